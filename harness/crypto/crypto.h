@@ -1,0 +1,151 @@
+/* crypto.h — thin wrappers over BoringSSL's libcrypto for what TLS 1.3
+ * needs: cipher suites, the HKDF key schedule (RFC 8446 §7.1), transcript
+ * hashing (§4.4.1), Finished (§4.4.4), AEAD record protection (§5.2, §5.3),
+ * key exchange (§4.2.8, §7.4), signatures (§4.4.3) and a seeded random
+ * generator so that the model is deterministic. */
+#ifndef SHAKEDOWN_CRYPTO_H
+#define SHAKEDOWN_CRYPTO_H
+
+#include <openssl/aead.h>
+#include <openssl/evp.h>
+
+#include "wire/bytes.h"
+
+#define SD_MAX_HASH_LEN 48   /* SHA-384 */
+#define SD_MAX_KEY_LEN 32
+#define SD_IV_LEN 12
+
+/* --- Seeded random generator ------------------------------------------- */
+/* ChaCha20 keystream from a 64-bit seed: the same seed gives the same bytes. */
+typedef struct {
+    uint8_t key[32];
+    uint64_t counter;  /* 64-byte blocks produced so far */
+    uint8_t block[64];
+    size_t block_used; /* bytes of `block` already handed out */
+} sd_rng;
+void sd_rng_init(sd_rng *rng, uint64_t seed);
+void sd_rng_bytes(sd_rng *rng, uint8_t *out, size_t len);
+
+/* --- Cipher suites ------------------------------------------------------- */
+typedef struct {
+    uint16_t id;
+    const char *name;
+    const EVP_MD *(*md)(void);
+    const EVP_AEAD *(*aead)(void);
+    size_t hash_len;
+    size_t key_len;
+} sd_suite;
+/* NULL for an unknown or unsupported suite. */
+const sd_suite *sd_suite_find(uint16_t id);
+
+/* --- Transcript (§4.4.1) ------------------------------------------------- */
+/* The transcript keeps the raw handshake bytes, because the hash function is
+ * known only after ServerHello, and HelloRetryRequest replaces ClientHello1
+ * with a synthetic message_hash. */
+typedef struct {
+    sd_buf bytes;
+} sd_transcript;
+void sd_transcript_init(sd_transcript *t);
+void sd_transcript_free(sd_transcript *t);
+void sd_transcript_add(sd_transcript *t, sd_span handshake_msg_with_header);
+/* Hash of everything added so far. out must hold EVP_MD_size(md). */
+bool sd_transcript_hash(const sd_transcript *t, const EVP_MD *md, uint8_t *out);
+/* §4.4.1: replaces the transcript (ClientHello1) with
+ * message_hash(254) || 00 00 Hash.length || Hash(ClientHello1). */
+bool sd_transcript_replace_with_message_hash(sd_transcript *t, const EVP_MD *md);
+
+/* --- Key schedule (§7.1) ------------------------------------------------- */
+bool sd_hkdf_extract(const EVP_MD *md, const uint8_t *salt, size_t salt_len,
+                     const uint8_t *ikm, size_t ikm_len, uint8_t *out);
+/* HKDF-Expand-Label(Secret, Label, Context, Length); label without "tls13 ". */
+bool sd_hkdf_expand_label(const EVP_MD *md, const uint8_t *secret, const char *label,
+                          const uint8_t *context, size_t context_len, uint8_t *out, size_t out_len);
+/* Derive-Secret(Secret, Label, Messages) with the transcript hash given. */
+bool sd_derive_secret(const EVP_MD *md, const uint8_t *secret, const char *label,
+                      const uint8_t *transcript_hash, uint8_t *out);
+
+typedef struct {
+    const sd_suite *suite;
+    size_t hash_len;
+    uint8_t early_secret[SD_MAX_HASH_LEN];
+    uint8_t handshake_secret[SD_MAX_HASH_LEN];
+    uint8_t master_secret[SD_MAX_HASH_LEN];
+    uint8_t client_handshake_traffic[SD_MAX_HASH_LEN];
+    uint8_t server_handshake_traffic[SD_MAX_HASH_LEN];
+    uint8_t client_application_traffic[SD_MAX_HASH_LEN];
+    uint8_t server_application_traffic[SD_MAX_HASH_LEN];
+    uint8_t exporter_master[SD_MAX_HASH_LEN];
+    uint8_t resumption_master[SD_MAX_HASH_LEN];
+} sd_key_schedule;
+
+/* Early Secret from the PSK, or from zeros when psk is NULL. */
+bool sd_ks_init(sd_key_schedule *ks, const sd_suite *suite, const uint8_t *psk, size_t psk_len);
+/* Handshake Secret and both handshake traffic secrets; the hash covers
+ * ClientHello..ServerHello. */
+bool sd_ks_handshake(sd_key_schedule *ks, const uint8_t *ecdhe, size_t ecdhe_len,
+                     const uint8_t *hash_ch_sh);
+/* Master Secret, application traffic and exporter secrets; the hash covers
+ * ClientHello..server Finished. */
+bool sd_ks_application(sd_key_schedule *ks, const uint8_t *hash_ch_sf);
+/* resumption_master_secret; the hash covers ClientHello..client Finished. */
+bool sd_ks_resumption(sd_key_schedule *ks, const uint8_t *hash_ch_cf);
+
+/* §4.4.4: verify_data = HMAC(finished_key, transcript_hash), finished_key =
+ * HKDF-Expand-Label(base_key, "finished", "", Hash.length). */
+bool sd_finished_verify_data(const EVP_MD *md, const uint8_t *base_key,
+                             const uint8_t *transcript_hash, uint8_t *out);
+
+/* §7.3: write_key and write_iv from a traffic secret. */
+bool sd_traffic_keys(const sd_suite *suite, const uint8_t *secret, uint8_t *key, uint8_t *iv);
+
+/* --- Record protection (§5.2, §5.3) ------------------------------------- */
+typedef struct {
+    bool active;
+    const sd_suite *suite;
+    EVP_AEAD_CTX aead;
+    uint8_t iv[SD_IV_LEN];
+    uint64_t seq;
+} sd_record_keys;
+
+void sd_record_keys_init(sd_record_keys *k); /* inactive: records pass in plaintext */
+bool sd_record_keys_set(sd_record_keys *k, const sd_suite *suite, const uint8_t *traffic_secret);
+void sd_record_keys_clear(sd_record_keys *k);
+/* Appends one TLSCiphertext record (header included) holding `content` of
+ * inner type `content_type`, padded with `padding` zero bytes. */
+bool sd_record_seal(sd_record_keys *k, uint8_t content_type, sd_span content, size_t padding, sd_buf *out);
+/* Decrypts one record's fragment; header is its 5 bytes (AEAD additional
+ * data). On success *out_type is the inner content type and out holds the
+ * content. Returns false with *out_alert = bad_record_mac on a failed open
+ * (§5.2), unexpected_message if the inner plaintext is all zeros (no type),
+ * record_overflow if the plaintext exceeds 2^14 (§5.4). */
+bool sd_record_open(sd_record_keys *k, sd_span header, sd_span fragment, uint8_t *out_type,
+                    sd_buf *out, uint8_t *out_alert);
+
+/* --- Key exchange (§4.2.8.1, §4.2.8.2, §7.4) ---------------------------- */
+typedef struct {
+    uint16_t group;
+    uint8_t private_key[66];
+    size_t private_len;
+    uint8_t public_key[133];
+    size_t public_len;
+} sd_key_share;
+
+bool sd_group_supported(uint16_t group); /* x25519, secp256r1, secp384r1 */
+/* Generates a key pair from rng (so a seeded model is deterministic). */
+bool sd_key_share_generate(sd_key_share *ks, uint16_t group, sd_rng *rng);
+/* Shared secret with the peer's public value. Fails with illegal_parameter
+ * for a malformed or off-curve point, or an all-zero X25519 result (§7.4.2). */
+bool sd_key_share_derive(const sd_key_share *ks, sd_span peer_public, uint8_t *out_secret,
+                         size_t *out_len, uint8_t *out_alert);
+
+/* --- Signatures (§4.4.3) -------------------------------------------------- */
+/* Builds the content covered by CertificateVerify: 64 spaces, the context
+ * string, a zero byte, and the transcript hash. */
+void sd_certificate_verify_input(bool server, const uint8_t *transcript_hash, size_t hash_len, sd_buf *out);
+/* True if `scheme` is usable with `key` in TLS 1.3 (e.g. ecdsa_secp256r1_sha256
+ * needs a P-256 key; RSA needs PSS; PKCS#1 and SHA-1 are refused). */
+bool sd_signature_scheme_matches_key(uint16_t scheme, const EVP_PKEY *key);
+bool sd_sign(EVP_PKEY *key, uint16_t scheme, sd_span message, sd_buf *out_signature);
+bool sd_verify(EVP_PKEY *key, uint16_t scheme, sd_span message, sd_span signature);
+
+#endif

@@ -1,0 +1,133 @@
+/* handshake.h — TLS 1.3 handshake message bodies and extensions
+ * (RFC 8446 §4). Parsers are views over the caller's bytes: they never
+ * allocate, they reject trailing bytes, and on failure they set the alert the
+ * RFC prescribes (decode_error for syntax, illegal_parameter for a value that
+ * parses but is forbidden). Builders write the same structs back, field by
+ * field, so any field can hold a deliberately wrong value. */
+#ifndef SHAKEDOWN_WIRE_HANDSHAKE_H
+#define SHAKEDOWN_WIRE_HANDSHAKE_H
+
+#include "wire/bytes.h"
+
+#define SD_RANDOM_LEN 32
+
+/* RFC 8446 §4.1.2 */
+typedef struct {
+    uint16_t legacy_version;
+    sd_span random;              /* 32 bytes */
+    sd_span legacy_session_id;   /* 0..32 bytes */
+    sd_span cipher_suites;       /* list body: u16 pairs */
+    sd_span compression_methods; /* list body */
+    sd_span extensions;          /* extension block body; empty if absent */
+    bool has_extensions;         /* false if the message ends before the block */
+} sd_client_hello;
+
+/* RFC 8446 §4.1.3. A HelloRetryRequest is a ServerHello whose random is the
+ * special value; sd_server_hello_is_hrr() tells. */
+typedef struct {
+    uint16_t legacy_version;
+    sd_span random;
+    sd_span legacy_session_id_echo;
+    uint16_t cipher_suite;
+    uint8_t legacy_compression_method;
+    sd_span extensions;
+} sd_server_hello;
+
+extern const uint8_t sd_hrr_random[SD_RANDOM_LEN];
+bool sd_server_hello_is_hrr(const sd_server_hello *sh);
+
+/* RFC 8446 §4.4.2 */
+typedef struct {
+    sd_span request_context;
+    sd_span certificate_list; /* body of the u24 list: entries of CertificateEntry */
+} sd_certificate;
+
+typedef struct {
+    sd_span cert_data;
+    sd_span extensions;
+} sd_certificate_entry;
+
+/* RFC 8446 §4.4.3 */
+typedef struct {
+    uint16_t algorithm;
+    sd_span signature;
+} sd_certificate_verify;
+
+/* RFC 8446 §4.6.1 */
+typedef struct {
+    uint32_t ticket_lifetime;
+    uint32_t ticket_age_add;
+    sd_span ticket_nonce;
+    sd_span ticket;
+    sd_span extensions;
+} sd_new_session_ticket;
+
+bool sd_parse_client_hello(sd_span body, sd_client_hello *out, uint8_t *out_alert);
+bool sd_parse_server_hello(sd_span body, sd_server_hello *out, uint8_t *out_alert);
+/* EncryptedExtensions body: just an extension block (§4.3.1). */
+bool sd_parse_encrypted_extensions(sd_span body, sd_span *out_extensions, uint8_t *out_alert);
+bool sd_parse_certificate(sd_span body, sd_certificate *out, uint8_t *out_alert);
+/* Iterates entries of sd_certificate.certificate_list. Returns 1 with *out
+ * set, 0 at the end, -1 on a malformed entry (decode_error). Entries with an
+ * empty cert_data are decode_error (§4.4.2: opaque cert_data<1..2^24-1>). */
+int sd_certificate_next_entry(sd_reader *it, sd_certificate_entry *out, uint8_t *out_alert);
+bool sd_parse_certificate_verify(sd_span body, sd_certificate_verify *out, uint8_t *out_alert);
+bool sd_parse_new_session_ticket(sd_span body, sd_new_session_ticket *out, uint8_t *out_alert);
+
+void sd_build_client_hello(sd_buf *out, const sd_client_hello *ch);
+void sd_build_server_hello(sd_buf *out, const sd_server_hello *sh);
+void sd_build_encrypted_extensions(sd_buf *out, sd_span extensions);
+/* certificate_list is the already-encoded list body (see sd_build_certificate_entry). */
+void sd_build_certificate(sd_buf *out, const sd_certificate *c);
+void sd_build_certificate_entry(sd_buf *list, sd_span cert_data, sd_span extensions);
+void sd_build_certificate_verify(sd_buf *out, const sd_certificate_verify *cv);
+void sd_build_new_session_ticket(sd_buf *out, const sd_new_session_ticket *t);
+
+/* --- Extensions (RFC 8446 §4.2) ------------------------------------------ */
+
+/* Iterates an extension block body. 1: next extension; 0: end; -1: malformed
+ * (decode_error). */
+int sd_extensions_next(sd_reader *it, uint16_t *out_type, sd_span *out_body, uint8_t *out_alert);
+/* Checks a whole extension block: well-formed, and no type twice (§4.2:
+ * "There MUST NOT be more than one extension of the same type in a given
+ * extension block" — decode_error? see handshake.c for the alert chosen). */
+bool sd_extensions_check(sd_span block, uint8_t *out_alert);
+/* Finds an extension's body in a checked block. */
+bool sd_extensions_find(sd_span block, uint16_t type, sd_span *out_body);
+/* Appends one extension (type, u16 length, body). */
+void sd_build_extension(sd_buf *block, uint16_t type, sd_span body);
+
+/* A u16 list of u16 values (supported_groups, signature_algorithms, and
+ * cipher_suites). Fails on odd length. */
+typedef struct {
+    sd_span raw; /* body without the length prefix */
+} sd_u16_list;
+bool sd_u16_list_parse(sd_span body_with_prefix, size_t prefix_bytes, bool allow_empty, sd_u16_list *out, uint8_t *out_alert);
+size_t sd_u16_list_count(sd_u16_list l);
+uint16_t sd_u16_list_at(sd_u16_list l, size_t i);
+bool sd_u16_list_contains(sd_u16_list l, uint16_t v);
+/* Writes a list with its length prefix from an array. */
+void sd_build_u16_list(sd_buf *out, size_t prefix_bytes, const uint16_t *v, size_t n);
+
+/* supported_versions (§4.2.1): ClientHello form is a u8-prefixed list. */
+bool sd_parse_supported_versions_ch(sd_span body, sd_u16_list *out, uint8_t *out_alert);
+/* ServerHello/HRR form is one u16. */
+bool sd_parse_supported_versions_sh(sd_span body, uint16_t *out, uint8_t *out_alert);
+
+/* key_share (§4.2.8). */
+typedef struct {
+    uint16_t group;
+    sd_span key_exchange;
+} sd_key_share_entry;
+/* ClientHello form: u16 list of entries. Iterate with sd_key_share_next. */
+bool sd_parse_key_share_ch(sd_span body, sd_span *out_entries, uint8_t *out_alert);
+int sd_key_share_next(sd_reader *it, sd_key_share_entry *out, uint8_t *out_alert);
+bool sd_parse_key_share_sh(sd_span body, sd_key_share_entry *out, uint8_t *out_alert);
+bool sd_parse_key_share_hrr(sd_span body, uint16_t *out_group, uint8_t *out_alert);
+void sd_build_key_share_entry(sd_buf *out, uint16_t group, sd_span key_exchange);
+
+/* server_name (RFC 6066 §3): returns the host_name entry, if any. */
+bool sd_parse_server_name(sd_span body, sd_span *out_host_name, uint8_t *out_alert);
+void sd_build_server_name(sd_buf *out, sd_span host_name);
+
+#endif

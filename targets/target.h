@@ -1,0 +1,82 @@
+/* target.h — one TLS stack under test behind one small interface.
+ *
+ * A target is an endpoint that the driver talks to with bytes: configure it,
+ * feed it what the peer sent, drain what it wants to send, ask its status.
+ * After its handshake completes, every target echoes application data back
+ * (the way `openssl s_server -www` answers a request), and answers a
+ * close_notify with its own, so that a run can prove the connection works.
+ *
+ * In-process targets (model, boringssl) implement this directly. The shim and
+ * tcp targets (later issues) implement it over a socket. */
+#ifndef SHAKEDOWN_TARGETS_TARGET_H
+#define SHAKEDOWN_TARGETS_TARGET_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "crypto/pki.h"
+#include "wire/bytes.h"
+
+typedef enum { SD_ROLE_CLIENT = 0, SD_ROLE_SERVER = 1 } sd_role;
+const char *sd_role_name(sd_role role);
+
+typedef struct {
+    sd_role role;
+    uint16_t min_version, max_version;  /* SD_TLS12 / SD_TLS13 */
+    /* Server: the credential it presents. Client: ignored (no client auth yet). */
+    const sd_credential *credential;
+    /* Client: trust anchors and the name it expects. Server: unused. */
+    const sd_pki *pki;
+    const char *server_name;
+    int64_t now;        /* validation time */
+    uint64_t seed;      /* for targets that can be made deterministic */
+} sd_target_config;
+
+typedef struct {
+    bool handshake_done;   /* the target considers the handshake complete */
+    bool failed;           /* the target gave up on the connection */
+    int alert_sent;        /* last fatal alert it sent, -1 if none */
+    int alert_sent_level;
+    int alert_received;    /* last alert it received, -1 if none */
+    bool close_notify_sent;
+    uint16_t version;      /* negotiated, 0 if not yet */
+    uint16_t cipher_suite;
+    uint16_t group;
+    bool peer_authenticated; /* a client that accepted the server's certificate and CertificateVerify */
+    char error[160];       /* the stack's own words for why it failed, if any */
+} sd_target_status;
+
+/* Every implementation's struct starts with this, so the driver can hold any
+ * target through one pointer type. */
+typedef struct sd_target {
+    const struct sd_target_ops *ops;
+} sd_target;
+
+typedef struct sd_target_ops {
+    const char *name;
+    /* Returns NULL and fills err if the configuration cannot be honoured
+     * (a harness error, not a finding). */
+    sd_target *(*create)(const sd_target_config *cfg, char *err, size_t err_len);
+    /* A client target produces its first flight on start; a server does nothing. */
+    void (*start)(sd_target *t);
+    /* Delivers bytes from the peer. The target processes as much as it can. */
+    void (*feed)(sd_target *t, sd_span bytes);
+    /* Appends everything the target wants to send to out. */
+    void (*drain)(sd_target *t, sd_buf *out);
+    void (*status)(sd_target *t, sd_target_status *out);
+    /* Version string of the stack, for reports. */
+    const char *(*version)(void);
+    void (*destroy)(sd_target *t);
+} sd_target_ops;
+
+/* The in-process stacks. */
+extern const sd_target_ops sd_target_model;
+extern const sd_target_ops sd_target_boringssl;
+
+/* Looks up a stack by name ("model", "boringssl"); NULL if unknown. */
+const sd_target_ops *sd_target_find(const char *name);
+/* NULL-terminated list of all stack names, for --help and defaults. */
+extern const char *const sd_target_names[];
+
+#endif
