@@ -1,0 +1,41 @@
+/* driver.h — the programmable peer. It executes a trace against a target.
+ *
+ * The driver plays the role opposite to the target's. It computes keys live
+ * from what the target actually sent, encrypts and decrypts as the connection
+ * state requires, and recomputes Finished over the transcript actually sent,
+ * so that only the deviation the trace asks for is tested. It obeys the
+ * trace; it never enforces the protocol. */
+#ifndef SHAKEDOWN_DRIVER_DRIVER_H
+#define SHAKEDOWN_DRIVER_DRIVER_H
+
+#include "crypto/pki.h"
+#include "oracle/outcome.h"
+#include "targets/target.h"
+#include "trace/trace.h"
+
+typedef struct {
+    const sd_target_ops *stack;   /* the target to run against */
+    sd_role target_role;          /* role of the stack under test */
+    uint16_t version;             /* SD_TLS13 */
+    const sd_pki *pki;
+    /* Credential the target presents when it is the server ("leaf" by default). */
+    const char *target_credential;
+    /* Credential the driver presents when it is the server ("leaf" by default;
+     * a scenario's `credential:` or a `cert=` mutation overrides it). */
+    const char *driver_credential;
+    const char *server_name;      /* SNI, and the name a client target checks */
+    int64_t now;                  /* certificate validation time */
+    uint64_t seed;                /* seeds the driver's and the model's randomness */
+    bool verbose;                 /* log every record to stderr */
+} sd_run_config;
+
+/* Fills a config with defaults: TLS 1.3, "leaf", SD_PKI_SERVER_NAME,
+ * SD_PKI_DEFAULT_TIME, seed 1. */
+void sd_run_config_defaults(sd_run_config *cfg, const sd_target_ops *stack, sd_role target_role,
+                            const sd_pki *pki);
+
+/* Runs trace against cfg->stack and fills out. Never crashes on any trace;
+ * problems of the harness itself come back as SD_OUTCOME_HARNESS_ERROR. */
+void sd_driver_run(const sd_trace *trace, const sd_run_config *cfg, sd_outcome *out);
+
+#endif

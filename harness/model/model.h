@@ -1,0 +1,25 @@
+/* model.h — the in-memory handshake state machine: a strict TLS 1.3
+ * endpoint that plays either role.
+ *
+ * It is sans-IO (bytes in, bytes out) and deterministic given a seed and a
+ * clock. The message orders it accepts are the tables in sequences.c; every
+ * check cites the RFC sentence it enforces. The model is exposed to the rest
+ * of shakedown as the target "model" (targets/adapters/model_target.c). */
+#ifndef SHAKEDOWN_MODEL_MODEL_H
+#define SHAKEDOWN_MODEL_MODEL_H
+
+#include "targets/target.h"
+
+typedef struct sd_model sd_model;
+
+sd_model *sd_model_new(const sd_target_config *cfg, char *err, size_t err_len);
+void sd_model_free(sd_model *m);
+/* A client emits its ClientHello. */
+void sd_model_start(sd_model *m);
+void sd_model_feed(sd_model *m, sd_span bytes);
+void sd_model_drain(sd_model *m, sd_buf *out);
+void sd_model_status(const sd_model *m, sd_target_status *out);
+/* Printable name of the model's current state, for logs and reports. */
+const char *sd_model_state_name(const sd_model *m);
+
+#endif

@@ -1,0 +1,117 @@
+/* trace.h — the one representation of "what the peer does".
+ *
+ * A trace is a list of actions executed in order by the driver. The text
+ * script form (docs/script-format.md) is for people and scenario files; the
+ * in-memory IR below is what the driver runs. Scenario metadata (id, title,
+ * RFC citation, expectation) rides along in sd_scenario. */
+#ifndef SHAKEDOWN_TRACE_TRACE_H
+#define SHAKEDOWN_TRACE_TRACE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "targets/target.h"
+#include "wire/bytes.h"
+
+typedef enum {
+    SD_ACT_SEND,         /* send a handshake message built from the session state */
+    SD_ACT_SEND_ALERT,   /* send an alert record */
+    SD_ACT_SEND_CCS,     /* send a ChangeCipherSpec record */
+    SD_ACT_SEND_APPDATA, /* send application data */
+    SD_ACT_SEND_RAW,     /* send a record with this content type and payload, as given */
+    SD_ACT_EXPECT,       /* the target must send this handshake message next */
+    SD_ACT_EXPECT_APPDATA, /* the target must send application data (the echo) */
+    SD_ACT_EXPECT_CLOSE, /* the target must send close_notify */
+} sd_action_kind;
+
+/* Named deviations, applied to a message after it is built (BoGo's
+ * ProtocolBugs play this role; each is one plain idea). */
+typedef enum {
+    SD_MUT_BODY,        /* replace the body with `bytes` */
+    SD_MUT_FLIP,        /* XOR body[offset] with mask; offset < 0 counts from the end */
+    SD_MUT_TRUNCATE,    /* drop the last `value` bytes of the body */
+    SD_MUT_APPEND,      /* append `bytes` to the body */
+    SD_MUT_LENGTH,      /* write `value` in the handshake header's length field */
+    SD_MUT_TYPE,        /* write `value` as the handshake message type */
+    SD_MUT_PLAINTEXT,   /* send unprotected even when keys are in use */
+    SD_MUT_CERT,        /* Certificate: present this fixture credential (`text`) */
+    SD_MUT_EMPTY,       /* Certificate: empty certificate_list */
+    SD_MUT_WRONG_KEY,   /* Finished/CertificateVerify: use a key that is not the right one */
+    SD_MUT_SPLIT,       /* split the message into records of `value` bytes */
+} sd_mutation_kind;
+
+typedef struct {
+    sd_mutation_kind kind;
+    long value;
+    long offset;
+    uint8_t *bytes;     /* owned */
+    size_t bytes_len;
+    char text[64];
+} sd_mutation;
+
+#define SD_MAX_MUTATIONS 8
+
+typedef struct {
+    sd_action_kind kind;
+    int line;                 /* script line, 0 if the action did not come from a script */
+    uint8_t msg_type;         /* SEND, EXPECT */
+    uint8_t alert_level;      /* SEND_ALERT */
+    uint8_t alert;            /* SEND_ALERT */
+    uint8_t content_type;     /* SEND_RAW */
+    uint8_t *bytes;           /* SEND_RAW payload, SEND_APPDATA/EXPECT_APPDATA data; owned */
+    size_t bytes_len;
+    bool encrypted;           /* SEND_RAW, SEND_ALERT: protect with the current keys (default: as the state requires) */
+    bool force_plaintext;
+    size_t n_mutations;
+    sd_mutation mutations[SD_MAX_MUTATIONS];
+} sd_action;
+
+typedef struct {
+    size_t n_actions;
+    size_t cap;
+    sd_action *actions;
+} sd_trace;
+
+void sd_trace_init(sd_trace *t);
+void sd_trace_free(sd_trace *t);
+/* Appends a zeroed action and returns it (NULL on allocation failure). */
+sd_action *sd_trace_add(sd_trace *t, sd_action_kind kind);
+
+/* --- Scenarios ------------------------------------------------------------ */
+
+typedef enum {
+    SD_EXPECT_COMPLETE,   /* the handshake completes and the trace runs to its end */
+    SD_EXPECT_ALERT,      /* the target refuses with this exact fatal alert */
+} sd_expectation_kind;
+
+#define SD_MAX_TAGS 12
+
+typedef struct {
+    char id[96];
+    char title[200];
+    char rfc[600];            /* "RFC 8446 §4.4.4: \"...requirement sentence...\"" */
+    sd_role role;             /* role of the stack under test */
+    uint16_t version;         /* SD_TLS13 */
+    char tags[SD_MAX_TAGS][32];
+    size_t n_tags;
+    sd_expectation_kind expect;
+    uint8_t expect_alert;
+    char credential[64];      /* what the driver presents when it plays the server ("leaf") */
+    char note[400];           /* why a known stack deviates, if one does */
+    char path[512];           /* where it was read from */
+    sd_trace trace;
+} sd_scenario;
+
+void sd_scenario_free(sd_scenario *s);
+
+/* Parses a scenario script. On error returns false and writes
+ * "file:line: message" into err. */
+bool sd_scenario_parse(const char *path, const char *text, size_t len, sd_scenario *out,
+                       char *err, size_t err_len);
+bool sd_scenario_load(const char *path, sd_scenario *out, char *err, size_t err_len);
+
+/* Writes the trace as a script (the inverse of the action part of the parser). */
+void sd_trace_print(const sd_trace *t, sd_buf *out);
+
+#endif
