@@ -20,6 +20,6 @@ void sd_model_feed(sd_model *m, sd_span bytes);
 void sd_model_drain(sd_model *m, sd_buf *out);
 void sd_model_status(const sd_model *m, sd_target_status *out);
 /* Printable name of the model's current state, for logs and reports. */
-const char *sd_model_state_name(const sd_model *m);
+const char *sd_model_state_name(sd_model *m);
 
 #endif

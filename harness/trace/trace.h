@@ -7,6 +7,7 @@
 #ifndef SHAKEDOWN_TRACE_TRACE_H
 #define SHAKEDOWN_TRACE_TRACE_H
 
+#include <limits.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -29,7 +30,8 @@ typedef enum {
  * ProtocolBugs play this role; each is one plain idea). */
 typedef enum {
     SD_MUT_BODY,        /* replace the body with `bytes` */
-    SD_MUT_FLIP,        /* XOR body[offset] with mask; offset < 0 counts from the end */
+    SD_MUT_FLIP,        /* XOR body[offset] with mask (`value`); offset < 0 counts from the
+                         * end (-1 is the last byte); SD_OFFSET_MIDDLE means body[len / 2] */
     SD_MUT_TRUNCATE,    /* drop the last `value` bytes of the body */
     SD_MUT_APPEND,      /* append `bytes` to the body */
     SD_MUT_LENGTH,      /* write `value` in the handshake header's length field */
@@ -51,6 +53,11 @@ typedef struct {
 } sd_mutation;
 
 #define SD_MAX_MUTATIONS 8
+
+/* SD_MUT_FLIP offset meaning "the middle byte" (len / 2, resolved by the
+ * driver once the length is known). LONG_MIN because no real offset from
+ * either end can be that large. Scripts spell it `middle`. */
+#define SD_OFFSET_MIDDLE LONG_MIN
 
 typedef struct {
     sd_action_kind kind;
@@ -77,12 +84,19 @@ void sd_trace_init(sd_trace *t);
 void sd_trace_free(sd_trace *t);
 /* Appends a zeroed action and returns it (NULL on allocation failure). */
 sd_action *sd_trace_add(sd_trace *t, sd_action_kind kind);
+/* True if both traces do the same thing: same actions with the same fields
+ * and mutations. Script line numbers are ignored. */
+bool sd_trace_equal(const sd_trace *a, const sd_trace *b);
 
 /* --- Scenarios ------------------------------------------------------------ */
 
 typedef enum {
     SD_EXPECT_COMPLETE,   /* the handshake completes and the trace runs to its end */
     SD_EXPECT_ALERT,      /* the target refuses with this exact fatal alert */
+    SD_EXPECT_CLOSED,     /* the target must not complete and must end the connection without
+                           * an alert of its own: what RFC 8446 §6 asks of a receiver of an
+                           * error alert ("MUST NOT allow any further data to be sent or
+                           * received on the connection") */
 } sd_expectation_kind;
 
 #define SD_MAX_TAGS 12
@@ -105,13 +119,25 @@ typedef struct {
 
 void sd_scenario_free(sd_scenario *s);
 
-/* Parses a scenario script. On error returns false and writes
+/* Parses a scenario script (docs/script-format.md). `out` need not be
+ * initialised. On success the caller owns out (sd_scenario_free). On error
+ * returns false, leaves nothing to free in out, and writes
  * "file:line: message" into err. */
 bool sd_scenario_parse(const char *path, const char *text, size_t len, sd_scenario *out,
                        char *err, size_t err_len);
 bool sd_scenario_load(const char *path, sd_scenario *out, char *err, size_t err_len);
 
-/* Writes the trace as a script (the inverse of the action part of the parser). */
+/* Parses a script as a bare trace: header lines are optional (checked, then
+ * dropped) and zero actions is fine. This is what reads back the output of
+ * sd_trace_print, and what `repro`/`trace` use for scripts that are not
+ * scenarios. Same error contract as sd_scenario_parse; `out` need not be
+ * initialised. */
+bool sd_trace_parse(const char *path, const char *text, size_t len, sd_trace *out, char *err,
+                    size_t err_len);
+
+/* Appends the trace as a script, actions only, one per line, no NUL (the
+ * inverse of the action part of the parser: sd_trace_parse of the output
+ * gives an equal trace). */
 void sd_trace_print(const sd_trace *t, sd_buf *out);
 
 #endif

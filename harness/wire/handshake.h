@@ -30,7 +30,8 @@ typedef struct {
     sd_span legacy_session_id_echo;
     uint16_t cipher_suite;
     uint8_t legacy_compression_method;
-    sd_span extensions;
+    sd_span extensions; /* empty if absent (TLS 1.2); the builder always
+                         * writes the block, even when empty */
 } sd_server_hello;
 
 extern const uint8_t sd_hrr_random[SD_RANDOM_LEN];
@@ -90,15 +91,17 @@ void sd_build_new_session_ticket(sd_buf *out, const sd_new_session_ticket *t);
 int sd_extensions_next(sd_reader *it, uint16_t *out_type, sd_span *out_body, uint8_t *out_alert);
 /* Checks a whole extension block: well-formed, and no type twice (§4.2:
  * "There MUST NOT be more than one extension of the same type in a given
- * extension block" — decode_error? see handshake.c for the alert chosen). */
+ * extension block"). Both failures are decode_error; handshake.c says why.
+ * The message parsers below run this on every extension block they return. */
 bool sd_extensions_check(sd_span block, uint8_t *out_alert);
-/* Finds an extension's body in a checked block. */
+/* Finds an extension's body in a checked block (the first one, if not). */
 bool sd_extensions_find(sd_span block, uint16_t type, sd_span *out_body);
 /* Appends one extension (type, u16 length, body). */
 void sd_build_extension(sd_buf *block, uint16_t type, sd_span body);
 
 /* A u16 list of u16 values (supported_groups, signature_algorithms, and
- * cipher_suites). Fails on odd length. */
+ * cipher_suites). Fails on odd length. prefix_bytes 0 means the span is the
+ * list body itself, without a length (e.g. sd_client_hello.cipher_suites). */
 typedef struct {
     sd_span raw; /* body without the length prefix */
 } sd_u16_list;

@@ -57,7 +57,9 @@ void sd_hs_reassembler_init(sd_hs_reassembler *h);
 void sd_hs_reassembler_free(sd_hs_reassembler *h);
 void sd_hs_reassembler_push(sd_hs_reassembler *h, sd_span fragment);
 /* 1: *out is the next whole message (valid until the next push); 0: need
- * more bytes; -1: the declared length exceeds max_len, *out_alert set. */
+ * more bytes; -1 with *out_alert set: the declared length exceeds max_len
+ * (illegal_parameter, see record.c), or buffering failed (internal_error).
+ * A -1 is final: the same call keeps returning it. */
 int sd_hs_reassembler_next(sd_hs_reassembler *h, size_t max_len, sd_handshake_msg *out, uint8_t *out_alert);
 /* True if part of a message is buffered (RFC 8446 §5.1: handshake messages
  * MUST NOT span key changes). */

@@ -1,0 +1,191 @@
+/* key_share.c — (EC)DHE key exchange for TLS 1.3 (RFC 8446 §4.2.8, §7.4):
+ * X25519 (RFC 7748) and the NIST curves P-256 and P-384.
+ *
+ * Key pairs come from the caller's sd_rng, so a seeded model produces the
+ * same key shares on every run. */
+#include "crypto/crypto.h"
+
+#include <string.h>
+
+#include <openssl/bn.h>
+#include <openssl/curve25519.h>
+#include <openssl/ec.h>
+#include <openssl/mem.h>
+#include <openssl/nid.h>
+
+#include "wire/names.h"
+
+bool sd_group_supported(uint16_t group) {
+    return group == SD_x25519 || group == SD_secp256r1 || group == SD_secp384r1;
+}
+
+/* The curve of an EC group, its scalar/coordinate length. NID_undef if the
+ * group is not an EC group we support. */
+static int ec_group_nid(uint16_t group, size_t *coord_len) {
+    switch (group) {
+    case SD_secp256r1:
+        *coord_len = 32;
+        return NID_X9_62_prime256v1;
+    case SD_secp384r1:
+        *coord_len = 48;
+        return NID_secp384r1;
+    default:
+        *coord_len = 0;
+        return NID_undef;
+    }
+}
+
+static bool ec_generate(sd_key_share *ks, int nid, size_t coord_len, sd_rng *rng) {
+    bool ok = false;
+    EC_GROUP *group = EC_GROUP_new_by_curve_name(nid);
+    BIGNUM *priv = BN_new();
+    EC_POINT *pub = group != NULL ? EC_POINT_new(group) : NULL;
+    BN_CTX *bn_ctx = BN_CTX_new();
+    uint8_t buf[SD_MAX_HASH_LEN];
+    if (group == NULL || priv == NULL || pub == NULL || bn_ctx == NULL) {
+        goto out;
+    }
+    const BIGNUM *order = EC_GROUP_get0_order(group);
+    /* A uniformly random string of the order's length, reduced mod the
+     * order; the bias is below 2^-32 for both curves, which a test harness
+     * can bear. Zero is not a valid private key: draw again. */
+    for (int tries = 0;; tries++) {
+        if (tries == 64) {
+            goto out;
+        }
+        sd_rng_bytes(rng, buf, coord_len);
+        if (BN_bin2bn(buf, coord_len, priv) == NULL || !BN_nnmod(priv, priv, order, bn_ctx)) {
+            goto out;
+        }
+        if (!BN_is_zero(priv)) {
+            break;
+        }
+    }
+    if (!EC_POINT_mul(group, pub, priv, NULL, NULL, bn_ctx) ||
+        !BN_bn2bin_padded(ks->private_key, coord_len, priv)) {
+        goto out;
+    }
+    /* §4.2.8.2: the UncompressedPointRepresentation, legacy_form = 4 || X || Y. */
+    size_t n = EC_POINT_point2oct(group, pub, POINT_CONVERSION_UNCOMPRESSED, ks->public_key,
+                                  sizeof(ks->public_key), bn_ctx);
+    if (n != 1 + 2 * coord_len) {
+        goto out;
+    }
+    ks->private_len = coord_len;
+    ks->public_len = n;
+    ok = true;
+out:
+    OPENSSL_cleanse(buf, sizeof(buf));
+    BN_CTX_free(bn_ctx);
+    EC_POINT_free(pub);
+    BN_clear_free(priv);
+    EC_GROUP_free(group);
+    return ok;
+}
+
+bool sd_key_share_generate(sd_key_share *ks, uint16_t group, sd_rng *rng) {
+    OPENSSL_cleanse(ks, sizeof(*ks));
+    ks->group = group;
+    if (group == SD_x25519) {
+        /* RFC 7748 §6.1: the private key is 32 random bytes (clamped inside X25519). */
+        sd_rng_bytes(rng, ks->private_key, 32);
+        X25519_public_from_private(ks->public_key, ks->private_key);
+        ks->private_len = 32;
+        ks->public_len = 32;
+        return true;
+    }
+    size_t coord_len;
+    int nid = ec_group_nid(group, &coord_len);
+    if (nid == NID_undef || !ec_generate(ks, nid, coord_len, rng)) {
+        OPENSSL_cleanse(ks, sizeof(*ks));
+        ks->group = group;
+        return false;
+    }
+    return true;
+}
+
+static bool ec_derive(const sd_key_share *ks, int nid, size_t coord_len, sd_span peer,
+                      uint8_t *out_secret, size_t *out_len, uint8_t *out_alert) {
+    bool ok = false;
+    EC_GROUP *group = EC_GROUP_new_by_curve_name(nid);
+    EC_POINT *peer_point = group != NULL ? EC_POINT_new(group) : NULL;
+    EC_POINT *shared = group != NULL ? EC_POINT_new(group) : NULL;
+    BIGNUM *priv = BN_bin2bn(ks->private_key, ks->private_len, NULL);
+    BIGNUM *x = BN_new();
+    BN_CTX *bn_ctx = BN_CTX_new();
+    *out_alert = SD_internal_error;
+    if (group == NULL || peer_point == NULL || shared == NULL || priv == NULL || x == NULL ||
+        bn_ctx == NULL || ks->private_len != coord_len) {
+        goto out;
+    }
+    /* §4.2.8.2: "struct { uint8 legacy_form = 4; opaque X[coordinate_length];
+     * opaque Y[coordinate_length]; } UncompressedPointRepresentation;" and
+     * "Peers MUST validate each other's public key Y by ensuring that the
+     * point is a valid point on the elliptic curve." Only the uncompressed
+     * form of exactly the right length is accepted; EC_POINT_oct2point
+     * checks that the point is on the curve. */
+    if (peer.len != 1 + 2 * coord_len || peer.data == NULL || peer.data[0] != 0x04 ||
+        !EC_POINT_oct2point(group, peer_point, peer.data, peer.len, bn_ctx)) {
+        *out_alert = SD_illegal_parameter;
+        goto out;
+    }
+    /* §7.4.2: "the shared secret is the x-coordinate of the ECDH shared
+     * secret elliptic curve point represented as an octet string. Note that
+     * this octet string ("Z" in IEEE 1363 terminology) as output by FE2OSP
+     * (the Field Element to Octet String Conversion Primitive) has constant
+     * length for any given field; leading zeros found in this octet string
+     * MUST NOT be truncated." */
+    if (!EC_POINT_mul(group, shared, NULL, peer_point, priv, bn_ctx)) {
+        goto out;
+    }
+    if (EC_POINT_is_at_infinity(group, shared)) {
+        *out_alert = SD_illegal_parameter;
+        goto out;
+    }
+    if (!EC_POINT_get_affine_coordinates_GFp(group, shared, x, NULL, bn_ctx) ||
+        !BN_bn2bin_padded(out_secret, coord_len, x)) {
+        goto out;
+    }
+    *out_len = coord_len;
+    ok = true;
+out:
+    BN_CTX_free(bn_ctx);
+    BN_clear_free(x);
+    BN_clear_free(priv);
+    EC_POINT_free(shared);
+    EC_POINT_free(peer_point);
+    EC_GROUP_free(group);
+    return ok;
+}
+
+/* out_secret must hold 48 bytes (the P-384 x-coordinate, the longest). */
+bool sd_key_share_derive(const sd_key_share *ks, sd_span peer_public, uint8_t *out_secret,
+                         size_t *out_len, uint8_t *out_alert) {
+    *out_len = 0;
+    if (ks->group == SD_x25519) {
+        /* §4.2.8.2: "For X25519 and X448, the contents of the public value
+         * are the byte string inputs and outputs of the corresponding
+         * functions defined in [RFC7748]: 32 bytes for X25519". */
+        if (peer_public.len != 32 || peer_public.data == NULL || ks->private_len != 32) {
+            *out_alert = SD_illegal_parameter;
+            return false;
+        }
+        /* §7.4.2: "For X25519 and X448, implementations MUST check whether
+         * the computed Diffie-Hellman shared secret is the all-zero value and
+         * abort if so". BoringSSL's X25519() returns 0 in that case. */
+        if (!X25519(out_secret, ks->private_key, peer_public.data)) {
+            OPENSSL_cleanse(out_secret, 32);
+            *out_alert = SD_illegal_parameter;
+            return false;
+        }
+        *out_len = 32;
+        return true;
+    }
+    size_t coord_len;
+    int nid = ec_group_nid(ks->group, &coord_len);
+    if (nid == NID_undef) {
+        *out_alert = SD_internal_error;
+        return false;
+    }
+    return ec_derive(ks, nid, coord_len, peer_public, out_secret, out_len, out_alert);
+}

@@ -1,0 +1,155 @@
+/* record_layer.c — see record_layer.h. */
+#include "crypto/record_layer.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "wire/names.h"
+
+void sd_rl_init(sd_record_layer *rl) {
+    memset(rl, 0, sizeof(*rl));
+    sd_buf_init(&rl->in);
+    sd_buf_init(&rl->out);
+    sd_buf_init(&rl->plaintext);
+    sd_hs_reassembler_init(&rl->hs);
+    sd_record_keys_init(&rl->read);
+    sd_record_keys_init(&rl->write);
+    sd_transcript_init(&rl->transcript);
+    /* Large enough for any certificate chain a test uses; bounded so that a
+     * hostile length cannot make us buffer 16 MiB. */
+    rl->max_handshake_len = 1u << 17;
+}
+
+void sd_rl_free(sd_record_layer *rl) {
+    sd_buf_free(&rl->in);
+    sd_buf_free(&rl->out);
+    sd_buf_free(&rl->plaintext);
+    sd_hs_reassembler_free(&rl->hs);
+    sd_record_keys_clear(&rl->read);
+    sd_record_keys_clear(&rl->write);
+    sd_transcript_free(&rl->transcript);
+}
+
+void sd_rl_receive(sd_record_layer *rl, sd_span bytes) { sd_buf_append_span(&rl->in, bytes); }
+
+static sd_rl_event_kind fail(sd_rl_event *ev, uint8_t alert, const char *detail) {
+    ev->kind = SD_RL_ERROR;
+    ev->alert_to_send = alert;
+    snprintf(ev->detail, sizeof(ev->detail), "%s", detail);
+    return ev->kind;
+}
+
+sd_rl_event_kind sd_rl_next(sd_record_layer *rl, sd_rl_event *ev) {
+    memset(ev, 0, sizeof(*ev));
+    for (;;) {
+        uint8_t alert = 0;
+        int got = sd_hs_reassembler_next(&rl->hs, rl->max_handshake_len, &ev->msg, &alert);
+        if (got < 0) return fail(ev, alert, "handshake message too long");
+        if (got > 0) {
+            ev->kind = SD_RL_HANDSHAKE;
+            ev->protected_record = rl->read.active;
+            ev->outer_type = rl->read.active ? SD_application_data : SD_handshake;
+            return ev->kind;
+        }
+
+        sd_reader r = sd_reader_of(sd_buf_span(&rl->in));
+        sd_record rec;
+        int parsed = sd_parse_record(&r, &rec, &alert);
+        if (parsed == 0) return ev->kind = SD_RL_NONE;
+        if (parsed < 0) return fail(ev, alert, "malformed record header");
+        size_t record_len = rl->in.len - r.len;
+
+        uint8_t type = rec.content_type;
+        if (rl->reject_plaintext_after_keys && rl->read.active && type != SD_application_data &&
+            type != SD_change_cipher_spec) {
+            sd_buf_consume(&rl->in, record_len);
+            /* RFC 8446 §5: "An implementation which receives any other
+             * [unprotected] record type ... MUST terminate the connection
+             * with an "unexpected_message" alert." */
+            return fail(ev, SD_unexpected_message, "plaintext record after keys changed");
+        }
+        sd_span content = rec.fragment;
+        ev->outer_type = type;
+        /* RFC 8446 §5: protected records always carry opaque_type
+         * application_data; CCS is never protected. Anything else arriving in
+         * plaintext is reported as such and the caller decides. */
+        if (rl->read.active && type == SD_application_data) {
+            sd_buf_reset(&rl->plaintext);
+            if (!sd_record_open(&rl->read, rec.header, rec.fragment, &type, &rl->plaintext, &alert)) {
+                sd_buf_consume(&rl->in, record_len);
+                return fail(ev, alert, alert == SD_bad_record_mac ? "record failed to decrypt" : "bad inner plaintext");
+            }
+            content = sd_buf_span(&rl->plaintext);
+            ev->protected_record = true;
+        } else if (type != SD_change_cipher_spec && type != SD_alert && type != SD_handshake &&
+                   type != SD_application_data) {
+            sd_buf_consume(&rl->in, record_len);
+            /* RFC 8446 §5: "If a TLS implementation receives an unexpected
+             * record type, it MUST terminate the connection with an
+             * "unexpected_message" alert." */
+            return fail(ev, SD_unexpected_message, "unknown record content type");
+        } else {
+            /* Copy out: the record's bytes go away with sd_buf_consume. */
+            sd_buf_reset(&rl->plaintext);
+            sd_buf_append_span(&rl->plaintext, content);
+            content = sd_buf_span(&rl->plaintext);
+        }
+        sd_buf_consume(&rl->in, record_len);
+
+        switch (type) {
+        case SD_handshake:
+            /* RFC 8446 §5.1: "Implementations MUST NOT send zero-length
+             * fragments of Handshake types". */
+            if (content.len == 0) return fail(ev, SD_unexpected_message, "empty handshake record");
+            sd_hs_reassembler_push(&rl->hs, content);
+            continue;
+        case SD_alert:
+            if (sd_hs_reassembler_has_partial(&rl->hs))
+                return fail(ev, SD_unexpected_message, "alert interleaved with a partial handshake message");
+            if (!sd_parse_alert(content, &ev->alert, &alert)) return fail(ev, alert, "malformed alert");
+            return ev->kind = SD_RL_ALERT;
+        case SD_change_cipher_spec:
+            ev->data = content;
+            return ev->kind = SD_RL_CCS;
+        default:
+            if (sd_hs_reassembler_has_partial(&rl->hs))
+                return fail(ev, SD_unexpected_message, "application data interleaved with a partial handshake message");
+            ev->data = content;
+            return ev->kind = SD_RL_APPDATA;
+        }
+    }
+}
+
+void sd_rl_send(sd_record_layer *rl, uint8_t type, sd_span content, bool force_plaintext, size_t max_fragment) {
+    if (max_fragment == 0 || max_fragment > SD_MAX_PLAINTEXT) max_fragment = SD_MAX_PLAINTEXT;
+    size_t off = 0;
+    do {
+        size_t n = content.len - off < max_fragment ? content.len - off : max_fragment;
+        sd_span piece = sd_span_of(content.data ? content.data + off : NULL, n);
+        if (rl->write.active && !force_plaintext)
+            sd_record_seal(&rl->write, type, piece, 0, &rl->out);
+        else
+            /* RFC 8446 §5.1: legacy_record_version 0x0303 for all records but
+             * possibly the first ClientHello; 0x0303 is always accepted. */
+            sd_build_record(&rl->out, type, SD_TLS12, piece);
+        off += n;
+    } while (off < content.len);
+}
+
+void sd_rl_send_alert(sd_record_layer *rl, uint8_t level, uint8_t description) {
+    uint8_t body[2] = {level, description};
+    sd_rl_send(rl, SD_alert, sd_span_of(body, 2), false, 0);
+}
+
+void sd_rl_send_handshake(sd_record_layer *rl, uint8_t type, sd_span body) {
+    sd_buf msg;
+    sd_buf_init(&msg);
+    sd_build_handshake(&msg, type, body, -1);
+    sd_transcript_add(&rl->transcript, sd_buf_span(&msg));
+    sd_rl_send(rl, SD_handshake, sd_buf_span(&msg), false, 0);
+    sd_buf_free(&msg);
+}
+
+bool sd_rl_transcript_hash(const sd_record_layer *rl, const sd_suite *suite, uint8_t *out) {
+    return sd_transcript_hash(&rl->transcript, suite->md(), out);
+}

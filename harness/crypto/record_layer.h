@@ -1,0 +1,65 @@
+/* record_layer.h — one side's record layer: framing, protection and
+ * handshake reassembly, over the wire codec and record protection.
+ *
+ * Shared by the model (which enforces the rules) and the driver (which obeys
+ * a trace), so both put exactly the same bytes on the wire. Policy — which
+ * record is acceptable when — is the caller's: this layer reports what
+ * arrived and how (protected or not) and leaves judgement to the caller. */
+#ifndef SHAKEDOWN_CRYPTO_RECORD_LAYER_H
+#define SHAKEDOWN_CRYPTO_RECORD_LAYER_H
+
+#include "crypto/crypto.h"
+#include "wire/record.h"
+
+typedef struct {
+    sd_buf in;                /* received bytes not yet parsed into records */
+    sd_buf out;               /* bytes waiting to be sent */
+    sd_buf plaintext;         /* scratch: the last decrypted record */
+    sd_hs_reassembler hs;
+    sd_record_keys read, write;
+    sd_transcript transcript;
+    size_t max_handshake_len; /* longest handshake message accepted */
+    /* RFC 8446 §5.2: once read keys are active, records must be protected.
+     * The model sets this (strict); the driver leaves it off (it observes). */
+    bool reject_plaintext_after_keys;
+} sd_record_layer;
+
+typedef enum {
+    SD_RL_NONE,       /* nothing complete yet */
+    SD_RL_HANDSHAKE,  /* ev.msg */
+    SD_RL_ALERT,      /* ev.alert */
+    SD_RL_CCS,        /* ev.data is the CCS body */
+    SD_RL_APPDATA,    /* ev.data */
+    SD_RL_ERROR,      /* ev.alert_to_send: what the RFC says to answer */
+} sd_rl_event_kind;
+
+typedef struct {
+    sd_rl_event_kind kind;
+    bool protected_record;    /* the record carrying it was AEAD-protected */
+    uint8_t outer_type;       /* the record header's content type */
+    sd_handshake_msg msg;
+    sd_alert alert;
+    sd_span data;
+    uint8_t alert_to_send;
+    char detail[96];
+} sd_rl_event;
+
+void sd_rl_init(sd_record_layer *rl);
+void sd_rl_free(sd_record_layer *rl);
+
+/* Queues bytes received from the peer. */
+void sd_rl_receive(sd_record_layer *rl, sd_span bytes);
+/* Returns the next event. Data spans stay valid until the next call. */
+sd_rl_event_kind sd_rl_next(sd_record_layer *rl, sd_rl_event *ev);
+
+/* Sends `content` as records of `type`, split at `max_fragment` bytes
+ * (0: 2^14), protected when write keys are active unless force_plaintext. */
+void sd_rl_send(sd_record_layer *rl, uint8_t type, sd_span content, bool force_plaintext, size_t max_fragment);
+void sd_rl_send_alert(sd_record_layer *rl, uint8_t level, uint8_t description);
+/* Frames a handshake message, adds it to the transcript and sends it. */
+void sd_rl_send_handshake(sd_record_layer *rl, uint8_t type, sd_span body);
+
+/* Hash of the transcript so far with the suite's hash. */
+bool sd_rl_transcript_hash(const sd_record_layer *rl, const sd_suite *suite, uint8_t *out);
+
+#endif

@@ -1,0 +1,139 @@
+/* messages.c — see messages.h. */
+#include "model/messages.h"
+
+#include <string.h>
+
+#include "wire/names.h"
+
+const uint16_t sd_offered_suites[] = {SD_TLS_AES_128_GCM_SHA256, SD_TLS_AES_256_GCM_SHA384,
+                                      SD_TLS_CHACHA20_POLY1305_SHA256};
+const size_t sd_n_offered_suites = sizeof(sd_offered_suites) / sizeof(sd_offered_suites[0]);
+const uint16_t sd_offered_groups[] = {SD_x25519, SD_secp256r1, SD_secp384r1};
+const size_t sd_n_offered_groups = sizeof(sd_offered_groups) / sizeof(sd_offered_groups[0]);
+const uint16_t sd_offered_sigalgs[] = {SD_ecdsa_secp256r1_sha256, SD_ecdsa_secp384r1_sha384,
+                                       SD_rsa_pss_rsae_sha256,    SD_rsa_pss_rsae_sha384,
+                                       SD_rsa_pss_rsae_sha512,    SD_ed25519};
+const size_t sd_n_offered_sigalgs = sizeof(sd_offered_sigalgs) / sizeof(sd_offered_sigalgs[0]);
+
+bool sd_u16_in(const uint16_t *list, size_t n, uint16_t v) {
+    for (size_t i = 0; i < n; i++)
+        if (list[i] == v) return true;
+    return false;
+}
+
+void sd_msg_client_hello(sd_buf *body, const uint8_t *random, sd_span session_id, const sd_key_share *share,
+                         const char *server_name, sd_span cookie) {
+    sd_buf exts, tmp;
+    sd_buf_init(&exts);
+    sd_buf_init(&tmp);
+    if (server_name && server_name[0]) {
+        sd_build_server_name(&tmp, sd_span_of((const uint8_t *)server_name, strlen(server_name)));
+        sd_build_extension(&exts, SD_server_name, sd_buf_span(&tmp));
+    }
+    sd_buf_reset(&tmp);
+    sd_build_u16_list(&tmp, 2, sd_offered_groups, sd_n_offered_groups);
+    sd_build_extension(&exts, SD_supported_groups, sd_buf_span(&tmp));
+    sd_buf_reset(&tmp);
+    sd_build_u16_list(&tmp, 2, sd_offered_sigalgs, sd_n_offered_sigalgs);
+    sd_build_extension(&exts, SD_signature_algorithms, sd_buf_span(&tmp));
+    sd_buf_reset(&tmp);
+    const uint16_t versions[] = {SD_TLS13};
+    sd_build_u16_list(&tmp, 1, versions, 1);
+    sd_build_extension(&exts, SD_supported_versions, sd_buf_span(&tmp));
+    sd_buf_reset(&tmp);
+    size_t off = sd_buf_open_prefix(&tmp, 2);
+    if (share) sd_build_key_share_entry(&tmp, share->group, sd_span_of(share->public_key, share->public_len));
+    sd_buf_close_prefix(&tmp, off, 2);
+    sd_build_extension(&exts, SD_key_share, sd_buf_span(&tmp));
+    if (cookie.len) {
+        /* RFC 8446 §4.2.2: the cookie from HelloRetryRequest is echoed. */
+        sd_buf_reset(&tmp);
+        off = sd_buf_open_prefix(&tmp, 2);
+        sd_buf_append_span(&tmp, cookie);
+        sd_buf_close_prefix(&tmp, off, 2);
+        sd_build_extension(&exts, SD_cookie, sd_buf_span(&tmp));
+    }
+    uint8_t suites[16];
+    for (size_t i = 0; i < sd_n_offered_suites; i++) {
+        suites[2 * i] = (uint8_t)(sd_offered_suites[i] >> 8);
+        suites[2 * i + 1] = (uint8_t)sd_offered_suites[i];
+    }
+    static const uint8_t null_compression[] = {0};
+    sd_client_hello ch = {
+        .legacy_version = SD_TLS12, /* §4.1.2: "MUST be set to 0x0303" */
+        .random = sd_span_of(random, SD_RANDOM_LEN),
+        .legacy_session_id = session_id,
+        .cipher_suites = sd_span_of(suites, 2 * sd_n_offered_suites),
+        .compression_methods = sd_span_of(null_compression, 1),
+        .extensions = sd_buf_span(&exts),
+        .has_extensions = true,
+    };
+    sd_build_client_hello(body, &ch);
+    sd_buf_free(&exts);
+    sd_buf_free(&tmp);
+}
+
+void sd_msg_server_hello(sd_buf *body, bool hrr, const uint8_t *random, sd_span session_id_echo, uint16_t suite,
+                         uint16_t group, const sd_key_share *share) {
+    sd_buf exts, tmp;
+    sd_buf_init(&exts);
+    sd_buf_init(&tmp);
+    sd_buf_u16(&tmp, SD_TLS13);
+    sd_build_extension(&exts, SD_supported_versions, sd_buf_span(&tmp));
+    sd_buf_reset(&tmp);
+    if (hrr || !share)
+        sd_buf_u16(&tmp, group); /* §4.2.8: HRR names the group only */
+    else
+        sd_build_key_share_entry(&tmp, share->group, sd_span_of(share->public_key, share->public_len));
+    sd_build_extension(&exts, SD_key_share, sd_buf_span(&tmp));
+    sd_server_hello sh = {
+        .legacy_version = SD_TLS12,
+        .random = sd_span_of(hrr ? sd_hrr_random : random, SD_RANDOM_LEN),
+        .legacy_session_id_echo = session_id_echo,
+        .cipher_suite = suite,
+        .legacy_compression_method = 0,
+        .extensions = sd_buf_span(&exts),
+    };
+    sd_build_server_hello(body, &sh);
+    sd_buf_free(&exts);
+    sd_buf_free(&tmp);
+}
+
+void sd_msg_certificate(sd_buf *body, sd_span request_context, const sd_credential *cred) {
+    sd_buf list;
+    sd_buf_init(&list);
+    for (size_t i = 0; cred && i < cred->chain_len; i++)
+        sd_build_certificate_entry(&list, sd_span_of(cred->chain_der[i], cred->chain_der_len[i]), sd_span_of(NULL, 0));
+    sd_certificate c = {.request_context = request_context, .certificate_list = sd_buf_span(&list)};
+    sd_build_certificate(body, &c);
+    sd_buf_free(&list);
+}
+
+uint16_t sd_pick_signature_scheme(const uint16_t *offered, size_t n, const EVP_PKEY *key) {
+    for (size_t i = 0; key && i < n; i++)
+        if (sd_signature_scheme_matches_key(offered[i], key)) return offered[i];
+    return 0;
+}
+
+bool sd_msg_certificate_verify(sd_buf *body, EVP_PKEY *key, uint16_t scheme, bool server,
+                               const uint8_t *transcript_hash, size_t hash_len) {
+    sd_buf input, sig;
+    sd_buf_init(&input);
+    sd_buf_init(&sig);
+    sd_certificate_verify_input(server, transcript_hash, hash_len, &input);
+    bool ok = sd_sign(key, scheme, sd_buf_span(&input), &sig);
+    if (ok) {
+        sd_certificate_verify cv = {.algorithm = scheme, .signature = sd_buf_span(&sig)};
+        sd_build_certificate_verify(body, &cv);
+    }
+    sd_buf_free(&input);
+    sd_buf_free(&sig);
+    return ok;
+}
+
+bool sd_msg_finished(sd_buf *body, const sd_suite *suite, const uint8_t *base_key, const uint8_t *transcript_hash) {
+    uint8_t verify[SD_MAX_HASH_LEN];
+    if (!sd_finished_verify_data(suite->md(), base_key, transcript_hash, verify)) return false;
+    sd_buf_append(body, verify, suite->hash_len);
+    return true;
+}

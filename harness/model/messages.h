@@ -1,0 +1,38 @@
+/* messages.h — builders for the messages an honest TLS 1.3 endpoint sends,
+ * shared by the model and the driver so that both put the same bytes on the
+ * wire. The driver then applies a trace's mutations to what these build. */
+#ifndef SHAKEDOWN_MODEL_MESSAGES_H
+#define SHAKEDOWN_MODEL_MESSAGES_H
+
+#include "crypto/crypto.h"
+#include "crypto/pki.h"
+#include "wire/handshake.h"
+
+/* What an endpoint offers, in preference order. */
+extern const uint16_t sd_offered_suites[];
+extern const size_t sd_n_offered_suites;
+extern const uint16_t sd_offered_groups[];
+extern const size_t sd_n_offered_groups;
+extern const uint16_t sd_offered_sigalgs[];
+extern const size_t sd_n_offered_sigalgs;
+
+bool sd_u16_in(const uint16_t *list, size_t n, uint16_t v);
+
+/* ClientHello body offering the lists above, one key share, and the cookie
+ * if non-empty (RFC 8446 §4.1.2). */
+void sd_msg_client_hello(sd_buf *body, const uint8_t *random, sd_span session_id, const sd_key_share *share,
+                         const char *server_name, sd_span cookie);
+/* ServerHello body (§4.1.3), or HelloRetryRequest when hrr (§4.1.4). */
+void sd_msg_server_hello(sd_buf *body, bool hrr, const uint8_t *random, sd_span session_id_echo, uint16_t suite,
+                         uint16_t group, const sd_key_share *share);
+/* Certificate body (§4.4.2): the credential's chain, or an empty list. */
+void sd_msg_certificate(sd_buf *body, sd_span request_context, const sd_credential *cred);
+/* The first scheme in `offered` usable with key, or 0. */
+uint16_t sd_pick_signature_scheme(const uint16_t *offered, size_t n, const EVP_PKEY *key);
+/* CertificateVerify body (§4.4.3) over transcript_hash. */
+bool sd_msg_certificate_verify(sd_buf *body, EVP_PKEY *key, uint16_t scheme, bool server,
+                               const uint8_t *transcript_hash, size_t hash_len);
+/* Finished body (§4.4.4). */
+bool sd_msg_finished(sd_buf *body, const sd_suite *suite, const uint8_t *base_key, const uint8_t *transcript_hash);
+
+#endif

@@ -1,0 +1,994 @@
+/* model.c — a strict TLS 1.3 endpoint, client or server, sans-IO.
+ *
+ * One loop (sd_model_feed) takes records from the record layer and hands each
+ * handshake message to the handler for its type, after checking its place in
+ * the shape tables (sequences.c). After a handler accepts a message, the
+ * model sends every message the table says is its own next. The first error
+ * sticks: the model sends one fatal alert and then ignores all input, as
+ * RFC 8446 §6 requires ("MUST NOT allow any further data to be sent or
+ * received on the connection"). */
+#include "model/model.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/mem.h>
+
+#include "crypto/crypto.h"
+#include "crypto/record_layer.h"
+#include "model/messages.h"
+#include "model/sequences.h"
+#include "wire/handshake.h"
+#include "wire/names.h"
+
+typedef enum {
+    PHASE_START,
+    PHASE_HANDSHAKE,
+    PHASE_CONNECTED,
+    PHASE_CLOSED,
+    PHASE_FAILED,
+} phase;
+
+static const char *const phase_names[] = {"start", "handshake", "connected", "closed", "failed"};
+
+#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
+
+/* RFC 8446 §5: an unprotected CCS "MUST simply be dropped". Bounded, as
+ * BoringSSL bounds empty records, so that a peer cannot keep us busy forever
+ * (CVE-2020-12457). */
+#define MAX_IGNORED_CCS 32
+
+struct sd_model {
+    sd_target base; /* unused by the model itself; lets model_target embed it */
+    sd_target_config cfg;
+    sd_rng rng;
+    sd_record_layer rl;
+    phase phase;
+    const sd_shape *shape;
+    size_t pos; /* next step of `shape` */
+
+    const sd_suite *suite;
+    sd_key_schedule ks;
+    sd_key_share share;
+    uint16_t group;
+    /* Server: the ECDHE secret, computed from ClientHello and used once the
+     * ServerHello is in the transcript. */
+    uint8_t ecdhe[66];
+    size_t ecdhe_len;
+
+    uint8_t client_random[SD_RANDOM_LEN];
+    uint8_t session_id[32];
+    size_t session_id_len;
+    uint8_t cookie[256];
+    size_t cookie_len;
+    bool sent_ccs;
+    int ignored_ccs;
+    bool peer_finished;
+
+    /* Server: what the client offered, kept for the flight we send. */
+    uint16_t peer_sigalgs[64];
+    size_t n_peer_sigalgs;
+    uint16_t hrr_suite;
+
+    /* Client: the server's leaf key, from Certificate, for CertificateVerify. */
+    EVP_PKEY *peer_key;
+    bool cert_requested;
+    uint8_t cert_request_context[255];
+    size_t cert_request_context_len;
+
+    sd_target_status st;
+    char state_name[96];
+};
+
+/* --- Errors ------------------------------------------------------------- */
+
+static void fatal(sd_model *m, uint8_t alert, const char *fmt, ...) {
+    if (m->phase == PHASE_FAILED) return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(m->st.error, sizeof(m->st.error), fmt, ap);
+    va_end(ap);
+    sd_rl_send_alert(&m->rl, SD_ALERT_LEVEL_FATAL, alert);
+    m->st.alert_sent = alert;
+    m->st.alert_sent_level = SD_ALERT_LEVEL_FATAL;
+    m->st.failed = true;
+    m->phase = PHASE_FAILED;
+}
+
+static bool failed(const sd_model *m) { return m->phase == PHASE_FAILED; }
+
+/* --- Helpers -------------------------------------------------------------- */
+
+static sd_role peer_role(const sd_model *m) {
+    return m->cfg.role == SD_ROLE_CLIENT ? SD_ROLE_SERVER : SD_ROLE_CLIENT;
+}
+
+static bool set_keys(sd_model *m, sd_record_keys *k, const uint8_t *secret) {
+    if (!sd_record_keys_set(k, m->suite, secret)) {
+        fatal(m, SD_internal_error, "cannot install traffic keys");
+        return false;
+    }
+    return true;
+}
+
+/* RFC 8446 §5.1: "Handshake messages MUST NOT span key changes ...
+ * implementations MUST verify that all messages immediately preceding a key
+ * change align with a record boundary; if not, then they MUST terminate the
+ * connection with an "unexpected_message" alert." */
+static bool check_key_change_boundary(sd_model *m) {
+    if (sd_hs_reassembler_has_partial(&m->rl.hs)) {
+        fatal(m, SD_unexpected_message, "handshake data spans a key change");
+        return false;
+    }
+    return true;
+}
+
+static bool transcript_hash(sd_model *m, uint8_t *out) {
+    if (!sd_rl_transcript_hash(&m->rl, m->suite, out)) {
+        fatal(m, SD_internal_error, "transcript hash failed");
+        return false;
+    }
+    return true;
+}
+
+/* Extensions the model's ClientHello carries: the only ones a server may
+ * answer (RFC 8446 §4.2). */
+static bool client_offered(uint16_t type) {
+    return type == SD_server_name || type == SD_supported_groups || type == SD_signature_algorithms ||
+           type == SD_supported_versions || type == SD_key_share;
+}
+
+/* --- ClientHello (client side) -------------------------------------------- */
+
+static void send_client_hello(sd_model *m) {
+    sd_buf body;
+    sd_buf_init(&body);
+    sd_msg_client_hello(&body, m->client_random, sd_span_of(m->session_id, m->session_id_len), &m->share,
+                        m->cfg.server_name, sd_span_of(m->cookie, m->cookie_len));
+    sd_rl_send_handshake(&m->rl, SD_ClientHello, sd_buf_span(&body));
+    sd_buf_free(&body);
+}
+
+/* --- ServerHello / HelloRetryRequest (client side) ------------------------- */
+
+static void on_hello_retry_request(sd_model *m, const sd_server_hello *sh, sd_span whole) {
+    uint8_t alert;
+    /* RFC 8446 §4.1.4: the client "MUST check the legacy_version,
+     * legacy_session_id_echo, cipher_suite, and legacy_compression_method as
+     * specified in Section 4.1.3". */
+    if (!sd_span_eq(sh->legacy_session_id_echo, sd_span_of(m->session_id, m->session_id_len)))
+        return fatal(m, SD_illegal_parameter, "HelloRetryRequest session id does not echo ours");
+    if (!sd_u16_in(sd_offered_suites, sd_n_offered_suites, sh->cipher_suite) || !(m->suite = sd_suite_find(sh->cipher_suite)))
+        return fatal(m, SD_illegal_parameter, "HelloRetryRequest selects a cipher suite we did not offer");
+    if (sh->legacy_compression_method != 0)
+        return fatal(m, SD_illegal_parameter, "HelloRetryRequest compression method is not null");
+    if (!sd_extensions_check(sh->extensions, &alert))
+        return fatal(m, alert, "malformed HelloRetryRequest extensions");
+
+    sd_reader it = sd_reader_of(sh->extensions);
+    uint16_t type;
+    sd_span body;
+    uint16_t version = 0, group = 0;
+    bool have_group = false;
+    m->cookie_len = 0;
+    while (sd_extensions_next(&it, &type, &body, &alert) > 0) {
+        if (type == SD_supported_versions) {
+            if (!sd_parse_supported_versions_sh(body, &version, &alert))
+                return fatal(m, alert, "malformed supported_versions in HelloRetryRequest");
+        } else if (type == SD_key_share) {
+            if (!sd_parse_key_share_hrr(body, &group, &alert))
+                return fatal(m, alert, "malformed key_share in HelloRetryRequest");
+            have_group = true;
+        } else if (type == SD_cookie) {
+            sd_reader c = sd_reader_of(body);
+            sd_span cookie;
+            /* §4.2.2: opaque cookie<1..2^16-1> */
+            if (!sd_read_prefixed(&c, 2, &cookie) || !sd_reader_done(&c) || cookie.len == 0 ||
+                cookie.len > sizeof(m->cookie))
+                return fatal(m, SD_decode_error, "malformed cookie in HelloRetryRequest");
+            memcpy(m->cookie, cookie.data, cookie.len);
+            m->cookie_len = cookie.len;
+        } else if (client_offered(type)) {
+            /* §4.2: a recognised extension in a message where it is not
+             * specified gets "illegal_parameter". */
+            return fatal(m, SD_illegal_parameter, "extension %s not allowed in HelloRetryRequest",
+                         sd_extension_name(type));
+        } else {
+            /* §4.2: responses to extensions not requested get
+             * "unsupported_extension" (the cookie is the one exception). */
+            return fatal(m, SD_unsupported_extension, "HelloRetryRequest carries unrequested extension %u", type);
+        }
+    }
+    /* §4.2.1: "If the "supported_versions" extension in the ServerHello
+     * contains a version not offered by the client or contains a version
+     * prior to TLS 1.3, the client MUST abort the handshake with an
+     * "illegal_parameter" alert." */
+    if (version == 0) return fatal(m, SD_protocol_version, "HelloRetryRequest without supported_versions");
+    if (version != SD_TLS13) return fatal(m, SD_illegal_parameter, "HelloRetryRequest selects version 0x%04x", version);
+    if (have_group) {
+        /* §4.2.8: the selected group "MUST be in the "supported_groups"
+         * extension in the original ClientHello" and must not be one for
+         * which a share was sent; otherwise "illegal_parameter". */
+        if (!sd_u16_in(sd_offered_groups, sd_n_offered_groups, group) || group == m->share.group)
+            return fatal(m, SD_illegal_parameter, "HelloRetryRequest selects group %u", group);
+    } else if (m->cookie_len == 0) {
+        /* §4.1.4: "Clients MUST abort the handshake with an
+         * "illegal_parameter" alert if the HelloRetryRequest would not result
+         * in any change in the ClientHello." */
+        return fatal(m, SD_illegal_parameter, "HelloRetryRequest would not change the ClientHello");
+    }
+
+    /* §4.4.1: ClientHello1 is replaced by message_hash, then HRR is added. */
+    if (!sd_transcript_replace_with_message_hash(&m->rl.transcript, m->suite->md()))
+        return fatal(m, SD_internal_error, "transcript");
+    sd_transcript_add(&m->rl.transcript, whole);
+    m->hrr_suite = sh->cipher_suite;
+    if (have_group && !sd_key_share_generate(&m->share, group, &m->rng))
+        return fatal(m, SD_internal_error, "key generation failed");
+}
+
+static void on_server_hello(sd_model *m, const sd_server_hello *sh) {
+    uint8_t alert;
+    if (!sd_span_eq(sh->legacy_session_id_echo, sd_span_of(m->session_id, m->session_id_len)))
+        /* §4.1.3: "A client which receives a legacy_session_id_echo field that
+         * does not match what it sent in the ClientHello MUST abort the
+         * handshake with an "illegal_parameter" alert." */
+        return fatal(m, SD_illegal_parameter, "ServerHello session id does not echo ours");
+    if (!sd_extensions_check(sh->extensions, &alert)) return fatal(m, alert, "malformed ServerHello extensions");
+
+    sd_reader it = sd_reader_of(sh->extensions);
+    uint16_t type, version = 0;
+    sd_span body;
+    sd_key_share_entry ks = {0};
+    bool have_share = false;
+    while (sd_extensions_next(&it, &type, &body, &alert) > 0) {
+        if (type == SD_supported_versions) {
+            if (!sd_parse_supported_versions_sh(body, &version, &alert))
+                return fatal(m, alert, "malformed supported_versions in ServerHello");
+        } else if (type == SD_key_share) {
+            if (!sd_parse_key_share_sh(body, &ks, &alert)) return fatal(m, alert, "malformed key_share in ServerHello");
+            have_share = true;
+        } else if (client_offered(type)) {
+            return fatal(m, SD_illegal_parameter, "extension %s not allowed in ServerHello", sd_extension_name(type));
+        } else {
+            return fatal(m, SD_unsupported_extension, "ServerHello carries unrequested extension %u", type);
+        }
+    }
+    /* Only TLS 1.3 is enabled: a ServerHello without supported_versions
+     * negotiates TLS 1.2 or below, which we did not offer (§4.2.1, §D). */
+    if (version == 0) return fatal(m, SD_protocol_version, "server chose a version below TLS 1.3");
+    if (version != SD_TLS13) return fatal(m, SD_illegal_parameter, "ServerHello selects version 0x%04x", version);
+    /* §4.1.3: "A client which receives a cipher suite that was not offered
+     * MUST abort the handshake with an "illegal_parameter" alert." §4.1.4:
+     * after HRR it must also be the one the HRR chose. */
+    if (!sd_u16_in(sd_offered_suites, sd_n_offered_suites, sh->cipher_suite) || (m->hrr_suite && sh->cipher_suite != m->hrr_suite))
+        return fatal(m, SD_illegal_parameter, "ServerHello selects cipher suite 0x%04x", sh->cipher_suite);
+    if (sh->legacy_compression_method != 0)
+        return fatal(m, SD_illegal_parameter, "ServerHello compression method is not null");
+    /* §9.2: a full handshake without key_share is missing a mandatory extension. */
+    if (!have_share) return fatal(m, SD_missing_extension, "ServerHello without key_share");
+    /* §4.2.8: the server's share "MUST be in the same group as the
+     * KeyShareEntry value offered by the client". */
+    if (ks.group != m->share.group)
+        return fatal(m, SD_illegal_parameter, "ServerHello key share for group %u we did not send", ks.group);
+
+    uint8_t ecdhe[66];
+    size_t ecdhe_len = 0;
+    if (!sd_key_share_derive(&m->share, ks.key_exchange, ecdhe, &ecdhe_len, &alert))
+        return fatal(m, alert, "server key share is not a valid point");
+    m->suite = sd_suite_find(sh->cipher_suite);
+    m->group = ks.group;
+    m->st.version = SD_TLS13;
+    m->st.cipher_suite = sh->cipher_suite;
+    m->st.group = ks.group;
+    uint8_t hash[SD_MAX_HASH_LEN];
+    if (!transcript_hash(m, hash)) return;
+    if (!sd_ks_init(&m->ks, m->suite, NULL, 0) || !sd_ks_handshake(&m->ks, ecdhe, ecdhe_len, hash))
+        return fatal(m, SD_internal_error, "key schedule failed");
+    OPENSSL_cleanse(ecdhe, sizeof(ecdhe));
+    if (!check_key_change_boundary(m)) return;
+    if (!set_keys(m, &m->rl.read, m->ks.server_handshake_traffic)) return;
+    set_keys(m, &m->rl.write, m->ks.client_handshake_traffic);
+}
+
+/* --- Server's encrypted flight (client side) -------------------------------- */
+
+static void on_encrypted_extensions(sd_model *m, sd_span body) {
+    uint8_t alert;
+    sd_span exts;
+    if (!sd_parse_encrypted_extensions(body, &exts, &alert) || !sd_extensions_check(exts, &alert))
+        return fatal(m, alert, "malformed EncryptedExtensions");
+    sd_reader it = sd_reader_of(exts);
+    uint16_t type;
+    sd_span ext;
+    while (sd_extensions_next(&it, &type, &ext, &alert) > 0) {
+        if (type == SD_server_name) {
+            /* RFC 6066 §3: the server's acknowledgement is empty. */
+            if (ext.len != 0) return fatal(m, SD_decode_error, "non-empty server_name in EncryptedExtensions");
+        } else if (type == SD_supported_groups) {
+            /* §4.2.7: informational only, but must parse. */
+            sd_u16_list l;
+            if (!sd_u16_list_parse(ext, 2, false, &l, &alert))
+                return fatal(m, alert, "malformed supported_groups in EncryptedExtensions");
+        } else if (client_offered(type)) {
+            return fatal(m, SD_illegal_parameter, "extension %s not allowed in EncryptedExtensions",
+                         sd_extension_name(type));
+        } else {
+            return fatal(m, SD_unsupported_extension, "EncryptedExtensions carries unrequested extension %u", type);
+        }
+    }
+}
+
+static void on_certificate_request(sd_model *m, sd_span body) {
+    /* §4.3.2: opaque certificate_request_context<0..2^8-1>;
+     * Extension extensions<2..2^16-1>; signature_algorithms is required. */
+    sd_reader r = sd_reader_of(body);
+    sd_span ctx, exts;
+    uint8_t alert = SD_decode_error;
+    if (!sd_read_prefixed(&r, 1, &ctx) || !sd_read_prefixed(&r, 2, &exts) || !sd_reader_done(&r) ||
+        !sd_extensions_check(exts, &alert))
+        return fatal(m, alert, "malformed CertificateRequest");
+    sd_span sigalgs;
+    if (!sd_extensions_find(exts, SD_signature_algorithms, &sigalgs))
+        return fatal(m, SD_missing_extension, "CertificateRequest without signature_algorithms");
+    memcpy(m->cert_request_context, ctx.data, ctx.len);
+    m->cert_request_context_len = ctx.len;
+    m->cert_requested = true;
+}
+
+static void on_certificate(sd_model *m, sd_span body) {
+    uint8_t alert;
+    sd_certificate c;
+    if (!sd_parse_certificate(body, &c, &alert)) return fatal(m, alert, "malformed Certificate");
+    /* §4.4.2: "In the case of server authentication, this field SHALL be zero
+     * length." The RFC names no alert; a field that parses but breaks a rule
+     * is illegal_parameter (§6.2). */
+    if (c.request_context.len != 0) return fatal(m, SD_illegal_parameter, "server Certificate has a request context");
+    sd_span chain[SD_MAX_CHAIN];
+    size_t n = 0;
+    sd_reader it = sd_reader_of(c.certificate_list);
+    sd_certificate_entry e;
+    int got;
+    while ((got = sd_certificate_next_entry(&it, &e, &alert)) > 0) {
+        if (!sd_extensions_check(e.extensions, &alert)) return fatal(m, alert, "malformed CertificateEntry extensions");
+        /* §4.4.2: entry extensions must answer ones the client sent; we sent
+         * neither status_request nor signed_certificate_timestamp. */
+        if (e.extensions.len != 0)
+            return fatal(m, SD_unsupported_extension, "CertificateEntry carries unrequested extensions");
+        if (n == SD_MAX_CHAIN) return fatal(m, SD_bad_certificate, "certificate chain longer than %d", SD_MAX_CHAIN);
+        chain[n++] = e.cert_data;
+    }
+    if (got < 0) return fatal(m, alert, "malformed CertificateEntry");
+    /* §4.4.2.4: "If the server supplies an empty Certificate message, the
+     * client MUST abort the handshake with a "decode_error" alert." */
+    if (n == 0) return fatal(m, SD_decode_error, "server sent an empty certificate chain");
+
+    sd_verify_params p = {.pki = m->cfg.pki, .host_name = m->cfg.server_name, .now = m->cfg.now};
+    char err[160];
+    EVP_PKEY_free(m->peer_key);
+    m->peer_key = NULL;
+    if (!sd_verify_chain(&p, chain, n, &m->peer_key, &alert, err, sizeof(err)))
+        return fatal(m, alert, "certificate rejected: %s", err);
+}
+
+static void on_certificate_verify(sd_model *m, sd_span body, const uint8_t *hash_before) {
+    uint8_t alert;
+    sd_certificate_verify cv;
+    if (!sd_parse_certificate_verify(body, &cv, &alert)) return fatal(m, alert, "malformed CertificateVerify");
+    /* §4.4.3: "the signature algorithm MUST be one offered in the client's
+     * "signature_algorithms" extension"; a scheme that cannot be used with
+     * the certificate's key is equally a bad parameter. */
+    if (!sd_u16_in(sd_offered_sigalgs, sd_n_offered_sigalgs, cv.algorithm) || !sd_signature_scheme_matches_key(cv.algorithm, m->peer_key))
+        return fatal(m, SD_illegal_parameter, "CertificateVerify uses scheme 0x%04x", cv.algorithm);
+    sd_buf input;
+    sd_buf_init(&input);
+    sd_certificate_verify_input(true, hash_before, m->suite->hash_len, &input);
+    bool ok = sd_verify(m->peer_key, cv.algorithm, sd_buf_span(&input), cv.signature);
+    sd_buf_free(&input);
+    /* §4.4.3: "If the verification fails, the receiver MUST terminate the
+     * handshake with a "decrypt_error" alert." */
+    if (!ok) return fatal(m, SD_decrypt_error, "CertificateVerify signature does not verify");
+    m->st.peer_authenticated = true;
+}
+
+/* §4.4.4: "Recipients of Finished messages MUST verify that the contents are
+ * correct and if not MUST terminate the connection with a "decrypt_error"
+ * alert." A Finished of the wrong length is incorrect contents too. */
+static bool verify_finished(sd_model *m, sd_span body, const uint8_t *base_key, const uint8_t *hash_before) {
+    uint8_t expected[SD_MAX_HASH_LEN];
+    if (!sd_finished_verify_data(m->suite->md(), base_key, hash_before, expected)) {
+        fatal(m, SD_internal_error, "Finished computation failed");
+        return false;
+    }
+    if (body.len != m->suite->hash_len || CRYPTO_memcmp(body.data, expected, body.len) != 0) {
+        fatal(m, SD_decrypt_error, "Finished verify_data is wrong");
+        return false;
+    }
+    return true;
+}
+
+static void send_finished(sd_model *m, const uint8_t *base_key) {
+    uint8_t hash[SD_MAX_HASH_LEN];
+    if (!transcript_hash(m, hash)) return;
+    sd_buf body;
+    sd_buf_init(&body);
+    if (sd_msg_finished(&body, m->suite, base_key, hash))
+        sd_rl_send_handshake(&m->rl, SD_Finished, sd_buf_span(&body));
+    else
+        fatal(m, SD_internal_error, "Finished computation failed");
+    sd_buf_free(&body);
+}
+
+static void on_server_finished(sd_model *m, sd_span body, const uint8_t *hash_before) {
+    if (!verify_finished(m, body, m->ks.server_handshake_traffic, hash_before)) return;
+    m->peer_finished = true;
+    uint8_t hash[SD_MAX_HASH_LEN];
+    if (!transcript_hash(m, hash)) return;
+    if (!sd_ks_application(&m->ks, hash)) return fatal(m, SD_internal_error, "key schedule failed");
+    if (!check_key_change_boundary(m)) return;
+    set_keys(m, &m->rl.read, m->ks.server_application_traffic);
+}
+
+/* --- ClientHello (server side) ------------------------------------------------ */
+
+/* Server-side checks of one ClientHello; on success selects suite, group and
+ * signature scheme. Returns the client's key share for the group (empty span
+ * if the client sent none, which calls for HelloRetryRequest). */
+static bool process_client_hello(sd_model *m, const sd_client_hello *ch, sd_span *out_share, bool second) {
+    uint8_t alert;
+    /* §4.1.2: "For every TLS 1.3 ClientHello, this vector MUST contain exactly
+     * one byte, set to zero ... If a TLS 1.3 ClientHello is received with any
+     * other value in this field, the server MUST abort the handshake with an
+     * "illegal_parameter" alert." */
+    if (!ch->has_extensions) {
+        fatal(m, SD_protocol_version, "ClientHello without extensions offers only TLS 1.2 or below");
+        return false;
+    }
+    if (!sd_extensions_check(ch->extensions, &alert)) {
+        fatal(m, alert, "malformed ClientHello extensions");
+        return false;
+    }
+    sd_span sv, groups_body, shares_body, sigalgs_body, psk;
+    sd_u16_list versions;
+    /* §4.2.1: without supported_versions the client offers TLS 1.2 or below;
+     * only TLS 1.3 is enabled, so "protocol_version" (§6.2). */
+    if (!sd_extensions_find(ch->extensions, SD_supported_versions, &sv)) {
+        fatal(m, SD_protocol_version, "ClientHello offers only TLS 1.2 or below");
+        return false;
+    }
+    if (!sd_parse_supported_versions_ch(sv, &versions, &alert)) {
+        fatal(m, alert, "malformed supported_versions");
+        return false;
+    }
+    if (!sd_u16_list_contains(versions, SD_TLS13)) {
+        fatal(m, SD_protocol_version, "ClientHello does not offer TLS 1.3");
+        return false;
+    }
+    if (ch->compression_methods.len != 1 || ch->compression_methods.data[0] != 0) {
+        fatal(m, SD_illegal_parameter, "TLS 1.3 ClientHello must offer only null compression");
+        return false;
+    }
+    /* §4.2.11: "The "pre_shared_key" extension MUST be the last extension in
+     * the ClientHello ... Servers MUST check that it is the last extension and
+     * otherwise fail the handshake with an "illegal_parameter" alert." */
+    if (sd_extensions_find(ch->extensions, SD_pre_shared_key, &psk)) {
+        sd_reader it = sd_reader_of(ch->extensions);
+        uint16_t type = 0;
+        sd_span b;
+        while (sd_extensions_next(&it, &type, &b, &alert) > 0) {
+        }
+        if (type != SD_pre_shared_key) {
+            fatal(m, SD_illegal_parameter, "pre_shared_key is not the last extension");
+            return false;
+        }
+    }
+
+    /* Cipher suite: the client's first that we support (client preference,
+     * as BoringSSL does by default). §4.1.1: no common suite is
+     * "handshake_failure". */
+    sd_u16_list suites = {ch->cipher_suites};
+    uint16_t chosen = 0;
+    for (size_t i = 0; i < sd_u16_list_count(suites) && !chosen; i++)
+        if (sd_u16_in(sd_offered_suites, sd_n_offered_suites, sd_u16_list_at(suites, i))) chosen = sd_u16_list_at(suites, i);
+    if (!chosen) {
+        fatal(m, SD_handshake_failure, "no cipher suite in common");
+        return false;
+    }
+    /* §4.1.4: the ServerHello after HRR must pick the HRR's suite. */
+    if (second && chosen != m->hrr_suite) {
+        fatal(m, SD_illegal_parameter, "second ClientHello changes the cipher suite");
+        return false;
+    }
+
+    /* §9.2: "If containing a "supported_groups" extension, it MUST also
+     * contain a "key_share" extension, and vice versa." */
+    bool has_groups = sd_extensions_find(ch->extensions, SD_supported_groups, &groups_body);
+    bool has_shares = sd_extensions_find(ch->extensions, SD_key_share, &shares_body);
+    if (!has_groups || !has_shares) {
+        fatal(m, SD_missing_extension, "ClientHello lacks %s", has_groups ? "key_share" : "supported_groups");
+        return false;
+    }
+    sd_u16_list groups;
+    if (!sd_u16_list_parse(groups_body, 2, false, &groups, &alert)) {
+        fatal(m, alert, "malformed supported_groups");
+        return false;
+    }
+    sd_span entries;
+    if (!sd_parse_key_share_ch(shares_body, &entries, &alert)) {
+        fatal(m, alert, "malformed key_share");
+        return false;
+    }
+    /* §4.2.3: a server authenticating with a certificate needs
+     * signature_algorithms; §9.2 makes it mandatory: "missing_extension". */
+    if (!sd_extensions_find(ch->extensions, SD_signature_algorithms, &sigalgs_body)) {
+        fatal(m, SD_missing_extension, "ClientHello lacks signature_algorithms");
+        return false;
+    }
+    sd_u16_list sigalgs;
+    if (!sd_u16_list_parse(sigalgs_body, 2, false, &sigalgs, &alert)) {
+        fatal(m, alert, "malformed signature_algorithms");
+        return false;
+    }
+    m->n_peer_sigalgs = 0;
+    for (size_t i = 0; i < sd_u16_list_count(sigalgs) && m->n_peer_sigalgs < COUNT(m->peer_sigalgs); i++)
+        m->peer_sigalgs[m->n_peer_sigalgs++] = sd_u16_list_at(sigalgs, i);
+
+    /* Group: the client's first supported group that we support. */
+    uint16_t group = 0;
+    for (size_t i = 0; i < sd_u16_list_count(groups) && !group; i++)
+        if (sd_group_supported(sd_u16_list_at(groups, i))) group = sd_u16_list_at(groups, i);
+    if (!group) {
+        fatal(m, SD_handshake_failure, "no group in common");
+        return false;
+    }
+    /* Walk the shares: §4.2.8 "Clients MUST NOT offer multiple KeyShareEntry
+     * values for the same group ... Servers MAY check for violations of these
+     * rules and abort the handshake with an "illegal_parameter" alert". */
+    sd_reader it = sd_reader_of(entries);
+    sd_key_share_entry e;
+    uint16_t seen[32];
+    size_t n_seen = 0;
+    int got;
+    *out_share = sd_span_of(NULL, 0);
+    while ((got = sd_key_share_next(&it, &e, &alert)) > 0) {
+        if (sd_u16_in(seen, n_seen, e.group)) {
+            fatal(m, SD_illegal_parameter, "two key shares for group %u", e.group);
+            return false;
+        }
+        if (!sd_u16_list_contains(groups, e.group)) {
+            fatal(m, SD_illegal_parameter, "key share for group %u not in supported_groups", e.group);
+            return false;
+        }
+        if (n_seen < COUNT(seen)) seen[n_seen++] = e.group;
+        if (e.group == group) *out_share = e.key_exchange;
+    }
+    if (got < 0) {
+        fatal(m, alert, "malformed key share entry");
+        return false;
+    }
+    /* §4.1.4 / §4.2.8: after HRR the client must offer exactly the share
+     * asked for. */
+    if (second && (group != m->group || out_share->data == NULL)) {
+        fatal(m, SD_illegal_parameter, "second ClientHello lacks the requested key share");
+        return false;
+    }
+    m->hrr_suite = chosen;
+    m->suite = sd_suite_find(chosen);
+    m->group = group;
+    return true;
+}
+
+static void on_client_hello(sd_model *m, sd_span body, bool second) {
+    uint8_t alert;
+    sd_client_hello ch;
+    if (!sd_parse_client_hello(body, &ch, &alert)) return fatal(m, alert, "malformed ClientHello");
+    if (second) {
+        /* §4.1.2: the second ClientHello repeats the first but for the
+         * changes HRR asks; random and session id must not change. */
+        if (!sd_span_eq(ch.random, sd_span_of(m->client_random, SD_RANDOM_LEN)) ||
+            !sd_span_eq(ch.legacy_session_id, sd_span_of(m->session_id, m->session_id_len)))
+            return fatal(m, SD_illegal_parameter, "second ClientHello changes random or session id");
+    }
+    sd_span share;
+    if (!process_client_hello(m, &ch, &share, second)) return;
+    memcpy(m->client_random, ch.random.data, SD_RANDOM_LEN);
+    memcpy(m->session_id, ch.legacy_session_id.data, ch.legacy_session_id.len);
+    m->session_id_len = ch.legacy_session_id.len;
+    if (share.data == NULL) {
+        /* §4.1.4: no share for the group we want: ask for one. */
+        const sd_shape *hrr = sd_shape_accept(m->shape, m->pos + 1, SD_ROLE_SERVER, SD_MSG_HELLO_RETRY_REQUEST);
+        if (!hrr) return fatal(m, SD_internal_error, "no HelloRetryRequest shape");
+        m->shape = hrr;
+        return;
+    }
+    if (!sd_key_share_generate(&m->share, m->group, &m->rng)) return fatal(m, SD_internal_error, "key generation");
+    if (!sd_key_share_derive(&m->share, share, m->ecdhe, &m->ecdhe_len, &alert))
+        return fatal(m, alert, "client key share is not a valid point");
+}
+
+/* --- Server's flight ------------------------------------------------------ */
+
+static void send_ccs_once(sd_model *m) {
+    /* RFC 8446 §D.4 middlebox compatibility: when the client sent a session
+     * id, send one plaintext CCS before the first encrypted or retried flight. */
+    if (m->sent_ccs || m->session_id_len == 0) return;
+    static const uint8_t one = 1;
+    sd_rl_send(&m->rl, SD_change_cipher_spec, sd_span_of(&one, 1), true, 0);
+    m->sent_ccs = true;
+}
+
+static void send_server_hello(sd_model *m, bool retry) {
+    sd_buf body;
+    sd_buf_init(&body);
+    uint8_t random[SD_RANDOM_LEN];
+    sd_rng_bytes(&m->rng, random, sizeof(random));
+    sd_msg_server_hello(&body, retry, random, sd_span_of(m->session_id, m->session_id_len), m->suite->id, m->group,
+                        &m->share);
+    if (retry && !sd_transcript_replace_with_message_hash(&m->rl.transcript, m->suite->md()))
+        fatal(m, SD_internal_error, "transcript");
+    sd_rl_send_handshake(&m->rl, SD_ServerHello, sd_buf_span(&body));
+    sd_buf_free(&body);
+    send_ccs_once(m);
+    m->st.cipher_suite = m->suite->id;
+    if (retry) return;
+
+    m->st.version = SD_TLS13;
+    m->st.group = m->group;
+    uint8_t hash[SD_MAX_HASH_LEN];
+    if (!transcript_hash(m, hash)) return;
+    if (!sd_ks_init(&m->ks, m->suite, NULL, 0) || !sd_ks_handshake(&m->ks, m->ecdhe, m->ecdhe_len, hash))
+        return fatal(m, SD_internal_error, "key schedule failed");
+    OPENSSL_cleanse(m->ecdhe, sizeof(m->ecdhe));
+    if (!check_key_change_boundary(m)) return;
+    if (!set_keys(m, &m->rl.write, m->ks.server_handshake_traffic)) return;
+    set_keys(m, &m->rl.read, m->ks.client_handshake_traffic);
+}
+
+static void send_certificate(sd_model *m, const sd_credential *cred) {
+    sd_buf body;
+    sd_buf_init(&body);
+    sd_msg_certificate(&body, sd_span_of(m->cert_request_context, m->cert_request_context_len), cred);
+    sd_rl_send_handshake(&m->rl, SD_Certificate, sd_buf_span(&body));
+    sd_buf_free(&body);
+}
+
+static void send_certificate_verify(sd_model *m) {
+    EVP_PKEY *key = m->cfg.credential ? m->cfg.credential->key : NULL;
+    /* §4.4.3 / §4.2.3: a scheme the client offered that fits our key. */
+    uint16_t scheme = sd_pick_signature_scheme(m->peer_sigalgs, m->n_peer_sigalgs, key);
+    if (!scheme) return fatal(m, SD_handshake_failure, "no signature scheme in common with our certificate");
+    uint8_t hash[SD_MAX_HASH_LEN];
+    if (!transcript_hash(m, hash)) return;
+    sd_buf body;
+    sd_buf_init(&body);
+    if (sd_msg_certificate_verify(&body, key, scheme, true, hash, m->suite->hash_len))
+        sd_rl_send_handshake(&m->rl, SD_CertificateVerify, sd_buf_span(&body));
+    else
+        fatal(m, SD_internal_error, "signing failed");
+    sd_buf_free(&body);
+}
+
+static void send_own_message(sd_model *m, uint16_t msg) {
+    uint8_t hash[SD_MAX_HASH_LEN];
+    switch (msg) {
+    case SD_ClientHello:
+        send_client_hello(m);
+        return;
+    case SD_MSG_HELLO_RETRY_REQUEST:
+        send_server_hello(m, true);
+        return;
+    case SD_ServerHello:
+        send_server_hello(m, false);
+        return;
+    case SD_EncryptedExtensions:
+        sd_rl_send_handshake(&m->rl, SD_EncryptedExtensions, sd_span_of((const uint8_t *)"\0\0", 2));
+        return;
+    case SD_Certificate:
+        if (m->cfg.role == SD_ROLE_CLIENT) {
+            /* No client credential yet: §4.4.2 "If the client does not send
+             * any certificates ... the certificate_list [is] empty". */
+            send_ccs_once(m);
+            send_certificate(m, NULL);
+        } else {
+            send_certificate(m, m->cfg.credential);
+        }
+        return;
+    case SD_CertificateVerify:
+        send_certificate_verify(m);
+        return;
+    case SD_Finished:
+        if (m->cfg.role == SD_ROLE_SERVER) {
+            send_finished(m, m->ks.server_handshake_traffic);
+            if (failed(m) || !transcript_hash(m, hash)) return;
+            if (!sd_ks_application(&m->ks, hash)) return fatal(m, SD_internal_error, "key schedule failed");
+            set_keys(m, &m->rl.write, m->ks.server_application_traffic);
+        } else {
+            send_ccs_once(m);
+            send_finished(m, m->ks.client_handshake_traffic);
+            if (failed(m)) return;
+            set_keys(m, &m->rl.write, m->ks.client_application_traffic);
+        }
+        return;
+    default:
+        fatal(m, SD_internal_error, "no way to send message %u", msg);
+    }
+}
+
+/* Sends every message the shape says is ours next. */
+static void send_own_flight(sd_model *m) {
+    while (!failed(m) && m->pos < m->shape->n_steps && m->shape->steps[m->pos].from == m->cfg.role) {
+        uint16_t msg = m->shape->steps[m->pos].msg;
+        /* A client without a certificate takes the empty-certificate shape. */
+        if (m->cfg.role == SD_ROLE_CLIENT && msg == SD_Certificate)
+            m->shape = sd_shape_with_flags(m->shape->flags | SD_SHAPE_NO_CLIENT_CERT);
+        send_own_message(m, msg);
+        m->pos++;
+    }
+    if (!failed(m) && m->pos == m->shape->n_steps && m->phase == PHASE_HANDSHAKE) {
+        m->phase = PHASE_CONNECTED;
+        m->st.handshake_done = true;
+    }
+}
+
+/* --- Post-handshake messages ---------------------------------------------- */
+
+static void update_secret(sd_model *m, uint8_t *secret) {
+    /* §7.2: application_traffic_secret_N+1 =
+     *   HKDF-Expand-Label(application_traffic_secret_N, "traffic upd", "", Hash.length) */
+    uint8_t next[SD_MAX_HASH_LEN];
+    sd_hkdf_expand_label(m->suite->md(), secret, "traffic upd", NULL, 0, next, m->suite->hash_len);
+    memcpy(secret, next, m->suite->hash_len);
+}
+
+static void on_post_handshake(sd_model *m, const sd_handshake_msg *msg) {
+    uint8_t alert;
+    if (msg->type == SD_KeyUpdate) {
+        /* §4.6.3: KeyUpdate { KeyUpdateRequest request_update; } with values
+         * 0 and 1; "If an implementation receives any other value, it MUST
+         * terminate the connection with an "illegal_parameter" alert." */
+        if (msg->body.len != 1) return fatal(m, SD_decode_error, "malformed KeyUpdate");
+        uint8_t req = msg->body.data[0];
+        if (req > 1) return fatal(m, SD_illegal_parameter, "KeyUpdate request_update %u", req);
+        if (!check_key_change_boundary(m)) return;
+        bool server = m->cfg.role == SD_ROLE_SERVER;
+        uint8_t *read_secret = server ? m->ks.client_application_traffic : m->ks.server_application_traffic;
+        uint8_t *write_secret = server ? m->ks.server_application_traffic : m->ks.client_application_traffic;
+        update_secret(m, read_secret);
+        if (!set_keys(m, &m->rl.read, read_secret)) return;
+        if (req == 1) {
+            static const uint8_t not_requested = 0;
+            sd_rl_send_handshake(&m->rl, SD_KeyUpdate, sd_span_of(&not_requested, 1));
+            update_secret(m, write_secret);
+            set_keys(m, &m->rl.write, write_secret);
+        }
+        return;
+    }
+    if (msg->type == SD_NewSessionTicket && m->cfg.role == SD_ROLE_CLIENT) {
+        /* No resumption yet: a well-formed ticket is accepted and dropped. */
+        sd_new_session_ticket t;
+        if (!sd_parse_new_session_ticket(msg->body, &t, &alert) || !sd_extensions_check(t.extensions, &alert))
+            return fatal(m, alert, "malformed NewSessionTicket");
+        return;
+    }
+    fatal(m, SD_unexpected_message, "%s after the handshake", sd_handshake_type_name(msg->type) ? sd_handshake_type_name(msg->type) : "unknown message");
+}
+
+/* --- The loop ------------------------------------------------------------- */
+
+static void on_handshake_message(sd_model *m, const sd_handshake_msg *msg) {
+    if (m->phase == PHASE_CONNECTED) return on_post_handshake(m, msg);
+
+    uint16_t step = msg->type;
+    sd_server_hello sh;
+    uint8_t alert;
+    bool parsed_sh = false;
+    if (msg->type == SD_ServerHello) {
+        if (!sd_parse_server_hello(msg->body, &sh, &alert)) return fatal(m, alert, "malformed ServerHello");
+        parsed_sh = true;
+        if (sd_server_hello_is_hrr(&sh)) step = SD_MSG_HELLO_RETRY_REQUEST;
+    }
+    const sd_shape *next = sd_shape_accept(m->shape, m->pos, peer_role(m), step);
+    if (!next) {
+        /* §6.2 unexpected_message: "An inappropriate message (e.g., the wrong
+         * handshake message ...) was received." */
+        const char *want = m->pos < m->shape->n_steps ? sd_step_name(m->shape->steps[m->pos].msg) : "nothing";
+        return fatal(m, SD_unexpected_message, "%s received where %s was expected", sd_step_name(step), want);
+    }
+    m->shape = next;
+
+    /* The transcript hash up to, not including, this message. */
+    uint8_t before[SD_MAX_HASH_LEN];
+    if (m->suite && !transcript_hash(m, before)) return;
+    if (step != SD_MSG_HELLO_RETRY_REQUEST) sd_transcript_add(&m->rl.transcript, msg->whole);
+
+    bool server = m->cfg.role == SD_ROLE_SERVER;
+    switch (step) {
+    case SD_ClientHello:
+        on_client_hello(m, msg->body, m->pos > 0);
+        break;
+    case SD_MSG_HELLO_RETRY_REQUEST:
+        on_hello_retry_request(m, &sh, msg->whole);
+        break;
+    case SD_ServerHello:
+        if (parsed_sh) on_server_hello(m, &sh);
+        break;
+    case SD_EncryptedExtensions:
+        on_encrypted_extensions(m, msg->body);
+        break;
+    case SD_CertificateRequest:
+        on_certificate_request(m, msg->body);
+        break;
+    case SD_Certificate:
+        if (server)
+            /* Client authentication is not requested yet, so the tables never
+             * let a client Certificate reach here. */
+            fatal(m, SD_unexpected_message, "unrequested client Certificate");
+        else
+            on_certificate(m, msg->body);
+        break;
+    case SD_CertificateVerify:
+        if (server)
+            fatal(m, SD_unexpected_message, "unrequested client CertificateVerify");
+        else
+            on_certificate_verify(m, msg->body, before);
+        break;
+    case SD_Finished:
+        if (server) {
+            if (verify_finished(m, msg->body, m->ks.client_handshake_traffic, before)) {
+                m->peer_finished = true;
+                if (check_key_change_boundary(m)) set_keys(m, &m->rl.read, m->ks.client_application_traffic);
+            }
+        } else {
+            on_server_finished(m, msg->body, before);
+        }
+        break;
+    default:
+        fatal(m, SD_unexpected_message, "message %u has no handler", msg->type);
+    }
+    if (failed(m)) return;
+    m->pos++;
+    send_own_flight(m);
+}
+
+static void on_alert(sd_model *m, const sd_alert *a) {
+    m->st.alert_received = a->description;
+    if (a->description == SD_close_notify) {
+        /* §6.1: "Each party MUST send a "close_notify" alert before closing
+         * its write side of the connection". Answer in kind once connected. */
+        if (m->phase == PHASE_CONNECTED) {
+            sd_rl_send_alert(&m->rl, SD_ALERT_LEVEL_WARNING, SD_close_notify);
+            m->st.close_notify_sent = true;
+        }
+        m->phase = PHASE_CLOSED;
+        return;
+    }
+    /* §6.1: user_canceled is followed by close_notify; nothing to do yet. */
+    if (a->description == SD_user_canceled) return;
+    /* §6: "Unknown Alert types MUST be treated as error alerts" and every
+     * alert of §6.2 is an error alert "regardless of the AlertLevel". */
+    m->st.failed = true;
+    snprintf(m->st.error, sizeof(m->st.error), "peer sent alert %s",
+             sd_alert_name(a->description) ? sd_alert_name(a->description) : "unknown");
+    m->phase = PHASE_FAILED;
+}
+
+static void on_ccs(sd_model *m, const sd_rl_event *ev) {
+    /* §5: "An implementation may receive an unencrypted record of type
+     * change_cipher_spec consisting of the single byte value 0x01 at any time
+     * after the first ClientHello message has been sent or received and before
+     * the peer's Finished message has been received and MUST simply drop it
+     * without further processing. ... An implementation which receives any
+     * other change_cipher_spec value or which receives a protected
+     * change_cipher_spec record MUST abort the handshake with an
+     * "unexpected_message" alert." */
+    bool after_first_ch = m->cfg.role == SD_ROLE_CLIENT || m->pos > 0;
+    if (ev->protected_record || ev->data.len != 1 || ev->data.data[0] != 1 || !after_first_ch || m->peer_finished)
+        return fatal(m, SD_unexpected_message, "ChangeCipherSpec not allowed here");
+    if (++m->ignored_ccs > MAX_IGNORED_CCS) return fatal(m, SD_unexpected_message, "too many ChangeCipherSpec records");
+}
+
+void sd_model_feed(sd_model *m, sd_span bytes) {
+    if (m->phase == PHASE_FAILED || m->phase == PHASE_CLOSED) return; /* §6: no more data */
+    if (m->phase == PHASE_START) m->phase = PHASE_HANDSHAKE; /* a server starts on input */
+    sd_rl_receive(&m->rl, bytes);
+    sd_rl_event ev;
+    while (m->phase != PHASE_FAILED && m->phase != PHASE_CLOSED && sd_rl_next(&m->rl, &ev) != SD_RL_NONE) {
+        switch (ev.kind) {
+        case SD_RL_ERROR:
+            fatal(m, ev.alert_to_send, "%s", ev.detail);
+            break;
+        case SD_RL_ALERT:
+            on_alert(m, &ev.alert);
+            break;
+        case SD_RL_CCS:
+            on_ccs(m, &ev);
+            break;
+        case SD_RL_APPDATA:
+            if (m->phase != PHASE_CONNECTED) {
+                /* §5: application data before the handshake is done is out of
+                 * place: "unexpected_message". */
+                fatal(m, SD_unexpected_message, "application data before the handshake completed");
+                break;
+            }
+            /* The echo contract of targets/target.h. */
+            if (ev.data.len) sd_rl_send(&m->rl, SD_application_data, ev.data, false, 0);
+            break;
+        case SD_RL_HANDSHAKE:
+            on_handshake_message(m, &ev.msg);
+            break;
+        case SD_RL_NONE:
+            break;
+        }
+    }
+}
+
+sd_model *sd_model_new(const sd_target_config *cfg, char *err, size_t err_len) {
+    if (cfg->max_version < SD_TLS13 || cfg->min_version > SD_TLS13) {
+        snprintf(err, err_len, "the model speaks TLS 1.3 only so far");
+        return NULL;
+    }
+    if (cfg->role == SD_ROLE_SERVER && (!cfg->credential || !cfg->credential->key || cfg->credential->chain_len == 0)) {
+        snprintf(err, err_len, "a server needs a credential with a certificate chain and a key");
+        return NULL;
+    }
+    if (cfg->role == SD_ROLE_CLIENT && !cfg->pki) {
+        snprintf(err, err_len, "a client needs trust anchors (pki)");
+        return NULL;
+    }
+    sd_model *m = calloc(1, sizeof(*m));
+    if (!m) {
+        snprintf(err, err_len, "out of memory");
+        return NULL;
+    }
+    m->cfg = *cfg;
+    /* Client and server draw different streams from the same seed. */
+    sd_rng_init(&m->rng, cfg->seed * 2 + (cfg->role == SD_ROLE_SERVER));
+    sd_rl_init(&m->rl);
+    /* §5: once keys are in use every record but the compatibility CCS is
+     * protected; the strict endpoint refuses plaintext ones. */
+    m->rl.reject_plaintext_after_keys = true;
+    m->shape = sd_shape_initial();
+    m->phase = PHASE_START;
+    m->st.alert_sent = -1;
+    m->st.alert_received = -1;
+    return m;
+}
+
+void sd_model_start(sd_model *m) {
+    if (m->phase != PHASE_START) return;
+    m->phase = PHASE_HANDSHAKE;
+    if (m->cfg.role != SD_ROLE_CLIENT) return;
+    sd_rng_bytes(&m->rng, m->client_random, SD_RANDOM_LEN);
+    /* §D.4: a non-empty legacy_session_id asks for middlebox compatibility
+     * mode, as BoringSSL and most browsers do. */
+    m->session_id_len = 32;
+    sd_rng_bytes(&m->rng, m->session_id, m->session_id_len);
+    if (!sd_key_share_generate(&m->share, sd_offered_groups[0], &m->rng))
+        return fatal(m, SD_internal_error, "key generation failed");
+    send_own_flight(m);
+}
+
+void sd_model_drain(sd_model *m, sd_buf *out) {
+    sd_buf_append_span(out, sd_buf_span(&m->rl.out));
+    sd_buf_reset(&m->rl.out);
+}
+
+void sd_model_status(const sd_model *m, sd_target_status *out) { *out = m->st; }
+
+const char *sd_model_state_name(sd_model *m) {
+    if (m->phase != PHASE_HANDSHAKE) return phase_names[m->phase];
+    char *buf = m->state_name;
+    snprintf(buf, sizeof(m->state_name), "%s: awaiting %s", m->shape->name,
+             m->pos < m->shape->n_steps ? sd_step_name(m->shape->steps[m->pos].msg) : "nothing");
+    return buf;
+}
+
+void sd_model_free(sd_model *m) {
+    if (!m) return;
+    sd_rl_free(&m->rl);
+    EVP_PKEY_free(m->peer_key);
+    OPENSSL_cleanse(&m->ks, sizeof(m->ks));
+    free(m);
+}

@@ -1,0 +1,70 @@
+/* sequences.c — the TLS 1.3 handshake shapes of RFC 8446 §2 (Figure 1,
+ * Figure 2) and §4.4.2 / §4.4.3 (client authentication). */
+#include "model/sequences.h"
+
+#include <stdbool.h>
+
+#include "wire/names.h"
+
+#define C(m) {SD_ROLE_CLIENT, SD_##m}
+#define S(m) {SD_ROLE_SERVER, SD_##m}
+#define HRR {SD_ROLE_SERVER, SD_MSG_HELLO_RETRY_REQUEST}
+
+/* The server's flight is the same in every shape; the client's last flight
+ * depends on client authentication. RFC 8446 §4.4.2: a client asked for a
+ * certificate "MUST send a Certificate message"; it sends CertificateVerify
+ * only if that message was non-empty (§4.4.3). */
+const sd_shape sd_tls13_shapes[] = {
+    {"full", 0, 7,
+     {C(ClientHello), S(ServerHello), S(EncryptedExtensions), S(Certificate), S(CertificateVerify),
+      S(Finished), C(Finished)}},
+    {"full+client-auth", SD_SHAPE_CLIENT_AUTH, 10,
+     {C(ClientHello), S(ServerHello), S(EncryptedExtensions), S(CertificateRequest), S(Certificate),
+      S(CertificateVerify), S(Finished), C(Certificate), C(CertificateVerify), C(Finished)}},
+    {"full+client-auth-no-cert", SD_SHAPE_CLIENT_AUTH | SD_SHAPE_NO_CLIENT_CERT, 9,
+     {C(ClientHello), S(ServerHello), S(EncryptedExtensions), S(CertificateRequest), S(Certificate),
+      S(CertificateVerify), S(Finished), C(Certificate), C(Finished)}},
+    {"hrr", SD_SHAPE_HRR, 9,
+     {C(ClientHello), HRR, C(ClientHello), S(ServerHello), S(EncryptedExtensions), S(Certificate),
+      S(CertificateVerify), S(Finished), C(Finished)}},
+    {"hrr+client-auth", SD_SHAPE_HRR | SD_SHAPE_CLIENT_AUTH, 12,
+     {C(ClientHello), HRR, C(ClientHello), S(ServerHello), S(EncryptedExtensions), S(CertificateRequest),
+      S(Certificate), S(CertificateVerify), S(Finished), C(Certificate), C(CertificateVerify), C(Finished)}},
+    {"hrr+client-auth-no-cert", SD_SHAPE_HRR | SD_SHAPE_CLIENT_AUTH | SD_SHAPE_NO_CLIENT_CERT, 11,
+     {C(ClientHello), HRR, C(ClientHello), S(ServerHello), S(EncryptedExtensions), S(CertificateRequest),
+      S(Certificate), S(CertificateVerify), S(Finished), C(Certificate), C(Finished)}},
+};
+const size_t sd_tls13_n_shapes = sizeof(sd_tls13_shapes) / sizeof(sd_tls13_shapes[0]);
+
+const sd_shape *sd_shape_initial(void) { return &sd_tls13_shapes[0]; }
+
+const sd_shape *sd_shape_with_flags(unsigned flags) {
+    for (size_t i = 0; i < sd_tls13_n_shapes; i++)
+        if (sd_tls13_shapes[i].flags == flags) return &sd_tls13_shapes[i];
+    return NULL;
+}
+
+static bool same_history(const sd_shape *a, const sd_shape *b, size_t pos) {
+    if (a->n_steps < pos || b->n_steps < pos) return false;
+    for (size_t i = 0; i < pos; i++)
+        if (a->steps[i].from != b->steps[i].from || a->steps[i].msg != b->steps[i].msg) return false;
+    return true;
+}
+
+const sd_shape *sd_shape_accept(const sd_shape *current, size_t pos, sd_role from, uint16_t msg) {
+    if (pos < current->n_steps && current->steps[pos].from == from && current->steps[pos].msg == msg)
+        return current;
+    for (size_t i = 0; i < sd_tls13_n_shapes; i++) {
+        const sd_shape *s = &sd_tls13_shapes[i];
+        if (pos < s->n_steps && s->steps[pos].from == from && s->steps[pos].msg == msg &&
+            same_history(current, s, pos))
+            return s;
+    }
+    return NULL;
+}
+
+const char *sd_step_name(uint16_t msg) {
+    if (msg == SD_MSG_HELLO_RETRY_REQUEST) return "HelloRetryRequest";
+    const char *n = sd_handshake_type_name(msg);
+    return n ? n : "unknown";
+}

@@ -1,0 +1,55 @@
+/* sequences.h — the allowed TLS 1.3 message sequences, as data.
+ *
+ * Each handshake shape is one row: the messages in order and who sends them
+ * (s2n-tls's tls/s2n_handshake_io.c is the model for this). An endpoint keeps
+ * its position in the current shape. A message is in order if it is the next
+ * entry of the current shape, or of another shape with the same history
+ * (that is how CertificateRequest or HelloRetryRequest switch shapes).
+ * Anything else is unexpected_message (RFC 8446 §6.2). The scenario generator
+ * and the reports read the same table. */
+#ifndef SHAKEDOWN_MODEL_SEQUENCES_H
+#define SHAKEDOWN_MODEL_SEQUENCES_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "targets/target.h"
+
+/* HelloRetryRequest travels as a ServerHello (RFC 8446 §4.1.4) but is its
+ * own step in the tables. */
+#define SD_MSG_HELLO_RETRY_REQUEST 0x100u
+
+typedef struct {
+    sd_role from;
+    uint16_t msg; /* handshake type, or SD_MSG_HELLO_RETRY_REQUEST */
+} sd_step;
+
+enum {
+    SD_SHAPE_HRR = 1u << 0,           /* the server asked for another key share */
+    SD_SHAPE_CLIENT_AUTH = 1u << 1,   /* the server sent CertificateRequest */
+    SD_SHAPE_NO_CLIENT_CERT = 1u << 2 /* the client answered with an empty Certificate */
+};
+
+#define SD_MAX_STEPS 16
+
+typedef struct {
+    const char *name;
+    unsigned flags;
+    size_t n_steps;
+    sd_step steps[SD_MAX_STEPS];
+} sd_shape;
+
+extern const sd_shape sd_tls13_shapes[];
+extern const size_t sd_tls13_n_shapes;
+
+/* The shape a handshake starts in (full, no HRR, no client auth). */
+const sd_shape *sd_shape_initial(void);
+/* Given the current shape and position, returns the shape in which `msg`
+ * from `from` is the step at `pos`, or NULL if no shape allows it. */
+const sd_shape *sd_shape_accept(const sd_shape *current, size_t pos, sd_role from, uint16_t msg);
+/* Returns the shape with these flags, or NULL. */
+const sd_shape *sd_shape_with_flags(unsigned flags);
+/* Printable name of a step's message ("HelloRetryRequest" for the pseudo type). */
+const char *sd_step_name(uint16_t msg);
+
+#endif

@@ -1,0 +1,465 @@
+/* oracle.c — the conformance and differential oracles, and the file of known
+ * differences.
+ *
+ * Conformance table (docs/outcomes.md has the same table with examples).
+ * Rows: what the scenario expects. Columns: what the target did.
+ *
+ *                 | COMPLETED | ALERT X   | ALERT Y   | CLOSED | WAITING          | DEVIATED | CRASH | HANG | HARNESS_ERROR
+ *  ---------------+-----------+-----------+-----------+--------+------------------+----------+-------+------+--------------
+ *  complete       | PASS      | FAIL      | FAIL      | FAIL   | FAIL             | FAIL     | CRASH | HANG | ERROR
+ *  alert X        | FAIL      | PASS      | SOFT      | SOFT   | FAIL             | FAIL     | CRASH | HANG | ERROR
+ *  closed         | FAIL      | SOFT      | SOFT      | PASS   | PASS if not done | FAIL     | CRASH | HANG | ERROR
+ *                 |           |           |           |        | else FAIL        |          |       |      |
+ *
+ * Why these cells:
+ *  - A refusal with the wrong alert (or a bare close) still protects the
+ *    connection; only the diagnostic differs. That is SOFT, not FAIL.
+ *  - WAITING where a refusal is due means the target accepted the message it
+ *    had to reject and asked for the next one: it did not refuse. FAIL.
+ *  - DEVIATED means the target answered with a message other than the one the
+ *    trace expected (for an alert expectation: a handshake message instead of
+ *    the alert). It carried on with the handshake; it did not refuse. FAIL.
+ *  - "closed" scenarios send the target a fatal alert. RFC 8446 §6.2: "Upon
+ *    transmission or receipt of a fatal alert message, both parties MUST
+ *    immediately close the connection." An in-process target has no
+ *    transport to close, so falling silent without finishing (WAITING, not
+ *    handshake_done) is what closing looks like and passes. Answering the
+ *    alert with an alert of its own is harmless noise: SOFT.
+ *  - CRASH and HANG are findings of their own kind; a harness error is ours
+ *    and never the stack's (ERROR).
+ *  - The TLS 1.3 alert level is ignored (RFC 8446 §6: "the level field can
+ *    safely be ignored"), so a matching description passes at any level.
+ */
+#define _POSIX_C_SOURCE 200809L
+
+#include "oracle/oracle.h"
+
+#include <errno.h>
+#include <fnmatch.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "wire/names.h"
+
+static const char *const verdict_names[SD_VERDICT_COUNT] = {
+    [SD_VERDICT_PASS] = "PASS",   [SD_VERDICT_SOFT] = "SOFT",   [SD_VERDICT_FAIL] = "FAIL",
+    [SD_VERDICT_CRASH] = "CRASH", [SD_VERDICT_HANG] = "HANG",   [SD_VERDICT_SKIP] = "SKIP",
+    [SD_VERDICT_ERROR] = "ERROR", [SD_VERDICT_XFAIL] = "XFAIL", [SD_VERDICT_XPASS] = "XPASS",
+};
+
+const char *sd_verdict_name(sd_verdict v) {
+    if ((unsigned)v < SD_VERDICT_COUNT) return verdict_names[v];
+    return "UNKNOWN";
+}
+
+bool sd_verdict_from_name(const char *name, sd_verdict *out) {
+    for (int i = 0; i < SD_VERDICT_COUNT; i++) {
+        if (strcmp(name, verdict_names[i]) == 0) {
+            *out = (sd_verdict)i;
+            return true;
+        }
+    }
+    return false;
+}
+
+bool sd_verdict_is_finding(sd_verdict v) {
+    /* XPASS is good news for the stack but means the baseline is stale, so
+     * it does not fail a run either. */
+    return v == SD_VERDICT_FAIL || v == SD_VERDICT_CRASH || v == SD_VERDICT_HANG;
+}
+
+/* snprintf into why, tolerating a NULL or empty buffer. */
+static void say(char *why, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void say(char *why, size_t len, const char *fmt, ...) {
+    if (!why || len == 0) return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(why, len, fmt, ap);
+    va_end(ap);
+}
+
+static void alert_text(uint8_t alert, char *buf, size_t len) {
+    const char *name = sd_alert_name(alert);
+    if (name) {
+        snprintf(buf, len, "%s", name);
+    } else {
+        snprintf(buf, len, "alert %u", (unsigned)alert);
+    }
+}
+
+void sd_expectation_describe(const sd_scenario *s, char *buf, size_t len) {
+    if (!buf || len == 0) return;
+    switch (s->expect) {
+    case SD_EXPECT_COMPLETE: snprintf(buf, len, "complete"); return;
+    case SD_EXPECT_ALERT: {
+        char a[48];
+        alert_text(s->expect_alert, a, sizeof a);
+        snprintf(buf, len, "alert %s", a);
+        return;
+    }
+    case SD_EXPECT_CLOSED: snprintf(buf, len, "closed"); return;
+    }
+    snprintf(buf, len, "unknown");
+}
+
+/* The verdicts that do not depend on the expectation. Returns true if o is
+ * one of them and sets *v. */
+static bool classify_broken(const sd_outcome *o, sd_verdict *v, char *why, size_t len,
+                            const char *observed) {
+    switch (o->kind) {
+    case SD_OUTCOME_CRASH:
+        *v = SD_VERDICT_CRASH;
+        say(why, len, "%s%s%s", observed, o->detail[0] ? ": " : "", o->detail);
+        return true;
+    case SD_OUTCOME_HANG:
+        *v = SD_VERDICT_HANG;
+        say(why, len, "%s%s%s", observed, o->detail[0] ? ": " : "", o->detail);
+        return true;
+    case SD_OUTCOME_HARNESS_ERROR:
+        *v = SD_VERDICT_ERROR;
+        say(why, len, "%s (not the stack's fault)", observed);
+        return true;
+    default: return false;
+    }
+}
+
+sd_verdict sd_classify(const sd_scenario *s, const sd_outcome *o, char *why, size_t why_len) {
+    if (why && why_len) why[0] = '\0';
+    char observed[300];
+    sd_outcome_describe(o, observed, sizeof observed);
+    sd_verdict v;
+    if (classify_broken(o, &v, why, why_len, observed)) return v;
+
+    /* For DEVIATED, the driver's detail ("expected X, got Y") is the point. */
+    const char *dsep = o->detail[0] ? ": " : "";
+
+    switch (s->expect) {
+    case SD_EXPECT_COMPLETE:
+        switch (o->kind) {
+        case SD_OUTCOME_COMPLETED: return SD_VERDICT_PASS;
+        case SD_OUTCOME_ALERT:
+        case SD_OUTCOME_CLOSED:
+            say(why, why_len, "refused a handshake it must accept: %s", observed);
+            return SD_VERDICT_FAIL;
+        case SD_OUTCOME_WAITING:
+            say(why, why_len, "stalled: %s without completing", observed);
+            return SD_VERDICT_FAIL;
+        case SD_OUTCOME_DEVIATED:
+            say(why, why_len, "%s%s%s", observed, dsep, o->detail);
+            return SD_VERDICT_FAIL;
+        default: break;
+        }
+        break;
+
+    case SD_EXPECT_ALERT: {
+        char want[48];
+        alert_text(s->expect_alert, want, sizeof want);
+        switch (o->kind) {
+        case SD_OUTCOME_ALERT:
+            if (o->alert == s->expect_alert) return SD_VERDICT_PASS;
+            say(why, why_len, "refused with another alert: expected %s, got %s", want, observed);
+            return SD_VERDICT_SOFT;
+        case SD_OUTCOME_CLOSED:
+            say(why, why_len, "closed without an alert (expected %s): %s", want, observed);
+            return SD_VERDICT_SOFT;
+        case SD_OUTCOME_COMPLETED:
+            say(why, why_len, "completed the handshake; expected refusal with %s", want);
+            return SD_VERDICT_FAIL;
+        case SD_OUTCOME_WAITING:
+            say(why, why_len, "did not refuse: waited for more input instead of refusing (%s)",
+                observed);
+            return SD_VERDICT_FAIL;
+        case SD_OUTCOME_DEVIATED:
+            say(why, why_len, "did not refuse: carried on with the handshake (%s%s%s)", observed,
+                dsep, o->detail);
+            return SD_VERDICT_FAIL;
+        default: break;
+        }
+        break;
+    }
+
+    case SD_EXPECT_CLOSED:
+        switch (o->kind) {
+        case SD_OUTCOME_CLOSED: return SD_VERDICT_PASS;
+        case SD_OUTCOME_WAITING:
+            if (!o->handshake_done) return SD_VERDICT_PASS;
+            say(why, why_len, "completed the handshake after the peer's fatal alert (%s)", observed);
+            return SD_VERDICT_FAIL;
+        case SD_OUTCOME_ALERT:
+            say(why, why_len, "answered the peer's fatal alert with its own: %s", observed);
+            return SD_VERDICT_SOFT;
+        case SD_OUTCOME_COMPLETED:
+            say(why, why_len, "completed the handshake; expected it to stop");
+            return SD_VERDICT_FAIL;
+        case SD_OUTCOME_DEVIATED:
+            say(why, why_len, "did not stop: carried on with the handshake (%s%s%s)", observed,
+                dsep, o->detail);
+            return SD_VERDICT_FAIL;
+        default: break;
+        }
+        break;
+    }
+    /* Only an expectation or outcome kind outside its enum gets here. */
+    say(why, why_len, "cannot classify expectation %d against outcome %s", (int)s->expect,
+        sd_outcome_kind_name(o->kind));
+    return SD_VERDICT_ERROR;
+}
+
+/* --- Differential ---------------------------------------------------------- */
+
+const char *sd_divergence_name(sd_divergence d) {
+    switch (d) {
+    case SD_DIV_SAME: return "same";
+    case SD_DIV_ALERT_DIFFERS: return "alert_differs";
+    case SD_DIV_DIVERGES: return "diverges";
+    case SD_DIV_CRASH: return "crash";
+    }
+    return "unknown";
+}
+
+static bool is_broken(sd_outcome_kind k) {
+    return k == SD_OUTCOME_CRASH || k == SD_OUTCOME_HANG || k == SD_OUTCOME_HARNESS_ERROR;
+}
+
+static bool is_refusal(sd_outcome_kind k) {
+    return k == SD_OUTCOME_ALERT || k == SD_OUTCOME_CLOSED;
+}
+
+/* The last message the target sent, for telling two deviations apart. */
+static const sd_event *last_from_target(const sd_outcome *o) {
+    for (size_t i = o->n_events; i > 0; i--) {
+        if (o->events[i - 1].from == SD_FROM_TARGET) return &o->events[i - 1];
+    }
+    return NULL;
+}
+
+/* Security claims: what each side believes it established. Only claims that
+ * mean something are compared: mid-handshake, when a stack records the
+ * version or the peer's authentication is an implementation detail. */
+static bool claims_differ(const sd_outcome *a, const sd_outcome *b, char *why, size_t len) {
+    bool done = a->handshake_done || b->handshake_done;
+    if (a->handshake_done != b->handshake_done) {
+        say(why, len, "handshake_done differs: model %s, boringssl %s",
+            a->handshake_done ? "true" : "false", b->handshake_done ? "true" : "false");
+        return true;
+    }
+    if (done && a->peer_authenticated != b->peer_authenticated) {
+        say(why, len, "peer_authenticated differs: model %s, boringssl %s",
+            a->peer_authenticated ? "true" : "false", b->peer_authenticated ? "true" : "false");
+        return true;
+    }
+    if ((done || (a->version && b->version)) && a->version != b->version) {
+        say(why, len, "negotiated version differs: model 0x%04x, boringssl 0x%04x",
+            (unsigned)a->version, (unsigned)b->version);
+        return true;
+    }
+    return false;
+}
+
+sd_divergence sd_compare(const sd_outcome *model, const sd_outcome *oracle_boringssl, char *why,
+                         size_t why_len) {
+    const sd_outcome *a = model, *b = oracle_boringssl;
+    if (why && why_len) why[0] = '\0';
+    char da[300], db[300];
+    sd_outcome_describe(a, da, sizeof da);
+    sd_outcome_describe(b, db, sizeof db);
+
+    if (is_broken(a->kind) || is_broken(b->kind)) {
+        say(why, why_len, "model %s; boringssl %s", da, db);
+        return SD_DIV_CRASH;
+    }
+    bool ra = is_refusal(a->kind), rb = is_refusal(b->kind);
+    if (ra != rb) {
+        say(why, why_len, "%s refused and %s did not: model %s; boringssl %s",
+            ra ? "model" : "boringssl", ra ? "boringssl" : "model", da, db);
+        return SD_DIV_DIVERGES;
+    }
+    if (ra) {
+        /* Both refused. A claim that differs still outranks the alert: a
+         * stack that refused after declaring the handshake done is worse. */
+        if (claims_differ(a, b, why, why_len)) return SD_DIV_DIVERGES;
+        bool same_how = a->kind == b->kind && (a->kind == SD_OUTCOME_CLOSED || a->alert == b->alert);
+        if (!same_how) {
+            say(why, why_len, "both refused, differently: model %s; boringssl %s", da, db);
+            return SD_DIV_ALERT_DIFFERS;
+        }
+        if (a->step != b->step) {
+            /* Refusing later means accepting the message the other refused. */
+            say(why, why_len, "both refused, at different steps: model %s; boringssl %s", da, db);
+            return SD_DIV_ALERT_DIFFERS;
+        }
+        return SD_DIV_SAME;
+    }
+    /* Neither refused: completed, waiting or deviated. */
+    if (a->kind != b->kind || (a->kind != SD_OUTCOME_COMPLETED && a->step != b->step)) {
+        say(why, why_len, "model %s; boringssl %s", da, db);
+        return SD_DIV_DIVERGES;
+    }
+    if (a->kind == SD_OUTCOME_DEVIATED) {
+        const sd_event *ea = last_from_target(a), *eb = last_from_target(b);
+        if (ea && eb && (ea->kind != eb->kind || ea->code != eb->code)) {
+            say(why, why_len, "both deviated at step %d, with different messages", a->step);
+            return SD_DIV_DIVERGES;
+        }
+    }
+    if (claims_differ(a, b, why, why_len)) return SD_DIV_DIVERGES;
+    return SD_DIV_SAME;
+}
+
+/* --- Known differences ----------------------------------------------------- */
+
+void sd_known_differences_free(sd_known_differences *kd) {
+    free(kd->items);
+    kd->items = NULL;
+    kd->n = 0;
+}
+
+/* Copies [b, e) trimmed of blanks into dst; false if empty or too long. */
+static bool copy_field(char *dst, size_t cap, const char *b, const char *e) {
+    while (b < e && (*b == ' ' || *b == '\t')) b++;
+    while (e > b && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r')) e--;
+    size_t n = (size_t)(e - b);
+    if (n == 0 || n >= cap) return false;
+    memcpy(dst, b, n);
+    dst[n] = '\0';
+    return true;
+}
+
+static const char *skip_blank(const char *p, const char *e) {
+    while (p < e && (*p == ' ' || *p == '\t')) p++;
+    return p;
+}
+
+static const char *skip_word(const char *p, const char *e) {
+    while (p < e && *p != ' ' && *p != '\t') p++;
+    return p;
+}
+
+/* Finds " -- " (the separator must stand alone, so "--" inside a word, or a
+ * glob, is not one). */
+static const char *find_separator(const char *p, const char *e) {
+    for (; p + 2 <= e; p++) {
+        if (p[0] == '-' && p[1] == '-' && (p[-1] == ' ' || p[-1] == '\t') &&
+            (p + 2 == e || p[2] == ' ' || p[2] == '\t'))
+            return p;
+    }
+    return NULL;
+}
+
+bool sd_known_differences_parse(const char *name, const char *text, size_t len,
+                                sd_known_differences *out, char *err, size_t err_len) {
+    out->n = 0;
+    out->items = NULL;
+    size_t cap = 0;
+    const char *p = text, *end = text + len;
+    int line = 0;
+    while (p < end) {
+        line++;
+        const char *eol = memchr(p, '\n', (size_t)(end - p));
+        if (!eol) eol = end;
+        const char *b = skip_blank(p, eol), *e = eol;
+        while (e > b && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r')) e--;
+        p = eol < end ? eol + 1 : end;
+        if (b == e || *b == '#') continue;
+        if (memchr(b, '\0', (size_t)(e - b))) {
+            say(err, err_len, "%s:%d: NUL byte in line", name, line);
+            goto fail;
+        }
+
+        sd_known_difference d;
+        memset(&d, 0, sizeof d);
+        d.line = line;
+        const char *w1e = skip_word(b, e);
+        const char *w2b = skip_blank(w1e, e), *w2e = skip_word(w2b, e);
+        const char *sep = w2e < e ? find_separator(w2e, e) : NULL;
+        if (w2b == w2e) {
+            say(err, err_len,
+                "%s:%d: expected '<scenario-id-or-signature-glob> <stack> <what differs> -- <RFC "
+                "reasoning>'",
+                name, line);
+            goto fail;
+        }
+        if (!sep) {
+            say(err, err_len, "%s:%d: missing ' -- ' before the RFC reasoning", name, line);
+            goto fail;
+        }
+        if (!copy_field(d.pattern, sizeof d.pattern, b, w1e)) {
+            say(err, err_len, "%s:%d: pattern too long (max %zu)", name, line, sizeof d.pattern - 1);
+            goto fail;
+        }
+        if (!copy_field(d.stack, sizeof d.stack, w2b, w2e)) {
+            say(err, err_len, "%s:%d: stack name too long (max %zu)", name, line, sizeof d.stack - 1);
+            goto fail;
+        }
+        if (!copy_field(d.what, sizeof d.what, w2e, sep)) {
+            say(err, err_len, "%s:%d: say what differs (1..%zu characters) before ' -- '", name,
+                line, sizeof d.what - 1);
+            goto fail;
+        }
+        if (!copy_field(d.reason, sizeof d.reason, sep + 2, e)) {
+            say(err, err_len, "%s:%d: give the RFC reasoning (1..%zu characters) after ' -- '",
+                name, line, sizeof d.reason - 1);
+            goto fail;
+        }
+        if (out->n == cap) {
+            size_t ncap = cap ? cap * 2 : 16;
+            sd_known_difference *items = realloc(out->items, ncap * sizeof *items);
+            if (!items) {
+                say(err, err_len, "%s:%d: out of memory", name, line);
+                goto fail;
+            }
+            out->items = items;
+            cap = ncap;
+        }
+        out->items[out->n++] = d;
+    }
+    return true;
+fail:
+    sd_known_differences_free(out);
+    return false;
+}
+
+bool sd_known_differences_load(const char *path, sd_known_differences *out, char *err,
+                               size_t err_len) {
+    out->n = 0;
+    out->items = NULL;
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        say(err, err_len, "%s: %s", path, strerror(errno));
+        return false;
+    }
+    /* The file is reviewed by hand and small; 1 MiB is far beyond any sane
+     * size and keeps a wrong path (a device, a huge file) harmless. */
+    enum { MAX = 1 << 20 };
+    char *text = malloc(MAX);
+    if (!text) {
+        fclose(f);
+        say(err, err_len, "%s: out of memory", path);
+        return false;
+    }
+    size_t n = fread(text, 1, MAX, f);
+    bool too_big = n == MAX && fgetc(f) != EOF;
+    bool read_err = ferror(f);
+    fclose(f);
+    bool ok = false;
+    if (read_err) {
+        say(err, err_len, "%s: read error", path);
+    } else if (too_big) {
+        say(err, err_len, "%s: larger than 1 MiB", path);
+    } else {
+        ok = sd_known_differences_parse(path, text, n, out, err, err_len);
+    }
+    free(text);
+    return ok;
+}
+
+const sd_known_difference *sd_known_differences_match(const sd_known_differences *kd,
+                                                      const char *id, const char *stack) {
+    for (size_t i = 0; i < kd->n; i++) {
+        const sd_known_difference *d = &kd->items[i];
+        if (fnmatch(d->pattern, id, 0) == 0 && fnmatch(d->stack, stack, 0) == 0) return d;
+    }
+    return NULL;
+}

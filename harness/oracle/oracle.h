@@ -1,0 +1,97 @@
+/* oracle.h — judging outcomes.
+ *
+ * Two oracles read the same sd_outcome:
+ *  - conformance (sd_classify): one outcome against the expectation written
+ *    in a scenario, giving a verdict (PASS, SOFT, FAIL, ...);
+ *  - differential (sd_compare): the model's outcome against BoringSSL's on
+ *    the same trace, giving a divergence class.
+ * The full tables, with the reasoning, are in docs/outcomes.md. */
+#ifndef SHAKEDOWN_ORACLE_ORACLE_H
+#define SHAKEDOWN_ORACLE_ORACLE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "oracle/outcome.h"
+#include "trace/trace.h"
+
+/* --- Conformance ---------------------------------------------------------- */
+
+typedef enum {
+    SD_VERDICT_PASS,   /* did exactly what the RFC prescribes */
+    SD_VERDICT_SOFT,   /* refused as it must, but with another alert or a plain close */
+    SD_VERDICT_FAIL,   /* accepted (or carried on with) what it must refuse, or refused what it must accept */
+    SD_VERDICT_CRASH,
+    SD_VERDICT_HANG,
+    SD_VERDICT_SKIP,   /* the stack lacks the feature; not run */
+    SD_VERDICT_ERROR,  /* the harness failed; never counted against the stack */
+    SD_VERDICT_XFAIL,  /* placeholders for baseline files (not produced yet) */
+    SD_VERDICT_XPASS,
+} sd_verdict;
+
+#define SD_VERDICT_COUNT 9
+
+/* "PASS", "SOFT", ... (the spelling used in the terminal, JSON and HTML). */
+const char *sd_verdict_name(sd_verdict v);
+/* Reverse of sd_verdict_name; false if unknown. */
+bool sd_verdict_from_name(const char *name, sd_verdict *out);
+/* True for the verdicts that make `shakedown conform` exit 1. */
+bool sd_verdict_is_finding(sd_verdict v);
+
+/* Classifies outcome o against scenario s's expectation. Writes a short
+ * human reason into why (empty for a plain PASS). */
+sd_verdict sd_classify(const sd_scenario *s, const sd_outcome *o, char *why, size_t why_len);
+
+/* "complete", "alert decrypt_error", "closed": the expectation in words. */
+void sd_expectation_describe(const sd_scenario *s, char *buf, size_t len);
+
+/* --- Differential --------------------------------------------------------- */
+
+typedef enum {
+    SD_DIV_SAME,           /* same outcome and same security claims */
+    SD_DIV_ALERT_DIFFERS,  /* both refused, but with different alerts, a close, or at different steps */
+    SD_DIV_DIVERGES,       /* one proceeded where the other refused, or the claims differ */
+    SD_DIV_CRASH,          /* either crashed, hung, or the harness failed */
+} sd_divergence;
+
+const char *sd_divergence_name(sd_divergence d); /* "same", "alert_differs", ... */
+
+/* Compares the model's outcome with BoringSSL's (the names only say which
+ * side is which in why; the comparison is symmetric). */
+sd_divergence sd_compare(const sd_outcome *model, const sd_outcome *oracle_boringssl, char *why,
+                         size_t why_len);
+
+/* --- Known differences ----------------------------------------------------
+ * One reviewed file (harness/oracle/known_differences.txt) lists the
+ * differences between stacks that are justified by the RFC, so they are
+ * reported as known rather than as findings. One entry per line:
+ *     <scenario-id-or-fuzz-signature-glob> <stack> <what differs> -- <RFC reasoning>
+ * '#' starts a comment line; blank lines are ignored. Patterns and stack are
+ * fnmatch(3) globs. */
+
+typedef struct {
+    char pattern[128];
+    char stack[32];
+    char what[256];
+    char reason[512];
+    int line;
+} sd_known_difference;
+
+typedef struct {
+    size_t n;
+    sd_known_difference *items; /* owned */
+} sd_known_differences;
+
+/* Parses text (name is used in error messages). On error returns false,
+ * leaves out empty and writes "name:line: message" into err. */
+bool sd_known_differences_parse(const char *name, const char *text, size_t len,
+                                sd_known_differences *out, char *err, size_t err_len);
+bool sd_known_differences_load(const char *path, sd_known_differences *out, char *err,
+                               size_t err_len);
+void sd_known_differences_free(sd_known_differences *kd);
+/* The first entry whose pattern matches id (a scenario id or a fuzz finding's
+ * signature) and whose stack glob matches stack; NULL if none. */
+const sd_known_difference *sd_known_differences_match(const sd_known_differences *kd,
+                                                      const char *id, const char *stack);
+
+#endif

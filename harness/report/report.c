@@ -1,0 +1,277 @@
+/* report.c — the run matrix, atomic file writing, and summary.md.
+ * (results.json is report_json.c; index.html is report_html.c.) */
+#define _POSIX_C_SOURCE 200809L
+
+#include "report/report.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "wire/names.h"
+
+bool sd_report_run_init(sd_report_run *run, size_t n_scenarios, size_t n_stacks) {
+    memset(run, 0, sizeof *run);
+    snprintf(run->tool_version, sizeof run->tool_version, "%s", SHAKEDOWN_VERSION);
+    run->started = time(NULL);
+    run->validation_time = SD_PKI_DEFAULT_TIME;
+    run->seed = 1;
+    /* calloc of zero elements may return NULL; ask for at least one so a
+     * NULL always means "out of memory". */
+    run->scenarios = calloc(n_scenarios ? n_scenarios : 1, sizeof *run->scenarios);
+    run->stacks = calloc(n_stacks ? n_stacks : 1, sizeof *run->stacks);
+    size_t n_cells = n_scenarios * n_stacks;
+    if (n_stacks && n_cells / n_stacks != n_scenarios) n_cells = 0; /* overflow: fail below */
+    run->cells = calloc(n_cells ? n_cells : 1, sizeof *run->cells);
+    if (!run->scenarios || !run->stacks || !run->cells ||
+        (n_cells == 0 && n_scenarios && n_stacks)) {
+        sd_report_run_free(run);
+        return false;
+    }
+    run->n_scenarios = n_scenarios;
+    run->n_stacks = n_stacks;
+    for (size_t i = 0; i < n_cells; i++) {
+        sd_outcome_init(&run->cells[i].outcome);
+        run->cells[i].verdict = SD_VERDICT_SKIP;
+    }
+    return true;
+}
+
+void sd_report_run_free(sd_report_run *run) {
+    if (run->scenarios) {
+        for (size_t i = 0; i < run->n_scenarios; i++) free(run->scenarios[i].script);
+    }
+    free(run->scenarios);
+    free(run->stacks);
+    free(run->cells);
+    run->scenarios = NULL;
+    run->stacks = NULL;
+    run->cells = NULL;
+    run->n_scenarios = run->n_stacks = 0;
+}
+
+sd_report_cell *sd_report_cell_at(const sd_report_run *run, size_t scenario, size_t stack) {
+    return &run->cells[scenario * run->n_stacks + stack];
+}
+
+void sd_report_scenario_set(sd_report_scenario *dst, const sd_scenario *src) {
+    free(dst->script);
+    memset(dst, 0, sizeof *dst);
+    snprintf(dst->id, sizeof dst->id, "%s", src->id);
+    snprintf(dst->title, sizeof dst->title, "%s", src->title);
+    snprintf(dst->rfc, sizeof dst->rfc, "%s", src->rfc);
+    snprintf(dst->note, sizeof dst->note, "%s", src->note);
+    snprintf(dst->path, sizeof dst->path, "%s", src->path);
+    dst->role = src->role;
+    dst->expect = src->expect;
+    dst->expect_alert = src->expect_alert;
+    dst->n_tags = src->n_tags < SD_MAX_TAGS ? src->n_tags : SD_MAX_TAGS;
+    for (size_t i = 0; i < dst->n_tags; i++) {
+        snprintf(dst->tags[i], sizeof dst->tags[i], "%s", src->tags[i]);
+    }
+    /* The script shown under the ladder is the trace printed back, so it is
+     * what actually ran (comments and layout of the file are not kept). */
+    sd_buf b;
+    sd_buf_init(&b);
+    sd_trace_print(&src->trace, &b);
+    if (!b.failed) {
+        dst->script = malloc(b.len + 1);
+        if (dst->script) {
+            if (b.len) memcpy(dst->script, b.data, b.len);
+            dst->script[b.len] = '\0';
+        }
+    }
+    sd_buf_free(&b);
+}
+
+size_t sd_report_count(const sd_report_run *run, size_t stack, sd_verdict v) {
+    size_t n = 0;
+    for (size_t i = 0; i < run->n_scenarios; i++) {
+        if (sd_report_cell_at(run, i, stack)->verdict == v) n++;
+    }
+    return n;
+}
+
+void sd_report_observed_short(const sd_outcome *o, char *buf, size_t len) {
+    if (!buf || len == 0) return;
+    if (o->kind == SD_OUTCOME_ALERT) {
+        const char *name = sd_alert_name(o->alert);
+        if (name) {
+            snprintf(buf, len, "alert %s", name);
+        } else {
+            snprintf(buf, len, "alert %u", (unsigned)o->alert);
+        }
+    } else if (o->kind == SD_OUTCOME_HARNESS_ERROR) {
+        snprintf(buf, len, "harness error");
+    } else {
+        snprintf(buf, len, "%s", sd_outcome_kind_name(o->kind));
+    }
+}
+
+/* --- Atomic files ---------------------------------------------------------- */
+
+static void say(char *err, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void say(char *err, size_t len, const char *fmt, ...) {
+    if (!err || len == 0) return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err, len, fmt, ap);
+    va_end(ap);
+}
+
+bool sd_write_file_atomic(const char *dir, const char *name, const void *data, size_t len,
+                          char *err, size_t err_len) {
+    char path[4096], tmp[4096];
+    int n1 = snprintf(path, sizeof path, "%s/%s", dir, name);
+    int n2 = snprintf(tmp, sizeof tmp, "%s/.%s.tmp", dir, name);
+    if (n1 < 0 || n2 < 0 || (size_t)n1 >= sizeof path || (size_t)n2 >= sizeof tmp) {
+        say(err, err_len, "%s/%s: path too long", dir, name);
+        return false;
+    }
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0) {
+        say(err, err_len, "%s: %s", tmp, strerror(errno));
+        return false;
+    }
+    const unsigned char *p = data;
+    size_t left = len;
+    while (left > 0) {
+        ssize_t w = write(fd, p, left);
+        if (w < 0 && errno == EINTR) continue;
+        if (w <= 0) {
+            say(err, err_len, "%s: %s", tmp, w < 0 ? strerror(errno) : "short write");
+            close(fd);
+            unlink(tmp);
+            return false;
+        }
+        p += w;
+        left -= (size_t)w;
+    }
+    /* fsync before rename: otherwise a crash can leave the new name pointing
+     * at an empty file on some filesystems, which is the one thing atomic
+     * writing is meant to prevent. */
+    if (fsync(fd) != 0 && errno != EINVAL && errno != EROFS) {
+        say(err, err_len, "%s: fsync: %s", tmp, strerror(errno));
+        close(fd);
+        unlink(tmp);
+        return false;
+    }
+    if (close(fd) != 0) {
+        say(err, err_len, "%s: %s", tmp, strerror(errno));
+        unlink(tmp);
+        return false;
+    }
+    if (rename(tmp, path) != 0) {
+        say(err, err_len, "rename %s -> %s: %s", tmp, path, strerror(errno));
+        unlink(tmp);
+        return false;
+    }
+    return true;
+}
+
+/* --- summary.md -------------------------------------------------------------- */
+
+static void md_append(sd_buf *b, const char *s) { sd_buf_append(b, s, strlen(s)); }
+
+static void md_printf(sd_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void md_printf(sd_buf *b, const char *fmt, ...) {
+    char tmp[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(tmp, sizeof tmp, fmt, ap);
+    va_end(ap);
+    if (n < 0) return;
+    sd_buf_append(b, tmp, (size_t)n < sizeof tmp ? (size_t)n : sizeof tmp - 1);
+}
+
+/* Text for a Markdown table cell. GitHub renders inline HTML in Markdown,
+ * so text that came from a target must not be able to open a tag; and '|'
+ * or a newline would break the table. */
+static void md_cell(sd_buf *b, const char *s) {
+    for (; *s; s++) {
+        switch (*s) {
+        case '|': md_append(b, "\\|"); break;
+        case '<': md_append(b, "&lt;"); break;
+        case '>': md_append(b, "&gt;"); break;
+        case '&': md_append(b, "&amp;"); break;
+        case '`': md_append(b, "\\`"); break;
+        case '*': md_append(b, "\\*"); break;
+        case '_': md_append(b, "\\_"); break;
+        case '[': md_append(b, "\\["); break;
+        case ']': md_append(b, "\\]"); break;
+        case '\\': md_append(b, "\\\\"); break;
+        case '\n':
+        case '\r':
+        case '\t': md_append(b, " "); break;
+        default:
+            if ((unsigned char)*s >= 0x20 && *s != 0x7f) sd_buf_append(b, s, 1);
+            break;
+        }
+    }
+}
+
+bool sd_report_write_summary_md(const sd_report_run *run, const char *dir, char *err,
+                                size_t err_len) {
+    sd_buf b;
+    sd_buf_init(&b);
+    md_printf(&b, "## shakedown conform: %zu scenarios × %zu stacks\n\n", run->n_scenarios,
+              run->n_stacks);
+    md_append(&b, "| stack | version |");
+    for (int v = 0; v < SD_VERDICT_COUNT; v++) {
+        if (v == SD_VERDICT_XFAIL || v == SD_VERDICT_XPASS) continue; /* not produced yet */
+        md_printf(&b, " %s |", sd_verdict_name((sd_verdict)v));
+    }
+    md_append(&b, " time |\n|---|---|");
+    for (int v = 0; v < SD_VERDICT_COUNT - 2; v++) md_append(&b, "---:|");
+    md_append(&b, "---:|\n");
+    for (size_t k = 0; k < run->n_stacks; k++) {
+        md_append(&b, "| ");
+        md_cell(&b, run->stacks[k].name);
+        md_append(&b, " | ");
+        md_cell(&b, run->stacks[k].version);
+        md_append(&b, " |");
+        for (int v = 0; v < SD_VERDICT_COUNT; v++) {
+            if (v == SD_VERDICT_XFAIL || v == SD_VERDICT_XPASS) continue;
+            md_printf(&b, " %zu |", sd_report_count(run, k, (sd_verdict)v));
+        }
+        md_printf(&b, " %.1f ms |\n", run->stacks[k].elapsed_ms);
+    }
+
+    /* Only what needs a look: every cell that is not a plain PASS. */
+    size_t shown = 0;
+    for (size_t i = 0; i < run->n_scenarios; i++) {
+        for (size_t k = 0; k < run->n_stacks; k++) {
+            const sd_report_cell *c = sd_report_cell_at(run, i, k);
+            if (c->verdict == SD_VERDICT_PASS) continue;
+            if (shown++ == 0) {
+                md_append(&b, "\n| scenario | stack | verdict | observed | why |\n"
+                              "|---|---|---|---|---|\n");
+            }
+            char obs[300];
+            sd_outcome_describe(&c->outcome, obs, sizeof obs);
+            md_append(&b, "| ");
+            md_cell(&b, run->scenarios[i].id);
+            md_append(&b, " | ");
+            md_cell(&b, run->stacks[k].name);
+            md_printf(&b, " | **%s** | ", sd_verdict_name(c->verdict));
+            md_cell(&b, c->ran ? obs : "not run");
+            md_append(&b, " | ");
+            md_cell(&b, c->why);
+            md_append(&b, " |\n");
+        }
+    }
+    if (shown == 0) md_append(&b, "\nEvery scenario passed on every stack.\n");
+    if (b.failed) {
+        sd_buf_free(&b);
+        say(err, err_len, "summary.md: out of memory");
+        return false;
+    }
+    bool ok = sd_write_file_atomic(dir, "summary.md", b.data, b.len, err, err_len);
+    sd_buf_free(&b);
+    return ok;
+}

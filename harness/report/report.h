@@ -1,0 +1,111 @@
+/* report.h — the results of one conformance run, and the files made from them.
+ *
+ * A run is a matrix: scenarios × stacks, one cell per pair holding the
+ * outcome, the verdict and why. From it come:
+ *   results.json  the machine-readable record (schema: docs/results-schema.md)
+ *   index.html    a self-contained page: the template reports/index.html,
+ *                 embedded in the binary, with results.json inlined
+ *   summary.md    for CI step summaries
+ * Every file is written atomically: dir/.name.tmp, then rename(2), so a
+ * reader (a CI step, a browser) never sees half a report. */
+#ifndef SHAKEDOWN_REPORT_REPORT_H
+#define SHAKEDOWN_REPORT_REPORT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "oracle/oracle.h"
+#include "oracle/outcome.h"
+#include "trace/trace.h"
+#include "wire/bytes.h"
+
+#ifndef SHAKEDOWN_VERSION
+#define SHAKEDOWN_VERSION "0.1.0"
+#endif
+
+/* Bumped on any change a reader of results.json must know about. */
+#define SD_RESULTS_SCHEMA_VERSION 1
+
+typedef struct {
+    char name[32];
+    char version[128];   /* the stack's own version string */
+    double elapsed_ms;   /* sum over its cells */
+} sd_report_stack;
+
+/* A scenario's metadata, copied so a report outlives the parsed scenarios
+ * (and can later be rebuilt from results.json alone). */
+typedef struct {
+    char id[96];
+    char title[200];
+    char rfc[600];
+    sd_role role;
+    char tags[SD_MAX_TAGS][32];
+    size_t n_tags;
+    sd_expectation_kind expect;
+    uint8_t expect_alert;
+    char note[400];
+    char path[512];
+    char *script;        /* owned, may be NULL: the trace as a script, for the report */
+} sd_report_scenario;
+
+typedef struct {
+    bool ran;            /* false: not run (reported as SKIP) */
+    sd_outcome outcome;
+    sd_verdict verdict;
+    char why[512];
+    double elapsed_ms;
+} sd_report_cell;
+
+typedef struct {
+    char tool_version[32];
+    time_t started;            /* wall clock at the start of the run (reported in UTC) */
+    int64_t validation_time;   /* certificate validation time given to every target */
+    uint64_t seed;
+    double elapsed_ms;         /* whole run */
+    size_t n_scenarios, n_stacks;
+    sd_report_scenario *scenarios;
+    sd_report_stack *stacks;
+    sd_report_cell *cells;     /* n_scenarios * n_stacks, row-major: [scenario][stack] */
+} sd_report_run;
+
+/* Allocates the matrix (cells start as not run / SKIP). False on allocation
+ * failure. */
+bool sd_report_run_init(sd_report_run *run, size_t n_scenarios, size_t n_stacks);
+void sd_report_run_free(sd_report_run *run);
+sd_report_cell *sd_report_cell_at(const sd_report_run *run, size_t scenario, size_t stack);
+/* Copies metadata (and the printed script) of src into dst. */
+void sd_report_scenario_set(sd_report_scenario *dst, const sd_scenario *src);
+/* How many cells of a stack have verdict v. */
+size_t sd_report_count(const sd_report_run *run, size_t stack, sd_verdict v);
+
+/* A short description of an outcome for tables: "completed",
+ * "alert decrypt_error", "closed", "waiting", "crash", ... */
+void sd_report_observed_short(const sd_outcome *o, char *buf, size_t len);
+
+/* The results JSON as text (malloc'd, caller frees); NULL on allocation
+ * failure. indent 0 gives the compact form. */
+char *sd_report_json_text(const sd_report_run *run, int indent);
+
+/* Makes text safe inside <script type="application/json">: '<', '>', '&',
+ * U+2028 and U+2029 become \uXXXX escapes. Only valid for JSON text, where
+ * those characters can only occur inside strings. Appends to out. */
+void sd_report_escape_json_for_script(const char *json, sd_buf *out);
+
+/* Fills the embedded template with json_text (escaped as above). False if
+ * the template has no placeholder or memory ran out. */
+bool sd_report_render_html(const char *json_text, sd_buf *out);
+
+/* Each writes one file into dir (which must exist). On failure returns
+ * false and writes the reason into err. */
+bool sd_report_write_json(const sd_report_run *run, const char *dir, char *err, size_t err_len);
+bool sd_report_write_html(const sd_report_run *run, const char *dir, char *err, size_t err_len);
+bool sd_report_write_summary_md(const sd_report_run *run, const char *dir, char *err,
+                                size_t err_len);
+
+/* Writes data to dir/name via dir/.name.tmp and rename(2). */
+bool sd_write_file_atomic(const char *dir, const char *name, const void *data, size_t len,
+                          char *err, size_t err_len);
+
+#endif

@@ -1,0 +1,362 @@
+/* report_json.c — results.json (schema: docs/results-schema.md).
+ *
+ * Strings that came from a target (error strings, anything it named) may be
+ * any bytes. jansson refuses invalid UTF-8, which would silently drop the
+ * field, so every string goes through utf8_clean() first: invalid sequences
+ * become U+FFFD and nothing is lost silently. */
+#define _POSIX_C_SOURCE 200809L
+
+#include <jansson.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "report/report.h"
+#include "wire/names.h"
+
+/* Length of the valid UTF-8 sequence at s (1..4), or 0 if invalid
+ * (overlong forms, surrogates and values above U+10FFFF are invalid). */
+static size_t utf8_seq(const unsigned char *s) {
+    unsigned c = s[0];
+    if (c < 0x80) return 1;
+    size_t n;
+    unsigned min, cp;
+    if ((c & 0xe0) == 0xc0) {
+        n = 2, min = 0x80, cp = c & 0x1f;
+    } else if ((c & 0xf0) == 0xe0) {
+        n = 3, min = 0x800, cp = c & 0x0f;
+    } else if ((c & 0xf8) == 0xf0) {
+        n = 4, min = 0x10000, cp = c & 0x07;
+    } else {
+        return 0;
+    }
+    for (size_t i = 1; i < n; i++) {
+        if ((s[i] & 0xc0) != 0x80) return 0; /* also stops at the NUL */
+        cp = (cp << 6) | (s[i] & 0x3f);
+    }
+    if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return 0;
+    return n;
+}
+
+/* A JSON string of s, with invalid UTF-8 replaced. Never NULL unless out of
+ * memory (and then json_object_set_new drops the field, which is all we can
+ * do). */
+static json_t *jstr(const char *s) {
+    if (!s) s = "";
+    size_t len = strlen(s);
+    bool clean = true;
+    for (size_t i = 0; i < len;) {
+        size_t n = utf8_seq((const unsigned char *)s + i);
+        if (!n) {
+            clean = false;
+            break;
+        }
+        i += n;
+    }
+    if (clean) return json_stringn(s, len);
+    char *out = malloc(len * 3 + 1);
+    if (!out) return NULL;
+    size_t o = 0;
+    for (size_t i = 0; i < len;) {
+        size_t n = utf8_seq((const unsigned char *)s + i);
+        if (n) {
+            memcpy(out + o, s + i, n);
+            o += n;
+            i += n;
+        } else {
+            memcpy(out + o, "\xef\xbf\xbd", 3); /* U+FFFD REPLACEMENT CHARACTER */
+            o += 3;
+            i += 1;
+        }
+    }
+    json_t *j = json_stringn(out, o);
+    free(out);
+    return j;
+}
+
+/* Milliseconds rounded to microseconds: more digits would be noise. */
+static json_t *jms(double ms) {
+    if (!isfinite(ms) || ms < 0) ms = 0;
+    return json_real(round(ms * 1000.0) / 1000.0);
+}
+
+static void iso_utc(time_t t, char *buf, size_t len) {
+    struct tm tm;
+    if (!gmtime_r(&t, &tm) || strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0) {
+        snprintf(buf, len, "%lld", (long long)t);
+    }
+}
+
+static json_t *version_json(uint16_t v) {
+    switch (v) {
+    case 0: return json_null();
+    case SD_TLS12: return json_string("TLS 1.2");
+    case SD_TLS13: return json_string("TLS 1.3");
+    default: {
+        char b[16];
+        snprintf(b, sizeof b, "0x%04x", (unsigned)v);
+        return json_string(b);
+    }
+    }
+}
+
+/* A name from a registry, or the number when the registry has none, so an
+ * unexpected value still shows up in the report. */
+static json_t *named(const char *name, unsigned v, unsigned zero_is_null) {
+    if (zero_is_null && v == 0) return json_null();
+    if (name) return json_string(name);
+    char b[16];
+    snprintf(b, sizeof b, "0x%04x", v);
+    return json_string(b);
+}
+
+static const char *event_kind_name(sd_event_kind k) {
+    switch (k) {
+    case SD_EVENT_HANDSHAKE: return "handshake";
+    case SD_EVENT_ALERT: return "alert";
+    case SD_EVENT_CCS: return "ccs";
+    case SD_EVENT_APPDATA: return "appdata";
+    case SD_EVENT_RAW: return "raw";
+    case SD_EVENT_CLOSE: return "close";
+    }
+    return "unknown";
+}
+
+/* The label of a ladder arrow: the RFC name of what was sent. */
+static void event_name(const sd_event *e, char *buf, size_t len) {
+    const char *n = NULL;
+    switch (e->kind) {
+    case SD_EVENT_HANDSHAKE:
+        n = sd_handshake_type_name(e->code);
+        if (n) {
+            snprintf(buf, len, "%s", n);
+        } else {
+            snprintf(buf, len, "handshake type %u", (unsigned)e->code);
+        }
+        return;
+    case SD_EVENT_ALERT:
+        n = sd_alert_name(e->code);
+        if (n) {
+            snprintf(buf, len, "%s", n);
+        } else {
+            snprintf(buf, len, "alert %u", (unsigned)e->code);
+        }
+        return;
+    case SD_EVENT_CCS: snprintf(buf, len, "ChangeCipherSpec"); return;
+    case SD_EVENT_APPDATA: snprintf(buf, len, "application_data"); return;
+    case SD_EVENT_RAW:
+        /* code is the record's content type when the driver knows it. */
+        n = e->code ? sd_content_type_name(e->code) : NULL;
+        if (n) {
+            snprintf(buf, len, "raw %s record", n);
+        } else {
+            snprintf(buf, len, "raw bytes");
+        }
+        return;
+    case SD_EVENT_CLOSE: snprintf(buf, len, "close"); return;
+    }
+    snprintf(buf, len, "event %d", (int)e->kind);
+}
+
+static json_t *event_json(const sd_event *e) {
+    char name[64];
+    event_name(e, name, sizeof name);
+    json_t *j = json_object();
+    json_object_set_new(j, "from", json_string(e->from == SD_FROM_TARGET ? "target" : "peer"));
+    json_object_set_new(j, "kind", json_string(event_kind_name(e->kind)));
+    json_object_set_new(j, "name", jstr(name));
+    json_object_set_new(j, "encrypted", json_boolean(e->encrypted));
+    json_object_set_new(j, "mutated", json_boolean(e->mutated));
+    json_object_set_new(j, "step", json_integer(e->step));
+    json_object_set_new(j, "code", json_integer(e->code));
+    if (e->kind == SD_EVENT_ALERT) {
+        json_object_set_new(j, "level", named(sd_alert_level_name(e->level), e->level, 0));
+    }
+    return j;
+}
+
+static json_t *outcome_json(const sd_outcome *o) {
+    char desc[300], shortd[64];
+    sd_outcome_describe(o, desc, sizeof desc);
+    sd_report_observed_short(o, shortd, sizeof shortd);
+    json_t *j = json_object();
+    json_object_set_new(j, "kind", json_string(sd_outcome_kind_name(o->kind)));
+    if (o->kind == SD_OUTCOME_ALERT) {
+        json_object_set_new(j, "alert", named(sd_alert_name(o->alert), o->alert, 0));
+        json_object_set_new(j, "alert_code", json_integer(o->alert));
+        json_object_set_new(j, "alert_level",
+                            named(sd_alert_level_name(o->alert_level), o->alert_level, 0));
+    } else {
+        json_object_set_new(j, "alert", json_null());
+    }
+    json_object_set_new(j, "step", json_integer(o->step));
+    json_object_set_new(j, "line", json_integer(o->line));
+    json_object_set_new(j, "summary", jstr(shortd));
+    json_object_set_new(j, "description", jstr(desc));
+    json_object_set_new(j, "detail", jstr(o->detail));
+    json_object_set_new(j, "handshake_done", json_boolean(o->handshake_done));
+    json_object_set_new(j, "peer_authenticated", json_boolean(o->peer_authenticated));
+    json_object_set_new(j, "version", version_json(o->version));
+    json_object_set_new(j, "cipher_suite", named(sd_cipher_suite_name(o->cipher_suite), o->cipher_suite, 1));
+    json_object_set_new(j, "group", named(sd_group_name(o->group), o->group, 1));
+    json_object_set_new(j, "elapsed_ms", jms(o->elapsed_ms));
+    json_object_set_new(j, "events_truncated", json_boolean(o->events_truncated));
+    return j;
+}
+
+static const char *expect_kind_name(sd_expectation_kind k) {
+    switch (k) {
+    case SD_EXPECT_COMPLETE: return "complete";
+    case SD_EXPECT_ALERT: return "alert";
+    case SD_EXPECT_CLOSED: return "closed";
+    }
+    return "unknown";
+}
+
+static json_t *scenario_json(const sd_report_scenario *s) {
+    json_t *j = json_object();
+    json_object_set_new(j, "id", jstr(s->id));
+    json_object_set_new(j, "title", jstr(s->title));
+    json_object_set_new(j, "rfc", jstr(s->rfc));
+    json_object_set_new(j, "role", json_string(s->role == SD_ROLE_CLIENT ? "client" : "server"));
+    json_t *tags = json_array();
+    for (size_t i = 0; i < s->n_tags; i++) json_array_append_new(tags, jstr(s->tags[i]));
+    json_object_set_new(j, "tags", tags);
+
+    /* sd_expectation_describe wants an sd_scenario; only these two fields
+     * matter to it. */
+    sd_scenario tmp;
+    memset(&tmp, 0, sizeof tmp);
+    tmp.expect = s->expect;
+    tmp.expect_alert = s->expect_alert;
+    char text[80];
+    sd_expectation_describe(&tmp, text, sizeof text);
+    json_t *ex = json_object();
+    json_object_set_new(ex, "kind", json_string(expect_kind_name(s->expect)));
+    if (s->expect == SD_EXPECT_ALERT) {
+        json_object_set_new(ex, "alert", named(sd_alert_name(s->expect_alert), s->expect_alert, 0));
+    }
+    json_object_set_new(ex, "text", jstr(text));
+    json_object_set_new(j, "expect", ex);
+    json_object_set_new(j, "note", jstr(s->note));
+    json_object_set_new(j, "path", jstr(s->path));
+    json_object_set_new(j, "script", s->script ? jstr(s->script) : json_null());
+    return j;
+}
+
+static json_t *counts_json(const sd_report_run *run, size_t stack, bool all_stacks) {
+    json_t *j = json_object();
+    for (int v = 0; v < SD_VERDICT_COUNT; v++) {
+        size_t n = 0;
+        if (all_stacks) {
+            for (size_t k = 0; k < run->n_stacks; k++) n += sd_report_count(run, k, (sd_verdict)v);
+        } else {
+            n = sd_report_count(run, stack, (sd_verdict)v);
+        }
+        json_object_set_new(j, sd_verdict_name((sd_verdict)v), json_integer((json_int_t)n));
+    }
+    return j;
+}
+
+static json_t *run_json(const sd_report_run *run) {
+    json_t *root = json_object();
+    json_object_set_new(root, "schema_version", json_integer(SD_RESULTS_SCHEMA_VERSION));
+    json_t *tool = json_object();
+    json_object_set_new(tool, "name", json_string("shakedown"));
+    json_object_set_new(tool, "version", jstr(run->tool_version));
+    json_object_set_new(root, "tool", tool);
+
+    char started[40], vt[40];
+    iso_utc(run->started, started, sizeof started);
+    iso_utc((time_t)run->validation_time, vt, sizeof vt);
+    json_t *r = json_object();
+    json_object_set_new(r, "started", json_string(started));
+    json_object_set_new(r, "validation_time", json_integer((json_int_t)run->validation_time));
+    json_object_set_new(r, "validation_time_utc", json_string(vt));
+    /* A seed is a 64-bit unsigned value; JSON readers lose precision past
+     * 2^53, so it is also given as a decimal string. */
+    char seed[24];
+    snprintf(seed, sizeof seed, "%llu", (unsigned long long)run->seed);
+    json_object_set_new(r, "seed", json_string(seed));
+    json_object_set_new(r, "elapsed_ms", jms(run->elapsed_ms));
+    json_object_set_new(root, "run", r);
+
+    json_t *stacks = json_array();
+    for (size_t k = 0; k < run->n_stacks; k++) {
+        json_t *s = json_object();
+        json_object_set_new(s, "name", jstr(run->stacks[k].name));
+        json_object_set_new(s, "version", jstr(run->stacks[k].version));
+        json_object_set_new(s, "elapsed_ms", jms(run->stacks[k].elapsed_ms));
+        json_object_set_new(s, "counts", counts_json(run, k, false));
+        json_array_append_new(stacks, s);
+    }
+    json_object_set_new(root, "stacks", stacks);
+    json_object_set_new(root, "totals", counts_json(run, 0, true));
+
+    json_t *scen = json_array();
+    for (size_t i = 0; i < run->n_scenarios; i++) {
+        json_array_append_new(scen, scenario_json(&run->scenarios[i]));
+    }
+    json_object_set_new(root, "scenarios", scen);
+
+    json_t *results = json_array();
+    for (size_t i = 0; i < run->n_scenarios; i++) {
+        for (size_t k = 0; k < run->n_stacks; k++) {
+            const sd_report_cell *c = sd_report_cell_at(run, i, k);
+            json_t *cj = json_object();
+            json_object_set_new(cj, "scenario", jstr(run->scenarios[i].id));
+            json_object_set_new(cj, "stack", jstr(run->stacks[k].name));
+            json_object_set_new(cj, "ran", json_boolean(c->ran));
+            json_object_set_new(cj, "verdict", json_string(sd_verdict_name(c->verdict)));
+            json_object_set_new(cj, "why", jstr(c->why));
+            json_object_set_new(cj, "elapsed_ms", jms(c->elapsed_ms));
+            if (c->ran) {
+                json_object_set_new(cj, "outcome", outcome_json(&c->outcome));
+                json_t *ev = json_array();
+                size_t n = c->outcome.n_events <= SD_MAX_EVENTS ? c->outcome.n_events : SD_MAX_EVENTS;
+                for (size_t e = 0; e < n; e++) {
+                    json_array_append_new(ev, event_json(&c->outcome.events[e]));
+                }
+                json_object_set_new(cj, "events", ev);
+            } else {
+                json_object_set_new(cj, "outcome", json_null());
+                json_object_set_new(cj, "events", json_array());
+            }
+            json_array_append_new(results, cj);
+        }
+    }
+    json_object_set_new(root, "results", results);
+    return root;
+}
+
+char *sd_report_json_text(const sd_report_run *run, int indent) {
+    json_t *root = run_json(run);
+    if (!root) return NULL;
+    size_t flags = JSON_REAL_PRECISION(12);
+    flags |= indent > 0 ? JSON_INDENT(indent) : JSON_COMPACT;
+    char *text = json_dumps(root, flags);
+    json_decref(root);
+    return text;
+}
+
+bool sd_report_write_json(const sd_report_run *run, const char *dir, char *err, size_t err_len) {
+    char *text = sd_report_json_text(run, 2);
+    if (!text) {
+        if (err && err_len) snprintf(err, err_len, "results.json: out of memory");
+        return false;
+    }
+    size_t len = strlen(text);
+    /* End with a newline, as text files do; the NUL is overwritten and not
+     * written. */
+    char *withnl = realloc(text, len + 2);
+    if (!withnl) {
+        free(text);
+        if (err && err_len) snprintf(err, err_len, "results.json: out of memory");
+        return false;
+    }
+    withnl[len] = '\n';
+    bool ok = sd_write_file_atomic(dir, "results.json", withnl, len + 1, err, err_len);
+    free(withnl);
+    return ok;
+}

@@ -1,0 +1,1012 @@
+/* script.c — the text form of a trace: the scenario/trace parser and the
+ * printer. The format is specified in docs/script-format.md; keep the two in
+ * step.
+ *
+ * The parser reads untrusted input (it is fuzzed), so it works line by line on
+ * a bounded copy, validates every line (length, NUL, UTF-8) before looking at
+ * it, and frees everything it built on any error. Every error names the file
+ * and line: "path:line: what is wrong". */
+#include "trace/trace.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "wire/names.h"
+
+#define MAX_LINE 4096           /* bytes per line, without the line ending */
+#define MAX_TOKENS 32           /* words per action line: verb, arguments, mutations */
+#define MAX_FILE (1024 * 1024)  /* sd_scenario_load: scenarios are small; refuse the absurd */
+
+#if defined(__GNUC__) || defined(__clang__)
+#define SD_PRINTF(f, a) __attribute__((format(printf, f, a)))
+#else
+#define SD_PRINTF(f, a)
+#endif
+
+/* --- Name lists for error messages, straight from the X-macro tables -------- */
+
+#define SD_LIST_NAME(name, value) #name ", "
+static const char handshake_list[] = SD_HANDSHAKE_TYPES(SD_LIST_NAME);
+static const char alert_list[] = SD_ALERTS(SD_LIST_NAME);
+static const char content_type_list[] = SD_CONTENT_TYPES(SD_LIST_NAME);
+#undef SD_LIST_NAME
+/* Each list ends in ", "; print it without that tail. */
+#define LIST(l) (int)(sizeof(l) - 3), (l)
+
+/* --- One table per vocabulary, shared by parser and printer ----------------- */
+
+static const struct {
+    const char *verb;
+    sd_action_kind kind;
+} verbs[] = {
+    {"send", SD_ACT_SEND},
+    {"expect", SD_ACT_EXPECT},
+    {"send-alert", SD_ACT_SEND_ALERT},
+    {"send-ccs", SD_ACT_SEND_CCS},
+    {"send-appdata", SD_ACT_SEND_APPDATA},
+    {"expect-appdata", SD_ACT_EXPECT_APPDATA},
+    {"expect-close", SD_ACT_EXPECT_CLOSE},
+    {"send-raw", SD_ACT_SEND_RAW},
+};
+#define N_VERBS (sizeof(verbs) / sizeof(verbs[0]))
+
+static const struct {
+    const char *name;
+    sd_mutation_kind kind;
+    bool has_value; /* name=value, else a bare word */
+} mutation_names[] = {
+    {"body", SD_MUT_BODY, true},         {"flip", SD_MUT_FLIP, true},
+    {"truncate", SD_MUT_TRUNCATE, true}, {"append", SD_MUT_APPEND, true},
+    {"length", SD_MUT_LENGTH, true},     {"type", SD_MUT_TYPE, true},
+    {"plaintext", SD_MUT_PLAINTEXT, false}, {"cert", SD_MUT_CERT, true},
+    {"empty", SD_MUT_EMPTY, false},      {"wrong-key", SD_MUT_WRONG_KEY, false},
+    {"split", SD_MUT_SPLIT, true},
+};
+#define N_MUTATION_NAMES (sizeof(mutation_names) / sizeof(mutation_names[0]))
+
+enum {
+    H_ID,
+    H_TITLE,
+    H_RFC,
+    H_ROLE,
+    H_VERSION,
+    H_TAGS,
+    H_EXPECT,
+    H_CREDENTIAL,
+    H_NOTE,
+    N_HEADERS
+};
+static const struct {
+    const char *key;
+    bool required; /* for scenarios; a bare trace needs none */
+} headers[N_HEADERS] = {
+    [H_ID] = {"id", true},         [H_TITLE] = {"title", true},
+    [H_RFC] = {"rfc", true},       [H_ROLE] = {"role", true},
+    [H_VERSION] = {"version", false}, [H_TAGS] = {"tags", false},
+    [H_EXPECT] = {"expect", true}, [H_CREDENTIAL] = {"credential", false},
+    [H_NOTE] = {"note", false},
+};
+
+/* Largest values a mutation may carry. Bodies and handshake lengths are
+ * uint24 (RFC 8446 §4); a record carries at most 2^14 bytes (§5.1), so a
+ * split into larger records would not be a split. */
+#define MAX_U24 0xffffffL
+#define MAX_SPLIT 16384L
+
+/* --- Errors ----------------------------------------------------------------- */
+
+typedef struct {
+    const char *path;
+    int line;
+    char *err;
+    size_t err_len;
+    sd_scenario *s;
+    bool scenario_mode;
+    int header_line[N_HEADERS]; /* where each header was given; 0 = not yet */
+    int first_action_line;      /* 0 = no action yet */
+} parser;
+
+static bool fail(parser *p, const char *fmt, ...) SD_PRINTF(2, 3);
+static bool fail(parser *p, const char *fmt, ...) {
+    if (p->err == NULL || p->err_len == 0) return false;
+    int n = snprintf(p->err, p->err_len, "%s:%d: ", p->path, p->line);
+    if (n < 0) {
+        p->err[0] = '\0';
+        return false;
+    }
+    if ((size_t)n < p->err_len) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(p->err + n, p->err_len - (size_t)n, fmt, ap);
+        va_end(ap);
+    }
+    return false;
+}
+
+/* A word from the input, made safe to quote in an error message: control
+ * bytes become \xNN and long words are cut (at a UTF-8 boundary) with "...",
+ * so that an error never floods or garbles a terminal. */
+typedef struct {
+    char s[256]; /* 48 input bytes, each at most 4 bytes shown ("\\xNN"), plus "..." */
+} shown;
+
+static shown show(const char *word) {
+    shown out;
+    size_t o = 0;
+    const size_t limit = 48;
+    size_t i = 0;
+    for (; word[i] != '\0' && i < limit; i++) {
+        unsigned char ch = (unsigned char)word[i];
+        if (ch < 0x20 || ch == 0x7f) {
+            o += (size_t)snprintf(out.s + o, sizeof(out.s) - o, "\\x%02x", ch);
+        } else {
+            out.s[o++] = (char)ch;
+        }
+    }
+    if (word[i] != '\0') {
+        /* Back off to the start of a UTF-8 sequence so the cut stays valid. */
+        while (o > 0 && ((unsigned char)out.s[o - 1] & 0xc0) == 0x80) o--;
+        if (o > 0 && ((unsigned char)out.s[o - 1] & 0xc0) == 0xc0) o--;
+        memcpy(out.s + o, "...", 3);
+        o += 3;
+    }
+    out.s[o] = '\0';
+    return out;
+}
+
+/* --- Small lexical helpers -------------------------------------------------- */
+
+static bool is_space(char c) { return c == ' ' || c == '\t'; }
+
+static bool is_name_char(char c) {
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-';
+}
+
+/* [a-z0-9._-]+ : ids, tags and credential names, so they are safe in file
+ * names, report anchors and shell-free command lines alike. */
+static bool is_name(const char *s) {
+    if (*s == '\0') return false;
+    for (; *s; s++)
+        if (!is_name_char(*s)) return false;
+    return true;
+}
+
+static bool is_key_char(char c) { return (c >= 'a' && c <= 'z') || c == '-' || c == '_'; }
+
+static bool utf8_valid(const unsigned char *s, size_t n) {
+    size_t i = 0;
+    while (i < n) {
+        unsigned c = s[i];
+        if (c < 0x80) {
+            i++;
+            continue;
+        }
+        size_t len;
+        uint32_t cp, min;
+        if (c >= 0xc2 && c <= 0xdf) {
+            len = 2, cp = c & 0x1f, min = 0x80;
+        } else if (c >= 0xe0 && c <= 0xef) {
+            len = 3, cp = c & 0x0f, min = 0x800;
+        } else if (c >= 0xf0 && c <= 0xf4) {
+            len = 4, cp = c & 0x07, min = 0x10000;
+        } else {
+            return false;
+        }
+        if (n - i < len) return false;
+        for (size_t k = 1; k < len; k++) {
+            unsigned d = s[i + k];
+            if ((d & 0xc0) != 0x80) return false;
+            cp = (cp << 6) | (d & 0x3f);
+        }
+        /* Overlong forms, UTF-16 surrogates and values past U+10FFFF are not UTF-8. */
+        if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return false;
+        i += len;
+    }
+    return true;
+}
+
+static int digit_value(char c) {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}
+
+/* [-]decimal or [-]0xhex within [min, max]. Hand-written rather than strtol
+ * so that no sign, space or locale quirk slips through and overflow is a
+ * plain "no". LONG_MIN itself is never produced, which keeps it free as
+ * SD_OFFSET_MIDDLE. */
+static bool parse_long(const char *s, long min, long max, long *out) {
+    bool neg = false;
+    if (*s == '-') {
+        neg = true;
+        s++;
+    }
+    unsigned long base = 10;
+    if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+        base = 16;
+        s += 2;
+    }
+    if (*s == '\0') return false;
+    unsigned long mag = 0;
+    for (; *s; s++) {
+        int d = digit_value(*s);
+        if (d < 0 || (unsigned long)d >= base) return false;
+        if (mag > ((unsigned long)LONG_MAX - (unsigned long)d) / base) return false;
+        mag = mag * base + (unsigned long)d;
+    }
+    long v = neg ? -(long)mag : (long)mag;
+    if (v < min || v > max) return false;
+    *out = v;
+    return true;
+}
+
+static bool parse_u8(const char *s, uint8_t *out) {
+    long v;
+    if (!parse_long(s, 0, 255, &v)) return false;
+    *out = (uint8_t)v;
+    return true;
+}
+
+/* names.h has no reverse lookup for content types; scan the forward one. */
+static bool content_type_from_name(const char *name, uint8_t *out) {
+    for (unsigned v = 0; v < 256; v++) {
+        const char *n = sd_content_type_name(v);
+        if (n != NULL && strcmp(n, name) == 0) {
+            *out = (uint8_t)v;
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Hex as scripts write it: an even number of hex digits, nothing else (no
+ * 0x, no spaces). Checked here so the error is precise whatever
+ * sd_hex_decode tolerates. Empty is allowed and gives no bytes. */
+static bool decode_hex(parser *p, const char *what, const char *hex, uint8_t **out,
+                       size_t *out_len) {
+    size_t n = strlen(hex);
+    for (size_t i = 0; i < n; i++) {
+        if (digit_value(hex[i]) < 0)
+            return fail(p, "bad hex in %s \"%s\": '%s' is not a hex digit", what, show(hex).s,
+                        show((char[]){hex[i], '\0'}).s);
+    }
+    if (n % 2 != 0)
+        return fail(p, "bad hex in %s \"%s\": odd number of hex digits", what, show(hex).s);
+    *out = NULL;
+    *out_len = 0;
+    if (n == 0) return true;
+    sd_buf b;
+    sd_buf_init(&b);
+    if (!sd_hex_decode(hex, n, &b) || b.failed || b.len != n / 2) {
+        sd_buf_free(&b);
+        return fail(p, "bad hex in %s \"%s\"", what, show(hex).s);
+    }
+    /* The trace owns its bytes and frees them with free(): copy out of the
+     * sd_buf rather than assume how bytes.c allocates. */
+    uint8_t *copy = malloc(b.len);
+    if (copy == NULL) {
+        sd_buf_free(&b);
+        return fail(p, "out of memory");
+    }
+    memcpy(copy, b.data, b.len);
+    *out = copy;
+    *out_len = b.len;
+    sd_buf_free(&b);
+    return true;
+}
+
+static bool copy_text(parser *p, const char *key, char *dst, size_t dst_size, const char *value) {
+    size_t n = strlen(value);
+    if (n == 0) return fail(p, "%s: empty value", key);
+    if (n >= dst_size)
+        return fail(p, "%s: value too long (%zu bytes, max %zu)", key, n, dst_size - 1);
+    memcpy(dst, value, n + 1);
+    return true;
+}
+
+/* --- Headers ---------------------------------------------------------------- */
+
+static bool parse_tags(parser *p, char *value) {
+    sd_scenario *s = p->s;
+    char *item = value;
+    for (;;) {
+        char *comma = strchr(item, ',');
+        if (comma != NULL) *comma = '\0';
+        while (is_space(*item)) item++;
+        size_t n = strlen(item);
+        while (n > 0 && is_space(item[n - 1])) item[--n] = '\0';
+        if (n == 0) return fail(p, "tags: empty tag (tags are separated by single commas)");
+        if (!is_name(item))
+            return fail(p, "tags: bad tag \"%s\" (use a-z, 0-9, '.', '_', '-')", show(item).s);
+        if (n >= sizeof(s->tags[0]))
+            return fail(p, "tags: tag \"%s\" too long (max %zu bytes)", show(item).s,
+                        sizeof(s->tags[0]) - 1);
+        if (s->n_tags == SD_MAX_TAGS) return fail(p, "tags: too many tags (max %d)", SD_MAX_TAGS);
+        memcpy(s->tags[s->n_tags++], item, n + 1);
+        if (comma == NULL) return true;
+        item = comma + 1;
+    }
+}
+
+static bool parse_expectation(parser *p, char *value) {
+    sd_scenario *s = p->s;
+    char *word = value;
+    char *rest = value;
+    while (*rest && !is_space(*rest)) rest++;
+    if (*rest) *rest++ = '\0';
+    while (is_space(*rest)) rest++;
+    if (strcmp(word, "complete") == 0 || strcmp(word, "closed") == 0) {
+        if (*rest) return fail(p, "expect: unexpected \"%s\" after \"%s\"", show(rest).s, word);
+        s->expect = strcmp(word, "complete") == 0 ? SD_EXPECT_COMPLETE : SD_EXPECT_CLOSED;
+        return true;
+    }
+    if (strcmp(word, "alert") == 0) {
+        if (*rest == '\0') return fail(p, "expect: alert needs an alert name, e.g. \"expect: alert decrypt_error\"");
+        char *end = rest;
+        while (*end && !is_space(*end)) end++;
+        if (*end) {
+            *end++ = '\0';
+            while (is_space(*end)) end++;
+            if (*end) return fail(p, "expect: unexpected \"%s\" after the alert", show(end).s);
+        }
+        if (!sd_alert_from_name(rest, &s->expect_alert) && !parse_u8(rest, &s->expect_alert))
+            return fail(p, "expect: unknown alert \"%s\" (expected one of %.*s, or a number 0-255)",
+                        show(rest).s, LIST(alert_list));
+        s->expect = SD_EXPECT_ALERT;
+        return true;
+    }
+    return fail(p, "expect: unknown expectation \"%s\" (expected complete, closed or alert <name>)",
+                show(word).s);
+}
+
+static bool parse_header(parser *p, const char *key, size_t key_len, char *value) {
+    int h = -1;
+    for (int i = 0; i < N_HEADERS; i++) {
+        if (strlen(headers[i].key) == key_len && memcmp(headers[i].key, key, key_len) == 0) h = i;
+    }
+    if (h < 0) {
+        char k[64];
+        snprintf(k, sizeof(k), "%.*s", (int)(key_len < 40 ? key_len : 40), key);
+        return fail(p,
+                    "unknown header \"%s:\" (expected one of id, title, rfc, role, version, tags, "
+                    "expect, credential, note)",
+                    k);
+    }
+    const char *name = headers[h].key;
+    if (p->first_action_line)
+        return fail(p, "header \"%s:\" after the first action (line %d); headers must come first",
+                    name, p->first_action_line);
+    if (p->header_line[h])
+        return fail(p, "duplicate header \"%s:\" (first given on line %d)", name,
+                    p->header_line[h]);
+    p->header_line[h] = p->line;
+
+    /* The value: a '#' after whitespace starts a comment, as on action lines;
+     * surrounding whitespace is not part of the value. */
+    for (char *c = value; *c; c++) {
+        if (*c == '#' && (c == value || is_space(c[-1]))) {
+            *c = '\0';
+            break;
+        }
+    }
+    while (is_space(*value)) value++;
+    size_t n = strlen(value);
+    while (n > 0 && is_space(value[n - 1])) value[--n] = '\0';
+
+    sd_scenario *s = p->s;
+    switch (h) {
+    case H_ID:
+        if (!copy_text(p, name, s->id, sizeof(s->id), value)) return false;
+        if (!is_name(s->id))
+            return fail(p, "id: \"%s\" is not a valid id (use a-z, 0-9, '.', '_', '-')",
+                        show(value).s);
+        return true;
+    case H_TITLE:
+        return copy_text(p, name, s->title, sizeof(s->title), value);
+    case H_RFC:
+        return copy_text(p, name, s->rfc, sizeof(s->rfc), value);
+    case H_NOTE:
+        return copy_text(p, name, s->note, sizeof(s->note), value);
+    case H_CREDENTIAL:
+        if (!copy_text(p, name, s->credential, sizeof(s->credential), value)) return false;
+        if (!is_name(s->credential))
+            return fail(p, "credential: \"%s\" is not a credential name (use a-z, 0-9, '.', '_', '-')",
+                        show(value).s);
+        return true;
+    case H_ROLE:
+        if (strcmp(value, "server") == 0) {
+            s->role = SD_ROLE_SERVER;
+        } else if (strcmp(value, "client") == 0) {
+            s->role = SD_ROLE_CLIENT;
+        } else {
+            return fail(p, "role: expected server or client, got \"%s\"", show(value).s);
+        }
+        return true;
+    case H_VERSION:
+        if (strcmp(value, "1.3") == 0) {
+            s->version = SD_TLS13;
+        } else if (strcmp(value, "1.2") == 0) {
+            s->version = SD_TLS12;
+        } else {
+            return fail(p, "version: expected 1.3 or 1.2, got \"%s\"", show(value).s);
+        }
+        return true;
+    case H_TAGS:
+        if (*value == '\0') return fail(p, "tags: empty value");
+        return parse_tags(p, value);
+    case H_EXPECT:
+        if (*value == '\0') return fail(p, "expect: empty value (expected complete, closed or alert <name>)");
+        return parse_expectation(p, value);
+    }
+    return fail(p, "internal error: unhandled header");
+}
+
+/* --- Actions ---------------------------------------------------------------- */
+
+typedef struct {
+    const char *s;
+    bool quoted; /* "text": s is the text between the quotes */
+} token;
+
+/* Splits an action line into words, in place. A word starting with '"' runs
+ * to the next '"' (no escapes; the printer falls back to hex= for text that
+ * would need them). A word starting with '#' starts a comment. */
+static bool tokenize(parser *p, char *line, token *tok, size_t *n_tok) {
+    size_t n = 0;
+    char *c = line;
+    for (;;) {
+        while (is_space(*c)) c++;
+        if (*c == '\0' || *c == '#') break;
+        if (n == MAX_TOKENS) return fail(p, "too many words on one line (max %d)", MAX_TOKENS);
+        if (*c == '"') {
+            char *end = strchr(c + 1, '"');
+            if (end == NULL) return fail(p, "unterminated quoted text (missing closing '\"')");
+            *end = '\0';
+            tok[n].s = c + 1;
+            tok[n].quoted = true;
+            n++;
+            c = end + 1;
+            if (*c != '\0' && !is_space(*c))
+                return fail(p, "text right after a closing quote (put a space after it)");
+        } else {
+            tok[n].s = c;
+            tok[n].quoted = false;
+            n++;
+            while (*c && !is_space(*c)) c++;
+            if (*c) *c++ = '\0';
+        }
+    }
+    *n_tok = n;
+    return true;
+}
+
+static bool handshake_type_arg(parser *p, const char *verb, const token *t, uint8_t *out) {
+    if (t->quoted)
+        return fail(p, "%s: expected a handshake message name, got quoted text", verb);
+    if (sd_handshake_type_from_name(t->s, out) || parse_u8(t->s, out)) return true;
+    return fail(p, "unknown handshake message \"%s\" (expected one of %.*s, or a number 0-255)",
+                show(t->s).s, LIST(handshake_list));
+}
+
+/* Trailing flags of the record-level actions: plaintext forces an
+ * unprotected record, encrypted forces a protected one; neither means "as
+ * the connection state requires". */
+static bool parse_flags(parser *p, sd_action *a, const char *verb, const token *tok, size_t from,
+                        size_t n) {
+    for (size_t i = from; i < n; i++) {
+        if (!tok[i].quoted && strcmp(tok[i].s, "plaintext") == 0) {
+            if (a->force_plaintext) return fail(p, "%s: plaintext given twice", verb);
+            a->force_plaintext = true;
+        } else if (!tok[i].quoted && strcmp(tok[i].s, "encrypted") == 0) {
+            if (a->encrypted) return fail(p, "%s: encrypted given twice", verb);
+            a->encrypted = true;
+        } else {
+            return fail(p, "%s: unexpected \"%s\" (expected plaintext or encrypted)", verb,
+                        show(tok[i].s).s);
+        }
+    }
+    if (a->force_plaintext && a->encrypted)
+        return fail(p, "%s: plaintext and encrypted contradict each other", verb);
+    return true;
+}
+
+/* "text" or hex=<hex>: the payload of send-appdata / expect-appdata. */
+static bool parse_data(parser *p, sd_action *a, const char *verb, const token *t) {
+    if (t->quoted) {
+        size_t n = strlen(t->s);
+        if (n == 0) return true;
+        a->bytes = malloc(n);
+        if (a->bytes == NULL) return fail(p, "out of memory");
+        memcpy(a->bytes, t->s, n);
+        a->bytes_len = n;
+        return true;
+    }
+    if (strncmp(t->s, "hex=", 4) == 0) return decode_hex(p, verb, t->s + 4, &a->bytes, &a->bytes_len);
+    return fail(p, "%s: expected \"text\" or hex=<hex>, got \"%s\"", verb, show(t->s).s);
+}
+
+static bool parse_mutation(parser *p, sd_action *a, const token *t) {
+    if (t->quoted)
+        return fail(p, "send: unexpected quoted text (mutations are words such as flip=0:0x01)");
+    const char *word = t->s;
+    const char *eq = strchr(word, '=');
+    size_t name_len = eq ? (size_t)(eq - word) : strlen(word);
+    const char *value = eq ? eq + 1 : NULL;
+
+    size_t m = N_MUTATION_NAMES;
+    for (size_t i = 0; i < N_MUTATION_NAMES; i++) {
+        if (strlen(mutation_names[i].name) == name_len &&
+            memcmp(mutation_names[i].name, word, name_len) == 0)
+            m = i;
+    }
+    if (m == N_MUTATION_NAMES)
+        return fail(p,
+                    "unknown mutation \"%s\" (expected body=, flip=, truncate=, append=, length=, "
+                    "type=, cert=, split=, plaintext, empty or wrong-key)",
+                    show(word).s);
+    const char *name = mutation_names[m].name;
+    if (mutation_names[m].has_value && value == NULL)
+        return fail(p, "mutation %s needs a value (%s=...)", name, name);
+    if (!mutation_names[m].has_value && value != NULL)
+        return fail(p, "mutation %s takes no value", name);
+    if (a->n_mutations == SD_MAX_MUTATIONS)
+        return fail(p, "too many mutations (max %d per message)", SD_MAX_MUTATIONS);
+
+    sd_mutation mut;
+    memset(&mut, 0, sizeof(mut));
+    mut.kind = mutation_names[m].kind;
+    switch (mut.kind) {
+    case SD_MUT_BODY:
+    case SD_MUT_APPEND: {
+        char what[16];
+        snprintf(what, sizeof(what), "%s=", name);
+        if (!decode_hex(p, what, value, &mut.bytes, &mut.bytes_len)) return false;
+        break;
+    }
+    case SD_MUT_FLIP: {
+        const char *colon = strchr(value, ':');
+        if (colon == NULL || strchr(colon + 1, ':') != NULL)
+            return fail(p, "bad flip=%s: expected flip=<offset>:<mask>, e.g. flip=0:0x01 or flip=last:0x80",
+                        show(value).s);
+        char off[32];
+        size_t off_len = (size_t)(colon - value);
+        if (off_len >= sizeof(off))
+            return fail(p, "bad flip= offset \"%s\"", show(value).s);
+        memcpy(off, value, off_len);
+        off[off_len] = '\0';
+        if (strcmp(off, "first") == 0) {
+            mut.offset = 0;
+        } else if (strcmp(off, "last") == 0) {
+            mut.offset = -1;
+        } else if (strcmp(off, "middle") == 0) {
+            mut.offset = SD_OFFSET_MIDDLE;
+        } else if (!parse_long(off, LONG_MIN + 1, LONG_MAX, &mut.offset)) {
+            return fail(p, "bad flip= offset \"%s\" (expected a number, negative from the end, "
+                           "or first, middle, last)",
+                        show(off).s);
+        }
+        if (!parse_long(colon + 1, 0, 255, &mut.value))
+            return fail(p, "bad flip= mask \"%s\" (expected 0x00-0xff or 0-255)",
+                        show(colon + 1).s);
+        break;
+    }
+    case SD_MUT_TRUNCATE:
+    case SD_MUT_LENGTH:
+        if (!parse_long(value, 0, MAX_U24, &mut.value))
+            return fail(p, "bad %s=%s (expected a number 0-%ld)", name, show(value).s, MAX_U24);
+        break;
+    case SD_MUT_SPLIT:
+        if (!parse_long(value, 1, MAX_SPLIT, &mut.value))
+            return fail(p, "bad split=%s (expected a record size 1-%ld)", show(value).s, MAX_SPLIT);
+        break;
+    case SD_MUT_TYPE: {
+        uint8_t type;
+        if (!sd_handshake_type_from_name(value, &type) && !parse_u8(value, &type))
+            return fail(p, "bad type=%s (expected a handshake message name or a number 0-255)",
+                        show(value).s);
+        mut.value = type;
+        break;
+    }
+    case SD_MUT_CERT:
+        if (!is_name(value) || strlen(value) >= sizeof(mut.text))
+            return fail(p, "bad cert=%s (expected a credential name: a-z, 0-9, '.', '_', '-', max %zu bytes)",
+                        show(value).s, sizeof(mut.text) - 1);
+        memcpy(mut.text, value, strlen(value) + 1);
+        break;
+    case SD_MUT_PLAINTEXT:
+    case SD_MUT_EMPTY:
+    case SD_MUT_WRONG_KEY:
+        break;
+    }
+    a->mutations[a->n_mutations++] = mut;
+    return true;
+}
+
+/* How many words an action takes: verb plus required arguments, and whether
+ * more may follow (flags or mutations). */
+static bool need_args(parser *p, const char *verb, size_t n_tok, size_t required, bool more_allowed,
+                      const char *usage) {
+    if (n_tok < required + 1) return fail(p, "%s: missing argument (usage: %s)", verb, usage);
+    if (!more_allowed && n_tok > required + 1)
+        return fail(p, "%s: too many arguments (usage: %s)", verb, usage);
+    return true;
+}
+
+static bool parse_action(parser *p, char *line) {
+    token tok[MAX_TOKENS];
+    size_t n = 0;
+    if (!tokenize(p, line, tok, &n)) return false;
+    if (n == 0) return true; /* unreachable: blank lines are skipped earlier */
+    if (tok[0].quoted) return fail(p, "expected an action, got quoted text");
+    const char *verb = tok[0].s;
+    size_t v = N_VERBS;
+    for (size_t i = 0; i < N_VERBS; i++)
+        if (strcmp(verbs[i].verb, verb) == 0) v = i;
+    if (v == N_VERBS)
+        return fail(p,
+                    "unknown action \"%s\" (expected one of send, expect, send-alert, send-ccs, "
+                    "send-appdata, expect-appdata, expect-close, send-raw)",
+                    show(verb).s);
+
+    if (!p->first_action_line) p->first_action_line = p->line;
+    sd_action *a = sd_trace_add(&p->s->trace, verbs[v].kind);
+    if (a == NULL) return fail(p, "out of memory");
+    a->line = p->line;
+
+    switch (a->kind) {
+    case SD_ACT_SEND:
+        if (!need_args(p, verb, n, 1, true, "send <HandshakeType> [mutations...]")) return false;
+        if (!handshake_type_arg(p, verb, &tok[1], &a->msg_type)) return false;
+        for (size_t i = 2; i < n; i++)
+            if (!parse_mutation(p, a, &tok[i])) return false;
+        return true;
+    case SD_ACT_EXPECT:
+        if (!need_args(p, verb, n, 1, false, "expect <HandshakeType>")) return false;
+        return handshake_type_arg(p, verb, &tok[1], &a->msg_type);
+    case SD_ACT_SEND_ALERT:
+        if (!need_args(p, verb, n, 2, true, "send-alert <level> <description> [plaintext|encrypted]"))
+            return false;
+        if (tok[1].quoted ||
+            (!sd_alert_level_from_name(tok[1].s, &a->alert_level) && !parse_u8(tok[1].s, &a->alert_level)))
+            return fail(p, "send-alert: unknown alert level \"%s\" (expected warning, fatal or a number 0-255)",
+                        show(tok[1].s).s);
+        if (tok[2].quoted || (!sd_alert_from_name(tok[2].s, &a->alert) && !parse_u8(tok[2].s, &a->alert)))
+            return fail(p, "unknown alert \"%s\" (expected one of %.*s, or a number 0-255)",
+                        show(tok[2].s).s, LIST(alert_list));
+        return parse_flags(p, a, verb, tok, 3, n);
+    case SD_ACT_SEND_CCS:
+        return parse_flags(p, a, verb, tok, 1, n);
+    case SD_ACT_SEND_APPDATA:
+        if (!need_args(p, verb, n, 1, true, "send-appdata \"text\"|hex=<hex> [plaintext|encrypted]"))
+            return false;
+        if (!parse_data(p, a, verb, &tok[1])) return false;
+        return parse_flags(p, a, verb, tok, 2, n);
+    case SD_ACT_EXPECT_APPDATA:
+        if (!need_args(p, verb, n, 1, false, "expect-appdata \"text\"|hex=<hex>")) return false;
+        return parse_data(p, a, verb, &tok[1]);
+    case SD_ACT_EXPECT_CLOSE:
+        return need_args(p, verb, n, 0, false, "expect-close");
+    case SD_ACT_SEND_RAW: {
+        if (!need_args(p, verb, n, 2, true, "send-raw <content-type> <hex> [plaintext|encrypted]"))
+            return false;
+        if (tok[1].quoted ||
+            (!content_type_from_name(tok[1].s, &a->content_type) && !parse_u8(tok[1].s, &a->content_type)))
+            return fail(p, "send-raw: unknown content type \"%s\" (expected one of %.*s, or a number 0-255)",
+                        show(tok[1].s).s, LIST(content_type_list));
+        if (tok[2].quoted)
+            return fail(p, "send-raw: the payload is hex, not quoted text");
+        /* hex= is accepted too, and is the only way to write an empty payload. */
+        const char *hex = strncmp(tok[2].s, "hex=", 4) == 0 ? tok[2].s + 4 : tok[2].s;
+        if (!decode_hex(p, verb, hex, &a->bytes, &a->bytes_len)) return false;
+        return parse_flags(p, a, verb, tok, 3, n);
+    }
+    }
+    return fail(p, "internal error: unhandled action");
+}
+
+/* --- Lines and files -------------------------------------------------------- */
+
+static bool parse_line(parser *p, char *line) {
+    char *c = line;
+    while (is_space(*c)) c++;
+    if (*c == '\0' || *c == '#') return true;
+    /* key: value — a lowercase word glued to a ':' (actions never are). */
+    size_t k = 0;
+    while (is_key_char(c[k])) k++;
+    if (k > 0 && c[k] == ':') return parse_header(p, c, k, c + k + 1);
+    return parse_action(p, c);
+}
+
+static bool parse_script(const char *path, const char *text, size_t len, sd_scenario *s,
+                         bool scenario_mode, char *err, size_t err_len) {
+    memset(s, 0, sizeof(*s));
+    sd_trace_init(&s->trace);
+    s->version = SD_TLS13;
+    memcpy(s->credential, "leaf", 5);
+    if (path == NULL) path = "<script>";
+    snprintf(s->path, sizeof(s->path), "%s", path);
+    if (err != NULL && err_len > 0) err[0] = '\0';
+
+    parser p;
+    memset(&p, 0, sizeof(p));
+    p.path = path;
+    p.err = err;
+    p.err_len = err_len;
+    p.s = s;
+    p.scenario_mode = scenario_mode;
+
+    if (text == NULL) len = 0;
+    char buf[MAX_LINE + 1];
+    size_t pos = 0;
+    int line = 0;
+    bool any_header = false;
+    while (pos < len) {
+        if (line == INT_MAX) {
+            fail(&p, "too many lines");
+            goto error;
+        }
+        p.line = ++line;
+        const char *start = text + pos;
+        const char *nl = memchr(start, '\n', len - pos);
+        size_t n = nl ? (size_t)(nl - start) : len - pos;
+        pos += n + (nl ? 1 : 0);
+        if (n > 0 && start[n - 1] == '\r') n--; /* CRLF files read the same */
+        if (n > MAX_LINE) {
+            fail(&p, "line too long (%zu bytes, max %d)", n, MAX_LINE);
+            goto error;
+        }
+        if (memchr(start, '\0', n) != NULL) {
+            fail(&p, "NUL byte in line");
+            goto error;
+        }
+        if (!utf8_valid((const unsigned char *)start, n)) {
+            fail(&p, "invalid UTF-8");
+            goto error;
+        }
+        memcpy(buf, start, n);
+        buf[n] = '\0';
+        if (!parse_line(&p, buf)) goto error;
+    }
+    for (int h = 0; h < N_HEADERS; h++)
+        if (p.header_line[h]) any_header = true;
+
+    if (scenario_mode) {
+        if (!any_header && s->trace.n_actions == 0) {
+            p.line = 1;
+            fail(&p, "empty scenario: expected headers (id:, title:, rfc:, role:, expect:) and actions");
+            goto error;
+        }
+        if (s->trace.n_actions == 0) {
+            p.line = line > 0 ? line : 1;
+            fail(&p, "no actions: a scenario needs at least one action after its headers");
+            goto error;
+        }
+        /* Missing headers are reported where the header block ended. */
+        p.line = p.first_action_line;
+        for (int h = 0; h < N_HEADERS; h++) {
+            if (headers[h].required && !p.header_line[h]) {
+                fail(&p, "missing header \"%s:\" (id, title, rfc, role and expect are required, "
+                         "before the first action)",
+                     headers[h].key);
+                goto error;
+            }
+        }
+    }
+    return true;
+
+error:
+    sd_scenario_free(s);
+    return false;
+}
+
+bool sd_scenario_parse(const char *path, const char *text, size_t len, sd_scenario *out,
+                       char *err, size_t err_len) {
+    return parse_script(path, text, len, out, true, err, err_len);
+}
+
+bool sd_trace_parse(const char *path, const char *text, size_t len, sd_trace *out, char *err,
+                    size_t err_len) {
+    /* A whole sd_scenario is a few KB; keep it off the (possibly small)
+     * stack of a fuzzing thread. */
+    sd_scenario *s = malloc(sizeof(*s));
+    sd_trace_init(out);
+    if (s == NULL) {
+        if (err != NULL && err_len > 0)
+            snprintf(err, err_len, "%s:0: out of memory", path ? path : "<script>");
+        return false;
+    }
+    bool ok = parse_script(path, text, len, s, false, err, err_len);
+    if (ok) *out = s->trace; /* move: the scenario's headers are dropped */
+    free(s);
+    return ok;
+}
+
+bool sd_scenario_load(const char *path, sd_scenario *out, char *err, size_t err_len) {
+    memset(out, 0, sizeof(*out));
+    sd_trace_init(&out->trace);
+    FILE *f = fopen(path, "rb");
+    if (f == NULL) {
+        if (err != NULL && err_len > 0) snprintf(err, err_len, "%s: cannot open: %s", path, strerror(errno));
+        return false;
+    }
+    char *text = malloc(MAX_FILE + 1);
+    if (text == NULL) {
+        fclose(f);
+        if (err != NULL && err_len > 0) snprintf(err, err_len, "%s: out of memory", path);
+        return false;
+    }
+    size_t len = fread(text, 1, MAX_FILE + 1, f);
+    bool read_error = ferror(f) != 0;
+    fclose(f);
+    if (read_error || len > MAX_FILE) {
+        if (err != NULL && err_len > 0)
+            snprintf(err, err_len, read_error ? "%s: read error" : "%s: file too large (max %d bytes)",
+                     path, MAX_FILE);
+        free(text);
+        return false;
+    }
+    bool ok = sd_scenario_parse(path, text, len, out, err, err_len);
+    free(text);
+    return ok;
+}
+
+/* --- Printer ------------------------------------------------------------------ */
+
+static void put(sd_buf *out, const char *s) { sd_buf_append(out, s, strlen(s)); }
+
+static void putf(sd_buf *out, const char *fmt, ...) SD_PRINTF(2, 3);
+static void putf(sd_buf *out, const char *fmt, ...) {
+    char tmp[160];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
+    va_end(ap);
+    if (n < 0) return;
+    sd_buf_append(out, tmp, (size_t)n < sizeof(tmp) ? (size_t)n : sizeof(tmp) - 1);
+}
+
+/* A registry value by its name when it has one, else as a number. */
+static void put_named(sd_buf *out, const char *name, unsigned value) {
+    if (name != NULL) {
+        put(out, name);
+    } else {
+        putf(out, "%u", value);
+    }
+}
+
+static void put_hex(sd_buf *out, const uint8_t *bytes, size_t len) {
+    if (len > 0) sd_hex_encode(sd_span_of(bytes, len), out);
+}
+
+/* Quoted text when it reads as text and needs no escaping, else hex=. */
+static void put_data(sd_buf *out, const uint8_t *bytes, size_t len) {
+    bool text = true;
+    for (size_t i = 0; i < len; i++)
+        if (bytes[i] < 0x20 || bytes[i] > 0x7e || bytes[i] == '"' || bytes[i] == '\\') text = false;
+    if (text) {
+        put(out, "\"");
+        if (len > 0) sd_buf_append(out, bytes, len);
+        put(out, "\"");
+    } else {
+        put(out, "hex=");
+        put_hex(out, bytes, len);
+    }
+}
+
+static void put_flags(sd_buf *out, const sd_action *a) {
+    if (a->force_plaintext) put(out, " plaintext");
+    if (a->encrypted) put(out, " encrypted");
+}
+
+static const char *mutation_name(sd_mutation_kind kind) {
+    for (size_t i = 0; i < N_MUTATION_NAMES; i++)
+        if (mutation_names[i].kind == kind) return mutation_names[i].name;
+    return NULL;
+}
+
+static void put_mutation(sd_buf *out, const sd_mutation *m) {
+    const char *name = mutation_name(m->kind);
+    if (name == NULL) return; /* not a mutation we know; nothing we could write back */
+    put(out, " ");
+    put(out, name);
+    switch (m->kind) {
+    case SD_MUT_BODY:
+    case SD_MUT_APPEND:
+        put(out, "=");
+        put_hex(out, m->bytes, m->bytes_len);
+        break;
+    case SD_MUT_FLIP:
+        if (m->offset == 0) {
+            put(out, "=first");
+        } else if (m->offset == -1) {
+            put(out, "=last");
+        } else if (m->offset == SD_OFFSET_MIDDLE) {
+            put(out, "=middle");
+        } else {
+            putf(out, "=%ld", m->offset);
+        }
+        putf(out, ":0x%02lx", (unsigned long)m->value & 0xff);
+        break;
+    case SD_MUT_TRUNCATE:
+    case SD_MUT_LENGTH:
+    case SD_MUT_SPLIT:
+        putf(out, "=%ld", m->value);
+        break;
+    case SD_MUT_TYPE:
+        put(out, "=");
+        put_named(out, sd_handshake_type_name((unsigned)(m->value & 0xff)), (unsigned)(m->value & 0xff));
+        break;
+    case SD_MUT_CERT: {
+        /* text may fill the array without a NUL if it came from elsewhere. */
+        const char *nul = memchr(m->text, '\0', sizeof(m->text));
+        size_t n = nul ? (size_t)(nul - m->text) : sizeof(m->text);
+        put(out, "=");
+        sd_buf_append(out, m->text, n);
+        break;
+    }
+    case SD_MUT_PLAINTEXT:
+    case SD_MUT_EMPTY:
+    case SD_MUT_WRONG_KEY:
+        break;
+    }
+}
+
+void sd_trace_print(const sd_trace *t, sd_buf *out) {
+    for (size_t i = 0; i < t->n_actions; i++) {
+        const sd_action *a = &t->actions[i];
+        switch (a->kind) {
+        case SD_ACT_SEND: {
+            put(out, "send ");
+            put_named(out, sd_handshake_type_name(a->msg_type), a->msg_type);
+            size_t n = a->n_mutations < SD_MAX_MUTATIONS ? a->n_mutations : SD_MAX_MUTATIONS;
+            for (size_t k = 0; k < n; k++) put_mutation(out, &a->mutations[k]);
+            break;
+        }
+        case SD_ACT_EXPECT:
+            put(out, "expect ");
+            put_named(out, sd_handshake_type_name(a->msg_type), a->msg_type);
+            break;
+        case SD_ACT_SEND_ALERT:
+            put(out, "send-alert ");
+            put_named(out, sd_alert_level_name(a->alert_level), a->alert_level);
+            put(out, " ");
+            put_named(out, sd_alert_name(a->alert), a->alert);
+            put_flags(out, a);
+            break;
+        case SD_ACT_SEND_CCS:
+            put(out, "send-ccs");
+            put_flags(out, a);
+            break;
+        case SD_ACT_SEND_APPDATA:
+            put(out, "send-appdata ");
+            put_data(out, a->bytes, a->bytes_len);
+            put_flags(out, a);
+            break;
+        case SD_ACT_EXPECT_APPDATA:
+            put(out, "expect-appdata ");
+            put_data(out, a->bytes, a->bytes_len);
+            break;
+        case SD_ACT_EXPECT_CLOSE:
+            put(out, "expect-close");
+            break;
+        case SD_ACT_SEND_RAW:
+            put(out, "send-raw ");
+            put_named(out, sd_content_type_name(a->content_type), a->content_type);
+            put(out, " ");
+            if (a->bytes_len == 0) put(out, "hex=");
+            put_hex(out, a->bytes, a->bytes_len);
+            put_flags(out, a);
+            break;
+        default:
+            /* A corrupt kind: say so in a comment rather than drop it silently. */
+            putf(out, "# unknown action kind %d", (int)a->kind);
+            break;
+        }
+        put(out, "\n");
+    }
+}

@@ -1,0 +1,124 @@
+/* trace.c — the trace IR: a growable list of actions that own their bytes. */
+#include "trace/trace.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+void sd_trace_init(sd_trace *t) {
+    t->n_actions = 0;
+    t->cap = 0;
+    t->actions = NULL;
+}
+
+static void action_free(sd_action *a) {
+    free(a->bytes);
+    a->bytes = NULL;
+    a->bytes_len = 0;
+    /* n_mutations is clamped: a trace built by hand (or by a buggy decoder)
+     * must not make us walk past the array. */
+    size_t n = a->n_mutations < SD_MAX_MUTATIONS ? a->n_mutations : SD_MAX_MUTATIONS;
+    for (size_t i = 0; i < n; i++) {
+        free(a->mutations[i].bytes);
+        a->mutations[i].bytes = NULL;
+        a->mutations[i].bytes_len = 0;
+    }
+}
+
+void sd_trace_free(sd_trace *t) {
+    if (t == NULL) return;
+    for (size_t i = 0; i < t->n_actions; i++) action_free(&t->actions[i]);
+    free(t->actions);
+    sd_trace_init(t);
+}
+
+sd_action *sd_trace_add(sd_trace *t, sd_action_kind kind) {
+    if (t->n_actions == t->cap) {
+        size_t cap = t->cap ? t->cap * 2 : 16;
+        /* Refuse rather than wrap: a fuzzer can ask for absurd traces. */
+        if (cap < t->cap || cap > SIZE_MAX / sizeof(sd_action)) return NULL;
+        sd_action *grown = realloc(t->actions, cap * sizeof(sd_action));
+        if (grown == NULL) return NULL;
+        t->actions = grown;
+        t->cap = cap;
+    }
+    sd_action *a = &t->actions[t->n_actions++];
+    memset(a, 0, sizeof(*a));
+    a->kind = kind;
+    return a;
+}
+
+static bool bytes_equal(const uint8_t *a, size_t a_len, const uint8_t *b, size_t b_len) {
+    if (a_len != b_len) return false;
+    return a_len == 0 || memcmp(a, b, a_len) == 0;
+}
+
+/* Compares only the fields that mean something for the mutation's kind (see
+ * the comments on sd_mutation_kind), so that leftovers in unused fields do
+ * not make two identical deviations look different. */
+static bool mutation_equal(const sd_mutation *a, const sd_mutation *b) {
+    if (a->kind != b->kind) return false;
+    switch (a->kind) {
+    case SD_MUT_BODY:
+    case SD_MUT_APPEND:
+        return bytes_equal(a->bytes, a->bytes_len, b->bytes, b->bytes_len);
+    case SD_MUT_FLIP:
+        return a->offset == b->offset && a->value == b->value;
+    case SD_MUT_TRUNCATE:
+    case SD_MUT_LENGTH:
+    case SD_MUT_TYPE:
+    case SD_MUT_SPLIT:
+        return a->value == b->value;
+    case SD_MUT_CERT:
+        return strncmp(a->text, b->text, sizeof(a->text)) == 0;
+    case SD_MUT_PLAINTEXT:
+    case SD_MUT_EMPTY:
+    case SD_MUT_WRONG_KEY:
+        return true;
+    }
+    /* An out-of-range kind: compare everything rather than guess. */
+    return a->value == b->value && a->offset == b->offset &&
+           bytes_equal(a->bytes, a->bytes_len, b->bytes, b->bytes_len) &&
+           strncmp(a->text, b->text, sizeof(a->text)) == 0;
+}
+
+/* Same idea for actions: the fields each kind uses are listed in trace.h. */
+static bool action_equal(const sd_action *a, const sd_action *b) {
+    if (a->kind != b->kind) return false;
+    bool flags = a->encrypted == b->encrypted && a->force_plaintext == b->force_plaintext;
+    bool data = bytes_equal(a->bytes, a->bytes_len, b->bytes, b->bytes_len);
+    switch (a->kind) {
+    case SD_ACT_SEND:
+        if (a->msg_type != b->msg_type || a->n_mutations != b->n_mutations) return false;
+        if (a->n_mutations > SD_MAX_MUTATIONS) return false;
+        for (size_t i = 0; i < a->n_mutations; i++)
+            if (!mutation_equal(&a->mutations[i], &b->mutations[i])) return false;
+        return true;
+    case SD_ACT_EXPECT:
+        return a->msg_type == b->msg_type;
+    case SD_ACT_SEND_ALERT:
+        return a->alert_level == b->alert_level && a->alert == b->alert && flags;
+    case SD_ACT_SEND_CCS:
+        return flags;
+    case SD_ACT_SEND_APPDATA:
+        return data && flags;
+    case SD_ACT_SEND_RAW:
+        return a->content_type == b->content_type && data && flags;
+    case SD_ACT_EXPECT_APPDATA:
+        return data;
+    case SD_ACT_EXPECT_CLOSE:
+        return true;
+    }
+    return false;
+}
+
+bool sd_trace_equal(const sd_trace *a, const sd_trace *b) {
+    if (a->n_actions != b->n_actions) return false;
+    for (size_t i = 0; i < a->n_actions; i++)
+        if (!action_equal(&a->actions[i], &b->actions[i])) return false;
+    return true;
+}
+
+void sd_scenario_free(sd_scenario *s) {
+    if (s == NULL) return;
+    sd_trace_free(&s->trace);
+}

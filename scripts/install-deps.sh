@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# install-deps.sh — installs what shakedown needs to build and test, on Debian 12.
+#
+# Idempotent: packages already installed are left alone, and when nothing is
+# missing it touches nothing (no apt-get update) and needs no root, so the test
+# and conform scripts can call it on every run.
+#
+#   scripts/install-deps.sh                 # build + test dependencies
+#   scripts/install-deps.sh --with-browser  # also chromium (large), for the
+#                                           # headless checks of the HTML report
+#   SHAKEDOWN_WITH_BROWSER=1 scripts/install-deps.sh   # same as --with-browser
+set -euo pipefail
+
+usage() {
+    # The comment block at the top of this file, without the comment marks.
+    awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"
+}
+
+with_browser="${SHAKEDOWN_WITH_BROWSER:-0}"
+for arg in "$@"; do
+    case "$arg" in
+        --with-browser) with_browser=1 ;;
+        -h | --help) usage; exit 0 ;;
+        *) echo "install-deps: unknown option: $arg (try --help)" >&2; exit 2 ;;
+    esac
+done
+
+packages=(
+    build-essential cmake ninja-build pkg-config   # the build
+    clang libclang-rt-14-dev                       # libFuzzer and the sanitizers
+    afl++                                          # the other fuzz engine
+    android-libboringssl-dev                       # BoringSSL (Android 13, API 17)
+    libjansson-dev                                 # JSON reports
+    libcmocka-dev                                  # unit tests
+)
+if [ "$with_browser" = 1 ]; then
+    packages+=(chromium)
+fi
+
+# A package counts as present only when dpkg says it is fully installed; a
+# half-installed or removed-but-configured one is installed again.
+installed() {
+    local status
+    # shellcheck disable=SC2016  # ${Status} is dpkg-query's field, not a shell variable
+    status="$(dpkg-query -W -f='${Status}' "$1" 2>/dev/null || true)"
+    [ "$status" = "install ok installed" ]
+}
+
+missing=()
+for p in "${packages[@]}"; do
+    if ! installed "$p"; then
+        missing+=("$p")
+    fi
+done
+
+if [ "${#missing[@]}" -eq 0 ]; then
+    echo "install-deps: all ${#packages[@]} packages present (${packages[*]})"
+    exit 0
+fi
+
+if [ "$(id -u)" -ne 0 ]; then
+    echo "install-deps: missing packages: ${missing[*]}" >&2
+    echo "install-deps: installing them needs root; run: sudo $0 $*" >&2
+    exit 1
+fi
+
+echo "install-deps: installing: ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update
+# No recommends: they would add docs and desktop extras (chromium's are large)
+# that neither the build nor the tests use.
+apt-get install -y --no-install-recommends "${missing[@]}"
+echo "install-deps: done"
