@@ -433,9 +433,10 @@ static const credential_spec kCredentials[] = {
      * (2030-01-01) is after the validation time. */
     {"not-yet-valid", false, false,
      {SERVER_CN, SERVER_SAN, "300101000000Z", "350101000000Z", 18, LEAF_BASIC, LEAF_KEY_USAGE, SERVER_EKU}},
-    /* A valid path, but RFC 5280 §4.2.1.6 subjectAltName names another host:
-     * the server identity check (RFC 6125 §6 / RFC 9525, required by RFC
-     * 8446 §4.4.2.4 via the application) fails for server.shakedown.test. */
+    /* A valid RFC 5280 path, but its §4.2.1.6 subjectAltName (and CN) name
+     * another host: the server identity check of RFC 6125 §6 (now RFC 9525)
+     * fails for server.shakedown.test. Not an RFC 5280 defect as such: path
+     * validation does not look at names. */
     {"wrong-name", false, false,
      {"other.shakedown.test", "DNS:other.shakedown.test", GOOD_NOT_BEFORE, GOOD_NOT_AFTER, 19, LEAF_BASIC,
       LEAF_KEY_USAGE, SERVER_EKU}},

@@ -395,7 +395,8 @@ static uint8_t alert_for_verify_error(int e) {
 }
 
 /* A short description of the defect, with the dates for time errors. */
-static void describe_verify_error(X509_STORE_CTX *ctx, int e, int64_t now, char *err, size_t err_len) {
+static void describe_verify_error(X509_STORE_CTX *ctx, int e, const sd_verify_params *p, char *err,
+                                  size_t err_len) {
     char subject[256] = "(no certificate)";
     char when[40], now_text[40];
     X509 *cert = X509_STORE_CTX_get_current_cert(ctx);
@@ -403,7 +404,7 @@ static void describe_verify_error(X509_STORE_CTX *ctx, int e, int64_t now, char 
     if (cert != NULL) {
         X509_NAME_oneline(X509_get_subject_name(cert), subject, sizeof(subject));
     }
-    format_posix(now, now_text, sizeof(now_text));
+    format_posix(p->now, now_text, sizeof(now_text));
     const char *reason = X509_verify_cert_error_string(e);
     switch (e) {
     case X509_V_ERR_CERT_HAS_EXPIRED:
@@ -416,6 +417,10 @@ static void describe_verify_error(X509_STORE_CTX *ctx, int e, int64_t now, char 
         set_err(err, err_len,
                 "certificate not yet valid (notBefore %s, validation time %s): %s at depth %d", when,
                 now_text, subject, depth);
+        break;
+    case X509_V_ERR_HOSTNAME_MISMATCH:
+        set_err(err, err_len, "certificate not issued for host %s (%s): %s at depth %d",
+                p->host_name != NULL ? p->host_name : "(none)", reason, subject, depth);
         break;
     default:
         set_err(err, err_len, "%s (X509 error %d): %s at depth %d", reason, e, subject, depth);
@@ -490,10 +495,11 @@ bool sd_verify_chain(const sd_verify_params *p, const sd_span *chain, size_t cha
     /* The run's clock, never the wall clock: results must not change with
      * the calendar (SD_PKI_DEFAULT_TIME). */
     X509_VERIFY_PARAM_set_time(param, (time_t)p->now);
-    /* RFC 6125 §6.4 via RFC 8446 §4.4.2.4 / RFC 9525: the reference identity
-     * is the server name the client asked for. No purpose is set: one
-     * function checks both server and client chains, and the fixture's
-     * "client" credential carries clientAuth only. */
+    /* RFC 8446 §4.4.2.4 leaves "detailed certificate validation procedures"
+     * to RFC 5280; the server identity check is RFC 6125 §6 (now RFC 9525),
+     * with the name the client asked for as the reference identity. No
+     * purpose (EKU) is set: one function checks both server and client
+     * chains, and the fixture's "client" credential carries clientAuth only. */
     if (p->host_name != NULL &&
         !X509_VERIFY_PARAM_set1_host(param, p->host_name, strlen(p->host_name))) {
         set_err(err, err_len, "cannot set the host name to check");
@@ -502,7 +508,7 @@ bool sd_verify_chain(const sd_verify_params *p, const sd_span *chain, size_t cha
     if (X509_verify_cert(ctx) != 1) {
         int e = X509_STORE_CTX_get_error(ctx);
         *out_alert = alert_for_verify_error(e);
-        describe_verify_error(ctx, e, p->now, err, err_len);
+        describe_verify_error(ctx, e, p, err, err_len);
         goto out;
     }
     if (out_leaf_key != NULL) {

@@ -61,8 +61,10 @@ bool sd_read_bytes(sd_reader *r, size_t n, sd_span *out) {
         return false;
     }
     *out = sd_span_of(r->data, n);
-    r->data += n;
-    r->len -= n;
+    if (n > 0) { /* an empty reader may hold NULL, and NULL + 0 is undefined */
+        r->data += n;
+        r->len -= n;
+    }
     return true;
 }
 

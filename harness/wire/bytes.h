@@ -72,10 +72,14 @@ static inline sd_span sd_buf_span(const sd_buf *b) { return sd_span_of(b->data, 
 size_t sd_buf_open_prefix(sd_buf *b, size_t prefix_bytes);
 /* Writes the true length of everything appended since the prefix was opened. */
 void sd_buf_close_prefix(sd_buf *b, size_t offset, size_t prefix_bytes);
-/* Writes `value` into the prefix regardless of the true length (a lie). */
+/* Writes `value` into the prefix regardless of the true length (a lie).
+ * The value must still fit in prefix_bytes; one that does not sets failed. */
 void sd_buf_close_prefix_as(sd_buf *b, size_t offset, size_t prefix_bytes, uint32_t value);
 
-/* Hex helpers for scripts and reports. Returns false on odd length or bad digit. */
+/* Hex helpers for scripts and reports. Decoding accepts either case and skips
+ * ASCII whitespace and ':' between bytes (not between the two digits of one
+ * byte). Returns false on an odd digit count, a bad character or allocation
+ * failure, and then appends nothing. */
 bool sd_hex_decode(const char *hex, size_t hex_len, sd_buf *out);
 void sd_hex_encode(sd_span s, sd_buf *out_text); /* appends lowercase hex, no NUL */
 

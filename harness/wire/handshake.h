@@ -94,7 +94,8 @@ int sd_extensions_next(sd_reader *it, uint16_t *out_type, sd_span *out_body, uin
  * extension block"). Both failures are decode_error; handshake.c says why.
  * The message parsers below run this on every extension block they return. */
 bool sd_extensions_check(sd_span block, uint8_t *out_alert);
-/* Finds an extension's body in a checked block (the first one, if not). */
+/* Finds an extension's body in a checked block (in an unchecked block with
+ * duplicates, the first; false if the block is malformed before it). */
 bool sd_extensions_find(sd_span block, uint16_t type, sd_span *out_body);
 /* Appends one extension (type, u16 length, body). */
 void sd_build_extension(sd_buf *block, uint16_t type, sd_span body);

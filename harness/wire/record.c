@@ -141,6 +141,9 @@ int sd_hs_reassembler_next(sd_hs_reassembler *h, size_t max_len, sd_handshake_ms
         set_alert(out_alert, SD_internal_error);
         return -1;
     }
+    if (h->pending.len - h->consumed < 4) {
+        return 0; /* not even a header (and pending.data may still be NULL) */
+    }
     sd_reader r = sd_reader_of(sd_span_of(h->pending.data + h->consumed, h->pending.len - h->consumed));
     const uint8_t *start = r.data;
     uint8_t type;
@@ -155,7 +158,8 @@ int sd_hs_reassembler_next(sd_hs_reassembler *h, size_t max_len, sd_handshake_ms
      * BoringSSL sends (ssl/s3_both.cc, tls_can_accept_handshake_data:
      * SSL_R_EXCESSIVE_MESSAGE_SIZE with SSL_AD_ILLEGAL_PARAMETER), as do
      * OpenSSL and LibreSSL, so the model and the oracle agree. Checked on
-     * the header alone, before the body is buffered. */
+     * the header alone, so a peer cannot make us wait for (and buffer up to
+     * 16 MiB of) a body we would refuse anyway. */
     if (len > max_len) {
         set_alert(out_alert, SD_illegal_parameter);
         return -1;

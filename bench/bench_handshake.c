@@ -1,0 +1,109 @@
+/* bench_handshake.c — in-memory TLS 1.3 handshakes per second, client and
+ * server in one process, for each pairing of the model and BoringSSL, as
+ * ratios against BoringSSL↔BoringSSL measured in the same run (machines here
+ * are noisy, so only ratios mean anything).
+ *
+ * usage: bench_handshake [seconds-per-pairing]   (default 2) */
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include "crypto/pki.h"
+#include "targets/target.h"
+#include "wire/names.h"
+
+static double now_s(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static sd_target *make(const sd_target_ops *ops, sd_role role, const sd_pki *pki, uint64_t seed) {
+    sd_target_config cfg = {
+        .role = role,
+        .min_version = SD_TLS13,
+        .max_version = SD_TLS13,
+        .credential = role == SD_ROLE_SERVER ? sd_pki_find(pki, "leaf") : NULL,
+        .pki = pki,
+        .server_name = SD_PKI_SERVER_NAME,
+        .now = SD_PKI_DEFAULT_TIME,
+        .seed = seed,
+    };
+    char err[200];
+    sd_target *t = ops->create(&cfg, err, sizeof(err));
+    if (!t) {
+        fprintf(stderr, "%s: %s\n", ops->name, err);
+        exit(2);
+    }
+    return t;
+}
+
+/* One complete handshake; returns false if it did not complete. */
+static bool one_handshake(const sd_target_ops *c_ops, const sd_target_ops *s_ops, const sd_pki *pki, uint64_t seed,
+                          sd_buf *buf) {
+    sd_target *c = make(c_ops, SD_ROLE_CLIENT, pki, seed);
+    sd_target *s = make(s_ops, SD_ROLE_SERVER, pki, seed);
+    c->ops->start(c);
+    for (int i = 0; i < 20; i++) {
+        sd_buf_reset(buf);
+        c->ops->drain(c, buf);
+        if (buf->len) s->ops->feed(s, sd_buf_span(buf));
+        size_t moved = buf->len;
+        sd_buf_reset(buf);
+        s->ops->drain(s, buf);
+        if (buf->len) c->ops->feed(c, sd_buf_span(buf));
+        if (!moved && !buf->len) break;
+    }
+    sd_target_status cs, ss;
+    c->ops->status(c, &cs);
+    s->ops->status(s, &ss);
+    c->ops->destroy(c);
+    s->ops->destroy(s);
+    return cs.handshake_done && ss.handshake_done;
+}
+
+static double rate(const sd_target_ops *c, const sd_target_ops *s, const sd_pki *pki, double seconds) {
+    sd_buf buf;
+    sd_buf_init(&buf);
+    long n = 0;
+    double start = now_s(), end = start + seconds, t;
+    while ((t = now_s()) < end) {
+        if (!one_handshake(c, s, pki, (uint64_t)n + 1, &buf)) {
+            fprintf(stderr, "%s client with %s server: handshake did not complete\n", c->name, s->name);
+            exit(1);
+        }
+        n++;
+    }
+    sd_buf_free(&buf);
+    return (double)n / (t - start);
+}
+
+int main(int argc, char **argv) {
+    double seconds = argc > 1 ? atof(argv[1]) : 2.0;
+    if (seconds <= 0) {
+        fprintf(stderr, "usage: %s [seconds-per-pairing]\n", argv[0]);
+        return 2;
+    }
+    sd_pki pki;
+    char err[256];
+    if (!sd_pki_load(&pki, sd_pki_default_dir(), err, sizeof(err))) {
+        fprintf(stderr, "cannot load the fixture PKI: %s\n", err);
+        return 2;
+    }
+    printf("TLS 1.3, X25519, ECDSA P-256 leaf + intermediate, in memory, one core, %.1f s each\n", seconds);
+    double base = rate(&sd_target_boringssl, &sd_target_boringssl, &pki, seconds);
+    printf("%-28s %9.0f handshakes/s  1.00x\n", "boringssl <-> boringssl", base);
+    const sd_target_ops *pairs[][2] = {
+        {&sd_target_model, &sd_target_model},
+        {&sd_target_model, &sd_target_boringssl},
+        {&sd_target_boringssl, &sd_target_model},
+    };
+    for (size_t i = 0; i < sizeof(pairs) / sizeof(pairs[0]); i++) {
+        double r = rate(pairs[i][0], pairs[i][1], &pki, seconds);
+        char name[64];
+        snprintf(name, sizeof(name), "%s <-> %s", pairs[i][0]->name, pairs[i][1]->name);
+        printf("%-28s %9.0f handshakes/s  %.2fx of boringssl\n", name, r, r / base);
+    }
+    sd_pki_free(&pki);
+    return 0;
+}
