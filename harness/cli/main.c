@@ -1,6 +1,8 @@
 /* main.c — `shakedown <subcommand> [options]`: dispatch, global help, and
  * the helpers every subcommand shares (cli.h). */
-#define _POSIX_C_SOURCE 200809L
+#ifndef _POSIX_C_SOURCE
+#define _POSIX_C_SOURCE 200809L /* the build defines it too; this is for building alone */
+#endif
 
 #include <errno.h>
 #include <getopt.h>

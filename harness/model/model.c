@@ -889,12 +889,24 @@ static void on_ccs(sd_model *m, const sd_rl_event *ev) {
     if (++m->ignored_ccs > MAX_IGNORED_CCS) return fatal(m, SD_unexpected_message, "too many ChangeCipherSpec records");
 }
 
+/* The longest handshake message body worth buffering now. RFC 8446 sets no
+ * limit below 2^24; these are BoringSSL's (ssl_max_handshake_message_len),
+ * so that the differential oracle compares like with like: 16 KiB in
+ * general, 100 KiB while a certificate chain may arrive, and after the
+ * handshake only what post-handshake messages need. */
+static size_t max_message_len(const sd_model *m) {
+    bool server = m->cfg.role == SD_ROLE_SERVER;
+    if (m->phase != PHASE_CONNECTED) return server ? 16384 : 100 * 1024;
+    return server ? 1 /* KeyUpdate */ : 16384 /* NewSessionTicket */;
+}
+
 void sd_model_feed(sd_model *m, sd_span bytes) {
     if (m->phase == PHASE_FAILED || m->phase == PHASE_CLOSED) return; /* §6: no more data */
     if (m->phase == PHASE_START) m->phase = PHASE_HANDSHAKE; /* a server starts on input */
     sd_rl_receive(&m->rl, bytes);
     sd_rl_event ev;
-    while (m->phase != PHASE_FAILED && m->phase != PHASE_CLOSED && sd_rl_next(&m->rl, &ev) != SD_RL_NONE) {
+    while (m->phase != PHASE_FAILED && m->phase != PHASE_CLOSED &&
+           (m->rl.max_handshake_len = max_message_len(m), sd_rl_next(&m->rl, &ev) != SD_RL_NONE)) {
         switch (ev.kind) {
         case SD_RL_ERROR:
             fatal(m, ev.alert_to_send, "%s", ev.detail);

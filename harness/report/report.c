@@ -1,6 +1,8 @@
 /* report.c — the run matrix, atomic file writing, and summary.md.
  * (results.json is report_json.c; index.html is report_html.c.) */
-#define _POSIX_C_SOURCE 200809L
+#ifndef _POSIX_C_SOURCE
+#define _POSIX_C_SOURCE 200809L /* the build defines it too; this is for building alone */
+#endif
 
 #include "report/report.h"
 

@@ -4,10 +4,11 @@
  * any bytes. jansson refuses invalid UTF-8, which would silently drop the
  * field, so every string goes through utf8_clean() first: invalid sequences
  * become U+FFFD and nothing is lost silently. */
-#define _POSIX_C_SOURCE 200809L
+#ifndef _POSIX_C_SOURCE
+#define _POSIX_C_SOURCE 200809L /* the build defines it too; this is for building alone */
+#endif
 
 #include <jansson.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,11 +24,17 @@ static size_t utf8_seq(const unsigned char *s) {
     size_t n;
     unsigned min, cp;
     if ((c & 0xe0) == 0xc0) {
-        n = 2, min = 0x80, cp = c & 0x1f;
+        n = 2;
+        min = 0x80;
+        cp = c & 0x1f;
     } else if ((c & 0xf0) == 0xe0) {
-        n = 3, min = 0x800, cp = c & 0x0f;
+        n = 3;
+        min = 0x800;
+        cp = c & 0x0f;
     } else if ((c & 0xf8) == 0xf0) {
-        n = 4, min = 0x10000, cp = c & 0x07;
+        n = 4;
+        min = 0x10000;
+        cp = c & 0x07;
     } else {
         return 0;
     }
@@ -75,10 +82,11 @@ static json_t *jstr(const char *s) {
     return j;
 }
 
-/* Milliseconds rounded to microseconds: more digits would be noise. */
+/* Milliseconds rounded to microseconds: more digits would be noise. (By
+ * hand rather than round(3), so the library needs no libm.) */
 static json_t *jms(double ms) {
-    if (!isfinite(ms) || ms < 0) ms = 0;
-    return json_real(round(ms * 1000.0) / 1000.0);
+    if (!(ms >= 0 && ms < 1e12)) ms = 0; /* also catches NaN */
+    return json_real((double)(long long)(ms * 1000.0 + 0.5) / 1000.0);
 }
 
 static void iso_utc(time_t t, char *buf, size_t len) {

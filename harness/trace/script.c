@@ -17,7 +17,6 @@
 
 #include "wire/names.h"
 
-#define MAX_LINE 4096           /* bytes per line, without the line ending */
 #define MAX_TOKENS 32           /* words per action line: verb, arguments, mutations */
 #define MAX_FILE (1024 * 1024)  /* sd_scenario_load: scenarios are small; refuse the absurd */
 
@@ -105,7 +104,6 @@ typedef struct {
     char *err;
     size_t err_len;
     sd_scenario *s;
-    bool scenario_mode;
     int header_line[N_HEADERS]; /* where each header was given; 0 = not yet */
     int first_action_line;      /* 0 = no action yet */
 } parser;
@@ -738,13 +736,19 @@ static bool parse_script(const char *path, const char *text, size_t len, sd_scen
     p.err = err;
     p.err_len = err_len;
     p.s = s;
-    p.scenario_mode = scenario_mode;
 
     if (text == NULL) len = 0;
-    char buf[MAX_LINE + 1];
+    /* One line at a time, NUL-terminated, so the line parsers can use the
+     * string functions and write terminators into words. On the heap: a
+     * fuzzing thread's stack may be small. */
     size_t pos = 0;
     int line = 0;
     bool any_header = false;
+    char *buf = malloc(SD_SCRIPT_MAX_LINE + 1);
+    if (buf == NULL) {
+        fail(&p, "out of memory");
+        goto error;
+    }
     while (pos < len) {
         if (line == INT_MAX) {
             fail(&p, "too many lines");
@@ -756,8 +760,8 @@ static bool parse_script(const char *path, const char *text, size_t len, sd_scen
         size_t n = nl ? (size_t)(nl - start) : len - pos;
         pos += n + (nl ? 1 : 0);
         if (n > 0 && start[n - 1] == '\r') n--; /* CRLF files read the same */
-        if (n > MAX_LINE) {
-            fail(&p, "line too long (%zu bytes, max %d)", n, MAX_LINE);
+        if (n > SD_SCRIPT_MAX_LINE) {
+            fail(&p, "line too long (%zu bytes, max %d)", n, SD_SCRIPT_MAX_LINE);
             goto error;
         }
         if (memchr(start, '\0', n) != NULL) {
@@ -772,6 +776,8 @@ static bool parse_script(const char *path, const char *text, size_t len, sd_scen
         buf[n] = '\0';
         if (!parse_line(&p, buf)) goto error;
     }
+    free(buf);
+    buf = NULL;
     for (int h = 0; h < N_HEADERS; h++)
         if (p.header_line[h]) any_header = true;
 
@@ -800,6 +806,7 @@ static bool parse_script(const char *path, const char *text, size_t len, sd_scen
     return true;
 
 error:
+    free(buf);
     sd_scenario_free(s);
     return false;
 }

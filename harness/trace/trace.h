@@ -119,6 +119,11 @@ typedef struct {
 
 void sd_scenario_free(sd_scenario *s);
 
+/* Longest script line, without its line ending. Big enough for a printed
+ * fuzz input: a `send ClientHello body=<hex>` of SD_FUZZ_MAX_INPUT (16 KiB,
+ * one record) is 32 KiB of hex, and a line may carry body= and append=. */
+#define SD_SCRIPT_MAX_LINE 65536
+
 /* Parses a scenario script (docs/script-format.md). `out` need not be
  * initialised. On success the caller owns out (sd_scenario_free). On error
  * returns false, leaves nothing to free in out, and writes

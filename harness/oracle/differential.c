@@ -1,0 +1,324 @@
+/* differential.c — the model against BoringSSL on one trace; see
+ * differential.h. */
+#include "oracle/differential.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "targets/target.h"
+#include "wire/bytes.h"
+#include "wire/names.h"
+
+void sd_differential_run_config(const sd_trace *t, const sd_run_config *base,
+                                sd_outcome *model_out, sd_outcome *boringssl_out,
+                                sd_divergence *div, char *why, size_t why_len) {
+    sd_run_config cfg = *base;
+    /* The model first: it is ours, so if the harness has a problem with
+     * this trace it is likelier to show there, and the order never matters
+     * to the result (each run has its own target and driver state). */
+    cfg.stack = &sd_target_model;
+    sd_driver_run(t, &cfg, model_out);
+    cfg.stack = &sd_target_boringssl;
+    sd_driver_run(t, &cfg, boringssl_out);
+    sd_divergence d = sd_compare(model_out, boringssl_out, why, why_len);
+    if (div) *div = d;
+}
+
+void sd_differential_run(const sd_trace *t, sd_role role_under_test, const sd_pki *pki,
+                         uint64_t seed, sd_outcome *model_out, sd_outcome *boringssl_out,
+                         sd_divergence *div, char *why, size_t why_len) {
+    sd_run_config cfg;
+    sd_run_config_defaults(&cfg, &sd_target_model, role_under_test, pki);
+    cfg.seed = seed;
+    sd_differential_run_config(t, &cfg, model_out, boringssl_out, div, why, why_len);
+}
+
+/* "alert(decode_error)@0", "waiting@1": one side of a signature. */
+static void side(const sd_outcome *o, char *buf, size_t len) {
+    const char *kind = sd_outcome_kind_name(o->kind);
+    if (o->kind == SD_OUTCOME_ALERT) {
+        const char *name = sd_alert_name(o->alert);
+        if (name)
+            snprintf(buf, len, "%s(%s)@%d", kind, name, o->step);
+        else
+            snprintf(buf, len, "%s(%u)@%d", kind, (unsigned)o->alert, o->step);
+    } else {
+        snprintf(buf, len, "%s@%d", kind, o->step);
+    }
+}
+
+void sd_finding_signature(const char *target, const sd_outcome *model,
+                          const sd_outcome *boringssl, char *out, size_t out_len) {
+    if (!out || out_len == 0) return;
+    char a[80], b[80];
+    side(model, a, sizeof a);
+    side(boringssl, b, sizeof b);
+    snprintf(out, out_len, "%s:model=%s:boringssl=%s", target && target[0] ? target : "trace", a, b);
+    /* A signature is one word of known_differences.txt: a scenario id with
+     * a blank (ids have none, but the caller's string is not ours to trust)
+     * must not split it. */
+    for (char *p = out; *p; p++)
+        if (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r') *p = '_';
+}
+
+uint64_t sd_signature_hash(const char *signature) {
+    uint64_t h = 0xcbf29ce484222325ull;
+    for (const unsigned char *p = (const unsigned char *)signature; *p; p++) {
+        h ^= *p;
+        h *= 0x100000001b3ull;
+    }
+    return h;
+}
+
+const char *sd_known_differences_default_path(bool *from_env) {
+    const char *env = getenv("SHAKEDOWN_KNOWN_DIFFERENCES");
+    if (env && env[0]) {
+        if (from_env) *from_env = true;
+        return env;
+    }
+    if (from_env) *from_env = false;
+    return SHAKEDOWN_SOURCE_DIR "/harness/oracle/known_differences.txt";
+}
+
+/* --- Printing ---------------------------------------------------------------- */
+
+void sd_ladder_event_describe(const sd_event *e, char *buf, size_t len) {
+    if (!buf || len == 0) return;
+    const char *arrow = e->from == SD_FROM_PEER ? "\u2192" : "\u2190";
+    char what[96];
+    switch (e->kind) {
+    case SD_EVENT_HANDSHAKE: {
+        const char *name = sd_handshake_type_name(e->code);
+        if (name)
+            snprintf(what, sizeof what, "%s", name);
+        else
+            snprintf(what, sizeof what, "handshake type %u", (unsigned)e->code);
+        break;
+    }
+    case SD_EVENT_ALERT: {
+        const char *level = sd_alert_level_name(e->level);
+        const char *name = sd_alert_name(e->code);
+        char lv[16], nm[16];
+        snprintf(lv, sizeof lv, "%u", (unsigned)e->level);
+        snprintf(nm, sizeof nm, "%u", (unsigned)e->code);
+        snprintf(what, sizeof what, "alert %s %s", level ? level : lv, name ? name : nm);
+        break;
+    }
+    case SD_EVENT_CCS: snprintf(what, sizeof what, "ChangeCipherSpec"); break;
+    case SD_EVENT_APPDATA: snprintf(what, sizeof what, "application data"); break;
+    case SD_EVENT_RAW: {
+        const char *name = sd_content_type_name(e->code);
+        if (name)
+            snprintf(what, sizeof what, "raw %s record", name);
+        else
+            snprintf(what, sizeof what, "raw record type %u", (unsigned)e->code);
+        break;
+    }
+    case SD_EVENT_CLOSE: snprintf(what, sizeof what, "close"); break;
+    default: snprintf(what, sizeof what, "event %d", (int)e->kind); break;
+    }
+    snprintf(buf, len, "%s %s%s%s", arrow, what, e->mutated ? " (mutated)" : "",
+             e->encrypted ? " [encrypted]" : "");
+}
+
+/* Columns are counted in characters, not bytes: the arrows are 3 bytes of
+ * UTF-8 each but one column wide. */
+static size_t columns(const char *s) {
+    size_t n = 0;
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+        if ((*p & 0xc0) != 0x80) n++;
+    return n;
+}
+
+enum { LABEL_W = 16, COLUMN_W = 46 };
+
+static void row(FILE *f, const char *label, const char *left, const char *right) {
+    fprintf(f, "  %-*s %s", LABEL_W, label, left);
+    for (size_t n = columns(left); n < COLUMN_W; n++) fputc(' ', f);
+    fprintf(f, " %s\n", right);
+}
+
+static void alert_text(const sd_outcome *o, char *buf, size_t len) {
+    if (o->kind != SD_OUTCOME_ALERT) {
+        snprintf(buf, len, "-");
+        return;
+    }
+    const char *level = sd_alert_level_name(o->alert_level);
+    const char *name = sd_alert_name(o->alert);
+    snprintf(buf, len, "%s %s (%u)", level ? level : "?", name ? name : "?", (unsigned)o->alert);
+}
+
+static void version_text(uint16_t v, char *buf, size_t len) {
+    if (v == 0)
+        snprintf(buf, len, "-");
+    else if (v == SD_TLS13)
+        snprintf(buf, len, "TLS 1.3");
+    else if (v == SD_TLS12)
+        snprintf(buf, len, "TLS 1.2");
+    else
+        snprintf(buf, len, "0x%04x", (unsigned)v);
+}
+
+void sd_differential_print(FILE *f, const sd_outcome *m, const sd_outcome *b) {
+    char l[300], r[300];
+    row(f, "", "model", "boringssl");
+    sd_outcome_describe(m, l, sizeof l);
+    sd_outcome_describe(b, r, sizeof r);
+    row(f, "outcome", l, r);
+    row(f, "kind", sd_outcome_kind_name(m->kind), sd_outcome_kind_name(b->kind));
+    alert_text(m, l, sizeof l);
+    alert_text(b, r, sizeof r);
+    row(f, "alert", l, r);
+    snprintf(l, sizeof l, "%d", m->step);
+    snprintf(r, sizeof r, "%d", b->step);
+    row(f, "step", l, r);
+    row(f, "handshake done", m->handshake_done ? "yes" : "no", b->handshake_done ? "yes" : "no");
+    row(f, "peer authed", m->peer_authenticated ? "yes" : "no", b->peer_authenticated ? "yes" : "no");
+    version_text(m->version, l, sizeof l);
+    version_text(b->version, r, sizeof r);
+    row(f, "version", l, r);
+    /* Details are free text of up to 255 characters (the stack's error
+     * string): one line each rather than a column that would wrap. */
+    fprintf(f, "  %-*s %s\n", LABEL_W, "detail (model)", m->detail[0] ? m->detail : "-");
+    fprintf(f, "  %-*s %s\n", LABEL_W, "detail (bssl)", b->detail[0] ? b->detail : "-");
+    size_t n = m->n_events > b->n_events ? m->n_events : b->n_events;
+    for (size_t i = 0; i < n; i++) {
+        l[0] = r[0] = '\0';
+        if (i < m->n_events) sd_ladder_event_describe(&m->events[i], l, sizeof l);
+        if (i < b->n_events) sd_ladder_event_describe(&b->events[i], r, sizeof r);
+        row(f, i == 0 ? "ladder" : "", l, r);
+    }
+    if (n == 0) row(f, "ladder", "(nothing exchanged)", "(nothing exchanged)");
+    if (m->events_truncated || b->events_truncated)
+        row(f, "", m->events_truncated ? "... (later events not recorded)" : "",
+            b->events_truncated ? "... (later events not recorded)" : "");
+}
+
+/* --- Findings on disk ---------------------------------------------------------- */
+
+__attribute__((format(printf, 3, 4))) static void fail_msg(char *err, size_t len, const char *fmt, ...);
+static void fail_msg(char *err, size_t len, const char *fmt, ...) {
+    if (!err || len == 0) return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err, len, fmt, ap);
+    va_end(ap);
+}
+
+/* mkdir -p: each component in turn, an existing folder is fine. */
+static bool make_dirs(const char *path, char *err, size_t err_len) {
+    char buf[1024];
+    if (snprintf(buf, sizeof buf, "%s", path) >= (int)sizeof buf) {
+        fail_msg(err, err_len, "%s: path too long", path);
+        return false;
+    }
+    for (char *p = buf + 1;; p++) {
+        if (*p == '/' || *p == '\0') {
+            char c = *p;
+            *p = '\0';
+            if (mkdir(buf, 0777) != 0 && errno != EEXIST) {
+                fail_msg(err, err_len, "cannot create %s: %s", buf, strerror(errno));
+                return false;
+            }
+            *p = c;
+            if (c == '\0') break;
+        }
+    }
+    struct stat st;
+    if (stat(buf, &st) != 0 || !S_ISDIR(st.st_mode)) {
+        fail_msg(err, err_len, "%s is not a folder", buf);
+        return false;
+    }
+    return true;
+}
+
+/* Opens path.tmp.<pid> for writing; commit() renames it over path. Readers
+ * (a fuzzer's other jobs, CI collecting artifacts) never see half a file. */
+static FILE *open_temp(const char *path, char *tmp, size_t tmp_len, char *err, size_t err_len) {
+    snprintf(tmp, tmp_len, "%s.tmp.%ld", path, (long)getpid());
+    FILE *f = fopen(tmp, "wb");
+    if (!f) fail_msg(err, err_len, "cannot write %s: %s", tmp, strerror(errno));
+    return f;
+}
+
+static bool commit(FILE *f, const char *tmp, const char *path, char *err, size_t err_len) {
+    bool ok = !ferror(f);
+    if (fclose(f) != 0) ok = false;
+    if (!ok) {
+        fail_msg(err, err_len, "cannot write %s", tmp);
+        remove(tmp);
+        return false;
+    }
+    if (rename(tmp, path) != 0) {
+        fail_msg(err, err_len, "cannot rename %s to %s: %s", tmp, path, strerror(errno));
+        remove(tmp);
+        return false;
+    }
+    return true;
+}
+
+static void write_hex(FILE *f, const uint8_t *data, size_t len) {
+    for (size_t i = 0; i < len; i++) {
+        fprintf(f, "%02x", data[i]);
+        if (i + 1 < len && (i + 1) % 32 == 0) fputs("\n       ", f);
+    }
+}
+
+bool sd_finding_write(const char *dir, const char *target, const uint8_t *data, size_t len,
+                      const sd_trace *t, const sd_outcome *m, const sd_outcome *b,
+                      sd_divergence div, const char *why, const char *signature, char *path,
+                      size_t path_len, char *err, size_t err_len) {
+    char folder[1024], in_path[1100], txt_path[1110], tmp[1200];
+    if (snprintf(folder, sizeof folder, "%s/%s", dir, target) >= (int)sizeof folder) {
+        fail_msg(err, err_len, "%s: path too long", dir);
+        return false;
+    }
+    if (!make_dirs(folder, err, err_len)) return false;
+    snprintf(in_path, sizeof in_path, "%s/%016llx", folder,
+             (unsigned long long)sd_signature_hash(signature));
+    snprintf(txt_path, sizeof txt_path, "%s.txt", in_path);
+    if (path && path_len) snprintf(path, path_len, "%s", in_path);
+
+    struct stat st;
+    if (stat(in_path, &st) == 0 && S_ISREG(st.st_mode) && (size_t)st.st_size <= len) {
+        return true; /* a reproducer as small or smaller is already there */
+    }
+
+    FILE *f = open_temp(in_path, tmp, sizeof tmp, err, err_len);
+    if (!f) return false;
+    if (len) fwrite(data, 1, len, f);
+    if (!commit(f, tmp, in_path, err, err_len)) return false;
+
+    f = open_temp(txt_path, tmp, sizeof tmp, err, err_len);
+    if (!f) return false;
+    fprintf(f, "shakedown finding\n\n");
+    fprintf(f, "target:     %s\n", target);
+    fprintf(f, "signature:  %s\n", signature);
+    fprintf(f, "divergence: %s%s%s\n", sd_divergence_name(div), why && why[0] ? ": " : "",
+            why ? why : "");
+    fprintf(f, "input:      %s (%zu bytes)\n", in_path, len);
+    fprintf(f, "hex:        ");
+    write_hex(f, data, len);
+    fprintf(f, "\n\nreproduce:\n");
+    fprintf(f, "  shakedown repro %s\n", in_path);
+    fprintf(f, "  %s_replay %s    (the replay binary of the fuzz target)\n", target, in_path);
+    fprintf(f, "\nkeep it (CI replays it forever):\n");
+    fprintf(f, "  mkdir -p corpus/regressions/%s && cp %s corpus/regressions/%s/\n", target, in_path,
+            target);
+    fprintf(f, "\ntrace:\n");
+    if (t) {
+        sd_buf script;
+        sd_buf_init(&script);
+        sd_trace_print(t, &script);
+        if (script.len) fwrite(script.data, 1, script.len, f);
+        sd_buf_free(&script);
+    }
+    fprintf(f, "\noutcomes:\n");
+    sd_differential_print(f, m, b);
+    return commit(f, tmp, txt_path, err, err_len);
+}

@@ -1,0 +1,78 @@
+/* differential.h — run one trace on the model and on BoringSSL and compare.
+ *
+ * This is the differential oracle as the fuzz targets and `shakedown repro`
+ * use it: the same trace, the same role, the same PKI and seed on both
+ * stacks, then sd_compare. Keeping it in one place is what makes a fuzz
+ * finding reproduce with repro: both call exactly this. */
+#ifndef SHAKEDOWN_ORACLE_DIFFERENTIAL_H
+#define SHAKEDOWN_ORACLE_DIFFERENTIAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "crypto/pki.h"
+#include "driver/driver.h"
+#include "oracle/oracle.h"
+#include "oracle/outcome.h"
+#include "trace/trace.h"
+
+/* Runs t against the model and against BoringSSL, each in role
+ * role_under_test with sd_run_config_defaults and this seed, and compares
+ * the outcomes. Fills both outcomes, the divergence class and a short
+ * human reason (why may be NULL). Never fails: problems of the harness come
+ * back as SD_OUTCOME_HARNESS_ERROR outcomes and so as SD_DIV_CRASH. */
+void sd_differential_run(const sd_trace *t, sd_role role_under_test, const sd_pki *pki,
+                         uint64_t seed, sd_outcome *model_out, sd_outcome *boringssl_out,
+                         sd_divergence *div, char *why, size_t why_len);
+
+/* The same with a whole run configuration (a scenario's credential or
+ * version, verbose logging). base->stack is ignored: the model and BoringSSL
+ * are always the two stacks. */
+void sd_differential_run_config(const sd_trace *t, const sd_run_config *base,
+                                sd_outcome *model_out, sd_outcome *boringssl_out,
+                                sd_divergence *div, char *why, size_t why_len);
+
+/* A finding's signature, for deduplication and for the patterns of
+ * known_differences.txt: what ended each run, where. One word (no blanks),
+ * e.g.
+ *     fuzz_client_hello:model=alert(decode_error)@0:boringssl=waiting@1
+ * `target` is the fuzz target's name or the scenario id. Outcomes that differ
+ * only in details (error strings, timings, negotiated parameters) have the
+ * same signature; an alert outside the registry is written as its number. */
+void sd_finding_signature(const char *target, const sd_outcome *model,
+                          const sd_outcome *boringssl, char *out, size_t out_len);
+
+/* 64-bit FNV-1a of a signature: names finding files (16 hex digits). */
+uint64_t sd_signature_hash(const char *signature);
+
+/* The known-differences file: $SHAKEDOWN_KNOWN_DIFFERENCES if set, else the
+ * one in the source tree (SHAKEDOWN_SOURCE_DIR/harness/oracle/
+ * known_differences.txt). *from_env tells which (may be NULL): a file the
+ * user named must load, the built-in default may be absent (an installed
+ * binary, an OSS-Fuzz runner). */
+const char *sd_known_differences_default_path(bool *from_env);
+
+/* One rung of the ladder diagram: "→ ClientHello (mutated)",
+ * "← alert fatal decode_error" (→ the driver sent it, ← the stack did). */
+void sd_ladder_event_describe(const sd_event *e, char *buf, size_t len);
+
+/* Prints the two outcomes side by side: what ended each run (kind, alert,
+ * step, claims), each side's detail, and the two ladders in two columns. */
+void sd_differential_print(FILE *f, const sd_outcome *model, const sd_outcome *boringssl);
+
+/* Writes a finding into dir/<target>/: the input as <hash> (16 hex digits
+ * of sd_signature_hash(signature)) and the explanation as <hash>.txt (the
+ * signature, divergence, trace script, both outcomes and how to reproduce).
+ * Creates the folders. Both files are written atomically (temp + rename).
+ * A finding with the same signature is kept if its input is not larger, so
+ * the folder holds the smallest known reproducer per signature. The path of
+ * the input file goes into path (may be NULL). Returns false and says why
+ * in err on an I/O error. */
+bool sd_finding_write(const char *dir, const char *target, const uint8_t *data, size_t len,
+                      const sd_trace *t, const sd_outcome *model, const sd_outcome *boringssl,
+                      sd_divergence div, const char *why, const char *signature, char *path,
+                      size_t path_len, char *err, size_t err_len);
+
+#endif

@@ -1,0 +1,52 @@
+/* fuzz_input.h — how the bytes of a fuzz input become a trace.
+ *
+ * Each fuzz target (targets/fuzz/fuzz_<what>.c) reads its input in its own
+ * way; this file is the one place that says how, so that the fuzz target,
+ * `shakedown repro` and the tests build the same trace from the same bytes.
+ * A fuzz input can be anything, including empty: building its trace never
+ * fails for a known target (only an unknown target name or running out of
+ * memory does). */
+#ifndef SHAKEDOWN_TRACE_FUZZ_INPUT_H
+#define SHAKEDOWN_TRACE_FUZZ_INPUT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "targets/target.h"
+#include "trace/trace.h"
+
+/* The largest input a fuzz target runs; larger ones are ignored (libFuzzer's
+ * return 0). One TLS record carries at most 2^14 bytes (RFC 8446 §5.1), so
+ * bigger inputs would only test the driver's record splitting. repro applies
+ * the same cap so that it agrees with the fuzz target on every file. */
+#define SD_FUZZ_MAX_INPUT (16u * 1024u)
+
+/* The names of all fuzz targets (NULL-terminated), each the base name of its
+ * source file targets/fuzz/<name>.c and of its corpus folder corpus/<name>/. */
+extern const char *const sd_fuzz_target_names[];
+
+/* True if name is one of sd_fuzz_target_names. */
+bool sd_fuzz_target_known(const char *name);
+
+/* Builds the trace that fuzz target `target` runs for data[0..len). `out`
+ * need not be initialised; on success the caller owns it (sd_trace_free) and
+ * *role_under_test says which role the stack plays. On failure (unknown
+ * target, out of memory) returns false, leaves nothing to free and writes the
+ * reason into err.
+ *
+ * fuzz_client_hello: the stack is the server; the trace is
+ *     send ClientHello body=<input>
+ *     expect ServerHello
+ * i.e. the input is sent as the body of a ClientHello handshake message in
+ * one plaintext record. */
+bool sd_trace_from_fuzz_input(const char *target, const uint8_t *data, size_t len, sd_trace *out,
+                              sd_role *role_under_test, char *err, size_t err_len);
+
+/* The fuzz target a corpus or crash file belongs to, from the nearest parent
+ * folder named after one (corpus/fuzz_client_hello/x,
+ * corpus/regressions/fuzz_client_hello/x, findings/fuzz_client_hello/x).
+ * Returns an entry of sd_fuzz_target_names, or NULL if no folder matches. */
+const char *sd_fuzz_target_from_path(const char *path);
+
+#endif

@@ -1,0 +1,759 @@
+/* test_report.c — outcomes, both oracles, the known-differences file, and
+ * the reports (results.json, index.html, summary.md) of a synthetic run.
+ *
+ * The HTML checks are about safety, not looks: whatever a target said (an
+ * error string, a name) must reach the page only as escaped JSON, so it can
+ * never end the <script> element that carries it. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <dirent.h>
+#include <jansson.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "oracle/oracle.h"
+#include "oracle/outcome.h"
+#include "report/report.h"
+#include "wire/names.h"
+
+#ifndef SHAKEDOWN_SOURCE_DIR
+#define SHAKEDOWN_SOURCE_DIR "."
+#endif
+
+static const char hostile[] = "</script><img src=x onerror=alert(1)>";
+
+/* --- helpers -------------------------------------------------------------- */
+
+static sd_outcome outcome_of(sd_outcome_kind kind, uint8_t alert) {
+    sd_outcome o;
+    sd_outcome_init(&o);
+    o.kind = kind;
+    if (kind == SD_OUTCOME_ALERT) {
+        o.alert = alert;
+        o.alert_level = SD_ALERT_LEVEL_FATAL;
+    }
+    o.step = 3;
+    o.line = 12;
+    return o;
+}
+
+static sd_scenario *scenario_of(sd_expectation_kind expect, uint8_t alert) {
+    static sd_scenario s; /* big; one at a time is all the tests need */
+    memset(&s, 0, sizeof s);
+    snprintf(s.id, sizeof s.id, "test.scenario");
+    s.expect = expect;
+    s.expect_alert = alert;
+    s.role = SD_ROLE_SERVER;
+    sd_trace_init(&s.trace);
+    return &s;
+}
+
+static char *read_all(const char *path, size_t *len_out) {
+    FILE *f = fopen(path, "rb");
+    assert_non_null(f);
+    assert_int_equal(fseek(f, 0, SEEK_END), 0);
+    long n = ftell(f);
+    assert_true(n >= 0);
+    rewind(f);
+    char *buf = malloc((size_t)n + 1);
+    assert_non_null(buf);
+    assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
+    buf[n] = '\0';
+    fclose(f);
+    if (len_out) *len_out = (size_t)n;
+    return buf;
+}
+
+static char *make_tmpdir(void) {
+    char tmpl[] = "/tmp/sd-test-report-XXXXXX";
+    char *d = mkdtemp(tmpl);
+    assert_non_null(d);
+    return strdup(d);
+}
+
+static void remove_tree(const char *dir) {
+    DIR *d = opendir(dir);
+    if (!d) return;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0) continue;
+        char p[1024];
+        snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
+        unlink(p);
+    }
+    closedir(d);
+    rmdir(dir);
+}
+
+/* --- outcome --------------------------------------------------------------- */
+
+static void test_outcome_init_and_events(void **state) {
+    (void)state;
+    sd_outcome o;
+    memset(&o, 0x5a, sizeof o);
+    sd_outcome_init(&o);
+    /* An outcome nobody filled in is our error, never the stack's pass. */
+    assert_int_equal(o.kind, SD_OUTCOME_HARNESS_ERROR);
+    assert_int_equal(o.step, -1);
+    assert_int_equal(o.n_events, 0);
+    assert_false(o.events_truncated);
+    assert_string_equal(o.detail, "");
+
+    sd_event e = {.from = SD_FROM_PEER, .kind = SD_EVENT_HANDSHAKE, .code = SD_ClientHello};
+    for (int i = 0; i < SD_MAX_EVENTS; i++) {
+        e.step = i;
+        sd_outcome_add_event(&o, &e);
+    }
+    assert_int_equal(o.n_events, SD_MAX_EVENTS);
+    assert_false(o.events_truncated);
+    e.step = 999;
+    sd_outcome_add_event(&o, &e);
+    assert_int_equal(o.n_events, SD_MAX_EVENTS);
+    assert_true(o.events_truncated);
+    assert_int_equal(o.events[SD_MAX_EVENTS - 1].step, SD_MAX_EVENTS - 1);
+}
+
+static void test_outcome_describe(void **state) {
+    (void)state;
+    char buf[200];
+    sd_outcome o = outcome_of(SD_OUTCOME_COMPLETED, 0);
+    sd_outcome_describe(&o, buf, sizeof buf);
+    assert_string_equal(buf, "completed");
+
+    o = outcome_of(SD_OUTCOME_ALERT, SD_decrypt_error);
+    o.step = 7;
+    o.line = 0;
+    sd_outcome_describe(&o, buf, sizeof buf);
+    assert_string_equal(buf, "alert decrypt_error at step 7");
+    o.line = 23;
+    sd_outcome_describe(&o, buf, sizeof buf);
+    assert_string_equal(buf, "alert decrypt_error at step 7 (line 23)");
+
+    o = outcome_of(SD_OUTCOME_ALERT, 200); /* not in the registry */
+    o.step = -1;
+    sd_outcome_describe(&o, buf, sizeof buf);
+    assert_string_equal(buf, "alert 200 before the first step");
+
+    o = outcome_of(SD_OUTCOME_WAITING, 0);
+    o.line = 0;
+    sd_outcome_describe(&o, buf, sizeof buf);
+    assert_string_equal(buf, "waiting at step 3");
+
+    o = outcome_of(SD_OUTCOME_HARNESS_ERROR, 0);
+    o.line = 0;
+    snprintf(o.detail, sizeof o.detail, "cannot create target");
+    sd_outcome_describe(&o, buf, sizeof buf);
+    assert_string_equal(buf, "harness error at step 3: cannot create target");
+
+    /* Truncation keeps the buffer terminated. */
+    char tiny[8];
+    o = outcome_of(SD_OUTCOME_ALERT, SD_decrypt_error);
+    sd_outcome_describe(&o, tiny, sizeof tiny);
+    assert_int_equal(strlen(tiny), sizeof tiny - 1);
+
+    for (int k = SD_OUTCOME_COMPLETED; k <= SD_OUTCOME_HARNESS_ERROR; k++) {
+        assert_non_null(sd_outcome_kind_name((sd_outcome_kind)k));
+    }
+    assert_string_equal(sd_outcome_kind_name(SD_OUTCOME_HARNESS_ERROR), "harness_error");
+}
+
+/* --- conformance ----------------------------------------------------------- */
+
+typedef struct {
+    sd_expectation_kind expect;
+    uint8_t expect_alert;
+    sd_outcome_kind kind;
+    uint8_t alert;
+    bool handshake_done;
+    sd_verdict want;
+    const char *why_has; /* substring of why, or NULL for "empty" */
+} classify_case;
+
+static void test_classify_table(void **state) {
+    (void)state;
+    const uint8_t X = SD_decrypt_error, Y = SD_decode_error;
+    static const char any[] = "";
+    const classify_case cases[] = {
+        /* expect complete */
+        {SD_EXPECT_COMPLETE, 0, SD_OUTCOME_COMPLETED, 0, true, SD_VERDICT_PASS, NULL},
+        {SD_EXPECT_COMPLETE, 0, SD_OUTCOME_ALERT, Y, false, SD_VERDICT_FAIL, "refused"},
+        {SD_EXPECT_COMPLETE, 0, SD_OUTCOME_CLOSED, 0, false, SD_VERDICT_FAIL, "refused"},
+        {SD_EXPECT_COMPLETE, 0, SD_OUTCOME_WAITING, 0, false, SD_VERDICT_FAIL, "stalled"},
+        {SD_EXPECT_COMPLETE, 0, SD_OUTCOME_DEVIATED, 0, false, SD_VERDICT_FAIL, "deviated"},
+        {SD_EXPECT_COMPLETE, 0, SD_OUTCOME_CRASH, 0, false, SD_VERDICT_CRASH, "crash"},
+        {SD_EXPECT_COMPLETE, 0, SD_OUTCOME_HANG, 0, false, SD_VERDICT_HANG, "hang"},
+        {SD_EXPECT_COMPLETE, 0, SD_OUTCOME_HARNESS_ERROR, 0, false, SD_VERDICT_ERROR, "not the stack"},
+        /* expect alert X */
+        {SD_EXPECT_ALERT, X, SD_OUTCOME_ALERT, X, false, SD_VERDICT_PASS, NULL},
+        {SD_EXPECT_ALERT, X, SD_OUTCOME_ALERT, Y, false, SD_VERDICT_SOFT, "decode_error"},
+        {SD_EXPECT_ALERT, X, SD_OUTCOME_CLOSED, 0, false, SD_VERDICT_SOFT, "without an alert"},
+        {SD_EXPECT_ALERT, X, SD_OUTCOME_COMPLETED, 0, true, SD_VERDICT_FAIL, "completed"},
+        {SD_EXPECT_ALERT, X, SD_OUTCOME_WAITING, 0, false, SD_VERDICT_FAIL,
+         "waited for more input instead of refusing"},
+        {SD_EXPECT_ALERT, X, SD_OUTCOME_DEVIATED, 0, false, SD_VERDICT_FAIL, "did not refuse"},
+        {SD_EXPECT_ALERT, X, SD_OUTCOME_CRASH, 0, false, SD_VERDICT_CRASH, any},
+        {SD_EXPECT_ALERT, X, SD_OUTCOME_HANG, 0, false, SD_VERDICT_HANG, any},
+        {SD_EXPECT_ALERT, X, SD_OUTCOME_HARNESS_ERROR, 0, false, SD_VERDICT_ERROR, any},
+        /* expect closed */
+        {SD_EXPECT_CLOSED, 0, SD_OUTCOME_CLOSED, 0, false, SD_VERDICT_PASS, NULL},
+        {SD_EXPECT_CLOSED, 0, SD_OUTCOME_WAITING, 0, false, SD_VERDICT_PASS, NULL},
+        {SD_EXPECT_CLOSED, 0, SD_OUTCOME_WAITING, 0, true, SD_VERDICT_FAIL, "completed"},
+        {SD_EXPECT_CLOSED, 0, SD_OUTCOME_ALERT, Y, false, SD_VERDICT_SOFT, "its own"},
+        {SD_EXPECT_CLOSED, 0, SD_OUTCOME_COMPLETED, 0, true, SD_VERDICT_FAIL, "completed"},
+        {SD_EXPECT_CLOSED, 0, SD_OUTCOME_DEVIATED, 0, false, SD_VERDICT_FAIL, "did not stop"},
+        {SD_EXPECT_CLOSED, 0, SD_OUTCOME_CRASH, 0, false, SD_VERDICT_CRASH, any},
+        {SD_EXPECT_CLOSED, 0, SD_OUTCOME_HANG, 0, false, SD_VERDICT_HANG, any},
+        {SD_EXPECT_CLOSED, 0, SD_OUTCOME_HARNESS_ERROR, 0, false, SD_VERDICT_ERROR, any},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        const classify_case *c = &cases[i];
+        sd_scenario *s = scenario_of(c->expect, c->expect_alert);
+        sd_outcome o = outcome_of(c->kind, c->alert);
+        o.handshake_done = c->handshake_done;
+        char why[512];
+        sd_verdict v = sd_classify(s, &o, why, sizeof why);
+        if (v != c->want) {
+            fail_msg("case %zu (expect %d, outcome %s): got %s, want %s (why: %s)", i, (int)c->expect,
+                     sd_outcome_kind_name(c->kind), sd_verdict_name(v), sd_verdict_name(c->want), why);
+        }
+        if (c->why_has == NULL) {
+            assert_string_equal(why, "");
+        } else if (!strstr(why, c->why_has)) {
+            fail_msg("case %zu: why '%s' lacks '%s'", i, why, c->why_has);
+        }
+    }
+    /* The level does not matter in TLS 1.3 (RFC 8446 §6). */
+    sd_outcome o = outcome_of(SD_OUTCOME_ALERT, X);
+    o.alert_level = SD_ALERT_LEVEL_WARNING;
+    assert_int_equal(sd_classify(scenario_of(SD_EXPECT_ALERT, X), &o, NULL, 0), SD_VERDICT_PASS);
+}
+
+static void test_verdict_names(void **state) {
+    (void)state;
+    for (int v = 0; v < SD_VERDICT_COUNT; v++) {
+        sd_verdict back;
+        assert_true(sd_verdict_from_name(sd_verdict_name((sd_verdict)v), &back));
+        assert_int_equal(back, v);
+    }
+    sd_verdict dummy;
+    assert_false(sd_verdict_from_name("pass", &dummy));
+    assert_true(sd_verdict_is_finding(SD_VERDICT_FAIL));
+    assert_true(sd_verdict_is_finding(SD_VERDICT_CRASH));
+    assert_true(sd_verdict_is_finding(SD_VERDICT_HANG));
+    assert_false(sd_verdict_is_finding(SD_VERDICT_SOFT));
+    assert_false(sd_verdict_is_finding(SD_VERDICT_ERROR));
+
+    char buf[64];
+    sd_expectation_describe(scenario_of(SD_EXPECT_ALERT, SD_decrypt_error), buf, sizeof buf);
+    assert_string_equal(buf, "alert decrypt_error");
+    sd_expectation_describe(scenario_of(SD_EXPECT_COMPLETE, 0), buf, sizeof buf);
+    assert_string_equal(buf, "complete");
+    sd_expectation_describe(scenario_of(SD_EXPECT_CLOSED, 0), buf, sizeof buf);
+    assert_string_equal(buf, "closed");
+}
+
+/* --- differential ---------------------------------------------------------- */
+
+static void test_compare(void **state) {
+    (void)state;
+    char why[512];
+    sd_outcome a, b;
+
+    a = outcome_of(SD_OUTCOME_COMPLETED, 0);
+    a.handshake_done = a.peer_authenticated = true;
+    a.version = SD_TLS13;
+    a.cipher_suite = SD_TLS_AES_128_GCM_SHA256;
+    b = a;
+    b.cipher_suite = SD_TLS_AES_256_GCM_SHA384; /* a preference, not a claim */
+    assert_int_equal(sd_compare(&a, &b, why, sizeof why), SD_DIV_SAME);
+    assert_string_equal(why, "");
+
+    b.peer_authenticated = false;
+    assert_int_equal(sd_compare(&a, &b, why, sizeof why), SD_DIV_DIVERGES);
+    assert_non_null(strstr(why, "peer_authenticated"));
+    b = a;
+    b.version = SD_TLS12;
+    assert_int_equal(sd_compare(&a, &b, why, sizeof why), SD_DIV_DIVERGES);
+    assert_non_null(strstr(why, "version"));
+
+    a = outcome_of(SD_OUTCOME_ALERT, SD_decrypt_error);
+    b = a;
+    assert_int_equal(sd_compare(&a, &b, why, sizeof why), SD_DIV_SAME);
+    b.alert = SD_decode_error;
+    assert_int_equal(sd_compare(&a, &b, why, sizeof why), SD_DIV_ALERT_DIFFERS);
+    assert_non_null(strstr(why, "decode_error"));
+    b = outcome_of(SD_OUTCOME_CLOSED, 0);
+    assert_int_equal(sd_compare(&a, &b, why, sizeof why), SD_DIV_ALERT_DIFFERS);
+    b = a;
+    b.step = a.step + 2; /* refused later: accepted what the other refused */
+    assert_int_equal(sd_compare(&a, &b, why, sizeof why), SD_DIV_ALERT_DIFFERS);
+    assert_non_null(strstr(why, "different steps"));
+
+    /* Mid-handshake, a difference in version bookkeeping is no claim... */
+    b = a;
+    a.version = SD_TLS13;
+    b.version = 0;
+    assert_int_equal(sd_compare(&a, &b, why, sizeof why), SD_DIV_SAME);
+    /* ...but refusing after declaring the handshake done is. */
+    b.handshake_done = true;
+    assert_int_equal(sd_compare(&a, &b, why, sizeof why), SD_DIV_DIVERGES);
+
+    a = outcome_of(SD_OUTCOME_COMPLETED, 0);
+    b = outcome_of(SD_OUTCOME_ALERT, SD_bad_certificate);
+    assert_int_equal(sd_compare(&a, &b, why, sizeof why), SD_DIV_DIVERGES);
+    assert_non_null(strstr(why, "boringssl refused"));
+    assert_int_equal(sd_compare(&b, &a, why, sizeof why), SD_DIV_DIVERGES);
+    assert_non_null(strstr(why, "model refused"));
+
+    a = outcome_of(SD_OUTCOME_WAITING, 0);
+    assert_int_equal(sd_compare(&a, &b, why, sizeof why), SD_DIV_DIVERGES);
+    b = outcome_of(SD_OUTCOME_WAITING, 0);
+    assert_int_equal(sd_compare(&a, &b, why, sizeof why), SD_DIV_SAME);
+    b.step = 5;
+    assert_int_equal(sd_compare(&a, &b, why, sizeof why), SD_DIV_DIVERGES);
+
+    a = outcome_of(SD_OUTCOME_DEVIATED, 0);
+    b = a;
+    sd_event ea = {.from = SD_FROM_TARGET, .kind = SD_EVENT_HANDSHAKE, .code = SD_Certificate};
+    sd_event eb = {.from = SD_FROM_TARGET, .kind = SD_EVENT_HANDSHAKE, .code = SD_Finished};
+    sd_outcome_add_event(&a, &ea);
+    sd_outcome_add_event(&b, &ea);
+    assert_int_equal(sd_compare(&a, &b, why, sizeof why), SD_DIV_SAME);
+    b.n_events = 0;
+    sd_outcome_add_event(&b, &eb);
+    assert_int_equal(sd_compare(&a, &b, why, sizeof why), SD_DIV_DIVERGES);
+
+    const sd_outcome_kind broken[] = {SD_OUTCOME_CRASH, SD_OUTCOME_HANG, SD_OUTCOME_HARNESS_ERROR};
+    for (size_t i = 0; i < 3; i++) {
+        a = outcome_of(SD_OUTCOME_COMPLETED, 0);
+        b = outcome_of(broken[i], 0);
+        assert_int_equal(sd_compare(&a, &b, why, sizeof why), SD_DIV_CRASH);
+        assert_int_equal(sd_compare(&b, &a, NULL, 0), SD_DIV_CRASH);
+    }
+    assert_string_equal(sd_divergence_name(SD_DIV_ALERT_DIFFERS), "alert_differs");
+}
+
+/* --- known differences ------------------------------------------------------ */
+
+static void test_known_differences(void **state) {
+    (void)state;
+    const char text[] =
+        "# comment\n"
+        "\n"
+        "tls13.client.cert.* boringssl sends bad_certificate -- RFC 8446 §6.2: either alert\n"
+        "  fuzz_client_hello:model=alert(decode_error)@0:* *   waits -- RFC 8446 §4.1.2  \r\n";
+    sd_known_differences kd;
+    char err[256] = "";
+    assert_true(sd_known_differences_parse("kd.txt", text, sizeof text - 1, &kd, err, sizeof err));
+    assert_int_equal(kd.n, 2);
+    assert_string_equal(kd.items[0].pattern, "tls13.client.cert.*");
+    assert_string_equal(kd.items[0].stack, "boringssl");
+    assert_string_equal(kd.items[0].what, "sends bad_certificate");
+    assert_string_equal(kd.items[0].reason, "RFC 8446 §6.2: either alert");
+    assert_int_equal(kd.items[0].line, 3);
+    assert_string_equal(kd.items[1].what, "waits");
+    assert_string_equal(kd.items[1].reason, "RFC 8446 §4.1.2");
+
+    const sd_known_difference *m = sd_known_differences_match(&kd, "tls13.client.cert.expired", "boringssl");
+    assert_non_null(m);
+    assert_int_equal(m->line, 3);
+    assert_null(sd_known_differences_match(&kd, "tls13.client.cert.expired", "openssl"));
+    assert_null(sd_known_differences_match(&kd, "tls13.server.finished", "boringssl"));
+    m = sd_known_differences_match(&kd, "fuzz_client_hello:model=alert(decode_error)@0:boringssl=waiting@1",
+                                   "boringssl");
+    assert_non_null(m);
+    assert_int_equal(m->line, 4);
+    sd_known_differences_free(&kd);
+
+    const char *bad[][2] = {
+        {"only-a-pattern\n", "kd.txt:1:"},
+        {"# c\npat stack what differs but no reason\n", "kd.txt:2: missing ' -- '"},
+        {"pat stack -- reason only\n", "kd.txt:1: say what differs"},
+        {"pat stack differs --\n", "kd.txt:1: give the RFC reasoning"},
+        {"pat stack differs --   \n", "kd.txt:1: give the RFC reasoning"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        err[0] = '\0';
+        assert_false(sd_known_differences_parse("kd.txt", bad[i][0], strlen(bad[i][0]), &kd, err, sizeof err));
+        if (strncmp(err, bad[i][1], strlen(bad[i][1])) != 0) {
+            fail_msg("case %zu: error '%s' does not start with '%s'", i, err, bad[i][1]);
+        }
+        assert_int_equal(kd.n, 0);
+        assert_null(kd.items);
+    }
+
+    /* The reviewed file in the tree parses, and has no entries yet. */
+    char path[1024];
+    const char *src = getenv("SHAKEDOWN_SOURCE_DIR");
+    snprintf(path, sizeof path, "%s/harness/oracle/known_differences.txt", src ? src : SHAKEDOWN_SOURCE_DIR);
+    if (!sd_known_differences_load(path, &kd, err, sizeof err)) fail_msg("%s", err);
+    assert_int_equal(kd.n, 0);
+    sd_known_differences_free(&kd);
+    assert_false(sd_known_differences_load("/nonexistent/kd.txt", &kd, err, sizeof err));
+    assert_non_null(strstr(err, "/nonexistent/kd.txt"));
+}
+
+/* --- reports ---------------------------------------------------------------- */
+
+/* A run of 3 scenarios × 2 stacks with every interesting kind of cell:
+ * PASS, SOFT, FAIL, ERROR, a hostile detail string and invalid UTF-8. */
+static void make_run(sd_report_run *run) {
+    assert_true(sd_report_run_init(run, 3, 2));
+    run->seed = 42;
+    run->validation_time = SD_PKI_DEFAULT_TIME;
+    run->started = 1767225600 + 3600;
+    run->elapsed_ms = 12.5;
+    snprintf(run->stacks[0].name, sizeof run->stacks[0].name, "model");
+    snprintf(run->stacks[0].version, sizeof run->stacks[0].version, "model 0.1");
+    snprintf(run->stacks[1].name, sizeof run->stacks[1].name, "boringssl");
+    snprintf(run->stacks[1].version, sizeof run->stacks[1].version, "BoringSSL <17> & co");
+
+    const struct {
+        const char *id;
+        sd_role role;
+        sd_expectation_kind expect;
+        uint8_t alert;
+    } sc[3] = {
+        {"tls13.server.finished.bitflip", SD_ROLE_SERVER, SD_EXPECT_ALERT, SD_decrypt_error},
+        {"tls13.client.handshake.happy", SD_ROLE_CLIENT, SD_EXPECT_COMPLETE, 0},
+        {"tls13.server.alert.fatal", SD_ROLE_SERVER, SD_EXPECT_CLOSED, 0},
+    };
+    for (size_t i = 0; i < 3; i++) {
+        sd_scenario *s = scenario_of(sc[i].expect, sc[i].alert);
+        snprintf(s->id, sizeof s->id, "%s", sc[i].id);
+        snprintf(s->title, sizeof s->title, "Title %zu with \"quotes\" and <b>tags</b>", i);
+        snprintf(s->rfc, sizeof s->rfc, "RFC 8446 §4.4.4: \"...MUST...\"");
+        s->role = sc[i].role;
+        snprintf(s->tags[0], sizeof s->tags[0], "tls13");
+        snprintf(s->tags[1], sizeof s->tags[1], i == 1 ? "handshake" : "finished");
+        s->n_tags = 2;
+        snprintf(s->path, sizeof s->path, "scenarios/tls13/%zu.sd", i);
+        sd_report_scenario_set(&run->scenarios[i], s);
+        sd_trace_free(&s->trace);
+    }
+
+    /* Row 0: model PASS with a mutated Finished; boringssl SOFT. */
+    sd_report_cell *c = sd_report_cell_at(run, 0, 0);
+    c->ran = true;
+    c->outcome = outcome_of(SD_OUTCOME_ALERT, SD_decrypt_error);
+    sd_event evs[] = {
+        {SD_FROM_PEER, SD_EVENT_HANDSHAKE, SD_ClientHello, 0, false, false, 0},
+        {SD_FROM_TARGET, SD_EVENT_HANDSHAKE, SD_ServerHello, 0, false, false, 0},
+        {SD_FROM_TARGET, SD_EVENT_HANDSHAKE, SD_Finished, 0, true, false, 0},
+        {SD_FROM_PEER, SD_EVENT_HANDSHAKE, SD_Finished, 0, true, true, 2},
+        {SD_FROM_TARGET, SD_EVENT_ALERT, SD_decrypt_error, SD_ALERT_LEVEL_FATAL, true, false, 2},
+    };
+    for (size_t i = 0; i < sizeof evs / sizeof evs[0]; i++) sd_outcome_add_event(&c->outcome, &evs[i]);
+    c->verdict = SD_VERDICT_PASS;
+    c->elapsed_ms = 0.25;
+
+    c = sd_report_cell_at(run, 0, 1);
+    c->ran = true;
+    c->outcome = outcome_of(SD_OUTCOME_ALERT, SD_decode_error);
+    snprintf(c->outcome.detail, sizeof c->outcome.detail, "stack said: %s", hostile);
+    c->verdict = SD_VERDICT_SOFT;
+    snprintf(c->why, sizeof c->why, "expected decrypt_error %s", hostile);
+
+    /* Row 1: model FAIL (waiting), boringssl PASS; the detail holds
+     * invalid UTF-8 and a U+2028 LINE SEPARATOR. */
+    c = sd_report_cell_at(run, 1, 0);
+    c->ran = true;
+    c->outcome = outcome_of(SD_OUTCOME_WAITING, 0);
+    snprintf(c->outcome.detail, sizeof c->outcome.detail, "bad \xff\xfe utf8 \xe2\x80\xa8 sep");
+    c->verdict = SD_VERDICT_FAIL;
+    snprintf(c->why, sizeof c->why, "stalled");
+    c = sd_report_cell_at(run, 1, 1);
+    c->ran = true;
+    c->outcome = outcome_of(SD_OUTCOME_COMPLETED, 0);
+    c->outcome.handshake_done = c->outcome.peer_authenticated = true;
+    c->outcome.version = SD_TLS13;
+    c->outcome.cipher_suite = SD_TLS_AES_128_GCM_SHA256;
+    c->outcome.group = SD_x25519;
+    c->verdict = SD_VERDICT_PASS;
+
+    /* Row 2: model ERROR; boringssl left not run (SKIP). */
+    c = sd_report_cell_at(run, 2, 0);
+    c->ran = true;
+    c->outcome = outcome_of(SD_OUTCOME_HARNESS_ERROR, 0);
+    c->verdict = SD_VERDICT_ERROR;
+
+    run->stacks[0].elapsed_ms = 1.5;
+    run->stacks[1].elapsed_ms = 2.5;
+}
+
+static void test_counts(void **state) {
+    (void)state;
+    sd_report_run run;
+    make_run(&run);
+    assert_int_equal(sd_report_count(&run, 0, SD_VERDICT_PASS), 1);
+    assert_int_equal(sd_report_count(&run, 0, SD_VERDICT_FAIL), 1);
+    assert_int_equal(sd_report_count(&run, 0, SD_VERDICT_ERROR), 1);
+    assert_int_equal(sd_report_count(&run, 1, SD_VERDICT_PASS), 1);
+    assert_int_equal(sd_report_count(&run, 1, SD_VERDICT_SOFT), 1);
+    assert_int_equal(sd_report_count(&run, 1, SD_VERDICT_SKIP), 1);
+    char buf[64];
+    sd_report_observed_short(&sd_report_cell_at(&run, 0, 0)->outcome, buf, sizeof buf);
+    assert_string_equal(buf, "alert decrypt_error");
+    sd_report_run_free(&run);
+}
+
+static json_int_t jint(json_t *o, const char *key) {
+    json_t *v = json_object_get(o, key);
+    if (!json_is_integer(v)) fail_msg("%s is not an integer", key);
+    return json_integer_value(v);
+}
+
+static const char *jtext(json_t *o, const char *key) {
+    json_t *v = json_object_get(o, key);
+    if (!json_is_string(v)) fail_msg("%s is not a string", key);
+    return json_string_value(v);
+}
+
+/* Checks a parsed results document against the run it came from. */
+static void check_results_json(json_t *root, const sd_report_run *run) {
+    assert_int_equal(jint(root, "schema_version"), 1);
+    assert_string_equal(jtext(json_object_get(root, "tool"), "name"), "shakedown");
+    json_t *r = json_object_get(root, "run");
+    assert_string_equal(jtext(r, "started"), "2026-01-01T01:00:00Z");
+    assert_string_equal(jtext(r, "validation_time_utc"), "2026-01-01T00:00:00Z");
+    assert_int_equal(jint(r, "validation_time"), SD_PKI_DEFAULT_TIME);
+    assert_string_equal(jtext(r, "seed"), "42");
+
+    json_t *stacks = json_object_get(root, "stacks");
+    assert_int_equal(json_array_size(stacks), run->n_stacks);
+    for (size_t k = 0; k < run->n_stacks; k++) {
+        json_t *st = json_array_get(stacks, k);
+        assert_string_equal(jtext(st, "name"), run->stacks[k].name);
+        assert_string_equal(jtext(st, "version"), run->stacks[k].version);
+        json_t *counts = json_object_get(st, "counts");
+        for (int v = 0; v < SD_VERDICT_COUNT; v++) {
+            assert_int_equal(jint(counts, sd_verdict_name((sd_verdict)v)),
+                             sd_report_count(run, k, (sd_verdict)v));
+        }
+    }
+    json_t *totals = json_object_get(root, "totals");
+    assert_int_equal(jint(totals, "PASS"), 2);
+    assert_int_equal(jint(totals, "SKIP"), 1);
+
+    json_t *scen = json_object_get(root, "scenarios");
+    assert_int_equal(json_array_size(scen), run->n_scenarios);
+    json_t *s0 = json_array_get(scen, 0);
+    assert_string_equal(jtext(s0, "id"), "tls13.server.finished.bitflip");
+    assert_string_equal(jtext(s0, "role"), "server");
+    assert_string_equal(jtext(json_object_get(s0, "expect"), "kind"), "alert");
+    assert_string_equal(jtext(json_object_get(s0, "expect"), "alert"), "decrypt_error");
+    assert_int_equal(json_array_size(json_object_get(s0, "tags")), 2);
+    assert_string_equal(jtext(json_object_get(json_array_get(scen, 2), "expect"), "kind"), "closed");
+
+    json_t *results = json_object_get(root, "results");
+    assert_int_equal(json_array_size(results), run->n_scenarios * run->n_stacks);
+    json_t *c00 = json_array_get(results, 0);
+    assert_string_equal(jtext(c00, "scenario"), "tls13.server.finished.bitflip");
+    assert_string_equal(jtext(c00, "stack"), "model");
+    assert_string_equal(jtext(c00, "verdict"), "PASS");
+    json_t *events = json_object_get(c00, "events");
+    assert_int_equal(json_array_size(events), 5);
+    json_t *mut = json_array_get(events, 3);
+    assert_string_equal(jtext(mut, "from"), "peer");
+    assert_string_equal(jtext(mut, "kind"), "handshake");
+    assert_string_equal(jtext(mut, "name"), "Finished");
+    assert_true(json_is_true(json_object_get(mut, "encrypted")));
+    assert_true(json_is_true(json_object_get(mut, "mutated")));
+    assert_int_equal(jint(mut, "step"), 2);
+    json_t *al = json_array_get(events, 4);
+    assert_string_equal(jtext(al, "name"), "decrypt_error");
+    assert_string_equal(jtext(al, "level"), "fatal");
+    json_t *o00 = json_object_get(c00, "outcome");
+    assert_string_equal(jtext(o00, "kind"), "alert");
+    assert_string_equal(jtext(o00, "alert"), "decrypt_error");
+    assert_string_equal(jtext(o00, "summary"), "alert decrypt_error");
+
+    /* The hostile string comes back exactly: escaping is transport only. */
+    json_t *c01 = json_array_get(results, 1);
+    assert_non_null(strstr(jtext(json_object_get(c01, "outcome"), "detail"), hostile));
+    assert_non_null(strstr(jtext(c01, "why"), hostile));
+    /* Invalid UTF-8 became U+FFFD; the valid U+2028 survived. */
+    const char *d10 = jtext(json_object_get(json_array_get(results, 2), "outcome"), "detail");
+    assert_string_equal(d10, "bad \xef\xbf\xbd\xef\xbf\xbd utf8 \xe2\x80\xa8 sep");
+    json_t *c11 = json_array_get(results, 3);
+    assert_string_equal(jtext(json_object_get(c11, "outcome"), "version"), "TLS 1.3");
+    assert_string_equal(jtext(json_object_get(c11, "outcome"), "cipher_suite"), "TLS_AES_128_GCM_SHA256");
+    assert_string_equal(jtext(json_object_get(c11, "outcome"), "group"), "x25519");
+    json_t *c21 = json_array_get(results, 5);
+    assert_false(json_is_true(json_object_get(c21, "ran")));
+    assert_string_equal(jtext(c21, "verdict"), "SKIP");
+    assert_true(json_is_null(json_object_get(c21, "outcome")));
+}
+
+static void test_results_json(void **state) {
+    (void)state;
+    sd_report_run run;
+    make_run(&run);
+    char *dir = make_tmpdir();
+    char err[512] = "";
+    if (!sd_report_write_json(&run, dir, err, sizeof err)) fail_msg("%s", err);
+    char path[1024];
+    snprintf(path, sizeof path, "%s/results.json", dir);
+    json_error_t jerr;
+    json_t *root = json_load_file(path, 0, &jerr);
+    if (!root) fail_msg("results.json does not parse: %s at line %d", jerr.text, jerr.line);
+    check_results_json(root, &run);
+    json_decref(root);
+    remove_tree(dir);
+    free(dir);
+    sd_report_run_free(&run);
+}
+
+static void test_escape_for_script(void **state) {
+    (void)state;
+    sd_buf b;
+    sd_buf_init(&b);
+    sd_report_escape_json_for_script("{\"a\":\"</script><!-- & \xe2\x80\xa8\xe2\x80\xa9 \xe2\x82\xac\"}", &b);
+    sd_buf_u8(&b, 0);
+    assert_string_equal((const char *)b.data,
+                        "{\"a\":\"\\u003c/script\\u003e\\u003c!-- \\u0026 \\u2028\\u2029 \xe2\x82\xac\"}");
+    sd_buf_free(&b);
+}
+
+static void test_html(void **state) {
+    (void)state;
+    sd_report_run run;
+    make_run(&run);
+    char *dir = make_tmpdir();
+    char err[512] = "";
+    if (!sd_report_write_html(&run, dir, err, sizeof err)) fail_msg("%s", err);
+    char path[1024];
+    snprintf(path, sizeof path, "%s/index.html", dir);
+    size_t len;
+    char *html = read_all(path, &len);
+    assert_int_equal(strlen(html), len);
+
+    /* The blob is there and the placeholder is gone. */
+    const char open_tag[] = "<script type=\"application/json\" id=\"sd-results\">";
+    char *blob = strstr(html, open_tag);
+    assert_non_null(blob);
+    assert_null(strstr(html, "@@SHAKEDOWN_RESULTS_JSON@@"));
+    blob += strlen(open_tag);
+    char *blob_end = strstr(blob, "</script");
+    assert_non_null(blob_end);
+    /* Nothing in the blob can start a tag: the first "</script" after the
+     * blob's start is the blob's own end tag, and the hostile text appears
+     * nowhere raw. */
+    assert_null(memchr(blob, '<', (size_t)(blob_end - blob)));
+    assert_null(strstr(html, hostile));
+    assert_null(strstr(html, "<img"));
+    assert_non_null(strstr(blob, "\\u003c/script\\u003e\\u003cimg src=x onerror=alert(1)\\u003e"));
+    assert_null(strstr(blob, "\xe2\x80\xa8")); /* U+2028 only escaped */
+    assert_non_null(strstr(blob, "\\u2028"));
+
+    /* The blob is the results JSON, whole. */
+    json_error_t jerr;
+    json_t *root = json_loadb(blob, (size_t)(blob_end - blob), 0, &jerr);
+    if (!root) fail_msg("blob does not parse: %s", jerr.text);
+    check_results_json(root, &run);
+    json_decref(root);
+
+    /* The page uses no innerHTML and fetches nothing. */
+    assert_null(strstr(html, "innerHTML"));
+    assert_null(strstr(html, "http://"));
+    assert_null(strstr(html, "https://"));
+    free(html);
+
+    /* A second render to keep the page for a look, if asked. */
+    const char *keep = getenv("SHAKEDOWN_TEST_REPORT_DIR");
+    if (keep && *keep) {
+        assert_true(sd_report_write_html(&run, keep, err, sizeof err));
+        assert_true(sd_report_write_json(&run, keep, err, sizeof err));
+    }
+    remove_tree(dir);
+    free(dir);
+    sd_report_run_free(&run);
+}
+
+static void test_summary_md(void **state) {
+    (void)state;
+    sd_report_run run;
+    make_run(&run);
+    char *dir = make_tmpdir();
+    char err[512] = "";
+    if (!sd_report_write_summary_md(&run, dir, err, sizeof err)) fail_msg("%s", err);
+    char path[1024];
+    snprintf(path, sizeof path, "%s/summary.md", dir);
+    char *md = read_all(path, NULL);
+    assert_null(strstr(md, "<img"));
+    assert_null(strstr(md, "</script"));
+    assert_non_null(strstr(md, "&lt;/script&gt;"));
+    assert_non_null(strstr(md, "| model |"));
+    assert_non_null(strstr(md, "**FAIL**"));
+    free(md);
+    remove_tree(dir);
+    free(dir);
+    sd_report_run_free(&run);
+}
+
+static void test_atomic_write(void **state) {
+    (void)state;
+    sd_report_run run;
+    make_run(&run);
+    char *dir = make_tmpdir();
+    char err[512] = "";
+    assert_true(sd_report_write_json(&run, dir, err, sizeof err));
+    assert_true(sd_report_write_html(&run, dir, err, sizeof err));
+    assert_true(sd_report_write_summary_md(&run, dir, err, sizeof err));
+    /* Writing again replaces in place. */
+    assert_true(sd_report_write_json(&run, dir, err, sizeof err));
+    assert_true(sd_write_file_atomic(dir, "x.txt", "hello", 5, err, sizeof err));
+
+    DIR *d = opendir(dir);
+    assert_non_null(d);
+    struct dirent *e;
+    int files = 0;
+    while ((e = readdir(d)) != NULL) {
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0) continue;
+        if (strstr(e->d_name, ".tmp")) fail_msg("temporary file left behind: %s", e->d_name);
+        files++;
+    }
+    closedir(d);
+    assert_int_equal(files, 4);
+    char path[1024];
+    snprintf(path, sizeof path, "%s/x.txt", dir);
+    char *x = read_all(path, NULL);
+    assert_string_equal(x, "hello");
+    free(x);
+
+    /* A folder that does not exist: an error that names the path. */
+    char missing[1024];
+    snprintf(missing, sizeof missing, "%s/no/such/dir", dir);
+    err[0] = '\0';
+    assert_false(sd_report_write_json(&run, missing, err, sizeof err));
+    assert_non_null(strstr(err, missing));
+
+    remove_tree(dir);
+    free(dir);
+    sd_report_run_free(&run);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_outcome_init_and_events),
+        cmocka_unit_test(test_outcome_describe),
+        cmocka_unit_test(test_classify_table),
+        cmocka_unit_test(test_verdict_names),
+        cmocka_unit_test(test_compare),
+        cmocka_unit_test(test_known_differences),
+        cmocka_unit_test(test_counts),
+        cmocka_unit_test(test_results_json),
+        cmocka_unit_test(test_escape_for_script),
+        cmocka_unit_test(test_html),
+        cmocka_unit_test(test_summary_md),
+        cmocka_unit_test(test_atomic_write),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
