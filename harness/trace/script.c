@@ -738,12 +738,12 @@ static bool parse_script(const char *path, const char *text, size_t len, sd_scen
     p.s = s;
 
     if (text == NULL) len = 0;
-    /* One line at a time, NUL-terminated, so the line parsers can use the
-     * string functions and write terminators into words. On the heap: a
-     * fuzzing thread's stack may be small. */
     size_t pos = 0;
     int line = 0;
     bool any_header = false;
+    /* One line at a time, NUL-terminated, so the line parsers can use the
+     * string functions and write terminators into words. On the heap: a
+     * fuzzing thread's stack may be small. */
     char *buf = malloc(SD_SCRIPT_MAX_LINE + 1);
     if (buf == NULL) {
         fail(&p, "out of memory");

@@ -1,0 +1,159 @@
+#!/usr/bin/env bash
+# fuzz-smoke.sh — the fuzz checks CI runs (called by scripts/test.sh).
+#
+#   scripts/fuzz-smoke.sh
+#
+# (a) libFuzzer, with ASan + UBSan (preset `fuzz`):
+#     - builds every fuzz target;
+#     - replays each target's seeds (corpus/<target>/) and past findings
+#       (corpus/regressions/<target>/) once;
+#     - fuzzes fuzz_client_hello for SHAKEDOWN_FUZZ_SECONDS (default 30) from a
+#       temporary copy of its corpus, so the committed corpus is never touched.
+# (b) AFL++: builds with scripts/build-afl.sh and runs afl-fuzz for
+#     SHAKEDOWN_AFL_SECONDS (default 10), to prove the AFL++ build runs.
+#     Prints a SKIP line, and passes, when AFL++ is not installed.
+#
+# Fails (non-zero) on a build failure, a crash, a leak, or a finding of the
+# differential oracle (the fuzz target aborts on those); the finding's
+# explanation is printed. Findings go to a temporary folder, never into the
+# tree. Takes about a minute once built.
+set -euo pipefail
+
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+root="$PWD"
+
+if [ "${1:-}" = "-h" ] || [ "${1:-}" = "--help" ]; then
+    awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"
+    exit 0
+fi
+
+fuzz_seconds="${SHAKEDOWN_FUZZ_SECONDS:-30}"
+afl_seconds="${SHAKEDOWN_AFL_SECONDS:-10}"
+
+tmp="$(mktemp -d "${TMPDIR:-/tmp}/shakedown-fuzz-smoke.XXXXXX")"
+trap 'rm -rf "$tmp"' EXIT
+
+step() { printf '\n--- fuzz-smoke: %s\n' "$*"; }
+
+# Prints the explanation of every finding under $1 (the fuzz targets write
+# <findings>/<target>/<hash>.txt before they abort).
+show_findings() {
+    local dir="$1" txt
+    [ -d "$dir" ] || return 0
+    while IFS= read -r txt; do
+        printf '\n===== %s =====\n' "$txt"
+        cat "$txt"
+    done < <(find "$dir" -type f -name '*.txt' | sort)
+}
+
+# The fuzz targets: targets/fuzz/fuzz_<what>.c.
+targets=()
+for src in targets/fuzz/fuzz_*.c; do
+    name="$(basename "$src" .c)"
+    targets+=("$name")
+done
+if [ "${#targets[@]}" -eq 0 ]; then
+    echo "fuzz-smoke: no fuzz targets in targets/fuzz/" >&2
+    exit 1
+fi
+
+# --- (a) libFuzzer ---------------------------------------------------------------
+
+step "configure and build (preset fuzz: clang, libFuzzer, ASan + UBSan)"
+cmake --preset fuzz
+cmake --build --preset fuzz
+
+export SHAKEDOWN_PKI_DIR="$root/build/fuzz/pki"
+bin_dir="$root/build/fuzz/targets/fuzz"
+
+for name in "${targets[@]}"; do
+    step "replay $name: seeds and regressions, once each"
+    inputs=()
+    for dir in "corpus/$name" "corpus/regressions/$name"; do
+        [ -d "$dir" ] || continue
+        # Notes next to findings (*.txt, *.md) and hidden files are not inputs.
+        while IFS= read -r f; do
+            inputs+=("$f")
+        done < <(find "$dir" -type f ! -name '*.txt' ! -name '*.md' ! -name '.*' | sort)
+    done
+    if [ "${#inputs[@]}" -eq 0 ]; then
+        echo "fuzz-smoke: $name has no seeds (corpus/$name/ is empty or missing)" >&2
+        exit 1
+    fi
+    # Given files rather than folders, libFuzzer runs each once and exits.
+    if ! SHAKEDOWN_FINDINGS_DIR="$tmp/findings-replay" \
+        "$bin_dir/$name" -artifact_prefix="$tmp/" "${inputs[@]}" > "$tmp/replay-$name.log" 2>&1; then
+        tail -n 60 "$tmp/replay-$name.log"
+        show_findings "$tmp/findings-replay"
+        echo "fuzz-smoke: FAILED: replaying the corpus of $name" >&2
+        exit 1
+    fi
+    echo "replayed ${#inputs[@]} inputs of $name under libFuzzer + ASan + UBSan"
+done
+
+step "fuzz fuzz_client_hello under libFuzzer for ${fuzz_seconds}s"
+mkdir -p "$tmp/corpus" "$tmp/artifacts"
+cp corpus/fuzz_client_hello/* "$tmp/corpus/"
+args=(-max_total_time="$fuzz_seconds" -seed=1 -max_len=4096 -print_final_stats=1
+      -artifact_prefix="$tmp/artifacts/")
+if [ -f corpus/fuzz_client_hello.dict ]; then
+    args+=(-dict=corpus/fuzz_client_hello.dict)
+fi
+if ! SHAKEDOWN_FINDINGS_DIR="$tmp/findings-libfuzzer" \
+    "$bin_dir/fuzz_client_hello" "${args[@]}" "$tmp/corpus" > "$tmp/libfuzzer.log" 2>&1; then
+    tail -n 80 "$tmp/libfuzzer.log"
+    show_findings "$tmp/findings-libfuzzer"
+    echo "fuzz-smoke: FAILED: libFuzzer reported a crash in fuzz_client_hello" >&2
+    echo "  reproduce: shakedown repro <the input above>; keep it in corpus/regressions/fuzz_client_hello/" >&2
+    exit 1
+fi
+grep -E '^(stat::number_of_executed_units|stat::average_exec_per_sec|stat::new_units_added)' \
+    "$tmp/libfuzzer.log" || true
+grep -E 'alert_differs|^ +[0-9]+ +fuzz_client_hello:' "$tmp/libfuzzer.log" || true
+
+# --- (b) AFL++ -------------------------------------------------------------------
+
+step "AFL++ build and ${afl_seconds}s run"
+missing=""
+for tool in afl-fuzz afl-clang-fast; do
+    command -v "$tool" > /dev/null || missing="$missing $tool"
+done
+if [ -n "$missing" ]; then
+    echo "SKIP: AFL++ smoke: not installed (missing:$missing); install afl++ (scripts/install-deps.sh)"
+    exit 0
+fi
+
+scripts/build-afl.sh
+afl_bin="$root/build/afl/targets/fuzz/fuzz_client_hello_afl"
+afl_args=(-i corpus/fuzz_client_hello -o "$tmp/afl" -V "$afl_seconds")
+if [ -f corpus/fuzz_client_hello.dict ]; then
+    afl_args+=(-x corpus/fuzz_client_hello.dict)
+fi
+# Non-interactive, and not fussy about the CI machine: no UI, no CPU
+# frequency or core-dump-handler checks, no pinning to a core that another
+# job may hold. timeout is a backstop in case -V is not honoured.
+status=0
+AFL_NO_UI=1 AFL_SKIP_CPUFREQ=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1 AFL_NO_AFFINITY=1 \
+    SHAKEDOWN_PKI_DIR="$root/build/afl/pki" SHAKEDOWN_FINDINGS_DIR="$tmp/findings-afl" \
+    timeout $((afl_seconds + 60)) afl-fuzz "${afl_args[@]}" -- "$afl_bin" \
+    > "$tmp/afl.log" 2>&1 || status=$?
+stats="$tmp/afl/default/fuzzer_stats"
+if [ "$status" -ne 0 ] || [ ! -f "$stats" ]; then
+    tail -n 40 "$tmp/afl.log"
+    echo "fuzz-smoke: FAILED: afl-fuzz did not run (exit status $status)" >&2
+    exit 1
+fi
+execs="$(awk -F': *' '/^execs_done/ { print $2 }' "$stats")"
+crashes="$(awk -F': *' '/^(saved_crashes|unique_crashes)/ { print $2; exit }' "$stats")"
+grep -E '^(execs_done|execs_per_sec|corpus_count|saved_crashes|unique_crashes)' "$stats" || true
+if [ "${execs:-0}" -eq 0 ]; then
+    echo "fuzz-smoke: FAILED: afl-fuzz ran no executions" >&2
+    exit 1
+fi
+if [ "${crashes:-0}" -ne 0 ]; then
+    show_findings "$tmp/findings-afl"
+    echo "fuzz-smoke: FAILED: AFL++ found $crashes crashing inputs in fuzz_client_hello" >&2
+    exit 1
+fi
+
+printf '\n--- fuzz-smoke: passed\n'
