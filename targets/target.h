@@ -44,6 +44,11 @@ typedef struct {
     uint16_t cipher_suite;
     uint16_t group;
     bool peer_authenticated; /* a client that accepted the server's certificate and CertificateVerify */
+    /* Out-of-process targets only: the stack died (signal, abnormal exit) or
+     * stopped answering within the time limit. The driver turns these into
+     * CRASH and HANG outcomes; `error` says which signal or how long. */
+    bool crashed;
+    bool hung;
     char error[160];       /* the stack's own words for why it failed, if any */
 } sd_target_status;
 

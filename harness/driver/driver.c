@@ -268,9 +268,20 @@ static void end_from_status(driver *d, const char *why) {
     }
 }
 
+/* A stack in its own process can die or stop answering: that ends the run
+ * as the stack's CRASH or HANG, never the harness's. */
+static bool check_alive(driver *d) {
+    sd_target_status st;
+    d->target->ops->status(d->target, &st);
+    if (st.crashed) end_run(d, SD_OUTCOME_CRASH, "target crashed: %s", st.error);
+    else if (st.hung) end_run(d, SD_OUTCOME_HANG, "target hung: %s", st.error);
+    return !st.crashed && !st.hung;
+}
+
 /* After a send: a target that refused ends the run here. */
 static void check_for_refusal(driver *d) {
     collect(d);
+    if (!check_alive(d)) return;
     for (size_t i = 0; i < d->q_len; i++) {
         target_event *q = &d->queue[(d->q_head + i) % MAX_QUEUE];
         if (q->kind == SD_RL_ALERT && ends_connection(&q->alert)) return end_with_alert(d, &q->alert);
@@ -441,6 +452,7 @@ static void run_action(driver *d, const sd_action *a) {
     case SD_ACT_EXPECT_APPDATA:
     case SD_ACT_EXPECT_CLOSE: {
         collect(d);
+        if (!check_alive(d)) return;
         target_event ev;
         for (;;) {
             if (!queue_pop(d, &ev)) {

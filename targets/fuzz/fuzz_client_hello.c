@@ -175,7 +175,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     else
         fprintf(stderr, "NOT saved:  %s\n", err);
     sd_differential_print(stderr, &model, &bssl);
-    fprintf(stderr, "reproduce:  shakedown repro --target %s <input>\n", TARGET_NAME);
+    fprintf(stderr, "reproduce:  shakedown repro %s\n", saved ? path : "--target " TARGET_NAME " <input>");
     fflush(stderr);
     sd_trace_free(&trace);
     abort();
