@@ -32,6 +32,8 @@ packages=(
     android-libboringssl-dev                       # BoringSSL (Android 13, API 17)
     libjansson-dev                                 # JSON reports
     libcmocka-dev                                  # unit tests
+    libssl-dev libgnutls28-dev libwolfssl-dev libmbedtls-dev   # the shim stacks
+    openssl gnutls-bin                             # s_server, gnutls-serv: the --connect test
 )
 if [ "$with_browser" = 1 ]; then
     packages+=(chromium)

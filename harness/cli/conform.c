@@ -26,6 +26,7 @@
 #include "driver/driver.h"
 #include "oracle/oracle.h"
 #include "report/report.h"
+#include "targets/adapters/shim_target.h"
 #include "wire/names.h"
 
 #ifndef SHAKEDOWN_SOURCE_DIR
@@ -259,6 +260,8 @@ static void print_padded(const char *s, int width) {
 
 static const char conform_cmd[] = "conform";
 
+#define MAX_STACKS 16
+
 static void conform_usage(FILE *f) {
     fprintf(f,
             "usage: shakedown conform [options] [SCENARIO_FILE_OR_DIR...]\n"
@@ -271,9 +274,14 @@ static void conform_usage(FILE *f) {
             "($SHAKEDOWN_SCENARIOS_DIR overrides).\n"
             "\n"
             "options:\n"
-            "  --stack NAME     stack to test; repeatable (default: all of",
+            "  --stack NAME     stack to test; repeatable; 'all' is every stack this build has\n"
+            "                   (default:",
             sd_cli_default_scenarios_dir());
     for (size_t i = 0; sd_target_names[i]; i++) fprintf(f, "%s%s", i ? ", " : " ", sd_target_names[i]);
+    const sd_target_ops *avail[MAX_STACKS];
+    size_t n_avail = sd_target_list_available(avail, MAX_STACKS);
+    fprintf(f, "; available:");
+    for (size_t i = 0; i < n_avail && i < MAX_STACKS; i++) fprintf(f, "%s%s", i ? ", " : " ", avail[i]->name);
     fprintf(f,
             ")\n"
             "  --out DIR        run folder (default: runs/<UTC time>; runs/latest then points at it)\n"
@@ -373,31 +381,71 @@ static bool make_default_run_dir(char *out, size_t out_len, char *err, size_t er
     return true;
 }
 
-#define MAX_STACKS 16
 
 typedef struct {
     const sd_target_ops *ops[MAX_STACKS];
     size_t n;
 } stack_list;
 
-static int add_stack(stack_list *l, const char *name) {
-    const sd_target_ops *ops = sd_target_find(name);
-    if (!ops) {
-        char known[256] = "";
-        size_t pos = 0;
-        for (size_t i = 0; sd_target_names[i] && pos < sizeof known; i++) {
-            int w = snprintf(known + pos, sizeof known - pos, "%s%s", i ? ", " : "", sd_target_names[i]);
-            if (w < 0) break;
-            pos += (size_t)w;
-        }
-        return sd_cli_usage_error(conform_cmd, "unknown stack '%s' (known: %s)", name, known);
-    }
+static int add_one_stack(stack_list *l, const sd_target_ops *ops) {
     for (size_t i = 0; i < l->n; i++) {
         if (l->ops[i] == ops) return SD_EXIT_OK; /* named twice: run once */
     }
     if (l->n == MAX_STACKS) return sd_cli_usage_error(conform_cmd, "too many stacks (max %d)", MAX_STACKS);
     l->ops[l->n++] = ops;
     return SD_EXIT_OK;
+}
+
+static int add_stack(stack_list *l, const char *name) {
+    const sd_target_ops *avail[MAX_STACKS];
+    size_t n_avail = sd_target_list_available(avail, MAX_STACKS);
+    if (n_avail > MAX_STACKS) n_avail = MAX_STACKS;
+    if (strcmp(name, "all") == 0) {
+        /* Every stack this build can run: in-process, then each built shim. */
+        for (size_t i = 0; i < n_avail; i++) {
+            int rc = add_one_stack(l, avail[i]);
+            if (rc != SD_EXIT_OK) return rc;
+        }
+        return SD_EXIT_OK;
+    }
+    const sd_target_ops *ops = sd_target_find(name);
+    if (!ops) {
+        char known[256] = "";
+        size_t pos = 0;
+        for (size_t i = 0; i < n_avail && pos < sizeof known; i++) {
+            int w = snprintf(known + pos, sizeof known - pos, "%s%s", i ? ", " : "", avail[i]->name);
+            if (w < 0) break;
+            pos += (size_t)w;
+        }
+        for (size_t i = 0; sd_shim_targets[i]; i++) {
+            if (strcmp(sd_shim_targets[i]->name, name) == 0) {
+                return sd_cli_usage_error(conform_cmd,
+                                          "stack '%s' is not available: its shim (shakedown-shim-%s) was not "
+                                          "built; install its dev package (scripts/install-deps.sh) and rebuild "
+                                          "(available: %s, all)",
+                                          name, name, known);
+            }
+        }
+        return sd_cli_usage_error(conform_cmd, "unknown stack '%s' (available: %s, all)", name, known);
+    }
+    return add_one_stack(l, ops);
+}
+
+/* The driver reports a create() failure as a harness error, "cannot
+ * configure STACK: REASON". When REASON starts with "unsupported:" the stack
+ * lacks the feature the scenario needs (say, TLS 1.3 on mbedTLS 2.28): that is
+ * SKIP with the reason, never ERROR. Returns true and the reason if so. */
+static bool conform_outcome_unsupported(const sd_outcome *o, char *reason, size_t reason_len) {
+    if (o->kind != SD_OUTCOME_HARNESS_ERROR) return false;
+    const char *p = strstr(o->detail, ": " SD_TARGET_UNSUPPORTED_PREFIX);
+    if (!p || strncmp(o->detail, "cannot configure ", strlen("cannot configure ")) != 0) return false;
+    p += 2 + strlen(SD_TARGET_UNSUPPORTED_PREFIX);
+    while (*p == ' ') p++;
+    snprintf(reason, reason_len, "%s", p);
+    /* The driver appends the stack's own status in brackets; not part of the reason. */
+    char *bracket = strstr(reason, " [");
+    if (bracket) *bracket = '\0';
+    return true;
 }
 
 typedef struct {
@@ -666,6 +714,9 @@ int sd_cmd_conform(int argc, char **argv) {
             cell->elapsed_ms = now_ms() - c0;
             cell->ran = true;
             cell->verdict = sd_classify(s, &cell->outcome, cell->why, sizeof cell->why);
+            if (conform_outcome_unsupported(&cell->outcome, cell->why, sizeof cell->why)) {
+                cell->verdict = SD_VERDICT_SKIP;
+            }
             run.stacks[k].elapsed_ms += cell->elapsed_ms;
 
             if (o.verbose) {

@@ -1,7 +1,9 @@
-/* registry.c — the in-process stacks by name, for --stack and reports. */
+/* registry.c — the stacks by name, for --stack and reports: the in-process
+ * ones always, the shim stacks when their shim exists. */
 #include <string.h>
 
 #include "targets/target.h"
+#include "targets/adapters/shim_target.h"
 
 const char *sd_role_name(sd_role role) {
     switch (role) {
@@ -27,5 +29,28 @@ const sd_target_ops *sd_target_find(const char *name) {
         if (strcmp(all_targets[i]->name, name) == 0)
             return all_targets[i];
     }
+    /* A shim stack exists only when its shim was built (shim_target.h). */
+    char path[4096];
+    for (size_t i = 0; sd_shim_targets[i]; i++) {
+        if (strcmp(sd_shim_targets[i]->name, name) == 0)
+            return sd_shim_path(name, path, sizeof path) ? sd_shim_targets[i] : NULL;
+    }
     return NULL;
+}
+
+size_t sd_target_list_available(const sd_target_ops **out, size_t max) {
+    size_t n = 0;
+    for (size_t i = 0; i < sizeof all_targets / sizeof all_targets[0]; i++, n++) {
+        if (n < max)
+            out[n] = all_targets[i];
+    }
+    char path[4096];
+    for (size_t i = 0; sd_shim_targets[i]; i++) {
+        if (!sd_shim_path(sd_shim_targets[i]->name, path, sizeof path))
+            continue;
+        if (n < max)
+            out[n] = sd_shim_targets[i];
+        n++;
+    }
+    return n;
 }

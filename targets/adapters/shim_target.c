@@ -1,0 +1,579 @@
+/* shim_target.c — a TLS stack in its own process, behind the target interface.
+ *
+ * The harness starts the stack's shim (targets/shims/) with execve and an argv
+ * (never a shell), gives it one end of a socketpair as fd 3, and speaks the
+ * framed protocol of docs/shim-contract.md over it. Every harness frame gets
+ * DATA frames and then exactly one STATUS frame back, so feed() knows when the
+ * shim has finished reacting: no timing guesses, and drain() after feed() sees
+ * everything, as the driver expects.
+ *
+ * A shim that dies (EOF, a signal) is the stack's CRASH; one that does not
+ * answer a frame within the time limit is killed and is the stack's HANG.
+ * Neither can take the harness down: writes use MSG_NOSIGNAL, and the child
+ * is always reaped. */
+#ifndef _POSIX_C_SOURCE
+#define _POSIX_C_SOURCE 200809L
+#endif
+
+#include "targets/adapters/shim_target.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "targets/shims/shim_common.h"
+#include "wire/names.h"
+
+#ifndef SHAKEDOWN_SHIM_BUILD_DIR
+#define SHAKEDOWN_SHIM_BUILD_DIR "."
+#endif
+
+extern char **environ;
+
+/* The fd the shim finds its socket on (--fd). */
+#define SHIM_CHILD_FD 3
+
+typedef struct {
+    sd_target base; /* must be first */
+    const char *stack;
+    pid_t pid;
+    int fd;
+    int timeout_ms;
+    sd_buf out;          /* DATA from the shim that drain() has not taken */
+    sd_target_status st; /* from the last STATUS, plus crashed/hung */
+    bool dead;           /* crashed, hung or broke the protocol: no more exchanges */
+} shim_target;
+
+/* ---- Finding shims ----------------------------------------------------------- */
+
+static bool exe_at(const char *dir, const char *stack, char *out, size_t out_len) {
+    int n = snprintf(out, out_len, "%s/shakedown-shim-%s", dir, stack);
+    return n > 0 && (size_t)n < out_len && access(out, X_OK) == 0;
+}
+
+bool sd_shim_path(const char *stack, char *out, size_t out_len) {
+    const char *env = getenv("SHAKEDOWN_SHIM_DIR");
+    if (env && *env) return exe_at(env, stack, out, out_len);
+    /* Next to the running program: an installed or copied shakedown finds
+     * the shims it was shipped with. */
+    char self[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+    if (n > 0) {
+        self[n] = '\0';
+        char *slash = strrchr(self, '/');
+        if (slash) {
+            *slash = '\0';
+            if (exe_at(self, stack, out, out_len)) return true;
+        }
+    }
+    return exe_at(SHAKEDOWN_SHIM_BUILD_DIR, stack, out, out_len);
+}
+
+int sd_shim_timeout_ms(void) {
+    const char *env = getenv("SHAKEDOWN_SHIM_TIMEOUT_MS");
+    if (env && *env) {
+        char *end;
+        long v = strtol(env, &end, 10);
+        if (*end == '\0' && v > 0 && v <= 600000) return (int)v;
+    }
+    return 2000;
+}
+
+/* ---- Process handling ------------------------------------------------------- */
+
+static double now_ms(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+static const char *signal_name(int sig) {
+    switch (sig) {
+    case SIGSEGV: return "SIGSEGV";
+    case SIGABRT: return "SIGABRT";
+    case SIGBUS: return "SIGBUS";
+    case SIGFPE: return "SIGFPE";
+    case SIGILL: return "SIGILL";
+    case SIGKILL: return "SIGKILL";
+    case SIGTERM: return "SIGTERM";
+    case SIGTRAP: return "SIGTRAP";
+    case SIGPIPE: return "SIGPIPE";
+    default: return NULL;
+    }
+}
+
+static void describe_exit(int status, char *buf, size_t len) {
+    if (WIFSIGNALED(status)) {
+        const char *name = signal_name(WTERMSIG(status));
+        if (name) snprintf(buf, len, "killed by signal %s", name);
+        else snprintf(buf, len, "killed by signal %d", WTERMSIG(status));
+    } else if (WIFEXITED(status)) {
+        snprintf(buf, len, "exited with status %d", WEXITSTATUS(status));
+    } else {
+        snprintf(buf, len, "stopped");
+    }
+}
+
+/* Reaps the shim, giving it up to wait_ms to exit by itself (it may be
+ * writing a sanitizer report), then killing it. Fills how it ended. */
+static void reap(shim_target *t, int wait_ms, char *how, size_t how_len) {
+    if (t->pid <= 0) {
+        snprintf(how, how_len, "not running");
+        return;
+    }
+    int status = 0;
+    double deadline = now_ms() + wait_ms;
+    pid_t r;
+    while ((r = waitpid(t->pid, &status, WNOHANG)) == 0 && now_ms() < deadline) {
+        struct timespec ts = {0, 2 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
+    if (r == 0) {
+        kill(t->pid, SIGKILL);
+        while ((r = waitpid(t->pid, &status, 0)) < 0 && errno == EINTR) {
+        }
+        snprintf(how, how_len, "closed its socket and did not exit");
+    } else if (r == t->pid) {
+        describe_exit(status, how, how_len);
+    } else {
+        snprintf(how, how_len, "vanished (waitpid: %s)", strerror(errno));
+    }
+    t->pid = -1;
+}
+
+static void mark_crashed(shim_target *t, const char *when) {
+    char how[96];
+    reap(t, 500, how, sizeof how);
+    t->dead = true;
+    t->st.crashed = true;
+    snprintf(t->st.error, sizeof t->st.error, "%s shim %s %s", t->stack, how, when);
+}
+
+static void mark_hung(shim_target *t) {
+    if (t->pid > 0) {
+        kill(t->pid, SIGKILL);
+        while (waitpid(t->pid, NULL, 0) < 0 && errno == EINTR) {
+        }
+        t->pid = -1;
+    }
+    t->dead = true;
+    t->st.hung = true;
+    snprintf(t->st.error, sizeof t->st.error, "%s shim gave no answer within %d ms; killed",
+             t->stack, t->timeout_ms);
+}
+
+/* A shim that sends what the contract does not allow. Reported as a crash of
+ * that stack's shim (a visible finding to look at), never silently. */
+static void mark_broken(shim_target *t, const char *what) {
+    char how[96];
+    if (t->pid > 0) kill(t->pid, SIGKILL);
+    reap(t, 0, how, sizeof how);
+    t->dead = true;
+    t->st.crashed = true;
+    snprintf(t->st.error, sizeof t->st.error, "%s shim broke the shim protocol: %s", t->stack,
+             what);
+}
+
+/* ---- Framing with a deadline ------------------------------------------------
+ * Returns 1 when done, 0 on end of stream or a dead peer, -1 on timeout. */
+
+static int wait_fd(int fd, short events, double deadline) {
+    for (;;) {
+        double left = deadline - now_ms();
+        if (left <= 0) return -1;
+        struct pollfd p = {.fd = fd, .events = events};
+        int r = poll(&p, 1, (int)left + 1);
+        if (r < 0 && errno == EINTR) continue;
+        if (r < 0) return 0;
+        if (r == 0) continue; /* re-checks the deadline */
+        return 1;
+    }
+}
+
+static int send_all(int fd, const uint8_t *p, size_t n, double deadline) {
+    while (n > 0) {
+        ssize_t w = send(fd, p, n, MSG_NOSIGNAL);
+        if (w > 0) {
+            p += w;
+            n -= (size_t)w;
+            continue;
+        }
+        if (w < 0 && errno == EINTR) continue;
+        if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+            int r = wait_fd(fd, POLLOUT, deadline);
+            if (r <= 0) return r;
+            continue;
+        }
+        return 0; /* EPIPE, ECONNRESET: the shim is gone */
+    }
+    return 1;
+}
+
+static int recv_all(int fd, uint8_t *p, size_t n, double deadline) {
+    while (n > 0) {
+        ssize_t r = recv(fd, p, n, 0);
+        if (r > 0) {
+            p += r;
+            n -= (size_t)r;
+            continue;
+        }
+        if (r == 0) return 0;
+        if (errno == EINTR) continue;
+        if (errno == EAGAIN || errno == EWOULDBLOCK) {
+            int w = wait_fd(fd, POLLIN, deadline);
+            if (w <= 0) return w;
+            continue;
+        }
+        return 0;
+    }
+    return 1;
+}
+
+/* Parses a STATUS payload (key=value lines) into t->st, keeping crashed and
+ * hung. Unknown keys are ignored, so the contract can grow. */
+static bool parse_status(shim_target *t, const char *text, size_t len) {
+    sd_target_status st;
+    memset(&st, 0, sizeof st);
+    st.alert_sent = st.alert_sent_level = st.alert_received = -1;
+    size_t i = 0;
+    while (i < len) {
+        size_t eol = i;
+        while (eol < len && text[eol] != '\n') eol++;
+        char line[512];
+        size_t n = eol - i < sizeof line - 1 ? eol - i : sizeof line - 1;
+        memcpy(line, text + i, n);
+        line[n] = '\0';
+        i = eol + 1;
+        char *eq = strchr(line, '=');
+        if (eq == NULL) {
+            if (n == 0) continue;
+            return false;
+        }
+        *eq = '\0';
+        const char *key = line, *val = eq + 1;
+        if (strcmp(key, "error") == 0) {
+            snprintf(st.error, sizeof st.error, "%s", val);
+            continue;
+        }
+        char *end;
+        long v = strtol(val, &end, 0);
+        if (*val == '\0' || *end != '\0') return false;
+        if (strcmp(key, "handshake_done") == 0) st.handshake_done = v != 0;
+        else if (strcmp(key, "failed") == 0) st.failed = v != 0;
+        else if (strcmp(key, "alert_sent") == 0) st.alert_sent = (int)v;
+        else if (strcmp(key, "alert_sent_level") == 0) st.alert_sent_level = (int)v;
+        else if (strcmp(key, "alert_received") == 0) st.alert_received = (int)v;
+        else if (strcmp(key, "close_notify_sent") == 0) st.close_notify_sent = v != 0;
+        else if (strcmp(key, "version") == 0) st.version = (uint16_t)v;
+        else if (strcmp(key, "cipher") == 0) st.cipher_suite = (uint16_t)v;
+        else if (strcmp(key, "group") == 0) st.group = (uint16_t)v;
+        else if (strcmp(key, "peer_authenticated") == 0) st.peer_authenticated = v != 0;
+    }
+    t->st = st;
+    return true;
+}
+
+/* Reads frames until the STATUS that ends the shim's reply. `when` says what
+ * the shim was doing, for the crash message. */
+static void read_reply(shim_target *t, double deadline, const char *when) {
+    for (;;) {
+        uint8_t h[SHIM_FRAME_HEADER_LEN];
+        int r = recv_all(t->fd, h, sizeof h, deadline);
+        if (r < 0) return mark_hung(t);
+        if (r == 0) return mark_crashed(t, when);
+        uint32_t len = (uint32_t)h[1] << 24 | (uint32_t)h[2] << 16 | (uint32_t)h[3] << 8 | h[4];
+        if (len > SHIM_MAX_FRAME) return mark_broken(t, "frame too big");
+        if (h[0] == SHIM_FRAME_DATA) {
+            if (!sd_buf_reserve(&t->out, len)) return mark_broken(t, "harness out of memory");
+            r = recv_all(t->fd, t->out.data + t->out.len, len, deadline);
+            if (r < 0) return mark_hung(t);
+            if (r == 0) return mark_crashed(t, when);
+            t->out.len += len;
+        } else if (h[0] == SHIM_FRAME_STATUS) {
+            char text[4096];
+            if (len >= sizeof text) return mark_broken(t, "STATUS frame too big");
+            r = recv_all(t->fd, (uint8_t *)text, len, deadline);
+            if (r < 0) return mark_hung(t);
+            if (r == 0) return mark_crashed(t, when);
+            if (!parse_status(t, text, len)) return mark_broken(t, "unreadable STATUS frame");
+            return;
+        } else {
+            return mark_broken(t, "unknown frame type");
+        }
+    }
+}
+
+static void exchange(shim_target *t, uint8_t type, const uint8_t *p, size_t len, const char *when) {
+    if (t->dead) return;
+    double deadline = now_ms() + t->timeout_ms;
+    uint8_t h[SHIM_FRAME_HEADER_LEN] = {type, (uint8_t)(len >> 24), (uint8_t)(len >> 16),
+                                        (uint8_t)(len >> 8), (uint8_t)len};
+    int r = send_all(t->fd, h, sizeof h, deadline);
+    if (r > 0 && len > 0) r = send_all(t->fd, p, len, deadline);
+    if (r < 0) return mark_hung(t);
+    if (r == 0) return mark_crashed(t, when);
+    read_reply(t, deadline, when);
+}
+
+/* ---- Creating ------------------------------------------------------------------- */
+
+static const char *version_arg(uint16_t v) {
+    return v == SD_TLS12 ? "1.2" : v == SD_TLS13 ? "1.3" : NULL;
+}
+
+static void shimt_destroy(sd_target *base);
+
+static sd_target *shimt_create(const char *stack, const sd_target_ops *ops,
+                              const sd_target_config *cfg, char *err, size_t err_len) {
+    char path[PATH_MAX];
+    if (!sd_shim_path(stack, path, sizeof path)) {
+        snprintf(err, err_len, "no %s shim (shakedown-shim-%s) in $SHAKEDOWN_SHIM_DIR, next to "
+                 "the program or in %s", stack, stack, SHAKEDOWN_SHIM_BUILD_DIR);
+        return NULL;
+    }
+    const char *minv = version_arg(cfg->min_version), *maxv = version_arg(cfg->max_version);
+    if (!minv || !maxv || cfg->min_version > cfg->max_version) {
+        snprintf(err, err_len, "unsupported version range 0x%04x..0x%04x (TLS 1.2..1.3 only)",
+                 cfg->min_version, cfg->max_version);
+        return NULL;
+    }
+    if (cfg->pki == NULL || cfg->pki->dir[0] == '\0') {
+        snprintf(err, err_len, "a shim needs the PKI directory");
+        return NULL;
+    }
+    /* The shims read the fixture PKI's own PEM files: <dir>/<name>.chain.pem,
+     * <dir>/<name>.key.pem and <dir>/root.pem. */
+    char cert[PATH_MAX], key[PATH_MAX], trust[PATH_MAX], now[32];
+    snprintf(trust, sizeof trust, "%s/root.pem", cfg->pki->dir);
+    snprintf(now, sizeof now, "%lld", (long long)cfg->now);
+    const char *argv[32];
+    size_t n = 0;
+    argv[n++] = path;
+    argv[n++] = "--role";
+    argv[n++] = cfg->role == SD_ROLE_SERVER ? "server" : "client";
+    argv[n++] = "--min-version";
+    argv[n++] = minv;
+    argv[n++] = "--max-version";
+    argv[n++] = maxv;
+    argv[n++] = "--trust";
+    argv[n++] = trust;
+    argv[n++] = "--time";
+    argv[n++] = now;
+    if (cfg->role == SD_ROLE_SERVER) {
+        if (cfg->credential == NULL) {
+            snprintf(err, err_len, "a server needs a credential");
+            return NULL;
+        }
+        snprintf(cert, sizeof cert, "%s/%s.chain.pem", cfg->pki->dir, cfg->credential->name);
+        snprintf(key, sizeof key, "%s/%s.key.pem", cfg->pki->dir, cfg->credential->name);
+        if (access(cert, R_OK) != 0 || access(key, R_OK) != 0) {
+            snprintf(err, err_len, "credential \"%s\" has no PEM files in %s",
+                     cfg->credential->name, cfg->pki->dir);
+            return NULL;
+        }
+        argv[n++] = "--cert";
+        argv[n++] = cert;
+        argv[n++] = "--key";
+        argv[n++] = key;
+    } else if (cfg->server_name) {
+        argv[n++] = "--server-name";
+        argv[n++] = cfg->server_name;
+    }
+    argv[n++] = "--fd";
+    argv[n++] = "3";
+    argv[n] = NULL;
+
+    shim_target *t = calloc(1, sizeof *t);
+    if (t == NULL) {
+        snprintf(err, err_len, "out of memory");
+        return NULL;
+    }
+    t->base.ops = ops;
+    t->stack = stack;
+    t->pid = -1;
+    t->fd = -1;
+    t->timeout_ms = sd_shim_timeout_ms();
+    sd_buf_init(&t->out);
+    t->st.alert_sent = t->st.alert_sent_level = t->st.alert_received = -1;
+
+    int sv[2];
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) {
+        snprintf(err, err_len, "socketpair: %s", strerror(errno));
+        free(t);
+        return NULL;
+    }
+    int devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
+    /* The shim's stderr is quiet unless asked for: a crashing stack's own
+     * report (a sanitizer's, say) is then one variable away. */
+    const char *se = getenv("SHAKEDOWN_SHIM_STDERR");
+    bool keep_stderr = se && *se && strcmp(se, "0") != 0;
+    pid_t pid = fork();
+    if (pid == 0) {
+        /* Only async-signal-safe calls between fork and execve. The socket
+         * is moved out of the way first, in case it is one of 0..3. */
+        int s = fcntl(sv[1], F_DUPFD, 10);
+        if (s < 0) _exit(127);
+        if (devnull >= 0) {
+            dup2(devnull, 0);
+            dup2(devnull, 1);
+            if (!keep_stderr) dup2(devnull, 2);
+        }
+        if (dup2(s, SHIM_CHILD_FD) != SHIM_CHILD_FD) _exit(127);
+        signal(SIGPIPE, SIG_DFL);
+        execve(path, (char *const *)argv, environ);
+        _exit(127);
+    }
+    int fork_errno = errno;
+    if (devnull >= 0) close(devnull);
+    close(sv[1]);
+    if (pid < 0) {
+        close(sv[0]);
+        free(t);
+        snprintf(err, err_len, "fork: %s", strerror(fork_errno));
+        return NULL;
+    }
+    t->pid = pid;
+    t->fd = sv[0];
+    fcntl(t->fd, F_SETFL, fcntl(t->fd, F_GETFL) | O_NONBLOCK);
+
+    /* The contract's first frame: a STATUS saying whether the shim could
+     * configure its stack. */
+    read_reply(t, now_ms() + t->timeout_ms, "at startup");
+    if (t->dead) {
+        snprintf(err, err_len, "%s", t->st.error);
+        shimt_destroy(&t->base);
+        return NULL;
+    }
+    if (t->st.failed) {
+        /* "unsupported: ..." passes through unchanged (SD_TARGET_UNSUPPORTED_PREFIX). */
+        if (strncmp(t->st.error, SD_TARGET_UNSUPPORTED_PREFIX,
+                    strlen(SD_TARGET_UNSUPPORTED_PREFIX)) == 0)
+            snprintf(err, err_len, "%s", t->st.error);
+        else
+            snprintf(err, err_len, "%s shim: %s", stack, t->st.error);
+        shimt_destroy(&t->base);
+        return NULL;
+    }
+    return &t->base;
+}
+
+/* ---- The interface -------------------------------------------------------------- */
+
+static shim_target *from_base(sd_target *t) { return (shim_target *)t; }
+
+static void shimt_start(sd_target *base) {
+    exchange(from_base(base), SHIM_FRAME_START, NULL, 0, "on START");
+}
+
+static void shimt_feed(sd_target *base, sd_span bytes) {
+    shim_target *t = from_base(base);
+    /* Nothing to say: the driver calls feed only with bytes, and an empty
+     * DATA frame would only cost a round trip. */
+    if (bytes.len == 0) return;
+    if (bytes.len > SHIM_MAX_FRAME) {
+        for (size_t off = 0; off < bytes.len && !t->dead; off += SHIM_MAX_FRAME) {
+            size_t n = bytes.len - off < SHIM_MAX_FRAME ? bytes.len - off : SHIM_MAX_FRAME;
+            exchange(t, SHIM_FRAME_DATA, bytes.data + off, n, "on DATA");
+        }
+        return;
+    }
+    exchange(t, SHIM_FRAME_DATA, bytes.data, bytes.len, "on DATA");
+}
+
+static void shimt_drain(sd_target *base, sd_buf *out) {
+    shim_target *t = from_base(base);
+    if (t->out.len) sd_buf_append(out, t->out.data, t->out.len);
+    sd_buf_reset(&t->out);
+}
+
+static void shimt_status(sd_target *base, sd_target_status *out) { *out = from_base(base)->st; }
+
+static void shimt_destroy(sd_target *base) {
+    if (base == NULL) return;
+    shim_target *t = from_base(base);
+    if (t->pid > 0) {
+        kill(t->pid, SIGKILL);
+        while (waitpid(t->pid, NULL, 0) < 0 && errno == EINTR) {
+        }
+    }
+    if (t->fd >= 0) close(t->fd);
+    sd_buf_free(&t->out);
+    free(t);
+}
+
+/* `shakedown-shim-X --version`, run once and cached: the stack's own words. */
+static const char *shimt_version(const char *stack, char *cache, size_t cache_len) {
+    if (cache[0]) return cache;
+    snprintf(cache, cache_len, "%s (shim not found)", stack);
+    char path[PATH_MAX];
+    if (!sd_shim_path(stack, path, sizeof path)) return cache;
+    int p[2];
+    if (pipe(p) != 0) return cache;
+    fcntl(p[0], F_SETFD, FD_CLOEXEC);
+    fcntl(p[1], F_SETFD, FD_CLOEXEC);
+    char *const argv[] = {path, (char *)"--version", NULL};
+    pid_t pid = fork();
+    if (pid == 0) {
+        if (dup2(p[1], 1) != 1) _exit(127);
+        execve(path, argv, environ);
+        _exit(127);
+    }
+    close(p[1]);
+    if (pid < 0) {
+        close(p[0]);
+        return cache;
+    }
+    char buf[256];
+    size_t got = 0;
+    double deadline = now_ms() + sd_shim_timeout_ms();
+    while (got < sizeof buf - 1 && wait_fd(p[0], POLLIN, deadline) > 0) {
+        ssize_t r = read(p[0], buf + got, sizeof buf - 1 - got);
+        if (r <= 0) break;
+        got += (size_t)r;
+    }
+    close(p[0]);
+    kill(pid, SIGKILL);
+    while (waitpid(pid, NULL, 0) < 0 && errno == EINTR) {
+    }
+    buf[got] = '\0';
+    buf[strcspn(buf, "\r\n")] = '\0';
+    if (buf[0]) snprintf(cache, cache_len, "%s", buf);
+    return cache;
+}
+
+#define SHIM_TARGET(NAME)                                                                   \
+    static sd_target *create_##NAME(const sd_target_config *cfg, char *err, size_t len) { \
+        return shimt_create(#NAME, &sd_target_##NAME, cfg, err, len);                       \
+    }                                                                                       \
+    static const char *version_##NAME(void) {                                              \
+        static char cache[256];                                                             \
+        return shimt_version(#NAME, cache, sizeof cache);                                    \
+    }                                                                                       \
+    const sd_target_ops sd_target_##NAME = {                                                \
+        .name = #NAME,                                                                      \
+        .create = create_##NAME,                                                            \
+        .start = shimt_start,                                                                \
+        .feed = shimt_feed,                                                                  \
+        .drain = shimt_drain,                                                                \
+        .status = shimt_status,                                                              \
+        .version = version_##NAME,                                                          \
+        .destroy = shimt_destroy,                                                            \
+    };
+
+SHIM_TARGET(openssl)
+SHIM_TARGET(gnutls)
+SHIM_TARGET(wolfssl)
+SHIM_TARGET(mbedtls)
+
+const sd_target_ops *const sd_shim_targets[] = {&sd_target_openssl, &sd_target_gnutls,
+                                                &sd_target_wolfssl, &sd_target_mbedtls, NULL};

@@ -1,0 +1,427 @@
+/* shim_common.c — argv, framing and the main loop every shim shares; see
+ * shim_common.h and docs/shim-contract.md. */
+#ifndef _POSIX_C_SOURCE
+#define _POSIX_C_SOURCE 200809L
+#endif
+
+#include "shim_common.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+struct shim_conn {
+    uint8_t *in;
+    size_t in_len, in_off, in_cap;
+    uint8_t *out;
+    size_t out_len, out_cap;
+    shim_status st;
+};
+
+/* ---- Memory I/O ----------------------------------------------------------- */
+
+static void *grow(uint8_t **buf, size_t *cap, size_t need) {
+    if (need <= *cap) return *buf;
+    size_t ncap = *cap ? *cap : 4096;
+    while (ncap < need) ncap *= 2;
+    uint8_t *p = realloc(*buf, ncap);
+    if (p == NULL) {
+        /* The shim cannot honour its contract without memory; dying is the
+         * honest answer and the harness reports it. */
+        fprintf(stderr, "shim: out of memory\n");
+        exit(70);
+    }
+    *buf = p;
+    *cap = ncap;
+    return p;
+}
+
+size_t shim_read(shim_conn *c, void *dst, size_t n) {
+    size_t avail = c->in_len - c->in_off;
+    if (n > avail) n = avail;
+    if (n == 0) return 0; /* the queue may not even be allocated yet */
+    memcpy(dst, c->in + c->in_off, n);
+    c->in_off += n;
+    if (c->in_off == c->in_len) c->in_off = c->in_len = 0;
+    return n;
+}
+
+size_t shim_pending(const shim_conn *c) { return c->in_len - c->in_off; }
+
+void shim_write(shim_conn *c, const void *src, size_t n) {
+    if (n == 0) return;
+    grow(&c->out, &c->out_cap, c->out_len + n);
+    memcpy(c->out + c->out_len, src, n);
+    c->out_len += n;
+}
+
+shim_status *shim_st(shim_conn *c) { return &c->st; }
+
+void shim_fail(shim_conn *c, const char *fmt, ...) {
+    if (!c->st.failed) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(c->st.error, sizeof c->st.error, fmt, ap);
+        va_end(ap);
+    }
+    c->st.failed = true;
+}
+
+/* ---- Framing -------------------------------------------------------------- */
+
+static bool write_all(int fd, const void *p, size_t n) {
+    const uint8_t *b = p;
+    while (n > 0) {
+        ssize_t w = write(fd, b, n);
+        if (w < 0 && errno == EINTR) continue;
+        if (w <= 0) return false;
+        b += w;
+        n -= (size_t)w;
+    }
+    return true;
+}
+
+/* 1 = read n bytes, 0 = clean end of stream before any byte, -1 = error. */
+static int read_all(int fd, void *p, size_t n) {
+    uint8_t *b = p;
+    size_t got = 0;
+    while (got < n) {
+        ssize_t r = read(fd, b + got, n - got);
+        if (r < 0 && errno == EINTR) continue;
+        if (r < 0) return -1;
+        if (r == 0) return got == 0 ? 0 : -1;
+        got += (size_t)r;
+    }
+    return 1;
+}
+
+static bool send_frame(int fd, uint8_t type, const void *payload, size_t len) {
+    uint8_t h[SHIM_FRAME_HEADER_LEN] = {type, (uint8_t)(len >> 24), (uint8_t)(len >> 16),
+                                        (uint8_t)(len >> 8), (uint8_t)len};
+    return write_all(fd, h, sizeof h) && write_all(fd, payload, len);
+}
+
+static bool send_status(int fd, const shim_status *st) {
+    /* One key=value per line; the error goes last and its line breaks are
+     * flattened so that it stays one value. */
+    char text[1024];
+    char err[sizeof st->error];
+    snprintf(err, sizeof err, "%s", st->error);
+    for (char *p = err; *p; p++)
+        if (*p == '\n' || *p == '\r') *p = ' ';
+    int n = snprintf(text, sizeof text,
+                     "handshake_done=%d\nfailed=%d\nalert_sent=%d\nalert_sent_level=%d\n"
+                     "alert_received=%d\nclose_notify_sent=%d\nversion=%u\ncipher=%u\ngroup=%u\n"
+                     "peer_authenticated=%d\nerror=%s\n",
+                     st->handshake_done, st->failed, st->alert_sent, st->alert_sent_level,
+                     st->alert_received, st->close_notify_sent, st->version, st->cipher, st->group,
+                     st->peer_authenticated, err);
+    if (n < 0) return false;
+    if ((size_t)n >= sizeof text) n = (int)sizeof text - 1;
+    return send_frame(fd, SHIM_FRAME_STATUS, text, (size_t)n);
+}
+
+static bool flush_out(int fd, shim_conn *c) {
+    bool ok = c->out_len == 0 || send_frame(fd, SHIM_FRAME_DATA, c->out, c->out_len);
+    c->out_len = 0;
+    return ok;
+}
+
+/* ---- argv ------------------------------------------------------------------- */
+
+static void usage(FILE *f, const char *prog, const shim_stack *stack) {
+    fprintf(f,
+            "usage: %s --fd N --role client|server [options]\n"
+            "       %s --version\n"
+            "\n"
+            "The shakedown shim for %s (docs/shim-contract.md). Started by the harness,\n"
+            "it speaks the shim protocol on file descriptor N.\n"
+            "\n"
+            "  --role client|server       the role the stack plays\n"
+            "  --min-version 1.2|1.3      lowest TLS version to accept (default 1.2)\n"
+            "  --max-version 1.2|1.3      highest TLS version to offer (default 1.3)\n"
+            "  --cert FILE                PEM chain, leaf first\n"
+            "  --key FILE                 PEM private key of the leaf\n"
+            "  --trust FILE               PEM trust anchor(s)\n"
+            "  --server-name NAME         client: SNI and the name the leaf must carry\n"
+            "  --time UNIX                certificate validation time (seconds)\n"
+            "  --groups LIST              IANA group names, e.g. x25519,secp256r1\n"
+            "  --ciphers LIST             IANA cipher suite names\n"
+            "  --client-auth none|request|require   server: ask for a client certificate\n"
+            "  --fd N                     the socket to the harness\n",
+            prog, prog, stack->name);
+}
+
+static bool parse_version(const char *s, uint16_t *out) {
+    if (strcmp(s, "1.2") == 0) *out = SHIM_TLS12;
+    else if (strcmp(s, "1.3") == 0) *out = SHIM_TLS13;
+    else return false;
+    return true;
+}
+
+static bool parse_int(const char *s, long long min, long long max, long long *out) {
+    if (*s == '\0') return false;
+    char *end;
+    errno = 0;
+    long long v = strtoll(s, &end, 10);
+    if (errno || *end || v < min || v > max) return false;
+    *out = v;
+    return true;
+}
+
+/* 0 = run, 1 = exit 0 (--help/--version done), 2 = usage error (printed). */
+static int parse_args(int argc, char **argv, const shim_stack *stack, shim_opts *o) {
+    const char *prog = argc > 0 ? argv[0] : "shim";
+    memset(o, 0, sizeof *o);
+    o->min_version = SHIM_TLS12;
+    o->max_version = SHIM_TLS13;
+    o->fd = -1;
+    bool have_role = false;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+            usage(stdout, prog, stack);
+            return 1;
+        }
+        if (strcmp(a, "--version") == 0) {
+            printf("%s\n", stack->version());
+            return 1;
+        }
+        if (i + 1 >= argc) {
+            fprintf(stderr, "%s: %s: unknown option or missing value\n", prog, a);
+            return 2;
+        }
+        const char *v = argv[++i];
+        long long n;
+        if (strcmp(a, "--role") == 0) {
+            if (strcmp(v, "client") == 0) o->role = SHIM_CLIENT;
+            else if (strcmp(v, "server") == 0) o->role = SHIM_SERVER;
+            else goto bad;
+            have_role = true;
+        } else if (strcmp(a, "--min-version") == 0) {
+            if (!parse_version(v, &o->min_version)) goto bad;
+        } else if (strcmp(a, "--max-version") == 0) {
+            if (!parse_version(v, &o->max_version)) goto bad;
+        } else if (strcmp(a, "--cert") == 0) {
+            o->cert = v;
+        } else if (strcmp(a, "--key") == 0) {
+            o->key = v;
+        } else if (strcmp(a, "--trust") == 0) {
+            o->trust = v;
+        } else if (strcmp(a, "--server-name") == 0) {
+            o->server_name = v;
+        } else if (strcmp(a, "--time") == 0) {
+            if (!parse_int(v, 0, (long long)1 << 40, &n)) goto bad;
+            o->time = n;
+        } else if (strcmp(a, "--groups") == 0) {
+            o->groups = v;
+        } else if (strcmp(a, "--ciphers") == 0) {
+            o->ciphers = v;
+        } else if (strcmp(a, "--client-auth") == 0) {
+            if (strcmp(v, "none") == 0) o->client_auth = SHIM_AUTH_NONE;
+            else if (strcmp(v, "request") == 0) o->client_auth = SHIM_AUTH_REQUEST;
+            else if (strcmp(v, "require") == 0) o->client_auth = SHIM_AUTH_REQUIRE;
+            else goto bad;
+        } else if (strcmp(a, "--fd") == 0) {
+            if (!parse_int(v, 0, 1 << 20, &n)) goto bad;
+            o->fd = (int)n;
+        } else {
+            fprintf(stderr, "%s: unknown option %s (try --help)\n", prog, a);
+            return 2;
+        }
+        continue;
+    bad:
+        fprintf(stderr, "%s: bad value for %s: '%s' (try --help)\n", prog, a, v);
+        return 2;
+    }
+    if (!have_role || o->fd < 0) {
+        fprintf(stderr, "%s: --role and --fd are required (try --help)\n", prog);
+        return 2;
+    }
+    if (o->min_version > o->max_version) {
+        fprintf(stderr, "%s: --min-version is above --max-version\n", prog);
+        return 2;
+    }
+    return 0;
+}
+
+/* ---- Test hooks ------------------------------------------------------------
+ * For the harness's own tests only: make this shim die or stop answering on
+ * the Nth frame it receives, so that CRASH and HANG handling can be tested
+ * with a real stack. Unset in normal use. */
+static long env_count(const char *name) {
+    const char *v = getenv(name);
+    long long n;
+    return v && parse_int(v, 1, 1 << 30, &n) ? (long)n : 0;
+}
+
+static void test_hooks(long frame_no) {
+    static long crash_after = -1, hang_after = -1;
+    if (crash_after < 0) {
+        crash_after = env_count("SHAKEDOWN_SHIM_CRASH_AFTER");
+        hang_after = env_count("SHAKEDOWN_SHIM_HANG_AFTER");
+    }
+    if (crash_after && frame_no >= crash_after) {
+        /* The default action, not a sanitizer's handler: the harness must see
+         * a death by signal, as it would from a real memory error. */
+        signal(SIGSEGV, SIG_DFL);
+        raise(SIGSEGV);
+    }
+    if (hang_after && frame_no >= hang_after) {
+        for (;;) pause();
+    }
+}
+
+/* ---- Main loop ------------------------------------------------------------ */
+
+int shim_main(int argc, char **argv, const shim_stack *stack) {
+    shim_opts o;
+    int rc = parse_args(argc, argv, stack, &o);
+    if (rc == 1) return 0;
+    if (rc == 2) return 2;
+    /* A harness that went away must end us through EOF or EPIPE, not a signal. */
+    signal(SIGPIPE, SIG_IGN);
+
+    shim_conn c;
+    memset(&c, 0, sizeof c);
+    c.st.alert_sent = c.st.alert_sent_level = c.st.alert_received = -1;
+
+    /* Contract: the first frame the shim sends is a STATUS saying whether it
+     * could configure the stack (failed=0) or not (failed=1 and error). */
+    char err[sizeof c.st.error] = "";
+    void *s = stack->create(&o, &c, err, sizeof err);
+    if (s == NULL) {
+        c.st.failed = true;
+        snprintf(c.st.error, sizeof c.st.error, "%s", err[0] ? err : "cannot configure the stack");
+        send_status(o.fd, &c.st);
+        return 1;
+    }
+    if (!send_status(o.fd, &c.st)) {
+        stack->destroy(s);
+        return 1;
+    }
+
+    long frame_no = 0;
+    int exit_code = 0;
+    for (;;) {
+        uint8_t h[SHIM_FRAME_HEADER_LEN];
+        int r = read_all(o.fd, h, sizeof h);
+        if (r == 0) break; /* the harness closed: done */
+        if (r < 0) {
+            exit_code = 1;
+            break;
+        }
+        uint32_t len = (uint32_t)h[1] << 24 | (uint32_t)h[2] << 16 | (uint32_t)h[3] << 8 | h[4];
+        if (len > SHIM_MAX_FRAME) {
+            fprintf(stderr, "%s shim: frame of %u bytes is too big\n", stack->name, len);
+            exit_code = 3;
+            break;
+        }
+        frame_no++;
+        test_hooks(frame_no);
+        if (h[0] == SHIM_FRAME_DATA) {
+            /* Compact before growing, so the queue holds only unread bytes. */
+            if (c.in_off > 0) {
+                memmove(c.in, c.in + c.in_off, c.in_len - c.in_off);
+                c.in_len -= c.in_off;
+                c.in_off = 0;
+            }
+            grow(&c.in, &c.in_cap, c.in_len + len);
+            if (len > 0 && read_all(o.fd, c.in + c.in_len, len) != 1) {
+                exit_code = 1;
+                break;
+            }
+            c.in_len += len;
+        } else if (h[0] == SHIM_FRAME_START && len == 0) {
+            /* nothing to read */
+        } else {
+            fprintf(stderr, "%s shim: unexpected frame type %u (length %u)\n", stack->name, h[0], len);
+            exit_code = 3;
+            break;
+        }
+        stack->step(s, &c);
+        stack->status(s, &c);
+        if (!flush_out(o.fd, &c) || !send_status(o.fd, &c.st)) {
+            exit_code = 1;
+            break;
+        }
+    }
+    stack->destroy(s);
+    free(c.in);
+    free(c.out);
+    return exit_code;
+}
+
+/* ---- Names ------------------------------------------------------------------ */
+
+typedef struct {
+    const char *name;
+    uint16_t id;
+} named_id;
+
+/* IANA TLS Supported Groups registry (RFC 8446 §4.2.7, RFC 7919). */
+static const named_id groups[] = {
+    {"secp256r1", 23}, {"secp384r1", 24}, {"secp521r1", 25}, {"x25519", 29},
+    {"x448", 30},      {"ffdhe2048", 256}, {"ffdhe3072", 257},
+};
+
+/* IANA TLS Cipher Suites registry: the suites the scenarios use. */
+static const named_id ciphers[] = {
+    {"TLS_AES_128_GCM_SHA256", 0x1301},
+    {"TLS_AES_256_GCM_SHA384", 0x1302},
+    {"TLS_CHACHA20_POLY1305_SHA256", 0x1303},
+    {"TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256", 0xc02b},
+    {"TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384", 0xc02c},
+    {"TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256", 0xc02f},
+    {"TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384", 0xc030},
+    {"TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256", 0xcca8},
+    {"TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256", 0xcca9},
+    {"TLS_RSA_WITH_AES_128_GCM_SHA256", 0x009c},
+    {"TLS_RSA_WITH_AES_256_GCM_SHA384", 0x009d},
+};
+
+#define N_OF(a) (sizeof(a) / sizeof((a)[0]))
+
+uint16_t shim_group_id(const char *name) {
+    for (size_t i = 0; i < N_OF(groups); i++)
+        if (strcmp(groups[i].name, name) == 0) return groups[i].id;
+    return 0;
+}
+
+const char *shim_group_name(uint16_t id) {
+    for (size_t i = 0; i < N_OF(groups); i++)
+        if (groups[i].id == id) return groups[i].name;
+    return NULL;
+}
+
+uint16_t shim_cipher_id(const char *name) {
+    for (size_t i = 0; i < N_OF(ciphers); i++)
+        if (strcmp(ciphers[i].name, name) == 0) return ciphers[i].id;
+    return 0;
+}
+
+const char *shim_cipher_name(uint16_t id) {
+    for (size_t i = 0; i < N_OF(ciphers); i++)
+        if (ciphers[i].id == id) return ciphers[i].name;
+    return NULL;
+}
+
+bool shim_each(const char *list, bool (*fn)(const char *item, void *ctx), void *ctx) {
+    if (list == NULL) return true;
+    for (const char *p = list;;) {
+        const char *comma = strchr(p, ',');
+        size_t n = comma ? (size_t)(comma - p) : strlen(p);
+        char item[128];
+        size_t copy = n < sizeof item ? n : sizeof item - 1;
+        memcpy(item, p, copy);
+        item[copy] = '\0';
+        if (n > 0 && !fn(item, ctx)) return false;
+        if (comma == NULL) break;
+        p = comma + 1;
+    }
+    return true;
+}

@@ -1,0 +1,117 @@
+/* shim_common.h — the shim side of the shim contract (docs/shim-contract.md).
+ *
+ * A shim is a small program that puts one TLS stack behind the harness. This
+ * file gives every shim the same argv parsing, framing and main loop, so a
+ * shim is only the stack-specific part: configure, run the handshake over
+ * memory I/O, echo application data, answer close_notify, say what happened.
+ *
+ * Plain C11 + POSIX, no shakedown dependencies: the harness side
+ * (targets/adapters/shim_target.c) includes this header for the protocol
+ * constants only, and a stack maintainer can copy the pair to write a shim
+ * for their own stack. */
+#ifndef SHAKEDOWN_SHIM_COMMON_H
+#define SHAKEDOWN_SHIM_COMMON_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* ---- The wire protocol between harness and shim ----------------------------
+ * Every frame: u8 type, u32 length (big-endian), length bytes of payload. */
+enum {
+    SHIM_FRAME_START = 1,  /* harness→shim, empty: a client sends its first flight */
+    SHIM_FRAME_DATA = 2,   /* both ways: TLS bytes (from the peer / for the peer) */
+    SHIM_FRAME_STATUS = 3, /* shim→harness: key=value lines, ends every reply */
+};
+#define SHIM_FRAME_HEADER_LEN 5
+/* Far above any flight; a bigger frame is a protocol error, not a reason to
+ * allocate without bound. */
+#define SHIM_MAX_FRAME ((uint32_t)1 << 24)
+
+/* TLS version numbers as on the wire. */
+#define SHIM_TLS12 0x0303
+#define SHIM_TLS13 0x0304
+
+/* ---- Configuration (argv) ------------------------------------------------ */
+
+typedef enum { SHIM_CLIENT, SHIM_SERVER } shim_role;
+typedef enum { SHIM_AUTH_NONE, SHIM_AUTH_REQUEST, SHIM_AUTH_REQUIRE } shim_client_auth;
+
+typedef struct {
+    shim_role role;
+    uint16_t min_version, max_version; /* SHIM_TLS12 / SHIM_TLS13 */
+    const char *cert;        /* PEM chain, leaf first (server; client with client auth) */
+    const char *key;         /* PEM private key of the leaf */
+    const char *trust;       /* PEM trust anchor(s) */
+    const char *server_name; /* client: SNI and the name the leaf must carry */
+    int64_t time;            /* validation time; 0 = the clock */
+    const char *groups;      /* comma-separated IANA group names, NULL = stack default */
+    const char *ciphers;     /* comma-separated IANA cipher suite names, NULL = default */
+    shim_client_auth client_auth;
+    int fd;                  /* the socket to the harness */
+} shim_opts;
+
+/* ---- What the shim reports ----------------------------------------------- */
+
+typedef struct {
+    bool handshake_done;
+    bool failed;
+    int alert_sent, alert_sent_level; /* last alert sent other than close_notify, -1 if none */
+    int alert_received;               /* last alert received, -1 if none */
+    bool close_notify_sent;
+    uint16_t version, cipher, group;  /* negotiated IANA code points, 0 if not yet */
+    bool peer_authenticated;
+    char error[256];
+} shim_status;
+
+/* ---- Memory I/O for the stack ---------------------------------------------
+ * The stack reads the peer's bytes with shim_read (0 = nothing more for now:
+ * the stack must treat it as "would block") and writes with shim_write (never
+ * blocks, never short). */
+typedef struct shim_conn shim_conn;
+size_t shim_read(shim_conn *c, void *dst, size_t n);
+size_t shim_pending(const shim_conn *c);
+void shim_write(shim_conn *c, const void *src, size_t n);
+shim_status *shim_st(shim_conn *c);
+
+/* Marks the connection failed and records the first reason only (later errors
+ * are usually consequences of the first). printf-style. */
+void shim_fail(shim_conn *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* ---- The stack-specific part ----------------------------------------------- */
+typedef struct {
+    const char *name;
+    /* The stack's version string, for --version and reports. */
+    const char *(*version)(void);
+    /* Configures the stack from o. Returns NULL and fills err if it cannot;
+     * an err starting with "unsupported:" means the stack lacks the feature
+     * (the harness reports SKIP), anything else is a configuration error. */
+    void *(*create)(const shim_opts *o, shim_conn *c, char *err, size_t err_len);
+    /* Runs the stack as far as the input allows: the handshake (a client
+     * starts it on the first call), then the echo of application data, then
+     * the answer to a close_notify. Called after START and after each DATA. */
+    void (*step)(void *s, shim_conn *c);
+    /* Fills the negotiated parameters into shim_st(c) (the rest is kept up to
+     * date by step). */
+    void (*status)(void *s, shim_conn *c);
+    void (*destroy)(void *s);
+} shim_stack;
+
+/* The whole program: parses argv, speaks the protocol on --fd, returns the
+ * exit code. */
+int shim_main(int argc, char **argv, const shim_stack *stack);
+
+/* ---- Helpers for the shims ---------------------------------------------- */
+
+/* IANA names ↔ code points for the groups and cipher suites a shim may be
+ * asked for (--groups, --ciphers). 0 if unknown. */
+uint16_t shim_group_id(const char *name);
+const char *shim_group_name(uint16_t id);
+uint16_t shim_cipher_id(const char *name);
+const char *shim_cipher_name(uint16_t id);
+
+/* Calls fn for each comma-separated item of list; stops and returns false when
+ * fn does. */
+bool shim_each(const char *list, bool (*fn)(const char *item, void *ctx), void *ctx);
+
+#endif
