@@ -35,8 +35,13 @@ trap 'rm -rf "$tmp"' EXIT
 
 step() { printf '\n--- fuzz-smoke: %s\n' "$*"; }
 
+# Findings outlive the temporary folder here (build/ is git-ignored), so a
+# CI job can keep them as artifacts and a person can replay them.
+kept="$root/build/fuzz-smoke-findings"
+
 # Prints the explanation of every finding under $1 (the fuzz targets write
-# <findings>/<target>/<hash>.txt before they abort).
+# <findings>/<target>/<hash> and <hash>.txt before they abort) and copies
+# them to $kept.
 show_findings() {
     local dir="$1" txt
     [ -d "$dir" ] || return 0
@@ -44,6 +49,9 @@ show_findings() {
         printf '\n===== %s =====\n' "$txt"
         cat "$txt"
     done < <(find "$dir" -type f -name '*.txt' | sort)
+    mkdir -p "$kept"
+    cp -R "$dir"/. "$kept"/
+    echo "fuzz-smoke: findings kept in $kept; replay one with: shakedown repro $kept/<target>/<hash>" >&2
 }
 
 # The fuzz targets: targets/fuzz/fuzz_<what>.c.
@@ -104,7 +112,7 @@ if ! SHAKEDOWN_FINDINGS_DIR="$tmp/findings-libfuzzer" \
     tail -n 80 "$tmp/libfuzzer.log"
     show_findings "$tmp/findings-libfuzzer"
     echo "fuzz-smoke: FAILED: libFuzzer reported a crash in fuzz_client_hello" >&2
-    echo "  reproduce: shakedown repro <the input above>; keep it in corpus/regressions/fuzz_client_hello/" >&2
+    echo "  once fixed or explained, keep the input in corpus/regressions/fuzz_client_hello/" >&2
     exit 1
 fi
 grep -E '^(stat::number_of_executed_units|stat::average_exec_per_sec|stat::new_units_added)' \

@@ -389,12 +389,13 @@ static void test_known_differences(void **state) {
         assert_null(kd.items);
     }
 
-    /* The reviewed file in the tree parses, and has no entries yet. */
+    /* The reviewed file in the tree parses, and every entry gives a reason. */
     char path[1024];
     const char *src = getenv("SHAKEDOWN_SOURCE_DIR");
     snprintf(path, sizeof path, "%s/harness/oracle/known_differences.txt", src ? src : SHAKEDOWN_SOURCE_DIR);
     if (!sd_known_differences_load(path, &kd, err, sizeof err)) fail_msg("%s", err);
-    assert_int_equal(kd.n, 0);
+    assert_true(kd.n > 0);
+    for (size_t i = 0; i < kd.n; i++) assert_true(strlen(kd.items[i].reason) > 20);
     sd_known_differences_free(&kd);
     assert_false(sd_known_differences_load("/nonexistent/kd.txt", &kd, err, sizeof err));
     assert_non_null(strstr(err, "/nonexistent/kd.txt"));

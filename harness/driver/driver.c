@@ -224,7 +224,12 @@ static void collect(driver *d) {
             add_event(d, SD_FROM_TARGET, SD_EVENT_CCS, 0, 0, ev.protected_record, false);
             break;
         case SD_RL_APPDATA:
-            add_event(d, SD_FROM_TARGET, SD_EVENT_APPDATA, 0, 0, ev.protected_record, false);
+            if (!d->rl.read.active && d->share.public_len == 0 && d->role == SD_ROLE_CLIENT)
+                /* Protected under keys the driver could not derive (the trace
+                 * replaced its key share): shown as an opaque record. */
+                add_event(d, SD_FROM_TARGET, SD_EVENT_RAW, SD_application_data, 0, true, false);
+            else
+                add_event(d, SD_FROM_TARGET, SD_EVENT_APPDATA, 0, 0, ev.protected_record, false);
             break;
         case SD_RL_ERROR:
             /* A record we cannot read: usually one protected under keys the
@@ -389,6 +394,22 @@ static bool build_body(driver *d, const sd_action *a, sd_buf *body) {
     }
 }
 
+/* True if the ClientHello body carries the driver's own key share. */
+static bool sends_our_share(const driver *d, sd_span body) {
+    sd_client_hello ch;
+    sd_span ext, entries;
+    uint8_t alert;
+    if (d->share.public_len == 0 || !sd_parse_client_hello(body, &ch, &alert) ||
+        !sd_extensions_find(ch.extensions, SD_key_share, &ext) || !sd_parse_key_share_ch(ext, &entries, &alert))
+        return false;
+    sd_reader it = sd_reader_of(entries);
+    sd_key_share_entry e;
+    while (sd_key_share_next(&it, &e, &alert) > 0)
+        if (e.group == d->share.group && sd_span_eq(e.key_exchange, sd_span_of(d->share.public_key, d->share.public_len)))
+            return true;
+    return false;
+}
+
 static void do_send_handshake(driver *d, const sd_action *a) {
     sd_buf body, msg;
     sd_buf_init(&body);
@@ -399,6 +420,10 @@ static void do_send_handshake(driver *d, const sd_action *a) {
     const sd_mutation *length = find_mutation(a, SD_MUT_LENGTH);
     const sd_mutation *split = find_mutation(a, SD_MUT_SPLIT);
     bool plaintext = find_mutation(a, SD_MUT_PLAINTEXT) != NULL;
+    if (a->msg_type == SD_ClientHello && d->role == SD_ROLE_CLIENT && !sends_our_share(d, sd_buf_span(&body)))
+        /* The trace replaced our key share: the driver cannot derive the
+         * target's keys, and must not pretend to. */
+        memset(&d->share, 0, sizeof(d->share));
     sd_build_handshake(&msg, type ? (uint8_t)type->value : a->msg_type, sd_buf_span(&body),
                        length ? length->value : -1);
     sd_transcript_add(&d->rl.transcript, sd_buf_span(&msg));

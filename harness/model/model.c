@@ -433,16 +433,113 @@ static void on_server_finished(sd_model *m, sd_span body, const uint8_t *hash_be
 
 /* --- ClientHello (server side) ------------------------------------------------ */
 
-/* Server-side checks of one ClientHello; on success selects suite, group and
- * signature scheme. Returns the client's key share for the group (empty span
- * if the client sent none, which calls for HelloRetryRequest). */
+/* RFC 6066 §3 on the server side. A name the server cannot use may be
+ * refused with unrecognized_name ("If the server understood the ClientHello
+ * extension but does not recognize the server name, the server SHOULD ...
+ * abort the handshake by sending a fatal-level unrecognized_name(112)
+ * alert"); like BoringSSL, the model refuses names that cannot be a DNS host
+ * name: another name type, more than 255 bytes, or a NUL byte. */
+static bool check_server_name(sd_model *m, sd_span body) {
+    uint8_t alert;
+    sd_span host;
+    if (!sd_parse_server_name(body, &host, &alert)) {
+        fatal(m, alert, "malformed server_name");
+        return false;
+    }
+    /* One host_name entry fills the list exactly: u16 list length, then
+     * u8 type and u16 name length before the name. */
+    bool only_host_name = host.data != NULL && body.len == 2 + 3 + host.len;
+    if (!only_host_name || host.len > 255 || memchr(host.data, 0, host.len) != NULL) {
+        fatal(m, SD_unrecognized_name, "server_name is not a usable host name");
+        return false;
+    }
+    return true;
+}
+
+/* RFC 8446 §4.2.9 and §4.2.11 syntax. The model does not resume sessions
+ * yet, so a well-formed offer is ignored and a full handshake follows. */
+static bool check_psk_offer(sd_model *m, const sd_client_hello *ch) {
+    uint8_t alert;
+    sd_span modes_body, psk_body;
+    bool has_modes = sd_extensions_find(ch->extensions, SD_psk_key_exchange_modes, &modes_body);
+    bool has_psk = sd_extensions_find(ch->extensions, SD_pre_shared_key, &psk_body);
+    if (has_modes) {
+        /* PskKeyExchangeMode ke_modes<1..255>; */
+        sd_reader r = sd_reader_of(modes_body);
+        sd_span modes;
+        if (!sd_read_prefixed(&r, 1, &modes) || modes.len == 0 || !sd_reader_done(&r)) {
+            fatal(m, SD_decode_error, "malformed psk_key_exchange_modes");
+            return false;
+        }
+    }
+    if (!has_psk) return true;
+    /* §4.2.11: "The "pre_shared_key" extension MUST be the last extension in
+     * the ClientHello ... Servers MUST check that it is the last extension and
+     * otherwise fail the handshake with an "illegal_parameter" alert." */
+    sd_reader it = sd_reader_of(ch->extensions);
+    uint16_t type = 0;
+    sd_span b;
+    while (sd_extensions_next(&it, &type, &b, &alert) > 0) {
+    }
+    if (type != SD_pre_shared_key) {
+        fatal(m, SD_illegal_parameter, "pre_shared_key is not the last extension");
+        return false;
+    }
+    /* OfferedPsks { PskIdentity identities<7..2^16-1>;
+     *               PskBinderEntry binders<33..2^16-1>; }
+     * PskIdentity { opaque identity<1..2^16-1>; uint32 obfuscated_ticket_age; }
+     * PskBinderEntry opaque<32..255>; */
+    sd_reader r = sd_reader_of(psk_body);
+    sd_span identities, binders;
+    if (!sd_read_prefixed(&r, 2, &identities) || identities.len < 7 || !sd_read_prefixed(&r, 2, &binders) ||
+        binders.len < 33 || !sd_reader_done(&r)) {
+        fatal(m, SD_decode_error, "malformed pre_shared_key");
+        return false;
+    }
+    size_t n_identities = 0, n_binders = 0;
+    for (sd_reader ids = sd_reader_of(identities); !sd_reader_done(&ids); n_identities++) {
+        sd_span identity;
+        uint32_t age;
+        if (!sd_read_prefixed(&ids, 2, &identity) || identity.len == 0 || !sd_read_u32(&ids, &age)) {
+            fatal(m, SD_decode_error, "malformed PskIdentity");
+            return false;
+        }
+    }
+    for (sd_reader bs = sd_reader_of(binders); !sd_reader_done(&bs); n_binders++) {
+        sd_span binder;
+        if (!sd_read_prefixed(&bs, 1, &binder) || binder.len < 32) {
+            fatal(m, SD_decode_error, "malformed PskBinderEntry");
+            return false;
+        }
+    }
+    /* §4.2.11: the binders list "in the same order as the identities
+     * list"; a count mismatch cannot be paired up. */
+    if (n_identities != n_binders) {
+        fatal(m, SD_illegal_parameter, "%zu PSK identities but %zu binders", n_identities, n_binders);
+        return false;
+    }
+    /* §4.2.9: "If clients offer "pre_shared_key" without a
+     * "psk_key_exchange_modes" extension, servers MUST abort the handshake." */
+    if (!has_modes) {
+        fatal(m, SD_missing_extension, "pre_shared_key without psk_key_exchange_modes");
+        return false;
+    }
+    return true;
+}
+
+/* Server-side checks of one ClientHello; on success selects suite and group.
+ * Returns the client's key share for the group (empty span if the client
+ * sent none, which calls for HelloRetryRequest).
+ *
+ * Where the RFC leaves a check optional (MAY), the model makes the choice
+ * BoringSSL makes, so that the differential oracle reports real
+ * disagreements only; where the RFC says MUST, the model enforces it and a
+ * BoringSSL deviation is listed in harness/oracle/known_differences.txt. */
 static bool process_client_hello(sd_model *m, const sd_client_hello *ch, sd_span *out_share, bool second) {
     uint8_t alert;
-    /* §4.1.2: "For every TLS 1.3 ClientHello, this vector MUST contain exactly
-     * one byte, set to zero ... If a TLS 1.3 ClientHello is received with any
-     * other value in this field, the server MUST abort the handshake with an
-     * "illegal_parameter" alert." */
     if (!ch->has_extensions) {
+        /* §4.2.1: without supported_versions the client offers TLS 1.2 or
+         * below; only TLS 1.3 is enabled, so "protocol_version" (§6.2). */
         fatal(m, SD_protocol_version, "ClientHello without extensions offers only TLS 1.2 or below");
         return false;
     }
@@ -450,10 +547,8 @@ static bool process_client_hello(sd_model *m, const sd_client_hello *ch, sd_span
         fatal(m, alert, "malformed ClientHello extensions");
         return false;
     }
-    sd_span sv, groups_body, shares_body, sigalgs_body, psk;
+    sd_span sv, groups_body, shares_body, sigalgs_body, sni;
     sd_u16_list versions;
-    /* §4.2.1: without supported_versions the client offers TLS 1.2 or below;
-     * only TLS 1.3 is enabled, so "protocol_version" (§6.2). */
     if (!sd_extensions_find(ch->extensions, SD_supported_versions, &sv)) {
         fatal(m, SD_protocol_version, "ClientHello offers only TLS 1.2 or below");
         return false;
@@ -466,23 +561,26 @@ static bool process_client_hello(sd_model *m, const sd_client_hello *ch, sd_span
         fatal(m, SD_protocol_version, "ClientHello does not offer TLS 1.3");
         return false;
     }
+    /* §4.1.2: "For every TLS 1.3 ClientHello, this vector MUST contain exactly
+     * one byte, set to zero ... If a TLS 1.3 ClientHello is received with any
+     * other value in this field, the server MUST abort the handshake with an
+     * "illegal_parameter" alert." */
     if (ch->compression_methods.len != 1 || ch->compression_methods.data[0] != 0) {
         fatal(m, SD_illegal_parameter, "TLS 1.3 ClientHello must offer only null compression");
         return false;
     }
-    /* §4.2.11: "The "pre_shared_key" extension MUST be the last extension in
-     * the ClientHello ... Servers MUST check that it is the last extension and
-     * otherwise fail the handshake with an "illegal_parameter" alert." */
-    if (sd_extensions_find(ch->extensions, SD_pre_shared_key, &psk)) {
-        sd_reader it = sd_reader_of(ch->extensions);
-        uint16_t type = 0;
-        sd_span b;
-        while (sd_extensions_next(&it, &type, &b, &alert) > 0) {
-        }
-        if (type != SD_pre_shared_key) {
-            fatal(m, SD_illegal_parameter, "pre_shared_key is not the last extension");
+    if (sd_extensions_find(ch->extensions, SD_server_name, &sni) && !check_server_name(m, sni)) return false;
+    if (!check_psk_offer(m, ch)) return false;
+    bool has_sigalgs = sd_extensions_find(ch->extensions, SD_signature_algorithms, &sigalgs_body);
+    if (has_sigalgs) {
+        sd_u16_list sigalgs;
+        if (!sd_u16_list_parse(sigalgs_body, 2, false, &sigalgs, &alert)) {
+            fatal(m, alert, "malformed signature_algorithms");
             return false;
         }
+        m->n_peer_sigalgs = 0;
+        for (size_t i = 0; i < sd_u16_list_count(sigalgs) && m->n_peer_sigalgs < COUNT(m->peer_sigalgs); i++)
+            m->peer_sigalgs[m->n_peer_sigalgs++] = sd_u16_list_at(sigalgs, i);
     }
 
     /* Cipher suite: the client's first that we support (client preference,
@@ -491,7 +589,8 @@ static bool process_client_hello(sd_model *m, const sd_client_hello *ch, sd_span
     sd_u16_list suites = {ch->cipher_suites};
     uint16_t chosen = 0;
     for (size_t i = 0; i < sd_u16_list_count(suites) && !chosen; i++)
-        if (sd_u16_in(sd_offered_suites, sd_n_offered_suites, sd_u16_list_at(suites, i))) chosen = sd_u16_list_at(suites, i);
+        if (sd_u16_in(sd_offered_suites, sd_n_offered_suites, sd_u16_list_at(suites, i)))
+            chosen = sd_u16_list_at(suites, i);
     if (!chosen) {
         fatal(m, SD_handshake_failure, "no cipher suite in common");
         return false;
@@ -520,21 +619,6 @@ static bool process_client_hello(sd_model *m, const sd_client_hello *ch, sd_span
         fatal(m, alert, "malformed key_share");
         return false;
     }
-    /* §4.2.3: a server authenticating with a certificate needs
-     * signature_algorithms; §9.2 makes it mandatory: "missing_extension". */
-    if (!sd_extensions_find(ch->extensions, SD_signature_algorithms, &sigalgs_body)) {
-        fatal(m, SD_missing_extension, "ClientHello lacks signature_algorithms");
-        return false;
-    }
-    sd_u16_list sigalgs;
-    if (!sd_u16_list_parse(sigalgs_body, 2, false, &sigalgs, &alert)) {
-        fatal(m, alert, "malformed signature_algorithms");
-        return false;
-    }
-    m->n_peer_sigalgs = 0;
-    for (size_t i = 0; i < sd_u16_list_count(sigalgs) && m->n_peer_sigalgs < COUNT(m->peer_sigalgs); i++)
-        m->peer_sigalgs[m->n_peer_sigalgs++] = sd_u16_list_at(sigalgs, i);
-
     /* Group: the client's first supported group that we support. */
     uint16_t group = 0;
     for (size_t i = 0; i < sd_u16_list_count(groups) && !group; i++)
@@ -543,33 +627,28 @@ static bool process_client_hello(sd_model *m, const sd_client_hello *ch, sd_span
         fatal(m, SD_handshake_failure, "no group in common");
         return false;
     }
-    /* Walk the shares: §4.2.8 "Clients MUST NOT offer multiple KeyShareEntry
-     * values for the same group ... Servers MAY check for violations of these
-     * rules and abort the handshake with an "illegal_parameter" alert". */
+    /* Every entry must parse; only the selected group's share is used.
+     * §4.2.8: "Clients MUST NOT offer multiple KeyShareEntry values for the
+     * same group ... Servers MAY check for violations of these rules and
+     * abort the handshake with an "illegal_parameter" alert" — checked for
+     * the group the server uses, where a second share would be ambiguous. */
     sd_reader it = sd_reader_of(entries);
     sd_key_share_entry e;
-    uint16_t seen[32];
-    size_t n_seen = 0;
     int got;
     *out_share = sd_span_of(NULL, 0);
     while ((got = sd_key_share_next(&it, &e, &alert)) > 0) {
-        if (sd_u16_in(seen, n_seen, e.group)) {
+        if (e.group != group) continue;
+        if (out_share->data) {
             fatal(m, SD_illegal_parameter, "two key shares for group %u", e.group);
             return false;
         }
-        if (!sd_u16_list_contains(groups, e.group)) {
-            fatal(m, SD_illegal_parameter, "key share for group %u not in supported_groups", e.group);
-            return false;
-        }
-        if (n_seen < COUNT(seen)) seen[n_seen++] = e.group;
-        if (e.group == group) *out_share = e.key_exchange;
+        *out_share = e.key_exchange;
     }
     if (got < 0) {
         fatal(m, alert, "malformed key share entry");
         return false;
     }
-    /* §4.1.4 / §4.2.8: after HRR the client must offer exactly the share
-     * asked for. */
+    /* §4.1.4 / §4.2.8: after HRR the client must offer the share asked for. */
     if (second && (group != m->group || out_share->data == NULL)) {
         fatal(m, SD_illegal_parameter, "second ClientHello lacks the requested key share");
         return false;
@@ -577,6 +656,16 @@ static bool process_client_hello(sd_model *m, const sd_client_hello *ch, sd_span
     m->hrr_suite = chosen;
     m->suite = sd_suite_find(chosen);
     m->group = group;
+    if (out_share->data == NULL) return true; /* HelloRetryRequest first */
+
+    /* §4.2.3: "If a server is authenticating via a certificate and the client
+     * has not sent a "signature_algorithms" extension, then the server MUST
+     * abort the handshake with a "missing_extension" alert". Checked after
+     * the HelloRetryRequest decision, in BoringSSL's order. */
+    if (!has_sigalgs) {
+        fatal(m, SD_missing_extension, "ClientHello lacks signature_algorithms");
+        return false;
+    }
     return true;
 }
 

@@ -232,7 +232,10 @@ static bool is_refusal(sd_outcome_kind k) {
 /* The last message the target sent, for telling two deviations apart. */
 static const sd_event *last_from_target(const sd_outcome *o) {
     for (size_t i = o->n_events; i > 0; i--) {
-        if (o->events[i - 1].from == SD_FROM_TARGET) return &o->events[i - 1];
+        /* The compatibility CCS is optional (RFC 8446 §D.4): whether a stack
+         * sends one says nothing about what it accepted. */
+        if (o->events[i - 1].from == SD_FROM_TARGET && o->events[i - 1].kind != SD_EVENT_CCS)
+            return &o->events[i - 1];
     }
     return NULL;
 }

@@ -1,0 +1,326 @@
+/* shim_gnutls.c — GnuTLS behind the shim contract (docs/shim-contract.md).
+ *
+ * I/O goes through GnuTLS's push/pull transport functions into the shim's
+ * memory queues; an empty queue is EAGAIN, so gnutls_handshake and
+ * gnutls_record_recv return GNUTLS_E_AGAIN when they need the peer.
+ *
+ * GnuTLS leaves alerts on errors to the application (gnutls-serv and
+ * gnutls-cli call gnutls_alert_send_appropriate after a failed handshake), so
+ * this shim does the same, as any real GnuTLS application would. */
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <gnutls/gnutls.h>
+
+#include "shim_common.h"
+
+typedef struct {
+    gnutls_session_t session;
+    gnutls_certificate_credentials_t cred;
+    shim_conn *c;
+    shim_role role;
+    bool closed;
+} gtls;
+
+/* Validation time for certificates: GnuTLS asks the library-wide clock, and
+ * this process runs one connection, so the library-wide clock is ours. */
+static time_t fixed_time;
+static time_t clock_at_fixed_time(time_t *t) {
+    if (t) *t = fixed_time;
+    return fixed_time;
+}
+
+static ssize_t push(gnutls_transport_ptr_t p, const void *data, size_t len) {
+    gtls *g = p;
+    shim_write(g->c, data, len);
+    return (ssize_t)len;
+}
+
+static ssize_t pull(gnutls_transport_ptr_t p, void *data, size_t len) {
+    gtls *g = p;
+    size_t n = shim_read(g->c, data, len);
+    if (n == 0) {
+        /* Not end of stream: the peer may send more later. */
+        gnutls_transport_set_errno(g->session, EAGAIN);
+        return -1;
+    }
+    return (ssize_t)n;
+}
+
+static int pull_timeout(gnutls_transport_ptr_t p, unsigned int ms) {
+    (void)ms;
+    gtls *g = p;
+    return shim_pending(g->c) > 0 ? 1 : 0;
+}
+
+typedef struct {
+    char prio[512];
+    char bad[128];
+} prio_buf;
+
+static bool add_group(const char *item, void *ctx) {
+    prio_buf *b = ctx;
+    if (shim_group_id(item) == 0) {
+        snprintf(b->bad, sizeof b->bad, "%s", item);
+        return false;
+    }
+    /* GnuTLS spells groups in capitals: GROUP-X25519, GROUP-SECP256R1. */
+    char up[64];
+    size_t i = 0;
+    for (; item[i] && i < sizeof up - 1; i++) up[i] = (char)toupper((unsigned char)item[i]);
+    up[i] = '\0';
+    size_t n = strlen(b->prio);
+    snprintf(b->prio + n, sizeof b->prio - n, ":+GROUP-%s", up);
+    return true;
+}
+
+static void gtls_destroy(void *p);
+
+static void *gtls_create(const shim_opts *o, shim_conn *c, char *err, size_t err_len) {
+    if (o->ciphers) {
+        snprintf(err, err_len, "unsupported: --ciphers in the gnutls shim");
+        return NULL;
+    }
+    gtls *g = calloc(1, sizeof *g);
+    if (g == NULL) return NULL;
+    g->c = c;
+    g->role = o->role;
+    if (o->time) {
+        fixed_time = (time_t)o->time;
+        gnutls_global_set_time_function(clock_at_fixed_time);
+    }
+    int r = gnutls_certificate_allocate_credentials(&g->cred);
+    if (r < 0) goto gnutls_fail;
+    if (o->cert) {
+        r = gnutls_certificate_set_x509_key_file(g->cred, o->cert, o->key ? o->key : o->cert,
+                                                 GNUTLS_X509_FMT_PEM);
+        if (r < 0) {
+            snprintf(err, err_len, "cannot load the credential %s: %s", o->cert, gnutls_strerror(r));
+            goto fail;
+        }
+    } else if (o->role == SHIM_SERVER) {
+        snprintf(err, err_len, "a server needs --cert and --key");
+        goto fail;
+    }
+    if (o->trust) {
+        r = gnutls_certificate_set_x509_trust_file(g->cred, o->trust, GNUTLS_X509_FMT_PEM);
+        if (r <= 0) {
+            snprintf(err, err_len, "cannot load the trust anchors %s: %s", o->trust,
+                     r < 0 ? gnutls_strerror(r) : "no certificates");
+            goto fail;
+        }
+    }
+    /* No session tickets: each run starts from scratch, and nothing follows
+     * the handshake that the scenarios do not expect. */
+    unsigned flags = (o->role == SHIM_SERVER ? GNUTLS_SERVER : GNUTLS_CLIENT) | GNUTLS_NONBLOCK |
+                     GNUTLS_NO_TICKETS;
+    r = gnutls_init(&g->session, flags);
+    if (r < 0) goto gnutls_fail;
+
+    prio_buf pb;
+    memset(&pb, 0, sizeof pb);
+    snprintf(pb.prio, sizeof pb.prio, "NORMAL:-VERS-ALL%s%s",
+             o->max_version >= SHIM_TLS13 ? ":+VERS-TLS1.3" : "",
+             o->min_version <= SHIM_TLS12 ? ":+VERS-TLS1.2" : "");
+    if (o->groups) {
+        size_t n = strlen(pb.prio);
+        snprintf(pb.prio + n, sizeof pb.prio - n, ":-GROUP-ALL");
+        if (!shim_each(o->groups, add_group, &pb)) {
+            snprintf(err, err_len, "unsupported: group %s", pb.bad);
+            goto fail;
+        }
+    }
+    const char *where = NULL;
+    r = gnutls_priority_set_direct(g->session, pb.prio, &where);
+    if (r < 0) {
+        snprintf(err, err_len, "priority string %s refused at '%s': %s", pb.prio,
+                 where ? where : "?", gnutls_strerror(r));
+        goto fail;
+    }
+    r = gnutls_credentials_set(g->session, GNUTLS_CRD_CERTIFICATE, g->cred);
+    if (r < 0) goto gnutls_fail;
+    gnutls_transport_set_ptr(g->session, g);
+    gnutls_transport_set_push_function(g->session, push);
+    gnutls_transport_set_pull_function(g->session, pull);
+    gnutls_transport_set_pull_timeout_function(g->session, pull_timeout);
+
+    if (o->role == SHIM_CLIENT) {
+        if (o->server_name) {
+            r = gnutls_server_name_set(g->session, GNUTLS_NAME_DNS, o->server_name,
+                                       strlen(o->server_name));
+            if (r < 0) goto gnutls_fail;
+        }
+        /* Verify the chain and the name during the handshake; a failure
+         * aborts it (GNUTLS_E_CERTIFICATE_VERIFICATION_ERROR). */
+        gnutls_session_set_verify_cert(g->session, o->server_name, 0);
+    } else if (o->client_auth != SHIM_AUTH_NONE) {
+        gnutls_certificate_server_set_request(
+            g->session, o->client_auth == SHIM_AUTH_REQUIRE ? GNUTLS_CERT_REQUIRE : GNUTLS_CERT_REQUEST);
+    }
+    return g;
+
+gnutls_fail:
+    snprintf(err, err_len, "gnutls: %s", gnutls_strerror(r));
+fail:
+    gtls_destroy(g);
+    return NULL;
+}
+
+/* A fatal error: record it and tell the peer with the alert GnuTLS maps it
+ * to, unless the error is the peer's own alert (RFC 8446 §6.2: on receiving
+ * a fatal alert, close the connection; no alert goes back). */
+static void fail_gnutls(gtls *g, int r) {
+    shim_status *st = shim_st(g->c);
+    if (r == GNUTLS_E_FATAL_ALERT_RECEIVED) {
+        st->alert_received = (int)gnutls_alert_get(g->session);
+    } else {
+        int level = 0;
+        int alert = gnutls_error_to_alert(r, &level);
+        if (alert >= 0 && gnutls_alert_send_appropriate(g->session, r) == 0) {
+            if (alert == GNUTLS_A_CLOSE_NOTIFY) {
+                st->close_notify_sent = true;
+            } else {
+                st->alert_sent = alert;
+                st->alert_sent_level = level;
+            }
+        }
+    }
+    if (r == GNUTLS_E_CERTIFICATE_VERIFICATION_ERROR) {
+        gnutls_datum_t out = {NULL, 0};
+        unsigned status = gnutls_session_get_verify_cert_status(g->session);
+        if (gnutls_certificate_verification_status_print(status, GNUTLS_CRT_X509, &out, 0) == 0) {
+            shim_fail(g->c, "%s: %s", gnutls_strerror(r), (const char *)out.data);
+            gnutls_free(out.data);
+            return;
+        }
+    }
+    shim_fail(g->c, "%s", gnutls_strerror(r));
+}
+
+static void gtls_step(void *p, shim_conn *c) {
+    gtls *g = p;
+    shim_status *st = shim_st(c);
+    if (st->failed || g->closed) return;
+    /* A bounded number of retries for non-fatal results (a warning alert
+     * in TLS 1.2); none of them consumes nothing forever. */
+    for (int tries = 0; !st->handshake_done && tries < 64; tries++) {
+        int r = gnutls_handshake(g->session);
+        if (r == 0) {
+            st->handshake_done = true;
+            break;
+        }
+        if (r == GNUTLS_E_AGAIN || r == GNUTLS_E_INTERRUPTED) return;
+        if (r == GNUTLS_E_WARNING_ALERT_RECEIVED) {
+            int a = (int)gnutls_alert_get(g->session);
+            st->alert_received = a;
+            if (a == GNUTLS_A_CLOSE_NOTIFY) {
+                shim_fail(c, "close_notify received before the handshake completed");
+                return;
+            }
+            continue;
+        }
+        if (!gnutls_error_is_fatal(r)) continue;
+        fail_gnutls(g, r);
+        return;
+    }
+    if (!st->handshake_done) return;
+
+    /* The echo contract: every application-data byte read is written back. */
+    char buf[16384];
+    for (;;) {
+        ssize_t n = gnutls_record_recv(g->session, buf, sizeof buf);
+        if (n > 0) {
+            ssize_t w = gnutls_record_send(g->session, buf, (size_t)n);
+            if (w != n) {
+                fail_gnutls(g, w < 0 ? (int)w : GNUTLS_E_INTERNAL_ERROR);
+                return;
+            }
+            continue;
+        }
+        if (n == 0) {
+            /* The peer's close_notify: answer with ours (RFC 8446 §6.1). */
+            g->closed = true;
+            if (gnutls_bye(g->session, GNUTLS_SHUT_WR) == 0) st->close_notify_sent = true;
+            return;
+        }
+        if (n == GNUTLS_E_AGAIN || n == GNUTLS_E_INTERRUPTED) return;
+        if (n == GNUTLS_E_WARNING_ALERT_RECEIVED) {
+            st->alert_received = (int)gnutls_alert_get(g->session);
+            continue;
+        }
+        if (!gnutls_error_is_fatal((int)n)) continue;
+        fail_gnutls(g, (int)n);
+        return;
+    }
+}
+
+/* The IANA id of the negotiated suite: GnuTLS reports its parts (key
+ * exchange, cipher, MAC), and its suite table maps them back. */
+static uint16_t cipher_iana(gnutls_session_t s, gnutls_protocol_t ver) {
+    gnutls_kx_algorithm_t kx = gnutls_kx_get(s);
+    gnutls_cipher_algorithm_t cipher = gnutls_cipher_get(s);
+    gnutls_mac_algorithm_t mac = gnutls_mac_get(s);
+    unsigned char id[2];
+    gnutls_kx_algorithm_t ekx;
+    gnutls_cipher_algorithm_t ecipher;
+    gnutls_mac_algorithm_t emac;
+    gnutls_protocol_t emin;
+    for (size_t i = 0; gnutls_cipher_suite_info(i, id, &ekx, &ecipher, &emac, &emin) != NULL; i++) {
+        bool tls13_suite = emin == GNUTLS_TLS1_3;
+        if ((ver == GNUTLS_TLS1_3) != tls13_suite) continue;
+        if (ecipher != cipher || emac != mac) continue;
+        if (!tls13_suite && ekx != kx) continue;
+        return (uint16_t)(id[0] << 8 | id[1]);
+    }
+    return 0;
+}
+
+static void gtls_status(void *p, shim_conn *c) {
+    gtls *g = p;
+    shim_status *st = shim_st(c);
+    if (!st->handshake_done) return;
+    gnutls_protocol_t ver = gnutls_protocol_get_version(g->session);
+    st->version = ver == GNUTLS_TLS1_3 ? SHIM_TLS13 : ver == GNUTLS_TLS1_2 ? SHIM_TLS12 : 0;
+    st->cipher = cipher_iana(g->session, ver);
+    const char *gname = gnutls_group_get_name(gnutls_group_get(g->session));
+    if (gname) {
+        char low[64];
+        size_t i = 0;
+        for (; gname[i] && i < sizeof low - 1; i++) low[i] = (char)tolower((unsigned char)gname[i]);
+        low[i] = '\0';
+        st->group = shim_group_id(low);
+    }
+    unsigned n_peers = 0;
+    st->peer_authenticated = g->role == SHIM_CLIENT &&
+                             gnutls_certificate_get_peers(g->session, &n_peers) != NULL &&
+                             n_peers > 0 && gnutls_session_get_verify_cert_status(g->session) == 0;
+}
+
+static const char *gtls_version(void) {
+    static char v[64];
+    snprintf(v, sizeof v, "GnuTLS %s", gnutls_check_version(NULL));
+    return v;
+}
+
+static void gtls_destroy(void *p) {
+    gtls *g = p;
+    if (g == NULL) return;
+    if (g->session) gnutls_deinit(g->session);
+    if (g->cred) gnutls_certificate_free_credentials(g->cred);
+    free(g);
+}
+
+int main(int argc, char **argv) {
+    static const shim_stack stack = {
+        .name = "gnutls",
+        .version = gtls_version,
+        .create = gtls_create,
+        .step = gtls_step,
+        .status = gtls_status,
+        .destroy = gtls_destroy,
+    };
+    return shim_main(argc, argv, &stack);
+}
