@@ -85,15 +85,34 @@ static void add_event(driver *d, sd_direction from, sd_event_kind kind, uint8_t 
     sd_event e = {.from = from, .kind = kind, .code = code, .level = level, .encrypted = encrypted,
                   .mutated = mutated, .step = d->step};
     sd_outcome_add_event(d->out, &e);
+    if (d->cfg->verbose) {
+        const char *name = kind == SD_EVENT_HANDSHAKE ? sd_handshake_type_name(code)
+                           : kind == SD_EVENT_ALERT   ? sd_alert_name(code)
+                           : kind == SD_EVENT_CCS     ? "ChangeCipherSpec"
+                           : kind == SD_EVENT_APPDATA ? "application data"
+                           : kind == SD_EVENT_RAW     ? "raw record"
+                                                      : "close";
+        fprintf(stderr, "  step %2d %s %s%s%s%s\n", d->step, from == SD_FROM_PEER ? "->" : "<-",
+                kind == SD_EVENT_ALERT ? "alert " : "", name ? name : "unknown", encrypted ? " (encrypted)" : "",
+                mutated ? " (mutated)" : "");
+    }
 }
 
 /* --- Session state updates, the same whichever side sent the message ------ */
+
+/* NSS key log format, so that Wireshark can decrypt an exported trace. */
+static void report_secret(driver *d, const char *label, const uint8_t *secret) {
+    if (d->cfg->on_secret)
+        d->cfg->on_secret(d->cfg->observer_ctx, label, d->client_random, secret, d->suite->hash_len);
+}
 
 static void derive_handshake(driver *d, const uint8_t *ecdhe, size_t ecdhe_len) {
     uint8_t hash[SD_MAX_HASH_LEN];
     if (!d->suite || !sd_rl_transcript_hash(&d->rl, d->suite, hash)) return;
     if (!sd_ks_init(&d->ks, d->suite, NULL, 0) || !sd_ks_handshake(&d->ks, ecdhe, ecdhe_len, hash)) return;
     d->have_handshake_secrets = true;
+    report_secret(d, "CLIENT_HANDSHAKE_TRAFFIC_SECRET", d->ks.client_handshake_traffic);
+    report_secret(d, "SERVER_HANDSHAKE_TRAFFIC_SECRET", d->ks.server_handshake_traffic);
     bool client = d->role == SD_ROLE_CLIENT;
     sd_record_keys_set(&d->rl.write, d->suite, client ? d->ks.client_handshake_traffic : d->ks.server_handshake_traffic);
     sd_record_keys_set(&d->rl.read, d->suite, client ? d->ks.server_handshake_traffic : d->ks.client_handshake_traffic);
@@ -103,7 +122,11 @@ static void derive_handshake(driver *d, const uint8_t *ecdhe, size_t ecdhe_len) 
 static void derive_application(driver *d) {
     uint8_t hash[SD_MAX_HASH_LEN];
     if (!d->have_handshake_secrets || !sd_rl_transcript_hash(&d->rl, d->suite, hash)) return;
-    if (sd_ks_application(&d->ks, hash)) d->have_application_secrets = true;
+    if (!sd_ks_application(&d->ks, hash)) return;
+    d->have_application_secrets = true;
+    report_secret(d, "CLIENT_TRAFFIC_SECRET_0", d->ks.client_application_traffic);
+    report_secret(d, "SERVER_TRAFFIC_SECRET_0", d->ks.server_application_traffic);
+    report_secret(d, "EXPORTER_SECRET", d->ks.exporter_master);
 }
 
 static const uint8_t *app_secret(driver *d, sd_role side) {
@@ -191,6 +214,7 @@ static void on_target_handshake(driver *d, const sd_handshake_msg *msg) {
 
 static void deliver(driver *d) {
     if (d->rl.out.len == 0) return;
+    if (d->cfg->on_bytes) d->cfg->on_bytes(d->cfg->observer_ctx, SD_FROM_PEER, sd_buf_span(&d->rl.out));
     d->target->ops->feed(d->target, sd_buf_span(&d->rl.out));
     sd_buf_reset(&d->rl.out);
 }
@@ -200,6 +224,7 @@ static void collect(driver *d) {
     sd_buf bytes;
     sd_buf_init(&bytes);
     d->target->ops->drain(d->target, &bytes);
+    if (bytes.len && d->cfg->on_bytes) d->cfg->on_bytes(d->cfg->observer_ctx, SD_FROM_TARGET, sd_buf_span(&bytes));
     sd_rl_receive(&d->rl, sd_buf_span(&bytes));
     sd_buf_free(&bytes);
 

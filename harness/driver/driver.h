@@ -27,6 +27,14 @@ typedef struct {
     int64_t now;                  /* certificate validation time */
     uint64_t seed;                /* seeds the driver's and the model's randomness */
     bool verbose;                 /* log every record to stderr */
+    /* Observers, for exports (pcap + SSLKEYLOGFILE) and tools. May be NULL.
+     * on_bytes sees every byte on the wire, in order, as sent; on_secret gets
+     * each traffic secret the driver derives, with the NSS key log label
+     * (CLIENT_HANDSHAKE_TRAFFIC_SECRET, ...) and the ClientHello random. */
+    void (*on_bytes)(void *ctx, sd_direction from, sd_span bytes);
+    void (*on_secret)(void *ctx, const char *label, const uint8_t *client_random, const uint8_t *secret,
+                      size_t secret_len);
+    void *observer_ctx;
 } sd_run_config;
 
 /* Fills a config with defaults: TLS 1.3, "leaf", SD_PKI_SERVER_NAME,
