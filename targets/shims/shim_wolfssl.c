@@ -1,0 +1,286 @@
+/* shim_wolfssl.c — wolfSSL behind the shim contract (docs/shim-contract.md).
+ *
+ * I/O goes through wolfSSL's receive/send callbacks into the shim's memory
+ * queues; an empty queue is WOLFSSL_CBIO_ERR_WANT_READ, which wolfSSL reports
+ * as WOLFSSL_ERROR_WANT_READ. Alerts come from wolfSSL's alert history (the
+ * last one sent and received). */
+#include <wolfssl/options.h>
+#include <wolfssl/ssl.h>
+#include <wolfssl/wolfcrypt/asn_public.h>
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "shim_common.h"
+
+typedef struct {
+    WOLFSSL_CTX *ctx;
+    WOLFSSL *ssl;
+    shim_conn *c;
+    shim_role role;
+    bool closed;
+} wolf;
+
+/* Certificate dates are checked against wolfCrypt's clock; this process runs
+ * one connection, so that clock is set to the harness's validation time. */
+static time_t fixed_time;
+static time_t clock_at_fixed_time(time_t *t) {
+    if (t) *t = fixed_time;
+    return fixed_time;
+}
+
+static int io_recv(WOLFSSL *ssl, char *buf, int sz, void *ctx) {
+    (void)ssl;
+    wolf *w = ctx;
+    size_t n = sz > 0 ? shim_read(w->c, buf, (size_t)sz) : 0;
+    /* Not end of stream: the peer may send more later. */
+    return n == 0 ? WOLFSSL_CBIO_ERR_WANT_READ : (int)n;
+}
+
+static int io_send(WOLFSSL *ssl, char *buf, int sz, void *ctx) {
+    (void)ssl;
+    wolf *w = ctx;
+    if (sz > 0) shim_write(w->c, buf, (size_t)sz);
+    return sz;
+}
+
+typedef struct {
+    char list[256];
+    char bad[128];
+} name_list;
+
+static bool add_group(const char *item, void *ctx) {
+    name_list *l = ctx;
+    /* wolfSSL's OpenSSL-compatible names: P-256 style curves by NIST name. */
+    static const char *const names[][2] = {
+        {"secp256r1", "P-256"}, {"secp384r1", "P-384"}, {"secp521r1", "P-521"},
+        {"x25519", "X25519"},   {"x448", "X448"},
+    };
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        if (strcmp(names[i][0], item) == 0) {
+            size_t n = strlen(l->list);
+            snprintf(l->list + n, sizeof l->list - n, "%s%s", n ? ":" : "", names[i][1]);
+            return true;
+        }
+    }
+    snprintf(l->bad, sizeof l->bad, "%s", item);
+    return false;
+}
+
+static void wolf_destroy(void *p);
+
+static void *wolf_create(const shim_opts *o, shim_conn *c, char *err, size_t err_len) {
+    if (o->ciphers) {
+        snprintf(err, err_len, "unsupported: --ciphers in the wolfssl shim");
+        return NULL;
+    }
+    wolfSSL_Init();
+    if (o->time) {
+        fixed_time = (time_t)o->time;
+        wc_SetTimeCb(clock_at_fixed_time);
+    }
+    wolf *w = calloc(1, sizeof *w);
+    if (w == NULL) return NULL;
+    w->c = c;
+    w->role = o->role;
+    /* The version-flexible method, bounded on both sides. */
+    WOLFSSL_METHOD *m = o->role == SHIM_CLIENT ? wolfSSLv23_client_method() : wolfSSLv23_server_method();
+    w->ctx = m ? wolfSSL_CTX_new(m) : NULL;
+    if (w->ctx == NULL) {
+        snprintf(err, err_len, "cannot create WOLFSSL_CTX");
+        goto fail;
+    }
+    if (wolfSSL_CTX_SetMinVersion(w->ctx, o->min_version == SHIM_TLS13 ? WOLFSSL_TLSV1_3
+                                                                         : WOLFSSL_TLSV1_2) != WOLFSSL_SUCCESS ||
+        wolfSSL_CTX_set_max_proto_version(w->ctx, o->max_version) != WOLFSSL_SUCCESS) {
+        snprintf(err, err_len, "cannot set the version range");
+        goto fail;
+    }
+    wolfSSL_CTX_SetIORecv(w->ctx, io_recv);
+    wolfSSL_CTX_SetIOSend(w->ctx, io_send);
+    /* No session tickets: each run starts from scratch. */
+    wolfSSL_CTX_no_ticket_TLSv13(w->ctx);
+    wolfSSL_CTX_NoTicketTLSv12(w->ctx);
+
+    if (o->cert) {
+        if (wolfSSL_CTX_use_certificate_chain_file(w->ctx, o->cert) != WOLFSSL_SUCCESS ||
+            wolfSSL_CTX_use_PrivateKey_file(w->ctx, o->key ? o->key : o->cert,
+                                            WOLFSSL_FILETYPE_PEM) != WOLFSSL_SUCCESS) {
+            snprintf(err, err_len, "cannot load the credential %s", o->cert);
+            goto fail;
+        }
+    } else if (o->role == SHIM_SERVER) {
+        snprintf(err, err_len, "a server needs --cert and --key");
+        goto fail;
+    }
+    if (o->trust && wolfSSL_CTX_load_verify_locations(w->ctx, o->trust, NULL) != WOLFSSL_SUCCESS) {
+        snprintf(err, err_len, "cannot load the trust anchors %s", o->trust);
+        goto fail;
+    }
+    if (o->role == SHIM_CLIENT) {
+        wolfSSL_CTX_set_verify(w->ctx, WOLFSSL_VERIFY_PEER, NULL);
+    } else if (o->client_auth != SHIM_AUTH_NONE) {
+        wolfSSL_CTX_set_verify(w->ctx, WOLFSSL_VERIFY_PEER | (o->client_auth == SHIM_AUTH_REQUIRE
+                                                                  ? WOLFSSL_VERIFY_FAIL_IF_NO_PEER_CERT
+                                                                  : 0),
+                               NULL);
+    } else {
+        wolfSSL_CTX_set_verify(w->ctx, WOLFSSL_VERIFY_NONE, NULL);
+    }
+    if (o->groups) {
+        name_list l;
+        memset(&l, 0, sizeof l);
+        if (!shim_each(o->groups, add_group, &l)) {
+            snprintf(err, err_len, "unsupported: group %s", l.bad);
+            goto fail;
+        }
+        if (wolfSSL_CTX_set1_groups_list(w->ctx, l.list) != WOLFSSL_SUCCESS) {
+            snprintf(err, err_len, "unsupported: groups %s", o->groups);
+            goto fail;
+        }
+    }
+
+    w->ssl = wolfSSL_new(w->ctx);
+    if (w->ssl == NULL) {
+        snprintf(err, err_len, "cannot create WOLFSSL");
+        goto fail;
+    }
+    wolfSSL_SetIOReadCtx(w->ssl, w);
+    wolfSSL_SetIOWriteCtx(w->ssl, w);
+    if (o->role == SHIM_CLIENT && o->server_name) {
+        if (wolfSSL_UseSNI(w->ssl, WOLFSSL_SNI_HOST_NAME, o->server_name,
+                           (unsigned short)strlen(o->server_name)) != WOLFSSL_SUCCESS ||
+            wolfSSL_check_domain_name(w->ssl, o->server_name) != WOLFSSL_SUCCESS) {
+            snprintf(err, err_len, "cannot set the server name");
+            goto fail;
+        }
+    }
+    return w;
+fail:
+    wolf_destroy(w);
+    return NULL;
+}
+
+/* The alert history holds the last alert each way; a level of 0 means none
+ * yet (real alerts are warning = 1 or fatal = 2). */
+static void update_alerts(wolf *w) {
+    WOLFSSL_ALERT_HISTORY h;
+    memset(&h, 0, sizeof h);
+    if (wolfSSL_get_alert_history(w->ssl, &h) != WOLFSSL_SUCCESS) return;
+    shim_status *st = shim_st(w->c);
+    if (h.last_tx.level != 0) {
+        if (h.last_tx.code == 0) {
+            st->close_notify_sent = true;
+        } else {
+            st->alert_sent = h.last_tx.code;
+            st->alert_sent_level = h.last_tx.level;
+        }
+    }
+    if (h.last_rx.level != 0) st->alert_received = h.last_rx.code;
+}
+
+static void fail_wolf(wolf *w, int ret) {
+    int e = wolfSSL_get_error(w->ssl, ret);
+    char buf[WOLFSSL_MAX_ERROR_SZ];
+    wolfSSL_ERR_error_string_n((unsigned long)e, buf, sizeof buf);
+    shim_fail(w->c, "%s (%d)", buf, e);
+}
+
+static void drive(wolf *w) {
+    shim_status *st = shim_st(w->c);
+    if (st->failed || w->closed) return;
+    if (!st->handshake_done) {
+        int r = wolfSSL_negotiate(w->ssl);
+        if (r != WOLFSSL_SUCCESS) {
+            int e = wolfSSL_get_error(w->ssl, r);
+            if (e == WOLFSSL_ERROR_WANT_READ || e == WOLFSSL_ERROR_WANT_WRITE) return;
+            if (e == WOLFSSL_ERROR_ZERO_RETURN) {
+                shim_fail(w->c, "close_notify received before the handshake completed");
+                return;
+            }
+            fail_wolf(w, r);
+            return;
+        }
+        st->handshake_done = true;
+    }
+    /* The echo contract: every application-data byte read is written back. */
+    char buf[16384];
+    for (;;) {
+        int n = wolfSSL_read(w->ssl, buf, (int)sizeof buf);
+        if (n > 0) {
+            if (wolfSSL_write(w->ssl, buf, n) != n) {
+                fail_wolf(w, -1);
+                return;
+            }
+            continue;
+        }
+        int e = wolfSSL_get_error(w->ssl, n);
+        if (e == WOLFSSL_ERROR_WANT_READ || e == WOLFSSL_ERROR_WANT_WRITE) return;
+        if (e == WOLFSSL_ERROR_ZERO_RETURN) {
+            /* The peer's close_notify: answer with ours (RFC 8446 §6.1). */
+            w->closed = true;
+            wolfSSL_shutdown(w->ssl);
+            return;
+        }
+        fail_wolf(w, n);
+        return;
+    }
+}
+
+static void wolf_step(void *p, shim_conn *c) {
+    (void)c;
+    wolf *w = p;
+    drive(w);
+    update_alerts(w);
+}
+
+static void wolf_status(void *p, shim_conn *c) {
+    wolf *w = p;
+    shim_status *st = shim_st(c);
+    if (!st->handshake_done) return;
+    int v = wolfSSL_version(w->ssl);
+    st->version = v == TLS1_3_VERSION ? SHIM_TLS13 : v == TLS1_2_VERSION ? SHIM_TLS12 : 0;
+    int cs = wolfSSL_get_current_cipher_suite(w->ssl);
+    st->cipher = cs >= 0 ? (uint16_t)cs : 0;
+    const char *curve = wolfSSL_get_curve_name(w->ssl);
+    if (curve) {
+        /* "SECP256R1", "X25519" → the IANA names. */
+        char low[64];
+        size_t i = 0;
+        for (; curve[i] && i < sizeof low - 1; i++) low[i] = (char)tolower((unsigned char)curve[i]);
+        low[i] = '\0';
+        st->group = shim_group_id(low);
+    }
+    WOLFSSL_X509 *peer = wolfSSL_get_peer_certificate(w->ssl);
+    st->peer_authenticated = w->role == SHIM_CLIENT && peer != NULL &&
+                             wolfSSL_get_verify_result(w->ssl) == 0; /* X509_V_OK */
+    wolfSSL_X509_free(peer);
+}
+
+static const char *wolf_version(void) {
+    static char v[64];
+    snprintf(v, sizeof v, "wolfSSL %s", wolfSSL_lib_version());
+    return v;
+}
+
+static void wolf_destroy(void *p) {
+    wolf *w = p;
+    if (w == NULL) return;
+    wolfSSL_free(w->ssl);
+    wolfSSL_CTX_free(w->ctx);
+    free(w);
+}
+
+int main(int argc, char **argv) {
+    static const shim_stack stack = {
+        .name = "wolfssl",
+        .version = wolf_version,
+        .create = wolf_create,
+        .step = wolf_step,
+        .status = wolf_status,
+        .destroy = wolf_destroy,
+    };
+    return shim_main(argc, argv, &stack);
+}
