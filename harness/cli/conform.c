@@ -473,6 +473,8 @@ static void print_table(const sd_report_run *run, const sd_scenario_set *set, bo
             const sd_report_cell *c = sd_report_cell_at(run, i, k);
             char obs[64];
             sd_report_observed_short(&c->outcome, obs, sizeof obs);
+            /* A SKIP's outcome is the refused create(); say why instead. */
+            if (c->verdict == SD_VERDICT_SKIP) snprintf(obs, sizeof obs, "unsupported");
             int w = (int)(strlen(sd_verdict_name(c->verdict)) + 1 + strlen(obs));
             if (w > col_w[k]) col_w[k] = w;
         }
@@ -492,6 +494,8 @@ static void print_table(const sd_report_run *run, const sd_scenario_set *set, bo
             const sd_report_cell *c = sd_report_cell_at(run, i, k);
             char obs[64];
             sd_report_observed_short(&c->outcome, obs, sizeof obs);
+            /* A SKIP's outcome is the refused create(); say why instead. */
+            if (c->verdict == SD_VERDICT_SKIP) snprintf(obs, sizeof obs, "unsupported");
             if (!c->ran) snprintf(obs, sizeof obs, "not run");
             const char *vn = sd_verdict_name(c->verdict);
             if (color) {
