@@ -65,6 +65,10 @@ struct sd_model {
     size_t cookie_len;
     bool sent_ccs;
     int ignored_ccs;
+    /* Server: the client offered 0-RTT, which the model never accepts, so
+     * its early data must be skipped (RFC 8446 §4.2.10). */
+    bool skipping_early_data;
+    size_t early_data_skipped;
     bool peer_finished;
 
     /* Server: what the client offered, kept for the flight we send. */
@@ -456,6 +460,36 @@ static bool check_server_name(sd_model *m, sd_span body) {
     return true;
 }
 
+/* ClientHello extensions whose body the RFCs define as empty; anything else
+ * cannot be decoded (§6.2 decode_error). */
+static const struct {
+    uint16_t type;
+    const char *rule;
+} kEmptyInClientHello[] = {
+    {SD_early_data, "RFC 8446 §4.2.10: early_data in ClientHello is struct {} Empty"},
+    {SD_post_handshake_auth, "RFC 8446 §4.2.6: \"The extension_data field ... is zero length\""},
+    {SD_signed_certificate_timestamp, "RFC 6962 §3.3.1: the ClientHello extension_data is empty"},
+};
+
+static bool check_extension_bodies(sd_model *m, const sd_client_hello *ch) {
+    sd_span body;
+    for (size_t i = 0; i < COUNT(kEmptyInClientHello); i++) {
+        if (sd_extensions_find(ch->extensions, kEmptyInClientHello[i].type, &body) && body.len != 0) {
+            fatal(m, SD_decode_error, "non-empty %s (%s)", sd_extension_name(kEmptyInClientHello[i].type),
+                  kEmptyInClientHello[i].rule);
+            return false;
+        }
+    }
+    /* RFC 6066 §8: CertificateStatusRequest starts with a status_type byte.
+     * Only that byte is read, as BoringSSL does: the request itself is the
+     * server's to use or ignore. */
+    if (sd_extensions_find(ch->extensions, SD_status_request, &body) && body.len == 0) {
+        fatal(m, SD_decode_error, "empty status_request");
+        return false;
+    }
+    return true;
+}
+
 /* RFC 8446 §4.2.9 and §4.2.11 syntax. The model does not resume sessions
  * yet, so a well-formed offer is ignored and a full handshake follows. */
 static bool check_psk_offer(sd_model *m, const sd_client_hello *ch) {
@@ -570,7 +604,7 @@ static bool process_client_hello(sd_model *m, const sd_client_hello *ch, sd_span
         return false;
     }
     if (sd_extensions_find(ch->extensions, SD_server_name, &sni) && !check_server_name(m, sni)) return false;
-    if (!check_psk_offer(m, ch)) return false;
+    if (!check_psk_offer(m, ch) || !check_extension_bodies(m, ch)) return false;
     bool has_sigalgs = sd_extensions_find(ch->extensions, SD_signature_algorithms, &sigalgs_body);
     if (has_sigalgs) {
         sd_u16_list sigalgs;
@@ -685,6 +719,8 @@ static void on_client_hello(sd_model *m, sd_span body, bool second) {
     memcpy(m->client_random, ch.random.data, SD_RANDOM_LEN);
     memcpy(m->session_id, ch.legacy_session_id.data, ch.legacy_session_id.len);
     m->session_id_len = ch.legacy_session_id.len;
+    sd_span early;
+    m->skipping_early_data = !second && sd_extensions_find(ch.extensions, SD_early_data, &early);
     if (share.data == NULL) {
         /* §4.1.4: no share for the group we want: ask for one. */
         const sd_shape *hrr = sd_shape_accept(m->shape, m->pos + 1, SD_ROLE_SERVER, SD_MSG_HELLO_RETRY_REQUEST);
@@ -978,6 +1014,22 @@ static void on_ccs(sd_model *m, const sd_rl_event *ev) {
     if (++m->ignored_ccs > MAX_IGNORED_CCS) return fatal(m, SD_unexpected_message, "too many ChangeCipherSpec records");
 }
 
+/* RFC 8446 §4.2.10: a server that rejects 0-RTT "skip[s] past early data by
+ * attempting to deprotect received records using the handshake traffic key,
+ * discarding records which fail deprotection (up to the configured
+ * max_early_data_size)", and after HelloRetryRequest "ignore[s] ... records
+ * of type application_data". The model's limit is 16 KiB of records, as
+ * BoringSSL's. */
+static bool skip_early_record(sd_model *m, const sd_rl_event *ev, size_t in_before) {
+    if (!m->skipping_early_data || m->cfg.role != SD_ROLE_SERVER) return false;
+    bool undecryptable = ev->kind == SD_RL_ERROR && ev->alert_to_send == SD_bad_record_mac;
+    bool unprotected_data = ev->kind == SD_RL_APPDATA && !m->rl.read.active;
+    if (!undecryptable && !unprotected_data) return false;
+    size_t consumed = in_before >= m->rl.in.len ? in_before - m->rl.in.len : 0;
+    m->early_data_skipped += consumed;
+    return m->early_data_skipped <= 16384;
+}
+
 /* The longest handshake message body worth buffering now. RFC 8446 sets no
  * limit below 2^24; these are BoringSSL's (ssl_max_handshake_message_len),
  * so that the differential oracle compares like with like: 16 KiB in
@@ -994,10 +1046,14 @@ void sd_model_feed(sd_model *m, sd_span bytes) {
     if (m->phase == PHASE_START) m->phase = PHASE_HANDSHAKE; /* a server starts on input */
     sd_rl_receive(&m->rl, bytes);
     sd_rl_event ev;
+    size_t in_before;
     while (m->phase != PHASE_FAILED && m->phase != PHASE_CLOSED &&
-           (m->rl.max_handshake_len = max_message_len(m), sd_rl_next(&m->rl, &ev) != SD_RL_NONE)) {
+           (m->rl.max_handshake_len = max_message_len(m), in_before = m->rl.in.len,
+            sd_rl_next(&m->rl, &ev) != SD_RL_NONE)) {
+        if (ev.kind == SD_RL_HANDSHAKE) m->skipping_early_data = false;
         switch (ev.kind) {
         case SD_RL_ERROR:
+            if (skip_early_record(m, &ev, in_before)) break;
             fatal(m, ev.alert_to_send, "%s", ev.detail);
             break;
         case SD_RL_ALERT:
@@ -1007,6 +1063,7 @@ void sd_model_feed(sd_model *m, sd_span bytes) {
             on_ccs(m, &ev);
             break;
         case SD_RL_APPDATA:
+            if (skip_early_record(m, &ev, in_before)) break;
             if (m->phase != PHASE_CONNECTED) {
                 /* §5: application data before the handshake is done is out of
                  * place: "unexpected_message". */
