@@ -27,6 +27,7 @@
 #include "oracle/oracle.h"
 #include "report/report.h"
 #include "targets/adapters/shim_target.h"
+#include "targets/adapters/tcp_target.h"
 #include "wire/names.h"
 
 #ifndef SHAKEDOWN_SOURCE_DIR
@@ -290,6 +291,12 @@ static void conform_usage(FILE *f) {
             "  --time UNIX      certificate validation time, seconds since the epoch\n"
             "                   (default: %lld = 2026-01-01T00:00:00Z)\n"
             "  --filter SUBSTR  run only the scenarios whose id contains SUBSTR\n"
+            "  --connect HOST:PORT  test the TLS server listening there (stack 'tcp'; loopback only)\n"
+            "  --listen PORT    test a client: listen on 127.0.0.1:PORT (0: any free port) and\n"
+            "  --client-cmd CMD start CMD once per scenario; it is split into words like a shell\n"
+            "                   would, but run without one; {port} in it becomes the port\n"
+            "  --allow-remote   let --connect reach a non-loopback address\n"
+            "                   ($SHAKEDOWN_TCP_IDLE_MS: quiet time that ends a read, default 30)\n"
             "  -j N             parallel jobs (currently runs 1)\n"
             "  -v, --verbose    print each result as it comes; twice: also the driver's log of every record\n"
             "  -q, --quiet      print only the totals and the report paths, no progress or table\n"
@@ -455,6 +462,8 @@ typedef struct {
     const char *pki_dir;
     int64_t now;
     const char *filter;
+    sd_tcp_options tcp;
+    bool use_tcp;
     int verbose;
     bool quiet;
 } conform_opts;
@@ -542,7 +551,8 @@ static void print_totals(const sd_report_run *run, bool color) {
 }
 
 static int conform_parse(int argc, char **argv, conform_opts *o, int *first_pos) {
-    enum { OPT_STACK = 256, OPT_OUT, OPT_SEED, OPT_PKI, OPT_TIME, OPT_FILTER };
+    enum { OPT_STACK = 256, OPT_OUT, OPT_SEED, OPT_PKI, OPT_TIME, OPT_FILTER, OPT_CONNECT, OPT_LISTEN,
+           OPT_CLIENT_CMD, OPT_ALLOW_REMOTE };
     static const struct option longopts[] = {
         {"stack", required_argument, NULL, OPT_STACK},
         {"out", required_argument, NULL, OPT_OUT},
@@ -550,6 +560,10 @@ static int conform_parse(int argc, char **argv, conform_opts *o, int *first_pos)
         {"pki", required_argument, NULL, OPT_PKI},
         {"time", required_argument, NULL, OPT_TIME},
         {"filter", required_argument, NULL, OPT_FILTER},
+        {"connect", required_argument, NULL, OPT_CONNECT},
+        {"listen", required_argument, NULL, OPT_LISTEN},
+        {"client-cmd", required_argument, NULL, OPT_CLIENT_CMD},
+        {"allow-remote", no_argument, NULL, OPT_ALLOW_REMOTE},
         {"verbose", no_argument, NULL, 'v'},
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
@@ -557,6 +571,7 @@ static int conform_parse(int argc, char **argv, conform_opts *o, int *first_pos)
         {NULL, 0, NULL, 0},
     };
     memset(o, 0, sizeof *o);
+    o->tcp.listen_port = -1;
     o->seed = 1;
     o->now = SD_PKI_DEFAULT_TIME;
     opterr = 0;
@@ -586,6 +601,18 @@ static int conform_parse(int argc, char **argv, conform_opts *o, int *first_pos)
             }
             break;
         case OPT_FILTER: o->filter = optarg; break;
+        case OPT_CONNECT: o->tcp.connect = optarg; o->use_tcp = true; break;
+        case OPT_LISTEN: {
+            uint64_t port;
+            if (!sd_cli_parse_u64(optarg, &port) || port > 65535) {
+                return sd_cli_usage_error(conform_cmd, "--listen wants a port from 0 to 65535, not '%s'", optarg);
+            }
+            o->tcp.listen_port = (int)port;
+            o->use_tcp = true;
+            break;
+        }
+        case OPT_CLIENT_CMD: o->tcp.client_cmd = optarg; break;
+        case OPT_ALLOW_REMOTE: o->tcp.allow_remote = true; break;
         case 'j': {
             uint64_t j;
             if (!sd_cli_parse_u64(optarg, &j) || j == 0 || j > 4096) {
@@ -600,6 +627,22 @@ static int conform_parse(int argc, char **argv, conform_opts *o, int *first_pos)
         }
     }
     if (o->quiet && o->verbose) return sd_cli_usage_error(conform_cmd, "-q and -v contradict each other");
+    if (o->tcp.client_cmd && o->tcp.listen_port < 0) {
+        return sd_cli_usage_error(conform_cmd, "--client-cmd needs --listen PORT");
+    }
+    if (o->use_tcp) {
+        /* A stack on a port: checked and bound now, so a bad address or a
+         * busy port is a usage error before anything runs. */
+        const char *idle = getenv("SHAKEDOWN_TCP_IDLE_MS");
+        uint64_t idle_ms = 0;
+        if (idle && *idle && (!sd_cli_parse_u64(idle, &idle_ms) || idle_ms == 0 || idle_ms > 60000)) {
+            return sd_cli_usage_error(conform_cmd, "$SHAKEDOWN_TCP_IDLE_MS wants 1..60000 ms, not '%s'", idle);
+        }
+        o->tcp.idle_ms = (int)idle_ms;
+        char err[512];
+        if (!sd_tcp_setup(&o->tcp, err, sizeof err)) return sd_cli_usage_error(conform_cmd, "%s", err);
+        if ((rc = add_one_stack(&o->stacks, &sd_target_tcp)) != SD_EXIT_OK) return rc;
+    }
     if (o->stacks.n == 0) {
         for (size_t i = 0; sd_target_names[i]; i++) {
             if ((rc = add_stack(&o->stacks, sd_target_names[i])) != SD_EXIT_OK) return rc;
@@ -772,6 +815,7 @@ int sd_cmd_conform(int argc, char **argv) {
         fprintf(stderr, "shakedown conform: the harness failed in some runs (ERROR); see the report\n");
     }
     sd_report_run_free(&run);
+    sd_tcp_teardown();
     sd_pki_free(pki);
     free(pki);
     sd_scenario_set_free(&set);

@@ -1,0 +1,577 @@
+/* tcp_target.c — a TLS server or client on a loopback port; see tcp_target.h.
+ *
+ * Unlike the shim, a peer on a socket gives no signal that it has finished
+ * reacting, so drain() waits until the peer has been quiet for idle_ms. To keep
+ * runs fast, only the first drain after a feed waits: a second drain with
+ * nothing fed in between reads what is already there and returns. */
+#ifndef _POSIX_C_SOURCE
+#define _POSIX_C_SOURCE 200809L
+#endif
+
+#include "targets/adapters/tcp_target.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+extern char **environ;
+
+static struct {
+    bool configured;
+    char host[256], port[16];
+    bool have_server;
+    int listen_fd, listen_port;
+    char *client_cmd;
+    int idle_ms, timeout_ms;
+    char version[320];
+} g = {.listen_fd = -1, .listen_port = -1};
+
+typedef struct {
+    sd_target base; /* must be first */
+    sd_role role;
+    int fd;
+    pid_t client_pid;
+    int client_stdin; /* kept open so a client that reads stdin does not see EOF */
+    bool waited_since_feed;
+    sd_buf out;
+    sd_target_status st;
+} tcp_target;
+
+static double now_ms(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+/* ---- argv splitting --------------------------------------------------------- */
+
+void sd_argv_free(char **argv) {
+    if (!argv) return;
+    for (char **p = argv; *p; p++) free(*p);
+    free(argv);
+}
+
+static bool push_word(char ***argv, size_t *n, const char *w, size_t len, int port) {
+    /* Replace each "{port}" as the word is stored. */
+    char portstr[16];
+    snprintf(portstr, sizeof portstr, "%d", port);
+    size_t cap = len * 2 + 16, o = 0;
+    char *s = malloc(cap + 1);
+    if (!s) return false;
+    for (size_t i = 0; i < len;) {
+        if (port >= 0 && len - i >= 6 && memcmp(w + i, "{port}", 6) == 0) {
+            size_t pl = strlen(portstr);
+            if (o + pl > cap) break;
+            memcpy(s + o, portstr, pl);
+            o += pl;
+            i += 6;
+        } else {
+            if (o + 1 > cap) break;
+            s[o++] = w[i++];
+        }
+    }
+    s[o] = '\0';
+    char **v = realloc(*argv, (*n + 2) * sizeof *v);
+    if (!v) {
+        free(s);
+        return false;
+    }
+    v[(*n)++] = s;
+    v[*n] = NULL;
+    *argv = v;
+    return true;
+}
+
+char **sd_argv_split(const char *cmd, int port, char *err, size_t err_len) {
+    size_t n = 0, len = strlen(cmd);
+    char **argv = calloc(1, sizeof *argv);
+    char *word = malloc(len + 1);
+    if (!argv || !word) {
+        free(argv);
+        free(word);
+        snprintf(err, err_len, "out of memory");
+        return NULL;
+    }
+    size_t w = 0;
+    bool in_word = false;
+    for (size_t i = 0; i < len; i++) {
+        char c = cmd[i];
+        if (c == ' ' || c == '\t' || c == '\n') {
+            if (in_word && !push_word(&argv, &n, word, w, port)) goto oom;
+            in_word = false;
+            w = 0;
+        } else if (c == '\'') {
+            in_word = true;
+            size_t j = i + 1;
+            while (j < len && cmd[j] != '\'') word[w++] = cmd[j++];
+            if (j == len) {
+                snprintf(err, err_len, "unterminated ' in the command");
+                goto fail;
+            }
+            i = j;
+        } else if (c == '"') {
+            in_word = true;
+            size_t j = i + 1;
+            while (j < len && cmd[j] != '"') {
+                if (cmd[j] == '\\' && j + 1 < len && (cmd[j + 1] == '"' || cmd[j + 1] == '\\')) j++;
+                word[w++] = cmd[j++];
+            }
+            if (j == len) {
+                snprintf(err, err_len, "unterminated \" in the command");
+                goto fail;
+            }
+            i = j;
+        } else if (c == '\\') {
+            if (i + 1 == len) {
+                snprintf(err, err_len, "the command ends with a backslash");
+                goto fail;
+            }
+            in_word = true;
+            word[w++] = cmd[++i];
+        } else {
+            in_word = true;
+            word[w++] = c;
+        }
+    }
+    if (in_word && !push_word(&argv, &n, word, w, port)) goto oom;
+    free(word);
+    if (n == 0) {
+        snprintf(err, err_len, "the command is empty");
+        sd_argv_free(argv);
+        return NULL;
+    }
+    return argv;
+oom:
+    snprintf(err, err_len, "out of memory");
+fail:
+    free(word);
+    sd_argv_free(argv);
+    return NULL;
+}
+
+/* ---- Setup -------------------------------------------------------------------- */
+
+static bool is_loopback(const struct sockaddr *sa) {
+    if (sa->sa_family == AF_INET) {
+        const struct sockaddr_in *in = (const struct sockaddr_in *)sa;
+        return (ntohl(in->sin_addr.s_addr) >> 24) == 127;
+    }
+    if (sa->sa_family == AF_INET6) {
+        const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)sa;
+        static const unsigned char lo[16] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
+        return memcmp(in6->sin6_addr.s6_addr, lo, 16) == 0;
+    }
+    return false;
+}
+
+static bool split_host_port(const char *s, char *host, size_t host_len, char *port, size_t port_len) {
+    const char *colon;
+    const char *h = s;
+    size_t hl;
+    if (*s == '[') { /* [::1]:443 */
+        const char *close = strchr(s, ']');
+        if (!close || close[1] != ':') return false;
+        h = s + 1;
+        hl = (size_t)(close - h);
+        colon = close + 1;
+    } else {
+        colon = strrchr(s, ':');
+        if (!colon) return false;
+        hl = (size_t)(colon - s);
+    }
+    if (hl == 0 || hl >= host_len || strlen(colon + 1) == 0 || strlen(colon + 1) >= port_len) return false;
+    memcpy(host, h, hl);
+    host[hl] = '\0';
+    snprintf(port, port_len, "%s", colon + 1);
+    char *end;
+    long p = strtol(port, &end, 10);
+    return *end == '\0' && p > 0 && p < 65536;
+}
+
+bool sd_tcp_setup(const sd_tcp_options *o, char *err, size_t err_len) {
+    sd_tcp_teardown();
+    g.idle_ms = o->idle_ms > 0 ? o->idle_ms : 30;
+    g.timeout_ms = o->timeout_ms > 0 ? o->timeout_ms : 5000;
+    g.have_server = false;
+    size_t vpos = 0;
+    g.version[0] = '\0';
+    if (o->connect) {
+        if (!split_host_port(o->connect, g.host, sizeof g.host, g.port, sizeof g.port)) {
+            snprintf(err, err_len, "--connect wants HOST:PORT (port 1..65535), not '%s'", o->connect);
+            return false;
+        }
+        struct addrinfo hints = {.ai_socktype = SOCK_STREAM, .ai_flags = AI_NUMERICSERV};
+        struct addrinfo *res = NULL;
+        int r = getaddrinfo(g.host, g.port, &hints, &res);
+        if (r != 0) {
+            snprintf(err, err_len, "--connect %s: %s", o->connect, gai_strerror(r));
+            return false;
+        }
+        bool all_loopback = true;
+        for (struct addrinfo *a = res; a; a = a->ai_next) all_loopback &= is_loopback(a->ai_addr);
+        freeaddrinfo(res);
+        if (!all_loopback && !o->allow_remote) {
+            snprintf(err, err_len,
+                     "--connect %s is not a loopback address; network modes stay on loopback "
+                     "unless --allow-remote is given", o->connect);
+            return false;
+        }
+        g.have_server = true;
+        int w = snprintf(g.version, sizeof g.version, "server at %s", o->connect);
+        vpos = w > 0 ? (size_t)w : 0;
+    }
+    if (o->listen_port >= 0) {
+        if (!o->client_cmd || !*o->client_cmd) {
+            snprintf(err, err_len, "--listen needs --client-cmd (the client to start per scenario)");
+            return false;
+        }
+        char **probe = sd_argv_split(o->client_cmd, 0, err, err_len);
+        if (!probe) return false;
+        sd_argv_free(probe);
+        /* Bound to loopback always: the client under test is started here. */
+        int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        int one = 1;
+        struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)o->listen_port)};
+        sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) != 0 ||
+            bind(fd, (struct sockaddr *)&sa, sizeof sa) != 0 || listen(fd, 4) != 0) {
+            snprintf(err, err_len, "--listen %d: cannot listen on 127.0.0.1: %s", o->listen_port,
+                     strerror(errno));
+            if (fd >= 0) close(fd);
+            return false;
+        }
+        socklen_t sl = sizeof sa;
+        getsockname(fd, (struct sockaddr *)&sa, &sl);
+        g.listen_fd = fd;
+        g.listen_port = ntohs(sa.sin_port);
+        g.client_cmd = strdup(o->client_cmd);
+        if (vpos < sizeof g.version)
+            snprintf(g.version + vpos, sizeof g.version - vpos, "%sclient `%s` via 127.0.0.1:%d",
+                     vpos ? "; " : "", o->client_cmd, g.listen_port);
+    }
+    if (!g.have_server && g.listen_fd < 0) {
+        snprintf(err, err_len, "the tcp target needs --connect or --listen");
+        return false;
+    }
+    g.configured = true;
+    return true;
+}
+
+int sd_tcp_listen_port(void) { return g.listen_port; }
+
+void sd_tcp_teardown(void) {
+    if (g.listen_fd >= 0) close(g.listen_fd);
+    g.listen_fd = g.listen_port = -1;
+    free(g.client_cmd);
+    g.client_cmd = NULL;
+    g.configured = false;
+}
+
+/* ---- Connections ---------------------------------------------------------------- */
+
+static int connect_server(char *err, size_t err_len) {
+    struct addrinfo hints = {.ai_socktype = SOCK_STREAM, .ai_flags = AI_NUMERICSERV};
+    struct addrinfo *res = NULL;
+    int r = getaddrinfo(g.host, g.port, &hints, &res);
+    if (r != 0) {
+        snprintf(err, err_len, "%s:%s: %s", g.host, g.port, gai_strerror(r));
+        return -1;
+    }
+    int fd = -1;
+    int last_errno = 0;
+    for (struct addrinfo *a = res; a && fd < 0; a = a->ai_next) {
+        fd = socket(a->ai_family, a->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK, a->ai_protocol);
+        if (fd < 0) continue;
+        if (connect(fd, a->ai_addr, a->ai_addrlen) == 0) break;
+        if (errno == EINPROGRESS) {
+            struct pollfd p = {.fd = fd, .events = POLLOUT};
+            int soerr = 0;
+            socklen_t sl = sizeof soerr;
+            if (poll(&p, 1, g.timeout_ms) == 1 && getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &sl) == 0 &&
+                soerr == 0)
+                break;
+            last_errno = soerr ? soerr : ETIMEDOUT;
+        } else {
+            last_errno = errno;
+        }
+        close(fd);
+        fd = -1;
+    }
+    freeaddrinfo(res);
+    if (fd < 0) snprintf(err, err_len, "cannot connect to %s:%s: %s", g.host, g.port, strerror(last_errno));
+    return fd;
+}
+
+/* execve takes a path: a bare program name is looked up in $PATH here, in the
+ * parent, since the search is not async-signal-safe after fork. */
+static bool resolve_program(char **prog, char *err, size_t err_len) {
+    if (strchr(*prog, '/')) return true;
+    const char *path = getenv("PATH");
+    if (!path || !*path) path = "/usr/local/bin:/usr/bin:/bin";
+    char cand[4096];
+    for (const char *p = path; *p;) {
+        const char *colon = strchr(p, ':');
+        size_t n = colon ? (size_t)(colon - p) : strlen(p);
+        int w = snprintf(cand, sizeof cand, "%.*s/%s", (int)n, n ? p : ".", *prog);
+        if (w > 0 && (size_t)w < sizeof cand && access(cand, X_OK) == 0) {
+            char *copy = strdup(cand);
+            if (!copy) break;
+            free(*prog);
+            *prog = copy;
+            return true;
+        }
+        if (!colon) break;
+        p = colon + 1;
+    }
+    snprintf(err, err_len, "--client-cmd: no program '%s' in $PATH", *prog);
+    return false;
+}
+
+static void tcp_destroy(sd_target *base);
+
+static sd_target *tcp_create(const sd_target_config *cfg, char *err, size_t err_len) {
+    if (!g.configured) {
+        snprintf(err, err_len, "the tcp target is not set up (--connect or --listen)");
+        return NULL;
+    }
+    if (cfg->role == SD_ROLE_SERVER && !g.have_server) {
+        snprintf(err, err_len, "unsupported: this scenario tests a server; give --connect HOST:PORT");
+        return NULL;
+    }
+    if (cfg->role == SD_ROLE_CLIENT && g.listen_fd < 0) {
+        snprintf(err, err_len, "unsupported: this scenario tests a client; give --listen PORT --client-cmd");
+        return NULL;
+    }
+    tcp_target *t = calloc(1, sizeof *t);
+    if (!t) {
+        snprintf(err, err_len, "out of memory");
+        return NULL;
+    }
+    t->base.ops = &sd_target_tcp;
+    t->role = cfg->role;
+    t->fd = -1;
+    t->client_pid = -1;
+    t->client_stdin = -1;
+    sd_buf_init(&t->out);
+    t->st.alert_sent = t->st.alert_sent_level = t->st.alert_received = -1;
+    if (cfg->role == SD_ROLE_SERVER) {
+        t->fd = connect_server(err, err_len);
+        if (t->fd < 0) {
+            tcp_destroy(&t->base);
+            return NULL;
+        }
+        int one = 1;
+        setsockopt(t->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+        return &t->base;
+    }
+    /* The client under test: one process per scenario. */
+    char **argv = sd_argv_split(g.client_cmd, g.listen_port, err, err_len);
+    if (!argv || !resolve_program(&argv[0], err, err_len)) {
+        sd_argv_free(argv);
+        tcp_destroy(&t->base);
+        return NULL;
+    }
+    int in[2];
+    int devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
+    if (pipe(in) != 0) {
+        snprintf(err, err_len, "pipe: %s", strerror(errno));
+        sd_argv_free(argv);
+        if (devnull >= 0) close(devnull);
+        tcp_destroy(&t->base);
+        return NULL;
+    }
+    fcntl(in[0], F_SETFD, FD_CLOEXEC);
+    fcntl(in[1], F_SETFD, FD_CLOEXEC);
+    const char *se = getenv("SHAKEDOWN_SHIM_STDERR");
+    bool keep_stderr = se && *se && strcmp(se, "0") != 0;
+    pid_t pid = fork();
+    if (pid == 0) {
+        /* Only async-signal-safe calls between fork and execve. */
+        dup2(in[0], 0);
+        if (devnull >= 0) {
+            dup2(devnull, 1);
+            if (!keep_stderr) dup2(devnull, 2);
+        }
+        signal(SIGPIPE, SIG_DFL);
+        execve(argv[0], argv, environ);
+        _exit(127);
+    }
+    close(in[0]);
+    if (devnull >= 0) close(devnull);
+    sd_argv_free(argv);
+    t->client_stdin = in[1];
+    if (pid < 0) {
+        snprintf(err, err_len, "fork: %s", strerror(errno));
+        tcp_destroy(&t->base);
+        return NULL;
+    }
+    t->client_pid = pid;
+    return &t->base;
+}
+
+/* Notes how the client process ended, if it did. */
+static void check_client(tcp_target *t, bool wait) {
+    if (t->client_pid <= 0) return;
+    int status;
+    pid_t r = waitpid(t->client_pid, &status, wait ? 0 : WNOHANG);
+    if (r != t->client_pid) return;
+    t->client_pid = -1;
+    if (WIFSIGNALED(status)) {
+        t->st.crashed = true;
+        snprintf(t->st.error, sizeof t->st.error, "client killed by signal %d", WTERMSIG(status));
+    } else if (WIFEXITED(status) && t->fd < 0) {
+        t->st.failed = true;
+        snprintf(t->st.error, sizeof t->st.error, "client exited with status %d without connecting",
+                 WEXITSTATUS(status));
+    }
+}
+
+/* Reads what is there; with wait, until the peer has been quiet for
+ * idle_ms (first_ms for the first byte). */
+static void read_peer(tcp_target *t, int first_ms) {
+    if (t->fd < 0) return;
+    double quiet_since = now_ms();
+    int limit = first_ms;
+    for (;;) {
+        struct pollfd p = {.fd = t->fd, .events = POLLIN};
+        int left = limit - (int)(now_ms() - quiet_since);
+        int r = poll(&p, 1, left > 0 ? left : 0);
+        if (r < 0 && errno == EINTR) continue;
+        if (r <= 0) return;
+        uint8_t buf[16384];
+        ssize_t n = recv(t->fd, buf, sizeof buf, 0);
+        if (n > 0) {
+            sd_buf_append(&t->out, buf, (size_t)n);
+            quiet_since = now_ms();
+            limit = g.idle_ms;
+            continue;
+        }
+        if (n < 0 && (errno == EINTR || errno == EAGAIN)) continue;
+        /* EOF or reset: the peer ended the connection. */
+        t->st.failed = true;
+        if (!t->st.error[0])
+            snprintf(t->st.error, sizeof t->st.error, "%s",
+                     n == 0 ? "the peer closed the connection" : "the peer reset the connection");
+        close(t->fd);
+        t->fd = -1;
+        if (t->role == SD_ROLE_CLIENT) {
+            /* Give a dying client a moment to be reaped, to tell a crash. */
+            struct timespec ts = {0, 20 * 1000 * 1000};
+            nanosleep(&ts, NULL);
+            check_client(t, false);
+        }
+        return;
+    }
+}
+
+static void tcp_start(sd_target *base) {
+    tcp_target *t = (tcp_target *)base;
+    if (t->role != SD_ROLE_CLIENT) return;
+    /* The client under test must connect and speak first. */
+    struct pollfd p = {.fd = g.listen_fd, .events = POLLIN};
+    double deadline = now_ms() + g.timeout_ms;
+    while (t->fd < 0) {
+        int left = (int)(deadline - now_ms());
+        check_client(t, false);
+        if (t->st.crashed || t->st.failed) return;
+        if (left <= 0) {
+            t->st.hung = true;
+            snprintf(t->st.error, sizeof t->st.error, "the client did not connect within %d ms", g.timeout_ms);
+            return;
+        }
+        int r = poll(&p, 1, left < 50 ? left : 50);
+        if (r == 1) t->fd = accept(g.listen_fd, NULL, NULL);
+    }
+    fcntl(t->fd, F_SETFD, FD_CLOEXEC);
+    int one = 1;
+    setsockopt(t->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    read_peer(t, g.timeout_ms);
+    t->waited_since_feed = true;
+    if (t->out.len == 0 && !t->st.failed && !t->st.crashed) {
+        t->st.hung = true;
+        snprintf(t->st.error, sizeof t->st.error, "the client connected but sent nothing within %d ms",
+                 g.timeout_ms);
+    }
+}
+
+static void tcp_feed(sd_target *base, sd_span bytes) {
+    tcp_target *t = (tcp_target *)base;
+    t->waited_since_feed = false;
+    size_t off = 0;
+    while (t->fd >= 0 && off < bytes.len) {
+        ssize_t w = send(t->fd, bytes.data + off, bytes.len - off, MSG_NOSIGNAL);
+        if (w > 0) {
+            off += (size_t)w;
+        } else if (w < 0 && errno == EINTR) {
+            continue;
+        } else if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+            struct pollfd p = {.fd = t->fd, .events = POLLOUT};
+            if (poll(&p, 1, g.timeout_ms) == 1) continue;
+            t->st.hung = true;
+            snprintf(t->st.error, sizeof t->st.error, "the peer took no data for %d ms", g.timeout_ms);
+            return;
+        } else {
+            /* The peer is gone; what it said before is still readable. */
+            read_peer(t, 0);
+            if (t->fd >= 0) {
+                t->st.failed = true;
+                snprintf(t->st.error, sizeof t->st.error, "send: %s", strerror(errno));
+            }
+            return;
+        }
+    }
+}
+
+static void tcp_drain(sd_target *base, sd_buf *out) {
+    tcp_target *t = (tcp_target *)base;
+    read_peer(t, t->waited_since_feed ? 0 : g.idle_ms);
+    t->waited_since_feed = true;
+    if (t->out.len) sd_buf_append(out, t->out.data, t->out.len);
+    sd_buf_reset(&t->out);
+}
+
+static void tcp_status(sd_target *base, sd_target_status *out) {
+    tcp_target *t = (tcp_target *)base;
+    check_client(t, false);
+    *out = t->st;
+}
+
+static const char *tcp_version(void) { return g.version[0] ? g.version : "tcp (not set up)"; }
+
+static void tcp_destroy(sd_target *base) {
+    if (!base) return;
+    tcp_target *t = (tcp_target *)base;
+    if (t->fd >= 0) close(t->fd);
+    if (t->client_stdin >= 0) close(t->client_stdin);
+    if (t->client_pid > 0) {
+        kill(t->client_pid, SIGKILL);
+        while (waitpid(t->client_pid, NULL, 0) < 0 && errno == EINTR) {
+        }
+    }
+    sd_buf_free(&t->out);
+    free(t);
+}
+
+const sd_target_ops sd_target_tcp = {
+    .name = "tcp",
+    .create = tcp_create,
+    .start = tcp_start,
+    .feed = tcp_feed,
+    .drain = tcp_drain,
+    .status = tcp_status,
+    .version = tcp_version,
+    .destroy = tcp_destroy,
+};

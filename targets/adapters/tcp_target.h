@@ -1,0 +1,48 @@
+/* tcp_target.h — any TLS server or client on a port, observed from the wire.
+ *
+ * `shakedown conform --connect HOST:PORT` tests a running server: each
+ * scenario opens one connection to it. `--listen PORT --client-cmd '...'`
+ * tests a client: each scenario starts the command (split into an argv, no
+ * shell) and accepts its connection. Over TCP there is no status channel, so
+ * drain() reads until the peer has been quiet for a short idle time, and the
+ * status says only what the socket says: the peer closed (failed), or the
+ * client process died by a signal (crashed) or never connected (hung).
+ *
+ * The target interface carries no per-stack options, so the CLI configures
+ * the one tcp target of the process with sd_tcp_setup() before the run. */
+#ifndef SHAKEDOWN_TARGETS_TCP_TARGET_H
+#define SHAKEDOWN_TARGETS_TCP_TARGET_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "targets/target.h"
+
+typedef struct {
+    const char *connect;    /* "HOST:PORT" of the server under test, or NULL */
+    bool allow_remote;      /* else HOST must be a loopback address */
+    int listen_port;        /* -1: no client under test; 0: an ephemeral port */
+    const char *client_cmd; /* the client under test; "{port}" becomes the port */
+    int idle_ms;            /* quiet time that ends a drain (default 30) */
+    int timeout_ms;         /* connect/accept/first-byte limit (default 5000) */
+} sd_tcp_options;
+
+/* Checks and stores the options, and binds the listening socket (loopback
+ * only). Returns false with a message for the user on a bad option. */
+bool sd_tcp_setup(const sd_tcp_options *o, char *err, size_t err_len);
+/* The port the listener is bound to (after setup), -1 if none. */
+int sd_tcp_listen_port(void);
+/* Closes the listener. */
+void sd_tcp_teardown(void);
+
+/* Splits a command line into an argv the way a shell would split words,
+ * without any expansion: whitespace separates words, '...' is literal,
+ * "..." allows \" and \\, a backslash outside quotes escapes the next
+ * character. "{port}" in a word becomes port (when port >= 0). Returns a
+ * NULL-terminated vector to free with sd_argv_free, or NULL with a message. */
+char **sd_argv_split(const char *cmd, int port, char *err, size_t err_len);
+void sd_argv_free(char **argv);
+
+extern const sd_target_ops sd_target_tcp;
+
+#endif
