@@ -21,6 +21,12 @@
 typedef enum { SD_ROLE_CLIENT = 0, SD_ROLE_SERVER = 1 } sd_role;
 const char *sd_role_name(sd_role role);
 
+typedef enum {
+    SD_CLIENT_AUTH_NONE = 0,
+    SD_CLIENT_AUTH_REQUEST, /* ask for a certificate; an empty answer is accepted */
+    SD_CLIENT_AUTH_REQUIRE, /* ask, and refuse a client without one (certificate_required) */
+} sd_client_auth;
+
 typedef struct {
     sd_role role;
     uint16_t min_version, max_version;  /* SD_TLS12 / SD_TLS13 */
@@ -31,6 +37,19 @@ typedef struct {
     const char *server_name;
     int64_t now;        /* validation time */
     uint64_t seed;      /* for targets that can be made deterministic */
+    /* What to offer (client) or accept (server), in preference order. Empty
+     * (n == 0) means the stack's defaults. A stack that cannot honour a list
+     * (BoringSSL's TLS 1.3 cipher suites are fixed) fails create() with an
+     * error starting "unsupported:". */
+    const uint16_t *cipher_suites;
+    size_t n_cipher_suites;
+    const uint16_t *groups;
+    size_t n_groups;
+    /* Server: whether to ask for a client certificate, validated against pki. */
+    sd_client_auth client_auth;
+    /* Client: the credential it presents when asked; NULL sends an empty
+     * Certificate. */
+    const sd_credential *client_credential;
 } sd_target_config;
 
 typedef struct {
@@ -70,6 +89,10 @@ typedef struct sd_target_ops {
     /* Appends everything the target wants to send to out. */
     void (*drain)(sd_target *t, sd_buf *out);
     void (*status)(sd_target *t, sd_target_status *out);
+    /* RFC 8446 §7.5 / RFC 5705 exporter with an empty context, once the
+     * handshake is done: how tests prove both sides hold the same keys.
+     * NULL if the stack cannot export (then false). */
+    bool (*export_keying_material)(sd_target *t, const char *label, uint8_t *out, size_t len);
     /* Version string of the stack, for reports. */
     const char *(*version)(void);
     void (*destroy)(sd_target *t);

@@ -15,14 +15,20 @@ const uint16_t sd_offered_sigalgs[] = {SD_ecdsa_secp256r1_sha256, SD_ecdsa_secp3
                                        SD_rsa_pss_rsae_sha512,    SD_ed25519};
 const size_t sd_n_offered_sigalgs = sizeof(sd_offered_sigalgs) / sizeof(sd_offered_sigalgs[0]);
 
+const sd_offer sd_default_offer = {
+    sd_offered_suites, sizeof(sd_offered_suites) / sizeof(sd_offered_suites[0]),
+    sd_offered_groups, sizeof(sd_offered_groups) / sizeof(sd_offered_groups[0]),
+    sd_offered_sigalgs, sizeof(sd_offered_sigalgs) / sizeof(sd_offered_sigalgs[0]),
+};
+
 bool sd_u16_in(const uint16_t *list, size_t n, uint16_t v) {
     for (size_t i = 0; i < n; i++)
         if (list[i] == v) return true;
     return false;
 }
 
-void sd_msg_client_hello(sd_buf *body, const uint8_t *random, sd_span session_id, const sd_key_share *share,
-                         const char *server_name, sd_span cookie) {
+void sd_msg_client_hello(sd_buf *body, const sd_offer *offer, const uint8_t *random, sd_span session_id,
+                         const sd_key_share *share, const char *server_name, sd_span cookie) {
     sd_buf exts, tmp;
     sd_buf_init(&exts);
     sd_buf_init(&tmp);
@@ -31,10 +37,10 @@ void sd_msg_client_hello(sd_buf *body, const uint8_t *random, sd_span session_id
         sd_build_extension(&exts, SD_server_name, sd_buf_span(&tmp));
     }
     sd_buf_reset(&tmp);
-    sd_build_u16_list(&tmp, 2, sd_offered_groups, sd_n_offered_groups);
+    sd_build_u16_list(&tmp, 2, offer->groups, offer->n_groups);
     sd_build_extension(&exts, SD_supported_groups, sd_buf_span(&tmp));
     sd_buf_reset(&tmp);
-    sd_build_u16_list(&tmp, 2, sd_offered_sigalgs, sd_n_offered_sigalgs);
+    sd_build_u16_list(&tmp, 2, offer->sigalgs, offer->n_sigalgs);
     sd_build_extension(&exts, SD_signature_algorithms, sd_buf_span(&tmp));
     sd_buf_reset(&tmp);
     const uint16_t versions[] = {SD_TLS13};
@@ -53,17 +59,15 @@ void sd_msg_client_hello(sd_buf *body, const uint8_t *random, sd_span session_id
         sd_buf_close_prefix(&tmp, off, 2);
         sd_build_extension(&exts, SD_cookie, sd_buf_span(&tmp));
     }
-    uint8_t suites[16];
-    for (size_t i = 0; i < sd_n_offered_suites; i++) {
-        suites[2 * i] = (uint8_t)(sd_offered_suites[i] >> 8);
-        suites[2 * i + 1] = (uint8_t)sd_offered_suites[i];
-    }
+    sd_buf suites;
+    sd_buf_init(&suites);
+    for (size_t i = 0; i < offer->n_suites; i++) sd_buf_u16(&suites, offer->suites[i]);
     static const uint8_t null_compression[] = {0};
     sd_client_hello ch = {
         .legacy_version = SD_TLS12, /* §4.1.2: "MUST be set to 0x0303" */
         .random = sd_span_of(random, SD_RANDOM_LEN),
         .legacy_session_id = session_id,
-        .cipher_suites = sd_span_of(suites, 2 * sd_n_offered_suites),
+        .cipher_suites = sd_buf_span(&suites),
         .compression_methods = sd_span_of(null_compression, 1),
         .extensions = sd_buf_span(&exts),
         .has_extensions = true,
@@ -71,10 +75,11 @@ void sd_msg_client_hello(sd_buf *body, const uint8_t *random, sd_span session_id
     sd_build_client_hello(body, &ch);
     sd_buf_free(&exts);
     sd_buf_free(&tmp);
+    sd_buf_free(&suites);
 }
 
 void sd_msg_server_hello(sd_buf *body, bool hrr, const uint8_t *random, sd_span session_id_echo, uint16_t suite,
-                         uint16_t group, const sd_key_share *share) {
+                         uint16_t group, const sd_key_share *share, sd_span cookie) {
     sd_buf exts, tmp;
     sd_buf_init(&exts);
     sd_buf_init(&tmp);
@@ -86,6 +91,13 @@ void sd_msg_server_hello(sd_buf *body, bool hrr, const uint8_t *random, sd_span 
     else
         sd_build_key_share_entry(&tmp, share->group, sd_span_of(share->public_key, share->public_len));
     sd_build_extension(&exts, SD_key_share, sd_buf_span(&tmp));
+    if (cookie.len) {
+        sd_buf_reset(&tmp);
+        size_t off = sd_buf_open_prefix(&tmp, 2);
+        sd_buf_append_span(&tmp, cookie);
+        sd_buf_close_prefix(&tmp, off, 2);
+        sd_build_extension(&exts, SD_cookie, sd_buf_span(&tmp));
+    }
     sd_server_hello sh = {
         .legacy_version = SD_TLS12,
         .random = sd_span_of(hrr ? sd_hrr_random : random, SD_RANDOM_LEN),
@@ -95,6 +107,22 @@ void sd_msg_server_hello(sd_buf *body, bool hrr, const uint8_t *random, sd_span 
         .extensions = sd_buf_span(&exts),
     };
     sd_build_server_hello(body, &sh);
+    sd_buf_free(&exts);
+    sd_buf_free(&tmp);
+}
+
+void sd_msg_certificate_request(sd_buf *body, sd_span context, const uint16_t *sigalgs, size_t n_sigalgs) {
+    sd_buf exts, tmp;
+    sd_buf_init(&exts);
+    sd_buf_init(&tmp);
+    sd_build_u16_list(&tmp, 2, sigalgs, n_sigalgs);
+    sd_build_extension(&exts, SD_signature_algorithms, sd_buf_span(&tmp));
+    size_t off = sd_buf_open_prefix(body, 1);
+    sd_buf_append_span(body, context);
+    sd_buf_close_prefix(body, off, 1);
+    off = sd_buf_open_prefix(body, 2);
+    sd_buf_append_span(body, sd_buf_span(&exts));
+    sd_buf_close_prefix(body, off, 2);
     sd_buf_free(&exts);
     sd_buf_free(&tmp);
 }

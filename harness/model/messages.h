@@ -18,13 +18,29 @@ extern const size_t sd_n_offered_sigalgs;
 
 bool sd_u16_in(const uint16_t *list, size_t n, uint16_t v);
 
-/* ClientHello body offering the lists above, one key share, and the cookie
- * if non-empty (RFC 8446 §4.1.2). */
-void sd_msg_client_hello(sd_buf *body, const uint8_t *random, sd_span session_id, const sd_key_share *share,
-                         const char *server_name, sd_span cookie);
-/* ServerHello body (§4.1.3), or HelloRetryRequest when hrr (§4.1.4). */
+/* What one endpoint offers (client) or accepts (server). */
+typedef struct {
+    const uint16_t *suites;
+    size_t n_suites;
+    const uint16_t *groups;
+    size_t n_groups;
+    const uint16_t *sigalgs;
+    size_t n_sigalgs;
+} sd_offer;
+
+/* The lists above. */
+extern const sd_offer sd_default_offer;
+
+/* ClientHello body with the offer's lists, one key share, and the cookie if
+ * non-empty (RFC 8446 §4.1.2). */
+void sd_msg_client_hello(sd_buf *body, const sd_offer *offer, const uint8_t *random, sd_span session_id,
+                         const sd_key_share *share, const char *server_name, sd_span cookie);
+/* ServerHello body (§4.1.3), or HelloRetryRequest when hrr (§4.1.4), with a
+ * cookie if non-empty (§4.2.2). */
 void sd_msg_server_hello(sd_buf *body, bool hrr, const uint8_t *random, sd_span session_id_echo, uint16_t suite,
-                         uint16_t group, const sd_key_share *share);
+                         uint16_t group, const sd_key_share *share, sd_span cookie);
+/* CertificateRequest body (§4.3.2): the context and signature_algorithms. */
+void sd_msg_certificate_request(sd_buf *body, sd_span context, const uint16_t *sigalgs, size_t n_sigalgs);
 /* Certificate body (§4.4.2): the credential's chain, or an empty list. */
 void sd_msg_certificate(sd_buf *body, sd_span request_context, const sd_credential *cred);
 /* The first scheme in `offered` usable with key, or 0. */

@@ -49,6 +49,7 @@ struct sd_model {
     const sd_shape *shape;
     size_t pos; /* next step of `shape` */
 
+    sd_offer offer; /* what we offer (client) or accept (server) */
     const sd_suite *suite;
     sd_key_schedule ks;
     sd_key_share share;
@@ -61,7 +62,7 @@ struct sd_model {
     uint8_t client_random[SD_RANDOM_LEN];
     uint8_t session_id[32];
     size_t session_id_len;
-    uint8_t cookie[256];
+    uint8_t cookie[256]; /* client: from HRR; server: the one we sent */
     size_t cookie_len;
     bool sent_ccs;
     int ignored_ccs;
@@ -149,7 +150,7 @@ static bool client_offered(uint16_t type) {
 static void send_client_hello(sd_model *m) {
     sd_buf body;
     sd_buf_init(&body);
-    sd_msg_client_hello(&body, m->client_random, sd_span_of(m->session_id, m->session_id_len), &m->share,
+    sd_msg_client_hello(&body, &m->offer, m->client_random, sd_span_of(m->session_id, m->session_id_len), &m->share,
                         m->cfg.server_name, sd_span_of(m->cookie, m->cookie_len));
     sd_rl_send_handshake(&m->rl, SD_ClientHello, sd_buf_span(&body));
     sd_buf_free(&body);
@@ -164,7 +165,7 @@ static void on_hello_retry_request(sd_model *m, const sd_server_hello *sh, sd_sp
      * specified in Section 4.1.3". */
     if (!sd_span_eq(sh->legacy_session_id_echo, sd_span_of(m->session_id, m->session_id_len)))
         return fatal(m, SD_illegal_parameter, "HelloRetryRequest session id does not echo ours");
-    if (!sd_u16_in(sd_offered_suites, sd_n_offered_suites, sh->cipher_suite) || !(m->suite = sd_suite_find(sh->cipher_suite)))
+    if (!sd_u16_in(m->offer.suites, m->offer.n_suites, sh->cipher_suite) || !(m->suite = sd_suite_find(sh->cipher_suite)))
         return fatal(m, SD_illegal_parameter, "HelloRetryRequest selects a cipher suite we did not offer");
     if (sh->legacy_compression_method != 0)
         return fatal(m, SD_illegal_parameter, "HelloRetryRequest compression method is not null");
@@ -215,7 +216,7 @@ static void on_hello_retry_request(sd_model *m, const sd_server_hello *sh, sd_sp
         /* §4.2.8: the selected group "MUST be in the "supported_groups"
          * extension in the original ClientHello" and must not be one for
          * which a share was sent; otherwise "illegal_parameter". */
-        if (!sd_u16_in(sd_offered_groups, sd_n_offered_groups, group) || group == m->share.group)
+        if (!sd_u16_in(m->offer.groups, m->offer.n_groups, group) || group == m->share.group)
             return fatal(m, SD_illegal_parameter, "HelloRetryRequest selects group %u", group);
     } else if (m->cookie_len == 0) {
         /* §4.1.4: "Clients MUST abort the handshake with an
@@ -267,7 +268,7 @@ static void on_server_hello(sd_model *m, const sd_server_hello *sh) {
     /* §4.1.3: "A client which receives a cipher suite that was not offered
      * MUST abort the handshake with an "illegal_parameter" alert." §4.1.4:
      * after HRR it must also be the one the HRR chose. */
-    if (!sd_u16_in(sd_offered_suites, sd_n_offered_suites, sh->cipher_suite) || (m->hrr_suite && sh->cipher_suite != m->hrr_suite))
+    if (!sd_u16_in(m->offer.suites, m->offer.n_suites, sh->cipher_suite) || (m->hrr_suite && sh->cipher_suite != m->hrr_suite))
         return fatal(m, SD_illegal_parameter, "ServerHello selects cipher suite 0x%04x", sh->cipher_suite);
     if (sh->legacy_compression_method != 0)
         return fatal(m, SD_illegal_parameter, "ServerHello compression method is not null");
@@ -334,9 +335,16 @@ static void on_certificate_request(sd_model *m, sd_span body) {
     if (!sd_read_prefixed(&r, 1, &ctx) || !sd_read_prefixed(&r, 2, &exts) || !sd_reader_done(&r) ||
         !sd_extensions_check(exts, &alert))
         return fatal(m, alert, "malformed CertificateRequest");
-    sd_span sigalgs;
-    if (!sd_extensions_find(exts, SD_signature_algorithms, &sigalgs))
+    sd_span sigalgs_body;
+    sd_u16_list sigalgs;
+    /* §4.3.2: "The "signature_algorithms" extension MUST be specified". */
+    if (!sd_extensions_find(exts, SD_signature_algorithms, &sigalgs_body))
         return fatal(m, SD_missing_extension, "CertificateRequest without signature_algorithms");
+    if (!sd_u16_list_parse(sigalgs_body, 2, false, &sigalgs, &alert))
+        return fatal(m, alert, "malformed signature_algorithms in CertificateRequest");
+    m->n_peer_sigalgs = 0;
+    for (size_t i = 0; i < sd_u16_list_count(sigalgs) && m->n_peer_sigalgs < COUNT(m->peer_sigalgs); i++)
+        m->peer_sigalgs[m->n_peer_sigalgs++] = sd_u16_list_at(sigalgs, i);
     memcpy(m->cert_request_context, ctx.data, ctx.len);
     m->cert_request_context_len = ctx.len;
     m->cert_requested = true;
@@ -345,11 +353,14 @@ static void on_certificate_request(sd_model *m, sd_span body) {
 static void on_certificate(sd_model *m, sd_span body) {
     uint8_t alert;
     sd_certificate c;
+    bool server = m->cfg.role == SD_ROLE_SERVER; /* we are checking a client's certificate */
     if (!sd_parse_certificate(body, &c, &alert)) return fatal(m, alert, "malformed Certificate");
-    /* §4.4.2: "In the case of server authentication, this field SHALL be zero
-     * length." The RFC names no alert; a field that parses but breaks a rule
-     * is illegal_parameter (§6.2). */
-    if (c.request_context.len != 0) return fatal(m, SD_illegal_parameter, "server Certificate has a request context");
+    /* §4.4.2: "If this message is in response to a CertificateRequest, the
+     * value of certificate_request_context in that message. Otherwise (in the
+     * case of server authentication), this field SHALL be zero length." The
+     * RFC names no alert; a field that parses but breaks a rule is
+     * illegal_parameter (§6.2). The model's own request context is empty. */
+    if (c.request_context.len != 0) return fatal(m, SD_illegal_parameter, "Certificate has a wrong request context");
     sd_span chain[SD_MAX_CHAIN];
     size_t n = 0;
     sd_reader it = sd_reader_of(c.certificate_list);
@@ -365,11 +376,23 @@ static void on_certificate(sd_model *m, sd_span body) {
         chain[n++] = e.cert_data;
     }
     if (got < 0) return fatal(m, alert, "malformed CertificateEntry");
+    if (n == 0 && server) {
+        /* §4.4.2.4: "If the client does not send any certificates (i.e., it
+         * sends an empty Certificate message), the server MAY at its
+         * discretion either continue the handshake without client
+         * authentication or abort the handshake with a "certificate_required"
+         * alert." */
+        if (m->cfg.client_auth == SD_CLIENT_AUTH_REQUIRE)
+            return fatal(m, SD_certificate_required, "client sent no certificate");
+        m->shape = sd_shape_with_flags(m->shape->flags | SD_SHAPE_NO_CLIENT_CERT);
+        return;
+    }
     /* §4.4.2.4: "If the server supplies an empty Certificate message, the
      * client MUST abort the handshake with a "decode_error" alert." */
     if (n == 0) return fatal(m, SD_decode_error, "server sent an empty certificate chain");
 
-    sd_verify_params p = {.pki = m->cfg.pki, .host_name = m->cfg.server_name, .now = m->cfg.now};
+    /* Client certificates are not issued for a host name. */
+    sd_verify_params p = {.pki = m->cfg.pki, .host_name = server ? NULL : m->cfg.server_name, .now = m->cfg.now};
     char err[160];
     EVP_PKEY_free(m->peer_key);
     m->peer_key = NULL;
@@ -382,13 +405,15 @@ static void on_certificate_verify(sd_model *m, sd_span body, const uint8_t *hash
     sd_certificate_verify cv;
     if (!sd_parse_certificate_verify(body, &cv, &alert)) return fatal(m, alert, "malformed CertificateVerify");
     /* §4.4.3: "the signature algorithm MUST be one offered in the client's
-     * "signature_algorithms" extension"; a scheme that cannot be used with
-     * the certificate's key is equally a bad parameter. */
-    if (!sd_u16_in(sd_offered_sigalgs, sd_n_offered_sigalgs, cv.algorithm) || !sd_signature_scheme_matches_key(cv.algorithm, m->peer_key))
+     * "signature_algorithms" extension" (and, for a client's signature, in
+     * the CertificateRequest's); a scheme that cannot be used with the
+     * certificate's key is equally a bad parameter. */
+    if (!sd_u16_in(m->offer.sigalgs, m->offer.n_sigalgs, cv.algorithm) ||
+        !sd_signature_scheme_matches_key(cv.algorithm, m->peer_key))
         return fatal(m, SD_illegal_parameter, "CertificateVerify uses scheme 0x%04x", cv.algorithm);
     sd_buf input;
     sd_buf_init(&input);
-    sd_certificate_verify_input(true, hash_before, m->suite->hash_len, &input);
+    sd_certificate_verify_input(m->cfg.role == SD_ROLE_CLIENT, hash_before, m->suite->hash_len, &input);
     bool ok = sd_verify(m->peer_key, cv.algorithm, sd_buf_span(&input), cv.signature);
     sd_buf_free(&input);
     /* §4.4.3: "If the verification fails, the receiver MUST terminate the
@@ -623,7 +648,7 @@ static bool process_client_hello(sd_model *m, const sd_client_hello *ch, sd_span
     sd_u16_list suites = {ch->cipher_suites};
     uint16_t chosen = 0;
     for (size_t i = 0; i < sd_u16_list_count(suites) && !chosen; i++)
-        if (sd_u16_in(sd_offered_suites, sd_n_offered_suites, sd_u16_list_at(suites, i)))
+        if (sd_u16_in(m->offer.suites, m->offer.n_suites, sd_u16_list_at(suites, i)))
             chosen = sd_u16_list_at(suites, i);
     if (!chosen) {
         fatal(m, SD_handshake_failure, "no cipher suite in common");
@@ -656,7 +681,7 @@ static bool process_client_hello(sd_model *m, const sd_client_hello *ch, sd_span
     /* Group: the client's first supported group that we support. */
     uint16_t group = 0;
     for (size_t i = 0; i < sd_u16_list_count(groups) && !group; i++)
-        if (sd_group_supported(sd_u16_list_at(groups, i))) group = sd_u16_list_at(groups, i);
+        if (sd_u16_in(m->offer.groups, m->offer.n_groups, sd_u16_list_at(groups, i))) group = sd_u16_list_at(groups, i);
     if (!group) {
         fatal(m, SD_handshake_failure, "no group in common");
         return false;
@@ -709,10 +734,19 @@ static void on_client_hello(sd_model *m, sd_span body, bool second) {
     if (!sd_parse_client_hello(body, &ch, &alert)) return fatal(m, alert, "malformed ClientHello");
     if (second) {
         /* §4.1.2: the second ClientHello repeats the first but for the
-         * changes HRR asks; random and session id must not change. */
+         * changes HRR asks; random and session id must not change, and "a
+         * "cookie" extension if one was provided in the HelloRetryRequest"
+         * must be there (§4.2.2: "the client MUST copy the contents of the
+         * extension"). */
+        sd_span cookie_ext;
+        sd_span want = sd_span_of(m->cookie, m->cookie_len);
+        bool cookie_ok = m->cookie_len == 0 || (sd_extensions_find(ch.extensions, SD_cookie, &cookie_ext) &&
+                                                 cookie_ext.len == 2 + want.len &&
+                                                 sd_span_eq(sd_span_of(cookie_ext.data + 2, want.len), want));
         if (!sd_span_eq(ch.random, sd_span_of(m->client_random, SD_RANDOM_LEN)) ||
             !sd_span_eq(ch.legacy_session_id, sd_span_of(m->session_id, m->session_id_len)))
             return fatal(m, SD_illegal_parameter, "second ClientHello changes random or session id");
+        if (!cookie_ok) return fatal(m, SD_illegal_parameter, "second ClientHello does not echo the cookie");
     }
     sd_span share;
     if (!process_client_hello(m, &ch, &share, second)) return;
@@ -721,11 +755,12 @@ static void on_client_hello(sd_model *m, sd_span body, bool second) {
     m->session_id_len = ch.legacy_session_id.len;
     sd_span early;
     m->skipping_early_data = !second && sd_extensions_find(ch.extensions, SD_early_data, &early);
+    /* The server's own choices pick its shape (sequences.c). */
+    if (m->cfg.client_auth != SD_CLIENT_AUTH_NONE)
+        m->shape = sd_shape_with_flags(m->shape->flags | SD_SHAPE_CLIENT_AUTH);
     if (share.data == NULL) {
         /* §4.1.4: no share for the group we want: ask for one. */
-        const sd_shape *hrr = sd_shape_accept(m->shape, m->pos + 1, SD_ROLE_SERVER, SD_MSG_HELLO_RETRY_REQUEST);
-        if (!hrr) return fatal(m, SD_internal_error, "no HelloRetryRequest shape");
-        m->shape = hrr;
+        m->shape = sd_shape_with_flags(m->shape->flags | SD_SHAPE_HRR);
         return;
     }
     if (!sd_key_share_generate(&m->share, m->group, &m->rng)) return fatal(m, SD_internal_error, "key generation");
@@ -749,8 +784,14 @@ static void send_server_hello(sd_model *m, bool retry) {
     sd_buf_init(&body);
     uint8_t random[SD_RANDOM_LEN];
     sd_rng_bytes(&m->rng, random, sizeof(random));
+    if (retry) {
+        /* §4.2.2: a cookie in HelloRetryRequest, so that clients that fail to
+         * echo it are caught. Random, from the seeded generator. */
+        m->cookie_len = 32;
+        sd_rng_bytes(&m->rng, m->cookie, m->cookie_len);
+    }
     sd_msg_server_hello(&body, retry, random, sd_span_of(m->session_id, m->session_id_len), m->suite->id, m->group,
-                        &m->share);
+                        &m->share, retry ? sd_span_of(m->cookie, m->cookie_len) : sd_span_of(NULL, 0));
     if (retry && !sd_transcript_replace_with_message_hash(&m->rl.transcript, m->suite->md()))
         fatal(m, SD_internal_error, "transcript");
     sd_rl_send_handshake(&m->rl, SD_ServerHello, sd_buf_span(&body));
@@ -779,16 +820,22 @@ static void send_certificate(sd_model *m, const sd_credential *cred) {
     sd_buf_free(&body);
 }
 
+static const sd_credential *own_credential(const sd_model *m) {
+    return m->cfg.role == SD_ROLE_SERVER ? m->cfg.credential : m->cfg.client_credential;
+}
+
 static void send_certificate_verify(sd_model *m) {
-    EVP_PKEY *key = m->cfg.credential ? m->cfg.credential->key : NULL;
-    /* §4.4.3 / §4.2.3: a scheme the client offered that fits our key. */
+    const sd_credential *cred = own_credential(m);
+    EVP_PKEY *key = cred ? cred->key : NULL;
+    /* §4.4.3 / §4.2.3: a scheme the peer offered (in ClientHello, or in
+     * CertificateRequest) that fits our key. */
     uint16_t scheme = sd_pick_signature_scheme(m->peer_sigalgs, m->n_peer_sigalgs, key);
     if (!scheme) return fatal(m, SD_handshake_failure, "no signature scheme in common with our certificate");
     uint8_t hash[SD_MAX_HASH_LEN];
     if (!transcript_hash(m, hash)) return;
     sd_buf body;
     sd_buf_init(&body);
-    if (sd_msg_certificate_verify(&body, key, scheme, true, hash, m->suite->hash_len))
+    if (sd_msg_certificate_verify(&body, key, scheme, m->cfg.role == SD_ROLE_SERVER, hash, m->suite->hash_len))
         sd_rl_send_handshake(&m->rl, SD_CertificateVerify, sd_buf_span(&body));
     else
         fatal(m, SD_internal_error, "signing failed");
@@ -810,15 +857,17 @@ static void send_own_message(sd_model *m, uint16_t msg) {
     case SD_EncryptedExtensions:
         sd_rl_send_handshake(&m->rl, SD_EncryptedExtensions, sd_span_of((const uint8_t *)"\0\0", 2));
         return;
+    case SD_CertificateRequest: {
+        sd_buf body;
+        sd_buf_init(&body);
+        sd_msg_certificate_request(&body, sd_span_of(NULL, 0), m->offer.sigalgs, m->offer.n_sigalgs);
+        sd_rl_send_handshake(&m->rl, SD_CertificateRequest, sd_buf_span(&body));
+        sd_buf_free(&body);
+        return;
+    }
     case SD_Certificate:
-        if (m->cfg.role == SD_ROLE_CLIENT) {
-            /* No client credential yet: §4.4.2 "If the client does not send
-             * any certificates ... the certificate_list [is] empty". */
-            send_ccs_once(m);
-            send_certificate(m, NULL);
-        } else {
-            send_certificate(m, m->cfg.credential);
-        }
+        if (m->cfg.role == SD_ROLE_CLIENT) send_ccs_once(m);
+        send_certificate(m, own_credential(m));
         return;
     case SD_CertificateVerify:
         send_certificate_verify(m);
@@ -845,8 +894,10 @@ static void send_own_message(sd_model *m, uint16_t msg) {
 static void send_own_flight(sd_model *m) {
     while (!failed(m) && m->pos < m->shape->n_steps && m->shape->steps[m->pos].from == m->cfg.role) {
         uint16_t msg = m->shape->steps[m->pos].msg;
-        /* A client without a certificate takes the empty-certificate shape. */
-        if (m->cfg.role == SD_ROLE_CLIENT && msg == SD_Certificate)
+        /* A client without a certificate takes the empty-certificate shape:
+         * §4.4.2 "If the client does not send any certificates ... the
+         * certificate_list [is] empty", and no CertificateVerify follows. */
+        if (m->cfg.role == SD_ROLE_CLIENT && msg == SD_Certificate && !m->cfg.client_credential)
             m->shape = sd_shape_with_flags(m->shape->flags | SD_SHAPE_NO_CLIENT_CERT);
         send_own_message(m, msg);
         m->pos++;
@@ -946,18 +997,10 @@ static void on_handshake_message(sd_model *m, const sd_handshake_msg *msg) {
         on_certificate_request(m, msg->body);
         break;
     case SD_Certificate:
-        if (server)
-            /* Client authentication is not requested yet, so the tables never
-             * let a client Certificate reach here. */
-            fatal(m, SD_unexpected_message, "unrequested client Certificate");
-        else
-            on_certificate(m, msg->body);
+        on_certificate(m, msg->body);
         break;
     case SD_CertificateVerify:
-        if (server)
-            fatal(m, SD_unexpected_message, "unrequested client CertificateVerify");
-        else
-            on_certificate_verify(m, msg->body, before);
+        on_certificate_verify(m, msg->body, before);
         break;
     case SD_Finished:
         if (server) {
@@ -1101,6 +1144,24 @@ sd_model *sd_model_new(const sd_target_config *cfg, char *err, size_t err_len) {
         return NULL;
     }
     m->cfg = *cfg;
+    /* Configured lists, else the defaults; every entry must be one the model
+     * implements. The lists point into the caller's config, which outlives
+     * the target (targets/target.h). */
+    m->offer = sd_default_offer;
+    for (size_t i = 0; i < cfg->n_cipher_suites; i++)
+        if (!sd_suite_find(cfg->cipher_suites[i])) {
+            snprintf(err, err_len, "unsupported: cipher suite 0x%04x", cfg->cipher_suites[i]);
+            free(m);
+            return NULL;
+        }
+    for (size_t i = 0; i < cfg->n_groups; i++)
+        if (!sd_group_supported(cfg->groups[i])) {
+            snprintf(err, err_len, "unsupported: group %u", cfg->groups[i]);
+            free(m);
+            return NULL;
+        }
+    if (cfg->n_cipher_suites) m->offer.suites = cfg->cipher_suites, m->offer.n_suites = cfg->n_cipher_suites;
+    if (cfg->n_groups) m->offer.groups = cfg->groups, m->offer.n_groups = cfg->n_groups;
     /* Client and server draw different streams from the same seed. */
     sd_rng_init(&m->rng, cfg->seed * 2 + (cfg->role == SD_ROLE_SERVER));
     sd_rl_init(&m->rl);
@@ -1123,7 +1184,7 @@ void sd_model_start(sd_model *m) {
      * mode, as BoringSSL and most browsers do. */
     m->session_id_len = 32;
     sd_rng_bytes(&m->rng, m->session_id, m->session_id_len);
-    if (!sd_key_share_generate(&m->share, sd_offered_groups[0], &m->rng))
+    if (!sd_key_share_generate(&m->share, m->offer.groups[0], &m->rng))
         return fatal(m, SD_internal_error, "key generation failed");
     send_own_flight(m);
 }
@@ -1134,6 +1195,20 @@ void sd_model_drain(sd_model *m, sd_buf *out) {
 }
 
 void sd_model_status(const sd_model *m, sd_target_status *out) { *out = m->st; }
+
+bool sd_model_export(const sd_model *m, const char *label, uint8_t *out, size_t len) {
+    /* RFC 8446 §7.5: TLS-Exporter(label, context_value, key_length) =
+     *   HKDF-Expand-Label(Derive-Secret(Secret, label, ""), "exporter",
+     *                     Hash(context_value), key_length)
+     * with an empty context_value. */
+    if (m->phase != PHASE_CONNECTED && m->phase != PHASE_CLOSED) return false;
+    const EVP_MD *md = m->suite->md();
+    uint8_t empty_hash[SD_MAX_HASH_LEN], secret[SD_MAX_HASH_LEN];
+    unsigned int n = 0;
+    return EVP_Digest(NULL, 0, empty_hash, &n, md, NULL) &&
+           sd_derive_secret(md, m->ks.exporter_master, label, empty_hash, secret) &&
+           sd_hkdf_expand_label(md, secret, "exporter", empty_hash, n, out, len);
+}
 
 const char *sd_model_state_name(sd_model *m) {
     if (m->phase != PHASE_HANDSHAKE) return phase_names[m->phase];

@@ -28,6 +28,9 @@ static void start(sd_target *t) { sd_model_start(((model_target *)t)->model); }
 static void feed(sd_target *t, sd_span bytes) { sd_model_feed(((model_target *)t)->model, bytes); }
 static void drain(sd_target *t, sd_buf *out) { sd_model_drain(((model_target *)t)->model, out); }
 static void status(sd_target *t, sd_target_status *out) { sd_model_status(((model_target *)t)->model, out); }
+static bool export_keying_material(sd_target *t, const char *label, uint8_t *out, size_t len) {
+    return sd_model_export(((model_target *)t)->model, label, out, len);
+}
 static const char *version(void) { return "shakedown model 0.1 (TLS 1.3)"; }
 
 static void destroy(sd_target *t) {
@@ -43,6 +46,7 @@ const sd_target_ops sd_target_model = {
     .feed = feed,
     .drain = drain,
     .status = status,
+    .export_keying_material = export_keying_material,
     .version = version,
     .destroy = destroy,
 };
