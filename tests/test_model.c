@@ -183,6 +183,12 @@ static void sequences_switch_shapes(void **state) {
     assert_true(auth->flags & SD_SHAPE_CLIENT_AUTH);
     assert_null(sd_shape_accept(full, 4, SD_ROLE_SERVER, SD_Finished)); /* skips CertificateVerify */
     assert_null(sd_shape_accept(full, 2, SD_ROLE_CLIENT, SD_ClientHello)); /* a second ClientHello */
+    /* CVE-2022-25640: under client auth, a Finished right after a non-empty
+     * client Certificate must not slip into the no-certificate shape. */
+    assert_null(sd_shape_accept(auth, 8, SD_ROLE_CLIENT, SD_Finished));
+    /* Skipping the certificates is only a PSK handshake if the ServerHello
+     * said so; the tables never infer it. */
+    assert_null(sd_shape_accept(full, 3, SD_ROLE_SERVER, SD_Finished));
 }
 
 /* A ClientHello cut short after legacy_version is a decode_error

@@ -33,6 +33,13 @@ const sd_shape sd_tls13_shapes[] = {
     {"hrr+client-auth-no-cert", SD_SHAPE_HRR | SD_SHAPE_CLIENT_AUTH | SD_SHAPE_NO_CLIENT_CERT, 11,
      {C(ClientHello), HRR, C(ClientHello), S(ServerHello), S(EncryptedExtensions), S(CertificateRequest),
       S(Certificate), S(CertificateVerify), S(Finished), C(Certificate), C(Finished)}},
+    /* §2.2 resumption: the PSK authenticates, so no certificates, and §4.3.2
+     * "Servers which are authenticating with a PSK MUST NOT send the
+     * CertificateRequest message in the main handshake". */
+    {"psk", SD_SHAPE_PSK, 5,
+     {C(ClientHello), S(ServerHello), S(EncryptedExtensions), S(Finished), C(Finished)}},
+    {"hrr+psk", SD_SHAPE_HRR | SD_SHAPE_PSK, 7,
+     {C(ClientHello), HRR, C(ClientHello), S(ServerHello), S(EncryptedExtensions), S(Finished), C(Finished)}},
 };
 const size_t sd_tls13_n_shapes = sizeof(sd_tls13_shapes) / sizeof(sd_tls13_shapes[0]);
 
@@ -51,12 +58,22 @@ static bool same_history(const sd_shape *a, const sd_shape *b, size_t pos) {
     return true;
 }
 
+/* The flags a message announces by being sent. */
+static const struct {
+    unsigned flag;
+    uint16_t msg;
+} kAnnouncedBy[] = {
+    {SD_SHAPE_HRR, SD_MSG_HELLO_RETRY_REQUEST},
+    {SD_SHAPE_CLIENT_AUTH, SD_CertificateRequest},
+};
+
 const sd_shape *sd_shape_accept(const sd_shape *current, size_t pos, sd_role from, uint16_t msg) {
     if (pos < current->n_steps && current->steps[pos].from == from && current->steps[pos].msg == msg)
         return current;
-    for (size_t i = 0; i < sd_tls13_n_shapes; i++) {
-        const sd_shape *s = &sd_tls13_shapes[i];
-        if (pos < s->n_steps && s->steps[pos].from == from && s->steps[pos].msg == msg &&
+    for (size_t i = 0; i < sizeof(kAnnouncedBy) / sizeof(kAnnouncedBy[0]); i++) {
+        if (kAnnouncedBy[i].msg != msg || (current->flags & kAnnouncedBy[i].flag)) continue;
+        const sd_shape *s = sd_shape_with_flags(current->flags | kAnnouncedBy[i].flag);
+        if (s && pos < s->n_steps && s->steps[pos].from == from && s->steps[pos].msg == msg &&
             same_history(current, s, pos))
             return s;
     }

@@ -25,9 +25,10 @@ typedef struct {
 } sd_step;
 
 enum {
-    SD_SHAPE_HRR = 1u << 0,           /* the server asked for another key share */
-    SD_SHAPE_CLIENT_AUTH = 1u << 1,   /* the server sent CertificateRequest */
-    SD_SHAPE_NO_CLIENT_CERT = 1u << 2 /* the client answered with an empty Certificate */
+    SD_SHAPE_HRR = 1u << 0,            /* the server asked for another key share */
+    SD_SHAPE_CLIENT_AUTH = 1u << 1,    /* the server sent CertificateRequest */
+    SD_SHAPE_NO_CLIENT_CERT = 1u << 2, /* the client answered with an empty Certificate */
+    SD_SHAPE_PSK = 1u << 3,            /* the server accepted a pre-shared key: no certificates */
 };
 
 #define SD_MAX_STEPS 16
@@ -45,7 +46,14 @@ extern const size_t sd_tls13_n_shapes;
 /* The shape a handshake starts in (full, no HRR, no client auth). */
 const sd_shape *sd_shape_initial(void);
 /* Given the current shape and position, returns the shape in which `msg`
- * from `from` is the step at `pos`, or NULL if no shape allows it. */
+ * from `from` is the step at `pos`, or NULL if no shape allows it.
+ *
+ * Only a message that announces a shape by itself can switch to it:
+ * HelloRetryRequest and CertificateRequest. Shapes decided by a message's
+ * content (an accepted PSK in ServerHello, an empty client Certificate) are
+ * switched to by the handler that reads that content. Otherwise a peer could
+ * skip CertificateVerify after a non-empty Certificate and land in the
+ * no-certificate shape (CVE-2022-25640). */
 const sd_shape *sd_shape_accept(const sd_shape *current, size_t pos, sd_role from, uint16_t msg);
 /* Returns the shape with these flags, or NULL. */
 const sd_shape *sd_shape_with_flags(unsigned flags);
