@@ -28,6 +28,7 @@
 #include "report/report.h"
 #include "targets/adapters/shim_target.h"
 #include "targets/adapters/tcp_target.h"
+#include "trace/generate.h"
 #include "wire/names.h"
 
 #ifndef SHAKEDOWN_SOURCE_DIR
@@ -35,6 +36,47 @@
 #endif
 
 /* --- Loading scenarios ---------------------------------------------------- */
+
+/* Appends the generated families (harness/trace/generate.c) whose ids
+ * contain filter to set, after the files. An id that a file already uses is
+ * an error, as between two files. Returns false after printing why. */
+static bool add_generated(const char *cmd, const char *filter, sd_scenario_set *set) {
+    sd_generated g;
+    char err[2048] = "";
+    if (!sd_generate_tls13(&g, err, sizeof err)) {
+        fprintf(stderr, "shakedown %s: %s\n", cmd, err);
+        return false;
+    }
+    bool ok = true;
+    sd_scenario *items = realloc(set->items, (set->n + g.n + 1) * sizeof *items);
+    if (!items) {
+        fprintf(stderr, "shakedown %s: out of memory\n", cmd);
+        sd_generated_free(&g);
+        return false;
+    }
+    set->items = items;
+    set->cap = set->n + g.n + 1;
+    size_t files = set->n;
+    for (size_t i = 0; i < g.n; i++) {
+        sd_scenario *s = &g.items[i];
+        bool keep = !filter || strstr(s->id, filter);
+        for (size_t j = 0; keep && j < files; j++) {
+            if (strcmp(set->items[j].id, s->id) == 0) {
+                fprintf(stderr, "%s: scenario id '%s' is also a generated scenario's (%s)\n", set->items[j].path,
+                        s->id, s->path);
+                ok = false;
+                keep = false;
+            }
+        }
+        if (keep) {
+            set->items[set->n++] = *s; /* moved: the set owns it now */
+        } else {
+            sd_scenario_free(s);
+        }
+    }
+    free(g.items); /* the scenarios themselves were moved or freed */
+    return ok;
+}
 
 const char *sd_cli_default_scenarios_dir(void) {
     const char *env = getenv("SHAKEDOWN_SCENARIOS_DIR");
@@ -291,6 +333,8 @@ static void conform_usage(FILE *f) {
             "  --time UNIX      certificate validation time, seconds since the epoch\n"
             "                   (default: %lld = 2026-01-01T00:00:00Z)\n"
             "  --filter SUBSTR  run only the scenarios whose id contains SUBSTR\n"
+            "  --no-generated   leave out the generated families (they run by default\n"
+            "                   when no SCENARIO_FILE_OR_DIR is given; see 'shakedown list')\n"
             "  --connect HOST:PORT  test the TLS server listening there (stack 'tcp'; loopback only)\n"
             "  --listen PORT    test a client: listen on 127.0.0.1:PORT (0: any free port) and\n"
             "  --client-cmd CMD start CMD once per scenario; it is split into words like a shell\n"
@@ -466,6 +510,7 @@ typedef struct {
     bool use_tcp;
     int verbose;
     bool quiet;
+    bool no_generated; /* --no-generated: only the scenario files */
 } conform_opts;
 
 /* The per-scenario table on stdout. */
@@ -552,7 +597,7 @@ static void print_totals(const sd_report_run *run, bool color) {
 
 static int conform_parse(int argc, char **argv, conform_opts *o, int *first_pos) {
     enum { OPT_STACK = 256, OPT_OUT, OPT_SEED, OPT_PKI, OPT_TIME, OPT_FILTER, OPT_CONNECT, OPT_LISTEN,
-           OPT_CLIENT_CMD, OPT_ALLOW_REMOTE };
+           OPT_CLIENT_CMD, OPT_ALLOW_REMOTE, OPT_NO_GENERATED };
     static const struct option longopts[] = {
         {"stack", required_argument, NULL, OPT_STACK},
         {"out", required_argument, NULL, OPT_OUT},
@@ -564,6 +609,7 @@ static int conform_parse(int argc, char **argv, conform_opts *o, int *first_pos)
         {"listen", required_argument, NULL, OPT_LISTEN},
         {"client-cmd", required_argument, NULL, OPT_CLIENT_CMD},
         {"allow-remote", no_argument, NULL, OPT_ALLOW_REMOTE},
+        {"no-generated", no_argument, NULL, OPT_NO_GENERATED},
         {"verbose", no_argument, NULL, 'v'},
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
@@ -601,6 +647,7 @@ static int conform_parse(int argc, char **argv, conform_opts *o, int *first_pos)
             }
             break;
         case OPT_FILTER: o->filter = optarg; break;
+        case OPT_NO_GENERATED: o->no_generated = true; break;
         case OPT_CONNECT: o->tcp.connect = optarg; o->use_tcp = true; break;
         case OPT_LISTEN: {
             uint64_t port;
@@ -662,6 +709,11 @@ int sd_cmd_conform(int argc, char **argv) {
 
     sd_scenario_set set;
     if (!sd_cli_load_scenarios(conform_cmd, argv + first_pos, (size_t)(argc - first_pos), o.filter, &set)) {
+        return SD_EXIT_USAGE;
+    }
+    /* The generated families join the default set (no paths given). */
+    if (first_pos == argc && !o.no_generated && !add_generated(conform_cmd, o.filter, &set)) {
+        sd_scenario_set_free(&set);
         return SD_EXIT_USAGE;
     }
 
@@ -832,11 +884,14 @@ static void list_usage(FILE *f) {
             "usage: shakedown list [options] [SCENARIO_FILE_OR_DIR...]\n"
             "\n"
             "Lists the scenarios (id, role under test, expected outcome, tags, title),\n"
-            "then how many there are per tag and per role. Scenarios are found as for\n"
-            "'shakedown conform'; by default in %s.\n"
+            "then how many there are per family, per role and per tag. Scenarios are\n"
+            "found as for 'shakedown conform': by default the files in %s\n"
+            "and the generated families.\n"
             "\n"
             "options:\n"
             "  --filter SUBSTR  only the scenarios whose id contains SUBSTR\n"
+            "  --no-generated   leave out the generated families\n"
+            "  --counts         print only the counts\n"
             "  -h, --help       show this help\n"
             "\n"
             "exit codes: 0 listed; 2 usage error or a bad scenario file.\n",
@@ -853,25 +908,34 @@ static int cmp_tag(const void *a, const void *b) {
 }
 
 int sd_cmd_list(int argc, char **argv) {
-    enum { OPT_FILTER = 256 };
+    enum { OPT_FILTER = 256, OPT_NO_GENERATED, OPT_COUNTS };
     static const struct option longopts[] = {
         {"filter", required_argument, NULL, OPT_FILTER},
+        {"no-generated", no_argument, NULL, OPT_NO_GENERATED},
+        {"counts", no_argument, NULL, OPT_COUNTS},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     const char *filter = NULL;
+    bool no_generated = false, only_counts = false;
     opterr = 0;
     optind = 1;
     int c;
     while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
         switch (c) {
         case OPT_FILTER: filter = optarg; break;
+        case OPT_NO_GENERATED: no_generated = true; break;
+        case OPT_COUNTS: only_counts = true; break;
         case 'h': list_usage(stdout); return SD_EXIT_OK;
         default: return sd_cli_bad_option(list_cmd, c, argv);
         }
     }
     sd_scenario_set set;
     if (!sd_cli_load_scenarios(list_cmd, argv + optind, (size_t)(argc - optind), filter, &set)) {
+        return SD_EXIT_USAGE;
+    }
+    if (optind == argc && !no_generated && !add_generated(list_cmd, filter, &set)) {
+        sd_scenario_set_free(&set);
         return SD_EXIT_USAGE;
     }
 
@@ -906,12 +970,14 @@ int sd_cmd_list(int argc, char **argv) {
         if ((int)strlen(exp[i]) > exp_w) exp_w = (int)strlen(exp[i]);
         if ((int)strlen(tags[i]) > tag_w) tag_w = (int)strlen(tags[i]);
     }
-    print_padded("id", id_w + 2);
-    print_padded("role", 8);
-    print_padded("expected", exp_w + 2);
-    print_padded("tags", tag_w + 2);
-    printf("title\n");
-    for (size_t i = 0; i < set.n; i++) {
+    if (!only_counts) {
+        print_padded("id", id_w + 2);
+        print_padded("role", 8);
+        print_padded("expected", exp_w + 2);
+        print_padded("tags", tag_w + 2);
+        printf("title\n");
+    }
+    for (size_t i = 0; i < set.n && !only_counts; i++) {
         const sd_scenario *s = &set.items[i];
         print_padded(s->id, id_w + 2);
         print_padded(sd_role_name(s->role), 8);
@@ -920,8 +986,22 @@ int sd_cmd_list(int argc, char **argv) {
         printf("%s\n", s->title);
     }
     qsort(counts, n_counts, sizeof *counts, cmp_tag);
-    printf("\n%zu scenario%s: %zu with the stack as server, %zu as client\n", set.n,
+    printf("%s%zu scenario%s: %zu with the stack as server, %zu as client\n", only_counts ? "" : "\n", set.n,
            set.n == 1 ? "" : "s", set.n - n_client, n_client);
+    /* Per family: the hand-written files, then each generated family. */
+    printf("per family:%*s%8s %8s %8s\n", 19, "", "total", "server", "client");
+    for (size_t f = 0; f <= sd_n_generated_families; f++) {
+        const char *fam = f == 0 ? NULL : sd_generated_families[f - 1].name;
+        size_t n_fam = 0, n_fam_client = 0;
+        for (size_t i = 0; i < set.n; i++) {
+            const char *sf = sd_generated_family_of(&set.items[i]);
+            if ((fam == NULL) != (sf == NULL) || (fam && strcmp(fam, sf) != 0)) continue;
+            n_fam++;
+            if (set.items[i].role == SD_ROLE_CLIENT) n_fam_client++;
+        }
+        printf("  %-28s %8zu %8zu %8zu%s%s\n", fam ? fam : "scenario files", n_fam, n_fam - n_fam_client,
+               n_fam_client, fam ? "  " : "", fam ? sd_generated_families[f - 1].summary : "");
+    }
     if (n_counts) {
         printf("per tag:\n");
         for (size_t j = 0; j < n_counts; j++) printf("  %-24s %zu\n", counts[j].tag, counts[j].n);

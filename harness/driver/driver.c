@@ -470,6 +470,18 @@ static void do_send_handshake(driver *d, const sd_action *a) {
     }
 }
 
+/* send-raw: exactly one record with exactly this payload, as the script
+ * format says, even past 2^14 bytes, where sd_rl_send would split it: an
+ * oversized record is how record_overflow (RFC 8446 §5.1, §5.2) is tested.
+ * Plaintext unless the action asks for protection and keys are in use. */
+static void send_raw_record(driver *d, const sd_action *a) {
+    sd_span payload = sd_span_of(a->bytes, a->bytes_len);
+    if (d->rl.write.active && a->encrypted)
+        sd_record_seal(&d->rl.write, a->content_type, payload, 0, &d->rl.out);
+    else
+        sd_build_record(&d->rl.out, a->content_type, SD_TLS12, payload);
+}
+
 static void run_action(driver *d, const sd_action *a) {
     switch (a->kind) {
     case SD_ACT_SEND:
@@ -495,7 +507,7 @@ static void run_action(driver *d, const sd_action *a) {
         add_event(d, SD_FROM_PEER, SD_EVENT_APPDATA, 0, 0, d->rl.write.active, false);
         break;
     case SD_ACT_SEND_RAW:
-        sd_rl_send(&d->rl, a->content_type, sd_span_of(a->bytes, a->bytes_len), !a->encrypted, 0);
+        send_raw_record(d, a);
         add_event(d, SD_FROM_PEER, SD_EVENT_RAW, a->content_type, 0, a->encrypted && d->rl.write.active, true);
         break;
     case SD_ACT_EXPECT:

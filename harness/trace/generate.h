@@ -1,0 +1,46 @@
+/* generate.h — conformance scenarios generated from the model's tables.
+ *
+ * Hand-written scenarios live in scenarios/; these families are computed:
+ * the message orders come from sd_tls13_shapes (harness/model/sequences.c),
+ * the alerts from the SD_ALERTS registry, and each scenario's expectation
+ * from the RFC sentence that prescribes it (the citation table is in
+ * generate.c). Every generated scenario is an ordinary sd_scenario: it is
+ * built as script text and read back through the script parser, so it runs,
+ * prints and reports exactly like a file in scenarios/.
+ *
+ * Ids are stable: they are made from the family, the role under test, the
+ * place in the handshake and the deviation, never from a counter, so a
+ * baseline file keeps matching when families grow. */
+#ifndef SHAKEDOWN_TRACE_GENERATE_H
+#define SHAKEDOWN_TRACE_GENERATE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "trace/trace.h"
+
+typedef struct {
+    const char *name;    /* the family tag, e.g. "gen-order" */
+    const char *summary; /* one line for `shakedown list` */
+} sd_generated_family;
+
+extern const sd_generated_family sd_generated_families[];
+extern const size_t sd_n_generated_families;
+
+typedef struct {
+    size_t n, cap;
+    sd_scenario *items; /* owned */
+} sd_generated;
+
+/* Generates every TLS 1.3 family, both roles, in a stable order. Scenario
+ * paths read "generated:<family>". On failure (out of memory, or a bug that
+ * makes a generated script fail to parse) returns false with nothing to
+ * free and the reason in err. */
+bool sd_generate_tls13(sd_generated *out, char *err, size_t err_len);
+void sd_generated_free(sd_generated *g);
+
+/* The family tag of a generated scenario (its "gen-..." tag), or NULL for a
+ * hand-written one. */
+const char *sd_generated_family_of(const sd_scenario *s);
+
+#endif
