@@ -26,6 +26,7 @@ static const command commands[] = {
     {"list", sd_cmd_list, "list the scenarios, with ids, tags and counts per tag"},
     {"repro", sd_cmd_repro,
      "replay corpus files, crash files or scripts; print the trace; show the outcomes side by side"},
+    {"serve", sd_cmd_serve, "expose a stack (model, boringssl, ...) as a TLS server on a loopback port"},
 };
 
 static void usage(FILE *f) {

@@ -1,0 +1,280 @@
+/* test_tcp.c — stacks on a port: argv splitting; `shakedown serve` answered
+ * through the tcp target; real `openssl s_server` and `gnutls-serv` processes
+ * tested with --connect agree with the in-process shims of the same stacks
+ * on scenarios whose outcome shows on the wire (refusals). Servers that are
+ * not installed are skipped. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "crypto/pki.h"
+#include "driver/driver.h"
+#include "oracle/oracle.h"
+#include "targets/adapters/shim_target.h"
+#include "targets/adapters/tcp_target.h"
+#include "trace/trace.h"
+
+extern char **environ;
+static sd_pki pki;
+
+static int setup(void **state) {
+    (void)state;
+    char err[512];
+    signal(SIGPIPE, SIG_IGN);
+    return sd_pki_load(&pki, sd_pki_default_dir(), err, sizeof err) ? 0 : -1;
+}
+
+static int teardown(void **state) {
+    (void)state;
+    sd_pki_free(&pki);
+    return 0;
+}
+
+static void argv_split(void **state) {
+    (void)state;
+    char err[200];
+    char **v = sd_argv_split("prog -a 'b c' \"d \\\"e\\\"\" f\\ g x{port}y", 4433, err, sizeof err);
+    assert_non_null(v);
+    assert_string_equal(v[0], "prog");
+    assert_string_equal(v[1], "-a");
+    assert_string_equal(v[2], "b c");
+    assert_string_equal(v[3], "d \"e\"");
+    assert_string_equal(v[4], "f g");
+    assert_string_equal(v[5], "x4433y");
+    assert_null(v[6]);
+    sd_argv_free(v);
+    assert_null(sd_argv_split("a 'b", 0, err, sizeof err));
+    assert_null(sd_argv_split("   ", 0, err, sizeof err));
+}
+
+static void remote_refused_without_flag(void **state) {
+    (void)state;
+    char err[300];
+    sd_tcp_options o = {.connect = "192.0.2.1:443", .listen_port = -1};
+    assert_false(sd_tcp_setup(&o, err, sizeof err));
+    assert_non_null(strstr(err, "loopback"));
+    o.connect = "127.0.0.1";
+    assert_false(sd_tcp_setup(&o, err, sizeof err));
+}
+
+/* A free loopback port (a small race with other processes is acceptable in
+ * a test). */
+static int free_port(void) {
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in sa = {.sin_family = AF_INET};
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t sl = sizeof sa;
+    assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof sa), 0);
+    getsockname(fd, (struct sockaddr *)&sa, &sl);
+    close(fd);
+    return ntohs(sa.sin_port);
+}
+
+static bool port_open(int port) {
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    bool ok = connect(fd, (struct sockaddr *)&sa, sizeof sa) == 0;
+    close(fd);
+    return ok;
+}
+
+static pid_t spawn(char *const argv[], int *stdout_fd) {
+    int p[2] = {-1, -1};
+    if (stdout_fd) assert_int_equal(pipe(p), 0);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        if (stdout_fd) dup2(p[1], 1);
+        if (!getenv("SHAKEDOWN_SHIM_STDERR")) {
+            FILE *n = freopen("/dev/null", "w", stderr);
+            (void)n;
+        }
+        execve(argv[0], argv, environ);
+        _exit(127);
+    }
+    if (stdout_fd) {
+        close(p[1]);
+        *stdout_fd = p[0];
+    }
+    return pid;
+}
+
+static bool wait_port(int port) {
+    for (int i = 0; i < 200; i++) {
+        if (port_open(port)) return true;
+        struct timespec ts = {0, 10 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
+    return false;
+}
+
+/* The server a test started, stopped by the test or, if an assertion ended
+ * it early, by the per-test teardown: a failing test must not leave it behind. */
+static pid_t server_pid = -1;
+
+static void stop(pid_t pid) {
+    if (pid <= 0) return;
+    kill(pid, SIGTERM);
+    waitpid(pid, NULL, 0);
+    if (pid == server_pid) server_pid = -1;
+}
+
+static int stop_server(void **state) {
+    (void)state;
+    stop(server_pid);
+    sd_tcp_teardown();
+    return 0;
+}
+
+static bool load(const char *name, sd_scenario *s) {
+    const char *src = getenv("SHAKEDOWN_SOURCE_DIR");
+    char path[1024], err[512];
+    snprintf(path, sizeof path, "%s/scenarios/tls13/%s.sd", src ? src : ".", name);
+    if (!sd_scenario_load(path, s, err, sizeof err)) {
+        fprintf(stderr, "%s\n", err);
+        return false;
+    }
+    return true;
+}
+
+static sd_verdict run_on(const sd_scenario *s, const sd_target_ops *stack, sd_outcome *o) {
+    sd_run_config cfg;
+    sd_run_config_defaults(&cfg, stack, s->role, &pki);
+    if (s->version) cfg.version = s->version;
+    sd_driver_run(&s->trace, &cfg, o);
+    char why[256];
+    return sd_classify(s, o, why, sizeof why);
+}
+
+/* `shakedown serve --stack model`, driven through the tcp target: the
+ * echo comes back, and a bad Finished is refused on the wire. */
+static void serve_answers_over_tcp(void **state) {
+    (void)state;
+    const char *bin = getenv("SHAKEDOWN_BIN");
+    if (!bin) skip();
+    char *argv[] = {(char *)bin, "serve", "--stack", "model", "--port", "0", "--max-connections", "2", NULL};
+    int out;
+    pid_t pid = spawn(argv, &out);
+    server_pid = pid;
+    char line[128] = "";
+    ssize_t n = read(out, line, sizeof line - 1);
+    close(out);
+    assert_true(n > 0);
+    line[n] = '\0';
+    const char *colon = strrchr(line, ':');
+    assert_non_null(colon);
+    char connect[64];
+    snprintf(connect, sizeof connect, "127.0.0.1:%d", atoi(colon + 1));
+
+    char err[300];
+    sd_tcp_options o = {.connect = connect, .listen_port = -1, .idle_ms = 20};
+    assert_true(sd_tcp_setup(&o, err, sizeof err));
+    sd_scenario happy, bitflip;
+    assert_true(load("server.handshake.happy", &happy));
+    assert_true(load("server.finished.bitflip-first", &bitflip));
+    sd_outcome oc;
+    run_on(&happy, &sd_target_tcp, &oc);
+    bool echoed = false;
+    for (size_t i = 0; i < oc.n_events; i++)
+        echoed |= oc.events[i].from == SD_FROM_TARGET && oc.events[i].kind == SD_EVENT_APPDATA;
+    assert_true(echoed);
+    assert_int_equal(run_on(&bitflip, &sd_target_tcp, &oc), SD_VERDICT_PASS);
+    sd_tcp_teardown();
+    sd_scenario_free(&happy);
+    sd_scenario_free(&bitflip);
+    int status;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    server_pid = -1;
+    assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
+/* The same scenarios on a real server over --connect and on the in-process
+ * shim of that stack give the same verdicts. */
+static const char *const wire_scenarios[] = {
+    "server.finished.bitflip-first", "server.finished.truncated", "server.order.second-client-hello",
+    "server.alert.fatal-mid-handshake",
+};
+
+static void compare_with_shim(const char *stack_name, char *const server_argv[], int port) {
+    const sd_target_ops *shim = sd_target_find(stack_name);
+    if (!shim || access(server_argv[0], X_OK) != 0) {
+        fprintf(stderr, "(%s shim or %s missing: skipped)\n", stack_name, server_argv[0]);
+        return;
+    }
+    pid_t pid = spawn(server_argv, NULL);
+    server_pid = pid;
+    if (!wait_port(port)) {
+        stop(pid);
+        fail_msg("%s did not listen on %d", server_argv[0], port);
+    }
+    char connect[64], err[300];
+    snprintf(connect, sizeof connect, "127.0.0.1:%d", port);
+    sd_tcp_options o = {.connect = connect, .listen_port = -1, .idle_ms = 30};
+    assert_true(sd_tcp_setup(&o, err, sizeof err));
+    for (size_t i = 0; i < sizeof wire_scenarios / sizeof wire_scenarios[0]; i++) {
+        sd_scenario s;
+        assert_true(load(wire_scenarios[i], &s));
+        sd_outcome a, b;
+        sd_verdict over_tcp = run_on(&s, &sd_target_tcp, &a);
+        sd_verdict in_shim = run_on(&s, shim, &b);
+        if (over_tcp != in_shim || a.alert != b.alert)
+            fprintf(stderr, "%s %s: tcp %s (%s), shim %s (%s)\n", stack_name, s.id, sd_verdict_name(over_tcp),
+                    a.detail, sd_verdict_name(in_shim), b.detail);
+        assert_int_equal(over_tcp, in_shim);
+        assert_int_equal(a.alert, b.alert);
+        sd_scenario_free(&s);
+    }
+    sd_tcp_teardown();
+    stop(pid);
+}
+
+static void openssl_s_server_matches_shim(void **state) {
+    (void)state;
+    int port = free_port();
+    char accept[64], cert[1024], key[1024];
+    snprintf(accept, sizeof accept, "127.0.0.1:%d", port);
+    snprintf(cert, sizeof cert, "%s/leaf.chain.pem", pki.dir);
+    snprintf(key, sizeof key, "%s/leaf.key.pem", pki.dir);
+    char *argv[] = {"/usr/bin/openssl", "s_server", "-accept", accept, "-cert", cert, "-key", key, "-tls1_3",
+                    "-num_tickets", "0", "-quiet", "-naccept", "100", NULL};
+    compare_with_shim("openssl", argv, port);
+}
+
+static void gnutls_serv_matches_shim(void **state) {
+    (void)state;
+    int port = free_port();
+    char portstr[16], cert[1024], key[1024];
+    snprintf(portstr, sizeof portstr, "%d", port);
+    snprintf(cert, sizeof cert, "%s/leaf.chain.pem", pki.dir);
+    snprintf(key, sizeof key, "%s/leaf.key.pem", pki.dir);
+    char *argv[] = {"/usr/bin/gnutls-serv", "--echo", "--port", portstr, "--x509certfile", cert, "--x509keyfile",
+                    key, "--priority", "NORMAL:-VERS-ALL:+VERS-TLS1.3", "--disable-client-cert", "--quiet", NULL};
+    compare_with_shim("gnutls", argv, port);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(argv_split),
+        cmocka_unit_test(remote_refused_without_flag),
+        cmocka_unit_test_teardown(serve_answers_over_tcp, stop_server),
+        cmocka_unit_test_teardown(openssl_s_server_matches_shim, stop_server),
+        cmocka_unit_test_teardown(gnutls_serv_matches_shim, stop_server),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
