@@ -50,6 +50,13 @@ typedef struct {
     /* Client: the credential it presents when asked; NULL sends an empty
      * Certificate. */
     const sd_credential *client_credential;
+    /* Server: issue session tickets after the handshake (RFC 8446 §4.6.1).
+     * Servers of one stack with the same seed share their ticket key, so a
+     * ticket from one connection resumes on the next. */
+    bool session_tickets;
+    /* Client: resume this session (a blob from the same stack's
+     * export_session); empty for a full handshake. */
+    sd_span resume_session;
 } sd_target_config;
 
 typedef struct {
@@ -68,6 +75,7 @@ typedef struct {
      * CRASH and HANG outcomes; `error` says which signal or how long. */
     bool crashed;
     bool hung;
+    bool resumed;          /* the handshake resumed a session (PSK) */
     char error[160];       /* the stack's own words for why it failed, if any */
 } sd_target_status;
 
@@ -93,6 +101,9 @@ typedef struct sd_target_ops {
      * handshake is done: how tests prove both sides hold the same keys.
      * NULL if the stack cannot export (then false). */
     bool (*export_keying_material)(sd_target *t, const char *label, uint8_t *out, size_t len);
+    /* Client: the session from the last ticket received, as an opaque blob
+     * for a later resume_session. NULL or false if none. */
+    bool (*export_session)(sd_target *t, sd_buf *out);
     /* Version string of the stack, for reports. */
     const char *(*version)(void);
     void (*destroy)(sd_target *t);

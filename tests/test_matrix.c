@@ -41,15 +41,58 @@ typedef struct {
     const sd_target_ops *client, *server;
     uint16_t group, suite;
     const char *cert;
-    bool client_auth, hrr;
+    bool client_auth, hrr, resume;
 } cell;
 
 typedef enum { CELL_OK, CELL_SKIP, CELL_FAIL } cell_result;
 
 static void describe(const cell *c, char *buf, size_t len) {
-    snprintf(buf, len, "%s client / %s server, %s, %s, %s%s%s", c->client->name, c->server->name,
+    snprintf(buf, len, "%s client / %s server, %s, %s, %s%s%s%s", c->client->name, c->server->name,
              sd_group_name(c->group), sd_cipher_suite_name(c->suite), c->cert, c->client_auth ? ", client auth" : "",
-             c->hrr ? ", HRR" : "");
+             c->hrr ? ", HRR" : "", c->resume ? ", resumed" : "");
+}
+
+/* One connection between the two; fills both statuses and exporter values. */
+static cell_result connect_pair(const cell *c, const sd_target_config *ccfg, const sd_target_config *scfg,
+                                sd_target_status *cs, sd_target_status *ss, uint8_t *ce, uint8_t *se, bool *exported,
+                                sd_buf *session, char *why, size_t why_len) {
+    char err[200] = "";
+    sd_target *cl = c->client->create(ccfg, err, sizeof(err));
+    if (!cl) {
+        snprintf(why, why_len, "%s client: %s", c->client->name, err);
+        return strncmp(err, "unsupported:", 12) == 0 ? CELL_SKIP : CELL_FAIL;
+    }
+    sd_target *sv = c->server->create(scfg, err, sizeof(err));
+    if (!sv) {
+        cl->ops->destroy(cl);
+        snprintf(why, why_len, "%s server: %s", c->server->name, err);
+        return strncmp(err, "unsupported:", 12) == 0 ? CELL_SKIP : CELL_FAIL;
+    }
+    cl->ops->start(cl);
+    sd_buf buf;
+    sd_buf_init(&buf);
+    for (int i = 0; i < 20; i++) {
+        sd_buf_reset(&buf);
+        cl->ops->drain(cl, &buf);
+        if (buf.len) sv->ops->feed(sv, sd_buf_span(&buf));
+        size_t moved = buf.len;
+        sd_buf_reset(&buf);
+        sv->ops->drain(sv, &buf);
+        if (buf.len) cl->ops->feed(cl, sd_buf_span(&buf));
+        if (!moved && !buf.len) break;
+    }
+    sd_buf_free(&buf);
+    cl->ops->status(cl, cs);
+    sv->ops->status(sv, ss);
+    memset(ce, 0, 32);
+    memset(se, 1, 32);
+    *exported = cl->ops->export_keying_material && sv->ops->export_keying_material &&
+                cl->ops->export_keying_material(cl, "EXPORTER-shakedown-matrix", ce, 32) &&
+                sv->ops->export_keying_material(sv, "EXPORTER-shakedown-matrix", se, 32);
+    if (session && cl->ops->export_session) cl->ops->export_session(cl, session);
+    cl->ops->destroy(cl);
+    sv->ops->destroy(sv);
+    return CELL_OK;
 }
 
 static cell_result run_cell(const cell *c, char *why, size_t why_len) {
@@ -85,43 +128,29 @@ static cell_result run_cell(const cell *c, char *why, size_t why_len) {
         scfg.n_cipher_suites = 1;
     }
 
-    char err[200] = "";
-    sd_target *cl = c->client->create(&ccfg, err, sizeof(err));
-    if (!cl) {
-        snprintf(why, why_len, "%s client: %s", c->client->name, err);
-        return strncmp(err, "unsupported:", 12) == 0 ? CELL_SKIP : CELL_FAIL;
-    }
-    sd_target *sv = c->server->create(&scfg, err, sizeof(err));
-    if (!sv) {
-        cl->ops->destroy(cl);
-        snprintf(why, why_len, "%s server: %s", c->server->name, err);
-        return strncmp(err, "unsupported:", 12) == 0 ? CELL_SKIP : CELL_FAIL;
-    }
-    cl->ops->start(cl);
-    sd_buf buf;
-    sd_buf_init(&buf);
-    for (int i = 0; i < 20; i++) {
-        sd_buf_reset(&buf);
-        cl->ops->drain(cl, &buf);
-        if (buf.len) sv->ops->feed(sv, sd_buf_span(&buf));
-        size_t moved = buf.len;
-        sd_buf_reset(&buf);
-        sv->ops->drain(sv, &buf);
-        if (buf.len) cl->ops->feed(cl, sd_buf_span(&buf));
-        if (!moved && !buf.len) break;
-    }
-    sd_buf_free(&buf);
-
+    if (c->resume) scfg.session_tickets = true;
     sd_target_status cs, ss;
-    cl->ops->status(cl, &cs);
-    sv->ops->status(sv, &ss);
-    uint8_t ce[32] = {0}, se[32] = {1};
-    bool exported = cl->ops->export_keying_material && sv->ops->export_keying_material &&
-                    cl->ops->export_keying_material(cl, "EXPORTER-shakedown-matrix", ce, sizeof ce) &&
-                    sv->ops->export_keying_material(sv, "EXPORTER-shakedown-matrix", se, sizeof se);
-    cl->ops->destroy(cl);
-    sv->ops->destroy(sv);
-
+    uint8_t ce[32], se[32];
+    bool exported;
+    sd_buf session;
+    sd_buf_init(&session);
+    cell_result r = connect_pair(c, &ccfg, &scfg, &cs, &ss, ce, se, &exported, &session, why, why_len);
+    if (r == CELL_OK && c->resume) {
+        /* Second connection: the client offers the ticket it was given. */
+        if (session.len == 0) {
+            snprintf(why, why_len, "the client kept no session from the first handshake");
+            r = CELL_FAIL;
+        } else {
+            ccfg.resume_session = sd_buf_span(&session);
+            r = connect_pair(c, &ccfg, &scfg, &cs, &ss, ce, se, &exported, NULL, why, why_len);
+            if (r == CELL_OK && (!cs.resumed || !ss.resumed)) {
+                snprintf(why, why_len, "not resumed: client %d, server %d", cs.resumed, ss.resumed);
+                r = CELL_FAIL;
+            }
+        }
+    }
+    sd_buf_free(&session);
+    if (r != CELL_OK) return r;
     if (!cs.handshake_done || !ss.handshake_done)
         snprintf(why, why_len, "did not complete: client %s (%.100s), server %s (%.100s)",
                  cs.handshake_done ? "done" : "not done", cs.error, ss.handshake_done ? "done" : "not done", ss.error);
@@ -135,7 +164,7 @@ static cell_result run_cell(const cell *c, char *why, size_t why_len) {
         snprintf(why, why_len, "exporter secrets differ (or could not be exported)");
     else if (!cs.peer_authenticated)
         snprintf(why, why_len, "client did not authenticate the server");
-    else if (c->client_auth && !ss.peer_authenticated)
+    else if (c->client_auth && !c->resume && !ss.peer_authenticated)
         snprintf(why, why_len, "server did not authenticate the client");
     else
         return CELL_OK;
@@ -156,8 +185,10 @@ static void handshake_matrix(void **state) {
             for (size_t s = 0; s < 3; s++)
                 for (size_t k = 0; k < 4; k++)
                     for (int auth = 0; auth < 2; auth++)
-                        for (int hrr = 0; hrr < 2; hrr++) {
-                            cell c = {directions[d][0], directions[d][1], groups[g], suites[s], certs[k], auth, hrr};
+                        for (int hrr = 0; hrr < 2; hrr++)
+                            for (int resume = 0; resume < 2; resume++) {
+                            cell c = {directions[d][0], directions[d][1], groups[g], suites[s], certs[k], auth, hrr,
+                                      resume};
                             char name[200], why[300] = "";
                             describe(&c, name, sizeof name);
                             switch (run_cell(&c, why, sizeof why)) {
@@ -176,7 +207,7 @@ static void handshake_matrix(void **state) {
                         }
     printf("handshake matrix: %d completed, %d skipped, %d failed\n", ok, skipped, failed);
     assert_int_equal(failed, 0);
-    assert_true(ok >= 48);
+    assert_true(ok >= 144);
 }
 
 int main(void) {

@@ -372,7 +372,7 @@ static bool build_body(driver *d, const sd_action *a, sd_buf *body) {
     case SD_ClientHello:
         if (d->share.public_len == 0 && !sd_key_share_generate(&d->share, SD_x25519, &d->rng)) return false;
         sd_msg_client_hello(body, &sd_default_offer, d->client_random, sd_span_of(d->session_id, d->session_id_len),
-                            &d->share, d->cfg->server_name, sd_span_of(NULL, 0));
+                            &d->share, d->cfg->server_name, sd_span_of(NULL, 0), NULL);
         return true;
     case SD_ServerHello: {
         uint16_t suite = 0;
@@ -384,7 +384,7 @@ static bool build_body(driver *d, const sd_action *a, sd_buf *body) {
         uint8_t random[SD_RANDOM_LEN];
         sd_rng_bytes(&d->rng, random, sizeof(random));
         sd_msg_server_hello(body, false, random, sd_span_of(d->session_id, d->session_id_len), d->suite->id, group,
-                            &d->share, sd_span_of(NULL, 0));
+                            &d->share, sd_span_of(NULL, 0), -1);
         return true;
     }
     case SD_EncryptedExtensions:

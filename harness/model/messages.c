@@ -28,7 +28,8 @@ bool sd_u16_in(const uint16_t *list, size_t n, uint16_t v) {
 }
 
 void sd_msg_client_hello(sd_buf *body, const sd_offer *offer, const uint8_t *random, sd_span session_id,
-                         const sd_key_share *share, const char *server_name, sd_span cookie) {
+                         const sd_key_share *share, const char *server_name, sd_span cookie,
+                         const sd_psk_identity *psk) {
     sd_buf exts, tmp;
     sd_buf_init(&exts);
     sd_buf_init(&tmp);
@@ -59,6 +60,28 @@ void sd_msg_client_hello(sd_buf *body, const sd_offer *offer, const uint8_t *ran
         sd_buf_close_prefix(&tmp, off, 2);
         sd_build_extension(&exts, SD_cookie, sd_buf_span(&tmp));
     }
+    /* §4.2.9: psk_dhe_ke (1), the only mode shakedown offers (resumption
+     * keeps forward secrecy). Sent on every handshake: "Servers SHOULD NOT
+     * send NewSessionTicket with tickets that are not compatible with the
+     * advertised modes", so without it no ticket comes. */
+    static const uint8_t modes[] = {1, 1};
+    sd_build_extension(&exts, SD_psk_key_exchange_modes, sd_span_of(modes, sizeof modes));
+    if (psk) {
+        /* §4.2.11: "The "pre_shared_key" extension MUST be the last extension
+         * in the ClientHello". */
+        sd_buf_reset(&tmp);
+        off = sd_buf_open_prefix(&tmp, 2);
+        size_t id = sd_buf_open_prefix(&tmp, 2);
+        sd_buf_append_span(&tmp, psk->identity);
+        sd_buf_close_prefix(&tmp, id, 2);
+        sd_buf_u32(&tmp, psk->obfuscated_age);
+        sd_buf_close_prefix(&tmp, off, 2);
+        off = sd_buf_open_prefix(&tmp, 2);
+        sd_buf_u8(&tmp, (uint8_t)psk->binder_len);
+        for (size_t i = 0; i < psk->binder_len; i++) sd_buf_u8(&tmp, 0);
+        sd_buf_close_prefix(&tmp, off, 2);
+        sd_build_extension(&exts, SD_pre_shared_key, sd_buf_span(&tmp));
+    }
     sd_buf suites;
     sd_buf_init(&suites);
     for (size_t i = 0; i < offer->n_suites; i++) sd_buf_u16(&suites, offer->suites[i]);
@@ -79,7 +102,7 @@ void sd_msg_client_hello(sd_buf *body, const sd_offer *offer, const uint8_t *ran
 }
 
 void sd_msg_server_hello(sd_buf *body, bool hrr, const uint8_t *random, sd_span session_id_echo, uint16_t suite,
-                         uint16_t group, const sd_key_share *share, sd_span cookie) {
+                         uint16_t group, const sd_key_share *share, sd_span cookie, int selected_psk) {
     sd_buf exts, tmp;
     sd_buf_init(&exts);
     sd_buf_init(&tmp);
@@ -97,6 +120,11 @@ void sd_msg_server_hello(sd_buf *body, bool hrr, const uint8_t *random, sd_span 
         sd_buf_append_span(&tmp, cookie);
         sd_buf_close_prefix(&tmp, off, 2);
         sd_build_extension(&exts, SD_cookie, sd_buf_span(&tmp));
+    }
+    if (selected_psk >= 0 && !hrr) {
+        sd_buf_reset(&tmp);
+        sd_buf_u16(&tmp, (uint16_t)selected_psk);
+        sd_build_extension(&exts, SD_pre_shared_key, sd_buf_span(&tmp));
     }
     sd_server_hello sh = {
         .legacy_version = SD_TLS12,

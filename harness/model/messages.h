@@ -31,14 +31,26 @@ typedef struct {
 /* The lists above. */
 extern const sd_offer sd_default_offer;
 
-/* ClientHello body with the offer's lists, one key share, and the cookie if
- * non-empty (RFC 8446 §4.1.2). */
+/* One PSK offered for resumption (RFC 8446 §4.2.11). */
+typedef struct {
+    sd_span identity;        /* the ticket */
+    uint32_t obfuscated_age; /* ticket age + ticket_age_add, mod 2^32 */
+    size_t binder_len;       /* the PSK's hash length */
+} sd_psk_identity;
+
+/* ClientHello body with the offer's lists, one key share, the cookie if
+ * non-empty (RFC 8446 §4.1.2), and, with psk, psk_key_exchange_modes
+ * (psk_dhe_ke) and a last pre_shared_key extension whose binder is zeros:
+ * the caller computes it over the truncated message (§4.2.11.2) and writes
+ * it over the body's last binder_len bytes. */
 void sd_msg_client_hello(sd_buf *body, const sd_offer *offer, const uint8_t *random, sd_span session_id,
-                         const sd_key_share *share, const char *server_name, sd_span cookie);
+                         const sd_key_share *share, const char *server_name, sd_span cookie,
+                         const sd_psk_identity *psk);
 /* ServerHello body (§4.1.3), or HelloRetryRequest when hrr (§4.1.4), with a
- * cookie if non-empty (§4.2.2). */
+ * cookie if non-empty (§4.2.2), and pre_shared_key's selected_identity when
+ * selected_psk >= 0 (§4.2.11). */
 void sd_msg_server_hello(sd_buf *body, bool hrr, const uint8_t *random, sd_span session_id_echo, uint16_t suite,
-                         uint16_t group, const sd_key_share *share, sd_span cookie);
+                         uint16_t group, const sd_key_share *share, sd_span cookie, int selected_psk);
 /* CertificateRequest body (§4.3.2): the context and signature_algorithms. */
 void sd_msg_certificate_request(sd_buf *body, sd_span context, const uint16_t *sigalgs, size_t n_sigalgs);
 /* Certificate body (§4.4.2): the credential's chain, or an empty list. */

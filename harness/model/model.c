@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include <openssl/mem.h>
+#include <openssl/sha.h>
 
 #include "crypto/crypto.h"
 #include "crypto/record_layer.h"
@@ -83,9 +84,24 @@ struct sd_model {
     uint8_t cert_request_context[255];
     size_t cert_request_context_len;
 
+    /* Resumption (RFC 8446 §2.2, §4.2.11, §4.6.1). */
+    const sd_suite *psk_suite;
+    uint8_t psk[SD_MAX_HASH_LEN];
+    size_t psk_len;
+    bool psk_offered, psk_accepted;
+    int psk_index;          /* server: the identity it accepted */
+    bool client_psk_dhe_ke; /* server: the client can resume with psk_dhe_ke */
+    sd_buf ticket;          /* client: the ticket it offers */
+    uint32_t ticket_age_add;
+    sd_buf session_out;     /* client: the newest session, for export */
+    uint8_t ticket_key[16]; /* server: seals tickets; derived from the seed */
+
     sd_target_status st;
     char state_name[96];
 };
+
+static bool psk_binder(const sd_suite *suite, const uint8_t *psk, size_t psk_len, sd_span prefix, sd_span truncated,
+                       uint8_t *out);
 
 /* --- Errors ------------------------------------------------------------- */
 
@@ -150,8 +166,28 @@ static bool client_offered(uint16_t type) {
 static void send_client_hello(sd_model *m) {
     sd_buf body;
     sd_buf_init(&body);
+    /* §4.2.11: the ticket's age in milliseconds plus ticket_age_add. The
+     * model's clock does not move within a run, so the age is 0. */
+    sd_psk_identity psk = {sd_buf_span(&m->ticket), m->ticket_age_add, m->psk_suite ? m->psk_suite->hash_len : 0};
     sd_msg_client_hello(&body, &m->offer, m->client_random, sd_span_of(m->session_id, m->session_id_len), &m->share,
-                        m->cfg.server_name, sd_span_of(m->cookie, m->cookie_len));
+                        m->cfg.server_name, sd_span_of(m->cookie, m->cookie_len), m->psk_offered ? &psk : NULL);
+    if (m->psk_offered) {
+        /* The binder covers the message up to its binders list (§4.2.11.2):
+         * header and body, less the list (u16 length, u8 length, binder). */
+        uint8_t header[4] = {SD_ClientHello, (uint8_t)(body.len >> 16), (uint8_t)(body.len >> 8), (uint8_t)body.len};
+        size_t cut = body.len - (2 + 1 + psk.binder_len);
+        sd_buf truncated;
+        sd_buf_init(&truncated);
+        sd_buf_append(&truncated, header, 4);
+        sd_buf_append(&truncated, body.data, cut);
+        uint8_t binder[SD_MAX_HASH_LEN];
+        if (!psk_binder(m->psk_suite, m->psk, m->psk_len, sd_buf_span(&m->rl.transcript.bytes),
+                        sd_buf_span(&truncated), binder))
+            fatal(m, SD_internal_error, "binder computation failed");
+        else
+            memcpy(body.data + body.len - psk.binder_len, binder, psk.binder_len);
+        sd_buf_free(&truncated);
+    }
     sd_rl_send_handshake(&m->rl, SD_ClientHello, sd_buf_span(&body));
     sd_buf_free(&body);
 }
@@ -249,7 +285,18 @@ static void on_server_hello(sd_model *m, const sd_server_hello *sh) {
     sd_key_share_entry ks = {0};
     bool have_share = false;
     while (sd_extensions_next(&it, &type, &body, &alert) > 0) {
-        if (type == SD_supported_versions) {
+        if (type == SD_pre_shared_key && m->psk_offered) {
+            /* §4.2.11: "Clients MUST verify that the server's selected_identity
+             * is within the range supplied by the client, that the server
+             * selected a cipher suite indicating a Hash associated with the
+             * PSK ... If these values are not consistent, the client MUST
+             * abort the handshake with an "illegal_parameter" alert." */
+            if (body.len != 2) return fatal(m, SD_decode_error, "malformed pre_shared_key in ServerHello");
+            const sd_suite *chosen = sd_suite_find(sh->cipher_suite);
+            if (body.data[0] != 0 || body.data[1] != 0 || !chosen || chosen->md() != m->psk_suite->md())
+                return fatal(m, SD_illegal_parameter, "server selected a PSK we cannot use");
+            m->psk_accepted = true;
+        } else if (type == SD_supported_versions) {
             if (!sd_parse_supported_versions_sh(body, &version, &alert))
                 return fatal(m, alert, "malformed supported_versions in ServerHello");
         } else if (type == SD_key_share) {
@@ -290,9 +337,17 @@ static void on_server_hello(sd_model *m, const sd_server_hello *sh) {
     m->st.group = ks.group;
     uint8_t hash[SD_MAX_HASH_LEN];
     if (!transcript_hash(m, hash)) return;
-    if (!sd_ks_init(&m->ks, m->suite, NULL, 0) || !sd_ks_handshake(&m->ks, ecdhe, ecdhe_len, hash))
+    if (!sd_ks_init(&m->ks, m->suite, m->psk_accepted ? m->psk : NULL, m->psk_accepted ? m->psk_len : 0) ||
+        !sd_ks_handshake(&m->ks, ecdhe, ecdhe_len, hash))
         return fatal(m, SD_internal_error, "key schedule failed");
     OPENSSL_cleanse(ecdhe, sizeof(ecdhe));
+    if (m->psk_accepted) {
+        /* Resumed: the PSK authenticates the server, as the original
+         * handshake's certificate did, and no certificates follow. */
+        m->shape = sd_shape_with_flags(m->shape->flags | SD_SHAPE_PSK);
+        m->st.resumed = true;
+        m->st.peer_authenticated = true;
+    }
     if (!check_key_change_boundary(m)) return;
     if (!set_keys(m, &m->rl.read, m->ks.server_handshake_traffic)) return;
     set_keys(m, &m->rl.write, m->ks.client_handshake_traffic);
@@ -515,10 +570,14 @@ static bool check_extension_bodies(sd_model *m, const sd_client_hello *ch) {
     return true;
 }
 
-/* RFC 8446 §4.2.9 and §4.2.11 syntax. The model does not resume sessions
- * yet, so a well-formed offer is ignored and a full handshake follows. */
-static bool check_psk_offer(sd_model *m, const sd_client_hello *ch) {
+/* RFC 8446 §4.2.9 and §4.2.11 syntax. On success *identities and *binders
+ * hold the offer's lists (NULL data if no PSK is offered), and *dhe_ke says
+ * whether psk_dhe_ke is among the modes. */
+static bool check_psk_offer(sd_model *m, const sd_client_hello *ch, sd_span *out_identities, sd_span *out_binders,
+                            bool *dhe_ke) {
     uint8_t alert;
+    *out_identities = *out_binders = sd_span_of(NULL, 0);
+    *dhe_ke = false;
     sd_span modes_body, psk_body;
     bool has_modes = sd_extensions_find(ch->extensions, SD_psk_key_exchange_modes, &modes_body);
     bool has_psk = sd_extensions_find(ch->extensions, SD_pre_shared_key, &psk_body);
@@ -530,6 +589,7 @@ static bool check_psk_offer(sd_model *m, const sd_client_hello *ch) {
             fatal(m, SD_decode_error, "malformed psk_key_exchange_modes");
             return false;
         }
+        *dhe_ke = memchr(modes.data, 1, modes.len) != NULL; /* psk_dhe_ke(1) */
     }
     if (!has_psk) return true;
     /* §4.2.11: "The "pre_shared_key" extension MUST be the last extension in
@@ -583,7 +643,153 @@ static bool check_psk_offer(sd_model *m, const sd_client_hello *ch) {
         fatal(m, SD_missing_extension, "pre_shared_key without psk_key_exchange_modes");
         return false;
     }
+    *out_identities = identities;
+    *out_binders = binders;
     return true;
+}
+
+/* --- Tickets and binders ---------------------------------------------------- */
+
+/* A ticket is the server's own sealed state (RFC 8446 §4.6.1 leaves its
+ * format to the server): nonce(12) || AES-128-GCM(suite(2) psk_len(1) psk). */
+static void seal_ticket(sd_model *m, const uint8_t *psk, size_t psk_len, sd_buf *out) {
+    EVP_AEAD_CTX ctx;
+    uint8_t nonce[12], plain[3 + SD_MAX_HASH_LEN], sealed[sizeof plain + 16];
+    size_t sealed_len = 0;
+    plain[0] = (uint8_t)(m->suite->id >> 8);
+    plain[1] = (uint8_t)m->suite->id;
+    plain[2] = (uint8_t)psk_len;
+    memcpy(plain + 3, psk, psk_len);
+    sd_rng_bytes(&m->rng, nonce, sizeof nonce);
+    if (EVP_AEAD_CTX_init(&ctx, EVP_aead_aes_128_gcm(), m->ticket_key, sizeof m->ticket_key, 16, NULL)) {
+        if (EVP_AEAD_CTX_seal(&ctx, sealed, &sealed_len, sizeof sealed, nonce, sizeof nonce, plain, 3 + psk_len,
+                              NULL, 0)) {
+            sd_buf_append(out, nonce, sizeof nonce);
+            sd_buf_append(out, sealed, sealed_len);
+        }
+        EVP_AEAD_CTX_cleanup(&ctx);
+    }
+    OPENSSL_cleanse(plain, sizeof plain);
+}
+
+/* Opens a ticket of ours; false for anything else (a PSK the server does not
+ * know is simply not selected, §4.2.11). */
+static bool open_ticket(const sd_model *m, sd_span ticket, const sd_suite **suite, uint8_t *psk, size_t *psk_len) {
+    if (ticket.len < 12 + 16 + 3) return false;
+    EVP_AEAD_CTX ctx;
+    uint8_t plain[3 + SD_MAX_HASH_LEN + 16];
+    size_t plain_len = 0;
+    if (!EVP_AEAD_CTX_init(&ctx, EVP_aead_aes_128_gcm(), m->ticket_key, sizeof m->ticket_key, 16, NULL)) return false;
+    bool ok = ticket.len - 12 <= sizeof plain + 16 &&
+              EVP_AEAD_CTX_open(&ctx, plain, &plain_len, sizeof plain, ticket.data, 12, ticket.data + 12,
+                                ticket.len - 12, NULL, 0);
+    EVP_AEAD_CTX_cleanup(&ctx);
+    if (!ok || plain_len < 3 || plain[2] > SD_MAX_HASH_LEN || plain_len != 3u + plain[2]) return false;
+    *suite = sd_suite_find((uint16_t)(plain[0] << 8 | plain[1]));
+    *psk_len = plain[2];
+    memcpy(psk, plain + 3, *psk_len);
+    OPENSSL_cleanse(plain, sizeof plain);
+    return *suite != NULL;
+}
+
+/* §4.2.11.2: binder = HMAC(finished key of binder_key, Transcript-Hash(...
+ * Truncate(ClientHello))), binder_key = Derive-Secret(Early Secret, "res
+ * binder", ""). `prefix` is the transcript before this ClientHello and
+ * `truncated` this ClientHello up to its binders list. */
+static bool psk_binder(const sd_suite *suite, const uint8_t *psk, size_t psk_len, sd_span prefix, sd_span truncated,
+                       uint8_t *out) {
+    const EVP_MD *md = suite->md();
+    sd_key_schedule early;
+    uint8_t empty_hash[SD_MAX_HASH_LEN], binder_key[SD_MAX_HASH_LEN], hash[SD_MAX_HASH_LEN];
+    unsigned n = 0;
+    EVP_MD_CTX h;
+    EVP_MD_CTX_init(&h);
+    bool ok = sd_ks_init(&early, suite, psk, psk_len) && EVP_Digest(NULL, 0, empty_hash, &n, md, NULL) &&
+              sd_derive_secret(md, early.early_secret, "res binder", empty_hash, binder_key) &&
+              EVP_DigestInit_ex(&h, md, NULL) && EVP_DigestUpdate(&h, prefix.data, prefix.len) &&
+              EVP_DigestUpdate(&h, truncated.data, truncated.len) && EVP_DigestFinal_ex(&h, hash, &n) &&
+              sd_finished_verify_data(md, binder_key, hash, out);
+    EVP_MD_CTX_cleanup(&h);
+    OPENSSL_cleanse(&early, sizeof early);
+    OPENSSL_cleanse(binder_key, sizeof binder_key);
+    return ok;
+}
+
+/* Server: picks the first offered ticket of ours whose hash matches the
+ * chosen suite, and checks its binder. `body` is the ClientHello body, the
+ * last bytes of the transcript. Returns false after a fatal alert. */
+static bool select_psk(sd_model *m, sd_span body, sd_span identities, sd_span binders) {
+    sd_reader ids = sd_reader_of(identities);
+    for (int i = 0; !sd_reader_done(&ids); i++) {
+        sd_span identity;
+        uint32_t age;
+        const sd_suite *suite;
+        uint8_t psk[SD_MAX_HASH_LEN];
+        size_t psk_len;
+        if (!sd_read_prefixed(&ids, 2, &identity) || !sd_read_u32(&ids, &age)) return true;
+        /* §4.2.11: "the server MUST ensure that it selects a compatible PSK
+         * (if any) and cipher suite". */
+        if (!open_ticket(m, identity, &suite, psk, &psk_len) || suite->md() != m->suite->md()) continue;
+        sd_reader bs = sd_reader_of(binders);
+        sd_span binder = {0};
+        for (int j = 0; j <= i; j++) sd_read_prefixed(&bs, 1, &binder);
+        /* The truncated ClientHello: header and body up to the binders list
+         * (its 2-byte length included in what is cut). */
+        const sd_buf *t = &m->rl.transcript.bytes;
+        size_t ch_start = t->len - (4 + body.len);
+        size_t cut = (size_t)(binders.data - 2 - body.data);
+        uint8_t expected[SD_MAX_HASH_LEN];
+        if (!psk_binder(suite, psk, psk_len, sd_span_of(t->data, ch_start), sd_span_of(t->data + ch_start, 4 + cut),
+                        expected)) {
+            fatal(m, SD_internal_error, "binder computation failed");
+            return false;
+        }
+        /* §4.2.11: "Prior to accepting PSK key establishment, the server MUST
+         * validate the corresponding binder value ... If this value is not
+         * present or does not validate, the server MUST abort the handshake";
+         * §6.2: decrypt_error covers failing to "validate ... a PSK binder". */
+        if (binder.len != suite->hash_len || CRYPTO_memcmp(binder.data, expected, binder.len) != 0) {
+            fatal(m, SD_decrypt_error, "PSK binder does not verify");
+            return false;
+        }
+        m->psk_accepted = true;
+        m->psk_index = i;
+        m->psk_len = psk_len;
+        memcpy(m->psk, psk, psk_len);
+        OPENSSL_cleanse(psk, sizeof psk);
+        return true;
+    }
+    return true;
+}
+
+/* Server, after the client's Finished: one NewSessionTicket (§4.6.1). */
+static void send_session_ticket(sd_model *m) {
+    uint8_t hash[SD_MAX_HASH_LEN], psk[SD_MAX_HASH_LEN];
+    static const uint8_t nonce[1] = {0};
+    if (!transcript_hash(m, hash) || !sd_ks_resumption(&m->ks, hash) ||
+        !sd_hkdf_expand_label(m->suite->md(), m->ks.resumption_master, "resumption", nonce, sizeof nonce, psk,
+                              m->suite->hash_len))
+        return fatal(m, SD_internal_error, "resumption secret");
+    sd_buf ticket, body;
+    sd_buf_init(&ticket);
+    sd_buf_init(&body);
+    seal_ticket(m, psk, m->suite->hash_len, &ticket);
+    uint8_t age_add[4];
+    sd_rng_bytes(&m->rng, age_add, sizeof age_add);
+    sd_new_session_ticket nst = {
+        .ticket_lifetime = 7200, /* §4.6.1: at most seven days; two hours is plenty for tests */
+        .ticket_age_add = (uint32_t)age_add[0] << 24 | (uint32_t)age_add[1] << 16 | (uint32_t)age_add[2] << 8 | age_add[3],
+        .ticket_nonce = sd_span_of(nonce, sizeof nonce),
+        .ticket = sd_buf_span(&ticket),
+        .extensions = sd_span_of(NULL, 0),
+    };
+    if (ticket.len) {
+        sd_build_new_session_ticket(&body, &nst);
+        sd_rl_send_handshake(&m->rl, SD_NewSessionTicket, sd_buf_span(&body));
+    }
+    sd_buf_free(&ticket);
+    sd_buf_free(&body);
+    OPENSSL_cleanse(psk, sizeof psk);
 }
 
 /* Server-side checks of one ClientHello; on success selects suite and group.
@@ -594,7 +800,8 @@ static bool check_psk_offer(sd_model *m, const sd_client_hello *ch) {
  * BoringSSL makes, so that the differential oracle reports real
  * disagreements only; where the RFC says MUST, the model enforces it and a
  * BoringSSL deviation is listed in harness/oracle/known_differences.txt. */
-static bool process_client_hello(sd_model *m, const sd_client_hello *ch, sd_span *out_share, bool second) {
+static bool process_client_hello(sd_model *m, const sd_client_hello *ch, sd_span body, sd_span *out_share,
+                                 bool second) {
     uint8_t alert;
     if (!ch->has_extensions) {
         /* §4.2.1: without supported_versions the client offers TLS 1.2 or
@@ -629,7 +836,10 @@ static bool process_client_hello(sd_model *m, const sd_client_hello *ch, sd_span
         return false;
     }
     if (sd_extensions_find(ch->extensions, SD_server_name, &sni) && !check_server_name(m, sni)) return false;
-    if (!check_psk_offer(m, ch) || !check_extension_bodies(m, ch)) return false;
+    sd_span psk_identities, psk_binders;
+    bool psk_dhe_ke;
+    if (!check_psk_offer(m, ch, &psk_identities, &psk_binders, &psk_dhe_ke) || !check_extension_bodies(m, ch))
+        return false;
     bool has_sigalgs = sd_extensions_find(ch->extensions, SD_signature_algorithms, &sigalgs_body);
     if (has_sigalgs) {
         sd_u16_list sigalgs;
@@ -717,6 +927,15 @@ static bool process_client_hello(sd_model *m, const sd_client_hello *ch, sd_span
     m->group = group;
     if (out_share->data == NULL) return true; /* HelloRetryRequest first */
 
+    m->client_psk_dhe_ke = psk_dhe_ke;
+    /* Resumption, when this server issues tickets and the client offers
+     * psk_dhe_ke (the model never does psk_ke: it keeps forward secrecy). */
+    m->psk_accepted = false;
+    if (m->cfg.session_tickets && psk_dhe_ke && psk_identities.data &&
+        !select_psk(m, body, psk_identities, psk_binders))
+        return false;
+    if (m->psk_accepted) return true; /* §4.2.3: no certificate, no signature_algorithms needed */
+
     /* §4.2.3: "If a server is authenticating via a certificate and the client
      * has not sent a "signature_algorithms" extension, then the server MUST
      * abort the handshake with a "missing_extension" alert". Checked after
@@ -749,20 +968,25 @@ static void on_client_hello(sd_model *m, sd_span body, bool second) {
         if (!cookie_ok) return fatal(m, SD_illegal_parameter, "second ClientHello does not echo the cookie");
     }
     sd_span share;
-    if (!process_client_hello(m, &ch, &share, second)) return;
+    if (!process_client_hello(m, &ch, body, &share, second)) return;
     memcpy(m->client_random, ch.random.data, SD_RANDOM_LEN);
     memcpy(m->session_id, ch.legacy_session_id.data, ch.legacy_session_id.len);
     m->session_id_len = ch.legacy_session_id.len;
     sd_span early;
     m->skipping_early_data = !second && sd_extensions_find(ch.extensions, SD_early_data, &early);
     /* The server's own choices pick its shape (sequences.c). */
-    if (m->cfg.client_auth != SD_CLIENT_AUTH_NONE)
-        m->shape = sd_shape_with_flags(m->shape->flags | SD_SHAPE_CLIENT_AUTH);
     if (share.data == NULL) {
         /* §4.1.4: no share for the group we want: ask for one. */
-        m->shape = sd_shape_with_flags(m->shape->flags | SD_SHAPE_HRR);
+        m->shape = sd_shape_with_flags(SD_SHAPE_HRR);
         return;
     }
+    unsigned flags = second ? SD_SHAPE_HRR : 0;
+    if (m->psk_accepted)
+        flags |= SD_SHAPE_PSK; /* §4.3.2: no CertificateRequest with a PSK */
+    else if (m->cfg.client_auth != SD_CLIENT_AUTH_NONE)
+        flags |= SD_SHAPE_CLIENT_AUTH;
+    m->shape = sd_shape_with_flags(flags);
+    m->st.resumed = m->psk_accepted;
     if (!sd_key_share_generate(&m->share, m->group, &m->rng)) return fatal(m, SD_internal_error, "key generation");
     if (!sd_key_share_derive(&m->share, share, m->ecdhe, &m->ecdhe_len, &alert))
         return fatal(m, alert, "client key share is not a valid point");
@@ -791,7 +1015,8 @@ static void send_server_hello(sd_model *m, bool retry) {
         sd_rng_bytes(&m->rng, m->cookie, m->cookie_len);
     }
     sd_msg_server_hello(&body, retry, random, sd_span_of(m->session_id, m->session_id_len), m->suite->id, m->group,
-                        &m->share, retry ? sd_span_of(m->cookie, m->cookie_len) : sd_span_of(NULL, 0));
+                        &m->share, retry ? sd_span_of(m->cookie, m->cookie_len) : sd_span_of(NULL, 0),
+                        m->psk_accepted ? m->psk_index : -1);
     if (retry && !sd_transcript_replace_with_message_hash(&m->rl.transcript, m->suite->md()))
         fatal(m, SD_internal_error, "transcript");
     sd_rl_send_handshake(&m->rl, SD_ServerHello, sd_buf_span(&body));
@@ -804,7 +1029,8 @@ static void send_server_hello(sd_model *m, bool retry) {
     m->st.group = m->group;
     uint8_t hash[SD_MAX_HASH_LEN];
     if (!transcript_hash(m, hash)) return;
-    if (!sd_ks_init(&m->ks, m->suite, NULL, 0) || !sd_ks_handshake(&m->ks, m->ecdhe, m->ecdhe_len, hash))
+    if (!sd_ks_init(&m->ks, m->suite, m->psk_accepted ? m->psk : NULL, m->psk_accepted ? m->psk_len : 0) ||
+        !sd_ks_handshake(&m->ks, m->ecdhe, m->ecdhe_len, hash))
         return fatal(m, SD_internal_error, "key schedule failed");
     OPENSSL_cleanse(m->ecdhe, sizeof(m->ecdhe));
     if (!check_key_change_boundary(m)) return;
@@ -881,7 +1107,9 @@ static void send_own_message(sd_model *m, uint16_t msg) {
         } else {
             send_ccs_once(m);
             send_finished(m, m->ks.client_handshake_traffic);
-            if (failed(m)) return;
+            if (failed(m) || !transcript_hash(m, hash)) return;
+            /* §7.1: resumption_master_secret covers ClientHello..client Finished. */
+            if (!sd_ks_resumption(&m->ks, hash)) return fatal(m, SD_internal_error, "key schedule failed");
             set_keys(m, &m->rl.write, m->ks.client_application_traffic);
         }
         return;
@@ -946,6 +1174,22 @@ static void on_post_handshake(sd_model *m, const sd_handshake_msg *msg) {
         sd_new_session_ticket t;
         if (!sd_parse_new_session_ticket(msg->body, &t, &alert) || !sd_extensions_check(t.extensions, &alert))
             return fatal(m, alert, "malformed NewSessionTicket");
+        /* §4.6.1: PSK = HKDF-Expand-Label(resumption_master_secret,
+         * "resumption", ticket_nonce, Hash.length). Kept as the session
+         * blob: version, suite, PSK, ticket_age_add, ticket. */
+        uint8_t psk[SD_MAX_HASH_LEN];
+        if (!sd_hkdf_expand_label(m->suite->md(), m->ks.resumption_master, "resumption", t.ticket_nonce.data,
+                                  t.ticket_nonce.len, psk, m->suite->hash_len))
+            return fatal(m, SD_internal_error, "resumption secret");
+        sd_buf_reset(&m->session_out);
+        sd_buf_u8(&m->session_out, 1);
+        sd_buf_u16(&m->session_out, m->suite->id);
+        sd_buf_u8(&m->session_out, (uint8_t)m->suite->hash_len);
+        sd_buf_append(&m->session_out, psk, m->suite->hash_len);
+        sd_buf_u32(&m->session_out, t.ticket_age_add);
+        sd_buf_u16(&m->session_out, (uint16_t)t.ticket.len);
+        sd_buf_append_span(&m->session_out, t.ticket);
+        OPENSSL_cleanse(psk, sizeof psk);
         return;
     }
     fatal(m, SD_unexpected_message, "%s after the handshake", sd_handshake_type_name(msg->type) ? sd_handshake_type_name(msg->type) : "unknown message");
@@ -1007,6 +1251,9 @@ static void on_handshake_message(sd_model *m, const sd_handshake_msg *msg) {
             if (verify_finished(m, msg->body, m->ks.client_handshake_traffic, before)) {
                 m->peer_finished = true;
                 if (check_key_change_boundary(m)) set_keys(m, &m->rl.read, m->ks.client_application_traffic);
+                /* §4.2.9: "Servers SHOULD NOT send NewSessionTicket with
+                 * tickets that are not compatible with the advertised modes". */
+                if (!failed(m) && m->cfg.session_tickets && m->client_psk_dhe_ke) send_session_ticket(m);
             }
         } else {
             on_server_finished(m, msg->body, before);
@@ -1172,6 +1419,38 @@ sd_model *sd_model_new(const sd_target_config *cfg, char *err, size_t err_len) {
     m->phase = PHASE_START;
     m->st.alert_sent = -1;
     m->st.alert_received = -1;
+    sd_buf_init(&m->ticket);
+    sd_buf_init(&m->session_out);
+    /* Servers with the same seed share a ticket key, so a ticket from one
+     * connection resumes on the next (targets/target.h). */
+    uint8_t digest[32], seed_bytes[8];
+    for (int i = 0; i < 8; i++) seed_bytes[i] = (uint8_t)(cfg->seed >> (8 * i));
+    SHA256_CTX sha;
+    SHA256_Init(&sha);
+    SHA256_Update(&sha, "shakedown model ticket key", 26);
+    SHA256_Update(&sha, seed_bytes, sizeof seed_bytes);
+    SHA256_Final(digest, &sha);
+    memcpy(m->ticket_key, digest, sizeof m->ticket_key);
+    if (cfg->role == SD_ROLE_CLIENT && cfg->resume_session.len) {
+        /* The blob written on NewSessionTicket: version 1, suite, PSK,
+         * ticket_age_add, ticket. */
+        sd_reader r = sd_reader_of(cfg->resume_session);
+        uint8_t version = 0, psk_len = 0;
+        uint16_t suite = 0;
+        sd_span psk, ticket;
+        if (!sd_read_u8(&r, &version) || version != 1 || !sd_read_u16(&r, &suite) || !sd_read_u8(&r, &psk_len) ||
+            !sd_read_bytes(&r, psk_len, &psk) || !sd_read_u32(&r, &m->ticket_age_add) ||
+            !sd_read_prefixed(&r, 2, &ticket) || ticket.len == 0 || !sd_reader_done(&r) ||
+            !(m->psk_suite = sd_suite_find(suite)) || psk_len != m->psk_suite->hash_len) {
+            snprintf(err, err_len, "resume_session is not a model session");
+            sd_model_free(m);
+            return NULL;
+        }
+        memcpy(m->psk, psk.data, psk_len);
+        m->psk_len = psk_len;
+        sd_buf_append_span(&m->ticket, ticket);
+        m->psk_offered = true;
+    }
     return m;
 }
 
@@ -1218,10 +1497,18 @@ const char *sd_model_state_name(sd_model *m) {
     return buf;
 }
 
+bool sd_model_export_session(const sd_model *m, sd_buf *out) {
+    if (m->session_out.len == 0) return false;
+    sd_buf_append_span(out, sd_buf_span(&m->session_out));
+    return true;
+}
+
 void sd_model_free(sd_model *m) {
     if (!m) return;
     sd_rl_free(&m->rl);
+    sd_buf_free(&m->ticket);
+    sd_buf_free(&m->session_out);
     EVP_PKEY_free(m->peer_key);
-    OPENSSL_cleanse(&m->ks, sizeof(m->ks));
+    OPENSSL_cleanse(m, sizeof(*m));
     free(m);
 }

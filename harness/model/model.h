@@ -19,6 +19,8 @@ void sd_model_start(sd_model *m);
 void sd_model_feed(sd_model *m, sd_span bytes);
 void sd_model_drain(sd_model *m, sd_buf *out);
 void sd_model_status(const sd_model *m, sd_target_status *out);
+/* The session from the newest NewSessionTicket, for a later resume. */
+bool sd_model_export_session(const sd_model *m, sd_buf *out);
 /* RFC 8446 §7.5 exporter with an empty context, after the handshake. */
 bool sd_model_export(const sd_model *m, const char *label, uint8_t *out, size_t len);
 /* Printable name of the model's current state, for logs and reports. */

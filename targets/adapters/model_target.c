@@ -31,6 +31,9 @@ static void status(sd_target *t, sd_target_status *out) { sd_model_status(((mode
 static bool export_keying_material(sd_target *t, const char *label, uint8_t *out, size_t len) {
     return sd_model_export(((model_target *)t)->model, label, out, len);
 }
+static bool export_session(sd_target *t, sd_buf *out) {
+    return sd_model_export_session(((model_target *)t)->model, out);
+}
 static const char *version(void) { return "shakedown model 0.1 (TLS 1.3)"; }
 
 static void destroy(sd_target *t) {
@@ -47,6 +50,7 @@ const sd_target_ops sd_target_model = {
     .drain = drain,
     .status = status,
     .export_keying_material = export_keying_material,
+    .export_session = export_session,
     .version = version,
     .destroy = destroy,
 };
