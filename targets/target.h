@@ -76,6 +76,10 @@ typedef struct {
     bool crashed;
     bool hung;
     bool resumed;          /* the handshake resumed a session (PSK) */
+    /* The target reports nothing beyond its bytes (a stack over TCP): the
+     * driver then judges completion from the wire — both Finished messages
+     * exchanged and no alert — and fills handshake_done itself. */
+    bool wire_only;
     char error[160];       /* the stack's own words for why it failed, if any */
 } sd_target_status;
 

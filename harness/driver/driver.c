@@ -53,6 +53,9 @@ typedef struct {
     uint16_t peer_sigalgs[64];
     size_t n_peer_sigalgs;
 
+    bool target_finished, driver_finished; /* each side's Finished went over the wire */
+    bool target_data_after_finished;       /* and then the target sent application data */
+
     target_event queue[MAX_QUEUE];
     size_t q_head, q_len;
 } driver;
@@ -237,6 +240,7 @@ static void collect(driver *d) {
         switch (ev.kind) {
         case SD_RL_HANDSHAKE:
             q->type = ev.msg.type;
+            if (ev.msg.type == SD_Finished) d->target_finished = true;
             add_event(d, SD_FROM_TARGET, SD_EVENT_HANDSHAKE, ev.msg.type, 0, ev.protected_record, false);
             on_target_handshake(d, &ev.msg);
             break;
@@ -249,6 +253,7 @@ static void collect(driver *d) {
             add_event(d, SD_FROM_TARGET, SD_EVENT_CCS, 0, 0, ev.protected_record, false);
             break;
         case SD_RL_APPDATA:
+            if (d->target_finished && d->driver_finished) d->target_data_after_finished = true;
             if (!d->rl.read.active && d->share.public_len == 0 && d->role == SD_ROLE_CLIENT)
                 /* Protected under keys the driver could not derive (the trace
                  * replaced its key share): shown as an opaque record. */
@@ -283,11 +288,21 @@ static bool ends_connection(const sd_alert *a) {
     return a->description != SD_close_notify && a->description != SD_user_canceled;
 }
 
+/* The target's status; for a target that reports only bytes, completion is
+ * judged from the wire (target.h: wire_only): without application data
+ * after the handshake it cannot be proven, and is not claimed. */
+static void read_status(driver *d, sd_target_status *st) {
+    d->target->ops->status(d->target, st);
+    /* Both Finished messages crossed, and the target then answered with
+     * application data: only a connection that completed can do that. */
+    if (st->wire_only) st->handshake_done = d->target_data_after_finished && st->alert_sent < 0;
+}
+
 /* When the driver cannot read what the target sent, the target's own status
  * says what it did. */
 static void end_from_status(driver *d, const char *why) {
     sd_target_status st;
-    d->target->ops->status(d->target, &st);
+    read_status(d, &st);
     if (st.alert_sent >= 0) {
         sd_alert a = {(uint8_t)st.alert_sent_level, (uint8_t)st.alert_sent};
         end_with_alert(d, &a);
@@ -302,7 +317,7 @@ static void end_from_status(driver *d, const char *why) {
  * as the stack's CRASH or HANG, never the harness's. */
 static bool check_alive(driver *d) {
     sd_target_status st;
-    d->target->ops->status(d->target, &st);
+    read_status(d, &st);
     if (st.crashed) end_run(d, SD_OUTCOME_CRASH, "target crashed: %s", st.error);
     else if (st.hung) end_run(d, SD_OUTCOME_HANG, "target hung: %s", st.error);
     return !st.crashed && !st.hung;
@@ -455,6 +470,7 @@ static void do_send_handshake(driver *d, const sd_action *a) {
     bool encrypted = d->rl.write.active && !plaintext;
     sd_rl_send(&d->rl, SD_handshake, sd_buf_span(&msg), plaintext, split ? (size_t)split->value : 0);
     add_event(d, SD_FROM_PEER, SD_EVENT_HANDSHAKE, a->msg_type, 0, encrypted, a->n_mutations > 0);
+    if (a->msg_type == SD_Finished) d->driver_finished = true;
     sd_buf_free(&body);
     sd_buf_free(&msg);
 
@@ -524,7 +540,7 @@ static void run_action(driver *d, const sd_action *a) {
                          : a->kind == SD_ACT_EXPECT_APPDATA ? "application data"
                                                             : "close_notify");
                 sd_target_status st;
-                d->target->ops->status(d->target, &st);
+                read_status(d, &st);
                 if (st.alert_sent >= 0) return end_from_status(d, "");
                 if (st.failed) return end_run(d, SD_OUTCOME_CLOSED, "target gave up without an alert (%s)", st.error);
                 return end_run(d, SD_OUTCOME_WAITING, "target sent nothing while the trace expected %s", want);
@@ -624,7 +640,7 @@ void sd_driver_run(const sd_trace *trace, const sd_run_config *cfg, sd_outcome *
             check_for_refusal(&d);
             if (!d.ended) {
                 sd_target_status st;
-                d.target->ops->status(d.target, &st);
+                read_status(&d, &st);
                 if (st.alert_sent >= 0)
                     end_from_status(&d, "");
                 else if (st.handshake_done)
@@ -638,7 +654,7 @@ void sd_driver_run(const sd_trace *trace, const sd_run_config *cfg, sd_outcome *
     }
     if (d.target) {
         sd_target_status st;
-        d.target->ops->status(d.target, &st);
+        read_status(&d, &st);
         out->handshake_done = st.handshake_done;
         out->peer_authenticated = st.peer_authenticated;
         out->version = st.version;

@@ -547,6 +547,7 @@ static void tcp_status(sd_target *base, sd_target_status *out) {
     tcp_target *t = (tcp_target *)base;
     check_client(t, false);
     *out = t->st;
+    out->wire_only = true;
 }
 
 static const char *tcp_version(void) { return g.version[0] ? g.version : "tcp (not set up)"; }
