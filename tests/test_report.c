@@ -741,6 +741,121 @@ static void test_atomic_write(void **state) {
     sd_report_run_free(&run);
 }
 
+/* junit.xml: one suite per stack, FAIL as <failure>, ERROR as <error>, SKIP
+ * as <skipped>; everything a target said is escaped, invalid bytes are
+ * replaced, and the file parses as XML (checked by counting, since cmocka
+ * has no XML parser: no raw '<' may come from the data). */
+static void test_junit(void **state) {
+    (void)state;
+    sd_report_run run;
+    make_run(&run);
+    char *dir = make_tmpdir();
+    char err[512] = "";
+    if (!sd_report_write_junit(&run, dir, err, sizeof err)) fail_msg("%s", err);
+    char path[1024];
+    snprintf(path, sizeof path, "%s/junit.xml", dir);
+    char *x = read_all(path, NULL);
+    assert_non_null(strstr(x, "<testsuite name=\"model\" tests=\"3\" failures=\"1\" errors=\"1\" skipped=\"0\""));
+    assert_non_null(strstr(x, "<testsuite name=\"boringssl\" tests=\"3\" failures=\"0\" errors=\"0\" skipped=\"1\""));
+    assert_non_null(strstr(x, "<failure type=\"FAIL\""));
+    assert_non_null(strstr(x, "<error type=\"ERROR\""));
+    assert_non_null(strstr(x, "<skipped type=\"SKIP\""));
+    assert_non_null(strstr(x, "BoringSSL &lt;17&gt; &amp; co"));
+    assert_null(strstr(x, "<img"));
+    assert_null(strstr(x, "\xff"));
+    size_t open_cases = 0, close_cases = 0;
+    for (const char *p = x; (p = strstr(p, "<testcase ")) != NULL; p++) open_cases++;
+    for (const char *p = x; (p = strstr(p, "</testcase>")) != NULL; p++) close_cases++;
+    assert_int_equal(open_cases, 6);
+    assert_int_equal(close_cases, 6);
+    free(x);
+    remove_tree(dir);
+    free(dir);
+    sd_report_run_free(&run);
+}
+
+static void write_text(const char *path, const char *text) {
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs(text, f);
+    fclose(f);
+}
+
+/* A baseline turns a still-failing cell into XFAIL and a now-passing one
+ * into XPASS; neither is a finding. Bad lines are errors with file:line. */
+static void test_baseline(void **state) {
+    (void)state;
+    sd_report_run run;
+    make_run(&run);
+    char *dir = make_tmpdir();
+    char path[1024], err[512] = "";
+    snprintf(path, sizeof path, "%s/baseline.txt", dir);
+    write_text(path, "# expected failures\n"
+                     "tls13.client.handshake.happy model FAIL   # still fails\n"
+                     "tls13.server.finished.bitflip boringssl CRASH\n"
+                     "tls13.server.finished.bitflip model PASS\n"
+                     "no.such.scenario model FAIL\n");
+    size_t n = 0;
+    if (!sd_report_apply_baseline(&run, path, &n, err, sizeof err)) fail_msg("%s", err);
+    assert_int_equal(n, 2);
+    assert_int_equal(sd_report_cell_at(&run, 1, 0)->verdict, SD_VERDICT_XFAIL);
+    assert_int_equal(sd_report_cell_at(&run, 0, 1)->verdict, SD_VERDICT_XPASS);
+    assert_int_equal(sd_report_cell_at(&run, 0, 0)->verdict, SD_VERDICT_PASS);
+    assert_false(sd_verdict_is_finding(SD_VERDICT_XFAIL));
+    assert_false(sd_verdict_is_finding(SD_VERDICT_XPASS));
+
+    /* The same baseline as a results.json, and a baseline made from a run
+     * that had one (its raw verdicts count). */
+    if (!sd_report_write_json(&run, dir, err, sizeof err)) fail_msg("%s", err);
+    sd_report_run again;
+    make_run(&again);
+    snprintf(path, sizeof path, "%s/results.json", dir);
+    if (!sd_report_apply_baseline(&again, path, &n, err, sizeof err)) fail_msg("%s", err);
+    assert_int_equal(n, 1); /* only the model FAIL; the CRASH was never real */
+    assert_int_equal(sd_report_cell_at(&again, 1, 0)->verdict, SD_VERDICT_XFAIL);
+    sd_report_run_free(&again);
+
+    snprintf(path, sizeof path, "%s/bad.txt", dir);
+    write_text(path, "ok.one model FAIL\nnot enough words\n");
+    assert_false(sd_report_apply_baseline(&run, path, NULL, err, sizeof err));
+    assert_non_null(strstr(err, "bad.txt:2:"));
+    remove_tree(dir);
+    free(dir);
+    sd_report_run_free(&run);
+}
+
+/* results.json read back renders the same results.json, byte for byte:
+ * `shakedown report` loses nothing. */
+static void test_load_json_round_trip(void **state) {
+    (void)state;
+    sd_report_run run;
+    make_run(&run);
+    char *dir = make_tmpdir();
+    char err[512] = "";
+    if (!sd_report_write_json(&run, dir, err, sizeof err)) fail_msg("%s", err);
+    char path[1024];
+    snprintf(path, sizeof path, "%s/results.json", dir);
+    size_t len1 = 0, len2 = 0;
+    char *first = read_all(path, &len1);
+    sd_report_run back;
+    if (!sd_report_load_json(path, &back, err, sizeof err)) fail_msg("%s", err);
+    char *text = sd_report_json_text(&back, 2);
+    assert_non_null(text);
+    len2 = strlen(text);
+    assert_int_equal(len1, len2 + 1); /* the file ends in a newline */
+    assert_memory_equal(first, text, len2);
+    free(text);
+    free(first);
+    sd_report_run_free(&back);
+
+    snprintf(path, sizeof path, "%s/junk.json", dir);
+    write_text(path, "{\"schema_version\": 99}");
+    assert_false(sd_report_load_json(path, &back, err, sizeof err));
+    remove_tree(dir);
+    free(dir);
+    sd_report_run_free(&run);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_outcome_init_and_events),
@@ -755,6 +870,9 @@ int main(void) {
         cmocka_unit_test(test_html),
         cmocka_unit_test(test_summary_md),
         cmocka_unit_test(test_atomic_write),
+        cmocka_unit_test(test_junit),
+        cmocka_unit_test(test_baseline),
+        cmocka_unit_test(test_load_json_round_trip),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -24,6 +24,7 @@ enum {
 int sd_cmd_conform(int argc, char **argv);
 int sd_cmd_list(int argc, char **argv);
 int sd_cmd_repro(int argc, char **argv); /* harness/cli/repro.c */
+int sd_cmd_report(int argc, char **argv); /* harness/cli/report.c */
 int sd_cmd_serve(int argc, char **argv); /* harness/cli/serve.c */
 
 /* Prints "shakedown <cmd>: <message>" and a hint to use --help, to stderr,

@@ -335,6 +335,10 @@ static void conform_usage(FILE *f) {
             "  --filter SUBSTR  run only the scenarios whose id contains SUBSTR\n"
             "  --no-generated   leave out the generated families (they run by default\n"
             "                   when no SCENARIO_FILE_OR_DIR is given; see 'shakedown list')\n"
+            "  --baseline FILE  expected failures: a results.json of an earlier run, or lines\n"
+            "                   '<scenario-id> <stack> <verdict>'; a cell it records as FAIL,\n"
+            "                   CRASH or HANG is XFAIL if it still fails, XPASS if it passes\n"
+            "                   now, and neither fails the run (gate CI on new failures)\n"
             "  --connect HOST:PORT  test the TLS server listening there (stack 'tcp'; loopback only)\n"
             "  --listen PORT    test a client: listen on 127.0.0.1:PORT (0: any free port) and\n"
             "  --client-cmd CMD start CMD once per scenario; it is split into words like a shell\n"
@@ -511,6 +515,7 @@ typedef struct {
     int verbose;
     bool quiet;
     bool no_generated; /* --no-generated: only the scenario files */
+    const char *baseline; /* --baseline FILE */
 } conform_opts;
 
 /* The per-scenario table on stdout. */
@@ -597,7 +602,8 @@ static void print_totals(const sd_report_run *run, bool color) {
 
 static int conform_parse(int argc, char **argv, conform_opts *o, int *first_pos) {
     enum { OPT_STACK = 256, OPT_OUT, OPT_SEED, OPT_PKI, OPT_TIME, OPT_FILTER, OPT_CONNECT, OPT_LISTEN,
-           OPT_CLIENT_CMD, OPT_ALLOW_REMOTE, OPT_NO_GENERATED };
+           OPT_CLIENT_CMD, OPT_ALLOW_REMOTE, OPT_NO_GENERATED,
+           OPT_BASELINE };
     static const struct option longopts[] = {
         {"stack", required_argument, NULL, OPT_STACK},
         {"out", required_argument, NULL, OPT_OUT},
@@ -610,6 +616,7 @@ static int conform_parse(int argc, char **argv, conform_opts *o, int *first_pos)
         {"client-cmd", required_argument, NULL, OPT_CLIENT_CMD},
         {"allow-remote", no_argument, NULL, OPT_ALLOW_REMOTE},
         {"no-generated", no_argument, NULL, OPT_NO_GENERATED},
+        {"baseline", required_argument, NULL, OPT_BASELINE},
         {"verbose", no_argument, NULL, 'v'},
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
@@ -648,6 +655,10 @@ static int conform_parse(int argc, char **argv, conform_opts *o, int *first_pos)
             break;
         case OPT_FILTER: o->filter = optarg; break;
         case OPT_NO_GENERATED: o->no_generated = true; break;
+        case OPT_BASELINE:
+            if (!*optarg) return sd_cli_usage_error(conform_cmd, "--baseline needs a file");
+            o->baseline = optarg;
+            break;
         case OPT_CONNECT: o->tcp.connect = optarg; o->use_tcp = true; break;
         case OPT_LISTEN: {
             uint64_t port;
@@ -706,6 +717,17 @@ int sd_cmd_conform(int argc, char **argv) {
     if (rc < 0) return SD_EXIT_OK; /* --help */
     if (rc != SD_EXIT_OK) return rc;
     if (o.stacks.n == 0) return sd_cli_usage_error(conform_cmd, "no stacks to run");
+    if (o.baseline) {
+        /* A bad baseline is bad input: found before anything runs. */
+        sd_report_run probe;
+        char berr[1024] = "";
+        bool bok = sd_report_run_init(&probe, 0, 0) && sd_report_apply_baseline(&probe, o.baseline, NULL, berr, sizeof berr);
+        sd_report_run_free(&probe);
+        if (!bok) {
+            fprintf(stderr, "shakedown conform: %s\n", berr[0] ? berr : "out of memory");
+            return SD_EXIT_USAGE;
+        }
+    }
 
     sd_scenario_set set;
     if (!sd_cli_load_scenarios(conform_cmd, argv + first_pos, (size_t)(argc - first_pos), o.filter, &set)) {
@@ -829,6 +851,11 @@ int sd_cmd_conform(int argc, char **argv) {
         }
     }
     run.elapsed_ms = now_ms() - t0;
+    if (o.baseline) {
+        char berr[1024] = "";
+        if (!sd_report_apply_baseline(&run, o.baseline, NULL, berr, sizeof berr))
+            fprintf(stderr, "shakedown conform: %s\n", berr); /* it read fine before the run; now it did not */
+    }
     if (progress) fprintf(stderr, "\r\033[K");
 
     bool write_ok = true;
@@ -845,6 +872,10 @@ int sd_cmd_conform(int argc, char **argv) {
         fprintf(stderr, "shakedown conform: %s\n", md_err);
         write_ok = false;
     }
+    if (!sd_report_write_junit(&run, out_dir, md_err, sizeof md_err)) {
+        fprintf(stderr, "shakedown conform: %s\n", md_err);
+        write_ok = false;
+    }
 
     bool color = use_color(stdout);
     if (!o.quiet) {
@@ -852,8 +883,8 @@ int sd_cmd_conform(int argc, char **argv) {
         putchar('\n');
     }
     print_totals(&run, color);
-    printf("\nresults: %s/results.json\nreport:  %s/index.html\nsummary: %s/summary.md\n", out_dir,
-           out_dir, out_dir);
+    printf("\nresults: %s/results.json\nreport:  %s/index.html\nsummary: %s/summary.md\njunit:   %s/junit.xml\n",
+           out_dir, out_dir, out_dir, out_dir);
 
     bool findings = false, harness_errors = false;
     for (size_t i = 0; i < set.n; i++) {

@@ -56,6 +56,12 @@ typedef struct {
     sd_verdict verdict;
     char why[512];
     double elapsed_ms;
+    /* Set by sd_report_apply_baseline when the baseline names this cell as
+     * an expected failure: the verdict before the baseline turned it into
+     * XFAIL or XPASS, and the one the baseline recorded. */
+    bool baselined;
+    sd_verdict raw_verdict;
+    sd_verdict baseline_verdict;
 } sd_report_cell;
 
 typedef struct {
@@ -103,6 +109,27 @@ bool sd_report_write_json(const sd_report_run *run, const char *dir, char *err, 
 bool sd_report_write_html(const sd_report_run *run, const char *dir, char *err, size_t err_len);
 bool sd_report_write_summary_md(const sd_report_run *run, const char *dir, char *err,
                                 size_t err_len);
+
+/* junit.xml: one <testsuite> per stack, one <testcase> per scenario.
+ * FAIL, CRASH and HANG are <failure>, SKIP is <skipped>, ERROR is <error>;
+ * PASS, SOFT, XFAIL and XPASS pass (the verdict is in <system-out>). */
+char *sd_report_junit_text(const sd_report_run *run);
+bool sd_report_write_junit(const sd_report_run *run, const char *dir, char *err, size_t err_len);
+
+/* Reads a baseline: a results.json from an earlier run, or a text file of
+ * lines "<scenario-id> <stack> <verdict>" ('#' starts a comment). Cells the
+ * baseline records as FAIL, CRASH or HANG are expected failures: such a
+ * cell that still fails becomes XFAIL, one that now passes (PASS or SOFT)
+ * becomes XPASS. Neither makes a run fail, so CI can gate on new failures
+ * only. Other cells are left alone. On error returns false with
+ * "path:line: message" in err and changes nothing. */
+bool sd_report_apply_baseline(sd_report_run *run, const char *path, size_t *n_expected_failures, char *err,
+                              size_t err_len);
+
+/* Rebuilds a run from a results.json (any schema-1 file this program
+ * wrote), so that `shakedown report` can render it again. run need not be
+ * initialised; on success the caller frees it with sd_report_run_free. */
+bool sd_report_load_json(const char *path, sd_report_run *run, char *err, size_t err_len);
 
 /* Writes data to dir/name via dir/.name.tmp and rename(2). */
 bool sd_write_file_atomic(const char *dir, const char *name, const void *data, size_t len,

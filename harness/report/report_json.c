@@ -317,6 +317,11 @@ static json_t *run_json(const sd_report_run *run) {
             json_object_set_new(cj, "stack", jstr(run->stacks[k].name));
             json_object_set_new(cj, "ran", json_boolean(c->ran));
             json_object_set_new(cj, "verdict", json_string(sd_verdict_name(c->verdict)));
+            if (c->baselined) {
+                /* --baseline: what the cell did, and what the baseline said. */
+                json_object_set_new(cj, "raw_verdict", json_string(sd_verdict_name(c->raw_verdict)));
+                json_object_set_new(cj, "baseline", json_string(sd_verdict_name(c->baseline_verdict)));
+            }
             json_object_set_new(cj, "why", jstr(c->why));
             json_object_set_new(cj, "elapsed_ms", jms(c->elapsed_ms));
             if (c->ran) {
@@ -366,5 +371,214 @@ bool sd_report_write_json(const sd_report_run *run, const char *dir, char *err, 
     withnl[len] = '\n';
     bool ok = sd_write_file_atomic(dir, "results.json", withnl, len + 1, err, err_len);
     free(withnl);
+    return ok;
+}
+
+/* --- Reading results.json back (shakedown report) -------------------------- */
+
+static const char *jget_str(json_t *o, const char *key) {
+    const char *v = json_string_value(json_object_get(o, key));
+    return v ? v : "";
+}
+
+static void copy_str(char *dst, size_t size, const char *src) { snprintf(dst, size, "%s", src ? src : ""); }
+
+/* A registry value written by named(): the RFC name, or "0x%04x". */
+static unsigned unnamed(const char *s, bool (*lookup)(const char *, unsigned *)) {
+    unsigned v = 0;
+    if (!s || !*s) return 0;
+    if (strncmp(s, "0x", 2) == 0) return (unsigned)strtoul(s + 2, NULL, 16);
+    if (lookup && lookup(s, &v)) return v;
+    return 0;
+}
+
+static bool lookup_group(const char *s, unsigned *v) {
+    uint16_t g;
+    if (!sd_group_from_name(s, &g)) return false;
+    *v = g;
+    return true;
+}
+
+static bool lookup_suite(const char *s, unsigned *v) {
+    uint16_t c;
+    if (!sd_cipher_suite_from_name(s, &c)) return false;
+    *v = c;
+    return true;
+}
+
+static bool lookup_level(const char *s, unsigned *v) {
+    uint8_t l;
+    if (!sd_alert_level_from_name(s, &l)) return false;
+    *v = l;
+    return true;
+}
+
+static sd_outcome_kind outcome_kind_from(const char *s) {
+    for (int k = SD_OUTCOME_COMPLETED; k <= SD_OUTCOME_HARNESS_ERROR; k++)
+        if (strcmp(s, sd_outcome_kind_name((sd_outcome_kind)k)) == 0) return (sd_outcome_kind)k;
+    return SD_OUTCOME_HARNESS_ERROR;
+}
+
+static sd_event_kind event_kind_from(const char *s) {
+    for (int k = SD_EVENT_HANDSHAKE; k <= SD_EVENT_CLOSE; k++)
+        if (strcmp(s, event_kind_name((sd_event_kind)k)) == 0) return (sd_event_kind)k;
+    return SD_EVENT_RAW;
+}
+
+static double jnum(json_t *o, const char *key) {
+    json_t *v = json_object_get(o, key);
+    return json_is_number(v) ? json_number_value(v) : 0;
+}
+
+/* "YYYY-MM-DDTHH:MM:SSZ" to seconds since the epoch, without timegm(3),
+ * which POSIX does not have (days from civil, proleptic Gregorian). */
+static time_t parse_utc(const char *s) {
+    int y, mo, d, h, mi, se;
+    if (sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2dZ", &y, &mo, &d, &h, &mi, &se) != 6) return 0;
+    y -= mo <= 2;
+    long era = (y >= 0 ? y : y - 399) / 400;
+    long yoe = y - era * 400;
+    long doy = (153L * (mo + (mo > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    long doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    long days = era * 146097 + doe - 719468;
+    return (time_t)(days * 86400L + h * 3600L + mi * 60L + se);
+}
+
+bool sd_report_load_json(const char *path, sd_report_run *run, char *err, size_t err_len) {
+    char dummy[8];
+    if (!err || !err_len) err = dummy, err_len = sizeof dummy;
+    memset(run, 0, sizeof *run);
+    json_error_t je;
+    json_t *root = json_load_file(path, 0, &je);
+    if (!root) {
+        snprintf(err, err_len, "%s:%d: %s", path, je.line, je.text);
+        return false;
+    }
+    json_t *scen = json_object_get(root, "scenarios"), *stacks = json_object_get(root, "stacks"),
+           *results = json_object_get(root, "results");
+    json_int_t schema = json_integer_value(json_object_get(root, "schema_version"));
+    if (!json_is_array(scen) || !json_is_array(stacks) || !json_is_array(results) || schema != SD_RESULTS_SCHEMA_VERSION) {
+        snprintf(err, err_len, "%s: not a results.json of schema version %d", path, SD_RESULTS_SCHEMA_VERSION);
+        json_decref(root);
+        return false;
+    }
+    size_t n_s = json_array_size(scen), n_k = json_array_size(stacks);
+    if (!sd_report_run_init(run, n_s, n_k)) {
+        snprintf(err, err_len, "%s: out of memory", path);
+        json_decref(root);
+        return false;
+    }
+    json_t *tool = json_object_get(root, "tool"), *r = json_object_get(root, "run");
+    copy_str(run->tool_version, sizeof run->tool_version, jget_str(tool, "version"));
+    run->started = parse_utc(jget_str(r, "started"));
+    run->validation_time = (int64_t)json_integer_value(json_object_get(r, "validation_time"));
+    run->seed = strtoull(jget_str(r, "seed"), NULL, 10);
+    run->elapsed_ms = jnum(r, "elapsed_ms");
+
+    size_t i;
+    json_t *o;
+    json_array_foreach(stacks, i, o) {
+        copy_str(run->stacks[i].name, sizeof run->stacks[i].name, jget_str(o, "name"));
+        copy_str(run->stacks[i].version, sizeof run->stacks[i].version, jget_str(o, "version"));
+        run->stacks[i].elapsed_ms = jnum(o, "elapsed_ms");
+    }
+    json_array_foreach(scen, i, o) {
+        sd_report_scenario *s = &run->scenarios[i];
+        copy_str(s->id, sizeof s->id, jget_str(o, "id"));
+        copy_str(s->title, sizeof s->title, jget_str(o, "title"));
+        copy_str(s->rfc, sizeof s->rfc, jget_str(o, "rfc"));
+        copy_str(s->note, sizeof s->note, jget_str(o, "note"));
+        copy_str(s->path, sizeof s->path, jget_str(o, "path"));
+        s->role = strcmp(jget_str(o, "role"), "client") == 0 ? SD_ROLE_CLIENT : SD_ROLE_SERVER;
+        size_t t;
+        json_t *tag;
+        json_array_foreach(json_object_get(o, "tags"), t, tag) {
+            if (s->n_tags < SD_MAX_TAGS) copy_str(s->tags[s->n_tags++], sizeof s->tags[0], json_string_value(tag));
+        }
+        json_t *ex = json_object_get(o, "expect");
+        const char *kind = jget_str(ex, "kind");
+        s->expect = strcmp(kind, "alert") == 0 ? SD_EXPECT_ALERT : strcmp(kind, "closed") == 0 ? SD_EXPECT_CLOSED
+                                                                                              : SD_EXPECT_COMPLETE;
+        if (s->expect == SD_EXPECT_ALERT) {
+            const char *a = jget_str(ex, "alert");
+            uint8_t code = 0;
+            if (!sd_alert_from_name(a, &code)) code = (uint8_t)unnamed(a, NULL);
+            s->expect_alert = code;
+        }
+        const char *script = json_string_value(json_object_get(o, "script"));
+        if (script) s->script = strdup(script);
+    }
+    bool ok = true;
+    json_array_foreach(results, i, o) {
+        /* Cells are scenario-major, but find them by name: a hand-edited
+         * file may have reordered them. */
+        const char *id = jget_str(o, "scenario"), *stack = jget_str(o, "stack");
+        size_t si = n_s, ki = n_k;
+        if (i < n_s * n_k && strcmp(run->scenarios[i / n_k].id, id) == 0 &&
+            strcmp(run->stacks[i % n_k].name, stack) == 0) {
+            si = i / n_k;
+            ki = i % n_k;
+        } else {
+            for (size_t a = 0; a < n_s && si == n_s; a++)
+                if (strcmp(run->scenarios[a].id, id) == 0) si = a;
+            for (size_t b = 0; b < n_k && ki == n_k; b++)
+                if (strcmp(run->stacks[b].name, stack) == 0) ki = b;
+        }
+        if (si == n_s || ki == n_k) {
+            snprintf(err, err_len, "%s: results[%zu] names scenario '%s' on stack '%s', which are not listed", path, i,
+                     id, stack);
+            ok = false;
+            break;
+        }
+        sd_report_cell *c = sd_report_cell_at(run, si, ki);
+        c->ran = json_is_true(json_object_get(o, "ran"));
+        if (!sd_verdict_from_name(jget_str(o, "verdict"), &c->verdict)) {
+            snprintf(err, err_len, "%s: results[%zu] has an unknown verdict", path, i);
+            ok = false;
+            break;
+        }
+        if (json_is_string(json_object_get(o, "raw_verdict")) &&
+            sd_verdict_from_name(jget_str(o, "raw_verdict"), &c->raw_verdict) &&
+            sd_verdict_from_name(jget_str(o, "baseline"), &c->baseline_verdict))
+            c->baselined = true;
+        copy_str(c->why, sizeof c->why, jget_str(o, "why"));
+        c->elapsed_ms = jnum(o, "elapsed_ms");
+        json_t *oc = json_object_get(o, "outcome");
+        sd_outcome *out = &c->outcome;
+        sd_outcome_init(out);
+        if (json_is_object(oc)) {
+            out->kind = outcome_kind_from(jget_str(oc, "kind"));
+            out->alert = (uint8_t)json_integer_value(json_object_get(oc, "alert_code"));
+            out->alert_level = (uint8_t)unnamed(jget_str(oc, "alert_level"), lookup_level);
+            out->step = (int)json_integer_value(json_object_get(oc, "step"));
+            out->line = (int)json_integer_value(json_object_get(oc, "line"));
+            copy_str(out->detail, sizeof out->detail, jget_str(oc, "detail"));
+            out->handshake_done = json_is_true(json_object_get(oc, "handshake_done"));
+            out->peer_authenticated = json_is_true(json_object_get(oc, "peer_authenticated"));
+            const char *v = jget_str(oc, "version");
+            out->version = strcmp(v, "TLS 1.3") == 0 ? SD_TLS13 : strcmp(v, "TLS 1.2") == 0 ? SD_TLS12
+                                                                                          : (uint16_t)unnamed(v, NULL);
+            out->cipher_suite = (uint16_t)unnamed(jget_str(oc, "cipher_suite"), lookup_suite);
+            out->group = (uint16_t)unnamed(jget_str(oc, "group"), lookup_group);
+            out->elapsed_ms = jnum(oc, "elapsed_ms");
+            out->events_truncated = json_is_true(json_object_get(oc, "events_truncated"));
+        }
+        size_t e;
+        json_t *ev;
+        json_array_foreach(json_object_get(o, "events"), e, ev) {
+            sd_event x = {0};
+            x.from = strcmp(jget_str(ev, "from"), "target") == 0 ? SD_FROM_TARGET : SD_FROM_PEER;
+            x.kind = event_kind_from(jget_str(ev, "kind"));
+            x.code = (uint8_t)json_integer_value(json_object_get(ev, "code"));
+            x.level = (uint8_t)unnamed(jget_str(ev, "level"), lookup_level);
+            x.encrypted = json_is_true(json_object_get(ev, "encrypted"));
+            x.mutated = json_is_true(json_object_get(ev, "mutated"));
+            x.step = (int)json_integer_value(json_object_get(ev, "step"));
+            sd_outcome_add_event(out, &x);
+        }
+    }
+    /* sd_outcome_add_event marks truncation itself; keep what the file said. */
+    json_decref(root);
+    if (!ok) sd_report_run_free(run);
     return ok;
 }

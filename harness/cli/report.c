@@ -1,0 +1,135 @@
+/* report.c — `shakedown report`: render the reports of a run again from its
+ * results.json, optionally against a baseline. This is how a CI job turns
+ * an archived run into junit.xml and summary.md, or re-gates an old run on
+ * a new baseline, without running anything. */
+#ifndef _POSIX_C_SOURCE
+#define _POSIX_C_SOURCE 200809L /* the build defines it too; this is for building alone */
+#endif
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "cli/cli.h"
+#include "report/report.h"
+
+static const char report_cmd[] = "report";
+
+static void report_usage(FILE *f) {
+    fprintf(f, "usage: shakedown report [options] RUN_DIR|RESULTS_JSON\n"
+               "\n"
+               "Renders results.json, junit.xml, summary.md and index.html again from the\n"
+               "results.json of an earlier 'shakedown conform' run.\n"
+               "\n"
+               "options:\n"
+               "  --out DIR        where to write the reports (default: the run folder, or the\n"
+               "                   folder of RESULTS_JSON)\n"
+               "  --baseline FILE  a results.json or a list of '<scenario-id> <stack> <verdict>'\n"
+               "                   lines: cells it records as FAIL, CRASH or HANG become XFAIL if\n"
+               "                   they still fail and XPASS if they now pass\n"
+               "  -q, --quiet      print nothing but errors\n"
+               "  -h, --help       show this help\n"
+               "\n"
+               "exit codes (as for conform; see docs/outcomes.md):\n"
+               "  0  no FAIL, CRASH or HANG in the (re-judged) results\n"
+               "  1  at least one FAIL, CRASH or HANG\n"
+               "  2  usage or input error: bad flag, unreadable results.json or baseline\n"
+               "  3  the reports could not be written\n");
+}
+
+int sd_cmd_report(int argc, char **argv) {
+    static const struct option longopts[] = {
+        {"out", required_argument, NULL, 'o'},
+        {"baseline", required_argument, NULL, 'b'},
+        {"quiet", no_argument, NULL, 'q'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    const char *out_dir = NULL, *baseline = NULL;
+    bool quiet = false;
+    opterr = 0;
+    optind = 1;
+    int c;
+    while ((c = getopt_long(argc, argv, ":qh", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'o':
+            if (!*optarg) return sd_cli_usage_error(report_cmd, "--out needs a directory");
+            out_dir = optarg;
+            break;
+        case 'b': baseline = optarg; break;
+        case 'q': quiet = true; break;
+        case 'h': report_usage(stdout); return SD_EXIT_OK;
+        default: return sd_cli_bad_option(report_cmd, c, argv);
+        }
+    }
+    if (argc - optind != 1) return sd_cli_usage_error(report_cmd, "give one run folder or results.json");
+    const char *arg = argv[optind];
+
+    char json_path[4096], src_dir[4096];
+    struct stat st;
+    if (stat(arg, &st) != 0) {
+        fprintf(stderr, "shakedown report: %s: %s\n", arg, strerror(errno));
+        return SD_EXIT_USAGE;
+    }
+    if (S_ISDIR(st.st_mode)) {
+        snprintf(src_dir, sizeof src_dir, "%s", arg);
+        snprintf(json_path, sizeof json_path, "%s/results.json", arg);
+    } else {
+        snprintf(json_path, sizeof json_path, "%s", arg);
+        snprintf(src_dir, sizeof src_dir, "%s", arg);
+        char *slash = strrchr(src_dir, '/');
+        if (slash) *slash = '\0';
+        else snprintf(src_dir, sizeof src_dir, ".");
+    }
+    if (!out_dir) out_dir = src_dir;
+
+    sd_report_run run;
+    char err[1024] = "";
+    if (!sd_report_load_json(json_path, &run, err, sizeof err)) {
+        fprintf(stderr, "shakedown report: %s\n", err);
+        return SD_EXIT_USAGE;
+    }
+    size_t expected = 0;
+    if (baseline && !sd_report_apply_baseline(&run, baseline, &expected, err, sizeof err)) {
+        fprintf(stderr, "shakedown report: %s\n", err);
+        sd_report_run_free(&run);
+        return SD_EXIT_USAGE;
+    }
+    if (mkdir(out_dir, 0755) != 0 && errno != EEXIST) {
+        fprintf(stderr, "shakedown report: cannot make %s: %s\n", out_dir, strerror(errno));
+        sd_report_run_free(&run);
+        return SD_EXIT_USAGE;
+    }
+
+    bool ok = true;
+    bool (*writers[])(const sd_report_run *, const char *, char *, size_t) = {
+        sd_report_write_json, sd_report_write_junit, sd_report_write_summary_md, sd_report_write_html};
+    for (size_t w = 0; w < sizeof writers / sizeof writers[0]; w++) {
+        if (!writers[w](&run, out_dir, err, sizeof err)) {
+            fprintf(stderr, "shakedown report: %s\n", err);
+            ok = false;
+        }
+    }
+    bool findings = false;
+    for (size_t i = 0; i < run.n_scenarios; i++)
+        for (size_t k = 0; k < run.n_stacks; k++)
+            if (sd_verdict_is_finding(sd_report_cell_at(&run, i, k)->verdict)) findings = true;
+    if (!quiet) {
+        for (size_t k = 0; k < run.n_stacks; k++) {
+            printf("%-12s", run.stacks[k].name);
+            for (int v = 0; v < SD_VERDICT_COUNT; v++) {
+                size_t n = sd_report_count(&run, k, (sd_verdict)v);
+                if (n) printf(" %5zu %s", n, sd_verdict_name((sd_verdict)v));
+            }
+            printf("\n");
+        }
+        if (baseline) printf("baseline: %zu expected failure%s in %s\n", expected, expected == 1 ? "" : "s", baseline);
+        printf("reports: %s/{results.json,junit.xml,summary.md,index.html}\n", out_dir);
+    }
+    sd_report_run_free(&run);
+    if (!ok) return SD_EXIT_HARNESS;
+    return findings ? SD_EXIT_FINDINGS : SD_EXIT_OK;
+}
