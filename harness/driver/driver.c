@@ -201,6 +201,9 @@ static void on_target_handshake(driver *d, const sd_handshake_msg *msg) {
         }
         return;
     }
+    /* §4.6: post-handshake messages are outside the transcript; a server may
+     * send its tickets before the client's Finished ("half-RTT"). */
+    if (msg->type == SD_NewSessionTicket || msg->type == SD_KeyUpdate) return;
     sd_transcript_add(&d->rl.transcript, msg->whole);
     if (msg->type != SD_Finished) return;
     if (d->role == SD_ROLE_CLIENT) {
