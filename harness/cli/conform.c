@@ -13,11 +13,14 @@
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -345,7 +348,9 @@ static void conform_usage(FILE *f) {
             "                   would, but run without one; {port} in it becomes the port\n"
             "  --allow-remote   let --connect reach a non-loopback address\n"
             "                   ($SHAKEDOWN_TCP_IDLE_MS: quiet time that ends a read, default 30)\n"
-            "  -j N             parallel jobs (currently runs 1)\n"
+            "  -j N             run N scenario x stack cells at a time, each in its own\n"
+            "                   worker process, so a stack that crashes takes only its\n"
+            "                   cell with it (default 1; the tcp stack always runs 1)\n"
             "  -v, --verbose    print each result as it comes; twice: also the driver's log of every record\n"
             "  -q, --quiet      print only the totals and the report paths, no progress or table\n"
             "  -h, --help       show this help\n"
@@ -516,6 +521,7 @@ typedef struct {
     bool quiet;
     bool no_generated; /* --no-generated: only the scenario files */
     const char *baseline; /* --baseline FILE */
+    unsigned jobs;        /* -j N: cells run in N worker processes */
 } conform_opts;
 
 /* The per-scenario table on stdout. */
@@ -600,6 +606,221 @@ static void print_totals(const sd_report_run *run, bool color) {
     }
 }
 
+/* --- Running the cells -------------------------------------------------------
+ * One cell is one scenario against one stack. Sequentially, the cells run in
+ * this process. With -j N they run in N forked worker processes, cell c in
+ * worker c % N, each finished cell written back whole over a pipe (the cell
+ * is plain data: no pointers). Forking rather than threads because the
+ * in-process stacks are not known to be thread-safe and, above all, because
+ * a stack that crashes then kills only its worker: the parent records that
+ * cell as CRASH and starts a new worker for the rest of its share. */
+
+typedef struct {
+    const sd_scenario_set *set;
+    const conform_opts *o;
+    const sd_pki *pki;
+    sd_report_run *run;
+    size_t n_stacks, total, done;
+    bool progress, color_err;
+} cell_runner;
+
+static void run_cell(const cell_runner *cr, size_t c, sd_report_cell *cell) {
+    const sd_scenario *s = &cr->set->items[c / cr->n_stacks];
+    const sd_target_ops *ops = cr->o->stacks.ops[c % cr->n_stacks];
+    sd_run_config cfg;
+    sd_run_config_defaults(&cfg, ops, s->role, cr->pki);
+    if (s->version) cfg.version = s->version;
+    if (s->credential[0]) cfg.driver_credential = s->credential;
+    cfg.now = cr->o->now;
+    cfg.seed = cr->o->seed;
+    cfg.verbose = cr->o->verbose >= 2;
+    memset(cell, 0, sizeof *cell);
+    sd_outcome_init(&cell->outcome);
+    double c0 = now_ms();
+    sd_driver_run(&s->trace, &cfg, &cell->outcome);
+    cell->elapsed_ms = now_ms() - c0;
+    cell->ran = true;
+    cell->verdict = sd_classify(s, &cell->outcome, cell->why, sizeof cell->why);
+    if (conform_outcome_unsupported(&cell->outcome, cell->why, sizeof cell->why)) cell->verdict = SD_VERDICT_SKIP;
+}
+
+/* A cell is finished: progress line on a terminal, or the -v line. */
+static void cell_finished(cell_runner *cr, size_t c) {
+    cr->done++;
+    const sd_scenario *s = &cr->set->items[c / cr->n_stacks];
+    const char *stack = cr->o->stacks.ops[c % cr->n_stacks]->name;
+    if (cr->progress) {
+        fprintf(stderr, "\r\033[K[%zu/%zu] %s ... %s", cr->done, cr->total, s->id, stack);
+        fflush(stderr);
+    }
+    if (cr->o->verbose) {
+        const sd_report_cell *cell = sd_report_cell_at(cr->run, c / cr->n_stacks, c % cr->n_stacks);
+        char obs[300];
+        sd_outcome_describe(&cell->outcome, obs, sizeof obs);
+        fprintf(stderr, "[%zu/%zu] %s %s: %s%s%s %s%s%s\n", cr->done, cr->total, s->id, stack,
+                cr->color_err ? verdict_color(cell->verdict) : "", sd_verdict_name(cell->verdict),
+                cr->color_err ? "\033[0m" : "", obs, cell->why[0] ? " -- " : "", cell->why);
+    }
+}
+
+typedef struct {
+    uint64_t index;
+    sd_report_cell cell;
+} cell_message;
+
+typedef struct {
+    pid_t pid;
+    int fd;
+    size_t next;   /* the next cell this worker will report */
+    size_t got;    /* bytes of the current message read so far */
+    cell_message msg;
+} worker;
+
+static bool write_all(int fd, const void *p, size_t n) {
+    const char *b = p;
+    while (n > 0) {
+        ssize_t w = write(fd, b, n);
+        if (w < 0 && errno == EINTR) continue;
+        if (w <= 0) return false;
+        b += w;
+        n -= (size_t)w;
+    }
+    return true;
+}
+
+/* Starts a worker for cells first, first + stride, ... Returns false if
+ * the system refused (no process or pipe). */
+static bool start_worker(const cell_runner *cr, worker *w, size_t first, size_t stride) {
+    int fds[2];
+    if (pipe(fds) != 0) return false;
+    fflush(stdout);
+    fflush(stderr);
+    pid_t pid = fork();
+    if (pid < 0) {
+        close(fds[0]);
+        close(fds[1]);
+        return false;
+    }
+    if (pid == 0) {
+        close(fds[0]);
+        for (size_t c = first; c < cr->total; c += stride) {
+            cell_message m;
+            memset(&m, 0, sizeof m);
+            m.index = c;
+            run_cell(cr, c, &m.cell);
+            if (!write_all(fds[1], &m, sizeof m)) _exit(SD_EXIT_HARNESS);
+        }
+        _exit(SD_EXIT_OK);
+    }
+    close(fds[1]);
+    w->pid = pid;
+    w->fd = fds[0];
+    w->next = first;
+    w->got = 0;
+    return true;
+}
+
+/* The worker died before reporting cell w->next: that cell crashed the
+ * process (a stack in-process: its CRASH) unless the worker exited on its
+ * own, which is the harness's failure (ERROR). */
+static void record_dead_cell(cell_runner *cr, const worker *w, int status) {
+    sd_report_cell *cell = sd_report_cell_at(cr->run, w->next / cr->n_stacks, w->next % cr->n_stacks);
+    memset(cell, 0, sizeof *cell);
+    sd_outcome_init(&cell->outcome);
+    cell->ran = true;
+    if (WIFSIGNALED(status)) {
+        cell->outcome.kind = SD_OUTCOME_CRASH;
+        cell->verdict = SD_VERDICT_CRASH;
+        snprintf(cell->outcome.detail, sizeof cell->outcome.detail, "the worker running this cell died of signal %d",
+                 WTERMSIG(status));
+    } else {
+        cell->outcome.kind = SD_OUTCOME_HARNESS_ERROR;
+        cell->verdict = SD_VERDICT_ERROR;
+        snprintf(cell->outcome.detail, sizeof cell->outcome.detail,
+                 "the worker running this cell exited with status %d", WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+    }
+    snprintf(cell->why, sizeof cell->why, "%s", cell->outcome.detail);
+}
+
+static bool run_parallel(cell_runner *cr, size_t jobs) {
+    worker *ws = calloc(jobs, sizeof *ws);
+    struct pollfd *pfd = calloc(jobs, sizeof *pfd);
+    if (!ws || !pfd) {
+        free(ws);
+        free(pfd);
+        return false;
+    }
+    bool ok = true;
+    size_t live = 0;
+    for (size_t w = 0; w < jobs; w++) {
+        ws[w].fd = -1;
+        if (!start_worker(cr, &ws[w], w, jobs)) {
+            ok = false;
+            break;
+        }
+        live++;
+    }
+    while (ok && live > 0) {
+        for (size_t w = 0; w < jobs; w++) {
+            pfd[w].fd = ws[w].fd;
+            pfd[w].events = POLLIN;
+            pfd[w].revents = 0;
+        }
+        if (poll(pfd, jobs, -1) < 0) {
+            if (errno == EINTR) continue;
+            ok = false;
+            break;
+        }
+        for (size_t w = 0; w < jobs && ok; w++) {
+            if (ws[w].fd < 0 || !(pfd[w].revents & (POLLIN | POLLHUP | POLLERR))) continue;
+            worker *wk = &ws[w];
+            ssize_t n = read(wk->fd, (char *)&wk->msg + wk->got, sizeof wk->msg - wk->got);
+            if (n < 0 && errno == EINTR) continue;
+            if (n > 0) {
+                wk->got += (size_t)n;
+                if (wk->got < sizeof wk->msg) continue;
+                wk->got = 0;
+                size_t c = (size_t)wk->msg.index;
+                if (c != wk->next) { /* a worker only ever sends its cells, in order */
+                    ok = false;
+                    break;
+                }
+                *sd_report_cell_at(cr->run, c / cr->n_stacks, c % cr->n_stacks) = wk->msg.cell;
+                wk->next = c + jobs;
+                cell_finished(cr, c);
+                continue;
+            }
+            /* End of the pipe: the worker is done, or died mid-cell. */
+            close(wk->fd);
+            wk->fd = -1;
+            live--;
+            int status = 0;
+            while (waitpid(wk->pid, &status, 0) < 0 && errno == EINTR) {
+            }
+            if (wk->next < cr->total) {
+                record_dead_cell(cr, wk, status);
+                size_t dead = wk->next;
+                cell_finished(cr, dead);
+                if (dead + jobs < cr->total) {
+                    if (!start_worker(cr, wk, dead + jobs, jobs)) ok = false;
+                    else live++;
+                }
+            }
+        }
+    }
+    /* On a failure of our own, stop the workers we started; they are ours. */
+    for (size_t w = 0; w < jobs; w++) {
+        if (ws[w].fd < 0) continue;
+        kill(ws[w].pid, SIGKILL);
+        close(ws[w].fd);
+        while (waitpid(ws[w].pid, NULL, 0) < 0 && errno == EINTR) {
+        }
+    }
+    free(ws);
+    free(pfd);
+    return ok;
+}
+
 static int conform_parse(int argc, char **argv, conform_opts *o, int *first_pos) {
     enum { OPT_STACK = 256, OPT_OUT, OPT_SEED, OPT_PKI, OPT_TIME, OPT_FILTER, OPT_CONNECT, OPT_LISTEN,
            OPT_CLIENT_CMD, OPT_ALLOW_REMOTE, OPT_NO_GENERATED,
@@ -676,7 +897,8 @@ static int conform_parse(int argc, char **argv, conform_opts *o, int *first_pos)
             if (!sd_cli_parse_u64(optarg, &j) || j == 0 || j > 4096) {
                 return sd_cli_usage_error(conform_cmd, "-j wants a number of jobs from 1 to 4096, not '%s'", optarg);
             }
-            break; /* accepted for the shared flag set; the run is sequential for now */
+            o->jobs = (unsigned)j;
+            break;
         }
         case 'v': o->verbose++; break;
         case 'q': o->quiet = true; break;
@@ -809,47 +1031,24 @@ int sd_cmd_conform(int argc, char **argv) {
     for (size_t i = 0; i < set.n; i++) sd_report_scenario_set(&run.scenarios[i], &set.items[i]);
 
     bool progress = !o.quiet && o.verbose == 0 && isatty(STDERR_FILENO);
-    bool color_err = use_color(stderr);
-    size_t total = set.n * o.stacks.n, done = 0;
+    cell_runner cr = {.set = &set, .o = &o, .pki = pki, .run = &run, .n_stacks = o.stacks.n,
+                      .total = set.n * o.stacks.n, .progress = progress, .color_err = use_color(stderr)};
+    /* The tcp stack is one port and one peer at a time: never in parallel. */
+    size_t jobs = o.jobs > 1 && !o.use_tcp ? o.jobs : 1;
+    if (jobs > cr.total) jobs = cr.total ? cr.total : 1;
     double t0 = now_ms();
-    for (size_t i = 0; i < set.n; i++) {
-        const sd_scenario *s = &set.items[i];
-        for (size_t k = 0; k < o.stacks.n; k++) {
-            done++;
-            if (progress) {
-                fprintf(stderr, "\r\033[K[%zu/%zu] %s ... %s", done, total, s->id, o.stacks.ops[k]->name);
-                fflush(stderr);
-            }
-            sd_run_config cfg;
-            sd_run_config_defaults(&cfg, o.stacks.ops[k], s->role, pki);
-            if (s->version) cfg.version = s->version;
-            if (s->credential[0]) cfg.driver_credential = s->credential;
-            cfg.now = o.now;
-            cfg.seed = o.seed;
-            cfg.verbose = o.verbose >= 2;
-
-            sd_report_cell *cell = sd_report_cell_at(&run, i, k);
-            sd_outcome_init(&cell->outcome);
-            double c0 = now_ms();
-            sd_driver_run(&s->trace, &cfg, &cell->outcome);
-            cell->elapsed_ms = now_ms() - c0;
-            cell->ran = true;
-            cell->verdict = sd_classify(s, &cell->outcome, cell->why, sizeof cell->why);
-            if (conform_outcome_unsupported(&cell->outcome, cell->why, sizeof cell->why)) {
-                cell->verdict = SD_VERDICT_SKIP;
-            }
-            run.stacks[k].elapsed_ms += cell->elapsed_ms;
-
-            if (o.verbose) {
-                char obs[300];
-                sd_outcome_describe(&cell->outcome, obs, sizeof obs);
-                const char *vn = sd_verdict_name(cell->verdict);
-                fprintf(stderr, "[%zu/%zu] %s %s: %s%s%s %s%s%s\n", done, total, s->id,
-                        o.stacks.ops[k]->name, color_err ? verdict_color(cell->verdict) : "", vn,
-                        color_err ? "\033[0m" : "", obs, cell->why[0] ? " -- " : "", cell->why);
-            }
+    bool parallel_ok = true;
+    if (jobs <= 1) {
+        for (size_t c = 0; c < cr.total; c++) {
+            run_cell(&cr, c, sd_report_cell_at(&run, c / cr.n_stacks, c % cr.n_stacks));
+            cell_finished(&cr, c);
         }
+    } else {
+        parallel_ok = run_parallel(&cr, jobs);
+        if (!parallel_ok) fprintf(stderr, "shakedown conform: cannot run workers: %s\n", strerror(errno));
     }
+    for (size_t i = 0; i < set.n; i++)
+        for (size_t k = 0; k < o.stacks.n; k++) run.stacks[k].elapsed_ms += sd_report_cell_at(&run, i, k)->elapsed_ms;
     run.elapsed_ms = now_ms() - t0;
     if (o.baseline) {
         char berr[1024] = "";
@@ -902,7 +1101,7 @@ int sd_cmd_conform(int argc, char **argv) {
     sd_pki_free(pki);
     free(pki);
     sd_scenario_set_free(&set);
-    if (harness_errors || !write_ok) return SD_EXIT_HARNESS;
+    if (harness_errors || !write_ok || !parallel_ok) return SD_EXIT_HARNESS;
     return findings ? SD_EXIT_FINDINGS : SD_EXIT_OK;
 }
 
