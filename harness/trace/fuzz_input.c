@@ -5,10 +5,22 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "trace/binary.h"
 #include "wire/names.h"
 
 const char *const sd_fuzz_target_names[] = {
     "fuzz_client_hello",
+    "fuzz_server_hello",
+    "fuzz_encrypted_extensions",
+    "fuzz_certificate",
+    "fuzz_certificate_request",
+    "fuzz_certificate_verify",
+    "fuzz_finished",
+    "fuzz_new_session_ticket",
+    "fuzz_key_update",
+    "fuzz_alert",
+    "fuzz_record",
+    "fuzz_trace",
     NULL,
 };
 
@@ -23,29 +35,324 @@ static void say(char *err, size_t err_len, const char *msg, const char *arg) {
     if (err && err_len) snprintf(err, err_len, msg, arg);
 }
 
+/* --- Small builders --------------------------------------------------------- */
+
+static sd_action *add(sd_trace *t, sd_action_kind kind, uint8_t msg_type) {
+    sd_action *a = sd_trace_add(t, kind);
+    if (a) a->msg_type = msg_type;
+    return a;
+}
+
+static bool copy_bytes(const uint8_t *data, size_t len, uint8_t **out, size_t *out_len) {
+    *out = NULL;
+    *out_len = 0;
+    if (len == 0) return true;
+    *out = malloc(len);
+    if (!*out) return false;
+    memcpy(*out, data, len);
+    *out_len = len;
+    return true;
+}
+
+static sd_mutation *add_mutation(sd_action *a, sd_mutation_kind kind) {
+    if (a->n_mutations >= SD_MAX_MUTATIONS) return NULL;
+    sd_mutation *m = &a->mutations[a->n_mutations++];
+    memset(m, 0, sizeof *m);
+    m->kind = kind;
+    return m;
+}
+
 /* send ClientHello body=<input>; expect ServerHello. The driver builds an
  * honest ClientHello first and the body mutation replaces it, so the record
  * and handshake headers stay honest (type 1, true length) and only the body
  * is the fuzzer's: every input reaches the stack's ClientHello parser. */
 static bool client_hello_trace(const uint8_t *data, size_t len, sd_trace *out, sd_role *role) {
-    sd_action *send = sd_trace_add(out, SD_ACT_SEND);
+    sd_action *send = add(out, SD_ACT_SEND, SD_ClientHello);
     if (!send) return false;
-    send->msg_type = SD_ClientHello;
-    sd_mutation *m = &send->mutations[0];
-    m->kind = SD_MUT_BODY;
-    if (len > 0) {
-        m->bytes = malloc(len);
-        if (!m->bytes) return false;
-        memcpy(m->bytes, data, len);
-        m->bytes_len = len;
-    }
-    send->n_mutations = 1;
-
-    sd_action *expect = sd_trace_add(out, SD_ACT_EXPECT);
-    if (!expect) return false;
-    expect->msg_type = SD_ServerHello;
+    sd_mutation *m = add_mutation(send, SD_MUT_BODY);
+    if (!copy_bytes(data, len, &m->bytes, &m->bytes_len)) return false;
+    if (!add(out, SD_ACT_EXPECT, SD_ServerHello)) return false;
     *role = SD_ROLE_SERVER;
     return true;
+}
+
+/* --- Handshake-message targets ----------------------------------------------
+ * Input: one variant byte, then the message body. The variant byte:
+ *   bit 0     shape: 0 = the rest of the input replaces the body;
+ *                    1 = the driver's honest body, edited by the rest of the
+ *                        input: n = input[1] % 8 flips, each (offset u16 BE,
+ *                        mask u8), then any bytes left are appended.
+ *                        Messages that depend on the live handshake
+ *                        (ServerHello's session id echo and key share,
+ *                        CertificateVerify's signature, Finished's MAC) can
+ *                        only be reached this way: a replaced body cannot
+ *                        guess them. Messages the driver does not build
+ *                        (CertificateRequest, NewSessionTicket, KeyUpdate)
+ *                        ignore this bit: their body is always replaced.
+ *   bit 1     side, for messages either peer sends (Finished, KeyUpdate):
+ *             0 = the stack under test is the client, 1 = the server.
+ *   bits 2-3  framing: 0 = one record; 1 = two records (split in the
+ *             middle); 2 = records of at most 16 bytes (at most 64
+ *             records); 3 = one record after a ChangeCipherSpec, which
+ *             RFC 8446 §5 allows during the handshake and forbids after it.
+ *   bits 4-7  unused (ignored).
+ * An empty input is variant 0 with an empty body. */
+
+typedef struct {
+    const char *name;
+    uint8_t type;
+    bool honest;       /* the driver can build the honest body */
+    bool either_side;  /* bit 1 chooses the side */
+    bool post_handshake;
+} message_target;
+
+static const message_target message_targets[] = {
+    {"fuzz_server_hello", SD_ServerHello, true, false, false},
+    {"fuzz_encrypted_extensions", SD_EncryptedExtensions, true, false, false},
+    {"fuzz_certificate", SD_Certificate, true, false, false},
+    {"fuzz_certificate_request", SD_CertificateRequest, false, false, false},
+    {"fuzz_certificate_verify", SD_CertificateVerify, true, false, false},
+    {"fuzz_finished", SD_Finished, true, true, false},
+    {"fuzz_new_session_ticket", SD_NewSessionTicket, false, false, true},
+    {"fuzz_key_update", SD_KeyUpdate, false, true, true},
+};
+
+static const message_target *find_message_target(const char *name) {
+    for (size_t i = 0; i < sizeof message_targets / sizeof message_targets[0]; i++)
+        if (strcmp(message_targets[i].name, name) == 0) return &message_targets[i];
+    return NULL;
+}
+
+/* Puts the fuzzer's edits on the send action `a` (see above). */
+static bool fuzz_message(const message_target *mt, uint8_t variant, const uint8_t *body, size_t len,
+                         sd_action *a) {
+    bool edit = (variant & 1) && mt->honest;
+    size_t body_len = len; /* for the framing: roughly the bytes sent */
+    if (edit) {
+        size_t pos = 0;
+        unsigned n = len > 0 ? body[pos++] % 8 : 0;
+        for (unsigned i = 0; i < n && pos + 3 <= len; i++, pos += 3) {
+            sd_mutation *m = add_mutation(a, SD_MUT_FLIP);
+            m->offset = (long)((unsigned)body[pos] << 8 | body[pos + 1]);
+            m->value = body[pos + 2];
+        }
+        if (pos < len) {
+            sd_mutation *m = add_mutation(a, SD_MUT_APPEND);
+            if (!copy_bytes(body + pos, len - pos, &m->bytes, &m->bytes_len)) return false;
+        }
+        body_len = 256; /* honest messages are of this order */
+    } else {
+        sd_mutation *m = add_mutation(a, SD_MUT_BODY);
+        if (!copy_bytes(body, len, &m->bytes, &m->bytes_len)) return false;
+    }
+    unsigned framing = (variant >> 2) & 3;
+    size_t whole = body_len + 4; /* handshake header + body */
+    if (framing == 1 || framing == 2) {
+        sd_mutation *m = add_mutation(a, SD_MUT_SPLIT);
+        size_t split = framing == 1 ? (whole + 1) / 2 : 16;
+        if (framing == 2 && whole / 16 > 64) split = whole / 64 + 1;
+        if (split < 1) split = 1;
+        if (split > 16384) split = 16384;
+        m->value = (long)split;
+    }
+    return true;
+}
+
+/* Stack under test = client: the driver plays an honest server and fuzzes
+ * one message of its flight (RFC 8446 §2, Figure 1), or a post-handshake
+ * message after the client's Finished. */
+static bool client_side_trace(const message_target *mt, uint8_t variant, const uint8_t *body, size_t len,
+                              sd_trace *out) {
+    static const uint8_t flight[] = {SD_ServerHello, SD_EncryptedExtensions, SD_CertificateRequest,
+                                     SD_Certificate, SD_CertificateVerify, SD_Finished};
+    bool ccs = ((variant >> 2) & 3) == 3;
+    if (!add(out, SD_ACT_EXPECT, SD_ClientHello)) return false;
+    for (size_t i = 0; i < sizeof flight; i++) {
+        uint8_t type = flight[i];
+        /* CertificateRequest only when it is the message under test: the
+         * driver cannot build an honest one. */
+        if (type == SD_CertificateRequest && mt->type != SD_CertificateRequest) continue;
+        if (type == mt->type && ccs && !add(out, SD_ACT_SEND_CCS, 0)) return false;
+        sd_action *a = add(out, SD_ACT_SEND, type);
+        if (!a) return false;
+        if (type == mt->type && !fuzz_message(mt, variant, body, len, a)) return false;
+    }
+    /* §4.4.2: a client asked for a certificate answers with a (here empty)
+     * Certificate before its Finished. */
+    if (mt->type == SD_CertificateRequest && !add(out, SD_ACT_EXPECT, SD_Certificate)) return false;
+    if (!add(out, SD_ACT_EXPECT, SD_Finished)) return false;
+    if (mt->post_handshake) {
+        if (ccs && !add(out, SD_ACT_SEND_CCS, 0)) return false;
+        sd_action *a = add(out, SD_ACT_SEND, mt->type);
+        if (!a || !fuzz_message(mt, variant, body, len, a)) return false;
+        if (mt->type == SD_NewSessionTicket) {
+            /* The connection still works after the ticket (targets echo
+             * application data, target.h). A KeyUpdate the stack accepts
+             * changes its read keys, which the driver does not follow, so
+             * that trace ends at the KeyUpdate. */
+            sd_action *d = add(out, SD_ACT_SEND_APPDATA, 0);
+            sd_action *e = add(out, SD_ACT_EXPECT_APPDATA, 0);
+            if (!d || !e || !copy_bytes((const uint8_t *)"ping", 4, &d->bytes, &d->bytes_len) ||
+                !copy_bytes((const uint8_t *)"ping", 4, &e->bytes, &e->bytes_len))
+                return false;
+        }
+    }
+    return true;
+}
+
+/* Stack under test = server: the driver plays an honest client up to its
+ * Finished (fuzzed, for fuzz_finished) and then a post-handshake message. */
+static bool server_side_trace(const message_target *mt, uint8_t variant, const uint8_t *body, size_t len,
+                              sd_trace *out) {
+    static const uint8_t server_flight[] = {SD_ServerHello, SD_EncryptedExtensions, SD_Certificate,
+                                            SD_CertificateVerify, SD_Finished};
+    bool ccs = ((variant >> 2) & 3) == 3;
+    if (!add(out, SD_ACT_SEND, SD_ClientHello)) return false;
+    for (size_t i = 0; i < sizeof server_flight; i++)
+        if (!add(out, SD_ACT_EXPECT, server_flight[i])) return false;
+    if (ccs && mt->type == SD_Finished && !add(out, SD_ACT_SEND_CCS, 0)) return false;
+    sd_action *fin = add(out, SD_ACT_SEND, SD_Finished);
+    if (!fin) return false;
+    if (mt->type == SD_Finished) return fuzz_message(mt, variant, body, len, fin);
+    if (ccs && !add(out, SD_ACT_SEND_CCS, 0)) return false;
+    sd_action *a = add(out, SD_ACT_SEND, mt->type);
+    return a && fuzz_message(mt, variant, body, len, a);
+}
+
+static bool message_trace(const message_target *mt, const uint8_t *data, size_t len, sd_trace *out,
+                          sd_role *role) {
+    uint8_t variant = len > 0 ? data[0] : 0;
+    const uint8_t *body = len > 0 ? data + 1 : data;
+    size_t body_len = len > 0 ? len - 1 : 0;
+    bool server = mt->either_side && (variant & 2);
+    *role = server ? SD_ROLE_SERVER : SD_ROLE_CLIENT;
+    return server ? server_side_trace(mt, variant, body, body_len, out)
+                  : client_side_trace(mt, variant, body, body_len, out);
+}
+
+/* --- fuzz_alert ---------------------------------------------------------------
+ * Input: position, level, description, flags, then an optional payload.
+ *   position % 8: where the alert goes in an otherwise honest handshake.
+ *     Stack = server (driver = client): 0 before the ClientHello, 1 after
+ *     it (the server's handshake keys are in use), 2 after the client's
+ *     Finished (application keys), 3 instead of the client's Finished.
+ *     Stack = client (driver = server): 4 before the ServerHello, 5 after
+ *     it, 6 after the server's Finished, 7 after the client's Finished.
+ *     The rest of the honest handshake follows the alert, so a stack that
+ *     wrongly ignores an error alert is seen to carry on (RFC 8446 §6).
+ *   flags bit 0: force plaintext; bit 1: force encryption (ignored when
+ *     bit 0 is set); bit 2: instead of one well-formed alert, send the
+ *     payload (the input after the fourth byte) as the body of one alert
+ *     record: fragments, coalesced alerts, trailing bytes (RFC 8446 §5.1:
+ *     "Alert messages MUST NOT be fragmented across records, and multiple
+ *     alert messages MUST NOT be coalesced into a single TLSPlaintext
+ *     record"); bit 3: send it twice. */
+static bool add_alert(sd_trace *out, const uint8_t *data, size_t len) {
+    uint8_t level = len > 1 ? data[1] : SD_ALERT_LEVEL_FATAL;
+    uint8_t desc = len > 2 ? data[2] : SD_handshake_failure;
+    uint8_t flags = len > 3 ? data[3] : 0;
+    const uint8_t *payload = len > 4 ? data + 4 : NULL;
+    size_t payload_len = len > 4 ? len - 4 : 0;
+    for (int i = 0; i < ((flags & 8) ? 2 : 1); i++) {
+        sd_action *a = add(out, (flags & 4) ? SD_ACT_SEND_RAW : SD_ACT_SEND_ALERT, 0);
+        if (!a) return false;
+        a->force_plaintext = (flags & 1) != 0;
+        a->encrypted = !(flags & 1) && (flags & 2);
+        if (flags & 4) {
+            a->content_type = SD_alert;
+            /* send-raw sends as the connection state requires only when
+             * told: without a flag it is plaintext (driver.c), so "as the
+             * state requires" is spelled out as encrypted here unless the
+             * input asked for plaintext. */
+            if (!(flags & 1)) a->encrypted = true;
+            if (!copy_bytes(payload, payload_len, &a->bytes, &a->bytes_len)) return false;
+        } else {
+            a->alert_level = level;
+            a->alert = desc;
+        }
+    }
+    return true;
+}
+
+static bool alert_trace(const uint8_t *data, size_t len, sd_trace *out, sd_role *role) {
+    unsigned pos = (len > 0 ? data[0] : 0) % 8;
+    if (pos < 4) {
+        *role = SD_ROLE_SERVER;
+        if (pos == 0 && !add_alert(out, data, len)) return false;
+        if (!add(out, SD_ACT_SEND, SD_ClientHello)) return false;
+        if (pos == 1 && !add_alert(out, data, len)) return false;
+        static const uint8_t flight[] = {SD_ServerHello, SD_EncryptedExtensions, SD_Certificate,
+                                         SD_CertificateVerify, SD_Finished};
+        for (size_t i = 0; i < sizeof flight; i++)
+            if (!add(out, SD_ACT_EXPECT, flight[i])) return false;
+        if (pos == 3) return add_alert(out, data, len);
+        if (!add(out, SD_ACT_SEND, SD_Finished)) return false;
+        return pos != 2 || add_alert(out, data, len);
+    }
+    *role = SD_ROLE_CLIENT;
+    if (!add(out, SD_ACT_EXPECT, SD_ClientHello)) return false;
+    if (pos == 4 && !add_alert(out, data, len)) return false;
+    static const uint8_t flight[] = {SD_ServerHello, SD_EncryptedExtensions, SD_Certificate,
+                                     SD_CertificateVerify, SD_Finished};
+    for (size_t i = 0; i < sizeof flight; i++) {
+        if (!add(out, SD_ACT_SEND, flight[i])) return false;
+        if (i == 0 && pos == 5 && !add_alert(out, data, len)) return false;
+    }
+    if (pos == 6 && !add_alert(out, data, len)) return false;
+    if (!add(out, SD_ACT_EXPECT, SD_Finished)) return false;
+    return pos != 7 || add_alert(out, data, len);
+}
+
+/* --- fuzz_record ---------------------------------------------------------------
+ * Input: raw record-layer bytes from a client, as BoringSSL's own server
+ * fuzzer takes them. They are cut into records at their header's length
+ * (RFC 8446 §5.1: type u8, legacy_record_version u16, length u16,
+ * fragment); each becomes one plaintext send-raw of that content type and
+ * fragment (the driver writes the record header itself, so the version
+ * field is not the fuzzer's). A last record that is cut short sends what
+ * there is. At most 64 records. Then: expect ServerHello. */
+static bool record_trace(const uint8_t *data, size_t len, sd_trace *out, sd_role *role) {
+    *role = SD_ROLE_SERVER;
+    size_t pos = 0;
+    for (int n = 0; pos < len && n < 64; n++) {
+        uint8_t type = data[pos];
+        size_t frag_len = 0, start = pos + 5;
+        if (pos + 5 <= len) frag_len = (size_t)data[pos + 3] << 8 | data[pos + 4];
+        if (start > len) start = len;
+        if (frag_len > len - start) frag_len = len - start;
+        sd_action *a = add(out, SD_ACT_SEND_RAW, 0);
+        if (!a) return false;
+        a->content_type = type;
+        a->force_plaintext = true;
+        if (!copy_bytes(data + start, frag_len, &a->bytes, &a->bytes_len)) return false;
+        pos = start + frag_len;
+    }
+    return add(out, SD_ACT_EXPECT, SD_ServerHello) != NULL;
+}
+
+/* --- fuzz_trace ----------------------------------------------------------------
+ * Input: a binary trace (harness/trace/binary.h). The stack under test is
+ * the client if the trace's first action about the ClientHello expects one
+ * (the driver is then the server), else the server. An input that does not
+ * decode is an empty trace, which the fuzz target skips. */
+static bool binary_trace(const uint8_t *data, size_t len, sd_trace *out, sd_role *role) {
+    char err[160];
+    *role = SD_ROLE_SERVER;
+    if (!sd_trace_decode(data, len, out, err, sizeof err)) {
+        sd_trace_init(out);
+        return true;
+    }
+    *role = sd_trace_role_under_test(out);
+    return true;
+}
+
+sd_role sd_trace_role_under_test(const sd_trace *t) {
+    for (size_t i = 0; i < t->n_actions; i++) {
+        const sd_action *a = &t->actions[i];
+        if ((a->kind == SD_ACT_SEND || a->kind == SD_ACT_EXPECT) && a->msg_type == SD_ClientHello)
+            return a->kind == SD_ACT_EXPECT ? SD_ROLE_CLIENT : SD_ROLE_SERVER;
+    }
+    return SD_ROLE_SERVER;
 }
 
 bool sd_trace_from_fuzz_input(const char *target, const uint8_t *data, size_t len, sd_trace *out,
@@ -58,8 +365,17 @@ bool sd_trace_from_fuzz_input(const char *target, const uint8_t *data, size_t le
     }
     sd_role role = SD_ROLE_SERVER;
     bool ok;
+    const message_target *mt = target ? find_message_target(target) : NULL;
     if (target && strcmp(target, "fuzz_client_hello") == 0) {
         ok = client_hello_trace(data, len, out, &role);
+    } else if (mt) {
+        ok = message_trace(mt, data, len, out, &role);
+    } else if (target && strcmp(target, "fuzz_alert") == 0) {
+        ok = alert_trace(data, len, out, &role);
+    } else if (target && strcmp(target, "fuzz_record") == 0) {
+        ok = record_trace(data, len, out, &role);
+    } else if (target && strcmp(target, "fuzz_trace") == 0) {
+        ok = binary_trace(data, len, out, &role);
     } else {
         say(err, err_len, "unknown fuzz target \"%s\"", target ? target : "(null)");
         return false;

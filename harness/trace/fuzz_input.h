@@ -22,8 +22,11 @@
  * the same cap so that it agrees with the fuzz target on every file. */
 #define SD_FUZZ_MAX_INPUT (16u * 1024u)
 
-/* The names of all fuzz targets (NULL-terminated), each the base name of its
- * source file targets/fuzz/<name>.c and of its corpus folder corpus/<name>/. */
+/* The names of the fuzz targets that run a trace against the stacks
+ * (NULL-terminated), each the base name of its source file
+ * targets/fuzz/<name>.c and of its corpus folder corpus/<name>/. The
+ * targets that run no stack (fuzz_wire_roundtrip, fuzz_script,
+ * fuzz_trace_binary) are not listed: their inputs are not traces. */
 extern const char *const sd_fuzz_target_names[];
 
 /* True if name is one of sd_fuzz_target_names. */
@@ -35,13 +38,33 @@ bool sd_fuzz_target_known(const char *name);
  * target, out of memory) returns false, leaves nothing to free and writes the
  * reason into err.
  *
+ * The mapping of each target is documented next to its code in
+ * fuzz_input.c; in short:
+ *
  * fuzz_client_hello: the stack is the server; the trace is
  *     send ClientHello body=<input>
  *     expect ServerHello
  * i.e. the input is sent as the body of a ClientHello handshake message in
- * one plaintext record. */
+ * one plaintext record.
+ *
+ * fuzz_server_hello, fuzz_encrypted_extensions, fuzz_certificate,
+ * fuzz_certificate_request, fuzz_certificate_verify, fuzz_finished,
+ * fuzz_new_session_ticket, fuzz_key_update: a variant byte (shape: body
+ * replaced or honest body edited; side; framing), then the message body.
+ * The driver runs an honest TLS 1.3 handshake up to that message, in the
+ * role that sends it, and sends the fuzzed message there.
+ *
+ * fuzz_alert: position, level, description, flags, payload.
+ * fuzz_record: raw client records, cut at their length fields.
+ * fuzz_trace: a binary trace (trace/binary.h); an input that does not
+ * decode gives an empty trace. */
 bool sd_trace_from_fuzz_input(const char *target, const uint8_t *data, size_t len, sd_trace *out,
                               sd_role *role_under_test, char *err, size_t err_len);
+
+/* The role of the stack under test for a trace that does not say: the
+ * client if the first action about a ClientHello expects one, else the
+ * server (fuzz_trace, `shakedown trace pcap`, `shakedown minimize`). */
+sd_role sd_trace_role_under_test(const sd_trace *t);
 
 /* The fuzz target a corpus or crash file belongs to, from the nearest parent
  * folder named after one (corpus/fuzz_client_hello/x,

@@ -1,0 +1,440 @@
+/* binary.c — the binary trace encoding; see binary.h for the layout.
+ *
+ * One table of rules serves both directions: check_action() says whether an
+ * action is expressible, and both the encoder (before writing) and the
+ * decoder (after reading) call it, so the two can never disagree about what
+ * a valid trace is. */
+#include "trace/binary.h"
+
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const uint8_t magic[3] = {'S', 'D', 'T'};
+
+/* The same limits as the script parser (script.c), so that every decoded
+ * trace prints as a script that parses back (DESIGN.md: the three forms
+ * convert losslessly). */
+#define MAX_U24 0xffffffL
+#define MAX_SPLIT 16384L
+/* The data of one action (payload, body=, append=) in all: printed as hex
+ * it must fit one script line (SD_SCRIPT_MAX_LINE), and one record carries at
+ * most 2^14 bytes (RFC 8446 §5.1), so more would only test record splitting. */
+#define MAX_ACTION_DATA 16384u
+
+enum { FLAG_PLAINTEXT = 1, FLAG_ENCRYPTED = 2 };
+
+__attribute__((format(printf, 3, 4))) static void say(char *err, size_t len, const char *fmt, ...) {
+    if (!err || len == 0) return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err, len, fmt, ap);
+    va_end(ap);
+}
+
+bool sd_trace_binary_is(const uint8_t *data, size_t len) {
+    return data != NULL && len >= SD_TRACE_BINARY_HEADER_LEN && memcmp(data, magic, sizeof magic) == 0;
+}
+
+static bool is_name_char(char c) {
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-';
+}
+
+/* Length of a valid credential name in text, or 0 if it is not one. */
+static size_t cert_name_len(const char *text, size_t cap) {
+    size_t n = 0;
+    while (n < cap && text[n] != '\0') {
+        if (!is_name_char(text[n])) return 0;
+        n++;
+    }
+    return n < cap ? n : 0; /* must be NUL-terminated inside the array */
+}
+
+/* --- The rules, shared by both directions --------------------------------- */
+
+static bool check_mutation(const sd_mutation *m, char *why, size_t why_len) {
+    switch (m->kind) {
+    case SD_MUT_BODY:
+    case SD_MUT_APPEND:
+        if (m->bytes_len > 0 && m->bytes == NULL) return say(why, why_len, "bytes missing"), false;
+        return true;
+    case SD_MUT_FLIP:
+        if (m->value < 0 || m->value > 255) return say(why, why_len, "flip mask %ld not 0-255", m->value), false;
+        return true;
+    case SD_MUT_TRUNCATE:
+    case SD_MUT_LENGTH:
+        if (m->value < 0 || m->value > MAX_U24) return say(why, why_len, "value %ld not 0-%ld", m->value, MAX_U24), false;
+        return true;
+    case SD_MUT_TYPE:
+        if (m->value < 0 || m->value > 255) return say(why, why_len, "type %ld not 0-255", m->value), false;
+        return true;
+    case SD_MUT_SPLIT:
+        if (m->value < 1 || m->value > MAX_SPLIT) return say(why, why_len, "split %ld not 1-%ld", m->value, MAX_SPLIT), false;
+        return true;
+    case SD_MUT_CERT:
+        if (cert_name_len(m->text, sizeof m->text) == 0)
+            return say(why, why_len, "cert= needs a credential name [a-z0-9._-]{1,%zu}", sizeof m->text - 1), false;
+        return true;
+    case SD_MUT_PLAINTEXT:
+    case SD_MUT_EMPTY:
+    case SD_MUT_WRONG_KEY:
+        return true;
+    }
+    say(why, why_len, "unknown mutation kind %d", (int)m->kind);
+    return false;
+}
+
+static bool uses_flags(sd_action_kind k) {
+    return k == SD_ACT_SEND_ALERT || k == SD_ACT_SEND_CCS || k == SD_ACT_SEND_APPDATA || k == SD_ACT_SEND_RAW;
+}
+
+static bool uses_bytes(sd_action_kind k) {
+    return k == SD_ACT_SEND_APPDATA || k == SD_ACT_SEND_RAW || k == SD_ACT_EXPECT_APPDATA;
+}
+
+static bool check_action(const sd_action *a, char *why, size_t why_len) {
+    if ((unsigned)a->kind > (unsigned)SD_ACT_EXPECT_CLOSE) {
+        say(why, why_len, "unknown action kind %d", (int)a->kind);
+        return false;
+    }
+    size_t data = 0;
+    if (uses_flags(a->kind) && a->force_plaintext && a->encrypted) {
+        say(why, why_len, "plaintext and encrypted contradict each other");
+        return false;
+    }
+    if (uses_bytes(a->kind)) {
+        if (a->bytes_len > 0 && a->bytes == NULL) return say(why, why_len, "bytes missing"), false;
+        data = a->bytes_len;
+    }
+    if (a->kind == SD_ACT_SEND) {
+        if (a->n_mutations > SD_MAX_MUTATIONS) {
+            say(why, why_len, "%zu mutations (max %d)", a->n_mutations, SD_MAX_MUTATIONS);
+            return false;
+        }
+        for (size_t i = 0; i < a->n_mutations; i++) {
+            const sd_mutation *m = &a->mutations[i];
+            if (!check_mutation(m, why, why_len)) return false;
+            if (m->kind == SD_MUT_BODY || m->kind == SD_MUT_APPEND) {
+                if (m->bytes_len > MAX_ACTION_DATA - data) {
+                    say(why, why_len, "more than %u bytes of data in one action", MAX_ACTION_DATA);
+                    return false;
+                }
+                data += m->bytes_len;
+            }
+        }
+    }
+    if (data > MAX_ACTION_DATA) {
+        say(why, why_len, "more than %u bytes of data in one action", MAX_ACTION_DATA);
+        return false;
+    }
+    return true;
+}
+
+/* --- Encoding ---------------------------------------------------------------- */
+
+static void put_varint(sd_buf *out, uint64_t v) {
+    while (v >= 0x80) {
+        sd_buf_u8(out, (uint8_t)(v | 0x80));
+        v >>= 7;
+    }
+    sd_buf_u8(out, (uint8_t)v);
+}
+
+/* Zigzag: small magnitudes of either sign stay short (-1 -> 1, 1 -> 2). */
+static uint64_t zigzag(long v) {
+    uint64_t u = (uint64_t)(int64_t)v;
+    return (u << 1) ^ (uint64_t)((int64_t)v >> 63);
+}
+
+static void put_bytes(sd_buf *out, const uint8_t *b, size_t n) {
+    put_varint(out, n);
+    if (n) sd_buf_append(out, b, n);
+}
+
+static uint8_t flags_of(const sd_action *a) {
+    return (uint8_t)((a->force_plaintext ? FLAG_PLAINTEXT : 0) | (a->encrypted ? FLAG_ENCRYPTED : 0));
+}
+
+static void put_mutation(sd_buf *out, const sd_mutation *m) {
+    sd_buf_u8(out, (uint8_t)m->kind);
+    switch (m->kind) {
+    case SD_MUT_BODY:
+    case SD_MUT_APPEND: put_bytes(out, m->bytes, m->bytes_len); break;
+    case SD_MUT_FLIP:
+        put_varint(out, zigzag(m->offset));
+        sd_buf_u8(out, (uint8_t)m->value);
+        break;
+    case SD_MUT_TRUNCATE:
+    case SD_MUT_LENGTH:
+    case SD_MUT_SPLIT: put_varint(out, (uint64_t)m->value); break;
+    case SD_MUT_TYPE: sd_buf_u8(out, (uint8_t)m->value); break;
+    case SD_MUT_CERT: {
+        size_t n = cert_name_len(m->text, sizeof m->text);
+        sd_buf_u8(out, (uint8_t)n);
+        sd_buf_append(out, m->text, n);
+        break;
+    }
+    case SD_MUT_PLAINTEXT:
+    case SD_MUT_EMPTY:
+    case SD_MUT_WRONG_KEY: break;
+    }
+}
+
+static void put_action(sd_buf *out, const sd_action *a) {
+    sd_buf_u8(out, (uint8_t)a->kind);
+    switch (a->kind) {
+    case SD_ACT_SEND:
+        sd_buf_u8(out, a->msg_type);
+        sd_buf_u8(out, (uint8_t)a->n_mutations);
+        for (size_t i = 0; i < a->n_mutations; i++) put_mutation(out, &a->mutations[i]);
+        break;
+    case SD_ACT_EXPECT: sd_buf_u8(out, a->msg_type); break;
+    case SD_ACT_SEND_ALERT:
+        sd_buf_u8(out, flags_of(a));
+        sd_buf_u8(out, a->alert_level);
+        sd_buf_u8(out, a->alert);
+        break;
+    case SD_ACT_SEND_CCS: sd_buf_u8(out, flags_of(a)); break;
+    case SD_ACT_SEND_APPDATA:
+        sd_buf_u8(out, flags_of(a));
+        put_bytes(out, a->bytes, a->bytes_len);
+        break;
+    case SD_ACT_SEND_RAW:
+        sd_buf_u8(out, flags_of(a));
+        sd_buf_u8(out, a->content_type);
+        put_bytes(out, a->bytes, a->bytes_len);
+        break;
+    case SD_ACT_EXPECT_APPDATA: put_bytes(out, a->bytes, a->bytes_len); break;
+    case SD_ACT_EXPECT_CLOSE: break;
+    }
+}
+
+bool sd_trace_encode(const sd_trace *t, sd_buf *out, char *err, size_t err_len) {
+    if (err && err_len) err[0] = '\0';
+    char why[160];
+    for (size_t i = 0; i < t->n_actions; i++) {
+        if (!check_action(&t->actions[i], why, sizeof why)) {
+            say(err, err_len, "action %zu: %s", i + 1, why);
+            return false;
+        }
+    }
+    size_t start = out->len;
+    bool was_failed = out->failed;
+    sd_buf_append(out, magic, sizeof magic);
+    sd_buf_u8(out, SD_TRACE_BINARY_VERSION);
+    for (size_t i = 0; i < t->n_actions; i++) put_action(out, &t->actions[i]);
+    if (out->failed && !was_failed) {
+        out->len = start;
+        say(err, err_len, "out of memory");
+        return false;
+    }
+    return !out->failed;
+}
+
+/* --- Decoding ---------------------------------------------------------------- */
+
+typedef struct {
+    const uint8_t *data;
+    size_t len, pos;
+    char *err;
+    size_t err_len;
+    bool failed;
+} reader;
+
+__attribute__((format(printf, 2, 3))) static bool fail(reader *r, const char *fmt, ...) {
+    if (r->failed) return false; /* the first error is the one worth reporting */
+    r->failed = true;
+    if (r->err && r->err_len) {
+        int n = snprintf(r->err, r->err_len, "offset %zu: ", r->pos);
+        if (n > 0 && (size_t)n < r->err_len) {
+            va_list ap;
+            va_start(ap, fmt);
+            vsnprintf(r->err + n, r->err_len - (size_t)n, fmt, ap);
+            va_end(ap);
+        }
+    }
+    return false;
+}
+
+static bool get_u8(reader *r, const char *what, uint8_t *out) {
+    if (r->pos >= r->len) return fail(r, "input ends before %s", what);
+    *out = r->data[r->pos++];
+    return true;
+}
+
+static bool get_varint(reader *r, const char *what, uint64_t *out) {
+    uint64_t v = 0;
+    size_t start = r->pos;
+    for (unsigned shift = 0;; shift += 7) {
+        if (r->pos >= r->len) return fail(r, "input ends inside %s", what);
+        uint8_t b = r->data[r->pos++];
+        if (shift == 63 && (b & 0x7e)) return fail(r, "%s does not fit 64 bits", what);
+        v |= (uint64_t)(b & 0x7f) << shift;
+        if (!(b & 0x80)) {
+            /* Minimal: a final 0x00 byte after the first adds nothing, so
+             * there is exactly one encoding of each value. */
+            if (b == 0 && r->pos - start > 1) {
+                r->pos = start;
+                return fail(r, "%s is not minimally encoded", what);
+            }
+            break;
+        }
+        if (shift == 63) return fail(r, "%s is longer than 10 bytes", what);
+    }
+    *out = v;
+    return true;
+}
+
+/* Reads len + bytes into a fresh allocation (NULL for none). */
+static bool get_bytes(reader *r, const char *what, uint8_t **out, size_t *out_len) {
+    uint64_t n = 0;
+    if (!get_varint(r, what, &n)) return false;
+    if (n > MAX_ACTION_DATA) return fail(r, "%s of %llu bytes (max %u)", what, (unsigned long long)n, MAX_ACTION_DATA);
+    if (n > r->len - r->pos) return fail(r, "%s of %llu bytes runs past the end", what, (unsigned long long)n);
+    *out = NULL;
+    *out_len = 0;
+    if (n == 0) return true;
+    *out = malloc((size_t)n);
+    if (!*out) return fail(r, "out of memory");
+    memcpy(*out, r->data + r->pos, (size_t)n);
+    *out_len = (size_t)n;
+    r->pos += (size_t)n;
+    return true;
+}
+
+static bool get_flags(reader *r, sd_action *a) {
+    uint8_t f = 0;
+    if (!get_u8(r, "the flags", &f)) return false;
+    if (f & ~(FLAG_PLAINTEXT | FLAG_ENCRYPTED)) return fail(r, "unknown flag bits 0x%02x", f);
+    a->force_plaintext = (f & FLAG_PLAINTEXT) != 0;
+    a->encrypted = (f & FLAG_ENCRYPTED) != 0;
+    return true;
+}
+
+static bool get_mutation(reader *r, sd_mutation *m) {
+    uint8_t kind = 0;
+    if (!get_u8(r, "a mutation kind", &kind)) return false;
+    if (kind > SD_MUT_SPLIT) return fail(r, "unknown mutation kind %u", kind);
+    m->kind = (sd_mutation_kind)kind;
+    uint64_t v = 0;
+    uint8_t b = 0;
+    switch (m->kind) {
+    case SD_MUT_BODY:
+    case SD_MUT_APPEND: return get_bytes(r, "mutation bytes", &m->bytes, &m->bytes_len);
+    case SD_MUT_FLIP:
+        if (!get_varint(r, "a flip offset", &v)) return false;
+        /* Undo the zigzag. */
+        {
+            int64_t off = (int64_t)(v >> 1) ^ -(int64_t)(v & 1);
+#if LONG_MAX < INT64_MAX
+            if (off < LONG_MIN || off > LONG_MAX) return fail(r, "flip offset out of range");
+#endif
+            m->offset = (long)off;
+        }
+        if (!get_u8(r, "a flip mask", &b)) return false;
+        m->value = b;
+        return true;
+    case SD_MUT_TRUNCATE:
+    case SD_MUT_LENGTH:
+    case SD_MUT_SPLIT:
+        if (!get_varint(r, "a mutation value", &v)) return false;
+        if (v > (uint64_t)MAX_U24) return fail(r, "mutation value %llu out of range", (unsigned long long)v);
+        m->value = (long)v;
+        return true;
+    case SD_MUT_TYPE:
+        if (!get_u8(r, "a handshake type", &b)) return false;
+        m->value = b;
+        return true;
+    case SD_MUT_CERT:
+        if (!get_u8(r, "a credential name length", &b)) return false;
+        if (b == 0 || b >= sizeof m->text) return fail(r, "credential name of %u bytes (1-%zu)", b, sizeof m->text - 1);
+        if (b > r->len - r->pos) return fail(r, "credential name runs past the end");
+        for (uint8_t i = 0; i < b; i++)
+            if (!is_name_char((char)r->data[r->pos + i])) return fail(r, "credential name with a byte outside [a-z0-9._-]");
+        memcpy(m->text, r->data + r->pos, b);
+        m->text[b] = '\0';
+        r->pos += b;
+        return true;
+    case SD_MUT_PLAINTEXT:
+    case SD_MUT_EMPTY:
+    case SD_MUT_WRONG_KEY: return true;
+    }
+    return fail(r, "unknown mutation kind %u", kind);
+}
+
+static bool get_action(reader *r, sd_trace *t) {
+    size_t start = r->pos;
+    uint8_t kind = 0;
+    if (!get_u8(r, "an action kind", &kind)) return false;
+    if (kind > SD_ACT_EXPECT_CLOSE) {
+        r->pos = start;
+        return fail(r, "unknown action kind %u", kind);
+    }
+    sd_action *a = sd_trace_add(t, (sd_action_kind)kind);
+    if (!a) return fail(r, "out of memory");
+    uint8_t n = 0;
+    switch (a->kind) {
+    case SD_ACT_SEND:
+        if (!get_u8(r, "a handshake type", &a->msg_type) || !get_u8(r, "the mutation count", &n)) return false;
+        if (n > SD_MAX_MUTATIONS) return fail(r, "%u mutations (max %d)", n, SD_MAX_MUTATIONS);
+        for (uint8_t i = 0; i < n; i++) {
+            /* Counted as it goes, so sd_trace_free frees what a failure
+             * leaves half-read. */
+            a->n_mutations = (size_t)i + 1;
+            if (!get_mutation(r, &a->mutations[i])) return false;
+        }
+        break;
+    case SD_ACT_EXPECT:
+        if (!get_u8(r, "a handshake type", &a->msg_type)) return false;
+        break;
+    case SD_ACT_SEND_ALERT:
+        if (!get_flags(r, a) || !get_u8(r, "an alert level", &a->alert_level) ||
+            !get_u8(r, "an alert description", &a->alert))
+            return false;
+        break;
+    case SD_ACT_SEND_CCS:
+        if (!get_flags(r, a)) return false;
+        break;
+    case SD_ACT_SEND_APPDATA:
+        if (!get_flags(r, a) || !get_bytes(r, "application data", &a->bytes, &a->bytes_len)) return false;
+        break;
+    case SD_ACT_SEND_RAW:
+        if (!get_flags(r, a) || !get_u8(r, "a content type", &a->content_type) ||
+            !get_bytes(r, "a record payload", &a->bytes, &a->bytes_len))
+            return false;
+        break;
+    case SD_ACT_EXPECT_APPDATA:
+        if (!get_bytes(r, "application data", &a->bytes, &a->bytes_len)) return false;
+        break;
+    case SD_ACT_EXPECT_CLOSE: break;
+    }
+    char why[160];
+    if (!check_action(a, why, sizeof why)) {
+        r->pos = start;
+        return fail(r, "action %zu: %s", t->n_actions, why);
+    }
+    return true;
+}
+
+bool sd_trace_decode(const uint8_t *data, size_t len, sd_trace *out, char *err, size_t err_len) {
+    sd_trace_init(out);
+    if (err && err_len) err[0] = '\0';
+    reader r = {.data = data, .len = data ? len : 0, .pos = 0, .err = err, .err_len = err_len};
+    if (len > 0 && data == NULL) return fail(&r, "no input bytes");
+    if (r.len < SD_TRACE_BINARY_HEADER_LEN || memcmp(data, magic, sizeof magic) != 0)
+        return fail(&r, "not a binary trace (it starts with \"SDT\" and a version byte)");
+    if (data[3] != SD_TRACE_BINARY_VERSION) {
+        r.pos = 3;
+        return fail(&r, "binary trace version %u; this build reads version %d", data[3], SD_TRACE_BINARY_VERSION);
+    }
+    r.pos = SD_TRACE_BINARY_HEADER_LEN;
+    while (r.pos < r.len) {
+        if (!get_action(&r, out)) {
+            sd_trace_free(out);
+            return false;
+        }
+    }
+    return true;
+}

@@ -1,0 +1,74 @@
+/* binary.h — the compact binary form of a trace, for fuzzers and corpus files.
+ *
+ * A trace has three forms that convert losslessly (DESIGN.md): the text
+ * script (script.c), this binary encoding, and the in-memory IR (trace.h).
+ * The binary form is what fuzz_trace reads and what its custom mutators
+ * write, so it is built for that:
+ *   - a 4-byte header, then the actions back to back until the end of the
+ *     input (no count: dropping or splicing whole actions keeps a valid
+ *     trace);
+ *   - every field has one encoding (minimal varints, flags with no unused
+ *     bits), so decode then encode gives back the same bytes and a fuzzer's
+ *     corpus has no two spellings of one trace;
+ *   - the decoder accepts exactly the traces a script can express (the same
+ *     value ranges as script.c), so every decoded trace prints as a script
+ *     that parses back to an equal trace.
+ *
+ * Layout (version 1):
+ *
+ *     trace    = "SDT" 0x01 action*
+ *     action   = kind:u8 fields            (kind = sd_action_kind)
+ *       SEND            msg_type:u8 n:u8 mutation{n}        n <= SD_MAX_MUTATIONS
+ *       EXPECT          msg_type:u8
+ *       SEND_ALERT      flags:u8 level:u8 description:u8
+ *       SEND_CCS        flags:u8
+ *       SEND_APPDATA    flags:u8 bytes
+ *       SEND_RAW        flags:u8 content_type:u8 bytes
+ *       EXPECT_APPDATA  bytes
+ *       EXPECT_CLOSE    (nothing)
+ *     flags    = bit 0 force_plaintext, bit 1 encrypted (not both; others 0)
+ *     mutation = kind:u8 fields            (kind = sd_mutation_kind)
+ *       BODY, APPEND    bytes
+ *       FLIP            offset:zigzag-varint mask:u8   (LONG_MIN = middle)
+ *       TRUNCATE, LENGTH value:varint (0..2^24-1)
+ *       TYPE            value:u8
+ *       SPLIT           value:varint (1..16384)
+ *       CERT            len:u8 (1..63) name[len] ([a-z0-9._-])
+ *       PLAINTEXT, EMPTY, WRONG_KEY (nothing)
+ *     bytes    = len:varint data[len]
+ *     varint   = LEB128, unsigned, at most 10 bytes, minimal (no 0x80 padding)
+ *
+ * Fields an action kind does not use (trace.h lists them) are not encoded;
+ * sd_trace_equal ignores them too, and script line numbers. */
+#ifndef SHAKEDOWN_TRACE_BINARY_H
+#define SHAKEDOWN_TRACE_BINARY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "trace/trace.h"
+#include "wire/bytes.h"
+
+#define SD_TRACE_BINARY_VERSION 1
+#define SD_TRACE_BINARY_HEADER_LEN 4
+
+/* True if data starts with the binary trace header (any version): what
+ * `shakedown trace` uses to tell a binary trace from a script. */
+bool sd_trace_binary_is(const uint8_t *data, size_t len);
+
+/* Appends the encoding of t to out. Returns false, appending nothing, if t
+ * holds something the encoding (and so the script) cannot express: an
+ * unknown action or mutation kind, more than SD_MAX_MUTATIONS mutations, a
+ * value out of its range, both flags, a bad credential name; err says
+ * which action. Also false if out fails (out of memory). */
+bool sd_trace_encode(const sd_trace *t, sd_buf *out, char *err, size_t err_len);
+
+/* Decodes data[0..len). `out` need not be initialised. On success the
+ * caller owns out (sd_trace_free). On any error (bad header, unknown
+ * version or kind, a field out of range, a truncated field, a non-minimal
+ * varint, out of memory) returns false, leaves nothing to free and writes
+ * "offset N: message" into err. Never reads outside data. */
+bool sd_trace_decode(const uint8_t *data, size_t len, sd_trace *out, char *err, size_t err_len);
+
+#endif
