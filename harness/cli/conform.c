@@ -357,15 +357,20 @@ static void conform_usage(FILE *f) {
             "\n"
             "Verdicts: PASS (the RFC's alert), SOFT (refused, with another alert or a plain\n"
             "close), FAIL (accepted what it must refuse, or the reverse), CRASH, HANG,\n"
-            "SKIP, ERROR (the harness failed; never the stack's fault). docs/outcomes.md\n"
-            "has the full table.\n"
+            "SKIP, ERROR (the harness failed; never the stack's fault); with --baseline\n"
+            "also XFAIL (an expected failure still fails) and XPASS (it passes now).\n"
+            "docs/outcomes.md has the full table.\n"
             "\n"
-            "exit codes:\n"
-            "  0  no FAIL, CRASH or HANG (PASS and SOFT only)\n"
-            "  1  at least one FAIL, CRASH or HANG\n"
-            "  2  usage or input error (bad flag, bad scenario file, missing PKI); nothing was run\n"
-            "  3  the harness failed during the run (an ERROR cell, or the reports could not be\n"
-            "     written); takes precedence over 1 since the results are incomplete\n",
+            "The run folder gets results.json, junit.xml, summary.md and index.html.\n"
+            "\n"
+            "exit codes (for CI):\n"
+            "  0  no FAIL, CRASH or HANG (PASS, SOFT, SKIP, XFAIL, XPASS only)\n"
+            "  1  at least one FAIL, CRASH or HANG not expected by the baseline\n"
+            "  2  usage or input error (bad flag, bad scenario file or baseline, missing PKI);\n"
+            "     nothing was run\n"
+            "  3  the harness failed during the run (an ERROR cell, -j workers could not start,\n"
+            "     or the reports could not be written); takes precedence over 1 since the\n"
+            "     results are incomplete\n",
             sd_pki_default_dir(), (long long)SD_PKI_DEFAULT_TIME);
 }
 
