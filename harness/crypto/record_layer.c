@@ -88,6 +88,12 @@ sd_rl_event_kind sd_rl_next(sd_record_layer *rl, sd_rl_event *ev) {
              * record type, it MUST terminate the connection with an
              * "unexpected_message" alert." */
             return fail(ev, SD_unexpected_message, "unknown record content type");
+        } else if (rec.fragment.len > SD_MAX_PLAINTEXT) {
+            sd_buf_consume(&rl->in, record_len);
+            /* RFC 8446 §5.1: "The length MUST NOT exceed 2^14 bytes. An
+             * endpoint that receives a record that exceeds this length MUST
+             * terminate the connection with a "record_overflow" alert." */
+            return fail(ev, SD_record_overflow, "plaintext record longer than 2^14 bytes");
         } else {
             /* Copy out: the record's bytes go away with sd_buf_consume. */
             sd_buf_reset(&rl->plaintext);

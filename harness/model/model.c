@@ -1200,15 +1200,15 @@ static void on_post_handshake(sd_model *m, const sd_handshake_msg *msg) {
 static void on_handshake_message(sd_model *m, const sd_handshake_msg *msg) {
     if (m->phase == PHASE_CONNECTED) return on_post_handshake(m, msg);
 
+    /* HelloRetryRequest is a ServerHello with a special random (§4.1.3);
+     * the random sits right after legacy_version, so the step is known
+     * before parsing, and order is checked first (§4: "A peer which receives
+     * a handshake message in an unexpected order MUST abort the handshake
+     * with an "unexpected_message" alert"). */
     uint16_t step = msg->type;
-    sd_server_hello sh;
-    uint8_t alert;
-    bool parsed_sh = false;
-    if (msg->type == SD_ServerHello) {
-        if (!sd_parse_server_hello(msg->body, &sh, &alert)) return fatal(m, alert, "malformed ServerHello");
-        parsed_sh = true;
-        if (sd_server_hello_is_hrr(&sh)) step = SD_MSG_HELLO_RETRY_REQUEST;
-    }
+    if (msg->type == SD_ServerHello && msg->body.len >= 2 + SD_RANDOM_LEN &&
+        memcmp(msg->body.data + 2, sd_hrr_random, SD_RANDOM_LEN) == 0)
+        step = SD_MSG_HELLO_RETRY_REQUEST;
     const sd_shape *next = sd_shape_accept(m->shape, m->pos, peer_role(m), step);
     if (!next) {
         /* §6.2 unexpected_message: "An inappropriate message (e.g., the wrong
@@ -1217,6 +1217,13 @@ static void on_handshake_message(sd_model *m, const sd_handshake_msg *msg) {
         return fatal(m, SD_unexpected_message, "%s received where %s was expected", sd_step_name(step), want);
     }
     m->shape = next;
+    sd_server_hello sh;
+    uint8_t alert;
+    bool parsed_sh = false;
+    if (msg->type == SD_ServerHello) {
+        if (!sd_parse_server_hello(msg->body, &sh, &alert)) return fatal(m, alert, "malformed ServerHello");
+        parsed_sh = true;
+    }
 
     /* The transcript hash up to, not including, this message. */
     uint8_t before[SD_MAX_HASH_LEN];
@@ -1327,8 +1334,10 @@ static bool skip_early_record(sd_model *m, const sd_rl_event *ev, size_t in_befo
  * handshake only what post-handshake messages need. */
 static size_t max_message_len(const sd_model *m) {
     bool server = m->cfg.role == SD_ROLE_SERVER;
+    /* After the handshake the type decides (on_post_handshake): a message of
+     * the wrong type is unexpected_message whatever its length. */
     if (m->phase != PHASE_CONNECTED) return server ? 16384 : 100 * 1024;
-    return server ? 1 /* KeyUpdate */ : 16384 /* NewSessionTicket */;
+    return 16384;
 }
 
 void sd_model_feed(sd_model *m, sd_span bytes) {
@@ -1360,8 +1369,10 @@ void sd_model_feed(sd_model *m, sd_span bytes) {
                 fatal(m, SD_unexpected_message, "application data before the handshake completed");
                 break;
             }
-            /* The echo contract of targets/target.h. */
-            if (ev.data.len) sd_rl_send(&m->rl, SD_application_data, ev.data, false, 0);
+            /* The echo contract of targets/target.h, or the configured reply. */
+            if (ev.data.len)
+                sd_rl_send(&m->rl, SD_application_data, m->cfg.app_reply.len ? m->cfg.app_reply : ev.data,
+                           false, 0);
             break;
         case SD_RL_HANDSHAKE:
             on_handshake_message(m, &ev.msg);

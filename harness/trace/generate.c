@@ -175,36 +175,6 @@ static const char note_no_inner_type[] =
     "BoringSSL answers decrypt_error (SOFT): tls_open_record in ssl/tls_record.cc strips zero padding "
     "and, finding no content type, fails with SSL_AD_DECRYPT_ERROR. It does refuse.";
 
-/* --- Left out because the model does not do what the RFC says -------------
- * These cases are correct scenarios that the model (harness/model) fails;
- * they are reported to its owner and generated again once it is fixed, so
- * that a default run keeps meaning "the model passes everything".
- *   - a handshake message other than KeyUpdate after the handshake, at a
- *     server: the model answers illegal_parameter ("handshake message too
- *     long") where RFC 8446 §4 / §4.1.2 prescribe unexpected_message;
- *   - a ClientHello body under the ServerHello type, at a server: the model
- *     parses it as a ServerHello (decode_error) before checking the order;
- *   - a plaintext record of 2^14+1 bytes: the model does not enforce the
- *     §5.1 limit on TLSPlaintext.length and answers unexpected_message
- *     instead of record_overflow. */
-static const char *const model_deviations[] = {
-    "tls13.server.gen-order.client-hello-after-handshake",
-    "tls13.server.gen-order.server-hello-after-handshake",
-    "tls13.server.gen-order.encrypted-extensions-after-handshake",
-    "tls13.server.gen-order.certificate-after-handshake",
-    "tls13.server.gen-order.certificate-verify-after-handshake",
-    "tls13.server.gen-order.finished-after-handshake",
-    "tls13.server.gen-malformed.client-hello.type-server-hello",
-    "tls13.server.gen-record.oversized-handshake-before-client-hello",
-    "tls13.client.gen-record.oversized-handshake-before-server-hello",
-};
-
-static bool left_out(const sd_scenario *s) {
-    for (size_t i = 0; i < sizeof(model_deviations) / sizeof(model_deviations[0]); i++)
-        if (strcmp(s->id, model_deviations[i]) == 0) return true;
-    return false;
-}
-
 /* --- Scenario text ---------------------------------------------------------- */
 
 typedef struct {
@@ -372,10 +342,6 @@ static void finish(gen *g, const char *family) {
         return;
     }
     snprintf(s->path, sizeof(s->path), "%s", path);
-    if (left_out(s)) {
-        sd_scenario_free(s);
-        return;
-    }
     out->n++;
 }
 
