@@ -541,13 +541,14 @@ static bool check_server_name(sd_model *m, sd_span body) {
 }
 
 /* ClientHello extensions whose body the RFCs define as empty; anything else
- * cannot be decoded (§6.2 decode_error). */
+ * cannot be decoded (§6.2 decode_error). post_handshake_auth is not here:
+ * the model does not implement it, so it is ignored like any extension it
+ * does not recognise (§4.2), as BoringSSL does. */
 static const struct {
     uint16_t type;
     const char *rule;
 } kEmptyInClientHello[] = {
     {SD_early_data, "RFC 8446 §4.2.10: early_data in ClientHello is struct {} Empty"},
-    {SD_post_handshake_auth, "RFC 8446 §4.2.6: \"The extension_data field ... is zero length\""},
     {SD_signed_certificate_timestamp, "RFC 6962 §3.3.1: the ClientHello extension_data is empty"},
 };
 
@@ -557,6 +558,16 @@ static bool check_extension_bodies(sd_model *m, const sd_client_hello *ch) {
         if (sd_extensions_find(ch->extensions, kEmptyInClientHello[i].type, &body) && body.len != 0) {
             fatal(m, SD_decode_error, "non-empty %s (%s)", sd_extension_name(kEmptyInClientHello[i].type),
                   kEmptyInClientHello[i].rule);
+            return false;
+        }
+    }
+    /* RFC 8879 §3: CertificateCompressionAlgorithm algorithms<2..2^8-2>;
+     * parsed whether or not the model compresses, as BoringSSL does. */
+    if (sd_extensions_find(ch->extensions, SD_compress_certificate, &body)) {
+        sd_reader r = sd_reader_of(body);
+        sd_span algs;
+        if (!sd_read_prefixed(&r, 1, &algs) || algs.len < 2 || algs.len % 2 != 0 || !sd_reader_done(&r)) {
+            fatal(m, SD_decode_error, "malformed compress_certificate");
             return false;
         }
     }
