@@ -57,6 +57,10 @@ typedef struct {
     /* Client: resume this session (a blob from the same stack's
      * export_session); empty for a full handshake. */
     sd_span resume_session;
+    /* After the handshake, answer each application-data read with these
+     * bytes instead of echoing it (`shakedown serve`'s HTTP page); empty
+     * means echo. The bytes must outlive the target. */
+    sd_span app_reply;
 } sd_target_config;
 
 typedef struct {

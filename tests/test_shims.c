@@ -1,8 +1,11 @@
 /* test_shims.c — stacks in their own process: each built shim completes a
  * handshake with the model and with BoringSSL in both roles (through the shim
- * target), a shim killed by a signal is the stack's CRASH and the next run
- * works, a shim that stops answering is its HANG, and mbedTLS 2.28 refuses
- * TLS 1.3 as "unsupported". Shims that were not built are skipped. */
+ * target), also with client authentication required and with a forced group
+ * or cipher suite, and its exporter agrees with its peer's; a shim killed by
+ * a signal is the stack's CRASH and the next run works, a shim that stops
+ * answering is its HANG, and what a stack cannot do (mbedTLS 2.28 and TLS
+ * 1.3, resumption through any shim) is "unsupported". Shims that were not
+ * built are skipped. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -118,6 +121,217 @@ static void handshake_pair(const sd_target_ops *client_ops, const sd_target_ops 
 }
 
 static int n_shims_tested;
+
+/* ---- Pairs with options ------------------------------------------------------
+ * The shim side gets the forced groups and suites; client authentication
+ * applies to whichever side is client or server. */
+typedef struct {
+    sd_client_auth client_auth; /* the server's */
+    bool client_cert;           /* the client presents "client" */
+    const uint16_t *groups;     /* for the shim side */
+    size_t n_groups;
+    const uint16_t *suites;     /* for the shim side */
+    size_t n_suites;
+} pair_opts;
+
+typedef struct {
+    sd_target_status cs, ss;
+    bool c_exported, s_exported;
+    uint8_t c_ekm[32], s_ekm[32];
+} pair_result;
+
+static const char ekm_label[] = "EXPERIMENTAL shakedown";
+
+static sd_target *make_with(const sd_target_ops *ops, sd_role role, uint16_t version,
+                            const pair_opts *po, bool shim_side) {
+    sd_target_config cfg = {
+        .role = role,
+        .min_version = version,
+        .max_version = version,
+        .credential = role == SD_ROLE_SERVER ? sd_pki_find(&pki, "leaf") : NULL,
+        .pki = &pki,
+        .server_name = SD_PKI_SERVER_NAME,
+        .now = SD_PKI_DEFAULT_TIME,
+        .seed = 1,
+        .client_auth = role == SD_ROLE_SERVER ? po->client_auth : SD_CLIENT_AUTH_NONE,
+        .client_credential = role == SD_ROLE_CLIENT && po->client_cert ? sd_pki_find(&pki, "client") : NULL,
+    };
+    if (shim_side) {
+        cfg.groups = po->groups;
+        cfg.n_groups = po->n_groups;
+        cfg.cipher_suites = po->suites;
+        cfg.n_cipher_suites = po->n_suites;
+    }
+    char err[300] = "";
+    sd_target *t = ops->create(&cfg, err, sizeof err);
+    if (!t) fprintf(stderr, "%s %s: %s\n", ops->name, sd_role_name(role), err);
+    return t;
+}
+
+static void run_pair(const sd_target_ops *client_ops, const sd_target_ops *server_ops, uint16_t version,
+                     const pair_opts *po, bool shim_is_client, pair_result *r) {
+    memset(r, 0, sizeof *r);
+    sd_target *c = make_with(client_ops, SD_ROLE_CLIENT, version, po, shim_is_client);
+    sd_target *s = make_with(server_ops, SD_ROLE_SERVER, version, po, !shim_is_client);
+    assert_non_null(c);
+    assert_non_null(s);
+    pump(c, s);
+    c->ops->status(c, &r->cs);
+    s->ops->status(s, &r->ss);
+    if (r->cs.handshake_done && c->ops->export_keying_material)
+        r->c_exported = c->ops->export_keying_material(c, ekm_label, r->c_ekm, sizeof r->c_ekm);
+    if (r->ss.handshake_done && s->ops->export_keying_material)
+        r->s_exported = s->ops->export_keying_material(s, ekm_label, r->s_ekm, sizeof r->s_ekm);
+    assert_false(r->cs.crashed || r->cs.hung || r->ss.crashed || r->ss.hung);
+    c->ops->destroy(c);
+    s->ops->destroy(s);
+}
+
+/* Both sides finished; the client accepted the server; both exporters agree
+ * (a shim that can export must: all but mbedTLS 2.28). */
+static void assert_completed(const sd_target_ops *client_ops, const sd_target_ops *server_ops,
+                             const pair_result *r, uint16_t version) {
+    if (!r->cs.handshake_done || !r->ss.handshake_done)
+        fprintf(stderr, "%s client -> %s server: client [%s] server [%s]\n", client_ops->name,
+                server_ops->name, r->cs.error, r->ss.error);
+    assert_true(r->cs.handshake_done);
+    assert_true(r->ss.handshake_done);
+    assert_false(r->cs.failed || r->ss.failed);
+    assert_true(r->cs.peer_authenticated);
+    assert_int_equal(r->cs.version, version);
+    assert_int_equal(r->ss.version, version);
+    assert_int_equal(r->cs.cipher_suite, r->ss.cipher_suite);
+    const sd_target_ops *ops[2] = {client_ops, server_ops};
+    const bool exported[2] = {r->c_exported, r->s_exported};
+    for (int i = 0; i < 2; i++)
+        if (strcmp(ops[i]->name, "mbedtls") == 0) assert_false(exported[i]);
+        else assert_true(exported[i]);
+    if (r->c_exported && r->s_exported) assert_memory_equal(r->c_ekm, r->s_ekm, sizeof r->c_ekm);
+}
+
+/* The peer of a shim for option tests: the model where the shim speaks TLS
+ * 1.3, else BoringSSL in TLS 1.2 (mbedTLS 2.28). */
+static const sd_target_ops *peer_of(const sd_target_ops *shim, uint16_t *version) {
+    bool tls13 = strcmp(shim->name, "mbedtls") != 0;
+    *version = tls13 ? SD_TLS13 : SD_TLS12;
+    return tls13 ? &sd_target_model : &sd_target_boringssl;
+}
+
+/* Client authentication required, both roles: a client with a certificate
+ * gets in, one without is refused by a shim server; requested (not
+ * required) lets a client without one in. */
+static void shims_with_client_auth(void **state) {
+    (void)state;
+    for (size_t i = 0; sd_shim_targets[i]; i++) {
+        const sd_target_ops *shim = sd_target_find(sd_shim_targets[i]->name);
+        if (!shim) continue;
+        uint16_t v;
+        const sd_target_ops *peer = peer_of(shim, &v);
+        pair_opts po = {.client_auth = SD_CLIENT_AUTH_REQUIRE, .client_cert = true};
+        pair_result r;
+        run_pair(peer, shim, v, &po, false, &r);
+        assert_completed(peer, shim, &r, v);
+        run_pair(shim, peer, v, &po, true, &r);
+        assert_completed(shim, peer, &r, v);
+
+        po.client_cert = false;
+        run_pair(peer, shim, v, &po, false, &r);
+        if (r.ss.handshake_done || !r.ss.failed)
+            fprintf(stderr, "%s server let a client without a certificate in: [%s]\n", shim->name, r.ss.error);
+        assert_false(r.ss.handshake_done);
+        assert_true(r.ss.failed);
+
+        po.client_auth = SD_CLIENT_AUTH_REQUEST;
+        run_pair(peer, shim, v, &po, false, &r);
+        assert_completed(peer, shim, &r, v);
+    }
+}
+
+/* A group forced on the shim is the one negotiated, in both roles (the
+ * model client offers an x25519 share first, so a shim server forced to
+ * P-384 asks for another with a HelloRetryRequest). mbedTLS 2.28 applies
+ * its curve list to the server's certificate too, so with the P-256 leaf it
+ * is forced to P-256 (not the default choice of X25519 either). */
+static void shims_with_a_forced_group(void **state) {
+    (void)state;
+    static const uint16_t p384[] = {SD_secp384r1}, p256[] = {SD_secp256r1};
+    for (size_t i = 0; sd_shim_targets[i]; i++) {
+        const sd_target_ops *shim = sd_target_find(sd_shim_targets[i]->name);
+        if (!shim) continue;
+        uint16_t v;
+        const sd_target_ops *peer = peer_of(shim, &v);
+        bool mbed = strcmp(shim->name, "mbedtls") == 0;
+        pair_opts po = {.groups = mbed ? p256 : p384, .n_groups = 1};
+        pair_result r;
+        run_pair(peer, shim, v, &po, false, &r);
+        assert_completed(peer, shim, &r, v);
+        /* mbedTLS 2.28 does not say which group it used: its peer does. */
+        assert_int_equal(r.cs.group, po.groups[0]);
+        if (!mbed) assert_int_equal(r.ss.group, po.groups[0]);
+        run_pair(shim, peer, v, &po, true, &r);
+        assert_completed(shim, peer, &r, v);
+        assert_int_equal(r.ss.group, po.groups[0]);
+        if (!mbed) assert_int_equal(r.cs.group, po.groups[0]);
+    }
+}
+
+/* A cipher suite forced on the shim is the one negotiated, both roles. */
+static void shims_with_a_forced_cipher_suite(void **state) {
+    (void)state;
+    static const uint16_t aes256_13[] = {SD_TLS_AES_256_GCM_SHA384};
+    static const uint16_t aes256_12[] = {0xc02c}; /* TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384 */
+    for (size_t i = 0; sd_shim_targets[i]; i++) {
+        const sd_target_ops *shim = sd_target_find(sd_shim_targets[i]->name);
+        if (!shim) continue;
+        uint16_t v;
+        const sd_target_ops *peer = peer_of(shim, &v);
+        pair_opts po = {.suites = v == SD_TLS13 ? aes256_13 : aes256_12, .n_suites = 1};
+        pair_result r;
+        run_pair(peer, shim, v, &po, false, &r);
+        assert_completed(peer, shim, &r, v);
+        assert_int_equal(r.ss.cipher_suite, po.suites[0]);
+        run_pair(shim, peer, v, &po, true, &r);
+        assert_completed(shim, peer, &r, v);
+        assert_int_equal(r.cs.cipher_suite, po.suites[0]);
+    }
+}
+
+/* TLS 1.2 exporters (RFC 5705, no context) agree with BoringSSL's too. */
+static void shims_export_like_boringssl_in_tls12(void **state) {
+    (void)state;
+    for (size_t i = 0; sd_shim_targets[i]; i++) {
+        const sd_target_ops *shim = sd_target_find(sd_shim_targets[i]->name);
+        if (!shim) continue;
+        pair_opts po = {.client_auth = SD_CLIENT_AUTH_NONE};
+        pair_result r;
+        run_pair(shim, &sd_target_boringssl, SD_TLS12, &po, true, &r);
+        assert_completed(shim, &sd_target_boringssl, &r, SD_TLS12);
+        run_pair(&sd_target_boringssl, shim, SD_TLS12, &po, false, &r);
+        assert_completed(&sd_target_boringssl, shim, &r, SD_TLS12);
+    }
+}
+
+/* What no shim can do is "unsupported:" (SKIP), not a harness error: a group
+ * without a name, resumption. */
+static void shims_say_unsupported(void **state) {
+    (void)state;
+    const sd_target_ops *shim = NULL;
+    for (size_t i = 0; sd_shim_targets[i] && !shim; i++) shim = sd_target_find(sd_shim_targets[i]->name);
+    if (!shim) skip();
+    static const uint16_t odd_group[] = {0x6399};
+    sd_target_config cfg = {
+        .role = SD_ROLE_SERVER, .min_version = SD_TLS12, .max_version = SD_TLS13,
+        .credential = sd_pki_find(&pki, "leaf"), .pki = &pki, .now = SD_PKI_DEFAULT_TIME,
+        .groups = odd_group, .n_groups = 1,
+    };
+    char err[300] = "";
+    assert_null(shim->create(&cfg, err, sizeof err));
+    assert_int_equal(strncmp(err, SD_TARGET_UNSUPPORTED_PREFIX, strlen(SD_TARGET_UNSUPPORTED_PREFIX)), 0);
+    cfg.n_groups = 0;
+    cfg.session_tickets = true;
+    assert_null(shim->create(&cfg, err, sizeof err));
+    assert_int_equal(strncmp(err, SD_TARGET_UNSUPPORTED_PREFIX, strlen(SD_TARGET_UNSUPPORTED_PREFIX)), 0);
+}
 
 /* Every built shim, both roles, against model (TLS 1.3 only) and BoringSSL
  * (TLS 1.3, and 1.2 too). */
@@ -256,6 +470,11 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(shims_handshake_with_model_and_boringssl),
         cmocka_unit_test(shims_pass_the_happy_scenarios),
+        cmocka_unit_test(shims_with_client_auth),
+        cmocka_unit_test(shims_with_a_forced_group),
+        cmocka_unit_test(shims_with_a_forced_cipher_suite),
+        cmocka_unit_test(shims_export_like_boringssl_in_tls12),
+        cmocka_unit_test(shims_say_unsupported),
         cmocka_unit_test(killed_shim_is_crash_and_the_run_continues),
         cmocka_unit_test(silent_shim_is_hang),
         cmocka_unit_test(mbedtls_refuses_tls13_as_unsupported),

@@ -58,6 +58,7 @@ typedef struct {
     int alert_sent, alert_sent_level, alert_received;
     char error[sizeof(((sd_target_status *)0)->error)];
     sd_buf session; /* client: the newest resumable session, serialised */
+    sd_span app_reply; /* cfg->app_reply: sent instead of the echo if set */
 } bssl_target;
 
 static bssl_target *from_base(sd_target *t) { return (bssl_target *)t; }
@@ -235,7 +236,12 @@ static void drive(bssl_target *t) {
         int n = SSL_read(t->ssl, buf, (int)sizeof buf);
         if (n > 0) {
             ERR_clear_error();
-            int w = SSL_write(t->ssl, buf, n);
+            const uint8_t *reply = buf;
+            if (t->app_reply.len) {
+                reply = t->app_reply.data;
+                n = (int)t->app_reply.len;
+            }
+            int w = SSL_write(t->ssl, reply, n);
             if (w != n) {
                 fail(t, SSL_get_error(t->ssl, w), "SSL_write");
                 return;
@@ -459,6 +465,7 @@ static sd_target *bssl_create(const sd_target_config *cfg, char *err, size_t err
     }
     t->base.ops = &sd_target_boringssl;
     t->role = cfg->role;
+    t->app_reply = cfg->app_reply;
     t->alert_sent = -1;
     t->alert_sent_level = -1;
     t->alert_received = -1;

@@ -50,6 +50,7 @@ typedef struct {
     int fd;
     int timeout_ms;
     sd_buf out;          /* DATA from the shim that drain() has not taken */
+    sd_buf *data_to;     /* where DATA goes instead of out (an EXPORT's answer) */
     sd_target_status st; /* from the last STATUS, plus crashed/hung */
     bool dead;           /* crashed, hung or broke the protocol: no more exchanges */
 } shim_target;
@@ -294,11 +295,12 @@ static void read_reply(shim_target *t, double deadline, const char *when) {
         uint32_t len = (uint32_t)h[1] << 24 | (uint32_t)h[2] << 16 | (uint32_t)h[3] << 8 | h[4];
         if (len > SHIM_MAX_FRAME) return mark_broken(t, "frame too big");
         if (h[0] == SHIM_FRAME_DATA) {
-            if (!sd_buf_reserve(&t->out, len)) return mark_broken(t, "harness out of memory");
-            r = recv_all(t->fd, t->out.data + t->out.len, len, deadline);
+            sd_buf *to = t->data_to ? t->data_to : &t->out;
+            if (!sd_buf_reserve(to, len)) return mark_broken(t, "harness out of memory");
+            r = recv_all(t->fd, to->data + to->len, len, deadline);
             if (r < 0) return mark_hung(t);
             if (r == 0) return mark_crashed(t, when);
-            t->out.len += len;
+            to->len += len;
         } else if (h[0] == SHIM_FRAME_STATUS) {
             char text[4096];
             if (len >= sizeof text) return mark_broken(t, "STATUS frame too big");
@@ -331,6 +333,40 @@ static const char *version_arg(uint16_t v) {
     return v == SD_TLS12 ? "1.2" : v == SD_TLS13 ? "1.3" : NULL;
 }
 
+/* The fixture PKI's own PEM files of a credential: <dir>/<name>.chain.pem
+ * and <dir>/<name>.key.pem. */
+static bool credential_files(const sd_target_config *cfg, const sd_credential *cred, char *cert,
+                             char *key, char *err, size_t err_len) {
+    snprintf(cert, PATH_MAX, "%s/%s.chain.pem", cfg->pki->dir, cred->name);
+    snprintf(key, PATH_MAX, "%s/%s.key.pem", cfg->pki->dir, cred->name);
+    if (access(cert, R_OK) == 0 && access(key, R_OK) == 0) return true;
+    snprintf(err, err_len, "credential \"%s\" has no PEM files in %s", cred->name, cfg->pki->dir);
+    return false;
+}
+
+/* Code points as the shims' comma-separated IANA names (--groups,
+ * --ciphers); false with an "unsupported:" error for one no shim knows. */
+static bool name_list(const uint16_t *ids, size_t n, const char *(*name_of)(uint16_t),
+                      const char *what, char *out, size_t out_len, char *err, size_t err_len) {
+    size_t used = 0;
+    out[0] = '\0';
+    for (size_t i = 0; i < n; i++) {
+        const char *name = name_of(ids[i]);
+        if (name == NULL) {
+            snprintf(err, err_len, "%s %s 0x%04x (the shims know it by no name)",
+                     SD_TARGET_UNSUPPORTED_PREFIX, what, ids[i]);
+            return false;
+        }
+        int w = snprintf(out + used, out_len - used, "%s%s", i ? "," : "", name);
+        if (w < 0 || (size_t)w >= out_len - used) {
+            snprintf(err, err_len, "too many %ss for a shim", what);
+            return false;
+        }
+        used += (size_t)w;
+    }
+    return true;
+}
+
 static void shimt_destroy(sd_target *base);
 
 static sd_target *shimt_create(const char *stack, const sd_target_ops *ops,
@@ -351,12 +387,30 @@ static sd_target *shimt_create(const char *stack, const sd_target_ops *ops,
         snprintf(err, err_len, "a shim needs the PKI directory");
         return NULL;
     }
+    /* The shims run every connection from scratch (docs/shim-contract.md):
+     * no tickets to issue, no session to resume. */
+    if ((cfg->role == SD_ROLE_SERVER && cfg->session_tickets) ||
+        (cfg->role == SD_ROLE_CLIENT && cfg->resume_session.len)) {
+        snprintf(err, err_len, "%s session resumption through a shim", SD_TARGET_UNSUPPORTED_PREFIX);
+        return NULL;
+    }
+    if (cfg->app_reply.len > SHIM_MAX_APP_REPLY) {
+        snprintf(err, err_len, "app_reply of %zu bytes; a shim takes up to %d", cfg->app_reply.len,
+                 SHIM_MAX_APP_REPLY);
+        return NULL;
+    }
     /* The shims read the fixture PKI's own PEM files: <dir>/<name>.chain.pem,
      * <dir>/<name>.key.pem and <dir>/root.pem. */
     char cert[PATH_MAX], key[PATH_MAX], trust[PATH_MAX], now[32];
+    char groups[512], ciphers[1024];
     snprintf(trust, sizeof trust, "%s/root.pem", cfg->pki->dir);
     snprintf(now, sizeof now, "%lld", (long long)cfg->now);
-    const char *argv[32];
+    if (!name_list(cfg->groups, cfg->n_groups, shim_group_name, "group", groups, sizeof groups, err,
+                   err_len) ||
+        !name_list(cfg->cipher_suites, cfg->n_cipher_suites, shim_cipher_name, "cipher suite",
+                   ciphers, sizeof ciphers, err, err_len))
+        return NULL;
+    const char *argv[40];
     size_t n = 0;
     argv[n++] = path;
     argv[n++] = "--role";
@@ -369,25 +423,49 @@ static sd_target *shimt_create(const char *stack, const sd_target_ops *ops,
     argv[n++] = trust;
     argv[n++] = "--time";
     argv[n++] = now;
-    if (cfg->role == SD_ROLE_SERVER) {
-        if (cfg->credential == NULL) {
-            snprintf(err, err_len, "a server needs a credential");
-            return NULL;
-        }
-        snprintf(cert, sizeof cert, "%s/%s.chain.pem", cfg->pki->dir, cfg->credential->name);
-        snprintf(key, sizeof key, "%s/%s.key.pem", cfg->pki->dir, cfg->credential->name);
-        if (access(cert, R_OK) != 0 || access(key, R_OK) != 0) {
-            snprintf(err, err_len, "credential \"%s\" has no PEM files in %s",
-                     cfg->credential->name, cfg->pki->dir);
-            return NULL;
-        }
+    if (cfg->n_groups) {
+        argv[n++] = "--groups";
+        argv[n++] = groups;
+    }
+    if (cfg->n_cipher_suites) {
+        argv[n++] = "--ciphers";
+        argv[n++] = ciphers;
+    }
+    /* The server's credential, or the client's for client authentication:
+     * --cert and --key serve both (docs/shim-contract.md). */
+    const sd_credential *cred = cfg->role == SD_ROLE_SERVER ? cfg->credential : cfg->client_credential;
+    if (cfg->role == SD_ROLE_SERVER && cred == NULL) {
+        snprintf(err, err_len, "a server needs a credential");
+        return NULL;
+    }
+    if (cred) {
+        if (!credential_files(cfg, cred, cert, key, err, err_len)) return NULL;
         argv[n++] = "--cert";
         argv[n++] = cert;
         argv[n++] = "--key";
         argv[n++] = key;
+    }
+    if (cfg->role == SD_ROLE_SERVER) {
+        argv[n++] = "--client-auth";
+        argv[n++] = cfg->client_auth == SD_CLIENT_AUTH_REQUIRE   ? "require"
+                    : cfg->client_auth == SD_CLIENT_AUTH_REQUEST ? "request"
+                                                                 : "none";
     } else if (cfg->server_name) {
         argv[n++] = "--server-name";
         argv[n++] = cfg->server_name;
+    }
+    /* The reply in hex: argv cannot carry every byte as it is. */
+    char *reply_hex = NULL;
+    if (cfg->app_reply.len) {
+        reply_hex = malloc(2 * cfg->app_reply.len + 1);
+        if (reply_hex == NULL) {
+            snprintf(err, err_len, "out of memory");
+            return NULL;
+        }
+        for (size_t i = 0; i < cfg->app_reply.len; i++)
+            snprintf(reply_hex + 2 * i, 3, "%02x", cfg->app_reply.data[i]);
+        argv[n++] = "--app-reply-hex";
+        argv[n++] = reply_hex;
     }
     argv[n++] = "--fd";
     argv[n++] = "3";
@@ -395,6 +473,7 @@ static sd_target *shimt_create(const char *stack, const sd_target_ops *ops,
 
     shim_target *t = calloc(1, sizeof *t);
     if (t == NULL) {
+        free(reply_hex);
         snprintf(err, err_len, "out of memory");
         return NULL;
     }
@@ -409,6 +488,7 @@ static sd_target *shimt_create(const char *stack, const sd_target_ops *ops,
     int sv[2];
     if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) {
         snprintf(err, err_len, "socketpair: %s", strerror(errno));
+        free(reply_hex);
         free(t);
         return NULL;
     }
@@ -434,6 +514,7 @@ static sd_target *shimt_create(const char *stack, const sd_target_ops *ops,
         _exit(127);
     }
     int fork_errno = errno;
+    free(reply_hex);
     if (devnull >= 0) close(devnull);
     close(sv[1]);
     if (pid < 0) {
@@ -497,6 +578,29 @@ static void shimt_drain(sd_target *base, sd_buf *out) {
 }
 
 static void shimt_status(sd_target *base, sd_target_status *out) { *out = from_base(base)->st; }
+
+/* An EXPORT frame (docs/shim-contract.md): the shim answers with one DATA
+ * frame of exactly len bytes, or none if its stack cannot export. */
+static bool shimt_export(sd_target *base, const char *label, uint8_t *out, size_t len) {
+    shim_target *t = from_base(base);
+    size_t label_len = strlen(label);
+    if (t->dead || !t->st.handshake_done || label_len == 0 || label_len > SHIM_MAX_EXPORT_LABEL ||
+        len == 0 || len > SHIM_MAX_EXPORT_LEN)
+        return false;
+    uint8_t payload[2 + SHIM_MAX_EXPORT_LABEL];
+    payload[0] = (uint8_t)(len >> 8);
+    payload[1] = (uint8_t)len;
+    memcpy(payload + 2, label, label_len);
+    sd_buf got;
+    sd_buf_init(&got);
+    t->data_to = &got;
+    exchange(t, SHIM_FRAME_EXPORT, payload, 2 + label_len, "on EXPORT");
+    t->data_to = NULL;
+    bool ok = !t->dead && got.len == len;
+    if (ok) memcpy(out, got.data, len);
+    sd_buf_free(&got);
+    return ok;
+}
 
 static void shimt_destroy(sd_target *base) {
     if (base == NULL) return;
@@ -566,6 +670,7 @@ static const char *shimt_version(const char *stack, char *cache, size_t cache_le
         .feed = shimt_feed,                                                                  \
         .drain = shimt_drain,                                                                \
         .status = shimt_status,                                                              \
+        .export_keying_material = shimt_export,                                              \
         .version = version_##NAME,                                                          \
         .destroy = shimt_destroy,                                                            \
     };

@@ -152,6 +152,8 @@ static void usage(FILE *f, const char *prog, const shim_stack *stack) {
             "  --groups LIST              IANA group names, e.g. x25519,secp256r1\n"
             "  --ciphers LIST             IANA cipher suite names\n"
             "  --client-auth none|request|require   server: ask for a client certificate\n"
+            "  --app-reply-hex HEX        answer each application-data read with these\n"
+            "                             bytes instead of echoing it\n"
             "  --fd N                     the socket to the harness\n",
             prog, prog, stack->name);
 }
@@ -160,6 +162,29 @@ static bool parse_version(const char *s, uint16_t *out) {
     if (strcmp(s, "1.2") == 0) *out = SHIM_TLS12;
     else if (strcmp(s, "1.3") == 0) *out = SHIM_TLS13;
     else return false;
+    return true;
+}
+
+/* Decodes hex into a buffer that lives as long as the process. */
+static bool parse_hex(const char *s, const uint8_t **out, size_t *out_len) {
+    size_t n = strlen(s);
+    if (n == 0 || n % 2 || n / 2 > SHIM_MAX_APP_REPLY) return false;
+    static uint8_t buf[SHIM_MAX_APP_REPLY];
+    for (size_t i = 0; i < n / 2; i++) {
+        int v = 0;
+        for (int k = 0; k < 2; k++) {
+            char ch = s[2 * i + (size_t)k];
+            int d = ch >= '0' && ch <= '9'   ? ch - '0'
+                    : ch >= 'a' && ch <= 'f' ? ch - 'a' + 10
+                    : ch >= 'A' && ch <= 'F' ? ch - 'A' + 10
+                                             : -1;
+            if (d < 0) return false;
+            v = v * 16 + d;
+        }
+        buf[i] = (uint8_t)v;
+    }
+    *out = buf;
+    *out_len = n / 2;
     return true;
 }
 
@@ -226,6 +251,8 @@ static int parse_args(int argc, char **argv, const shim_stack *stack, shim_opts 
             else if (strcmp(v, "request") == 0) o->client_auth = SHIM_AUTH_REQUEST;
             else if (strcmp(v, "require") == 0) o->client_auth = SHIM_AUTH_REQUIRE;
             else goto bad;
+        } else if (strcmp(a, "--app-reply-hex") == 0) {
+            if (!parse_hex(v, &o->app_reply, &o->app_reply_len)) goto bad;
         } else if (strcmp(a, "--fd") == 0) {
             if (!parse_int(v, 0, 1 << 20, &n)) goto bad;
             o->fd = (int)n;
@@ -338,6 +365,29 @@ int shim_main(int argc, char **argv, const shim_stack *stack) {
             c.in_len += len;
         } else if (h[0] == SHIM_FRAME_START && len == 0) {
             /* nothing to read */
+        } else if (h[0] == SHIM_FRAME_EXPORT && len >= 3 && len <= 2 + SHIM_MAX_EXPORT_LABEL) {
+            /* u16 length | label: answered with DATA holding the exporter's
+             * bytes (none if it cannot), then the usual STATUS. The stack
+             * does not run: nothing goes to the peer. */
+            uint8_t p[2 + SHIM_MAX_EXPORT_LABEL + 1];
+            if (read_all(o.fd, p, len) != 1) {
+                exit_code = 1;
+                break;
+            }
+            size_t want = (size_t)p[0] << 8 | p[1];
+            char label[SHIM_MAX_EXPORT_LABEL + 1];
+            memcpy(label, p + 2, len - 2);
+            label[len - 2] = '\0';
+            uint8_t secret[SHIM_MAX_EXPORT_LEN];
+            bool ok = stack->export_keying_material && c.st.handshake_done && !c.st.failed &&
+                      want > 0 && want <= sizeof secret && strlen(label) == len - 2 &&
+                      stack->export_keying_material(s, label, secret, want);
+            stack->status(s, &c);
+            if ((ok && !send_frame(o.fd, SHIM_FRAME_DATA, secret, want)) || !send_status(o.fd, &c.st)) {
+                exit_code = 1;
+                break;
+            }
+            continue;
         } else {
             fprintf(stderr, "%s shim: unexpected frame type %u (length %u)\n", stack->name, h[0], len);
             exit_code = 3;

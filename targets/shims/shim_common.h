@@ -22,11 +22,18 @@ enum {
     SHIM_FRAME_START = 1,  /* harness→shim, empty: a client sends its first flight */
     SHIM_FRAME_DATA = 2,   /* both ways: TLS bytes (from the peer / for the peer) */
     SHIM_FRAME_STATUS = 3, /* shim→harness: key=value lines, ends every reply */
+    SHIM_FRAME_EXPORT = 4, /* harness→shim: u16 length, label; answered with DATA
+                            * carrying the exporter's bytes (none if it cannot) */
 };
 #define SHIM_FRAME_HEADER_LEN 5
 /* Far above any flight; a bigger frame is a protocol error, not a reason to
  * allocate without bound. */
 #define SHIM_MAX_FRAME ((uint32_t)1 << 24)
+/* EXPORT: the longest label and output a shim must honour. */
+#define SHIM_MAX_EXPORT_LABEL 255
+#define SHIM_MAX_EXPORT_LEN 1024
+/* --app-reply-hex: the longest reply, one record's worth. */
+#define SHIM_MAX_APP_REPLY 16384
 
 /* TLS version numbers as on the wire. */
 #define SHIM_TLS12 0x0303
@@ -48,6 +55,11 @@ typedef struct {
     const char *groups;      /* comma-separated IANA group names, NULL = stack default */
     const char *ciphers;     /* comma-separated IANA cipher suite names, NULL = default */
     shim_client_auth client_auth;
+    /* After the handshake, answer each application-data read with these
+     * bytes instead of echoing it (--app-reply-hex); NULL = echo. They live
+     * as long as the process. */
+    const uint8_t *app_reply;
+    size_t app_reply_len;
     int fd;                  /* the socket to the harness */
 } shim_opts;
 
@@ -95,6 +107,10 @@ typedef struct {
      * date by step). */
     void (*status)(void *s, shim_conn *c);
     void (*destroy)(void *s);
+    /* Optional: the RFC 5705 / RFC 8446 §7.5 exporter, no context, once the
+     * handshake is done (the main loop only asks then). False if the stack
+     * cannot; NULL for a stack without one. */
+    bool (*export_keying_material)(void *s, const char *label, uint8_t *out, size_t len);
 } shim_stack;
 
 /* The whole program: parses argv, speaks the protocol on --fd, returns the

@@ -20,9 +20,12 @@
 typedef struct {
     gnutls_session_t session;
     gnutls_certificate_credentials_t cred;
+    gnutls_priority_t prio;
     shim_conn *c;
     shim_role role;
     bool closed;
+    const uint8_t *reply; /* --app-reply-hex, else NULL: echo */
+    size_t reply_len;
 } gtls;
 
 /* Validation time for certificates: GnuTLS asks the library-wide clock, and
@@ -77,17 +80,77 @@ static bool add_group(const char *item, void *ctx) {
     return true;
 }
 
+/* GnuTLS has no list of suites: a priority string enables ciphers, MACs and
+ * key exchanges, and the suites are every combination of them. So each
+ * suite asked for adds its parts (found in GnuTLS's own suite table), and
+ * check_suites() then makes sure the combinations are exactly the suites
+ * asked for. */
+typedef struct {
+    char ciphers[256], macs[128], kxs[128];
+    uint16_t ids[32];
+    size_t n;
+    char bad[128];
+} suite_parts;
+
+static void add_part(char *list, size_t cap, const char *name) {
+    char tok[64];
+    snprintf(tok, sizeof tok, ":+%s", name);
+    if (strstr(list, tok) == NULL) {
+        size_t n = strlen(list);
+        snprintf(list + n, cap - n, "%s", tok);
+    }
+}
+
+static bool add_suite(const char *item, void *ctx) {
+    suite_parts *sp = ctx;
+    uint16_t want = shim_cipher_id(item);
+    unsigned char id[2];
+    gnutls_kx_algorithm_t kx;
+    gnutls_cipher_algorithm_t cipher;
+    gnutls_mac_algorithm_t mac;
+    gnutls_protocol_t min;
+    for (size_t i = 0; want && sp->n < sizeof sp->ids / sizeof sp->ids[0] &&
+                       gnutls_cipher_suite_info(i, id, &kx, &cipher, &mac, &min) != NULL;
+         i++) {
+        if ((uint16_t)(id[0] << 8 | id[1]) != want) continue;
+        add_part(sp->ciphers, sizeof sp->ciphers, gnutls_cipher_get_name(cipher));
+        add_part(sp->macs, sizeof sp->macs, gnutls_mac_get_name(mac));
+        if (min != GNUTLS_TLS1_3) add_part(sp->kxs, sizeof sp->kxs, gnutls_kx_get_name(kx));
+        sp->ids[sp->n++] = want;
+        return true;
+    }
+    snprintf(sp->bad, sizeof sp->bad, "%s", item);
+    return false;
+}
+
+/* True if the priority enables exactly the suites of sp. */
+static bool check_suites(gnutls_priority_t prio, const suite_parts *sp) {
+    size_t found = 0;
+    for (unsigned idx = 0;; idx++) {
+        unsigned sidx;
+        int r = gnutls_priority_get_cipher_suite_index(prio, idx, &sidx);
+        if (r == GNUTLS_E_REQUESTED_DATA_NOT_AVAILABLE) break;
+        if (r < 0) continue; /* not for the versions enabled */
+        unsigned char id[2];
+        if (gnutls_cipher_suite_info(sidx, id, NULL, NULL, NULL, NULL) == NULL) continue;
+        uint16_t v = (uint16_t)(id[0] << 8 | id[1]);
+        bool asked = false;
+        for (size_t i = 0; i < sp->n; i++) asked |= sp->ids[i] == v;
+        if (!asked) return false;
+        found++;
+    }
+    return found == sp->n;
+}
+
 static void gtls_destroy(void *p);
 
 static void *gtls_create(const shim_opts *o, shim_conn *c, char *err, size_t err_len) {
-    if (o->ciphers) {
-        snprintf(err, err_len, "unsupported: --ciphers in the gnutls shim");
-        return NULL;
-    }
     gtls *g = calloc(1, sizeof *g);
     if (g == NULL) return NULL;
     g->c = c;
     g->role = o->role;
+    g->reply = o->app_reply;
+    g->reply_len = o->app_reply_len;
     if (o->time) {
         fixed_time = (time_t)o->time;
         gnutls_global_set_time_function(clock_at_fixed_time);
@@ -133,13 +196,36 @@ static void *gtls_create(const shim_opts *o, shim_conn *c, char *err, size_t err
             goto fail;
         }
     }
+    suite_parts sp;
+    memset(&sp, 0, sizeof sp);
+    if (o->ciphers) {
+        if (!shim_each(o->ciphers, add_suite, &sp)) {
+            snprintf(err, err_len, "unsupported: cipher suite %s", sp.bad);
+            goto fail;
+        }
+        size_t n = strlen(pb.prio);
+        snprintf(pb.prio + n, sizeof pb.prio - n, ":-CIPHER-ALL%s:-MAC-ALL%s:-KX-ALL%s", sp.ciphers,
+                 sp.macs, sp.kxs);
+    }
     const char *where = NULL;
-    r = gnutls_priority_set_direct(g->session, pb.prio, &where);
+    r = gnutls_priority_init(&g->prio, pb.prio, &where);
     if (r < 0) {
-        snprintf(err, err_len, "priority string %s refused at '%s': %s", pb.prio,
-                 where ? where : "?", gnutls_strerror(r));
+        if (o->ciphers) {
+            snprintf(err, err_len, "unsupported: cipher suites %s (priority %s: %s)", o->ciphers,
+                     pb.prio, gnutls_strerror(r));
+        } else {
+            snprintf(err, err_len, "priority string %s refused at '%s': %s", pb.prio,
+                     where ? where : "?", gnutls_strerror(r));
+        }
         goto fail;
     }
+    if (o->ciphers && !check_suites(g->prio, &sp)) {
+        snprintf(err, err_len, "unsupported: GnuTLS cannot enable exactly the suites %s",
+                 o->ciphers);
+        goto fail;
+    }
+    r = gnutls_priority_set(g->session, g->prio);
+    if (r < 0) goto gnutls_fail;
     r = gnutls_credentials_set(g->session, GNUTLS_CRD_CERTIFICATE, g->cred);
     if (r < 0) goto gnutls_fail;
     gnutls_transport_set_ptr(g->session, g);
@@ -228,12 +314,14 @@ static void gtls_step(void *p, shim_conn *c) {
     }
     if (!st->handshake_done) return;
 
-    /* The echo contract: every application-data byte read is written back. */
+    /* The echo contract: every application-data byte read is written back
+     * (or, with --app-reply-hex, the reply is). */
     char buf[16384];
     for (;;) {
         ssize_t n = gnutls_record_recv(g->session, buf, sizeof buf);
         if (n > 0) {
-            ssize_t w = gnutls_record_send(g->session, buf, (size_t)n);
+            if (g->reply) n = (ssize_t)g->reply_len;
+            ssize_t w = gnutls_record_send(g->session, g->reply ? (const void *)g->reply : buf, (size_t)n);
             if (w != n) {
                 fail_gnutls(g, w < 0 ? (int)w : GNUTLS_E_INTERNAL_ERROR);
                 return;
@@ -299,6 +387,12 @@ static void gtls_status(void *p, shim_conn *c) {
                              n_peers > 0 && gnutls_session_get_verify_cert_status(g->session) == 0;
 }
 
+/* RFC 5705 without a context (context NULL), as the other shims. */
+static bool gtls_export(void *p, const char *label, uint8_t *out, size_t len) {
+    gtls *g = p;
+    return gnutls_prf_rfc5705(g->session, strlen(label), label, 0, NULL, len, (char *)out) == 0;
+}
+
 static const char *gtls_version(void) {
     static char v[64];
     snprintf(v, sizeof v, "GnuTLS %s", gnutls_check_version(NULL));
@@ -309,6 +403,7 @@ static void gtls_destroy(void *p) {
     gtls *g = p;
     if (g == NULL) return;
     if (g->session) gnutls_deinit(g->session);
+    if (g->prio) gnutls_priority_deinit(g->prio);
     if (g->cred) gnutls_certificate_free_credentials(g->cred);
     free(g);
 }
@@ -321,6 +416,7 @@ int main(int argc, char **argv) {
         .step = gtls_step,
         .status = gtls_status,
         .destroy = gtls_destroy,
+        .export_keying_material = gtls_export,
     };
     return shim_main(argc, argv, &stack);
 }

@@ -10,7 +10,14 @@
  *
  * mbedTLS 2.28 has no alert callback, and it sends its alerts itself. Its
  * debug output names every alert it sends and receives, so the shim listens
- * to that (level 3) and reads the two numbers. */
+ * to that (level 3) and reads the two numbers.
+ *
+ * --groups is mbedtls_ssl_conf_curves, which limits the curve of the peer's
+ * certificate as well as the key exchange: a client forced to P-384 refuses
+ * a P-256 server certificate.
+ *
+ * No exporter: 2.28 has no RFC 5705 call, so the shim answers EXPORT with
+ * nothing and the harness's export_keying_material says false. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,6 +48,8 @@ typedef struct {
     shim_role role;
     int64_t time;
     bool closed;
+    const uint8_t *reply; /* --app-reply-hex, else NULL: echo */
+    size_t reply_len;
 } mbed;
 
 static int bio_send(void *ctx, const unsigned char *buf, size_t len) {
@@ -158,6 +167,8 @@ static void *mbed_create(const shim_opts *o, shim_conn *c, char *err, size_t err
     m->c = c;
     m->role = o->role;
     m->time = o->time;
+    m->reply = o->app_reply;
+    m->reply_len = o->app_reply_len;
     mbedtls_ssl_init(&m->ssl);
     mbedtls_ssl_config_init(&m->conf);
     mbedtls_entropy_init(&m->entropy);
@@ -271,12 +282,14 @@ static void mbed_step(void *p, shim_conn *c) {
         }
         st->handshake_done = true;
     }
-    /* The echo contract: every application-data byte read is written back. */
+    /* The echo contract: every application-data byte read is written back
+     * (or, with --app-reply-hex, the reply is). */
     unsigned char buf[16384];
     for (;;) {
         int n = mbedtls_ssl_read(&m->ssl, buf, sizeof buf);
         if (n > 0) {
-            int w = mbedtls_ssl_write(&m->ssl, buf, (size_t)n);
+            if (m->reply) n = (int)m->reply_len;
+            int w = mbedtls_ssl_write(&m->ssl, m->reply ? m->reply : buf, (size_t)n);
             if (w != n) {
                 fail_mbed(m, w < 0 ? w : MBEDTLS_ERR_SSL_INTERNAL_ERROR);
                 return;

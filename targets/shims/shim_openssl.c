@@ -23,6 +23,8 @@ typedef struct {
     BIO *rbio, *wbio; /* owned by ssl */
     shim_role role;
     bool closed;
+    const uint8_t *reply; /* --app-reply-hex, else NULL: echo */
+    size_t reply_len;
 } ossl;
 
 /* Every alert libssl reads or writes (value = level << 8 | description).
@@ -117,6 +119,8 @@ static void *ossl_create(const shim_opts *opt, shim_conn *c, char *err, size_t e
     ossl *o = calloc(1, sizeof *o);
     if (o == NULL) return NULL;
     o->role = opt->role;
+    o->reply = opt->app_reply;
+    o->reply_len = opt->app_reply_len;
     o->ctx = SSL_CTX_new(TLS_method());
     if (o->ctx == NULL || !SSL_CTX_set_min_proto_version(o->ctx, opt->min_version) ||
         !SSL_CTX_set_max_proto_version(o->ctx, opt->max_version)) {
@@ -251,13 +255,15 @@ static void drive(ossl *o, shim_conn *c) {
         }
         st->handshake_done = true;
     }
-    /* The echo contract: every application-data byte read is written back. */
+    /* The echo contract: every application-data byte read is written back
+     * (or, with --app-reply-hex, the reply is). */
     char buf[16384];
     for (;;) {
         ERR_clear_error();
         int n = SSL_read(o->ssl, buf, (int)sizeof buf);
         if (n > 0) {
-            int w = SSL_write(o->ssl, buf, n);
+            if (o->reply) n = (int)o->reply_len;
+            int w = SSL_write(o->ssl, o->reply ? (const void *)o->reply : buf, n);
             if (w != n) {
                 fail_ssl(o, c, "SSL_write", SSL_get_error(o->ssl, w));
                 return;
@@ -314,6 +320,13 @@ static void ossl_status(void *p, shim_conn *c) {
                              SSL_get_verify_result(o->ssl) == X509_V_OK;
 }
 
+static bool ossl_export(void *p, const char *label, uint8_t *out, size_t len) {
+    ossl *o = p;
+    bool ok = SSL_export_keying_material(o->ssl, out, len, label, strlen(label), NULL, 0, 0) == 1;
+    ERR_clear_error();
+    return ok;
+}
+
 static const char *ossl_version(void) { return OpenSSL_version(OPENSSL_VERSION); }
 
 static void ossl_destroy(void *p) {
@@ -332,6 +345,7 @@ int main(int argc, char **argv) {
         .step = ossl_step,
         .status = ossl_status,
         .destroy = ossl_destroy,
+        .export_keying_material = ossl_export,
     };
     return shim_main(argc, argv, &stack);
 }

@@ -21,6 +21,8 @@ typedef struct {
     shim_conn *c;
     shim_role role;
     bool closed;
+    const uint8_t *reply; /* --app-reply-hex, else NULL: echo */
+    size_t reply_len;
 } wolf;
 
 /* Certificate dates are checked against wolfCrypt's clock; this process runs
@@ -69,13 +71,29 @@ static bool add_group(const char *item, void *ctx) {
     return false;
 }
 
+/* Cipher suites by their two-byte IANA ids, which wolfSSL takes as they are
+ * (wolfSSL_CTX_set_cipher_list_bytes), so no name mapping can go wrong. */
+typedef struct {
+    unsigned char bytes[64];
+    int n;
+    char bad[128];
+} suite_bytes;
+
+static bool add_suite(const char *item, void *ctx) {
+    suite_bytes *l = ctx;
+    uint16_t id = shim_cipher_id(item);
+    if (id == 0 || l->n + 2 > (int)sizeof l->bytes) {
+        snprintf(l->bad, sizeof l->bad, "%s", item);
+        return false;
+    }
+    l->bytes[l->n++] = (unsigned char)(id >> 8);
+    l->bytes[l->n++] = (unsigned char)id;
+    return true;
+}
+
 static void wolf_destroy(void *p);
 
 static void *wolf_create(const shim_opts *o, shim_conn *c, char *err, size_t err_len) {
-    if (o->ciphers) {
-        snprintf(err, err_len, "unsupported: --ciphers in the wolfssl shim");
-        return NULL;
-    }
     wolfSSL_Init();
     if (o->time) {
         fixed_time = (time_t)o->time;
@@ -85,6 +103,8 @@ static void *wolf_create(const shim_opts *o, shim_conn *c, char *err, size_t err
     if (w == NULL) return NULL;
     w->c = c;
     w->role = o->role;
+    w->reply = o->app_reply;
+    w->reply_len = o->app_reply_len;
     /* The version-flexible method, bounded on both sides. */
     WOLFSSL_METHOD *m = o->role == SHIM_CLIENT ? wolfSSLv23_client_method() : wolfSSLv23_server_method();
     w->ctx = m ? wolfSSL_CTX_new(m) : NULL;
@@ -138,6 +158,19 @@ static void *wolf_create(const shim_opts *o, shim_conn *c, char *err, size_t err
         }
         if (wolfSSL_CTX_set1_groups_list(w->ctx, l.list) != WOLFSSL_SUCCESS) {
             snprintf(err, err_len, "unsupported: groups %s", o->groups);
+            goto fail;
+        }
+    }
+
+    if (o->ciphers) {
+        suite_bytes l;
+        memset(&l, 0, sizeof l);
+        if (!shim_each(o->ciphers, add_suite, &l)) {
+            snprintf(err, err_len, "unsupported: cipher suite %s", l.bad);
+            goto fail;
+        }
+        if (wolfSSL_CTX_set_cipher_list_bytes(w->ctx, l.bytes, l.n) != WOLFSSL_SUCCESS) {
+            snprintf(err, err_len, "unsupported: cipher suites %s", o->ciphers);
             goto fail;
         }
     }
@@ -205,12 +238,14 @@ static void drive(wolf *w) {
         }
         st->handshake_done = true;
     }
-    /* The echo contract: every application-data byte read is written back. */
+    /* The echo contract: every application-data byte read is written back
+     * (or, with --app-reply-hex, the reply is). */
     char buf[16384];
     for (;;) {
         int n = wolfSSL_read(w->ssl, buf, (int)sizeof buf);
         if (n > 0) {
-            if (wolfSSL_write(w->ssl, buf, n) != n) {
+            if (w->reply) n = (int)w->reply_len;
+            if (wolfSSL_write(w->ssl, w->reply ? (const void *)w->reply : buf, n) != n) {
                 fail_wolf(w, -1);
                 return;
             }
@@ -259,6 +294,12 @@ static void wolf_status(void *p, shim_conn *c) {
     wolfSSL_X509_free(peer);
 }
 
+static bool wolf_export(void *p, const char *label, uint8_t *out, size_t len) {
+    wolf *w = p;
+    return wolfSSL_export_keying_material(w->ssl, out, len, label, strlen(label), NULL, 0, 0) ==
+           WOLFSSL_SUCCESS;
+}
+
 static const char *wolf_version(void) {
     static char v[64];
     snprintf(v, sizeof v, "wolfSSL %s", wolfSSL_lib_version());
@@ -281,6 +322,7 @@ int main(int argc, char **argv) {
         .step = wolf_step,
         .status = wolf_status,
         .destroy = wolf_destroy,
+        .export_keying_material = wolf_export,
     };
     return shim_main(argc, argv, &stack);
 }
