@@ -1,5 +1,6 @@
 /* test_tcp.c — stacks on a port: argv splitting; `shakedown serve` answered
- * through the tcp target; real `openssl s_server` and `gnutls-serv` processes
+ * through the tcp target, and its HTTP page read by `openssl s_client` for
+ * every stack that can serve TLS 1.3; real `openssl s_server` and `gnutls-serv` processes
  * tested with --connect agree with the in-process shims of the same stacks
  * on scenarios whose outcome shows on the wire (refusals). Servers that are
  * not installed are skipped. */
@@ -14,6 +15,7 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -204,6 +206,104 @@ static void serve_answers_over_tcp(void **state) {
     assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 }
 
+/* Starts `shakedown serve` with extra arguments; returns its port. */
+static int start_serve(const char *bin, const char *stack, char *const extra[], pid_t *pid) {
+    char *argv[16] = {(char *)bin, "serve", "--stack", (char *)stack, "--port", "0"};
+    size_t n = 6;
+    for (size_t i = 0; extra[i] && n < 15; i++) argv[n++] = extra[i];
+    argv[n] = NULL;
+    int out;
+    *pid = spawn(argv, &out);
+    server_pid = *pid;
+    char line[128] = "";
+    ssize_t got = read(out, line, sizeof line - 1);
+    close(out);
+    assert_true(got > 0);
+    line[got] = '\0';
+    const char *colon = strrchr(line, ':');
+    assert_non_null(colon);
+    return atoi(colon + 1);
+}
+
+/* Runs argv with stdin fed from `input` and returns what it printed on
+ * stdout (up to cap - 1 bytes, NUL-terminated); kills it after 10 s. */
+static void run_with_input(char *const argv[], const char *input, char *out, size_t cap) {
+    int in[2], op[2];
+    assert_int_equal(pipe(in), 0);
+    assert_int_equal(pipe(op), 0);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        dup2(in[0], 0);
+        dup2(op[1], 1);
+        close(in[1]);
+        close(op[0]);
+        if (!getenv("SHAKEDOWN_SHIM_STDERR")) {
+            FILE *f = freopen("/dev/null", "w", stderr);
+            (void)f;
+        }
+        execve(argv[0], argv, environ);
+        _exit(127);
+    }
+    close(in[0]);
+    close(op[1]);
+    ssize_t w = write(in[1], input, strlen(input));
+    assert_int_equal(w, (ssize_t)strlen(input));
+    close(in[1]);
+    size_t got = 0;
+    struct timespec t0;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    for (;;) {
+        struct pollfd p = {.fd = op[0], .events = POLLIN};
+        if (poll(&p, 1, 10000) <= 0) break;
+        ssize_t r = read(op[0], out + got, cap - 1 - got);
+        if (r <= 0) break;
+        got += (size_t)r;
+        if (got == cap - 1) break;
+    }
+    out[got] = '\0';
+    close(op[0]);
+    kill(pid, SIGKILL);
+    waitpid(pid, NULL, 0);
+}
+
+/* `openssl s_client` against `shakedown serve`: the HTTP/1.0 page comes
+ * back, from every stack that serves TLS 1.3 (mbedTLS 2.28 does not).
+ * s_client -quiet keeps reading after its input ends; serve closes the
+ * connection once it is idle for --idle-ms. */
+static void serve_sends_the_page_to_s_client(void **state) {
+    (void)state;
+    const char *bin = getenv("SHAKEDOWN_BIN");
+    if (!bin || access("/usr/bin/openssl", X_OK) != 0) skip();
+    const char *stacks[8] = {"model", "boringssl"};
+    size_t n_stacks = 2;
+    for (size_t i = 0; sd_shim_targets[i]; i++)
+        if (strcmp(sd_shim_targets[i]->name, "mbedtls") != 0 && sd_target_find(sd_shim_targets[i]->name))
+            stacks[n_stacks++] = sd_shim_targets[i]->name;
+    char ca[1024];
+    snprintf(ca, sizeof ca, "%s/root.pem", pki.dir);
+    for (size_t k = 0; k < n_stacks; k++) {
+        char *extra[] = {"--max-connections", "1", "--idle-ms", "300", NULL};
+        pid_t pid;
+        int port = start_serve(bin, stacks[k], extra, &pid);
+        char connect[64];
+        snprintf(connect, sizeof connect, "127.0.0.1:%d", port);
+        char *argv[] = {"/usr/bin/openssl", "s_client", "-connect", connect, "-quiet", "-CAfile", ca,
+                        "-servername", SD_PKI_SERVER_NAME, "-verify_return_error", NULL};
+        char out[4096];
+        run_with_input(argv, "GET / HTTP/1.0\r\n\r\n", out, sizeof out);
+        char want[128];
+        snprintf(want, sizeof want, "HTTP/1.0 200 ok\r\nContent-Type: text/plain\r\n\r\nshakedown serve: %s\n",
+                 stacks[k]);
+        if (!strstr(out, want)) fprintf(stderr, "serve --stack %s: s_client got [%s]\n", stacks[k], out);
+        assert_non_null(strstr(out, want));
+        int status;
+        assert_int_equal(waitpid(pid, &status, 0), pid);
+        server_pid = -1;
+        assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    }
+}
+
 /* The same scenarios on a real server over --connect and on the in-process
  * shim of that stack give the same verdicts. */
 static const char *const wire_scenarios[] = {
@@ -273,6 +373,7 @@ int main(void) {
         cmocka_unit_test(argv_split),
         cmocka_unit_test(remote_refused_without_flag),
         cmocka_unit_test_teardown(serve_answers_over_tcp, stop_server),
+        cmocka_unit_test_teardown(serve_sends_the_page_to_s_client, stop_server),
         cmocka_unit_test_teardown(openssl_s_server_matches_shim, stop_server),
         cmocka_unit_test_teardown(gnutls_serv_matches_shim, stop_server),
     };

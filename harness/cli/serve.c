@@ -6,13 +6,18 @@
  * between the socket and the target until either side is done. Connections
  * are served one at a time: this is a test fixture, not a web server.
  *
- * What a client gets back after the handshake: every target follows the echo
- * contract of targets/target.h, so each application-data request is answered
- * with one application-data record carrying the same bytes. DESIGN.md wants
- * a small HTTP/1.0 page instead, as `openssl s_server -www` sends; that needs
- * a reply mode in the target interface (a target cannot be made to send
- * chosen plaintext from outside, the bytes are encrypted), so until the
- * interface has one, serve answers with the echo and says so in --help. */
+ * What a client gets back after the handshake: each application-data request
+ * is answered with one application-data response, a small HTTP/1.0 page, as
+ * `openssl s_server -www` sends (DESIGN.md). Serve cannot write that page
+ * itself, the bytes are encrypted with the target's keys, so it hands the
+ * page to the target as sd_target_config.app_reply, which every target
+ * sends in place of its echo. --echo keeps the echo instead.
+ *
+ * Unlike s_server -www, serve does not close the connection after the page:
+ * the target interface has no way to make a stack send its close_notify
+ * first, and closing the socket without one would look like a truncation
+ * attack (RFC 8446 §6.1). The connection stays open until the client closes
+ * it or sends close_notify (answered with one), or --idle-ms passes. */
 #ifndef _POSIX_C_SOURCE
 #define _POSIX_C_SOURCE 200809L
 #endif
@@ -51,9 +56,10 @@ static void serve_usage(FILE *f) {
             "\n"
             "Runs one stack as a TLS 1.3 server on a loopback port, one connection at a\n"
             "time, each with a fresh instance of the stack. After the handshake each\n"
-            "application-data request is answered with one record carrying the same bytes\n"
-            "(the targets' echo contract), and a close_notify with a close_notify. Ctrl-C\n"
-            "stops it.\n"
+            "application-data request is answered with one small HTTP/1.0 page, as\n"
+            "'openssl s_server -www' does, and a close_notify with a close_notify. The\n"
+            "connection stays open after the page until the client closes it or --idle-ms\n"
+            "passes. Ctrl-C stops it.\n"
             "\n"
             "options:\n"
             "  --stack NAME        model, boringssl, or any other stack of 'conform --stack'\n"
@@ -65,6 +71,7 @@ static void serve_usage(FILE *f) {
             "  --time UNIX         certificate validation time (default 2026-01-01)\n"
             "  --max-connections N exit after N connections (default: run until Ctrl-C)\n"
             "  --idle-ms N         close a connection silent for N ms (default 10000)\n"
+            "  --echo              answer each request with its own bytes, not the page\n"
             "  -h, --help          show this help\n"
             "\n"
             "stdout gets one line, 'listening on HOST:PORT', then serve logs one line per\n"
@@ -94,6 +101,7 @@ typedef struct {
     const sd_credential *cred;
     int64_t now;
     int idle_ms;
+    sd_span reply; /* the page; empty with --echo */
 } serve_opts;
 
 /* One connection, start to end; logs one line. */
@@ -108,6 +116,7 @@ static void serve_one(const serve_opts *o, int fd, const char *peer, unsigned lo
         .server_name = SD_PKI_SERVER_NAME,
         .now = o->now,
         .seed = (uint64_t)n + 1,
+        .app_reply = o->reply,
     };
     char err[300] = "";
     sd_target *t = o->stack->create(&cfg, err, sizeof err);
@@ -172,7 +181,7 @@ static void serve_one(const serve_opts *o, int fd, const char *peer, unsigned lo
 }
 
 int sd_cmd_serve(int argc, char **argv) {
-    enum { OPT_STACK = 256, OPT_PORT, OPT_HOST, OPT_ALLOW_REMOTE, OPT_CRED, OPT_PKI, OPT_TIME, OPT_MAX, OPT_IDLE };
+    enum { OPT_STACK = 256, OPT_PORT, OPT_HOST, OPT_ALLOW_REMOTE, OPT_CRED, OPT_PKI, OPT_TIME, OPT_MAX, OPT_IDLE, OPT_ECHO };
     static const struct option longopts[] = {
         {"stack", required_argument, NULL, OPT_STACK},
         {"port", required_argument, NULL, OPT_PORT},
@@ -183,11 +192,12 @@ int sd_cmd_serve(int argc, char **argv) {
         {"time", required_argument, NULL, OPT_TIME},
         {"max-connections", required_argument, NULL, OPT_MAX},
         {"idle-ms", required_argument, NULL, OPT_IDLE},
+        {"echo", no_argument, NULL, OPT_ECHO},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     const char *stack_name = NULL, *host = "127.0.0.1", *cred_name = "leaf", *pki_dir = NULL;
-    bool allow_remote = false;
+    bool allow_remote = false, echo = false;
     int64_t port = -1, now = SD_PKI_DEFAULT_TIME;
     uint64_t max_conn = 0, idle = 10000;
     opterr = 0;
@@ -216,6 +226,7 @@ int sd_cmd_serve(int argc, char **argv) {
             if (!sd_cli_parse_u64(optarg, &idle) || idle == 0 || idle > 3600000)
                 return sd_cli_usage_error(serve_cmd, "--idle-ms wants 1..3600000, not '%s'", optarg);
             break;
+        case OPT_ECHO: echo = true; break;
         case 'h': serve_usage(stdout); return SD_EXIT_OK;
         default: return sd_cli_bad_option(serve_cmd, c, argv);
         }
@@ -262,8 +273,8 @@ int sd_cmd_serve(int argc, char **argv) {
     getsockname(lfd, (struct sockaddr *)&sa, &sl);
     printf("listening on %s:%u\n", host, ntohs(sa.sin_port));
     fflush(stdout);
-    fprintf(stderr, "shakedown serve: %s (%s) with credential %s; Ctrl-C stops\n", stack->name,
-            stack->version ? stack->version() : "", cred_name);
+    fprintf(stderr, "shakedown serve: %s (%s) with credential %s, answering with %s; Ctrl-C stops\n",
+            stack->name, stack->version ? stack->version() : "", cred_name, echo ? "the echo" : "a page");
 
     /* No SA_RESTART: a signal must wake poll() so that Ctrl-C stops at once. */
     struct sigaction act;
@@ -274,7 +285,14 @@ int sd_cmd_serve(int argc, char **argv) {
     sigaction(SIGTERM, &act, NULL);
     signal(SIGPIPE, SIG_IGN);
 
+    /* The page of `openssl s_server -www`'s kind: a status line, a header,
+     * one line naming the stack. */
+    char page[256];
+    int page_len = snprintf(page, sizeof page,
+                            "HTTP/1.0 200 ok\r\nContent-Type: text/plain\r\n\r\nshakedown serve: %s\n",
+                            stack->name);
     serve_opts so = {.stack = stack, .pki = pki, .cred = cred, .now = now, .idle_ms = (int)idle};
+    if (!echo) so.reply = sd_span_of((const uint8_t *)page, (size_t)page_len);
     unsigned long n = 0;
     while (!stop_requested && (max_conn == 0 || n < max_conn)) {
         struct pollfd p = {.fd = lfd, .events = POLLIN};
