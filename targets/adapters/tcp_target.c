@@ -355,6 +355,12 @@ static sd_target *tcp_create(const sd_target_config *cfg, char *err, size_t err_
         snprintf(err, err_len, "unsupported: this scenario tests a client; give --listen PORT --client-cmd");
         return NULL;
     }
+    if (cfg->app_reply.len) {
+        /* The peer over TCP answers as it was started to (s_server -www,
+         * --echo, ...); its replies cannot be chosen from here. */
+        snprintf(err, err_len, "unsupported: app_reply for a stack over TCP");
+        return NULL;
+    }
     tcp_target *t = calloc(1, sizeof *t);
     if (!t) {
         snprintf(err, err_len, "out of memory");
