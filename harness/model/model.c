@@ -571,6 +571,16 @@ static bool check_extension_bodies(sd_model *m, const sd_client_hello *ch) {
             return false;
         }
     }
+    /* RFC 9345 §4.1.1: delegated_credential carries a SignatureSchemeList,
+     * supported_signature_algorithms<2..2^16-2>. */
+    if (sd_extensions_find(ch->extensions, SD_delegated_credential, &body)) {
+        sd_u16_list schemes;
+        uint8_t alert;
+        if (!sd_u16_list_parse(body, 2, false, &schemes, &alert)) {
+            fatal(m, alert, "malformed delegated_credential");
+            return false;
+        }
+    }
     /* RFC 6066 §8: CertificateStatusRequest starts with a status_type byte.
      * Only that byte is read, as BoringSSL does: the request itself is the
      * server's to use or ignore. */
