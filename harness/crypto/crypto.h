@@ -99,17 +99,52 @@ bool sd_finished_verify_data(const EVP_MD *md, const uint8_t *base_key,
 bool sd_traffic_keys(const sd_suite *suite, const uint8_t *secret, uint8_t *key, uint8_t *iv);
 
 /* --- Record protection (§5.2, §5.3) ------------------------------------- */
+struct sd_tls12_suite; /* crypto/tls12.h */
+
 typedef struct {
     bool active;
-    const sd_suite *suite;
-    EVP_AEAD_CTX aead;
-    uint8_t iv[SD_IV_LEN];
+    const sd_suite *suite;          /* TLS 1.3 keys; NULL for TLS 1.2 ones */
+    EVP_AEAD_CTX aead;              /* TLS 1.3, TLS 1.2 GCM/ChaCha20; CBC: the opening direction */
+    uint8_t iv[SD_IV_LEN];          /* TLS 1.3 write_iv; TLS 1.2 fixed IV (GCM salt in iv[0..3]) */
     uint64_t seq;
+    /* TLS 1.2 (sd_record_keys_set_tls12): the header keeps the real content
+     * type and there is no inner type or padding. */
+    bool tls12;
+    const struct sd_tls12_suite *tls12_suite;
+    uint8_t tls12_mac_key[20];      /* CBC: HMAC-SHA1 key */
+    uint8_t tls12_enc_key[32];      /* CBC: AES key (sealing runs on EVP_CIPHER) */
+    bool tls12_cbc_random_iv;       /* CBC explicit IV from RAND_bytes, else derived (deterministic) */
 } sd_record_keys;
 
 void sd_record_keys_init(sd_record_keys *k); /* inactive: records pass in plaintext */
 bool sd_record_keys_set(sd_record_keys *k, const sd_suite *suite, const uint8_t *traffic_secret);
 void sd_record_keys_clear(sd_record_keys *k);
+/* Installs TLS 1.2 keys (crypto/tls12.h): key is suite->key_len bytes, iv
+ * suite->fixed_iv_len bytes (NULL for CBC), mac_key suite->mac_key_len bytes
+ * (NULL for AEAD suites); the sequence number starts at 0 (RFC 5246 §6.1).
+ * sd_record_seal/sd_record_open then protect TLS 1.2 records:
+ *  - the record header keeps the real content type;
+ *  - AES-GCM (RFC 5288 §3): 8-byte explicit nonce = the sequence number,
+ *    nonce = salt(4) || explicit(8), AD = seq_num(8) || type || version(2) ||
+ *    plaintext length(2);
+ *  - ChaCha20-Poly1305 (RFC 7905 §2): nonce = iv XOR seq, no explicit nonce,
+ *    same AD;
+ *  - AES-128-CBC-HMAC-SHA1 (RFC 5246 §6.2.3.2): MAC-then-encrypt with a
+ *    16-byte explicit IV. The IV comes from RAND_bytes when cbc_random_iv,
+ *    otherwise it is HMAC-SHA1(mac_key, "shakedown cbc iv" || seq)[0..15]:
+ *    unpredictable without the key (so no BEAST), and deterministic, so a
+ *    seeded model's output stays reproducible. Opening is BoringSSL's
+ *    constant-time TLS CBC code (padding check and MAC over the maximum
+ *    length, Lucky 13); every failure is bad_record_mac (never
+ *    decryption_failed, §7.2.2).
+ * For TLS 1.2 keys, sd_record_seal's `padding` must be 0 for AEAD suites;
+ * for CBC it is extra padding beyond the minimum, a multiple of 16, with
+ * the whole padding (length byte included) at most 256 bytes (§6.2.3.2).
+ * sd_record_open sets *out_type to the header's type, and refuses a
+ * fragment over 2^14 + 2048 or a plaintext over 2^14 with record_overflow
+ * (§6.2.3, §6.2.1). */
+bool sd_record_keys_set_tls12(sd_record_keys *k, const struct sd_tls12_suite *s, const uint8_t *key, const uint8_t *iv,
+                              const uint8_t *mac_key, bool cbc_random_iv);
 /* Appends one TLSCiphertext record (header included) holding `content` of
  * inner type `content_type`, padded with `padding` zero bytes. */
 bool sd_record_seal(sd_record_keys *k, uint8_t content_type, sd_span content, size_t padding, sd_buf *out);

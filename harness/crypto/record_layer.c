@@ -39,6 +39,33 @@ static sd_rl_event_kind fail(sd_rl_event *ev, uint8_t alert, const char *detail)
     return ev->kind;
 }
 
+/* Hands one record's content to the caller (or to the reassembler, then
+ * SD_RL_NONE: the caller loops for the next message). */
+static sd_rl_event_kind deliver(sd_record_layer *rl, sd_rl_event *ev, uint8_t type, sd_span content) {
+    uint8_t alert = 0;
+    switch (type) {
+    case SD_handshake:
+        /* RFC 8446 §5.1: "Implementations MUST NOT send zero-length
+         * fragments of Handshake types". */
+        if (content.len == 0) return fail(ev, SD_unexpected_message, "empty handshake record");
+        sd_hs_reassembler_push(&rl->hs, content);
+        return SD_RL_NONE;
+    case SD_alert:
+        if (sd_hs_reassembler_has_partial(&rl->hs))
+            return fail(ev, SD_unexpected_message, "alert interleaved with a partial handshake message");
+        if (!sd_parse_alert(content, &ev->alert, &alert)) return fail(ev, alert, "malformed alert");
+        return ev->kind = SD_RL_ALERT;
+    case SD_change_cipher_spec:
+        ev->data = content;
+        return ev->kind = SD_RL_CCS;
+    default:
+        if (sd_hs_reassembler_has_partial(&rl->hs))
+            return fail(ev, SD_unexpected_message, "application data interleaved with a partial handshake message");
+        ev->data = content;
+        return ev->kind = SD_RL_APPDATA;
+    }
+}
+
 sd_rl_event_kind sd_rl_next(sd_record_layer *rl, sd_rl_event *ev) {
     memset(ev, 0, sizeof(*ev));
     for (;;) {
@@ -48,7 +75,8 @@ sd_rl_event_kind sd_rl_next(sd_record_layer *rl, sd_rl_event *ev) {
         if (got > 0) {
             ev->kind = SD_RL_HANDSHAKE;
             ev->protected_record = rl->read.active;
-            ev->outer_type = rl->read.active ? SD_application_data : SD_handshake;
+            /* TLS 1.2 protected records keep their real type (RFC 5246 §6.2.3). */
+            ev->outer_type = rl->read.active && !rl->read.tls12 ? SD_application_data : SD_handshake;
             return ev->kind;
         }
 
@@ -60,6 +88,36 @@ sd_rl_event_kind sd_rl_next(sd_record_layer *rl, sd_rl_event *ev) {
         size_t record_len = rl->in.len - r.len;
 
         uint8_t type = rec.content_type;
+        if (rl->read.active && rl->read.tls12) {
+            /* TLS 1.2 (RFC 5246 §6.2.3): once the read state is active every
+             * record is protected, whatever its type, except
+             * change_cipher_spec, which is never protected (it is what
+             * switches the state, §7.1). reject_plaintext_after_keys is a
+             * TLS 1.3 rule and does not apply. */
+            if (type != SD_change_cipher_spec && type != SD_alert && type != SD_handshake &&
+                type != SD_application_data) {
+                sd_buf_consume(&rl->in, record_len);
+                /* §6: "If a TLS implementation receives an unexpected record
+                 * type, it MUST send an unexpected_message alert." */
+                return fail(ev, SD_unexpected_message, "unknown record content type");
+            }
+            ev->outer_type = type;
+            sd_buf_reset(&rl->plaintext);
+            if (type == SD_change_cipher_spec) {
+                sd_buf_append_span(&rl->plaintext, rec.fragment);
+            } else {
+                uint8_t inner = type;
+                if (!sd_record_open(&rl->read, rec.header, rec.fragment, &inner, &rl->plaintext, &alert)) {
+                    sd_buf_consume(&rl->in, record_len);
+                    return fail(ev, alert, alert == SD_bad_record_mac ? "record failed to decrypt" : "bad record");
+                }
+                ev->protected_record = true;
+            }
+            sd_buf_consume(&rl->in, record_len);
+            sd_rl_event_kind kind = deliver(rl, ev, type, sd_buf_span(&rl->plaintext));
+            if (kind != SD_RL_NONE) return kind;
+            continue;
+        }
         if (rl->reject_plaintext_after_keys && rl->read.active && type != SD_application_data &&
             type != SD_change_cipher_spec) {
             sd_buf_consume(&rl->in, record_len);
@@ -101,28 +159,8 @@ sd_rl_event_kind sd_rl_next(sd_record_layer *rl, sd_rl_event *ev) {
             content = sd_buf_span(&rl->plaintext);
         }
         sd_buf_consume(&rl->in, record_len);
-
-        switch (type) {
-        case SD_handshake:
-            /* RFC 8446 §5.1: "Implementations MUST NOT send zero-length
-             * fragments of Handshake types". */
-            if (content.len == 0) return fail(ev, SD_unexpected_message, "empty handshake record");
-            sd_hs_reassembler_push(&rl->hs, content);
-            continue;
-        case SD_alert:
-            if (sd_hs_reassembler_has_partial(&rl->hs))
-                return fail(ev, SD_unexpected_message, "alert interleaved with a partial handshake message");
-            if (!sd_parse_alert(content, &ev->alert, &alert)) return fail(ev, alert, "malformed alert");
-            return ev->kind = SD_RL_ALERT;
-        case SD_change_cipher_spec:
-            ev->data = content;
-            return ev->kind = SD_RL_CCS;
-        default:
-            if (sd_hs_reassembler_has_partial(&rl->hs))
-                return fail(ev, SD_unexpected_message, "application data interleaved with a partial handshake message");
-            ev->data = content;
-            return ev->kind = SD_RL_APPDATA;
-        }
+        sd_rl_event_kind kind = deliver(rl, ev, type, content);
+        if (kind != SD_RL_NONE) return kind;
     }
 }
 

@@ -1,4 +1,6 @@
-/* record_protection.c — TLS 1.3 record protection (RFC 8446 §5.2, §5.3, §5.4).
+/* record_protection.c — TLS 1.3 record protection (RFC 8446 §5.2, §5.3, §5.4),
+ * and TLS 1.2's (RFC 5246 §6.2.3) for keys set by sd_record_keys_set_tls12
+ * (see the end of this file).
  *
  *   struct {
  *       opaque content[TLSPlaintext.length];
@@ -17,8 +19,14 @@
 
 #include <string.h>
 
+#include <openssl/aes.h>
+#include <openssl/digest.h>
+#include <openssl/err.h>
+#include <openssl/hmac.h>
 #include <openssl/mem.h>
+#include <openssl/rand.h>
 
+#include "crypto/tls12.h"
 #include "wire/names.h"
 
 #define SD_RECORD_HEADER_LEN 5
@@ -83,10 +91,17 @@ static void write_header(uint8_t header[SD_RECORD_HEADER_LEN], uint8_t type, siz
     header[4] = (uint8_t)length;
 }
 
+static bool tls12_seal(sd_record_keys *k, uint8_t content_type, sd_span content, size_t padding, sd_buf *out);
+static bool tls12_open(sd_record_keys *k, sd_span header, sd_span fragment, uint8_t *out_type, sd_buf *out,
+                       uint8_t *out_alert);
+
 bool sd_record_seal(sd_record_keys *k, uint8_t content_type, sd_span content, size_t padding, sd_buf *out) {
     uint8_t header[SD_RECORD_HEADER_LEN];
     if (content.len > 0 && content.data == NULL) {
         return false;
+    }
+    if (k->active && k->tls12) {
+        return tls12_seal(k, content_type, content, padding, out);
     }
     if (!k->active) {
         /* Before keys are set, a TLSPlaintext record: it has no room for
@@ -171,6 +186,9 @@ bool sd_record_open(sd_record_keys *k, sd_span header, sd_span fragment, uint8_t
         sd_buf_append_span(out, fragment);
         return !out->failed;
     }
+    if (k->tls12) {
+        return tls12_open(k, header, fragment, out_type, out, out_alert);
+    }
     /* §5.2: "The length MUST NOT exceed 2^14 + 256 bytes. An endpoint that
      * receives a record that exceeds this length MUST terminate the
      * connection with a "record_overflow" alert." */
@@ -223,6 +241,263 @@ bool sd_record_open(sd_record_keys *k, sd_span header, sd_span fragment, uint8_t
     }
     *out_type = plain[i - 1];
     out->len = start + (i - 1);
+    k->seq++;
+    return !out->failed;
+}
+
+/* --- TLS 1.2 (RFC 5246 §6.2.3) --------------------------------------------------------- */
+
+/* RFC 5246 §6.2.3: "The length (in bytes) of the following
+ * TLSCiphertext.fragment. The length MUST NOT exceed 2^14 + 2048." */
+#define SD_TLS12_MAX_CIPHERTEXT (16384u + 2048u)
+#define SD_GCM_EXPLICIT_NONCE_LEN 8
+#define SD_AEAD_TAG_LEN 16
+#define SD_CBC_BLOCK 16
+#define SD_CBC_MAC_LEN 20
+
+bool sd_record_keys_set_tls12(sd_record_keys *k, const struct sd_tls12_suite *s, const uint8_t *key, const uint8_t *iv,
+                              const uint8_t *mac_key, bool cbc_random_iv) {
+    sd_record_keys_clear(k);
+    if (s == NULL || key == NULL || (s->fixed_iv_len > 0 && iv == NULL) || (s->mac_key_len > 0 && mac_key == NULL) ||
+        s->fixed_iv_len > sizeof(k->iv) || s->key_len > sizeof(k->tls12_enc_key) ||
+        s->mac_key_len > sizeof(k->tls12_mac_key)) {
+        return false;
+    }
+    int ok = 0;
+    switch (s->bulk) {
+    case SD_BULK_AES_128_GCM:
+    case SD_BULK_AES_256_GCM:
+        ok = EVP_AEAD_CTX_init(&k->aead, s->bulk == SD_BULK_AES_128_GCM ? EVP_aead_aes_128_gcm() : EVP_aead_aes_256_gcm(),
+                               key, s->key_len, SD_AEAD_TAG_LEN, NULL);
+        break;
+    case SD_BULK_CHACHA20_POLY1305:
+        ok = EVP_AEAD_CTX_init(&k->aead, EVP_aead_chacha20_poly1305(), key, s->key_len, SD_AEAD_TAG_LEN, NULL);
+        break;
+    case SD_BULK_AES_128_CBC_SHA: {
+        /* Opening uses BoringSSL's TLS CBC AEAD (its key is MAC key ||
+         * encryption key), whose padding check and MAC run in constant time
+         * over the maximum padding length (Lucky 13). Sealing is ours (below),
+         * so that mutators can choose the padding length. */
+        uint8_t both[SD_CBC_MAC_LEN + 16];
+        if (s->mac_key_len != SD_CBC_MAC_LEN || s->key_len != 16) break;
+        memcpy(both, mac_key, SD_CBC_MAC_LEN);
+        memcpy(both + SD_CBC_MAC_LEN, key, 16);
+        ok = EVP_AEAD_CTX_init_with_direction(&k->aead, EVP_aead_aes_128_cbc_sha1_tls(), both, sizeof(both),
+                                              EVP_AEAD_DEFAULT_TAG_LENGTH, evp_aead_open);
+        OPENSSL_cleanse(both, sizeof(both));
+        memcpy(k->tls12_mac_key, mac_key, SD_CBC_MAC_LEN);
+        memcpy(k->tls12_enc_key, key, 16);
+        break;
+    }
+    }
+    if (ok != 1) {
+        ERR_clear_error();
+        sd_record_keys_clear(k);
+        return false;
+    }
+    if (s->fixed_iv_len > 0) memcpy(k->iv, iv, s->fixed_iv_len);
+    k->suite = NULL;
+    k->tls12 = true;
+    k->tls12_suite = s;
+    k->tls12_cbc_random_iv = cbc_random_iv;
+    k->seq = 0; /* §6.1: "Sequence numbers ... are set to zero whenever a connection state is made the active state." */
+    k->active = true;
+    return true;
+}
+
+static void put_u64(uint8_t out[8], uint64_t v) {
+    for (size_t i = 0; i < 8; i++) out[i] = (uint8_t)(v >> (56 - 8 * i));
+}
+
+/* §6.2.3.3: "additional_data = seq_num + TLSCompressed.type +
+ * TLSCompressed.version + TLSCompressed.length;" — also the MAC input prefix
+ * of §6.2.3.1 (MAC(MAC_write_key, seq_num + type + version + length + fragment)). */
+static void tls12_ad(uint8_t ad[13], uint64_t seq, uint8_t type, uint8_t v0, uint8_t v1, size_t len) {
+    put_u64(ad, seq);
+    ad[8] = type;
+    ad[9] = v0;
+    ad[10] = v1;
+    ad[11] = (uint8_t)(len >> 8);
+    ad[12] = (uint8_t)len;
+}
+
+/* The per-record AEAD nonce. GCM (RFC 5288 §3): "The nonce_explicit MAY be
+ * the 64-bit sequence number", nonce = salt(4) || nonce_explicit(8).
+ * ChaCha20-Poly1305 (RFC 7905 §2): "The 64-bit record sequence number is
+ * serialized as an 8-byte, big-endian value and padded on the left with
+ * four 0x00 bytes. The padded sequence number is XORed with the
+ * client_write_IV (when the client is sending) or server_write_IV". */
+static void tls12_nonce(const sd_record_keys *k, const uint8_t *explicit_nonce, uint8_t nonce[12]) {
+    if (k->tls12_suite->bulk == SD_BULK_CHACHA20_POLY1305) {
+        memcpy(nonce, k->iv, 12);
+        for (size_t i = 0; i < 8; i++) nonce[11 - i] ^= (uint8_t)(k->seq >> (8 * i));
+    } else {
+        memcpy(nonce, k->iv, 4);
+        memcpy(nonce + 4, explicit_nonce, SD_GCM_EXPLICIT_NONCE_LEN);
+    }
+}
+
+/* The CBC record's explicit IV (§6.2.3.2: "The Initialization Vector (IV)
+ * SHOULD be chosen at random, and MUST be unpredictable"). */
+static bool cbc_iv(const sd_record_keys *k, uint8_t iv[SD_CBC_BLOCK]) {
+    if (k->tls12_cbc_random_iv) return RAND_bytes(iv, SD_CBC_BLOCK) == 1;
+    static const char kLabel[] = "shakedown cbc iv";
+    uint8_t msg[sizeof(kLabel) - 1 + 8], mac[EVP_MAX_MD_SIZE];
+    unsigned mac_len = 0;
+    memcpy(msg, kLabel, sizeof(kLabel) - 1);
+    put_u64(msg + sizeof(kLabel) - 1, k->seq);
+    if (HMAC(EVP_sha1(), k->tls12_mac_key, SD_CBC_MAC_LEN, msg, sizeof(msg), mac, &mac_len) == NULL) return false;
+    memcpy(iv, mac, SD_CBC_BLOCK);
+    return true;
+}
+
+static bool tls12_seal(sd_record_keys *k, uint8_t content_type, sd_span content, size_t padding, sd_buf *out) {
+    if (k->seq == UINT64_MAX || content.len > 0xffff) return false; /* §6.1: no wrapping */
+    const sd_tls12_suite *s = k->tls12_suite;
+    bool cbc = s->bulk == SD_BULK_AES_128_CBC_SHA;
+    size_t record_len, pad_total = 0;
+    if (cbc) {
+        /* §6.2.3.2: "padding: Padding that is added to force the length of
+         * the plaintext to be an integral multiple of the block cipher's
+         * block length. The padding MAY be any length up to 255 bytes".
+         * pad_total counts the padding_length byte too. */
+        if (padding % SD_CBC_BLOCK != 0) return false;
+        pad_total = SD_CBC_BLOCK - (content.len + SD_CBC_MAC_LEN) % SD_CBC_BLOCK + padding;
+        if (pad_total > 256) return false;
+        record_len = SD_CBC_BLOCK + content.len + SD_CBC_MAC_LEN + pad_total;
+    } else {
+        if (padding != 0) return false;
+        record_len = content.len + SD_AEAD_TAG_LEN +
+                     (s->bulk == SD_BULK_CHACHA20_POLY1305 ? 0 : SD_GCM_EXPLICIT_NONCE_LEN);
+    }
+    if (record_len > 0xffff) return false;
+    size_t start = out->len;
+    if (!sd_buf_reserve(out, SD_RECORD_HEADER_LEN + record_len)) return false;
+    uint8_t *rec = out->data + start;
+    /* §6.2.3: the header is type, version, length of the protected fragment. */
+    rec[0] = content_type;
+    rec[1] = 0x03;
+    rec[2] = 0x03;
+    rec[3] = (uint8_t)(record_len >> 8);
+    rec[4] = (uint8_t)record_len;
+    uint8_t *frag = rec + SD_RECORD_HEADER_LEN;
+    uint8_t ad[13];
+    tls12_ad(ad, k->seq, content_type, 0x03, 0x03, content.len);
+    bool ok = false;
+    if (cbc) {
+        /* §6.2.3.2 GenericBlockCipher: IV || E(content || MAC || padding || padding_length),
+         * MAC = HMAC(MAC_write_key, seq_num + type + version + length + content) (§6.2.3.1). */
+        uint8_t *iv = frag, *body = frag + SD_CBC_BLOCK;
+        size_t body_len = content.len + SD_CBC_MAC_LEN + pad_total;
+        unsigned mac_len = 0;
+        HMAC_CTX h;
+        HMAC_CTX_init(&h);
+        if (content.len > 0) memcpy(body, content.data, content.len);
+        ok = cbc_iv(k, iv) && HMAC_Init_ex(&h, k->tls12_mac_key, SD_CBC_MAC_LEN, EVP_sha1(), NULL) &&
+             HMAC_Update(&h, ad, sizeof(ad)) && (content.len == 0 || HMAC_Update(&h, content.data, content.len)) &&
+             HMAC_Final(&h, body + content.len, &mac_len) && mac_len == SD_CBC_MAC_LEN;
+        HMAC_CTX_cleanup(&h);
+        /* "Each uint8 in the padding data vector MUST be filled with the
+         * padding length value." */
+        memset(body + content.len + SD_CBC_MAC_LEN, (int)(pad_total - 1), pad_total);
+        AES_KEY aes;
+        if (ok && AES_set_encrypt_key(k->tls12_enc_key, 128, &aes) == 0) {
+            uint8_t chain[SD_CBC_BLOCK];
+            memcpy(chain, iv, SD_CBC_BLOCK);
+            AES_cbc_encrypt(body, body, body_len, &aes, chain, AES_ENCRYPT);
+            OPENSSL_cleanse(&aes, sizeof(aes));
+        } else {
+            ok = false;
+        }
+    } else {
+        uint8_t nonce[12], explicit_nonce[SD_GCM_EXPLICIT_NONCE_LEN];
+        put_u64(explicit_nonce, k->seq);
+        tls12_nonce(k, explicit_nonce, nonce);
+        uint8_t *ct = frag;
+        if (s->bulk != SD_BULK_CHACHA20_POLY1305) {
+            memcpy(frag, explicit_nonce, SD_GCM_EXPLICIT_NONCE_LEN);
+            ct += SD_GCM_EXPLICIT_NONCE_LEN;
+        }
+        if (content.len > 0) memcpy(ct, content.data, content.len);
+        size_t sealed = 0;
+        size_t max = content.len + SD_AEAD_TAG_LEN;
+        ok = EVP_AEAD_CTX_seal(&k->aead, ct, &sealed, max, nonce, sizeof(nonce), ct, content.len, ad, sizeof(ad)) == 1 &&
+             sealed == max;
+    }
+    if (!ok) {
+        ERR_clear_error();
+        OPENSSL_cleanse(rec, SD_RECORD_HEADER_LEN + record_len);
+        return false;
+    }
+    out->len = start + SD_RECORD_HEADER_LEN + record_len;
+    k->seq++;
+    return !out->failed;
+}
+
+static bool tls12_open(sd_record_keys *k, sd_span header, sd_span fragment, uint8_t *out_type, sd_buf *out,
+                       uint8_t *out_alert) {
+    /* §6.2.3: "If the TLSCiphertext.length is greater than 2^14 + 2048 ...
+     * record_overflow" (the §7.2.2 definition of record_overflow). */
+    if (fragment.len > SD_TLS12_MAX_CIPHERTEXT) {
+        *out_alert = SD_record_overflow;
+        return false;
+    }
+    if (k->seq == UINT64_MAX) {
+        *out_alert = SD_internal_error;
+        return false;
+    }
+    const sd_tls12_suite *s = k->tls12_suite;
+    size_t start = out->len;
+    if (!sd_buf_reserve(out, fragment.len > 0 ? fragment.len : 1)) {
+        *out_alert = SD_internal_error;
+        return false;
+    }
+    uint8_t *plain = out->data + start;
+    size_t plain_len = 0;
+    bool ok = false;
+    uint8_t ad[13];
+    if (s->bulk == SD_BULK_AES_128_CBC_SHA) {
+        /* IV || ciphertext. BoringSSL's TLS CBC AEAD takes the 11-byte AD
+         * (the length is filled in after removing padding) and the IV as its
+         * nonce, and fails alike for bad length, padding or MAC. */
+        if (fragment.len >= SD_CBC_BLOCK) {
+            tls12_ad(ad, k->seq, header.data[0], header.data[1], header.data[2], 0);
+            ok = EVP_AEAD_CTX_open(&k->aead, plain, &plain_len, fragment.len, fragment.data, SD_CBC_BLOCK,
+                                   fragment.data + SD_CBC_BLOCK, fragment.len - SD_CBC_BLOCK, ad, 11) == 1;
+        }
+    } else {
+        size_t explicit_len = s->bulk == SD_BULK_CHACHA20_POLY1305 ? 0 : SD_GCM_EXPLICIT_NONCE_LEN;
+        if (fragment.len >= explicit_len + SD_AEAD_TAG_LEN) {
+            size_t ct_len = fragment.len - explicit_len;
+            uint8_t nonce[12];
+            tls12_nonce(k, fragment.data, nonce);
+            tls12_ad(ad, k->seq, header.data[0], header.data[1], header.data[2], ct_len - SD_AEAD_TAG_LEN);
+            ok = EVP_AEAD_CTX_open(&k->aead, plain, &plain_len, fragment.len, nonce, sizeof(nonce),
+                                   fragment.data + explicit_len, ct_len, ad, sizeof(ad)) == 1;
+        }
+    }
+    if (!ok) {
+        /* §6.2.3.2: "if a TLSCiphertext decrypted in an invalid way: either
+         * it wasn't an even multiple of the block length, or its padding
+         * values, when checked, weren't correct ... the receiver MUST
+         * terminate the connection with a "bad_record_mac" alert" (and
+         * §7.2.2: decryption_failed "MUST NOT be sent"). §6.2.3.3: AEAD
+         * "decryption fails ... bad_record_mac". */
+        ERR_clear_error();
+        *out_alert = SD_bad_record_mac;
+        return false;
+    }
+    /* §6.2.1 / §7.2.2 record_overflow: "a TLSCiphertext record was received
+     * that had a length more than 2^14+2048 bytes, or a record decrypted to
+     * a TLSCompressed record with more than 2^14+1024 bytes"; with null
+     * compression the plaintext limit is §6.2.1's 2^14. */
+    if (plain_len > SD_MAX_PLAINTEXT) {
+        OPENSSL_cleanse(plain, plain_len);
+        *out_alert = SD_record_overflow;
+        return false;
+    }
+    *out_type = header.data[0];
+    out->len = start + plain_len;
     k->seq++;
     return !out->failed;
 }
