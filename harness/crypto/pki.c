@@ -279,6 +279,10 @@ static bool load_blob(sd_pki *pki, const char *dir, const char *file, char *err,
         set_err(err, err_len, "%s: cannot read it, or larger than %d bytes", path, kMaxBlob - 1);
         return false;
     }
+    uint8_t *fitted = OPENSSL_realloc(data, len > 0 ? len : 1);
+    if (fitted != NULL) {
+        data = fitted;
+    }
     snprintf(pki->blobs[pki->n_blobs].name, sizeof(pki->blobs[0].name), "%s", file);
     pki->blobs[pki->n_blobs].data = data;
     pki->blobs[pki->n_blobs].span = sd_span_of(data, len);

@@ -182,7 +182,7 @@ typedef struct {
 bool sd_ocsp_parse(sd_span der, sd_ocsp_response *out);
 /* Takes the next SingleResponse from *responses (start with
  * sd_ocsp_response.responses) and advances it; false at the end or on a
- * malformed one. */
+ * malformed one, and then neither *responses nor *out changes. */
 bool sd_ocsp_next_single(sd_span *responses, sd_ocsp_single *out);
 
 #endif
