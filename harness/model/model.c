@@ -447,7 +447,11 @@ static void on_certificate(sd_model *m, sd_span body) {
     if (n == 0) return fatal(m, SD_decode_error, "server sent an empty certificate chain");
 
     /* Client certificates are not issued for a host name. */
-    sd_verify_params p = {.pki = m->cfg.pki, .host_name = server ? NULL : m->cfg.server_name, .now = m->cfg.now};
+    sd_verify_params p = {.pki = m->cfg.pki,
+                          .host_name = server ? NULL : m->cfg.server_name,
+                          .now = m->cfg.now,
+                          .purpose = server ? SD_VERIFY_PURPOSE_CLIENT : SD_VERIFY_PURPOSE_SERVER,
+                          .key_use = SD_KEY_USE_SIGN};
     char err[160];
     EVP_PKEY_free(m->peer_key);
     m->peer_key = NULL;
