@@ -32,6 +32,7 @@ packages=(
     android-libboringssl-dev                       # BoringSSL (Android 13, API 17)
     libjansson-dev                                 # JSON reports
     libcmocka-dev                                  # unit tests
+    libpcap-dev                                    # shakedown trace pcap
     libssl-dev libgnutls28-dev libwolfssl-dev libmbedtls-dev   # the shim stacks
     openssl gnutls-bin                             # s_server, gnutls-serv: the --connect test
 )

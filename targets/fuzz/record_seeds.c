@@ -1,195 +1,633 @@
-/* record_seeds.c — records the seed corpus of fuzz_client_hello from real
+/* record_seeds.c — records the seed corpora of the fuzz targets from real
  * handshakes.
  *
- *     record_seeds [-f] [OUT_DIR]     (default: <source>/corpus/fuzz_client_hello)
+ *     record_seeds [-f] [CORPUS_DIR]     (default: <source>/corpus)
  *
- * Seeds are recorded, never written by hand, so they are what real clients
- * send. For each configuration below, a client target (BoringSSL's libssl,
- * or the model) is created and started; its first flight is drained, split
- * into records (sd_parse_record), reassembled into handshake messages, and
- * the body of the ClientHello (the fuzz target's input format) is written to
- * OUT_DIR/<stack>-<variant>. The body is checked with sd_parse_client_hello
- * first, so a seed is always a well-formed ClientHello.
+ * Seeds are recorded, never written by hand, so they are what real stacks
+ * send. Handshakes run in memory between a BoringSSL endpoint of our own
+ * (libssl with SSL_CTX_set_msg_callback, which shows every handshake
+ * message and alert decrypted, in both directions) and a peer: the model
+ * (through the target interface) or a second BoringSSL endpoint. The second
+ * pairing turns on what the model's own servers do not send, so that every
+ * message type is seen: CertificateRequest with client authentication,
+ * NewSessionTicket, KeyUpdate. Each handshake message body is checked with
+ * the codec's parser where one exists and written, in each fuzz target's
+ * input format (harness/trace/fuzz_input.c), to CORPUS_DIR/<target>/:
+ *   - message targets: variant byte 0 (body replaced; 2 for the server side
+ *     of fuzz_finished and fuzz_key_update) + the recorded body, and the
+ *     variant-1 input "honest body, no edits";
+ *   - fuzz_client_hello: the ClientHello bodies (BoringSSL with and without
+ *     TLS 1.2, with and without SNI; the model with two seeds);
+ *   - fuzz_record: the client's first flight, as raw records;
+ *   - fuzz_alert: the recorded alerts at every position of the handshake;
+ *   - fuzz_wire_roundtrip: selector byte + every body its parsers take;
+ *   - fuzz_trace, fuzz_trace_binary: every scenario (scenarios/) and every
+ *     other seed's trace, binary-encoded; fuzz_script: the scenario files.
  *
- * Existing files are kept unless -f is given: BoringSSL draws its random and
- * key shares from libcrypto, which cannot be seeded, so re-recording changes
- * those seeds' bytes (the model's are reproducible from their seed). */
+ * Existing files are kept unless -f is given: BoringSSL draws its random
+ * and key shares from libcrypto, which cannot be seeded, so re-recording
+ * changes those seeds' bytes (the model's are reproducible from its seed). */
+#define _POSIX_C_SOURCE 200809L
+
+#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
+#include <openssl/bio.h>
+#include <openssl/pool.h>
+#include <openssl/ssl.h>
+
 #include "crypto/pki.h"
 #include "targets/target.h"
+#include "trace/binary.h"
+#include "trace/fuzz_input.h"
 #include "wire/handshake.h"
 #include "wire/names.h"
 #include "wire/record.h"
 
-typedef struct {
-    const char *stack;   /* sd_target_find name */
-    const char *variant; /* file name suffix */
-    uint16_t min_version, max_version;
-    const char *server_name;
-    uint64_t seed;
-} recording;
+static bool g_force;
+static const char *g_root;
+static int g_status;
+static unsigned g_written, g_kept;
 
-/* Distinct ClientHellos: each changes what the offer holds (SNI, the
- * TLS 1.2 suites and versions BoringSSL adds, a different random and key
- * share), so the fuzzer starts from several shapes. */
-static const recording recordings[] = {
-    {"boringssl", "tls13", SD_TLS13, SD_TLS13, SD_PKI_SERVER_NAME, 1},
-    {"boringssl", "tls12-tls13", SD_TLS12, SD_TLS13, SD_PKI_SERVER_NAME, 1},
-    {"boringssl", "tls13-no-sni", SD_TLS13, SD_TLS13, NULL, 1},
-    {"boringssl", "tls12-tls13-no-sni", SD_TLS12, SD_TLS13, NULL, 1},
-    {"model", "seed1", SD_TLS13, SD_TLS13, SD_PKI_SERVER_NAME, 1},
-    {"model", "seed2", SD_TLS13, SD_TLS13, SD_PKI_SERVER_NAME, 2},
-    {"model", "seed1-no-sni", SD_TLS13, SD_TLS13, NULL, 1},
-};
+/* --- Files ------------------------------------------------------------------- */
 
-/* Starts a client of this configuration and returns the body of its
- * ClientHello in `body`. */
-static bool record_client_hello(const recording *r, const sd_pki *pki, sd_buf *body, char *err,
-                                size_t err_len) {
-    const sd_target_ops *ops = sd_target_find(r->stack);
-    if (!ops) {
-        snprintf(err, err_len, "no stack \"%s\"", r->stack);
-        return false;
+static void make_dir(const char *path) {
+    if (mkdir(path, 0777) != 0 && errno != EEXIST) {
+        fprintf(stderr, "record_seeds: cannot create %s: %s\n", path, strerror(errno));
+        g_status = 1;
     }
-    sd_target_config cfg = {
-        .role = SD_ROLE_CLIENT,
-        .min_version = r->min_version,
-        .max_version = r->max_version,
-        .pki = pki,
-        .server_name = r->server_name,
-        .now = SD_PKI_DEFAULT_TIME,
-        .seed = r->seed,
-    };
-    sd_target *t = ops->create(&cfg, err, err_len);
-    if (!t) return false;
-    t->ops->start(t);
-    sd_buf flight;
-    sd_buf_init(&flight);
-    t->ops->drain(t, &flight);
-    t->ops->destroy(t);
-
-    bool ok = false;
-    sd_hs_reassembler hs;
-    sd_hs_reassembler_init(&hs);
-    sd_reader rd = sd_reader_of(sd_buf_span(&flight));
-    sd_record rec;
-    uint8_t alert = 0;
-    int got;
-    while ((got = sd_parse_record(&rd, &rec, &alert)) == 1) {
-        /* A client's first flight is plaintext handshake records (a
-         * compatibility CCS may follow, RFC 8446 §D.4); stop at the first
-         * record of another type. */
-        if (rec.content_type != SD_handshake) break;
-        sd_hs_reassembler_push(&hs, rec.fragment);
-        sd_handshake_msg msg;
-        int next = sd_hs_reassembler_next(&hs, 1u << 24, &msg, &alert);
-        if (next < 0) {
-            snprintf(err, err_len, "bad handshake framing (alert %u)", (unsigned)alert);
-            goto done;
-        }
-        if (next == 0) continue; /* the ClientHello spans records */
-        if (msg.type != SD_ClientHello) {
-            snprintf(err, err_len, "first message is type %u, not ClientHello", (unsigned)msg.type);
-            goto done;
-        }
-        sd_client_hello ch;
-        if (!sd_parse_client_hello(msg.body, &ch, &alert)) {
-            snprintf(err, err_len, "the recorded ClientHello does not parse (alert %s)",
-                     sd_alert_name(alert) ? sd_alert_name(alert) : "?");
-            goto done;
-        }
-        sd_buf_append_span(body, msg.body);
-        ok = !body->failed;
-        if (!ok) snprintf(err, err_len, "out of memory");
-        goto done;
-    }
-    if (got < 0)
-        snprintf(err, err_len, "malformed record in the first flight");
-    else
-        snprintf(err, err_len, "no ClientHello in the first flight (%zu bytes)", flight.len);
-done:
-    sd_hs_reassembler_free(&hs);
-    sd_buf_free(&flight);
-    return ok;
 }
 
-/* Writes data to path via a temporary file; says what failed on stderr. */
-static bool write_file(const char *path, sd_span data) {
-    char tmp[1100];
+/* Writes corpus/<target>/<name> = prefix[0..prefix_len) + data, atomically. */
+static void seed(const char *target, const char *name, const uint8_t *prefix, size_t prefix_len, sd_span data) {
+    char dir[1024], path[1200], tmp[1300];
+    snprintf(dir, sizeof dir, "%s/%s", g_root, target);
+    make_dir(dir);
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    struct stat st;
+    if (!g_force && stat(path, &st) == 0) {
+        g_kept++;
+        return;
+    }
     snprintf(tmp, sizeof tmp, "%s.tmp", path);
     FILE *f = fopen(tmp, "wb");
     if (!f) {
         fprintf(stderr, "record_seeds: cannot write %s: %s\n", tmp, strerror(errno));
-        return false;
+        g_status = 1;
+        return;
     }
-    bool ok = fwrite(data.data, 1, data.len, f) == data.len;
+    bool ok = (prefix_len == 0 || fwrite(prefix, 1, prefix_len, f) == prefix_len) &&
+              (data.len == 0 || fwrite(data.data, 1, data.len, f) == data.len);
     ok = fclose(f) == 0 && ok;
     if (!ok || rename(tmp, path) != 0) {
         fprintf(stderr, "record_seeds: cannot write %s: %s\n", path, strerror(errno));
         remove(tmp);
-        return false;
+        g_status = 1;
+        return;
+    }
+    g_written++;
+}
+
+/* --- What a handshake showed -------------------------------------------------- */
+
+#define MAX_MSGS 32
+
+typedef struct {
+    uint8_t type;
+    bool from_client;
+    sd_buf body;
+} recorded_msg;
+
+typedef struct {
+    recorded_msg msgs[MAX_MSGS];
+    size_t n;
+    sd_buf alerts[8]; /* alert bodies (2 bytes each, as on the wire) */
+    size_t n_alerts;
+    sd_buf client_flight; /* the client's first flight, raw records */
+} recording;
+
+static void recording_free(recording *r) {
+    for (size_t i = 0; i < r->n; i++) sd_buf_free(&r->msgs[i].body);
+    for (size_t i = 0; i < r->n_alerts; i++) sd_buf_free(&r->alerts[i]);
+    sd_buf_free(&r->client_flight);
+    memset(r, 0, sizeof *r);
+}
+
+/* The BoringSSL endpoint we record from, and whether it is the client. */
+typedef struct {
+    recording *rec;
+    bool is_client;
+} observer;
+
+static int g_observer_index = -1;
+
+/* SSL_CTX_set_msg_callback: every handshake message and alert, decrypted,
+ * as libssl sends (write_p) or receives it. */
+static void on_message(int write_p, int version, int content_type, const void *buf, size_t len, SSL *ssl,
+                       void *arg) {
+    (void)version;
+    (void)arg;
+    observer *o = SSL_get_ex_data(ssl, g_observer_index);
+    if (!o) return;
+    recording *r = o->rec;
+    const uint8_t *p = buf;
+    if (content_type == SSL3_RT_HANDSHAKE && len >= 4 && r->n < MAX_MSGS) {
+        recorded_msg *m = &r->msgs[r->n++];
+        m->type = p[0];
+        m->from_client = write_p ? o->is_client : !o->is_client;
+        sd_buf_init(&m->body);
+        sd_buf_append(&m->body, p + 4, len - 4);
+    } else if (content_type == SSL3_RT_ALERT && len == 2 && r->n_alerts < 8) {
+        sd_buf_init(&r->alerts[r->n_alerts]);
+        sd_buf_append(&r->alerts[r->n_alerts++], p, 2);
+    }
+}
+
+/* --- A BoringSSL endpoint over memory BIOs ------------------------------------- */
+
+typedef struct {
+    SSL_CTX *ctx;
+    SSL *ssl;
+    BIO *in, *out; /* in: bytes from the peer; out: bytes to it */
+    observer obs;
+} bssl;
+
+static bool use_credential(SSL_CTX *ctx, const sd_credential *c) {
+    CRYPTO_BUFFER *bufs[SD_MAX_CHAIN];
+    for (size_t i = 0; i < c->chain_len; i++) bufs[i] = CRYPTO_BUFFER_new(c->chain_der[i], c->chain_der_len[i], NULL);
+    bool ok = SSL_CTX_set_chain_and_key(ctx, bufs, c->chain_len, c->key, NULL);
+    for (size_t i = 0; i < c->chain_len; i++) CRYPTO_BUFFER_free(bufs[i]);
+    return ok;
+}
+
+/* Client authentication is requested but not checked: the seeds need the
+ * messages, not a verdict. */
+static enum ssl_verify_result_t accept_any(SSL *ssl, uint8_t *out_alert) {
+    (void)ssl;
+    (void)out_alert;
+    return ssl_verify_ok;
+}
+
+static bool bssl_open(bssl *b, bool client, const sd_pki *pki, recording *rec, bool extras, uint16_t min_version,
+                      const char *sni) {
+    memset(b, 0, sizeof *b);
+    b->ctx = SSL_CTX_new(TLS_method());
+    if (!b->ctx) return false;
+    SSL_CTX_set_min_proto_version(b->ctx, min_version);
+    SSL_CTX_set_max_proto_version(b->ctx, TLS1_3_VERSION);
+    SSL_CTX_set_msg_callback(b->ctx, on_message);
+    SSL_CTX_set_custom_verify(b->ctx, SSL_VERIFY_PEER, accept_any);
+    if (!client && !use_credential(b->ctx, sd_pki_find(pki, "leaf"))) return false;
+    if (client && extras && !use_credential(b->ctx, sd_pki_find(pki, "client"))) return false;
+    if (!client && !extras) SSL_CTX_set_verify(b->ctx, SSL_VERIFY_NONE, NULL);
+    if (!client && extras) SSL_CTX_set_num_tickets(b->ctx, 1);
+    b->ssl = SSL_new(b->ctx);
+    b->in = BIO_new(BIO_s_mem());
+    b->out = BIO_new(BIO_s_mem());
+    if (!b->ssl || !b->in || !b->out) return false;
+    BIO_set_mem_eof_return(b->in, -1);
+    SSL_set_bio(b->ssl, b->in, b->out);
+    b->obs.rec = rec;
+    b->obs.is_client = client;
+    SSL_set_ex_data(b->ssl, g_observer_index, &b->obs);
+    if (client) {
+        SSL_set_connect_state(b->ssl);
+        if (sni) SSL_set_tlsext_host_name(b->ssl, sni);
+    } else {
+        SSL_set_accept_state(b->ssl);
     }
     return true;
 }
 
+static void bssl_close(bssl *b) {
+    if (b->ssl) SSL_free(b->ssl); /* frees the BIOs */
+    if (b->ctx) SSL_CTX_free(b->ctx);
+}
+
+/* Runs the handshake or reads post-handshake data, and moves what it wrote
+ * into out. */
+static void bssl_step(bssl *b, sd_buf *out) {
+    if (!SSL_is_init_finished(b->ssl)) {
+        SSL_do_handshake(b->ssl);
+    } else {
+        uint8_t scratch[256];
+        while (SSL_read(b->ssl, scratch, sizeof scratch) > 0) {
+        }
+    }
+    const uint8_t *data;
+    size_t len;
+    BIO_mem_contents(b->out, &data, &len);
+    sd_buf_append(out, data, len);
+    BIO_reset(b->out);
+}
+
+static void bssl_feed(bssl *b, sd_span bytes) {
+    if (bytes.len) BIO_write(b->in, bytes.data, (int)bytes.len);
+}
+
+/* --- Handshakes ------------------------------------------------------------------ */
+
+/* BoringSSL (recorded) against the model through the target interface. */
+static bool run_with_model(bool bssl_is_client, const sd_pki *pki, recording *rec) {
+    bssl b;
+    bool ok = bssl_open(&b, bssl_is_client, pki, rec, false, TLS1_3_VERSION, SD_PKI_SERVER_NAME);
+    sd_target_config cfg = {
+        .role = bssl_is_client ? SD_ROLE_SERVER : SD_ROLE_CLIENT,
+        .min_version = SD_TLS13,
+        .max_version = SD_TLS13,
+        .credential = bssl_is_client ? sd_pki_find(pki, "leaf") : NULL,
+        .pki = pki,
+        .server_name = SD_PKI_SERVER_NAME,
+        .now = SD_PKI_DEFAULT_TIME,
+        .seed = 1,
+    };
+    char err[200];
+    sd_target *m = ok ? sd_target_model.create(&cfg, err, sizeof err) : NULL;
+    if (!m) {
+        fprintf(stderr, "record_seeds: cannot set up the model: %s\n", ok ? err : "BoringSSL setup failed");
+        bssl_close(&b);
+        return false;
+    }
+    m->ops->start(m);
+    sd_buf buf;
+    sd_buf_init(&buf);
+    for (int i = 0; i < 12; i++) {
+        sd_buf_reset(&buf);
+        m->ops->drain(m, &buf);
+        bssl_feed(&b, sd_buf_span(&buf));
+        size_t moved = buf.len;
+        sd_buf_reset(&buf);
+        bssl_step(&b, &buf);
+        if (i == 0 && bssl_is_client) sd_buf_append_span(&rec->client_flight, sd_buf_span(&buf));
+        if (buf.len) m->ops->feed(m, sd_buf_span(&buf));
+        if (!moved && !buf.len && i > 2) break;
+    }
+    /* A close_notify, for the alert seeds. */
+    SSL_shutdown(b.ssl);
+    sd_target_status st;
+    m->ops->status(m, &st);
+    ok = st.handshake_done && SSL_is_init_finished(b.ssl);
+    if (!ok) fprintf(stderr, "record_seeds: model handshake did not complete (%s)\n", st.error);
+    m->ops->destroy(m);
+    sd_buf_free(&buf);
+    bssl_close(&b);
+    return ok;
+}
+
+/* BoringSSL against BoringSSL, both recorded, with client authentication,
+ * a ticket and a KeyUpdate. */
+static bool run_bssl_pair(const sd_pki *pki, recording *rec) {
+    bssl c, s;
+    recording unused;
+    memset(&unused, 0, sizeof unused);
+    bool ok = bssl_open(&c, true, pki, rec, true, TLS1_3_VERSION, SD_PKI_SERVER_NAME) &&
+              bssl_open(&s, false, pki, &unused, true, TLS1_3_VERSION, NULL);
+    sd_buf buf;
+    sd_buf_init(&buf);
+    for (int i = 0; ok && i < 12; i++) {
+        sd_buf_reset(&buf);
+        bssl_step(&c, &buf);
+        if (i == 0) sd_buf_append_span(&rec->client_flight, sd_buf_span(&buf));
+        bssl_feed(&s, sd_buf_span(&buf));
+        size_t moved = buf.len;
+        sd_buf_reset(&buf);
+        bssl_step(&s, &buf);
+        if (i == 4 && SSL_is_init_finished(s.ssl)) {
+            SSL_key_update(s.ssl, SSL_KEY_UPDATE_REQUESTED);
+            SSL_write(s.ssl, "x", 1);
+            const uint8_t *data;
+            size_t len;
+            BIO_mem_contents(s.out, &data, &len);
+            sd_buf_append(&buf, data, len);
+            BIO_reset(s.out);
+        }
+        bssl_feed(&c, sd_buf_span(&buf));
+        if (!moved && !buf.len && i > 5) break;
+    }
+    ok = ok && SSL_is_init_finished(c.ssl) && SSL_is_init_finished(s.ssl);
+    if (!ok) fprintf(stderr, "record_seeds: BoringSSL pair did not complete\n");
+    sd_buf_free(&buf);
+    bssl_close(&c);
+    bssl_close(&s);
+    recording_free(&unused);
+    return ok;
+}
+
+/* A client target's ClientHello, for the fuzz_client_hello seeds. */
+static bool client_first_flight(const char *stack, uint16_t min_version, const char *sni, uint64_t seed_value,
+                                const sd_pki *pki, sd_buf *flight) {
+    if (strcmp(stack, "boringssl") == 0) {
+        recording r;
+        memset(&r, 0, sizeof r);
+        bssl b;
+        bool ok = bssl_open(&b, true, pki, &r, false, min_version, sni);
+        if (ok) bssl_step(&b, flight);
+        bssl_close(&b);
+        recording_free(&r);
+        return ok && flight->len;
+    }
+    sd_target_config cfg = {.role = SD_ROLE_CLIENT, .min_version = SD_TLS13, .max_version = SD_TLS13, .pki = pki,
+                            .server_name = sni, .now = SD_PKI_DEFAULT_TIME, .seed = seed_value};
+    char err[200];
+    sd_target *t = sd_target_model.create(&cfg, err, sizeof err);
+    if (!t) return false;
+    t->ops->start(t);
+    t->ops->drain(t, flight);
+    t->ops->destroy(t);
+    return flight->len > 0;
+}
+
+/* The body of the first handshake message in a plaintext flight. */
+static bool first_message_body(sd_span flight, sd_buf *body) {
+    sd_hs_reassembler hs;
+    sd_hs_reassembler_init(&hs);
+    sd_reader rd = sd_reader_of(flight);
+    sd_record rec;
+    uint8_t alert;
+    bool ok = false;
+    while (!ok && sd_parse_record(&rd, &rec, &alert) == 1 && rec.content_type == SD_handshake) {
+        sd_hs_reassembler_push(&hs, rec.fragment);
+        sd_handshake_msg msg;
+        if (sd_hs_reassembler_next(&hs, 1u << 24, &msg, &alert) == 1) {
+            sd_client_hello ch;
+            ok = msg.type == SD_ClientHello && sd_parse_client_hello(msg.body, &ch, &alert);
+            if (ok) sd_buf_append_span(body, msg.body);
+            break;
+        }
+    }
+    sd_hs_reassembler_free(&hs);
+    return ok;
+}
+
+/* --- Writing the seeds -------------------------------------------------------------- */
+
+typedef struct {
+    uint8_t type;
+    bool from_client;
+    const char *target;
+    int wire_selector; /* fuzz_wire_roundtrip parser, -1 for none */
+} message_seed;
+
+/* Which recorded message feeds which target. The client-side messages
+ * (its Certificate, CertificateVerify) go to fuzz_wire_roundtrip only: the
+ * message targets fuzz what a client receives. */
+static const message_seed message_seeds[] = {
+    {SD_ClientHello, true, NULL, 0},
+    {SD_ServerHello, false, "fuzz_server_hello", 1},
+    {SD_EncryptedExtensions, false, "fuzz_encrypted_extensions", 2},
+    {SD_Certificate, false, "fuzz_certificate", 3},
+    {SD_Certificate, true, NULL, 3},
+    {SD_CertificateRequest, false, "fuzz_certificate_request", -1},
+    {SD_CertificateVerify, false, "fuzz_certificate_verify", 4},
+    {SD_CertificateVerify, true, NULL, 4},
+    {SD_Finished, false, "fuzz_finished", -1},
+    {SD_Finished, true, "fuzz_finished", -1},
+    {SD_NewSessionTicket, false, "fuzz_new_session_ticket", 5},
+    {SD_KeyUpdate, false, "fuzz_key_update", -1},
+    {SD_KeyUpdate, true, "fuzz_key_update", -1},
+};
+
+static void write_message_seeds(const char *source, const recording *r) {
+    for (size_t i = 0; i < r->n; i++) {
+        const recorded_msg *m = &r->msgs[i];
+        for (size_t k = 0; k < sizeof message_seeds / sizeof message_seeds[0]; k++) {
+            const message_seed *ms = &message_seeds[k];
+            if (ms->type != m->type || ms->from_client != m->from_client) continue;
+            char name[128];
+            const char *tname = sd_handshake_type_name(m->type);
+            snprintf(name, sizeof name, "%s-%s-%s", source, m->from_client ? "client" : "server", tname ? tname : "x");
+            if (ms->target) {
+                /* Variant 0 (the stack under test is the client) for what a
+                 * server sends; 2 (the server) for what a client sends. */
+                uint8_t variant = m->from_client ? 2 : 0;
+                seed(ms->target, name, &variant, 1, sd_buf_span(&m->body));
+            }
+            if (ms->wire_selector >= 0) {
+                uint8_t sel = (uint8_t)ms->wire_selector;
+                seed("fuzz_wire_roundtrip", name, &sel, 1, sd_buf_span(&m->body));
+            }
+        }
+    }
+}
+
+static void write_alert_seeds(const char *source, const recording *r) {
+    for (size_t i = 0; i < r->n_alerts; i++) {
+        for (uint8_t pos = 0; pos < 8; pos++) {
+            char name[96];
+            snprintf(name, sizeof name, "%s-alert%zu-position%u", source, i, pos);
+            /* position, level, description, flags 0 (one alert, as the state requires) */
+            uint8_t input[4] = {pos, r->alerts[i].data[0], r->alerts[i].data[1], 0};
+            seed("fuzz_alert", name, input, sizeof input, sd_span_of(NULL, 0));
+        }
+        char name[96];
+        snprintf(name, sizeof name, "%s-alert%zu-raw-record", source, i);
+        /* As a raw alert record body (flags bit 2), at position 1. */
+        uint8_t input[4] = {1, r->alerts[i].data[0], r->alerts[i].data[1], 4};
+        seed("fuzz_alert", name, input, sizeof input, sd_buf_span(&r->alerts[i]));
+    }
+}
+
+/* "Honest body, no edits" (variant 1; 3 for the server side): the trace of
+ * a plain handshake, from which the fuzzer's flips and appends start. */
+static void write_honest_seeds(void) {
+    static const char *const honest[] = {"fuzz_server_hello", "fuzz_encrypted_extensions", "fuzz_certificate",
+                                         "fuzz_certificate_verify", "fuzz_finished"};
+    for (size_t i = 0; i < sizeof honest / sizeof honest[0]; i++) {
+        uint8_t v = 1;
+        seed(honest[i], "honest-client", &v, 1, sd_span_of(NULL, 0));
+    }
+    uint8_t v = 3;
+    seed("fuzz_finished", "honest-server", &v, 1, sd_span_of(NULL, 0));
+}
+
+/* Every file of a folder, recursively, sorted: calls fn(path, name). */
+static void each_file(const char *dir, void (*fn)(const char *path, const char *name)) {
+    DIR *d = opendir(dir);
+    if (!d) return;
+    char *names[512];
+    size_t n = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL && n < 512)
+        if (e->d_name[0] != '.') names[n++] = strdup(e->d_name);
+    closedir(d);
+    for (size_t i = 0; i < n; i++) {
+        for (size_t j = i + 1; j < n; j++)
+            if (strcmp(names[j], names[i]) < 0) {
+                char *t = names[i];
+                names[i] = names[j];
+                names[j] = t;
+            }
+    }
+    for (size_t i = 0; i < n; i++) {
+        char path[2048];
+        snprintf(path, sizeof path, "%s/%s", dir, names[i]);
+        struct stat st;
+        if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
+            each_file(path, fn);
+        else if (names[i])
+            fn(path, names[i]);
+        free(names[i]);
+    }
+}
+
+static void write_trace_seed(const char *name, const sd_trace *t) {
+    sd_buf b;
+    sd_buf_init(&b);
+    char err[200];
+    if (sd_trace_encode(t, &b, err, sizeof err)) {
+        seed("fuzz_trace", name, NULL, 0, sd_buf_span(&b));
+        seed("fuzz_trace_binary", name, NULL, 0, sd_buf_span(&b));
+    }
+    sd_buf_free(&b);
+}
+
+static void scenario_seed(const char *path, const char *name) {
+    size_t n = strlen(name);
+    if (n < 4 || strcmp(name + n - 3, ".sd") != 0) return;
+    sd_scenario s;
+    char err[600];
+    if (!sd_scenario_load(path, &s, err, sizeof err)) {
+        fprintf(stderr, "record_seeds: %s\n", err);
+        g_status = 1;
+        return;
+    }
+    char base[256];
+    snprintf(base, sizeof base, "scenario-%.*s", (int)(n - 3), name);
+    write_trace_seed(base, &s.trace);
+    sd_scenario_free(&s);
+    FILE *f = fopen(path, "rb");
+    if (!f) return;
+    static uint8_t text[1 << 16];
+    size_t len = fread(text, 1, sizeof text, f);
+    fclose(f);
+    seed("fuzz_script", base, NULL, 0, sd_span_of(text, len));
+}
+
+/* The traces the other targets' seeds stand for, as fuzz_trace seeds. */
+static const char *g_current_target;
+static void target_seed_trace(const char *path, const char *name) {
+    FILE *f = fopen(path, "rb");
+    if (!f) return;
+    static uint8_t data[SD_FUZZ_MAX_INPUT + 1];
+    size_t len = fread(data, 1, sizeof data, f);
+    fclose(f);
+    if (len > SD_FUZZ_MAX_INPUT) return;
+    sd_trace t;
+    sd_role role;
+    char err[200];
+    if (!sd_trace_from_fuzz_input(g_current_target, data, len, &t, &role, err, sizeof err)) return;
+    char base[300];
+    snprintf(base, sizeof base, "%s-%s", g_current_target, name);
+    /* The inferred role must be the target's, or the trace means
+     * something else under fuzz_trace. */
+    if (sd_trace_role_under_test(&t) == role) write_trace_seed(base, &t);
+    sd_trace_free(&t);
+}
+
 int main(int argc, char **argv) {
-    bool force = false;
-    const char *out_dir = SHAKEDOWN_SOURCE_DIR "/corpus/fuzz_client_hello";
+    g_root = SHAKEDOWN_SOURCE_DIR "/corpus";
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "-f") == 0) {
-            force = true;
+            g_force = true;
         } else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
-            printf("usage: %s [-f] [OUT_DIR]\n"
-                   "Records the ClientHello bodies of real clients (BoringSSL, the model) as\n"
-                   "fuzz_client_hello seeds. Default OUT_DIR: %s. -f overwrites.\n",
-                   argv[0], out_dir);
+            printf("usage: %s [-f] [CORPUS_DIR]\n"
+                   "Records every fuzz target's seeds from real handshakes (BoringSSL, the model)\n"
+                   "into CORPUS_DIR/<target>/. Default CORPUS_DIR: %s. -f overwrites.\n",
+                   argv[0], g_root);
             return 0;
         } else if (argv[i][0] == '-') {
             fprintf(stderr, "%s: unknown option '%s' (try --help)\n", argv[0], argv[i]);
             return 2;
         } else {
-            out_dir = argv[i];
+            g_root = argv[i];
         }
     }
-    if (mkdir(out_dir, 0777) != 0 && errno != EEXIST) {
-        fprintf(stderr, "%s: cannot create %s: %s\n", argv[0], out_dir, strerror(errno));
-        return 2;
-    }
-
+    make_dir(g_root);
     sd_pki pki;
     char err[512];
     if (!sd_pki_load(&pki, sd_pki_default_dir(), err, sizeof err)) {
-        fprintf(stderr, "%s: cannot load the fixture PKI from %s: %s\n", argv[0], sd_pki_default_dir(),
-                err);
+        fprintf(stderr, "%s: cannot load the fixture PKI from %s: %s\n", argv[0], sd_pki_default_dir(), err);
         return 2;
     }
-    int status = 0;
-    for (size_t i = 0; i < sizeof recordings / sizeof recordings[0]; i++) {
-        const recording *r = &recordings[i];
-        char path[1024];
-        snprintf(path, sizeof path, "%s/%s-%s", out_dir, r->stack, r->variant);
-        struct stat st;
-        if (!force && stat(path, &st) == 0) {
-            printf("kept      %s\n", path);
-            continue;
-        }
-        sd_buf body;
+    g_observer_index = SSL_get_ex_new_index(0, NULL, NULL, NULL, NULL);
+
+    /* ClientHellos: distinct offers (SNI, TLS 1.2 too, other randoms). */
+    static const struct {
+        const char *stack, *variant;
+        uint16_t min_version;
+        const char *sni;
+        uint64_t seed;
+    } hellos[] = {
+        {"boringssl", "tls13", TLS1_3_VERSION, SD_PKI_SERVER_NAME, 1},
+        {"boringssl", "tls12-tls13", TLS1_2_VERSION, SD_PKI_SERVER_NAME, 1},
+        {"boringssl", "tls13-no-sni", TLS1_3_VERSION, NULL, 1},
+        {"boringssl", "tls12-tls13-no-sni", TLS1_2_VERSION, NULL, 1},
+        {"model", "seed1", SD_TLS13, SD_PKI_SERVER_NAME, 1},
+        {"model", "seed2", SD_TLS13, SD_PKI_SERVER_NAME, 2},
+        {"model", "seed1-no-sni", SD_TLS13, NULL, 1},
+    };
+    for (size_t i = 0; i < sizeof hellos / sizeof hellos[0]; i++) {
+        sd_buf flight, body;
+        sd_buf_init(&flight);
         sd_buf_init(&body);
-        if (!record_client_hello(r, &pki, &body, err, sizeof err)) {
-            fprintf(stderr, "%s: %s-%s: %s\n", argv[0], r->stack, r->variant, err);
-            status = 1;
-        } else if (!write_file(path, sd_buf_span(&body))) {
-            status = 1;
+        char name[96];
+        snprintf(name, sizeof name, "%s-%s", hellos[i].stack, hellos[i].variant);
+        if (client_first_flight(hellos[i].stack, hellos[i].min_version, hellos[i].sni, hellos[i].seed, &pki, &flight) &&
+            first_message_body(sd_buf_span(&flight), &body)) {
+            seed("fuzz_client_hello", name, NULL, 0, sd_buf_span(&body));
+            seed("fuzz_record", name, NULL, 0, sd_buf_span(&flight));
+            uint8_t sel = 0;
+            seed("fuzz_wire_roundtrip", name, &sel, 1, sd_buf_span(&body));
+            sel = 10; /* records */
+            seed("fuzz_wire_roundtrip", name, &sel, 1, sd_buf_span(&flight));
         } else {
-            printf("recorded  %s (%zu bytes)\n", path, body.len);
+            fprintf(stderr, "record_seeds: no ClientHello from %s\n", name);
+            g_status = 1;
         }
+        sd_buf_free(&flight);
         sd_buf_free(&body);
     }
+
+    /* Whole handshakes: every message type. */
+    recording r;
+    memset(&r, 0, sizeof r);
+    if (run_with_model(true, &pki, &r)) {
+        write_message_seeds("model-server", &r);
+        write_alert_seeds("model-server", &r);
+    } else {
+        g_status = 1;
+    }
+    recording_free(&r);
+    if (run_with_model(false, &pki, &r)) {
+        write_message_seeds("model-client", &r);
+    } else {
+        g_status = 1;
+    }
+    recording_free(&r);
+    if (run_bssl_pair(&pki, &r)) {
+        write_message_seeds("boringssl", &r);
+        write_alert_seeds("boringssl", &r);
+    } else {
+        g_status = 1;
+    }
+    recording_free(&r);
+    write_honest_seeds();
+
+    /* Traces: the scenarios, and what every other target's seeds run. */
+    each_file(SHAKEDOWN_SOURCE_DIR "/scenarios", scenario_seed);
+    for (size_t i = 0; sd_fuzz_target_names[i]; i++) {
+        if (strcmp(sd_fuzz_target_names[i], "fuzz_trace") == 0) continue;
+        g_current_target = sd_fuzz_target_names[i];
+        char dir[1100];
+        snprintf(dir, sizeof dir, "%s/%s", g_root, g_current_target);
+        each_file(dir, target_seed_trace);
+    }
+
+    printf("record_seeds: %u seeds written, %u kept (use -f to re-record) in %s\n", g_written, g_kept, g_root);
     sd_pki_free(&pki);
-    return status;
+    return g_status;
 }

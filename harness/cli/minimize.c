@@ -1,0 +1,408 @@
+/* minimize.c — `shakedown minimize`: shrink a finding at the trace level,
+ * keeping its signature.
+ *
+ *   shakedown minimize FILE [--target NAME] [--seed N] [--pki DIR] [--max-runs N]
+ *
+ * FILE is anything `repro` takes: a fuzz input or crash file (its target
+ * from --target or its folder), a binary trace, or a script. Its trace runs
+ * on the model and on BoringSSL (sd_differential_run, as the fuzz targets
+ * and repro do) and the finding's signature is taken (sd_finding_signature:
+ * what ended each run, where). Then, until nothing more goes, it tries:
+ *   1. dropping each action, last first;
+ *   2. dropping each mutation of each send;
+ *   3. shrinking each byte string (payloads, body=, append=): cutting
+ *      halves, then quarters, ... then single bytes;
+ *   4. making numbers smaller (truncate=, length=, split=, flip offsets).
+ * A candidate is kept when it shows the same finding: the same outcome
+ * kinds and alerts on both sides, and the same steps once the actions
+ * dropped before them are counted (dropping an action that precedes the
+ * end moves the step of the end; the signature is otherwise unchanged, and
+ * printed at the end). The result is written as a binary trace to
+ * FILE.min (replay: shakedown repro --target fuzz_trace FILE.min, or
+ * fuzz_trace_replay FILE.min) and printed as a script.
+ *
+ * The stack under test keeps its role: candidates whose role would read
+ * differently from the trace (sd_trace_role_under_test) are not kept, so
+ * FILE.min means the same under fuzz_trace. */
+#define _POSIX_C_SOURCE 200809L
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+#include "crypto/pki.h"
+#include "oracle/differential.h"
+#include "oracle/oracle.h"
+#include "trace/binary.h"
+#include "trace/fuzz_input.h"
+#include "trace/trace.h"
+
+static const char minimize_cmd[] = "minimize";
+
+static void minimize_usage(FILE *f) {
+    fprintf(f,
+            "usage: shakedown minimize FILE [--target NAME] [--seed N] [--pki DIR] [--max-runs N]\n"
+            "\n"
+            "Shrinks a finding at the trace level (drops actions and mutations, shrinks bytes\n"
+            "and numbers) while the model and BoringSSL keep showing the same finding (its\n"
+            "signature, with steps counted after the dropped actions). Writes FILE.min, a\n"
+            "binary trace (replay: shakedown repro --target fuzz_trace FILE.min), and prints\n"
+            "its script.\n"
+            "\n"
+            "  FILE            a fuzz input or crash file, a binary trace, or a script (*.sd)\n"
+            "  --target NAME   the fuzz target FILE belongs to (default: its folder)\n"
+            "  --seed N        seed of the driver's and the model's randomness (default 1)\n"
+            "  --pki DIR       fixture PKI (default $SHAKEDOWN_PKI_DIR, else the build's pki/)\n"
+            "  --max-runs N    stop after N differential runs (default 20000)\n"
+            "  -h, --help      this help\n"
+            "\n"
+            "exit codes: 0 minimized; 1 FILE shows no finding (both stacks agree); 2 bad flag\n"
+            "or unreadable file; 3 cannot write FILE.min\n");
+}
+
+typedef struct {
+    const sd_pki *pki;
+    sd_role role;
+    uint64_t seed;
+    const char *id;
+    /* The finding being kept. */
+    sd_outcome_kind m_kind, b_kind;
+    uint8_t m_alert, b_alert;
+    int m_step, b_step;
+    unsigned long runs, max_runs;
+} ctx;
+
+/* Loads FILE as a trace, like repro: scenario, binary trace, fuzz input. */
+static bool load(const char *path, const char *target, sd_trace *t, sd_role *role, char *id, size_t id_len) {
+    char err[700];
+    size_t n = strlen(path);
+    if (n > 3 && strcmp(path + n - 3, ".sd") == 0) {
+        sd_scenario s;
+        if (!sd_scenario_load(path, &s, err, sizeof err)) {
+            fprintf(stderr, "%s\n", err);
+            return false;
+        }
+        *t = s.trace;
+        *role = s.role;
+        snprintf(id, id_len, "%s", s.id);
+        return true;
+    }
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        fprintf(stderr, "shakedown minimize: cannot read %s: %s\n", path, strerror(errno));
+        return false;
+    }
+    static uint8_t data[SD_FUZZ_MAX_INPUT + 1];
+    size_t len = fread(data, 1, sizeof data, f);
+    fclose(f);
+    if (len > SD_FUZZ_MAX_INPUT) {
+        fprintf(stderr, "shakedown minimize: %s: larger than a fuzz input (%u bytes)\n", path, SD_FUZZ_MAX_INPUT);
+        return false;
+    }
+    if (!target) target = sd_fuzz_target_from_path(path);
+    if (!target) target = sd_trace_binary_is(data, len) ? "fuzz_trace" : NULL;
+    if (!target) {
+        fprintf(stderr, "shakedown minimize: %s: which fuzz target? (--target NAME)\n", path);
+        return false;
+    }
+    if (!sd_trace_from_fuzz_input(target, data, len, t, role, err, sizeof err)) {
+        fprintf(stderr, "shakedown minimize: %s: %s\n", path, err);
+        return false;
+    }
+    if (t->n_actions == 0) {
+        fprintf(stderr, "shakedown minimize: %s: not a trace of %s (nothing to run)\n", path, target);
+        sd_trace_free(t);
+        return false;
+    }
+    snprintf(id, id_len, "%s", target);
+    return true;
+}
+
+/* Runs t; true if it shows the kept finding. `dropped_before_m/_b` are the
+ * actions removed before each side's original end step. */
+static bool same_finding(ctx *c, const sd_trace *t, int dropped_before_m, int dropped_before_b) {
+    if (c->runs >= c->max_runs) return false;
+    if (sd_trace_role_under_test(t) != c->role) return false;
+    c->runs++;
+    sd_outcome m, b;
+    sd_divergence div;
+    sd_differential_run(t, c->role, c->pki, c->seed, &m, &b, &div, NULL, 0);
+    return m.kind == c->m_kind && b.kind == c->b_kind && (m.kind != SD_OUTCOME_ALERT || m.alert == c->m_alert) &&
+           (b.kind != SD_OUTCOME_ALERT || b.alert == c->b_alert) && m.step == c->m_step - dropped_before_m &&
+           b.step == c->b_step - dropped_before_b;
+}
+
+static bool copy_trace(const sd_trace *from, sd_trace *to) {
+    /* Through the binary form: it deep-copies and it is what FILE.min is. */
+    sd_buf b;
+    sd_buf_init(&b);
+    bool ok = sd_trace_encode(from, &b, NULL, 0) && sd_trace_decode(b.data, b.len, to, NULL, 0);
+    sd_buf_free(&b);
+    return ok;
+}
+
+/* Pass 1: drop actions, last first. */
+static bool drop_actions(ctx *c, sd_trace *t) {
+    bool changed = false;
+    for (size_t i = t->n_actions; i-- > 0;) {
+        if (t->n_actions <= 1) break;
+        sd_trace cand;
+        if (!copy_trace(t, &cand)) return changed;
+        sd_action gone = cand.actions[i];
+        memmove(&cand.actions[i], &cand.actions[i + 1], (cand.n_actions - i - 1) * sizeof(sd_action));
+        cand.n_actions--;
+        int dm = (int)i < c->m_step ? 1 : 0, db = (int)i < c->b_step ? 1 : 0;
+        /* Free what the dropped action owned. */
+        free(gone.bytes);
+        for (size_t k = 0; k < gone.n_mutations; k++) free(gone.mutations[k].bytes);
+        if (same_finding(c, &cand, dm, db)) {
+            sd_trace_free(t);
+            *t = cand;
+            c->m_step -= dm;
+            c->b_step -= db;
+            changed = true;
+        } else {
+            sd_trace_free(&cand);
+        }
+    }
+    return changed;
+}
+
+/* Pass 2: drop mutations. */
+static bool drop_mutations(ctx *c, sd_trace *t) {
+    bool changed = false;
+    for (size_t i = 0; i < t->n_actions; i++) {
+        for (size_t k = t->actions[i].n_mutations; k-- > 0;) {
+            sd_trace cand;
+            if (!copy_trace(t, &cand)) return changed;
+            sd_action *a = &cand.actions[i];
+            free(a->mutations[k].bytes);
+            memmove(&a->mutations[k], &a->mutations[k + 1], (a->n_mutations - k - 1) * sizeof(sd_mutation));
+            a->n_mutations--;
+            if (same_finding(c, &cand, 0, 0)) {
+                sd_trace_free(t);
+                *t = cand;
+                changed = true;
+            } else {
+                sd_trace_free(&cand);
+            }
+        }
+    }
+    return changed;
+}
+
+/* The k-th byte string of a trace (action payloads, then body=/append=). */
+static bool byte_field(sd_trace *t, size_t k, uint8_t ***bytes, size_t **len) {
+    for (size_t i = 0; i < t->n_actions; i++) {
+        sd_action *a = &t->actions[i];
+        if (a->bytes_len) {
+            if (k-- == 0) {
+                *bytes = &a->bytes;
+                *len = &a->bytes_len;
+                return true;
+            }
+        }
+        for (size_t m = 0; m < a->n_mutations; m++) {
+            if (a->mutations[m].bytes_len && k-- == 0) {
+                *bytes = &a->mutations[m].bytes;
+                *len = &a->mutations[m].bytes_len;
+                return true;
+            }
+        }
+    }
+    return false;
+}
+
+/* Pass 3: cut chunks out of byte strings, big chunks first (ddmin-like). */
+static bool shrink_bytes(ctx *c, sd_trace *t) {
+    bool changed = false;
+    uint8_t **bytes;
+    size_t *len;
+    for (size_t f = 0; byte_field(t, f, &bytes, &len); f++) {
+        for (size_t chunk = *len / 2; chunk >= 1; chunk /= 2) {
+            for (size_t at = 0; at + chunk <= *len;) {
+                sd_trace cand;
+                if (!copy_trace(t, &cand)) return changed;
+                uint8_t **cb;
+                size_t *cl;
+                if (!byte_field(&cand, f, &cb, &cl)) {
+                    sd_trace_free(&cand);
+                    break;
+                }
+                memmove(*cb + at, *cb + at + chunk, *cl - at - chunk);
+                *cl -= chunk;
+                if (same_finding(c, &cand, 0, 0)) {
+                    sd_trace_free(t);
+                    *t = cand;
+                    changed = true;
+                    if (!byte_field(t, f, &bytes, &len)) return changed; /* emptied: the field is gone */
+                } else {
+                    sd_trace_free(&cand);
+                    at += chunk;
+                }
+            }
+            if (chunk == 1) break;
+        }
+    }
+    return changed;
+}
+
+/* Pass 4: smaller numbers. */
+static bool shrink_numbers(ctx *c, sd_trace *t) {
+    bool changed = false;
+    for (size_t i = 0; i < t->n_actions; i++) {
+        for (size_t k = 0; k < t->actions[i].n_mutations; k++) {
+            sd_mutation *m = &t->actions[i].mutations[k];
+            long *field = NULL, floor = 0;
+            switch (m->kind) {
+            case SD_MUT_TRUNCATE:
+            case SD_MUT_LENGTH: field = &m->value; break;
+            case SD_MUT_SPLIT: field = &m->value, floor = 1; break;
+            case SD_MUT_FLIP:
+                if (m->offset > 0) field = &m->offset;
+                break;
+            default: break;
+            }
+            if (!field) continue;
+            /* Halve towards the floor while the finding holds. */
+            while (*field > floor) {
+                long was = *field;
+                *field = floor + (was - floor) / 2;
+                if (same_finding(c, t, 0, 0)) {
+                    changed = true;
+                } else {
+                    *field = was;
+                    break;
+                }
+            }
+        }
+    }
+    return changed;
+}
+
+enum { OPT_TARGET = 256, OPT_SEED, OPT_PKI, OPT_MAX_RUNS };
+
+int sd_cmd_minimize(int argc, char **argv) {
+    static const struct option longopts[] = {
+        {"target", required_argument, NULL, OPT_TARGET}, {"seed", required_argument, NULL, OPT_SEED},
+        {"pki", required_argument, NULL, OPT_PKI},       {"max-runs", required_argument, NULL, OPT_MAX_RUNS},
+        {"help", no_argument, NULL, 'h'},                {NULL, 0, NULL, 0},
+    };
+    const char *target = NULL, *pki_dir = NULL;
+    uint64_t seed = 1, max_runs = 20000;
+    opterr = 0;
+    optind = 1;
+    int opt;
+    while ((opt = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
+        switch (opt) {
+        case OPT_TARGET:
+            if (!sd_fuzz_target_known(optarg))
+                return sd_cli_usage_error(minimize_cmd, "no fuzz target '%s' (see shakedown repro --help)", optarg);
+            target = optarg;
+            break;
+        case OPT_SEED:
+            if (!sd_cli_parse_u64(optarg, &seed))
+                return sd_cli_usage_error(minimize_cmd, "--seed wants a number from 0 to 2^64-1, not '%s'", optarg);
+            break;
+        case OPT_PKI: pki_dir = optarg; break;
+        case OPT_MAX_RUNS:
+            if (!sd_cli_parse_u64(optarg, &max_runs) || max_runs == 0)
+                return sd_cli_usage_error(minimize_cmd, "--max-runs wants a positive number, not '%s'", optarg);
+            break;
+        case 'h': minimize_usage(stdout); return SD_EXIT_OK;
+        default: return sd_cli_bad_option(minimize_cmd, opt, argv);
+        }
+    }
+    if (optind + 1 != argc) return sd_cli_usage_error(minimize_cmd, "name one FILE to minimize");
+    const char *path = argv[optind];
+
+    sd_pki pki;
+    char err[600];
+    const char *dir = pki_dir ? pki_dir : sd_pki_default_dir();
+    if (!sd_pki_load(&pki, dir, err, sizeof err)) {
+        fprintf(stderr, "shakedown minimize: cannot load the fixture PKI from %s: %s\n", dir, err);
+        return SD_EXIT_USAGE;
+    }
+    sd_trace t;
+    sd_role role;
+    char id[128];
+    if (!load(path, target, &t, &role, id, sizeof id)) {
+        sd_pki_free(&pki);
+        return SD_EXIT_USAGE;
+    }
+
+    sd_outcome m, b;
+    sd_divergence div;
+    char why[400];
+    sd_differential_run(&t, role, &pki, seed, &m, &b, &div, why, sizeof why);
+    char before[256];
+    sd_finding_signature(id, &m, &b, before, sizeof before);
+    if (div == SD_DIV_SAME) {
+        printf("%s: both stacks agree (%s); nothing to minimize\n", path, before);
+        sd_trace_free(&t);
+        sd_pki_free(&pki);
+        return SD_EXIT_FINDINGS;
+    }
+    ctx c = {.pki = &pki, .role = role, .seed = seed, .id = id, .m_kind = m.kind, .b_kind = b.kind,
+             .m_alert = m.alert, .b_alert = b.alert, .m_step = m.step, .b_step = b.step, .max_runs = max_runs};
+    if (sd_trace_role_under_test(&t) != role) {
+        /* A trace whose role would read differently under fuzz_trace
+         * (a client-side trace that never mentions ClientHello): keep it
+         * as it is; every candidate would be refused. */
+        fprintf(stderr, "shakedown minimize: note: the trace does not show its role (%s); not shrinking\n",
+                sd_role_name(role));
+    } else {
+        size_t before_actions = t.n_actions;
+        for (int round = 0; round < 8; round++) {
+            bool changed = drop_actions(&c, &t);
+            changed |= drop_mutations(&c, &t);
+            changed |= shrink_bytes(&c, &t);
+            changed |= shrink_numbers(&c, &t);
+            if (!changed || c.runs >= c.max_runs) break;
+        }
+        printf("%s: %zu actions -> %zu, in %lu runs%s\n", path, before_actions, t.n_actions, c.runs,
+               c.runs >= c.max_runs ? " (stopped at --max-runs)" : "");
+    }
+    sd_differential_run(&t, role, &pki, seed, &m, &b, &div, why, sizeof why);
+    char after[256];
+    sd_finding_signature(id, &m, &b, after, sizeof after);
+    printf("signature: %s\n", after);
+    if (strcmp(after, before) != 0) printf("           (was %s: the steps moved with the dropped actions)\n", before);
+
+    sd_buf bin;
+    sd_buf_init(&bin);
+    int rc = SD_EXIT_OK;
+    char out[4200], tmp[4300];
+    snprintf(out, sizeof out, "%s.min", path);
+    snprintf(tmp, sizeof tmp, "%s.tmp.%ld", out, (long)getpid());
+    if (!sd_trace_encode(&t, &bin, err, sizeof err)) {
+        fprintf(stderr, "shakedown minimize: cannot encode the result: %s\n", err);
+        rc = SD_EXIT_HARNESS;
+    } else {
+        FILE *f = fopen(tmp, "wb");
+        bool ok = f && fwrite(bin.data, 1, bin.len, f) == bin.len;
+        if (f) ok = fclose(f) == 0 && ok;
+        if (!ok || rename(tmp, out) != 0) {
+            fprintf(stderr, "shakedown minimize: cannot write %s: %s\n", out, strerror(errno));
+            remove(tmp);
+            rc = SD_EXIT_HARNESS;
+        } else {
+            printf("wrote %s (binary trace, %zu bytes); replay: shakedown repro --target fuzz_trace %s\n", out,
+                   bin.len, out);
+        }
+    }
+    sd_buf script;
+    sd_buf_init(&script);
+    sd_trace_print(&t, &script);
+    printf("\n");
+    if (script.len) fwrite(script.data, 1, script.len, stdout);
+    sd_buf_free(&script);
+    sd_buf_free(&bin);
+    sd_trace_free(&t);
+    sd_pki_free(&pki);
+    return rc;
+}

@@ -1,0 +1,196 @@
+/* differential_target.c — the body every differential fuzz target shares;
+ * see differential_target.h. */
+#include "differential_target.h"
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "oracle/differential.h"
+#include "oracle/oracle.h"
+#include "trace/fuzz_input.h"
+
+/* Loaded once per process: a PKI load costs milliseconds (key parsing),
+ * a hundred times one execution. Reachable from globals until exit, so the
+ * leak checker does not count them. */
+static sd_pki g_pki;
+static bool g_pki_loaded;
+static sd_known_differences g_known;
+static const char *g_findings_dir = "findings";
+static bool g_strict_alerts;
+static const char *g_target = "fuzz";
+static char g_binary_dir[PATH_MAX];
+
+/* ALERT_DIFFERS seen so far, by signature, so the end of a run says which
+ * alert disagreements exist without failing on them. */
+#define MAX_ALERT_SIGNATURES 32
+static struct {
+    char signature[256]; /* as long as the signature buffer below */
+    unsigned long count;
+} g_alert_diffs[MAX_ALERT_SIGNATURES];
+static size_t g_n_alert_diffs;
+static unsigned long g_alert_diff_total;
+
+const char *sd_fuzz_binary_dir(void) {
+    if (g_binary_dir[0]) return g_binary_dir;
+    char exe[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n <= 0) return "";
+    exe[n] = '\0';
+    char *slash = strrchr(exe, '/');
+    if (!slash) return "";
+    *slash = '\0';
+    snprintf(g_binary_dir, sizeof g_binary_dir, "%s", exe);
+    return g_binary_dir;
+}
+
+static bool is_file(const char *path) {
+    struct stat st;
+    return stat(path, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+const sd_pki *sd_fuzz_pki(const char *target, char **argv) {
+    (void)argv;
+    if (g_pki_loaded) return &g_pki;
+    char err[512], err2[512] = "";
+    const char *dir = sd_pki_default_dir();
+    bool ok = sd_pki_load(&g_pki, dir, err, sizeof err);
+    const char *env = getenv("SHAKEDOWN_PKI_DIR");
+    char next_to[PATH_MAX + 8];
+    if (!ok && !(env && env[0])) {
+        /* Away from the build tree (OSS-Fuzz's $OUT): pki/ next to us. */
+        snprintf(next_to, sizeof next_to, "%s/pki", sd_fuzz_binary_dir());
+        ok = sd_pki_load(&g_pki, next_to, err2, sizeof err2);
+    }
+    if (!ok) {
+        fprintf(stderr,
+                "%s: cannot load the fixture PKI from %s: %s%s%s\n"
+                "  Build it (cmake --build <build> --target pki), or set SHAKEDOWN_PKI_DIR to the\n"
+                "  folder that holds root.pem, or put it in pki/ next to this binary.\n",
+                target, dir, err, err2[0] ? "; nor from pki/ next to the binary: " : "", err2);
+        abort();
+    }
+    g_pki_loaded = true;
+    return &g_pki;
+}
+
+static void report_alert_diffs(void) {
+    if (g_alert_diff_total == 0) return;
+    fprintf(stderr,
+            "%s: %lu inputs where both stacks refused, differently (alert_differs; "
+            "not findings unless SHAKEDOWN_STRICT_ALERTS=1):\n",
+            g_target, g_alert_diff_total);
+    for (size_t i = 0; i < g_n_alert_diffs; i++)
+        fprintf(stderr, "  %8lu  %s\n", g_alert_diffs[i].count, g_alert_diffs[i].signature);
+    if (g_n_alert_diffs == MAX_ALERT_SIGNATURES)
+        fprintf(stderr, "  (only the first %d signatures are listed)\n", MAX_ALERT_SIGNATURES);
+}
+
+static void count_alert_diff(const char *signature) {
+    g_alert_diff_total++;
+    for (size_t i = 0; i < g_n_alert_diffs; i++) {
+        if (strcmp(g_alert_diffs[i].signature, signature) == 0) {
+            g_alert_diffs[i].count++;
+            return;
+        }
+    }
+    if (g_n_alert_diffs < MAX_ALERT_SIGNATURES) {
+        snprintf(g_alert_diffs[g_n_alert_diffs].signature, sizeof g_alert_diffs[g_n_alert_diffs].signature,
+                 "%s", signature);
+        g_alert_diffs[g_n_alert_diffs++].count = 1;
+    }
+}
+
+void sd_fuzz_differential_init(const char *target, int *argc, char ***argv) {
+    (void)argc;
+    g_target = target;
+    sd_fuzz_pki(target, argv ? *argv : NULL);
+    char err[512];
+    bool from_env = false;
+    const char *kd = sd_known_differences_default_path(&from_env);
+    if (!sd_known_differences_load(kd, &g_known, err, sizeof err)) {
+        if (from_env) {
+            /* The user named the file: running without it would turn every
+             * known difference into a false finding. */
+            fprintf(stderr, "%s: SHAKEDOWN_KNOWN_DIFFERENCES: %s\n", target, err);
+            abort();
+        }
+        /* A binary away from its source tree (OSS-Fuzz) carries the file
+         * next to itself (.clusterfuzzlite/build.sh copies it there). */
+        char next_to[PATH_MAX + 32], err2[512];
+        snprintf(next_to, sizeof next_to, "%s/known_differences.txt", sd_fuzz_binary_dir());
+        if (!is_file(next_to) || !sd_known_differences_load(next_to, &g_known, err2, sizeof err2))
+            fprintf(stderr, "%s: warning: no known differences loaded (%s)\n", target, err);
+    }
+    const char *findings = getenv("SHAKEDOWN_FINDINGS_DIR");
+    if (findings && findings[0]) g_findings_dir = findings;
+    const char *strict = getenv("SHAKEDOWN_STRICT_ALERTS");
+    g_strict_alerts = strict && strcmp(strict, "1") == 0;
+    atexit(report_alert_diffs);
+}
+
+int sd_fuzz_differential_one(const char *target, const uint8_t *data, size_t size) {
+    /* Bigger than a record's worth: nothing new to test (SD_FUZZ_MAX_INPUT),
+     * and rejecting it keeps the fuzzer's inputs small. */
+    if (size > SD_FUZZ_MAX_INPUT) return 0;
+
+    sd_trace trace;
+    sd_role role;
+    char err[200];
+    if (!sd_trace_from_fuzz_input(target, data, size, &trace, &role, err, sizeof err)) {
+        /* Only out-of-memory gets here; the input is not at fault. */
+        fprintf(stderr, "%s: %s\n", target, err);
+        return 0;
+    }
+    if (trace.n_actions == 0) {
+        /* fuzz_trace: the input is not a binary trace. Nothing to run, and
+         * -1 tells libFuzzer not to keep it in the corpus. */
+        sd_trace_free(&trace);
+        return -1;
+    }
+
+    sd_outcome model, bssl;
+    sd_divergence div;
+    char why[400];
+    sd_differential_run(&trace, role, &g_pki, 1, &model, &bssl, &div, why, sizeof why);
+
+    if (div == SD_DIV_SAME) {
+        sd_trace_free(&trace);
+        return 0;
+    }
+    bool finding = div != SD_DIV_ALERT_DIFFERS || g_strict_alerts;
+    char signature[256];
+    sd_finding_signature(target, &model, &bssl, signature, sizeof signature);
+    if (sd_known_differences_match(&g_known, signature, "boringssl")) {
+        sd_trace_free(&trace);
+        return 0;
+    }
+    if (!finding) {
+        count_alert_diff(signature);
+        sd_trace_free(&trace);
+        return 0;
+    }
+
+    /* Write first: whatever happens after abort() (a fuzzer that loses its
+     * crash file, a CI job that is killed), the finding is on disk. */
+    char path[1200] = "";
+    bool saved = sd_finding_write(g_findings_dir, target, data, size, &trace, &model, &bssl, div, why, signature,
+                                  path, sizeof path, err, sizeof err);
+    fprintf(stderr, "\n==== shakedown finding (%s) ====\n", target);
+    fprintf(stderr, "signature:  %s\n", signature);
+    fprintf(stderr, "divergence: %s: %s\n", sd_divergence_name(div), why);
+    if (saved)
+        fprintf(stderr, "saved:      %s (+ .txt)\n", path);
+    else
+        fprintf(stderr, "NOT saved:  %s\n", err);
+    sd_differential_print(stderr, &model, &bssl);
+    fprintf(stderr, "reproduce:  shakedown repro %s%s%s\n", saved ? "" : "--target ", saved ? path : target,
+            saved ? "" : " <input>");
+    fflush(stderr);
+    sd_trace_free(&trace);
+    abort();
+}

@@ -1,0 +1,58 @@
+/* differential_target.h — what every differential fuzz target does, once.
+ *
+ * A differential fuzz target (fuzz_client_hello, fuzz_certificate, ...,
+ * fuzz_trace) turns its input into a trace (harness/trace/fuzz_input.c),
+ * runs it on the model and on BoringSSL (harness/oracle/differential.c) and
+ * aborts on a finding, after writing it to disk. Only the target's name
+ * differs, so each targets/fuzz/fuzz_<what>.c is its header comment (what
+ * it targets) plus
+ *
+ *     SD_DIFFERENTIAL_FUZZ_TARGET("fuzz_<what>")
+ *
+ * Run-time files, looked up in this order:
+ *   - the fixture PKI: $SHAKEDOWN_PKI_DIR; else the build tree's pki/;
+ *     else pki/ next to the binary (OSS-Fuzz and ClusterFuzzLite copy it to
+ *     $OUT/pki, .clusterfuzzlite/build.sh);
+ *   - known differences: $SHAKEDOWN_KNOWN_DIFFERENCES; else the source
+ *     tree's harness/oracle/known_differences.txt; else
+ *     known_differences.txt next to the binary; else none (with a warning).
+ *
+ * Findings: a divergence (one stack accepted what the other refused, or
+ * the claims differ), a crash, hang or harness error, unless the known
+ * differences list its signature. The input and an explanation go to
+ * $SHAKEDOWN_FINDINGS_DIR (default ./findings)/<target>/ before abort().
+ * Both stacks refusing with different alerts (alert_differs) is counted and
+ * listed at exit, not fatal, unless SHAKEDOWN_STRICT_ALERTS=1. */
+#ifndef SHAKEDOWN_TARGETS_FUZZ_DIFFERENTIAL_TARGET_H
+#define SHAKEDOWN_TARGETS_FUZZ_DIFFERENTIAL_TARGET_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "crypto/pki.h"
+
+/* Loads the PKI and the known differences (aborts if the PKI is missing). */
+void sd_fuzz_differential_init(const char *target, int *argc, char ***argv);
+/* One input: trace, both stacks, compare; aborts on a finding. */
+int sd_fuzz_differential_one(const char *target, const uint8_t *data, size_t size);
+
+/* The fixture PKI, found as above (aborts if missing); loaded once. For the
+ * targets that need it without the differential run. */
+const sd_pki *sd_fuzz_pki(const char *target, char **argv);
+
+/* Folder of the running binary (for files shipped next to it), "" if
+ * unknown. */
+const char *sd_fuzz_binary_dir(void);
+
+#define SD_DIFFERENTIAL_FUZZ_TARGET(name)                                        \
+    int LLVMFuzzerInitialize(int *argc, char ***argv);                           \
+    int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);                \
+    int LLVMFuzzerInitialize(int *argc, char ***argv) {                          \
+        sd_fuzz_differential_init(name, argc, argv);                             \
+        return 0;                                                                \
+    }                                                                            \
+    int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {               \
+        return sd_fuzz_differential_one(name, data, size);                       \
+    }
+
+#endif

@@ -1,0 +1,32 @@
+/* fuzz_certificate_request.c — differential fuzzing of CertificateRequest processing by a TLS 1.3 client.
+ *
+ * Targets:
+ *   - the model: the client's CertificateRequest handling in
+ *     harness/model/model.c (certificate_request_context, the extension
+ *     block, the mandatory signature_algorithms, RFC 8446 §4.3.2);
+ *   - BoringSSL: tls13_client.cc do_read_certificate_request.
+ * The driver builds no honest CertificateRequest, so the body is always
+ * the input's (variant bit 0 is ignored).
+ *
+ * Input (harness/trace/fuzz_input.c): a variant byte, then the message
+ * body. Variant bit 0: 0 = the body replaces the honest one, 1 = the
+ * driver's honest body edited by the input (flips + appended bytes), which
+ * is how fields bound to the live handshake stay right; bits 2-3:
+ * framing (one record, two, 16-byte records, after a ChangeCipherSpec).
+ * The driver runs a live TLS 1.3 handshake up to the message and sends it
+ * there, encrypted as the connection state requires, on the model and on
+ * BoringSSL; the outcomes are compared (harness/oracle/differential.c).
+ *
+ * Trace (stack under test: client):
+ *     expect ClientHello
+ *     send ServerHello; send EncryptedExtensions
+ *     send CertificateRequest <fuzzed>
+ *     send Certificate; send CertificateVerify; send Finished
+ *     expect Certificate        (the client's, empty: it has no credential)
+ *     expect Finished
+ *
+ * Findings, run-time files and environment: differential_target.h.
+ * Builds: <this>_replay, <this> (libFuzzer), <this>_afl (AFL++). */
+#include "differential_target.h"
+
+SD_DIFFERENTIAL_FUZZ_TARGET("fuzz_certificate_request")
