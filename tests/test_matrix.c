@@ -210,7 +210,58 @@ static void handshake_matrix(void **state) {
     assert_true(ok >= 144);
 }
 
+/* TLS 1.2: every suite the model implements, with the certificate its key
+ * exchange needs, in both directions; both sides configured for TLS 1.2
+ * only and for that one suite (RFC 5246 §7.4.1.2). */
+static void tls12_matrix(void **state) {
+    (void)state;
+    static const uint16_t suites[] = {0xC02B, 0xC02C, 0xC02F, 0xC030, 0xCCA9, 0xCCA8,
+                                      0xC009, 0xC013, 0x009C, 0x009D, 0x002F};
+    const sd_target_ops *directions[][2] = {{&sd_target_model, &sd_target_boringssl},
+                                            {&sd_target_boringssl, &sd_target_model},
+                                            {&sd_target_model, &sd_target_model}};
+    int ok = 0, failed = 0;
+    for (size_t d = 0; d < 3; d++)
+        for (size_t i = 0; i < sizeof suites / sizeof suites[0]; i++) {
+            uint16_t suite = suites[i];
+            bool ecdsa = suite == 0xC02B || suite == 0xC02C || suite == 0xCCA9 || suite == 0xC009;
+            sd_target_config base = {.min_version = SD_TLS12, .max_version = SD_TLS12, .pki = &pki,
+                                     .server_name = SD_PKI_SERVER_NAME, .now = SD_PKI_DEFAULT_TIME, .seed = 9,
+                                     .cipher_suites = &suite, .n_cipher_suites = 1};
+            sd_target_config ccfg = base, scfg = base;
+            ccfg.role = SD_ROLE_CLIENT;
+            scfg.role = SD_ROLE_SERVER;
+            scfg.credential = sd_pki_find(&pki, ecdsa ? "leaf" : "leaf-rsa");
+            cell c = {directions[d][0], directions[d][1], SD_secp256r1, suite, ecdsa ? "leaf" : "leaf-rsa", 0, 0, 0};
+            sd_target_status cs, ss;
+            uint8_t ce[32], se[32];
+            bool exported;
+            char why[300] = "";
+            cell_result r = connect_pair(&c, &ccfg, &scfg, &cs, &ss, ce, se, &exported, NULL, why, sizeof why);
+            if (r == CELL_OK) {
+                if (!cs.handshake_done || !ss.handshake_done)
+                    snprintf(why, sizeof why, "did not complete: client (%.100s), server (%.100s)", cs.error, ss.error);
+                else if (cs.version != SD_TLS12 || ss.version != SD_TLS12 || cs.cipher_suite != suite ||
+                         ss.cipher_suite != suite)
+                    snprintf(why, sizeof why, "negotiated 0x%04x/0x%04x, suite 0x%04x/0x%04x", cs.version, ss.version,
+                             cs.cipher_suite, ss.cipher_suite);
+                else if (!exported || memcmp(ce, se, sizeof ce) != 0)
+                    snprintf(why, sizeof why, "exporter secrets differ (RFC 5705)");
+                else if (!cs.peer_authenticated)
+                    snprintf(why, sizeof why, "client did not authenticate the server");
+                else
+                    ok++;
+            }
+            if (why[0]) {
+                failed++;
+                printf("FAIL TLS 1.2 %s client / %s server, 0x%04x: %s\n", c.client->name, c.server->name, suite, why);
+            }
+        }
+    printf("TLS 1.2 matrix: %d completed, %d failed\n", ok, failed);
+    assert_int_equal(failed, 0);
+}
+
 int main(void) {
-    const struct CMUnitTest tests[] = {cmocka_unit_test(handshake_matrix)};
+    const struct CMUnitTest tests[] = {cmocka_unit_test(handshake_matrix), cmocka_unit_test(tls12_matrix)};
     return cmocka_run_group_tests(tests, load_pki, free_pki);
 }

@@ -19,6 +19,7 @@ const sd_offer sd_default_offer = {
     sd_offered_suites, sizeof(sd_offered_suites) / sizeof(sd_offered_suites[0]),
     sd_offered_groups, sizeof(sd_offered_groups) / sizeof(sd_offered_groups[0]),
     sd_offered_sigalgs, sizeof(sd_offered_sigalgs) / sizeof(sd_offered_sigalgs[0]),
+    SD_TLS13, SD_TLS13,
 };
 
 bool sd_u16_in(const uint16_t *list, size_t n, uint16_t v) {
@@ -43,15 +44,27 @@ void sd_msg_client_hello(sd_buf *body, const sd_offer *offer, const uint8_t *ran
     sd_buf_reset(&tmp);
     sd_build_u16_list(&tmp, 2, offer->sigalgs, offer->n_sigalgs);
     sd_build_extension(&exts, SD_signature_algorithms, sd_buf_span(&tmp));
-    sd_buf_reset(&tmp);
-    const uint16_t versions[] = {SD_TLS13};
-    sd_build_u16_list(&tmp, 1, versions, 1);
-    sd_build_extension(&exts, SD_supported_versions, sd_buf_span(&tmp));
-    sd_buf_reset(&tmp);
-    size_t off = sd_buf_open_prefix(&tmp, 2);
-    if (share) sd_build_key_share_entry(&tmp, share->group, sd_span_of(share->public_key, share->public_len));
-    sd_buf_close_prefix(&tmp, off, 2);
-    sd_build_extension(&exts, SD_key_share, sd_buf_span(&tmp));
+    uint16_t min_version = offer->min_version ? offer->min_version : SD_TLS13;
+    uint16_t max_version = offer->max_version ? offer->max_version : SD_TLS13;
+    size_t off;
+    if (max_version >= SD_TLS13) {
+        sd_buf_reset(&tmp);
+        uint16_t versions[2] = {SD_TLS13, SD_TLS12};
+        sd_build_u16_list(&tmp, 1, versions, min_version <= SD_TLS12 ? 2 : 1);
+        sd_build_extension(&exts, SD_supported_versions, sd_buf_span(&tmp));
+        sd_buf_reset(&tmp);
+        off = sd_buf_open_prefix(&tmp, 2);
+        if (share) sd_build_key_share_entry(&tmp, share->group, sd_span_of(share->public_key, share->public_len));
+        sd_buf_close_prefix(&tmp, off, 2);
+        sd_build_extension(&exts, SD_key_share, sd_buf_span(&tmp));
+    }
+    if (min_version <= SD_TLS12) {
+        /* RFC 7627 §5.1 and RFC 5746 §3.4: an initial handshake sends both,
+         * renegotiation_info with an empty renegotiated_connection. */
+        sd_build_extension(&exts, SD_extended_master_secret, sd_span_of(NULL, 0));
+        static const uint8_t empty_reneg[] = {0};
+        sd_build_extension(&exts, SD_renegotiation_info, sd_span_of(empty_reneg, 1));
+    }
     if (cookie.len) {
         /* RFC 8446 §4.2.2: the cookie from HelloRetryRequest is echoed. */
         sd_buf_reset(&tmp);

@@ -26,6 +26,11 @@ typedef struct {
     size_t n_groups;
     const uint16_t *sigalgs;
     size_t n_sigalgs;
+    /* Versions, RFC 8446 §4.2.1: with max_version TLS 1.3 the ClientHello
+     * carries supported_versions (and key_share); with min_version TLS 1.2
+     * it carries the TLS 1.2 extensions extended_master_secret (RFC 7627)
+     * and renegotiation_info (RFC 5746). 0 means TLS 1.3 only. */
+    uint16_t min_version, max_version;
 } sd_offer;
 
 /* The lists above. */

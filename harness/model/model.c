@@ -20,17 +20,10 @@
 #include "crypto/crypto.h"
 #include "crypto/record_layer.h"
 #include "model/messages.h"
+#include "model/model_internal.h"
 #include "model/sequences.h"
 #include "wire/handshake.h"
 #include "wire/names.h"
-
-typedef enum {
-    PHASE_START,
-    PHASE_HANDSHAKE,
-    PHASE_CONNECTED,
-    PHASE_CLOSED,
-    PHASE_FAILED,
-} phase;
 
 static const char *const phase_names[] = {"start", "handshake", "connected", "closed", "failed"};
 
@@ -41,71 +34,13 @@ static const char *const phase_names[] = {"start", "handshake", "connected", "cl
  * (CVE-2020-12457). */
 #define MAX_IGNORED_CCS 32
 
-struct sd_model {
-    sd_target base; /* unused by the model itself; lets model_target embed it */
-    sd_target_config cfg;
-    sd_rng rng;
-    sd_record_layer rl;
-    phase phase;
-    const sd_shape *shape;
-    size_t pos; /* next step of `shape` */
-
-    sd_offer offer; /* what we offer (client) or accept (server) */
-    const sd_suite *suite;
-    sd_key_schedule ks;
-    sd_key_share share;
-    uint16_t group;
-    /* Server: the ECDHE secret, computed from ClientHello and used once the
-     * ServerHello is in the transcript. */
-    uint8_t ecdhe[66];
-    size_t ecdhe_len;
-
-    uint8_t client_random[SD_RANDOM_LEN];
-    uint8_t session_id[32];
-    size_t session_id_len;
-    uint8_t cookie[256]; /* client: from HRR; server: the one we sent */
-    size_t cookie_len;
-    bool sent_ccs;
-    int ignored_ccs;
-    /* Server: the client offered 0-RTT, which the model never accepts, so
-     * its early data must be skipped (RFC 8446 §4.2.10). */
-    bool skipping_early_data;
-    size_t early_data_skipped;
-    bool peer_finished;
-
-    /* Server: what the client offered, kept for the flight we send. */
-    uint16_t peer_sigalgs[64];
-    size_t n_peer_sigalgs;
-    uint16_t hrr_suite;
-
-    /* Client: the server's leaf key, from Certificate, for CertificateVerify. */
-    EVP_PKEY *peer_key;
-    bool cert_requested;
-    uint8_t cert_request_context[255];
-    size_t cert_request_context_len;
-
-    /* Resumption (RFC 8446 §2.2, §4.2.11, §4.6.1). */
-    const sd_suite *psk_suite;
-    uint8_t psk[SD_MAX_HASH_LEN];
-    size_t psk_len;
-    bool psk_offered, psk_accepted;
-    int psk_index;          /* server: the identity it accepted */
-    bool client_psk_dhe_ke; /* server: the client can resume with psk_dhe_ke */
-    sd_buf ticket;          /* client: the ticket it offers */
-    uint32_t ticket_age_add;
-    sd_buf session_out;     /* client: the newest session, for export */
-    uint8_t ticket_key[16]; /* server: seals tickets; derived from the seed */
-
-    sd_target_status st;
-    char state_name[96];
-};
 
 static bool psk_binder(const sd_suite *suite, const uint8_t *psk, size_t psk_len, sd_span prefix, sd_span truncated,
                        uint8_t *out);
 
 /* --- Errors ------------------------------------------------------------- */
 
-static void fatal(sd_model *m, uint8_t alert, const char *fmt, ...) {
+void model_fatal(sd_model *m, uint8_t alert, const char *fmt, ...) {
     if (m->phase == PHASE_FAILED) return;
     va_list ap;
     va_start(ap, fmt);
@@ -118,7 +53,7 @@ static void fatal(sd_model *m, uint8_t alert, const char *fmt, ...) {
     m->phase = PHASE_FAILED;
 }
 
-static bool failed(const sd_model *m) { return m->phase == PHASE_FAILED; }
+bool model_failed(const sd_model *m) { return m->phase == PHASE_FAILED; }
 
 /* --- Helpers -------------------------------------------------------------- */
 
@@ -128,7 +63,7 @@ static sd_role peer_role(const sd_model *m) {
 
 static bool set_keys(sd_model *m, sd_record_keys *k, const uint8_t *secret) {
     if (!sd_record_keys_set(k, m->suite, secret)) {
-        fatal(m, SD_internal_error, "cannot install traffic keys");
+        model_fatal(m, SD_internal_error, "cannot install traffic keys");
         return false;
     }
     return true;
@@ -140,7 +75,7 @@ static bool set_keys(sd_model *m, sd_record_keys *k, const uint8_t *secret) {
  * connection with an "unexpected_message" alert." */
 static bool check_key_change_boundary(sd_model *m) {
     if (sd_hs_reassembler_has_partial(&m->rl.hs)) {
-        fatal(m, SD_unexpected_message, "handshake data spans a key change");
+        model_fatal(m, SD_unexpected_message, "handshake data spans a key change");
         return false;
     }
     return true;
@@ -148,7 +83,7 @@ static bool check_key_change_boundary(sd_model *m) {
 
 static bool transcript_hash(sd_model *m, uint8_t *out) {
     if (!sd_rl_transcript_hash(&m->rl, m->suite, out)) {
-        fatal(m, SD_internal_error, "transcript hash failed");
+        model_fatal(m, SD_internal_error, "transcript hash failed");
         return false;
     }
     return true;
@@ -183,7 +118,7 @@ static void send_client_hello(sd_model *m) {
         uint8_t binder[SD_MAX_HASH_LEN];
         if (!psk_binder(m->psk_suite, m->psk, m->psk_len, sd_buf_span(&m->rl.transcript.bytes),
                         sd_buf_span(&truncated), binder))
-            fatal(m, SD_internal_error, "binder computation failed");
+            model_fatal(m, SD_internal_error, "binder computation failed");
         else
             memcpy(body.data + body.len - psk.binder_len, binder, psk.binder_len);
         sd_buf_free(&truncated);
@@ -200,13 +135,13 @@ static void on_hello_retry_request(sd_model *m, const sd_server_hello *sh, sd_sp
      * legacy_session_id_echo, cipher_suite, and legacy_compression_method as
      * specified in Section 4.1.3". */
     if (!sd_span_eq(sh->legacy_session_id_echo, sd_span_of(m->session_id, m->session_id_len)))
-        return fatal(m, SD_illegal_parameter, "HelloRetryRequest session id does not echo ours");
+        return model_fatal(m, SD_illegal_parameter, "HelloRetryRequest session id does not echo ours");
     if (!sd_u16_in(m->offer.suites, m->offer.n_suites, sh->cipher_suite) || !(m->suite = sd_suite_find(sh->cipher_suite)))
-        return fatal(m, SD_illegal_parameter, "HelloRetryRequest selects a cipher suite we did not offer");
+        return model_fatal(m, SD_illegal_parameter, "HelloRetryRequest selects a cipher suite we did not offer");
     if (sh->legacy_compression_method != 0)
-        return fatal(m, SD_illegal_parameter, "HelloRetryRequest compression method is not null");
+        return model_fatal(m, SD_illegal_parameter, "HelloRetryRequest compression method is not null");
     if (!sd_extensions_check(sh->extensions, &alert))
-        return fatal(m, alert, "malformed HelloRetryRequest extensions");
+        return model_fatal(m, alert, "malformed HelloRetryRequest extensions");
 
     sd_reader it = sd_reader_of(sh->extensions);
     uint16_t type;
@@ -217,10 +152,10 @@ static void on_hello_retry_request(sd_model *m, const sd_server_hello *sh, sd_sp
     while (sd_extensions_next(&it, &type, &body, &alert) > 0) {
         if (type == SD_supported_versions) {
             if (!sd_parse_supported_versions_sh(body, &version, &alert))
-                return fatal(m, alert, "malformed supported_versions in HelloRetryRequest");
+                return model_fatal(m, alert, "malformed supported_versions in HelloRetryRequest");
         } else if (type == SD_key_share) {
             if (!sd_parse_key_share_hrr(body, &group, &alert))
-                return fatal(m, alert, "malformed key_share in HelloRetryRequest");
+                return model_fatal(m, alert, "malformed key_share in HelloRetryRequest");
             have_group = true;
         } else if (type == SD_cookie) {
             sd_reader c = sd_reader_of(body);
@@ -228,56 +163,65 @@ static void on_hello_retry_request(sd_model *m, const sd_server_hello *sh, sd_sp
             /* §4.2.2: opaque cookie<1..2^16-1> */
             if (!sd_read_prefixed(&c, 2, &cookie) || !sd_reader_done(&c) || cookie.len == 0 ||
                 cookie.len > sizeof(m->cookie))
-                return fatal(m, SD_decode_error, "malformed cookie in HelloRetryRequest");
+                return model_fatal(m, SD_decode_error, "malformed cookie in HelloRetryRequest");
             memcpy(m->cookie, cookie.data, cookie.len);
             m->cookie_len = cookie.len;
         } else if (client_offered(type)) {
             /* §4.2: a recognised extension in a message where it is not
              * specified gets "illegal_parameter". */
-            return fatal(m, SD_illegal_parameter, "extension %s not allowed in HelloRetryRequest",
+            return model_fatal(m, SD_illegal_parameter, "extension %s not allowed in HelloRetryRequest",
                          sd_extension_name(type));
         } else {
             /* §4.2: responses to extensions not requested get
              * "unsupported_extension" (the cookie is the one exception). */
-            return fatal(m, SD_unsupported_extension, "HelloRetryRequest carries unrequested extension %u", type);
+            return model_fatal(m, SD_unsupported_extension, "HelloRetryRequest carries unrequested extension %u", type);
         }
     }
     /* §4.2.1: "If the "supported_versions" extension in the ServerHello
      * contains a version not offered by the client or contains a version
      * prior to TLS 1.3, the client MUST abort the handshake with an
      * "illegal_parameter" alert." */
-    if (version == 0) return fatal(m, SD_protocol_version, "HelloRetryRequest without supported_versions");
-    if (version != SD_TLS13) return fatal(m, SD_illegal_parameter, "HelloRetryRequest selects version 0x%04x", version);
+    if (version == 0) return model_fatal(m, SD_protocol_version, "HelloRetryRequest without supported_versions");
+    if (version != SD_TLS13) return model_fatal(m, SD_illegal_parameter, "HelloRetryRequest selects version 0x%04x", version);
     if (have_group) {
         /* §4.2.8: the selected group "MUST be in the "supported_groups"
          * extension in the original ClientHello" and must not be one for
          * which a share was sent; otherwise "illegal_parameter". */
         if (!sd_u16_in(m->offer.groups, m->offer.n_groups, group) || group == m->share.group)
-            return fatal(m, SD_illegal_parameter, "HelloRetryRequest selects group %u", group);
+            return model_fatal(m, SD_illegal_parameter, "HelloRetryRequest selects group %u", group);
     } else if (m->cookie_len == 0) {
         /* §4.1.4: "Clients MUST abort the handshake with an
          * "illegal_parameter" alert if the HelloRetryRequest would not result
          * in any change in the ClientHello." */
-        return fatal(m, SD_illegal_parameter, "HelloRetryRequest would not change the ClientHello");
+        return model_fatal(m, SD_illegal_parameter, "HelloRetryRequest would not change the ClientHello");
     }
 
     /* §4.4.1: ClientHello1 is replaced by message_hash, then HRR is added. */
     if (!sd_transcript_replace_with_message_hash(&m->rl.transcript, m->suite->md()))
-        return fatal(m, SD_internal_error, "transcript");
+        return model_fatal(m, SD_internal_error, "transcript");
     sd_transcript_add(&m->rl.transcript, whole);
     m->hrr_suite = sh->cipher_suite;
     if (have_group && !sd_key_share_generate(&m->share, group, &m->rng))
-        return fatal(m, SD_internal_error, "key generation failed");
+        return model_fatal(m, SD_internal_error, "key generation failed");
 }
 
 static void on_server_hello(sd_model *m, const sd_server_hello *sh) {
     uint8_t alert;
+    sd_span sv;
+    /* §4.2.1: a ServerHello without supported_versions negotiates TLS 1.2 or
+     * below; only an offered TLS 1.2 goes on (RFC 5246), else
+     * protocol_version. */
+    if (!sd_extensions_find(sh->extensions, SD_supported_versions, &sv)) {
+        if (m->offer.min_version && m->offer.min_version <= SD_TLS12) return model12_on_server_hello(m, sh);
+        return model_fatal(m, SD_protocol_version, "server chose a version below TLS 1.3");
+    }
+    m->version = SD_TLS13;
     if (!sd_span_eq(sh->legacy_session_id_echo, sd_span_of(m->session_id, m->session_id_len)))
         /* §4.1.3: "A client which receives a legacy_session_id_echo field that
          * does not match what it sent in the ClientHello MUST abort the
          * handshake with an "illegal_parameter" alert." */
-        return fatal(m, SD_illegal_parameter, "ServerHello session id does not echo ours");
-    if (!sd_extensions_check(sh->extensions, &alert)) return fatal(m, alert, "malformed ServerHello extensions");
+        return model_fatal(m, SD_illegal_parameter, "ServerHello session id does not echo ours");
+    if (!sd_extensions_check(sh->extensions, &alert)) return model_fatal(m, alert, "malformed ServerHello extensions");
 
     sd_reader it = sd_reader_of(sh->extensions);
     uint16_t type, version = 0;
@@ -291,45 +235,45 @@ static void on_server_hello(sd_model *m, const sd_server_hello *sh) {
              * selected a cipher suite indicating a Hash associated with the
              * PSK ... If these values are not consistent, the client MUST
              * abort the handshake with an "illegal_parameter" alert." */
-            if (body.len != 2) return fatal(m, SD_decode_error, "malformed pre_shared_key in ServerHello");
+            if (body.len != 2) return model_fatal(m, SD_decode_error, "malformed pre_shared_key in ServerHello");
             const sd_suite *chosen = sd_suite_find(sh->cipher_suite);
             if (body.data[0] != 0 || body.data[1] != 0 || !chosen || chosen->md() != m->psk_suite->md())
-                return fatal(m, SD_illegal_parameter, "server selected a PSK we cannot use");
+                return model_fatal(m, SD_illegal_parameter, "server selected a PSK we cannot use");
             m->psk_accepted = true;
         } else if (type == SD_supported_versions) {
             if (!sd_parse_supported_versions_sh(body, &version, &alert))
-                return fatal(m, alert, "malformed supported_versions in ServerHello");
+                return model_fatal(m, alert, "malformed supported_versions in ServerHello");
         } else if (type == SD_key_share) {
-            if (!sd_parse_key_share_sh(body, &ks, &alert)) return fatal(m, alert, "malformed key_share in ServerHello");
+            if (!sd_parse_key_share_sh(body, &ks, &alert)) return model_fatal(m, alert, "malformed key_share in ServerHello");
             have_share = true;
         } else if (client_offered(type)) {
-            return fatal(m, SD_illegal_parameter, "extension %s not allowed in ServerHello", sd_extension_name(type));
+            return model_fatal(m, SD_illegal_parameter, "extension %s not allowed in ServerHello", sd_extension_name(type));
         } else {
-            return fatal(m, SD_unsupported_extension, "ServerHello carries unrequested extension %u", type);
+            return model_fatal(m, SD_unsupported_extension, "ServerHello carries unrequested extension %u", type);
         }
     }
     /* Only TLS 1.3 is enabled: a ServerHello without supported_versions
      * negotiates TLS 1.2 or below, which we did not offer (§4.2.1, §D). */
-    if (version == 0) return fatal(m, SD_protocol_version, "server chose a version below TLS 1.3");
-    if (version != SD_TLS13) return fatal(m, SD_illegal_parameter, "ServerHello selects version 0x%04x", version);
+    if (version == 0) return model_fatal(m, SD_protocol_version, "server chose a version below TLS 1.3");
+    if (version != SD_TLS13) return model_fatal(m, SD_illegal_parameter, "ServerHello selects version 0x%04x", version);
     /* §4.1.3: "A client which receives a cipher suite that was not offered
      * MUST abort the handshake with an "illegal_parameter" alert." §4.1.4:
      * after HRR it must also be the one the HRR chose. */
     if (!sd_u16_in(m->offer.suites, m->offer.n_suites, sh->cipher_suite) || (m->hrr_suite && sh->cipher_suite != m->hrr_suite))
-        return fatal(m, SD_illegal_parameter, "ServerHello selects cipher suite 0x%04x", sh->cipher_suite);
+        return model_fatal(m, SD_illegal_parameter, "ServerHello selects cipher suite 0x%04x", sh->cipher_suite);
     if (sh->legacy_compression_method != 0)
-        return fatal(m, SD_illegal_parameter, "ServerHello compression method is not null");
+        return model_fatal(m, SD_illegal_parameter, "ServerHello compression method is not null");
     /* §9.2: a full handshake without key_share is missing a mandatory extension. */
-    if (!have_share) return fatal(m, SD_missing_extension, "ServerHello without key_share");
+    if (!have_share) return model_fatal(m, SD_missing_extension, "ServerHello without key_share");
     /* §4.2.8: the server's share "MUST be in the same group as the
      * KeyShareEntry value offered by the client". */
     if (ks.group != m->share.group)
-        return fatal(m, SD_illegal_parameter, "ServerHello key share for group %u we did not send", ks.group);
+        return model_fatal(m, SD_illegal_parameter, "ServerHello key share for group %u we did not send", ks.group);
 
     uint8_t ecdhe[66];
     size_t ecdhe_len = 0;
     if (!sd_key_share_derive(&m->share, ks.key_exchange, ecdhe, &ecdhe_len, &alert))
-        return fatal(m, alert, "server key share is not a valid point");
+        return model_fatal(m, alert, "server key share is not a valid point");
     m->suite = sd_suite_find(sh->cipher_suite);
     m->group = ks.group;
     m->st.version = SD_TLS13;
@@ -339,7 +283,7 @@ static void on_server_hello(sd_model *m, const sd_server_hello *sh) {
     if (!transcript_hash(m, hash)) return;
     if (!sd_ks_init(&m->ks, m->suite, m->psk_accepted ? m->psk : NULL, m->psk_accepted ? m->psk_len : 0) ||
         !sd_ks_handshake(&m->ks, ecdhe, ecdhe_len, hash))
-        return fatal(m, SD_internal_error, "key schedule failed");
+        return model_fatal(m, SD_internal_error, "key schedule failed");
     OPENSSL_cleanse(ecdhe, sizeof(ecdhe));
     if (m->psk_accepted) {
         /* Resumed: the PSK authenticates the server, as the original
@@ -359,24 +303,24 @@ static void on_encrypted_extensions(sd_model *m, sd_span body) {
     uint8_t alert;
     sd_span exts;
     if (!sd_parse_encrypted_extensions(body, &exts, &alert) || !sd_extensions_check(exts, &alert))
-        return fatal(m, alert, "malformed EncryptedExtensions");
+        return model_fatal(m, alert, "malformed EncryptedExtensions");
     sd_reader it = sd_reader_of(exts);
     uint16_t type;
     sd_span ext;
     while (sd_extensions_next(&it, &type, &ext, &alert) > 0) {
         if (type == SD_server_name) {
             /* RFC 6066 §3: the server's acknowledgement is empty. */
-            if (ext.len != 0) return fatal(m, SD_decode_error, "non-empty server_name in EncryptedExtensions");
+            if (ext.len != 0) return model_fatal(m, SD_decode_error, "non-empty server_name in EncryptedExtensions");
         } else if (type == SD_supported_groups) {
             /* §4.2.7: informational only, but must parse. */
             sd_u16_list l;
             if (!sd_u16_list_parse(ext, 2, false, &l, &alert))
-                return fatal(m, alert, "malformed supported_groups in EncryptedExtensions");
+                return model_fatal(m, alert, "malformed supported_groups in EncryptedExtensions");
         } else if (client_offered(type)) {
-            return fatal(m, SD_illegal_parameter, "extension %s not allowed in EncryptedExtensions",
+            return model_fatal(m, SD_illegal_parameter, "extension %s not allowed in EncryptedExtensions",
                          sd_extension_name(type));
         } else {
-            return fatal(m, SD_unsupported_extension, "EncryptedExtensions carries unrequested extension %u", type);
+            return model_fatal(m, SD_unsupported_extension, "EncryptedExtensions carries unrequested extension %u", type);
         }
     }
 }
@@ -389,14 +333,14 @@ static void on_certificate_request(sd_model *m, sd_span body) {
     uint8_t alert = SD_decode_error;
     if (!sd_read_prefixed(&r, 1, &ctx) || !sd_read_prefixed(&r, 2, &exts) || !sd_reader_done(&r) ||
         !sd_extensions_check(exts, &alert))
-        return fatal(m, alert, "malformed CertificateRequest");
+        return model_fatal(m, alert, "malformed CertificateRequest");
     sd_span sigalgs_body;
     sd_u16_list sigalgs;
     /* §4.3.2: "The "signature_algorithms" extension MUST be specified". */
     if (!sd_extensions_find(exts, SD_signature_algorithms, &sigalgs_body))
-        return fatal(m, SD_missing_extension, "CertificateRequest without signature_algorithms");
+        return model_fatal(m, SD_missing_extension, "CertificateRequest without signature_algorithms");
     if (!sd_u16_list_parse(sigalgs_body, 2, false, &sigalgs, &alert))
-        return fatal(m, alert, "malformed signature_algorithms in CertificateRequest");
+        return model_fatal(m, alert, "malformed signature_algorithms in CertificateRequest");
     m->n_peer_sigalgs = 0;
     for (size_t i = 0; i < sd_u16_list_count(sigalgs) && m->n_peer_sigalgs < COUNT(m->peer_sigalgs); i++)
         m->peer_sigalgs[m->n_peer_sigalgs++] = sd_u16_list_at(sigalgs, i);
@@ -409,28 +353,28 @@ static void on_certificate(sd_model *m, sd_span body) {
     uint8_t alert;
     sd_certificate c;
     bool server = m->cfg.role == SD_ROLE_SERVER; /* we are checking a client's certificate */
-    if (!sd_parse_certificate(body, &c, &alert)) return fatal(m, alert, "malformed Certificate");
+    if (!sd_parse_certificate(body, &c, &alert)) return model_fatal(m, alert, "malformed Certificate");
     /* §4.4.2: "If this message is in response to a CertificateRequest, the
      * value of certificate_request_context in that message. Otherwise (in the
      * case of server authentication), this field SHALL be zero length." The
      * RFC names no alert; a field that parses but breaks a rule is
      * illegal_parameter (§6.2). The model's own request context is empty. */
-    if (c.request_context.len != 0) return fatal(m, SD_illegal_parameter, "Certificate has a wrong request context");
+    if (c.request_context.len != 0) return model_fatal(m, SD_illegal_parameter, "Certificate has a wrong request context");
     sd_span chain[SD_MAX_CHAIN];
     size_t n = 0;
     sd_reader it = sd_reader_of(c.certificate_list);
     sd_certificate_entry e;
     int got;
     while ((got = sd_certificate_next_entry(&it, &e, &alert)) > 0) {
-        if (!sd_extensions_check(e.extensions, &alert)) return fatal(m, alert, "malformed CertificateEntry extensions");
+        if (!sd_extensions_check(e.extensions, &alert)) return model_fatal(m, alert, "malformed CertificateEntry extensions");
         /* §4.4.2: entry extensions must answer ones the client sent; we sent
          * neither status_request nor signed_certificate_timestamp. */
         if (e.extensions.len != 0)
-            return fatal(m, SD_unsupported_extension, "CertificateEntry carries unrequested extensions");
-        if (n == SD_MAX_CHAIN) return fatal(m, SD_bad_certificate, "certificate chain longer than %d", SD_MAX_CHAIN);
+            return model_fatal(m, SD_unsupported_extension, "CertificateEntry carries unrequested extensions");
+        if (n == SD_MAX_CHAIN) return model_fatal(m, SD_bad_certificate, "certificate chain longer than %d", SD_MAX_CHAIN);
         chain[n++] = e.cert_data;
     }
-    if (got < 0) return fatal(m, alert, "malformed CertificateEntry");
+    if (got < 0) return model_fatal(m, alert, "malformed CertificateEntry");
     if (n == 0 && server) {
         /* §4.4.2.4: "If the client does not send any certificates (i.e., it
          * sends an empty Certificate message), the server MAY at its
@@ -438,13 +382,13 @@ static void on_certificate(sd_model *m, sd_span body) {
          * authentication or abort the handshake with a "certificate_required"
          * alert." */
         if (m->cfg.client_auth == SD_CLIENT_AUTH_REQUIRE)
-            return fatal(m, SD_certificate_required, "client sent no certificate");
+            return model_fatal(m, SD_certificate_required, "client sent no certificate");
         m->shape = sd_shape_with_flags(m->shape->flags | SD_SHAPE_NO_CLIENT_CERT);
         return;
     }
     /* §4.4.2.4: "If the server supplies an empty Certificate message, the
      * client MUST abort the handshake with a "decode_error" alert." */
-    if (n == 0) return fatal(m, SD_decode_error, "server sent an empty certificate chain");
+    if (n == 0) return model_fatal(m, SD_decode_error, "server sent an empty certificate chain");
 
     /* Client certificates are not issued for a host name. */
     sd_verify_params p = {.pki = m->cfg.pki,
@@ -454,22 +398,23 @@ static void on_certificate(sd_model *m, sd_span body) {
                           .key_use = SD_KEY_USE_SIGN};
     char err[160];
     EVP_PKEY_free(m->peer_key);
+    EVP_PKEY_free(m->server_key12);
     m->peer_key = NULL;
     if (!sd_verify_chain(&p, chain, n, &m->peer_key, &alert, err, sizeof(err)))
-        return fatal(m, alert, "certificate rejected: %s", err);
+        return model_fatal(m, alert, "certificate rejected: %s", err);
 }
 
 static void on_certificate_verify(sd_model *m, sd_span body, const uint8_t *hash_before) {
     uint8_t alert;
     sd_certificate_verify cv;
-    if (!sd_parse_certificate_verify(body, &cv, &alert)) return fatal(m, alert, "malformed CertificateVerify");
+    if (!sd_parse_certificate_verify(body, &cv, &alert)) return model_fatal(m, alert, "malformed CertificateVerify");
     /* §4.4.3: "the signature algorithm MUST be one offered in the client's
      * "signature_algorithms" extension" (and, for a client's signature, in
      * the CertificateRequest's); a scheme that cannot be used with the
      * certificate's key is equally a bad parameter. */
     if (!sd_u16_in(m->offer.sigalgs, m->offer.n_sigalgs, cv.algorithm) ||
         !sd_signature_scheme_matches_key(cv.algorithm, m->peer_key))
-        return fatal(m, SD_illegal_parameter, "CertificateVerify uses scheme 0x%04x", cv.algorithm);
+        return model_fatal(m, SD_illegal_parameter, "CertificateVerify uses scheme 0x%04x", cv.algorithm);
     sd_buf input;
     sd_buf_init(&input);
     sd_certificate_verify_input(m->cfg.role == SD_ROLE_CLIENT, hash_before, m->suite->hash_len, &input);
@@ -477,7 +422,7 @@ static void on_certificate_verify(sd_model *m, sd_span body, const uint8_t *hash
     sd_buf_free(&input);
     /* §4.4.3: "If the verification fails, the receiver MUST terminate the
      * handshake with a "decrypt_error" alert." */
-    if (!ok) return fatal(m, SD_decrypt_error, "CertificateVerify signature does not verify");
+    if (!ok) return model_fatal(m, SD_decrypt_error, "CertificateVerify signature does not verify");
     m->st.peer_authenticated = true;
 }
 
@@ -487,11 +432,11 @@ static void on_certificate_verify(sd_model *m, sd_span body, const uint8_t *hash
 static bool verify_finished(sd_model *m, sd_span body, const uint8_t *base_key, const uint8_t *hash_before) {
     uint8_t expected[SD_MAX_HASH_LEN];
     if (!sd_finished_verify_data(m->suite->md(), base_key, hash_before, expected)) {
-        fatal(m, SD_internal_error, "Finished computation failed");
+        model_fatal(m, SD_internal_error, "Finished computation failed");
         return false;
     }
     if (body.len != m->suite->hash_len || CRYPTO_memcmp(body.data, expected, body.len) != 0) {
-        fatal(m, SD_decrypt_error, "Finished verify_data is wrong");
+        model_fatal(m, SD_decrypt_error, "Finished verify_data is wrong");
         return false;
     }
     return true;
@@ -505,7 +450,7 @@ static void send_finished(sd_model *m, const uint8_t *base_key) {
     if (sd_msg_finished(&body, m->suite, base_key, hash))
         sd_rl_send_handshake(&m->rl, SD_Finished, sd_buf_span(&body));
     else
-        fatal(m, SD_internal_error, "Finished computation failed");
+        model_fatal(m, SD_internal_error, "Finished computation failed");
     sd_buf_free(&body);
 }
 
@@ -514,7 +459,7 @@ static void on_server_finished(sd_model *m, sd_span body, const uint8_t *hash_be
     m->peer_finished = true;
     uint8_t hash[SD_MAX_HASH_LEN];
     if (!transcript_hash(m, hash)) return;
-    if (!sd_ks_application(&m->ks, hash)) return fatal(m, SD_internal_error, "key schedule failed");
+    if (!sd_ks_application(&m->ks, hash)) return model_fatal(m, SD_internal_error, "key schedule failed");
     if (!check_key_change_boundary(m)) return;
     set_keys(m, &m->rl.read, m->ks.server_application_traffic);
 }
@@ -527,18 +472,18 @@ static void on_server_finished(sd_model *m, sd_span body, const uint8_t *hash_be
  * abort the handshake by sending a fatal-level unrecognized_name(112)
  * alert"); like BoringSSL, the model refuses names that cannot be a DNS host
  * name: another name type, more than 255 bytes, or a NUL byte. */
-static bool check_server_name(sd_model *m, sd_span body) {
+bool model_check_server_name(sd_model *m, sd_span body) {
     uint8_t alert;
     sd_span host;
     if (!sd_parse_server_name(body, &host, &alert)) {
-        fatal(m, alert, "malformed server_name");
+        model_fatal(m, alert, "malformed server_name");
         return false;
     }
     /* One host_name entry fills the list exactly: u16 list length, then
      * u8 type and u16 name length before the name. */
     bool only_host_name = host.data != NULL && body.len == 2 + 3 + host.len;
     if (!only_host_name || host.len > 255 || memchr(host.data, 0, host.len) != NULL) {
-        fatal(m, SD_unrecognized_name, "server_name is not a usable host name");
+        model_fatal(m, SD_unrecognized_name, "server_name is not a usable host name");
         return false;
     }
     return true;
@@ -560,7 +505,7 @@ static bool check_extension_bodies(sd_model *m, const sd_client_hello *ch) {
     sd_span body;
     for (size_t i = 0; i < COUNT(kEmptyInClientHello); i++) {
         if (sd_extensions_find(ch->extensions, kEmptyInClientHello[i].type, &body) && body.len != 0) {
-            fatal(m, SD_decode_error, "non-empty %s (%s)", sd_extension_name(kEmptyInClientHello[i].type),
+            model_fatal(m, SD_decode_error, "non-empty %s (%s)", sd_extension_name(kEmptyInClientHello[i].type),
                   kEmptyInClientHello[i].rule);
             return false;
         }
@@ -571,7 +516,7 @@ static bool check_extension_bodies(sd_model *m, const sd_client_hello *ch) {
         sd_reader r = sd_reader_of(body);
         sd_span algs;
         if (!sd_read_prefixed(&r, 1, &algs) || algs.len < 2 || algs.len % 2 != 0 || !sd_reader_done(&r)) {
-            fatal(m, SD_decode_error, "malformed compress_certificate");
+            model_fatal(m, SD_decode_error, "malformed compress_certificate");
             return false;
         }
     }
@@ -581,7 +526,7 @@ static bool check_extension_bodies(sd_model *m, const sd_client_hello *ch) {
         sd_u16_list schemes;
         uint8_t alert;
         if (!sd_u16_list_parse(body, 2, false, &schemes, &alert)) {
-            fatal(m, alert, "malformed delegated_credential");
+            model_fatal(m, alert, "malformed delegated_credential");
             return false;
         }
     }
@@ -589,7 +534,7 @@ static bool check_extension_bodies(sd_model *m, const sd_client_hello *ch) {
      * Only that byte is read, as BoringSSL does: the request itself is the
      * server's to use or ignore. */
     if (sd_extensions_find(ch->extensions, SD_status_request, &body) && body.len == 0) {
-        fatal(m, SD_decode_error, "empty status_request");
+        model_fatal(m, SD_decode_error, "empty status_request");
         return false;
     }
     return true;
@@ -611,7 +556,7 @@ static bool check_psk_offer(sd_model *m, const sd_client_hello *ch, sd_span *out
         sd_reader r = sd_reader_of(modes_body);
         sd_span modes;
         if (!sd_read_prefixed(&r, 1, &modes) || modes.len == 0 || !sd_reader_done(&r)) {
-            fatal(m, SD_decode_error, "malformed psk_key_exchange_modes");
+            model_fatal(m, SD_decode_error, "malformed psk_key_exchange_modes");
             return false;
         }
         *dhe_ke = memchr(modes.data, 1, modes.len) != NULL; /* psk_dhe_ke(1) */
@@ -626,7 +571,7 @@ static bool check_psk_offer(sd_model *m, const sd_client_hello *ch, sd_span *out
     while (sd_extensions_next(&it, &type, &b, &alert) > 0) {
     }
     if (type != SD_pre_shared_key) {
-        fatal(m, SD_illegal_parameter, "pre_shared_key is not the last extension");
+        model_fatal(m, SD_illegal_parameter, "pre_shared_key is not the last extension");
         return false;
     }
     /* OfferedPsks { PskIdentity identities<7..2^16-1>;
@@ -637,7 +582,7 @@ static bool check_psk_offer(sd_model *m, const sd_client_hello *ch, sd_span *out
     sd_span identities, binders;
     if (!sd_read_prefixed(&r, 2, &identities) || identities.len < 7 || !sd_read_prefixed(&r, 2, &binders) ||
         binders.len < 33 || !sd_reader_done(&r)) {
-        fatal(m, SD_decode_error, "malformed pre_shared_key");
+        model_fatal(m, SD_decode_error, "malformed pre_shared_key");
         return false;
     }
     size_t n_identities = 0, n_binders = 0;
@@ -645,27 +590,27 @@ static bool check_psk_offer(sd_model *m, const sd_client_hello *ch, sd_span *out
         sd_span identity;
         uint32_t age;
         if (!sd_read_prefixed(&ids, 2, &identity) || identity.len == 0 || !sd_read_u32(&ids, &age)) {
-            fatal(m, SD_decode_error, "malformed PskIdentity");
+            model_fatal(m, SD_decode_error, "malformed PskIdentity");
             return false;
         }
     }
     for (sd_reader bs = sd_reader_of(binders); !sd_reader_done(&bs); n_binders++) {
         sd_span binder;
         if (!sd_read_prefixed(&bs, 1, &binder) || binder.len < 32) {
-            fatal(m, SD_decode_error, "malformed PskBinderEntry");
+            model_fatal(m, SD_decode_error, "malformed PskBinderEntry");
             return false;
         }
     }
     /* §4.2.11: the binders list "in the same order as the identities
      * list"; a count mismatch cannot be paired up. */
     if (n_identities != n_binders) {
-        fatal(m, SD_illegal_parameter, "%zu PSK identities but %zu binders", n_identities, n_binders);
+        model_fatal(m, SD_illegal_parameter, "%zu PSK identities but %zu binders", n_identities, n_binders);
         return false;
     }
     /* §4.2.9: "If clients offer "pre_shared_key" without a
      * "psk_key_exchange_modes" extension, servers MUST abort the handshake." */
     if (!has_modes) {
-        fatal(m, SD_missing_extension, "pre_shared_key without psk_key_exchange_modes");
+        model_fatal(m, SD_missing_extension, "pre_shared_key without psk_key_exchange_modes");
         return false;
     }
     *out_identities = identities;
@@ -766,7 +711,7 @@ static bool select_psk(sd_model *m, sd_span body, sd_span identities, sd_span bi
         uint8_t expected[SD_MAX_HASH_LEN];
         if (!psk_binder(suite, psk, psk_len, sd_span_of(t->data, ch_start), sd_span_of(t->data + ch_start, 4 + cut),
                         expected)) {
-            fatal(m, SD_internal_error, "binder computation failed");
+            model_fatal(m, SD_internal_error, "binder computation failed");
             return false;
         }
         /* §4.2.11: "Prior to accepting PSK key establishment, the server MUST
@@ -774,7 +719,7 @@ static bool select_psk(sd_model *m, sd_span body, sd_span identities, sd_span bi
          * present or does not validate, the server MUST abort the handshake";
          * §6.2: decrypt_error covers failing to "validate ... a PSK binder". */
         if (binder.len != suite->hash_len || CRYPTO_memcmp(binder.data, expected, binder.len) != 0) {
-            fatal(m, SD_decrypt_error, "PSK binder does not verify");
+            model_fatal(m, SD_decrypt_error, "PSK binder does not verify");
             return false;
         }
         m->psk_accepted = true;
@@ -794,7 +739,7 @@ static void send_session_ticket(sd_model *m) {
     if (!transcript_hash(m, hash) || !sd_ks_resumption(&m->ks, hash) ||
         !sd_hkdf_expand_label(m->suite->md(), m->ks.resumption_master, "resumption", nonce, sizeof nonce, psk,
                               m->suite->hash_len))
-        return fatal(m, SD_internal_error, "resumption secret");
+        return model_fatal(m, SD_internal_error, "resumption secret");
     sd_buf ticket, body;
     sd_buf_init(&ticket);
     sd_buf_init(&body);
@@ -831,25 +776,25 @@ static bool process_client_hello(sd_model *m, const sd_client_hello *ch, sd_span
     if (!ch->has_extensions) {
         /* §4.2.1: without supported_versions the client offers TLS 1.2 or
          * below; only TLS 1.3 is enabled, so "protocol_version" (§6.2). */
-        fatal(m, SD_protocol_version, "ClientHello without extensions offers only TLS 1.2 or below");
+        model_fatal(m, SD_protocol_version, "ClientHello without extensions offers only TLS 1.2 or below");
         return false;
     }
     if (!sd_extensions_check(ch->extensions, &alert)) {
-        fatal(m, alert, "malformed ClientHello extensions");
+        model_fatal(m, alert, "malformed ClientHello extensions");
         return false;
     }
     sd_span sv, groups_body, shares_body, sigalgs_body, sni;
     sd_u16_list versions;
     if (!sd_extensions_find(ch->extensions, SD_supported_versions, &sv)) {
-        fatal(m, SD_protocol_version, "ClientHello offers only TLS 1.2 or below");
+        model_fatal(m, SD_protocol_version, "ClientHello offers only TLS 1.2 or below");
         return false;
     }
     if (!sd_parse_supported_versions_ch(sv, &versions, &alert)) {
-        fatal(m, alert, "malformed supported_versions");
+        model_fatal(m, alert, "malformed supported_versions");
         return false;
     }
     if (!sd_u16_list_contains(versions, SD_TLS13)) {
-        fatal(m, SD_protocol_version, "ClientHello does not offer TLS 1.3");
+        model_fatal(m, SD_protocol_version, "ClientHello does not offer TLS 1.3");
         return false;
     }
     /* §4.1.2: "For every TLS 1.3 ClientHello, this vector MUST contain exactly
@@ -857,10 +802,10 @@ static bool process_client_hello(sd_model *m, const sd_client_hello *ch, sd_span
      * other value in this field, the server MUST abort the handshake with an
      * "illegal_parameter" alert." */
     if (ch->compression_methods.len != 1 || ch->compression_methods.data[0] != 0) {
-        fatal(m, SD_illegal_parameter, "TLS 1.3 ClientHello must offer only null compression");
+        model_fatal(m, SD_illegal_parameter, "TLS 1.3 ClientHello must offer only null compression");
         return false;
     }
-    if (sd_extensions_find(ch->extensions, SD_server_name, &sni) && !check_server_name(m, sni)) return false;
+    if (sd_extensions_find(ch->extensions, SD_server_name, &sni) && !model_check_server_name(m, sni)) return false;
     sd_span psk_identities, psk_binders;
     bool psk_dhe_ke;
     if (!check_psk_offer(m, ch, &psk_identities, &psk_binders, &psk_dhe_ke) || !check_extension_bodies(m, ch))
@@ -869,7 +814,7 @@ static bool process_client_hello(sd_model *m, const sd_client_hello *ch, sd_span
     if (has_sigalgs) {
         sd_u16_list sigalgs;
         if (!sd_u16_list_parse(sigalgs_body, 2, false, &sigalgs, &alert)) {
-            fatal(m, alert, "malformed signature_algorithms");
+            model_fatal(m, alert, "malformed signature_algorithms");
             return false;
         }
         m->n_peer_sigalgs = 0;
@@ -886,12 +831,12 @@ static bool process_client_hello(sd_model *m, const sd_client_hello *ch, sd_span
         if (sd_u16_in(m->offer.suites, m->offer.n_suites, sd_u16_list_at(suites, i)))
             chosen = sd_u16_list_at(suites, i);
     if (!chosen) {
-        fatal(m, SD_handshake_failure, "no cipher suite in common");
+        model_fatal(m, SD_handshake_failure, "no cipher suite in common");
         return false;
     }
     /* §4.1.4: the ServerHello after HRR must pick the HRR's suite. */
     if (second && chosen != m->hrr_suite) {
-        fatal(m, SD_illegal_parameter, "second ClientHello changes the cipher suite");
+        model_fatal(m, SD_illegal_parameter, "second ClientHello changes the cipher suite");
         return false;
     }
 
@@ -900,17 +845,17 @@ static bool process_client_hello(sd_model *m, const sd_client_hello *ch, sd_span
     bool has_groups = sd_extensions_find(ch->extensions, SD_supported_groups, &groups_body);
     bool has_shares = sd_extensions_find(ch->extensions, SD_key_share, &shares_body);
     if (!has_groups || !has_shares) {
-        fatal(m, SD_missing_extension, "ClientHello lacks %s", has_groups ? "key_share" : "supported_groups");
+        model_fatal(m, SD_missing_extension, "ClientHello lacks %s", has_groups ? "key_share" : "supported_groups");
         return false;
     }
     sd_u16_list groups;
     if (!sd_u16_list_parse(groups_body, 2, false, &groups, &alert)) {
-        fatal(m, alert, "malformed supported_groups");
+        model_fatal(m, alert, "malformed supported_groups");
         return false;
     }
     sd_span entries;
     if (!sd_parse_key_share_ch(shares_body, &entries, &alert)) {
-        fatal(m, alert, "malformed key_share");
+        model_fatal(m, alert, "malformed key_share");
         return false;
     }
     /* Group: the client's first supported group that we support. */
@@ -918,7 +863,7 @@ static bool process_client_hello(sd_model *m, const sd_client_hello *ch, sd_span
     for (size_t i = 0; i < sd_u16_list_count(groups) && !group; i++)
         if (sd_u16_in(m->offer.groups, m->offer.n_groups, sd_u16_list_at(groups, i))) group = sd_u16_list_at(groups, i);
     if (!group) {
-        fatal(m, SD_handshake_failure, "no group in common");
+        model_fatal(m, SD_handshake_failure, "no group in common");
         return false;
     }
     /* Every entry must parse; only the selected group's share is used.
@@ -933,18 +878,18 @@ static bool process_client_hello(sd_model *m, const sd_client_hello *ch, sd_span
     while ((got = sd_key_share_next(&it, &e, &alert)) > 0) {
         if (e.group != group) continue;
         if (out_share->data) {
-            fatal(m, SD_illegal_parameter, "two key shares for group %u", e.group);
+            model_fatal(m, SD_illegal_parameter, "two key shares for group %u", e.group);
             return false;
         }
         *out_share = e.key_exchange;
     }
     if (got < 0) {
-        fatal(m, alert, "malformed key share entry");
+        model_fatal(m, alert, "malformed key share entry");
         return false;
     }
     /* §4.1.4 / §4.2.8: after HRR the client must offer the share asked for. */
     if (second && (group != m->group || out_share->data == NULL)) {
-        fatal(m, SD_illegal_parameter, "second ClientHello lacks the requested key share");
+        model_fatal(m, SD_illegal_parameter, "second ClientHello lacks the requested key share");
         return false;
     }
     m->hrr_suite = chosen;
@@ -966,16 +911,45 @@ static bool process_client_hello(sd_model *m, const sd_client_hello *ch, sd_span
      * abort the handshake with a "missing_extension" alert". Checked after
      * the HelloRetryRequest decision, in BoringSSL's order. */
     if (!has_sigalgs) {
-        fatal(m, SD_missing_extension, "ClientHello lacks signature_algorithms");
+        model_fatal(m, SD_missing_extension, "ClientHello lacks signature_algorithms");
         return false;
     }
     return true;
 }
 
+/* Server: the version to speak, or 0 after a fatal alert. RFC 8446 §4.2.1:
+ * "If this extension is present in the ClientHello, servers MUST NOT use the
+ * ClientHello.legacy_version value for version negotiation and MUST use only
+ * the "supported_versions" extension"; without it the client offers at most
+ * legacy_version (RFC 5246 §7.4.1.2). Either way, no common version is
+ * protocol_version (§6.2). */
+static uint16_t negotiate_version(sd_model *m, const sd_client_hello *ch) {
+    uint8_t alert;
+    sd_span body;
+    bool tls13_ok = m->cfg.max_version >= SD_TLS13, tls12_ok = m->cfg.min_version <= SD_TLS12;
+    if (ch->has_extensions && !sd_extensions_check(ch->extensions, &alert)) {
+        model_fatal(m, alert, "malformed ClientHello extensions");
+        return 0;
+    }
+    if (ch->has_extensions && sd_extensions_find(ch->extensions, SD_supported_versions, &body)) {
+        sd_u16_list versions;
+        if (!sd_parse_supported_versions_ch(body, &versions, &alert)) {
+            model_fatal(m, alert, "malformed supported_versions");
+            return 0;
+        }
+        if (tls13_ok && sd_u16_list_contains(versions, SD_TLS13)) return SD_TLS13;
+        if (tls12_ok && sd_u16_list_contains(versions, SD_TLS12)) return SD_TLS12;
+    } else if (tls12_ok && ch->legacy_version >= SD_TLS12) {
+        return SD_TLS12;
+    }
+    model_fatal(m, SD_protocol_version, "no protocol version in common");
+    return 0;
+}
+
 static void on_client_hello(sd_model *m, sd_span body, bool second) {
     uint8_t alert;
     sd_client_hello ch;
-    if (!sd_parse_client_hello(body, &ch, &alert)) return fatal(m, alert, "malformed ClientHello");
+    if (!sd_parse_client_hello(body, &ch, &alert)) return model_fatal(m, alert, "malformed ClientHello");
     if (second) {
         /* §4.1.2: the second ClientHello repeats the first but for the
          * changes HRR asks; random and session id must not change, and "a
@@ -989,9 +963,18 @@ static void on_client_hello(sd_model *m, sd_span body, bool second) {
                                                  sd_span_eq(sd_span_of(cookie_ext.data + 2, want.len), want));
         if (!sd_span_eq(ch.random, sd_span_of(m->client_random, SD_RANDOM_LEN)) ||
             !sd_span_eq(ch.legacy_session_id, sd_span_of(m->session_id, m->session_id_len)))
-            return fatal(m, SD_illegal_parameter, "second ClientHello changes random or session id");
-        if (!cookie_ok) return fatal(m, SD_illegal_parameter, "second ClientHello does not echo the cookie");
+            return model_fatal(m, SD_illegal_parameter, "second ClientHello changes random or session id");
+        if (!cookie_ok) return model_fatal(m, SD_illegal_parameter, "second ClientHello does not echo the cookie");
     }
+    uint16_t version = negotiate_version(m, &ch);
+    if (!version) return;
+    if (version == SD_TLS12) {
+        if (second) return model_fatal(m, SD_illegal_parameter, "second ClientHello does not offer TLS 1.3");
+        memcpy(m->client_random, ch.random.data, SD_RANDOM_LEN);
+        model12_on_client_hello(m, &ch);
+        return;
+    }
+    m->version = SD_TLS13;
     sd_span share;
     if (!process_client_hello(m, &ch, body, &share, second)) return;
     memcpy(m->client_random, ch.random.data, SD_RANDOM_LEN);
@@ -1012,9 +995,9 @@ static void on_client_hello(sd_model *m, sd_span body, bool second) {
         flags |= SD_SHAPE_CLIENT_AUTH;
     m->shape = sd_shape_with_flags(flags);
     m->st.resumed = m->psk_accepted;
-    if (!sd_key_share_generate(&m->share, m->group, &m->rng)) return fatal(m, SD_internal_error, "key generation");
+    if (!sd_key_share_generate(&m->share, m->group, &m->rng)) return model_fatal(m, SD_internal_error, "key generation");
     if (!sd_key_share_derive(&m->share, share, m->ecdhe, &m->ecdhe_len, &alert))
-        return fatal(m, alert, "client key share is not a valid point");
+        return model_fatal(m, alert, "client key share is not a valid point");
 }
 
 /* --- Server's flight ------------------------------------------------------ */
@@ -1043,7 +1026,7 @@ static void send_server_hello(sd_model *m, bool retry) {
                         &m->share, retry ? sd_span_of(m->cookie, m->cookie_len) : sd_span_of(NULL, 0),
                         m->psk_accepted ? m->psk_index : -1);
     if (retry && !sd_transcript_replace_with_message_hash(&m->rl.transcript, m->suite->md()))
-        fatal(m, SD_internal_error, "transcript");
+        model_fatal(m, SD_internal_error, "transcript");
     sd_rl_send_handshake(&m->rl, SD_ServerHello, sd_buf_span(&body));
     sd_buf_free(&body);
     send_ccs_once(m);
@@ -1056,7 +1039,7 @@ static void send_server_hello(sd_model *m, bool retry) {
     if (!transcript_hash(m, hash)) return;
     if (!sd_ks_init(&m->ks, m->suite, m->psk_accepted ? m->psk : NULL, m->psk_accepted ? m->psk_len : 0) ||
         !sd_ks_handshake(&m->ks, m->ecdhe, m->ecdhe_len, hash))
-        return fatal(m, SD_internal_error, "key schedule failed");
+        return model_fatal(m, SD_internal_error, "key schedule failed");
     OPENSSL_cleanse(m->ecdhe, sizeof(m->ecdhe));
     if (!check_key_change_boundary(m)) return;
     if (!set_keys(m, &m->rl.write, m->ks.server_handshake_traffic)) return;
@@ -1071,17 +1054,17 @@ static void send_certificate(sd_model *m, const sd_credential *cred) {
     sd_buf_free(&body);
 }
 
-static const sd_credential *own_credential(const sd_model *m) {
+const sd_credential *model_own_credential(const sd_model *m) {
     return m->cfg.role == SD_ROLE_SERVER ? m->cfg.credential : m->cfg.client_credential;
 }
 
 static void send_certificate_verify(sd_model *m) {
-    const sd_credential *cred = own_credential(m);
+    const sd_credential *cred = model_own_credential(m);
     EVP_PKEY *key = cred ? cred->key : NULL;
     /* §4.4.3 / §4.2.3: a scheme the peer offered (in ClientHello, or in
      * CertificateRequest) that fits our key. */
     uint16_t scheme = sd_pick_signature_scheme(m->peer_sigalgs, m->n_peer_sigalgs, key);
-    if (!scheme) return fatal(m, SD_handshake_failure, "no signature scheme in common with our certificate");
+    if (!scheme) return model_fatal(m, SD_handshake_failure, "no signature scheme in common with our certificate");
     uint8_t hash[SD_MAX_HASH_LEN];
     if (!transcript_hash(m, hash)) return;
     sd_buf body;
@@ -1089,12 +1072,13 @@ static void send_certificate_verify(sd_model *m) {
     if (sd_msg_certificate_verify(&body, key, scheme, m->cfg.role == SD_ROLE_SERVER, hash, m->suite->hash_len))
         sd_rl_send_handshake(&m->rl, SD_CertificateVerify, sd_buf_span(&body));
     else
-        fatal(m, SD_internal_error, "signing failed");
+        model_fatal(m, SD_internal_error, "signing failed");
     sd_buf_free(&body);
 }
 
 static void send_own_message(sd_model *m, uint16_t msg) {
     uint8_t hash[SD_MAX_HASH_LEN];
+    if (m->version == SD_TLS12) return model12_send(m, msg);
     switch (msg) {
     case SD_ClientHello:
         send_client_hello(m);
@@ -1118,7 +1102,7 @@ static void send_own_message(sd_model *m, uint16_t msg) {
     }
     case SD_Certificate:
         if (m->cfg.role == SD_ROLE_CLIENT) send_ccs_once(m);
-        send_certificate(m, own_credential(m));
+        send_certificate(m, model_own_credential(m));
         return;
     case SD_CertificateVerify:
         send_certificate_verify(m);
@@ -1126,26 +1110,26 @@ static void send_own_message(sd_model *m, uint16_t msg) {
     case SD_Finished:
         if (m->cfg.role == SD_ROLE_SERVER) {
             send_finished(m, m->ks.server_handshake_traffic);
-            if (failed(m) || !transcript_hash(m, hash)) return;
-            if (!sd_ks_application(&m->ks, hash)) return fatal(m, SD_internal_error, "key schedule failed");
+            if (model_failed(m) || !transcript_hash(m, hash)) return;
+            if (!sd_ks_application(&m->ks, hash)) return model_fatal(m, SD_internal_error, "key schedule failed");
             set_keys(m, &m->rl.write, m->ks.server_application_traffic);
         } else {
             send_ccs_once(m);
             send_finished(m, m->ks.client_handshake_traffic);
-            if (failed(m) || !transcript_hash(m, hash)) return;
+            if (model_failed(m) || !transcript_hash(m, hash)) return;
             /* §7.1: resumption_master_secret covers ClientHello..client Finished. */
-            if (!sd_ks_resumption(&m->ks, hash)) return fatal(m, SD_internal_error, "key schedule failed");
+            if (!sd_ks_resumption(&m->ks, hash)) return model_fatal(m, SD_internal_error, "key schedule failed");
             set_keys(m, &m->rl.write, m->ks.client_application_traffic);
         }
         return;
     default:
-        fatal(m, SD_internal_error, "no way to send message %u", msg);
+        model_fatal(m, SD_internal_error, "no way to send message %u", msg);
     }
 }
 
 /* Sends every message the shape says is ours next. */
 static void send_own_flight(sd_model *m) {
-    while (!failed(m) && m->pos < m->shape->n_steps && m->shape->steps[m->pos].from == m->cfg.role) {
+    while (!model_failed(m) && m->pos < m->shape->n_steps && m->shape->steps[m->pos].from == m->cfg.role) {
         uint16_t msg = m->shape->steps[m->pos].msg;
         /* A client without a certificate takes the empty-certificate shape:
          * §4.4.2 "If the client does not send any certificates ... the
@@ -1155,7 +1139,7 @@ static void send_own_flight(sd_model *m) {
         send_own_message(m, msg);
         m->pos++;
     }
-    if (!failed(m) && m->pos == m->shape->n_steps && m->phase == PHASE_HANDSHAKE) {
+    if (!model_failed(m) && m->pos == m->shape->n_steps && m->phase == PHASE_HANDSHAKE) {
         m->phase = PHASE_CONNECTED;
         m->st.handshake_done = true;
     }
@@ -1177,9 +1161,9 @@ static void on_post_handshake(sd_model *m, const sd_handshake_msg *msg) {
         /* §4.6.3: KeyUpdate { KeyUpdateRequest request_update; } with values
          * 0 and 1; "If an implementation receives any other value, it MUST
          * terminate the connection with an "illegal_parameter" alert." */
-        if (msg->body.len != 1) return fatal(m, SD_decode_error, "malformed KeyUpdate");
+        if (msg->body.len != 1) return model_fatal(m, SD_decode_error, "malformed KeyUpdate");
         uint8_t req = msg->body.data[0];
-        if (req > 1) return fatal(m, SD_illegal_parameter, "KeyUpdate request_update %u", req);
+        if (req > 1) return model_fatal(m, SD_illegal_parameter, "KeyUpdate request_update %u", req);
         if (!check_key_change_boundary(m)) return;
         bool server = m->cfg.role == SD_ROLE_SERVER;
         uint8_t *read_secret = server ? m->ks.client_application_traffic : m->ks.server_application_traffic;
@@ -1198,14 +1182,14 @@ static void on_post_handshake(sd_model *m, const sd_handshake_msg *msg) {
         /* No resumption yet: a well-formed ticket is accepted and dropped. */
         sd_new_session_ticket t;
         if (!sd_parse_new_session_ticket(msg->body, &t, &alert) || !sd_extensions_check(t.extensions, &alert))
-            return fatal(m, alert, "malformed NewSessionTicket");
+            return model_fatal(m, alert, "malformed NewSessionTicket");
         /* §4.6.1: PSK = HKDF-Expand-Label(resumption_master_secret,
          * "resumption", ticket_nonce, Hash.length). Kept as the session
          * blob: version, suite, PSK, ticket_age_add, ticket. */
         uint8_t psk[SD_MAX_HASH_LEN];
         if (!sd_hkdf_expand_label(m->suite->md(), m->ks.resumption_master, "resumption", t.ticket_nonce.data,
                                   t.ticket_nonce.len, psk, m->suite->hash_len))
-            return fatal(m, SD_internal_error, "resumption secret");
+            return model_fatal(m, SD_internal_error, "resumption secret");
         sd_buf_reset(&m->session_out);
         sd_buf_u8(&m->session_out, 1);
         sd_buf_u16(&m->session_out, m->suite->id);
@@ -1217,12 +1201,13 @@ static void on_post_handshake(sd_model *m, const sd_handshake_msg *msg) {
         OPENSSL_cleanse(psk, sizeof psk);
         return;
     }
-    fatal(m, SD_unexpected_message, "%s after the handshake", sd_handshake_type_name(msg->type) ? sd_handshake_type_name(msg->type) : "unknown message");
+    model_fatal(m, SD_unexpected_message, "%s after the handshake", sd_handshake_type_name(msg->type) ? sd_handshake_type_name(msg->type) : "unknown message");
 }
 
 /* --- The loop ------------------------------------------------------------- */
 
 static void on_handshake_message(sd_model *m, const sd_handshake_msg *msg) {
+    m->warning_alerts = 0;
     if (m->phase == PHASE_CONNECTED) return on_post_handshake(m, msg);
 
     /* HelloRetryRequest is a ServerHello with a special random (§4.1.3);
@@ -1239,14 +1224,14 @@ static void on_handshake_message(sd_model *m, const sd_handshake_msg *msg) {
         /* §6.2 unexpected_message: "An inappropriate message (e.g., the wrong
          * handshake message ...) was received." */
         const char *want = m->pos < m->shape->n_steps ? sd_step_name(m->shape->steps[m->pos].msg) : "nothing";
-        return fatal(m, SD_unexpected_message, "%s received where %s was expected", sd_step_name(step), want);
+        return model_fatal(m, SD_unexpected_message, "%s received where %s was expected", sd_step_name(step), want);
     }
     m->shape = next;
     sd_server_hello sh;
     uint8_t alert;
     bool parsed_sh = false;
     if (msg->type == SD_ServerHello) {
-        if (!sd_parse_server_hello(msg->body, &sh, &alert)) return fatal(m, alert, "malformed ServerHello");
+        if (!sd_parse_server_hello(msg->body, &sh, &alert)) return model_fatal(m, alert, "malformed ServerHello");
         parsed_sh = true;
     }
 
@@ -1256,7 +1241,9 @@ static void on_handshake_message(sd_model *m, const sd_handshake_msg *msg) {
     if (step != SD_MSG_HELLO_RETRY_REQUEST) sd_transcript_add(&m->rl.transcript, msg->whole);
 
     bool server = m->cfg.role == SD_ROLE_SERVER;
-    switch (step) {
+    if (m->version == SD_TLS12 && step != SD_ClientHello && step != SD_ServerHello)
+        model12_on_message(m, step, msg);
+    else switch (step) {
     case SD_ClientHello:
         on_client_hello(m, msg->body, m->pos > 0);
         break;
@@ -1285,16 +1272,16 @@ static void on_handshake_message(sd_model *m, const sd_handshake_msg *msg) {
                 if (check_key_change_boundary(m)) set_keys(m, &m->rl.read, m->ks.client_application_traffic);
                 /* §4.2.9: "Servers SHOULD NOT send NewSessionTicket with
                  * tickets that are not compatible with the advertised modes". */
-                if (!failed(m) && m->cfg.session_tickets && m->client_psk_dhe_ke) send_session_ticket(m);
+                if (!model_failed(m) && m->cfg.session_tickets && m->client_psk_dhe_ke) send_session_ticket(m);
             }
         } else {
             on_server_finished(m, msg->body, before);
         }
         break;
     default:
-        fatal(m, SD_unexpected_message, "message %u has no handler", msg->type);
+        model_fatal(m, SD_unexpected_message, "message %u has no handler", msg->type);
     }
-    if (failed(m)) return;
+    if (model_failed(m)) return;
     m->pos++;
     send_own_flight(m);
 }
@@ -1313,12 +1300,35 @@ static void on_alert(sd_model *m, const sd_alert *a) {
     }
     /* §6.1: user_canceled is followed by close_notify; nothing to do yet. */
     if (a->description == SD_user_canceled) return;
+    /* RFC 5246 §7.2: in TLS 1.2 a warning alert does not end the connection.
+     * A peer could send them forever, so, as BoringSSL does, more than four
+     * in a row is an error. */
+    if (m->version == SD_TLS12 && a->level == SD_ALERT_LEVEL_WARNING) {
+        if (++m->warning_alerts <= 4) return;
+        return model_fatal(m, SD_unexpected_message, "too many warning alerts in a row");
+    }
     /* §6: "Unknown Alert types MUST be treated as error alerts" and every
      * alert of §6.2 is an error alert "regardless of the AlertLevel". */
     m->st.failed = true;
     snprintf(m->st.error, sizeof(m->st.error), "peer sent alert %s",
              sd_alert_name(a->description) ? sd_alert_name(a->description) : "unknown");
     m->phase = PHASE_FAILED;
+}
+
+/* TLS 1.2: ChangeCipherSpec is a step of the tables (sequences.h); out of
+ * place it is unexpected_message (RFC 5246 §7.1: "It is ... an error to
+ * receive a ChangeCipherSpec ... at any other time"; CVE-2014-0224). */
+static void on_ccs12(sd_model *m, const sd_rl_event *ev) {
+    const sd_shape *next = sd_shape_accept(m->shape, m->pos, peer_role(m), SD_MSG_CHANGE_CIPHER_SPEC);
+    if (!next) {
+        const char *want = m->pos < m->shape->n_steps ? sd_step_name(m->shape->steps[m->pos].msg) : "nothing";
+        return model_fatal(m, SD_unexpected_message, "ChangeCipherSpec received where %s was expected", want);
+    }
+    m->shape = next;
+    model12_on_ccs(m, ev->data);
+    if (model_failed(m)) return;
+    m->pos++;
+    send_own_flight(m);
 }
 
 static void on_ccs(sd_model *m, const sd_rl_event *ev) {
@@ -1332,8 +1342,8 @@ static void on_ccs(sd_model *m, const sd_rl_event *ev) {
      * "unexpected_message" alert." */
     bool after_first_ch = m->cfg.role == SD_ROLE_CLIENT || m->pos > 0;
     if (ev->protected_record || ev->data.len != 1 || ev->data.data[0] != 1 || !after_first_ch || m->peer_finished)
-        return fatal(m, SD_unexpected_message, "ChangeCipherSpec not allowed here");
-    if (++m->ignored_ccs > MAX_IGNORED_CCS) return fatal(m, SD_unexpected_message, "too many ChangeCipherSpec records");
+        return model_fatal(m, SD_unexpected_message, "ChangeCipherSpec not allowed here");
+    if (++m->ignored_ccs > MAX_IGNORED_CCS) return model_fatal(m, SD_unexpected_message, "too many ChangeCipherSpec records");
 }
 
 /* RFC 8446 §4.2.10: a server that rejects 0-RTT "skip[s] past early data by
@@ -1378,20 +1388,23 @@ void sd_model_feed(sd_model *m, sd_span bytes) {
         switch (ev.kind) {
         case SD_RL_ERROR:
             if (skip_early_record(m, &ev, in_before)) break;
-            fatal(m, ev.alert_to_send, "%s", ev.detail);
+            model_fatal(m, ev.alert_to_send, "%s", ev.detail);
             break;
         case SD_RL_ALERT:
             on_alert(m, &ev.alert);
             break;
         case SD_RL_CCS:
-            on_ccs(m, &ev);
+            if (m->version == SD_TLS12 && m->phase == PHASE_HANDSHAKE)
+                on_ccs12(m, &ev);
+            else
+                on_ccs(m, &ev);
             break;
         case SD_RL_APPDATA:
             if (skip_early_record(m, &ev, in_before)) break;
             if (m->phase != PHASE_CONNECTED) {
                 /* §5: application data before the handshake is done is out of
                  * place: "unexpected_message". */
-                fatal(m, SD_unexpected_message, "application data before the handshake completed");
+                model_fatal(m, SD_unexpected_message, "application data before the handshake completed");
                 break;
             }
             /* The echo contract of targets/target.h, or the configured reply. */
@@ -1409,8 +1422,8 @@ void sd_model_feed(sd_model *m, sd_span bytes) {
 }
 
 sd_model *sd_model_new(const sd_target_config *cfg, char *err, size_t err_len) {
-    if (cfg->max_version < SD_TLS13 || cfg->min_version > SD_TLS13) {
-        snprintf(err, err_len, "the model speaks TLS 1.3 only so far");
+    if (cfg->min_version < SD_TLS12 || cfg->max_version > SD_TLS13 || cfg->min_version > cfg->max_version) {
+        snprintf(err, err_len, "unsupported: the model speaks TLS 1.2 and TLS 1.3");
         return NULL;
     }
     if (cfg->role == SD_ROLE_SERVER && (!cfg->credential || !cfg->credential->key || cfg->credential->chain_len == 0)) {
@@ -1432,7 +1445,7 @@ sd_model *sd_model_new(const sd_target_config *cfg, char *err, size_t err_len) {
      * the target (targets/target.h). */
     m->offer = sd_default_offer;
     for (size_t i = 0; i < cfg->n_cipher_suites; i++)
-        if (!sd_suite_find(cfg->cipher_suites[i])) {
+        if (!sd_suite_find(cfg->cipher_suites[i]) && !sd_tls12_suite_find(cfg->cipher_suites[i])) {
             snprintf(err, err_len, "unsupported: cipher suite 0x%04x", cfg->cipher_suites[i]);
             free(m);
             return NULL;
@@ -1443,6 +1456,18 @@ sd_model *sd_model_new(const sd_target_config *cfg, char *err, size_t err_len) {
             free(m);
             return NULL;
         }
+    m->offer.min_version = cfg->min_version;
+    m->offer.max_version = cfg->max_version;
+    if (cfg->min_version <= SD_TLS12 && !cfg->n_cipher_suites) {
+        /* Both versions' suites: TLS 1.3's first, when it is on. */
+        size_t n = 0;
+        for (size_t i = 0; cfg->max_version >= SD_TLS13 && i < sd_n_offered_suites; i++)
+            m->suites_buf[n++] = sd_offered_suites[i];
+        for (size_t i = 0; i < sd_tls12_n_default_suites && n < COUNT(m->suites_buf); i++)
+            m->suites_buf[n++] = sd_tls12_default_suites[i];
+        m->offer.suites = m->suites_buf;
+        m->offer.n_suites = n;
+    }
     if (cfg->n_cipher_suites) m->offer.suites = cfg->cipher_suites, m->offer.n_suites = cfg->n_cipher_suites;
     if (cfg->n_groups) m->offer.groups = cfg->groups, m->offer.n_groups = cfg->n_groups;
     /* Client and server draw different streams from the same seed. */
@@ -1500,7 +1525,7 @@ void sd_model_start(sd_model *m) {
     m->session_id_len = 32;
     sd_rng_bytes(&m->rng, m->session_id, m->session_id_len);
     if (!sd_key_share_generate(&m->share, m->offer.groups[0], &m->rng))
-        return fatal(m, SD_internal_error, "key generation failed");
+        return model_fatal(m, SD_internal_error, "key generation failed");
     send_own_flight(m);
 }
 
@@ -1517,6 +1542,7 @@ bool sd_model_export(const sd_model *m, const char *label, uint8_t *out, size_t 
      *                     Hash(context_value), key_length)
      * with an empty context_value. */
     if (m->phase != PHASE_CONNECTED && m->phase != PHASE_CLOSED) return false;
+    if (m->version == SD_TLS12) return model12_export(m, label, out, len);
     const EVP_MD *md = m->suite->md();
     uint8_t empty_hash[SD_MAX_HASH_LEN], secret[SD_MAX_HASH_LEN];
     unsigned int n = 0;

@@ -9,6 +9,7 @@
 #define C(m) {SD_ROLE_CLIENT, SD_##m}
 #define S(m) {SD_ROLE_SERVER, SD_##m}
 #define HRR {SD_ROLE_SERVER, SD_MSG_HELLO_RETRY_REQUEST}
+#define CCS(side) {SD_ROLE_##side, SD_MSG_CHANGE_CIPHER_SPEC}
 
 /* The server's flight is the same in every shape; the client's last flight
  * depends on client authentication. RFC 8446 §4.4.2: a client asked for a
@@ -40,6 +41,14 @@ const sd_shape sd_tls13_shapes[] = {
      {C(ClientHello), S(ServerHello), S(EncryptedExtensions), S(Finished), C(Finished)}},
     {"hrr+psk", SD_SHAPE_HRR | SD_SHAPE_PSK, 7,
      {C(ClientHello), HRR, C(ClientHello), S(ServerHello), S(EncryptedExtensions), S(Finished), C(Finished)}},
+    /* RFC 5246 §7.3 Figure 1, with the key exchange of RFC 8422 §2 (ECDHE)
+     * or RFC 5246 §7.4.7.1 (static RSA, no ServerKeyExchange, §7.4.3). */
+    {"tls12-ecdhe", SD_SHAPE_TLS12, 10,
+     {C(ClientHello), S(ServerHello), S(Certificate), S(ServerKeyExchange), S(ServerHelloDone),
+      C(ClientKeyExchange), CCS(CLIENT), C(Finished), CCS(SERVER), S(Finished)}},
+    {"tls12-rsa", SD_SHAPE_TLS12 | SD_SHAPE_RSA_KX, 9,
+     {C(ClientHello), S(ServerHello), S(Certificate), S(ServerHelloDone), C(ClientKeyExchange), CCS(CLIENT),
+      C(Finished), CCS(SERVER), S(Finished)}},
 };
 const size_t sd_tls13_n_shapes = sizeof(sd_tls13_shapes) / sizeof(sd_tls13_shapes[0]);
 
@@ -82,6 +91,7 @@ const sd_shape *sd_shape_accept(const sd_shape *current, size_t pos, sd_role fro
 
 const char *sd_step_name(uint16_t msg) {
     if (msg == SD_MSG_HELLO_RETRY_REQUEST) return "HelloRetryRequest";
+    if (msg == SD_MSG_CHANGE_CIPHER_SPEC) return "ChangeCipherSpec";
     const char *n = sd_handshake_type_name(msg);
     return n ? n : "unknown";
 }

@@ -18,6 +18,10 @@
 /* HelloRetryRequest travels as a ServerHello (RFC 8446 §4.1.4) but is its
  * own step in the tables. */
 #define SD_MSG_HELLO_RETRY_REQUEST 0x100u
+/* TLS 1.2's ChangeCipherSpec is a record, not a handshake message, but its
+ * place in the handshake is an order rule like any other (RFC 5246 §7.3;
+ * CVE-2014-0224 is a CCS out of place), so it is a step in the tables. */
+#define SD_MSG_CHANGE_CIPHER_SPEC 0x101u
 
 typedef struct {
     sd_role from;
@@ -29,6 +33,8 @@ enum {
     SD_SHAPE_CLIENT_AUTH = 1u << 1,    /* the server sent CertificateRequest */
     SD_SHAPE_NO_CLIENT_CERT = 1u << 2, /* the client answered with an empty Certificate */
     SD_SHAPE_PSK = 1u << 3,            /* the server accepted a pre-shared key: no certificates */
+    SD_SHAPE_TLS12 = 1u << 4,          /* TLS 1.2 (RFC 5246 §7.3), ECDHE key exchange */
+    SD_SHAPE_RSA_KX = 1u << 5,         /* TLS 1.2 static-RSA key exchange: no ServerKeyExchange */
 };
 
 #define SD_MAX_STEPS 16

@@ -358,6 +358,29 @@ static bool set_groups(SSL_CTX *ctx, const sd_target_config *cfg, char *err, siz
     return true;
 }
 
+/* TLS 1.2 suites, by BoringSSL's names for their code points; the strict
+ * setter fails on any name it does not know, rather than skipping it. */
+static bool set_tls12_suites(SSL_CTX *ctx, const sd_target_config *cfg, char *err, size_t err_len) {
+    char list[1024] = "";
+    for (size_t i = 0; i < cfg->n_cipher_suites; i++) {
+        const SSL_CIPHER *c = SSL_get_cipher_by_value(cfg->cipher_suites[i]);
+        if (!c || strlen(list) + strlen(SSL_CIPHER_get_name(c)) + 2 > sizeof list) {
+            char m[80];
+            snprintf(m, sizeof m, "unsupported: cipher suite 0x%04x", cfg->cipher_suites[i]);
+            set_err(err, err_len, m);
+            return false;
+        }
+        if (i) strcat(list, ":");
+        strcat(list, SSL_CIPHER_get_name(c));
+    }
+    if (!SSL_CTX_set_strict_cipher_list(ctx, list)) {
+        set_err(err, err_len, "unsupported: BoringSSL refuses that cipher suite list");
+        ERR_clear_error();
+        return false;
+    }
+    return true;
+}
+
 /* Signature schemes BoringSSL accepts from the peer: its defaults plus
  * Ed25519, which it supports but does not offer unless asked. */
 static bool set_verify_prefs(SSL_CTX *ctx) {
@@ -486,6 +509,8 @@ static sd_target *bssl_create(const sd_target_config *cfg, char *err, size_t err
         set_err(err, err_len, "unsupported: BoringSSL's TLS 1.3 cipher suites cannot be configured");
         goto fail;
     }
+    if (cfg->n_cipher_suites > 0 && !set_tls12_suites(t->ctx, cfg, err, err_len))
+        goto fail;
     if (!set_groups(t->ctx, cfg, err, err_len) || !set_verify_prefs(t->ctx))
         goto fail;
     bool ok = cfg->role == SD_ROLE_SERVER ? configure_server(t->ctx, cfg, err, err_len)

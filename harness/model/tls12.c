@@ -1,0 +1,486 @@
+/* tls12.c — the model's TLS 1.2 (RFC 5246): full handshakes with ECDHE
+ * (RFC 8422) or static RSA key exchange, extended master secret (RFC 7627)
+ * and secure renegotiation signalling (RFC 5746; renegotiation itself is
+ * refused). Message order comes from the tls12-* shapes in sequences.c, with
+ * ChangeCipherSpec as a step; model.c checks the order and calls here for the
+ * content. */
+#include <stdio.h>
+#include <string.h>
+
+#include <openssl/mem.h>
+#include <openssl/rsa.h>
+
+#include "model/model_internal.h"
+#include "wire/handshake.h"
+#include "wire/names.h"
+#include "wire/tls12.h"
+
+/* RFC 8446 §4.1.3: a TLS 1.3 server negotiating TLS 1.2 ends its random with
+ * "DOWNGRD" 01, and a TLS 1.3 client checks for it. */
+static const uint8_t kDowngradeTls12[8] = {0x44, 0x4F, 0x57, 0x4E, 0x47, 0x52, 0x44, 0x01};
+
+static bool hash12(sd_model *m, uint8_t *out) {
+    if (!sd_transcript_hash(&m->rl.transcript, m->suite12->prf_md(), out)) {
+        model_fatal(m, SD_internal_error, "transcript hash failed");
+        return false;
+    }
+    return true;
+}
+
+static bool key_fits_suite(const sd_tls12_suite *s, const EVP_PKEY *key) {
+    int type = EVP_PKEY_id(key);
+    return s->kx == SD_KX_ECDHE_ECDSA ? type == EVP_PKEY_EC || type == EVP_PKEY_ED25519 : type == EVP_PKEY_RSA;
+}
+
+/* --- Keys ------------------------------------------------------------------- */
+
+/* Master secret (§8.1 or RFC 7627 §4) and key block (§6.3), once the
+ * ClientKeyExchange is in the transcript. */
+static bool derive_master(sd_model *m) {
+    uint8_t session_hash[SD_MAX_HASH_LEN];
+    if (m->ems && !hash12(m, session_hash)) return false;
+    bool ok = sd_tls12_master_secret(m->suite12, m->pms, m->pms_len, m->client_random, m->server_random,
+                                     m->ems ? session_hash : NULL,
+                                     m->ems ? (size_t)EVP_MD_size(m->suite12->prf_md()) : 0, m->master) &&
+              sd_tls12_derive_keys(m->suite12, m->master, m->client_random, m->server_random, &m->keys12);
+    OPENSSL_cleanse(m->pms, sizeof m->pms);
+    if (!ok) model_fatal(m, SD_internal_error, "TLS 1.2 key derivation failed");
+    return ok;
+}
+
+static bool install(sd_model *m, sd_record_keys *k, bool client_side) {
+    const sd_tls12_key_block *kb = &m->keys12;
+    bool ok = sd_record_keys_set_tls12(k, m->suite12, client_side ? kb->client_key : kb->server_key,
+                                       client_side ? kb->client_iv : kb->server_iv,
+                                       client_side ? kb->client_mac : kb->server_mac, false);
+    if (!ok) model_fatal(m, SD_internal_error, "cannot install TLS 1.2 keys");
+    return ok;
+}
+
+/* --- Server ------------------------------------------------------------------- */
+
+bool model12_on_client_hello(sd_model *m, const sd_client_hello *ch) {
+    uint8_t alert;
+    sd_span body;
+    m->version = SD_TLS12;
+    m->client_version = ch->legacy_version;
+    /* RFC 5246 §7.4.1.2: the list "MUST contain, and all implementations
+     * MUST support, CompressionMethod.null". */
+    if (!memchr(ch->compression_methods.data, 0, ch->compression_methods.len)) {
+        model_fatal(m, SD_illegal_parameter, "ClientHello does not offer null compression");
+        return false;
+    }
+    if (ch->has_extensions && !sd_extensions_check(ch->extensions, &alert)) {
+        model_fatal(m, alert, "malformed ClientHello extensions");
+        return false;
+    }
+    if (sd_extensions_find(ch->extensions, SD_server_name, &body) && !model_check_server_name(m, body)) return false;
+    /* RFC 5746 §3.6: the server "MUST verify that the "renegotiated_connection"
+     * field is of zero length, and if it is not, MUST abort the handshake" —
+     * with handshake_failure; TLS_EMPTY_RENEGOTIATION_INFO_SCSV (0x00FF)
+     * signals the same. */
+    sd_u16_list suites = {ch->cipher_suites};
+    m->secure_renegotiation = sd_u16_list_contains(suites, 0x00FF);
+    if (sd_extensions_find(ch->extensions, SD_renegotiation_info, &body)) {
+        sd_span reneg;
+        if (!sd_parse_renegotiation_info(body, &reneg, &alert)) {
+            model_fatal(m, alert, "malformed renegotiation_info");
+            return false;
+        }
+        if (reneg.len != 0) {
+            model_fatal(m, SD_handshake_failure, "renegotiation_info not empty on an initial handshake");
+            return false;
+        }
+        m->secure_renegotiation = true;
+    }
+    if (sd_extensions_find(ch->extensions, SD_extended_master_secret, &body)) {
+        if (!sd_parse_extended_master_secret(body, &alert)) {
+            model_fatal(m, alert, "malformed extended_master_secret");
+            return false;
+        }
+        m->ems = true;
+    }
+
+    /* Groups (RFC 8422 §5.1.1) and signature schemes (§7.4.1.4.1). Without
+     * supported_groups every group of ours is acceptable (RFC 8422 §4). */
+    sd_u16_list groups = {{0}}, sigalgs = {{0}};
+    bool has_groups = sd_extensions_find(ch->extensions, SD_supported_groups, &body);
+    if (has_groups && !sd_u16_list_parse(body, 2, false, &groups, &alert)) {
+        model_fatal(m, alert, "malformed supported_groups");
+        return false;
+    }
+    bool has_sigalgs = sd_extensions_find(ch->extensions, SD_signature_algorithms, &body);
+    if (has_sigalgs && !sd_u16_list_parse(body, 2, false, &sigalgs, &alert)) {
+        model_fatal(m, alert, "malformed signature_algorithms");
+        return false;
+    }
+    uint16_t group = 0;
+    if (has_groups) {
+        for (size_t i = 0; i < sd_u16_list_count(groups) && !group; i++)
+            if (sd_u16_in(m->offer.groups, m->offer.n_groups, sd_u16_list_at(groups, i))) group = sd_u16_list_at(groups, i);
+    } else {
+        group = m->offer.groups[0];
+    }
+    const sd_credential *cred = m->cfg.credential;
+    /* Without signature_algorithms the client accepts SHA-1 only (§7.4.1.4.1),
+     * which the model does not sign with; it then prefers SHA-256 schemes. */
+    uint16_t sigalg = 0;
+    if (has_sigalgs) {
+        for (size_t i = 0; i < sd_u16_list_count(sigalgs) && !sigalg; i++)
+            if (sd_tls12_signature_scheme_matches_key(sd_u16_list_at(sigalgs, i), cred->key))
+                sigalg = sd_u16_list_at(sigalgs, i);
+    } else {
+        sigalg = EVP_PKEY_id(cred->key) == EVP_PKEY_RSA ? SD_rsa_pkcs1_sha256 : SD_ecdsa_secp256r1_sha256;
+    }
+
+    /* Suite: the client's first that the model implements, accepts, and can
+     * serve with its certificate (and a group, for ECDHE). */
+    for (size_t i = 0; i < sd_u16_list_count(suites) && !m->suite12; i++) {
+        uint16_t id = sd_u16_list_at(suites, i);
+        const sd_tls12_suite *s = sd_tls12_suite_find(id);
+        if (!s || !sd_u16_in(m->offer.suites, m->offer.n_suites, id) || !key_fits_suite(s, cred->key)) continue;
+        if (s->kx != SD_KX_RSA && (!group || !sigalg)) continue;
+        m->suite12 = s;
+    }
+    if (!m->suite12) {
+        /* RFC 5246 §7.4.1.3: no acceptable choices is handshake_failure. */
+        model_fatal(m, SD_handshake_failure, "no TLS 1.2 cipher suite in common");
+        return false;
+    }
+    m->group = group;
+    m->sigalg12 = sigalg;
+    m->st.version = SD_TLS12;
+    m->st.cipher_suite = m->suite12->id;
+    m->st.group = m->suite12->kx == SD_KX_RSA ? 0 : group;
+    m->shape = sd_shape_with_flags(SD_SHAPE_TLS12 | (m->suite12->kx == SD_KX_RSA ? SD_SHAPE_RSA_KX : 0));
+    return true;
+}
+
+static void send_server_hello12(sd_model *m) {
+    sd_buf exts, body;
+    sd_buf_init(&exts);
+    sd_buf_init(&body);
+    sd_rng_bytes(&m->rng, m->server_random, SD_RANDOM_LEN);
+    if (m->cfg.max_version >= SD_TLS13) memcpy(m->server_random + 24, kDowngradeTls12, 8);
+    if (m->secure_renegotiation) {
+        static const uint8_t empty[] = {0};
+        sd_build_extension(&exts, SD_renegotiation_info, sd_span_of(empty, 1));
+    }
+    if (m->ems) sd_build_extension(&exts, SD_extended_master_secret, sd_span_of(NULL, 0));
+    sd_server_hello sh = {
+        .legacy_version = SD_TLS12,
+        .random = sd_span_of(m->server_random, SD_RANDOM_LEN),
+        /* An empty session id: the model does not resume TLS 1.2 sessions
+         * yet (RFC 5246 §7.4.1.3 allows it: "the session will not be cached"). */
+        .legacy_session_id_echo = sd_span_of(NULL, 0),
+        .cipher_suite = m->suite12->id,
+        .extensions = sd_buf_span(&exts),
+    };
+    sd_build_server_hello(&body, &sh);
+    sd_rl_send_handshake(&m->rl, SD_ServerHello, sd_buf_span(&body));
+    sd_buf_free(&exts);
+    sd_buf_free(&body);
+}
+
+static void send_server_key_exchange(sd_model *m) {
+    if (!sd_key_share_generate(&m->share, m->group, &m->rng))
+        return model_fatal(m, SD_internal_error, "key generation failed");
+    sd_buf params, signed_content, sig, body;
+    sd_buf_init(&params);
+    sd_buf_init(&signed_content);
+    sd_buf_init(&sig);
+    sd_buf_init(&body);
+    sd_build_tls12_server_ecdh_params(&params, m->group, sd_span_of(m->share.public_key, m->share.public_len));
+    sd_tls12_ske_signed_content(m->client_random, m->server_random, sd_buf_span(&params), &signed_content);
+    if (!sd_tls12_sign(m->cfg.credential->key, m->sigalg12, sd_buf_span(&signed_content), &sig)) {
+        model_fatal(m, SD_internal_error, "ServerKeyExchange signing failed");
+    } else {
+        sd_tls12_ske ske = {.group = m->group,
+                            .point = sd_span_of(m->share.public_key, m->share.public_len),
+                            .sig_alg = m->sigalg12,
+                            .signature = sd_buf_span(&sig)};
+        sd_build_tls12_ske_ecdhe(&body, &ske);
+        sd_rl_send_handshake(&m->rl, SD_ServerKeyExchange, sd_buf_span(&body));
+    }
+    sd_buf_free(&params);
+    sd_buf_free(&signed_content);
+    sd_buf_free(&sig);
+    sd_buf_free(&body);
+}
+
+static void on_client_key_exchange(sd_model *m, sd_span body) {
+    uint8_t alert;
+    if (m->suite12->kx == SD_KX_RSA) {
+        sd_span encrypted;
+        if (!sd_parse_tls12_cke_rsa(body, &encrypted, &alert)) return model_fatal(m, alert, "malformed ClientKeyExchange");
+        /* The ciphertext's length is public: one that is not the modulus
+         * size cannot be an RSA encryption, refused as BoringSSL does. */
+        RSA *rsa = EVP_PKEY_get0_RSA(m->cfg.credential->key);
+        if (!rsa || encrypted.len != RSA_size(rsa))
+            return model_fatal(m, SD_decrypt_error, "encrypted premaster secret of the wrong length");
+        /* §7.4.7.1: on any failure continue with a random premaster secret,
+         * so that an attacker learns nothing (Bleichenbacher). */
+        uint8_t random_pms[48];
+        sd_rng_bytes(&m->rng, random_pms, sizeof random_pms);
+        if (!sd_tls12_rsa_decrypt_pms(m->cfg.credential->key, encrypted, m->client_version, random_pms, m->pms))
+            return model_fatal(m, SD_internal_error, "RSA decryption failed");
+        m->pms_len = 48;
+    } else {
+        sd_span point;
+        if (!sd_parse_tls12_cke_ecdhe(body, &point, &alert)) return model_fatal(m, alert, "malformed ClientKeyExchange");
+        if (!sd_key_share_derive(&m->share, point, m->pms, &m->pms_len, &alert))
+            return model_fatal(m, alert, "client ECDH point is not valid");
+    }
+    derive_master(m);
+}
+
+/* --- Client ------------------------------------------------------------------- */
+
+void model12_on_server_hello(sd_model *m, const sd_server_hello *sh) {
+    uint8_t alert;
+    m->version = SD_TLS12;
+    memcpy(m->server_random, sh->random.data, SD_RANDOM_LEN);
+    /* RFC 8446 §4.1.3: "TLS 1.3 clients receiving a ServerHello indicating
+     * TLS 1.2 or below MUST check that the last 8 bytes are not equal to
+     * either of these values ... If a match is found, the client MUST abort
+     * the handshake with an "illegal_parameter" alert." */
+    if (m->offer.max_version >= SD_TLS13 && memcmp(m->server_random + 24, kDowngradeTls12, 8) == 0)
+        return model_fatal(m, SD_illegal_parameter, "downgrade to TLS 1.2 signalled in the server random");
+    if (sh->legacy_version != SD_TLS12)
+        return model_fatal(m, SD_protocol_version, "server chose version 0x%04x", sh->legacy_version);
+    const sd_tls12_suite *s = sd_tls12_suite_find(sh->cipher_suite);
+    /* RFC 5246 §7.4.1.3: the suite is "selected by the server from the list
+     * in ClientHello.cipher_suites"; anything else is illegal_parameter. */
+    if (!s || !sd_u16_in(m->offer.suites, m->offer.n_suites, sh->cipher_suite))
+        return model_fatal(m, SD_illegal_parameter, "ServerHello selects cipher suite 0x%04x", sh->cipher_suite);
+    if (sh->legacy_compression_method != 0)
+        return model_fatal(m, SD_illegal_parameter, "ServerHello compression method is not null");
+    if (!sd_extensions_check(sh->extensions, &alert)) return model_fatal(m, alert, "malformed ServerHello extensions");
+    sd_reader it = sd_reader_of(sh->extensions);
+    uint16_t type;
+    sd_span body;
+    while (sd_extensions_next(&it, &type, &body, &alert) > 0) {
+        if (type == SD_renegotiation_info) {
+            sd_span reneg;
+            if (!sd_parse_renegotiation_info(body, &reneg, &alert))
+                return model_fatal(m, alert, "malformed renegotiation_info");
+            /* RFC 5746 §3.4: "The client MUST then verify that the length of
+             * the "renegotiated_connection" field is zero, and if it is not,
+             * MUST abort the handshake (by sending a fatal handshake_failure
+             * alert)." */
+            if (reneg.len) return model_fatal(m, SD_handshake_failure, "renegotiation_info not empty");
+            m->secure_renegotiation = true;
+        } else if (type == SD_extended_master_secret) {
+            if (!sd_parse_extended_master_secret(body, &alert))
+                return model_fatal(m, alert, "malformed extended_master_secret");
+            m->ems = true;
+        } else if (type == SD_server_name || type == SD_ec_point_formats) {
+            /* RFC 6066 §3: an empty acknowledgement; RFC 8422 §5.2: the
+             * server's point formats, uncompressed being mandatory. */
+        } else {
+            /* RFC 5246 §7.4.1.4: "If a client receives an extension type in
+             * ServerHello that it did not request in the associated
+             * ClientHello, it MUST abort the handshake with an
+             * unsupported_extension fatal alert." */
+            return model_fatal(m, SD_unsupported_extension, "ServerHello carries unrequested extension %u", type);
+        }
+    }
+    m->suite12 = s;
+    m->st.version = SD_TLS12;
+    m->st.cipher_suite = s->id;
+    m->shape = sd_shape_with_flags(SD_SHAPE_TLS12 | (s->kx == SD_KX_RSA ? SD_SHAPE_RSA_KX : 0));
+}
+
+static void on_certificate12(sd_model *m, sd_span body) {
+    uint8_t alert;
+    sd_tls12_certificate c;
+    if (!sd_parse_tls12_certificate(body, &c, &alert)) return model_fatal(m, alert, "malformed Certificate");
+    sd_span chain[SD_MAX_CHAIN];
+    size_t n = 0;
+    sd_reader it = sd_reader_of(c.certificate_list);
+    sd_span cert;
+    while (sd_tls12_certificate_next(&it, &cert, &alert) > 0) {
+        if (n == SD_MAX_CHAIN) return model_fatal(m, SD_bad_certificate, "certificate chain longer than %d", SD_MAX_CHAIN);
+        chain[n++] = cert;
+    }
+    /* RFC 5246 §7.4.2: the server's certificate_list must hold its
+     * certificate; an empty one cannot authenticate it. */
+    if (n == 0) return model_fatal(m, SD_decode_error, "server sent an empty certificate chain");
+    sd_verify_params p = {.pki = m->cfg.pki,
+                          .host_name = m->cfg.server_name,
+                          .now = m->cfg.now,
+                          .purpose = SD_VERIFY_PURPOSE_SERVER,
+                          .key_use = m->suite12->kx == SD_KX_RSA ? SD_KEY_USE_ENCIPHER : SD_KEY_USE_SIGN};
+    char err[160];
+    EVP_PKEY_free(m->server_key12);
+    m->server_key12 = NULL;
+    if (!sd_verify_chain(&p, chain, n, &m->server_key12, &alert, err, sizeof err))
+        return model_fatal(m, alert, "certificate rejected: %s", err);
+    /* RFC 5246 §7.4.2: the certificate's key must suit the key exchange
+     * ("The certificate type MUST be appropriate for the selected cipher
+     * suite's key exchange algorithm"). */
+    if (!key_fits_suite(m->suite12, m->server_key12))
+        return model_fatal(m, SD_unsupported_certificate, "certificate key does not fit %s", m->suite12->name);
+    if (m->suite12->kx == SD_KX_RSA) m->st.peer_authenticated = true; /* proven by the Finished it can decrypt */
+}
+
+static void on_server_key_exchange(sd_model *m, sd_span body) {
+    uint8_t alert;
+    sd_tls12_ske ske;
+    if (!sd_parse_tls12_ske_ecdhe(body, &ske, &alert)) return model_fatal(m, alert, "malformed ServerKeyExchange");
+    /* RFC 8422 §5.4: the curve must be one the client offered; §7.4.1.4.1:
+     * the signature scheme must be one it offered, for the key it has. */
+    if (!sd_u16_in(m->offer.groups, m->offer.n_groups, ske.group))
+        return model_fatal(m, SD_illegal_parameter, "ServerKeyExchange uses group %u we did not offer", ske.group);
+    if (!sd_u16_in(m->offer.sigalgs, m->offer.n_sigalgs, ske.sig_alg) ||
+        !sd_tls12_signature_scheme_matches_key(ske.sig_alg, m->server_key12))
+        return model_fatal(m, SD_illegal_parameter, "ServerKeyExchange signed with scheme 0x%04x", ske.sig_alg);
+    sd_buf content;
+    sd_buf_init(&content);
+    sd_tls12_ske_signed_content(m->client_random, m->server_random, ske.params, &content);
+    bool ok = sd_tls12_verify(m->server_key12, ske.sig_alg, sd_buf_span(&content), ske.signature);
+    sd_buf_free(&content);
+    /* §7.2.2 decrypt_error: "a signature could not be correctly verified". */
+    if (!ok) return model_fatal(m, SD_decrypt_error, "ServerKeyExchange signature does not verify");
+    if (!sd_key_share_generate(&m->share, ske.group, &m->rng))
+        return model_fatal(m, SD_internal_error, "key generation failed");
+    if (!sd_key_share_derive(&m->share, ske.point, m->pms, &m->pms_len, &alert))
+        return model_fatal(m, alert, "server ECDH point is not valid");
+    m->group = ske.group;
+    m->st.group = ske.group;
+    m->st.peer_authenticated = true;
+}
+
+static void send_client_key_exchange(sd_model *m) {
+    sd_buf body, encrypted;
+    sd_buf_init(&body);
+    sd_buf_init(&encrypted);
+    if (m->suite12->kx == SD_KX_RSA) {
+        /* §7.4.7.1: client_version (the highest offered, as in ClientHello)
+         * and 46 random bytes. */
+        m->pms[0] = 0x03;
+        m->pms[1] = 0x03;
+        sd_rng_bytes(&m->rng, m->pms + 2, 46);
+        m->pms_len = 48;
+        if (!sd_tls12_rsa_encrypt_pms(m->server_key12, m->pms, &encrypted))
+            model_fatal(m, SD_internal_error, "RSA encryption failed");
+        else
+            sd_build_tls12_cke_rsa(&body, sd_buf_span(&encrypted));
+    } else {
+        sd_build_tls12_cke_ecdhe(&body, sd_span_of(m->share.public_key, m->share.public_len));
+    }
+    if (!model_failed(m)) {
+        sd_rl_send_handshake(&m->rl, SD_ClientKeyExchange, sd_buf_span(&body));
+        derive_master(m);
+    }
+    sd_buf_free(&body);
+    sd_buf_free(&encrypted);
+}
+
+/* --- Both sides ----------------------------------------------------------------- */
+
+static void send_finished12(sd_model *m) {
+    uint8_t hash[SD_MAX_HASH_LEN], verify[12];
+    if (!hash12(m, hash)) return;
+    if (!sd_tls12_finished(m->suite12, m->master, m->cfg.role == SD_ROLE_CLIENT, hash, verify))
+        return model_fatal(m, SD_internal_error, "Finished computation failed");
+    sd_rl_send_handshake(&m->rl, SD_Finished, sd_span_of(verify, sizeof verify));
+}
+
+void model12_send(sd_model *m, uint16_t step) {
+    bool client = m->cfg.role == SD_ROLE_CLIENT;
+    switch (step) {
+    case SD_ServerHello:
+        send_server_hello12(m);
+        return;
+    case SD_Certificate: {
+        sd_buf body;
+        sd_buf_init(&body);
+        sd_tls12_build_certificate(&body, model_own_credential(m));
+        sd_rl_send_handshake(&m->rl, SD_Certificate, sd_buf_span(&body));
+        sd_buf_free(&body);
+        return;
+    }
+    case SD_ServerKeyExchange:
+        send_server_key_exchange(m);
+        return;
+    case SD_ServerHelloDone:
+        sd_rl_send_handshake(&m->rl, SD_ServerHelloDone, sd_span_of(NULL, 0));
+        return;
+    case SD_ClientKeyExchange:
+        send_client_key_exchange(m);
+        return;
+    case SD_MSG_CHANGE_CIPHER_SPEC: {
+        /* §7.1: the CCS goes out under the old (here: no) keys, then the
+         * pending write keys take over. */
+        static const uint8_t one = 1;
+        sd_rl_send(&m->rl, SD_change_cipher_spec, sd_span_of(&one, 1), true, 0);
+        install(m, &m->rl.write, client);
+        return;
+    }
+    case SD_Finished:
+        send_finished12(m);
+        return;
+    default:
+        model_fatal(m, SD_internal_error, "no way to send TLS 1.2 step %u", step);
+    }
+}
+
+void model12_on_ccs(sd_model *m, sd_span body) {
+    /* §7.1: "The message consists of a single byte of value 1." */
+    if (body.len != 1 || body.data[0] != 1) return model_fatal(m, SD_decode_error, "malformed ChangeCipherSpec");
+    /* The peer's pending keys become current; a handshake message split
+     * across the change cannot be. */
+    if (sd_hs_reassembler_has_partial(&m->rl.hs))
+        return model_fatal(m, SD_unexpected_message, "handshake data spans the ChangeCipherSpec");
+    install(m, &m->rl.read, m->cfg.role == SD_ROLE_SERVER);
+}
+
+void model12_on_message(sd_model *m, uint16_t step, const sd_handshake_msg *msg) {
+    uint8_t alert;
+    switch (step) {
+    case SD_Certificate:
+        on_certificate12(m, msg->body);
+        return;
+    case SD_ServerKeyExchange:
+        on_server_key_exchange(m, msg->body);
+        return;
+    case SD_ServerHelloDone:
+        if (!sd_parse_tls12_server_hello_done(msg->body, &alert)) model_fatal(m, alert, "malformed ServerHelloDone");
+        return;
+    case SD_ClientKeyExchange:
+        on_client_key_exchange(m, msg->body);
+        return;
+    case SD_Finished: {
+        /* The transcript holds the Finished already: verify_data covers the
+         * messages before it (§7.4.9). */
+        uint8_t hash[SD_MAX_HASH_LEN], expected[12];
+        size_t full = m->rl.transcript.bytes.len;
+        m->rl.transcript.bytes.len = full - msg->whole.len;
+        bool ok = hash12(m, hash);
+        m->rl.transcript.bytes.len = full;
+        if (!ok) return;
+        if (!sd_tls12_finished(m->suite12, m->master, m->cfg.role == SD_ROLE_SERVER, hash, expected))
+            return model_fatal(m, SD_internal_error, "Finished computation failed");
+        /* §7.4.9: "Recipients of Finished messages MUST verify that the
+         * contents are correct"; §7.2.2 decrypt_error covers "a handshake
+         * cryptographic operation failed, including being unable to ...
+         * validate a finished message". */
+        if (msg->body.len != 12 || CRYPTO_memcmp(msg->body.data, expected, 12) != 0)
+            return model_fatal(m, SD_decrypt_error, "Finished verify_data is wrong");
+        m->peer_finished = true;
+        return;
+    }
+    default:
+        model_fatal(m, SD_unexpected_message, "TLS 1.2 message %u has no handler", msg->type);
+    }
+}
+
+bool model12_export(const sd_model *m, const char *label, uint8_t *out, size_t len) {
+    /* RFC 5705 §4: PRF(master_secret, label, client_random + server_random)
+     * without a context. */
+    uint8_t seed[2 * SD_RANDOM_LEN];
+    memcpy(seed, m->client_random, SD_RANDOM_LEN);
+    memcpy(seed + SD_RANDOM_LEN, m->server_random, SD_RANDOM_LEN);
+    return sd_tls12_prf(m->suite12->prf_md(), m->master, sizeof m->master, label, seed, sizeof seed, out, len);
+}
