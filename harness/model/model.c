@@ -530,6 +530,26 @@ static bool check_extension_bodies(sd_model *m, const sd_client_hello *ch) {
             return false;
         }
     }
+    /* draft-ietf-tls-esni-13 §5 (the ECH version BoringSSL API 17 speaks):
+     * ECHClientHello is type 0 (outer: HpkeSymmetricCipherSuite, config_id,
+     * enc<0..2^16-1>, payload<1..2^16-1>) or type 1 (inner: empty). The
+     * model has no ECH keys, so a well-formed one is ignored; a malformed
+     * one cannot be decoded, as BoringSSL also decides. */
+    if (sd_extensions_find(ch->extensions, SD_encrypted_client_hello, &body)) {
+        sd_reader r = sd_reader_of(body);
+        uint8_t type = 0, config_id;
+        uint32_t cipher_suite;
+        sd_span enc, payload;
+        bool ok = sd_read_u8(&r, &type) &&
+                  (type == 1 ? sd_reader_done(&r)
+                             : type == 0 && sd_read_u32(&r, &cipher_suite) && sd_read_u8(&r, &config_id) &&
+                                   sd_read_prefixed(&r, 2, &enc) && sd_read_prefixed(&r, 2, &payload) &&
+                                   payload.len > 0 && sd_reader_done(&r));
+        if (!ok) {
+            model_fatal(m, SD_decode_error, "malformed encrypted_client_hello");
+            return false;
+        }
+    }
     /* RFC 6066 §8: CertificateStatusRequest starts with a status_type byte.
      * Only that byte is read, as BoringSSL does: the request itself is the
      * server's to use or ignore. */

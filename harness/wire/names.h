@@ -99,6 +99,7 @@
     X(post_handshake_auth, 49)                     \
     X(signature_algorithms_cert, 50)               \
     X(key_share, 51)                               \
+    X(encrypted_client_hello, 65037)              \
     X(renegotiation_info, 65281)
 
 /* RFC 8446 §4.2.7 NamedGroup */
