@@ -261,7 +261,51 @@ static void tls12_matrix(void **state) {
     assert_int_equal(failed, 0);
 }
 
+/* Version negotiation across stacks (RFC 8446 §4.2.1): each side offers a
+ * range; the handshake settles on the highest version both have. */
+static void version_negotiation(void **state) {
+    (void)state;
+    static const struct {
+        uint16_t cmin, cmax, smin, smax, want;
+    } cases[] = {
+        {SD_TLS12, SD_TLS13, SD_TLS12, SD_TLS13, SD_TLS13},
+        {SD_TLS12, SD_TLS13, SD_TLS12, SD_TLS12, SD_TLS12},
+        {SD_TLS12, SD_TLS12, SD_TLS12, SD_TLS13, SD_TLS12},
+        {SD_TLS13, SD_TLS13, SD_TLS12, SD_TLS13, SD_TLS13},
+    };
+    const sd_target_ops *directions[][2] = {{&sd_target_model, &sd_target_boringssl},
+                                            {&sd_target_boringssl, &sd_target_model}};
+    int failed = 0;
+    for (size_t d = 0; d < 2; d++)
+        for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+            sd_target_config base = {.pki = &pki, .server_name = SD_PKI_SERVER_NAME, .now = SD_PKI_DEFAULT_TIME,
+                                     .seed = 3};
+            sd_target_config ccfg = base, scfg = base;
+            ccfg.role = SD_ROLE_CLIENT;
+            ccfg.min_version = cases[i].cmin;
+            ccfg.max_version = cases[i].cmax;
+            scfg.role = SD_ROLE_SERVER;
+            scfg.min_version = cases[i].smin;
+            scfg.max_version = cases[i].smax;
+            scfg.credential = sd_pki_find(&pki, "leaf");
+            cell c = {directions[d][0], directions[d][1], SD_x25519, 0, "leaf", 0, 0, 0};
+            sd_target_status cs, ss;
+            uint8_t ce[32], se[32];
+            bool exported;
+            char why[300] = "";
+            if (connect_pair(&c, &ccfg, &scfg, &cs, &ss, ce, se, &exported, NULL, why, sizeof why) != CELL_OK ||
+                !cs.handshake_done || !ss.handshake_done || cs.version != cases[i].want || ss.version != cases[i].want) {
+                failed++;
+                printf("FAIL versions %s client [%04x..%04x] / %s server [%04x..%04x]: got %04x/%04x %s %s %s\n",
+                       c.client->name, cases[i].cmin, cases[i].cmax, c.server->name, cases[i].smin, cases[i].smax,
+                       cs.version, ss.version, why, cs.error, ss.error);
+            }
+        }
+    assert_int_equal(failed, 0);
+}
+
 int main(void) {
-    const struct CMUnitTest tests[] = {cmocka_unit_test(handshake_matrix), cmocka_unit_test(tls12_matrix)};
+    const struct CMUnitTest tests[] = {cmocka_unit_test(handshake_matrix), cmocka_unit_test(tls12_matrix),
+                                       cmocka_unit_test(version_negotiation)};
     return cmocka_run_group_tests(tests, load_pki, free_pki);
 }

@@ -206,6 +206,64 @@ static void model_server_refuses_truncated_client_hello(void **state) {
     server->ops->destroy(server);
 }
 
+static sd_target *make_versions(sd_role role, uint16_t min, uint16_t max) {
+    sd_target_config cfg = {
+        .role = role,
+        .min_version = min,
+        .max_version = max,
+        .credential = role == SD_ROLE_SERVER ? sd_pki_find(&pki, "leaf") : NULL,
+        .pki = &pki,
+        .server_name = SD_PKI_SERVER_NAME,
+        .now = SD_PKI_DEFAULT_TIME,
+        .seed = 4,
+    };
+    char err[200] = "";
+    sd_target *t = sd_target_model.create(&cfg, err, sizeof(err));
+    if (!t) fprintf(stderr, "%s\n", err);
+    assert_non_null(t);
+    return t;
+}
+
+/* Version negotiation (RFC 8446 §4.2.1) and downgrade protection (§4.1.3):
+ * a TLS 1.3-capable server that negotiates TLS 1.2 marks its random, and a
+ * TLS 1.3-capable client refuses such a ServerHello with illegal_parameter,
+ * while a client that offered TLS 1.2 only goes on. */
+static void downgrade_sentinel(void **state) {
+    (void)state;
+    sd_target *old_client = make_versions(SD_ROLE_CLIENT, SD_TLS12, SD_TLS12);
+    sd_target *server = make_versions(SD_ROLE_SERVER, SD_TLS12, SD_TLS13);
+    sd_target *new_client = make_versions(SD_ROLE_CLIENT, SD_TLS12, SD_TLS13);
+    sd_buf hello, flight;
+    sd_buf_init(&hello);
+    sd_buf_init(&flight);
+    old_client->ops->start(old_client);
+    old_client->ops->drain(old_client, &hello);
+    server->ops->feed(server, sd_buf_span(&hello));
+    server->ops->drain(server, &flight);
+    /* The ServerHello's random ends with "DOWNGRD" 01: record header 5,
+     * handshake header 4, legacy_version 2, then 24 bytes in. */
+    static const uint8_t sentinel[8] = {0x44, 0x4F, 0x57, 0x4E, 0x47, 0x52, 0x44, 0x01};
+    assert_true(flight.len > 5 + 4 + 2 + 32);
+    assert_memory_equal(flight.data + 5 + 4 + 2 + 24, sentinel, 8);
+
+    /* The TLS 1.2-only client accepts it... */
+    old_client->ops->feed(old_client, sd_buf_span(&flight));
+    sd_target_status st;
+    old_client->ops->status(old_client, &st);
+    assert_int_equal(st.alert_sent, -1);
+    /* ...the TLS 1.3-capable one must not. */
+    new_client->ops->start(new_client);
+    new_client->ops->feed(new_client, sd_buf_span(&flight));
+    new_client->ops->status(new_client, &st);
+    assert_int_equal(st.alert_sent, SD_illegal_parameter);
+
+    old_client->ops->destroy(old_client);
+    server->ops->destroy(server);
+    new_client->ops->destroy(new_client);
+    sd_buf_free(&hello);
+    sd_buf_free(&flight);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(model_client_boringssl_server),
@@ -214,6 +272,7 @@ int main(void) {
         cmocka_unit_test(model_is_deterministic),
         cmocka_unit_test(sequences_switch_shapes),
         cmocka_unit_test(model_server_refuses_truncated_client_hello),
+        cmocka_unit_test(downgrade_sentinel),
     };
     return cmocka_run_group_tests(tests, load_pki, free_pki);
 }
