@@ -9,6 +9,13 @@
 #       (corpus/regressions/<target>/) once;
 #     - fuzzes fuzz_client_hello for SHAKEDOWN_FUZZ_SECONDS (default 30) from a
 #       temporary copy of its corpus, so the committed corpus is never touched.
+# (c) ClusterFuzzLite / OSS-Fuzz: runs .clusterfuzzlite/build.sh the way
+#     OSS-Fuzz would (CC=clang, CFLAGS with -fsanitize=fuzzer-no-link,address,
+#     LIB_FUZZING_ENGINE=-fsanitize=fuzzer, OUT=a temporary folder) and checks
+#     that it leaves every target's binary, <target>_seed_corpus.zip and
+#     <target>.dict, and the PKI the binaries need; then runs one binary from
+#     $OUT alone, away from the source tree, over its unpacked seeds.
+#     Its build folder (build/cfl-work) is kept, so later runs are incremental.
 # (b) AFL++: builds with scripts/build-afl.sh and runs afl-fuzz for
 #     SHAKEDOWN_AFL_SECONDS (default 10), to prove the AFL++ build runs.
 #     Prints a SKIP line, and passes, when AFL++ is not installed.
@@ -118,6 +125,54 @@ fi
 grep -E '^(stat::number_of_executed_units|stat::average_exec_per_sec|stat::new_units_added)' \
     "$tmp/libfuzzer.log" || true
 grep -E 'alert_differs|^ +[0-9]+ +fuzz_client_hello:' "$tmp/libfuzzer.log" || true
+
+# --- (c) ClusterFuzzLite build.sh, as OSS-Fuzz runs it -----------------------------
+
+step "ClusterFuzzLite: .clusterfuzzlite/build.sh with OSS-Fuzz's variables"
+cfl_out="$tmp/cfl-out"
+mkdir -p "$cfl_out" "$root/build/cfl-work"
+CC=clang CXX=clang++ \
+    CFLAGS="-O1 -g -fno-omit-frame-pointer -fsanitize=address -fsanitize-address-use-after-scope -fsanitize=fuzzer-no-link" \
+    CXXFLAGS="-O1 -g -fno-omit-frame-pointer -fsanitize=address -fsanitize-address-use-after-scope -fsanitize=fuzzer-no-link" \
+    LIB_FUZZING_ENGINE="-fsanitize=fuzzer" OUT="$cfl_out" WORK="$root/build/cfl-work" \
+    bash .clusterfuzzlite/build.sh > "$tmp/cfl-build.log" 2>&1 || {
+    tail -n 40 "$tmp/cfl-build.log"
+    echo "fuzz-smoke: FAILED: .clusterfuzzlite/build.sh" >&2
+    exit 1
+}
+missing=()
+for name in "${targets[@]}"; do
+    [ -x "$cfl_out/$name" ] || missing+=("$name")
+    # A zip for every target with seeds, a dict for every target with one.
+    if [ -d "corpus/$name" ] || [ -d "corpus/regressions/$name" ]; then
+        [ -s "$cfl_out/${name}_seed_corpus.zip" ] || missing+=("${name}_seed_corpus.zip")
+    fi
+    if [ -f "corpus/$name.dict" ]; then
+        [ -s "$cfl_out/$name.dict" ] || missing+=("$name.dict")
+    fi
+done
+for f in pki/root.pem pki/leaf.chain.pem known_differences.txt libshakedown_trace_mutator.so; do
+    [ -s "$cfl_out/$f" ] || missing+=("$f")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+    echo "fuzz-smoke: FAILED: build.sh did not leave: ${missing[*]}" >&2
+    exit 1
+fi
+# A binary from $OUT, without SHAKEDOWN_PKI_DIR. (On this machine the build
+# tree's paths compiled into it still exist; on a ClusterFuzzLite runner they
+# do not, and it falls back to pki/ and known_differences.txt next to
+# itself: targets/fuzz/differential_target.c.)
+mkdir -p "$tmp/cfl-seeds"
+unzip -q "$cfl_out/fuzz_certificate_seed_corpus.zip" -d "$tmp/cfl-seeds"
+if ! (cd "$tmp" && env -u SHAKEDOWN_PKI_DIR SHAKEDOWN_FINDINGS_DIR="$tmp/findings-cfl" \
+        "$cfl_out/fuzz_certificate" -runs=200 -dict="$cfl_out/fuzz_certificate.dict" "$tmp/cfl-seeds" \
+        > "$tmp/cfl-run.log" 2>&1); then
+    tail -n 40 "$tmp/cfl-run.log"
+    show_findings "$tmp/findings-cfl"
+    echo "fuzz-smoke: FAILED: the ClusterFuzzLite build of fuzz_certificate" >&2
+    exit 1
+fi
+echo "build.sh left ${#targets[@]} targets with seed zips and dictionaries; fuzz_certificate ran from \$OUT"
 
 # --- (b) AFL++ -------------------------------------------------------------------
 

@@ -26,6 +26,7 @@ int sd_cmd_list(int argc, char **argv);
 int sd_cmd_repro(int argc, char **argv); /* harness/cli/repro.c */
 int sd_cmd_trace(int argc, char **argv); /* harness/cli/trace.c */
 int sd_cmd_minimize(int argc, char **argv); /* harness/cli/minimize.c */
+int sd_cmd_fuzz(int argc, char **argv); /* harness/cli/fuzz.c */
 int sd_cmd_report(int argc, char **argv); /* harness/cli/report.c */
 int sd_cmd_serve(int argc, char **argv); /* harness/cli/serve.c */
 

@@ -1,0 +1,645 @@
+/* fuzz.c — `shakedown fuzz`: run the built fuzz targets under libFuzzer or
+ * AFL++ for a time budget, merge the corpus, and report the findings.
+ *
+ *   shakedown fuzz [--target NAME|all] [--engine libfuzzer|afl] [--time SECONDS]
+ *                  [-j N] [--out DIR] [--bin-dir DIR]
+ *
+ * This is the command a CI job calls. For each chosen target, in turn:
+ *   - N jobs run side by side for --time seconds over one shared corpus
+ *     (OUT/corpus/<target>/, seeded from corpus/<target>/; the committed
+ *     seeds are never written). libFuzzer: N processes with their own
+ *     -seed, which reload the shared folder; AFL++: one -M main and N-1 -S
+ *     secondaries. A job that stops on a finding is started again until
+ *     the time is up, so one finding does not end the campaign.
+ *   - libFuzzer's corpus is then merged and minimised (-merge=1) into
+ *     OUT/merged/<target>/.
+ * Findings come from two places: the differential ones each target writes
+ * (SHAKEDOWN_FINDINGS_DIR=OUT/findings, <target>/<hash> + <hash>.txt with
+ * its signature), and sanitizer crashes, timeouts and OOMs the engine
+ * saves (libFuzzer's crash-/timeout-/oom- artifacts, AFL++'s crashes/),
+ * named by the sanitizer's SUMMARY line. They are deduplicated by
+ * signature and written to OUT/findings.json and OUT/findings.md.
+ * Processes are started with fork + execv and an argument vector, never a
+ * shell. On a terminal a status line shows progress. */
+#define _POSIX_C_SOURCE 200809L
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "cli/cli.h"
+
+static const char fuzz_cmd[] = "fuzz";
+
+static void fuzz_usage(FILE *f) {
+    fprintf(f,
+            "usage: shakedown fuzz [--target NAME|all] [--engine libfuzzer|afl] [--time SECONDS]\n"
+            "                      [-j N] [--out DIR] [--bin-dir DIR]\n"
+            "\n"
+            "Runs built fuzz targets for a time budget, merges their corpus, and writes the\n"
+            "deduplicated findings to DIR/findings.json and DIR/findings.md.\n"
+            "\n"
+            "  --target NAME   a fuzz target (fuzz_client_hello, ...), repeatable; 'all' (the\n"
+            "                  default) runs every target found in the binary folder\n"
+            "  --engine E      libfuzzer (default; build: cmake --preset fuzz && cmake --build\n"
+            "                  --preset fuzz) or afl (build: scripts/build-afl.sh)\n"
+            "  --time SECONDS  budget per target (default 60)\n"
+            "  -j N            parallel jobs per target (default 1)\n"
+            "  --out DIR       where corpus, logs and findings go (default fuzz-out)\n"
+            "  --bin-dir DIR   where the target binaries are (default build/fuzz/targets/fuzz,\n"
+            "                  or build/afl/targets/fuzz for afl, under the source tree)\n"
+            "  -h, --help      this help\n"
+            "\n"
+            "exit codes: 0 no findings; 1 findings (see findings.md); 2 bad flag or no target\n"
+            "binaries; 3 the engine could not be run\n");
+}
+
+typedef enum { ENGINE_LIBFUZZER, ENGINE_AFL } engine;
+
+typedef struct {
+    engine eng;
+    unsigned seconds, jobs;
+    const char *out, *bin_dir;
+} options;
+
+/* --- Small helpers ----------------------------------------------------------- */
+
+static double now_s(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static bool mkdirs(const char *path) {
+    char buf[2048];
+    snprintf(buf, sizeof buf, "%s", path);
+    for (char *p = buf + 1;; p++) {
+        if (*p == '/' || *p == '\0') {
+            char c = *p;
+            *p = '\0';
+            if (mkdir(buf, 0777) != 0 && errno != EEXIST) return false;
+            *p = c;
+            if (!c) break;
+        }
+    }
+    return true;
+}
+
+static bool is_exec(const char *path) {
+    struct stat st;
+    return stat(path, &st) == 0 && S_ISREG(st.st_mode) && access(path, X_OK) == 0;
+}
+
+static bool is_dir(const char *path) {
+    struct stat st;
+    return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+static size_t count_files(const char *dir) {
+    DIR *d = opendir(dir);
+    if (!d) return 0;
+    size_t n = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL)
+        if (e->d_name[0] != '.') n++;
+    closedir(d);
+    return n;
+}
+
+/* Copies every regular file of from/ into to/ (seeding the work corpus). */
+static void copy_files(const char *from, const char *to) {
+    DIR *d = opendir(from);
+    if (!d) return;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        if (e->d_name[0] == '.') continue;
+        char src[2400], dst[2400];
+        snprintf(src, sizeof src, "%s/%s", from, e->d_name);
+        snprintf(dst, sizeof dst, "%s/%s", to, e->d_name);
+        struct stat st;
+        if (stat(src, &st) != 0 || !S_ISREG(st.st_mode) || stat(dst, &st) == 0) continue;
+        FILE *in = fopen(src, "rb"), *out = in ? fopen(dst, "wb") : NULL;
+        char buf[8192];
+        size_t n;
+        while (in && out && (n = fread(buf, 1, sizeof buf, in)) > 0) fwrite(buf, 1, n, out);
+        if (in) fclose(in);
+        if (out) fclose(out);
+    }
+    closedir(d);
+}
+
+/* fork + execv with stdout/stderr to log (appended); env additions as
+ * NAME=value strings. Returns the pid, -1 on failure. */
+static pid_t spawn(char *const argv[], const char *log, char *const env_add[]) {
+    pid_t pid = fork();
+    if (pid != 0) return pid;
+    int fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0666);
+    if (fd >= 0) {
+        dup2(fd, 1);
+        dup2(fd, 2);
+        close(fd);
+    }
+    int devnull = open("/dev/null", O_RDONLY);
+    if (devnull >= 0) dup2(devnull, 0);
+    /* A process group of its own: stopping a job stops its children too. */
+    setpgid(0, 0);
+    for (size_t i = 0; env_add && env_add[i]; i++) {
+        char name[64];
+        const char *eq = strchr(env_add[i], '=');
+        if (!eq || (size_t)(eq - env_add[i]) >= sizeof name) continue;
+        memcpy(name, env_add[i], (size_t)(eq - env_add[i]));
+        name[eq - env_add[i]] = '\0';
+        setenv(name, eq + 1, 1);
+    }
+    execv(argv[0], argv);
+    _exit(127);
+}
+
+static int wait_for(pid_t pid) {
+    int status;
+    while (waitpid(pid, &status, 0) < 0)
+        if (errno != EINTR) return -1;
+    return status;
+}
+
+/* --- Findings ---------------------------------------------------------------- */
+
+typedef struct {
+    char target[64];
+    char signature[300];
+    char kind[32];     /* divergence, crash, timeout, oom */
+    char input[1024];  /* a reproducer */
+    char explain[1024]; /* the .txt or the log */
+    unsigned count;
+} finding;
+
+typedef struct {
+    finding *items;
+    size_t n, cap;
+} findings;
+
+static void add_finding(findings *fs, const char *target, const char *signature, const char *kind,
+                        const char *input, const char *explain) {
+    for (size_t i = 0; i < fs->n; i++) {
+        if (strcmp(fs->items[i].signature, signature) == 0) {
+            fs->items[i].count++;
+            return;
+        }
+    }
+    if (fs->n == fs->cap) {
+        size_t cap = fs->cap ? fs->cap * 2 : 16;
+        finding *g = realloc(fs->items, cap * sizeof *g);
+        if (!g) return;
+        fs->items = g;
+        fs->cap = cap;
+    }
+    finding *f = &fs->items[fs->n++];
+    memset(f, 0, sizeof *f);
+    snprintf(f->target, sizeof f->target, "%s", target);
+    snprintf(f->signature, sizeof f->signature, "%s", signature);
+    snprintf(f->kind, sizeof f->kind, "%s", kind);
+    snprintf(f->input, sizeof f->input, "%s", input);
+    snprintf(f->explain, sizeof f->explain, "%s", explain);
+    f->count = 1;
+}
+
+/* The first line of path starting with prefix, after the prefix, trimmed. */
+static bool line_after(const char *path, const char *prefix, char *out, size_t len) {
+    FILE *f = fopen(path, "r");
+    if (!f) return false;
+    char line[2048];
+    bool found = false;
+    size_t n = strlen(prefix);
+    while (!found && fgets(line, sizeof line, f)) {
+        char *p = strstr(line, prefix);
+        if (p && (p == line || prefix[0] != ' ')) {
+            p += n;
+            while (*p == ' ') p++;
+            p[strcspn(p, "\r\n")] = '\0';
+            snprintf(out, len, "%s", p);
+            found = true;
+        }
+    }
+    fclose(f);
+    return found;
+}
+
+/* Differential findings: OUT/findings/<target>/<hash>.txt. */
+static void collect_differential(findings *fs, const char *out, const char *target) {
+    char dir[2048];
+    snprintf(dir, sizeof dir, "%s/findings/%s", out, target);
+    DIR *d = opendir(dir);
+    if (!d) return;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        size_t n = strlen(e->d_name);
+        if (n < 5 || strcmp(e->d_name + n - 4, ".txt") != 0) continue;
+        char txt[2300], input[2300], sig[300];
+        snprintf(txt, sizeof txt, "%s/%s", dir, e->d_name);
+        snprintf(input, sizeof input, "%s/%.*s", dir, (int)(n - 4), e->d_name);
+        if (!line_after(txt, "signature:", sig, sizeof sig)) continue;
+        add_finding(fs, target, sig, "divergence", input, txt);
+    }
+    closedir(d);
+}
+
+/* Engine artifacts (sanitizer crashes and the like) that are not
+ * differential findings: named by the SUMMARY line of the job's log. */
+static void collect_artifacts(findings *fs, const char *artifacts_dir, const char *target, const char *log_glob_dir) {
+    DIR *d = opendir(artifacts_dir);
+    if (!d) return;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        const char *kind = strncmp(e->d_name, "crash-", 6) == 0 || strncmp(e->d_name, "id:", 3) == 0 ? "crash"
+                           : strncmp(e->d_name, "timeout-", 8) == 0                                    ? "timeout"
+                           : strncmp(e->d_name, "oom-", 4) == 0                                        ? "oom"
+                           : strncmp(e->d_name, "leak-", 5) == 0                                       ? "leak"
+                                                                                                       : NULL;
+        if (!kind) continue;
+        char input[2300];
+        snprintf(input, sizeof input, "%s/%s", artifacts_dir, e->d_name);
+        /* A differential finding aborts too; its log names the signature. */
+        char summary[300] = "", sig[400];
+        DIR *ld = opendir(log_glob_dir);
+        struct dirent *le;
+        while (ld && !summary[0] && (le = readdir(ld)) != NULL) {
+            if (strncmp(le->d_name, target, strlen(target)) != 0) continue;
+            char log[2300];
+            snprintf(log, sizeof log, "%s/%s", log_glob_dir, le->d_name);
+            if (!line_after(log, "signature:", summary, sizeof summary)) line_after(log, "SUMMARY:", summary, sizeof summary);
+        }
+        if (ld) closedir(ld);
+        if (strstr(summary, ":model=")) continue; /* already counted from its .txt */
+        snprintf(sig, sizeof sig, "%s:%s:%s", target, kind, summary[0] ? summary : "(no sanitizer summary)");
+        add_finding(fs, target, sig, kind, input, log_glob_dir);
+    }
+    closedir(d);
+}
+
+static bool write_reports(const findings *fs, const char *out, const options *o, char **targets, size_t n_targets) {
+    json_t *root = json_object();
+    json_object_set_new(root, "engine", json_string(o->eng == ENGINE_AFL ? "afl" : "libfuzzer"));
+    json_object_set_new(root, "seconds_per_target", json_integer(o->seconds));
+    json_object_set_new(root, "jobs", json_integer(o->jobs));
+    json_t *ts = json_array();
+    for (size_t i = 0; i < n_targets; i++) json_array_append_new(ts, json_string(targets[i]));
+    json_object_set_new(root, "targets", ts);
+    json_t *arr = json_array();
+    for (size_t i = 0; i < fs->n; i++) {
+        const finding *f = &fs->items[i];
+        json_t *j = json_object();
+        json_object_set_new(j, "target", json_string(f->target));
+        json_object_set_new(j, "signature", json_string(f->signature));
+        json_object_set_new(j, "kind", json_string(f->kind));
+        json_object_set_new(j, "input", json_string(f->input));
+        json_object_set_new(j, "explanation", json_string(f->explain));
+        json_object_set_new(j, "count", json_integer(f->count));
+        json_array_append_new(arr, j);
+    }
+    json_object_set_new(root, "findings", arr);
+    char path[2048], tmp[2100];
+    snprintf(path, sizeof path, "%s/findings.json", out);
+    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    bool ok = json_dump_file(root, tmp, JSON_INDENT(2) | JSON_SORT_KEYS) == 0 && rename(tmp, path) == 0;
+    json_decref(root);
+
+    snprintf(path, sizeof path, "%s/findings.md", out);
+    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    FILE *f = fopen(tmp, "w");
+    if (!f) return false;
+    fprintf(f, "# shakedown fuzz: %zu finding%s\n\n", fs->n, fs->n == 1 ? "" : "s");
+    fprintf(f, "%s, %u s per target, %u job%s; targets:", o->eng == ENGINE_AFL ? "AFL++" : "libFuzzer", o->seconds,
+            o->jobs, o->jobs == 1 ? "" : "s");
+    for (size_t i = 0; i < n_targets; i++) fprintf(f, " `%s`", targets[i]);
+    fprintf(f, "\n\n");
+    if (fs->n) {
+        fprintf(f, "| target | kind | signature | count | reproduce |\n|---|---|---|---|---|\n");
+        for (size_t i = 0; i < fs->n; i++) {
+            const finding *x = &fs->items[i];
+            /* Signatures come from targets and sanitizers: keep them from
+             * breaking the table. */
+            char sig[300];
+            snprintf(sig, sizeof sig, "%s", x->signature);
+            for (char *p = sig; *p; p++)
+                if (*p == '|' || *p == '`' || *p == '\n') *p = ' ';
+            fprintf(f, "| %s | %s | `%s` | %u | `shakedown repro %s` |\n", x->target, x->kind, sig, x->count,
+                    x->input);
+        }
+    } else {
+        fprintf(f, "No findings.\n");
+    }
+    ok = fclose(f) == 0 && rename(tmp, path) == 0 && ok;
+    return ok;
+}
+
+/* --- Running one target ---------------------------------------------------------- */
+
+static volatile sig_atomic_t g_interrupted;
+static void on_signal(int sig) {
+    (void)sig;
+    g_interrupted = 1;
+}
+
+static int run_target(const options *o, const char *target, findings *fs, unsigned *execs_runs) {
+    char bin[2048], corpus[2048], seeds[2048], logs[2048], artifacts[2048], dict[2048], findings_env[2100];
+    const char *src = getenv("SHAKEDOWN_SOURCE_DIR");
+    if (!src) src = SHAKEDOWN_SOURCE_DIR;
+    snprintf(bin, sizeof bin, "%s/%s%s", o->bin_dir, target, o->eng == ENGINE_AFL ? "_afl" : "");
+    snprintf(corpus, sizeof corpus, "%s/corpus/%s", o->out, target);
+    snprintf(seeds, sizeof seeds, "%s/corpus/%s", src, target);
+    snprintf(logs, sizeof logs, "%s/logs", o->out);
+    snprintf(artifacts, sizeof artifacts, "%s/artifacts/%s/", o->out, target);
+    snprintf(dict, sizeof dict, "%s/corpus/%s.dict", src, target);
+    snprintf(findings_env, sizeof findings_env, "SHAKEDOWN_FINDINGS_DIR=%s/findings", o->out);
+    if (!mkdirs(corpus) || !mkdirs(logs) || !mkdirs(artifacts)) {
+        fprintf(stderr, "shakedown fuzz: cannot create folders under %s: %s\n", o->out, strerror(errno));
+        return SD_EXIT_HARNESS;
+    }
+    copy_files(seeds, corpus);
+    bool have_dict = access(dict, R_OK) == 0;
+    char *env[5] = {findings_env, NULL, NULL, NULL, NULL};
+    char mutator_env[2300];
+    if (o->eng == ENGINE_AFL) {
+        static char afl_env[][32] = {"AFL_NO_UI=1", "AFL_SKIP_CPUFREQ=1"};
+        env[1] = afl_env[0];
+        env[2] = afl_env[1];
+        /* fuzz_trace: the structure-aware mutator library, if built. */
+        char lib[2100];
+        snprintf(lib, sizeof lib, "%s/libshakedown_trace_mutator.so", o->bin_dir);
+        if (strcmp(target, "fuzz_trace") == 0 && access(lib, R_OK) == 0) {
+            snprintf(mutator_env, sizeof mutator_env, "AFL_CUSTOM_MUTATOR_LIBRARY=%s", lib);
+            env[3] = mutator_env;
+        }
+    }
+
+    pid_t pids[64];
+    unsigned restarts[64] = {0};
+    unsigned jobs = o->jobs > 64 ? 64 : o->jobs;
+    double start = now_s(), end = start + o->seconds;
+    char arg[16][2200];
+    for (unsigned j = 0; j < jobs; j++) pids[j] = -1;
+    bool tty = isatty(1);
+    for (;;) {
+        double left = end - now_s();
+        for (unsigned j = 0; j < jobs && left > 1 && !g_interrupted; j++) {
+            if (pids[j] > 0) continue;
+            if (restarts[j] > 50) continue; /* a target that dies at once: stop trying */
+            restarts[j]++;
+            char log[2300];
+            snprintf(log, sizeof log, "%s/%s.%u.log", logs, target, j);
+            char *argv[24];
+            size_t a = 0;
+            char (*s)[2200] = arg + 0;
+            if (o->eng == ENGINE_LIBFUZZER) {
+                argv[a++] = bin;
+                snprintf(s[0], sizeof s[0], "-max_total_time=%u", (unsigned)left);
+                snprintf(s[1], sizeof s[1], "-seed=%u", 1 + j * 7919 + restarts[j] * 104729);
+                snprintf(s[2], sizeof s[2], "-artifact_prefix=%s", artifacts);
+                snprintf(s[3], sizeof s[3], "-dict=%s", dict);
+                argv[a++] = s[0];
+                argv[a++] = s[1];
+                argv[a++] = s[2];
+                if (have_dict) argv[a++] = s[3];
+                argv[a++] = (char *)"-print_final_stats=1";
+                argv[a++] = corpus;
+            } else {
+                static char afl_fuzz[] = "/usr/bin/afl-fuzz";
+                argv[a++] = afl_fuzz;
+                snprintf(s[0], sizeof s[0], "%s", seeds);
+                snprintf(s[1], sizeof s[1], "%s/afl/%s", o->out, target);
+                snprintf(s[2], sizeof s[2], "%u", (unsigned)left);
+                snprintf(s[3], sizeof s[3], "%s", j == 0 ? "-M" : "-S");
+                snprintf(s[4], sizeof s[4], "%s%u", j == 0 ? "main" : "sec", j);
+                argv[a++] = (char *)"-i";
+                argv[a++] = s[0];
+                argv[a++] = (char *)"-o";
+                argv[a++] = s[1];
+                argv[a++] = (char *)"-V";
+                argv[a++] = s[2];
+                argv[a++] = s[3];
+                argv[a++] = s[4];
+                if (have_dict) {
+                    argv[a++] = (char *)"-x";
+                    argv[a++] = dict;
+                }
+                argv[a++] = (char *)"--";
+                argv[a++] = bin;
+            }
+            argv[a] = NULL;
+            pids[j] = spawn(argv, log, env);
+            if (pids[j] < 0) {
+                fprintf(stderr, "shakedown fuzz: cannot start %s: %s\n", argv[0], strerror(errno));
+                return SD_EXIT_HARNESS;
+            }
+            (*execs_runs)++;
+            /* argv strings must outlive the fork only until exec: done. */
+        }
+        /* Reap finished jobs without blocking. */
+        unsigned alive = 0;
+        for (unsigned j = 0; j < jobs; j++) {
+            if (pids[j] <= 0) continue;
+            int status;
+            pid_t r = waitpid(pids[j], &status, WNOHANG);
+            if (r == pids[j]) {
+                if (WIFEXITED(status) && WEXITSTATUS(status) == 127) {
+                    fprintf(stderr, "shakedown fuzz: %s could not be started (see %s/%s.%u.log)\n",
+                            o->eng == ENGINE_AFL ? "afl-fuzz" : bin, logs, target, j);
+                    restarts[j] = 1000;
+                }
+                pids[j] = -1;
+            } else {
+                alive++;
+            }
+        }
+        double t = now_s();
+        if (tty) {
+            char fdir[2200];
+            snprintf(fdir, sizeof fdir, "%s/findings/%s", o->out, target);
+            printf("\r  %-28s %4.0f/%u s  jobs %u/%u  corpus %zu  finding files %zu   ", target, t - start,
+                   o->seconds, alive, jobs, count_files(corpus), count_files(fdir) / 2);
+            fflush(stdout);
+        }
+        if ((t >= end || g_interrupted) && alive == 0) break;
+        if (t >= end + 30 || g_interrupted) {
+            /* Past the budget (plus grace): stop what is left. */
+            for (unsigned j = 0; j < jobs; j++)
+                if (pids[j] > 0) kill(-pids[j], SIGTERM);
+        }
+        bool all_gave_up = alive == 0;
+        for (unsigned j = 0; j < jobs; j++)
+            if (restarts[j] <= 50) all_gave_up = false;
+        if (all_gave_up) break;
+        struct timespec ts = {0, 250 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
+    if (tty) printf("\n");
+
+    /* Merge and minimise the corpus (libFuzzer): every input that adds
+     * coverage, smallest first, into OUT/merged/<target>. */
+    if (o->eng == ENGINE_LIBFUZZER && !g_interrupted) {
+        char merged[2048], log[2300];
+        snprintf(merged, sizeof merged, "%s/merged/%s", o->out, target);
+        snprintf(log, sizeof log, "%s/%s.merge.log", logs, target);
+        mkdirs(merged);
+        char *argv[] = {bin, (char *)"-merge=1", merged, corpus, NULL};
+        pid_t p = spawn(argv, log, env);
+        if (p > 0) wait_for(p);
+        printf("  %-28s corpus %zu -> merged %zu\n", target, count_files(corpus), count_files(merged));
+    }
+    collect_differential(fs, o->out, target);
+    if (o->eng == ENGINE_LIBFUZZER) {
+        collect_artifacts(fs, artifacts, target, logs);
+    } else {
+        char crashes[2300];
+        for (unsigned j = 0; j < jobs; j++) {
+            snprintf(crashes, sizeof crashes, "%s/afl/%s/%s%u/crashes", o->out, target, j == 0 ? "main" : "sec", j);
+            collect_artifacts(fs, crashes, target, logs);
+        }
+    }
+    return SD_EXIT_OK;
+}
+
+enum { OPT_TARGET = 256, OPT_ENGINE, OPT_TIME, OPT_OUT, OPT_BIN_DIR };
+
+int sd_cmd_fuzz(int argc, char **argv) {
+    static const struct option longopts[] = {
+        {"target", required_argument, NULL, OPT_TARGET}, {"engine", required_argument, NULL, OPT_ENGINE},
+        {"time", required_argument, NULL, OPT_TIME},     {"out", required_argument, NULL, OPT_OUT},
+        {"bin-dir", required_argument, NULL, OPT_BIN_DIR}, {"jobs", required_argument, NULL, 'j'},
+        {"help", no_argument, NULL, 'h'},                {NULL, 0, NULL, 0},
+    };
+    options o = {.eng = ENGINE_LIBFUZZER, .seconds = 60, .jobs = 1, .out = "fuzz-out", .bin_dir = NULL};
+    char *targets[64];
+    size_t n_targets = 0;
+    bool all = false;
+    opterr = 0;
+    optind = 1;
+    int c;
+    uint64_t v;
+    while ((c = getopt_long(argc, argv, ":hj:", longopts, NULL)) != -1) {
+        switch (c) {
+        case OPT_TARGET:
+            if (strcmp(optarg, "all") == 0) {
+                all = true;
+            } else if (strncmp(optarg, "fuzz_", 5) != 0 || strchr(optarg, '/') || n_targets == 64) {
+                return sd_cli_usage_error(fuzz_cmd, "--target wants a fuzz target name (fuzz_...) or all, not '%s'",
+                                          optarg);
+            } else {
+                targets[n_targets++] = optarg;
+            }
+            break;
+        case OPT_ENGINE:
+            if (strcmp(optarg, "libfuzzer") == 0)
+                o.eng = ENGINE_LIBFUZZER;
+            else if (strcmp(optarg, "afl") == 0)
+                o.eng = ENGINE_AFL;
+            else
+                return sd_cli_usage_error(fuzz_cmd, "--engine is libfuzzer or afl, not '%s'", optarg);
+            break;
+        case OPT_TIME:
+            if (!sd_cli_parse_u64(optarg, &v) || v == 0 || v > 7 * 24 * 3600)
+                return sd_cli_usage_error(fuzz_cmd, "--time wants seconds (1 to a week), not '%s'", optarg);
+            o.seconds = (unsigned)v;
+            break;
+        case 'j':
+            if (!sd_cli_parse_u64(optarg, &v) || v == 0 || v > 64)
+                return sd_cli_usage_error(fuzz_cmd, "-j wants 1 to 64 jobs, not '%s'", optarg);
+            o.jobs = (unsigned)v;
+            break;
+        case OPT_OUT: o.out = optarg; break;
+        case OPT_BIN_DIR: o.bin_dir = optarg; break;
+        case 'h': fuzz_usage(stdout); return SD_EXIT_OK;
+        default: return sd_cli_bad_option(fuzz_cmd, c, argv);
+        }
+    }
+    if (optind < argc) return sd_cli_usage_error(fuzz_cmd, "unexpected argument '%s'", argv[optind]);
+    static char default_bin[2048];
+    if (!o.bin_dir) {
+        const char *src = getenv("SHAKEDOWN_SOURCE_DIR");
+        snprintf(default_bin, sizeof default_bin, "%s/build/%s/targets/fuzz", src ? src : SHAKEDOWN_SOURCE_DIR,
+                 o.eng == ENGINE_AFL ? "afl" : "fuzz");
+        o.bin_dir = default_bin;
+    }
+    if (!is_dir(o.bin_dir))
+        return sd_cli_usage_error(fuzz_cmd, "no binary folder %s (build the targets first; see --help)", o.bin_dir);
+    if (o.eng == ENGINE_AFL && !is_exec("/usr/bin/afl-fuzz"))
+        return sd_cli_usage_error(fuzz_cmd, "afl-fuzz is not installed (scripts/install-deps.sh)");
+
+    /* --target all (or none): every fuzz_* binary of the engine's kind. */
+    static char found[64][256];
+    if (all || n_targets == 0) {
+        n_targets = 0;
+        DIR *d = opendir(o.bin_dir);
+        struct dirent *e;
+        while (d && (e = readdir(d)) != NULL && n_targets < 64) {
+            const char *name = e->d_name;
+            size_t n = strlen(name);
+            if (strncmp(name, "fuzz_", 5) != 0 || strstr(name, "_replay")) continue;
+            bool afl_bin = n > 4 && strcmp(name + n - 4, "_afl") == 0;
+            if (afl_bin != (o.eng == ENGINE_AFL)) continue;
+            char path[2400];
+            snprintf(path, sizeof path, "%s/%s", o.bin_dir, name);
+            if (!is_exec(path)) continue;
+            snprintf(found[n_targets], sizeof found[0], "%.*s", (int)(afl_bin ? n - 4 : n), name);
+            targets[n_targets] = found[n_targets];
+            n_targets++;
+        }
+        if (d) closedir(d);
+        /* Sorted, so runs are repeatable. */
+        for (size_t i = 0; i < n_targets; i++)
+            for (size_t j = i + 1; j < n_targets; j++)
+                if (strcmp(targets[j], targets[i]) < 0) {
+                    char *t = targets[i];
+                    targets[i] = targets[j];
+                    targets[j] = t;
+                }
+    }
+    if (n_targets == 0) return sd_cli_usage_error(fuzz_cmd, "no fuzz target binaries in %s", o.bin_dir);
+    for (size_t i = 0; i < n_targets; i++) {
+        char path[2400];
+        snprintf(path, sizeof path, "%s/%s%s", o.bin_dir, targets[i], o.eng == ENGINE_AFL ? "_afl" : "");
+        if (!is_exec(path)) return sd_cli_usage_error(fuzz_cmd, "no binary %s", path);
+    }
+    if (!mkdirs(o.out)) {
+        fprintf(stderr, "shakedown fuzz: cannot create %s: %s\n", o.out, strerror(errno));
+        return SD_EXIT_USAGE;
+    }
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+
+    printf("shakedown fuzz: %zu target%s, %s, %u s each, %u job%s, into %s\n", n_targets, n_targets == 1 ? "" : "s",
+           o.eng == ENGINE_AFL ? "AFL++" : "libFuzzer", o.seconds, o.jobs, o.jobs == 1 ? "" : "s", o.out);
+    findings fs = {NULL, 0, 0};
+    int rc = SD_EXIT_OK;
+    unsigned started = 0;
+    for (size_t i = 0; i < n_targets && !g_interrupted; i++) {
+        int r = run_target(&o, targets[i], &fs, &started);
+        if (r != SD_EXIT_OK) rc = r;
+    }
+    if (!write_reports(&fs, o.out, &o, targets, n_targets)) {
+        fprintf(stderr, "shakedown fuzz: cannot write the reports in %s\n", o.out);
+        rc = SD_EXIT_HARNESS;
+    }
+    printf("%zu finding%s (deduplicated by signature): %s/findings.md, %s/findings.json\n", fs.n,
+           fs.n == 1 ? "" : "s", o.out, o.out);
+    for (size_t i = 0; i < fs.n; i++)
+        printf("  %-10s %s (x%u)\n    reproduce: shakedown repro %s\n", fs.items[i].kind, fs.items[i].signature,
+               fs.items[i].count, fs.items[i].input);
+    if (rc == SD_EXIT_OK && fs.n) rc = SD_EXIT_FINDINGS;
+    free(fs.items);
+    return rc;
+}
