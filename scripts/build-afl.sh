@@ -17,6 +17,9 @@
 #                            default because AFL++ runs fastest without it and
 #                            the libFuzzer build already fuzzes under ASan+UBSan
 #
+# fuzz_trace's structure-aware mutator:
+#   AFL_CUSTOM_MUTATOR_LIBRARY=build/afl/targets/fuzz/libshakedown_trace_mutator.so afl-fuzz ...
+#
 # Run one instance with, e.g.:
 #   afl-fuzz -i corpus/fuzz_client_hello -o /tmp/afl-out -x corpus/fuzz_client_hello.dict \
 #            -- build/afl/targets/fuzz/fuzz_client_hello_afl
@@ -54,6 +57,14 @@ cmake -S . -B "$build_dir" -G Ninja \
     -DSHAKEDOWN_AFL=ON \
     -DSHAKEDOWN_AFL_DRIVER="$driver"
 cmake --build "$build_dir" --target fuzz_afl
+
+# The custom mutator library for fuzz_trace (AFL_CUSTOM_MUTATOR_LIBRARY), with
+# the plain compiler: a mutator runs inside afl-fuzz and must not carry the
+# target's coverage instrumentation.
+cc -O2 -fPIC -shared -std=c11 -D_POSIX_C_SOURCE=200809L -Iharness -I. -isystem /usr/include/android \
+    -o "$build_dir/targets/fuzz/libshakedown_trace_mutator.so" \
+    targets/mutators/afl_trace_mutator.c targets/mutators/trace_mutation.c \
+    harness/trace/binary.c harness/trace/trace.c harness/wire/bytes.c
 
 echo "build-afl: built:"
 find "$build_dir/targets/fuzz" -maxdepth 1 -type f -name '*_afl' -perm -u+x -print | sort
