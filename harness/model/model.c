@@ -334,6 +334,10 @@ static void on_certificate_request(sd_model *m, sd_span body) {
     if (!sd_read_prefixed(&r, 1, &ctx) || !sd_read_prefixed(&r, 2, &exts) || !sd_reader_done(&r) ||
         !sd_extensions_check(exts, &alert))
         return model_fatal(m, alert, "malformed CertificateRequest");
+    /* §4.3.2: certificate_request_context "SHALL be zero length unless used
+     * for the post-handshake authentication exchanges"; the RFC names no
+     * alert, and like BoringSSL the model treats the field as out of range. */
+    if (ctx.len != 0) return model_fatal(m, SD_decode_error, "CertificateRequest context in the main handshake");
     sd_span sigalgs_body;
     sd_u16_list sigalgs;
     /* §4.3.2: "The "signature_algorithms" extension MUST be specified". */
@@ -398,7 +402,6 @@ static void on_certificate(sd_model *m, sd_span body) {
                           .key_use = SD_KEY_USE_SIGN};
     char err[160];
     EVP_PKEY_free(m->peer_key);
-    EVP_PKEY_free(m->server_key12);
     m->peer_key = NULL;
     if (!sd_verify_chain(&p, chain, n, &m->peer_key, &alert, err, sizeof(err)))
         return model_fatal(m, alert, "certificate rejected: %s", err);
@@ -1307,6 +1310,12 @@ static void on_handshake_message(sd_model *m, const sd_handshake_msg *msg) {
 }
 
 static void on_alert(sd_model *m, const sd_alert *a) {
+    /* §6: AlertLevel is warning(1) or fatal(2); "Peers which receive a
+     * message which is syntactically correct but semantically invalid (e.g.,
+     * ... an invalid enum) MUST terminate the connection with an
+     * "illegal_parameter" alert." */
+    if (a->level != SD_ALERT_LEVEL_WARNING && a->level != SD_ALERT_LEVEL_FATAL)
+        return model_fatal(m, SD_illegal_parameter, "alert with level %u", a->level);
     m->st.alert_received = a->description;
     if (a->description == SD_close_notify) {
         /* §6.1: "Each party MUST send a "close_notify" alert before closing
@@ -1591,6 +1600,7 @@ void sd_model_free(sd_model *m) {
     sd_buf_free(&m->ticket);
     sd_buf_free(&m->session_out);
     EVP_PKEY_free(m->peer_key);
+    EVP_PKEY_free(m->server_key12);
     OPENSSL_cleanse(m, sizeof(*m));
     free(m);
 }
