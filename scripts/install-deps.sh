@@ -6,7 +6,7 @@
 # and conform scripts can call it on every run.
 #
 #   scripts/install-deps.sh                 # build + test dependencies
-#   scripts/install-deps.sh --with-browser  # also chromium (large), for the
+#   scripts/install-deps.sh --with-browser  # also chromium (large) and tshark, for the
 #                                           # headless checks of the HTML report
 #   SHAKEDOWN_WITH_BROWSER=1 scripts/install-deps.sh   # same as --with-browser
 set -euo pipefail
@@ -37,7 +37,7 @@ packages=(
     openssl gnutls-bin                             # s_server, gnutls-serv: the --connect test
 )
 if [ "$with_browser" = 1 ]; then
-    packages+=(chromium)
+    packages+=(chromium tshark)
 fi
 
 # A package counts as present only when dpkg says it is fully installed; a
