@@ -222,7 +222,8 @@ static void tls12_matrix(void **state) {
                                             {&sd_target_model, &sd_target_model}};
     int ok = 0, failed = 0;
     for (size_t d = 0; d < 3; d++)
-        for (size_t i = 0; i < sizeof suites / sizeof suites[0]; i++) {
+        for (size_t i = 0; i < sizeof suites / sizeof suites[0]; i++)
+            for (int auth = 0; auth < 2; auth++) {
             uint16_t suite = suites[i];
             bool ecdsa = suite == 0xC02B || suite == 0xC02C || suite == 0xCCA9 || suite == 0xC009;
             sd_target_config base = {.min_version = SD_TLS12, .max_version = SD_TLS12, .pki = &pki,
@@ -232,7 +233,11 @@ static void tls12_matrix(void **state) {
             ccfg.role = SD_ROLE_CLIENT;
             scfg.role = SD_ROLE_SERVER;
             scfg.credential = sd_pki_find(&pki, ecdsa ? "leaf" : "leaf-rsa");
-            cell c = {directions[d][0], directions[d][1], SD_secp256r1, suite, ecdsa ? "leaf" : "leaf-rsa", 0, 0, 0};
+            if (auth) {
+                scfg.client_auth = SD_CLIENT_AUTH_REQUIRE;
+                ccfg.client_credential = sd_pki_find(&pki, "client");
+            }
+            cell c = {directions[d][0], directions[d][1], SD_secp256r1, suite, ecdsa ? "leaf" : "leaf-rsa", auth, 0, 0};
             sd_target_status cs, ss;
             uint8_t ce[32], se[32];
             bool exported;
@@ -249,12 +254,15 @@ static void tls12_matrix(void **state) {
                     snprintf(why, sizeof why, "exporter secrets differ (RFC 5705)");
                 else if (!cs.peer_authenticated)
                     snprintf(why, sizeof why, "client did not authenticate the server");
+                else if (auth && !ss.peer_authenticated)
+                    snprintf(why, sizeof why, "server did not authenticate the client");
                 else
                     ok++;
             }
             if (why[0]) {
                 failed++;
-                printf("FAIL TLS 1.2 %s client / %s server, 0x%04x: %s\n", c.client->name, c.server->name, suite, why);
+                printf("FAIL TLS 1.2 %s client / %s server, 0x%04x%s: %s\n", c.client->name, c.server->name, suite,
+                       auth ? ", client auth" : "", why);
             }
         }
     printf("TLS 1.2 matrix: %d completed, %d failed\n", ok, failed);

@@ -49,6 +49,24 @@ const sd_shape sd_tls13_shapes[] = {
     {"tls12-rsa", SD_SHAPE_TLS12 | SD_SHAPE_RSA_KX, 9,
      {C(ClientHello), S(ServerHello), S(Certificate), S(ServerHelloDone), C(ClientKeyExchange), CCS(CLIENT),
       C(Finished), CCS(SERVER), S(Finished)}},
+    /* RFC 5246 §7.4.4, §7.4.6, §7.4.8: with CertificateRequest the client
+     * sends Certificate first, and CertificateVerify after its key exchange
+     * "only ... following a client certificate that has signing capability". */
+    {"tls12-ecdhe+client-auth", SD_SHAPE_TLS12 | SD_SHAPE_CLIENT_AUTH, 13,
+     {C(ClientHello), S(ServerHello), S(Certificate), S(ServerKeyExchange), S(CertificateRequest),
+      S(ServerHelloDone), C(Certificate), C(ClientKeyExchange), C(CertificateVerify), CCS(CLIENT), C(Finished),
+      CCS(SERVER), S(Finished)}},
+    {"tls12-ecdhe+client-auth-no-cert", SD_SHAPE_TLS12 | SD_SHAPE_CLIENT_AUTH | SD_SHAPE_NO_CLIENT_CERT, 12,
+     {C(ClientHello), S(ServerHello), S(Certificate), S(ServerKeyExchange), S(CertificateRequest),
+      S(ServerHelloDone), C(Certificate), C(ClientKeyExchange), CCS(CLIENT), C(Finished), CCS(SERVER),
+      S(Finished)}},
+    {"tls12-rsa+client-auth", SD_SHAPE_TLS12 | SD_SHAPE_RSA_KX | SD_SHAPE_CLIENT_AUTH, 12,
+     {C(ClientHello), S(ServerHello), S(Certificate), S(CertificateRequest), S(ServerHelloDone), C(Certificate),
+      C(ClientKeyExchange), C(CertificateVerify), CCS(CLIENT), C(Finished), CCS(SERVER), S(Finished)}},
+    {"tls12-rsa+client-auth-no-cert", SD_SHAPE_TLS12 | SD_SHAPE_RSA_KX | SD_SHAPE_CLIENT_AUTH | SD_SHAPE_NO_CLIENT_CERT,
+     11,
+     {C(ClientHello), S(ServerHello), S(Certificate), S(CertificateRequest), S(ServerHelloDone), C(Certificate),
+      C(ClientKeyExchange), CCS(CLIENT), C(Finished), CCS(SERVER), S(Finished)}},
 };
 const size_t sd_tls13_n_shapes = sizeof(sd_tls13_shapes) / sizeof(sd_tls13_shapes[0]);
 

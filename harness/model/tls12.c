@@ -152,8 +152,122 @@ bool model12_on_client_hello(sd_model *m, const sd_client_hello *ch) {
     m->st.version = SD_TLS12;
     m->st.cipher_suite = m->suite12->id;
     m->st.group = m->suite12->kx == SD_KX_RSA ? 0 : group;
-    m->shape = sd_shape_with_flags(SD_SHAPE_TLS12 | (m->suite12->kx == SD_KX_RSA ? SD_SHAPE_RSA_KX : 0));
+    m->shape = sd_shape_with_flags(SD_SHAPE_TLS12 | (m->suite12->kx == SD_KX_RSA ? SD_SHAPE_RSA_KX : 0) |
+                                   (m->cfg.client_auth != SD_CLIENT_AUTH_NONE ? SD_SHAPE_CLIENT_AUTH : 0));
     return true;
+}
+
+/* RFC 5246 §7.4.4: the certificate types and schemes the server accepts
+ * for the client's certificate, and no CA names (any CA of the PKI). */
+static void send_certificate_request12(sd_model *m) {
+    static const uint8_t types[] = {1 /* rsa_sign */, 64 /* ecdsa_sign, RFC 8422 §5.5 */};
+    sd_buf sigalgs, body;
+    sd_buf_init(&sigalgs);
+    sd_buf_init(&body);
+    for (size_t i = 0; i < m->offer.n_sigalgs; i++) sd_buf_u16(&sigalgs, m->offer.sigalgs[i]);
+    sd_buf_u16(&sigalgs, SD_rsa_pkcs1_sha256); /* TLS 1.2 clients sign with PKCS#1 too (§7.4.1.4.1) */
+    sd_tls12_certificate_request cr = {.certificate_types = sd_span_of(types, sizeof types),
+                                       .supported_signature_algorithms = sd_buf_span(&sigalgs),
+                                       .certificate_authorities = sd_span_of(NULL, 0)};
+    sd_build_tls12_certificate_request(&body, &cr);
+    sd_rl_send_handshake(&m->rl, SD_CertificateRequest, sd_buf_span(&body));
+    sd_buf_free(&sigalgs);
+    sd_buf_free(&body);
+}
+
+/* Server: the client's Certificate (§7.4.6). */
+static void on_client_certificate12(sd_model *m, sd_span body) {
+    uint8_t alert;
+    sd_tls12_certificate c;
+    if (!sd_parse_tls12_certificate(body, &c, &alert)) return model_fatal(m, alert, "malformed Certificate");
+    sd_span chain[SD_MAX_CHAIN];
+    size_t n = 0;
+    sd_reader it = sd_reader_of(c.certificate_list);
+    sd_span cert;
+    while (sd_tls12_certificate_next(&it, &cert, &alert) > 0) {
+        if (n == SD_MAX_CHAIN) return model_fatal(m, SD_bad_certificate, "certificate chain longer than %d", SD_MAX_CHAIN);
+        chain[n++] = cert;
+    }
+    if (n == 0) {
+        /* §7.4.6: "If the client does not send any certificates, the server
+         * MAY at its discretion either continue the handshake without client
+         * authentication, or respond with a fatal handshake_failure alert." */
+        if (m->cfg.client_auth == SD_CLIENT_AUTH_REQUIRE)
+            return model_fatal(m, SD_handshake_failure, "client sent no certificate");
+        m->shape = sd_shape_with_flags(m->shape->flags | SD_SHAPE_NO_CLIENT_CERT);
+        return;
+    }
+    sd_verify_params p = {.pki = m->cfg.pki, .now = m->cfg.now, .purpose = SD_VERIFY_PURPOSE_CLIENT,
+                          .key_use = SD_KEY_USE_SIGN};
+    char err[160];
+    EVP_PKEY_free(m->peer_key);
+    m->peer_key = NULL;
+    if (!sd_verify_chain(&p, chain, n, &m->peer_key, &alert, err, sizeof err))
+        model_fatal(m, alert, "client certificate rejected: %s", err);
+}
+
+/* Server: CertificateVerify (§7.4.8) signs "handshake_messages": everything
+ * before it. */
+static void on_certificate_verify12(sd_model *m, const sd_handshake_msg *msg) {
+    uint8_t alert;
+    sd_certificate_verify cv;
+    if (!sd_parse_certificate_verify(msg->body, &cv, &alert)) return model_fatal(m, alert, "malformed CertificateVerify");
+    /* §7.4.8: the algorithm "MUST be one of those present in the
+     * supported_signature_algorithms field of the CertificateRequest". */
+    if ((!sd_u16_in(m->offer.sigalgs, m->offer.n_sigalgs, cv.algorithm) && cv.algorithm != SD_rsa_pkcs1_sha256) ||
+        !sd_tls12_signature_scheme_matches_key(cv.algorithm, m->peer_key))
+        return model_fatal(m, SD_illegal_parameter, "CertificateVerify uses scheme 0x%04x", cv.algorithm);
+    const sd_buf *t = &m->rl.transcript.bytes;
+    sd_span before = sd_span_of(t->data, t->len - msg->whole.len);
+    if (!sd_tls12_verify(m->peer_key, cv.algorithm, before, cv.signature))
+        return model_fatal(m, SD_decrypt_error, "CertificateVerify signature does not verify");
+    m->st.peer_authenticated = true;
+}
+
+/* Client: CertificateRequest (§7.4.4); its schemes pick our signature. */
+static void on_certificate_request12(sd_model *m, sd_span body) {
+    uint8_t alert;
+    sd_tls12_certificate_request cr;
+    if (!sd_parse_tls12_certificate_request(body, &cr, &alert))
+        return model_fatal(m, alert, "malformed CertificateRequest");
+    sd_u16_list l = {cr.supported_signature_algorithms};
+    m->n_peer_sigalgs = 0;
+    for (size_t i = 0; i < sd_u16_list_count(l) && m->n_peer_sigalgs < 64; i++)
+        m->peer_sigalgs[m->n_peer_sigalgs++] = sd_u16_list_at(l, i);
+    m->cert_requested = true;
+}
+
+static void send_client_certificate12(sd_model *m) {
+    const sd_credential *cred = m->cfg.client_credential;
+    /* §7.4.6: "If no suitable certificate is available, the client MUST send
+     * a certificate message containing no certificates", and then no
+     * CertificateVerify. */
+    if (!cred) m->shape = sd_shape_with_flags(m->shape->flags | SD_SHAPE_NO_CLIENT_CERT);
+    sd_buf body;
+    sd_buf_init(&body);
+    sd_tls12_build_certificate(&body, cred);
+    sd_rl_send_handshake(&m->rl, SD_Certificate, sd_buf_span(&body));
+    sd_buf_free(&body);
+}
+
+static void send_client_certificate_verify12(sd_model *m) {
+    EVP_PKEY *key = m->cfg.client_credential->key;
+    uint16_t scheme = 0;
+    for (size_t i = 0; i < m->n_peer_sigalgs && !scheme; i++)
+        if (sd_tls12_signature_scheme_matches_key(m->peer_sigalgs[i], key)) scheme = m->peer_sigalgs[i];
+    if (!scheme) return model_fatal(m, SD_handshake_failure, "no signature scheme for our client certificate");
+    sd_buf sig, body;
+    sd_buf_init(&sig);
+    sd_buf_init(&body);
+    if (!sd_tls12_sign(key, scheme, sd_buf_span(&m->rl.transcript.bytes), &sig)) {
+        model_fatal(m, SD_internal_error, "CertificateVerify signing failed");
+    } else {
+        sd_certificate_verify cv = {.algorithm = scheme, .signature = sd_buf_span(&sig)};
+        sd_build_certificate_verify(&body, &cv);
+        sd_rl_send_handshake(&m->rl, SD_CertificateVerify, sd_buf_span(&body));
+    }
+    sd_buf_free(&sig);
+    sd_buf_free(&body);
 }
 
 static void send_server_hello12(sd_model *m) {
@@ -394,13 +508,20 @@ void model12_send(sd_model *m, uint16_t step) {
         send_server_hello12(m);
         return;
     case SD_Certificate: {
+        if (client) return send_client_certificate12(m);
         sd_buf body;
         sd_buf_init(&body);
-        sd_tls12_build_certificate(&body, model_own_credential(m));
+        sd_tls12_build_certificate(&body, m->cfg.credential);
         sd_rl_send_handshake(&m->rl, SD_Certificate, sd_buf_span(&body));
         sd_buf_free(&body);
         return;
     }
+    case SD_CertificateRequest:
+        send_certificate_request12(m);
+        return;
+    case SD_CertificateVerify:
+        send_client_certificate_verify12(m);
+        return;
     case SD_ServerKeyExchange:
         send_server_key_exchange(m);
         return;
@@ -438,9 +559,19 @@ void model12_on_ccs(sd_model *m, sd_span body) {
 
 void model12_on_message(sd_model *m, uint16_t step, const sd_handshake_msg *msg) {
     uint8_t alert;
+    bool server = m->cfg.role == SD_ROLE_SERVER;
     switch (step) {
     case SD_Certificate:
-        on_certificate12(m, msg->body);
+        if (server)
+            on_client_certificate12(m, msg->body);
+        else
+            on_certificate12(m, msg->body);
+        return;
+    case SD_CertificateRequest:
+        on_certificate_request12(m, msg->body);
+        return;
+    case SD_CertificateVerify:
+        on_certificate_verify12(m, msg);
         return;
     case SD_ServerKeyExchange:
         on_server_key_exchange(m, msg->body);
