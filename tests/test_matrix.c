@@ -223,7 +223,9 @@ static void tls12_matrix(void **state) {
     int ok = 0, failed = 0;
     for (size_t d = 0; d < 3; d++)
         for (size_t i = 0; i < sizeof suites / sizeof suites[0]; i++)
-            for (int auth = 0; auth < 2; auth++) {
+            for (int auth = 0; auth < 2; auth++)
+                for (int resume = 0; resume < 2; resume++) {
+            if (auth && resume) continue; /* the model issues no TLS 1.2 ticket under client auth yet */
             uint16_t suite = suites[i];
             bool ecdsa = suite == 0xC02B || suite == 0xC02C || suite == 0xCCA9 || suite == 0xC009;
             sd_target_config base = {.min_version = SD_TLS12, .max_version = SD_TLS12, .pki = &pki,
@@ -237,12 +239,30 @@ static void tls12_matrix(void **state) {
                 scfg.client_auth = SD_CLIENT_AUTH_REQUIRE;
                 ccfg.client_credential = sd_pki_find(&pki, "client");
             }
-            cell c = {directions[d][0], directions[d][1], SD_secp256r1, suite, ecdsa ? "leaf" : "leaf-rsa", auth, 0, 0};
+            cell c = {directions[d][0], directions[d][1], SD_secp256r1, suite, ecdsa ? "leaf" : "leaf-rsa", auth, 0,
+                      resume};
             sd_target_status cs, ss;
             uint8_t ce[32], se[32];
             bool exported;
             char why[300] = "";
-            cell_result r = connect_pair(&c, &ccfg, &scfg, &cs, &ss, ce, se, &exported, NULL, why, sizeof why);
+            sd_buf session;
+            sd_buf_init(&session);
+            scfg.session_tickets = resume;
+            cell_result r = connect_pair(&c, &ccfg, &scfg, &cs, &ss, ce, se, &exported, &session, why, sizeof why);
+            if (r == CELL_OK && resume) {
+                /* RFC 5077 §3.1: the ticket from the first handshake resumes
+                 * the second, abbreviated (RFC 5246 §7.3 Figure 2). */
+                if (!session.len) {
+                    snprintf(why, sizeof why, "no ticket kept from the first handshake");
+                    r = CELL_FAIL;
+                } else {
+                    ccfg.resume_session = sd_buf_span(&session);
+                    r = connect_pair(&c, &ccfg, &scfg, &cs, &ss, ce, se, &exported, NULL, why, sizeof why);
+                    if (r == CELL_OK && (!cs.resumed || !ss.resumed))
+                        snprintf(why, sizeof why, "not resumed: client %d, server %d", cs.resumed, ss.resumed);
+                }
+            }
+            sd_buf_free(&session);
             if (r == CELL_OK) {
                 if (!cs.handshake_done || !ss.handshake_done)
                     snprintf(why, sizeof why, "did not complete: client (%.100s), server (%.100s)", cs.error, ss.error);
@@ -261,8 +281,8 @@ static void tls12_matrix(void **state) {
             }
             if (why[0]) {
                 failed++;
-                printf("FAIL TLS 1.2 %s client / %s server, 0x%04x%s: %s\n", c.client->name, c.server->name, suite,
-                       auth ? ", client auth" : "", why);
+                printf("FAIL TLS 1.2 %s client / %s server, 0x%04x%s%s: %s\n", c.client->name, c.server->name, suite,
+                       auth ? ", client auth" : "", resume ? ", resumed" : "", why);
             }
         }
     printf("TLS 1.2 matrix: %d completed, %d failed\n", ok, failed);

@@ -19,7 +19,7 @@ const sd_offer sd_default_offer = {
     sd_offered_suites, sizeof(sd_offered_suites) / sizeof(sd_offered_suites[0]),
     sd_offered_groups, sizeof(sd_offered_groups) / sizeof(sd_offered_groups[0]),
     sd_offered_sigalgs, sizeof(sd_offered_sigalgs) / sizeof(sd_offered_sigalgs[0]),
-    SD_TLS13, SD_TLS13,
+    SD_TLS13, SD_TLS13, {NULL, 0},
 };
 
 bool sd_u16_in(const uint16_t *list, size_t n, uint16_t v) {
@@ -64,6 +64,7 @@ void sd_msg_client_hello(sd_buf *body, const sd_offer *offer, const uint8_t *ran
         sd_build_extension(&exts, SD_extended_master_secret, sd_span_of(NULL, 0));
         static const uint8_t empty_reneg[] = {0};
         sd_build_extension(&exts, SD_renegotiation_info, sd_span_of(empty_reneg, 1));
+        sd_build_extension(&exts, SD_session_ticket, offer->tls12_ticket);
     }
     if (cookie.len) {
         /* RFC 8446 §4.2.2: the cookie from HelloRetryRequest is echoed. */

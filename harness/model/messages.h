@@ -31,6 +31,9 @@ typedef struct {
      * it carries the TLS 1.2 extensions extended_master_secret (RFC 7627)
      * and renegotiation_info (RFC 5746). 0 means TLS 1.3 only. */
     uint16_t min_version, max_version;
+    /* With min_version TLS 1.2: the session_ticket extension's content (RFC
+     * 5077 §3.2): empty to ask for a ticket, or the ticket to resume. */
+    sd_span tls12_ticket;
 } sd_offer;
 
 /* The lists above. */

@@ -994,6 +994,8 @@ static void on_client_hello(sd_model *m, sd_span body, bool second) {
     if (version == SD_TLS12) {
         if (second) return model_fatal(m, SD_illegal_parameter, "second ClientHello does not offer TLS 1.3");
         memcpy(m->client_random, ch.random.data, SD_RANDOM_LEN);
+        memcpy(m->session_id, ch.legacy_session_id.data, ch.legacy_session_id.len);
+        m->session_id_len = ch.legacy_session_id.len;
         model12_on_client_hello(m, &ch);
         return;
     }
@@ -1521,7 +1523,14 @@ sd_model *sd_model_new(const sd_target_config *cfg, char *err, size_t err_len) {
     SHA256_Update(&sha, seed_bytes, sizeof seed_bytes);
     SHA256_Final(digest, &sha);
     memcpy(m->ticket_key, digest, sizeof m->ticket_key);
-    if (cfg->role == SD_ROLE_CLIENT && cfg->resume_session.len) {
+    if (cfg->role == SD_ROLE_CLIENT && cfg->resume_session.len && cfg->resume_session.data[0] == 2) {
+        if (!model12_load_session(m, cfg->resume_session)) {
+            snprintf(err, err_len, "resume_session is not a model session");
+            sd_model_free(m);
+            return NULL;
+        }
+        m->offer.tls12_ticket = sd_buf_span(&m->ticket);
+    } else if (cfg->role == SD_ROLE_CLIENT && cfg->resume_session.len) {
         /* The blob written on NewSessionTicket: version 1, suite, PSK,
          * ticket_age_add, ticket. */
         sd_reader r = sd_reader_of(cfg->resume_session);

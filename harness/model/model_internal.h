@@ -89,6 +89,11 @@ struct sd_model {
     EVP_PKEY *server_key12;           /* client: the server's leaf key */
     int warning_alerts;               /* consecutive TLS 1.2 warning alerts */
     uint16_t suites_buf[32];          /* both versions' default suites */
+    bool issue_ticket12;              /* server: this handshake ends with a NewSessionTicket */
+    bool resuming12;                  /* client: offers a TLS 1.2 session (ticket in m->ticket) */
+    const sd_tls12_suite *resume_suite12;
+    uint8_t resume_master12[48];
+    bool resume_ems12;
 
     sd_target_status st;
     char state_name[96];
@@ -116,6 +121,8 @@ void model12_on_message(sd_model *m, uint16_t step, const sd_handshake_msg *msg)
 void model12_on_ccs(sd_model *m, sd_span body);
 /* Sends our next TLS 1.2 step. */
 void model12_send(sd_model *m, uint16_t step);
+/* Client: parses a TLS 1.2 session blob (export_session); false if it is not one. */
+bool model12_load_session(sd_model *m, sd_span blob);
 /* RFC 5705 exporter for TLS 1.2. */
 bool model12_export(const sd_model *m, const char *label, uint8_t *out, size_t len);
 

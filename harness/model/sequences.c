@@ -63,6 +63,17 @@ const sd_shape sd_tls13_shapes[] = {
     {"tls12-rsa+client-auth", SD_SHAPE_TLS12 | SD_SHAPE_RSA_KX | SD_SHAPE_CLIENT_AUTH, 12,
      {C(ClientHello), S(ServerHello), S(Certificate), S(CertificateRequest), S(ServerHelloDone), C(Certificate),
       C(ClientKeyExchange), C(CertificateVerify), CCS(CLIENT), C(Finished), CCS(SERVER), S(Finished)}},
+    /* RFC 5077 §3.1: a server that issues a ticket sends NewSessionTicket
+     * after the client's Finished and before its own ChangeCipherSpec. */
+    {"tls12-ecdhe+ticket", SD_SHAPE_TLS12 | SD_SHAPE_TICKET, 11,
+     {C(ClientHello), S(ServerHello), S(Certificate), S(ServerKeyExchange), S(ServerHelloDone),
+      C(ClientKeyExchange), CCS(CLIENT), C(Finished), S(NewSessionTicket), CCS(SERVER), S(Finished)}},
+    {"tls12-rsa+ticket", SD_SHAPE_TLS12 | SD_SHAPE_RSA_KX | SD_SHAPE_TICKET, 10,
+     {C(ClientHello), S(ServerHello), S(Certificate), S(ServerHelloDone), C(ClientKeyExchange), CCS(CLIENT),
+      C(Finished), S(NewSessionTicket), CCS(SERVER), S(Finished)}},
+    /* RFC 5246 §7.3 Figure 2: resumption; the server finishes first. */
+    {"tls12-resumed", SD_SHAPE_TLS12 | SD_SHAPE_RESUMED, 6,
+     {C(ClientHello), S(ServerHello), CCS(SERVER), S(Finished), CCS(CLIENT), C(Finished)}},
     {"tls12-rsa+client-auth-no-cert", SD_SHAPE_TLS12 | SD_SHAPE_RSA_KX | SD_SHAPE_CLIENT_AUTH | SD_SHAPE_NO_CLIENT_CERT,
      11,
      {C(ClientHello), S(ServerHello), S(Certificate), S(CertificateRequest), S(ServerHelloDone), C(Certificate),

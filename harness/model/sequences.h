@@ -35,6 +35,8 @@ enum {
     SD_SHAPE_PSK = 1u << 3,            /* the server accepted a pre-shared key: no certificates */
     SD_SHAPE_TLS12 = 1u << 4,          /* TLS 1.2 (RFC 5246 §7.3), ECDHE key exchange */
     SD_SHAPE_RSA_KX = 1u << 5,         /* TLS 1.2 static-RSA key exchange: no ServerKeyExchange */
+    SD_SHAPE_TICKET = 1u << 6,         /* TLS 1.2: the server sends a NewSessionTicket (RFC 5077) */
+    SD_SHAPE_RESUMED = 1u << 7,        /* TLS 1.2 abbreviated handshake (RFC 5246 §7.3 Figure 2) */
 };
 
 #define SD_MAX_STEPS 16

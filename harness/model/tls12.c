@@ -57,6 +57,80 @@ static bool install(sd_model *m, sd_record_keys *k, bool client_side) {
     return ok;
 }
 
+/* --- Tickets (RFC 5077) ------------------------------------------------------------ */
+
+/* The ticket is the server's own sealed state (RFC 5077 §4 recommends a
+ * format; its content is the server's choice): nonce(12) ||
+ * AES-128-GCM("12" suite(2) ems(1) master(48)). The key is the one TLS 1.3
+ * tickets use; the leading tag keeps the two kinds apart. */
+static void seal_ticket12(sd_model *m, sd_buf *out) {
+    uint8_t nonce[12], plain[1 + 2 + 1 + 48], sealed[sizeof plain + 16];
+    size_t sealed_len = 0;
+    plain[0] = 0x12;
+    plain[1] = (uint8_t)(m->suite12->id >> 8);
+    plain[2] = (uint8_t)m->suite12->id;
+    plain[3] = m->ems;
+    memcpy(plain + 4, m->master, 48);
+    sd_rng_bytes(&m->rng, nonce, sizeof nonce);
+    EVP_AEAD_CTX ctx;
+    if (EVP_AEAD_CTX_init(&ctx, EVP_aead_aes_128_gcm(), m->ticket_key, sizeof m->ticket_key, 16, NULL)) {
+        if (EVP_AEAD_CTX_seal(&ctx, sealed, &sealed_len, sizeof sealed, nonce, sizeof nonce, plain, sizeof plain, NULL,
+                              0)) {
+            sd_buf_append(out, nonce, sizeof nonce);
+            sd_buf_append(out, sealed, sealed_len);
+        }
+        EVP_AEAD_CTX_cleanup(&ctx);
+    }
+    OPENSSL_cleanse(plain, sizeof plain);
+}
+
+/* True if the ticket is one of ours for TLS 1.2; fills suite, ems, master. */
+static bool open_ticket12(const sd_model *m, sd_span ticket, const sd_tls12_suite **suite, bool *ems,
+                          uint8_t master[48]) {
+    uint8_t plain[1 + 2 + 1 + 48 + 16];
+    size_t plain_len = 0;
+    if (ticket.len != 12 + 52 + 16) return false;
+    EVP_AEAD_CTX ctx;
+    if (!EVP_AEAD_CTX_init(&ctx, EVP_aead_aes_128_gcm(), m->ticket_key, sizeof m->ticket_key, 16, NULL)) return false;
+    bool ok = EVP_AEAD_CTX_open(&ctx, plain, &plain_len, sizeof plain, ticket.data, 12, ticket.data + 12, ticket.len - 12,
+                                NULL, 0) &&
+              plain_len == 52 && plain[0] == 0x12;
+    EVP_AEAD_CTX_cleanup(&ctx);
+    if (ok) {
+        *suite = sd_tls12_suite_find((uint16_t)(plain[1] << 8 | plain[2]));
+        *ems = plain[3];
+        memcpy(master, plain + 4, 48);
+    }
+    OPENSSL_cleanse(plain, sizeof plain);
+    return ok && *suite;
+}
+
+bool model12_load_session(sd_model *m, sd_span blob) {
+    /* Version 2 of the model's session blob: suite, ems, master, ticket. */
+    sd_reader r = sd_reader_of(blob);
+    uint8_t version, ems;
+    uint16_t suite;
+    sd_span master, ticket;
+    if (!sd_read_u8(&r, &version) || version != 2 || !sd_read_u16(&r, &suite) || !sd_read_u8(&r, &ems) ||
+        !sd_read_bytes(&r, 48, &master) || !sd_read_prefixed(&r, 2, &ticket) || ticket.len == 0 ||
+        !sd_reader_done(&r) || !(m->resume_suite12 = sd_tls12_suite_find(suite)))
+        return false;
+    m->resume_ems12 = ems;
+    memcpy(m->resume_master12, master.data, 48);
+    sd_buf_append_span(&m->ticket, ticket);
+    m->resuming12 = true;
+    return true;
+}
+
+/* Keys for an abbreviated handshake: the saved master, the new randoms. */
+static bool resume_keys(sd_model *m) {
+    if (!sd_tls12_derive_keys(m->suite12, m->master, m->client_random, m->server_random, &m->keys12)) {
+        model_fatal(m, SD_internal_error, "TLS 1.2 key derivation failed");
+        return false;
+    }
+    return true;
+}
+
 /* --- Server ------------------------------------------------------------------- */
 
 bool model12_on_client_hello(sd_model *m, const sd_client_hello *ch) {
@@ -100,6 +174,37 @@ bool model12_on_client_hello(sd_model *m, const sd_client_hello *ch) {
         }
         m->ems = true;
     }
+
+    /* RFC 5077 §3.2: a session_ticket extension asks for a ticket, or
+     * offers one. A ticket of ours for a suite the client still offers
+     * resumes (§3.1), provided the extended master secret matches: RFC 7627
+     * §5.3 "If the original session used the "extended_master_secret"
+     * extension but the new ClientHello does not contain it, the server MUST
+     * abort the abbreviated handshake"; in the other direction it MUST NOT
+     * resume, and a full handshake follows. */
+    sd_span ticket_ext;
+    bool ticket_offered = m->cfg.session_tickets && sd_extensions_find(ch->extensions, SD_session_ticket, &ticket_ext);
+    const sd_tls12_suite *saved;
+    bool saved_ems;
+    if (ticket_offered && ticket_ext.len && open_ticket12(m, ticket_ext, &saved, &saved_ems, m->master) &&
+        sd_u16_list_contains(suites, saved->id) && sd_u16_in(m->offer.suites, m->offer.n_suites, saved->id)) {
+        if (saved_ems && !m->ems) {
+            model_fatal(m, SD_handshake_failure, "resumption of an extended-master-secret session without it");
+            return false;
+        }
+        if (saved_ems == m->ems) {
+            m->suite12 = saved;
+            m->st.version = SD_TLS12;
+            m->st.cipher_suite = saved->id;
+            m->st.resumed = true;
+            m->shape = sd_shape_with_flags(SD_SHAPE_TLS12 | SD_SHAPE_RESUMED);
+            return true;
+        }
+    }
+    OPENSSL_cleanse(m->master, sizeof m->master);
+    /* A ticket needs a shape with NewSessionTicket; client authentication
+     * has none yet, so those handshakes issue no ticket. */
+    m->issue_ticket12 = ticket_offered && m->cfg.client_auth == SD_CLIENT_AUTH_NONE;
 
     /* Groups (RFC 8422 §5.1.1) and signature schemes (§7.4.1.4.1). Without
      * supported_groups every group of ours is acceptable (RFC 8422 §4). */
@@ -153,7 +258,8 @@ bool model12_on_client_hello(sd_model *m, const sd_client_hello *ch) {
     m->st.cipher_suite = m->suite12->id;
     m->st.group = m->suite12->kx == SD_KX_RSA ? 0 : group;
     m->shape = sd_shape_with_flags(SD_SHAPE_TLS12 | (m->suite12->kx == SD_KX_RSA ? SD_SHAPE_RSA_KX : 0) |
-                                   (m->cfg.client_auth != SD_CLIENT_AUTH_NONE ? SD_SHAPE_CLIENT_AUTH : 0));
+                                   (m->cfg.client_auth != SD_CLIENT_AUTH_NONE ? SD_SHAPE_CLIENT_AUTH : 0) |
+                                   (m->issue_ticket12 ? SD_SHAPE_TICKET : 0));
     return true;
 }
 
@@ -281,18 +387,38 @@ static void send_server_hello12(sd_model *m) {
         sd_build_extension(&exts, SD_renegotiation_info, sd_span_of(empty, 1));
     }
     if (m->ems) sd_build_extension(&exts, SD_extended_master_secret, sd_span_of(NULL, 0));
+    /* RFC 5077 §3.2: an empty session_ticket in ServerHello promises a
+     * NewSessionTicket. */
+    if (m->issue_ticket12) sd_build_extension(&exts, SD_session_ticket, sd_span_of(NULL, 0));
+    bool resumed = m->shape->flags & SD_SHAPE_RESUMED;
     sd_server_hello sh = {
         .legacy_version = SD_TLS12,
         .random = sd_span_of(m->server_random, SD_RANDOM_LEN),
         /* An empty session id: the model does not resume TLS 1.2 sessions
          * yet (RFC 5246 §7.4.1.3 allows it: "the session will not be cached"). */
-        .legacy_session_id_echo = sd_span_of(NULL, 0),
+        /* RFC 5077 §3.4: resuming, the server echoes the client's session
+         * id; otherwise it is empty (§7.4.1.3: "the session will not be
+         * cached" by id). */
+        .legacy_session_id_echo = resumed ? sd_span_of(m->session_id, m->session_id_len) : sd_span_of(NULL, 0),
         .cipher_suite = m->suite12->id,
         .extensions = sd_buf_span(&exts),
     };
     sd_build_server_hello(&body, &sh);
     sd_rl_send_handshake(&m->rl, SD_ServerHello, sd_buf_span(&body));
     sd_buf_free(&exts);
+    sd_buf_free(&body);
+    if (resumed) resume_keys(m);
+}
+
+static void send_session_ticket12(sd_model *m) {
+    sd_buf ticket, body;
+    sd_buf_init(&ticket);
+    sd_buf_init(&body);
+    seal_ticket12(m, &ticket);
+    sd_tls12_new_session_ticket nst = {.lifetime_hint = 7200, .ticket = sd_buf_span(&ticket)};
+    sd_build_tls12_new_session_ticket(&body, &nst);
+    sd_rl_send_handshake(&m->rl, SD_NewSessionTicket, sd_buf_span(&body));
+    sd_buf_free(&ticket);
     sd_buf_free(&body);
 }
 
@@ -388,6 +514,10 @@ void model12_on_server_hello(sd_model *m, const sd_server_hello *sh) {
             if (!sd_parse_extended_master_secret(body, &alert))
                 return model_fatal(m, alert, "malformed extended_master_secret");
             m->ems = true;
+        } else if (type == SD_session_ticket) {
+            /* RFC 5077 §3.2: empty, promising a NewSessionTicket. */
+            if (body.len) return model_fatal(m, SD_decode_error, "non-empty session_ticket in ServerHello");
+            m->issue_ticket12 = true;
         } else if (type == SD_server_name || type == SD_ec_point_formats) {
             /* RFC 6066 §3: an empty acknowledgement; RFC 8422 §5.2: the
              * server's point formats, uncompressed being mandatory. */
@@ -402,7 +532,23 @@ void model12_on_server_hello(sd_model *m, const sd_server_hello *sh) {
     m->suite12 = s;
     m->st.version = SD_TLS12;
     m->st.cipher_suite = s->id;
-    m->shape = sd_shape_with_flags(SD_SHAPE_TLS12 | (s->kx == SD_KX_RSA ? SD_SHAPE_RSA_KX : 0));
+    /* RFC 5077 §3.4: a ServerHello echoing the session id we sent with a
+     * ticket resumes that session. */
+    if (m->resuming12 && sh->legacy_session_id_echo.len &&
+        sd_span_eq(sh->legacy_session_id_echo, sd_span_of(m->session_id, m->session_id_len))) {
+        /* RFC 5246 §7.4.1.3: resuming, the suite must be the session's;
+         * RFC 7627 §5.3: and so must the extended master secret. */
+        if (s != m->resume_suite12 || m->ems != m->resume_ems12)
+            return model_fatal(m, SD_illegal_parameter, "resumed session with other parameters");
+        memcpy(m->master, m->resume_master12, 48);
+        m->st.resumed = true;
+        m->st.peer_authenticated = true;
+        m->shape = sd_shape_with_flags(SD_SHAPE_TLS12 | SD_SHAPE_RESUMED);
+        resume_keys(m);
+        return;
+    }
+    m->shape = sd_shape_with_flags(SD_SHAPE_TLS12 | (s->kx == SD_KX_RSA ? SD_SHAPE_RSA_KX : 0) |
+                                   (m->issue_ticket12 ? SD_SHAPE_TICKET : 0));
 }
 
 static void on_certificate12(sd_model *m, sd_span body) {
@@ -528,6 +674,9 @@ void model12_send(sd_model *m, uint16_t step) {
     case SD_ServerHelloDone:
         sd_rl_send_handshake(&m->rl, SD_ServerHelloDone, sd_span_of(NULL, 0));
         return;
+    case SD_NewSessionTicket:
+        send_session_ticket12(m);
+        return;
     case SD_ClientKeyExchange:
         send_client_key_exchange(m);
         return;
@@ -579,6 +728,21 @@ void model12_on_message(sd_model *m, uint16_t step, const sd_handshake_msg *msg)
     case SD_ServerHelloDone:
         if (!sd_parse_tls12_server_hello_done(msg->body, &alert)) model_fatal(m, alert, "malformed ServerHelloDone");
         return;
+    case SD_NewSessionTicket: {
+        sd_tls12_new_session_ticket nst;
+        if (!sd_parse_tls12_new_session_ticket(msg->body, &nst, &alert))
+            return model_fatal(m, alert, "malformed NewSessionTicket");
+        /* RFC 5077 §3.3: an empty ticket means none after all. */
+        sd_buf_reset(&m->session_out);
+        if (!nst.ticket.len) return;
+        sd_buf_u8(&m->session_out, 2);
+        sd_buf_u16(&m->session_out, m->suite12->id);
+        sd_buf_u8(&m->session_out, m->ems);
+        sd_buf_append(&m->session_out, m->master, 48);
+        sd_buf_u16(&m->session_out, (uint16_t)nst.ticket.len);
+        sd_buf_append_span(&m->session_out, nst.ticket);
+        return;
+    }
     case SD_ClientKeyExchange:
         on_client_key_exchange(m, msg->body);
         return;
