@@ -399,7 +399,10 @@ static void on_certificate(sd_model *m, sd_span body) {
                           .host_name = server ? NULL : m->cfg.server_name,
                           .now = m->cfg.now,
                           .purpose = server ? SD_VERIFY_PURPOSE_CLIENT : SD_VERIFY_PURPOSE_SERVER,
-                          .key_use = SD_KEY_USE_SIGN};
+                          .key_use = SD_KEY_USE_SIGN,
+                          /* The PKI's CRL, when it has one: a revoked
+                           * certificate is certificate_revoked (§6.2). */
+                          .crl = sd_pki_blob(m->cfg.pki, "crl.der")};
     char err[160];
     EVP_PKEY_free(m->peer_key);
     m->peer_key = NULL;

@@ -304,7 +304,7 @@ static void on_client_certificate12(sd_model *m, sd_span body) {
         return;
     }
     sd_verify_params p = {.pki = m->cfg.pki, .now = m->cfg.now, .purpose = SD_VERIFY_PURPOSE_CLIENT,
-                          .key_use = SD_KEY_USE_SIGN};
+                          .key_use = SD_KEY_USE_SIGN, .crl = sd_pki_blob(m->cfg.pki, "crl.der")};
     char err[160];
     EVP_PKEY_free(m->peer_key);
     m->peer_key = NULL;
@@ -570,7 +570,8 @@ static void on_certificate12(sd_model *m, sd_span body) {
                           .host_name = m->cfg.server_name,
                           .now = m->cfg.now,
                           .purpose = SD_VERIFY_PURPOSE_SERVER,
-                          .key_use = m->suite12->kx == SD_KX_RSA ? SD_KEY_USE_ENCIPHER : SD_KEY_USE_SIGN};
+                          .key_use = m->suite12->kx == SD_KX_RSA ? SD_KEY_USE_ENCIPHER : SD_KEY_USE_SIGN,
+                          .crl = sd_pki_blob(m->cfg.pki, "crl.der")};
     char err[160];
     EVP_PKEY_free(m->server_key12);
     m->server_key12 = NULL;
