@@ -264,6 +264,49 @@ static void downgrade_sentinel(void **state) {
     sd_buf_free(&flight);
 }
 
+/* RFC 8446 §4.4.2.1: a client that asked with status_request checks the
+ * OCSP response stapled to the leaf. The model server and BoringSSL both
+ * staple the PKI's ocsp-leaf.der; swapped for the response about another
+ * certificate, the client refuses with bad_certificate_status_response
+ * (RFC 8446 §6.2). */
+static void stapled_ocsp_is_checked(void **state) {
+    (void)state;
+    const sd_target_ops *servers[] = {&sd_target_model, &sd_target_boringssl};
+    for (size_t i = 0; i < 2; i++) {
+        sd_target *client = make(&sd_target_model, SD_ROLE_CLIENT, 1);
+        sd_target *server = make(servers[i], SD_ROLE_SERVER, 2);
+        client->ops->start(client);
+        pump(client, server);
+        sd_target_status st;
+        client->ops->status(client, &st);
+        assert_true(st.handshake_done);
+        client->ops->destroy(client);
+        server->ops->destroy(server);
+    }
+    sd_pki_file *leaf_ocsp = NULL, *revoked_ocsp = NULL;
+    for (size_t i = 0; i < pki.n_blobs; i++) {
+        if (strcmp(pki.blobs[i].name, "ocsp-leaf.der") == 0) leaf_ocsp = &pki.blobs[i];
+        if (strcmp(pki.blobs[i].name, "ocsp-revoked.der") == 0) revoked_ocsp = &pki.blobs[i];
+    }
+    assert_non_null(leaf_ocsp);
+    assert_non_null(revoked_ocsp);
+    sd_span saved = leaf_ocsp->span;
+    leaf_ocsp->span = revoked_ocsp->span;
+    for (size_t i = 0; i < 2; i++) {
+        sd_target *client = make(&sd_target_model, SD_ROLE_CLIENT, 1);
+        sd_target *server = make(servers[i], SD_ROLE_SERVER, 2);
+        client->ops->start(client);
+        pump(client, server);
+        sd_target_status st;
+        client->ops->status(client, &st);
+        if (st.alert_sent != SD_bad_certificate_status_response) fprintf(stderr, "%s: %s\n", servers[i]->name, st.error);
+        assert_int_equal(st.alert_sent, SD_bad_certificate_status_response);
+        client->ops->destroy(client);
+        server->ops->destroy(server);
+    }
+    leaf_ocsp->span = saved;
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(model_client_boringssl_server),
@@ -273,6 +316,7 @@ int main(void) {
         cmocka_unit_test(sequences_switch_shapes),
         cmocka_unit_test(model_server_refuses_truncated_client_hello),
         cmocka_unit_test(downgrade_sentinel),
+        cmocka_unit_test(stapled_ocsp_is_checked),
     };
     return cmocka_run_group_tests(tests, load_pki, free_pki);
 }

@@ -578,7 +578,7 @@ static void test_pki_loaded(void **state) {
     assert_non_null(mismatch->key);
     /* The .der files. */
     assert_non_null(sd_pki_blob(pki, "crl.der"));
-    assert_non_null(sd_pki_blob(pki, "ocsp-good.der"));
+    assert_non_null(sd_pki_blob(pki, "ocsp-leaf.der"));
     assert_non_null(sd_pki_blob(pki, "ocsp-revoked.der"));
     assert_null(sd_pki_blob(pki, "no-such.der"));
     assert_null(sd_pki_find(pki, "no-such-credential"));
@@ -899,7 +899,7 @@ static void test_key_mismatch(void **state) {
 static void test_revocation(void **state) {
     const sd_pki *pki = &((pki_state *)*state)->pki;
     const sd_span *crl = sd_pki_blob(pki, "crl.der");
-    const sd_span *good = sd_pki_blob(pki, "ocsp-good.der");
+    const sd_span *good = sd_pki_blob(pki, "ocsp-leaf.der");
     const sd_span *revoked = sd_pki_blob(pki, "ocsp-revoked.der");
     assert_true(crl != NULL && good != NULL && revoked != NULL);
     sd_verify_params p = server_params(pki);
@@ -986,7 +986,7 @@ static void test_revocation(void **state) {
  * and a trailing byte. */
 static void test_ocsp_parser(void **state) {
     const sd_pki *pki = &((pki_state *)*state)->pki;
-    const sd_span *good = sd_pki_blob(pki, "ocsp-good.der");
+    const sd_span *good = sd_pki_blob(pki, "ocsp-leaf.der");
     const sd_span *revoked = sd_pki_blob(pki, "ocsp-revoked.der");
     sd_ocsp_response r;
     sd_ocsp_single s;

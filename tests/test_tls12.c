@@ -935,7 +935,7 @@ static void test_wire_round_trips(void **state) {
 
     /* CertificateStatus */
     sd_buf_reset(&b);
-    const sd_span *ocsp = sd_pki_blob(&g_pki, "ocsp-good.der");
+    const sd_span *ocsp = sd_pki_blob(&g_pki, "ocsp-leaf.der");
     assert_non_null(ocsp);
     sd_tls12_certificate_status cs = {SD_CERTIFICATE_STATUS_OCSP, *ocsp};
     sd_build_tls12_certificate_status(&b, &cs);

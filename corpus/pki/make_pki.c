@@ -52,7 +52,7 @@
  * (the CA certificates); root.ca-key.pem, intermediate.ca-key.pem,
  * intermediate-rsa.ca-key.pem (CA keys, for tests that re-issue a
  * certificate without its defect); crl.pem and crl.der (the intermediate's
- * CRL, listing "revoked"); ocsp-good.der and ocsp-revoked.der (RFC 6960
+ * CRL, listing "revoked"); ocsp-leaf.der and ocsp-revoked.der (RFC 6960
  * OCSPResponses from the intermediate for "leaf" and "revoked", to staple).
  *
  * Each defective credential has exactly one defect; everything else about
@@ -1329,7 +1329,7 @@ int main(int argc, char **argv) {
         ok = make_credential(c, &trusted, &untrusted, keep);
     }
     ok = ok && good != NULL && revoked != NULL && make_crl(&trusted, revoked) &&
-         make_ocsp("ocsp-good.der", good, trusted.intermediate, trusted.int_key, false) &&
+         make_ocsp("ocsp-leaf.der", good, trusted.intermediate, trusted.int_key, false) &&
          make_ocsp("ocsp-revoked.der", revoked, trusted.intermediate, trusted.int_key, true);
     X509_free(revoked);
     X509_free(good);

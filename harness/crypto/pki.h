@@ -43,7 +43,7 @@ typedef struct {
     size_t n_credentials;
     sd_credential credentials[SD_MAX_CREDENTIALS];
     /* Every dir/<file>.der, by file name, sorted: crl.der (the
-     * intermediate's CRL), ocsp-good.der and ocsp-revoked.der (OCSP
+     * intermediate's CRL), ocsp-leaf.der and ocsp-revoked.der (OCSP
      * responses for "leaf" and "revoked"). See sd_pki_blob. */
     size_t n_blobs;
     sd_pki_file blobs[SD_MAX_PKI_BLOBS];
@@ -71,7 +71,7 @@ void sd_pki_free(sd_pki *pki);
 /* NULL if there is no credential of that name. */
 const sd_credential *sd_pki_find(const sd_pki *pki, const char *name);
 /* The bytes of dir/<file> loaded by sd_pki_load (file ends in .der, e.g.
- * "crl.der", "ocsp-good.der"); NULL if there is none. The span lives as long
+ * "crl.der", "ocsp-leaf.der"); NULL if there is none. The span lives as long
  * as the sd_pki, and can go straight into sd_verify_params.crl or
  * .stapled_ocsp. */
 const sd_span *sd_pki_blob(const sd_pki *pki, const char *file);

@@ -38,6 +38,11 @@ void sd_msg_client_hello(sd_buf *body, const sd_offer *offer, const uint8_t *ran
         sd_build_server_name(&tmp, sd_span_of((const uint8_t *)server_name, strlen(server_name)));
         sd_build_extension(&exts, SD_server_name, sd_buf_span(&tmp));
     }
+    /* RFC 6066 §8: ask for a stapled OCSP response (status_type ocsp, no
+     * responder ids, no extensions); RFC 8446 §4.4.2.1 carries it in the
+     * leaf's CertificateEntry. */
+    static const uint8_t ocsp_request[] = {1, 0, 0, 0, 0};
+    sd_build_extension(&exts, SD_status_request, sd_span_of(ocsp_request, sizeof ocsp_request));
     sd_buf_reset(&tmp);
     sd_build_u16_list(&tmp, 2, offer->groups, offer->n_groups);
     sd_build_extension(&exts, SD_supported_groups, sd_buf_span(&tmp));
@@ -169,14 +174,32 @@ void sd_msg_certificate_request(sd_buf *body, sd_span context, const uint16_t *s
     sd_buf_free(&tmp);
 }
 
-void sd_msg_certificate(sd_buf *body, sd_span request_context, const sd_credential *cred) {
-    sd_buf list;
+void sd_msg_certificate_stapled(sd_buf *body, sd_span request_context, const sd_credential *cred,
+                                const sd_span *ocsp) {
+    sd_buf list, exts, status;
     sd_buf_init(&list);
+    sd_buf_init(&exts);
+    sd_buf_init(&status);
+    if (ocsp) {
+        /* CertificateStatus { status_type ocsp(1); OCSPResponse<1..2^24-1> } */
+        sd_buf_u8(&status, 1);
+        size_t off = sd_buf_open_prefix(&status, 3);
+        sd_buf_append_span(&status, *ocsp);
+        sd_buf_close_prefix(&status, off, 3);
+        sd_build_extension(&exts, SD_status_request, sd_buf_span(&status));
+    }
     for (size_t i = 0; cred && i < cred->chain_len; i++)
-        sd_build_certificate_entry(&list, sd_span_of(cred->chain_der[i], cred->chain_der_len[i]), sd_span_of(NULL, 0));
+        sd_build_certificate_entry(&list, sd_span_of(cred->chain_der[i], cred->chain_der_len[i]),
+                                   i == 0 ? sd_buf_span(&exts) : sd_span_of(NULL, 0));
     sd_certificate c = {.request_context = request_context, .certificate_list = sd_buf_span(&list)};
     sd_build_certificate(body, &c);
     sd_buf_free(&list);
+    sd_buf_free(&exts);
+    sd_buf_free(&status);
+}
+
+void sd_msg_certificate(sd_buf *body, sd_span request_context, const sd_credential *cred) {
+    sd_msg_certificate_stapled(body, request_context, cred, NULL);
 }
 
 uint16_t sd_pick_signature_scheme(const uint16_t *offered, size_t n, const EVP_PKEY *key) {

@@ -63,6 +63,11 @@ void sd_msg_server_hello(sd_buf *body, bool hrr, const uint8_t *random, sd_span 
 void sd_msg_certificate_request(sd_buf *body, sd_span context, const uint16_t *sigalgs, size_t n_sigalgs);
 /* Certificate body (§4.4.2): the credential's chain, or an empty list. */
 void sd_msg_certificate(sd_buf *body, sd_span request_context, const sd_credential *cred);
+/* The same, with an OCSP response stapled to the leaf's entry when ocsp is
+ * not NULL: a status_request extension holding a CertificateStatus (RFC 8446
+ * §4.4.2.1, RFC 6066 §8). */
+void sd_msg_certificate_stapled(sd_buf *body, sd_span request_context, const sd_credential *cred,
+                                const sd_span *ocsp);
 /* The first scheme in `offered` usable with key, or 0. */
 uint16_t sd_pick_signature_scheme(const uint16_t *offered, size_t n, const EVP_PKEY *key);
 /* CertificateVerify body (§4.4.3) over transcript_hash. */

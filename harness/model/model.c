@@ -93,7 +93,8 @@ static bool transcript_hash(sd_model *m, uint8_t *out) {
  * answer (RFC 8446 §4.2). */
 static bool client_offered(uint16_t type) {
     return type == SD_server_name || type == SD_supported_groups || type == SD_signature_algorithms ||
-           type == SD_supported_versions || type == SD_key_share;
+           type == SD_supported_versions || type == SD_key_share || type == SD_status_request ||
+           type == SD_psk_key_exchange_modes;
 }
 
 /* --- ClientHello (client side) -------------------------------------------- */
@@ -369,12 +370,27 @@ static void on_certificate(sd_model *m, sd_span body) {
     sd_reader it = sd_reader_of(c.certificate_list);
     sd_certificate_entry e;
     int got;
+    sd_span stapled = {0};
     while ((got = sd_certificate_next_entry(&it, &e, &alert)) > 0) {
         if (!sd_extensions_check(e.extensions, &alert)) return model_fatal(m, alert, "malformed CertificateEntry extensions");
-        /* §4.4.2: entry extensions must answer ones the client sent; we sent
-         * neither status_request nor signed_certificate_timestamp. */
-        if (e.extensions.len != 0)
-            return model_fatal(m, SD_unsupported_extension, "CertificateEntry carries unrequested extensions");
+        /* §4.4.2: entry extensions must answer ones this side sent: a client
+         * asked for status_request (OCSP); a server asks for nothing. */
+        sd_reader ex = sd_reader_of(e.extensions);
+        uint16_t type;
+        sd_span ext;
+        while (sd_extensions_next(&ex, &type, &ext, &alert) > 0) {
+            if (type != SD_status_request || server)
+                return model_fatal(m, SD_unsupported_extension, "CertificateEntry carries unrequested extension %u", type);
+            /* RFC 6066 §8 CertificateStatus { status_type ocsp(1);
+             * OCSPResponse<1..2^24-1> }; the leaf's is the one checked. */
+            sd_reader st = sd_reader_of(ext);
+            uint8_t status_type;
+            sd_span response;
+            if (!sd_read_u8(&st, &status_type) || status_type != 1 || !sd_read_prefixed(&st, 3, &response) ||
+                response.len == 0 || !sd_reader_done(&st))
+                return model_fatal(m, SD_decode_error, "malformed CertificateStatus");
+            if (n == 0) stapled = response;
+        }
         if (n == SD_MAX_CHAIN) return model_fatal(m, SD_bad_certificate, "certificate chain longer than %d", SD_MAX_CHAIN);
         chain[n++] = e.cert_data;
     }
@@ -402,7 +418,11 @@ static void on_certificate(sd_model *m, sd_span body) {
                           .key_use = SD_KEY_USE_SIGN,
                           /* The PKI's CRL, when it has one: a revoked
                            * certificate is certificate_revoked (§6.2). */
-                          .crl = sd_pki_blob(m->cfg.pki, "crl.der")};
+                          .crl = sd_pki_blob(m->cfg.pki, "crl.der"),
+                          /* §4.4.2.1: the stapled OCSP response, checked
+                           * like the CRL (bad_certificate_status_response
+                           * for one that does not vouch for the leaf). */
+                          .stapled_ocsp = stapled.data ? &stapled : NULL};
     char err[160];
     EVP_PKEY_free(m->peer_key);
     m->peer_key = NULL;
@@ -559,9 +579,12 @@ static bool check_extension_bodies(sd_model *m, const sd_client_hello *ch) {
     /* RFC 6066 §8: CertificateStatusRequest starts with a status_type byte.
      * Only that byte is read, as BoringSSL does: the request itself is the
      * server's to use or ignore. */
-    if (sd_extensions_find(ch->extensions, SD_status_request, &body) && body.len == 0) {
-        model_fatal(m, SD_decode_error, "empty status_request");
-        return false;
+    if (sd_extensions_find(ch->extensions, SD_status_request, &body)) {
+        if (body.len == 0) {
+            model_fatal(m, SD_decode_error, "empty status_request");
+            return false;
+        }
+        m->client_wants_ocsp = body.data[0] == 1; /* status_type ocsp */
     }
     return true;
 }
@@ -1077,7 +1100,15 @@ static void send_server_hello(sd_model *m, bool retry) {
 static void send_certificate(sd_model *m, const sd_credential *cred) {
     sd_buf body;
     sd_buf_init(&body);
-    sd_msg_certificate(&body, sd_span_of(m->cert_request_context, m->cert_request_context_len), cred);
+    /* RFC 8446 §4.4.2.1: a server staples its OCSP response (the PKI's
+     * ocsp-<credential>.der) when the client asked with status_request. */
+    const sd_span *ocsp = NULL;
+    if (m->cfg.role == SD_ROLE_SERVER && m->client_wants_ocsp && cred) {
+        char file[96];
+        snprintf(file, sizeof file, "ocsp-%s.der", cred->name);
+        ocsp = sd_pki_blob(m->cfg.pki, file);
+    }
+    sd_msg_certificate_stapled(&body, sd_span_of(m->cert_request_context, m->cert_request_context_len), cred, ocsp);
     sd_rl_send_handshake(&m->rl, SD_Certificate, sd_buf_span(&body));
     sd_buf_free(&body);
 }

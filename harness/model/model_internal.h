@@ -89,6 +89,7 @@ struct sd_model {
     EVP_PKEY *server_key12;           /* client: the server's leaf key */
     int warning_alerts;               /* consecutive TLS 1.2 warning alerts */
     uint16_t suites_buf[32];          /* both versions' default suites */
+    bool client_wants_ocsp;           /* server: ClientHello had status_request (ocsp) */
     bool issue_ticket12;              /* server: this handshake ends with a NewSessionTicket */
     bool resuming12;                  /* client: offers a TLS 1.2 session (ticket in m->ticket) */
     const sd_tls12_suite *resume_suite12;

@@ -415,6 +415,16 @@ static bool configure_server(SSL_CTX *ctx, const sd_target_config *cfg, char *er
     }
     if (!set_credential(ctx, cfg->credential, err, err_len))
         return false;
+    /* The PKI's OCSP response for this credential (ocsp-<name>.der), which
+     * BoringSSL staples when the client asks (RFC 6066 §8, RFC 8446 §4.4.2.1). */
+    char ocsp_file[96];
+    snprintf(ocsp_file, sizeof ocsp_file, "ocsp-%s.der", cfg->credential->name);
+    const sd_span *ocsp = sd_pki_blob(cfg->pki, ocsp_file);
+    if (ocsp && !SSL_CTX_set_ocsp_response(ctx, ocsp->data, ocsp->len)) {
+        set_err(err, err_len, "cannot set the OCSP response");
+        ERR_clear_error();
+        return false;
+    }
     if (cfg->client_auth != SD_CLIENT_AUTH_NONE) {
         /* RFC 8446 §4.3.2 CertificateRequest; REQUIRE answers an empty client
          * Certificate with certificate_required (§4.4.2.4). */

@@ -14,7 +14,7 @@
  * or a hang; and an input that parses must also give consistent fields (at
  * least one SingleResponse, spans inside the input), checked with abort().
  *
- * Seeds: corpus/fuzz_ocsp/ (the fixture's ocsp-good.der and
+ * Seeds: corpus/fuzz_ocsp/ (the fixture's ocsp-leaf.der and
  * ocsp-revoked.der, made by corpus/pki/make_pki.c, and an error response).
  * The fixture PKI ($SHAKEDOWN_PKI_DIR) is needed for the sd_verify_chain
  * half; without it only the parser runs, and the target says so once.
