@@ -40,9 +40,12 @@ void sd_msg_client_hello(sd_buf *body, const sd_offer *offer, const uint8_t *ran
     }
     /* RFC 6066 §8: ask for a stapled OCSP response (status_type ocsp, no
      * responder ids, no extensions); RFC 8446 §4.4.2.1 carries it in the
-     * leaf's CertificateEntry. */
+     * leaf's CertificateEntry. TLS 1.2 carries it in a CertificateStatus
+     * message, which the model does not handle yet, so a client that may
+     * end up in TLS 1.2 does not ask. */
     static const uint8_t ocsp_request[] = {1, 0, 0, 0, 0};
-    sd_build_extension(&exts, SD_status_request, sd_span_of(ocsp_request, sizeof ocsp_request));
+    if (!offer->min_version || offer->min_version >= SD_TLS13)
+        sd_build_extension(&exts, SD_status_request, sd_span_of(ocsp_request, sizeof ocsp_request));
     sd_buf_reset(&tmp);
     sd_build_u16_list(&tmp, 2, offer->groups, offer->n_groups);
     sd_build_extension(&exts, SD_supported_groups, sd_buf_span(&tmp));
