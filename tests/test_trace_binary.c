@@ -180,7 +180,8 @@ static void test_rejects(void **state) {
     expect_reject((const uint8_t *)"XDT\x01", 4, "not a binary trace");
     expect_reject((const uint8_t *)"SDT\x02", 4, "version 2");
     /* unknown action and mutation kinds */
-    expect_reject((const uint8_t *)"SDT\x01\x08", 5, "unknown action kind 8");
+    expect_reject((const uint8_t *)"SDT\x01\x09", 5, "unknown action kind 9");
+    expect_reject((const uint8_t *)"SDT\x01\x81", 5, "unknown action kind 129");
     expect_reject((const uint8_t *)"SDT\x01\x00\x01\x01\x0b", 8, "unknown mutation kind 11");
     /* too many mutations */
     expect_reject((const uint8_t *)"SDT\x01\x00\x01\x09", 7, "9 mutations");

@@ -634,8 +634,7 @@ static void run_cell(const cell_runner *cr, size_t c, sd_report_cell *cell) {
     const sd_target_ops *ops = cr->o->stacks.ops[c % cr->n_stacks];
     sd_run_config cfg;
     sd_run_config_defaults(&cfg, ops, s->role, cr->pki);
-    if (s->version) cfg.version = s->version;
-    if (s->credential[0]) cfg.driver_credential = s->credential;
+    sd_run_config_apply_scenario(&cfg, s);
     cfg.now = cr->o->now;
     cfg.seed = cr->o->seed;
     cfg.verbose = cr->o->verbose >= 2;

@@ -5,7 +5,17 @@
  * and received, whatever their order. Sends build the honest message, apply
  * the action's mutations, and put the mutated bytes in the transcript. After
  * every send the target runs, and what it sent is decoded into a queue that
- * `expect` actions consume. A fatal alert from the target ends the run. */
+ * `expect` actions consume. A fatal alert from the target ends the run.
+ *
+ * TLS 1.2 (cfg->version SD_TLS12) runs through the same actions: the driver
+ * tracks the suite, the randoms, the server's key and ECDHE share, derives
+ * the master secret (RFC 5246 §8.1, or RFC 7627 §4 when both sides sent
+ * extended_master_secret) and key block once ClientKeyExchange is in the
+ * transcript, and makes the pending keys current where RFC 5246 §7.1 says:
+ * its own write keys right after it sends ChangeCipherSpec, the target's
+ * read keys when the target's ChangeCipherSpec arrives. The crypto is the
+ * model's (crypto/tls12.h, wire/tls12.h), so both put the same bytes on the
+ * wire. */
 #include "driver/driver.h"
 
 #include <limits.h>
@@ -14,15 +24,21 @@
 #include <string.h>
 #include <time.h>
 
+#include <openssl/mem.h>
+#include <openssl/x509.h>
+
 #include "crypto/record_layer.h"
+#include "crypto/tls12.h"
 #include "model/messages.h"
 #include "wire/handshake.h"
 #include "wire/names.h"
+#include "wire/tls12.h"
 
 /* One thing the target sent, decoded. */
 typedef struct {
     sd_rl_event_kind kind;
     uint8_t type;        /* handshake type */
+    bool hrr;            /* a ServerHello with the HelloRetryRequest random */
     sd_alert alert;
     bool protected_record;
     char detail[96];     /* for SD_RL_ERROR */
@@ -55,6 +71,32 @@ typedef struct {
 
     bool target_finished, driver_finished; /* each side's Finished went over the wire */
     bool target_data_after_finished;       /* and then the target sent application data */
+    /* The target sent close_notify that the trace did not wait for with
+     * expect-close, before the driver sent any alert: a completed handshake
+     * followed by that is a close, not a completion. */
+    bool target_closed_unasked;
+    bool driver_sent_alert;
+
+    /* TLS 1.3 extras. */
+    uint16_t peer_groups[16]; /* server: the client's supported_groups */
+    size_t n_peer_groups;
+    uint8_t cookie[256];      /* client: the cookie of the target's HelloRetryRequest */
+    size_t cookie_len;
+
+    /* TLS 1.2. */
+    bool tls12;
+    const sd_tls12_suite *suite12;
+    uint8_t server_random[SD_RANDOM_LEN];
+    uint16_t client_version;        /* server: the ClientHello's legacy_version, for static RSA */
+    bool client_ems, server_ems;    /* each side sent extended_master_secret */
+    bool client_reneg;              /* server: the client signalled RFC 5746 */
+    uint16_t group12;               /* the ECDHE group of ServerKeyExchange */
+    EVP_PKEY *server_key12;         /* client: the target's leaf key; owned */
+    uint8_t pms[SD_MAX_HASH_LEN + 66];
+    size_t pms_len;
+    uint8_t master[48];
+    bool have_master;
+    sd_tls12_key_block keys12;
 
     target_event queue[MAX_QUEUE];
     size_t q_head, q_len;
@@ -109,6 +151,59 @@ static void report_secret(driver *d, const char *label, const uint8_t *secret) {
         d->cfg->on_secret(d->cfg->observer_ctx, label, d->client_random, secret, d->suite->hash_len);
 }
 
+/* --- TLS 1.2 keys (RFC 5246 §6.3, §7.1, §8.1; RFC 7627 §4) --------------- */
+
+static bool key_fits_suite12(const sd_tls12_suite *s, const EVP_PKEY *key) {
+    int type = EVP_PKEY_id(key);
+    return s->kx == SD_KX_ECDHE_ECDSA ? type == EVP_PKEY_EC || type == EVP_PKEY_ED25519 : type == EVP_PKEY_RSA;
+}
+
+/* Master secret and key block, once ClientKeyExchange is in the
+ * transcript: the session hash of RFC 7627 covers it. */
+static void derive12(driver *d) {
+    if (!d->suite12 || d->pms_len == 0) return;
+    uint8_t session_hash[SD_MAX_HASH_LEN];
+    bool ems = d->client_ems && d->server_ems;
+    size_t hash_len = (size_t)EVP_MD_size(d->suite12->prf_md());
+    if (ems && !sd_transcript_hash(&d->rl.transcript, d->suite12->prf_md(), session_hash)) return;
+    if (!sd_tls12_master_secret(d->suite12, d->pms, d->pms_len, d->client_random, d->server_random,
+                                ems ? session_hash : NULL, ems ? hash_len : 0, d->master) ||
+        !sd_tls12_derive_keys(d->suite12, d->master, d->client_random, d->server_random, &d->keys12))
+        return;
+    OPENSSL_cleanse(d->pms, sizeof d->pms);
+    d->have_master = true;
+    /* NSS key log: "CLIENT_RANDOM <client random> <master secret>". */
+    if (d->cfg->on_secret)
+        d->cfg->on_secret(d->cfg->observer_ctx, "CLIENT_RANDOM", d->client_random, d->master, sizeof d->master);
+}
+
+/* The pending keys of one side become current (RFC 5246 §7.1). */
+static void install12(driver *d, sd_record_keys *k, bool client_side) {
+    if (!d->have_master) return;
+    const sd_tls12_key_block *kb = &d->keys12;
+    sd_record_keys_set_tls12(k, d->suite12, client_side ? kb->client_key : kb->server_key,
+                             client_side ? kb->client_iv : kb->server_iv,
+                             client_side ? kb->client_mac : kb->server_mac, false);
+}
+
+static bool hash12(driver *d, uint8_t *out) {
+    return d->suite12 && sd_transcript_hash(&d->rl.transcript, d->suite12->prf_md(), out);
+}
+
+/* --- TLS 1.3 KeyUpdate (RFC 8446 §7.2) ------------------------------------ */
+
+/* application_traffic_secret_N+1 = HKDF-Expand-Label(secret_N, "traffic upd", "", Hash.length),
+ * then that side's record keys. */
+static void update_traffic_keys(driver *d, sd_role side) {
+    if (!d->have_application_secrets) return;
+    uint8_t *secret = side == SD_ROLE_CLIENT ? d->ks.client_application_traffic : d->ks.server_application_traffic;
+    uint8_t next[SD_MAX_HASH_LEN];
+    if (!sd_hkdf_expand_label(d->suite->md(), secret, "traffic upd", NULL, 0, next, d->suite->hash_len)) return;
+    memcpy(secret, next, d->suite->hash_len);
+    OPENSSL_cleanse(next, sizeof next);
+    sd_record_keys_set(side == d->role ? &d->rl.write : &d->rl.read, d->suite, secret);
+}
+
 static void derive_handshake(driver *d, const uint8_t *ecdhe, size_t ecdhe_len) {
     uint8_t hash[SD_MAX_HASH_LEN];
     if (!d->suite || !sd_rl_transcript_hash(&d->rl, d->suite, hash)) return;
@@ -137,11 +232,107 @@ static const uint8_t *app_secret(driver *d, sd_role side) {
     return side == SD_ROLE_CLIENT ? d->ks.client_application_traffic : d->ks.server_application_traffic;
 }
 
+/* The ClientHello fields a server needs, from the target's or (TLS 1.2)
+ * from what the driver itself sent. */
+static void note_client_hello12(driver *d, const sd_client_hello *ch) {
+    sd_span body;
+    uint8_t alert;
+    memcpy(d->client_random, ch->random.data, SD_RANDOM_LEN);
+    d->client_version = ch->legacy_version;
+    d->client_ems = sd_extensions_find(ch->extensions, SD_extended_master_secret, &body);
+    sd_u16_list suites = {ch->cipher_suites};
+    d->client_reneg = sd_extensions_find(ch->extensions, SD_renegotiation_info, &body) ||
+                      sd_u16_list_contains(suites, 0x00FF); /* TLS_EMPTY_RENEGOTIATION_INFO_SCSV */
+    (void)alert;
+}
+
+/* The ServerHello fields both sides need, from the target's or from what
+ * the driver sent (so a mutated suite or random is what the keys use). */
+static void note_server_hello12(driver *d, sd_span sh_body) {
+    sd_server_hello sh;
+    sd_span body;
+    uint8_t alert;
+    if (!sd_parse_server_hello(sh_body, &sh, &alert)) return;
+    memcpy(d->server_random, sh.random.data, SD_RANDOM_LEN);
+    d->suite12 = sd_tls12_suite_find(sh.cipher_suite);
+    d->server_ems = sd_extensions_find(sh.extensions, SD_extended_master_secret, &body);
+}
+
+/* TLS 1.2: every handshake message is in the transcript (RFC 5246 §7.4.9:
+ * "all of the data from all messages in this handshake"), but HelloRequest
+ * (§7.4.1.1). */
+static void on_target_handshake12(driver *d, const sd_handshake_msg *msg) {
+    uint8_t alert;
+    if (msg->type == SD_HelloRequest) return;
+    sd_transcript_add(&d->rl.transcript, msg->whole);
+    bool client = d->role == SD_ROLE_CLIENT;
+    if (client && msg->type == SD_ServerHello) {
+        note_server_hello12(d, msg->body);
+    } else if (client && msg->type == SD_Certificate) {
+        sd_tls12_certificate c;
+        sd_reader it;
+        sd_span leaf;
+        if (!sd_parse_tls12_certificate(msg->body, &c, &alert)) return;
+        it = sd_reader_of(c.certificate_list);
+        if (sd_tls12_certificate_next(&it, &leaf, &alert) <= 0) return;
+        const uint8_t *p = leaf.data;
+        X509 *x = d2i_X509(NULL, &p, (long)leaf.len);
+        if (!x) return;
+        EVP_PKEY_free(d->server_key12);
+        d->server_key12 = X509_get_pubkey(x);
+        X509_free(x);
+    } else if (client && msg->type == SD_ServerKeyExchange) {
+        sd_tls12_ske ske;
+        if (!sd_parse_tls12_ske_ecdhe(msg->body, &ske, &alert)) return;
+        d->group12 = ske.group;
+        sd_buf_reset(&d->peer_share);
+        sd_buf_append_span(&d->peer_share, ske.point);
+    } else if (!client && msg->type == SD_ClientHello) {
+        sd_client_hello ch;
+        if (!sd_parse_client_hello(msg->body, &ch, &alert)) return;
+        note_client_hello12(d, &ch);
+        sd_u16_list suites = {ch.cipher_suites};
+        d->n_peer_suites = 0;
+        for (size_t i = 0; i < sd_u16_list_count(suites) && d->n_peer_suites < 32; i++)
+            d->peer_suites[d->n_peer_suites++] = sd_u16_list_at(suites, i);
+        sd_span body;
+        sd_u16_list l;
+        d->n_peer_sigalgs = 0;
+        if (sd_extensions_find(ch.extensions, SD_signature_algorithms, &body) &&
+            sd_u16_list_parse(body, 2, false, &l, &alert))
+            for (size_t i = 0; i < sd_u16_list_count(l) && d->n_peer_sigalgs < 64; i++)
+                d->peer_sigalgs[d->n_peer_sigalgs++] = sd_u16_list_at(l, i);
+        d->n_peer_groups = 0;
+        if (sd_extensions_find(ch.extensions, SD_supported_groups, &body) &&
+            sd_u16_list_parse(body, 2, false, &l, &alert))
+            for (size_t i = 0; i < sd_u16_list_count(l) && d->n_peer_groups < 16; i++)
+                d->peer_groups[d->n_peer_groups++] = sd_u16_list_at(l, i);
+    } else if (!client && msg->type == SD_ClientKeyExchange && d->suite12) {
+        const sd_credential *cred = sd_pki_find(d->cfg->pki, d->cfg->driver_credential ? d->cfg->driver_credential : "leaf");
+        if (d->suite12->kx == SD_KX_RSA) {
+            sd_span encrypted;
+            uint8_t random_pms[48];
+            if (!cred || !cred->key || !sd_parse_tls12_cke_rsa(msg->body, &encrypted, &alert)) return;
+            /* §7.4.7.1: a bad encryption gives a random premaster secret. */
+            sd_rng_bytes(&d->rng, random_pms, sizeof random_pms);
+            if (!sd_tls12_rsa_decrypt_pms(cred->key, encrypted, d->client_version, random_pms, d->pms)) return;
+            d->pms_len = 48;
+        } else {
+            sd_span point;
+            if (!sd_parse_tls12_cke_ecdhe(msg->body, &point, &alert) ||
+                !sd_key_share_derive(&d->share, point, d->pms, &d->pms_len, &alert))
+                return;
+        }
+        derive12(d);
+    }
+}
+
 /* A handshake message from the target: record it, and move the key schedule
  * as the protocol says. Parsing failures just leave the state alone: the
  * driver observes, the oracle judges. */
 static void on_target_handshake(driver *d, const sd_handshake_msg *msg) {
     uint8_t alert;
+    if (d->tls12) return on_target_handshake12(d, msg);
     if (d->role == SD_ROLE_CLIENT && msg->type == SD_ServerHello) {
         sd_server_hello sh;
         if (!sd_parse_server_hello(msg->body, &sh, &alert)) {
@@ -156,6 +347,13 @@ static void on_target_handshake(driver *d, const sd_handshake_msg *msg) {
             sd_transcript_add(&d->rl.transcript, msg->whole);
             if (sd_extensions_find(sh.extensions, SD_key_share, &body) && sd_parse_key_share_hrr(body, &group, &alert))
                 sd_key_share_generate(&d->share, group, &d->rng);
+            /* §4.2.2: the cookie goes back in the second ClientHello. */
+            d->cookie_len = 0;
+            if (sd_extensions_find(sh.extensions, SD_cookie, &body) && body.len >= 2 &&
+                body.len - 2 == ((size_t)body.data[0] << 8 | body.data[1]) && body.len - 2 <= sizeof d->cookie) {
+                memcpy(d->cookie, body.data + 2, body.len - 2);
+                d->cookie_len = body.len - 2;
+            }
             return;
         }
         sd_transcript_add(&d->rl.transcript, msg->whole);
@@ -186,6 +384,11 @@ static void on_target_handshake(driver *d, const sd_handshake_msg *msg) {
             sd_u16_list_parse(body, 2, false, &l, &alert))
             for (size_t i = 0; i < sd_u16_list_count(l) && d->n_peer_sigalgs < 64; i++)
                 d->peer_sigalgs[d->n_peer_sigalgs++] = sd_u16_list_at(l, i);
+        d->n_peer_groups = 0;
+        if (sd_extensions_find(ch.extensions, SD_supported_groups, &body) &&
+            sd_u16_list_parse(body, 2, false, &l, &alert))
+            for (size_t i = 0; i < sd_u16_list_count(l) && d->n_peer_groups < 16; i++)
+                d->peer_groups[d->n_peer_groups++] = sd_u16_list_at(l, i);
         /* Take the first share in a group we support. */
         sd_buf_reset(&d->peer_share);
         if (sd_extensions_find(ch.extensions, SD_key_share, &body) && sd_parse_key_share_ch(body, &entries, &alert)) {
@@ -203,7 +406,13 @@ static void on_target_handshake(driver *d, const sd_handshake_msg *msg) {
     }
     /* §4.6: post-handshake messages are outside the transcript; a server may
      * send its tickets before the client's Finished ("half-RTT"). */
-    if (msg->type == SD_NewSessionTicket || msg->type == SD_KeyUpdate) return;
+    if (msg->type == SD_KeyUpdate) {
+        /* §4.6.3: after its KeyUpdate the target sends under its next
+         * secret; the driver reads with it from the next record on. */
+        if (d->have_application_secrets) update_traffic_keys(d, d->role == SD_ROLE_CLIENT ? SD_ROLE_SERVER : SD_ROLE_CLIENT);
+        return;
+    }
+    if (msg->type == SD_NewSessionTicket) return;
     sd_transcript_add(&d->rl.transcript, msg->whole);
     if (msg->type != SD_Finished) return;
     if (d->role == SD_ROLE_CLIENT) {
@@ -243,21 +452,29 @@ static void collect(driver *d) {
         switch (ev.kind) {
         case SD_RL_HANDSHAKE:
             q->type = ev.msg.type;
+            q->hrr = ev.msg.type == SD_ServerHello && ev.msg.body.len >= 2 + SD_RANDOM_LEN &&
+                     memcmp(ev.msg.body.data + 2, sd_hrr_random, SD_RANDOM_LEN) == 0;
             if (ev.msg.type == SD_Finished) d->target_finished = true;
             add_event(d, SD_FROM_TARGET, SD_EVENT_HANDSHAKE, ev.msg.type, 0, ev.protected_record, false);
             on_target_handshake(d, &ev.msg);
             break;
         case SD_RL_ALERT:
             q->alert = ev.alert;
+            if (ev.alert.description == SD_close_notify && !d->driver_sent_alert)
+                d->target_closed_unasked = true;
             add_event(d, SD_FROM_TARGET, SD_EVENT_ALERT, ev.alert.description, ev.alert.level, ev.protected_record,
                       false);
             break;
         case SD_RL_CCS:
             add_event(d, SD_FROM_TARGET, SD_EVENT_CCS, 0, 0, ev.protected_record, false);
+            /* RFC 5246 §7.1: the target's pending write keys are now its
+             * current ones, from the next record on. */
+            if (d->tls12 && ev.data.len == 1 && ev.data.data[0] == 1)
+                install12(d, &d->rl.read, d->role == SD_ROLE_SERVER);
             break;
         case SD_RL_APPDATA:
             if (d->target_finished && d->driver_finished) d->target_data_after_finished = true;
-            if (!d->rl.read.active && d->share.public_len == 0 && d->role == SD_ROLE_CLIENT)
+            if (!d->tls12 && !d->rl.read.active && d->share.public_len == 0 && d->role == SD_ROLE_CLIENT)
                 /* Protected under keys the driver could not derive (the trace
                  * replaced its key share): shown as an opaque record. */
                 add_event(d, SD_FROM_TARGET, SD_EVENT_RAW, SD_application_data, 0, true, false);
@@ -378,11 +595,186 @@ static const sd_credential *driver_credential(driver *d, const sd_action *a) {
     return sd_pki_find(d->cfg->pki, name && name[0] ? name : "leaf");
 }
 
+/* A key of the same type as `key` that is not it: what wrong-key signs with. */
+static EVP_PKEY *other_key(driver *d, const EVP_PKEY *key) {
+    static const char *const names[] = {"client", "client-rsa", "client-ed25519", "leaf-p384", "leaf", "leaf-rsa"};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        const sd_credential *c = sd_pki_find(d->cfg->pki, names[i]);
+        if (c && c->key && EVP_PKEY_id(c->key) == EVP_PKEY_id(key) && EVP_PKEY_cmp(c->key, key) != 1) return c->key;
+    }
+    return NULL;
+}
+
+/* TLS 1.3 server: the suite from the client's list (or the scenario's). */
+static const sd_suite *choose_suite13(driver *d) {
+    if (d->cfg->cipher_suite && sd_suite_find(d->cfg->cipher_suite)) return sd_suite_find(d->cfg->cipher_suite);
+    for (size_t i = 0; i < d->n_peer_suites; i++)
+        if (sd_suite_find(d->peer_suites[i])) return sd_suite_find(d->peer_suites[i]);
+    return sd_suite_find(SD_TLS_AES_128_GCM_SHA256);
+}
+
+/* TLS 1.2 server: the scenario's suite, else the client's first that fits
+ * the driver's credential (ECDSA key: ECDHE_ECDSA; RSA key: ECDHE_RSA or
+ * static RSA). */
+static const sd_tls12_suite *choose_suite12(driver *d, const sd_credential *cred) {
+    if (d->cfg->cipher_suite && sd_tls12_suite_find(d->cfg->cipher_suite))
+        return sd_tls12_suite_find(d->cfg->cipher_suite);
+    for (size_t i = 0; i < d->n_peer_suites; i++) {
+        const sd_tls12_suite *s = sd_tls12_suite_find(d->peer_suites[i]);
+        if (s && (!cred || !cred->key || key_fits_suite12(s, cred->key))) return s;
+    }
+    for (size_t i = 0; i < sd_tls12_n_default_suites; i++) {
+        const sd_tls12_suite *s = sd_tls12_suite_find(sd_tls12_default_suites[i]);
+        if (s && (!cred || !cred->key || key_fits_suite12(s, cred->key))) return s;
+    }
+    return sd_tls12_suite_find(sd_tls12_default_suites[0]);
+}
+
+/* TLS 1.2 and 1.3 server: the first of the client's groups we support. */
+static uint16_t choose_group(driver *d, uint16_t avoid) {
+    for (size_t i = 0; i < d->n_peer_groups; i++)
+        if (sd_group_supported(d->peer_groups[i]) && d->peer_groups[i] != avoid) return d->peer_groups[i];
+    for (size_t i = 0; i < sd_n_offered_groups; i++)
+        if (sd_offered_groups[i] != avoid) return sd_offered_groups[i];
+    return SD_x25519;
+}
+
+/* TLS 1.2 bodies; see build_body. */
+static bool build_body12(driver *d, const sd_action *a, sd_buf *body) {
+    bool client = d->role == SD_ROLE_CLIENT;
+    bool wrong_key = find_mutation(a, SD_MUT_WRONG_KEY) != NULL;
+    uint8_t hash[SD_MAX_HASH_LEN];
+    switch (a->msg_type) {
+    case SD_ClientHello: {
+        /* RFC 5246 §7.4.1.2 with RFC 7627 and RFC 5746: legacy_version
+         * 0x0303, the TLS 1.2 suites, supported_groups,
+         * signature_algorithms, extended_master_secret and an empty
+         * renegotiation_info; no supported_versions or key_share. */
+        sd_offer offer = sd_default_offer;
+        offer.suites = d->cfg->cipher_suite ? &d->cfg->cipher_suite : sd_tls12_default_suites;
+        offer.n_suites = d->cfg->cipher_suite ? 1 : sd_tls12_n_default_suites;
+        offer.min_version = offer.max_version = SD_TLS12;
+        sd_msg_client_hello(body, &offer, d->client_random, sd_span_of(d->session_id, d->session_id_len), NULL,
+                            d->cfg->server_name, sd_span_of(NULL, 0), NULL);
+        return true;
+    }
+    case SD_ServerHello: {
+        const sd_credential *cred = driver_credential(d, a);
+        const sd_tls12_suite *suite = choose_suite12(d, cred);
+        sd_buf exts;
+        sd_buf_init(&exts);
+        sd_rng_bytes(&d->rng, d->server_random, SD_RANDOM_LEN);
+        /* RFC 7627 §5.2 and RFC 5746 §3.6: echoed when the client sent them. */
+        if (d->client_ems) sd_build_extension(&exts, SD_extended_master_secret, sd_span_of(NULL, 0));
+        if (d->client_reneg) {
+            static const uint8_t empty[] = {0};
+            sd_build_extension(&exts, SD_renegotiation_info, sd_span_of(empty, 1));
+        }
+        sd_server_hello sh = {
+            .legacy_version = SD_TLS12,
+            .random = sd_span_of(d->server_random, SD_RANDOM_LEN),
+            .legacy_session_id_echo = sd_span_of(NULL, 0), /* not resumable (§7.4.1.3) */
+            .cipher_suite = suite->id,
+            .extensions = sd_buf_span(&exts),
+        };
+        sd_build_server_hello(body, &sh);
+        sd_buf_free(&exts);
+        return true;
+    }
+    case SD_Certificate: {
+        const sd_credential *cred = find_mutation(a, SD_MUT_EMPTY) ? NULL : driver_credential(d, a);
+        if (cred) {
+            sd_tls12_build_certificate(body, cred);
+        } else {
+            sd_tls12_certificate empty = {sd_span_of(NULL, 0)};
+            sd_build_tls12_certificate(body, &empty);
+        }
+        return true;
+    }
+    case SD_ServerKeyExchange: {
+        /* RFC 8422 §5.4: ECDHE parameters signed over both randoms. */
+        const sd_credential *cred = driver_credential(d, a);
+        if (!cred || !cred->key) return false;
+        d->group12 = choose_group(d, 0);
+        if (!sd_key_share_generate(&d->share, d->group12, &d->rng)) return false;
+        uint16_t sigalg = 0;
+        for (size_t i = 0; i < d->n_peer_sigalgs && !sigalg; i++)
+            if (sd_tls12_signature_scheme_matches_key(d->peer_sigalgs[i], cred->key)) sigalg = d->peer_sigalgs[i];
+        if (!sigalg) sigalg = EVP_PKEY_id(cred->key) == EVP_PKEY_RSA ? SD_rsa_pkcs1_sha256 : SD_ecdsa_secp256r1_sha256;
+        EVP_PKEY *key = cred->key;
+        if (wrong_key && other_key(d, key)) key = other_key(d, key);
+        sd_buf params, content, sig;
+        sd_buf_init(&params);
+        sd_buf_init(&content);
+        sd_buf_init(&sig);
+        sd_span point = sd_span_of(d->share.public_key, d->share.public_len);
+        sd_build_tls12_server_ecdh_params(&params, d->group12, point);
+        sd_tls12_ske_signed_content(d->client_random, d->server_random, sd_buf_span(&params), &content);
+        bool ok = sd_tls12_sign(key, sigalg, sd_buf_span(&content), &sig);
+        if (ok) {
+            sd_tls12_ske ske = {.group = d->group12, .point = point, .sig_alg = sigalg, .signature = sd_buf_span(&sig)};
+            sd_build_tls12_ske_ecdhe(body, &ske);
+        }
+        sd_buf_free(&params);
+        sd_buf_free(&content);
+        sd_buf_free(&sig);
+        return ok;
+    }
+    case SD_ServerHelloDone:
+        return true; /* §7.4.5: struct { } ServerHelloDone; */
+    case SD_ClientKeyExchange: {
+        if (!d->suite12) return false;
+        if (d->suite12->kx == SD_KX_RSA) {
+            /* §7.4.7.1: client_version (the highest offered) and 46 random bytes. */
+            if (!d->server_key12) return false;
+            d->pms[0] = 0x03;
+            d->pms[1] = 0x03;
+            sd_rng_bytes(&d->rng, d->pms + 2, 46);
+            d->pms_len = 48;
+            sd_buf encrypted;
+            sd_buf_init(&encrypted);
+            bool ok = sd_tls12_rsa_encrypt_pms(d->server_key12, d->pms, &encrypted);
+            if (ok) sd_build_tls12_cke_rsa(body, sd_buf_span(&encrypted));
+            sd_buf_free(&encrypted);
+            return ok;
+        }
+        /* RFC 8422 §5.7: our share in the server's group. */
+        uint8_t alert;
+        if (d->peer_share.len == 0 || !sd_key_share_generate(&d->share, d->group12, &d->rng) ||
+            !sd_key_share_derive(&d->share, sd_buf_span(&d->peer_share), d->pms, &d->pms_len, &alert))
+            return false;
+        sd_build_tls12_cke_ecdhe(body, sd_span_of(d->share.public_key, d->share.public_len));
+        return true;
+    }
+    case SD_Finished: {
+        /* §7.4.9 over the transcript actually sent and received. */
+        uint8_t verify[12];
+        if (!d->have_master || !hash12(d, hash)) return false;
+        if (!sd_tls12_finished(d->suite12, d->master, client != wrong_key, hash, verify)) return false;
+        sd_buf_append(body, verify, sizeof verify);
+        return true;
+    }
+    case SD_NewSessionTicket: {
+        /* RFC 5077 §3.3: an opaque ticket the driver will never redeem. */
+        uint8_t ticket[32];
+        sd_rng_bytes(&d->rng, ticket, sizeof ticket);
+        sd_tls12_new_session_ticket t = {.lifetime_hint = 7200, .ticket = sd_span_of(ticket, sizeof ticket)};
+        sd_build_tls12_new_session_ticket(body, &t);
+        return true;
+    }
+    case SD_HelloRequest:
+        return true;
+    default:
+        return false;
+    }
+}
+
 /* Builds the honest body of `type` from the session state. Returns false if
  * the state does not allow building it (e.g. Finished before any key
  * exchange): the action then sends an empty body, which is what a broken
  * peer would do. */
 static bool build_body(driver *d, const sd_action *a, sd_buf *body) {
+    if (d->tls12) return build_body12(d, a, body);
     bool client = d->role == SD_ROLE_CLIENT;
     bool wrong_key = find_mutation(a, SD_MUT_WRONG_KEY) != NULL;
     uint8_t hash[SD_MAX_HASH_LEN];
@@ -390,19 +782,56 @@ static bool build_body(driver *d, const sd_action *a, sd_buf *body) {
     case SD_ClientHello:
         if (d->share.public_len == 0 && !sd_key_share_generate(&d->share, SD_x25519, &d->rng)) return false;
         sd_msg_client_hello(body, &sd_default_offer, d->client_random, sd_span_of(d->session_id, d->session_id_len),
-                            &d->share, d->cfg->server_name, sd_span_of(NULL, 0), NULL);
+                            &d->share, d->cfg->server_name, sd_span_of(d->cookie, d->cookie_len), NULL);
         return true;
     case SD_ServerHello: {
-        uint16_t suite = 0;
-        for (size_t i = 0; i < d->n_peer_suites && !suite; i++)
-            if (sd_suite_find(d->peer_suites[i])) suite = d->peer_suites[i];
-        d->suite = sd_suite_find(suite ? suite : SD_TLS_AES_128_GCM_SHA256);
+        d->suite = choose_suite13(d);
         uint16_t group = d->share.group ? d->share.group : SD_x25519;
         if (!sd_key_share_generate(&d->share, group, &d->rng)) return false;
         uint8_t random[SD_RANDOM_LEN];
         sd_rng_bytes(&d->rng, random, sizeof(random));
         sd_msg_server_hello(body, false, random, sd_span_of(d->session_id, d->session_id_len), d->suite->id, group,
                             &d->share, sd_span_of(NULL, 0), -1);
+        return true;
+    }
+    case SD_MSG_TYPE_HELLO_RETRY_REQUEST: {
+        /* §4.1.4: ask for a group the client supports but sent no share
+         * for. */
+        d->suite = choose_suite13(d);
+        uint16_t group = choose_group(d, d->share.group);
+        sd_msg_server_hello(body, true, sd_hrr_random, sd_span_of(d->session_id, d->session_id_len), d->suite->id,
+                            group, NULL, sd_span_of(NULL, 0), -1);
+        /* The second ClientHello's share in that group is what counts. */
+        memset(&d->share, 0, sizeof d->share);
+        d->share.group = group;
+        sd_buf_reset(&d->peer_share);
+        return true;
+    }
+    case SD_CertificateRequest:
+        /* §4.3.2: an empty context in the main handshake. */
+        sd_msg_certificate_request(body, sd_span_of(NULL, 0), sd_offered_sigalgs, sd_n_offered_sigalgs);
+        return true;
+    case SD_NewSessionTicket: {
+        /* §4.6.1: a ticket the driver will never redeem. */
+        uint8_t ticket[32], age_add[4];
+        static const uint8_t nonce[1] = {0};
+        sd_rng_bytes(&d->rng, ticket, sizeof ticket);
+        sd_rng_bytes(&d->rng, age_add, sizeof age_add);
+        sd_new_session_ticket t = {
+            .ticket_lifetime = 7200,
+            .ticket_age_add = (uint32_t)age_add[0] << 24 | (uint32_t)age_add[1] << 16 | (uint32_t)age_add[2] << 8 |
+                              age_add[3],
+            .ticket_nonce = sd_span_of(nonce, sizeof nonce),
+            .ticket = sd_span_of(ticket, sizeof ticket),
+            .extensions = sd_span_of(NULL, 0),
+        };
+        sd_build_new_session_ticket(body, &t);
+        return true;
+    }
+    case SD_KeyUpdate: {
+        /* §4.6.3: update_not_requested(0); body=01 asks the target to answer. */
+        static const uint8_t not_requested = 0;
+        sd_buf_append(body, &not_requested, 1);
         return true;
     }
     case SD_EncryptedExtensions:
@@ -459,26 +888,45 @@ static void do_send_handshake(driver *d, const sd_action *a) {
     sd_buf_init(&msg);
     build_body(d, a, &body);
     apply_body_mutations(a, &body);
+    bool hrr = a->msg_type == SD_MSG_TYPE_HELLO_RETRY_REQUEST;
+    uint8_t wire_type = hrr ? SD_ServerHello : (uint8_t)a->msg_type;
     const sd_mutation *type = find_mutation(a, SD_MUT_TYPE);
     const sd_mutation *length = find_mutation(a, SD_MUT_LENGTH);
     const sd_mutation *split = find_mutation(a, SD_MUT_SPLIT);
     bool plaintext = find_mutation(a, SD_MUT_PLAINTEXT) != NULL;
-    if (a->msg_type == SD_ClientHello && d->role == SD_ROLE_CLIENT && !sends_our_share(d, sd_buf_span(&body)))
+    if (!d->tls12 && a->msg_type == SD_ClientHello && d->role == SD_ROLE_CLIENT && !sends_our_share(d, sd_buf_span(&body)))
         /* The trace replaced our key share: the driver cannot derive the
          * target's keys, and must not pretend to. */
         memset(&d->share, 0, sizeof(d->share));
-    sd_build_handshake(&msg, type ? (uint8_t)type->value : a->msg_type, sd_buf_span(&body),
+    sd_build_handshake(&msg, type ? (uint8_t)type->value : wire_type, sd_buf_span(&body),
                        length ? length->value : -1);
-    sd_transcript_add(&d->rl.transcript, sd_buf_span(&msg));
+    /* §4.4.1: HelloRetryRequest replaces ClientHello1 with its hash. */
+    if (hrr && d->suite) sd_transcript_replace_with_message_hash(&d->rl.transcript, d->suite->md());
+    /* §4.6: TLS 1.3 post-handshake messages are outside the transcript. */
+    bool post_handshake13 = !d->tls12 && (a->msg_type == SD_NewSessionTicket || a->msg_type == SD_KeyUpdate);
+    if (!post_handshake13) sd_transcript_add(&d->rl.transcript, sd_buf_span(&msg));
     bool encrypted = d->rl.write.active && !plaintext;
     sd_rl_send(&d->rl, SD_handshake, sd_buf_span(&msg), plaintext, split ? (size_t)split->value : 0);
-    add_event(d, SD_FROM_PEER, SD_EVENT_HANDSHAKE, a->msg_type, 0, encrypted, a->n_mutations > 0);
+    add_event(d, SD_FROM_PEER, SD_EVENT_HANDSHAKE, wire_type, 0, encrypted, a->n_mutations > 0);
     if (a->msg_type == SD_Finished) d->driver_finished = true;
+    if (d->tls12) {
+        /* What was actually sent is what the keys use. */
+        sd_client_hello ch;
+        uint8_t alert;
+        if (a->msg_type == SD_ClientHello && d->role == SD_ROLE_CLIENT && sd_parse_client_hello(sd_buf_span(&body), &ch, &alert))
+            note_client_hello12(d, &ch);
+        if (a->msg_type == SD_ServerHello && d->role == SD_ROLE_SERVER) note_server_hello12(d, sd_buf_span(&body));
+        if (a->msg_type == SD_ClientKeyExchange && d->role == SD_ROLE_CLIENT) derive12(d);
+    }
     sd_buf_free(&body);
     sd_buf_free(&msg);
+    if (d->tls12) return;
 
     /* Key changes that follow the message (§7.1 and Figure 1). */
-    if (a->msg_type == SD_ServerHello && d->role == SD_ROLE_SERVER && d->peer_share.len) {
+    if (a->msg_type == SD_KeyUpdate) {
+        /* §4.6.3: "sender MUST ... update its sending key" after KeyUpdate. */
+        update_traffic_keys(d, d->role);
+    } else if (a->msg_type == SD_ServerHello && d->role == SD_ROLE_SERVER && d->peer_share.len) {
         uint8_t ecdhe[66], alert;
         size_t ecdhe_len;
         if (sd_key_share_derive(&d->share, sd_buf_span(&d->peer_share), ecdhe, &ecdhe_len, &alert))
@@ -501,6 +949,11 @@ static void send_raw_record(driver *d, const sd_action *a) {
         sd_build_record(&d->rl.out, a->content_type, SD_TLS12, payload);
 }
 
+static const char *expected_name(uint16_t type) {
+    if (type == SD_MSG_TYPE_HELLO_RETRY_REQUEST) return "HelloRetryRequest";
+    return sd_handshake_type_name(type) ? sd_handshake_type_name(type) : "?";
+}
+
 static void run_action(driver *d, const sd_action *a) {
     switch (a->kind) {
     case SD_ACT_SEND:
@@ -511,6 +964,7 @@ static void run_action(driver *d, const sd_action *a) {
         sd_rl_send(&d->rl, SD_alert, sd_span_of(body, 2), a->force_plaintext, 0);
         add_event(d, SD_FROM_PEER, SD_EVENT_ALERT, a->alert, a->alert_level, d->rl.write.active && !a->force_plaintext,
                   false);
+        d->driver_sent_alert = true;
         break;
     }
     case SD_ACT_SEND_CCS: {
@@ -519,6 +973,9 @@ static void run_action(driver *d, const sd_action *a) {
         bool plaintext = !a->encrypted;
         sd_rl_send(&d->rl, SD_change_cipher_spec, sd_span_of(&one, 1), plaintext, 0);
         add_event(d, SD_FROM_PEER, SD_EVENT_CCS, 0, 0, d->rl.write.active && !plaintext, false);
+        /* RFC 5246 §7.1: right after its CCS the sender's pending write
+         * keys become current. */
+        if (d->tls12) install12(d, &d->rl.write, d->role == SD_ROLE_CLIENT);
         break;
     }
     case SD_ACT_SEND_APPDATA:
@@ -531,7 +988,8 @@ static void run_action(driver *d, const sd_action *a) {
         break;
     case SD_ACT_EXPECT:
     case SD_ACT_EXPECT_APPDATA:
-    case SD_ACT_EXPECT_CLOSE: {
+    case SD_ACT_EXPECT_CLOSE:
+    case SD_ACT_EXPECT_CCS: {
         collect(d);
         if (!check_alive(d)) return;
         target_event ev;
@@ -539,8 +997,9 @@ static void run_action(driver *d, const sd_action *a) {
             if (!queue_pop(d, &ev)) {
                 char want[48];
                 snprintf(want, sizeof(want), "%s",
-                         a->kind == SD_ACT_EXPECT ? (sd_handshake_type_name(a->msg_type) ? sd_handshake_type_name(a->msg_type) : "?")
+                         a->kind == SD_ACT_EXPECT ? expected_name(a->msg_type)
                          : a->kind == SD_ACT_EXPECT_APPDATA ? "application data"
+                         : a->kind == SD_ACT_EXPECT_CCS     ? "ChangeCipherSpec"
                                                             : "close_notify");
                 sd_target_status st;
                 read_status(d, &st);
@@ -549,9 +1008,11 @@ static void run_action(driver *d, const sd_action *a) {
                 return end_run(d, SD_OUTCOME_WAITING, "target sent nothing while the trace expected %s", want);
             }
             /* Optional messages an honest peer may send at any point are
-             * skipped unless asked for: the compatibility CCS (§D.4) and
-             * NewSessionTicket (§4.6.1). */
-            if (ev.kind == SD_RL_CCS) continue;
+             * skipped unless asked for: the TLS 1.3 compatibility CCS
+             * (§D.4) and NewSessionTicket (§4.6.1). A TLS 1.2 CCS is a
+             * step of the handshake (RFC 5246 §7.1): only expect-ccs
+             * takes it. */
+            if (ev.kind == SD_RL_CCS && !d->tls12 && a->kind != SD_ACT_EXPECT_CCS) continue;
             if (ev.kind == SD_RL_HANDSHAKE && ev.type == SD_NewSessionTicket &&
                 !(a->kind == SD_ACT_EXPECT && a->msg_type == SD_NewSessionTicket))
                 continue;
@@ -559,15 +1020,29 @@ static void run_action(driver *d, const sd_action *a) {
         }
         if (ev.kind == SD_RL_ERROR) return end_from_status(d, ev.detail);
         if (ev.kind == SD_RL_ALERT) {
-            if (a->kind == SD_ACT_EXPECT_CLOSE && ev.alert.description == SD_close_notify) return;
+            if (a->kind == SD_ACT_EXPECT_CLOSE && ev.alert.description == SD_close_notify) {
+                d->target_closed_unasked = false;
+                return;
+            }
             if (ends_connection(&ev.alert)) return end_with_alert(d, &ev.alert);
             return end_run(d, SD_OUTCOME_CLOSED, "target closed the connection");
         }
-        if (a->kind == SD_ACT_EXPECT && ev.kind == SD_RL_HANDSHAKE && ev.type == a->msg_type) return;
+        if (a->kind == SD_ACT_EXPECT && ev.kind == SD_RL_HANDSHAKE) {
+            /* `expect ServerHello` takes a HelloRetryRequest too (it is one
+             * on the wire); `expect HelloRetryRequest` only that. */
+            if (a->msg_type == SD_MSG_TYPE_HELLO_RETRY_REQUEST ? ev.type == SD_ServerHello && ev.hrr
+                                                               : ev.type == a->msg_type)
+                return;
+        }
         if (a->kind == SD_ACT_EXPECT_APPDATA && ev.kind == SD_RL_APPDATA) return;
-        const char *got = ev.kind == SD_RL_HANDSHAKE ? sd_handshake_type_name(ev.type) : ev.kind == SD_RL_APPDATA ? "application data" : "a record";
-        const char *want = a->kind == SD_ACT_EXPECT ? sd_handshake_type_name(a->msg_type)
+        if (a->kind == SD_ACT_EXPECT_CCS && ev.kind == SD_RL_CCS) return;
+        const char *got = ev.kind == SD_RL_HANDSHAKE ? (ev.hrr ? "HelloRetryRequest" : sd_handshake_type_name(ev.type))
+                          : ev.kind == SD_RL_APPDATA ? "application data"
+                          : ev.kind == SD_RL_CCS     ? "ChangeCipherSpec"
+                                                     : "a record";
+        const char *want = a->kind == SD_ACT_EXPECT ? expected_name(a->msg_type)
                            : a->kind == SD_ACT_EXPECT_APPDATA ? "application data"
+                           : a->kind == SD_ACT_EXPECT_CCS     ? "ChangeCipherSpec"
                                                               : "close_notify";
         return end_run(d, SD_OUTCOME_DEVIATED, "expected %s, target sent %s", want ? want : "?", got ? got : "unknown message");
     }
@@ -587,6 +1062,15 @@ void sd_run_config_defaults(sd_run_config *cfg, const sd_target_ops *stack, sd_r
     cfg->server_name = SD_PKI_SERVER_NAME;
     cfg->now = SD_PKI_DEFAULT_TIME;
     cfg->seed = 1;
+}
+
+void sd_run_config_apply_scenario(sd_run_config *cfg, const sd_scenario *s) {
+    if (s->version) cfg->version = s->version;
+    if (s->credential[0]) {
+        cfg->driver_credential = s->credential;
+        if (s->role == SD_ROLE_SERVER) cfg->target_credential = s->credential;
+    }
+    cfg->cipher_suite = s->cipher_suite;
 }
 
 static double now_ms(void) {
@@ -610,7 +1094,10 @@ void sd_driver_run(const sd_trace *trace, const sd_run_config *cfg, sd_outcome *
      * model's choices by accident. */
     sd_rng_init(&d.rng, cfg->seed ^ 0x9e3779b97f4a7c15ull);
     sd_rng_bytes(&d.rng, d.client_random, SD_RANDOM_LEN);
-    if (d.role == SD_ROLE_CLIENT) {
+    d.tls12 = cfg->version == SD_TLS12;
+    /* TLS 1.2: an empty session id asks for no resumption (RFC 5246
+     * §7.4.1.2); TLS 1.3 sends 32 bytes for middlebox compatibility (§D.4). */
+    if (d.role == SD_ROLE_CLIENT && !d.tls12) {
         d.session_id_len = 32;
         sd_rng_bytes(&d.rng, d.session_id, d.session_id_len);
     }
@@ -644,12 +1131,19 @@ void sd_driver_run(const sd_trace *trace, const sd_run_config *cfg, sd_outcome *
             if (!d.ended) {
                 sd_target_status st;
                 read_status(&d, &st);
+                /* The wire has the last word over a status that still says
+                 * "done": a target that completed and then failed or
+                 * closed on its own did not complete the trace. */
                 if (st.alert_sent >= 0)
                     end_from_status(&d, "");
+                else if (st.failed)
+                    end_run(&d, SD_OUTCOME_CLOSED, "target stopped without an alert%s (%s)",
+                            st.handshake_done ? " after the handshake" : "", st.error);
+                else if (d.target_closed_unasked)
+                    end_run(&d, SD_OUTCOME_CLOSED, "target sent close_notify%s that the trace did not expect",
+                            st.handshake_done ? " after the handshake" : "");
                 else if (st.handshake_done)
                     end_run(&d, SD_OUTCOME_COMPLETED, "handshake completed");
-                else if (st.failed)
-                    end_run(&d, SD_OUTCOME_CLOSED, "target stopped without an alert (%s)", st.error);
                 else
                     end_run(&d, SD_OUTCOME_WAITING, "target neither completed nor refused");
             }
@@ -671,5 +1165,8 @@ void sd_driver_run(const sd_trace *trace, const sd_run_config *cfg, sd_outcome *
     }
     sd_rl_free(&d.rl);
     sd_buf_free(&d.peer_share);
+    EVP_PKEY_free(d.server_key12);
+    OPENSSL_cleanse(&d.master, sizeof d.master);
+    OPENSSL_cleanse(&d.keys12, sizeof d.keys12);
     out->elapsed_ms = now_ms() - start;
 }

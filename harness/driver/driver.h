@@ -16,13 +16,18 @@
 typedef struct {
     const sd_target_ops *stack;   /* the target to run against */
     sd_role target_role;          /* role of the stack under test */
-    uint16_t version;             /* SD_TLS13 */
+    uint16_t version;             /* SD_TLS13 or SD_TLS12: the one version both sides run */
     const sd_pki *pki;
     /* Credential the target presents when it is the server ("leaf" by default). */
     const char *target_credential;
     /* Credential the driver presents when it is the server ("leaf" by default;
      * a scenario's `credential:` or a `cert=` mutation overrides it). */
     const char *driver_credential;
+    /* The one cipher suite the driver offers as a client, or picks as a
+     * server (a scenario's `cipher-suite:`); 0: the driver's defaults (TLS
+     * 1.3: the client's first we know; TLS 1.2: the client's first that fits
+     * the driver's credential). */
+    uint16_t cipher_suite;
     const char *server_name;      /* SNI, and the name a client target checks */
     int64_t now;                  /* certificate validation time */
     uint64_t seed;                /* seeds the driver's and the model's randomness */
@@ -41,6 +46,11 @@ typedef struct {
  * SD_PKI_DEFAULT_TIME, seed 1. */
 void sd_run_config_defaults(sd_run_config *cfg, const sd_target_ops *stack, sd_role target_role,
                             const sd_pki *pki);
+
+/* Applies a scenario's headers: version, cipher-suite, and credential
+ * (the driver's when it plays the server; the target's when that is the
+ * server). What every command that runs a scenario should call. */
+void sd_run_config_apply_scenario(sd_run_config *cfg, const sd_scenario *s);
 
 /* Runs trace against cfg->stack and fills out. Never crashes on any trace;
  * problems of the harness itself come back as SD_OUTCOME_HARNESS_ERROR. */

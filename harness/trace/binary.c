@@ -26,6 +26,11 @@ static const uint8_t magic[3] = {'S', 'D', 'T'};
 
 enum { FLAG_PLAINTEXT = 1, FLAG_ENCRYPTED = 2 };
 
+/* SEND and EXPECT of the pseudo message HelloRetryRequest (msg_type
+ * SD_MSG_TYPE_HELLO_RETRY_REQUEST, which does not fit the u8 msg_type
+ * field) are written as their kind with this bit set, and no msg_type. */
+enum { KIND_HRR_BIT = 0x80, KIND_SEND_HRR = KIND_HRR_BIT | SD_ACT_SEND, KIND_EXPECT_HRR = KIND_HRR_BIT | SD_ACT_EXPECT };
+
 __attribute__((format(printf, 3, 4))) static void say(char *err, size_t len, const char *fmt, ...) {
     if (!err || len == 0) return;
     va_list ap;
@@ -95,7 +100,7 @@ static bool uses_bytes(sd_action_kind k) {
 }
 
 static bool check_action(const sd_action *a, char *why, size_t why_len) {
-    if ((unsigned)a->kind > (unsigned)SD_ACT_EXPECT_CLOSE) {
+    if ((unsigned)a->kind > (unsigned)SD_ACT_EXPECT_CCS) {
         say(why, why_len, "unknown action kind %d", (int)a->kind);
         return false;
     }
@@ -107,6 +112,11 @@ static bool check_action(const sd_action *a, char *why, size_t why_len) {
     if (uses_bytes(a->kind)) {
         if (a->bytes_len > 0 && a->bytes == NULL) return say(why, why_len, "bytes missing"), false;
         data = a->bytes_len;
+    }
+    if ((a->kind == SD_ACT_SEND || a->kind == SD_ACT_EXPECT) && a->msg_type > 0xff &&
+        a->msg_type != SD_MSG_TYPE_HELLO_RETRY_REQUEST) {
+        say(why, why_len, "handshake type %u not 0-255 or HelloRetryRequest", (unsigned)a->msg_type);
+        return false;
     }
     if (a->kind == SD_ACT_SEND) {
         if (a->n_mutations > SD_MAX_MUTATIONS) {
@@ -183,14 +193,22 @@ static void put_mutation(sd_buf *out, const sd_mutation *m) {
 }
 
 static void put_action(sd_buf *out, const sd_action *a) {
-    sd_buf_u8(out, (uint8_t)a->kind);
+    bool hrr = a->msg_type == SD_MSG_TYPE_HELLO_RETRY_REQUEST;
+    if (hrr && a->kind == SD_ACT_SEND)
+        sd_buf_u8(out, KIND_SEND_HRR);
+    else if (hrr && a->kind == SD_ACT_EXPECT)
+        sd_buf_u8(out, KIND_EXPECT_HRR);
+    else
+        sd_buf_u8(out, (uint8_t)a->kind);
     switch (a->kind) {
     case SD_ACT_SEND:
-        sd_buf_u8(out, a->msg_type);
+        if (!hrr) sd_buf_u8(out, (uint8_t)a->msg_type);
         sd_buf_u8(out, (uint8_t)a->n_mutations);
         for (size_t i = 0; i < a->n_mutations; i++) put_mutation(out, &a->mutations[i]);
         break;
-    case SD_ACT_EXPECT: sd_buf_u8(out, a->msg_type); break;
+    case SD_ACT_EXPECT:
+        if (!hrr) sd_buf_u8(out, (uint8_t)a->msg_type);
+        break;
     case SD_ACT_SEND_ALERT:
         sd_buf_u8(out, flags_of(a));
         sd_buf_u8(out, a->alert_level);
@@ -207,7 +225,8 @@ static void put_action(sd_buf *out, const sd_action *a) {
         put_bytes(out, a->bytes, a->bytes_len);
         break;
     case SD_ACT_EXPECT_APPDATA: put_bytes(out, a->bytes, a->bytes_len); break;
-    case SD_ACT_EXPECT_CLOSE: break;
+    case SD_ACT_EXPECT_CLOSE:
+    case SD_ACT_EXPECT_CCS: break;
     }
 }
 
@@ -368,16 +387,22 @@ static bool get_action(reader *r, sd_trace *t) {
     size_t start = r->pos;
     uint8_t kind = 0;
     if (!get_u8(r, "an action kind", &kind)) return false;
-    if (kind > SD_ACT_EXPECT_CLOSE) {
+    if (kind > SD_ACT_EXPECT_CCS && kind != KIND_SEND_HRR && kind != KIND_EXPECT_HRR) {
         r->pos = start;
         return fail(r, "unknown action kind %u", kind);
     }
-    sd_action *a = sd_trace_add(t, (sd_action_kind)kind);
+    bool hrr = kind == KIND_SEND_HRR || kind == KIND_EXPECT_HRR;
+    sd_action *a = sd_trace_add(t, kind == KIND_SEND_HRR    ? SD_ACT_SEND
+                                   : kind == KIND_EXPECT_HRR ? SD_ACT_EXPECT
+                                                             : (sd_action_kind)kind);
     if (!a) return fail(r, "out of memory");
-    uint8_t n = 0;
+    uint8_t n = 0, type = 0;
+    if (hrr) a->msg_type = SD_MSG_TYPE_HELLO_RETRY_REQUEST;
     switch (a->kind) {
     case SD_ACT_SEND:
-        if (!get_u8(r, "a handshake type", &a->msg_type) || !get_u8(r, "the mutation count", &n)) return false;
+        if (!hrr && !get_u8(r, "a handshake type", &type)) return false;
+        if (!hrr) a->msg_type = type;
+        if (!get_u8(r, "the mutation count", &n)) return false;
         if (n > SD_MAX_MUTATIONS) return fail(r, "%u mutations (max %d)", n, SD_MAX_MUTATIONS);
         for (uint8_t i = 0; i < n; i++) {
             /* Counted as it goes, so sd_trace_free frees what a failure
@@ -387,7 +412,8 @@ static bool get_action(reader *r, sd_trace *t) {
         }
         break;
     case SD_ACT_EXPECT:
-        if (!get_u8(r, "a handshake type", &a->msg_type)) return false;
+        if (!hrr && !get_u8(r, "a handshake type", &type)) return false;
+        if (!hrr) a->msg_type = type;
         break;
     case SD_ACT_SEND_ALERT:
         if (!get_flags(r, a) || !get_u8(r, "an alert level", &a->alert_level) ||
@@ -408,7 +434,8 @@ static bool get_action(reader *r, sd_trace *t) {
     case SD_ACT_EXPECT_APPDATA:
         if (!get_bytes(r, "application data", &a->bytes, &a->bytes_len)) return false;
         break;
-    case SD_ACT_EXPECT_CLOSE: break;
+    case SD_ACT_EXPECT_CLOSE:
+    case SD_ACT_EXPECT_CCS: break;
     }
     char why[160];
     if (!check_action(a, why, sizeof why)) {

@@ -17,7 +17,8 @@
  * Layout (version 1):
  *
  *     trace    = "SDT" 0x01 action*
- *     action   = kind:u8 fields            (kind = sd_action_kind)
+ *     action   = kind:u8 fields            (kind = sd_action_kind, or 0x80 | kind for the
+ *                                           HelloRetryRequest pseudo message of SEND, EXPECT)
  *       SEND            msg_type:u8 n:u8 mutation{n}        n <= SD_MAX_MUTATIONS
  *       EXPECT          msg_type:u8
  *       SEND_ALERT      flags:u8 level:u8 description:u8
@@ -26,6 +27,9 @@
  *       SEND_RAW        flags:u8 content_type:u8 bytes
  *       EXPECT_APPDATA  bytes
  *       EXPECT_CLOSE    (nothing)
+ *       EXPECT_CCS      (nothing)
+ *       SEND_HRR        n:u8 mutation{n}                    kind 0x80: SEND of HelloRetryRequest
+ *       EXPECT_HRR      (nothing)                           kind 0x85: EXPECT of HelloRetryRequest
  *     flags    = bit 0 force_plaintext, bit 1 encrypted (not both; others 0)
  *     mutation = kind:u8 fields            (kind = sd_mutation_kind)
  *       BODY, APPEND    bytes

@@ -50,6 +50,7 @@ static const struct {
     {"expect-appdata", SD_ACT_EXPECT_APPDATA},
     {"expect-close", SD_ACT_EXPECT_CLOSE},
     {"send-raw", SD_ACT_SEND_RAW},
+    {"expect-ccs", SD_ACT_EXPECT_CCS},
 };
 #define N_VERBS (sizeof(verbs) / sizeof(verbs[0]))
 
@@ -77,6 +78,7 @@ enum {
     H_EXPECT,
     H_CREDENTIAL,
     H_NOTE,
+    H_CIPHER_SUITE,
     N_HEADERS
 };
 static const struct {
@@ -87,7 +89,7 @@ static const struct {
     [H_RFC] = {"rfc", true},       [H_ROLE] = {"role", true},
     [H_VERSION] = {"version", false}, [H_TAGS] = {"tags", false},
     [H_EXPECT] = {"expect", true}, [H_CREDENTIAL] = {"credential", false},
-    [H_NOTE] = {"note", false},
+    [H_NOTE] = {"note", false},    [H_CIPHER_SUITE] = {"cipher-suite", false},
 };
 
 /* Largest values a mutation may carry. Bodies and handshake lengths are
@@ -372,7 +374,7 @@ static bool parse_header(parser *p, const char *key, size_t key_len, char *value
         snprintf(k, sizeof(k), "%.*s", (int)(key_len < 40 ? key_len : 40), key);
         return fail(p,
                     "unknown header \"%s:\" (expected one of id, title, rfc, role, version, tags, "
-                    "expect, credential, note)",
+                    "expect, credential, note, cipher-suite)",
                     k);
     }
     const char *name = headers[h].key;
@@ -440,6 +442,21 @@ static bool parse_header(parser *p, const char *key, size_t key_len, char *value
     case H_EXPECT:
         if (*value == '\0') return fail(p, "expect: empty value (expected complete, closed or alert <name>)");
         return parse_expectation(p, value);
+    case H_CIPHER_SUITE: {
+        /* A suite name from the registry (TLS_RSA_WITH_AES_128_GCM_SHA256)
+         * or a number 0x0000-0xffff. */
+        char *end = NULL;
+        unsigned long v = 0;
+        if (sd_cipher_suite_from_name(value, &s->cipher_suite)) return true;
+        if (value[0] >= '0' && value[0] <= '9') v = strtoul(value, &end, 0);
+        if (end && *end == '\0' && v <= 0xffff) {
+            s->cipher_suite = (uint16_t)v;
+            return true;
+        }
+        return fail(p, "cipher-suite: unknown cipher suite \"%s\" (expected a name such as "
+                       "TLS_RSA_WITH_AES_128_GCM_SHA256, or a number 0-0xffff)",
+                    show(value).s);
+    }
     }
     return fail(p, "internal error: unhandled header");
 }
@@ -483,13 +500,23 @@ static bool tokenize(parser *p, char *line, token *tok, size_t *n_tok) {
     return true;
 }
 
-static bool handshake_type_arg(parser *p, const char *verb, const token *t, uint8_t *out) {
+static bool handshake_type_arg(parser *p, const char *verb, const token *t, uint16_t *out) {
     if (t->quoted)
         return fail(p, "%s: expected a handshake message name, got quoted text", verb);
-    if (sd_handshake_type_from_name(t->s, out) || parse_u8(t->s, out)) return true;
-    return fail(p, "unknown handshake message \"%s\" (expected one of %.*s, or a number 0-255)",
+    uint8_t type;
+    if (sd_handshake_type_from_name(t->s, &type) || parse_u8(t->s, &type)) {
+        *out = type;
+        return true;
+    }
+    /* A pseudo message: a ServerHello with the HelloRetryRequest random. */
+    if (strcmp(t->s, "HelloRetryRequest") == 0) {
+        *out = SD_MSG_TYPE_HELLO_RETRY_REQUEST;
+        return true;
+    }
+    return fail(p, "unknown handshake message \"%s\" (expected one of %.*s, HelloRetryRequest, or a number 0-255)",
                 show(t->s).s, LIST(handshake_list));
 }
+
 
 /* Trailing flags of the record-level actions: plaintext forces an
  * unprotected record, encrypted forces a protected one; neither means "as
@@ -648,7 +675,7 @@ static bool parse_action(parser *p, char *line) {
     if (v == N_VERBS)
         return fail(p,
                     "unknown action \"%s\" (expected one of send, expect, send-alert, send-ccs, "
-                    "send-appdata, expect-appdata, expect-close, send-raw)",
+                    "send-appdata, expect-appdata, expect-close, send-raw, expect-ccs)",
                     show(verb).s);
 
     if (!p->first_action_line) p->first_action_line = p->line;
@@ -689,6 +716,8 @@ static bool parse_action(parser *p, char *line) {
         return parse_data(p, a, verb, &tok[1]);
     case SD_ACT_EXPECT_CLOSE:
         return need_args(p, verb, n, 0, false, "expect-close");
+    case SD_ACT_EXPECT_CCS:
+        return need_args(p, verb, n, 0, false, "expect-ccs");
     case SD_ACT_SEND_RAW: {
         if (!need_args(p, verb, n, 2, true, "send-raw <content-type> <hex> [plaintext|encrypted]"))
             return false;
@@ -886,6 +915,13 @@ static void put_named(sd_buf *out, const char *name, unsigned value) {
     }
 }
 
+static void put_msg_type(sd_buf *out, uint16_t type) {
+    if (type == SD_MSG_TYPE_HELLO_RETRY_REQUEST)
+        put(out, "HelloRetryRequest");
+    else
+        put_named(out, sd_handshake_type_name(type), type);
+}
+
 static void put_hex(sd_buf *out, const uint8_t *bytes, size_t len) {
     if (len > 0) sd_hex_encode(sd_span_of(bytes, len), out);
 }
@@ -969,14 +1005,14 @@ void sd_trace_print(const sd_trace *t, sd_buf *out) {
         switch (a->kind) {
         case SD_ACT_SEND: {
             put(out, "send ");
-            put_named(out, sd_handshake_type_name(a->msg_type), a->msg_type);
+            put_msg_type(out, a->msg_type);
             size_t n = a->n_mutations < SD_MAX_MUTATIONS ? a->n_mutations : SD_MAX_MUTATIONS;
             for (size_t k = 0; k < n; k++) put_mutation(out, &a->mutations[k]);
             break;
         }
         case SD_ACT_EXPECT:
             put(out, "expect ");
-            put_named(out, sd_handshake_type_name(a->msg_type), a->msg_type);
+            put_msg_type(out, a->msg_type);
             break;
         case SD_ACT_SEND_ALERT:
             put(out, "send-alert ");
@@ -1000,6 +1036,9 @@ void sd_trace_print(const sd_trace *t, sd_buf *out) {
             break;
         case SD_ACT_EXPECT_CLOSE:
             put(out, "expect-close");
+            break;
+        case SD_ACT_EXPECT_CCS:
+            put(out, "expect-ccs");
             break;
         case SD_ACT_SEND_RAW:
             put(out, "send-raw ");

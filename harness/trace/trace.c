@@ -106,6 +106,7 @@ static bool action_equal(const sd_action *a, const sd_action *b) {
     case SD_ACT_EXPECT_APPDATA:
         return data;
     case SD_ACT_EXPECT_CLOSE:
+    case SD_ACT_EXPECT_CCS:
         return true;
     }
     return false;

@@ -24,7 +24,15 @@ typedef enum {
     SD_ACT_EXPECT,       /* the target must send this handshake message next */
     SD_ACT_EXPECT_APPDATA, /* the target must send application data (the echo) */
     SD_ACT_EXPECT_CLOSE, /* the target must send close_notify */
+    SD_ACT_EXPECT_CCS,   /* the target must send a ChangeCipherSpec record next (TLS 1.2, RFC 5246 §7.1) */
 } sd_action_kind;
+
+/* A pseudo handshake type for SEND and EXPECT: HelloRetryRequest, which on
+ * the wire is a ServerHello (type 2) with the special random of RFC 8446
+ * §4.1.3. Scripts spell it `HelloRetryRequest`. Outside the 0-255 range of
+ * real types, and the same value as the model's SD_MSG_HELLO_RETRY_REQUEST
+ * step (model/sequences.h). */
+#define SD_MSG_TYPE_HELLO_RETRY_REQUEST 0x100u
 
 /* Named deviations, applied to a message after it is built (BoGo's
  * ProtocolBugs play this role; each is one plain idea). */
@@ -62,7 +70,7 @@ typedef struct {
 typedef struct {
     sd_action_kind kind;
     int line;                 /* script line, 0 if the action did not come from a script */
-    uint8_t msg_type;         /* SEND, EXPECT */
+    uint16_t msg_type;        /* SEND, EXPECT: a handshake type 0-255, or SD_MSG_TYPE_HELLO_RETRY_REQUEST */
     uint8_t alert_level;      /* SEND_ALERT */
     uint8_t alert;            /* SEND_ALERT */
     uint8_t content_type;     /* SEND_RAW */
@@ -112,6 +120,7 @@ typedef struct {
     sd_expectation_kind expect;
     uint8_t expect_alert;
     char credential[64];      /* what the driver presents when it plays the server ("leaf") */
+    uint16_t cipher_suite;    /* the one suite the driver offers (client) or picks (server); 0: its defaults */
     char note[400];           /* why a known stack deviates, if one does */
     char path[512];           /* where it was read from */
     sd_trace trace;

@@ -1,0 +1,370 @@
+/* test_driver.c — the driver (the programmable peer): TLS 1.2 in both roles
+ * against the model and BoringSSL, what its TLS 1.2 ClientHello carries,
+ * mutations on TLS 1.2 messages, TLS 1.3 HelloRetryRequest, KeyUpdate,
+ * CertificateRequest and NewSessionTicket, and the final outcome when a
+ * target closes after completing. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "crypto/pki.h"
+#include "driver/driver.h"
+#include "trace/trace.h"
+#include "wire/handshake.h"
+#include "wire/names.h"
+#include "wire/record.h"
+
+static sd_pki pki;
+
+static int load_pki(void **state) {
+    (void)state;
+    char err[256];
+    if (!sd_pki_load(&pki, sd_pki_default_dir(), err, sizeof(err))) {
+        fprintf(stderr, "cannot load the fixture PKI: %s\n", err);
+        return -1;
+    }
+    return 0;
+}
+
+static int free_pki(void **state) {
+    (void)state;
+    sd_pki_free(&pki);
+    return 0;
+}
+
+static const sd_target_ops *const stacks[] = {&sd_target_model, &sd_target_boringssl};
+#define N_STACKS (sizeof stacks / sizeof stacks[0])
+
+/* Every byte the driver sent, for looking at its messages. */
+typedef struct {
+    sd_buf from_peer;
+} capture;
+
+static void on_bytes(void *ctx, sd_direction from, sd_span bytes) {
+    capture *c = ctx;
+    if (from == SD_FROM_PEER) sd_buf_append_span(&c->from_peer, bytes);
+}
+
+/* Runs a scenario text against one stack and returns the outcome. */
+static void run_text(const char *text, const sd_target_ops *stack, sd_outcome *out, capture *cap) {
+    sd_scenario s;
+    char err[512];
+    if (!sd_scenario_parse("t.sd", text, strlen(text), &s, err, sizeof err)) fail_msg("%s", err);
+    sd_run_config cfg;
+    sd_run_config_defaults(&cfg, stack, s.role, &pki);
+    sd_run_config_apply_scenario(&cfg, &s);
+    if (cap) {
+        cfg.on_bytes = on_bytes;
+        cfg.observer_ctx = cap;
+    }
+    sd_driver_run(&s.trace, &cfg, out);
+    sd_scenario_free(&s);
+}
+
+static void expect_outcome(const char *text, sd_outcome_kind kind, int alert) {
+    for (size_t i = 0; i < N_STACKS; i++) {
+        sd_outcome o;
+        run_text(text, stacks[i], &o, NULL);
+        if (o.kind != kind || (kind == SD_OUTCOME_ALERT && o.alert != alert))
+            fail_msg("%s: got %s (%s), want %s alert %d", stacks[i]->name, sd_outcome_kind_name(o.kind), o.detail,
+                     sd_outcome_kind_name(kind), alert);
+    }
+}
+
+#define HEAD(role, version) \
+    "id: t.t\ntitle: t\nrfc: RFC 5246\nrole: " role "\nversion: " version "\nexpect: complete\n"
+
+static const char *const tls12_server_happy[] = {
+    HEAD("server", "1.2") "cipher-suite: TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256\n"
+    "send ClientHello\nexpect ServerHello\nexpect Certificate\nexpect ServerKeyExchange\nexpect ServerHelloDone\n"
+    "send ClientKeyExchange\nsend-ccs\nsend Finished\nexpect-ccs\nexpect Finished\n"
+    "send-appdata \"ping\"\nexpect-appdata \"ping\"\nsend-alert warning close_notify\nexpect-close\n",
+    HEAD("server", "1.2") "credential: leaf-rsa\ncipher-suite: TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256\n"
+    "send ClientHello\nexpect ServerHello\nexpect Certificate\nexpect ServerKeyExchange\nexpect ServerHelloDone\n"
+    "send ClientKeyExchange\nsend-ccs\nsend Finished\nexpect-ccs\nexpect Finished\n"
+    "send-appdata \"ping\"\nexpect-appdata \"ping\"\n",
+    HEAD("server", "1.2") "credential: leaf-rsa\ncipher-suite: TLS_RSA_WITH_AES_128_CBC_SHA\n"
+    "send ClientHello\nexpect ServerHello\nexpect Certificate\nexpect ServerHelloDone\n"
+    "send ClientKeyExchange\nsend-ccs\nsend Finished\nexpect-ccs\nexpect Finished\n"
+    "send-appdata \"ping\"\nexpect-appdata \"ping\"\n",
+    HEAD("server", "1.2") "credential: leaf-rsa\ncipher-suite: TLS_RSA_WITH_AES_256_GCM_SHA384\n"
+    "send ClientHello\nexpect ServerHello\nexpect Certificate\nexpect ServerHelloDone\n"
+    "send ClientKeyExchange split=7\nsend-ccs\nsend Finished split=3\nexpect-ccs\nexpect Finished\n"
+    "send-appdata \"ping\"\nexpect-appdata \"ping\"\n",
+};
+
+static const char *const tls12_client_happy[] = {
+    HEAD("client", "1.2") "expect ClientHello\nsend ServerHello\nsend Certificate\nsend ServerKeyExchange\n"
+    "send ServerHelloDone\nexpect ClientKeyExchange\nexpect-ccs\nexpect Finished\nsend-ccs\nsend Finished\n"
+    "send-appdata \"ping\"\nexpect-appdata \"ping\"\nsend-alert warning close_notify\nexpect-close\n",
+    HEAD("client", "1.2") "credential: leaf-rsa\ncipher-suite: TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA\n"
+    "expect ClientHello\nsend ServerHello\nsend Certificate\nsend ServerKeyExchange\n"
+    "send ServerHelloDone\nexpect ClientKeyExchange\nexpect-ccs\nexpect Finished\nsend-ccs\nsend Finished\n"
+    "send-appdata \"ping\"\nexpect-appdata \"ping\"\n",
+    HEAD("client", "1.2") "credential: leaf-rsa\ncipher-suite: TLS_RSA_WITH_AES_128_GCM_SHA256\n"
+    "expect ClientHello\nsend ServerHello\nsend Certificate\n"
+    "send ServerHelloDone\nexpect ClientKeyExchange\nexpect-ccs\nexpect Finished\nsend-ccs\nsend NewSessionTicket\n"
+    "send Finished\nsend-appdata \"ping\"\nexpect-appdata \"ping\"\n",
+};
+
+/* TLS 1.2, both roles, several suites: the keys the driver derives are the
+ * target's (the echo decrypts both ways). */
+static void tls12_happy_paths(void **state) {
+    (void)state;
+    for (size_t i = 0; i < sizeof tls12_server_happy / sizeof *tls12_server_happy; i++)
+        expect_outcome(tls12_server_happy[i], SD_OUTCOME_COMPLETED, 0);
+    for (size_t i = 0; i < sizeof tls12_client_happy / sizeof *tls12_client_happy; i++) {
+        /* The model client refuses a TLS 1.2 NewSessionTicket it did not ask for (RFC 5077 §3.2). */
+        if (strstr(tls12_client_happy[i], "NewSessionTicket")) continue;
+        expect_outcome(tls12_client_happy[i], SD_OUTCOME_COMPLETED, 0);
+    }
+}
+
+/* The TLS 1.2 ClientHello: legacy_version 0x0303, the one suite asked for,
+ * extended_master_secret and an empty renegotiation_info, and neither
+ * supported_versions nor key_share. */
+static void tls12_client_hello_shape(void **state) {
+    (void)state;
+    capture cap;
+    sd_buf_init(&cap.from_peer);
+    sd_outcome o;
+    run_text(HEAD("server", "1.2") "cipher-suite: TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256\nsend ClientHello\n"
+                                   "expect ServerHello\n",
+             &sd_target_model, &o, &cap);
+    sd_reader r = sd_reader_of(sd_buf_span(&cap.from_peer));
+    sd_record rec;
+    uint8_t alert;
+    assert_int_equal(sd_parse_record(&r, &rec, &alert), 1);
+    assert_int_equal(rec.content_type, SD_handshake);
+    sd_span body = sd_span_of(rec.fragment.data + 4, rec.fragment.len - 4);
+    sd_client_hello ch;
+    assert_true(sd_parse_client_hello(body, &ch, &alert));
+    assert_int_equal(ch.legacy_version, SD_TLS12);
+    assert_int_equal(ch.legacy_session_id.len, 0);
+    assert_int_equal(ch.cipher_suites.len, 2);
+    assert_int_equal(ch.cipher_suites.data[0] << 8 | ch.cipher_suites.data[1], SD_TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256);
+    sd_span ext;
+    assert_true(sd_extensions_find(ch.extensions, SD_extended_master_secret, &ext));
+    assert_true(sd_extensions_find(ch.extensions, SD_renegotiation_info, &ext));
+    assert_int_equal(ext.len, 1);
+    assert_true(sd_extensions_find(ch.extensions, SD_supported_groups, &ext));
+    assert_true(sd_extensions_find(ch.extensions, SD_signature_algorithms, &ext));
+    assert_false(sd_extensions_find(ch.extensions, SD_supported_versions, &ext));
+    assert_false(sd_extensions_find(ch.extensions, SD_key_share, &ext));
+    sd_buf_free(&cap.from_peer);
+}
+
+/* Mutations work on TLS 1.2 messages: each is refused as the RFC says. */
+static void tls12_mutations(void **state) {
+    (void)state;
+    static const char server_flight[] =
+        "send ClientHello\nexpect ServerHello\nexpect Certificate\nexpect ServerKeyExchange\nexpect ServerHelloDone\n";
+    char text[2048];
+    /* Finished flipped, truncated, computed with the server's label. */
+    static const char *const finished[] = {"flip=first:0x01", "flip=last:0x80", "wrong-key"};
+    for (size_t i = 0; i < 3; i++) {
+        snprintf(text, sizeof text, HEAD("server", "1.2") "%ssend ClientKeyExchange\nsend-ccs\nsend Finished %s\n",
+                 server_flight, finished[i]);
+        expect_outcome(text, SD_OUTCOME_ALERT, SD_decrypt_error);
+    }
+    /* A Finished in plaintext after the CCS: the target reads it as a
+     * protected record and cannot open it. */
+    snprintf(text, sizeof text, HEAD("server", "1.2") "%ssend ClientKeyExchange\nsend-ccs\nsend Finished plaintext\n",
+             server_flight);
+    expect_outcome(text, SD_OUTCOME_ALERT, SD_bad_record_mac);
+    /* A ClientKeyExchange one byte short. */
+    snprintf(text, sizeof text, HEAD("server", "1.2") "%ssend ClientKeyExchange truncate=1\n", server_flight);
+    expect_outcome(text, SD_OUTCOME_ALERT, SD_decode_error);
+    /* A ServerHelloDone with a body. */
+    snprintf(text, sizeof text,
+             HEAD("client", "1.2") "expect ClientHello\nsend ServerHello\nsend Certificate\nsend ServerKeyExchange\n"
+                                   "send ServerHelloDone append=00\n");
+    expect_outcome(text, SD_OUTCOME_ALERT, SD_decode_error);
+    /* An empty Certificate from the server. */
+    snprintf(text, sizeof text,
+             HEAD("client", "1.2") "expect ClientHello\nsend ServerHello\nsend Certificate empty\n"
+                                   "send ServerKeyExchange\nsend ServerHelloDone\n");
+    for (size_t i = 0; i < N_STACKS; i++) {
+        sd_outcome o;
+        run_text(text, stacks[i], &o, NULL);
+        assert_int_equal(o.kind, SD_OUTCOME_ALERT);
+    }
+}
+
+/* TLS 1.2: expect does not skip the CCS; expect-ccs takes it. */
+static void tls12_ccs_is_a_step(void **state) {
+    (void)state;
+    sd_outcome o;
+    run_text(HEAD("server", "1.2") "send ClientHello\nexpect ServerHello\nexpect Certificate\n"
+                                   "expect ServerKeyExchange\nexpect ServerHelloDone\nsend ClientKeyExchange\n"
+                                   "send-ccs\nsend Finished\nexpect Finished\n",
+             &sd_target_model, &o, NULL);
+    assert_int_equal(o.kind, SD_OUTCOME_DEVIATED);
+    assert_non_null(strstr(o.detail, "ChangeCipherSpec"));
+}
+
+#define TLS13_CLIENT_FLIGHT "send ServerHello\nsend EncryptedExtensions\nsend Certificate\nsend CertificateVerify\nsend Finished\n"
+
+/* HelloRetryRequest: the target client answers with a second ClientHello in
+ * the group asked for, and the handshake completes over message_hash. */
+static void tls13_hello_retry_request(void **state) {
+    (void)state;
+    expect_outcome(HEAD("client", "1.3") "expect ClientHello\nsend HelloRetryRequest\nexpect ClientHello\n"
+                   TLS13_CLIENT_FLIGHT "expect Finished\nsend-appdata \"ping\"\nexpect-appdata \"ping\"\n",
+                   SD_OUTCOME_COMPLETED, 0);
+    expect_outcome(HEAD("client", "1.3") "expect ClientHello\nsend HelloRetryRequest\nexpect ClientHello\n"
+                   "send HelloRetryRequest\n",
+                   SD_OUTCOME_ALERT, SD_unexpected_message);
+}
+
+/* KeyUpdate both ways, with and without update_requested; the echo after it
+ * proves both sides moved to the next secrets. */
+static void tls13_key_update(void **state) {
+    (void)state;
+    expect_outcome(HEAD("server", "1.3") "send ClientHello\nexpect ServerHello\nexpect EncryptedExtensions\n"
+                   "expect Certificate\nexpect CertificateVerify\nexpect Finished\nsend Finished\n"
+                   "send KeyUpdate body=01\nsend-appdata \"ping\"\nexpect KeyUpdate\nexpect-appdata \"ping\"\n"
+                   "send KeyUpdate\nsend-appdata \"pong\"\nexpect-appdata \"pong\"\n",
+                   SD_OUTCOME_COMPLETED, 0);
+    expect_outcome(HEAD("client", "1.3") "expect ClientHello\n" TLS13_CLIENT_FLIGHT "expect Finished\n"
+                   "send KeyUpdate body=01\nsend-appdata \"ping\"\nexpect KeyUpdate\nexpect-appdata \"ping\"\n",
+                   SD_OUTCOME_COMPLETED, 0);
+    /* An invalid request_update: illegal_parameter (§4.6.3) from the model;
+     * BoringSSL answers decode_error (its KeyUpdate parser folds the value
+     * check into decoding). */
+    static const char invalid[] = HEAD("server", "1.3") "send ClientHello\nexpect ServerHello\n"
+        "expect EncryptedExtensions\nexpect Certificate\nexpect CertificateVerify\nexpect Finished\nsend Finished\n"
+        "send KeyUpdate body=02\nsend-appdata \"ping\"\n";
+    static const uint8_t want[N_STACKS] = {SD_illegal_parameter, SD_decode_error};
+    for (size_t i = 0; i < N_STACKS; i++) {
+        sd_outcome o;
+        run_text(invalid, stacks[i], &o, NULL);
+        assert_int_equal(o.kind, SD_OUTCOME_ALERT);
+        assert_int_equal(o.alert, want[i]);
+    }
+}
+
+/* CertificateRequest: a target client without a certificate answers with
+ * an empty Certificate; NewSessionTicket after the handshake is accepted. */
+static void tls13_certificate_request_and_ticket(void **state) {
+    (void)state;
+    expect_outcome(HEAD("client", "1.3") "expect ClientHello\nsend ServerHello\nsend EncryptedExtensions\n"
+                   "send CertificateRequest\nsend Certificate\nsend CertificateVerify\nsend Finished\n"
+                   "expect Certificate\nexpect Finished\nsend NewSessionTicket\nsend-appdata \"ping\"\n"
+                   "expect-appdata \"ping\"\n",
+                   SD_OUTCOME_COMPLETED, 0);
+}
+
+/* The model, except that once its handshake is done it sends a close_notify
+ * of its own accord (in plaintext, which the driver reads all the same). */
+typedef struct {
+    sd_target base;
+    sd_target *inner;
+    bool closed;
+} closer;
+
+static sd_target *closer_create(const sd_target_config *cfg, char *err, size_t err_len);
+static void closer_start(sd_target *t) { ((closer *)t)->inner->ops->start(((closer *)t)->inner); }
+static void closer_feed(sd_target *t, sd_span b) { ((closer *)t)->inner->ops->feed(((closer *)t)->inner, b); }
+static void closer_status(sd_target *t, sd_target_status *st) {
+    ((closer *)t)->inner->ops->status(((closer *)t)->inner, st);
+}
+static void closer_drain(sd_target *t, sd_buf *out) {
+    closer *c = (closer *)t;
+    c->inner->ops->drain(c->inner, out);
+    sd_target_status st;
+    c->inner->ops->status(c->inner, &st);
+    if (st.handshake_done && !c->closed) {
+        static const uint8_t close_notify[] = {SD_alert, 3, 3, 0, 2, SD_ALERT_LEVEL_WARNING, SD_close_notify};
+        sd_buf_append(out, close_notify, sizeof close_notify);
+        c->closed = true;
+    }
+}
+static void closer_destroy(sd_target *t) {
+    ((closer *)t)->inner->ops->destroy(((closer *)t)->inner);
+    free(t);
+}
+static const sd_target_ops closer_ops = {
+    .name = "closer", .create = closer_create, .start = closer_start, .feed = closer_feed,
+    .drain = closer_drain, .status = closer_status, .destroy = closer_destroy,
+};
+static sd_target *closer_create(const sd_target_config *cfg, char *err, size_t err_len) {
+    closer *c = calloc(1, sizeof *c);
+    if (!c) return NULL;
+    c->base.ops = &closer_ops;
+    if (!(c->inner = sd_target_model.create(cfg, err, err_len))) {
+        free(c);
+        return NULL;
+    }
+    return &c->base;
+}
+
+/* A target that completes and then closes on its own did not complete the
+ * trace: the outcome says closed. */
+static void closed_after_completion_is_not_completed(void **state) {
+    (void)state;
+    sd_outcome o;
+    run_text(HEAD("server", "1.3") "send ClientHello\nexpect ServerHello\nexpect EncryptedExtensions\n"
+             "expect Certificate\nexpect CertificateVerify\nexpect Finished\nsend Finished\n",
+             &closer_ops, &o, NULL);
+    if (o.kind != SD_OUTCOME_CLOSED) fail_msg("got %s (%s)", sd_outcome_kind_name(o.kind), o.detail);
+    assert_true(o.handshake_done);
+    /* The same trace with expect-close takes the close as asked for. */
+    run_text(HEAD("server", "1.3") "send ClientHello\nexpect ServerHello\nexpect EncryptedExtensions\n"
+             "expect Certificate\nexpect CertificateVerify\nexpect Finished\nsend Finished\nexpect-close\n",
+             &closer_ops, &o, NULL);
+    if (o.kind != SD_OUTCOME_COMPLETED) fail_msg("got %s (%s)", sd_outcome_kind_name(o.kind), o.detail);
+    /* The driver's close_notify is answered: complete. */
+    expect_outcome(HEAD("server", "1.3") "send ClientHello\nexpect ServerHello\nexpect EncryptedExtensions\n"
+                   "expect Certificate\nexpect CertificateVerify\nexpect Finished\nsend Finished\n"
+                   "send-alert warning close_notify\n",
+                   SD_OUTCOME_COMPLETED, 0);
+    /* An unexpected message after the handshake: the target refuses with an
+     * alert, whatever its status says about the handshake. */
+    expect_outcome(HEAD("server", "1.3") "send ClientHello\nexpect ServerHello\nexpect EncryptedExtensions\n"
+                   "expect Certificate\nexpect CertificateVerify\nexpect Finished\nsend Finished\n"
+                   "send ServerHello\n",
+                   SD_OUTCOME_ALERT, SD_unexpected_message);
+}
+
+/* The script forms of the new actions print and parse back. */
+static void new_actions_round_trip(void **state) {
+    (void)state;
+    static const char text[] = "send HelloRetryRequest flip=3:0x01\nexpect HelloRetryRequest\nexpect-ccs\n";
+    sd_trace t, t2;
+    char err[256];
+    assert_true(sd_trace_parse("x", text, strlen(text), &t, err, sizeof err));
+    assert_int_equal(t.actions[0].msg_type, SD_MSG_TYPE_HELLO_RETRY_REQUEST);
+    assert_int_equal(t.actions[2].kind, SD_ACT_EXPECT_CCS);
+    sd_buf b;
+    sd_buf_init(&b);
+    sd_trace_print(&t, &b);
+    assert_int_equal(b.len, strlen(text));
+    assert_memory_equal(b.data, text, b.len);
+    assert_true(sd_trace_parse("y", (const char *)b.data, b.len, &t2, err, sizeof err));
+    assert_true(sd_trace_equal(&t, &t2));
+    sd_buf_free(&b);
+    sd_trace_free(&t);
+    sd_trace_free(&t2);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(tls12_happy_paths),
+        cmocka_unit_test(tls12_client_hello_shape),
+        cmocka_unit_test(tls12_mutations),
+        cmocka_unit_test(tls12_ccs_is_a_step),
+        cmocka_unit_test(tls13_hello_retry_request),
+        cmocka_unit_test(tls13_key_update),
+        cmocka_unit_test(tls13_certificate_request_and_ticket),
+        cmocka_unit_test(closed_after_completion_is_not_completed),
+        cmocka_unit_test(new_actions_round_trip),
+    };
+    return cmocka_run_group_tests(tests, load_pki, free_pki);
+}
