@@ -34,7 +34,7 @@ static bool export_keying_material(sd_target *t, const char *label, uint8_t *out
 static bool export_session(sd_target *t, sd_buf *out) {
     return sd_model_export_session(((model_target *)t)->model, out);
 }
-static const char *version(void) { return "shakedown model 0.1 (TLS 1.3)"; }
+static const char *version(void) { return "shakedown model 0.1 (TLS 1.2, 1.3)"; }
 
 static void destroy(sd_target *t) {
     if (!t) return;
