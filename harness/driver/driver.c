@@ -92,6 +92,7 @@ typedef struct {
     bool client_reneg;              /* server: the client signalled RFC 5746 */
     uint16_t group12;               /* the ECDHE group of ServerKeyExchange */
     EVP_PKEY *server_key12;         /* client: the target's leaf key; owned */
+    const sd_credential *cred12;    /* server: the credential its Certificate presented */
     uint8_t pms[SD_MAX_HASH_LEN + 66];
     size_t pms_len;
     uint8_t master[48];
@@ -308,7 +309,8 @@ static void on_target_handshake12(driver *d, const sd_handshake_msg *msg) {
             for (size_t i = 0; i < sd_u16_list_count(l) && d->n_peer_groups < 16; i++)
                 d->peer_groups[d->n_peer_groups++] = sd_u16_list_at(l, i);
     } else if (!client && msg->type == SD_ClientKeyExchange && d->suite12) {
-        const sd_credential *cred = sd_pki_find(d->cfg->pki, d->cfg->driver_credential ? d->cfg->driver_credential : "leaf");
+        /* The key of the certificate the driver presented (cert= included). */
+        const sd_credential *cred = d->cred12 ? d->cred12 : sd_pki_find(d->cfg->pki, d->cfg->driver_credential ? d->cfg->driver_credential : "leaf");
         if (d->suite12->kx == SD_KX_RSA) {
             sd_span encrypted;
             uint8_t random_pms[48];
@@ -683,6 +685,7 @@ static bool build_body12(driver *d, const sd_action *a, sd_buf *body) {
     }
     case SD_Certificate: {
         const sd_credential *cred = find_mutation(a, SD_MUT_EMPTY) ? NULL : driver_credential(d, a);
+        if (cred && d->role == SD_ROLE_SERVER) d->cred12 = cred;
         if (cred) {
             sd_tls12_build_certificate(body, cred);
         } else {
