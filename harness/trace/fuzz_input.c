@@ -130,25 +130,30 @@ static bool fuzz_message(const message_target *mt, uint8_t variant, const uint8_
     size_t body_len = len; /* for the framing: roughly the bytes sent */
     if (edit) {
         size_t pos = 0;
-        unsigned n = len > 0 ? body[pos++] % 8 : 0;
+        /* At most 6 flips, so that flips, the append and the split fit in
+         * SD_MAX_MUTATIONS (8). */
+        unsigned n = len > 0 ? body[pos++] % 7 : 0;
         for (unsigned i = 0; i < n && pos + 3 <= len; i++, pos += 3) {
             sd_mutation *m = add_mutation(a, SD_MUT_FLIP);
+            if (!m) return false;
             m->offset = (long)((unsigned)body[pos] << 8 | body[pos + 1]);
             m->value = body[pos + 2];
         }
         if (pos < len) {
             sd_mutation *m = add_mutation(a, SD_MUT_APPEND);
+            if (!m) return false;
             if (!copy_bytes(body + pos, len - pos, &m->bytes, &m->bytes_len)) return false;
         }
         body_len = 256; /* honest messages are of this order */
     } else {
         sd_mutation *m = add_mutation(a, SD_MUT_BODY);
-        if (!copy_bytes(body, len, &m->bytes, &m->bytes_len)) return false;
+        if (!m || !copy_bytes(body, len, &m->bytes, &m->bytes_len)) return false;
     }
     unsigned framing = (variant >> 2) & 3;
     size_t whole = body_len + 4; /* handshake header + body */
     if (framing == 1 || framing == 2) {
         sd_mutation *m = add_mutation(a, SD_MUT_SPLIT);
+        if (!m) return false;
         size_t split = framing == 1 ? (whole + 1) / 2 : 16;
         if (framing == 2 && whole / 16 > 64) split = whole / 64 + 1;
         if (split < 1) split = 1;
