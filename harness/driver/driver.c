@@ -656,6 +656,8 @@ static bool build_body12(driver *d, const sd_action *a, sd_buf *body) {
         offer.suites = d->cfg->cipher_suite ? &d->cfg->cipher_suite : sd_tls12_default_suites;
         offer.n_suites = d->cfg->cipher_suite ? 1 : sd_tls12_n_default_suites;
         offer.min_version = offer.max_version = SD_TLS12;
+        offer.sigalgs = sd_offered_sigalgs_tls12;
+        offer.n_sigalgs = sd_n_offered_sigalgs_tls12;
         sd_msg_client_hello(body, &offer, d->client_random, sd_span_of(d->session_id, d->session_id_len), NULL,
                             d->cfg->server_name, sd_span_of(NULL, 0), NULL);
         return true;

@@ -15,6 +15,9 @@ extern const uint16_t sd_offered_groups[];
 extern const size_t sd_n_offered_groups;
 extern const uint16_t sd_offered_sigalgs[];
 extern const size_t sd_n_offered_sigalgs;
+/* The same plus rsa_pkcs1_*, for offers that include TLS 1.2. */
+extern const uint16_t sd_offered_sigalgs_tls12[];
+extern const size_t sd_n_offered_sigalgs_tls12;
 
 bool sd_u16_in(const uint16_t *list, size_t n, uint16_t v);
 

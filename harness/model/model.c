@@ -1523,6 +1523,10 @@ sd_model *sd_model_new(const sd_target_config *cfg, char *err, size_t err_len) {
         }
     m->offer.min_version = cfg->min_version;
     m->offer.max_version = cfg->max_version;
+    if (cfg->min_version <= SD_TLS12) {
+        m->offer.sigalgs = sd_offered_sigalgs_tls12;
+        m->offer.n_sigalgs = sd_n_offered_sigalgs_tls12;
+    }
     if (cfg->min_version <= SD_TLS12 && !cfg->n_cipher_suites) {
         /* Both versions' suites: TLS 1.3's first, when it is on. */
         size_t n = 0;
