@@ -20,23 +20,7 @@
 #include "wire/names.h"
 #include "wire/record.h"
 
-static sd_pki pki;
-
-static int load_pki(void **state) {
-    (void)state;
-    char err[256];
-    if (!sd_pki_load(&pki, sd_pki_default_dir(), err, sizeof(err))) {
-        fprintf(stderr, "cannot load the fixture PKI: %s\n", err);
-        return -1;
-    }
-    return 0;
-}
-
-static int free_pki(void **state) {
-    (void)state;
-    sd_pki_free(&pki);
-    return 0;
-}
+#include "pki_fixture.h"
 
 static const sd_target_ops *const stacks[] = {&sd_target_model, &sd_target_boringssl};
 #define N_STACKS (sizeof stacks / sizeof stacks[0])

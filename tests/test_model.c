@@ -15,23 +15,7 @@
 #include "targets/target.h"
 #include "wire/names.h"
 
-static sd_pki pki;
-
-static int load_pki(void **state) {
-    (void)state;
-    char err[256];
-    if (!sd_pki_load(&pki, sd_pki_default_dir(), err, sizeof(err))) {
-        fprintf(stderr, "cannot load the fixture PKI: %s\n", err);
-        return -1;
-    }
-    return 0;
-}
-
-static int free_pki(void **state) {
-    (void)state;
-    sd_pki_free(&pki);
-    return 0;
-}
+#include "pki_fixture.h"
 
 static sd_target *make(const sd_target_ops *ops, sd_role role, uint64_t seed) {
     sd_target_config cfg = {

@@ -104,6 +104,25 @@ typedef struct {
     size_t q_head, q_len;
 } driver;
 
+/* What the target's ClientHello offers: suites, signature schemes, groups.
+ * Unparsable lists are left empty: the driver observes, the oracle judges. */
+static void remember_offer(driver *d, const sd_client_hello *ch) {
+    uint8_t alert;
+    sd_span body;
+    sd_u16_list l, suites = {ch->cipher_suites};
+    d->n_peer_suites = 0;
+    for (size_t i = 0; i < sd_u16_list_count(suites) && d->n_peer_suites < 32; i++)
+        d->peer_suites[d->n_peer_suites++] = sd_u16_list_at(suites, i);
+    d->n_peer_sigalgs = 0;
+    if (sd_extensions_find(ch->extensions, SD_signature_algorithms, &body) && sd_u16_list_parse(body, 2, false, &l, &alert))
+        for (size_t i = 0; i < sd_u16_list_count(l) && d->n_peer_sigalgs < 64; i++)
+            d->peer_sigalgs[d->n_peer_sigalgs++] = sd_u16_list_at(l, i);
+    d->n_peer_groups = 0;
+    if (sd_extensions_find(ch->extensions, SD_supported_groups, &body) && sd_u16_list_parse(body, 2, false, &l, &alert))
+        for (size_t i = 0; i < sd_u16_list_count(l) && d->n_peer_groups < 16; i++)
+            d->peer_groups[d->n_peer_groups++] = sd_u16_list_at(l, i);
+}
+
 /* --- Outcome helpers ------------------------------------------------------ */
 
 __attribute__((format(printf, 3, 4))) static void end_run(driver *d, sd_outcome_kind kind, const char *fmt, ...) {
@@ -293,22 +312,7 @@ static void on_target_handshake12(driver *d, const sd_handshake_msg *msg) {
         sd_client_hello ch;
         if (!sd_parse_client_hello(msg->body, &ch, &alert)) return;
         note_client_hello12(d, &ch);
-        sd_u16_list suites = {ch.cipher_suites};
-        d->n_peer_suites = 0;
-        for (size_t i = 0; i < sd_u16_list_count(suites) && d->n_peer_suites < 32; i++)
-            d->peer_suites[d->n_peer_suites++] = sd_u16_list_at(suites, i);
-        sd_span body;
-        sd_u16_list l;
-        d->n_peer_sigalgs = 0;
-        if (sd_extensions_find(ch.extensions, SD_signature_algorithms, &body) &&
-            sd_u16_list_parse(body, 2, false, &l, &alert))
-            for (size_t i = 0; i < sd_u16_list_count(l) && d->n_peer_sigalgs < 64; i++)
-                d->peer_sigalgs[d->n_peer_sigalgs++] = sd_u16_list_at(l, i);
-        d->n_peer_groups = 0;
-        if (sd_extensions_find(ch.extensions, SD_supported_groups, &body) &&
-            sd_u16_list_parse(body, 2, false, &l, &alert))
-            for (size_t i = 0; i < sd_u16_list_count(l) && d->n_peer_groups < 16; i++)
-                d->peer_groups[d->n_peer_groups++] = sd_u16_list_at(l, i);
+        remember_offer(d, &ch);
     } else if (!client && msg->type == SD_ClientKeyExchange && d->suite12) {
         /* The key of the certificate the driver presented (cert= included). */
         const sd_credential *cred = d->cred12 ? d->cred12 : sd_pki_find(d->cfg->pki, d->cfg->driver_credential ? d->cfg->driver_credential : "leaf");
@@ -329,6 +333,7 @@ static void on_target_handshake12(driver *d, const sd_handshake_msg *msg) {
         derive12(d);
     }
 }
+
 
 /* A handshake message from the target: record it, and move the key schedule
  * as the protocol says. Parsing failures just leave the state alone: the
@@ -376,22 +381,8 @@ static void on_target_handshake(driver *d, const sd_handshake_msg *msg) {
         memcpy(d->client_random, ch.random.data, SD_RANDOM_LEN);
         memcpy(d->session_id, ch.legacy_session_id.data, ch.legacy_session_id.len);
         d->session_id_len = ch.legacy_session_id.len;
-        sd_u16_list suites = {ch.cipher_suites};
-        d->n_peer_suites = 0;
-        for (size_t i = 0; i < sd_u16_list_count(suites) && d->n_peer_suites < 32; i++)
-            d->peer_suites[d->n_peer_suites++] = sd_u16_list_at(suites, i);
+        remember_offer(d, &ch);
         sd_span body, entries;
-        sd_u16_list l;
-        d->n_peer_sigalgs = 0;
-        if (sd_extensions_find(ch.extensions, SD_signature_algorithms, &body) &&
-            sd_u16_list_parse(body, 2, false, &l, &alert))
-            for (size_t i = 0; i < sd_u16_list_count(l) && d->n_peer_sigalgs < 64; i++)
-                d->peer_sigalgs[d->n_peer_sigalgs++] = sd_u16_list_at(l, i);
-        d->n_peer_groups = 0;
-        if (sd_extensions_find(ch.extensions, SD_supported_groups, &body) &&
-            sd_u16_list_parse(body, 2, false, &l, &alert))
-            for (size_t i = 0; i < sd_u16_list_count(l) && d->n_peer_groups < 16; i++)
-                d->peer_groups[d->n_peer_groups++] = sd_u16_list_at(l, i);
         /* Take the first share in a group we support. */
         sd_buf_reset(&d->peer_share);
         if (sd_extensions_find(ch.extensions, SD_key_share, &body) && sd_parse_key_share_ch(body, &entries, &alert)) {

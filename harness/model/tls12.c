@@ -57,6 +57,28 @@ static bool install(sd_model *m, sd_record_keys *k, bool client_side) {
     return ok;
 }
 
+/* A TLS 1.2 Certificate body (§7.4.2) into its list of DER certificates.
+ * False after a fatal alert. */
+static bool read_chain12(sd_model *m, sd_span body, sd_span *chain, size_t *n) {
+    uint8_t alert;
+    sd_tls12_certificate c;
+    *n = 0;
+    if (!sd_parse_tls12_certificate(body, &c, &alert)) {
+        model_fatal(m, alert, "malformed Certificate");
+        return false;
+    }
+    sd_reader it = sd_reader_of(c.certificate_list);
+    sd_span cert;
+    while (sd_tls12_certificate_next(&it, &cert, &alert) > 0) {
+        if (*n == SD_MAX_CHAIN) {
+            model_fatal(m, SD_bad_certificate, "certificate chain longer than %d", SD_MAX_CHAIN);
+            return false;
+        }
+        chain[(*n)++] = cert;
+    }
+    return true;
+}
+
 /* --- Tickets (RFC 5077) ------------------------------------------------------------ */
 
 /* The ticket is the server's own sealed state (RFC 5077 §4 recommends a
@@ -284,16 +306,9 @@ static void send_certificate_request12(sd_model *m) {
 /* Server: the client's Certificate (§7.4.6). */
 static void on_client_certificate12(sd_model *m, sd_span body) {
     uint8_t alert;
-    sd_tls12_certificate c;
-    if (!sd_parse_tls12_certificate(body, &c, &alert)) return model_fatal(m, alert, "malformed Certificate");
     sd_span chain[SD_MAX_CHAIN];
-    size_t n = 0;
-    sd_reader it = sd_reader_of(c.certificate_list);
-    sd_span cert;
-    while (sd_tls12_certificate_next(&it, &cert, &alert) > 0) {
-        if (n == SD_MAX_CHAIN) return model_fatal(m, SD_bad_certificate, "certificate chain longer than %d", SD_MAX_CHAIN);
-        chain[n++] = cert;
-    }
+    size_t n;
+    if (!read_chain12(m, body, chain, &n)) return;
     if (n == 0) {
         /* §7.4.6: "If the client does not send any certificates, the server
          * MAY at its discretion either continue the handshake without client
@@ -553,16 +568,9 @@ void model12_on_server_hello(sd_model *m, const sd_server_hello *sh) {
 
 static void on_certificate12(sd_model *m, sd_span body) {
     uint8_t alert;
-    sd_tls12_certificate c;
-    if (!sd_parse_tls12_certificate(body, &c, &alert)) return model_fatal(m, alert, "malformed Certificate");
     sd_span chain[SD_MAX_CHAIN];
-    size_t n = 0;
-    sd_reader it = sd_reader_of(c.certificate_list);
-    sd_span cert;
-    while (sd_tls12_certificate_next(&it, &cert, &alert) > 0) {
-        if (n == SD_MAX_CHAIN) return model_fatal(m, SD_bad_certificate, "certificate chain longer than %d", SD_MAX_CHAIN);
-        chain[n++] = cert;
-    }
+    size_t n;
+    if (!read_chain12(m, body, chain, &n)) return;
     /* RFC 5246 §7.4.2: the server's certificate_list must hold its
      * certificate; an empty one cannot authenticate it. */
     if (n == 0) return model_fatal(m, SD_decode_error, "server sent an empty certificate chain");
