@@ -17,11 +17,12 @@
 
 #include "pki_fixture.h"
 
-static sd_target *make(const sd_target_ops *ops, sd_role role, uint64_t seed) {
+/* A target of the fixture PKI: the server presents "leaf". */
+static sd_target *make_range(const sd_target_ops *ops, sd_role role, uint16_t min, uint16_t max, uint64_t seed) {
     sd_target_config cfg = {
         .role = role,
-        .min_version = SD_TLS13,
-        .max_version = SD_TLS13,
+        .min_version = min,
+        .max_version = max,
         .credential = role == SD_ROLE_SERVER ? sd_pki_find(&pki, "leaf") : NULL,
         .pki = &pki,
         .server_name = SD_PKI_SERVER_NAME,
@@ -33,6 +34,10 @@ static sd_target *make(const sd_target_ops *ops, sd_role role, uint64_t seed) {
     if (!t) fprintf(stderr, "%s: %s\n", ops->name, err);
     assert_non_null(t);
     return t;
+}
+
+static sd_target *make(const sd_target_ops *ops, sd_role role, uint64_t seed) {
+    return make_range(ops, role, SD_TLS13, SD_TLS13, seed);
 }
 
 /* Moves bytes between the two until neither has anything to say. Returns the
@@ -191,21 +196,7 @@ static void model_server_refuses_truncated_client_hello(void **state) {
 }
 
 static sd_target *make_versions(sd_role role, uint16_t min, uint16_t max) {
-    sd_target_config cfg = {
-        .role = role,
-        .min_version = min,
-        .max_version = max,
-        .credential = role == SD_ROLE_SERVER ? sd_pki_find(&pki, "leaf") : NULL,
-        .pki = &pki,
-        .server_name = SD_PKI_SERVER_NAME,
-        .now = SD_PKI_DEFAULT_TIME,
-        .seed = 4,
-    };
-    char err[200] = "";
-    sd_target *t = sd_target_model.create(&cfg, err, sizeof(err));
-    if (!t) fprintf(stderr, "%s\n", err);
-    assert_non_null(t);
-    return t;
+    return make_range(&sd_target_model, role, min, max, 4);
 }
 
 /* Version negotiation (RFC 8446 §4.2.1) and downgrade protection (§4.1.3):

@@ -59,26 +59,9 @@ int LLVMFuzzerInitialize(int *argc, char ***argv) {
     return 0;
 }
 
-static const uint8_t *g_data;
-static size_t g_size;
+#define ROUNDTRIP_TARGET "fuzz_tls12_wire"
+#include "roundtrip_check.h"
 
-#define CHECK(cond, what)                              \
-    do {                                               \
-        if (!(cond)) broken(what, #cond, __LINE__);    \
-    } while (0)
-
-static void broken(const char *what, const char *cond, int line) {
-    fprintf(stderr, "fuzz_tls12_wire: %s: %s (line %d)\ninput (%zu bytes): ", what, cond, line, g_size);
-    for (size_t i = 0; i < g_size; i++) fprintf(stderr, "%02x", g_data[i]);
-    fprintf(stderr, "\n");
-    abort();
-}
-
-static bool same(sd_span a, sd_span b) { return sd_span_eq(a, b); }
-
-static void rebuilt_equals_input(const sd_buf *out, sd_span in, const char *what) {
-    CHECK(!out->failed && same(sd_buf_span(out), in), what);
-}
 
 static void ske(sd_span in) {
     sd_tls12_ske a, b;
@@ -284,8 +267,7 @@ static void record(sd_span in, uint16_t suite_id) {
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (size < 1 || size > 20000) return 0;
-    g_data = data;
-    g_size = size;
+    roundtrip_input(data, size);
     sd_span in = sd_span_of(data + 1, size - 1);
     switch (data[0] % 13) {
     case 0: ske(in); break;

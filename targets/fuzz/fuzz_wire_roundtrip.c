@@ -43,22 +43,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv) {
     return 0;
 }
 
-static const uint8_t *g_data;
-static size_t g_size;
-
-#define CHECK(cond, what)                                                                    \
-    do {                                                                                     \
-        if (!(cond)) broken(what, #cond, __LINE__);                                          \
-    } while (0)
-
-static void broken(const char *what, const char *cond, int line) {
-    fprintf(stderr, "fuzz_wire_roundtrip: %s: %s (line %d)\ninput (%zu bytes): ", what, cond, line, g_size);
-    for (size_t i = 0; i < g_size; i++) fprintf(stderr, "%02x", g_data[i]);
-    fprintf(stderr, "\n");
-    abort();
-}
-
-static bool same(sd_span a, sd_span b) { return sd_span_eq(a, b); }
+#define ROUNDTRIP_TARGET "fuzz_wire_roundtrip"
+#include "roundtrip_check.h"
 
 /* A failed parse names an alert (the codec's contract): nonzero, and one
  * of the registry's. */
@@ -351,8 +337,7 @@ static const roundtrip_fn roundtrips[] = {
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (size == 0) return 0;
-    g_data = data;
-    g_size = size;
+    roundtrip_input(data, size);
     roundtrips[data[0] % (sizeof roundtrips / sizeof roundtrips[0])](sd_span_of(data + 1, size - 1));
     return 0;
 }
