@@ -19,6 +19,7 @@
 
 #include "crypto/pki.h"
 #include "driver/driver.h"
+#include "oracle/oracle.h"
 #include "oracle/outcome.h"
 #include "targets/adapters/shim_target.h"
 #include "targets/target.h"
@@ -383,6 +384,71 @@ static const sd_target_ops *any_shim(void) {
     return NULL;
 }
 
+/* Loads scenarios/<rel> from the source tree. */
+static void load_scenario(const char *rel, sd_scenario *out) {
+    const char *src = getenv("SHAKEDOWN_SOURCE_DIR");
+    char path[1024], err[512] = "";
+    snprintf(path, sizeof path, "%s/scenarios/%s", src ? src : ".", rel);
+    if (!sd_scenario_load(path, out, err, sizeof err)) fprintf(stderr, "%s\n", err);
+    assert_non_null(out->id);
+}
+
+/* The shims get the PKI's CRL (--crl) and the certificate purpose to check:
+ * every TLS 1.3 shim client refuses the revoked leaf and the leaf meant for
+ * client authentication only (GnuTLS checks extendedKeyUsage only when the
+ * shim asks it to), and still accepts the good leaf. OpenSSL and wolfSSL
+ * name the revocation exactly (certificate_revoked). */
+static void shim_clients_check_revocation_and_purpose(void **state) {
+    (void)state;
+    static const char *const refused[] = {"tls13/client.certificate.revoked.sd",
+                                          "tls13/client.certificate.wrong-eku.sd"};
+    for (size_t i = 0; sd_shim_targets[i]; i++) {
+        const sd_target_ops *shim = sd_target_find(sd_shim_targets[i]->name);
+        if (!shim || strcmp(shim->name, "mbedtls") == 0) continue;
+        for (size_t k = 0; k < 2; k++) {
+            sd_scenario sc;
+            memset(&sc, 0, sizeof sc);
+            load_scenario(refused[k], &sc);
+            sd_run_config cfg;
+            sd_run_config_defaults(&cfg, shim, sc.role, &pki);
+            sd_run_config_apply_scenario(&cfg, &sc);
+            sd_outcome o;
+            sd_driver_run(&sc.trace, &cfg, &o);
+            char why[256] = "";
+            sd_verdict v = sd_classify(&sc, &o, why, sizeof why);
+            if (v != SD_VERDICT_PASS && v != SD_VERDICT_SOFT)
+                fprintf(stderr, "%s %s: %s (%s)\n", shim->name, sc.id, sd_verdict_name(v), o.detail);
+            assert_true(v == SD_VERDICT_PASS || v == SD_VERDICT_SOFT);
+            if (k == 0 && strcmp(shim->name, "gnutls") != 0) assert_int_equal(v, SD_VERDICT_PASS);
+            sd_scenario_free(&sc);
+        }
+    }
+}
+
+/* Debian's wolfSSL is built without WOLFSSL_STATIC_RSA: asked for a static
+ * RSA suite, its shim says "unsupported:" (SKIP), not a handshake that
+ * cannot succeed (FAIL). */
+static void wolfssl_without_static_rsa_says_unsupported(void **state) {
+    (void)state;
+    const sd_target_ops *w = sd_target_find("wolfssl");
+    if (!w) skip();
+    static const uint16_t rsa_suite[] = {0x009c}; /* TLS_RSA_WITH_AES_128_GCM_SHA256 */
+    sd_target_config cfg = {
+        .role = SD_ROLE_CLIENT, .min_version = SD_TLS12, .max_version = SD_TLS12,
+        .pki = &pki, .server_name = SD_PKI_SERVER_NAME, .now = SD_PKI_DEFAULT_TIME,
+        .cipher_suites = rsa_suite, .n_cipher_suites = 1,
+    };
+    char err[300] = "";
+    sd_target *t = w->create(&cfg, err, sizeof err);
+    if (t) {
+        /* A wolfSSL built with static RSA: it must then complete with it. */
+        w->destroy(t);
+        skip();
+    }
+    assert_int_equal(strncmp(err, SD_TARGET_UNSUPPORTED_PREFIX, strlen(SD_TARGET_UNSUPPORTED_PREFIX)), 0);
+    assert_non_null(strstr(err, "TLS_RSA_WITH_AES_128_GCM_SHA256"));
+}
+
 /* A shim killed by a signal mid-run is that run's CRASH, named by signal;
  * the next run with the same stack works. */
 static void killed_shim_is_crash_and_the_run_continues(void **state) {
@@ -475,6 +541,8 @@ int main(void) {
         cmocka_unit_test(shims_with_a_forced_cipher_suite),
         cmocka_unit_test(shims_export_like_boringssl_in_tls12),
         cmocka_unit_test(shims_say_unsupported),
+        cmocka_unit_test(shim_clients_check_revocation_and_purpose),
+        cmocka_unit_test(wolfssl_without_static_rsa_says_unsupported),
         cmocka_unit_test(killed_shim_is_crash_and_the_run_continues),
         cmocka_unit_test(silent_shim_is_hang),
         cmocka_unit_test(mbedtls_refuses_tls13_as_unsupported),

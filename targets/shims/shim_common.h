@@ -50,6 +50,15 @@ typedef struct {
     const char *cert;        /* PEM chain, leaf first (server; client with client auth) */
     const char *key;         /* PEM private key of the leaf */
     const char *trust;       /* PEM trust anchor(s) */
+    /* PEM CRL(s) to consult when verifying the peer, NULL = none. A
+     * certificate whose issuer has a CRL here must not be listed in it; one
+     * whose issuer has none is not checked for revocation. */
+    const char *crl;
+    /* PEM certificate(s) of the CRLs' issuers when they are no trust
+     * anchors, for stacks that check a CRL's signature when loading it
+     * (wolfSSL); NULL = the trust anchors signed them. Not trusted for
+     * anything else. */
+    const char *crl_issuer;
     const char *server_name; /* client: SNI and the name the leaf must carry */
     int64_t time;            /* validation time; 0 = the clock */
     const char *groups;      /* comma-separated IANA group names, NULL = stack default */
