@@ -616,6 +616,14 @@ static bool shimt_export(sd_target *base, const char *label, uint8_t *out, size_
     return ok;
 }
 
+/* A CLOSE frame (docs/shim-contract.md): the shim's close_notify comes
+ * back as DATA for drain(). */
+static void shimt_close(sd_target *base) {
+    shim_target *t = from_base(base);
+    if (t->dead || !t->st.handshake_done || t->st.failed || t->st.close_notify_sent) return;
+    exchange(t, SHIM_FRAME_CLOSE, NULL, 0, "on CLOSE");
+}
+
 static void shimt_destroy(sd_target *base) {
     if (base == NULL) return;
     shim_target *t = from_base(base);
@@ -687,6 +695,7 @@ static const char *shimt_version(const char *stack, char *cache, size_t cache_le
         .export_keying_material = shimt_export,                                              \
         .version = version_##NAME,                                                          \
         .destroy = shimt_destroy,                                                            \
+        .close = shimt_close,                                                                \
     };
 
 SHIM_TARGET(openssl)

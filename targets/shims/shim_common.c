@@ -372,6 +372,17 @@ int shim_main(int argc, char **argv, const shim_stack *stack) {
             c.in_len += len;
         } else if (h[0] == SHIM_FRAME_START && len == 0) {
             /* nothing to read */
+        } else if (h[0] == SHIM_FRAME_CLOSE && len == 0) {
+            /* The stack writes its close_notify; it does not run on input,
+             * there is none. */
+            if (stack->close && c.st.handshake_done && !c.st.failed && !c.st.close_notify_sent)
+                stack->close(s, &c);
+            stack->status(s, &c);
+            if (!flush_out(o.fd, &c) || !send_status(o.fd, &c.st)) {
+                exit_code = 1;
+                break;
+            }
+            continue;
         } else if (h[0] == SHIM_FRAME_EXPORT && len >= 3 && len <= 2 + SHIM_MAX_EXPORT_LABEL) {
             /* u16 length | label: answered with DATA holding the exporter's
              * bytes (none if it cannot), then the usual STATUS. The stack

@@ -24,6 +24,8 @@ enum {
     SHIM_FRAME_STATUS = 3, /* shim→harness: key=value lines, ends every reply */
     SHIM_FRAME_EXPORT = 4, /* harness→shim: u16 length, label; answered with DATA
                             * carrying the exporter's bytes (none if it cannot) */
+    SHIM_FRAME_CLOSE = 5,  /* harness→shim, empty: send close_notify now (once the
+                            * handshake is done); answered with DATA and STATUS */
 };
 #define SHIM_FRAME_HEADER_LEN 5
 /* Far above any flight; a bigger frame is a protocol error, not a reason to
@@ -120,6 +122,12 @@ typedef struct {
      * handshake is done (the main loop only asks then). False if the stack
      * cannot; NULL for a stack without one. */
     bool (*export_keying_material)(void *s, const char *label, uint8_t *out, size_t len);
+    /* Optional: send close_notify now and nothing after it (RFC 8446 §6.1),
+     * the way `openssl s_server -www` ends a connection after its page. The
+     * main loop asks only after the handshake, before the shim failed or
+     * sent a close_notify. NULL: CLOSE frames are answered with a STATUS
+     * only. */
+    void (*close)(void *s, shim_conn *c);
 } shim_stack;
 
 /* The whole program: parses argv, speaks the protocol on --fd, returns the

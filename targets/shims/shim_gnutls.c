@@ -372,7 +372,9 @@ static void gtls_step(void *p, shim_conn *c) {
         if (n == 0) {
             /* The peer's close_notify: answer with ours (RFC 8446 §6.1). */
             g->closed = true;
-            if (gnutls_bye(g->session, GNUTLS_SHUT_WR) == 0) st->close_notify_sent = true;
+            /* Unless ours went first (CLOSE): one close_notify per side. */
+            if (!st->close_notify_sent && gnutls_bye(g->session, GNUTLS_SHUT_WR) == 0)
+                st->close_notify_sent = true;
             return;
         }
         if (n == GNUTLS_E_AGAIN || n == GNUTLS_E_INTERRUPTED) return;
@@ -449,6 +451,13 @@ static void gtls_destroy(void *p) {
     free(g);
 }
 
+/* CLOSE: our close_notify, the write side only; the peer's answer, if it
+ * comes, is read by step() as usual. */
+static void gtls_close(void *p, shim_conn *c) {
+    gtls *g = p;
+    if (gnutls_bye(g->session, GNUTLS_SHUT_WR) == 0) shim_st(c)->close_notify_sent = true;
+}
+
 int main(int argc, char **argv) {
     static const shim_stack stack = {
         .name = "gnutls",
@@ -458,6 +467,7 @@ int main(int argc, char **argv) {
         .status = gtls_status,
         .destroy = gtls_destroy,
         .export_keying_material = gtls_export,
+        .close = gtls_close,
     };
     return shim_main(argc, argv, &stack);
 }

@@ -310,7 +310,8 @@ static void mbed_step(void *p, shim_conn *c) {
         if (n == MBEDTLS_ERR_SSL_PEER_CLOSE_NOTIFY || n == 0) {
             /* The peer's close_notify: answer with ours (RFC 5246 §7.2.1). */
             m->closed = true;
-            mbedtls_ssl_close_notify(&m->ssl);
+            /* Unless ours went first (CLOSE): one close_notify per side. */
+            if (!shim_st(m->c)->close_notify_sent) mbedtls_ssl_close_notify(&m->ssl);
             return;
         }
         fail_mbed(m, n);
@@ -350,6 +351,14 @@ static void mbed_destroy(void *p) {
     free(m);
 }
 
+/* CLOSE: our close_notify (the debug hook records it); the peer's answer,
+ * if it comes, is read by step() as usual. */
+static void mbed_close(void *p, shim_conn *c) {
+    (void)c;
+    mbed *m = p;
+    mbedtls_ssl_close_notify(&m->ssl);
+}
+
 int main(int argc, char **argv) {
     static const shim_stack stack = {
         .name = "mbedtls",
@@ -358,6 +367,7 @@ int main(int argc, char **argv) {
         .step = mbed_step,
         .status = mbed_status,
         .destroy = mbed_destroy,
+        .close = mbed_close,
     };
     return shim_main(argc, argv, &stack);
 }

@@ -356,6 +356,15 @@ static void ossl_destroy(void *p) {
     free(o);
 }
 
+/* CLOSE: our close_notify (info_cb records it); the peer's answer, if it
+ * comes, is read by step() as usual. */
+static void ossl_close(void *p, shim_conn *c) {
+    ossl *o = p;
+    SSL_shutdown(o->ssl);
+    ERR_clear_error();
+    flush(o, c);
+}
+
 int main(int argc, char **argv) {
     static const shim_stack stack = {
         .name = "openssl",
@@ -365,6 +374,7 @@ int main(int argc, char **argv) {
         .status = ossl_status,
         .destroy = ossl_destroy,
         .export_keying_material = ossl_export,
+        .close = ossl_close,
     };
     return shim_main(argc, argv, &stack);
 }

@@ -352,6 +352,15 @@ static void wolf_destroy(void *p) {
     free(w);
 }
 
+/* CLOSE: our close_notify (the alert history records it); the peer's
+ * answer, if it comes, is read by drive() as usual. */
+static void wolf_close(void *p, shim_conn *c) {
+    (void)c;
+    wolf *w = p;
+    wolfSSL_shutdown(w->ssl);
+    update_alerts(w);
+}
+
 int main(int argc, char **argv) {
     static const shim_stack stack = {
         .name = "wolfssl",
@@ -361,6 +370,7 @@ int main(int argc, char **argv) {
         .status = wolf_status,
         .destroy = wolf_destroy,
         .export_keying_material = wolf_export,
+        .close = wolf_close,
     };
     return shim_main(argc, argv, &stack);
 }
