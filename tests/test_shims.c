@@ -16,6 +16,12 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <dirent.h>
+#include <jansson.h>
+#include <limits.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "crypto/pki.h"
 #include "driver/driver.h"
@@ -469,6 +475,112 @@ static void killed_shim_is_crash_and_the_run_continues(void **state) {
     assert_int_equal(o.kind, SD_OUTCOME_COMPLETED);
 }
 
+/* Removes dir and the files in it, one level deep (what the test made). */
+static void remove_tree(const char *dir) {
+    DIR *d = opendir(dir);
+    if (!d) return;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0) continue;
+        char path[PATH_MAX];
+        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+        struct stat st;
+        if (lstat(path, &st) == 0 && S_ISDIR(st.st_mode)) remove_tree(path);
+        else unlink(path);
+    }
+    closedir(d);
+    rmdir(dir);
+}
+
+/* The same through `shakedown conform`, sequentially and with -j 2: the
+ * shim of the run that starts first dies by SIGSEGV on its ClientHello (a
+ * wrapper in $SHAKEDOWN_SHIM_DIR sets SHAKEDOWN_SHIM_CRASH_AFTER for that one
+ * process only). That cell is CRASH, named by signal; every other cell still
+ * ran and passed, and conform exits 1 (a CRASH) with all its reports. */
+static void conform_reports_a_killed_shim_and_completes_the_run(void **state) {
+    (void)state;
+    const char *bin = getenv("SHAKEDOWN_BIN");
+    const sd_target_ops *shim = any_shim();
+    char real[PATH_MAX];
+    if (!bin || access(bin, X_OK) != 0 || !shim || !sd_shim_path(shim->name, real, sizeof real)) skip();
+    const char *src = getenv("SHAKEDOWN_SOURCE_DIR");
+    static const char *const files[] = {"server.handshake.happy.sd", "client.handshake.happy.sd",
+                                        "server.finished.bitflip-first.sd"};
+    const size_t n_files = sizeof files / sizeof files[0];
+    static const char *const jobs[] = {"1", "2"};
+    for (size_t j = 0; j < 2; j++) {
+        char dir[] = "/tmp/shakedown-test-crash-XXXXXX";
+        assert_non_null(mkdtemp(dir));
+        char wrapper[PATH_MAX], run[PATH_MAX];
+        snprintf(wrapper, sizeof wrapper, "%s/shakedown-shim-%s", dir, shim->name);
+        snprintf(run, sizeof run, "%s/run", dir);
+        FILE *f = fopen(wrapper, "w");
+        assert_non_null(f);
+        /* mkdir is atomic: exactly one run (with --fd: not the --version
+         * probe) gets the crash, even with two workers. */
+        fprintf(f,
+                "#!/bin/sh\n"
+                "case \" $* \" in *\" --fd \"*) mkdir '%s/crashed' 2>/dev/null && "
+                "SHAKEDOWN_SHIM_CRASH_AFTER=2 && export SHAKEDOWN_SHIM_CRASH_AFTER ;; esac\n"
+                "exec '%s' \"$@\"\n",
+                dir, real);
+        fclose(f);
+        assert_int_equal(chmod(wrapper, 0755), 0);
+
+        char paths[3][PATH_MAX];
+        char *argv[16] = {(char *)bin, "conform", "--stack", (char *)shim->name, "-q", "-j", (char *)jobs[j],
+                          "--out", run};
+        size_t n = 9;
+        for (size_t i = 0; i < n_files; i++) {
+            snprintf(paths[i], sizeof paths[i], "%s/scenarios/tls13/%s", src ? src : ".", files[i]);
+            argv[n++] = paths[i];
+        }
+        argv[n] = NULL;
+        setenv("SHAKEDOWN_SHIM_DIR", dir, 1);
+        pid_t pid = fork();
+        assert_true(pid >= 0);
+        if (pid == 0) {
+            FILE *quiet = freopen("/dev/null", "w", stdout);
+            (void)quiet;
+            execv(bin, argv);
+            _exit(127);
+        }
+        unsetenv("SHAKEDOWN_SHIM_DIR");
+        int status;
+        assert_int_equal(waitpid(pid, &status, 0), pid);
+        assert_true(WIFEXITED(status));
+        assert_int_equal(WEXITSTATUS(status), 1); /* a CRASH, and the reports were written */
+
+        char results[PATH_MAX + 16];
+        snprintf(results, sizeof results, "%s/results.json", run);
+        json_error_t jerr;
+        json_t *doc = json_load_file(results, 0, &jerr);
+        assert_non_null(doc);
+        json_t *cells = json_object_get(doc, "results");
+        assert_int_equal(json_array_size(cells), n_files);
+        size_t crashes = 0, passes = 0;
+        for (size_t i = 0; i < json_array_size(cells); i++) {
+            json_t *c = json_array_get(cells, i);
+            assert_true(json_is_true(json_object_get(c, "ran")));
+            const char *v = json_string_value(json_object_get(c, "verdict"));
+            assert_non_null(v);
+            if (strcmp(v, "CRASH") == 0) {
+                crashes++;
+                const char *detail =
+                    json_string_value(json_object_get(json_object_get(c, "outcome"), "detail"));
+                assert_non_null(detail);
+                assert_non_null(strstr(detail, "SIGSEGV"));
+            } else if (strcmp(v, "PASS") == 0) {
+                passes++;
+            }
+        }
+        json_decref(doc);
+        assert_int_equal(crashes, 1);
+        assert_int_equal(passes, n_files - 1);
+        remove_tree(dir);
+    }
+}
+
 /* A shim that stops answering is killed after the time limit: HANG. */
 static void silent_shim_is_hang(void **state) {
     (void)state;
@@ -544,6 +656,7 @@ int main(void) {
         cmocka_unit_test(shim_clients_check_revocation_and_purpose),
         cmocka_unit_test(wolfssl_without_static_rsa_says_unsupported),
         cmocka_unit_test(killed_shim_is_crash_and_the_run_continues),
+        cmocka_unit_test(conform_reports_a_killed_shim_and_completes_the_run),
         cmocka_unit_test(silent_shim_is_hang),
         cmocka_unit_test(mbedtls_refuses_tls13_as_unsupported),
         cmocka_unit_test(bad_configuration_and_missing_shims),
