@@ -35,6 +35,7 @@ packages=(
     libpcap-dev                                    # shakedown trace pcap
     libssl-dev libgnutls28-dev libwolfssl-dev libmbedtls-dev   # the shim stacks
     openssl gnutls-bin                             # s_server, gnutls-serv: the --connect test
+    llvm-14 python3                                # llvm-cov-14, llvm-profdata-14: scripts/coverage.sh
 )
 if [ "$with_browser" = 1 ]; then
     packages+=(chromium tshark)

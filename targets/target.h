@@ -115,6 +115,11 @@ typedef struct sd_target_ops {
     /* Version string of the stack, for reports. */
     const char *(*version)(void);
     void (*destroy)(sd_target *t);
+    /* Optional, NULL if the stack cannot: once the handshake is done, send
+     * close_notify now and nothing after it (RFC 8446 §6.1); drain() then
+     * returns it. `shakedown serve` ends a connection with it after its
+     * page, as `openssl s_server -www` does. */
+    void (*close)(sd_target *t);
 } sd_target_ops;
 
 /* The in-process stacks. */

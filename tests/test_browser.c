@@ -120,6 +120,10 @@ static const char *card_of(const char *dom, const char *name, size_t *len) {
     return start;
 }
 
+/* Set once page_shows_the_run made tmpdir/run, which the later tests
+ * read. */
+static bool have_run;
+
 static void page_shows_the_run(void **state) {
     (void)state;
     const char *bin = getenv("SHAKEDOWN_BIN");
@@ -134,6 +138,7 @@ static void page_shows_the_run(void **state) {
     int rc = run_to_file(conform, out, err, 120);
     if (rc != 0) fprintf(stderr, "conform exited %d:\n%s\n", rc, slurp(err));
     assert_int_equal(rc, 0);
+    have_run = true;
 
     char path[600];
     snprintf(path, sizeof path, "%s/results.json", run_dir);
@@ -224,6 +229,90 @@ static void page_shows_the_run(void **state) {
     json_decref(root);
 }
 
+/* Every cell that is not a PASS links its ladder diagram: clicking it opens
+ * that scenario's ladder, one row per message, and puts the cell's link
+ * (#scenario-id/stack) in the address. Checked for all of them at once: a
+ * copy of index.html gets a script, after the page's own, that clicks each
+ * such cell and writes what opened into a <pre id="linkcheck">. */
+static void every_non_pass_cell_opens_its_ladder(void **state) {
+    (void)state;
+    if (!have_run) skip();
+    char path[600];
+    snprintf(path, sizeof path, "%s/run/results.json", tmpdir);
+    json_error_t jerr;
+    json_t *root = json_load_file(path, 0, &jerr);
+    assert_non_null(root);
+    snprintf(path, sizeof path, "%s/run/index.html", tmpdir);
+    char *page = slurp(path);
+    assert_non_null(page);
+    char *body_end = strstr(page, "</body>");
+    assert_non_null(body_end);
+    static const char probe[] =
+        "<script>\n"
+        "(function () {\n"
+        "  var out = [];\n"
+        "  document.querySelectorAll('td.cell').forEach(function (td) {\n"
+        "    var b = td.querySelector('.badge');\n"
+        "    if (!b || b.textContent === 'PASS') return;\n"
+        "    td.click();\n"
+        "    var d = document.getElementById('detail'), lad = d.querySelector('.ladder');\n"
+        "    out.push(decodeURIComponent(location.hash.slice(1)) + ' ' +\n"
+        "             (lad ? lad.querySelectorAll('div.ev').length : -1));\n"
+        "  });\n"
+        "  var pre = document.createElement('pre');\n"
+        "  pre.id = 'linkcheck';\n"
+        "  pre.textContent = '\\n' + out.join('\\n') + '\\n';\n"
+        "  document.body.appendChild(pre);\n"
+        "})();\n"
+        "</script>\n";
+    char check_path[600], dom_path[400], log_path[400], profile[400], url[700];
+    snprintf(check_path, sizeof check_path, "%s/run/linkcheck.html", tmpdir);
+    FILE *f = fopen(check_path, "w");
+    assert_non_null(f);
+    fwrite(page, 1, (size_t)(body_end - page), f);
+    fputs(probe, f);
+    fputs(body_end, f);
+    fclose(f);
+    free(page);
+
+    snprintf(url, sizeof url, "file://%s", check_path);
+    snprintf(profile, sizeof profile, "--user-data-dir=%s/profile", tmpdir);
+    snprintf(dom_path, sizeof dom_path, "%s/linkcheck-dom.html", tmpdir);
+    snprintf(log_path, sizeof log_path, "%s/linkcheck.log", tmpdir);
+    char *const browser[] = {chromium, "--headless", "--no-sandbox", "--disable-gpu",
+                             "--disable-background-networking", "--no-first-run", "--disable-component-update",
+                             "--disable-sync", "--disable-dev-shm-usage", profile, "--virtual-time-budget=5000",
+                             "--dump-dom", url, NULL};
+    int rc = run_to_file(browser, dom_path, log_path, 90);
+    char *dom = slurp(dom_path);
+    if (rc != 0 || !dom) fprintf(stderr, "chromium exited %d:\n%s\n", rc, slurp(log_path));
+    assert_int_equal(rc, 0);
+    assert_non_null(dom);
+    const char *check = strstr(dom, "<pre id=\"linkcheck\">");
+    assert_non_null(check);
+
+    /* One line "<id>/<stack> <rows>" per non-PASS cell of results.json, a
+     * row per event plus the end mark; nothing else. */
+    size_t n_non_pass = 0, i;
+    json_t *r;
+    json_array_foreach(json_object_get(root, "results"), i, r) {
+        if (strcmp(json_string_value(json_object_get(r, "verdict")), "PASS") == 0) continue;
+        n_non_pass++;
+        char want[512];
+        snprintf(want, sizeof want, "\n%s/%s %zu\n", json_string_value(json_object_get(r, "scenario")),
+                 json_string_value(json_object_get(r, "stack")),
+                 json_array_size(json_object_get(r, "events")) + 1);
+        if (!strstr(check, want)) fprintf(stderr, "no ladder link for [%s]\n", want + 1);
+        assert_non_null(strstr(check, want));
+    }
+    assert_true(n_non_pass > 0);
+    size_t lines = 0;
+    for (const char *p = check; *p && strncmp(p, "</pre>", 6) != 0; p++) lines += *p == '\n';
+    assert_int_equal(lines, n_non_pass + 1);
+    free(dom);
+    json_decref(root);
+}
+
 int main(void) {
     if (!find_chromium()) {
         printf("SKIP: chromium not installed\n");
@@ -231,6 +320,7 @@ int main(void) {
     }
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(page_shows_the_run),
+        cmocka_unit_test(every_non_pass_cell_opens_its_ladder),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -16,9 +16,16 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <dirent.h>
+#include <jansson.h>
+#include <limits.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "crypto/pki.h"
 #include "driver/driver.h"
+#include "oracle/oracle.h"
 #include "oracle/outcome.h"
 #include "targets/adapters/shim_target.h"
 #include "targets/target.h"
@@ -383,6 +390,71 @@ static const sd_target_ops *any_shim(void) {
     return NULL;
 }
 
+/* Loads scenarios/<rel> from the source tree. */
+static void load_scenario(const char *rel, sd_scenario *out) {
+    const char *src = getenv("SHAKEDOWN_SOURCE_DIR");
+    char path[1024], err[512] = "";
+    snprintf(path, sizeof path, "%s/scenarios/%s", src ? src : ".", rel);
+    if (!sd_scenario_load(path, out, err, sizeof err)) fprintf(stderr, "%s\n", err);
+    assert_non_null(out->id);
+}
+
+/* The shims get the PKI's CRL (--crl) and the certificate purpose to check:
+ * every TLS 1.3 shim client refuses the revoked leaf and the leaf meant for
+ * client authentication only (GnuTLS checks extendedKeyUsage only when the
+ * shim asks it to), and still accepts the good leaf. OpenSSL and wolfSSL
+ * name the revocation exactly (certificate_revoked). */
+static void shim_clients_check_revocation_and_purpose(void **state) {
+    (void)state;
+    static const char *const refused[] = {"tls13/client.certificate.revoked.sd",
+                                          "tls13/client.certificate.wrong-eku.sd"};
+    for (size_t i = 0; sd_shim_targets[i]; i++) {
+        const sd_target_ops *shim = sd_target_find(sd_shim_targets[i]->name);
+        if (!shim || strcmp(shim->name, "mbedtls") == 0) continue;
+        for (size_t k = 0; k < 2; k++) {
+            sd_scenario sc;
+            memset(&sc, 0, sizeof sc);
+            load_scenario(refused[k], &sc);
+            sd_run_config cfg;
+            sd_run_config_defaults(&cfg, shim, sc.role, &pki);
+            sd_run_config_apply_scenario(&cfg, &sc);
+            sd_outcome o;
+            sd_driver_run(&sc.trace, &cfg, &o);
+            char why[256] = "";
+            sd_verdict v = sd_classify(&sc, &o, why, sizeof why);
+            if (v != SD_VERDICT_PASS && v != SD_VERDICT_SOFT)
+                fprintf(stderr, "%s %s: %s (%s)\n", shim->name, sc.id, sd_verdict_name(v), o.detail);
+            assert_true(v == SD_VERDICT_PASS || v == SD_VERDICT_SOFT);
+            if (k == 0 && strcmp(shim->name, "gnutls") != 0) assert_int_equal(v, SD_VERDICT_PASS);
+            sd_scenario_free(&sc);
+        }
+    }
+}
+
+/* Debian's wolfSSL is built without WOLFSSL_STATIC_RSA: asked for a static
+ * RSA suite, its shim says "unsupported:" (SKIP), not a handshake that
+ * cannot succeed (FAIL). */
+static void wolfssl_without_static_rsa_says_unsupported(void **state) {
+    (void)state;
+    const sd_target_ops *w = sd_target_find("wolfssl");
+    if (!w) skip();
+    static const uint16_t rsa_suite[] = {0x009c}; /* TLS_RSA_WITH_AES_128_GCM_SHA256 */
+    sd_target_config cfg = {
+        .role = SD_ROLE_CLIENT, .min_version = SD_TLS12, .max_version = SD_TLS12,
+        .pki = &pki, .server_name = SD_PKI_SERVER_NAME, .now = SD_PKI_DEFAULT_TIME,
+        .cipher_suites = rsa_suite, .n_cipher_suites = 1,
+    };
+    char err[300] = "";
+    sd_target *t = w->create(&cfg, err, sizeof err);
+    if (t) {
+        /* A wolfSSL built with static RSA: it must then complete with it. */
+        w->destroy(t);
+        skip();
+    }
+    assert_int_equal(strncmp(err, SD_TARGET_UNSUPPORTED_PREFIX, strlen(SD_TARGET_UNSUPPORTED_PREFIX)), 0);
+    assert_non_null(strstr(err, "TLS_RSA_WITH_AES_128_GCM_SHA256"));
+}
+
 /* A shim killed by a signal mid-run is that run's CRASH, named by signal;
  * the next run with the same stack works. */
 static void killed_shim_is_crash_and_the_run_continues(void **state) {
@@ -401,6 +473,112 @@ static void killed_shim_is_crash_and_the_run_continues(void **state) {
 
     sd_driver_run(&server_happy.trace, &cfg, &o);
     assert_int_equal(o.kind, SD_OUTCOME_COMPLETED);
+}
+
+/* Removes dir and the files in it, one level deep (what the test made). */
+static void remove_tree(const char *dir) {
+    DIR *d = opendir(dir);
+    if (!d) return;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0) continue;
+        char path[PATH_MAX];
+        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+        struct stat st;
+        if (lstat(path, &st) == 0 && S_ISDIR(st.st_mode)) remove_tree(path);
+        else unlink(path);
+    }
+    closedir(d);
+    rmdir(dir);
+}
+
+/* The same through `shakedown conform`, sequentially and with -j 2: the
+ * shim of the run that starts first dies by SIGSEGV on its ClientHello (a
+ * wrapper in $SHAKEDOWN_SHIM_DIR sets SHAKEDOWN_SHIM_CRASH_AFTER for that one
+ * process only). That cell is CRASH, named by signal; every other cell still
+ * ran and passed, and conform exits 1 (a CRASH) with all its reports. */
+static void conform_reports_a_killed_shim_and_completes_the_run(void **state) {
+    (void)state;
+    const char *bin = getenv("SHAKEDOWN_BIN");
+    const sd_target_ops *shim = any_shim();
+    char real[PATH_MAX];
+    if (!bin || access(bin, X_OK) != 0 || !shim || !sd_shim_path(shim->name, real, sizeof real)) skip();
+    const char *src = getenv("SHAKEDOWN_SOURCE_DIR");
+    static const char *const files[] = {"server.handshake.happy.sd", "client.handshake.happy.sd",
+                                        "server.finished.bitflip-first.sd"};
+    const size_t n_files = sizeof files / sizeof files[0];
+    static const char *const jobs[] = {"1", "2"};
+    for (size_t j = 0; j < 2; j++) {
+        char dir[] = "/tmp/shakedown-test-crash-XXXXXX";
+        assert_non_null(mkdtemp(dir));
+        char wrapper[PATH_MAX], run[PATH_MAX];
+        snprintf(wrapper, sizeof wrapper, "%s/shakedown-shim-%s", dir, shim->name);
+        snprintf(run, sizeof run, "%s/run", dir);
+        FILE *f = fopen(wrapper, "w");
+        assert_non_null(f);
+        /* mkdir is atomic: exactly one run (with --fd: not the --version
+         * probe) gets the crash, even with two workers. */
+        fprintf(f,
+                "#!/bin/sh\n"
+                "case \" $* \" in *\" --fd \"*) mkdir '%s/crashed' 2>/dev/null && "
+                "SHAKEDOWN_SHIM_CRASH_AFTER=2 && export SHAKEDOWN_SHIM_CRASH_AFTER ;; esac\n"
+                "exec '%s' \"$@\"\n",
+                dir, real);
+        fclose(f);
+        assert_int_equal(chmod(wrapper, 0755), 0);
+
+        char paths[3][PATH_MAX];
+        char *argv[16] = {(char *)bin, "conform", "--stack", (char *)shim->name, "-q", "-j", (char *)jobs[j],
+                          "--out", run};
+        size_t n = 9;
+        for (size_t i = 0; i < n_files; i++) {
+            snprintf(paths[i], sizeof paths[i], "%s/scenarios/tls13/%s", src ? src : ".", files[i]);
+            argv[n++] = paths[i];
+        }
+        argv[n] = NULL;
+        setenv("SHAKEDOWN_SHIM_DIR", dir, 1);
+        pid_t pid = fork();
+        assert_true(pid >= 0);
+        if (pid == 0) {
+            FILE *quiet = freopen("/dev/null", "w", stdout);
+            (void)quiet;
+            execv(bin, argv);
+            _exit(127);
+        }
+        unsetenv("SHAKEDOWN_SHIM_DIR");
+        int status;
+        assert_int_equal(waitpid(pid, &status, 0), pid);
+        assert_true(WIFEXITED(status));
+        assert_int_equal(WEXITSTATUS(status), 1); /* a CRASH, and the reports were written */
+
+        char results[PATH_MAX + 16];
+        snprintf(results, sizeof results, "%s/results.json", run);
+        json_error_t jerr;
+        json_t *doc = json_load_file(results, 0, &jerr);
+        assert_non_null(doc);
+        json_t *cells = json_object_get(doc, "results");
+        assert_int_equal(json_array_size(cells), n_files);
+        size_t crashes = 0, passes = 0;
+        for (size_t i = 0; i < json_array_size(cells); i++) {
+            json_t *c = json_array_get(cells, i);
+            assert_true(json_is_true(json_object_get(c, "ran")));
+            const char *v = json_string_value(json_object_get(c, "verdict"));
+            assert_non_null(v);
+            if (strcmp(v, "CRASH") == 0) {
+                crashes++;
+                const char *detail =
+                    json_string_value(json_object_get(json_object_get(c, "outcome"), "detail"));
+                assert_non_null(detail);
+                assert_non_null(strstr(detail, "SIGSEGV"));
+            } else if (strcmp(v, "PASS") == 0) {
+                passes++;
+            }
+        }
+        json_decref(doc);
+        assert_int_equal(crashes, 1);
+        assert_int_equal(passes, n_files - 1);
+        remove_tree(dir);
+    }
 }
 
 /* A shim that stops answering is killed after the time limit: HANG. */
@@ -475,7 +653,10 @@ int main(void) {
         cmocka_unit_test(shims_with_a_forced_cipher_suite),
         cmocka_unit_test(shims_export_like_boringssl_in_tls12),
         cmocka_unit_test(shims_say_unsupported),
+        cmocka_unit_test(shim_clients_check_revocation_and_purpose),
+        cmocka_unit_test(wolfssl_without_static_rsa_says_unsupported),
         cmocka_unit_test(killed_shim_is_crash_and_the_run_continues),
+        cmocka_unit_test(conform_reports_a_killed_shim_and_completes_the_run),
         cmocka_unit_test(silent_shim_is_hang),
         cmocka_unit_test(mbedtls_refuses_tls13_as_unsupported),
         cmocka_unit_test(bad_configuration_and_missing_shims),

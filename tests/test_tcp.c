@@ -1,6 +1,8 @@
 /* test_tcp.c — stacks on a port: argv splitting; `shakedown serve` answered
  * through the tcp target, and its HTTP page read by `openssl s_client` for
- * every stack that can serve TLS 1.3; real `openssl s_server` and `gnutls-serv` processes
+ * every stack that can serve TLS 1.3, then close_notify and the end of the
+ * connection (a BoringSSL client reads them) for every stack whose adapter
+ * can close first; real `openssl s_server` and `gnutls-serv` processes
  * tested with --connect agree with the in-process shims of the same stacks
  * on scenarios whose outcome shows on the wire (refusals). Servers that are
  * not installed are skipped. */
@@ -23,6 +25,9 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
 
 #include "crypto/pki.h"
 #include "driver/driver.h"
@@ -269,8 +274,9 @@ static void run_with_input(char *const argv[], const char *input, char *out, siz
 
 /* `openssl s_client` against `shakedown serve`: the HTTP/1.0 page comes
  * back, from every stack that serves TLS 1.3 (mbedTLS 2.28 does not).
- * s_client -quiet keeps reading after its input ends; serve closes the
- * connection once it is idle for --idle-ms. */
+ * s_client -quiet keeps reading after its input ends; serve ends the
+ * connection after the page, or (model, boringssl: no close operation yet)
+ * once it is idle for --idle-ms. */
 static void serve_sends_the_page_to_s_client(void **state) {
     (void)state;
     const char *bin = getenv("SHAKEDOWN_BIN");
@@ -302,6 +308,87 @@ static void serve_sends_the_page_to_s_client(void **state) {
         server_pid = -1;
         assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
     }
+}
+
+/* Connects to 127.0.0.1:port; the reads give up after 20 s, so that a serve
+ * that never closes fails the test instead of hanging it. */
+static int connect_loopback(int port) {
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    assert_true(fd >= 0);
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof sa), 0);
+    struct timeval tv = {.tv_sec = 20};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    return fd;
+}
+
+/* Like `openssl s_server -www`, serve ends the connection after its page:
+ * a TLS client reads the page, then the stack's close_notify (SSL_read
+ * returns 0 with SSL_ERROR_ZERO_RETURN: RFC 8446 §6.1, not a truncation),
+ * then the end of the TCP stream. For every stack whose adapter can close
+ * first (sd_target_ops.close); --idle-ms is a minute, so only that close
+ * can end the connection in time. */
+static void serve_closes_after_the_page(void **state) {
+    (void)state;
+    const char *bin = getenv("SHAKEDOWN_BIN");
+    if (!bin) skip();
+    const char *stacks[8] = {"model", "boringssl"};
+    size_t n_stacks = 2, n_tested = 0;
+    for (size_t i = 0; sd_shim_targets[i]; i++)
+        if (strcmp(sd_shim_targets[i]->name, "mbedtls") != 0) stacks[n_stacks++] = sd_shim_targets[i]->name;
+    char ca[1024];
+    snprintf(ca, sizeof ca, "%s/root.pem", pki.dir);
+    for (size_t k = 0; k < n_stacks; k++) {
+        const sd_target_ops *ops = sd_target_find(stacks[k]);
+        if (!ops || !ops->close) {
+            fprintf(stderr, "(serve --stack %s: %s; skipped)\n", stacks[k],
+                    ops ? "its adapter cannot send close_notify first" : "not built");
+            continue;
+        }
+        n_tested++;
+        char *extra[] = {"--max-connections", "1", "--idle-ms", "60000", NULL};
+        pid_t pid;
+        int port = start_serve(bin, stacks[k], extra, &pid);
+        int fd = connect_loopback(port);
+
+        SSL_CTX *ctx = SSL_CTX_new(TLS_method());
+        assert_non_null(ctx);
+        assert_int_equal(SSL_CTX_load_verify_locations(ctx, ca, NULL), 1);
+        SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
+        X509_VERIFY_PARAM_set_time(SSL_CTX_get0_param(ctx), (time_t)SD_PKI_DEFAULT_TIME);
+        SSL *ssl = SSL_new(ctx);
+        assert_non_null(ssl);
+        SSL_set_fd(ssl, fd);
+        SSL_set_tlsext_host_name(ssl, SD_PKI_SERVER_NAME);
+        if (SSL_connect(ssl) != 1) ERR_print_errors_fp(stderr);
+        static const char request[] = "GET / HTTP/1.0\r\n\r\n";
+        assert_int_equal(SSL_write(ssl, request, (int)strlen(request)), (int)strlen(request));
+
+        char page[1024];
+        size_t got = 0;
+        int r;
+        while ((r = SSL_read(ssl, page + got, (int)(sizeof page - 1 - got))) > 0) got += (size_t)r;
+        page[got] = '\0';
+        char want[128];
+        snprintf(want, sizeof want, "HTTP/1.0 200 ok\r\nContent-Type: text/plain\r\n\r\nshakedown serve: %s\n",
+                 stacks[k]);
+        if (strcmp(page, want) != 0 || SSL_get_error(ssl, r) != SSL_ERROR_ZERO_RETURN)
+            fprintf(stderr, "serve --stack %s: got [%s], SSL_get_error %d\n", stacks[k], page, SSL_get_error(ssl, r));
+        assert_string_equal(page, want);
+        assert_int_equal(SSL_get_error(ssl, r), SSL_ERROR_ZERO_RETURN); /* close_notify */
+        char byte;
+        assert_int_equal(recv(fd, &byte, 1, 0), 0);                     /* then EOF */
+
+        SSL_free(ssl);
+        SSL_CTX_free(ctx);
+        close(fd);
+        int status;
+        assert_int_equal(waitpid(pid, &status, 0), pid);
+        server_pid = -1;
+        assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    }
+    if (n_tested == 0) skip();
 }
 
 /* The same scenarios on a real server over --connect and on the in-process
@@ -381,6 +468,7 @@ int main(void) {
         cmocka_unit_test(remote_refused_without_flag),
         cmocka_unit_test_teardown(serve_answers_over_tcp, stop_server),
         cmocka_unit_test_teardown(serve_sends_the_page_to_s_client, stop_server),
+        cmocka_unit_test_teardown(serve_closes_after_the_page, stop_server),
         cmocka_unit_test_teardown(openssl_s_server_matches_shim, stop_server),
         cmocka_unit_test_teardown(gnutls_serv_matches_shim, stop_server),
     };

@@ -253,13 +253,20 @@ bool sd_cli_load_scenarios(const char *cmd, char **paths, size_t n_paths, const 
                 n_errors, n_errors == 1 ? "" : "s");
         ok = false;
     }
-    if (ok && out->n == 0) {
-        fprintf(stderr, "shakedown %s: no scenario id contains '%s'\n", cmd, filter ? filter : "");
-        ok = false;
-    }
+    /* An empty result of the filter is the callers' to judge: the
+     * generated families may still match it (require_scenarios). */
     strlist_free(&files);
     if (!ok) sd_scenario_set_free(out);
     return ok;
+}
+
+/* After the files and the generated families are in: a filter that matched
+ * nothing is a usage error, reported here and not as an empty run. */
+static bool require_scenarios(const char *cmd, const char *filter, sd_scenario_set *set) {
+    if (set->n > 0) return true;
+    fprintf(stderr, "shakedown %s: no scenario id contains '%s'\n", cmd, filter ? filter : "");
+    sd_scenario_set_free(set);
+    return false;
 }
 
 /* --- Shared output helpers ------------------------------------------------------- */
@@ -964,6 +971,7 @@ int sd_cmd_conform(int argc, char **argv) {
         sd_scenario_set_free(&set);
         return SD_EXIT_USAGE;
     }
+    if (!require_scenarios(conform_cmd, o.filter, &set)) return SD_EXIT_USAGE;
 
     sd_pki *pki = calloc(1, sizeof *pki);
     char err[1024] = "";
@@ -1172,6 +1180,7 @@ int sd_cmd_list(int argc, char **argv) {
         sd_scenario_set_free(&set);
         return SD_EXIT_USAGE;
     }
+    if (!require_scenarios(list_cmd, filter, &set)) return SD_EXIT_USAGE;
 
     int id_w = 2, exp_w = 8, tag_w = 4;
     char (*exp)[80] = calloc(set.n, sizeof *exp);

@@ -13,11 +13,15 @@
  * page to the target as sd_target_config.app_reply, which every target
  * sends in place of its echo. --echo keeps the echo instead.
  *
- * Unlike s_server -www, serve does not close the connection after the page:
- * the target interface has no way to make a stack send its close_notify
- * first, and closing the socket without one would look like a truncation
- * attack (RFC 8446 §6.1). The connection stays open until the client closes
- * it or sends close_notify (answered with one), or --idle-ms passes. */
+ * Like s_server -www, serve then ends the connection: the target sends its
+ * close_notify (sd_target_ops.close; closing the socket without one would
+ * look like a truncation attack, RFC 8446 §6.1), serve shuts down its
+ * sending side, and reads until the client closes (its close_notify goes to
+ * the target) or a short linger passes, so that closing never resets a
+ * connection whose page the client has not read yet. A stack whose adapter
+ * has no close operation (model and boringssl, today) keeps the connection
+ * open until the client closes it or sends close_notify (answered with
+ * one), or --idle-ms passes; so does --echo, as s_server without -www. */
 #ifndef _POSIX_C_SOURCE
 #define _POSIX_C_SOURCE 200809L
 #endif
@@ -57,9 +61,10 @@ static void serve_usage(FILE *f) {
             "Runs one stack as a TLS 1.3 server on a loopback port, one connection at a\n"
             "time, each with a fresh instance of the stack. After the handshake each\n"
             "application-data request is answered with one small HTTP/1.0 page, as\n"
-            "'openssl s_server -www' does, and a close_notify with a close_notify. The\n"
-            "connection stays open after the page until the client closes it or --idle-ms\n"
-            "passes. Ctrl-C stops it.\n"
+            "'openssl s_server -www' does, then the connection ends with the stack's\n"
+            "close_notify (stacks that cannot send one first, model and boringssl, keep\n"
+            "it open until the client closes it or --idle-ms passes). A close_notify is\n"
+            "answered with a close_notify. Ctrl-C stops it.\n"
             "\n"
             "options:\n"
             "  --stack NAME        model, boringssl, or any other stack of 'conform --stack'\n"
@@ -71,7 +76,8 @@ static void serve_usage(FILE *f) {
             "  --time UNIX         certificate validation time (default 2026-01-01)\n"
             "  --max-connections N exit after N connections (default: run until Ctrl-C)\n"
             "  --idle-ms N         close a connection silent for N ms (default 10000)\n"
-            "  --echo              answer each request with its own bytes, not the page\n"
+            "  --echo              answer each request with its own bytes, not the page,\n"
+            "                      and keep the connection open\n"
             "  -h, --help          show this help\n"
             "\n"
             "stdout gets one line, 'listening on HOST:PORT', then serve logs one line per\n"
@@ -104,6 +110,11 @@ typedef struct {
     sd_span reply; /* the page; empty with --echo */
 } serve_opts;
 
+/* After our close_notify: how long to wait for the client to close, at
+ * most. Long enough for its close_notify, short enough not to hold up the
+ * next connection. */
+#define SERVE_LINGER_MS 1000
+
 /* One connection, start to end; logs one line. */
 static void serve_one(const serve_opts *o, int fd, const char *peer, unsigned long n) {
     double t0 = now_ms();
@@ -130,8 +141,15 @@ static void serve_one(const serve_opts *o, int fd, const char *peer, unsigned lo
     sd_buf out;
     sd_buf_init(&out);
     sd_target_status st;
+    bool fed = false;     /* the client's bytes went to the target since the last drain */
+    bool closing = false; /* our close_notify is out: only waiting for the client to close */
     for (;;) {
         t->ops->drain(t, &out);
+        /* Output in answer to the client's bytes once the handshake is
+         * done is the page (the stacks send no tickets: no session
+         * resumption in serve). */
+        bool answered = fed && out.len > 0;
+        fed = false;
         if (out.len) {
             if (!send_all(fd, out.data, out.len)) {
                 end = "client went away";
@@ -146,19 +164,34 @@ static void serve_one(const serve_opts *o, int fd, const char *peer, unsigned lo
             break;
         }
         /* The stack refused, or answered the client's close_notify. */
-        if (st.failed || st.close_notify_sent) {
+        if (st.failed || (st.close_notify_sent && !closing)) {
             end = st.failed ? "the stack ended it" : "closed with close_notify";
             break;
+        }
+        if (answered && st.handshake_done && !closing && o->reply.len && t->ops->close) {
+            /* The page is out: end the connection as s_server -www does.
+             * Shutting down our side sends FIN after the close_notify. */
+            t->ops->close(t);
+            closing = true;
+            end = "closed with close_notify after the page";
+            t->ops->drain(t, &out);
+            if (out.len && !send_all(fd, out.data, out.len)) {
+                end = "client went away";
+                break;
+            }
+            bytes_out += out.len;
+            sd_buf_reset(&out);
+            shutdown(fd, SHUT_WR);
         }
         if (stop_requested) {
             end = "stopped";
             break;
         }
         struct pollfd p = {.fd = fd, .events = POLLIN};
-        int r = poll(&p, 1, o->idle_ms);
+        int r = poll(&p, 1, closing && o->idle_ms > SERVE_LINGER_MS ? SERVE_LINGER_MS : o->idle_ms);
         if (r < 0 && errno == EINTR) continue;
         if (r == 0) {
-            end = "idle timeout";
+            if (!closing) end = "idle timeout";
             break;
         }
         uint8_t buf[16384];
@@ -167,6 +200,7 @@ static void serve_one(const serve_opts *o, int fd, const char *peer, unsigned lo
         if (got <= 0) break;
         bytes_in += (size_t)got;
         t->ops->feed(t, sd_span_of(buf, (size_t)got));
+        fed = true;
     }
     t->ops->status(t, &st);
     char params[160] = "no handshake";
@@ -274,7 +308,10 @@ int sd_cmd_serve(int argc, char **argv) {
     printf("listening on %s:%u\n", host, ntohs(sa.sin_port));
     fflush(stdout);
     fprintf(stderr, "shakedown serve: %s (%s) with credential %s, answering with %s; Ctrl-C stops\n",
-            stack->name, stack->version ? stack->version() : "", cred_name, echo ? "the echo" : "a page");
+            stack->name, stack->version ? stack->version() : "", cred_name,
+            echo               ? "the echo"
+            : stack->close     ? "a page, then close_notify"
+                               : "a page (this stack cannot send close_notify first: connections stay open)");
 
     /* No SA_RESTART: a signal must wake poll() so that Ctrl-C stops at once. */
     struct sigaction act;

@@ -401,7 +401,7 @@ static sd_target *shimt_create(const char *stack, const sd_target_ops *ops,
     }
     /* The shims read the fixture PKI's own PEM files: <dir>/<name>.chain.pem,
      * <dir>/<name>.key.pem and <dir>/root.pem. */
-    char cert[PATH_MAX], key[PATH_MAX], trust[PATH_MAX], now[32];
+    char cert[PATH_MAX], key[PATH_MAX], trust[PATH_MAX], crl[PATH_MAX], crl_issuer[PATH_MAX], now[32];
     char groups[512], ciphers[1024];
     snprintf(trust, sizeof trust, "%s/root.pem", cfg->pki->dir);
     snprintf(now, sizeof now, "%lld", (long long)cfg->now);
@@ -423,6 +423,20 @@ static sd_target *shimt_create(const char *stack, const sd_target_ops *ops,
     argv[n++] = trust;
     argv[n++] = "--time";
     argv[n++] = now;
+    /* The PKI's CRL, when it has one (<dir>/crl.pem), checked as the model
+     * and the BoringSSL adapter check crl.der. It is the intermediate's,
+     * which is no trust anchor: --crl-issuer names it for the shims that
+     * need the signer when loading the CRL. */
+    snprintf(crl, sizeof crl, "%s/crl.pem", cfg->pki->dir);
+    snprintf(crl_issuer, sizeof crl_issuer, "%s/intermediate.pem", cfg->pki->dir);
+    if (access(crl, R_OK) == 0) {
+        argv[n++] = "--crl";
+        argv[n++] = crl;
+        if (access(crl_issuer, R_OK) == 0) {
+            argv[n++] = "--crl-issuer";
+            argv[n++] = crl_issuer;
+        }
+    }
     if (cfg->n_groups) {
         argv[n++] = "--groups";
         argv[n++] = groups;
@@ -602,6 +616,14 @@ static bool shimt_export(sd_target *base, const char *label, uint8_t *out, size_
     return ok;
 }
 
+/* A CLOSE frame (docs/shim-contract.md): the shim's close_notify comes
+ * back as DATA for drain(). */
+static void shimt_close(sd_target *base) {
+    shim_target *t = from_base(base);
+    if (t->dead || !t->st.handshake_done || t->st.failed || t->st.close_notify_sent) return;
+    exchange(t, SHIM_FRAME_CLOSE, NULL, 0, "on CLOSE");
+}
+
 static void shimt_destroy(sd_target *base) {
     if (base == NULL) return;
     shim_target *t = from_base(base);
@@ -673,6 +695,7 @@ static const char *shimt_version(const char *stack, char *cache, size_t cache_le
         .export_keying_material = shimt_export,                                              \
         .version = version_##NAME,                                                          \
         .destroy = shimt_destroy,                                                            \
+        .close = shimt_close,                                                                \
     };
 
 SHIM_TARGET(openssl)

@@ -147,6 +147,9 @@ static void usage(FILE *f, const char *prog, const shim_stack *stack) {
             "  --cert FILE                PEM chain, leaf first\n"
             "  --key FILE                 PEM private key of the leaf\n"
             "  --trust FILE               PEM trust anchor(s)\n"
+            "  --crl FILE                 PEM CRL(s) consulted when verifying the peer\n"
+            "  --crl-issuer FILE          PEM certificate(s) that signed the CRLs, if no\n"
+            "                             trust anchor did (not trusted otherwise)\n"
             "  --server-name NAME         client: SNI and the name the leaf must carry\n"
             "  --time UNIX                certificate validation time (seconds)\n"
             "  --groups LIST              IANA group names, e.g. x25519,secp256r1\n"
@@ -237,6 +240,10 @@ static int parse_args(int argc, char **argv, const shim_stack *stack, shim_opts 
             o->key = v;
         } else if (strcmp(a, "--trust") == 0) {
             o->trust = v;
+        } else if (strcmp(a, "--crl") == 0) {
+            o->crl = v;
+        } else if (strcmp(a, "--crl-issuer") == 0) {
+            o->crl_issuer = v;
         } else if (strcmp(a, "--server-name") == 0) {
             o->server_name = v;
         } else if (strcmp(a, "--time") == 0) {
@@ -365,6 +372,17 @@ int shim_main(int argc, char **argv, const shim_stack *stack) {
             c.in_len += len;
         } else if (h[0] == SHIM_FRAME_START && len == 0) {
             /* nothing to read */
+        } else if (h[0] == SHIM_FRAME_CLOSE && len == 0) {
+            /* The stack writes its close_notify; it does not run on input,
+             * there is none. */
+            if (stack->close && c.st.handshake_done && !c.st.failed && !c.st.close_notify_sent)
+                stack->close(s, &c);
+            stack->status(s, &c);
+            if (!flush_out(o.fd, &c) || !send_status(o.fd, &c.st)) {
+                exit_code = 1;
+                break;
+            }
+            continue;
         } else if (h[0] == SHIM_FRAME_EXPORT && len >= 3 && len <= 2 + SHIM_MAX_EXPORT_LABEL) {
             /* u16 length | label: answered with DATA holding the exporter's
              * bytes (none if it cannot), then the usual STATUS. The stack

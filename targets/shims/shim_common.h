@@ -24,6 +24,8 @@ enum {
     SHIM_FRAME_STATUS = 3, /* shim→harness: key=value lines, ends every reply */
     SHIM_FRAME_EXPORT = 4, /* harness→shim: u16 length, label; answered with DATA
                             * carrying the exporter's bytes (none if it cannot) */
+    SHIM_FRAME_CLOSE = 5,  /* harness→shim, empty: send close_notify now (once the
+                            * handshake is done); answered with DATA and STATUS */
 };
 #define SHIM_FRAME_HEADER_LEN 5
 /* Far above any flight; a bigger frame is a protocol error, not a reason to
@@ -50,6 +52,15 @@ typedef struct {
     const char *cert;        /* PEM chain, leaf first (server; client with client auth) */
     const char *key;         /* PEM private key of the leaf */
     const char *trust;       /* PEM trust anchor(s) */
+    /* PEM CRL(s) to consult when verifying the peer, NULL = none. A
+     * certificate whose issuer has a CRL here must not be listed in it; one
+     * whose issuer has none is not checked for revocation. */
+    const char *crl;
+    /* PEM certificate(s) of the CRLs' issuers when they are no trust
+     * anchors, for stacks that check a CRL's signature when loading it
+     * (wolfSSL); NULL = the trust anchors signed them. Not trusted for
+     * anything else. */
+    const char *crl_issuer;
     const char *server_name; /* client: SNI and the name the leaf must carry */
     int64_t time;            /* validation time; 0 = the clock */
     const char *groups;      /* comma-separated IANA group names, NULL = stack default */
@@ -111,6 +122,12 @@ typedef struct {
      * handshake is done (the main loop only asks then). False if the stack
      * cannot; NULL for a stack without one. */
     bool (*export_keying_material)(void *s, const char *label, uint8_t *out, size_t len);
+    /* Optional: send close_notify now and nothing after it (RFC 8446 §6.1),
+     * the way `openssl s_server -www` ends a connection after its page. The
+     * main loop asks only after the handshake, before the shim failed or
+     * sent a close_notify. NULL: CLOSE frames are answered with a STATUS
+     * only. */
+    void (*close)(void *s, shim_conn *c);
 } shim_stack;
 
 /* The whole program: parses argv, speaks the protocol on --fd, returns the

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include <gnutls/gnutls.h>
+#include <gnutls/x509.h>
 
 #include "shim_common.h"
 
@@ -26,6 +27,7 @@ typedef struct {
     bool closed;
     const uint8_t *reply; /* --app-reply-hex, else NULL: echo */
     size_t reply_len;
+    gnutls_typed_vdata_st verify_data[2]; /* what the peer's certificate must match */
 } gtls;
 
 /* Validation time for certificates: GnuTLS asks the library-wide clock, and
@@ -142,6 +144,20 @@ static bool check_suites(gnutls_priority_t prio, const suite_parts *sp) {
     return found == sp->n;
 }
 
+/* Server: a client certificate, if the client sent one, must chain to
+ * --trust and be meant for client authentication (RFC 5280 §4.2.1.12). A
+ * client without one is GnuTLS's to judge (GNUTLS_CERT_REQUIRE refuses it). */
+static int verify_client(gnutls_session_t session) {
+    unsigned n = 0;
+    if (gnutls_certificate_get_peers(session, &n) == NULL || n == 0) return 0;
+    gnutls_typed_vdata_st purpose = {.type = GNUTLS_DT_KEY_PURPOSE_OID,
+                                     .data = (void *)GNUTLS_KP_TLS_WWW_CLIENT};
+    unsigned status = 0;
+    return gnutls_certificate_verify_peers(session, &purpose, 1, &status) < 0 || status != 0
+               ? GNUTLS_E_CERTIFICATE_VERIFICATION_ERROR
+               : 0;
+}
+
 static void gtls_destroy(void *p);
 
 static void *gtls_create(const shim_opts *o, shim_conn *c, char *err, size_t err_len) {
@@ -173,6 +189,16 @@ static void *gtls_create(const shim_opts *o, shim_conn *c, char *err, size_t err
         if (r <= 0) {
             snprintf(err, err_len, "cannot load the trust anchors %s: %s", o->trust,
                      r < 0 ? gnutls_strerror(r) : "no certificates");
+            goto fail;
+        }
+    }
+    if (o->crl) {
+        /* RFC 5280 §6.3: consulted for the certificates its issuer signed;
+         * a listed one fails verification with GNUTLS_CERT_REVOKED. */
+        r = gnutls_certificate_set_x509_crl_file(g->cred, o->crl, GNUTLS_X509_FMT_PEM);
+        if (r <= 0) {
+            snprintf(err, err_len, "cannot load the CRL %s: %s", o->crl,
+                     r < 0 ? gnutls_strerror(r) : "no CRLs");
             goto fail;
         }
     }
@@ -239,12 +265,27 @@ static void *gtls_create(const shim_opts *o, shim_conn *c, char *err, size_t err
                                        strlen(o->server_name));
             if (r < 0) goto gnutls_fail;
         }
-        /* Verify the chain and the name during the handshake; a failure
-         * aborts it (GNUTLS_E_CERTIFICATE_VERIFICATION_ERROR). */
-        gnutls_session_set_verify_cert(g->session, o->server_name, 0);
+        /* Verify the chain, the name and the extended key usage during the
+         * handshake, as gnutls-cli does; a failure aborts it
+         * (GNUTLS_E_CERTIFICATE_VERIFICATION_ERROR). Without the purpose
+         * GnuTLS ignores extendedKeyUsage (RFC 5280 §4.2.1.12: "If the
+         * extension is present, then the certificate MUST only be used for
+         * one of the purposes indicated"). The data must outlive the
+         * session: argv and a string constant do. */
+        g->verify_data[0] = (gnutls_typed_vdata_st){.type = GNUTLS_DT_KEY_PURPOSE_OID,
+                                                     .data = (void *)GNUTLS_KP_TLS_WWW_SERVER};
+        unsigned n = 1;
+        if (o->server_name)
+            g->verify_data[n++] = (gnutls_typed_vdata_st){.type = GNUTLS_DT_DNS_HOSTNAME,
+                                                           .data = (void *)o->server_name};
+        gnutls_session_set_verify_cert2(g->session, g->verify_data, n, 0);
     } else if (o->client_auth != SHIM_AUTH_NONE) {
         gnutls_certificate_server_set_request(
             g->session, o->client_auth == SHIM_AUTH_REQUIRE ? GNUTLS_CERT_REQUIRE : GNUTLS_CERT_REQUEST);
+        /* A client certificate is verified like the other shims' servers
+         * do (not gnutls_session_set_verify_cert, which also refuses a
+         * client without one, as "request" must not). */
+        gnutls_certificate_set_verify_function(g->cred, verify_client);
     }
     return g;
 
@@ -331,7 +372,9 @@ static void gtls_step(void *p, shim_conn *c) {
         if (n == 0) {
             /* The peer's close_notify: answer with ours (RFC 8446 §6.1). */
             g->closed = true;
-            if (gnutls_bye(g->session, GNUTLS_SHUT_WR) == 0) st->close_notify_sent = true;
+            /* Unless ours went first (CLOSE): one close_notify per side. */
+            if (!st->close_notify_sent && gnutls_bye(g->session, GNUTLS_SHUT_WR) == 0)
+                st->close_notify_sent = true;
             return;
         }
         if (n == GNUTLS_E_AGAIN || n == GNUTLS_E_INTERRUPTED) return;
@@ -408,6 +451,13 @@ static void gtls_destroy(void *p) {
     free(g);
 }
 
+/* CLOSE: our close_notify, the write side only; the peer's answer, if it
+ * comes, is read by step() as usual. */
+static void gtls_close(void *p, shim_conn *c) {
+    gtls *g = p;
+    if (gnutls_bye(g->session, GNUTLS_SHUT_WR) == 0) shim_st(c)->close_notify_sent = true;
+}
+
 int main(int argc, char **argv) {
     static const shim_stack stack = {
         .name = "gnutls",
@@ -417,6 +467,7 @@ int main(int argc, char **argv) {
         .status = gtls_status,
         .destroy = gtls_destroy,
         .export_keying_material = gtls_export,
+        .close = gtls_close,
     };
     return shim_main(argc, argv, &stack);
 }

@@ -31,6 +31,7 @@
 #include <mbedtls/ssl.h>
 #include <mbedtls/ssl_ciphersuites.h>
 #include <mbedtls/version.h>
+#include <mbedtls/x509_crl.h>
 #include <mbedtls/x509_crt.h>
 
 #include "shim_common.h"
@@ -41,6 +42,7 @@ typedef struct {
     mbedtls_entropy_context entropy;
     mbedtls_ctr_drbg_context drbg;
     mbedtls_x509_crt chain, ca;
+    mbedtls_x509_crl crl; /* --crl, else empty */
     mbedtls_pk_context key;
     mbedtls_ecp_group_id curves[8];
     int suites[16];
@@ -175,6 +177,7 @@ static void *mbed_create(const shim_opts *o, shim_conn *c, char *err, size_t err
     mbedtls_ctr_drbg_init(&m->drbg);
     mbedtls_x509_crt_init(&m->chain);
     mbedtls_x509_crt_init(&m->ca);
+    mbedtls_x509_crl_init(&m->crl);
     mbedtls_pk_init(&m->key);
     char msg[128];
     int r;
@@ -213,7 +216,14 @@ static void *mbed_create(const shim_opts *o, shim_conn *c, char *err, size_t err
             snprintf(err, err_len, "cannot load the trust anchors %s: %s", o->trust, msg);
             goto fail;
         }
-        mbedtls_ssl_conf_ca_chain(&m->conf, &m->ca, NULL);
+        /* RFC 5280 §6.3: mbedTLS consults a CRL for the certificates of
+         * its issuer only; a listed one is MBEDTLS_X509_BADCERT_REVOKED. */
+        if (o->crl && (r = mbedtls_x509_crl_parse_file(&m->crl, o->crl)) != 0) {
+            mbedtls_strerror(r, msg, sizeof msg);
+            snprintf(err, err_len, "cannot load the CRL %s: %s", o->crl, msg);
+            goto fail;
+        }
+        mbedtls_ssl_conf_ca_chain(&m->conf, &m->ca, o->crl ? &m->crl : NULL);
     }
     if (o->role == SHIM_CLIENT) {
         mbedtls_ssl_conf_authmode(&m->conf, MBEDTLS_SSL_VERIFY_REQUIRED);
@@ -300,7 +310,8 @@ static void mbed_step(void *p, shim_conn *c) {
         if (n == MBEDTLS_ERR_SSL_PEER_CLOSE_NOTIFY || n == 0) {
             /* The peer's close_notify: answer with ours (RFC 5246 §7.2.1). */
             m->closed = true;
-            mbedtls_ssl_close_notify(&m->ssl);
+            /* Unless ours went first (CLOSE): one close_notify per side. */
+            if (!shim_st(m->c)->close_notify_sent) mbedtls_ssl_close_notify(&m->ssl);
             return;
         }
         fail_mbed(m, n);
@@ -333,10 +344,19 @@ static void mbed_destroy(void *p) {
     mbedtls_ssl_config_free(&m->conf);
     mbedtls_x509_crt_free(&m->chain);
     mbedtls_x509_crt_free(&m->ca);
+    mbedtls_x509_crl_free(&m->crl);
     mbedtls_pk_free(&m->key);
     mbedtls_ctr_drbg_free(&m->drbg);
     mbedtls_entropy_free(&m->entropy);
     free(m);
+}
+
+/* CLOSE: our close_notify (the debug hook records it); the peer's answer,
+ * if it comes, is read by step() as usual. */
+static void mbed_close(void *p, shim_conn *c) {
+    (void)c;
+    mbed *m = p;
+    mbedtls_ssl_close_notify(&m->ssl);
 }
 
 int main(int argc, char **argv) {
@@ -347,6 +367,7 @@ int main(int argc, char **argv) {
         .step = mbed_step,
         .status = mbed_status,
         .destroy = mbed_destroy,
+        .close = mbed_close,
     };
     return shim_main(argc, argv, &stack);
 }
