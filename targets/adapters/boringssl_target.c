@@ -329,18 +329,13 @@ static bool set_trust(SSL_CTX *ctx, const sd_target_config *cfg, char *err, size
      * not change with the calendar. */
     X509_VERIFY_PARAM_set_time(SSL_CTX_get0_param(ctx), (time_t)cfg->now);
     /* The PKI's CRL, when it has one, as the model checks it: leaves only
-     * (the CRL is the intermediate's). */
-    const sd_span *crl_der = sd_pki_blob(cfg->pki, "crl.der");
-    if (crl_der) {
-        const uint8_t *p = crl_der->data;
-        X509_CRL *crl = d2i_X509_CRL(NULL, &p, (long)crl_der->len);
-        if (!crl || !X509_STORE_add_crl(store, crl)) {
-            X509_CRL_free(crl);
+     * (the CRL is the intermediate's). Parsed once, by sd_pki_load. */
+    if (sd_pki_blob(cfg->pki, "crl.der")) {
+        if (!cfg->pki->crl || !X509_STORE_add_crl(store, cfg->pki->crl)) {
             set_err(err, err_len, "cannot load the PKI's CRL");
             ERR_clear_error();
             return false;
         }
-        X509_CRL_free(crl);
         X509_VERIFY_PARAM_set_flags(SSL_CTX_get0_param(ctx), X509_V_FLAG_CRL_CHECK);
     }
     return true;
