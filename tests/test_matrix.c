@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -18,6 +19,8 @@
 #include "crypto/pki.h"
 #include "targets/target.h"
 #include "wire/names.h"
+#include "wire/record.h"
+#include "wire/tls12.h"
 
 #include "pki_fixture.h"
 
@@ -39,7 +42,7 @@ static void describe(const cell *c, char *buf, size_t len) {
 /* One connection between the two; fills both statuses and exporter values. */
 static cell_result connect_pair(const cell *c, const sd_target_config *ccfg, const sd_target_config *scfg,
                                 sd_target_status *cs, sd_target_status *ss, uint8_t *ce, uint8_t *se, bool *exported,
-                                sd_buf *session, char *why, size_t why_len) {
+                                sd_buf *session, sd_buf *server_sent, char *why, size_t why_len) {
     char err[200] = "";
     sd_target *cl = c->client->create(ccfg, err, sizeof(err));
     if (!cl) {
@@ -63,6 +66,7 @@ static cell_result connect_pair(const cell *c, const sd_target_config *ccfg, con
         sd_buf_reset(&buf);
         sv->ops->drain(sv, &buf);
         if (buf.len) cl->ops->feed(cl, sd_buf_span(&buf));
+        if (server_sent) sd_buf_append_span(server_sent, sd_buf_span(&buf));
         if (!moved && !buf.len) break;
     }
     sd_buf_free(&buf);
@@ -118,7 +122,7 @@ static cell_result run_cell(const cell *c, char *why, size_t why_len) {
     bool exported;
     sd_buf session;
     sd_buf_init(&session);
-    cell_result r = connect_pair(c, &ccfg, &scfg, &cs, &ss, ce, se, &exported, &session, why, why_len);
+    cell_result r = connect_pair(c, &ccfg, &scfg, &cs, &ss, ce, se, &exported, &session, NULL, why, why_len);
     if (r == CELL_OK && c->resume) {
         /* Second connection: the client offers the ticket it was given. */
         if (session.len == 0) {
@@ -126,7 +130,7 @@ static cell_result run_cell(const cell *c, char *why, size_t why_len) {
             r = CELL_FAIL;
         } else {
             ccfg.resume_session = sd_buf_span(&session);
-            r = connect_pair(c, &ccfg, &scfg, &cs, &ss, ce, se, &exported, NULL, why, why_len);
+            r = connect_pair(c, &ccfg, &scfg, &cs, &ss, ce, se, &exported, NULL, NULL, why, why_len);
             if (r == CELL_OK && (!cs.resumed || !ss.resumed)) {
                 snprintf(why, why_len, "not resumed: client %d, server %d", cs.resumed, ss.resumed);
                 r = CELL_FAIL;
@@ -232,7 +236,7 @@ static void tls12_matrix(void **state) {
             sd_buf session;
             sd_buf_init(&session);
             scfg.session_tickets = resume;
-            cell_result r = connect_pair(&c, &ccfg, &scfg, &cs, &ss, ce, se, &exported, &session, why, sizeof why);
+            cell_result r = connect_pair(&c, &ccfg, &scfg, &cs, &ss, ce, se, &exported, &session, NULL, why, sizeof why);
             if (r == CELL_OK && resume) {
                 /* RFC 5077 §3.1: the ticket from the first handshake resumes
                  * the second, abbreviated (RFC 5246 §7.3 Figure 2). */
@@ -241,7 +245,7 @@ static void tls12_matrix(void **state) {
                     r = CELL_FAIL;
                 } else {
                     ccfg.resume_session = sd_buf_span(&session);
-                    r = connect_pair(&c, &ccfg, &scfg, &cs, &ss, ce, se, &exported, NULL, why, sizeof why);
+                    r = connect_pair(&c, &ccfg, &scfg, &cs, &ss, ce, se, &exported, NULL, NULL, why, sizeof why);
                     if (r == CELL_OK && (!cs.resumed || !ss.resumed))
                         snprintf(why, sizeof why, "not resumed: client %d, server %d", cs.resumed, ss.resumed);
                 }
@@ -271,6 +275,141 @@ static void tls12_matrix(void **state) {
         }
     printf("TLS 1.2 matrix: %d completed, %d failed\n", ok, failed);
     assert_int_equal(failed, 0);
+}
+
+/* The OCSP response of the CertificateStatus (RFC 6066 §8, status_type
+ * ocsp) in the server's plaintext TLS 1.2 flight, copied to *response, if
+ * there is one. Records before the server's ChangeCipherSpec are
+ * plaintext. */
+static bool find_certificate_status(sd_span server_sent, sd_buf *response) {
+    sd_reader records = sd_reader_of(server_sent);
+    sd_record rec;
+    uint8_t alert;
+    sd_hs_reassembler hs;
+    sd_hs_reassembler_init(&hs);
+    bool found = false;
+    while (!found && sd_parse_record(&records, &rec, &alert) == 1 && rec.content_type == SD_handshake) {
+        sd_hs_reassembler_push(&hs, rec.fragment);
+        sd_handshake_msg msg;
+        sd_tls12_certificate_status status;
+        while (!found && sd_hs_reassembler_next(&hs, 1u << 20, &msg, &alert) == 1)
+            found = msg.type == SD_CertificateStatus && sd_parse_tls12_certificate_status(msg.body, &status, &alert);
+        if (found) {
+            sd_buf_reset(response);
+            sd_buf_append_span(response, status.ocsp_response);
+        }
+    }
+    sd_hs_reassembler_free(&hs);
+    return found;
+}
+
+/* TLS 1.2 OCSP stapling (RFC 6066 §8): a client's status_request, a server
+ * with a response for its credential staples it in CertificateStatus, and
+ * the model client checks it. Both directions and model with model. */
+static void tls12_ocsp_stapling(void **state) {
+    (void)state;
+    const sd_target_ops *directions[][2] = {{&sd_target_model, &sd_target_boringssl},
+                                            {&sd_target_boringssl, &sd_target_model},
+                                            {&sd_target_model, &sd_target_model}};
+    static const uint16_t suite = 0xC02B; /* ECDHE-ECDSA-AES128-GCM-SHA256 */
+    const sd_span *leaf_response = sd_pki_blob(&pki, "ocsp-leaf.der");
+    assert_non_null(leaf_response);
+    for (size_t d = 0; d < 3; d++) {
+        const sd_target_ops *client = directions[d][0], *server = directions[d][1];
+        sd_target_config base = {.min_version = SD_TLS12, .max_version = SD_TLS12, .pki = &pki,
+                                 .server_name = SD_PKI_SERVER_NAME, .now = SD_PKI_DEFAULT_TIME, .seed = 11,
+                                 .cipher_suites = &suite, .n_cipher_suites = 1};
+        sd_target_config ccfg = base, scfg = base;
+        ccfg.role = SD_ROLE_CLIENT;
+        scfg.role = SD_ROLE_SERVER;
+        cell c = {client, server, SD_secp256r1, suite, "leaf", 0, 0, 0};
+        sd_target_status cs, ss;
+        uint8_t ce[32], se[32];
+        bool exported;
+        char why[300] = "";
+        sd_buf sent;
+        sd_buf_init(&sent);
+
+        /* "leaf" has ocsp-leaf.der: stapled, accepted, same keys. */
+        scfg.credential = sd_pki_find(&pki, "leaf");
+        assert_int_equal(connect_pair(&c, &ccfg, &scfg, &cs, &ss, ce, se, &exported, NULL, &sent, why, sizeof why),
+                         CELL_OK);
+        if (!cs.handshake_done || !ss.handshake_done)
+            printf("FAIL stapling %s client / %s server: client (%s), server (%s)\n", client->name, server->name,
+                   cs.error, ss.error);
+        assert_true(cs.handshake_done && ss.handshake_done && cs.peer_authenticated);
+        assert_true(exported);
+        assert_memory_equal(ce, se, sizeof ce);
+        sd_buf stapled;
+        sd_buf_init(&stapled);
+        assert_true(find_certificate_status(sd_buf_span(&sent), &stapled));
+        assert_int_equal(stapled.len, leaf_response->len);
+        assert_memory_equal(stapled.data, leaf_response->data, leaf_response->len);
+
+        /* "leaf-p384" has no response: no CertificateStatus, and the
+         * handshake completes as before. */
+        sd_buf_reset(&sent);
+        scfg.credential = sd_pki_find(&pki, "leaf-p384");
+        assert_non_null(scfg.credential);
+        assert_int_equal(connect_pair(&c, &ccfg, &scfg, &cs, &ss, ce, se, &exported, NULL, &sent, why, sizeof why),
+                         CELL_OK);
+        assert_true(cs.handshake_done && ss.handshake_done);
+        assert_false(find_certificate_status(sd_buf_span(&sent), &stapled));
+
+        /* "revoked" staples ocsp-revoked.der. A model client whose PKI has
+         * no CRL refuses it on the stapled response's word alone:
+         * certificate_revoked (RFC 8446 §6.2 "A certificate was revoked by
+         * its signer"; RFC 6066 §8 clients "MUST check the OCSP response").
+         * BoringSSL's client leaves the response to the application. */
+        if (client == &sd_target_model) {
+            sd_pki *no_crl = malloc(sizeof *no_crl);
+            assert_non_null(no_crl);
+            memcpy(no_crl, &pki, sizeof *no_crl); /* borrows everything; not freed */
+            for (size_t i = 0; i < no_crl->n_blobs; i++)
+                if (strcmp(no_crl->blobs[i].name, "crl.der") == 0) strcpy(no_crl->blobs[i].name, "crl.der.off");
+            no_crl->crl = NULL;
+            sd_target_config revoked_ccfg = ccfg;
+            revoked_ccfg.pki = no_crl;
+            sd_buf_reset(&sent);
+            scfg.credential = sd_pki_find(&pki, "revoked");
+            assert_non_null(scfg.credential);
+            assert_int_equal(connect_pair(&c, &revoked_ccfg, &scfg, &cs, &ss, ce, se, &exported, NULL, &sent, why,
+                                          sizeof why),
+                             CELL_OK);
+            assert_true(find_certificate_status(sd_buf_span(&sent), &stapled));
+            assert_false(cs.handshake_done);
+            assert_int_equal(cs.alert_sent, SD_certificate_revoked);
+            assert_non_null(strstr(cs.error, "OCSP"));
+            /* With the CRL as well: still certificate_revoked. */
+            assert_int_equal(connect_pair(&c, &ccfg, &scfg, &cs, &ss, ce, se, &exported, NULL, NULL, why, sizeof why),
+                             CELL_OK);
+            assert_int_equal(cs.alert_sent, SD_certificate_revoked);
+            free(no_crl);
+
+            /* A server whose response is about another certificate (its
+             * PKI's ocsp-leaf.der holds the revoked leaf's response): the
+             * response is unsatisfactory, bad_certificate_status_response
+             * (RFC 6066 §8). */
+            sd_pki *wrong = malloc(sizeof *wrong);
+            assert_non_null(wrong);
+            memcpy(wrong, &pki, sizeof *wrong);
+            const sd_span *revoked_response = sd_pki_blob(&pki, "ocsp-revoked.der");
+            assert_non_null(revoked_response);
+            for (size_t i = 0; i < wrong->n_blobs; i++)
+                if (strcmp(wrong->blobs[i].name, "ocsp-leaf.der") == 0) wrong->blobs[i].span = *revoked_response;
+            sd_target_config wrong_scfg = scfg;
+            wrong_scfg.pki = wrong;
+            wrong_scfg.credential = sd_pki_find(wrong, "leaf");
+            assert_int_equal(connect_pair(&c, &ccfg, &wrong_scfg, &cs, &ss, ce, se, &exported, NULL, NULL, why,
+                                          sizeof why),
+                             CELL_OK);
+            assert_false(cs.handshake_done);
+            assert_int_equal(cs.alert_sent, SD_bad_certificate_status_response);
+            free(wrong);
+        }
+        sd_buf_free(&stapled);
+        sd_buf_free(&sent);
+    }
 }
 
 /* Version negotiation across stacks (RFC 8446 §4.2.1): each side offers a
@@ -305,7 +444,7 @@ static void version_negotiation(void **state) {
             uint8_t ce[32], se[32];
             bool exported;
             char why[300] = "";
-            if (connect_pair(&c, &ccfg, &scfg, &cs, &ss, ce, se, &exported, NULL, why, sizeof why) != CELL_OK ||
+            if (connect_pair(&c, &ccfg, &scfg, &cs, &ss, ce, se, &exported, NULL, NULL, why, sizeof why) != CELL_OK ||
                 !cs.handshake_done || !ss.handshake_done || cs.version != cases[i].want || ss.version != cases[i].want) {
                 failed++;
                 printf("FAIL versions %s client [%04x..%04x] / %s server [%04x..%04x]: got %04x/%04x %s %s %s\n",
@@ -318,6 +457,6 @@ static void version_negotiation(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {cmocka_unit_test(handshake_matrix), cmocka_unit_test(tls12_matrix),
-                                       cmocka_unit_test(version_negotiation)};
+                                       cmocka_unit_test(tls12_ocsp_stapling), cmocka_unit_test(version_negotiation)};
     return cmocka_run_group_tests(tests, load_pki, free_pki);
 }

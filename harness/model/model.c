@@ -576,9 +576,14 @@ static bool check_extension_bodies(sd_model *m, const sd_client_hello *ch) {
             return false;
         }
     }
+    return model_check_status_request(m, ch);
+}
+
+bool model_check_status_request(sd_model *m, const sd_client_hello *ch) {
     /* RFC 6066 §8: CertificateStatusRequest starts with a status_type byte.
      * Only that byte is read, as BoringSSL does: the request itself is the
      * server's to use or ignore. */
+    sd_span body;
     if (sd_extensions_find(ch->extensions, SD_status_request, &body)) {
         if (body.len == 0) {
             model_fatal(m, SD_decode_error, "empty status_request");
@@ -587,6 +592,13 @@ static bool check_extension_bodies(sd_model *m, const sd_client_hello *ch) {
         m->client_wants_ocsp = body.data[0] == 1; /* status_type ocsp */
     }
     return true;
+}
+
+const sd_span *model_ocsp_response(const sd_model *m, const sd_credential *cred) {
+    if (m->cfg.role != SD_ROLE_SERVER || !m->client_wants_ocsp || !cred) return NULL;
+    char file[96];
+    snprintf(file, sizeof file, "ocsp-%s.der", cred->name);
+    return sd_pki_blob(m->cfg.pki, file);
 }
 
 /* RFC 8446 §4.2.9 and §4.2.11 syntax. On success *identities and *binders
@@ -1102,13 +1114,8 @@ static void send_certificate(sd_model *m, const sd_credential *cred) {
     sd_buf_init(&body);
     /* RFC 8446 §4.4.2.1: a server staples its OCSP response (the PKI's
      * ocsp-<credential>.der) when the client asked with status_request. */
-    const sd_span *ocsp = NULL;
-    if (m->cfg.role == SD_ROLE_SERVER && m->client_wants_ocsp && cred) {
-        char file[96];
-        snprintf(file, sizeof file, "ocsp-%s.der", cred->name);
-        ocsp = sd_pki_blob(m->cfg.pki, file);
-    }
-    sd_msg_certificate_stapled(&body, sd_span_of(m->cert_request_context, m->cert_request_context_len), cred, ocsp);
+    sd_msg_certificate_stapled(&body, sd_span_of(m->cert_request_context, m->cert_request_context_len), cred,
+                               model_ocsp_response(m, cred));
     sd_rl_send_handshake(&m->rl, SD_Certificate, sd_buf_span(&body));
     sd_buf_free(&body);
 }
@@ -1523,6 +1530,8 @@ sd_model *sd_model_new(const sd_target_config *cfg, char *err, size_t err_len) {
         }
     m->offer.min_version = cfg->min_version;
     m->offer.max_version = cfg->max_version;
+    /* RFC 6066 §8 in TLS 1.2 too: the model reads CertificateStatus. */
+    m->offer.tls12_status_request = true;
     if (cfg->min_version <= SD_TLS12) {
         m->offer.sigalgs = sd_offered_sigalgs_tls12;
         m->offer.n_sigalgs = sd_n_offered_sigalgs_tls12;
@@ -1551,6 +1560,7 @@ sd_model *sd_model_new(const sd_target_config *cfg, char *err, size_t err_len) {
     m->st.alert_received = -1;
     sd_buf_init(&m->ticket);
     sd_buf_init(&m->session_out);
+    sd_buf_init(&m->peer_chain12);
     /* Servers with the same seed share a ticket key, so a ticket from one
      * connection resumes on the next (targets/target.h). */
     uint8_t digest[32], seed_bytes[8];
@@ -1648,6 +1658,7 @@ void sd_model_free(sd_model *m) {
     sd_buf_free(&m->session_out);
     EVP_PKEY_free(m->peer_key);
     EVP_PKEY_free(m->server_key12);
+    sd_buf_free(&m->peer_chain12);
     OPENSSL_cleanse(m, sizeof(*m));
     free(m);
 }

@@ -90,6 +90,10 @@ struct sd_model {
     int warning_alerts;               /* consecutive TLS 1.2 warning alerts */
     uint16_t suites_buf[32];          /* both versions' default suites */
     bool client_wants_ocsp;           /* server: ClientHello had status_request (ocsp) */
+    /* TLS 1.2 OCSP stapling (RFC 6066 §8). Server: this handshake sends
+     * CertificateStatus; client: the ServerHello promised one. */
+    bool staple12;
+    sd_buf peer_chain12;              /* client: the server's Certificate body, checked with the CertificateStatus */
     bool issue_ticket12;              /* server: this handshake ends with a NewSessionTicket */
     bool resuming12;                  /* client: offers a TLS 1.2 session (ticket in m->ticket) */
     const sd_tls12_suite *resume_suite12;
@@ -105,6 +109,12 @@ void model_fatal(sd_model *m, uint8_t alert, const char *fmt, ...) __attribute__
 bool model_failed(const sd_model *m);
 /* RFC 6066 §3 server_name checks on the server side. */
 bool model_check_server_name(sd_model *m, sd_span body);
+/* RFC 6066 §8 status_request in a ClientHello (server side); false after a
+ * fatal alert. Sets client_wants_ocsp. */
+bool model_check_status_request(sd_model *m, const sd_client_hello *ch);
+/* Server: the OCSP response to staple for cred (the PKI's
+ * ocsp-<credential>.der) if the client asked for one; else NULL. */
+const sd_span *model_ocsp_response(const sd_model *m, const sd_credential *cred);
 /* The credential this side presents (server's, or client's when asked). */
 const sd_credential *model_own_credential(const sd_model *m);
 

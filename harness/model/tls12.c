@@ -171,6 +171,7 @@ bool model12_on_client_hello(sd_model *m, const sd_client_hello *ch) {
         return false;
     }
     if (sd_extensions_find(ch->extensions, SD_server_name, &body) && !model_check_server_name(m, body)) return false;
+    if (!model_check_status_request(m, ch)) return false;
     /* RFC 5746 §3.6: the server "MUST verify that the "renegotiated_connection"
      * field is of zero length, and if it is not, MUST abort the handshake" —
      * with handshake_failure; TLS_EMPTY_RENEGOTIATION_INFO_SCSV (0x00FF)
@@ -274,6 +275,10 @@ bool model12_on_client_hello(sd_model *m, const sd_client_hello *ch) {
         model_fatal(m, SD_handshake_failure, "no TLS 1.2 cipher suite in common");
         return false;
     }
+    /* RFC 6066 §8: servers "MAY return a suitable certificate status
+     * response"; the model does whenever it has one, as BoringSSL does
+     * (and never on resumption, which sends no Certificate). */
+    m->staple12 = model_ocsp_response(m, cred) != NULL;
     m->group = group;
     m->sigalg12 = sigalg;
     m->st.version = SD_TLS12;
@@ -281,7 +286,7 @@ bool model12_on_client_hello(sd_model *m, const sd_client_hello *ch) {
     m->st.group = m->suite12->kx == SD_KX_RSA ? 0 : group;
     m->shape = sd_shape_with_flags(SD_SHAPE_TLS12 | (m->suite12->kx == SD_KX_RSA ? SD_SHAPE_RSA_KX : 0) |
                                    (m->cfg.client_auth != SD_CLIENT_AUTH_NONE ? SD_SHAPE_CLIENT_AUTH : 0) |
-                                   (m->issue_ticket12 ? SD_SHAPE_TICKET : 0));
+                                   (m->issue_ticket12 ? SD_SHAPE_TICKET : 0) | (m->staple12 ? SD_SHAPE_OCSP : 0));
     return true;
 }
 
@@ -405,6 +410,10 @@ static void send_server_hello12(sd_model *m) {
     /* RFC 5077 §3.2: an empty session_ticket in ServerHello promises a
      * NewSessionTicket. */
     if (m->issue_ticket12) sd_build_extension(&exts, SD_session_ticket, sd_span_of(NULL, 0));
+    /* RFC 6066 §8: "If a server returns a "CertificateStatus" message, then
+     * the server MUST have included an extension of type "status_request"
+     * with empty "extension_data" in the extended server hello." */
+    if (m->staple12) sd_build_extension(&exts, SD_status_request, sd_span_of(NULL, 0));
     bool resumed = m->shape->flags & SD_SHAPE_RESUMED;
     sd_server_hello sh = {
         .legacy_version = SD_TLS12,
@@ -533,6 +542,12 @@ void model12_on_server_hello(sd_model *m, const sd_server_hello *sh) {
             /* RFC 5077 §3.2: empty, promising a NewSessionTicket. */
             if (body.len) return model_fatal(m, SD_decode_error, "non-empty session_ticket in ServerHello");
             m->issue_ticket12 = true;
+        } else if (type == SD_status_request) {
+            /* RFC 6066 §8: the echo has "empty "extension_data"", and
+             * promises a CertificateStatus after the Certificate. (The
+             * model's ClientHello always asks.) */
+            if (body.len) return model_fatal(m, SD_decode_error, "non-empty status_request in ServerHello");
+            m->staple12 = true;
         } else if (type == SD_server_name || type == SD_ec_point_formats) {
             /* RFC 6066 §3: an empty acknowledgement; RFC 8422 §5.2: the
              * server's point formats, uncompressed being mandatory. */
@@ -563,23 +578,20 @@ void model12_on_server_hello(sd_model *m, const sd_server_hello *sh) {
         return;
     }
     m->shape = sd_shape_with_flags(SD_SHAPE_TLS12 | (s->kx == SD_KX_RSA ? SD_SHAPE_RSA_KX : 0) |
-                                   (m->issue_ticket12 ? SD_SHAPE_TICKET : 0));
+                                   (m->issue_ticket12 ? SD_SHAPE_TICKET : 0) | (m->staple12 ? SD_SHAPE_OCSP : 0));
 }
 
-static void on_certificate12(sd_model *m, sd_span body) {
+/* Client: validates the server's chain, with the stapled OCSP response if
+ * there is one (RFC 6066 §8: the client "MUST check the OCSP response"). */
+static void verify_server_chain12(sd_model *m, const sd_span *chain, size_t n, const sd_span *stapled) {
     uint8_t alert;
-    sd_span chain[SD_MAX_CHAIN];
-    size_t n;
-    if (!read_chain12(m, body, chain, &n)) return;
-    /* RFC 5246 §7.4.2: the server's certificate_list must hold its
-     * certificate; an empty one cannot authenticate it. */
-    if (n == 0) return model_fatal(m, SD_decode_error, "server sent an empty certificate chain");
     sd_verify_params p = {.pki = m->cfg.pki,
                           .host_name = m->cfg.server_name,
                           .now = m->cfg.now,
                           .purpose = SD_VERIFY_PURPOSE_SERVER,
                           .key_use = m->suite12->kx == SD_KX_RSA ? SD_KEY_USE_ENCIPHER : SD_KEY_USE_SIGN,
-                          .crl = sd_pki_blob(m->cfg.pki, "crl.der")};
+                          .crl = sd_pki_blob(m->cfg.pki, "crl.der"),
+                          .stapled_ocsp = stapled};
     char err[160];
     EVP_PKEY_free(m->server_key12);
     m->server_key12 = NULL;
@@ -591,6 +603,38 @@ static void on_certificate12(sd_model *m, sd_span body) {
     if (!key_fits_suite(m->suite12, m->server_key12))
         return model_fatal(m, SD_unsupported_certificate, "certificate key does not fit %s", m->suite12->name);
     if (m->suite12->kx == SD_KX_RSA) m->st.peer_authenticated = true; /* proven by the Finished it can decrypt */
+}
+
+static void on_certificate12(sd_model *m, sd_span body) {
+    sd_span chain[SD_MAX_CHAIN];
+    size_t n;
+    if (!read_chain12(m, body, chain, &n)) return;
+    /* RFC 5246 §7.4.2: the server's certificate_list must hold its
+     * certificate; an empty one cannot authenticate it. */
+    if (n == 0) return model_fatal(m, SD_decode_error, "server sent an empty certificate chain");
+    /* With a CertificateStatus to come, the chain is validated together
+     * with it (as BoringSSL does, after reading CertificateStatus). */
+    if (m->shape->flags & SD_SHAPE_OCSP) {
+        sd_buf_reset(&m->peer_chain12);
+        sd_buf_append_span(&m->peer_chain12, body);
+        return;
+    }
+    verify_server_chain12(m, chain, n, NULL);
+}
+
+/* Client: CertificateStatus (RFC 6066 §8), right after the Certificate. */
+static void on_certificate_status12(sd_model *m, sd_span body) {
+    uint8_t alert;
+    sd_tls12_certificate_status cs;
+    /* status_type must be ocsp, the one the model asked for; a response
+     * must not be empty (OCSPResponse<1..2^24-1>): decode_error, as
+     * BoringSSL sends. */
+    if (!sd_parse_tls12_certificate_status(body, &cs, &alert))
+        return model_fatal(m, alert, "malformed CertificateStatus");
+    sd_span chain[SD_MAX_CHAIN];
+    size_t n;
+    if (!read_chain12(m, sd_buf_span(&m->peer_chain12), chain, &n)) return;
+    verify_server_chain12(m, chain, n, &cs.ocsp_response);
 }
 
 static void on_server_key_exchange(sd_model *m, sd_span body) {
@@ -671,6 +715,16 @@ void model12_send(sd_model *m, uint16_t step) {
         sd_buf_free(&body);
         return;
     }
+    case SD_CertificateStatus: {
+        sd_buf body;
+        sd_buf_init(&body);
+        sd_tls12_certificate_status cs = {.status_type = SD_CERTIFICATE_STATUS_OCSP,
+                                          .ocsp_response = *model_ocsp_response(m, m->cfg.credential)};
+        sd_build_tls12_certificate_status(&body, &cs);
+        sd_rl_send_handshake(&m->rl, SD_CertificateStatus, sd_buf_span(&body));
+        sd_buf_free(&body);
+        return;
+    }
     case SD_CertificateRequest:
         send_certificate_request12(m);
         return;
@@ -724,6 +778,9 @@ void model12_on_message(sd_model *m, uint16_t step, const sd_handshake_msg *msg)
             on_client_certificate12(m, msg->body);
         else
             on_certificate12(m, msg->body);
+        return;
+    case SD_CertificateStatus:
+        on_certificate_status12(m, msg->body);
         return;
     case SD_CertificateRequest:
         on_certificate_request12(m, msg->body);
