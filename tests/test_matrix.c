@@ -17,6 +17,7 @@
 #include <cmocka.h>
 
 #include "crypto/pki.h"
+#include "targets/session_cache.h"
 #include "targets/target.h"
 #include "wire/names.h"
 #include "wire/record.h"
@@ -208,12 +209,16 @@ static void tls12_matrix(void **state) {
     const sd_target_ops *directions[][2] = {{&sd_target_model, &sd_target_boringssl},
                                             {&sd_target_boringssl, &sd_target_model},
                                             {&sd_target_model, &sd_target_model}};
+    /* resume: 0 none, 1 by ticket (RFC 5077), 2 by session id (RFC 5246
+     * §7.4.1.2, through a session cache). Under client authentication a
+     * resumed session keeps the client's identity (RFC 5077 §4), so the
+     * server still counts it authenticated. */
+    static const char *const resume_names[] = {"", ", resumed by ticket", ", resumed by session id"};
     int ok = 0, failed = 0;
     for (size_t d = 0; d < 3; d++)
         for (size_t i = 0; i < sizeof suites / sizeof suites[0]; i++)
             for (int auth = 0; auth < 2; auth++)
-                for (int resume = 0; resume < 2; resume++) {
-            if (auth && resume) continue; /* the model issues no TLS 1.2 ticket under client auth yet */
+                for (int resume = 0; resume < 3; resume++) {
             uint16_t suite = suites[i];
             bool ecdsa = suite == 0xC02B || suite == 0xC02C || suite == 0xCCA9 || suite == 0xC009;
             sd_target_config base = {.min_version = SD_TLS12, .max_version = SD_TLS12, .pki = &pki,
@@ -235,13 +240,15 @@ static void tls12_matrix(void **state) {
             char why[300] = "";
             sd_buf session;
             sd_buf_init(&session);
-            scfg.session_tickets = resume;
+            scfg.session_tickets = resume == 1;
+            sd_session_cache *cache = resume == 2 ? sd_session_cache_new() : NULL;
+            scfg.session_cache = cache;
             cell_result r = connect_pair(&c, &ccfg, &scfg, &cs, &ss, ce, se, &exported, &session, NULL, why, sizeof why);
             if (r == CELL_OK && resume) {
-                /* RFC 5077 §3.1: the ticket from the first handshake resumes
-                 * the second, abbreviated (RFC 5246 §7.3 Figure 2). */
+                /* The session from the first handshake resumes the second,
+                 * abbreviated (RFC 5246 §7.3 Figure 2). */
                 if (!session.len) {
-                    snprintf(why, sizeof why, "no ticket kept from the first handshake");
+                    snprintf(why, sizeof why, "no session kept from the first handshake");
                     r = CELL_FAIL;
                 } else {
                     ccfg.resume_session = sd_buf_span(&session);
@@ -251,6 +258,7 @@ static void tls12_matrix(void **state) {
                 }
             }
             sd_buf_free(&session);
+            sd_session_cache_free(cache);
             if (r == CELL_OK) {
                 if (!cs.handshake_done || !ss.handshake_done)
                     snprintf(why, sizeof why, "did not complete: client (%.100s), server (%.100s)", cs.error, ss.error);
@@ -270,11 +278,83 @@ static void tls12_matrix(void **state) {
             if (why[0]) {
                 failed++;
                 printf("FAIL TLS 1.2 %s client / %s server, 0x%04x%s%s: %s\n", c.client->name, c.server->name, suite,
-                       auth ? ", client auth" : "", resume ? ", resumed" : "", why);
+                       auth ? ", client auth" : "", resume_names[resume], why);
             }
         }
     printf("TLS 1.2 matrix: %d completed, %d failed\n", ok, failed);
     assert_int_equal(failed, 0);
+    assert_int_equal(ok, 3 * 11 * 2 * 3);
+}
+
+/* RFC 5246 §7.4.1.3: a session id the server does not know (its cache lost
+ * it, or the id is wrong) gets a full handshake with a new id, not an
+ * error. Each direction, and model with model. */
+static void tls12_unknown_session_id(void **state) {
+    (void)state;
+    const sd_target_ops *directions[][2] = {{&sd_target_model, &sd_target_boringssl},
+                                            {&sd_target_boringssl, &sd_target_model},
+                                            {&sd_target_model, &sd_target_model}};
+    static const uint16_t suite = 0xC02F; /* ECDHE-RSA-AES128-GCM-SHA256 */
+    for (size_t d = 0; d < 3; d++) {
+        sd_target_config base = {.min_version = SD_TLS12, .max_version = SD_TLS12, .pki = &pki,
+                                 .server_name = SD_PKI_SERVER_NAME, .now = SD_PKI_DEFAULT_TIME, .seed = 13,
+                                 .cipher_suites = &suite, .n_cipher_suites = 1};
+        sd_target_config ccfg = base, scfg = base;
+        ccfg.role = SD_ROLE_CLIENT;
+        scfg.role = SD_ROLE_SERVER;
+        scfg.credential = sd_pki_find(&pki, "leaf-rsa");
+        cell c = {directions[d][0], directions[d][1], SD_secp256r1, suite, "leaf-rsa", 0, 0, 0};
+        sd_target_status cs, ss;
+        uint8_t ce[32], se[32];
+        bool exported;
+        char why[300] = "";
+        sd_buf session;
+        sd_buf_init(&session);
+        sd_session_cache *first = sd_session_cache_new(), *second = sd_session_cache_new();
+        assert_true(first && second);
+        scfg.session_cache = first;
+        assert_int_equal(
+            connect_pair(&c, &ccfg, &scfg, &cs, &ss, ce, se, &exported, &session, NULL, why, sizeof why), CELL_OK);
+        assert_true(cs.handshake_done && ss.handshake_done);
+        assert_int_equal(sd_session_cache_count(first), 1);
+        assert_true(session.len > 0);
+
+        /* The same session at a server whose cache is empty. */
+        ccfg.resume_session = sd_buf_span(&session);
+        scfg.session_cache = second;
+        assert_int_equal(connect_pair(&c, &ccfg, &scfg, &cs, &ss, ce, se, &exported, NULL, NULL, why, sizeof why),
+                         CELL_OK);
+        if (!cs.handshake_done || !ss.handshake_done)
+            printf("FAIL unknown session id, %s client / %s server: client (%s), server (%s)\n", c.client->name,
+                   c.server->name, cs.error, ss.error);
+        assert_true(cs.handshake_done && ss.handshake_done);
+        assert_false(cs.resumed);
+        assert_false(ss.resumed);
+        assert_true(exported);
+        assert_memory_equal(ce, se, sizeof ce);
+        assert_int_equal(sd_session_cache_count(second), 1); /* the new session */
+
+        /* The model's session blob ends with the id: one wrong byte there,
+         * at the server that holds the real one, is a full handshake too. */
+        if (c.client == &sd_target_model) {
+            session.data[session.len - 1] ^= 0x01;
+            scfg.session_cache = first;
+            assert_int_equal(
+                connect_pair(&c, &ccfg, &scfg, &cs, &ss, ce, se, &exported, NULL, NULL, why, sizeof why), CELL_OK);
+            assert_true(cs.handshake_done && ss.handshake_done);
+            assert_false(cs.resumed || ss.resumed);
+            assert_memory_equal(ce, se, sizeof ce);
+            /* And the right id resumes. */
+            session.data[session.len - 1] ^= 0x01;
+            assert_int_equal(
+                connect_pair(&c, &ccfg, &scfg, &cs, &ss, ce, se, &exported, NULL, NULL, why, sizeof why), CELL_OK);
+            assert_true(cs.resumed && ss.resumed);
+            assert_memory_equal(ce, se, sizeof ce);
+        }
+        sd_buf_free(&session);
+        sd_session_cache_free(first);
+        sd_session_cache_free(second);
+    }
 }
 
 /* The OCSP response of the CertificateStatus (RFC 6066 §8, status_type
@@ -457,6 +537,7 @@ static void version_negotiation(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {cmocka_unit_test(handshake_matrix), cmocka_unit_test(tls12_matrix),
-                                       cmocka_unit_test(tls12_ocsp_stapling), cmocka_unit_test(version_negotiation)};
+                                       cmocka_unit_test(tls12_ocsp_stapling), cmocka_unit_test(tls12_unknown_session_id),
+                                       cmocka_unit_test(version_negotiation)};
     return cmocka_run_group_tests(tests, load_pki, free_pki);
 }

@@ -1208,6 +1208,7 @@ static void send_own_flight(sd_model *m) {
     if (!model_failed(m) && m->pos == m->shape->n_steps && m->phase == PHASE_HANDSHAKE) {
         m->phase = PHASE_CONNECTED;
         m->st.handshake_done = true;
+        if (m->version == SD_TLS12) model12_on_handshake_done(m);
     }
 }
 
@@ -1571,7 +1572,8 @@ sd_model *sd_model_new(const sd_target_config *cfg, char *err, size_t err_len) {
     SHA256_Update(&sha, seed_bytes, sizeof seed_bytes);
     SHA256_Final(digest, &sha);
     memcpy(m->ticket_key, digest, sizeof m->ticket_key);
-    if (cfg->role == SD_ROLE_CLIENT && cfg->resume_session.len && cfg->resume_session.data[0] == 2) {
+    if (cfg->role == SD_ROLE_CLIENT && cfg->resume_session.len &&
+        (cfg->resume_session.data[0] == 2 || cfg->resume_session.data[0] == 3)) {
         if (!model12_load_session(m, cfg->resume_session)) {
             snprintf(err, err_len, "resume_session is not a model session");
             sd_model_free(m);
@@ -1610,6 +1612,12 @@ void sd_model_start(sd_model *m) {
      * mode, as BoringSSL and most browsers do. */
     m->session_id_len = 32;
     sd_rng_bytes(&m->rng, m->session_id, m->session_id_len);
+    /* RFC 5246 §7.4.1.2: resuming by session id, the ClientHello carries
+     * that session's id instead. */
+    if (m->resume_session_id12_len) {
+        memcpy(m->session_id, m->resume_session_id12, m->resume_session_id12_len);
+        m->session_id_len = m->resume_session_id12_len;
+    }
     if (!sd_key_share_generate(&m->share, m->offer.groups[0], &m->rng))
         return model_fatal(m, SD_internal_error, "key generation failed");
     send_own_flight(m);

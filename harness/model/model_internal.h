@@ -95,10 +95,17 @@ struct sd_model {
     bool staple12;
     sd_buf peer_chain12;              /* client: the server's Certificate body, checked with the CertificateStatus */
     bool issue_ticket12;              /* server: this handshake ends with a NewSessionTicket */
-    bool resuming12;                  /* client: offers a TLS 1.2 session (ticket in m->ticket) */
+    bool resuming12;                  /* client: offers a TLS 1.2 session (ticket in m->ticket, or its session id) */
+    /* TLS 1.2 session id (RFC 5246 §7.4.1.3) of a full handshake. Server:
+     * the one it sent, under which the session is cached; client: the one
+     * the server sent. Empty: not cached. */
+    uint8_t server_session_id[32];
+    size_t server_session_id_len;
     const sd_tls12_suite *resume_suite12;
     uint8_t resume_master12[48];
     bool resume_ems12;
+    uint8_t resume_session_id12[32];  /* client: the session id a version-3 blob resumes */
+    size_t resume_session_id12_len;
 
     sd_target_status st;
     char state_name[96];
@@ -134,6 +141,9 @@ void model12_on_ccs(sd_model *m, sd_span body);
 void model12_send(sd_model *m, uint16_t step);
 /* Client: parses a TLS 1.2 session blob (export_session); false if it is not one. */
 bool model12_load_session(sd_model *m, sd_span blob);
+/* The handshake is complete: caches the session (server) or keeps it for
+ * export (client). */
+void model12_on_handshake_done(sd_model *m);
 /* RFC 5705 exporter for TLS 1.2. */
 bool model12_export(const sd_model *m, const char *label, uint8_t *out, size_t len);
 
