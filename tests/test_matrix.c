@@ -492,6 +492,57 @@ static void tls12_ocsp_stapling(void **state) {
     }
 }
 
+/* A resumed TLS 1.2 session is as authenticated as the one it resumes
+ * (RFC 5077 §4, RFC 5246 §7.4.1.2): a client that sent no certificate
+ * resumes unauthenticated, and a model server that now requires a client
+ * certificate does not resume such a session but runs a full handshake,
+ * which the certificate-less client then fails (handshake_failure, RFC 5246
+ * §7.4.6). By ticket and by session id; model and BoringSSL clients. */
+static void tls12_resumed_identity(void **state) {
+    (void)state;
+    const sd_target_ops *clients[] = {&sd_target_model, &sd_target_boringssl};
+    static const uint16_t suite = 0xC02F;
+    for (size_t k = 0; k < 2; k++)
+        for (int by_id = 0; by_id < 2; by_id++) {
+            sd_target_config base = {.min_version = SD_TLS12, .max_version = SD_TLS12, .pki = &pki,
+                                     .server_name = SD_PKI_SERVER_NAME, .now = SD_PKI_DEFAULT_TIME, .seed = 17,
+                                     .cipher_suites = &suite, .n_cipher_suites = 1};
+            sd_target_config ccfg = base, scfg = base;
+            ccfg.role = SD_ROLE_CLIENT;
+            scfg.role = SD_ROLE_SERVER;
+            scfg.credential = sd_pki_find(&pki, "leaf-rsa");
+            scfg.client_auth = SD_CLIENT_AUTH_REQUEST;
+            sd_session_cache *cache = by_id ? sd_session_cache_new() : NULL;
+            scfg.session_cache = cache;
+            scfg.session_tickets = !by_id;
+            cell c = {clients[k], &sd_target_model, SD_secp256r1, suite, "leaf-rsa", 0, 0, 0};
+            sd_target_status cs, ss;
+            uint8_t ce[32], se[32];
+            bool exported;
+            char why[300] = "";
+            sd_buf session;
+            sd_buf_init(&session);
+            assert_int_equal(
+                connect_pair(&c, &ccfg, &scfg, &cs, &ss, ce, se, &exported, &session, NULL, why, sizeof why), CELL_OK);
+            assert_true(cs.handshake_done && ss.handshake_done);
+            assert_false(ss.peer_authenticated);
+            assert_true(session.len > 0);
+            ccfg.resume_session = sd_buf_span(&session);
+            assert_int_equal(connect_pair(&c, &ccfg, &scfg, &cs, &ss, ce, se, &exported, NULL, NULL, why, sizeof why),
+                             CELL_OK);
+            assert_true(cs.resumed && ss.resumed);
+            assert_false(ss.peer_authenticated);
+            scfg.client_auth = SD_CLIENT_AUTH_REQUIRE;
+            assert_int_equal(connect_pair(&c, &ccfg, &scfg, &cs, &ss, ce, se, &exported, NULL, NULL, why, sizeof why),
+                             CELL_OK);
+            assert_false(ss.resumed);
+            assert_false(ss.handshake_done);
+            assert_int_equal(ss.alert_sent, SD_handshake_failure);
+            sd_buf_free(&session);
+            sd_session_cache_free(cache);
+        }
+}
+
 /* Version negotiation across stacks (RFC 8446 §4.2.1): each side offers a
  * range; the handshake settles on the highest version both have. */
 static void version_negotiation(void **state) {
@@ -538,6 +589,7 @@ static void version_negotiation(void **state) {
 int main(void) {
     const struct CMUnitTest tests[] = {cmocka_unit_test(handshake_matrix), cmocka_unit_test(tls12_matrix),
                                        cmocka_unit_test(tls12_ocsp_stapling), cmocka_unit_test(tls12_unknown_session_id),
+                                       cmocka_unit_test(tls12_resumed_identity),
                                        cmocka_unit_test(version_negotiation)};
     return cmocka_run_group_tests(tests, load_pki, free_pki);
 }
