@@ -4,7 +4,10 @@
  * with model server). Every cell must complete, both sides must agree on the
  * negotiated parameters, and both must derive the same exporter secret
  * (RFC 8446 §7.5). A combination a stack cannot be configured for is counted
- * and printed as skipped, with the stack's reason. */
+ * and printed as skipped, with the stack's reason. TLS 1.2 has its own
+ * matrix (with resumption by ticket and by session id, under client
+ * authentication too) and tests for OCSP stapling (RFC 6066 §8), unknown
+ * session ids and the identity a resumed session keeps. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdbool.h>

@@ -81,7 +81,7 @@ static bool read_chain12(sd_model *m, sd_span body, sd_span *chain, size_t *n) {
     return true;
 }
 
-/* --- Tickets (RFC 5077) ------------------------------------------------------------ */
+/* --- Sessions: tickets (RFC 5077), the session cache (RFC 5246 §7.4.1.2) --- */
 
 /* What a TLS 1.2 session keeps (RFC 5246 §7.4.1.2 lists the session
  * state; RFC 5077 §4 the ticket's): suite(2) ems(1)
