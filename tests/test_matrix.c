@@ -488,6 +488,17 @@ static void tls12_ocsp_stapling(void **state) {
                              CELL_OK);
             assert_false(cs.handshake_done);
             assert_int_equal(cs.alert_sent, SD_bad_certificate_status_response);
+            /* Bytes that are no OCSPResponse at all: the same. */
+            static const uint8_t junk[] = {0x30, 0x03, 0x0a, 0x01, 0x00};
+            for (size_t i = 0; i < wrong->n_blobs; i++)
+                if (strcmp(wrong->blobs[i].name, "ocsp-leaf.der") == 0)
+                    wrong->blobs[i].span = sd_span_of(junk, sizeof junk);
+            assert_int_equal(connect_pair(&c, &ccfg, &wrong_scfg, &cs, &ss, ce, se, &exported, NULL, NULL, why,
+                                          sizeof why),
+                             CELL_OK);
+            assert_false(cs.handshake_done);
+            assert_int_equal(cs.alert_sent, SD_bad_certificate_status_response);
+            assert_non_null(strstr(cs.error, "not a DER OCSPResponse"));
             free(wrong);
         }
         sd_buf_free(&stapled);
