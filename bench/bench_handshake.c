@@ -5,9 +5,15 @@
  * ECDSA P-256 leaf, and TLS 1.2 static RSA (TLS_RSA_WITH_AES_128_GCM_SHA256)
  * with an RSA-2048 leaf.
  *
- * usage: bench_handshake [seconds-per-pairing]   (default 2) */
+ * usage: bench_handshake [seconds-per-pairing]   (default 2)
+ *        bench_handshake --count N CLIENT SERVER 1.3|1.2
+ * The second form runs exactly N handshakes of one pairing and no clock, for
+ * instruction counting under `valgrind --tool=callgrind`, which other load
+ * on the machine does not disturb: (Ir at N2 - Ir at N1) / (N2 - N1) is the
+ * cost of one handshake without the start-up. */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include "crypto/pki.h"
@@ -92,10 +98,42 @@ static double rate(const sd_target_ops *c, const sd_target_ops *s, const sd_pki 
     return (double)n / (t - start);
 }
 
+static const uint16_t rsa_gcm[] = {0x009C};
+static const bench_config configs[] = {
+    {"TLS 1.3, X25519, ECDSA P-256 leaf + intermediate", SD_TLS13, "leaf", NULL, 0},
+    {"TLS 1.2 static RSA (TLS_RSA_WITH_AES_128_GCM_SHA256), RSA-2048 leaf + intermediate", SD_TLS12, "leaf-rsa",
+     rsa_gcm, 1},
+};
+
+/* --count N CLIENT SERVER VERSION: N handshakes, no timing. */
+static int run_count(int argc, char **argv, const sd_pki *pki) {
+    long count = argc == 6 ? atol(argv[2]) : 0;
+    const sd_target_ops *c = argc == 6 ? sd_target_find(argv[3]) : NULL;
+    const sd_target_ops *s = argc == 6 ? sd_target_find(argv[4]) : NULL;
+    current = argc != 6 ? NULL : strcmp(argv[5], "1.3") == 0 ? &configs[0] : strcmp(argv[5], "1.2") == 0 ? &configs[1] : NULL;
+    if (count <= 0 || !c || !s || !current) {
+        fprintf(stderr, "usage: %s --count N CLIENT SERVER 1.3|1.2\n", argv[0]);
+        return 2;
+    }
+    sd_buf buf;
+    sd_buf_init(&buf);
+    for (long n = 0; n < count; n++) {
+        if (!one_handshake(c, s, pki, (uint64_t)n + 1, &buf)) {
+            fprintf(stderr, "%s client with %s server: handshake did not complete\n", c->name, s->name);
+            return 1;
+        }
+    }
+    sd_buf_free(&buf);
+    printf("%ld handshakes, %s client with %s server, %s\n", count, c->name, s->name, current->title);
+    return 0;
+}
+
 int main(int argc, char **argv) {
-    double seconds = argc > 1 ? atof(argv[1]) : 2.0;
+    bool counted = argc > 1 && strcmp(argv[1], "--count") == 0;
+    double seconds = argc > 1 && !counted ? atof(argv[1]) : 2.0;
     if (seconds <= 0) {
-        fprintf(stderr, "usage: %s [seconds-per-pairing]\n", argv[0]);
+        fprintf(stderr, "usage: %s [seconds-per-pairing]\n       %s --count N CLIENT SERVER 1.3|1.2\n", argv[0],
+                argv[0]);
         return 2;
     }
     sd_pki pki;
@@ -104,12 +142,11 @@ int main(int argc, char **argv) {
         fprintf(stderr, "cannot load the fixture PKI: %s\n", err);
         return 2;
     }
-    static const uint16_t rsa_gcm[] = {0x009C};
-    static const bench_config configs[] = {
-        {"TLS 1.3, X25519, ECDSA P-256 leaf + intermediate", SD_TLS13, "leaf", NULL, 0},
-        {"TLS 1.2 static RSA (TLS_RSA_WITH_AES_128_GCM_SHA256), RSA-2048 leaf + intermediate", SD_TLS12, "leaf-rsa",
-         rsa_gcm, 1},
-    };
+    if (counted) {
+        int rc = run_count(argc, argv, &pki);
+        sd_pki_free(&pki);
+        return rc;
+    }
     for (size_t c = 0; c < sizeof configs / sizeof configs[0]; c++) {
         current = &configs[c];
         printf("%s, in memory, one core, %.1f s each\n", current->title, seconds);

@@ -57,6 +57,11 @@ typedef struct {
     /* Client: resume this session (a blob from the same stack's
      * export_session); empty for a full handshake. */
     sd_span resume_session;
+    /* Server (TLS 1.2): the session cache (targets/session_cache.h) to store
+     * sessions in and resume them from by session id (RFC 5246 §7.4.1.2),
+     * owned by the caller and shared by the servers of one run. NULL: no
+     * sessions are cached, and ServerHello's session_id is empty. */
+    struct sd_session_cache *session_cache;
     /* After the handshake, answer each application-data read with these
      * bytes instead of echoing it (`shakedown serve`'s HTTP page); empty
      * means echo. The bytes must outlive the target. */

@@ -4,20 +4,27 @@
  * with model server). Every cell must complete, both sides must agree on the
  * negotiated parameters, and both must derive the same exporter secret
  * (RFC 8446 §7.5). A combination a stack cannot be configured for is counted
- * and printed as skipped, with the stack's reason. */
+ * and printed as skipped, with the stack's reason. TLS 1.2 has its own
+ * matrix (with resumption by ticket and by session id, under client
+ * authentication too) and tests for OCSP stapling (RFC 6066 §8), unknown
+ * session ids and the identity a resumed session keeps. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
 
 #include "crypto/pki.h"
+#include "targets/session_cache.h"
 #include "targets/target.h"
 #include "wire/names.h"
+#include "wire/record.h"
+#include "wire/tls12.h"
 
 #include "pki_fixture.h"
 
@@ -39,7 +46,7 @@ static void describe(const cell *c, char *buf, size_t len) {
 /* One connection between the two; fills both statuses and exporter values. */
 static cell_result connect_pair(const cell *c, const sd_target_config *ccfg, const sd_target_config *scfg,
                                 sd_target_status *cs, sd_target_status *ss, uint8_t *ce, uint8_t *se, bool *exported,
-                                sd_buf *session, char *why, size_t why_len) {
+                                sd_buf *session, sd_buf *server_sent, char *why, size_t why_len) {
     char err[200] = "";
     sd_target *cl = c->client->create(ccfg, err, sizeof(err));
     if (!cl) {
@@ -63,6 +70,7 @@ static cell_result connect_pair(const cell *c, const sd_target_config *ccfg, con
         sd_buf_reset(&buf);
         sv->ops->drain(sv, &buf);
         if (buf.len) cl->ops->feed(cl, sd_buf_span(&buf));
+        if (server_sent) sd_buf_append_span(server_sent, sd_buf_span(&buf));
         if (!moved && !buf.len) break;
     }
     sd_buf_free(&buf);
@@ -118,7 +126,7 @@ static cell_result run_cell(const cell *c, char *why, size_t why_len) {
     bool exported;
     sd_buf session;
     sd_buf_init(&session);
-    cell_result r = connect_pair(c, &ccfg, &scfg, &cs, &ss, ce, se, &exported, &session, why, why_len);
+    cell_result r = connect_pair(c, &ccfg, &scfg, &cs, &ss, ce, se, &exported, &session, NULL, why, why_len);
     if (r == CELL_OK && c->resume) {
         /* Second connection: the client offers the ticket it was given. */
         if (session.len == 0) {
@@ -126,7 +134,7 @@ static cell_result run_cell(const cell *c, char *why, size_t why_len) {
             r = CELL_FAIL;
         } else {
             ccfg.resume_session = sd_buf_span(&session);
-            r = connect_pair(c, &ccfg, &scfg, &cs, &ss, ce, se, &exported, NULL, why, why_len);
+            r = connect_pair(c, &ccfg, &scfg, &cs, &ss, ce, se, &exported, NULL, NULL, why, why_len);
             if (r == CELL_OK && (!cs.resumed || !ss.resumed)) {
                 snprintf(why, why_len, "not resumed: client %d, server %d", cs.resumed, ss.resumed);
                 r = CELL_FAIL;
@@ -204,12 +212,16 @@ static void tls12_matrix(void **state) {
     const sd_target_ops *directions[][2] = {{&sd_target_model, &sd_target_boringssl},
                                             {&sd_target_boringssl, &sd_target_model},
                                             {&sd_target_model, &sd_target_model}};
+    /* resume: 0 none, 1 by ticket (RFC 5077), 2 by session id (RFC 5246
+     * §7.4.1.2, through a session cache). Under client authentication a
+     * resumed session keeps the client's identity (RFC 5077 §4), so the
+     * server still counts it authenticated. */
+    static const char *const resume_names[] = {"", ", resumed by ticket", ", resumed by session id"};
     int ok = 0, failed = 0;
     for (size_t d = 0; d < 3; d++)
         for (size_t i = 0; i < sizeof suites / sizeof suites[0]; i++)
             for (int auth = 0; auth < 2; auth++)
-                for (int resume = 0; resume < 2; resume++) {
-            if (auth && resume) continue; /* the model issues no TLS 1.2 ticket under client auth yet */
+                for (int resume = 0; resume < 3; resume++) {
             uint16_t suite = suites[i];
             bool ecdsa = suite == 0xC02B || suite == 0xC02C || suite == 0xCCA9 || suite == 0xC009;
             sd_target_config base = {.min_version = SD_TLS12, .max_version = SD_TLS12, .pki = &pki,
@@ -231,22 +243,25 @@ static void tls12_matrix(void **state) {
             char why[300] = "";
             sd_buf session;
             sd_buf_init(&session);
-            scfg.session_tickets = resume;
-            cell_result r = connect_pair(&c, &ccfg, &scfg, &cs, &ss, ce, se, &exported, &session, why, sizeof why);
+            scfg.session_tickets = resume == 1;
+            sd_session_cache *cache = resume == 2 ? sd_session_cache_new() : NULL;
+            scfg.session_cache = cache;
+            cell_result r = connect_pair(&c, &ccfg, &scfg, &cs, &ss, ce, se, &exported, &session, NULL, why, sizeof why);
             if (r == CELL_OK && resume) {
-                /* RFC 5077 §3.1: the ticket from the first handshake resumes
-                 * the second, abbreviated (RFC 5246 §7.3 Figure 2). */
+                /* The session from the first handshake resumes the second,
+                 * abbreviated (RFC 5246 §7.3 Figure 2). */
                 if (!session.len) {
-                    snprintf(why, sizeof why, "no ticket kept from the first handshake");
+                    snprintf(why, sizeof why, "no session kept from the first handshake");
                     r = CELL_FAIL;
                 } else {
                     ccfg.resume_session = sd_buf_span(&session);
-                    r = connect_pair(&c, &ccfg, &scfg, &cs, &ss, ce, se, &exported, NULL, why, sizeof why);
+                    r = connect_pair(&c, &ccfg, &scfg, &cs, &ss, ce, se, &exported, NULL, NULL, why, sizeof why);
                     if (r == CELL_OK && (!cs.resumed || !ss.resumed))
                         snprintf(why, sizeof why, "not resumed: client %d, server %d", cs.resumed, ss.resumed);
                 }
             }
             sd_buf_free(&session);
+            sd_session_cache_free(cache);
             if (r == CELL_OK) {
                 if (!cs.handshake_done || !ss.handshake_done)
                     snprintf(why, sizeof why, "did not complete: client (%.100s), server (%.100s)", cs.error, ss.error);
@@ -266,11 +281,280 @@ static void tls12_matrix(void **state) {
             if (why[0]) {
                 failed++;
                 printf("FAIL TLS 1.2 %s client / %s server, 0x%04x%s%s: %s\n", c.client->name, c.server->name, suite,
-                       auth ? ", client auth" : "", resume ? ", resumed" : "", why);
+                       auth ? ", client auth" : "", resume_names[resume], why);
             }
         }
     printf("TLS 1.2 matrix: %d completed, %d failed\n", ok, failed);
     assert_int_equal(failed, 0);
+    assert_int_equal(ok, 3 * 11 * 2 * 3);
+}
+
+/* RFC 5246 §7.4.1.3: a session id the server does not know (its cache lost
+ * it, or the id is wrong) gets a full handshake with a new id, not an
+ * error. Each direction, and model with model. */
+static void tls12_unknown_session_id(void **state) {
+    (void)state;
+    const sd_target_ops *directions[][2] = {{&sd_target_model, &sd_target_boringssl},
+                                            {&sd_target_boringssl, &sd_target_model},
+                                            {&sd_target_model, &sd_target_model}};
+    static const uint16_t suite = 0xC02F; /* ECDHE-RSA-AES128-GCM-SHA256 */
+    for (size_t d = 0; d < 3; d++) {
+        sd_target_config base = {.min_version = SD_TLS12, .max_version = SD_TLS12, .pki = &pki,
+                                 .server_name = SD_PKI_SERVER_NAME, .now = SD_PKI_DEFAULT_TIME, .seed = 13,
+                                 .cipher_suites = &suite, .n_cipher_suites = 1};
+        sd_target_config ccfg = base, scfg = base;
+        ccfg.role = SD_ROLE_CLIENT;
+        scfg.role = SD_ROLE_SERVER;
+        scfg.credential = sd_pki_find(&pki, "leaf-rsa");
+        cell c = {directions[d][0], directions[d][1], SD_secp256r1, suite, "leaf-rsa", 0, 0, 0};
+        sd_target_status cs, ss;
+        uint8_t ce[32], se[32];
+        bool exported;
+        char why[300] = "";
+        sd_buf session;
+        sd_buf_init(&session);
+        sd_session_cache *first = sd_session_cache_new(), *second = sd_session_cache_new();
+        assert_true(first && second);
+        scfg.session_cache = first;
+        assert_int_equal(
+            connect_pair(&c, &ccfg, &scfg, &cs, &ss, ce, se, &exported, &session, NULL, why, sizeof why), CELL_OK);
+        assert_true(cs.handshake_done && ss.handshake_done);
+        assert_int_equal(sd_session_cache_count(first), 1);
+        assert_true(session.len > 0);
+
+        /* The same session at a server whose cache is empty. */
+        ccfg.resume_session = sd_buf_span(&session);
+        scfg.session_cache = second;
+        assert_int_equal(connect_pair(&c, &ccfg, &scfg, &cs, &ss, ce, se, &exported, NULL, NULL, why, sizeof why),
+                         CELL_OK);
+        if (!cs.handshake_done || !ss.handshake_done)
+            printf("FAIL unknown session id, %s client / %s server: client (%s), server (%s)\n", c.client->name,
+                   c.server->name, cs.error, ss.error);
+        assert_true(cs.handshake_done && ss.handshake_done);
+        assert_false(cs.resumed);
+        assert_false(ss.resumed);
+        assert_true(exported);
+        assert_memory_equal(ce, se, sizeof ce);
+        assert_int_equal(sd_session_cache_count(second), 1); /* the new session */
+
+        /* The model's session blob ends with the id: one wrong byte there,
+         * at the server that holds the real one, is a full handshake too. */
+        if (c.client == &sd_target_model) {
+            session.data[session.len - 1] ^= 0x01;
+            scfg.session_cache = first;
+            assert_int_equal(
+                connect_pair(&c, &ccfg, &scfg, &cs, &ss, ce, se, &exported, NULL, NULL, why, sizeof why), CELL_OK);
+            assert_true(cs.handshake_done && ss.handshake_done);
+            assert_false(cs.resumed || ss.resumed);
+            assert_memory_equal(ce, se, sizeof ce);
+            /* And the right id resumes. */
+            session.data[session.len - 1] ^= 0x01;
+            assert_int_equal(
+                connect_pair(&c, &ccfg, &scfg, &cs, &ss, ce, se, &exported, NULL, NULL, why, sizeof why), CELL_OK);
+            assert_true(cs.resumed && ss.resumed);
+            assert_memory_equal(ce, se, sizeof ce);
+        }
+        sd_buf_free(&session);
+        sd_session_cache_free(first);
+        sd_session_cache_free(second);
+    }
+}
+
+/* The OCSP response of the CertificateStatus (RFC 6066 §8, status_type
+ * ocsp) in the server's plaintext TLS 1.2 flight, copied to *response, if
+ * there is one. Records before the server's ChangeCipherSpec are
+ * plaintext. */
+static bool find_certificate_status(sd_span server_sent, sd_buf *response) {
+    sd_reader records = sd_reader_of(server_sent);
+    sd_record rec;
+    uint8_t alert;
+    sd_hs_reassembler hs;
+    sd_hs_reassembler_init(&hs);
+    bool found = false;
+    while (!found && sd_parse_record(&records, &rec, &alert) == 1 && rec.content_type == SD_handshake) {
+        sd_hs_reassembler_push(&hs, rec.fragment);
+        sd_handshake_msg msg;
+        sd_tls12_certificate_status status;
+        while (!found && sd_hs_reassembler_next(&hs, 1u << 20, &msg, &alert) == 1)
+            found = msg.type == SD_CertificateStatus && sd_parse_tls12_certificate_status(msg.body, &status, &alert);
+        if (found) {
+            sd_buf_reset(response);
+            sd_buf_append_span(response, status.ocsp_response);
+        }
+    }
+    sd_hs_reassembler_free(&hs);
+    return found;
+}
+
+/* TLS 1.2 OCSP stapling (RFC 6066 §8): a client's status_request, a server
+ * with a response for its credential staples it in CertificateStatus, and
+ * the model client checks it. Both directions and model with model. */
+static void tls12_ocsp_stapling(void **state) {
+    (void)state;
+    const sd_target_ops *directions[][2] = {{&sd_target_model, &sd_target_boringssl},
+                                            {&sd_target_boringssl, &sd_target_model},
+                                            {&sd_target_model, &sd_target_model}};
+    static const uint16_t suite = 0xC02B; /* ECDHE-ECDSA-AES128-GCM-SHA256 */
+    const sd_span *leaf_response = sd_pki_blob(&pki, "ocsp-leaf.der");
+    assert_non_null(leaf_response);
+    for (size_t d = 0; d < 3; d++) {
+        const sd_target_ops *client = directions[d][0], *server = directions[d][1];
+        sd_target_config base = {.min_version = SD_TLS12, .max_version = SD_TLS12, .pki = &pki,
+                                 .server_name = SD_PKI_SERVER_NAME, .now = SD_PKI_DEFAULT_TIME, .seed = 11,
+                                 .cipher_suites = &suite, .n_cipher_suites = 1};
+        sd_target_config ccfg = base, scfg = base;
+        ccfg.role = SD_ROLE_CLIENT;
+        scfg.role = SD_ROLE_SERVER;
+        cell c = {client, server, SD_secp256r1, suite, "leaf", 0, 0, 0};
+        sd_target_status cs, ss;
+        uint8_t ce[32], se[32];
+        bool exported;
+        char why[300] = "";
+        sd_buf sent;
+        sd_buf_init(&sent);
+
+        /* "leaf" has ocsp-leaf.der: stapled, accepted, same keys. */
+        scfg.credential = sd_pki_find(&pki, "leaf");
+        assert_int_equal(connect_pair(&c, &ccfg, &scfg, &cs, &ss, ce, se, &exported, NULL, &sent, why, sizeof why),
+                         CELL_OK);
+        if (!cs.handshake_done || !ss.handshake_done)
+            printf("FAIL stapling %s client / %s server: client (%s), server (%s)\n", client->name, server->name,
+                   cs.error, ss.error);
+        assert_true(cs.handshake_done && ss.handshake_done && cs.peer_authenticated);
+        assert_true(exported);
+        assert_memory_equal(ce, se, sizeof ce);
+        sd_buf stapled;
+        sd_buf_init(&stapled);
+        assert_true(find_certificate_status(sd_buf_span(&sent), &stapled));
+        assert_int_equal(stapled.len, leaf_response->len);
+        assert_memory_equal(stapled.data, leaf_response->data, leaf_response->len);
+
+        /* "leaf-p384" has no response: no CertificateStatus, and the
+         * handshake completes as before. */
+        sd_buf_reset(&sent);
+        scfg.credential = sd_pki_find(&pki, "leaf-p384");
+        assert_non_null(scfg.credential);
+        assert_int_equal(connect_pair(&c, &ccfg, &scfg, &cs, &ss, ce, se, &exported, NULL, &sent, why, sizeof why),
+                         CELL_OK);
+        assert_true(cs.handshake_done && ss.handshake_done);
+        assert_false(find_certificate_status(sd_buf_span(&sent), &stapled));
+
+        /* "revoked" staples ocsp-revoked.der. A model client whose PKI has
+         * no CRL refuses it on the stapled response's word alone:
+         * certificate_revoked (RFC 8446 §6.2 "A certificate was revoked by
+         * its signer"; RFC 6066 §8 clients "MUST check the OCSP response").
+         * BoringSSL's client leaves the response to the application. */
+        if (client == &sd_target_model) {
+            sd_pki *no_crl = malloc(sizeof *no_crl);
+            assert_non_null(no_crl);
+            memcpy(no_crl, &pki, sizeof *no_crl); /* borrows everything; not freed */
+            for (size_t i = 0; i < no_crl->n_blobs; i++)
+                if (strcmp(no_crl->blobs[i].name, "crl.der") == 0) strcpy(no_crl->blobs[i].name, "crl.der.off");
+            no_crl->crl = NULL;
+            sd_target_config revoked_ccfg = ccfg;
+            revoked_ccfg.pki = no_crl;
+            sd_buf_reset(&sent);
+            scfg.credential = sd_pki_find(&pki, "revoked");
+            assert_non_null(scfg.credential);
+            assert_int_equal(connect_pair(&c, &revoked_ccfg, &scfg, &cs, &ss, ce, se, &exported, NULL, &sent, why,
+                                          sizeof why),
+                             CELL_OK);
+            assert_true(find_certificate_status(sd_buf_span(&sent), &stapled));
+            assert_false(cs.handshake_done);
+            assert_int_equal(cs.alert_sent, SD_certificate_revoked);
+            assert_non_null(strstr(cs.error, "OCSP"));
+            /* With the CRL as well: still certificate_revoked. */
+            assert_int_equal(connect_pair(&c, &ccfg, &scfg, &cs, &ss, ce, se, &exported, NULL, NULL, why, sizeof why),
+                             CELL_OK);
+            assert_int_equal(cs.alert_sent, SD_certificate_revoked);
+            free(no_crl);
+
+            /* A server whose response is about another certificate (its
+             * PKI's ocsp-leaf.der holds the revoked leaf's response): the
+             * response is unsatisfactory, bad_certificate_status_response
+             * (RFC 6066 §8). */
+            sd_pki *wrong = malloc(sizeof *wrong);
+            assert_non_null(wrong);
+            memcpy(wrong, &pki, sizeof *wrong);
+            const sd_span *revoked_response = sd_pki_blob(&pki, "ocsp-revoked.der");
+            assert_non_null(revoked_response);
+            for (size_t i = 0; i < wrong->n_blobs; i++)
+                if (strcmp(wrong->blobs[i].name, "ocsp-leaf.der") == 0) wrong->blobs[i].span = *revoked_response;
+            sd_target_config wrong_scfg = scfg;
+            wrong_scfg.pki = wrong;
+            wrong_scfg.credential = sd_pki_find(wrong, "leaf");
+            assert_int_equal(connect_pair(&c, &ccfg, &wrong_scfg, &cs, &ss, ce, se, &exported, NULL, NULL, why,
+                                          sizeof why),
+                             CELL_OK);
+            assert_false(cs.handshake_done);
+            assert_int_equal(cs.alert_sent, SD_bad_certificate_status_response);
+            /* Bytes that are no OCSPResponse at all: the same. */
+            static const uint8_t junk[] = {0x30, 0x03, 0x0a, 0x01, 0x00};
+            for (size_t i = 0; i < wrong->n_blobs; i++)
+                if (strcmp(wrong->blobs[i].name, "ocsp-leaf.der") == 0)
+                    wrong->blobs[i].span = sd_span_of(junk, sizeof junk);
+            assert_int_equal(connect_pair(&c, &ccfg, &wrong_scfg, &cs, &ss, ce, se, &exported, NULL, NULL, why,
+                                          sizeof why),
+                             CELL_OK);
+            assert_false(cs.handshake_done);
+            assert_int_equal(cs.alert_sent, SD_bad_certificate_status_response);
+            assert_non_null(strstr(cs.error, "not a DER OCSPResponse"));
+            free(wrong);
+        }
+        sd_buf_free(&stapled);
+        sd_buf_free(&sent);
+    }
+}
+
+/* A resumed TLS 1.2 session is as authenticated as the one it resumes
+ * (RFC 5077 §4, RFC 5246 §7.4.1.2): a client that sent no certificate
+ * resumes unauthenticated, and a model server that now requires a client
+ * certificate does not resume such a session but runs a full handshake,
+ * which the certificate-less client then fails (handshake_failure, RFC 5246
+ * §7.4.6). By ticket and by session id; model and BoringSSL clients. */
+static void tls12_resumed_identity(void **state) {
+    (void)state;
+    const sd_target_ops *clients[] = {&sd_target_model, &sd_target_boringssl};
+    static const uint16_t suite = 0xC02F;
+    for (size_t k = 0; k < 2; k++)
+        for (int by_id = 0; by_id < 2; by_id++) {
+            sd_target_config base = {.min_version = SD_TLS12, .max_version = SD_TLS12, .pki = &pki,
+                                     .server_name = SD_PKI_SERVER_NAME, .now = SD_PKI_DEFAULT_TIME, .seed = 17,
+                                     .cipher_suites = &suite, .n_cipher_suites = 1};
+            sd_target_config ccfg = base, scfg = base;
+            ccfg.role = SD_ROLE_CLIENT;
+            scfg.role = SD_ROLE_SERVER;
+            scfg.credential = sd_pki_find(&pki, "leaf-rsa");
+            scfg.client_auth = SD_CLIENT_AUTH_REQUEST;
+            sd_session_cache *cache = by_id ? sd_session_cache_new() : NULL;
+            scfg.session_cache = cache;
+            scfg.session_tickets = !by_id;
+            cell c = {clients[k], &sd_target_model, SD_secp256r1, suite, "leaf-rsa", 0, 0, 0};
+            sd_target_status cs, ss;
+            uint8_t ce[32], se[32];
+            bool exported;
+            char why[300] = "";
+            sd_buf session;
+            sd_buf_init(&session);
+            assert_int_equal(
+                connect_pair(&c, &ccfg, &scfg, &cs, &ss, ce, se, &exported, &session, NULL, why, sizeof why), CELL_OK);
+            assert_true(cs.handshake_done && ss.handshake_done);
+            assert_false(ss.peer_authenticated);
+            assert_true(session.len > 0);
+            ccfg.resume_session = sd_buf_span(&session);
+            assert_int_equal(connect_pair(&c, &ccfg, &scfg, &cs, &ss, ce, se, &exported, NULL, NULL, why, sizeof why),
+                             CELL_OK);
+            assert_true(cs.resumed && ss.resumed);
+            assert_false(ss.peer_authenticated);
+            scfg.client_auth = SD_CLIENT_AUTH_REQUIRE;
+            assert_int_equal(connect_pair(&c, &ccfg, &scfg, &cs, &ss, ce, se, &exported, NULL, NULL, why, sizeof why),
+                             CELL_OK);
+            assert_false(ss.resumed);
+            assert_false(ss.handshake_done);
+            assert_int_equal(ss.alert_sent, SD_handshake_failure);
+            sd_buf_free(&session);
+            sd_session_cache_free(cache);
+        }
 }
 
 /* Version negotiation across stacks (RFC 8446 §4.2.1): each side offers a
@@ -305,7 +589,7 @@ static void version_negotiation(void **state) {
             uint8_t ce[32], se[32];
             bool exported;
             char why[300] = "";
-            if (connect_pair(&c, &ccfg, &scfg, &cs, &ss, ce, se, &exported, NULL, why, sizeof why) != CELL_OK ||
+            if (connect_pair(&c, &ccfg, &scfg, &cs, &ss, ce, se, &exported, NULL, NULL, why, sizeof why) != CELL_OK ||
                 !cs.handshake_done || !ss.handshake_done || cs.version != cases[i].want || ss.version != cases[i].want) {
                 failed++;
                 printf("FAIL versions %s client [%04x..%04x] / %s server [%04x..%04x]: got %04x/%04x %s %s %s\n",
@@ -318,6 +602,8 @@ static void version_negotiation(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {cmocka_unit_test(handshake_matrix), cmocka_unit_test(tls12_matrix),
+                                       cmocka_unit_test(tls12_ocsp_stapling), cmocka_unit_test(tls12_unknown_session_id),
+                                       cmocka_unit_test(tls12_resumed_identity),
                                        cmocka_unit_test(version_negotiation)};
     return cmocka_run_group_tests(tests, load_pki, free_pki);
 }

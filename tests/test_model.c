@@ -178,6 +178,30 @@ static void sequences_switch_shapes(void **state) {
     /* Skipping the certificates is only a PSK handshake if the ServerHello
      * said so; the tables never infer it. */
     assert_null(sd_shape_accept(full, 3, SD_ROLE_SERVER, SD_Finished));
+
+    /* TLS 1.2: CertificateStatus (RFC 6066 §8) comes right after the
+     * Certificate, only in the shapes the ServerHello's status_request echo
+     * selects; its arrival alone switches nothing. */
+    const sd_shape *ecdhe = sd_shape_with_flags(SD_SHAPE_TLS12);
+    const sd_shape *stapled = sd_shape_with_flags(SD_SHAPE_TLS12 | SD_SHAPE_OCSP);
+    assert_non_null(ecdhe);
+    assert_non_null(stapled);
+    assert_int_equal(stapled->steps[2].msg, SD_Certificate);
+    assert_int_equal(stapled->steps[3].msg, SD_CertificateStatus);
+    assert_int_equal(stapled->steps[4].msg, SD_ServerKeyExchange);
+    assert_null(sd_shape_accept(ecdhe, 3, SD_ROLE_SERVER, SD_CertificateStatus));
+    assert_null(sd_shape_accept(stapled, 3, SD_ROLE_SERVER, SD_ServerKeyExchange));
+    /* Every combination of key exchange, client authentication (with and
+     * without a client certificate), ticket and stapling has its row. */
+    for (unsigned kx = 0; kx < 2; kx++)
+        for (unsigned ca = 0; ca < 3; ca++)
+            for (unsigned ticket = 0; ticket < 2; ticket++)
+                for (unsigned ocsp = 0; ocsp < 2; ocsp++) {
+                    unsigned flags = SD_SHAPE_TLS12 | (kx ? SD_SHAPE_RSA_KX : 0) |
+                                     (ca ? SD_SHAPE_CLIENT_AUTH : 0) | (ca == 2 ? SD_SHAPE_NO_CLIENT_CERT : 0) |
+                                     (ticket ? SD_SHAPE_TICKET : 0) | (ocsp ? SD_SHAPE_OCSP : 0);
+                    assert_non_null(sd_shape_with_flags(flags));
+                }
 }
 
 /* A ClientHello cut short after legacy_version is a decode_error

@@ -38,6 +38,7 @@
 #include <cmocka.h>
 
 #include <openssl/bio.h>
+#include <openssl/ec_key.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/mem.h>
@@ -395,6 +396,110 @@ static void test_defect_alerts(void **state) {
     }
     /* Issue 3 asks for at least 15 defects, one per credential. */
     assert_true(n_defects >= 15);
+}
+
+/* sd_pki_load parses crl.der once and verifies the signatures of the PKI's
+ * own CRL and OCSP responses once (sd_pki_file.signer); sd_verify_chain
+ * then skips those signatures. The shortcut must not change any result: a
+ * copy of the same bytes elsewhere in memory takes the full path, and every
+ * credential, at two validation times, must get the same answer both ways. */
+static void same_answer_for(const sd_verify_params *own, const sd_verify_params *copied, const char *name,
+                            const test_chain *c, uint8_t *out_alert) {
+    char err_own[512] = "", err_copy[512] = "";
+    uint8_t alert_own = 0, alert_copy = 0;
+    EVP_PKEY *key_own = NULL, *key_copy = NULL;
+    bool ok_own = run_verify(own, c, &key_own, &alert_own, err_own, sizeof(err_own));
+    bool ok_copy = run_verify(copied, c, &key_copy, &alert_copy, err_copy, sizeof(err_copy));
+    if (ok_own != ok_copy || alert_own != alert_copy || strcmp(err_own, err_copy) != 0) {
+        fprintf(stderr, "%s: with the PKI's own bytes %d %s \"%s\", with a copy %d %s \"%s\"\n", name, ok_own,
+                sd_alert_name(alert_own), err_own, ok_copy, sd_alert_name(alert_copy), err_copy);
+    }
+    assert_int_equal(ok_own, ok_copy);
+    assert_int_equal(alert_own, alert_copy);
+    assert_string_equal(err_own, err_copy);
+    EVP_PKEY_free(key_own);
+    EVP_PKEY_free(key_copy);
+    *out_alert = ok_own ? 0 : alert_own;
+}
+
+static void same_answer(const sd_verify_params *own, const sd_verify_params *copied, const char *name) {
+    test_chain c;
+    uint8_t alert;
+    chain_of(own->pki, name, &c);
+    same_answer_for(own, copied, name, &c, &alert);
+}
+
+static void test_revocation_checked_once(void **state) {
+    const sd_pki *pki = &((pki_state *)*state)->pki;
+    assert_non_null(pki->crl);
+    /* Each file's signer is the intermediate's key. */
+    const sd_credential *leaf = must_find(pki, "leaf");
+    assert_true(leaf->chain_len >= 2);
+    const uint8_t *der = leaf->chain_der[1];
+    X509 *intermediate = d2i_X509(NULL, &der, (long)leaf->chain_der_len[1]);
+    assert_non_null(intermediate);
+    EVP_PKEY *intermediate_key = X509_get_pubkey(intermediate);
+    assert_non_null(intermediate_key);
+    const char *files[] = {"crl.der", "ocsp-leaf.der", "ocsp-revoked.der"};
+    uint8_t *copies[3];
+    sd_span copy_spans[3];
+    for (size_t i = 0; i < 3; i++) {
+        const sd_pki_file *f = NULL;
+        for (size_t k = 0; k < pki->n_blobs; k++) {
+            if (strcmp(pki->blobs[k].name, files[i]) == 0) f = &pki->blobs[k];
+        }
+        assert_non_null(f);
+        assert_non_null(f->signer);
+        assert_int_equal(EVP_PKEY_cmp(f->signer, intermediate_key), 1);
+        copies[i] = malloc(f->span.len);
+        assert_non_null(copies[i]);
+        memcpy(copies[i], f->span.data, f->span.len);
+        copy_spans[i] = sd_span_of(copies[i], f->span.len);
+    }
+    const int64_t times[] = {SD_PKI_DEFAULT_TIME, 1740787200 /* 2025-03-01, before the CRL's thisUpdate */};
+    for (size_t t = 0; t < 2; t++) {
+        for (size_t i = 0; i < pki->n_credentials; i++) {
+            const char *name = pki->credentials[i].name;
+            if (pki->credentials[i].chain_len == 0) continue;
+            sd_verify_params own = server_params(pki), copied = server_params(pki);
+            own.now = copied.now = times[t];
+            own.crl = sd_pki_blob(pki, "crl.der");
+            copied.crl = &copy_spans[0];
+            same_answer(&own, &copied, name);
+            for (size_t k = 1; k < 3; k++) {
+                own.stapled_ocsp = sd_pki_blob(pki, files[k]);
+                copied.stapled_ocsp = &copy_spans[k];
+                same_answer(&own, &copied, name);
+            }
+        }
+    }
+    /* An intermediate with the real one's name and key identifier but
+     * another key: the CRL names it as issuer, but its key did not sign the
+     * CRL, so the shortcut steps aside and BoringSSL's own check fails the
+     * CRL's signature (bad_certificate), as it does with a copy. */
+    test_chain forged;
+    chain_of(pki, "revoked", &forged);
+    X509 *other = X509_dup(intermediate);
+    EVP_PKEY *other_key = EVP_PKEY_new();
+    EC_KEY *ec = EC_KEY_new_by_curve_name(NID_X9_62_prime256v1);
+    assert_true(other != NULL && other_key != NULL && ec != NULL && EC_KEY_generate_key(ec) &&
+                EVP_PKEY_assign_EC_KEY(other_key, ec));
+    assert_true(X509_set_pubkey(other, other_key));
+    resign(other, other_key);
+    chain_set_x509(&forged, 1, other);
+    sd_verify_params own = server_params(pki), copied = server_params(pki);
+    own.crl = sd_pki_blob(pki, "crl.der");
+    copied.crl = &copy_spans[0];
+    uint8_t alert = 0;
+    same_answer_for(&own, &copied, "revoked with a forged intermediate", &forged, &alert);
+    assert_int_equal(alert, SD_bad_certificate);
+    assert_int_equal(boringssl_verify(pki, &forged, own.crl), X509_V_ERR_CRL_SIGNATURE_FAILURE);
+    chain_free(&forged);
+    X509_free(other);
+    EVP_PKEY_free(other_key);
+    for (size_t i = 0; i < 3; i++) free(copies[i]);
+    EVP_PKEY_free(intermediate_key);
+    X509_free(intermediate);
 }
 
 /* --- Tests: generator and loader ------------------------------------------------------ */
@@ -1115,6 +1220,7 @@ int main(void) {
         cmocka_unit_test(test_defects_removed),
         cmocka_unit_test(test_key_mismatch),
         cmocka_unit_test(test_revocation),
+        cmocka_unit_test(test_revocation_checked_once),
         cmocka_unit_test(test_ocsp_parser),
         cmocka_unit_test(test_validation_time),
         cmocka_unit_test(test_verify_malformed),

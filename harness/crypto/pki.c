@@ -290,6 +290,8 @@ static bool load_blob(sd_pki *pki, const char *dir, const char *file, char *err,
     return true;
 }
 
+static void prepare_revocation(sd_pki *pki);
+
 static int blob_cmp(const void *a, const void *b) {
     return strcmp(((const sd_pki_file *)a)->name, ((const sd_pki_file *)b)->name);
 }
@@ -370,6 +372,7 @@ bool sd_pki_load(sd_pki *pki, const char *dir, char *err, size_t err_len) {
     /* readdir's order is the file system's; sort so runs are reproducible. */
     qsort(pki->credentials, pki->n_credentials, sizeof(pki->credentials[0]), credential_cmp);
     qsort(pki->blobs, pki->n_blobs, sizeof(pki->blobs[0]), blob_cmp);
+    prepare_revocation(pki);
     return true;
 }
 
@@ -379,7 +382,9 @@ void sd_pki_free(sd_pki *pki) {
     }
     for (size_t i = 0; i < pki->n_blobs; i++) {
         OPENSSL_free(pki->blobs[i].data);
+        EVP_PKEY_free(pki->blobs[i].signer);
     }
+    X509_CRL_free(pki->crl);
     X509_free(pki->root);
     OPENSSL_free(pki->root_der);
     memset(pki, 0, sizeof(*pki));
@@ -1018,6 +1023,56 @@ static bool digest_equals(const EVP_MD *md, const uint8_t *data, size_t len, sd_
     return EVP_Digest(data, len, h, &h_len, md, NULL) && want.len == h_len && memcmp(h, want.data, h_len) == 0;
 }
 
+/* RFC 6960 §4.2.2.3 ResponderID names `ca`: byName its subject, byKey the
+ * SHA-1 hash of its public key's BIT STRING. */
+static bool ocsp_responder_is(const sd_ocsp_response *r, X509 *ca) {
+    const ASN1_BIT_STRING *key_bits = X509_get0_pubkey_bitstr(ca);
+    if (r->responder_key_hash.len > 0) {
+        return key_bits != NULL && digest_equals(EVP_sha1(), ASN1_STRING_get0_data(key_bits),
+                                                 (size_t)ASN1_STRING_length(key_bits), r->responder_key_hash);
+    }
+    uint8_t *name = NULL;
+    int name_len = i2d_X509_NAME(X509_get_subject_name(ca), &name);
+    bool same = name_len > 0 && r->responder_name.len == (size_t)name_len &&
+                memcmp(r->responder_name.data, name, r->responder_name.len) == 0;
+    OPENSSL_free(name);
+    return same;
+}
+
+/* The response's signature (RFC 6960 §4.2.1) verifies with `key`; MD5 and
+ * SHA-1 refused, as for certificates. */
+static bool ocsp_signature_verifies(const sd_ocsp_response *r, EVP_PKEY *key) {
+    CBS alg, body, oid;
+    CBS_init(&alg, r->signature_algorithm.data, r->signature_algorithm.len);
+    int md_nid = NID_undef, pk_nid = NID_undef;
+    bool sig_ok = false;
+    if (CBS_get_asn1(&alg, &body, CBS_ASN1_SEQUENCE) && CBS_get_asn1(&body, &oid, CBS_ASN1_OBJECT) &&
+        OBJ_find_sigid_algs(OBJ_cbs2nid(&oid), &md_nid, &pk_nid) && key != NULL &&
+        EVP_PKEY_id(key) == pk_nid && md_nid != NID_md5 && md_nid != NID_sha1 && md_nid != NID_md5_sha1) {
+        const EVP_MD *md = md_nid == NID_undef ? NULL : EVP_get_digestbynid(md_nid);
+        EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+        sig_ok = ctx != NULL && (md != NULL || pk_nid == EVP_PKEY_ED25519) &&
+                 EVP_DigestVerifyInit(ctx, NULL, md, NULL, key) == 1 &&
+                 EVP_DigestVerify(ctx, r->signature.data, r->signature.len, r->tbs_response_data.data,
+                                  r->tbs_response_data.len) == 1;
+        EVP_MD_CTX_free(ctx);
+    }
+    ERR_clear_error();
+    return sig_ok;
+}
+
+/* `der` is byte for byte one of the PKI's own files whose signature
+ * verified with `key` when it was loaded (sd_pki_file.signer). */
+static bool signed_at_load(const sd_pki *pki, sd_span der, EVP_PKEY *key) {
+    for (size_t i = 0; pki != NULL && key != NULL && i < pki->n_blobs; i++) {
+        const sd_pki_file *f = &pki->blobs[i];
+        if (f->signer != NULL && f->span.len == der.len && memcmp(f->span.data, der.data, der.len) == 0) {
+            return EVP_PKEY_cmp(f->signer, key) == 1;
+        }
+    }
+    return false;
+}
+
 /* Checks a stapled OCSP response for `leaf`, issued by `issuer`. RFC 8446
  * §6.2 bad_certificate_status_response: "Sent by clients when an invalid or
  * unacceptable OCSP response is provided by the server via the
@@ -1026,8 +1081,8 @@ static bool digest_equals(const EVP_MD *md, const uint8_t *data, size_t len, sd_
  * not satisfactory with bad_certificate_status_response(113) alert". A
  * response that says "revoked" is satisfactory and damning:
  * certificate_revoked (§6.2 "A certificate was revoked by its signer"). */
-static bool check_ocsp(sd_span der, X509 *leaf, X509 *issuer, int64_t now, uint8_t *out_alert, char *err,
-                       size_t err_len) {
+static bool check_ocsp(const sd_pki *pki, sd_span der, X509 *leaf, X509 *issuer, int64_t now, uint8_t *out_alert,
+                       char *err, size_t err_len) {
     sd_ocsp_response r;
     *out_alert = SD_bad_certificate_status_response;
     if (!sd_ocsp_parse(der, &r)) {
@@ -1045,42 +1100,17 @@ static bool check_ocsp(sd_span der, X509 *leaf, X509 *issuer, int64_t now, uint8
     const ASN1_BIT_STRING *issuer_key_bits = X509_get0_pubkey_bitstr(issuer);
     uint8_t *issuer_name = NULL;
     int issuer_name_len = i2d_X509_NAME(X509_get_subject_name(issuer), &issuer_name);
-    bool by_issuer = false;
-    if (issuer_name_len > 0 && issuer_key_bits != NULL) {
-        if (r.responder_key_hash.len > 0) {
-            by_issuer = digest_equals(EVP_sha1(), ASN1_STRING_get0_data(issuer_key_bits),
-                                      (size_t)ASN1_STRING_length(issuer_key_bits), r.responder_key_hash);
-        } else {
-            by_issuer = r.responder_name.len == (size_t)issuer_name_len &&
-                        memcmp(r.responder_name.data, issuer_name, r.responder_name.len) == 0;
-        }
-    }
-    if (!by_issuer) {
+    if (issuer_name_len <= 0 || issuer_key_bits == NULL || !ocsp_responder_is(&r, issuer)) {
         OPENSSL_free(issuer_name);
         set_err(err, err_len, "the stapled OCSP response is not signed by the leaf's issuer (delegated "
                               "responders are not supported)");
         return false;
     }
-    /* The signature, with the issuer's key; MD5 and SHA-1 refused as for
-     * certificates. */
-    CBS alg, body, oid;
-    CBS_init(&alg, r.signature_algorithm.data, r.signature_algorithm.len);
-    int md_nid = NID_undef, pk_nid = NID_undef;
+    /* The signature, with the issuer's key; verified once, at load, for the
+     * PKI's own responses. */
     EVP_PKEY *key = X509_get_pubkey(issuer);
-    bool sig_ok = false;
-    if (CBS_get_asn1(&alg, &body, CBS_ASN1_SEQUENCE) && CBS_get_asn1(&body, &oid, CBS_ASN1_OBJECT) &&
-        OBJ_find_sigid_algs(OBJ_cbs2nid(&oid), &md_nid, &pk_nid) && key != NULL &&
-        EVP_PKEY_id(key) == pk_nid && md_nid != NID_md5 && md_nid != NID_sha1 && md_nid != NID_md5_sha1) {
-        const EVP_MD *md = md_nid == NID_undef ? NULL : EVP_get_digestbynid(md_nid);
-        EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-        sig_ok = ctx != NULL && (md != NULL || pk_nid == EVP_PKEY_ED25519) &&
-                 EVP_DigestVerifyInit(ctx, NULL, md, NULL, key) == 1 &&
-                 EVP_DigestVerify(ctx, r.signature.data, r.signature.len, r.tbs_response_data.data,
-                                  r.tbs_response_data.len) == 1;
-        EVP_MD_CTX_free(ctx);
-    }
+    bool sig_ok = signed_at_load(pki, der, key) || ocsp_signature_verifies(&r, key);
     EVP_PKEY_free(key);
-    ERR_clear_error();
     if (!sig_ok) {
         OPENSSL_free(issuer_name);
         set_err(err, err_len, "the stapled OCSP response's signature does not verify with the issuer's key");
@@ -1145,6 +1175,135 @@ static bool check_ocsp(sd_span der, X509 *leaf, X509 *issuer, int64_t now, uint8
     }
 }
 
+/* --- The PKI's own CRL and OCSP responses, checked once ------------------- */
+
+/* Every certificate of the PKI that could sign its CRL or responses: the
+ * root and each certificate after the leaf in a chain that parses. */
+static STACK_OF(X509) *pki_issuer_candidates(const sd_pki *pki) {
+    STACK_OF(X509) *cas = sk_X509_new_null();
+    if (cas == NULL || !X509_up_ref(pki->root) || !sk_X509_push(cas, pki->root)) {
+        sk_X509_pop_free(cas, X509_free);
+        return NULL;
+    }
+    for (size_t i = 0; i < pki->n_credentials; i++) {
+        const sd_credential *c = &pki->credentials[i];
+        for (size_t k = 1; k < c->chain_len; k++) {
+            const uint8_t *der = c->chain_der[k];
+            X509 *x = c->chain_der_len[k] <= (size_t)LONG_MAX ? d2i_X509(NULL, &der, (long)c->chain_der_len[k]) : NULL;
+            if (x != NULL && !sk_X509_push(cas, x)) {
+                X509_free(x);
+            }
+        }
+    }
+    return cas;
+}
+
+/* Parses crl.der into pki->crl, and records in each sd_pki_file.signer the
+ * CA key its signature verifies with. Nothing here is an error: a file
+ * that does not parse or verify is checked (and refused) on use as
+ * before. The CRL gets a signer only when it is direct and complete (no
+ * issuingDistributionPoint, no deltaCRLIndicator, RFC 5280 §5.2.4-5):
+ * check_pki_crl covers only that case. */
+static void prepare_revocation(sd_pki *pki) {
+    STACK_OF(X509) *cas = pki_issuer_candidates(pki);
+    for (size_t i = 0; cas != NULL && i < pki->n_blobs; i++) {
+        sd_pki_file *f = &pki->blobs[i];
+        sd_ocsp_response r;
+        bool is_crl = strcmp(f->name, "crl.der") == 0;
+        if (is_crl) {
+            const uint8_t *der = f->span.data;
+            pki->crl = f->span.len <= (size_t)LONG_MAX ? d2i_X509_CRL(NULL, &der, (long)f->span.len) : NULL;
+            if (pki->crl != NULL && der != f->span.data + f->span.len) {
+                X509_CRL_free(pki->crl);
+                pki->crl = NULL;
+            }
+            if (pki->crl == NULL || X509_CRL_get_ext_by_NID(pki->crl, NID_issuing_distribution_point, -1) >= 0 ||
+                X509_CRL_get_ext_by_NID(pki->crl, NID_delta_crl, -1) >= 0) {
+                continue;
+            }
+        } else if (strncmp(f->name, "ocsp-", 5) != 0 || !sd_ocsp_parse(f->span, &r) || r.response_status != 0) {
+            continue;
+        }
+        for (size_t k = 0; k < sk_X509_num(cas) && f->signer == NULL; k++) {
+            X509 *ca = sk_X509_value(cas, k);
+            EVP_PKEY *key = X509_get_pubkey(ca);
+            bool signs = key != NULL &&
+                         (is_crl ? X509_NAME_cmp(X509_get_subject_name(ca), X509_CRL_get_issuer(pki->crl)) == 0 &&
+                                       X509_CRL_verify(pki->crl, key) == 1
+                                 : ocsp_responder_is(&r, ca) && ocsp_signature_verifies(&r, key));
+            if (signs) {
+                f->signer = key;
+            } else {
+                EVP_PKEY_free(key);
+            }
+        }
+    }
+    sk_X509_pop_free(cas, X509_free);
+    ERR_clear_error();
+}
+
+/* What check_pki_crl needs from sd_verify_chain. */
+typedef struct {
+    const sd_pki *pki;
+    int64_t now; /* the validation time, as set in the X509_VERIFY_PARAM */
+    /* check_pki_crl met a case it does not cover: verify again with
+     * BoringSSL's own CRL check. */
+    bool needs_default_check;
+} crl_check_state;
+
+/* X509_STORE check_crl for the PKI's own CRL: BoringSSL's default check
+ * (RFC 5280 §6.3.3: the issuer may sign CRLs, the CRL is current, its
+ * signature verifies) minus the signature, which prepare_revocation
+ * verified once. It covers exactly the case where the default's other
+ * checks are known to pass: pki->crl (direct and complete) issued by the
+ * next certificate of the path, with the key that signed it. Any other
+ * case sets needs_default_check and fails, so that sd_verify_chain
+ * verifies again without this shortcut; the result is the same as
+ * BoringSSL's, only cheaper. */
+static int check_pki_crl(X509_STORE_CTX *ctx, X509_CRL *crl) {
+    crl_check_state *state = X509_STORE_CTX_get_app_data(ctx);
+    const sd_pki *pki = state->pki;
+    const sd_pki_file *file = NULL;
+    for (size_t i = 0; i < pki->n_blobs; i++) {
+        if (strcmp(pki->blobs[i].name, "crl.der") == 0) {
+            file = &pki->blobs[i];
+        }
+    }
+    STACK_OF(X509) *chain = X509_STORE_CTX_get0_chain(ctx);
+    int depth = X509_STORE_CTX_get_error_depth(ctx);
+    X509 *issuer = X509_STORE_CTX_get0_current_issuer(ctx);
+    EVP_PKEY *key = issuer != NULL ? X509_get_pubkey(issuer) : NULL;
+    bool covered = crl == pki->crl && file != NULL && file->signer != NULL && key != NULL && depth >= 0 &&
+                   (size_t)depth + 1 < sk_X509_num(chain) && issuer == sk_X509_value(chain, (size_t)depth + 1) &&
+                   EVP_PKEY_cmp(key, file->signer) == 1;
+    EVP_PKEY_free(key);
+    if (!covered) {
+        state->needs_default_check = true;
+        X509_STORE_CTX_set_error(ctx, X509_V_ERR_UNSPECIFIED);
+        return 0;
+    }
+    /* §6.3.3 (f): the CRL issuer's keyUsage, when present, has cRLSign. */
+    if ((X509_get_extension_flags(issuer) & EXFLAG_KUSAGE) && !(X509_get_key_usage(issuer) & KU_CRL_SIGN)) {
+        X509_STORE_CTX_set_error(ctx, X509_V_ERR_KEYUSAGE_NO_CRL_SIGN);
+        return 0;
+    }
+    /* §6.3.3 (a)(1): thisUpdate <= now <= nextUpdate, at the run's time. */
+    time_t now = (time_t)state->now;
+    int cmp = X509_cmp_time(X509_CRL_get0_lastUpdate(crl), &now);
+    if (cmp == 0 || cmp > 0) {
+        X509_STORE_CTX_set_error(ctx, cmp == 0 ? X509_V_ERR_ERROR_IN_CRL_LAST_UPDATE_FIELD : X509_V_ERR_CRL_NOT_YET_VALID);
+        return 0;
+    }
+    if (X509_CRL_get0_nextUpdate(crl) != NULL) {
+        cmp = X509_cmp_time(X509_CRL_get0_nextUpdate(crl), &now);
+        if (cmp == 0 || cmp < 0) {
+            X509_STORE_CTX_set_error(ctx, cmp == 0 ? X509_V_ERR_ERROR_IN_CRL_NEXT_UPDATE_FIELD : X509_V_ERR_CRL_HAS_EXPIRED);
+            return 0;
+        }
+    }
+    return 1;
+}
+
 /* --- sd_verify_chain ------------------------------------------------------- */
 
 bool sd_verify_chain(const sd_verify_params *p, const sd_span *chain, size_t chain_len,
@@ -1206,62 +1365,77 @@ bool sd_verify_chain(const sd_verify_params *p, const sd_span *chain, size_t cha
         }
     }
 
-    store = X509_STORE_new();
-    ctx = X509_STORE_CTX_new();
-    if (store == NULL || ctx == NULL || !X509_STORE_add_cert(store, p->pki->root)) {
-        set_err(err, err_len, "cannot set up certificate validation");
-        goto out;
-    }
     /* RFC 5280 §6.3: the CRL, when it is the leaf issuer's. It is our own
      * configuration, not the peer's bytes: one that does not parse is a
-     * harness error. */
-    bool crl_check = false;
+     * harness error. The PKI's own crl.der is parsed once (pki->crl). */
     if (p->crl != NULL && p->crl->len > 0) {
-        const uint8_t *der = p->crl->data;
-        crl = p->crl->len <= (size_t)LONG_MAX ? d2i_X509_CRL(NULL, &der, (long)p->crl->len) : NULL;
-        if (crl == NULL || der != p->crl->data + p->crl->len) {
-            set_err(err, err_len, "the configured CRL is not a DER CRL");
-            goto out;
-        }
-        if (X509_NAME_cmp(X509_CRL_get_issuer(crl), X509_get_issuer_name(leaf)) == 0) {
-            if (!X509_STORE_add_crl(store, crl)) {
-                set_err(err, err_len, "cannot add the CRL");
+        const sd_span *own = sd_pki_blob(p->pki, "crl.der");
+        if (p->pki->crl != NULL && own != NULL && own->data == p->crl->data && own->len == p->crl->len) {
+            crl = p->pki->crl;
+            X509_CRL_up_ref(crl);
+        } else {
+            const uint8_t *der = p->crl->data;
+            crl = p->crl->len <= (size_t)LONG_MAX ? d2i_X509_CRL(NULL, &der, (long)p->crl->len) : NULL;
+            if (crl == NULL || der != p->crl->data + p->crl->len) {
+                set_err(err, err_len, "the configured CRL is not a DER CRL");
                 goto out;
             }
-            crl_check = true;
         }
     }
-    if (!X509_STORE_CTX_init(ctx, store, leaf, intermediates)) {
-        set_err(err, err_len, "cannot set up certificate validation");
-        goto out;
-    }
-    X509_VERIFY_PARAM *param = X509_STORE_CTX_get0_param(ctx);
-    /* The run's clock, never the wall clock: results must not change with
-     * the calendar (SD_PKI_DEFAULT_TIME). It applies to the CRL too. */
-    X509_VERIFY_PARAM_set_time(param, (time_t)p->now);
-    if (crl_check) {
-        /* The leaf only: the fixture's CRL is the intermediate's. */
-        X509_VERIFY_PARAM_set_flags(param, X509_V_FLAG_CRL_CHECK);
-    }
-    /* RFC 5280 §4.2.1.12: with a purpose, an extendedKeyUsage present in
-     * the leaf must allow it (BoringSSL's "ssl_server"/"ssl_client"
-     * purposes, which its TLS stack sets by role). Without one, as before:
-     * no EKU check. */
-    if (p->purpose != SD_VERIFY_PURPOSE_ANY &&
-        !X509_VERIFY_PARAM_set_purpose(param, p->purpose == SD_VERIFY_PURPOSE_SERVER ? X509_PURPOSE_SSL_SERVER
-                                                                                     : X509_PURPOSE_SSL_CLIENT)) {
-        set_err(err, err_len, "cannot set the purpose to check");
-        goto out;
-    }
-    /* RFC 8446 §4.4.2.4 leaves "detailed certificate validation procedures"
-     * to RFC 5280; the server identity check is RFC 6125 §6 (now RFC 9525),
-     * with the name the client asked for as the reference identity. */
-    if (p->host_name != NULL &&
-        !X509_VERIFY_PARAM_set1_host(param, p->host_name, strlen(p->host_name))) {
-        set_err(err, err_len, "cannot set the host name to check");
-        goto out;
-    }
-    if (X509_verify_cert(ctx) != 1) {
+    bool crl_check = crl != NULL && X509_NAME_cmp(X509_CRL_get_issuer(crl), X509_get_issuer_name(leaf)) == 0;
+    crl_check_state crl_state = {.pki = p->pki, .now = p->now, .needs_default_check = false};
+    /* Twice at most: the second time without check_pki_crl, when it met a
+     * case it does not cover. */
+    for (bool shortcut = crl == p->pki->crl;; shortcut = false) {
+        X509_STORE_CTX_free(ctx);
+        X509_STORE_free(store);
+        store = X509_STORE_new();
+        ctx = X509_STORE_CTX_new();
+        if (store == NULL || ctx == NULL || !X509_STORE_add_cert(store, p->pki->root) ||
+            (crl_check && !X509_STORE_add_crl(store, crl))) {
+            set_err(err, err_len, "cannot set up certificate validation");
+            goto out;
+        }
+        if (crl_check && shortcut) {
+            X509_STORE_set_check_crl(store, check_pki_crl);
+        }
+        if (!X509_STORE_CTX_init(ctx, store, leaf, intermediates) ||
+            !X509_STORE_CTX_set_app_data(ctx, &crl_state)) {
+            set_err(err, err_len, "cannot set up certificate validation");
+            goto out;
+        }
+        X509_VERIFY_PARAM *param = X509_STORE_CTX_get0_param(ctx);
+        /* The run's clock, never the wall clock: results must not change with
+         * the calendar (SD_PKI_DEFAULT_TIME). It applies to the CRL too. */
+        X509_VERIFY_PARAM_set_time(param, (time_t)p->now);
+        if (crl_check) {
+            /* The leaf only: the fixture's CRL is the intermediate's. */
+            X509_VERIFY_PARAM_set_flags(param, X509_V_FLAG_CRL_CHECK);
+        }
+        /* RFC 5280 §4.2.1.12: with a purpose, an extendedKeyUsage present in
+         * the leaf must allow it (BoringSSL's "ssl_server"/"ssl_client"
+         * purposes, which its TLS stack sets by role). Without one, as before:
+         * no EKU check. */
+        if (p->purpose != SD_VERIFY_PURPOSE_ANY &&
+            !X509_VERIFY_PARAM_set_purpose(param, p->purpose == SD_VERIFY_PURPOSE_SERVER ? X509_PURPOSE_SSL_SERVER
+                                                                                         : X509_PURPOSE_SSL_CLIENT)) {
+            set_err(err, err_len, "cannot set the purpose to check");
+            goto out;
+        }
+        /* RFC 8446 §4.4.2.4 leaves "detailed certificate validation procedures"
+         * to RFC 5280; the server identity check is RFC 6125 §6 (now RFC 9525),
+         * with the name the client asked for as the reference identity. */
+        if (p->host_name != NULL &&
+            !X509_VERIFY_PARAM_set1_host(param, p->host_name, strlen(p->host_name))) {
+            set_err(err, err_len, "cannot set the host name to check");
+            goto out;
+        }
+        if (X509_verify_cert(ctx) == 1) {
+            break;
+        }
+        if (crl_state.needs_default_check && shortcut) {
+            continue;
+        }
         int e = X509_STORE_CTX_get_error(ctx);
         *out_alert = alert_for_verify_error(e);
         describe_verify_error(ctx, intermediates, e, p, err, err_len);
@@ -1277,7 +1451,7 @@ bool sd_verify_chain(const sd_verify_params *p, const sd_span *chain, size_t cha
     }
     if (p->stapled_ocsp != NULL && p->stapled_ocsp->len > 0) {
         X509 *issuer = sk_X509_num(path) > 1 ? sk_X509_value(path, 1) : leaf;
-        if (!check_ocsp(*p->stapled_ocsp, leaf, issuer, p->now, out_alert, err, err_len)) {
+        if (!check_ocsp(p->pki, *p->stapled_ocsp, leaf, issuer, p->now, out_alert, err, err_len)) {
             goto out;
         }
     }

@@ -32,6 +32,12 @@ typedef struct {
     char name[64];
     sd_span span; /* points into data */
     uint8_t *data;
+    /* crl.der and ocsp-*.der: the public key of the PKI's CA certificate
+     * whose signature over the file verified when it was loaded; NULL if
+     * none did. sd_verify_chain then need not verify the PKI's own CRL or
+     * responses again on every handshake (their signature is most of what
+     * checking them costs). */
+    EVP_PKEY *signer;
 } sd_pki_file;
 
 /* The fixture PKI loaded from a directory: trust anchor(s) and credentials. */
@@ -47,6 +53,9 @@ typedef struct {
      * responses for "leaf" and "revoked"). See sd_pki_blob. */
     size_t n_blobs;
     sd_pki_file blobs[SD_MAX_PKI_BLOBS];
+    /* crl.der parsed once, NULL if there is none. sd_verify_chain uses it
+     * when sd_verify_params.crl is that blob's span. */
+    X509_CRL *crl;
 } sd_pki;
 
 /* The host name all good leaves are issued for. */

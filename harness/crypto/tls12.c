@@ -382,6 +382,11 @@ bool sd_tls12_verify(EVP_PKEY *key, uint16_t scheme, sd_span message, sd_span si
 }
 
 void sd_tls12_build_certificate(sd_buf *out, const sd_credential *cred) {
+    if (!cred) {
+        /* §7.4.6: a client without a certificate sends an empty list. */
+        sd_build_tls12_certificate_chain(out, NULL, NULL, 0);
+        return;
+    }
     sd_build_tls12_certificate_chain(out, (const uint8_t *const *)cred->chain_der, cred->chain_der_len,
                                      cred->chain_len);
 }

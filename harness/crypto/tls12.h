@@ -106,7 +106,8 @@ bool sd_tls12_sign(EVP_PKEY *key, uint16_t scheme, sd_span message, sd_buf *out_
 bool sd_tls12_verify(EVP_PKEY *key, uint16_t scheme, sd_span message, sd_span signature);
 
 /* A TLS 1.2 Certificate body (RFC 5246 §7.4.2) from a credential's chain,
- * leaf first (see also sd_build_tls12_certificate_chain in wire/tls12.h). */
+ * leaf first (see also sd_build_tls12_certificate_chain in wire/tls12.h);
+ * NULL gives an empty certificate_list (§7.4.6). */
 void sd_tls12_build_certificate(sd_buf *out, const sd_credential *cred);
 
 #endif

@@ -28,7 +28,7 @@ const sd_offer sd_default_offer = {
     sd_offered_suites, sizeof(sd_offered_suites) / sizeof(sd_offered_suites[0]),
     sd_offered_groups, sizeof(sd_offered_groups) / sizeof(sd_offered_groups[0]),
     sd_offered_sigalgs, sizeof(sd_offered_sigalgs) / sizeof(sd_offered_sigalgs[0]),
-    SD_TLS13, SD_TLS13, {NULL, 0},
+    SD_TLS13, SD_TLS13, {NULL, 0}, false,
 };
 
 bool sd_u16_in(const uint16_t *list, size_t n, uint16_t v) {
@@ -49,11 +49,9 @@ void sd_msg_client_hello(sd_buf *body, const sd_offer *offer, const uint8_t *ran
     }
     /* RFC 6066 §8: ask for a stapled OCSP response (status_type ocsp, no
      * responder ids, no extensions); RFC 8446 §4.4.2.1 carries it in the
-     * leaf's CertificateEntry. TLS 1.2 carries it in a CertificateStatus
-     * message, which the model does not handle yet, so a client that may
-     * end up in TLS 1.2 does not ask. */
+     * leaf's CertificateEntry, TLS 1.2 in a CertificateStatus message. */
     static const uint8_t ocsp_request[] = {1, 0, 0, 0, 0};
-    if (!offer->min_version || offer->min_version >= SD_TLS13)
+    if (!offer->min_version || offer->min_version >= SD_TLS13 || offer->tls12_status_request)
         sd_build_extension(&exts, SD_status_request, sd_span_of(ocsp_request, sizeof ocsp_request));
     sd_buf_reset(&tmp);
     sd_build_u16_list(&tmp, 2, offer->groups, offer->n_groups);

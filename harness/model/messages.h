@@ -37,6 +37,12 @@ typedef struct {
     /* With min_version TLS 1.2: the session_ticket extension's content (RFC
      * 5077 §3.2): empty to ask for a ticket, or the ticket to resume. */
     sd_span tls12_ticket;
+    /* status_request (RFC 6066 §8) is always offered when TLS 1.3 is
+     * (RFC 8446 §4.4.2.1 staples in the Certificate message); with
+     * min_version TLS 1.2 only when this is set, since a TLS 1.2 server then
+     * sends a CertificateStatus message, which the caller must handle. The
+     * model client sets it; the driver does not. */
+    bool tls12_status_request;
 } sd_offer;
 
 /* The lists above. */

@@ -576,9 +576,14 @@ static bool check_extension_bodies(sd_model *m, const sd_client_hello *ch) {
             return false;
         }
     }
+    return model_check_status_request(m, ch);
+}
+
+bool model_check_status_request(sd_model *m, const sd_client_hello *ch) {
     /* RFC 6066 §8: CertificateStatusRequest starts with a status_type byte.
      * Only that byte is read, as BoringSSL does: the request itself is the
      * server's to use or ignore. */
+    sd_span body;
     if (sd_extensions_find(ch->extensions, SD_status_request, &body)) {
         if (body.len == 0) {
             model_fatal(m, SD_decode_error, "empty status_request");
@@ -587,6 +592,13 @@ static bool check_extension_bodies(sd_model *m, const sd_client_hello *ch) {
         m->client_wants_ocsp = body.data[0] == 1; /* status_type ocsp */
     }
     return true;
+}
+
+const sd_span *model_ocsp_response(const sd_model *m, const sd_credential *cred) {
+    if (m->cfg.role != SD_ROLE_SERVER || !m->client_wants_ocsp || !cred) return NULL;
+    char file[96];
+    snprintf(file, sizeof file, "ocsp-%s.der", cred->name);
+    return sd_pki_blob(m->cfg.pki, file);
 }
 
 /* RFC 8446 §4.2.9 and §4.2.11 syntax. On success *identities and *binders
@@ -1102,13 +1114,8 @@ static void send_certificate(sd_model *m, const sd_credential *cred) {
     sd_buf_init(&body);
     /* RFC 8446 §4.4.2.1: a server staples its OCSP response (the PKI's
      * ocsp-<credential>.der) when the client asked with status_request. */
-    const sd_span *ocsp = NULL;
-    if (m->cfg.role == SD_ROLE_SERVER && m->client_wants_ocsp && cred) {
-        char file[96];
-        snprintf(file, sizeof file, "ocsp-%s.der", cred->name);
-        ocsp = sd_pki_blob(m->cfg.pki, file);
-    }
-    sd_msg_certificate_stapled(&body, sd_span_of(m->cert_request_context, m->cert_request_context_len), cred, ocsp);
+    sd_msg_certificate_stapled(&body, sd_span_of(m->cert_request_context, m->cert_request_context_len), cred,
+                               model_ocsp_response(m, cred));
     sd_rl_send_handshake(&m->rl, SD_Certificate, sd_buf_span(&body));
     sd_buf_free(&body);
 }
@@ -1201,6 +1208,7 @@ static void send_own_flight(sd_model *m) {
     if (!model_failed(m) && m->pos == m->shape->n_steps && m->phase == PHASE_HANDSHAKE) {
         m->phase = PHASE_CONNECTED;
         m->st.handshake_done = true;
+        if (m->version == SD_TLS12) model12_on_handshake_done(m);
     }
 }
 
@@ -1523,6 +1531,8 @@ sd_model *sd_model_new(const sd_target_config *cfg, char *err, size_t err_len) {
         }
     m->offer.min_version = cfg->min_version;
     m->offer.max_version = cfg->max_version;
+    /* RFC 6066 §8 in TLS 1.2 too: the model reads CertificateStatus. */
+    m->offer.tls12_status_request = true;
     if (cfg->min_version <= SD_TLS12) {
         m->offer.sigalgs = sd_offered_sigalgs_tls12;
         m->offer.n_sigalgs = sd_n_offered_sigalgs_tls12;
@@ -1551,6 +1561,7 @@ sd_model *sd_model_new(const sd_target_config *cfg, char *err, size_t err_len) {
     m->st.alert_received = -1;
     sd_buf_init(&m->ticket);
     sd_buf_init(&m->session_out);
+    sd_buf_init(&m->peer_chain12);
     /* Servers with the same seed share a ticket key, so a ticket from one
      * connection resumes on the next (targets/target.h). */
     uint8_t digest[32], seed_bytes[8];
@@ -1561,7 +1572,8 @@ sd_model *sd_model_new(const sd_target_config *cfg, char *err, size_t err_len) {
     SHA256_Update(&sha, seed_bytes, sizeof seed_bytes);
     SHA256_Final(digest, &sha);
     memcpy(m->ticket_key, digest, sizeof m->ticket_key);
-    if (cfg->role == SD_ROLE_CLIENT && cfg->resume_session.len && cfg->resume_session.data[0] == 2) {
+    if (cfg->role == SD_ROLE_CLIENT && cfg->resume_session.len &&
+        (cfg->resume_session.data[0] == 2 || cfg->resume_session.data[0] == 3)) {
         if (!model12_load_session(m, cfg->resume_session)) {
             snprintf(err, err_len, "resume_session is not a model session");
             sd_model_free(m);
@@ -1600,6 +1612,12 @@ void sd_model_start(sd_model *m) {
      * mode, as BoringSSL and most browsers do. */
     m->session_id_len = 32;
     sd_rng_bytes(&m->rng, m->session_id, m->session_id_len);
+    /* RFC 5246 §7.4.1.2: resuming by session id, the ClientHello carries
+     * that session's id instead. */
+    if (m->resume_session_id12_len) {
+        memcpy(m->session_id, m->resume_session_id12, m->resume_session_id12_len);
+        m->session_id_len = m->resume_session_id12_len;
+    }
     if (!sd_key_share_generate(&m->share, m->offer.groups[0], &m->rng))
         return model_fatal(m, SD_internal_error, "key generation failed");
     send_own_flight(m);
@@ -1648,6 +1666,7 @@ void sd_model_free(sd_model *m) {
     sd_buf_free(&m->session_out);
     EVP_PKEY_free(m->peer_key);
     EVP_PKEY_free(m->server_key12);
+    sd_buf_free(&m->peer_chain12);
     OPENSSL_cleanse(m, sizeof(*m));
     free(m);
 }

@@ -90,11 +90,22 @@ struct sd_model {
     int warning_alerts;               /* consecutive TLS 1.2 warning alerts */
     uint16_t suites_buf[32];          /* both versions' default suites */
     bool client_wants_ocsp;           /* server: ClientHello had status_request (ocsp) */
+    /* TLS 1.2 OCSP stapling (RFC 6066 §8). Server: this handshake sends
+     * CertificateStatus; client: the ServerHello promised one. */
+    bool staple12;
+    sd_buf peer_chain12;              /* client: the server's Certificate body, checked with the CertificateStatus */
     bool issue_ticket12;              /* server: this handshake ends with a NewSessionTicket */
-    bool resuming12;                  /* client: offers a TLS 1.2 session (ticket in m->ticket) */
+    bool resuming12;                  /* client: offers a TLS 1.2 session (ticket in m->ticket, or its session id) */
+    /* TLS 1.2 session id (RFC 5246 §7.4.1.3) of a full handshake. Server:
+     * the one it sent, under which the session is cached; client: the one
+     * the server sent. Empty: not cached. */
+    uint8_t server_session_id[32];
+    size_t server_session_id_len;
     const sd_tls12_suite *resume_suite12;
     uint8_t resume_master12[48];
     bool resume_ems12;
+    uint8_t resume_session_id12[32];  /* client: the session id a version-3 blob resumes */
+    size_t resume_session_id12_len;
 
     sd_target_status st;
     char state_name[96];
@@ -105,6 +116,12 @@ void model_fatal(sd_model *m, uint8_t alert, const char *fmt, ...) __attribute__
 bool model_failed(const sd_model *m);
 /* RFC 6066 §3 server_name checks on the server side. */
 bool model_check_server_name(sd_model *m, sd_span body);
+/* RFC 6066 §8 status_request in a ClientHello (server side); false after a
+ * fatal alert. Sets client_wants_ocsp. */
+bool model_check_status_request(sd_model *m, const sd_client_hello *ch);
+/* Server: the OCSP response to staple for cred (the PKI's
+ * ocsp-<credential>.der) if the client asked for one; else NULL. */
+const sd_span *model_ocsp_response(const sd_model *m, const sd_credential *cred);
 /* The credential this side presents (server's, or client's when asked). */
 const sd_credential *model_own_credential(const sd_model *m);
 
@@ -124,6 +141,9 @@ void model12_on_ccs(sd_model *m, sd_span body);
 void model12_send(sd_model *m, uint16_t step);
 /* Client: parses a TLS 1.2 session blob (export_session); false if it is not one. */
 bool model12_load_session(sd_model *m, sd_span blob);
+/* The handshake is complete: caches the session (server) or keeps it for
+ * export (client). */
+void model12_on_handshake_done(sd_model *m);
 /* RFC 5705 exporter for TLS 1.2. */
 bool model12_export(const sd_model *m, const char *label, uint8_t *out, size_t len);
 

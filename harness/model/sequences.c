@@ -42,42 +42,105 @@ const sd_shape sd_tls13_shapes[] = {
     {"hrr+psk", SD_SHAPE_HRR | SD_SHAPE_PSK, 7,
      {C(ClientHello), HRR, C(ClientHello), S(ServerHello), S(EncryptedExtensions), S(Finished), C(Finished)}},
     /* RFC 5246 §7.3 Figure 1, with the key exchange of RFC 8422 §2 (ECDHE)
-     * or RFC 5246 §7.4.7.1 (static RSA, no ServerKeyExchange, §7.4.3). */
+     * or RFC 5246 §7.4.7.1 (static RSA, no ServerKeyExchange, §7.4.3), in
+     * every combination of:
+     *  - client authentication (§7.4.4, §7.4.6, §7.4.8): with
+     *    CertificateRequest the client sends Certificate first, and
+     *    CertificateVerify after its key exchange "only ... following a
+     *    client certificate that has signing capability";
+     *  - a ticket (RFC 5077 §3.1): NewSessionTicket after the client's
+     *    Finished and before the server's ChangeCipherSpec;
+     *  - OCSP stapling (RFC 6066 §8): CertificateStatus "immediately after
+     *    the "Certificate" message (and before any "ServerKeyExchange" or
+     *    "CertificateRequest" messages)". Like the key exchange, it is
+     *    decided by content: the status_request echo in ServerHello. */
     {"tls12-ecdhe", SD_SHAPE_TLS12, 10,
-     {C(ClientHello), S(ServerHello), S(Certificate), S(ServerKeyExchange), S(ServerHelloDone),
-      C(ClientKeyExchange), CCS(CLIENT), C(Finished), CCS(SERVER), S(Finished)}},
+     {C(ClientHello), S(ServerHello), S(Certificate), S(ServerKeyExchange), S(ServerHelloDone), C(ClientKeyExchange),
+      CCS(CLIENT), C(Finished), CCS(SERVER), S(Finished)}},
     {"tls12-rsa", SD_SHAPE_TLS12 | SD_SHAPE_RSA_KX, 9,
      {C(ClientHello), S(ServerHello), S(Certificate), S(ServerHelloDone), C(ClientKeyExchange), CCS(CLIENT),
       C(Finished), CCS(SERVER), S(Finished)}},
-    /* RFC 5246 §7.4.4, §7.4.6, §7.4.8: with CertificateRequest the client
-     * sends Certificate first, and CertificateVerify after its key exchange
-     * "only ... following a client certificate that has signing capability". */
     {"tls12-ecdhe+client-auth", SD_SHAPE_TLS12 | SD_SHAPE_CLIENT_AUTH, 13,
      {C(ClientHello), S(ServerHello), S(Certificate), S(ServerKeyExchange), S(CertificateRequest),
       S(ServerHelloDone), C(Certificate), C(ClientKeyExchange), C(CertificateVerify), CCS(CLIENT), C(Finished),
       CCS(SERVER), S(Finished)}},
-    {"tls12-ecdhe+client-auth-no-cert", SD_SHAPE_TLS12 | SD_SHAPE_CLIENT_AUTH | SD_SHAPE_NO_CLIENT_CERT, 12,
-     {C(ClientHello), S(ServerHello), S(Certificate), S(ServerKeyExchange), S(CertificateRequest),
-      S(ServerHelloDone), C(Certificate), C(ClientKeyExchange), CCS(CLIENT), C(Finished), CCS(SERVER),
-      S(Finished)}},
     {"tls12-rsa+client-auth", SD_SHAPE_TLS12 | SD_SHAPE_RSA_KX | SD_SHAPE_CLIENT_AUTH, 12,
      {C(ClientHello), S(ServerHello), S(Certificate), S(CertificateRequest), S(ServerHelloDone), C(Certificate),
       C(ClientKeyExchange), C(CertificateVerify), CCS(CLIENT), C(Finished), CCS(SERVER), S(Finished)}},
-    /* RFC 5077 §3.1: a server that issues a ticket sends NewSessionTicket
-     * after the client's Finished and before its own ChangeCipherSpec. */
+    {"tls12-ecdhe+client-auth-no-cert", SD_SHAPE_TLS12 | SD_SHAPE_CLIENT_AUTH | SD_SHAPE_NO_CLIENT_CERT, 12,
+     {C(ClientHello), S(ServerHello), S(Certificate), S(ServerKeyExchange), S(CertificateRequest),
+      S(ServerHelloDone), C(Certificate), C(ClientKeyExchange), CCS(CLIENT), C(Finished), CCS(SERVER), S(Finished)}},
+    {"tls12-rsa+client-auth-no-cert", SD_SHAPE_TLS12 | SD_SHAPE_RSA_KX | SD_SHAPE_CLIENT_AUTH | SD_SHAPE_NO_CLIENT_CERT, 11,
+     {C(ClientHello), S(ServerHello), S(Certificate), S(CertificateRequest), S(ServerHelloDone), C(Certificate),
+      C(ClientKeyExchange), CCS(CLIENT), C(Finished), CCS(SERVER), S(Finished)}},
     {"tls12-ecdhe+ticket", SD_SHAPE_TLS12 | SD_SHAPE_TICKET, 11,
-     {C(ClientHello), S(ServerHello), S(Certificate), S(ServerKeyExchange), S(ServerHelloDone),
-      C(ClientKeyExchange), CCS(CLIENT), C(Finished), S(NewSessionTicket), CCS(SERVER), S(Finished)}},
+     {C(ClientHello), S(ServerHello), S(Certificate), S(ServerKeyExchange), S(ServerHelloDone), C(ClientKeyExchange),
+      CCS(CLIENT), C(Finished), S(NewSessionTicket), CCS(SERVER), S(Finished)}},
     {"tls12-rsa+ticket", SD_SHAPE_TLS12 | SD_SHAPE_RSA_KX | SD_SHAPE_TICKET, 10,
      {C(ClientHello), S(ServerHello), S(Certificate), S(ServerHelloDone), C(ClientKeyExchange), CCS(CLIENT),
       C(Finished), S(NewSessionTicket), CCS(SERVER), S(Finished)}},
+    {"tls12-ecdhe+client-auth+ticket", SD_SHAPE_TLS12 | SD_SHAPE_CLIENT_AUTH | SD_SHAPE_TICKET, 14,
+     {C(ClientHello), S(ServerHello), S(Certificate), S(ServerKeyExchange), S(CertificateRequest),
+      S(ServerHelloDone), C(Certificate), C(ClientKeyExchange), C(CertificateVerify), CCS(CLIENT), C(Finished),
+      S(NewSessionTicket), CCS(SERVER), S(Finished)}},
+    {"tls12-rsa+client-auth+ticket", SD_SHAPE_TLS12 | SD_SHAPE_RSA_KX | SD_SHAPE_CLIENT_AUTH | SD_SHAPE_TICKET, 13,
+     {C(ClientHello), S(ServerHello), S(Certificate), S(CertificateRequest), S(ServerHelloDone), C(Certificate),
+      C(ClientKeyExchange), C(CertificateVerify), CCS(CLIENT), C(Finished), S(NewSessionTicket), CCS(SERVER),
+      S(Finished)}},
+    {"tls12-ecdhe+client-auth-no-cert+ticket", SD_SHAPE_TLS12 | SD_SHAPE_CLIENT_AUTH | SD_SHAPE_NO_CLIENT_CERT | SD_SHAPE_TICKET, 13,
+     {C(ClientHello), S(ServerHello), S(Certificate), S(ServerKeyExchange), S(CertificateRequest),
+      S(ServerHelloDone), C(Certificate), C(ClientKeyExchange), CCS(CLIENT), C(Finished), S(NewSessionTicket),
+      CCS(SERVER), S(Finished)}},
+    {"tls12-rsa+client-auth-no-cert+ticket", SD_SHAPE_TLS12 | SD_SHAPE_RSA_KX | SD_SHAPE_CLIENT_AUTH | SD_SHAPE_NO_CLIENT_CERT | SD_SHAPE_TICKET, 12,
+     {C(ClientHello), S(ServerHello), S(Certificate), S(CertificateRequest), S(ServerHelloDone), C(Certificate),
+      C(ClientKeyExchange), CCS(CLIENT), C(Finished), S(NewSessionTicket), CCS(SERVER), S(Finished)}},
+    {"tls12-ecdhe+ocsp", SD_SHAPE_TLS12 | SD_SHAPE_OCSP, 11,
+     {C(ClientHello), S(ServerHello), S(Certificate), S(CertificateStatus), S(ServerKeyExchange), S(ServerHelloDone),
+      C(ClientKeyExchange), CCS(CLIENT), C(Finished), CCS(SERVER), S(Finished)}},
+    {"tls12-rsa+ocsp", SD_SHAPE_TLS12 | SD_SHAPE_RSA_KX | SD_SHAPE_OCSP, 10,
+     {C(ClientHello), S(ServerHello), S(Certificate), S(CertificateStatus), S(ServerHelloDone), C(ClientKeyExchange),
+      CCS(CLIENT), C(Finished), CCS(SERVER), S(Finished)}},
+    {"tls12-ecdhe+ocsp+client-auth", SD_SHAPE_TLS12 | SD_SHAPE_CLIENT_AUTH | SD_SHAPE_OCSP, 14,
+     {C(ClientHello), S(ServerHello), S(Certificate), S(CertificateStatus), S(ServerKeyExchange),
+      S(CertificateRequest), S(ServerHelloDone), C(Certificate), C(ClientKeyExchange), C(CertificateVerify),
+      CCS(CLIENT), C(Finished), CCS(SERVER), S(Finished)}},
+    {"tls12-rsa+ocsp+client-auth", SD_SHAPE_TLS12 | SD_SHAPE_RSA_KX | SD_SHAPE_CLIENT_AUTH | SD_SHAPE_OCSP, 13,
+     {C(ClientHello), S(ServerHello), S(Certificate), S(CertificateStatus), S(CertificateRequest),
+      S(ServerHelloDone), C(Certificate), C(ClientKeyExchange), C(CertificateVerify), CCS(CLIENT), C(Finished),
+      CCS(SERVER), S(Finished)}},
+    {"tls12-ecdhe+ocsp+client-auth-no-cert", SD_SHAPE_TLS12 | SD_SHAPE_CLIENT_AUTH | SD_SHAPE_NO_CLIENT_CERT | SD_SHAPE_OCSP, 13,
+     {C(ClientHello), S(ServerHello), S(Certificate), S(CertificateStatus), S(ServerKeyExchange),
+      S(CertificateRequest), S(ServerHelloDone), C(Certificate), C(ClientKeyExchange), CCS(CLIENT), C(Finished),
+      CCS(SERVER), S(Finished)}},
+    {"tls12-rsa+ocsp+client-auth-no-cert", SD_SHAPE_TLS12 | SD_SHAPE_RSA_KX | SD_SHAPE_CLIENT_AUTH | SD_SHAPE_NO_CLIENT_CERT | SD_SHAPE_OCSP, 12,
+     {C(ClientHello), S(ServerHello), S(Certificate), S(CertificateStatus), S(CertificateRequest),
+      S(ServerHelloDone), C(Certificate), C(ClientKeyExchange), CCS(CLIENT), C(Finished), CCS(SERVER), S(Finished)}},
+    {"tls12-ecdhe+ocsp+ticket", SD_SHAPE_TLS12 | SD_SHAPE_TICKET | SD_SHAPE_OCSP, 12,
+     {C(ClientHello), S(ServerHello), S(Certificate), S(CertificateStatus), S(ServerKeyExchange), S(ServerHelloDone),
+      C(ClientKeyExchange), CCS(CLIENT), C(Finished), S(NewSessionTicket), CCS(SERVER), S(Finished)}},
+    {"tls12-rsa+ocsp+ticket", SD_SHAPE_TLS12 | SD_SHAPE_RSA_KX | SD_SHAPE_TICKET | SD_SHAPE_OCSP, 11,
+     {C(ClientHello), S(ServerHello), S(Certificate), S(CertificateStatus), S(ServerHelloDone), C(ClientKeyExchange),
+      CCS(CLIENT), C(Finished), S(NewSessionTicket), CCS(SERVER), S(Finished)}},
+    {"tls12-ecdhe+ocsp+client-auth+ticket", SD_SHAPE_TLS12 | SD_SHAPE_CLIENT_AUTH | SD_SHAPE_TICKET | SD_SHAPE_OCSP, 15,
+     {C(ClientHello), S(ServerHello), S(Certificate), S(CertificateStatus), S(ServerKeyExchange),
+      S(CertificateRequest), S(ServerHelloDone), C(Certificate), C(ClientKeyExchange), C(CertificateVerify),
+      CCS(CLIENT), C(Finished), S(NewSessionTicket), CCS(SERVER), S(Finished)}},
+    {"tls12-rsa+ocsp+client-auth+ticket", SD_SHAPE_TLS12 | SD_SHAPE_RSA_KX | SD_SHAPE_CLIENT_AUTH | SD_SHAPE_TICKET | SD_SHAPE_OCSP, 14,
+     {C(ClientHello), S(ServerHello), S(Certificate), S(CertificateStatus), S(CertificateRequest),
+      S(ServerHelloDone), C(Certificate), C(ClientKeyExchange), C(CertificateVerify), CCS(CLIENT), C(Finished),
+      S(NewSessionTicket), CCS(SERVER), S(Finished)}},
+    {"tls12-ecdhe+ocsp+client-auth-no-cert+ticket", SD_SHAPE_TLS12 | SD_SHAPE_CLIENT_AUTH | SD_SHAPE_NO_CLIENT_CERT | SD_SHAPE_TICKET | SD_SHAPE_OCSP, 14,
+     {C(ClientHello), S(ServerHello), S(Certificate), S(CertificateStatus), S(ServerKeyExchange),
+      S(CertificateRequest), S(ServerHelloDone), C(Certificate), C(ClientKeyExchange), CCS(CLIENT), C(Finished),
+      S(NewSessionTicket), CCS(SERVER), S(Finished)}},
+    {"tls12-rsa+ocsp+client-auth-no-cert+ticket", SD_SHAPE_TLS12 | SD_SHAPE_RSA_KX | SD_SHAPE_CLIENT_AUTH | SD_SHAPE_NO_CLIENT_CERT | SD_SHAPE_TICKET | SD_SHAPE_OCSP, 13,
+     {C(ClientHello), S(ServerHello), S(Certificate), S(CertificateStatus), S(CertificateRequest),
+      S(ServerHelloDone), C(Certificate), C(ClientKeyExchange), CCS(CLIENT), C(Finished), S(NewSessionTicket),
+      CCS(SERVER), S(Finished)}},
+
     /* RFC 5246 §7.3 Figure 2: resumption; the server finishes first. */
     {"tls12-resumed", SD_SHAPE_TLS12 | SD_SHAPE_RESUMED, 6,
      {C(ClientHello), S(ServerHello), CCS(SERVER), S(Finished), CCS(CLIENT), C(Finished)}},
-    {"tls12-rsa+client-auth-no-cert", SD_SHAPE_TLS12 | SD_SHAPE_RSA_KX | SD_SHAPE_CLIENT_AUTH | SD_SHAPE_NO_CLIENT_CERT,
-     11,
-     {C(ClientHello), S(ServerHello), S(Certificate), S(CertificateRequest), S(ServerHelloDone), C(Certificate),
-      C(ClientKeyExchange), CCS(CLIENT), C(Finished), CCS(SERVER), S(Finished)}},
 };
 const size_t sd_tls13_n_shapes = sizeof(sd_tls13_shapes) / sizeof(sd_tls13_shapes[0]);
 

@@ -37,6 +37,7 @@ enum {
     SD_SHAPE_RSA_KX = 1u << 5,         /* TLS 1.2 static-RSA key exchange: no ServerKeyExchange */
     SD_SHAPE_TICKET = 1u << 6,         /* TLS 1.2: the server sends a NewSessionTicket (RFC 5077) */
     SD_SHAPE_RESUMED = 1u << 7,        /* TLS 1.2 abbreviated handshake (RFC 5246 §7.3 Figure 2) */
+    SD_SHAPE_OCSP = 1u << 8,           /* TLS 1.2: the server sends CertificateStatus (RFC 6066 §8) */
 };
 
 #define SD_MAX_STEPS 16

@@ -9,8 +9,10 @@
 
 #include <openssl/mem.h>
 #include <openssl/rsa.h>
+#include <openssl/sha.h>
 
 #include "model/model_internal.h"
+#include "targets/session_cache.h"
 #include "wire/handshake.h"
 #include "wire/names.h"
 #include "wire/tls12.h"
@@ -79,20 +81,42 @@ static bool read_chain12(sd_model *m, sd_span body, sd_span *chain, size_t *n) {
     return true;
 }
 
-/* --- Tickets (RFC 5077) ------------------------------------------------------------ */
+/* --- Sessions: tickets (RFC 5077), the session cache (RFC 5246 §7.4.1.2) --- */
+
+/* What a TLS 1.2 session keeps (RFC 5246 §7.4.1.2 lists the session
+ * state; RFC 5077 §4 the ticket's): suite(2) ems(1)
+ * client_authenticated(1) master(48). The peer identity is kept as whether
+ * the client proved a certificate (the PKI's, checked when it was sent), so
+ * that a resumed session is as authenticated as the one it resumes. */
+enum { SESSION12_LEN = 2 + 1 + 1 + 48 };
+
+static void write_session12(const sd_model *m, uint8_t out[SESSION12_LEN]) {
+    out[0] = (uint8_t)(m->suite12->id >> 8);
+    out[1] = (uint8_t)m->suite12->id;
+    out[2] = m->ems;
+    out[3] = m->cfg.role == SD_ROLE_SERVER && m->st.peer_authenticated;
+    memcpy(out + 4, m->master, 48);
+}
+
+/* False if the suite is not one of ours. */
+static bool read_session12(const uint8_t in[SESSION12_LEN], const sd_tls12_suite **suite, bool *ems,
+                           bool *client_authenticated, uint8_t master[48]) {
+    *suite = sd_tls12_suite_find((uint16_t)(in[0] << 8 | in[1]));
+    *ems = in[2];
+    *client_authenticated = in[3];
+    memcpy(master, in + 4, 48);
+    return *suite != NULL;
+}
 
 /* The ticket is the server's own sealed state (RFC 5077 §4 recommends a
  * format; its content is the server's choice): nonce(12) ||
- * AES-128-GCM("12" suite(2) ems(1) master(48)). The key is the one TLS 1.3
- * tickets use; the leading tag keeps the two kinds apart. */
+ * AES-128-GCM("12" session). The key is the one TLS 1.3 tickets use; the
+ * leading tag keeps the two kinds apart. */
 static void seal_ticket12(sd_model *m, sd_buf *out) {
-    uint8_t nonce[12], plain[1 + 2 + 1 + 48], sealed[sizeof plain + 16];
+    uint8_t nonce[12], plain[1 + SESSION12_LEN], sealed[sizeof plain + 16];
     size_t sealed_len = 0;
     plain[0] = 0x12;
-    plain[1] = (uint8_t)(m->suite12->id >> 8);
-    plain[2] = (uint8_t)m->suite12->id;
-    plain[3] = m->ems;
-    memcpy(plain + 4, m->master, 48);
+    write_session12(m, plain + 1);
     sd_rng_bytes(&m->rng, nonce, sizeof nonce);
     EVP_AEAD_CTX ctx;
     if (EVP_AEAD_CTX_init(&ctx, EVP_aead_aes_128_gcm(), m->ticket_key, sizeof m->ticket_key, 16, NULL)) {
@@ -106,40 +130,72 @@ static void seal_ticket12(sd_model *m, sd_buf *out) {
     OPENSSL_cleanse(plain, sizeof plain);
 }
 
-/* True if the ticket is one of ours for TLS 1.2; fills suite, ems, master. */
+/* True if the ticket is one of ours for TLS 1.2; fills the session. */
 static bool open_ticket12(const sd_model *m, sd_span ticket, const sd_tls12_suite **suite, bool *ems,
-                          uint8_t master[48]) {
-    uint8_t plain[1 + 2 + 1 + 48 + 16];
+                          bool *client_authenticated, uint8_t master[48]) {
+    uint8_t plain[1 + SESSION12_LEN + 16];
     size_t plain_len = 0;
-    if (ticket.len != 12 + 52 + 16) return false;
+    if (ticket.len != 12 + 1 + SESSION12_LEN + 16) return false;
     EVP_AEAD_CTX ctx;
     if (!EVP_AEAD_CTX_init(&ctx, EVP_aead_aes_128_gcm(), m->ticket_key, sizeof m->ticket_key, 16, NULL)) return false;
     bool ok = EVP_AEAD_CTX_open(&ctx, plain, &plain_len, sizeof plain, ticket.data, 12, ticket.data + 12, ticket.len - 12,
                                 NULL, 0) &&
-              plain_len == 52 && plain[0] == 0x12;
+              plain_len == 1 + SESSION12_LEN && plain[0] == 0x12 &&
+              read_session12(plain + 1, suite, ems, client_authenticated, master);
     EVP_AEAD_CTX_cleanup(&ctx);
-    if (ok) {
-        *suite = sd_tls12_suite_find((uint16_t)(plain[1] << 8 | plain[2]));
-        *ems = plain[3];
-        memcpy(master, plain + 4, 48);
-    }
     OPENSSL_cleanse(plain, sizeof plain);
-    return ok && *suite;
+    return ok;
+}
+
+/* The session cached under a session id (RFC 5246 §7.4.1.2), if any. */
+static bool lookup_session12(const sd_model *m, sd_span id, const sd_tls12_suite **suite, bool *ems,
+                             bool *client_authenticated, uint8_t master[48]) {
+    sd_span blob;
+    return sd_session_cache_get(m->cfg.session_cache, "model", id, &blob) && blob.len == SESSION12_LEN &&
+           read_session12(blob.data, suite, ems, client_authenticated, master);
+}
+
+void model12_on_handshake_done(sd_model *m) {
+    if (m->st.resumed) return;
+    if (m->cfg.role == SD_ROLE_SERVER) {
+        /* §7.4.1.3: the session id the ServerHello gave names it now. */
+        if (!m->server_session_id_len) return;
+        uint8_t session[SESSION12_LEN];
+        write_session12(m, session);
+        sd_session_cache_put(m->cfg.session_cache, "model", sd_span_of(m->server_session_id, m->server_session_id_len),
+                             sd_span_of(session, sizeof session));
+        OPENSSL_cleanse(session, sizeof session);
+        return;
+    }
+    /* Client: a session id without a ticket is a session to export
+     * (version 3 of the model's session blob: suite, ems, master, id). */
+    if (m->session_out.len || !m->server_session_id_len) return;
+    sd_buf_u8(&m->session_out, 3);
+    sd_buf_u16(&m->session_out, m->suite12->id);
+    sd_buf_u8(&m->session_out, m->ems);
+    sd_buf_append(&m->session_out, m->master, 48);
+    sd_buf_u8(&m->session_out, (uint8_t)m->server_session_id_len);
+    sd_buf_append(&m->session_out, m->server_session_id, m->server_session_id_len);
 }
 
 bool model12_load_session(sd_model *m, sd_span blob) {
-    /* Version 2 of the model's session blob: suite, ems, master, ticket. */
+    /* Version 2 of the model's session blob: suite, ems, master, ticket;
+     * version 3: suite, ems, master, session id (RFC 5246 §7.4.1.2). */
     sd_reader r = sd_reader_of(blob);
     uint8_t version, ems;
     uint16_t suite;
-    sd_span master, ticket;
-    if (!sd_read_u8(&r, &version) || version != 2 || !sd_read_u16(&r, &suite) || !sd_read_u8(&r, &ems) ||
-        !sd_read_bytes(&r, 48, &master) || !sd_read_prefixed(&r, 2, &ticket) || ticket.len == 0 ||
-        !sd_reader_done(&r) || !(m->resume_suite12 = sd_tls12_suite_find(suite)))
+    sd_span master, ticket = {0}, id = {0};
+    if (!sd_read_u8(&r, &version) || (version != 2 && version != 3) || !sd_read_u16(&r, &suite) ||
+        !sd_read_u8(&r, &ems) || !sd_read_bytes(&r, 48, &master) ||
+        (version == 2 && (!sd_read_prefixed(&r, 2, &ticket) || ticket.len == 0)) ||
+        (version == 3 && (!sd_read_prefixed(&r, 1, &id) || id.len == 0 || id.len > 32)) || !sd_reader_done(&r) ||
+        !(m->resume_suite12 = sd_tls12_suite_find(suite)))
         return false;
     m->resume_ems12 = ems;
     memcpy(m->resume_master12, master.data, 48);
     sd_buf_append_span(&m->ticket, ticket);
+    if (id.len) memcpy(m->resume_session_id12, id.data, id.len);
+    m->resume_session_id12_len = id.len;
     m->resuming12 = true;
     return true;
 }
@@ -154,6 +210,24 @@ static bool resume_keys(sd_model *m) {
 }
 
 /* --- Server ------------------------------------------------------------------- */
+
+/* A new session id (§7.4.1.3) for a full handshake. It must differ from the
+ * one the client offered, which a ServerHello echoes only to resume (RFC
+ * 5246 §7.4.1.3); the model's random stream alone would repeat it when
+ * servers share a seed (targets/target.h), so the id also hashes the
+ * client's random and offered id. */
+static void new_session_id12(sd_model *m, sd_span offered) {
+    uint8_t fresh[32];
+    sd_rng_bytes(&m->rng, fresh, sizeof fresh);
+    SHA256_CTX sha;
+    SHA256_Init(&sha);
+    SHA256_Update(&sha, fresh, sizeof fresh);
+    SHA256_Update(&sha, m->client_random, SD_RANDOM_LEN);
+    SHA256_Update(&sha, offered.data, offered.len);
+    SHA256_Final(m->server_session_id, &sha);
+    m->server_session_id_len = 32;
+    if (sd_span_eq(offered, sd_span_of(m->server_session_id, 32))) m->server_session_id[0] ^= 1;
+}
 
 bool model12_on_client_hello(sd_model *m, const sd_client_hello *ch) {
     uint8_t alert;
@@ -171,6 +245,7 @@ bool model12_on_client_hello(sd_model *m, const sd_client_hello *ch) {
         return false;
     }
     if (sd_extensions_find(ch->extensions, SD_server_name, &body) && !model_check_server_name(m, body)) return false;
+    if (!model_check_status_request(m, ch)) return false;
     /* RFC 5746 §3.6: the server "MUST verify that the "renegotiated_connection"
      * field is of zero length, and if it is not, MUST abort the handshake" —
      * with handshake_failure; TLS_EMPTY_RENEGOTIATION_INFO_SCSV (0x00FF)
@@ -198,18 +273,27 @@ bool model12_on_client_hello(sd_model *m, const sd_client_hello *ch) {
     }
 
     /* RFC 5077 §3.2: a session_ticket extension asks for a ticket, or
-     * offers one. A ticket of ours for a suite the client still offers
-     * resumes (§3.1), provided the extended master secret matches: RFC 7627
+     * offers one (§3.1). Without a ticket, RFC 5246 §7.4.1.2: a non-empty
+     * session_id names a session to resume, looked up in the cache. As in
+     * BoringSSL, an offered ticket decides alone. A found session resumes if
+     * the client still offers its suite ("MUST include at least the
+     * cipher_suite from that session") and, under a required client
+     * certificate, the session has one (BoringSSL's choice); else a full
+     * handshake follows. And the extended master secret must match: RFC 7627
      * §5.3 "If the original session used the "extended_master_secret"
      * extension but the new ClientHello does not contain it, the server MUST
      * abort the abbreviated handshake"; in the other direction it MUST NOT
-     * resume, and a full handshake follows. */
+     * resume. */
     sd_span ticket_ext;
     bool ticket_offered = m->cfg.session_tickets && sd_extensions_find(ch->extensions, SD_session_ticket, &ticket_ext);
-    const sd_tls12_suite *saved;
-    bool saved_ems;
-    if (ticket_offered && ticket_ext.len && open_ticket12(m, ticket_ext, &saved, &saved_ems, m->master) &&
-        sd_u16_list_contains(suites, saved->id) && sd_u16_in(m->offer.suites, m->offer.n_suites, saved->id)) {
+    const sd_tls12_suite *saved = NULL;
+    bool saved_ems = false, saved_client_auth = false, found = false;
+    if (ticket_offered && ticket_ext.len)
+        found = open_ticket12(m, ticket_ext, &saved, &saved_ems, &saved_client_auth, m->master);
+    else if (m->cfg.session_cache && ch->legacy_session_id.len)
+        found = lookup_session12(m, ch->legacy_session_id, &saved, &saved_ems, &saved_client_auth, m->master);
+    if (found && sd_u16_list_contains(suites, saved->id) && sd_u16_in(m->offer.suites, m->offer.n_suites, saved->id) &&
+        (saved_client_auth || m->cfg.client_auth != SD_CLIENT_AUTH_REQUIRE)) {
         if (saved_ems && !m->ems) {
             model_fatal(m, SD_handshake_failure, "resumption of an extended-master-secret session without it");
             return false;
@@ -219,14 +303,19 @@ bool model12_on_client_hello(sd_model *m, const sd_client_hello *ch) {
             m->st.version = SD_TLS12;
             m->st.cipher_suite = saved->id;
             m->st.resumed = true;
+            /* RFC 5077 §4, RFC 5246 §7.4.1.2: the session keeps the peer's
+             * identity; the client proved its certificate then. */
+            m->st.peer_authenticated = saved_client_auth;
             m->shape = sd_shape_with_flags(SD_SHAPE_TLS12 | SD_SHAPE_RESUMED);
             return true;
         }
     }
     OPENSSL_cleanse(m->master, sizeof m->master);
-    /* A ticket needs a shape with NewSessionTicket; client authentication
-     * has none yet, so those handshakes issue no ticket. */
-    m->issue_ticket12 = ticket_offered && m->cfg.client_auth == SD_CLIENT_AUTH_NONE;
+    m->issue_ticket12 = ticket_offered;
+    /* §7.4.1.3: a new session id names the session in the cache; with a
+     * ticket the ticket carries it, and the id stays empty (BoringSSL's
+     * choice: "the session will not be cached"). */
+    if (m->cfg.session_cache && !m->issue_ticket12) new_session_id12(m, ch->legacy_session_id);
 
     /* Groups (RFC 8422 §5.1.1) and signature schemes (§7.4.1.4.1). Without
      * supported_groups every group of ours is acceptable (RFC 8422 §4). */
@@ -274,6 +363,10 @@ bool model12_on_client_hello(sd_model *m, const sd_client_hello *ch) {
         model_fatal(m, SD_handshake_failure, "no TLS 1.2 cipher suite in common");
         return false;
     }
+    /* RFC 6066 §8: servers "MAY return a suitable certificate status
+     * response"; the model does whenever it has one, as BoringSSL does
+     * (and never on resumption, which sends no Certificate). */
+    m->staple12 = model_ocsp_response(m, cred) != NULL;
     m->group = group;
     m->sigalg12 = sigalg;
     m->st.version = SD_TLS12;
@@ -281,7 +374,7 @@ bool model12_on_client_hello(sd_model *m, const sd_client_hello *ch) {
     m->st.group = m->suite12->kx == SD_KX_RSA ? 0 : group;
     m->shape = sd_shape_with_flags(SD_SHAPE_TLS12 | (m->suite12->kx == SD_KX_RSA ? SD_SHAPE_RSA_KX : 0) |
                                    (m->cfg.client_auth != SD_CLIENT_AUTH_NONE ? SD_SHAPE_CLIENT_AUTH : 0) |
-                                   (m->issue_ticket12 ? SD_SHAPE_TICKET : 0));
+                                   (m->issue_ticket12 ? SD_SHAPE_TICKET : 0) | (m->staple12 ? SD_SHAPE_OCSP : 0));
     return true;
 }
 
@@ -405,16 +498,19 @@ static void send_server_hello12(sd_model *m) {
     /* RFC 5077 §3.2: an empty session_ticket in ServerHello promises a
      * NewSessionTicket. */
     if (m->issue_ticket12) sd_build_extension(&exts, SD_session_ticket, sd_span_of(NULL, 0));
+    /* RFC 6066 §8: "If a server returns a "CertificateStatus" message, then
+     * the server MUST have included an extension of type "status_request"
+     * with empty "extension_data" in the extended server hello." */
+    if (m->staple12) sd_build_extension(&exts, SD_status_request, sd_span_of(NULL, 0));
     bool resumed = m->shape->flags & SD_SHAPE_RESUMED;
     sd_server_hello sh = {
         .legacy_version = SD_TLS12,
         .random = sd_span_of(m->server_random, SD_RANDOM_LEN),
-        /* An empty session id: the model does not resume TLS 1.2 sessions
-         * yet (RFC 5246 §7.4.1.3 allows it: "the session will not be cached"). */
-        /* RFC 5077 §3.4: resuming, the server echoes the client's session
-         * id; otherwise it is empty (§7.4.1.3: "the session will not be
-         * cached" by id). */
-        .legacy_session_id_echo = resumed ? sd_span_of(m->session_id, m->session_id_len) : sd_span_of(NULL, 0),
+        /* RFC 5077 §3.4 and RFC 5246 §7.4.1.3: resuming, the server echoes
+         * the client's session id; otherwise it sends the new session's id,
+         * empty if "the session will not be cached". */
+        .legacy_session_id_echo = resumed ? sd_span_of(m->session_id, m->session_id_len)
+                                          : sd_span_of(m->server_session_id, m->server_session_id_len),
         .cipher_suite = m->suite12->id,
         .extensions = sd_buf_span(&exts),
     };
@@ -533,6 +629,12 @@ void model12_on_server_hello(sd_model *m, const sd_server_hello *sh) {
             /* RFC 5077 §3.2: empty, promising a NewSessionTicket. */
             if (body.len) return model_fatal(m, SD_decode_error, "non-empty session_ticket in ServerHello");
             m->issue_ticket12 = true;
+        } else if (type == SD_status_request) {
+            /* RFC 6066 §8: the echo has "empty "extension_data"", and
+             * promises a CertificateStatus after the Certificate. (The
+             * model's ClientHello always asks.) */
+            if (body.len) return model_fatal(m, SD_decode_error, "non-empty status_request in ServerHello");
+            m->staple12 = true;
         } else if (type == SD_server_name || type == SD_ec_point_formats) {
             /* RFC 6066 §3: an empty acknowledgement; RFC 8422 §5.2: the
              * server's point formats, uncompressed being mandatory. */
@@ -562,24 +664,25 @@ void model12_on_server_hello(sd_model *m, const sd_server_hello *sh) {
         resume_keys(m);
         return;
     }
+    /* §7.4.1.3: the id under which the server caches this session (none
+     * if empty); kept for export once the handshake completes. */
+    m->server_session_id_len = sh->legacy_session_id_echo.len;
+    memcpy(m->server_session_id, sh->legacy_session_id_echo.data, sh->legacy_session_id_echo.len);
     m->shape = sd_shape_with_flags(SD_SHAPE_TLS12 | (s->kx == SD_KX_RSA ? SD_SHAPE_RSA_KX : 0) |
-                                   (m->issue_ticket12 ? SD_SHAPE_TICKET : 0));
+                                   (m->issue_ticket12 ? SD_SHAPE_TICKET : 0) | (m->staple12 ? SD_SHAPE_OCSP : 0));
 }
 
-static void on_certificate12(sd_model *m, sd_span body) {
+/* Client: validates the server's chain, with the stapled OCSP response if
+ * there is one (RFC 6066 §8: the client "MUST check the OCSP response"). */
+static void verify_server_chain12(sd_model *m, const sd_span *chain, size_t n, const sd_span *stapled) {
     uint8_t alert;
-    sd_span chain[SD_MAX_CHAIN];
-    size_t n;
-    if (!read_chain12(m, body, chain, &n)) return;
-    /* RFC 5246 §7.4.2: the server's certificate_list must hold its
-     * certificate; an empty one cannot authenticate it. */
-    if (n == 0) return model_fatal(m, SD_decode_error, "server sent an empty certificate chain");
     sd_verify_params p = {.pki = m->cfg.pki,
                           .host_name = m->cfg.server_name,
                           .now = m->cfg.now,
                           .purpose = SD_VERIFY_PURPOSE_SERVER,
                           .key_use = m->suite12->kx == SD_KX_RSA ? SD_KEY_USE_ENCIPHER : SD_KEY_USE_SIGN,
-                          .crl = sd_pki_blob(m->cfg.pki, "crl.der")};
+                          .crl = sd_pki_blob(m->cfg.pki, "crl.der"),
+                          .stapled_ocsp = stapled};
     char err[160];
     EVP_PKEY_free(m->server_key12);
     m->server_key12 = NULL;
@@ -591,6 +694,38 @@ static void on_certificate12(sd_model *m, sd_span body) {
     if (!key_fits_suite(m->suite12, m->server_key12))
         return model_fatal(m, SD_unsupported_certificate, "certificate key does not fit %s", m->suite12->name);
     if (m->suite12->kx == SD_KX_RSA) m->st.peer_authenticated = true; /* proven by the Finished it can decrypt */
+}
+
+static void on_certificate12(sd_model *m, sd_span body) {
+    sd_span chain[SD_MAX_CHAIN];
+    size_t n;
+    if (!read_chain12(m, body, chain, &n)) return;
+    /* RFC 5246 §7.4.2: the server's certificate_list must hold its
+     * certificate; an empty one cannot authenticate it. */
+    if (n == 0) return model_fatal(m, SD_decode_error, "server sent an empty certificate chain");
+    /* With a CertificateStatus to come, the chain is validated together
+     * with it (as BoringSSL does, after reading CertificateStatus). */
+    if (m->shape->flags & SD_SHAPE_OCSP) {
+        sd_buf_reset(&m->peer_chain12);
+        sd_buf_append_span(&m->peer_chain12, body);
+        return;
+    }
+    verify_server_chain12(m, chain, n, NULL);
+}
+
+/* Client: CertificateStatus (RFC 6066 §8), right after the Certificate. */
+static void on_certificate_status12(sd_model *m, sd_span body) {
+    uint8_t alert;
+    sd_tls12_certificate_status cs;
+    /* status_type must be ocsp, the one the model asked for; a response
+     * must not be empty (OCSPResponse<1..2^24-1>): decode_error, as
+     * BoringSSL sends. */
+    if (!sd_parse_tls12_certificate_status(body, &cs, &alert))
+        return model_fatal(m, alert, "malformed CertificateStatus");
+    sd_span chain[SD_MAX_CHAIN];
+    size_t n;
+    if (!read_chain12(m, sd_buf_span(&m->peer_chain12), chain, &n)) return;
+    verify_server_chain12(m, chain, n, &cs.ocsp_response);
 }
 
 static void on_server_key_exchange(sd_model *m, sd_span body) {
@@ -671,6 +806,16 @@ void model12_send(sd_model *m, uint16_t step) {
         sd_buf_free(&body);
         return;
     }
+    case SD_CertificateStatus: {
+        sd_buf body;
+        sd_buf_init(&body);
+        sd_tls12_certificate_status cs = {.status_type = SD_CERTIFICATE_STATUS_OCSP,
+                                          .ocsp_response = *model_ocsp_response(m, m->cfg.credential)};
+        sd_build_tls12_certificate_status(&body, &cs);
+        sd_rl_send_handshake(&m->rl, SD_CertificateStatus, sd_buf_span(&body));
+        sd_buf_free(&body);
+        return;
+    }
     case SD_CertificateRequest:
         send_certificate_request12(m);
         return;
@@ -724,6 +869,9 @@ void model12_on_message(sd_model *m, uint16_t step, const sd_handshake_msg *msg)
             on_client_certificate12(m, msg->body);
         else
             on_certificate12(m, msg->body);
+        return;
+    case SD_CertificateStatus:
+        on_certificate_status12(m, msg->body);
         return;
     case SD_CertificateRequest:
         on_certificate_request12(m, msg->body);
