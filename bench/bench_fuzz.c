@@ -7,8 +7,8 @@
  *
  * One execution is what the fuzz target's LLVMFuzzerTestOneInput does for an
  * input (targets/fuzz/differential_target.c): build the trace
- * (sd_trace_from_fuzz_input) and run it on the model and on BoringSSL
- * (sd_differential_run) and compare. The inputs are corpus/<target>/, cycled
+ * and its setup (sd_fuzz_input_build) and run it on the model and on
+ * BoringSSL (sd_differential_run_config) and compare. The inputs are corpus/<target>/, cycled
  * in order. The cost column is bare-handshake time / execution time: the
  * goal is at most 2.5 (a differential execution is at least two handshakes'
  * worth of work, one per stack) and 1,000 executions per second per core.
@@ -123,12 +123,15 @@ static double execs_per_s(const char *target, const input *in, size_t n, const s
     while ((t = now_s()) < start + seconds) {
         const input *x = &in[(size_t)runs % n];
         sd_trace trace;
-        sd_role role;
-        if (sd_trace_from_fuzz_input(target, x->data, x->len, &trace, &role, NULL, 0)) {
+        sd_fuzz_setup setup;
+        if (sd_fuzz_input_build(target, x->data, x->len, &trace, &setup, NULL, 0)) {
             if (trace.n_actions) {
                 sd_outcome m, b;
                 sd_divergence div;
-                sd_differential_run(&trace, role, pki, 1, &m, &b, &div, NULL, 0);
+                sd_run_config cfg;
+                sd_run_config_defaults(&cfg, &sd_target_model, setup.role, pki);
+                sd_fuzz_setup_apply(&setup, &cfg);
+                sd_differential_run_config(&trace, &cfg, &m, &b, &div, NULL, 0);
             }
             sd_trace_free(&trace);
         }
