@@ -156,22 +156,22 @@ int main(int argc, char **argv) {
            "cost = executions' time in bare BoringSSL client+server handshakes (goal <= 2.5)\n\n",
            seconds);
     double base = bare_handshakes_per_s(&pki, seconds);
-    printf("%-28s %9.0f /s   (bare BoringSSL handshake, the unit)\n", "boringssl <-> boringssl", base);
+    printf("%-30s %9.0f /s   (bare BoringSSL handshake, the unit)\n", "boringssl <-> boringssl", base);
     const char *const *names = argc > 2 ? (const char *const *)argv + 2 : sd_fuzz_target_names;
     for (size_t i = 0; names[i]; i++) {
         static input in[512];
         size_t n = load_corpus(names[i], in, 512);
         if (n == 0) {
-            printf("%-28s   (no corpus)\n", names[i]);
+            printf("%-30s   (no corpus)\n", names[i]);
             continue;
         }
         double r = execs_per_s(names[i], in, n, &pki, seconds);
-        printf("%-28s %9.0f exec/s  cost %.2f handshakes  (%zu inputs)\n", names[i], r, base / r, n);
+        printf("%-30s %9.0f exec/s  cost %.2f handshakes  (%zu inputs)\n", names[i], r, base / r, n);
         for (size_t k = 0; k < n; k++) free(in[k].data);
     }
     /* Measured again at the end: if the machine's speed moved during the
      * run, the two baselines say by how much. */
-    printf("%-28s %9.0f /s   (baseline again)\n", "boringssl <-> boringssl", bare_handshakes_per_s(&pki, seconds));
+    printf("%-30s %9.0f /s   (baseline again)\n", "boringssl <-> boringssl", bare_handshakes_per_s(&pki, seconds));
     sd_pki_free(&pki);
     return 0;
 }
