@@ -7,8 +7,8 @@
  *
  * One execution is what the fuzz target's LLVMFuzzerTestOneInput does for an
  * input (targets/fuzz/differential_target.c): build the trace
- * (sd_trace_from_fuzz_input) and run it on the model and on BoringSSL
- * (sd_differential_run) and compare. The inputs are corpus/<target>/, cycled
+ * and its setup (sd_fuzz_input_build) and run it on the model and on
+ * BoringSSL (sd_differential_run_config) and compare. The inputs are corpus/<target>/, cycled
  * in order. The cost column is bare-handshake time / execution time: the
  * goal is at most 2.5 (a differential execution is at least two handshakes'
  * worth of work, one per stack) and 1,000 executions per second per core.
@@ -123,12 +123,15 @@ static double execs_per_s(const char *target, const input *in, size_t n, const s
     while ((t = now_s()) < start + seconds) {
         const input *x = &in[(size_t)runs % n];
         sd_trace trace;
-        sd_role role;
-        if (sd_trace_from_fuzz_input(target, x->data, x->len, &trace, &role, NULL, 0)) {
+        sd_fuzz_setup setup;
+        if (sd_fuzz_input_build(target, x->data, x->len, &trace, &setup, NULL, 0)) {
             if (trace.n_actions) {
                 sd_outcome m, b;
                 sd_divergence div;
-                sd_differential_run(&trace, role, pki, 1, &m, &b, &div, NULL, 0);
+                sd_run_config cfg;
+                sd_run_config_defaults(&cfg, &sd_target_model, setup.role, pki);
+                sd_fuzz_setup_apply(&setup, &cfg);
+                sd_differential_run_config(&trace, &cfg, &m, &b, &div, NULL, 0);
             }
             sd_trace_free(&trace);
         }
@@ -153,22 +156,22 @@ int main(int argc, char **argv) {
            "cost = executions' time in bare BoringSSL client+server handshakes (goal <= 2.5)\n\n",
            seconds);
     double base = bare_handshakes_per_s(&pki, seconds);
-    printf("%-28s %9.0f /s   (bare BoringSSL handshake, the unit)\n", "boringssl <-> boringssl", base);
+    printf("%-30s %9.0f /s   (bare BoringSSL handshake, the unit)\n", "boringssl <-> boringssl", base);
     const char *const *names = argc > 2 ? (const char *const *)argv + 2 : sd_fuzz_target_names;
     for (size_t i = 0; names[i]; i++) {
         static input in[512];
         size_t n = load_corpus(names[i], in, 512);
         if (n == 0) {
-            printf("%-28s   (no corpus)\n", names[i]);
+            printf("%-30s   (no corpus)\n", names[i]);
             continue;
         }
         double r = execs_per_s(names[i], in, n, &pki, seconds);
-        printf("%-28s %9.0f exec/s  cost %.2f handshakes  (%zu inputs)\n", names[i], r, base / r, n);
+        printf("%-30s %9.0f exec/s  cost %.2f handshakes  (%zu inputs)\n", names[i], r, base / r, n);
         for (size_t k = 0; k < n; k++) free(in[k].data);
     }
     /* Measured again at the end: if the machine's speed moved during the
      * run, the two baselines say by how much. */
-    printf("%-28s %9.0f /s   (baseline again)\n", "boringssl <-> boringssl", bare_handshakes_per_s(&pki, seconds));
+    printf("%-30s %9.0f /s   (baseline again)\n", "boringssl <-> boringssl", bare_handshakes_per_s(&pki, seconds));
     sd_pki_free(&pki);
     return 0;
 }

@@ -9,6 +9,10 @@
  * - unknown targets fail cleanly, with nothing to free;
  * - the fuzz target is found from the folder a file sits in, nearest first,
  *   and never from the file's own name;
+ * - the handshake-message targets build the honest handshake of their
+ *   version with the message under test fuzzed where the driver sends it,
+ *   and their setup (role, version, TLS 1.2 suite, credentials, client
+ *   authentication) follows the variant byte;
  * - signatures are one word naming both outcomes, and stable. */
 #define _POSIX_C_SOURCE 200809L
 
@@ -179,6 +183,133 @@ static void test_print(void **state) {
     sd_trace_free(&t);
 }
 
+/* Builds target's trace for input and checks its script and setup. */
+static sd_fuzz_setup build_and_check(const char *target, const uint8_t *input, size_t len, const char *want_script) {
+    sd_trace t;
+    sd_fuzz_setup setup;
+    char err[200];
+    assert_true(sd_fuzz_input_build(target, input, len, &t, &setup, err, sizeof err));
+    char *script = script_of(&t);
+    assert_string_equal(script, want_script);
+    free(script);
+    sd_trace_free(&t);
+    return setup;
+}
+
+static void test_hello_retry_request_trace(void **state) {
+    (void)state;
+    static const uint8_t input[] = {0x00, 0xaa, 0xbb};
+    sd_fuzz_setup s = build_and_check("fuzz_hello_retry_request", input, sizeof input,
+                                      "expect ClientHello\n"
+                                      "send HelloRetryRequest body=aabb\n"
+                                      "expect ClientHello\n"
+                                      "send ServerHello\nsend EncryptedExtensions\nsend Certificate\n"
+                                      "send CertificateVerify\nsend Finished\nexpect Finished\n");
+    assert_int_equal(s.role, SD_ROLE_CLIENT);
+    assert_int_equal(s.version, SD_TLS13);
+    assert_int_equal(s.cipher_suite, 0);
+    assert_null(s.server_credential);
+    assert_int_equal(s.client_auth, SD_CLIENT_AUTH_NONE);
+}
+
+static void test_tls12_client_side_shapes(void **state) {
+    (void)state;
+    /* ECDHE_RSA (bits 4-5 = 1), honest ServerKeyExchange with one flip at
+     * offset 3 and an appended byte. */
+    static const uint8_t edit[] = {0x11, 0x01, 0x00, 0x03, 0x80, 0xee};
+    sd_fuzz_setup s = build_and_check("fuzz_server_key_exchange", edit, sizeof edit,
+                                      "expect ClientHello\nsend ServerHello\nsend Certificate\n"
+                                      "send ServerKeyExchange flip=3:0x80 append=ee\n"
+                                      "send ServerHelloDone\nexpect ClientKeyExchange\nexpect-ccs\n"
+                                      "expect Finished\nsend-ccs\nsend Finished\n");
+    assert_int_equal(s.role, SD_ROLE_CLIENT);
+    assert_int_equal(s.version, SD_TLS12);
+    assert_int_equal(s.cipher_suite, SD_TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256);
+    assert_string_equal(s.server_credential, "leaf-rsa");
+    assert_null(s.target_client_credential);
+
+    /* Static RSA has no ServerKeyExchange, but the message under test is
+     * sent anyway (RFC 5246 §7.4.3); the other targets leave it out. */
+    static const uint8_t rsa[] = {0x20};
+    s = build_and_check("fuzz_server_key_exchange", rsa, sizeof rsa,
+                        "expect ClientHello\nsend ServerHello\nsend Certificate\n"
+                        "send ServerKeyExchange body=\nsend ServerHelloDone\nexpect ClientKeyExchange\n"
+                        "expect-ccs\nexpect Finished\nsend-ccs\nsend Finished\n");
+    assert_int_equal(s.cipher_suite, SD_TLS_RSA_WITH_AES_128_GCM_SHA256);
+    static const uint8_t rsa_done[] = {0x21};
+    build_and_check("fuzz_server_hello_done", rsa_done, sizeof rsa_done,
+                    "expect ClientHello\nsend ServerHello\nsend Certificate\nsend ServerHelloDone\n"
+                    "expect ClientKeyExchange\nexpect-ccs\nexpect Finished\nsend-ccs\nsend Finished\n");
+
+    /* Client authentication (bit 6): the client presents its certificate;
+     * with bit 7 it has none and sends no CertificateVerify. A ticket is
+     * announced and sent before the server's CCS (RFC 5077 §3.3). */
+    static const uint8_t auth[] = {0x71};
+    s = build_and_check("fuzz_tls12_server_hello", auth, sizeof auth,
+                        "expect ClientHello\nsend ServerHello\nsend Certificate\nsend ServerKeyExchange\n"
+                        "send CertificateRequest\nsend ServerHelloDone\nexpect Certificate\n"
+                        "expect ClientKeyExchange\nexpect CertificateVerify\nexpect-ccs\nexpect Finished\n"
+                        "send-ccs\nsend Finished\n");
+    assert_string_equal(s.target_client_credential, "client");
+    assert_int_equal(s.cipher_suite, SD_TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384);
+    assert_string_equal(s.server_credential, "leaf");
+    static const uint8_t no_cert[] = {0xc1};
+    s = build_and_check("fuzz_tls12_new_session_ticket", no_cert, sizeof no_cert,
+                        "expect ClientHello\nsend ServerHello\nsend Certificate\nsend ServerKeyExchange\n"
+                        "send CertificateRequest\nsend ServerHelloDone\nexpect Certificate\n"
+                        "expect ClientKeyExchange\nexpect-ccs\nexpect Finished\nsend NewSessionTicket\n"
+                        "send-ccs\nsend Finished\n");
+    assert_null(s.target_client_credential);
+    assert_true(s.announce_ticket);
+}
+
+static void test_tls12_server_side_shapes(void **state) {
+    (void)state;
+    /* CertificateVerify is received by the server, which asks for it. */
+    static const uint8_t cv[] = {0x01};
+    sd_fuzz_setup s = build_and_check("fuzz_tls12_certificate_verify", cv, sizeof cv,
+                                      "send ClientHello\nexpect ServerHello\nexpect Certificate\n"
+                                      "expect ServerKeyExchange\nexpect CertificateRequest\n"
+                                      "expect ServerHelloDone\nsend Certificate\nsend ClientKeyExchange\n"
+                                      "send CertificateVerify\nsend-ccs\nsend Finished\nexpect-ccs\n"
+                                      "expect Finished\n");
+    assert_int_equal(s.role, SD_ROLE_SERVER);
+    assert_int_equal(s.client_auth, SD_CLIENT_AUTH_REQUEST);
+    assert_string_equal(s.client_credential, "client");
+
+    /* The side bit of an either-side message; CCS framing (bits 2-3 = 3)
+     * puts a second CCS right before the fuzzed Finished. */
+    static const uint8_t fin[] = {0x2e, 0x00};
+    s = build_and_check("fuzz_tls12_finished", fin, sizeof fin,
+                        "send ClientHello\nexpect ServerHello\nexpect Certificate\nexpect ServerHelloDone\n"
+                        "send ClientKeyExchange\nsend-ccs\nsend-ccs\nsend Finished body=00\nexpect-ccs\n"
+                        "expect Finished\n");
+    assert_int_equal(s.role, SD_ROLE_SERVER);
+    assert_int_equal(s.client_auth, SD_CLIENT_AUTH_NONE);
+
+    /* The setup lands in the run configuration. */
+    sd_run_config cfg;
+    sd_run_config_defaults(&cfg, &sd_target_model, SD_ROLE_CLIENT, NULL);
+    sd_fuzz_setup_apply(&s, &cfg);
+    assert_int_equal(cfg.target_role, SD_ROLE_SERVER);
+    assert_int_equal(cfg.version, SD_TLS12);
+    assert_int_equal(cfg.cipher_suite, SD_TLS_RSA_WITH_AES_128_GCM_SHA256);
+    assert_string_equal(cfg.target_credential, "leaf-rsa");
+    assert_string_equal(cfg.driver_credential, "leaf-rsa");
+
+    /* A TLS 1.3 target's setup is the defaults'. */
+    static const uint8_t tls13[] = {0x71};
+    sd_trace t;
+    assert_true(sd_fuzz_input_build("fuzz_certificate", tls13, sizeof tls13, &t, &s, NULL, 0));
+    sd_trace_free(&t);
+    sd_run_config_defaults(&cfg, &sd_target_model, SD_ROLE_CLIENT, NULL);
+    sd_fuzz_setup_apply(&s, &cfg);
+    assert_int_equal(cfg.version, SD_TLS13);
+    assert_int_equal(cfg.cipher_suite, 0);
+    assert_string_equal(cfg.driver_credential, "leaf");
+    assert_int_equal(cfg.client_auth, SD_CLIENT_AUTH_NONE);
+}
+
 static void test_signature(void **state) {
     (void)state;
     sd_outcome m, b;
@@ -228,6 +359,9 @@ int main(void) {
         cmocka_unit_test(test_known_names),
         cmocka_unit_test(test_target_from_path),
         cmocka_unit_test(test_print),
+        cmocka_unit_test(test_hello_retry_request_trace),
+        cmocka_unit_test(test_tls12_client_side_shapes),
+        cmocka_unit_test(test_tls12_server_side_shapes),
         cmocka_unit_test(test_signature),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -40,6 +40,7 @@
 #include "trace/binary.h"
 #include "trace/fuzz_input.h"
 #include "trace/trace.h"
+#include "wire/names.h"
 
 static const char minimize_cmd[] = "minimize";
 
@@ -109,8 +110,18 @@ static bool load(const char *path, const char *target, sd_trace *t, sd_role *rol
         fprintf(stderr, "shakedown minimize: %s: which fuzz target? (--target NAME)\n", path);
         return false;
     }
-    if (!sd_trace_from_fuzz_input(target, data, len, t, role, err, sizeof err)) {
+    sd_fuzz_setup setup;
+    if (!sd_fuzz_input_build(target, data, len, t, &setup, err, sizeof err)) {
         fprintf(stderr, "shakedown minimize: %s: %s\n", path, err);
+        return false;
+    }
+    *role = setup.role;
+    if (setup.version != SD_TLS13 || setup.server_credential) {
+        /* The result is a binary trace (fuzz_trace's input), which runs
+         * TLS 1.3 with the default credentials: it could not say this. */
+        fprintf(stderr, "shakedown minimize: %s: %s runs TLS 1.2, which a minimized binary trace cannot express; "
+                        "use shakedown repro\n", path, target);
+        sd_trace_free(t);
         return false;
     }
     if (t->n_actions == 0) {

@@ -192,8 +192,10 @@ static int load_input(const char *path, const repro_options *o, const sd_pki *pk
         free(data);
         return -1;
     }
-    bool ok = sd_trace_from_fuzz_input(target, data, len, &in->trace, &in->role, err, sizeof err);
+    sd_fuzz_setup setup;
+    bool ok = sd_fuzz_input_build(target, data, len, &in->trace, &setup, err, sizeof err);
     free(data);
+    in->role = setup.role;
     if (!ok) {
         fprintf(stderr, "shakedown repro: %s: %s\n", path, err);
         return SD_EXIT_USAGE;
@@ -203,6 +205,8 @@ static int load_input(const char *path, const repro_options *o, const sd_pki *pk
     printf("input:  %zu bytes%s; role under test: %s\n", len,
            len == 0 ? " (empty: an empty body)" : "", sd_role_name(in->role));
     sd_run_config_defaults(cfg, &sd_target_model, in->role, pki);
+    /* The version, suite and credentials the fuzz target ran it with. */
+    sd_fuzz_setup_apply(&setup, cfg);
     return SD_EXIT_OK;
 }
 

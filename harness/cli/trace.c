@@ -105,6 +105,8 @@ typedef struct {
     sd_role role;
     bool have_role;
     char credential[64];
+    bool is_fuzz_input;
+    sd_fuzz_setup fuzz_setup; /* when is_fuzz_input: how its fuzz target runs it */
 } loaded;
 
 /* A binary trace, a scenario, a bare script, or (with a fuzz target) a
@@ -135,9 +137,11 @@ static bool load_trace(const char *path, const char *target, bool allow_fuzz, lo
         if (!ok) fprintf(stderr, "%s: %s\n", path, err);
     } else if (target && allow_fuzz) {
         ok = len <= SD_FUZZ_MAX_INPUT &&
-             sd_trace_from_fuzz_input(target, data, len, &out->trace, &out->role, err, sizeof err);
+             sd_fuzz_input_build(target, data, len, &out->trace, &out->fuzz_setup, err, sizeof err);
         if (!ok) fprintf(stderr, "%s: %s\n", path, len > SD_FUZZ_MAX_INPUT ? "larger than a fuzz input" : err);
+        out->role = out->fuzz_setup.role;
         out->have_role = ok;
+        out->is_fuzz_input = ok;
     } else {
         ok = sd_trace_parse(path, (const char *)data, len, &out->trace, err, sizeof err);
         if (!ok) fprintf(stderr, "%s\n", err);
@@ -345,6 +349,7 @@ static int pcap_export(const char *file, const char *target, const char *stack_n
         sd_run_config_defaults(&cfg, stack, l.role, &pki);
         cfg.seed = seed;
         if (l.credential[0]) cfg.driver_credential = l.credential;
+        if (l.is_fuzz_input) sd_fuzz_setup_apply(&l.fuzz_setup, &cfg);
         cfg.on_bytes = on_bytes;
         cfg.on_secret = on_secret;
         cfg.observer_ctx = &e;

@@ -638,6 +638,45 @@ static uint16_t choose_group(driver *d, uint16_t avoid) {
     return SD_x25519;
 }
 
+/* TLS 1.2 client authentication, the driver's part: CertificateRequest as
+ * a server (RFC 5246 §7.4.4: rsa_sign and ecdsa_sign, the schemes we offer,
+ * no certificate_authorities) and CertificateVerify as a client (§7.4.8: a
+ * signature over "handshake_messages", every message sent and received
+ * before it, with a scheme that fits driver_credential's key). Other types
+ * have no body the driver can build. */
+static bool build_client_auth_body12(driver *d, const sd_action *a, sd_buf *body) {
+    if (a->msg_type == SD_CertificateRequest) {
+        static const uint8_t types[] = {1 /* rsa_sign */, 64 /* ecdsa_sign */};
+        sd_buf sigalgs;
+        sd_buf_init(&sigalgs);
+        for (size_t i = 0; i < sd_n_offered_sigalgs_tls12; i++) sd_buf_u16(&sigalgs, sd_offered_sigalgs_tls12[i]);
+        sd_tls12_certificate_request cr = {.certificate_types = sd_span_of(types, sizeof types),
+                                           .supported_signature_algorithms = sd_buf_span(&sigalgs),
+                                           .certificate_authorities = sd_span_of(NULL, 0)};
+        sd_build_tls12_certificate_request(body, &cr);
+        sd_buf_free(&sigalgs);
+        return true;
+    }
+    if (a->msg_type != SD_CertificateVerify) return false;
+    const sd_credential *cred = driver_credential(d, a);
+    if (!cred || !cred->key) return false;
+    uint16_t scheme = 0;
+    for (size_t i = 0; i < sd_n_offered_sigalgs_tls12 && !scheme; i++)
+        if (sd_tls12_signature_scheme_matches_key(sd_offered_sigalgs_tls12[i], cred->key))
+            scheme = sd_offered_sigalgs_tls12[i];
+    EVP_PKEY *key = cred->key;
+    if (find_mutation(a, SD_MUT_WRONG_KEY) && other_key(d, key)) key = other_key(d, key);
+    sd_buf sig;
+    sd_buf_init(&sig);
+    bool ok = scheme && sd_tls12_sign(key, scheme, sd_buf_span(&d->rl.transcript.bytes), &sig);
+    if (ok) {
+        sd_certificate_verify cv = {.algorithm = scheme, .signature = sd_buf_span(&sig)};
+        sd_build_certificate_verify(body, &cv);
+    }
+    sd_buf_free(&sig);
+    return ok;
+}
+
 /* TLS 1.2 bodies; see build_body. */
 static bool build_body12(driver *d, const sd_action *a, sd_buf *body) {
     bool client = d->role == SD_ROLE_CLIENT;
@@ -671,6 +710,7 @@ static bool build_body12(driver *d, const sd_action *a, sd_buf *body) {
             static const uint8_t empty[] = {0};
             sd_build_extension(&exts, SD_renegotiation_info, sd_span_of(empty, 1));
         }
+        if (d->cfg->tls12_announce_ticket) sd_build_extension(&exts, SD_session_ticket, sd_span_of(NULL, 0));
         sd_server_hello sh = {
             .legacy_version = SD_TLS12,
             .random = sd_span_of(d->server_random, SD_RANDOM_LEN),
@@ -767,7 +807,7 @@ static bool build_body12(driver *d, const sd_action *a, sd_buf *body) {
     case SD_HelloRequest:
         return true;
     default:
-        return false;
+        return build_client_auth_body12(d, a, body);
     }
 }
 
@@ -1123,6 +1163,10 @@ void sd_driver_run(const sd_trace *trace, const sd_run_config *cfg, sd_outcome *
         .server_name = cfg->server_name,
         .now = cfg->now,
         .seed = cfg->seed,
+        .client_auth = cfg->client_auth,
+        .client_credential = cfg->target_role == SD_ROLE_CLIENT && cfg->target_client_credential
+                                 ? sd_pki_find(cfg->pki, cfg->target_client_credential)
+                                 : NULL,
     };
     char err[200] = "";
     if (cfg->target_role == SD_ROLE_SERVER && !tc.credential) {

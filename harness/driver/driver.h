@@ -28,6 +28,18 @@ typedef struct {
      * 1.3: the client's first we know; TLS 1.2: the client's first that fits
      * the driver's credential). */
     uint16_t cipher_suite;
+    /* Whether a server under test asks for a client certificate (validated
+     * against pki); the driver as a client then presents driver_credential
+     * and, in TLS 1.2, signs a CertificateVerify
+     * (build_client_auth_body12). Default SD_CLIENT_AUTH_NONE. */
+    sd_client_auth client_auth;
+    /* The credential a client under test presents when a server asks for
+     * one; NULL (the default): none, it answers with an empty Certificate. */
+    const char *target_client_credential;
+    /* TLS 1.2 server driver: announce a session ticket in ServerHello (an
+     * empty session_ticket extension, RFC 5077 §3.2), so that a
+     * NewSessionTicket may follow. Default false: never announced. */
+    bool tls12_announce_ticket;
     const char *server_name;      /* SNI, and the name a client target checks */
     int64_t now;                  /* certificate validation time */
     uint64_t seed;                /* seeds the driver's and the model's randomness */

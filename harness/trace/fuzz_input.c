@@ -18,6 +18,17 @@ const char *const sd_fuzz_target_names[] = {
     "fuzz_finished",
     "fuzz_new_session_ticket",
     "fuzz_key_update",
+    "fuzz_hello_retry_request",
+    "fuzz_tls12_client_hello",
+    "fuzz_tls12_server_hello",
+    "fuzz_tls12_certificate",
+    "fuzz_server_key_exchange",
+    "fuzz_tls12_certificate_request",
+    "fuzz_server_hello_done",
+    "fuzz_client_key_exchange",
+    "fuzz_tls12_certificate_verify",
+    "fuzz_tls12_finished",
+    "fuzz_tls12_new_session_ticket",
     "fuzz_alert",
     "fuzz_record",
     "fuzz_trace",
@@ -37,7 +48,7 @@ static void say(char *err, size_t err_len, const char *msg, const char *arg) {
 
 /* --- Small builders --------------------------------------------------------- */
 
-static sd_action *add(sd_trace *t, sd_action_kind kind, uint8_t msg_type) {
+static sd_action *add(sd_trace *t, sd_action_kind kind, uint16_t msg_type) {
     sd_action *a = sd_trace_add(t, kind);
     if (a) a->msg_type = msg_type;
     return a;
@@ -77,50 +88,109 @@ static bool client_hello_trace(const uint8_t *data, size_t len, sd_trace *out, s
 }
 
 /* --- Handshake-message targets ----------------------------------------------
+ * One table row per target: the version, the message and the role that
+ * receives it. The trace is the honest handshake of that version, in the
+ * shape the variant byte chooses, with the driver's send of the message
+ * under test fuzzed (sd_fuzz_setup tells the run the version, suite,
+ * credential and client authentication).
+ *
  * Input: one variant byte, then the message body. The variant byte:
  *   bit 0     shape: 0 = the rest of the input replaces the body;
  *                    1 = the driver's honest body, edited by the rest of the
- *                        input: n = input[1] % 8 flips, each (offset u16 BE,
+ *                        input: n = input[1] % 7 flips, each (offset u16 BE,
  *                        mask u8), then any bytes left are appended.
  *                        Messages that depend on the live handshake
  *                        (ServerHello's session id echo and key share,
- *                        CertificateVerify's signature, Finished's MAC) can
- *                        only be reached this way: a replaced body cannot
- *                        guess them. Messages the driver does not build
- *                        (CertificateRequest, NewSessionTicket, KeyUpdate)
- *                        ignore this bit: their body is always replaced.
- *   bit 1     side, for messages either peer sends (Finished, KeyUpdate):
- *             0 = the stack under test is the client, 1 = the server.
+ *                        CertificateVerify's signature, Finished's MAC,
+ *                        ServerKeyExchange's signature, ClientKeyExchange's
+ *                        share) can only be reached this way: a replaced
+ *                        body cannot guess them. The TLS 1.3
+ *                        CertificateRequest, NewSessionTicket and KeyUpdate
+ *                        targets ignore this bit: their body is always
+ *                        replaced.
+ *   bit 1     side, for messages either peer sends (Finished, KeyUpdate,
+ *             the TLS 1.2 Certificate): 0 = the stack under test is the
+ *             client, 1 = the server.
  *   bits 2-3  framing: 0 = one record; 1 = two records (split in the
  *             middle); 2 = records of at most 16 bytes (at most 64
  *             records); 3 = one record after a ChangeCipherSpec, which
- *             RFC 8446 §5 allows during the handshake and forbids after it.
- *   bits 4-7  unused (ignored).
+ *             RFC 8446 §5 allows during a TLS 1.3 handshake and forbids
+ *             after it; in TLS 1.2 it is an early or second CCS (RFC 5246
+ *             §7.1: the CCS comes right before Finished).
+ *   bits 4-5  TLS 1.2 only, the key exchange (the suite the driver offers
+ *             or picks, and the server's credential): 0 = ECDHE_ECDSA
+ *             (TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, "leaf"),
+ *             1 = ECDHE_RSA (TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
+ *             "leaf-rsa"), 2 = static RSA (TLS_RSA_WITH_AES_128_GCM_SHA256,
+ *             "leaf-rsa"), 3 = ECDHE_ECDSA with the SHA-384 PRF
+ *             (TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384, "leaf").
+ *   bit 6     TLS 1.2 only, client authentication: the server asks for a
+ *             certificate (RFC 5246 §7.4.4). A client under test answers
+ *             with its "client" certificate and a CertificateVerify
+ *             (§7.4.6, §7.4.8); a server under test gets the driver's
+ *             "client" certificate and CertificateVerify. Always on where
+ *             the message under test needs it (CertificateRequest,
+ *             CertificateVerify, and the client's Certificate).
+ *   bit 7     TLS 1.2 only, with client authentication and a client under
+ *             test: the client has no certificate and answers with an
+ *             empty Certificate and no CertificateVerify (§7.4.6).
+ * Bits 4-7 are ignored by the TLS 1.3 targets.
  * An empty input is variant 0 with an empty body. */
+
+typedef enum { RECEIVED_BY_CLIENT, RECEIVED_BY_SERVER, RECEIVED_BY_EITHER } receiver;
 
 typedef struct {
     const char *name;
-    uint8_t type;
-    bool honest;       /* the driver can build the honest body */
-    bool either_side;  /* bit 1 chooses the side */
-    bool post_handshake;
+    uint16_t version;
+    uint16_t type;    /* handshake type, or SD_MSG_TYPE_HELLO_RETRY_REQUEST */
+    receiver receiver;
+    bool honest;      /* the driver can build the honest body */
 } message_target;
 
 static const message_target message_targets[] = {
-    {"fuzz_server_hello", SD_ServerHello, true, false, false},
-    {"fuzz_encrypted_extensions", SD_EncryptedExtensions, true, false, false},
-    {"fuzz_certificate", SD_Certificate, true, false, false},
-    {"fuzz_certificate_request", SD_CertificateRequest, false, false, false},
-    {"fuzz_certificate_verify", SD_CertificateVerify, true, false, false},
-    {"fuzz_finished", SD_Finished, true, true, false},
-    {"fuzz_new_session_ticket", SD_NewSessionTicket, false, false, true},
-    {"fuzz_key_update", SD_KeyUpdate, false, true, true},
+    {"fuzz_server_hello", SD_TLS13, SD_ServerHello, RECEIVED_BY_CLIENT, true},
+    {"fuzz_hello_retry_request", SD_TLS13, SD_MSG_TYPE_HELLO_RETRY_REQUEST, RECEIVED_BY_CLIENT, true},
+    {"fuzz_encrypted_extensions", SD_TLS13, SD_EncryptedExtensions, RECEIVED_BY_CLIENT, true},
+    {"fuzz_certificate", SD_TLS13, SD_Certificate, RECEIVED_BY_CLIENT, true},
+    {"fuzz_certificate_request", SD_TLS13, SD_CertificateRequest, RECEIVED_BY_CLIENT, false},
+    {"fuzz_certificate_verify", SD_TLS13, SD_CertificateVerify, RECEIVED_BY_CLIENT, true},
+    {"fuzz_finished", SD_TLS13, SD_Finished, RECEIVED_BY_EITHER, true},
+    {"fuzz_new_session_ticket", SD_TLS13, SD_NewSessionTicket, RECEIVED_BY_CLIENT, false},
+    {"fuzz_key_update", SD_TLS13, SD_KeyUpdate, RECEIVED_BY_EITHER, false},
+    {"fuzz_tls12_client_hello", SD_TLS12, SD_ClientHello, RECEIVED_BY_SERVER, true},
+    {"fuzz_tls12_server_hello", SD_TLS12, SD_ServerHello, RECEIVED_BY_CLIENT, true},
+    {"fuzz_tls12_certificate", SD_TLS12, SD_Certificate, RECEIVED_BY_EITHER, true},
+    {"fuzz_server_key_exchange", SD_TLS12, SD_ServerKeyExchange, RECEIVED_BY_CLIENT, true},
+    {"fuzz_tls12_certificate_request", SD_TLS12, SD_CertificateRequest, RECEIVED_BY_CLIENT, true},
+    {"fuzz_server_hello_done", SD_TLS12, SD_ServerHelloDone, RECEIVED_BY_CLIENT, true},
+    {"fuzz_client_key_exchange", SD_TLS12, SD_ClientKeyExchange, RECEIVED_BY_SERVER, true},
+    {"fuzz_tls12_certificate_verify", SD_TLS12, SD_CertificateVerify, RECEIVED_BY_SERVER, true},
+    {"fuzz_tls12_finished", SD_TLS12, SD_Finished, RECEIVED_BY_EITHER, true},
+    {"fuzz_tls12_new_session_ticket", SD_TLS12, SD_NewSessionTicket, RECEIVED_BY_CLIENT, true},
 };
 
 static const message_target *find_message_target(const char *name) {
     for (size_t i = 0; i < sizeof message_targets / sizeof message_targets[0]; i++)
         if (strcmp(message_targets[i].name, name) == 0) return &message_targets[i];
     return NULL;
+}
+
+/* The TLS 1.2 key exchanges of variant bits 4-5: the one suite the driver
+ * offers or picks, and the server credential that fits it. */
+static const struct {
+    uint16_t suite;
+    const char *credential;
+} tls12_key_exchanges[4] = {
+    {SD_TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, "leaf"},
+    {SD_TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256, "leaf-rsa"},
+    {SD_TLS_RSA_WITH_AES_128_GCM_SHA256, "leaf-rsa"},
+    {SD_TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384, "leaf"},
+};
+
+void sd_fuzz_tls12_key_exchange(unsigned kx, uint16_t *suite, const char **credential) {
+    kx &= 3;
+    if (suite) *suite = tls12_key_exchanges[kx].suite;
+    if (credential) *credential = tls12_key_exchanges[kx].credential;
 }
 
 /* Puts the fuzzer's edits on the send action `a` (see above). */
@@ -163,76 +233,135 @@ static bool fuzz_message(const message_target *mt, uint8_t variant, const uint8_
     return true;
 }
 
-/* Stack under test = client: the driver plays an honest server and fuzzes
- * one message of its flight (RFC 8446 §2, Figure 1), or a post-handshake
- * message after the client's Finished. */
-static bool client_side_trace(const message_target *mt, uint8_t variant, const uint8_t *body, size_t len,
-                              sd_trace *out) {
-    static const uint8_t flight[] = {SD_ServerHello, SD_EncryptedExtensions, SD_CertificateRequest,
-                                     SD_Certificate, SD_CertificateVerify, SD_Finished};
-    bool ccs = ((variant >> 2) & 3) == 3;
-    if (!add(out, SD_ACT_EXPECT, SD_ClientHello)) return false;
-    for (size_t i = 0; i < sizeof flight; i++) {
-        uint8_t type = flight[i];
-        /* CertificateRequest only when it is the message under test: the
-         * driver cannot build an honest one. */
-        if (type == SD_CertificateRequest && mt->type != SD_CertificateRequest) continue;
-        if (type == mt->type && ccs && !add(out, SD_ACT_SEND_CCS, 0)) return false;
-        sd_action *a = add(out, SD_ACT_SEND, type);
-        if (!a) return false;
-        if (type == mt->type && !fuzz_message(mt, variant, body, len, a)) return false;
+/* Writes the honest handshake into out, with the message under test
+ * fuzzed where the driver sends it. */
+typedef struct {
+    const message_target *mt;
+    uint8_t variant;
+    const uint8_t *body;
+    size_t len;
+    sd_trace *out;
+    bool placed; /* the message under test is in the trace */
+} message_builder;
+
+static bool expect_msg(message_builder *b, uint16_t type) { return add(b->out, SD_ACT_EXPECT, type) != NULL; }
+
+/* The driver sends `type`; the first send of the message under test is the
+ * fuzzed one, after a ChangeCipherSpec when the framing asks for it. */
+static bool send_msg(message_builder *b, uint16_t type) {
+    bool fuzzed = !b->placed && type == b->mt->type;
+    if (fuzzed && ((b->variant >> 2) & 3) == 3 && !add(b->out, SD_ACT_SEND_CCS, 0)) return false;
+    sd_action *a = add(b->out, SD_ACT_SEND, type);
+    if (!a) return false;
+    if (!fuzzed) return true;
+    b->placed = true;
+    return fuzz_message(b->mt, b->variant, b->body, b->len, a);
+}
+
+static bool sends(const message_builder *b, uint16_t type) { return b->mt->type == type; }
+
+/* TLS 1.3 (RFC 8446 §2, Figure 1). Stack = client: the driver plays an
+ * honest server (with a HelloRetryRequest first when that is the message
+ * under test, Figure 2) and fuzzes one message of its flight, or a
+ * post-handshake message after the client's Finished. Stack = server: the
+ * driver plays an honest client up to its Finished, then a post-handshake
+ * message. */
+static bool tls13_trace(message_builder *b, sd_role stack) {
+    bool ok = true;
+    if (stack == SD_ROLE_CLIENT) {
+        ok = expect_msg(b, SD_ClientHello);
+        if (ok && sends(b, SD_MSG_TYPE_HELLO_RETRY_REQUEST))
+            ok = send_msg(b, SD_MSG_TYPE_HELLO_RETRY_REQUEST) && expect_msg(b, SD_ClientHello);
+        ok = ok && send_msg(b, SD_ServerHello) && send_msg(b, SD_EncryptedExtensions);
+        /* CertificateRequest only when it is the message under test; §4.4.2:
+         * a client asked for a certificate answers with a (here empty)
+         * Certificate before its Finished. */
+        bool cr = sends(b, SD_CertificateRequest);
+        ok = ok && (!cr || send_msg(b, SD_CertificateRequest));
+        ok = ok && send_msg(b, SD_Certificate) && send_msg(b, SD_CertificateVerify) && send_msg(b, SD_Finished);
+        ok = ok && (!cr || expect_msg(b, SD_Certificate)) && expect_msg(b, SD_Finished);
+    } else {
+        static const uint16_t server_flight[] = {SD_ServerHello, SD_EncryptedExtensions, SD_Certificate,
+                                                 SD_CertificateVerify, SD_Finished};
+        ok = send_msg(b, SD_ClientHello);
+        for (size_t i = 0; ok && i < sizeof server_flight / sizeof server_flight[0]; i++)
+            ok = expect_msg(b, server_flight[i]);
+        ok = ok && send_msg(b, SD_Finished);
     }
-    /* §4.4.2: a client asked for a certificate answers with a (here empty)
-     * Certificate before its Finished. */
-    if (mt->type == SD_CertificateRequest && !add(out, SD_ACT_EXPECT, SD_Certificate)) return false;
-    if (!add(out, SD_ACT_EXPECT, SD_Finished)) return false;
-    if (mt->post_handshake) {
-        if (ccs && !add(out, SD_ACT_SEND_CCS, 0)) return false;
-        sd_action *a = add(out, SD_ACT_SEND, mt->type);
-        if (!a || !fuzz_message(mt, variant, body, len, a)) return false;
-        if (mt->type == SD_NewSessionTicket) {
-            /* The connection still works after the ticket (targets echo
-             * application data, target.h). A KeyUpdate the stack accepts
-             * changes its read keys, which the driver does not follow, so
-             * that trace ends at the KeyUpdate. */
-            sd_action *d = add(out, SD_ACT_SEND_APPDATA, 0);
-            sd_action *e = add(out, SD_ACT_EXPECT_APPDATA, 0);
-            if (!d || !e || !copy_bytes((const uint8_t *)"ping", 4, &d->bytes, &d->bytes_len) ||
-                !copy_bytes((const uint8_t *)"ping", 4, &e->bytes, &e->bytes_len))
-                return false;
-        }
+    if (!ok || b->placed) return ok;
+    /* A post-handshake message (§4.6). */
+    if (!send_msg(b, b->mt->type)) return false;
+    if (stack == SD_ROLE_CLIENT && sends(b, SD_NewSessionTicket)) {
+        /* The connection still works after the ticket (targets echo
+         * application data, target.h). A KeyUpdate the stack accepts
+         * changes its read keys, which the driver does not follow, so that
+         * trace ends at the KeyUpdate. */
+        sd_action *d = add(b->out, SD_ACT_SEND_APPDATA, 0);
+        sd_action *e = add(b->out, SD_ACT_EXPECT_APPDATA, 0);
+        if (!d || !e || !copy_bytes((const uint8_t *)"ping", 4, &d->bytes, &d->bytes_len) ||
+            !copy_bytes((const uint8_t *)"ping", 4, &e->bytes, &e->bytes_len))
+            return false;
     }
     return true;
 }
 
-/* Stack under test = server: the driver plays an honest client up to its
- * Finished (fuzzed, for fuzz_finished) and then a post-handshake message. */
-static bool server_side_trace(const message_target *mt, uint8_t variant, const uint8_t *body, size_t len,
-                              sd_trace *out) {
-    static const uint8_t server_flight[] = {SD_ServerHello, SD_EncryptedExtensions, SD_Certificate,
-                                            SD_CertificateVerify, SD_Finished};
-    bool ccs = ((variant >> 2) & 3) == 3;
-    if (!add(out, SD_ACT_SEND, SD_ClientHello)) return false;
-    for (size_t i = 0; i < sizeof server_flight; i++)
-        if (!add(out, SD_ACT_EXPECT, server_flight[i])) return false;
-    if (ccs && mt->type == SD_Finished && !add(out, SD_ACT_SEND_CCS, 0)) return false;
-    sd_action *fin = add(out, SD_ACT_SEND, SD_Finished);
-    if (!fin) return false;
-    if (mt->type == SD_Finished) return fuzz_message(mt, variant, body, len, fin);
-    if (ccs && !add(out, SD_ACT_SEND_CCS, 0)) return false;
-    sd_action *a = add(out, SD_ACT_SEND, mt->type);
-    return a && fuzz_message(mt, variant, body, len, a);
+/* TLS 1.2 (RFC 5246 §7.3, Figure 1), full handshake. Optional messages
+ * appear when the shape has them (ServerKeyExchange for ECDHE, RFC 8422
+ * §2; CertificateRequest and the client's Certificate and
+ * CertificateVerify with client authentication) or when they are the
+ * message under test (so a ServerKeyExchange is also sent, unexpected, in
+ * a static RSA handshake, §7.4.3). The ChangeCipherSpec is a step (§7.1). */
+static bool tls12_trace(message_builder *b, sd_role stack, bool ecdhe, bool client_auth, bool client_cert) {
+    bool ske = ecdhe || sends(b, SD_ServerKeyExchange);
+    bool cr = client_auth || sends(b, SD_CertificateRequest);
+    bool ok;
+    if (stack == SD_ROLE_CLIENT) {
+        ok = expect_msg(b, SD_ClientHello) && send_msg(b, SD_ServerHello) && send_msg(b, SD_Certificate) &&
+             (!ske || send_msg(b, SD_ServerKeyExchange)) && (!cr || send_msg(b, SD_CertificateRequest)) &&
+             send_msg(b, SD_ServerHelloDone) && (!cr || expect_msg(b, SD_Certificate)) &&
+             expect_msg(b, SD_ClientKeyExchange) && (!cr || !client_cert || expect_msg(b, SD_CertificateVerify)) &&
+             add(b->out, SD_ACT_EXPECT_CCS, 0) && expect_msg(b, SD_Finished);
+        /* RFC 5077 §3.3: the ticket comes before the server's CCS (the
+         * ServerHello announced it, sd_fuzz_setup). */
+        ok = ok && (!sends(b, SD_NewSessionTicket) || send_msg(b, SD_NewSessionTicket));
+        ok = ok && add(b->out, SD_ACT_SEND_CCS, 0) && send_msg(b, SD_Finished);
+    } else {
+        ok = send_msg(b, SD_ClientHello) && expect_msg(b, SD_ServerHello) && expect_msg(b, SD_Certificate) &&
+             (!ecdhe || expect_msg(b, SD_ServerKeyExchange)) && (!client_auth || expect_msg(b, SD_CertificateRequest)) &&
+             expect_msg(b, SD_ServerHelloDone) && (!client_auth || send_msg(b, SD_Certificate)) &&
+             send_msg(b, SD_ClientKeyExchange) && (!client_auth || send_msg(b, SD_CertificateVerify)) &&
+             add(b->out, SD_ACT_SEND_CCS, 0) && send_msg(b, SD_Finished) && add(b->out, SD_ACT_EXPECT_CCS, 0) &&
+             expect_msg(b, SD_Finished);
+    }
+    return ok;
 }
 
 static bool message_trace(const message_target *mt, const uint8_t *data, size_t len, sd_trace *out,
-                          sd_role *role) {
+                          sd_fuzz_setup *setup) {
     uint8_t variant = len > 0 ? data[0] : 0;
-    const uint8_t *body = len > 0 ? data + 1 : data;
-    size_t body_len = len > 0 ? len - 1 : 0;
-    bool server = mt->either_side && (variant & 2);
-    *role = server ? SD_ROLE_SERVER : SD_ROLE_CLIENT;
-    return server ? server_side_trace(mt, variant, body, body_len, out)
-                  : client_side_trace(mt, variant, body, body_len, out);
+    message_builder b = {.mt = mt, .variant = variant, .body = len > 0 ? data + 1 : data,
+                         .len = len > 0 ? len - 1 : 0, .out = out};
+    sd_role stack = mt->receiver == RECEIVED_BY_SERVER                            ? SD_ROLE_SERVER
+                    : mt->receiver == RECEIVED_BY_EITHER && (variant & 2) != 0 ? SD_ROLE_SERVER
+                                                                                  : SD_ROLE_CLIENT;
+    setup->role = stack;
+    setup->version = mt->version;
+    if (mt->version != SD_TLS12) return tls13_trace(&b, stack);
+
+    unsigned kx = (variant >> 4) & 3;
+    /* The server under test asks for the client certificate it is sent. */
+    bool client_auth = (variant & 0x40) != 0 || mt->type == SD_CertificateRequest ||
+                       mt->type == SD_CertificateVerify || (mt->type == SD_Certificate && stack == SD_ROLE_SERVER);
+    setup->cipher_suite = tls12_key_exchanges[kx].suite;
+    setup->server_credential = tls12_key_exchanges[kx].credential;
+    bool client_cert = !(variant & 0x80);
+    if (stack == SD_ROLE_SERVER && client_auth) {
+        setup->client_auth = SD_CLIENT_AUTH_REQUEST;
+        setup->client_credential = "client";
+    }
+    if (stack == SD_ROLE_CLIENT && client_auth && client_cert) setup->target_client_credential = "client";
+    setup->announce_ticket = mt->type == SD_NewSessionTicket;
+    return tls12_trace(&b, stack, kx != 2, client_auth, client_cert);
 }
 
 /* --- fuzz_alert ---------------------------------------------------------------
@@ -360,27 +489,27 @@ sd_role sd_trace_role_under_test(const sd_trace *t) {
     return SD_ROLE_SERVER;
 }
 
-bool sd_trace_from_fuzz_input(const char *target, const uint8_t *data, size_t len, sd_trace *out,
-                              sd_role *role_under_test, char *err, size_t err_len) {
+bool sd_fuzz_input_build(const char *target, const uint8_t *data, size_t len, sd_trace *out, sd_fuzz_setup *setup,
+                         char *err, size_t err_len) {
     sd_trace_init(out);
     if (err && err_len) err[0] = '\0';
     if (len > 0 && data == NULL) {
         say(err, err_len, "%s: no input bytes", target ? target : "(null)");
         return false;
     }
-    sd_role role = SD_ROLE_SERVER;
+    sd_fuzz_setup s = {.role = SD_ROLE_SERVER, .version = SD_TLS13};
     bool ok;
     const message_target *mt = target ? find_message_target(target) : NULL;
     if (target && strcmp(target, "fuzz_client_hello") == 0) {
-        ok = client_hello_trace(data, len, out, &role);
+        ok = client_hello_trace(data, len, out, &s.role);
     } else if (mt) {
-        ok = message_trace(mt, data, len, out, &role);
+        ok = message_trace(mt, data, len, out, &s);
     } else if (target && strcmp(target, "fuzz_alert") == 0) {
-        ok = alert_trace(data, len, out, &role);
+        ok = alert_trace(data, len, out, &s.role);
     } else if (target && strcmp(target, "fuzz_record") == 0) {
-        ok = record_trace(data, len, out, &role);
+        ok = record_trace(data, len, out, &s.role);
     } else if (target && strcmp(target, "fuzz_trace") == 0) {
-        ok = binary_trace(data, len, out, &role);
+        ok = binary_trace(data, len, out, &s.role);
     } else {
         say(err, err_len, "unknown fuzz target \"%s\"", target ? target : "(null)");
         return false;
@@ -390,8 +519,28 @@ bool sd_trace_from_fuzz_input(const char *target, const uint8_t *data, size_t le
         say(err, err_len, "%s: out of memory building the trace", target);
         return false;
     }
-    if (role_under_test) *role_under_test = role;
+    if (setup) *setup = s;
     return true;
+}
+
+bool sd_trace_from_fuzz_input(const char *target, const uint8_t *data, size_t len, sd_trace *out,
+                              sd_role *role_under_test, char *err, size_t err_len) {
+    sd_fuzz_setup s;
+    if (!sd_fuzz_input_build(target, data, len, out, &s, err, err_len)) return false;
+    if (role_under_test) *role_under_test = s.role;
+    return true;
+}
+
+void sd_fuzz_setup_apply(const sd_fuzz_setup *s, sd_run_config *cfg) {
+    cfg->target_role = s->role;
+    cfg->version = s->version;
+    cfg->cipher_suite = s->cipher_suite;
+    if (s->server_credential) cfg->target_credential = cfg->driver_credential = s->server_credential;
+    /* The driver as a client presents its certificate only when asked. */
+    if (s->client_credential) cfg->driver_credential = s->client_credential;
+    cfg->client_auth = s->client_auth;
+    cfg->target_client_credential = s->target_client_credential;
+    cfg->tls12_announce_ticket = s->announce_ticket;
 }
 
 const char *sd_fuzz_target_from_path(const char *path) {

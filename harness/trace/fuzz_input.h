@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "driver/driver.h"
 #include "targets/target.h"
 #include "trace/trace.h"
 
@@ -32,11 +33,24 @@ extern const char *const sd_fuzz_target_names[];
 /* True if name is one of sd_fuzz_target_names. */
 bool sd_fuzz_target_known(const char *name);
 
-/* Builds the trace that fuzz target `target` runs for data[0..len). `out`
- * need not be initialised; on success the caller owns it (sd_trace_free) and
- * *role_under_test says which role the stack plays. On failure (unknown
- * target, out of memory) returns false, leaves nothing to free and writes the
- * reason into err.
+/* What a fuzz input asks of the run besides its trace: the role and
+ * version, and for TLS 1.2 the shape the variant byte chose. */
+typedef struct {
+    sd_role role;                  /* of the stack under test */
+    uint16_t version;              /* SD_TLS13 or SD_TLS12 */
+    uint16_t cipher_suite;         /* the one suite the driver offers or picks; 0: its defaults */
+    const char *server_credential; /* the server's fixture credential; NULL: "leaf" */
+    const char *client_credential; /* the driver's, as a client asked for one; NULL: none */
+    const char *target_client_credential; /* a client under test's, when asked; NULL: none */
+    sd_client_auth client_auth;    /* a server under test asks for a client certificate */
+    bool announce_ticket;          /* TLS 1.2: the driver's ServerHello announces a ticket */
+} sd_fuzz_setup;
+
+/* Builds the trace that fuzz target `target` runs for data[0..len), and
+ * the setup it runs with (setup may be NULL). `out` need not be
+ * initialised; on success the caller owns it (sd_trace_free). On failure
+ * (unknown target, out of memory) returns false, leaves nothing to free and
+ * writes the reason into err.
  *
  * The mapping of each target is documented next to its code in
  * fuzz_input.c; in short:
@@ -47,19 +61,43 @@ bool sd_fuzz_target_known(const char *name);
  * i.e. the input is sent as the body of a ClientHello handshake message in
  * one plaintext record.
  *
- * fuzz_server_hello, fuzz_encrypted_extensions, fuzz_certificate,
+ * The handshake-message targets (one table in fuzz_input.c: version,
+ * message, receiving role): TLS 1.3 fuzz_server_hello,
+ * fuzz_hello_retry_request, fuzz_encrypted_extensions, fuzz_certificate,
  * fuzz_certificate_request, fuzz_certificate_verify, fuzz_finished,
- * fuzz_new_session_ticket, fuzz_key_update: a variant byte (shape: body
- * replaced or honest body edited; side; framing), then the message body.
- * The driver runs an honest TLS 1.3 handshake up to that message, in the
+ * fuzz_new_session_ticket, fuzz_key_update; TLS 1.2
+ * fuzz_tls12_client_hello, fuzz_tls12_server_hello,
+ * fuzz_tls12_certificate, fuzz_server_key_exchange,
+ * fuzz_tls12_certificate_request, fuzz_server_hello_done,
+ * fuzz_client_key_exchange, fuzz_tls12_certificate_verify,
+ * fuzz_tls12_finished, fuzz_tls12_new_session_ticket. Input: a variant
+ * byte (body replaced or honest body edited; side; framing; TLS 1.2: key
+ * exchange and client authentication), then the message body. The driver
+ * runs an honest handshake of that version up to that message, in the
  * role that sends it, and sends the fuzzed message there.
  *
  * fuzz_alert: position, level, description, flags, payload.
  * fuzz_record: raw client records, cut at their length fields.
  * fuzz_trace: a binary trace (trace/binary.h); an input that does not
  * decode gives an empty trace. */
+bool sd_fuzz_input_build(const char *target, const uint8_t *data, size_t len, sd_trace *out, sd_fuzz_setup *setup,
+                         char *err, size_t err_len);
+
+/* sd_fuzz_input_build for callers that need only the role (the TLS 1.3
+ * targets' setup is the run defaults). */
 bool sd_trace_from_fuzz_input(const char *target, const uint8_t *data, size_t len, sd_trace *out,
                               sd_role *role_under_test, char *err, size_t err_len);
+
+/* The TLS 1.2 key exchange that variant bits 4-5 (kx, 0-3) of a TLS 1.2
+ * message target choose: the one cipher suite and the server's fixture
+ * credential (either pointer may be NULL). For tools that record seeds in
+ * that shape. */
+void sd_fuzz_tls12_key_exchange(unsigned kx, uint16_t *suite, const char **credential);
+
+/* Applies a setup to a run configuration made by sd_run_config_defaults:
+ * role, version, suite, credentials, client authentication. What every
+ * command that runs a fuzz input calls, so that they all run it alike. */
+void sd_fuzz_setup_apply(const sd_fuzz_setup *s, sd_run_config *cfg);
 
 /* The role of the stack under test for a trace that does not say: the
  * client if the first action about a ClientHello expects one, else the

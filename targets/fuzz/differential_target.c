@@ -139,9 +139,9 @@ int sd_fuzz_differential_one(const char *target, const uint8_t *data, size_t siz
     if (size > SD_FUZZ_MAX_INPUT) return 0;
 
     sd_trace trace;
-    sd_role role;
+    sd_fuzz_setup setup;
     char err[200];
-    if (!sd_trace_from_fuzz_input(target, data, size, &trace, &role, err, sizeof err)) {
+    if (!sd_fuzz_input_build(target, data, size, &trace, &setup, err, sizeof err)) {
         /* Only out-of-memory gets here; the input is not at fault. */
         fprintf(stderr, "%s: %s\n", target, err);
         return 0;
@@ -156,7 +156,10 @@ int sd_fuzz_differential_one(const char *target, const uint8_t *data, size_t siz
     sd_outcome model, bssl;
     sd_divergence div;
     char why[400];
-    sd_differential_run(&trace, role, &g_pki, 1, &model, &bssl, &div, why, sizeof why);
+    sd_run_config cfg;
+    sd_run_config_defaults(&cfg, &sd_target_model, setup.role, &g_pki);
+    sd_fuzz_setup_apply(&setup, &cfg);
+    sd_differential_run_config(&trace, &cfg, &model, &bssl, &div, why, sizeof why);
 
     if (div == SD_DIV_SAME) {
         sd_trace_free(&trace);

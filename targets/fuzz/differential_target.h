@@ -1,8 +1,10 @@
 /* differential_target.h — what every differential fuzz target does, once.
  *
  * A differential fuzz target (fuzz_client_hello, fuzz_certificate, ...,
- * fuzz_trace) turns its input into a trace (harness/trace/fuzz_input.c),
- * runs it on the model and on BoringSSL (harness/oracle/differential.c) and
+ * fuzz_trace) turns its input into a trace and the setup it runs with
+ * (version, suite, credentials, client authentication;
+ * harness/trace/fuzz_input.c), runs it on the model and on BoringSSL
+ * (harness/oracle/differential.c) and
  * aborts on a finding, after writing it to disk. Only the target's name
  * differs, so each targets/fuzz/fuzz_<what>.c is its header comment (what
  * it targets) plus

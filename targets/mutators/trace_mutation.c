@@ -39,6 +39,15 @@ static uint8_t some_type(rng *r) {
     return handshake_types[below(r, sizeof handshake_types)];
 }
 
+/* A message for send and expect: now and then the pseudo message
+ * HelloRetryRequest (SD_MSG_TYPE_HELLO_RETRY_REQUEST; RFC 8446 §4.1.4:
+ * send asks the client for another share, expect takes only an HRR), else
+ * a real type. Type mutations (SD_MUT_TYPE) take real types only. */
+static uint16_t some_message(rng *r) {
+    if (below(r, 12) == 0) return SD_MSG_TYPE_HELLO_RETRY_REQUEST;
+    return some_type(r);
+}
+
 static uint8_t some_alert(rng *r) {
     static const uint8_t common[] = {SD_close_notify,   SD_unexpected_message, SD_bad_record_mac,
                                      SD_handshake_failure, SD_bad_certificate,   SD_illegal_parameter,
@@ -127,14 +136,17 @@ static void free_action(sd_action *a) {
 
 static void random_action(rng *r, sd_action *a) {
     memset(a, 0, sizeof *a);
-    static const sd_action_kind kinds[] = {SD_ACT_SEND,     SD_ACT_SEND,        SD_ACT_EXPECT,
-                                           SD_ACT_EXPECT,   SD_ACT_SEND_ALERT,  SD_ACT_SEND_CCS,
+    /* expect-ccs: in TLS 1.2 the ChangeCipherSpec is a step of the
+     * handshake (RFC 5246 §7.1), in TLS 1.3 an optional record the driver
+     * otherwise skips (RFC 8446 §D.4). */
+    static const sd_action_kind kinds[] = {SD_ACT_SEND,     SD_ACT_SEND,         SD_ACT_EXPECT,
+                                           SD_ACT_EXPECT,   SD_ACT_SEND_ALERT,   SD_ACT_SEND_CCS,
                                            SD_ACT_SEND_RAW, SD_ACT_SEND_APPDATA, SD_ACT_EXPECT_APPDATA,
-                                           SD_ACT_EXPECT_CLOSE};
+                                           SD_ACT_EXPECT_CLOSE, SD_ACT_EXPECT_CCS};
     a->kind = kinds[below(r, sizeof kinds / sizeof kinds[0])];
     switch (a->kind) {
     case SD_ACT_SEND:
-    case SD_ACT_EXPECT: a->msg_type = some_type(r); break;
+    case SD_ACT_EXPECT: a->msg_type = some_message(r); break;
     case SD_ACT_SEND_ALERT:
         a->alert_level = below(r, 4) == 0 ? SD_ALERT_LEVEL_WARNING : SD_ALERT_LEVEL_FATAL;
         a->alert = some_alert(r);
@@ -302,7 +314,7 @@ static bool mutate_once(rng *r, sd_trace *t) {
         sd_action *a = &t->actions[below(r, (uint32_t)n)];
         switch (a->kind) {
         case SD_ACT_SEND:
-        case SD_ACT_EXPECT: a->msg_type = some_type(r); return true;
+        case SD_ACT_EXPECT: a->msg_type = some_message(r); return true;
         case SD_ACT_SEND_ALERT:
             if (below(r, 2))
                 a->alert = some_alert(r);

@@ -4,7 +4,8 @@
  *
  * It works on the trace, not on bytes: decode, change one thing, encode
  * (harness/trace/binary.h). The changes are the ones a person would make
- * to a script: insert, drop, duplicate or swap actions; add, drop or change
+ * to a script: insert, drop, duplicate or swap actions (every action kind,
+ * expect-ccs included; send and expect of HelloRetryRequest too); add, drop or change
  * a mutation of a send (trace.h's sd_mutation_kind: flip, truncate, append,
  * length, type, plaintext, cert, empty, wrong-key, split); change a
  * message type, an alert, a flag; edit the bytes of a payload. The driver

@@ -1,0 +1,36 @@
+/* fuzz_tls12_certificate_request.c — differential fuzzing of TLS 1.2 CertificateRequest processing by a client.
+ *
+ * Targets:
+ *   - the model: sd_parse_tls12_certificate_request,
+ *     sd_tls12_distinguished_name_next and harness/model/tls12.c
+ *     on_certificate_request12 (RFC 5246 §7.4.4), then the client's
+ *     Certificate and CertificateVerify with a scheme from the request;
+ *   - BoringSSL: handshake_client.cc do_read_certificate_request and
+ *     ssl_parse_client_CA_list.
+ * Client authentication is always on for this target.
+ *
+ * Input (harness/trace/fuzz_input.c): a variant byte, then the message
+ * body. Variant bit 0: 0 = the body replaces the honest one, 1 = the
+ * driver's honest body edited by the input (flips + appended bytes);
+ * bits 2-3: framing (one record, two, 16-byte records, after an extra
+ * ChangeCipherSpec); bits 4-5: key exchange (ECDHE_ECDSA, ECDHE_RSA,
+ * static RSA, ECDHE_ECDSA with the SHA-384 PRF); bit 6: client
+ * authentication; bit 7: the client has no certificate.
+ * The driver runs a live TLS 1.2 handshake up to the message and sends it
+ * there, encrypted as the connection state requires, on the model and on
+ * BoringSSL; the outcomes are compared (harness/oracle/differential.c).
+ *
+ * Trace (stack under test: client; [..] as the shape has it):
+ *     expect ClientHello
+ *     send ServerHello; send Certificate; [send ServerKeyExchange]
+ *     [send CertificateRequest]; send ServerHelloDone
+ *     [expect Certificate]; expect ClientKeyExchange; [expect CertificateVerify]
+ *     expect-ccs; expect Finished
+ *     [send NewSessionTicket]; send-ccs; send Finished
+ * with the message under test fuzzed where it is sent.
+ *
+ * Findings, run-time files and environment: differential_target.h.
+ * Builds: <this>_replay, <this> (libFuzzer), <this>_afl (AFL++). */
+#include "differential_target.h"
+
+SD_DIFFERENTIAL_FUZZ_TARGET("fuzz_tls12_certificate_request")
