@@ -46,7 +46,7 @@
 static bool add_generated(const char *cmd, const char *filter, sd_scenario_set *set) {
     sd_generated g;
     char err[2048] = "";
-    if (!sd_generate_tls13(&g, err, sizeof err)) {
+    if (!sd_generate_all(&g, err, sizeof err)) {
         fprintf(stderr, "shakedown %s: %s\n", cmd, err);
         return false;
     }
@@ -178,6 +178,7 @@ bool sd_cli_load_scenarios(const char *cmd, char **paths, size_t n_paths, const 
     char def[4096];
     snprintf(def, sizeof def, "%s", sd_cli_default_scenarios_dir());
     char *def_path[1] = {def};
+    bool paths_given = n_paths > 0;
     if (n_paths == 0) {
         paths = def_path;
         n_paths = 1;
@@ -253,7 +254,9 @@ bool sd_cli_load_scenarios(const char *cmd, char **paths, size_t n_paths, const 
                 n_errors, n_errors == 1 ? "" : "s");
         ok = false;
     }
-    if (ok && out->n == 0) {
+    /* With no paths the generated families may still match (the callers
+     * check once they are added). */
+    if (ok && out->n == 0 && paths_given) {
         fprintf(stderr, "shakedown %s: no scenario id contains '%s'\n", cmd, filter ? filter : "");
         ok = false;
     }
@@ -964,6 +967,11 @@ int sd_cmd_conform(int argc, char **argv) {
         sd_scenario_set_free(&set);
         return SD_EXIT_USAGE;
     }
+    if (set.n == 0) {
+        fprintf(stderr, "shakedown %s: no scenario id contains '%s'\n", conform_cmd, o.filter ? o.filter : "");
+        sd_scenario_set_free(&set);
+        return SD_EXIT_USAGE;
+    }
 
     sd_pki *pki = calloc(1, sizeof *pki);
     char err[1024] = "";
@@ -1169,6 +1177,11 @@ int sd_cmd_list(int argc, char **argv) {
         return SD_EXIT_USAGE;
     }
     if (optind == argc && !no_generated && !add_generated(list_cmd, filter, &set)) {
+        sd_scenario_set_free(&set);
+        return SD_EXIT_USAGE;
+    }
+    if (set.n == 0) {
+        fprintf(stderr, "shakedown %s: no scenario id contains '%s'\n", list_cmd, filter ? filter : "");
         sd_scenario_set_free(&set);
         return SD_EXIT_USAGE;
     }

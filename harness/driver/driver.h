@@ -28,6 +28,9 @@ typedef struct {
      * 1.3: the client's first we know; TLS 1.2: the client's first that fits
      * the driver's credential). */
     uint16_t cipher_suite;
+    /* Server under test: ask the driver for a client certificate (a
+     * scenario's `client-auth:`). */
+    sd_client_auth client_auth;
     const char *server_name;      /* SNI, and the name a client target checks */
     int64_t now;                  /* certificate validation time */
     uint64_t seed;                /* seeds the driver's and the model's randomness */
