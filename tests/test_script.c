@@ -444,7 +444,7 @@ static void test_trace_add_and_equal(void **state) {
     const char *bad = "colour: blue\n";
     assert_false(sd_trace_parse("x", bad, strlen(bad), &t, err, sizeof(err)));
     assert_string_equal(err, "x:1: unknown header \"colour:\" (expected one of id, title, rfc, role, "
-                             "version, tags, expect, credential, note, cipher-suite)");
+                             "version, tags, expect, credential, note, cipher-suite, client-auth)");
 }
 
 /* --- errors ------------------------------------------------------------------ */
@@ -597,7 +597,7 @@ static void test_error_edge_cases(void **state) {
     assert_false(sd_scenario_parse("p", "bogus", 5, &s, NULL, 0));
     assert_false(sd_scenario_parse(NULL, "bogus", 5, &s, err, sizeof(err)));
     assert_string_equal(err, "<script>:1: unknown action \"bogus\" (expected one of send, expect, send-alert, "
-                             "send-ccs, send-appdata, expect-appdata, expect-close, send-raw, expect-ccs)");
+                             "send-ccs, send-appdata, expect-appdata, expect-close, send-raw, expect-ccs, renegotiate)");
 
     /* Long garbage words are cut in messages. */
     char line[400];
