@@ -148,11 +148,11 @@ static const char *const citations[N_CITATIONS] = {
 };
 
 const sd_generated_family sd_generated_families[] = {
-    {"gen-order", "every message that may not come next, at every place the target waits (sequences.c)"},
-    {"gen-malformed", "each message the driver sends: truncated, empty, trailing bytes, lying length, wrong type"},
+    {"gen-order", "every message (and TLS 1.2 CCS) that may not come next, at every place the target waits"},
+    {"gen-malformed", "each message the driver sends: truncated, empty, trailing bytes, lying lengths, wrong type; hellos"},
     {"gen-finished", "Finished flipped, truncated, extended, empty, all zero, wrong key, missing"},
-    {"gen-alert", "each alert description at each level at each point; fragmented, doubled, empty alerts"},
-    {"gen-record", "record layer: sizes, empty records, content types, interleaving, premature data"},
+    {"gen-alert", "each alert at each level at each point; TLS 1.2 warnings; alert records of the wrong size"},
+    {"gen-record", "record layer: sizes, empty records, content types, interleaving, premature data, CCS"},
 };
 const size_t sd_n_generated_families = sizeof(sd_generated_families) / sizeof(sd_generated_families[0]);
 
