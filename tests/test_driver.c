@@ -357,7 +357,7 @@ static void extension_and_record_mutations(void **state) {
     /* The parser refuses the repeat, so the block is found by hand:
      * version, random, session id, suites, compression, extensions. */
     sd_reader r = sd_reader_of(first_message_body(&cap));
-    sd_span skip, block;
+    sd_span skip = {0}, block = {0};
     assert_true(sd_read_bytes(&r, 34, &skip) && sd_read_prefixed(&r, 1, &skip) && sd_read_prefixed(&r, 2, &skip) &&
                 sd_read_prefixed(&r, 1, &skip) && sd_read_prefixed(&r, 2, &block));
     assert_int_equal(r.len, 0);
