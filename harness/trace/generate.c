@@ -1401,6 +1401,21 @@ static const char note12_fragmented_alert[] =
     "RFC 5246 §6.2.1 lets any message be fragmented across records or coalesced with others of its type, alerts "
     "included (RFC 8446 §5.1 later forbade it), so the fatal alert in these records must end the connection.";
 
+/* The descriptions RFC 5246 §7.2.2 lets a sender use at warning level: the
+ * certificate alerts, for which it names no level. The others are "always
+ * fatal" (a sender that sends one as a warning broke the RFC, and what the
+ * receiver then does is not decided), no_renegotiation answers a
+ * renegotiation only, and unknown descriptions have no meaning to weigh. */
+static bool warning_allowed12(uint8_t desc) {
+    return desc == SD_bad_certificate || desc == SD_unsupported_certificate || desc == SD_certificate_revoked ||
+           desc == SD_certificate_expired || desc == SD_certificate_unknown;
+}
+
+static const char note12_warning[] =
+    "RFC 5246 §7.2.2 leaves it to the receiver whether to go on after a warning (if it stops it SHOULD send a "
+    "fatal alert). The suite expects what BoringSSL and the model do, carry on (ssl_process_alert in "
+    "ssl/tls_record.cc discards TLS 1.2 warnings): a stack that stops here chose otherwise within the RFC.";
+
 static void gen_alert12(gen *g, const honest12 *h) {
     const sd_shape *s = h->shape;
     char before[40], detail[256], title[400], d[40];
@@ -1420,6 +1435,7 @@ static void gen_alert12(gen *g, const honest12 *h) {
                  * every warning but the closures is an error, RFC 8446 §6),
                  * so only closures are generated there at warning level. */
                 if (warning && !version_agreed12(h, pos)) continue;
+                if (warning && !warning_allowed12(desc)) continue;
                 if (name) snprintf(d, sizeof d, "%s", name);
                 else snprintf(d, sizeof d, "alert-%u", desc);
                 snprintf(detail, sizeof detail, "before-%s.%s.%s", before, lvn, d);
@@ -1436,8 +1452,9 @@ static void gen_alert12(gen *g, const honest12 *h) {
                              who12(h), lvn, at);
                 else
                     snprintf(title, sizeof title, "%s stops after a fatal %s alert before %s", who12(h), d, at);
-                begin12(g, "gen-alert", h, detail, title, c, warning ? "complete" : "closed", NULL,
-                        warning ? "alert, warning" : closure ? "alert, closure" : name ? "alert" : "alert, unknown");
+                begin12(g, "gen-alert", h, detail, title, c, warning ? "complete" : "closed",
+                        warning ? note12_warning : NULL,
+                        warning ? "alert, warning, policy" : closure ? "alert, closure" : name ? "alert" : "alert, unknown");
                 put_steps12(g, h, 0, pos);
                 putf(g, "send-alert %s %u\n", lvn, desc);
                 if (desc == SD_user_canceled) put(g, "send-alert warning close_notify\n");
@@ -1469,7 +1486,7 @@ static void gen_alert12(gen *g, const honest12 *h) {
                      n == 4 ? "carries on after" : "stops after", n, sd_step_name(s->steps[pos].msg));
             begin12(g, "gen-alert", h, detail, title, n == 4 ? C12_WARNING_ALERT : C12_TOO_MANY_WARNINGS,
                     n == 4 ? "complete" : "alert unexpected_message",
-                    n == 4 ? NULL
+                    n == 4 ? note12_warning
                            : "RFC 5246 sets no limit on warning alerts; this suite expects BoringSSL's (four in a "
                              "row, then unexpected_message: SSL_R_TOO_MANY_WARNING_ALERTS in ssl/tls_record.cc), "
                              "which bounds what a peer can make the receiver do without progress.",
