@@ -1,4 +1,5 @@
-/* generate.c — the generated TLS 1.3 scenario families; see generate.h.
+/* generate.c — the generated scenario families, TLS 1.3 and (in the second
+ * half of this file) TLS 1.2; see generate.h.
  *
  * Each family walks a table and writes one script per case:
  *   gen-order      every handshake message that may not come next, at every
@@ -1226,11 +1227,16 @@ static void gen_order12(gen *g, const honest12 *h) {
 
 /* Offsets in the driver's hellos (RFC 5246 §7.4.1.2, §7.4.1.3), which are
  * fixed because the driver's session id is empty and it offers one suite
- * and one compression method: version 0, random 2, session id length 34,
- * ClientHello cipher_suites length 35, suite 37, compression methods 39,
- * compression 40, extensions length 41; ServerHello suite 35, compression
- * 37, extensions length 38. */
-enum { CH_SUITE = 37, CH_COMPRESSION = 40, CH_EXTENSIONS = 41, SH_SUITE = 35, SH_COMPRESSION = 37, SH_EXTENSIONS = 38 };
+ * and one compression method. */
+enum {
+    HELLO_VERSION_MINOR = 1,  /* the low byte of client_version / server_version */
+    HELLO_SESSION_ID_LEN = 34,
+    CH_COMPRESSION = 40,      /* after the suites' length (35) and suite (37), the methods' length (39) */
+    CH_EXTENSIONS_LEN_LOW = 42,
+    SH_SUITE_HIGH = 35,
+    SH_COMPRESSION = 37,
+    SH_EXTENSIONS_LEN_LOW = 39,
+};
 
 /* A ClientHello written out (random 00..1f, no session id), with these
  * cipher_suites and compression_methods vectors (hex with their length), and
@@ -1299,54 +1305,55 @@ static void gen_malformed12(gen *g, const honest12 *h) {
         }
     }
 
-    /* The hellos' fields. */
+    /* The hellos' fields: a byte of the honest hello flipped, or a
+     * ClientHello written out with these vectors. */
     struct {
         sd_role target; /* the side that receives the hello */
         const char *detail, *what;
         citation12 c;
-        const char *expect, *line; /* line: the send, or NULL for a written-out ClientHello */
-        const char *suites, *compression;
+        const char *expect;
+        int offset, mask;                 /* flip=offset:mask; offset < 0: written out */
+        const char *suites, *compression; /* the written-out vectors, hex with their lengths */
     } fields[] = {
         {SD_ROLE_SERVER, "client-hello.session-id-length-long", "whose session_id length is one too long",
-         C12_CLIENT_HELLO_DECODE, "alert decode_error", "send ClientHello flip=34:0x01", NULL, NULL},
-        {SD_ROLE_SERVER, "client-hello.extensions-length-long", "whose extensions length is one too long",
-         C12_CLIENT_HELLO_DECODE, "alert decode_error", "send ClientHello flip=42:0x01", NULL, NULL},
+         C12_CLIENT_HELLO_DECODE, "alert decode_error", HELLO_SESSION_ID_LEN, 0x01, NULL, NULL},
+        {SD_ROLE_SERVER, "client-hello.extensions-length-wrong", "whose extensions length is off by one",
+         C12_CLIENT_HELLO_DECODE, "alert decode_error", CH_EXTENSIONS_LEN_LOW, 0x01, NULL, NULL},
         {SD_ROLE_SERVER, "client-hello.empty-cipher-suites", "with an empty cipher_suites list",
-         C12_CLIENT_HELLO_DECODE, "alert decode_error", NULL, "0000", "0100"},
+         C12_CLIENT_HELLO_DECODE, "alert decode_error", -1, 0, "0000", "0100"},
         {SD_ROLE_SERVER, "client-hello.odd-cipher-suites-length", "whose cipher_suites length is odd",
-         C12_CLIENT_HELLO_DECODE, "alert decode_error", NULL, "0003c02b00", "0100"},
+         C12_CLIENT_HELLO_DECODE, "alert decode_error", -1, 0, "0003c02b00", "0100"},
         {SD_ROLE_SERVER, "client-hello.empty-compression-methods", "with an empty compression_methods list",
-         C12_CLIENT_HELLO_DECODE, "alert decode_error", NULL, "0002c02b", "00"},
+         C12_CLIENT_HELLO_DECODE, "alert decode_error", -1, 0, "0002c02b", "00"},
         {SD_ROLE_SERVER, "client-hello.no-null-compression", "whose compression_methods lack null", C12_COMPRESSION,
-         "alert illegal_parameter", "send ClientHello flip=40:0x01", NULL, NULL},
+         "alert illegal_parameter", CH_COMPRESSION, 0x01, NULL, NULL},
         {SD_ROLE_SERVER, "client-hello.version-tls11", "offering TLS 1.1 only (client_version 0x0302)",
-         C12_CH_VERSION, "alert protocol_version", "send ClientHello flip=1:0x01", NULL, NULL},
+         C12_CH_VERSION, "alert protocol_version", HELLO_VERSION_MINOR, 0x01, NULL, NULL},
         {SD_ROLE_CLIENT, "server-hello.session-id-length-long", "whose session_id length is one too long", C12_DECODE,
-         "alert decode_error", "send ServerHello flip=34:0x01", NULL, NULL},
-        {SD_ROLE_CLIENT, "server-hello.extensions-length-long", "whose extensions length is one too long", C12_DECODE,
-         "alert decode_error", "send ServerHello flip=39:0x01", NULL, NULL},
+         "alert decode_error", HELLO_SESSION_ID_LEN, 0x01, NULL, NULL},
+        {SD_ROLE_CLIENT, "server-hello.extensions-length-wrong", "whose extensions length is off by one", C12_DECODE,
+         "alert decode_error", SH_EXTENSIONS_LEN_LOW, 0x01, NULL, NULL},
         {SD_ROLE_CLIENT, "server-hello.compression-deflate", "selecting compression method 1, which was not offered",
-         C12_SH_COMPRESSION, "alert illegal_parameter", "send ServerHello flip=37:0x01", NULL, NULL},
+         C12_SH_COMPRESSION, "alert illegal_parameter", SH_COMPRESSION, 0x01, NULL, NULL},
+        /* 0x80 in the high byte: a suite no client offers (0x402b, 0x809c, ...). */
         {SD_ROLE_CLIENT, "server-hello.suite-not-offered", "selecting a cipher suite that was not offered",
-         C12_SH_SUITE, "alert illegal_parameter", "send ServerHello flip=35:0x80", NULL, NULL},
+         C12_SH_SUITE, "alert illegal_parameter", SH_SUITE_HIGH, 0x80, NULL, NULL},
         {SD_ROLE_CLIENT, "server-hello.version-tls11", "selecting TLS 1.1 (server_version 0x0302)", C12_SH_VERSION,
-         "alert protocol_version", "send ServerHello flip=1:0x01", NULL, NULL},
+         "alert protocol_version", HELLO_VERSION_MINOR, 0x01, NULL, NULL},
     };
     for (size_t f = 0; f < sizeof fields / sizeof fields[0] && g->ok; f++) {
         if (fields[f].target != h->target) continue;
         /* A written-out ClientHello names one suite: only the ECDSA profile's. */
-        if (!fields[f].line && strcmp(h->p->name, "ecdhe-ecdsa") != 0) continue;
+        if (fields[f].offset < 0 && strcmp(h->p->name, "ecdhe-ecdsa") != 0) continue;
         const char *msg = h->target == SD_ROLE_SERVER ? "ClientHello" : "ServerHello";
         snprintf(title, sizeof title, "%s rejects a %s %s", who12(h), msg, fields[f].what);
         begin12(g, "gen-malformed", h, fields[f].detail, title, fields[f].c, fields[f].expect, NULL,
                 "malformed, hello");
         if (h->target == SD_ROLE_CLIENT) put(g, "expect ClientHello\n");
-        if (fields[f].line) putf(g, "%s\n", fields[f].line);
+        if (fields[f].offset >= 0) putf(g, "send %s flip=%d:0x%02x\n", msg, fields[f].offset, fields[f].mask);
         else put_client_hello12(g, fields[f].suites, fields[f].compression);
         finish(g, "gen-malformed");
     }
-    (void)CH_SUITE, (void)CH_COMPRESSION, (void)CH_EXTENSIONS, (void)SH_SUITE, (void)SH_COMPRESSION,
-        (void)SH_EXTENSIONS;
 }
 
 /* --- gen-finished (TLS 1.2) --------------------------------------------------- */
