@@ -154,9 +154,10 @@ static void tls12_mutations(void **state) {
     static const char server_flight[] =
         "send ClientHello\nexpect ServerHello\nexpect Certificate\nexpect ServerKeyExchange\nexpect ServerHelloDone\n";
     char text[2048];
-    /* Finished flipped, truncated, computed with the server's label. */
-    static const char *const finished[] = {"flip=first:0x01", "flip=last:0x80", "wrong-key"};
-    for (size_t i = 0; i < 3; i++) {
+    /* Finished flipped, computed with the server's label, or over the
+     * transcript without the ClientKeyExchange. */
+    static const char *const finished[] = {"flip=first:0x01", "flip=last:0x80", "wrong-key", "wrong-transcript"};
+    for (size_t i = 0; i < 4; i++) {
         snprintf(text, sizeof text, HEAD("server", "1.2") "%ssend ClientKeyExchange\nsend-ccs\nsend Finished %s\n",
                  server_flight, finished[i]);
         expect_outcome(text, SD_OUTCOME_ALERT, SD_decrypt_error);

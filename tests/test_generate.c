@@ -363,7 +363,7 @@ static void tls12_finished_cases(void **state) {
         assert_int_equal(s->expect, SD_EXPECT_ALERT);
         assert_int_equal(s->expect_alert, missing ? SD_unexpected_message : SD_decrypt_error);
     }
-    assert_int_equal(n, 2 * 4 * 10);
+    assert_int_equal(n, 2 * 4 * 11);
 }
 
 int main(void) {

@@ -548,13 +548,15 @@ static void test_new_mutations(void **state) {
         "send ClientHello dup-ext=10 add-ext=key_share:00ff drop-ext=signature_algorithms add-ext=65000 bad-point "
         "record-version=769\n"
         "send CertificateVerify sign-with=client-rsa\n"
-        "renegotiate drop-ext=13 add-ext=signature_algorithms_cert:00020403\n";
+        "renegotiate drop-ext=13 add-ext=signature_algorithms_cert:00020403\n"
+        "send Finished wrong-transcript\n";
     sd_scenario s;
     char err[512];
     if (!sd_scenario_parse("t.sd", text, strlen(text), &s, err, sizeof err)) fail_msg("%s", err);
     assert_int_equal(s.client_auth, SD_CLIENT_AUTH_REQUIRE);
     const sd_action *a = s.trace.actions;
-    assert_int_equal(s.trace.n_actions, 3);
+    assert_int_equal(s.trace.n_actions, 4);
+    assert_int_equal(a[3].mutations[0].kind, SD_MUT_WRONG_TRANSCRIPT);
     assert_int_equal(a[0].n_mutations, 6);
     assert_int_equal(a[0].mutations[0].kind, SD_MUT_DUP_EXT);
     assert_int_equal(a[0].mutations[0].value, SD_supported_groups);
@@ -581,7 +583,8 @@ static void test_new_mutations(void **state) {
         "send ClientHello dup-ext=supported_groups add-ext=key_share:00ff drop-ext=signature_algorithms "
         "add-ext=65000 bad-point record-version=0x0301\n"
         "send CertificateVerify sign-with=client-rsa\n"
-        "renegotiate drop-ext=signature_algorithms add-ext=signature_algorithms_cert:00020403\n";
+        "renegotiate drop-ext=signature_algorithms add-ext=signature_algorithms_cert:00020403\n"
+        "send Finished wrong-transcript\n";
     assert_int_equal(b.len, strlen(canonical));
     assert_memory_equal(b.data, canonical, b.len);
     sd_trace t;

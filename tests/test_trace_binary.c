@@ -56,6 +56,7 @@ static const char every_v2_feature[] =
     "send ClientHello dup-ext=supported_groups add-ext=key_share:0017 add-ext=65000 drop-ext=13 bad-point "
     "record-version=0x0301\n"
     "send CertificateVerify sign-with=leaf-rsa\n"
+    "send Finished wrong-transcript\n"
     "renegotiate drop-ext=signature_algorithms add-ext=signature_algorithms_cert:00020403\n"
     "renegotiate\n";
 
@@ -238,7 +239,7 @@ static void test_rejects(void **state) {
     expect_reject((const uint8_t *)"SDT\x01\x81", 5, "unknown action kind 129");
     expect_reject((const uint8_t *)"SDT\x02\x89\x00", 6, "unknown action kind 137");
     expect_reject((const uint8_t *)"SDT\x01\x00\x01\x01\x0b", 8, "mutation kind 11 needs binary trace version 2");
-    expect_reject((const uint8_t *)"SDT\x02\x00\x01\x01\x11", 8, "unknown mutation kind 17");
+    expect_reject((const uint8_t *)"SDT\x02\x00\x01\x01\x12", 8, "unknown mutation kind 18");
     /* version 2 fields: a u16 cut short, a sign-with name that is not one */
     expect_reject((const uint8_t *)"SDT\x02\x00\x01\x01\x0b\x00", 9, "extension type or version");
     expect_reject((const uint8_t *)"SDT\x02\x00\x01\x01\x10\x01" "A", 10, "credential name");

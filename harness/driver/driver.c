@@ -216,6 +216,23 @@ static bool hash12(driver *d, uint8_t *out) {
     return d->suite12 && sd_transcript_hash(&d->rl.transcript, d->suite12->prf_md(), out);
 }
 
+/* wrong-transcript: the hash of the transcript without its last handshake
+ * message, as a peer computes it that missed (or never saw) that message. */
+static bool hash_without_last(const driver *d, const EVP_MD *md, uint8_t *out) {
+    const sd_buf *t = &d->rl.transcript.bytes;
+    size_t at = 0, last = 0;
+    while (at + 4 <= t->len) {
+        last = at;
+        at += 4 + ((size_t)t->data[at + 1] << 16 | (size_t)t->data[at + 2] << 8 | t->data[at + 3]);
+    }
+    sd_transcript shorter;
+    sd_transcript_init(&shorter);
+    sd_transcript_add(&shorter, sd_span_of(t->data, last));
+    bool ok = sd_transcript_hash(&shorter, md, out);
+    sd_transcript_free(&shorter);
+    return ok;
+}
+
 /* --- TLS 1.3 KeyUpdate (RFC 8446 §7.2) ------------------------------------ */
 
 /* application_traffic_secret_N+1 = HKDF-Expand-Label(secret_N, "traffic upd", "", Hash.length),
@@ -945,9 +962,10 @@ static bool build_body12(driver *d, const sd_action *a, sd_buf *body) {
         /* §7.4.9 over the transcript actually sent and received. */
         uint8_t verify[12];
         if (!d->have_master || !hash12(d, hash)) return false;
+        if (find_mutation(a, SD_MUT_WRONG_TRANSCRIPT) && !hash_without_last(d, d->suite12->prf_md(), hash)) return false;
         if (!sd_tls12_finished(d->suite12, d->master, client != wrong_key, hash, verify)) return false;
         sd_buf_append(body, verify, sizeof verify);
-        if (client && !wrong_key) {
+        if (client && !wrong_key && !find_mutation(a, SD_MUT_WRONG_TRANSCRIPT)) {
             memcpy(d->client_verify_data, verify, sizeof verify);
             d->have_client_verify_data = true;
         }
@@ -1061,6 +1079,7 @@ static bool build_body(driver *d, const sd_action *a, sd_buf *body) {
     }
     case SD_Finished: {
         if (!d->have_handshake_secrets || !sd_rl_transcript_hash(&d->rl, d->suite, hash)) return false;
+        if (find_mutation(a, SD_MUT_WRONG_TRANSCRIPT) && !hash_without_last(d, d->suite->md(), hash)) return false;
         bool use_client_key = client != wrong_key; /* wrong-key: the other side's key */
         return sd_msg_finished(body, d->suite,
                                use_client_key ? d->ks.client_handshake_traffic : d->ks.server_handshake_traffic, hash);

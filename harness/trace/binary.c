@@ -100,6 +100,7 @@ static bool check_mutation(const sd_mutation *m, char *why, size_t why_len) {
     case SD_MUT_EMPTY:
     case SD_MUT_WRONG_KEY:
     case SD_MUT_BAD_POINT:
+    case SD_MUT_WRONG_TRANSCRIPT:
         return true;
     }
     say(why, why_len, "unknown mutation kind %d", (int)m->kind);
@@ -216,7 +217,8 @@ static void put_mutation(sd_buf *out, const sd_mutation *m) {
     case SD_MUT_PLAINTEXT:
     case SD_MUT_EMPTY:
     case SD_MUT_WRONG_KEY:
-    case SD_MUT_BAD_POINT: break;
+    case SD_MUT_BAD_POINT:
+    case SD_MUT_WRONG_TRANSCRIPT: break;
     }
 }
 
@@ -440,7 +442,8 @@ static bool get_mutation(reader *r, sd_mutation *m) {
     case SD_MUT_PLAINTEXT:
     case SD_MUT_EMPTY:
     case SD_MUT_WRONG_KEY:
-    case SD_MUT_BAD_POINT: return true;
+    case SD_MUT_BAD_POINT:
+    case SD_MUT_WRONG_TRANSCRIPT: return true;
     }
     return fail(r, "unknown mutation kind %u", kind);
 }

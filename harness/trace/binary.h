@@ -45,7 +45,7 @@
  *       PLAINTEXT, EMPTY, WRONG_KEY (nothing)
  *       DUP_EXT, DROP_EXT, RECORD_VERSION value:u16 (big-endian)   v2
  *       ADD_EXT         type:u16 bytes                             v2
- *       BAD_POINT       (nothing)                                  v2
+ *       BAD_POINT, WRONG_TRANSCRIPT (nothing)                      v2
  *       SIGN_WITH       len:u8 (1..63) name[len], as CERT          v2
  *     bytes    = len:varint data[len]
  *     varint   = LEB128, unsigned, at most 10 bytes, minimal (no 0x80 padding)

@@ -550,6 +550,7 @@ static void gen_finished(gen *g, sd_role target) {
         {"empty", "that is empty", "body="},
         {"all-zero", "of all-zero bytes", zeros},
         {"wrong-key", "computed with the other side's key", "wrong-key"},
+        {"wrong-transcript", "computed over a transcript without the last message", "wrong-transcript"},
         {"length-short", "whose length field is one byte short", "length=31"},
     };
     char detail[256], title[400];
@@ -558,7 +559,7 @@ static void gen_finished(gen *g, sd_role target) {
         snprintf(title, sizeof(title), "%s rejects a %s Finished %s", who, whose, forms[f].what);
         const char *note =
             strcmp(forms[f].detail, "flip-first") == 0 || strncmp(forms[f].detail, "flip", 4) == 0 ||
-                    strcmp(forms[f].detail, "wrong-key") == 0 || strcmp(forms[f].detail, "all-zero") == 0
+                    strncmp(forms[f].detail, "wrong-", 6) == 0 || strcmp(forms[f].detail, "all-zero") == 0
                 ? NULL
                 : "verify_data is exactly Hash.length bytes, so a Finished of another length also fails to "
                   "parse and RFC 8446 §6 makes decode_error defensible: a stack answering decode_error is SOFT.";
@@ -1380,6 +1381,7 @@ static void gen_finished12(gen *g, const honest12 *h) {
         {"empty", "that is empty", "body=", true},
         {"all-zero", "of all-zero bytes", "body=000000000000000000000000", false},
         {"wrong-key", "computed with the other side's label", "wrong-key", false},
+        {"wrong-transcript", "computed over a transcript without the last message", "wrong-transcript", false},
         {"length-short", "whose length field is one byte short", "length=11", true},
     };
     char title[400];

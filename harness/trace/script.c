@@ -69,6 +69,7 @@ static const struct {
     {"dup-ext", SD_MUT_DUP_EXT, true},   {"add-ext", SD_MUT_ADD_EXT, true},
     {"drop-ext", SD_MUT_DROP_EXT, true}, {"bad-point", SD_MUT_BAD_POINT, false},
     {"record-version", SD_MUT_RECORD_VERSION, true}, {"sign-with", SD_MUT_SIGN_WITH, true},
+    {"wrong-transcript", SD_MUT_WRONG_TRANSCRIPT, false},
 };
 #define N_MUTATION_NAMES (sizeof(mutation_names) / sizeof(mutation_names[0]))
 
@@ -588,7 +589,7 @@ static bool parse_mutation(parser *p, sd_action *a, const token *t) {
         return fail(p,
                     "unknown mutation \"%s\" (expected body=, flip=, truncate=, append=, length=, "
                     "type=, cert=, split=, dup-ext=, add-ext=, drop-ext=, record-version=, sign-with=, "
-                    "plaintext, empty, wrong-key or bad-point)",
+                    "plaintext, empty, wrong-key, wrong-transcript or bad-point)",
                     show(word).s);
     const char *name = mutation_names[m].name;
     if (mutation_names[m].has_value && value == NULL)
@@ -691,6 +692,7 @@ static bool parse_mutation(parser *p, sd_action *a, const token *t) {
     case SD_MUT_EMPTY:
     case SD_MUT_WRONG_KEY:
     case SD_MUT_BAD_POINT:
+    case SD_MUT_WRONG_TRANSCRIPT:
         break;
     }
     a->mutations[a->n_mutations++] = mut;
@@ -1064,6 +1066,7 @@ static void put_mutation(sd_buf *out, const sd_mutation *m) {
     case SD_MUT_EMPTY:
     case SD_MUT_WRONG_KEY:
     case SD_MUT_BAD_POINT:
+    case SD_MUT_WRONG_TRANSCRIPT:
         break;
     }
 }

@@ -59,11 +59,12 @@ typedef enum {
     SD_MUT_RECORD_VERSION, /* write `value` as the version of the message's plaintext records */
     SD_MUT_SIGN_WITH,   /* CertificateVerify / ServerKeyExchange: sign with the key of credential `text`,
                          * with a scheme that fits that key */
+    SD_MUT_WRONG_TRANSCRIPT, /* Finished: the right key over a transcript without its last message */
 } sd_mutation_kind;
 
 /* The last mutation kind of binary trace version 1. */
 #define SD_MUT_LAST_V1 SD_MUT_SPLIT
-#define SD_MUT_LAST SD_MUT_SIGN_WITH
+#define SD_MUT_LAST SD_MUT_WRONG_TRANSCRIPT
 
 typedef struct {
     sd_mutation_kind kind;

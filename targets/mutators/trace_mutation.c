@@ -131,7 +131,8 @@ static void random_mutation(rng *r, sd_mutation *m) {
     case SD_MUT_PLAINTEXT:
     case SD_MUT_EMPTY:
     case SD_MUT_WRONG_KEY:
-    case SD_MUT_BAD_POINT: break;
+    case SD_MUT_BAD_POINT:
+    case SD_MUT_WRONG_TRANSCRIPT: break;
     }
 }
 
