@@ -887,8 +887,11 @@ static void gen_record(gen *g, sd_role target) {
  * family runs over the key exchanges the driver plays (profiles below), in
  * both roles; ids are tls12.<role>.<family>.<profile>.<case>.
  *
- * Left out, because the harness cannot play them honestly yet: the ticket
- * and resumption shapes (the driver neither offers nor redeems tickets).
+ * Left out, because the harness cannot play them honestly yet: resumption
+ * (the driver redeems no ticket), and tickets issued by a server under test
+ * (no target is configured to issue TLS 1.2 tickets). A client under test
+ * gets a ticket in the `ticket` profile: the driver's ServerHello announces
+ * it (RFC 5077 §3.2) and NewSessionTicket follows the client's Finished.
  * With client authentication (`client-auth: require`) the server under test
  * asks the driver for its "client" certificate, and the client under test
  * is given that credential to present. */
@@ -1016,8 +1019,8 @@ typedef struct {
     const char *name;
     const char *credential;
     const char *suite;
-    unsigned server_flags; /* shape when the server is under test */
-    unsigned client_flags; /* shape when the client is under test */
+    unsigned server_flags; /* shape when the server is under test; 0: not played */
+    unsigned client_flags; /* shape when the client is under test; 0: not played */
     bool client_auth;      /* the server under test asks for a certificate */
 } profile12;
 
@@ -1028,6 +1031,7 @@ static const profile12 profiles12[] = {
      SD_SHAPE_TLS12 | SD_SHAPE_RSA_KX, false},
     {"client-auth", "leaf", "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256", SD_SHAPE_TLS12 | SD_SHAPE_CLIENT_AUTH,
      SD_SHAPE_TLS12 | SD_SHAPE_CLIENT_AUTH, true},
+    {"ticket", "leaf", "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256", 0, SD_SHAPE_TLS12 | SD_SHAPE_TICKET, false},
 };
 #define N_PROFILES12 (sizeof(profiles12) / sizeof(profiles12[0]))
 
@@ -1043,8 +1047,21 @@ typedef struct {
 static honest12 make_honest12(const profile12 *p, sd_role target) {
     honest12 h = {.p = p, .target = target};
     h.driver = target == SD_ROLE_CLIENT ? SD_ROLE_SERVER : SD_ROLE_CLIENT;
-    h.shape = sd_shape_with_flags(target == SD_ROLE_SERVER ? p->server_flags : p->client_flags);
+    unsigned flags = target == SD_ROLE_SERVER ? p->server_flags : p->client_flags;
+    h.shape = flags ? sd_shape_with_flags(flags) : NULL;
     return h;
+}
+
+/* The mutations that make the driver's message at a step honest for the
+ * profile: its client certificate, the ServerHello's ticket announcement. */
+static const char *honest_extra12(const honest12 *h, uint16_t msg) {
+    if (h->driver == SD_ROLE_CLIENT && (msg == SD_Certificate || msg == SD_CertificateVerify))
+        return " cert=" CLIENT_CREDENTIAL12;
+    /* RFC 5077 §3.2: the server announces a ticket with an empty
+     * SessionTicket extension in its ServerHello. */
+    if (h->driver == SD_ROLE_SERVER && msg == SD_ServerHello && (h->shape->flags & SD_SHAPE_TICKET))
+        return " add-ext=session_ticket";
+    return "";
 }
 
 static const char *step_kebab(uint16_t msg, char *buf, size_t len) {
@@ -1081,11 +1098,7 @@ static void put_steps12(gen *g, const honest12 *h, size_t from, size_t to) {
             continue;
         }
         const char *name = sd_handshake_type_name(st->msg);
-        /* The driver as a client presents its own certificate. */
-        bool client_cert = ours && h->driver == SD_ROLE_CLIENT &&
-                           (st->msg == SD_Certificate || st->msg == SD_CertificateVerify);
-        putf(g, "%s %s%s\n", ours ? "send" : "expect", name ? name : "?",
-             client_cert ? " cert=" CLIENT_CREDENTIAL12 : "");
+        putf(g, "%s %s%s\n", ours ? "send" : "expect", name ? name : "?", ours ? honest_extra12(h, st->msg) : "");
     }
 }
 
@@ -1135,12 +1148,24 @@ static const char note12_ccs_value[] =
 /* A type the tables accept at pos. A shape that a message announces
  * (CertificateRequest: client authentication) is only entered when that
  * message comes, so before it the shape without it also applies: a server
- * may leave CertificateRequest out. */
+ * may leave CertificateRequest out. The tables have no shape with both a
+ * ticket and client authentication, so up to the ticket the shape without
+ * the ticket applies too: a server that announced a ticket may still ask
+ * for a certificate. */
 static bool accepted12(const honest12 *h, size_t pos, uint16_t type) {
     if (sd_shape_accept(h->shape, pos, h->driver, type)) return true;
-    if (!(h->shape->flags & SD_SHAPE_CLIENT_AUTH)) return false;
-    const sd_shape *base = sd_shape_with_flags(h->shape->flags & ~(unsigned)(SD_SHAPE_CLIENT_AUTH | SD_SHAPE_NO_CLIENT_CERT));
-    return base && same_prefix(base, h->shape, pos) && sd_shape_accept(base, pos, h->driver, type);
+    const sd_shape *s = h->shape;
+    if (s->flags & SD_SHAPE_CLIENT_AUTH) {
+        const sd_shape *base = sd_shape_with_flags(s->flags & ~(unsigned)(SD_SHAPE_CLIENT_AUTH | SD_SHAPE_NO_CLIENT_CERT));
+        if (base && same_prefix(base, s, pos) && sd_shape_accept(base, pos, h->driver, type)) return true;
+    }
+    if (s->flags & SD_SHAPE_TICKET) {
+        const sd_shape *base = sd_shape_with_flags(s->flags & ~(unsigned)SD_SHAPE_TICKET);
+        if (base && pos < base->n_steps && same_prefix(base, s, pos + 1) &&
+            sd_shape_accept(base, pos, h->driver, type))
+            return true;
+    }
+    return false;
 }
 
 /* Cases the model gets wrong today, left out of the suite until it is
@@ -1261,9 +1286,7 @@ static void gen_malformed12(gen *g, const honest12 *h) {
         if (st->from != h->driver || st->msg == SD_Finished || st->msg == SD_MSG_CHANGE_CIPHER_SPEC) continue;
         const char *name = sd_handshake_type_name(st->msg);
         kebab(st->msg, k, sizeof k);
-        const char *cert = h->driver == SD_ROLE_CLIENT && (st->msg == SD_Certificate || st->msg == SD_CertificateVerify)
-                               ? " cert=" CLIENT_CREDENTIAL12
-                               : "";
+        const char *cert = honest_extra12(h, st->msg);
         /* ServerHelloDone is empty (§7.4.5): only trailing bytes break it. */
         bool empty_body = st->msg == SD_ServerHelloDone;
         struct {
@@ -1671,6 +1694,8 @@ static void gen_tls12(gen *g) {
     for (size_t r = 0; r < 2 && g->ok; r++) {
         for (size_t p = 0; p < N_PROFILES12 && g->ok; p++) {
             honest12 h = make_honest12(&profiles12[p], roles[r]);
+            unsigned flags = roles[r] == SD_ROLE_SERVER ? profiles12[p].server_flags : profiles12[p].client_flags;
+            if (!flags) continue; /* not played in this role */
             if (!h.shape) {
                 snprintf(g->err, g->err_len, "generate: no shape for TLS 1.2 profile %s", profiles12[p].name);
                 g->ok = false;
