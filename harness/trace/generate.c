@@ -953,8 +953,7 @@ static const char *const citations12[N_CITATIONS12] = {
                           "by the server in response to a client hello after initial handshaking. Either of these "
                           "would normally lead to renegotiation; when that is not appropriate, the recipient should "
                           "respond with this alert.\"",
-    [C12_DECODE] = "RFC 5246 " RFC5246_DECODE_ERROR " §4.3: vectors carry their length, and a message is exactly its "
-                   "fields.",
+    [C12_DECODE] = "RFC 5246 " RFC5246_DECODE_ERROR,
     [C12_CLIENT_HELLO_DECODE] = "RFC 5246 §7.4.1.2: \"cipher_suites<2..2^16-2>\", \"compression_methods<1..2^8-1>\"; "
                                 "\"the server MUST check that the amount of data in the message precisely matches one "
                                 "of these formats; if not, then it MUST send a fatal \"decode_error\" alert.\"",
@@ -1429,10 +1428,6 @@ static void gen_finished12(gen *g, const honest12 *h) {
 
 /* --- gen-alert (TLS 1.2) ------------------------------------------------------ */
 
-static const char note12_fragmented_alert[] =
-    "RFC 5246 §6.2.1 lets any message be fragmented across records or coalesced with others of its type, alerts "
-    "included (RFC 8446 §5.1 later forbade it), so the fatal alert in these records must end the connection.";
-
 /* The descriptions RFC 5246 §7.2.2 lets a sender use at warning level: the
  * certificate alerts, for which it names no level. The others are "always
  * fatal" (a sender that sends one as a warning broke the RFC, and what the
@@ -1540,7 +1535,6 @@ static void gen_alert12(gen *g, const honest12 *h) {
             finish(g, "gen-alert");
         }
     }
-    (void)note12_fragmented_alert;
 }
 
 /* --- gen-record (TLS 1.2) ----------------------------------------------------- */
