@@ -444,7 +444,7 @@ static void test_trace_add_and_equal(void **state) {
     const char *bad = "colour: blue\n";
     assert_false(sd_trace_parse("x", bad, strlen(bad), &t, err, sizeof(err)));
     assert_string_equal(err, "x:1: unknown header \"colour:\" (expected one of id, title, rfc, role, "
-                             "version, tags, expect, credential, note, cipher-suite, client-auth)");
+                             "version, tags, expect, credential, note, cipher-suite, client-auth, session-tickets)");
 }
 
 /* --- errors ------------------------------------------------------------------ */
@@ -536,6 +536,7 @@ static const error_case error_cases[] = {
     {"bad-point takes no value", HDR "send ClientHello bad-point=1\n", 0, 6, "mutation bad-point takes no value"},
     {"renegotiate with a message", HDR "renegotiate ClientHello\n", 0, 6, "unknown mutation \"ClientHello\""},
     {"bad client-auth", "id: t\nclient-auth: maybe\n", 0, 2, "client-auth: expected request or require"},
+    {"bad session-tickets", "id: t\nsession-tickets: yes\n", 0, 2, "session-tickets: expected issue"},
 };
 
 /* What version 2 of the trace added: the renegotiate action, the
@@ -545,6 +546,7 @@ static void test_new_mutations(void **state) {
     (void)state;
     static const char text[] =
         "id: t.t\ntitle: T\nrfc: R\nrole: server\nversion: 1.2\nexpect: complete\nclient-auth: require\n"
+        "session-tickets: issue\n"
         "send ClientHello dup-ext=10 add-ext=key_share:00ff drop-ext=signature_algorithms add-ext=65000 bad-point "
         "record-version=769\n"
         "send CertificateVerify sign-with=client-rsa\n"
@@ -554,6 +556,7 @@ static void test_new_mutations(void **state) {
     char err[512];
     if (!sd_scenario_parse("t.sd", text, strlen(text), &s, err, sizeof err)) fail_msg("%s", err);
     assert_int_equal(s.client_auth, SD_CLIENT_AUTH_REQUIRE);
+    assert_true(s.session_tickets);
     const sd_action *a = s.trace.actions;
     assert_int_equal(s.trace.n_actions, 4);
     assert_int_equal(a[3].mutations[0].kind, SD_MUT_WRONG_TRANSCRIPT);

@@ -1315,6 +1315,7 @@ void sd_run_config_apply_scenario(sd_run_config *cfg, const sd_scenario *s) {
     }
     cfg->cipher_suite = s->cipher_suite;
     cfg->client_auth = s->client_auth;
+    cfg->session_tickets = s->session_tickets;
 }
 
 static double now_ms(void) {
@@ -1356,6 +1357,7 @@ void sd_driver_run(const sd_trace *trace, const sd_run_config *cfg, sd_outcome *
         .now = cfg->now,
         .seed = cfg->seed,
         .client_auth = cfg->target_role == SD_ROLE_SERVER ? cfg->client_auth : SD_CLIENT_AUTH_NONE,
+        .session_tickets = cfg->target_role == SD_ROLE_SERVER && cfg->session_tickets,
         /* A client under test with client-auth has a certificate to show. */
         .client_credential = cfg->target_role == SD_ROLE_CLIENT && cfg->client_auth != SD_CLIENT_AUTH_NONE
                                  ? sd_pki_find(cfg->pki, "client")

@@ -31,6 +31,8 @@ typedef struct {
     /* Server under test: ask the driver for a client certificate (a
      * scenario's `client-auth:`). */
     sd_client_auth client_auth;
+    /* Server under test: issue session tickets (`session-tickets: issue`). */
+    bool session_tickets;
     const char *server_name;      /* SNI, and the name a client target checks */
     int64_t now;                  /* certificate validation time */
     uint64_t seed;                /* seeds the driver's and the model's randomness */

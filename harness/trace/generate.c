@@ -887,11 +887,12 @@ static void gen_record(gen *g, sd_role target) {
  * family runs over the key exchanges the driver plays (profiles below), in
  * both roles; ids are tls12.<role>.<family>.<profile>.<case>.
  *
- * Left out, because the harness cannot play them honestly yet: resumption
- * (the driver redeems no ticket), and tickets issued by a server under test
- * (no target is configured to issue TLS 1.2 tickets). A client under test
- * gets a ticket in the `ticket` profile: the driver's ServerHello announces
- * it (RFC 5077 §3.2) and NewSessionTicket follows the client's Finished.
+ * Left out, because the harness cannot play it honestly yet: resumption
+ * (the driver redeems no ticket, and a trace is one connection). In the
+ * `ticket` profile NewSessionTicket follows the client's Finished (RFC 5077
+ * §3.1): a client under test gets one from the driver, whose ServerHello
+ * announces it (§3.2); a server under test (`session-tickets: issue`)
+ * answers the driver's ClientHello, which always asks for one.
  * With client authentication (`client-auth: require`) the server under test
  * asks the driver for its "client" certificate, and the client under test
  * is given that credential to present. */
@@ -1030,7 +1031,8 @@ static const profile12 profiles12[] = {
      SD_SHAPE_TLS12 | SD_SHAPE_RSA_KX, false},
     {"client-auth", "leaf", "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256", SD_SHAPE_TLS12 | SD_SHAPE_CLIENT_AUTH,
      SD_SHAPE_TLS12 | SD_SHAPE_CLIENT_AUTH, true},
-    {"ticket", "leaf", "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256", 0, SD_SHAPE_TLS12 | SD_SHAPE_TICKET, false},
+    {"ticket", "leaf", "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256", SD_SHAPE_TLS12 | SD_SHAPE_TICKET,
+     SD_SHAPE_TLS12 | SD_SHAPE_TICKET, false},
 };
 #define N_PROFILES12 (sizeof(profiles12) / sizeof(profiles12[0]))
 
@@ -1121,6 +1123,7 @@ static void begin12(gen *g, const char *family, const honest12 *h, const char *d
     putf(g, "credential: %s\n", h->p->credential);
     putf(g, "cipher-suite: %s\n", h->p->suite);
     if (h->p->client_auth) put(g, "client-auth: require\n");
+    if ((h->shape->flags & SD_SHAPE_TICKET) && h->target == SD_ROLE_SERVER) put(g, "session-tickets: issue\n");
     if (note && *note) putf(g, "note: %s\n", note);
     put(g, "\n");
 }

@@ -85,6 +85,7 @@ enum {
     H_NOTE,
     H_CIPHER_SUITE,
     H_CLIENT_AUTH,
+    H_SESSION_TICKETS,
     N_HEADERS
 };
 static const struct {
@@ -97,6 +98,7 @@ static const struct {
     [H_EXPECT] = {"expect", true}, [H_CREDENTIAL] = {"credential", false},
     [H_NOTE] = {"note", false},    [H_CIPHER_SUITE] = {"cipher-suite", false},
     [H_CLIENT_AUTH] = {"client-auth", false},
+    [H_SESSION_TICKETS] = {"session-tickets", false},
 };
 
 /* Largest values a mutation may carry. Bodies and handshake lengths are
@@ -381,7 +383,7 @@ static bool parse_header(parser *p, const char *key, size_t key_len, char *value
         snprintf(k, sizeof(k), "%.*s", (int)(key_len < 40 ? key_len : 40), key);
         return fail(p,
                     "unknown header \"%s:\" (expected one of id, title, rfc, role, version, tags, "
-                    "expect, credential, note, cipher-suite, client-auth)",
+                    "expect, credential, note, cipher-suite, client-auth, session-tickets)",
                     k);
     }
     const char *name = headers[h].key;
@@ -472,6 +474,11 @@ static bool parse_header(parser *p, const char *key, size_t key_len, char *value
         } else {
             return fail(p, "client-auth: expected request or require, got \"%s\"", show(value).s);
         }
+        return true;
+    case H_SESSION_TICKETS:
+        if (strcmp(value, "issue") != 0)
+            return fail(p, "session-tickets: expected issue, got \"%s\"", show(value).s);
+        s->session_tickets = true;
         return true;
     }
     return fail(p, "internal error: unhandled header");

@@ -138,6 +138,7 @@ typedef struct {
     char credential[64];      /* what the driver presents when it plays the server ("leaf") */
     uint16_t cipher_suite;    /* the one suite the driver offers (client) or picks (server); 0: its defaults */
     sd_client_auth client_auth; /* server under test: ask the driver for a certificate (`client-auth:`) */
+    bool session_tickets;     /* server under test: issue session tickets (`session-tickets: issue`) */
     char note[400];           /* why a known stack deviates, if one does */
     char path[512];           /* where it was read from */
     sd_trace trace;
