@@ -154,9 +154,10 @@ static void tls12_mutations(void **state) {
     static const char server_flight[] =
         "send ClientHello\nexpect ServerHello\nexpect Certificate\nexpect ServerKeyExchange\nexpect ServerHelloDone\n";
     char text[2048];
-    /* Finished flipped, truncated, computed with the server's label. */
-    static const char *const finished[] = {"flip=first:0x01", "flip=last:0x80", "wrong-key"};
-    for (size_t i = 0; i < 3; i++) {
+    /* Finished flipped, computed with the server's label, or over the
+     * transcript without the ClientKeyExchange. */
+    static const char *const finished[] = {"flip=first:0x01", "flip=last:0x80", "wrong-key", "wrong-transcript"};
+    for (size_t i = 0; i < 4; i++) {
         snprintf(text, sizeof text, HEAD("server", "1.2") "%ssend ClientKeyExchange\nsend-ccs\nsend Finished %s\n",
                  server_flight, finished[i]);
         expect_outcome(text, SD_OUTCOME_ALERT, SD_decrypt_error);
@@ -321,6 +322,135 @@ static void closed_after_completion_is_not_completed(void **state) {
                    SD_OUTCOME_ALERT, SD_unexpected_message);
 }
 
+/* The first handshake message the driver sent, from the captured bytes
+ * (its first record, plaintext). */
+static sd_span first_message_body(const capture *cap) {
+    sd_reader r = sd_reader_of(sd_buf_span(&cap->from_peer));
+    sd_record rec;
+    uint8_t alert;
+    assert_int_equal(sd_parse_record(&r, &rec, &alert), 1);
+    assert_int_equal(rec.content_type, SD_handshake);
+    return sd_span_of(rec.fragment.data + 4, rec.fragment.len - 4);
+}
+
+static size_t count_extension(sd_span block, uint16_t type) {
+    sd_reader it = sd_reader_of(block);
+    uint16_t t;
+    sd_span body;
+    size_t n = 0;
+    uint8_t alert;
+    while (sd_extensions_next(&it, &t, &body, &alert) > 0) n += t == type;
+    return n;
+}
+
+/* dup-ext, add-ext, drop-ext and record-version change what goes on the
+ * wire, and nothing else: the extension block still frames. */
+static void extension_and_record_mutations(void **state) {
+    (void)state;
+    capture cap;
+    sd_buf_init(&cap.from_peer);
+    sd_outcome o;
+    run_text(HEAD("server", "1.3") "send ClientHello dup-ext=supported_groups drop-ext=server_name "
+                                   "add-ext=65000:abcd record-version=0x0301\nexpect ServerHello\n",
+             &sd_target_model, &o, &cap);
+    assert_int_equal(cap.from_peer.data[1], 0x03); /* the record's version */
+    assert_int_equal(cap.from_peer.data[2], 0x01);
+    /* The parser refuses the repeat, so the block is found by hand:
+     * version, random, session id, suites, compression, extensions. */
+    sd_reader r = sd_reader_of(first_message_body(&cap));
+    sd_span skip = {0}, block = {0};
+    assert_true(sd_read_bytes(&r, 34, &skip) && sd_read_prefixed(&r, 1, &skip) && sd_read_prefixed(&r, 2, &skip) &&
+                sd_read_prefixed(&r, 1, &skip) && sd_read_prefixed(&r, 2, &block));
+    assert_int_equal(r.len, 0);
+    sd_client_hello ch = {.extensions = block};
+    assert_int_equal(count_extension(ch.extensions, SD_supported_groups), 2);
+    assert_int_equal(count_extension(ch.extensions, SD_server_name), 0);
+    assert_int_equal(count_extension(ch.extensions, 65000), 1);
+    sd_span ext;
+    assert_true(sd_extensions_find(ch.extensions, 65000, &ext));
+    assert_int_equal(ext.len, 2);
+    assert_int_equal(ext.data[0], 0xab);
+    /* Two supported_groups: the model refuses the ClientHello. */
+    assert_int_equal(o.kind, SD_OUTCOME_ALERT);
+    assert_int_equal(o.alert, SD_decode_error);
+    sd_buf_free(&cap.from_peer);
+}
+
+/* bad-point: an X25519 share of zeros, refused by both stacks; sign-with:
+ * a CertificateVerify under a key that does not fit the certificate
+ * (CVE-2022-25638), refused by both. */
+static void point_and_signature_mutations(void **state) {
+    (void)state;
+    capture cap;
+    sd_buf_init(&cap.from_peer);
+    sd_outcome o;
+    run_text(HEAD("server", "1.3") "send ClientHello bad-point\nexpect ServerHello\n", &sd_target_model, &o, &cap);
+    sd_client_hello ch;
+    sd_span ks, entries;
+    uint8_t alert;
+    assert_true(sd_parse_client_hello(first_message_body(&cap), &ch, &alert));
+    assert_true(sd_extensions_find(ch.extensions, SD_key_share, &ks));
+    assert_true(sd_parse_key_share_ch(ks, &entries, &alert));
+    sd_reader it = sd_reader_of(entries);
+    sd_key_share_entry e;
+    assert_int_equal(sd_key_share_next(&it, &e, &alert), 1);
+    assert_int_equal(e.group, SD_x25519);
+    static const uint8_t zeros[32] = {0};
+    assert_int_equal(e.key_exchange.len, 32);
+    assert_memory_equal(e.key_exchange.data, zeros, 32);
+    sd_buf_free(&cap.from_peer);
+    for (size_t i = 0; i < N_STACKS; i++) {
+        run_text(HEAD("server", "1.3") "send ClientHello bad-point\nexpect ServerHello\n", stacks[i], &o, NULL);
+        assert_int_equal(o.kind, SD_OUTCOME_ALERT);
+        run_text(HEAD("client", "1.3") "expect ClientHello\nsend ServerHello\nsend EncryptedExtensions\n"
+                                       "send Certificate\nsend CertificateVerify sign-with=leaf-rsa\nsend Finished\n",
+                 stacks[i], &o, NULL);
+        if (o.kind != SD_OUTCOME_ALERT) fail_msg("%s accepted a mismatched CertificateVerify: %s", stacks[i]->name, o.detail);
+    }
+    /* TLS 1.2 client authentication: an honest client certificate and
+     * CertificateVerify complete; sign-with the RSA key does not. */
+    static const char head[] = HEAD("server", "1.2") "cipher-suite: TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256\n"
+                                                     "client-auth: require\n";
+    static const char flight[] = "send ClientHello\nexpect ServerHello\nexpect Certificate\nexpect ServerKeyExchange\n"
+                                 "expect CertificateRequest\nexpect ServerHelloDone\nsend Certificate cert=client\n"
+                                 "send ClientKeyExchange\n";
+    char text[2048];
+    snprintf(text, sizeof text, "%s%ssend CertificateVerify cert=client\nsend-ccs\nsend Finished\nexpect-ccs\n"
+                                "expect Finished\nsend-appdata \"ping\"\nexpect-appdata \"ping\"\n", head, flight);
+    expect_outcome(text, SD_OUTCOME_COMPLETED, 0);
+    snprintf(text, sizeof text, "%s%ssend CertificateVerify cert=client sign-with=client-rsa\nsend-ccs\n"
+                                "send Finished\n", head, flight);
+    for (size_t i = 0; i < N_STACKS; i++) {
+        run_text(text, stacks[i], &o, NULL);
+        assert_int_equal(o.kind, SD_OUTCOME_ALERT);
+    }
+}
+
+/* renegotiate: a ClientHello under the current keys whose
+ * renegotiation_info carries the driver's Finished (RFC 5746 §3.5).
+ * BoringSSL can read it (it answers no_renegotiation, not bad_record_mac);
+ * the model refuses it too. */
+static void renegotiate_action(void **state) {
+    (void)state;
+    static const char text[] = HEAD("server", "1.2") "cipher-suite: TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256\n"
+        "send ClientHello\nexpect ServerHello\nexpect Certificate\nexpect ServerKeyExchange\nexpect ServerHelloDone\n"
+        "send ClientKeyExchange\nsend-ccs\nsend Finished\nexpect-ccs\nexpect Finished\n"
+        "renegotiate drop-ext=signature_algorithms add-ext=signature_algorithms_cert:00020403\n";
+    sd_outcome o;
+    run_text(text, &sd_target_boringssl, &o, NULL);
+    assert_int_equal(o.kind, SD_OUTCOME_ALERT);
+    assert_int_equal(o.alert, SD_no_renegotiation);
+    assert_int_equal(o.step, 10);
+    run_text(text, &sd_target_model, &o, NULL);
+    assert_int_equal(o.kind, SD_OUTCOME_ALERT);
+    assert_int_equal(o.step, 10);
+    /* The ladder shows the renegotiating ClientHello as sent encrypted. */
+    bool seen = false;
+    for (size_t i = 0; i < o.n_events; i++)
+        if (o.events[i].step == 10 && o.events[i].from == SD_FROM_PEER) seen = o.events[i].encrypted;
+    assert_true(seen);
+}
+
 /* The script forms of the new actions print and parse back. */
 static void new_actions_round_trip(void **state) {
     (void)state;
@@ -353,6 +483,9 @@ int main(void) {
         cmocka_unit_test(tls13_certificate_request_and_ticket),
         cmocka_unit_test(closed_after_completion_is_not_completed),
         cmocka_unit_test(new_actions_round_trip),
+        cmocka_unit_test(extension_and_record_mutations),
+        cmocka_unit_test(point_and_signature_mutations),
+        cmocka_unit_test(renegotiate_action),
     };
     return cmocka_run_group_tests(tests, load_pki, free_pki);
 }

@@ -11,6 +11,7 @@
 
 #include <cmocka.h>
 
+#include "crypto/tls12.h"
 #include "model/sequences.h"
 #include "trace/generate.h"
 #include "wire/names.h"
@@ -167,6 +168,210 @@ static void alert_cases_expect_a_close(void **state) {
     assert_true(n >= 34 * 2 * 5);
 }
 
+/* --- TLS 1.2 ------------------------------------------------------------------ */
+
+static sd_generated gen12;
+
+static int setup12(void **state) {
+    (void)state;
+    char err[4096] = "";
+    if (!sd_generate_tls12(&gen12, err, sizeof(err))) {
+        fprintf(stderr, "%s\n", err);
+        return -1;
+    }
+    return 0;
+}
+
+static int teardown12(void **state) {
+    (void)state;
+    sd_generated_free(&gen12);
+    return 0;
+}
+
+/* Every family, both roles, each key exchange the driver plays; every
+ * scenario cites RFC 5246 and runs TLS 1.2 with one suite. */
+static void tls12_families_cover_roles_and_key_exchanges(void **state) {
+    (void)state;
+    assert_true(gen12.n >= 1500);
+    static const char *const profiles[] = {".ecdhe-ecdsa.", ".ecdhe-rsa.", ".rsa.", ".client-auth.", ".ticket."};
+    for (size_t f = 0; f < sd_n_generated_families; f++) {
+        size_t server = 0, client = 0, per_profile[5] = {0};
+        for (size_t i = 0; i < gen12.n; i++) {
+            const sd_scenario *s = &gen12.items[i];
+            if (strcmp(sd_generated_family_of(s), sd_generated_families[f].name) != 0) continue;
+            if (s->role == SD_ROLE_SERVER) server++;
+            else client++;
+            for (size_t p = 0; p < 5; p++)
+                if (strstr(s->id, profiles[p])) per_profile[p]++;
+        }
+        assert_true(server > 0);
+        assert_true(client > 0);
+        /* gen-alert runs over one profile and leaves it out of its ids. */
+        if (strcmp(sd_generated_families[f].name, "gen-alert") != 0)
+            for (size_t p = 0; p < 5; p++) {
+                if (per_profile[p] == 0) fprintf(stderr, "%s: no %s\n", sd_generated_families[f].name, profiles[p]);
+                assert_true(per_profile[p] > 0);
+            }
+    }
+    for (size_t i = 0; i < gen12.n; i++) {
+        const sd_scenario *s = &gen12.items[i];
+        assert_true(strncmp(s->id, "tls12.", 6) == 0);
+        assert_int_equal(s->version, SD_TLS12);
+        assert_true(strncmp(s->rfc, "RFC 5246 ", 9) == 0);
+        assert_non_null(strchr(s->rfc, '"'));
+        assert_true(has_tag(s, "tls12"));
+        assert_true(has_tag(s, "generated"));
+        assert_true(s->cipher_suite != 0);
+        assert_true(s->trace.n_actions > 0);
+        /* The client-auth profile asks for (or gives) a client certificate. */
+        assert_int_equal(s->client_auth != SD_CLIENT_AUTH_NONE, strstr(s->id, ".client-auth.") != NULL);
+        /* The ticket profile's server under test issues one. */
+        assert_int_equal(s->session_tickets, s->role == SD_ROLE_SERVER && strstr(s->id, ".ticket.") != NULL);
+    }
+}
+
+/* Ids are unique over both versions together, as conform loads them, and
+ * the same on every run. */
+static void all_ids_unique(void **state) {
+    (void)state;
+    sd_generated all;
+    char err[256];
+    assert_true(sd_generate_all(&all, err, sizeof err));
+    assert_int_equal(all.n, gen.n + gen12.n);
+    for (size_t i = 0; i < all.n; i++)
+        for (size_t j = i + 1; j < all.n; j++) {
+            if (strcmp(all.items[i].id, all.items[j].id) == 0) fprintf(stderr, "duplicate %s\n", all.items[i].id);
+            assert_string_not_equal(all.items[i].id, all.items[j].id);
+        }
+    sd_generated_free(&all);
+    const char *known[] = {
+        "tls12.server.gen-order.ecdhe-ecdsa.finished-instead-of-change-cipher-spec",
+        "tls12.client.gen-order.rsa.server-key-exchange-instead-of-server-hello-done",
+        "tls12.server.gen-finished.client-auth.flip-middle",
+        "tls12.client.gen-alert.before-certificate.fatal.handshake_failure",
+        "tls12.server.gen-record.ecdhe-rsa.appdata-ciphertext-over-limit",
+    };
+    for (size_t k = 0; k < sizeof(known) / sizeof(known[0]); k++) {
+        bool found = false;
+        for (size_t i = 0; i < gen12.n && !found; i++) found = strcmp(gen12.items[i].id, known[k]) == 0;
+        if (!found) fprintf(stderr, "missing %s\n", known[k]);
+        assert_true(found);
+    }
+    for (size_t i = 0; i < gen12.n; i++) {
+        sd_buf b;
+        sd_buf_init(&b);
+        sd_trace_print(&gen12.items[i].trace, &b);
+        sd_trace t;
+        assert_true(sd_trace_parse("printed", (const char *)b.data, b.len, &t, err, sizeof err));
+        assert_true(sd_trace_equal(&t, &gen12.items[i].trace));
+        sd_trace_free(&t);
+        sd_buf_free(&b);
+    }
+}
+
+/* The step an action plays in a shape: a message, or ChangeCipherSpec. */
+static uint16_t step_of(const sd_action *a) {
+    return a->kind == SD_ACT_SEND_CCS || a->kind == SD_ACT_EXPECT_CCS ? SD_MSG_CHANGE_CIPHER_SPEC : a->msg_type;
+}
+
+/* gen-order for TLS 1.2 is read from the tables: the honest prefix is a
+ * tls12 shape's, and the last step is one no TLS 1.2 shape with that
+ * history accepts there. The expected alert is unexpected_message. */
+static void tls12_order_cases_follow_the_tables(void **state) {
+    (void)state;
+    size_t n = 0, ccs = 0;
+    for (size_t i = 0; i < gen12.n; i++) {
+        const sd_scenario *s = &gen12.items[i];
+        if (!has_tag(s, "gen-order") || has_tag(s, "post-handshake")) continue;
+        assert_int_equal(s->expect, SD_EXPECT_ALERT);
+        assert_int_equal(s->expect_alert, SD_unexpected_message);
+        size_t pos = s->trace.n_actions - 1;
+        const sd_action *last = &s->trace.actions[pos];
+        assert_true(last->kind == SD_ACT_SEND || last->kind == SD_ACT_SEND_CCS);
+        if (last->kind == SD_ACT_SEND_CCS) ccs++;
+        sd_role driver = s->role == SD_ROLE_SERVER ? SD_ROLE_CLIENT : SD_ROLE_SERVER;
+        bool some_prefix = false;
+        for (size_t k = 0; k < sd_tls13_n_shapes; k++) {
+            const sd_shape *sh = &sd_tls13_shapes[k];
+            if (!(sh->flags & SD_SHAPE_TLS12) || sh->n_steps <= pos) continue;
+            /* With client-auth the client's Certificate is not empty, which
+             * its content tells, not its type (CVE-2022-25640). */
+            if ((sh->flags & SD_SHAPE_NO_CLIENT_CERT) && s->client_auth != SD_CLIENT_AUTH_NONE) continue;
+            /* Resumption and tickets are chosen by the hellos' content: no
+             * scenario resumes, and only the ticket profile's ServerHello
+             * announces a ticket. */
+            if (sh->flags & SD_SHAPE_RESUMED) continue;
+            /* Stapling is chosen by the ServerHello's status_request echo
+             * (RFC 6066 §8), which no generated scenario sends. */
+            if (sh->flags & SD_SHAPE_OCSP) continue;
+            if (!(sh->flags & SD_SHAPE_TICKET) != !strstr(s->id, ".ticket.")) continue;
+            /* The key exchange is the suite's. */
+            const sd_tls12_suite *suite = sd_tls12_suite_find(s->cipher_suite);
+            assert_non_null(suite);
+            if (!(sh->flags & SD_SHAPE_RSA_KX) != (suite->kx != SD_KX_RSA)) continue;
+            bool same = true;
+            for (size_t a = 0; a < pos && same; a++)
+                same = step_of(&s->trace.actions[a]) == sh->steps[a].msg &&
+                       (s->trace.actions[a].kind == SD_ACT_SEND || s->trace.actions[a].kind == SD_ACT_SEND_CCS) ==
+                           (sh->steps[a].from == driver);
+            if (!same) continue;
+            some_prefix = true;
+            if (sh->steps[pos].from == driver && sh->steps[pos].msg == step_of(last))
+                fail_msg("%s: %s is what shape %s expects there", s->id, sd_step_name(step_of(last)), sh->name);
+        }
+        if (!some_prefix) fail_msg("%s: no TLS 1.2 shape has this history", s->id);
+        n++;
+    }
+    assert_true(n >= 500);
+    assert_true(ccs >= 20);
+}
+
+/* TLS 1.2 alert semantics (RFC 5246 §7.2): a fatal alert or a closure ends
+ * the connection (closed); a warning does not (the handshake completes). */
+static void tls12_alert_cases_follow_the_level(void **state) {
+    (void)state;
+    size_t fatal = 0, warning = 0;
+    for (size_t i = 0; i < gen12.n; i++) {
+        const sd_scenario *s = &gen12.items[i];
+        if (!has_tag(s, "gen-alert") || has_tag(s, "record") || strstr(s->id, ".warnings-")) continue;
+        const sd_action *alert = NULL;
+        for (size_t a = 0; a < s->trace.n_actions && !alert; a++)
+            if (s->trace.actions[a].kind == SD_ACT_SEND_ALERT) alert = &s->trace.actions[a];
+        assert_non_null(alert);
+        bool closure = alert->alert == SD_close_notify || alert->alert == SD_user_canceled;
+        if (alert->alert_level == SD_ALERT_LEVEL_FATAL || closure) {
+            assert_int_equal(s->expect, SD_EXPECT_CLOSED);
+            fatal++;
+        } else {
+            /* Only the alerts RFC 5246 §7.2.2 gives no level (the
+             * certificate ones) are sent as warnings, after the ServerHello;
+             * the receiver carries on. */
+            assert_int_equal(s->expect, SD_EXPECT_COMPLETE);
+            assert_true(alert->alert >= SD_bad_certificate && alert->alert <= SD_certificate_unknown);
+            assert_true(has_tag(s, "policy"));
+            warning++;
+        }
+    }
+    assert_true(fatal >= 36 * 8);
+    assert_int_equal(warning, 5 * (3 + 5)); /* after the ServerHello: 3 places as server, 5 as client */
+}
+
+/* Finished tampering expects decrypt_error; a missing Finished
+ * unexpected_message; there is one of each form per role and profile. */
+static void tls12_finished_cases(void **state) {
+    (void)state;
+    size_t n = 0;
+    for (size_t i = 0; i < gen12.n; i++) {
+        const sd_scenario *s = &gen12.items[i];
+        if (!has_tag(s, "gen-finished")) continue;
+        n++;
+        bool missing = strstr(s->id, ".missing") != NULL;
+        assert_int_equal(s->expect, SD_EXPECT_ALERT);
+        assert_int_equal(s->expect_alert, missing ? SD_unexpected_message : SD_decrypt_error);
+    }
+    assert_int_equal(n, 2 * 5 * 11);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(families_are_big_and_cover_both_roles),
@@ -176,5 +381,16 @@ int main(void) {
         cmocka_unit_test(order_cases_follow_the_tables),
         cmocka_unit_test(alert_cases_expect_a_close),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    const struct CMUnitTest tests12[] = {
+        cmocka_unit_test(tls12_families_cover_roles_and_key_exchanges),
+        cmocka_unit_test(all_ids_unique),
+        cmocka_unit_test(tls12_order_cases_follow_the_tables),
+        cmocka_unit_test(tls12_alert_cases_follow_the_level),
+        cmocka_unit_test(tls12_finished_cases),
+    };
+    if (setup(NULL) != 0) return 1;
+    int failed = cmocka_run_group_tests(tests, NULL, NULL);
+    failed += cmocka_run_group_tests(tests12, setup12, teardown12);
+    teardown(NULL);
+    return failed;
 }

@@ -444,7 +444,7 @@ static void test_trace_add_and_equal(void **state) {
     const char *bad = "colour: blue\n";
     assert_false(sd_trace_parse("x", bad, strlen(bad), &t, err, sizeof(err)));
     assert_string_equal(err, "x:1: unknown header \"colour:\" (expected one of id, title, rfc, role, "
-                             "version, tags, expect, credential, note, cipher-suite)");
+                             "version, tags, expect, credential, note, cipher-suite, client-auth, session-tickets)");
 }
 
 /* --- errors ------------------------------------------------------------------ */
@@ -526,7 +526,83 @@ static const error_case error_cases[] = {
     {"overlong UTF-8", "id: t\ntitle: \xc0\xaf\n", 0, 2, "invalid UTF-8"},
     {"surrogate", "id: t\ntitle: \xed\xa0\x80\n", 0, 2, "invalid UTF-8"},
     {"control byte shown escaped", HDR "sen\x01" "d ClientHello\n", 0, 6, "unknown action \"sen\\x01d\""},
+    {"unknown extension", HDR "send ClientHello dup-ext=key_shares\n", 0, 6,
+     "bad dup-ext=key_shares: unknown extension \"key_shares\""},
+    {"extension number too big", HDR "send ClientHello drop-ext=65536\n", 0, 6, "unknown extension \"65536\""},
+    {"add-ext bad hex", HDR "send ClientHello add-ext=key_share:0g\n", 0, 6, "bad hex in add-ext= \"0g\""},
+    {"add-ext without type", HDR "send ClientHello add-ext=:00\n", 0, 6, "bad add-ext=:00"},
+    {"record-version too big", HDR "send ClientHello record-version=0x10000\n", 0, 6, "bad record-version=0x10000"},
+    {"bad sign-with", HDR "send CertificateVerify sign-with=../key\n", 0, 6, "bad sign-with=../key"},
+    {"bad-point takes no value", HDR "send ClientHello bad-point=1\n", 0, 6, "mutation bad-point takes no value"},
+    {"renegotiate with a message", HDR "renegotiate ClientHello\n", 0, 6, "unknown mutation \"ClientHello\""},
+    {"bad client-auth", "id: t\nclient-auth: maybe\n", 0, 2, "client-auth: expected request or require"},
+    {"bad session-tickets", "id: t\nsession-tickets: yes\n", 0, 2, "session-tickets: expected issue"},
 };
+
+/* What version 2 of the trace added: the renegotiate action, the
+ * extension, point, record-version and sign-with mutations, and the
+ * client-auth header; printed canonically and read back. */
+static void test_new_mutations(void **state) {
+    (void)state;
+    static const char text[] =
+        "id: t.t\ntitle: T\nrfc: R\nrole: server\nversion: 1.2\nexpect: complete\nclient-auth: require\n"
+        "session-tickets: issue\n"
+        "send ClientHello dup-ext=10 add-ext=key_share:00ff drop-ext=signature_algorithms add-ext=65000 bad-point "
+        "record-version=769\n"
+        "send CertificateVerify sign-with=client-rsa\n"
+        "renegotiate drop-ext=13 add-ext=signature_algorithms_cert:00020403\n"
+        "send Finished wrong-transcript\n";
+    sd_scenario s;
+    char err[512];
+    if (!sd_scenario_parse("t.sd", text, strlen(text), &s, err, sizeof err)) fail_msg("%s", err);
+    assert_int_equal(s.client_auth, SD_CLIENT_AUTH_REQUIRE);
+    assert_true(s.session_tickets);
+    const sd_action *a = s.trace.actions;
+    assert_int_equal(s.trace.n_actions, 4);
+    assert_int_equal(a[3].mutations[0].kind, SD_MUT_WRONG_TRANSCRIPT);
+    assert_int_equal(a[0].n_mutations, 6);
+    assert_int_equal(a[0].mutations[0].kind, SD_MUT_DUP_EXT);
+    assert_int_equal(a[0].mutations[0].value, SD_supported_groups);
+    assert_int_equal(a[0].mutations[1].kind, SD_MUT_ADD_EXT);
+    assert_int_equal(a[0].mutations[1].value, SD_key_share);
+    assert_int_equal(a[0].mutations[1].bytes_len, 2);
+    assert_int_equal(a[0].mutations[2].kind, SD_MUT_DROP_EXT);
+    assert_int_equal(a[0].mutations[2].value, SD_signature_algorithms);
+    assert_int_equal(a[0].mutations[3].value, 65000);
+    assert_int_equal(a[0].mutations[3].bytes_len, 0);
+    assert_int_equal(a[0].mutations[4].kind, SD_MUT_BAD_POINT);
+    assert_int_equal(a[0].mutations[5].kind, SD_MUT_RECORD_VERSION);
+    assert_int_equal(a[0].mutations[5].value, 0x0301);
+    assert_int_equal(a[1].mutations[0].kind, SD_MUT_SIGN_WITH);
+    assert_string_equal(a[1].mutations[0].text, "client-rsa");
+    assert_int_equal(a[2].kind, SD_ACT_RENEGOTIATE);
+    assert_int_equal(a[2].msg_type, SD_ClientHello);
+    assert_int_equal(a[2].n_mutations, 2);
+
+    sd_buf b;
+    sd_buf_init(&b);
+    sd_trace_print(&s.trace, &b);
+    static const char canonical[] =
+        "send ClientHello dup-ext=supported_groups add-ext=key_share:00ff drop-ext=signature_algorithms "
+        "add-ext=65000 bad-point record-version=0x0301\n"
+        "send CertificateVerify sign-with=client-rsa\n"
+        "renegotiate drop-ext=signature_algorithms add-ext=signature_algorithms_cert:00020403\n"
+        "send Finished wrong-transcript\n";
+    assert_int_equal(b.len, strlen(canonical));
+    assert_memory_equal(b.data, canonical, b.len);
+    sd_trace t;
+    assert_true(sd_trace_parse("printed", (const char *)b.data, b.len, &t, err, sizeof err));
+    assert_true(sd_trace_equal(&t, &s.trace));
+    /* Each field counts for equality. */
+    t.actions[0].mutations[1].bytes[1] ^= 1;
+    assert_false(sd_trace_equal(&t, &s.trace));
+    t.actions[0].mutations[1].bytes[1] ^= 1;
+    t.actions[2].kind = SD_ACT_SEND;
+    assert_false(sd_trace_equal(&t, &s.trace));
+    sd_trace_free(&t);
+    sd_buf_free(&b);
+    sd_scenario_free(&s);
+}
 
 static void test_errors(void **state) {
     (void)state;
@@ -597,7 +673,7 @@ static void test_error_edge_cases(void **state) {
     assert_false(sd_scenario_parse("p", "bogus", 5, &s, NULL, 0));
     assert_false(sd_scenario_parse(NULL, "bogus", 5, &s, err, sizeof(err)));
     assert_string_equal(err, "<script>:1: unknown action \"bogus\" (expected one of send, expect, send-alert, "
-                             "send-ccs, send-appdata, expect-appdata, expect-close, send-raw, expect-ccs)");
+                             "send-ccs, send-appdata, expect-appdata, expect-close, send-raw, expect-ccs, renegotiate)");
 
     /* Long garbage words are cut in messages. */
     char line[400];
@@ -735,6 +811,7 @@ int main(void) {
         cmocka_unit_test(test_print_canonical),
         cmocka_unit_test(test_trace_add_and_equal),
         cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_new_mutations),
         cmocka_unit_test(test_error_edge_cases),
         cmocka_unit_test(test_garbage),
     };

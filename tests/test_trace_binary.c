@@ -51,6 +51,15 @@ static const char every_feature[] =
     "expect-appdata hex=\n"
     "expect-close\n";
 
+/* What version 2 added: the renegotiate action and six mutations. */
+static const char every_v2_feature[] =
+    "send ClientHello dup-ext=supported_groups add-ext=key_share:0017 add-ext=65000 drop-ext=13 bad-point "
+    "record-version=0x0301\n"
+    "send CertificateVerify sign-with=leaf-rsa\n"
+    "send Finished wrong-transcript\n"
+    "renegotiate drop-ext=signature_algorithms add-ext=signature_algorithms_cert:00020403\n"
+    "renegotiate\n";
+
 static void parse_script(const char *text, sd_trace *t) {
     char err[300] = "";
     bool ok = sd_trace_parse("test", text, strlen(text), t, err, sizeof err);
@@ -91,6 +100,46 @@ static void test_every_feature(void **state) {
     sd_trace t;
     parse_script(every_feature, &t);
     check_round_trip(&t, "every feature");
+    sd_trace_free(&t);
+}
+
+static void test_every_v2_feature(void **state) {
+    (void)state;
+    sd_trace t;
+    parse_script(every_v2_feature, &t);
+    check_round_trip(&t, "every version 2 feature");
+    sd_trace_free(&t);
+}
+
+/* The version byte is the lowest that can express the trace: version 1
+ * files (the corpus) keep their bytes, and one new action makes it 2. */
+static void test_version_is_the_lowest_needed(void **state) {
+    (void)state;
+    sd_trace t;
+    sd_buf b;
+    char err[200];
+    parse_script("send ClientHello truncate=1\nexpect ServerHello\n", &t);
+    sd_buf_init(&b);
+    assert_true(sd_trace_encode(&t, &b, err, sizeof err));
+    assert_int_equal(b.data[3], 1);
+    sd_buf_free(&b);
+    sd_trace_free(&t);
+
+    parse_script("renegotiate add-ext=0x1234:ff\n", &t);
+    sd_buf_init(&b);
+    assert_true(sd_trace_encode(&t, &b, err, sizeof err));
+    /* "SDT" 2, renegotiate (9), one mutation: add-ext (12), type 0x1234, 1 byte ff */
+    static const uint8_t want[] = {'S', 'D', 'T', 2, 9, 1, 12, 0x12, 0x34, 1, 0xff};
+    assert_int_equal(b.len, sizeof want);
+    assert_memory_equal(b.data, want, sizeof want);
+    sd_trace d;
+    assert_true(sd_trace_decode(b.data, b.len, &d, err, sizeof err));
+    assert_int_equal(d.actions[0].kind, SD_ACT_RENEGOTIATE);
+    assert_int_equal(d.actions[0].msg_type, 1); /* a ClientHello */
+    assert_int_equal(d.actions[0].mutations[0].kind, SD_MUT_ADD_EXT);
+    assert_int_equal(d.actions[0].mutations[0].value, 0x1234);
+    sd_trace_free(&d);
+    sd_buf_free(&b);
     sd_trace_free(&t);
 }
 
@@ -137,26 +186,28 @@ static void test_layout(void **state) {
 static void test_every_scenario(void **state) {
     (void)state;
     const char *src = getenv("SHAKEDOWN_SOURCE_DIR");
-    char dir[1024];
-    snprintf(dir, sizeof dir, "%s/scenarios/tls13", src ? src : SHAKEDOWN_SOURCE_DIR);
-    DIR *d = opendir(dir);
-    if (!d) fail_msg("cannot open %s", dir);
-    struct dirent *e;
     int n = 0;
-    while ((e = readdir(d)) != NULL) {
-        size_t len = strlen(e->d_name);
-        if (len < 4 || strcmp(e->d_name + len - 3, ".sd") != 0) continue;
-        char path[1400];
-        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
-        sd_scenario s;
-        char err[400];
-        if (!sd_scenario_load(path, &s, err, sizeof err)) fail_msg("%s", err);
-        check_round_trip(&s.trace, path);
-        sd_scenario_free(&s);
-        n++;
+    for (int v = 0; v < 2; v++) {
+        char dir[1024];
+        snprintf(dir, sizeof dir, "%s/scenarios/%s", src ? src : SHAKEDOWN_SOURCE_DIR, v ? "tls12" : "tls13");
+        DIR *d = opendir(dir);
+        if (!d) fail_msg("cannot open %s", dir);
+        struct dirent *e;
+        while ((e = readdir(d)) != NULL) {
+            size_t len = strlen(e->d_name);
+            if (len < 4 || strcmp(e->d_name + len - 3, ".sd") != 0) continue;
+            char path[1400];
+            snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+            sd_scenario s;
+            char err[400];
+            if (!sd_scenario_load(path, &s, err, sizeof err)) fail_msg("%s", err);
+            check_round_trip(&s.trace, path);
+            sd_scenario_free(&s);
+            n++;
+        }
+        closedir(d);
     }
-    closedir(d);
-    assert_true(n >= 12);
+    assert_true(n >= 30);
 }
 
 /* Decoding must fail, say where, and leave nothing to free. */
@@ -178,11 +229,20 @@ static void test_rejects(void **state) {
     expect_reject(NULL, 0, "not a binary trace");
     expect_reject((const uint8_t *)"SDT", 3, "not a binary trace");
     expect_reject((const uint8_t *)"XDT\x01", 4, "not a binary trace");
-    expect_reject((const uint8_t *)"SDT\x02", 4, "version 2");
-    /* unknown action and mutation kinds */
-    expect_reject((const uint8_t *)"SDT\x01\x09", 5, "unknown action kind 9");
+    expect_reject((const uint8_t *)"SDT\x03", 4, "version 3");
+    /* One encoding per trace: version 2 only for what version 1 cannot say. */
+    expect_reject((const uint8_t *)"SDT\x02", 4, "version 1 can express");
+    expect_reject((const uint8_t *)"SDT\x02\x08", 5, "version 1 can express");
+    /* unknown action and mutation kinds; version 2 kinds in a version 1 trace */
+    expect_reject((const uint8_t *)"SDT\x01\x09", 5, "action kind 9 needs binary trace version 2");
+    expect_reject((const uint8_t *)"SDT\x02\x0a", 5, "unknown action kind 10");
     expect_reject((const uint8_t *)"SDT\x01\x81", 5, "unknown action kind 129");
-    expect_reject((const uint8_t *)"SDT\x01\x00\x01\x01\x0b", 8, "unknown mutation kind 11");
+    expect_reject((const uint8_t *)"SDT\x02\x89\x00", 6, "unknown action kind 137");
+    expect_reject((const uint8_t *)"SDT\x01\x00\x01\x01\x0b", 8, "mutation kind 11 needs binary trace version 2");
+    expect_reject((const uint8_t *)"SDT\x02\x00\x01\x01\x12", 8, "unknown mutation kind 18");
+    /* version 2 fields: a u16 cut short, a sign-with name that is not one */
+    expect_reject((const uint8_t *)"SDT\x02\x00\x01\x01\x0b\x00", 9, "extension type or version");
+    expect_reject((const uint8_t *)"SDT\x02\x00\x01\x01\x10\x01" "A", 10, "credential name");
     /* too many mutations */
     expect_reject((const uint8_t *)"SDT\x01\x00\x01\x09", 7, "9 mutations");
     /* flags: unknown bits, and both */
@@ -311,6 +371,7 @@ static void test_garbage(void **state) {
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_every_feature), cmocka_unit_test(test_empty_trace),
+        cmocka_unit_test(test_every_v2_feature), cmocka_unit_test(test_version_is_the_lowest_needed),
         cmocka_unit_test(test_layout),        cmocka_unit_test(test_every_scenario),
         cmocka_unit_test(test_rejects),       cmocka_unit_test(test_truncation),
         cmocka_unit_test(test_encoder_refuses), cmocka_unit_test(test_garbage),

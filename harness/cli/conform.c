@@ -46,7 +46,7 @@
 static bool add_generated(const char *cmd, const char *filter, sd_scenario_set *set) {
     sd_generated g;
     char err[2048] = "";
-    if (!sd_generate_tls13(&g, err, sizeof err)) {
+    if (!sd_generate_all(&g, err, sizeof err)) {
         fprintf(stderr, "shakedown %s: %s\n", cmd, err);
         return false;
     }
@@ -1232,18 +1232,20 @@ int sd_cmd_list(int argc, char **argv) {
     printf("%s%zu scenario%s: %zu with the stack as server, %zu as client\n", only_counts ? "" : "\n", set.n,
            set.n == 1 ? "" : "s", set.n - n_client, n_client);
     /* Per family: the hand-written files, then each generated family. */
-    printf("per family:%*s%8s %8s %8s\n", 19, "", "total", "server", "client");
+    printf("per family:%*s%8s %8s %8s %8s %8s\n", 19, "", "total", "server", "client", "tls13", "tls12");
     for (size_t f = 0; f <= sd_n_generated_families; f++) {
         const char *fam = f == 0 ? NULL : sd_generated_families[f - 1].name;
-        size_t n_fam = 0, n_fam_client = 0;
+        size_t n_fam = 0, n_fam_client = 0, n_fam_tls12 = 0;
         for (size_t i = 0; i < set.n; i++) {
             const char *sf = sd_generated_family_of(&set.items[i]);
             if ((fam == NULL) != (sf == NULL) || (fam && strcmp(fam, sf) != 0)) continue;
             n_fam++;
             if (set.items[i].role == SD_ROLE_CLIENT) n_fam_client++;
+            if (set.items[i].version == SD_TLS12) n_fam_tls12++;
         }
-        printf("  %-28s %8zu %8zu %8zu%s%s\n", fam ? fam : "scenario files", n_fam, n_fam - n_fam_client,
-               n_fam_client, fam ? "  " : "", fam ? sd_generated_families[f - 1].summary : "");
+        printf("  %-28s %8zu %8zu %8zu %8zu %8zu%s%s\n", fam ? fam : "scenario files", n_fam, n_fam - n_fam_client,
+               n_fam_client, n_fam - n_fam_tls12, n_fam_tls12, fam ? "  " : "",
+               fam ? sd_generated_families[f - 1].summary : "");
     }
     if (n_counts) {
         printf("per tag:\n");

@@ -100,6 +100,11 @@ typedef struct {
     uint8_t master[48];
     bool have_master;
     sd_tls12_key_block keys12;
+    /* RFC 5746 §3.5: the driver's (client's) last Finished verify_data,
+     * which a renegotiating ClientHello carries in renegotiation_info. */
+    uint8_t client_verify_data[12];
+    bool have_client_verify_data;
+    bool renegotiating; /* the next ClientHello is a renegotiation */
 
     target_event queue[MAX_QUEUE];
     size_t q_head, q_len;
@@ -212,6 +217,23 @@ static bool hash12(driver *d, uint8_t *out) {
     return d->suite12 && sd_transcript_hash(&d->rl.transcript, d->suite12->prf_md(), out);
 }
 
+/* wrong-transcript: the hash of the transcript without its last handshake
+ * message, as a peer computes it that missed (or never saw) that message. */
+static bool hash_without_last(const driver *d, const EVP_MD *md, uint8_t *out) {
+    const sd_buf *t = &d->rl.transcript.bytes;
+    size_t at = 0, last = 0;
+    while (at + 4 <= t->len) {
+        last = at;
+        at += 4 + ((size_t)t->data[at + 1] << 16 | (size_t)t->data[at + 2] << 8 | t->data[at + 3]);
+    }
+    sd_transcript shorter;
+    sd_transcript_init(&shorter);
+    sd_transcript_add(&shorter, sd_span_of(t->data, last));
+    bool ok = sd_transcript_hash(&shorter, md, out);
+    sd_transcript_free(&shorter);
+    return ok;
+}
+
 /* --- TLS 1.3 KeyUpdate (RFC 8446 §7.2) ------------------------------------ */
 
 /* application_traffic_secret_N+1 = HKDF-Expand-Label(secret_N, "traffic upd", "", Hash.length),
@@ -309,6 +331,14 @@ static void on_target_handshake12(driver *d, const sd_handshake_msg *msg) {
         d->group12 = ske.group;
         sd_buf_reset(&d->peer_share);
         sd_buf_append_span(&d->peer_share, ske.point);
+    } else if (client && msg->type == SD_CertificateRequest) {
+        /* §7.4.8: the driver's CertificateVerify uses one of these schemes. */
+        sd_tls12_certificate_request cr;
+        if (!sd_parse_tls12_certificate_request(msg->body, &cr, &alert)) return;
+        sd_u16_list l = {cr.supported_signature_algorithms};
+        d->n_peer_sigalgs = 0;
+        for (size_t i = 0; i < sd_u16_list_count(l) && d->n_peer_sigalgs < 64; i++)
+            d->peer_sigalgs[d->n_peer_sigalgs++] = sd_u16_list_at(l, i);
     } else if (!client && msg->type == SD_ClientHello) {
         sd_client_hello ch;
         if (!sd_parse_client_hello(msg->body, &ch, &alert)) return;
@@ -561,7 +591,113 @@ static const sd_mutation *find_mutation(const sd_action *a, sd_mutation_kind kin
     return NULL;
 }
 
-static void apply_body_mutations(const sd_action *a, sd_buf *body) {
+/* --- Extension mutations (dup-ext, add-ext, drop-ext) -------------------- */
+
+/* Where the extension block of a message body starts (at its u16 length),
+ * for the messages that carry one: ClientHello and ServerHello (RFC 8446
+ * §4.1.2, §4.1.3; RFC 5246 §7.4.1.2, §7.4.1.3), EncryptedExtensions
+ * (§4.3.1) and the TLS 1.3 CertificateRequest (§4.3.2). Only the layout is
+ * read, not the content, so it works on bodies earlier mutations broke as
+ * long as the fields before the block still frame. */
+static bool find_extension_block(uint16_t msg_type, bool tls12, sd_span body, size_t *out_offset) {
+    sd_reader r = sd_reader_of(body);
+    sd_span skip;
+    uint16_t u16;
+    uint8_t u8;
+    switch (msg_type) {
+    case SD_ClientHello:
+        if (!sd_read_bytes(&r, 2 + SD_RANDOM_LEN, &skip) || !sd_read_prefixed(&r, 1, &skip) ||
+            !sd_read_prefixed(&r, 2, &skip) || !sd_read_prefixed(&r, 1, &skip))
+            return false;
+        break;
+    case SD_ServerHello:
+    case SD_MSG_TYPE_HELLO_RETRY_REQUEST:
+        if (!sd_read_bytes(&r, 2 + SD_RANDOM_LEN, &skip) || !sd_read_prefixed(&r, 1, &skip) || !sd_read_u16(&r, &u16) ||
+            !sd_read_u8(&r, &u8))
+            return false;
+        break;
+    case SD_EncryptedExtensions:
+        break;
+    case SD_CertificateRequest:
+        if (tls12 || !sd_read_prefixed(&r, 1, &skip)) return false;
+        break;
+    default:
+        return false;
+    }
+    *out_offset = body.len - r.len;
+    return r.len >= 2;
+}
+
+/* Rewrites the extension block of `body` (a message of type msg_type):
+ * drop-ext removes every extension of the type, dup-ext repeats the first
+ * one at the end of the block, add-ext appends a new one. The block's
+ * length is fixed up; a message without a block is left alone (the
+ * deviation cannot be expressed there). */
+static void edit_extensions(uint16_t msg_type, bool tls12, const sd_mutation *mu, sd_buf *body) {
+    size_t at;
+    if (!find_extension_block(msg_type, tls12, sd_buf_span(body), &at)) return;
+    sd_reader r = sd_reader_of(sd_span_of(body->data + at, body->len - at));
+    sd_span block;
+    if (!sd_read_prefixed(&r, 2, &block)) return;
+    size_t after = body->len - r.len; /* first byte past the block */
+    sd_buf exts;
+    sd_buf_init(&exts);
+    sd_reader it = sd_reader_of(block);
+    uint16_t type;
+    sd_span ext_body, first = {0};
+    bool found = false;
+    while (sd_read_u16(&it, &type) && sd_read_prefixed(&it, 2, &ext_body)) {
+        if (type == (uint16_t)mu->value && !found) {
+            first = ext_body;
+            found = true;
+        }
+        if (mu->kind == SD_MUT_DROP_EXT && type == (uint16_t)mu->value) continue;
+        sd_build_extension(&exts, type, ext_body);
+    }
+    sd_buf_append_span(&exts, sd_span_of(it.data, it.len)); /* a broken tail stays as it was */
+    if (mu->kind == SD_MUT_DUP_EXT && found) sd_build_extension(&exts, (uint16_t)mu->value, first);
+    if (mu->kind == SD_MUT_ADD_EXT) sd_build_extension(&exts, (uint16_t)mu->value, sd_span_of(mu->bytes, mu->bytes_len));
+    sd_buf rebuilt;
+    sd_buf_init(&rebuilt);
+    sd_buf_append(&rebuilt, body->data, at);
+    sd_buf_u16(&rebuilt, (uint16_t)exts.len);
+    sd_buf_append_span(&rebuilt, sd_buf_span(&exts));
+    sd_buf_append(&rebuilt, body->data + after, body->len - after);
+    sd_buf_reset(body);
+    sd_buf_append_span(body, sd_buf_span(&rebuilt));
+    sd_buf_free(&rebuilt);
+    sd_buf_free(&exts);
+}
+
+/* bad-point: a copy of the share whose public value is not a point of the
+ * group. X25519 has no off-curve points, so it gets the all-zero
+ * u-coordinate, whose shared secret is all zero (RFC 7748 §6.1, RFC 8446
+ * §7.4.2); a NIST curve point 04||X||Y gets its Y changed, which leaves the
+ * curve (RFC 8446 §4.2.8.2). */
+static sd_key_share corrupt_point(const sd_key_share *ks) {
+    sd_key_share bad = *ks;
+    memset(bad.private_key, 0, sizeof bad.private_key);
+    if (bad.group == SD_x25519)
+        memset(bad.public_key, 0, bad.public_len);
+    else if (bad.public_len > 0)
+        bad.public_key[bad.public_len - 1] ^= 0x01;
+    return bad;
+}
+
+/* record-version: rewrites the version field of the plaintext records
+ * appended to out since `from`. (A protected record's version is part of
+ * its additional data, RFC 5246 §6.2.3.3 and RFC 8446 §5.2, so it is left
+ * alone there: changing it would only test the MAC.) */
+static void set_record_version(sd_buf *out, size_t from, uint16_t version) {
+    for (size_t at = from; at + 5 <= out->len;) {
+        size_t len = (size_t)out->data[at + 3] << 8 | out->data[at + 4];
+        out->data[at + 1] = (uint8_t)(version >> 8);
+        out->data[at + 2] = (uint8_t)version;
+        at += 5 + len;
+    }
+}
+
+static void apply_body_mutations(const driver *d, const sd_action *a, sd_buf *body) {
     for (size_t i = 0; i < a->n_mutations; i++) {
         const sd_mutation *mu = &a->mutations[i];
         switch (mu->kind) {
@@ -581,6 +717,11 @@ static void apply_body_mutations(const sd_action *a, sd_buf *body) {
             break;
         case SD_MUT_APPEND:
             sd_buf_append(body, mu->bytes, mu->bytes_len);
+            break;
+        case SD_MUT_DUP_EXT:
+        case SD_MUT_ADD_EXT:
+        case SD_MUT_DROP_EXT:
+            edit_extensions(a->msg_type, d->tls12, mu, body);
             break;
         default:
             break;
@@ -602,6 +743,30 @@ static EVP_PKEY *other_key(driver *d, const EVP_PKEY *key) {
         if (c && c->key && EVP_PKEY_id(c->key) == EVP_PKEY_id(key) && EVP_PKEY_cmp(c->key, key) != 1) return c->key;
     }
     return NULL;
+}
+
+/* sign-with=<credential>: that credential's key, whatever the certificate
+ * sent (CVE-2022-25638: a receiver must check the scheme against the
+ * certificate's key, not only the signature against the scheme). */
+static EVP_PKEY *sign_with_key(driver *d, const sd_action *a) {
+    const sd_mutation *mu = find_mutation(a, SD_MUT_SIGN_WITH);
+    const sd_credential *c = mu ? sd_pki_find(d->cfg->pki, mu->text) : NULL;
+    return c ? c->key : NULL;
+}
+
+/* TLS 1.2: the peer's first scheme that fits key, else a default for it. */
+static uint16_t pick_scheme12(const driver *d, const EVP_PKEY *key) {
+    for (size_t i = 0; i < d->n_peer_sigalgs; i++)
+        if (sd_tls12_signature_scheme_matches_key(d->peer_sigalgs[i], key)) return d->peer_sigalgs[i];
+    for (size_t i = 0; i < sd_n_offered_sigalgs_tls12; i++)
+        if (sd_tls12_signature_scheme_matches_key(sd_offered_sigalgs_tls12[i], key)) return sd_offered_sigalgs_tls12[i];
+    return EVP_PKEY_id(key) == EVP_PKEY_RSA ? SD_rsa_pkcs1_sha256 : SD_ecdsa_secp256r1_sha256;
+}
+
+static bool peer_offers_group(const driver *d, uint16_t group) {
+    for (size_t i = 0; i < d->n_peer_groups; i++)
+        if (d->peer_groups[i] == group) return true;
+    return false;
 }
 
 /* TLS 1.3 server: the suite from the client's list (or the scenario's). */
@@ -638,45 +803,6 @@ static uint16_t choose_group(driver *d, uint16_t avoid) {
     return SD_x25519;
 }
 
-/* TLS 1.2 client authentication, the driver's part: CertificateRequest as
- * a server (RFC 5246 §7.4.4: rsa_sign and ecdsa_sign, the schemes we offer,
- * no certificate_authorities) and CertificateVerify as a client (§7.4.8: a
- * signature over "handshake_messages", every message sent and received
- * before it, with a scheme that fits driver_credential's key). Other types
- * have no body the driver can build. */
-static bool build_client_auth_body12(driver *d, const sd_action *a, sd_buf *body) {
-    if (a->msg_type == SD_CertificateRequest) {
-        static const uint8_t types[] = {1 /* rsa_sign */, 64 /* ecdsa_sign */};
-        sd_buf sigalgs;
-        sd_buf_init(&sigalgs);
-        for (size_t i = 0; i < sd_n_offered_sigalgs_tls12; i++) sd_buf_u16(&sigalgs, sd_offered_sigalgs_tls12[i]);
-        sd_tls12_certificate_request cr = {.certificate_types = sd_span_of(types, sizeof types),
-                                           .supported_signature_algorithms = sd_buf_span(&sigalgs),
-                                           .certificate_authorities = sd_span_of(NULL, 0)};
-        sd_build_tls12_certificate_request(body, &cr);
-        sd_buf_free(&sigalgs);
-        return true;
-    }
-    if (a->msg_type != SD_CertificateVerify) return false;
-    const sd_credential *cred = driver_credential(d, a);
-    if (!cred || !cred->key) return false;
-    uint16_t scheme = 0;
-    for (size_t i = 0; i < sd_n_offered_sigalgs_tls12 && !scheme; i++)
-        if (sd_tls12_signature_scheme_matches_key(sd_offered_sigalgs_tls12[i], cred->key))
-            scheme = sd_offered_sigalgs_tls12[i];
-    EVP_PKEY *key = cred->key;
-    if (find_mutation(a, SD_MUT_WRONG_KEY) && other_key(d, key)) key = other_key(d, key);
-    sd_buf sig;
-    sd_buf_init(&sig);
-    bool ok = scheme && sd_tls12_sign(key, scheme, sd_buf_span(&d->rl.transcript.bytes), &sig);
-    if (ok) {
-        sd_certificate_verify cv = {.algorithm = scheme, .signature = sd_buf_span(&sig)};
-        sd_build_certificate_verify(body, &cv);
-    }
-    sd_buf_free(&sig);
-    return ok;
-}
-
 /* TLS 1.2 bodies; see build_body. */
 static bool build_body12(driver *d, const sd_action *a, sd_buf *body) {
     bool client = d->role == SD_ROLE_CLIENT;
@@ -696,6 +822,19 @@ static bool build_body12(driver *d, const sd_action *a, sd_buf *body) {
         offer.n_sigalgs = sd_n_offered_sigalgs_tls12;
         sd_msg_client_hello(body, &offer, d->client_random, sd_span_of(d->session_id, d->session_id_len), NULL,
                             d->cfg->server_name, sd_span_of(NULL, 0), NULL);
+        if (d->renegotiating && d->have_client_verify_data) {
+            /* RFC 5746 §3.5: "The client MUST include the "renegotiation_info"
+             * extension in the ClientHello, containing the saved
+             * client_verify_data." */
+            uint8_t info[1 + sizeof d->client_verify_data];
+            info[0] = sizeof d->client_verify_data;
+            memcpy(info + 1, d->client_verify_data, sizeof d->client_verify_data);
+            sd_mutation drop = {.kind = SD_MUT_DROP_EXT, .value = SD_renegotiation_info};
+            sd_mutation add = {.kind = SD_MUT_ADD_EXT, .value = SD_renegotiation_info, .bytes = info,
+                               .bytes_len = sizeof info};
+            edit_extensions(SD_ClientHello, true, &drop, body);
+            edit_extensions(SD_ClientHello, true, &add, body);
+        }
         return true;
     }
     case SD_ServerHello: {
@@ -737,19 +876,21 @@ static bool build_body12(driver *d, const sd_action *a, sd_buf *body) {
         /* RFC 8422 §5.4: ECDHE parameters signed over both randoms. */
         const sd_credential *cred = driver_credential(d, a);
         if (!cred || !cred->key) return false;
-        d->group12 = choose_group(d, 0);
+        bool bad_point = find_mutation(a, SD_MUT_BAD_POINT) != NULL;
+        /* bad-point wants a group with off-curve points: P-256 if offered. */
+        d->group12 = bad_point && peer_offers_group(d, SD_secp256r1) ? SD_secp256r1 : choose_group(d, 0);
         if (!sd_key_share_generate(&d->share, d->group12, &d->rng)) return false;
-        uint16_t sigalg = 0;
-        for (size_t i = 0; i < d->n_peer_sigalgs && !sigalg; i++)
-            if (sd_tls12_signature_scheme_matches_key(d->peer_sigalgs[i], cred->key)) sigalg = d->peer_sigalgs[i];
-        if (!sigalg) sigalg = EVP_PKEY_id(cred->key) == EVP_PKEY_RSA ? SD_rsa_pkcs1_sha256 : SD_ecdsa_secp256r1_sha256;
         EVP_PKEY *key = cred->key;
         if (wrong_key && other_key(d, key)) key = other_key(d, key);
+        if (sign_with_key(d, a)) key = sign_with_key(d, a);
+        uint16_t sigalg = pick_scheme12(d, key);
         sd_buf params, content, sig;
         sd_buf_init(&params);
         sd_buf_init(&content);
         sd_buf_init(&sig);
-        sd_span point = sd_span_of(d->share.public_key, d->share.public_len);
+        sd_key_share bad = corrupt_point(&d->share);
+        sd_span point = bad_point ? sd_span_of(bad.public_key, bad.public_len)
+                                  : sd_span_of(d->share.public_key, d->share.public_len);
         sd_build_tls12_server_ecdh_params(&params, d->group12, point);
         sd_tls12_ske_signed_content(d->client_random, d->server_random, sd_buf_span(&params), &content);
         bool ok = sd_tls12_sign(key, sigalg, sd_buf_span(&content), &sig);
@@ -785,15 +926,55 @@ static bool build_body12(driver *d, const sd_action *a, sd_buf *body) {
         if (d->peer_share.len == 0 || !sd_key_share_generate(&d->share, d->group12, &d->rng) ||
             !sd_key_share_derive(&d->share, sd_buf_span(&d->peer_share), d->pms, &d->pms_len, &alert))
             return false;
-        sd_build_tls12_cke_ecdhe(body, sd_span_of(d->share.public_key, d->share.public_len));
+        sd_key_share bad = corrupt_point(&d->share);
+        const sd_key_share *sent = find_mutation(a, SD_MUT_BAD_POINT) ? &bad : &d->share;
+        sd_build_tls12_cke_ecdhe(body, sd_span_of(sent->public_key, sent->public_len));
         return true;
+    }
+    case SD_CertificateRequest: {
+        /* RFC 5246 §7.4.4: the certificate types and schemes the driver
+         * accepts, no CA names. */
+        static const uint8_t types[] = {1 /* rsa_sign */, 64 /* ecdsa_sign, RFC 8422 §5.5 */};
+        sd_buf sigalgs;
+        sd_buf_init(&sigalgs);
+        for (size_t i = 0; i < sd_n_offered_sigalgs_tls12; i++) sd_buf_u16(&sigalgs, sd_offered_sigalgs_tls12[i]);
+        sd_tls12_certificate_request cr = {.certificate_types = sd_span_of(types, sizeof types),
+                                           .supported_signature_algorithms = sd_buf_span(&sigalgs),
+                                           .certificate_authorities = sd_span_of(NULL, 0)};
+        sd_build_tls12_certificate_request(body, &cr);
+        sd_buf_free(&sigalgs);
+        return true;
+    }
+    case SD_CertificateVerify: {
+        /* RFC 5246 §7.4.8: a signature over all handshake messages so far,
+         * with a scheme from the CertificateRequest. */
+        const sd_credential *cred = driver_credential(d, a);
+        if (!cred || !cred->key) return false;
+        EVP_PKEY *key = cred->key;
+        if (wrong_key && other_key(d, key)) key = other_key(d, key);
+        if (sign_with_key(d, a)) key = sign_with_key(d, a);
+        uint16_t scheme = pick_scheme12(d, key);
+        sd_buf sig;
+        sd_buf_init(&sig);
+        bool ok = sd_tls12_sign(key, scheme, sd_buf_span(&d->rl.transcript.bytes), &sig);
+        if (ok) {
+            sd_certificate_verify cv = {.algorithm = scheme, .signature = sd_buf_span(&sig)};
+            sd_build_certificate_verify(body, &cv);
+        }
+        sd_buf_free(&sig);
+        return ok;
     }
     case SD_Finished: {
         /* §7.4.9 over the transcript actually sent and received. */
         uint8_t verify[12];
         if (!d->have_master || !hash12(d, hash)) return false;
+        if (find_mutation(a, SD_MUT_WRONG_TRANSCRIPT) && !hash_without_last(d, d->suite12->prf_md(), hash)) return false;
         if (!sd_tls12_finished(d->suite12, d->master, client != wrong_key, hash, verify)) return false;
         sd_buf_append(body, verify, sizeof verify);
+        if (client && !wrong_key && !find_mutation(a, SD_MUT_WRONG_TRANSCRIPT)) {
+            memcpy(d->client_verify_data, verify, sizeof verify);
+            d->have_client_verify_data = true;
+        }
         return true;
     }
     case SD_NewSessionTicket: {
@@ -807,7 +988,7 @@ static bool build_body12(driver *d, const sd_action *a, sd_buf *body) {
     case SD_HelloRequest:
         return true;
     default:
-        return build_client_auth_body12(d, a, body);
+        return false;
     }
 }
 
@@ -821,19 +1002,23 @@ static bool build_body(driver *d, const sd_action *a, sd_buf *body) {
     bool wrong_key = find_mutation(a, SD_MUT_WRONG_KEY) != NULL;
     uint8_t hash[SD_MAX_HASH_LEN];
     switch (a->msg_type) {
-    case SD_ClientHello:
+    case SD_ClientHello: {
         if (d->share.public_len == 0 && !sd_key_share_generate(&d->share, SD_x25519, &d->rng)) return false;
+        sd_key_share bad = corrupt_point(&d->share);
         sd_msg_client_hello(body, &sd_default_offer, d->client_random, sd_span_of(d->session_id, d->session_id_len),
-                            &d->share, d->cfg->server_name, sd_span_of(d->cookie, d->cookie_len), NULL);
+                            find_mutation(a, SD_MUT_BAD_POINT) ? &bad : &d->share, d->cfg->server_name,
+                            sd_span_of(d->cookie, d->cookie_len), NULL);
         return true;
+    }
     case SD_ServerHello: {
         d->suite = choose_suite13(d);
         uint16_t group = d->share.group ? d->share.group : SD_x25519;
         if (!sd_key_share_generate(&d->share, group, &d->rng)) return false;
         uint8_t random[SD_RANDOM_LEN];
         sd_rng_bytes(&d->rng, random, sizeof(random));
+        sd_key_share bad = corrupt_point(&d->share);
         sd_msg_server_hello(body, false, random, sd_span_of(d->session_id, d->session_id_len), d->suite->id, group,
-                            &d->share, sd_span_of(NULL, 0), -1);
+                            find_mutation(a, SD_MUT_BAD_POINT) ? &bad : &d->share, sd_span_of(NULL, 0), -1);
         return true;
     }
     case SD_MSG_TYPE_HELLO_RETRY_REQUEST: {
@@ -888,6 +1073,7 @@ static bool build_body(driver *d, const sd_action *a, sd_buf *body) {
         EVP_PKEY *key = cred->key;
         const uint16_t *offered = client ? sd_offered_sigalgs : d->peer_sigalgs;
         size_t n_offered = client ? sd_n_offered_sigalgs : d->n_peer_sigalgs;
+        if (sign_with_key(d, a)) key = sign_with_key(d, a); /* and a scheme that fits it */
         uint16_t scheme = sd_pick_signature_scheme(offered, n_offered, key);
         if (!scheme) scheme = sd_pick_signature_scheme(sd_offered_sigalgs, sd_n_offered_sigalgs, key);
         if (wrong_key) {
@@ -899,6 +1085,7 @@ static bool build_body(driver *d, const sd_action *a, sd_buf *body) {
     }
     case SD_Finished: {
         if (!d->have_handshake_secrets || !sd_rl_transcript_hash(&d->rl, d->suite, hash)) return false;
+        if (find_mutation(a, SD_MUT_WRONG_TRANSCRIPT) && !hash_without_last(d, d->suite->md(), hash)) return false;
         bool use_client_key = client != wrong_key; /* wrong-key: the other side's key */
         return sd_msg_finished(body, d->suite,
                                use_client_key ? d->ks.client_handshake_traffic : d->ks.server_handshake_traffic, hash);
@@ -929,7 +1116,7 @@ static void do_send_handshake(driver *d, const sd_action *a) {
     sd_buf_init(&body);
     sd_buf_init(&msg);
     build_body(d, a, &body);
-    apply_body_mutations(a, &body);
+    apply_body_mutations(d, a, &body);
     bool hrr = a->msg_type == SD_MSG_TYPE_HELLO_RETRY_REQUEST;
     uint8_t wire_type = hrr ? SD_ServerHello : (uint8_t)a->msg_type;
     const sd_mutation *type = find_mutation(a, SD_MUT_TYPE);
@@ -946,9 +1133,14 @@ static void do_send_handshake(driver *d, const sd_action *a) {
     if (hrr && d->suite) sd_transcript_replace_with_message_hash(&d->rl.transcript, d->suite->md());
     /* §4.6: TLS 1.3 post-handshake messages are outside the transcript. */
     bool post_handshake13 = !d->tls12 && (a->msg_type == SD_NewSessionTicket || a->msg_type == SD_KeyUpdate);
-    if (!post_handshake13) sd_transcript_add(&d->rl.transcript, sd_buf_span(&msg));
+    /* RFC 5246 §7.4.1.1: HelloRequest is not in the transcript either. */
+    bool hello_request12 = d->tls12 && a->msg_type == SD_HelloRequest && !type;
+    if (!post_handshake13 && !hello_request12) sd_transcript_add(&d->rl.transcript, sd_buf_span(&msg));
     bool encrypted = d->rl.write.active && !plaintext;
+    size_t records_from = d->rl.out.len;
     sd_rl_send(&d->rl, SD_handshake, sd_buf_span(&msg), plaintext, split ? (size_t)split->value : 0);
+    const sd_mutation *record_version = find_mutation(a, SD_MUT_RECORD_VERSION);
+    if (record_version && !encrypted) set_record_version(&d->rl.out, records_from, (uint16_t)record_version->value);
     add_event(d, SD_FROM_PEER, SD_EVENT_HANDSHAKE, wire_type, 0, encrypted, a->n_mutations > 0);
     if (a->msg_type == SD_Finished) d->driver_finished = true;
     if (d->tls12) {
@@ -1000,6 +1192,20 @@ static void run_action(driver *d, const sd_action *a) {
     switch (a->kind) {
     case SD_ACT_SEND:
         do_send_handshake(d, a);
+        break;
+    case SD_ACT_RENEGOTIATE:
+        /* RFC 5246 §7.4.1.2: a new handshake under the current keys. It
+         * starts a new transcript and a new client random; the record keys
+         * stay until the new ChangeCipherSpec. */
+        sd_transcript_free(&d->rl.transcript);
+        sd_transcript_init(&d->rl.transcript);
+        sd_rng_bytes(&d->rng, d->client_random, SD_RANDOM_LEN);
+        d->have_master = false;
+        d->pms_len = 0;
+        d->renegotiating = true;
+        d->target_finished = d->driver_finished = false;
+        do_send_handshake(d, a);
+        d->renegotiating = false;
         break;
     case SD_ACT_SEND_ALERT: {
         uint8_t body[2] = {a->alert_level, a->alert};
@@ -1123,6 +1329,8 @@ void sd_run_config_apply_scenario(sd_run_config *cfg, const sd_scenario *s) {
         if (s->role == SD_ROLE_SERVER) cfg->target_credential = s->credential;
     }
     cfg->cipher_suite = s->cipher_suite;
+    cfg->client_auth = s->client_auth;
+    cfg->session_tickets = s->session_tickets;
 }
 
 static double now_ms(void) {
@@ -1163,9 +1371,19 @@ void sd_driver_run(const sd_trace *trace, const sd_run_config *cfg, sd_outcome *
         .server_name = cfg->server_name,
         .now = cfg->now,
         .seed = cfg->seed,
-        .client_auth = cfg->client_auth,
-        .client_credential = cfg->target_role == SD_ROLE_CLIENT && cfg->target_client_credential
-                                 ? sd_pki_find(cfg->pki, cfg->target_client_credential)
+        /* A TLS 1.2 trace about one key exchange holds the target to that
+         * suite, so a stack without it SKIPs ("unsupported:") instead of
+         * failing the handshake. TLS 1.3 suites are not a stack setting
+         * everywhere (BoringSSL fixes them), so they are left alone. */
+        .cipher_suites = cfg->version == SD_TLS12 && cfg->cipher_suite ? &cfg->cipher_suite : NULL,
+        .n_cipher_suites = cfg->version == SD_TLS12 && cfg->cipher_suite ? 1 : 0,
+        .client_auth = cfg->target_role == SD_ROLE_SERVER ? cfg->client_auth : SD_CLIENT_AUTH_NONE,
+        .session_tickets = cfg->target_role == SD_ROLE_SERVER && cfg->session_tickets,
+        /* A client under test shows the credential named for it, or with
+         * client-auth the fixture's "client"; else an empty Certificate. */
+        .client_credential = cfg->target_role != SD_ROLE_CLIENT ? NULL
+                             : cfg->target_client_credential   ? sd_pki_find(cfg->pki, cfg->target_client_credential)
+                             : cfg->client_auth != SD_CLIENT_AUTH_NONE ? sd_pki_find(cfg->pki, "client")
                                  : NULL,
     };
     char err[200] = "";

@@ -28,14 +28,15 @@ typedef struct {
      * 1.3: the client's first we know; TLS 1.2: the client's first that fits
      * the driver's credential). */
     uint16_t cipher_suite;
-    /* Whether a server under test asks for a client certificate (validated
-     * against pki); the driver as a client then presents driver_credential
-     * and, in TLS 1.2, signs a CertificateVerify
-     * (build_client_auth_body12). Default SD_CLIENT_AUTH_NONE. */
+    /* Server under test: ask the driver for a client certificate (a
+     * scenario's `client-auth:`), validated against pki. Client under test:
+     * it has the fixture's "client" credential to show when asked. */
     sd_client_auth client_auth;
-    /* The credential a client under test presents when a server asks for
-     * one; NULL (the default): none, it answers with an empty Certificate. */
+    /* Client under test: the credential it shows when asked, by name; NULL:
+     * as client_auth says. */
     const char *target_client_credential;
+    /* Server under test: issue session tickets (`session-tickets: issue`). */
+    bool session_tickets;
     /* TLS 1.2 server driver: announce a session ticket in ServerHello (an
      * empty session_ticket extension, RFC 5077 §3.2), so that a
      * NewSessionTicket may follow. Default false: never announced. */

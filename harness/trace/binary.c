@@ -12,6 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "wire/names.h"
+
 static const uint8_t magic[3] = {'S', 'D', 'T'};
 
 /* The same limits as the script parser (script.c), so that every decoded
@@ -79,12 +81,26 @@ static bool check_mutation(const sd_mutation *m, char *why, size_t why_len) {
         if (m->value < 1 || m->value > MAX_SPLIT) return say(why, why_len, "split %ld not 1-%ld", m->value, MAX_SPLIT), false;
         return true;
     case SD_MUT_CERT:
+    case SD_MUT_SIGN_WITH:
         if (cert_name_len(m->text, sizeof m->text) == 0)
-            return say(why, why_len, "cert= needs a credential name [a-z0-9._-]{1,%zu}", sizeof m->text - 1), false;
+            return say(why, why_len, "%s needs a credential name [a-z0-9._-]{1,%zu}",
+                       m->kind == SD_MUT_CERT ? "cert=" : "sign-with=", sizeof m->text - 1),
+                   false;
+        return true;
+    case SD_MUT_ADD_EXT:
+        if (m->bytes_len > 0 && m->bytes == NULL) return say(why, why_len, "bytes missing"), false;
+        if (m->value < 0 || m->value > 0xffff) return say(why, why_len, "value %ld not 0-65535", m->value), false;
+        return true;
+    case SD_MUT_DUP_EXT:
+    case SD_MUT_DROP_EXT:
+    case SD_MUT_RECORD_VERSION:
+        if (m->value < 0 || m->value > 0xffff) return say(why, why_len, "value %ld not 0-65535", m->value), false;
         return true;
     case SD_MUT_PLAINTEXT:
     case SD_MUT_EMPTY:
     case SD_MUT_WRONG_KEY:
+    case SD_MUT_BAD_POINT:
+    case SD_MUT_WRONG_TRANSCRIPT:
         return true;
     }
     say(why, why_len, "unknown mutation kind %d", (int)m->kind);
@@ -100,7 +116,7 @@ static bool uses_bytes(sd_action_kind k) {
 }
 
 static bool check_action(const sd_action *a, char *why, size_t why_len) {
-    if ((unsigned)a->kind > (unsigned)SD_ACT_EXPECT_CCS) {
+    if ((unsigned)a->kind > (unsigned)SD_ACT_RENEGOTIATE) {
         say(why, why_len, "unknown action kind %d", (int)a->kind);
         return false;
     }
@@ -118,7 +134,11 @@ static bool check_action(const sd_action *a, char *why, size_t why_len) {
         say(why, why_len, "handshake type %u not 0-255 or HelloRetryRequest", (unsigned)a->msg_type);
         return false;
     }
-    if (a->kind == SD_ACT_SEND) {
+    if (a->kind == SD_ACT_RENEGOTIATE && a->msg_type != SD_ClientHello) {
+        say(why, why_len, "renegotiate sends a ClientHello, not type %u", (unsigned)a->msg_type);
+        return false;
+    }
+    if (a->kind == SD_ACT_SEND || a->kind == SD_ACT_RENEGOTIATE) {
         if (a->n_mutations > SD_MAX_MUTATIONS) {
             say(why, why_len, "%zu mutations (max %d)", a->n_mutations, SD_MAX_MUTATIONS);
             return false;
@@ -126,7 +146,7 @@ static bool check_action(const sd_action *a, char *why, size_t why_len) {
         for (size_t i = 0; i < a->n_mutations; i++) {
             const sd_mutation *m = &a->mutations[i];
             if (!check_mutation(m, why, why_len)) return false;
-            if (m->kind == SD_MUT_BODY || m->kind == SD_MUT_APPEND) {
+            if (m->kind == SD_MUT_BODY || m->kind == SD_MUT_APPEND || m->kind == SD_MUT_ADD_EXT) {
                 if (m->bytes_len > MAX_ACTION_DATA - data) {
                     say(why, why_len, "more than %u bytes of data in one action", MAX_ACTION_DATA);
                     return false;
@@ -172,6 +192,13 @@ static void put_mutation(sd_buf *out, const sd_mutation *m) {
     switch (m->kind) {
     case SD_MUT_BODY:
     case SD_MUT_APPEND: put_bytes(out, m->bytes, m->bytes_len); break;
+    case SD_MUT_DUP_EXT:
+    case SD_MUT_DROP_EXT:
+    case SD_MUT_RECORD_VERSION: sd_buf_u16(out, (uint16_t)m->value); break;
+    case SD_MUT_ADD_EXT:
+        sd_buf_u16(out, (uint16_t)m->value);
+        put_bytes(out, m->bytes, m->bytes_len);
+        break;
     case SD_MUT_FLIP:
         put_varint(out, zigzag(m->offset));
         sd_buf_u8(out, (uint8_t)m->value);
@@ -180,7 +207,8 @@ static void put_mutation(sd_buf *out, const sd_mutation *m) {
     case SD_MUT_LENGTH:
     case SD_MUT_SPLIT: put_varint(out, (uint64_t)m->value); break;
     case SD_MUT_TYPE: sd_buf_u8(out, (uint8_t)m->value); break;
-    case SD_MUT_CERT: {
+    case SD_MUT_CERT:
+    case SD_MUT_SIGN_WITH: {
         size_t n = cert_name_len(m->text, sizeof m->text);
         sd_buf_u8(out, (uint8_t)n);
         sd_buf_append(out, m->text, n);
@@ -188,7 +216,9 @@ static void put_mutation(sd_buf *out, const sd_mutation *m) {
     }
     case SD_MUT_PLAINTEXT:
     case SD_MUT_EMPTY:
-    case SD_MUT_WRONG_KEY: break;
+    case SD_MUT_WRONG_KEY:
+    case SD_MUT_BAD_POINT:
+    case SD_MUT_WRONG_TRANSCRIPT: break;
     }
 }
 
@@ -202,7 +232,8 @@ static void put_action(sd_buf *out, const sd_action *a) {
         sd_buf_u8(out, (uint8_t)a->kind);
     switch (a->kind) {
     case SD_ACT_SEND:
-        if (!hrr) sd_buf_u8(out, (uint8_t)a->msg_type);
+    case SD_ACT_RENEGOTIATE:
+        if (!hrr && a->kind == SD_ACT_SEND) sd_buf_u8(out, (uint8_t)a->msg_type);
         sd_buf_u8(out, (uint8_t)a->n_mutations);
         for (size_t i = 0; i < a->n_mutations; i++) put_mutation(out, &a->mutations[i]);
         break;
@@ -230,6 +261,23 @@ static void put_action(sd_buf *out, const sd_action *a) {
     }
 }
 
+/* The lowest version that can express the action (one encoding per trace:
+ * a trace that version 1 can express is written as version 1). */
+static int version_needed(const sd_action *a) {
+    if (a->kind == SD_ACT_RENEGOTIATE) return 2;
+    if (a->kind == SD_ACT_SEND)
+        for (size_t i = 0; i < a->n_mutations; i++)
+            if ((unsigned)a->mutations[i].kind > (unsigned)SD_MUT_LAST_V1) return 2;
+    return 1;
+}
+
+static int trace_version(const sd_trace *t) {
+    int v = 1;
+    for (size_t i = 0; i < t->n_actions; i++)
+        if (version_needed(&t->actions[i]) > v) v = version_needed(&t->actions[i]);
+    return v;
+}
+
 bool sd_trace_encode(const sd_trace *t, sd_buf *out, char *err, size_t err_len) {
     if (err && err_len) err[0] = '\0';
     char why[160];
@@ -242,7 +290,7 @@ bool sd_trace_encode(const sd_trace *t, sd_buf *out, char *err, size_t err_len) 
     size_t start = out->len;
     bool was_failed = out->failed;
     sd_buf_append(out, magic, sizeof magic);
-    sd_buf_u8(out, SD_TRACE_BINARY_VERSION);
+    sd_buf_u8(out, (uint8_t)trace_version(t));
     for (size_t i = 0; i < t->n_actions; i++) put_action(out, &t->actions[i]);
     if (out->failed && !was_failed) {
         out->len = start;
@@ -257,6 +305,7 @@ bool sd_trace_encode(const sd_trace *t, sd_buf *out, char *err, size_t err_len) 
 typedef struct {
     const uint8_t *data;
     size_t len, pos;
+    int version; /* of the trace being read */
     char *err;
     size_t err_len;
     bool failed;
@@ -335,7 +384,9 @@ static bool get_flags(reader *r, sd_action *a) {
 static bool get_mutation(reader *r, sd_mutation *m) {
     uint8_t kind = 0;
     if (!get_u8(r, "a mutation kind", &kind)) return false;
-    if (kind > SD_MUT_SPLIT) return fail(r, "unknown mutation kind %u", kind);
+    if (kind > SD_MUT_LAST) return fail(r, "unknown mutation kind %u", kind);
+    if (kind > SD_MUT_LAST_V1 && r->version < 2)
+        return fail(r, "mutation kind %u needs binary trace version 2 (this is version %d)", kind, r->version);
     m->kind = (sd_mutation_kind)kind;
     uint64_t v = 0;
     uint8_t b = 0;
@@ -366,7 +417,19 @@ static bool get_mutation(reader *r, sd_mutation *m) {
         if (!get_u8(r, "a handshake type", &b)) return false;
         m->value = b;
         return true;
+    case SD_MUT_DUP_EXT:
+    case SD_MUT_DROP_EXT:
+    case SD_MUT_RECORD_VERSION:
+    case SD_MUT_ADD_EXT: {
+        uint8_t hi = 0, lo = 0;
+        if (!get_u8(r, "an extension type or version", &hi) || !get_u8(r, "an extension type or version", &lo))
+            return false;
+        m->value = (long)hi << 8 | lo;
+        if (m->kind == SD_MUT_ADD_EXT) return get_bytes(r, "extension bytes", &m->bytes, &m->bytes_len);
+        return true;
+    }
     case SD_MUT_CERT:
+    case SD_MUT_SIGN_WITH:
         if (!get_u8(r, "a credential name length", &b)) return false;
         if (b == 0 || b >= sizeof m->text) return fail(r, "credential name of %u bytes (1-%zu)", b, sizeof m->text - 1);
         if (b > r->len - r->pos) return fail(r, "credential name runs past the end");
@@ -378,7 +441,9 @@ static bool get_mutation(reader *r, sd_mutation *m) {
         return true;
     case SD_MUT_PLAINTEXT:
     case SD_MUT_EMPTY:
-    case SD_MUT_WRONG_KEY: return true;
+    case SD_MUT_WRONG_KEY:
+    case SD_MUT_BAD_POINT:
+    case SD_MUT_WRONG_TRANSCRIPT: return true;
     }
     return fail(r, "unknown mutation kind %u", kind);
 }
@@ -387,9 +452,13 @@ static bool get_action(reader *r, sd_trace *t) {
     size_t start = r->pos;
     uint8_t kind = 0;
     if (!get_u8(r, "an action kind", &kind)) return false;
-    if (kind > SD_ACT_EXPECT_CCS && kind != KIND_SEND_HRR && kind != KIND_EXPECT_HRR) {
+    if (kind > SD_ACT_RENEGOTIATE && kind != KIND_SEND_HRR && kind != KIND_EXPECT_HRR) {
         r->pos = start;
         return fail(r, "unknown action kind %u", kind);
+    }
+    if (kind == SD_ACT_RENEGOTIATE && r->version < 2) {
+        r->pos = start;
+        return fail(r, "action kind %u needs binary trace version 2 (this is version %d)", kind, r->version);
     }
     bool hrr = kind == KIND_SEND_HRR || kind == KIND_EXPECT_HRR;
     sd_action *a = sd_trace_add(t, kind == KIND_SEND_HRR    ? SD_ACT_SEND
@@ -398,10 +467,12 @@ static bool get_action(reader *r, sd_trace *t) {
     if (!a) return fail(r, "out of memory");
     uint8_t n = 0, type = 0;
     if (hrr) a->msg_type = SD_MSG_TYPE_HELLO_RETRY_REQUEST;
+    if (a->kind == SD_ACT_RENEGOTIATE) a->msg_type = SD_ClientHello;
     switch (a->kind) {
     case SD_ACT_SEND:
-        if (!hrr && !get_u8(r, "a handshake type", &type)) return false;
-        if (!hrr) a->msg_type = type;
+    case SD_ACT_RENEGOTIATE:
+        if (!hrr && a->kind == SD_ACT_SEND && !get_u8(r, "a handshake type", &type)) return false;
+        if (!hrr && a->kind == SD_ACT_SEND) a->msg_type = type;
         if (!get_u8(r, "the mutation count", &n)) return false;
         if (n > SD_MAX_MUTATIONS) return fail(r, "%u mutations (max %d)", n, SD_MAX_MUTATIONS);
         for (uint8_t i = 0; i < n; i++) {
@@ -452,16 +523,25 @@ bool sd_trace_decode(const uint8_t *data, size_t len, sd_trace *out, char *err, 
     if (len > 0 && data == NULL) return fail(&r, "no input bytes");
     if (r.len < SD_TRACE_BINARY_HEADER_LEN || memcmp(data, magic, sizeof magic) != 0)
         return fail(&r, "not a binary trace (it starts with \"SDT\" and a version byte)");
-    if (data[3] != SD_TRACE_BINARY_VERSION) {
+    if (data[3] < 1 || data[3] > SD_TRACE_BINARY_VERSION) {
         r.pos = 3;
-        return fail(&r, "binary trace version %u; this build reads version %d", data[3], SD_TRACE_BINARY_VERSION);
+        return fail(&r, "binary trace version %u; this build reads versions 1-%d", data[3], SD_TRACE_BINARY_VERSION);
     }
+    r.version = data[3];
     r.pos = SD_TRACE_BINARY_HEADER_LEN;
     while (r.pos < r.len) {
         if (!get_action(&r, out)) {
             sd_trace_free(out);
             return false;
         }
+    }
+    /* One encoding per trace: version 2 only for what version 1 cannot say. */
+    if (r.version > trace_version(out)) {
+        r.pos = 3;
+        fail(&r, "binary trace version %d holds only what version %d can express (write it as version %d)",
+             r.version, trace_version(out), trace_version(out));
+        sd_trace_free(out);
+        return false;
     }
     return true;
 }

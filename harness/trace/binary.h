@@ -14,9 +14,12 @@
  *     value ranges as script.c), so every decoded trace prints as a script
  *     that parses back to an equal trace.
  *
- * Layout (version 1):
+ * Layout (version 2; version 1 is the same without the parts marked v2):
  *
- *     trace    = "SDT" 0x01 action*
+ *     trace    = "SDT" version:u8 action*   version 1 or 2: the lowest that can express
+ *                                           the trace (v1 files read unchanged; a v2
+ *                                           header on a trace v1 can express is refused,
+ *                                           so each trace has one encoding)
  *     action   = kind:u8 fields            (kind = sd_action_kind, or 0x80 | kind for the
  *                                           HelloRetryRequest pseudo message of SEND, EXPECT)
  *       SEND            msg_type:u8 n:u8 mutation{n}        n <= SD_MAX_MUTATIONS
@@ -28,6 +31,7 @@
  *       EXPECT_APPDATA  bytes
  *       EXPECT_CLOSE    (nothing)
  *       EXPECT_CCS      (nothing)
+ *       RENEGOTIATE     n:u8 mutation{n}                    v2; kind 9, always a ClientHello
  *       SEND_HRR        n:u8 mutation{n}                    kind 0x80: SEND of HelloRetryRequest
  *       EXPECT_HRR      (nothing)                           kind 0x85: EXPECT of HelloRetryRequest
  *     flags    = bit 0 force_plaintext, bit 1 encrypted (not both; others 0)
@@ -39,6 +43,10 @@
  *       SPLIT           value:varint (1..16384)
  *       CERT            len:u8 (1..63) name[len] ([a-z0-9._-])
  *       PLAINTEXT, EMPTY, WRONG_KEY (nothing)
+ *       DUP_EXT, DROP_EXT, RECORD_VERSION value:u16 (big-endian)   v2
+ *       ADD_EXT         type:u16 bytes                             v2
+ *       BAD_POINT, WRONG_TRANSCRIPT (nothing)                      v2
+ *       SIGN_WITH       len:u8 (1..63) name[len], as CERT          v2
  *     bytes    = len:varint data[len]
  *     varint   = LEB128, unsigned, at most 10 bytes, minimal (no 0x80 padding)
  *
@@ -54,7 +62,8 @@
 #include "trace/trace.h"
 #include "wire/bytes.h"
 
-#define SD_TRACE_BINARY_VERSION 1
+/* The newest version this build writes and reads (it reads all older ones). */
+#define SD_TRACE_BINARY_VERSION 2
 #define SD_TRACE_BINARY_HEADER_LEN 4
 
 /* True if data starts with the binary trace header (any version): what

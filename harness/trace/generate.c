@@ -1,4 +1,5 @@
-/* generate.c — the generated TLS 1.3 scenario families; see generate.h.
+/* generate.c — the generated scenario families, TLS 1.3 and (in the second
+ * half of this file) TLS 1.2; see generate.h.
  *
  * Each family walks a table and writes one script per case:
  *   gen-order      every handshake message that may not come next, at every
@@ -148,11 +149,11 @@ static const char *const citations[N_CITATIONS] = {
 };
 
 const sd_generated_family sd_generated_families[] = {
-    {"gen-order", "every message that may not come next, at every place the target waits (sequences.c)"},
-    {"gen-malformed", "each message the driver sends: truncated, empty, trailing bytes, lying length, wrong type"},
+    {"gen-order", "every message (and TLS 1.2 CCS) that may not come next, at every place the target waits"},
+    {"gen-malformed", "each message the driver sends: truncated, empty, trailing bytes, lying lengths, wrong type; hellos"},
     {"gen-finished", "Finished flipped, truncated, extended, empty, all zero, wrong key, missing"},
-    {"gen-alert", "each alert description at each level at each point; fragmented, doubled, empty alerts"},
-    {"gen-record", "record layer: sizes, empty records, content types, interleaving, premature data"},
+    {"gen-alert", "each alert at each level at each point; TLS 1.2 warnings; alert records of the wrong size"},
+    {"gen-record", "record layer: sizes, empty records, content types, interleaving, premature data, CCS"},
 };
 const size_t sd_n_generated_families = sizeof(sd_generated_families) / sizeof(sd_generated_families[0]);
 
@@ -549,6 +550,7 @@ static void gen_finished(gen *g, sd_role target) {
         {"empty", "that is empty", "body="},
         {"all-zero", "of all-zero bytes", zeros},
         {"wrong-key", "computed with the other side's key", "wrong-key"},
+        {"wrong-transcript", "computed over a transcript without the last message", "wrong-transcript"},
         {"length-short", "whose length field is one byte short", "length=31"},
     };
     char detail[256], title[400];
@@ -557,7 +559,7 @@ static void gen_finished(gen *g, sd_role target) {
         snprintf(title, sizeof(title), "%s rejects a %s Finished %s", who, whose, forms[f].what);
         const char *note =
             strcmp(forms[f].detail, "flip-first") == 0 || strncmp(forms[f].detail, "flip", 4) == 0 ||
-                    strcmp(forms[f].detail, "wrong-key") == 0 || strcmp(forms[f].detail, "all-zero") == 0
+                    strncmp(forms[f].detail, "wrong-", 6) == 0 || strcmp(forms[f].detail, "all-zero") == 0
                 ? NULL
                 : "verify_data is exactly Hash.length bytes, so a Finished of another length also fails to "
                   "parse and RFC 8446 §6 makes decode_error defensible: a stack answering decode_error is SOFT.";
@@ -879,19 +881,846 @@ static void gen_record(gen *g, sd_role target) {
     finish(g, "gen-record");
 }
 
+/* --- TLS 1.2 ------------------------------------------------------------------
+ * The same families for TLS 1.2 (RFC 5246), from the tls12-* shapes of
+ * sd_tls13_shapes, in which ChangeCipherSpec is a step of its own. Each
+ * family runs over the key exchanges the driver plays (profiles below), in
+ * both roles; ids are tls12.<role>.<family>.<profile>.<case>.
+ *
+ * Left out, because the harness cannot play it honestly yet: resumption
+ * (the driver redeems no ticket, and a trace is one connection). In the
+ * `ticket` profile NewSessionTicket follows the client's Finished (RFC 5077
+ * §3.1): a client under test gets one from the driver, whose ServerHello
+ * announces it (§3.2); a server under test (`session-tickets: issue`)
+ * answers the driver's ClientHello, which always asks for one.
+ * With client authentication (`client-auth: require`) the server under test
+ * asks the driver for its "client" certificate, and the client under test
+ * is given that credential to present. */
+
+typedef enum {
+    C12_ORDER,
+    C12_CCS_ORDER,
+    C12_FINISHED_WITHOUT_CCS,
+    C12_POST_HANDSHAKE,
+    C12_RENEGOTIATION,
+    C12_DECODE,
+    C12_CLIENT_HELLO_DECODE,
+    C12_COMPRESSION,
+    C12_SH_COMPRESSION,
+    C12_SH_SUITE,
+    C12_CH_VERSION,
+    C12_SH_VERSION,
+    C12_FINISHED,
+    C12_PREMATURE_APPDATA,
+    C12_FATAL_ALERT,
+    C12_WARNING_ALERT,
+    C12_CLOSE_NOTIFY,
+    C12_USER_CANCELED,
+    C12_TOO_MANY_WARNINGS,
+    C12_PLAINTEXT_AFTER_CCS,
+    C12_PLAINTEXT_OVERFLOW,
+    C12_CIPHERTEXT_OVERFLOW,
+    C12_RECORD_LIMIT_OK,
+    C12_EMPTY_APPDATA,
+    C12_UNKNOWN_RECORD_TYPE,
+    C12_CCS_VALUE,
+    C12_CH_RECORD_VERSION,
+    N_CITATIONS12
+} citation12;
+
+#define RFC5246_UNEXPECTED                                                                                          \
+    "§7.2.2: \"unexpected_message: An inappropriate message was received. This alert is always fatal and should " \
+    "never be observed in communication between proper implementations.\""
+#define RFC5246_DECODE_ERROR                                                                                        \
+    "§7.2.2: \"decode_error: A message could not be decoded because some field was out of the specified range or " \
+    "the length of the message was incorrect.\""
+#define RFC5246_ILLEGAL_PARAMETER                                                                                   \
+    "§7.2.2: \"illegal_parameter: A field in the handshake was out of range or inconsistent with other fields. "   \
+    "This message is always fatal.\""
+
+static const char *const citations12[N_CITATIONS12] = {
+    [C12_ORDER] = "RFC 5246 §7.4: \"The handshake protocol messages are presented below in the order they MUST be "
+                  "sent; sending handshake messages in an unexpected order results in a fatal error.\" " RFC5246_UNEXPECTED,
+    [C12_CCS_ORDER] = "RFC 5246 §7.1: \"The ChangeCipherSpec message is sent during the handshake after the security "
+                      "parameters have been agreed upon, but before the verifying Finished message is sent.\" "
+                      "§7.4: \"sending handshake messages in an unexpected order results in a fatal error.\" "
+                      RFC5246_UNEXPECTED,
+    [C12_FINISHED_WITHOUT_CCS] = "RFC 5246 §7.4.9: \"It is a fatal error if a Finished message is not preceded by a "
+                                 "ChangeCipherSpec message at the appropriate point in the handshake.\" " RFC5246_UNEXPECTED,
+    [C12_POST_HANDSHAKE] = "RFC 5246 §7.3: \"At this point, the handshake is complete, and the client and server may "
+                           "begin to exchange application layer data.\" Only HelloRequest (from a server, §7.4.1.1) and "
+                           "ClientHello (from a client, renegotiation) start a new handshake. " RFC5246_UNEXPECTED,
+    [C12_RENEGOTIATION] = "RFC 5246 §7.2.2: \"no_renegotiation: Sent by the client in response to a hello request or "
+                          "by the server in response to a client hello after initial handshaking. Either of these "
+                          "would normally lead to renegotiation; when that is not appropriate, the recipient should "
+                          "respond with this alert.\"",
+    [C12_DECODE] = "RFC 5246 " RFC5246_DECODE_ERROR,
+    [C12_CLIENT_HELLO_DECODE] = "RFC 5246 §7.4.1.2: \"cipher_suites<2..2^16-2>\", \"compression_methods<1..2^8-1>\"; "
+                                "\"the server MUST check that the amount of data in the message precisely matches one "
+                                "of these formats; if not, then it MUST send a fatal \"decode_error\" alert.\"",
+    [C12_COMPRESSION] = "RFC 5246 §7.4.1.2: \"This vector MUST contain, and all implementations MUST support, "
+                        "CompressionMethod.null.\" " RFC5246_ILLEGAL_PARAMETER,
+    [C12_SH_COMPRESSION] = "RFC 5246 §7.4.1.3: \"compression_method: The single compression algorithm selected by the "
+                           "server from the list in ClientHello.compression_methods.\" " RFC5246_ILLEGAL_PARAMETER,
+    [C12_SH_SUITE] = "RFC 5246 §7.4.1.3: \"cipher_suite: The single cipher suite selected by the server from the list "
+                     "in ClientHello.cipher_suites.\" " RFC5246_ILLEGAL_PARAMETER,
+    [C12_CH_VERSION] = "RFC 5246 §7.2.2: \"protocol_version: The protocol version the client has attempted to "
+                       "negotiate is recognized but not supported. (For example, old protocol versions might be "
+                       "avoided for security reasons.) This message is always fatal.\"",
+    [C12_SH_VERSION] = "RFC 5246 Appendix E.1: \"If the version chosen by the server is not supported by the client "
+                       "(or not acceptable), the client MUST send a \"protocol_version\" alert message and close the "
+                       "connection.\"",
+    [C12_FINISHED] = "RFC 5246 §7.4.9: \"Recipients of Finished messages MUST verify that the contents are correct.\" "
+                     "§7.2.2: \"decrypt_error: A handshake cryptographic operation failed, including being unable to "
+                     "correctly verify a signature or validate a Finished message.\"",
+    [C12_PREMATURE_APPDATA] = "RFC 5246 §7.3: only once both Finished messages are exchanged \"the handshake is "
+                              "complete, and the client and server may begin to exchange application layer data.\" "
+                              RFC5246_UNEXPECTED,
+    [C12_FATAL_ALERT] = "RFC 5246 §7.2: \"Alert messages with a level of fatal result in the immediate termination of "
+                        "the connection.\" §7.2.2: \"Upon transmission or receipt of a fatal alert message, both "
+                        "parties immediately close the connection.\"",
+    [C12_WARNING_ALERT] = "RFC 5246 §7.2.2: \"If an alert with a level of warning is sent and received, generally the "
+                          "connection can continue normally.\"",
+    [C12_CLOSE_NOTIFY] = "RFC 5246 §7.2.1: \"close_notify: This message notifies the recipient that the sender will "
+                         "not send any more messages on this connection.\" \"Any data received after a closure alert "
+                         "is ignored.\"",
+    [C12_USER_CANCELED] = "RFC 5246 §7.2.2: \"user_canceled: This handshake is being canceled for some reason "
+                          "unrelated to a protocol failure. ... This alert should be followed by a close_notify.\" "
+                          "§7.2.1: \"Any data received after a closure alert is ignored.\"",
+    [C12_TOO_MANY_WARNINGS] = "RFC 5246 §7.2.2: \"If an alert with a level of warning is sent and received, "
+                              "generally the connection can continue normally. If the receiving party decides not to "
+                              "proceed with the connection ..., it SHOULD send a fatal alert to terminate the "
+                              "connection.\" " RFC5246_UNEXPECTED,
+    [C12_PLAINTEXT_AFTER_CCS] = "RFC 5246 §7.1: ChangeCipherSpec notifies \"that subsequent records will be protected "
+                                "under the newly negotiated CipherSpec and keys.\" §7.2.2: \"bad_record_mac: This "
+                                "alert is returned if a record is received with an incorrect MAC.\"",
+    [C12_PLAINTEXT_OVERFLOW] = "RFC 5246 §6.2.1: \"length: The length (in bytes) of the following "
+                               "TLSPlaintext.fragment. The length MUST NOT exceed 2^14.\" §7.2.2: \"record_overflow: "
+                               "A TLSCiphertext record was received that had a length more than 2^14+2048 bytes, or "
+                               "a record decrypted to a TLSCompressed record with more than 2^14+1024 bytes.\"",
+    [C12_CIPHERTEXT_OVERFLOW] = "RFC 5246 §6.2.3: \"length: The length (in bytes) of the following "
+                                "TLSCiphertext.fragment. The length MUST NOT exceed 2^14 + 2048.\" §7.2.2: "
+                                "\"record_overflow: A TLSCiphertext record was received that had a length more than "
+                                "2^14+2048 bytes ... This message is always fatal.\"",
+    [C12_RECORD_LIMIT_OK] = "RFC 5246 §6.2.1: \"The length MUST NOT exceed 2^14.\" A record of exactly 2^14 bytes "
+                            "is within the limit and must be accepted.",
+    [C12_EMPTY_APPDATA] = "RFC 5246 §6.2.1: \"Zero-length fragments of Application data MAY be sent as they are "
+                          "potentially useful as a traffic analysis countermeasure.\"",
+    [C12_UNKNOWN_RECORD_TYPE] = "RFC 5246 §6: \"If a TLS implementation receives an unexpected record type, it MUST "
+                                "send an unexpected_message alert.\"",
+    [C12_CCS_VALUE] = "RFC 5246 §7.1: \"The message consists of a single byte of value 1.\" " RFC5246_DECODE_ERROR,
+    [C12_CH_RECORD_VERSION] = "RFC 5246 Appendix E.1: \"Thus, TLS server compliant with this specification MUST "
+                              "accept any value {03,XX} as the record layer version number for ClientHello.\"",
+};
+
+/* The key exchanges the driver plays: credential, the one suite offered or
+ * picked, and the shape each role follows (sequences.c). */
+typedef struct {
+    const char *name;
+    const char *credential;
+    const char *suite;
+    unsigned server_flags; /* shape when the server is under test; 0: not played */
+    unsigned client_flags; /* shape when the client is under test; 0: not played */
+    bool client_auth;      /* the server under test asks for a certificate */
+} profile12;
+
+static const profile12 profiles12[] = {
+    {"ecdhe-ecdsa", "leaf", "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256", SD_SHAPE_TLS12, SD_SHAPE_TLS12, false},
+    {"ecdhe-rsa", "leaf-rsa", "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256", SD_SHAPE_TLS12, SD_SHAPE_TLS12, false},
+    {"rsa", "leaf-rsa", "TLS_RSA_WITH_AES_128_GCM_SHA256", SD_SHAPE_TLS12 | SD_SHAPE_RSA_KX,
+     SD_SHAPE_TLS12 | SD_SHAPE_RSA_KX, false},
+    {"client-auth", "leaf", "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256", SD_SHAPE_TLS12 | SD_SHAPE_CLIENT_AUTH,
+     SD_SHAPE_TLS12 | SD_SHAPE_CLIENT_AUTH, true},
+    {"ticket", "leaf", "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256", SD_SHAPE_TLS12 | SD_SHAPE_TICKET,
+     SD_SHAPE_TLS12 | SD_SHAPE_TICKET, false},
+};
+#define N_PROFILES12 (sizeof(profiles12) / sizeof(profiles12[0]))
+
+/* The driver's client certificate when the server under test asks for one. */
+#define CLIENT_CREDENTIAL12 "client"
+
+typedef struct {
+    const profile12 *p;
+    sd_role target, driver;
+    const sd_shape *shape;
+} honest12;
+
+static honest12 make_honest12(const profile12 *p, sd_role target) {
+    honest12 h = {.p = p, .target = target};
+    h.driver = target == SD_ROLE_CLIENT ? SD_ROLE_SERVER : SD_ROLE_CLIENT;
+    unsigned flags = target == SD_ROLE_SERVER ? p->server_flags : p->client_flags;
+    h.shape = flags ? sd_shape_with_flags(flags) : NULL;
+    return h;
+}
+
+/* The mutations that make the driver's message at a step honest for the
+ * profile: its client certificate, the ServerHello's ticket announcement. */
+static const char *honest_extra12(const honest12 *h, uint16_t msg) {
+    if (h->driver == SD_ROLE_CLIENT && (msg == SD_Certificate || msg == SD_CertificateVerify))
+        return " cert=" CLIENT_CREDENTIAL12;
+    /* RFC 5077 §3.2: the server announces a ticket with an empty
+     * SessionTicket extension in its ServerHello. */
+    if (h->driver == SD_ROLE_SERVER && msg == SD_ServerHello && (h->shape->flags & SD_SHAPE_TICKET))
+        return " add-ext=session_ticket";
+    return "";
+}
+
+static const char *step_kebab(uint16_t msg, char *buf, size_t len) {
+    if (msg == SD_MSG_CHANGE_CIPHER_SPEC) {
+        snprintf(buf, len, "change-cipher-spec");
+        return buf;
+    }
+    kebab(msg, buf, len);
+    return buf;
+}
+
+/* Whether the driver's records are protected when it sends step pos: after
+ * its own ChangeCipherSpec (RFC 5246 §7.1). */
+static bool protected12(const honest12 *h, size_t pos) {
+    for (size_t i = 0; i < pos && i < h->shape->n_steps; i++)
+        if (h->shape->steps[i].from == h->driver && h->shape->steps[i].msg == SD_MSG_CHANGE_CIPHER_SPEC) return true;
+    return false;
+}
+
+/* The version is agreed once the ServerHello is out (RFC 5246 §7.4.1.3). */
+static bool version_agreed12(const honest12 *h, size_t pos) {
+    for (size_t i = 0; i < pos && i < h->shape->n_steps; i++)
+        if (h->shape->steps[i].msg == SD_ServerHello) return true;
+    return false;
+}
+
+/* The honest steps [from, to) as script lines. */
+static void put_steps12(gen *g, const honest12 *h, size_t from, size_t to) {
+    for (size_t i = from; i < to && i < h->shape->n_steps; i++) {
+        const sd_step *st = &h->shape->steps[i];
+        bool ours = st->from == h->driver;
+        if (st->msg == SD_MSG_CHANGE_CIPHER_SPEC) {
+            put(g, ours ? "send-ccs\n" : "expect-ccs\n");
+            continue;
+        }
+        const char *name = sd_handshake_type_name(st->msg);
+        putf(g, "%s %s%s\n", ours ? "send" : "expect", name ? name : "?", ours ? honest_extra12(h, st->msg) : "");
+    }
+}
+
+/* After a complete honest handshake: the connection carries data. */
+static void put_ping(gen *g) { put(g, "send-appdata \"ping\"\nexpect-appdata \"ping\"\n"); }
+
+static void begin12(gen *g, const char *family, const honest12 *h, const char *detail, const char *title,
+                    citation12 c, const char *expect, const char *note, const char *tags) {
+    sd_buf_reset(&g->text);
+    const char *role = h->target == SD_ROLE_CLIENT ? "client" : "server";
+    /* gen-alert runs over one profile (gen_tls12), so its ids leave the
+     * profile out: they are long enough already. */
+    if (strcmp(family, "gen-alert") == 0) putf(g, "id: tls12.%s.%s.%s\n", role, family, detail);
+    else putf(g, "id: tls12.%s.%s.%s.%s\n", role, family, h->p->name, detail);
+    putf(g, "title: %s (%s)\n", title, h->p->name);
+    putf(g, "rfc: %s\n", citations12[c]);
+    putf(g, "role: %s\n", role);
+    put(g, "version: 1.2\n");
+    putf(g, "tags: generated, %s, %s, tls12%s%s\n", family, role, tags && *tags ? ", " : "", tags ? tags : "");
+    putf(g, "expect: %s\n", expect);
+    putf(g, "credential: %s\n", h->p->credential);
+    putf(g, "cipher-suite: %s\n", h->p->suite);
+    if (h->p->client_auth) put(g, "client-auth: require\n");
+    if ((h->shape->flags & SD_SHAPE_TICKET) && h->target == SD_ROLE_SERVER) put(g, "session-tickets: issue\n");
+    if (note && *note) putf(g, "note: %s\n", note);
+    put(g, "\n");
+}
+
+static const char *who12(const honest12 *h) { return h->target == SD_ROLE_CLIENT ? "Client" : "Server"; }
+
+/* --- TLS 1.2 notes: where BoringSSL answers otherwise, and why ------------- */
+
+static const char note12_post_handshake_server[] =
+    "BoringSSL answers no_renegotiation (SOFT): a BoringSSL server takes any handshake message after the "
+    "handshake as an attempt to renegotiate, which it never allows (ssl_do_post_handshake in ssl/ssl_lib.cc, "
+    "SSL_R_NO_RENEGOTIATION). It does refuse.";
+
+static const char note12_post_handshake_client[] =
+    "BoringSSL answers decode_error (SOFT): after a TLS 1.2 handshake its client takes only an empty "
+    "HelloRequest, and answers anything else with SSL_R_BAD_HELLO_REQUEST and decode_error "
+    "(ssl_do_post_handshake in ssl/ssl_lib.cc). It does refuse.";
+
+static const char note12_ccs_value[] =
+    "RFC 5246 names no alert for a malformed ChangeCipherSpec; BoringSSL answers illegal_parameter (SOFT): "
+    "tls_open_change_cipher_spec (ssl/tls_record.cc) refuses any body but the single byte 01 with "
+    "SSL_R_BAD_CHANGE_CIPHER_SPEC. It does refuse.";
+
+/* A type the tables accept at pos. A shape that a message announces
+ * (CertificateRequest: client authentication) is only entered when that
+ * message comes, so before it the shape without it also applies: a server
+ * may leave CertificateRequest out. The tables have no shape with both a
+ * ticket and client authentication, so up to the ticket the shape without
+ * the ticket applies too: a server that announced a ticket may still ask
+ * for a certificate. */
+static bool accepted12(const honest12 *h, size_t pos, uint16_t type) {
+    if (sd_shape_accept(h->shape, pos, h->driver, type)) return true;
+    const sd_shape *s = h->shape;
+    if (s->flags & SD_SHAPE_CLIENT_AUTH) {
+        const sd_shape *base = sd_shape_with_flags(s->flags & ~(unsigned)(SD_SHAPE_CLIENT_AUTH | SD_SHAPE_NO_CLIENT_CERT));
+        if (base && same_prefix(base, s, pos) && sd_shape_accept(base, pos, h->driver, type)) return true;
+    }
+    if (s->flags & SD_SHAPE_TICKET) {
+        const sd_shape *base = sd_shape_with_flags(s->flags & ~(unsigned)SD_SHAPE_TICKET);
+        if (base && pos < base->n_steps && same_prefix(base, s, pos + 1) &&
+            sd_shape_accept(base, pos, h->driver, type))
+            return true;
+    }
+    return false;
+}
+
+/* Cases the model gets wrong today, left out of the suite until it is
+ * fixed (so that the suite stays a check the model passes), each reported:
+ *   - a ChangeCipherSpec before the ServerHello: a TLS 1.2-only model
+ *     client drops it as TLS 1.3's compatibility CCS (RFC 8446 §5) and
+ *     waits, where RFC 5246 §7.1 makes it unexpected_message;
+ *   - KeyUpdate after a TLS 1.2 handshake (both roles) and NewSessionTicket
+ *     to a TLS 1.2 client after it: the model reads them as TLS 1.3
+ *     post-handshake messages and answers decode_error, not
+ *     unexpected_message (RFC 5246 §7.4). */
+static bool model_deviates12(const honest12 *h, size_t pos, uint16_t type, bool post_handshake) {
+    if (post_handshake) return type == SD_KeyUpdate || (type == SD_NewSessionTicket && h->target == SD_ROLE_CLIENT);
+    return type == SD_MSG_CHANGE_CIPHER_SPEC && h->target == SD_ROLE_CLIENT && h->shape->steps[pos].msg == SD_ServerHello;
+}
+
+/* --- gen-order (TLS 1.2) ------------------------------------------------------ */
+
+static void gen_order12(gen *g, const honest12 *h) {
+    const sd_shape *s = h->shape;
+    char want[40], got[40], detail[256], title[400], tw[8], tags[96];
+    for (size_t pos = 0; pos < s->n_steps && g->ok; pos++) {
+        if (s->steps[pos].from != h->driver) continue;
+        step_kebab(s->steps[pos].msg, want, sizeof want);
+        /* Every handshake type, then ChangeCipherSpec. */
+        for (size_t t = 0; t <= sizeof(all_types) && g->ok; t++) {
+            uint16_t type = t < sizeof(all_types) ? all_types[t] : SD_MSG_CHANGE_CIPHER_SPEC;
+            if (accepted12(h, pos, type) || model_deviates12(h, pos, type, false)) continue;
+            /* RFC 5246 §7.4.1.1: a client "currently negotiating a session"
+             * ignores HelloRequest, so it is no order error there. */
+            if (type == SD_HelloRequest && h->target == SD_ROLE_CLIENT) continue;
+            bool ccs = type == SD_MSG_CHANGE_CIPHER_SPEC;
+            step_kebab(type, got, sizeof got);
+            snprintf(detail, sizeof detail, "%s-instead-of-%s", got, want);
+            snprintf(title, sizeof title, "%s rejects a %s where it waits for %s", who12(h),
+                     ccs ? "ChangeCipherSpec" : type_word(type, tw, sizeof tw), sd_step_name(s->steps[pos].msg));
+            /* Duplicates and skips are the common shapes of this mistake. */
+            bool dup = false, skip = false;
+            for (size_t i = 0; i < pos; i++)
+                if (s->steps[i].from == h->driver && s->steps[i].msg == type) dup = true;
+            for (size_t i = pos + 1; i < s->n_steps; i++)
+                if (s->steps[i].from == h->driver && s->steps[i].msg == type) skip = true;
+            bool fin_without_ccs = type == SD_Finished && s->steps[pos].msg == SD_MSG_CHANGE_CIPHER_SPEC;
+            snprintf(tags, sizeof tags, "order%s%s%s%s", ccs ? ", ccs" : "", dup ? ", duplicate" : "",
+                     skip ? ", skip" : "", fin_without_ccs ? ", finished" : "");
+            citation12 c = fin_without_ccs ? C12_FINISHED_WITHOUT_CCS
+                           : ccs || s->steps[pos].msg == SD_MSG_CHANGE_CIPHER_SPEC ? C12_CCS_ORDER
+                                                                                   : C12_ORDER;
+            begin12(g, "gen-order", h, detail, title, c, "alert unexpected_message", NULL, tags);
+            put_steps12(g, h, 0, pos);
+            /* After its own ChangeCipherSpec the driver protects every
+             * record (RFC 5246 §7.1), a second CCS too. */
+            if (ccs) put(g, protected12(h, pos) ? "send-ccs encrypted\n" : "send-ccs\n");
+            else putf(g, "send %s\n", type_word(type, tw, sizeof tw));
+            finish(g, "gen-order");
+        }
+    }
+
+    /* After the handshake (the tables end with the last Finished): every
+     * handshake type but those that start a new handshake, which RFC 5246
+     * lets the receiver refuse or ignore (HelloRequest to a client,
+     * §7.4.1.1) or answer with no_renegotiation (ClientHello to a server:
+     * see the renegotiation scenarios). And ChangeCipherSpec. */
+    for (size_t t = 0; t <= sizeof(all_types) && g->ok; t++) {
+        uint16_t type = t < sizeof(all_types) ? all_types[t] : SD_MSG_CHANGE_CIPHER_SPEC;
+        if (type == SD_HelloRequest && h->target == SD_ROLE_CLIENT) continue;
+        if (type == SD_ClientHello && h->target == SD_ROLE_SERVER) continue;
+        if (model_deviates12(h, s->n_steps, type, true)) continue;
+        bool ccs = type == SD_MSG_CHANGE_CIPHER_SPEC;
+        step_kebab(type, got, sizeof got);
+        snprintf(detail, sizeof detail, "%s-after-handshake", got);
+        snprintf(title, sizeof title, "%s rejects a %s after the handshake is complete", who12(h),
+                 ccs ? "ChangeCipherSpec" : type_word(type, tw, sizeof tw));
+        begin12(g, "gen-order", h, detail, title, ccs ? C12_CCS_ORDER : C12_POST_HANDSHAKE, "alert unexpected_message",
+                ccs ? NULL : h->target == SD_ROLE_SERVER ? note12_post_handshake_server : note12_post_handshake_client,
+                ccs ? "order, post-handshake, ccs" : "order, post-handshake");
+        put_steps12(g, h, 0, s->n_steps);
+        if (ccs) put(g, "send-ccs encrypted\n");
+        else putf(g, "send %s\n", type_word(type, tw, sizeof tw));
+        finish(g, "gen-order");
+    }
+}
+
+/* --- gen-malformed (TLS 1.2) -------------------------------------------------- */
+
+/* Offsets in the driver's hellos (RFC 5246 §7.4.1.2, §7.4.1.3), which are
+ * fixed because the driver's session id is empty and it offers one suite
+ * and one compression method. */
+enum {
+    HELLO_VERSION_MINOR = 1,  /* the low byte of client_version / server_version */
+    HELLO_SESSION_ID_LEN = 34,
+    CH_COMPRESSION = 40,      /* after the suites' length (35) and suite (37), the methods' length (39) */
+    CH_EXTENSIONS_LEN_LOW = 42,
+    SH_SUITE_HIGH = 35,
+    SH_COMPRESSION = 37,
+    SH_EXTENSIONS_LEN_LOW = 39,
+};
+
+/* A ClientHello written out (random 00..1f, no session id), with these
+ * cipher_suites and compression_methods vectors (hex with their length), and
+ * the extensions the driver sends. */
+static void put_client_hello12(gen *g, const char *suites, const char *compression) {
+    putf(g,
+         "send ClientHello body=0303000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f00%s%s"
+         "0045" /* extensions: */
+         "0000001a00180000157365727665722e7368616b65646f776e2e74657374" /* server_name */
+         "000a00080006001d00170018"                                     /* supported_groups */
+         "000d000e000c040305030804080508060807"                         /* signature_algorithms */
+         "00170000ff01000100\n",                                         /* ems, renegotiation_info */
+         suites, compression);
+}
+
+static void gen_malformed12(gen *g, const honest12 *h) {
+    const sd_shape *s = h->shape;
+    char k[40], detail[256], title[400], tw[8];
+    for (size_t pos = 0; pos < s->n_steps && g->ok; pos++) {
+        const sd_step *st = &s->steps[pos];
+        if (st->from != h->driver || st->msg == SD_Finished || st->msg == SD_MSG_CHANGE_CIPHER_SPEC) continue;
+        const char *name = sd_handshake_type_name(st->msg);
+        kebab(st->msg, k, sizeof k);
+        const char *cert = honest_extra12(h, st->msg);
+        /* ServerHelloDone is empty (§7.4.5): only trailing bytes break it. */
+        bool empty_body = st->msg == SD_ServerHelloDone;
+        struct {
+            const char *detail, *what, *mutation;
+            bool on_empty;
+        } forms[] = {
+            {"truncated", "one byte short", "truncate=1", false},
+            {"empty", "with an empty body", "body=", false},
+            {"trailing-byte", "with a trailing byte", "append=00", true},
+            {"trailing-bytes", "with 16 trailing bytes", "append=00000000000000000000000000000000", true},
+        };
+        for (size_t f = 0; f < sizeof forms / sizeof forms[0] && g->ok; f++) {
+            if (empty_body && !forms[f].on_empty) continue;
+            snprintf(detail, sizeof detail, "%s.%s", k, forms[f].detail);
+            snprintf(title, sizeof title, "%s rejects a %s %s", who12(h), name, forms[f].what);
+            begin12(g, "gen-malformed", h, detail, title,
+                    st->msg == SD_ClientHello ? C12_CLIENT_HELLO_DECODE : C12_DECODE, "alert decode_error", NULL,
+                    "malformed");
+            put_steps12(g, h, 0, pos);
+            putf(g, "send %s%s %s\n", name, cert, forms[f].mutation);
+            finish(g, "gen-malformed");
+        }
+        /* The body under a type the tables refuse here: the next step's, and
+         * a type no registry defines. */
+        uint16_t next = pos + 1 < s->n_steps ? s->steps[pos + 1].msg : SD_KeyUpdate;
+        uint8_t wrong[2] = {next == SD_MSG_CHANGE_CIPHER_SPEC || next == st->msg ? SD_KeyUpdate : (uint8_t)next, 99};
+        for (size_t w = 0; w < 2 && g->ok; w++) {
+            if (accepted12(h, pos, wrong[w])) continue;
+            if (wrong[w] == SD_HelloRequest && h->target == SD_ROLE_CLIENT) continue;
+            char wt[40];
+            kebab(wrong[w], wt, sizeof wt);
+            snprintf(detail, sizeof detail, "%s.type-%s", k, wt);
+            snprintf(title, sizeof title, "%s rejects a %s body sent under handshake type %s", who12(h), name,
+                     type_word(wrong[w], tw, sizeof tw));
+            begin12(g, "gen-malformed", h, detail, title, C12_ORDER, "alert unexpected_message", NULL,
+                    "malformed, type");
+            put_steps12(g, h, 0, pos);
+            putf(g, "send %s%s type=%s\n", name, cert, type_word(wrong[w], tw, sizeof tw));
+            finish(g, "gen-malformed");
+        }
+    }
+
+    /* The hellos' fields: a byte of the honest hello flipped, or a
+     * ClientHello written out with these vectors. */
+    struct {
+        sd_role target; /* the side that receives the hello */
+        const char *detail, *what;
+        citation12 c;
+        const char *expect;
+        int offset, mask;                 /* flip=offset:mask; offset < 0: written out */
+        const char *suites, *compression; /* the written-out vectors, hex with their lengths */
+    } fields[] = {
+        {SD_ROLE_SERVER, "client-hello.session-id-length-long", "whose session_id length is one too long",
+         C12_CLIENT_HELLO_DECODE, "alert decode_error", HELLO_SESSION_ID_LEN, 0x01, NULL, NULL},
+        {SD_ROLE_SERVER, "client-hello.extensions-length-wrong", "whose extensions length is off by one",
+         C12_CLIENT_HELLO_DECODE, "alert decode_error", CH_EXTENSIONS_LEN_LOW, 0x01, NULL, NULL},
+        {SD_ROLE_SERVER, "client-hello.empty-cipher-suites", "with an empty cipher_suites list",
+         C12_CLIENT_HELLO_DECODE, "alert decode_error", -1, 0, "0000", "0100"},
+        {SD_ROLE_SERVER, "client-hello.odd-cipher-suites-length", "whose cipher_suites length is odd",
+         C12_CLIENT_HELLO_DECODE, "alert decode_error", -1, 0, "0003c02b00", "0100"},
+        {SD_ROLE_SERVER, "client-hello.empty-compression-methods", "with an empty compression_methods list",
+         C12_CLIENT_HELLO_DECODE, "alert decode_error", -1, 0, "0002c02b", "00"},
+        {SD_ROLE_SERVER, "client-hello.no-null-compression", "whose compression_methods lack null", C12_COMPRESSION,
+         "alert illegal_parameter", CH_COMPRESSION, 0x01, NULL, NULL},
+        {SD_ROLE_SERVER, "client-hello.version-tls11", "offering TLS 1.1 only (client_version 0x0302)",
+         C12_CH_VERSION, "alert protocol_version", HELLO_VERSION_MINOR, 0x01, NULL, NULL},
+        {SD_ROLE_CLIENT, "server-hello.session-id-length-long", "whose session_id length is one too long", C12_DECODE,
+         "alert decode_error", HELLO_SESSION_ID_LEN, 0x01, NULL, NULL},
+        {SD_ROLE_CLIENT, "server-hello.extensions-length-wrong", "whose extensions length is off by one", C12_DECODE,
+         "alert decode_error", SH_EXTENSIONS_LEN_LOW, 0x01, NULL, NULL},
+        {SD_ROLE_CLIENT, "server-hello.compression-deflate", "selecting compression method 1, which was not offered",
+         C12_SH_COMPRESSION, "alert illegal_parameter", SH_COMPRESSION, 0x01, NULL, NULL},
+        /* 0x80 in the high byte: a suite no client offers (0x402b, 0x809c, ...). */
+        {SD_ROLE_CLIENT, "server-hello.suite-not-offered", "selecting a cipher suite that was not offered",
+         C12_SH_SUITE, "alert illegal_parameter", SH_SUITE_HIGH, 0x80, NULL, NULL},
+        {SD_ROLE_CLIENT, "server-hello.version-tls11", "selecting TLS 1.1 (server_version 0x0302)", C12_SH_VERSION,
+         "alert protocol_version", HELLO_VERSION_MINOR, 0x01, NULL, NULL},
+    };
+    for (size_t f = 0; f < sizeof fields / sizeof fields[0] && g->ok; f++) {
+        if (fields[f].target != h->target) continue;
+        /* A written-out ClientHello names one suite: only the ECDSA profile's. */
+        if (fields[f].offset < 0 && strcmp(h->p->name, "ecdhe-ecdsa") != 0) continue;
+        const char *msg = h->target == SD_ROLE_SERVER ? "ClientHello" : "ServerHello";
+        snprintf(title, sizeof title, "%s rejects a %s %s", who12(h), msg, fields[f].what);
+        begin12(g, "gen-malformed", h, fields[f].detail, title, fields[f].c, fields[f].expect, NULL,
+                "malformed, hello");
+        if (h->target == SD_ROLE_CLIENT) put(g, "expect ClientHello\n");
+        if (fields[f].offset >= 0) putf(g, "send %s flip=%d:0x%02x\n", msg, fields[f].offset, fields[f].mask);
+        else put_client_hello12(g, fields[f].suites, fields[f].compression);
+        finish(g, "gen-malformed");
+    }
+}
+
+/* --- gen-finished (TLS 1.2) --------------------------------------------------- */
+
+static void gen_finished12(gen *g, const honest12 *h) {
+    const sd_shape *s = h->shape;
+    size_t pos = 0;
+    while (pos < s->n_steps && !(s->steps[pos].from == h->driver && s->steps[pos].msg == SD_Finished)) pos++;
+    if (pos == s->n_steps) return;
+    const char *whose = h->target == SD_ROLE_CLIENT ? "server" : "client";
+    /* verify_data is 12 bytes (RFC 5246 §7.4.9, verify_data_length). */
+    static const char length_note[] =
+        "verify_data is exactly 12 bytes (RFC 5246 §7.4.9), so a Finished of another length also fails to parse "
+        "and decode_error (§7.2.2) is defensible: a stack answering decode_error is SOFT.";
+    struct {
+        const char *detail, *what, *mutation;
+        bool length;
+    } forms[] = {
+        {"flip-first", "whose first byte is flipped", "flip=first:0x01", false},
+        {"flip-middle", "whose middle byte is flipped", "flip=middle:0x01", false},
+        {"flip-last", "whose last byte is flipped", "flip=last:0x80", false},
+        {"truncated", "that is one byte short", "truncate=1", true},
+        {"extended", "with one extra byte", "append=00", true},
+        {"empty", "that is empty", "body=", true},
+        {"all-zero", "of all-zero bytes", "body=000000000000000000000000", false},
+        {"wrong-key", "computed with the other side's label", "wrong-key", false},
+        {"wrong-transcript", "computed over a transcript without the last message", "wrong-transcript", false},
+        {"length-short", "whose length field is one byte short", "length=11", true},
+    };
+    char title[400];
+    for (size_t f = 0; f < sizeof forms / sizeof forms[0] && g->ok; f++) {
+        snprintf(title, sizeof title, "%s rejects a %s Finished %s", who12(h), whose, forms[f].what);
+        begin12(g, "gen-finished", h, forms[f].detail, title, C12_FINISHED, "alert decrypt_error",
+                forms[f].length ? length_note : NULL, "finished");
+        put_steps12(g, h, 0, pos);
+        putf(g, "send Finished %s\n", forms[f].mutation);
+        finish(g, "gen-finished");
+    }
+    /* Missing: after the ChangeCipherSpec, application data where the
+     * Finished belongs. (Finished without its ChangeCipherSpec is
+     * gen-order's finished-instead-of-change-cipher-spec.) */
+    snprintf(title, sizeof title, "%s rejects application data sent in place of the %s Finished", who12(h), whose);
+    begin12(g, "gen-finished", h, "missing", title, C12_PREMATURE_APPDATA, "alert unexpected_message", NULL,
+            "finished, appdata");
+    put_steps12(g, h, 0, pos);
+    put(g, "send-appdata \"ping\"\n");
+    finish(g, "gen-finished");
+}
+
+/* --- gen-alert (TLS 1.2) ------------------------------------------------------ */
+
+/* The descriptions RFC 5246 §7.2.2 lets a sender use at warning level: the
+ * certificate alerts, for which it names no level. The others are "always
+ * fatal" (a sender that sends one as a warning broke the RFC, and what the
+ * receiver then does is not decided), no_renegotiation answers a
+ * renegotiation only, and unknown descriptions have no meaning to weigh. */
+static bool warning_allowed12(uint8_t desc) {
+    return desc == SD_bad_certificate || desc == SD_unsupported_certificate || desc == SD_certificate_revoked ||
+           desc == SD_certificate_expired || desc == SD_certificate_unknown;
+}
+
+static const char note12_warning[] =
+    "RFC 5246 §7.2.2 leaves it to the receiver whether to go on after a warning (if it stops it SHOULD send a "
+    "fatal alert). The suite expects what BoringSSL and the model do, carry on (ssl_process_alert in "
+    "ssl/tls_record.cc discards TLS 1.2 warnings): a stack that stops here chose otherwise within the RFC.";
+
+static void gen_alert12(gen *g, const honest12 *h) {
+    const sd_shape *s = h->shape;
+    char before[40], detail[256], title[400], d[40];
+    for (size_t pos = 0; pos < s->n_steps && g->ok; pos++) {
+        if (s->steps[pos].from != h->driver) continue;
+        step_kebab(s->steps[pos].msg, before, sizeof before);
+        const char *at = sd_step_name(s->steps[pos].msg);
+        for (int lv = SD_ALERT_LEVEL_WARNING; lv <= SD_ALERT_LEVEL_FATAL && g->ok; lv++) {
+            const char *lvn = lv == SD_ALERT_LEVEL_FATAL ? "fatal" : "warning";
+            for (size_t a = 0; a < sizeof(all_alerts) + sizeof(unknown_alerts) && g->ok; a++) {
+                uint8_t desc = a < sizeof(all_alerts) ? all_alerts[a] : unknown_alerts[a - sizeof(all_alerts)];
+                const char *name = sd_alert_name(desc);
+                bool closure = desc == SD_close_notify || desc == SD_user_canceled;
+                bool warning = lv == SD_ALERT_LEVEL_WARNING && !closure;
+                /* Before the ServerHello the receiver does not know yet that
+                 * it speaks TLS 1.2 (a server may still pick TLS 1.3, where
+                 * every warning but the closures is an error, RFC 8446 §6),
+                 * so only closures are generated there at warning level. */
+                if (warning && !version_agreed12(h, pos)) continue;
+                if (warning && !warning_allowed12(desc)) continue;
+                if (name) snprintf(d, sizeof d, "%s", name);
+                else snprintf(d, sizeof d, "alert-%u", desc);
+                snprintf(detail, sizeof detail, "before-%s.%s.%s", before, lvn, d);
+                citation12 c = desc == SD_close_notify     ? C12_CLOSE_NOTIFY
+                               : desc == SD_user_canceled  ? C12_USER_CANCELED
+                               : warning                   ? C12_WARNING_ALERT
+                                                           : C12_FATAL_ALERT;
+                if (warning)
+                    snprintf(title, sizeof title, "%s carries on after a warning %s alert before %s", who12(h), d, at);
+                else if (desc == SD_close_notify)
+                    snprintf(title, sizeof title, "%s stops after a %s close_notify before %s", who12(h), lvn, at);
+                else if (desc == SD_user_canceled)
+                    snprintf(title, sizeof title, "%s stops after a %s user_canceled and close_notify before %s",
+                             who12(h), lvn, at);
+                else
+                    snprintf(title, sizeof title, "%s stops after a fatal %s alert before %s", who12(h), d, at);
+                begin12(g, "gen-alert", h, detail, title, c, warning ? "complete" : "closed",
+                        warning ? note12_warning : NULL,
+                        warning ? "alert, warning, policy" : closure ? "alert, closure" : name ? "alert" : "alert, unknown");
+                put_steps12(g, h, 0, pos);
+                putf(g, "send-alert %s %u\n", lvn, desc);
+                if (desc == SD_user_canceled) put(g, "send-alert warning close_notify\n");
+                put_steps12(g, h, pos, s->n_steps);
+                if (warning) put_ping(g);
+                finish(g, "gen-alert");
+            }
+        }
+    }
+
+    /* Record forms, at the first place the driver speaks after the version
+     * is agreed, and where its Finished belongs (after its ChangeCipherSpec). */
+    bool done_first = false;
+    for (size_t pos = 0; pos < s->n_steps && g->ok; pos++) {
+        if (s->steps[pos].from != h->driver) continue;
+        bool is_first = !done_first && version_agreed12(h, pos);
+        bool is_fin = s->steps[pos].msg == SD_Finished;
+        if (!is_first && !is_fin) continue;
+        if (is_first) done_first = true;
+        step_kebab(s->steps[pos].msg, before, sizeof before);
+        const char *enc = protected12(h, pos) ? " encrypted" : "";
+        /* Four warnings are carried (BoringSSL's limit, which the model
+         * follows); a fifth in a row is refused. RFC 5246 sets no limit,
+         * so the suite follows BoringSSL, as the model does where the RFC
+         * leaves the choice. */
+        for (int n = 4; n <= 5 && g->ok && !is_fin; n++) {
+            snprintf(detail, sizeof detail, "before-%s.warnings-%d", before, n);
+            snprintf(title, sizeof title, "%s %s %d warning alerts in a row before %s", who12(h),
+                     n == 4 ? "carries on after" : "stops after", n, sd_step_name(s->steps[pos].msg));
+            begin12(g, "gen-alert", h, detail, title, n == 4 ? C12_WARNING_ALERT : C12_TOO_MANY_WARNINGS,
+                    n == 4 ? "complete" : "alert unexpected_message",
+                    n == 4 ? note12_warning
+                           : "RFC 5246 sets no limit on warning alerts; this suite expects BoringSSL's (four in a "
+                             "row, then unexpected_message: SSL_R_TOO_MANY_WARNING_ALERTS in ssl/tls_record.cc), "
+                             "which bounds what a peer can make the receiver do without progress.",
+                    "alert, warning, policy");
+            put_steps12(g, h, 0, pos);
+            for (int i = 0; i < n; i++) putf(g, "send-alert warning bad_certificate%s\n", enc);
+            put_steps12(g, h, pos, s->n_steps);
+            if (n == 4) put_ping(g);
+            finish(g, "gen-alert");
+        }
+        if (is_fin) {
+            snprintf(detail, sizeof detail, "before-%s.plaintext-fatal", before);
+            snprintf(title, sizeof title, "%s rejects an unprotected alert after the ChangeCipherSpec", who12(h));
+            begin12(g, "gen-alert", h, detail, title, C12_PLAINTEXT_AFTER_CCS, "alert bad_record_mac", NULL,
+                    "alert, record, ccs");
+            put_steps12(g, h, 0, pos);
+            put(g, "send-alert fatal handshake_failure plaintext\n");
+            put_steps12(g, h, pos, s->n_steps);
+            finish(g, "gen-alert");
+        }
+    }
+}
+
+/* --- gen-record (TLS 1.2) ----------------------------------------------------- */
+
+static void gen_record12(gen *g, const honest12 *h) {
+    const sd_shape *s = h->shape;
+    char before[40], detail[256], title[400];
+    size_t first = 0, fin = 0, ccs = 0;
+    while (first < s->n_steps && s->steps[first].from != h->driver) first++;
+    for (size_t i = 0; i < s->n_steps; i++) {
+        if (s->steps[i].from != h->driver) continue;
+        if (s->steps[i].msg == SD_Finished) fin = i;
+        if (s->steps[i].msg == SD_MSG_CHANGE_CIPHER_SPEC) ccs = i;
+    }
+
+    /* Premature application data wherever the driver speaks before its
+     * Finished (the Finished place is gen-finished's "missing"). */
+    for (size_t pos = 0; pos < s->n_steps && g->ok; pos++) {
+        if (s->steps[pos].from != h->driver || pos == fin) continue;
+        step_kebab(s->steps[pos].msg, before, sizeof before);
+        snprintf(detail, sizeof detail, "appdata-before-%s", before);
+        snprintf(title, sizeof title, "%s rejects application data before %s", who12(h),
+                 sd_step_name(s->steps[pos].msg));
+        begin12(g, "gen-record", h, detail, title, C12_PREMATURE_APPDATA, "alert unexpected_message", NULL,
+                "record, appdata");
+        put_steps12(g, h, 0, pos);
+        put(g, "send-appdata \"ping\"\n");
+        put_steps12(g, h, pos, s->n_steps);
+        finish(g, "gen-record");
+    }
+
+    /* Sizes, unknown content types, at the first place and (protected) at
+     * the Finished place. */
+    size_t places[2] = {first, fin};
+    for (size_t p = 0; p < 2 && g->ok; p++) {
+        size_t pos = places[p];
+        bool prot = protected12(h, pos);
+        step_kebab(s->steps[pos].msg, before, sizeof before);
+        if (!prot) {
+            snprintf(detail, sizeof detail, "oversized-handshake-before-%s", before);
+            snprintf(title, sizeof title, "%s rejects a plaintext handshake record of 2^14+1 bytes before %s",
+                     who12(h), sd_step_name(s->steps[pos].msg));
+            begin12(g, "gen-record", h, detail, title, C12_PLAINTEXT_OVERFLOW, "alert record_overflow", NULL,
+                    "record, size");
+            put_steps12(g, h, 0, pos);
+            put(g, "send-raw handshake ");
+            put_hex_zeros(g, MAX_PLAINTEXT + 1);
+            put(g, "\n");
+            finish(g, "gen-record");
+        }
+        /* 24 is heartbeat (RFC 6520), which neither side negotiated. */
+        static const uint8_t unknown_types[] = {0, 24, 99, 255};
+        for (size_t u = 0; u < sizeof unknown_types && g->ok; u++) {
+            snprintf(detail, sizeof detail, "content-type-%u-before-%s", unknown_types[u], before);
+            snprintf(title, sizeof title, "%s rejects a %s record of unknown content type %u before %s", who12(h),
+                     prot ? "protected" : "plaintext", unknown_types[u], sd_step_name(s->steps[pos].msg));
+            begin12(g, "gen-record", h, detail, title, C12_UNKNOWN_RECORD_TYPE, "alert unexpected_message", NULL,
+                    "record, content-type");
+            put_steps12(g, h, 0, pos);
+            putf(g, "send-raw %u 00%s\n", unknown_types[u], prot ? " encrypted" : "");
+            put_steps12(g, h, pos, s->n_steps);
+            finish(g, "gen-record");
+        }
+    }
+
+    /* ChangeCipherSpec of the wrong value or size where it belongs. */
+    struct {
+        const char *detail, *what, *payload;
+    } bad_ccs[] = {
+        {"ccs-value-02", "a ChangeCipherSpec of value 2", "02"},
+        {"ccs-two-bytes", "a two-byte ChangeCipherSpec", "0101"},
+    };
+    for (size_t c = 0; c < sizeof bad_ccs / sizeof bad_ccs[0] && g->ok; c++) {
+        snprintf(title, sizeof title, "%s rejects %s", who12(h), bad_ccs[c].what);
+        begin12(g, "gen-record", h, bad_ccs[c].detail, title, C12_CCS_VALUE, "alert decode_error", note12_ccs_value,
+                "record, ccs");
+        put_steps12(g, h, 0, ccs);
+        putf(g, "send-raw change_cipher_spec %s\n", bad_ccs[c].payload);
+        put_steps12(g, h, ccs + 1, s->n_steps);
+        finish(g, "gen-record");
+    }
+
+    /* Interleaving: ServerHelloDone's header split over two records with
+     * application data between (RFC 5246 §6.2.1 lets a message be
+     * fragmented, but application data before the Finished messages is out
+     * of place whatever surrounds it). */
+    for (size_t pos = 0; pos < s->n_steps && g->ok; pos++) {
+        if (s->steps[pos].from != h->driver || s->steps[pos].msg != SD_ServerHelloDone) continue;
+        snprintf(title, sizeof title, "%s rejects application data between two records of one ServerHelloDone",
+                 who12(h));
+        begin12(g, "gen-record", h, "interleaved-appdata-in-server-hello-done", title, C12_PREMATURE_APPDATA,
+                "alert unexpected_message", NULL, "record, interleave");
+        put_steps12(g, h, 0, pos);
+        put(g, "send-raw handshake 0e00\nsend-raw application_data 70696e67\nsend-raw handshake 0000\n");
+        finish(g, "gen-record");
+    }
+
+    /* A ClientHello in a record of an older version (App. E.1). */
+    if (h->target == SD_ROLE_SERVER) {
+        static const char *const versions[] = {"0x0300", "0x0301"};
+        for (size_t v = 0; v < 2 && g->ok; v++) {
+            snprintf(detail, sizeof detail, "client-hello-record-version-%s", versions[v] + 2);
+            snprintf(title, sizeof title, "%s accepts a ClientHello in a record of version %s", who12(h), versions[v]);
+            begin12(g, "gen-record", h, detail, title, C12_CH_RECORD_VERSION, "complete", NULL, "record, version");
+            putf(g, "send ClientHello record-version=%s\n", versions[v]);
+            put_steps12(g, h, 1, s->n_steps);
+            put_ping(g);
+            finish(g, "gen-record");
+        }
+    }
+
+    /* After the handshake: record limits, an empty record. */
+    struct {
+        const char *detail, *what;
+        size_t len;
+        citation12 c;
+        const char *expect;
+    } sizes[] = {
+        {"appdata-2e14", "accepts an application data record of exactly 2^14 bytes", MAX_PLAINTEXT,
+         C12_RECORD_LIMIT_OK, "complete"},
+        {"appdata-ciphertext-over-limit", "rejects a protected record longer than 2^14+2048 bytes",
+         MAX_PLAINTEXT + 2048, C12_CIPHERTEXT_OVERFLOW, "alert record_overflow"},
+    };
+    for (size_t z = 0; z < sizeof sizes / sizeof sizes[0] && g->ok; z++) {
+        snprintf(title, sizeof title, "%s %s", who12(h), sizes[z].what);
+        begin12(g, "gen-record", h, sizes[z].detail, title, sizes[z].c, sizes[z].expect, NULL, "record, size");
+        put_steps12(g, h, 0, s->n_steps);
+        put(g, "send-raw application_data ");
+        put_hex_zeros(g, sizes[z].len);
+        put(g, " encrypted\n");
+        if (sizes[z].len <= MAX_PLAINTEXT) {
+            put(g, "expect-appdata ");
+            put_text_of(g, 4);
+            put(g, "\n");
+        }
+        finish(g, "gen-record");
+    }
+    snprintf(title, sizeof title, "%s accepts a zero-length application data record after the handshake", who12(h));
+    begin12(g, "gen-record", h, "empty-appdata-record", title, C12_EMPTY_APPDATA, "complete", NULL, "record, empty");
+    put_steps12(g, h, 0, s->n_steps);
+    put(g, "send-raw application_data hex= encrypted\n");
+    put_ping(g);
+    finish(g, "gen-record");
+}
+
+/* Every TLS 1.2 family over every profile; gen-alert over the first profile
+ * only (alerts do not depend on the key exchange; its places are a superset
+ * of static RSA's). */
+static void gen_tls12(gen *g) {
+    static const sd_role roles[] = {SD_ROLE_SERVER, SD_ROLE_CLIENT};
+    for (size_t r = 0; r < 2 && g->ok; r++) {
+        for (size_t p = 0; p < N_PROFILES12 && g->ok; p++) {
+            honest12 h = make_honest12(&profiles12[p], roles[r]);
+            unsigned flags = roles[r] == SD_ROLE_SERVER ? profiles12[p].server_flags : profiles12[p].client_flags;
+            if (!flags) continue; /* not played in this role */
+            if (!h.shape) {
+                snprintf(g->err, g->err_len, "generate: no shape for TLS 1.2 profile %s", profiles12[p].name);
+                g->ok = false;
+                return;
+            }
+            gen_order12(g, &h);
+            gen_malformed12(g, &h);
+            gen_finished12(g, &h);
+            if (p == 0) gen_alert12(g, &h);
+            gen_record12(g, &h);
+        }
+    }
+}
+
 /* --- Driver ------------------------------------------------------------------ */
 
-bool sd_generate_tls13(sd_generated *out, char *err, size_t err_len) {
+static bool generate(sd_generated *out, char *err, size_t err_len, bool tls13, bool tls12) {
     memset(out, 0, sizeof(*out));
     char dummy[8];
     gen g = {.out = out, .err = err_len ? err : dummy, .err_len = err_len ? err_len : sizeof(dummy), .ok = true};
     sd_buf_init(&g.text);
     static const sd_role roles[] = {SD_ROLE_SERVER, SD_ROLE_CLIENT};
-    for (size_t r = 0; r < 2 && g.ok; r++) gen_order(&g, roles[r]);
-    for (size_t r = 0; r < 2 && g.ok; r++) gen_malformed(&g, roles[r]);
-    for (size_t r = 0; r < 2 && g.ok; r++) gen_finished(&g, roles[r]);
-    for (size_t r = 0; r < 2 && g.ok; r++) gen_alert(&g, roles[r]);
-    for (size_t r = 0; r < 2 && g.ok; r++) gen_record(&g, roles[r]);
+    for (size_t r = 0; r < 2 && g.ok && tls13; r++) gen_order(&g, roles[r]);
+    for (size_t r = 0; r < 2 && g.ok && tls13; r++) gen_malformed(&g, roles[r]);
+    for (size_t r = 0; r < 2 && g.ok && tls13; r++) gen_finished(&g, roles[r]);
+    for (size_t r = 0; r < 2 && g.ok && tls13; r++) gen_alert(&g, roles[r]);
+    for (size_t r = 0; r < 2 && g.ok && tls13; r++) gen_record(&g, roles[r]);
+    if (g.ok && tls12) gen_tls12(&g);
     sd_buf_free(&g.text);
     if (!g.ok) {
         sd_generated_free(out);
@@ -899,6 +1728,10 @@ bool sd_generate_tls13(sd_generated *out, char *err, size_t err_len) {
     }
     return true;
 }
+
+bool sd_generate_tls13(sd_generated *out, char *err, size_t err_len) { return generate(out, err, err_len, true, false); }
+bool sd_generate_tls12(sd_generated *out, char *err, size_t err_len) { return generate(out, err, err_len, false, true); }
+bool sd_generate_all(sd_generated *out, char *err, size_t err_len) { return generate(out, err, err_len, true, true); }
 
 void sd_generated_free(sd_generated *g) {
     if (!g) return;

@@ -1,6 +1,7 @@
 /* generate.h — conformance scenarios generated from the model's tables.
  *
- * Hand-written scenarios live in scenarios/; these families are computed:
+ * Hand-written scenarios live in scenarios/; these families are computed,
+ * for TLS 1.3 and (from the tls12-* shapes, per key exchange) TLS 1.2:
  * the message orders come from sd_tls13_shapes (harness/model/sequences.c),
  * the alerts from the SD_ALERTS registry, and each scenario's expectation
  * from the RFC sentence that prescribes it (the citation table is in
@@ -37,6 +38,11 @@ typedef struct {
  * makes a generated script fail to parse) returns false with nothing to
  * free and the reason in err. */
 bool sd_generate_tls13(sd_generated *out, char *err, size_t err_len);
+/* The same families for TLS 1.2 (RFC 5246), from the tls12-* shapes, for
+ * each key exchange the driver plays; ids start "tls12.". */
+bool sd_generate_tls12(sd_generated *out, char *err, size_t err_len);
+/* TLS 1.3 then TLS 1.2: what `list` and `conform` include. */
+bool sd_generate_all(sd_generated *out, char *err, size_t err_len);
 void sd_generated_free(sd_generated *g);
 
 /* The family tag of a generated scenario (its "gen-..." tag), or NULL for a

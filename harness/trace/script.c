@@ -51,6 +51,7 @@ static const struct {
     {"expect-close", SD_ACT_EXPECT_CLOSE},
     {"send-raw", SD_ACT_SEND_RAW},
     {"expect-ccs", SD_ACT_EXPECT_CCS},
+    {"renegotiate", SD_ACT_RENEGOTIATE},
 };
 #define N_VERBS (sizeof(verbs) / sizeof(verbs[0]))
 
@@ -65,6 +66,10 @@ static const struct {
     {"plaintext", SD_MUT_PLAINTEXT, false}, {"cert", SD_MUT_CERT, true},
     {"empty", SD_MUT_EMPTY, false},      {"wrong-key", SD_MUT_WRONG_KEY, false},
     {"split", SD_MUT_SPLIT, true},
+    {"dup-ext", SD_MUT_DUP_EXT, true},   {"add-ext", SD_MUT_ADD_EXT, true},
+    {"drop-ext", SD_MUT_DROP_EXT, true}, {"bad-point", SD_MUT_BAD_POINT, false},
+    {"record-version", SD_MUT_RECORD_VERSION, true}, {"sign-with", SD_MUT_SIGN_WITH, true},
+    {"wrong-transcript", SD_MUT_WRONG_TRANSCRIPT, false},
 };
 #define N_MUTATION_NAMES (sizeof(mutation_names) / sizeof(mutation_names[0]))
 
@@ -79,6 +84,8 @@ enum {
     H_CREDENTIAL,
     H_NOTE,
     H_CIPHER_SUITE,
+    H_CLIENT_AUTH,
+    H_SESSION_TICKETS,
     N_HEADERS
 };
 static const struct {
@@ -90,6 +97,8 @@ static const struct {
     [H_VERSION] = {"version", false}, [H_TAGS] = {"tags", false},
     [H_EXPECT] = {"expect", true}, [H_CREDENTIAL] = {"credential", false},
     [H_NOTE] = {"note", false},    [H_CIPHER_SUITE] = {"cipher-suite", false},
+    [H_CLIENT_AUTH] = {"client-auth", false},
+    [H_SESSION_TICKETS] = {"session-tickets", false},
 };
 
 /* Largest values a mutation may carry. Bodies and handshake lengths are
@@ -374,7 +383,7 @@ static bool parse_header(parser *p, const char *key, size_t key_len, char *value
         snprintf(k, sizeof(k), "%.*s", (int)(key_len < 40 ? key_len : 40), key);
         return fail(p,
                     "unknown header \"%s:\" (expected one of id, title, rfc, role, version, tags, "
-                    "expect, credential, note, cipher-suite)",
+                    "expect, credential, note, cipher-suite, client-auth, session-tickets)",
                     k);
     }
     const char *name = headers[h].key;
@@ -457,6 +466,20 @@ static bool parse_header(parser *p, const char *key, size_t key_len, char *value
                        "TLS_RSA_WITH_AES_128_GCM_SHA256, or a number 0-0xffff)",
                     show(value).s);
     }
+    case H_CLIENT_AUTH:
+        if (strcmp(value, "request") == 0) {
+            s->client_auth = SD_CLIENT_AUTH_REQUEST;
+        } else if (strcmp(value, "require") == 0) {
+            s->client_auth = SD_CLIENT_AUTH_REQUIRE;
+        } else {
+            return fail(p, "client-auth: expected request or require, got \"%s\"", show(value).s);
+        }
+        return true;
+    case H_SESSION_TICKETS:
+        if (strcmp(value, "issue") != 0)
+            return fail(p, "session-tickets: expected issue, got \"%s\"", show(value).s);
+        s->session_tickets = true;
+        return true;
     }
     return fail(p, "internal error: unhandled header");
 }
@@ -572,7 +595,8 @@ static bool parse_mutation(parser *p, sd_action *a, const token *t) {
     if (m == N_MUTATION_NAMES)
         return fail(p,
                     "unknown mutation \"%s\" (expected body=, flip=, truncate=, append=, length=, "
-                    "type=, cert=, split=, plaintext, empty or wrong-key)",
+                    "type=, cert=, split=, dup-ext=, add-ext=, drop-ext=, record-version=, sign-with=, "
+                    "plaintext, empty, wrong-key, wrong-transcript or bad-point)",
                     show(word).s);
     const char *name = mutation_names[m].name;
     if (mutation_names[m].has_value && value == NULL)
@@ -638,14 +662,44 @@ static bool parse_mutation(parser *p, sd_action *a, const token *t) {
         break;
     }
     case SD_MUT_CERT:
+    case SD_MUT_SIGN_WITH:
         if (!is_name(value) || strlen(value) >= sizeof(mut.text))
-            return fail(p, "bad cert=%s (expected a credential name: a-z, 0-9, '.', '_', '-', max %zu bytes)",
+            return fail(p, "bad %s=%s (expected a credential name: a-z, 0-9, '.', '_', '-', max %zu bytes)", name,
                         show(value).s, sizeof(mut.text) - 1);
         memcpy(mut.text, value, strlen(value) + 1);
+        break;
+    case SD_MUT_DUP_EXT:
+    case SD_MUT_DROP_EXT:
+    case SD_MUT_ADD_EXT: {
+        /* <extension>, or for add-ext <extension>:<hex> (no ':' is an empty body). */
+        char ext[48];
+        const char *colon = mut.kind == SD_MUT_ADD_EXT ? strchr(value, ':') : NULL;
+        size_t ext_len = colon ? (size_t)(colon - value) : strlen(value);
+        if (ext_len == 0 || ext_len >= sizeof(ext))
+            return fail(p, "bad %s=%s (expected an extension name or a number 0-65535%s)", name, show(value).s,
+                        mut.kind == SD_MUT_ADD_EXT ? ", then optionally :<hex>" : "");
+        memcpy(ext, value, ext_len);
+        ext[ext_len] = '\0';
+        uint16_t type;
+        if (sd_extension_from_name(ext, &type)) {
+            mut.value = type;
+        } else if (!parse_long(ext, 0, 0xffff, &mut.value)) {
+            return fail(p, "bad %s=%s: unknown extension \"%s\" (expected a name such as key_share or a number "
+                           "0-65535)",
+                        name, show(value).s, show(ext).s);
+        }
+        if (colon && !decode_hex(p, "add-ext=", colon + 1, &mut.bytes, &mut.bytes_len)) return false;
+        break;
+    }
+    case SD_MUT_RECORD_VERSION:
+        if (!parse_long(value, 0, 0xffff, &mut.value))
+            return fail(p, "bad record-version=%s (expected a number 0-0xffff, e.g. 0x0301)", show(value).s);
         break;
     case SD_MUT_PLAINTEXT:
     case SD_MUT_EMPTY:
     case SD_MUT_WRONG_KEY:
+    case SD_MUT_BAD_POINT:
+    case SD_MUT_WRONG_TRANSCRIPT:
         break;
     }
     a->mutations[a->n_mutations++] = mut;
@@ -675,7 +729,7 @@ static bool parse_action(parser *p, char *line) {
     if (v == N_VERBS)
         return fail(p,
                     "unknown action \"%s\" (expected one of send, expect, send-alert, send-ccs, "
-                    "send-appdata, expect-appdata, expect-close, send-raw, expect-ccs)",
+                    "send-appdata, expect-appdata, expect-close, send-raw, expect-ccs, renegotiate)",
                     show(verb).s);
 
     if (!p->first_action_line) p->first_action_line = p->line;
@@ -688,6 +742,12 @@ static bool parse_action(parser *p, char *line) {
         if (!need_args(p, verb, n, 1, true, "send <HandshakeType> [mutations...]")) return false;
         if (!handshake_type_arg(p, verb, &tok[1], &a->msg_type)) return false;
         for (size_t i = 2; i < n; i++)
+            if (!parse_mutation(p, a, &tok[i])) return false;
+        return true;
+    case SD_ACT_RENEGOTIATE:
+        /* The new ClientHello takes send's mutations. */
+        a->msg_type = SD_ClientHello;
+        for (size_t i = 1; i < n; i++)
             if (!parse_mutation(p, a, &tok[i])) return false;
         return true;
     case SD_ACT_EXPECT:
@@ -984,7 +1044,24 @@ static void put_mutation(sd_buf *out, const sd_mutation *m) {
         put(out, "=");
         put_named(out, sd_handshake_type_name((unsigned)(m->value & 0xff)), (unsigned)(m->value & 0xff));
         break;
-    case SD_MUT_CERT: {
+    case SD_MUT_DUP_EXT:
+    case SD_MUT_DROP_EXT:
+        put(out, "=");
+        put_named(out, sd_extension_name((unsigned)(m->value & 0xffff)), (unsigned)(m->value & 0xffff));
+        break;
+    case SD_MUT_ADD_EXT:
+        put(out, "=");
+        put_named(out, sd_extension_name((unsigned)(m->value & 0xffff)), (unsigned)(m->value & 0xffff));
+        if (m->bytes_len) {
+            put(out, ":");
+            put_hex(out, m->bytes, m->bytes_len);
+        }
+        break;
+    case SD_MUT_RECORD_VERSION:
+        putf(out, "=0x%04lx", (unsigned long)m->value & 0xffff);
+        break;
+    case SD_MUT_CERT:
+    case SD_MUT_SIGN_WITH: {
         /* text may fill the array without a NUL if it came from elsewhere. */
         const char *nul = memchr(m->text, '\0', sizeof(m->text));
         size_t n = nul ? (size_t)(nul - m->text) : sizeof(m->text);
@@ -995,6 +1072,8 @@ static void put_mutation(sd_buf *out, const sd_mutation *m) {
     case SD_MUT_PLAINTEXT:
     case SD_MUT_EMPTY:
     case SD_MUT_WRONG_KEY:
+    case SD_MUT_BAD_POINT:
+    case SD_MUT_WRONG_TRANSCRIPT:
         break;
     }
 }
@@ -1006,6 +1085,12 @@ void sd_trace_print(const sd_trace *t, sd_buf *out) {
         case SD_ACT_SEND: {
             put(out, "send ");
             put_msg_type(out, a->msg_type);
+            size_t n = a->n_mutations < SD_MAX_MUTATIONS ? a->n_mutations : SD_MAX_MUTATIONS;
+            for (size_t k = 0; k < n; k++) put_mutation(out, &a->mutations[k]);
+            break;
+        }
+        case SD_ACT_RENEGOTIATE: {
+            put(out, "renegotiate");
             size_t n = a->n_mutations < SD_MAX_MUTATIONS ? a->n_mutations : SD_MAX_MUTATIONS;
             for (size_t k = 0; k < n; k++) put_mutation(out, &a->mutations[k]);
             break;

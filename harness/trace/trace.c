@@ -67,12 +67,20 @@ static bool mutation_equal(const sd_mutation *a, const sd_mutation *b) {
     case SD_MUT_LENGTH:
     case SD_MUT_TYPE:
     case SD_MUT_SPLIT:
+    case SD_MUT_DUP_EXT:
+    case SD_MUT_DROP_EXT:
+    case SD_MUT_RECORD_VERSION:
         return a->value == b->value;
+    case SD_MUT_ADD_EXT:
+        return a->value == b->value && bytes_equal(a->bytes, a->bytes_len, b->bytes, b->bytes_len);
     case SD_MUT_CERT:
+    case SD_MUT_SIGN_WITH:
         return strncmp(a->text, b->text, sizeof(a->text)) == 0;
     case SD_MUT_PLAINTEXT:
     case SD_MUT_EMPTY:
     case SD_MUT_WRONG_KEY:
+    case SD_MUT_BAD_POINT:
+    case SD_MUT_WRONG_TRANSCRIPT:
         return true;
     }
     /* An out-of-range kind: compare everything rather than guess. */
@@ -88,6 +96,7 @@ static bool action_equal(const sd_action *a, const sd_action *b) {
     bool data = bytes_equal(a->bytes, a->bytes_len, b->bytes, b->bytes_len);
     switch (a->kind) {
     case SD_ACT_SEND:
+    case SD_ACT_RENEGOTIATE:
         if (a->msg_type != b->msg_type || a->n_mutations != b->n_mutations) return false;
         if (a->n_mutations > SD_MAX_MUTATIONS) return false;
         for (size_t i = 0; i < a->n_mutations; i++)

@@ -25,6 +25,8 @@ typedef enum {
     SD_ACT_EXPECT_APPDATA, /* the target must send application data (the echo) */
     SD_ACT_EXPECT_CLOSE, /* the target must send close_notify */
     SD_ACT_EXPECT_CCS,   /* the target must send a ChangeCipherSpec record next (TLS 1.2, RFC 5246 §7.1) */
+    SD_ACT_RENEGOTIATE,  /* TLS 1.2, driver as client: a new ClientHello under the current keys after the
+                          * handshake (RFC 5246 §7.4.1.2, RFC 5746 §3.5); takes SEND's mutations */
 } sd_action_kind;
 
 /* A pseudo handshake type for SEND and EXPECT: HelloRetryRequest, which on
@@ -49,7 +51,20 @@ typedef enum {
     SD_MUT_EMPTY,       /* Certificate: empty certificate_list */
     SD_MUT_WRONG_KEY,   /* Finished/CertificateVerify: use a key that is not the right one */
     SD_MUT_SPLIT,       /* split the message into records of `value` bytes */
+    /* Binary trace version 2 (binary.h) and later: */
+    SD_MUT_DUP_EXT,     /* repeat the extension of type `value` (it must be there) at the end of the block */
+    SD_MUT_ADD_EXT,     /* add an extension of type `value` with body `bytes` at the end of the block */
+    SD_MUT_DROP_EXT,    /* remove the extension of type `value` */
+    SD_MUT_BAD_POINT,   /* key share / ECDHE point not on the curve (X25519: the all-zero point) */
+    SD_MUT_RECORD_VERSION, /* write `value` as the version of the message's plaintext records */
+    SD_MUT_SIGN_WITH,   /* CertificateVerify / ServerKeyExchange: sign with the key of credential `text`,
+                         * with a scheme that fits that key */
+    SD_MUT_WRONG_TRANSCRIPT, /* Finished: the right key over a transcript without its last message */
 } sd_mutation_kind;
+
+/* The last mutation kind of binary trace version 1. */
+#define SD_MUT_LAST_V1 SD_MUT_SPLIT
+#define SD_MUT_LAST SD_MUT_WRONG_TRANSCRIPT
 
 typedef struct {
     sd_mutation_kind kind;
@@ -70,7 +85,8 @@ typedef struct {
 typedef struct {
     sd_action_kind kind;
     int line;                 /* script line, 0 if the action did not come from a script */
-    uint16_t msg_type;        /* SEND, EXPECT: a handshake type 0-255, or SD_MSG_TYPE_HELLO_RETRY_REQUEST */
+    uint16_t msg_type;        /* SEND, EXPECT: a handshake type 0-255, or SD_MSG_TYPE_HELLO_RETRY_REQUEST;
+                               * RENEGOTIATE: always ClientHello */
     uint8_t alert_level;      /* SEND_ALERT */
     uint8_t alert;            /* SEND_ALERT */
     uint8_t content_type;     /* SEND_RAW */
@@ -78,7 +94,7 @@ typedef struct {
     size_t bytes_len;
     bool encrypted;           /* SEND_RAW, SEND_ALERT: protect with the current keys (default: as the state requires) */
     bool force_plaintext;
-    size_t n_mutations;
+    size_t n_mutations;       /* SEND, RENEGOTIATE */
     sd_mutation mutations[SD_MAX_MUTATIONS];
 } sd_action;
 
@@ -121,6 +137,8 @@ typedef struct {
     uint8_t expect_alert;
     char credential[64];      /* what the driver presents when it plays the server ("leaf") */
     uint16_t cipher_suite;    /* the one suite the driver offers (client) or picks (server); 0: its defaults */
+    sd_client_auth client_auth; /* server under test: ask the driver for a certificate (`client-auth:`) */
+    bool session_tickets;     /* server under test: issue session tickets (`session-tickets: issue`) */
     char note[400];           /* why a known stack deviates, if one does */
     char path[512];           /* where it was read from */
     sd_trace trace;

@@ -97,7 +97,7 @@ static void edit_bytes(rng *r, uint8_t **bytes, size_t *len) {
 
 static void random_mutation(rng *r, sd_mutation *m) {
     memset(m, 0, sizeof *m);
-    m->kind = (sd_mutation_kind)below(r, SD_MUT_SPLIT + 1);
+    m->kind = (sd_mutation_kind)below(r, SD_MUT_LAST + 1);
     switch (m->kind) {
     case SD_MUT_BODY:
     case SD_MUT_APPEND:
@@ -118,14 +118,30 @@ static void random_mutation(rng *r, sd_mutation *m) {
     case SD_MUT_LENGTH: m->value = below(r, 4) == 0 ? 0xffffff : below(r, 512); break;
     case SD_MUT_TYPE: m->value = some_type(r); break;
     case SD_MUT_SPLIT: m->value = 1 + below(r, 64); break;
-    case SD_MUT_CERT: {
+    case SD_MUT_CERT:
+    case SD_MUT_SIGN_WITH: {
         const char *c = credentials[below(r, sizeof credentials / sizeof credentials[0])];
         memcpy(m->text, c, strlen(c) + 1);
         break;
     }
+    case SD_MUT_ADD_EXT:
+        m->bytes_len = below(r, 8);
+        m->bytes = random_bytes(r, m->bytes_len);
+        if (!m->bytes) m->bytes_len = 0;
+        /* fall through */
+    case SD_MUT_DUP_EXT:
+    case SD_MUT_DROP_EXT: {
+        /* Extensions the driver's messages carry, and one nobody knows. */
+        static const uint16_t exts[] = {0, 10, 13, 16, 23, 43, 45, 51, 65281, 0xfde8};
+        m->value = exts[below(r, sizeof exts / sizeof exts[0])];
+        break;
+    }
+    case SD_MUT_RECORD_VERSION: m->value = 0x0300 + below(r, 5); break;
     case SD_MUT_PLAINTEXT:
     case SD_MUT_EMPTY:
-    case SD_MUT_WRONG_KEY: break;
+    case SD_MUT_WRONG_KEY:
+    case SD_MUT_BAD_POINT:
+    case SD_MUT_WRONG_TRANSCRIPT: break;
     }
 }
 
