@@ -50,9 +50,11 @@ typedef struct {
     /* Client: the credential it presents when asked; NULL sends an empty
      * Certificate. */
     const sd_credential *client_credential;
-    /* Server: issue session tickets after the handshake (RFC 8446 §4.6.1).
-     * Servers of one stack with the same seed share their ticket key, so a
-     * ticket from one connection resumes on the next. */
+    /* Server: issue session tickets after the handshake (RFC 8446 §4.6.1,
+     * RFC 5077). Servers of one stack with the same seed share their ticket
+     * key, so a ticket from one connection resumes on the next. Client: the
+     * server will issue one, so offer the TLS 1.2 session_ticket extension
+     * (RFC 5077 §3.2); a client that cannot refuses "unsupported:". */
     bool session_tickets;
     /* Client: resume this session (a blob from the same stack's
      * export_session); empty for a full handshake. */

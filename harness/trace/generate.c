@@ -1123,7 +1123,7 @@ static void begin12(gen *g, const char *family, const honest12 *h, const char *d
     putf(g, "credential: %s\n", h->p->credential);
     putf(g, "cipher-suite: %s\n", h->p->suite);
     if (h->p->client_auth) put(g, "client-auth: require\n");
-    if ((h->shape->flags & SD_SHAPE_TICKET) && h->target == SD_ROLE_SERVER) put(g, "session-tickets: issue\n");
+    if (h->shape->flags & SD_SHAPE_TICKET) put(g, "session-tickets: issue\n");
     if (note && *note) putf(g, "note: %s\n", note);
     put(g, "\n");
 }

@@ -388,8 +388,8 @@ static sd_target *shimt_create(const char *stack, const sd_target_ops *ops,
         return NULL;
     }
     /* The shims run every connection from scratch (docs/shim-contract.md):
-     * no tickets to issue, no session to resume. */
-    if ((cfg->role == SD_ROLE_SERVER && cfg->session_tickets) ||
+     * no tickets to issue or ask for, no session to resume. */
+    if (cfg->session_tickets ||
         (cfg->role == SD_ROLE_CLIENT && cfg->resume_session.len)) {
         snprintf(err, err_len, "%s session resumption through a shim", SD_TARGET_UNSUPPORTED_PREFIX);
         return NULL;
