@@ -233,6 +233,21 @@ static void test_classify_table(void **state) {
     sd_outcome o = outcome_of(SD_OUTCOME_ALERT, X);
     o.alert_level = SD_ALERT_LEVEL_WARNING;
     assert_int_equal(sd_classify(scenario_of(SD_EXPECT_ALERT, X), &o, NULL, 0), SD_VERDICT_PASS);
+
+    /* A "policy" scenario (the RFC leaves the choice to the receiver): the
+     * other choice is SOFT, with the reason; a crash stays a crash. */
+    sd_scenario *policy = scenario_of(SD_EXPECT_COMPLETE, 0);
+    snprintf(policy->tags[policy->n_tags++], sizeof policy->tags[0], "policy");
+    char why[512];
+    o = outcome_of(SD_OUTCOME_ALERT, SD_unexpected_message);
+    assert_int_equal(sd_classify(policy, &o, why, sizeof why), SD_VERDICT_SOFT);
+    assert_non_null(strstr(why, "leaves the choice"));
+    assert_non_null(strstr(why, "refused a handshake it must accept"));
+    o = outcome_of(SD_OUTCOME_CRASH, 0);
+    assert_int_equal(sd_classify(policy, &o, why, sizeof why), SD_VERDICT_CRASH);
+    policy->n_tags--;
+    o = outcome_of(SD_OUTCOME_ALERT, SD_unexpected_message);
+    assert_int_equal(sd_classify(policy, &o, why, sizeof why), SD_VERDICT_FAIL);
 }
 
 static void test_verdict_names(void **state) {
