@@ -45,6 +45,8 @@ static sd_rl_event_kind fail(sd_rl_event *ev, uint8_t alert, const char *detail)
  * SD_RL_NONE: the caller loops for the next message). */
 static sd_rl_event_kind deliver(sd_record_layer *rl, sd_rl_event *ev, uint8_t type, sd_span content) {
     uint8_t alert = 0;
+    /* As with a partial handshake message below: a split alert is completed
+     * before a record of another type. */
     if (type != SD_alert && rl->alerts.len)
         return fail(ev, SD_unexpected_message, "record interleaved with a partial alert");
     switch (type) {
