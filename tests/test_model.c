@@ -10,9 +10,11 @@
 #include <cmocka.h>
 
 #include "crypto/pki.h"
+#include "driver/driver.h"
 #include "model/model.h"
 #include "model/sequences.h"
 #include "targets/target.h"
+#include "trace/trace.h"
 #include "wire/names.h"
 
 #include "pki_fixture.h"
@@ -219,6 +221,99 @@ static void model_server_refuses_truncated_client_hello(void **state) {
     server->ops->destroy(server);
 }
 
+/* --- TLS 1.2 messages out of the handshake's order, through the driver -- */
+
+#define HEAD12(role)                                                                        \
+    "id: t.t\ntitle: t\nrfc: RFC 5246\nrole: " role "\nversion: 1.2\nexpect: complete\n" \
+    "cipher-suite: TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256\n"
+#define SERVER12_HANDSHAKE                                                                                   \
+    "send ClientHello\nexpect ServerHello\nexpect Certificate\nexpect ServerKeyExchange\nexpect ServerHelloDone\n" \
+    "send ClientKeyExchange\nsend-ccs\nsend Finished\nexpect-ccs\nexpect Finished\n"
+#define CLIENT12_TO_CERTIFICATE "expect ClientHello\nsend ServerHello\nsend Certificate\n"
+#define CLIENT12_FROM_KEY_EXCHANGE                                                                  \
+    "send ServerKeyExchange\nsend ServerHelloDone\nexpect ClientKeyExchange\nexpect-ccs\nexpect Finished\n" \
+    "send-ccs\nsend Finished\n"
+#define CLIENT12_HANDSHAKE CLIENT12_TO_CERTIFICATE CLIENT12_FROM_KEY_EXCHANGE
+
+/* Runs a scenario text against the model; fails unless it ends as `kind`
+ * (with `alert`, when kind is SD_OUTCOME_ALERT). */
+static void model_outcome(const char *text, sd_outcome_kind kind, int alert) {
+    sd_scenario s;
+    char err[512];
+    if (!sd_scenario_parse("t.sd", text, strlen(text), &s, err, sizeof err)) fail_msg("%s", err);
+    sd_run_config cfg;
+    sd_run_config_defaults(&cfg, &sd_target_model, s.role, &pki);
+    sd_run_config_apply_scenario(&cfg, &s);
+    static sd_outcome o;
+    sd_driver_run(&s.trace, &cfg, &o);
+    sd_scenario_free(&s);
+    if (o.kind != kind || (kind == SD_OUTCOME_ALERT && o.alert != alert))
+        fail_msg("got %s (%s), want %s alert %d", sd_outcome_kind_name(o.kind), o.detail, sd_outcome_kind_name(kind),
+                 alert);
+    /* The model's refusals are fatal alerts, no_renegotiation included (as
+     * BoringSSL's). */
+    if (kind == SD_OUTCOME_ALERT) assert_int_equal(o.alert_level, SD_ALERT_LEVEL_FATAL);
+}
+
+/* After a TLS 1.2 handshake (RFC 5246 §7.2.2, §7.4): a renegotiating
+ * ClientHello or a HelloRequest is refused with no_renegotiation; TLS 1.3's
+ * KeyUpdate (which once crashed the model: it used TLS 1.3 keys) and a
+ * NewSessionTicket are unexpected_message; a HelloRequest with a body is
+ * malformed (§7.4.1.1 "struct { } HelloRequest"). */
+static void tls12_messages_after_handshake(void **state) {
+    (void)state;
+    model_outcome(HEAD12("server") SERVER12_HANDSHAKE "send KeyUpdate body=00\n", SD_OUTCOME_ALERT,
+                  SD_unexpected_message);
+    model_outcome(HEAD12("server") SERVER12_HANDSHAKE "renegotiate\n", SD_OUTCOME_ALERT, SD_no_renegotiation);
+    model_outcome(HEAD12("client") CLIENT12_HANDSHAKE "send NewSessionTicket\n", SD_OUTCOME_ALERT,
+                  SD_unexpected_message);
+    model_outcome(HEAD12("client") CLIENT12_HANDSHAKE "send HelloRequest\n", SD_OUTCOME_ALERT, SD_no_renegotiation);
+    model_outcome(HEAD12("client") CLIENT12_HANDSHAKE "send HelloRequest body=00\n", SD_OUTCOME_ALERT,
+                  SD_decode_error);
+    model_outcome(HEAD12("client") CLIENT12_HANDSHAKE "send KeyUpdate body=00\n", SD_OUTCOME_ALERT,
+                  SD_unexpected_message);
+}
+
+/* RFC 5246 §7.4.1.1: a client ignores a HelloRequest while it negotiates,
+ * and leaves it out of the transcript (else its Finished check would fail
+ * and the run would not complete). A HelloRequest with a body is malformed;
+ * one between the server's ChangeCipherSpec and Finished breaks §7.4.9
+ * ("always sent immediately after"); a server never takes one. */
+static void tls12_hello_request_during_handshake(void **state) {
+    (void)state;
+    model_outcome(HEAD12("client") "expect ClientHello\nsend ServerHello\nsend HelloRequest\nsend Certificate\n"
+                  "send HelloRequest\n" CLIENT12_FROM_KEY_EXCHANGE "send-appdata \"ping\"\nexpect-appdata \"ping\"\n",
+                  SD_OUTCOME_COMPLETED, 0);
+    model_outcome(HEAD12("client") "expect ClientHello\nsend ServerHello\nsend HelloRequest body=00\n",
+                  SD_OUTCOME_ALERT, SD_decode_error);
+    model_outcome(HEAD12("client") CLIENT12_TO_CERTIFICATE
+                  "send ServerKeyExchange\nsend ServerHelloDone\nexpect ClientKeyExchange\nexpect-ccs\n"
+                  "expect Finished\nsend-ccs\nsend HelloRequest\nsend Finished\n",
+                  SD_OUTCOME_ALERT, SD_unexpected_message);
+    model_outcome(HEAD12("server") "send ClientHello\nexpect ServerHello\nexpect Certificate\n"
+                  "expect ServerKeyExchange\nexpect ServerHelloDone\nsend HelloRequest\n",
+                  SD_OUTCOME_ALERT, SD_unexpected_message);
+}
+
+/* RFC 5246 §6.2.1: a TLS 1.2 alert may be split across records, or share
+ * one with another; the model reads the alert either way (a fatal one ends
+ * the connection without an answer, §7.2.2). A record of another type in
+ * the middle of an alert is unexpected_message. TLS 1.3 forbids both (RFC
+ * 8446 §5.1): a one-byte alert record stays decode_error there. */
+static void tls12_alerts_reassembled(void **state) {
+    (void)state;
+    model_outcome(HEAD12("client") CLIENT12_TO_CERTIFICATE "send-raw alert 02\nsend-raw alert 28\n"
+                  CLIENT12_FROM_KEY_EXCHANGE, SD_OUTCOME_CLOSED, 0);
+    /* A warning (ignored in TLS 1.2, §7.2) and a fatal alert in one record. */
+    model_outcome(HEAD12("client") CLIENT12_TO_CERTIFICATE "send-raw alert 01640228\n" CLIENT12_FROM_KEY_EXCHANGE,
+                  SD_OUTCOME_CLOSED, 0);
+    model_outcome(HEAD12("client") CLIENT12_TO_CERTIFICATE "send-raw alert 02\n" CLIENT12_FROM_KEY_EXCHANGE,
+                  SD_OUTCOME_ALERT, SD_unexpected_message);
+    model_outcome("id: t.t\ntitle: t\nrfc: RFC 8446\nrole: client\nexpect: complete\n"
+                  "expect ClientHello\nsend-raw alert 02\nsend-raw alert 28\nsend ServerHello\n",
+                  SD_OUTCOME_ALERT, SD_decode_error);
+}
+
 static sd_target *make_versions(sd_role role, uint16_t min, uint16_t max) {
     return make_range(&sd_target_model, role, min, max, 4);
 }
@@ -314,6 +409,9 @@ int main(void) {
         cmocka_unit_test(model_is_deterministic),
         cmocka_unit_test(sequences_switch_shapes),
         cmocka_unit_test(model_server_refuses_truncated_client_hello),
+        cmocka_unit_test(tls12_messages_after_handshake),
+        cmocka_unit_test(tls12_hello_request_during_handshake),
+        cmocka_unit_test(tls12_alerts_reassembled),
         cmocka_unit_test(downgrade_sentinel),
         cmocka_unit_test(stapled_ocsp_is_checked),
     };

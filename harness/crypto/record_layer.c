@@ -11,6 +11,7 @@ void sd_rl_init(sd_record_layer *rl) {
     sd_buf_init(&rl->in);
     sd_buf_init(&rl->out);
     sd_buf_init(&rl->plaintext);
+    sd_buf_init(&rl->alerts);
     sd_hs_reassembler_init(&rl->hs);
     sd_record_keys_init(&rl->read);
     sd_record_keys_init(&rl->write);
@@ -24,6 +25,7 @@ void sd_rl_free(sd_record_layer *rl) {
     sd_buf_free(&rl->in);
     sd_buf_free(&rl->out);
     sd_buf_free(&rl->plaintext);
+    sd_buf_free(&rl->alerts);
     sd_hs_reassembler_free(&rl->hs);
     sd_record_keys_clear(&rl->read);
     sd_record_keys_clear(&rl->write);
@@ -43,6 +45,10 @@ static sd_rl_event_kind fail(sd_rl_event *ev, uint8_t alert, const char *detail)
  * SD_RL_NONE: the caller loops for the next message). */
 static sd_rl_event_kind deliver(sd_record_layer *rl, sd_rl_event *ev, uint8_t type, sd_span content) {
     uint8_t alert = 0;
+    /* As with a partial handshake message below: a split alert is completed
+     * before a record of another type. */
+    if (type != SD_alert && rl->alerts.len)
+        return fail(ev, SD_unexpected_message, "record interleaved with a partial alert");
     switch (type) {
     case SD_handshake:
         /* RFC 8446 §5.1: "Implementations MUST NOT send zero-length
@@ -53,6 +59,12 @@ static sd_rl_event_kind deliver(sd_record_layer *rl, sd_rl_event *ev, uint8_t ty
     case SD_alert:
         if (sd_hs_reassembler_has_partial(&rl->hs))
             return fail(ev, SD_unexpected_message, "alert interleaved with a partial handshake message");
+        if (rl->reassemble_alerts && content.len) {
+            /* Reported from rl->alerts by sd_rl_next, two bytes at a time. */
+            sd_buf_append_span(&rl->alerts, content);
+            rl->alerts_protected = ev->protected_record;
+            return SD_RL_NONE;
+        }
         if (!sd_parse_alert(content, &ev->alert, &alert)) return fail(ev, alert, "malformed alert");
         return ev->kind = SD_RL_ALERT;
     case SD_change_cipher_spec:
@@ -70,6 +82,14 @@ sd_rl_event_kind sd_rl_next(sd_record_layer *rl, sd_rl_event *ev) {
     memset(ev, 0, sizeof(*ev));
     for (;;) {
         uint8_t alert = 0;
+        if (rl->alerts.len >= 2) {
+            /* A TLS 1.2 alert put together from rl->alerts (reassemble_alerts). */
+            sd_parse_alert(sd_span_of(rl->alerts.data, 2), &ev->alert, &alert);
+            sd_buf_consume(&rl->alerts, 2);
+            ev->protected_record = rl->alerts_protected;
+            ev->outer_type = SD_alert;
+            return ev->kind = SD_RL_ALERT;
+        }
         int got = sd_hs_reassembler_next(&rl->hs, rl->max_handshake_len, &ev->msg, &alert);
         if (got < 0) return fail(ev, alert, "handshake message too long");
         if (got > 0) {

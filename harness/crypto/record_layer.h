@@ -22,6 +22,13 @@ typedef struct {
     /* RFC 8446 §5.2: once read keys are active, records must be protected.
      * The model sets this (strict); the driver leaves it off (it observes). */
     bool reject_plaintext_after_keys;
+    /* RFC 5246 §6.2.1: in TLS 1.2 "a single message MAY be fragmented across
+     * several records" and several may share one, alerts included; RFC 8446
+     * §5.1 forbids both for alerts. The model sets this once it speaks TLS
+     * 1.2; off (the driver), an alert record must hold exactly one alert. */
+    bool reassemble_alerts;
+    sd_buf alerts;            /* alert bytes received but not yet reported */
+    bool alerts_protected;    /* the last of them came in a protected record */
 } sd_record_layer;
 
 typedef enum {

@@ -24,6 +24,7 @@
 #include "model/sequences.h"
 #include "wire/handshake.h"
 #include "wire/names.h"
+#include "wire/tls12.h"
 
 static const char *const phase_names[] = {"start", "handshake", "connected", "closed", "failed"};
 
@@ -1224,7 +1225,22 @@ static void update_secret(sd_model *m, uint8_t *secret) {
 
 static void on_post_handshake(sd_model *m, const sd_handshake_msg *msg) {
     uint8_t alert;
-    if (msg->type == SD_KeyUpdate) {
+    if (m->version == SD_TLS12) {
+        /* RFC 5246 §7.2.2 no_renegotiation: "Sent by the client in response
+         * to a hello request or by the server in response to a client hello
+         * after initial handshaking." The model does not renegotiate. The RFC
+         * calls the alert "always a warning" (no MUST); like BoringSSL
+         * (ssl_do_post_handshake) the model sends it fatal and closes. */
+        bool hello_request = msg->type == SD_HelloRequest && m->cfg.role == SD_ROLE_CLIENT;
+        if (hello_request && !sd_parse_tls12_hello_request(msg->body, &alert))
+            return model_fatal(m, alert, "malformed HelloRequest");
+        if (hello_request || (msg->type == SD_ClientHello && m->cfg.role == SD_ROLE_SERVER))
+            return model_fatal(m, SD_no_renegotiation, "renegotiation refused");
+        /* Anything else, KeyUpdate and NewSessionTicket included (TLS 1.2
+         * has no KeyUpdate; RFC 5077 §3.3 puts NewSessionTicket inside the
+         * handshake), is out of order: RFC 5246 §7.4, unexpected_message. */
+    }
+    if (msg->type == SD_KeyUpdate && m->version == SD_TLS13) {
         /* §4.6.3: KeyUpdate { KeyUpdateRequest request_update; } with values
          * 0 and 1; "If an implementation receives any other value, it MUST
          * terminate the connection with an "illegal_parameter" alert." */
@@ -1245,7 +1261,7 @@ static void on_post_handshake(sd_model *m, const sd_handshake_msg *msg) {
         }
         return;
     }
-    if (msg->type == SD_NewSessionTicket && m->cfg.role == SD_ROLE_CLIENT) {
+    if (msg->type == SD_NewSessionTicket && m->cfg.role == SD_ROLE_CLIENT && m->version == SD_TLS13) {
         /* No resumption yet: a well-formed ticket is accepted and dropped. */
         sd_new_session_ticket t;
         if (!sd_parse_new_session_ticket(msg->body, &t, &alert) || !sd_extensions_check(t.extensions, &alert))
@@ -1276,6 +1292,18 @@ static void on_post_handshake(sd_model *m, const sd_handshake_msg *msg) {
 static void on_handshake_message(sd_model *m, const sd_handshake_msg *msg) {
     m->warning_alerts = 0;
     if (m->phase == PHASE_CONNECTED) return on_post_handshake(m, msg);
+
+    /* RFC 5246 §7.4.1.1: a HelloRequest "will be ignored by the client if
+     * the client is currently negotiating a session" and "MUST NOT be
+     * included in the message hashes". Only where TLS 1.2 is (or can only
+     * be) the version, and not between the server's ChangeCipherSpec and its
+     * Finished, which "is always sent immediately after" it (§7.4.9). */
+    if (msg->type == SD_HelloRequest && m->cfg.role == SD_ROLE_CLIENT && !m->rl.read.active &&
+        (m->version == SD_TLS12 || (!m->version && m->cfg.max_version == SD_TLS12))) {
+        uint8_t alert;
+        if (!sd_parse_tls12_hello_request(msg->body, &alert)) model_fatal(m, alert, "malformed HelloRequest");
+        return;
+    }
 
     /* HelloRetryRequest is a ServerHello with a special random (§4.1.3);
      * the random sits right after legacy_version, so the step is known
@@ -1349,6 +1377,8 @@ static void on_handshake_message(sd_model *m, const sd_handshake_msg *msg) {
         model_fatal(m, SD_unexpected_message, "message %u has no handler", msg->type);
     }
     if (model_failed(m)) return;
+    /* RFC 5246 §6.2.1: TLS 1.2 alerts may be fragmented or coalesced. */
+    m->rl.reassemble_alerts = m->version == SD_TLS12;
     m->pos++;
     send_own_flight(m);
 }
