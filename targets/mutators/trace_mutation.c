@@ -322,7 +322,12 @@ static bool mutate_once(rng *r, sd_trace *t) {
             return true;
         case SD_MUT_SPLIT: m->value = 1 + below(r, 64); return true;
         case SD_MUT_TYPE: m->value = some_type(r); return true;
-        default: random_mutation(r, m); return true;
+        default:
+            /* random_mutation starts from a blank mutation: free what an
+             * add-ext's bytes held first. */
+            free(m->bytes);
+            random_mutation(r, m);
+            return true;
         }
     }
     case 8: { /* change an action's fields */
