@@ -18,4 +18,5 @@ cmake --build --preset default
 
 # shakedown prints where it wrote the reports; findings make it exit 1,
 # input errors 2 (see `shakedown conform --help`).
-exec build/default/shakedown conform "$@"
+# The built-in stacks' known deviations count as XFAIL, not as new failures.
+exec build/default/shakedown conform --baseline scenarios/known-failures.txt "$@"
