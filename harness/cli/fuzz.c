@@ -385,6 +385,13 @@ static int run_target(const options *o, const char *target, findings *fs, unsign
 
     pid_t pids[64];
     unsigned restarts[64] = {0};
+    /* Deaths within QUICK_DEATH_S of a start, in a row: a target that dies
+     * at once (on its own corpus, or cannot run) is given up after 50 of
+     * them; one that keeps finding a shallow divergence after some fuzzing
+     * is restarted until the time is up. */
+    enum { QUICK_DEATH_S = 10 };
+    unsigned quick_deaths[64] = {0};
+    double started[64] = {0};
     unsigned jobs = o->jobs > 64 ? 64 : o->jobs;
     double start = now_s(), end = start + o->seconds;
     char arg[16][2200];
@@ -394,7 +401,7 @@ static int run_target(const options *o, const char *target, findings *fs, unsign
         double left = end - now_s();
         for (unsigned j = 0; j < jobs && left > 1 && !g_interrupted; j++) {
             if (pids[j] > 0) continue;
-            if (restarts[j] > 50) continue; /* a target that dies at once: stop trying */
+            if (quick_deaths[j] > 50) continue;
             restarts[j]++;
             char log[2300];
             snprintf(log, sizeof log, "%s/%s.%u.log", logs, target, j);
@@ -437,6 +444,7 @@ static int run_target(const options *o, const char *target, findings *fs, unsign
                 argv[a++] = bin;
             }
             argv[a] = NULL;
+            started[j] = now_s();
             pids[j] = spawn(argv, log, env);
             if (pids[j] < 0) {
                 fprintf(stderr, "shakedown fuzz: cannot start %s: %s\n", argv[0], strerror(errno));
@@ -455,7 +463,15 @@ static int run_target(const options *o, const char *target, findings *fs, unsign
                 if (WIFEXITED(status) && WEXITSTATUS(status) == 127) {
                     fprintf(stderr, "shakedown fuzz: %s could not be started (see %s/%s.%u.log)\n",
                             o->eng == ENGINE_AFL ? "afl-fuzz" : bin, logs, target, j);
-                    restarts[j] = 1000;
+                    quick_deaths[j] = 1000;
+                } else if (now_s() - started[j] < QUICK_DEATH_S) {
+                    if (++quick_deaths[j] == 51)
+                        fprintf(stderr,
+                                "\nshakedown fuzz: %s job %u stopped within %d s of each of its last 50 starts "
+                                "(a finding hit at once, see its findings); not starting it again\n",
+                                target, j, (int)QUICK_DEATH_S);
+                } else {
+                    quick_deaths[j] = 0;
                 }
                 pids[j] = -1;
             } else {
@@ -478,7 +494,7 @@ static int run_target(const options *o, const char *target, findings *fs, unsign
         }
         bool all_gave_up = alive == 0;
         for (unsigned j = 0; j < jobs; j++)
-            if (restarts[j] <= 50) all_gave_up = false;
+            if (quick_deaths[j] <= 50) all_gave_up = false;
         if (all_gave_up) break;
         struct timespec ts = {0, 250 * 1000 * 1000};
         nanosleep(&ts, NULL);
