@@ -1732,7 +1732,7 @@ static void gen_tls12(gen *g) {
  *    id-kp-clientAuth only, exactly right for a client (RFC 5280 §4.2.1.12),
  *    so it has no defect in that role;
  *  - TLS 1.3 client under test, the defects that scenarios/tls13/
- *    client.certificate.<defect>.sd already checks by hand (hand_written13
+ *    client.certificate.<defect>.sd already checks by hand (CD_HAND_WRITTEN13
  *    below): generating them again would only duplicate those ids. */
 
 typedef struct {
@@ -1749,7 +1749,8 @@ enum {
     CD_CLIENT_CERT = 1u << 1, /* a defect in a client's certificate (server under test) */
     CD_BOTH = CD_SERVER_CERT | CD_CLIENT_CERT,
     CD_HAND_WRITTEN13 = 1u << 2, /* scenarios/tls13/client.certificate.<name>.sd checks it */
-    CD_POLICY = 1u << 3,         /* the RFC does not decide the refusal: the model's choice (tag policy) */
+    CD_POLICY = 1u << 3,         /* the RFC does not decide the refusal: the model's choice (tag policy); SHA-1:
+                                  * RFC 8446 §4.4.2.4 only RECOMMENDS refusing it */
     CD_POLICY12 = 1u << 4,       /* the same, in TLS 1.2 only */
 };
 
@@ -1846,7 +1847,7 @@ static const cert_defect cert_defects[] = {
     {"weak-key", SD_unsupported_certificate, "with an RSA-1024 key", RFC8446_UNSUPPORTED WEAK_KEY_POLICY,
      RFC5246_UNSUPPORTED WEAK_KEY_POLICY, CD_BOTH | CD_POLICY},
     {"sha1-signature", SD_bad_certificate, "signed with SHA-1", RFC8446_SHA1, RFC5246_BAD_CERT RFC5246_WEAK_HASH,
-     CD_BOTH | CD_POLICY12},
+     CD_BOTH | CD_POLICY},
     {"md5-signature", SD_bad_certificate, "signed with MD5", RFC8446_MD5, RFC5246_BAD_CERT RFC5246_WEAK_HASH,
      CD_BOTH | CD_POLICY12},
     {"key-mismatch", SD_decrypt_error, "whose key did not make the signature", RFC8446_KEY_MISMATCH,
