@@ -206,8 +206,11 @@ static void tls12_families_cover_roles_and_key_exchanges(void **state) {
         }
         assert_true(server > 0);
         assert_true(client > 0);
-        /* gen-alert runs over one profile and leaves it out of its ids. */
-        if (strcmp(sd_generated_families[f].name, "gen-alert") != 0)
+        /* gen-alert runs over one profile and leaves it out of its ids;
+         * gen-certificate runs over the credentials instead (the driver
+         * picks the suite that fits each). */
+        if (strcmp(sd_generated_families[f].name, "gen-alert") != 0 &&
+            strcmp(sd_generated_families[f].name, "gen-certificate") != 0)
             for (size_t p = 0; p < 5; p++) {
                 if (per_profile[p] == 0) fprintf(stderr, "%s: no %s\n", sd_generated_families[f].name, profiles[p]);
                 assert_true(per_profile[p] > 0);
@@ -221,8 +224,9 @@ static void tls12_families_cover_roles_and_key_exchanges(void **state) {
         assert_non_null(strchr(s->rfc, '"'));
         assert_true(has_tag(s, "tls12"));
         assert_true(has_tag(s, "generated"));
-        assert_true(s->cipher_suite != 0);
         assert_true(s->trace.n_actions > 0);
+        if (has_tag(s, "gen-certificate")) continue; /* its own test: certificate_family_covers_the_pki */
+        assert_true(s->cipher_suite != 0);
         /* The client-auth profile asks for (or gives) a client certificate. */
         assert_int_equal(s->client_auth != SD_CLIENT_AUTH_NONE, strstr(s->id, ".client-auth.") != NULL);
         /* In the ticket profile the server issues one: a server under test
@@ -373,6 +377,161 @@ static void tls12_finished_cases(void **state) {
     assert_int_equal(n, 2 * 5 * 11);
 }
 
+/* gen-certificate: every defect credential of the fixture PKI, in both
+ * versions and both roles where it is a defect there, with the alert
+ * tests/test_pki.c's kDefects gives it (RFC 8446 §6.2 / RFC 5246 §7.2.2).
+ * This table repeats kDefects' names and alerts on purpose: a change to the
+ * generator's table must show up here. Where the role changes the alert
+ * (an empty list) the table has the role's. */
+typedef struct {
+    const char *name;
+    uint8_t alert;       /* kDefects */
+    bool client_cert;    /* a defect in a client's certificate too */
+    bool hand_written13; /* scenarios/tls13/client.certificate.<name>.sd covers TLS 1.3, client under test */
+} expected_defect;
+
+static const expected_defect kExpectedDefects[] = {
+    {"expired", SD_certificate_expired, true, true},
+    {"not-yet-valid", SD_certificate_expired, true, true},
+    {"wrong-name", SD_bad_certificate, false, true}, /* a server checks no name in a client certificate */
+    {"unknown-ca", SD_unknown_ca, true, true},
+    {"bad-signature", SD_bad_certificate, true, true},
+    {"leaf-as-ca", SD_unknown_ca, true, true},
+    {"ca-as-leaf", SD_unsupported_certificate, true, false},
+    {"wrong-key-usage", SD_unsupported_certificate, true, true},
+    {"wrong-eku", SD_unsupported_certificate, false, true}, /* clientAuth only: right for a client */
+    {"missing-intermediate", SD_unknown_ca, true, true},
+    {"malformed-der", SD_decode_error, true, true},
+    {"unknown-critical-extension", SD_unsupported_certificate, true, true},
+    {"weak-key", SD_unsupported_certificate, true, false},
+    {"sha1-signature", SD_bad_certificate, true, false},
+    {"md5-signature", SD_bad_certificate, true, false},
+    {"key-mismatch", SD_decrypt_error, true, true},
+    {"revoked", SD_certificate_revoked, true, true},
+};
+
+static const sd_scenario *find_scenario(const sd_generated *g, const char *id) {
+    for (size_t i = 0; i < g->n; i++)
+        if (strcmp(g->items[i].id, id) == 0) return &g->items[i];
+    return NULL;
+}
+
+static const sd_mutation *mutation_of(const sd_action *a, sd_mutation_kind kind) {
+    for (size_t m = 0; m < a->n_mutations; m++)
+        if (a->mutations[m].kind == kind) return &a->mutations[m];
+    return NULL;
+}
+
+/* The driver's Certificate (and CertificateVerify) in a scenario. */
+static const sd_action *sent(const sd_scenario *s, uint8_t msg) {
+    for (size_t a = 0; a < s->trace.n_actions; a++)
+        if (s->trace.actions[a].kind == SD_ACT_SEND && s->trace.actions[a].msg_type == msg) return &s->trace.actions[a];
+    return NULL;
+}
+
+static void check_certificate_case(const sd_scenario *s, const char *credential, uint8_t alert) {
+    assert_int_equal(s->expect, SD_EXPECT_ALERT);
+    if (s->expect_alert != alert)
+        fail_msg("%s expects %s, kDefects says %s", s->id, sd_alert_name(s->expect_alert), sd_alert_name(alert));
+    assert_true(has_tag(s, "gen-certificate"));
+    const sd_action *cert = sent(s, SD_Certificate);
+    assert_non_null(cert);
+    if (s->role == SD_ROLE_CLIENT) {
+        /* The driver, as server, presents the defect as its credential. */
+        assert_string_equal(s->credential, credential);
+        assert_int_equal(s->client_auth, SD_CLIENT_AUTH_NONE);
+        return;
+    }
+    /* The driver, as client, presents it to a server that requires one, and
+     * signs CertificateVerify with that credential's key. */
+    assert_int_equal(s->client_auth, SD_CLIENT_AUTH_REQUIRE);
+    const sd_mutation *m = mutation_of(cert, SD_MUT_CERT);
+    assert_non_null(m);
+    assert_string_equal(m->text, credential);
+    const sd_action *cv = sent(s, SD_CertificateVerify);
+    assert_non_null(cv);
+    m = mutation_of(cv, SD_MUT_CERT);
+    assert_non_null(m);
+    assert_string_equal(m->text, credential);
+}
+
+static void certificate_family_covers_the_pki(void **state) {
+    (void)state;
+    sd_generated all;
+    char err[4096] = "";
+    assert_true(sd_generate_all(&all, err, sizeof err));
+    size_t checked = 0;
+    for (int v = 0; v < 2; v++) {
+        const char *version = v ? "tls12" : "tls13";
+        for (int r = 0; r < 2; r++) {
+            const char *role = r ? "client" : "server";
+            for (size_t d = 0; d < sizeof kExpectedDefects / sizeof kExpectedDefects[0]; d++) {
+                const expected_defect *e = &kExpectedDefects[d];
+                char id[96];
+                snprintf(id, sizeof id, "%s.%s.gen-certificate.%s", version, role, e->name);
+                const sd_scenario *s = find_scenario(&all, id);
+                bool left_out = (r == 0 && !e->client_cert) || (v == 0 && r == 1 && e->hand_written13);
+                if (left_out) {
+                    if (s) fail_msg("%s is generated, but should be left out", id);
+                    continue;
+                }
+                if (!s) fail_msg("%s is missing", id);
+                check_certificate_case(s, e->name, e->alert);
+                checked++;
+            }
+        }
+    }
+    assert_int_equal(checked, 4 * 17 - 2 * 2 - 13); /* 2 defects not in a client cert, 13 hand-written */
+    /* The empty list, per version and role (RFC 8446 §4.4.2.4, RFC 5246
+     * §7.4.6), and the unrequested CertificateEntry extension (TLS 1.3
+     * only: a TLS 1.2 Certificate has no extensions). */
+    static const struct {
+        const char *id;
+        uint8_t alert;
+    } extra[] = {
+        {"tls13.server.gen-certificate.empty-chain", SD_certificate_required},
+        {"tls12.server.gen-certificate.empty-chain", SD_handshake_failure},
+        {"tls12.client.gen-certificate.empty-chain", SD_decode_error},
+        {"tls13.server.gen-certificate.entry-extension", SD_unsupported_extension},
+        {"tls13.client.gen-certificate.entry-extension", SD_unsupported_extension},
+    };
+    for (size_t i = 0; i < sizeof extra / sizeof extra[0]; i++) {
+        const sd_scenario *s = find_scenario(&all, extra[i].id);
+        if (!s) fail_msg("%s is missing", extra[i].id);
+        assert_int_equal(s->expect, SD_EXPECT_ALERT);
+        assert_int_equal(s->expect_alert, extra[i].alert);
+        const sd_action *cert = sent(s, SD_Certificate);
+        assert_non_null(cert);
+        bool empty = strstr(s->id, "empty-chain") != NULL;
+        assert_int_equal(mutation_of(cert, SD_MUT_EMPTY) != NULL, empty);
+        /* RFC 8446 §4.4.3 / RFC 5246 §7.4.8: no CertificateVerify for an
+         * empty client certificate list. */
+        if (empty && s->role == SD_ROLE_SERVER) assert_null(sent(s, SD_CertificateVerify));
+        if (!empty) {
+            const sd_mutation *m = mutation_of(cert, SD_MUT_ADD_EXT);
+            assert_non_null(m);
+            assert_int_equal(m->value, SD_signed_certificate_timestamp);
+        }
+    }
+    assert_null(find_scenario(&all, "tls12.server.gen-certificate.entry-extension"));
+    assert_null(find_scenario(&all, "tls12.client.gen-certificate.entry-extension"));
+    /* What the family leaves to the hand-written TLS 1.3 client scenarios
+     * exists there, with the same alert. */
+    const char *src = getenv("SHAKEDOWN_SOURCE_DIR");
+    if (!src) src = SHAKEDOWN_SOURCE_DIR;
+    for (size_t d = 0; d < sizeof kExpectedDefects / sizeof kExpectedDefects[0]; d++) {
+        if (!kExpectedDefects[d].hand_written13) continue;
+        char path[1024];
+        snprintf(path, sizeof path, "%s/scenarios/tls13/client.certificate.%s.sd", src, kExpectedDefects[d].name);
+        sd_scenario s;
+        if (!sd_scenario_load(path, &s, err, sizeof err)) fail_msg("%s", err);
+        assert_int_equal(s.expect, SD_EXPECT_ALERT);
+        assert_int_equal(s.expect_alert, kExpectedDefects[d].alert);
+        sd_scenario_free(&s);
+    }
+    sd_generated_free(&all);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(families_are_big_and_cover_both_roles),
@@ -388,6 +547,7 @@ int main(void) {
         cmocka_unit_test(tls12_order_cases_follow_the_tables),
         cmocka_unit_test(tls12_alert_cases_follow_the_level),
         cmocka_unit_test(tls12_finished_cases),
+        cmocka_unit_test(certificate_family_covers_the_pki),
     };
     if (setup(NULL) != 0) return 1;
     int failed = cmocka_run_group_tests(tests, NULL, NULL);

@@ -596,7 +596,8 @@ static const sd_mutation *find_mutation(const sd_action *a, sd_mutation_kind kin
 /* Where the extension block of a message body starts (at its u16 length),
  * for the messages that carry one: ClientHello and ServerHello (RFC 8446
  * §4.1.2, §4.1.3; RFC 5246 §7.4.1.2, §7.4.1.3), EncryptedExtensions
- * (§4.3.1) and the TLS 1.3 CertificateRequest (§4.3.2). Only the layout is
+ * (§4.3.1), the TLS 1.3 CertificateRequest (§4.3.2) and the first entry of
+ * the TLS 1.3 Certificate (§4.4.2). Only the layout is
  * read, not the content, so it works on bodies earlier mutations broke as
  * long as the fields before the block still frame. */
 static bool find_extension_block(uint16_t msg_type, bool tls12, sd_span body, size_t *out_offset) {
@@ -621,11 +622,34 @@ static bool find_extension_block(uint16_t msg_type, bool tls12, sd_span body, si
     case SD_CertificateRequest:
         if (tls12 || !sd_read_prefixed(&r, 1, &skip)) return false;
         break;
+    case SD_Certificate: {
+        /* TLS 1.3 (§4.4.2): the first CertificateEntry's extensions, where
+         * "If an extension applies to the entire chain, it SHOULD be
+         * included". The list's u24 length is fixed up by the caller. */
+        uint32_t list_len;
+        if (tls12 || !sd_read_prefixed(&r, 1, &skip) || !sd_read_u24(&r, &list_len) || !sd_read_prefixed(&r, 3, &skip))
+            return false;
+        break;
+    }
     default:
         return false;
     }
     *out_offset = body.len - r.len;
     return r.len >= 2;
+}
+
+/* TLS 1.3 Certificate: after the first entry's extension block changed by
+ * `delta` bytes, the certificate_list length (u24 after the context) must
+ * say so too. */
+static void fix_certificate_list_length(sd_buf *body, long delta) {
+    if (body->len < 1 || body->len < 1u + body->data[0] + 3) return;
+    size_t at = 1u + body->data[0];
+    long len = (long)body->data[at] << 16 | (long)body->data[at + 1] << 8 | body->data[at + 2];
+    len += delta;
+    if (len < 0 || len > 0xffffff) return;
+    body->data[at] = (uint8_t)(len >> 16);
+    body->data[at + 1] = (uint8_t)(len >> 8);
+    body->data[at + 2] = (uint8_t)len;
 }
 
 /* Rewrites the extension block of `body` (a message of type msg_type):
@@ -663,8 +687,10 @@ static void edit_extensions(uint16_t msg_type, bool tls12, const sd_mutation *mu
     sd_buf_u16(&rebuilt, (uint16_t)exts.len);
     sd_buf_append_span(&rebuilt, sd_buf_span(&exts));
     sd_buf_append(&rebuilt, body->data + after, body->len - after);
+    long delta = (long)rebuilt.len - (long)body->len;
     sd_buf_reset(body);
     sd_buf_append_span(body, sd_buf_span(&rebuilt));
+    if (msg_type == SD_Certificate) fix_certificate_list_length(body, delta);
     sd_buf_free(&rebuilt);
     sd_buf_free(&exts);
 }
