@@ -134,7 +134,11 @@ static void on_hello_retry_request(sd_model *m, const sd_server_hello *sh, sd_sp
     uint8_t alert;
     /* RFC 8446 §4.1.4: the client "MUST check the legacy_version,
      * legacy_session_id_echo, cipher_suite, and legacy_compression_method as
-     * specified in Section 4.1.3". */
+     * specified in Section 4.1.3". §4.1.3: legacy_version "MUST be set to
+     * 0x0303"; any other value announces a version we cannot speak, so
+     * protocol_version, as BoringSSL answers. */
+    if (sh->legacy_version != SD_TLS12)
+        return model_fatal(m, SD_protocol_version, "HelloRetryRequest legacy_version is 0x%04x", sh->legacy_version);
     if (!sd_span_eq(sh->legacy_session_id_echo, sd_span_of(m->session_id, m->session_id_len)))
         return model_fatal(m, SD_illegal_parameter, "HelloRetryRequest session id does not echo ours");
     if (!sd_u16_in(m->offer.suites, m->offer.n_suites, sh->cipher_suite) || !(m->suite = sd_suite_find(sh->cipher_suite)))
@@ -601,6 +605,21 @@ const sd_span *model_ocsp_response(const sd_model *m, const sd_credential *cred)
     return sd_pki_blob(m->cfg.pki, file);
 }
 
+bool model_check_psk_modes(sd_model *m, const sd_client_hello *ch, bool *dhe_ke) {
+    sd_span body;
+    *dhe_ke = false;
+    if (!sd_extensions_find(ch->extensions, SD_psk_key_exchange_modes, &body)) return true;
+    /* RFC 8446 §4.2.9: PskKeyExchangeMode ke_modes<1..255>; */
+    sd_reader r = sd_reader_of(body);
+    sd_span modes;
+    if (!sd_read_prefixed(&r, 1, &modes) || modes.len == 0 || !sd_reader_done(&r)) {
+        model_fatal(m, SD_decode_error, "malformed psk_key_exchange_modes");
+        return false;
+    }
+    *dhe_ke = memchr(modes.data, 1, modes.len) != NULL; /* psk_dhe_ke(1) */
+    return true;
+}
+
 /* RFC 8446 §4.2.9 and §4.2.11 syntax. On success *identities and *binders
  * hold the offer's lists (NULL data if no PSK is offered), and *dhe_ke says
  * whether psk_dhe_ke is among the modes. */
@@ -608,20 +627,10 @@ static bool check_psk_offer(sd_model *m, const sd_client_hello *ch, sd_span *out
                             bool *dhe_ke) {
     uint8_t alert;
     *out_identities = *out_binders = sd_span_of(NULL, 0);
-    *dhe_ke = false;
     sd_span modes_body, psk_body;
     bool has_modes = sd_extensions_find(ch->extensions, SD_psk_key_exchange_modes, &modes_body);
     bool has_psk = sd_extensions_find(ch->extensions, SD_pre_shared_key, &psk_body);
-    if (has_modes) {
-        /* PskKeyExchangeMode ke_modes<1..255>; */
-        sd_reader r = sd_reader_of(modes_body);
-        sd_span modes;
-        if (!sd_read_prefixed(&r, 1, &modes) || modes.len == 0 || !sd_reader_done(&r)) {
-            model_fatal(m, SD_decode_error, "malformed psk_key_exchange_modes");
-            return false;
-        }
-        *dhe_ke = memchr(modes.data, 1, modes.len) != NULL; /* psk_dhe_ke(1) */
-    }
+    if (!model_check_psk_modes(m, ch, dhe_ke)) return false;
     if (!has_psk) return true;
     /* §4.2.11: "The "pre_shared_key" extension MUST be the last extension in
      * the ClientHello ... Servers MUST check that it is the last extension and
@@ -1404,6 +1413,14 @@ static void on_ccs12(sd_model *m, const sd_rl_event *ev) {
     send_own_flight(m);
 }
 
+/* Which CCS rule applies: TLS 1.2's (a step) once TLS 1.2 is negotiated,
+ * or before that when TLS 1.3 cannot be (max_version TLS 1.2). Until then a
+ * TLS 1.3-capable endpoint keeps the §5 rule of on_ccs: a middlebox
+ * compatibility CCS may come first. */
+static bool ccs_is_a_tls12_step(const sd_model *m) {
+    return m->version == SD_TLS12 || (m->version == 0 && m->cfg.max_version < SD_TLS13);
+}
+
 static void on_ccs(sd_model *m, const sd_rl_event *ev) {
     /* §5: "An implementation may receive an unencrypted record of type
      * change_cipher_spec consisting of the single byte value 0x01 at any time
@@ -1467,7 +1484,7 @@ void sd_model_feed(sd_model *m, sd_span bytes) {
             on_alert(m, &ev.alert);
             break;
         case SD_RL_CCS:
-            if (m->version == SD_TLS12 && m->phase == PHASE_HANDSHAKE)
+            if (m->phase == PHASE_HANDSHAKE && ccs_is_a_tls12_step(m))
                 on_ccs12(m, &ev);
             else
                 on_ccs(m, &ev);

@@ -246,6 +246,30 @@ bool model12_on_client_hello(sd_model *m, const sd_client_hello *ch) {
     }
     if (sd_extensions_find(ch->extensions, SD_server_name, &body) && !model_check_server_name(m, body)) return false;
     if (!model_check_status_request(m, ch)) return false;
+    /* A TLS 1.3 extension means nothing in TLS 1.2 (RFC 5246 §7.4.1.4 lets
+     * a server ignore it), but BoringSSL parses psk_key_exchange_modes
+     * whatever the version and refuses a malformed one: the same choice. */
+    bool psk_dhe_ke;
+    if (!model_check_psk_modes(m, ch, &psk_dhe_ke)) return false;
+    /* RFC 8422 §5.1.2: ECPointFormat ec_point_format_list<1..2^8-1>; "If
+     * the client sends the extension and the extension does not contain the
+     * uncompressed point format, and the client has used the Supported
+     * Groups extension to indicate support for any of the curves defined in
+     * this specification, then the server MUST abort the handshake and
+     * return an illegal_parameter alert." BoringSSL refuses it also without
+     * supported_groups, which the RFC leaves open: the model does too. */
+    if (sd_extensions_find(ch->extensions, SD_ec_point_formats, &body)) {
+        sd_reader r = sd_reader_of(body);
+        sd_span formats;
+        if (!sd_read_prefixed(&r, 1, &formats) || formats.len == 0 || !sd_reader_done(&r)) {
+            model_fatal(m, SD_decode_error, "malformed ec_point_formats");
+            return false;
+        }
+        if (!memchr(formats.data, 0 /* uncompressed */, formats.len)) {
+            model_fatal(m, SD_illegal_parameter, "ec_point_formats without the uncompressed format");
+            return false;
+        }
+    }
     /* RFC 5746 §3.6: the server "MUST verify that the "renegotiated_connection"
      * field is of zero length, and if it is not, MUST abort the handshake" —
      * with handshake_failure; TLS_EMPTY_RENEGOTIATION_INFO_SCSV (0x00FF)
@@ -318,7 +342,9 @@ bool model12_on_client_hello(sd_model *m, const sd_client_hello *ch) {
     if (m->cfg.session_cache && !m->issue_ticket12) new_session_id12(m, ch->legacy_session_id);
 
     /* Groups (RFC 8422 §5.1.1) and signature schemes (§7.4.1.4.1). Without
-     * supported_groups every group of ours is acceptable (RFC 8422 §4). */
+     * supported_groups, RFC 8422 §4 lets the server "choose any one of the
+     * elliptic curves" or not negotiate ECC; BoringSSL then picks no ECDHE
+     * suite, and so does the model (group stays 0). */
     sd_u16_list groups = {{0}}, sigalgs = {{0}};
     bool has_groups = sd_extensions_find(ch->extensions, SD_supported_groups, &body);
     if (has_groups && !sd_u16_list_parse(body, 2, false, &groups, &alert)) {
@@ -331,12 +357,8 @@ bool model12_on_client_hello(sd_model *m, const sd_client_hello *ch) {
         return false;
     }
     uint16_t group = 0;
-    if (has_groups) {
-        for (size_t i = 0; i < sd_u16_list_count(groups) && !group; i++)
-            if (sd_u16_in(m->offer.groups, m->offer.n_groups, sd_u16_list_at(groups, i))) group = sd_u16_list_at(groups, i);
-    } else {
-        group = m->offer.groups[0];
-    }
+    for (size_t i = 0; has_groups && i < sd_u16_list_count(groups) && !group; i++)
+        if (sd_u16_in(m->offer.groups, m->offer.n_groups, sd_u16_list_at(groups, i))) group = sd_u16_list_at(groups, i);
     const sd_credential *cred = m->cfg.credential;
     /* Without signature_algorithms the client accepts SHA-1 only (§7.4.1.4.1),
      * which the model does not sign with; it then prefers SHA-256 schemes. */
