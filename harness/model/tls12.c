@@ -726,7 +726,9 @@ static void on_certificate12(sd_model *m, sd_span body) {
      * certificate; an empty one cannot authenticate it. */
     if (n == 0) return model_fatal(m, SD_decode_error, "server sent an empty certificate chain");
     /* With a CertificateStatus to come, the chain is validated together
-     * with it (as BoringSSL does, after reading CertificateStatus). */
+     * with it (as BoringSSL does, after reading CertificateStatus), or
+     * without a response when the server leaves it out
+     * (verify_chain_without_status). */
     if (m->shape->flags & SD_SHAPE_OCSP) {
         sd_buf_reset(&m->peer_chain12);
         sd_buf_append_span(&m->peer_chain12, body);
@@ -747,7 +749,20 @@ static void on_certificate_status12(sd_model *m, sd_span body) {
     sd_span chain[SD_MAX_CHAIN];
     size_t n;
     if (!read_chain12(m, sd_buf_span(&m->peer_chain12), chain, &n)) return;
+    sd_buf_reset(&m->peer_chain12);
     verify_server_chain12(m, chain, n, &cs.ocsp_response);
+}
+
+/* Client: the status_request echo promised a CertificateStatus, and the
+ * server sent the next message instead (RFC 6066 §8 allows it; the tables
+ * switched to the shape without it). The chain kept by on_certificate12 is
+ * validated now, before that message, without a stapled response. */
+static void verify_chain_without_status(sd_model *m) {
+    sd_span chain[SD_MAX_CHAIN];
+    size_t n;
+    if (!read_chain12(m, sd_buf_span(&m->peer_chain12), chain, &n)) return;
+    sd_buf_reset(&m->peer_chain12);
+    verify_server_chain12(m, chain, n, NULL);
 }
 
 static void on_server_key_exchange(sd_model *m, sd_span body) {
@@ -885,6 +900,10 @@ void model12_on_ccs(sd_model *m, sd_span body) {
 void model12_on_message(sd_model *m, uint16_t step, const sd_handshake_msg *msg) {
     uint8_t alert;
     bool server = m->cfg.role == SD_ROLE_SERVER;
+    if (!server && step != SD_CertificateStatus && m->peer_chain12.len) {
+        verify_chain_without_status(m);
+        if (model_failed(m)) return;
+    }
     switch (step) {
     case SD_Certificate:
         if (server)
