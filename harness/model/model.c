@@ -1640,6 +1640,18 @@ void sd_model_start(sd_model *m) {
     send_own_flight(m);
 }
 
+void sd_model_close(sd_model *m) {
+    if (m->phase != PHASE_CONNECTED) return;
+    /* RFC 8446 §6.1: "Each party MUST send a "close_notify" alert before
+     * closing its write side of the connection"; after it nothing more is
+     * sent ("Any data received after a closure alert has been received MUST
+     * be ignored" on the peer's side). The model stops reading as well: a
+     * page server has nothing left to say. */
+    sd_rl_send_alert(&m->rl, SD_ALERT_LEVEL_WARNING, SD_close_notify);
+    m->st.close_notify_sent = true;
+    m->phase = PHASE_CLOSED;
+}
+
 void sd_model_drain(sd_model *m, sd_buf *out) {
     sd_buf_append_span(out, sd_buf_span(&m->rl.out));
     sd_buf_reset(&m->rl.out);
