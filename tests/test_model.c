@@ -329,6 +329,31 @@ static void stapled_ocsp_is_checked(void **state) {
     leaf_ocsp->span = saved;
 }
 
+/* A ChangeCipherSpec before the ServerHello: a client that may still
+ * negotiate TLS 1.3 drops it (RFC 8446 §5, middlebox compatibility); one
+ * that speaks TLS 1.2 only has no such rule, and there the CCS is a step
+ * of the handshake out of order (RFC 5246 §7.1): unexpected_message. */
+static void early_ccs_by_version(void **state) {
+    (void)state;
+    static const uint8_t ccs[] = {0x14, 0x03, 0x03, 0x00, 0x01, 0x01};
+    const uint16_t max_versions[] = {SD_TLS13, SD_TLS12};
+    for (size_t i = 0; i < 2; i++) {
+        sd_target *client = make_range(&sd_target_model, SD_ROLE_CLIENT, SD_TLS12, max_versions[i], 1);
+        client->ops->start(client);
+        client->ops->feed(client, sd_span_of(ccs, sizeof ccs));
+        sd_target_status st;
+        client->ops->status(client, &st);
+        if (max_versions[i] == SD_TLS13) {
+            assert_false(st.failed);
+            assert_int_equal(st.alert_sent, -1);
+        } else {
+            assert_true(st.failed);
+            assert_int_equal(st.alert_sent, SD_unexpected_message);
+        }
+        client->ops->destroy(client);
+    }
+}
+
 /* The server's plaintext TLS 1.2 flight with its CertificateStatus taken
  * out, in one record: a server that echoed status_request and then sent no
  * CertificateStatus. */
@@ -433,6 +458,7 @@ int main(void) {
         cmocka_unit_test(downgrade_sentinel),
         cmocka_unit_test(stapled_ocsp_is_checked),
         cmocka_unit_test(tls12_certificate_status_is_optional),
+        cmocka_unit_test(early_ccs_by_version),
     };
     return cmocka_run_group_tests(tests, load_pki, free_pki);
 }
