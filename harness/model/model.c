@@ -522,18 +522,24 @@ bool model_check_server_name(sd_model *m, sd_span body) {
 /* ClientHello extensions whose body the RFCs define as empty; anything else
  * cannot be decoded (§6.2 decode_error). post_handshake_auth is not here:
  * the model does not implement it, so it is ignored like any extension it
- * does not recognise (§4.2), as BoringSSL does. */
+ * does not recognise (§4.2), as BoringSSL does. tls13_only: checked only
+ * when TLS 1.3 is negotiated; in TLS 1.2 the extension means nothing and is
+ * ignored (RFC 5246 §7.4.1.4), as BoringSSL ignores it. */
 static const struct {
     uint16_t type;
+    bool tls13_only;
     const char *rule;
 } kEmptyInClientHello[] = {
-    {SD_early_data, "RFC 8446 §4.2.10: early_data in ClientHello is struct {} Empty"},
-    {SD_signed_certificate_timestamp, "RFC 6962 §3.3.1: the ClientHello extension_data is empty"},
+    {SD_early_data, true, "RFC 8446 §4.2.10: early_data in ClientHello is struct {} Empty"},
+    {SD_signed_certificate_timestamp, false, "RFC 6962 §3.3.1: the ClientHello extension_data is empty"},
 };
 
-static bool check_extension_bodies(sd_model *m, const sd_client_hello *ch) {
+static bool check_status_request(sd_model *m, const sd_client_hello *ch);
+
+bool model_check_extension_bodies(sd_model *m, const sd_client_hello *ch, bool tls13) {
     sd_span body;
     for (size_t i = 0; i < COUNT(kEmptyInClientHello); i++) {
+        if (kEmptyInClientHello[i].tls13_only && !tls13) continue;
         if (sd_extensions_find(ch->extensions, kEmptyInClientHello[i].type, &body) && body.len != 0) {
             model_fatal(m, SD_decode_error, "non-empty %s (%s)", sd_extension_name(kEmptyInClientHello[i].type),
                   kEmptyInClientHello[i].rule);
@@ -551,8 +557,9 @@ static bool check_extension_bodies(sd_model *m, const sd_client_hello *ch) {
         }
     }
     /* RFC 9345 §4.1.1: delegated_credential carries a SignatureSchemeList,
-     * supported_signature_algorithms<2..2^16-2>. */
-    if (sd_extensions_find(ch->extensions, SD_delegated_credential, &body)) {
+     * supported_signature_algorithms<2..2^16-2>. A TLS 1.3 extension
+     * (RFC 9345 §4), which BoringSSL reads in TLS 1.3 only. */
+    if (tls13 && sd_extensions_find(ch->extensions, SD_delegated_credential, &body)) {
         sd_u16_list schemes;
         uint8_t alert;
         if (!sd_u16_list_parse(body, 2, false, &schemes, &alert)) {
@@ -580,10 +587,12 @@ static bool check_extension_bodies(sd_model *m, const sd_client_hello *ch) {
             return false;
         }
     }
-    return model_check_status_request(m, ch);
+    return check_status_request(m, ch);
 }
 
-bool model_check_status_request(sd_model *m, const sd_client_hello *ch) {
+/* RFC 6066 §8 status_request in a ClientHello (server side); false after a
+ * fatal alert. Sets client_wants_ocsp. */
+static bool check_status_request(sd_model *m, const sd_client_hello *ch) {
     /* RFC 6066 §8: CertificateStatusRequest starts with a status_type byte.
      * Only that byte is read, as BoringSSL does: the request itself is the
      * server's to use or ignore. */
@@ -878,7 +887,7 @@ static bool process_client_hello(sd_model *m, const sd_client_hello *ch, sd_span
     if (sd_extensions_find(ch->extensions, SD_server_name, &sni) && !model_check_server_name(m, sni)) return false;
     sd_span psk_identities, psk_binders;
     bool psk_dhe_ke;
-    if (!check_psk_offer(m, ch, &psk_identities, &psk_binders, &psk_dhe_ke) || !check_extension_bodies(m, ch))
+    if (!check_psk_offer(m, ch, &psk_identities, &psk_binders, &psk_dhe_ke) || !model_check_extension_bodies(m, ch, true))
         return false;
     bool has_sigalgs = sd_extensions_find(ch->extensions, SD_signature_algorithms, &sigalgs_body);
     if (has_sigalgs) {

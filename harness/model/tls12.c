@@ -229,6 +229,24 @@ static void new_session_id12(sd_model *m, sd_span offered) {
     if (sd_span_eq(offered, sd_span_of(m->server_session_id, 32))) m->server_session_id[0] ^= 1;
 }
 
+/* RFC 8422 §5.1.2 (ClientHello) and §5.2 (ServerHello): ECPointFormat
+ * ec_point_format_list<1..2^8-1>, and "Implementations MUST support"
+ * uncompressed, so a list without it is illegal_parameter (BoringSSL
+ * refuses it in either message). False after a fatal alert. */
+static bool check_point_formats(sd_model *m, sd_span body) {
+    sd_reader r = sd_reader_of(body);
+    sd_span formats;
+    if (!sd_read_prefixed(&r, 1, &formats) || formats.len == 0 || !sd_reader_done(&r)) {
+        model_fatal(m, SD_decode_error, "malformed ec_point_formats");
+        return false;
+    }
+    if (!memchr(formats.data, 0 /* uncompressed */, formats.len)) {
+        model_fatal(m, SD_illegal_parameter, "ec_point_formats without the uncompressed format");
+        return false;
+    }
+    return true;
+}
+
 bool model12_on_client_hello(sd_model *m, const sd_client_hello *ch) {
     uint8_t alert;
     sd_span body;
@@ -245,7 +263,10 @@ bool model12_on_client_hello(sd_model *m, const sd_client_hello *ch) {
         return false;
     }
     if (sd_extensions_find(ch->extensions, SD_server_name, &body) && !model_check_server_name(m, body)) return false;
-    if (!model_check_status_request(m, ch)) return false;
+    /* Extensions of either version that BoringSSL parses whatever the
+     * version (compress_certificate, encrypted_client_hello, ...): the same
+     * syntax checks as in TLS 1.3. */
+    if (!model_check_extension_bodies(m, ch, false)) return false;
     /* A TLS 1.3 extension means nothing in TLS 1.2 (RFC 5246 §7.4.1.4 lets
      * a server ignore it), but BoringSSL parses psk_key_exchange_modes
      * whatever the version and refuses a malformed one: the same choice. */
@@ -258,18 +279,7 @@ bool model12_on_client_hello(sd_model *m, const sd_client_hello *ch) {
      * this specification, then the server MUST abort the handshake and
      * return an illegal_parameter alert." BoringSSL refuses it also without
      * supported_groups, which the RFC leaves open: the model does too. */
-    if (sd_extensions_find(ch->extensions, SD_ec_point_formats, &body)) {
-        sd_reader r = sd_reader_of(body);
-        sd_span formats;
-        if (!sd_read_prefixed(&r, 1, &formats) || formats.len == 0 || !sd_reader_done(&r)) {
-            model_fatal(m, SD_decode_error, "malformed ec_point_formats");
-            return false;
-        }
-        if (!memchr(formats.data, 0 /* uncompressed */, formats.len)) {
-            model_fatal(m, SD_illegal_parameter, "ec_point_formats without the uncompressed format");
-            return false;
-        }
-    }
+    if (sd_extensions_find(ch->extensions, SD_ec_point_formats, &body) && !check_point_formats(m, body)) return false;
     /* RFC 5746 §3.6: the server "MUST verify that the "renegotiated_connection"
      * field is of zero length, and if it is not, MUST abort the handshake" —
      * with handshake_failure; TLS_EMPTY_RENEGOTIATION_INFO_SCSV (0x00FF)
@@ -657,9 +667,11 @@ void model12_on_server_hello(sd_model *m, const sd_server_hello *sh) {
              * model's ClientHello always asks.) */
             if (body.len) return model_fatal(m, SD_decode_error, "non-empty status_request in ServerHello");
             m->staple12 = true;
-        } else if (type == SD_server_name || type == SD_ec_point_formats) {
-            /* RFC 6066 §3: an empty acknowledgement; RFC 8422 §5.2: the
-             * server's point formats, uncompressed being mandatory. */
+        } else if (type == SD_ec_point_formats) {
+            /* RFC 8422 §5.2: the server's point formats. */
+            if (!check_point_formats(m, body)) return;
+        } else if (type == SD_server_name) {
+            /* RFC 6066 §3: an empty acknowledgement. */
         } else {
             /* RFC 5246 §7.4.1.4: "If a client receives an extension type in
              * ServerHello that it did not request in the associated
