@@ -671,7 +671,9 @@ void model12_on_server_hello(sd_model *m, const sd_server_hello *sh) {
             /* RFC 8422 §5.2: the server's point formats. */
             if (!check_point_formats(m, body)) return;
         } else if (type == SD_server_name) {
-            /* RFC 6066 §3: an empty acknowledgement. */
+            /* RFC 6066 §3: the server's acknowledgement "SHALL be empty";
+             * a body cannot be decoded (BoringSSL: decode_error). */
+            if (body.len) return model_fatal(m, SD_decode_error, "non-empty server_name in ServerHello");
         } else {
             /* RFC 5246 §7.4.1.4: "If a client receives an extension type in
              * ServerHello that it did not request in the associated
