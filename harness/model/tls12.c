@@ -670,6 +670,11 @@ void model12_on_server_hello(sd_model *m, const sd_server_hello *sh) {
         } else if (type == SD_ec_point_formats) {
             /* RFC 8422 §5.2: the server's point formats. */
             if (!check_point_formats(m, body)) return;
+        } else if (type == SD_supported_groups) {
+            /* Sent in our ClientHello, so not "unrequested" (RFC 5246
+             * §7.4.1.4), though RFC 8422 §5.2 gives the server no reason to
+             * echo it. BoringSSL ignores it (some servers do send it), and
+             * so does the model. */
         } else if (type == SD_server_name) {
             /* RFC 6066 §3: the server's acknowledgement "SHALL be empty";
              * a body cannot be decoded (BoringSSL: decode_error). */
