@@ -1301,7 +1301,10 @@ static void on_handshake_message(sd_model *m, const sd_handshake_msg *msg) {
      * a handshake message in an unexpected order MUST abort the handshake
      * with an "unexpected_message" alert"). */
     uint16_t step = msg->type;
-    if (msg->type == SD_ServerHello && msg->body.len >= 2 + SD_RANDOM_LEN &&
+    /* Only a client that offered TLS 1.3 knows the value: to a TLS 1.2-only
+     * client (RFC 5246) the server random is just random, as BoringSSL
+     * reads it. */
+    if (msg->type == SD_ServerHello && m->cfg.max_version >= SD_TLS13 && msg->body.len >= 2 + SD_RANDOM_LEN &&
         memcmp(msg->body.data + 2, sd_hrr_random, SD_RANDOM_LEN) == 0)
         step = SD_MSG_HELLO_RETRY_REQUEST;
     const sd_shape *next = sd_shape_accept(m->shape, m->pos, peer_role(m), step);
