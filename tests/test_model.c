@@ -16,6 +16,7 @@
 #include "targets/target.h"
 #include "trace/trace.h"
 #include "wire/names.h"
+#include "wire/record.h"
 
 #include "pki_fixture.h"
 
@@ -192,7 +193,29 @@ static void sequences_switch_shapes(void **state) {
     assert_int_equal(stapled->steps[3].msg, SD_CertificateStatus);
     assert_int_equal(stapled->steps[4].msg, SD_ServerKeyExchange);
     assert_null(sd_shape_accept(ecdhe, 3, SD_ROLE_SERVER, SD_CertificateStatus));
-    assert_null(sd_shape_accept(stapled, 3, SD_ROLE_SERVER, SD_ServerKeyExchange));
+    /* RFC 6066 §8: after the echo the server "MAY also choose not to send"
+     * it: the next message then goes on in the shape without it, also when
+     * that message announces client authentication. */
+    assert_ptr_equal(sd_shape_accept(stapled, 3, SD_ROLE_SERVER, SD_ServerKeyExchange), ecdhe);
+    const sd_shape *rsa_stapled = sd_shape_with_flags(SD_SHAPE_TLS12 | SD_SHAPE_RSA_KX | SD_SHAPE_OCSP);
+    assert_ptr_equal(sd_shape_accept(rsa_stapled, 3, SD_ROLE_SERVER, SD_ServerHelloDone),
+                     sd_shape_with_flags(SD_SHAPE_TLS12 | SD_SHAPE_RSA_KX));
+    assert_ptr_equal(sd_shape_accept(rsa_stapled, 3, SD_ROLE_SERVER, SD_CertificateRequest),
+                     sd_shape_with_flags(SD_SHAPE_TLS12 | SD_SHAPE_RSA_KX | SD_SHAPE_CLIENT_AUTH));
+    /* Only that one step may go: not the key exchange after it as well. */
+    assert_null(sd_shape_accept(stapled, 3, SD_ROLE_SERVER, SD_ServerHelloDone));
+    assert_null(sd_shape_accept(stapled, 3, SD_ROLE_SERVER, SD_Finished));
+    assert_null(sd_shape_accept(stapled, 4, SD_ROLE_SERVER, SD_ServerHelloDone));
+    /* CVE-2022-25640 in TLS 1.2, with stapling: a client under client auth
+     * that sent a certificate cannot skip its CertificateVerify. */
+    const sd_shape *auth12 = sd_shape_with_flags(SD_SHAPE_TLS12 | SD_SHAPE_CLIENT_AUTH | SD_SHAPE_OCSP);
+    assert_non_null(auth12);
+    assert_int_equal(auth12->steps[9].msg, SD_CertificateVerify);
+    assert_null(sd_shape_accept(auth12, 9, SD_ROLE_CLIENT, SD_MSG_CHANGE_CIPHER_SPEC));
+    const sd_shape *auth12_skipped = sd_shape_accept(auth12, 3, SD_ROLE_SERVER, SD_ServerKeyExchange);
+    assert_non_null(auth12_skipped);
+    assert_int_equal(auth12_skipped->steps[8].msg, SD_CertificateVerify);
+    assert_null(sd_shape_accept(auth12_skipped, 8, SD_ROLE_CLIENT, SD_MSG_CHANGE_CIPHER_SPEC));
     /* Every combination of key exchange, client authentication (with and
      * without a client certificate), ticket and stapling has its row. */
     for (unsigned kx = 0; kx < 2; kx++)
@@ -401,6 +424,124 @@ static void stapled_ocsp_is_checked(void **state) {
     leaf_ocsp->span = saved;
 }
 
+/* A ChangeCipherSpec before the ServerHello: a client that may still
+ * negotiate TLS 1.3 drops it (RFC 8446 §5, middlebox compatibility); one
+ * that speaks TLS 1.2 only has no such rule, and there the CCS is a step
+ * of the handshake out of order (RFC 5246 §7.1): unexpected_message. */
+static void early_ccs_by_version(void **state) {
+    (void)state;
+    static const uint8_t ccs[] = {0x14, 0x03, 0x03, 0x00, 0x01, 0x01};
+    const uint16_t max_versions[] = {SD_TLS13, SD_TLS12};
+    for (size_t i = 0; i < 2; i++) {
+        sd_target *client = make_range(&sd_target_model, SD_ROLE_CLIENT, SD_TLS12, max_versions[i], 1);
+        client->ops->start(client);
+        client->ops->feed(client, sd_span_of(ccs, sizeof ccs));
+        sd_target_status st;
+        client->ops->status(client, &st);
+        if (max_versions[i] == SD_TLS13) {
+            assert_false(st.failed);
+            assert_int_equal(st.alert_sent, -1);
+        } else {
+            assert_true(st.failed);
+            assert_int_equal(st.alert_sent, SD_unexpected_message);
+        }
+        client->ops->destroy(client);
+    }
+}
+
+/* The server's plaintext TLS 1.2 flight with its CertificateStatus taken
+ * out, in one record: a server that echoed status_request and then sent no
+ * CertificateStatus. */
+static void drop_certificate_status(sd_span flight, sd_buf *out) {
+    sd_reader records = sd_reader_of(flight);
+    sd_record rec;
+    uint8_t alert;
+    sd_buf messages;
+    sd_buf_init(&messages);
+    while (sd_parse_record(&records, &rec, &alert) == 1) {
+        assert_int_equal(rec.content_type, SD_handshake);
+        sd_buf_append_span(&messages, rec.fragment);
+    }
+    sd_buf kept;
+    sd_buf_init(&kept);
+    sd_reader r = sd_reader_of(sd_buf_span(&messages));
+    bool dropped = false;
+    while (!sd_reader_done(&r)) {
+        uint8_t type;
+        uint32_t len;
+        sd_span body;
+        assert_true(sd_read_u8(&r, &type) && sd_read_u24(&r, &len) && sd_read_bytes(&r, len, &body));
+        if (type == SD_CertificateStatus) {
+            dropped = true;
+            continue;
+        }
+        sd_build_handshake(&kept, type, body, -1);
+    }
+    assert_true(dropped);
+    sd_buf_reset(out);
+    sd_build_record(out, SD_handshake, SD_TLS12, sd_buf_span(&kept));
+    sd_buf_free(&messages);
+    sd_buf_free(&kept);
+}
+
+/* RFC 6066 §8: "a server MAY also choose not to send a "CertificateStatus"
+ * message, even if has received a "status_request" extension in the client
+ * hello message and has sent a "status_request" extension in the server
+ * hello message." The TLS 1.2 model client then goes on, validating the
+ * chain without a response: "leaf" is accepted, "revoked" still refused on
+ * the CRL's word. */
+static void tls12_certificate_status_is_optional(void **state) {
+    (void)state;
+    static const uint16_t suite = SD_TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256;
+    const char *credentials[] = {"leaf", "revoked"};
+    for (size_t i = 0; i < 2; i++) {
+        sd_target_config base = {.min_version = SD_TLS12, .max_version = SD_TLS12, .pki = &pki,
+                                 .server_name = SD_PKI_SERVER_NAME, .now = SD_PKI_DEFAULT_TIME, .seed = 5,
+                                 .cipher_suites = &suite, .n_cipher_suites = 1};
+        sd_target_config ccfg = base, scfg = base;
+        ccfg.role = SD_ROLE_CLIENT;
+        scfg.role = SD_ROLE_SERVER;
+        scfg.credential = sd_pki_find(&pki, credentials[i]);
+        assert_non_null(scfg.credential);
+        char err[200] = "";
+        sd_target *client = sd_target_model.create(&ccfg, err, sizeof err);
+        sd_target *server = sd_target_model.create(&scfg, err, sizeof err);
+        assert_non_null(client);
+        assert_non_null(server);
+        sd_buf hello, flight, edited;
+        sd_buf_init(&hello);
+        sd_buf_init(&flight);
+        sd_buf_init(&edited);
+        client->ops->start(client);
+        client->ops->drain(client, &hello);
+        server->ops->feed(server, sd_buf_span(&hello));
+        server->ops->drain(server, &flight);
+        drop_certificate_status(sd_buf_span(&flight), &edited);
+        client->ops->feed(client, sd_buf_span(&edited));
+        sd_target_status st;
+        client->ops->status(client, &st);
+        if (i == 0) {
+            /* Accepted: the client answers with its key exchange, CCS and
+             * Finished, having verified the ServerKeyExchange signature. */
+            if (st.failed) fprintf(stderr, "%s: %s\n", credentials[i], st.error);
+            assert_false(st.failed);
+            assert_int_equal(st.alert_sent, -1);
+            assert_true(st.peer_authenticated);
+            sd_buf_reset(&hello);
+            client->ops->drain(client, &hello);
+            assert_true(hello.len > 0);
+        } else {
+            assert_true(st.failed);
+            assert_int_equal(st.alert_sent, SD_certificate_revoked);
+        }
+        client->ops->destroy(client);
+        server->ops->destroy(server);
+        sd_buf_free(&hello);
+        sd_buf_free(&flight);
+        sd_buf_free(&edited);
+    }
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(model_client_boringssl_server),
@@ -414,6 +555,8 @@ int main(void) {
         cmocka_unit_test(tls12_alerts_reassembled),
         cmocka_unit_test(downgrade_sentinel),
         cmocka_unit_test(stapled_ocsp_is_checked),
+        cmocka_unit_test(tls12_certificate_status_is_optional),
+        cmocka_unit_test(early_ccs_by_version),
     };
     return cmocka_run_group_tests(tests, load_pki, free_pki);
 }

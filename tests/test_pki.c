@@ -431,6 +431,8 @@ static void same_answer(const sd_verify_params *own, const sd_verify_params *cop
 
 static void test_revocation_checked_once(void **state) {
     const sd_pki *pki = &((pki_state *)*state)->pki;
+    /* The chain cache would answer the copy from the original's verdict. */
+    sd_verify_cache_set_enabled(false);
     assert_non_null(pki->crl);
     /* Each file's signer is the intermediate's key. */
     const sd_credential *leaf = must_find(pki, "leaf");
@@ -498,6 +500,7 @@ static void test_revocation_checked_once(void **state) {
     X509_free(other);
     EVP_PKEY_free(other_key);
     for (size_t i = 0; i < 3; i++) free(copies[i]);
+    sd_verify_cache_set_enabled(true);
     EVP_PKEY_free(intermediate_key);
     X509_free(intermediate);
 }
@@ -809,6 +812,115 @@ static void test_verify_good(void **state) {
     chain_set_der(&c, 2, pki->root_der, pki->root_der_len);
     expect_chain_ok("leaf+root", &server, &c);
     chain_free(&c);
+}
+
+/* The chain cache (sd_verify_cache_*) must not change any answer: every
+ * credential, under validation inputs that differ in one field each (time,
+ * name, purpose, key use, CRL, stapled response, trust anchor), gets the same
+ * result, alert, message and leaf key from the cache as from a full
+ * validation, and accepted chains do come from the cache the second time. */
+static void test_chain_cache_same_answer(void **state) {
+    pki_state *s = *state;
+    const sd_pki *pki = &s->pki;
+    enum { N_VARIANTS = 9 };
+    sd_verify_params variants[N_VARIANTS];
+    for (size_t v = 0; v < N_VARIANTS; v++) variants[v] = server_params(pki);
+    variants[1].now = 1590969600; /* 2020-06-01: "expired" is valid then */
+    variants[2].host_name = "other.shakedown.test";
+    variants[3].host_name = NULL;
+    variants[4].purpose = SD_VERIFY_PURPOSE_CLIENT;
+    variants[5].key_use = SD_KEY_USE_ENCIPHER;
+    variants[6].crl = sd_pki_blob(pki, "crl.der");
+    variants[7].crl = sd_pki_blob(pki, "crl.der");
+    variants[7].stapled_ocsp = sd_pki_blob(pki, "ocsp-leaf.der");
+    /* Another trust anchor object: the "unknown-ca" chain's own root. */
+    char path[1100];
+    snprintf(path, sizeof(path), "%s/untrusted-root.pem", pki->dir);
+    FILE *f = fopen(path, "r");
+    assert_non_null(f);
+    X509 *untrusted = PEM_read_X509(f, NULL, NULL, NULL);
+    fclose(f);
+    assert_non_null(untrusted);
+    sd_pki *other = malloc(sizeof(*other));
+    assert_non_null(other);
+    memcpy(other, pki, sizeof(*other)); /* borrows everything; not freed */
+    other->root = untrusted;
+    variants[8].pki = other;
+
+    /* Every answer without the cache first (turning it on or off empties
+     * it); then with it, each variant twice: the first time may fill the
+     * cache, the second must be answered from it, while the verdicts of
+     * the variants before stay cached too and must not answer for it. */
+    typedef struct {
+        bool ok;
+        uint8_t alert;
+        char err[512];
+        EVP_PKEY *key;
+    } answer;
+    static answer full[N_VARIANTS][SD_MAX_CREDENTIALS];
+    sd_verify_cache_set_enabled(false);
+    for (size_t v = 0; v < N_VARIANTS; v++) {
+        for (size_t i = 0; i < pki->n_credentials; i++) {
+            if (pki->credentials[i].chain_len == 0) continue;
+            test_chain c;
+            chain_of(pki, pki->credentials[i].name, &c);
+            answer *a = &full[v][i];
+            a->key = NULL;
+            a->ok = run_verify(&variants[v], &c, &a->key, &a->alert, a->err, sizeof(a->err));
+            chain_free(&c);
+        }
+    }
+    sd_verify_cache_set_enabled(true);
+    size_t n_accepted = 0;
+    for (size_t v = 0; v < N_VARIANTS; v++) {
+        for (int pass = 0; pass < 2; pass++) {
+            for (size_t i = 0; i < pki->n_credentials; i++) {
+                const char *name = pki->credentials[i].name;
+                if (pki->credentials[i].chain_len == 0) continue;
+                const answer *want = &full[v][i];
+                test_chain c;
+                chain_of(pki, name, &c);
+                answer got = {.key = NULL};
+                size_t hits = sd_verify_cache_hits();
+                got.ok = run_verify(&variants[v], &c, &got.key, &got.alert, got.err, sizeof(got.err));
+                if (want->ok != got.ok || want->alert != got.alert || strcmp(want->err, got.err) != 0)
+                    fprintf(stderr, "%s (variant %zu, pass %d): full %d %s \"%s\", cached %d %s \"%s\"\n", name, v,
+                            pass, want->ok, sd_alert_name(want->alert), want->err, got.ok, sd_alert_name(got.alert),
+                            got.err);
+                assert_int_equal(want->ok, got.ok);
+                assert_int_equal(want->alert, got.alert);
+                assert_string_equal(want->err, got.err);
+                if (want->ok) {
+                    assert_non_null(got.key);
+                    assert_int_equal(EVP_PKEY_cmp(want->key, got.key), 1);
+                    if (pass == 1) {
+                        n_accepted++;
+                        assert_int_equal(sd_verify_cache_hits(), hits + 1);
+                    }
+                } else {
+                    assert_null(got.key);
+                    assert_int_equal(sd_verify_cache_hits(), hits); /* refusals are not kept */
+                }
+                EVP_PKEY_free(got.key);
+                chain_free(&c);
+            }
+        }
+    }
+    for (size_t v = 0; v < N_VARIANTS; v++)
+        for (size_t i = 0; i < pki->n_credentials; i++) EVP_PKEY_free(full[v][i].key);
+    assert_true(n_accepted > 0);
+
+    /* A verdict cached under one anchor does not answer for another: "leaf"
+     * accepted under the fixture root, then refused under the untrusted
+     * one, with the cache on throughout. */
+    test_chain c;
+    chain_of(pki, "leaf", &c);
+    expect_chain_ok("leaf, cached", &variants[0], &c);
+    expect_chain_ok("leaf, from the cache", &variants[0], &c);
+    expect_chain_alert("leaf under another root", &variants[8], &c, SD_unknown_ca, NULL);
+    chain_free(&c);
+    free(other);
+    X509_free(untrusted);
 }
 
 /* --- Tests: each defect removed ---------------------------------------------------------- */
@@ -1221,6 +1333,7 @@ int main(void) {
         cmocka_unit_test(test_key_mismatch),
         cmocka_unit_test(test_revocation),
         cmocka_unit_test(test_revocation_checked_once),
+        cmocka_unit_test(test_chain_cache_same_answer),
         cmocka_unit_test(test_ocsp_parser),
         cmocka_unit_test(test_validation_time),
         cmocka_unit_test(test_verify_malformed),

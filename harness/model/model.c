@@ -135,7 +135,11 @@ static void on_hello_retry_request(sd_model *m, const sd_server_hello *sh, sd_sp
     uint8_t alert;
     /* RFC 8446 §4.1.4: the client "MUST check the legacy_version,
      * legacy_session_id_echo, cipher_suite, and legacy_compression_method as
-     * specified in Section 4.1.3". */
+     * specified in Section 4.1.3". §4.1.3: legacy_version "MUST be set to
+     * 0x0303"; any other value announces a version we cannot speak, so
+     * protocol_version, as BoringSSL answers. */
+    if (sh->legacy_version != SD_TLS12)
+        return model_fatal(m, SD_protocol_version, "HelloRetryRequest legacy_version is 0x%04x", sh->legacy_version);
     if (!sd_span_eq(sh->legacy_session_id_echo, sd_span_of(m->session_id, m->session_id_len)))
         return model_fatal(m, SD_illegal_parameter, "HelloRetryRequest session id does not echo ours");
     if (!sd_u16_in(m->offer.suites, m->offer.n_suites, sh->cipher_suite) || !(m->suite = sd_suite_find(sh->cipher_suite)))
@@ -519,18 +523,24 @@ bool model_check_server_name(sd_model *m, sd_span body) {
 /* ClientHello extensions whose body the RFCs define as empty; anything else
  * cannot be decoded (§6.2 decode_error). post_handshake_auth is not here:
  * the model does not implement it, so it is ignored like any extension it
- * does not recognise (§4.2), as BoringSSL does. */
+ * does not recognise (§4.2), as BoringSSL does. tls13_only: checked only
+ * when TLS 1.3 is negotiated; in TLS 1.2 the extension means nothing and is
+ * ignored (RFC 5246 §7.4.1.4), as BoringSSL ignores it. */
 static const struct {
     uint16_t type;
+    bool tls13_only;
     const char *rule;
 } kEmptyInClientHello[] = {
-    {SD_early_data, "RFC 8446 §4.2.10: early_data in ClientHello is struct {} Empty"},
-    {SD_signed_certificate_timestamp, "RFC 6962 §3.3.1: the ClientHello extension_data is empty"},
+    {SD_early_data, true, "RFC 8446 §4.2.10: early_data in ClientHello is struct {} Empty"},
+    {SD_signed_certificate_timestamp, false, "RFC 6962 §3.3.1: the ClientHello extension_data is empty"},
 };
 
-static bool check_extension_bodies(sd_model *m, const sd_client_hello *ch) {
+static bool check_status_request(sd_model *m, const sd_client_hello *ch);
+
+bool model_check_extension_bodies(sd_model *m, const sd_client_hello *ch, bool tls13) {
     sd_span body;
     for (size_t i = 0; i < COUNT(kEmptyInClientHello); i++) {
+        if (kEmptyInClientHello[i].tls13_only && !tls13) continue;
         if (sd_extensions_find(ch->extensions, kEmptyInClientHello[i].type, &body) && body.len != 0) {
             model_fatal(m, SD_decode_error, "non-empty %s (%s)", sd_extension_name(kEmptyInClientHello[i].type),
                   kEmptyInClientHello[i].rule);
@@ -548,8 +558,9 @@ static bool check_extension_bodies(sd_model *m, const sd_client_hello *ch) {
         }
     }
     /* RFC 9345 §4.1.1: delegated_credential carries a SignatureSchemeList,
-     * supported_signature_algorithms<2..2^16-2>. */
-    if (sd_extensions_find(ch->extensions, SD_delegated_credential, &body)) {
+     * supported_signature_algorithms<2..2^16-2>. A TLS 1.3 extension
+     * (RFC 9345 §4), which BoringSSL reads in TLS 1.3 only. */
+    if (tls13 && sd_extensions_find(ch->extensions, SD_delegated_credential, &body)) {
         sd_u16_list schemes;
         uint8_t alert;
         if (!sd_u16_list_parse(body, 2, false, &schemes, &alert)) {
@@ -577,10 +588,12 @@ static bool check_extension_bodies(sd_model *m, const sd_client_hello *ch) {
             return false;
         }
     }
-    return model_check_status_request(m, ch);
+    return check_status_request(m, ch);
 }
 
-bool model_check_status_request(sd_model *m, const sd_client_hello *ch) {
+/* RFC 6066 §8 status_request in a ClientHello (server side); false after a
+ * fatal alert. Sets client_wants_ocsp. */
+static bool check_status_request(sd_model *m, const sd_client_hello *ch) {
     /* RFC 6066 §8: CertificateStatusRequest starts with a status_type byte.
      * Only that byte is read, as BoringSSL does: the request itself is the
      * server's to use or ignore. */
@@ -602,6 +615,21 @@ const sd_span *model_ocsp_response(const sd_model *m, const sd_credential *cred)
     return sd_pki_blob(m->cfg.pki, file);
 }
 
+bool model_check_psk_modes(sd_model *m, const sd_client_hello *ch, bool *dhe_ke) {
+    sd_span body;
+    *dhe_ke = false;
+    if (!sd_extensions_find(ch->extensions, SD_psk_key_exchange_modes, &body)) return true;
+    /* RFC 8446 §4.2.9: PskKeyExchangeMode ke_modes<1..255>; */
+    sd_reader r = sd_reader_of(body);
+    sd_span modes;
+    if (!sd_read_prefixed(&r, 1, &modes) || modes.len == 0 || !sd_reader_done(&r)) {
+        model_fatal(m, SD_decode_error, "malformed psk_key_exchange_modes");
+        return false;
+    }
+    *dhe_ke = memchr(modes.data, 1, modes.len) != NULL; /* psk_dhe_ke(1) */
+    return true;
+}
+
 /* RFC 8446 §4.2.9 and §4.2.11 syntax. On success *identities and *binders
  * hold the offer's lists (NULL data if no PSK is offered), and *dhe_ke says
  * whether psk_dhe_ke is among the modes. */
@@ -609,20 +637,10 @@ static bool check_psk_offer(sd_model *m, const sd_client_hello *ch, sd_span *out
                             bool *dhe_ke) {
     uint8_t alert;
     *out_identities = *out_binders = sd_span_of(NULL, 0);
-    *dhe_ke = false;
     sd_span modes_body, psk_body;
     bool has_modes = sd_extensions_find(ch->extensions, SD_psk_key_exchange_modes, &modes_body);
     bool has_psk = sd_extensions_find(ch->extensions, SD_pre_shared_key, &psk_body);
-    if (has_modes) {
-        /* PskKeyExchangeMode ke_modes<1..255>; */
-        sd_reader r = sd_reader_of(modes_body);
-        sd_span modes;
-        if (!sd_read_prefixed(&r, 1, &modes) || modes.len == 0 || !sd_reader_done(&r)) {
-            model_fatal(m, SD_decode_error, "malformed psk_key_exchange_modes");
-            return false;
-        }
-        *dhe_ke = memchr(modes.data, 1, modes.len) != NULL; /* psk_dhe_ke(1) */
-    }
+    if (!model_check_psk_modes(m, ch, dhe_ke)) return false;
     if (!has_psk) return true;
     /* §4.2.11: "The "pre_shared_key" extension MUST be the last extension in
      * the ClientHello ... Servers MUST check that it is the last extension and
@@ -870,7 +888,7 @@ static bool process_client_hello(sd_model *m, const sd_client_hello *ch, sd_span
     if (sd_extensions_find(ch->extensions, SD_server_name, &sni) && !model_check_server_name(m, sni)) return false;
     sd_span psk_identities, psk_binders;
     bool psk_dhe_ke;
-    if (!check_psk_offer(m, ch, &psk_identities, &psk_binders, &psk_dhe_ke) || !check_extension_bodies(m, ch))
+    if (!check_psk_offer(m, ch, &psk_identities, &psk_binders, &psk_dhe_ke) || !model_check_extension_bodies(m, ch, true))
         return false;
     bool has_sigalgs = sd_extensions_find(ch->extensions, SD_signature_algorithms, &sigalgs_body);
     if (has_sigalgs) {
@@ -1311,7 +1329,10 @@ static void on_handshake_message(sd_model *m, const sd_handshake_msg *msg) {
      * a handshake message in an unexpected order MUST abort the handshake
      * with an "unexpected_message" alert"). */
     uint16_t step = msg->type;
-    if (msg->type == SD_ServerHello && msg->body.len >= 2 + SD_RANDOM_LEN &&
+    /* Only a client that offered TLS 1.3 knows the value: to a TLS 1.2-only
+     * client (RFC 5246) the server random is just random, as BoringSSL
+     * reads it. */
+    if (msg->type == SD_ServerHello && m->cfg.max_version >= SD_TLS13 && msg->body.len >= 2 + SD_RANDOM_LEN &&
         memcmp(msg->body.data + 2, sd_hrr_random, SD_RANDOM_LEN) == 0)
         step = SD_MSG_HELLO_RETRY_REQUEST;
     const sd_shape *next = sd_shape_accept(m->shape, m->pos, peer_role(m), step);
@@ -1434,6 +1455,14 @@ static void on_ccs12(sd_model *m, const sd_rl_event *ev) {
     send_own_flight(m);
 }
 
+/* Which CCS rule applies: TLS 1.2's (a step) once TLS 1.2 is negotiated,
+ * or before that when TLS 1.3 cannot be (max_version TLS 1.2). Until then a
+ * TLS 1.3-capable endpoint keeps the §5 rule of on_ccs: a middlebox
+ * compatibility CCS may come first. */
+static bool ccs_is_a_tls12_step(const sd_model *m) {
+    return m->version == SD_TLS12 || (m->version == 0 && m->cfg.max_version < SD_TLS13);
+}
+
 static void on_ccs(sd_model *m, const sd_rl_event *ev) {
     /* §5: "An implementation may receive an unencrypted record of type
      * change_cipher_spec consisting of the single byte value 0x01 at any time
@@ -1497,7 +1526,7 @@ void sd_model_feed(sd_model *m, sd_span bytes) {
             on_alert(m, &ev.alert);
             break;
         case SD_RL_CCS:
-            if (m->version == SD_TLS12 && m->phase == PHASE_HANDSHAKE)
+            if (m->phase == PHASE_HANDSHAKE && ccs_is_a_tls12_step(m))
                 on_ccs12(m, &ev);
             else
                 on_ccs(m, &ev);
@@ -1651,6 +1680,18 @@ void sd_model_start(sd_model *m) {
     if (!sd_key_share_generate(&m->share, m->offer.groups[0], &m->rng))
         return model_fatal(m, SD_internal_error, "key generation failed");
     send_own_flight(m);
+}
+
+void sd_model_close(sd_model *m) {
+    if (m->phase != PHASE_CONNECTED) return;
+    /* RFC 8446 §6.1: "Each party MUST send a "close_notify" alert before
+     * closing its write side of the connection"; after it nothing more is
+     * sent ("Any data received after a closure alert has been received MUST
+     * be ignored" on the peer's side). The model stops reading as well: a
+     * page server has nothing left to say. */
+    sd_rl_send_alert(&m->rl, SD_ALERT_LEVEL_WARNING, SD_close_notify);
+    m->st.close_notify_sent = true;
+    m->phase = PHASE_CLOSED;
 }
 
 void sd_model_drain(sd_model *m, sd_buf *out) {

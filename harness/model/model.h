@@ -19,6 +19,10 @@ void sd_model_start(sd_model *m);
 void sd_model_feed(sd_model *m, sd_span bytes);
 void sd_model_drain(sd_model *m, sd_buf *out);
 void sd_model_status(const sd_model *m, sd_target_status *out);
+/* Once connected: sends close_notify now (RFC 8446 §6.1, RFC 5246 §7.2.1)
+ * and nothing after it; later input is ignored. Does nothing before the
+ * handshake is done or after the connection ended. */
+void sd_model_close(sd_model *m);
 /* The session from the newest NewSessionTicket, for a later resume. */
 bool sd_model_export_session(const sd_model *m, sd_buf *out);
 /* RFC 8446 §7.5 exporter with an empty context, after the handshake. */

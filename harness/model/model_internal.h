@@ -116,9 +116,16 @@ void model_fatal(sd_model *m, uint8_t alert, const char *fmt, ...) __attribute__
 bool model_failed(const sd_model *m);
 /* RFC 6066 §3 server_name checks on the server side. */
 bool model_check_server_name(sd_model *m, sd_span body);
-/* RFC 6066 §8 status_request in a ClientHello (server side); false after a
- * fatal alert. Sets client_wants_ocsp. */
-bool model_check_status_request(sd_model *m, const sd_client_hello *ch);
+/* Server: the syntax of the ClientHello extensions the model recognises
+ * but does not negotiate (signed_certificate_timestamp, compress_certificate,
+ * encrypted_client_hello, status_request; with tls13 also early_data and
+ * delegated_credential), as BoringSSL parses them: decode_error. False
+ * after a fatal alert; sets client_wants_ocsp. */
+bool model_check_extension_bodies(sd_model *m, const sd_client_hello *ch, bool tls13);
+/* RFC 8446 §4.2.9 syntax of psk_key_exchange_modes in a ClientHello, if
+ * present; *dhe_ke says whether psk_dhe_ke is offered. False after a fatal
+ * alert (decode_error). */
+bool model_check_psk_modes(sd_model *m, const sd_client_hello *ch, bool *dhe_ke);
 /* Server: the OCSP response to staple for cred (the PKI's
  * ocsp-<credential>.der) if the client asked for one; else NULL. */
 const sd_span *model_ocsp_response(const sd_model *m, const sd_credential *cred);

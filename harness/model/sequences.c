@@ -168,7 +168,22 @@ static const struct {
     {SD_SHAPE_CLIENT_AUTH, SD_CertificateRequest},
 };
 
-const sd_shape *sd_shape_accept(const sd_shape *current, size_t pos, sd_role from, uint16_t msg) {
+/* Steps that a shape's deciding message made possible but not certain: the
+ * sender may leave them out, and then the message that follows them comes
+ * instead. RFC 6066 §8: "a server MAY also choose not to send a
+ * "CertificateStatus" message, even if has received a "status_request"
+ * extension in the client hello message and has sent a "status_request"
+ * extension in the server hello message." Only the shapes that the
+ * ServerHello's status_request echo selected hold the step, so without the
+ * echo a CertificateStatus stays out of order. */
+static const struct {
+    unsigned flag;
+    uint16_t msg;
+} kOptionalStep[] = {
+    {SD_SHAPE_OCSP, SD_CertificateStatus},
+};
+
+static const sd_shape *accept_in(const sd_shape *current, size_t pos, sd_role from, uint16_t msg) {
     if (pos < current->n_steps && current->steps[pos].from == from && current->steps[pos].msg == msg)
         return current;
     for (size_t i = 0; i < sizeof(kAnnouncedBy) / sizeof(kAnnouncedBy[0]); i++) {
@@ -179,6 +194,21 @@ const sd_shape *sd_shape_accept(const sd_shape *current, size_t pos, sd_role fro
             return s;
     }
     return NULL;
+}
+
+const sd_shape *sd_shape_accept(const sd_shape *current, size_t pos, sd_role from, uint16_t msg) {
+    const sd_shape *next = accept_in(current, pos, from, msg);
+    for (size_t i = 0; !next && i < sizeof(kOptionalStep) / sizeof(kOptionalStep[0]); i++) {
+        if (!(current->flags & kOptionalStep[i].flag) || pos >= current->n_steps ||
+            current->steps[pos].msg != kOptionalStep[i].msg)
+            continue;
+        /* The same shape without the step: the message must be in order
+         * there (or announce a shape from there, as CertificateRequest
+         * does). */
+        const sd_shape *without = sd_shape_with_flags(current->flags & ~kOptionalStep[i].flag);
+        if (without && same_history(current, without, pos)) next = accept_in(without, pos, from, msg);
+    }
+    return next;
 }
 
 const char *sd_step_name(uint16_t msg) {

@@ -62,7 +62,12 @@ const sd_shape *sd_shape_initial(void);
  * content (an accepted PSK in ServerHello, an empty client Certificate) are
  * switched to by the handler that reads that content. Otherwise a peer could
  * skip CertificateVerify after a non-empty Certificate and land in the
- * no-certificate shape (CVE-2022-25640). */
+ * no-certificate shape (CVE-2022-25640).
+ *
+ * One step is optional where its shape was chosen: a CertificateStatus the
+ * ServerHello's status_request echo announced (RFC 6066 §8 lets the server
+ * leave it out). When the next message comes instead, the handshake goes on
+ * in the same shape without SD_SHAPE_OCSP. */
 const sd_shape *sd_shape_accept(const sd_shape *current, size_t pos, sd_role from, uint16_t msg);
 /* Returns the shape with these flags, or NULL. */
 const sd_shape *sd_shape_with_flags(unsigned flags);

@@ -229,6 +229,24 @@ static void new_session_id12(sd_model *m, sd_span offered) {
     if (sd_span_eq(offered, sd_span_of(m->server_session_id, 32))) m->server_session_id[0] ^= 1;
 }
 
+/* RFC 8422 §5.1.2 (ClientHello) and §5.2 (ServerHello): ECPointFormat
+ * ec_point_format_list<1..2^8-1>, and "Implementations MUST support"
+ * uncompressed, so a list without it is illegal_parameter (BoringSSL
+ * refuses it in either message). False after a fatal alert. */
+static bool check_point_formats(sd_model *m, sd_span body) {
+    sd_reader r = sd_reader_of(body);
+    sd_span formats;
+    if (!sd_read_prefixed(&r, 1, &formats) || formats.len == 0 || !sd_reader_done(&r)) {
+        model_fatal(m, SD_decode_error, "malformed ec_point_formats");
+        return false;
+    }
+    if (!memchr(formats.data, 0 /* uncompressed */, formats.len)) {
+        model_fatal(m, SD_illegal_parameter, "ec_point_formats without the uncompressed format");
+        return false;
+    }
+    return true;
+}
+
 bool model12_on_client_hello(sd_model *m, const sd_client_hello *ch) {
     uint8_t alert;
     sd_span body;
@@ -245,7 +263,23 @@ bool model12_on_client_hello(sd_model *m, const sd_client_hello *ch) {
         return false;
     }
     if (sd_extensions_find(ch->extensions, SD_server_name, &body) && !model_check_server_name(m, body)) return false;
-    if (!model_check_status_request(m, ch)) return false;
+    /* Extensions of either version that BoringSSL parses whatever the
+     * version (compress_certificate, encrypted_client_hello, ...): the same
+     * syntax checks as in TLS 1.3. */
+    if (!model_check_extension_bodies(m, ch, false)) return false;
+    /* A TLS 1.3 extension means nothing in TLS 1.2 (RFC 5246 §7.4.1.4 lets
+     * a server ignore it), but BoringSSL parses psk_key_exchange_modes
+     * whatever the version and refuses a malformed one: the same choice. */
+    bool psk_dhe_ke;
+    if (!model_check_psk_modes(m, ch, &psk_dhe_ke)) return false;
+    /* RFC 8422 §5.1.2: ECPointFormat ec_point_format_list<1..2^8-1>; "If
+     * the client sends the extension and the extension does not contain the
+     * uncompressed point format, and the client has used the Supported
+     * Groups extension to indicate support for any of the curves defined in
+     * this specification, then the server MUST abort the handshake and
+     * return an illegal_parameter alert." BoringSSL refuses it also without
+     * supported_groups, which the RFC leaves open: the model does too. */
+    if (sd_extensions_find(ch->extensions, SD_ec_point_formats, &body) && !check_point_formats(m, body)) return false;
     /* RFC 5746 §3.6: the server "MUST verify that the "renegotiated_connection"
      * field is of zero length, and if it is not, MUST abort the handshake" —
      * with handshake_failure; TLS_EMPTY_RENEGOTIATION_INFO_SCSV (0x00FF)
@@ -318,7 +352,9 @@ bool model12_on_client_hello(sd_model *m, const sd_client_hello *ch) {
     if (m->cfg.session_cache && !m->issue_ticket12) new_session_id12(m, ch->legacy_session_id);
 
     /* Groups (RFC 8422 §5.1.1) and signature schemes (§7.4.1.4.1). Without
-     * supported_groups every group of ours is acceptable (RFC 8422 §4). */
+     * supported_groups, RFC 8422 §4 lets the server "choose any one of the
+     * elliptic curves" or not negotiate ECC; BoringSSL then picks no ECDHE
+     * suite, and so does the model (group stays 0). */
     sd_u16_list groups = {{0}}, sigalgs = {{0}};
     bool has_groups = sd_extensions_find(ch->extensions, SD_supported_groups, &body);
     if (has_groups && !sd_u16_list_parse(body, 2, false, &groups, &alert)) {
@@ -331,12 +367,8 @@ bool model12_on_client_hello(sd_model *m, const sd_client_hello *ch) {
         return false;
     }
     uint16_t group = 0;
-    if (has_groups) {
-        for (size_t i = 0; i < sd_u16_list_count(groups) && !group; i++)
-            if (sd_u16_in(m->offer.groups, m->offer.n_groups, sd_u16_list_at(groups, i))) group = sd_u16_list_at(groups, i);
-    } else {
-        group = m->offer.groups[0];
-    }
+    for (size_t i = 0; has_groups && i < sd_u16_list_count(groups) && !group; i++)
+        if (sd_u16_in(m->offer.groups, m->offer.n_groups, sd_u16_list_at(groups, i))) group = sd_u16_list_at(groups, i);
     const sd_credential *cred = m->cfg.credential;
     /* Without signature_algorithms the client accepts SHA-1 only (§7.4.1.4.1),
      * which the model does not sign with; it then prefers SHA-256 schemes. */
@@ -635,9 +667,18 @@ void model12_on_server_hello(sd_model *m, const sd_server_hello *sh) {
              * model's ClientHello always asks.) */
             if (body.len) return model_fatal(m, SD_decode_error, "non-empty status_request in ServerHello");
             m->staple12 = true;
-        } else if (type == SD_server_name || type == SD_ec_point_formats) {
-            /* RFC 6066 §3: an empty acknowledgement; RFC 8422 §5.2: the
-             * server's point formats, uncompressed being mandatory. */
+        } else if (type == SD_ec_point_formats) {
+            /* RFC 8422 §5.2: the server's point formats. */
+            if (!check_point_formats(m, body)) return;
+        } else if (type == SD_supported_groups) {
+            /* Sent in our ClientHello, so not "unrequested" (RFC 5246
+             * §7.4.1.4), though RFC 8422 §5.2 gives the server no reason to
+             * echo it. BoringSSL ignores it (some servers do send it), and
+             * so does the model. */
+        } else if (type == SD_server_name) {
+            /* RFC 6066 §3: the server's acknowledgement "SHALL be empty";
+             * a body cannot be decoded (BoringSSL: decode_error). */
+            if (body.len) return model_fatal(m, SD_decode_error, "non-empty server_name in ServerHello");
         } else {
             /* RFC 5246 §7.4.1.4: "If a client receives an extension type in
              * ServerHello that it did not request in the associated
@@ -704,7 +745,9 @@ static void on_certificate12(sd_model *m, sd_span body) {
      * certificate; an empty one cannot authenticate it. */
     if (n == 0) return model_fatal(m, SD_decode_error, "server sent an empty certificate chain");
     /* With a CertificateStatus to come, the chain is validated together
-     * with it (as BoringSSL does, after reading CertificateStatus). */
+     * with it (as BoringSSL does, after reading CertificateStatus), or
+     * without a response when the server leaves it out
+     * (verify_chain_without_status). */
     if (m->shape->flags & SD_SHAPE_OCSP) {
         sd_buf_reset(&m->peer_chain12);
         sd_buf_append_span(&m->peer_chain12, body);
@@ -725,7 +768,20 @@ static void on_certificate_status12(sd_model *m, sd_span body) {
     sd_span chain[SD_MAX_CHAIN];
     size_t n;
     if (!read_chain12(m, sd_buf_span(&m->peer_chain12), chain, &n)) return;
+    sd_buf_reset(&m->peer_chain12);
     verify_server_chain12(m, chain, n, &cs.ocsp_response);
+}
+
+/* Client: the status_request echo promised a CertificateStatus, and the
+ * server sent the next message instead (RFC 6066 §8 allows it; the tables
+ * switched to the shape without it). The chain kept by on_certificate12 is
+ * validated now, before that message, without a stapled response. */
+static void verify_chain_without_status(sd_model *m) {
+    sd_span chain[SD_MAX_CHAIN];
+    size_t n;
+    if (!read_chain12(m, sd_buf_span(&m->peer_chain12), chain, &n)) return;
+    sd_buf_reset(&m->peer_chain12);
+    verify_server_chain12(m, chain, n, NULL);
 }
 
 static void on_server_key_exchange(sd_model *m, sd_span body) {
@@ -863,6 +919,10 @@ void model12_on_ccs(sd_model *m, sd_span body) {
 void model12_on_message(sd_model *m, uint16_t step, const sd_handshake_msg *msg) {
     uint8_t alert;
     bool server = m->cfg.role == SD_ROLE_SERVER;
+    if (!server && step != SD_CertificateStatus && m->peer_chain12.len) {
+        verify_chain_without_status(m);
+        if (model_failed(m)) return;
+    }
     switch (step) {
     case SD_Certificate:
         if (server)

@@ -720,6 +720,22 @@ static const char *bssl_version(void) {
     return "BoringSSL (BORINGSSL_API_VERSION " SD_STR(BORINGSSL_API_VERSION) ")";
 }
 
+/* close (target.h): our close_notify first, once the handshake is done.
+ * SSL_shutdown sends it and returns 0 while the peer's is still to come;
+ * nothing is read or echoed after it, as in the model. */
+static void bssl_close(sd_target *base) {
+    bssl_target *t = from_base(base);
+    if (!t->handshake_done || t->failed || t->closed || t->close_notify_sent)
+        return;
+    ERR_clear_error();
+    int s = SSL_shutdown(t->ssl);
+    if (s < 0) {
+        fail(t, SSL_get_error(t->ssl, s), "SSL_shutdown");
+        return;
+    }
+    t->closed = true;
+}
+
 static void bssl_destroy(sd_target *base) {
     if (base == NULL)
         return;
@@ -744,4 +760,5 @@ const sd_target_ops sd_target_boringssl = {
     .export_session = bssl_export_session,
     .version = bssl_version,
     .destroy = bssl_destroy,
+    .close = bssl_close,
 };

@@ -34,6 +34,7 @@ static bool export_keying_material(sd_target *t, const char *label, uint8_t *out
 static bool export_session(sd_target *t, sd_buf *out) {
     return sd_model_export_session(((model_target *)t)->model, out);
 }
+static void close_connection(sd_target *t) { sd_model_close(((model_target *)t)->model); }
 static const char *version(void) { return "shakedown model 0.1 (TLS 1.2, 1.3)"; }
 
 static void destroy(sd_target *t) {
@@ -53,4 +54,5 @@ const sd_target_ops sd_target_model = {
     .export_session = export_session,
     .version = version,
     .destroy = destroy,
+    .close = close_connection,
 };
