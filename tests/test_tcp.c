@@ -190,7 +190,7 @@ static void serve_answers_over_tcp(void **state) {
     snprintf(connect, sizeof connect, "127.0.0.1:%d", atoi(colon + 1));
 
     char err[300];
-    sd_tcp_options o = {.connect = connect, .listen_port = -1, .idle_ms = 20};
+    sd_tcp_options o = {.connect = connect, .listen_port = -1, .idle_ms = 200};
     assert_true(sd_tcp_setup(&o, err, sizeof err));
     sd_scenario happy, bitflip;
     assert_true(load("server.handshake.happy", &happy));
@@ -275,8 +275,7 @@ static void run_with_input(char *const argv[], const char *input, char *out, siz
 /* `openssl s_client` against `shakedown serve`: the HTTP/1.0 page comes
  * back, from every stack that serves TLS 1.3 (mbedTLS 2.28 does not).
  * s_client -quiet keeps reading after its input ends; serve ends the
- * connection after the page, or (model, boringssl: no close operation yet)
- * once it is idle for --idle-ms. */
+ * connection after the page with the stack's close_notify. */
 static void serve_sends_the_page_to_s_client(void **state) {
     (void)state;
     const char *bin = getenv("SHAKEDOWN_BIN");
@@ -289,7 +288,7 @@ static void serve_sends_the_page_to_s_client(void **state) {
     char ca[1024];
     snprintf(ca, sizeof ca, "%s/root.pem", pki.dir);
     for (size_t k = 0; k < n_stacks; k++) {
-        char *extra[] = {"--max-connections", "1", "--idle-ms", "300", NULL};
+        char *extra[] = {"--max-connections", "1", "--idle-ms", "5000", NULL};
         pid_t pid;
         int port = start_serve(bin, stacks[k], extra, &pid);
         char connect[64];
@@ -422,7 +421,7 @@ static void compare_with_shim(const char *stack_name, char *const server_argv[],
     }
     char connect[64], err[300];
     snprintf(connect, sizeof connect, "127.0.0.1:%d", port);
-    sd_tcp_options o = {.connect = connect, .listen_port = -1, .idle_ms = 30};
+    sd_tcp_options o = {.connect = connect, .listen_port = -1, .idle_ms = 200};
     assert_true(sd_tcp_setup(&o, err, sizeof err));
     size_t n_wire = sizeof wire_scenarios / sizeof wire_scenarios[0];
     size_t n_echo = echoes ? sizeof echo_scenarios / sizeof echo_scenarios[0] : 0;

@@ -19,9 +19,9 @@
  * sending side, and reads until the client closes (its close_notify goes to
  * the target) or a short linger passes, so that closing never resets a
  * connection whose page the client has not read yet. A stack whose adapter
- * has no close operation (model and boringssl, today) keeps the connection
- * open until the client closes it or sends close_notify (answered with
- * one), or --idle-ms passes; so does --echo, as s_server without -www. */
+ * has no close operation (tcp) keeps the connection open until the client
+ * closes it or sends close_notify (answered with one), or --idle-ms passes;
+ * so does --echo, as s_server without -www. */
 #ifndef _POSIX_C_SOURCE
 #define _POSIX_C_SOURCE 200809L
 #endif
@@ -62,9 +62,7 @@ static void serve_usage(FILE *f) {
             "time, each with a fresh instance of the stack. After the handshake each\n"
             "application-data request is answered with one small HTTP/1.0 page, as\n"
             "'openssl s_server -www' does, then the connection ends with the stack's\n"
-            "close_notify (stacks that cannot send one first, model and boringssl, keep\n"
-            "it open until the client closes it or --idle-ms passes). A close_notify is\n"
-            "answered with a close_notify. Ctrl-C stops it.\n"
+            "close_notify. A close_notify is answered with a close_notify. Ctrl-C stops it.\n"
             "\n"
             "options:\n"
             "  --stack NAME        model, boringssl, or any other stack of 'conform --stack'\n"
