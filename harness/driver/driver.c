@@ -733,9 +733,15 @@ static void apply_body_mutations(const driver *d, const sd_action *a, sd_buf *bo
             break;
         case SD_MUT_FLIP: {
             if (body->len == 0) break;
-            long off = mu->offset == LONG_MIN ? (long)body->len / 2 : mu->offset;
-            if (off < 0) off += (long)body->len;
-            if (off >= 0 && (size_t)off < body->len) body->data[off] ^= (uint8_t)mu->value;
+            /* Offsets wrap around the body, so that a flip always changes
+             * it: an ECDSA signature's DER is 70 to 72 bytes from one
+             * signing to the next, and a flip that fell past the end on one
+             * run and inside on the other made the differential oracle
+             * compare a forged signature with an honest one. */
+            long len = (long)body->len;
+            long off = mu->offset == LONG_MIN ? len / 2 : mu->offset % len;
+            if (off < 0) off += len;
+            body->data[off] ^= (uint8_t)mu->value;
             break;
         }
         case SD_MUT_TRUNCATE:
