@@ -292,14 +292,15 @@ static void note_client_hello12(driver *d, const sd_client_hello *ch) {
 
 /* The ServerHello fields both sides need, from the target's or from what
  * the driver sent (so a mutated suite or random is what the keys use). */
-static void note_server_hello12(driver *d, sd_span sh_body) {
+static bool note_server_hello12(driver *d, sd_span sh_body) {
     sd_server_hello sh;
     sd_span body;
     uint8_t alert;
-    if (!sd_parse_server_hello(sh_body, &sh, &alert)) return;
+    if (!sd_parse_server_hello(sh_body, &sh, &alert)) return false;
     memcpy(d->server_random, sh.random.data, SD_RANDOM_LEN);
     d->suite12 = sd_tls12_suite_find(sh.cipher_suite);
     d->server_ems = sd_extensions_find(sh.extensions, SD_extended_master_secret, &body);
+    return true;
 }
 
 /* TLS 1.2: every handshake message is in the transcript (RFC 5246 §7.4.9:
@@ -1148,6 +1149,12 @@ static void do_send_handshake(driver *d, const sd_action *a) {
     sd_buf_init(&body);
     sd_buf_init(&msg);
     build_body(d, a, &body);
+    /* A TLS 1.2 ServerHello the mutations made unparseable (a repeated
+     * extension) still set the suite and random: the honest one's. */
+    bool note_honest_hello12 = d->tls12 && a->msg_type == SD_ServerHello && d->role == SD_ROLE_SERVER;
+    sd_buf honest;
+    sd_buf_init(&honest);
+    if (note_honest_hello12) sd_buf_append_span(&honest, sd_buf_span(&body));
     apply_body_mutations(d, a, &body);
     bool hrr = a->msg_type == SD_MSG_TYPE_HELLO_RETRY_REQUEST;
     uint8_t wire_type = hrr ? SD_ServerHello : (uint8_t)a->msg_type;
@@ -1181,9 +1188,11 @@ static void do_send_handshake(driver *d, const sd_action *a) {
         uint8_t alert;
         if (a->msg_type == SD_ClientHello && d->role == SD_ROLE_CLIENT && sd_parse_client_hello(sd_buf_span(&body), &ch, &alert))
             note_client_hello12(d, &ch);
-        if (a->msg_type == SD_ServerHello && d->role == SD_ROLE_SERVER) note_server_hello12(d, sd_buf_span(&body));
+        if (note_honest_hello12 && !note_server_hello12(d, sd_buf_span(&body)))
+            note_server_hello12(d, sd_buf_span(&honest));
         if (a->msg_type == SD_ClientKeyExchange && d->role == SD_ROLE_CLIENT) derive12(d);
     }
+    sd_buf_free(&honest);
     sd_buf_free(&body);
     sd_buf_free(&msg);
     if (d->tls12) return;
