@@ -205,6 +205,18 @@ static void handshake_matrix(void **state) {
 /* TLS 1.2: every suite the model implements, with the certificate its key
  * exchange needs, in both directions; both sides configured for TLS 1.2
  * only and for that one suite (RFC 5246 §7.4.1.2). */
+/* A TLS 1.2 client and server configuration over the fixture PKI, held to
+ * one suite; the tests then set credentials, client auth and resumption. */
+static void tls12_pair(const uint16_t *suite, uint64_t seed, sd_target_config *client, sd_target_config *server) {
+    sd_target_config base = {.min_version = SD_TLS12, .max_version = SD_TLS12, .pki = &pki,
+                             .server_name = SD_PKI_SERVER_NAME, .now = SD_PKI_DEFAULT_TIME, .seed = seed,
+                             .cipher_suites = suite, .n_cipher_suites = 1};
+    *client = base;
+    *server = base;
+    client->role = SD_ROLE_CLIENT;
+    server->role = SD_ROLE_SERVER;
+}
+
 static void tls12_matrix(void **state) {
     (void)state;
     static const uint16_t suites[] = {0xC02B, 0xC02C, 0xC02F, 0xC030, 0xCCA9, 0xCCA8,
@@ -224,12 +236,8 @@ static void tls12_matrix(void **state) {
                 for (int resume = 0; resume < 3; resume++) {
             uint16_t suite = suites[i];
             bool ecdsa = suite == 0xC02B || suite == 0xC02C || suite == 0xCCA9 || suite == 0xC009;
-            sd_target_config base = {.min_version = SD_TLS12, .max_version = SD_TLS12, .pki = &pki,
-                                     .server_name = SD_PKI_SERVER_NAME, .now = SD_PKI_DEFAULT_TIME, .seed = 9,
-                                     .cipher_suites = &suite, .n_cipher_suites = 1};
-            sd_target_config ccfg = base, scfg = base;
-            ccfg.role = SD_ROLE_CLIENT;
-            scfg.role = SD_ROLE_SERVER;
+            sd_target_config ccfg, scfg;
+            tls12_pair(&suite, 9, &ccfg, &scfg);
             scfg.credential = sd_pki_find(&pki, ecdsa ? "leaf" : "leaf-rsa");
             if (auth) {
                 scfg.client_auth = SD_CLIENT_AUTH_REQUIRE;
@@ -299,12 +307,8 @@ static void tls12_unknown_session_id(void **state) {
                                             {&sd_target_model, &sd_target_model}};
     static const uint16_t suite = 0xC02F; /* ECDHE-RSA-AES128-GCM-SHA256 */
     for (size_t d = 0; d < 3; d++) {
-        sd_target_config base = {.min_version = SD_TLS12, .max_version = SD_TLS12, .pki = &pki,
-                                 .server_name = SD_PKI_SERVER_NAME, .now = SD_PKI_DEFAULT_TIME, .seed = 13,
-                                 .cipher_suites = &suite, .n_cipher_suites = 1};
-        sd_target_config ccfg = base, scfg = base;
-        ccfg.role = SD_ROLE_CLIENT;
-        scfg.role = SD_ROLE_SERVER;
+        sd_target_config ccfg, scfg;
+        tls12_pair(&suite, 13, &ccfg, &scfg);
         scfg.credential = sd_pki_find(&pki, "leaf-rsa");
         cell c = {directions[d][0], directions[d][1], SD_secp256r1, suite, "leaf-rsa", 0, 0, 0};
         sd_target_status cs, ss;
@@ -399,12 +403,8 @@ static void tls12_ocsp_stapling(void **state) {
     assert_non_null(leaf_response);
     for (size_t d = 0; d < 3; d++) {
         const sd_target_ops *client = directions[d][0], *server = directions[d][1];
-        sd_target_config base = {.min_version = SD_TLS12, .max_version = SD_TLS12, .pki = &pki,
-                                 .server_name = SD_PKI_SERVER_NAME, .now = SD_PKI_DEFAULT_TIME, .seed = 11,
-                                 .cipher_suites = &suite, .n_cipher_suites = 1};
-        sd_target_config ccfg = base, scfg = base;
-        ccfg.role = SD_ROLE_CLIENT;
-        scfg.role = SD_ROLE_SERVER;
+        sd_target_config ccfg, scfg;
+        tls12_pair(&suite, 11, &ccfg, &scfg);
         cell c = {client, server, SD_secp256r1, suite, "leaf", 0, 0, 0};
         sd_target_status cs, ss;
         uint8_t ce[32], se[32];
@@ -518,12 +518,8 @@ static void tls12_resumed_identity(void **state) {
     static const uint16_t suite = 0xC02F;
     for (size_t k = 0; k < 2; k++)
         for (int by_id = 0; by_id < 2; by_id++) {
-            sd_target_config base = {.min_version = SD_TLS12, .max_version = SD_TLS12, .pki = &pki,
-                                     .server_name = SD_PKI_SERVER_NAME, .now = SD_PKI_DEFAULT_TIME, .seed = 17,
-                                     .cipher_suites = &suite, .n_cipher_suites = 1};
-            sd_target_config ccfg = base, scfg = base;
-            ccfg.role = SD_ROLE_CLIENT;
-            scfg.role = SD_ROLE_SERVER;
+            sd_target_config ccfg, scfg;
+            tls12_pair(&suite, 17, &ccfg, &scfg);
             scfg.credential = sd_pki_find(&pki, "leaf-rsa");
             scfg.client_auth = SD_CLIENT_AUTH_REQUEST;
             sd_session_cache *cache = by_id ? sd_session_cache_new() : NULL;
