@@ -322,6 +322,67 @@ static void closed_after_completion_is_not_completed(void **state) {
                    SD_OUTCOME_ALERT, SD_unexpected_message);
 }
 
+/* A TLS 1.2 model server that follows its first flight with a plaintext
+ * warning unrecognized_name (RFC 6066 §3 allows it at warning level) and
+ * then goes on as usual. */
+typedef struct {
+    sd_target base;
+    sd_target *inner;
+    bool warned;
+} warner;
+
+static sd_target *warner_create(const sd_target_config *cfg, char *err, size_t err_len);
+static void warner_start(sd_target *t) { ((warner *)t)->inner->ops->start(((warner *)t)->inner); }
+static void warner_feed(sd_target *t, sd_span b) { ((warner *)t)->inner->ops->feed(((warner *)t)->inner, b); }
+static void warner_status(sd_target *t, sd_target_status *st) {
+    ((warner *)t)->inner->ops->status(((warner *)t)->inner, st);
+}
+static void warner_drain(sd_target *t, sd_buf *out) {
+    warner *w = (warner *)t;
+    size_t before = out->len;
+    w->inner->ops->drain(w->inner, out);
+    if (out->len > before && !w->warned) {
+        static const uint8_t warning[] = {SD_alert, 3, 3, 0, 2, SD_ALERT_LEVEL_WARNING, SD_unrecognized_name};
+        sd_buf_append(out, warning, sizeof warning);
+        w->warned = true;
+    }
+}
+static void warner_destroy(sd_target *t) {
+    ((warner *)t)->inner->ops->destroy(((warner *)t)->inner);
+    free(t);
+}
+static const sd_target_ops warner_ops = {
+    .name = "warner", .create = warner_create, .start = warner_start, .feed = warner_feed,
+    .drain = warner_drain, .status = warner_status, .destroy = warner_destroy,
+};
+static sd_target *warner_create(const sd_target_config *cfg, char *err, size_t err_len) {
+    warner *w = calloc(1, sizeof *w);
+    if (!w) return NULL;
+    w->base.ops = &warner_ops;
+    if (!(w->inner = sd_target_model.create(cfg, err, err_len))) {
+        free(w);
+        return NULL;
+    }
+    return &w->base;
+}
+
+/* RFC 5246 §7.2.2: after a TLS 1.2 warning "the connection can continue
+ * normally": the driver passes over it, and the handshake completes. Only
+ * when the trace ends on it is the warning the target's answer. */
+static void tls12_warning_does_not_end_the_run(void **state) {
+    (void)state;
+    sd_outcome o;
+    run_text(tls12_server_happy[0], &warner_ops, &o, NULL);
+    if (o.kind != SD_OUTCOME_COMPLETED) fail_msg("got %s (%s)", sd_outcome_kind_name(o.kind), o.detail);
+    run_text(HEAD("server", "1.2") "cipher-suite: TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256\n"
+             "send ClientHello\nexpect ServerHello\nexpect Certificate\nexpect ServerKeyExchange\n"
+             "expect ServerHelloDone\n",
+             &warner_ops, &o, NULL);
+    if (o.kind != SD_OUTCOME_ALERT) fail_msg("got %s (%s)", sd_outcome_kind_name(o.kind), o.detail);
+    assert_int_equal(o.alert, SD_unrecognized_name);
+    assert_int_equal(o.alert_level, SD_ALERT_LEVEL_WARNING);
+}
+
 /* The first handshake message the driver sent, from the captured bytes
  * (its first record, plaintext). */
 static sd_span first_message_body(const capture *cap) {
@@ -482,6 +543,7 @@ int main(void) {
         cmocka_unit_test(tls13_key_update),
         cmocka_unit_test(tls13_certificate_request_and_ticket),
         cmocka_unit_test(closed_after_completion_is_not_completed),
+        cmocka_unit_test(tls12_warning_does_not_end_the_run),
         cmocka_unit_test(new_actions_round_trip),
         cmocka_unit_test(extension_and_record_mutations),
         cmocka_unit_test(point_and_signature_mutations),

@@ -77,6 +77,12 @@ typedef struct {
      * followed by that is a close, not a completion. */
     bool target_closed_unasked;
     bool target_closed_as_expected; /* an expect-close was answered with close_notify */
+    /* TLS 1.2: the target's last record was a warning alert that ends
+     * nothing (warning_goes_on), kept here: if the trace ends on it, it is
+     * the target's answer (a warning no_renegotiation refusing a
+     * renegotiation, RFC 5746 §4.2). */
+    bool last_was_warning12;
+    sd_alert warning12;
     bool driver_sent_alert;
 
     /* TLS 1.3 extras. */
@@ -461,6 +467,8 @@ static void deliver(driver *d) {
 }
 
 /* Takes everything the target has sent into the queue. */
+static bool warning_goes_on(const driver *d, const sd_alert *a);
+
 static void collect(driver *d) {
     sd_buf bytes;
     sd_buf_init(&bytes);
@@ -474,6 +482,8 @@ static void collect(driver *d) {
         target_event *q = &d->queue[(d->q_head + d->q_len++) % MAX_QUEUE];
         memset(q, 0, sizeof(*q));
         q->kind = ev.kind;
+        d->last_was_warning12 = ev.kind == SD_RL_ALERT && warning_goes_on(d, &ev.alert);
+        if (d->last_was_warning12) d->warning12 = ev.alert;
         q->protected_record = ev.protected_record;
         switch (ev.kind) {
         case SD_RL_HANDSHAKE:
@@ -532,10 +542,18 @@ static bool queue_pop(driver *d, target_event *out) {
     return true;
 }
 
+/* RFC 5246 §7.2.2: "If an alert with a level of warning is sent and
+ * received, generally the connection can continue normally." A TLS 1.2
+ * target that sends a warning other than close_notify (a no_renegotiation
+ * answering a HelloRequest, say) goes on: the driver passes over it. */
+static bool warning_goes_on(const driver *d, const sd_alert *a) {
+    return d->tls12 && a->level == SD_ALERT_LEVEL_WARNING && a->description != SD_close_notify;
+}
+
 /* TLS 1.3 alerts other than close_notify and user_canceled are errors
- * whatever their level (RFC 8446 §6). */
-static bool ends_connection(const sd_alert *a) {
-    return a->description != SD_close_notify && a->description != SD_user_canceled;
+ * whatever their level (RFC 8446 §6); in TLS 1.2, fatal ones. */
+static bool ends_connection(const driver *d, const sd_alert *a) {
+    return a->description != SD_close_notify && a->description != SD_user_canceled && !warning_goes_on(d, a);
 }
 
 /* The target's status; for a target that reports only bytes, completion is
@@ -543,6 +561,10 @@ static bool ends_connection(const sd_alert *a) {
  * after the handshake it cannot be proven, and is not claimed. */
 static void read_status(driver *d, sd_target_status *st) {
     d->target->ops->status(d->target, st);
+    /* A TLS 1.2 warning the target sent ended nothing (warning_goes_on):
+     * only the wire, through warning12, may still make it the answer. */
+    sd_alert sent = {(uint8_t)st->alert_sent_level, (uint8_t)st->alert_sent};
+    if (st->alert_sent >= 0 && warning_goes_on(d, &sent)) st->alert_sent = -1;
     /* Both Finished messages crossed, and the target then answered with
      * application data: only a connection that completed can do that. */
     if (st->wire_only) st->handshake_done = d->target_data_after_finished && st->alert_sent < 0;
@@ -579,7 +601,7 @@ static void check_for_refusal(driver *d) {
     if (!check_alive(d)) return;
     for (size_t i = 0; i < d->q_len; i++) {
         target_event *q = &d->queue[(d->q_head + i) % MAX_QUEUE];
-        if (q->kind == SD_RL_ALERT && ends_connection(&q->alert)) return end_with_alert(d, &q->alert);
+        if (q->kind == SD_RL_ALERT && ends_connection(d, &q->alert)) return end_with_alert(d, &q->alert);
         if (q->kind == SD_RL_ERROR) return end_from_status(d, q->detail);
     }
 }
@@ -1333,6 +1355,7 @@ static void run_action(driver *d, const sd_action *a) {
              * step of the handshake (RFC 5246 §7.1): only expect-ccs
              * takes it. */
             if (ev.kind == SD_RL_CCS && !d->tls12 && a->kind != SD_ACT_EXPECT_CCS) continue;
+            if (ev.kind == SD_RL_ALERT && warning_goes_on(d, &ev.alert)) continue;
             if (ev.kind == SD_RL_HANDSHAKE && ev.type == SD_NewSessionTicket &&
                 !(a->kind == SD_ACT_EXPECT && a->msg_type == SD_NewSessionTicket))
                 continue;
@@ -1345,7 +1368,7 @@ static void run_action(driver *d, const sd_action *a) {
                 d->target_closed_unasked = false;
                 return;
             }
-            if (ends_connection(&ev.alert)) return end_with_alert(d, &ev.alert);
+            if (ends_connection(d, &ev.alert)) return end_with_alert(d, &ev.alert);
             return end_run(d, SD_OUTCOME_CLOSED, "target closed the connection");
         }
         if (a->kind == SD_ACT_EXPECT && ev.kind == SD_RL_HANDSHAKE) {
@@ -1487,6 +1510,8 @@ void sd_driver_run(const sd_trace *trace, const sd_run_config *cfg, sd_outcome *
                 else if (st.failed && !(st.wire_only && d.target_closed_as_expected))
                     end_run(&d, SD_OUTCOME_CLOSED, "target stopped without an alert%s (%s)",
                             st.handshake_done ? " after the handshake" : "", st.error);
+                else if (d.last_was_warning12)
+                    end_with_alert(&d, &d.warning12);
                 else if (d.target_closed_unasked)
                     end_run(&d, SD_OUTCOME_CLOSED, "target sent close_notify%s that the trace did not expect",
                             st.handshake_done ? " after the handshake" : "");

@@ -10,7 +10,7 @@
 
 typedef enum {
     SD_OUTCOME_COMPLETED,     /* the target finished the handshake and the trace ran to its end */
-    SD_OUTCOME_ALERT,         /* the target sent a fatal alert (or a TLS 1.2 warning that ended it) */
+    SD_OUTCOME_ALERT,         /* the target sent a fatal alert (or the TLS 1.2 warning a trace ended on) */
     SD_OUTCOME_CLOSED,        /* the target ended the connection without an alert */
     SD_OUTCOME_WAITING,       /* the target neither finished nor refused: it waits for more input */
     SD_OUTCOME_DEVIATED,      /* the target sent something other than what the trace expected */
