@@ -252,46 +252,58 @@ static void tls13_certificate_request_and_ticket(void **state) {
 
 /* The model, except that once its handshake is done it sends a close_notify
  * of its own accord (in plaintext, which the driver reads all the same). */
+/* The model, with one extra plaintext alert record appended to what it
+ * sends: a stack that does something the model never does. When: after
+ * the handshake (a close_notify the trace did not ask for), or after the
+ * first flight (a TLS 1.2 warning). */
+typedef enum { APPEND_AFTER_HANDSHAKE, APPEND_AFTER_FIRST_FLIGHT } append_when;
+static struct {
+    append_when when;
+    uint8_t level, description;
+} append_plan;
+
 typedef struct {
     sd_target base;
     sd_target *inner;
-    bool closed;
-} closer;
+    bool appended;
+} appender;
 
-static sd_target *closer_create(const sd_target_config *cfg, char *err, size_t err_len);
-static void closer_start(sd_target *t) { ((closer *)t)->inner->ops->start(((closer *)t)->inner); }
-static void closer_feed(sd_target *t, sd_span b) { ((closer *)t)->inner->ops->feed(((closer *)t)->inner, b); }
-static void closer_status(sd_target *t, sd_target_status *st) {
-    ((closer *)t)->inner->ops->status(((closer *)t)->inner, st);
+static sd_target *appender_create(const sd_target_config *cfg, char *err, size_t err_len);
+static void appender_start(sd_target *t) { ((appender *)t)->inner->ops->start(((appender *)t)->inner); }
+static void appender_feed(sd_target *t, sd_span b) { ((appender *)t)->inner->ops->feed(((appender *)t)->inner, b); }
+static void appender_status(sd_target *t, sd_target_status *st) {
+    ((appender *)t)->inner->ops->status(((appender *)t)->inner, st);
 }
-static void closer_drain(sd_target *t, sd_buf *out) {
-    closer *c = (closer *)t;
-    c->inner->ops->drain(c->inner, out);
+static void appender_drain(sd_target *t, sd_buf *out) {
+    appender *w = (appender *)t;
+    size_t before = out->len;
+    w->inner->ops->drain(w->inner, out);
     sd_target_status st;
-    c->inner->ops->status(c->inner, &st);
-    if (st.handshake_done && !c->closed) {
-        static const uint8_t close_notify[] = {SD_alert, 3, 3, 0, 2, SD_ALERT_LEVEL_WARNING, SD_close_notify};
-        sd_buf_append(out, close_notify, sizeof close_notify);
-        c->closed = true;
+    w->inner->ops->status(w->inner, &st);
+    bool now = append_plan.when == APPEND_AFTER_HANDSHAKE ? st.handshake_done : out->len > before;
+    if (now && !w->appended) {
+        const uint8_t alert[] = {SD_alert, 3, 3, 0, 2, append_plan.level, append_plan.description};
+        sd_buf_append(out, alert, sizeof alert);
+        w->appended = true;
     }
 }
-static void closer_destroy(sd_target *t) {
-    ((closer *)t)->inner->ops->destroy(((closer *)t)->inner);
+static void appender_destroy(sd_target *t) {
+    ((appender *)t)->inner->ops->destroy(((appender *)t)->inner);
     free(t);
 }
-static const sd_target_ops closer_ops = {
-    .name = "closer", .create = closer_create, .start = closer_start, .feed = closer_feed,
-    .drain = closer_drain, .status = closer_status, .destroy = closer_destroy,
+static const sd_target_ops appender_ops = {
+    .name = "appender", .create = appender_create, .start = appender_start, .feed = appender_feed,
+    .drain = appender_drain, .status = appender_status, .destroy = appender_destroy,
 };
-static sd_target *closer_create(const sd_target_config *cfg, char *err, size_t err_len) {
-    closer *c = calloc(1, sizeof *c);
-    if (!c) return NULL;
-    c->base.ops = &closer_ops;
-    if (!(c->inner = sd_target_model.create(cfg, err, err_len))) {
-        free(c);
+static sd_target *appender_create(const sd_target_config *cfg, char *err, size_t err_len) {
+    appender *w = calloc(1, sizeof *w);
+    if (!w) return NULL;
+    w->base.ops = &appender_ops;
+    if (!(w->inner = sd_target_model.create(cfg, err, err_len))) {
+        free(w);
         return NULL;
     }
-    return &c->base;
+    return &w->base;
 }
 
 /* A target that completes and then closes on its own did not complete the
@@ -299,15 +311,18 @@ static sd_target *closer_create(const sd_target_config *cfg, char *err, size_t e
 static void closed_after_completion_is_not_completed(void **state) {
     (void)state;
     sd_outcome o;
+    append_plan.when = APPEND_AFTER_HANDSHAKE;
+    append_plan.level = SD_ALERT_LEVEL_WARNING;
+    append_plan.description = SD_close_notify;
     run_text(HEAD("server", "1.3") "send ClientHello\nexpect ServerHello\nexpect EncryptedExtensions\n"
              "expect Certificate\nexpect CertificateVerify\nexpect Finished\nsend Finished\n",
-             &closer_ops, &o, NULL);
+             &appender_ops, &o, NULL);
     if (o.kind != SD_OUTCOME_CLOSED) fail_msg("got %s (%s)", sd_outcome_kind_name(o.kind), o.detail);
     assert_true(o.handshake_done);
     /* The same trace with expect-close takes the close as asked for. */
     run_text(HEAD("server", "1.3") "send ClientHello\nexpect ServerHello\nexpect EncryptedExtensions\n"
              "expect Certificate\nexpect CertificateVerify\nexpect Finished\nsend Finished\nexpect-close\n",
-             &closer_ops, &o, NULL);
+             &appender_ops, &o, NULL);
     if (o.kind != SD_OUTCOME_COMPLETED) fail_msg("got %s (%s)", sd_outcome_kind_name(o.kind), o.detail);
     /* The driver's close_notify is answered: complete. */
     expect_outcome(HEAD("server", "1.3") "send ClientHello\nexpect ServerHello\nexpect EncryptedExtensions\n"
@@ -322,62 +337,22 @@ static void closed_after_completion_is_not_completed(void **state) {
                    SD_OUTCOME_ALERT, SD_unexpected_message);
 }
 
-/* A TLS 1.2 model server that follows its first flight with a plaintext
- * warning unrecognized_name (RFC 6066 §3 allows it at warning level) and
- * then goes on as usual. */
-typedef struct {
-    sd_target base;
-    sd_target *inner;
-    bool warned;
-} warner;
-
-static sd_target *warner_create(const sd_target_config *cfg, char *err, size_t err_len);
-static void warner_start(sd_target *t) { ((warner *)t)->inner->ops->start(((warner *)t)->inner); }
-static void warner_feed(sd_target *t, sd_span b) { ((warner *)t)->inner->ops->feed(((warner *)t)->inner, b); }
-static void warner_status(sd_target *t, sd_target_status *st) {
-    ((warner *)t)->inner->ops->status(((warner *)t)->inner, st);
-}
-static void warner_drain(sd_target *t, sd_buf *out) {
-    warner *w = (warner *)t;
-    size_t before = out->len;
-    w->inner->ops->drain(w->inner, out);
-    if (out->len > before && !w->warned) {
-        static const uint8_t warning[] = {SD_alert, 3, 3, 0, 2, SD_ALERT_LEVEL_WARNING, SD_unrecognized_name};
-        sd_buf_append(out, warning, sizeof warning);
-        w->warned = true;
-    }
-}
-static void warner_destroy(sd_target *t) {
-    ((warner *)t)->inner->ops->destroy(((warner *)t)->inner);
-    free(t);
-}
-static const sd_target_ops warner_ops = {
-    .name = "warner", .create = warner_create, .start = warner_start, .feed = warner_feed,
-    .drain = warner_drain, .status = warner_status, .destroy = warner_destroy,
-};
-static sd_target *warner_create(const sd_target_config *cfg, char *err, size_t err_len) {
-    warner *w = calloc(1, sizeof *w);
-    if (!w) return NULL;
-    w->base.ops = &warner_ops;
-    if (!(w->inner = sd_target_model.create(cfg, err, err_len))) {
-        free(w);
-        return NULL;
-    }
-    return &w->base;
-}
-
 /* RFC 5246 §7.2.2: after a TLS 1.2 warning "the connection can continue
  * normally": the driver passes over it, and the handshake completes. Only
  * when the trace ends on it is the warning the target's answer. */
 static void tls12_warning_does_not_end_the_run(void **state) {
     (void)state;
     sd_outcome o;
-    run_text(tls12_server_happy[0], &warner_ops, &o, NULL);
+    /* RFC 6066 §3 allows unrecognized_name at warning level. */
+    append_plan.when = APPEND_AFTER_FIRST_FLIGHT;
+    append_plan.level = SD_ALERT_LEVEL_WARNING;
+    append_plan.description = SD_unrecognized_name;
+    run_text(tls12_server_happy[0], &appender_ops, &o, NULL);
     if (o.kind != SD_OUTCOME_COMPLETED) fail_msg("got %s (%s)", sd_outcome_kind_name(o.kind), o.detail);
     run_text(HEAD("server", "1.2") "cipher-suite: TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256\n"
              "send ClientHello\nexpect ServerHello\nexpect Certificate\nexpect ServerKeyExchange\n"
              "expect ServerHelloDone\n",
-             &warner_ops, &o, NULL);
+             &appender_ops, &o, NULL);
     if (o.kind != SD_OUTCOME_ALERT) fail_msg("got %s (%s)", sd_outcome_kind_name(o.kind), o.detail);
     assert_int_equal(o.alert, SD_unrecognized_name);
     assert_int_equal(o.alert_level, SD_ALERT_LEVEL_WARNING);
