@@ -1113,7 +1113,16 @@ static void send_server_hello(sd_model *m, bool retry) {
     sd_buf_free(&body);
     send_ccs_once(m);
     m->st.cipher_suite = m->suite->id;
-    if (retry) return;
+    if (retry) {
+        /* The client's next message answers this HelloRetryRequest, so it
+         * cannot already be on its way: bytes after the first ClientHello
+         * are out of place, as BoringSSL also judges (RFC 8446 §5.1 asks
+         * for a record boundary at key changes; this is the same rule at
+         * the HelloRetryRequest, where no key changes). */
+        if (sd_hs_reassembler_has_partial(&m->rl.hs))
+            model_fatal(m, SD_unexpected_message, "handshake data after the ClientHello a HelloRetryRequest answers");
+        return;
+    }
 
     m->st.version = SD_TLS13;
     m->st.group = m->group;
