@@ -1431,12 +1431,11 @@ static void on_alert(sd_model *m, const sd_alert *a) {
         m->phase = PHASE_CLOSED;
         return;
     }
-    /* §6.1: user_canceled is followed by close_notify; nothing to do yet. */
-    if (a->description == SD_user_canceled) return;
-    /* RFC 5246 §7.2: in TLS 1.2 a warning alert does not end the connection.
-     * A peer could send them forever, so, as BoringSSL does, more than four
+    /* §6.1: user_canceled is followed by close_notify; nothing to do yet.
+     * RFC 5246 §7.2: in TLS 1.2 a warning alert does not end the connection.
+     * A peer could send either forever, so, as BoringSSL does, more than four
      * in a row is an error. */
-    if (m->version == SD_TLS12 && a->level == SD_ALERT_LEVEL_WARNING) {
+    if (a->description == SD_user_canceled || (m->version == SD_TLS12 && a->level == SD_ALERT_LEVEL_WARNING)) {
         if (++m->warning_alerts <= 4) return;
         return model_fatal(m, SD_unexpected_message, "too many warning alerts in a row");
     }
