@@ -793,62 +793,24 @@ static void test_ske_signatures(void **state) {
 
 typedef bool (*parse_fn)(sd_span body);
 
-static bool p_ske(sd_span b) {
-    sd_tls12_ske x;
-    uint8_t a = 0;
-    bool ok = sd_parse_tls12_ske_ecdhe(b, &x, &a);
-    if (!ok) assert_int_equal(a, SD_decode_error);
-    return ok;
-}
-static bool p_cke_rsa(sd_span b) {
-    sd_span x;
-    uint8_t a = 0;
-    bool ok = sd_parse_tls12_cke_rsa(b, &x, &a);
-    if (!ok) assert_int_equal(a, SD_decode_error);
-    return ok;
-}
-static bool p_cke_ecdhe(sd_span b) {
-    sd_span x;
-    uint8_t a = 0;
-    bool ok = sd_parse_tls12_cke_ecdhe(b, &x, &a);
-    if (!ok) assert_int_equal(a, SD_decode_error);
-    return ok;
-}
-static bool p_cert(sd_span b) {
-    sd_tls12_certificate x;
-    uint8_t a = 0;
-    bool ok = sd_parse_tls12_certificate(b, &x, &a);
-    if (!ok) assert_int_equal(a, SD_decode_error);
-    return ok;
-}
-static bool p_cr(sd_span b) {
-    sd_tls12_certificate_request x;
-    uint8_t a = 0;
-    bool ok = sd_parse_tls12_certificate_request(b, &x, &a);
-    if (!ok) assert_int_equal(a, SD_decode_error);
-    return ok;
-}
-static bool p_nst(sd_span b) {
-    sd_tls12_new_session_ticket x;
-    uint8_t a = 0;
-    bool ok = sd_parse_tls12_new_session_ticket(b, &x, &a);
-    if (!ok) assert_int_equal(a, SD_decode_error);
-    return ok;
-}
-static bool p_cs(sd_span b) {
-    sd_tls12_certificate_status x;
-    uint8_t a = 0;
-    bool ok = sd_parse_tls12_certificate_status(b, &x, &a);
-    if (!ok) assert_int_equal(a, SD_decode_error);
-    return ok;
-}
-static bool p_ri(sd_span b) {
-    sd_span x;
-    uint8_t a = 0;
-    bool ok = sd_parse_renegotiation_info(b, &x, &a);
-    if (!ok) assert_int_equal(a, SD_decode_error);
-    return ok;
-}
+/* parse_fn wrappers: each parses into a throwaway value, and a refusal must
+ * be decode_error (RFC 5246 §7.2.2). */
+#define PARSE_WRAPPER(name, type, parser)              \
+    static bool name(sd_span b) {                      \
+        type x;                                        \
+        uint8_t a = 0;                                 \
+        bool ok = parser(b, &x, &a);                   \
+        if (!ok) assert_int_equal(a, SD_decode_error); \
+        return ok;                                     \
+    }
+PARSE_WRAPPER(p_ske, sd_tls12_ske, sd_parse_tls12_ske_ecdhe)
+PARSE_WRAPPER(p_cke_rsa, sd_span, sd_parse_tls12_cke_rsa)
+PARSE_WRAPPER(p_cke_ecdhe, sd_span, sd_parse_tls12_cke_ecdhe)
+PARSE_WRAPPER(p_cert, sd_tls12_certificate, sd_parse_tls12_certificate)
+PARSE_WRAPPER(p_cr, sd_tls12_certificate_request, sd_parse_tls12_certificate_request)
+PARSE_WRAPPER(p_nst, sd_tls12_new_session_ticket, sd_parse_tls12_new_session_ticket)
+PARSE_WRAPPER(p_cs, sd_tls12_certificate_status, sd_parse_tls12_certificate_status)
+PARSE_WRAPPER(p_ri, sd_span, sd_parse_renegotiation_info)
 
 /* A valid body parses; every strict prefix and the body plus a trailing byte
  * are decode_error. */
