@@ -47,11 +47,11 @@ static void test_client_hello_trace(void **state) {
     (void)state;
     static const uint8_t input[] = {0x03, 0x03, 0xde, 0xad, 0x00, 0xff};
     sd_trace t;
-    sd_role role = SD_ROLE_CLIENT;
+    sd_fuzz_setup setup = {.role = SD_ROLE_CLIENT};
     char err[200] = "unchanged";
-    assert_true(sd_trace_from_fuzz_input("fuzz_client_hello", input, sizeof input, &t, &role, err,
+    assert_true(sd_fuzz_input_build("fuzz_client_hello", input, sizeof input, &t, &setup, err,
                                          sizeof err));
-    assert_int_equal(role, SD_ROLE_SERVER);
+    assert_int_equal(setup.role, SD_ROLE_SERVER);
     assert_string_equal(err, "");
     assert_int_equal(t.n_actions, 2);
 
@@ -82,11 +82,11 @@ static void test_client_hello_trace(void **state) {
 static void test_empty_and_odd_inputs(void **state) {
     (void)state;
     sd_trace t;
-    sd_role role;
+    sd_fuzz_setup setup;
     char err[200];
     /* Empty: a ClientHello with an empty body, still a valid input. NULL
      * data with length 0 is what libFuzzer passes for it. */
-    assert_true(sd_trace_from_fuzz_input("fuzz_client_hello", NULL, 0, &t, &role, err, sizeof err));
+    assert_true(sd_fuzz_input_build("fuzz_client_hello", NULL, 0, &t, &setup, err, sizeof err));
     assert_int_equal(t.n_actions, 2);
     assert_int_equal(t.actions[0].n_mutations, 1);
     assert_int_equal(t.actions[0].mutations[0].kind, SD_MUT_BODY);
@@ -97,7 +97,7 @@ static void test_empty_and_odd_inputs(void **state) {
     uint8_t *big = malloc(SD_FUZZ_MAX_INPUT);
     assert_non_null(big);
     for (size_t i = 0; i < SD_FUZZ_MAX_INPUT; i++) big[i] = (uint8_t)(i * 7);
-    assert_true(sd_trace_from_fuzz_input("fuzz_client_hello", big, SD_FUZZ_MAX_INPUT, &t, &role, err,
+    assert_true(sd_fuzz_input_build("fuzz_client_hello", big, SD_FUZZ_MAX_INPUT, &t, &setup, err,
                                          sizeof err));
     assert_int_equal(t.actions[0].mutations[0].bytes_len, SD_FUZZ_MAX_INPUT);
     assert_memory_equal(t.actions[0].mutations[0].bytes, big, SD_FUZZ_MAX_INPUT);
@@ -108,18 +108,18 @@ static void test_empty_and_odd_inputs(void **state) {
 static void test_unknown_target(void **state) {
     (void)state;
     sd_trace t;
-    sd_role role = SD_ROLE_CLIENT;
+    sd_fuzz_setup setup = {.role = SD_ROLE_CLIENT};
     char err[200] = "";
     static const uint8_t one = 1;
-    assert_false(sd_trace_from_fuzz_input("fuzz_nothing", &one, 1, &t, &role, err, sizeof err));
+    assert_false(sd_fuzz_input_build("fuzz_nothing", &one, 1, &t, &setup, err, sizeof err));
     assert_non_null(strstr(err, "fuzz_nothing"));
     assert_int_equal(t.n_actions, 0);
-    assert_int_equal(role, SD_ROLE_CLIENT); /* untouched on failure */
+    assert_int_equal(setup.role, SD_ROLE_CLIENT); /* untouched on failure */
     sd_trace_free(&t);                      /* nothing to free, and safe */
-    assert_false(sd_trace_from_fuzz_input(NULL, &one, 1, &t, &role, err, sizeof err));
+    assert_false(sd_fuzz_input_build(NULL, &one, 1, &t, &setup, err, sizeof err));
     sd_trace_free(&t);
     /* No err buffer is fine too. */
-    assert_false(sd_trace_from_fuzz_input("", &one, 1, &t, &role, NULL, 0));
+    assert_false(sd_fuzz_input_build("", &one, 1, &t, &setup, NULL, 0));
     sd_trace_free(&t);
 }
 
@@ -132,9 +132,9 @@ static void test_known_names(void **state) {
     /* Every listed name builds a trace: the list and the builder agree. */
     for (size_t i = 0; sd_fuzz_target_names[i]; i++) {
         sd_trace t;
-        sd_role role;
+        sd_fuzz_setup setup;
         char err[200];
-        assert_true(sd_trace_from_fuzz_input(sd_fuzz_target_names[i], NULL, 0, &t, &role, err, sizeof err));
+        assert_true(sd_fuzz_input_build(sd_fuzz_target_names[i], NULL, 0, &t, &setup, err, sizeof err));
         sd_trace_free(&t);
     }
 }
@@ -165,9 +165,9 @@ static void test_print(void **state) {
     (void)state;
     static const uint8_t input[] = {0x01, 0x00, 0xab};
     sd_trace t;
-    sd_role role;
+    sd_fuzz_setup setup;
     char err[200];
-    assert_true(sd_trace_from_fuzz_input("fuzz_client_hello", input, sizeof input, &t, &role, err,
+    assert_true(sd_fuzz_input_build("fuzz_client_hello", input, sizeof input, &t, &setup, err,
                                          sizeof err));
     char *script = script_of(&t);
     assert_non_null(strstr(script, "send ClientHello body="));

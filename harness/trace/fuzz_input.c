@@ -523,14 +523,6 @@ bool sd_fuzz_input_build(const char *target, const uint8_t *data, size_t len, sd
     return true;
 }
 
-bool sd_trace_from_fuzz_input(const char *target, const uint8_t *data, size_t len, sd_trace *out,
-                              sd_role *role_under_test, char *err, size_t err_len) {
-    sd_fuzz_setup s;
-    if (!sd_fuzz_input_build(target, data, len, out, &s, err, err_len)) return false;
-    if (role_under_test) *role_under_test = s.role;
-    return true;
-}
-
 void sd_fuzz_setup_apply(const sd_fuzz_setup *s, sd_run_config *cfg) {
     cfg->target_role = s->role;
     cfg->version = s->version;

@@ -83,11 +83,6 @@ typedef struct {
 bool sd_fuzz_input_build(const char *target, const uint8_t *data, size_t len, sd_trace *out, sd_fuzz_setup *setup,
                          char *err, size_t err_len);
 
-/* sd_fuzz_input_build for callers that need only the role (the TLS 1.3
- * targets' setup is the run defaults). */
-bool sd_trace_from_fuzz_input(const char *target, const uint8_t *data, size_t len, sd_trace *out,
-                              sd_role *role_under_test, char *err, size_t err_len);
-
 /* The TLS 1.2 key exchange that variant bits 4-5 (kx, 0-3) of a TLS 1.2
  * message target choose: the one cipher suite and the server's fixture
  * credential (either pointer may be NULL). For tools that record seeds in
