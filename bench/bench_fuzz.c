@@ -23,10 +23,11 @@
 #include <time.h>
 
 #include "crypto/pki.h"
-#include "oracle/differential.h"
-#include "targets/target.h"
+#include "run/differential.h"
+#include "protocol/target.h"
 #include "trace/fuzz_input.h"
 #include "wire/names.h"
+#include "stacks/stacks.h"
 
 static double now_s(void) {
     struct timespec ts;

@@ -22,8 +22,9 @@
 #include <time.h>
 
 #include "crypto/pki.h"
-#include "targets/target.h"
+#include "protocol/target.h"
 #include "wire/names.h"
+#include "stacks/stacks.h"
 
 static double now_s(void) {
     struct timespec ts;

@@ -18,6 +18,7 @@
 #include "driver/driver.h"
 #include "oracle/oracle.h"
 #include "trace/generate.h"
+#include "stacks/stacks.h"
 
 #ifndef SHAKEDOWN_SOURCE_DIR
 #define SHAKEDOWN_SOURCE_DIR "."

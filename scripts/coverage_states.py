@@ -7,7 +7,7 @@ EXPORT.json is `llvm-cov export -format=text` of a merged profile
 (scripts/coverage.sh makes it). Writes two files into OUT_DIR:
 
   states.txt     every step of every handshake shape of
-                 harness/model/sequences.c, once per role the model can
+                 harness/protocol/sequences.c, once per role the model can
                  play in it, with the code that handles that step and how
                  often it ran; then the steps that never ran, by name.
   uncovered.txt  the functions of harness/model/*.c that never ran, and
@@ -205,7 +205,7 @@ def main():
     dispatch = {name: case_counts(fns[name], sources)
                 for name in (DISPATCH_13_SEND, DISPATCH_13_RECV, DISPATCH_12_SEND, DISPATCH_12_RECV)
                 if name in fns}
-    shapes = parse_shapes(os.path.join(src, "harness/model/sequences.c"))
+    shapes = parse_shapes(os.path.join(src, "harness/protocol/sequences.c"))
     rel = lambda p: os.path.relpath(p, src)
 
     # Which roles use each handler: one used by both is "shared".
@@ -238,7 +238,7 @@ def main():
 
     never, untaken_shapes = [], []
     with open(os.path.join(out_dir, "states.txt"), "w", encoding="utf-8") as f:
-        f.write("# Steps of the order tables (harness/model/sequences.c) x the model's role,\n"
+        f.write("# Steps of the order tables (harness/protocol/sequences.c) x the model's role,\n"
                 "# with the code that handles each and how often it ran (scripts/coverage_states.py).\n")
         current = None
         for name, tls12, i, sender, label, role, direction, h, untaken in rows:

@@ -21,6 +21,7 @@
 #include "wire/record.h"
 
 #include "pki_fixture.h"
+#include "stacks/stacks.h"
 
 static const sd_target_ops *const stacks[] = {&sd_target_model, &sd_target_boringssl};
 #define N_STACKS (sizeof stacks / sizeof stacks[0])

@@ -1,6 +1,6 @@
 /* test_fuzz_input.c — fuzz inputs as traces (harness/trace/fuzz_input.c) and
  * the identity of a finding (sd_finding_signature in
- * harness/oracle/differential.c).
+ * harness/run/differential.c).
  *
  * - fuzz_client_hello turns any bytes, including none, into
  *   "send ClientHello body=<bytes>; expect ServerHello" with the stack as the
@@ -26,12 +26,13 @@
 
 #include <cmocka.h>
 
-#include "oracle/differential.h"
-#include "oracle/outcome.h"
+#include "run/differential.h"
+#include "driver/outcome.h"
 #include "trace/fuzz_input.h"
 #include "trace/trace.h"
 #include "wire/bytes.h"
 #include "wire/names.h"
+#include "stacks/stacks.h"
 
 /* The printed script as a NUL-terminated string (caller frees). */
 static char *script_of(const sd_trace *t) {

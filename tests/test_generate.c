@@ -12,7 +12,7 @@
 #include <cmocka.h>
 
 #include "crypto/tls12.h"
-#include "model/sequences.h"
+#include "protocol/sequences.h"
 #include "trace/generate.h"
 #include "wire/names.h"
 

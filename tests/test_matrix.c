@@ -20,13 +20,14 @@
 #include <cmocka.h>
 
 #include "crypto/pki.h"
-#include "targets/session_cache.h"
-#include "targets/target.h"
+#include "protocol/session_cache.h"
+#include "protocol/target.h"
 #include "wire/names.h"
 #include "wire/record.h"
 #include "wire/tls12.h"
 
 #include "pki_fixture.h"
+#include "stacks/stacks.h"
 
 typedef struct {
     const sd_target_ops *client, *server;

@@ -12,13 +12,14 @@
 #include "crypto/pki.h"
 #include "driver/driver.h"
 #include "model/model.h"
-#include "model/sequences.h"
-#include "targets/target.h"
+#include "protocol/sequences.h"
+#include "protocol/target.h"
 #include "trace/trace.h"
 #include "wire/names.h"
 #include "wire/record.h"
 
 #include "pki_fixture.h"
+#include "stacks/stacks.h"
 
 /* A target of the fixture PKI: the server presents "leaf". */
 static sd_target *make_range(const sd_target_ops *ops, sd_role role, uint16_t min, uint16_t max, uint64_t seed) {

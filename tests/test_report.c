@@ -19,7 +19,7 @@
 #include <unistd.h>
 
 #include "oracle/oracle.h"
-#include "oracle/outcome.h"
+#include "driver/outcome.h"
 #include "report/report.h"
 #include "wire/names.h"
 

@@ -26,11 +26,12 @@
 #include "crypto/pki.h"
 #include "driver/driver.h"
 #include "oracle/oracle.h"
-#include "oracle/outcome.h"
-#include "targets/adapters/shim_target.h"
-#include "targets/target.h"
+#include "driver/outcome.h"
+#include "stacks/shim_target.h"
+#include "protocol/target.h"
 #include "trace/trace.h"
 #include "wire/names.h"
+#include "stacks/stacks.h"
 
 static sd_pki pki;
 static sd_scenario server_happy, client_happy;

@@ -32,9 +32,10 @@
 #include "crypto/pki.h"
 #include "driver/driver.h"
 #include "oracle/oracle.h"
-#include "targets/adapters/shim_target.h"
-#include "targets/adapters/tcp_target.h"
+#include "stacks/shim_target.h"
+#include "stacks/tcp_target.h"
 #include "trace/trace.h"
+#include "stacks/stacks.h"
 
 extern char **environ;
 static sd_pki pki;

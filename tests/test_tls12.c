@@ -34,7 +34,7 @@
 
 #include "crypto/crypto.h"
 #include "crypto/pki.h"
-#include "crypto/record_layer.h"
+#include "protocol/record_layer.h"
 #include "crypto/tls12.h"
 #include "wire/handshake.h"
 #include "wire/names.h"

@@ -29,10 +29,11 @@
 #include "driver/driver.h"
 #include "oracle/oracle.h"
 #include "report/report.h"
-#include "targets/adapters/shim_target.h"
-#include "targets/adapters/tcp_target.h"
+#include "stacks/shim_target.h"
+#include "stacks/tcp_target.h"
 #include "trace/generate.h"
 #include "wire/names.h"
+#include "stacks/stacks.h"
 
 #ifndef SHAKEDOWN_SOURCE_DIR
 #define SHAKEDOWN_SOURCE_DIR "."

@@ -35,7 +35,7 @@
 
 #include "cli/cli.h"
 #include "crypto/pki.h"
-#include "oracle/differential.h"
+#include "run/differential.h"
 #include "oracle/oracle.h"
 #include "trace/binary.h"
 #include "trace/fuzz_input.h"

@@ -26,11 +26,12 @@
 #include "cli/cli.h"
 #include "crypto/pki.h"
 #include "driver/driver.h"
-#include "oracle/differential.h"
+#include "run/differential.h"
 #include "oracle/oracle.h"
-#include "targets/target.h"
+#include "protocol/target.h"
 #include "trace/fuzz_input.h"
 #include "trace/trace.h"
+#include "stacks/stacks.h"
 
 static const char repro_cmd[] = "repro";
 #define DEFAULT_FUZZ_TARGET "fuzz_client_hello"

@@ -42,9 +42,10 @@
 
 #include "cli/cli.h"
 #include "crypto/pki.h"
-#include "targets/adapters/shim_target.h"
-#include "targets/target.h"
+#include "stacks/shim_target.h"
+#include "protocol/target.h"
 #include "wire/names.h"
+#include "stacks/stacks.h"
 
 static const char serve_cmd[] = "serve";
 

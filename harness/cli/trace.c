@@ -34,10 +34,11 @@
 #include "cli/cli.h"
 #include "crypto/pki.h"
 #include "driver/driver.h"
-#include "targets/target.h"
+#include "protocol/target.h"
 #include "trace/binary.h"
 #include "trace/fuzz_input.h"
 #include "trace/trace.h"
+#include "stacks/stacks.h"
 
 static const char trace_cmd[] = "trace";
 

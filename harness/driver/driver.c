@@ -27,9 +27,9 @@
 #include <openssl/mem.h>
 #include <openssl/x509.h>
 
-#include "crypto/record_layer.h"
+#include "protocol/record_layer.h"
 #include "crypto/tls12.h"
-#include "model/messages.h"
+#include "protocol/messages.h"
 #include "wire/handshake.h"
 #include "wire/names.h"
 #include "wire/tls12.h"

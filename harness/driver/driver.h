@@ -9,8 +9,9 @@
 #define SHAKEDOWN_DRIVER_DRIVER_H
 
 #include "crypto/pki.h"
-#include "oracle/outcome.h"
-#include "targets/target.h"
+#include "driver/outcome.h"
+#include "protocol/target.h"
+#include "trace/fuzz_input.h"
 #include "trace/trace.h"
 
 typedef struct {
@@ -68,5 +69,10 @@ void sd_run_config_apply_scenario(sd_run_config *cfg, const sd_scenario *s);
 /* Runs trace against cfg->stack and fills out. Never crashes on any trace;
  * problems of the harness itself come back as SD_OUTCOME_HARNESS_ERROR. */
 void sd_driver_run(const sd_trace *trace, const sd_run_config *cfg, sd_outcome *out);
+
+/* Applies a setup to a run configuration made by sd_run_config_defaults:
+ * role, version, suite, credentials, client authentication. What every
+ * command that runs a fuzz input calls, so that they all run it alike. */
+void sd_fuzz_setup_apply(const sd_fuzz_setup *s, sd_run_config *cfg);
 
 #endif

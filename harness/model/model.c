@@ -18,10 +18,10 @@
 #include <openssl/sha.h>
 
 #include "crypto/crypto.h"
-#include "crypto/record_layer.h"
-#include "model/messages.h"
+#include "protocol/record_layer.h"
+#include "protocol/messages.h"
 #include "model/model_internal.h"
-#include "model/sequences.h"
+#include "protocol/sequences.h"
 #include "wire/handshake.h"
 #include "wire/names.h"
 #include "wire/tls12.h"

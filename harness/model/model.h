@@ -8,7 +8,7 @@
 #ifndef SHAKEDOWN_MODEL_MODEL_H
 #define SHAKEDOWN_MODEL_MODEL_H
 
-#include "targets/target.h"
+#include "protocol/target.h"
 
 typedef struct sd_model sd_model;
 

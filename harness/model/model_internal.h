@@ -5,11 +5,11 @@
 #define SHAKEDOWN_MODEL_INTERNAL_H
 
 #include "crypto/crypto.h"
-#include "crypto/record_layer.h"
+#include "protocol/record_layer.h"
 #include "crypto/tls12.h"
-#include "model/messages.h"
+#include "protocol/messages.h"
 #include "model/model.h"
-#include "model/sequences.h"
+#include "protocol/sequences.h"
 
 typedef enum {
     PHASE_START,

@@ -12,7 +12,7 @@
 #include <openssl/sha.h>
 
 #include "model/model_internal.h"
-#include "targets/session_cache.h"
+#include "protocol/session_cache.h"
 #include "wire/handshake.h"
 #include "wire/names.h"
 #include "wire/tls12.h"

@@ -12,7 +12,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "oracle/outcome.h"
+#include "driver/outcome.h"
 #include "trace/trace.h"
 
 /* --- Conformance ---------------------------------------------------------- */

@@ -17,7 +17,7 @@
 #include <time.h>
 
 #include "oracle/oracle.h"
-#include "oracle/outcome.h"
+#include "driver/outcome.h"
 #include "trace/trace.h"
 #include "wire/bytes.h"
 

@@ -523,18 +523,6 @@ bool sd_fuzz_input_build(const char *target, const uint8_t *data, size_t len, sd
     return true;
 }
 
-void sd_fuzz_setup_apply(const sd_fuzz_setup *s, sd_run_config *cfg) {
-    cfg->target_role = s->role;
-    cfg->version = s->version;
-    cfg->cipher_suite = s->cipher_suite;
-    if (s->server_credential) cfg->target_credential = cfg->driver_credential = s->server_credential;
-    /* The driver as a client presents its certificate only when asked. */
-    if (s->client_credential) cfg->driver_credential = s->client_credential;
-    cfg->client_auth = s->client_auth;
-    cfg->target_client_credential = s->target_client_credential;
-    cfg->tls12_announce_ticket = s->announce_ticket;
-}
-
 const char *sd_fuzz_target_from_path(const char *path) {
     if (path == NULL) return NULL;
     /* Walk the folder components from the file outwards, so the nearest

@@ -13,8 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "driver/driver.h"
-#include "targets/target.h"
+#include "protocol/target.h"
 #include "trace/trace.h"
 
 /* The largest input a fuzz target runs; larger ones are ignored (libFuzzer's
@@ -89,10 +88,6 @@ bool sd_fuzz_input_build(const char *target, const uint8_t *data, size_t len, sd
  * that shape. */
 void sd_fuzz_tls12_key_exchange(unsigned kx, uint16_t *suite, const char **credential);
 
-/* Applies a setup to a run configuration made by sd_run_config_defaults:
- * role, version, suite, credentials, client authentication. What every
- * command that runs a fuzz input calls, so that they all run it alike. */
-void sd_fuzz_setup_apply(const sd_fuzz_setup *s, sd_run_config *cfg);
 
 /* The role of the stack under test for a trace that does not say: the
  * client if the first action about a ClientHello expects one, else the

@@ -38,7 +38,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "model/sequences.h"
+#include "protocol/sequences.h"
 #include "wire/names.h"
 
 /* --- Citations --------------------------------------------------------------

@@ -2,7 +2,7 @@
  *
  * Hand-written scenarios live in scenarios/; these families are computed,
  * for TLS 1.3 and (from the tls12-* shapes, per key exchange) TLS 1.2:
- * the message orders come from sd_tls13_shapes (harness/model/sequences.c),
+ * the message orders come from sd_tls13_shapes (harness/protocol/sequences.c),
  * the alerts from the SD_ALERTS registry, and each scenario's expectation
  * from the RFC sentence that prescribes it (the citation table is in
  * generate.c). Every generated scenario is an ordinary sd_scenario: it is

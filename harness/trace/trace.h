@@ -12,7 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "targets/target.h"
+#include "protocol/target.h"
 #include "wire/bytes.h"
 
 typedef enum {
@@ -33,7 +33,7 @@ typedef enum {
  * the wire is a ServerHello (type 2) with the special random of RFC 8446
  * §4.1.3. Scripts spell it `HelloRetryRequest`. Outside the 0-255 range of
  * real types, and the same value as the model's SD_MSG_HELLO_RETRY_REQUEST
- * step (model/sequences.h). */
+ * step (protocol/sequences.h). */
 #define SD_MSG_TYPE_HELLO_RETRY_REQUEST 0x100u
 
 /* Named deviations, applied to a message after it is built (BoGo's

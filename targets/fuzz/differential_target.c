@@ -10,9 +10,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "oracle/differential.h"
+#include "run/differential.h"
 #include "oracle/oracle.h"
 #include "trace/fuzz_input.h"
+#include "stacks/stacks.h"
 
 /* Loaded once per process: a PKI load costs milliseconds (key parsing),
  * a hundred times one execution. Reachable from globals until exit, so the

@@ -4,7 +4,7 @@
  * fuzz_trace) turns its input into a trace and the setup it runs with
  * (version, suite, credentials, client authentication;
  * harness/trace/fuzz_input.c), runs it on the model and on BoringSSL
- * (harness/oracle/differential.c) and
+ * (harness/run/differential.c) and
  * aborts on a finding, after writing it to disk. Only the target's name
  * differs, so each targets/fuzz/fuzz_<what>.c is its header comment (what
  * it targets) plus

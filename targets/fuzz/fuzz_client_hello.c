@@ -11,12 +11,12 @@
  *     handling, HelloRetryRequest, the first server flight);
  *   - BoringSSL's server ClientHello handling (ssl_client_hello_init,
  *     ssl_parse_extensions, tls13_process_client_hello and friends), through
- *     targets/adapters/boringssl_target.c.
+ *     harness/stacks/boringssl_target.c.
  *
  * Input: the body of one ClientHello, any bytes (harness/trace/fuzz_input.c
  * turns it into `send ClientHello body=<input>; expect ServerHello` with the
  * stack as the server). Each input runs on the model and on BoringSSL and
- * the outcomes are compared (harness/oracle/differential.c).
+ * the outcomes are compared (harness/run/differential.c).
  *
  * Findings, run-time files and environment: differential_target.h.
  *

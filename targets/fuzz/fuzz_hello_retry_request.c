@@ -17,7 +17,7 @@
  * two, 16-byte records, after a ChangeCipherSpec).
  * The driver runs a live TLS 1.3 handshake up to the message and sends it
  * there, on the model and on BoringSSL; the outcomes are compared
- * (harness/oracle/differential.c).
+ * (harness/run/differential.c).
  *
  * Trace (stack under test: client):
  *     expect ClientHello

@@ -17,7 +17,7 @@
  * framing (one record, two, 16-byte records, after a ChangeCipherSpec).
  * The driver runs a live TLS 1.3 handshake up to the message and sends it
  * there, encrypted as the connection state requires, on the model and on
- * BoringSSL; the outcomes are compared (harness/oracle/differential.c).
+ * BoringSSL; the outcomes are compared (harness/run/differential.c).
  *
  * Trace (stack under test: client, or server with bit 1):
  *     (honest handshake)

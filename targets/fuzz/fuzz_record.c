@@ -7,7 +7,7 @@
  *     RFC 8446 §5.1), sd_hs_reassembler (messages spanning records, several
  *     messages in one record, zero-length fragments), sd_rl_next, and the
  *     server's answer to records of each type before the ClientHello
- *     (harness/crypto/record_layer.c, harness/model/model.c);
+ *     (harness/protocol/record_layer.c, harness/model/model.c);
  *   - BoringSSL: tls_open_record, ssl3_get_message / tls_get_message and
  *     the server's first-flight handling.
  *

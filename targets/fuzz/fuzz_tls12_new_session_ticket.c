@@ -18,7 +18,7 @@
  * authentication; bit 7: the client has no certificate.
  * The driver runs a live TLS 1.2 handshake up to the message and sends it
  * there, encrypted as the connection state requires, on the model and on
- * BoringSSL; the outcomes are compared (harness/oracle/differential.c).
+ * BoringSSL; the outcomes are compared (harness/run/differential.c).
  *
  * Trace (stack under test: client; [..] as the shape has it):
  *     expect ClientHello

@@ -1,7 +1,7 @@
 /* fuzz_trace.c — structure-aware differential fuzzing: whole traces.
  *
  * Targets: everything a trace reaches on both stacks — message order (the
- * model's sequence tables, harness/model/sequences.c, against BoringSSL's
+ * model's sequence tables, harness/protocol/sequences.c, against BoringSSL's
  * state machines in tls13_client.cc / tls13_server.cc), every message and
  * extension parser, alerts, ChangeCipherSpec and record-protection rules,
  * and the driver itself (harness/driver/driver.c must survive any trace).

@@ -41,12 +41,13 @@
 #include <openssl/ssl.h>
 
 #include "crypto/pki.h"
-#include "targets/target.h"
+#include "protocol/target.h"
 #include "trace/binary.h"
 #include "trace/fuzz_input.h"
 #include "wire/handshake.h"
 #include "wire/names.h"
 #include "wire/record.h"
+#include "stacks/stacks.h"
 
 static bool g_force;
 static const char *g_root;

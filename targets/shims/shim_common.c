@@ -424,60 +424,6 @@ int shim_main(int argc, char **argv, const shim_stack *stack) {
     return exit_code;
 }
 
-/* ---- Names ------------------------------------------------------------------ */
-
-typedef struct {
-    const char *name;
-    uint16_t id;
-} named_id;
-
-/* IANA TLS Supported Groups registry (RFC 8446 §4.2.7, RFC 7919). */
-static const named_id groups[] = {
-    {"secp256r1", 23}, {"secp384r1", 24}, {"secp521r1", 25}, {"x25519", 29},
-    {"x448", 30},      {"ffdhe2048", 256}, {"ffdhe3072", 257},
-};
-
-/* IANA TLS Cipher Suites registry: the suites the scenarios use. */
-static const named_id ciphers[] = {
-    {"TLS_AES_128_GCM_SHA256", 0x1301},
-    {"TLS_AES_256_GCM_SHA384", 0x1302},
-    {"TLS_CHACHA20_POLY1305_SHA256", 0x1303},
-    {"TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256", 0xc02b},
-    {"TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384", 0xc02c},
-    {"TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256", 0xc02f},
-    {"TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384", 0xc030},
-    {"TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256", 0xcca8},
-    {"TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256", 0xcca9},
-    {"TLS_RSA_WITH_AES_128_GCM_SHA256", 0x009c},
-    {"TLS_RSA_WITH_AES_256_GCM_SHA384", 0x009d},
-};
-
-#define N_OF(a) (sizeof(a) / sizeof((a)[0]))
-
-uint16_t shim_group_id(const char *name) {
-    for (size_t i = 0; i < N_OF(groups); i++)
-        if (strcmp(groups[i].name, name) == 0) return groups[i].id;
-    return 0;
-}
-
-const char *shim_group_name(uint16_t id) {
-    for (size_t i = 0; i < N_OF(groups); i++)
-        if (groups[i].id == id) return groups[i].name;
-    return NULL;
-}
-
-uint16_t shim_cipher_id(const char *name) {
-    for (size_t i = 0; i < N_OF(ciphers); i++)
-        if (strcmp(ciphers[i].name, name) == 0) return ciphers[i].id;
-    return 0;
-}
-
-const char *shim_cipher_name(uint16_t id) {
-    for (size_t i = 0; i < N_OF(ciphers); i++)
-        if (ciphers[i].id == id) return ciphers[i].name;
-    return NULL;
-}
-
 bool shim_each(const char *list, bool (*fn)(const char *item, void *ctx), void *ctx) {
     if (list == NULL) return true;
     for (const char *p = list;;) {

@@ -6,9 +6,9 @@
  * memory I/O, echo application data, answer close_notify, say what happened.
  *
  * Plain C11 + POSIX, no shakedown dependencies: the harness side
- * (targets/adapters/shim_target.c) includes this header for the protocol
- * constants only, and a stack maintainer can copy the pair to write a shim
- * for their own stack. */
+ * (harness/stacks/shim_target.c) shares only shim_protocol.h/.c with it: the
+ * frames and the names of groups and suites. A stack maintainer can copy
+ * these four files to write a shim for their own stack. */
 #ifndef SHAKEDOWN_SHIM_COMMON_H
 #define SHAKEDOWN_SHIM_COMMON_H
 
@@ -16,30 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* ---- The wire protocol between harness and shim ----------------------------
- * Every frame: u8 type, u32 length (big-endian), length bytes of payload. */
-enum {
-    SHIM_FRAME_START = 1,  /* harness→shim, empty: a client sends its first flight */
-    SHIM_FRAME_DATA = 2,   /* both ways: TLS bytes (from the peer / for the peer) */
-    SHIM_FRAME_STATUS = 3, /* shim→harness: key=value lines, ends every reply */
-    SHIM_FRAME_EXPORT = 4, /* harness→shim: u16 length, label; answered with DATA
-                            * carrying the exporter's bytes (none if it cannot) */
-    SHIM_FRAME_CLOSE = 5,  /* harness→shim, empty: send close_notify now (once the
-                            * handshake is done); answered with DATA and STATUS */
-};
-#define SHIM_FRAME_HEADER_LEN 5
-/* Far above any flight; a bigger frame is a protocol error, not a reason to
- * allocate without bound. */
-#define SHIM_MAX_FRAME ((uint32_t)1 << 24)
-/* EXPORT: the longest label and output a shim must honour. */
-#define SHIM_MAX_EXPORT_LABEL 255
-#define SHIM_MAX_EXPORT_LEN 1024
-/* --app-reply-hex: the longest reply, one record's worth. */
-#define SHIM_MAX_APP_REPLY 16384
-
-/* TLS version numbers as on the wire. */
-#define SHIM_TLS12 0x0303
-#define SHIM_TLS13 0x0304
+#include "shim_protocol.h"
 
 /* ---- Configuration (argv) ------------------------------------------------ */
 
@@ -135,13 +112,6 @@ typedef struct {
 int shim_main(int argc, char **argv, const shim_stack *stack);
 
 /* ---- Helpers for the shims ---------------------------------------------- */
-
-/* IANA names ↔ code points for the groups and cipher suites a shim may be
- * asked for (--groups, --ciphers). 0 if unknown. */
-uint16_t shim_group_id(const char *name);
-const char *shim_group_name(uint16_t id);
-uint16_t shim_cipher_id(const char *name);
-const char *shim_cipher_name(uint16_t id);
 
 /* Calls fn for each comma-separated item of list; stops and returns false when
  * fn does. */

@@ -2,18 +2,9 @@
  * ones always, the shim stacks when their shim exists. */
 #include <string.h>
 
-#include "targets/target.h"
-#include "targets/adapters/shim_target.h"
+#include "stacks/stacks.h"
 
-const char *sd_role_name(sd_role role) {
-    switch (role) {
-    case SD_ROLE_CLIENT:
-        return "client";
-    case SD_ROLE_SERVER:
-        return "server";
-    }
-    return "unknown"; /* a value outside the enum, e.g. from a corrupt input */
-}
+#include "stacks/shim_target.h"
 
 /* Keep these two lists in the same order: names are what --help prints, the
  * table is what a name resolves to. The model comes first because it is the

@@ -4,8 +4,8 @@
  * use it: the same trace, the same role, the same PKI and seed on both
  * stacks, then sd_compare. Keeping it in one place is what makes a fuzz
  * finding reproduce with repro: both call exactly this. */
-#ifndef SHAKEDOWN_ORACLE_DIFFERENTIAL_H
-#define SHAKEDOWN_ORACLE_DIFFERENTIAL_H
+#ifndef SHAKEDOWN_RUN_DIFFERENTIAL_H
+#define SHAKEDOWN_RUN_DIFFERENTIAL_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -15,7 +15,7 @@
 #include "crypto/pki.h"
 #include "driver/driver.h"
 #include "oracle/oracle.h"
-#include "oracle/outcome.h"
+#include "driver/outcome.h"
 #include "trace/trace.h"
 
 /* Runs t against the model and against BoringSSL, each in role

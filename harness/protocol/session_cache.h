@@ -8,8 +8,8 @@
  * Entries are opaque blobs keyed by the stack that wrote them and the
  * session id; a stack never reads another's blobs. The capacity is fixed;
  * when it is full the oldest entry makes room. */
-#ifndef SHAKEDOWN_TARGETS_SESSION_CACHE_H
-#define SHAKEDOWN_TARGETS_SESSION_CACHE_H
+#ifndef SHAKEDOWN_PROTOCOL_SESSION_CACHE_H
+#define SHAKEDOWN_PROTOCOL_SESSION_CACHE_H
 
 #include <stdbool.h>
 #include <stddef.h>

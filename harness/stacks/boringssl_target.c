@@ -35,9 +35,10 @@
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 
-#include "targets/session_cache.h"
-#include "targets/target.h"
+#include "protocol/session_cache.h"
+#include "protocol/target.h"
 #include "wire/names.h"
+#include "stacks/stacks.h"
 
 typedef struct {
     sd_target base; /* must be first: the driver holds us as sd_target * */
@@ -484,7 +485,7 @@ static bool configure_server(SSL_CTX *ctx, const sd_target_config *cfg, char *er
         return true;
     }
     /* One ticket, sealed with keys from the seed, so that another server of
-     * this stack with the same seed resumes it (targets/target.h). */
+     * this stack with the same seed resumes it (harness/protocol/target.h). */
     SSL_CTX_set_num_tickets(ctx, 1);
     uint8_t keys[48];
     for (size_t i = 0; i < sizeof keys; i++) keys[i] = (uint8_t)(cfg->seed >> (8 * (i % 8))) ^ (uint8_t)(0x5d + i);

@@ -10,13 +10,13 @@
  *
  * The target interface carries no per-stack options, so the CLI configures
  * the one tcp target of the process with sd_tcp_setup() before the run. */
-#ifndef SHAKEDOWN_TARGETS_TCP_TARGET_H
-#define SHAKEDOWN_TARGETS_TCP_TARGET_H
+#ifndef SHAKEDOWN_STACKS_TCP_TARGET_H
+#define SHAKEDOWN_STACKS_TCP_TARGET_H
 
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "targets/target.h"
+#include "protocol/target.h"
 
 typedef struct {
     const char *connect;    /* "HOST:PORT" of the server under test, or NULL */

@@ -1,5 +1,5 @@
 /* record_layer.c — see record_layer.h. */
-#include "crypto/record_layer.h"
+#include "protocol/record_layer.h"
 
 #include <stdio.h>
 #include <string.h>

@@ -5,8 +5,8 @@
  * a trace), so both put exactly the same bytes on the wire. Policy — which
  * record is acceptable when — is the caller's: this layer reports what
  * arrived and how (protected or not) and leaves judgement to the caller. */
-#ifndef SHAKEDOWN_CRYPTO_RECORD_LAYER_H
-#define SHAKEDOWN_CRYPTO_RECORD_LAYER_H
+#ifndef SHAKEDOWN_PROTOCOL_RECORD_LAYER_H
+#define SHAKEDOWN_PROTOCOL_RECORD_LAYER_H
 
 #include "crypto/crypto.h"
 #include "wire/record.h"

@@ -6,10 +6,11 @@
  * (the way `openssl s_server -www` answers a request), and answers a
  * close_notify with its own, so that a run can prove the connection works.
  *
- * In-process targets (model, boringssl) implement this directly. The shim and
- * tcp targets (later issues) implement it over a socket. */
-#ifndef SHAKEDOWN_TARGETS_TARGET_H
-#define SHAKEDOWN_TARGETS_TARGET_H
+ * In-process targets (model, boringssl) implement this directly; the shim and
+ * tcp targets implement it over a socket. The implementations and the
+ * registry of stacks by name are in harness/stacks (stacks/stacks.h). */
+#ifndef SHAKEDOWN_PROTOCOL_TARGET_H
+#define SHAKEDOWN_PROTOCOL_TARGET_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -59,7 +60,7 @@ typedef struct {
     /* Client: resume this session (a blob from the same stack's
      * export_session); empty for a full handshake. */
     sd_span resume_session;
-    /* Server (TLS 1.2): the session cache (targets/session_cache.h) to store
+    /* Server (TLS 1.2): the session cache (protocol/session_cache.h) to store
      * sessions in and resume them from by session id (RFC 5246 §7.4.1.2),
      * owned by the caller and shared by the servers of one run. NULL: no
      * sessions are cached, and ServerHello's session_id is empty. */
@@ -128,14 +129,5 @@ typedef struct sd_target_ops {
      * page, as `openssl s_server -www` does. */
     void (*close)(sd_target *t);
 } sd_target_ops;
-
-/* The in-process stacks. */
-extern const sd_target_ops sd_target_model;
-extern const sd_target_ops sd_target_boringssl;
-
-/* Looks up a stack by name ("model", "boringssl"); NULL if unknown. */
-const sd_target_ops *sd_target_find(const char *name);
-/* NULL-terminated list of all stack names, for --help and defaults. */
-extern const char *const sd_target_names[];
 
 #endif

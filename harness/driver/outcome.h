@@ -1,8 +1,8 @@
 /* outcome.h — what happened in one run of a trace against one target,
  * normalised so that both oracles (differential and conformance) compare the
  * same thing. */
-#ifndef SHAKEDOWN_ORACLE_OUTCOME_H
-#define SHAKEDOWN_ORACLE_OUTCOME_H
+#ifndef SHAKEDOWN_DRIVER_OUTCOME_H
+#define SHAKEDOWN_DRIVER_OUTCOME_H
 
 #include <stdbool.h>
 #include <stddef.h>

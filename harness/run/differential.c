@@ -1,6 +1,6 @@
 /* differential.c — the model against BoringSSL on one trace; see
  * differential.h. */
-#include "oracle/differential.h"
+#include "run/differential.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -10,9 +10,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "targets/target.h"
+#include "protocol/target.h"
 #include "wire/bytes.h"
 #include "wire/names.h"
+#include "stacks/stacks.h"
 
 void sd_differential_run_config(const sd_trace *t, const sd_run_config *base,
                                 sd_outcome *model_out, sd_outcome *boringssl_out,

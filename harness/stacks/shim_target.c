@@ -15,7 +15,7 @@
 #define _POSIX_C_SOURCE 200809L
 #endif
 
-#include "targets/adapters/shim_target.h"
+#include "stacks/shim_target.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -31,7 +31,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "targets/shims/shim_common.h"
+#include "stacks/shim_protocol.h"
 #include "wire/names.h"
 
 #ifndef SHAKEDOWN_SHIM_BUILD_DIR

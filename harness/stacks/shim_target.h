@@ -1,15 +1,15 @@
 /* shim_target.h — stacks in their own process (shims) and over TCP, and the
- * list of every stack this build can run.
+ * stacks/stacks.h lists every stack this build can run.
  *
  * A shim stack is registered (sd_target_find finds it) only when its shim
  * executable exists: built because the stack's dev package was present. */
-#ifndef SHAKEDOWN_TARGETS_SHIM_TARGET_H
-#define SHAKEDOWN_TARGETS_SHIM_TARGET_H
+#ifndef SHAKEDOWN_STACKS_SHIM_TARGET_H
+#define SHAKEDOWN_STACKS_SHIM_TARGET_H
 
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "targets/target.h"
+#include "protocol/target.h"
 
 /* One per shim (docs/shim-contract.md); names "openssl", "gnutls", "wolfssl",
  * "mbedtls". */
@@ -26,10 +26,6 @@ bool sd_shim_path(const char *stack, char *out, size_t out_len);
 /* Per-exchange time limit for shims, in ms: $SHAKEDOWN_SHIM_TIMEOUT_MS, else
  * 2000. A shim that does not answer a frame within it is killed: HANG. */
 int sd_shim_timeout_ms(void);
-
-/* Every stack this build can run: the in-process ones, then each shim that
- * exists. Fills up to max entries, returns how many there are. */
-size_t sd_target_list_available(const sd_target_ops **out, size_t max);
 
 /* A create() error that starts with this prefix means the stack lacks the
  * configuration asked for (e.g. mbedTLS 2.28 and TLS 1.3): the scenario is

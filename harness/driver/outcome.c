@@ -3,7 +3,7 @@
  * Both oracles and every report read outcomes, so the words produced here
  * ("completed", "alert decrypt_error at step 7") are the ones people see in
  * the terminal, in results.json and in index.html. */
-#include "oracle/outcome.h"
+#include "driver/outcome.h"
 
 #include <stdarg.h>
 #include <stdio.h>

@@ -1,5 +1,5 @@
 /* messages.c — see messages.h. */
-#include "model/messages.h"
+#include "protocol/messages.h"
 
 #include <string.h>
 

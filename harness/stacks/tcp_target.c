@@ -8,7 +8,7 @@
 #define _POSIX_C_SOURCE 200809L
 #endif
 
-#include "targets/adapters/tcp_target.h"
+#include "stacks/tcp_target.h"
 
 #include <arpa/inet.h>
 #include <errno.h>

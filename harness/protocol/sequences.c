@@ -1,6 +1,6 @@
 /* sequences.c — the TLS 1.3 handshake shapes of RFC 8446 §2 (Figure 1,
  * Figure 2) and §4.4.2 / §4.4.3 (client authentication). */
-#include "model/sequences.h"
+#include "protocol/sequences.h"
 
 #include <stdbool.h>
 

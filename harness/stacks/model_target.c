@@ -4,6 +4,7 @@
 #include <stdlib.h>
 
 #include "model/model.h"
+#include "stacks/stacks.h"
 
 typedef struct {
     sd_target base;

@@ -1,8 +1,8 @@
 /* messages.h — builders for the messages an honest TLS 1.3 endpoint sends,
  * shared by the model and the driver so that both put the same bytes on the
  * wire. The driver then applies a trace's mutations to what these build. */
-#ifndef SHAKEDOWN_MODEL_MESSAGES_H
-#define SHAKEDOWN_MODEL_MESSAGES_H
+#ifndef SHAKEDOWN_PROTOCOL_MESSAGES_H
+#define SHAKEDOWN_PROTOCOL_MESSAGES_H
 
 #include "crypto/crypto.h"
 #include "crypto/pki.h"

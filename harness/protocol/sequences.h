@@ -7,13 +7,13 @@
  * (that is how CertificateRequest or HelloRetryRequest switch shapes).
  * Anything else is unexpected_message (RFC 8446 §6.2). The scenario generator
  * and the reports read the same table. */
-#ifndef SHAKEDOWN_MODEL_SEQUENCES_H
-#define SHAKEDOWN_MODEL_SEQUENCES_H
+#ifndef SHAKEDOWN_PROTOCOL_SEQUENCES_H
+#define SHAKEDOWN_PROTOCOL_SEQUENCES_H
 
 #include <stddef.h>
 #include <stdint.h>
 
-#include "targets/target.h"
+#include "protocol/target.h"
 
 /* HelloRetryRequest travels as a ServerHello (RFC 8446 §4.1.4) but is its
  * own step in the tables. */

@@ -1,5 +1,5 @@
-/* session_cache.c — see targets/session_cache.h. */
-#include "targets/session_cache.h"
+/* session_cache.c — see session_cache.h. */
+#include "protocol/session_cache.h"
 
 #include <stdio.h>
 #include <stdlib.h>
