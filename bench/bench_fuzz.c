@@ -1,7 +1,7 @@
 /* bench_fuzz.c — executions per second of each differential fuzz target over
  * its committed corpus, against one bare BoringSSL client+server handshake
  * measured in the same run (machines here are noisy: only ratios mean
- * anything, DESIGN.md "Performance").
+ * anything).
  *
  *     bench_fuzz [seconds-per-target] [target...]     (default 2 s, every target)
  *

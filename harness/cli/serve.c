@@ -8,7 +8,7 @@
  *
  * What a client gets back after the handshake: each application-data request
  * is answered with one application-data response, a small HTTP/1.0 page, as
- * `openssl s_server -www` sends (DESIGN.md). Serve cannot write that page
+ * `openssl s_server -www` sends. Serve cannot write that page
  * itself, the bytes are encrypted with the target's keys, so it hands the
  * page to the target as sd_target_config.app_reply, which every target
  * sends in place of its echo. --echo keeps the echo instead.

@@ -5,7 +5,7 @@
  *   shakedown trace to-script FILE           binary trace or script -> canonical script on stdout
  *   shakedown trace pcap FILE --out X.pcap --keylog X.keys [--stack NAME] ...
  *
- * A trace has three forms that convert losslessly (DESIGN.md): the script
+ * A trace has three forms that convert losslessly (docs/architecture.md): the script
  * (harness/trace/script.c), the binary encoding (harness/trace/binary.c)
  * and the IR. `pcap` runs the trace once against a stack with the driver's
  * observers (driver.h on_bytes / on_secret) and writes what crossed the wire

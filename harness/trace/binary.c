@@ -17,7 +17,7 @@
 static const uint8_t magic[3] = {'S', 'D', 'T'};
 
 /* The same limits as the script parser (script.c), so that every decoded
- * trace prints as a script that parses back (DESIGN.md: the three forms
+ * trace prints as a script that parses back (the three forms of a trace
  * convert losslessly). */
 #define MAX_U24 0xffffffL
 #define MAX_SPLIT 16384L

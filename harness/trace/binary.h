@@ -1,6 +1,6 @@
 /* binary.h — the compact binary form of a trace, for fuzzers and corpus files.
  *
- * A trace has three forms that convert losslessly (DESIGN.md): the text
+ * A trace has three forms that convert losslessly (docs/architecture.md): the text
  * script (script.c), this binary encoding, and the in-memory IR (trace.h).
  * The binary form is what fuzz_trace reads and what its custom mutators
  * write, so it is built for that:

@@ -10,7 +10,7 @@
  *   - both parsers either succeed, or fail with "file:line: message";
  *   - a parsed trace prints as a script that parses back equal, and encodes
  *     as a binary trace that decodes back equal (the three forms of a trace
- *     convert losslessly, DESIGN.md).
+ *     convert losslessly).
  * A broken invariant aborts, with the input shown.
  *
  * No stack runs: this target needs no PKI. */

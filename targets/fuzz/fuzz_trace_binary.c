@@ -8,7 +8,7 @@
  *   - encoding the trace gives back exactly the input (one encoding per
  *     trace, binary.h);
  *   - the trace prints as a script that parses back to an equal trace
- *     (sd_trace_equal): the three forms convert losslessly (DESIGN.md).
+ *     (sd_trace_equal): the three forms convert losslessly.
  * A broken invariant aborts, with the input hex-dumped.
  *
  * No stack runs: this target needs no PKI. */
