@@ -16,7 +16,7 @@
 #      report.txt      llvm-cov report for harness/model/*.c: regions,
 #                      functions, lines and branches covered
 #      html/index.html the same per file and line (llvm-cov show)
-#      states.txt      every step of the order tables (harness/model/
+#      states.txt      every step of the order tables (harness/protocol/
 #                      sequences.c) for each role of the model, the code that
 #                      handles it and how often it ran, then the steps that
 #                      never ran, by name (scripts/coverage_states.py)
