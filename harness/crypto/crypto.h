@@ -2,7 +2,10 @@
  * needs: cipher suites, the HKDF key schedule (RFC 8446 §7.1), transcript
  * hashing (§4.4.1), Finished (§4.4.4), AEAD record protection (§5.2, §5.3),
  * key exchange (§4.2.8, §7.4), signatures (§4.4.3) and a seeded random
- * generator so that the model is deterministic. */
+ * generator so that the model is deterministic. TLS 1.2 uses the same key
+ * exchange, transcript hashing and record protection (with its own nonces
+ * and CBC, record_protection.c); its PRF and key derivation are in
+ * crypto/tls12.h. */
 #ifndef SHAKEDOWN_CRYPTO_H
 #define SHAKEDOWN_CRYPTO_H
 

@@ -1,5 +1,6 @@
-/* key_share.c — (EC)DHE key exchange for TLS 1.3 (RFC 8446 §4.2.8, §7.4):
- * X25519 (RFC 7748) and the NIST curves P-256 and P-384.
+/* key_share.c — (EC)DHE key exchange: TLS 1.3 key shares (RFC 8446 §4.2.8,
+ * §7.4) and TLS 1.2 ECDHE (RFC 8422 §5.4, §5.10): X25519 (RFC 7748) and the
+ * NIST curves P-256 and P-384.
  *
  * Key pairs come from the caller's sd_rng, so a seeded model produces the
  * same key shares on every run. */

@@ -1,6 +1,7 @@
-/* messages.h — builders for the messages an honest TLS 1.3 endpoint sends,
- * shared by the model and the driver so that both put the same bytes on the
- * wire. The driver then applies a trace's mutations to what these build. */
+/* messages.h — builders for the messages an honest endpoint sends, in TLS
+ * 1.3 and in TLS 1.2 (whose ClientHello and ServerHello carry the same
+ * extensions block), shared by the model and the driver so that both put
+ * the same bytes on the wire. The driver then applies a trace's mutations to what these build. */
 #ifndef SHAKEDOWN_PROTOCOL_MESSAGES_H
 #define SHAKEDOWN_PROTOCOL_MESSAGES_H
 

@@ -1,5 +1,6 @@
-/* handshake.h — TLS 1.3 handshake message bodies and extensions
- * (RFC 8446 §4). Parsers are views over the caller's bytes: they never
+/* handshake.h — handshake message bodies and extensions (RFC 8446 §4), the
+ * ones TLS 1.2 shares with TLS 1.3 included (ClientHello, ServerHello,
+ * Certificate lists; TLS 1.2's own messages are in wire/tls12.h). Parsers are views over the caller's bytes: they never
  * allocate, they reject trailing bytes, and on failure they set the alert the
  * RFC prescribes (decode_error for syntax, illegal_parameter for a value that
  * parses but is forbidden). Builders write the same structs back, field by
