@@ -28,12 +28,8 @@
 #include "trace/fuzz_input.h"
 #include "wire/names.h"
 #include "stacks/stacks.h"
+#include "util/util.h"
 
-static double now_s(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 /* --- The baseline: one bare BoringSSL handshake, as bench_handshake.c ----- */
 
@@ -61,8 +57,8 @@ static double bare_handshakes_per_s(const sd_pki *pki, double seconds) {
     sd_buf buf;
     sd_buf_init(&buf);
     long n = 0;
-    double start = now_s(), t;
-    while ((t = now_s()) < start + seconds) {
+    double start = sd_now_ms() / 1e3, t;
+    while ((t = sd_now_ms() / 1e3) < start + seconds) {
         sd_target *c = make(SD_ROLE_CLIENT, pki), *s = make(SD_ROLE_SERVER, pki);
         c->ops->start(c);
         for (int i = 0; i < 20; i++) {
@@ -120,8 +116,8 @@ static size_t load_corpus(const char *target, input *out, size_t max) {
 
 static double execs_per_s(const char *target, const input *in, size_t n, const sd_pki *pki, double seconds) {
     long runs = 0;
-    double start = now_s(), t;
-    while ((t = now_s()) < start + seconds) {
+    double start = sd_now_ms() / 1e3, t;
+    while ((t = sd_now_ms() / 1e3) < start + seconds) {
         const input *x = &in[(size_t)runs % n];
         sd_trace trace;
         sd_fuzz_setup setup;

@@ -25,12 +25,8 @@
 #include "protocol/target.h"
 #include "wire/names.h"
 #include "stacks/stacks.h"
+#include "util/util.h"
 
-static double now_s(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 typedef struct {
     const char *title;
@@ -92,8 +88,8 @@ static double rate(const sd_target_ops *c, const sd_target_ops *s, const sd_pki 
     sd_buf buf;
     sd_buf_init(&buf);
     long n = 0;
-    double start = now_s(), end = start + seconds, t;
-    while ((t = now_s()) < end) {
+    double start = sd_now_ms() / 1e3, end = start + seconds, t;
+    while ((t = sd_now_ms() / 1e3) < end) {
         if (!one_handshake(c, s, pki, (uint64_t)n + 1, &buf)) {
             fprintf(stderr, "%s client with %s server: handshake did not complete\n", c->name, s->name);
             exit(1);

@@ -39,6 +39,7 @@
 #include <jansson.h>
 
 #include "cli/cli.h"
+#include "util/util.h"
 
 static const char fuzz_cmd[] = "fuzz";
 
@@ -75,26 +76,7 @@ typedef struct {
 
 /* --- Small helpers ----------------------------------------------------------- */
 
-static double now_s(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static bool mkdirs(const char *path) {
-    char buf[2048];
-    snprintf(buf, sizeof buf, "%s", path);
-    for (char *p = buf + 1;; p++) {
-        if (*p == '/' || *p == '\0') {
-            char c = *p;
-            *p = '\0';
-            if (mkdir(buf, 0777) != 0 && errno != EEXIST) return false;
-            *p = c;
-            if (!c) break;
-        }
-    }
-    return true;
-}
+static double now_s(void) { return sd_now_ms() / 1e3; }
 
 static bool is_exec(const char *path) {
     struct stat st;
@@ -308,15 +290,20 @@ static bool write_reports(const findings *fs, const char *out, const options *o,
         json_array_append_new(arr, j);
     }
     json_object_set_new(root, "findings", arr);
-    char path[2048], tmp[2100];
+    char path[2048], err[2300];
     snprintf(path, sizeof path, "%s/findings.json", out);
-    snprintf(tmp, sizeof tmp, "%s.tmp", path);
-    bool ok = json_dump_file(root, tmp, JSON_INDENT(2) | JSON_SORT_KEYS) == 0 && rename(tmp, path) == 0;
+    char *json = json_dumps(root, JSON_INDENT(2) | JSON_SORT_KEYS);
     json_decref(root);
+    bool ok = json != NULL && sd_file_write_atomic(path, json, strlen(json), err, sizeof err);
+    if (json == NULL) snprintf(err, sizeof err, "%s: out of memory", path);
+    free(json);
+    if (!ok) fprintf(stderr, "shakedown fuzz: %s\n", err);
 
-    snprintf(path, sizeof path, "%s/findings.md", out);
-    snprintf(tmp, sizeof tmp, "%s.tmp", path);
-    FILE *f = fopen(tmp, "w");
+    /* findings.md is written in memory first, then atomically, like every
+     * report: a run killed half way leaves the last whole one. */
+    char *md = NULL;
+    size_t md_len = 0;
+    FILE *f = open_memstream(&md, &md_len);
     if (!f) return false;
     fprintf(f, "# shakedown fuzz: %zu finding%s\n\n", fs->n, fs->n == 1 ? "" : "s");
     fprintf(f, "%s, %u s per target, %u job%s; targets:", o->eng == ENGINE_AFL ? "AFL++" : "libFuzzer", o->seconds,
@@ -339,8 +326,14 @@ static bool write_reports(const findings *fs, const char *out, const options *o,
     } else {
         fprintf(f, "No findings.\n");
     }
-    ok = fclose(f) == 0 && rename(tmp, path) == 0 && ok;
-    return ok;
+    bool md_ok = fclose(f) == 0;
+    snprintf(path, sizeof path, "%s/findings.md", out);
+    if (md_ok && !sd_file_write_atomic(path, md, md_len, err, sizeof err)) {
+        fprintf(stderr, "shakedown fuzz: %s\n", err);
+        md_ok = false;
+    }
+    free(md);
+    return ok && md_ok;
 }
 
 /* --- Running one target ---------------------------------------------------------- */
@@ -355,15 +348,21 @@ static int run_target(const options *o, const char *target, findings *fs, unsign
     char bin[2048], corpus[2048], seeds[2048], logs[2048], artifacts[2048], dict[2048], findings_env[2100];
     const char *src = getenv("SHAKEDOWN_SOURCE_DIR");
     if (!src) src = SHAKEDOWN_SOURCE_DIR;
-    snprintf(bin, sizeof bin, "%s/%s%s", o->bin_dir, target, o->eng == ENGINE_AFL ? "_afl" : "");
+    int n = snprintf(bin, sizeof bin, "%s/%s%s", o->bin_dir, target, o->eng == ENGINE_AFL ? "_afl" : "");
+    if (n < 0 || (size_t)n >= sizeof bin) {
+        fprintf(stderr, "shakedown fuzz: %s: path too long\n", o->bin_dir);
+        return SD_EXIT_HARNESS;
+    }
     snprintf(corpus, sizeof corpus, "%s/corpus/%s", o->out, target);
     snprintf(seeds, sizeof seeds, "%s/corpus/%s", src, target);
     snprintf(logs, sizeof logs, "%s/logs", o->out);
     snprintf(artifacts, sizeof artifacts, "%s/artifacts/%s/", o->out, target);
     snprintf(dict, sizeof dict, "%s/corpus/%s.dict", src, target);
     snprintf(findings_env, sizeof findings_env, "SHAKEDOWN_FINDINGS_DIR=%s/findings", o->out);
-    if (!mkdirs(corpus) || !mkdirs(logs) || !mkdirs(artifacts)) {
-        fprintf(stderr, "shakedown fuzz: cannot create folders under %s: %s\n", o->out, strerror(errno));
+    char err[4200];
+    if (!sd_make_dirs(corpus, err, sizeof err) || !sd_make_dirs(logs, err, sizeof err) ||
+        !sd_make_dirs(artifacts, err, sizeof err)) {
+        fprintf(stderr, "shakedown fuzz: %s\n", err);
         return SD_EXIT_HARNESS;
     }
     copy_files(seeds, corpus);
@@ -507,11 +506,14 @@ static int run_target(const options *o, const char *target, findings *fs, unsign
         char merged[2048], log[2300];
         snprintf(merged, sizeof merged, "%s/merged/%s", o->out, target);
         snprintf(log, sizeof log, "%s/%s.merge.log", logs, target);
-        mkdirs(merged);
-        char *argv[] = {bin, (char *)"-merge=1", merged, corpus, NULL};
-        pid_t p = spawn(argv, log, env);
-        if (p > 0) wait_for(p);
-        printf("  %-28s corpus %zu -> merged %zu\n", target, count_files(corpus), count_files(merged));
+        if (!sd_make_dirs(merged, err, sizeof err)) {
+            fprintf(stderr, "shakedown fuzz: %s; the corpus is not merged\n", err);
+        } else {
+            char *argv[] = {bin, (char *)"-merge=1", merged, corpus, NULL};
+            pid_t p = spawn(argv, log, env);
+            if (p > 0) wait_for(p);
+            printf("  %-28s corpus %zu -> merged %zu\n", target, count_files(corpus), count_files(merged));
+        }
     }
     collect_differential(fs, o->out, target);
     if (o->eng == ENGINE_LIBFUZZER) {
@@ -627,8 +629,9 @@ int sd_cmd_fuzz(int argc, char **argv) {
         snprintf(path, sizeof path, "%s/%s%s", o.bin_dir, targets[i], o.eng == ENGINE_AFL ? "_afl" : "");
         if (!is_exec(path)) return sd_cli_usage_error(fuzz_cmd, "no binary %s", path);
     }
-    if (!mkdirs(o.out)) {
-        fprintf(stderr, "shakedown fuzz: cannot create %s: %s\n", o.out, strerror(errno));
+    char err[4200];
+    if (!sd_make_dirs(o.out, err, sizeof err)) {
+        fprintf(stderr, "shakedown fuzz: %s\n", err);
         return SD_EXIT_USAGE;
     }
     struct sigaction sa;

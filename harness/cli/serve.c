@@ -46,6 +46,7 @@
 #include "protocol/target.h"
 #include "wire/names.h"
 #include "stacks/stacks.h"
+#include "util/util.h"
 
 static const char serve_cmd[] = "serve";
 
@@ -83,12 +84,6 @@ static void serve_usage(FILE *f) {
             "connection on stderr. exit codes: 0 stopped; 2 usage error; 3 cannot listen.\n");
 }
 
-static double now_ms(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
-
 static bool send_all(int fd, const uint8_t *p, size_t n) {
     while (n > 0) {
         ssize_t w = send(fd, p, n, MSG_NOSIGNAL);
@@ -116,7 +111,7 @@ typedef struct {
 
 /* One connection, start to end; logs one line. */
 static void serve_one(const serve_opts *o, int fd, const char *peer, unsigned long n) {
-    double t0 = now_ms();
+    double t0 = sd_now_ms();
     sd_target_config cfg = {
         .role = SD_ROLE_SERVER,
         .min_version = SD_TLS13,
@@ -208,7 +203,7 @@ static void serve_one(const serve_opts *o, int fd, const char *peer, unsigned lo
         snprintf(params, sizeof params, "handshake done, %s", suite ? suite : "?");
     }
     fprintf(stderr, "[%lu] %s: %s; %s; %zu bytes in, %zu out, %.1f ms%s%s\n", n, peer, params, end,
-            bytes_in, bytes_out, now_ms() - t0, st.error[0] ? "; " : "", st.error);
+            bytes_in, bytes_out, sd_now_ms() - t0, st.error[0] ? "; " : "", st.error);
     sd_buf_free(&out);
     t->ops->destroy(t);
 }

@@ -39,6 +39,7 @@
 #include "trace/fuzz_input.h"
 #include "trace/trace.h"
 #include "stacks/stacks.h"
+#include "util/util.h"
 
 static const char trace_cmd[] = "trace";
 
@@ -154,18 +155,9 @@ static bool load_trace(const char *path, const char *target, bool allow_fuzz, lo
 /* --- to-binary, to-script ---------------------------------------------------- */
 
 static int write_atomically(const char *path, const uint8_t *data, size_t len) {
-    char tmp[4200];
-    snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
-    FILE *f = fopen(tmp, "wb");
-    if (!f) {
-        fprintf(stderr, "shakedown trace: cannot write %s: %s\n", tmp, strerror(errno));
-        return SD_EXIT_HARNESS;
-    }
-    bool ok = (len == 0 || fwrite(data, 1, len, f) == len);
-    ok = fclose(f) == 0 && ok;
-    if (!ok || rename(tmp, path) != 0) {
-        fprintf(stderr, "shakedown trace: cannot write %s: %s\n", path, strerror(errno));
-        remove(tmp);
+    char err[4300];
+    if (!sd_file_write_atomic(path, data, len, err, sizeof err)) {
+        fprintf(stderr, "shakedown trace: %s\n", err);
         return SD_EXIT_HARNESS;
     }
     return SD_EXIT_OK;

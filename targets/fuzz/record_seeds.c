@@ -48,6 +48,7 @@
 #include "wire/names.h"
 #include "wire/record.h"
 #include "stacks/stacks.h"
+#include "util/util.h"
 
 static bool g_force;
 static const char *g_root;
@@ -56,37 +57,30 @@ static unsigned g_written, g_kept;
 
 /* --- Files ------------------------------------------------------------------- */
 
-static void make_dir(const char *path) {
-    if (mkdir(path, 0777) != 0 && errno != EEXIST) {
-        fprintf(stderr, "record_seeds: cannot create %s: %s\n", path, strerror(errno));
-        g_status = 1;
-    }
-}
-
 /* Writes corpus/<target>/<name> = prefix[0..prefix_len) + data, atomically. */
 static void seed(const char *target, const char *name, const uint8_t *prefix, size_t prefix_len, sd_span data) {
-    char dir[1024], path[1200], tmp[1300];
+    char dir[1024], path[1200], err[1400];
     snprintf(dir, sizeof dir, "%s/%s", g_root, target);
-    make_dir(dir);
+    if (!sd_make_dirs(dir, err, sizeof err)) {
+        fprintf(stderr, "record_seeds: %s\n", err);
+        g_status = 1;
+        return;
+    }
     snprintf(path, sizeof path, "%s/%s", dir, name);
     struct stat st;
     if (!g_force && stat(path, &st) == 0) {
         g_kept++;
         return;
     }
-    snprintf(tmp, sizeof tmp, "%s.tmp", path);
-    FILE *f = fopen(tmp, "wb");
-    if (!f) {
-        fprintf(stderr, "record_seeds: cannot write %s: %s\n", tmp, strerror(errno));
-        g_status = 1;
-        return;
-    }
-    bool ok = (prefix_len == 0 || fwrite(prefix, 1, prefix_len, f) == prefix_len) &&
-              (data.len == 0 || fwrite(data.data, 1, data.len, f) == data.len);
-    ok = fclose(f) == 0 && ok;
-    if (!ok || rename(tmp, path) != 0) {
-        fprintf(stderr, "record_seeds: cannot write %s: %s\n", path, strerror(errno));
-        remove(tmp);
+    sd_buf file;
+    sd_buf_init(&file);
+    sd_buf_append(&file, prefix, prefix_len);
+    sd_buf_append(&file, data.data, data.len);
+    bool ok = !file.failed && sd_file_write_atomic(path, file.data, file.len, err, sizeof err);
+    if (file.failed) snprintf(err, sizeof err, "%s: out of memory", path);
+    sd_buf_free(&file);
+    if (!ok) {
+        fprintf(stderr, "record_seeds: %s\n", err);
         g_status = 1;
         return;
     }
@@ -657,9 +651,12 @@ int main(int argc, char **argv) {
             g_root = argv[i];
         }
     }
-    make_dir(g_root);
-    sd_pki pki;
     char err[512];
+    if (!sd_make_dirs(g_root, err, sizeof err)) {
+        fprintf(stderr, "%s: %s\n", argv[0], err);
+        return 2;
+    }
+    sd_pki pki;
     if (!sd_pki_load(&pki, sd_pki_default_dir(), err, sizeof err)) {
         fprintf(stderr, "%s: cannot load the fixture PKI from %s: %s\n", argv[0], sd_pki_default_dir(), err);
         return 2;
