@@ -10,7 +10,10 @@
  *  - the seeded RNG, pinned to a known answer;
  *  - key shares for x25519, secp256r1 and secp384r1, and the peer values
  *    §4.2.8.2 and §7.4.2 require us to refuse;
- *  - signatures per scheme, and the schemes TLS 1.3 forbids.
+ *  - signatures per scheme, and the schemes TLS 1.3 forbids;
+ *  - a TLS 1.2 session's keys as the driver derives and installs them, the
+ *    same as the step-by-step PRF functions (whose RFC 5246 / RFC 7627
+ *    known answers are in test_tls12.c), and which keys fit which suite.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -35,6 +38,7 @@
 
 #include "crypto/crypto.h"
 #include "crypto/pki.h"
+#include "crypto/tls12.h"
 #include "wire/names.h"
 
 #include "rfc8448_vectors.h"
@@ -909,6 +913,110 @@ static void test_signatures(void **state) {
     EVP_PKEY_free(p256);
 }
 
+/* --- TLS 1.2 session keys ----------------------------------------------------------------- */
+
+/* sd_tls12_derive_session_keys is the master secret (RFC 5246 §8.1, or
+ * RFC 7627 §4 over the transcript's hash) then the key block (§6.3), and
+ * sd_tls12_install_keys puts one side's part of the block in record keys. */
+static void test_tls12_session_keys(void **state) {
+    (void)state;
+    const uint16_t ids[] = {SD_TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256, SD_TLS_RSA_WITH_AES_256_GCM_SHA384,
+                            SD_TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256, SD_TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA};
+    uint8_t pms[48], client_random[32], server_random[32];
+    memset(pms, 0x03, sizeof pms);
+    memset(client_random, 0xc1, sizeof client_random);
+    memset(server_random, 0x5e, sizeof server_random);
+    sd_transcript t;
+    sd_transcript_init(&t);
+    transcript_add_hex(&t, RFC8448_CLIENT_HELLO);
+    for (size_t i = 0; i < sizeof ids / sizeof ids[0]; i++) {
+        const sd_tls12_suite *s = sd_tls12_suite_find(ids[i]);
+        assert_non_null(s);
+        uint8_t master[2][48];
+        for (int ems = 0; ems < 2; ems++) {
+            uint8_t want_master[48], session_hash[SD_MAX_HASH_LEN];
+            sd_tls12_key_block keys, want_keys;
+            assert_true(sd_tls12_derive_session_keys(s, pms, sizeof pms, client_random, server_random, ems, &t,
+                                                     master[ems], &keys));
+            assert_true(sd_transcript_hash(&t, s->prf_md(), session_hash));
+            assert_true(sd_tls12_master_secret(s, pms, sizeof pms, client_random, server_random,
+                                               ems ? session_hash : NULL, ems ? (size_t)EVP_MD_size(s->prf_md()) : 0,
+                                               want_master));
+            assert_true(sd_tls12_derive_keys(s, want_master, client_random, server_random, &want_keys));
+            assert_memory_equal(master[ems], want_master, 48);
+            assert_memory_equal(&keys, &want_keys, sizeof keys);
+
+            /* Each side's keys, installed, seal as the same keys set by hand. */
+            for (int client_side = 0; client_side < 2; client_side++) {
+                sd_record_keys installed, by_hand;
+                sd_record_keys_init(&installed);
+                sd_record_keys_init(&by_hand);
+                assert_true(sd_tls12_install_keys(&installed, s, &keys, client_side));
+                assert_true(sd_record_keys_set_tls12(&by_hand, s, client_side ? keys.client_key : keys.server_key,
+                                                     client_side ? keys.client_iv : keys.server_iv,
+                                                     client_side ? keys.client_mac : keys.server_mac, false));
+                sd_buf a, b;
+                sd_buf_init(&a);
+                sd_buf_init(&b);
+                assert_true(sd_record_seal(&installed, SD_application_data, sd_span_of((const uint8_t *)"ping", 4), 0,
+                                           &a));
+                assert_true(sd_record_seal(&by_hand, SD_application_data, sd_span_of((const uint8_t *)"ping", 4), 0,
+                                           &b));
+                assert_int_equal(a.len, b.len);
+                assert_memory_equal(a.data, b.data, a.len);
+                sd_buf_free(&a);
+                sd_buf_free(&b);
+                sd_record_keys_clear(&installed);
+                sd_record_keys_clear(&by_hand);
+            }
+        }
+        /* The extended master secret is bound to the transcript; the other is not. */
+        assert_memory_not_equal(master[0], master[1], 48);
+    }
+    const sd_tls12_suite *s = sd_tls12_suite_find(SD_TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256);
+    uint8_t master[48];
+    sd_tls12_key_block keys;
+    assert_false(sd_tls12_derive_session_keys(NULL, pms, sizeof pms, client_random, server_random, false, &t, master,
+                                              &keys));
+    assert_false(sd_tls12_derive_session_keys(s, pms, sizeof pms, client_random, server_random, true, NULL, master,
+                                              &keys));
+    sd_transcript_free(&t);
+}
+
+/* ECDHE_ECDSA takes an EC or Ed25519 key (RFC 8422 §2.1); ECDHE_RSA and
+ * static RSA an RSA key (RFC 8422 §2.2, RFC 5246 §7.4.2). */
+static void test_tls12_key_fits_suite(void **state) {
+    (void)state;
+    const sd_tls12_suite *ecdsa = sd_tls12_suite_find(SD_TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256);
+    const sd_tls12_suite *ecdhe_rsa = sd_tls12_suite_find(SD_TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256);
+    const sd_tls12_suite *rsa = sd_tls12_suite_find(SD_TLS_RSA_WITH_AES_128_GCM_SHA256);
+    EVP_PKEY *p256 = ec_key(NID_X9_62_prime256v1);
+    uint8_t seed[32] = {0};
+    EVP_PKEY *ed = EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, NULL, seed, sizeof seed);
+    RSA *r = RSA_new();
+    BIGNUM *e = BN_new();
+    assert_true(BN_set_word(e, RSA_F4));
+    assert_true(RSA_generate_key_ex(r, 2048, e, NULL));
+    EVP_PKEY *rsa_key = EVP_PKEY_new();
+    assert_true(EVP_PKEY_assign_RSA(rsa_key, r));
+    assert_non_null(ed);
+
+    assert_true(sd_tls12_key_fits_suite(ecdsa, p256));
+    assert_true(sd_tls12_key_fits_suite(ecdsa, ed));
+    assert_false(sd_tls12_key_fits_suite(ecdsa, rsa_key));
+    assert_true(sd_tls12_key_fits_suite(ecdhe_rsa, rsa_key));
+    assert_false(sd_tls12_key_fits_suite(ecdhe_rsa, p256));
+    assert_true(sd_tls12_key_fits_suite(rsa, rsa_key));
+    assert_false(sd_tls12_key_fits_suite(rsa, ed));
+    assert_false(sd_tls12_key_fits_suite(rsa, NULL));
+    assert_false(sd_tls12_key_fits_suite(NULL, rsa_key));
+
+    BN_free(e);
+    EVP_PKEY_free(rsa_key);
+    EVP_PKEY_free(ed);
+    EVP_PKEY_free(p256);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_rfc8448_x25519),
@@ -929,6 +1037,8 @@ int main(void) {
         cmocka_unit_test(test_key_share_rejects),
         cmocka_unit_test(test_certificate_verify_input),
         cmocka_unit_test(test_signatures),
+        cmocka_unit_test(test_tls12_session_keys),
+        cmocka_unit_test(test_tls12_key_fits_suite),
     };
     return cmocka_run_group_tests_name("crypto", tests, NULL, NULL) == 0 ? 0 : 1;
 }

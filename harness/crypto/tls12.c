@@ -193,6 +193,35 @@ bool sd_tls12_derive_keys(const sd_tls12_suite *s, const uint8_t master[48], con
     return true;
 }
 
+bool sd_tls12_derive_session_keys(const sd_tls12_suite *s, const uint8_t *pms, size_t pms_len,
+                                  const uint8_t *client_random, const uint8_t *server_random, bool ems,
+                                  const sd_transcript *transcript, uint8_t master[48], sd_tls12_key_block *keys) {
+    if (s == NULL || transcript == NULL) return false;
+    /* RFC 7627 §3: "session_hash = Hash(handshake_messages)", the messages
+     * "up to and including the ClientKeyExchange", with the PRF's hash. */
+    uint8_t session_hash[SD_MAX_HASH_LEN];
+    if (ems && !sd_transcript_hash(transcript, s->prf_md(), session_hash)) return false;
+    bool ok = sd_tls12_master_secret(s, pms, pms_len, client_random, server_random, ems ? session_hash : NULL,
+                                     ems ? (size_t)EVP_MD_size(s->prf_md()) : 0, master) &&
+              sd_tls12_derive_keys(s, master, client_random, server_random, keys);
+    OPENSSL_cleanse(session_hash, sizeof session_hash);
+    return ok;
+}
+
+bool sd_tls12_install_keys(sd_record_keys *k, const sd_tls12_suite *s, const sd_tls12_key_block *kb,
+                           bool client_side) {
+    if (kb == NULL) return false;
+    return sd_record_keys_set_tls12(k, s, client_side ? kb->client_key : kb->server_key,
+                                    client_side ? kb->client_iv : kb->server_iv,
+                                    client_side ? kb->client_mac : kb->server_mac, false);
+}
+
+bool sd_tls12_key_fits_suite(const sd_tls12_suite *s, const EVP_PKEY *key) {
+    if (s == NULL || key == NULL) return false;
+    int type = EVP_PKEY_id(key);
+    return s->kx == SD_KX_ECDHE_ECDSA ? type == EVP_PKEY_EC || type == EVP_PKEY_ED25519 : type == EVP_PKEY_RSA;
+}
+
 /* --- Static RSA (§7.4.7.1) -------------------------------------------------------- */
 
 bool sd_tls12_rsa_encrypt_pms(EVP_PKEY *server_key, const uint8_t pms[48], sd_buf *out_encrypted) {

@@ -1,7 +1,7 @@
 /* tls12.h — TLS 1.2 crypto (RFC 5246 and its amendments): the cipher suites
  * the model implements, the P_hash PRF (§5), master secret (§8.1) and
  * extended master secret (RFC 7627 §4), Finished (§7.4.9), the key block
- * (§6.3), static-RSA key transport with the Bleichenbacher countermeasure
+ * (§6.3) and the keys a session derives from them, static-RSA key transport with the Bleichenbacher countermeasure
  * (§7.4.7.1), the ServerKeyExchange signed content (§7.4.3) and TLS 1.2
  * signatures (§7.4.1.4.1).
  *
@@ -74,6 +74,26 @@ bool sd_tls12_derive_keys(const sd_tls12_suite *s, const uint8_t master[48], con
                           const uint8_t *server_random, sd_tls12_key_block *out);
 /* Total key block length for the suite: 2 * (mac_key_len + key_len + fixed_iv_len). */
 size_t sd_tls12_key_block_len(const sd_tls12_suite *s);
+
+/* A session's keys once ClientKeyExchange is in `transcript` (RFC 7627 §3:
+ * the session hash covers it): the master secret, extended over the session
+ * hash (the transcript's hash with prf_md) when `ems` (both sides sent
+ * extended_master_secret), else §8.1's over the randoms; then the key block
+ * (§6.3). The caller keeps the premaster secret, and cleanses it. */
+bool sd_tls12_derive_session_keys(const sd_tls12_suite *s, const uint8_t *pms, size_t pms_len,
+                                  const uint8_t *client_random, const uint8_t *server_random, bool ems,
+                                  const sd_transcript *transcript, uint8_t master[48], sd_tls12_key_block *keys);
+
+/* One side's pending write keys from the key block become the current keys
+ * of k (§7.1: after that side's ChangeCipherSpec): the client's when
+ * client_side, else the server's. Derived (not random) CBC IVs. */
+bool sd_tls12_install_keys(sd_record_keys *k, const sd_tls12_suite *s, const sd_tls12_key_block *kb,
+                           bool client_side);
+
+/* Whether a certificate with this key can serve the suite's key exchange:
+ * ECDHE_ECDSA needs an ECDSA- or EdDSA-capable key (RFC 8422 §2.1),
+ * ECDHE_RSA and static RSA an RSA key (RFC 8422 §2.2, RFC 5246 §7.4.2). */
+bool sd_tls12_key_fits_suite(const sd_tls12_suite *s, const EVP_PKEY *key);
 
 /* §7.4.7.1 static RSA: the client encrypts a 48-byte PMS (client_version ||
  * 46 random) with RSAES-PKCS1-v1_5. Appends the ciphertext (RSA_size bytes,

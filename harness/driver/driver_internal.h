@@ -1,0 +1,155 @@
+/* driver_internal.h — what the driver's files share: the state of one run,
+ * and the functions each file offers the ones above it.
+ *
+ * The files call one way only:
+ *   driver.c            the run loop: steps through the trace, sends, reads
+ *                       what the target sends, ends the outcome;
+ *   driver_messages.c   the honest body of each handshake message the driver
+ *                       sends, TLS 1.3 and TLS 1.2;
+ *   driver_keys.c       the peer's keys and connection state, moved by what
+ *                       each side sent;
+ *   driver_mutations.c  each sd_mutation kind, applied to a built message or
+ *                       record, or consulted while building one.
+ * driver.c calls the three others; driver_messages.c calls driver_mutations.c;
+ * driver_keys.c and driver_mutations.c call none of them. */
+#ifndef SHAKEDOWN_DRIVER_DRIVER_INTERNAL_H
+#define SHAKEDOWN_DRIVER_DRIVER_INTERNAL_H
+
+#include "driver/driver.h"
+
+#include "protocol/record_layer.h"
+#include "crypto/tls12.h"
+#include "wire/handshake.h"
+
+/* One thing the target sent, decoded. */
+typedef struct {
+    sd_rl_event_kind kind;
+    uint8_t type;        /* handshake type */
+    bool hrr;            /* a ServerHello with the HelloRetryRequest random */
+    sd_alert alert;
+    bool protected_record;
+    bool unreadable;     /* SD_RL_APPDATA under keys the driver does not hold */
+    char detail[96];     /* for SD_RL_ERROR */
+} target_event;
+
+#define MAX_QUEUE 64
+
+/* The state of one run: the peer's session state (the same an honest peer
+ * keeps, updated from what was actually sent and received) and the run
+ * loop's bookkeeping. */
+typedef struct {
+    const sd_run_config *cfg;
+    sd_target *target;
+    sd_role role; /* the driver's role */
+    sd_record_layer rl;
+    sd_rng rng;
+    sd_outcome *out;
+    int step;
+    bool ended;
+
+    const sd_suite *suite;
+    sd_key_schedule ks;
+    bool have_handshake_secrets, have_application_secrets;
+    sd_key_share share;
+    uint8_t client_random[SD_RANDOM_LEN];
+    uint8_t session_id[32];
+    size_t session_id_len;
+    sd_buf peer_share; /* server: the client's share for our group */
+    uint16_t peer_suites[32];
+    size_t n_peer_suites;
+    uint16_t peer_sigalgs[64];
+    size_t n_peer_sigalgs;
+
+    bool target_finished, driver_finished; /* each side's Finished went over the wire */
+    bool target_data_after_finished;       /* and then the target sent application data */
+    /* The target sent close_notify that the trace did not wait for with
+     * expect-close, before the driver sent any alert: a completed handshake
+     * followed by that is a close, not a completion. */
+    bool target_closed_unasked;
+    bool target_closed_as_expected; /* an expect-close was answered with close_notify */
+    /* TLS 1.2: the target's last record was a warning alert that ends
+     * nothing (warning_goes_on), kept here: if the trace ends on it, it is
+     * the target's answer (a warning no_renegotiation refusing a
+     * renegotiation, RFC 5746 §4.2). */
+    bool last_was_warning12;
+    sd_alert warning12;
+    bool driver_sent_alert;
+
+    /* TLS 1.3 extras. */
+    uint16_t peer_groups[16]; /* server: the client's supported_groups */
+    size_t n_peer_groups;
+    uint8_t cookie[256];      /* client: the cookie of the target's HelloRetryRequest */
+    size_t cookie_len;
+
+    /* TLS 1.2. */
+    bool tls12;
+    const sd_tls12_suite *suite12;
+    uint8_t server_random[SD_RANDOM_LEN];
+    uint16_t client_version;        /* server: the ClientHello's legacy_version, for static RSA */
+    bool client_ems, server_ems;    /* each side sent extended_master_secret */
+    bool client_reneg;              /* server: the client signalled RFC 5746 */
+    uint16_t group12;               /* the ECDHE group of ServerKeyExchange */
+    EVP_PKEY *server_key12;         /* client: the target's leaf key; owned */
+    const sd_credential *cred12;    /* server: the credential its Certificate presented */
+    uint8_t pms[SD_MAX_HASH_LEN + 66];
+    size_t pms_len;
+    uint8_t master[48];
+    bool have_master;
+    sd_tls12_key_block keys12;
+    /* RFC 5746 §3.5: the driver's (client's) last Finished verify_data,
+     * which a renegotiating ClientHello carries in renegotiation_info. */
+    uint8_t client_verify_data[12];
+    bool have_client_verify_data;
+    bool renegotiating; /* the next ClientHello is a renegotiation */
+
+    target_event queue[MAX_QUEUE];
+    size_t q_head, q_len;
+} driver;
+
+/* --- driver_keys.c: keys and connection state ----------------------------- */
+
+/* A handshake message from the target: record it, and move the key schedule
+ * as the protocol says. */
+void driver_on_target_handshake(driver *d, const sd_handshake_msg *msg);
+/* After the driver sent a handshake message for action a: `sent` is the body
+ * that went over the wire, `honest` the body before the mutations (empty
+ * unless the run loop kept it: a TLS 1.2 server's ServerHello). */
+void driver_on_sent_handshake(driver *d, const sd_action *a, sd_span sent, sd_span honest);
+/* RFC 5246 §7.1: one side's pending keys become current in k. */
+void driver_install_keys12(driver *d, sd_record_keys *k, bool client_side);
+/* RFC 5246 §7.4.1.2: a new handshake under the current keys. */
+void driver_start_renegotiation(driver *d);
+
+/* --- driver_messages.c: honest message bodies ----------------------------- */
+
+/* Builds the honest body of a->msg_type from the session state. Returns
+ * false if the state does not allow building it (e.g. Finished before any
+ * key exchange): the action then sends an empty body, which is what a broken
+ * peer would do. */
+bool driver_build_body(driver *d, const sd_action *a, sd_buf *body);
+
+/* --- driver_mutations.c: the mutations ------------------------------------ */
+
+/* The action's first mutation of this kind, or NULL. */
+const sd_mutation *driver_find_mutation(const sd_action *a, sd_mutation_kind kind);
+/* body=, flip=, truncate=, append=, dup-ext=, add-ext=, drop-ext=, in the
+ * order the action lists them. */
+void driver_apply_body_mutations(const driver *d, const sd_action *a, sd_buf *body);
+/* dup-ext, add-ext, drop-ext on one message's extension block. */
+void driver_edit_extensions(uint16_t msg_type, bool tls12, const sd_mutation *mu, sd_buf *body);
+/* record-version: the version field of the plaintext records appended to
+ * out since `from`. */
+void driver_set_record_version(sd_buf *out, size_t from, uint16_t version);
+/* bad-point: a copy of the share whose public value is not a point of the
+ * group. */
+sd_key_share driver_corrupt_point(const sd_key_share *ks);
+/* wrong-transcript: the transcript hash without its last handshake message. */
+bool driver_hash_without_last(const driver *d, const EVP_MD *md, uint8_t *out);
+/* cert=: the credential the driver presents (the run's otherwise). */
+const sd_credential *driver_credential(const driver *d, const sd_action *a);
+/* wrong-key: a key of the same type as `key` that is not it. */
+EVP_PKEY *driver_other_key(const driver *d, const EVP_PKEY *key);
+/* sign-with=: that credential's key, or NULL. */
+EVP_PKEY *driver_sign_with_key(const driver *d, const sd_action *a);
+
+#endif

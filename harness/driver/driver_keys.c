@@ -1,0 +1,352 @@
+/* driver_keys.c — the peer's keys and connection state: key shares, the
+ * TLS 1.3 key schedule and KeyUpdate, TLS 1.2 key derivation, and the
+ * secrets the observers get. The state moves by what each side actually sent,
+ * whatever its order: the target's messages through
+ * driver_on_target_handshake, the driver's through driver_on_sent_handshake.
+ *
+ * TLS 1.2 (cfg->version SD_TLS12): the driver tracks the suite, the randoms,
+ * the server's key and ECDHE share, derives the master secret (RFC 5246
+ * §8.1, or RFC 7627 §4 when both sides sent extended_master_secret) and key
+ * block once ClientKeyExchange is in the transcript, and makes the pending
+ * keys current where RFC 5246 §7.1 says: its own write keys right after it
+ * sends ChangeCipherSpec, the target's read keys when the target's
+ * ChangeCipherSpec arrives. The crypto is shared with the model (crypto/tls12.h,
+ * wire/tls12.h), so both put the same bytes on the wire. */
+#include "driver/driver_internal.h"
+
+#include <string.h>
+
+#include <openssl/mem.h>
+#include <openssl/x509.h>
+
+#include "wire/handshake.h"
+#include "wire/names.h"
+#include "wire/tls12.h"
+
+/* What the target's ClientHello offers: suites, signature schemes, groups.
+ * Unparsable lists are left empty: the driver observes, the oracle judges. */
+static void remember_offer(driver *d, const sd_client_hello *ch) {
+    uint8_t alert;
+    sd_span body;
+    sd_u16_list l, suites = {ch->cipher_suites};
+    d->n_peer_suites = 0;
+    for (size_t i = 0; i < sd_u16_list_count(suites) && d->n_peer_suites < 32; i++)
+        d->peer_suites[d->n_peer_suites++] = sd_u16_list_at(suites, i);
+    d->n_peer_sigalgs = 0;
+    if (sd_extensions_find(ch->extensions, SD_signature_algorithms, &body) && sd_u16_list_parse(body, 2, false, &l, &alert))
+        for (size_t i = 0; i < sd_u16_list_count(l) && d->n_peer_sigalgs < 64; i++)
+            d->peer_sigalgs[d->n_peer_sigalgs++] = sd_u16_list_at(l, i);
+    d->n_peer_groups = 0;
+    if (sd_extensions_find(ch->extensions, SD_supported_groups, &body) && sd_u16_list_parse(body, 2, false, &l, &alert))
+        for (size_t i = 0; i < sd_u16_list_count(l) && d->n_peer_groups < 16; i++)
+            d->peer_groups[d->n_peer_groups++] = sd_u16_list_at(l, i);
+}
+
+/* --- Secrets for observers ----------------------------------------------- */
+
+/* NSS key log format, so that Wireshark can decrypt an exported trace. */
+static void report_secret(driver *d, const char *label, const uint8_t *secret) {
+    if (d->cfg->on_secret)
+        d->cfg->on_secret(d->cfg->observer_ctx, label, d->client_random, secret, d->suite->hash_len);
+}
+
+/* --- TLS 1.3 key schedule (RFC 8446 §7.1) and KeyUpdate (§7.2) ------------ */
+
+/* application_traffic_secret_N+1 = HKDF-Expand-Label(secret_N, "traffic upd", "", Hash.length),
+ * then that side's record keys. */
+static void update_traffic_keys(driver *d, sd_role side) {
+    if (!d->have_application_secrets) return;
+    uint8_t *secret = side == SD_ROLE_CLIENT ? d->ks.client_application_traffic : d->ks.server_application_traffic;
+    uint8_t next[SD_MAX_HASH_LEN];
+    if (!sd_hkdf_expand_label(d->suite->md(), secret, "traffic upd", NULL, 0, next, d->suite->hash_len)) return;
+    memcpy(secret, next, d->suite->hash_len);
+    OPENSSL_cleanse(next, sizeof next);
+    sd_record_keys_set(side == d->role ? &d->rl.write : &d->rl.read, d->suite, secret);
+}
+
+static void derive_handshake(driver *d, const uint8_t *ecdhe, size_t ecdhe_len) {
+    uint8_t hash[SD_MAX_HASH_LEN];
+    if (!d->suite || !sd_rl_transcript_hash(&d->rl, d->suite, hash)) return;
+    if (!sd_ks_init(&d->ks, d->suite, NULL, 0) || !sd_ks_handshake(&d->ks, ecdhe, ecdhe_len, hash)) return;
+    d->have_handshake_secrets = true;
+    report_secret(d, "CLIENT_HANDSHAKE_TRAFFIC_SECRET", d->ks.client_handshake_traffic);
+    report_secret(d, "SERVER_HANDSHAKE_TRAFFIC_SECRET", d->ks.server_handshake_traffic);
+    bool client = d->role == SD_ROLE_CLIENT;
+    sd_record_keys_set(&d->rl.write, d->suite, client ? d->ks.client_handshake_traffic : d->ks.server_handshake_traffic);
+    sd_record_keys_set(&d->rl.read, d->suite, client ? d->ks.server_handshake_traffic : d->ks.client_handshake_traffic);
+}
+
+/* After the server's Finished is in the transcript (§7.1). */
+static void derive_application(driver *d) {
+    uint8_t hash[SD_MAX_HASH_LEN];
+    if (!d->have_handshake_secrets || !sd_rl_transcript_hash(&d->rl, d->suite, hash)) return;
+    if (!sd_ks_application(&d->ks, hash)) return;
+    d->have_application_secrets = true;
+    report_secret(d, "CLIENT_TRAFFIC_SECRET_0", d->ks.client_application_traffic);
+    report_secret(d, "SERVER_TRAFFIC_SECRET_0", d->ks.server_application_traffic);
+    report_secret(d, "EXPORTER_SECRET", d->ks.exporter_master);
+}
+
+static const uint8_t *app_secret(driver *d, sd_role side) {
+    if (!d->have_application_secrets) return NULL;
+    return side == SD_ROLE_CLIENT ? d->ks.client_application_traffic : d->ks.server_application_traffic;
+}
+
+/* --- TLS 1.2 keys (RFC 5246 §6.3, §7.1, §8.1; RFC 7627 §4) --------------- */
+
+/* Master secret and key block, once ClientKeyExchange is in the
+ * transcript: the session hash of RFC 7627 covers it. */
+static void derive12(driver *d) {
+    if (!d->suite12 || d->pms_len == 0) return;
+    if (!sd_tls12_derive_session_keys(d->suite12, d->pms, d->pms_len, d->client_random, d->server_random,
+                                      d->client_ems && d->server_ems, &d->rl.transcript, d->master, &d->keys12))
+        return;
+    OPENSSL_cleanse(d->pms, sizeof d->pms);
+    d->have_master = true;
+    /* NSS key log: "CLIENT_RANDOM <client random> <master secret>". */
+    if (d->cfg->on_secret)
+        d->cfg->on_secret(d->cfg->observer_ctx, "CLIENT_RANDOM", d->client_random, d->master, sizeof d->master);
+}
+
+void driver_install_keys12(driver *d, sd_record_keys *k, bool client_side) {
+    if (!d->have_master) return;
+    sd_tls12_install_keys(k, d->suite12, &d->keys12, client_side);
+}
+
+/* The ClientHello fields TLS 1.2 needs, from the target's or from what the
+ * driver itself sent. */
+static void note_client_hello12(driver *d, const sd_client_hello *ch) {
+    sd_span body;
+    uint8_t alert;
+    memcpy(d->client_random, ch->random.data, SD_RANDOM_LEN);
+    d->client_version = ch->legacy_version;
+    d->client_ems = sd_extensions_find(ch->extensions, SD_extended_master_secret, &body);
+    sd_u16_list suites = {ch->cipher_suites};
+    d->client_reneg = sd_extensions_find(ch->extensions, SD_renegotiation_info, &body) ||
+                      sd_u16_list_contains(suites, 0x00FF); /* TLS_EMPTY_RENEGOTIATION_INFO_SCSV */
+    (void)alert;
+}
+
+/* The ServerHello fields both sides need, from the target's or from what
+ * the driver sent (so a mutated suite or random is what the keys use). */
+static bool note_server_hello12(driver *d, sd_span sh_body) {
+    sd_server_hello sh;
+    sd_span body;
+    uint8_t alert;
+    if (!sd_parse_server_hello(sh_body, &sh, &alert)) return false;
+    memcpy(d->server_random, sh.random.data, SD_RANDOM_LEN);
+    d->suite12 = sd_tls12_suite_find(sh.cipher_suite);
+    d->server_ems = sd_extensions_find(sh.extensions, SD_extended_master_secret, &body);
+    return true;
+}
+
+/* TLS 1.2: every handshake message is in the transcript (RFC 5246 §7.4.9:
+ * "all of the data from all messages in this handshake"), but HelloRequest
+ * (§7.4.1.1). */
+static void on_target_handshake12(driver *d, const sd_handshake_msg *msg) {
+    uint8_t alert;
+    if (msg->type == SD_HelloRequest) return;
+    sd_transcript_add(&d->rl.transcript, msg->whole);
+    bool client = d->role == SD_ROLE_CLIENT;
+    if (client && msg->type == SD_ServerHello) {
+        note_server_hello12(d, msg->body);
+    } else if (client && msg->type == SD_Certificate) {
+        sd_tls12_certificate c;
+        sd_reader it;
+        sd_span leaf;
+        if (!sd_parse_tls12_certificate(msg->body, &c, &alert)) return;
+        it = sd_reader_of(c.certificate_list);
+        if (sd_tls12_certificate_next(&it, &leaf, &alert) <= 0) return;
+        const uint8_t *p = leaf.data;
+        X509 *x = d2i_X509(NULL, &p, (long)leaf.len);
+        if (!x) return;
+        EVP_PKEY_free(d->server_key12);
+        d->server_key12 = X509_get_pubkey(x);
+        X509_free(x);
+    } else if (client && msg->type == SD_ServerKeyExchange) {
+        sd_tls12_ske ske;
+        if (!sd_parse_tls12_ske_ecdhe(msg->body, &ske, &alert)) return;
+        d->group12 = ske.group;
+        sd_buf_reset(&d->peer_share);
+        sd_buf_append_span(&d->peer_share, ske.point);
+    } else if (client && msg->type == SD_CertificateRequest) {
+        /* §7.4.8: the driver's CertificateVerify uses one of these schemes. */
+        sd_tls12_certificate_request cr;
+        if (!sd_parse_tls12_certificate_request(msg->body, &cr, &alert)) return;
+        sd_u16_list l = {cr.supported_signature_algorithms};
+        d->n_peer_sigalgs = 0;
+        for (size_t i = 0; i < sd_u16_list_count(l) && d->n_peer_sigalgs < 64; i++)
+            d->peer_sigalgs[d->n_peer_sigalgs++] = sd_u16_list_at(l, i);
+    } else if (!client && msg->type == SD_ClientHello) {
+        sd_client_hello ch;
+        if (!sd_parse_client_hello(msg->body, &ch, &alert)) return;
+        note_client_hello12(d, &ch);
+        remember_offer(d, &ch);
+    } else if (!client && msg->type == SD_ClientKeyExchange && d->suite12) {
+        /* The key of the certificate the driver presented (cert= included). */
+        const char *name = d->cfg->driver_credential ? d->cfg->driver_credential : "leaf";
+        const sd_credential *cred = d->cred12 ? d->cred12 : sd_pki_find(d->cfg->pki, name);
+        if (d->suite12->kx == SD_KX_RSA) {
+            sd_span encrypted;
+            uint8_t random_pms[48];
+            if (!cred || !cred->key || !sd_parse_tls12_cke_rsa(msg->body, &encrypted, &alert)) return;
+            /* §7.4.7.1: a bad encryption gives a random premaster secret. */
+            sd_rng_bytes(&d->rng, random_pms, sizeof random_pms);
+            if (!sd_tls12_rsa_decrypt_pms(cred->key, encrypted, d->client_version, random_pms, d->pms)) return;
+            d->pms_len = 48;
+        } else {
+            sd_span point;
+            if (!sd_parse_tls12_cke_ecdhe(msg->body, &point, &alert) ||
+                !sd_key_share_derive(&d->share, point, d->pms, &d->pms_len, &alert))
+                return;
+        }
+        derive12(d);
+    }
+}
+
+/* --- What each side sent ------------------------------------------------- */
+
+/* A handshake message from the target: record it, and move the key schedule
+ * as the protocol says. Parsing failures just leave the state alone: the
+ * driver observes, the oracle judges. */
+void driver_on_target_handshake(driver *d, const sd_handshake_msg *msg) {
+    uint8_t alert;
+    if (d->tls12) return on_target_handshake12(d, msg);
+    if (d->role == SD_ROLE_CLIENT && msg->type == SD_ServerHello) {
+        sd_server_hello sh;
+        if (!sd_parse_server_hello(msg->body, &sh, &alert)) {
+            sd_transcript_add(&d->rl.transcript, msg->whole);
+            return;
+        }
+        d->suite = sd_suite_find(sh.cipher_suite);
+        if (sd_server_hello_is_hrr(&sh)) {
+            uint16_t group = 0;
+            sd_span body;
+            if (d->suite) sd_transcript_replace_with_message_hash(&d->rl.transcript, d->suite->md());
+            sd_transcript_add(&d->rl.transcript, msg->whole);
+            if (sd_extensions_find(sh.extensions, SD_key_share, &body) && sd_parse_key_share_hrr(body, &group, &alert))
+                sd_key_share_generate(&d->share, group, &d->rng);
+            /* §4.2.2: the cookie goes back in the second ClientHello. */
+            d->cookie_len = 0;
+            if (sd_extensions_find(sh.extensions, SD_cookie, &body) && body.len >= 2 &&
+                body.len - 2 == ((size_t)body.data[0] << 8 | body.data[1]) && body.len - 2 <= sizeof d->cookie) {
+                memcpy(d->cookie, body.data + 2, body.len - 2);
+                d->cookie_len = body.len - 2;
+            }
+            return;
+        }
+        sd_transcript_add(&d->rl.transcript, msg->whole);
+        sd_span body;
+        sd_key_share_entry ks;
+        uint8_t ecdhe[66];
+        size_t ecdhe_len;
+        if (sd_extensions_find(sh.extensions, SD_key_share, &body) && sd_parse_key_share_sh(body, &ks, &alert) &&
+            ks.group == d->share.group && sd_key_share_derive(&d->share, ks.key_exchange, ecdhe, &ecdhe_len, &alert))
+            derive_handshake(d, ecdhe, ecdhe_len);
+        return;
+    }
+    if (d->role == SD_ROLE_SERVER && msg->type == SD_ClientHello) {
+        sd_transcript_add(&d->rl.transcript, msg->whole);
+        sd_client_hello ch;
+        if (!sd_parse_client_hello(msg->body, &ch, &alert)) return;
+        memcpy(d->client_random, ch.random.data, SD_RANDOM_LEN);
+        memcpy(d->session_id, ch.legacy_session_id.data, ch.legacy_session_id.len);
+        d->session_id_len = ch.legacy_session_id.len;
+        remember_offer(d, &ch);
+        sd_span body, entries;
+        /* Take the first share in a group we support. */
+        sd_buf_reset(&d->peer_share);
+        if (sd_extensions_find(ch.extensions, SD_key_share, &body) && sd_parse_key_share_ch(body, &entries, &alert)) {
+            sd_reader it = sd_reader_of(entries);
+            sd_key_share_entry e;
+            while (sd_key_share_next(&it, &e, &alert) > 0) {
+                if (sd_group_supported(e.group)) {
+                    d->share.group = e.group;
+                    sd_buf_append_span(&d->peer_share, e.key_exchange);
+                    break;
+                }
+            }
+        }
+        return;
+    }
+    /* §4.6: post-handshake messages are outside the transcript; a server may
+     * send its tickets before the client's Finished ("half-RTT"). */
+    if (msg->type == SD_KeyUpdate) {
+        /* §4.6.3: after its KeyUpdate the target sends under its next
+         * secret; the driver reads with it from the next record on. */
+        if (d->have_application_secrets) update_traffic_keys(d, d->role == SD_ROLE_CLIENT ? SD_ROLE_SERVER : SD_ROLE_CLIENT);
+        return;
+    }
+    if (msg->type == SD_NewSessionTicket) return;
+    sd_transcript_add(&d->rl.transcript, msg->whole);
+    if (msg->type != SD_Finished) return;
+    if (d->role == SD_ROLE_CLIENT) {
+        /* The server's Finished: application secrets, and the server's
+         * application keys for what it sends next. */
+        derive_application(d);
+        if (app_secret(d, SD_ROLE_SERVER)) sd_record_keys_set(&d->rl.read, d->suite, app_secret(d, SD_ROLE_SERVER));
+    } else if (app_secret(d, SD_ROLE_CLIENT)) {
+        sd_record_keys_set(&d->rl.read, d->suite, app_secret(d, SD_ROLE_CLIENT));
+    }
+}
+
+/* True if the ClientHello body carries the driver's own key share. */
+static bool sends_our_share(const driver *d, sd_span body) {
+    sd_client_hello ch;
+    sd_span ext, entries;
+    uint8_t alert;
+    if (d->share.public_len == 0 || !sd_parse_client_hello(body, &ch, &alert) ||
+        !sd_extensions_find(ch.extensions, SD_key_share, &ext) || !sd_parse_key_share_ch(ext, &entries, &alert))
+        return false;
+    sd_reader it = sd_reader_of(entries);
+    sd_key_share_entry e;
+    while (sd_key_share_next(&it, &e, &alert) > 0)
+        if (e.group == d->share.group && sd_span_eq(e.key_exchange, sd_span_of(d->share.public_key, d->share.public_len)))
+            return true;
+    return false;
+}
+
+void driver_on_sent_handshake(driver *d, const sd_action *a, sd_span sent, sd_span honest) {
+    bool server = d->role == SD_ROLE_SERVER;
+    if (d->tls12) {
+        /* What was actually sent is what the keys use. A ServerHello the
+         * mutations made unparseable (a repeated extension) still sets the
+         * suite and random: the honest one's. */
+        sd_client_hello ch;
+        uint8_t alert;
+        if (a->msg_type == SD_ClientHello && !server && sd_parse_client_hello(sent, &ch, &alert))
+            note_client_hello12(d, &ch);
+        if (a->msg_type == SD_ServerHello && server && !note_server_hello12(d, sent))
+            note_server_hello12(d, honest);
+        if (a->msg_type == SD_ClientKeyExchange && !server) derive12(d);
+        return;
+    }
+    if (a->msg_type == SD_ClientHello && !server && !sends_our_share(d, sent)) {
+        /* The trace replaced our key share: the driver cannot derive the
+         * target's keys, and must not pretend to. */
+        memset(&d->share, 0, sizeof(d->share));
+    }
+    /* Key changes that follow the message (§7.1 and Figure 1). */
+    if (a->msg_type == SD_KeyUpdate) {
+        /* §4.6.3: "sender MUST ... update its sending key" after KeyUpdate. */
+        update_traffic_keys(d, d->role);
+    } else if (a->msg_type == SD_ServerHello && server && d->peer_share.len) {
+        uint8_t ecdhe[66], alert;
+        size_t ecdhe_len;
+        if (sd_key_share_derive(&d->share, sd_buf_span(&d->peer_share), ecdhe, &ecdhe_len, &alert))
+            derive_handshake(d, ecdhe, ecdhe_len);
+    } else if (a->msg_type == SD_Finished) {
+        if (server) derive_application(d);
+        if (app_secret(d, d->role)) sd_record_keys_set(&d->rl.write, d->suite, app_secret(d, d->role));
+    }
+}
+
+void driver_start_renegotiation(driver *d) {
+    /* A new transcript and a new client random; the record keys stay until
+     * the new ChangeCipherSpec. */
+    sd_transcript_free(&d->rl.transcript);
+    sd_transcript_init(&d->rl.transcript);
+    sd_rng_bytes(&d->rng, d->client_random, SD_RANDOM_LEN);
+    d->have_master = false;
+    d->pms_len = 0;
+}

@@ -1,0 +1,447 @@
+/* driver_messages.c — the honest body of each handshake message the driver
+ * sends, TLS 1.3 and TLS 1.2, built from the session state as a peer that
+ * follows the protocol would build it. The mutations that change how a
+ * message is built (cert=, sign-with=, wrong-key, wrong-transcript,
+ * bad-point, empty) are read here; the others apply to the built body
+ * afterwards (driver_mutations.c). See driver_internal.h for where this file
+ * sits. */
+#include "driver/driver_internal.h"
+
+#include <string.h>
+
+#include "protocol/messages.h"
+#include "wire/handshake.h"
+#include "wire/names.h"
+#include "wire/tls12.h"
+
+/* --- Choices a server makes from the client's offer ----------------------- */
+
+static bool peer_offers_group(const driver *d, uint16_t group) {
+    for (size_t i = 0; i < d->n_peer_groups; i++)
+        if (d->peer_groups[i] == group) return true;
+    return false;
+}
+
+/* TLS 1.3 server: the suite from the client's list (or the scenario's). */
+static const sd_suite *choose_suite13(const driver *d) {
+    if (d->cfg->cipher_suite && sd_suite_find(d->cfg->cipher_suite)) return sd_suite_find(d->cfg->cipher_suite);
+    for (size_t i = 0; i < d->n_peer_suites; i++)
+        if (sd_suite_find(d->peer_suites[i])) return sd_suite_find(d->peer_suites[i]);
+    return sd_suite_find(SD_TLS_AES_128_GCM_SHA256);
+}
+
+/* TLS 1.2 server: the scenario's suite, else the client's first that fits
+ * the driver's credential (ECDSA key: ECDHE_ECDSA; RSA key: ECDHE_RSA or
+ * static RSA). */
+static const sd_tls12_suite *choose_suite12(const driver *d, const sd_credential *cred) {
+    if (d->cfg->cipher_suite && sd_tls12_suite_find(d->cfg->cipher_suite))
+        return sd_tls12_suite_find(d->cfg->cipher_suite);
+    for (size_t i = 0; i < d->n_peer_suites; i++) {
+        const sd_tls12_suite *s = sd_tls12_suite_find(d->peer_suites[i]);
+        if (s && (!cred || !cred->key || sd_tls12_key_fits_suite(s, cred->key))) return s;
+    }
+    for (size_t i = 0; i < sd_tls12_n_default_suites; i++) {
+        const sd_tls12_suite *s = sd_tls12_suite_find(sd_tls12_default_suites[i]);
+        if (s && (!cred || !cred->key || sd_tls12_key_fits_suite(s, cred->key))) return s;
+    }
+    return sd_tls12_suite_find(sd_tls12_default_suites[0]);
+}
+
+/* TLS 1.2 and 1.3 server: the first of the client's groups we support. */
+static uint16_t choose_group(const driver *d, uint16_t avoid) {
+    for (size_t i = 0; i < d->n_peer_groups; i++)
+        if (sd_group_supported(d->peer_groups[i]) && d->peer_groups[i] != avoid) return d->peer_groups[i];
+    for (size_t i = 0; i < sd_n_offered_groups; i++)
+        if (sd_offered_groups[i] != avoid) return sd_offered_groups[i];
+    return SD_x25519;
+}
+
+/* --- Signatures ----------------------------------------------------------- */
+
+/* TLS 1.2: the peer's first scheme that fits key, else a default for it. */
+static uint16_t pick_scheme12(const driver *d, const EVP_PKEY *key) {
+    for (size_t i = 0; i < d->n_peer_sigalgs; i++)
+        if (sd_tls12_signature_scheme_matches_key(d->peer_sigalgs[i], key)) return d->peer_sigalgs[i];
+    for (size_t i = 0; i < sd_n_offered_sigalgs_tls12; i++)
+        if (sd_tls12_signature_scheme_matches_key(sd_offered_sigalgs_tls12[i], key)) return sd_offered_sigalgs_tls12[i];
+    return EVP_PKEY_id(key) == EVP_PKEY_RSA ? SD_rsa_pkcs1_sha256 : SD_ecdsa_secp256r1_sha256;
+}
+
+/* The driver's ECDSA signatures all have one length per key: the DER of
+ * (r, s) is 70 to 72 bytes for P-256 from one signing to the next, and a
+ * mutation at a fixed offset (flip=, truncate=) must hit the same field in
+ * the run against the model and in the run against BoringSSL, or the
+ * differential oracle compares a forged signature with an honest one. The
+ * length kept is the commonest, one under the maximum (one of r and s needs
+ * a leading zero): about two signings on average. Other key types sign to a
+ * fixed length already. */
+static size_t steady_signature_len(EVP_PKEY *key) {
+    return EVP_PKEY_id(key) == EVP_PKEY_EC ? (size_t)EVP_PKEY_size(key) - 1 : 0;
+}
+
+static bool sign12_steady(EVP_PKEY *key, uint16_t scheme, sd_span message, sd_buf *sig) {
+    size_t want = steady_signature_len(key);
+    bool ok = false;
+    for (int tries = 0; tries < 64; tries++) {
+        sd_buf_reset(sig);
+        ok = sd_tls12_sign(key, scheme, message, sig);
+        if (!ok || !want || sig->len == want) break;
+    }
+    return ok;
+}
+
+/* TLS 1.2: the key ServerKeyExchange and CertificateVerify sign with: the
+ * credential's, or another of its type (wrong-key), or the one sign-with=
+ * names. */
+static EVP_PKEY *signing_key12(const driver *d, const sd_action *a, const sd_credential *cred) {
+    EVP_PKEY *key = cred->key;
+    if (driver_find_mutation(a, SD_MUT_WRONG_KEY) && driver_other_key(d, key)) key = driver_other_key(d, key);
+    if (driver_sign_with_key(d, a)) key = driver_sign_with_key(d, a);
+    return key;
+}
+
+/* --- TLS 1.3 (RFC 8446) --------------------------------------------------- */
+
+static bool build_client_hello13(driver *d, const sd_action *a, sd_buf *body) {
+    if (d->share.public_len == 0 && !sd_key_share_generate(&d->share, SD_x25519, &d->rng)) return false;
+    sd_key_share bad = driver_corrupt_point(&d->share);
+    sd_msg_client_hello(body, &sd_default_offer, d->client_random, sd_span_of(d->session_id, d->session_id_len),
+                        driver_find_mutation(a, SD_MUT_BAD_POINT) ? &bad : &d->share, d->cfg->server_name,
+                        sd_span_of(d->cookie, d->cookie_len), NULL);
+    return true;
+}
+
+static bool build_server_hello13(driver *d, const sd_action *a, sd_buf *body) {
+    d->suite = choose_suite13(d);
+    uint16_t group = d->share.group ? d->share.group : SD_x25519;
+    if (!sd_key_share_generate(&d->share, group, &d->rng)) return false;
+    uint8_t random[SD_RANDOM_LEN];
+    sd_rng_bytes(&d->rng, random, sizeof(random));
+    sd_key_share bad = driver_corrupt_point(&d->share);
+    sd_msg_server_hello(body, false, random, sd_span_of(d->session_id, d->session_id_len), d->suite->id, group,
+                        driver_find_mutation(a, SD_MUT_BAD_POINT) ? &bad : &d->share, sd_span_of(NULL, 0), -1);
+    return true;
+}
+
+/* §4.1.4: ask for a group the client supports but sent no share for. */
+static bool build_hello_retry_request(driver *d, sd_buf *body) {
+    d->suite = choose_suite13(d);
+    uint16_t group = choose_group(d, d->share.group);
+    sd_msg_server_hello(body, true, sd_hrr_random, sd_span_of(d->session_id, d->session_id_len), d->suite->id, group,
+                        NULL, sd_span_of(NULL, 0), -1);
+    /* The second ClientHello's share in that group is what counts. */
+    memset(&d->share, 0, sizeof d->share);
+    d->share.group = group;
+    sd_buf_reset(&d->peer_share);
+    return true;
+}
+
+/* §4.6.1: a ticket the driver will never redeem. */
+static bool build_new_session_ticket13(driver *d, sd_buf *body) {
+    uint8_t ticket[32], age_add[4];
+    static const uint8_t nonce[1] = {0};
+    sd_rng_bytes(&d->rng, ticket, sizeof ticket);
+    sd_rng_bytes(&d->rng, age_add, sizeof age_add);
+    sd_new_session_ticket t = {
+        .ticket_lifetime = 7200,
+        .ticket_age_add = (uint32_t)age_add[0] << 24 | (uint32_t)age_add[1] << 16 | (uint32_t)age_add[2] << 8 |
+                          age_add[3],
+        .ticket_nonce = sd_span_of(nonce, sizeof nonce),
+        .ticket = sd_span_of(ticket, sizeof ticket),
+        .extensions = sd_span_of(NULL, 0),
+    };
+    sd_build_new_session_ticket(body, &t);
+    return true;
+}
+
+static bool build_certificate_verify13(driver *d, const sd_action *a, sd_buf *body) {
+    bool client = d->role == SD_ROLE_CLIENT;
+    uint8_t hash[SD_MAX_HASH_LEN];
+    const sd_credential *cred = driver_credential(d, a);
+    if (!cred || !cred->key || !d->suite || !sd_rl_transcript_hash(&d->rl, d->suite, hash)) return false;
+    EVP_PKEY *key = cred->key;
+    const uint16_t *offered = client ? sd_offered_sigalgs : d->peer_sigalgs;
+    size_t n_offered = client ? sd_n_offered_sigalgs : d->n_peer_sigalgs;
+    if (driver_sign_with_key(d, a)) key = driver_sign_with_key(d, a); /* and a scheme that fits it */
+    uint16_t scheme = sd_pick_signature_scheme(offered, n_offered, key);
+    if (!scheme) scheme = sd_pick_signature_scheme(sd_offered_sigalgs, sd_n_offered_sigalgs, key);
+    if (driver_find_mutation(a, SD_MUT_WRONG_KEY)) {
+        /* Sign with a key that is not the certificate's. */
+        const sd_credential *other = sd_pki_find(d->cfg->pki, "client");
+        if (other && other->key) key = other->key;
+    }
+    /* The signature's length is steady (steady_signature_len): 4 bytes
+     * of algorithm and length come before it. */
+    size_t want = steady_signature_len(key);
+    for (int tries = 0; tries < 64; tries++) {
+        sd_buf_reset(body);
+        if (!sd_msg_certificate_verify(body, key, scheme, !client, hash, d->suite->hash_len)) return false;
+        if (!want || body->len == 4 + want) break;
+    }
+    return true;
+}
+
+static bool build_finished13(driver *d, const sd_action *a, sd_buf *body) {
+    uint8_t hash[SD_MAX_HASH_LEN];
+    if (!d->have_handshake_secrets || !sd_rl_transcript_hash(&d->rl, d->suite, hash)) return false;
+    if (driver_find_mutation(a, SD_MUT_WRONG_TRANSCRIPT) && !driver_hash_without_last(d, d->suite->md(), hash))
+        return false;
+    /* wrong-key: the other side's key. */
+    bool use_client_key = (d->role == SD_ROLE_CLIENT) != (driver_find_mutation(a, SD_MUT_WRONG_KEY) != NULL);
+    return sd_msg_finished(body, d->suite,
+                           use_client_key ? d->ks.client_handshake_traffic : d->ks.server_handshake_traffic, hash);
+}
+
+static bool build_body13(driver *d, const sd_action *a, sd_buf *body) {
+    switch (a->msg_type) {
+    case SD_ClientHello:
+        return build_client_hello13(d, a, body);
+    case SD_ServerHello:
+        return build_server_hello13(d, a, body);
+    case SD_MSG_TYPE_HELLO_RETRY_REQUEST:
+        return build_hello_retry_request(d, body);
+    case SD_CertificateRequest:
+        /* §4.3.2: an empty context in the main handshake. */
+        sd_msg_certificate_request(body, sd_span_of(NULL, 0), sd_offered_sigalgs, sd_n_offered_sigalgs);
+        return true;
+    case SD_NewSessionTicket:
+        return build_new_session_ticket13(d, body);
+    case SD_KeyUpdate: {
+        /* §4.6.3: update_not_requested(0); body=01 asks the target to answer. */
+        static const uint8_t not_requested = 0;
+        sd_buf_append(body, &not_requested, 1);
+        return true;
+    }
+    case SD_EncryptedExtensions:
+        sd_build_encrypted_extensions(body, sd_span_of(NULL, 0));
+        return true;
+    case SD_Certificate:
+        sd_msg_certificate(body, sd_span_of(NULL, 0),
+                           driver_find_mutation(a, SD_MUT_EMPTY) ? NULL : driver_credential(d, a));
+        return true;
+    case SD_CertificateVerify:
+        return build_certificate_verify13(d, a, body);
+    case SD_Finished:
+        return build_finished13(d, a, body);
+    default:
+        return false;
+    }
+}
+
+/* --- TLS 1.2 (RFC 5246) --------------------------------------------------- */
+
+/* RFC 5246 §7.4.1.2 with RFC 7627 and RFC 5746: legacy_version 0x0303, the
+ * TLS 1.2 suites, supported_groups, signature_algorithms,
+ * extended_master_secret and an empty renegotiation_info; no
+ * supported_versions or key_share. */
+static bool build_client_hello12(driver *d, sd_buf *body) {
+    sd_offer offer = sd_default_offer;
+    offer.suites = d->cfg->cipher_suite ? &d->cfg->cipher_suite : sd_tls12_default_suites;
+    offer.n_suites = d->cfg->cipher_suite ? 1 : sd_tls12_n_default_suites;
+    offer.min_version = offer.max_version = SD_TLS12;
+    offer.sigalgs = sd_offered_sigalgs_tls12;
+    offer.n_sigalgs = sd_n_offered_sigalgs_tls12;
+    sd_msg_client_hello(body, &offer, d->client_random, sd_span_of(d->session_id, d->session_id_len), NULL,
+                        d->cfg->server_name, sd_span_of(NULL, 0), NULL);
+    if (d->renegotiating && d->have_client_verify_data) {
+        /* RFC 5746 §3.5: "The client MUST include the "renegotiation_info"
+         * extension in the ClientHello, containing the saved
+         * client_verify_data." */
+        uint8_t info[1 + sizeof d->client_verify_data];
+        info[0] = sizeof d->client_verify_data;
+        memcpy(info + 1, d->client_verify_data, sizeof d->client_verify_data);
+        sd_mutation drop = {.kind = SD_MUT_DROP_EXT, .value = SD_renegotiation_info};
+        sd_mutation add = {.kind = SD_MUT_ADD_EXT, .value = SD_renegotiation_info, .bytes = info,
+                           .bytes_len = sizeof info};
+        driver_edit_extensions(SD_ClientHello, true, &drop, body);
+        driver_edit_extensions(SD_ClientHello, true, &add, body);
+    }
+    return true;
+}
+
+static bool build_server_hello12(driver *d, const sd_action *a, sd_buf *body) {
+    const sd_tls12_suite *suite = choose_suite12(d, driver_credential(d, a));
+    sd_buf exts;
+    sd_buf_init(&exts);
+    sd_rng_bytes(&d->rng, d->server_random, SD_RANDOM_LEN);
+    /* RFC 7627 §5.2 and RFC 5746 §3.6: echoed when the client sent them. */
+    if (d->client_ems) sd_build_extension(&exts, SD_extended_master_secret, sd_span_of(NULL, 0));
+    if (d->client_reneg) {
+        static const uint8_t empty[] = {0};
+        sd_build_extension(&exts, SD_renegotiation_info, sd_span_of(empty, 1));
+    }
+    if (d->cfg->tls12_announce_ticket) sd_build_extension(&exts, SD_session_ticket, sd_span_of(NULL, 0));
+    sd_server_hello sh = {
+        .legacy_version = SD_TLS12,
+        .random = sd_span_of(d->server_random, SD_RANDOM_LEN),
+        .legacy_session_id_echo = sd_span_of(NULL, 0), /* not resumable (§7.4.1.3) */
+        .cipher_suite = suite->id,
+        .extensions = sd_buf_span(&exts),
+    };
+    sd_build_server_hello(body, &sh);
+    sd_buf_free(&exts);
+    return true;
+}
+
+static bool build_certificate12(driver *d, const sd_action *a, sd_buf *body) {
+    const sd_credential *cred = driver_find_mutation(a, SD_MUT_EMPTY) ? NULL : driver_credential(d, a);
+    if (cred && d->role == SD_ROLE_SERVER) d->cred12 = cred;
+    if (cred) {
+        sd_tls12_build_certificate(body, cred);
+    } else {
+        sd_tls12_certificate empty = {sd_span_of(NULL, 0)};
+        sd_build_tls12_certificate(body, &empty);
+    }
+    return true;
+}
+
+/* RFC 8422 §5.4: ECDHE parameters signed over both randoms. */
+static bool build_server_key_exchange12(driver *d, const sd_action *a, sd_buf *body) {
+    const sd_credential *cred = driver_credential(d, a);
+    if (!cred || !cred->key) return false;
+    bool bad_point = driver_find_mutation(a, SD_MUT_BAD_POINT) != NULL;
+    /* bad-point wants a group with off-curve points: P-256 if offered. */
+    d->group12 = bad_point && peer_offers_group(d, SD_secp256r1) ? SD_secp256r1 : choose_group(d, 0);
+    if (!sd_key_share_generate(&d->share, d->group12, &d->rng)) return false;
+    EVP_PKEY *key = signing_key12(d, a, cred);
+    uint16_t sigalg = pick_scheme12(d, key);
+    sd_buf params, content, sig;
+    sd_buf_init(&params);
+    sd_buf_init(&content);
+    sd_buf_init(&sig);
+    sd_key_share bad = driver_corrupt_point(&d->share);
+    sd_span point = bad_point ? sd_span_of(bad.public_key, bad.public_len)
+                              : sd_span_of(d->share.public_key, d->share.public_len);
+    sd_build_tls12_server_ecdh_params(&params, d->group12, point);
+    sd_tls12_ske_signed_content(d->client_random, d->server_random, sd_buf_span(&params), &content);
+    bool ok = sign12_steady(key, sigalg, sd_buf_span(&content), &sig);
+    if (ok) {
+        sd_tls12_ske ske = {.group = d->group12, .point = point, .sig_alg = sigalg, .signature = sd_buf_span(&sig)};
+        sd_build_tls12_ske_ecdhe(body, &ske);
+    }
+    sd_buf_free(&params);
+    sd_buf_free(&content);
+    sd_buf_free(&sig);
+    return ok;
+}
+
+static bool build_client_key_exchange12(driver *d, const sd_action *a, sd_buf *body) {
+    if (!d->suite12) return false;
+    if (d->suite12->kx == SD_KX_RSA) {
+        /* §7.4.7.1: client_version (the highest offered) and 46 random bytes. */
+        if (!d->server_key12) return false;
+        d->pms[0] = 0x03;
+        d->pms[1] = 0x03;
+        sd_rng_bytes(&d->rng, d->pms + 2, 46);
+        d->pms_len = 48;
+        sd_buf encrypted;
+        sd_buf_init(&encrypted);
+        bool ok = sd_tls12_rsa_encrypt_pms(d->server_key12, d->pms, &encrypted);
+        if (ok) sd_build_tls12_cke_rsa(body, sd_buf_span(&encrypted));
+        sd_buf_free(&encrypted);
+        return ok;
+    }
+    /* RFC 8422 §5.7: our share in the server's group. */
+    uint8_t alert;
+    if (d->peer_share.len == 0 || !sd_key_share_generate(&d->share, d->group12, &d->rng) ||
+        !sd_key_share_derive(&d->share, sd_buf_span(&d->peer_share), d->pms, &d->pms_len, &alert))
+        return false;
+    sd_key_share bad = driver_corrupt_point(&d->share);
+    const sd_key_share *sent = driver_find_mutation(a, SD_MUT_BAD_POINT) ? &bad : &d->share;
+    sd_build_tls12_cke_ecdhe(body, sd_span_of(sent->public_key, sent->public_len));
+    return true;
+}
+
+/* RFC 5246 §7.4.4: the certificate types and schemes the driver accepts, no
+ * CA names. */
+static bool build_certificate_request12(sd_buf *body) {
+    static const uint8_t types[] = {1 /* rsa_sign */, 64 /* ecdsa_sign, RFC 8422 §5.5 */};
+    sd_buf sigalgs;
+    sd_buf_init(&sigalgs);
+    for (size_t i = 0; i < sd_n_offered_sigalgs_tls12; i++) sd_buf_u16(&sigalgs, sd_offered_sigalgs_tls12[i]);
+    sd_tls12_certificate_request cr = {.certificate_types = sd_span_of(types, sizeof types),
+                                       .supported_signature_algorithms = sd_buf_span(&sigalgs),
+                                       .certificate_authorities = sd_span_of(NULL, 0)};
+    sd_build_tls12_certificate_request(body, &cr);
+    sd_buf_free(&sigalgs);
+    return true;
+}
+
+/* RFC 5246 §7.4.8: a signature over all handshake messages so far, with a
+ * scheme from the CertificateRequest. */
+static bool build_certificate_verify12(driver *d, const sd_action *a, sd_buf *body) {
+    const sd_credential *cred = driver_credential(d, a);
+    if (!cred || !cred->key) return false;
+    EVP_PKEY *key = signing_key12(d, a, cred);
+    uint16_t scheme = pick_scheme12(d, key);
+    sd_buf sig;
+    sd_buf_init(&sig);
+    bool ok = sign12_steady(key, scheme, sd_buf_span(&d->rl.transcript.bytes), &sig);
+    if (ok) {
+        sd_certificate_verify cv = {.algorithm = scheme, .signature = sd_buf_span(&sig)};
+        sd_build_certificate_verify(body, &cv);
+    }
+    sd_buf_free(&sig);
+    return ok;
+}
+
+/* §7.4.9 over the transcript actually sent and received. */
+static bool build_finished12(driver *d, const sd_action *a, sd_buf *body) {
+    bool client = d->role == SD_ROLE_CLIENT;
+    bool wrong_key = driver_find_mutation(a, SD_MUT_WRONG_KEY) != NULL;
+    bool wrong_transcript = driver_find_mutation(a, SD_MUT_WRONG_TRANSCRIPT) != NULL;
+    uint8_t hash[SD_MAX_HASH_LEN], verify[12];
+    if (!d->have_master || !d->suite12 || !sd_transcript_hash(&d->rl.transcript, d->suite12->prf_md(), hash))
+        return false;
+    if (wrong_transcript && !driver_hash_without_last(d, d->suite12->prf_md(), hash)) return false;
+    /* wrong-key: the other side's label. */
+    if (!sd_tls12_finished(d->suite12, d->master, client != wrong_key, hash, verify)) return false;
+    sd_buf_append(body, verify, sizeof verify);
+    if (client && !wrong_key && !wrong_transcript) {
+        memcpy(d->client_verify_data, verify, sizeof verify);
+        d->have_client_verify_data = true;
+    }
+    return true;
+}
+
+/* RFC 5077 §3.3: an opaque ticket the driver will never redeem. */
+static bool build_new_session_ticket12(driver *d, sd_buf *body) {
+    uint8_t ticket[32];
+    sd_rng_bytes(&d->rng, ticket, sizeof ticket);
+    sd_tls12_new_session_ticket t = {.lifetime_hint = 7200, .ticket = sd_span_of(ticket, sizeof ticket)};
+    sd_build_tls12_new_session_ticket(body, &t);
+    return true;
+}
+
+static bool build_body12(driver *d, const sd_action *a, sd_buf *body) {
+    switch (a->msg_type) {
+    case SD_ClientHello:
+        return build_client_hello12(d, body);
+    case SD_ServerHello:
+        return build_server_hello12(d, a, body);
+    case SD_Certificate:
+        return build_certificate12(d, a, body);
+    case SD_ServerKeyExchange:
+        return build_server_key_exchange12(d, a, body);
+    case SD_ServerHelloDone:
+        return true; /* §7.4.5: struct { } ServerHelloDone; */
+    case SD_ClientKeyExchange:
+        return build_client_key_exchange12(d, a, body);
+    case SD_CertificateRequest:
+        return build_certificate_request12(body);
+    case SD_CertificateVerify:
+        return build_certificate_verify12(d, a, body);
+    case SD_Finished:
+        return build_finished12(d, a, body);
+    case SD_NewSessionTicket:
+        return build_new_session_ticket12(d, body);
+    case SD_HelloRequest:
+        return true; /* §7.4.1.1: struct { } HelloRequest; */
+    default:
+        return false;
+    }
+}
+
+bool driver_build_body(driver *d, const sd_action *a, sd_buf *body) {
+    return d->tls12 ? build_body12(d, a, body) : build_body13(d, a, body);
+}

@@ -1,0 +1,231 @@
+/* driver_mutations.c — the mutations an action asks for (trace.h), applied
+ * to the honest message or record the driver built, or consulted while
+ * building it (cert=, sign-with=, wrong-key, wrong-transcript, bad-point).
+ * See driver_internal.h for where this file sits. */
+#include "driver/driver_internal.h"
+
+#include <limits.h>
+#include <string.h>
+
+#include "wire/handshake.h"
+#include "wire/names.h"
+
+const sd_mutation *driver_find_mutation(const sd_action *a, sd_mutation_kind kind) {
+    for (size_t i = 0; i < a->n_mutations; i++)
+        if (a->mutations[i].kind == kind) return &a->mutations[i];
+    return NULL;
+}
+
+/* --- Extension mutations (dup-ext, add-ext, drop-ext) -------------------- */
+
+/* Where the extension block of a message body starts (at its u16 length),
+ * for the messages that carry one: ClientHello and ServerHello (RFC 8446
+ * §4.1.2, §4.1.3; RFC 5246 §7.4.1.2, §7.4.1.3), EncryptedExtensions
+ * (§4.3.1), the TLS 1.3 CertificateRequest (§4.3.2) and the first entry of
+ * the TLS 1.3 Certificate (§4.4.2). Only the layout is
+ * read, not the content, so it works on bodies earlier mutations broke as
+ * long as the fields before the block still frame. */
+static bool find_extension_block(uint16_t msg_type, bool tls12, sd_span body, size_t *out_offset) {
+    sd_reader r = sd_reader_of(body);
+    sd_span skip;
+    uint16_t u16;
+    uint8_t u8;
+    switch (msg_type) {
+    case SD_ClientHello:
+        if (!sd_read_bytes(&r, 2 + SD_RANDOM_LEN, &skip) || !sd_read_prefixed(&r, 1, &skip) ||
+            !sd_read_prefixed(&r, 2, &skip) || !sd_read_prefixed(&r, 1, &skip))
+            return false;
+        break;
+    case SD_ServerHello:
+    case SD_MSG_TYPE_HELLO_RETRY_REQUEST:
+        if (!sd_read_bytes(&r, 2 + SD_RANDOM_LEN, &skip) || !sd_read_prefixed(&r, 1, &skip) || !sd_read_u16(&r, &u16) ||
+            !sd_read_u8(&r, &u8))
+            return false;
+        break;
+    case SD_EncryptedExtensions:
+        break;
+    case SD_CertificateRequest:
+        if (tls12 || !sd_read_prefixed(&r, 1, &skip)) return false;
+        break;
+    case SD_Certificate: {
+        /* TLS 1.3 (§4.4.2): the first CertificateEntry's extensions, where
+         * "If an extension applies to the entire chain, it SHOULD be
+         * included". The list's u24 length is fixed up by the caller. */
+        uint32_t list_len;
+        if (tls12 || !sd_read_prefixed(&r, 1, &skip) || !sd_read_u24(&r, &list_len) || !sd_read_prefixed(&r, 3, &skip))
+            return false;
+        break;
+    }
+    default:
+        return false;
+    }
+    *out_offset = body.len - r.len;
+    return r.len >= 2;
+}
+
+/* TLS 1.3 Certificate: after the first entry's extension block changed by
+ * `delta` bytes, the certificate_list length (u24 after the context) must
+ * say so too. */
+static void fix_certificate_list_length(sd_buf *body, long delta) {
+    if (body->len < 1 || body->len < 1u + body->data[0] + 3) return;
+    size_t at = 1u + body->data[0];
+    long len = (long)body->data[at] << 16 | (long)body->data[at + 1] << 8 | body->data[at + 2];
+    len += delta;
+    if (len < 0 || len > 0xffffff) return;
+    body->data[at] = (uint8_t)(len >> 16);
+    body->data[at + 1] = (uint8_t)(len >> 8);
+    body->data[at + 2] = (uint8_t)len;
+}
+
+/* Rewrites the extension block of `body` (a message of type msg_type):
+ * drop-ext removes every extension of the type, dup-ext repeats the first
+ * one at the end of the block, add-ext appends a new one. The block's
+ * length is fixed up; a message without a block is left alone (the
+ * deviation cannot be expressed there). */
+void driver_edit_extensions(uint16_t msg_type, bool tls12, const sd_mutation *mu, sd_buf *body) {
+    size_t at;
+    if (!find_extension_block(msg_type, tls12, sd_buf_span(body), &at)) return;
+    sd_reader r = sd_reader_of(sd_span_of(body->data + at, body->len - at));
+    sd_span block;
+    if (!sd_read_prefixed(&r, 2, &block)) return;
+    size_t after = body->len - r.len; /* first byte past the block */
+    sd_buf exts;
+    sd_buf_init(&exts);
+    sd_reader it = sd_reader_of(block);
+    uint16_t type;
+    sd_span ext_body, first = {0};
+    bool found = false;
+    while (sd_read_u16(&it, &type) && sd_read_prefixed(&it, 2, &ext_body)) {
+        if (type == (uint16_t)mu->value && !found) {
+            first = ext_body;
+            found = true;
+        }
+        if (mu->kind == SD_MUT_DROP_EXT && type == (uint16_t)mu->value) continue;
+        sd_build_extension(&exts, type, ext_body);
+    }
+    sd_buf_append_span(&exts, sd_span_of(it.data, it.len)); /* a broken tail stays as it was */
+    if (mu->kind == SD_MUT_DUP_EXT && found) sd_build_extension(&exts, (uint16_t)mu->value, first);
+    if (mu->kind == SD_MUT_ADD_EXT) sd_build_extension(&exts, (uint16_t)mu->value, sd_span_of(mu->bytes, mu->bytes_len));
+    sd_buf rebuilt;
+    sd_buf_init(&rebuilt);
+    sd_buf_append(&rebuilt, body->data, at);
+    sd_buf_u16(&rebuilt, (uint16_t)exts.len);
+    sd_buf_append_span(&rebuilt, sd_buf_span(&exts));
+    sd_buf_append(&rebuilt, body->data + after, body->len - after);
+    long delta = (long)rebuilt.len - (long)body->len;
+    sd_buf_reset(body);
+    sd_buf_append_span(body, sd_buf_span(&rebuilt));
+    if (msg_type == SD_Certificate) fix_certificate_list_length(body, delta);
+    sd_buf_free(&rebuilt);
+    sd_buf_free(&exts);
+}
+
+/* bad-point: a copy of the share whose public value is not a point of the
+ * group. X25519 has no off-curve points, so it gets the all-zero
+ * u-coordinate, whose shared secret is all zero (RFC 7748 §6.1, RFC 8446
+ * §7.4.2); a NIST curve point 04||X||Y gets its Y changed, which leaves the
+ * curve (RFC 8446 §4.2.8.2). */
+sd_key_share driver_corrupt_point(const sd_key_share *ks) {
+    sd_key_share bad = *ks;
+    memset(bad.private_key, 0, sizeof bad.private_key);
+    if (bad.group == SD_x25519)
+        memset(bad.public_key, 0, bad.public_len);
+    else if (bad.public_len > 0)
+        bad.public_key[bad.public_len - 1] ^= 0x01;
+    return bad;
+}
+
+/* record-version: rewrites the version field of the plaintext records
+ * appended to out since `from`. (A protected record's version is part of
+ * its additional data, RFC 5246 §6.2.3.3 and RFC 8446 §5.2, so it is left
+ * alone there: changing it would only test the MAC.) */
+void driver_set_record_version(sd_buf *out, size_t from, uint16_t version) {
+    for (size_t at = from; at + 5 <= out->len;) {
+        size_t len = (size_t)out->data[at + 3] << 8 | out->data[at + 4];
+        out->data[at + 1] = (uint8_t)(version >> 8);
+        out->data[at + 2] = (uint8_t)version;
+        at += 5 + len;
+    }
+}
+
+void driver_apply_body_mutations(const driver *d, const sd_action *a, sd_buf *body) {
+    for (size_t i = 0; i < a->n_mutations; i++) {
+        const sd_mutation *mu = &a->mutations[i];
+        switch (mu->kind) {
+        case SD_MUT_BODY:
+            sd_buf_reset(body);
+            sd_buf_append(body, mu->bytes, mu->bytes_len);
+            break;
+        case SD_MUT_FLIP: {
+            if (body->len == 0) break;
+            /* Offsets wrap around the body, so that a flip always changes
+             * it: an ECDSA signature's DER is 70 to 72 bytes from one
+             * signing to the next, and a flip that fell past the end on one
+             * run and inside on the other made the differential oracle
+             * compare a forged signature with an honest one. */
+            long len = (long)body->len;
+            long off = mu->offset == LONG_MIN ? len / 2 : mu->offset % len;
+            if (off < 0) off += len;
+            body->data[off] ^= (uint8_t)mu->value;
+            break;
+        }
+        case SD_MUT_TRUNCATE:
+            body->len = (size_t)mu->value < body->len ? body->len - (size_t)mu->value : 0;
+            break;
+        case SD_MUT_APPEND:
+            sd_buf_append(body, mu->bytes, mu->bytes_len);
+            break;
+        case SD_MUT_DUP_EXT:
+        case SD_MUT_ADD_EXT:
+        case SD_MUT_DROP_EXT:
+            driver_edit_extensions(a->msg_type, d->tls12, mu, body);
+            break;
+        default:
+            break;
+        }
+    }
+}
+
+/* --- Keys and credentials the builders take from the mutations ---------- */
+
+const sd_credential *driver_credential(const driver *d, const sd_action *a) {
+    const sd_mutation *cert = driver_find_mutation(a, SD_MUT_CERT);
+    const char *name = cert ? cert->text : d->cfg->driver_credential;
+    return sd_pki_find(d->cfg->pki, name && name[0] ? name : "leaf");
+}
+
+/* A key of the same type as `key` that is not it: what wrong-key signs with. */
+EVP_PKEY *driver_other_key(const driver *d, const EVP_PKEY *key) {
+    static const char *const names[] = {"client", "client-rsa", "client-ed25519", "leaf-p384", "leaf", "leaf-rsa"};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        const sd_credential *c = sd_pki_find(d->cfg->pki, names[i]);
+        if (c && c->key && EVP_PKEY_id(c->key) == EVP_PKEY_id(key) && EVP_PKEY_cmp(c->key, key) != 1) return c->key;
+    }
+    return NULL;
+}
+
+/* sign-with=<credential>: that credential's key, whatever the certificate
+ * sent (CVE-2022-25638: a receiver must check the scheme against the
+ * certificate's key, not only the signature against the scheme). */
+EVP_PKEY *driver_sign_with_key(const driver *d, const sd_action *a) {
+    const sd_mutation *mu = driver_find_mutation(a, SD_MUT_SIGN_WITH);
+    const sd_credential *c = mu ? sd_pki_find(d->cfg->pki, mu->text) : NULL;
+    return c ? c->key : NULL;
+}
+
+/* wrong-transcript: the hash of the transcript without its last handshake
+ * message, as a peer computes it that missed (or never saw) that message. */
+bool driver_hash_without_last(const driver *d, const EVP_MD *md, uint8_t *out) {
+    const sd_buf *t = &d->rl.transcript.bytes;
+    size_t at = 0, last = 0;
+    while (at + 4 <= t->len) {
+        last = at;
+        at += 4 + ((size_t)t->data[at + 1] << 16 | (size_t)t->data[at + 2] << 8 | t->data[at + 3]);
+    }
+    sd_transcript shorter;
+    sd_transcript_init(&shorter);
+    sd_transcript_add(&shorter, sd_span_of(t->data, last));
+    bool ok = sd_transcript_hash(&shorter, md, out);
+    sd_transcript_free(&shorter);
+    return ok;
+}
