@@ -13,6 +13,7 @@
 #include <openssl/evp.h>
 
 #include "wire/bytes.h"
+#include "util/util.h"
 
 #define SD_MAX_HASH_LEN 48   /* SHA-384 */
 #define SD_MAX_KEY_LEN 32
@@ -52,19 +53,19 @@ void sd_transcript_init(sd_transcript *t);
 void sd_transcript_free(sd_transcript *t);
 void sd_transcript_add(sd_transcript *t, sd_span handshake_msg_with_header);
 /* Hash of everything added so far. out must hold EVP_MD_size(md). */
-bool sd_transcript_hash(const sd_transcript *t, const EVP_MD *md, uint8_t *out);
+SD_MUST_CHECK bool sd_transcript_hash(const sd_transcript *t, const EVP_MD *md, uint8_t *out);
 /* §4.4.1: replaces the transcript (ClientHello1) with
  * message_hash(254) || 00 00 Hash.length || Hash(ClientHello1). */
-bool sd_transcript_replace_with_message_hash(sd_transcript *t, const EVP_MD *md);
+SD_MUST_CHECK bool sd_transcript_replace_with_message_hash(sd_transcript *t, const EVP_MD *md);
 
 /* --- Key schedule (§7.1) ------------------------------------------------- */
-bool sd_hkdf_extract(const EVP_MD *md, const uint8_t *salt, size_t salt_len,
+SD_MUST_CHECK bool sd_hkdf_extract(const EVP_MD *md, const uint8_t *salt, size_t salt_len,
                      const uint8_t *ikm, size_t ikm_len, uint8_t *out);
 /* HKDF-Expand-Label(Secret, Label, Context, Length); label without "tls13 ". */
 bool sd_hkdf_expand_label(const EVP_MD *md, const uint8_t *secret, const char *label,
                           const uint8_t *context, size_t context_len, uint8_t *out, size_t out_len);
 /* Derive-Secret(Secret, Label, Messages) with the transcript hash given. */
-bool sd_derive_secret(const EVP_MD *md, const uint8_t *secret, const char *label,
+SD_MUST_CHECK bool sd_derive_secret(const EVP_MD *md, const uint8_t *secret, const char *label,
                       const uint8_t *transcript_hash, uint8_t *out);
 
 typedef struct {
@@ -82,24 +83,24 @@ typedef struct {
 } sd_key_schedule;
 
 /* Early Secret from the PSK, or from zeros when psk is NULL. */
-bool sd_ks_init(sd_key_schedule *ks, const sd_suite *suite, const uint8_t *psk, size_t psk_len);
+SD_MUST_CHECK bool sd_ks_init(sd_key_schedule *ks, const sd_suite *suite, const uint8_t *psk, size_t psk_len);
 /* Handshake Secret and both handshake traffic secrets; the hash covers
  * ClientHello..ServerHello. */
-bool sd_ks_handshake(sd_key_schedule *ks, const uint8_t *ecdhe, size_t ecdhe_len,
+SD_MUST_CHECK bool sd_ks_handshake(sd_key_schedule *ks, const uint8_t *ecdhe, size_t ecdhe_len,
                      const uint8_t *hash_ch_sh);
 /* Master Secret, application traffic and exporter secrets; the hash covers
  * ClientHello..server Finished. */
-bool sd_ks_application(sd_key_schedule *ks, const uint8_t *hash_ch_sf);
+SD_MUST_CHECK bool sd_ks_application(sd_key_schedule *ks, const uint8_t *hash_ch_sf);
 /* resumption_master_secret; the hash covers ClientHello..client Finished. */
-bool sd_ks_resumption(sd_key_schedule *ks, const uint8_t *hash_ch_cf);
+SD_MUST_CHECK bool sd_ks_resumption(sd_key_schedule *ks, const uint8_t *hash_ch_cf);
 
 /* §4.4.4: verify_data = HMAC(finished_key, transcript_hash), finished_key =
  * HKDF-Expand-Label(base_key, "finished", "", Hash.length). */
-bool sd_finished_verify_data(const EVP_MD *md, const uint8_t *base_key,
+SD_MUST_CHECK bool sd_finished_verify_data(const EVP_MD *md, const uint8_t *base_key,
                              const uint8_t *transcript_hash, uint8_t *out);
 
 /* §7.3: write_key and write_iv from a traffic secret. */
-bool sd_traffic_keys(const sd_suite *suite, const uint8_t *secret, uint8_t *key, uint8_t *iv);
+SD_MUST_CHECK bool sd_traffic_keys(const sd_suite *suite, const uint8_t *secret, uint8_t *key, uint8_t *iv);
 
 /* --- Record protection (§5.2, §5.3) ------------------------------------- */
 struct sd_tls12_suite; /* crypto/tls12.h */
@@ -120,7 +121,7 @@ typedef struct {
 } sd_record_keys;
 
 void sd_record_keys_init(sd_record_keys *k); /* inactive: records pass in plaintext */
-bool sd_record_keys_set(sd_record_keys *k, const sd_suite *suite, const uint8_t *traffic_secret);
+SD_MUST_CHECK bool sd_record_keys_set(sd_record_keys *k, const sd_suite *suite, const uint8_t *traffic_secret);
 void sd_record_keys_clear(sd_record_keys *k);
 /* Installs TLS 1.2 keys (crypto/tls12.h): key is suite->key_len bytes, iv
  * suite->fixed_iv_len bytes (NULL for CBC), mac_key suite->mac_key_len bytes
@@ -146,17 +147,17 @@ void sd_record_keys_clear(sd_record_keys *k);
  * sd_record_open sets *out_type to the header's type, and refuses a
  * fragment over 2^14 + 2048 or a plaintext over 2^14 with record_overflow
  * (§6.2.3, §6.2.1). */
-bool sd_record_keys_set_tls12(sd_record_keys *k, const struct sd_tls12_suite *s, const uint8_t *key, const uint8_t *iv,
+SD_MUST_CHECK bool sd_record_keys_set_tls12(sd_record_keys *k, const struct sd_tls12_suite *s, const uint8_t *key, const uint8_t *iv,
                               const uint8_t *mac_key, bool cbc_random_iv);
 /* Appends one TLSCiphertext record (header included) holding `content` of
  * inner type `content_type`, padded with `padding` zero bytes. */
-bool sd_record_seal(sd_record_keys *k, uint8_t content_type, sd_span content, size_t padding, sd_buf *out);
+SD_MUST_CHECK bool sd_record_seal(sd_record_keys *k, uint8_t content_type, sd_span content, size_t padding, sd_buf *out);
 /* Decrypts one record's fragment; header is its 5 bytes (AEAD additional
  * data). On success *out_type is the inner content type and out holds the
  * content. Returns false with *out_alert = bad_record_mac on a failed open
  * (§5.2), unexpected_message if the inner plaintext is all zeros (no type),
  * record_overflow if the plaintext exceeds 2^14 (§5.4). */
-bool sd_record_open(sd_record_keys *k, sd_span header, sd_span fragment, uint8_t *out_type,
+SD_MUST_CHECK bool sd_record_open(sd_record_keys *k, sd_span header, sd_span fragment, uint8_t *out_type,
                     sd_buf *out, uint8_t *out_alert);
 
 /* --- Key exchange (§4.2.8.1, §4.2.8.2, §7.4) ---------------------------- */
@@ -170,10 +171,10 @@ typedef struct {
 
 bool sd_group_supported(uint16_t group); /* x25519, secp256r1, secp384r1 */
 /* Generates a key pair from rng (so a seeded model is deterministic). */
-bool sd_key_share_generate(sd_key_share *ks, uint16_t group, sd_rng *rng);
+SD_MUST_CHECK bool sd_key_share_generate(sd_key_share *ks, uint16_t group, sd_rng *rng);
 /* Shared secret with the peer's public value. Fails with illegal_parameter
  * for a malformed or off-curve point, or an all-zero X25519 result (§7.4.2). */
-bool sd_key_share_derive(const sd_key_share *ks, sd_span peer_public, uint8_t *out_secret,
+SD_MUST_CHECK bool sd_key_share_derive(const sd_key_share *ks, sd_span peer_public, uint8_t *out_secret,
                          size_t *out_len, uint8_t *out_alert);
 
 /* --- Signatures (§4.4.3) -------------------------------------------------- */
@@ -182,8 +183,8 @@ bool sd_key_share_derive(const sd_key_share *ks, sd_span peer_public, uint8_t *o
 void sd_certificate_verify_input(bool server, const uint8_t *transcript_hash, size_t hash_len, sd_buf *out);
 /* True if `scheme` is usable with `key` in TLS 1.3 (e.g. ecdsa_secp256r1_sha256
  * needs a P-256 key; RSA needs PSS; PKCS#1 and SHA-1 are refused). */
-bool sd_signature_scheme_matches_key(uint16_t scheme, const EVP_PKEY *key);
-bool sd_sign(EVP_PKEY *key, uint16_t scheme, sd_span message, sd_buf *out_signature);
+SD_MUST_CHECK bool sd_signature_scheme_matches_key(uint16_t scheme, const EVP_PKEY *key);
+SD_MUST_CHECK bool sd_sign(EVP_PKEY *key, uint16_t scheme, sd_span message, sd_buf *out_signature);
 bool sd_verify(EVP_PKEY *key, uint16_t scheme, sd_span message, sd_span signature);
 
 #endif

@@ -233,7 +233,8 @@ static void do_send_handshake(driver *d, const sd_action *a) {
     sd_build_handshake(&msg, type ? (uint8_t)type->value : wire_type, sd_buf_span(&body),
                        length ? length->value : -1);
     /* §4.4.1: HelloRetryRequest replaces ClientHello1 with its hash. */
-    if (hrr && d->suite) sd_transcript_replace_with_message_hash(&d->rl.transcript, d->suite->md());
+    if (hrr && d->suite && !sd_transcript_replace_with_message_hash(&d->rl.transcript, d->suite->md()))
+        driver_harness_failed(d, "cannot hash ClientHello1 into the transcript");
     /* §4.6: TLS 1.3 post-handshake messages are outside the transcript. */
     bool post_handshake13 = !d->tls12 && (a->msg_type == SD_NewSessionTicket || a->msg_type == SD_KeyUpdate);
     /* RFC 5246 §7.4.1.1: HelloRequest is not in the transcript either. */
@@ -259,9 +260,10 @@ static void do_send_handshake(driver *d, const sd_action *a) {
  * Plaintext unless the action asks for protection and keys are in use. */
 static void send_raw_record(driver *d, const sd_action *a) {
     sd_span payload = sd_span_of(a->bytes, a->bytes_len);
-    if (d->rl.write.active && a->encrypted)
-        sd_record_seal(&d->rl.write, a->content_type, payload, 0, &d->rl.out);
-    else
+    if (d->rl.write.active && a->encrypted) {
+        if (!sd_record_seal(&d->rl.write, a->content_type, payload, 0, &d->rl.out))
+            driver_harness_failed(d, "cannot protect a raw record");
+    } else
         sd_build_record(&d->rl.out, a->content_type, SD_TLS12, payload);
 }
 
@@ -469,6 +471,7 @@ void sd_driver_run(const sd_trace *trace, const sd_run_config *cfg, sd_outcome *
             d.step = (int)i;
             out->line = trace->actions[i].line;
             run_action(&d, &trace->actions[i]);
+            if (d.harness_error[0]) end_run(&d, SD_OUTCOME_HARNESS_ERROR, "%s", d.harness_error);
         }
         if (!d.ended) {
             /* The trace ran to its end: the target's last word decides. */

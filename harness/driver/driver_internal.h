@@ -20,6 +20,7 @@
 #include "protocol/record_layer.h"
 #include "crypto/tls12.h"
 #include "wire/handshake.h"
+#include "util/util.h"
 
 /* One thing the target sent, decoded. */
 typedef struct {
@@ -104,9 +105,16 @@ typedef struct {
 
     target_event queue[MAX_QUEUE];
     size_t q_head, q_len;
+    /* Set by the files below the run loop when the driver itself failed (a
+     * key it could not install, memory): the run loop then ends the run as
+     * a harness error, never as the target's doing. */
+    char harness_error[128];
 } driver;
 
 /* --- driver_keys.c: keys and connection state ----------------------------- */
+
+/* Records the driver's own failure (the first one only) for the run loop. */
+void driver_harness_failed(driver *d, const char *what);
 
 /* A handshake message from the target: record it, and move the key schedule
  * as the protocol says. */
@@ -144,7 +152,7 @@ void driver_set_record_version(sd_buf *out, size_t from, uint16_t version);
  * group. */
 sd_key_share driver_corrupt_point(const sd_key_share *ks);
 /* wrong-transcript: the transcript hash without its last handshake message. */
-bool driver_hash_without_last(const driver *d, const EVP_MD *md, uint8_t *out);
+SD_MUST_CHECK bool driver_hash_without_last(const driver *d, const EVP_MD *md, uint8_t *out);
 /* cert=: the credential the driver presents (the run's otherwise). */
 const sd_credential *driver_credential(const driver *d, const sd_action *a);
 /* wrong-key: a key of the same type as `key` that is not it. */

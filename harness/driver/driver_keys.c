@@ -14,6 +14,7 @@
  * wire/tls12.h), so both put the same bytes on the wire. */
 #include "driver/driver_internal.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include <openssl/mem.h>
@@ -54,6 +55,15 @@ static void report_secret(driver *d, const char *label, const uint8_t *secret) {
 
 /* application_traffic_secret_N+1 = HKDF-Expand-Label(secret_N, "traffic upd", "", Hash.length),
  * then that side's record keys. */
+void driver_harness_failed(driver *d, const char *what) {
+    if (d->harness_error[0] == '\0') snprintf(d->harness_error, sizeof d->harness_error, "driver: %s", what);
+}
+
+/* Keys the driver derived go into a record key slot; failing that is ours. */
+static void set_record_keys(driver *d, sd_record_keys *k, const uint8_t *secret) {
+    if (!sd_record_keys_set(k, d->suite, secret)) driver_harness_failed(d, "cannot install record keys");
+}
+
 static void update_traffic_keys(driver *d, sd_role side) {
     if (!d->have_application_secrets) return;
     uint8_t *secret = side == SD_ROLE_CLIENT ? d->ks.client_application_traffic : d->ks.server_application_traffic;
@@ -61,7 +71,7 @@ static void update_traffic_keys(driver *d, sd_role side) {
     if (!sd_hkdf_expand_label(d->suite->md(), secret, "traffic upd", NULL, 0, next, d->suite->hash_len)) return;
     memcpy(secret, next, d->suite->hash_len);
     OPENSSL_cleanse(next, sizeof next);
-    sd_record_keys_set(side == d->role ? &d->rl.write : &d->rl.read, d->suite, secret);
+    set_record_keys(d, side == d->role ? &d->rl.write : &d->rl.read, secret);
 }
 
 static void derive_handshake(driver *d, const uint8_t *ecdhe, size_t ecdhe_len) {
@@ -72,8 +82,8 @@ static void derive_handshake(driver *d, const uint8_t *ecdhe, size_t ecdhe_len) 
     report_secret(d, "CLIENT_HANDSHAKE_TRAFFIC_SECRET", d->ks.client_handshake_traffic);
     report_secret(d, "SERVER_HANDSHAKE_TRAFFIC_SECRET", d->ks.server_handshake_traffic);
     bool client = d->role == SD_ROLE_CLIENT;
-    sd_record_keys_set(&d->rl.write, d->suite, client ? d->ks.client_handshake_traffic : d->ks.server_handshake_traffic);
-    sd_record_keys_set(&d->rl.read, d->suite, client ? d->ks.server_handshake_traffic : d->ks.client_handshake_traffic);
+    set_record_keys(d, &d->rl.write, client ? d->ks.client_handshake_traffic : d->ks.server_handshake_traffic);
+    set_record_keys(d, &d->rl.read, client ? d->ks.server_handshake_traffic : d->ks.client_handshake_traffic);
 }
 
 /* After the server's Finished is in the transcript (§7.1). */
@@ -110,7 +120,8 @@ static void derive12(driver *d) {
 
 void driver_install_keys12(driver *d, sd_record_keys *k, bool client_side) {
     if (!d->have_master) return;
-    sd_tls12_install_keys(k, d->suite12, &d->keys12, client_side);
+    if (!sd_tls12_install_keys(k, d->suite12, &d->keys12, client_side))
+        driver_harness_failed(d, "cannot install TLS 1.2 record keys");
 }
 
 /* The ClientHello fields TLS 1.2 needs, from the target's or from what the
@@ -222,10 +233,16 @@ void driver_on_target_handshake(driver *d, const sd_handshake_msg *msg) {
         if (sd_server_hello_is_hrr(&sh)) {
             uint16_t group = 0;
             sd_span body;
-            if (d->suite) sd_transcript_replace_with_message_hash(&d->rl.transcript, d->suite->md());
+            if (d->suite && !sd_transcript_replace_with_message_hash(&d->rl.transcript, d->suite->md()))
+                driver_harness_failed(d, "cannot hash ClientHello1 into the transcript");
             sd_transcript_add(&d->rl.transcript, msg->whole);
-            if (sd_extensions_find(sh.extensions, SD_key_share, &body) && sd_parse_key_share_hrr(body, &group, &alert))
-                sd_key_share_generate(&d->share, group, &d->rng);
+            if (sd_extensions_find(sh.extensions, SD_key_share, &body) && sd_parse_key_share_hrr(body, &group, &alert)) {
+                /* A group the driver cannot make a share for keeps the old
+                 * share: the second ClientHello then shows the target what
+                 * it does with a share of the wrong group. */
+                bool made_share = sd_key_share_generate(&d->share, group, &d->rng);
+                (void)made_share;
+            }
             /* §4.2.2: the cookie goes back in the second ClientHello. */
             d->cookie_len = 0;
             if (sd_extensions_find(sh.extensions, SD_cookie, &body) && body.len >= 2 &&
@@ -284,9 +301,9 @@ void driver_on_target_handshake(driver *d, const sd_handshake_msg *msg) {
         /* The server's Finished: application secrets, and the server's
          * application keys for what it sends next. */
         derive_application(d);
-        if (app_secret(d, SD_ROLE_SERVER)) sd_record_keys_set(&d->rl.read, d->suite, app_secret(d, SD_ROLE_SERVER));
+        if (app_secret(d, SD_ROLE_SERVER)) set_record_keys(d, &d->rl.read, app_secret(d, SD_ROLE_SERVER));
     } else if (app_secret(d, SD_ROLE_CLIENT)) {
-        sd_record_keys_set(&d->rl.read, d->suite, app_secret(d, SD_ROLE_CLIENT));
+        set_record_keys(d, &d->rl.read, app_secret(d, SD_ROLE_CLIENT));
     }
 }
 
@@ -337,7 +354,7 @@ void driver_on_sent_handshake(driver *d, const sd_action *a, sd_span sent, sd_sp
             derive_handshake(d, ecdhe, ecdhe_len);
     } else if (a->msg_type == SD_Finished) {
         if (server) derive_application(d);
-        if (app_secret(d, d->role)) sd_record_keys_set(&d->rl.write, d->suite, app_secret(d, d->role));
+        if (app_secret(d, d->role)) set_record_keys(d, &d->rl.write, app_secret(d, d->role));
     }
 }
 

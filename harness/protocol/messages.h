@@ -8,6 +8,7 @@
 #include "crypto/crypto.h"
 #include "crypto/pki.h"
 #include "wire/handshake.h"
+#include "util/util.h"
 
 /* What an endpoint offers, in preference order. */
 extern const uint16_t sd_offered_suites[];
@@ -81,9 +82,9 @@ void sd_msg_certificate_stapled(sd_buf *body, sd_span request_context, const sd_
 /* The first scheme in `offered` usable with key, or 0. */
 uint16_t sd_pick_signature_scheme(const uint16_t *offered, size_t n, const EVP_PKEY *key);
 /* CertificateVerify body (§4.4.3) over transcript_hash. */
-bool sd_msg_certificate_verify(sd_buf *body, EVP_PKEY *key, uint16_t scheme, bool server,
+SD_MUST_CHECK bool sd_msg_certificate_verify(sd_buf *body, EVP_PKEY *key, uint16_t scheme, bool server,
                                const uint8_t *transcript_hash, size_t hash_len);
 /* Finished body (§4.4.4). */
-bool sd_msg_finished(sd_buf *body, const sd_suite *suite, const uint8_t *base_key, const uint8_t *transcript_hash);
+SD_MUST_CHECK bool sd_msg_finished(sd_buf *body, const sd_suite *suite, const uint8_t *base_key, const uint8_t *transcript_hash);
 
 #endif

@@ -83,8 +83,10 @@ sd_rl_event_kind sd_rl_next(sd_record_layer *rl, sd_rl_event *ev) {
     for (;;) {
         uint8_t alert = 0;
         if (rl->alerts.len >= 2) {
-            /* A TLS 1.2 alert put together from rl->alerts (reassemble_alerts). */
-            sd_parse_alert(sd_span_of(rl->alerts.data, 2), &ev->alert, &alert);
+            /* A TLS 1.2 alert put together from rl->alerts (reassemble_alerts):
+             * exactly two bytes, which sd_parse_alert always accepts. */
+            bool two_bytes = sd_parse_alert(sd_span_of(rl->alerts.data, 2), &ev->alert, &alert);
+            (void)two_bytes;
             sd_buf_consume(&rl->alerts, 2);
             ev->protected_record = rl->alerts_protected;
             ev->outer_type = SD_alert;
@@ -190,9 +192,11 @@ void sd_rl_send(sd_record_layer *rl, uint8_t type, sd_span content, bool force_p
     do {
         size_t n = content.len - off < max_fragment ? content.len - off : max_fragment;
         sd_span piece = sd_span_of(content.data ? content.data + off : NULL, n);
-        if (rl->write.active && !force_plaintext)
-            sd_record_seal(&rl->write, type, piece, 0, &rl->out);
-        else
+        if (rl->write.active && !force_plaintext) {
+            /* A record that cannot be protected is never sent in the clear:
+             * the output is marked failed, as a failed append marks it. */
+            if (!sd_record_seal(&rl->write, type, piece, 0, &rl->out)) rl->out.failed = true;
+        } else
             /* RFC 8446 §5.1: legacy_record_version 0x0303 for all records but
              * possibly the first ClientHello; 0x0303 is always accepted. */
             sd_build_record(&rl->out, type, SD_TLS12, piece);

@@ -10,6 +10,7 @@
 
 #include "crypto/crypto.h"
 #include "wire/record.h"
+#include "util/util.h"
 
 typedef struct {
     sd_buf in;                /* received bytes not yet parsed into records */
@@ -67,6 +68,6 @@ void sd_rl_send_alert(sd_record_layer *rl, uint8_t level, uint8_t description);
 void sd_rl_send_handshake(sd_record_layer *rl, uint8_t type, sd_span body);
 
 /* Hash of the transcript so far with the suite's hash. */
-bool sd_rl_transcript_hash(const sd_record_layer *rl, const sd_suite *suite, uint8_t *out);
+SD_MUST_CHECK bool sd_rl_transcript_hash(const sd_record_layer *rl, const sd_suite *suite, uint8_t *out);
 
 #endif

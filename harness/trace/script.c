@@ -20,11 +20,6 @@
 #define MAX_TOKENS 32           /* words per action line: verb, arguments, mutations */
 #define MAX_FILE (1024 * 1024)  /* sd_scenario_load: scenarios are small; refuse the absurd */
 
-#if defined(__GNUC__) || defined(__clang__)
-#define SD_PRINTF(f, a) __attribute__((format(printf, f, a)))
-#else
-#define SD_PRINTF(f, a)
-#endif
 
 /* --- Name lists for error messages, straight from the X-macro tables -------- */
 

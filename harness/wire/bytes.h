@@ -15,6 +15,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include "util/util.h"
 
 typedef struct {
     const uint8_t *data;
@@ -80,7 +81,7 @@ void sd_buf_close_prefix_as(sd_buf *b, size_t offset, size_t prefix_bytes, uint3
  * ASCII whitespace and ':' between bytes (not between the two digits of one
  * byte). Returns false on an odd digit count, a bad character or allocation
  * failure, and then appends nothing. */
-bool sd_hex_decode(const char *hex, size_t hex_len, sd_buf *out);
+SD_MUST_CHECK bool sd_hex_decode(const char *hex, size_t hex_len, sd_buf *out);
 void sd_hex_encode(sd_span s, sd_buf *out_text); /* appends lowercase hex, no NUL */
 
 #endif

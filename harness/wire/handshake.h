@@ -9,6 +9,7 @@
 #define SHAKEDOWN_WIRE_HANDSHAKE_H
 
 #include "wire/bytes.h"
+#include "util/util.h"
 
 #define SD_RANDOM_LEN 32
 
@@ -64,17 +65,17 @@ typedef struct {
     sd_span extensions;
 } sd_new_session_ticket;
 
-bool sd_parse_client_hello(sd_span body, sd_client_hello *out, uint8_t *out_alert);
-bool sd_parse_server_hello(sd_span body, sd_server_hello *out, uint8_t *out_alert);
+SD_MUST_CHECK bool sd_parse_client_hello(sd_span body, sd_client_hello *out, uint8_t *out_alert);
+SD_MUST_CHECK bool sd_parse_server_hello(sd_span body, sd_server_hello *out, uint8_t *out_alert);
 /* EncryptedExtensions body: just an extension block (§4.3.1). */
-bool sd_parse_encrypted_extensions(sd_span body, sd_span *out_extensions, uint8_t *out_alert);
-bool sd_parse_certificate(sd_span body, sd_certificate *out, uint8_t *out_alert);
+SD_MUST_CHECK bool sd_parse_encrypted_extensions(sd_span body, sd_span *out_extensions, uint8_t *out_alert);
+SD_MUST_CHECK bool sd_parse_certificate(sd_span body, sd_certificate *out, uint8_t *out_alert);
 /* Iterates entries of sd_certificate.certificate_list. Returns 1 with *out
  * set, 0 at the end, -1 on a malformed entry (decode_error). Entries with an
  * empty cert_data are decode_error (§4.4.2: opaque cert_data<1..2^24-1>). */
 int sd_certificate_next_entry(sd_reader *it, sd_certificate_entry *out, uint8_t *out_alert);
-bool sd_parse_certificate_verify(sd_span body, sd_certificate_verify *out, uint8_t *out_alert);
-bool sd_parse_new_session_ticket(sd_span body, sd_new_session_ticket *out, uint8_t *out_alert);
+SD_MUST_CHECK bool sd_parse_certificate_verify(sd_span body, sd_certificate_verify *out, uint8_t *out_alert);
+SD_MUST_CHECK bool sd_parse_new_session_ticket(sd_span body, sd_new_session_ticket *out, uint8_t *out_alert);
 
 void sd_build_client_hello(sd_buf *out, const sd_client_hello *ch);
 void sd_build_server_hello(sd_buf *out, const sd_server_hello *sh);
@@ -94,7 +95,7 @@ int sd_extensions_next(sd_reader *it, uint16_t *out_type, sd_span *out_body, uin
  * "There MUST NOT be more than one extension of the same type in a given
  * extension block"). Both failures are decode_error; handshake.c says why.
  * The message parsers below run this on every extension block they return. */
-bool sd_extensions_check(sd_span block, uint8_t *out_alert);
+SD_MUST_CHECK bool sd_extensions_check(sd_span block, uint8_t *out_alert);
 /* Finds an extension's body in a checked block (in an unchecked block with
  * duplicates, the first; false if the block is malformed before it). */
 bool sd_extensions_find(sd_span block, uint16_t type, sd_span *out_body);
@@ -107,7 +108,7 @@ void sd_build_extension(sd_buf *block, uint16_t type, sd_span body);
 typedef struct {
     sd_span raw; /* body without the length prefix */
 } sd_u16_list;
-bool sd_u16_list_parse(sd_span body_with_prefix, size_t prefix_bytes, bool allow_empty, sd_u16_list *out, uint8_t *out_alert);
+SD_MUST_CHECK bool sd_u16_list_parse(sd_span body_with_prefix, size_t prefix_bytes, bool allow_empty, sd_u16_list *out, uint8_t *out_alert);
 size_t sd_u16_list_count(sd_u16_list l);
 uint16_t sd_u16_list_at(sd_u16_list l, size_t i);
 bool sd_u16_list_contains(sd_u16_list l, uint16_t v);
@@ -115,9 +116,9 @@ bool sd_u16_list_contains(sd_u16_list l, uint16_t v);
 void sd_build_u16_list(sd_buf *out, size_t prefix_bytes, const uint16_t *v, size_t n);
 
 /* supported_versions (§4.2.1): ClientHello form is a u8-prefixed list. */
-bool sd_parse_supported_versions_ch(sd_span body, sd_u16_list *out, uint8_t *out_alert);
+SD_MUST_CHECK bool sd_parse_supported_versions_ch(sd_span body, sd_u16_list *out, uint8_t *out_alert);
 /* ServerHello/HRR form is one u16. */
-bool sd_parse_supported_versions_sh(sd_span body, uint16_t *out, uint8_t *out_alert);
+SD_MUST_CHECK bool sd_parse_supported_versions_sh(sd_span body, uint16_t *out, uint8_t *out_alert);
 
 /* key_share (§4.2.8). */
 typedef struct {
@@ -125,14 +126,14 @@ typedef struct {
     sd_span key_exchange;
 } sd_key_share_entry;
 /* ClientHello form: u16 list of entries. Iterate with sd_key_share_next. */
-bool sd_parse_key_share_ch(sd_span body, sd_span *out_entries, uint8_t *out_alert);
+SD_MUST_CHECK bool sd_parse_key_share_ch(sd_span body, sd_span *out_entries, uint8_t *out_alert);
 int sd_key_share_next(sd_reader *it, sd_key_share_entry *out, uint8_t *out_alert);
-bool sd_parse_key_share_sh(sd_span body, sd_key_share_entry *out, uint8_t *out_alert);
-bool sd_parse_key_share_hrr(sd_span body, uint16_t *out_group, uint8_t *out_alert);
+SD_MUST_CHECK bool sd_parse_key_share_sh(sd_span body, sd_key_share_entry *out, uint8_t *out_alert);
+SD_MUST_CHECK bool sd_parse_key_share_hrr(sd_span body, uint16_t *out_group, uint8_t *out_alert);
 void sd_build_key_share_entry(sd_buf *out, uint16_t group, sd_span key_exchange);
 
 /* server_name (RFC 6066 §3): returns the host_name entry, if any. */
-bool sd_parse_server_name(sd_span body, sd_span *out_host_name, uint8_t *out_alert);
+SD_MUST_CHECK bool sd_parse_server_name(sd_span body, sd_span *out_host_name, uint8_t *out_alert);
 void sd_build_server_name(sd_buf *out, sd_span host_name);
 
 #endif

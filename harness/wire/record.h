@@ -5,6 +5,7 @@
 #define SHAKEDOWN_WIRE_RECORD_H
 
 #include "wire/bytes.h"
+#include "util/util.h"
 
 /* RFC 8446 §5.1: "The length MUST NOT exceed 2^14 bytes." A protected record
  * may add up to 256 bytes (§5.2). */
@@ -32,7 +33,7 @@ typedef struct {
 } sd_alert;
 
 /* An alert fragment is exactly two bytes (§6); anything else is decode_error. */
-bool sd_parse_alert(sd_span fragment, sd_alert *out, uint8_t *out_alert);
+SD_MUST_CHECK bool sd_parse_alert(sd_span fragment, sd_alert *out, uint8_t *out_alert);
 void sd_build_alert(sd_buf *out, uint8_t level, uint8_t description);
 
 /* RFC 8446 §4: Handshake { msg_type u8; length u24; body } */

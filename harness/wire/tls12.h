@@ -17,6 +17,7 @@
 #define SHAKEDOWN_WIRE_TLS12_H
 
 #include "wire/bytes.h"
+#include "util/util.h"
 
 /* RFC 8422 §5.4 ECCurveType */
 enum { SD_EC_CURVE_TYPE_NAMED_CURVE = 3 };
@@ -42,7 +43,7 @@ typedef struct sd_tls12_ske {
  * forms RFC 8422 §5.4 deprecated cannot be parsed (BoringSSL answers the
  * same). An empty point or signature length out of range: decode_error. An
  * empty signature parses (it fails verification: decrypt_error). */
-bool sd_parse_tls12_ske_ecdhe(sd_span body, sd_tls12_ske *out, uint8_t *out_alert);
+SD_MUST_CHECK bool sd_parse_tls12_ske_ecdhe(sd_span body, sd_tls12_ske *out, uint8_t *out_alert);
 void sd_build_tls12_ske_ecdhe(sd_buf *out, const sd_tls12_ske *ske);
 /* Writes ServerECDHParams alone (named_curve, group, u8 point): the bytes to
  * sign with sd_tls12_ske_signed_content. */
@@ -55,9 +56,9 @@ void sd_build_tls12_server_ecdh_params(sd_buf *out, uint16_t group, sd_span poin
  *      is preceded by two length bytes"). The ciphertext may be empty here:
  *      its content is judged by sd_tls12_rsa_decrypt_pms (§7.4.7.1: no alert).
  * ECDHE: struct { ECPoint ecdh_Yc; } with ECPoint opaque point <1..2^8-1>. */
-bool sd_parse_tls12_cke_rsa(sd_span body, sd_span *out_encrypted_pms, uint8_t *out_alert);
+SD_MUST_CHECK bool sd_parse_tls12_cke_rsa(sd_span body, sd_span *out_encrypted_pms, uint8_t *out_alert);
 void sd_build_tls12_cke_rsa(sd_buf *out, sd_span encrypted_pms);
-bool sd_parse_tls12_cke_ecdhe(sd_span body, sd_span *out_point, uint8_t *out_alert);
+SD_MUST_CHECK bool sd_parse_tls12_cke_ecdhe(sd_span body, sd_span *out_point, uint8_t *out_alert);
 void sd_build_tls12_cke_ecdhe(sd_buf *out, sd_span point);
 
 /* --- Certificate (RFC 5246 §7.4.2) ----------------------------------------------------
@@ -69,7 +70,7 @@ typedef struct {
 } sd_tls12_certificate;
 /* Walks every entry once, so iterating a parsed message cannot fail. An
  * empty list parses (a client without a certificate, §7.4.6). */
-bool sd_parse_tls12_certificate(sd_span body, sd_tls12_certificate *out, uint8_t *out_alert);
+SD_MUST_CHECK bool sd_parse_tls12_certificate(sd_span body, sd_tls12_certificate *out, uint8_t *out_alert);
 /* Iterates certificate_list: 1 with *out_cert, 0 at the end, -1 on a
  * truncated or empty ASN.1Cert (decode_error). */
 int sd_tls12_certificate_next(sd_reader *it, sd_span *out_cert, uint8_t *out_alert);
@@ -91,7 +92,7 @@ typedef struct {
 } sd_tls12_certificate_request;
 /* An odd signature-algorithm length and a malformed or empty
  * DistinguishedName are decode_error too. */
-bool sd_parse_tls12_certificate_request(sd_span body, sd_tls12_certificate_request *out, uint8_t *out_alert);
+SD_MUST_CHECK bool sd_parse_tls12_certificate_request(sd_span body, sd_tls12_certificate_request *out, uint8_t *out_alert);
 void sd_build_tls12_certificate_request(sd_buf *out, const sd_tls12_certificate_request *cr);
 /* Iterates certificate_authorities: 1, 0 at the end, -1 (decode_error). */
 int sd_tls12_distinguished_name_next(sd_reader *it, sd_span *out_dn, uint8_t *out_alert);
@@ -102,7 +103,7 @@ typedef struct {
     uint32_t lifetime_hint;
     sd_span ticket;
 } sd_tls12_new_session_ticket;
-bool sd_parse_tls12_new_session_ticket(sd_span body, sd_tls12_new_session_ticket *out, uint8_t *out_alert);
+SD_MUST_CHECK bool sd_parse_tls12_new_session_ticket(sd_span body, sd_tls12_new_session_ticket *out, uint8_t *out_alert);
 void sd_build_tls12_new_session_ticket(sd_buf *out, const sd_tls12_new_session_ticket *t);
 
 /* --- CertificateStatus (RFC 6066 §8) -------------------------------------------------
@@ -114,7 +115,7 @@ typedef struct {
     uint8_t status_type;
     sd_span ocsp_response;
 } sd_tls12_certificate_status;
-bool sd_parse_tls12_certificate_status(sd_span body, sd_tls12_certificate_status *out, uint8_t *out_alert);
+SD_MUST_CHECK bool sd_parse_tls12_certificate_status(sd_span body, sd_tls12_certificate_status *out, uint8_t *out_alert);
 /* Writes status_type and the u24 response whatever their values. */
 void sd_build_tls12_certificate_status(sd_buf *out, const sd_tls12_certificate_status *cs);
 
@@ -122,16 +123,16 @@ void sd_build_tls12_certificate_status(sd_buf *out, const sd_tls12_certificate_s
  * ServerHelloDone (§7.4.5 "struct { } ServerHelloDone;") and HelloRequest
  * (§7.4.1.1 "struct { } HelloRequest;"): any byte is decode_error. Their
  * builders are sd_build_handshake with an empty body. */
-bool sd_parse_tls12_server_hello_done(sd_span body, uint8_t *out_alert);
-bool sd_parse_tls12_hello_request(sd_span body, uint8_t *out_alert);
+SD_MUST_CHECK bool sd_parse_tls12_server_hello_done(sd_span body, uint8_t *out_alert);
+SD_MUST_CHECK bool sd_parse_tls12_hello_request(sd_span body, uint8_t *out_alert);
 
 /* --- Extensions --------------------------------------------------------------------
  * renegotiation_info (RFC 5746 §3.2):
  *   struct { opaque renegotiated_connection<0..255>; } RenegotiationInfo;
  * extended_master_secret (RFC 7627 §5.1): "The "extension_data" field of
  * this extension is empty." Non-empty: decode_error. */
-bool sd_parse_renegotiation_info(sd_span body, sd_span *out_renegotiated_connection, uint8_t *out_alert);
+SD_MUST_CHECK bool sd_parse_renegotiation_info(sd_span body, sd_span *out_renegotiated_connection, uint8_t *out_alert);
 void sd_build_renegotiation_info(sd_buf *out, sd_span renegotiated_connection);
-bool sd_parse_extended_master_secret(sd_span body, uint8_t *out_alert);
+SD_MUST_CHECK bool sd_parse_extended_master_secret(sd_span body, uint8_t *out_alert);
 
 #endif
