@@ -1,5 +1,8 @@
 /* pki.h — the fixture PKI (made by corpus/pki/make_pki.c) and certificate
- * chain validation with the alert RFC 8446 §6.2 prescribes per defect. */
+ * chain validation with the alert RFC 8446 §6.2 (RFC 5246 §7.2.2 in TLS
+ * 1.2) prescribes per defect. Three parts: loading the PKI (pki.c), chain
+ * verification (pki_verify.c) and revocation, OCSP and CRL
+ * (pki_revocation.c). */
 #ifndef SHAKEDOWN_CRYPTO_PKI_H
 #define SHAKEDOWN_CRYPTO_PKI_H
 
@@ -8,6 +11,8 @@
 #include <openssl/x509.h>
 
 #include "wire/bytes.h"
+
+/* --- Loading the fixture PKI (pki.c) ----------------------------------------- */
 
 #define SD_MAX_CHAIN 8
 
@@ -53,8 +58,9 @@ typedef struct {
      * responses for "leaf" and "revoked"). See sd_pki_blob. */
     size_t n_blobs;
     sd_pki_file blobs[SD_MAX_PKI_BLOBS];
-    /* crl.der parsed once, NULL if there is none. sd_verify_chain uses it
-     * when sd_verify_params.crl is that blob's span. */
+    /* crl.der parsed once, NULL if there is none or it does not parse.
+     * sd_verify_chain uses it when sd_verify_params.crl is that blob's
+     * span. */
     X509_CRL *crl;
 } sd_pki;
 
@@ -87,6 +93,8 @@ const sd_span *sd_pki_blob(const sd_pki *pki, const char *file);
 /* The default directory: $SHAKEDOWN_PKI_DIR, else the build's pki folder. */
 const char *sd_pki_default_dir(void);
 
+/* --- Chain verification (pki_verify.c) --------------------------------------- */
+
 /* Whose certificate is checked, for extendedKeyUsage (RFC 5280 §4.2.1.12). */
 typedef enum {
     SD_VERIFY_PURPOSE_ANY = 0, /* no extendedKeyUsage check */
@@ -109,7 +117,7 @@ typedef enum {
  * is RSA-1024. */
 #define SD_PKI_MIN_RSA_BITS 2048
 
-/* Validation inputs. Fields after `now` were added later; zero (as in
+/* Validation inputs. Zero in the fields after `now` (as in
  * `{pki, host, now}`) means: no EKU check, a signing key, no revocation
  * check. */
 typedef struct {
@@ -128,7 +136,7 @@ typedef struct {
      * Only responses signed by the leaf's issuer itself are accepted. */
     const sd_span *stapled_ocsp;
     /* A new field must also join the verdict cache's key (chain_cache_key
-     * in pki.c). */
+     * in pki_verify.c). */
 } sd_verify_params;
 
 /* Validates chain (leaf first, DER). On success returns true and, if
@@ -148,9 +156,10 @@ typedef struct {
  *   bad_certificate_status_response  a stapled OCSP response that is unusable
  *   internal_error                   the validator itself failed (or p->crl
  *                                    does not parse)
- * pki.c gives the reasoning for each. A leaf key that does not match the
- * peer's private key is not visible here: the CertificateVerify check
- * (sd_verify, decrypt_error) catches it. */
+ * pki_verify.c (alert_for_verify_error, check_policy) and
+ * pki_revocation.c (the CRL and OCSP checks) give the reasoning for each.
+ * A leaf key that does not match the peer's private key is not visible
+ * here: the CertificateVerify check (sd_verify, decrypt_error) catches it. */
 bool sd_verify_chain(const sd_verify_params *p, const sd_span *chain, size_t chain_len,
                      EVP_PKEY **out_leaf_key, uint8_t *out_alert, char *err, size_t err_len);
 
@@ -164,9 +173,11 @@ void sd_verify_cache_clear(void);
 /* How many sd_verify_chain calls the cache answered, for tests. */
 size_t sd_verify_cache_hits(void);
 
-/* --- OCSP (RFC 6960) ----------------------------------------------------------
+/* --- OCSP (RFC 6960), in pki_revocation.c --------------------------------------
  * A bounds-checked parser over the caller's bytes: no allocation, every
- * length checked, trailing bytes rejected at every level (DER). */
+ * length checked, trailing bytes rejected at every level (DER).
+ * sd_verify_chain checks a stapled response (sd_verify_params.stapled_ocsp)
+ * with it. */
 
 typedef enum { SD_OCSP_GOOD = 0, SD_OCSP_REVOKED = 1, SD_OCSP_UNKNOWN = 2 } sd_ocsp_cert_status;
 
