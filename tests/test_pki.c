@@ -326,7 +326,7 @@ static const defect kDefects[] = {
     /* BoringSSL: unknown_ca. Same. */
     {"unknown-ca", SD_unknown_ca, "Untrusted", X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY},
     /* BoringSSL: decrypt_error. DIFFERS (we: bad_certificate, the §6.2
-     * sentence that names signatures; see pki.c). */
+     * sentence that names signatures; see pki_verify.c). */
     {"bad-signature", SD_bad_certificate, "signature", X509_V_ERR_CERT_SIGNATURE_FAILURE},
     /* The verifier does not take an issuer without cA (or keyCertSign) as
      * one, and finds none. BoringSSL: unknown_ca. Same. */

@@ -49,7 +49,7 @@ static bool x509_to_der(X509 *x, uint8_t **out, size_t *out_len) {
 static BIO *open_file(const char *path, char *err, size_t err_len) {
     BIO *bio = BIO_new_file(path, "r");
     if (bio == NULL) {
-        pki_set_err(err, err_len, "cannot open %s", path);
+        sd_set_error(err, err_len, "cannot open %s", path);
         ERR_clear_error();
     }
     return bio;
@@ -75,7 +75,7 @@ static bool read_pem_certs(const char *path, X509 **certs, size_t max, size_t *n
                 X509_free(certs[i]);
             }
             BIO_free(bio);
-            pki_set_err(err, err_len, "%s: more than %zu certificates", path, max);
+            sd_set_error(err, err_len, "%s: more than %zu certificates", path, max);
             return false;
         }
         certs[n++] = x;
@@ -90,7 +90,7 @@ static bool read_pem_certs(const char *path, X509 **certs, size_t max, size_t *n
         for (size_t i = 0; i < n; i++) {
             X509_free(certs[i]);
         }
-        pki_set_err(err, err_len, "%s: %s", path, n == 0 ? "no certificate" : "malformed PEM certificate");
+        sd_set_error(err, err_len, "%s: %s", path, n == 0 ? "no certificate" : "malformed PEM certificate");
         return false;
     }
     *n_out = n;
@@ -130,7 +130,7 @@ static bool read_chain_blocks(const char *path, sd_credential *c, char *err, siz
         if (!PEM_read_bio(bio, &name, &header, &data, &len)) {
             uint32_t e = ERR_peek_last_error();
             if (!(ERR_GET_LIB(e) == ERR_LIB_PEM && ERR_GET_REASON(e) == PEM_R_NO_START_LINE)) {
-                pki_set_err(err, err_len, "%s: malformed PEM block", path);
+                sd_set_error(err, err_len, "%s: malformed PEM block", path);
                 ok = false;
             }
             break;
@@ -140,7 +140,7 @@ static bool read_chain_blocks(const char *path, sd_credential *c, char *err, siz
         OPENSSL_free(header);
         if (!is_cert || len <= 0 || c->chain_len == SD_MAX_CHAIN) {
             OPENSSL_free(data);
-            pki_set_err(err, err_len, "%s: %s", path,
+            sd_set_error(err, err_len, "%s: %s", path,
                         !is_cert ? "a PEM block that is not a CERTIFICATE"
                         : len <= 0 ? "an empty CERTIFICATE block"
                                    : "more certificates than SD_MAX_CHAIN");
@@ -171,7 +171,7 @@ static bool load_credential(sd_credential *c, const char *dir, const char *name,
     memset(c, 0, sizeof(*c));
     snprintf(c->name, sizeof(c->name), "%s", name);
     if ((size_t)snprintf(path, sizeof(path), "%s/%s%s", dir, name, kChainSuffix) >= sizeof(path)) {
-        pki_set_err(err, err_len, "path too long for credential %s", name);
+        sd_set_error(err, err_len, "path too long for credential %s", name);
         return false;
     }
     if (!read_chain_blocks(path, c, err, err_len)) {
@@ -185,19 +185,19 @@ static bool load_credential(sd_credential *c, const char *dir, const char *name,
     if ((size_t)snprintf(path, sizeof(path), "%s/%s.key.pem", dir, name) >= sizeof(path) ||
         (size_t)snprintf(mismatched_path, sizeof(mismatched_path), "%s/%s.mismatched-key.pem", dir, name) >=
             sizeof(mismatched_path)) {
-        pki_set_err(err, err_len, "path too long for credential %s", name);
+        sd_set_error(err, err_len, "path too long for credential %s", name);
         goto out;
     }
     bool has_key = file_exists(path), has_mismatched = file_exists(mismatched_path);
     if (has_key && has_mismatched) {
-        pki_set_err(err, err_len, "%s and %s both exist; keep one", path, mismatched_path);
+        sd_set_error(err, err_len, "%s and %s both exist; keep one", path, mismatched_path);
         goto out;
     }
     if (has_key || has_mismatched) {
         const char *key_path = has_key ? path : mismatched_path;
         c->key = read_key(key_path);
         if (c->key == NULL) {
-            pki_set_err(err, err_len, "%s: not a PEM private key", key_path);
+            sd_set_error(err, err_len, "%s: not a PEM private key", key_path);
             goto out;
         }
         c->key_mismatched = has_mismatched;
@@ -207,16 +207,16 @@ static bool load_credential(sd_credential *c, const char *dir, const char *name,
              * CertificateVerify fail for a reason no scenario intends,
              * unless the file name says that this is the point. */
             if (has_key && !matches) {
-                pki_set_err(err, err_len, "%s does not match the leaf of %s%s", path, name, kChainSuffix);
+                sd_set_error(err, err_len, "%s does not match the leaf of %s%s", path, name, kChainSuffix);
                 goto out;
             }
             if (has_mismatched && matches) {
-                pki_set_err(err, err_len, "%s matches the leaf of %s%s; name it %s.key.pem", mismatched_path,
+                sd_set_error(err, err_len, "%s matches the leaf of %s%s; name it %s.key.pem", mismatched_path,
                             name, kChainSuffix, name);
                 goto out;
             }
         } else if (has_mismatched) {
-            pki_set_err(err, err_len, "%s: no parseable leaf to mismatch", mismatched_path);
+            sd_set_error(err, err_len, "%s: no parseable leaf to mismatch", mismatched_path);
             goto out;
         }
     }
@@ -239,17 +239,17 @@ static bool load_blob(sd_pki *pki, const char *dir, const char *file, char *err,
     enum { kMaxBlob = 1 << 20 };
     char path[1024];
     if (pki->n_blobs == SD_MAX_PKI_BLOBS) {
-        pki_set_err(err, err_len, "%s: more than %d .der files", dir, SD_MAX_PKI_BLOBS);
+        sd_set_error(err, err_len, "%s: more than %d .der files", dir, SD_MAX_PKI_BLOBS);
         return false;
     }
     if (strlen(file) >= sizeof(pki->blobs[0].name) ||
         (size_t)snprintf(path, sizeof(path), "%s/%s", dir, file) >= sizeof(path)) {
-        pki_set_err(err, err_len, "%s/%s: name too long", dir, file);
+        sd_set_error(err, err_len, "%s/%s: name too long", dir, file);
         return false;
     }
     FILE *f = fopen(path, "rb");
     if (f == NULL) {
-        pki_set_err(err, err_len, "cannot open %s", path);
+        sd_set_error(err, err_len, "cannot open %s", path);
         return false;
     }
     uint8_t *data = OPENSSL_malloc(kMaxBlob);
@@ -258,7 +258,7 @@ static bool load_blob(sd_pki *pki, const char *dir, const char *file, char *err,
     fclose(f);
     if (!ok) {
         OPENSSL_free(data);
-        pki_set_err(err, err_len, "%s: cannot read it, or larger than %d bytes", path, kMaxBlob - 1);
+        sd_set_error(err, err_len, "%s: cannot read it, or larger than %d bytes", path, kMaxBlob - 1);
         return false;
     }
     uint8_t *fitted = OPENSSL_realloc(data, len > 0 ? len : 1);
@@ -289,7 +289,7 @@ bool sd_pki_load(sd_pki *pki, const char *dir, char *err, size_t err_len) {
     char path[1024];
     memset(pki, 0, sizeof(*pki));
     if (dir == NULL || strlen(dir) >= sizeof(pki->dir)) {
-        pki_set_err(err, err_len, "PKI directory name missing or too long");
+        sd_set_error(err, err_len, "PKI directory name missing or too long");
         return false;
     }
     snprintf(pki->dir, sizeof(pki->dir), "%s", dir);
@@ -303,14 +303,14 @@ bool sd_pki_load(sd_pki *pki, const char *dir, char *err, size_t err_len) {
     }
     pki->root = root[0];
     if (!x509_to_der(pki->root, &pki->root_der, &pki->root_der_len)) {
-        pki_set_err(err, err_len, "%s: cannot encode the root", path);
+        sd_set_error(err, err_len, "%s: cannot encode the root", path);
         sd_pki_free(pki);
         return false;
     }
 
     DIR *d = opendir(dir);
     if (d == NULL) {
-        pki_set_err(err, err_len, "cannot list %s", dir);
+        sd_set_error(err, err_len, "cannot list %s", dir);
         sd_pki_free(pki);
         return false;
     }
@@ -327,13 +327,13 @@ bool sd_pki_load(sd_pki *pki, const char *dir, char *err, size_t err_len) {
         }
         char name[sizeof(pki->credentials[0].name)];
         if (stem_len >= sizeof(name)) {
-            pki_set_err(err, err_len, "%s/%s: credential name longer than %zu bytes", dir, e->d_name,
+            sd_set_error(err, err_len, "%s/%s: credential name longer than %zu bytes", dir, e->d_name,
                         sizeof(name) - 1);
             ok = false;
             break;
         }
         if (pki->n_credentials == SD_MAX_CREDENTIALS) {
-            pki_set_err(err, err_len, "%s: more than %d credentials", dir, SD_MAX_CREDENTIALS);
+            sd_set_error(err, err_len, "%s: more than %d credentials", dir, SD_MAX_CREDENTIALS);
             ok = false;
             break;
         }

@@ -10,6 +10,7 @@
 #include <openssl/evp.h>
 #include <openssl/x509.h>
 
+#include "util/util.h"
 #include "wire/bytes.h"
 
 /* --- Loading the fixture PKI (pki.c) ----------------------------------------- */
@@ -81,7 +82,7 @@ typedef struct {
  *    where it must not (key_mismatched); a leaf that does not parse is not
  *    checked against its key.
  * On failure writes a message to err. */
-bool sd_pki_load(sd_pki *pki, const char *dir, char *err, size_t err_len);
+SD_MUST_CHECK bool sd_pki_load(sd_pki *pki, const char *dir, char *err, size_t err_len);
 void sd_pki_free(sd_pki *pki);
 /* NULL if there is no credential of that name. */
 const sd_credential *sd_pki_find(const sd_pki *pki, const char *name);
@@ -160,7 +161,7 @@ typedef struct {
  * pki_revocation.c (the CRL and OCSP checks) give the reasoning for each.
  * A leaf key that does not match the peer's private key is not visible
  * here: the CertificateVerify check (sd_verify, decrypt_error) catches it. */
-bool sd_verify_chain(const sd_verify_params *p, const sd_span *chain, size_t chain_len,
+SD_MUST_CHECK bool sd_verify_chain(const sd_verify_params *p, const sd_span *chain, size_t chain_len,
                      EVP_PKEY **out_leaf_key, uint8_t *out_alert, char *err, size_t err_len);
 
 /* sd_verify_chain remembers the chains it accepted (with out_leaf_key set),
@@ -211,7 +212,7 @@ typedef struct {
 /* Parses a DER OCSPResponse (every SingleResponse included). Returns false
  * if it is not one. A response_status other than 0 parses (the structure
  * allows it) with only response_status set. */
-bool sd_ocsp_parse(sd_span der, sd_ocsp_response *out);
+SD_MUST_CHECK bool sd_ocsp_parse(sd_span der, sd_ocsp_response *out);
 /* Takes the next SingleResponse from *responses (start with
  * sd_ocsp_response.responses) and advances it; false at the end or on a
  * malformed one, and then neither *responses nor *out changes. */

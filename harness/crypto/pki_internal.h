@@ -12,7 +12,6 @@
 #define SHAKEDOWN_CRYPTO_PKI_INTERNAL_H
 
 #include <limits.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -20,19 +19,9 @@
 #include <openssl/x509.h>
 
 #include "crypto/pki.h"
+#include "util/util.h"
 
 /* --- Helpers for all three files ------------------------------------------ */
-
-__attribute__((format(printf, 3, 4))) static inline void pki_set_err(char *err, size_t err_len, const char *fmt,
-                                                                     ...) {
-    if (err == NULL || err_len == 0) {
-        return;
-    }
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, err_len, fmt, ap);
-    va_end(ap);
-}
 
 /* Proleptic Gregorian date from days since 1970-01-01 (H. Hinnant's
  * civil_from_days), so that messages need no gmtime_r. */

@@ -394,11 +394,11 @@ bool pki_check_stapled_ocsp(const sd_pki *pki, sd_span der, X509 *leaf, X509 *is
     sd_ocsp_response r;
     *out_alert = SD_bad_certificate_status_response;
     if (!sd_ocsp_parse(der, &r)) {
-        pki_set_err(err, err_len, "the stapled OCSP response is not a DER OCSPResponse");
+        sd_set_error(err, err_len, "the stapled OCSP response is not a DER OCSPResponse");
         return false;
     }
     if (r.response_status != 0) {
-        pki_set_err(err, err_len, "the stapled OCSP response has responseStatus %u, not successful",
+        sd_set_error(err, err_len, "the stapled OCSP response has responseStatus %u, not successful",
                     r.response_status);
         return false;
     }
@@ -410,7 +410,7 @@ bool pki_check_stapled_ocsp(const sd_pki *pki, sd_span der, X509 *leaf, X509 *is
     int issuer_name_len = i2d_X509_NAME(X509_get_subject_name(issuer), &issuer_name);
     if (issuer_name_len <= 0 || issuer_key_bits == NULL || !ocsp_responder_is(&r, issuer)) {
         OPENSSL_free(issuer_name);
-        pki_set_err(err, err_len, "the stapled OCSP response is not signed by the leaf's issuer (delegated "
+        sd_set_error(err, err_len, "the stapled OCSP response is not signed by the leaf's issuer (delegated "
                                   "responders are not supported)");
         return false;
     }
@@ -421,7 +421,7 @@ bool pki_check_stapled_ocsp(const sd_pki *pki, sd_span der, X509 *leaf, X509 *is
     EVP_PKEY_free(key);
     if (!sig_ok) {
         OPENSSL_free(issuer_name);
-        pki_set_err(err, err_len, "the stapled OCSP response's signature does not verify with the issuer's key");
+        sd_set_error(err, err_len, "the stapled OCSP response's signature does not verify with the issuer's key");
         return false;
     }
     /* §4.1.1 CertID: the hash of the issuer's name and key, and the leaf's
@@ -444,7 +444,7 @@ bool pki_check_stapled_ocsp(const sd_pki *pki, sd_span der, X509 *leaf, X509 *is
     OPENSSL_free(serial);
     OPENSSL_free(issuer_name);
     if (!found) {
-        pki_set_err(err, err_len, "the stapled OCSP response has no status for the leaf");
+        sd_set_error(err, err_len, "the stapled OCSP response has no status for the leaf");
         return false;
     }
     /* §4.2.2.1: "Responses whose nextUpdate value is earlier than the local
@@ -455,13 +455,13 @@ bool pki_check_stapled_ocsp(const sd_pki *pki, sd_span der, X509 *leaf, X509 *is
     pki_format_time(now, now_text, sizeof(now_text));
     if (s.this_update > now) {
         pki_format_time(s.this_update, when, sizeof(when));
-        pki_set_err(err, err_len, "the stapled OCSP response is not yet valid (thisUpdate %s, validation time %s)",
+        sd_set_error(err, err_len, "the stapled OCSP response is not yet valid (thisUpdate %s, validation time %s)",
                     when, now_text);
         return false;
     }
     if (s.has_next_update && s.next_update < now) {
         pki_format_time(s.next_update, when, sizeof(when));
-        pki_set_err(err, err_len, "the stapled OCSP response is stale (nextUpdate %s, validation time %s)", when,
+        sd_set_error(err, err_len, "the stapled OCSP response is stale (nextUpdate %s, validation time %s)", when,
                     now_text);
         return false;
     }
@@ -471,14 +471,14 @@ bool pki_check_stapled_ocsp(const sd_pki *pki, sd_span der, X509 *leaf, X509 *is
     case SD_OCSP_REVOKED:
         *out_alert = SD_certificate_revoked;
         pki_format_time(s.revocation_time, when, sizeof(when));
-        pki_set_err(err, err_len, "certificate revoked (stapled OCSP response: revoked %s, reason %d)", when,
+        sd_set_error(err, err_len, "certificate revoked (stapled OCSP response: revoked %s, reason %d)", when,
                     s.revocation_reason);
         return false;
     case SD_OCSP_UNKNOWN:
     default:
         /* §2.2 "unknown": the responder does not know the certificate;
          * not a satisfactory answer (RFC 6066 §8). */
-        pki_set_err(err, err_len, "the stapled OCSP response says \"unknown\" for the leaf");
+        sd_set_error(err, err_len, "the stapled OCSP response says \"unknown\" for the leaf");
         return false;
     }
 }
@@ -513,7 +513,7 @@ bool pki_configured_crl(const sd_pki *pki, const sd_span *crl, X509_CRL **out, c
     }
     *out = crl_from_der(*crl);
     if (*out == NULL) {
-        pki_set_err(err, err_len, "the configured CRL is not a DER CRL");
+        sd_set_error(err, err_len, "the configured CRL is not a DER CRL");
         return false;
     }
     return true;

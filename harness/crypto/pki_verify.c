@@ -151,17 +151,17 @@ static void describe_verify_error(X509_STORE_CTX *ctx, STACK_OF(X509) *presented
     switch (e) {
     case X509_V_ERR_CERT_HAS_EXPIRED:
         format_asn1_time(cert != NULL ? X509_get0_notAfter(cert) : NULL, when, sizeof(when));
-        pki_set_err(err, err_len, "certificate expired (notAfter %s, validation time %s): %s at depth %d",
+        sd_set_error(err, err_len, "certificate expired (notAfter %s, validation time %s): %s at depth %d",
                     when, now_text, subject, depth);
         break;
     case X509_V_ERR_CERT_NOT_YET_VALID:
         format_asn1_time(cert != NULL ? X509_get0_notBefore(cert) : NULL, when, sizeof(when));
-        pki_set_err(err, err_len,
+        sd_set_error(err, err_len,
                     "certificate not yet valid (notBefore %s, validation time %s): %s at depth %d", when,
                     now_text, subject, depth);
         break;
     case X509_V_ERR_HOSTNAME_MISMATCH:
-        pki_set_err(err, err_len, "certificate not issued for host %s (%s): %s at depth %d",
+        sd_set_error(err, err_len, "certificate not issued for host %s (%s): %s at depth %d",
                     p->host_name != NULL ? p->host_name : "(none)", reason, subject, depth);
         break;
     case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT:
@@ -175,15 +175,15 @@ static void describe_verify_error(X509_STORE_CTX *ctx, STACK_OF(X509) *presented
                 !(X509_get_extension_flags(candidate) & EXFLAG_CA)) {
                 char issuer[256];
                 subject_of(candidate, issuer, sizeof(issuer));
-                pki_set_err(err, err_len, "the issuer %s is not a CA certificate (basicConstraints): %s at depth %d",
+                sd_set_error(err, err_len, "the issuer %s is not a CA certificate (basicConstraints): %s at depth %d",
                             issuer, subject, depth);
                 return;
             }
         }
-        pki_set_err(err, err_len, "no issuer for %s at depth %d (%s, X509 error %d)", subject, depth, reason, e);
+        sd_set_error(err, err_len, "no issuer for %s at depth %d (%s, X509 error %d)", subject, depth, reason, e);
         break;
     default:
-        pki_set_err(err, err_len, "%s (X509 error %d): %s at depth %d", reason, e, subject, depth);
+        sd_set_error(err, err_len, "%s (X509 error %d): %s at depth %d", reason, e, subject, depth);
         break;
     }
 }
@@ -224,7 +224,7 @@ static bool check_policy(STACK_OF(X509) *path, const sd_verify_params *p, uint8_
         if (weak != NULL) {
             *out_alert = SD_bad_certificate;
             subject_of(x, subject, sizeof(subject));
-            pki_set_err(err, err_len, "certificate signed with %s (%s): %s at depth %zu", weak,
+            sd_set_error(err, err_len, "certificate signed with %s (%s): %s at depth %zu", weak,
                         OBJ_nid2ln(X509_get_signature_nid(x)), subject, i);
             return false;
         }
@@ -242,7 +242,7 @@ static bool check_policy(STACK_OF(X509) *path, const sd_verify_params *p, uint8_
         if (bits > 0 && bits < SD_PKI_MIN_RSA_BITS) {
             *out_alert = SD_unsupported_certificate;
             subject_of(x, subject, sizeof(subject));
-            pki_set_err(err, err_len, "weak key: RSA-%d, under the %d bits required: %s at depth %zu", bits,
+            sd_set_error(err, err_len, "weak key: RSA-%d, under the %d bits required: %s at depth %zu", bits,
                         SD_PKI_MIN_RSA_BITS, subject, i);
             return false;
         }
@@ -257,7 +257,7 @@ static bool check_policy(STACK_OF(X509) *path, const sd_verify_params *p, uint8_
      * (§4.4.2.2's default). */
     if (X509_get_extension_flags(leaf) & EXFLAG_CA) {
         *out_alert = SD_unsupported_certificate;
-        pki_set_err(err, err_len, "the peer's certificate is a CA certificate (basicConstraints cA): %s", subject);
+        sd_set_error(err, err_len, "the peer's certificate is a CA certificate (basicConstraints cA): %s", subject);
         return false;
     }
     /* RFC 5280 §4.2.1.3 keyUsage, when present, limits the key's use. RFC
@@ -272,7 +272,7 @@ static bool check_policy(STACK_OF(X509) *path, const sd_verify_params *p, uint8_
     uint32_t need = p->key_use == SD_KEY_USE_ENCIPHER ? KU_KEY_ENCIPHERMENT : KU_DIGITAL_SIGNATURE;
     if ((ku & need) == 0) {
         *out_alert = SD_unsupported_certificate;
-        pki_set_err(err, err_len, "keyUsage lacks %s: %s",
+        sd_set_error(err, err_len, "keyUsage lacks %s: %s",
                     need == KU_DIGITAL_SIGNATURE ? "digitalSignature" : "keyEncipherment", subject);
         return false;
     }
@@ -297,7 +297,7 @@ static bool verify_chain_uncached(const sd_verify_params *p, const sd_span *chai
         err[0] = '\0';
     }
     if (p == NULL || p->pki == NULL || p->pki->root == NULL) {
-        pki_set_err(err, err_len, "no trust anchor loaded");
+        sd_set_error(err, err_len, "no trust anchor loaded");
         return false;
     }
     /* §4.4.2.4: "If the server supplies an empty Certificate message, the
@@ -306,13 +306,13 @@ static bool verify_chain_uncached(const sd_verify_params *p, const sd_span *chai
      * instead; that choice is the caller's, which knows the role.) */
     if (chain == NULL || chain_len == 0) {
         *out_alert = SD_decode_error;
-        pki_set_err(err, err_len, "empty certificate chain");
+        sd_set_error(err, err_len, "empty certificate chain");
         return false;
     }
 
     intermediates = sk_X509_new_null();
     if (intermediates == NULL) {
-        pki_set_err(err, err_len, "out of memory");
+        sd_set_error(err, err_len, "out of memory");
         goto out;
     }
     for (size_t i = 0; i < chain_len; i++) {
@@ -325,14 +325,14 @@ static bool verify_chain_uncached(const sd_verify_params *p, const sd_span *chai
         X509 *x = pki_x509_from_der(chain[i].data, chain[i].len);
         if (x == NULL) {
             *out_alert = SD_decode_error;
-            pki_set_err(err, err_len, "certificate %zu of %zu is not a DER X.509 certificate", i, chain_len);
+            sd_set_error(err, err_len, "certificate %zu of %zu is not a DER X.509 certificate", i, chain_len);
             goto out;
         }
         if (i == 0) {
             leaf = x;
         } else if (!sk_X509_push(intermediates, x)) {
             X509_free(x);
-            pki_set_err(err, err_len, "out of memory");
+            sd_set_error(err, err_len, "out of memory");
             goto out;
         }
     }
@@ -353,7 +353,7 @@ static bool verify_chain_uncached(const sd_verify_params *p, const sd_span *chai
         ctx = X509_STORE_CTX_new();
         if (store == NULL || ctx == NULL || !X509_STORE_add_cert(store, p->pki->root) ||
             (crl_check && !X509_STORE_add_crl(store, crl))) {
-            pki_set_err(err, err_len, "cannot set up certificate validation");
+            sd_set_error(err, err_len, "cannot set up certificate validation");
             goto out;
         }
         if (crl_check && shortcut) {
@@ -361,7 +361,7 @@ static bool verify_chain_uncached(const sd_verify_params *p, const sd_span *chai
         }
         if (!X509_STORE_CTX_init(ctx, store, leaf, intermediates) ||
             !X509_STORE_CTX_set_app_data(ctx, &crl_state)) {
-            pki_set_err(err, err_len, "cannot set up certificate validation");
+            sd_set_error(err, err_len, "cannot set up certificate validation");
             goto out;
         }
         X509_VERIFY_PARAM *param = X509_STORE_CTX_get0_param(ctx);
@@ -379,7 +379,7 @@ static bool verify_chain_uncached(const sd_verify_params *p, const sd_span *chai
         if (p->purpose != SD_VERIFY_PURPOSE_ANY &&
             !X509_VERIFY_PARAM_set_purpose(param, p->purpose == SD_VERIFY_PURPOSE_SERVER ? X509_PURPOSE_SSL_SERVER
                                                                                          : X509_PURPOSE_SSL_CLIENT)) {
-            pki_set_err(err, err_len, "cannot set the purpose to check");
+            sd_set_error(err, err_len, "cannot set the purpose to check");
             goto out;
         }
         /* RFC 8446 §4.4.2.4 leaves "detailed certificate validation procedures"
@@ -387,7 +387,7 @@ static bool verify_chain_uncached(const sd_verify_params *p, const sd_span *chai
          * with the name the client asked for as the reference identity. */
         if (p->host_name != NULL &&
             !X509_VERIFY_PARAM_set1_host(param, p->host_name, strlen(p->host_name))) {
-            pki_set_err(err, err_len, "cannot set the host name to check");
+            sd_set_error(err, err_len, "cannot set the host name to check");
             goto out;
         }
         if (X509_verify_cert(ctx) == 1) {
@@ -403,7 +403,7 @@ static bool verify_chain_uncached(const sd_verify_params *p, const sd_span *chai
     }
     STACK_OF(X509) *path = X509_STORE_CTX_get0_chain(ctx);
     if (path == NULL || sk_X509_num(path) == 0) {
-        pki_set_err(err, err_len, "no verified chain");
+        sd_set_error(err, err_len, "no verified chain");
         goto out;
     }
     if (!check_policy(path, p, out_alert, err, err_len)) {
@@ -421,7 +421,7 @@ static bool verify_chain_uncached(const sd_verify_params *p, const sd_span *chai
             /* BoringSSL: X509_V_ERR_UNABLE_TO_GET_CERTS_PUBLIC_KEY ->
              * unsupported_certificate; a key type BoringSSL cannot load. */
             *out_alert = SD_unsupported_certificate;
-            pki_set_err(err, err_len, "the leaf's public key is of an unsupported type");
+            sd_set_error(err, err_len, "the leaf's public key is of an unsupported type");
             goto out;
         }
     }
@@ -539,13 +539,13 @@ bool sd_verify_chain(const sd_verify_params *p, const sd_span *chain, size_t cha
             sd_buf_free(&key);
             *out_leaf_key = e->leaf_key;
             *out_alert = e->alert;
-            pki_set_err(err, err_len, "%s", e->err);
+            sd_set_error(err, err_len, "%s", e->err);
             return true;
         }
     }
     char own_err[1024] = "";
     bool ok = verify_chain_uncached(p, chain, chain_len, out_leaf_key, out_alert, own_err, sizeof own_err);
-    pki_set_err(err, err_len, "%s", own_err);
+    sd_set_error(err, err_len, "%s", own_err);
     if (ok && !key.failed && strlen(own_err) < sizeof chain_cache[0].err && EVP_PKEY_up_ref(*out_leaf_key)) {
         chain_cache_entry *e = &chain_cache[chain_cache_next];
         chain_cache_next = (chain_cache_next + 1) % CHAIN_CACHE_SLOTS;

@@ -3,7 +3,7 @@
  * Targets:
  *   - the model: sd_parse_certificate, sd_certificate_next_entry, the
  *     per-entry extension checks, and chain validation (sd_verify_chain in
- *     harness/crypto/pki.c: the RFC 8446 §6.2 alert per defect);
+ *     harness/crypto/pki_verify.c: the RFC 8446 §6.2 alert per defect);
  *   - BoringSSL: tls13_both.cc tls13_process_certificate,
  *     ssl_parse_cert_chain and the X.509 verification it calls.
  *
