@@ -1,4 +1,4 @@
-/* test_generate.c — the generated scenario families (harness/trace/generate.c):
+/* test_generate.c — the generated scenario families (harness/trace/generate*.c):
  * enough of them, well formed, stable, and read from the model's tables. */
 #include <setjmp.h>
 #include <stdarg.h>

@@ -2,12 +2,14 @@
  *
  * Hand-written scenarios live in scenarios/; these families are computed,
  * for TLS 1.3 and (from the tls12-* shapes, per key exchange) TLS 1.2:
- * the message orders come from sd_tls13_shapes (harness/protocol/sequences.c),
- * the alerts from the SD_ALERTS registry, and each scenario's expectation
- * from the RFC sentence that prescribes it (the citation table is in
- * generate.c). Every generated scenario is an ordinary sd_scenario: it is
- * built as script text and read back through the script parser, so it runs,
- * prints and reports exactly like a file in scenarios/.
+ * the message orders come from the shape table of harness/protocol/sequences.c,
+ * which holds the shapes of both versions, the alerts from the SD_ALERTS
+ * registry, and each scenario's expectation from the RFC sentence that
+ * prescribes it (the citation tables are in generate_versions.c, one
+ * generator per family in generate_<family>.c). Every generated scenario is
+ * an ordinary sd_scenario: it is built as script text and read back through
+ * the script parser, so it runs, prints and reports exactly like a file in
+ * scenarios/.
  *
  * Ids are stable: they are made from the family, the role under test, the
  * place in the handshake and the deviation, never from a counter, so a

@@ -1,0 +1,264 @@
+/* generate_common.c — the script builder and the honest handshake the
+ * generated families share; see generate_internal.h. */
+#ifndef _POSIX_C_SOURCE
+#define _POSIX_C_SOURCE 200809L
+#endif
+
+#include "trace/generate_internal.h"
+
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "wire/names.h"
+
+const uint8_t gen_all_types[] = {
+#define SD_TYPE_ENTRY(name, value) value,
+    SD_HANDSHAKE_TYPES(SD_TYPE_ENTRY)
+#undef SD_TYPE_ENTRY
+};
+const size_t gen_n_all_types = sizeof(gen_all_types);
+
+const char gen_note_decrypts_everything[] =
+    "BoringSSL answers bad_record_mac (SOFT): once keys are in use, tls_open_record in ssl/tls_record.cc "
+    "exempts only the one-byte plaintext ChangeCipherSpec 01 from decryption, so any other record "
+    "that is not protected fails to decrypt (RFC 8446 §5.2: a record that fails to deprotect is "
+    "bad_record_mac). It does refuse.";
+
+/* --- The honest handshake ----------------------------------------------------- */
+
+/* The driver's client certificate when the server under test asks for one. */
+#define CLIENT_CREDENTIAL "client"
+
+honest gen_honest(const gen_version *v, const gen_profile *p, sd_role target) {
+    honest h = {.v = v, .p = p, .target = target};
+    h.driver = target == SD_ROLE_CLIENT ? SD_ROLE_SERVER : SD_ROLE_CLIENT;
+    if (!p) {
+        h.shape = sd_shape_with_flags(v->shape_flags);
+        return h;
+    }
+    unsigned flags = target == SD_ROLE_SERVER ? p->server_flags : p->client_flags;
+    h.shape = flags ? sd_shape_with_flags(flags) : NULL;
+    return h;
+}
+
+bool gen_protected(const honest *h, size_t pos) {
+    const sd_shape *s = h->shape;
+    for (size_t i = 0; i < pos && i < s->n_steps; i++) {
+        /* After its own ChangeCipherSpec (RFC 5246 §7.1); after the
+         * ServerHello, whoever sent it (RFC 8446 §2). */
+        if (h->v->ccs_is_step ? s->steps[i].from == h->driver && s->steps[i].msg == SD_MSG_CHANGE_CIPHER_SPEC
+                              : s->steps[i].msg == SD_ServerHello)
+            return true;
+    }
+    return false;
+}
+
+bool gen_version_agreed(const honest *h, size_t pos) {
+    for (size_t i = 0; i < pos && i < h->shape->n_steps; i++)
+        if (h->shape->steps[i].msg == SD_ServerHello) return true;
+    return false;
+}
+
+static bool same_prefix(const sd_shape *a, const sd_shape *b, size_t pos) {
+    for (size_t i = 0; i < pos; i++)
+        if (a->steps[i].from != b->steps[i].from || a->steps[i].msg != b->steps[i].msg) return false;
+    return true;
+}
+
+/* A shape that a message announces (CertificateRequest: client
+ * authentication) is only entered when that message comes, so before it the
+ * shape without it also applies: a server may leave CertificateRequest out.
+ * The tables have no shape with both a ticket and client authentication, so
+ * up to the ticket the shape without the ticket applies too: a server that
+ * announced a ticket may still ask for a certificate. */
+bool gen_accepted(const honest *h, size_t pos, uint16_t type) {
+    if (sd_shape_accept(h->shape, pos, h->driver, type)) return true;
+    const sd_shape *s = h->shape;
+    if (s->flags & SD_SHAPE_CLIENT_AUTH) {
+        const sd_shape *base = sd_shape_with_flags(s->flags & ~(unsigned)(SD_SHAPE_CLIENT_AUTH | SD_SHAPE_NO_CLIENT_CERT));
+        if (base && same_prefix(base, s, pos) && sd_shape_accept(base, pos, h->driver, type)) return true;
+    }
+    if (s->flags & SD_SHAPE_TICKET) {
+        const sd_shape *base = sd_shape_with_flags(s->flags & ~(unsigned)SD_SHAPE_TICKET);
+        if (base && pos < base->n_steps && same_prefix(base, s, pos + 1) &&
+            sd_shape_accept(base, pos, h->driver, type))
+            return true;
+    }
+    return false;
+}
+
+const char *gen_honest_extra(const honest *h, uint16_t msg) {
+    if (h->driver == SD_ROLE_CLIENT && (msg == SD_Certificate || msg == SD_CertificateVerify))
+        return " cert=" CLIENT_CREDENTIAL;
+    /* RFC 5077 §3.2: the server announces a ticket with an empty
+     * SessionTicket extension in its ServerHello. */
+    if (h->driver == SD_ROLE_SERVER && msg == SD_ServerHello && (h->shape->flags & SD_SHAPE_TICKET))
+        return " add-ext=session_ticket";
+    return "";
+}
+
+/* --- Names ---------------------------------------------------------------------- */
+
+const char *gen_kebab(uint16_t msg, char *buf, size_t len) {
+    if (msg == SD_MSG_CHANGE_CIPHER_SPEC) {
+        snprintf(buf, len, "change-cipher-spec");
+        return buf;
+    }
+    const char *name = msg == SD_MSG_HELLO_RETRY_REQUEST ? "HelloRetryRequest" : sd_handshake_type_name(msg);
+    if (!name) {
+        snprintf(buf, len, "type-%u", msg);
+        return buf;
+    }
+    size_t o = 0;
+    for (size_t i = 0; name[i] && o + 2 < len; i++) {
+        char c = name[i];
+        if (isupper((unsigned char)c)) {
+            if (i > 0) buf[o++] = '-';
+            buf[o++] = (char)tolower((unsigned char)c);
+        } else {
+            buf[o++] = c;
+        }
+    }
+    buf[o] = '\0';
+    return buf;
+}
+
+const char *gen_type_word(unsigned type, char *buf, size_t len) {
+    const char *name = sd_handshake_type_name(type);
+    if (name) return name;
+    snprintf(buf, len, "%u", type);
+    return buf;
+}
+
+const char *gen_who(const honest *h) { return h->target == SD_ROLE_CLIENT ? "Client" : "Server"; }
+
+/* --- Script text ------------------------------------------------------------------ */
+
+void gen_put(gen *g, const char *s) { sd_buf_append(&g->text, s, strlen(s)); }
+
+void gen_putf(gen *g, const char *fmt, ...) {
+    char tmp[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
+    va_end(ap);
+    if (n < 0) return;
+    if ((size_t)n < sizeof(tmp)) {
+        sd_buf_append(&g->text, tmp, (size_t)n);
+        return;
+    }
+    char *big = malloc((size_t)n + 1);
+    if (!big) {
+        g->text.failed = true;
+        return;
+    }
+    va_start(ap, fmt);
+    vsnprintf(big, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    sd_buf_append(&g->text, big, (size_t)n);
+    free(big);
+}
+
+void gen_fail(gen *g, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(g->err, g->err_len, fmt, ap);
+    va_end(ap);
+    g->ok = false;
+}
+
+void gen_put_step(gen *g, const sd_step *st, sd_role driver, const char *extra) {
+    bool ours = st->from == driver;
+    if (st->msg == SD_MSG_CHANGE_CIPHER_SPEC) {
+        gen_put(g, ours ? "send-ccs\n" : "expect-ccs\n");
+        return;
+    }
+    const char *name = sd_handshake_type_name(st->msg);
+    gen_putf(g, "%s %s%s\n", ours ? "send" : "expect", name ? name : "?", ours && extra ? extra : "");
+}
+
+void gen_put_steps(gen *g, const honest *h, size_t from, size_t to) {
+    for (size_t i = from; i < to && i < h->shape->n_steps; i++)
+        gen_put_step(g, &h->shape->steps[i], h->driver, gen_honest_extra(h, h->shape->steps[i].msg));
+}
+
+void gen_put_ping(gen *g) { gen_put(g, "send-appdata \"ping\"\nexpect-appdata \"ping\"\n"); }
+
+void gen_put_header(gen *g, const gen_version *v, const char *id, const char *title, const char *rfc, sd_role role,
+                    const char *tags, const char *expect) {
+    sd_buf_reset(&g->text);
+    gen_putf(g, "id: %s\n", id);
+    gen_putf(g, "title: %s\n", title);
+    gen_putf(g, "rfc: %s\n", rfc);
+    gen_putf(g, "role: %s\n", role == SD_ROLE_CLIENT ? "client" : "server");
+    gen_putf(g, "version: %s\n", v->number);
+    gen_putf(g, "tags: %s\n", tags);
+    gen_putf(g, "expect: %s\n", expect);
+}
+
+void gen_begin(gen *g, const char *family, const honest *h, const char *detail, const char *title, requirement r,
+               const char *expect, const char *note, const char *tags) {
+    const gen_version *v = h->v;
+    const char *rfc = v->citations[r];
+    if (!rfc) {
+        /* A family asked for a requirement its version does not state. */
+        if (g->ok) gen_fail(g, "generate: %s has no citation for requirement %d (%s)", v->name, (int)r, family);
+        rfc = "";
+    }
+    const char *role = h->target == SD_ROLE_CLIENT ? "client" : "server";
+    char id[256], full_title[400], all_tags[160];
+    /* gen-alert runs over one profile (generate.c), so its ids leave the
+     * profile out: they are long enough already. */
+    if (h->p && strcmp(family, "gen-alert") != 0)
+        snprintf(id, sizeof id, "%s.%s.%s.%s.%s", v->name, role, family, h->p->name, detail);
+    else
+        snprintf(id, sizeof id, "%s.%s.%s.%s", v->name, role, family, detail);
+    if (h->p) snprintf(full_title, sizeof full_title, "%s (%s)", title, h->p->name);
+    else snprintf(full_title, sizeof full_title, "%s", title);
+    snprintf(all_tags, sizeof all_tags, "generated, %s, %s, %s%s%s", family, role, v->name, tags && *tags ? ", " : "",
+             tags ? tags : "");
+    gen_put_header(g, v, id, full_title, rfc, h->target, all_tags, expect);
+    if (h->p) {
+        gen_putf(g, "credential: %s\n", h->p->credential);
+        gen_putf(g, "cipher-suite: %s\n", h->p->suite);
+        if (h->p->client_auth) gen_put(g, "client-auth: require\n");
+        if (h->shape->flags & SD_SHAPE_TICKET) gen_put(g, "session-tickets: issue\n");
+    }
+    if (note && *note) gen_putf(g, "note: %s\n", note);
+    gen_put(g, "\n");
+}
+
+void gen_finish(gen *g, const char *family) {
+    if (!g->ok) return;
+    if (g->text.failed) {
+        gen_fail(g, "generate: out of memory");
+        return;
+    }
+    sd_generated *out = g->out;
+    if (out->n == out->cap) {
+        size_t cap = out->cap ? out->cap * 2 : 256;
+        sd_scenario *items = realloc(out->items, cap * sizeof(*items));
+        if (!items) {
+            gen_fail(g, "generate: out of memory");
+            return;
+        }
+        out->items = items;
+        out->cap = cap;
+    }
+    char path[64];
+    snprintf(path, sizeof(path), "generated:%s", family);
+    sd_scenario *s = &out->items[out->n];
+    if (!sd_scenario_parse(path, (const char *)g->text.data, g->text.len, s, g->err, g->err_len)) {
+        /* A generated script that does not parse is a bug here: say which. */
+        size_t n = strlen(g->err);
+        snprintf(g->err + n, g->err_len - n, " (generated script:\n%.*s)", (int)g->text.len,
+                 (const char *)g->text.data);
+        g->ok = false;
+        return;
+    }
+    snprintf(s->path, sizeof(s->path), "%s", path);
+    out->n++;
+}

@@ -1,0 +1,207 @@
+/* generate_internal.h — what the generated families share: the script
+ * builder, the description of each TLS version they run for, and the honest
+ * handshake a case departs from. Not for use outside harness/trace/generate*.c.
+ *
+ * One generator per family (generate_order.c, generate_malformed.c,
+ * generate_finished.c, generate_alert.c, generate_record.c,
+ * generate_certificate.c) writes the cases of both versions; where the
+ * versions' RFCs say different things, the family reads it from the
+ * gen_version it is given, or from a small table of its own indexed by
+ * gen_version.id. */
+#ifndef SHAKEDOWN_TRACE_GENERATE_INTERNAL_H
+#define SHAKEDOWN_TRACE_GENERATE_INTERNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "protocol/sequences.h"
+#include "trace/generate.h"
+#include "wire/bytes.h"
+
+/* --- Requirements -----------------------------------------------------------
+ * What a case checks. Each version quotes its own RFC for it (the citation
+ * tables in generate_versions.c); a scenario's `rfc:` header is that quote.
+ * A version that states no such requirement has no quote for it, and the
+ * cases that check it are not generated for that version. */
+typedef enum {
+    /* Both versions. */
+    R_ORDER,
+    R_DECODE,
+    R_FINISHED,
+    R_PREMATURE_APPDATA,
+    R_ERROR_ALERT, /* an error alert (TLS 1.2: a fatal alert) ends the connection */
+    R_CLOSE_NOTIFY,
+    R_USER_CANCELED,
+    R_PLAINTEXT_AFTER_KEYS,
+    R_PLAINTEXT_OVERFLOW,
+    R_CIPHERTEXT_OVERFLOW,
+    R_RECORD_LIMIT_OK,
+    R_EMPTY_APPDATA,
+    R_UNKNOWN_RECORD_TYPE,
+    /* TLS 1.3 only. */
+    R_RENEGOTIATION, /* a ClientHello after the handshake: TLS 1.3 has no renegotiation */
+    R_POST_HANDSHAKE_CR,
+    R_UNKNOWN_ALERT,
+    R_ALERT_RECORD,
+    R_INNER_OVERFLOW,
+    R_INTERLEAVE,
+    R_NO_INNER_TYPE,
+    R_COMPAT_CCS, /* the compatibility ChangeCipherSpec (RFC 8446 §5) */
+    /* TLS 1.2 only. */
+    R_CCS_ORDER,
+    R_FINISHED_WITHOUT_CCS,
+    R_POST_HANDSHAKE,
+    R_CLIENT_HELLO_DECODE,
+    R_COMPRESSION,
+    R_SH_COMPRESSION,
+    R_SH_SUITE,
+    R_CH_VERSION,
+    R_SH_VERSION,
+    R_WARNING_ALERT,
+    R_TOO_MANY_WARNINGS,
+    R_CCS_VALUE,
+    R_CH_RECORD_VERSION,
+    N_REQUIREMENTS
+} requirement;
+
+/* --- Versions ---------------------------------------------------------------- */
+
+typedef enum { GEN_TLS13, GEN_TLS12, N_GEN_VERSIONS } gen_version_id;
+
+/* A key exchange the driver plays in TLS 1.2: credential, the one suite
+ * offered or picked, and the shape each role follows (sequences.c). */
+typedef struct {
+    const char *name;      /* in ids and titles */
+    const char *credential;
+    const char *suite;
+    unsigned server_flags; /* shape when the server is under test; 0: not played */
+    unsigned client_flags; /* shape when the client is under test; 0: not played */
+    bool client_auth;      /* the server under test asks for a certificate */
+} gen_profile;
+
+typedef struct {
+    gen_version_id id;            /* index of the families' per-version tables */
+    const char *name;             /* "tls13": the first part of ids, and a tag */
+    const char *number;           /* "1.3": the `version:` header */
+    unsigned shape_flags;         /* the flags its shapes carry in the table of sequences.c */
+    const char *const *citations; /* [N_REQUIREMENTS]; NULL where the version states no such requirement */
+    /* ChangeCipherSpec is a step of the handshake (RFC 5246 §7.1), which the
+     * order cases send out of place and after which the driver's records
+     * are protected. Otherwise records are protected from the ServerHello on
+     * (RFC 8446 §2) and ChangeCipherSpec is only the compatibility record
+     * (RFC 8446 §5). */
+    bool ccs_is_step;
+    /* Every alert but the closures is an error whatever its level (RFC 8446
+     * §6). Otherwise a warning may let the connection go on (RFC 5246
+     * §7.2.2). */
+    bool alert_level_ignored;
+    /* HelloRequest is a message of the version, which a client in the
+     * middle of a handshake ignores (RFC 5246 §7.4.1.1). */
+    bool has_hello_request;
+    /* How far a protected record may exceed 2^14 bytes: 256 (RFC 8446
+     * §5.2), 2048 (RFC 5246 §6.2.3). */
+    unsigned ciphertext_expansion;
+    /* The key exchanges played; none: the target's defaults, in the shape
+     * with shape_flags (TLS 1.3 plays the shape a handshake starts in, no
+     * HelloRetryRequest and no client authentication). */
+    const gen_profile *profiles;
+    size_t n_profiles;
+} gen_version;
+
+extern const gen_version gen_tls13;
+extern const gen_version gen_tls12;
+
+static inline bool gen_cites(const gen_version *v, requirement r) { return v->citations[r] != NULL; }
+/* The more specific requirement where the version states one, else the
+ * general one. */
+static inline requirement gen_cited_or(const gen_version *v, requirement specific, requirement general) {
+    return gen_cites(v, specific) ? specific : general;
+}
+
+/* --- The honest handshake ------------------------------------------------------
+ * The shape the driver plays with a target in one role, step by step; a case
+ * plays a prefix of it, then its deviation, then (where the target should go
+ * on) the rest. */
+typedef struct {
+    const gen_version *v;
+    const gen_profile *p; /* NULL: the version has no profiles */
+    sd_role target, driver;
+    const sd_shape *shape; /* NULL: the profile is not played in this role, or has no shape */
+} honest;
+
+honest gen_honest(const gen_version *v, const gen_profile *p, sd_role target);
+/* The mutations that make the driver's message honest for the profile: its
+ * client certificate, the ServerHello's ticket announcement. "" if none;
+ * else starts with a space. */
+const char *gen_honest_extra(const honest *h, uint16_t msg);
+/* Whether the driver's records are protected when it sends step pos. */
+bool gen_protected(const honest *h, size_t pos);
+/* Whether the version is agreed before step pos: once the ServerHello is
+ * out (RFC 8446 §4.1.3, RFC 5246 §7.4.1.3). */
+bool gen_version_agreed(const honest *h, size_t pos);
+/* Whether the tables accept `type` from the driver at pos. */
+bool gen_accepted(const honest *h, size_t pos, uint16_t type);
+
+/* --- Script text ---------------------------------------------------------------- */
+
+typedef struct {
+    sd_generated *out;
+    char *err;
+    size_t err_len;
+    bool ok;
+    sd_buf text;
+} gen;
+
+void gen_put(gen *g, const char *s);
+void gen_putf(gen *g, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Starts a scenario: the header block. The id is
+ * <version>.<role>.<family>.<profile>.<detail> (no profile part where the
+ * version has none, nor in gen-alert). Expectation: "complete", "closed" or
+ * "alert <name>". `tags` are added after the family, role and version. */
+void gen_begin(gen *g, const char *family, const honest *h, const char *detail, const char *title, requirement r,
+               const char *expect, const char *note, const char *tags);
+/* The header lines every scenario starts with, up to its expectation. */
+void gen_put_header(gen *g, const gen_version *v, const char *id, const char *title, const char *rfc, sd_role role,
+                    const char *tags, const char *expect);
+/* Parses the text built since the header and adds it to the set. */
+void gen_finish(gen *g, const char *family);
+/* Fails the run with a message (a bug in a table). */
+void gen_fail(gen *g, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* One step as a script line: `send`/`expect` and the message, `extra` after
+ * a message the driver sends. */
+void gen_put_step(gen *g, const sd_step *st, sd_role driver, const char *extra);
+/* The honest steps [from, to) as script lines. */
+void gen_put_steps(gen *g, const honest *h, size_t from, size_t to);
+/* After a complete honest handshake: the connection carries data. */
+void gen_put_ping(gen *g);
+
+/* "ClientHello" -> "client-hello", ChangeCipherSpec -> "change-cipher-spec";
+ * a number without a name -> "type-99". Returns buf. */
+const char *gen_kebab(uint16_t msg, char *buf, size_t len);
+/* The message as a script names it: "ClientHello", or the number. */
+const char *gen_type_word(unsigned type, char *buf, size_t len);
+/* "Client" or "Server": the role under test, to start a title. */
+const char *gen_who(const honest *h);
+
+/* Every handshake type the registry names, in registry order. */
+extern const uint8_t gen_all_types[];
+extern const size_t gen_n_all_types;
+
+/* Where BoringSSL refuses as it must but with another alert (SOFT), the
+ * scenario says why, so that a reader of the report does not have to dig. */
+extern const char gen_note_decrypts_everything[];
+
+/* --- The families ----------------------------------------------------------------- */
+
+void gen_order(gen *g, const honest *h);
+void gen_malformed(gen *g, const honest *h);
+void gen_finished(gen *g, const honest *h);
+void gen_alert(gen *g, const honest *h);
+void gen_record(gen *g, const honest *h);
+/* Both roles: the defects of the fixture PKI. */
+void gen_certificate(gen *g, const gen_version *v);
+
+#endif
