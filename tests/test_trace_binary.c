@@ -10,7 +10,10 @@
  *   non-minimal varints, values out of range, contradicting flags;
  * - the encoder refuses what the decoder would refuse;
  * - random bytes and random mutations of valid encodings never crash it
- *   (the fuzz target fuzz_trace_binary does this at scale). */
+ *   (the fuzz target fuzz_trace_binary does this at scale);
+ * - the mutation table (SD_MUTATIONS, trace.h): the kinds keep their
+ *   historical values, which are the binary encoding, and every kind, at
+ *   the edges of its shape's range, survives every form of a trace. */
 #define _POSIX_C_SOURCE 200809L
 
 #include <dirent.h>
@@ -368,6 +371,176 @@ static void test_garbage(void **state) {
     sd_buf_free(&valid);
 }
 
+/* --- The mutation table ------------------------------------------------------ */
+
+/* The kind byte of every binary trace ever written: kinds 0..17 in this
+ * order, the first 11 from version 1. A table row that moves breaks corpus
+ * files; new kinds go at the end. */
+static const struct {
+    sd_mutation_kind kind;
+    const char *name;
+    sd_mutation_arg arg;
+    int binary_version;
+} historical[] = {
+    {SD_MUT_BODY, "body", SD_MUT_ARG_BYTES, 1},
+    {SD_MUT_FLIP, "flip", SD_MUT_ARG_FLIP, 1},
+    {SD_MUT_TRUNCATE, "truncate", SD_MUT_ARG_U24, 1},
+    {SD_MUT_APPEND, "append", SD_MUT_ARG_BYTES, 1},
+    {SD_MUT_LENGTH, "length", SD_MUT_ARG_U24, 1},
+    {SD_MUT_TYPE, "type", SD_MUT_ARG_HANDSHAKE_TYPE, 1},
+    {SD_MUT_PLAINTEXT, "plaintext", SD_MUT_ARG_NONE, 1},
+    {SD_MUT_CERT, "cert", SD_MUT_ARG_CREDENTIAL, 1},
+    {SD_MUT_EMPTY, "empty", SD_MUT_ARG_NONE, 1},
+    {SD_MUT_WRONG_KEY, "wrong-key", SD_MUT_ARG_NONE, 1},
+    {SD_MUT_SPLIT, "split", SD_MUT_ARG_SPLIT, 1},
+    {SD_MUT_DUP_EXT, "dup-ext", SD_MUT_ARG_EXTENSION, 2},
+    {SD_MUT_ADD_EXT, "add-ext", SD_MUT_ARG_EXTENSION_BYTES, 2},
+    {SD_MUT_DROP_EXT, "drop-ext", SD_MUT_ARG_EXTENSION, 2},
+    {SD_MUT_BAD_POINT, "bad-point", SD_MUT_ARG_NONE, 2},
+    {SD_MUT_RECORD_VERSION, "record-version", SD_MUT_ARG_U16, 2},
+    {SD_MUT_SIGN_WITH, "sign-with", SD_MUT_ARG_CREDENTIAL, 2},
+    {SD_MUT_WRONG_TRANSCRIPT, "wrong-transcript", SD_MUT_ARG_NONE, 2},
+};
+#define N_HISTORICAL (sizeof historical / sizeof historical[0])
+
+static void test_mutation_table_is_historical(void **state) {
+    (void)state;
+    assert_int_equal(SD_MUT_COUNT, N_HISTORICAL);
+    for (size_t k = 0; k < N_HISTORICAL; k++) {
+        assert_int_equal(historical[k].kind, (int)k);
+        const sd_mutation_info *info = sd_mutation_info_of(historical[k].kind);
+        assert_non_null(info);
+        assert_string_equal(info->name, historical[k].name);
+        assert_int_equal(info->arg, historical[k].arg);
+        assert_int_equal(info->binary_version, historical[k].binary_version);
+        assert_true(info->binary_version >= 1 && info->binary_version <= SD_TRACE_BINARY_VERSION);
+        assert_non_null(sd_mutation_arg_fields(info->arg));
+        sd_mutation_kind back;
+        assert_true(sd_mutation_from_name(info->name, strlen(info->name), &back));
+        assert_int_equal(back, historical[k].kind);
+    }
+    /* Names are matched whole, and only kinds have rows. */
+    sd_mutation_kind back;
+    assert_false(sd_mutation_from_name("bodyx", 5, &back));
+    assert_true(sd_mutation_from_name("bodyx", 4, &back));
+    assert_int_equal(back, SD_MUT_BODY);
+    assert_false(sd_mutation_from_name("", 0, &back));
+    assert_null(sd_mutation_info_of((sd_mutation_kind)SD_MUT_COUNT));
+    assert_null(sd_mutation_info_of((sd_mutation_kind)-1));
+}
+
+/* A mutation of this kind whose argument sits at one edge of its shape:
+ * `high` picks the largest value, else the smallest (and a different
+ * spelling of the other fields). */
+static void sample_mutation(sd_mutation_kind kind, bool high, sd_mutation *m) {
+    static uint8_t bytes[] = {0x00, 0xff, 0x17};
+    memset(m, 0, sizeof *m);
+    m->kind = kind;
+    const sd_mutation_info *info = sd_mutation_info_of(kind);
+    const sd_mutation_fields *f = sd_mutation_arg_fields(info->arg);
+    if (f->value) m->value = high ? f->value_max : f->value_min;
+    if (f->offset) m->offset = high ? SD_OFFSET_MIDDLE : -7;
+    if (f->bytes && high) {
+        m->bytes = bytes;
+        m->bytes_len = sizeof bytes;
+    }
+    if (f->text) memcpy(m->text, high ? "a.b_c-9" : "leaf", high ? 8 : 5);
+}
+
+/* One send (or renegotiate) carrying m, owned by the caller's stack. */
+static void one_mutation_trace(sd_trace *t, sd_action *a, sd_action_kind kind, const sd_mutation *m) {
+    memset(a, 0, sizeof *a);
+    a->kind = kind;
+    a->msg_type = 1; /* ClientHello: what renegotiate always sends */
+    a->n_mutations = 1;
+    a->mutations[0] = *m;
+    t->n_actions = 1;
+    t->cap = 1;
+    t->actions = a;
+}
+
+static void test_mutation_table_round_trips(void **state) {
+    (void)state;
+    char what[80], err[300];
+    for (size_t k = 0; k < SD_MUT_COUNT; k++) {
+        const sd_mutation_info *info = sd_mutation_info_of((sd_mutation_kind)k);
+        const sd_mutation_fields *f = sd_mutation_arg_fields(info->arg);
+        for (int high = 0; high < 2; high++) {
+            for (int reneg = 0; reneg < 2; reneg++) {
+                sd_mutation m;
+                sample_mutation((sd_mutation_kind)k, high, &m);
+                sd_trace t;
+                sd_action a;
+                one_mutation_trace(&t, &a, reneg ? SD_ACT_RENEGOTIATE : SD_ACT_SEND, &m);
+                snprintf(what, sizeof what, "%s (%s, %s)", info->name, high ? "high" : "low",
+                         reneg ? "renegotiate" : "send");
+                /* binary and script, both ways */
+                check_round_trip(&t, what);
+
+                /* The kind byte is the enum value, and the version byte the
+                 * kind's own (or renegotiate's, 2). */
+                sd_buf b;
+                sd_buf_init(&b);
+                assert_true(sd_trace_encode(&t, &b, err, sizeof err));
+                int version = reneg && info->binary_version < 2 ? 2 : info->binary_version;
+                assert_int_equal(b.data[3], version);
+                assert_int_equal(b.data[reneg ? 6 : 7], (int)k);
+                /* An older header cannot carry it. */
+                if (!reneg && info->binary_version > 1) {
+                    b.data[3] = (uint8_t)(info->binary_version - 1);
+                    char needle[80];
+                    snprintf(needle, sizeof needle, "mutation kind %zu needs binary trace version %d", k,
+                             info->binary_version);
+                    expect_reject(b.data, b.len, needle);
+                }
+                sd_buf_free(&b);
+
+                /* The script names the kind with its table name. */
+                sd_buf script;
+                sd_buf_init(&script);
+                sd_trace_print(&t, &script);
+                sd_buf_u8(&script, 0);
+                const char *word = strchr((const char *)script.data, ' ');
+                if (!reneg) word = strchr(word + 1, ' ');
+                assert_non_null(word);
+                size_t name_len = strlen(info->name);
+                if (strncmp(word + 1, info->name, name_len) != 0 ||
+                    (word[1 + name_len] != (info->arg == SD_MUT_ARG_NONE ? '\n' : '=')))
+                    fail_msg("%s printed as %s", what, (const char *)script.data);
+                sd_buf_free(&script);
+
+                /* Just past either edge of the value's range: the encoder
+                 * refuses it (the decoder checks the same rules). */
+                if (f->value) {
+                    m.value = high ? f->value_max + 1 : f->value_min - 1;
+                    one_mutation_trace(&t, &a, reneg ? SD_ACT_RENEGOTIATE : SD_ACT_SEND, &m);
+                    sd_buf_init(&b);
+                    if (sd_trace_encode(&t, &b, err, sizeof err)) fail_msg("%s: encoded a value out of range", what);
+                    sd_buf_free(&b);
+                }
+            }
+        }
+    }
+}
+
+/* A word that names no mutation: the error lists every name of the table. */
+static void test_unknown_mutation_lists_every_name(void **state) {
+    (void)state;
+    sd_trace t;
+    char err[600] = "";
+    const char *text = "send ClientHello frobnicate\n";
+    assert_false(sd_trace_parse("t", text, strlen(text), &t, err, sizeof err));
+    assert_non_null(strstr(err, "unknown mutation \"frobnicate\""));
+    for (size_t k = 0; k < SD_MUT_COUNT; k++) {
+        const sd_mutation_info *info = sd_mutation_info_of((sd_mutation_kind)k);
+        char word[40];
+        snprintf(word, sizeof word, " %s%s", info->name, info->arg == SD_MUT_ARG_NONE ? "" : "=");
+        if (!strstr(err, word)) fail_msg("\"%s\" not in: %s", word, err);
+    }
+    assert_non_null(strstr(err, "body=, flip="));
+    assert_non_null(strstr(err, " or wrong-transcript)"));
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_every_feature), cmocka_unit_test(test_empty_trace),
@@ -375,6 +548,8 @@ int main(void) {
         cmocka_unit_test(test_layout),        cmocka_unit_test(test_every_scenario),
         cmocka_unit_test(test_rejects),       cmocka_unit_test(test_truncation),
         cmocka_unit_test(test_encoder_refuses), cmocka_unit_test(test_garbage),
+        cmocka_unit_test(test_mutation_table_is_historical), cmocka_unit_test(test_mutation_table_round_trips),
+        cmocka_unit_test(test_unknown_mutation_lists_every_name),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -269,11 +269,16 @@ static bool shrink_numbers(ctx *c, sd_trace *t) {
         for (size_t k = 0; k < t->actions[i].n_mutations; k++) {
             sd_mutation *m = &t->actions[i].mutations[k];
             long *field = NULL, floor = 0;
-            switch (m->kind) {
-            case SD_MUT_TRUNCATE:
-            case SD_MUT_LENGTH: field = &m->value; break;
-            case SD_MUT_SPLIT: field = &m->value, floor = 1; break;
-            case SD_MUT_FLIP:
+            const sd_mutation_info *info = sd_mutation_info_of(m->kind);
+            switch (info ? info->arg : SD_MUT_ARG_NONE) {
+            /* Counts and sizes shrink to the least their shape allows;
+             * types, extensions and versions are names, not sizes. */
+            case SD_MUT_ARG_U24:
+            case SD_MUT_ARG_SPLIT:
+                field = &m->value;
+                floor = sd_mutation_arg_fields(info->arg)->value_min;
+                break;
+            case SD_MUT_ARG_FLIP:
                 if (m->offset > 0) field = &m->offset;
                 break;
             default: break;

@@ -16,11 +16,16 @@
 
 static const uint8_t magic[3] = {'S', 'D', 'T'};
 
-/* The same limits as the script parser (script.c), so that every decoded
- * trace prints as a script that parses back (the three forms of a trace
- * convert losslessly). */
-#define MAX_U24 0xffffffL
-#define MAX_SPLIT 16384L
+/* The value limits are the script parser's (sd_mutation_arg_fields), so
+ * that every decoded trace prints as a script that parses back (the three
+ * forms of a trace convert losslessly). */
+
+/* Every kind's binary version is one this build reads. */
+#define SD_MUT_VERSION_CHECK(kind, name, arg, version)                                                       \
+    _Static_assert((version) >= 1 && (version) <= SD_TRACE_BINARY_VERSION, "mutation " name ": binary version");
+SD_MUTATIONS(SD_MUT_VERSION_CHECK)
+#undef SD_MUT_VERSION_CHECK
+
 /* The data of one action (payload, body=, append=) in all: printed as hex
  * it must fit one script line (SD_SCRIPT_MAX_LINE), and one record carries at
  * most 2^14 bytes (RFC 8446 §5.1), so more would only test record splitting. */
@@ -61,50 +66,31 @@ static size_t cert_name_len(const char *text, size_t cap) {
 
 /* --- The rules, shared by both directions --------------------------------- */
 
-static bool check_mutation(const sd_mutation *m, char *why, size_t why_len) {
-    switch (m->kind) {
-    case SD_MUT_BODY:
-    case SD_MUT_APPEND:
-        if (m->bytes_len > 0 && m->bytes == NULL) return say(why, why_len, "bytes missing"), false;
-        return true;
-    case SD_MUT_FLIP:
-        if (m->value < 0 || m->value > 255) return say(why, why_len, "flip mask %ld not 0-255", m->value), false;
-        return true;
-    case SD_MUT_TRUNCATE:
-    case SD_MUT_LENGTH:
-        if (m->value < 0 || m->value > MAX_U24) return say(why, why_len, "value %ld not 0-%ld", m->value, MAX_U24), false;
-        return true;
-    case SD_MUT_TYPE:
-        if (m->value < 0 || m->value > 255) return say(why, why_len, "type %ld not 0-255", m->value), false;
-        return true;
-    case SD_MUT_SPLIT:
-        if (m->value < 1 || m->value > MAX_SPLIT) return say(why, why_len, "split %ld not 1-%ld", m->value, MAX_SPLIT), false;
-        return true;
-    case SD_MUT_CERT:
-    case SD_MUT_SIGN_WITH:
-        if (cert_name_len(m->text, sizeof m->text) == 0)
-            return say(why, why_len, "%s needs a credential name [a-z0-9._-]{1,%zu}",
-                       m->kind == SD_MUT_CERT ? "cert=" : "sign-with=", sizeof m->text - 1),
-                   false;
-        return true;
-    case SD_MUT_ADD_EXT:
-        if (m->bytes_len > 0 && m->bytes == NULL) return say(why, why_len, "bytes missing"), false;
-        if (m->value < 0 || m->value > 0xffff) return say(why, why_len, "value %ld not 0-65535", m->value), false;
-        return true;
-    case SD_MUT_DUP_EXT:
-    case SD_MUT_DROP_EXT:
-    case SD_MUT_RECORD_VERSION:
-        if (m->value < 0 || m->value > 0xffff) return say(why, why_len, "value %ld not 0-65535", m->value), false;
-        return true;
-    case SD_MUT_PLAINTEXT:
-    case SD_MUT_EMPTY:
-    case SD_MUT_WRONG_KEY:
-    case SD_MUT_BAD_POINT:
-    case SD_MUT_WRONG_TRANSCRIPT:
-        return true;
+/* What a range error calls a mutation's value. */
+static const char *value_noun(sd_mutation_arg arg) {
+    switch (arg) {
+    case SD_MUT_ARG_FLIP: return "flip mask";
+    case SD_MUT_ARG_HANDSHAKE_TYPE: return "type";
+    case SD_MUT_ARG_SPLIT: return "split";
+    default: return "value";
     }
-    say(why, why_len, "unknown mutation kind %d", (int)m->kind);
-    return false;
+}
+
+static bool check_mutation(const sd_mutation *m, char *why, size_t why_len) {
+    const sd_mutation_info *info = sd_mutation_info_of(m->kind);
+    if (info == NULL) {
+        say(why, why_len, "unknown mutation kind %d", (int)m->kind);
+        return false;
+    }
+    const sd_mutation_fields *f = sd_mutation_arg_fields(info->arg);
+    if (f->bytes && m->bytes_len > 0 && m->bytes == NULL) return say(why, why_len, "bytes missing"), false;
+    if (f->value && (m->value < f->value_min || m->value > f->value_max))
+        return say(why, why_len, "%s %ld not %ld-%ld", value_noun(info->arg), m->value, f->value_min, f->value_max),
+               false;
+    if (f->text && cert_name_len(m->text, sizeof m->text) == 0)
+        return say(why, why_len, "%s= needs a credential name [a-z0-9._-]{1,%zu}", info->name, sizeof m->text - 1),
+               false;
+    return true;
 }
 
 static bool uses_flags(sd_action_kind k) {
@@ -146,7 +132,7 @@ static bool check_action(const sd_action *a, char *why, size_t why_len) {
         for (size_t i = 0; i < a->n_mutations; i++) {
             const sd_mutation *m = &a->mutations[i];
             if (!check_mutation(m, why, why_len)) return false;
-            if (m->kind == SD_MUT_BODY || m->kind == SD_MUT_APPEND || m->kind == SD_MUT_ADD_EXT) {
+            if (sd_mutation_arg_fields(sd_mutation_info_of(m->kind)->arg)->bytes) {
                 if (m->bytes_len > MAX_ACTION_DATA - data) {
                     say(why, why_len, "more than %u bytes of data in one action", MAX_ACTION_DATA);
                     return false;
@@ -187,38 +173,31 @@ static uint8_t flags_of(const sd_action *a) {
     return (uint8_t)((a->force_plaintext ? FLAG_PLAINTEXT : 0) | (a->encrypted ? FLAG_ENCRYPTED : 0));
 }
 
+/* One encoding per shape (binary.h); check_mutation has passed. */
 static void put_mutation(sd_buf *out, const sd_mutation *m) {
     sd_buf_u8(out, (uint8_t)m->kind);
-    switch (m->kind) {
-    case SD_MUT_BODY:
-    case SD_MUT_APPEND: put_bytes(out, m->bytes, m->bytes_len); break;
-    case SD_MUT_DUP_EXT:
-    case SD_MUT_DROP_EXT:
-    case SD_MUT_RECORD_VERSION: sd_buf_u16(out, (uint16_t)m->value); break;
-    case SD_MUT_ADD_EXT:
-        sd_buf_u16(out, (uint16_t)m->value);
-        put_bytes(out, m->bytes, m->bytes_len);
-        break;
-    case SD_MUT_FLIP:
+    switch (sd_mutation_info_of(m->kind)->arg) {
+    case SD_MUT_ARG_NONE: break;
+    case SD_MUT_ARG_BYTES: put_bytes(out, m->bytes, m->bytes_len); break;
+    case SD_MUT_ARG_FLIP:
         put_varint(out, zigzag(m->offset));
         sd_buf_u8(out, (uint8_t)m->value);
         break;
-    case SD_MUT_TRUNCATE:
-    case SD_MUT_LENGTH:
-    case SD_MUT_SPLIT: put_varint(out, (uint64_t)m->value); break;
-    case SD_MUT_TYPE: sd_buf_u8(out, (uint8_t)m->value); break;
-    case SD_MUT_CERT:
-    case SD_MUT_SIGN_WITH: {
+    case SD_MUT_ARG_U24:
+    case SD_MUT_ARG_SPLIT: put_varint(out, (uint64_t)m->value); break;
+    case SD_MUT_ARG_HANDSHAKE_TYPE: sd_buf_u8(out, (uint8_t)m->value); break;
+    case SD_MUT_ARG_EXTENSION:
+    case SD_MUT_ARG_U16: sd_buf_u16(out, (uint16_t)m->value); break;
+    case SD_MUT_ARG_EXTENSION_BYTES:
+        sd_buf_u16(out, (uint16_t)m->value);
+        put_bytes(out, m->bytes, m->bytes_len);
+        break;
+    case SD_MUT_ARG_CREDENTIAL: {
         size_t n = cert_name_len(m->text, sizeof m->text);
         sd_buf_u8(out, (uint8_t)n);
         sd_buf_append(out, m->text, n);
         break;
     }
-    case SD_MUT_PLAINTEXT:
-    case SD_MUT_EMPTY:
-    case SD_MUT_WRONG_KEY:
-    case SD_MUT_BAD_POINT:
-    case SD_MUT_WRONG_TRANSCRIPT: break;
     }
 }
 
@@ -262,13 +241,16 @@ static void put_action(sd_buf *out, const sd_action *a) {
 }
 
 /* The lowest version that can express the action (one encoding per trace:
- * a trace that version 1 can express is written as version 1). */
+ * a trace that version 1 can express is written as version 1): that of the
+ * action kind, and of each mutation kind (SD_MUTATIONS). */
 static int version_needed(const sd_action *a) {
-    if (a->kind == SD_ACT_RENEGOTIATE) return 2;
-    if (a->kind == SD_ACT_SEND)
-        for (size_t i = 0; i < a->n_mutations; i++)
-            if ((unsigned)a->mutations[i].kind > (unsigned)SD_MUT_LAST_V1) return 2;
-    return 1;
+    int v = a->kind == SD_ACT_RENEGOTIATE ? 2 : 1;
+    if (a->kind == SD_ACT_SEND || a->kind == SD_ACT_RENEGOTIATE)
+        for (size_t i = 0; i < a->n_mutations; i++) {
+            const sd_mutation_info *info = sd_mutation_info_of(a->mutations[i].kind);
+            if (info && info->binary_version > v) v = info->binary_version;
+        }
+    return v;
 }
 
 static int trace_version(const sd_trace *t) {
@@ -384,16 +366,18 @@ static bool get_flags(reader *r, sd_action *a) {
 static bool get_mutation(reader *r, sd_mutation *m) {
     uint8_t kind = 0;
     if (!get_u8(r, "a mutation kind", &kind)) return false;
-    if (kind > SD_MUT_LAST) return fail(r, "unknown mutation kind %u", kind);
-    if (kind > SD_MUT_LAST_V1 && r->version < 2)
-        return fail(r, "mutation kind %u needs binary trace version 2 (this is version %d)", kind, r->version);
+    const sd_mutation_info *info = sd_mutation_info_of((sd_mutation_kind)kind);
+    if (info == NULL) return fail(r, "unknown mutation kind %u", kind);
+    if (info->binary_version > r->version)
+        return fail(r, "mutation kind %u needs binary trace version %d (this is version %d)", kind,
+                    info->binary_version, r->version);
     m->kind = (sd_mutation_kind)kind;
     uint64_t v = 0;
     uint8_t b = 0;
-    switch (m->kind) {
-    case SD_MUT_BODY:
-    case SD_MUT_APPEND: return get_bytes(r, "mutation bytes", &m->bytes, &m->bytes_len);
-    case SD_MUT_FLIP:
+    switch (info->arg) {
+    case SD_MUT_ARG_NONE: return true;
+    case SD_MUT_ARG_BYTES: return get_bytes(r, "mutation bytes", &m->bytes, &m->bytes_len);
+    case SD_MUT_ARG_FLIP:
         if (!get_varint(r, "a flip offset", &v)) return false;
         /* Undo the zigzag. */
         {
@@ -406,30 +390,31 @@ static bool get_mutation(reader *r, sd_mutation *m) {
         if (!get_u8(r, "a flip mask", &b)) return false;
         m->value = b;
         return true;
-    case SD_MUT_TRUNCATE:
-    case SD_MUT_LENGTH:
-    case SD_MUT_SPLIT:
+    case SD_MUT_ARG_U24:
+    case SD_MUT_ARG_SPLIT:
         if (!get_varint(r, "a mutation value", &v)) return false;
-        if (v > (uint64_t)MAX_U24) return fail(r, "mutation value %llu out of range", (unsigned long long)v);
+        /* Read up to the largest varint shape's bound (u24); the range of
+         * this kind's own shape is checked with the action (check_mutation). */
+        if (v > (uint64_t)sd_mutation_arg_fields(SD_MUT_ARG_U24)->value_max)
+            return fail(r, "mutation value %llu out of range", (unsigned long long)v);
         m->value = (long)v;
         return true;
-    case SD_MUT_TYPE:
+    case SD_MUT_ARG_HANDSHAKE_TYPE:
         if (!get_u8(r, "a handshake type", &b)) return false;
         m->value = b;
         return true;
-    case SD_MUT_DUP_EXT:
-    case SD_MUT_DROP_EXT:
-    case SD_MUT_RECORD_VERSION:
-    case SD_MUT_ADD_EXT: {
+    case SD_MUT_ARG_EXTENSION:
+    case SD_MUT_ARG_EXTENSION_BYTES:
+    case SD_MUT_ARG_U16: {
         uint8_t hi = 0, lo = 0;
         if (!get_u8(r, "an extension type or version", &hi) || !get_u8(r, "an extension type or version", &lo))
             return false;
         m->value = (long)hi << 8 | lo;
-        if (m->kind == SD_MUT_ADD_EXT) return get_bytes(r, "extension bytes", &m->bytes, &m->bytes_len);
+        if (info->arg == SD_MUT_ARG_EXTENSION_BYTES)
+            return get_bytes(r, "extension bytes", &m->bytes, &m->bytes_len);
         return true;
     }
-    case SD_MUT_CERT:
-    case SD_MUT_SIGN_WITH:
+    case SD_MUT_ARG_CREDENTIAL:
         if (!get_u8(r, "a credential name length", &b)) return false;
         if (b == 0 || b >= sizeof m->text) return fail(r, "credential name of %u bytes (1-%zu)", b, sizeof m->text - 1);
         if (b > r->len - r->pos) return fail(r, "credential name runs past the end");
@@ -439,11 +424,6 @@ static bool get_mutation(reader *r, sd_mutation *m) {
         m->text[b] = '\0';
         r->pos += b;
         return true;
-    case SD_MUT_PLAINTEXT:
-    case SD_MUT_EMPTY:
-    case SD_MUT_WRONG_KEY:
-    case SD_MUT_BAD_POINT:
-    case SD_MUT_WRONG_TRANSCRIPT: return true;
     }
     return fail(r, "unknown mutation kind %u", kind);
 }

@@ -35,22 +35,24 @@
  *       SEND_HRR        n:u8 mutation{n}                    kind 0x80: SEND of HelloRetryRequest
  *       EXPECT_HRR      (nothing)                           kind 0x85: EXPECT of HelloRetryRequest
  *     flags    = bit 0 force_plaintext, bit 1 encrypted (not both; others 0)
- *     mutation = kind:u8 fields            (kind = sd_mutation_kind)
- *       BODY, APPEND    bytes
+ *     mutation = kind:u8 fields            (kind = sd_mutation_kind; a kind needs the binary
+ *                                           version of its row in SD_MUTATIONS, trace.h: 1 for
+ *                                           body .. split, 2 for dup-ext .. wrong-transcript)
+ *       fields by the kind's argument shape (sd_mutation_arg):
+ *       NONE            (nothing)
+ *       BYTES           bytes
  *       FLIP            offset:zigzag-varint mask:u8   (LONG_MIN = middle)
- *       TRUNCATE, LENGTH value:varint (0..2^24-1)
- *       TYPE            value:u8
+ *       U24             value:varint (0..2^24-1)
  *       SPLIT           value:varint (1..16384)
- *       CERT            len:u8 (1..63) name[len] ([a-z0-9._-])
- *       PLAINTEXT, EMPTY, WRONG_KEY (nothing)
- *       DUP_EXT, DROP_EXT, RECORD_VERSION value:u16 (big-endian)   v2
- *       ADD_EXT         type:u16 bytes                             v2
- *       BAD_POINT, WRONG_TRANSCRIPT (nothing)                      v2
- *       SIGN_WITH       len:u8 (1..63) name[len], as CERT          v2
+ *       HANDSHAKE_TYPE  value:u8
+ *       EXTENSION, U16  value:u16 (big-endian)
+ *       EXTENSION_BYTES type:u16 bytes
+ *       CREDENTIAL      len:u8 (1..63) name[len] ([a-z0-9._-])
  *     bytes    = len:varint data[len]
  *     varint   = LEB128, unsigned, at most 10 bytes, minimal (no 0x80 padding)
  *
- * Fields an action kind does not use (trace.h lists them) are not encoded;
+ * Fields an action kind or a mutation's shape does not use (trace.h lists
+ * them) are not encoded;
  * sd_trace_equal ignores them too, and script line numbers. */
 #ifndef SHAKEDOWN_TRACE_BINARY_H
 #define SHAKEDOWN_TRACE_BINARY_H

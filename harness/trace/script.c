@@ -1,6 +1,6 @@
-/* script.c — the text form of a trace: the scenario/trace parser and the
- * printer. The format is specified in docs/script-format.md; keep the two in
- * step.
+/* script.c — the text form of a trace: the scenario/trace parser (its
+ * inverse, the printer, is script_print.c). The format is specified in
+ * docs/script-format.md; keep the three in step.
  *
  * The parser reads untrusted input (it is fuzzed), so it works line by line on
  * a bounded copy, validates every line (length, NUL, UTF-8) before looking at
@@ -50,24 +50,6 @@ static const struct {
 };
 #define N_VERBS (sizeof(verbs) / sizeof(verbs[0]))
 
-static const struct {
-    const char *name;
-    sd_mutation_kind kind;
-    bool has_value; /* name=value, else a bare word */
-} mutation_names[] = {
-    {"body", SD_MUT_BODY, true},         {"flip", SD_MUT_FLIP, true},
-    {"truncate", SD_MUT_TRUNCATE, true}, {"append", SD_MUT_APPEND, true},
-    {"length", SD_MUT_LENGTH, true},     {"type", SD_MUT_TYPE, true},
-    {"plaintext", SD_MUT_PLAINTEXT, false}, {"cert", SD_MUT_CERT, true},
-    {"empty", SD_MUT_EMPTY, false},      {"wrong-key", SD_MUT_WRONG_KEY, false},
-    {"split", SD_MUT_SPLIT, true},
-    {"dup-ext", SD_MUT_DUP_EXT, true},   {"add-ext", SD_MUT_ADD_EXT, true},
-    {"drop-ext", SD_MUT_DROP_EXT, true}, {"bad-point", SD_MUT_BAD_POINT, false},
-    {"record-version", SD_MUT_RECORD_VERSION, true}, {"sign-with", SD_MUT_SIGN_WITH, true},
-    {"wrong-transcript", SD_MUT_WRONG_TRANSCRIPT, false},
-};
-#define N_MUTATION_NAMES (sizeof(mutation_names) / sizeof(mutation_names[0]))
-
 enum {
     H_ID,
     H_TITLE,
@@ -95,12 +77,6 @@ static const struct {
     [H_CLIENT_AUTH] = {"client-auth", false},
     [H_SESSION_TICKETS] = {"session-tickets", false},
 };
-
-/* Largest values a mutation may carry. Bodies and handshake lengths are
- * uint24 (RFC 8446 §4); a record carries at most 2^14 bytes (§5.1), so a
- * split into larger records would not be a split. */
-#define MAX_U24 0xffffffL
-#define MAX_SPLIT 16384L
 
 /* --- Errors ----------------------------------------------------------------- */
 
@@ -573,6 +549,82 @@ static bool parse_data(parser *p, sd_action *a, const char *verb, const token *t
     return fail(p, "%s: expected \"text\" or hex=<hex>, got \"%s\"", verb, show(t->s).s);
 }
 
+/* The names of every mutation, for the error about a word that is none:
+ * those that take a value first ("body=, flip=, ..."), then the bare words,
+ * each group in the order of SD_MUTATIONS. */
+static void mutation_list(char *out, size_t out_len) {
+    sd_mutation_kind order[SD_MUT_COUNT];
+    size_t n = 0;
+    for (int bare = 0; bare < 2; bare++)
+        for (size_t k = 0; k < SD_MUT_COUNT; k++)
+            if ((sd_mutation_info_of((sd_mutation_kind)k)->arg == SD_MUT_ARG_NONE) == bare)
+                order[n++] = (sd_mutation_kind)k;
+    size_t used = 0;
+    out[0] = '\0';
+    for (size_t i = 0; i < n && used < out_len; i++) {
+        const sd_mutation_info *m = sd_mutation_info_of(order[i]);
+        int w = snprintf(out + used, out_len - used, "%s%s%s", i == 0 ? "" : i + 1 == n ? " or " : ", ", m->name,
+                         m->arg == SD_MUT_ARG_NONE ? "" : "=");
+        if (w < 0) break;
+        used += (size_t)w;
+    }
+}
+
+/* flip=<offset>:<mask>: offset a number (negative from the end) or first,
+ * middle, last; mask 0-255. */
+static bool parse_flip(parser *p, const char *name, const char *value, const sd_mutation_fields *f,
+                       sd_mutation *mut) {
+    const char *colon = strchr(value, ':');
+    if (colon == NULL || strchr(colon + 1, ':') != NULL)
+        return fail(p, "bad %s=%s: expected %s=<offset>:<mask>, e.g. %s=0:0x01 or %s=last:0x80", name,
+                    show(value).s, name, name, name);
+    char off[32];
+    size_t off_len = (size_t)(colon - value);
+    if (off_len >= sizeof(off)) return fail(p, "bad %s= offset \"%s\"", name, show(value).s);
+    memcpy(off, value, off_len);
+    off[off_len] = '\0';
+    if (strcmp(off, "first") == 0) {
+        mut->offset = 0;
+    } else if (strcmp(off, "last") == 0) {
+        mut->offset = -1;
+    } else if (strcmp(off, "middle") == 0) {
+        mut->offset = SD_OFFSET_MIDDLE;
+    } else if (!parse_long(off, LONG_MIN + 1, LONG_MAX, &mut->offset)) {
+        return fail(p, "bad %s= offset \"%s\" (expected a number, negative from the end, or first, middle, last)",
+                    name, show(off).s);
+    }
+    if (!parse_long(colon + 1, f->value_min, f->value_max, &mut->value))
+        return fail(p, "bad %s= mask \"%s\" (expected 0x00-0xff or 0-255)", name, show(colon + 1).s);
+    return true;
+}
+
+/* <extension>, or with bytes <extension>:<hex> (no ':' is an empty body). */
+static bool parse_extension(parser *p, const char *name, const char *value, bool with_bytes,
+                            const sd_mutation_fields *f, sd_mutation *mut) {
+    char ext[48];
+    const char *colon = with_bytes ? strchr(value, ':') : NULL;
+    size_t ext_len = colon ? (size_t)(colon - value) : strlen(value);
+    if (ext_len == 0 || ext_len >= sizeof(ext))
+        return fail(p, "bad %s=%s (expected an extension name or a number 0-65535%s)", name, show(value).s,
+                    with_bytes ? ", then optionally :<hex>" : "");
+    memcpy(ext, value, ext_len);
+    ext[ext_len] = '\0';
+    uint16_t type;
+    if (sd_extension_from_name(ext, &type)) {
+        mut->value = type;
+    } else if (!parse_long(ext, f->value_min, f->value_max, &mut->value)) {
+        return fail(p, "bad %s=%s: unknown extension \"%s\" (expected a name such as key_share or a number "
+                       "0-65535)",
+                    name, show(value).s, show(ext).s);
+    }
+    if (colon) {
+        char what[32];
+        snprintf(what, sizeof(what), "%s=", name);
+        if (!decode_hex(p, what, colon + 1, &mut->bytes, &mut->bytes_len)) return false;
+    }
+    return true;
+}
+
 static bool parse_mutation(parser *p, sd_action *a, const token *t) {
     if (t->quoted)
         return fail(p, "send: unexpected quoted text (mutations are words such as flip=0:0x01)");
@@ -581,120 +633,66 @@ static bool parse_mutation(parser *p, sd_action *a, const token *t) {
     size_t name_len = eq ? (size_t)(eq - word) : strlen(word);
     const char *value = eq ? eq + 1 : NULL;
 
-    size_t m = N_MUTATION_NAMES;
-    for (size_t i = 0; i < N_MUTATION_NAMES; i++) {
-        if (strlen(mutation_names[i].name) == name_len &&
-            memcmp(mutation_names[i].name, word, name_len) == 0)
-            m = i;
+    sd_mutation mut;
+    memset(&mut, 0, sizeof(mut));
+    if (!sd_mutation_from_name(word, name_len, &mut.kind)) {
+        char list[400];
+        mutation_list(list, sizeof(list));
+        return fail(p, "unknown mutation \"%s\" (expected %s)", show(word).s, list);
     }
-    if (m == N_MUTATION_NAMES)
-        return fail(p,
-                    "unknown mutation \"%s\" (expected body=, flip=, truncate=, append=, length=, "
-                    "type=, cert=, split=, dup-ext=, add-ext=, drop-ext=, record-version=, sign-with=, "
-                    "plaintext, empty, wrong-key, wrong-transcript or bad-point)",
-                    show(word).s);
-    const char *name = mutation_names[m].name;
-    if (mutation_names[m].has_value && value == NULL)
+    const sd_mutation_info *info = sd_mutation_info_of(mut.kind);
+    const sd_mutation_fields *f = sd_mutation_arg_fields(info->arg);
+    const char *name = info->name;
+    if (info->arg != SD_MUT_ARG_NONE && value == NULL)
         return fail(p, "mutation %s needs a value (%s=...)", name, name);
-    if (!mutation_names[m].has_value && value != NULL)
+    if (info->arg == SD_MUT_ARG_NONE && value != NULL)
         return fail(p, "mutation %s takes no value", name);
     if (a->n_mutations == SD_MAX_MUTATIONS)
         return fail(p, "too many mutations (max %d per message)", SD_MAX_MUTATIONS);
 
-    sd_mutation mut;
-    memset(&mut, 0, sizeof(mut));
-    mut.kind = mutation_names[m].kind;
-    switch (mut.kind) {
-    case SD_MUT_BODY:
-    case SD_MUT_APPEND: {
-        char what[16];
+    switch (info->arg) {
+    case SD_MUT_ARG_NONE:
+        break;
+    case SD_MUT_ARG_BYTES: {
+        char what[32];
         snprintf(what, sizeof(what), "%s=", name);
         if (!decode_hex(p, what, value, &mut.bytes, &mut.bytes_len)) return false;
         break;
     }
-    case SD_MUT_FLIP: {
-        const char *colon = strchr(value, ':');
-        if (colon == NULL || strchr(colon + 1, ':') != NULL)
-            return fail(p, "bad flip=%s: expected flip=<offset>:<mask>, e.g. flip=0:0x01 or flip=last:0x80",
-                        show(value).s);
-        char off[32];
-        size_t off_len = (size_t)(colon - value);
-        if (off_len >= sizeof(off))
-            return fail(p, "bad flip= offset \"%s\"", show(value).s);
-        memcpy(off, value, off_len);
-        off[off_len] = '\0';
-        if (strcmp(off, "first") == 0) {
-            mut.offset = 0;
-        } else if (strcmp(off, "last") == 0) {
-            mut.offset = -1;
-        } else if (strcmp(off, "middle") == 0) {
-            mut.offset = SD_OFFSET_MIDDLE;
-        } else if (!parse_long(off, LONG_MIN + 1, LONG_MAX, &mut.offset)) {
-            return fail(p, "bad flip= offset \"%s\" (expected a number, negative from the end, "
-                           "or first, middle, last)",
-                        show(off).s);
-        }
-        if (!parse_long(colon + 1, 0, 255, &mut.value))
-            return fail(p, "bad flip= mask \"%s\" (expected 0x00-0xff or 0-255)",
-                        show(colon + 1).s);
+    case SD_MUT_ARG_FLIP:
+        if (!parse_flip(p, name, value, f, &mut)) return false;
         break;
-    }
-    case SD_MUT_TRUNCATE:
-    case SD_MUT_LENGTH:
-        if (!parse_long(value, 0, MAX_U24, &mut.value))
-            return fail(p, "bad %s=%s (expected a number 0-%ld)", name, show(value).s, MAX_U24);
+    case SD_MUT_ARG_U24:
+        if (!parse_long(value, f->value_min, f->value_max, &mut.value))
+            return fail(p, "bad %s=%s (expected a number %ld-%ld)", name, show(value).s, f->value_min,
+                        f->value_max);
         break;
-    case SD_MUT_SPLIT:
-        if (!parse_long(value, 1, MAX_SPLIT, &mut.value))
-            return fail(p, "bad split=%s (expected a record size 1-%ld)", show(value).s, MAX_SPLIT);
+    case SD_MUT_ARG_SPLIT:
+        if (!parse_long(value, f->value_min, f->value_max, &mut.value))
+            return fail(p, "bad %s=%s (expected a record size %ld-%ld)", name, show(value).s, f->value_min,
+                        f->value_max);
         break;
-    case SD_MUT_TYPE: {
+    case SD_MUT_ARG_HANDSHAKE_TYPE: {
         uint8_t type;
         if (!sd_handshake_type_from_name(value, &type) && !parse_u8(value, &type))
-            return fail(p, "bad type=%s (expected a handshake message name or a number 0-255)",
+            return fail(p, "bad %s=%s (expected a handshake message name or a number 0-255)", name,
                         show(value).s);
         mut.value = type;
         break;
     }
-    case SD_MUT_CERT:
-    case SD_MUT_SIGN_WITH:
+    case SD_MUT_ARG_EXTENSION:
+    case SD_MUT_ARG_EXTENSION_BYTES:
+        if (!parse_extension(p, name, value, info->arg == SD_MUT_ARG_EXTENSION_BYTES, f, &mut)) return false;
+        break;
+    case SD_MUT_ARG_U16:
+        if (!parse_long(value, f->value_min, f->value_max, &mut.value))
+            return fail(p, "bad %s=%s (expected a number 0-0xffff, e.g. 0x0301)", name, show(value).s);
+        break;
+    case SD_MUT_ARG_CREDENTIAL:
         if (!is_name(value) || strlen(value) >= sizeof(mut.text))
             return fail(p, "bad %s=%s (expected a credential name: a-z, 0-9, '.', '_', '-', max %zu bytes)", name,
                         show(value).s, sizeof(mut.text) - 1);
         memcpy(mut.text, value, strlen(value) + 1);
-        break;
-    case SD_MUT_DUP_EXT:
-    case SD_MUT_DROP_EXT:
-    case SD_MUT_ADD_EXT: {
-        /* <extension>, or for add-ext <extension>:<hex> (no ':' is an empty body). */
-        char ext[48];
-        const char *colon = mut.kind == SD_MUT_ADD_EXT ? strchr(value, ':') : NULL;
-        size_t ext_len = colon ? (size_t)(colon - value) : strlen(value);
-        if (ext_len == 0 || ext_len >= sizeof(ext))
-            return fail(p, "bad %s=%s (expected an extension name or a number 0-65535%s)", name, show(value).s,
-                        mut.kind == SD_MUT_ADD_EXT ? ", then optionally :<hex>" : "");
-        memcpy(ext, value, ext_len);
-        ext[ext_len] = '\0';
-        uint16_t type;
-        if (sd_extension_from_name(ext, &type)) {
-            mut.value = type;
-        } else if (!parse_long(ext, 0, 0xffff, &mut.value)) {
-            return fail(p, "bad %s=%s: unknown extension \"%s\" (expected a name such as key_share or a number "
-                           "0-65535)",
-                        name, show(value).s, show(ext).s);
-        }
-        if (colon && !decode_hex(p, "add-ext=", colon + 1, &mut.bytes, &mut.bytes_len)) return false;
-        break;
-    }
-    case SD_MUT_RECORD_VERSION:
-        if (!parse_long(value, 0, 0xffff, &mut.value))
-            return fail(p, "bad record-version=%s (expected a number 0-0xffff, e.g. 0x0301)", show(value).s);
-        break;
-    case SD_MUT_PLAINTEXT:
-    case SD_MUT_EMPTY:
-    case SD_MUT_WRONG_KEY:
-    case SD_MUT_BAD_POINT:
-    case SD_MUT_WRONG_TRANSCRIPT:
         break;
     }
     a->mutations[a->n_mutations++] = mut;
@@ -944,195 +942,4 @@ bool sd_scenario_load(const char *path, sd_scenario *out, char *err, size_t err_
     bool ok = sd_scenario_parse(path, text, len, out, err, err_len);
     free(text);
     return ok;
-}
-
-/* --- Printer ------------------------------------------------------------------ */
-
-static void put(sd_buf *out, const char *s) { sd_buf_append(out, s, strlen(s)); }
-
-static void putf(sd_buf *out, const char *fmt, ...) SD_PRINTF(2, 3);
-static void putf(sd_buf *out, const char *fmt, ...) {
-    char tmp[160];
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
-    va_end(ap);
-    if (n < 0) return;
-    sd_buf_append(out, tmp, (size_t)n < sizeof(tmp) ? (size_t)n : sizeof(tmp) - 1);
-}
-
-/* A registry value by its name when it has one, else as a number. */
-static void put_named(sd_buf *out, const char *name, unsigned value) {
-    if (name != NULL) {
-        put(out, name);
-    } else {
-        putf(out, "%u", value);
-    }
-}
-
-static void put_msg_type(sd_buf *out, uint16_t type) {
-    if (type == SD_MSG_TYPE_HELLO_RETRY_REQUEST)
-        put(out, "HelloRetryRequest");
-    else
-        put_named(out, sd_handshake_type_name(type), type);
-}
-
-static void put_hex(sd_buf *out, const uint8_t *bytes, size_t len) {
-    if (len > 0) sd_hex_encode(sd_span_of(bytes, len), out);
-}
-
-/* Quoted text when it reads as text and needs no escaping, else hex=. */
-static void put_data(sd_buf *out, const uint8_t *bytes, size_t len) {
-    bool text = true;
-    for (size_t i = 0; i < len; i++)
-        if (bytes[i] < 0x20 || bytes[i] > 0x7e || bytes[i] == '"' || bytes[i] == '\\') text = false;
-    if (text) {
-        put(out, "\"");
-        if (len > 0) sd_buf_append(out, bytes, len);
-        put(out, "\"");
-    } else {
-        put(out, "hex=");
-        put_hex(out, bytes, len);
-    }
-}
-
-static void put_flags(sd_buf *out, const sd_action *a) {
-    if (a->force_plaintext) put(out, " plaintext");
-    if (a->encrypted) put(out, " encrypted");
-}
-
-static const char *mutation_name(sd_mutation_kind kind) {
-    for (size_t i = 0; i < N_MUTATION_NAMES; i++)
-        if (mutation_names[i].kind == kind) return mutation_names[i].name;
-    return NULL;
-}
-
-static void put_mutation(sd_buf *out, const sd_mutation *m) {
-    const char *name = mutation_name(m->kind);
-    if (name == NULL) return; /* not a mutation we know; nothing we could write back */
-    put(out, " ");
-    put(out, name);
-    switch (m->kind) {
-    case SD_MUT_BODY:
-    case SD_MUT_APPEND:
-        put(out, "=");
-        put_hex(out, m->bytes, m->bytes_len);
-        break;
-    case SD_MUT_FLIP:
-        if (m->offset == 0) {
-            put(out, "=first");
-        } else if (m->offset == -1) {
-            put(out, "=last");
-        } else if (m->offset == SD_OFFSET_MIDDLE) {
-            put(out, "=middle");
-        } else {
-            putf(out, "=%ld", m->offset);
-        }
-        putf(out, ":0x%02lx", (unsigned long)m->value & 0xff);
-        break;
-    case SD_MUT_TRUNCATE:
-    case SD_MUT_LENGTH:
-    case SD_MUT_SPLIT:
-        putf(out, "=%ld", m->value);
-        break;
-    case SD_MUT_TYPE:
-        put(out, "=");
-        put_named(out, sd_handshake_type_name((unsigned)(m->value & 0xff)), (unsigned)(m->value & 0xff));
-        break;
-    case SD_MUT_DUP_EXT:
-    case SD_MUT_DROP_EXT:
-        put(out, "=");
-        put_named(out, sd_extension_name((unsigned)(m->value & 0xffff)), (unsigned)(m->value & 0xffff));
-        break;
-    case SD_MUT_ADD_EXT:
-        put(out, "=");
-        put_named(out, sd_extension_name((unsigned)(m->value & 0xffff)), (unsigned)(m->value & 0xffff));
-        if (m->bytes_len) {
-            put(out, ":");
-            put_hex(out, m->bytes, m->bytes_len);
-        }
-        break;
-    case SD_MUT_RECORD_VERSION:
-        putf(out, "=0x%04lx", (unsigned long)m->value & 0xffff);
-        break;
-    case SD_MUT_CERT:
-    case SD_MUT_SIGN_WITH: {
-        /* text may fill the array without a NUL if it came from elsewhere. */
-        const char *nul = memchr(m->text, '\0', sizeof(m->text));
-        size_t n = nul ? (size_t)(nul - m->text) : sizeof(m->text);
-        put(out, "=");
-        sd_buf_append(out, m->text, n);
-        break;
-    }
-    case SD_MUT_PLAINTEXT:
-    case SD_MUT_EMPTY:
-    case SD_MUT_WRONG_KEY:
-    case SD_MUT_BAD_POINT:
-    case SD_MUT_WRONG_TRANSCRIPT:
-        break;
-    }
-}
-
-void sd_trace_print(const sd_trace *t, sd_buf *out) {
-    for (size_t i = 0; i < t->n_actions; i++) {
-        const sd_action *a = &t->actions[i];
-        switch (a->kind) {
-        case SD_ACT_SEND: {
-            put(out, "send ");
-            put_msg_type(out, a->msg_type);
-            size_t n = a->n_mutations < SD_MAX_MUTATIONS ? a->n_mutations : SD_MAX_MUTATIONS;
-            for (size_t k = 0; k < n; k++) put_mutation(out, &a->mutations[k]);
-            break;
-        }
-        case SD_ACT_RENEGOTIATE: {
-            put(out, "renegotiate");
-            size_t n = a->n_mutations < SD_MAX_MUTATIONS ? a->n_mutations : SD_MAX_MUTATIONS;
-            for (size_t k = 0; k < n; k++) put_mutation(out, &a->mutations[k]);
-            break;
-        }
-        case SD_ACT_EXPECT:
-            put(out, "expect ");
-            put_msg_type(out, a->msg_type);
-            break;
-        case SD_ACT_SEND_ALERT:
-            put(out, "send-alert ");
-            put_named(out, sd_alert_level_name(a->alert_level), a->alert_level);
-            put(out, " ");
-            put_named(out, sd_alert_name(a->alert), a->alert);
-            put_flags(out, a);
-            break;
-        case SD_ACT_SEND_CCS:
-            put(out, "send-ccs");
-            put_flags(out, a);
-            break;
-        case SD_ACT_SEND_APPDATA:
-            put(out, "send-appdata ");
-            put_data(out, a->bytes, a->bytes_len);
-            put_flags(out, a);
-            break;
-        case SD_ACT_EXPECT_APPDATA:
-            put(out, "expect-appdata ");
-            put_data(out, a->bytes, a->bytes_len);
-            break;
-        case SD_ACT_EXPECT_CLOSE:
-            put(out, "expect-close");
-            break;
-        case SD_ACT_EXPECT_CCS:
-            put(out, "expect-ccs");
-            break;
-        case SD_ACT_SEND_RAW:
-            put(out, "send-raw ");
-            put_named(out, sd_content_type_name(a->content_type), a->content_type);
-            put(out, " ");
-            if (a->bytes_len == 0) put(out, "hex=");
-            put_hex(out, a->bytes, a->bytes_len);
-            put_flags(out, a);
-            break;
-        default:
-            /* A corrupt kind: say so in a comment rather than drop it silently. */
-            putf(out, "# unknown action kind %d", (int)a->kind);
-            break;
-        }
-        put(out, "\n");
-    }
 }

@@ -52,41 +52,64 @@ static bool bytes_equal(const uint8_t *a, size_t a_len, const uint8_t *b, size_t
     return a_len == 0 || memcmp(a, b, a_len) == 0;
 }
 
-/* Compares only the fields that mean something for the mutation's kind (see
- * the comments on sd_mutation_kind), so that leftovers in unused fields do
- * not make two identical deviations look different. */
+/* --- The mutation table ------------------------------------------------------ */
+
+#define SD_MUT_INFO_ROW(kind, name, arg, version) [SD_MUT_##kind] = {name, arg, version},
+static const sd_mutation_info mutation_info[SD_MUT_COUNT] = {SD_MUTATIONS(SD_MUT_INFO_ROW)};
+#undef SD_MUT_INFO_ROW
+
+const sd_mutation_info *sd_mutation_info_of(sd_mutation_kind kind) {
+    /* Unsigned: a corrupt kind may be negative. */
+    return (unsigned)kind < SD_MUT_COUNT ? &mutation_info[kind] : NULL;
+}
+
+bool sd_mutation_from_name(const char *name, size_t len, sd_mutation_kind *out) {
+    for (size_t k = 0; k < SD_MUT_COUNT; k++) {
+        if (strlen(mutation_info[k].name) == len && memcmp(mutation_info[k].name, name, len) == 0) {
+            *out = (sd_mutation_kind)k;
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Largest values a mutation may carry: bodies and handshake lengths are
+ * uint24 (RFC 8446 §4); a record carries at most 2^14 bytes (§5.1), so a
+ * split into larger records would not be a split. */
+#define MAX_U24 0xffffffL
+#define MAX_SPLIT 16384L
+
+static const sd_mutation_fields arg_fields[] = {
+    [SD_MUT_ARG_NONE] = {0},
+    [SD_MUT_ARG_BYTES] = {.bytes = true},
+    [SD_MUT_ARG_FLIP] = {.value = true, .offset = true, .value_min = 0, .value_max = 255},
+    [SD_MUT_ARG_U24] = {.value = true, .value_min = 0, .value_max = MAX_U24},
+    [SD_MUT_ARG_SPLIT] = {.value = true, .value_min = 1, .value_max = MAX_SPLIT},
+    [SD_MUT_ARG_HANDSHAKE_TYPE] = {.value = true, .value_min = 0, .value_max = 255},
+    [SD_MUT_ARG_EXTENSION] = {.value = true, .value_min = 0, .value_max = 0xffff},
+    [SD_MUT_ARG_EXTENSION_BYTES] = {.value = true, .bytes = true, .value_min = 0, .value_max = 0xffff},
+    [SD_MUT_ARG_U16] = {.value = true, .value_min = 0, .value_max = 0xffff},
+    [SD_MUT_ARG_CREDENTIAL] = {.text = true},
+};
+
+const sd_mutation_fields *sd_mutation_arg_fields(sd_mutation_arg arg) {
+    return (unsigned)arg < sizeof arg_fields / sizeof arg_fields[0] ? &arg_fields[arg] : NULL;
+}
+
+/* --- Equality ----------------------------------------------------------------- */
+
+/* Compares only the fields that mean something for the mutation's shape,
+ * so that leftovers in unused fields do not make two identical deviations
+ * look different. */
 static bool mutation_equal(const sd_mutation *a, const sd_mutation *b) {
     if (a->kind != b->kind) return false;
-    switch (a->kind) {
-    case SD_MUT_BODY:
-    case SD_MUT_APPEND:
-        return bytes_equal(a->bytes, a->bytes_len, b->bytes, b->bytes_len);
-    case SD_MUT_FLIP:
-        return a->offset == b->offset && a->value == b->value;
-    case SD_MUT_TRUNCATE:
-    case SD_MUT_LENGTH:
-    case SD_MUT_TYPE:
-    case SD_MUT_SPLIT:
-    case SD_MUT_DUP_EXT:
-    case SD_MUT_DROP_EXT:
-    case SD_MUT_RECORD_VERSION:
-        return a->value == b->value;
-    case SD_MUT_ADD_EXT:
-        return a->value == b->value && bytes_equal(a->bytes, a->bytes_len, b->bytes, b->bytes_len);
-    case SD_MUT_CERT:
-    case SD_MUT_SIGN_WITH:
-        return strncmp(a->text, b->text, sizeof(a->text)) == 0;
-    case SD_MUT_PLAINTEXT:
-    case SD_MUT_EMPTY:
-    case SD_MUT_WRONG_KEY:
-    case SD_MUT_BAD_POINT:
-    case SD_MUT_WRONG_TRANSCRIPT:
-        return true;
-    }
     /* An out-of-range kind: compare everything rather than guess. */
-    return a->value == b->value && a->offset == b->offset &&
-           bytes_equal(a->bytes, a->bytes_len, b->bytes, b->bytes_len) &&
-           strncmp(a->text, b->text, sizeof(a->text)) == 0;
+    static const sd_mutation_fields all = {.value = true, .offset = true, .bytes = true, .text = true};
+    const sd_mutation_info *info = sd_mutation_info_of(a->kind);
+    const sd_mutation_fields *f = info ? sd_mutation_arg_fields(info->arg) : &all;
+    return (!f->value || a->value == b->value) && (!f->offset || a->offset == b->offset) &&
+           (!f->bytes || bytes_equal(a->bytes, a->bytes_len, b->bytes, b->bytes_len)) &&
+           (!f->text || strncmp(a->text, b->text, sizeof(a->text)) == 0);
 }
 
 /* Same idea for actions: the fields each kind uses are listed in trace.h. */

@@ -36,35 +36,104 @@ typedef enum {
  * step (protocol/sequences.h). */
 #define SD_MSG_TYPE_HELLO_RETRY_REQUEST 0x100u
 
-/* Named deviations, applied to a message after it is built (BoGo's
- * ProtocolBugs play this role; each is one plain idea). */
+/* How a mutation's argument is written, and which sd_mutation fields hold
+ * it. The script parser and printer (script.c), the binary encoding
+ * (binary.c) and sd_trace_equal switch over the shape, not over the kinds,
+ * so a new kind of an existing shape is one row of SD_MUTATIONS below plus
+ * what the driver does with it. */
 typedef enum {
-    SD_MUT_BODY,        /* replace the body with `bytes` */
-    SD_MUT_FLIP,        /* XOR body[offset] with mask (`value`); offset < 0 counts from the
-                         * end (-1 is the last byte); SD_OFFSET_MIDDLE means body[len / 2] */
-    SD_MUT_TRUNCATE,    /* drop the last `value` bytes of the body */
-    SD_MUT_APPEND,      /* append `bytes` to the body */
-    SD_MUT_LENGTH,      /* write `value` in the handshake header's length field */
-    SD_MUT_TYPE,        /* write `value` as the handshake message type */
-    SD_MUT_PLAINTEXT,   /* send unprotected even when keys are in use */
-    SD_MUT_CERT,        /* Certificate: present this fixture credential (`text`) */
-    SD_MUT_EMPTY,       /* Certificate: empty certificate_list */
-    SD_MUT_WRONG_KEY,   /* Finished/CertificateVerify: use a key that is not the right one */
-    SD_MUT_SPLIT,       /* split the message into records of `value` bytes */
-    /* Binary trace version 2 (binary.h) and later: */
-    SD_MUT_DUP_EXT,     /* repeat the extension of type `value` (it must be there) at the end of the block */
-    SD_MUT_ADD_EXT,     /* add an extension of type `value` with body `bytes` at the end of the block */
-    SD_MUT_DROP_EXT,    /* remove the extension of type `value` */
-    SD_MUT_BAD_POINT,   /* key share / ECDHE point not on the curve (X25519: the all-zero point) */
-    SD_MUT_RECORD_VERSION, /* write `value` as the version of the message's plaintext records */
-    SD_MUT_SIGN_WITH,   /* CertificateVerify / ServerKeyExchange: sign with the key of credential `text`,
-                         * with a scheme that fits that key */
-    SD_MUT_WRONG_TRANSCRIPT, /* Finished: the right key over a transcript without its last message */
-} sd_mutation_kind;
+    SD_MUT_ARG_NONE,           /* a bare word; no fields */
+    SD_MUT_ARG_BYTES,          /* name=<hex>: `bytes` */
+    SD_MUT_ARG_FLIP,           /* name=<offset>:<mask>: `offset` a byte index, negative from the end (or
+                                * first, last, middle = SD_OFFSET_MIDDLE); `value` the mask 0-255 */
+    SD_MUT_ARG_U24,            /* name=<n>: `value` 0-2^24-1, the range of a handshake length */
+    SD_MUT_ARG_SPLIT,          /* name=<n>: `value` a record size 1-16384 */
+    SD_MUT_ARG_HANDSHAKE_TYPE, /* name=<HandshakeType>: `value` 0-255, a name or a number */
+    SD_MUT_ARG_EXTENSION,      /* name=<extension>: `value` 0-65535, a name or a number */
+    SD_MUT_ARG_EXTENSION_BYTES, /* name=<extension>[:<hex>]: `value` as EXTENSION, `bytes` (none without :) */
+    SD_MUT_ARG_U16,            /* name=<n>: `value` 0-0xffff, printed as 0x%04x */
+    SD_MUT_ARG_CREDENTIAL,     /* name=<credential>: `text`, a fixture credential name [a-z0-9._-]{1,63} */
+} sd_mutation_arg;
 
-/* The last mutation kind of binary trace version 1. */
-#define SD_MUT_LAST_V1 SD_MUT_SPLIT
-#define SD_MUT_LAST SD_MUT_WRONG_TRANSCRIPT
+/* Named deviations, applied to a message after it is built (BoGo's
+ * ProtocolBugs play this role; each is one plain idea). One row per kind:
+ *   X(enum name, script name, argument shape, binary trace version that introduced it)
+ * The rows are in the order of their enum values, which are the kind byte
+ * of the binary trace encoding (binary.h): corpus files depend on them, so a
+ * new kind goes at the end, with the binary version that first carries it,
+ * and no row ever moves. */
+#define SD_MUTATIONS(X)                                                                                     \
+    /* replace the body with `bytes` */                                                                     \
+    X(BODY, "body", SD_MUT_ARG_BYTES, 1)                                                                    \
+    /* XOR body[offset] with mask (`value`); offset < 0 counts from the end (-1 is the                      \
+     * last byte); SD_OFFSET_MIDDLE means body[len / 2] */                                                  \
+    X(FLIP, "flip", SD_MUT_ARG_FLIP, 1)                                                                     \
+    /* drop the last `value` bytes of the body */                                                           \
+    X(TRUNCATE, "truncate", SD_MUT_ARG_U24, 1)                                                              \
+    /* append `bytes` to the body */                                                                        \
+    X(APPEND, "append", SD_MUT_ARG_BYTES, 1)                                                                \
+    /* write `value` in the handshake header's length field */                                              \
+    X(LENGTH, "length", SD_MUT_ARG_U24, 1)                                                                  \
+    /* write `value` as the handshake message type */                                                       \
+    X(TYPE, "type", SD_MUT_ARG_HANDSHAKE_TYPE, 1)                                                           \
+    /* send unprotected even when keys are in use */                                                        \
+    X(PLAINTEXT, "plaintext", SD_MUT_ARG_NONE, 1)                                                           \
+    /* Certificate: present this fixture credential (`text`) */                                             \
+    X(CERT, "cert", SD_MUT_ARG_CREDENTIAL, 1)                                                               \
+    /* Certificate: empty certificate_list */                                                               \
+    X(EMPTY, "empty", SD_MUT_ARG_NONE, 1)                                                                   \
+    /* Finished/CertificateVerify: use a key that is not the right one */                                   \
+    X(WRONG_KEY, "wrong-key", SD_MUT_ARG_NONE, 1)                                                           \
+    /* split the message into records of `value` bytes */                                                   \
+    X(SPLIT, "split", SD_MUT_ARG_SPLIT, 1)                                                                  \
+    /* repeat the extension of type `value` (it must be there) at the end of the block */                   \
+    X(DUP_EXT, "dup-ext", SD_MUT_ARG_EXTENSION, 2)                                                          \
+    /* add an extension of type `value` with body `bytes` at the end of the block */                        \
+    X(ADD_EXT, "add-ext", SD_MUT_ARG_EXTENSION_BYTES, 2)                                                    \
+    /* remove the extension of type `value` */                                                              \
+    X(DROP_EXT, "drop-ext", SD_MUT_ARG_EXTENSION, 2)                                                        \
+    /* key share / ECDHE point not on the curve (X25519: the all-zero point) */                             \
+    X(BAD_POINT, "bad-point", SD_MUT_ARG_NONE, 2)                                                           \
+    /* write `value` as the version of the message's plaintext records */                                   \
+    X(RECORD_VERSION, "record-version", SD_MUT_ARG_U16, 2)                                                  \
+    /* CertificateVerify / ServerKeyExchange: sign with the key of credential `text`,                       \
+     * with a scheme that fits that key */                                                                  \
+    X(SIGN_WITH, "sign-with", SD_MUT_ARG_CREDENTIAL, 2)                                                     \
+    /* Finished: the right key over a transcript without its last message */                                \
+    X(WRONG_TRANSCRIPT, "wrong-transcript", SD_MUT_ARG_NONE, 2)
+
+#define SD_MUT_ENUM_ENTRY(kind, name, arg, version) SD_MUT_##kind,
+typedef enum { SD_MUTATIONS(SD_MUT_ENUM_ENTRY) } sd_mutation_kind;
+#undef SD_MUT_ENUM_ENTRY
+
+/* How many kinds there are: 0 .. SD_MUT_COUNT - 1. Not an enum member, so
+ * that switches over sd_mutation_kind need no case for it. */
+#define SD_MUT_COUNT_ONE(kind, name, arg, version) +1
+enum { SD_MUT_COUNT = 0 SD_MUTATIONS(SD_MUT_COUNT_ONE) };
+#undef SD_MUT_COUNT_ONE
+
+typedef struct {
+    const char *name;      /* in scripts: `name` for SD_MUT_ARG_NONE, else `name=<argument>` */
+    sd_mutation_arg arg;
+    int binary_version;    /* the first binary trace version that can carry it (binary.h) */
+} sd_mutation_info;
+
+/* The row of a kind, or NULL for a value that is not one (a corrupt or
+ * hand-built mutation). */
+const sd_mutation_info *sd_mutation_info_of(sd_mutation_kind kind);
+/* The kind whose script name is name[0..len) (no NUL needed). */
+bool sd_mutation_from_name(const char *name, size_t len, sd_mutation_kind *out);
+
+/* Which fields of sd_mutation a shape uses; `value` lies within
+ * [value_min, value_max] when it is used. What sd_trace_equal compares and
+ * every form of a trace checks. */
+typedef struct {
+    bool value, offset, bytes, text;
+    long value_min, value_max;
+} sd_mutation_fields;
+
+/* The fields of a shape, or NULL for a value that is not one. */
+const sd_mutation_fields *sd_mutation_arg_fields(sd_mutation_arg arg);
 
 typedef struct {
     sd_mutation_kind kind;

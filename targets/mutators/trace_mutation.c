@@ -95,17 +95,19 @@ static void edit_bytes(rng *r, uint8_t **bytes, size_t *len) {
     }
 }
 
+/* A random mutation of any kind, with an argument of its shape (values the
+ * driver's messages make interesting, now and then any). */
 static void random_mutation(rng *r, sd_mutation *m) {
     memset(m, 0, sizeof *m);
-    m->kind = (sd_mutation_kind)below(r, SD_MUT_LAST + 1);
-    switch (m->kind) {
-    case SD_MUT_BODY:
-    case SD_MUT_APPEND:
+    m->kind = (sd_mutation_kind)below(r, SD_MUT_COUNT);
+    switch (sd_mutation_info_of(m->kind)->arg) {
+    case SD_MUT_ARG_NONE: break;
+    case SD_MUT_ARG_BYTES:
         m->bytes_len = below(r, 8);
         m->bytes = random_bytes(r, m->bytes_len);
         if (!m->bytes) m->bytes_len = 0;
         break;
-    case SD_MUT_FLIP:
+    case SD_MUT_ARG_FLIP:
         switch (below(r, 4)) {
         case 0: m->offset = 0; break;
         case 1: m->offset = -1 - (long)below(r, 4); break;
@@ -114,34 +116,33 @@ static void random_mutation(rng *r, sd_mutation *m) {
         }
         m->value = 1 + below(r, 255);
         break;
-    case SD_MUT_TRUNCATE: m->value = 1 + below(r, 8); break;
-    case SD_MUT_LENGTH: m->value = below(r, 4) == 0 ? 0xffffff : below(r, 512); break;
-    case SD_MUT_TYPE: m->value = some_type(r); break;
-    case SD_MUT_SPLIT: m->value = 1 + below(r, 64); break;
-    case SD_MUT_CERT:
-    case SD_MUT_SIGN_WITH: {
+    case SD_MUT_ARG_U24:
+        /* length= now and then claims the largest length there is. */
+        if (m->kind == SD_MUT_LENGTH)
+            m->value = below(r, 4) == 0 ? 0xffffff : below(r, 512);
+        else
+            m->value = 1 + below(r, 8);
+        break;
+    case SD_MUT_ARG_HANDSHAKE_TYPE: m->value = some_type(r); break;
+    case SD_MUT_ARG_SPLIT: m->value = 1 + below(r, 64); break;
+    case SD_MUT_ARG_CREDENTIAL: {
         const char *c = credentials[below(r, sizeof credentials / sizeof credentials[0])];
         memcpy(m->text, c, strlen(c) + 1);
         break;
     }
-    case SD_MUT_ADD_EXT:
+    case SD_MUT_ARG_EXTENSION_BYTES:
         m->bytes_len = below(r, 8);
         m->bytes = random_bytes(r, m->bytes_len);
         if (!m->bytes) m->bytes_len = 0;
         /* fall through */
-    case SD_MUT_DUP_EXT:
-    case SD_MUT_DROP_EXT: {
+    case SD_MUT_ARG_EXTENSION: {
         /* Extensions the driver's messages carry, and one nobody knows. */
         static const uint16_t exts[] = {0, 10, 13, 16, 23, 43, 45, 51, 65281, 0xfde8};
         m->value = exts[below(r, sizeof exts / sizeof exts[0])];
         break;
     }
-    case SD_MUT_RECORD_VERSION: m->value = 0x0300 + below(r, 5); break;
-    case SD_MUT_PLAINTEXT:
-    case SD_MUT_EMPTY:
-    case SD_MUT_WRONG_KEY:
-    case SD_MUT_BAD_POINT:
-    case SD_MUT_WRONG_TRANSCRIPT: break;
+    /* The one u16 is record-version: the versions of SSL 3.0 to TLS 1.3. */
+    case SD_MUT_ARG_U16: m->value = 0x0300 + below(r, 5); break;
     }
 }
 
@@ -307,24 +308,22 @@ static bool mutate_once(rng *r, sd_trace *t) {
         sd_action *a = pick_send(r, t);
         if (!a || !a->n_mutations) return false;
         sd_mutation *m = &a->mutations[below(r, (uint32_t)a->n_mutations)];
-        switch (m->kind) {
-        case SD_MUT_BODY:
-        case SD_MUT_APPEND: edit_bytes(r, &m->bytes, &m->bytes_len); return true;
-        case SD_MUT_FLIP:
+        switch (sd_mutation_info_of(m->kind)->arg) {
+        case SD_MUT_ARG_BYTES: edit_bytes(r, &m->bytes, &m->bytes_len); return true;
+        case SD_MUT_ARG_FLIP:
             if (below(r, 2))
                 m->offset = m->offset == SD_OFFSET_MIDDLE ? 0 : m->offset + (long)below(r, 5) - 2;
             else
                 m->value = 1 + below(r, 255);
             return true;
-        case SD_MUT_TRUNCATE:
-        case SD_MUT_LENGTH:
+        case SD_MUT_ARG_U24:
             m->value = (long)below(r, 2) ? m->value + 1 : (m->value > 0 ? m->value - 1 : 0);
             return true;
-        case SD_MUT_SPLIT: m->value = 1 + below(r, 64); return true;
-        case SD_MUT_TYPE: m->value = some_type(r); return true;
+        case SD_MUT_ARG_SPLIT: m->value = 1 + below(r, 64); return true;
+        case SD_MUT_ARG_HANDSHAKE_TYPE: m->value = some_type(r); return true;
         default:
-            /* random_mutation starts from a blank mutation: free what an
-             * add-ext's bytes held first. */
+            /* Another kind: random_mutation starts from a blank mutation,
+             * so free what an add-ext's bytes held first. */
             free(m->bytes);
             random_mutation(r, m);
             return true;

@@ -6,9 +6,9 @@
  * (harness/trace/binary.h). The changes are the ones a person would make
  * to a script: insert, drop, duplicate or swap actions (every action kind,
  * expect-ccs included; send and expect of HelloRetryRequest too); add, drop or change
- * a mutation of a send (trace.h's sd_mutation_kind: flip, truncate, append,
- * length, type, plaintext, cert, empty, wrong-key, split); change a
- * message type, an alert, a flag; edit the bytes of a payload. The driver
+ * a mutation of a send (any kind of trace.h's SD_MUTATIONS, with an argument
+ * of its shape); change a message type, an alert, a flag; edit the bytes of
+ * a payload. The driver
  * still recomputes Finished and lengths unless a mutation targets them, so
  * each change tests one deviation. Every output decodes. */
 #ifndef SHAKEDOWN_MUTATORS_TRACE_MUTATION_H
