@@ -2,7 +2,8 @@
  * must agree with the encoder and the script printer.
  *
  * Targets: harness/trace/binary.c sd_trace_decode / sd_trace_encode, and
- * harness/trace/script.c sd_trace_print / sd_trace_parse on what decodes.
+ * harness/trace/script_print.c sd_trace_print and harness/trace/script.c
+ *   sd_trace_parse on what decodes.
  *
  * Input: any bytes. Checked for each input that decodes:
  *   - encoding the trace gives back exactly the input (one encoding per
