@@ -180,7 +180,8 @@ static bool read_server_hello_version(sd_model *m, const sd_server_hello *sh) {
 
 static void on_post_handshake(sd_model *m, const sd_handshake_msg *msg) {
     if (version_table(m)->on_post_handshake(m, msg)) return;
-    model_fatal(m, SD_unexpected_message, "%s after the handshake", sd_handshake_type_name(msg->type) ? sd_handshake_type_name(msg->type) : "unknown message");
+    const char *name = sd_handshake_type_name(msg->type);
+    model_fatal(m, SD_unexpected_message, "%s after the handshake", name ? name : "unknown message");
 }
 
 static void on_handshake_message(sd_model *m, const sd_handshake_msg *msg) {

@@ -741,7 +741,8 @@ static void send_change_cipher_spec12(sd_model *m) {
 /* A ChangeCipherSpec record, in order (model.c checked its place). */
 static void on_change_cipher_spec12(sd_model *m, const model_received *in) {
     /* §7.1: "The message consists of a single byte of value 1." */
-    if (in->body.len != 1 || in->body.data[0] != 1) return model_fatal(m, SD_decode_error, "malformed ChangeCipherSpec");
+    if (in->body.len != 1 || in->body.data[0] != 1)
+        return model_fatal(m, SD_decode_error, "malformed ChangeCipherSpec");
     /* The peer's pending keys become current; a handshake message split
      * across the change cannot be. */
     if (sd_hs_reassembler_has_partial(&m->rl.hs))

@@ -463,7 +463,8 @@ static bool process_client_hello(sd_model *m, const sd_client_hello *ch, sd_span
     if (sd_extensions_find(ch->extensions, SD_server_name, &sni) && !model_check_server_name(m, sni)) return false;
     sd_span psk_identities, psk_binders;
     bool psk_dhe_ke;
-    if (!tls13_check_psk_offer(m, ch, &psk_identities, &psk_binders, &psk_dhe_ke) || !model_check_extension_bodies(m, ch, true))
+    if (!tls13_check_psk_offer(m, ch, &psk_identities, &psk_binders, &psk_dhe_ke) ||
+        !model_check_extension_bodies(m, ch, true))
         return false;
     bool has_sigalgs = sd_extensions_find(ch->extensions, SD_signature_algorithms, &sigalgs_body);
     if (has_sigalgs) {
