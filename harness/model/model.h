@@ -1,10 +1,10 @@
-/* model.h — the in-memory handshake state machine: a strict TLS 1.3
- * endpoint that plays either role.
+/* model.h — the in-memory handshake state machine: a strict TLS 1.3 and
+ * TLS 1.2 endpoint that plays either role.
  *
  * It is sans-IO (bytes in, bytes out) and deterministic given a seed and a
  * clock. The message orders it accepts are the tables in sequences.c; every
  * check cites the RFC sentence it enforces. The model is exposed to the rest
- * of shakedown as the target "model" (targets/adapters/model_target.c). */
+ * of shakedown as the target "model" (harness/stacks/model_target.c). */
 #ifndef SHAKEDOWN_MODEL_MODEL_H
 #define SHAKEDOWN_MODEL_MODEL_H
 
@@ -23,9 +23,11 @@ void sd_model_status(const sd_model *m, sd_target_status *out);
  * and nothing after it; later input is ignored. Does nothing before the
  * handshake is done or after the connection ended. */
 void sd_model_close(sd_model *m);
-/* The session from the newest NewSessionTicket, for a later resume. */
+/* The session to resume later: from the newest NewSessionTicket, or in
+ * TLS 1.2 the session id the server gave. */
 bool sd_model_export_session(const sd_model *m, sd_buf *out);
-/* RFC 8446 §7.5 exporter with an empty context, after the handshake. */
+/* The exporter with an empty context, after the handshake: RFC 8446 §7.5
+ * in TLS 1.3, RFC 5705 in TLS 1.2. */
 bool sd_model_export(const sd_model *m, const char *label, uint8_t *out, size_t len);
 /* Printable name of the model's current state, for logs and reports. */
 const char *sd_model_state_name(sd_model *m);

@@ -1,6 +1,15 @@
-/* model_internal.h — the model's state, shared by its TLS 1.3 code
- * (model.c) and its TLS 1.2 code (tls12.c). Not for use outside
- * harness/model. */
+/* model_internal.h — the model's state and the seams between its files. Not
+ * for use outside harness/model.
+ *
+ * The files call one way only, each down the list, never up:
+ *   model.c          the public API (model.h), record reading, the order of
+ *                    messages (sequences.c), and dispatch through the table
+ *                    of the negotiated version;
+ *   tls13.c, tls12.c each version's handlers: model_tls13, model_tls12;
+ *   tls13_psk.c      TLS 1.3 resumption, for tls13.c;
+ *   tls12_session.c  TLS 1.2 sessions and tickets, for tls12.c;
+ *   checks.c         what both versions share: the fatal alert, the
+ *                    transcript hash, ClientHello extension checks. */
 #ifndef SHAKEDOWN_MODEL_INTERNAL_H
 #define SHAKEDOWN_MODEL_INTERNAL_H
 
@@ -74,7 +83,7 @@ struct sd_model {
     sd_buf session_out;     /* client: the newest session, for export */
     uint8_t ticket_key[16]; /* server: seals tickets; derived from the seed */
 
-    /* TLS 1.2 (tls12.c). */
+    /* TLS 1.2 (tls12.c, tls12_session.c). */
     uint16_t version;                 /* negotiated: SD_TLS12 or SD_TLS13; 0 before */
     const sd_tls12_suite *suite12;
     uint16_t client_version;          /* ClientHello.legacy_version, for static RSA (§7.4.7.1) */
@@ -111,9 +120,98 @@ struct sd_model {
     char state_name[96];
 };
 
+#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
+
+/* --- Per-version tables (tls13.c, tls12.c), read by model.c --------------- */
+
+/* One received message, as a version's handler gets it. */
+typedef struct {
+    sd_span body;  /* the message body; for ChangeCipherSpec, the record's content */
+    sd_span whole; /* header and body, as the transcript holds them */
+    /* The transcript hash up to, not including, this message, once a TLS 1.3
+     * suite is chosen (m->suite): what TLS 1.3's CertificateVerify and
+     * Finished cover. */
+    const uint8_t *hash_before;
+    const sd_client_hello *client_hello; /* ClientHello, parsed by model.c */
+    const sd_server_hello *server_hello; /* ServerHello and HelloRetryRequest, parsed by model.c */
+    bool second_client_hello;            /* the ClientHello answering our HelloRetryRequest */
+} model_received;
+
+/* One step of a version's shapes (s2n-tls's state machine is the model for
+ * this): how to read it when the peer sends it, and how to send it. The
+ * functions serve both roles. NULL: this version never does that. */
+typedef struct {
+    uint16_t msg; /* handshake type, SD_MSG_HELLO_RETRY_REQUEST or SD_MSG_CHANGE_CIPHER_SPEC */
+    void (*on_receive)(sd_model *m, const model_received *in);
+    void (*send)(sd_model *m);
+} model_step;
+
+typedef struct {
+    const model_step *steps;
+    size_t n_steps;
+    /* Server: checks a second ClientHello against the first before the
+     * version is negotiated again; false after a fatal alert. NULL: the
+     * version never asks for a second one. */
+    bool (*check_second_client_hello)(sd_model *m, const sd_client_hello *ch);
+    /* A handshake message once connected; false if the version has no use
+     * for it (model.c then sends unexpected_message). */
+    bool (*on_post_handshake)(sd_model *m, const sd_handshake_msg *msg);
+    /* The handshake just completed, or NULL. */
+    void (*on_handshake_done)(sd_model *m);
+    /* Client: a session blob (sd_model_export_session) of this version to
+     * offer; false if the blob is not one. */
+    bool (*load_session)(sd_model *m, sd_span blob);
+    /* The exporter with an empty context, once connected. */
+    bool (*export_keying_material)(const sd_model *m, const char *label, uint8_t *out, size_t len);
+} model_version;
+
+extern const model_version model_tls13; /* tls13.c */
+extern const model_version model_tls12; /* tls12.c */
+
+/* --- TLS 1.3 resumption (tls13_psk.c), for tls13.c ------------------------- */
+
+/* Client: computes the binder of the PSK offered in this ClientHello body
+ * and writes it in place (RFC 8446 §4.2.11.2). */
+void tls13_write_binder(sd_model *m, sd_buf *body);
+/* Client: a TLS 1.3 session blob (version 1); false if the blob is not one. */
+bool tls13_load_session(sd_model *m, sd_span blob);
+/* Client: a NewSessionTicket after the handshake (RFC 8446 §4.6.1). */
+void tls13_on_new_session_ticket(sd_model *m, sd_span body);
+/* Server: RFC 8446 §4.2.9 and §4.2.11 syntax of the offered PSKs. */
+bool tls13_check_psk_offer(sd_model *m, const sd_client_hello *ch, sd_span *out_identities, sd_span *out_binders,
+                           bool *dhe_ke);
+/* Server: accepts the first offered ticket of ours that fits the chosen
+ * suite and whose binder verifies. False after a fatal alert. */
+bool tls13_select_psk(sd_model *m, sd_span body, sd_span identities, sd_span binders);
+/* Server, after the client's Finished: one NewSessionTicket (RFC 8446 §4.6.1). */
+void tls13_send_session_ticket(sd_model *m);
+
+/* --- TLS 1.2 sessions (tls12_session.c), for tls12.c ------------------------ */
+
+/* Server: the session in a ticket of ours (RFC 5077 §4), or cached under a
+ * session id (RFC 5246 §7.4.1.2); false if there is none. */
+bool tls12_open_ticket(const sd_model *m, sd_span ticket, const sd_tls12_suite **suite, bool *ems,
+                       bool *client_authenticated, uint8_t master[48]);
+bool tls12_lookup_session(const sd_model *m, sd_span id, const sd_tls12_suite **suite, bool *ems,
+                          bool *client_authenticated, uint8_t master[48]);
+/* Server: a new session id for a full handshake (RFC 5246 §7.4.1.3). */
+void tls12_new_session_id(sd_model *m, sd_span offered);
+void tls12_send_session_ticket(sd_model *m);
+void tls12_on_new_session_ticket(sd_model *m, const model_received *in);
+/* The handshake is complete: the server caches the session, the client
+ * keeps it for export. */
+void tls12_on_handshake_done(sd_model *m);
+/* Client: a TLS 1.2 session blob (versions 2 and 3); false if the blob is
+ * not one. */
+bool tls12_load_session(sd_model *m, sd_span blob);
+
+/* --- Shared by both versions (checks.c) ------------------------------------ */
+
 /* The first error sticks: one fatal alert, then silence (RFC 8446 §6). */
 void model_fatal(sd_model *m, uint8_t alert, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 bool model_failed(const sd_model *m);
+/* The TLS 1.3 transcript hash with m->suite; false after a fatal alert. */
+bool model_transcript_hash(sd_model *m, uint8_t *out);
 /* RFC 6066 §3 server_name checks on the server side. */
 bool model_check_server_name(sd_model *m, sd_span body);
 /* Server: the syntax of the ClientHello extensions the model recognises
@@ -129,29 +227,5 @@ bool model_check_psk_modes(sd_model *m, const sd_client_hello *ch, bool *dhe_ke)
 /* Server: the OCSP response to staple for cred (the PKI's
  * ocsp-<credential>.der) if the client asked for one; else NULL. */
 const sd_span *model_ocsp_response(const sd_model *m, const sd_credential *cred);
-/* The credential this side presents (server's, or client's when asked). */
-const sd_credential *model_own_credential(const sd_model *m);
-
-/* --- TLS 1.2 (tls12.c) --------------------------------------------------- */
-/* Server: a ClientHello that negotiated TLS 1.2; picks suite, group and
- * signature scheme, and the shape. False after a fatal alert. */
-bool model12_on_client_hello(sd_model *m, const sd_client_hello *ch);
-/* Client: a ServerHello without supported_versions. */
-void model12_on_server_hello(sd_model *m, const sd_server_hello *sh);
-/* A handshake message of a TLS 1.2 shape, in order; hash_before covers the
- * transcript up to (not including) it. */
-void model12_on_message(sd_model *m, uint16_t step, const sd_handshake_msg *msg);
-/* A ChangeCipherSpec record in a TLS 1.2 handshake, already checked for
- * order. */
-void model12_on_ccs(sd_model *m, sd_span body);
-/* Sends our next TLS 1.2 step. */
-void model12_send(sd_model *m, uint16_t step);
-/* Client: parses a TLS 1.2 session blob (export_session); false if it is not one. */
-bool model12_load_session(sd_model *m, sd_span blob);
-/* The handshake is complete: caches the session (server) or keeps it for
- * export (client). */
-void model12_on_handshake_done(sd_model *m);
-/* RFC 5705 exporter for TLS 1.2. */
-bool model12_export(const sd_model *m, const char *label, uint8_t *out, size_t len);
 
 #endif

@@ -1,18 +1,18 @@
-/* tls12.c — the model's TLS 1.2 (RFC 5246): full handshakes with ECDHE
- * (RFC 8422) or static RSA key exchange, extended master secret (RFC 7627)
- * and secure renegotiation signalling (RFC 5746; renegotiation itself is
- * refused). Message order comes from the tls12-* shapes in sequences.c, with
- * ChangeCipherSpec as a step; model.c checks the order and calls here for the
- * content. */
-#include <stdio.h>
+/* tls12.c — the model's TLS 1.2 (RFC 5246), both roles: full handshakes
+ * with ECDHE (RFC 8422) or static RSA key exchange, extended master secret
+ * (RFC 7627), OCSP stapling (RFC 6066 §8) and secure renegotiation
+ * signalling (RFC 5746; renegotiation itself is refused). Message order
+ * comes from the tls12-* shapes in sequences.c, with ChangeCipherSpec as a
+ * step; model.c checks the order and calls the handlers of the table
+ * model_tls12 for the content. Sessions and tickets (RFC 5077) are in
+ * tls12_session.c. This file calls only down: into tls12_session.c,
+ * checks.c, crypto/ and wire/. */
 #include <string.h>
 
 #include <openssl/mem.h>
 #include <openssl/rsa.h>
-#include <openssl/sha.h>
 
 #include "model/model_internal.h"
-#include "protocol/session_cache.h"
 #include "wire/handshake.h"
 #include "wire/names.h"
 #include "wire/tls12.h"
@@ -81,125 +81,6 @@ static bool read_chain12(sd_model *m, sd_span body, sd_span *chain, size_t *n) {
     return true;
 }
 
-/* --- Sessions: tickets (RFC 5077), the session cache (RFC 5246 §7.4.1.2) --- */
-
-/* What a TLS 1.2 session keeps (RFC 5246 §7.4.1.2 lists the session
- * state; RFC 5077 §4 the ticket's): suite(2) ems(1)
- * client_authenticated(1) master(48). The peer identity is kept as whether
- * the client proved a certificate (the PKI's, checked when it was sent), so
- * that a resumed session is as authenticated as the one it resumes. */
-enum { SESSION12_LEN = 2 + 1 + 1 + 48 };
-
-static void write_session12(const sd_model *m, uint8_t out[SESSION12_LEN]) {
-    out[0] = (uint8_t)(m->suite12->id >> 8);
-    out[1] = (uint8_t)m->suite12->id;
-    out[2] = m->ems;
-    out[3] = m->cfg.role == SD_ROLE_SERVER && m->st.peer_authenticated;
-    memcpy(out + 4, m->master, 48);
-}
-
-/* False if the suite is not one of ours. */
-static bool read_session12(const uint8_t in[SESSION12_LEN], const sd_tls12_suite **suite, bool *ems,
-                           bool *client_authenticated, uint8_t master[48]) {
-    *suite = sd_tls12_suite_find((uint16_t)(in[0] << 8 | in[1]));
-    *ems = in[2];
-    *client_authenticated = in[3];
-    memcpy(master, in + 4, 48);
-    return *suite != NULL;
-}
-
-/* The ticket is the server's own sealed state (RFC 5077 §4 recommends a
- * format; its content is the server's choice): nonce(12) ||
- * AES-128-GCM("12" session). The key is the one TLS 1.3 tickets use; the
- * leading tag keeps the two kinds apart. */
-static void seal_ticket12(sd_model *m, sd_buf *out) {
-    uint8_t nonce[12], plain[1 + SESSION12_LEN], sealed[sizeof plain + 16];
-    size_t sealed_len = 0;
-    plain[0] = 0x12;
-    write_session12(m, plain + 1);
-    sd_rng_bytes(&m->rng, nonce, sizeof nonce);
-    EVP_AEAD_CTX ctx;
-    if (EVP_AEAD_CTX_init(&ctx, EVP_aead_aes_128_gcm(), m->ticket_key, sizeof m->ticket_key, 16, NULL)) {
-        if (EVP_AEAD_CTX_seal(&ctx, sealed, &sealed_len, sizeof sealed, nonce, sizeof nonce, plain, sizeof plain, NULL,
-                              0)) {
-            sd_buf_append(out, nonce, sizeof nonce);
-            sd_buf_append(out, sealed, sealed_len);
-        }
-        EVP_AEAD_CTX_cleanup(&ctx);
-    }
-    OPENSSL_cleanse(plain, sizeof plain);
-}
-
-/* True if the ticket is one of ours for TLS 1.2; fills the session. */
-static bool open_ticket12(const sd_model *m, sd_span ticket, const sd_tls12_suite **suite, bool *ems,
-                          bool *client_authenticated, uint8_t master[48]) {
-    uint8_t plain[1 + SESSION12_LEN + 16];
-    size_t plain_len = 0;
-    if (ticket.len != 12 + 1 + SESSION12_LEN + 16) return false;
-    EVP_AEAD_CTX ctx;
-    if (!EVP_AEAD_CTX_init(&ctx, EVP_aead_aes_128_gcm(), m->ticket_key, sizeof m->ticket_key, 16, NULL)) return false;
-    bool ok = EVP_AEAD_CTX_open(&ctx, plain, &plain_len, sizeof plain, ticket.data, 12, ticket.data + 12, ticket.len - 12,
-                                NULL, 0) &&
-              plain_len == 1 + SESSION12_LEN && plain[0] == 0x12 &&
-              read_session12(plain + 1, suite, ems, client_authenticated, master);
-    EVP_AEAD_CTX_cleanup(&ctx);
-    OPENSSL_cleanse(plain, sizeof plain);
-    return ok;
-}
-
-/* The session cached under a session id (RFC 5246 §7.4.1.2), if any. */
-static bool lookup_session12(const sd_model *m, sd_span id, const sd_tls12_suite **suite, bool *ems,
-                             bool *client_authenticated, uint8_t master[48]) {
-    sd_span blob;
-    return sd_session_cache_get(m->cfg.session_cache, "model", id, &blob) && blob.len == SESSION12_LEN &&
-           read_session12(blob.data, suite, ems, client_authenticated, master);
-}
-
-void model12_on_handshake_done(sd_model *m) {
-    if (m->st.resumed) return;
-    if (m->cfg.role == SD_ROLE_SERVER) {
-        /* §7.4.1.3: the session id the ServerHello gave names it now. */
-        if (!m->server_session_id_len) return;
-        uint8_t session[SESSION12_LEN];
-        write_session12(m, session);
-        sd_session_cache_put(m->cfg.session_cache, "model", sd_span_of(m->server_session_id, m->server_session_id_len),
-                             sd_span_of(session, sizeof session));
-        OPENSSL_cleanse(session, sizeof session);
-        return;
-    }
-    /* Client: a session id without a ticket is a session to export
-     * (version 3 of the model's session blob: suite, ems, master, id). */
-    if (m->session_out.len || !m->server_session_id_len) return;
-    sd_buf_u8(&m->session_out, 3);
-    sd_buf_u16(&m->session_out, m->suite12->id);
-    sd_buf_u8(&m->session_out, m->ems);
-    sd_buf_append(&m->session_out, m->master, 48);
-    sd_buf_u8(&m->session_out, (uint8_t)m->server_session_id_len);
-    sd_buf_append(&m->session_out, m->server_session_id, m->server_session_id_len);
-}
-
-bool model12_load_session(sd_model *m, sd_span blob) {
-    /* Version 2 of the model's session blob: suite, ems, master, ticket;
-     * version 3: suite, ems, master, session id (RFC 5246 §7.4.1.2). */
-    sd_reader r = sd_reader_of(blob);
-    uint8_t version, ems;
-    uint16_t suite;
-    sd_span master, ticket = {0}, id = {0};
-    if (!sd_read_u8(&r, &version) || (version != 2 && version != 3) || !sd_read_u16(&r, &suite) ||
-        !sd_read_u8(&r, &ems) || !sd_read_bytes(&r, 48, &master) ||
-        (version == 2 && (!sd_read_prefixed(&r, 2, &ticket) || ticket.len == 0)) ||
-        (version == 3 && (!sd_read_prefixed(&r, 1, &id) || id.len == 0 || id.len > 32)) || !sd_reader_done(&r) ||
-        !(m->resume_suite12 = sd_tls12_suite_find(suite)))
-        return false;
-    m->resume_ems12 = ems;
-    memcpy(m->resume_master12, master.data, 48);
-    sd_buf_append_span(&m->ticket, ticket);
-    if (id.len) memcpy(m->resume_session_id12, id.data, id.len);
-    m->resume_session_id12_len = id.len;
-    m->resuming12 = true;
-    return true;
-}
-
 /* Keys for an abbreviated handshake: the saved master, the new randoms. */
 static bool resume_keys(sd_model *m) {
     if (!sd_tls12_derive_keys(m->suite12, m->master, m->client_random, m->server_random, &m->keys12)) {
@@ -210,24 +91,6 @@ static bool resume_keys(sd_model *m) {
 }
 
 /* --- Server ------------------------------------------------------------------- */
-
-/* A new session id (§7.4.1.3) for a full handshake. It must differ from the
- * one the client offered, which a ServerHello echoes only to resume (RFC
- * 5246 §7.4.1.3); the model's random stream alone would repeat it when
- * servers share a seed (targets/target.h), so the id also hashes the
- * client's random and offered id. */
-static void new_session_id12(sd_model *m, sd_span offered) {
-    uint8_t fresh[32];
-    sd_rng_bytes(&m->rng, fresh, sizeof fresh);
-    SHA256_CTX sha;
-    SHA256_Init(&sha);
-    SHA256_Update(&sha, fresh, sizeof fresh);
-    SHA256_Update(&sha, m->client_random, SD_RANDOM_LEN);
-    SHA256_Update(&sha, offered.data, offered.len);
-    SHA256_Final(m->server_session_id, &sha);
-    m->server_session_id_len = 32;
-    if (sd_span_eq(offered, sd_span_of(m->server_session_id, 32))) m->server_session_id[0] ^= 1;
-}
 
 /* RFC 8422 §5.1.2 (ClientHello) and §5.2 (ServerHello): ECPointFormat
  * ec_point_format_list<1..2^8-1>, and "Implementations MUST support"
@@ -247,31 +110,28 @@ static bool check_point_formats(sd_model *m, sd_span body) {
     return true;
 }
 
-bool model12_on_client_hello(sd_model *m, const sd_client_hello *ch) {
+/* Server: a ClientHello that negotiated TLS 1.2; picks suite, group and
+ * signature scheme, and the shape. model.c has checked the extensions'
+ * framing already, when it negotiated the version. */
+static void model12_on_client_hello(sd_model *m, const model_received *in) {
+    const sd_client_hello *ch = in->client_hello;
     uint8_t alert;
     sd_span body;
-    m->version = SD_TLS12;
     m->client_version = ch->legacy_version;
     /* RFC 5246 §7.4.1.2: the list "MUST contain, and all implementations
      * MUST support, CompressionMethod.null". */
-    if (!memchr(ch->compression_methods.data, 0, ch->compression_methods.len)) {
-        model_fatal(m, SD_illegal_parameter, "ClientHello does not offer null compression");
-        return false;
-    }
-    if (ch->has_extensions && !sd_extensions_check(ch->extensions, &alert)) {
-        model_fatal(m, alert, "malformed ClientHello extensions");
-        return false;
-    }
-    if (sd_extensions_find(ch->extensions, SD_server_name, &body) && !model_check_server_name(m, body)) return false;
+    if (!memchr(ch->compression_methods.data, 0, ch->compression_methods.len))
+        return model_fatal(m, SD_illegal_parameter, "ClientHello does not offer null compression");
+    if (sd_extensions_find(ch->extensions, SD_server_name, &body) && !model_check_server_name(m, body)) return;
     /* Extensions of either version that BoringSSL parses whatever the
      * version (compress_certificate, encrypted_client_hello, ...): the same
      * syntax checks as in TLS 1.3. */
-    if (!model_check_extension_bodies(m, ch, false)) return false;
+    if (!model_check_extension_bodies(m, ch, false)) return;
     /* A TLS 1.3 extension means nothing in TLS 1.2 (RFC 5246 §7.4.1.4 lets
      * a server ignore it), but BoringSSL parses psk_key_exchange_modes
      * whatever the version and refuses a malformed one: the same choice. */
     bool psk_dhe_ke;
-    if (!model_check_psk_modes(m, ch, &psk_dhe_ke)) return false;
+    if (!model_check_psk_modes(m, ch, &psk_dhe_ke)) return;
     /* RFC 8422 §5.1.2: ECPointFormat ec_point_format_list<1..2^8-1>; "If
      * the client sends the extension and the extension does not contain the
      * uncompressed point format, and the client has used the Supported
@@ -279,7 +139,7 @@ bool model12_on_client_hello(sd_model *m, const sd_client_hello *ch) {
      * this specification, then the server MUST abort the handshake and
      * return an illegal_parameter alert." BoringSSL refuses it also without
      * supported_groups, which the RFC leaves open: the model does too. */
-    if (sd_extensions_find(ch->extensions, SD_ec_point_formats, &body) && !check_point_formats(m, body)) return false;
+    if (sd_extensions_find(ch->extensions, SD_ec_point_formats, &body) && !check_point_formats(m, body)) return;
     /* RFC 5746 §3.6: the server "MUST verify that the "renegotiated_connection"
      * field is of zero length, and if it is not, MUST abort the handshake" —
      * with handshake_failure; TLS_EMPTY_RENEGOTIATION_INFO_SCSV (0x00FF)
@@ -288,21 +148,15 @@ bool model12_on_client_hello(sd_model *m, const sd_client_hello *ch) {
     m->secure_renegotiation = sd_u16_list_contains(suites, 0x00FF);
     if (sd_extensions_find(ch->extensions, SD_renegotiation_info, &body)) {
         sd_span reneg;
-        if (!sd_parse_renegotiation_info(body, &reneg, &alert)) {
-            model_fatal(m, alert, "malformed renegotiation_info");
-            return false;
-        }
-        if (reneg.len != 0) {
-            model_fatal(m, SD_handshake_failure, "renegotiation_info not empty on an initial handshake");
-            return false;
-        }
+        if (!sd_parse_renegotiation_info(body, &reneg, &alert))
+            return model_fatal(m, alert, "malformed renegotiation_info");
+        if (reneg.len != 0)
+            return model_fatal(m, SD_handshake_failure, "renegotiation_info not empty on an initial handshake");
         m->secure_renegotiation = true;
     }
     if (sd_extensions_find(ch->extensions, SD_extended_master_secret, &body)) {
-        if (!sd_parse_extended_master_secret(body, &alert)) {
-            model_fatal(m, alert, "malformed extended_master_secret");
-            return false;
-        }
+        if (!sd_parse_extended_master_secret(body, &alert))
+            return model_fatal(m, alert, "malformed extended_master_secret");
         m->ems = true;
     }
 
@@ -323,15 +177,13 @@ bool model12_on_client_hello(sd_model *m, const sd_client_hello *ch) {
     const sd_tls12_suite *saved = NULL;
     bool saved_ems = false, saved_client_auth = false, found = false;
     if (ticket_offered && ticket_ext.len)
-        found = open_ticket12(m, ticket_ext, &saved, &saved_ems, &saved_client_auth, m->master);
+        found = tls12_open_ticket(m, ticket_ext, &saved, &saved_ems, &saved_client_auth, m->master);
     else if (m->cfg.session_cache && ch->legacy_session_id.len)
-        found = lookup_session12(m, ch->legacy_session_id, &saved, &saved_ems, &saved_client_auth, m->master);
+        found = tls12_lookup_session(m, ch->legacy_session_id, &saved, &saved_ems, &saved_client_auth, m->master);
     if (found && sd_u16_list_contains(suites, saved->id) && sd_u16_in(m->offer.suites, m->offer.n_suites, saved->id) &&
         (saved_client_auth || m->cfg.client_auth != SD_CLIENT_AUTH_REQUIRE)) {
-        if (saved_ems && !m->ems) {
-            model_fatal(m, SD_handshake_failure, "resumption of an extended-master-secret session without it");
-            return false;
-        }
+        if (saved_ems && !m->ems)
+            return model_fatal(m, SD_handshake_failure, "resumption of an extended-master-secret session without it");
         if (saved_ems == m->ems) {
             m->suite12 = saved;
             m->st.version = SD_TLS12;
@@ -341,7 +193,7 @@ bool model12_on_client_hello(sd_model *m, const sd_client_hello *ch) {
              * identity; the client proved its certificate then. */
             m->st.peer_authenticated = saved_client_auth;
             m->shape = sd_shape_with_flags(SD_SHAPE_TLS12 | SD_SHAPE_RESUMED);
-            return true;
+            return;
         }
     }
     OPENSSL_cleanse(m->master, sizeof m->master);
@@ -349,7 +201,7 @@ bool model12_on_client_hello(sd_model *m, const sd_client_hello *ch) {
     /* §7.4.1.3: a new session id names the session in the cache; with a
      * ticket the ticket carries it, and the id stays empty (BoringSSL's
      * choice: "the session will not be cached"). */
-    if (m->cfg.session_cache && !m->issue_ticket12) new_session_id12(m, ch->legacy_session_id);
+    if (m->cfg.session_cache && !m->issue_ticket12) tls12_new_session_id(m, ch->legacy_session_id);
 
     /* Groups (RFC 8422 §5.1.1) and signature schemes (§7.4.1.4.1). Without
      * supported_groups, RFC 8422 §4 lets the server "choose any one of the
@@ -357,15 +209,11 @@ bool model12_on_client_hello(sd_model *m, const sd_client_hello *ch) {
      * suite, and so does the model (group stays 0). */
     sd_u16_list groups = {{0}}, sigalgs = {{0}};
     bool has_groups = sd_extensions_find(ch->extensions, SD_supported_groups, &body);
-    if (has_groups && !sd_u16_list_parse(body, 2, false, &groups, &alert)) {
-        model_fatal(m, alert, "malformed supported_groups");
-        return false;
-    }
+    if (has_groups && !sd_u16_list_parse(body, 2, false, &groups, &alert))
+        return model_fatal(m, alert, "malformed supported_groups");
     bool has_sigalgs = sd_extensions_find(ch->extensions, SD_signature_algorithms, &body);
-    if (has_sigalgs && !sd_u16_list_parse(body, 2, false, &sigalgs, &alert)) {
-        model_fatal(m, alert, "malformed signature_algorithms");
-        return false;
-    }
+    if (has_sigalgs && !sd_u16_list_parse(body, 2, false, &sigalgs, &alert))
+        return model_fatal(m, alert, "malformed signature_algorithms");
     uint16_t group = 0;
     for (size_t i = 0; has_groups && i < sd_u16_list_count(groups) && !group; i++)
         if (sd_u16_in(m->offer.groups, m->offer.n_groups, sd_u16_list_at(groups, i))) group = sd_u16_list_at(groups, i);
@@ -392,8 +240,7 @@ bool model12_on_client_hello(sd_model *m, const sd_client_hello *ch) {
     }
     if (!m->suite12) {
         /* RFC 5246 §7.4.1.3: no acceptable choices is handshake_failure. */
-        model_fatal(m, SD_handshake_failure, "no TLS 1.2 cipher suite in common");
-        return false;
+        return model_fatal(m, SD_handshake_failure, "no TLS 1.2 cipher suite in common");
     }
     /* RFC 6066 §8: servers "MAY return a suitable certificate status
      * response"; the model does whenever it has one, as BoringSSL does
@@ -407,7 +254,6 @@ bool model12_on_client_hello(sd_model *m, const sd_client_hello *ch) {
     m->shape = sd_shape_with_flags(SD_SHAPE_TLS12 | (m->suite12->kx == SD_KX_RSA ? SD_SHAPE_RSA_KX : 0) |
                                    (m->cfg.client_auth != SD_CLIENT_AUTH_NONE ? SD_SHAPE_CLIENT_AUTH : 0) |
                                    (m->issue_ticket12 ? SD_SHAPE_TICKET : 0) | (m->staple12 ? SD_SHAPE_OCSP : 0));
-    return true;
 }
 
 /* RFC 5246 §7.4.4: the certificate types and schemes the server accepts
@@ -454,66 +300,20 @@ static void on_client_certificate12(sd_model *m, sd_span body) {
 
 /* Server: CertificateVerify (§7.4.8) signs "handshake_messages": everything
  * before it. */
-static void on_certificate_verify12(sd_model *m, const sd_handshake_msg *msg) {
+static void on_certificate_verify12(sd_model *m, const model_received *in) {
     uint8_t alert;
     sd_certificate_verify cv;
-    if (!sd_parse_certificate_verify(msg->body, &cv, &alert)) return model_fatal(m, alert, "malformed CertificateVerify");
+    if (!sd_parse_certificate_verify(in->body, &cv, &alert)) return model_fatal(m, alert, "malformed CertificateVerify");
     /* §7.4.8: the algorithm "MUST be one of those present in the
      * supported_signature_algorithms field of the CertificateRequest". */
     if ((!sd_u16_in(m->offer.sigalgs, m->offer.n_sigalgs, cv.algorithm) && cv.algorithm != SD_rsa_pkcs1_sha256) ||
         !sd_tls12_signature_scheme_matches_key(cv.algorithm, m->peer_key))
         return model_fatal(m, SD_illegal_parameter, "CertificateVerify uses scheme 0x%04x", cv.algorithm);
     const sd_buf *t = &m->rl.transcript.bytes;
-    sd_span before = sd_span_of(t->data, t->len - msg->whole.len);
+    sd_span before = sd_span_of(t->data, t->len - in->whole.len);
     if (!sd_tls12_verify(m->peer_key, cv.algorithm, before, cv.signature))
         return model_fatal(m, SD_decrypt_error, "CertificateVerify signature does not verify");
     m->st.peer_authenticated = true;
-}
-
-/* Client: CertificateRequest (§7.4.4); its schemes pick our signature. */
-static void on_certificate_request12(sd_model *m, sd_span body) {
-    uint8_t alert;
-    sd_tls12_certificate_request cr;
-    if (!sd_parse_tls12_certificate_request(body, &cr, &alert))
-        return model_fatal(m, alert, "malformed CertificateRequest");
-    sd_u16_list l = {cr.supported_signature_algorithms};
-    m->n_peer_sigalgs = 0;
-    for (size_t i = 0; i < sd_u16_list_count(l) && m->n_peer_sigalgs < 64; i++)
-        m->peer_sigalgs[m->n_peer_sigalgs++] = sd_u16_list_at(l, i);
-    m->cert_requested = true;
-}
-
-static void send_client_certificate12(sd_model *m) {
-    const sd_credential *cred = m->cfg.client_credential;
-    /* §7.4.6: "If no suitable certificate is available, the client MUST send
-     * a certificate message containing no certificates", and then no
-     * CertificateVerify. */
-    if (!cred) m->shape = sd_shape_with_flags(m->shape->flags | SD_SHAPE_NO_CLIENT_CERT);
-    sd_buf body;
-    sd_buf_init(&body);
-    sd_tls12_build_certificate(&body, cred);
-    sd_rl_send_handshake(&m->rl, SD_Certificate, sd_buf_span(&body));
-    sd_buf_free(&body);
-}
-
-static void send_client_certificate_verify12(sd_model *m) {
-    EVP_PKEY *key = m->cfg.client_credential->key;
-    uint16_t scheme = 0;
-    for (size_t i = 0; i < m->n_peer_sigalgs && !scheme; i++)
-        if (sd_tls12_signature_scheme_matches_key(m->peer_sigalgs[i], key)) scheme = m->peer_sigalgs[i];
-    if (!scheme) return model_fatal(m, SD_handshake_failure, "no signature scheme for our client certificate");
-    sd_buf sig, body;
-    sd_buf_init(&sig);
-    sd_buf_init(&body);
-    if (!sd_tls12_sign(key, scheme, sd_buf_span(&m->rl.transcript.bytes), &sig)) {
-        model_fatal(m, SD_internal_error, "CertificateVerify signing failed");
-    } else {
-        sd_certificate_verify cv = {.algorithm = scheme, .signature = sd_buf_span(&sig)};
-        sd_build_certificate_verify(&body, &cv);
-        sd_rl_send_handshake(&m->rl, SD_CertificateVerify, sd_buf_span(&body));
-    }
-    sd_buf_free(&sig);
-    sd_buf_free(&body);
 }
 
 static void send_server_hello12(sd_model *m) {
@@ -553,18 +353,6 @@ static void send_server_hello12(sd_model *m) {
     if (resumed) resume_keys(m);
 }
 
-static void send_session_ticket12(sd_model *m) {
-    sd_buf ticket, body;
-    sd_buf_init(&ticket);
-    sd_buf_init(&body);
-    seal_ticket12(m, &ticket);
-    sd_tls12_new_session_ticket nst = {.lifetime_hint = 7200, .ticket = sd_buf_span(&ticket)};
-    sd_build_tls12_new_session_ticket(&body, &nst);
-    sd_rl_send_handshake(&m->rl, SD_NewSessionTicket, sd_buf_span(&body));
-    sd_buf_free(&ticket);
-    sd_buf_free(&body);
-}
-
 static void send_server_key_exchange(sd_model *m) {
     if (!sd_key_share_generate(&m->share, m->group, &m->rng))
         return model_fatal(m, SD_internal_error, "key generation failed");
@@ -591,7 +379,8 @@ static void send_server_key_exchange(sd_model *m) {
     sd_buf_free(&body);
 }
 
-static void on_client_key_exchange(sd_model *m, sd_span body) {
+static void on_client_key_exchange(sd_model *m, const model_received *in) {
+    sd_span body = in->body;
     uint8_t alert;
     if (m->suite12->kx == SD_KX_RSA) {
         sd_span encrypted;
@@ -619,9 +408,11 @@ static void on_client_key_exchange(sd_model *m, sd_span body) {
 
 /* --- Client ------------------------------------------------------------------- */
 
-void model12_on_server_hello(sd_model *m, const sd_server_hello *sh) {
+/* Client: a ServerHello without supported_versions (model.c sent it here
+ * for that). */
+static void model12_on_server_hello(sd_model *m, const model_received *in) {
+    const sd_server_hello *sh = in->server_hello;
     uint8_t alert;
-    m->version = SD_TLS12;
     memcpy(m->server_random, sh->random.data, SD_RANDOM_LEN);
     /* RFC 8446 §4.1.3: "TLS 1.3 clients receiving a ServerHello indicating
      * TLS 1.2 or below MUST check that the last 8 bytes are not equal to
@@ -737,7 +528,7 @@ static void verify_server_chain12(sd_model *m, const sd_span *chain, size_t n, c
     if (m->suite12->kx == SD_KX_RSA) m->st.peer_authenticated = true; /* proven by the Finished it can decrypt */
 }
 
-static void on_certificate12(sd_model *m, sd_span body) {
+static void on_server_certificate12(sd_model *m, sd_span body) {
     sd_span chain[SD_MAX_CHAIN];
     size_t n;
     if (!read_chain12(m, body, chain, &n)) return;
@@ -757,7 +548,8 @@ static void on_certificate12(sd_model *m, sd_span body) {
 }
 
 /* Client: CertificateStatus (RFC 6066 §8), right after the Certificate. */
-static void on_certificate_status12(sd_model *m, sd_span body) {
+static void on_certificate_status12(sd_model *m, const model_received *in) {
+    sd_span body = in->body;
     uint8_t alert;
     sd_tls12_certificate_status cs;
     /* status_type must be ocsp, the one the model asked for; a response
@@ -774,20 +566,25 @@ static void on_certificate_status12(sd_model *m, sd_span body) {
 
 /* Client: the status_request echo promised a CertificateStatus, and the
  * server sent the next message instead (RFC 6066 §8 allows it; the tables
- * switched to the shape without it). The chain kept by on_certificate12 is
- * validated now, before that message, without a stapled response. */
-static void verify_chain_without_status(sd_model *m) {
+ * switched to the shape without it): ServerKeyExchange, CertificateRequest
+ * or ServerHelloDone. The chain kept by on_server_certificate12 is
+ * validated now, before that message, without a stapled response. False
+ * after a fatal alert. */
+static bool verify_chain_without_status(sd_model *m) {
+    if (!m->peer_chain12.len) return true;
     sd_span chain[SD_MAX_CHAIN];
     size_t n;
-    if (!read_chain12(m, sd_buf_span(&m->peer_chain12), chain, &n)) return;
+    if (!read_chain12(m, sd_buf_span(&m->peer_chain12), chain, &n)) return false;
     sd_buf_reset(&m->peer_chain12);
     verify_server_chain12(m, chain, n, NULL);
+    return !model_failed(m);
 }
 
-static void on_server_key_exchange(sd_model *m, sd_span body) {
+static void on_server_key_exchange(sd_model *m, const model_received *in) {
     uint8_t alert;
     sd_tls12_ske ske;
-    if (!sd_parse_tls12_ske_ecdhe(body, &ske, &alert)) return model_fatal(m, alert, "malformed ServerKeyExchange");
+    if (!verify_chain_without_status(m)) return;
+    if (!sd_parse_tls12_ske_ecdhe(in->body, &ske, &alert)) return model_fatal(m, alert, "malformed ServerKeyExchange");
     /* RFC 8422 §5.4: the curve must be one the client offered; §7.4.1.4.1:
      * the signature scheme must be one it offered, for the key it has. */
     if (!sd_u16_in(m->offer.groups, m->offer.n_groups, ske.group))
@@ -809,6 +606,59 @@ static void on_server_key_exchange(sd_model *m, sd_span body) {
     m->group = ske.group;
     m->st.group = ske.group;
     m->st.peer_authenticated = true;
+}
+
+/* Client: CertificateRequest (§7.4.4); its schemes pick our signature. */
+static void on_certificate_request12(sd_model *m, const model_received *in) {
+    uint8_t alert;
+    sd_tls12_certificate_request cr;
+    if (!verify_chain_without_status(m)) return;
+    if (!sd_parse_tls12_certificate_request(in->body, &cr, &alert))
+        return model_fatal(m, alert, "malformed CertificateRequest");
+    sd_u16_list l = {cr.supported_signature_algorithms};
+    m->n_peer_sigalgs = 0;
+    for (size_t i = 0; i < sd_u16_list_count(l) && m->n_peer_sigalgs < 64; i++)
+        m->peer_sigalgs[m->n_peer_sigalgs++] = sd_u16_list_at(l, i);
+    m->cert_requested = true;
+}
+
+static void send_client_certificate12(sd_model *m) {
+    const sd_credential *cred = m->cfg.client_credential;
+    /* §7.4.6: "If no suitable certificate is available, the client MUST send
+     * a certificate message containing no certificates", and then no
+     * CertificateVerify. */
+    if (!cred) m->shape = sd_shape_with_flags(m->shape->flags | SD_SHAPE_NO_CLIENT_CERT);
+    sd_buf body;
+    sd_buf_init(&body);
+    sd_tls12_build_certificate(&body, cred);
+    sd_rl_send_handshake(&m->rl, SD_Certificate, sd_buf_span(&body));
+    sd_buf_free(&body);
+}
+
+static void send_client_certificate_verify12(sd_model *m) {
+    EVP_PKEY *key = m->cfg.client_credential->key;
+    uint16_t scheme = 0;
+    for (size_t i = 0; i < m->n_peer_sigalgs && !scheme; i++)
+        if (sd_tls12_signature_scheme_matches_key(m->peer_sigalgs[i], key)) scheme = m->peer_sigalgs[i];
+    if (!scheme) return model_fatal(m, SD_handshake_failure, "no signature scheme for our client certificate");
+    sd_buf sig, body;
+    sd_buf_init(&sig);
+    sd_buf_init(&body);
+    if (!sd_tls12_sign(key, scheme, sd_buf_span(&m->rl.transcript.bytes), &sig)) {
+        model_fatal(m, SD_internal_error, "CertificateVerify signing failed");
+    } else {
+        sd_certificate_verify cv = {.algorithm = scheme, .signature = sd_buf_span(&sig)};
+        sd_build_certificate_verify(&body, &cv);
+        sd_rl_send_handshake(&m->rl, SD_CertificateVerify, sd_buf_span(&body));
+    }
+    sd_buf_free(&sig);
+    sd_buf_free(&body);
+}
+
+static void on_server_hello_done12(sd_model *m, const model_received *in) {
+    uint8_t alert;
+    if (!verify_chain_without_status(m)) return;
+    if (!sd_parse_tls12_server_hello_done(in->body, &alert)) model_fatal(m, alert, "malformed ServerHelloDone");
 }
 
 static void send_client_key_exchange(sd_model *m) {
@@ -847,68 +697,52 @@ static void send_finished12(sd_model *m) {
     sd_rl_send_handshake(&m->rl, SD_Finished, sd_span_of(verify, sizeof verify));
 }
 
-void model12_send(sd_model *m, uint16_t step) {
-    bool client = m->cfg.role == SD_ROLE_CLIENT;
-    switch (step) {
-    case SD_ServerHello:
-        send_server_hello12(m);
-        return;
-    case SD_Certificate: {
-        if (client) return send_client_certificate12(m);
-        sd_buf body;
-        sd_buf_init(&body);
-        sd_tls12_build_certificate(&body, m->cfg.credential);
-        sd_rl_send_handshake(&m->rl, SD_Certificate, sd_buf_span(&body));
-        sd_buf_free(&body);
-        return;
-    }
-    case SD_CertificateStatus: {
-        sd_buf body;
-        sd_buf_init(&body);
-        sd_tls12_certificate_status cs = {.status_type = SD_CERTIFICATE_STATUS_OCSP,
-                                          .ocsp_response = *model_ocsp_response(m, m->cfg.credential)};
-        sd_build_tls12_certificate_status(&body, &cs);
-        sd_rl_send_handshake(&m->rl, SD_CertificateStatus, sd_buf_span(&body));
-        sd_buf_free(&body);
-        return;
-    }
-    case SD_CertificateRequest:
-        send_certificate_request12(m);
-        return;
-    case SD_CertificateVerify:
-        send_client_certificate_verify12(m);
-        return;
-    case SD_ServerKeyExchange:
-        send_server_key_exchange(m);
-        return;
-    case SD_ServerHelloDone:
-        sd_rl_send_handshake(&m->rl, SD_ServerHelloDone, sd_span_of(NULL, 0));
-        return;
-    case SD_NewSessionTicket:
-        send_session_ticket12(m);
-        return;
-    case SD_ClientKeyExchange:
-        send_client_key_exchange(m);
-        return;
-    case SD_MSG_CHANGE_CIPHER_SPEC: {
-        /* §7.1: the CCS goes out under the old (here: no) keys, then the
-         * pending write keys take over. */
-        static const uint8_t one = 1;
-        sd_rl_send(&m->rl, SD_change_cipher_spec, sd_span_of(&one, 1), true, 0);
-        install(m, &m->rl.write, client);
-        return;
-    }
-    case SD_Finished:
-        send_finished12(m);
-        return;
-    default:
-        model_fatal(m, SD_internal_error, "no way to send TLS 1.2 step %u", step);
-    }
+/* Server: its Certificate (§7.4.2); client: its answer to a
+ * CertificateRequest (§7.4.6). */
+static void send_certificate12(sd_model *m) {
+    if (m->cfg.role == SD_ROLE_CLIENT) return send_client_certificate12(m);
+    sd_buf body;
+    sd_buf_init(&body);
+    sd_tls12_build_certificate(&body, m->cfg.credential);
+    sd_rl_send_handshake(&m->rl, SD_Certificate, sd_buf_span(&body));
+    sd_buf_free(&body);
 }
 
-void model12_on_ccs(sd_model *m, sd_span body) {
+static void on_certificate12(sd_model *m, const model_received *in) {
+    if (m->cfg.role == SD_ROLE_SERVER)
+        on_client_certificate12(m, in->body);
+    else
+        on_server_certificate12(m, in->body);
+}
+
+/* Server: CertificateStatus (RFC 6066 §8), chosen with the shape. */
+static void send_certificate_status12(sd_model *m) {
+    sd_buf body;
+    sd_buf_init(&body);
+    sd_tls12_certificate_status cs = {.status_type = SD_CERTIFICATE_STATUS_OCSP,
+                                      .ocsp_response = *model_ocsp_response(m, m->cfg.credential)};
+    sd_build_tls12_certificate_status(&body, &cs);
+    sd_rl_send_handshake(&m->rl, SD_CertificateStatus, sd_buf_span(&body));
+    sd_buf_free(&body);
+}
+
+static void send_server_hello_done12(sd_model *m) {
+    sd_rl_send_handshake(&m->rl, SD_ServerHelloDone, sd_span_of(NULL, 0));
+}
+
+static void send_change_cipher_spec12(sd_model *m) {
+    /* §7.1: the CCS goes out under the old (here: no) keys, then the
+     * pending write keys take over. */
+    static const uint8_t one = 1;
+    sd_rl_send(&m->rl, SD_change_cipher_spec, sd_span_of(&one, 1), true, 0);
+    install(m, &m->rl.write, m->cfg.role == SD_ROLE_CLIENT);
+}
+
+/* A ChangeCipherSpec record, in order (model.c checked its place). */
+static void on_change_cipher_spec12(sd_model *m, const model_received *in) {
     /* §7.1: "The message consists of a single byte of value 1." */
-    if (body.len != 1 || body.data[0] != 1) return model_fatal(m, SD_decode_error, "malformed ChangeCipherSpec");
+    if (in->body.len != 1 || in->body.data[0] != 1)
+        return model_fatal(m, SD_decode_error, "malformed ChangeCipherSpec");
     /* The peer's pending keys become current; a handshake message split
      * across the change cannot be. */
     if (sd_hs_reassembler_has_partial(&m->rl.hs))
@@ -916,79 +750,51 @@ void model12_on_ccs(sd_model *m, sd_span body) {
     install(m, &m->rl.read, m->cfg.role == SD_ROLE_SERVER);
 }
 
-void model12_on_message(sd_model *m, uint16_t step, const sd_handshake_msg *msg) {
-    uint8_t alert;
-    bool server = m->cfg.role == SD_ROLE_SERVER;
-    if (!server && step != SD_CertificateStatus && m->peer_chain12.len) {
-        verify_chain_without_status(m);
-        if (model_failed(m)) return;
-    }
-    switch (step) {
-    case SD_Certificate:
-        if (server)
-            on_client_certificate12(m, msg->body);
-        else
-            on_certificate12(m, msg->body);
-        return;
-    case SD_CertificateStatus:
-        on_certificate_status12(m, msg->body);
-        return;
-    case SD_CertificateRequest:
-        on_certificate_request12(m, msg->body);
-        return;
-    case SD_CertificateVerify:
-        on_certificate_verify12(m, msg);
-        return;
-    case SD_ServerKeyExchange:
-        on_server_key_exchange(m, msg->body);
-        return;
-    case SD_ServerHelloDone:
-        if (!sd_parse_tls12_server_hello_done(msg->body, &alert)) model_fatal(m, alert, "malformed ServerHelloDone");
-        return;
-    case SD_NewSessionTicket: {
-        sd_tls12_new_session_ticket nst;
-        if (!sd_parse_tls12_new_session_ticket(msg->body, &nst, &alert))
-            return model_fatal(m, alert, "malformed NewSessionTicket");
-        /* RFC 5077 §3.3: an empty ticket means none after all. */
-        sd_buf_reset(&m->session_out);
-        if (!nst.ticket.len) return;
-        sd_buf_u8(&m->session_out, 2);
-        sd_buf_u16(&m->session_out, m->suite12->id);
-        sd_buf_u8(&m->session_out, m->ems);
-        sd_buf_append(&m->session_out, m->master, 48);
-        sd_buf_u16(&m->session_out, (uint16_t)nst.ticket.len);
-        sd_buf_append_span(&m->session_out, nst.ticket);
-        return;
-    }
-    case SD_ClientKeyExchange:
-        on_client_key_exchange(m, msg->body);
-        return;
-    case SD_Finished: {
-        /* The transcript holds the Finished already: verify_data covers the
-         * messages before it (§7.4.9). */
-        uint8_t hash[SD_MAX_HASH_LEN], expected[12];
-        size_t full = m->rl.transcript.bytes.len;
-        m->rl.transcript.bytes.len = full - msg->whole.len;
-        bool ok = hash12(m, hash);
-        m->rl.transcript.bytes.len = full;
-        if (!ok) return;
-        if (!sd_tls12_finished(m->suite12, m->master, m->cfg.role == SD_ROLE_SERVER, hash, expected))
-            return model_fatal(m, SD_internal_error, "Finished computation failed");
-        /* §7.4.9: "Recipients of Finished messages MUST verify that the
-         * contents are correct"; §7.2.2 decrypt_error covers "a handshake
-         * cryptographic operation failed, including being unable to ...
-         * validate a finished message". */
-        if (msg->body.len != 12 || CRYPTO_memcmp(msg->body.data, expected, 12) != 0)
-            return model_fatal(m, SD_decrypt_error, "Finished verify_data is wrong");
-        m->peer_finished = true;
-        return;
-    }
-    default:
-        model_fatal(m, SD_unexpected_message, "TLS 1.2 message %u has no handler", msg->type);
-    }
+static void on_finished12(sd_model *m, const model_received *in) {
+    /* The transcript holds the Finished already: verify_data covers the
+     * messages before it (§7.4.9). */
+    uint8_t hash[SD_MAX_HASH_LEN], expected[12];
+    size_t full = m->rl.transcript.bytes.len;
+    m->rl.transcript.bytes.len = full - in->whole.len;
+    bool ok = hash12(m, hash);
+    m->rl.transcript.bytes.len = full;
+    if (!ok) return;
+    if (!sd_tls12_finished(m->suite12, m->master, m->cfg.role == SD_ROLE_SERVER, hash, expected))
+        return model_fatal(m, SD_internal_error, "Finished computation failed");
+    /* §7.4.9: "Recipients of Finished messages MUST verify that the
+     * contents are correct"; §7.2.2 decrypt_error covers "a handshake
+     * cryptographic operation failed, including being unable to ...
+     * validate a finished message". */
+    if (in->body.len != 12 || CRYPTO_memcmp(in->body.data, expected, 12) != 0)
+        return model_fatal(m, SD_decrypt_error, "Finished verify_data is wrong");
+    m->peer_finished = true;
 }
 
-bool model12_export(const sd_model *m, const char *label, uint8_t *out, size_t len) {
+/* --- After the handshake -------------------------------------------------------- */
+
+static bool on_post_handshake12(sd_model *m, const sd_handshake_msg *msg) {
+    uint8_t alert;
+    /* RFC 5246 §7.2.2 no_renegotiation: "Sent by the client in response
+     * to a hello request or by the server in response to a client hello
+     * after initial handshaking." The model does not renegotiate. The RFC
+     * calls the alert "always a warning" (no MUST); like BoringSSL
+     * (ssl_do_post_handshake) the model sends it fatal and closes. */
+    bool hello_request = msg->type == SD_HelloRequest && m->cfg.role == SD_ROLE_CLIENT;
+    if (hello_request && !sd_parse_tls12_hello_request(msg->body, &alert)) {
+        model_fatal(m, alert, "malformed HelloRequest");
+        return true;
+    }
+    if (hello_request || (msg->type == SD_ClientHello && m->cfg.role == SD_ROLE_SERVER)) {
+        model_fatal(m, SD_no_renegotiation, "renegotiation refused");
+        return true;
+    }
+    /* Anything else, KeyUpdate and NewSessionTicket included (TLS 1.2
+     * has no KeyUpdate; RFC 5077 §3.3 puts NewSessionTicket inside the
+     * handshake), is out of order: RFC 5246 §7.4, unexpected_message. */
+    return false;
+}
+
+static bool export_keying_material12(const sd_model *m, const char *label, uint8_t *out, size_t len) {
     /* RFC 5705 §4: PRF(master_secret, label, client_random + server_random)
      * without a context. */
     uint8_t seed[2 * SD_RANDOM_LEN];
@@ -996,3 +802,33 @@ bool model12_export(const sd_model *m, const char *label, uint8_t *out, size_t l
     memcpy(seed + SD_RANDOM_LEN, m->server_random, SD_RANDOM_LEN);
     return sd_tls12_prf(m->suite12->prf_md(), m->master, sizeof m->master, label, seed, sizeof seed, out, len);
 }
+
+/* --- The table ------------------------------------------------------------------ */
+
+/* Every step of the tls12-* shapes (sequences.c), RFC 5246 §7.3. The
+ * client's ClientHello is TLS 1.3's (model_tls13), sent before a version is
+ * negotiated; a server only receives one. */
+static const model_step kSteps12[] = {
+    {SD_ClientHello, model12_on_client_hello, NULL},
+    {SD_ServerHello, model12_on_server_hello, send_server_hello12},
+    {SD_Certificate, on_certificate12, send_certificate12},
+    {SD_CertificateStatus, on_certificate_status12, send_certificate_status12},
+    {SD_ServerKeyExchange, on_server_key_exchange, send_server_key_exchange},
+    {SD_CertificateRequest, on_certificate_request12, send_certificate_request12},
+    {SD_ServerHelloDone, on_server_hello_done12, send_server_hello_done12},
+    {SD_ClientKeyExchange, on_client_key_exchange, send_client_key_exchange},
+    {SD_CertificateVerify, on_certificate_verify12, send_client_certificate_verify12},
+    {SD_MSG_CHANGE_CIPHER_SPEC, on_change_cipher_spec12, send_change_cipher_spec12},
+    {SD_NewSessionTicket, tls12_on_new_session_ticket, tls12_send_session_ticket},
+    {SD_Finished, on_finished12, send_finished12},
+};
+
+const model_version model_tls12 = {
+    .steps = kSteps12,
+    .n_steps = COUNT(kSteps12),
+    .check_second_client_hello = NULL, /* only TLS 1.3 has HelloRetryRequest */
+    .on_post_handshake = on_post_handshake12,
+    .on_handshake_done = tls12_on_handshake_done,
+    .load_session = tls12_load_session,
+    .export_keying_material = export_keying_material12,
+};

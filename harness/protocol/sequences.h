@@ -1,12 +1,12 @@
-/* sequences.h — the allowed TLS 1.3 message sequences, as data.
+/* sequences.h — the allowed TLS 1.3 and TLS 1.2 message sequences, as data.
  *
  * Each handshake shape is one row: the messages in order and who sends them
  * (s2n-tls's tls/s2n_handshake_io.c is the model for this). An endpoint keeps
  * its position in the current shape. A message is in order if it is the next
  * entry of the current shape, or of another shape with the same history
  * (that is how CertificateRequest or HelloRetryRequest switch shapes).
- * Anything else is unexpected_message (RFC 8446 §6.2). The scenario generator
- * and the reports read the same table. */
+ * Anything else is unexpected_message (RFC 8446 §6.2, RFC 5246 §7.2.2).
+ * The scenario generator and the reports read the same table. */
 #ifndef SHAKEDOWN_PROTOCOL_SEQUENCES_H
 #define SHAKEDOWN_PROTOCOL_SEQUENCES_H
 
@@ -45,7 +45,7 @@ enum {
 typedef struct {
     const char *name;
     unsigned flags;
-    size_t n_steps;
+    size_t n_steps; /* counted from steps (SHAPE in sequences.c) */
     sd_step steps[SD_MAX_STEPS];
 } sd_shape;
 

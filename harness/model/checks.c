@@ -1,0 +1,175 @@
+/* checks.c — what the model's TLS 1.3 code (tls13.c, tls13_psk.c) and its
+ * TLS 1.2 code (tls12.c) share: the fatal alert that ends a connection, the
+ * transcript hash, and the ClientHello extension checks that apply whatever
+ * the version (server_name, psk_key_exchange_modes, status_request and the
+ * extensions the model recognises but does not negotiate). Everything here
+ * calls only down, into crypto/ and wire/: never into the version files or
+ * model.c. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "model/model_internal.h"
+#include "wire/handshake.h"
+#include "wire/names.h"
+
+/* --- Errors ------------------------------------------------------------- */
+
+void model_fatal(sd_model *m, uint8_t alert, const char *fmt, ...) {
+    if (m->phase == PHASE_FAILED) return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(m->st.error, sizeof(m->st.error), fmt, ap);
+    va_end(ap);
+    sd_rl_send_alert(&m->rl, SD_ALERT_LEVEL_FATAL, alert);
+    m->st.alert_sent = alert;
+    m->st.alert_sent_level = SD_ALERT_LEVEL_FATAL;
+    m->st.failed = true;
+    m->phase = PHASE_FAILED;
+}
+
+bool model_failed(const sd_model *m) { return m->phase == PHASE_FAILED; }
+
+/* --- Transcript ------------------------------------------------------------ */
+
+bool model_transcript_hash(sd_model *m, uint8_t *out) {
+    if (!sd_rl_transcript_hash(&m->rl, m->suite, out)) {
+        model_fatal(m, SD_internal_error, "transcript hash failed");
+        return false;
+    }
+    return true;
+}
+
+/* --- ClientHello extensions (server side) ----------------------------------- */
+
+/* RFC 6066 §3 on the server side. A name the server cannot use may be
+ * refused with unrecognized_name ("If the server understood the ClientHello
+ * extension but does not recognize the server name, the server SHOULD ...
+ * abort the handshake by sending a fatal-level unrecognized_name(112)
+ * alert"); like BoringSSL, the model refuses names that cannot be a DNS host
+ * name: another name type, more than 255 bytes, or a NUL byte. */
+bool model_check_server_name(sd_model *m, sd_span body) {
+    uint8_t alert;
+    sd_span host;
+    if (!sd_parse_server_name(body, &host, &alert)) {
+        model_fatal(m, alert, "malformed server_name");
+        return false;
+    }
+    /* One host_name entry fills the list exactly: u16 list length, then
+     * u8 type and u16 name length before the name. */
+    bool only_host_name = host.data != NULL && body.len == 2 + 3 + host.len;
+    if (!only_host_name || host.len > 255 || memchr(host.data, 0, host.len) != NULL) {
+        model_fatal(m, SD_unrecognized_name, "server_name is not a usable host name");
+        return false;
+    }
+    return true;
+}
+
+/* ClientHello extensions whose body the RFCs define as empty; anything else
+ * cannot be decoded (RFC 8446 §6.2 decode_error). post_handshake_auth is
+ * not here: the model does not implement it, so it is ignored like any
+ * extension it does not recognise (RFC 8446 §4.2), as BoringSSL does.
+ * tls13_only: checked only when TLS 1.3 is negotiated; in TLS 1.2 the
+ * extension means nothing and is ignored (RFC 5246 §7.4.1.4), as BoringSSL
+ * ignores it. */
+static const struct {
+    uint16_t type;
+    bool tls13_only;
+    const char *rule;
+} kEmptyInClientHello[] = {
+    {SD_early_data, true, "RFC 8446 §4.2.10: early_data in ClientHello is struct {} Empty"},
+    {SD_signed_certificate_timestamp, false, "RFC 6962 §3.3.1: the ClientHello extension_data is empty"},
+};
+
+/* RFC 6066 §8 status_request in a ClientHello (server side); false after a
+ * fatal alert. Sets client_wants_ocsp. */
+static bool check_status_request(sd_model *m, const sd_client_hello *ch) {
+    /* RFC 6066 §8: CertificateStatusRequest starts with a status_type byte.
+     * Only that byte is read, as BoringSSL does: the request itself is the
+     * server's to use or ignore. */
+    sd_span body;
+    if (sd_extensions_find(ch->extensions, SD_status_request, &body)) {
+        if (body.len == 0) {
+            model_fatal(m, SD_decode_error, "empty status_request");
+            return false;
+        }
+        m->client_wants_ocsp = body.data[0] == 1; /* status_type ocsp */
+    }
+    return true;
+}
+
+bool model_check_extension_bodies(sd_model *m, const sd_client_hello *ch, bool tls13) {
+    sd_span body;
+    for (size_t i = 0; i < COUNT(kEmptyInClientHello); i++) {
+        if (kEmptyInClientHello[i].tls13_only && !tls13) continue;
+        if (sd_extensions_find(ch->extensions, kEmptyInClientHello[i].type, &body) && body.len != 0) {
+            model_fatal(m, SD_decode_error, "non-empty %s (%s)", sd_extension_name(kEmptyInClientHello[i].type),
+                  kEmptyInClientHello[i].rule);
+            return false;
+        }
+    }
+    /* RFC 8879 §3: CertificateCompressionAlgorithm algorithms<2..2^8-2>;
+     * parsed whether or not the model compresses, as BoringSSL does. */
+    if (sd_extensions_find(ch->extensions, SD_compress_certificate, &body)) {
+        sd_reader r = sd_reader_of(body);
+        sd_span algs;
+        if (!sd_read_prefixed(&r, 1, &algs) || algs.len < 2 || algs.len % 2 != 0 || !sd_reader_done(&r)) {
+            model_fatal(m, SD_decode_error, "malformed compress_certificate");
+            return false;
+        }
+    }
+    /* RFC 9345 §4.1.1: delegated_credential carries a SignatureSchemeList,
+     * supported_signature_algorithms<2..2^16-2>. A TLS 1.3 extension
+     * (RFC 9345 §4), which BoringSSL reads in TLS 1.3 only. */
+    if (tls13 && sd_extensions_find(ch->extensions, SD_delegated_credential, &body)) {
+        sd_u16_list schemes;
+        uint8_t alert;
+        if (!sd_u16_list_parse(body, 2, false, &schemes, &alert)) {
+            model_fatal(m, alert, "malformed delegated_credential");
+            return false;
+        }
+    }
+    /* draft-ietf-tls-esni-13 §5 (the ECH version BoringSSL API 17 speaks):
+     * ECHClientHello is type 0 (outer: HpkeSymmetricCipherSuite, config_id,
+     * enc<0..2^16-1>, payload<1..2^16-1>) or type 1 (inner: empty). The
+     * model has no ECH keys, so a well-formed one is ignored; a malformed
+     * one cannot be decoded, as BoringSSL also decides. */
+    if (sd_extensions_find(ch->extensions, SD_encrypted_client_hello, &body)) {
+        sd_reader r = sd_reader_of(body);
+        uint8_t type = 0, config_id;
+        uint32_t cipher_suite;
+        sd_span enc, payload;
+        bool ok = sd_read_u8(&r, &type) &&
+                  (type == 1 ? sd_reader_done(&r)
+                             : type == 0 && sd_read_u32(&r, &cipher_suite) && sd_read_u8(&r, &config_id) &&
+                                   sd_read_prefixed(&r, 2, &enc) && sd_read_prefixed(&r, 2, &payload) &&
+                                   payload.len > 0 && sd_reader_done(&r));
+        if (!ok) {
+            model_fatal(m, SD_decode_error, "malformed encrypted_client_hello");
+            return false;
+        }
+    }
+    return check_status_request(m, ch);
+}
+
+const sd_span *model_ocsp_response(const sd_model *m, const sd_credential *cred) {
+    if (m->cfg.role != SD_ROLE_SERVER || !m->client_wants_ocsp || !cred) return NULL;
+    char file[96];
+    snprintf(file, sizeof file, "ocsp-%s.der", cred->name);
+    return sd_pki_blob(m->cfg.pki, file);
+}
+
+bool model_check_psk_modes(sd_model *m, const sd_client_hello *ch, bool *dhe_ke) {
+    sd_span body;
+    *dhe_ke = false;
+    if (!sd_extensions_find(ch->extensions, SD_psk_key_exchange_modes, &body)) return true;
+    /* RFC 8446 §4.2.9: PskKeyExchangeMode ke_modes<1..255>; */
+    sd_reader r = sd_reader_of(body);
+    sd_span modes;
+    if (!sd_read_prefixed(&r, 1, &modes) || modes.len == 0 || !sd_reader_done(&r)) {
+        model_fatal(m, SD_decode_error, "malformed psk_key_exchange_modes");
+        return false;
+    }
+    *dhe_ke = memchr(modes.data, 1, modes.len) != NULL; /* psk_dhe_ke(1) */
+    return true;
+}
