@@ -62,7 +62,7 @@ SD_MUST_CHECK bool sd_transcript_replace_with_message_hash(sd_transcript *t, con
 SD_MUST_CHECK bool sd_hkdf_extract(const EVP_MD *md, const uint8_t *salt, size_t salt_len,
                      const uint8_t *ikm, size_t ikm_len, uint8_t *out);
 /* HKDF-Expand-Label(Secret, Label, Context, Length); label without "tls13 ". */
-bool sd_hkdf_expand_label(const EVP_MD *md, const uint8_t *secret, const char *label,
+SD_MUST_CHECK bool sd_hkdf_expand_label(const EVP_MD *md, const uint8_t *secret, const char *label,
                           const uint8_t *context, size_t context_len, uint8_t *out, size_t out_len);
 /* Derive-Secret(Secret, Label, Messages) with the transcript hash given. */
 SD_MUST_CHECK bool sd_derive_secret(const EVP_MD *md, const uint8_t *secret, const char *label,

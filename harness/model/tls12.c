@@ -29,32 +29,20 @@ static bool hash12(sd_model *m, uint8_t *out) {
     return true;
 }
 
-static bool key_fits_suite(const sd_tls12_suite *s, const EVP_PKEY *key) {
-    int type = EVP_PKEY_id(key);
-    return s->kx == SD_KX_ECDHE_ECDSA ? type == EVP_PKEY_EC || type == EVP_PKEY_ED25519 : type == EVP_PKEY_RSA;
-}
-
 /* --- Keys ------------------------------------------------------------------- */
 
 /* Master secret (§8.1 or RFC 7627 §4) and key block (§6.3), once the
  * ClientKeyExchange is in the transcript. */
 static bool derive_master(sd_model *m) {
-    uint8_t session_hash[SD_MAX_HASH_LEN];
-    if (m->ems && !hash12(m, session_hash)) return false;
-    bool ok = sd_tls12_master_secret(m->suite12, m->pms, m->pms_len, m->client_random, m->server_random,
-                                     m->ems ? session_hash : NULL,
-                                     m->ems ? (size_t)EVP_MD_size(m->suite12->prf_md()) : 0, m->master) &&
-              sd_tls12_derive_keys(m->suite12, m->master, m->client_random, m->server_random, &m->keys12);
+    bool ok = sd_tls12_derive_session_keys(m->suite12, m->pms, m->pms_len, m->client_random, m->server_random, m->ems,
+                                           &m->rl.transcript, m->master, &m->keys12);
     OPENSSL_cleanse(m->pms, sizeof m->pms);
     if (!ok) model_fatal(m, SD_internal_error, "TLS 1.2 key derivation failed");
     return ok;
 }
 
 static bool install(sd_model *m, sd_record_keys *k, bool client_side) {
-    const sd_tls12_key_block *kb = &m->keys12;
-    bool ok = sd_record_keys_set_tls12(k, m->suite12, client_side ? kb->client_key : kb->server_key,
-                                       client_side ? kb->client_iv : kb->server_iv,
-                                       client_side ? kb->client_mac : kb->server_mac, false);
+    bool ok = sd_tls12_install_keys(k, m->suite12, &m->keys12, client_side);
     if (!ok) model_fatal(m, SD_internal_error, "cannot install TLS 1.2 keys");
     return ok;
 }
@@ -234,7 +222,7 @@ static void model12_on_client_hello(sd_model *m, const model_received *in) {
     for (size_t i = 0; i < sd_u16_list_count(suites) && !m->suite12; i++) {
         uint16_t id = sd_u16_list_at(suites, i);
         const sd_tls12_suite *s = sd_tls12_suite_find(id);
-        if (!s || !sd_u16_in(m->offer.suites, m->offer.n_suites, id) || !key_fits_suite(s, cred->key)) continue;
+        if (!s || !sd_u16_in(m->offer.suites, m->offer.n_suites, id) || !sd_tls12_key_fits_suite(s, cred->key)) continue;
         if (s->kx != SD_KX_RSA && (!group || !sigalg)) continue;
         m->suite12 = s;
     }
@@ -523,7 +511,7 @@ static void verify_server_chain12(sd_model *m, const sd_span *chain, size_t n, c
     /* RFC 5246 §7.4.2: the certificate's key must suit the key exchange
      * ("The certificate type MUST be appropriate for the selected cipher
      * suite's key exchange algorithm"). */
-    if (!key_fits_suite(m->suite12, m->server_key12))
+    if (!sd_tls12_key_fits_suite(m->suite12, m->server_key12))
         return model_fatal(m, SD_unsupported_certificate, "certificate key does not fit %s", m->suite12->name);
     if (m->suite12->kx == SD_KX_RSA) m->st.peer_authenticated = true; /* proven by the Finished it can decrypt */
 }

@@ -768,7 +768,8 @@ static void update_secret(sd_model *m, uint8_t *secret) {
     /* §7.2: application_traffic_secret_N+1 =
      *   HKDF-Expand-Label(application_traffic_secret_N, "traffic upd", "", Hash.length) */
     uint8_t next[SD_MAX_HASH_LEN];
-    sd_hkdf_expand_label(m->suite->md(), secret, "traffic upd", NULL, 0, next, m->suite->hash_len);
+    if (!sd_hkdf_expand_label(m->suite->md(), secret, "traffic upd", NULL, 0, next, m->suite->hash_len))
+        return model_fatal(m, SD_internal_error, "cannot derive the next traffic secret");
     memcpy(secret, next, m->suite->hash_len);
 }
 
