@@ -100,7 +100,7 @@ def witness_count(w, dispatch, fns):
 def parse_shapes(path):
     """[(name, flags text, [(from 'client'|'server', label)])] from sequences.c."""
     text = open(path, encoding="utf-8").read()
-    start = text.index("sd_tls13_shapes[] = {")
+    start = text.index("sd_shapes[] = {")
     end = text.index("};", start)
     shapes = []
     for m in SHAPE.finditer(text[start:end]):

@@ -296,8 +296,8 @@ static void tls12_order_cases_follow_the_tables(void **state) {
         if (last->kind == SD_ACT_SEND_CCS) ccs++;
         sd_role driver = s->role == SD_ROLE_SERVER ? SD_ROLE_CLIENT : SD_ROLE_SERVER;
         bool some_prefix = false;
-        for (size_t k = 0; k < sd_tls13_n_shapes; k++) {
-            const sd_shape *sh = &sd_tls13_shapes[k];
+        for (size_t k = 0; k < sd_n_shapes; k++) {
+            const sd_shape *sh = &sd_shapes[k];
             if (!(sh->flags & SD_SHAPE_TLS12) || sh->n_steps <= pos) continue;
             /* With client-auth the client's Certificate is not empty, which
              * its content tells, not its type (CVE-2022-25640). */

@@ -23,7 +23,7 @@
  * depends on client authentication. RFC 8446 §4.4.2: a client asked for a
  * certificate "MUST send a Certificate message"; it sends CertificateVerify
  * only if that message was non-empty (§4.4.3). */
-const sd_shape sd_tls13_shapes[] = {
+const sd_shape sd_shapes[] = {
     SHAPE("full", 0,
       C(ClientHello), S(ServerHello), S(EncryptedExtensions), S(Certificate), S(CertificateVerify),
       S(Finished), C(Finished)),
@@ -150,13 +150,13 @@ const sd_shape sd_tls13_shapes[] = {
     SHAPE("tls12-resumed", SD_SHAPE_TLS12 | SD_SHAPE_RESUMED,
       C(ClientHello), S(ServerHello), CCS(SERVER), S(Finished), CCS(CLIENT), C(Finished)),
 };
-const size_t sd_tls13_n_shapes = sizeof(sd_tls13_shapes) / sizeof(sd_tls13_shapes[0]);
+const size_t sd_n_shapes = sizeof(sd_shapes) / sizeof(sd_shapes[0]);
 
-const sd_shape *sd_shape_initial(void) { return &sd_tls13_shapes[0]; }
+const sd_shape *sd_shape_initial(void) { return &sd_shapes[0]; }
 
 const sd_shape *sd_shape_with_flags(unsigned flags) {
-    for (size_t i = 0; i < sd_tls13_n_shapes; i++)
-        if (sd_tls13_shapes[i].flags == flags) return &sd_tls13_shapes[i];
+    for (size_t i = 0; i < sd_n_shapes; i++)
+        if (sd_shapes[i].flags == flags) return &sd_shapes[i];
     return NULL;
 }
 

@@ -49,8 +49,8 @@ typedef struct {
     sd_step steps[SD_MAX_STEPS];
 } sd_shape;
 
-extern const sd_shape sd_tls13_shapes[];
-extern const size_t sd_tls13_n_shapes;
+extern const sd_shape sd_shapes[];
+extern const size_t sd_n_shapes;
 
 /* The shape a handshake starts in (full, no HRR, no client auth). */
 const sd_shape *sd_shape_initial(void);
