@@ -8,7 +8,7 @@
  *
  * What a client gets back after the handshake: each application-data request
  * is answered with one application-data response, a small HTTP/1.0 page, as
- * `openssl s_server -www` sends (DESIGN.md). Serve cannot write that page
+ * `openssl s_server -www` sends. Serve cannot write that page
  * itself, the bytes are encrypted with the target's keys, so it hands the
  * page to the target as sd_target_config.app_reply, which every target
  * sends in place of its echo. --echo keeps the echo instead.
@@ -128,10 +128,11 @@ static void serve_one(const serve_opts *o, int fd, const char *peer, unsigned lo
         .seed = (uint64_t)n + 1,
         .app_reply = o->reply,
     };
-    char err[300] = "";
-    sd_target *t = o->stack->create(&cfg, err, sizeof err);
+    sd_target_error err = {0};
+    sd_target *t = o->stack->create(&cfg, &err);
     if (!t) {
-        fprintf(stderr, "[%lu] %s: cannot create %s: %s\n", n, peer, o->stack->name, err);
+        fprintf(stderr, "[%lu] %s: cannot create %s: %s%s\n", n, peer, o->stack->name,
+                err.unsupported ? "unsupported: " : "", err.text);
         return;
     }
     t->ops->start(t);
