@@ -44,10 +44,10 @@ static sd_target *make(sd_role role, const sd_pki *pki) {
         .now = SD_PKI_DEFAULT_TIME,
         .seed = 1,
     };
-    char err[200];
-    sd_target *t = sd_target_boringssl.create(&cfg, err, sizeof err);
+    sd_target_error err = {0};
+    sd_target *t = sd_target_boringssl.create(&cfg, &err);
     if (!t) {
-        fprintf(stderr, "boringssl: %s\n", err);
+        fprintf(stderr, "boringssl: %s\n", err.text);
         exit(2);
     }
     return t;

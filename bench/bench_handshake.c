@@ -51,10 +51,10 @@ static sd_target *make(const sd_target_ops *ops, sd_role role, const sd_pki *pki
         .cipher_suites = current->suites,
         .n_cipher_suites = current->n_suites,
     };
-    char err[200];
-    sd_target *t = ops->create(&cfg, err, sizeof(err));
+    sd_target_error err = {0};
+    sd_target *t = ops->create(&cfg, &err);
     if (!t) {
-        fprintf(stderr, "%s: %s\n", ops->name, err);
+        fprintf(stderr, "%s: %s\n", ops->name, err.text);
         exit(2);
     }
     return t;

@@ -1,8 +1,9 @@
 /* test_driver.c — the driver (the programmable peer): TLS 1.2 in both roles
  * against the model and BoringSSL, what its TLS 1.2 ClientHello carries,
  * mutations on TLS 1.2 messages, TLS 1.3 HelloRetryRequest, KeyUpdate,
- * CertificateRequest and NewSessionTicket, and the final outcome when a
- * target closes after completing. */
+ * CertificateRequest and NewSessionTicket, the final outcome when a
+ * target closes after completing, and what a create() that fails becomes
+ * (unsupported, or a harness error). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -15,6 +16,7 @@
 
 #include "crypto/pki.h"
 #include "driver/driver.h"
+#include "oracle/oracle.h"
 #include "trace/trace.h"
 #include "wire/handshake.h"
 #include "wire/names.h"
@@ -269,7 +271,7 @@ typedef struct {
     bool appended;
 } appender;
 
-static sd_target *appender_create(const sd_target_config *cfg, char *err, size_t err_len);
+static sd_target *appender_create(const sd_target_config *cfg, sd_target_error *err);
 static void appender_start(sd_target *t) { ((appender *)t)->inner->ops->start(((appender *)t)->inner); }
 static void appender_feed(sd_target *t, sd_span b) { ((appender *)t)->inner->ops->feed(((appender *)t)->inner, b); }
 static void appender_status(sd_target *t, sd_target_status *st) {
@@ -296,11 +298,11 @@ static const sd_target_ops appender_ops = {
     .name = "appender", .create = appender_create, .start = appender_start, .feed = appender_feed,
     .drain = appender_drain, .status = appender_status, .destroy = appender_destroy,
 };
-static sd_target *appender_create(const sd_target_config *cfg, char *err, size_t err_len) {
+static sd_target *appender_create(const sd_target_config *cfg, sd_target_error *err) {
     appender *w = calloc(1, sizeof *w);
     if (!w) return NULL;
     w->base.ops = &appender_ops;
-    if (!(w->inner = sd_target_model.create(cfg, err, err_len))) {
+    if (!(w->inner = sd_target_model.create(cfg, err))) {
         free(w);
         return NULL;
     }
@@ -509,6 +511,51 @@ static void new_actions_round_trip(void **state) {
     sd_trace_free(&t2);
 }
 
+/* A stack whose create() always fails: unsupported or not, as asked. */
+static bool refuse_as_unsupported;
+static sd_target *refuser_create(const sd_target_config *cfg, sd_target_error *err) {
+    (void)cfg;
+    snprintf(err->text, sizeof err->text, "%s", refuse_as_unsupported ? "TLS 1.3 is not built in" : "no such file");
+    err->unsupported = refuse_as_unsupported;
+    return NULL;
+}
+static const sd_target_ops refuser_ops = {.name = "refuser", .create = refuser_create};
+
+/* create() saying unsupported is an unsupported outcome, with the stack's
+ * reason as detail, and SKIP (that reason its why) by the oracle; any other
+ * create() failure is ours, a harness error, ERROR. The same holds for the
+ * real stacks: a TLS 1.2 scenario pinned to a suite neither has (RC4). */
+static void create_failures(void **state) {
+    (void)state;
+    const char *text = HEAD("server", "1.3") "send ClientHello\nexpect ServerHello\n";
+    sd_scenario s;
+    char err[512], why[512];
+    if (!sd_scenario_parse("t.sd", text, strlen(text), &s, err, sizeof err)) fail_msg("%s", err);
+    sd_outcome o;
+
+    refuse_as_unsupported = true;
+    run_text(text, &refuser_ops, &o, NULL);
+    assert_int_equal(o.kind, SD_OUTCOME_UNSUPPORTED);
+    assert_int_equal(o.step, -1);
+    assert_string_equal(o.detail, "TLS 1.3 is not built in");
+    assert_int_equal(sd_classify(&s, &o, why, sizeof why), SD_VERDICT_SKIP);
+    assert_string_equal(why, "TLS 1.3 is not built in");
+
+    refuse_as_unsupported = false;
+    run_text(text, &refuser_ops, &o, NULL);
+    assert_int_equal(o.kind, SD_OUTCOME_HARNESS_ERROR);
+    assert_string_equal(o.detail, "cannot configure refuser: no such file");
+    assert_int_equal(sd_classify(&s, &o, why, sizeof why), SD_VERDICT_ERROR);
+    sd_scenario_free(&s);
+
+    const char *rc4 = HEAD("server", "1.2") "cipher-suite: 0x0005\nsend ClientHello\nexpect ServerHello\n";
+    for (size_t i = 0; i < N_STACKS; i++) {
+        run_text(rc4, stacks[i], &o, NULL);
+        if (o.kind != SD_OUTCOME_UNSUPPORTED || strcmp(o.detail, "cipher suite 0x0005") != 0)
+            fail_msg("%s: got %s (%s)", stacks[i]->name, sd_outcome_kind_name(o.kind), o.detail);
+    }
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(tls12_happy_paths),
@@ -524,6 +571,7 @@ int main(void) {
         cmocka_unit_test(extension_and_record_mutations),
         cmocka_unit_test(point_and_signature_mutations),
         cmocka_unit_test(renegotiate_action),
+        cmocka_unit_test(create_failures),
     };
     return cmocka_run_group_tests(tests, load_pki, free_pki);
 }

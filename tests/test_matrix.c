@@ -48,17 +48,17 @@ static void describe(const cell *c, char *buf, size_t len) {
 static cell_result connect_pair(const cell *c, const sd_target_config *ccfg, const sd_target_config *scfg,
                                 sd_target_status *cs, sd_target_status *ss, uint8_t *ce, uint8_t *se, bool *exported,
                                 sd_buf *session, sd_buf *server_sent, char *why, size_t why_len) {
-    char err[200] = "";
-    sd_target *cl = c->client->create(ccfg, err, sizeof(err));
+    sd_target_error err = {0};
+    sd_target *cl = c->client->create(ccfg, &err);
     if (!cl) {
-        snprintf(why, why_len, "%s client: %s", c->client->name, err);
-        return strncmp(err, "unsupported:", 12) == 0 ? CELL_SKIP : CELL_FAIL;
+        snprintf(why, why_len, "%s client: %s%s", c->client->name, err.unsupported ? "unsupported: " : "", err.text);
+        return err.unsupported ? CELL_SKIP : CELL_FAIL;
     }
-    sd_target *sv = c->server->create(scfg, err, sizeof(err));
+    sd_target *sv = c->server->create(scfg, &err);
     if (!sv) {
         cl->ops->destroy(cl);
-        snprintf(why, why_len, "%s server: %s", c->server->name, err);
-        return strncmp(err, "unsupported:", 12) == 0 ? CELL_SKIP : CELL_FAIL;
+        snprintf(why, why_len, "%s server: %s%s", c->server->name, err.unsupported ? "unsupported: " : "", err.text);
+        return err.unsupported ? CELL_SKIP : CELL_FAIL;
     }
     cl->ops->start(cl);
     sd_buf buf;

@@ -33,9 +33,9 @@ static sd_target *make_range(const sd_target_ops *ops, sd_role role, uint16_t mi
         .now = SD_PKI_DEFAULT_TIME,
         .seed = seed,
     };
-    char err[200] = "";
-    sd_target *t = ops->create(&cfg, err, sizeof(err));
-    if (!t) fprintf(stderr, "%s: %s\n", ops->name, err);
+    sd_target_error err = {0};
+    sd_target *t = ops->create(&cfg, &err);
+    if (!t) fprintf(stderr, "%s: %s\n", ops->name, err.text);
     assert_non_null(t);
     return t;
 }
@@ -504,9 +504,9 @@ static void tls12_certificate_status_is_optional(void **state) {
         scfg.role = SD_ROLE_SERVER;
         scfg.credential = sd_pki_find(&pki, credentials[i]);
         assert_non_null(scfg.credential);
-        char err[200] = "";
-        sd_target *client = sd_target_model.create(&ccfg, err, sizeof err);
-        sd_target *server = sd_target_model.create(&scfg, err, sizeof err);
+        sd_target_error err = {0};
+        sd_target *client = sd_target_model.create(&ccfg, &err);
+        sd_target *server = sd_target_model.create(&scfg, &err);
         assert_non_null(client);
         assert_non_null(server);
         sd_buf hello, flight, edited;

@@ -1,5 +1,6 @@
-/* test_report.c — outcomes, both oracles, the known-differences file, and
- * the reports (results.json, index.html, summary.md) of a synthetic run.
+/* test_report.c — outcomes, both oracles, baselines (XFAIL, XPASS), the
+ * known-differences file, and the reports (results.json, index.html,
+ * summary.md) of a synthetic run.
  *
  * The HTML checks are about safety, not looks: whatever a target said (an
  * error string, a name) must reach the page only as escaped JSON, so it can
@@ -18,6 +19,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "oracle/baseline.h"
 #include "oracle/oracle.h"
 #include "driver/outcome.h"
 #include "report/report.h"
@@ -158,10 +160,17 @@ static void test_outcome_describe(void **state) {
     sd_outcome_describe(&o, tiny, sizeof tiny);
     assert_int_equal(strlen(tiny), sizeof tiny - 1);
 
-    for (int k = SD_OUTCOME_COMPLETED; k <= SD_OUTCOME_HARNESS_ERROR; k++) {
+    for (int k = SD_OUTCOME_COMPLETED; k <= SD_OUTCOME_UNSUPPORTED; k++) {
         assert_non_null(sd_outcome_kind_name((sd_outcome_kind)k));
     }
     assert_string_equal(sd_outcome_kind_name(SD_OUTCOME_HARNESS_ERROR), "harness_error");
+
+    /* Unsupported: nothing ran, so no step; the stack's reason is all. */
+    o = outcome_of(SD_OUTCOME_UNSUPPORTED, 0);
+    snprintf(o.detail, sizeof o.detail, "mbedTLS 2.28 has no TLS 1.3");
+    sd_outcome_describe(&o, buf, sizeof buf);
+    assert_string_equal(buf, "unsupported: mbedTLS 2.28 has no TLS 1.3");
+    assert_string_equal(sd_outcome_kind_name(SD_OUTCOME_UNSUPPORTED), "unsupported");
 }
 
 /* --- conformance ----------------------------------------------------------- */
@@ -190,6 +199,7 @@ static void test_classify_table(void **state) {
         {SD_EXPECT_COMPLETE, 0, SD_OUTCOME_CRASH, 0, false, SD_VERDICT_CRASH, "crash"},
         {SD_EXPECT_COMPLETE, 0, SD_OUTCOME_HANG, 0, false, SD_VERDICT_HANG, "hang"},
         {SD_EXPECT_COMPLETE, 0, SD_OUTCOME_HARNESS_ERROR, 0, false, SD_VERDICT_ERROR, "not the stack"},
+        {SD_EXPECT_COMPLETE, 0, SD_OUTCOME_UNSUPPORTED, 0, false, SD_VERDICT_SKIP, "cipher suite 0x0005"},
         /* expect alert X */
         {SD_EXPECT_ALERT, X, SD_OUTCOME_ALERT, X, false, SD_VERDICT_PASS, NULL},
         {SD_EXPECT_ALERT, X, SD_OUTCOME_ALERT, Y, false, SD_VERDICT_SOFT, "decode_error"},
@@ -201,6 +211,7 @@ static void test_classify_table(void **state) {
         {SD_EXPECT_ALERT, X, SD_OUTCOME_CRASH, 0, false, SD_VERDICT_CRASH, any},
         {SD_EXPECT_ALERT, X, SD_OUTCOME_HANG, 0, false, SD_VERDICT_HANG, any},
         {SD_EXPECT_ALERT, X, SD_OUTCOME_HARNESS_ERROR, 0, false, SD_VERDICT_ERROR, any},
+        {SD_EXPECT_ALERT, X, SD_OUTCOME_UNSUPPORTED, 0, false, SD_VERDICT_SKIP, "cipher suite 0x0005"},
         /* expect closed */
         {SD_EXPECT_CLOSED, 0, SD_OUTCOME_CLOSED, 0, false, SD_VERDICT_PASS, NULL},
         {SD_EXPECT_CLOSED, 0, SD_OUTCOME_WAITING, 0, false, SD_VERDICT_PASS, NULL},
@@ -211,12 +222,15 @@ static void test_classify_table(void **state) {
         {SD_EXPECT_CLOSED, 0, SD_OUTCOME_CRASH, 0, false, SD_VERDICT_CRASH, any},
         {SD_EXPECT_CLOSED, 0, SD_OUTCOME_HANG, 0, false, SD_VERDICT_HANG, any},
         {SD_EXPECT_CLOSED, 0, SD_OUTCOME_HARNESS_ERROR, 0, false, SD_VERDICT_ERROR, any},
+        {SD_EXPECT_CLOSED, 0, SD_OUTCOME_UNSUPPORTED, 0, false, SD_VERDICT_SKIP, "cipher suite 0x0005"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         const classify_case *c = &cases[i];
         sd_scenario *s = scenario_of(c->expect, c->expect_alert);
         sd_outcome o = outcome_of(c->kind, c->alert);
         o.handshake_done = c->handshake_done;
+        /* An unsupported outcome carries the stack's reason; it becomes the why. */
+        if (c->kind == SD_OUTCOME_UNSUPPORTED) snprintf(o.detail, sizeof o.detail, "cipher suite 0x0005");
         char why[512];
         sd_verdict v = sd_classify(s, &o, why, sizeof why);
         if (v != c->want) {
@@ -245,6 +259,10 @@ static void test_classify_table(void **state) {
     assert_non_null(strstr(why, "refused a handshake it must accept"));
     o = outcome_of(SD_OUTCOME_CRASH, 0);
     assert_int_equal(sd_classify(policy, &o, why, sizeof why), SD_VERDICT_CRASH);
+    o = outcome_of(SD_OUTCOME_UNSUPPORTED, 0);
+    snprintf(o.detail, sizeof o.detail, "group 29");
+    assert_int_equal(sd_classify(policy, &o, why, sizeof why), SD_VERDICT_SKIP);
+    assert_string_equal(why, "group 29");
     policy->n_tags--;
     o = outcome_of(SD_OUTCOME_ALERT, SD_unexpected_message);
     assert_int_equal(sd_classify(policy, &o, why, sizeof why), SD_VERDICT_FAIL);
@@ -345,8 +363,12 @@ static void test_compare(void **state) {
     sd_outcome_add_event(&b, &eb);
     assert_int_equal(sd_compare(&a, &b, why, sizeof why), SD_DIV_DIVERGES);
 
-    const sd_outcome_kind broken[] = {SD_OUTCOME_CRASH, SD_OUTCOME_HANG, SD_OUTCOME_HARNESS_ERROR};
-    for (size_t i = 0; i < 3; i++) {
+    /* Unsupported leaves nothing to compare either: the model and BoringSSL
+     * support every configuration given them, so it is looked at as a
+     * harness error is (a fuzz target stops on it). */
+    const sd_outcome_kind broken[] = {SD_OUTCOME_CRASH, SD_OUTCOME_HANG, SD_OUTCOME_HARNESS_ERROR,
+                                      SD_OUTCOME_UNSUPPORTED};
+    for (size_t i = 0; i < sizeof broken / sizeof broken[0]; i++) {
         a = outcome_of(SD_OUTCOME_COMPLETED, 0);
         b = outcome_of(broken[i], 0);
         assert_int_equal(sd_compare(&a, &b, why, sizeof why), SD_DIV_CRASH);
@@ -796,6 +818,71 @@ static void write_text(const char *path, const char *text) {
     fclose(f);
 }
 
+/* Loads a baseline file and applies it to every cell of run, as `shakedown
+ * conform --baseline` and `shakedown report --baseline` do. */
+static bool apply_baseline(sd_report_run *run, const char *path, size_t *n, char *err, size_t err_len) {
+    sd_baseline bl;
+    if (!sd_baseline_load(path, sd_report_baseline_from_json, &bl, err, err_len)) return false;
+    *n = 0;
+    for (size_t i = 0; i < run->n_scenarios; i++)
+        for (size_t k = 0; k < run->n_stacks; k++) {
+            sd_report_cell *c = sd_report_cell_at(run, i, k);
+            if (sd_baseline_apply(&bl, run->scenarios[i].id, run->stacks[k].name, &c->verdict, c->why, sizeof c->why,
+                                  &c->baseline))
+                (*n)++;
+        }
+    sd_baseline_free(&bl);
+    return true;
+}
+
+/* The baseline's rule, cell by cell: a listed failure that still fails is
+ * XFAIL, one that passes now XPASS, with why saying so; SKIP and ERROR are
+ * marked but keep their verdict; applying twice judges the raw verdict. */
+static void test_baseline_rule(void **state) {
+    (void)state;
+    sd_baseline bl = {0};
+    assert_true(sd_baseline_add(&bl, "a", "model", SD_VERDICT_FAIL));
+    assert_true(sd_baseline_add(&bl, "b", "model", SD_VERDICT_PASS));
+    char why[64];
+    sd_verdict v = SD_VERDICT_CRASH;
+    sd_baseline_mark mark = {0};
+    snprintf(why, sizeof why, "crash at step 2");
+    assert_true(sd_baseline_apply(&bl, "a", "model", &v, why, sizeof why, &mark));
+    assert_int_equal(v, SD_VERDICT_XFAIL);
+    assert_string_equal(why, "expected failure (baseline: FAIL), still CRASH: crash at step 2");
+    assert_true(mark.applied);
+    assert_int_equal(mark.raw, SD_VERDICT_CRASH);
+    assert_int_equal(mark.recorded, SD_VERDICT_FAIL);
+    /* Again: still judged on the raw CRASH. */
+    assert_true(sd_baseline_apply(&bl, "a", "model", &v, why, sizeof why, &mark));
+    assert_int_equal(v, SD_VERDICT_XFAIL);
+    assert_int_equal(mark.raw, SD_VERDICT_CRASH);
+
+    v = SD_VERDICT_PASS;
+    why[0] = '\0';
+    mark = (sd_baseline_mark){0};
+    assert_true(sd_baseline_apply(&bl, "a", "model", &v, why, sizeof why, &mark));
+    assert_int_equal(v, SD_VERDICT_XPASS);
+    assert_string_equal(why, "expected failure (baseline: FAIL) now PASS: update the baseline");
+
+    v = SD_VERDICT_SKIP;
+    snprintf(why, sizeof why, "group 29");
+    mark = (sd_baseline_mark){0};
+    assert_true(sd_baseline_apply(&bl, "a", "model", &v, why, sizeof why, &mark));
+    assert_int_equal(v, SD_VERDICT_SKIP);
+    assert_string_equal(why, "group 29");
+    assert_true(mark.applied);
+
+    /* Not a failure in the baseline, or not in it at all: untouched. */
+    v = SD_VERDICT_FAIL;
+    mark = (sd_baseline_mark){0};
+    assert_false(sd_baseline_apply(&bl, "b", "model", &v, why, sizeof why, &mark));
+    assert_false(sd_baseline_apply(&bl, "a", "boringssl", &v, why, sizeof why, &mark));
+    assert_int_equal(v, SD_VERDICT_FAIL);
+    assert_false(mark.applied);
+    sd_baseline_free(&bl);
+}
+
 /* A baseline turns a still-failing cell into XFAIL and a now-passing one
  * into XPASS; neither is a finding. Bad lines are errors with file:line. */
 static void test_baseline(void **state) {
@@ -811,7 +898,7 @@ static void test_baseline(void **state) {
                      "tls13.server.finished.bitflip model PASS\n"
                      "no.such.scenario model FAIL\n");
     size_t n = 0;
-    if (!sd_report_apply_baseline(&run, path, &n, err, sizeof err)) fail_msg("%s", err);
+    if (!apply_baseline(&run, path, &n, err, sizeof err)) fail_msg("%s", err);
     assert_int_equal(n, 2);
     assert_int_equal(sd_report_cell_at(&run, 1, 0)->verdict, SD_VERDICT_XFAIL);
     assert_int_equal(sd_report_cell_at(&run, 0, 1)->verdict, SD_VERDICT_XPASS);
@@ -825,14 +912,14 @@ static void test_baseline(void **state) {
     sd_report_run again;
     make_run(&again);
     snprintf(path, sizeof path, "%s/results.json", dir);
-    if (!sd_report_apply_baseline(&again, path, &n, err, sizeof err)) fail_msg("%s", err);
+    if (!apply_baseline(&again, path, &n, err, sizeof err)) fail_msg("%s", err);
     assert_int_equal(n, 1); /* only the model FAIL; the CRASH was never real */
     assert_int_equal(sd_report_cell_at(&again, 1, 0)->verdict, SD_VERDICT_XFAIL);
     sd_report_run_free(&again);
 
     snprintf(path, sizeof path, "%s/bad.txt", dir);
     write_text(path, "ok.one model FAIL\nnot enough words\n");
-    assert_false(sd_report_apply_baseline(&run, path, NULL, err, sizeof err));
+    assert_false(apply_baseline(&run, path, &n, err, sizeof err));
     assert_non_null(strstr(err, "bad.txt:2:"));
     remove_tree(dir);
     free(dir);
@@ -886,6 +973,7 @@ int main(void) {
         cmocka_unit_test(test_summary_md),
         cmocka_unit_test(test_atomic_write),
         cmocka_unit_test(test_junit),
+        cmocka_unit_test(test_baseline_rule),
         cmocka_unit_test(test_baseline),
         cmocka_unit_test(test_load_json_round_trip),
     };

@@ -4,8 +4,9 @@
  * or cipher suite, and its exporter agrees with its peer's; a shim killed by
  * a signal is the stack's CRASH and the next run works, a shim that stops
  * answering is its HANG, and what a stack cannot do (mbedTLS 2.28 and TLS
- * 1.3, resumption through any shim) is "unsupported". Shims that were not
- * built are skipped. */
+ * 1.3, resumption through any shim) is unsupported, which the driver makes
+ * an unsupported outcome and the oracle SKIP. Shims that were not built are
+ * skipped. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -79,9 +80,9 @@ static sd_target *make(const sd_target_ops *ops, sd_role role, uint16_t version)
         .now = SD_PKI_DEFAULT_TIME,
         .seed = 1,
     };
-    char err[300] = "";
-    sd_target *t = ops->create(&cfg, err, sizeof err);
-    if (!t) fprintf(stderr, "%s %s: %s\n", ops->name, sd_role_name(role), err);
+    sd_target_error err = {0};
+    sd_target *t = ops->create(&cfg, &err);
+    if (!t) fprintf(stderr, "%s %s: %s\n", ops->name, sd_role_name(role), err.text);
     return t;
 }
 
@@ -170,9 +171,9 @@ static sd_target *make_with(const sd_target_ops *ops, sd_role role, uint16_t ver
         cfg.cipher_suites = po->suites;
         cfg.n_cipher_suites = po->n_suites;
     }
-    char err[300] = "";
-    sd_target *t = ops->create(&cfg, err, sizeof err);
-    if (!t) fprintf(stderr, "%s %s: %s\n", ops->name, sd_role_name(role), err);
+    sd_target_error err = {0};
+    sd_target *t = ops->create(&cfg, &err);
+    if (!t) fprintf(stderr, "%s %s: %s\n", ops->name, sd_role_name(role), err.text);
     return t;
 }
 
@@ -319,7 +320,7 @@ static void shims_export_like_boringssl_in_tls12(void **state) {
     }
 }
 
-/* What no shim can do is "unsupported:" (SKIP), not a harness error: a group
+/* What no shim can do is unsupported (SKIP), not a harness error: a group
  * without a name, resumption. */
 static void shims_say_unsupported(void **state) {
     (void)state;
@@ -332,13 +333,16 @@ static void shims_say_unsupported(void **state) {
         .credential = sd_pki_find(&pki, "leaf"), .pki = &pki, .now = SD_PKI_DEFAULT_TIME,
         .groups = odd_group, .n_groups = 1,
     };
-    char err[300] = "";
-    assert_null(shim->create(&cfg, err, sizeof err));
-    assert_int_equal(strncmp(err, SD_TARGET_UNSUPPORTED_PREFIX, strlen(SD_TARGET_UNSUPPORTED_PREFIX)), 0);
+    sd_target_error err = {0};
+    assert_null(shim->create(&cfg, &err));
+    assert_true(err.unsupported);
+    assert_non_null(strstr(err.text, "0x6399"));
     cfg.n_groups = 0;
     cfg.session_tickets = true;
-    assert_null(shim->create(&cfg, err, sizeof err));
-    assert_int_equal(strncmp(err, SD_TARGET_UNSUPPORTED_PREFIX, strlen(SD_TARGET_UNSUPPORTED_PREFIX)), 0);
+    err = (sd_target_error){0};
+    assert_null(shim->create(&cfg, &err));
+    assert_true(err.unsupported);
+    assert_string_equal(err.text, "session resumption through a shim");
 }
 
 /* Every built shim, both roles, against model (TLS 1.3 only) and BoringSSL
@@ -434,7 +438,8 @@ static void shim_clients_check_revocation_and_purpose(void **state) {
 
 /* Debian's wolfSSL is built without WOLFSSL_STATIC_RSA: asked for a static
  * RSA suite, its shim says "unsupported:" (SKIP), not a handshake that
- * cannot succeed (FAIL). */
+ * cannot succeed (FAIL); the shim target reads those words at its
+ * boundary into an unsupported error, without them. */
 static void wolfssl_without_static_rsa_says_unsupported(void **state) {
     (void)state;
     const sd_target_ops *w = sd_target_find("wolfssl");
@@ -445,15 +450,16 @@ static void wolfssl_without_static_rsa_says_unsupported(void **state) {
         .pki = &pki, .server_name = SD_PKI_SERVER_NAME, .now = SD_PKI_DEFAULT_TIME,
         .cipher_suites = rsa_suite, .n_cipher_suites = 1,
     };
-    char err[300] = "";
-    sd_target *t = w->create(&cfg, err, sizeof err);
+    sd_target_error err = {0};
+    sd_target *t = w->create(&cfg, &err);
     if (t) {
         /* A wolfSSL built with static RSA: it must then complete with it. */
         w->destroy(t);
         skip();
     }
-    assert_int_equal(strncmp(err, SD_TARGET_UNSUPPORTED_PREFIX, strlen(SD_TARGET_UNSUPPORTED_PREFIX)), 0);
-    assert_non_null(strstr(err, "TLS_RSA_WITH_AES_128_GCM_SHA256"));
+    assert_true(err.unsupported);
+    assert_null(strstr(err.text, SD_TARGET_UNSUPPORTED_PREFIX));
+    assert_non_null(strstr(err.text, "TLS_RSA_WITH_AES_128_GCM_SHA256"));
 }
 
 /* A shim killed by a signal mid-run is that run's CRASH, named by signal;
@@ -602,8 +608,9 @@ static void silent_shim_is_hang(void **state) {
     assert_int_equal(o.kind, SD_OUTCOME_COMPLETED);
 }
 
-/* mbedTLS 2.28 has no TLS 1.3: create() says "unsupported:", which conform
- * turns into SKIP. */
+/* mbedTLS 2.28 has no TLS 1.3: create() says unsupported, the driver's
+ * outcome is unsupported and the oracle's verdict SKIP, with the shim's
+ * reason as why. */
 static void mbedtls_refuses_tls13_as_unsupported(void **state) {
     (void)state;
     const sd_target_ops *m = sd_target_find("mbedtls");
@@ -612,10 +619,22 @@ static void mbedtls_refuses_tls13_as_unsupported(void **state) {
         .role = SD_ROLE_CLIENT, .min_version = SD_TLS13, .max_version = SD_TLS13,
         .pki = &pki, .server_name = SD_PKI_SERVER_NAME, .now = SD_PKI_DEFAULT_TIME,
     };
-    char err[300] = "";
-    sd_target *t = m->create(&cfg, err, sizeof err);
+    sd_target_error err = {0};
+    sd_target *t = m->create(&cfg, &err);
     assert_null(t);
-    assert_int_equal(strncmp(err, SD_TARGET_UNSUPPORTED_PREFIX, strlen(SD_TARGET_UNSUPPORTED_PREFIX)), 0);
+    assert_true(err.unsupported);
+    assert_string_equal(err.text, "mbedTLS 2.28 has no TLS 1.3");
+
+    sd_run_config rc;
+    sd_run_config_defaults(&rc, m, SD_ROLE_CLIENT, &pki);
+    sd_run_config_apply_scenario(&rc, &client_happy);
+    sd_outcome o;
+    sd_driver_run(&client_happy.trace, &rc, &o);
+    assert_int_equal(o.kind, SD_OUTCOME_UNSUPPORTED);
+    assert_string_equal(o.detail, "mbedTLS 2.28 has no TLS 1.3");
+    char why[200];
+    assert_int_equal(sd_classify(&client_happy, &o, why, sizeof why), SD_VERDICT_SKIP);
+    assert_string_equal(why, "mbedTLS 2.28 has no TLS 1.3");
 }
 
 /* A shim that is asked for something impossible fails create() with its
@@ -632,9 +651,10 @@ static void bad_configuration_and_missing_shims(void **state) {
         .role = SD_ROLE_SERVER, .min_version = SD_TLS13, .max_version = SD_TLS13,
         .credential = &bogus, .pki = &pki, .now = SD_PKI_DEFAULT_TIME,
     };
-    char err[300] = "";
-    assert_null(shim->create(&cfg, err, sizeof err));
-    assert_non_null(strstr(err, "does-not-exist"));
+    sd_target_error err = {0};
+    assert_null(shim->create(&cfg, &err));
+    assert_false(err.unsupported);
+    assert_non_null(strstr(err.text, "does-not-exist"));
 
     setenv("SHAKEDOWN_SHIM_DIR", "/nonexistent", 1);
     assert_null(sd_target_find(shim->name));

@@ -11,7 +11,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "trace/trace.h"
+#include "oracle/baseline.h"
+#include "report/report.h"
 
 /* Exit codes, the same for every subcommand (docs/outcomes.md). */
 enum {
@@ -43,25 +44,9 @@ int sd_cli_bad_option(const char *cmd, int c, char **argv);
 bool sd_cli_parse_u64(const char *s, uint64_t *out);
 bool sd_cli_parse_i64(const char *s, int64_t *out);
 
-/* A set of loaded scenarios, in path order (and in file order within a
- * path). */
-typedef struct {
-    size_t n, cap;
-    sd_scenario *items; /* owned */
-} sd_scenario_set;
-
-void sd_scenario_set_free(sd_scenario_set *set);
-
-/* Loads every scenario named by paths (files, or directories searched
- * recursively for *.sd, sorted by path); with no paths, the default
- * directory (sd_cli_default_scenarios_dir). Every problem is printed to
- * stderr as "file:line: message" (or "path: message"); returns false if
- * there was any, having loaded nothing usable. Scenarios whose id does not
- * contain filter (if not NULL) are dropped. */
-bool sd_cli_load_scenarios(const char *cmd, char **paths, size_t n_paths, const char *filter,
-                           sd_scenario_set *out);
-
-/* $SHAKEDOWN_SCENARIOS_DIR, else SHAKEDOWN_SOURCE_DIR "/scenarios". */
-const char *sd_cli_default_scenarios_dir(void);
+/* Applies a baseline (oracle/baseline.h) to every cell of a run, as the
+ * oracle's sd_baseline_apply decides; returns how many cells the baseline
+ * expects to fail. harness/cli/report.c; conform uses it too. */
+size_t sd_cli_apply_baseline(sd_report_run *run, const sd_baseline *baseline);
 
 #endif

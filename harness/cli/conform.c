@@ -1,274 +1,40 @@
 /* conform.c — `shakedown conform` (run scenarios against stacks and write a
- * run folder), `shakedown list`, and loading scenario files for both.
+ * run folder) and `shakedown list`. The scenarios come from
+ * run/scenario_set.h, the cells run in run/cells.h, the baseline is the
+ * oracle's (oracle/baseline.h); here are the flags, the progress and the
+ * table on the terminal, and the calls that write the reports.
  *
  * Order of work in conform, so that bad input never costs a partial run:
- * parse flags, load every scenario (any parse error: print them all, exit 2),
- * load the PKI (exit 2), make the run folder, then run scenario × stack,
- * then write the reports and print the table. */
+ * parse flags, read the baseline, load every scenario (any parse error:
+ * print them all, exit 2), load the PKI (exit 2), make the run folder, then
+ * run scenario × stack, then write the reports and print the table. */
 #ifndef _POSIX_C_SOURCE
 #define _POSIX_C_SOURCE 200809L /* the build defines it too; this is for building alone */
 #endif
 
-#include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
-#include <poll.h>
-#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "cli/cli.h"
 #include "crypto/pki.h"
-#include "driver/driver.h"
+#include "oracle/baseline.h"
 #include "oracle/oracle.h"
 #include "report/report.h"
+#include "run/cells.h"
+#include "run/scenario_set.h"
 #include "stacks/shim_target.h"
+#include "stacks/stacks.h"
 #include "stacks/tcp_target.h"
 #include "trace/generate.h"
 #include "wire/names.h"
-#include "stacks/stacks.h"
-
-#ifndef SHAKEDOWN_SOURCE_DIR
-#define SHAKEDOWN_SOURCE_DIR "."
-#endif
-
-/* --- Loading scenarios ---------------------------------------------------- */
-
-/* Appends the generated families (harness/trace/generate.c) whose ids
- * contain filter to set, after the files. An id that a file already uses is
- * an error, as between two files. Returns false after printing why. */
-static bool add_generated(const char *cmd, const char *filter, sd_scenario_set *set) {
-    sd_generated g;
-    char err[2048] = "";
-    if (!sd_generate_all(&g, err, sizeof err)) {
-        fprintf(stderr, "shakedown %s: %s\n", cmd, err);
-        return false;
-    }
-    bool ok = true;
-    sd_scenario *items = realloc(set->items, (set->n + g.n + 1) * sizeof *items);
-    if (!items) {
-        fprintf(stderr, "shakedown %s: out of memory\n", cmd);
-        sd_generated_free(&g);
-        return false;
-    }
-    set->items = items;
-    set->cap = set->n + g.n + 1;
-    size_t files = set->n;
-    for (size_t i = 0; i < g.n; i++) {
-        sd_scenario *s = &g.items[i];
-        bool keep = !filter || strstr(s->id, filter);
-        for (size_t j = 0; keep && j < files; j++) {
-            if (strcmp(set->items[j].id, s->id) == 0) {
-                fprintf(stderr, "%s: scenario id '%s' is also a generated scenario's (%s)\n", set->items[j].path,
-                        s->id, s->path);
-                ok = false;
-                keep = false;
-            }
-        }
-        if (keep) {
-            set->items[set->n++] = *s; /* moved: the set owns it now */
-        } else {
-            sd_scenario_free(s);
-        }
-    }
-    free(g.items); /* the scenarios themselves were moved or freed */
-    return ok;
-}
-
-const char *sd_cli_default_scenarios_dir(void) {
-    const char *env = getenv("SHAKEDOWN_SCENARIOS_DIR");
-    if (env && *env) return env;
-    return SHAKEDOWN_SOURCE_DIR "/scenarios";
-}
-
-void sd_scenario_set_free(sd_scenario_set *set) {
-    for (size_t i = 0; i < set->n; i++) sd_scenario_free(&set->items[i]);
-    free(set->items);
-    set->items = NULL;
-    set->n = set->cap = 0;
-}
-
-typedef struct {
-    size_t n, cap;
-    char **v;
-} strlist;
-
-static bool strlist_add(strlist *l, const char *s) {
-    if (l->n == l->cap) {
-        size_t ncap = l->cap ? l->cap * 2 : 32;
-        char **v = realloc(l->v, ncap * sizeof *v);
-        if (!v) return false;
-        l->v = v;
-        l->cap = ncap;
-    }
-    char *copy = strdup(s);
-    if (!copy) return false;
-    l->v[l->n++] = copy;
-    return true;
-}
-
-static void strlist_free(strlist *l) {
-    for (size_t i = 0; i < l->n; i++) free(l->v[i]);
-    free(l->v);
-    l->v = NULL;
-    l->n = l->cap = 0;
-}
-
-static int cmp_str(const void *a, const void *b) {
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-static bool ends_with(const char *s, const char *suffix) {
-    size_t n = strlen(s), m = strlen(suffix);
-    return n >= m && strcmp(s + n - m, suffix) == 0;
-}
-
-/* Collects *.sd files under dir. Symbolic links to directories are not
- * followed (a link loop must not hang the harness); hidden entries are
- * skipped (editor swap files, .git). Returns false after printing an error. */
-static bool collect_dir(const char *cmd, const char *dir, int depth, strlist *out) {
-    if (depth > 32) {
-        fprintf(stderr, "shakedown %s: %s: directories nested too deep\n", cmd, dir);
-        return false;
-    }
-    DIR *d = opendir(dir);
-    if (!d) {
-        fprintf(stderr, "shakedown %s: %s: %s\n", cmd, dir, strerror(errno));
-        return false;
-    }
-    bool ok = true;
-    struct dirent *e;
-    while (ok && (e = readdir(d)) != NULL) {
-        if (e->d_name[0] == '.') continue;
-        char path[4096];
-        int n = snprintf(path, sizeof path, "%s%s%s", dir, ends_with(dir, "/") ? "" : "/", e->d_name);
-        if (n < 0 || (size_t)n >= sizeof path) {
-            fprintf(stderr, "shakedown %s: %s/%s: path too long\n", cmd, dir, e->d_name);
-            ok = false;
-            break;
-        }
-        struct stat st;
-        if (lstat(path, &st) != 0) continue; /* vanished meanwhile */
-        if (S_ISDIR(st.st_mode)) {
-            ok = collect_dir(cmd, path, depth + 1, out);
-        } else if (ends_with(e->d_name, ".sd")) {
-            /* A link to a file is fine; stat tells what it points at. */
-            if (S_ISLNK(st.st_mode) && (stat(path, &st) != 0 || !S_ISREG(st.st_mode))) continue;
-            if (!S_ISREG(st.st_mode) && !S_ISLNK(st.st_mode)) continue;
-            if (!strlist_add(out, path)) {
-                fprintf(stderr, "shakedown %s: out of memory\n", cmd);
-                ok = false;
-            }
-        }
-    }
-    closedir(d);
-    return ok;
-}
-
-bool sd_cli_load_scenarios(const char *cmd, char **paths, size_t n_paths, const char *filter,
-                           sd_scenario_set *out) {
-    memset(out, 0, sizeof *out);
-    /* argv-style list for the default; a copy because argv is not const. */
-    char def[4096];
-    snprintf(def, sizeof def, "%s", sd_cli_default_scenarios_dir());
-    char *def_path[1] = {def};
-    if (n_paths == 0) {
-        paths = def_path;
-        n_paths = 1;
-    }
-
-    strlist files = {0};
-    bool ok = true;
-    for (size_t i = 0; i < n_paths && ok; i++) {
-        struct stat st;
-        if (stat(paths[i], &st) != 0) {
-            fprintf(stderr, "shakedown %s: %s: %s\n", cmd, paths[i], strerror(errno));
-            ok = false;
-        } else if (S_ISDIR(st.st_mode)) {
-            size_t first = files.n;
-            ok = collect_dir(cmd, paths[i], 0, &files);
-            /* Path order is the run order: stable, and related scenarios
-             * (one topic per folder) stay together. */
-            if (ok) qsort(files.v + first, files.n - first, sizeof *files.v, cmp_str);
-        } else if (!strlist_add(&files, paths[i])) {
-            fprintf(stderr, "shakedown %s: out of memory\n", cmd);
-            ok = false;
-        }
-    }
-    if (ok && files.n == 0) {
-        fprintf(stderr, "shakedown %s: no scenario files (*.sd) in", cmd);
-        for (size_t i = 0; i < n_paths; i++) fprintf(stderr, " %s", paths[i]);
-        fprintf(stderr, "\n");
-        ok = false;
-    }
-
-    /* Parse them all, even after an error, so one run shows every mistake. */
-    size_t n_errors = 0;
-    for (size_t i = 0; ok && i < files.n; i++) {
-        bool seen = false; /* the same file named twice (a dir and a file in it) */
-        for (size_t j = 0; j < i && !seen; j++) seen = strcmp(files.v[i], files.v[j]) == 0;
-        if (seen) continue;
-        if (out->n == out->cap) {
-            size_t ncap = out->cap ? out->cap * 2 : 32;
-            sd_scenario *items = realloc(out->items, ncap * sizeof *items);
-            if (!items) {
-                fprintf(stderr, "shakedown %s: out of memory\n", cmd);
-                ok = false;
-                break;
-            }
-            out->items = items;
-            out->cap = ncap;
-        }
-        sd_scenario *s = &out->items[out->n];
-        memset(s, 0, sizeof *s);
-        char err[600] = "";
-        if (!sd_scenario_load(files.v[i], s, err, sizeof err)) {
-            /* The parser leaves nothing to free on failure. */
-            fprintf(stderr, "%s\n", err[0] ? err : files.v[i]);
-            n_errors++;
-            continue;
-        }
-        if (filter && !strstr(s->id, filter)) {
-            sd_scenario_free(s);
-            continue;
-        }
-        for (size_t j = 0; j < out->n; j++) {
-            if (strcmp(out->items[j].id, s->id) == 0) {
-                fprintf(stderr, "%s: duplicate scenario id '%s' (also in %s)\n", files.v[i], s->id,
-                        out->items[j].path);
-                n_errors++;
-                break;
-            }
-        }
-        out->n++;
-    }
-    if (ok && n_errors) {
-        fprintf(stderr, "shakedown %s: %zu error%s in scenario files; nothing was run\n", cmd,
-                n_errors, n_errors == 1 ? "" : "s");
-        ok = false;
-    }
-    /* An empty result of the filter is the callers' to judge: the
-     * generated families may still match it (require_scenarios). */
-    strlist_free(&files);
-    if (!ok) sd_scenario_set_free(out);
-    return ok;
-}
-
-/* After the files and the generated families are in: a filter that matched
- * nothing is a usage error, reported here and not as an empty run. */
-static bool require_scenarios(const char *cmd, const char *filter, sd_scenario_set *set) {
-    if (set->n > 0) return true;
-    fprintf(stderr, "shakedown %s: no scenario id contains '%s'\n", cmd, filter ? filter : "");
-    sd_scenario_set_free(set);
-    return false;
-}
 
 /* --- Shared output helpers ------------------------------------------------------- */
 
@@ -330,7 +96,7 @@ static void conform_usage(FILE *f) {
             "options:\n"
             "  --stack NAME     stack to test; repeatable; 'all' is every stack this build has\n"
             "                   (default:",
-            sd_cli_default_scenarios_dir());
+            sd_default_scenarios_dir());
     for (size_t i = 0; sd_target_names[i]; i++) fprintf(f, "%s%s", i ? ", " : " ", sd_target_names[i]);
     const sd_target_ops *avail[MAX_STACKS];
     size_t n_avail = sd_target_list_available(avail, MAX_STACKS);
@@ -504,23 +270,6 @@ static int add_stack(stack_list *l, const char *name) {
     return add_one_stack(l, ops);
 }
 
-/* The driver reports a create() failure as a harness error, "cannot
- * configure STACK: REASON". When REASON starts with "unsupported:" the stack
- * lacks the feature the scenario needs (say, TLS 1.3 on mbedTLS 2.28): that is
- * SKIP with the reason, never ERROR. Returns true and the reason if so. */
-static bool conform_outcome_unsupported(const sd_outcome *o, char *reason, size_t reason_len) {
-    if (o->kind != SD_OUTCOME_HARNESS_ERROR) return false;
-    const char *p = strstr(o->detail, ": " SD_TARGET_UNSUPPORTED_PREFIX);
-    if (!p || strncmp(o->detail, "cannot configure ", strlen("cannot configure ")) != 0) return false;
-    p += 2 + strlen(SD_TARGET_UNSUPPORTED_PREFIX);
-    while (*p == ' ') p++;
-    snprintf(reason, reason_len, "%s", p);
-    /* The driver appends the stack's own status in brackets; not part of the reason. */
-    char *bracket = strstr(reason, " [");
-    if (bracket) *bracket = '\0';
-    return true;
-}
-
 typedef struct {
     stack_list stacks;
     const char *out_dir;
@@ -551,8 +300,6 @@ static void print_table(const sd_report_run *run, const sd_scenario_set *set, bo
             const sd_report_cell *c = sd_report_cell_at(run, i, k);
             char obs[64];
             sd_report_observed_short(&c->outcome, obs, sizeof obs);
-            /* A SKIP's outcome is the refused create(); say why instead. */
-            if (c->verdict == SD_VERDICT_SKIP) snprintf(obs, sizeof obs, "unsupported");
             int w = (int)(strlen(sd_verdict_name(c->verdict)) + 1 + strlen(obs));
             if (w > col_w[k]) col_w[k] = w;
         }
@@ -572,8 +319,6 @@ static void print_table(const sd_report_run *run, const sd_scenario_set *set, bo
             const sd_report_cell *c = sd_report_cell_at(run, i, k);
             char obs[64];
             sd_report_observed_short(&c->outcome, obs, sizeof obs);
-            /* A SKIP's outcome is the refused create(); say why instead. */
-            if (c->verdict == SD_VERDICT_SKIP) snprintf(obs, sizeof obs, "unsupported");
             if (!c->ran) snprintf(obs, sizeof obs, "not run");
             const char *vn = sd_verdict_name(c->verdict);
             if (color) {
@@ -619,218 +364,44 @@ static void print_totals(const sd_report_run *run, bool color) {
     }
 }
 
-/* --- Running the cells -------------------------------------------------------
- * One cell is one scenario against one stack. Sequentially, the cells run in
- * this process. With -j N they run in N forked worker processes, cell c in
- * worker c % N, each finished cell written back whole over a pipe (the cell
- * is plain data: no pointers). Forking rather than threads because the
- * in-process stacks are not known to be thread-safe and, above all, because
- * a stack that crashes then kills only its worker: the parent records that
- * cell as CRASH and starts a new worker for the rest of its share. */
+/* --- Progress ------------------------------------------------------------------
+ * The cells run in run/cells.c; each finished one lands here, in the parent
+ * process, to be stored in the report and shown. */
 
 typedef struct {
     const sd_scenario_set *set;
     const conform_opts *o;
-    const sd_pki *pki;
     sd_report_run *run;
     size_t n_stacks, total, done;
     bool progress, color_err;
-} cell_runner;
+} conform_progress;
 
-static void run_cell(const cell_runner *cr, size_t c, sd_report_cell *cell) {
-    const sd_scenario *s = &cr->set->items[c / cr->n_stacks];
-    const sd_target_ops *ops = cr->o->stacks.ops[c % cr->n_stacks];
-    sd_run_config cfg;
-    sd_run_config_defaults(&cfg, ops, s->role, cr->pki);
-    sd_run_config_apply_scenario(&cfg, s);
-    cfg.now = cr->o->now;
-    cfg.seed = cr->o->seed;
-    cfg.verbose = cr->o->verbose >= 2;
+/* A cell is finished: into the report, then a progress line on a terminal,
+ * or the -v line. */
+static void cell_finished(void *ctx, size_t c, const sd_cell_result *result) {
+    conform_progress *cp = ctx;
+    sd_report_cell *cell = sd_report_cell_at(cp->run, c / cp->n_stacks, c % cp->n_stacks);
     memset(cell, 0, sizeof *cell);
-    sd_outcome_init(&cell->outcome);
-    double c0 = now_ms();
-    sd_driver_run(&s->trace, &cfg, &cell->outcome);
-    cell->elapsed_ms = now_ms() - c0;
-    cell->ran = true;
-    cell->verdict = sd_classify(s, &cell->outcome, cell->why, sizeof cell->why);
-    if (conform_outcome_unsupported(&cell->outcome, cell->why, sizeof cell->why)) cell->verdict = SD_VERDICT_SKIP;
-}
+    cell->ran = result->ran;
+    cell->outcome = result->outcome;
+    cell->verdict = result->verdict;
+    snprintf(cell->why, sizeof cell->why, "%s", result->why);
+    cell->elapsed_ms = result->elapsed_ms;
 
-/* A cell is finished: progress line on a terminal, or the -v line. */
-static void cell_finished(cell_runner *cr, size_t c) {
-    cr->done++;
-    const sd_scenario *s = &cr->set->items[c / cr->n_stacks];
-    const char *stack = cr->o->stacks.ops[c % cr->n_stacks]->name;
-    if (cr->progress) {
-        fprintf(stderr, "\r\033[K[%zu/%zu] %s ... %s", cr->done, cr->total, s->id, stack);
+    cp->done++;
+    const sd_scenario *s = &cp->set->items[c / cp->n_stacks];
+    const char *stack = cp->o->stacks.ops[c % cp->n_stacks]->name;
+    if (cp->progress) {
+        fprintf(stderr, "\r\033[K[%zu/%zu] %s ... %s", cp->done, cp->total, s->id, stack);
         fflush(stderr);
     }
-    if (cr->o->verbose) {
-        const sd_report_cell *cell = sd_report_cell_at(cr->run, c / cr->n_stacks, c % cr->n_stacks);
+    if (cp->o->verbose) {
         char obs[300];
         sd_outcome_describe(&cell->outcome, obs, sizeof obs);
-        fprintf(stderr, "[%zu/%zu] %s %s: %s%s%s %s%s%s\n", cr->done, cr->total, s->id, stack,
-                cr->color_err ? verdict_color(cell->verdict) : "", sd_verdict_name(cell->verdict),
-                cr->color_err ? "\033[0m" : "", obs, cell->why[0] ? " -- " : "", cell->why);
+        fprintf(stderr, "[%zu/%zu] %s %s: %s%s%s %s%s%s\n", cp->done, cp->total, s->id, stack,
+                cp->color_err ? verdict_color(cell->verdict) : "", sd_verdict_name(cell->verdict),
+                cp->color_err ? "\033[0m" : "", obs, cell->why[0] ? " -- " : "", cell->why);
     }
-}
-
-typedef struct {
-    uint64_t index;
-    sd_report_cell cell;
-} cell_message;
-
-typedef struct {
-    pid_t pid;
-    int fd;
-    size_t next;   /* the next cell this worker will report */
-    size_t got;    /* bytes of the current message read so far */
-    cell_message msg;
-} worker;
-
-static bool write_all(int fd, const void *p, size_t n) {
-    const char *b = p;
-    while (n > 0) {
-        ssize_t w = write(fd, b, n);
-        if (w < 0 && errno == EINTR) continue;
-        if (w <= 0) return false;
-        b += w;
-        n -= (size_t)w;
-    }
-    return true;
-}
-
-/* Starts a worker for cells first, first + stride, ... Returns false if
- * the system refused (no process or pipe). */
-static bool start_worker(const cell_runner *cr, worker *w, size_t first, size_t stride) {
-    int fds[2];
-    if (pipe(fds) != 0) return false;
-    fflush(stdout);
-    fflush(stderr);
-    pid_t pid = fork();
-    if (pid < 0) {
-        close(fds[0]);
-        close(fds[1]);
-        return false;
-    }
-    if (pid == 0) {
-        close(fds[0]);
-        for (size_t c = first; c < cr->total; c += stride) {
-            cell_message m;
-            memset(&m, 0, sizeof m);
-            m.index = c;
-            run_cell(cr, c, &m.cell);
-            if (!write_all(fds[1], &m, sizeof m)) _exit(SD_EXIT_HARNESS);
-        }
-        _exit(SD_EXIT_OK);
-    }
-    close(fds[1]);
-    w->pid = pid;
-    w->fd = fds[0];
-    w->next = first;
-    w->got = 0;
-    return true;
-}
-
-/* The worker died before reporting cell w->next: that cell crashed the
- * process (a stack in-process: its CRASH) unless the worker exited on its
- * own, which is the harness's failure (ERROR). */
-static void record_dead_cell(cell_runner *cr, const worker *w, int status) {
-    sd_report_cell *cell = sd_report_cell_at(cr->run, w->next / cr->n_stacks, w->next % cr->n_stacks);
-    memset(cell, 0, sizeof *cell);
-    sd_outcome_init(&cell->outcome);
-    cell->ran = true;
-    if (WIFSIGNALED(status)) {
-        cell->outcome.kind = SD_OUTCOME_CRASH;
-        cell->verdict = SD_VERDICT_CRASH;
-        snprintf(cell->outcome.detail, sizeof cell->outcome.detail, "the worker running this cell died of signal %d",
-                 WTERMSIG(status));
-    } else {
-        cell->outcome.kind = SD_OUTCOME_HARNESS_ERROR;
-        cell->verdict = SD_VERDICT_ERROR;
-        snprintf(cell->outcome.detail, sizeof cell->outcome.detail,
-                 "the worker running this cell exited with status %d", WIFEXITED(status) ? WEXITSTATUS(status) : -1);
-    }
-    snprintf(cell->why, sizeof cell->why, "%s", cell->outcome.detail);
-}
-
-static bool run_parallel(cell_runner *cr, size_t jobs) {
-    worker *ws = calloc(jobs, sizeof *ws);
-    struct pollfd *pfd = calloc(jobs, sizeof *pfd);
-    if (!ws || !pfd) {
-        free(ws);
-        free(pfd);
-        return false;
-    }
-    bool ok = true;
-    size_t live = 0;
-    for (size_t w = 0; w < jobs; w++) {
-        ws[w].fd = -1;
-        if (!start_worker(cr, &ws[w], w, jobs)) {
-            ok = false;
-            break;
-        }
-        live++;
-    }
-    while (ok && live > 0) {
-        for (size_t w = 0; w < jobs; w++) {
-            pfd[w].fd = ws[w].fd;
-            pfd[w].events = POLLIN;
-            pfd[w].revents = 0;
-        }
-        if (poll(pfd, jobs, -1) < 0) {
-            if (errno == EINTR) continue;
-            ok = false;
-            break;
-        }
-        for (size_t w = 0; w < jobs && ok; w++) {
-            if (ws[w].fd < 0 || !(pfd[w].revents & (POLLIN | POLLHUP | POLLERR))) continue;
-            worker *wk = &ws[w];
-            ssize_t n = read(wk->fd, (char *)&wk->msg + wk->got, sizeof wk->msg - wk->got);
-            if (n < 0 && errno == EINTR) continue;
-            if (n > 0) {
-                wk->got += (size_t)n;
-                if (wk->got < sizeof wk->msg) continue;
-                wk->got = 0;
-                size_t c = (size_t)wk->msg.index;
-                if (c != wk->next) { /* a worker only ever sends its cells, in order */
-                    ok = false;
-                    break;
-                }
-                *sd_report_cell_at(cr->run, c / cr->n_stacks, c % cr->n_stacks) = wk->msg.cell;
-                wk->next = c + jobs;
-                cell_finished(cr, c);
-                continue;
-            }
-            /* End of the pipe: the worker is done, or died mid-cell. */
-            close(wk->fd);
-            wk->fd = -1;
-            live--;
-            int status = 0;
-            while (waitpid(wk->pid, &status, 0) < 0 && errno == EINTR) {
-            }
-            if (wk->next < cr->total) {
-                record_dead_cell(cr, wk, status);
-                size_t dead = wk->next;
-                cell_finished(cr, dead);
-                if (dead + jobs < cr->total) {
-                    if (!start_worker(cr, wk, dead + jobs, jobs)) ok = false;
-                    else live++;
-                }
-            }
-        }
-    }
-    /* On a failure of our own, stop the workers we started; they are ours. */
-    for (size_t w = 0; w < jobs; w++) {
-        if (ws[w].fd < 0) continue;
-        kill(ws[w].pid, SIGKILL);
-        close(ws[w].fd);
-        while (waitpid(ws[w].pid, NULL, 0) < 0 && errno == EINTR) {
-        }
-    }
-    free(ws);
-    free(pfd);
-    return ok;
 }
 
 static int conform_parse(int argc, char **argv, conform_opts *o, int *first_pos) {
@@ -944,6 +515,60 @@ static int conform_parse(int argc, char **argv, conform_opts *o, int *first_pos)
     return SD_EXIT_OK;
 }
 
+/* Loads the PKI and checks the scenarios' credentials against it. Returns
+ * NULL after printing why, with *rc the exit code. */
+static sd_pki *conform_load_pki(const conform_opts *o, const sd_scenario_set *set, int *rc) {
+    sd_pki *pki = calloc(1, sizeof *pki);
+    char err[1024] = "";
+    const char *pki_dir = o->pki_dir ? o->pki_dir : sd_pki_default_dir();
+    if (!pki) {
+        fprintf(stderr, "shakedown conform: out of memory\n");
+        *rc = SD_EXIT_HARNESS;
+        return NULL;
+    }
+    *rc = SD_EXIT_USAGE;
+    if (!sd_pki_load(pki, pki_dir, err, sizeof err)) {
+        fprintf(stderr,
+                "shakedown conform: cannot load the fixture PKI from %s: %s\n"
+                "(it is made by the build; point --pki or $SHAKEDOWN_PKI_DIR at it)\n",
+                pki_dir, err);
+        free(pki);
+        return NULL;
+    }
+    /* A credential name that is not in the PKI is a mistake in the scenario
+     * file, so it is reported now, as input, not later as a harness error. */
+    size_t bad_cred = 0;
+    for (size_t i = 0; i < set->n; i++) {
+        if (set->items[i].credential[0] && !sd_pki_find(pki, set->items[i].credential)) {
+            fprintf(stderr, "%s: credential '%s' is not in the fixture PKI (%s)\n", set->items[i].path,
+                    set->items[i].credential, pki_dir);
+            bad_cred++;
+        }
+    }
+    if (bad_cred) {
+        sd_pki_free(pki);
+        free(pki);
+        return NULL;
+    }
+    *rc = SD_EXIT_OK;
+    return pki;
+}
+
+/* Writes the four reports into out_dir; false if any could not be. */
+static bool conform_write_reports(const sd_report_run *run, const char *out_dir) {
+    bool ok = true;
+    char err[1024] = "";
+    bool (*writers[])(const sd_report_run *, const char *, char *, size_t) = {
+        sd_report_write_json, sd_report_write_html, sd_report_write_summary_md, sd_report_write_junit};
+    for (size_t w = 0; w < sizeof writers / sizeof writers[0]; w++) {
+        if (!writers[w](run, out_dir, err, sizeof err)) {
+            fprintf(stderr, "shakedown conform: %s\n", err);
+            ok = false;
+        }
+    }
+    return ok;
+}
+
 int sd_cmd_conform(int argc, char **argv) {
     conform_opts o;
     int first_pos = argc;
@@ -951,88 +576,51 @@ int sd_cmd_conform(int argc, char **argv) {
     if (rc < 0) return SD_EXIT_OK; /* --help */
     if (rc != SD_EXIT_OK) return rc;
     if (o.stacks.n == 0) return sd_cli_usage_error(conform_cmd, "no stacks to run");
+    sd_baseline baseline = {0};
     if (o.baseline) {
         /* A bad baseline is bad input: found before anything runs. */
-        sd_report_run probe;
         char berr[1024] = "";
-        bool bok = sd_report_run_init(&probe, 0, 0) && sd_report_apply_baseline(&probe, o.baseline, NULL, berr, sizeof berr);
-        sd_report_run_free(&probe);
-        if (!bok) {
+        if (!sd_baseline_load(o.baseline, sd_report_baseline_from_json, &baseline, berr, sizeof berr)) {
             fprintf(stderr, "shakedown conform: %s\n", berr[0] ? berr : "out of memory");
             return SD_EXIT_USAGE;
         }
     }
 
-    sd_scenario_set set;
-    if (!sd_cli_load_scenarios(conform_cmd, argv + first_pos, (size_t)(argc - first_pos), o.filter, &set)) {
-        return SD_EXIT_USAGE;
-    }
     /* The generated families join the default set (no paths given). */
-    if (first_pos == argc && !o.no_generated && !add_generated(conform_cmd, o.filter, &set)) {
-        sd_scenario_set_free(&set);
+    sd_scenario_set set;
+    bool generated = first_pos == argc && !o.no_generated;
+    if (!sd_scenario_set_load("shakedown conform", argv + first_pos, (size_t)(argc - first_pos), o.filter,
+                              generated, &set)) {
+        sd_baseline_free(&baseline);
         return SD_EXIT_USAGE;
     }
-    if (!require_scenarios(conform_cmd, o.filter, &set)) return SD_EXIT_USAGE;
-
-    sd_pki *pki = calloc(1, sizeof *pki);
-    char err[1024] = "";
-    const char *pki_dir = o.pki_dir ? o.pki_dir : sd_pki_default_dir();
+    sd_pki *pki = conform_load_pki(&o, &set, &rc);
     if (!pki) {
-        fprintf(stderr, "shakedown conform: out of memory\n");
         sd_scenario_set_free(&set);
-        return SD_EXIT_HARNESS;
-    }
-    if (!sd_pki_load(pki, pki_dir, err, sizeof err)) {
-        fprintf(stderr,
-                "shakedown conform: cannot load the fixture PKI from %s: %s\n"
-                "(it is made by the build; point --pki or $SHAKEDOWN_PKI_DIR at it)\n",
-                pki_dir, err);
-        free(pki);
-        sd_scenario_set_free(&set);
-        return SD_EXIT_USAGE;
-    }
-    /* A credential name that is not in the PKI is a mistake in the scenario
-     * file, so it is reported now, as input, not later as a harness error. */
-    size_t bad_cred = 0;
-    for (size_t i = 0; i < set.n; i++) {
-        if (set.items[i].credential[0] && !sd_pki_find(pki, set.items[i].credential)) {
-            fprintf(stderr, "%s: credential '%s' is not in the fixture PKI (%s)\n", set.items[i].path,
-                    set.items[i].credential, pki_dir);
-            bad_cred++;
-        }
-    }
-    if (bad_cred) {
-        sd_pki_free(pki);
-        free(pki);
-        sd_scenario_set_free(&set);
-        return SD_EXIT_USAGE;
+        sd_baseline_free(&baseline);
+        return rc;
     }
 
-    char out_dir[4096];
+    char out_dir[4096], err[1024] = "";
+    bool dir_ok;
     if (o.out_dir) {
         snprintf(out_dir, sizeof out_dir, "%s", o.out_dir);
-        if (!make_dirs(out_dir, err, sizeof err)) {
-            fprintf(stderr, "shakedown conform: cannot make the run folder: %s\n", err);
-            sd_pki_free(pki);
-            free(pki);
-            sd_scenario_set_free(&set);
-            return SD_EXIT_USAGE;
-        }
-    } else if (!make_default_run_dir(out_dir, sizeof out_dir, err, sizeof err)) {
-        fprintf(stderr, "shakedown conform: cannot make the run folder: %s\n", err);
-        sd_pki_free(pki);
-        free(pki);
-        sd_scenario_set_free(&set);
-        return SD_EXIT_USAGE;
+        dir_ok = make_dirs(out_dir, err, sizeof err);
+    } else {
+        dir_ok = make_default_run_dir(out_dir, sizeof out_dir, err, sizeof err);
     }
-
     sd_report_run run;
-    if (!sd_report_run_init(&run, set.n, o.stacks.n)) {
-        fprintf(stderr, "shakedown conform: out of memory\n");
+    bool run_ok = dir_ok && sd_report_run_init(&run, set.n, o.stacks.n);
+    if (!run_ok) {
+        if (!dir_ok)
+            fprintf(stderr, "shakedown conform: cannot make the run folder: %s\n", err);
+        else
+            fprintf(stderr, "shakedown conform: out of memory\n");
         sd_pki_free(pki);
         free(pki);
         sd_scenario_set_free(&set);
-        return SD_EXIT_HARNESS;
+        sd_baseline_free(&baseline);
+        return dir_ok ? SD_EXIT_HARNESS : SD_EXIT_USAGE;
     }
     run.seed = o.seed;
     run.validation_time = o.now;
@@ -1044,50 +632,32 @@ int sd_cmd_conform(int argc, char **argv) {
     for (size_t i = 0; i < set.n; i++) sd_report_scenario_set(&run.scenarios[i], &set.items[i]);
 
     bool progress = !o.quiet && o.verbose == 0 && isatty(STDERR_FILENO);
-    cell_runner cr = {.set = &set, .o = &o, .pki = pki, .run = &run, .n_stacks = o.stacks.n,
-                      .total = set.n * o.stacks.n, .progress = progress, .color_err = use_color(stderr)};
-    /* The tcp stack is one port and one peer at a time: never in parallel. */
-    size_t jobs = o.jobs > 1 && !o.use_tcp ? o.jobs : 1;
-    if (jobs > cr.total) jobs = cr.total ? cr.total : 1;
+    conform_progress cp = {.set = &set, .o = &o, .run = &run, .n_stacks = o.stacks.n,
+                           .total = set.n * o.stacks.n, .progress = progress, .color_err = use_color(stderr)};
+    sd_cell_plan plan = {
+        .scenarios = set.items,
+        .n_scenarios = set.n,
+        .stacks = o.stacks.ops,
+        .n_stacks = o.stacks.n,
+        .pki = pki,
+        .now = o.now,
+        .seed = o.seed,
+        .verbose = o.verbose >= 2,
+        /* The tcp stack is one port and one peer at a time: never in parallel. */
+        .jobs = o.use_tcp ? 1 : o.jobs,
+        .on_done = cell_finished,
+        .ctx = &cp,
+    };
     double t0 = now_ms();
-    bool parallel_ok = true;
-    if (jobs <= 1) {
-        for (size_t c = 0; c < cr.total; c++) {
-            run_cell(&cr, c, sd_report_cell_at(&run, c / cr.n_stacks, c % cr.n_stacks));
-            cell_finished(&cr, c);
-        }
-    } else {
-        parallel_ok = run_parallel(&cr, jobs);
-        if (!parallel_ok) fprintf(stderr, "shakedown conform: cannot run workers: %s\n", strerror(errno));
-    }
+    bool cells_ok = sd_cells_run(&plan);
+    if (!cells_ok) fprintf(stderr, "shakedown conform: cannot run workers: %s\n", strerror(errno));
     for (size_t i = 0; i < set.n; i++)
         for (size_t k = 0; k < o.stacks.n; k++) run.stacks[k].elapsed_ms += sd_report_cell_at(&run, i, k)->elapsed_ms;
     run.elapsed_ms = now_ms() - t0;
-    if (o.baseline) {
-        char berr[1024] = "";
-        if (!sd_report_apply_baseline(&run, o.baseline, NULL, berr, sizeof berr))
-            fprintf(stderr, "shakedown conform: %s\n", berr); /* it read fine before the run; now it did not */
-    }
+    if (o.baseline) sd_cli_apply_baseline(&run, &baseline);
     if (progress) fprintf(stderr, "\r\033[K");
 
-    bool write_ok = true;
-    char json_err[1024] = "", html_err[1024] = "", md_err[1024] = "";
-    if (!sd_report_write_json(&run, out_dir, json_err, sizeof json_err)) {
-        fprintf(stderr, "shakedown conform: %s\n", json_err);
-        write_ok = false;
-    }
-    if (!sd_report_write_html(&run, out_dir, html_err, sizeof html_err)) {
-        fprintf(stderr, "shakedown conform: %s\n", html_err);
-        write_ok = false;
-    }
-    if (!sd_report_write_summary_md(&run, out_dir, md_err, sizeof md_err)) {
-        fprintf(stderr, "shakedown conform: %s\n", md_err);
-        write_ok = false;
-    }
-    if (!sd_report_write_junit(&run, out_dir, md_err, sizeof md_err)) {
-        fprintf(stderr, "shakedown conform: %s\n", md_err);
-        write_ok = false;
-    }
+    bool write_ok = conform_write_reports(&run, out_dir);
 
     bool color = use_color(stdout);
     if (!o.quiet) {
@@ -1114,7 +684,8 @@ int sd_cmd_conform(int argc, char **argv) {
     sd_pki_free(pki);
     free(pki);
     sd_scenario_set_free(&set);
-    if (harness_errors || !write_ok || !parallel_ok) return SD_EXIT_HARNESS;
+    sd_baseline_free(&baseline);
+    if (harness_errors || !write_ok || !cells_ok) return SD_EXIT_HARNESS;
     return findings ? SD_EXIT_FINDINGS : SD_EXIT_OK;
 }
 
@@ -1138,7 +709,7 @@ static void list_usage(FILE *f) {
             "  -h, --help       show this help\n"
             "\n"
             "exit codes: 0 listed; 2 usage error or a bad scenario file.\n",
-            sd_cli_default_scenarios_dir());
+            sd_default_scenarios_dir());
 }
 
 typedef struct {
@@ -1174,14 +745,10 @@ int sd_cmd_list(int argc, char **argv) {
         }
     }
     sd_scenario_set set;
-    if (!sd_cli_load_scenarios(list_cmd, argv + optind, (size_t)(argc - optind), filter, &set)) {
+    if (!sd_scenario_set_load("shakedown list", argv + optind, (size_t)(argc - optind), filter,
+                              optind == argc && !no_generated, &set)) {
         return SD_EXIT_USAGE;
     }
-    if (optind == argc && !no_generated && !add_generated(list_cmd, filter, &set)) {
-        sd_scenario_set_free(&set);
-        return SD_EXIT_USAGE;
-    }
-    if (!require_scenarios(list_cmd, filter, &set)) return SD_EXIT_USAGE;
 
     int id_w = 2, exp_w = 8, tag_w = 4;
     char (*exp)[80] = calloc(set.n, sizeof *exp);

@@ -1,8 +1,8 @@
 /* repro.c — `shakedown repro`: replay corpus files, crash files or scenario
  * scripts; print the trace; show the two outcomes side by side.
  *
- * A scenario, a fuzz input and a crash file are all traces (DESIGN.md), so
- * one command serves all three:
+ * A scenario, a fuzz input and a crash file are all traces, so one command
+ * serves all three:
  *   - FILE.sd is a scenario script: it is parsed (errors as file:line) and
  *     its trace runs with its role, version and credential;
  *   - any other file is a fuzz input for a fuzz target (--target, or the
@@ -278,8 +278,11 @@ static int repro_one(const char *path, const repro_options *o, const sd_pki *pki
     }
 
     bool harness_error = m.kind == SD_OUTCOME_HARNESS_ERROR || b.kind == SD_OUTCOME_HARNESS_ERROR;
+    /* A side that cannot run this configuration leaves nothing to compare:
+     * SKIP, as conform says of the same cell. */
+    const sd_outcome *unsupported = m.kind == SD_OUTCOME_UNSUPPORTED ? &m : b.kind == SD_OUTCOME_UNSUPPORTED ? &b : NULL;
     const sd_known_difference *kd = NULL;
-    if (div != SD_DIV_SAME) {
+    if (div != SD_DIV_SAME && !unsupported) {
         /* A scenario's entry names the scenario; a fuzz finding's, its
          * signature. Try the id first, then the signature, for both. */
         kd = sd_known_differences_match(known, in.id, "boringssl");
@@ -288,13 +291,17 @@ static int repro_one(const char *path, const repro_options *o, const sd_pki *pki
     if (kd) {
         printf("known:      yes, known_differences.txt:%d: %s -- %s\n", kd->line, kd->what,
                kd->reason);
-    } else if (div != SD_DIV_SAME) {
+    } else if (div != SD_DIV_SAME && !unsupported) {
         printf("known:      no known difference covers it\n");
     }
 
     if (harness_error) {
         rc = SD_EXIT_HARNESS;
         printf("result:     HARNESS ERROR (ours, not a finding of either stack)\n\n");
+    } else if (unsupported) {
+        rc = SD_EXIT_OK;
+        printf("result:     SKIP (%s cannot run this configuration: %s; nothing to compare)\n\n",
+               unsupported == &m ? "the model" : "boringssl", unsupported->detail);
     } else if ((div == SD_DIV_DIVERGES || div == SD_DIV_CRASH) && !kd) {
         rc = SD_EXIT_FINDINGS;
         printf("result:     FINDING\n\n");

@@ -123,10 +123,11 @@ static void serve_one(const serve_opts *o, int fd, const char *peer, unsigned lo
         .seed = (uint64_t)n + 1,
         .app_reply = o->reply,
     };
-    char err[300] = "";
-    sd_target *t = o->stack->create(&cfg, err, sizeof err);
+    sd_target_error err = {0};
+    sd_target *t = o->stack->create(&cfg, &err);
     if (!t) {
-        fprintf(stderr, "[%lu] %s: cannot create %s: %s\n", n, peer, o->stack->name, err);
+        fprintf(stderr, "[%lu] %s: cannot create %s: %s%s\n", n, peer, o->stack->name,
+                err.unsupported ? "unsupported: " : "", err.text);
         return;
     }
     t->ops->start(t);

@@ -459,11 +459,14 @@ void sd_driver_run(const sd_trace *trace, const sd_run_config *cfg, sd_outcome *
                              : cfg->client_auth != SD_CLIENT_AUTH_NONE ? sd_pki_find(cfg->pki, "client")
                                  : NULL,
     };
-    char err[200] = "";
+    sd_target_error err = {0};
     if (cfg->target_role == SD_ROLE_SERVER && !tc.credential) {
         end_run(&d, SD_OUTCOME_HARNESS_ERROR, "no credential \"%s\" in the PKI", cfg->target_credential);
-    } else if (!(d.target = cfg->stack->create(&tc, err, sizeof(err)))) {
-        end_run(&d, SD_OUTCOME_HARNESS_ERROR, "cannot configure %s: %s", cfg->stack->name, err);
+    } else if (!(d.target = cfg->stack->create(&tc, &err))) {
+        if (err.unsupported)
+            end_run(&d, SD_OUTCOME_UNSUPPORTED, "%s", err.text);
+        else
+            end_run(&d, SD_OUTCOME_HARNESS_ERROR, "cannot configure %s: %s", cfg->stack->name, err.text);
     } else {
         d.target->ops->start(d.target);
         check_for_refusal(&d);

@@ -21,6 +21,7 @@ const char *sd_outcome_kind_name(sd_outcome_kind k) {
     case SD_OUTCOME_CRASH: return "crash";
     case SD_OUTCOME_HANG: return "hang";
     case SD_OUTCOME_HARNESS_ERROR: return "harness_error";
+    case SD_OUTCOME_UNSUPPORTED: return "unsupported";
     }
     /* Out-of-range values come only from memory corruption or a bad cast;
      * still give reports a printable word rather than NULL. */
@@ -83,6 +84,10 @@ void sd_outcome_describe(const sd_outcome *o, char *buf, size_t len) {
     case SD_OUTCOME_HARNESS_ERROR:
         put(buf, len, &pos, "harness error");
         break;
+    case SD_OUTCOME_UNSUPPORTED:
+        /* Nothing ran, so there is no step to name: the stack's reason is all. */
+        put(buf, len, &pos, "unsupported%s%s", o->detail[0] ? ": " : "", o->detail);
+        return;
     default:
         put(buf, len, &pos, "%s", sd_outcome_kind_name(o->kind));
         break;

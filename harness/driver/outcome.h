@@ -17,6 +17,8 @@ typedef enum {
     SD_OUTCOME_CRASH,
     SD_OUTCOME_HANG,
     SD_OUTCOME_HARNESS_ERROR, /* our fault, never reported as the stack's */
+    SD_OUTCOME_UNSUPPORTED,   /* the stack cannot run this configuration (its create() said so, with the
+                               * reason in detail): nothing ran. The last kind. */
 } sd_outcome_kind;
 
 const char *sd_outcome_kind_name(sd_outcome_kind k);

@@ -4,12 +4,12 @@
  * Conformance table (docs/outcomes.md has the same table with examples).
  * Rows: what the scenario expects. Columns: what the target did.
  *
- *                 | COMPLETED | ALERT X   | ALERT Y   | CLOSED | WAITING          | DEVIATED | CRASH | HANG | HARNESS_ERROR
- *  ---------------+-----------+-----------+-----------+--------+------------------+----------+-------+------+--------------
- *  complete       | PASS      | FAIL      | FAIL      | FAIL   | FAIL             | FAIL     | CRASH | HANG | ERROR
- *  alert X        | FAIL      | PASS      | SOFT      | SOFT   | FAIL             | FAIL     | CRASH | HANG | ERROR
- *  closed         | FAIL      | SOFT      | SOFT      | PASS   | PASS if not done | FAIL     | CRASH | HANG | ERROR
- *                 |           |           |           |        | else FAIL        |          |       |      |
+ *                 | COMPLETED | ALERT X   | ALERT Y   | CLOSED | WAITING          | DEVIATED | CRASH | HANG | HARNESS_ERROR | UNSUPPORTED
+ *  ---------------+-----------+-----------+-----------+--------+------------------+----------+-------+------+---------------+------------
+ *  complete       | PASS      | FAIL      | FAIL      | FAIL   | FAIL             | FAIL     | CRASH | HANG | ERROR         | SKIP
+ *  alert X        | FAIL      | PASS      | SOFT      | SOFT   | FAIL             | FAIL     | CRASH | HANG | ERROR         | SKIP
+ *  closed         | FAIL      | SOFT      | SOFT      | PASS   | PASS if not done | FAIL     | CRASH | HANG | ERROR         | SKIP
+ *                 |           |           |           |        | else FAIL        |          |       |      |               |
  *
  * Why these cells:
  *  - A refusal with the wrong alert (or a bare close) still protects the
@@ -27,6 +27,10 @@
  *    alert with an alert of its own is harmless noise: SOFT.
  *  - CRASH and HANG are findings of their own kind; a harness error is ours
  *    and never the stack's (ERROR).
+ *  - UNSUPPORTED: the stack cannot be configured as the scenario needs (a TLS
+ *    version, a cipher suite it lacks), so nothing ran and there is nothing
+ *    to judge: SKIP, with the stack's reason as the why. This is the one
+ *    place an unsupported configuration becomes SKIP.
  *  - The TLS 1.3 alert level is ignored (RFC 8446 §6: "the level field can
  *    safely be ignored"), so a matching description passes at any level.
  */
@@ -122,6 +126,10 @@ static bool classify_broken(const sd_outcome *o, sd_verdict *v, char *why, size_
     case SD_OUTCOME_HARNESS_ERROR:
         *v = SD_VERDICT_ERROR;
         say(why, len, "%s (not the stack's fault)", observed);
+        return true;
+    case SD_OUTCOME_UNSUPPORTED:
+        *v = SD_VERDICT_SKIP;
+        say(why, len, "%s", o->detail);
         return true;
     default: return false;
     }
@@ -245,8 +253,13 @@ const char *sd_divergence_name(sd_divergence d) {
     return "unknown";
 }
 
+/* Outcomes that leave nothing to compare. An unsupported side counts too:
+ * the model and BoringSSL each support every configuration the fuzz targets
+ * and repro give them, so one that does not is a problem to look at, as a
+ * harness error is. */
 static bool is_broken(sd_outcome_kind k) {
-    return k == SD_OUTCOME_CRASH || k == SD_OUTCOME_HANG || k == SD_OUTCOME_HARNESS_ERROR;
+    return k == SD_OUTCOME_CRASH || k == SD_OUTCOME_HANG || k == SD_OUTCOME_HARNESS_ERROR ||
+           k == SD_OUTCOME_UNSUPPORTED;
 }
 
 static bool is_refusal(sd_outcome_kind k) {

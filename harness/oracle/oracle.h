@@ -5,6 +5,8 @@
  *    in a scenario, giving a verdict (PASS, SOFT, FAIL, ...);
  *  - differential (sd_compare): the model's outcome against BoringSSL's on
  *    the same trace, giving a divergence class.
+ * A baseline of expected failures (oracle/baseline.h) then turns a verdict
+ * into XFAIL or XPASS. The reports only show what these decided.
  * The full tables, with the reasoning, are in docs/outcomes.md. */
 #ifndef SHAKEDOWN_ORACLE_ORACLE_H
 #define SHAKEDOWN_ORACLE_ORACLE_H
@@ -23,10 +25,10 @@ typedef enum {
     SD_VERDICT_FAIL,   /* accepted (or carried on with) what it must refuse, or refused what it must accept */
     SD_VERDICT_CRASH,
     SD_VERDICT_HANG,
-    SD_VERDICT_SKIP,   /* the stack lacks the feature; not run */
+    SD_VERDICT_SKIP,   /* the stack lacks the feature (an unsupported outcome), or the cell was not run */
     SD_VERDICT_ERROR,  /* the harness failed; never counted against the stack */
-    SD_VERDICT_XFAIL,  /* placeholders for baseline files (not produced yet) */
-    SD_VERDICT_XPASS,
+    SD_VERDICT_XFAIL,  /* with a baseline (oracle/baseline.h): an expected failure that still fails */
+    SD_VERDICT_XPASS,  /* with a baseline: an expected failure that passes now */
 } sd_verdict;
 
 #define SD_VERDICT_COUNT 9
@@ -51,7 +53,7 @@ typedef enum {
     SD_DIV_SAME,           /* same outcome and same security claims */
     SD_DIV_ALERT_DIFFERS,  /* both refused, but with different alerts, a close, or at different steps */
     SD_DIV_DIVERGES,       /* one proceeded where the other refused, or the claims differ */
-    SD_DIV_CRASH,          /* either crashed, hung, or the harness failed */
+    SD_DIV_CRASH,          /* either crashed, hung or was unsupported, or the harness failed */
 } sd_divergence;
 
 const char *sd_divergence_name(sd_divergence d); /* "same", "alert_differs", ... */

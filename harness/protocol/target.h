@@ -40,8 +40,8 @@ typedef struct {
     uint64_t seed;      /* for targets that can be made deterministic */
     /* What to offer (client) or accept (server), in preference order. Empty
      * (n == 0) means the stack's defaults. A stack that cannot honour a list
-     * (BoringSSL's TLS 1.3 cipher suites are fixed) fails create() with an
-     * error starting "unsupported:". */
+     * (BoringSSL's TLS 1.3 cipher suites are fixed) fails create() as
+     * unsupported (sd_target_error). */
     const uint16_t *cipher_suites;
     size_t n_cipher_suites;
     const uint16_t *groups;
@@ -55,7 +55,7 @@ typedef struct {
      * RFC 5077). Servers of one stack with the same seed share their ticket
      * key, so a ticket from one connection resumes on the next. Client: the
      * server will issue one, so offer the TLS 1.2 session_ticket extension
-     * (RFC 5077 §3.2); a client that cannot refuses "unsupported:". */
+     * (RFC 5077 §3.2); a client that cannot fails create() as unsupported. */
     bool session_tickets;
     /* Client: resume this session (a blob from the same stack's
      * export_session); empty for a full handshake. */
@@ -95,6 +95,16 @@ typedef struct {
     char error[160];       /* the stack's own words for why it failed, if any */
 } sd_target_status;
 
+/* Why create() made no target. */
+typedef struct {
+    /* The stack lacks what the configuration asks for (a TLS version, a
+     * cipher suite, session resumption): the scenario cannot run on it, which
+     * is SKIP and no fault of anyone's. false: the harness could not set the
+     * stack up (a missing file, a dead shim), which is ERROR. */
+    bool unsupported;
+    char text[200]; /* why, in words; for unsupported the reason alone ("group 29") */
+} sd_target_error;
+
 /* Every implementation's struct starts with this, so the driver can hold any
  * target through one pointer type. */
 typedef struct sd_target {
@@ -103,9 +113,10 @@ typedef struct sd_target {
 
 typedef struct sd_target_ops {
     const char *name;
-    /* Returns NULL and fills err if the configuration cannot be honoured
-     * (a harness error, not a finding). */
-    sd_target *(*create)(const sd_target_config *cfg, char *err, size_t err_len);
+    /* Returns NULL and fills err if the configuration cannot be honoured:
+     * never a finding, either unsupported (SKIP) or a harness error. The
+     * caller passes err zeroed, so a stack sets only what applies. */
+    sd_target *(*create)(const sd_target_config *cfg, sd_target_error *err);
     /* A client target produces its first flight on start; a server does nothing. */
     void (*start)(sd_target *t);
     /* Delivers bytes from the peer. The target processes as much as it can. */

@@ -16,6 +16,7 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "oracle/baseline.h"
 #include "oracle/oracle.h"
 #include "driver/outcome.h"
 #include "trace/trace.h"
@@ -56,12 +57,10 @@ typedef struct {
     sd_verdict verdict;
     char why[512];
     double elapsed_ms;
-    /* Set by sd_report_apply_baseline when the baseline names this cell as
-     * an expected failure: the verdict before the baseline turned it into
-     * XFAIL or XPASS, and the one the baseline recorded. */
-    bool baselined;
-    sd_verdict raw_verdict;
-    sd_verdict baseline_verdict;
+    /* Set by sd_baseline_apply (oracle/baseline.h) when a baseline names
+     * this cell as an expected failure: the verdict before the baseline
+     * turned it into XFAIL or XPASS, and the one the baseline recorded. */
+    sd_baseline_mark baseline;
 } sd_report_cell;
 
 typedef struct {
@@ -116,15 +115,11 @@ bool sd_report_write_summary_md(const sd_report_run *run, const char *dir, char 
 char *sd_report_junit_text(const sd_report_run *run);
 bool sd_report_write_junit(const sd_report_run *run, const char *dir, char *err, size_t err_len);
 
-/* Reads a baseline: a results.json from an earlier run, or a text file of
- * lines "<scenario-id> <stack> <verdict>" ('#' starts a comment). Cells the
- * baseline records as FAIL, CRASH or HANG are expected failures: such a
- * cell that still fails becomes XFAIL, one that now passes (PASS or SOFT)
- * becomes XPASS. Neither makes a run fail, so CI can gate on new failures
- * only. Other cells are left alone. On error returns false with
- * "path:line: message" in err and changes nothing. */
-bool sd_report_apply_baseline(sd_report_run *run, const char *path, size_t *n_expected_failures, char *err,
-                              size_t err_len);
+/* The reader of a results.json used as a baseline (sd_baseline_load's
+ * read_json): each result's scenario, stack and verdict, its raw verdict
+ * where a baseline had changed it (what the cell really did). */
+bool sd_report_baseline_from_json(const char *path, const char *text, size_t len, sd_baseline *out, char *err,
+                                  size_t err_len);
 
 /* Rebuilds a run from a results.json (any schema-1 file this program
  * wrote), so that `shakedown report` can render it again. run need not be

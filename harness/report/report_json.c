@@ -317,10 +317,10 @@ static json_t *run_json(const sd_report_run *run) {
             json_object_set_new(cj, "stack", jstr(run->stacks[k].name));
             json_object_set_new(cj, "ran", json_boolean(c->ran));
             json_object_set_new(cj, "verdict", json_string(sd_verdict_name(c->verdict)));
-            if (c->baselined) {
+            if (c->baseline.applied) {
                 /* --baseline: what the cell did, and what the baseline said. */
-                json_object_set_new(cj, "raw_verdict", json_string(sd_verdict_name(c->raw_verdict)));
-                json_object_set_new(cj, "baseline", json_string(sd_verdict_name(c->baseline_verdict)));
+                json_object_set_new(cj, "raw_verdict", json_string(sd_verdict_name(c->baseline.raw)));
+                json_object_set_new(cj, "baseline", json_string(sd_verdict_name(c->baseline.recorded)));
             }
             json_object_set_new(cj, "why", jstr(c->why));
             json_object_set_new(cj, "elapsed_ms", jms(c->elapsed_ms));
@@ -414,7 +414,7 @@ static bool lookup_level(const char *s, unsigned *v) {
 }
 
 static sd_outcome_kind outcome_kind_from(const char *s) {
-    for (int k = SD_OUTCOME_COMPLETED; k <= SD_OUTCOME_HARNESS_ERROR; k++)
+    for (int k = SD_OUTCOME_COMPLETED; k <= SD_OUTCOME_UNSUPPORTED; k++) /* the last kind */
         if (strcmp(s, sd_outcome_kind_name((sd_outcome_kind)k)) == 0) return (sd_outcome_kind)k;
     return SD_OUTCOME_HARNESS_ERROR;
 }
@@ -538,9 +538,9 @@ bool sd_report_load_json(const char *path, sd_report_run *run, char *err, size_t
             break;
         }
         if (json_is_string(json_object_get(o, "raw_verdict")) &&
-            sd_verdict_from_name(jget_str(o, "raw_verdict"), &c->raw_verdict) &&
-            sd_verdict_from_name(jget_str(o, "baseline"), &c->baseline_verdict))
-            c->baselined = true;
+            sd_verdict_from_name(jget_str(o, "raw_verdict"), &c->baseline.raw) &&
+            sd_verdict_from_name(jget_str(o, "baseline"), &c->baseline.recorded))
+            c->baseline.applied = true;
         copy_str(c->why, sizeof c->why, jget_str(o, "why"));
         c->elapsed_ms = jnum(o, "elapsed_ms");
         json_t *oc = json_object_get(o, "outcome");
@@ -580,5 +580,45 @@ bool sd_report_load_json(const char *path, sd_report_run *run, char *err, size_t
     /* sd_outcome_add_event marks truncation itself; keep what the file said. */
     json_decref(root);
     if (!ok) sd_report_run_free(run);
+    return ok;
+}
+
+bool sd_report_baseline_from_json(const char *path, const char *text, size_t len, sd_baseline *out, char *err,
+                                  size_t err_len) {
+    json_error_t je;
+    json_t *root = json_loadb(text, len, 0, &je);
+    if (!root) {
+        snprintf(err, err_len, "%s:%d: not valid JSON: %s", path, je.line, je.text);
+        return false;
+    }
+    json_t *results = json_object_get(root, "results");
+    if (!json_is_array(results)) {
+        json_decref(root);
+        snprintf(err, err_len, "%s: no \"results\" array: not a results.json", path);
+        return false;
+    }
+    size_t i;
+    json_t *r;
+    bool ok = true;
+    json_array_foreach(results, i, r) {
+        const char *id = json_string_value(json_object_get(r, "scenario"));
+        const char *stack = json_string_value(json_object_get(r, "stack"));
+        const char *vn = json_string_value(json_object_get(r, "verdict"));
+        /* A baseline made from a run that used a baseline: what the cell
+         * really did is its raw verdict. */
+        const char *raw = json_string_value(json_object_get(r, "raw_verdict"));
+        sd_verdict v;
+        if (!id || !stack || !vn || !sd_verdict_from_name(raw ? raw : vn, &v)) {
+            snprintf(err, err_len, "%s: results[%zu] lacks scenario, stack or a known verdict", path, i);
+            ok = false;
+            break;
+        }
+        if (!sd_baseline_add(out, id, stack, v)) {
+            snprintf(err, err_len, "%s: out of memory", path);
+            ok = false;
+            break;
+        }
+    }
+    json_decref(root);
     return ok;
 }

@@ -16,11 +16,11 @@
  * Our BIO never blocks on write and has no size limit; reading an empty queue
  * is "retry", which libssl reports as SSL_ERROR_WANT_READ.
  *
- * Determinism: libssl draws its randoms from libcrypto, which we cannot seed
- * (see DESIGN.md), so cfg->seed is ignored. Everything that would add
- * variation between runs and that we can switch off is off: no session
- * tickets, no session cache; GREASE and extension permutation are off by
- * default in BoringSSL and we leave them off. */
+ * Determinism: libssl draws its randoms from libcrypto, which we cannot
+ * seed, so cfg->seed is ignored. Everything that would add variation
+ * between runs and that we can switch off is off: no session tickets, no
+ * session cache; GREASE and extension permutation are off by default in
+ * BoringSSL and we leave them off. */
 #include <limits.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -67,8 +67,14 @@ typedef struct {
 static bssl_target *from_base(sd_target *t) { return (bssl_target *)t; }
 
 static void set_err(char *err, size_t err_len, const char *msg) {
-    if (err != NULL && err_len > 0)
-        snprintf(err, err_len, "boringssl target: %s", msg);
+    if (err != NULL && err_len > 0) sd_target_errorf(err, err_len, "boringssl target: %s", msg);
+}
+
+/* BoringSSL lacks what the configuration asks for: the reason alone, which
+ * becomes the SKIP's why. */
+static void set_unsupported(sd_target_error *err, const char *reason) {
+    snprintf(err->text, sizeof err->text, "%s", reason);
+    err->unsupported = true;
 }
 
 /* ---- The BIO ---------------------------------------------------------------
@@ -345,7 +351,7 @@ static bool set_trust(SSL_CTX *ctx, const sd_target_config *cfg, char *err, size
 }
 
 /* Groups by their BoringSSL names; false for one it does not know. */
-static bool set_groups(SSL_CTX *ctx, const sd_target_config *cfg, char *err, size_t err_len) {
+static bool set_groups(SSL_CTX *ctx, const sd_target_config *cfg, sd_target_error *err) {
     if (cfg->n_groups == 0) return true;
     char list[256] = "";
     for (size_t i = 0; i < cfg->n_groups; i++) {
@@ -356,15 +362,15 @@ static bool set_groups(SSL_CTX *ctx, const sd_target_config *cfg, char *err, siz
                                                             : NULL;
         if (!name || strlen(list) + strlen(name) + 2 > sizeof list) {
             char m[80];
-            snprintf(m, sizeof m, "unsupported: group %u", cfg->groups[i]);
-            set_err(err, err_len, m);
+            snprintf(m, sizeof m, "group %u", cfg->groups[i]);
+            set_unsupported(err, m);
             return false;
         }
         if (i) strcat(list, ":");
         strcat(list, name);
     }
     if (!SSL_CTX_set1_curves_list(ctx, list)) {
-        set_err(err, err_len, "cannot set the groups");
+        set_err(err->text, sizeof err->text, "cannot set the groups");
         ERR_clear_error();
         return false;
     }
@@ -373,21 +379,21 @@ static bool set_groups(SSL_CTX *ctx, const sd_target_config *cfg, char *err, siz
 
 /* TLS 1.2 suites, by BoringSSL's names for their code points; the strict
  * setter fails on any name it does not know, rather than skipping it. */
-static bool set_tls12_suites(SSL_CTX *ctx, const sd_target_config *cfg, char *err, size_t err_len) {
+static bool set_tls12_suites(SSL_CTX *ctx, const sd_target_config *cfg, sd_target_error *err) {
     char list[1024] = "";
     for (size_t i = 0; i < cfg->n_cipher_suites; i++) {
         const SSL_CIPHER *c = SSL_get_cipher_by_value(cfg->cipher_suites[i]);
         if (!c || strlen(list) + strlen(SSL_CIPHER_get_name(c)) + 2 > sizeof list) {
             char m[80];
-            snprintf(m, sizeof m, "unsupported: cipher suite 0x%04x", cfg->cipher_suites[i]);
-            set_err(err, err_len, m);
+            snprintf(m, sizeof m, "cipher suite 0x%04x", cfg->cipher_suites[i]);
+            set_unsupported(err, m);
             return false;
         }
         if (i) strcat(list, ":");
         strcat(list, SSL_CIPHER_get_name(c));
     }
     if (!SSL_CTX_set_strict_cipher_list(ctx, list)) {
-        set_err(err, err_len, "unsupported: BoringSSL refuses that cipher suite list");
+        set_unsupported(err, "BoringSSL refuses that cipher suite list");
         ERR_clear_error();
         return false;
     }
@@ -525,7 +531,9 @@ static bool configure_client(SSL_CTX *ctx, const sd_target_config *cfg, char *er
 
 static void bssl_destroy(sd_target *base);
 
-static sd_target *bssl_create(const sd_target_config *cfg, char *err, size_t err_len) {
+static sd_target *bssl_create(const sd_target_config *cfg, sd_target_error *error) {
+    char *err = error->text;
+    size_t err_len = sizeof error->text;
     if (cfg == NULL) {
         set_err(err, err_len, "no configuration");
         return NULL;
@@ -574,12 +582,12 @@ static sd_target *bssl_create(const sd_target_config *cfg, char *err, size_t err
     SSL_CTX_set_info_callback(t->ctx, info_callback);
     if (cfg->n_cipher_suites > 0 && cfg->max_version >= SD_TLS13) {
         /* BoringSSL fixes its TLS 1.3 suites and their order. */
-        set_err(err, err_len, "unsupported: BoringSSL's TLS 1.3 cipher suites cannot be configured");
+        set_unsupported(error, "BoringSSL's TLS 1.3 cipher suites cannot be configured");
         goto fail;
     }
-    if (cfg->n_cipher_suites > 0 && !set_tls12_suites(t->ctx, cfg, err, err_len))
+    if (cfg->n_cipher_suites > 0 && !set_tls12_suites(t->ctx, cfg, error))
         goto fail;
-    if (!set_groups(t->ctx, cfg, err, err_len) || !set_verify_prefs(t->ctx))
+    if (!set_groups(t->ctx, cfg, error) || !set_verify_prefs(t->ctx))
         goto fail;
     bool ok = cfg->role == SD_ROLE_SERVER ? configure_server(t->ctx, cfg, err, err_len)
                                           : configure_client(t->ctx, cfg, err, err_len);

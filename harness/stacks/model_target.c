@@ -11,13 +11,18 @@ typedef struct {
     sd_model *model;
 } model_target;
 
-static sd_target *create(const sd_target_config *cfg, char *err, size_t err_len) {
-    sd_model *m = sd_model_new(cfg, err, err_len);
-    if (!m) return NULL;
+static sd_target *create(const sd_target_config *cfg, sd_target_error *err) {
+    sd_model *m = sd_model_new(cfg, err->text, sizeof err->text);
+    if (!m) {
+        /* The model reports a configuration it lacks in words, an error
+         * starting "unsupported:"; here it becomes the structural kind. */
+        sd_target_error_read_words(err);
+        return NULL;
+    }
     model_target *t = calloc(1, sizeof(*t));
     if (!t) {
         sd_model_free(m);
-        snprintf(err, err_len, "out of memory");
+        snprintf(err->text, sizeof err->text, "out of memory");
         return NULL;
     }
     t->base.ops = &sd_target_model;

@@ -32,6 +32,7 @@
 #include <unistd.h>
 
 #include "stacks/shim_protocol.h"
+#include "stacks/stacks.h"
 #include "wire/names.h"
 
 #ifndef SHAKEDOWN_SHIM_BUILD_DIR
@@ -340,26 +341,26 @@ static bool credential_files(const sd_target_config *cfg, const sd_credential *c
     snprintf(cert, PATH_MAX, "%s/%s.chain.pem", cfg->pki->dir, cred->name);
     snprintf(key, PATH_MAX, "%s/%s.key.pem", cfg->pki->dir, cred->name);
     if (access(cert, R_OK) == 0 && access(key, R_OK) == 0) return true;
-    snprintf(err, err_len, "credential \"%s\" has no PEM files in %s", cred->name, cfg->pki->dir);
+    sd_target_errorf(err, err_len, "credential \"%s\" has no PEM files in %s", cred->name, cfg->pki->dir);
     return false;
 }
 
 /* Code points as the shims' comma-separated IANA names (--groups,
- * --ciphers); false with an "unsupported:" error for one no shim knows. */
+ * --ciphers); false, unsupported, for one no shim knows. */
 static bool name_list(const uint16_t *ids, size_t n, const char *(*name_of)(uint16_t),
-                      const char *what, char *out, size_t out_len, char *err, size_t err_len) {
+                      const char *what, char *out, size_t out_len, sd_target_error *err) {
     size_t used = 0;
     out[0] = '\0';
     for (size_t i = 0; i < n; i++) {
         const char *name = name_of(ids[i]);
         if (name == NULL) {
-            snprintf(err, err_len, "%s %s 0x%04x (the shims know it by no name)",
-                     SD_TARGET_UNSUPPORTED_PREFIX, what, ids[i]);
+            snprintf(err->text, sizeof err->text, "%s 0x%04x (the shims know it by no name)", what, ids[i]);
+            err->unsupported = true;
             return false;
         }
         int w = snprintf(out + used, out_len - used, "%s%s", i ? "," : "", name);
         if (w < 0 || (size_t)w >= out_len - used) {
-            snprintf(err, err_len, "too many %ss for a shim", what);
+            snprintf(err->text, sizeof err->text, "too many %ss for a shim", what);
             return false;
         }
         used += (size_t)w;
@@ -370,7 +371,9 @@ static bool name_list(const uint16_t *ids, size_t n, const char *(*name_of)(uint
 static void shimt_destroy(sd_target *base);
 
 static sd_target *shimt_create(const char *stack, const sd_target_ops *ops,
-                              const sd_target_config *cfg, char *err, size_t err_len) {
+                              const sd_target_config *cfg, sd_target_error *error) {
+    char *err = error->text;
+    size_t err_len = sizeof error->text;
     char path[PATH_MAX];
     if (!sd_shim_path(stack, path, sizeof path)) {
         snprintf(err, err_len, "no %s shim (shakedown-shim-%s) in $SHAKEDOWN_SHIM_DIR, next to "
@@ -391,7 +394,8 @@ static sd_target *shimt_create(const char *stack, const sd_target_ops *ops,
      * no tickets to issue or ask for, no session to resume. */
     if (cfg->session_tickets ||
         (cfg->role == SD_ROLE_CLIENT && cfg->resume_session.len)) {
-        snprintf(err, err_len, "%s session resumption through a shim", SD_TARGET_UNSUPPORTED_PREFIX);
+        snprintf(err, err_len, "session resumption through a shim");
+        error->unsupported = true;
         return NULL;
     }
     if (cfg->app_reply.len > SHIM_MAX_APP_REPLY) {
@@ -405,10 +409,9 @@ static sd_target *shimt_create(const char *stack, const sd_target_ops *ops,
     char groups[512], ciphers[1024];
     snprintf(trust, sizeof trust, "%s/root.pem", cfg->pki->dir);
     snprintf(now, sizeof now, "%lld", (long long)cfg->now);
-    if (!name_list(cfg->groups, cfg->n_groups, shim_group_name, "group", groups, sizeof groups, err,
-                   err_len) ||
+    if (!name_list(cfg->groups, cfg->n_groups, shim_group_name, "group", groups, sizeof groups, error) ||
         !name_list(cfg->cipher_suites, cfg->n_cipher_suites, shim_cipher_name, "cipher suite",
-                   ciphers, sizeof ciphers, err, err_len))
+                   ciphers, sizeof ciphers, error))
         return NULL;
     const char *argv[40];
     size_t n = 0;
@@ -550,12 +553,11 @@ static sd_target *shimt_create(const char *stack, const sd_target_ops *ops,
         return NULL;
     }
     if (t->st.failed) {
-        /* "unsupported: ..." passes through unchanged (SD_TARGET_UNSUPPORTED_PREFIX). */
-        if (strncmp(t->st.error, SD_TARGET_UNSUPPORTED_PREFIX,
-                    strlen(SD_TARGET_UNSUPPORTED_PREFIX)) == 0)
-            snprintf(err, err_len, "%s", t->st.error);
-        else
-            snprintf(err, err_len, "%s shim: %s", stack, t->st.error);
+        /* The shim protocol says "unsupported: REASON" in words
+         * (docs/shim-contract.md); here, at the boundary, it becomes the
+         * structural kind. Any other failure is the shim's, named as such. */
+        snprintf(err, err_len, "%s", t->st.error);
+        if (!sd_target_error_read_words(error)) snprintf(err, err_len, "%s shim: %s", stack, t->st.error);
         shimt_destroy(&t->base);
         return NULL;
     }
@@ -678,8 +680,8 @@ static const char *shimt_version(const char *stack, char *cache, size_t cache_le
 }
 
 #define SHIM_TARGET(NAME)                                                                   \
-    static sd_target *create_##NAME(const sd_target_config *cfg, char *err, size_t len) { \
-        return shimt_create(#NAME, &sd_target_##NAME, cfg, err, len);                       \
+    static sd_target *create_##NAME(const sd_target_config *cfg, sd_target_error *err) {   \
+        return shimt_create(#NAME, &sd_target_##NAME, cfg, err);                            \
     }                                                                                       \
     static const char *version_##NAME(void) {                                              \
         static char cache[256];                                                             \

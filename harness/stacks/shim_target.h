@@ -27,9 +27,4 @@ bool sd_shim_path(const char *stack, char *out, size_t out_len);
  * 2000. A shim that does not answer a frame within it is killed: HANG. */
 int sd_shim_timeout_ms(void);
 
-/* A create() error that starts with this prefix means the stack lacks the
- * configuration asked for (e.g. mbedTLS 2.28 and TLS 1.3): the scenario is
- * SKIPped with the reason, not counted as a harness error. */
-#define SD_TARGET_UNSUPPORTED_PREFIX "unsupported:"
-
 #endif

@@ -5,6 +5,7 @@
 #ifndef SHAKEDOWN_STACKS_STACKS_H
 #define SHAKEDOWN_STACKS_STACKS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "protocol/target.h"
@@ -22,5 +23,20 @@ extern const char *const sd_target_names[];
 /* Every stack this build can run: the in-process ones, then each shim that
  * exists. Fills up to max entries, returns how many there are. */
 size_t sd_target_list_available(const sd_target_ops **out, size_t max);
+
+/* The model and the shim programs (docs/shim-contract.md) say in words when
+ * their stack lacks what a configuration asks for: an error that starts
+ * with this prefix. */
+#define SD_TARGET_UNSUPPORTED_PREFIX "unsupported:"
+
+/* Reads err->text as such words: if it starts with the prefix, sets
+ * err->unsupported and leaves only the reason in text (the prefix and the
+ * blanks after it dropped). Returns err->unsupported. */
+bool sd_target_error_read_words(sd_target_error *err);
+
+/* snprintf for an error text: one too long is cut to fit, quietly.
+ * (vsnprintf keeps -Wformat-truncation, which cannot tell a message from
+ * data that must not be cut, out of it.) */
+void sd_target_errorf(char *err, size_t err_len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 #endif

@@ -27,6 +27,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "stacks/stacks.h"
+
 extern char **environ;
 
 static struct {
@@ -287,7 +289,7 @@ static int connect_server(char *err, size_t err_len) {
     struct addrinfo *res = NULL;
     int r = getaddrinfo(g.host, g.port, &hints, &res);
     if (r != 0) {
-        snprintf(err, err_len, "%s:%s: %s", g.host, g.port, gai_strerror(r));
+        sd_target_errorf(err, err_len, "%s:%s: %s", g.host, g.port, gai_strerror(r));
         return -1;
     }
     int fd = -1;
@@ -311,7 +313,7 @@ static int connect_server(char *err, size_t err_len) {
         fd = -1;
     }
     freeaddrinfo(res);
-    if (fd < 0) snprintf(err, err_len, "cannot connect to %s:%s: %s", g.host, g.port, strerror(last_errno));
+    if (fd < 0) sd_target_errorf(err, err_len, "cannot connect to %s:%s: %s", g.host, g.port, strerror(last_errno));
     return fd;
 }
 
@@ -342,23 +344,29 @@ static bool resolve_program(char **prog, char *err, size_t err_len) {
 
 static void tcp_destroy(sd_target *base);
 
-static sd_target *tcp_create(const sd_target_config *cfg, char *err, size_t err_len) {
+static sd_target *tcp_create(const sd_target_config *cfg, sd_target_error *error) {
+    char *err = error->text;
+    size_t err_len = sizeof error->text;
     if (!g.configured) {
         snprintf(err, err_len, "the tcp target is not set up (--connect or --listen)");
         return NULL;
     }
+    /* A role with no peer to play it: the run was set up for the other. */
     if (cfg->role == SD_ROLE_SERVER && !g.have_server) {
-        snprintf(err, err_len, "unsupported: this scenario tests a server; give --connect HOST:PORT");
+        snprintf(err, err_len, "this scenario tests a server; give --connect HOST:PORT");
+        error->unsupported = true;
         return NULL;
     }
     if (cfg->role == SD_ROLE_CLIENT && g.listen_fd < 0) {
-        snprintf(err, err_len, "unsupported: this scenario tests a client; give --listen PORT --client-cmd");
+        snprintf(err, err_len, "this scenario tests a client; give --listen PORT --client-cmd");
+        error->unsupported = true;
         return NULL;
     }
     if (cfg->app_reply.len) {
         /* The peer over TCP answers as it was started to (s_server -www,
          * --echo, ...); its replies cannot be chosen from here. */
-        snprintf(err, err_len, "unsupported: app_reply for a stack over TCP");
+        snprintf(err, err_len, "app_reply for a stack over TCP");
+        error->unsupported = true;
         return NULL;
     }
     tcp_target *t = calloc(1, sizeof *t);

@@ -271,10 +271,10 @@ static bool run_with_model(bool bssl_is_client, const sd_pki *pki, recording *re
         .now = SD_PKI_DEFAULT_TIME,
         .seed = 1,
     };
-    char err[200];
-    sd_target *m = ok ? sd_target_model.create(&cfg, err, sizeof err) : NULL;
+    sd_target_error err = {0};
+    sd_target *m = ok ? sd_target_model.create(&cfg, &err) : NULL;
     if (!m) {
-        fprintf(stderr, "record_seeds: cannot set up the model: %s\n", ok ? err : "BoringSSL setup failed");
+        fprintf(stderr, "record_seeds: cannot set up the model: %s\n", ok ? err.text : "BoringSSL setup failed");
         bssl_close(&b);
         return false;
     }
@@ -359,8 +359,8 @@ static bool client_first_flight(const char *stack, uint16_t min_version, const c
     }
     sd_target_config cfg = {.role = SD_ROLE_CLIENT, .min_version = SD_TLS13, .max_version = SD_TLS13, .pki = pki,
                             .server_name = sni, .now = SD_PKI_DEFAULT_TIME, .seed = seed_value};
-    char err[200];
-    sd_target *t = sd_target_model.create(&cfg, err, sizeof err);
+    sd_target_error err = {0};
+    sd_target *t = sd_target_model.create(&cfg, &err);
     if (!t) return false;
     t->ops->start(t);
     t->ops->drain(t, flight);

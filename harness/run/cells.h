@@ -1,0 +1,57 @@
+/* cells.h — running scenario × stack cells and judging each one.
+ *
+ * One cell is one scenario against one stack: the driver runs its trace on
+ * the stack, the oracle classifies the outcome. Cells run one after another
+ * in this process, or with jobs > 1 in that many forked worker processes, so
+ * that a stack that crashes its process takes only its own cell with it. */
+#ifndef SHAKEDOWN_RUN_CELLS_H
+#define SHAKEDOWN_RUN_CELLS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "crypto/pki.h"
+#include "driver/outcome.h"
+#include "oracle/oracle.h"
+#include "protocol/target.h"
+#include "trace/trace.h"
+
+/* A finished cell: plain data (no pointers), so a worker can send it whole
+ * over a pipe. */
+typedef struct {
+    bool ran;
+    sd_outcome outcome;
+    sd_verdict verdict;
+    char why[512];
+    double elapsed_ms;
+} sd_cell_result;
+
+typedef struct sd_cell_plan {
+    const sd_scenario *scenarios;
+    size_t n_scenarios;
+    const sd_target_ops *const *stacks;
+    size_t n_stacks;
+    const sd_pki *pki;
+    int64_t now;    /* certificate validation time */
+    uint64_t seed;  /* for the driver and the deterministic stacks */
+    bool verbose;   /* the driver logs every record to stderr */
+    size_t jobs;    /* worker processes; 0 or 1: every cell in this process */
+    /* Called in this process for each finished cell, in the order they
+     * finish (with workers, not the order of the cells). Cell c is scenario
+     * c / n_stacks on stack c % n_stacks. */
+    void (*on_done)(void *ctx, size_t cell, const sd_cell_result *result);
+    void *ctx;
+} sd_cell_plan;
+
+/* Runs one cell in this process. */
+void sd_cell_run(const sd_cell_plan *plan, size_t cell, sd_cell_result *out);
+
+/* Runs every cell of the plan and reports each through on_done. A worker
+ * that dies mid-cell makes that cell CRASH (killed by a signal) or ERROR (it
+ * exited), and a new worker carries on with the rest of its share. Returns
+ * false, with errno set, if workers could not be started or spoke out of
+ * turn; the cells not reported then did not run. */
+bool sd_cells_run(const sd_cell_plan *plan);
+
+#endif

@@ -1,0 +1,39 @@
+/* scenario_set.h — the scenarios of a run: scenario files and directories,
+ * and the generated families (trace/generate.h), loaded, checked for
+ * duplicate ids and filtered. `shakedown conform`, `shakedown list` and
+ * bench_suite all take their scenarios from here, so they run the same set. */
+#ifndef SHAKEDOWN_RUN_SCENARIO_SET_H
+#define SHAKEDOWN_RUN_SCENARIO_SET_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "trace/trace.h"
+
+/* A set of loaded scenarios, in path order (and in file order within a
+ * path), then the generated families. */
+typedef struct {
+    size_t n, cap;
+    sd_scenario *items; /* owned */
+} sd_scenario_set;
+
+void sd_scenario_set_free(sd_scenario_set *set);
+
+/* $SHAKEDOWN_SCENARIOS_DIR, else SHAKEDOWN_SOURCE_DIR "/scenarios". */
+const char *sd_default_scenarios_dir(void);
+
+/* Loads every scenario named by paths (files, or directories searched
+ * recursively for *.sd, sorted by path; hidden entries skipped); with no
+ * paths, the default directory. With `generated`, the generated families
+ * follow the files (conform and list add them when no paths are given).
+ * Scenarios whose id does not contain filter (if not NULL) are dropped.
+ *
+ * Every problem is printed to stderr, as "file:line: message", "path:
+ * message" or "<who>: message" (who: "shakedown conform", "bench_suite"),
+ * every scenario file parsed even after an error so one run shows every
+ * mistake: a parse error, an id used twice, a filter that matches nothing.
+ * Returns false if there was any, having kept nothing. */
+bool sd_scenario_set_load(const char *who, char *const *paths, size_t n_paths, const char *filter, bool generated,
+                          sd_scenario_set *out);
+
+#endif
