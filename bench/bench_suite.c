@@ -20,12 +20,7 @@
 #include "run/scenario_set.h"
 #include "stacks/stacks.h"
 #include "trace/generate.h"
-
-static double now_s(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
+#include "util/util.h"
 
 typedef struct {
     double seconds;
@@ -55,9 +50,9 @@ static round_result run_suite(const sd_scenario_set *set, const sd_target_ops *s
         .on_done = count,
         .ctx = &r,
     };
-    double t0 = now_s();
+    double t0 = sd_now_ms() / 1e3;
     sd_cells_run(&plan); /* in this process: nothing to fail */
-    r.seconds = now_s() - t0;
+    r.seconds = sd_now_ms() / 1e3 - t0;
     return r;
 }
 

@@ -35,14 +35,9 @@
 #include "stacks/tcp_target.h"
 #include "trace/generate.h"
 #include "wire/names.h"
+#include "util/util.h"
 
 /* --- Shared output helpers ------------------------------------------------------- */
-
-static double now_ms(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
-}
 
 static void expectation_text(const sd_scenario *s, char *buf, size_t len) {
     sd_expectation_describe(s, buf, len);
@@ -148,47 +143,10 @@ static void conform_usage(FILE *f) {
             sd_pki_default_dir(), (long long)SD_PKI_DEFAULT_TIME);
 }
 
-/* Error text for the caller; vsnprintf truncates quietly, which is what we
- * want for a message (and keeps -Wformat-truncation out of it). */
-static void set_err(char *err, size_t err_len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static void set_err(char *err, size_t err_len, const char *fmt, ...) {
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, err_len, fmt, ap);
-    va_end(ap);
-}
-
-/* mkdir -p. */
-static bool make_dirs(const char *path, char *err, size_t err_len) {
-    char buf[4096];
-    size_t n = strlen(path);
-    if (n == 0 || n >= sizeof buf) {
-        set_err(err, err_len, "%s: bad directory name", path);
-        return false;
-    }
-    memcpy(buf, path, n + 1);
-    for (size_t i = 1; i <= n; i++) {
-        if (buf[i] != '/' && buf[i] != '\0') continue;
-        char saved = buf[i];
-        buf[i] = '\0';
-        if (mkdir(buf, 0755) != 0 && errno != EEXIST) {
-            set_err(err, err_len, "%s: %s", buf, strerror(errno));
-            return false;
-        }
-        buf[i] = saved;
-    }
-    struct stat st;
-    if (stat(path, &st) != 0 || !S_ISDIR(st.st_mode)) {
-        set_err(err, err_len, "%s: not a directory", path);
-        return false;
-    }
-    return true;
-}
-
 /* Makes runs/<UTC time> (runs/<UTC time>-N if two runs start in the same
  * second) and points runs/latest at it. */
 static bool make_default_run_dir(char *out, size_t out_len, char *err, size_t err_len) {
-    if (!make_dirs("runs", err, err_len)) return false;
+    if (!sd_make_dirs("runs", err, err_len)) return false;
     char stamp[32];
     time_t t = time(NULL);
     struct tm tm;
@@ -205,7 +163,7 @@ static bool make_default_run_dir(char *out, size_t out_len, char *err, size_t er
         snprintf(out, out_len, "runs/%s", name);
         if (mkdir(out, 0755) == 0) break;
         if (errno != EEXIST || i >= 999) {
-            set_err(err, err_len, "%s: %s", out, strerror(errno));
+            sd_set_error(err, err_len, "%s: %s", out, strerror(errno));
             return false;
         }
     }
@@ -605,7 +563,7 @@ int sd_cmd_conform(int argc, char **argv) {
     bool dir_ok;
     if (o.out_dir) {
         snprintf(out_dir, sizeof out_dir, "%s", o.out_dir);
-        dir_ok = make_dirs(out_dir, err, sizeof err);
+        dir_ok = sd_make_dirs(out_dir, err, sizeof err);
     } else {
         dir_ok = make_default_run_dir(out_dir, sizeof out_dir, err, sizeof err);
     }
@@ -648,12 +606,12 @@ int sd_cmd_conform(int argc, char **argv) {
         .on_done = cell_finished,
         .ctx = &cp,
     };
-    double t0 = now_ms();
+    double t0 = sd_now_ms();
     bool cells_ok = sd_cells_run(&plan);
     if (!cells_ok) fprintf(stderr, "shakedown conform: cannot run workers: %s\n", strerror(errno));
     for (size_t i = 0; i < set.n; i++)
         for (size_t k = 0; k < o.stacks.n; k++) run.stacks[k].elapsed_ms += sd_report_cell_at(&run, i, k)->elapsed_ms;
-    run.elapsed_ms = now_ms() - t0;
+    run.elapsed_ms = sd_now_ms() - t0;
     if (o.baseline) sd_cli_apply_baseline(&run, &baseline);
     if (progress) fprintf(stderr, "\r\033[K");
 

@@ -16,6 +16,7 @@
 #include "cli/cli.h"
 #include "oracle/baseline.h"
 #include "report/report.h"
+#include "util/util.h"
 
 static const char report_cmd[] = "report";
 
@@ -117,8 +118,8 @@ int sd_cmd_report(int argc, char **argv) {
         expected = sd_cli_apply_baseline(&run, &bl);
         sd_baseline_free(&bl);
     }
-    if (mkdir(out_dir, 0755) != 0 && errno != EEXIST) {
-        fprintf(stderr, "shakedown report: cannot make %s: %s\n", out_dir, strerror(errno));
+    if (!sd_make_dirs(out_dir, err, sizeof err)) {
+        fprintf(stderr, "shakedown report: %s\n", err);
         sd_report_run_free(&run);
         return SD_EXIT_USAGE;
     }

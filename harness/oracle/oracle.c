@@ -48,6 +48,7 @@
 #include <string.h>
 
 #include "wire/names.h"
+#include "util/util.h"
 
 static const char *const verdict_names[SD_VERDICT_COUNT] = {
     [SD_VERDICT_PASS] = "PASS",   [SD_VERDICT_SOFT] = "SOFT",   [SD_VERDICT_FAIL] = "FAIL",
@@ -76,15 +77,6 @@ bool sd_verdict_is_finding(sd_verdict v) {
     return v == SD_VERDICT_FAIL || v == SD_VERDICT_CRASH || v == SD_VERDICT_HANG;
 }
 
-/* snprintf into why, tolerating a NULL or empty buffer. */
-static void say(char *why, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static void say(char *why, size_t len, const char *fmt, ...) {
-    if (!why || len == 0) return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(why, len, fmt, ap);
-    va_end(ap);
-}
 
 static void alert_text(uint8_t alert, char *buf, size_t len) {
     const char *name = sd_alert_name(alert);
@@ -117,19 +109,19 @@ static bool classify_broken(const sd_outcome *o, sd_verdict *v, char *why, size_
     switch (o->kind) {
     case SD_OUTCOME_CRASH:
         *v = SD_VERDICT_CRASH;
-        say(why, len, "%s%s%s", observed, o->detail[0] ? ": " : "", o->detail);
+        sd_set_error(why, len, "%s%s%s", observed, o->detail[0] ? ": " : "", o->detail);
         return true;
     case SD_OUTCOME_HANG:
         *v = SD_VERDICT_HANG;
-        say(why, len, "%s%s%s", observed, o->detail[0] ? ": " : "", o->detail);
+        sd_set_error(why, len, "%s%s%s", observed, o->detail[0] ? ": " : "", o->detail);
         return true;
     case SD_OUTCOME_HARNESS_ERROR:
         *v = SD_VERDICT_ERROR;
-        say(why, len, "%s (not the stack's fault)", observed);
+        sd_set_error(why, len, "%s (not the stack's fault)", observed);
         return true;
     case SD_OUTCOME_UNSUPPORTED:
         *v = SD_VERDICT_SKIP;
-        say(why, len, "%s", o->detail);
+        sd_set_error(why, len, "%s", o->detail);
         return true;
     default: return false;
     }
@@ -175,13 +167,13 @@ static sd_verdict classify_expectation(const sd_scenario *s, const sd_outcome *o
         case SD_OUTCOME_COMPLETED: return SD_VERDICT_PASS;
         case SD_OUTCOME_ALERT:
         case SD_OUTCOME_CLOSED:
-            say(why, why_len, "refused a handshake it must accept: %s", observed);
+            sd_set_error(why, why_len, "refused a handshake it must accept: %s", observed);
             return SD_VERDICT_FAIL;
         case SD_OUTCOME_WAITING:
-            say(why, why_len, "stalled: %s without completing", observed);
+            sd_set_error(why, why_len, "stalled: %s without completing", observed);
             return SD_VERDICT_FAIL;
         case SD_OUTCOME_DEVIATED:
-            say(why, why_len, "%s%s%s", observed, dsep, o->detail);
+            sd_set_error(why, why_len, "%s%s%s", observed, dsep, o->detail);
             return SD_VERDICT_FAIL;
         default: break;
         }
@@ -193,20 +185,20 @@ static sd_verdict classify_expectation(const sd_scenario *s, const sd_outcome *o
         switch (o->kind) {
         case SD_OUTCOME_ALERT:
             if (o->alert == s->expect_alert) return SD_VERDICT_PASS;
-            say(why, why_len, "refused with another alert: expected %s, got %s", want, observed);
+            sd_set_error(why, why_len, "refused with another alert: expected %s, got %s", want, observed);
             return SD_VERDICT_SOFT;
         case SD_OUTCOME_CLOSED:
-            say(why, why_len, "closed without an alert (expected %s): %s", want, observed);
+            sd_set_error(why, why_len, "closed without an alert (expected %s): %s", want, observed);
             return SD_VERDICT_SOFT;
         case SD_OUTCOME_COMPLETED:
-            say(why, why_len, "completed the handshake; expected refusal with %s", want);
+            sd_set_error(why, why_len, "completed the handshake; expected refusal with %s", want);
             return SD_VERDICT_FAIL;
         case SD_OUTCOME_WAITING:
-            say(why, why_len, "did not refuse: waited for more input instead of refusing (%s)",
+            sd_set_error(why, why_len, "did not refuse: waited for more input instead of refusing (%s)",
                 observed);
             return SD_VERDICT_FAIL;
         case SD_OUTCOME_DEVIATED:
-            say(why, why_len, "did not refuse: carried on with the handshake (%s%s%s)", observed,
+            sd_set_error(why, why_len, "did not refuse: carried on with the handshake (%s%s%s)", observed,
                 dsep, o->detail);
             return SD_VERDICT_FAIL;
         default: break;
@@ -219,16 +211,16 @@ static sd_verdict classify_expectation(const sd_scenario *s, const sd_outcome *o
         case SD_OUTCOME_CLOSED: return SD_VERDICT_PASS;
         case SD_OUTCOME_WAITING:
             if (!o->handshake_done) return SD_VERDICT_PASS;
-            say(why, why_len, "completed the handshake after the peer's fatal alert (%s)", observed);
+            sd_set_error(why, why_len, "completed the handshake after the peer's fatal alert (%s)", observed);
             return SD_VERDICT_FAIL;
         case SD_OUTCOME_ALERT:
-            say(why, why_len, "answered the peer's fatal alert with its own: %s", observed);
+            sd_set_error(why, why_len, "answered the peer's fatal alert with its own: %s", observed);
             return SD_VERDICT_SOFT;
         case SD_OUTCOME_COMPLETED:
-            say(why, why_len, "completed the handshake; expected it to stop");
+            sd_set_error(why, why_len, "completed the handshake; expected it to stop");
             return SD_VERDICT_FAIL;
         case SD_OUTCOME_DEVIATED:
-            say(why, why_len, "did not stop: carried on with the handshake (%s%s%s)", observed,
+            sd_set_error(why, why_len, "did not stop: carried on with the handshake (%s%s%s)", observed,
                 dsep, o->detail);
             return SD_VERDICT_FAIL;
         default: break;
@@ -236,7 +228,7 @@ static sd_verdict classify_expectation(const sd_scenario *s, const sd_outcome *o
         break;
     }
     /* Only an expectation or outcome kind outside its enum gets here. */
-    say(why, why_len, "cannot classify expectation %d against outcome %s", (int)s->expect,
+    sd_set_error(why, why_len, "cannot classify expectation %d against outcome %s", (int)s->expect,
         sd_outcome_kind_name(o->kind));
     return SD_VERDICT_ERROR;
 }
@@ -283,17 +275,17 @@ static const sd_event *last_from_target(const sd_outcome *o) {
 static bool claims_differ(const sd_outcome *a, const sd_outcome *b, char *why, size_t len) {
     bool done = a->handshake_done || b->handshake_done;
     if (a->handshake_done != b->handshake_done) {
-        say(why, len, "handshake_done differs: model %s, boringssl %s",
+        sd_set_error(why, len, "handshake_done differs: model %s, boringssl %s",
             a->handshake_done ? "true" : "false", b->handshake_done ? "true" : "false");
         return true;
     }
     if (done && a->peer_authenticated != b->peer_authenticated) {
-        say(why, len, "peer_authenticated differs: model %s, boringssl %s",
+        sd_set_error(why, len, "peer_authenticated differs: model %s, boringssl %s",
             a->peer_authenticated ? "true" : "false", b->peer_authenticated ? "true" : "false");
         return true;
     }
     if ((done || (a->version && b->version)) && a->version != b->version) {
-        say(why, len, "negotiated version differs: model 0x%04x, boringssl 0x%04x",
+        sd_set_error(why, len, "negotiated version differs: model 0x%04x, boringssl 0x%04x",
             (unsigned)a->version, (unsigned)b->version);
         return true;
     }
@@ -309,12 +301,12 @@ sd_divergence sd_compare(const sd_outcome *model, const sd_outcome *oracle_borin
     sd_outcome_describe(b, db, sizeof db);
 
     if (is_broken(a->kind) || is_broken(b->kind)) {
-        say(why, why_len, "model %s; boringssl %s", da, db);
+        sd_set_error(why, why_len, "model %s; boringssl %s", da, db);
         return SD_DIV_CRASH;
     }
     bool ra = is_refusal(a->kind), rb = is_refusal(b->kind);
     if (ra != rb) {
-        say(why, why_len, "%s refused and %s did not: model %s; boringssl %s",
+        sd_set_error(why, why_len, "%s refused and %s did not: model %s; boringssl %s",
             ra ? "model" : "boringssl", ra ? "boringssl" : "model", da, db);
         return SD_DIV_DIVERGES;
     }
@@ -324,25 +316,25 @@ sd_divergence sd_compare(const sd_outcome *model, const sd_outcome *oracle_borin
         if (claims_differ(a, b, why, why_len)) return SD_DIV_DIVERGES;
         bool same_how = a->kind == b->kind && (a->kind == SD_OUTCOME_CLOSED || a->alert == b->alert);
         if (!same_how) {
-            say(why, why_len, "both refused, differently: model %s; boringssl %s", da, db);
+            sd_set_error(why, why_len, "both refused, differently: model %s; boringssl %s", da, db);
             return SD_DIV_ALERT_DIFFERS;
         }
         if (a->step != b->step) {
             /* Refusing later means accepting the message the other refused. */
-            say(why, why_len, "both refused, at different steps: model %s; boringssl %s", da, db);
+            sd_set_error(why, why_len, "both refused, at different steps: model %s; boringssl %s", da, db);
             return SD_DIV_ALERT_DIFFERS;
         }
         return SD_DIV_SAME;
     }
     /* Neither refused: completed, waiting or deviated. */
     if (a->kind != b->kind || (a->kind != SD_OUTCOME_COMPLETED && a->step != b->step)) {
-        say(why, why_len, "model %s; boringssl %s", da, db);
+        sd_set_error(why, why_len, "model %s; boringssl %s", da, db);
         return SD_DIV_DIVERGES;
     }
     if (a->kind == SD_OUTCOME_DEVIATED) {
         const sd_event *ea = last_from_target(a), *eb = last_from_target(b);
         if (ea && eb && (ea->kind != eb->kind || ea->code != eb->code)) {
-            say(why, why_len, "both deviated at step %d, with different messages", a->step);
+            sd_set_error(why, why_len, "both deviated at step %d, with different messages", a->step);
             return SD_DIV_DIVERGES;
         }
     }
@@ -406,7 +398,7 @@ bool sd_known_differences_parse(const char *name, const char *text, size_t len,
         p = eol < end ? eol + 1 : end;
         if (b == e || *b == '#') continue;
         if (memchr(b, '\0', (size_t)(e - b))) {
-            say(err, err_len, "%s:%d: NUL byte in line", name, line);
+            sd_set_error(err, err_len, "%s:%d: NUL byte in line", name, line);
             goto fail;
         }
 
@@ -417,31 +409,31 @@ bool sd_known_differences_parse(const char *name, const char *text, size_t len,
         const char *w2b = skip_blank(w1e, e), *w2e = skip_word(w2b, e);
         const char *sep = w2e < e ? find_separator(w2e, e) : NULL;
         if (w2b == w2e) {
-            say(err, err_len,
+            sd_set_error(err, err_len,
                 "%s:%d: expected '<scenario-id-or-signature-glob> <stack> <what differs> -- <RFC "
                 "reasoning>'",
                 name, line);
             goto fail;
         }
         if (!sep) {
-            say(err, err_len, "%s:%d: missing ' -- ' before the RFC reasoning", name, line);
+            sd_set_error(err, err_len, "%s:%d: missing ' -- ' before the RFC reasoning", name, line);
             goto fail;
         }
         if (!copy_field(d.pattern, sizeof d.pattern, b, w1e)) {
-            say(err, err_len, "%s:%d: pattern too long (max %zu)", name, line, sizeof d.pattern - 1);
+            sd_set_error(err, err_len, "%s:%d: pattern too long (max %zu)", name, line, sizeof d.pattern - 1);
             goto fail;
         }
         if (!copy_field(d.stack, sizeof d.stack, w2b, w2e)) {
-            say(err, err_len, "%s:%d: stack name too long (max %zu)", name, line, sizeof d.stack - 1);
+            sd_set_error(err, err_len, "%s:%d: stack name too long (max %zu)", name, line, sizeof d.stack - 1);
             goto fail;
         }
         if (!copy_field(d.what, sizeof d.what, w2e, sep)) {
-            say(err, err_len, "%s:%d: say what differs (1..%zu characters) before ' -- '", name,
+            sd_set_error(err, err_len, "%s:%d: say what differs (1..%zu characters) before ' -- '", name,
                 line, sizeof d.what - 1);
             goto fail;
         }
         if (!copy_field(d.reason, sizeof d.reason, sep + 2, e)) {
-            say(err, err_len, "%s:%d: give the RFC reasoning (1..%zu characters) after ' -- '",
+            sd_set_error(err, err_len, "%s:%d: give the RFC reasoning (1..%zu characters) after ' -- '",
                 name, line, sizeof d.reason - 1);
             goto fail;
         }
@@ -449,7 +441,7 @@ bool sd_known_differences_parse(const char *name, const char *text, size_t len,
             size_t ncap = cap ? cap * 2 : 16;
             sd_known_difference *items = realloc(out->items, ncap * sizeof *items);
             if (!items) {
-                say(err, err_len, "%s:%d: out of memory", name, line);
+                sd_set_error(err, err_len, "%s:%d: out of memory", name, line);
                 goto fail;
             }
             out->items = items;
@@ -469,7 +461,7 @@ bool sd_known_differences_load(const char *path, sd_known_differences *out, char
     out->items = NULL;
     FILE *f = fopen(path, "rb");
     if (!f) {
-        say(err, err_len, "%s: %s", path, strerror(errno));
+        sd_set_error(err, err_len, "%s: %s", path, strerror(errno));
         return false;
     }
     /* The file is reviewed by hand and small; 1 MiB is far beyond any sane
@@ -478,7 +470,7 @@ bool sd_known_differences_load(const char *path, sd_known_differences *out, char
     char *text = malloc(MAX);
     if (!text) {
         fclose(f);
-        say(err, err_len, "%s: out of memory", path);
+        sd_set_error(err, err_len, "%s: out of memory", path);
         return false;
     }
     size_t n = fread(text, 1, MAX, f);
@@ -487,9 +479,9 @@ bool sd_known_differences_load(const char *path, sd_known_differences *out, char
     fclose(f);
     bool ok = false;
     if (read_err) {
-        say(err, err_len, "%s: read error", path);
+        sd_set_error(err, err_len, "%s: read error", path);
     } else if (too_big) {
-        say(err, err_len, "%s: larger than 1 MiB", path);
+        sd_set_error(err, err_len, "%s: larger than 1 MiB", path);
     } else {
         ok = sd_known_differences_parse(path, text, n, out, err, err_len);
     }

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "wire/names.h"
+#include "util/util.h"
 
 bool sd_report_run_init(sd_report_run *run, size_t n_scenarios, size_t n_stacks) {
     memset(run, 0, sizeof *run);
@@ -117,63 +118,15 @@ void sd_report_observed_short(const sd_outcome *o, char *buf, size_t len) {
 
 /* --- Atomic files ---------------------------------------------------------- */
 
-static void say(char *err, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static void say(char *err, size_t len, const char *fmt, ...) {
-    if (!err || len == 0) return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, len, fmt, ap);
-    va_end(ap);
-}
-
-bool sd_write_file_atomic(const char *dir, const char *name, const void *data, size_t len,
-                          char *err, size_t err_len) {
-    char path[4096], tmp[4096];
-    int n1 = snprintf(path, sizeof path, "%s/%s", dir, name);
-    int n2 = snprintf(tmp, sizeof tmp, "%s/.%s.tmp", dir, name);
-    if (n1 < 0 || n2 < 0 || (size_t)n1 >= sizeof path || (size_t)n2 >= sizeof tmp) {
-        say(err, err_len, "%s/%s: path too long", dir, name);
+bool sd_report_write_file(const char *dir, const char *name, const void *data, size_t len, char *err,
+                          size_t err_len) {
+    char path[4096];
+    int n = snprintf(path, sizeof path, "%s/%s", dir, name);
+    if (n < 0 || (size_t)n >= sizeof path) {
+        sd_set_error(err, err_len, "%s/%s: path too long", dir, name);
         return false;
     }
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0) {
-        say(err, err_len, "%s: %s", tmp, strerror(errno));
-        return false;
-    }
-    const unsigned char *p = data;
-    size_t left = len;
-    while (left > 0) {
-        ssize_t w = write(fd, p, left);
-        if (w < 0 && errno == EINTR) continue;
-        if (w <= 0) {
-            say(err, err_len, "%s: %s", tmp, w < 0 ? strerror(errno) : "short write");
-            close(fd);
-            unlink(tmp);
-            return false;
-        }
-        p += w;
-        left -= (size_t)w;
-    }
-    /* fsync before rename: otherwise a crash can leave the new name pointing
-     * at an empty file on some filesystems, which is the one thing atomic
-     * writing is meant to prevent. */
-    if (fsync(fd) != 0 && errno != EINVAL && errno != EROFS) {
-        say(err, err_len, "%s: fsync: %s", tmp, strerror(errno));
-        close(fd);
-        unlink(tmp);
-        return false;
-    }
-    if (close(fd) != 0) {
-        say(err, err_len, "%s: %s", tmp, strerror(errno));
-        unlink(tmp);
-        return false;
-    }
-    if (rename(tmp, path) != 0) {
-        say(err, err_len, "rename %s -> %s: %s", tmp, path, strerror(errno));
-        unlink(tmp);
-        return false;
-    }
-    return true;
+    return sd_file_write_atomic(path, data, len, err, err_len);
 }
 
 /* --- summary.md -------------------------------------------------------------- */
@@ -276,10 +229,10 @@ bool sd_report_write_summary_md(const sd_report_run *run, const char *dir, char 
     if (shown == 0) md_append(&b, "\nEvery scenario passed on every stack.\n");
     if (b.failed) {
         sd_buf_free(&b);
-        say(err, err_len, "summary.md: out of memory");
+        sd_set_error(err, err_len, "summary.md: out of memory");
         return false;
     }
-    bool ok = sd_write_file_atomic(dir, "summary.md", b.data, b.len, err, err_len);
+    bool ok = sd_report_write_file(dir, "summary.md", b.data, b.len, err, err_len);
     sd_buf_free(&b);
     return ok;
 }

@@ -21,6 +21,7 @@
 #include "driver/outcome.h"
 #include "trace/trace.h"
 #include "wire/bytes.h"
+#include "util/util.h"
 
 #ifndef SHAKEDOWN_VERSION
 #define SHAKEDOWN_VERSION "0.1.0"
@@ -126,8 +127,8 @@ bool sd_report_baseline_from_json(const char *path, const char *text, size_t len
  * initialised; on success the caller frees it with sd_report_run_free. */
 bool sd_report_load_json(const char *path, sd_report_run *run, char *err, size_t err_len);
 
-/* Writes data to dir/name via dir/.name.tmp and rename(2). */
-bool sd_write_file_atomic(const char *dir, const char *name, const void *data, size_t len,
-                          char *err, size_t err_len);
+/* Writes data to dir/name whole or not at all (sd_file_write_atomic). */
+SD_MUST_CHECK bool sd_report_write_file(const char *dir, const char *name, const void *data, size_t len, char *err,
+                                        size_t err_len);
 
 #endif

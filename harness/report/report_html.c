@@ -75,7 +75,7 @@ bool sd_report_write_html(const sd_report_run *run, const char *dir, char *err, 
         sd_buf_free(&html);
         return false;
     }
-    ok = sd_write_file_atomic(dir, "index.html", html.data, html.len, err, err_len);
+    ok = sd_report_write_file(dir, "index.html", html.data, html.len, err, err_len);
     sd_buf_free(&html);
     return ok;
 }

@@ -369,7 +369,7 @@ bool sd_report_write_json(const sd_report_run *run, const char *dir, char *err, 
         return false;
     }
     withnl[len] = '\n';
-    bool ok = sd_write_file_atomic(dir, "results.json", withnl, len + 1, err, err_len);
+    bool ok = sd_report_write_file(dir, "results.json", withnl, len + 1, err, err_len);
     free(withnl);
     return ok;
 }

@@ -162,7 +162,7 @@ bool sd_report_write_junit(const sd_report_run *run, const char *dir, char *err,
         if (err && err_len) snprintf(err, err_len, "junit.xml: out of memory");
         return false;
     }
-    bool ok = sd_write_file_atomic(dir, "junit.xml", text, strlen(text), err, err_len);
+    bool ok = sd_report_write_file(dir, "junit.xml", text, strlen(text), err, err_len);
     free(text);
     return ok;
 }

@@ -24,15 +24,10 @@
 #include <unistd.h>
 
 #include "driver/driver.h"
+#include "util/util.h"
 
 /* A worker's exit status when it could not write a result back. */
 #define WORKER_LOST_PIPE 3
-
-static double now_ms(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
-}
 
 void sd_cell_run(const sd_cell_plan *plan, size_t c, sd_cell_result *cell) {
     const sd_scenario *s = &plan->scenarios[c / plan->n_stacks];
@@ -45,9 +40,9 @@ void sd_cell_run(const sd_cell_plan *plan, size_t c, sd_cell_result *cell) {
     cfg.verbose = plan->verbose;
     memset(cell, 0, sizeof *cell);
     sd_outcome_init(&cell->outcome);
-    double c0 = now_ms();
+    double c0 = sd_now_ms();
     sd_driver_run(&s->trace, &cfg, &cell->outcome);
-    cell->elapsed_ms = now_ms() - c0;
+    cell->elapsed_ms = sd_now_ms() - c0;
     cell->ran = true;
     cell->verdict = sd_classify(s, &cell->outcome, cell->why, sizeof cell->why);
 }

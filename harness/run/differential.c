@@ -14,6 +14,7 @@
 #include "wire/bytes.h"
 #include "wire/names.h"
 #include "stacks/stacks.h"
+#include "util/util.h"
 
 void sd_differential_run_config(const sd_trace *t, const sd_run_config *base,
                                 sd_outcome *model_out, sd_outcome *boringssl_out,
@@ -202,67 +203,6 @@ void sd_differential_print(FILE *f, const sd_outcome *m, const sd_outcome *b) {
 
 /* --- Findings on disk ---------------------------------------------------------- */
 
-__attribute__((format(printf, 3, 4))) static void fail_msg(char *err, size_t len, const char *fmt, ...);
-static void fail_msg(char *err, size_t len, const char *fmt, ...) {
-    if (!err || len == 0) return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, len, fmt, ap);
-    va_end(ap);
-}
-
-/* mkdir -p: each component in turn, an existing folder is fine. */
-static bool make_dirs(const char *path, char *err, size_t err_len) {
-    char buf[1024];
-    if (snprintf(buf, sizeof buf, "%s", path) >= (int)sizeof buf) {
-        fail_msg(err, err_len, "%s: path too long", path);
-        return false;
-    }
-    for (char *p = buf + 1;; p++) {
-        if (*p == '/' || *p == '\0') {
-            char c = *p;
-            *p = '\0';
-            if (mkdir(buf, 0777) != 0 && errno != EEXIST) {
-                fail_msg(err, err_len, "cannot create %s: %s", buf, strerror(errno));
-                return false;
-            }
-            *p = c;
-            if (c == '\0') break;
-        }
-    }
-    struct stat st;
-    if (stat(buf, &st) != 0 || !S_ISDIR(st.st_mode)) {
-        fail_msg(err, err_len, "%s is not a folder", buf);
-        return false;
-    }
-    return true;
-}
-
-/* Opens path.tmp.<pid> for writing; commit() renames it over path. Readers
- * (a fuzzer's other jobs, CI collecting artifacts) never see half a file. */
-static FILE *open_temp(const char *path, char *tmp, size_t tmp_len, char *err, size_t err_len) {
-    snprintf(tmp, tmp_len, "%s.tmp.%ld", path, (long)getpid());
-    FILE *f = fopen(tmp, "wb");
-    if (!f) fail_msg(err, err_len, "cannot write %s: %s", tmp, strerror(errno));
-    return f;
-}
-
-static bool commit(FILE *f, const char *tmp, const char *path, char *err, size_t err_len) {
-    bool ok = !ferror(f);
-    if (fclose(f) != 0) ok = false;
-    if (!ok) {
-        fail_msg(err, err_len, "cannot write %s", tmp);
-        remove(tmp);
-        return false;
-    }
-    if (rename(tmp, path) != 0) {
-        fail_msg(err, err_len, "cannot rename %s to %s: %s", tmp, path, strerror(errno));
-        remove(tmp);
-        return false;
-    }
-    return true;
-}
-
 static void write_hex(FILE *f, const uint8_t *data, size_t len) {
     for (size_t i = 0; i < len; i++) {
         fprintf(f, "%02x", data[i]);
@@ -274,12 +214,12 @@ bool sd_finding_write(const char *dir, const char *target, const uint8_t *data, 
                       const sd_trace *t, const sd_outcome *m, const sd_outcome *b,
                       sd_divergence div, const char *why, const char *signature, char *path,
                       size_t path_len, char *err, size_t err_len) {
-    char folder[1024], in_path[1100], txt_path[1110], tmp[1200];
+    char folder[1024], in_path[1100], txt_path[1110];
     if (snprintf(folder, sizeof folder, "%s/%s", dir, target) >= (int)sizeof folder) {
-        fail_msg(err, err_len, "%s: path too long", dir);
+        sd_set_error(err, err_len, "%s: path too long", dir);
         return false;
     }
-    if (!make_dirs(folder, err, err_len)) return false;
+    if (!sd_make_dirs(folder, err, err_len)) return false;
     snprintf(in_path, sizeof in_path, "%s/%016llx", folder,
              (unsigned long long)sd_signature_hash(signature));
     snprintf(txt_path, sizeof txt_path, "%s.txt", in_path);
@@ -290,13 +230,17 @@ bool sd_finding_write(const char *dir, const char *target, const uint8_t *data, 
         return true; /* a reproducer as small or smaller is already there */
     }
 
-    FILE *f = open_temp(in_path, tmp, sizeof tmp, err, err_len);
-    if (!f) return false;
-    if (len) fwrite(data, 1, len, f);
-    if (!commit(f, tmp, in_path, err, err_len)) return false;
+    /* Both files are written whole or not at all: readers (a fuzzer's
+     * other jobs, CI collecting artifacts) never see half a file. */
+    if (!sd_file_write_atomic(in_path, data, len, err, err_len)) return false;
 
-    f = open_temp(txt_path, tmp, sizeof tmp, err, err_len);
-    if (!f) return false;
+    char *text = NULL;
+    size_t text_len = 0;
+    FILE *f = open_memstream(&text, &text_len);
+    if (!f) {
+        sd_set_error(err, err_len, "%s: out of memory", txt_path);
+        return false;
+    }
     fprintf(f, "shakedown finding\n\n");
     fprintf(f, "target:     %s\n", target);
     fprintf(f, "signature:  %s\n", signature);
@@ -321,5 +265,7 @@ bool sd_finding_write(const char *dir, const char *target, const uint8_t *data, 
     }
     fprintf(f, "\noutcomes:\n");
     sd_differential_print(f, m, b);
-    return commit(f, tmp, txt_path, err, err_len);
+    bool ok = fclose(f) == 0 && sd_file_write_atomic(txt_path, text, text_len, err, err_len);
+    free(text);
+    return ok;
 }

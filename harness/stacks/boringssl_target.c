@@ -39,6 +39,7 @@
 #include "protocol/target.h"
 #include "wire/names.h"
 #include "stacks/stacks.h"
+#include "util/util.h"
 
 typedef struct {
     sd_target base; /* must be first: the driver holds us as sd_target * */
@@ -67,7 +68,7 @@ typedef struct {
 static bssl_target *from_base(sd_target *t) { return (bssl_target *)t; }
 
 static void set_err(char *err, size_t err_len, const char *msg) {
-    if (err != NULL && err_len > 0) sd_target_errorf(err, err_len, "boringssl target: %s", msg);
+    if (err != NULL && err_len > 0) sd_set_error(err, err_len, "boringssl target: %s", msg);
 }
 
 /* BoringSSL lacks what the configuration asks for: the reason alone, which

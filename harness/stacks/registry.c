@@ -49,13 +49,6 @@ size_t sd_target_list_available(const sd_target_ops **out, size_t max) {
     return n;
 }
 
-void sd_target_errorf(char *err, size_t err_len, const char *fmt, ...) {
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, err_len, fmt, ap);
-    va_end(ap);
-}
-
 bool sd_target_error_read_words(sd_target_error *err) {
     size_t n = strlen(SD_TARGET_UNSUPPORTED_PREFIX);
     if (strncmp(err->text, SD_TARGET_UNSUPPORTED_PREFIX, n) != 0) return false;

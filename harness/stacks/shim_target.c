@@ -34,6 +34,7 @@
 #include "stacks/shim_protocol.h"
 #include "stacks/stacks.h"
 #include "wire/names.h"
+#include "util/util.h"
 
 #ifndef SHAKEDOWN_SHIM_BUILD_DIR
 #define SHAKEDOWN_SHIM_BUILD_DIR "."
@@ -93,12 +94,6 @@ int sd_shim_timeout_ms(void) {
 
 /* ---- Process handling ------------------------------------------------------- */
 
-static double now_ms(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
-
 static const char *signal_name(int sig) {
     switch (sig) {
     case SIGSEGV: return "SIGSEGV";
@@ -134,9 +129,9 @@ static void reap(shim_target *t, int wait_ms, char *how, size_t how_len) {
         return;
     }
     int status = 0;
-    double deadline = now_ms() + wait_ms;
+    double deadline = sd_now_ms() + wait_ms;
     pid_t r;
-    while ((r = waitpid(t->pid, &status, WNOHANG)) == 0 && now_ms() < deadline) {
+    while ((r = waitpid(t->pid, &status, WNOHANG)) == 0 && sd_now_ms() < deadline) {
         struct timespec ts = {0, 2 * 1000 * 1000};
         nanosleep(&ts, NULL);
     }
@@ -191,7 +186,7 @@ static void mark_broken(shim_target *t, const char *what) {
 
 static int wait_fd(int fd, short events, double deadline) {
     for (;;) {
-        double left = deadline - now_ms();
+        double left = deadline - sd_now_ms();
         if (left <= 0) return -1;
         struct pollfd p = {.fd = fd, .events = events};
         int r = poll(&p, 1, (int)left + 1);
@@ -318,7 +313,7 @@ static void read_reply(shim_target *t, double deadline, const char *when) {
 
 static void exchange(shim_target *t, uint8_t type, const uint8_t *p, size_t len, const char *when) {
     if (t->dead) return;
-    double deadline = now_ms() + t->timeout_ms;
+    double deadline = sd_now_ms() + t->timeout_ms;
     uint8_t h[SHIM_FRAME_HEADER_LEN] = {type, (uint8_t)(len >> 24), (uint8_t)(len >> 16),
                                         (uint8_t)(len >> 8), (uint8_t)len};
     int r = send_all(t->fd, h, sizeof h, deadline);
@@ -341,7 +336,7 @@ static bool credential_files(const sd_target_config *cfg, const sd_credential *c
     snprintf(cert, PATH_MAX, "%s/%s.chain.pem", cfg->pki->dir, cred->name);
     snprintf(key, PATH_MAX, "%s/%s.key.pem", cfg->pki->dir, cred->name);
     if (access(cert, R_OK) == 0 && access(key, R_OK) == 0) return true;
-    sd_target_errorf(err, err_len, "credential \"%s\" has no PEM files in %s", cred->name, cfg->pki->dir);
+    sd_set_error(err, err_len, "credential \"%s\" has no PEM files in %s", cred->name, cfg->pki->dir);
     return false;
 }
 
@@ -546,7 +541,7 @@ static sd_target *shimt_create(const char *stack, const sd_target_ops *ops,
 
     /* The contract's first frame: a STATUS saying whether the shim could
      * configure its stack. */
-    read_reply(t, now_ms() + t->timeout_ms, "at startup");
+    read_reply(t, sd_now_ms() + t->timeout_ms, "at startup");
     if (t->dead) {
         snprintf(err, err_len, "%s", t->st.error);
         shimt_destroy(&t->base);
@@ -663,7 +658,7 @@ static const char *shimt_version(const char *stack, char *cache, size_t cache_le
     }
     char buf[256];
     size_t got = 0;
-    double deadline = now_ms() + sd_shim_timeout_ms();
+    double deadline = sd_now_ms() + sd_shim_timeout_ms();
     while (got < sizeof buf - 1 && wait_fd(p[0], POLLIN, deadline) > 0) {
         ssize_t r = read(p[0], buf + got, sizeof buf - 1 - got);
         if (r <= 0) break;

@@ -34,9 +34,4 @@ size_t sd_target_list_available(const sd_target_ops **out, size_t max);
  * blanks after it dropped). Returns err->unsupported. */
 bool sd_target_error_read_words(sd_target_error *err);
 
-/* snprintf for an error text: one too long is cut to fit, quietly.
- * (vsnprintf keeps -Wformat-truncation, which cannot tell a message from
- * data that must not be cut, out of it.) */
-void sd_target_errorf(char *err, size_t err_len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-
 #endif

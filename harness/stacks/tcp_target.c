@@ -28,6 +28,7 @@
 #include <unistd.h>
 
 #include "stacks/stacks.h"
+#include "util/util.h"
 
 extern char **environ;
 
@@ -51,12 +52,6 @@ typedef struct {
     sd_buf out;
     sd_target_status st;
 } tcp_target;
-
-static double now_ms(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
 
 /* ---- argv splitting --------------------------------------------------------- */
 
@@ -289,7 +284,7 @@ static int connect_server(char *err, size_t err_len) {
     struct addrinfo *res = NULL;
     int r = getaddrinfo(g.host, g.port, &hints, &res);
     if (r != 0) {
-        sd_target_errorf(err, err_len, "%s:%s: %s", g.host, g.port, gai_strerror(r));
+        sd_set_error(err, err_len, "%s:%s: %s", g.host, g.port, gai_strerror(r));
         return -1;
     }
     int fd = -1;
@@ -313,7 +308,7 @@ static int connect_server(char *err, size_t err_len) {
         fd = -1;
     }
     freeaddrinfo(res);
-    if (fd < 0) sd_target_errorf(err, err_len, "cannot connect to %s:%s: %s", g.host, g.port, strerror(last_errno));
+    if (fd < 0) sd_set_error(err, err_len, "cannot connect to %s:%s: %s", g.host, g.port, strerror(last_errno));
     return fd;
 }
 
@@ -457,11 +452,11 @@ static void check_client(tcp_target *t, bool wait) {
  * idle_ms (first_ms for the first byte). */
 static void read_peer(tcp_target *t, int first_ms) {
     if (t->fd < 0) return;
-    double quiet_since = now_ms();
+    double quiet_since = sd_now_ms();
     int limit = first_ms;
     for (;;) {
         struct pollfd p = {.fd = t->fd, .events = POLLIN};
-        int left = limit - (int)(now_ms() - quiet_since);
+        int left = limit - (int)(sd_now_ms() - quiet_since);
         int r = poll(&p, 1, left > 0 ? left : 0);
         if (r < 0 && errno == EINTR) continue;
         if (r <= 0) return;
@@ -469,7 +464,7 @@ static void read_peer(tcp_target *t, int first_ms) {
         ssize_t n = recv(t->fd, buf, sizeof buf, 0);
         if (n > 0) {
             sd_buf_append(&t->out, buf, (size_t)n);
-            quiet_since = now_ms();
+            quiet_since = sd_now_ms();
             limit = g.idle_ms;
             continue;
         }
@@ -496,9 +491,9 @@ static void tcp_start(sd_target *base) {
     if (t->role != SD_ROLE_CLIENT) return;
     /* The client under test must connect and speak first. */
     struct pollfd p = {.fd = g.listen_fd, .events = POLLIN};
-    double deadline = now_ms() + g.timeout_ms;
+    double deadline = sd_now_ms() + g.timeout_ms;
     while (t->fd < 0) {
-        int left = (int)(deadline - now_ms());
+        int left = (int)(deadline - sd_now_ms());
         check_client(t, false);
         if (t->st.crashed || t->st.failed) return;
         if (left <= 0) {

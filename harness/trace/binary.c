@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "wire/names.h"
+#include "util/util.h"
 
 static const uint8_t magic[3] = {'S', 'D', 'T'};
 
@@ -38,13 +39,6 @@ enum { FLAG_PLAINTEXT = 1, FLAG_ENCRYPTED = 2 };
  * field) are written as their kind with this bit set, and no msg_type. */
 enum { KIND_HRR_BIT = 0x80, KIND_SEND_HRR = KIND_HRR_BIT | SD_ACT_SEND, KIND_EXPECT_HRR = KIND_HRR_BIT | SD_ACT_EXPECT };
 
-__attribute__((format(printf, 3, 4))) static void say(char *err, size_t len, const char *fmt, ...) {
-    if (!err || len == 0) return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, len, fmt, ap);
-    va_end(ap);
-}
 
 bool sd_trace_binary_is(const uint8_t *data, size_t len) {
     return data != NULL && len >= SD_TRACE_BINARY_HEADER_LEN && memcmp(data, magic, sizeof magic) == 0;
@@ -79,16 +73,16 @@ static const char *value_noun(sd_mutation_arg arg) {
 static bool check_mutation(const sd_mutation *m, char *why, size_t why_len) {
     const sd_mutation_info *info = sd_mutation_info_of(m->kind);
     if (info == NULL) {
-        say(why, why_len, "unknown mutation kind %d", (int)m->kind);
+        sd_set_error(why, why_len, "unknown mutation kind %d", (int)m->kind);
         return false;
     }
     const sd_mutation_fields *f = sd_mutation_arg_fields(info->arg);
-    if (f->bytes && m->bytes_len > 0 && m->bytes == NULL) return say(why, why_len, "bytes missing"), false;
+    if (f->bytes && m->bytes_len > 0 && m->bytes == NULL) return sd_set_error(why, why_len, "bytes missing"), false;
     if (f->value && (m->value < f->value_min || m->value > f->value_max))
-        return say(why, why_len, "%s %ld not %ld-%ld", value_noun(info->arg), m->value, f->value_min, f->value_max),
+        return sd_set_error(why, why_len, "%s %ld not %ld-%ld", value_noun(info->arg), m->value, f->value_min, f->value_max),
                false;
     if (f->text && cert_name_len(m->text, sizeof m->text) == 0)
-        return say(why, why_len, "%s= needs a credential name [a-z0-9._-]{1,%zu}", info->name, sizeof m->text - 1),
+        return sd_set_error(why, why_len, "%s= needs a credential name [a-z0-9._-]{1,%zu}", info->name, sizeof m->text - 1),
                false;
     return true;
 }
@@ -103,30 +97,30 @@ static bool uses_bytes(sd_action_kind k) {
 
 static bool check_action(const sd_action *a, char *why, size_t why_len) {
     if ((unsigned)a->kind > (unsigned)SD_ACT_RENEGOTIATE) {
-        say(why, why_len, "unknown action kind %d", (int)a->kind);
+        sd_set_error(why, why_len, "unknown action kind %d", (int)a->kind);
         return false;
     }
     size_t data = 0;
     if (uses_flags(a->kind) && a->force_plaintext && a->encrypted) {
-        say(why, why_len, "plaintext and encrypted contradict each other");
+        sd_set_error(why, why_len, "plaintext and encrypted contradict each other");
         return false;
     }
     if (uses_bytes(a->kind)) {
-        if (a->bytes_len > 0 && a->bytes == NULL) return say(why, why_len, "bytes missing"), false;
+        if (a->bytes_len > 0 && a->bytes == NULL) return sd_set_error(why, why_len, "bytes missing"), false;
         data = a->bytes_len;
     }
     if ((a->kind == SD_ACT_SEND || a->kind == SD_ACT_EXPECT) && a->msg_type > 0xff &&
         a->msg_type != SD_MSG_TYPE_HELLO_RETRY_REQUEST) {
-        say(why, why_len, "handshake type %u not 0-255 or HelloRetryRequest", (unsigned)a->msg_type);
+        sd_set_error(why, why_len, "handshake type %u not 0-255 or HelloRetryRequest", (unsigned)a->msg_type);
         return false;
     }
     if (a->kind == SD_ACT_RENEGOTIATE && a->msg_type != SD_ClientHello) {
-        say(why, why_len, "renegotiate sends a ClientHello, not type %u", (unsigned)a->msg_type);
+        sd_set_error(why, why_len, "renegotiate sends a ClientHello, not type %u", (unsigned)a->msg_type);
         return false;
     }
     if (a->kind == SD_ACT_SEND || a->kind == SD_ACT_RENEGOTIATE) {
         if (a->n_mutations > SD_MAX_MUTATIONS) {
-            say(why, why_len, "%zu mutations (max %d)", a->n_mutations, SD_MAX_MUTATIONS);
+            sd_set_error(why, why_len, "%zu mutations (max %d)", a->n_mutations, SD_MAX_MUTATIONS);
             return false;
         }
         for (size_t i = 0; i < a->n_mutations; i++) {
@@ -134,7 +128,7 @@ static bool check_action(const sd_action *a, char *why, size_t why_len) {
             if (!check_mutation(m, why, why_len)) return false;
             if (sd_mutation_arg_fields(sd_mutation_info_of(m->kind)->arg)->bytes) {
                 if (m->bytes_len > MAX_ACTION_DATA - data) {
-                    say(why, why_len, "more than %u bytes of data in one action", MAX_ACTION_DATA);
+                    sd_set_error(why, why_len, "more than %u bytes of data in one action", MAX_ACTION_DATA);
                     return false;
                 }
                 data += m->bytes_len;
@@ -142,7 +136,7 @@ static bool check_action(const sd_action *a, char *why, size_t why_len) {
         }
     }
     if (data > MAX_ACTION_DATA) {
-        say(why, why_len, "more than %u bytes of data in one action", MAX_ACTION_DATA);
+        sd_set_error(why, why_len, "more than %u bytes of data in one action", MAX_ACTION_DATA);
         return false;
     }
     return true;
@@ -265,7 +259,7 @@ bool sd_trace_encode(const sd_trace *t, sd_buf *out, char *err, size_t err_len) 
     char why[160];
     for (size_t i = 0; i < t->n_actions; i++) {
         if (!check_action(&t->actions[i], why, sizeof why)) {
-            say(err, err_len, "action %zu: %s", i + 1, why);
+            sd_set_error(err, err_len, "action %zu: %s", i + 1, why);
             return false;
         }
     }
@@ -276,7 +270,7 @@ bool sd_trace_encode(const sd_trace *t, sd_buf *out, char *err, size_t err_len) 
     for (size_t i = 0; i < t->n_actions; i++) put_action(out, &t->actions[i]);
     if (out->failed && !was_failed) {
         out->len = start;
-        say(err, err_len, "out of memory");
+        sd_set_error(err, err_len, "out of memory");
         return false;
     }
     return !out->failed;
