@@ -62,18 +62,6 @@ typedef struct {
     cell_message msg;
 } worker;
 
-static bool write_all(int fd, const void *p, size_t n) {
-    const char *b = p;
-    while (n > 0) {
-        ssize_t w = write(fd, b, n);
-        if (w < 0 && errno == EINTR) continue;
-        if (w <= 0) return false;
-        b += w;
-        n -= (size_t)w;
-    }
-    return true;
-}
-
 /* Starts a worker for cells first, first + stride, ... Returns false if
  * the system refused (no process or pipe). */
 static bool start_worker(const sd_cell_plan *plan, size_t total, worker *w, size_t first, size_t stride) {
@@ -94,7 +82,7 @@ static bool start_worker(const sd_cell_plan *plan, size_t total, worker *w, size
             memset(&m, 0, sizeof m);
             m.index = c;
             sd_cell_run(plan, c, &m.cell);
-            if (!write_all(fds[1], &m, sizeof m)) _exit(WORKER_LOST_PIPE);
+            if (!sd_write_all(fds[1], &m, sizeof m)) _exit(WORKER_LOST_PIPE);
         }
         _exit(0);
     }

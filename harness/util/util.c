@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,8 +38,8 @@ bool sd_file_read(const char *path, size_t max, uint8_t **out, size_t *out_len, 
     uint8_t *buf = malloc(cap + 1);
     while (buf != NULL) {
         if (len == cap) {
-            if (cap > max) break;
-            uint8_t *grown = realloc(buf, cap * 2 + 1);
+            if (cap > max) break; /* more than max bytes: refused below */
+            uint8_t *grown = cap <= (SIZE_MAX - 1) / 2 ? realloc(buf, cap * 2 + 1) : NULL;
             if (grown == NULL) {
                 free(buf);
                 buf = NULL;
@@ -73,6 +74,22 @@ bool sd_file_read(const char *path, size_t max, uint8_t **out, size_t *out_len, 
     return true;
 }
 
+bool sd_write_all(int fd, const void *data, size_t len) {
+    const unsigned char *p = data;
+    while (len > 0) {
+        ssize_t w = write(fd, p, len);
+        if (w < 0 && errno == EINTR) continue;
+        if (w < 0) return false;
+        if (w == 0) {
+            errno = EIO; /* write(2) never returns 0 for a positive count; be safe */
+            return false;
+        }
+        p += w;
+        len -= (size_t)w;
+    }
+    return true;
+}
+
 bool sd_file_write_atomic(const char *path, const void *data, size_t len, char *err, size_t err_len) {
     /* The temporary file sits in the same folder (rename does not cross
      * filesystems), hidden, and named by process so that two writers of one
@@ -91,19 +108,11 @@ bool sd_file_write_atomic(const char *path, const void *data, size_t len, char *
         sd_set_error(err, err_len, "%s: %s", tmp, strerror(errno));
         return false;
     }
-    const unsigned char *p = data;
-    size_t left = len;
-    while (left > 0) {
-        ssize_t w = write(fd, p, left);
-        if (w < 0 && errno == EINTR) continue;
-        if (w <= 0) {
-            sd_set_error(err, err_len, "%s: %s", tmp, w < 0 ? strerror(errno) : "short write");
-            close(fd);
-            unlink(tmp);
-            return false;
-        }
-        p += w;
-        left -= (size_t)w;
+    if (!sd_write_all(fd, data, len)) {
+        sd_set_error(err, err_len, "%s: %s", tmp, strerror(errno));
+        close(fd);
+        unlink(tmp);
+        return false;
     }
     /* fsync before rename: otherwise a crash can leave the new name pointing
      * at an empty file on some filesystems, which is the one thing atomic

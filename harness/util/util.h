@@ -34,6 +34,10 @@ void sd_set_error(char *err, size_t err_len, const char *fmt, ...) SD_PRINTF(3, 
 SD_MUST_CHECK bool sd_file_read(const char *path, size_t max, uint8_t **out, size_t *out_len, char *err,
                                 size_t err_len);
 
+/* write(2) until all len bytes are written, across short writes and
+ * signals; false with errno set if the descriptor fails. */
+SD_MUST_CHECK bool sd_write_all(int fd, const void *data, size_t len);
+
 /* Writes data to path through a temporary file next to it, fsync and
  * rename: a reader sees the old file or the whole new one, never a part,
  * even when the writer is killed half way. */

@@ -25,6 +25,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "util/util.h"
+
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -36,35 +38,11 @@ static bool g_quiet;
 #define MAX_DEPTH 32
 
 static void replay_file(const char *path) {
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        fprintf(stderr, "replay: cannot read %s: %s\n", path, strerror(errno));
-        g_input_errors = true;
-        return;
-    }
-    size_t cap = 4096, len = 0;
-    uint8_t *data = malloc(cap);
-    bool ok = data != NULL;
-    while (ok) {
-        if (len == cap) {
-            uint8_t *grown = cap <= SIZE_MAX / 2 ? realloc(data, cap * 2) : NULL;
-            if (!grown) {
-                ok = false;
-                break;
-            }
-            data = grown;
-            cap *= 2;
-        }
-        size_t n = fread(data + len, 1, cap - len, f);
-        len += n;
-        if (n == 0) break;
-    }
-    if (ferror(f)) ok = false;
-    fclose(f);
-    if (!ok) {
-        fprintf(stderr, "replay: cannot read %s: %s\n", path,
-                data ? "read error" : "out of memory");
-        free(data);
+    uint8_t *data = NULL;
+    size_t len = 0;
+    char err[4200];
+    if (!sd_file_read(path, SIZE_MAX - 1, &data, &len, err, sizeof err)) {
+        fprintf(stderr, "replay: %s\n", err);
         g_input_errors = true;
         return;
     }
