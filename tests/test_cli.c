@@ -186,12 +186,38 @@ static void repro_explains_a_corpus_file(void **state) {
     assert_true(rc == 0 || rc == 1);
 }
 
+/* repro runs a scenario with all its headers, as conform does, so both
+ * give the same verdict: a scenario that pins a cipher suite
+ * (`cipher-suite:`) or asks for client authentication PASSes in both (repro
+ * once ran these with the driver's defaults and reported FAIL). */
+static void repro_runs_a_scenario_as_conform_does(void **state) {
+    (void)state;
+    char out[512], err[512], path[600];
+    const char *src = getenv("SHAKEDOWN_SOURCE_DIR");
+    assert_non_null(src);
+    static const char *const scenarios[] = {
+        "scenarios/tls12/server.handshake.rsa.sd",
+        "scenarios/tls12/client.handshake.rsa.sd",
+        "scenarios/tls12/client.handshake.ticket-and-client-auth.sd",
+    };
+    for (size_t i = 0; i < sizeof scenarios / sizeof scenarios[0]; i++) {
+        snprintf(path, sizeof(path), "%s/%s", src, scenarios[i]);
+        const char *args[] = {"repro", path, NULL};
+        int rc = run(args, out, err);
+        const char *text = slurp(out);
+        if (!strstr(text, "model PASS, boringssl PASS")) fprintf(stderr, "%s:\n%s\n", scenarios[i], text);
+        assert_int_equal(rc, 0);
+        assert_non_null(strstr(text, "model PASS, boringssl PASS"));
+    }
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(conform_defaults_match_expectations),
         cmocka_unit_test(malformed_scenario_reports_file_and_line),
         cmocka_unit_test(unknown_flag_is_a_usage_error),
         cmocka_unit_test(repro_explains_a_corpus_file),
+        cmocka_unit_test(repro_runs_a_scenario_as_conform_does),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -43,7 +43,7 @@ static void repro_usage(FILE *f) {
             "Replays each FILE on the model and on BoringSSL, prints its trace as a script,\n"
             "the two outcomes side by side with the ladder of messages, and the divergence.\n"
             "\n"
-            "  FILE.sd         a scenario script; its role, version and credential are used\n"
+            "  FILE.sd         a scenario script, run with its headers as conform runs it\n"
             "  any other FILE  a fuzz input (corpus file, crash file, finding); any bytes\n"
             "\n"
             "options:\n"
@@ -147,8 +147,8 @@ static int load_input(const char *path, const repro_options *o, const sd_pki *pk
         in->role = in->scenario.role;
         snprintf(in->id, sizeof in->id, "%s", in->scenario.id);
         sd_run_config_defaults(cfg, &sd_target_model, in->role, pki);
-        if (in->scenario.version) cfg->version = in->scenario.version;
-        if (in->scenario.credential[0]) cfg->driver_credential = in->scenario.credential;
+        /* Exactly as conform runs it, so that both give the same verdict. */
+        sd_run_config_apply_scenario(cfg, &in->scenario);
         printf("== %s: scenario %s (role under test: %s) ==\n", path, in->scenario.id,
                sd_role_name(in->role));
         if (in->scenario.title[0]) printf("title:  %s\n", in->scenario.title);

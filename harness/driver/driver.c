@@ -445,8 +445,8 @@ void sd_driver_run(const sd_trace *trace, const sd_run_config *cfg, sd_outcome *
         .now = cfg->now,
         .seed = cfg->seed,
         /* A TLS 1.2 trace about one key exchange holds the target to that
-         * suite, so a stack without it SKIPs ("unsupported:") instead of
-         * failing the handshake. TLS 1.3 suites are not a stack setting
+         * suite, so a stack without it reports unsupported (SKIP) instead
+         * of failing the handshake. TLS 1.3 suites are not a stack setting
          * everywhere (BoringSSL fixes them), so they are left alone. */
         .cipher_suites = cfg->version == SD_TLS12 && cfg->cipher_suite ? &cfg->cipher_suite : NULL,
         .n_cipher_suites = cfg->version == SD_TLS12 && cfg->cipher_suite ? 1 : 0,
