@@ -13,6 +13,7 @@
 
 #include "oracle/baseline.h"
 #include "report/report.h"
+#include "util/util.h"
 
 /* Exit codes, the same for every subcommand (docs/outcomes.md). */
 enum {
@@ -41,8 +42,8 @@ int sd_cli_bad_option(const char *cmd, int c, char **argv);
 
 /* Strict number parsing for flags: the whole string must be a number in
  * range; false otherwise. */
-bool sd_cli_parse_u64(const char *s, uint64_t *out);
-bool sd_cli_parse_i64(const char *s, int64_t *out);
+SD_MUST_CHECK bool sd_cli_parse_u64(const char *s, uint64_t *out);
+SD_MUST_CHECK bool sd_cli_parse_i64(const char *s, int64_t *out);
 
 /* Applies a baseline (oracle/baseline.h) to every cell of a run, as the
  * oracle's sd_baseline_apply decides; returns how many cells the baseline

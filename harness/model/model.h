@@ -9,6 +9,7 @@
 #define SHAKEDOWN_MODEL_MODEL_H
 
 #include "protocol/target.h"
+#include "util/util.h"
 
 typedef struct sd_model sd_model;
 
@@ -25,10 +26,10 @@ void sd_model_status(const sd_model *m, sd_target_status *out);
 void sd_model_close(sd_model *m);
 /* The session to resume later: from the newest NewSessionTicket, or in
  * TLS 1.2 the session id the server gave. */
-bool sd_model_export_session(const sd_model *m, sd_buf *out);
+SD_MUST_CHECK bool sd_model_export_session(const sd_model *m, sd_buf *out);
 /* The exporter with an empty context, after the handshake: RFC 8446 §7.5
  * in TLS 1.3, RFC 5705 in TLS 1.2. */
-bool sd_model_export(const sd_model *m, const char *label, uint8_t *out, size_t len);
+SD_MUST_CHECK bool sd_model_export(const sd_model *m, const char *label, uint8_t *out, size_t len);
 /* Printable name of the model's current state, for logs and reports. */
 const char *sd_model_state_name(sd_model *m);
 

@@ -17,6 +17,7 @@
 #include <stddef.h>
 
 #include "oracle/oracle.h"
+#include "util/util.h"
 
 typedef struct {
     char id[96];
@@ -31,7 +32,7 @@ typedef struct {
 
 /* Appends one entry (longer names are cut to fit). False on allocation
  * failure. */
-bool sd_baseline_add(sd_baseline *bl, const char *id, const char *stack, sd_verdict verdict);
+SD_MUST_CHECK bool sd_baseline_add(sd_baseline *bl, const char *id, const char *stack, sd_verdict verdict);
 void sd_baseline_free(sd_baseline *bl);
 
 /* Reads the results.json form into out. The oracle reads no JSON itself:
@@ -45,7 +46,7 @@ typedef bool (*sd_baseline_json_reader)(const char *path, const char *text, size
  * results.json; read_json may be NULL when only the line form will do). On
  * error returns false with "path:line: message" or "path: message" in err
  * and leaves out empty. */
-bool sd_baseline_load(const char *path, sd_baseline_json_reader read_json, sd_baseline *out, char *err,
+SD_MUST_CHECK bool sd_baseline_load(const char *path, sd_baseline_json_reader read_json, sd_baseline *out, char *err,
                       size_t err_len);
 
 /* What the baseline did to one cell, for the reports. */

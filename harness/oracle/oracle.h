@@ -16,6 +16,7 @@
 
 #include "driver/outcome.h"
 #include "trace/trace.h"
+#include "util/util.h"
 
 /* --- Conformance ---------------------------------------------------------- */
 
@@ -36,7 +37,7 @@ typedef enum {
 /* "PASS", "SOFT", ... (the spelling used in the terminal, JSON and HTML). */
 const char *sd_verdict_name(sd_verdict v);
 /* Reverse of sd_verdict_name; false if unknown. */
-bool sd_verdict_from_name(const char *name, sd_verdict *out);
+SD_MUST_CHECK bool sd_verdict_from_name(const char *name, sd_verdict *out);
 /* True for the verdicts that make `shakedown conform` exit 1. */
 bool sd_verdict_is_finding(sd_verdict v);
 
@@ -86,9 +87,9 @@ typedef struct {
 
 /* Parses text (name is used in error messages). On error returns false,
  * leaves out empty and writes "name:line: message" into err. */
-bool sd_known_differences_parse(const char *name, const char *text, size_t len,
+SD_MUST_CHECK bool sd_known_differences_parse(const char *name, const char *text, size_t len,
                                 sd_known_differences *out, char *err, size_t err_len);
-bool sd_known_differences_load(const char *path, sd_known_differences *out, char *err,
+SD_MUST_CHECK bool sd_known_differences_load(const char *path, sd_known_differences *out, char *err,
                                size_t err_len);
 void sd_known_differences_free(sd_known_differences *kd);
 /* The first entry whose pattern matches id (a scenario id or a fuzz finding's

@@ -78,7 +78,7 @@ typedef struct {
 
 /* Allocates the matrix (cells start as not run / SKIP). False on allocation
  * failure. */
-bool sd_report_run_init(sd_report_run *run, size_t n_scenarios, size_t n_stacks);
+SD_MUST_CHECK bool sd_report_run_init(sd_report_run *run, size_t n_scenarios, size_t n_stacks);
 void sd_report_run_free(sd_report_run *run);
 sd_report_cell *sd_report_cell_at(const sd_report_run *run, size_t scenario, size_t stack);
 /* Copies metadata (and the printed script) of src into dst. */
@@ -101,31 +101,31 @@ void sd_report_escape_json_for_script(const char *json, sd_buf *out);
 
 /* Fills the embedded template with json_text (escaped as above). False if
  * the template has no placeholder or memory ran out. */
-bool sd_report_render_html(const char *json_text, sd_buf *out);
+SD_MUST_CHECK bool sd_report_render_html(const char *json_text, sd_buf *out);
 
 /* Each writes one file into dir (which must exist). On failure returns
  * false and writes the reason into err. */
-bool sd_report_write_json(const sd_report_run *run, const char *dir, char *err, size_t err_len);
-bool sd_report_write_html(const sd_report_run *run, const char *dir, char *err, size_t err_len);
-bool sd_report_write_summary_md(const sd_report_run *run, const char *dir, char *err,
+SD_MUST_CHECK bool sd_report_write_json(const sd_report_run *run, const char *dir, char *err, size_t err_len);
+SD_MUST_CHECK bool sd_report_write_html(const sd_report_run *run, const char *dir, char *err, size_t err_len);
+SD_MUST_CHECK bool sd_report_write_summary_md(const sd_report_run *run, const char *dir, char *err,
                                 size_t err_len);
 
 /* junit.xml: one <testsuite> per stack, one <testcase> per scenario.
  * FAIL, CRASH and HANG are <failure>, SKIP is <skipped>, ERROR is <error>;
  * PASS, SOFT, XFAIL and XPASS pass (the verdict is in <system-out>). */
 char *sd_report_junit_text(const sd_report_run *run);
-bool sd_report_write_junit(const sd_report_run *run, const char *dir, char *err, size_t err_len);
+SD_MUST_CHECK bool sd_report_write_junit(const sd_report_run *run, const char *dir, char *err, size_t err_len);
 
 /* The reader of a results.json used as a baseline (sd_baseline_load's
  * read_json): each result's scenario, stack and verdict, its raw verdict
  * where a baseline had changed it (what the cell really did). */
-bool sd_report_baseline_from_json(const char *path, const char *text, size_t len, sd_baseline *out, char *err,
+SD_MUST_CHECK bool sd_report_baseline_from_json(const char *path, const char *text, size_t len, sd_baseline *out, char *err,
                                   size_t err_len);
 
 /* Rebuilds a run from a results.json (any schema-1 file this program
  * wrote), so that `shakedown report` can render it again. run need not be
  * initialised; on success the caller frees it with sd_report_run_free. */
-bool sd_report_load_json(const char *path, sd_report_run *run, char *err, size_t err_len);
+SD_MUST_CHECK bool sd_report_load_json(const char *path, sd_report_run *run, char *err, size_t err_len);
 
 /* Writes data to dir/name whole or not at all (sd_file_write_atomic). */
 SD_MUST_CHECK bool sd_report_write_file(const char *dir, const char *name, const void *data, size_t len, char *err,

@@ -17,6 +17,7 @@
 #include "oracle/oracle.h"
 #include "driver/outcome.h"
 #include "trace/trace.h"
+#include "util/util.h"
 
 /* Runs t against the model and against BoringSSL, each in role
  * role_under_test with sd_run_config_defaults and this seed, and compares
@@ -70,7 +71,7 @@ void sd_differential_print(FILE *f, const sd_outcome *model, const sd_outcome *b
  * the folder holds the smallest known reproducer per signature. The path of
  * the input file goes into path (may be NULL). Returns false and says why
  * in err on an I/O error. */
-bool sd_finding_write(const char *dir, const char *target, const uint8_t *data, size_t len,
+SD_MUST_CHECK bool sd_finding_write(const char *dir, const char *target, const uint8_t *data, size_t len,
                       const sd_trace *t, const sd_outcome *model, const sd_outcome *boringssl,
                       sd_divergence div, const char *why, const char *signature, char *path,
                       size_t path_len, char *err, size_t err_len);

@@ -9,6 +9,7 @@
 #include <stddef.h>
 
 #include "trace/trace.h"
+#include "util/util.h"
 
 /* A set of loaded scenarios, in path order (and in file order within a
  * path), then the generated families. */
@@ -33,7 +34,7 @@ const char *sd_default_scenarios_dir(void);
  * every scenario file parsed even after an error so one run shows every
  * mistake: a parse error, an id used twice, a filter that matches nothing.
  * Returns false if there was any, having kept nothing. */
-bool sd_scenario_set_load(const char *who, char *const *paths, size_t n_paths, const char *filter, bool generated,
+SD_MUST_CHECK bool sd_scenario_set_load(const char *who, char *const *paths, size_t n_paths, const char *filter, bool generated,
                           sd_scenario_set *out);
 
 #endif

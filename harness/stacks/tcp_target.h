@@ -17,6 +17,7 @@
 #include <stddef.h>
 
 #include "protocol/target.h"
+#include "util/util.h"
 
 typedef struct {
     const char *connect;    /* "HOST:PORT" of the server under test, or NULL */
@@ -29,7 +30,7 @@ typedef struct {
 
 /* Checks and stores the options, and binds the listening socket (loopback
  * only). Returns false with a message for the user on a bad option. */
-bool sd_tcp_setup(const sd_tcp_options *o, char *err, size_t err_len);
+SD_MUST_CHECK bool sd_tcp_setup(const sd_tcp_options *o, char *err, size_t err_len);
 /* The port the listener is bound to (after setup), -1 if none. */
 int sd_tcp_listen_port(void);
 /* Closes the listener. */

@@ -63,6 +63,7 @@
 
 #include "trace/trace.h"
 #include "wire/bytes.h"
+#include "util/util.h"
 
 /* The newest version this build writes and reads (it reads all older ones). */
 #define SD_TRACE_BINARY_VERSION 2
@@ -77,13 +78,13 @@ bool sd_trace_binary_is(const uint8_t *data, size_t len);
  * unknown action or mutation kind, more than SD_MAX_MUTATIONS mutations, a
  * value out of its range, both flags, a bad credential name; err says
  * which action. Also false if out fails (out of memory). */
-bool sd_trace_encode(const sd_trace *t, sd_buf *out, char *err, size_t err_len);
+SD_MUST_CHECK bool sd_trace_encode(const sd_trace *t, sd_buf *out, char *err, size_t err_len);
 
 /* Decodes data[0..len). `out` need not be initialised. On success the
  * caller owns out (sd_trace_free). On any error (bad header, unknown
  * version or kind, a field out of range, a truncated field, a non-minimal
  * varint, out of memory) returns false, leaves nothing to free and writes
  * "offset N: message" into err. Never reads outside data. */
-bool sd_trace_decode(const uint8_t *data, size_t len, sd_trace *out, char *err, size_t err_len);
+SD_MUST_CHECK bool sd_trace_decode(const uint8_t *data, size_t len, sd_trace *out, char *err, size_t err_len);
 
 #endif

@@ -15,6 +15,7 @@
 
 #include "protocol/target.h"
 #include "trace/trace.h"
+#include "util/util.h"
 
 /* The largest input a fuzz target runs; larger ones are ignored (libFuzzer's
  * return 0). One TLS record carries at most 2^14 bytes (RFC 8446 §5.1), so
@@ -79,7 +80,7 @@ typedef struct {
  * fuzz_record: raw client records, cut at their length fields.
  * fuzz_trace: a binary trace (trace/binary.h); an input that does not
  * decode gives an empty trace. */
-bool sd_fuzz_input_build(const char *target, const uint8_t *data, size_t len, sd_trace *out, sd_fuzz_setup *setup,
+SD_MUST_CHECK bool sd_fuzz_input_build(const char *target, const uint8_t *data, size_t len, sd_trace *out, sd_fuzz_setup *setup,
                          char *err, size_t err_len);
 
 /* The TLS 1.2 key exchange that variant bits 4-5 (kx, 0-3) of a TLS 1.2

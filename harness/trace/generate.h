@@ -21,6 +21,7 @@
 #include <stddef.h>
 
 #include "trace/trace.h"
+#include "util/util.h"
 
 typedef struct {
     const char *name;    /* the family tag, e.g. "gen-order" */
@@ -39,12 +40,12 @@ typedef struct {
  * paths read "generated:<family>". On failure (out of memory, or a bug that
  * makes a generated script fail to parse) returns false with nothing to
  * free and the reason in err. */
-bool sd_generate_tls13(sd_generated *out, char *err, size_t err_len);
+SD_MUST_CHECK bool sd_generate_tls13(sd_generated *out, char *err, size_t err_len);
 /* The same families for TLS 1.2 (RFC 5246), from the tls12-* shapes, for
  * each key exchange the driver plays; ids start "tls12.". */
-bool sd_generate_tls12(sd_generated *out, char *err, size_t err_len);
+SD_MUST_CHECK bool sd_generate_tls12(sd_generated *out, char *err, size_t err_len);
 /* TLS 1.3 then TLS 1.2: what `list` and `conform` include. */
-bool sd_generate_all(sd_generated *out, char *err, size_t err_len);
+SD_MUST_CHECK bool sd_generate_all(sd_generated *out, char *err, size_t err_len);
 void sd_generated_free(sd_generated *g);
 
 /* The family tag of a generated scenario (its "gen-..." tag), or NULL for a

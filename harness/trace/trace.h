@@ -14,6 +14,7 @@
 
 #include "protocol/target.h"
 #include "wire/bytes.h"
+#include "util/util.h"
 
 typedef enum {
     SD_ACT_SEND,         /* send a handshake message built from the session state */
@@ -224,16 +225,16 @@ void sd_scenario_free(sd_scenario *s);
  * initialised. On success the caller owns out (sd_scenario_free). On error
  * returns false, leaves nothing to free in out, and writes
  * "file:line: message" into err. */
-bool sd_scenario_parse(const char *path, const char *text, size_t len, sd_scenario *out,
+SD_MUST_CHECK bool sd_scenario_parse(const char *path, const char *text, size_t len, sd_scenario *out,
                        char *err, size_t err_len);
-bool sd_scenario_load(const char *path, sd_scenario *out, char *err, size_t err_len);
+SD_MUST_CHECK bool sd_scenario_load(const char *path, sd_scenario *out, char *err, size_t err_len);
 
 /* Parses a script as a bare trace: header lines are optional (checked, then
  * dropped) and zero actions is fine. This is what reads back the output of
  * sd_trace_print, and what `repro`/`trace` use for scripts that are not
  * scenarios. Same error contract as sd_scenario_parse; `out` need not be
  * initialised. */
-bool sd_trace_parse(const char *path, const char *text, size_t len, sd_trace *out, char *err,
+SD_MUST_CHECK bool sd_trace_parse(const char *path, const char *text, size_t len, sd_trace *out, char *err,
                     size_t err_len);
 
 /* Appends the trace as a script, actions only, one per line, no NUL (the
