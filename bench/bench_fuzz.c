@@ -30,7 +30,6 @@
 #include "stacks/stacks.h"
 #include "util/util.h"
 
-
 /* --- The baseline: one bare BoringSSL handshake, as bench_handshake.c ----- */
 
 static sd_target *make(sd_role role, const sd_pki *pki) {
@@ -168,7 +167,8 @@ int main(int argc, char **argv) {
     }
     /* Measured again at the end: if the machine's speed moved during the
      * run, the two baselines say by how much. */
-    printf("%-30s %9.0f /s   (baseline again)\n", "boringssl <-> boringssl", bare_handshakes_per_s(&pki, seconds));
+    printf("%-30s %9.0f /s   (baseline again)\n", "boringssl <-> boringssl",
+           bare_handshakes_per_s(&pki, seconds));
     sd_pki_free(&pki);
     return 0;
 }

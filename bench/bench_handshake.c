@@ -27,7 +27,6 @@
 #include "stacks/stacks.h"
 #include "util/util.h"
 
-
 typedef struct {
     const char *title;
     uint16_t version;
@@ -61,8 +60,8 @@ static sd_target *make(const sd_target_ops *ops, sd_role role, const sd_pki *pki
 }
 
 /* One complete handshake; returns false if it did not complete. */
-static bool one_handshake(const sd_target_ops *c_ops, const sd_target_ops *s_ops, const sd_pki *pki, uint64_t seed,
-                          sd_buf *buf) {
+static bool one_handshake(const sd_target_ops *c_ops, const sd_target_ops *s_ops, const sd_pki *pki,
+                          uint64_t seed, sd_buf *buf) {
     sd_target *c = make(c_ops, SD_ROLE_CLIENT, pki, seed);
     sd_target *s = make(s_ops, SD_ROLE_SERVER, pki, seed);
     c->ops->start(c);
@@ -103,8 +102,8 @@ static double rate(const sd_target_ops *c, const sd_target_ops *s, const sd_pki 
 static const uint16_t rsa_gcm[] = {0x009C};
 static const bench_config configs[] = {
     {"TLS 1.3, X25519, ECDSA P-256 leaf + intermediate", SD_TLS13, "leaf", NULL, 0},
-    {"TLS 1.2 static RSA (TLS_RSA_WITH_AES_128_GCM_SHA256), RSA-2048 leaf + intermediate", SD_TLS12, "leaf-rsa",
-     rsa_gcm, 1},
+    {"TLS 1.2 static RSA (TLS_RSA_WITH_AES_128_GCM_SHA256), RSA-2048 leaf + intermediate", SD_TLS12,
+     "leaf-rsa", rsa_gcm, 1},
 };
 
 /* --count N CLIENT SERVER VERSION: N handshakes, no timing. */
@@ -112,7 +111,10 @@ static int run_count(int argc, char **argv, const sd_pki *pki) {
     long count = argc == 6 ? atol(argv[2]) : 0;
     const sd_target_ops *c = argc == 6 ? sd_target_find(argv[3]) : NULL;
     const sd_target_ops *s = argc == 6 ? sd_target_find(argv[4]) : NULL;
-    current = argc != 6 ? NULL : strcmp(argv[5], "1.3") == 0 ? &configs[0] : strcmp(argv[5], "1.2") == 0 ? &configs[1] : NULL;
+    current = argc != 6                     ? NULL
+              : strcmp(argv[5], "1.3") == 0 ? &configs[0]
+              : strcmp(argv[5], "1.2") == 0 ? &configs[1]
+                                            : NULL;
     if (count <= 0 || !c || !s || !current) {
         fprintf(stderr, "usage: %s --count N CLIENT SERVER 1.3|1.2\n", argv[0]);
         return 2;
@@ -134,8 +136,8 @@ int main(int argc, char **argv) {
     bool counted = argc > 1 && strcmp(argv[1], "--count") == 0;
     double seconds = argc > 1 && !counted ? atof(argv[1]) : 2.0;
     if (seconds <= 0) {
-        fprintf(stderr, "usage: %s [seconds-per-pairing]\n       %s --count N CLIENT SERVER 1.3|1.2\n", argv[0],
-                argv[0]);
+        fprintf(stderr, "usage: %s [seconds-per-pairing]\n       %s --count N CLIENT SERVER 1.3|1.2\n",
+                argv[0], argv[0]);
         return 2;
     }
     sd_pki pki;

@@ -30,9 +30,12 @@ typedef struct {
 static void count(void *ctx, size_t cell, const sd_cell_result *result) {
     round_result *r = ctx;
     (void)cell;
-    if (result->verdict == SD_VERDICT_PASS) r->pass++;
-    else if (result->verdict == SD_VERDICT_SOFT) r->soft++;
-    else r->other++;
+    if (result->verdict == SD_VERDICT_PASS)
+        r->pass++;
+    else if (result->verdict == SD_VERDICT_SOFT)
+        r->soft++;
+    else
+        r->other++;
 }
 
 static round_result run_suite(const sd_scenario_set *set, const sd_target_ops *stack, const sd_pki *pki) {
@@ -82,9 +85,10 @@ int main(int argc, char **argv) {
             round_result got = run_suite(&set, stacks[k], &pki);
             if (r == 0 || got.seconds < best.seconds) best = got;
         }
-        printf("  %-10s %7.3f s  %8.0f scenarios/s  %5.1f%% of the 5 s goal  (%zu PASS, %zu SOFT, %zu other)\n",
-               stacks[k]->name, best.seconds, (double)set.n / best.seconds, best.seconds / 5.0 * 100.0, best.pass,
-               best.soft, best.other);
+        printf(
+            "  %-10s %7.3f s  %8.0f scenarios/s  %5.1f%% of the 5 s goal  (%zu PASS, %zu SOFT, %zu other)\n",
+            stacks[k]->name, best.seconds, (double)set.n / best.seconds, best.seconds / 5.0 * 100.0,
+            best.pass, best.soft, best.other);
     }
     sd_scenario_set_free(&set);
     sd_pki_free(&pki);

@@ -36,6 +36,7 @@ packages=(
     libssl-dev libgnutls28-dev libwolfssl-dev libmbedtls-dev   # the shim stacks
     openssl gnutls-bin                             # s_server, gnutls-serv: the --connect test
     llvm-14 python3                                # llvm-cov-14, llvm-profdata-14: scripts/coverage.sh
+    clang-format                                   # the format test (tests/CMakeLists.txt)
 )
 if [ "$with_browser" = 1 ]; then
     packages+=(chromium tshark)

@@ -162,14 +162,22 @@ SD_RFC8448_UNUSED static const char *const RFC8448_CLIENT_FINISHED_VERIFY_DATA =
 
 /* --- Traffic keys and IVs (RFC 8446 §7.3), AES-128-GCM -------------------- */
 
-SD_RFC8448_UNUSED static const char *const RFC8448_SERVER_HANDSHAKE_KEY = "3f ce 51 60 09 c2 17 27 d0 f2 e4 e8 6e e4 03 bc";
-SD_RFC8448_UNUSED static const char *const RFC8448_SERVER_HANDSHAKE_IV = "5d 31 3e b2 67 12 76 ee 13 00 0b 30";
-SD_RFC8448_UNUSED static const char *const RFC8448_CLIENT_HANDSHAKE_KEY = "db fa a6 93 d1 76 2c 5b 66 6a f5 d9 50 25 8d 01";
-SD_RFC8448_UNUSED static const char *const RFC8448_CLIENT_HANDSHAKE_IV = "5b d3 c7 1b 83 6e 0b 76 bb 73 26 5f";
-SD_RFC8448_UNUSED static const char *const RFC8448_SERVER_APPLICATION_KEY = "9f 02 28 3b 6c 9c 07 ef c2 6b b9 f2 ac 92 e3 56";
-SD_RFC8448_UNUSED static const char *const RFC8448_SERVER_APPLICATION_IV = "cf 78 2b 88 dd 83 54 9a ad f1 e9 84";
-SD_RFC8448_UNUSED static const char *const RFC8448_CLIENT_APPLICATION_KEY = "17 42 2d da 59 6e d5 d9 ac d8 90 e3 c6 3f 50 51";
-SD_RFC8448_UNUSED static const char *const RFC8448_CLIENT_APPLICATION_IV = "5b 78 92 3d ee 08 57 90 33 e5 23 d9";
+SD_RFC8448_UNUSED static const char *const RFC8448_SERVER_HANDSHAKE_KEY =
+    "3f ce 51 60 09 c2 17 27 d0 f2 e4 e8 6e e4 03 bc";
+SD_RFC8448_UNUSED static const char *const RFC8448_SERVER_HANDSHAKE_IV =
+    "5d 31 3e b2 67 12 76 ee 13 00 0b 30";
+SD_RFC8448_UNUSED static const char *const RFC8448_CLIENT_HANDSHAKE_KEY =
+    "db fa a6 93 d1 76 2c 5b 66 6a f5 d9 50 25 8d 01";
+SD_RFC8448_UNUSED static const char *const RFC8448_CLIENT_HANDSHAKE_IV =
+    "5b d3 c7 1b 83 6e 0b 76 bb 73 26 5f";
+SD_RFC8448_UNUSED static const char *const RFC8448_SERVER_APPLICATION_KEY =
+    "9f 02 28 3b 6c 9c 07 ef c2 6b b9 f2 ac 92 e3 56";
+SD_RFC8448_UNUSED static const char *const RFC8448_SERVER_APPLICATION_IV =
+    "cf 78 2b 88 dd 83 54 9a ad f1 e9 84";
+SD_RFC8448_UNUSED static const char *const RFC8448_CLIENT_APPLICATION_KEY =
+    "17 42 2d da 59 6e d5 d9 ac d8 90 e3 c6 3f 50 51";
+SD_RFC8448_UNUSED static const char *const RFC8448_CLIENT_APPLICATION_IV =
+    "5b 78 92 3d ee 08 57 90 33 e5 23 d9";
 
 /* --- Records on the wire --------------------------------------------------- */
 

@@ -171,10 +171,20 @@ static void page_shows_the_run(void **state) {
     snprintf(profile, sizeof profile, "--user-data-dir=%s/profile", tmpdir);
     snprintf(dom_path, sizeof dom_path, "%s/dom.html", tmpdir);
     snprintf(log_path, sizeof log_path, "%s/chromium.log", tmpdir);
-    char *const browser[] = {chromium, "--headless", "--no-sandbox", "--disable-gpu",
-                             "--disable-background-networking", "--no-first-run", "--disable-component-update",
-                             "--disable-sync", "--disable-dev-shm-usage", profile, "--virtual-time-budget=5000",
-                             "--dump-dom", url, NULL};
+    char *const browser[] = {chromium,
+                             "--headless",
+                             "--no-sandbox",
+                             "--disable-gpu",
+                             "--disable-background-networking",
+                             "--no-first-run",
+                             "--disable-component-update",
+                             "--disable-sync",
+                             "--disable-dev-shm-usage",
+                             profile,
+                             "--virtual-time-budget=5000",
+                             "--dump-dom",
+                             url,
+                             NULL};
     rc = run_to_file(browser, dom_path, log_path, 90);
     char *dom = slurp(dom_path);
     if (rc != 0 || !dom || !*dom) fprintf(stderr, "chromium exited %d:\n%s\n", rc, slurp(log_path));
@@ -202,7 +212,8 @@ static void page_shows_the_run(void **state) {
             json_int_t count = json_integer_value(n);
             if ((strcmp(v, "XFAIL") == 0 || strcmp(v, "XPASS") == 0) && count == 0) continue; /* hidden */
             char shown[160];
-            snprintf(shown, sizeof shown, "<span class=\"badge v-%s\">%s</span>%lld</span>", v, v, (long long)count);
+            snprintf(shown, sizeof shown, "<span class=\"badge v-%s\">%s</span>%lld</span>", v, v,
+                     (long long)count);
             char *cut = strndup(card, len);
             bool found = strstr(cut, shown) != NULL;
             if (!found) fprintf(stderr, "%s: page does not show %s %lld\n", name, v, (long long)count);
@@ -279,10 +290,20 @@ static void every_non_pass_cell_opens_its_ladder(void **state) {
     snprintf(profile, sizeof profile, "--user-data-dir=%s/profile", tmpdir);
     snprintf(dom_path, sizeof dom_path, "%s/linkcheck-dom.html", tmpdir);
     snprintf(log_path, sizeof log_path, "%s/linkcheck.log", tmpdir);
-    char *const browser[] = {chromium, "--headless", "--no-sandbox", "--disable-gpu",
-                             "--disable-background-networking", "--no-first-run", "--disable-component-update",
-                             "--disable-sync", "--disable-dev-shm-usage", profile, "--virtual-time-budget=5000",
-                             "--dump-dom", url, NULL};
+    char *const browser[] = {chromium,
+                             "--headless",
+                             "--no-sandbox",
+                             "--disable-gpu",
+                             "--disable-background-networking",
+                             "--no-first-run",
+                             "--disable-component-update",
+                             "--disable-sync",
+                             "--disable-dev-shm-usage",
+                             profile,
+                             "--virtual-time-budget=5000",
+                             "--dump-dom",
+                             url,
+                             NULL};
     int rc = run_to_file(browser, dom_path, log_path, 90);
     char *dom = slurp(dom_path);
     if (rc != 0 || !dom) fprintf(stderr, "chromium exited %d:\n%s\n", rc, slurp(log_path));

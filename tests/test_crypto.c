@@ -222,8 +222,10 @@ static void test_rfc8448_traffic_keys(void **state) {
     } cases[] = {
         {RFC8448_SERVER_HANDSHAKE_TRAFFIC_SECRET, RFC8448_SERVER_HANDSHAKE_KEY, RFC8448_SERVER_HANDSHAKE_IV},
         {RFC8448_CLIENT_HANDSHAKE_TRAFFIC_SECRET, RFC8448_CLIENT_HANDSHAKE_KEY, RFC8448_CLIENT_HANDSHAKE_IV},
-        {RFC8448_SERVER_APPLICATION_TRAFFIC_SECRET, RFC8448_SERVER_APPLICATION_KEY, RFC8448_SERVER_APPLICATION_IV},
-        {RFC8448_CLIENT_APPLICATION_TRAFFIC_SECRET, RFC8448_CLIENT_APPLICATION_KEY, RFC8448_CLIENT_APPLICATION_IV},
+        {RFC8448_SERVER_APPLICATION_TRAFFIC_SECRET, RFC8448_SERVER_APPLICATION_KEY,
+         RFC8448_SERVER_APPLICATION_IV},
+        {RFC8448_CLIENT_APPLICATION_TRAFFIC_SECRET, RFC8448_CLIENT_APPLICATION_KEY,
+         RFC8448_CLIENT_APPLICATION_IV},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         uint8_t key[SD_MAX_KEY_LEN], iv[SD_IV_LEN];
@@ -274,7 +276,8 @@ static void test_rfc8448_certificate_verify(void **state) {
     sd_buf client_input;
     sd_buf_init(&client_input);
     sd_certificate_verify_input(false, h, sizeof(h), &client_input);
-    assert_false(sd_verify(key, SD_rsa_pss_rsae_sha256, buf_span(&client_input), sd_span_of(cv.data + 8, 128)));
+    assert_false(
+        sd_verify(key, SD_rsa_pss_rsae_sha256, buf_span(&client_input), sd_span_of(cv.data + 8, 128)));
     /* Nor under PKCS#1 v1.5, which TLS 1.3 refuses for CertificateVerify. */
     assert_false(sd_verify(key, SD_rsa_pkcs1_sha256, buf_span(&input), sd_span_of(cv.data + 8, 128)));
 
@@ -401,8 +404,11 @@ static void test_rfc8448_seal_records(void **state) {
 static void test_record_flipped_bit(void **state) {
     (void)state;
     sd_buf rec = unhex(RFC8448_SERVER_HANDSHAKE_RECORD);
-    const size_t bits[] = {0, 3 * 8 + 1 /* length field */, 5 * 8 /* first ciphertext bit */,
-                           300 * 8 + 5, (rec.len - 17) * 8 /* last ciphertext byte */,
+    const size_t bits[] = {0,
+                           3 * 8 + 1 /* length field */,
+                           5 * 8 /* first ciphertext bit */,
+                           300 * 8 + 5,
+                           (rec.len - 17) * 8 /* last ciphertext byte */,
                            (rec.len - 1) * 8 + 7 /* last tag bit */};
     for (size_t i = 0; i < sizeof(bits) / sizeof(bits[0]); i++) {
         sd_record_keys k = keys_from(RFC8448_SERVER_HANDSHAKE_TRAFFIC_SECRET);
@@ -414,14 +420,14 @@ static void test_record_flipped_bit(void **state) {
         sd_buf_init(&out);
         sd_buf_u8(&out, 0xaa); /* what was there before must stay */
         uint8_t type = 0, alert = 0;
-        assert_false(sd_record_open(&k, sd_span_of(bad.data, 5), sd_span_of(bad.data + 5, bad.len - 5),
-                                    &type, &out, &alert));
+        assert_false(sd_record_open(&k, sd_span_of(bad.data, 5), sd_span_of(bad.data + 5, bad.len - 5), &type,
+                                    &out, &alert));
         assert_int_equal(alert, SD_bad_record_mac);
         assert_int_equal(k.seq, 0);
         assert_int_equal(out.len, 1);
         /* The untouched record still opens: the keys were not disturbed. */
-        assert_true(sd_record_open(&k, sd_span_of(rec.data, 5), sd_span_of(rec.data + 5, rec.len - 5),
-                                   &type, &out, &alert));
+        assert_true(sd_record_open(&k, sd_span_of(rec.data, 5), sd_span_of(rec.data + 5, rec.len - 5), &type,
+                                   &out, &alert));
         assert_int_equal(k.seq, 1);
         sd_buf_free(&out);
         sd_buf_free(&bad);
@@ -513,7 +519,8 @@ static void test_record_overflow(void **state) {
     uint8_t header[5] = {23, 3, 3, (16384 + 257) >> 8, (16384 + 257) & 0xff};
     uint8_t *frag = calloc(16384 + 257, 1);
     assert_non_null(frag);
-    assert_false(sd_record_open(&r, sd_span_of(header, 5), sd_span_of(frag, 16384 + 257), &type, &plain, &alert));
+    assert_false(
+        sd_record_open(&r, sd_span_of(header, 5), sd_span_of(frag, 16384 + 257), &type, &plain, &alert));
     assert_int_equal(alert, SD_record_overflow);
     /* A fragment shorter than the tag cannot authenticate. */
     assert_false(sd_record_open(&r, sd_span_of(header, 5), sd_span_of(frag, 10), &type, &plain, &alert));
@@ -546,10 +553,13 @@ static void test_record_sequence(void **state) {
     assert_memory_not_equal(a.data + 5, b.data + 5, a.len - 5);
     uint8_t type, alert;
     /* b first: it was sealed with sequence 1, the reader expects 0. */
-    assert_false(sd_record_open(&r, sd_span_of(b.data, 5), sd_span_of(b.data + 5, b.len - 5), &type, &plain, &alert));
+    assert_false(
+        sd_record_open(&r, sd_span_of(b.data, 5), sd_span_of(b.data + 5, b.len - 5), &type, &plain, &alert));
     assert_int_equal(alert, SD_bad_record_mac);
-    assert_true(sd_record_open(&r, sd_span_of(a.data, 5), sd_span_of(a.data + 5, a.len - 5), &type, &plain, &alert));
-    assert_true(sd_record_open(&r, sd_span_of(b.data, 5), sd_span_of(b.data + 5, b.len - 5), &type, &plain, &alert));
+    assert_true(
+        sd_record_open(&r, sd_span_of(a.data, 5), sd_span_of(a.data + 5, a.len - 5), &type, &plain, &alert));
+    assert_true(
+        sd_record_open(&r, sd_span_of(b.data, 5), sd_span_of(b.data + 5, b.len - 5), &type, &plain, &alert));
     assert_int_equal(plain.len, 2 * sizeof(msg)); /* open appends */
     assert_int_equal(r.seq, 2);
 
@@ -560,9 +570,11 @@ static void test_record_sequence(void **state) {
     assert_true(sd_record_seal(&none, SD_handshake, sd_span_of(msg, 3), 0, &a));
     assert_int_equal(a.len, 8);
     assert_int_equal(a.data[0], SD_handshake);
-    assert_false(sd_record_seal(&none, SD_handshake, sd_span_of(msg, 3), 1, &a)); /* no padding in TLSPlaintext */
+    assert_false(
+        sd_record_seal(&none, SD_handshake, sd_span_of(msg, 3), 1, &a)); /* no padding in TLSPlaintext */
     sd_buf_reset(&plain);
-    assert_true(sd_record_open(&none, sd_span_of(a.data, 5), sd_span_of(a.data + 5, 3), &type, &plain, &alert));
+    assert_true(
+        sd_record_open(&none, sd_span_of(a.data, 5), sd_span_of(a.data + 5, 3), &type, &plain, &alert));
     assert_int_equal(type, SD_handshake);
     assert_int_equal(plain.len, 3);
     sd_record_keys_clear(&none);
@@ -577,7 +589,8 @@ static void test_record_sequence(void **state) {
 /* Every suite seals and opens, and the AES-256/ChaCha20 keys are 32 bytes. */
 static void test_all_suites_round_trip(void **state) {
     (void)state;
-    const uint16_t ids[] = {SD_TLS_AES_128_GCM_SHA256, SD_TLS_AES_256_GCM_SHA384, SD_TLS_CHACHA20_POLY1305_SHA256};
+    const uint16_t ids[] = {SD_TLS_AES_128_GCM_SHA256, SD_TLS_AES_256_GCM_SHA384,
+                            SD_TLS_CHACHA20_POLY1305_SHA256};
     uint8_t secret[SD_MAX_HASH_LEN];
     memset(secret, 0x5a, sizeof(secret));
     for (size_t i = 0; i < 3; i++) {
@@ -633,7 +646,9 @@ static void test_transcript_message_hash(void **state) {
     sd_transcript_init(&t);
     uint8_t h[32];
     assert_true(sd_transcript_hash(&t, EVP_sha256(), h));
-    assert_bytes_hex(h, 32, "e3 b0 c4 42 98 fc 1c 14 9a fb f4 c8 99 6f b9 24 27 ae 41 e4 64 9b 93 4c a4 95 99 1b 78 52 b8 55");
+    assert_bytes_hex(
+        h, 32,
+        "e3 b0 c4 42 98 fc 1c 14 9a fb f4 c8 99 6f b9 24 27 ae 41 e4 64 9b 93 4c a4 95 99 1b 78 52 b8 55");
     sd_transcript_free(&t);
 }
 
@@ -647,7 +662,9 @@ static void test_hkdf(void **state) {
         salt[i] = (uint8_t)i;
     }
     assert_true(sd_hkdf_extract(EVP_sha256(), salt, sizeof(salt), ikm, sizeof(ikm), prk));
-    assert_bytes_hex(prk, 32, "07 77 09 36 2c 2e 32 df 0d dc 3f 0d c4 7b ba 63 90 b6 c7 3b b5 0f 9c 31 22 ec 84 4a d7 c2 b3 e5");
+    assert_bytes_hex(
+        prk, 32,
+        "07 77 09 36 2c 2e 32 df 0d dc 3f 0d c4 7b ba 63 90 b6 c7 3b b5 0f 9c 31 22 ec 84 4a d7 c2 b3 e5");
 
     char long_label[251];
     memset(long_label, 'a', sizeof(long_label) - 1);
@@ -883,9 +900,10 @@ static void test_signatures(void **state) {
     sd_buf sig;
     sd_buf_init(&sig);
     assert_true(sd_sign(ed, SD_ed25519, sd_span_of(NULL, 0), &sig));
-    assert_bytes_hex(sig.data, sig.len,
-                     "e5564300c360ac729086e2cc806e828a84877f1eb8e5d974d873e065224901555fb8821590a33bacc61e3970"
-                     "1cf9b46bd25bf5f0595bbe24655141438e7a100b");
+    assert_bytes_hex(
+        sig.data, sig.len,
+        "e5564300c360ac729086e2cc806e828a84877f1eb8e5d974d873e065224901555fb8821590a33bacc61e3970"
+        "1cf9b46bd25bf5f0595bbe24655141438e7a100b");
     assert_true(sd_verify(ed, SD_ed25519, sd_span_of(NULL, 0), buf_span(&sig)));
     sign_verify_ok(ed, SD_ed25519, SD_ecdsa_secp256r1_sha256);
     sd_buf_free(&sig);
@@ -921,7 +939,8 @@ static void test_signatures(void **state) {
 static void test_tls12_session_keys(void **state) {
     (void)state;
     const uint16_t ids[] = {SD_TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256, SD_TLS_RSA_WITH_AES_256_GCM_SHA384,
-                            SD_TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256, SD_TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA};
+                            SD_TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
+                            SD_TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA};
     uint8_t pms[48], client_random[32], server_random[32];
     memset(pms, 0x03, sizeof pms);
     memset(client_random, 0xc1, sizeof client_random);
@@ -936,12 +955,12 @@ static void test_tls12_session_keys(void **state) {
         for (int ems = 0; ems < 2; ems++) {
             uint8_t want_master[48], session_hash[SD_MAX_HASH_LEN];
             sd_tls12_key_block keys, want_keys;
-            assert_true(sd_tls12_derive_session_keys(s, pms, sizeof pms, client_random, server_random, ems, &t,
-                                                     master[ems], &keys));
+            assert_true(sd_tls12_derive_session_keys(s, pms, sizeof pms, client_random, server_random, ems,
+                                                     &t, master[ems], &keys));
             assert_true(sd_transcript_hash(&t, s->prf_md(), session_hash));
             assert_true(sd_tls12_master_secret(s, pms, sizeof pms, client_random, server_random,
-                                               ems ? session_hash : NULL, ems ? (size_t)EVP_MD_size(s->prf_md()) : 0,
-                                               want_master));
+                                               ems ? session_hash : NULL,
+                                               ems ? (size_t)EVP_MD_size(s->prf_md()) : 0, want_master));
             assert_true(sd_tls12_derive_keys(s, want_master, client_random, server_random, &want_keys));
             assert_memory_equal(master[ems], want_master, 48);
             assert_memory_equal(&keys, &want_keys, sizeof keys);
@@ -952,16 +971,17 @@ static void test_tls12_session_keys(void **state) {
                 sd_record_keys_init(&installed);
                 sd_record_keys_init(&by_hand);
                 assert_true(sd_tls12_install_keys(&installed, s, &keys, client_side));
-                assert_true(sd_record_keys_set_tls12(&by_hand, s, client_side ? keys.client_key : keys.server_key,
+                assert_true(sd_record_keys_set_tls12(&by_hand, s,
+                                                     client_side ? keys.client_key : keys.server_key,
                                                      client_side ? keys.client_iv : keys.server_iv,
                                                      client_side ? keys.client_mac : keys.server_mac, false));
                 sd_buf a, b;
                 sd_buf_init(&a);
                 sd_buf_init(&b);
-                assert_true(sd_record_seal(&installed, SD_application_data, sd_span_of((const uint8_t *)"ping", 4), 0,
-                                           &a));
-                assert_true(sd_record_seal(&by_hand, SD_application_data, sd_span_of((const uint8_t *)"ping", 4), 0,
-                                           &b));
+                assert_true(sd_record_seal(&installed, SD_application_data,
+                                           sd_span_of((const uint8_t *)"ping", 4), 0, &a));
+                assert_true(sd_record_seal(&by_hand, SD_application_data,
+                                           sd_span_of((const uint8_t *)"ping", 4), 0, &b));
                 assert_int_equal(a.len, b.len);
                 assert_memory_equal(a.data, b.data, a.len);
                 sd_buf_free(&a);
@@ -976,10 +996,10 @@ static void test_tls12_session_keys(void **state) {
     const sd_tls12_suite *s = sd_tls12_suite_find(SD_TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256);
     uint8_t master[48];
     sd_tls12_key_block keys;
-    assert_false(sd_tls12_derive_session_keys(NULL, pms, sizeof pms, client_random, server_random, false, &t, master,
-                                              &keys));
-    assert_false(sd_tls12_derive_session_keys(s, pms, sizeof pms, client_random, server_random, true, NULL, master,
-                                              &keys));
+    assert_false(sd_tls12_derive_session_keys(NULL, pms, sizeof pms, client_random, server_random, false, &t,
+                                              master, &keys));
+    assert_false(sd_tls12_derive_session_keys(s, pms, sizeof pms, client_random, server_random, true, NULL,
+                                              master, &keys));
     sd_transcript_free(&t);
 }
 

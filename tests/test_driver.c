@@ -59,8 +59,8 @@ static void expect_outcome(const char *text, sd_outcome_kind kind, int alert) {
         sd_outcome o;
         run_text(text, stacks[i], &o, NULL);
         if (o.kind != kind || (kind == SD_OUTCOME_ALERT && o.alert != alert))
-            fail_msg("%s: got %s (%s), want %s alert %d", stacks[i]->name, sd_outcome_kind_name(o.kind), o.detail,
-                     sd_outcome_kind_name(kind), alert);
+            fail_msg("%s: got %s (%s), want %s alert %d", stacks[i]->name, sd_outcome_kind_name(o.kind),
+                     o.detail, sd_outcome_kind_name(kind), alert);
     }
 }
 
@@ -69,41 +69,50 @@ static void expect_outcome(const char *text, sd_outcome_kind kind, int alert) {
 
 static const char *const tls12_server_happy[] = {
     HEAD("server", "1.2") "cipher-suite: TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256\n"
-    "send ClientHello\nexpect ServerHello\nexpect Certificate\nexpect ServerKeyExchange\nexpect ServerHelloDone\n"
-    "send ClientKeyExchange\nsend-ccs\nsend Finished\nexpect-ccs\nexpect Finished\n"
-    "send-appdata \"ping\"\nexpect-appdata \"ping\"\nsend-alert warning close_notify\nexpect-close\n",
+                          "send ClientHello\nexpect ServerHello\nexpect Certificate\nexpect "
+                          "ServerKeyExchange\nexpect ServerHelloDone\n"
+                          "send ClientKeyExchange\nsend-ccs\nsend Finished\nexpect-ccs\nexpect Finished\n"
+                          "send-appdata \"ping\"\nexpect-appdata \"ping\"\nsend-alert warning "
+                          "close_notify\nexpect-close\n",
     HEAD("server", "1.2") "credential: leaf-rsa\ncipher-suite: TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256\n"
-    "send ClientHello\nexpect ServerHello\nexpect Certificate\nexpect ServerKeyExchange\nexpect ServerHelloDone\n"
-    "send ClientKeyExchange\nsend-ccs\nsend Finished\nexpect-ccs\nexpect Finished\n"
-    "send-appdata \"ping\"\nexpect-appdata \"ping\"\n",
+                          "send ClientHello\nexpect ServerHello\nexpect Certificate\nexpect "
+                          "ServerKeyExchange\nexpect ServerHelloDone\n"
+                          "send ClientKeyExchange\nsend-ccs\nsend Finished\nexpect-ccs\nexpect Finished\n"
+                          "send-appdata \"ping\"\nexpect-appdata \"ping\"\n",
     HEAD("server", "1.2") "credential: leaf-rsa\ncipher-suite: TLS_RSA_WITH_AES_128_CBC_SHA\n"
-    "send ClientHello\nexpect ServerHello\nexpect Certificate\nexpect ServerHelloDone\n"
-    "send ClientKeyExchange\nsend-ccs\nsend Finished\nexpect-ccs\nexpect Finished\n"
-    "send-appdata \"ping\"\nexpect-appdata \"ping\"\n",
+                          "send ClientHello\nexpect ServerHello\nexpect Certificate\nexpect ServerHelloDone\n"
+                          "send ClientKeyExchange\nsend-ccs\nsend Finished\nexpect-ccs\nexpect Finished\n"
+                          "send-appdata \"ping\"\nexpect-appdata \"ping\"\n",
     HEAD("server", "1.2") "credential: leaf-rsa\ncipher-suite: TLS_RSA_WITH_AES_256_GCM_SHA384\n"
-    "send ClientHello\nexpect ServerHello\nexpect Certificate\nexpect ServerHelloDone\n"
-    "send ClientKeyExchange split=7\nsend-ccs\nsend Finished split=3\nexpect-ccs\nexpect Finished\n"
-    "send-appdata \"ping\"\nexpect-appdata \"ping\"\n",
+                          "send ClientHello\nexpect ServerHello\nexpect Certificate\nexpect ServerHelloDone\n"
+                          "send ClientKeyExchange split=7\nsend-ccs\nsend Finished "
+                          "split=3\nexpect-ccs\nexpect Finished\n"
+                          "send-appdata \"ping\"\nexpect-appdata \"ping\"\n",
 };
 
 static const char *const tls12_client_happy[] = {
     HEAD("client", "1.2") "expect ClientHello\nsend ServerHello\nsend Certificate\nsend ServerKeyExchange\n"
-    "send ServerHelloDone\nexpect ClientKeyExchange\nexpect-ccs\nexpect Finished\nsend-ccs\nsend Finished\n"
-    "send-appdata \"ping\"\nexpect-appdata \"ping\"\nsend-alert warning close_notify\nexpect-close\n",
+                          "send ServerHelloDone\nexpect ClientKeyExchange\nexpect-ccs\nexpect "
+                          "Finished\nsend-ccs\nsend Finished\n"
+                          "send-appdata \"ping\"\nexpect-appdata \"ping\"\nsend-alert warning "
+                          "close_notify\nexpect-close\n",
     HEAD("client", "1.2") "credential: leaf-rsa\ncipher-suite: TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA\n"
-    "expect ClientHello\nsend ServerHello\nsend Certificate\nsend ServerKeyExchange\n"
-    "send ServerHelloDone\nexpect ClientKeyExchange\nexpect-ccs\nexpect Finished\nsend-ccs\nsend Finished\n"
-    "send-appdata \"ping\"\nexpect-appdata \"ping\"\n",
-    HEAD("client", "1.2") "credential: leaf-rsa\ncipher-suite: TLS_RSA_WITH_AES_128_GCM_SHA256\n"
-    "expect ClientHello\nsend ServerHello\nsend Certificate\n"
-    "send ServerHelloDone\nexpect ClientKeyExchange\nexpect-ccs\nexpect Finished\nsend-ccs\n"
-    "send Finished\nsend-appdata \"ping\"\nexpect-appdata \"ping\"\n",
+                          "expect ClientHello\nsend ServerHello\nsend Certificate\nsend ServerKeyExchange\n"
+                          "send ServerHelloDone\nexpect ClientKeyExchange\nexpect-ccs\nexpect "
+                          "Finished\nsend-ccs\nsend Finished\n"
+                          "send-appdata \"ping\"\nexpect-appdata \"ping\"\n",
+    HEAD("client",
+         "1.2") "credential: leaf-rsa\ncipher-suite: TLS_RSA_WITH_AES_128_GCM_SHA256\n"
+                "expect ClientHello\nsend ServerHello\nsend Certificate\n"
+                "send ServerHelloDone\nexpect ClientKeyExchange\nexpect-ccs\nexpect Finished\nsend-ccs\n"
+                "send Finished\nsend-appdata \"ping\"\nexpect-appdata \"ping\"\n",
     /* Static RSA where cert= picks the RSA credential: the driver decrypts
      * with the key of the certificate it presented. */
-    HEAD("client", "1.2") "cipher-suite: TLS_RSA_WITH_AES_128_GCM_SHA256\n"
-    "expect ClientHello\nsend ServerHello\nsend Certificate cert=leaf-rsa\n"
-    "send ServerHelloDone\nexpect ClientKeyExchange\nexpect-ccs\nexpect Finished\nsend-ccs\n"
-    "send Finished\nsend-appdata \"ping\"\nexpect-appdata \"ping\"\n",
+    HEAD("client",
+         "1.2") "cipher-suite: TLS_RSA_WITH_AES_128_GCM_SHA256\n"
+                "expect ClientHello\nsend ServerHello\nsend Certificate cert=leaf-rsa\n"
+                "send ServerHelloDone\nexpect ClientKeyExchange\nexpect-ccs\nexpect Finished\nsend-ccs\n"
+                "send Finished\nsend-appdata \"ping\"\nexpect-appdata \"ping\"\n",
 };
 
 /* TLS 1.2, both roles, several suites: the keys the driver derives are the
@@ -139,7 +148,8 @@ static void tls12_client_hello_shape(void **state) {
     assert_int_equal(ch.legacy_version, SD_TLS12);
     assert_int_equal(ch.legacy_session_id.len, 0);
     assert_int_equal(ch.cipher_suites.len, 2);
-    assert_int_equal(ch.cipher_suites.data[0] << 8 | ch.cipher_suites.data[1], SD_TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256);
+    assert_int_equal(ch.cipher_suites.data[0] << 8 | ch.cipher_suites.data[1],
+                     SD_TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256);
     sd_span ext;
     assert_true(sd_extensions_find(ch.extensions, SD_extended_master_secret, &ext));
     assert_true(sd_extensions_find(ch.extensions, SD_renegotiation_info, &ext));
@@ -154,20 +164,23 @@ static void tls12_client_hello_shape(void **state) {
 /* Mutations work on TLS 1.2 messages: each is refused as the RFC says. */
 static void tls12_mutations(void **state) {
     (void)state;
-    static const char server_flight[] =
-        "send ClientHello\nexpect ServerHello\nexpect Certificate\nexpect ServerKeyExchange\nexpect ServerHelloDone\n";
+    static const char server_flight[] = "send ClientHello\nexpect ServerHello\nexpect Certificate\nexpect "
+                                        "ServerKeyExchange\nexpect ServerHelloDone\n";
     char text[2048];
     /* Finished flipped, computed with the server's label, or over the
      * transcript without the ClientKeyExchange. */
-    static const char *const finished[] = {"flip=first:0x01", "flip=last:0x80", "wrong-key", "wrong-transcript"};
+    static const char *const finished[] = {"flip=first:0x01", "flip=last:0x80", "wrong-key",
+                                           "wrong-transcript"};
     for (size_t i = 0; i < 4; i++) {
-        snprintf(text, sizeof text, HEAD("server", "1.2") "%ssend ClientKeyExchange\nsend-ccs\nsend Finished %s\n",
+        snprintf(text, sizeof text,
+                 HEAD("server", "1.2") "%ssend ClientKeyExchange\nsend-ccs\nsend Finished %s\n",
                  server_flight, finished[i]);
         expect_outcome(text, SD_OUTCOME_ALERT, SD_decrypt_error);
     }
     /* A Finished in plaintext after the CCS: the target reads it as a
      * protected record and cannot open it. */
-    snprintf(text, sizeof text, HEAD("server", "1.2") "%ssend ClientKeyExchange\nsend-ccs\nsend Finished plaintext\n",
+    snprintf(text, sizeof text,
+             HEAD("server", "1.2") "%ssend ClientKeyExchange\nsend-ccs\nsend Finished plaintext\n",
              server_flight);
     expect_outcome(text, SD_OUTCOME_ALERT, SD_bad_record_mac);
     /* A ClientKeyExchange one byte short. */
@@ -175,8 +188,9 @@ static void tls12_mutations(void **state) {
     expect_outcome(text, SD_OUTCOME_ALERT, SD_decode_error);
     /* A ServerHelloDone with a body. */
     snprintf(text, sizeof text,
-             HEAD("client", "1.2") "expect ClientHello\nsend ServerHello\nsend Certificate\nsend ServerKeyExchange\n"
-                                   "send ServerHelloDone append=00\n");
+             HEAD("client",
+                  "1.2") "expect ClientHello\nsend ServerHello\nsend Certificate\nsend ServerKeyExchange\n"
+                         "send ServerHelloDone append=00\n");
     expect_outcome(text, SD_OUTCOME_ALERT, SD_decode_error);
     /* An empty Certificate from the server. */
     snprintf(text, sizeof text,
@@ -193,25 +207,29 @@ static void tls12_mutations(void **state) {
 static void tls12_ccs_is_a_step(void **state) {
     (void)state;
     sd_outcome o;
-    run_text(HEAD("server", "1.2") "send ClientHello\nexpect ServerHello\nexpect Certificate\n"
-                                   "expect ServerKeyExchange\nexpect ServerHelloDone\nsend ClientKeyExchange\n"
-                                   "send-ccs\nsend Finished\nexpect Finished\n",
-             &sd_target_model, &o, NULL);
+    run_text(
+        HEAD("server", "1.2") "send ClientHello\nexpect ServerHello\nexpect Certificate\n"
+                              "expect ServerKeyExchange\nexpect ServerHelloDone\nsend ClientKeyExchange\n"
+                              "send-ccs\nsend Finished\nexpect Finished\n",
+        &sd_target_model, &o, NULL);
     assert_int_equal(o.kind, SD_OUTCOME_DEVIATED);
     assert_non_null(strstr(o.detail, "ChangeCipherSpec"));
 }
 
-#define TLS13_CLIENT_FLIGHT "send ServerHello\nsend EncryptedExtensions\nsend Certificate\nsend CertificateVerify\nsend Finished\n"
+#define TLS13_CLIENT_FLIGHT \
+    "send ServerHello\nsend EncryptedExtensions\nsend Certificate\nsend CertificateVerify\nsend Finished\n"
 
 /* HelloRetryRequest: the target client answers with a second ClientHello in
  * the group asked for, and the handshake completes over message_hash. */
 static void tls13_hello_retry_request(void **state) {
     (void)state;
+    expect_outcome(
+        HEAD("client",
+             "1.3") "expect ClientHello\nsend HelloRetryRequest\nexpect ClientHello\n" TLS13_CLIENT_FLIGHT
+                    "expect Finished\nsend-appdata \"ping\"\nexpect-appdata \"ping\"\n",
+        SD_OUTCOME_COMPLETED, 0);
     expect_outcome(HEAD("client", "1.3") "expect ClientHello\nsend HelloRetryRequest\nexpect ClientHello\n"
-                   TLS13_CLIENT_FLIGHT "expect Finished\nsend-appdata \"ping\"\nexpect-appdata \"ping\"\n",
-                   SD_OUTCOME_COMPLETED, 0);
-    expect_outcome(HEAD("client", "1.3") "expect ClientHello\nsend HelloRetryRequest\nexpect ClientHello\n"
-                   "send HelloRetryRequest\n",
+                                         "send HelloRetryRequest\n",
                    SD_OUTCOME_ALERT, SD_unexpected_message);
 }
 
@@ -219,20 +237,25 @@ static void tls13_hello_retry_request(void **state) {
  * proves both sides moved to the next secrets. */
 static void tls13_key_update(void **state) {
     (void)state;
-    expect_outcome(HEAD("server", "1.3") "send ClientHello\nexpect ServerHello\nexpect EncryptedExtensions\n"
-                   "expect Certificate\nexpect CertificateVerify\nexpect Finished\nsend Finished\n"
-                   "send KeyUpdate body=01\nsend-appdata \"ping\"\nexpect KeyUpdate\nexpect-appdata \"ping\"\n"
-                   "send KeyUpdate\nsend-appdata \"pong\"\nexpect-appdata \"pong\"\n",
-                   SD_OUTCOME_COMPLETED, 0);
+    expect_outcome(
+        HEAD("server", "1.3") "send ClientHello\nexpect ServerHello\nexpect EncryptedExtensions\n"
+                              "expect Certificate\nexpect CertificateVerify\nexpect Finished\nsend Finished\n"
+                              "send KeyUpdate body=01\nsend-appdata \"ping\"\nexpect "
+                              "KeyUpdate\nexpect-appdata \"ping\"\n"
+                              "send KeyUpdate\nsend-appdata \"pong\"\nexpect-appdata \"pong\"\n",
+        SD_OUTCOME_COMPLETED, 0);
     expect_outcome(HEAD("client", "1.3") "expect ClientHello\n" TLS13_CLIENT_FLIGHT "expect Finished\n"
-                   "send KeyUpdate body=01\nsend-appdata \"ping\"\nexpect KeyUpdate\nexpect-appdata \"ping\"\n",
+                                         "send KeyUpdate body=01\nsend-appdata \"ping\"\nexpect "
+                                         "KeyUpdate\nexpect-appdata \"ping\"\n",
                    SD_OUTCOME_COMPLETED, 0);
     /* An invalid request_update: illegal_parameter (§4.6.3) from the model;
      * BoringSSL answers decode_error (its KeyUpdate parser folds the value
      * check into decoding). */
-    static const char invalid[] = HEAD("server", "1.3") "send ClientHello\nexpect ServerHello\n"
-        "expect EncryptedExtensions\nexpect Certificate\nexpect CertificateVerify\nexpect Finished\nsend Finished\n"
-        "send KeyUpdate body=02\nsend-appdata \"ping\"\n";
+    static const char invalid[] =
+        HEAD("server", "1.3") "send ClientHello\nexpect ServerHello\n"
+                              "expect EncryptedExtensions\nexpect Certificate\nexpect "
+                              "CertificateVerify\nexpect Finished\nsend Finished\n"
+                              "send KeyUpdate body=02\nsend-appdata \"ping\"\n";
     static const uint8_t want[N_STACKS] = {SD_illegal_parameter, SD_decode_error};
     for (size_t i = 0; i < N_STACKS; i++) {
         sd_outcome o;
@@ -246,11 +269,13 @@ static void tls13_key_update(void **state) {
  * an empty Certificate; NewSessionTicket after the handshake is accepted. */
 static void tls13_certificate_request_and_ticket(void **state) {
     (void)state;
-    expect_outcome(HEAD("client", "1.3") "expect ClientHello\nsend ServerHello\nsend EncryptedExtensions\n"
-                   "send CertificateRequest\nsend Certificate\nsend CertificateVerify\nsend Finished\n"
-                   "expect Certificate\nexpect Finished\nsend NewSessionTicket\nsend-appdata \"ping\"\n"
-                   "expect-appdata \"ping\"\n",
-                   SD_OUTCOME_COMPLETED, 0);
+    expect_outcome(
+        HEAD("client",
+             "1.3") "expect ClientHello\nsend ServerHello\nsend EncryptedExtensions\n"
+                    "send CertificateRequest\nsend Certificate\nsend CertificateVerify\nsend Finished\n"
+                    "expect Certificate\nexpect Finished\nsend NewSessionTicket\nsend-appdata \"ping\"\n"
+                    "expect-appdata \"ping\"\n",
+        SD_OUTCOME_COMPLETED, 0);
 }
 
 /* The model, except that once its handshake is done it sends a close_notify
@@ -273,7 +298,9 @@ typedef struct {
 
 static sd_target *appender_create(const sd_target_config *cfg, sd_target_error *err);
 static void appender_start(sd_target *t) { ((appender *)t)->inner->ops->start(((appender *)t)->inner); }
-static void appender_feed(sd_target *t, sd_span b) { ((appender *)t)->inner->ops->feed(((appender *)t)->inner, b); }
+static void appender_feed(sd_target *t, sd_span b) {
+    ((appender *)t)->inner->ops->feed(((appender *)t)->inner, b);
+}
 static void appender_status(sd_target *t, sd_target_status *st) {
     ((appender *)t)->inner->ops->status(((appender *)t)->inner, st);
 }
@@ -295,8 +322,13 @@ static void appender_destroy(sd_target *t) {
     free(t);
 }
 static const sd_target_ops appender_ops = {
-    .name = "appender", .create = appender_create, .start = appender_start, .feed = appender_feed,
-    .drain = appender_drain, .status = appender_status, .destroy = appender_destroy,
+    .name = "appender",
+    .create = appender_create,
+    .start = appender_start,
+    .feed = appender_feed,
+    .drain = appender_drain,
+    .status = appender_status,
+    .destroy = appender_destroy,
 };
 static sd_target *appender_create(const sd_target_config *cfg, sd_target_error *err) {
     appender *w = calloc(1, sizeof *w);
@@ -317,27 +349,31 @@ static void closed_after_completion_is_not_completed(void **state) {
     append_plan.when = APPEND_AFTER_HANDSHAKE;
     append_plan.level = SD_ALERT_LEVEL_WARNING;
     append_plan.description = SD_close_notify;
-    run_text(HEAD("server", "1.3") "send ClientHello\nexpect ServerHello\nexpect EncryptedExtensions\n"
-             "expect Certificate\nexpect CertificateVerify\nexpect Finished\nsend Finished\n",
+    run_text(HEAD("server",
+                  "1.3") "send ClientHello\nexpect ServerHello\nexpect EncryptedExtensions\n"
+                         "expect Certificate\nexpect CertificateVerify\nexpect Finished\nsend Finished\n",
              &appender_ops, &o, NULL);
     if (o.kind != SD_OUTCOME_CLOSED) fail_msg("got %s (%s)", sd_outcome_kind_name(o.kind), o.detail);
     assert_true(o.handshake_done);
     /* The same trace with expect-close takes the close as asked for. */
     run_text(HEAD("server", "1.3") "send ClientHello\nexpect ServerHello\nexpect EncryptedExtensions\n"
-             "expect Certificate\nexpect CertificateVerify\nexpect Finished\nsend Finished\nexpect-close\n",
+                                   "expect Certificate\nexpect CertificateVerify\nexpect Finished\nsend "
+                                   "Finished\nexpect-close\n",
              &appender_ops, &o, NULL);
     if (o.kind != SD_OUTCOME_COMPLETED) fail_msg("got %s (%s)", sd_outcome_kind_name(o.kind), o.detail);
     /* The driver's close_notify is answered: complete. */
-    expect_outcome(HEAD("server", "1.3") "send ClientHello\nexpect ServerHello\nexpect EncryptedExtensions\n"
-                   "expect Certificate\nexpect CertificateVerify\nexpect Finished\nsend Finished\n"
-                   "send-alert warning close_notify\n",
-                   SD_OUTCOME_COMPLETED, 0);
+    expect_outcome(
+        HEAD("server", "1.3") "send ClientHello\nexpect ServerHello\nexpect EncryptedExtensions\n"
+                              "expect Certificate\nexpect CertificateVerify\nexpect Finished\nsend Finished\n"
+                              "send-alert warning close_notify\n",
+        SD_OUTCOME_COMPLETED, 0);
     /* An unexpected message after the handshake: the target refuses with an
      * alert, whatever its status says about the handshake. */
-    expect_outcome(HEAD("server", "1.3") "send ClientHello\nexpect ServerHello\nexpect EncryptedExtensions\n"
-                   "expect Certificate\nexpect CertificateVerify\nexpect Finished\nsend Finished\n"
-                   "send ServerHello\n",
-                   SD_OUTCOME_ALERT, SD_unexpected_message);
+    expect_outcome(
+        HEAD("server", "1.3") "send ClientHello\nexpect ServerHello\nexpect EncryptedExtensions\n"
+                              "expect Certificate\nexpect CertificateVerify\nexpect Finished\nsend Finished\n"
+                              "send ServerHello\n",
+        SD_OUTCOME_ALERT, SD_unexpected_message);
 }
 
 /* RFC 5246 §7.2.2: after a TLS 1.2 warning "the connection can continue
@@ -352,10 +388,12 @@ static void tls12_warning_does_not_end_the_run(void **state) {
     append_plan.description = SD_unrecognized_name;
     run_text(tls12_server_happy[0], &appender_ops, &o, NULL);
     if (o.kind != SD_OUTCOME_COMPLETED) fail_msg("got %s (%s)", sd_outcome_kind_name(o.kind), o.detail);
-    run_text(HEAD("server", "1.2") "cipher-suite: TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256\n"
-             "send ClientHello\nexpect ServerHello\nexpect Certificate\nexpect ServerKeyExchange\n"
-             "expect ServerHelloDone\n",
-             &appender_ops, &o, NULL);
+    run_text(
+        HEAD("server",
+             "1.2") "cipher-suite: TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256\n"
+                    "send ClientHello\nexpect ServerHello\nexpect Certificate\nexpect ServerKeyExchange\n"
+                    "expect ServerHelloDone\n",
+        &appender_ops, &o, NULL);
     if (o.kind != SD_OUTCOME_ALERT) fail_msg("got %s (%s)", sd_outcome_kind_name(o.kind), o.detail);
     assert_int_equal(o.alert, SD_unrecognized_name);
     assert_int_equal(o.alert_level, SD_ALERT_LEVEL_WARNING);
@@ -398,8 +436,9 @@ static void extension_and_record_mutations(void **state) {
      * version, random, session id, suites, compression, extensions. */
     sd_reader r = sd_reader_of(first_message_body(&cap));
     sd_span skip = {0}, block = {0};
-    assert_true(sd_read_bytes(&r, 34, &skip) && sd_read_prefixed(&r, 1, &skip) && sd_read_prefixed(&r, 2, &skip) &&
-                sd_read_prefixed(&r, 1, &skip) && sd_read_prefixed(&r, 2, &block));
+    assert_true(sd_read_bytes(&r, 34, &skip) && sd_read_prefixed(&r, 1, &skip) &&
+                sd_read_prefixed(&r, 2, &skip) && sd_read_prefixed(&r, 1, &skip) &&
+                sd_read_prefixed(&r, 2, &block));
     assert_int_equal(r.len, 0);
     sd_client_hello ch = {.extensions = block};
     assert_int_equal(count_extension(ch.extensions, SD_supported_groups), 2);
@@ -423,7 +462,8 @@ static void point_and_signature_mutations(void **state) {
     capture cap;
     sd_buf_init(&cap.from_peer);
     sd_outcome o;
-    run_text(HEAD("server", "1.3") "send ClientHello bad-point\nexpect ServerHello\n", &sd_target_model, &o, &cap);
+    run_text(HEAD("server", "1.3") "send ClientHello bad-point\nexpect ServerHello\n", &sd_target_model, &o,
+             &cap);
     sd_client_hello ch;
     sd_span ks, entries;
     uint8_t alert;
@@ -439,26 +479,34 @@ static void point_and_signature_mutations(void **state) {
     assert_memory_equal(e.key_exchange.data, zeros, 32);
     sd_buf_free(&cap.from_peer);
     for (size_t i = 0; i < N_STACKS; i++) {
-        run_text(HEAD("server", "1.3") "send ClientHello bad-point\nexpect ServerHello\n", stacks[i], &o, NULL);
+        run_text(HEAD("server", "1.3") "send ClientHello bad-point\nexpect ServerHello\n", stacks[i], &o,
+                 NULL);
         assert_int_equal(o.kind, SD_OUTCOME_ALERT);
-        run_text(HEAD("client", "1.3") "expect ClientHello\nsend ServerHello\nsend EncryptedExtensions\n"
-                                       "send Certificate\nsend CertificateVerify sign-with=leaf-rsa\nsend Finished\n",
+        run_text(HEAD("client",
+                      "1.3") "expect ClientHello\nsend ServerHello\nsend EncryptedExtensions\n"
+                             "send Certificate\nsend CertificateVerify sign-with=leaf-rsa\nsend Finished\n",
                  stacks[i], &o, NULL);
-        if (o.kind != SD_OUTCOME_ALERT) fail_msg("%s accepted a mismatched CertificateVerify: %s", stacks[i]->name, o.detail);
+        if (o.kind != SD_OUTCOME_ALERT)
+            fail_msg("%s accepted a mismatched CertificateVerify: %s", stacks[i]->name, o.detail);
     }
     /* TLS 1.2 client authentication: an honest client certificate and
      * CertificateVerify complete; sign-with the RSA key does not. */
     static const char head[] = HEAD("server", "1.2") "cipher-suite: TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256\n"
                                                      "client-auth: require\n";
-    static const char flight[] = "send ClientHello\nexpect ServerHello\nexpect Certificate\nexpect ServerKeyExchange\n"
-                                 "expect CertificateRequest\nexpect ServerHelloDone\nsend Certificate cert=client\n"
-                                 "send ClientKeyExchange\n";
+    static const char flight[] =
+        "send ClientHello\nexpect ServerHello\nexpect Certificate\nexpect ServerKeyExchange\n"
+        "expect CertificateRequest\nexpect ServerHelloDone\nsend Certificate cert=client\n"
+        "send ClientKeyExchange\n";
     char text[2048];
-    snprintf(text, sizeof text, "%s%ssend CertificateVerify cert=client\nsend-ccs\nsend Finished\nexpect-ccs\n"
-                                "expect Finished\nsend-appdata \"ping\"\nexpect-appdata \"ping\"\n", head, flight);
+    snprintf(text, sizeof text,
+             "%s%ssend CertificateVerify cert=client\nsend-ccs\nsend Finished\nexpect-ccs\n"
+             "expect Finished\nsend-appdata \"ping\"\nexpect-appdata \"ping\"\n",
+             head, flight);
     expect_outcome(text, SD_OUTCOME_COMPLETED, 0);
-    snprintf(text, sizeof text, "%s%ssend CertificateVerify cert=client sign-with=client-rsa\nsend-ccs\n"
-                                "send Finished\n", head, flight);
+    snprintf(text, sizeof text,
+             "%s%ssend CertificateVerify cert=client sign-with=client-rsa\nsend-ccs\n"
+             "send Finished\n",
+             head, flight);
     for (size_t i = 0; i < N_STACKS; i++) {
         run_text(text, stacks[i], &o, NULL);
         assert_int_equal(o.kind, SD_OUTCOME_ALERT);
@@ -471,10 +519,13 @@ static void point_and_signature_mutations(void **state) {
  * the model refuses it too. */
 static void renegotiate_action(void **state) {
     (void)state;
-    static const char text[] = HEAD("server", "1.2") "cipher-suite: TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256\n"
-        "send ClientHello\nexpect ServerHello\nexpect Certificate\nexpect ServerKeyExchange\nexpect ServerHelloDone\n"
-        "send ClientKeyExchange\nsend-ccs\nsend Finished\nexpect-ccs\nexpect Finished\n"
-        "renegotiate drop-ext=signature_algorithms add-ext=signature_algorithms_cert:00020403\n";
+    static const char text[] =
+        HEAD("server",
+             "1.2") "cipher-suite: TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256\n"
+                    "send ClientHello\nexpect ServerHello\nexpect Certificate\nexpect "
+                    "ServerKeyExchange\nexpect ServerHelloDone\n"
+                    "send ClientKeyExchange\nsend-ccs\nsend Finished\nexpect-ccs\nexpect Finished\n"
+                    "renegotiate drop-ext=signature_algorithms add-ext=signature_algorithms_cert:00020403\n";
     sd_outcome o;
     run_text(text, &sd_target_boringssl, &o, NULL);
     assert_int_equal(o.kind, SD_OUTCOME_ALERT);
@@ -515,7 +566,8 @@ static void new_actions_round_trip(void **state) {
 static bool refuse_as_unsupported;
 static sd_target *refuser_create(const sd_target_config *cfg, sd_target_error *err) {
     (void)cfg;
-    snprintf(err->text, sizeof err->text, "%s", refuse_as_unsupported ? "TLS 1.3 is not built in" : "no such file");
+    snprintf(err->text, sizeof err->text, "%s",
+             refuse_as_unsupported ? "TLS 1.3 is not built in" : "no such file");
     err->unsupported = refuse_as_unsupported;
     return NULL;
 }

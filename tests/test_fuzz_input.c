@@ -50,8 +50,7 @@ static void test_client_hello_trace(void **state) {
     sd_trace t;
     sd_fuzz_setup setup = {.role = SD_ROLE_CLIENT};
     char err[200] = "unchanged";
-    assert_true(sd_fuzz_input_build("fuzz_client_hello", input, sizeof input, &t, &setup, err,
-                                         sizeof err));
+    assert_true(sd_fuzz_input_build("fuzz_client_hello", input, sizeof input, &t, &setup, err, sizeof err));
     assert_int_equal(setup.role, SD_ROLE_SERVER);
     assert_string_equal(err, "");
     assert_int_equal(t.n_actions, 2);
@@ -98,8 +97,8 @@ static void test_empty_and_odd_inputs(void **state) {
     uint8_t *big = malloc(SD_FUZZ_MAX_INPUT);
     assert_non_null(big);
     for (size_t i = 0; i < SD_FUZZ_MAX_INPUT; i++) big[i] = (uint8_t)(i * 7);
-    assert_true(sd_fuzz_input_build("fuzz_client_hello", big, SD_FUZZ_MAX_INPUT, &t, &setup, err,
-                                         sizeof err));
+    assert_true(
+        sd_fuzz_input_build("fuzz_client_hello", big, SD_FUZZ_MAX_INPUT, &t, &setup, err, sizeof err));
     assert_int_equal(t.actions[0].mutations[0].bytes_len, SD_FUZZ_MAX_INPUT);
     assert_memory_equal(t.actions[0].mutations[0].bytes, big, SD_FUZZ_MAX_INPUT);
     sd_trace_free(&t);
@@ -116,7 +115,7 @@ static void test_unknown_target(void **state) {
     assert_non_null(strstr(err, "fuzz_nothing"));
     assert_int_equal(t.n_actions, 0);
     assert_int_equal(setup.role, SD_ROLE_CLIENT); /* untouched on failure */
-    sd_trace_free(&t);                      /* nothing to free, and safe */
+    sd_trace_free(&t);                            /* nothing to free, and safe */
     assert_false(sd_fuzz_input_build(NULL, &one, 1, &t, &setup, err, sizeof err));
     sd_trace_free(&t);
     /* No err buffer is fine too. */
@@ -168,8 +167,7 @@ static void test_print(void **state) {
     sd_trace t;
     sd_fuzz_setup setup;
     char err[200];
-    assert_true(sd_fuzz_input_build("fuzz_client_hello", input, sizeof input, &t, &setup, err,
-                                         sizeof err));
+    assert_true(sd_fuzz_input_build("fuzz_client_hello", input, sizeof input, &t, &setup, err, sizeof err));
     char *script = script_of(&t);
     assert_non_null(strstr(script, "send ClientHello body="));
     assert_string_equal(script, "send ClientHello body=0100ab\nexpect ServerHello\n");
@@ -185,7 +183,8 @@ static void test_print(void **state) {
 }
 
 /* Builds target's trace for input and checks its script and setup. */
-static sd_fuzz_setup build_and_check(const char *target, const uint8_t *input, size_t len, const char *want_script) {
+static sd_fuzz_setup build_and_check(const char *target, const uint8_t *input, size_t len,
+                                     const char *want_script) {
     sd_trace t;
     sd_fuzz_setup setup;
     char err[200];

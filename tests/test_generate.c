@@ -51,8 +51,10 @@ static void families_are_big_and_cover_both_roles(void **state) {
             const char *fam = sd_generated_family_of(&gen.items[i]);
             assert_non_null(fam);
             if (strcmp(fam, sd_generated_families[f].name) != 0) continue;
-            if (gen.items[i].role == SD_ROLE_SERVER) server++;
-            else client++;
+            if (gen.items[i].role == SD_ROLE_SERVER)
+                server++;
+            else
+                client++;
         }
         if (server == 0 || client == 0)
             fprintf(stderr, "%s: %zu server, %zu client\n", sd_generated_families[f].name, server, client);
@@ -68,7 +70,8 @@ static void every_scenario_is_complete(void **state) {
         const sd_scenario *s = &gen.items[i];
         assert_true(strncmp(s->id, "tls13.", 6) == 0);
         assert_true(s->title[0] != '\0');
-        if (strncmp(s->rfc, "RFC 8446 §", strlen("RFC 8446 §")) != 0) fprintf(stderr, "%s: %s\n", s->id, s->rfc);
+        if (strncmp(s->rfc, "RFC 8446 §", strlen("RFC 8446 §")) != 0)
+            fprintf(stderr, "%s: %s\n", s->id, s->rfc);
         assert_true(strncmp(s->rfc, "RFC 8446 §", strlen("RFC 8446 §")) == 0);
         assert_non_null(strchr(s->rfc, '"')); /* a quoted sentence */
         assert_int_equal(s->version, SD_TLS13);
@@ -84,7 +87,8 @@ static void ids_are_unique_and_stable(void **state) {
     (void)state;
     for (size_t i = 0; i < gen.n; i++)
         for (size_t j = i + 1; j < gen.n; j++) {
-            if (strcmp(gen.items[i].id, gen.items[j].id) == 0) fprintf(stderr, "duplicate %s\n", gen.items[i].id);
+            if (strcmp(gen.items[i].id, gen.items[j].id) == 0)
+                fprintf(stderr, "duplicate %s\n", gen.items[i].id);
             assert_string_not_equal(gen.items[i].id, gen.items[j].id);
         }
     sd_generated again;
@@ -193,14 +197,17 @@ static int teardown12(void **state) {
 static void tls12_families_cover_roles_and_key_exchanges(void **state) {
     (void)state;
     assert_true(gen12.n >= 1500);
-    static const char *const profiles[] = {".ecdhe-ecdsa.", ".ecdhe-rsa.", ".rsa.", ".client-auth.", ".ticket."};
+    static const char *const profiles[] = {".ecdhe-ecdsa.", ".ecdhe-rsa.", ".rsa.", ".client-auth.",
+                                           ".ticket."};
     for (size_t f = 0; f < sd_n_generated_families; f++) {
         size_t server = 0, client = 0, per_profile[5] = {0};
         for (size_t i = 0; i < gen12.n; i++) {
             const sd_scenario *s = &gen12.items[i];
             if (strcmp(sd_generated_family_of(s), sd_generated_families[f].name) != 0) continue;
-            if (s->role == SD_ROLE_SERVER) server++;
-            else client++;
+            if (s->role == SD_ROLE_SERVER)
+                server++;
+            else
+                client++;
             for (size_t p = 0; p < 5; p++)
                 if (strstr(s->id, profiles[p])) per_profile[p]++;
         }
@@ -212,7 +219,8 @@ static void tls12_families_cover_roles_and_key_exchanges(void **state) {
         if (strcmp(sd_generated_families[f].name, "gen-alert") != 0 &&
             strcmp(sd_generated_families[f].name, "gen-certificate") != 0)
             for (size_t p = 0; p < 5; p++) {
-                if (per_profile[p] == 0) fprintf(stderr, "%s: no %s\n", sd_generated_families[f].name, profiles[p]);
+                if (per_profile[p] == 0)
+                    fprintf(stderr, "%s: no %s\n", sd_generated_families[f].name, profiles[p]);
                 assert_true(per_profile[p] > 0);
             }
     }
@@ -245,7 +253,8 @@ static void all_ids_unique(void **state) {
     assert_int_equal(all.n, gen.n + gen12.n);
     for (size_t i = 0; i < all.n; i++)
         for (size_t j = i + 1; j < all.n; j++) {
-            if (strcmp(all.items[i].id, all.items[j].id) == 0) fprintf(stderr, "duplicate %s\n", all.items[i].id);
+            if (strcmp(all.items[i].id, all.items[j].id) == 0)
+                fprintf(stderr, "duplicate %s\n", all.items[i].id);
             assert_string_not_equal(all.items[i].id, all.items[j].id);
         }
     sd_generated_free(&all);
@@ -276,7 +285,8 @@ static void all_ids_unique(void **state) {
 
 /* The step an action plays in a shape: a message, or ChangeCipherSpec. */
 static uint16_t step_of(const sd_action *a) {
-    return a->kind == SD_ACT_SEND_CCS || a->kind == SD_ACT_EXPECT_CCS ? SD_MSG_CHANGE_CIPHER_SPEC : a->msg_type;
+    return a->kind == SD_ACT_SEND_CCS || a->kind == SD_ACT_EXPECT_CCS ? SD_MSG_CHANGE_CIPHER_SPEC
+                                                                      : a->msg_type;
 }
 
 /* gen-order for TLS 1.2 is read from the tables: the honest prefix is a
@@ -317,12 +327,13 @@ static void tls12_order_cases_follow_the_tables(void **state) {
             bool same = true;
             for (size_t a = 0; a < pos && same; a++)
                 same = step_of(&s->trace.actions[a]) == sh->steps[a].msg &&
-                       (s->trace.actions[a].kind == SD_ACT_SEND || s->trace.actions[a].kind == SD_ACT_SEND_CCS) ==
-                           (sh->steps[a].from == driver);
+                       (s->trace.actions[a].kind == SD_ACT_SEND ||
+                        s->trace.actions[a].kind == SD_ACT_SEND_CCS) == (sh->steps[a].from == driver);
             if (!same) continue;
             some_prefix = true;
             if (sh->steps[pos].from == driver && sh->steps[pos].msg == step_of(last))
-                fail_msg("%s: %s is what shape %s expects there", s->id, sd_step_name(step_of(last)), sh->name);
+                fail_msg("%s: %s is what shape %s expects there", s->id, sd_step_name(step_of(last)),
+                         sh->name);
         }
         if (!some_prefix) fail_msg("%s: no TLS 1.2 shape has this history", s->id);
         n++;
@@ -425,14 +436,16 @@ static const sd_mutation *mutation_of(const sd_action *a, sd_mutation_kind kind)
 /* The driver's Certificate (and CertificateVerify) in a scenario. */
 static const sd_action *sent(const sd_scenario *s, uint8_t msg) {
     for (size_t a = 0; a < s->trace.n_actions; a++)
-        if (s->trace.actions[a].kind == SD_ACT_SEND && s->trace.actions[a].msg_type == msg) return &s->trace.actions[a];
+        if (s->trace.actions[a].kind == SD_ACT_SEND && s->trace.actions[a].msg_type == msg)
+            return &s->trace.actions[a];
     return NULL;
 }
 
 static void check_certificate_case(const sd_scenario *s, const char *credential, uint8_t alert) {
     assert_int_equal(s->expect, SD_EXPECT_ALERT);
     if (s->expect_alert != alert)
-        fail_msg("%s expects %s, kDefects says %s", s->id, sd_alert_name(s->expect_alert), sd_alert_name(alert));
+        fail_msg("%s expects %s, kDefects says %s", s->id, sd_alert_name(s->expect_alert),
+                 sd_alert_name(alert));
     assert_true(has_tag(s, "gen-certificate"));
     const sd_action *cert = sent(s, SD_Certificate);
     assert_non_null(cert);
@@ -522,7 +535,8 @@ static void certificate_family_covers_the_pki(void **state) {
     for (size_t d = 0; d < sizeof kExpectedDefects / sizeof kExpectedDefects[0]; d++) {
         if (!kExpectedDefects[d].hand_written13) continue;
         char path[1024];
-        snprintf(path, sizeof path, "%s/scenarios/tls13/client.certificate.%s.sd", src, kExpectedDefects[d].name);
+        snprintf(path, sizeof path, "%s/scenarios/tls13/client.certificate.%s.sd", src,
+                 kExpectedDefects[d].name);
         sd_scenario s;
         if (!sd_scenario_load(path, &s, err, sizeof err)) fail_msg("%s", err);
         assert_int_equal(s.expect, SD_EXPECT_ALERT);

@@ -40,24 +40,27 @@ typedef enum { CELL_OK, CELL_SKIP, CELL_FAIL } cell_result;
 
 static void describe(const cell *c, char *buf, size_t len) {
     snprintf(buf, len, "%s client / %s server, %s, %s, %s%s%s%s", c->client->name, c->server->name,
-             sd_group_name(c->group), sd_cipher_suite_name(c->suite), c->cert, c->client_auth ? ", client auth" : "",
-             c->hrr ? ", HRR" : "", c->resume ? ", resumed" : "");
+             sd_group_name(c->group), sd_cipher_suite_name(c->suite), c->cert,
+             c->client_auth ? ", client auth" : "", c->hrr ? ", HRR" : "", c->resume ? ", resumed" : "");
 }
 
 /* One connection between the two; fills both statuses and exporter values. */
 static cell_result connect_pair(const cell *c, const sd_target_config *ccfg, const sd_target_config *scfg,
-                                sd_target_status *cs, sd_target_status *ss, uint8_t *ce, uint8_t *se, bool *exported,
-                                sd_buf *session, sd_buf *server_sent, char *why, size_t why_len) {
+                                sd_target_status *cs, sd_target_status *ss, uint8_t *ce, uint8_t *se,
+                                bool *exported, sd_buf *session, sd_buf *server_sent, char *why,
+                                size_t why_len) {
     sd_target_error err = {0};
     sd_target *cl = c->client->create(ccfg, &err);
     if (!cl) {
-        snprintf(why, why_len, "%s client: %s%s", c->client->name, err.unsupported ? "unsupported: " : "", err.text);
+        snprintf(why, why_len, "%s client: %s%s", c->client->name, err.unsupported ? "unsupported: " : "",
+                 err.text);
         return err.unsupported ? CELL_SKIP : CELL_FAIL;
     }
     sd_target *sv = c->server->create(scfg, &err);
     if (!sv) {
         cl->ops->destroy(cl);
-        snprintf(why, why_len, "%s server: %s%s", c->server->name, err.unsupported ? "unsupported: " : "", err.text);
+        snprintf(why, why_len, "%s server: %s%s", c->server->name, err.unsupported ? "unsupported: " : "",
+                 err.text);
         return err.unsupported ? CELL_SKIP : CELL_FAIL;
     }
     cl->ops->start(cl);
@@ -101,8 +104,12 @@ static cell_result run_cell(const cell *c, char *why, size_t why_len) {
         snprintf(why, why_len, "no credential \"%s\" in the fixture PKI yet", c->cert);
         return CELL_SKIP;
     }
-    sd_target_config base = {.min_version = SD_TLS13, .max_version = SD_TLS13, .pki = &pki,
-                             .server_name = SD_PKI_SERVER_NAME, .now = SD_PKI_DEFAULT_TIME, .seed = 5};
+    sd_target_config base = {.min_version = SD_TLS13,
+                             .max_version = SD_TLS13,
+                             .pki = &pki,
+                             .server_name = SD_PKI_SERVER_NAME,
+                             .now = SD_PKI_DEFAULT_TIME,
+                             .seed = 5};
     sd_target_config ccfg = base, scfg = base;
     ccfg.role = SD_ROLE_CLIENT;
     ccfg.groups = c->hrr ? client_groups : server_groups;
@@ -146,7 +153,8 @@ static cell_result run_cell(const cell *c, char *why, size_t why_len) {
     if (r != CELL_OK) return r;
     if (!cs.handshake_done || !ss.handshake_done)
         snprintf(why, why_len, "did not complete: client %s (%.100s), server %s (%.100s)",
-                 cs.handshake_done ? "done" : "not done", cs.error, ss.handshake_done ? "done" : "not done", ss.error);
+                 cs.handshake_done ? "done" : "not done", cs.error, ss.handshake_done ? "done" : "not done",
+                 ss.error);
     else if (cs.version != SD_TLS13 || ss.version != SD_TLS13)
         snprintf(why, why_len, "version 0x%04x / 0x%04x", cs.version, ss.version);
     else if (cs.cipher_suite != c->suite || ss.cipher_suite != c->suite)
@@ -180,24 +188,30 @@ static void handshake_matrix(void **state) {
                     for (int auth = 0; auth < 2; auth++)
                         for (int hrr = 0; hrr < 2; hrr++)
                             for (int resume = 0; resume < 2; resume++) {
-                            cell c = {directions[d][0], directions[d][1], groups[g], suites[s], certs[k], auth, hrr,
-                                      resume};
-                            char name[200], why[300] = "";
-                            describe(&c, name, sizeof name);
-                            switch (run_cell(&c, why, sizeof why)) {
-                            case CELL_OK:
-                                ok++;
-                                break;
-                            case CELL_SKIP:
-                                skipped++;
-                                printf("SKIP %s: %s\n", name, why);
-                                break;
-                            case CELL_FAIL:
-                                failed++;
-                                printf("FAIL %s: %s\n", name, why);
-                                break;
+                                cell c = {directions[d][0],
+                                          directions[d][1],
+                                          groups[g],
+                                          suites[s],
+                                          certs[k],
+                                          auth,
+                                          hrr,
+                                          resume};
+                                char name[200], why[300] = "";
+                                describe(&c, name, sizeof name);
+                                switch (run_cell(&c, why, sizeof why)) {
+                                case CELL_OK:
+                                    ok++;
+                                    break;
+                                case CELL_SKIP:
+                                    skipped++;
+                                    printf("SKIP %s: %s\n", name, why);
+                                    break;
+                                case CELL_FAIL:
+                                    failed++;
+                                    printf("FAIL %s: %s\n", name, why);
+                                    break;
+                                }
                             }
-                        }
     printf("handshake matrix: %d completed, %d skipped, %d failed\n", ok, skipped, failed);
     assert_int_equal(failed, 0);
     assert_true(ok >= 144);
@@ -208,10 +222,16 @@ static void handshake_matrix(void **state) {
  * only and for that one suite (RFC 5246 §7.4.1.2). */
 /* A TLS 1.2 client and server configuration over the fixture PKI, held to
  * one suite; the tests then set credentials, client auth and resumption. */
-static void tls12_pair(const uint16_t *suite, uint64_t seed, sd_target_config *client, sd_target_config *server) {
-    sd_target_config base = {.min_version = SD_TLS12, .max_version = SD_TLS12, .pki = &pki,
-                             .server_name = SD_PKI_SERVER_NAME, .now = SD_PKI_DEFAULT_TIME, .seed = seed,
-                             .cipher_suites = suite, .n_cipher_suites = 1};
+static void tls12_pair(const uint16_t *suite, uint64_t seed, sd_target_config *client,
+                       sd_target_config *server) {
+    sd_target_config base = {.min_version = SD_TLS12,
+                             .max_version = SD_TLS12,
+                             .pki = &pki,
+                             .server_name = SD_PKI_SERVER_NAME,
+                             .now = SD_PKI_DEFAULT_TIME,
+                             .seed = seed,
+                             .cipher_suites = suite,
+                             .n_cipher_suites = 1};
     *client = base;
     *server = base;
     client->role = SD_ROLE_CLIENT;
@@ -235,64 +255,74 @@ static void tls12_matrix(void **state) {
         for (size_t i = 0; i < sizeof suites / sizeof suites[0]; i++)
             for (int auth = 0; auth < 2; auth++)
                 for (int resume = 0; resume < 3; resume++) {
-            uint16_t suite = suites[i];
-            bool ecdsa = suite == 0xC02B || suite == 0xC02C || suite == 0xCCA9 || suite == 0xC009;
-            sd_target_config ccfg, scfg;
-            tls12_pair(&suite, 9, &ccfg, &scfg);
-            scfg.credential = sd_pki_find(&pki, ecdsa ? "leaf" : "leaf-rsa");
-            if (auth) {
-                scfg.client_auth = SD_CLIENT_AUTH_REQUIRE;
-                ccfg.client_credential = sd_pki_find(&pki, "client");
-            }
-            cell c = {directions[d][0], directions[d][1], SD_secp256r1, suite, ecdsa ? "leaf" : "leaf-rsa", auth, 0,
-                      resume};
-            sd_target_status cs, ss;
-            uint8_t ce[32], se[32];
-            bool exported;
-            char why[300] = "";
-            sd_buf session;
-            sd_buf_init(&session);
-            scfg.session_tickets = resume == 1;
-            sd_session_cache *cache = resume == 2 ? sd_session_cache_new() : NULL;
-            scfg.session_cache = cache;
-            cell_result r = connect_pair(&c, &ccfg, &scfg, &cs, &ss, ce, se, &exported, &session, NULL, why, sizeof why);
-            if (r == CELL_OK && resume) {
-                /* The session from the first handshake resumes the second,
+                    uint16_t suite = suites[i];
+                    bool ecdsa = suite == 0xC02B || suite == 0xC02C || suite == 0xCCA9 || suite == 0xC009;
+                    sd_target_config ccfg, scfg;
+                    tls12_pair(&suite, 9, &ccfg, &scfg);
+                    scfg.credential = sd_pki_find(&pki, ecdsa ? "leaf" : "leaf-rsa");
+                    if (auth) {
+                        scfg.client_auth = SD_CLIENT_AUTH_REQUIRE;
+                        ccfg.client_credential = sd_pki_find(&pki, "client");
+                    }
+                    cell c = {directions[d][0],
+                              directions[d][1],
+                              SD_secp256r1,
+                              suite,
+                              ecdsa ? "leaf" : "leaf-rsa",
+                              auth,
+                              0,
+                              resume};
+                    sd_target_status cs, ss;
+                    uint8_t ce[32], se[32];
+                    bool exported;
+                    char why[300] = "";
+                    sd_buf session;
+                    sd_buf_init(&session);
+                    scfg.session_tickets = resume == 1;
+                    sd_session_cache *cache = resume == 2 ? sd_session_cache_new() : NULL;
+                    scfg.session_cache = cache;
+                    cell_result r = connect_pair(&c, &ccfg, &scfg, &cs, &ss, ce, se, &exported, &session,
+                                                 NULL, why, sizeof why);
+                    if (r == CELL_OK && resume) {
+                        /* The session from the first handshake resumes the second,
                  * abbreviated (RFC 5246 §7.3 Figure 2). */
-                if (!session.len) {
-                    snprintf(why, sizeof why, "no session kept from the first handshake");
-                    r = CELL_FAIL;
-                } else {
-                    ccfg.resume_session = sd_buf_span(&session);
-                    r = connect_pair(&c, &ccfg, &scfg, &cs, &ss, ce, se, &exported, NULL, NULL, why, sizeof why);
-                    if (r == CELL_OK && (!cs.resumed || !ss.resumed))
-                        snprintf(why, sizeof why, "not resumed: client %d, server %d", cs.resumed, ss.resumed);
+                        if (!session.len) {
+                            snprintf(why, sizeof why, "no session kept from the first handshake");
+                            r = CELL_FAIL;
+                        } else {
+                            ccfg.resume_session = sd_buf_span(&session);
+                            r = connect_pair(&c, &ccfg, &scfg, &cs, &ss, ce, se, &exported, NULL, NULL, why,
+                                             sizeof why);
+                            if (r == CELL_OK && (!cs.resumed || !ss.resumed))
+                                snprintf(why, sizeof why, "not resumed: client %d, server %d", cs.resumed,
+                                         ss.resumed);
+                        }
+                    }
+                    sd_buf_free(&session);
+                    sd_session_cache_free(cache);
+                    if (r == CELL_OK) {
+                        if (!cs.handshake_done || !ss.handshake_done)
+                            snprintf(why, sizeof why, "did not complete: client (%.100s), server (%.100s)",
+                                     cs.error, ss.error);
+                        else if (cs.version != SD_TLS12 || ss.version != SD_TLS12 ||
+                                 cs.cipher_suite != suite || ss.cipher_suite != suite)
+                            snprintf(why, sizeof why, "negotiated 0x%04x/0x%04x, suite 0x%04x/0x%04x",
+                                     cs.version, ss.version, cs.cipher_suite, ss.cipher_suite);
+                        else if (!exported || memcmp(ce, se, sizeof ce) != 0)
+                            snprintf(why, sizeof why, "exporter secrets differ (RFC 5705)");
+                        else if (!cs.peer_authenticated)
+                            snprintf(why, sizeof why, "client did not authenticate the server");
+                        else if (auth && !ss.peer_authenticated)
+                            snprintf(why, sizeof why, "server did not authenticate the client");
+                        else
+                            ok++;
+                    }
+                    if (why[0]) {
+                        failed++;
+                        printf("FAIL TLS 1.2 %s client / %s server, 0x%04x%s%s: %s\n", c.client->name,
+                               c.server->name, suite, auth ? ", client auth" : "", resume_names[resume], why);
+                    }
                 }
-            }
-            sd_buf_free(&session);
-            sd_session_cache_free(cache);
-            if (r == CELL_OK) {
-                if (!cs.handshake_done || !ss.handshake_done)
-                    snprintf(why, sizeof why, "did not complete: client (%.100s), server (%.100s)", cs.error, ss.error);
-                else if (cs.version != SD_TLS12 || ss.version != SD_TLS12 || cs.cipher_suite != suite ||
-                         ss.cipher_suite != suite)
-                    snprintf(why, sizeof why, "negotiated 0x%04x/0x%04x, suite 0x%04x/0x%04x", cs.version, ss.version,
-                             cs.cipher_suite, ss.cipher_suite);
-                else if (!exported || memcmp(ce, se, sizeof ce) != 0)
-                    snprintf(why, sizeof why, "exporter secrets differ (RFC 5705)");
-                else if (!cs.peer_authenticated)
-                    snprintf(why, sizeof why, "client did not authenticate the server");
-                else if (auth && !ss.peer_authenticated)
-                    snprintf(why, sizeof why, "server did not authenticate the client");
-                else
-                    ok++;
-            }
-            if (why[0]) {
-                failed++;
-                printf("FAIL TLS 1.2 %s client / %s server, 0x%04x%s%s: %s\n", c.client->name, c.server->name, suite,
-                       auth ? ", client auth" : "", resume_names[resume], why);
-            }
-        }
     printf("TLS 1.2 matrix: %d completed, %d failed\n", ok, failed);
     assert_int_equal(failed, 0);
     assert_int_equal(ok, 3 * 11 * 2 * 3);
@@ -322,7 +352,8 @@ static void tls12_unknown_session_id(void **state) {
         assert_true(first && second);
         scfg.session_cache = first;
         assert_int_equal(
-            connect_pair(&c, &ccfg, &scfg, &cs, &ss, ce, se, &exported, &session, NULL, why, sizeof why), CELL_OK);
+            connect_pair(&c, &ccfg, &scfg, &cs, &ss, ce, se, &exported, &session, NULL, why, sizeof why),
+            CELL_OK);
         assert_true(cs.handshake_done && ss.handshake_done);
         assert_int_equal(sd_session_cache_count(first), 1);
         assert_true(session.len > 0);
@@ -330,11 +361,12 @@ static void tls12_unknown_session_id(void **state) {
         /* The same session at a server whose cache is empty. */
         ccfg.resume_session = sd_buf_span(&session);
         scfg.session_cache = second;
-        assert_int_equal(connect_pair(&c, &ccfg, &scfg, &cs, &ss, ce, se, &exported, NULL, NULL, why, sizeof why),
-                         CELL_OK);
+        assert_int_equal(
+            connect_pair(&c, &ccfg, &scfg, &cs, &ss, ce, se, &exported, NULL, NULL, why, sizeof why),
+            CELL_OK);
         if (!cs.handshake_done || !ss.handshake_done)
-            printf("FAIL unknown session id, %s client / %s server: client (%s), server (%s)\n", c.client->name,
-                   c.server->name, cs.error, ss.error);
+            printf("FAIL unknown session id, %s client / %s server: client (%s), server (%s)\n",
+                   c.client->name, c.server->name, cs.error, ss.error);
         assert_true(cs.handshake_done && ss.handshake_done);
         assert_false(cs.resumed);
         assert_false(ss.resumed);
@@ -348,14 +380,16 @@ static void tls12_unknown_session_id(void **state) {
             session.data[session.len - 1] ^= 0x01;
             scfg.session_cache = first;
             assert_int_equal(
-                connect_pair(&c, &ccfg, &scfg, &cs, &ss, ce, se, &exported, NULL, NULL, why, sizeof why), CELL_OK);
+                connect_pair(&c, &ccfg, &scfg, &cs, &ss, ce, se, &exported, NULL, NULL, why, sizeof why),
+                CELL_OK);
             assert_true(cs.handshake_done && ss.handshake_done);
             assert_false(cs.resumed || ss.resumed);
             assert_memory_equal(ce, se, sizeof ce);
             /* And the right id resumes. */
             session.data[session.len - 1] ^= 0x01;
             assert_int_equal(
-                connect_pair(&c, &ccfg, &scfg, &cs, &ss, ce, se, &exported, NULL, NULL, why, sizeof why), CELL_OK);
+                connect_pair(&c, &ccfg, &scfg, &cs, &ss, ce, se, &exported, NULL, NULL, why, sizeof why),
+                CELL_OK);
             assert_true(cs.resumed && ss.resumed);
             assert_memory_equal(ce, se, sizeof ce);
         }
@@ -381,7 +415,8 @@ static bool find_certificate_status(sd_span server_sent, sd_buf *response) {
         sd_handshake_msg msg;
         sd_tls12_certificate_status status;
         while (!found && sd_hs_reassembler_next(&hs, 1u << 20, &msg, &alert) == 1)
-            found = msg.type == SD_CertificateStatus && sd_parse_tls12_certificate_status(msg.body, &status, &alert);
+            found = msg.type == SD_CertificateStatus &&
+                    sd_parse_tls12_certificate_status(msg.body, &status, &alert);
         if (found) {
             sd_buf_reset(response);
             sd_buf_append_span(response, status.ocsp_response);
@@ -416,11 +451,12 @@ static void tls12_ocsp_stapling(void **state) {
 
         /* "leaf" has ocsp-leaf.der: stapled, accepted, same keys. */
         scfg.credential = sd_pki_find(&pki, "leaf");
-        assert_int_equal(connect_pair(&c, &ccfg, &scfg, &cs, &ss, ce, se, &exported, NULL, &sent, why, sizeof why),
-                         CELL_OK);
+        assert_int_equal(
+            connect_pair(&c, &ccfg, &scfg, &cs, &ss, ce, se, &exported, NULL, &sent, why, sizeof why),
+            CELL_OK);
         if (!cs.handshake_done || !ss.handshake_done)
-            printf("FAIL stapling %s client / %s server: client (%s), server (%s)\n", client->name, server->name,
-                   cs.error, ss.error);
+            printf("FAIL stapling %s client / %s server: client (%s), server (%s)\n", client->name,
+                   server->name, cs.error, ss.error);
         assert_true(cs.handshake_done && ss.handshake_done && cs.peer_authenticated);
         assert_true(exported);
         assert_memory_equal(ce, se, sizeof ce);
@@ -435,8 +471,9 @@ static void tls12_ocsp_stapling(void **state) {
         sd_buf_reset(&sent);
         scfg.credential = sd_pki_find(&pki, "leaf-p384");
         assert_non_null(scfg.credential);
-        assert_int_equal(connect_pair(&c, &ccfg, &scfg, &cs, &ss, ce, se, &exported, NULL, &sent, why, sizeof why),
-                         CELL_OK);
+        assert_int_equal(
+            connect_pair(&c, &ccfg, &scfg, &cs, &ss, ce, se, &exported, NULL, &sent, why, sizeof why),
+            CELL_OK);
         assert_true(cs.handshake_done && ss.handshake_done);
         assert_false(find_certificate_status(sd_buf_span(&sent), &stapled));
 
@@ -450,23 +487,25 @@ static void tls12_ocsp_stapling(void **state) {
             assert_non_null(no_crl);
             memcpy(no_crl, &pki, sizeof *no_crl); /* borrows everything; not freed */
             for (size_t i = 0; i < no_crl->n_blobs; i++)
-                if (strcmp(no_crl->blobs[i].name, "crl.der") == 0) strcpy(no_crl->blobs[i].name, "crl.der.off");
+                if (strcmp(no_crl->blobs[i].name, "crl.der") == 0)
+                    strcpy(no_crl->blobs[i].name, "crl.der.off");
             no_crl->crl = NULL;
             sd_target_config revoked_ccfg = ccfg;
             revoked_ccfg.pki = no_crl;
             sd_buf_reset(&sent);
             scfg.credential = sd_pki_find(&pki, "revoked");
             assert_non_null(scfg.credential);
-            assert_int_equal(connect_pair(&c, &revoked_ccfg, &scfg, &cs, &ss, ce, se, &exported, NULL, &sent, why,
-                                          sizeof why),
+            assert_int_equal(connect_pair(&c, &revoked_ccfg, &scfg, &cs, &ss, ce, se, &exported, NULL, &sent,
+                                          why, sizeof why),
                              CELL_OK);
             assert_true(find_certificate_status(sd_buf_span(&sent), &stapled));
             assert_false(cs.handshake_done);
             assert_int_equal(cs.alert_sent, SD_certificate_revoked);
             assert_non_null(strstr(cs.error, "OCSP"));
             /* With the CRL as well: still certificate_revoked. */
-            assert_int_equal(connect_pair(&c, &ccfg, &scfg, &cs, &ss, ce, se, &exported, NULL, NULL, why, sizeof why),
-                             CELL_OK);
+            assert_int_equal(
+                connect_pair(&c, &ccfg, &scfg, &cs, &ss, ce, se, &exported, NULL, NULL, why, sizeof why),
+                CELL_OK);
             assert_int_equal(cs.alert_sent, SD_certificate_revoked);
             free(no_crl);
 
@@ -480,12 +519,13 @@ static void tls12_ocsp_stapling(void **state) {
             const sd_span *revoked_response = sd_pki_blob(&pki, "ocsp-revoked.der");
             assert_non_null(revoked_response);
             for (size_t i = 0; i < wrong->n_blobs; i++)
-                if (strcmp(wrong->blobs[i].name, "ocsp-leaf.der") == 0) wrong->blobs[i].span = *revoked_response;
+                if (strcmp(wrong->blobs[i].name, "ocsp-leaf.der") == 0)
+                    wrong->blobs[i].span = *revoked_response;
             sd_target_config wrong_scfg = scfg;
             wrong_scfg.pki = wrong;
             wrong_scfg.credential = sd_pki_find(wrong, "leaf");
-            assert_int_equal(connect_pair(&c, &ccfg, &wrong_scfg, &cs, &ss, ce, se, &exported, NULL, NULL, why,
-                                          sizeof why),
+            assert_int_equal(connect_pair(&c, &ccfg, &wrong_scfg, &cs, &ss, ce, se, &exported, NULL, NULL,
+                                          why, sizeof why),
                              CELL_OK);
             assert_false(cs.handshake_done);
             assert_int_equal(cs.alert_sent, SD_bad_certificate_status_response);
@@ -494,8 +534,8 @@ static void tls12_ocsp_stapling(void **state) {
             for (size_t i = 0; i < wrong->n_blobs; i++)
                 if (strcmp(wrong->blobs[i].name, "ocsp-leaf.der") == 0)
                     wrong->blobs[i].span = sd_span_of(junk, sizeof junk);
-            assert_int_equal(connect_pair(&c, &ccfg, &wrong_scfg, &cs, &ss, ce, se, &exported, NULL, NULL, why,
-                                          sizeof why),
+            assert_int_equal(connect_pair(&c, &ccfg, &wrong_scfg, &cs, &ss, ce, se, &exported, NULL, NULL,
+                                          why, sizeof why),
                              CELL_OK);
             assert_false(cs.handshake_done);
             assert_int_equal(cs.alert_sent, SD_bad_certificate_status_response);
@@ -534,18 +574,21 @@ static void tls12_resumed_identity(void **state) {
             sd_buf session;
             sd_buf_init(&session);
             assert_int_equal(
-                connect_pair(&c, &ccfg, &scfg, &cs, &ss, ce, se, &exported, &session, NULL, why, sizeof why), CELL_OK);
+                connect_pair(&c, &ccfg, &scfg, &cs, &ss, ce, se, &exported, &session, NULL, why, sizeof why),
+                CELL_OK);
             assert_true(cs.handshake_done && ss.handshake_done);
             assert_false(ss.peer_authenticated);
             assert_true(session.len > 0);
             ccfg.resume_session = sd_buf_span(&session);
-            assert_int_equal(connect_pair(&c, &ccfg, &scfg, &cs, &ss, ce, se, &exported, NULL, NULL, why, sizeof why),
-                             CELL_OK);
+            assert_int_equal(
+                connect_pair(&c, &ccfg, &scfg, &cs, &ss, ce, se, &exported, NULL, NULL, why, sizeof why),
+                CELL_OK);
             assert_true(cs.resumed && ss.resumed);
             assert_false(ss.peer_authenticated);
             scfg.client_auth = SD_CLIENT_AUTH_REQUIRE;
-            assert_int_equal(connect_pair(&c, &ccfg, &scfg, &cs, &ss, ce, se, &exported, NULL, NULL, why, sizeof why),
-                             CELL_OK);
+            assert_int_equal(
+                connect_pair(&c, &ccfg, &scfg, &cs, &ss, ce, se, &exported, NULL, NULL, why, sizeof why),
+                CELL_OK);
             assert_false(ss.resumed);
             assert_false(ss.handshake_done);
             assert_int_equal(ss.alert_sent, SD_handshake_failure);
@@ -571,8 +614,8 @@ static void version_negotiation(void **state) {
     int failed = 0;
     for (size_t d = 0; d < 2; d++)
         for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-            sd_target_config base = {.pki = &pki, .server_name = SD_PKI_SERVER_NAME, .now = SD_PKI_DEFAULT_TIME,
-                                     .seed = 3};
+            sd_target_config base = {
+                .pki = &pki, .server_name = SD_PKI_SERVER_NAME, .now = SD_PKI_DEFAULT_TIME, .seed = 3};
             sd_target_config ccfg = base, scfg = base;
             ccfg.role = SD_ROLE_CLIENT;
             ccfg.min_version = cases[i].cmin;
@@ -586,21 +629,24 @@ static void version_negotiation(void **state) {
             uint8_t ce[32], se[32];
             bool exported;
             char why[300] = "";
-            if (connect_pair(&c, &ccfg, &scfg, &cs, &ss, ce, se, &exported, NULL, NULL, why, sizeof why) != CELL_OK ||
-                !cs.handshake_done || !ss.handshake_done || cs.version != cases[i].want || ss.version != cases[i].want) {
+            if (connect_pair(&c, &ccfg, &scfg, &cs, &ss, ce, se, &exported, NULL, NULL, why, sizeof why) !=
+                    CELL_OK ||
+                !cs.handshake_done || !ss.handshake_done || cs.version != cases[i].want ||
+                ss.version != cases[i].want) {
                 failed++;
-                printf("FAIL versions %s client [%04x..%04x] / %s server [%04x..%04x]: got %04x/%04x %s %s %s\n",
-                       c.client->name, cases[i].cmin, cases[i].cmax, c.server->name, cases[i].smin, cases[i].smax,
-                       cs.version, ss.version, why, cs.error, ss.error);
+                printf(
+                    "FAIL versions %s client [%04x..%04x] / %s server [%04x..%04x]: got %04x/%04x %s %s %s\n",
+                    c.client->name, cases[i].cmin, cases[i].cmax, c.server->name, cases[i].smin,
+                    cases[i].smax, cs.version, ss.version, why, cs.error, ss.error);
             }
         }
     assert_int_equal(failed, 0);
 }
 
 int main(void) {
-    const struct CMUnitTest tests[] = {cmocka_unit_test(handshake_matrix), cmocka_unit_test(tls12_matrix),
-                                       cmocka_unit_test(tls12_ocsp_stapling), cmocka_unit_test(tls12_unknown_session_id),
-                                       cmocka_unit_test(tls12_resumed_identity),
-                                       cmocka_unit_test(version_negotiation)};
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(handshake_matrix),       cmocka_unit_test(tls12_matrix),
+        cmocka_unit_test(tls12_ocsp_stapling),    cmocka_unit_test(tls12_unknown_session_id),
+        cmocka_unit_test(tls12_resumed_identity), cmocka_unit_test(version_negotiation)};
     return cmocka_run_group_tests(tests, load_pki, free_pki);
 }

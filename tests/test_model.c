@@ -22,7 +22,8 @@
 #include "stacks/stacks.h"
 
 /* A target of the fixture PKI: the server presents "leaf". */
-static sd_target *make_range(const sd_target_ops *ops, sd_role role, uint16_t min, uint16_t max, uint64_t seed) {
+static sd_target *make_range(const sd_target_ops *ops, sd_role role, uint16_t min, uint16_t max,
+                             uint64_t seed) {
     sd_target_config cfg = {
         .role = role,
         .min_version = min,
@@ -82,8 +83,8 @@ static void handshake(const sd_target_ops *client_ops, const sd_target_ops *serv
     server->ops->status(server, &ss);
     if (!cs.handshake_done || !ss.handshake_done)
         fprintf(stderr, "%s client: done=%d error=%s alert=%d / %s server: done=%d error=%s alert=%d\n",
-                client_ops->name, cs.handshake_done, cs.error, cs.alert_sent, server_ops->name, ss.handshake_done,
-                ss.error, ss.alert_sent);
+                client_ops->name, cs.handshake_done, cs.error, cs.alert_sent, server_ops->name,
+                ss.handshake_done, ss.error, ss.alert_sent);
     assert_true(cs.handshake_done);
     assert_true(ss.handshake_done);
     assert_int_equal(cs.alert_sent, -1);
@@ -174,7 +175,7 @@ static void sequences_switch_shapes(void **state) {
     const sd_shape *auth = sd_shape_accept(full, 3, SD_ROLE_SERVER, SD_CertificateRequest);
     assert_non_null(auth);
     assert_true(auth->flags & SD_SHAPE_CLIENT_AUTH);
-    assert_null(sd_shape_accept(full, 4, SD_ROLE_SERVER, SD_Finished)); /* skips CertificateVerify */
+    assert_null(sd_shape_accept(full, 4, SD_ROLE_SERVER, SD_Finished));    /* skips CertificateVerify */
     assert_null(sd_shape_accept(full, 2, SD_ROLE_CLIENT, SD_ClientHello)); /* a second ClientHello */
     /* CVE-2022-25640: under client auth, a Finished right after a non-empty
      * client Certificate must not slip into the no-certificate shape. */
@@ -224,7 +225,8 @@ static void sequences_switch_shapes(void **state) {
             for (unsigned ticket = 0; ticket < 2; ticket++)
                 for (unsigned ocsp = 0; ocsp < 2; ocsp++) {
                     unsigned flags = SD_SHAPE_TLS12 | (kx ? SD_SHAPE_RSA_KX : 0) |
-                                     (ca ? SD_SHAPE_CLIENT_AUTH : 0) | (ca == 2 ? SD_SHAPE_NO_CLIENT_CERT : 0) |
+                                     (ca ? SD_SHAPE_CLIENT_AUTH : 0) |
+                                     (ca == 2 ? SD_SHAPE_NO_CLIENT_CERT : 0) |
                                      (ticket ? SD_SHAPE_TICKET : 0) | (ocsp ? SD_SHAPE_OCSP : 0);
                     assert_non_null(sd_shape_with_flags(flags));
                 }
@@ -247,14 +249,15 @@ static void model_server_refuses_truncated_client_hello(void **state) {
 
 /* --- TLS 1.2 messages out of the handshake's order, through the driver -- */
 
-#define HEAD12(role)                                                                        \
+#define HEAD12(role)                                                                     \
     "id: t.t\ntitle: t\nrfc: RFC 5246\nrole: " role "\nversion: 1.2\nexpect: complete\n" \
     "cipher-suite: TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256\n"
-#define SERVER12_HANDSHAKE                                                                                   \
-    "send ClientHello\nexpect ServerHello\nexpect Certificate\nexpect ServerKeyExchange\nexpect ServerHelloDone\n" \
+#define SERVER12_HANDSHAKE                                                                        \
+    "send ClientHello\nexpect ServerHello\nexpect Certificate\nexpect ServerKeyExchange\nexpect " \
+    "ServerHelloDone\n"                                                                           \
     "send ClientKeyExchange\nsend-ccs\nsend Finished\nexpect-ccs\nexpect Finished\n"
 #define CLIENT12_TO_CERTIFICATE "expect ClientHello\nsend ServerHello\nsend Certificate\n"
-#define CLIENT12_FROM_KEY_EXCHANGE                                                                  \
+#define CLIENT12_FROM_KEY_EXCHANGE                                                                          \
     "send ServerKeyExchange\nsend ServerHelloDone\nexpect ClientKeyExchange\nexpect-ccs\nexpect Finished\n" \
     "send-ccs\nsend Finished\n"
 #define CLIENT12_HANDSHAKE CLIENT12_TO_CERTIFICATE CLIENT12_FROM_KEY_EXCHANGE
@@ -272,8 +275,8 @@ static void model_outcome(const char *text, sd_outcome_kind kind, int alert) {
     sd_driver_run(&s.trace, &cfg, &o);
     sd_scenario_free(&s);
     if (o.kind != kind || (kind == SD_OUTCOME_ALERT && o.alert != alert))
-        fail_msg("got %s (%s), want %s alert %d", sd_outcome_kind_name(o.kind), o.detail, sd_outcome_kind_name(kind),
-                 alert);
+        fail_msg("got %s (%s), want %s alert %d", sd_outcome_kind_name(o.kind), o.detail,
+                 sd_outcome_kind_name(kind), alert);
     /* The model's refusals are fatal alerts, no_renegotiation included (as
      * BoringSSL's). */
     if (kind == SD_OUTCOME_ALERT) assert_int_equal(o.alert_level, SD_ALERT_LEVEL_FATAL);
@@ -291,7 +294,8 @@ static void tls12_messages_after_handshake(void **state) {
     model_outcome(HEAD12("server") SERVER12_HANDSHAKE "renegotiate\n", SD_OUTCOME_ALERT, SD_no_renegotiation);
     model_outcome(HEAD12("client") CLIENT12_HANDSHAKE "send NewSessionTicket\n", SD_OUTCOME_ALERT,
                   SD_unexpected_message);
-    model_outcome(HEAD12("client") CLIENT12_HANDSHAKE "send HelloRequest\n", SD_OUTCOME_ALERT, SD_no_renegotiation);
+    model_outcome(HEAD12("client") CLIENT12_HANDSHAKE "send HelloRequest\n", SD_OUTCOME_ALERT,
+                  SD_no_renegotiation);
     model_outcome(HEAD12("client") CLIENT12_HANDSHAKE "send HelloRequest body=00\n", SD_OUTCOME_ALERT,
                   SD_decode_error);
     model_outcome(HEAD12("client") CLIENT12_HANDSHAKE "send KeyUpdate body=00\n", SD_OUTCOME_ALERT,
@@ -305,9 +309,11 @@ static void tls12_messages_after_handshake(void **state) {
  * ("always sent immediately after"); a server never takes one. */
 static void tls12_hello_request_during_handshake(void **state) {
     (void)state;
-    model_outcome(HEAD12("client") "expect ClientHello\nsend ServerHello\nsend HelloRequest\nsend Certificate\n"
-                  "send HelloRequest\n" CLIENT12_FROM_KEY_EXCHANGE "send-appdata \"ping\"\nexpect-appdata \"ping\"\n",
-                  SD_OUTCOME_COMPLETED, 0);
+    model_outcome(
+        HEAD12("client") "expect ClientHello\nsend ServerHello\nsend HelloRequest\nsend Certificate\n"
+                         "send HelloRequest\n" CLIENT12_FROM_KEY_EXCHANGE
+                         "send-appdata \"ping\"\nexpect-appdata \"ping\"\n",
+        SD_OUTCOME_COMPLETED, 0);
     model_outcome(HEAD12("client") "expect ClientHello\nsend ServerHello\nsend HelloRequest body=00\n",
                   SD_OUTCOME_ALERT, SD_decode_error);
     model_outcome(HEAD12("client") CLIENT12_TO_CERTIFICATE
@@ -315,7 +321,7 @@ static void tls12_hello_request_during_handshake(void **state) {
                   "expect Finished\nsend-ccs\nsend HelloRequest\nsend Finished\n",
                   SD_OUTCOME_ALERT, SD_unexpected_message);
     model_outcome(HEAD12("server") "send ClientHello\nexpect ServerHello\nexpect Certificate\n"
-                  "expect ServerKeyExchange\nexpect ServerHelloDone\nsend HelloRequest\n",
+                                   "expect ServerKeyExchange\nexpect ServerHelloDone\nsend HelloRequest\n",
                   SD_OUTCOME_ALERT, SD_unexpected_message);
 }
 
@@ -326,10 +332,12 @@ static void tls12_hello_request_during_handshake(void **state) {
  * 8446 §5.1): a one-byte alert record stays decode_error there. */
 static void tls12_alerts_reassembled(void **state) {
     (void)state;
-    model_outcome(HEAD12("client") CLIENT12_TO_CERTIFICATE "send-raw alert 02\nsend-raw alert 28\n"
-                  CLIENT12_FROM_KEY_EXCHANGE, SD_OUTCOME_CLOSED, 0);
+    model_outcome(HEAD12("client") CLIENT12_TO_CERTIFICATE
+                  "send-raw alert 02\nsend-raw alert 28\n" CLIENT12_FROM_KEY_EXCHANGE,
+                  SD_OUTCOME_CLOSED, 0);
     /* A warning (ignored in TLS 1.2, §7.2) and a fatal alert in one record. */
-    model_outcome(HEAD12("client") CLIENT12_TO_CERTIFICATE "send-raw alert 01640228\n" CLIENT12_FROM_KEY_EXCHANGE,
+    model_outcome(HEAD12("client") CLIENT12_TO_CERTIFICATE
+                  "send-raw alert 01640228\n" CLIENT12_FROM_KEY_EXCHANGE,
                   SD_OUTCOME_CLOSED, 0);
     model_outcome(HEAD12("client") CLIENT12_TO_CERTIFICATE "send-raw alert 02\n" CLIENT12_FROM_KEY_EXCHANGE,
                   SD_OUTCOME_ALERT, SD_unexpected_message);
@@ -417,7 +425,8 @@ static void stapled_ocsp_is_checked(void **state) {
         pump(client, server);
         sd_target_status st;
         client->ops->status(client, &st);
-        if (st.alert_sent != SD_bad_certificate_status_response) fprintf(stderr, "%s: %s\n", servers[i]->name, st.error);
+        if (st.alert_sent != SD_bad_certificate_status_response)
+            fprintf(stderr, "%s: %s\n", servers[i]->name, st.error);
         assert_int_equal(st.alert_sent, SD_bad_certificate_status_response);
         client->ops->destroy(client);
         server->ops->destroy(server);
@@ -496,9 +505,14 @@ static void tls12_certificate_status_is_optional(void **state) {
     static const uint16_t suite = SD_TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256;
     const char *credentials[] = {"leaf", "revoked"};
     for (size_t i = 0; i < 2; i++) {
-        sd_target_config base = {.min_version = SD_TLS12, .max_version = SD_TLS12, .pki = &pki,
-                                 .server_name = SD_PKI_SERVER_NAME, .now = SD_PKI_DEFAULT_TIME, .seed = 5,
-                                 .cipher_suites = &suite, .n_cipher_suites = 1};
+        sd_target_config base = {.min_version = SD_TLS12,
+                                 .max_version = SD_TLS12,
+                                 .pki = &pki,
+                                 .server_name = SD_PKI_SERVER_NAME,
+                                 .now = SD_PKI_DEFAULT_TIME,
+                                 .seed = 5,
+                                 .cipher_suites = &suite,
+                                 .n_cipher_suites = 1};
         sd_target_config ccfg = base, scfg = base;
         ccfg.role = SD_ROLE_CLIENT;
         scfg.role = SD_ROLE_SERVER;

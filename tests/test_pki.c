@@ -176,13 +176,15 @@ static X509 *parse_cert(sd_span der) {
 /* Validation as a TLS client checks a server: the server name, the default
  * time, id-kp-serverAuth. */
 static sd_verify_params server_params(const sd_pki *pki) {
-    sd_verify_params p = {
-        .pki = pki, .host_name = SD_PKI_SERVER_NAME, .now = SD_PKI_DEFAULT_TIME, .purpose = SD_VERIFY_PURPOSE_SERVER};
+    sd_verify_params p = {.pki = pki,
+                          .host_name = SD_PKI_SERVER_NAME,
+                          .now = SD_PKI_DEFAULT_TIME,
+                          .purpose = SD_VERIFY_PURPOSE_SERVER};
     return p;
 }
 
-static bool run_verify(const sd_verify_params *p, const test_chain *c, EVP_PKEY **key, uint8_t *alert, char *err,
-                       size_t err_len) {
+static bool run_verify(const sd_verify_params *p, const test_chain *c, EVP_PKEY **key, uint8_t *alert,
+                       char *err, size_t err_len) {
     return sd_verify_chain(p, c->certs, c->n, key, alert, err, err_len);
 }
 
@@ -199,8 +201,8 @@ static void expect_chain_ok(const char *label, const sd_verify_params *p, const 
     EVP_PKEY_free(key);
 }
 
-static void expect_chain_alert(const char *label, const sd_verify_params *p, const test_chain *c, uint8_t want,
-                               const char *err_has) {
+static void expect_chain_alert(const char *label, const sd_verify_params *p, const test_chain *c,
+                               uint8_t want, const char *err_has) {
     char err[512] = "";
     uint8_t alert = 0;
     EVP_PKEY *key = (EVP_PKEY *)1; /* must be reset to NULL */
@@ -246,9 +248,7 @@ static void set_ext(X509 *x, int nid, const char *value) {
     X509_EXTENSION_free(ext);
 }
 
-static void resign(X509 *x, EVP_PKEY *issuer_key) {
-    assert_true(X509_sign(x, issuer_key, EVP_sha256()) > 0);
-}
+static void resign(X509 *x, EVP_PKEY *issuer_key) { assert_true(X509_sign(x, issuer_key, EVP_sha256()) > 0); }
 
 /* --- The defects ------------------------------------------------------------------- */
 
@@ -320,7 +320,8 @@ static const defect kDefects[] = {
     /* BoringSSL: certificate_expired. Same. */
     {"expired", SD_certificate_expired, "notAfter 2021-01-01T00:00:00Z", X509_V_ERR_CERT_HAS_EXPIRED},
     /* BoringSSL: certificate_expired. Same. */
-    {"not-yet-valid", SD_certificate_expired, "notBefore 2030-01-01T00:00:00Z", X509_V_ERR_CERT_NOT_YET_VALID},
+    {"not-yet-valid", SD_certificate_expired, "notBefore 2030-01-01T00:00:00Z",
+     X509_V_ERR_CERT_NOT_YET_VALID},
     /* BoringSSL: bad_certificate. Same. */
     {"wrong-name", SD_bad_certificate, "other.shakedown.test", X509_V_ERR_HOSTNAME_MISMATCH},
     /* BoringSSL: unknown_ca. Same. */
@@ -350,7 +351,8 @@ static const defect kDefects[] = {
     {"empty-chain", SD_decode_error, "empty", -1},
     /* BoringSSL: certificate_unknown (its default). DIFFERS (we:
      * unsupported_certificate). */
-    {"unknown-critical-extension", SD_unsupported_certificate, "critical", X509_V_ERR_UNHANDLED_CRITICAL_EXTENSION},
+    {"unknown-critical-extension", SD_unsupported_certificate, "critical",
+     X509_V_ERR_UNHANDLED_CRITICAL_EXTENSION},
     /* BoringSSL: accepted. DIFFERS (policy: RSA >= 2048). */
     {"weak-key", SD_unsupported_certificate, "RSA-1024", X509_V_OK},
     /* BoringSSL: accepted. DIFFERS (RFC 8446 §4.4.2.4 RECOMMENDS refusal). */
@@ -651,9 +653,9 @@ static void test_pki_loaded(void **state) {
         const char *name;
         uint16_t scheme; /* a TLS 1.3 scheme the key must sign with */
     } kGood[] = {
-        {"leaf", SD_ecdsa_secp256r1_sha256},     {"leaf-p384", SD_ecdsa_secp384r1_sha384},
-        {"leaf-rsa", SD_rsa_pss_rsae_sha256},    {"leaf-ed25519", SD_ed25519},
-        {"client", SD_ecdsa_secp256r1_sha256},   {"client-rsa", SD_rsa_pss_rsae_sha256},
+        {"leaf", SD_ecdsa_secp256r1_sha256},   {"leaf-p384", SD_ecdsa_secp384r1_sha384},
+        {"leaf-rsa", SD_rsa_pss_rsae_sha256},  {"leaf-ed25519", SD_ed25519},
+        {"client", SD_ecdsa_secp256r1_sha256}, {"client-rsa", SD_rsa_pss_rsae_sha256},
         {"client-ed25519", SD_ed25519},
     };
     for (size_t i = 0; i < sizeof(kGood) / sizeof(kGood[0]); i++) {
@@ -748,7 +750,8 @@ static void test_pki_key_files(void **state) {
 /* --- Tests: good chains --------------------------------------------------------------------- */
 
 /* The leaf key returned verifies what the credential's key signs. */
-static void expect_key_pair(const sd_verify_params *p, const char *name, uint16_t scheme, bool should_verify) {
+static void expect_key_pair(const sd_verify_params *p, const char *name, uint16_t scheme,
+                            bool should_verify) {
     const sd_credential *c = must_find(p->pki, name);
     test_chain chain;
     chain_of(p->pki, name, &chain);
@@ -884,9 +887,9 @@ static void test_chain_cache_same_answer(void **state) {
                 size_t hits = sd_verify_cache_hits();
                 got.ok = run_verify(&variants[v], &c, &got.key, &got.alert, got.err, sizeof(got.err));
                 if (want->ok != got.ok || want->alert != got.alert || strcmp(want->err, got.err) != 0)
-                    fprintf(stderr, "%s (variant %zu, pass %d): full %d %s \"%s\", cached %d %s \"%s\"\n", name, v,
-                            pass, want->ok, sd_alert_name(want->alert), want->err, got.ok, sd_alert_name(got.alert),
-                            got.err);
+                    fprintf(stderr, "%s (variant %zu, pass %d): full %d %s \"%s\", cached %d %s \"%s\"\n",
+                            name, v, pass, want->ok, sd_alert_name(want->alert), want->err, got.ok,
+                            sd_alert_name(got.alert), got.err);
                 assert_int_equal(want->ok, got.ok);
                 assert_int_equal(want->alert, got.alert);
                 assert_string_equal(want->err, got.err);

@@ -418,7 +418,8 @@ static void test_known_differences(void **state) {
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         err[0] = '\0';
-        assert_false(sd_known_differences_parse("kd.txt", bad[i][0], strlen(bad[i][0]), &kd, err, sizeof err));
+        assert_false(
+            sd_known_differences_parse("kd.txt", bad[i][0], strlen(bad[i][0]), &kd, err, sizeof err));
         if (strncmp(err, bad[i][1], strlen(bad[i][1])) != 0) {
             fail_msg("case %zu: error '%s' does not start with '%s'", i, err, bad[i][1]);
         }
@@ -792,8 +793,10 @@ static void test_junit(void **state) {
     char path[1024];
     snprintf(path, sizeof path, "%s/junit.xml", dir);
     char *x = read_all(path, NULL);
-    assert_non_null(strstr(x, "<testsuite name=\"model\" tests=\"3\" failures=\"1\" errors=\"1\" skipped=\"0\""));
-    assert_non_null(strstr(x, "<testsuite name=\"boringssl\" tests=\"3\" failures=\"0\" errors=\"0\" skipped=\"1\""));
+    assert_non_null(
+        strstr(x, "<testsuite name=\"model\" tests=\"3\" failures=\"1\" errors=\"1\" skipped=\"0\""));
+    assert_non_null(
+        strstr(x, "<testsuite name=\"boringssl\" tests=\"3\" failures=\"0\" errors=\"0\" skipped=\"1\""));
     assert_non_null(strstr(x, "<failure type=\"FAIL\""));
     assert_non_null(strstr(x, "<error type=\"ERROR\""));
     assert_non_null(strstr(x, "<skipped type=\"SKIP\""));
@@ -827,8 +830,8 @@ static bool apply_baseline(sd_report_run *run, const char *path, size_t *n, char
     for (size_t i = 0; i < run->n_scenarios; i++)
         for (size_t k = 0; k < run->n_stacks; k++) {
             sd_report_cell *c = sd_report_cell_at(run, i, k);
-            if (sd_baseline_apply(&bl, run->scenarios[i].id, run->stacks[k].name, &c->verdict, c->why, sizeof c->why,
-                                  &c->baseline))
+            if (sd_baseline_apply(&bl, run->scenarios[i].id, run->stacks[k].name, &c->verdict, c->why,
+                                  sizeof c->why, &c->baseline))
                 (*n)++;
         }
     sd_baseline_free(&bl);

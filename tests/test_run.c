@@ -24,14 +24,14 @@
 #define SCENARIO_HEAD(id, role) \
     "id: " id "\ntitle: t\nrfc: RFC 8446\nrole: " role "\nversion: 1.3\nexpect: complete\n"
 
-static const char server_happy[] =
-    SCENARIO_HEAD("run.server.happy", "server")
-    "send ClientHello\nexpect ServerHello\nexpect EncryptedExtensions\nexpect Certificate\n"
-    "expect CertificateVerify\nexpect Finished\nsend Finished\n";
-static const char client_happy[] =
-    SCENARIO_HEAD("run.client.happy", "client")
-    "expect ClientHello\nsend ServerHello\nsend EncryptedExtensions\nsend Certificate\n"
-    "send CertificateVerify\nsend Finished\nexpect Finished\n";
+static const char server_happy[] = SCENARIO_HEAD(
+    "run.server.happy",
+    "server") "send ClientHello\nexpect ServerHello\nexpect EncryptedExtensions\nexpect Certificate\n"
+              "expect CertificateVerify\nexpect Finished\nsend Finished\n";
+static const char client_happy[] = SCENARIO_HEAD(
+    "run.client.happy",
+    "client") "expect ClientHello\nsend ServerHello\nsend EncryptedExtensions\nsend Certificate\n"
+              "send CertificateVerify\nsend Finished\nexpect Finished\n";
 
 static void write_file(const char *dir, const char *name, const char *text) {
     char path[512];
@@ -119,8 +119,10 @@ static sd_target_ops crasher_ops;
 
 static void load_both(sd_scenario *two) {
     char err[512];
-    if (!sd_scenario_parse("s.sd", server_happy, strlen(server_happy), &two[0], err, sizeof err)) fail_msg("%s", err);
-    if (!sd_scenario_parse("c.sd", client_happy, strlen(client_happy), &two[1], err, sizeof err)) fail_msg("%s", err);
+    if (!sd_scenario_parse("s.sd", server_happy, strlen(server_happy), &two[0], err, sizeof err))
+        fail_msg("%s", err);
+    if (!sd_scenario_parse("c.sd", client_happy, strlen(client_happy), &two[1], err, sizeof err))
+        fail_msg("%s", err);
 }
 
 /* Cells run in this process and in workers give the same results; a cell
@@ -134,8 +136,15 @@ static void cells_in_process_and_in_workers(void **state) {
     crasher_ops.name = "crasher";
     crasher_ops.create = crasher_create;
     const sd_target_ops *stacks[] = {&sd_target_model, &sd_target_boringssl};
-    sd_cell_plan plan = {.scenarios = two, .n_scenarios = 2, .stacks = stacks, .n_stacks = 2, .pki = &pki,
-                         .now = SD_PKI_DEFAULT_TIME, .seed = 1, .jobs = 1, .on_done = collect};
+    sd_cell_plan plan = {.scenarios = two,
+                         .n_scenarios = 2,
+                         .stacks = stacks,
+                         .n_stacks = 2,
+                         .pki = &pki,
+                         .now = SD_PKI_DEFAULT_TIME,
+                         .seed = 1,
+                         .jobs = 1,
+                         .on_done = collect};
     collected seq = {0}, par = {0};
     plan.ctx = &seq;
     assert_true(sd_cells_run(&plan));

@@ -86,9 +86,7 @@ static void collect_scenarios(const char *dir, path_list *out) {
     closedir(d);
 }
 
-static int cmp_str(const void *a, const void *b) {
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
+static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
 
 static path_list all_scenarios(void) {
     path_list l = {0};
@@ -227,7 +225,8 @@ static void test_headers(void **state) {
     sd_scenario_free(&s);
 
     /* Defaults, CRLF line endings, and the other expectations. */
-    assert_true(parse_ok("id: t\r\ntitle: T\r\nrfc: R\r\nrole: server\r\nexpect: closed\r\nsend ClientHello\r\n", &s));
+    assert_true(parse_ok(
+        "id: t\r\ntitle: T\r\nrfc: R\r\nrole: server\r\nexpect: closed\r\nsend ClientHello\r\n", &s));
     assert_int_equal(s.version, SD_TLS13);
     assert_string_equal(s.credential, "leaf");
     assert_int_equal(s.expect, SD_EXPECT_CLOSED);
@@ -244,22 +243,22 @@ static void test_headers(void **state) {
 static void test_actions(void **state) {
     (void)state;
     sd_scenario s;
-    assert_true(parse_ok(HDR
-                         "send Finished flip=first:0x01 flip=last:128 flip=middle:0xff flip=-3:1 flip=17:0\n"
-                         "send Certificate cert=expired empty wrong-key plaintext split=1 type=Finished length=0x10\n"
-                         "send 99 body=00FF append= truncate=3 type=200\n"
-                         "expect 254\n"
-                         "send-alert warning close_notify plaintext   # trailing comment\n"
-                         "send-alert 7 200 encrypted\n"
-                         "send-ccs\n"
-                         "send-ccs plaintext\n"
-                         "send-appdata \"ping # not a comment\"\n"
-                         "send-appdata \"\" plaintext\n"
-                         "expect-appdata hex=00ff\n"
-                         "expect-close\n"
-                         "send-raw alert 0232 encrypted\n"
-                         "send-raw 99 hex=\n",
-                         &s));
+    assert_true(parse_ok(
+        HDR "send Finished flip=first:0x01 flip=last:128 flip=middle:0xff flip=-3:1 flip=17:0\n"
+            "send Certificate cert=expired empty wrong-key plaintext split=1 type=Finished length=0x10\n"
+            "send 99 body=00FF append= truncate=3 type=200\n"
+            "expect 254\n"
+            "send-alert warning close_notify plaintext   # trailing comment\n"
+            "send-alert 7 200 encrypted\n"
+            "send-ccs\n"
+            "send-ccs plaintext\n"
+            "send-appdata \"ping # not a comment\"\n"
+            "send-appdata \"\" plaintext\n"
+            "expect-appdata hex=00ff\n"
+            "expect-close\n"
+            "send-raw alert 0232 encrypted\n"
+            "send-raw 99 hex=\n",
+        &s));
     const sd_action *a = s.trace.actions;
     assert_int_equal(s.trace.n_actions, 14);
 
@@ -386,20 +385,19 @@ static void test_print_canonical(void **state) {
     a = sd_trace_add(&t, SD_ACT_EXPECT_CLOSE);
 
     char *text = print_trace(&t, NULL);
-    assert_string_equal(text,
-                        "send Finished flip=last:0x80 flip=middle:0x01 append=ab01 cert=wrong-name\n"
-                        "send 77 type=ClientHello\n"
-                        "expect ServerHello\n"
-                        "send-appdata \"hello world\"\n"
-                        "send-appdata hex=612262\n"
-                        "expect-appdata hex=615c\n"
-                        "expect-appdata hex=c3a9\n"
-                        "send-appdata \"\"\n"
-                        "send-alert fatal 253 plaintext\n"
-                        "send-ccs encrypted\n"
-                        "send-raw handshake 1400\n"
-                        "send-raw 42 hex=\n"
-                        "expect-close\n");
+    assert_string_equal(text, "send Finished flip=last:0x80 flip=middle:0x01 append=ab01 cert=wrong-name\n"
+                              "send 77 type=ClientHello\n"
+                              "expect ServerHello\n"
+                              "send-appdata \"hello world\"\n"
+                              "send-appdata hex=612262\n"
+                              "expect-appdata hex=615c\n"
+                              "expect-appdata hex=c3a9\n"
+                              "send-appdata \"\"\n"
+                              "send-alert fatal 253 plaintext\n"
+                              "send-ccs encrypted\n"
+                              "send-raw handshake 1400\n"
+                              "send-raw 42 hex=\n"
+                              "expect-close\n");
     free(text);
     check_round_trip("test_print_canonical", &t);
     sd_trace_free(&t);
@@ -443,8 +441,9 @@ static void test_trace_add_and_equal(void **state) {
     /* Headers are still checked in a bare trace. */
     const char *bad = "colour: blue\n";
     assert_false(sd_trace_parse("x", bad, strlen(bad), &t, err, sizeof(err)));
-    assert_string_equal(err, "x:1: unknown header \"colour:\" (expected one of id, title, rfc, role, "
-                             "version, tags, expect, credential, note, cipher-suite, client-auth, session-tickets)");
+    assert_string_equal(
+        err, "x:1: unknown header \"colour:\" (expected one of id, title, rfc, role, "
+             "version, tags, expect, credential, note, cipher-suite, client-auth, session-tickets)");
 }
 
 /* --- errors ------------------------------------------------------------------ */
@@ -466,10 +465,12 @@ static const error_case error_cases[] = {
      "unknown alert \"decrypt_eror\" (expected one of close_notify, unexpected_message"},
     {"unknown alert level", HDR "send-alert severe decrypt_error\n", 0, 6, "unknown alert level \"severe\""},
     {"alert number too big", HDR "send-alert fatal 256\n", 0, 6, "unknown alert \"256\""},
-    {"unknown alert in expect header", "id: t\ntitle: T\nrfc: R\nrole: server\nexpect: alert nope\nsend ClientHello\n",
-     0, 5, "expect: unknown alert \"nope\""},
+    {"unknown alert in expect header",
+     "id: t\ntitle: T\nrfc: R\nrole: server\nexpect: alert nope\nsend ClientHello\n", 0, 5,
+     "expect: unknown alert \"nope\""},
     {"bad hex digit", HDR "send Finished body=0g\n", 0, 6, "bad hex in body= \"0g\": 'g' is not a hex digit"},
-    {"odd hex", HDR "\n\nsend Finished append=abc\n", 0, 8, "bad hex in append= \"abc\": odd number of hex digits"},
+    {"odd hex", HDR "\n\nsend Finished append=abc\n", 0, 8,
+     "bad hex in append= \"abc\": odd number of hex digits"},
     {"hex with 0x", HDR "expect-appdata hex=0x01\n", 0, 6, "bad hex in expect-appdata"},
     {"bad raw hex", HDR "send-raw handshake zz\n", 0, 6, "bad hex in send-raw \"zz\""},
     {"missing id", "title: T\nrfc: R\nrole: server\nexpect: complete\n\n# actions\nsend ClientHello\n", 0, 7,
@@ -479,13 +480,15 @@ static const error_case error_cases[] = {
     {"missing title", "id: t\nrfc: R\nrole: server\nexpect: complete\nsend ClientHello\n", 0, 5,
      "missing header \"title:\""},
     {"unknown header key", "id: t\ncolour: blue\n", 0, 2, "unknown header \"colour:\""},
-    {"bad mutation: flip without mask", HDR "send Finished flip=3\n", 0, 6, "bad flip=3: expected flip=<offset>:<mask>"},
+    {"bad mutation: flip without mask", HDR "send Finished flip=3\n", 0, 6,
+     "bad flip=3: expected flip=<offset>:<mask>"},
     {"bad mutation: flip offset", HDR "send Finished flip=here:1\n", 0, 6, "bad flip= offset \"here\""},
     {"bad mutation: flip mask", HDR "send Finished flip=0:0x100\n", 0, 6, "bad flip= mask \"0x100\""},
     {"bad mutation: flip two colons", HDR "send Finished flip=0:1:2\n", 0, 6, "bad flip=0:1:2"},
     {"bad mutation: negative truncate", HDR "send Finished truncate=-1\n", 0, 6, "bad truncate=-1"},
     {"bad mutation: split 0", HDR "send Finished split=0\n", 0, 6, "bad split=0"},
-    {"bad mutation: length overflow", HDR "send Finished length=99999999999999999999999\n", 0, 6, "bad length="},
+    {"bad mutation: length overflow", HDR "send Finished length=99999999999999999999999\n", 0, 6,
+     "bad length="},
     {"bad mutation: type", HDR "send Finished type=Nope\n", 0, 6, "bad type=Nope"},
     {"bad mutation: cert", HDR "send Certificate cert=Bad/Name\n", 0, 6, "bad cert=Bad/Name"},
     {"unknown mutation", HDR "send Finished frobnicate\n", 0, 6, "unknown mutation \"frobnicate\""},
@@ -493,7 +496,8 @@ static const error_case error_cases[] = {
     {"mutation takes no value", HDR "send Certificate empty=1\n", 0, 6, "mutation empty takes no value"},
     {"too many mutations", HDR "send Finished empty empty empty empty empty empty empty empty empty\n", 0, 6,
      "too many mutations (max 8"},
-    {"duplicate header", "id: a\ntitle: T\nid: b\n", 0, 3, "duplicate header \"id:\" (first given on line 1)"},
+    {"duplicate header", "id: a\ntitle: T\nid: b\n", 0, 3,
+     "duplicate header \"id:\" (first given on line 1)"},
     {"header after actions", HDR "send ClientHello\ntitle: again\n", 0, 7,
      "header \"title:\" after the first action (line 6)"},
     {"empty file", "", 0, 1, "empty scenario"},
@@ -507,8 +511,10 @@ static const error_case error_cases[] = {
     {"expect complete with extra", "id: t\nexpect: complete now\n", 0, 2, "expect: unexpected \"now\""},
     {"bad tag", "id: t\ntags: a,,b\n", 0, 2, "tags: empty tag"},
     {"too many tags", "id: t\ntags: a,b,c,d,e,f,g,h,i,j,k,l,m\n", 0, 2, "tags: too many tags (max 12)"},
-    {"id too long", "id: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\n", 0, 1,
-     "id: value too long (100 bytes, max 95)"},
+    {"id too long",
+     "id: "
+     "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\n",
+     0, 1, "id: value too long (100 bytes, max 95)"},
     {"expect with extra", HDR "expect Finished flip=0:1\n", 0, 6, "expect: too many arguments"},
     {"send without message", HDR "send\n", 0, 6, "send: missing argument"},
     {"send-alert missing description", HDR "send-alert fatal\n", 0, 6, "send-alert: missing argument"},
@@ -516,24 +522,32 @@ static const error_case error_cases[] = {
     {"appdata not quoted", HDR "send-appdata ping\n", 0, 6, "send-appdata: expected \"text\" or hex=<hex>"},
     {"unterminated quote", HDR "send-appdata \"ping\n", 0, 6, "unterminated quoted text"},
     {"text after quote", HDR "send-appdata \"ping\"pong\n", 0, 6, "text right after a closing quote"},
-    {"bad flag", HDR "send-ccs loudly\n", 0, 6, "send-ccs: unexpected \"loudly\" (expected plaintext or encrypted)"},
+    {"bad flag", HDR "send-ccs loudly\n", 0, 6,
+     "send-ccs: unexpected \"loudly\" (expected plaintext or encrypted)"},
     {"contradicting flags", HDR "send-ccs plaintext encrypted\n", 0, 6, "contradict"},
     {"unknown content type", HDR "send-raw bogus 00\n", 0, 6,
-     "send-raw: unknown content type \"bogus\" (expected one of change_cipher_spec, alert, handshake, application_data"},
-    {"NUL byte", HDR "send ClientHello\nsend\0 Finished\n", sizeof(HDR "send ClientHello\nsend\0 Finished\n") - 1, 7,
-     "NUL byte in line"},
+     "send-raw: unknown content type \"bogus\" (expected one of change_cipher_spec, alert, handshake, "
+     "application_data"},
+    {"NUL byte", HDR "send ClientHello\nsend\0 Finished\n",
+     sizeof(HDR "send ClientHello\nsend\0 Finished\n") - 1, 7, "NUL byte in line"},
     {"invalid UTF-8", HDR "# \xff\xfe\n", 0, 6, "invalid UTF-8"},
     {"overlong UTF-8", "id: t\ntitle: \xc0\xaf\n", 0, 2, "invalid UTF-8"},
     {"surrogate", "id: t\ntitle: \xed\xa0\x80\n", 0, 2, "invalid UTF-8"},
-    {"control byte shown escaped", HDR "sen\x01" "d ClientHello\n", 0, 6, "unknown action \"sen\\x01d\""},
+    {"control byte shown escaped",
+     HDR "sen\x01"
+         "d ClientHello\n",
+     0, 6, "unknown action \"sen\\x01d\""},
     {"unknown extension", HDR "send ClientHello dup-ext=key_shares\n", 0, 6,
      "bad dup-ext=key_shares: unknown extension \"key_shares\""},
-    {"extension number too big", HDR "send ClientHello drop-ext=65536\n", 0, 6, "unknown extension \"65536\""},
+    {"extension number too big", HDR "send ClientHello drop-ext=65536\n", 0, 6,
+     "unknown extension \"65536\""},
     {"add-ext bad hex", HDR "send ClientHello add-ext=key_share:0g\n", 0, 6, "bad hex in add-ext= \"0g\""},
     {"add-ext without type", HDR "send ClientHello add-ext=:00\n", 0, 6, "bad add-ext=:00"},
-    {"record-version too big", HDR "send ClientHello record-version=0x10000\n", 0, 6, "bad record-version=0x10000"},
+    {"record-version too big", HDR "send ClientHello record-version=0x10000\n", 0, 6,
+     "bad record-version=0x10000"},
     {"bad sign-with", HDR "send CertificateVerify sign-with=../key\n", 0, 6, "bad sign-with=../key"},
-    {"bad-point takes no value", HDR "send ClientHello bad-point=1\n", 0, 6, "mutation bad-point takes no value"},
+    {"bad-point takes no value", HDR "send ClientHello bad-point=1\n", 0, 6,
+     "mutation bad-point takes no value"},
     {"renegotiate with a message", HDR "renegotiate ClientHello\n", 0, 6, "unknown mutation \"ClientHello\""},
     {"bad client-auth", "id: t\nclient-auth: maybe\n", 0, 2, "client-auth: expected request or require"},
     {"bad session-tickets", "id: t\nsession-tickets: yes\n", 0, 2, "session-tickets: expected issue"},
@@ -547,7 +561,8 @@ static void test_new_mutations(void **state) {
     static const char text[] =
         "id: t.t\ntitle: T\nrfc: R\nrole: server\nversion: 1.2\nexpect: complete\nclient-auth: require\n"
         "session-tickets: issue\n"
-        "send ClientHello dup-ext=10 add-ext=key_share:00ff drop-ext=signature_algorithms add-ext=65000 bad-point "
+        "send ClientHello dup-ext=10 add-ext=key_share:00ff drop-ext=signature_algorithms add-ext=65000 "
+        "bad-point "
         "record-version=769\n"
         "send CertificateVerify sign-with=client-rsa\n"
         "renegotiate drop-ext=13 add-ext=signature_algorithms_cert:00020403\n"
@@ -672,8 +687,9 @@ static void test_error_edge_cases(void **state) {
     assert_int_equal(strlen(tiny), sizeof(tiny) - 1);
     assert_false(sd_scenario_parse("p", "bogus", 5, &s, NULL, 0));
     assert_false(sd_scenario_parse(NULL, "bogus", 5, &s, err, sizeof(err)));
-    assert_string_equal(err, "<script>:1: unknown action \"bogus\" (expected one of send, expect, send-alert, "
-                             "send-ccs, send-appdata, expect-appdata, expect-close, send-raw, expect-ccs, renegotiate)");
+    assert_string_equal(
+        err, "<script>:1: unknown action \"bogus\" (expected one of send, expect, send-alert, "
+             "send-ccs, send-appdata, expect-appdata, expect-close, send-raw, expect-ccs, renegotiate)");
 
     /* Long garbage words are cut in messages. */
     char line[400];
@@ -699,15 +715,76 @@ static uint64_t rnd(void) {
 }
 
 static const char *const words[] = {
-    "send", "expect", "send-alert", "send-ccs", "send-appdata", "expect-appdata", "expect-close",
-    "send-raw", "ClientHello", "Finished", "Certificate", "MessageHash", "fatal", "warning", "0",
-    "255", "256", "-1", "close_notify", "decrypt_error", "handshake", "alert", "\"", "\"ping\"",
-    "\"\"", "hex=", "hex=00", "hex=0", "flip=", "flip=middle:0xff", "flip=-9223372036854775807:1",
-    "flip=-9223372036854775808:1", "flip=9223372036854775808:1", "truncate=16777215",
-    "truncate=16777216", "split=16384", "length=0x", "type=20", "cert=", "cert=a", "empty",
-    "wrong-key", "plaintext", "encrypted", "body=", "append=ff", "#", "# c", "id:", "title:",
-    "rfc:", "role:", "expect:", "tags:", "version:", "credential:", "note:", "server", "client",
-    "complete", "closed", "1.3", ",", ":", "=", "\t", "\r", "\xc3\xa9", "\xff", "\xe2\x82",
+    "send",
+    "expect",
+    "send-alert",
+    "send-ccs",
+    "send-appdata",
+    "expect-appdata",
+    "expect-close",
+    "send-raw",
+    "ClientHello",
+    "Finished",
+    "Certificate",
+    "MessageHash",
+    "fatal",
+    "warning",
+    "0",
+    "255",
+    "256",
+    "-1",
+    "close_notify",
+    "decrypt_error",
+    "handshake",
+    "alert",
+    "\"",
+    "\"ping\"",
+    "\"\"",
+    "hex=",
+    "hex=00",
+    "hex=0",
+    "flip=",
+    "flip=middle:0xff",
+    "flip=-9223372036854775807:1",
+    "flip=-9223372036854775808:1",
+    "flip=9223372036854775808:1",
+    "truncate=16777215",
+    "truncate=16777216",
+    "split=16384",
+    "length=0x",
+    "type=20",
+    "cert=",
+    "cert=a",
+    "empty",
+    "wrong-key",
+    "plaintext",
+    "encrypted",
+    "body=",
+    "append=ff",
+    "#",
+    "# c",
+    "id:",
+    "title:",
+    "rfc:",
+    "role:",
+    "expect:",
+    "tags:",
+    "version:",
+    "credential:",
+    "note:",
+    "server",
+    "client",
+    "complete",
+    "closed",
+    "1.3",
+    ",",
+    ":",
+    "=",
+    "\t",
+    "\r",
+    "\xc3\xa9",
+    "\xff",
+    "\xe2\x82",
 };
 
 /* How many garbage inputs parsed: a fuzz loop that never gets past the
@@ -753,7 +830,8 @@ static void test_garbage(void **state) {
         for (int w = 0; w < n_words; w++) {
             /* Lines mostly start with a verb (the first 8 words), so that
              * many get past the first check. */
-            size_t pick = line_start && rnd() % 4 != 0 ? rnd() % 8 : rnd() % (sizeof(words) / sizeof(words[0]));
+            size_t pick =
+                line_start && rnd() % 4 != 0 ? rnd() % 8 : rnd() % (sizeof(words) / sizeof(words[0]));
             const char *word = words[pick];
             size_t wl = strlen(word);
             if (len + wl + 2 >= sizeof(buf)) break;
@@ -782,9 +860,14 @@ static void test_garbage(void **state) {
             for (int e = 0; e < edits && clen > 0; e++) {
                 size_t at = (size_t)(rnd() % clen);
                 switch (rnd() % 3) {
-                case 0: copy[at] = (char)rnd(); break;                                /* replace */
-                case 1: memmove(copy + at, copy + at + 1, clen - at - 1); clen--; break; /* delete */
-                default:                                                              /* insert */
+                case 0:
+                    copy[at] = (char)rnd();
+                    break; /* replace */
+                case 1:
+                    memmove(copy + at, copy + at + 1, clen - at - 1);
+                    clen--;
+                    break; /* delete */
+                default:   /* insert */
                     if (clen + 1 < sizeof(copy)) {
                         memmove(copy + at + 1, copy + at, clen - at);
                         copy[at] = " \n#=:\"x0-"[rnd() % 9];
@@ -804,16 +887,11 @@ static void test_garbage(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_scenarios_parse),
-        cmocka_unit_test(test_scenarios_round_trip),
-        cmocka_unit_test(test_headers),
-        cmocka_unit_test(test_actions),
-        cmocka_unit_test(test_print_canonical),
-        cmocka_unit_test(test_trace_add_and_equal),
-        cmocka_unit_test(test_errors),
-        cmocka_unit_test(test_new_mutations),
-        cmocka_unit_test(test_error_edge_cases),
-        cmocka_unit_test(test_garbage),
+        cmocka_unit_test(test_scenarios_parse),  cmocka_unit_test(test_scenarios_round_trip),
+        cmocka_unit_test(test_headers),          cmocka_unit_test(test_actions),
+        cmocka_unit_test(test_print_canonical),  cmocka_unit_test(test_trace_add_and_equal),
+        cmocka_unit_test(test_errors),           cmocka_unit_test(test_new_mutations),
+        cmocka_unit_test(test_error_edge_cases), cmocka_unit_test(test_garbage),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

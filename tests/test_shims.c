@@ -139,7 +139,7 @@ typedef struct {
     bool client_cert;           /* the client presents "client" */
     const uint16_t *groups;     /* for the shim side */
     size_t n_groups;
-    const uint16_t *suites;     /* for the shim side */
+    const uint16_t *suites; /* for the shim side */
     size_t n_suites;
 } pair_opts;
 
@@ -151,8 +151,8 @@ typedef struct {
 
 static const char ekm_label[] = "EXPERIMENTAL shakedown";
 
-static sd_target *make_with(const sd_target_ops *ops, sd_role role, uint16_t version,
-                            const pair_opts *po, bool shim_side) {
+static sd_target *make_with(const sd_target_ops *ops, sd_role role, uint16_t version, const pair_opts *po,
+                            bool shim_side) {
     sd_target_config cfg = {
         .role = role,
         .min_version = version,
@@ -213,8 +213,10 @@ static void assert_completed(const sd_target_ops *client_ops, const sd_target_op
     const sd_target_ops *ops[2] = {client_ops, server_ops};
     const bool exported[2] = {r->c_exported, r->s_exported};
     for (int i = 0; i < 2; i++)
-        if (strcmp(ops[i]->name, "mbedtls") == 0) assert_false(exported[i]);
-        else assert_true(exported[i]);
+        if (strcmp(ops[i]->name, "mbedtls") == 0)
+            assert_false(exported[i]);
+        else
+            assert_true(exported[i]);
     if (r->c_exported && r->s_exported) assert_memory_equal(r->c_ekm, r->s_ekm, sizeof r->c_ekm);
 }
 
@@ -246,7 +248,8 @@ static void shims_with_client_auth(void **state) {
         po.client_cert = false;
         run_pair(peer, shim, v, &po, false, &r);
         if (r.ss.handshake_done || !r.ss.failed)
-            fprintf(stderr, "%s server let a client without a certificate in: [%s]\n", shim->name, r.ss.error);
+            fprintf(stderr, "%s server let a client without a certificate in: [%s]\n", shim->name,
+                    r.ss.error);
         assert_false(r.ss.handshake_done);
         assert_true(r.ss.failed);
 
@@ -329,9 +332,14 @@ static void shims_say_unsupported(void **state) {
     if (!shim) skip();
     static const uint16_t odd_group[] = {0x6399};
     sd_target_config cfg = {
-        .role = SD_ROLE_SERVER, .min_version = SD_TLS12, .max_version = SD_TLS13,
-        .credential = sd_pki_find(&pki, "leaf"), .pki = &pki, .now = SD_PKI_DEFAULT_TIME,
-        .groups = odd_group, .n_groups = 1,
+        .role = SD_ROLE_SERVER,
+        .min_version = SD_TLS12,
+        .max_version = SD_TLS13,
+        .credential = sd_pki_find(&pki, "leaf"),
+        .pki = &pki,
+        .now = SD_PKI_DEFAULT_TIME,
+        .groups = odd_group,
+        .n_groups = 1,
     };
     sd_target_error err = {0};
     assert_null(shim->create(&cfg, &err));
@@ -446,9 +454,14 @@ static void wolfssl_without_static_rsa_says_unsupported(void **state) {
     if (!w) skip();
     static const uint16_t rsa_suite[] = {0x009c}; /* TLS_RSA_WITH_AES_128_GCM_SHA256 */
     sd_target_config cfg = {
-        .role = SD_ROLE_CLIENT, .min_version = SD_TLS12, .max_version = SD_TLS12,
-        .pki = &pki, .server_name = SD_PKI_SERVER_NAME, .now = SD_PKI_DEFAULT_TIME,
-        .cipher_suites = rsa_suite, .n_cipher_suites = 1,
+        .role = SD_ROLE_CLIENT,
+        .min_version = SD_TLS12,
+        .max_version = SD_TLS12,
+        .pki = &pki,
+        .server_name = SD_PKI_SERVER_NAME,
+        .now = SD_PKI_DEFAULT_TIME,
+        .cipher_suites = rsa_suite,
+        .n_cipher_suites = 1,
     };
     sd_target_error err = {0};
     sd_target *t = w->create(&cfg, &err);
@@ -492,8 +505,10 @@ static void remove_tree(const char *dir) {
         char path[PATH_MAX];
         snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
         struct stat st;
-        if (lstat(path, &st) == 0 && S_ISDIR(st.st_mode)) remove_tree(path);
-        else unlink(path);
+        if (lstat(path, &st) == 0 && S_ISDIR(st.st_mode))
+            remove_tree(path);
+        else
+            unlink(path);
     }
     closedir(d);
     rmdir(dir);
@@ -535,8 +550,8 @@ static void conform_reports_a_killed_shim_and_completes_the_run(void **state) {
         assert_int_equal(chmod(wrapper, 0755), 0);
 
         char paths[3][PATH_MAX];
-        char *argv[16] = {(char *)bin, "conform", "--stack", (char *)shim->name, "-q", "-j", (char *)jobs[j],
-                          "--out", run};
+        char *argv[16] = {(char *)bin,     "conform", "--stack", (char *)shim->name, "-q", "-j",
+                          (char *)jobs[j], "--out",   run};
         size_t n = 9;
         for (size_t i = 0; i < n_files; i++) {
             snprintf(paths[i], sizeof paths[i], "%s/scenarios/tls13/%s", src ? src : ".", files[i]);
@@ -616,8 +631,12 @@ static void mbedtls_refuses_tls13_as_unsupported(void **state) {
     const sd_target_ops *m = sd_target_find("mbedtls");
     if (!m) skip();
     sd_target_config cfg = {
-        .role = SD_ROLE_CLIENT, .min_version = SD_TLS13, .max_version = SD_TLS13,
-        .pki = &pki, .server_name = SD_PKI_SERVER_NAME, .now = SD_PKI_DEFAULT_TIME,
+        .role = SD_ROLE_CLIENT,
+        .min_version = SD_TLS13,
+        .max_version = SD_TLS13,
+        .pki = &pki,
+        .server_name = SD_PKI_SERVER_NAME,
+        .now = SD_PKI_DEFAULT_TIME,
     };
     sd_target_error err = {0};
     sd_target *t = m->create(&cfg, &err);
@@ -648,8 +667,12 @@ static void bad_configuration_and_missing_shims(void **state) {
     memset(&bogus, 0, sizeof bogus);
     snprintf(bogus.name, sizeof bogus.name, "does-not-exist");
     sd_target_config cfg = {
-        .role = SD_ROLE_SERVER, .min_version = SD_TLS13, .max_version = SD_TLS13,
-        .credential = &bogus, .pki = &pki, .now = SD_PKI_DEFAULT_TIME,
+        .role = SD_ROLE_SERVER,
+        .min_version = SD_TLS13,
+        .max_version = SD_TLS13,
+        .credential = &bogus,
+        .pki = &pki,
+        .now = SD_PKI_DEFAULT_TIME,
     };
     sd_target_error err = {0};
     assert_null(shim->create(&cfg, &err));

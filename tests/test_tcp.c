@@ -294,13 +294,22 @@ static void serve_sends_the_page_to_s_client(void **state) {
         int port = start_serve(bin, stacks[k], extra, &pid);
         char connect[64];
         snprintf(connect, sizeof connect, "127.0.0.1:%d", port);
-        char *argv[] = {"/usr/bin/openssl", "s_client", "-connect", connect, "-quiet", "-CAfile", ca,
-                        "-servername", SD_PKI_SERVER_NAME, "-verify_return_error", NULL};
+        char *argv[] = {"/usr/bin/openssl",
+                        "s_client",
+                        "-connect",
+                        connect,
+                        "-quiet",
+                        "-CAfile",
+                        ca,
+                        "-servername",
+                        SD_PKI_SERVER_NAME,
+                        "-verify_return_error",
+                        NULL};
         char out[4096];
         run_with_input(argv, "GET / HTTP/1.0\r\n\r\n", out, sizeof out);
         char want[128];
-        snprintf(want, sizeof want, "HTTP/1.0 200 ok\r\nContent-Type: text/plain\r\n\r\nshakedown serve: %s\n",
-                 stacks[k]);
+        snprintf(want, sizeof want,
+                 "HTTP/1.0 200 ok\r\nContent-Type: text/plain\r\n\r\nshakedown serve: %s\n", stacks[k]);
         if (!strstr(out, want)) fprintf(stderr, "serve --stack %s: s_client got [%s]\n", stacks[k], out);
         assert_non_null(strstr(out, want));
         int status;
@@ -376,14 +385,15 @@ static void serve_closes_after_the_page(void **state) {
         while ((r = SSL_read(ssl, page + got, (int)(sizeof page - 1 - got))) > 0) got += (size_t)r;
         page[got] = '\0';
         char want[128];
-        snprintf(want, sizeof want, "HTTP/1.0 200 ok\r\nContent-Type: text/plain\r\n\r\nshakedown serve: %s\n",
-                 stacks[k]);
+        snprintf(want, sizeof want,
+                 "HTTP/1.0 200 ok\r\nContent-Type: text/plain\r\n\r\nshakedown serve: %s\n", stacks[k]);
         if (strcmp(page, want) != 0 || SSL_get_error(ssl, r) != SSL_ERROR_ZERO_RETURN)
-            fprintf(stderr, "serve --stack %s: got [%s], SSL_get_error %d\n", stacks[k], page, SSL_get_error(ssl, r));
+            fprintf(stderr, "serve --stack %s: got [%s], SSL_get_error %d\n", stacks[k], page,
+                    SSL_get_error(ssl, r));
         assert_string_equal(page, want);
         assert_int_equal(SSL_get_error(ssl, r), SSL_ERROR_ZERO_RETURN); /* close_notify */
         char byte;
-        assert_int_equal(recv(fd, &byte, 1, 0), 0);                     /* then EOF */
+        assert_int_equal(recv(fd, &byte, 1, 0), 0); /* then EOF */
 
         SSL_free(ssl);
         SSL_CTX_free(ctx);
@@ -399,7 +409,9 @@ static void serve_closes_after_the_page(void **state) {
 /* The same scenarios on a real server over --connect and on the in-process
  * shim of that stack give the same verdicts. */
 static const char *const wire_scenarios[] = {
-    "server.finished.bitflip-first", "server.finished.truncated", "server.order.second-client-hello",
+    "server.finished.bitflip-first",
+    "server.finished.truncated",
+    "server.order.second-client-hello",
     "server.alert.fatal-mid-handshake",
 };
 
@@ -450,8 +462,8 @@ static void openssl_s_server_matches_shim(void **state) {
     snprintf(accept, sizeof accept, "127.0.0.1:%d", port);
     snprintf(cert, sizeof cert, "%s/leaf.chain.pem", pki.dir);
     snprintf(key, sizeof key, "%s/leaf.key.pem", pki.dir);
-    char *argv[] = {"/usr/bin/openssl", "s_server", "-accept", accept, "-cert", cert, "-key", key, "-tls1_3",
-                    "-num_tickets", "0", "-quiet", "-naccept", "100", NULL};
+    char *argv[] = {"/usr/bin/openssl", "s_server",     "-accept", accept,   "-cert",    cert,  "-key", key,
+                    "-tls1_3",          "-num_tickets", "0",       "-quiet", "-naccept", "100", NULL};
     compare_with_shim("openssl", argv, port, false);
 }
 
@@ -462,8 +474,19 @@ static void gnutls_serv_matches_shim(void **state) {
     snprintf(portstr, sizeof portstr, "%d", port);
     snprintf(cert, sizeof cert, "%s/leaf.chain.pem", pki.dir);
     snprintf(key, sizeof key, "%s/leaf.key.pem", pki.dir);
-    char *argv[] = {"/usr/bin/gnutls-serv", "--echo", "--port", portstr, "--x509certfile", cert, "--x509keyfile",
-                    key, "--priority", "NORMAL:-VERS-ALL:+VERS-TLS1.3", "--disable-client-cert", "--quiet", NULL};
+    char *argv[] = {"/usr/bin/gnutls-serv",
+                    "--echo",
+                    "--port",
+                    portstr,
+                    "--x509certfile",
+                    cert,
+                    "--x509keyfile",
+                    key,
+                    "--priority",
+                    "NORMAL:-VERS-ALL:+VERS-TLS1.3",
+                    "--disable-client-cert",
+                    "--quiet",
+                    NULL};
     compare_with_shim("gnutls", argv, port, true);
 }
 

@@ -73,7 +73,8 @@ static void test_prf_vectors(void **state) {
     sd_buf secret = unhex("9bbe436ba940f017b17652849a71db35");
     sd_buf seed = unhex("a0ba9f936cda311827a6f796ffd5198c");
     uint8_t out[148];
-    assert_true(sd_tls12_prf(EVP_sha256(), secret.data, secret.len, "test label", seed.data, seed.len, out, 100));
+    assert_true(
+        sd_tls12_prf(EVP_sha256(), secret.data, secret.len, "test label", seed.data, seed.len, out, 100));
     assert_hex_equal(out, 100,
                      "e3f229ba727be17b8d122620557cd453c2aab21d07c3d495329b52d4e61edb5a"
                      "6b301791e90d35c9c9a46b4e14baf9af0fa022f7077def17abfd3797c0564bab"
@@ -81,14 +82,16 @@ static void test_prf_vectors(void **state) {
                      "87347b66");
     /* A prefix of the output is the shorter output (P_hash is a stream). */
     uint8_t shorter[33];
-    assert_true(sd_tls12_prf(EVP_sha256(), secret.data, secret.len, "test label", seed.data, seed.len, shorter, 33));
+    assert_true(
+        sd_tls12_prf(EVP_sha256(), secret.data, secret.len, "test label", seed.data, seed.len, shorter, 33));
     assert_memory_equal(shorter, out, 33);
     sd_buf_free(&secret);
     sd_buf_free(&seed);
 
     secret = unhex("b80b733d6ceefcdc71566ea48e5567df");
     seed = unhex("cd665cf6a8447dd6ff8b27555edb7465");
-    assert_true(sd_tls12_prf(EVP_sha384(), secret.data, secret.len, "test label", seed.data, seed.len, out, 148));
+    assert_true(
+        sd_tls12_prf(EVP_sha384(), secret.data, secret.len, "test label", seed.data, seed.len, out, 148));
     assert_hex_equal(out, 148,
                      "7b0c18e9ced410ed1804f2cfa34a336a1c14dffb4900bb5fd7942107e81c83cd"
                      "e9ca0faa60be9fe34f82b1233c9146a0e534cb400fed2700884f9dc236f80edd"
@@ -170,16 +173,25 @@ static void test_suites(void **state) {
         assert_string_equal(sd_cipher_suite_name(s->id), s->name);
         size_t want = 0;
         switch (s->bulk) {
-        case SD_BULK_AES_128_GCM: want = 2 * (16 + 4); break;
-        case SD_BULK_AES_256_GCM: want = 2 * (32 + 4); break;
-        case SD_BULK_CHACHA20_POLY1305: want = 2 * (32 + 12); break;
-        case SD_BULK_AES_128_CBC_SHA: want = 2 * (20 + 16); break;
+        case SD_BULK_AES_128_GCM:
+            want = 2 * (16 + 4);
+            break;
+        case SD_BULK_AES_256_GCM:
+            want = 2 * (32 + 4);
+            break;
+        case SD_BULK_CHACHA20_POLY1305:
+            want = 2 * (32 + 12);
+            break;
+        case SD_BULK_AES_128_CBC_SHA:
+            want = 2 * (20 + 16);
+            break;
         }
         assert_int_equal(sd_tls12_key_block_len(s), want);
         assert_int_equal(EVP_MD_size(s->prf_md()), s->bulk == SD_BULK_AES_256_GCM ? 48 : 32);
         /* Preference: no CBC suite before a non-CBC one. */
         if (i > 0 && s->bulk != SD_BULK_AES_128_CBC_SHA)
-            assert_int_not_equal(sd_tls12_suite_find(sd_tls12_default_suites[i - 1])->bulk, SD_BULK_AES_128_CBC_SHA);
+            assert_int_not_equal(sd_tls12_suite_find(sd_tls12_default_suites[i - 1])->bulk,
+                                 SD_BULK_AES_128_CBC_SHA);
     }
     assert_null(sd_tls12_suite_find(0x1301));
     assert_null(sd_tls12_suite_find(0x0000));
@@ -220,11 +232,13 @@ static void test_against_boringssl(void **state) {
     for (size_t i = 0; i < sd_tls12_n_default_suites; i++) {
         const sd_tls12_suite *s = sd_tls12_suite_find(sd_tls12_default_suites[i]);
         const sd_credential *c = cred(s->kx == SD_KX_ECDHE_ECDSA ? "leaf" : "leaf-rsa");
-        SSL_CTX *sctx = SSL_CTX_new(TLS_with_buffers_method()), *cctx = SSL_CTX_new(TLS_with_buffers_method());
+        SSL_CTX *sctx = SSL_CTX_new(TLS_with_buffers_method()),
+                *cctx = SSL_CTX_new(TLS_with_buffers_method());
         assert_non_null(sctx);
         assert_non_null(cctx);
         CRYPTO_BUFFER *bufs[SD_MAX_CHAIN];
-        for (size_t j = 0; j < c->chain_len; j++) bufs[j] = CRYPTO_BUFFER_new(c->chain_der[j], c->chain_der_len[j], NULL);
+        for (size_t j = 0; j < c->chain_len; j++)
+            bufs[j] = CRYPTO_BUFFER_new(c->chain_der[j], c->chain_der_len[j], NULL);
         assert_true(SSL_CTX_set_chain_and_key(sctx, bufs, c->chain_len, c->key, NULL));
         for (size_t j = 0; j < c->chain_len; j++) CRYPTO_BUFFER_free(bufs[j]);
         SSL_CTX *ctxs[2] = {sctx, cctx};
@@ -293,8 +307,8 @@ static void test_against_boringssl(void **state) {
             sd_buf rec;
             sd_buf_init(&rec);
             size_t pad = (k == 1 && s->bulk == SD_BULK_AES_128_CBC_SHA) ? 64 : 0;
-            assert_true(sd_record_seal(&sw, SD_application_data, sd_span_of((const uint8_t *)kReply, sizeof(kReply)),
-                                       pad, &rec));
+            assert_true(sd_record_seal(&sw, SD_application_data,
+                                       sd_span_of((const uint8_t *)kReply, sizeof(kReply)), pad, &rec));
             assert_int_equal(BIO_write(bs, rec.data, (int)rec.len), (int)rec.len);
             char got[64];
             assert_int_equal(SSL_read(client, got, sizeof(got)), (int)sizeof(kReply));
@@ -343,9 +357,15 @@ static void test_record_round_trip_and_tamper(void **state) {
             assert_int_equal((size_t)((rec.data[3] << 8) | rec.data[4]), rec.len - 5);
             size_t overhead = rec.len - 5 - len;
             switch (s->bulk) {
-            case SD_BULK_CHACHA20_POLY1305: assert_int_equal(overhead, 16); break;
-            case SD_BULK_AES_128_CBC_SHA: assert_true(overhead >= 16 + 20 + 1 && (rec.len - 5) % 16 == 0); break;
-            default: assert_int_equal(overhead, 8 + 16); break; /* explicit nonce = seq 0 */
+            case SD_BULK_CHACHA20_POLY1305:
+                assert_int_equal(overhead, 16);
+                break;
+            case SD_BULK_AES_128_CBC_SHA:
+                assert_true(overhead >= 16 + 20 + 1 && (rec.len - 5) % 16 == 0);
+                break;
+            default:
+                assert_int_equal(overhead, 8 + 16);
+                break; /* explicit nonce = seq 0 */
             }
             if (s->bulk == SD_BULK_AES_128_GCM || s->bulk == SD_BULK_AES_256_GCM)
                 assert_memory_equal(rec.data + 5, "\0\0\0\0\0\0\0\0", 8);
@@ -362,8 +382,8 @@ static void test_record_round_trip_and_tamper(void **state) {
                 sd_buf out;
                 sd_buf_init(&out);
                 uint8_t type = 0, alert = 0;
-                bool ok = sd_record_open(&r, sd_span_of(copy.data, 5), sd_span_of(copy.data + 5, copy.len - 5), &type,
-                                         &out, &alert);
+                bool ok = sd_record_open(&r, sd_span_of(copy.data, 5),
+                                         sd_span_of(copy.data + 5, copy.len - 5), &type, &out, &alert);
                 if (pos == rec.len) {
                     assert_true(ok);
                     assert_int_equal(type, SD_handshake);
@@ -386,8 +406,8 @@ static void test_record_round_trip_and_tamper(void **state) {
                 sd_buf out;
                 sd_buf_init(&out);
                 uint8_t type = 0, alert = 0;
-                assert_false(sd_record_open(&r, sd_span_of(rec.data, 5), sd_span_of(rec.data + 5, cut), &type, &out,
-                                            &alert));
+                assert_false(sd_record_open(&r, sd_span_of(rec.data, 5), sd_span_of(rec.data + 5, cut), &type,
+                                            &out, &alert));
                 assert_int_equal(alert, SD_bad_record_mac);
                 sd_record_keys_clear(&r);
                 sd_buf_free(&out);
@@ -398,13 +418,13 @@ static void test_record_round_trip_and_tamper(void **state) {
             sd_buf out;
             sd_buf_init(&out);
             uint8_t type = 0, alert = 0;
-            assert_false(sd_record_open(&r, sd_span_of(rec.data, 5), sd_span_of(rec.data + 5, rec.len - 5), &type, &out,
-                                        &alert));
+            assert_false(sd_record_open(&r, sd_span_of(rec.data, 5), sd_span_of(rec.data + 5, rec.len - 5),
+                                        &type, &out, &alert));
             assert_int_equal(alert, SD_bad_record_mac);
             sd_record_keys_clear(&r);
             keys_for(&r, s, 2);
-            assert_false(sd_record_open(&r, sd_span_of(rec.data, 5), sd_span_of(rec.data + 5, rec.len - 5), &type, &out,
-                                        &alert));
+            assert_false(sd_record_open(&r, sd_span_of(rec.data, 5), sd_span_of(rec.data + 5, rec.len - 5),
+                                        &type, &out, &alert));
             assert_int_equal(alert, SD_bad_record_mac);
             sd_record_keys_clear(&r);
             sd_record_keys_clear(&w);
@@ -427,8 +447,8 @@ static void test_record_round_trip_and_tamper(void **state) {
             sd_buf out;
             sd_buf_init(&out);
             uint8_t type = 0, alert = 0;
-            assert_true(sd_record_open(&r, sd_span_of(rec.data, 5), sd_span_of(rec.data + 5, rec.len - 5), &type, &out,
-                                       &alert));
+            assert_true(sd_record_open(&r, sd_span_of(rec.data, 5), sd_span_of(rec.data + 5, rec.len - 5),
+                                       &type, &out, &alert));
             assert_int_equal(type, SD_alert);
             assert_int_equal(out.len, 2);
             sd_record_keys_clear(&r);
@@ -486,11 +506,13 @@ static void test_record_cbc_iv_and_overflow(void **state) {
         sd_buf out;
         sd_buf_init(&out);
         uint8_t type = 0, alert = 0;
-        assert_false(sd_record_open(&b, sd_span_of(ra.data, 5), sd_span_of(ra.data + 5, ra.len - 5), &type, &out, &alert));
+        assert_false(sd_record_open(&b, sd_span_of(ra.data, 5), sd_span_of(ra.data + 5, ra.len - 5), &type,
+                                    &out, &alert));
         assert_int_equal(alert, SD_record_overflow);
         static uint8_t huge[16384 + 2048 + 1];
         uint8_t hdr[5] = {SD_application_data, 3, 3, 0xff, 0xff};
-        assert_false(sd_record_open(&b, sd_span_of(hdr, 5), sd_span_of(huge, sizeof(huge)), &type, &out, &alert));
+        assert_false(
+            sd_record_open(&b, sd_span_of(hdr, 5), sd_span_of(huge, sizeof(huge)), &type, &out, &alert));
         assert_int_equal(alert, SD_record_overflow);
         sd_buf_free(&out);
         sd_record_keys_clear(&a);
@@ -729,10 +751,14 @@ static void test_ske_signatures(void **state) {
         const char *cred;
         uint16_t scheme;
     } ok[] = {
-        {"leaf", SD_ecdsa_secp256r1_sha256},      {"leaf", SD_ecdsa_secp384r1_sha384}, /* any curve/hash in 1.2 */
-        {"leaf", SD_ecdsa_sha1},                  {"leaf-p384", SD_ecdsa_secp256r1_sha256},
-        {"leaf-rsa", SD_rsa_pkcs1_sha256},        {"leaf-rsa", SD_rsa_pkcs1_sha1},
-        {"leaf-rsa", SD_rsa_pkcs1_sha512},        {"leaf-rsa", SD_rsa_pss_rsae_sha256},
+        {"leaf", SD_ecdsa_secp256r1_sha256},
+        {"leaf", SD_ecdsa_secp384r1_sha384}, /* any curve/hash in 1.2 */
+        {"leaf", SD_ecdsa_sha1},
+        {"leaf-p384", SD_ecdsa_secp256r1_sha256},
+        {"leaf-rsa", SD_rsa_pkcs1_sha256},
+        {"leaf-rsa", SD_rsa_pkcs1_sha1},
+        {"leaf-rsa", SD_rsa_pkcs1_sha512},
+        {"leaf-rsa", SD_rsa_pss_rsae_sha256},
         {"leaf-ed25519", SD_ed25519},
     };
     for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
@@ -772,8 +798,9 @@ static void test_ske_signatures(void **state) {
         const char *cred;
         uint16_t scheme;
     } bad[] = {
-        {"leaf", SD_rsa_pkcs1_sha256},     {"leaf", SD_ed25519},          {"leaf-rsa", SD_ecdsa_secp256r1_sha256},
-        {"leaf-ed25519", SD_ecdsa_sha1},   {"leaf-rsa", SD_rsa_pss_pss_sha256}, {"leaf-rsa", 0x0101 /* md5 */},
+        {"leaf", SD_rsa_pkcs1_sha256},           {"leaf", SD_ed25519},
+        {"leaf-rsa", SD_ecdsa_secp256r1_sha256}, {"leaf-ed25519", SD_ecdsa_sha1},
+        {"leaf-rsa", SD_rsa_pss_pss_sha256},     {"leaf-rsa", 0x0101 /* md5 */},
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         EVP_PKEY *key = cred(bad[i].cred)->key;
@@ -838,7 +865,9 @@ static void test_wire_round_trips(void **state) {
     uint8_t alert = 0;
 
     /* ServerKeyExchange */
-    sd_tls12_ske ske = {.group = SD_x25519, .point = sd_span_of(point, 32), .sig_alg = SD_rsa_pkcs1_sha256,
+    sd_tls12_ske ske = {.group = SD_x25519,
+                        .point = sd_span_of(point, 32),
+                        .sig_alg = SD_rsa_pkcs1_sha256,
                         .signature = sd_span_of(sig, 72)};
     sd_build_tls12_ske_ecdhe(&b, &ske);
     assert_int_equal(b.len, 1 + 2 + 1 + 32 + 2 + 2 + 72);
@@ -905,8 +934,8 @@ static void test_wire_round_trips(void **state) {
     sd_build_tls12_certificate(&rebuilt, &pc);
     assert_true(sd_span_eq(sd_buf_span(&rebuilt), sd_buf_span(&b)));
     sd_buf_free(&rebuilt);
-    assert_true(p_cert(sd_span_of((const uint8_t *)"\0\0\0", 3)));                 /* empty list */
-    assert_false(p_cert(sd_span_of((const uint8_t *)"\0\0\3\0\0\0", 6)));          /* empty ASN.1Cert */
+    assert_true(p_cert(sd_span_of((const uint8_t *)"\0\0\0", 3)));        /* empty list */
+    assert_false(p_cert(sd_span_of((const uint8_t *)"\0\0\3\0\0\0", 6))); /* empty ASN.1Cert */
 
     /* CertificateRequest */
     sd_buf_reset(&b);

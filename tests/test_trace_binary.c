@@ -164,7 +164,9 @@ static void test_empty_trace(void **state) {
 static void test_layout(void **state) {
     (void)state;
     sd_trace t;
-    parse_script("send ClientHello flip=-1:0x80 truncate=300\nexpect ServerHello\nsend-alert fatal 50 plaintext\n", &t);
+    parse_script(
+        "send ClientHello flip=-1:0x80 truncate=300\nexpect ServerHello\nsend-alert fatal 50 plaintext\n",
+        &t);
     sd_buf b;
     sd_buf_init(&b);
     char err[200];
@@ -241,11 +243,14 @@ static void test_rejects(void **state) {
     expect_reject((const uint8_t *)"SDT\x02\x0a", 5, "unknown action kind 10");
     expect_reject((const uint8_t *)"SDT\x01\x81", 5, "unknown action kind 129");
     expect_reject((const uint8_t *)"SDT\x02\x89\x00", 6, "unknown action kind 137");
-    expect_reject((const uint8_t *)"SDT\x01\x00\x01\x01\x0b", 8, "mutation kind 11 needs binary trace version 2");
+    expect_reject((const uint8_t *)"SDT\x01\x00\x01\x01\x0b", 8,
+                  "mutation kind 11 needs binary trace version 2");
     expect_reject((const uint8_t *)"SDT\x02\x00\x01\x01\x12", 8, "unknown mutation kind 18");
     /* version 2 fields: a u16 cut short, a sign-with name that is not one */
     expect_reject((const uint8_t *)"SDT\x02\x00\x01\x01\x0b\x00", 9, "extension type or version");
-    expect_reject((const uint8_t *)"SDT\x02\x00\x01\x01\x10\x01" "A", 10, "credential name");
+    expect_reject((const uint8_t *)"SDT\x02\x00\x01\x01\x10\x01"
+                                   "A",
+                  10, "credential name");
     /* too many mutations */
     expect_reject((const uint8_t *)"SDT\x01\x00\x01\x09", 7, "9 mutations");
     /* flags: unknown bits, and both */
@@ -254,13 +259,17 @@ static void test_rejects(void **state) {
     /* non-minimal varint: length 0 written as 0x80 0x00 */
     expect_reject((const uint8_t *)"SDT\x01\x06\x80\x00", 7, "not minimally encoded");
     /* bytes past the end */
-    expect_reject((const uint8_t *)"SDT\x01\x06\x05" "ab", 8, "runs past the end");
+    expect_reject((const uint8_t *)"SDT\x01\x06\x05"
+                                   "ab",
+                  8, "runs past the end");
     /* out-of-range values: split 0, flip mask via TYPE is u8 so fine, length 2^24 */
     expect_reject((const uint8_t *)"SDT\x01\x00\x01\x01\x0a\x00", 9, "split 0");
     expect_reject((const uint8_t *)"SDT\x01\x00\x01\x01\x04\x80\x80\x80\x08", 12, "out of range");
     /* credential names: empty, bad character */
     expect_reject((const uint8_t *)"SDT\x01\x00\x0b\x01\x07\x00", 9, "credential name of 0");
-    expect_reject((const uint8_t *)"SDT\x01\x00\x0b\x01\x07\x01" "A", 10, "credential name");
+    expect_reject((const uint8_t *)"SDT\x01\x00\x0b\x01\x07\x01"
+                                   "A",
+                  10, "credential name");
     /* a varint longer than 10 bytes */
     expect_reject((const uint8_t *)"SDT\x01\x06\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\x01", 16, NULL);
 }
@@ -515,7 +524,8 @@ static void test_mutation_table_round_trips(void **state) {
                     m.value = high ? f->value_max + 1 : f->value_min - 1;
                     one_mutation_trace(&t, &a, reneg ? SD_ACT_RENEGOTIATE : SD_ACT_SEND, &m);
                     sd_buf_init(&b);
-                    if (sd_trace_encode(&t, &b, err, sizeof err)) fail_msg("%s: encoded a value out of range", what);
+                    if (sd_trace_encode(&t, &b, err, sizeof err))
+                        fail_msg("%s: encoded a value out of range", what);
                     sd_buf_free(&b);
                 }
             }
@@ -543,12 +553,18 @@ static void test_unknown_mutation_lists_every_name(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_every_feature), cmocka_unit_test(test_empty_trace),
-        cmocka_unit_test(test_every_v2_feature), cmocka_unit_test(test_version_is_the_lowest_needed),
-        cmocka_unit_test(test_layout),        cmocka_unit_test(test_every_scenario),
-        cmocka_unit_test(test_rejects),       cmocka_unit_test(test_truncation),
-        cmocka_unit_test(test_encoder_refuses), cmocka_unit_test(test_garbage),
-        cmocka_unit_test(test_mutation_table_is_historical), cmocka_unit_test(test_mutation_table_round_trips),
+        cmocka_unit_test(test_every_feature),
+        cmocka_unit_test(test_empty_trace),
+        cmocka_unit_test(test_every_v2_feature),
+        cmocka_unit_test(test_version_is_the_lowest_needed),
+        cmocka_unit_test(test_layout),
+        cmocka_unit_test(test_every_scenario),
+        cmocka_unit_test(test_rejects),
+        cmocka_unit_test(test_truncation),
+        cmocka_unit_test(test_encoder_refuses),
+        cmocka_unit_test(test_garbage),
+        cmocka_unit_test(test_mutation_table_is_historical),
+        cmocka_unit_test(test_mutation_table_round_trips),
         cmocka_unit_test(test_unknown_mutation_lists_every_name),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -145,8 +145,8 @@ static void test_pcap(void **state) {
     snprintf(pcap, sizeof pcap, "%s/happy.pcap", tmpdir);
     snprintf(keys, sizeof keys, "%s/happy.keys", tmpdir);
     for (int stack = 0; stack < 2; stack++) {
-        assert_int_equal(shakedown("pcap", scenario, "--out", pcap, "--keylog", keys, stack ? "--stack=boringssl" : NULL,
-                                   out, err),
+        assert_int_equal(shakedown("pcap", scenario, "--out", pcap, "--keylog", keys,
+                                   stack ? "--stack=boringssl" : NULL, out, err),
                          0);
         char *k = slurp(keys);
         assert_non_null(strstr(k, "CLIENT_HANDSHAKE_TRAFFIC_SECRET "));
@@ -159,8 +159,10 @@ static void test_pcap(void **state) {
         }
         char keylog_pref[700];
         snprintf(keylog_pref, sizeof keylog_pref, "tls.keylog_file:%s", keys);
-        const char *args[] = {tshark, "-n", "-r", pcap, "-o", keylog_pref, "-Y", "tls.handshake.type",
-                              "-T", "fields", "-e", "tls.handshake.type", NULL};
+        const char *args[] = {tshark, "-n",        "-r", pcap,
+                              "-o",   keylog_pref, "-Y", "tls.handshake.type",
+                              "-T",   "fields",    "-e", "tls.handshake.type",
+                              NULL};
         int rc = run_prog(tshark, args, out, err);
         assert_int_equal(rc, 0);
         char *types = slurp(out);

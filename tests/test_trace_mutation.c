@@ -29,11 +29,13 @@ static void test_reaches_every_kind(void **state) {
         /* Not a trace: the mutator starts from an honest handshake. */
         uint8_t data[MAX_SIZE] = {0xff};
         size_t n = sd_trace_mutate(data, 1, sizeof data, seed);
-        for (int round = 0; round < 4 && n; round++) n = sd_trace_mutate(data, n, sizeof data, seed * 7 + round);
+        for (int round = 0; round < 4 && n; round++)
+            n = sd_trace_mutate(data, n, sizeof data, seed * 7 + round);
         assert_true(n > 0);
         sd_trace t;
         char err[200];
-        if (!sd_trace_decode(data, n, &t, err, sizeof err)) fail_msg("seed %u: output does not decode: %s", seed, err);
+        if (!sd_trace_decode(data, n, &t, err, sizeof err))
+            fail_msg("seed %u: output does not decode: %s", seed, err);
         for (size_t i = 0; i < t.n_actions; i++) {
             const sd_action *a = &t.actions[i];
             kind_seen[a->kind] = true;

@@ -664,17 +664,17 @@ static void test_alerts(void **state) {
 
 static const char *const *rfc8448_messages(size_t *n) {
     static const char *const all[] = {
-        RFC8448_CLIENT_HELLO,       RFC8448_SERVER_HELLO,    RFC8448_ENCRYPTED_EXTENSIONS,
-        RFC8448_CERTIFICATE,        RFC8448_CERTIFICATE_VERIFY, RFC8448_SERVER_FINISHED,
-        RFC8448_CLIENT_FINISHED,    RFC8448_NEW_SESSION_TICKET,
+        RFC8448_CLIENT_HELLO,    RFC8448_SERVER_HELLO,       RFC8448_ENCRYPTED_EXTENSIONS,
+        RFC8448_CERTIFICATE,     RFC8448_CERTIFICATE_VERIFY, RFC8448_SERVER_FINISHED,
+        RFC8448_CLIENT_FINISHED, RFC8448_NEW_SESSION_TICKET,
     };
     *n = sizeof all / sizeof all[0];
     return all;
 }
 
 typedef struct {
-    sd_buf stream;    /* all messages concatenated */
-    sd_buf msgs[8];   /* each message */
+    sd_buf stream;  /* all messages concatenated */
+    sd_buf msgs[8]; /* each message */
     size_t count;
 } message_stream;
 
@@ -901,10 +901,10 @@ static void test_rfc8448_client_hello(void **state) {
     assert_false(sd_u16_list_contains(suites, 0x1304));
 
     /* The extensions, in order. */
-    static const uint16_t want_types[] = {SD_server_name,      SD_renegotiation_info, SD_supported_groups,
-                                          SD_session_ticket,   SD_key_share,          SD_supported_versions,
-                                          SD_signature_algorithms, SD_psk_key_exchange_modes,
-                                          SD_record_size_limit};
+    static const uint16_t want_types[] = {
+        SD_server_name,      SD_renegotiation_info, SD_supported_groups,     SD_session_ticket,
+        SD_key_share,        SD_supported_versions, SD_signature_algorithms, SD_psk_key_exchange_modes,
+        SD_record_size_limit};
     sd_reader it = sd_reader_of(ch.extensions);
     uint16_t type;
     sd_span ext;
@@ -1164,7 +1164,8 @@ static void test_rfc8448_flight_through_reassembler(void **state) {
     (void)state;
     static const char *const flight[] = {RFC8448_ENCRYPTED_EXTENSIONS, RFC8448_CERTIFICATE,
                                          RFC8448_CERTIFICATE_VERIFY, RFC8448_SERVER_FINISHED};
-    static const uint8_t types[] = {SD_EncryptedExtensions, SD_Certificate, SD_CertificateVerify, SD_Finished};
+    static const uint8_t types[] = {SD_EncryptedExtensions, SD_Certificate, SD_CertificateVerify,
+                                    SD_Finished};
     sd_buf all;
     sd_buf_init(&all);
     for (size_t i = 0; i < 4; i++) {
@@ -1385,7 +1386,7 @@ static void test_duplicate_extensions(void **state) {
     assert_false(sd_extensions_find(sd_buf_span(&bad), 0, &body));
     it = sd_reader_of(sd_buf_span(&bad));
     assert_int_equal(sd_extensions_next(&it, &type, &body, &alert), -1);
-    assert_int_equal(it.len, 4); /* not advanced */
+    assert_int_equal(it.len, 4);                                   /* not advanced */
     assert_true(sd_extensions_check(sd_span_of(NULL, 0), &alert)); /* empty block */
 
     /* Builders write duplicates if told to: mutators need that. */
@@ -1442,8 +1443,9 @@ static void test_server_hello_and_hrr(void **state) {
     assert_false(sd_parse_key_share_hrr(sd_span_of(three, 1), &group, &alert));
     assert_int_equal(alert, SD_decode_error);
     /* The special value itself: SHA-256("HelloRetryRequest"). */
-    assert_span_hex(sd_span_of(sd_hrr_random, SD_RANDOM_LEN),
-                    "CF 21 AD 74 E5 9A 61 11 BE 1D 8C 02 1E 65 B8 91 C2 A2 11 16 7A BB 8C 5E 07 9E 09 E2 C8 A8 33 9C");
+    assert_span_hex(
+        sd_span_of(sd_hrr_random, SD_RANDOM_LEN),
+        "CF 21 AD 74 E5 9A 61 11 BE 1D 8C 02 1E 65 B8 91 C2 A2 11 16 7A BB 8C 5E 07 9E 09 E2 C8 A8 33 9C");
 
     /* Any other random is not an HRR. */
     uint8_t other[SD_RANDOM_LEN];
@@ -1465,8 +1467,8 @@ static void test_server_hello_and_hrr(void **state) {
 
     /* A TLS 1.2 ServerHello without extensions parses with an empty block. */
     static const uint8_t sh12[] = {
-        0x03, 0x03, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24,
-        25, 26, 27, 28, 29, 30, 31, 32, 0x00, 0xc0, 0x2f, 0x00,
+        0x03, 0x03, 1,  2,  3,  4,  5,  6,  7,  8,  9,  10, 11, 12, 13, 14,   15,   16,   17,
+        18,   19,   20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32, 0x00, 0xc0, 0x2f, 0x00,
     };
     assert_true(sd_parse_server_hello(sd_span_of(sh12, sizeof sh12), &sh, &alert));
     assert_int_equal(sh.cipher_suite, 0xc02f);
@@ -1602,12 +1604,10 @@ static void test_supported_versions(void **state) {
         const char *hex;
         bool ok;
     } ch_cases[] = {
-        {"02 0304", true},
-        {"06 0304 0303 7f1c", true},
-        {"00", false},        /* versions<2..254>: empty */
-        {"03 030403", false}, /* odd */
-        {"02 0304 00", false}, /* trailing */
-        {"04 0304", false},   /* runs past the end */
+        {"02 0304", true},     {"06 0304 0303 7f1c", true}, {"00", false}, /* versions<2..254>: empty */
+        {"03 030403", false},                                              /* odd */
+        {"02 0304 00", false},                                             /* trailing */
+        {"04 0304", false},                                                /* runs past the end */
         {"", false},
     };
     for (size_t i = 0; i < sizeof ch_cases / sizeof ch_cases[0]; i++) {

@@ -361,8 +361,8 @@ static bool ecdsa_sign(EVP_PKEY *key, const EVP_MD *md, const uint8_t *tbs, size
     BIGNUM *n_minus_1 = BN_new();
     EC_POINT *R = group != NULL ? EC_POINT_new(group) : NULL;
     ECDSA_SIG *sig = NULL;
-    if (group == NULL || d == NULL || bn_ctx == NULL || e == NULL || k == NULL || kinv == NULL ||
-        r == NULL || s == NULL || n_minus_1 == NULL || R == NULL ||
+    if (group == NULL || d == NULL || bn_ctx == NULL || e == NULL || k == NULL || kinv == NULL || r == NULL ||
+        s == NULL || n_minus_1 == NULL || R == NULL ||
         EC_GROUP_get_curve_name(group) != NID_X9_62_prime256v1 || EVP_MD_size(md) > 32) {
         goto out;
     }
@@ -486,9 +486,9 @@ out:
 /* --- Certificates ---------------------------------------------------------------- */
 
 typedef struct {
-    const char *cn;            /* subject commonName */
-    const char *san;           /* subjectAltName value, e.g. "DNS:x"; NULL for none */
-    const char *not_before;    /* UTCTime "YYMMDDHHMMSSZ" (RFC 5280 §4.1.2.5.1: until 2049) */
+    const char *cn;         /* subject commonName */
+    const char *san;        /* subjectAltName value, e.g. "DNS:x"; NULL for none */
+    const char *not_before; /* UTCTime "YYMMDDHHMMSSZ" (RFC 5280 §4.1.2.5.1: until 2049) */
     const char *not_after;
     long serial;               /* unique per issuer, positive (RFC 5280 §4.1.2.2) */
     const char *basic;         /* basicConstraints */
@@ -719,8 +719,8 @@ static bool write_key(const char *file, EVP_PKEY *key) {
 
 /* --- The fixture --------------------------------------------------------------------- */
 
-#define CA_NOT_BEFORE "200101000000Z" /* 2020-01-01 */
-#define CA_NOT_AFTER "400101000000Z"  /* 2040-01-01 */
+#define CA_NOT_BEFORE "200101000000Z"   /* 2020-01-01 */
+#define CA_NOT_AFTER "400101000000Z"    /* 2040-01-01 */
 #define GOOD_NOT_BEFORE "250101000000Z" /* 2025-01-01 */
 #define GOOD_NOT_AFTER "350101000000Z"  /* 2035-01-01 */
 
@@ -740,7 +740,7 @@ static bool write_key(const char *file, EVP_PKEY *key) {
 
 /* A good server leaf under `serial`: the template every defect starts from. */
 #define GOOD_SERVER(serial) \
-    {SERVER_CN, SERVER_SAN, GOOD_NOT_BEFORE, GOOD_NOT_AFTER, serial, LEAF_BASIC, LEAF_KEY_USAGE, SERVER_EKU}
+    { SERVER_CN, SERVER_SAN, GOOD_NOT_BEFORE, GOOD_NOT_AFTER, serial, LEAF_BASIC, LEAF_KEY_USAGE, SERVER_EKU }
 
 typedef enum {
     ISSUER_INTERMEDIATE,     /* "shakedown Test Intermediate" */
@@ -760,11 +760,11 @@ enum {
 };
 
 typedef struct {
-    const char *name;   /* credential name: file stem and key name */
-    key_type key;       /* the leaf's key type */
+    const char *name; /* credential name: file stem and key name */
+    key_type key;     /* the leaf's key type */
     issuer_id issuer;
     const EVP_MD *(*md)(void); /* the issuer's signature hash; NULL: SHA-256 */
-    unsigned defects;   /* D_* */
+    unsigned defects;          /* D_* */
     cert_spec spec;
 } credential_spec;
 
@@ -776,15 +776,32 @@ static const credential_spec kCredentials[] = {
     {"leaf-p384", KEY_P384, ISSUER_INTERMEDIATE, NULL, 0, GOOD_SERVER(23)},
     /* rsa_pss_rsae_* in TLS 1.3 (RFC 8446 §4.2.3: rsaEncryption keys), and
      * static RSA / ECDHE_RSA in TLS 1.2. */
-    {"leaf-rsa", KEY_RSA2048, ISSUER_INTERMEDIATE, NULL, 0,
-     {SERVER_CN, SERVER_SAN, GOOD_NOT_BEFORE, GOOD_NOT_AFTER, 24, LEAF_BASIC, RSA_LEAF_KEY_USAGE, SERVER_EKU}},
+    {"leaf-rsa",
+     KEY_RSA2048,
+     ISSUER_INTERMEDIATE,
+     NULL,
+     0,
+     {SERVER_CN, SERVER_SAN, GOOD_NOT_BEFORE, GOOD_NOT_AFTER, 24, LEAF_BASIC, RSA_LEAF_KEY_USAGE,
+      SERVER_EKU}},
     {"leaf-ed25519", KEY_ED25519, ISSUER_INTERMEDIATE, NULL, 0, GOOD_SERVER(25)},
     /* The good client credentials: RFC 5280 §4.2.1.12 id-kp-clientAuth only. */
-    {"client", KEY_P256, ISSUER_INTERMEDIATE, NULL, 0,
+    {"client",
+     KEY_P256,
+     ISSUER_INTERMEDIATE,
+     NULL,
+     0,
      {CLIENT_CN, NULL, GOOD_NOT_BEFORE, GOOD_NOT_AFTER, 22, LEAF_BASIC, LEAF_KEY_USAGE, CLIENT_EKU}},
-    {"client-rsa", KEY_RSA2048, ISSUER_INTERMEDIATE, NULL, 0,
+    {"client-rsa",
+     KEY_RSA2048,
+     ISSUER_INTERMEDIATE,
+     NULL,
+     0,
      {CLIENT_CN, NULL, GOOD_NOT_BEFORE, GOOD_NOT_AFTER, 26, LEAF_BASIC, LEAF_KEY_USAGE, CLIENT_EKU}},
-    {"client-ed25519", KEY_ED25519, ISSUER_INTERMEDIATE, NULL, 0,
+    {"client-ed25519",
+     KEY_ED25519,
+     ISSUER_INTERMEDIATE,
+     NULL,
+     0,
      {CLIENT_CN, NULL, GOOD_NOT_BEFORE, GOOD_NOT_AFTER, 27, LEAF_BASIC, LEAF_KEY_USAGE, CLIENT_EKU}},
 
     /* --- Defective server credentials, one defect each. These names are an
@@ -793,17 +810,29 @@ static const credential_spec kCredentials[] = {
     /* RFC 5280 §4.1.2.5 / §6.1.3 (a)(2): "The certificate validity period
      * includes the current time" fails: notAfter (2021-01-01) is before any
      * validation time a run uses. */
-    {"expired", KEY_P256, ISSUER_INTERMEDIATE, NULL, 0,
+    {"expired",
+     KEY_P256,
+     ISSUER_INTERMEDIATE,
+     NULL,
+     0,
      {SERVER_CN, SERVER_SAN, "200101000000Z", "210101000000Z", 17, LEAF_BASIC, LEAF_KEY_USAGE, SERVER_EKU}},
     /* RFC 5280 §4.1.2.5 / §6.1.3 (a)(2) the other way round: notBefore
      * (2030-01-01) is after the validation time. */
-    {"not-yet-valid", KEY_P256, ISSUER_INTERMEDIATE, NULL, 0,
+    {"not-yet-valid",
+     KEY_P256,
+     ISSUER_INTERMEDIATE,
+     NULL,
+     0,
      {SERVER_CN, SERVER_SAN, "300101000000Z", "350101000000Z", 18, LEAF_BASIC, LEAF_KEY_USAGE, SERVER_EKU}},
     /* A valid RFC 5280 path, but its §4.2.1.6 subjectAltName (and CN) name
      * another host: the server identity check of RFC 6125 §6 (now RFC 9525)
      * fails for server.shakedown.test. Not an RFC 5280 defect as such: path
      * validation does not look at names. */
-    {"wrong-name", KEY_P256, ISSUER_INTERMEDIATE, NULL, 0,
+    {"wrong-name",
+     KEY_P256,
+     ISSUER_INTERMEDIATE,
+     NULL,
+     0,
      {"other.shakedown.test", "DNS:other.shakedown.test", GOOD_NOT_BEFORE, GOOD_NOT_AFTER, 19, LEAF_BASIC,
       LEAF_KEY_USAGE, SERVER_EKU}},
     /* RFC 5280 §6.1: a path must begin at a trust anchor (§6.1.1 (d)); this
@@ -832,7 +861,11 @@ static const credential_spec kCredentials[] = {
      * false"). It also asserts digitalSignature, so the CA flag is its only
      * defect. Path validation alone accepts it (§6.1 checks cA only on
      * intermediates): the harness rejects it by policy. */
-    {"ca-as-leaf", KEY_P256, ISSUER_INTERMEDIATE, NULL, 0,
+    {"ca-as-leaf",
+     KEY_P256,
+     ISSUER_INTERMEDIATE,
+     NULL,
+     0,
      {SERVER_CN, SERVER_SAN, GOOD_NOT_BEFORE, GOOD_NOT_AFTER, 28, CA_BASIC,
       "critical,digitalSignature,keyCertSign,cRLSign", SERVER_EKU}},
     /* RFC 5280 §4.2.1.3: keyUsage without digitalSignature ("asserted when
@@ -840,14 +873,22 @@ static const credential_spec kCredentials[] = {
      * this ECDSA key may only be used for keyEncipherment, which an ECDSA
      * key cannot even do. RFC 8446 §4.4.2.2: "the digitalSignature bit MUST
      * be set if the Key Usage extension is present". */
-    {"wrong-key-usage", KEY_P256, ISSUER_INTERMEDIATE, NULL, 0,
+    {"wrong-key-usage",
+     KEY_P256,
+     ISSUER_INTERMEDIATE,
+     NULL,
+     0,
      {SERVER_CN, SERVER_SAN, GOOD_NOT_BEFORE, GOOD_NOT_AFTER, 29, LEAF_BASIC, "critical,keyEncipherment",
       SERVER_EKU}},
     /* RFC 5280 §4.2.1.12: "If the extension is present, then the
      * certificate MUST only be used for one of the purposes indicated";
      * this one names id-kp-clientAuth only and is presented by a server
      * (id-kp-serverAuth is "TLS WWW server authentication"). */
-    {"wrong-eku", KEY_P256, ISSUER_INTERMEDIATE, NULL, 0,
+    {"wrong-eku",
+     KEY_P256,
+     ISSUER_INTERMEDIATE,
+     NULL,
+     0,
      {SERVER_CN, SERVER_SAN, GOOD_NOT_BEFORE, GOOD_NOT_AFTER, 30, LEAF_BASIC, LEAF_KEY_USAGE, CLIENT_EKU}},
     /* RFC 5280 §6.1: the path is root -> intermediate -> leaf and the
      * relying party has only the root; the chain file (and so the
@@ -879,8 +920,13 @@ static const credential_spec kCredentials[] = {
      * the CA/Browser Forum BRs §6.1.5 require 2048. The harness's verifier
      * rejects RSA under 2048 bits (SD_PKI_MIN_RSA_BITS). Key usage as
      * leaf-rsa, whose key removes the defect. */
-    {"weak-key", KEY_RSA1024, ISSUER_INTERMEDIATE, NULL, 0,
-     {SERVER_CN, SERVER_SAN, GOOD_NOT_BEFORE, GOOD_NOT_AFTER, 34, LEAF_BASIC, RSA_LEAF_KEY_USAGE, SERVER_EKU}},
+    {"weak-key",
+     KEY_RSA1024,
+     ISSUER_INTERMEDIATE,
+     NULL,
+     0,
+     {SERVER_CN, SERVER_SAN, GOOD_NOT_BEFORE, GOOD_NOT_AFTER, 34, LEAF_BASIC, RSA_LEAF_KEY_USAGE,
+      SERVER_EKU}},
     /* Signed with sha1WithRSAEncryption (RFC 3279 §2.2.1) by the RSA
      * intermediate. RFC 5280 §4.1.1.2 allows any algorithm; RFC 8446
      * §4.4.2.4: "SHA-1 is deprecated, and it is RECOMMENDED that any
@@ -910,13 +956,13 @@ static const credential_spec kCredentials[] = {
     {"revoked", KEY_P256, ISSUER_INTERMEDIATE, NULL, 0, GOOD_SERVER(36)},
 };
 
-#define REVOCATION_TIME_UTC "250601000000Z"     /* 2025-06-01, CRL (UTCTime) */
-#define REVOCATION_TIME_GEN "20250601000000Z"   /* the same, OCSP (GeneralizedTime) */
+#define REVOCATION_TIME_UTC "250601000000Z"   /* 2025-06-01, CRL (UTCTime) */
+#define REVOCATION_TIME_GEN "20250601000000Z" /* the same, OCSP (GeneralizedTime) */
 #define STATUS_THIS_UPDATE_UTC "250601000000Z"
 #define STATUS_THIS_UPDATE_GEN "20250601000000Z"
-#define STATUS_NEXT_UPDATE_UTC "350101000000Z"  /* as long as the good leaves */
+#define STATUS_NEXT_UPDATE_UTC "350101000000Z" /* as long as the good leaves */
 #define STATUS_NEXT_UPDATE_GEN "20350101000000Z"
-#define CRL_REASON_KEY_COMPROMISE 1             /* RFC 5280 §5.3.1 */
+#define CRL_REASON_KEY_COMPROMISE 1 /* RFC 5280 §5.3.1 */
 
 typedef struct {
     EVP_PKEY *root_key, *int_key, *int_rsa_key, *ee_issuer_key;
@@ -939,8 +985,8 @@ static bool make_hierarchy(hierarchy *h, const char *root_name, const char *root
                            const char *int_cn) {
     memset(h, 0, sizeof(*h));
     const cert_spec root_spec = {root_cn, NULL, CA_NOT_BEFORE, CA_NOT_AFTER, 1, CA_BASIC, CA_KEY_USAGE, NULL};
-    const cert_spec int_spec = {int_cn, NULL, CA_NOT_BEFORE, CA_NOT_AFTER, 2,
-                                INTERMEDIATE_BASIC, CA_KEY_USAGE, NULL};
+    const cert_spec int_spec = {int_cn,       NULL, CA_NOT_BEFORE, CA_NOT_AFTER, 2, INTERMEDIATE_BASIC,
+                                CA_KEY_USAGE, NULL};
     h->root_key = fixture_key(root_name, KEY_P256);
     h->int_key = fixture_key(int_name, KEY_P256);
     if (h->root_key == NULL || h->int_key == NULL) {
@@ -961,11 +1007,23 @@ static bool make_hierarchy(hierarchy *h, const char *root_name, const char *root
 /* The trusted hierarchy's other issuers: the RSA intermediate and the
  * end-entity certificate that "issues" leaf-as-ca, both under the root. */
 static bool make_extra_issuers(hierarchy *h) {
-    const cert_spec rsa_spec = {"shakedown Test RSA Intermediate", NULL, CA_NOT_BEFORE, CA_NOT_AFTER, 3,
-                                INTERMEDIATE_BASIC, CA_KEY_USAGE, NULL};
+    const cert_spec rsa_spec = {"shakedown Test RSA Intermediate",
+                                NULL,
+                                CA_NOT_BEFORE,
+                                CA_NOT_AFTER,
+                                3,
+                                INTERMEDIATE_BASIC,
+                                CA_KEY_USAGE,
+                                NULL};
     /* An ordinary server certificate: nothing in it says CA. */
-    const cert_spec ee_spec = {"issuer.shakedown.test", "DNS:issuer.shakedown.test", GOOD_NOT_BEFORE,
-                               GOOD_NOT_AFTER, 4, LEAF_BASIC, LEAF_KEY_USAGE, SERVER_EKU};
+    const cert_spec ee_spec = {"issuer.shakedown.test",
+                               "DNS:issuer.shakedown.test",
+                               GOOD_NOT_BEFORE,
+                               GOOD_NOT_AFTER,
+                               4,
+                               LEAF_BASIC,
+                               LEAF_KEY_USAGE,
+                               SERVER_EKU};
     h->int_rsa_key = fixture_key("intermediate-rsa", KEY_RSA2048);
     h->ee_issuer_key = fixture_key("leaf-as-issuer", KEY_P256);
     if (h->int_rsa_key == NULL || h->ee_issuer_key == NULL) {
@@ -1162,8 +1220,8 @@ out:
 
 static bool add_oid(CBB *cbb, const char *oid) {
     CBB child;
-    return CBB_add_asn1(cbb, &child, CBS_ASN1_OBJECT) && CBB_add_asn1_oid_from_text(&child, oid, strlen(oid)) &&
-           CBB_flush(cbb);
+    return CBB_add_asn1(cbb, &child, CBS_ASN1_OBJECT) &&
+           CBB_add_asn1_oid_from_text(&child, oid, strlen(oid)) && CBB_flush(cbb);
 }
 
 static bool add_generalized_time(CBB *cbb, const char *t) {
@@ -1174,7 +1232,8 @@ static bool add_generalized_time(CBB *cbb, const char *t) {
 
 static bool add_octet_string(CBB *cbb, const uint8_t *data, size_t len) {
     CBB child;
-    return CBB_add_asn1(cbb, &child, CBS_ASN1_OCTETSTRING) && CBB_add_bytes(&child, data, len) && CBB_flush(cbb);
+    return CBB_add_asn1(cbb, &child, CBS_ASN1_OCTETSTRING) && CBB_add_bytes(&child, data, len) &&
+           CBB_flush(cbb);
 }
 
 /* CertID (§4.1.1) with SHA-1, as RFC 5019 §2.2.1 (the profile stapling
@@ -1192,7 +1251,8 @@ static bool add_cert_id(CBB *cbb, X509 *leaf, X509 *issuer) {
         SHA1(name_der, (size_t)name_len, name_hash);
         SHA1(ASN1_STRING_get0_data(key), (size_t)ASN1_STRING_length(key), key_hash);
         CBB cert_id, alg, null;
-        ok = CBB_add_asn1(cbb, &cert_id, CBS_ASN1_SEQUENCE) && CBB_add_asn1(&cert_id, &alg, CBS_ASN1_SEQUENCE) &&
+        ok = CBB_add_asn1(cbb, &cert_id, CBS_ASN1_SEQUENCE) &&
+             CBB_add_asn1(&cert_id, &alg, CBS_ASN1_SEQUENCE) &&
              add_oid(&alg, "1.3.14.3.2.26") /* id-sha1 */ && CBB_add_asn1(&alg, &null, CBS_ASN1_NULL) &&
              CBB_flush(&cert_id) && add_octet_string(&cert_id, name_hash, sizeof(name_hash)) &&
              add_octet_string(&cert_id, key_hash, sizeof(key_hash)) &&
@@ -1304,7 +1364,8 @@ int main(int argc, char **argv) {
         return 1;
     }
     hierarchy trusted, untrusted;
-    if (!make_hierarchy(&trusted, "root", "shakedown Test Root", "intermediate", "shakedown Test Intermediate") ||
+    if (!make_hierarchy(&trusted, "root", "shakedown Test Root", "intermediate",
+                        "shakedown Test Intermediate") ||
         !make_extra_issuers(&trusted)) {
         fail("cannot make the trusted hierarchy");
         hierarchy_free(&trusted);
@@ -1316,7 +1377,8 @@ int main(int argc, char **argv) {
         hierarchy_free(&trusted);
         return 1;
     }
-    bool ok = write_certs("root.pem", &trusted.root, 1) && write_certs("untrusted-root.pem", &untrusted.root, 1) &&
+    bool ok = write_certs("root.pem", &trusted.root, 1) &&
+              write_certs("untrusted-root.pem", &untrusted.root, 1) &&
               write_certs("intermediate.pem", &trusted.intermediate, 1) &&
               write_certs("intermediate-rsa.pem", &trusted.intermediate_rsa, 1) &&
               write_key("root.ca-key.pem", trusted.root_key) &&
@@ -1325,7 +1387,9 @@ int main(int argc, char **argv) {
     X509 *good = NULL, *revoked = NULL;
     for (size_t i = 0; ok && i < sizeof(kCredentials) / sizeof(kCredentials[0]); i++) {
         const credential_spec *c = &kCredentials[i];
-        X509 **keep = strcmp(c->name, "leaf") == 0 ? &good : strcmp(c->name, "revoked") == 0 ? &revoked : NULL;
+        X509 **keep = strcmp(c->name, "leaf") == 0      ? &good
+                      : strcmp(c->name, "revoked") == 0 ? &revoked
+                                                        : NULL;
         ok = make_credential(c, &trusted, &untrusted, keep);
     }
     ok = ok && good != NULL && revoked != NULL && make_crl(&trusted, revoked) &&

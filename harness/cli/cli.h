@@ -17,20 +17,20 @@
 
 /* Exit codes, the same for every subcommand (docs/outcomes.md). */
 enum {
-    SD_EXIT_OK = 0,        /* no FAIL, CRASH or HANG */
-    SD_EXIT_FINDINGS = 1,  /* at least one FAIL, CRASH or HANG */
-    SD_EXIT_USAGE = 2,     /* bad flag, bad scenario file, missing PKI: nothing was run */
-    SD_EXIT_HARNESS = 3,   /* the harness failed during the run (its results are incomplete) */
+    SD_EXIT_OK = 0,       /* no FAIL, CRASH or HANG */
+    SD_EXIT_FINDINGS = 1, /* at least one FAIL, CRASH or HANG */
+    SD_EXIT_USAGE = 2,    /* bad flag, bad scenario file, missing PKI: nothing was run */
+    SD_EXIT_HARNESS = 3,  /* the harness failed during the run (its results are incomplete) */
 };
 
 int sd_cmd_conform(int argc, char **argv);
 int sd_cmd_list(int argc, char **argv);
-int sd_cmd_repro(int argc, char **argv); /* harness/cli/repro.c */
-int sd_cmd_trace(int argc, char **argv); /* harness/cli/trace.c */
+int sd_cmd_repro(int argc, char **argv);    /* harness/cli/repro.c */
+int sd_cmd_trace(int argc, char **argv);    /* harness/cli/trace.c */
 int sd_cmd_minimize(int argc, char **argv); /* harness/cli/minimize.c */
-int sd_cmd_fuzz(int argc, char **argv); /* harness/cli/fuzz.c */
-int sd_cmd_report(int argc, char **argv); /* harness/cli/report.c */
-int sd_cmd_serve(int argc, char **argv); /* harness/cli/serve.c */
+int sd_cmd_fuzz(int argc, char **argv);     /* harness/cli/fuzz.c */
+int sd_cmd_report(int argc, char **argv);   /* harness/cli/report.c */
+int sd_cmd_serve(int argc, char **argv);    /* harness/cli/serve.c */
 
 /* Prints "shakedown <cmd>: <message>" and a hint to use --help, to stderr,
  * and returns SD_EXIT_USAGE. */

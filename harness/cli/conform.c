@@ -53,13 +53,18 @@ static bool use_color(FILE *f) {
 
 static const char *verdict_color(sd_verdict v) {
     switch (v) {
-    case SD_VERDICT_PASS: return "\033[32m";
-    case SD_VERDICT_SOFT: return "\033[33m";
+    case SD_VERDICT_PASS:
+        return "\033[32m";
+    case SD_VERDICT_SOFT:
+        return "\033[33m";
     case SD_VERDICT_FAIL:
     case SD_VERDICT_CRASH:
-    case SD_VERDICT_HANG: return "\033[1;31m";
-    case SD_VERDICT_ERROR: return "\033[35m";
-    default: return "\033[2m";
+    case SD_VERDICT_HANG:
+        return "\033[1;31m";
+    case SD_VERDICT_ERROR:
+        return "\033[35m";
+    default:
+        return "\033[2m";
     }
 }
 
@@ -171,13 +176,11 @@ static bool make_default_run_dir(char *out, size_t out_len, char *err, size_t er
      * rename over the old one. A failure here costs only the convenience. */
     unlink("runs/.latest.tmp");
     if (symlink(name, "runs/.latest.tmp") != 0 || rename("runs/.latest.tmp", "runs/latest") != 0) {
-        fprintf(stderr, "shakedown conform: warning: could not update runs/latest: %s\n",
-                strerror(errno));
+        fprintf(stderr, "shakedown conform: warning: could not update runs/latest: %s\n", strerror(errno));
         unlink("runs/.latest.tmp");
     }
     return true;
 }
-
 
 typedef struct {
     const sd_target_ops *ops[MAX_STACKS];
@@ -216,11 +219,12 @@ static int add_stack(stack_list *l, const char *name) {
         }
         for (size_t i = 0; sd_shim_targets[i]; i++) {
             if (strcmp(sd_shim_targets[i]->name, name) == 0) {
-                return sd_cli_usage_error(conform_cmd,
-                                          "stack '%s' is not available: its shim (shakedown-shim-%s) was not "
-                                          "built; install its dev package (scripts/install-deps.sh) and rebuild "
-                                          "(available: %s, all)",
-                                          name, name, known);
+                return sd_cli_usage_error(
+                    conform_cmd,
+                    "stack '%s' is not available: its shim (shakedown-shim-%s) was not "
+                    "built; install its dev package (scripts/install-deps.sh) and rebuild "
+                    "(available: %s, all)",
+                    name, name, known);
             }
         }
         return sd_cli_usage_error(conform_cmd, "unknown stack '%s' (available: %s, all)", name, known);
@@ -239,7 +243,7 @@ typedef struct {
     bool use_tcp;
     int verbose;
     bool quiet;
-    bool no_generated; /* --no-generated: only the scenario files */
+    bool no_generated;    /* --no-generated: only the scenario files */
     const char *baseline; /* --baseline FILE */
     unsigned jobs;        /* -j N: cells run in N worker processes */
 } conform_opts;
@@ -301,8 +305,8 @@ static void print_totals(const sd_report_run *run, bool color) {
      * same columns for every stack so they line up. */
     bool show[SD_VERDICT_COUNT];
     for (int v = 0; v < SD_VERDICT_COUNT; v++) {
-        show[v] = v == SD_VERDICT_PASS || v == SD_VERDICT_SOFT || v == SD_VERDICT_FAIL ||
-                  v == SD_VERDICT_CRASH;
+        show[v] =
+            v == SD_VERDICT_PASS || v == SD_VERDICT_SOFT || v == SD_VERDICT_FAIL || v == SD_VERDICT_CRASH;
         for (size_t k = 0; k < run->n_stacks && !show[v]; k++) {
             show[v] = sd_report_count(run, k, (sd_verdict)v) > 0;
         }
@@ -363,9 +367,20 @@ static void cell_finished(void *ctx, size_t c, const sd_cell_result *result) {
 }
 
 static int conform_parse(int argc, char **argv, conform_opts *o, int *first_pos) {
-    enum { OPT_STACK = 256, OPT_OUT, OPT_SEED, OPT_PKI, OPT_TIME, OPT_FILTER, OPT_CONNECT, OPT_LISTEN,
-           OPT_CLIENT_CMD, OPT_ALLOW_REMOTE, OPT_NO_GENERATED,
-           OPT_BASELINE };
+    enum {
+        OPT_STACK = 256,
+        OPT_OUT,
+        OPT_SEED,
+        OPT_PKI,
+        OPT_TIME,
+        OPT_FILTER,
+        OPT_CONNECT,
+        OPT_LISTEN,
+        OPT_CLIENT_CMD,
+        OPT_ALLOW_REMOTE,
+        OPT_NO_GENERATED,
+        OPT_BASELINE
+    };
     static const struct option longopts[] = {
         {"stack", required_argument, NULL, OPT_STACK},
         {"out", required_argument, NULL, OPT_OUT},
@@ -403,7 +418,8 @@ static int conform_parse(int argc, char **argv, conform_opts *o, int *first_pos)
             break;
         case OPT_SEED:
             if (!sd_cli_parse_u64(optarg, &o->seed)) {
-                return sd_cli_usage_error(conform_cmd, "--seed wants a number from 0 to 2^64-1, not '%s'", optarg);
+                return sd_cli_usage_error(conform_cmd, "--seed wants a number from 0 to 2^64-1, not '%s'",
+                                          optarg);
             }
             break;
         case OPT_PKI:
@@ -412,39 +428,60 @@ static int conform_parse(int argc, char **argv, conform_opts *o, int *first_pos)
             break;
         case OPT_TIME:
             if (!sd_cli_parse_i64(optarg, &o->now)) {
-                return sd_cli_usage_error(conform_cmd, "--time wants seconds since the epoch, not '%s'", optarg);
+                return sd_cli_usage_error(conform_cmd, "--time wants seconds since the epoch, not '%s'",
+                                          optarg);
             }
             break;
-        case OPT_FILTER: o->filter = optarg; break;
-        case OPT_NO_GENERATED: o->no_generated = true; break;
+        case OPT_FILTER:
+            o->filter = optarg;
+            break;
+        case OPT_NO_GENERATED:
+            o->no_generated = true;
+            break;
         case OPT_BASELINE:
             if (!*optarg) return sd_cli_usage_error(conform_cmd, "--baseline needs a file");
             o->baseline = optarg;
             break;
-        case OPT_CONNECT: o->tcp.connect = optarg; o->use_tcp = true; break;
+        case OPT_CONNECT:
+            o->tcp.connect = optarg;
+            o->use_tcp = true;
+            break;
         case OPT_LISTEN: {
             uint64_t port;
             if (!sd_cli_parse_u64(optarg, &port) || port > 65535) {
-                return sd_cli_usage_error(conform_cmd, "--listen wants a port from 0 to 65535, not '%s'", optarg);
+                return sd_cli_usage_error(conform_cmd, "--listen wants a port from 0 to 65535, not '%s'",
+                                          optarg);
             }
             o->tcp.listen_port = (int)port;
             o->use_tcp = true;
             break;
         }
-        case OPT_CLIENT_CMD: o->tcp.client_cmd = optarg; break;
-        case OPT_ALLOW_REMOTE: o->tcp.allow_remote = true; break;
+        case OPT_CLIENT_CMD:
+            o->tcp.client_cmd = optarg;
+            break;
+        case OPT_ALLOW_REMOTE:
+            o->tcp.allow_remote = true;
+            break;
         case 'j': {
             uint64_t j;
             if (!sd_cli_parse_u64(optarg, &j) || j == 0 || j > 4096) {
-                return sd_cli_usage_error(conform_cmd, "-j wants a number of jobs from 1 to 4096, not '%s'", optarg);
+                return sd_cli_usage_error(conform_cmd, "-j wants a number of jobs from 1 to 4096, not '%s'",
+                                          optarg);
             }
             o->jobs = (unsigned)j;
             break;
         }
-        case 'v': o->verbose++; break;
-        case 'q': o->quiet = true; break;
-        case 'h': conform_usage(stdout); return -1;
-        default: return sd_cli_bad_option(conform_cmd, c, argv);
+        case 'v':
+            o->verbose++;
+            break;
+        case 'q':
+            o->quiet = true;
+            break;
+        case 'h':
+            conform_usage(stdout);
+            return -1;
+        default:
+            return sd_cli_bad_option(conform_cmd, c, argv);
         }
     }
     if (o->quiet && o->verbose) return sd_cli_usage_error(conform_cmd, "-q and -v contradict each other");
@@ -457,7 +494,8 @@ static int conform_parse(int argc, char **argv, conform_opts *o, int *first_pos)
         const char *idle = getenv("SHAKEDOWN_TCP_IDLE_MS");
         uint64_t idle_ms = 0;
         if (idle && *idle && (!sd_cli_parse_u64(idle, &idle_ms) || idle_ms == 0 || idle_ms > 60000)) {
-            return sd_cli_usage_error(conform_cmd, "$SHAKEDOWN_TCP_IDLE_MS wants 1..60000 ms, not '%s'", idle);
+            return sd_cli_usage_error(conform_cmd, "$SHAKEDOWN_TCP_IDLE_MS wants 1..60000 ms, not '%s'",
+                                      idle);
         }
         o->tcp.idle_ms = (int)idle_ms;
         char err[512];
@@ -590,8 +628,13 @@ int sd_cmd_conform(int argc, char **argv) {
     for (size_t i = 0; i < set.n; i++) sd_report_scenario_set(&run.scenarios[i], &set.items[i]);
 
     bool progress = !o.quiet && o.verbose == 0 && isatty(STDERR_FILENO);
-    conform_progress cp = {.set = &set, .o = &o, .run = &run, .n_stacks = o.stacks.n,
-                           .total = set.n * o.stacks.n, .progress = progress, .color_err = use_color(stderr)};
+    conform_progress cp = {.set = &set,
+                           .o = &o,
+                           .run = &run,
+                           .n_stacks = o.stacks.n,
+                           .total = set.n * o.stacks.n,
+                           .progress = progress,
+                           .color_err = use_color(stderr)};
     sd_cell_plan plan = {
         .scenarios = set.items,
         .n_scenarios = set.n,
@@ -610,7 +653,8 @@ int sd_cmd_conform(int argc, char **argv) {
     bool cells_ok = sd_cells_run(&plan);
     if (!cells_ok) fprintf(stderr, "shakedown conform: cannot run workers: %s\n", strerror(errno));
     for (size_t i = 0; i < set.n; i++)
-        for (size_t k = 0; k < o.stacks.n; k++) run.stacks[k].elapsed_ms += sd_report_cell_at(&run, i, k)->elapsed_ms;
+        for (size_t k = 0; k < o.stacks.n; k++)
+            run.stacks[k].elapsed_ms += sd_report_cell_at(&run, i, k)->elapsed_ms;
     run.elapsed_ms = sd_now_ms() - t0;
     if (o.baseline) sd_cli_apply_baseline(&run, &baseline);
     if (progress) fprintf(stderr, "\r\033[K");
@@ -623,8 +667,9 @@ int sd_cmd_conform(int argc, char **argv) {
         putchar('\n');
     }
     print_totals(&run, color);
-    printf("\nresults: %s/results.json\nreport:  %s/index.html\nsummary: %s/summary.md\njunit:   %s/junit.xml\n",
-           out_dir, out_dir, out_dir, out_dir);
+    printf(
+        "\nresults: %s/results.json\nreport:  %s/index.html\nsummary: %s/summary.md\njunit:   %s/junit.xml\n",
+        out_dir, out_dir, out_dir, out_dir);
 
     bool findings = false, harness_errors = false;
     for (size_t i = 0; i < set.n; i++) {
@@ -695,11 +740,20 @@ int sd_cmd_list(int argc, char **argv) {
     int c;
     while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
         switch (c) {
-        case OPT_FILTER: filter = optarg; break;
-        case OPT_NO_GENERATED: no_generated = true; break;
-        case OPT_COUNTS: only_counts = true; break;
-        case 'h': list_usage(stdout); return SD_EXIT_OK;
-        default: return sd_cli_bad_option(list_cmd, c, argv);
+        case OPT_FILTER:
+            filter = optarg;
+            break;
+        case OPT_NO_GENERATED:
+            no_generated = true;
+            break;
+        case OPT_COUNTS:
+            only_counts = true;
+            break;
+        case 'h':
+            list_usage(stdout);
+            return SD_EXIT_OK;
+        default:
+            return sd_cli_bad_option(list_cmd, c, argv);
         }
     }
     sd_scenario_set set;
@@ -709,8 +763,8 @@ int sd_cmd_list(int argc, char **argv) {
     }
 
     int id_w = 2, exp_w = 8, tag_w = 4;
-    char (*exp)[80] = calloc(set.n, sizeof *exp);
-    char (*tags)[SD_MAX_TAGS * 33] = calloc(set.n, sizeof *tags);
+    char(*exp)[80] = calloc(set.n, sizeof *exp);
+    char(*tags)[SD_MAX_TAGS * 33] = calloc(set.n, sizeof *tags);
     tag_count *counts = calloc(set.n * SD_MAX_TAGS + 1, sizeof *counts);
     if (!exp || !tags || !counts) {
         free(exp);
@@ -769,8 +823,8 @@ int sd_cmd_list(int argc, char **argv) {
             if (set.items[i].role == SD_ROLE_CLIENT) n_fam_client++;
             if (set.items[i].version == SD_TLS12) n_fam_tls12++;
         }
-        printf("  %-28s %8zu %8zu %8zu %8zu %8zu%s%s\n", fam ? fam : "scenario files", n_fam, n_fam - n_fam_client,
-               n_fam_client, n_fam - n_fam_tls12, n_fam_tls12, fam ? "  " : "",
+        printf("  %-28s %8zu %8zu %8zu %8zu %8zu%s%s\n", fam ? fam : "scenario files", n_fam,
+               n_fam - n_fam_client, n_fam_client, n_fam - n_fam_tls12, n_fam_tls12, fam ? "  " : "",
                fam ? sd_generated_families[f - 1].summary : "");
     }
     if (n_counts) {

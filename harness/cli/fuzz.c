@@ -44,26 +44,25 @@
 static const char fuzz_cmd[] = "fuzz";
 
 static void fuzz_usage(FILE *f) {
-    fprintf(f,
-            "usage: shakedown fuzz [--target NAME|all] [--engine libfuzzer|afl] [--time SECONDS]\n"
-            "                      [-j N] [--out DIR] [--bin-dir DIR]\n"
-            "\n"
-            "Runs built fuzz targets for a time budget, merges their corpus, and writes the\n"
-            "deduplicated findings to DIR/findings.json and DIR/findings.md.\n"
-            "\n"
-            "  --target NAME   a fuzz target (fuzz_client_hello, ...), repeatable; 'all' (the\n"
-            "                  default) runs every target found in the binary folder\n"
-            "  --engine E      libfuzzer (default; build: cmake --preset fuzz && cmake --build\n"
-            "                  --preset fuzz) or afl (build: scripts/build-afl.sh)\n"
-            "  --time SECONDS  budget per target (default 60)\n"
-            "  -j N            parallel jobs per target (default 1)\n"
-            "  --out DIR       where corpus, logs and findings go (default fuzz-out)\n"
-            "  --bin-dir DIR   where the target binaries are (default build/fuzz/targets/fuzz,\n"
-            "                  or build/afl/targets/fuzz for afl, under the source tree)\n"
-            "  -h, --help      this help\n"
-            "\n"
-            "exit codes: 0 no findings; 1 findings (see findings.md); 2 bad flag or no target\n"
-            "binaries; 3 the engine could not be run\n");
+    fprintf(f, "usage: shakedown fuzz [--target NAME|all] [--engine libfuzzer|afl] [--time SECONDS]\n"
+               "                      [-j N] [--out DIR] [--bin-dir DIR]\n"
+               "\n"
+               "Runs built fuzz targets for a time budget, merges their corpus, and writes the\n"
+               "deduplicated findings to DIR/findings.json and DIR/findings.md.\n"
+               "\n"
+               "  --target NAME   a fuzz target (fuzz_client_hello, ...), repeatable; 'all' (the\n"
+               "                  default) runs every target found in the binary folder\n"
+               "  --engine E      libfuzzer (default; build: cmake --preset fuzz && cmake --build\n"
+               "                  --preset fuzz) or afl (build: scripts/build-afl.sh)\n"
+               "  --time SECONDS  budget per target (default 60)\n"
+               "  -j N            parallel jobs per target (default 1)\n"
+               "  --out DIR       where corpus, logs and findings go (default fuzz-out)\n"
+               "  --bin-dir DIR   where the target binaries are (default build/fuzz/targets/fuzz,\n"
+               "                  or build/afl/targets/fuzz for afl, under the source tree)\n"
+               "  -h, --help      this help\n"
+               "\n"
+               "exit codes: 0 no findings; 1 findings (see findings.md); 2 bad flag or no target\n"
+               "binaries; 3 the engine could not be run\n");
 }
 
 typedef enum { ENGINE_LIBFUZZER, ENGINE_AFL } engine;
@@ -160,8 +159,8 @@ static int wait_for(pid_t pid) {
 typedef struct {
     char target[64];
     char signature[300];
-    char kind[32];     /* divergence, crash, timeout, oom */
-    char input[1024];  /* a reproducer */
+    char kind[32];      /* divergence, crash, timeout, oom */
+    char input[1024];   /* a reproducer */
     char explain[1024]; /* the .txt or the log */
     unsigned count;
 } finding;
@@ -238,16 +237,17 @@ static void collect_differential(findings *fs, const char *out, const char *targ
 
 /* Engine artifacts (sanitizer crashes and the like) that are not
  * differential findings: named by the SUMMARY line of the job's log. */
-static void collect_artifacts(findings *fs, const char *artifacts_dir, const char *target, const char *log_glob_dir) {
+static void collect_artifacts(findings *fs, const char *artifacts_dir, const char *target,
+                              const char *log_glob_dir) {
     DIR *d = opendir(artifacts_dir);
     if (!d) return;
     struct dirent *e;
     while ((e = readdir(d)) != NULL) {
         const char *kind = strncmp(e->d_name, "crash-", 6) == 0 || strncmp(e->d_name, "id:", 3) == 0 ? "crash"
-                           : strncmp(e->d_name, "timeout-", 8) == 0                                    ? "timeout"
-                           : strncmp(e->d_name, "oom-", 4) == 0                                        ? "oom"
-                           : strncmp(e->d_name, "leak-", 5) == 0                                       ? "leak"
-                                                                                                       : NULL;
+                           : strncmp(e->d_name, "timeout-", 8) == 0 ? "timeout"
+                           : strncmp(e->d_name, "oom-", 4) == 0     ? "oom"
+                           : strncmp(e->d_name, "leak-", 5) == 0    ? "leak"
+                                                                    : NULL;
         if (!kind) continue;
         char input[2300];
         snprintf(input, sizeof input, "%s/%s", artifacts_dir, e->d_name);
@@ -259,7 +259,8 @@ static void collect_artifacts(findings *fs, const char *artifacts_dir, const cha
             if (strncmp(le->d_name, target, strlen(target)) != 0) continue;
             char log[2300];
             snprintf(log, sizeof log, "%s/%s", log_glob_dir, le->d_name);
-            if (!line_after(log, "signature:", summary, sizeof summary)) line_after(log, "SUMMARY:", summary, sizeof summary);
+            if (!line_after(log, "signature:", summary, sizeof summary))
+                line_after(log, "SUMMARY:", summary, sizeof summary);
         }
         if (ld) closedir(ld);
         if (strstr(summary, ":model=")) continue; /* already counted from its .txt */
@@ -269,7 +270,8 @@ static void collect_artifacts(findings *fs, const char *artifacts_dir, const cha
     closedir(d);
 }
 
-static bool write_reports(const findings *fs, const char *out, const options *o, char **targets, size_t n_targets) {
+static bool write_reports(const findings *fs, const char *out, const options *o, char **targets,
+                          size_t n_targets) {
     json_t *root = json_object();
     json_object_set_new(root, "engine", json_string(o->eng == ENGINE_AFL ? "afl" : "libfuzzer"));
     json_object_set_new(root, "seconds_per_target", json_integer(o->seconds));
@@ -306,8 +308,8 @@ static bool write_reports(const findings *fs, const char *out, const options *o,
     FILE *f = open_memstream(&md, &md_len);
     if (!f) return false;
     fprintf(f, "# shakedown fuzz: %zu finding%s\n\n", fs->n, fs->n == 1 ? "" : "s");
-    fprintf(f, "%s, %u s per target, %u job%s; targets:", o->eng == ENGINE_AFL ? "AFL++" : "libFuzzer", o->seconds,
-            o->jobs, o->jobs == 1 ? "" : "s");
+    fprintf(f, "%s, %u s per target, %u job%s; targets:", o->eng == ENGINE_AFL ? "AFL++" : "libFuzzer",
+            o->seconds, o->jobs, o->jobs == 1 ? "" : "s");
     for (size_t i = 0; i < n_targets; i++) fprintf(f, " `%s`", targets[i]);
     fprintf(f, "\n\n");
     if (fs->n) {
@@ -406,7 +408,7 @@ static int run_target(const options *o, const char *target, findings *fs, unsign
             snprintf(log, sizeof log, "%s/%s.%u.log", logs, target, j);
             char *argv[24];
             size_t a = 0;
-            char (*s)[2200] = arg + 0;
+            char(*s)[2200] = arg + 0;
             if (o->eng == ENGINE_LIBFUZZER) {
                 argv[a++] = bin;
                 snprintf(s[0], sizeof s[0], "-max_total_time=%u", (unsigned)left);
@@ -465,10 +467,11 @@ static int run_target(const options *o, const char *target, findings *fs, unsign
                     quick_deaths[j] = 1000;
                 } else if (now_s() - started[j] < QUICK_DEATH_S) {
                     if (++quick_deaths[j] == 51)
-                        fprintf(stderr,
-                                "\nshakedown fuzz: %s job %u stopped within %d s of each of its last 50 starts "
-                                "(a finding hit at once, see its findings); not starting it again\n",
-                                target, j, (int)QUICK_DEATH_S);
+                        fprintf(
+                            stderr,
+                            "\nshakedown fuzz: %s job %u stopped within %d s of each of its last 50 starts "
+                            "(a finding hit at once, see its findings); not starting it again\n",
+                            target, j, (int)QUICK_DEATH_S);
                 } else {
                     quick_deaths[j] = 0;
                 }
@@ -521,7 +524,8 @@ static int run_target(const options *o, const char *target, findings *fs, unsign
     } else {
         char crashes[2300];
         for (unsigned j = 0; j < jobs; j++) {
-            snprintf(crashes, sizeof crashes, "%s/afl/%s/%s%u/crashes", o->out, target, j == 0 ? "main" : "sec", j);
+            snprintf(crashes, sizeof crashes, "%s/afl/%s/%s%u/crashes", o->out, target,
+                     j == 0 ? "main" : "sec", j);
             collect_artifacts(fs, crashes, target, logs);
         }
     }
@@ -532,10 +536,14 @@ enum { OPT_TARGET = 256, OPT_ENGINE, OPT_TIME, OPT_OUT, OPT_BIN_DIR };
 
 int sd_cmd_fuzz(int argc, char **argv) {
     static const struct option longopts[] = {
-        {"target", required_argument, NULL, OPT_TARGET}, {"engine", required_argument, NULL, OPT_ENGINE},
-        {"time", required_argument, NULL, OPT_TIME},     {"out", required_argument, NULL, OPT_OUT},
-        {"bin-dir", required_argument, NULL, OPT_BIN_DIR}, {"jobs", required_argument, NULL, 'j'},
-        {"help", no_argument, NULL, 'h'},                {NULL, 0, NULL, 0},
+        {"target", required_argument, NULL, OPT_TARGET},
+        {"engine", required_argument, NULL, OPT_ENGINE},
+        {"time", required_argument, NULL, OPT_TIME},
+        {"out", required_argument, NULL, OPT_OUT},
+        {"bin-dir", required_argument, NULL, OPT_BIN_DIR},
+        {"jobs", required_argument, NULL, 'j'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
     };
     options o = {.eng = ENGINE_LIBFUZZER, .seconds = 60, .jobs = 1, .out = "fuzz-out", .bin_dir = NULL};
     char *targets[64];
@@ -551,8 +559,8 @@ int sd_cmd_fuzz(int argc, char **argv) {
             if (strcmp(optarg, "all") == 0) {
                 all = true;
             } else if (strncmp(optarg, "fuzz_", 5) != 0 || strchr(optarg, '/') || n_targets == 64) {
-                return sd_cli_usage_error(fuzz_cmd, "--target wants a fuzz target name (fuzz_...) or all, not '%s'",
-                                          optarg);
+                return sd_cli_usage_error(
+                    fuzz_cmd, "--target wants a fuzz target name (fuzz_...) or all, not '%s'", optarg);
             } else {
                 targets[n_targets++] = optarg;
             }
@@ -575,22 +583,30 @@ int sd_cmd_fuzz(int argc, char **argv) {
                 return sd_cli_usage_error(fuzz_cmd, "-j wants 1 to 64 jobs, not '%s'", optarg);
             o.jobs = (unsigned)v;
             break;
-        case OPT_OUT: o.out = optarg; break;
-        case OPT_BIN_DIR: o.bin_dir = optarg; break;
-        case 'h': fuzz_usage(stdout); return SD_EXIT_OK;
-        default: return sd_cli_bad_option(fuzz_cmd, c, argv);
+        case OPT_OUT:
+            o.out = optarg;
+            break;
+        case OPT_BIN_DIR:
+            o.bin_dir = optarg;
+            break;
+        case 'h':
+            fuzz_usage(stdout);
+            return SD_EXIT_OK;
+        default:
+            return sd_cli_bad_option(fuzz_cmd, c, argv);
         }
     }
     if (optind < argc) return sd_cli_usage_error(fuzz_cmd, "unexpected argument '%s'", argv[optind]);
     static char default_bin[2048];
     if (!o.bin_dir) {
         const char *src = getenv("SHAKEDOWN_SOURCE_DIR");
-        snprintf(default_bin, sizeof default_bin, "%s/build/%s/targets/fuzz", src ? src : SHAKEDOWN_SOURCE_DIR,
-                 o.eng == ENGINE_AFL ? "afl" : "fuzz");
+        snprintf(default_bin, sizeof default_bin, "%s/build/%s/targets/fuzz",
+                 src ? src : SHAKEDOWN_SOURCE_DIR, o.eng == ENGINE_AFL ? "afl" : "fuzz");
         o.bin_dir = default_bin;
     }
     if (!is_dir(o.bin_dir))
-        return sd_cli_usage_error(fuzz_cmd, "no binary folder %s (build the targets first; see --help)", o.bin_dir);
+        return sd_cli_usage_error(fuzz_cmd, "no binary folder %s (build the targets first; see --help)",
+                                  o.bin_dir);
     if (o.eng == ENGINE_AFL && !is_exec("/usr/bin/afl-fuzz"))
         return sd_cli_usage_error(fuzz_cmd, "afl-fuzz is not installed (scripts/install-deps.sh)");
 
@@ -640,8 +656,9 @@ int sd_cmd_fuzz(int argc, char **argv) {
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
 
-    printf("shakedown fuzz: %zu target%s, %s, %u s each, %u job%s, into %s\n", n_targets, n_targets == 1 ? "" : "s",
-           o.eng == ENGINE_AFL ? "AFL++" : "libFuzzer", o.seconds, o.jobs, o.jobs == 1 ? "" : "s", o.out);
+    printf("shakedown fuzz: %zu target%s, %s, %u s each, %u job%s, into %s\n", n_targets,
+           n_targets == 1 ? "" : "s", o.eng == ENGINE_AFL ? "AFL++" : "libFuzzer", o.seconds, o.jobs,
+           o.jobs == 1 ? "" : "s", o.out);
     findings fs = {NULL, 0, 0};
     int rc = SD_EXIT_OK;
     unsigned started = 0;
@@ -656,8 +673,8 @@ int sd_cmd_fuzz(int argc, char **argv) {
     printf("%zu finding%s (deduplicated by signature): %s/findings.md, %s/findings.json\n", fs.n,
            fs.n == 1 ? "" : "s", o.out, o.out);
     for (size_t i = 0; i < fs.n; i++)
-        printf("  %-10s %s (x%u)\n    reproduce: shakedown repro %s\n", fs.items[i].kind, fs.items[i].signature,
-               fs.items[i].count, fs.items[i].input);
+        printf("  %-10s %s (x%u)\n    reproduce: shakedown repro %s\n", fs.items[i].kind,
+               fs.items[i].signature, fs.items[i].count, fs.items[i].input);
     if (rc == SD_EXIT_OK && fs.n) rc = SD_EXIT_FINDINGS;
     free(fs.items);
     return rc;

@@ -27,9 +27,11 @@ static const command commands[] = {
     {"repro", sd_cmd_repro,
      "replay corpus files, crash files or scripts; print the trace; show the outcomes side by side"},
     {"minimize", sd_cmd_minimize, "shrink a finding at the trace level, keeping its signature"},
-    {"fuzz", sd_cmd_fuzz, "run fuzz targets under libFuzzer or AFL++ for a time budget; merge the corpus; report findings"},
+    {"fuzz", sd_cmd_fuzz,
+     "run fuzz targets under libFuzzer or AFL++ for a time budget; merge the corpus; report findings"},
     {"trace", sd_cmd_trace, "convert traces between script and binary; export pcap + keylog"},
-    {"report", sd_cmd_report, "re-render the reports of a run from its results.json, optionally against a baseline"},
+    {"report", sd_cmd_report,
+     "re-render the reports of a run from its results.json, optionally against a baseline"},
     {"serve", sd_cmd_serve, "expose a stack (model, boringssl, ...) as a TLS server on a loopback port"},
 };
 

@@ -45,24 +45,23 @@
 static const char minimize_cmd[] = "minimize";
 
 static void minimize_usage(FILE *f) {
-    fprintf(f,
-            "usage: shakedown minimize FILE [--target NAME] [--seed N] [--pki DIR] [--max-runs N]\n"
-            "\n"
-            "Shrinks a finding at the trace level (drops actions and mutations, shrinks bytes\n"
-            "and numbers) while the model and BoringSSL keep showing the same finding (its\n"
-            "signature, with steps counted after the dropped actions). Writes FILE.min, a\n"
-            "binary trace (replay: shakedown repro --target fuzz_trace FILE.min), and prints\n"
-            "its script.\n"
-            "\n"
-            "  FILE            a fuzz input or crash file, a binary trace, or a script (*.sd)\n"
-            "  --target NAME   the fuzz target FILE belongs to (default: its folder)\n"
-            "  --seed N        seed of the driver's and the model's randomness (default 1)\n"
-            "  --pki DIR       fixture PKI (default $SHAKEDOWN_PKI_DIR, else the build's pki/)\n"
-            "  --max-runs N    stop after N differential runs (default 20000)\n"
-            "  -h, --help      this help\n"
-            "\n"
-            "exit codes: 0 minimized; 1 FILE shows no finding (both stacks agree); 2 bad flag\n"
-            "or unreadable file; 3 cannot write FILE.min\n");
+    fprintf(f, "usage: shakedown minimize FILE [--target NAME] [--seed N] [--pki DIR] [--max-runs N]\n"
+               "\n"
+               "Shrinks a finding at the trace level (drops actions and mutations, shrinks bytes\n"
+               "and numbers) while the model and BoringSSL keep showing the same finding (its\n"
+               "signature, with steps counted after the dropped actions). Writes FILE.min, a\n"
+               "binary trace (replay: shakedown repro --target fuzz_trace FILE.min), and prints\n"
+               "its script.\n"
+               "\n"
+               "  FILE            a fuzz input or crash file, a binary trace, or a script (*.sd)\n"
+               "  --target NAME   the fuzz target FILE belongs to (default: its folder)\n"
+               "  --seed N        seed of the driver's and the model's randomness (default 1)\n"
+               "  --pki DIR       fixture PKI (default $SHAKEDOWN_PKI_DIR, else the build's pki/)\n"
+               "  --max-runs N    stop after N differential runs (default 20000)\n"
+               "  -h, --help      this help\n"
+               "\n"
+               "exit codes: 0 minimized; 1 FILE shows no finding (both stacks agree); 2 bad flag\n"
+               "or unreadable file; 3 cannot write FILE.min\n");
 }
 
 typedef struct {
@@ -101,7 +100,8 @@ static bool load(const char *path, const char *target, sd_trace *t, sd_role *rol
     size_t len = fread(data, 1, sizeof data, f);
     fclose(f);
     if (len > SD_FUZZ_MAX_INPUT) {
-        fprintf(stderr, "shakedown minimize: %s: larger than a fuzz input (%u bytes)\n", path, SD_FUZZ_MAX_INPUT);
+        fprintf(stderr, "shakedown minimize: %s: larger than a fuzz input (%u bytes)\n", path,
+                SD_FUZZ_MAX_INPUT);
         return false;
     }
     if (!target) target = sd_fuzz_target_from_path(path);
@@ -119,8 +119,10 @@ static bool load(const char *path, const char *target, sd_trace *t, sd_role *rol
     if (setup.version != SD_TLS13 || setup.server_credential) {
         /* The result is a binary trace (fuzz_trace's input), which runs
          * TLS 1.3 with the default credentials: it could not say this. */
-        fprintf(stderr, "shakedown minimize: %s: %s runs TLS 1.2, which a minimized binary trace cannot express; "
-                        "use shakedown repro\n", path, target);
+        fprintf(stderr,
+                "shakedown minimize: %s: %s runs TLS 1.2, which a minimized binary trace cannot express; "
+                "use shakedown repro\n",
+                path, target);
         sd_trace_free(t);
         return false;
     }
@@ -142,7 +144,8 @@ static bool same_finding(ctx *c, const sd_trace *t, int dropped_before_m, int dr
     sd_outcome m, b;
     sd_divergence div;
     sd_differential_run(t, c->role, c->pki, c->seed, &m, &b, &div, NULL, 0);
-    return m.kind == c->m_kind && b.kind == c->b_kind && (m.kind != SD_OUTCOME_ALERT || m.alert == c->m_alert) &&
+    return m.kind == c->m_kind && b.kind == c->b_kind &&
+           (m.kind != SD_OUTCOME_ALERT || m.alert == c->m_alert) &&
            (b.kind != SD_OUTCOME_ALERT || b.alert == c->b_alert) && m.step == c->m_step - dropped_before_m &&
            b.step == c->b_step - dropped_before_b;
 }
@@ -281,7 +284,8 @@ static bool shrink_numbers(ctx *c, sd_trace *t) {
             case SD_MUT_ARG_FLIP:
                 if (m->offset > 0) field = &m->offset;
                 break;
-            default: break;
+            default:
+                break;
             }
             if (!field) continue;
             /* Halve towards the floor while the finding holds. */
@@ -304,9 +308,12 @@ enum { OPT_TARGET = 256, OPT_SEED, OPT_PKI, OPT_MAX_RUNS };
 
 int sd_cmd_minimize(int argc, char **argv) {
     static const struct option longopts[] = {
-        {"target", required_argument, NULL, OPT_TARGET}, {"seed", required_argument, NULL, OPT_SEED},
-        {"pki", required_argument, NULL, OPT_PKI},       {"max-runs", required_argument, NULL, OPT_MAX_RUNS},
-        {"help", no_argument, NULL, 'h'},                {NULL, 0, NULL, 0},
+        {"target", required_argument, NULL, OPT_TARGET},
+        {"seed", required_argument, NULL, OPT_SEED},
+        {"pki", required_argument, NULL, OPT_PKI},
+        {"max-runs", required_argument, NULL, OPT_MAX_RUNS},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
     };
     const char *target = NULL, *pki_dir = NULL;
     uint64_t seed = 1, max_runs = 20000;
@@ -317,20 +324,28 @@ int sd_cmd_minimize(int argc, char **argv) {
         switch (opt) {
         case OPT_TARGET:
             if (!sd_fuzz_target_known(optarg))
-                return sd_cli_usage_error(minimize_cmd, "no fuzz target '%s' (see shakedown repro --help)", optarg);
+                return sd_cli_usage_error(minimize_cmd, "no fuzz target '%s' (see shakedown repro --help)",
+                                          optarg);
             target = optarg;
             break;
         case OPT_SEED:
             if (!sd_cli_parse_u64(optarg, &seed))
-                return sd_cli_usage_error(minimize_cmd, "--seed wants a number from 0 to 2^64-1, not '%s'", optarg);
+                return sd_cli_usage_error(minimize_cmd, "--seed wants a number from 0 to 2^64-1, not '%s'",
+                                          optarg);
             break;
-        case OPT_PKI: pki_dir = optarg; break;
+        case OPT_PKI:
+            pki_dir = optarg;
+            break;
         case OPT_MAX_RUNS:
             if (!sd_cli_parse_u64(optarg, &max_runs) || max_runs == 0)
-                return sd_cli_usage_error(minimize_cmd, "--max-runs wants a positive number, not '%s'", optarg);
+                return sd_cli_usage_error(minimize_cmd, "--max-runs wants a positive number, not '%s'",
+                                          optarg);
             break;
-        case 'h': minimize_usage(stdout); return SD_EXIT_OK;
-        default: return sd_cli_bad_option(minimize_cmd, opt, argv);
+        case 'h':
+            minimize_usage(stdout);
+            return SD_EXIT_OK;
+        default:
+            return sd_cli_bad_option(minimize_cmd, opt, argv);
         }
     }
     if (optind + 1 != argc) return sd_cli_usage_error(minimize_cmd, "name one FILE to minimize");
@@ -363,8 +378,17 @@ int sd_cmd_minimize(int argc, char **argv) {
         sd_pki_free(&pki);
         return SD_EXIT_FINDINGS;
     }
-    ctx c = {.pki = &pki, .role = role, .seed = seed, .id = id, .m_kind = m.kind, .b_kind = b.kind,
-             .m_alert = m.alert, .b_alert = b.alert, .m_step = m.step, .b_step = b.step, .max_runs = max_runs};
+    ctx c = {.pki = &pki,
+             .role = role,
+             .seed = seed,
+             .id = id,
+             .m_kind = m.kind,
+             .b_kind = b.kind,
+             .m_alert = m.alert,
+             .b_alert = b.alert,
+             .m_step = m.step,
+             .b_step = b.step,
+             .max_runs = max_runs};
     if (sd_trace_role_under_test(&t) != role) {
         /* A trace whose role would read differently under fuzz_trace
          * (a client-side trace that never mentions ClientHello): keep it
@@ -387,7 +411,8 @@ int sd_cmd_minimize(int argc, char **argv) {
     char after[256];
     sd_finding_signature(id, &m, &b, after, sizeof after);
     printf("signature: %s\n", after);
-    if (strcmp(after, before) != 0) printf("           (was %s: the steps moved with the dropped actions)\n", before);
+    if (strcmp(after, before) != 0)
+        printf("           (was %s: the steps moved with the dropped actions)\n", before);
 
     sd_buf bin;
     sd_buf_init(&bin);
@@ -407,8 +432,8 @@ int sd_cmd_minimize(int argc, char **argv) {
             remove(tmp);
             rc = SD_EXIT_HARNESS;
         } else {
-            printf("wrote %s (binary trace, %zu bytes); replay: shakedown repro --target fuzz_trace %s\n", out,
-                   bin.len, out);
+            printf("wrote %s (binary trace, %zu bytes); replay: shakedown repro --target fuzz_trace %s\n",
+                   out, bin.len, out);
         }
     }
     sd_buf script;

@@ -74,10 +74,17 @@ int sd_cmd_report(int argc, char **argv) {
             if (!*optarg) return sd_cli_usage_error(report_cmd, "--out needs a directory");
             out_dir = optarg;
             break;
-        case 'b': baseline = optarg; break;
-        case 'q': quiet = true; break;
-        case 'h': report_usage(stdout); return SD_EXIT_OK;
-        default: return sd_cli_bad_option(report_cmd, c, argv);
+        case 'b':
+            baseline = optarg;
+            break;
+        case 'q':
+            quiet = true;
+            break;
+        case 'h':
+            report_usage(stdout);
+            return SD_EXIT_OK;
+        default:
+            return sd_cli_bad_option(report_cmd, c, argv);
         }
     }
     if (argc - optind != 1) return sd_cli_usage_error(report_cmd, "give one run folder or results.json");
@@ -96,8 +103,10 @@ int sd_cmd_report(int argc, char **argv) {
         snprintf(json_path, sizeof json_path, "%s", arg);
         snprintf(src_dir, sizeof src_dir, "%s", arg);
         char *slash = strrchr(src_dir, '/');
-        if (slash) *slash = '\0';
-        else snprintf(src_dir, sizeof src_dir, ".");
+        if (slash)
+            *slash = '\0';
+        else
+            snprintf(src_dir, sizeof src_dir, ".");
     }
     if (!out_dir) out_dir = src_dir;
 
@@ -146,7 +155,8 @@ int sd_cmd_report(int argc, char **argv) {
             }
             printf("\n");
         }
-        if (baseline) printf("baseline: %zu expected failure%s in %s\n", expected, expected == 1 ? "" : "s", baseline);
+        if (baseline)
+            printf("baseline: %zu expected failure%s in %s\n", expected, expected == 1 ? "" : "s", baseline);
         printf("reports: %s/{results.json,junit.xml,summary.md,index.html}\n", out_dir);
     }
     sd_report_run_free(&run);

@@ -58,17 +58,16 @@ static void repro_usage(FILE *f) {
             "fuzz targets:",
             DEFAULT_FUZZ_TARGET);
     for (size_t i = 0; sd_fuzz_target_names[i]; i++) fprintf(f, " %s", sd_fuzz_target_names[i]);
-    fprintf(f,
-            "\n"
-            "\n"
-            "Known differences come from $SHAKEDOWN_KNOWN_DIFFERENCES, else the source tree's\n"
-            "harness/oracle/known_differences.txt.\n"
-            "\n"
-            "exit codes:\n"
-            "  0  every file: same outcome, or only the alert differs, or a known difference\n"
-            "  1  a file diverges or crashes, and no known difference covers it\n"
-            "  2  bad flag, unreadable file, bad scenario, missing PKI\n"
-            "  3  the harness itself failed on a file (not a finding of either stack)\n");
+    fprintf(f, "\n"
+               "\n"
+               "Known differences come from $SHAKEDOWN_KNOWN_DIFFERENCES, else the source tree's\n"
+               "harness/oracle/known_differences.txt.\n"
+               "\n"
+               "exit codes:\n"
+               "  0  every file: same outcome, or only the alert differs, or a known difference\n"
+               "  1  a file diverges or crashes, and no known difference covers it\n"
+               "  2  bad flag, unreadable file, bad scenario, missing PKI\n"
+               "  3  the harness itself failed on a file (not a finding of either stack)\n");
 }
 
 typedef struct {
@@ -85,7 +84,7 @@ typedef struct {
     sd_scenario scenario; /* valid if is_scenario; owns the trace then */
     bool is_scenario;
     sd_role role;
-    char id[128];        /* scenario id, or the fuzz target's name */
+    char id[128]; /* scenario id, or the fuzz target's name */
     size_t input_len;
 } repro_input;
 
@@ -133,8 +132,8 @@ static bool read_input(const char *path, size_t max, uint8_t **out, size_t *out_
 
 /* Loads FILE into in and fills cfg. Returns SD_EXIT_OK, SD_EXIT_USAGE (the
  * file cannot be used; already said why), or -1 for "skip, not an error". */
-static int load_input(const char *path, const repro_options *o, const sd_pki *pki,
-                      repro_input *in, sd_run_config *cfg) {
+static int load_input(const char *path, const repro_options *o, const sd_pki *pki, repro_input *in,
+                      sd_run_config *cfg) {
     memset(in, 0, sizeof *in);
     sd_trace_init(&in->trace);
     char err[700];
@@ -203,8 +202,8 @@ static int load_input(const char *path, const repro_options *o, const sd_pki *pk
     }
     in->input_len = len;
     snprintf(in->id, sizeof in->id, "%s", target);
-    printf("input:  %zu bytes%s; role under test: %s\n", len,
-           len == 0 ? " (empty: an empty body)" : "", sd_role_name(in->role));
+    printf("input:  %zu bytes%s; role under test: %s\n", len, len == 0 ? " (empty: an empty body)" : "",
+           sd_role_name(in->role));
     sd_run_config_defaults(cfg, &sd_target_model, in->role, pki);
     /* The version, suite and credentials the fuzz target ran it with. */
     sd_fuzz_setup_apply(&setup, cfg);
@@ -272,15 +271,16 @@ static int repro_one(const char *path, const repro_options *o, const sd_pki *pki
         sd_expectation_describe(&in.scenario, expect, sizeof expect);
         sd_verdict verdict_m = sd_classify(&in.scenario, &m, vm, sizeof vm);
         sd_verdict verdict_b = sd_classify(&in.scenario, &b, vb, sizeof vb);
-        printf("expected:   %s; model %s%s%s, boringssl %s%s%s\n", expect,
-               sd_verdict_name(verdict_m), vm[0] ? ": " : "", vm, sd_verdict_name(verdict_b),
-               vb[0] ? ": " : "", vb);
+        printf("expected:   %s; model %s%s%s, boringssl %s%s%s\n", expect, sd_verdict_name(verdict_m),
+               vm[0] ? ": " : "", vm, sd_verdict_name(verdict_b), vb[0] ? ": " : "", vb);
     }
 
     bool harness_error = m.kind == SD_OUTCOME_HARNESS_ERROR || b.kind == SD_OUTCOME_HARNESS_ERROR;
     /* A side that cannot run this configuration leaves nothing to compare:
      * SKIP, as conform says of the same cell. */
-    const sd_outcome *unsupported = m.kind == SD_OUTCOME_UNSUPPORTED ? &m : b.kind == SD_OUTCOME_UNSUPPORTED ? &b : NULL;
+    const sd_outcome *unsupported = m.kind == SD_OUTCOME_UNSUPPORTED   ? &m
+                                    : b.kind == SD_OUTCOME_UNSUPPORTED ? &b
+                                                                       : NULL;
     const sd_known_difference *kd = NULL;
     if (div != SD_DIV_SAME && !unsupported) {
         /* A scenario's entry names the scenario; a fuzz finding's, its
@@ -289,8 +289,7 @@ static int repro_one(const char *path, const repro_options *o, const sd_pki *pki
         if (!kd) kd = sd_known_differences_match(known, signature, "boringssl");
     }
     if (kd) {
-        printf("known:      yes, known_differences.txt:%d: %s -- %s\n", kd->line, kd->what,
-               kd->reason);
+        printf("known:      yes, known_differences.txt:%d: %s -- %s\n", kd->line, kd->what, kd->reason);
     } else if (div != SD_DIV_SAME && !unsupported) {
         printf("known:      no known difference covers it\n");
     }
@@ -332,8 +331,7 @@ int sd_cmd_repro(int argc, char **argv) {
         switch (c) {
         case OPT_TARGET:
             if (!sd_fuzz_target_known(optarg)) {
-                return sd_cli_usage_error(repro_cmd, "no fuzz target '%s' (see --help for the list)",
-                                          optarg);
+                return sd_cli_usage_error(repro_cmd, "no fuzz target '%s' (see --help for the list)", optarg);
             }
             o.target = optarg;
             break;
@@ -347,9 +345,14 @@ int sd_cmd_repro(int argc, char **argv) {
             if (!*optarg) return sd_cli_usage_error(repro_cmd, "--pki needs a directory");
             o.pki_dir = optarg;
             break;
-        case 'v': o.verbose = true; break;
-        case 'h': repro_usage(stdout); return SD_EXIT_OK;
-        default: return sd_cli_bad_option(repro_cmd, c, argv);
+        case 'v':
+            o.verbose = true;
+            break;
+        case 'h':
+            repro_usage(stdout);
+            return SD_EXIT_OK;
+        default:
+            return sd_cli_bad_option(repro_cmd, c, argv);
         }
     }
     if (optind >= argc) return sd_cli_usage_error(repro_cmd, "name at least one FILE to replay");

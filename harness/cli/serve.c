@@ -57,31 +57,30 @@ static void on_stop(int sig) {
 }
 
 static void serve_usage(FILE *f) {
-    fprintf(f,
-            "usage: shakedown serve --stack NAME --port N [options]\n"
-            "\n"
-            "Runs one stack as a TLS 1.3 server on a loopback port, one connection at a\n"
-            "time, each with a fresh instance of the stack. After the handshake each\n"
-            "application-data request is answered with one small HTTP/1.0 page, as\n"
-            "'openssl s_server -www' does, then the connection ends with the stack's\n"
-            "close_notify. A close_notify is answered with a close_notify. Ctrl-C stops it.\n"
-            "\n"
-            "options:\n"
-            "  --stack NAME        model, boringssl, or any other stack of 'conform --stack'\n"
-            "  --port N            TCP port; 0 picks a free one (printed on stdout)\n"
-            "  --host ADDR         address to bind (default 127.0.0.1)\n"
-            "  --allow-remote      allow a --host that is not loopback\n"
-            "  --credential NAME   fixture credential to present (default leaf)\n"
-            "  --pki DIR           fixture PKI (default: $SHAKEDOWN_PKI_DIR, else the build's)\n"
-            "  --time UNIX         certificate validation time (default 2026-01-01)\n"
-            "  --max-connections N exit after N connections (default: run until Ctrl-C)\n"
-            "  --idle-ms N         close a connection silent for N ms (default 10000)\n"
-            "  --echo              answer each request with its own bytes, not the page,\n"
-            "                      and keep the connection open\n"
-            "  -h, --help          show this help\n"
-            "\n"
-            "stdout gets one line, 'listening on HOST:PORT', then serve logs one line per\n"
-            "connection on stderr. exit codes: 0 stopped; 2 usage error; 3 cannot listen.\n");
+    fprintf(f, "usage: shakedown serve --stack NAME --port N [options]\n"
+               "\n"
+               "Runs one stack as a TLS 1.3 server on a loopback port, one connection at a\n"
+               "time, each with a fresh instance of the stack. After the handshake each\n"
+               "application-data request is answered with one small HTTP/1.0 page, as\n"
+               "'openssl s_server -www' does, then the connection ends with the stack's\n"
+               "close_notify. A close_notify is answered with a close_notify. Ctrl-C stops it.\n"
+               "\n"
+               "options:\n"
+               "  --stack NAME        model, boringssl, or any other stack of 'conform --stack'\n"
+               "  --port N            TCP port; 0 picks a free one (printed on stdout)\n"
+               "  --host ADDR         address to bind (default 127.0.0.1)\n"
+               "  --allow-remote      allow a --host that is not loopback\n"
+               "  --credential NAME   fixture credential to present (default leaf)\n"
+               "  --pki DIR           fixture PKI (default: $SHAKEDOWN_PKI_DIR, else the build's)\n"
+               "  --time UNIX         certificate validation time (default 2026-01-01)\n"
+               "  --max-connections N exit after N connections (default: run until Ctrl-C)\n"
+               "  --idle-ms N         close a connection silent for N ms (default 10000)\n"
+               "  --echo              answer each request with its own bytes, not the page,\n"
+               "                      and keep the connection open\n"
+               "  -h, --help          show this help\n"
+               "\n"
+               "stdout gets one line, 'listening on HOST:PORT', then serve logs one line per\n"
+               "connection on stderr. exit codes: 0 stopped; 2 usage error; 3 cannot listen.\n");
 }
 
 static bool send_all(int fd, const uint8_t *p, size_t n) {
@@ -203,14 +202,25 @@ static void serve_one(const serve_opts *o, int fd, const char *peer, unsigned lo
         const char *suite = sd_cipher_suite_name(st.cipher_suite);
         snprintf(params, sizeof params, "handshake done, %s", suite ? suite : "?");
     }
-    fprintf(stderr, "[%lu] %s: %s; %s; %zu bytes in, %zu out, %.1f ms%s%s\n", n, peer, params, end,
-            bytes_in, bytes_out, sd_now_ms() - t0, st.error[0] ? "; " : "", st.error);
+    fprintf(stderr, "[%lu] %s: %s; %s; %zu bytes in, %zu out, %.1f ms%s%s\n", n, peer, params, end, bytes_in,
+            bytes_out, sd_now_ms() - t0, st.error[0] ? "; " : "", st.error);
     sd_buf_free(&out);
     t->ops->destroy(t);
 }
 
 int sd_cmd_serve(int argc, char **argv) {
-    enum { OPT_STACK = 256, OPT_PORT, OPT_HOST, OPT_ALLOW_REMOTE, OPT_CRED, OPT_PKI, OPT_TIME, OPT_MAX, OPT_IDLE, OPT_ECHO };
+    enum {
+        OPT_STACK = 256,
+        OPT_PORT,
+        OPT_HOST,
+        OPT_ALLOW_REMOTE,
+        OPT_CRED,
+        OPT_PKI,
+        OPT_TIME,
+        OPT_MAX,
+        OPT_IDLE,
+        OPT_ECHO
+    };
     static const struct option longopts[] = {
         {"stack", required_argument, NULL, OPT_STACK},
         {"port", required_argument, NULL, OPT_PORT},
@@ -234,30 +244,47 @@ int sd_cmd_serve(int argc, char **argv) {
     int c;
     while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
         switch (c) {
-        case OPT_STACK: stack_name = optarg; break;
+        case OPT_STACK:
+            stack_name = optarg;
+            break;
         case OPT_PORT:
             if (!sd_cli_parse_i64(optarg, &port) || port < 0 || port > 65535)
                 return sd_cli_usage_error(serve_cmd, "--port wants 0..65535, not '%s'", optarg);
             break;
-        case OPT_HOST: host = optarg; break;
-        case OPT_ALLOW_REMOTE: allow_remote = true; break;
-        case OPT_CRED: cred_name = optarg; break;
-        case OPT_PKI: pki_dir = optarg; break;
+        case OPT_HOST:
+            host = optarg;
+            break;
+        case OPT_ALLOW_REMOTE:
+            allow_remote = true;
+            break;
+        case OPT_CRED:
+            cred_name = optarg;
+            break;
+        case OPT_PKI:
+            pki_dir = optarg;
+            break;
         case OPT_TIME:
             if (!sd_cli_parse_i64(optarg, &now))
-                return sd_cli_usage_error(serve_cmd, "--time wants seconds since the epoch, not '%s'", optarg);
+                return sd_cli_usage_error(serve_cmd, "--time wants seconds since the epoch, not '%s'",
+                                          optarg);
             break;
         case OPT_MAX:
             if (!sd_cli_parse_u64(optarg, &max_conn) || max_conn == 0)
-                return sd_cli_usage_error(serve_cmd, "--max-connections wants a positive number, not '%s'", optarg);
+                return sd_cli_usage_error(serve_cmd, "--max-connections wants a positive number, not '%s'",
+                                          optarg);
             break;
         case OPT_IDLE:
             if (!sd_cli_parse_u64(optarg, &idle) || idle == 0 || idle > 3600000)
                 return sd_cli_usage_error(serve_cmd, "--idle-ms wants 1..3600000, not '%s'", optarg);
             break;
-        case OPT_ECHO: echo = true; break;
-        case 'h': serve_usage(stdout); return SD_EXIT_OK;
-        default: return sd_cli_bad_option(serve_cmd, c, argv);
+        case OPT_ECHO:
+            echo = true;
+            break;
+        case 'h':
+            serve_usage(stdout);
+            return SD_EXIT_OK;
+        default:
+            return sd_cli_bad_option(serve_cmd, c, argv);
         }
     }
     if (optind < argc) return sd_cli_usage_error(serve_cmd, "unexpected argument '%s'", argv[optind]);
@@ -270,7 +297,8 @@ int sd_cmd_serve(int argc, char **argv) {
     if (inet_pton(AF_INET, host, &sa.sin_addr) != 1)
         return sd_cli_usage_error(serve_cmd, "--host wants an IPv4 address, not '%s'", host);
     if ((ntohl(sa.sin_addr.s_addr) >> 24) != 127 && !allow_remote)
-        return sd_cli_usage_error(serve_cmd, "--host %s is not loopback; add --allow-remote to mean it", host);
+        return sd_cli_usage_error(serve_cmd, "--host %s is not loopback; add --allow-remote to mean it",
+                                  host);
 
     sd_pki *pki = calloc(1, sizeof *pki);
     char err[1024] = "";
@@ -292,7 +320,8 @@ int sd_cmd_serve(int argc, char **argv) {
     int one = 1;
     if (lfd < 0 || setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) != 0 ||
         bind(lfd, (struct sockaddr *)&sa, sizeof sa) != 0 || listen(lfd, 16) != 0) {
-        fprintf(stderr, "shakedown serve: cannot listen on %s:%lld: %s\n", host, (long long)port, strerror(errno));
+        fprintf(stderr, "shakedown serve: cannot listen on %s:%lld: %s\n", host, (long long)port,
+                strerror(errno));
         if (lfd >= 0) close(lfd);
         sd_pki_free(pki);
         free(pki);
@@ -304,9 +333,9 @@ int sd_cmd_serve(int argc, char **argv) {
     fflush(stdout);
     fprintf(stderr, "shakedown serve: %s (%s) with credential %s, answering with %s; Ctrl-C stops\n",
             stack->name, stack->version ? stack->version() : "", cred_name,
-            echo               ? "the echo"
-            : stack->close     ? "a page, then close_notify"
-                               : "a page (this stack cannot send close_notify first: connections stay open)");
+            echo           ? "the echo"
+            : stack->close ? "a page, then close_notify"
+                           : "a page (this stack cannot send close_notify first: connections stay open)");
 
     /* No SA_RESTART: a signal must wake poll() so that Ctrl-C stops at once. */
     struct sigaction act;
@@ -320,9 +349,9 @@ int sd_cmd_serve(int argc, char **argv) {
     /* The page of `openssl s_server -www`'s kind: a status line, a header,
      * one line naming the stack. */
     char page[256];
-    int page_len = snprintf(page, sizeof page,
-                            "HTTP/1.0 200 ok\r\nContent-Type: text/plain\r\n\r\nshakedown serve: %s\n",
-                            stack->name);
+    int page_len =
+        snprintf(page, sizeof page,
+                 "HTTP/1.0 200 ok\r\nContent-Type: text/plain\r\n\r\nshakedown serve: %s\n", stack->name);
     serve_opts so = {.stack = stack, .pki = pki, .cred = cred, .now = now, .idle_ms = (int)idle};
     if (!echo) so.reply = sd_span_of((const uint8_t *)page, (size_t)page_len);
     unsigned long n = 0;

@@ -44,33 +44,32 @@
 static const char trace_cmd[] = "trace";
 
 static void trace_usage(FILE *f) {
-    fprintf(f,
-            "usage: shakedown trace to-binary SCRIPT OUT\n"
-            "       shakedown trace to-script FILE\n"
-            "       shakedown trace pcap FILE --out X.pcap --keylog X.keys [options]\n"
-            "\n"
-            "Converts a trace between its forms, or exports one run of it for Wireshark.\n"
-            "\n"
-            "  to-binary   read a script (a scenario or bare actions) and write its binary\n"
-            "              encoding to OUT (the fuzz_trace input format)\n"
-            "  to-script   print FILE, a binary trace or a script, as a canonical script\n"
-            "  pcap        run FILE against a stack and write the bytes on the wire as a pcap\n"
-            "              (TCP/IPv4, 127.0.0.1, server port 443) and the traffic secrets as\n"
-            "              an NSS key log: wireshark -o tls.keylog_file:X.keys X.pcap\n"
-            "\n"
-            "FILE for pcap: a script (*.sd scenario, or bare actions), a binary trace, or a\n"
-            "fuzz input (corpus or crash file: --target, or the folder it is in).\n"
-            "\n"
-            "pcap options:\n"
-            "  --out PATH      the pcap to write (required)\n"
-            "  --keylog PATH   the key log to write (required)\n"
-            "  --stack NAME    the stack to run against: model (default) or boringssl\n"
-            "  --target NAME   FILE is an input of this fuzz target\n"
-            "  --seed N        seed of the driver's and the model's randomness (default 1)\n"
-            "  --pki DIR       fixture PKI (default $SHAKEDOWN_PKI_DIR, else the build's pki/)\n"
-            "  -h, --help      this help\n"
-            "\n"
-            "exit codes: 0 done; 2 bad flag or unreadable/invalid file; 3 write error\n");
+    fprintf(f, "usage: shakedown trace to-binary SCRIPT OUT\n"
+               "       shakedown trace to-script FILE\n"
+               "       shakedown trace pcap FILE --out X.pcap --keylog X.keys [options]\n"
+               "\n"
+               "Converts a trace between its forms, or exports one run of it for Wireshark.\n"
+               "\n"
+               "  to-binary   read a script (a scenario or bare actions) and write its binary\n"
+               "              encoding to OUT (the fuzz_trace input format)\n"
+               "  to-script   print FILE, a binary trace or a script, as a canonical script\n"
+               "  pcap        run FILE against a stack and write the bytes on the wire as a pcap\n"
+               "              (TCP/IPv4, 127.0.0.1, server port 443) and the traffic secrets as\n"
+               "              an NSS key log: wireshark -o tls.keylog_file:X.keys X.pcap\n"
+               "\n"
+               "FILE for pcap: a script (*.sd scenario, or bare actions), a binary trace, or a\n"
+               "fuzz input (corpus or crash file: --target, or the folder it is in).\n"
+               "\n"
+               "pcap options:\n"
+               "  --out PATH      the pcap to write (required)\n"
+               "  --keylog PATH   the key log to write (required)\n"
+               "  --stack NAME    the stack to run against: model (default) or boringssl\n"
+               "  --target NAME   FILE is an input of this fuzz target\n"
+               "  --seed N        seed of the driver's and the model's randomness (default 1)\n"
+               "  --pki DIR       fixture PKI (default $SHAKEDOWN_PKI_DIR, else the build's pki/)\n"
+               "  -h, --help      this help\n"
+               "\n"
+               "exit codes: 0 done; 2 bad flag or unreadable/invalid file; 3 write error\n");
 }
 
 /* --- Reading a trace from any of its forms ---------------------------------- */
@@ -140,7 +139,8 @@ static bool load_trace(const char *path, const char *target, bool allow_fuzz, lo
     } else if (target && allow_fuzz) {
         ok = len <= SD_FUZZ_MAX_INPUT &&
              sd_fuzz_input_build(target, data, len, &out->trace, &out->fuzz_setup, err, sizeof err);
-        if (!ok) fprintf(stderr, "%s: %s\n", path, len > SD_FUZZ_MAX_INPUT ? "larger than a fuzz input" : err);
+        if (!ok)
+            fprintf(stderr, "%s: %s\n", path, len > SD_FUZZ_MAX_INPUT ? "larger than a fuzz input" : err);
         out->role = out->fuzz_setup.role;
         out->have_role = ok;
         out->is_fuzz_input = ok;
@@ -175,7 +175,8 @@ static int to_binary(const char *in, const char *out_path) {
         rc = SD_EXIT_USAGE;
     } else {
         rc = write_atomically(out_path, b.data, b.len);
-        if (rc == SD_EXIT_OK) printf("wrote %s (%zu bytes, %zu actions)\n", out_path, b.len, l.trace.n_actions);
+        if (rc == SD_EXIT_OK)
+            printf("wrote %s (%zu bytes, %zu actions)\n", out_path, b.len, l.trace.n_actions);
     }
     sd_buf_free(&b);
     sd_trace_free(&l.trace);
@@ -373,10 +374,14 @@ enum { OPT_OUT = 256, OPT_KEYLOG, OPT_STACK, OPT_TARGET, OPT_SEED, OPT_PKI };
 
 int sd_cmd_trace(int argc, char **argv) {
     static const struct option longopts[] = {
-        {"out", required_argument, NULL, OPT_OUT},       {"keylog", required_argument, NULL, OPT_KEYLOG},
-        {"stack", required_argument, NULL, OPT_STACK},   {"target", required_argument, NULL, OPT_TARGET},
-        {"seed", required_argument, NULL, OPT_SEED},     {"pki", required_argument, NULL, OPT_PKI},
-        {"help", no_argument, NULL, 'h'},                {NULL, 0, NULL, 0},
+        {"out", required_argument, NULL, OPT_OUT},
+        {"keylog", required_argument, NULL, OPT_KEYLOG},
+        {"stack", required_argument, NULL, OPT_STACK},
+        {"target", required_argument, NULL, OPT_TARGET},
+        {"seed", required_argument, NULL, OPT_SEED},
+        {"pki", required_argument, NULL, OPT_PKI},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
     };
     const char *out = NULL, *keylog = NULL, *stack = "model", *target = NULL, *pki = NULL;
     uint64_t seed = 1;
@@ -385,21 +390,34 @@ int sd_cmd_trace(int argc, char **argv) {
     int c;
     while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
         switch (c) {
-        case OPT_OUT: out = optarg; break;
-        case OPT_KEYLOG: keylog = optarg; break;
-        case OPT_STACK: stack = optarg; break;
+        case OPT_OUT:
+            out = optarg;
+            break;
+        case OPT_KEYLOG:
+            keylog = optarg;
+            break;
+        case OPT_STACK:
+            stack = optarg;
+            break;
         case OPT_TARGET:
             if (!sd_fuzz_target_known(optarg))
-                return sd_cli_usage_error(trace_cmd, "no fuzz target '%s' (see shakedown repro --help)", optarg);
+                return sd_cli_usage_error(trace_cmd, "no fuzz target '%s' (see shakedown repro --help)",
+                                          optarg);
             target = optarg;
             break;
         case OPT_SEED:
             if (!sd_cli_parse_u64(optarg, &seed))
-                return sd_cli_usage_error(trace_cmd, "--seed wants a number from 0 to 2^64-1, not '%s'", optarg);
+                return sd_cli_usage_error(trace_cmd, "--seed wants a number from 0 to 2^64-1, not '%s'",
+                                          optarg);
             break;
-        case OPT_PKI: pki = optarg; break;
-        case 'h': trace_usage(stdout); return SD_EXIT_OK;
-        default: return sd_cli_bad_option(trace_cmd, c, argv);
+        case OPT_PKI:
+            pki = optarg;
+            break;
+        case 'h':
+            trace_usage(stdout);
+            return SD_EXIT_OK;
+        default:
+            return sd_cli_bad_option(trace_cmd, c, argv);
         }
     }
     if (optind >= argc) return sd_cli_usage_error(trace_cmd, "name what to do: to-binary, to-script or pcap");
@@ -416,7 +434,8 @@ int sd_cmd_trace(int argc, char **argv) {
     }
     if (strcmp(verb, "pcap") == 0) {
         if (n != 1) return sd_cli_usage_error(trace_cmd, "pcap takes one FILE");
-        if (!out || !keylog) return sd_cli_usage_error(trace_cmd, "pcap needs --out X.pcap and --keylog X.keys");
+        if (!out || !keylog)
+            return sd_cli_usage_error(trace_cmd, "pcap needs --out X.pcap and --keylog X.keys");
         return pcap_export(args[0], target, stack, seed, pki, out, keylog);
     }
     return sd_cli_usage_error(trace_cmd, "unknown action '%s' (to-binary, to-script or pcap)", verb);

@@ -15,7 +15,7 @@
 #include "wire/bytes.h"
 #include "util/util.h"
 
-#define SD_MAX_HASH_LEN 48   /* SHA-384 */
+#define SD_MAX_HASH_LEN 48 /* SHA-384 */
 #define SD_MAX_KEY_LEN 32
 #define SD_IV_LEN 12
 
@@ -23,7 +23,7 @@
 /* ChaCha20 keystream from a 64-bit seed: the same seed gives the same bytes. */
 typedef struct {
     uint8_t key[32];
-    uint64_t counter;  /* 64-byte blocks produced so far */
+    uint64_t counter; /* 64-byte blocks produced so far */
     uint8_t block[64];
     size_t block_used; /* bytes of `block` already handed out */
 } sd_rng;
@@ -59,14 +59,15 @@ SD_MUST_CHECK bool sd_transcript_hash(const sd_transcript *t, const EVP_MD *md, 
 SD_MUST_CHECK bool sd_transcript_replace_with_message_hash(sd_transcript *t, const EVP_MD *md);
 
 /* --- Key schedule (§7.1) ------------------------------------------------- */
-SD_MUST_CHECK bool sd_hkdf_extract(const EVP_MD *md, const uint8_t *salt, size_t salt_len,
-                     const uint8_t *ikm, size_t ikm_len, uint8_t *out);
+SD_MUST_CHECK bool sd_hkdf_extract(const EVP_MD *md, const uint8_t *salt, size_t salt_len, const uint8_t *ikm,
+                                   size_t ikm_len, uint8_t *out);
 /* HKDF-Expand-Label(Secret, Label, Context, Length); label without "tls13 ". */
 SD_MUST_CHECK bool sd_hkdf_expand_label(const EVP_MD *md, const uint8_t *secret, const char *label,
-                          const uint8_t *context, size_t context_len, uint8_t *out, size_t out_len);
+                                        const uint8_t *context, size_t context_len, uint8_t *out,
+                                        size_t out_len);
 /* Derive-Secret(Secret, Label, Messages) with the transcript hash given. */
 SD_MUST_CHECK bool sd_derive_secret(const EVP_MD *md, const uint8_t *secret, const char *label,
-                      const uint8_t *transcript_hash, uint8_t *out);
+                                    const uint8_t *transcript_hash, uint8_t *out);
 
 typedef struct {
     const sd_suite *suite;
@@ -87,7 +88,7 @@ SD_MUST_CHECK bool sd_ks_init(sd_key_schedule *ks, const sd_suite *suite, const 
 /* Handshake Secret and both handshake traffic secrets; the hash covers
  * ClientHello..ServerHello. */
 SD_MUST_CHECK bool sd_ks_handshake(sd_key_schedule *ks, const uint8_t *ecdhe, size_t ecdhe_len,
-                     const uint8_t *hash_ch_sh);
+                                   const uint8_t *hash_ch_sh);
 /* Master Secret, application traffic and exporter secrets; the hash covers
  * ClientHello..server Finished. */
 SD_MUST_CHECK bool sd_ks_application(sd_key_schedule *ks, const uint8_t *hash_ch_sf);
@@ -97,7 +98,7 @@ SD_MUST_CHECK bool sd_ks_resumption(sd_key_schedule *ks, const uint8_t *hash_ch_
 /* §4.4.4: verify_data = HMAC(finished_key, transcript_hash), finished_key =
  * HKDF-Expand-Label(base_key, "finished", "", Hash.length). */
 SD_MUST_CHECK bool sd_finished_verify_data(const EVP_MD *md, const uint8_t *base_key,
-                             const uint8_t *transcript_hash, uint8_t *out);
+                                           const uint8_t *transcript_hash, uint8_t *out);
 
 /* §7.3: write_key and write_iv from a traffic secret. */
 SD_MUST_CHECK bool sd_traffic_keys(const sd_suite *suite, const uint8_t *secret, uint8_t *key, uint8_t *iv);
@@ -107,21 +108,22 @@ struct sd_tls12_suite; /* crypto/tls12.h */
 
 typedef struct {
     bool active;
-    const sd_suite *suite;          /* TLS 1.3 keys; NULL for TLS 1.2 ones */
-    EVP_AEAD_CTX aead;              /* TLS 1.3, TLS 1.2 GCM/ChaCha20; CBC: the opening direction */
-    uint8_t iv[SD_IV_LEN];          /* TLS 1.3 write_iv; TLS 1.2 fixed IV (GCM salt in iv[0..3]) */
+    const sd_suite *suite; /* TLS 1.3 keys; NULL for TLS 1.2 ones */
+    EVP_AEAD_CTX aead;     /* TLS 1.3, TLS 1.2 GCM/ChaCha20; CBC: the opening direction */
+    uint8_t iv[SD_IV_LEN]; /* TLS 1.3 write_iv; TLS 1.2 fixed IV (GCM salt in iv[0..3]) */
     uint64_t seq;
     /* TLS 1.2 (sd_record_keys_set_tls12): the header keeps the real content
      * type and there is no inner type or padding. */
     bool tls12;
     const struct sd_tls12_suite *tls12_suite;
-    uint8_t tls12_mac_key[20];      /* CBC: HMAC-SHA1 key */
-    uint8_t tls12_enc_key[32];      /* CBC: AES key (sealing runs on EVP_CIPHER) */
-    bool tls12_cbc_random_iv;       /* CBC explicit IV from RAND_bytes, else derived (deterministic) */
+    uint8_t tls12_mac_key[20]; /* CBC: HMAC-SHA1 key */
+    uint8_t tls12_enc_key[32]; /* CBC: AES key (sealing runs on EVP_CIPHER) */
+    bool tls12_cbc_random_iv;  /* CBC explicit IV from RAND_bytes, else derived (deterministic) */
 } sd_record_keys;
 
 void sd_record_keys_init(sd_record_keys *k); /* inactive: records pass in plaintext */
-SD_MUST_CHECK bool sd_record_keys_set(sd_record_keys *k, const sd_suite *suite, const uint8_t *traffic_secret);
+SD_MUST_CHECK bool sd_record_keys_set(sd_record_keys *k, const sd_suite *suite,
+                                      const uint8_t *traffic_secret);
 void sd_record_keys_clear(sd_record_keys *k);
 /* Installs TLS 1.2 keys (crypto/tls12.h): key is suite->key_len bytes, iv
  * suite->fixed_iv_len bytes (NULL for CBC), mac_key suite->mac_key_len bytes
@@ -147,18 +149,20 @@ void sd_record_keys_clear(sd_record_keys *k);
  * sd_record_open sets *out_type to the header's type, and refuses a
  * fragment over 2^14 + 2048 or a plaintext over 2^14 with record_overflow
  * (§6.2.3, §6.2.1). */
-SD_MUST_CHECK bool sd_record_keys_set_tls12(sd_record_keys *k, const struct sd_tls12_suite *s, const uint8_t *key, const uint8_t *iv,
-                              const uint8_t *mac_key, bool cbc_random_iv);
+SD_MUST_CHECK bool sd_record_keys_set_tls12(sd_record_keys *k, const struct sd_tls12_suite *s,
+                                            const uint8_t *key, const uint8_t *iv, const uint8_t *mac_key,
+                                            bool cbc_random_iv);
 /* Appends one TLSCiphertext record (header included) holding `content` of
  * inner type `content_type`, padded with `padding` zero bytes. */
-SD_MUST_CHECK bool sd_record_seal(sd_record_keys *k, uint8_t content_type, sd_span content, size_t padding, sd_buf *out);
+SD_MUST_CHECK bool sd_record_seal(sd_record_keys *k, uint8_t content_type, sd_span content, size_t padding,
+                                  sd_buf *out);
 /* Decrypts one record's fragment; header is its 5 bytes (AEAD additional
  * data). On success *out_type is the inner content type and out holds the
  * content. Returns false with *out_alert = bad_record_mac on a failed open
  * (§5.2), unexpected_message if the inner plaintext is all zeros (no type),
  * record_overflow if the plaintext exceeds 2^14 (§5.4). */
 SD_MUST_CHECK bool sd_record_open(sd_record_keys *k, sd_span header, sd_span fragment, uint8_t *out_type,
-                    sd_buf *out, uint8_t *out_alert);
+                                  sd_buf *out, uint8_t *out_alert);
 
 /* --- Key exchange (§4.2.8.1, §4.2.8.2, §7.4) ---------------------------- */
 typedef struct {
@@ -175,7 +179,7 @@ SD_MUST_CHECK bool sd_key_share_generate(sd_key_share *ks, uint16_t group, sd_rn
 /* Shared secret with the peer's public value. Fails with illegal_parameter
  * for a malformed or off-curve point, or an all-zero X25519 result (§7.4.2). */
 SD_MUST_CHECK bool sd_key_share_derive(const sd_key_share *ks, sd_span peer_public, uint8_t *out_secret,
-                         size_t *out_len, uint8_t *out_alert);
+                                       size_t *out_len, uint8_t *out_alert);
 
 /* --- Signatures (§4.4.3) -------------------------------------------------- */
 /* Builds the content covered by CertificateVerify: 64 spaces, the context

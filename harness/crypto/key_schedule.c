@@ -76,8 +76,8 @@ bool sd_hkdf_extract(const EVP_MD *md, const uint8_t *salt, size_t salt_len, con
         return false;
     }
     /* BoringSSL's HKDF_extract takes the IKM before the salt (see hkdf.h). */
-    return HKDF_extract(out, &out_len, md, ikm != NULL ? ikm : empty, ikm_len,
-                        salt != NULL ? salt : empty, salt_len) == 1 &&
+    return HKDF_extract(out, &out_len, md, ikm != NULL ? ikm : empty, ikm_len, salt != NULL ? salt : empty,
+                        salt_len) == 1 &&
            out_len == EVP_MD_size(md);
 }
 
@@ -91,15 +91,14 @@ bool sd_hkdf_extract(const EVP_MD *md, const uint8_t *salt, size_t salt_len, con
  *     } HkdfLabel;
  * The label's lower bound of 7 is not enforced: a fuzzer may want an empty
  * Label ("tls13 " alone, 6 bytes). */
-bool sd_hkdf_expand_label(const EVP_MD *md, const uint8_t *secret, const char *label,
-                          const uint8_t *context, size_t context_len, uint8_t *out, size_t out_len) {
+bool sd_hkdf_expand_label(const EVP_MD *md, const uint8_t *secret, const char *label, const uint8_t *context,
+                          size_t context_len, uint8_t *out, size_t out_len) {
     static const char kPrefix[] = "tls13 ";
     uint8_t info[2 + 1 + 255 + 1 + 255];
     size_t prefix_len = sizeof(kPrefix) - 1;
     size_t label_len = label != NULL ? strlen(label) : 0;
     if (md == NULL || secret == NULL || prefix_len + label_len > 255 || context_len > 255 ||
-        (context_len > 0 && context == NULL) || out_len > 0xffff ||
-        out_len > 255 * (size_t)EVP_MD_size(md)) {
+        (context_len > 0 && context == NULL) || out_len > 0xffff || out_len > 255 * (size_t)EVP_MD_size(md)) {
         return false;
     }
     size_t n = 0;
@@ -160,9 +159,7 @@ bool sd_derive_secret(const EVP_MD *md, const uint8_t *secret, const char *label
  * string of Hash.length bytes set to zeros is used."
  */
 
-static const EVP_MD *ks_md(const sd_key_schedule *ks) {
-    return ks->suite != NULL ? ks->suite->md() : NULL;
-}
+static const EVP_MD *ks_md(const sd_key_schedule *ks) { return ks->suite != NULL ? ks->suite->md() : NULL; }
 
 /* Derive-Secret(secret, "derived", ""): the salt of the next Extract. The
  * context is Transcript-Hash of no messages, i.e. Hash(""). */
@@ -190,8 +187,7 @@ bool sd_ks_init(sd_key_schedule *ks, const sd_suite *suite, const uint8_t *psk, 
     return sd_hkdf_extract(suite->md(), zeros, ks->hash_len, psk, psk_len, ks->early_secret);
 }
 
-bool sd_ks_handshake(sd_key_schedule *ks, const uint8_t *ecdhe, size_t ecdhe_len,
-                     const uint8_t *hash_ch_sh) {
+bool sd_ks_handshake(sd_key_schedule *ks, const uint8_t *ecdhe, size_t ecdhe_len, const uint8_t *hash_ch_sh) {
     static const uint8_t zeros[SD_MAX_HASH_LEN] = {0};
     uint8_t salt[SD_MAX_HASH_LEN];
     const EVP_MD *md = ks_md(ks);
@@ -202,12 +198,12 @@ bool sd_ks_handshake(sd_key_schedule *ks, const uint8_t *ecdhe, size_t ecdhe_len
         ecdhe = zeros;
         ecdhe_len = ks->hash_len;
     }
-    bool ok = derived_salt(ks, ks->early_secret, salt) &&
-              sd_hkdf_extract(md, salt, ks->hash_len, ecdhe, ecdhe_len, ks->handshake_secret) &&
-              sd_derive_secret(md, ks->handshake_secret, "c hs traffic", hash_ch_sh,
-                               ks->client_handshake_traffic) &&
-              sd_derive_secret(md, ks->handshake_secret, "s hs traffic", hash_ch_sh,
-                               ks->server_handshake_traffic);
+    bool ok =
+        derived_salt(ks, ks->early_secret, salt) &&
+        sd_hkdf_extract(md, salt, ks->hash_len, ecdhe, ecdhe_len, ks->handshake_secret) &&
+        sd_derive_secret(md, ks->handshake_secret, "c hs traffic", hash_ch_sh,
+                         ks->client_handshake_traffic) &&
+        sd_derive_secret(md, ks->handshake_secret, "s hs traffic", hash_ch_sh, ks->server_handshake_traffic);
     OPENSSL_cleanse(salt, sizeof(salt));
     return ok;
 }
@@ -219,13 +215,12 @@ bool sd_ks_application(sd_key_schedule *ks, const uint8_t *hash_ch_sf) {
     if (md == NULL || hash_ch_sf == NULL) {
         return false;
     }
-    bool ok = derived_salt(ks, ks->handshake_secret, salt) &&
-              sd_hkdf_extract(md, salt, ks->hash_len, zeros, ks->hash_len, ks->master_secret) &&
-              sd_derive_secret(md, ks->master_secret, "c ap traffic", hash_ch_sf,
-                               ks->client_application_traffic) &&
-              sd_derive_secret(md, ks->master_secret, "s ap traffic", hash_ch_sf,
-                               ks->server_application_traffic) &&
-              sd_derive_secret(md, ks->master_secret, "exp master", hash_ch_sf, ks->exporter_master);
+    bool ok =
+        derived_salt(ks, ks->handshake_secret, salt) &&
+        sd_hkdf_extract(md, salt, ks->hash_len, zeros, ks->hash_len, ks->master_secret) &&
+        sd_derive_secret(md, ks->master_secret, "c ap traffic", hash_ch_sf, ks->client_application_traffic) &&
+        sd_derive_secret(md, ks->master_secret, "s ap traffic", hash_ch_sf, ks->server_application_traffic) &&
+        sd_derive_secret(md, ks->master_secret, "exp master", hash_ch_sf, ks->exporter_master);
     OPENSSL_cleanse(salt, sizeof(salt));
     return ok;
 }
@@ -242,8 +237,8 @@ bool sd_ks_resumption(sd_key_schedule *ks, const uint8_t *hash_ch_cf) {
 /*   finished_key = HKDF-Expand-Label(BaseKey, "finished", "", Hash.length)
  *   verify_data = HMAC(finished_key, Transcript-Hash(Handshake Context,
  *                                                    Certificate*, CertificateVerify*)) */
-bool sd_finished_verify_data(const EVP_MD *md, const uint8_t *base_key,
-                             const uint8_t *transcript_hash, uint8_t *out) {
+bool sd_finished_verify_data(const EVP_MD *md, const uint8_t *base_key, const uint8_t *transcript_hash,
+                             uint8_t *out) {
     uint8_t finished_key[SD_MAX_HASH_LEN];
     unsigned out_len = 0;
     if (md == NULL || base_key == NULL || transcript_hash == NULL ||

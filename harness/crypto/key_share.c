@@ -105,8 +105,8 @@ bool sd_key_share_generate(sd_key_share *ks, uint16_t group, sd_rng *rng) {
     return true;
 }
 
-static bool ec_derive(const sd_key_share *ks, int nid, size_t coord_len, sd_span peer,
-                      uint8_t *out_secret, size_t *out_len, uint8_t *out_alert) {
+static bool ec_derive(const sd_key_share *ks, int nid, size_t coord_len, sd_span peer, uint8_t *out_secret,
+                      size_t *out_len, uint8_t *out_alert) {
     bool ok = false;
     EC_GROUP *group = EC_GROUP_new_by_curve_name(nid);
     EC_POINT *peer_point = group != NULL ? EC_POINT_new(group) : NULL;
@@ -160,8 +160,8 @@ out:
 }
 
 /* out_secret must hold 48 bytes (the P-384 x-coordinate, the longest). */
-bool sd_key_share_derive(const sd_key_share *ks, sd_span peer_public, uint8_t *out_secret,
-                         size_t *out_len, uint8_t *out_alert) {
+bool sd_key_share_derive(const sd_key_share *ks, sd_span peer_public, uint8_t *out_secret, size_t *out_len,
+                         uint8_t *out_alert) {
     *out_len = 0;
     if (ks->group == SD_x25519) {
         /* §4.2.8.2: "For X25519 and X448, the contents of the public value

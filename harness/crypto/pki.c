@@ -141,9 +141,9 @@ static bool read_chain_blocks(const char *path, sd_credential *c, char *err, siz
         if (!is_cert || len <= 0 || c->chain_len == SD_MAX_CHAIN) {
             OPENSSL_free(data);
             sd_set_error(err, err_len, "%s: %s", path,
-                        !is_cert ? "a PEM block that is not a CERTIFICATE"
-                        : len <= 0 ? "an empty CERTIFICATE block"
-                                   : "more certificates than SD_MAX_CHAIN");
+                         !is_cert   ? "a PEM block that is not a CERTIFICATE"
+                         : len <= 0 ? "an empty CERTIFICATE block"
+                                    : "more certificates than SD_MAX_CHAIN");
             ok = false;
             break;
         }
@@ -163,8 +163,7 @@ static EVP_PKEY *read_key(const char *path) {
     return key;
 }
 
-static bool load_credential(sd_credential *c, const char *dir, const char *name, char *err,
-                            size_t err_len) {
+static bool load_credential(sd_credential *c, const char *dir, const char *name, char *err, size_t err_len) {
     char path[1024], mismatched_path[1024];
     X509 *leaf = NULL;
     bool ok = false;
@@ -212,7 +211,7 @@ static bool load_credential(sd_credential *c, const char *dir, const char *name,
             }
             if (has_mismatched && matches) {
                 sd_set_error(err, err_len, "%s matches the leaf of %s%s; name it %s.key.pem", mismatched_path,
-                            name, kChainSuffix, name);
+                             name, kChainSuffix, name);
                 goto out;
             }
         } else if (has_mismatched) {
@@ -328,7 +327,7 @@ bool sd_pki_load(sd_pki *pki, const char *dir, char *err, size_t err_len) {
         char name[sizeof(pki->credentials[0].name)];
         if (stem_len >= sizeof(name)) {
             sd_set_error(err, err_len, "%s/%s: credential name longer than %zu bytes", dir, e->d_name,
-                        sizeof(name) - 1);
+                         sizeof(name) - 1);
             ok = false;
             break;
         }

@@ -19,11 +19,11 @@
 
 /* A certificate chain (leaf first) and the leaf's private key. */
 typedef struct {
-    char name[64];          /* fixture name, e.g. "leaf", "expired" */
+    char name[64]; /* fixture name, e.g. "leaf", "expired" */
     size_t chain_len;
     uint8_t *chain_der[SD_MAX_CHAIN];
     size_t chain_der_len[SD_MAX_CHAIN];
-    EVP_PKEY *key;          /* may be NULL for a chain without key */
+    EVP_PKEY *key; /* may be NULL for a chain without key */
     /* The key deliberately does not belong to the leaf: it was loaded from
      * <name>.mismatched-key.pem (fixture "key-mismatch"), so every
      * CertificateVerify made with it fails (RFC 8446 §4.4.3 decrypt_error). */
@@ -49,7 +49,7 @@ typedef struct {
 /* The fixture PKI loaded from a directory: trust anchor(s) and credentials. */
 typedef struct {
     char dir[512];
-    X509 *root;                  /* the trust anchor every good chain ends at */
+    X509 *root; /* the trust anchor every good chain ends at */
     uint8_t *root_der;
     size_t root_der_len;
     size_t n_credentials;
@@ -122,9 +122,9 @@ typedef enum {
  * `{pki, host, now}`) means: no EKU check, a signing key, no revocation
  * check. */
 typedef struct {
-    const sd_pki *pki;       /* trust anchor: pki->root */
-    const char *host_name;   /* checked against the leaf; NULL skips the check */
-    int64_t now;             /* validation time, seconds since the epoch */
+    const sd_pki *pki;     /* trust anchor: pki->root */
+    const char *host_name; /* checked against the leaf; NULL skips the check */
+    int64_t now;           /* validation time, seconds since the epoch */
     sd_verify_purpose purpose;
     sd_key_use key_use;
     /* A DER CRL (RFC 5280 §5) to consult for the leaf; NULL or empty: none.
@@ -162,7 +162,7 @@ typedef struct {
  * A leaf key that does not match the peer's private key is not visible
  * here: the CertificateVerify check (sd_verify, decrypt_error) catches it. */
 SD_MUST_CHECK bool sd_verify_chain(const sd_verify_params *p, const sd_span *chain, size_t chain_len,
-                     EVP_PKEY **out_leaf_key, uint8_t *out_alert, char *err, size_t err_len);
+                                   EVP_PKEY **out_leaf_key, uint8_t *out_alert, char *err, size_t err_len);
 
 /* sd_verify_chain remembers the chains it accepted (with out_leaf_key set),
  * per process, keyed by every input of the verdict byte for byte, so that a
@@ -191,19 +191,19 @@ typedef struct {
     sd_span responder_name;      /* ResponderID byName: the Name element; empty if byKey */
     sd_span responder_key_hash;  /* ResponderID byKey: the SHA-1 hash; empty if byName */
     int64_t produced_at;
-    sd_span responses;           /* contents of SEQUENCE OF SingleResponse */
-    size_t n_responses;          /* at least 1 */
-    sd_span certs;               /* contents of certs [0]; empty if absent */
+    sd_span responses;  /* contents of SEQUENCE OF SingleResponse */
+    size_t n_responses; /* at least 1 */
+    sd_span certs;      /* contents of certs [0]; empty if absent */
 } sd_ocsp_response;
 
 typedef struct {
     sd_span hash_algorithm;   /* CertID.hashAlgorithm's OID (contents) */
     sd_span issuer_name_hash; /* OCTET STRING contents */
     sd_span issuer_key_hash;
-    sd_span serial;           /* serialNumber, the whole INTEGER element */
+    sd_span serial; /* serialNumber, the whole INTEGER element */
     sd_ocsp_cert_status status;
-    int64_t revocation_time;  /* SD_OCSP_REVOKED only */
-    int revocation_reason;    /* CRLReason, -1 if absent */
+    int64_t revocation_time; /* SD_OCSP_REVOKED only */
+    int revocation_reason;   /* CRLReason, -1 if absent */
     int64_t this_update;
     bool has_next_update;
     int64_t next_update;

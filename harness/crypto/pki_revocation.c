@@ -90,8 +90,8 @@ static bool skip_optional_extensions(CBS *in) {
     if (!CBS_get_optional_asn1(in, &tagged, &present, CBS_ASN1_CONTEXT_SPECIFIC | CBS_ASN1_CONSTRUCTED | 1)) {
         return false;
     }
-    return !present || (CBS_get_asn1(&tagged, &exts, CBS_ASN1_SEQUENCE) && CBS_len(&tagged) == 0 &&
-                        CBS_len(&exts) != 0);
+    return !present ||
+           (CBS_get_asn1(&tagged, &exts, CBS_ASN1_SEQUENCE) && CBS_len(&tagged) == 0 && CBS_len(&exts) != 0);
 }
 
 static bool parse_single(sd_span *responses, sd_ocsp_single *out) {
@@ -105,7 +105,8 @@ static bool parse_single(sd_span *responses, sd_ocsp_single *out) {
      * CertID ::= SEQUENCE { hashAlgorithm AlgorithmIdentifier,
      *   issuerNameHash OCTET STRING, issuerKeyHash OCTET STRING,
      *   serialNumber CertificateSerialNumber } */
-    if (!CBS_get_asn1(&in, &single, CBS_ASN1_SEQUENCE) || !CBS_get_asn1(&single, &cert_id, CBS_ASN1_SEQUENCE) ||
+    if (!CBS_get_asn1(&in, &single, CBS_ASN1_SEQUENCE) ||
+        !CBS_get_asn1(&single, &cert_id, CBS_ASN1_SEQUENCE) ||
         !parse_algorithm_identifier(&cert_id, &alg_element, &oid) ||
         !CBS_get_asn1(&cert_id, &name_hash, CBS_ASN1_OCTETSTRING) ||
         !CBS_get_asn1(&cert_id, &key_hash, CBS_ASN1_OCTETSTRING) ||
@@ -165,7 +166,8 @@ static bool parse_single(sd_span *responses, sd_ocsp_single *out) {
     /* singleExtensions: a critical one is not looked for (RFC 6960 §4.4
      * defines no critical single extensions). */
     if (!parse_generalized_time(&single, &out->this_update) ||
-        !CBS_get_optional_asn1(&single, &next, &has_next, CBS_ASN1_CONTEXT_SPECIFIC | CBS_ASN1_CONSTRUCTED | 0) ||
+        !CBS_get_optional_asn1(&single, &next, &has_next,
+                               CBS_ASN1_CONTEXT_SPECIFIC | CBS_ASN1_CONSTRUCTED | 0) ||
         (has_next && (!parse_generalized_time(&next, &out->next_update) || CBS_len(&next) != 0)) ||
         !skip_optional_extensions(&single) || CBS_len(&single) != 0) {
         return false;
@@ -218,8 +220,7 @@ bool sd_ocsp_parse(sd_span der, sd_ocsp_response *out) {
     static const uint8_t kOcspBasic[] = {0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x30, 0x01, 0x01};
     if (!CBS_get_asn1(&resp, &rb_tag, CBS_ASN1_CONTEXT_SPECIFIC | CBS_ASN1_CONSTRUCTED | 0) ||
         CBS_len(&resp) != 0 || !CBS_get_asn1(&rb_tag, &rb, CBS_ASN1_SEQUENCE) || CBS_len(&rb_tag) != 0 ||
-        !CBS_get_asn1(&rb, &type, CBS_ASN1_OBJECT) ||
-        !CBS_mem_equal(&type, kOcspBasic, sizeof(kOcspBasic)) ||
+        !CBS_get_asn1(&rb, &type, CBS_ASN1_OBJECT) || !CBS_mem_equal(&type, kOcspBasic, sizeof(kOcspBasic)) ||
         !CBS_get_asn1(&rb, &basic_os, CBS_ASN1_OCTETSTRING) || CBS_len(&rb) != 0 ||
         /* BasicOCSPResponse ::= SEQUENCE { tbsResponseData ResponseData,
          *   signatureAlgorithm AlgorithmIdentifier, signature BIT STRING,
@@ -292,8 +293,9 @@ bool sd_ocsp_parse(sd_span der, sd_ocsp_response *out) {
     } else {
         return false;
     }
-    if (!parse_generalized_time(&tbs, &out->produced_at) || !CBS_get_asn1(&tbs, &responses, CBS_ASN1_SEQUENCE) ||
-        !skip_optional_extensions(&tbs) || CBS_len(&tbs) != 0) {
+    if (!parse_generalized_time(&tbs, &out->produced_at) ||
+        !CBS_get_asn1(&tbs, &responses, CBS_ASN1_SEQUENCE) || !skip_optional_extensions(&tbs) ||
+        CBS_len(&tbs) != 0) {
         return false;
     }
     out->responses = span_of_cbs(&responses);
@@ -328,7 +330,8 @@ static const EVP_MD *cert_id_digest(sd_span oid) {
 static bool digest_equals(const EVP_MD *md, const uint8_t *data, size_t len, sd_span want) {
     uint8_t h[EVP_MAX_MD_SIZE];
     unsigned h_len = 0;
-    return EVP_Digest(data, len, h, &h_len, md, NULL) && want.len == h_len && memcmp(h, want.data, h_len) == 0;
+    return EVP_Digest(data, len, h, &h_len, md, NULL) && want.len == h_len &&
+           memcmp(h, want.data, h_len) == 0;
 }
 
 /* RFC 6960 §4.2.2.3 ResponderID names `ca`: byName its subject, byKey the
@@ -399,7 +402,7 @@ bool pki_check_stapled_ocsp(const sd_pki *pki, sd_span der, X509 *leaf, X509 *is
     }
     if (r.response_status != 0) {
         sd_set_error(err, err_len, "the stapled OCSP response has responseStatus %u, not successful",
-                    r.response_status);
+                     r.response_status);
         return false;
     }
     /* §4.2.2.2: the signer must be the CA that issued the certificate, a
@@ -410,8 +413,9 @@ bool pki_check_stapled_ocsp(const sd_pki *pki, sd_span der, X509 *leaf, X509 *is
     int issuer_name_len = i2d_X509_NAME(X509_get_subject_name(issuer), &issuer_name);
     if (issuer_name_len <= 0 || issuer_key_bits == NULL || !ocsp_responder_is(&r, issuer)) {
         OPENSSL_free(issuer_name);
-        sd_set_error(err, err_len, "the stapled OCSP response is not signed by the leaf's issuer (delegated "
-                                  "responders are not supported)");
+        sd_set_error(err, err_len,
+                     "the stapled OCSP response is not signed by the leaf's issuer (delegated "
+                     "responders are not supported)");
         return false;
     }
     /* The signature, with the issuer's key; verified once, at load, for the
@@ -421,7 +425,8 @@ bool pki_check_stapled_ocsp(const sd_pki *pki, sd_span der, X509 *leaf, X509 *is
     EVP_PKEY_free(key);
     if (!sig_ok) {
         OPENSSL_free(issuer_name);
-        sd_set_error(err, err_len, "the stapled OCSP response's signature does not verify with the issuer's key");
+        sd_set_error(err, err_len,
+                     "the stapled OCSP response's signature does not verify with the issuer's key");
         return false;
     }
     /* §4.1.1 CertID: the hash of the issuer's name and key, and the leaf's
@@ -433,10 +438,11 @@ bool pki_check_stapled_ocsp(const sd_pki *pki, sd_span der, X509 *leaf, X509 *is
     bool found = false;
     while (serial_len > 0 && it.len > 0 && sd_ocsp_next_single(&it, &s)) {
         const EVP_MD *md = cert_id_digest(s.hash_algorithm);
-        if (md != NULL && s.serial.len == (size_t)serial_len && memcmp(s.serial.data, serial, s.serial.len) == 0 &&
+        if (md != NULL && s.serial.len == (size_t)serial_len &&
+            memcmp(s.serial.data, serial, s.serial.len) == 0 &&
             digest_equals(md, issuer_name, (size_t)issuer_name_len, s.issuer_name_hash) &&
-            digest_equals(md, ASN1_STRING_get0_data(issuer_key_bits), (size_t)ASN1_STRING_length(issuer_key_bits),
-                          s.issuer_key_hash)) {
+            digest_equals(md, ASN1_STRING_get0_data(issuer_key_bits),
+                          (size_t)ASN1_STRING_length(issuer_key_bits), s.issuer_key_hash)) {
             found = true;
             break;
         }
@@ -455,14 +461,15 @@ bool pki_check_stapled_ocsp(const sd_pki *pki, sd_span der, X509 *leaf, X509 *is
     pki_format_time(now, now_text, sizeof(now_text));
     if (s.this_update > now) {
         pki_format_time(s.this_update, when, sizeof(when));
-        sd_set_error(err, err_len, "the stapled OCSP response is not yet valid (thisUpdate %s, validation time %s)",
-                    when, now_text);
+        sd_set_error(err, err_len,
+                     "the stapled OCSP response is not yet valid (thisUpdate %s, validation time %s)", when,
+                     now_text);
         return false;
     }
     if (s.has_next_update && s.next_update < now) {
         pki_format_time(s.next_update, when, sizeof(when));
-        sd_set_error(err, err_len, "the stapled OCSP response is stale (nextUpdate %s, validation time %s)", when,
-                    now_text);
+        sd_set_error(err, err_len, "the stapled OCSP response is stale (nextUpdate %s, validation time %s)",
+                     when, now_text);
         return false;
     }
     switch (s.status) {
@@ -472,7 +479,7 @@ bool pki_check_stapled_ocsp(const sd_pki *pki, sd_span der, X509 *leaf, X509 *is
         *out_alert = SD_certificate_revoked;
         pki_format_time(s.revocation_time, when, sizeof(when));
         sd_set_error(err, err_len, "certificate revoked (stapled OCSP response: revoked %s, reason %d)", when,
-                    s.revocation_reason);
+                     s.revocation_reason);
         return false;
     case SD_OCSP_UNKNOWN:
     default:
@@ -537,8 +544,8 @@ int pki_check_own_crl(X509_STORE_CTX *ctx, X509_CRL *crl) {
     X509 *issuer = X509_STORE_CTX_get0_current_issuer(ctx);
     EVP_PKEY *key = issuer != NULL ? X509_get_pubkey(issuer) : NULL;
     bool covered = crl == pki->crl && file != NULL && file->signer != NULL && key != NULL && depth >= 0 &&
-                   (size_t)depth + 1 < sk_X509_num(chain) && issuer == sk_X509_value(chain, (size_t)depth + 1) &&
-                   EVP_PKEY_cmp(key, file->signer) == 1;
+                   (size_t)depth + 1 < sk_X509_num(chain) &&
+                   issuer == sk_X509_value(chain, (size_t)depth + 1) && EVP_PKEY_cmp(key, file->signer) == 1;
     EVP_PKEY_free(key);
     if (!covered) {
         state->needs_default_check = true;
@@ -555,14 +562,14 @@ int pki_check_own_crl(X509_STORE_CTX *ctx, X509_CRL *crl) {
     int cmp = X509_cmp_time(X509_CRL_get0_lastUpdate(crl), &now);
     if (cmp == 0 || cmp > 0) {
         X509_STORE_CTX_set_error(ctx, cmp == 0 ? X509_V_ERR_ERROR_IN_CRL_LAST_UPDATE_FIELD
-                                                : X509_V_ERR_CRL_NOT_YET_VALID);
+                                               : X509_V_ERR_CRL_NOT_YET_VALID);
         return 0;
     }
     if (X509_CRL_get0_nextUpdate(crl) != NULL) {
         cmp = X509_cmp_time(X509_CRL_get0_nextUpdate(crl), &now);
         if (cmp == 0 || cmp < 0) {
             X509_STORE_CTX_set_error(ctx, cmp == 0 ? X509_V_ERR_ERROR_IN_CRL_NEXT_UPDATE_FIELD
-                                                    : X509_V_ERR_CRL_HAS_EXPIRED);
+                                                   : X509_V_ERR_CRL_HAS_EXPIRED);
             return 0;
         }
     }
@@ -573,7 +580,7 @@ int pki_check_own_crl(X509_STORE_CTX *ctx, X509_CRL *crl) {
 
 /* Every certificate of the PKI that could sign its CRL or responses: the
  * root and each certificate after the leaf in a chain that parses. */
-static STACK_OF(X509) *pki_issuer_candidates(const sd_pki *pki) {
+static STACK_OF(X509) * pki_issuer_candidates(const sd_pki *pki) {
     STACK_OF(X509) *cas = sk_X509_new_null();
     if (cas == NULL || !X509_up_ref(pki->root) || !sk_X509_push(cas, pki->root)) {
         sk_X509_pop_free(cas, X509_free);
@@ -583,7 +590,9 @@ static STACK_OF(X509) *pki_issuer_candidates(const sd_pki *pki) {
         const sd_credential *c = &pki->credentials[i];
         for (size_t k = 1; k < c->chain_len; k++) {
             const uint8_t *der = c->chain_der[k];
-            X509 *x = c->chain_der_len[k] <= (size_t)LONG_MAX ? d2i_X509(NULL, &der, (long)c->chain_der_len[k]) : NULL;
+            X509 *x = c->chain_der_len[k] <= (size_t)LONG_MAX
+                          ? d2i_X509(NULL, &der, (long)c->chain_der_len[k])
+                          : NULL;
             if (x != NULL && !sk_X509_push(cas, x)) {
                 X509_free(x);
             }
@@ -606,20 +615,23 @@ void pki_prepare_revocation(sd_pki *pki) {
         bool is_crl = strcmp(f->name, "crl.der") == 0;
         if (is_crl) {
             pki->crl = crl_from_der(f->span);
-            if (pki->crl == NULL || X509_CRL_get_ext_by_NID(pki->crl, NID_issuing_distribution_point, -1) >= 0 ||
+            if (pki->crl == NULL ||
+                X509_CRL_get_ext_by_NID(pki->crl, NID_issuing_distribution_point, -1) >= 0 ||
                 X509_CRL_get_ext_by_NID(pki->crl, NID_delta_crl, -1) >= 0) {
                 continue;
             }
-        } else if (strncmp(f->name, "ocsp-", 5) != 0 || !sd_ocsp_parse(f->span, &r) || r.response_status != 0) {
+        } else if (strncmp(f->name, "ocsp-", 5) != 0 || !sd_ocsp_parse(f->span, &r) ||
+                   r.response_status != 0) {
             continue;
         }
         for (size_t k = 0; k < sk_X509_num(cas) && f->signer == NULL; k++) {
             X509 *ca = sk_X509_value(cas, k);
             EVP_PKEY *key = X509_get_pubkey(ca);
-            bool signs = key != NULL &&
-                         (is_crl ? X509_NAME_cmp(X509_get_subject_name(ca), X509_CRL_get_issuer(pki->crl)) == 0 &&
-                                       X509_CRL_verify(pki->crl, key) == 1
-                                 : ocsp_responder_is(&r, ca) && ocsp_signature_verifies(&r, key));
+            bool signs =
+                key != NULL &&
+                (is_crl ? X509_NAME_cmp(X509_get_subject_name(ca), X509_CRL_get_issuer(pki->crl)) == 0 &&
+                              X509_CRL_verify(pki->crl, key) == 1
+                        : ocsp_responder_is(&r, ca) && ocsp_signature_verifies(&r, key));
             if (signs) {
                 f->signer = key;
             } else {

@@ -139,7 +139,7 @@ static void subject_of(X509 *x, char *buf, size_t len) {
 }
 
 /* A short description of the defect, with the dates for time errors. */
-static void describe_verify_error(X509_STORE_CTX *ctx, STACK_OF(X509) *presented, int e,
+static void describe_verify_error(X509_STORE_CTX *ctx, STACK_OF(X509) * presented, int e,
                                   const sd_verify_params *p, char *err, size_t err_len) {
     char subject[256];
     char when[40], now_text[40];
@@ -152,17 +152,17 @@ static void describe_verify_error(X509_STORE_CTX *ctx, STACK_OF(X509) *presented
     case X509_V_ERR_CERT_HAS_EXPIRED:
         format_asn1_time(cert != NULL ? X509_get0_notAfter(cert) : NULL, when, sizeof(when));
         sd_set_error(err, err_len, "certificate expired (notAfter %s, validation time %s): %s at depth %d",
-                    when, now_text, subject, depth);
+                     when, now_text, subject, depth);
         break;
     case X509_V_ERR_CERT_NOT_YET_VALID:
         format_asn1_time(cert != NULL ? X509_get0_notBefore(cert) : NULL, when, sizeof(when));
         sd_set_error(err, err_len,
-                    "certificate not yet valid (notBefore %s, validation time %s): %s at depth %d", when,
-                    now_text, subject, depth);
+                     "certificate not yet valid (notBefore %s, validation time %s): %s at depth %d", when,
+                     now_text, subject, depth);
         break;
     case X509_V_ERR_HOSTNAME_MISMATCH:
         sd_set_error(err, err_len, "certificate not issued for host %s (%s): %s at depth %d",
-                    p->host_name != NULL ? p->host_name : "(none)", reason, subject, depth);
+                     p->host_name != NULL ? p->host_name : "(none)", reason, subject, depth);
         break;
     case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT:
     case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY:
@@ -175,12 +175,14 @@ static void describe_verify_error(X509_STORE_CTX *ctx, STACK_OF(X509) *presented
                 !(X509_get_extension_flags(candidate) & EXFLAG_CA)) {
                 char issuer[256];
                 subject_of(candidate, issuer, sizeof(issuer));
-                sd_set_error(err, err_len, "the issuer %s is not a CA certificate (basicConstraints): %s at depth %d",
-                            issuer, subject, depth);
+                sd_set_error(err, err_len,
+                             "the issuer %s is not a CA certificate (basicConstraints): %s at depth %d",
+                             issuer, subject, depth);
                 return;
             }
         }
-        sd_set_error(err, err_len, "no issuer for %s at depth %d (%s, X509 error %d)", subject, depth, reason, e);
+        sd_set_error(err, err_len, "no issuer for %s at depth %d (%s, X509 error %d)", subject, depth, reason,
+                     e);
         break;
     default:
         sd_set_error(err, err_len, "%s (X509 error %d): %s at depth %d", reason, e, subject, depth);
@@ -213,7 +215,7 @@ static const char *weak_signature_hash(const X509 *x) { return pki_weak_digest(s
 /* The checks X509_verify_cert does not make, over the path it built (leaf
  * first, trust anchor last). Returns false with the alert and a message on
  * the first failure. */
-static bool check_policy(STACK_OF(X509) *path, const sd_verify_params *p, uint8_t *out_alert, char *err,
+static bool check_policy(STACK_OF(X509) * path, const sd_verify_params *p, uint8_t *out_alert, char *err,
                          size_t err_len) {
     char subject[256];
     size_t n = sk_X509_num(path);
@@ -225,7 +227,7 @@ static bool check_policy(STACK_OF(X509) *path, const sd_verify_params *p, uint8_
             *out_alert = SD_bad_certificate;
             subject_of(x, subject, sizeof(subject));
             sd_set_error(err, err_len, "certificate signed with %s (%s): %s at depth %zu", weak,
-                        OBJ_nid2ln(X509_get_signature_nid(x)), subject, i);
+                         OBJ_nid2ln(X509_get_signature_nid(x)), subject, i);
             return false;
         }
     }
@@ -243,7 +245,7 @@ static bool check_policy(STACK_OF(X509) *path, const sd_verify_params *p, uint8_
             *out_alert = SD_unsupported_certificate;
             subject_of(x, subject, sizeof(subject));
             sd_set_error(err, err_len, "weak key: RSA-%d, under the %d bits required: %s at depth %zu", bits,
-                        SD_PKI_MIN_RSA_BITS, subject, i);
+                         SD_PKI_MIN_RSA_BITS, subject, i);
             return false;
         }
     }
@@ -257,7 +259,8 @@ static bool check_policy(STACK_OF(X509) *path, const sd_verify_params *p, uint8_
      * (§4.4.2.2's default). */
     if (X509_get_extension_flags(leaf) & EXFLAG_CA) {
         *out_alert = SD_unsupported_certificate;
-        sd_set_error(err, err_len, "the peer's certificate is a CA certificate (basicConstraints cA): %s", subject);
+        sd_set_error(err, err_len, "the peer's certificate is a CA certificate (basicConstraints cA): %s",
+                     subject);
         return false;
     }
     /* RFC 5280 §4.2.1.3 keyUsage, when present, limits the key's use. RFC
@@ -273,7 +276,7 @@ static bool check_policy(STACK_OF(X509) *path, const sd_verify_params *p, uint8_
     if ((ku & need) == 0) {
         *out_alert = SD_unsupported_certificate;
         sd_set_error(err, err_len, "keyUsage lacks %s: %s",
-                    need == KU_DIGITAL_SIGNATURE ? "digitalSignature" : "keyEncipherment", subject);
+                     need == KU_DIGITAL_SIGNATURE ? "digitalSignature" : "keyEncipherment", subject);
         return false;
     }
     return true;
@@ -377,16 +380,16 @@ static bool verify_chain_uncached(const sd_verify_params *p, const sd_span *chai
          * purposes, which its TLS stack sets by role). Without one
          * (SD_VERIFY_PURPOSE_ANY): no EKU check. */
         if (p->purpose != SD_VERIFY_PURPOSE_ANY &&
-            !X509_VERIFY_PARAM_set_purpose(param, p->purpose == SD_VERIFY_PURPOSE_SERVER ? X509_PURPOSE_SSL_SERVER
-                                                                                         : X509_PURPOSE_SSL_CLIENT)) {
+            !X509_VERIFY_PARAM_set_purpose(param, p->purpose == SD_VERIFY_PURPOSE_SERVER
+                                                      ? X509_PURPOSE_SSL_SERVER
+                                                      : X509_PURPOSE_SSL_CLIENT)) {
             sd_set_error(err, err_len, "cannot set the purpose to check");
             goto out;
         }
         /* RFC 8446 §4.4.2.4 leaves "detailed certificate validation procedures"
          * to RFC 5280; the server identity check is RFC 6125 §6 (now RFC 9525),
          * with the name the client asked for as the reference identity. */
-        if (p->host_name != NULL &&
-            !X509_VERIFY_PARAM_set1_host(param, p->host_name, strlen(p->host_name))) {
+        if (p->host_name != NULL && !X509_VERIFY_PARAM_set1_host(param, p->host_name, strlen(p->host_name))) {
             sd_set_error(err, err_len, "cannot set the host name to check");
             goto out;
         }
@@ -411,7 +414,8 @@ static bool verify_chain_uncached(const sd_verify_params *p, const sd_span *chai
     }
     if (p->stapled_ocsp != NULL && p->stapled_ocsp->len > 0) {
         X509 *issuer = sk_X509_num(path) > 1 ? sk_X509_value(path, 1) : leaf;
-        if (!pki_check_stapled_ocsp(p->pki, *p->stapled_ocsp, leaf, issuer, p->now, out_alert, err, err_len)) {
+        if (!pki_check_stapled_ocsp(p->pki, *p->stapled_ocsp, leaf, issuer, p->now, out_alert, err,
+                                    err_len)) {
             goto out;
         }
     }
@@ -488,7 +492,8 @@ static void chain_cache_key(const sd_verify_params *p, const sd_span *chain, siz
     sd_buf_u8(key, p->host_name != NULL);
     if (p->host_name != NULL) key_span(key, (const uint8_t *)p->host_name, strlen(p->host_name));
     sd_span none = {0};
-    const sd_span *crl = p->crl != NULL ? p->crl : &none, *ocsp = p->stapled_ocsp != NULL ? p->stapled_ocsp : &none;
+    const sd_span *crl = p->crl != NULL ? p->crl : &none,
+                  *ocsp = p->stapled_ocsp != NULL ? p->stapled_ocsp : &none;
     key_span(key, crl->data, crl->len);
     key_span(key, ocsp->data, ocsp->len);
     sd_buf_u32(key, (uint32_t)chain_len);
@@ -533,8 +538,8 @@ bool sd_verify_chain(const sd_verify_params *p, const sd_span *chain, size_t cha
     uint64_t hash = fnv1a(key.data, key.len);
     for (size_t i = 0; !key.failed && i < CHAIN_CACHE_SLOTS; i++) {
         chain_cache_entry *e = &chain_cache[i];
-        if (e->key != NULL && e->hash == hash && e->key_len == key.len && memcmp(e->key, key.data, key.len) == 0 &&
-            EVP_PKEY_up_ref(e->leaf_key)) {
+        if (e->key != NULL && e->hash == hash && e->key_len == key.len &&
+            memcmp(e->key, key.data, key.len) == 0 && EVP_PKEY_up_ref(e->leaf_key)) {
             chain_cache_hit_count++;
             sd_buf_free(&key);
             *out_leaf_key = e->leaf_key;

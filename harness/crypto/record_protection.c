@@ -59,8 +59,8 @@ bool sd_record_keys_set(sd_record_keys *k, const sd_suite *suite, const uint8_t 
         sd_record_keys_clear(k);
         return false;
     }
-    int ok = EVP_AEAD_CTX_init(&k->aead, suite->aead(), key, suite->key_len,
-                               EVP_AEAD_DEFAULT_TAG_LENGTH, NULL);
+    int ok =
+        EVP_AEAD_CTX_init(&k->aead, suite->aead(), key, suite->key_len, EVP_AEAD_DEFAULT_TAG_LENGTH, NULL);
     OPENSSL_cleanse(key, sizeof(key));
     if (ok != 1) {
         sd_record_keys_clear(k);
@@ -165,8 +165,8 @@ bool sd_record_seal(sd_record_keys *k, uint8_t content_type, sd_span content, si
     return !out->failed;
 }
 
-bool sd_record_open(sd_record_keys *k, sd_span header, sd_span fragment, uint8_t *out_type,
-                    sd_buf *out, uint8_t *out_alert) {
+bool sd_record_open(sd_record_keys *k, sd_span header, sd_span fragment, uint8_t *out_type, sd_buf *out,
+                    uint8_t *out_alert) {
     *out_alert = SD_internal_error;
     if (header.len != SD_RECORD_HEADER_LEN || header.data == NULL ||
         (fragment.len > 0 && fragment.data == NULL)) {
@@ -210,9 +210,8 @@ bool sd_record_open(sd_record_keys *k, sd_span header, sd_span fragment, uint8_t
     /* §5.2: "If the decryption fails, the receiver MUST terminate the
      * connection with a "bad_record_mac" alert." A fragment shorter than the
      * tag fails here too. */
-    if (plain == NULL ||
-        EVP_AEAD_CTX_open(&k->aead, plain, &plain_len, fragment.len, nonce, sizeof(nonce),
-                          fragment.data, fragment.len, header.data, header.len) != 1) {
+    if (plain == NULL || EVP_AEAD_CTX_open(&k->aead, plain, &plain_len, fragment.len, nonce, sizeof(nonce),
+                                           fragment.data, fragment.len, header.data, header.len) != 1) {
         *out_alert = SD_bad_record_mac;
         return false;
     }
@@ -255,23 +254,25 @@ bool sd_record_open(sd_record_keys *k, sd_span header, sd_span fragment, uint8_t
 #define SD_CBC_BLOCK 16
 #define SD_CBC_MAC_LEN 20
 
-bool sd_record_keys_set_tls12(sd_record_keys *k, const struct sd_tls12_suite *s, const uint8_t *key, const uint8_t *iv,
-                              const uint8_t *mac_key, bool cbc_random_iv) {
+bool sd_record_keys_set_tls12(sd_record_keys *k, const struct sd_tls12_suite *s, const uint8_t *key,
+                              const uint8_t *iv, const uint8_t *mac_key, bool cbc_random_iv) {
     sd_record_keys_clear(k);
-    if (s == NULL || key == NULL || (s->fixed_iv_len > 0 && iv == NULL) || (s->mac_key_len > 0 && mac_key == NULL) ||
-        s->fixed_iv_len > sizeof(k->iv) || s->key_len > sizeof(k->tls12_enc_key) ||
-        s->mac_key_len > sizeof(k->tls12_mac_key)) {
+    if (s == NULL || key == NULL || (s->fixed_iv_len > 0 && iv == NULL) ||
+        (s->mac_key_len > 0 && mac_key == NULL) || s->fixed_iv_len > sizeof(k->iv) ||
+        s->key_len > sizeof(k->tls12_enc_key) || s->mac_key_len > sizeof(k->tls12_mac_key)) {
         return false;
     }
     int ok = 0;
     switch (s->bulk) {
     case SD_BULK_AES_128_GCM:
     case SD_BULK_AES_256_GCM:
-        ok = EVP_AEAD_CTX_init(&k->aead, s->bulk == SD_BULK_AES_128_GCM ? EVP_aead_aes_128_gcm() : EVP_aead_aes_256_gcm(),
-                               key, s->key_len, SD_AEAD_TAG_LEN, NULL);
+        ok = EVP_AEAD_CTX_init(
+            &k->aead, s->bulk == SD_BULK_AES_128_GCM ? EVP_aead_aes_128_gcm() : EVP_aead_aes_256_gcm(), key,
+            s->key_len, SD_AEAD_TAG_LEN, NULL);
         break;
     case SD_BULK_CHACHA20_POLY1305:
-        ok = EVP_AEAD_CTX_init(&k->aead, EVP_aead_chacha20_poly1305(), key, s->key_len, SD_AEAD_TAG_LEN, NULL);
+        ok =
+            EVP_AEAD_CTX_init(&k->aead, EVP_aead_chacha20_poly1305(), key, s->key_len, SD_AEAD_TAG_LEN, NULL);
         break;
     case SD_BULK_AES_128_CBC_SHA: {
         /* Opening uses BoringSSL's TLS CBC AEAD (its key is MAC key ||
@@ -300,7 +301,8 @@ bool sd_record_keys_set_tls12(sd_record_keys *k, const struct sd_tls12_suite *s,
     k->tls12 = true;
     k->tls12_suite = s;
     k->tls12_cbc_random_iv = cbc_random_iv;
-    k->seq = 0; /* §6.1: "Sequence numbers ... are set to zero whenever a connection state is made the active state." */
+    k->seq =
+        0; /* §6.1: "Sequence numbers ... are set to zero whenever a connection state is made the active state." */
     k->active = true;
     return true;
 }
@@ -346,12 +348,14 @@ static bool cbc_iv(const sd_record_keys *k, uint8_t iv[SD_CBC_BLOCK]) {
     unsigned mac_len = 0;
     memcpy(msg, kLabel, sizeof(kLabel) - 1);
     put_u64(msg + sizeof(kLabel) - 1, k->seq);
-    if (HMAC(EVP_sha1(), k->tls12_mac_key, SD_CBC_MAC_LEN, msg, sizeof(msg), mac, &mac_len) == NULL) return false;
+    if (HMAC(EVP_sha1(), k->tls12_mac_key, SD_CBC_MAC_LEN, msg, sizeof(msg), mac, &mac_len) == NULL)
+        return false;
     memcpy(iv, mac, SD_CBC_BLOCK);
     return true;
 }
 
-static bool tls12_seal(sd_record_keys *k, uint8_t content_type, sd_span content, size_t padding, sd_buf *out) {
+static bool tls12_seal(sd_record_keys *k, uint8_t content_type, sd_span content, size_t padding,
+                       sd_buf *out) {
     if (k->seq == UINT64_MAX || content.len > 0xffff) return false; /* §6.1: no wrapping */
     const sd_tls12_suite *s = k->tls12_suite;
     bool cbc = s->bulk == SD_BULK_AES_128_CBC_SHA;
@@ -394,7 +398,8 @@ static bool tls12_seal(sd_record_keys *k, uint8_t content_type, sd_span content,
         HMAC_CTX_init(&h);
         if (content.len > 0) memcpy(body, content.data, content.len);
         ok = cbc_iv(k, iv) && HMAC_Init_ex(&h, k->tls12_mac_key, SD_CBC_MAC_LEN, EVP_sha1(), NULL) &&
-             HMAC_Update(&h, ad, sizeof(ad)) && (content.len == 0 || HMAC_Update(&h, content.data, content.len)) &&
+             HMAC_Update(&h, ad, sizeof(ad)) &&
+             (content.len == 0 || HMAC_Update(&h, content.data, content.len)) &&
              HMAC_Final(&h, body + content.len, &mac_len) && mac_len == SD_CBC_MAC_LEN;
         HMAC_CTX_cleanup(&h);
         /* "Each uint8 in the padding data vector MUST be filled with the
@@ -421,7 +426,8 @@ static bool tls12_seal(sd_record_keys *k, uint8_t content_type, sd_span content,
         if (content.len > 0) memcpy(ct, content.data, content.len);
         size_t sealed = 0;
         size_t max = content.len + SD_AEAD_TAG_LEN;
-        ok = EVP_AEAD_CTX_seal(&k->aead, ct, &sealed, max, nonce, sizeof(nonce), ct, content.len, ad, sizeof(ad)) == 1 &&
+        ok = EVP_AEAD_CTX_seal(&k->aead, ct, &sealed, max, nonce, sizeof(nonce), ct, content.len, ad,
+                               sizeof(ad)) == 1 &&
              sealed == max;
     }
     if (!ok) {

@@ -39,8 +39,7 @@ static void rng_refill(sd_rng *rng) {
     for (size_t i = 0; i < 4; i++) {
         nonce[i] = (uint8_t)(high >> (8 * i));
     }
-    CRYPTO_chacha_20(rng->block, zeros, sizeof(rng->block), rng->key, nonce,
-                     (uint32_t)rng->counter);
+    CRYPTO_chacha_20(rng->block, zeros, sizeof(rng->block), rng->key, nonce, (uint32_t)rng->counter);
     rng->counter++;
     rng->block_used = 0;
 }

@@ -32,8 +32,8 @@ static const sd_tls12_suite kSuites[] = {
      SD_BULK_AES_256_GCM, EVP_sha384, 32, 4, 0},
     {SD_TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256, "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256",
      SD_KX_ECDHE_ECDSA, SD_BULK_CHACHA20_POLY1305, EVP_sha256, 32, 12, 0},
-    {SD_TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256, "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256", SD_KX_ECDHE_RSA,
-     SD_BULK_CHACHA20_POLY1305, EVP_sha256, 32, 12, 0},
+    {SD_TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256, "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256",
+     SD_KX_ECDHE_RSA, SD_BULK_CHACHA20_POLY1305, EVP_sha256, 32, 12, 0},
     {SD_TLS_RSA_WITH_AES_128_GCM_SHA256, "TLS_RSA_WITH_AES_128_GCM_SHA256", SD_KX_RSA, SD_BULK_AES_128_GCM,
      EVP_sha256, 16, 4, 0},
     {SD_TLS_RSA_WITH_AES_256_GCM_SHA384, "TLS_RSA_WITH_AES_256_GCM_SHA384", SD_KX_RSA, SD_BULK_AES_256_GCM,
@@ -90,7 +90,8 @@ bool sd_tls12_prf(const EVP_MD *md, const uint8_t *secret, size_t secret_len, co
     HMAC_CTX ctx;
     HMAC_CTX_init(&ctx);
     /* A(1) = HMAC(secret, label + seed) */
-    if (!HMAC_Init_ex(&ctx, secret, secret_len, md, NULL) || !HMAC_Update(&ctx, (const uint8_t *)label, label_len) ||
+    if (!HMAC_Init_ex(&ctx, secret, secret_len, md, NULL) ||
+        !HMAC_Update(&ctx, (const uint8_t *)label, label_len) ||
         (seed_len > 0 && !HMAC_Update(&ctx, seed, seed_len)) || !HMAC_Final(&ctx, a, &n) || n != hash_len) {
         goto out;
     }
@@ -127,15 +128,15 @@ out:
 
 /* --- Master secret, Finished, key block -------------------------------------------- */
 
-bool sd_tls12_master_secret(const sd_tls12_suite *s, const uint8_t *pms, size_t pms_len, const uint8_t *client_random,
-                            const uint8_t *server_random, const uint8_t *session_hash, size_t session_hash_len,
-                            uint8_t out[48]) {
+bool sd_tls12_master_secret(const sd_tls12_suite *s, const uint8_t *pms, size_t pms_len,
+                            const uint8_t *client_random, const uint8_t *server_random,
+                            const uint8_t *session_hash, size_t session_hash_len, uint8_t out[48]) {
     if (s == NULL) return false;
     if (session_hash != NULL) {
         /* RFC 7627 §4: "master_secret = PRF(pre_master_secret, "extended master secret",
          *                                  session_hash)[0..47];" */
-        return sd_tls12_prf(s->prf_md(), pms, pms_len, "extended master secret", session_hash, session_hash_len, out,
-                            48);
+        return sd_tls12_prf(s->prf_md(), pms, pms_len, "extended master secret", session_hash,
+                            session_hash_len, out, 48);
     }
     if (client_random == NULL || server_random == NULL) return false;
     /* §8.1: "master_secret = PRF(pre_master_secret, "master secret",
@@ -146,8 +147,8 @@ bool sd_tls12_master_secret(const sd_tls12_suite *s, const uint8_t *pms, size_t 
     return sd_tls12_prf(s->prf_md(), pms, pms_len, "master secret", seed, sizeof(seed), out, 48);
 }
 
-bool sd_tls12_finished(const sd_tls12_suite *s, const uint8_t master[48], bool client, const uint8_t *handshake_hash,
-                       uint8_t out[12]) {
+bool sd_tls12_finished(const sd_tls12_suite *s, const uint8_t master[48], bool client,
+                       const uint8_t *handshake_hash, uint8_t out[12]) {
     if (s == NULL || master == NULL || handshake_hash == NULL) return false;
     /* §7.4.9: "verify_data = PRF(master_secret, finished_label,
      * Hash(handshake_messages))[0..verify_data_length-1];" with
@@ -195,7 +196,8 @@ bool sd_tls12_derive_keys(const sd_tls12_suite *s, const uint8_t master[48], con
 
 bool sd_tls12_derive_session_keys(const sd_tls12_suite *s, const uint8_t *pms, size_t pms_len,
                                   const uint8_t *client_random, const uint8_t *server_random, bool ems,
-                                  const sd_transcript *transcript, uint8_t master[48], sd_tls12_key_block *keys) {
+                                  const sd_transcript *transcript, uint8_t master[48],
+                                  sd_tls12_key_block *keys) {
     if (s == NULL || transcript == NULL) return false;
     /* RFC 7627 §3: "session_hash = Hash(handshake_messages)", the messages
      * "up to and including the ClientKeyExchange", with the PRF's hash. */
@@ -219,13 +221,15 @@ bool sd_tls12_install_keys(sd_record_keys *k, const sd_tls12_suite *s, const sd_
 bool sd_tls12_key_fits_suite(const sd_tls12_suite *s, const EVP_PKEY *key) {
     if (s == NULL || key == NULL) return false;
     int type = EVP_PKEY_id(key);
-    return s->kx == SD_KX_ECDHE_ECDSA ? type == EVP_PKEY_EC || type == EVP_PKEY_ED25519 : type == EVP_PKEY_RSA;
+    return s->kx == SD_KX_ECDHE_ECDSA ? type == EVP_PKEY_EC || type == EVP_PKEY_ED25519
+                                      : type == EVP_PKEY_RSA;
 }
 
 /* --- Static RSA (§7.4.7.1) -------------------------------------------------------- */
 
 bool sd_tls12_rsa_encrypt_pms(EVP_PKEY *server_key, const uint8_t pms[48], sd_buf *out_encrypted) {
-    RSA *rsa = server_key != NULL && EVP_PKEY_id(server_key) == EVP_PKEY_RSA ? EVP_PKEY_get0_RSA(server_key) : NULL;
+    RSA *rsa =
+        server_key != NULL && EVP_PKEY_id(server_key) == EVP_PKEY_RSA ? EVP_PKEY_get0_RSA(server_key) : NULL;
     if (rsa == NULL || pms == NULL) return false;
     size_t max = RSA_size(rsa), len = 0;
     size_t start = out_encrypted->len;
@@ -249,7 +253,8 @@ static inline unsigned ct_lt(unsigned a, unsigned b) { return ct_msb(a - b); }
 
 bool sd_tls12_rsa_decrypt_pms(EVP_PKEY *server_key, sd_span encrypted, uint16_t client_version,
                               const uint8_t random_pms[48], uint8_t out_pms[48]) {
-    RSA *rsa = server_key != NULL && EVP_PKEY_id(server_key) == EVP_PKEY_RSA ? EVP_PKEY_get0_RSA(server_key) : NULL;
+    RSA *rsa =
+        server_key != NULL && EVP_PKEY_id(server_key) == EVP_PKEY_RSA ? EVP_PKEY_get0_RSA(server_key) : NULL;
     if (rsa == NULL || random_pms == NULL || out_pms == NULL) return false;
     size_t k = RSA_size(rsa);
     if (k < 48 + 11) return false; /* no room for a PKCS#1 v1.5 block holding 48 bytes */
@@ -347,9 +352,11 @@ static bool matches12(const scheme12 *info, const EVP_PKEY *key) {
     case K_RSA_PKCS1:
         /* EMSA-PKCS1-v1_5 needs emLen >= tLen + 11 (RFC 8017 §9.2); the
          * DigestInfo of SHA-512 is 83 bytes. */
-        return EVP_PKEY_id(key) == EVP_PKEY_RSA && (size_t)EVP_PKEY_size(key) >= 19 + EVP_MD_size(info->md()) + 11;
+        return EVP_PKEY_id(key) == EVP_PKEY_RSA &&
+               (size_t)EVP_PKEY_size(key) >= 19 + EVP_MD_size(info->md()) + 11;
     case K_RSA_PSS:
-        return EVP_PKEY_id(key) == EVP_PKEY_RSA && (size_t)EVP_PKEY_size(key) >= 2 * EVP_MD_size(info->md()) + 2;
+        return EVP_PKEY_id(key) == EVP_PKEY_RSA &&
+               (size_t)EVP_PKEY_size(key) >= 2 * EVP_MD_size(info->md()) + 2;
     case K_ECDSA:
         return EVP_PKEY_id(key) == EVP_PKEY_EC;
     case K_ED25519:
@@ -365,7 +372,8 @@ bool sd_tls12_signature_scheme_matches_key(uint16_t scheme, const EVP_PKEY *key)
 static bool init12(EVP_MD_CTX *ctx, const scheme12 *info, EVP_PKEY *key, bool sign) {
     EVP_PKEY_CTX *pctx = NULL;
     const EVP_MD *md = info->md != NULL ? info->md() : NULL;
-    int ok = sign ? EVP_DigestSignInit(ctx, &pctx, md, NULL, key) : EVP_DigestVerifyInit(ctx, &pctx, md, NULL, key);
+    int ok = sign ? EVP_DigestSignInit(ctx, &pctx, md, NULL, key)
+                  : EVP_DigestVerifyInit(ctx, &pctx, md, NULL, key);
     if (ok != 1) return false;
     if (info->k == K_RSA_PSS) {
         /* RFC 8446 §4.2.3: salt length = digest length. */
@@ -384,7 +392,8 @@ bool sd_tls12_sign(EVP_PKEY *key, uint16_t scheme, sd_span message, sd_buf *out_
     EVP_MD_CTX *ctx = EVP_MD_CTX_new();
     bool ok = false;
     size_t sig_len = 0, start = out_signature->len;
-    if (ctx == NULL || !init12(ctx, info, key, true) || EVP_DigestSign(ctx, NULL, &sig_len, msg, message.len) != 1 ||
+    if (ctx == NULL || !init12(ctx, info, key, true) ||
+        EVP_DigestSign(ctx, NULL, &sig_len, msg, message.len) != 1 ||
         !sd_buf_reserve(out_signature, sig_len) ||
         EVP_DigestSign(ctx, out_signature->data + start, &sig_len, msg, message.len) != 1) {
         goto out;

@@ -24,7 +24,12 @@
 
 /* TLS 1.2 cipher suites the model implements (RFC 5246, RFC 5289, RFC 7905). */
 typedef enum { SD_KX_RSA, SD_KX_ECDHE_ECDSA, SD_KX_ECDHE_RSA } sd_kx;
-typedef enum { SD_BULK_AES_128_GCM, SD_BULK_AES_256_GCM, SD_BULK_CHACHA20_POLY1305, SD_BULK_AES_128_CBC_SHA } sd_bulk;
+typedef enum {
+    SD_BULK_AES_128_GCM,
+    SD_BULK_AES_256_GCM,
+    SD_BULK_CHACHA20_POLY1305,
+    SD_BULK_AES_128_CBC_SHA
+} sd_bulk;
 
 /* The struct is tagged so that crypto.h can name it without this header. */
 typedef struct sd_tls12_suite {
@@ -50,19 +55,20 @@ extern const size_t sd_tls12_n_default_suites;
 /* RFC 5246 §5: PRF(secret, label, seed) = P_<hash>(secret, label + seed),
  * label without its NUL. Any out_len. */
 SD_MUST_CHECK bool sd_tls12_prf(const EVP_MD *md, const uint8_t *secret, size_t secret_len, const char *label,
-                  const uint8_t *seed, size_t seed_len, uint8_t *out, size_t out_len);
+                                const uint8_t *seed, size_t seed_len, uint8_t *out, size_t out_len);
 
 /* §8.1 master_secret = PRF(pms, "master secret", client_random + server_random)[0..47];
  * RFC 7627 §4: PRF(pms, "extended master secret", session_hash)[0..47] when
  * session_hash != NULL (then the randoms are unused and may be NULL). */
-SD_MUST_CHECK bool sd_tls12_master_secret(const sd_tls12_suite *s, const uint8_t *pms, size_t pms_len, const uint8_t *client_random,
-                            const uint8_t *server_random, const uint8_t *session_hash, size_t session_hash_len,
-                            uint8_t out[48]);
+SD_MUST_CHECK bool sd_tls12_master_secret(const sd_tls12_suite *s, const uint8_t *pms, size_t pms_len,
+                                          const uint8_t *client_random, const uint8_t *server_random,
+                                          const uint8_t *session_hash, size_t session_hash_len,
+                                          uint8_t out[48]);
 
 /* §7.4.9 verify_data = PRF(master, "client finished"|"server finished",
  * Hash(handshake_messages))[0..11]; handshake_hash is EVP_MD_size(prf_md()) bytes. */
-SD_MUST_CHECK bool sd_tls12_finished(const sd_tls12_suite *s, const uint8_t master[48], bool client, const uint8_t *handshake_hash,
-                       uint8_t out[12]);
+SD_MUST_CHECK bool sd_tls12_finished(const sd_tls12_suite *s, const uint8_t master[48], bool client,
+                                     const uint8_t *handshake_hash, uint8_t out[12]);
 
 /* §6.3 key block = PRF(master, "key expansion", server_random + client_random),
  * cut into client_write_MAC_key, server_write_MAC_key, client_write_key,
@@ -71,8 +77,9 @@ SD_MUST_CHECK bool sd_tls12_finished(const sd_tls12_suite *s, const uint8_t mast
 typedef struct {
     uint8_t client_mac[20], server_mac[20], client_key[32], server_key[32], client_iv[12], server_iv[12];
 } sd_tls12_key_block;
-SD_MUST_CHECK bool sd_tls12_derive_keys(const sd_tls12_suite *s, const uint8_t master[48], const uint8_t *client_random,
-                          const uint8_t *server_random, sd_tls12_key_block *out);
+SD_MUST_CHECK bool sd_tls12_derive_keys(const sd_tls12_suite *s, const uint8_t master[48],
+                                        const uint8_t *client_random, const uint8_t *server_random,
+                                        sd_tls12_key_block *out);
 /* Total key block length for the suite: 2 * (mac_key_len + key_len + fixed_iv_len). */
 size_t sd_tls12_key_block_len(const sd_tls12_suite *s);
 
@@ -82,14 +89,15 @@ size_t sd_tls12_key_block_len(const sd_tls12_suite *s);
  * extended_master_secret), else §8.1's over the randoms; then the key block
  * (§6.3). The caller keeps the premaster secret, and cleanses it. */
 SD_MUST_CHECK bool sd_tls12_derive_session_keys(const sd_tls12_suite *s, const uint8_t *pms, size_t pms_len,
-                                  const uint8_t *client_random, const uint8_t *server_random, bool ems,
-                                  const sd_transcript *transcript, uint8_t master[48], sd_tls12_key_block *keys);
+                                                const uint8_t *client_random, const uint8_t *server_random,
+                                                bool ems, const sd_transcript *transcript, uint8_t master[48],
+                                                sd_tls12_key_block *keys);
 
 /* One side's pending write keys from the key block become the current keys
  * of k (§7.1: after that side's ChangeCipherSpec): the client's when
  * client_side, else the server's. Derived (not random) CBC IVs. */
-SD_MUST_CHECK bool sd_tls12_install_keys(sd_record_keys *k, const sd_tls12_suite *s, const sd_tls12_key_block *kb,
-                           bool client_side);
+SD_MUST_CHECK bool sd_tls12_install_keys(sd_record_keys *k, const sd_tls12_suite *s,
+                                         const sd_tls12_key_block *kb, bool client_side);
 
 /* Whether a certificate with this key can serve the suite's key exchange:
  * ECDHE_ECDSA needs an ECDSA- or EdDSA-capable key (RFC 8422 §2.1),
@@ -99,7 +107,8 @@ bool sd_tls12_key_fits_suite(const sd_tls12_suite *s, const EVP_PKEY *key);
 /* §7.4.7.1 static RSA: the client encrypts a 48-byte PMS (client_version ||
  * 46 random) with RSAES-PKCS1-v1_5. Appends the ciphertext (RSA_size bytes,
  * without the u16 length; see sd_build_tls12_cke_rsa). */
-SD_MUST_CHECK bool sd_tls12_rsa_encrypt_pms(EVP_PKEY *server_key, const uint8_t pms[48], sd_buf *out_encrypted);
+SD_MUST_CHECK bool sd_tls12_rsa_encrypt_pms(EVP_PKEY *server_key, const uint8_t pms[48],
+                                            sd_buf *out_encrypted);
 /* Server side with the Bleichenbacher countermeasure of §7.4.7.1: never
  * fails on bad input. On a decryption failure, a ciphertext of the wrong
  * length, bad PKCS#1 padding, a message that is not 48 bytes, or wrong
@@ -111,7 +120,7 @@ SD_MUST_CHECK bool sd_tls12_rsa_encrypt_pms(EVP_PKEY *server_key, const uint8_t 
  * is public; BoringSSL refuses a length other than RSA_size up front
  * (decrypt_error), which a caller may do too before calling this. */
 SD_MUST_CHECK bool sd_tls12_rsa_decrypt_pms(EVP_PKEY *server_key, sd_span encrypted, uint16_t client_version,
-                              const uint8_t random_pms[48], uint8_t out_pms[48]);
+                                            const uint8_t random_pms[48], uint8_t out_pms[48]);
 
 /* The content ServerKeyExchange signs (§7.4.3): client_random || server_random || params. Appends. */
 void sd_tls12_ske_signed_content(const uint8_t *client_random, const uint8_t *server_random, sd_span params,

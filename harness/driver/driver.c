@@ -24,7 +24,8 @@
 
 /* --- Outcome helpers ------------------------------------------------------ */
 
-__attribute__((format(printf, 3, 4))) static void end_run(driver *d, sd_outcome_kind kind, const char *fmt, ...) {
+__attribute__((format(printf, 3, 4))) static void end_run(driver *d, sd_outcome_kind kind, const char *fmt,
+                                                          ...) {
     if (d->ended) return;
     d->ended = true;
     d->out->kind = kind;
@@ -45,10 +46,15 @@ static void end_with_alert(driver *d, const sd_alert *a) {
     end_run(d, SD_OUTCOME_ALERT, "target sent alert %s", name ? name : num);
 }
 
-static void add_event(driver *d, sd_direction from, sd_event_kind kind, uint8_t code, uint8_t level, bool encrypted,
-                      bool mutated) {
-    sd_event e = {.from = from, .kind = kind, .code = code, .level = level, .encrypted = encrypted,
-                  .mutated = mutated, .step = d->step};
+static void add_event(driver *d, sd_direction from, sd_event_kind kind, uint8_t code, uint8_t level,
+                      bool encrypted, bool mutated) {
+    sd_event e = {.from = from,
+                  .kind = kind,
+                  .code = code,
+                  .level = level,
+                  .encrypted = encrypted,
+                  .mutated = mutated,
+                  .step = d->step};
     sd_outcome_add_event(d->out, &e);
     if (d->cfg->verbose) {
         const char *name = kind == SD_EVENT_HANDSHAKE ? sd_handshake_type_name(code)
@@ -58,8 +64,8 @@ static void add_event(driver *d, sd_direction from, sd_event_kind kind, uint8_t 
                            : kind == SD_EVENT_RAW     ? "raw record"
                                                       : "close";
         fprintf(stderr, "  step %2d %s %s%s%s%s\n", d->step, from == SD_FROM_PEER ? "->" : "<-",
-                kind == SD_EVENT_ALERT ? "alert " : "", name ? name : "unknown", encrypted ? " (encrypted)" : "",
-                mutated ? " (mutated)" : "");
+                kind == SD_EVENT_ALERT ? "alert " : "", name ? name : "unknown",
+                encrypted ? " (encrypted)" : "", mutated ? " (mutated)" : "");
     }
 }
 
@@ -85,7 +91,8 @@ static void collect(driver *d) {
     sd_buf bytes;
     sd_buf_init(&bytes);
     d->target->ops->drain(d->target, &bytes);
-    if (bytes.len && d->cfg->on_bytes) d->cfg->on_bytes(d->cfg->observer_ctx, SD_FROM_TARGET, sd_buf_span(&bytes));
+    if (bytes.len && d->cfg->on_bytes)
+        d->cfg->on_bytes(d->cfg->observer_ctx, SD_FROM_TARGET, sd_buf_span(&bytes));
     sd_rl_receive(&d->rl, sd_buf_span(&bytes));
     sd_buf_free(&bytes);
 
@@ -110,8 +117,8 @@ static void collect(driver *d) {
             q->alert = ev.alert;
             if (ev.alert.description == SD_close_notify && !d->driver_sent_alert)
                 d->target_closed_unasked = true;
-            add_event(d, SD_FROM_TARGET, SD_EVENT_ALERT, ev.alert.description, ev.alert.level, ev.protected_record,
-                      false);
+            add_event(d, SD_FROM_TARGET, SD_EVENT_ALERT, ev.alert.description, ev.alert.level,
+                      ev.protected_record, false);
             break;
         case SD_RL_CCS:
             add_event(d, SD_FROM_TARGET, SD_EVENT_CCS, 0, 0, ev.protected_record, false);
@@ -194,8 +201,10 @@ static void end_from_status(driver *d, const char *why) {
 static bool check_alive(driver *d) {
     sd_target_status st;
     read_status(d, &st);
-    if (st.crashed) end_run(d, SD_OUTCOME_CRASH, "target crashed: %s", st.error);
-    else if (st.hung) end_run(d, SD_OUTCOME_HANG, "target hung: %s", st.error);
+    if (st.crashed)
+        end_run(d, SD_OUTCOME_CRASH, "target crashed: %s", st.error);
+    else if (st.hung)
+        end_run(d, SD_OUTCOME_HANG, "target hung: %s", st.error);
     return !st.crashed && !st.hung;
 }
 
@@ -288,8 +297,8 @@ static void run_action(driver *d, const sd_action *a) {
     case SD_ACT_SEND_ALERT: {
         uint8_t body[2] = {a->alert_level, a->alert};
         sd_rl_send(&d->rl, SD_alert, sd_span_of(body, 2), a->force_plaintext, 0);
-        add_event(d, SD_FROM_PEER, SD_EVENT_ALERT, a->alert, a->alert_level, d->rl.write.active && !a->force_plaintext,
-                  false);
+        add_event(d, SD_FROM_PEER, SD_EVENT_ALERT, a->alert, a->alert_level,
+                  d->rl.write.active && !a->force_plaintext, false);
         d->driver_sent_alert = true;
         break;
     }
@@ -310,7 +319,8 @@ static void run_action(driver *d, const sd_action *a) {
         break;
     case SD_ACT_SEND_RAW:
         send_raw_record(d, a);
-        add_event(d, SD_FROM_PEER, SD_EVENT_RAW, a->content_type, 0, a->encrypted && d->rl.write.active, true);
+        add_event(d, SD_FROM_PEER, SD_EVENT_RAW, a->content_type, 0, a->encrypted && d->rl.write.active,
+                  true);
         break;
     case SD_ACT_EXPECT:
     case SD_ACT_EXPECT_APPDATA:
@@ -323,15 +333,17 @@ static void run_action(driver *d, const sd_action *a) {
             if (!queue_pop(d, &ev)) {
                 char want[48];
                 snprintf(want, sizeof(want), "%s",
-                         a->kind == SD_ACT_EXPECT ? expected_name(a->msg_type)
+                         a->kind == SD_ACT_EXPECT           ? expected_name(a->msg_type)
                          : a->kind == SD_ACT_EXPECT_APPDATA ? "application data"
                          : a->kind == SD_ACT_EXPECT_CCS     ? "ChangeCipherSpec"
                                                             : "close_notify");
                 sd_target_status st;
                 read_status(d, &st);
                 if (st.alert_sent >= 0) return end_from_status(d, "");
-                if (st.failed) return end_run(d, SD_OUTCOME_CLOSED, "target gave up without an alert (%s)", st.error);
-                return end_run(d, SD_OUTCOME_WAITING, "target sent nothing while the trace expected %s", want);
+                if (st.failed)
+                    return end_run(d, SD_OUTCOME_CLOSED, "target gave up without an alert (%s)", st.error);
+                return end_run(d, SD_OUTCOME_WAITING, "target sent nothing while the trace expected %s",
+                               want);
             }
             /* Optional messages an honest peer may send at any point are
              * skipped unless asked for: the TLS 1.3 compatibility CCS
@@ -364,12 +376,13 @@ static void run_action(driver *d, const sd_action *a) {
         }
         if (a->kind == SD_ACT_EXPECT_APPDATA && ev.kind == SD_RL_APPDATA && !ev.unreadable) return;
         if (a->kind == SD_ACT_EXPECT_CCS && ev.kind == SD_RL_CCS) return;
-        const char *got = ev.kind == SD_RL_HANDSHAKE ? (ev.hrr ? "HelloRetryRequest" : sd_handshake_type_name(ev.type))
-                          : ev.unreadable            ? "a record protected under keys the driver does not hold"
+        const char *got = ev.kind == SD_RL_HANDSHAKE
+                              ? (ev.hrr ? "HelloRetryRequest" : sd_handshake_type_name(ev.type))
+                          : ev.unreadable ? "a record protected under keys the driver does not hold"
                           : ev.kind == SD_RL_APPDATA ? "application data"
                           : ev.kind == SD_RL_CCS     ? "ChangeCipherSpec"
                                                      : "a record";
-        const char *want = a->kind == SD_ACT_EXPECT ? expected_name(a->msg_type)
+        const char *want = a->kind == SD_ACT_EXPECT           ? expected_name(a->msg_type)
                            : a->kind == SD_ACT_EXPECT_APPDATA ? "application data"
                            : a->kind == SD_ACT_EXPECT_CCS     ? "ChangeCipherSpec"
                                                               : "close_notify";
@@ -381,14 +394,16 @@ static void run_action(driver *d, const sd_action *a) {
         sd_target_status st;
         read_status(d, &st);
         if (st.failed || st.alert_sent >= 0) return end_from_status(d, "");
-        return end_run(d, SD_OUTCOME_DEVIATED, "expected %s, target sent %s", want ? want : "?", got ? got : "unknown message");
+        return end_run(d, SD_OUTCOME_DEVIATED, "expected %s, target sent %s", want ? want : "?",
+                       got ? got : "unknown message");
     }
     }
     deliver(d);
     check_for_refusal(d);
 }
 
-void sd_run_config_defaults(sd_run_config *cfg, const sd_target_ops *stack, sd_role target_role, const sd_pki *pki) {
+void sd_run_config_defaults(sd_run_config *cfg, const sd_target_ops *stack, sd_role target_role,
+                            const sd_pki *pki) {
     memset(cfg, 0, sizeof(*cfg));
     cfg->stack = stack;
     cfg->target_role = target_role;
@@ -439,7 +454,8 @@ void sd_driver_run(const sd_trace *trace, const sd_run_config *cfg, sd_outcome *
         .role = cfg->target_role,
         .min_version = cfg->version,
         .max_version = cfg->version,
-        .credential = cfg->target_role == SD_ROLE_SERVER ? sd_pki_find(cfg->pki, cfg->target_credential) : NULL,
+        .credential =
+            cfg->target_role == SD_ROLE_SERVER ? sd_pki_find(cfg->pki, cfg->target_credential) : NULL,
         .pki = cfg->pki,
         .server_name = cfg->server_name,
         .now = cfg->now,
@@ -455,9 +471,10 @@ void sd_driver_run(const sd_trace *trace, const sd_run_config *cfg, sd_outcome *
         /* A client under test shows the credential named for it, or with
          * client-auth the fixture's "client"; else an empty Certificate. */
         .client_credential = cfg->target_role != SD_ROLE_CLIENT ? NULL
-                             : cfg->target_client_credential   ? sd_pki_find(cfg->pki, cfg->target_client_credential)
+                             : cfg->target_client_credential
+                                 ? sd_pki_find(cfg->pki, cfg->target_client_credential)
                              : cfg->client_auth != SD_CLIENT_AUTH_NONE ? sd_pki_find(cfg->pki, "client")
-                                 : NULL,
+                                                                       : NULL,
     };
     sd_target_error err = {0};
     if (cfg->target_role == SD_ROLE_SERVER && !tc.credential) {
@@ -485,8 +502,7 @@ void sd_driver_run(const sd_trace *trace, const sd_run_config *cfg, sd_outcome *
                 /* The wire has the last word over a status that still says
                  * "done": a target that completed and then failed or
                  * closed on its own did not complete the trace. */
-                if (st.alert_sent >= 0)
-                    end_from_status(&d, "");
+                if (st.alert_sent >= 0) end_from_status(&d, "");
                 /* Over TCP the transport closes after the close_notify
                  * exchange the trace asked for: that is the normal end. */
                 else if (st.failed && !(st.wire_only && d.target_closed_as_expected))

@@ -15,9 +15,9 @@
 #include "trace/trace.h"
 
 typedef struct {
-    const sd_target_ops *stack;   /* the target to run against */
-    sd_role target_role;          /* role of the stack under test */
-    uint16_t version;             /* SD_TLS13 or SD_TLS12: the one version both sides run */
+    const sd_target_ops *stack; /* the target to run against */
+    sd_role target_role;        /* role of the stack under test */
+    uint16_t version;           /* SD_TLS13 or SD_TLS12: the one version both sides run */
     const sd_pki *pki;
     /* Credential the target presents when it is the server ("leaf" by default). */
     const char *target_credential;
@@ -42,10 +42,10 @@ typedef struct {
      * empty session_ticket extension, RFC 5077 §3.2), so that a
      * NewSessionTicket may follow. Default false: never announced. */
     bool tls12_announce_ticket;
-    const char *server_name;      /* SNI, and the name a client target checks */
-    int64_t now;                  /* certificate validation time */
-    uint64_t seed;                /* seeds the driver's and the model's randomness */
-    bool verbose;                 /* log every record to stderr */
+    const char *server_name; /* SNI, and the name a client target checks */
+    int64_t now;             /* certificate validation time */
+    uint64_t seed;           /* seeds the driver's and the model's randomness */
+    bool verbose;            /* log every record to stderr */
     /* Observers, for exports (pcap + SSLKEYLOGFILE) and tools. May be NULL.
      * on_bytes sees every byte on the wire, in order, as sent; on_secret gets
      * each traffic secret the driver derives, with the NSS key log label

@@ -25,12 +25,12 @@
 /* One thing the target sent, decoded. */
 typedef struct {
     sd_rl_event_kind kind;
-    uint8_t type;        /* handshake type */
-    bool hrr;            /* a ServerHello with the HelloRetryRequest random */
+    uint8_t type; /* handshake type */
+    bool hrr;     /* a ServerHello with the HelloRetryRequest random */
     sd_alert alert;
     bool protected_record;
-    bool unreadable;     /* SD_RL_APPDATA under keys the driver does not hold */
-    char detail[96];     /* for SD_RL_ERROR */
+    bool unreadable; /* SD_RL_APPDATA under keys the driver does not hold */
+    char detail[96]; /* for SD_RL_ERROR */
 } target_event;
 
 #define MAX_QUEUE 64
@@ -79,19 +79,19 @@ typedef struct {
     /* TLS 1.3 extras. */
     uint16_t peer_groups[16]; /* server: the client's supported_groups */
     size_t n_peer_groups;
-    uint8_t cookie[256];      /* client: the cookie of the target's HelloRetryRequest */
+    uint8_t cookie[256]; /* client: the cookie of the target's HelloRetryRequest */
     size_t cookie_len;
 
     /* TLS 1.2. */
     bool tls12;
     const sd_tls12_suite *suite12;
     uint8_t server_random[SD_RANDOM_LEN];
-    uint16_t client_version;        /* server: the ClientHello's legacy_version, for static RSA */
-    bool client_ems, server_ems;    /* each side sent extended_master_secret */
-    bool client_reneg;              /* server: the client signalled RFC 5746 */
-    uint16_t group12;               /* the ECDHE group of ServerKeyExchange */
-    EVP_PKEY *server_key12;         /* client: the target's leaf key; owned */
-    const sd_credential *cred12;    /* server: the credential its Certificate presented */
+    uint16_t client_version;     /* server: the ClientHello's legacy_version, for static RSA */
+    bool client_ems, server_ems; /* each side sent extended_master_secret */
+    bool client_reneg;           /* server: the client signalled RFC 5746 */
+    uint16_t group12;            /* the ECDHE group of ServerKeyExchange */
+    EVP_PKEY *server_key12;      /* client: the target's leaf key; owned */
+    const sd_credential *cred12; /* server: the credential its Certificate presented */
     uint8_t pms[SD_MAX_HASH_LEN + 66];
     size_t pms_len;
     uint8_t master[48];

@@ -34,11 +34,13 @@ static void remember_offer(driver *d, const sd_client_hello *ch) {
     for (size_t i = 0; i < sd_u16_list_count(suites) && d->n_peer_suites < 32; i++)
         d->peer_suites[d->n_peer_suites++] = sd_u16_list_at(suites, i);
     d->n_peer_sigalgs = 0;
-    if (sd_extensions_find(ch->extensions, SD_signature_algorithms, &body) && sd_u16_list_parse(body, 2, false, &l, &alert))
+    if (sd_extensions_find(ch->extensions, SD_signature_algorithms, &body) &&
+        sd_u16_list_parse(body, 2, false, &l, &alert))
         for (size_t i = 0; i < sd_u16_list_count(l) && d->n_peer_sigalgs < 64; i++)
             d->peer_sigalgs[d->n_peer_sigalgs++] = sd_u16_list_at(l, i);
     d->n_peer_groups = 0;
-    if (sd_extensions_find(ch->extensions, SD_supported_groups, &body) && sd_u16_list_parse(body, 2, false, &l, &alert))
+    if (sd_extensions_find(ch->extensions, SD_supported_groups, &body) &&
+        sd_u16_list_parse(body, 2, false, &l, &alert))
         for (size_t i = 0; i < sd_u16_list_count(l) && d->n_peer_groups < 16; i++)
             d->peer_groups[d->n_peer_groups++] = sd_u16_list_at(l, i);
 }
@@ -66,9 +68,11 @@ static void set_record_keys(driver *d, sd_record_keys *k, const uint8_t *secret)
 
 static void update_traffic_keys(driver *d, sd_role side) {
     if (!d->have_application_secrets) return;
-    uint8_t *secret = side == SD_ROLE_CLIENT ? d->ks.client_application_traffic : d->ks.server_application_traffic;
+    uint8_t *secret =
+        side == SD_ROLE_CLIENT ? d->ks.client_application_traffic : d->ks.server_application_traffic;
     uint8_t next[SD_MAX_HASH_LEN];
-    if (!sd_hkdf_expand_label(d->suite->md(), secret, "traffic upd", NULL, 0, next, d->suite->hash_len)) return;
+    if (!sd_hkdf_expand_label(d->suite->md(), secret, "traffic upd", NULL, 0, next, d->suite->hash_len))
+        return;
     memcpy(secret, next, d->suite->hash_len);
     OPENSSL_cleanse(next, sizeof next);
     set_record_keys(d, side == d->role ? &d->rl.write : &d->rl.read, secret);
@@ -82,7 +86,8 @@ static void derive_handshake(driver *d, const uint8_t *ecdhe, size_t ecdhe_len) 
     report_secret(d, "CLIENT_HANDSHAKE_TRAFFIC_SECRET", d->ks.client_handshake_traffic);
     report_secret(d, "SERVER_HANDSHAKE_TRAFFIC_SECRET", d->ks.server_handshake_traffic);
     bool client = d->role == SD_ROLE_CLIENT;
-    set_record_keys(d, &d->rl.write, client ? d->ks.client_handshake_traffic : d->ks.server_handshake_traffic);
+    set_record_keys(d, &d->rl.write,
+                    client ? d->ks.client_handshake_traffic : d->ks.server_handshake_traffic);
     set_record_keys(d, &d->rl.read, client ? d->ks.server_handshake_traffic : d->ks.client_handshake_traffic);
 }
 
@@ -109,13 +114,15 @@ static const uint8_t *app_secret(driver *d, sd_role side) {
 static void derive12(driver *d) {
     if (!d->suite12 || d->pms_len == 0) return;
     if (!sd_tls12_derive_session_keys(d->suite12, d->pms, d->pms_len, d->client_random, d->server_random,
-                                      d->client_ems && d->server_ems, &d->rl.transcript, d->master, &d->keys12))
+                                      d->client_ems && d->server_ems, &d->rl.transcript, d->master,
+                                      &d->keys12))
         return;
     OPENSSL_cleanse(d->pms, sizeof d->pms);
     d->have_master = true;
     /* NSS key log: "CLIENT_RANDOM <client random> <master secret>". */
     if (d->cfg->on_secret)
-        d->cfg->on_secret(d->cfg->observer_ctx, "CLIENT_RANDOM", d->client_random, d->master, sizeof d->master);
+        d->cfg->on_secret(d->cfg->observer_ctx, "CLIENT_RANDOM", d->client_random, d->master,
+                          sizeof d->master);
 }
 
 void driver_install_keys12(driver *d, sd_record_keys *k, bool client_side) {
@@ -203,7 +210,8 @@ static void on_target_handshake12(driver *d, const sd_handshake_msg *msg) {
             if (!cred || !cred->key || !sd_parse_tls12_cke_rsa(msg->body, &encrypted, &alert)) return;
             /* §7.4.7.1: a bad encryption gives a random premaster secret. */
             sd_rng_bytes(&d->rng, random_pms, sizeof random_pms);
-            if (!sd_tls12_rsa_decrypt_pms(cred->key, encrypted, d->client_version, random_pms, d->pms)) return;
+            if (!sd_tls12_rsa_decrypt_pms(cred->key, encrypted, d->client_version, random_pms, d->pms))
+                return;
             d->pms_len = 48;
         } else {
             sd_span point;
@@ -236,7 +244,8 @@ void driver_on_target_handshake(driver *d, const sd_handshake_msg *msg) {
             if (d->suite && !sd_transcript_replace_with_message_hash(&d->rl.transcript, d->suite->md()))
                 driver_harness_failed(d, "cannot hash ClientHello1 into the transcript");
             sd_transcript_add(&d->rl.transcript, msg->whole);
-            if (sd_extensions_find(sh.extensions, SD_key_share, &body) && sd_parse_key_share_hrr(body, &group, &alert)) {
+            if (sd_extensions_find(sh.extensions, SD_key_share, &body) &&
+                sd_parse_key_share_hrr(body, &group, &alert)) {
                 /* A group the driver cannot make a share for keeps the old
                  * share: the second ClientHello then shows the target what
                  * it does with a share of the wrong group. */
@@ -246,7 +255,8 @@ void driver_on_target_handshake(driver *d, const sd_handshake_msg *msg) {
             /* §4.2.2: the cookie goes back in the second ClientHello. */
             d->cookie_len = 0;
             if (sd_extensions_find(sh.extensions, SD_cookie, &body) && body.len >= 2 &&
-                body.len - 2 == ((size_t)body.data[0] << 8 | body.data[1]) && body.len - 2 <= sizeof d->cookie) {
+                body.len - 2 == ((size_t)body.data[0] << 8 | body.data[1]) &&
+                body.len - 2 <= sizeof d->cookie) {
                 memcpy(d->cookie, body.data + 2, body.len - 2);
                 d->cookie_len = body.len - 2;
             }
@@ -257,8 +267,9 @@ void driver_on_target_handshake(driver *d, const sd_handshake_msg *msg) {
         sd_key_share_entry ks;
         uint8_t ecdhe[66];
         size_t ecdhe_len;
-        if (sd_extensions_find(sh.extensions, SD_key_share, &body) && sd_parse_key_share_sh(body, &ks, &alert) &&
-            ks.group == d->share.group && sd_key_share_derive(&d->share, ks.key_exchange, ecdhe, &ecdhe_len, &alert))
+        if (sd_extensions_find(sh.extensions, SD_key_share, &body) &&
+            sd_parse_key_share_sh(body, &ks, &alert) && ks.group == d->share.group &&
+            sd_key_share_derive(&d->share, ks.key_exchange, ecdhe, &ecdhe_len, &alert))
             derive_handshake(d, ecdhe, ecdhe_len);
         return;
     }
@@ -273,7 +284,8 @@ void driver_on_target_handshake(driver *d, const sd_handshake_msg *msg) {
         sd_span body, entries;
         /* Take the first share in a group we support. */
         sd_buf_reset(&d->peer_share);
-        if (sd_extensions_find(ch.extensions, SD_key_share, &body) && sd_parse_key_share_ch(body, &entries, &alert)) {
+        if (sd_extensions_find(ch.extensions, SD_key_share, &body) &&
+            sd_parse_key_share_ch(body, &entries, &alert)) {
             sd_reader it = sd_reader_of(entries);
             sd_key_share_entry e;
             while (sd_key_share_next(&it, &e, &alert) > 0) {
@@ -291,7 +303,8 @@ void driver_on_target_handshake(driver *d, const sd_handshake_msg *msg) {
     if (msg->type == SD_KeyUpdate) {
         /* §4.6.3: after its KeyUpdate the target sends under its next
          * secret; the driver reads with it from the next record on. */
-        if (d->have_application_secrets) update_traffic_keys(d, d->role == SD_ROLE_CLIENT ? SD_ROLE_SERVER : SD_ROLE_CLIENT);
+        if (d->have_application_secrets)
+            update_traffic_keys(d, d->role == SD_ROLE_CLIENT ? SD_ROLE_SERVER : SD_ROLE_CLIENT);
         return;
     }
     if (msg->type == SD_NewSessionTicket) return;
@@ -313,12 +326,14 @@ static bool sends_our_share(const driver *d, sd_span body) {
     sd_span ext, entries;
     uint8_t alert;
     if (d->share.public_len == 0 || !sd_parse_client_hello(body, &ch, &alert) ||
-        !sd_extensions_find(ch.extensions, SD_key_share, &ext) || !sd_parse_key_share_ch(ext, &entries, &alert))
+        !sd_extensions_find(ch.extensions, SD_key_share, &ext) ||
+        !sd_parse_key_share_ch(ext, &entries, &alert))
         return false;
     sd_reader it = sd_reader_of(entries);
     sd_key_share_entry e;
     while (sd_key_share_next(&it, &e, &alert) > 0)
-        if (e.group == d->share.group && sd_span_eq(e.key_exchange, sd_span_of(d->share.public_key, d->share.public_len)))
+        if (e.group == d->share.group &&
+            sd_span_eq(e.key_exchange, sd_span_of(d->share.public_key, d->share.public_len)))
             return true;
     return false;
 }

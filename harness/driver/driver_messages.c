@@ -24,7 +24,8 @@ static bool peer_offers_group(const driver *d, uint16_t group) {
 
 /* TLS 1.3 server: the suite from the client's list (or the scenario's). */
 static const sd_suite *choose_suite13(const driver *d) {
-    if (d->cfg->cipher_suite && sd_suite_find(d->cfg->cipher_suite)) return sd_suite_find(d->cfg->cipher_suite);
+    if (d->cfg->cipher_suite && sd_suite_find(d->cfg->cipher_suite))
+        return sd_suite_find(d->cfg->cipher_suite);
     for (size_t i = 0; i < d->n_peer_suites; i++)
         if (sd_suite_find(d->peer_suites[i])) return sd_suite_find(d->peer_suites[i]);
     return sd_suite_find(SD_TLS_AES_128_GCM_SHA256);
@@ -63,7 +64,8 @@ static uint16_t pick_scheme12(const driver *d, const EVP_PKEY *key) {
     for (size_t i = 0; i < d->n_peer_sigalgs; i++)
         if (sd_tls12_signature_scheme_matches_key(d->peer_sigalgs[i], key)) return d->peer_sigalgs[i];
     for (size_t i = 0; i < sd_n_offered_sigalgs_tls12; i++)
-        if (sd_tls12_signature_scheme_matches_key(sd_offered_sigalgs_tls12[i], key)) return sd_offered_sigalgs_tls12[i];
+        if (sd_tls12_signature_scheme_matches_key(sd_offered_sigalgs_tls12[i], key))
+            return sd_offered_sigalgs_tls12[i];
     return EVP_PKEY_id(key) == EVP_PKEY_RSA ? SD_rsa_pkcs1_sha256 : SD_ecdsa_secp256r1_sha256;
 }
 
@@ -105,7 +107,8 @@ static EVP_PKEY *signing_key12(const driver *d, const sd_action *a, const sd_cre
 static bool build_client_hello13(driver *d, const sd_action *a, sd_buf *body) {
     if (d->share.public_len == 0 && !sd_key_share_generate(&d->share, SD_x25519, &d->rng)) return false;
     sd_key_share bad = driver_corrupt_point(&d->share);
-    sd_msg_client_hello(body, &sd_default_offer, d->client_random, sd_span_of(d->session_id, d->session_id_len),
+    sd_msg_client_hello(body, &sd_default_offer, d->client_random,
+                        sd_span_of(d->session_id, d->session_id_len),
                         driver_find_mutation(a, SD_MUT_BAD_POINT) ? &bad : &d->share, d->cfg->server_name,
                         sd_span_of(d->cookie, d->cookie_len), NULL);
     return true;
@@ -118,8 +121,9 @@ static bool build_server_hello13(driver *d, const sd_action *a, sd_buf *body) {
     uint8_t random[SD_RANDOM_LEN];
     sd_rng_bytes(&d->rng, random, sizeof(random));
     sd_key_share bad = driver_corrupt_point(&d->share);
-    sd_msg_server_hello(body, false, random, sd_span_of(d->session_id, d->session_id_len), d->suite->id, group,
-                        driver_find_mutation(a, SD_MUT_BAD_POINT) ? &bad : &d->share, sd_span_of(NULL, 0), -1);
+    sd_msg_server_hello(body, false, random, sd_span_of(d->session_id, d->session_id_len), d->suite->id,
+                        group, driver_find_mutation(a, SD_MUT_BAD_POINT) ? &bad : &d->share,
+                        sd_span_of(NULL, 0), -1);
     return true;
 }
 
@@ -127,8 +131,8 @@ static bool build_server_hello13(driver *d, const sd_action *a, sd_buf *body) {
 static bool build_hello_retry_request(driver *d, sd_buf *body) {
     d->suite = choose_suite13(d);
     uint16_t group = choose_group(d, d->share.group);
-    sd_msg_server_hello(body, true, sd_hrr_random, sd_span_of(d->session_id, d->session_id_len), d->suite->id, group,
-                        NULL, sd_span_of(NULL, 0), -1);
+    sd_msg_server_hello(body, true, sd_hrr_random, sd_span_of(d->session_id, d->session_id_len), d->suite->id,
+                        group, NULL, sd_span_of(NULL, 0), -1);
     /* The second ClientHello's share in that group is what counts. */
     memset(&d->share, 0, sizeof d->share);
     d->share.group = group;
@@ -144,8 +148,8 @@ static bool build_new_session_ticket13(driver *d, sd_buf *body) {
     sd_rng_bytes(&d->rng, age_add, sizeof age_add);
     sd_new_session_ticket t = {
         .ticket_lifetime = 7200,
-        .ticket_age_add = (uint32_t)age_add[0] << 24 | (uint32_t)age_add[1] << 16 | (uint32_t)age_add[2] << 8 |
-                          age_add[3],
+        .ticket_age_add =
+            (uint32_t)age_add[0] << 24 | (uint32_t)age_add[1] << 16 | (uint32_t)age_add[2] << 8 | age_add[3],
         .ticket_nonce = sd_span_of(nonce, sizeof nonce),
         .ticket = sd_span_of(ticket, sizeof ticket),
         .extensions = sd_span_of(NULL, 0),
@@ -184,12 +188,14 @@ static bool build_certificate_verify13(driver *d, const sd_action *a, sd_buf *bo
 static bool build_finished13(driver *d, const sd_action *a, sd_buf *body) {
     uint8_t hash[SD_MAX_HASH_LEN];
     if (!d->have_handshake_secrets || !sd_rl_transcript_hash(&d->rl, d->suite, hash)) return false;
-    if (driver_find_mutation(a, SD_MUT_WRONG_TRANSCRIPT) && !driver_hash_without_last(d, d->suite->md(), hash))
+    if (driver_find_mutation(a, SD_MUT_WRONG_TRANSCRIPT) &&
+        !driver_hash_without_last(d, d->suite->md(), hash))
         return false;
     /* wrong-key: the other side's key. */
     bool use_client_key = (d->role == SD_ROLE_CLIENT) != (driver_find_mutation(a, SD_MUT_WRONG_KEY) != NULL);
     return sd_msg_finished(body, d->suite,
-                           use_client_key ? d->ks.client_handshake_traffic : d->ks.server_handshake_traffic, hash);
+                           use_client_key ? d->ks.client_handshake_traffic : d->ks.server_handshake_traffic,
+                           hash);
 }
 
 static bool build_body13(driver *d, const sd_action *a, sd_buf *body) {
@@ -251,8 +257,8 @@ static bool build_client_hello12(driver *d, sd_buf *body) {
         info[0] = sizeof d->client_verify_data;
         memcpy(info + 1, d->client_verify_data, sizeof d->client_verify_data);
         sd_mutation drop = {.kind = SD_MUT_DROP_EXT, .value = SD_renegotiation_info};
-        sd_mutation add = {.kind = SD_MUT_ADD_EXT, .value = SD_renegotiation_info, .bytes = info,
-                           .bytes_len = sizeof info};
+        sd_mutation add = {
+            .kind = SD_MUT_ADD_EXT, .value = SD_renegotiation_info, .bytes = info, .bytes_len = sizeof info};
         driver_edit_extensions(SD_ClientHello, true, &drop, body);
         driver_edit_extensions(SD_ClientHello, true, &add, body);
     }
@@ -316,7 +322,8 @@ static bool build_server_key_exchange12(driver *d, const sd_action *a, sd_buf *b
     sd_tls12_ske_signed_content(d->client_random, d->server_random, sd_buf_span(&params), &content);
     bool ok = sign12_steady(key, sigalg, sd_buf_span(&content), &sig);
     if (ok) {
-        sd_tls12_ske ske = {.group = d->group12, .point = point, .sig_alg = sigalg, .signature = sd_buf_span(&sig)};
+        sd_tls12_ske ske = {
+            .group = d->group12, .point = point, .sig_alg = sigalg, .signature = sd_buf_span(&sig)};
         sd_build_tls12_ske_ecdhe(body, &ske);
     }
     sd_buf_free(&params);

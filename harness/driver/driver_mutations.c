@@ -38,8 +38,8 @@ static bool find_extension_block(uint16_t msg_type, bool tls12, sd_span body, si
         break;
     case SD_ServerHello:
     case SD_MSG_TYPE_HELLO_RETRY_REQUEST:
-        if (!sd_read_bytes(&r, 2 + SD_RANDOM_LEN, &skip) || !sd_read_prefixed(&r, 1, &skip) || !sd_read_u16(&r, &u16) ||
-            !sd_read_u8(&r, &u8))
+        if (!sd_read_bytes(&r, 2 + SD_RANDOM_LEN, &skip) || !sd_read_prefixed(&r, 1, &skip) ||
+            !sd_read_u16(&r, &u16) || !sd_read_u8(&r, &u8))
             return false;
         break;
     case SD_EncryptedExtensions:
@@ -52,7 +52,8 @@ static bool find_extension_block(uint16_t msg_type, bool tls12, sd_span body, si
          * "If an extension applies to the entire chain, it SHOULD be
          * included". The list's u24 length is fixed up by the caller. */
         uint32_t list_len;
-        if (tls12 || !sd_read_prefixed(&r, 1, &skip) || !sd_read_u24(&r, &list_len) || !sd_read_prefixed(&r, 3, &skip))
+        if (tls12 || !sd_read_prefixed(&r, 1, &skip) || !sd_read_u24(&r, &list_len) ||
+            !sd_read_prefixed(&r, 3, &skip))
             return false;
         break;
     }
@@ -105,7 +106,8 @@ void driver_edit_extensions(uint16_t msg_type, bool tls12, const sd_mutation *mu
     }
     sd_buf_append_span(&exts, sd_span_of(it.data, it.len)); /* a broken tail stays as it was */
     if (mu->kind == SD_MUT_DUP_EXT && found) sd_build_extension(&exts, (uint16_t)mu->value, first);
-    if (mu->kind == SD_MUT_ADD_EXT) sd_build_extension(&exts, (uint16_t)mu->value, sd_span_of(mu->bytes, mu->bytes_len));
+    if (mu->kind == SD_MUT_ADD_EXT)
+        sd_build_extension(&exts, (uint16_t)mu->value, sd_span_of(mu->bytes, mu->bytes_len));
     sd_buf rebuilt;
     sd_buf_init(&rebuilt);
     sd_buf_append(&rebuilt, body->data, at);
@@ -196,10 +198,12 @@ const sd_credential *driver_credential(const driver *d, const sd_action *a) {
 
 /* A key of the same type as `key` that is not it: what wrong-key signs with. */
 EVP_PKEY *driver_other_key(const driver *d, const EVP_PKEY *key) {
-    static const char *const names[] = {"client", "client-rsa", "client-ed25519", "leaf-p384", "leaf", "leaf-rsa"};
+    static const char *const names[] = {"client",    "client-rsa", "client-ed25519",
+                                        "leaf-p384", "leaf",       "leaf-rsa"};
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
         const sd_credential *c = sd_pki_find(d->cfg->pki, names[i]);
-        if (c && c->key && EVP_PKEY_id(c->key) == EVP_PKEY_id(key) && EVP_PKEY_cmp(c->key, key) != 1) return c->key;
+        if (c && c->key && EVP_PKEY_id(c->key) == EVP_PKEY_id(key) && EVP_PKEY_cmp(c->key, key) != 1)
+            return c->key;
     }
     return NULL;
 }

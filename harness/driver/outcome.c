@@ -13,15 +13,24 @@
 
 const char *sd_outcome_kind_name(sd_outcome_kind k) {
     switch (k) {
-    case SD_OUTCOME_COMPLETED: return "completed";
-    case SD_OUTCOME_ALERT: return "alert";
-    case SD_OUTCOME_CLOSED: return "closed";
-    case SD_OUTCOME_WAITING: return "waiting";
-    case SD_OUTCOME_DEVIATED: return "deviated";
-    case SD_OUTCOME_CRASH: return "crash";
-    case SD_OUTCOME_HANG: return "hang";
-    case SD_OUTCOME_HARNESS_ERROR: return "harness_error";
-    case SD_OUTCOME_UNSUPPORTED: return "unsupported";
+    case SD_OUTCOME_COMPLETED:
+        return "completed";
+    case SD_OUTCOME_ALERT:
+        return "alert";
+    case SD_OUTCOME_CLOSED:
+        return "closed";
+    case SD_OUTCOME_WAITING:
+        return "waiting";
+    case SD_OUTCOME_DEVIATED:
+        return "deviated";
+    case SD_OUTCOME_CRASH:
+        return "crash";
+    case SD_OUTCOME_HANG:
+        return "hang";
+    case SD_OUTCOME_HARNESS_ERROR:
+        return "harness_error";
+    case SD_OUTCOME_UNSUPPORTED:
+        return "unsupported";
     }
     /* Out-of-range values come only from memory corruption or a bad cast;
      * still give reports a printable word rather than NULL. */

@@ -9,11 +9,11 @@
 #include <stdint.h>
 
 typedef enum {
-    SD_OUTCOME_COMPLETED,     /* the target finished the handshake and the trace ran to its end */
-    SD_OUTCOME_ALERT,         /* the target sent a fatal alert (or the TLS 1.2 warning a trace ended on) */
-    SD_OUTCOME_CLOSED,        /* the target ended the connection without an alert */
-    SD_OUTCOME_WAITING,       /* the target neither finished nor refused: it waits for more input */
-    SD_OUTCOME_DEVIATED,      /* the target sent something other than what the trace expected */
+    SD_OUTCOME_COMPLETED, /* the target finished the handshake and the trace ran to its end */
+    SD_OUTCOME_ALERT,     /* the target sent a fatal alert (or the TLS 1.2 warning a trace ended on) */
+    SD_OUTCOME_CLOSED,    /* the target ended the connection without an alert */
+    SD_OUTCOME_WAITING,   /* the target neither finished nor refused: it waits for more input */
+    SD_OUTCOME_DEVIATED,  /* the target sent something other than what the trace expected */
     SD_OUTCOME_CRASH,
     SD_OUTCOME_HANG,
     SD_OUTCOME_HARNESS_ERROR, /* our fault, never reported as the stack's */
@@ -26,12 +26,12 @@ const char *sd_outcome_kind_name(sd_outcome_kind k);
 /* One message of the ladder diagram. */
 typedef enum { SD_FROM_PEER = 0, SD_FROM_TARGET = 1 } sd_direction;
 typedef enum {
-    SD_EVENT_HANDSHAKE,   /* code = handshake type */
-    SD_EVENT_ALERT,       /* code = description, level = level */
+    SD_EVENT_HANDSHAKE, /* code = handshake type */
+    SD_EVENT_ALERT,     /* code = description, level = level */
     SD_EVENT_CCS,
     SD_EVENT_APPDATA,
-    SD_EVENT_RAW,         /* bytes the driver sent as they were */
-    SD_EVENT_CLOSE,       /* transport closed */
+    SD_EVENT_RAW,   /* bytes the driver sent as they were */
+    SD_EVENT_CLOSE, /* transport closed */
 } sd_event_kind;
 
 typedef struct {
@@ -40,8 +40,8 @@ typedef struct {
     uint8_t code;
     uint8_t level;
     bool encrypted;
-    bool mutated;         /* the driver deviated from the protocol in this message */
-    int step;             /* index of the trace action that caused or awaited it */
+    bool mutated; /* the driver deviated from the protocol in this message */
+    int step;     /* index of the trace action that caused or awaited it */
 } sd_event;
 
 #define SD_MAX_EVENTS 64
@@ -49,9 +49,9 @@ typedef struct {
 typedef struct {
     sd_outcome_kind kind;
     uint8_t alert_level;
-    uint8_t alert;          /* valid when kind == SD_OUTCOME_ALERT */
-    int step;               /* trace action at which the run ended (-1: before the first) */
-    int line;               /* script line of that action, 0 if none */
+    uint8_t alert; /* valid when kind == SD_OUTCOME_ALERT */
+    int step;      /* trace action at which the run ended (-1: before the first) */
+    int line;      /* script line of that action, 0 if none */
     size_t n_events;
     sd_event events[SD_MAX_EVENTS];
     bool events_truncated;
@@ -60,7 +60,7 @@ typedef struct {
     bool peer_authenticated;
     uint16_t version, cipher_suite, group;
     double elapsed_ms;
-    char detail[256];       /* human explanation: expected X got Y, the stack's error string */
+    char detail[256]; /* human explanation: expected X got Y, the stack's error string */
 } sd_outcome;
 
 void sd_outcome_init(sd_outcome *o);

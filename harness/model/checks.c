@@ -103,8 +103,8 @@ bool model_check_extension_bodies(sd_model *m, const sd_client_hello *ch, bool t
     for (size_t i = 0; i < COUNT(kEmptyInClientHello); i++) {
         if (kEmptyInClientHello[i].tls13_only && !tls13) continue;
         if (sd_extensions_find(ch->extensions, kEmptyInClientHello[i].type, &body) && body.len != 0) {
-            model_fatal(m, SD_decode_error, "non-empty %s (%s)", sd_extension_name(kEmptyInClientHello[i].type),
-                  kEmptyInClientHello[i].rule);
+            model_fatal(m, SD_decode_error, "non-empty %s (%s)",
+                        sd_extension_name(kEmptyInClientHello[i].type), kEmptyInClientHello[i].rule);
             return false;
         }
     }

@@ -256,7 +256,8 @@ static void on_alert(sd_model *m, const sd_alert *a) {
      * RFC 5246 §7.2: in TLS 1.2 a warning alert does not end the connection.
      * A peer could send either forever, so, as BoringSSL does, more than four
      * in a row is an error. */
-    if (a->description == SD_user_canceled || (m->version == SD_TLS12 && a->level == SD_ALERT_LEVEL_WARNING)) {
+    if (a->description == SD_user_canceled ||
+        (m->version == SD_TLS12 && a->level == SD_ALERT_LEVEL_WARNING)) {
         if (++m->warning_alerts <= 4) return;
         return model_fatal(m, SD_unexpected_message, "too many warning alerts in a row");
     }
@@ -295,9 +296,11 @@ static void on_ccs(sd_model *m, const sd_rl_event *ev) {
      * change_cipher_spec record MUST abort the handshake with an
      * "unexpected_message" alert." */
     bool after_first_ch = m->cfg.role == SD_ROLE_CLIENT || m->pos > 0;
-    if (ev->protected_record || ev->data.len != 1 || ev->data.data[0] != 1 || !after_first_ch || m->peer_finished)
+    if (ev->protected_record || ev->data.len != 1 || ev->data.data[0] != 1 || !after_first_ch ||
+        m->peer_finished)
         return model_fatal(m, SD_unexpected_message, "ChangeCipherSpec not allowed here");
-    if (++m->ignored_ccs > MAX_IGNORED_CCS) return model_fatal(m, SD_unexpected_message, "too many ChangeCipherSpec records");
+    if (++m->ignored_ccs > MAX_IGNORED_CCS)
+        return model_fatal(m, SD_unexpected_message, "too many ChangeCipherSpec records");
 }
 
 /* RFC 8446 §4.2.10: a server that rejects 0-RTT "skip[s] past early data by
@@ -331,7 +334,7 @@ static size_t max_message_len(const sd_model *m) {
 
 void sd_model_feed(sd_model *m, sd_span bytes) {
     if (m->phase == PHASE_FAILED || m->phase == PHASE_CLOSED) return; /* RFC 8446 §6: no more data */
-    if (m->phase == PHASE_START) m->phase = PHASE_HANDSHAKE; /* a server starts on input */
+    if (m->phase == PHASE_START) m->phase = PHASE_HANDSHAKE;          /* a server starts on input */
     sd_rl_receive(&m->rl, bytes);
     sd_rl_event ev;
     size_t in_before;
@@ -380,7 +383,8 @@ sd_model *sd_model_new(const sd_target_config *cfg, char *err, size_t err_len) {
         snprintf(err, err_len, "unsupported: the model speaks TLS 1.2 and TLS 1.3");
         return NULL;
     }
-    if (cfg->role == SD_ROLE_SERVER && (!cfg->credential || !cfg->credential->key || cfg->credential->chain_len == 0)) {
+    if (cfg->role == SD_ROLE_SERVER &&
+        (!cfg->credential || !cfg->credential->key || cfg->credential->chain_len == 0)) {
         snprintf(err, err_len, "a server needs a credential with a certificate chain and a key");
         return NULL;
     }
@@ -455,7 +459,8 @@ sd_model *sd_model_new(const sd_target_config *cfg, char *err, size_t err_len) {
     memcpy(m->ticket_key, digest, sizeof m->ticket_key);
     /* A session to resume: each version reads only its own kind of blob
      * (the first byte says which). */
-    if (cfg->role == SD_ROLE_CLIENT && cfg->resume_session.len && !model_tls12.load_session(m, cfg->resume_session) &&
+    if (cfg->role == SD_ROLE_CLIENT && cfg->resume_session.len &&
+        !model_tls12.load_session(m, cfg->resume_session) &&
         !model_tls13.load_session(m, cfg->resume_session)) {
         snprintf(err, err_len, "resume_session is not a model session");
         sd_model_free(m);
@@ -534,4 +539,3 @@ void sd_model_free(sd_model *m) {
     OPENSSL_cleanse(m, sizeof(*m));
     free(m);
 }
-

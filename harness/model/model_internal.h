@@ -84,27 +84,27 @@ struct sd_model {
     uint8_t ticket_key[16]; /* server: seals tickets; derived from the seed */
 
     /* TLS 1.2 (tls12.c, tls12_session.c). */
-    uint16_t version;                 /* negotiated: SD_TLS12 or SD_TLS13; 0 before */
+    uint16_t version; /* negotiated: SD_TLS12 or SD_TLS13; 0 before */
     const sd_tls12_suite *suite12;
-    uint16_t client_version;          /* ClientHello.legacy_version, for static RSA (§7.4.7.1) */
+    uint16_t client_version; /* ClientHello.legacy_version, for static RSA (§7.4.7.1) */
     uint8_t server_random[SD_RANDOM_LEN];
-    bool ems;                         /* extended_master_secret negotiated (RFC 7627) */
-    bool secure_renegotiation;        /* RFC 5746 */
-    uint16_t sigalg12;                /* ServerKeyExchange signature scheme */
+    bool ems;                  /* extended_master_secret negotiated (RFC 7627) */
+    bool secure_renegotiation; /* RFC 5746 */
+    uint16_t sigalg12;         /* ServerKeyExchange signature scheme */
     uint8_t pms[SD_MAX_HASH_LEN + 66];
     size_t pms_len;
     uint8_t master[48];
     sd_tls12_key_block keys12;
-    EVP_PKEY *server_key12;           /* client: the server's leaf key */
-    int warning_alerts;               /* consecutive TLS 1.2 warning alerts */
-    uint16_t suites_buf[32];          /* both versions' default suites */
-    bool client_wants_ocsp;           /* server: ClientHello had status_request (ocsp) */
+    EVP_PKEY *server_key12;  /* client: the server's leaf key */
+    int warning_alerts;      /* consecutive TLS 1.2 warning alerts */
+    uint16_t suites_buf[32]; /* both versions' default suites */
+    bool client_wants_ocsp;  /* server: ClientHello had status_request (ocsp) */
     /* TLS 1.2 OCSP stapling (RFC 6066 §8). Server: this handshake sends
      * CertificateStatus; client: the ServerHello promised one. */
     bool staple12;
-    sd_buf peer_chain12;              /* client: the server's Certificate body, checked with the CertificateStatus */
-    bool issue_ticket12;              /* server: this handshake ends with a NewSessionTicket */
-    bool resuming12;                  /* client: offers a TLS 1.2 session (ticket in m->ticket, or its session id) */
+    sd_buf peer_chain12; /* client: the server's Certificate body, checked with the CertificateStatus */
+    bool issue_ticket12; /* server: this handshake ends with a NewSessionTicket */
+    bool resuming12;     /* client: offers a TLS 1.2 session (ticket in m->ticket, or its session id) */
     /* TLS 1.2 session id (RFC 5246 §7.4.1.3) of a full handshake. Server:
      * the one it sent, under which the session is cached; client: the one
      * the server sent. Empty: not cached. */
@@ -113,7 +113,7 @@ struct sd_model {
     const sd_tls12_suite *resume_suite12;
     uint8_t resume_master12[48];
     bool resume_ems12;
-    uint8_t resume_session_id12[32];  /* client: the session id a version-3 blob resumes */
+    uint8_t resume_session_id12[32]; /* client: the session id a version-3 blob resumes */
     size_t resume_session_id12_len;
 
     sd_target_status st;
@@ -178,8 +178,8 @@ bool tls13_load_session(sd_model *m, sd_span blob);
 /* Client: a NewSessionTicket after the handshake (RFC 8446 §4.6.1). */
 void tls13_on_new_session_ticket(sd_model *m, sd_span body);
 /* Server: RFC 8446 §4.2.9 and §4.2.11 syntax of the offered PSKs. */
-bool tls13_check_psk_offer(sd_model *m, const sd_client_hello *ch, sd_span *out_identities, sd_span *out_binders,
-                           bool *dhe_ke);
+bool tls13_check_psk_offer(sd_model *m, const sd_client_hello *ch, sd_span *out_identities,
+                           sd_span *out_binders, bool *dhe_ke);
 /* Server: accepts the first offered ticket of ours that fits the chosen
  * suite and whose binder verifies. False after a fatal alert. */
 bool tls13_select_psk(sd_model *m, sd_span body, sd_span identities, sd_span binders);

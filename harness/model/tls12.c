@@ -34,8 +34,8 @@ static bool hash12(sd_model *m, uint8_t *out) {
 /* Master secret (§8.1 or RFC 7627 §4) and key block (§6.3), once the
  * ClientKeyExchange is in the transcript. */
 static bool derive_master(sd_model *m) {
-    bool ok = sd_tls12_derive_session_keys(m->suite12, m->pms, m->pms_len, m->client_random, m->server_random, m->ems,
-                                           &m->rl.transcript, m->master, &m->keys12);
+    bool ok = sd_tls12_derive_session_keys(m->suite12, m->pms, m->pms_len, m->client_random, m->server_random,
+                                           m->ems, &m->rl.transcript, m->master, &m->keys12);
     OPENSSL_cleanse(m->pms, sizeof m->pms);
     if (!ok) model_fatal(m, SD_internal_error, "TLS 1.2 key derivation failed");
     return ok;
@@ -110,7 +110,8 @@ static void model12_on_client_hello(sd_model *m, const model_received *in) {
      * MUST support, CompressionMethod.null". */
     if (!memchr(ch->compression_methods.data, 0, ch->compression_methods.len))
         return model_fatal(m, SD_illegal_parameter, "ClientHello does not offer null compression");
-    if (sd_extensions_find(ch->extensions, SD_server_name, &body) && !model_check_server_name(m, body)) return;
+    if (sd_extensions_find(ch->extensions, SD_server_name, &body) && !model_check_server_name(m, body))
+        return;
     /* Extensions of either version that BoringSSL parses whatever the
      * version (compress_certificate, encrypted_client_hello, ...): the same
      * syntax checks as in TLS 1.3. */
@@ -127,7 +128,8 @@ static void model12_on_client_hello(sd_model *m, const model_received *in) {
      * this specification, then the server MUST abort the handshake and
      * return an illegal_parameter alert." BoringSSL refuses it also without
      * supported_groups, which the RFC leaves open: the model does too. */
-    if (sd_extensions_find(ch->extensions, SD_ec_point_formats, &body) && !check_point_formats(m, body)) return;
+    if (sd_extensions_find(ch->extensions, SD_ec_point_formats, &body) && !check_point_formats(m, body))
+        return;
     /* RFC 5746 §3.6: the server "MUST verify that the "renegotiated_connection"
      * field is of zero length, and if it is not, MUST abort the handshake" —
      * with handshake_failure; TLS_EMPTY_RENEGOTIATION_INFO_SCSV (0x00FF)
@@ -139,7 +141,8 @@ static void model12_on_client_hello(sd_model *m, const model_received *in) {
         if (!sd_parse_renegotiation_info(body, &reneg, &alert))
             return model_fatal(m, alert, "malformed renegotiation_info");
         if (reneg.len != 0)
-            return model_fatal(m, SD_handshake_failure, "renegotiation_info not empty on an initial handshake");
+            return model_fatal(m, SD_handshake_failure,
+                               "renegotiation_info not empty on an initial handshake");
         m->secure_renegotiation = true;
     }
     if (sd_extensions_find(ch->extensions, SD_extended_master_secret, &body)) {
@@ -161,17 +164,21 @@ static void model12_on_client_hello(sd_model *m, const model_received *in) {
      * abort the abbreviated handshake"; in the other direction it MUST NOT
      * resume. */
     sd_span ticket_ext;
-    bool ticket_offered = m->cfg.session_tickets && sd_extensions_find(ch->extensions, SD_session_ticket, &ticket_ext);
+    bool ticket_offered =
+        m->cfg.session_tickets && sd_extensions_find(ch->extensions, SD_session_ticket, &ticket_ext);
     const sd_tls12_suite *saved = NULL;
     bool saved_ems = false, saved_client_auth = false, found = false;
     if (ticket_offered && ticket_ext.len)
         found = tls12_open_ticket(m, ticket_ext, &saved, &saved_ems, &saved_client_auth, m->master);
     else if (m->cfg.session_cache && ch->legacy_session_id.len)
-        found = tls12_lookup_session(m, ch->legacy_session_id, &saved, &saved_ems, &saved_client_auth, m->master);
-    if (found && sd_u16_list_contains(suites, saved->id) && sd_u16_in(m->offer.suites, m->offer.n_suites, saved->id) &&
+        found =
+            tls12_lookup_session(m, ch->legacy_session_id, &saved, &saved_ems, &saved_client_auth, m->master);
+    if (found && sd_u16_list_contains(suites, saved->id) &&
+        sd_u16_in(m->offer.suites, m->offer.n_suites, saved->id) &&
         (saved_client_auth || m->cfg.client_auth != SD_CLIENT_AUTH_REQUIRE)) {
         if (saved_ems && !m->ems)
-            return model_fatal(m, SD_handshake_failure, "resumption of an extended-master-secret session without it");
+            return model_fatal(m, SD_handshake_failure,
+                               "resumption of an extended-master-secret session without it");
         if (saved_ems == m->ems) {
             m->suite12 = saved;
             m->st.version = SD_TLS12;
@@ -204,7 +211,8 @@ static void model12_on_client_hello(sd_model *m, const model_received *in) {
         return model_fatal(m, alert, "malformed signature_algorithms");
     uint16_t group = 0;
     for (size_t i = 0; has_groups && i < sd_u16_list_count(groups) && !group; i++)
-        if (sd_u16_in(m->offer.groups, m->offer.n_groups, sd_u16_list_at(groups, i))) group = sd_u16_list_at(groups, i);
+        if (sd_u16_in(m->offer.groups, m->offer.n_groups, sd_u16_list_at(groups, i)))
+            group = sd_u16_list_at(groups, i);
     const sd_credential *cred = m->cfg.credential;
     /* Without signature_algorithms the client accepts SHA-1 only (§7.4.1.4.1),
      * which the model does not sign with; it then prefers SHA-256 schemes. */
@@ -222,7 +230,9 @@ static void model12_on_client_hello(sd_model *m, const model_received *in) {
     for (size_t i = 0; i < sd_u16_list_count(suites) && !m->suite12; i++) {
         uint16_t id = sd_u16_list_at(suites, i);
         const sd_tls12_suite *s = sd_tls12_suite_find(id);
-        if (!s || !sd_u16_in(m->offer.suites, m->offer.n_suites, id) || !sd_tls12_key_fits_suite(s, cred->key)) continue;
+        if (!s || !sd_u16_in(m->offer.suites, m->offer.n_suites, id) ||
+            !sd_tls12_key_fits_suite(s, cred->key))
+            continue;
         if (s->kx != SD_KX_RSA && (!group || !sigalg)) continue;
         m->suite12 = s;
     }
@@ -239,9 +249,10 @@ static void model12_on_client_hello(sd_model *m, const model_received *in) {
     m->st.version = SD_TLS12;
     m->st.cipher_suite = m->suite12->id;
     m->st.group = m->suite12->kx == SD_KX_RSA ? 0 : group;
-    m->shape = sd_shape_with_flags(SD_SHAPE_TLS12 | (m->suite12->kx == SD_KX_RSA ? SD_SHAPE_RSA_KX : 0) |
-                                   (m->cfg.client_auth != SD_CLIENT_AUTH_NONE ? SD_SHAPE_CLIENT_AUTH : 0) |
-                                   (m->issue_ticket12 ? SD_SHAPE_TICKET : 0) | (m->staple12 ? SD_SHAPE_OCSP : 0));
+    m->shape =
+        sd_shape_with_flags(SD_SHAPE_TLS12 | (m->suite12->kx == SD_KX_RSA ? SD_SHAPE_RSA_KX : 0) |
+                            (m->cfg.client_auth != SD_CLIENT_AUTH_NONE ? SD_SHAPE_CLIENT_AUTH : 0) |
+                            (m->issue_ticket12 ? SD_SHAPE_TICKET : 0) | (m->staple12 ? SD_SHAPE_OCSP : 0));
 }
 
 /* RFC 5246 §7.4.4: the certificate types and schemes the server accepts
@@ -277,8 +288,11 @@ static void on_client_certificate12(sd_model *m, sd_span body) {
         m->shape = sd_shape_with_flags(m->shape->flags | SD_SHAPE_NO_CLIENT_CERT);
         return;
     }
-    sd_verify_params p = {.pki = m->cfg.pki, .now = m->cfg.now, .purpose = SD_VERIFY_PURPOSE_CLIENT,
-                          .key_use = SD_KEY_USE_SIGN, .crl = sd_pki_blob(m->cfg.pki, "crl.der")};
+    sd_verify_params p = {.pki = m->cfg.pki,
+                          .now = m->cfg.now,
+                          .purpose = SD_VERIFY_PURPOSE_CLIENT,
+                          .key_use = SD_KEY_USE_SIGN,
+                          .crl = sd_pki_blob(m->cfg.pki, "crl.der")};
     char err[160];
     EVP_PKEY_free(m->peer_key);
     m->peer_key = NULL;
@@ -291,10 +305,12 @@ static void on_client_certificate12(sd_model *m, sd_span body) {
 static void on_certificate_verify12(sd_model *m, const model_received *in) {
     uint8_t alert;
     sd_certificate_verify cv;
-    if (!sd_parse_certificate_verify(in->body, &cv, &alert)) return model_fatal(m, alert, "malformed CertificateVerify");
+    if (!sd_parse_certificate_verify(in->body, &cv, &alert))
+        return model_fatal(m, alert, "malformed CertificateVerify");
     /* §7.4.8: the algorithm "MUST be one of those present in the
      * supported_signature_algorithms field of the CertificateRequest". */
-    if ((!sd_u16_in(m->offer.sigalgs, m->offer.n_sigalgs, cv.algorithm) && cv.algorithm != SD_rsa_pkcs1_sha256) ||
+    if ((!sd_u16_in(m->offer.sigalgs, m->offer.n_sigalgs, cv.algorithm) &&
+         cv.algorithm != SD_rsa_pkcs1_sha256) ||
         !sd_tls12_signature_scheme_matches_key(cv.algorithm, m->peer_key))
         return model_fatal(m, SD_illegal_parameter, "CertificateVerify uses scheme 0x%04x", cv.algorithm);
     const sd_buf *t = &m->rl.transcript.bytes;
@@ -349,7 +365,8 @@ static void send_server_key_exchange(sd_model *m) {
     sd_buf_init(&signed_content);
     sd_buf_init(&sig);
     sd_buf_init(&body);
-    sd_build_tls12_server_ecdh_params(&params, m->group, sd_span_of(m->share.public_key, m->share.public_len));
+    sd_build_tls12_server_ecdh_params(&params, m->group,
+                                      sd_span_of(m->share.public_key, m->share.public_len));
     sd_tls12_ske_signed_content(m->client_random, m->server_random, sd_buf_span(&params), &signed_content);
     if (!sd_tls12_sign(m->cfg.credential->key, m->sigalg12, sd_buf_span(&signed_content), &sig)) {
         model_fatal(m, SD_internal_error, "ServerKeyExchange signing failed");
@@ -372,7 +389,8 @@ static void on_client_key_exchange(sd_model *m, const model_received *in) {
     uint8_t alert;
     if (m->suite12->kx == SD_KX_RSA) {
         sd_span encrypted;
-        if (!sd_parse_tls12_cke_rsa(body, &encrypted, &alert)) return model_fatal(m, alert, "malformed ClientKeyExchange");
+        if (!sd_parse_tls12_cke_rsa(body, &encrypted, &alert))
+            return model_fatal(m, alert, "malformed ClientKeyExchange");
         /* The ciphertext's length is public: one that is not the modulus
          * size cannot be an RSA encryption, refused as BoringSSL does. */
         RSA *rsa = EVP_PKEY_get0_RSA(m->cfg.credential->key);
@@ -382,12 +400,14 @@ static void on_client_key_exchange(sd_model *m, const model_received *in) {
          * so that an attacker learns nothing (Bleichenbacher). */
         uint8_t random_pms[48];
         sd_rng_bytes(&m->rng, random_pms, sizeof random_pms);
-        if (!sd_tls12_rsa_decrypt_pms(m->cfg.credential->key, encrypted, m->client_version, random_pms, m->pms))
+        if (!sd_tls12_rsa_decrypt_pms(m->cfg.credential->key, encrypted, m->client_version, random_pms,
+                                      m->pms))
             return model_fatal(m, SD_internal_error, "RSA decryption failed");
         m->pms_len = 48;
     } else {
         sd_span point;
-        if (!sd_parse_tls12_cke_ecdhe(body, &point, &alert)) return model_fatal(m, alert, "malformed ClientKeyExchange");
+        if (!sd_parse_tls12_cke_ecdhe(body, &point, &alert))
+            return model_fatal(m, alert, "malformed ClientKeyExchange");
         if (!sd_key_share_derive(&m->share, point, m->pms, &m->pms_len, &alert))
             return model_fatal(m, alert, "client ECDH point is not valid");
     }
@@ -414,10 +434,12 @@ static void model12_on_server_hello(sd_model *m, const model_received *in) {
     /* RFC 5246 §7.4.1.3: the suite is "selected by the server from the list
      * in ClientHello.cipher_suites"; anything else is illegal_parameter. */
     if (!s || !sd_u16_in(m->offer.suites, m->offer.n_suites, sh->cipher_suite))
-        return model_fatal(m, SD_illegal_parameter, "ServerHello selects cipher suite 0x%04x", sh->cipher_suite);
+        return model_fatal(m, SD_illegal_parameter, "ServerHello selects cipher suite 0x%04x",
+                           sh->cipher_suite);
     if (sh->legacy_compression_method != 0)
         return model_fatal(m, SD_illegal_parameter, "ServerHello compression method is not null");
-    if (!sd_extensions_check(sh->extensions, &alert)) return model_fatal(m, alert, "malformed ServerHello extensions");
+    if (!sd_extensions_check(sh->extensions, &alert))
+        return model_fatal(m, alert, "malformed ServerHello extensions");
     sd_reader it = sd_reader_of(sh->extensions);
     uint16_t type;
     sd_span body;
@@ -463,7 +485,8 @@ static void model12_on_server_hello(sd_model *m, const model_received *in) {
              * ServerHello that it did not request in the associated
              * ClientHello, it MUST abort the handshake with an
              * unsupported_extension fatal alert." */
-            return model_fatal(m, SD_unsupported_extension, "ServerHello carries unrequested extension %u", type);
+            return model_fatal(m, SD_unsupported_extension, "ServerHello carries unrequested extension %u",
+                               type);
         }
     }
     m->suite12 = s;
@@ -488,8 +511,9 @@ static void model12_on_server_hello(sd_model *m, const model_received *in) {
      * if empty); kept for export once the handshake completes. */
     m->server_session_id_len = sh->legacy_session_id_echo.len;
     memcpy(m->server_session_id, sh->legacy_session_id_echo.data, sh->legacy_session_id_echo.len);
-    m->shape = sd_shape_with_flags(SD_SHAPE_TLS12 | (s->kx == SD_KX_RSA ? SD_SHAPE_RSA_KX : 0) |
-                                   (m->issue_ticket12 ? SD_SHAPE_TICKET : 0) | (m->staple12 ? SD_SHAPE_OCSP : 0));
+    m->shape =
+        sd_shape_with_flags(SD_SHAPE_TLS12 | (s->kx == SD_KX_RSA ? SD_SHAPE_RSA_KX : 0) |
+                            (m->issue_ticket12 ? SD_SHAPE_TICKET : 0) | (m->staple12 ? SD_SHAPE_OCSP : 0));
 }
 
 /* Client: validates the server's chain, with the stapled OCSP response if
@@ -512,8 +536,10 @@ static void verify_server_chain12(sd_model *m, const sd_span *chain, size_t n, c
      * ("The certificate type MUST be appropriate for the selected cipher
      * suite's key exchange algorithm"). */
     if (!sd_tls12_key_fits_suite(m->suite12, m->server_key12))
-        return model_fatal(m, SD_unsupported_certificate, "certificate key does not fit %s", m->suite12->name);
-    if (m->suite12->kx == SD_KX_RSA) m->st.peer_authenticated = true; /* proven by the Finished it can decrypt */
+        return model_fatal(m, SD_unsupported_certificate, "certificate key does not fit %s",
+                           m->suite12->name);
+    if (m->suite12->kx == SD_KX_RSA)
+        m->st.peer_authenticated = true; /* proven by the Finished it can decrypt */
 }
 
 static void on_server_certificate12(sd_model *m, sd_span body) {
@@ -572,14 +598,17 @@ static void on_server_key_exchange(sd_model *m, const model_received *in) {
     uint8_t alert;
     sd_tls12_ske ske;
     if (!verify_chain_without_status(m)) return;
-    if (!sd_parse_tls12_ske_ecdhe(in->body, &ske, &alert)) return model_fatal(m, alert, "malformed ServerKeyExchange");
+    if (!sd_parse_tls12_ske_ecdhe(in->body, &ske, &alert))
+        return model_fatal(m, alert, "malformed ServerKeyExchange");
     /* RFC 8422 §5.4: the curve must be one the client offered; §7.4.1.4.1:
      * the signature scheme must be one it offered, for the key it has. */
     if (!sd_u16_in(m->offer.groups, m->offer.n_groups, ske.group))
-        return model_fatal(m, SD_illegal_parameter, "ServerKeyExchange uses group %u we did not offer", ske.group);
+        return model_fatal(m, SD_illegal_parameter, "ServerKeyExchange uses group %u we did not offer",
+                           ske.group);
     if (!sd_u16_in(m->offer.sigalgs, m->offer.n_sigalgs, ske.sig_alg) ||
         !sd_tls12_signature_scheme_matches_key(ske.sig_alg, m->server_key12))
-        return model_fatal(m, SD_illegal_parameter, "ServerKeyExchange signed with scheme 0x%04x", ske.sig_alg);
+        return model_fatal(m, SD_illegal_parameter, "ServerKeyExchange signed with scheme 0x%04x",
+                           ske.sig_alg);
     sd_buf content;
     sd_buf_init(&content);
     sd_tls12_ske_signed_content(m->client_random, m->server_random, ske.params, &content);
@@ -628,7 +657,8 @@ static void send_client_certificate_verify12(sd_model *m) {
     uint16_t scheme = 0;
     for (size_t i = 0; i < m->n_peer_sigalgs && !scheme; i++)
         if (sd_tls12_signature_scheme_matches_key(m->peer_sigalgs[i], key)) scheme = m->peer_sigalgs[i];
-    if (!scheme) return model_fatal(m, SD_handshake_failure, "no signature scheme for our client certificate");
+    if (!scheme)
+        return model_fatal(m, SD_handshake_failure, "no signature scheme for our client certificate");
     sd_buf sig, body;
     sd_buf_init(&sig);
     sd_buf_init(&body);
@@ -646,7 +676,8 @@ static void send_client_certificate_verify12(sd_model *m) {
 static void on_server_hello_done12(sd_model *m, const model_received *in) {
     uint8_t alert;
     if (!verify_chain_without_status(m)) return;
-    if (!sd_parse_tls12_server_hello_done(in->body, &alert)) model_fatal(m, alert, "malformed ServerHelloDone");
+    if (!sd_parse_tls12_server_hello_done(in->body, &alert))
+        model_fatal(m, alert, "malformed ServerHelloDone");
 }
 
 static void send_client_key_exchange(sd_model *m) {
@@ -788,7 +819,8 @@ static bool export_keying_material12(const sd_model *m, const char *label, uint8
     uint8_t seed[2 * SD_RANDOM_LEN];
     memcpy(seed, m->client_random, SD_RANDOM_LEN);
     memcpy(seed + SD_RANDOM_LEN, m->server_random, SD_RANDOM_LEN);
-    return sd_tls12_prf(m->suite12->prf_md(), m->master, sizeof m->master, label, seed, sizeof seed, out, len);
+    return sd_tls12_prf(m->suite12->prf_md(), m->master, sizeof m->master, label, seed, sizeof seed, out,
+                        len);
 }
 
 /* --- The table ------------------------------------------------------------------ */

@@ -52,8 +52,8 @@ static void seal_ticket12(sd_model *m, sd_buf *out) {
     sd_rng_bytes(&m->rng, nonce, sizeof nonce);
     EVP_AEAD_CTX ctx;
     if (EVP_AEAD_CTX_init(&ctx, EVP_aead_aes_128_gcm(), m->ticket_key, sizeof m->ticket_key, 16, NULL)) {
-        if (EVP_AEAD_CTX_seal(&ctx, sealed, &sealed_len, sizeof sealed, nonce, sizeof nonce, plain, sizeof plain, NULL,
-                              0)) {
+        if (EVP_AEAD_CTX_seal(&ctx, sealed, &sealed_len, sizeof sealed, nonce, sizeof nonce, plain,
+                              sizeof plain, NULL, 0)) {
             sd_buf_append(out, nonce, sizeof nonce);
             sd_buf_append(out, sealed, sealed_len);
         }
@@ -69,9 +69,10 @@ bool tls12_open_ticket(const sd_model *m, sd_span ticket, const sd_tls12_suite *
     size_t plain_len = 0;
     if (ticket.len != 12 + 1 + SESSION12_LEN + 16) return false;
     EVP_AEAD_CTX ctx;
-    if (!EVP_AEAD_CTX_init(&ctx, EVP_aead_aes_128_gcm(), m->ticket_key, sizeof m->ticket_key, 16, NULL)) return false;
-    bool ok = EVP_AEAD_CTX_open(&ctx, plain, &plain_len, sizeof plain, ticket.data, 12, ticket.data + 12, ticket.len - 12,
-                                NULL, 0) &&
+    if (!EVP_AEAD_CTX_init(&ctx, EVP_aead_aes_128_gcm(), m->ticket_key, sizeof m->ticket_key, 16, NULL))
+        return false;
+    bool ok = EVP_AEAD_CTX_open(&ctx, plain, &plain_len, sizeof plain, ticket.data, 12, ticket.data + 12,
+                                ticket.len - 12, NULL, 0) &&
               plain_len == 1 + SESSION12_LEN && plain[0] == 0x12 &&
               read_session12(plain + 1, suite, ems, client_authenticated, master);
     EVP_AEAD_CTX_cleanup(&ctx);
@@ -96,7 +97,8 @@ void tls12_on_handshake_done(sd_model *m) {
         if (!m->server_session_id_len) return;
         uint8_t session[SESSION12_LEN];
         write_session12(m, session);
-        sd_session_cache_put(m->cfg.session_cache, "model", sd_span_of(m->server_session_id, m->server_session_id_len),
+        sd_session_cache_put(m->cfg.session_cache, "model",
+                             sd_span_of(m->server_session_id, m->server_session_id_len),
                              sd_span_of(session, sizeof session));
         OPENSSL_cleanse(session, sizeof session);
         return;
@@ -124,8 +126,8 @@ bool tls12_load_session(sd_model *m, sd_span blob) {
     if (!sd_read_u8(&r, &version) || (version != 2 && version != 3) || !sd_read_u16(&r, &suite) ||
         !sd_read_u8(&r, &ems) || !sd_read_bytes(&r, 48, &master) ||
         (version == 2 && (!sd_read_prefixed(&r, 2, &ticket) || ticket.len == 0)) ||
-        (version == 3 && (!sd_read_prefixed(&r, 1, &id) || id.len == 0 || id.len > 32)) || !sd_reader_done(&r) ||
-        !(m->resume_suite12 = sd_tls12_suite_find(suite)))
+        (version == 3 && (!sd_read_prefixed(&r, 1, &id) || id.len == 0 || id.len > 32)) ||
+        !sd_reader_done(&r) || !(m->resume_suite12 = sd_tls12_suite_find(suite)))
         return false;
     m->resume_ems12 = ems;
     memcpy(m->resume_master12, master.data, 48);
@@ -186,4 +188,3 @@ void tls12_on_new_session_ticket(sd_model *m, const model_received *in) {
     sd_buf_u16(&m->session_out, (uint16_t)nst.ticket.len);
     sd_buf_append_span(&m->session_out, nst.ticket);
 }
-

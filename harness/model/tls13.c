@@ -59,9 +59,11 @@ static void send_client_hello(sd_model *m) {
     sd_buf_init(&body);
     /* §4.2.11: the ticket's age in milliseconds plus ticket_age_add. The
      * model's clock does not move within a run, so the age is 0. */
-    sd_psk_identity psk = {sd_buf_span(&m->ticket), m->ticket_age_add, m->psk_suite ? m->psk_suite->hash_len : 0};
-    sd_msg_client_hello(&body, &m->offer, m->client_random, sd_span_of(m->session_id, m->session_id_len), &m->share,
-                        m->cfg.server_name, sd_span_of(m->cookie, m->cookie_len), m->psk_offered ? &psk : NULL);
+    sd_psk_identity psk = {sd_buf_span(&m->ticket), m->ticket_age_add,
+                           m->psk_suite ? m->psk_suite->hash_len : 0};
+    sd_msg_client_hello(&body, &m->offer, m->client_random, sd_span_of(m->session_id, m->session_id_len),
+                        &m->share, m->cfg.server_name, sd_span_of(m->cookie, m->cookie_len),
+                        m->psk_offered ? &psk : NULL);
     if (m->psk_offered) tls13_write_binder(m, &body);
     sd_rl_send_handshake(&m->rl, SD_ClientHello, sd_buf_span(&body));
     sd_buf_free(&body);
@@ -78,11 +80,14 @@ static void on_hello_retry_request(sd_model *m, const model_received *in) {
      * 0x0303"; any other value announces a version we cannot speak, so
      * protocol_version, as BoringSSL answers. */
     if (sh->legacy_version != SD_TLS12)
-        return model_fatal(m, SD_protocol_version, "HelloRetryRequest legacy_version is 0x%04x", sh->legacy_version);
+        return model_fatal(m, SD_protocol_version, "HelloRetryRequest legacy_version is 0x%04x",
+                           sh->legacy_version);
     if (!sd_span_eq(sh->legacy_session_id_echo, sd_span_of(m->session_id, m->session_id_len)))
         return model_fatal(m, SD_illegal_parameter, "HelloRetryRequest session id does not echo ours");
-    if (!sd_u16_in(m->offer.suites, m->offer.n_suites, sh->cipher_suite) || !(m->suite = sd_suite_find(sh->cipher_suite)))
-        return model_fatal(m, SD_illegal_parameter, "HelloRetryRequest selects a cipher suite we did not offer");
+    if (!sd_u16_in(m->offer.suites, m->offer.n_suites, sh->cipher_suite) ||
+        !(m->suite = sd_suite_find(sh->cipher_suite)))
+        return model_fatal(m, SD_illegal_parameter,
+                           "HelloRetryRequest selects a cipher suite we did not offer");
     if (sh->legacy_compression_method != 0)
         return model_fatal(m, SD_illegal_parameter, "HelloRetryRequest compression method is not null");
     if (!sd_extensions_check(sh->extensions, &alert))
@@ -115,19 +120,22 @@ static void on_hello_retry_request(sd_model *m, const model_received *in) {
             /* §4.2: a recognised extension in a message where it is not
              * specified gets "illegal_parameter". */
             return model_fatal(m, SD_illegal_parameter, "extension %s not allowed in HelloRetryRequest",
-                         sd_extension_name(type));
+                               sd_extension_name(type));
         } else {
             /* §4.2: responses to extensions not requested get
              * "unsupported_extension" (the cookie is the one exception). */
-            return model_fatal(m, SD_unsupported_extension, "HelloRetryRequest carries unrequested extension %u", type);
+            return model_fatal(m, SD_unsupported_extension,
+                               "HelloRetryRequest carries unrequested extension %u", type);
         }
     }
     /* §4.2.1: "If the "supported_versions" extension in the ServerHello
      * contains a version not offered by the client or contains a version
      * prior to TLS 1.3, the client MUST abort the handshake with an
      * "illegal_parameter" alert." */
-    if (version == 0) return model_fatal(m, SD_protocol_version, "HelloRetryRequest without supported_versions");
-    if (version != SD_TLS13) return model_fatal(m, SD_illegal_parameter, "HelloRetryRequest selects version 0x%04x", version);
+    if (version == 0)
+        return model_fatal(m, SD_protocol_version, "HelloRetryRequest without supported_versions");
+    if (version != SD_TLS13)
+        return model_fatal(m, SD_illegal_parameter, "HelloRetryRequest selects version 0x%04x", version);
     if (have_group) {
         /* §4.2.8: the selected group "MUST be in the "supported_groups"
          * extension in the original ClientHello" and must not be one for
@@ -159,7 +167,8 @@ static void on_server_hello(sd_model *m, const model_received *in) {
          * does not match what it sent in the ClientHello MUST abort the
          * handshake with an "illegal_parameter" alert." */
         return model_fatal(m, SD_illegal_parameter, "ServerHello session id does not echo ours");
-    if (!sd_extensions_check(sh->extensions, &alert)) return model_fatal(m, alert, "malformed ServerHello extensions");
+    if (!sd_extensions_check(sh->extensions, &alert))
+        return model_fatal(m, alert, "malformed ServerHello extensions");
 
     sd_reader it = sd_reader_of(sh->extensions);
     uint16_t type, version = 0;
@@ -173,7 +182,8 @@ static void on_server_hello(sd_model *m, const model_received *in) {
              * selected a cipher suite indicating a Hash associated with the
              * PSK ... If these values are not consistent, the client MUST
              * abort the handshake with an "illegal_parameter" alert." */
-            if (body.len != 2) return model_fatal(m, SD_decode_error, "malformed pre_shared_key in ServerHello");
+            if (body.len != 2)
+                return model_fatal(m, SD_decode_error, "malformed pre_shared_key in ServerHello");
             const sd_suite *chosen = sd_suite_find(sh->cipher_suite);
             if (body.data[0] != 0 || body.data[1] != 0 || !chosen || chosen->md() != m->psk_suite->md())
                 return model_fatal(m, SD_illegal_parameter, "server selected a PSK we cannot use");
@@ -182,23 +192,29 @@ static void on_server_hello(sd_model *m, const model_received *in) {
             if (!sd_parse_supported_versions_sh(body, &version, &alert))
                 return model_fatal(m, alert, "malformed supported_versions in ServerHello");
         } else if (type == SD_key_share) {
-            if (!sd_parse_key_share_sh(body, &ks, &alert)) return model_fatal(m, alert, "malformed key_share in ServerHello");
+            if (!sd_parse_key_share_sh(body, &ks, &alert))
+                return model_fatal(m, alert, "malformed key_share in ServerHello");
             have_share = true;
         } else if (client_offered(type)) {
-            return model_fatal(m, SD_illegal_parameter, "extension %s not allowed in ServerHello", sd_extension_name(type));
+            return model_fatal(m, SD_illegal_parameter, "extension %s not allowed in ServerHello",
+                               sd_extension_name(type));
         } else {
-            return model_fatal(m, SD_unsupported_extension, "ServerHello carries unrequested extension %u", type);
+            return model_fatal(m, SD_unsupported_extension, "ServerHello carries unrequested extension %u",
+                               type);
         }
     }
     /* §4.2.1: selected_version 0 names no version; like a ServerHello
      * without supported_versions it is below TLS 1.3: protocol_version. */
     if (version == 0) return model_fatal(m, SD_protocol_version, "server chose a version below TLS 1.3");
-    if (version != SD_TLS13) return model_fatal(m, SD_illegal_parameter, "ServerHello selects version 0x%04x", version);
+    if (version != SD_TLS13)
+        return model_fatal(m, SD_illegal_parameter, "ServerHello selects version 0x%04x", version);
     /* §4.1.3: "A client which receives a cipher suite that was not offered
      * MUST abort the handshake with an "illegal_parameter" alert." §4.1.4:
      * after HRR it must also be the one the HRR chose. */
-    if (!sd_u16_in(m->offer.suites, m->offer.n_suites, sh->cipher_suite) || (m->hrr_suite && sh->cipher_suite != m->hrr_suite))
-        return model_fatal(m, SD_illegal_parameter, "ServerHello selects cipher suite 0x%04x", sh->cipher_suite);
+    if (!sd_u16_in(m->offer.suites, m->offer.n_suites, sh->cipher_suite) ||
+        (m->hrr_suite && sh->cipher_suite != m->hrr_suite))
+        return model_fatal(m, SD_illegal_parameter, "ServerHello selects cipher suite 0x%04x",
+                           sh->cipher_suite);
     if (sh->legacy_compression_method != 0)
         return model_fatal(m, SD_illegal_parameter, "ServerHello compression method is not null");
     /* §9.2: a full handshake without key_share is missing a mandatory extension. */
@@ -206,7 +222,8 @@ static void on_server_hello(sd_model *m, const model_received *in) {
     /* §4.2.8: the server's share "MUST be in the same group as the
      * KeyShareEntry value offered by the client". */
     if (ks.group != m->share.group)
-        return model_fatal(m, SD_illegal_parameter, "ServerHello key share for group %u we did not send", ks.group);
+        return model_fatal(m, SD_illegal_parameter, "ServerHello key share for group %u we did not send",
+                           ks.group);
 
     uint8_t ecdhe[66];
     size_t ecdhe_len = 0;
@@ -249,7 +266,8 @@ static void on_encrypted_extensions(sd_model *m, const model_received *in) {
     while (sd_extensions_next(&it, &type, &ext, &alert) > 0) {
         if (type == SD_server_name) {
             /* RFC 6066 §3: the server's acknowledgement is empty. */
-            if (ext.len != 0) return model_fatal(m, SD_decode_error, "non-empty server_name in EncryptedExtensions");
+            if (ext.len != 0)
+                return model_fatal(m, SD_decode_error, "non-empty server_name in EncryptedExtensions");
         } else if (type == SD_supported_groups) {
             /* §4.2.7: informational only, but must parse. */
             sd_u16_list l;
@@ -257,9 +275,10 @@ static void on_encrypted_extensions(sd_model *m, const model_received *in) {
                 return model_fatal(m, alert, "malformed supported_groups in EncryptedExtensions");
         } else if (client_offered(type)) {
             return model_fatal(m, SD_illegal_parameter, "extension %s not allowed in EncryptedExtensions",
-                         sd_extension_name(type));
+                               sd_extension_name(type));
         } else {
-            return model_fatal(m, SD_unsupported_extension, "EncryptedExtensions carries unrequested extension %u", type);
+            return model_fatal(m, SD_unsupported_extension,
+                               "EncryptedExtensions carries unrequested extension %u", type);
         }
     }
 }
@@ -277,7 +296,8 @@ static void on_certificate_request(sd_model *m, const model_received *in) {
     /* §4.3.2: certificate_request_context "SHALL be zero length unless used
      * for the post-handshake authentication exchanges"; the RFC names no
      * alert, and like BoringSSL the model treats the field as out of range. */
-    if (ctx.len != 0) return model_fatal(m, SD_decode_error, "CertificateRequest context in the main handshake");
+    if (ctx.len != 0)
+        return model_fatal(m, SD_decode_error, "CertificateRequest context in the main handshake");
     sd_span sigalgs_body;
     sd_u16_list sigalgs;
     /* §4.3.2: "The "signature_algorithms" extension MUST be specified". */
@@ -304,7 +324,8 @@ static void on_certificate(sd_model *m, const model_received *in) {
      * case of server authentication), this field SHALL be zero length." The
      * RFC names no alert; a field that parses but breaks a rule is
      * illegal_parameter (§6.2). The model's own request context is empty. */
-    if (c.request_context.len != 0) return model_fatal(m, SD_illegal_parameter, "Certificate has a wrong request context");
+    if (c.request_context.len != 0)
+        return model_fatal(m, SD_illegal_parameter, "Certificate has a wrong request context");
     sd_span chain[SD_MAX_CHAIN];
     size_t n = 0;
     sd_reader it = sd_reader_of(c.certificate_list);
@@ -312,7 +333,8 @@ static void on_certificate(sd_model *m, const model_received *in) {
     int got;
     sd_span stapled = {0};
     while ((got = sd_certificate_next_entry(&it, &e, &alert)) > 0) {
-        if (!sd_extensions_check(e.extensions, &alert)) return model_fatal(m, alert, "malformed CertificateEntry extensions");
+        if (!sd_extensions_check(e.extensions, &alert))
+            return model_fatal(m, alert, "malformed CertificateEntry extensions");
         /* §4.4.2: entry extensions must answer ones this side sent: a client
          * asked for status_request (OCSP); a server asks for nothing. */
         sd_reader ex = sd_reader_of(e.extensions);
@@ -320,7 +342,8 @@ static void on_certificate(sd_model *m, const model_received *in) {
         sd_span ext;
         while (sd_extensions_next(&ex, &type, &ext, &alert) > 0) {
             if (type != SD_status_request || server)
-                return model_fatal(m, SD_unsupported_extension, "CertificateEntry carries unrequested extension %u", type);
+                return model_fatal(m, SD_unsupported_extension,
+                                   "CertificateEntry carries unrequested extension %u", type);
             /* RFC 6066 §8 CertificateStatus { status_type ocsp(1);
              * OCSPResponse<1..2^24-1> }; the leaf's is the one checked. */
             sd_reader st = sd_reader_of(ext);
@@ -331,7 +354,8 @@ static void on_certificate(sd_model *m, const model_received *in) {
                 return model_fatal(m, SD_decode_error, "malformed CertificateStatus");
             if (n == 0) stapled = response;
         }
-        if (n == SD_MAX_CHAIN) return model_fatal(m, SD_bad_certificate, "certificate chain longer than %d", SD_MAX_CHAIN);
+        if (n == SD_MAX_CHAIN)
+            return model_fatal(m, SD_bad_certificate, "certificate chain longer than %d", SD_MAX_CHAIN);
         chain[n++] = e.cert_data;
     }
     if (got < 0) return model_fatal(m, alert, "malformed CertificateEntry");
@@ -375,7 +399,8 @@ static void on_certificate_verify(sd_model *m, const model_received *in) {
     const uint8_t *hash_before = in->hash_before;
     uint8_t alert;
     sd_certificate_verify cv;
-    if (!sd_parse_certificate_verify(body, &cv, &alert)) return model_fatal(m, alert, "malformed CertificateVerify");
+    if (!sd_parse_certificate_verify(body, &cv, &alert))
+        return model_fatal(m, alert, "malformed CertificateVerify");
     /* §4.4.3: "the signature algorithm MUST be one offered in the client's
      * "signature_algorithms" extension" (and, for a client's signature, in
      * the CertificateRequest's); a scheme that cannot be used with the
@@ -460,7 +485,8 @@ static bool process_client_hello(sd_model *m, const sd_client_hello *ch, sd_span
         model_fatal(m, SD_illegal_parameter, "TLS 1.3 ClientHello must offer only null compression");
         return false;
     }
-    if (sd_extensions_find(ch->extensions, SD_server_name, &sni) && !model_check_server_name(m, sni)) return false;
+    if (sd_extensions_find(ch->extensions, SD_server_name, &sni) && !model_check_server_name(m, sni))
+        return false;
     sd_span psk_identities, psk_binders;
     bool psk_dhe_ke;
     if (!tls13_check_psk_offer(m, ch, &psk_identities, &psk_binders, &psk_dhe_ke) ||
@@ -501,7 +527,8 @@ static bool process_client_hello(sd_model *m, const sd_client_hello *ch, sd_span
     bool has_groups = sd_extensions_find(ch->extensions, SD_supported_groups, &groups_body);
     bool has_shares = sd_extensions_find(ch->extensions, SD_key_share, &shares_body);
     if (!has_groups || !has_shares) {
-        model_fatal(m, SD_missing_extension, "ClientHello lacks %s", has_groups ? "key_share" : "supported_groups");
+        model_fatal(m, SD_missing_extension, "ClientHello lacks %s",
+                    has_groups ? "key_share" : "supported_groups");
         return false;
     }
     sd_u16_list groups;
@@ -517,7 +544,8 @@ static bool process_client_hello(sd_model *m, const sd_client_hello *ch, sd_span
     /* Group: the client's first supported group that we support. */
     uint16_t group = 0;
     for (size_t i = 0; i < sd_u16_list_count(groups) && !group; i++)
-        if (sd_u16_in(m->offer.groups, m->offer.n_groups, sd_u16_list_at(groups, i))) group = sd_u16_list_at(groups, i);
+        if (sd_u16_in(m->offer.groups, m->offer.n_groups, sd_u16_list_at(groups, i)))
+            group = sd_u16_list_at(groups, i);
     if (!group) {
         model_fatal(m, SD_handshake_failure, "no group in common");
         return false;
@@ -584,8 +612,8 @@ static bool check_second_client_hello(sd_model *m, const sd_client_hello *ch) {
     sd_span cookie_ext;
     sd_span want = sd_span_of(m->cookie, m->cookie_len);
     bool cookie_ok = m->cookie_len == 0 || (sd_extensions_find(ch->extensions, SD_cookie, &cookie_ext) &&
-                                             cookie_ext.len == 2 + want.len &&
-                                             sd_span_eq(sd_span_of(cookie_ext.data + 2, want.len), want));
+                                            cookie_ext.len == 2 + want.len &&
+                                            sd_span_eq(sd_span_of(cookie_ext.data + 2, want.len), want));
     if (!sd_span_eq(ch->random, sd_span_of(m->client_random, SD_RANDOM_LEN)) ||
         !sd_span_eq(ch->legacy_session_id, sd_span_of(m->session_id, m->session_id_len))) {
         model_fatal(m, SD_illegal_parameter, "second ClientHello changes random or session id");
@@ -619,7 +647,8 @@ static void on_client_hello(sd_model *m, const model_received *in) {
         flags |= SD_SHAPE_CLIENT_AUTH;
     m->shape = sd_shape_with_flags(flags);
     m->st.resumed = m->psk_accepted;
-    if (!sd_key_share_generate(&m->share, m->group, &m->rng)) return model_fatal(m, SD_internal_error, "key generation");
+    if (!sd_key_share_generate(&m->share, m->group, &m->rng))
+        return model_fatal(m, SD_internal_error, "key generation");
     if (!sd_key_share_derive(&m->share, share, m->ecdhe, &m->ecdhe_len, &alert))
         return model_fatal(m, alert, "client key share is not a valid point");
 }
@@ -647,8 +676,9 @@ static void send_hello(sd_model *m, bool retry) {
         m->cookie_len = 32;
         sd_rng_bytes(&m->rng, m->cookie, m->cookie_len);
     }
-    sd_msg_server_hello(&body, retry, random, sd_span_of(m->session_id, m->session_id_len), m->suite->id, m->group,
-                        &m->share, retry ? sd_span_of(m->cookie, m->cookie_len) : sd_span_of(NULL, 0),
+    sd_msg_server_hello(&body, retry, random, sd_span_of(m->session_id, m->session_id_len), m->suite->id,
+                        m->group, &m->share,
+                        retry ? sd_span_of(m->cookie, m->cookie_len) : sd_span_of(NULL, 0),
                         m->psk_accepted ? m->psk_index : -1);
     if (retry && !sd_transcript_replace_with_message_hash(&m->rl.transcript, m->suite->md()))
         model_fatal(m, SD_internal_error, "transcript");
@@ -663,7 +693,8 @@ static void send_hello(sd_model *m, bool retry) {
          * for a record boundary at key changes; this is the same rule at
          * the HelloRetryRequest, where no key changes). */
         if (sd_hs_reassembler_has_partial(&m->rl.hs))
-            model_fatal(m, SD_unexpected_message, "handshake data after the ClientHello a HelloRetryRequest answers");
+            model_fatal(m, SD_unexpected_message,
+                        "handshake data after the ClientHello a HelloRetryRequest answers");
         return;
     }
 
@@ -721,12 +752,14 @@ static void send_certificate_verify(sd_model *m) {
     /* §4.4.3 / §4.2.3: a scheme the peer offered (in ClientHello, or in
      * CertificateRequest) that fits our key. */
     uint16_t scheme = sd_pick_signature_scheme(m->peer_sigalgs, m->n_peer_sigalgs, key);
-    if (!scheme) return model_fatal(m, SD_handshake_failure, "no signature scheme in common with our certificate");
+    if (!scheme)
+        return model_fatal(m, SD_handshake_failure, "no signature scheme in common with our certificate");
     uint8_t hash[SD_MAX_HASH_LEN];
     if (!model_transcript_hash(m, hash)) return;
     sd_buf body;
     sd_buf_init(&body);
-    if (sd_msg_certificate_verify(&body, key, scheme, m->cfg.role == SD_ROLE_SERVER, hash, m->suite->hash_len))
+    if (sd_msg_certificate_verify(&body, key, scheme, m->cfg.role == SD_ROLE_SERVER, hash,
+                                  m->suite->hash_len))
         sd_rl_send_handshake(&m->rl, SD_CertificateVerify, sd_buf_span(&body));
     else
         model_fatal(m, SD_internal_error, "signing failed");

@@ -24,8 +24,8 @@ static void seal_ticket(sd_model *m, const uint8_t *psk, size_t psk_len, sd_buf 
     memcpy(plain + 3, psk, psk_len);
     sd_rng_bytes(&m->rng, nonce, sizeof nonce);
     if (EVP_AEAD_CTX_init(&ctx, EVP_aead_aes_128_gcm(), m->ticket_key, sizeof m->ticket_key, 16, NULL)) {
-        if (EVP_AEAD_CTX_seal(&ctx, sealed, &sealed_len, sizeof sealed, nonce, sizeof nonce, plain, 3 + psk_len,
-                              NULL, 0)) {
+        if (EVP_AEAD_CTX_seal(&ctx, sealed, &sealed_len, sizeof sealed, nonce, sizeof nonce, plain,
+                              3 + psk_len, NULL, 0)) {
             sd_buf_append(out, nonce, sizeof nonce);
             sd_buf_append(out, sealed, sealed_len);
         }
@@ -36,12 +36,14 @@ static void seal_ticket(sd_model *m, const uint8_t *psk, size_t psk_len, sd_buf 
 
 /* Opens a ticket of ours; false for anything else (a PSK the server does not
  * know is simply not selected, §4.2.11). */
-static bool open_ticket(const sd_model *m, sd_span ticket, const sd_suite **suite, uint8_t *psk, size_t *psk_len) {
+static bool open_ticket(const sd_model *m, sd_span ticket, const sd_suite **suite, uint8_t *psk,
+                        size_t *psk_len) {
     if (ticket.len < 12 + 16 + 3) return false;
     EVP_AEAD_CTX ctx;
     uint8_t plain[3 + SD_MAX_HASH_LEN + 16];
     size_t plain_len = 0;
-    if (!EVP_AEAD_CTX_init(&ctx, EVP_aead_aes_128_gcm(), m->ticket_key, sizeof m->ticket_key, 16, NULL)) return false;
+    if (!EVP_AEAD_CTX_init(&ctx, EVP_aead_aes_128_gcm(), m->ticket_key, sizeof m->ticket_key, 16, NULL))
+        return false;
     bool ok = ticket.len - 12 <= sizeof plain + 16 &&
               EVP_AEAD_CTX_open(&ctx, plain, &plain_len, sizeof plain, ticket.data, 12, ticket.data + 12,
                                 ticket.len - 12, NULL, 0);
@@ -58,8 +60,8 @@ static bool open_ticket(const sd_model *m, sd_span ticket, const sd_suite **suit
  * Truncate(ClientHello))), binder_key = Derive-Secret(Early Secret, "res
  * binder", ""). `prefix` is the transcript before this ClientHello and
  * `truncated` this ClientHello up to its binders list. */
-static bool psk_binder(const sd_suite *suite, const uint8_t *psk, size_t psk_len, sd_span prefix, sd_span truncated,
-                       uint8_t *out) {
+static bool psk_binder(const sd_suite *suite, const uint8_t *psk, size_t psk_len, sd_span prefix,
+                       sd_span truncated, uint8_t *out) {
     const EVP_MD *md = suite->md();
     sd_key_schedule early;
     uint8_t empty_hash[SD_MAX_HASH_LEN], binder_key[SD_MAX_HASH_LEN], hash[SD_MAX_HASH_LEN];
@@ -83,15 +85,16 @@ void tls13_write_binder(sd_model *m, sd_buf *body) {
     size_t binder_len = m->psk_suite->hash_len;
     /* The binder covers the message up to its binders list (§4.2.11.2):
      * header and body, less the list (u16 length, u8 length, binder). */
-    uint8_t header[4] = {SD_ClientHello, (uint8_t)(body->len >> 16), (uint8_t)(body->len >> 8), (uint8_t)body->len};
+    uint8_t header[4] = {SD_ClientHello, (uint8_t)(body->len >> 16), (uint8_t)(body->len >> 8),
+                         (uint8_t)body->len};
     size_t cut = body->len - (2 + 1 + binder_len);
     sd_buf truncated;
     sd_buf_init(&truncated);
     sd_buf_append(&truncated, header, 4);
     sd_buf_append(&truncated, body->data, cut);
     uint8_t binder[SD_MAX_HASH_LEN];
-    if (!psk_binder(m->psk_suite, m->psk, m->psk_len, sd_buf_span(&m->rl.transcript.bytes), sd_buf_span(&truncated),
-                    binder))
+    if (!psk_binder(m->psk_suite, m->psk, m->psk_len, sd_buf_span(&m->rl.transcript.bytes),
+                    sd_buf_span(&truncated), binder))
         model_fatal(m, SD_internal_error, "binder computation failed");
     else
         memcpy(body->data + body->len - binder_len, binder, binder_len);
@@ -145,8 +148,8 @@ void tls13_on_new_session_ticket(sd_model *m, sd_span body) {
 /* RFC 8446 §4.2.9 and §4.2.11 syntax. On success *identities and *binders
  * hold the offer's lists (NULL data if no PSK is offered), and *dhe_ke says
  * whether psk_dhe_ke is among the modes. */
-bool tls13_check_psk_offer(sd_model *m, const sd_client_hello *ch, sd_span *out_identities, sd_span *out_binders,
-                           bool *dhe_ke) {
+bool tls13_check_psk_offer(sd_model *m, const sd_client_hello *ch, sd_span *out_identities,
+                           sd_span *out_binders, bool *dhe_ke) {
     uint8_t alert;
     *out_identities = *out_binders = sd_span_of(NULL, 0);
     sd_span modes_body, psk_body;
@@ -234,8 +237,8 @@ bool tls13_select_psk(sd_model *m, sd_span body, sd_span identities, sd_span bin
         size_t ch_start = t->len - (4 + body.len);
         size_t cut = (size_t)(binders.data - 2 - body.data);
         uint8_t expected[SD_MAX_HASH_LEN];
-        if (!psk_binder(suite, psk, psk_len, sd_span_of(t->data, ch_start), sd_span_of(t->data + ch_start, 4 + cut),
-                        expected)) {
+        if (!psk_binder(suite, psk, psk_len, sd_span_of(t->data, ch_start),
+                        sd_span_of(t->data + ch_start, 4 + cut), expected)) {
             model_fatal(m, SD_internal_error, "binder computation failed");
             return false;
         }
@@ -273,7 +276,8 @@ void tls13_send_session_ticket(sd_model *m) {
     sd_rng_bytes(&m->rng, age_add, sizeof age_add);
     sd_new_session_ticket nst = {
         .ticket_lifetime = 7200, /* §4.6.1: at most seven days; two hours is plenty for tests */
-        .ticket_age_add = (uint32_t)age_add[0] << 24 | (uint32_t)age_add[1] << 16 | (uint32_t)age_add[2] << 8 | age_add[3],
+        .ticket_age_add =
+            (uint32_t)age_add[0] << 24 | (uint32_t)age_add[1] << 16 | (uint32_t)age_add[2] << 8 | age_add[3],
         .ticket_nonce = sd_span_of(nonce, sizeof nonce),
         .ticket = sd_buf_span(&ticket),
         .extensions = sd_span_of(NULL, 0),
@@ -286,4 +290,3 @@ void tls13_send_session_ticket(sd_model *m) {
     sd_buf_free(&body);
     OPENSSL_cleanse(psk, sizeof psk);
 }
-

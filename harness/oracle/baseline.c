@@ -12,7 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-static bool is_failure(sd_verdict v) { return v == SD_VERDICT_FAIL || v == SD_VERDICT_CRASH || v == SD_VERDICT_HANG; }
+static bool is_failure(sd_verdict v) {
+    return v == SD_VERDICT_FAIL || v == SD_VERDICT_CRASH || v == SD_VERDICT_HANG;
+}
 
 bool sd_baseline_add(sd_baseline *bl, const char *id, const char *stack, sd_verdict verdict) {
     if (bl->n == bl->cap) {
@@ -93,8 +95,10 @@ static bool parse_lines(const char *path, char *text, sd_baseline *bl, char *err
         if (n == 0) continue;
         sd_verdict v;
         if (n != 3 || !sd_verdict_from_name(words[2], &v)) {
-            snprintf(err, err_len, "%s:%d: expected \"<scenario-id> <stack> <verdict>\", e.g. "
-                     "\"tls13.server.finished.truncated boringssl FAIL\"", path, line);
+            snprintf(err, err_len,
+                     "%s:%d: expected \"<scenario-id> <stack> <verdict>\", e.g. "
+                     "\"tls13.server.finished.truncated boringssl FAIL\"",
+                     path, line);
             return false;
         }
         if (strlen(words[0]) >= sizeof(bl->items[0].id) || strlen(words[1]) >= sizeof(bl->items[0].stack)) {
@@ -137,7 +141,8 @@ bool sd_baseline_apply(const sd_baseline *bl, const char *scenario_id, const cha
                        char *why, size_t why_len, sd_baseline_mark *mark) {
     const sd_baseline_entry *e = NULL;
     for (size_t j = 0; j < bl->n && !e; j++)
-        if (strcmp(bl->items[j].id, scenario_id) == 0 && strcmp(bl->items[j].stack, stack) == 0) e = &bl->items[j];
+        if (strcmp(bl->items[j].id, scenario_id) == 0 && strcmp(bl->items[j].stack, stack) == 0)
+            e = &bl->items[j];
     if (!e || !is_failure(e->verdict)) return false;
     sd_verdict now = mark->applied ? mark->raw : *verdict;
     mark->applied = true;
@@ -150,13 +155,14 @@ bool sd_baseline_apply(const sd_baseline *bl, const char *scenario_id, const cha
     if (is_failure(now)) {
         *verdict = SD_VERDICT_XFAIL;
         if (why_len)
-            snprintf(why, why_len, "expected failure (baseline: %s), still %s: %s", sd_verdict_name(e->verdict),
-                     sd_verdict_name(now), was ? was : "");
+            snprintf(why, why_len, "expected failure (baseline: %s), still %s: %s",
+                     sd_verdict_name(e->verdict), sd_verdict_name(now), was ? was : "");
     } else {
         *verdict = SD_VERDICT_XPASS;
         if (why_len)
             snprintf(why, why_len, "expected failure (baseline: %s) now %s: update the baseline%s%s",
-                     sd_verdict_name(e->verdict), sd_verdict_name(now), was && was[0] ? ": " : "", was ? was : "");
+                     sd_verdict_name(e->verdict), sd_verdict_name(now), was && was[0] ? ": " : "",
+                     was ? was : "");
     }
     free(was);
     return true;

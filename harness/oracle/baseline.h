@@ -46,8 +46,8 @@ typedef bool (*sd_baseline_json_reader)(const char *path, const char *text, size
  * results.json; read_json may be NULL when only the line form will do). On
  * error returns false with "path:line: message" or "path: message" in err
  * and leaves out empty. */
-SD_MUST_CHECK bool sd_baseline_load(const char *path, sd_baseline_json_reader read_json, sd_baseline *out, char *err,
-                      size_t err_len);
+SD_MUST_CHECK bool sd_baseline_load(const char *path, sd_baseline_json_reader read_json, sd_baseline *out,
+                                    char *err, size_t err_len);
 
 /* What the baseline did to one cell, for the reports. */
 typedef struct {

@@ -77,7 +77,6 @@ bool sd_verdict_is_finding(sd_verdict v) {
     return v == SD_VERDICT_FAIL || v == SD_VERDICT_CRASH || v == SD_VERDICT_HANG;
 }
 
-
 static void alert_text(uint8_t alert, char *buf, size_t len) {
     const char *name = sd_alert_name(alert);
     if (name) {
@@ -90,22 +89,25 @@ static void alert_text(uint8_t alert, char *buf, size_t len) {
 void sd_expectation_describe(const sd_scenario *s, char *buf, size_t len) {
     if (!buf || len == 0) return;
     switch (s->expect) {
-    case SD_EXPECT_COMPLETE: snprintf(buf, len, "complete"); return;
+    case SD_EXPECT_COMPLETE:
+        snprintf(buf, len, "complete");
+        return;
     case SD_EXPECT_ALERT: {
         char a[48];
         alert_text(s->expect_alert, a, sizeof a);
         snprintf(buf, len, "alert %s", a);
         return;
     }
-    case SD_EXPECT_CLOSED: snprintf(buf, len, "closed"); return;
+    case SD_EXPECT_CLOSED:
+        snprintf(buf, len, "closed");
+        return;
     }
     snprintf(buf, len, "unknown");
 }
 
 /* The verdicts that do not depend on the expectation. Returns true if o is
  * one of them and sets *v. */
-static bool classify_broken(const sd_outcome *o, sd_verdict *v, char *why, size_t len,
-                            const char *observed) {
+static bool classify_broken(const sd_outcome *o, sd_verdict *v, char *why, size_t len, const char *observed) {
     switch (o->kind) {
     case SD_OUTCOME_CRASH:
         *v = SD_VERDICT_CRASH;
@@ -123,7 +125,8 @@ static bool classify_broken(const sd_outcome *o, sd_verdict *v, char *why, size_
         *v = SD_VERDICT_SKIP;
         sd_set_error(why, len, "%s", o->detail);
         return true;
-    default: return false;
+    default:
+        return false;
     }
 }
 
@@ -164,7 +167,8 @@ static sd_verdict classify_expectation(const sd_scenario *s, const sd_outcome *o
     switch (s->expect) {
     case SD_EXPECT_COMPLETE:
         switch (o->kind) {
-        case SD_OUTCOME_COMPLETED: return SD_VERDICT_PASS;
+        case SD_OUTCOME_COMPLETED:
+            return SD_VERDICT_PASS;
         case SD_OUTCOME_ALERT:
         case SD_OUTCOME_CLOSED:
             sd_set_error(why, why_len, "refused a handshake it must accept: %s", observed);
@@ -175,7 +179,8 @@ static sd_verdict classify_expectation(const sd_scenario *s, const sd_outcome *o
         case SD_OUTCOME_DEVIATED:
             sd_set_error(why, why_len, "%s%s%s", observed, dsep, o->detail);
             return SD_VERDICT_FAIL;
-        default: break;
+        default:
+            break;
         }
         break;
 
@@ -195,20 +200,22 @@ static sd_verdict classify_expectation(const sd_scenario *s, const sd_outcome *o
             return SD_VERDICT_FAIL;
         case SD_OUTCOME_WAITING:
             sd_set_error(why, why_len, "did not refuse: waited for more input instead of refusing (%s)",
-                observed);
+                         observed);
             return SD_VERDICT_FAIL;
         case SD_OUTCOME_DEVIATED:
             sd_set_error(why, why_len, "did not refuse: carried on with the handshake (%s%s%s)", observed,
-                dsep, o->detail);
+                         dsep, o->detail);
             return SD_VERDICT_FAIL;
-        default: break;
+        default:
+            break;
         }
         break;
     }
 
     case SD_EXPECT_CLOSED:
         switch (o->kind) {
-        case SD_OUTCOME_CLOSED: return SD_VERDICT_PASS;
+        case SD_OUTCOME_CLOSED:
+            return SD_VERDICT_PASS;
         case SD_OUTCOME_WAITING:
             if (!o->handshake_done) return SD_VERDICT_PASS;
             sd_set_error(why, why_len, "completed the handshake after the peer's fatal alert (%s)", observed);
@@ -220,16 +227,17 @@ static sd_verdict classify_expectation(const sd_scenario *s, const sd_outcome *o
             sd_set_error(why, why_len, "completed the handshake; expected it to stop");
             return SD_VERDICT_FAIL;
         case SD_OUTCOME_DEVIATED:
-            sd_set_error(why, why_len, "did not stop: carried on with the handshake (%s%s%s)", observed,
-                dsep, o->detail);
+            sd_set_error(why, why_len, "did not stop: carried on with the handshake (%s%s%s)", observed, dsep,
+                         o->detail);
             return SD_VERDICT_FAIL;
-        default: break;
+        default:
+            break;
         }
         break;
     }
     /* Only an expectation or outcome kind outside its enum gets here. */
     sd_set_error(why, why_len, "cannot classify expectation %d against outcome %s", (int)s->expect,
-        sd_outcome_kind_name(o->kind));
+                 sd_outcome_kind_name(o->kind));
     return SD_VERDICT_ERROR;
 }
 
@@ -237,10 +245,14 @@ static sd_verdict classify_expectation(const sd_scenario *s, const sd_outcome *o
 
 const char *sd_divergence_name(sd_divergence d) {
     switch (d) {
-    case SD_DIV_SAME: return "same";
-    case SD_DIV_ALERT_DIFFERS: return "alert_differs";
-    case SD_DIV_DIVERGES: return "diverges";
-    case SD_DIV_CRASH: return "crash";
+    case SD_DIV_SAME:
+        return "same";
+    case SD_DIV_ALERT_DIFFERS:
+        return "alert_differs";
+    case SD_DIV_DIVERGES:
+        return "diverges";
+    case SD_DIV_CRASH:
+        return "crash";
     }
     return "unknown";
 }
@@ -254,9 +266,7 @@ static bool is_broken(sd_outcome_kind k) {
            k == SD_OUTCOME_UNSUPPORTED;
 }
 
-static bool is_refusal(sd_outcome_kind k) {
-    return k == SD_OUTCOME_ALERT || k == SD_OUTCOME_CLOSED;
-}
+static bool is_refusal(sd_outcome_kind k) { return k == SD_OUTCOME_ALERT || k == SD_OUTCOME_CLOSED; }
 
 /* The last message the target sent, for telling two deviations apart. */
 static const sd_event *last_from_target(const sd_outcome *o) {
@@ -276,17 +286,17 @@ static bool claims_differ(const sd_outcome *a, const sd_outcome *b, char *why, s
     bool done = a->handshake_done || b->handshake_done;
     if (a->handshake_done != b->handshake_done) {
         sd_set_error(why, len, "handshake_done differs: model %s, boringssl %s",
-            a->handshake_done ? "true" : "false", b->handshake_done ? "true" : "false");
+                     a->handshake_done ? "true" : "false", b->handshake_done ? "true" : "false");
         return true;
     }
     if (done && a->peer_authenticated != b->peer_authenticated) {
         sd_set_error(why, len, "peer_authenticated differs: model %s, boringssl %s",
-            a->peer_authenticated ? "true" : "false", b->peer_authenticated ? "true" : "false");
+                     a->peer_authenticated ? "true" : "false", b->peer_authenticated ? "true" : "false");
         return true;
     }
     if ((done || (a->version && b->version)) && a->version != b->version) {
         sd_set_error(why, len, "negotiated version differs: model 0x%04x, boringssl 0x%04x",
-            (unsigned)a->version, (unsigned)b->version);
+                     (unsigned)a->version, (unsigned)b->version);
         return true;
     }
     return false;
@@ -307,7 +317,7 @@ sd_divergence sd_compare(const sd_outcome *model, const sd_outcome *oracle_borin
     bool ra = is_refusal(a->kind), rb = is_refusal(b->kind);
     if (ra != rb) {
         sd_set_error(why, why_len, "%s refused and %s did not: model %s; boringssl %s",
-            ra ? "model" : "boringssl", ra ? "boringssl" : "model", da, db);
+                     ra ? "model" : "boringssl", ra ? "boringssl" : "model", da, db);
         return SD_DIV_DIVERGES;
     }
     if (ra) {
@@ -382,8 +392,8 @@ static const char *find_separator(const char *p, const char *e) {
     return NULL;
 }
 
-bool sd_known_differences_parse(const char *name, const char *text, size_t len,
-                                sd_known_differences *out, char *err, size_t err_len) {
+bool sd_known_differences_parse(const char *name, const char *text, size_t len, sd_known_differences *out,
+                                char *err, size_t err_len) {
     out->n = 0;
     out->items = NULL;
     size_t cap = 0;
@@ -410,9 +420,9 @@ bool sd_known_differences_parse(const char *name, const char *text, size_t len,
         const char *sep = w2e < e ? find_separator(w2e, e) : NULL;
         if (w2b == w2e) {
             sd_set_error(err, err_len,
-                "%s:%d: expected '<scenario-id-or-signature-glob> <stack> <what differs> -- <RFC "
-                "reasoning>'",
-                name, line);
+                         "%s:%d: expected '<scenario-id-or-signature-glob> <stack> <what differs> -- <RFC "
+                         "reasoning>'",
+                         name, line);
             goto fail;
         }
         if (!sep) {
@@ -424,17 +434,18 @@ bool sd_known_differences_parse(const char *name, const char *text, size_t len,
             goto fail;
         }
         if (!copy_field(d.stack, sizeof d.stack, w2b, w2e)) {
-            sd_set_error(err, err_len, "%s:%d: stack name too long (max %zu)", name, line, sizeof d.stack - 1);
+            sd_set_error(err, err_len, "%s:%d: stack name too long (max %zu)", name, line,
+                         sizeof d.stack - 1);
             goto fail;
         }
         if (!copy_field(d.what, sizeof d.what, w2e, sep)) {
             sd_set_error(err, err_len, "%s:%d: say what differs (1..%zu characters) before ' -- '", name,
-                line, sizeof d.what - 1);
+                         line, sizeof d.what - 1);
             goto fail;
         }
         if (!copy_field(d.reason, sizeof d.reason, sep + 2, e)) {
-            sd_set_error(err, err_len, "%s:%d: give the RFC reasoning (1..%zu characters) after ' -- '",
-                name, line, sizeof d.reason - 1);
+            sd_set_error(err, err_len, "%s:%d: give the RFC reasoning (1..%zu characters) after ' -- '", name,
+                         line, sizeof d.reason - 1);
             goto fail;
         }
         if (out->n == cap) {
@@ -455,8 +466,7 @@ fail:
     return false;
 }
 
-bool sd_known_differences_load(const char *path, sd_known_differences *out, char *err,
-                               size_t err_len) {
+bool sd_known_differences_load(const char *path, sd_known_differences *out, char *err, size_t err_len) {
     out->n = 0;
     out->items = NULL;
     FILE *f = fopen(path, "rb");
@@ -489,8 +499,8 @@ bool sd_known_differences_load(const char *path, sd_known_differences *out, char
     return ok;
 }
 
-const sd_known_difference *sd_known_differences_match(const sd_known_differences *kd,
-                                                      const char *id, const char *stack) {
+const sd_known_difference *sd_known_differences_match(const sd_known_differences *kd, const char *id,
+                                                      const char *stack) {
     for (size_t i = 0; i < kd->n; i++) {
         const sd_known_difference *d = &kd->items[i];
         if (fnmatch(d->pattern, id, 0) == 0 && fnmatch(d->stack, stack, 0) == 0) return d;

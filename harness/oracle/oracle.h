@@ -21,15 +21,15 @@
 /* --- Conformance ---------------------------------------------------------- */
 
 typedef enum {
-    SD_VERDICT_PASS,   /* did exactly what the RFC prescribes */
-    SD_VERDICT_SOFT,   /* refused as it must, but with another alert or a plain close */
-    SD_VERDICT_FAIL,   /* accepted (or carried on with) what it must refuse, or refused what it must accept */
+    SD_VERDICT_PASS, /* did exactly what the RFC prescribes */
+    SD_VERDICT_SOFT, /* refused as it must, but with another alert or a plain close */
+    SD_VERDICT_FAIL, /* accepted (or carried on with) what it must refuse, or refused what it must accept */
     SD_VERDICT_CRASH,
     SD_VERDICT_HANG,
-    SD_VERDICT_SKIP,   /* the stack lacks the feature (an unsupported outcome), or the cell was not run */
-    SD_VERDICT_ERROR,  /* the harness failed; never counted against the stack */
-    SD_VERDICT_XFAIL,  /* with a baseline (oracle/baseline.h): an expected failure that still fails */
-    SD_VERDICT_XPASS,  /* with a baseline: an expected failure that passes now */
+    SD_VERDICT_SKIP,  /* the stack lacks the feature (an unsupported outcome), or the cell was not run */
+    SD_VERDICT_ERROR, /* the harness failed; never counted against the stack */
+    SD_VERDICT_XFAIL, /* with a baseline (oracle/baseline.h): an expected failure that still fails */
+    SD_VERDICT_XPASS, /* with a baseline: an expected failure that passes now */
 } sd_verdict;
 
 #define SD_VERDICT_COUNT 9
@@ -51,10 +51,10 @@ void sd_expectation_describe(const sd_scenario *s, char *buf, size_t len);
 /* --- Differential --------------------------------------------------------- */
 
 typedef enum {
-    SD_DIV_SAME,           /* same outcome and same security claims */
-    SD_DIV_ALERT_DIFFERS,  /* both refused, but with different alerts, a close, or at different steps */
-    SD_DIV_DIVERGES,       /* one proceeded where the other refused, or the claims differ */
-    SD_DIV_CRASH,          /* either crashed, hung or was unsupported, or the harness failed */
+    SD_DIV_SAME,          /* same outcome and same security claims */
+    SD_DIV_ALERT_DIFFERS, /* both refused, but with different alerts, a close, or at different steps */
+    SD_DIV_DIVERGES,      /* one proceeded where the other refused, or the claims differ */
+    SD_DIV_CRASH,         /* either crashed, hung or was unsupported, or the harness failed */
 } sd_divergence;
 
 const char *sd_divergence_name(sd_divergence d); /* "same", "alert_differs", ... */
@@ -88,13 +88,13 @@ typedef struct {
 /* Parses text (name is used in error messages). On error returns false,
  * leaves out empty and writes "name:line: message" into err. */
 SD_MUST_CHECK bool sd_known_differences_parse(const char *name, const char *text, size_t len,
-                                sd_known_differences *out, char *err, size_t err_len);
+                                              sd_known_differences *out, char *err, size_t err_len);
 SD_MUST_CHECK bool sd_known_differences_load(const char *path, sd_known_differences *out, char *err,
-                               size_t err_len);
+                                             size_t err_len);
 void sd_known_differences_free(sd_known_differences *kd);
 /* The first entry whose pattern matches id (a scenario id or a fuzz finding's
  * signature) and whose stack glob matches stack; NULL if none. */
-const sd_known_difference *sd_known_differences_match(const sd_known_differences *kd,
-                                                      const char *id, const char *stack);
+const sd_known_difference *sd_known_differences_match(const sd_known_differences *kd, const char *id,
+                                                      const char *stack);
 
 #endif

@@ -17,18 +17,19 @@ const size_t sd_n_offered_sigalgs = sizeof(sd_offered_sigalgs) / sizeof(sd_offer
 /* RFC 8446 §4.2.3: rsa_pkcs1_* "MAY appear in "signature_algorithms" ...
  * for backward compatibility with TLS 1.2"; TLS 1.2 servers that cannot sign
  * with RSA-PSS (mbedTLS 2.28, wolfSSL) need them for RSA certificates. */
-const uint16_t sd_offered_sigalgs_tls12[] = {SD_ecdsa_secp256r1_sha256, SD_ecdsa_secp384r1_sha384,
-                                             SD_rsa_pss_rsae_sha256,    SD_rsa_pss_rsae_sha384,
-                                             SD_rsa_pss_rsae_sha512,    SD_ed25519,
-                                             SD_rsa_pkcs1_sha256,       SD_rsa_pkcs1_sha384,
-                                             SD_rsa_pkcs1_sha512};
-const size_t sd_n_offered_sigalgs_tls12 = sizeof(sd_offered_sigalgs_tls12) / sizeof(sd_offered_sigalgs_tls12[0]);
+const uint16_t sd_offered_sigalgs_tls12[] = {
+    SD_ecdsa_secp256r1_sha256, SD_ecdsa_secp384r1_sha384, SD_rsa_pss_rsae_sha256,
+    SD_rsa_pss_rsae_sha384,    SD_rsa_pss_rsae_sha512,    SD_ed25519,
+    SD_rsa_pkcs1_sha256,       SD_rsa_pkcs1_sha384,       SD_rsa_pkcs1_sha512};
+const size_t sd_n_offered_sigalgs_tls12 =
+    sizeof(sd_offered_sigalgs_tls12) / sizeof(sd_offered_sigalgs_tls12[0]);
 
 const sd_offer sd_default_offer = {
-    sd_offered_suites, sizeof(sd_offered_suites) / sizeof(sd_offered_suites[0]),
-    sd_offered_groups, sizeof(sd_offered_groups) / sizeof(sd_offered_groups[0]),
+    sd_offered_suites,  sizeof(sd_offered_suites) / sizeof(sd_offered_suites[0]),
+    sd_offered_groups,  sizeof(sd_offered_groups) / sizeof(sd_offered_groups[0]),
     sd_offered_sigalgs, sizeof(sd_offered_sigalgs) / sizeof(sd_offered_sigalgs[0]),
-    SD_TLS13, SD_TLS13, {NULL, 0}, false,
+    SD_TLS13,           SD_TLS13,
+    {NULL, 0},          false,
 };
 
 bool sd_u16_in(const uint16_t *list, size_t n, uint16_t v) {
@@ -69,7 +70,8 @@ void sd_msg_client_hello(sd_buf *body, const sd_offer *offer, const uint8_t *ran
         sd_build_extension(&exts, SD_supported_versions, sd_buf_span(&tmp));
         sd_buf_reset(&tmp);
         off = sd_buf_open_prefix(&tmp, 2);
-        if (share) sd_build_key_share_entry(&tmp, share->group, sd_span_of(share->public_key, share->public_len));
+        if (share)
+            sd_build_key_share_entry(&tmp, share->group, sd_span_of(share->public_key, share->public_len));
         sd_buf_close_prefix(&tmp, off, 2);
         sd_build_extension(&exts, SD_key_share, sd_buf_span(&tmp));
     }
@@ -130,8 +132,9 @@ void sd_msg_client_hello(sd_buf *body, const sd_offer *offer, const uint8_t *ran
     sd_buf_free(&suites);
 }
 
-void sd_msg_server_hello(sd_buf *body, bool hrr, const uint8_t *random, sd_span session_id_echo, uint16_t suite,
-                         uint16_t group, const sd_key_share *share, sd_span cookie, int selected_psk) {
+void sd_msg_server_hello(sd_buf *body, bool hrr, const uint8_t *random, sd_span session_id_echo,
+                         uint16_t suite, uint16_t group, const sd_key_share *share, sd_span cookie,
+                         int selected_psk) {
     sd_buf exts, tmp;
     sd_buf_init(&exts);
     sd_buf_init(&tmp);
@@ -234,7 +237,8 @@ bool sd_msg_certificate_verify(sd_buf *body, EVP_PKEY *key, uint16_t scheme, boo
     return ok;
 }
 
-bool sd_msg_finished(sd_buf *body, const sd_suite *suite, const uint8_t *base_key, const uint8_t *transcript_hash) {
+bool sd_msg_finished(sd_buf *body, const sd_suite *suite, const uint8_t *base_key,
+                     const uint8_t *transcript_hash) {
     uint8_t verify[SD_MAX_HASH_LEN];
     if (!sd_finished_verify_data(suite->md(), base_key, transcript_hash, verify)) return false;
     sd_buf_append(body, verify, suite->hash_len);

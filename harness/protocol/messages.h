@@ -68,8 +68,9 @@ void sd_msg_client_hello(sd_buf *body, const sd_offer *offer, const uint8_t *ran
 /* ServerHello body (§4.1.3), or HelloRetryRequest when hrr (§4.1.4), with a
  * cookie if non-empty (§4.2.2), and pre_shared_key's selected_identity when
  * selected_psk >= 0 (§4.2.11). */
-void sd_msg_server_hello(sd_buf *body, bool hrr, const uint8_t *random, sd_span session_id_echo, uint16_t suite,
-                         uint16_t group, const sd_key_share *share, sd_span cookie, int selected_psk);
+void sd_msg_server_hello(sd_buf *body, bool hrr, const uint8_t *random, sd_span session_id_echo,
+                         uint16_t suite, uint16_t group, const sd_key_share *share, sd_span cookie,
+                         int selected_psk);
 /* CertificateRequest body (§4.3.2): the context and signature_algorithms. */
 void sd_msg_certificate_request(sd_buf *body, sd_span context, const uint16_t *sigalgs, size_t n_sigalgs);
 /* Certificate body (§4.4.2): the credential's chain, or an empty list. */
@@ -83,8 +84,9 @@ void sd_msg_certificate_stapled(sd_buf *body, sd_span request_context, const sd_
 uint16_t sd_pick_signature_scheme(const uint16_t *offered, size_t n, const EVP_PKEY *key);
 /* CertificateVerify body (§4.4.3) over transcript_hash. */
 SD_MUST_CHECK bool sd_msg_certificate_verify(sd_buf *body, EVP_PKEY *key, uint16_t scheme, bool server,
-                               const uint8_t *transcript_hash, size_t hash_len);
+                                             const uint8_t *transcript_hash, size_t hash_len);
 /* Finished body (§4.4.4). */
-SD_MUST_CHECK bool sd_msg_finished(sd_buf *body, const sd_suite *suite, const uint8_t *base_key, const uint8_t *transcript_hash);
+SD_MUST_CHECK bool sd_msg_finished(sd_buf *body, const sd_suite *suite, const uint8_t *base_key,
+                                   const uint8_t *transcript_hash);
 
 #endif

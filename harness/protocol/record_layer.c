@@ -72,7 +72,8 @@ static sd_rl_event_kind deliver(sd_record_layer *rl, sd_rl_event *ev, uint8_t ty
         return ev->kind = SD_RL_CCS;
     default:
         if (sd_hs_reassembler_has_partial(&rl->hs))
-            return fail(ev, SD_unexpected_message, "application data interleaved with a partial handshake message");
+            return fail(ev, SD_unexpected_message,
+                        "application data interleaved with a partial handshake message");
         ev->data = content;
         return ev->kind = SD_RL_APPDATA;
     }
@@ -131,7 +132,8 @@ sd_rl_event_kind sd_rl_next(sd_record_layer *rl, sd_rl_event *ev) {
                 uint8_t inner = type;
                 if (!sd_record_open(&rl->read, rec.header, rec.fragment, &inner, &rl->plaintext, &alert)) {
                     sd_buf_consume(&rl->in, record_len);
-                    return fail(ev, alert, alert == SD_bad_record_mac ? "record failed to decrypt" : "bad record");
+                    return fail(ev, alert,
+                                alert == SD_bad_record_mac ? "record failed to decrypt" : "bad record");
                 }
                 ev->protected_record = true;
             }
@@ -157,7 +159,8 @@ sd_rl_event_kind sd_rl_next(sd_record_layer *rl, sd_rl_event *ev) {
             sd_buf_reset(&rl->plaintext);
             if (!sd_record_open(&rl->read, rec.header, rec.fragment, &type, &rl->plaintext, &alert)) {
                 sd_buf_consume(&rl->in, record_len);
-                return fail(ev, alert, alert == SD_bad_record_mac ? "record failed to decrypt" : "bad inner plaintext");
+                return fail(ev, alert,
+                            alert == SD_bad_record_mac ? "record failed to decrypt" : "bad inner plaintext");
             }
             content = sd_buf_span(&rl->plaintext);
             ev->protected_record = true;
@@ -186,7 +189,8 @@ sd_rl_event_kind sd_rl_next(sd_record_layer *rl, sd_rl_event *ev) {
     }
 }
 
-void sd_rl_send(sd_record_layer *rl, uint8_t type, sd_span content, bool force_plaintext, size_t max_fragment) {
+void sd_rl_send(sd_record_layer *rl, uint8_t type, sd_span content, bool force_plaintext,
+                size_t max_fragment) {
     if (max_fragment == 0 || max_fragment > SD_MAX_PLAINTEXT) max_fragment = SD_MAX_PLAINTEXT;
     size_t off = 0;
     do {

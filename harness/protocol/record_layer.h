@@ -13,9 +13,9 @@
 #include "util/util.h"
 
 typedef struct {
-    sd_buf in;                /* received bytes not yet parsed into records */
-    sd_buf out;               /* bytes waiting to be sent */
-    sd_buf plaintext;         /* scratch: the last decrypted record */
+    sd_buf in;        /* received bytes not yet parsed into records */
+    sd_buf out;       /* bytes waiting to be sent */
+    sd_buf plaintext; /* scratch: the last decrypted record */
     sd_hs_reassembler hs;
     sd_record_keys read, write;
     sd_transcript transcript;
@@ -28,23 +28,23 @@ typedef struct {
      * §5.1 forbids both for alerts. The model sets this once it speaks TLS
      * 1.2; off (the driver), an alert record must hold exactly one alert. */
     bool reassemble_alerts;
-    sd_buf alerts;            /* alert bytes received but not yet reported */
-    bool alerts_protected;    /* the last of them came in a protected record */
+    sd_buf alerts;         /* alert bytes received but not yet reported */
+    bool alerts_protected; /* the last of them came in a protected record */
 } sd_record_layer;
 
 typedef enum {
-    SD_RL_NONE,       /* nothing complete yet */
-    SD_RL_HANDSHAKE,  /* ev.msg */
-    SD_RL_ALERT,      /* ev.alert */
-    SD_RL_CCS,        /* ev.data is the CCS body */
-    SD_RL_APPDATA,    /* ev.data */
-    SD_RL_ERROR,      /* ev.alert_to_send: what the RFC says to answer */
+    SD_RL_NONE,      /* nothing complete yet */
+    SD_RL_HANDSHAKE, /* ev.msg */
+    SD_RL_ALERT,     /* ev.alert */
+    SD_RL_CCS,       /* ev.data is the CCS body */
+    SD_RL_APPDATA,   /* ev.data */
+    SD_RL_ERROR,     /* ev.alert_to_send: what the RFC says to answer */
 } sd_rl_event_kind;
 
 typedef struct {
     sd_rl_event_kind kind;
-    bool protected_record;    /* the record carrying it was AEAD-protected */
-    uint8_t outer_type;       /* the record header's content type */
+    bool protected_record; /* the record carrying it was AEAD-protected */
+    uint8_t outer_type;    /* the record header's content type */
     sd_handshake_msg msg;
     sd_alert alert;
     sd_span data;
@@ -62,7 +62,8 @@ sd_rl_event_kind sd_rl_next(sd_record_layer *rl, sd_rl_event *ev);
 
 /* Sends `content` as records of `type`, split at `max_fragment` bytes
  * (0: 2^14), protected when write keys are active unless force_plaintext. */
-void sd_rl_send(sd_record_layer *rl, uint8_t type, sd_span content, bool force_plaintext, size_t max_fragment);
+void sd_rl_send(sd_record_layer *rl, uint8_t type, sd_span content, bool force_plaintext,
+                size_t max_fragment);
 void sd_rl_send_alert(sd_record_layer *rl, uint8_t level, uint8_t description);
 /* Frames a handshake message, adds it to the transcript and sends it. */
 void sd_rl_send_handshake(sd_record_layer *rl, uint8_t type, sd_span body);

@@ -11,6 +11,7 @@
  * also give n_steps, so that no row can state a count its steps do not
  * have. A row of more than SD_MAX_STEPS steps draws the compiler's "excess
  * elements in array initializer". */
+// clang-format off
 #define SHAPE(name, flags, ...) \
     {name, flags, sizeof((const sd_step[]){__VA_ARGS__}) / sizeof(sd_step), {__VA_ARGS__}}
 
@@ -150,6 +151,7 @@ const sd_shape sd_shapes[] = {
     SHAPE("tls12-resumed", SD_SHAPE_TLS12 | SD_SHAPE_RESUMED,
       C(ClientHello), S(ServerHello), CCS(SERVER), S(Finished), CCS(CLIENT), C(Finished)),
 };
+// clang-format on
 const size_t sd_n_shapes = sizeof(sd_shapes) / sizeof(sd_shapes[0]);
 
 const sd_shape *sd_shape_initial(void) { return &sd_shapes[0]; }

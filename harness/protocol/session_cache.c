@@ -31,7 +31,8 @@ void sd_session_cache_free(sd_session_cache *cache) {
 static entry *find(const sd_session_cache *cache, const char *stack, sd_span id) {
     for (size_t i = 0; cache && i < SD_SESSION_CACHE_CAPACITY; i++) {
         const entry *e = &cache->entries[i];
-        if (e->used && e->id_len == id.len && memcmp(e->id, id.data, id.len) == 0 && strcmp(e->stack, stack) == 0)
+        if (e->used && e->id_len == id.len && memcmp(e->id, id.data, id.len) == 0 &&
+            strcmp(e->stack, stack) == 0)
             return (entry *)e;
     }
     return NULL;

@@ -30,14 +30,14 @@ typedef enum {
 
 typedef struct {
     sd_role role;
-    uint16_t min_version, max_version;  /* SD_TLS12 / SD_TLS13 */
+    uint16_t min_version, max_version; /* SD_TLS12 / SD_TLS13 */
     /* Server: the credential it presents. Client: ignored (no client auth yet). */
     const sd_credential *credential;
     /* Client: trust anchors and the name it expects. Server: unused. */
     const sd_pki *pki;
     const char *server_name;
-    int64_t now;        /* validation time */
-    uint64_t seed;      /* for targets that can be made deterministic */
+    int64_t now;   /* validation time */
+    uint64_t seed; /* for targets that can be made deterministic */
     /* What to offer (client) or accept (server), in preference order. Empty
      * (n == 0) means the stack's defaults. A stack that cannot honour a list
      * (BoringSSL's TLS 1.3 cipher suites are fixed) fails create() as
@@ -72,13 +72,13 @@ typedef struct {
 } sd_target_config;
 
 typedef struct {
-    bool handshake_done;   /* the target considers the handshake complete */
-    bool failed;           /* the target gave up on the connection */
-    int alert_sent;        /* last fatal alert it sent, -1 if none */
+    bool handshake_done; /* the target considers the handshake complete */
+    bool failed;         /* the target gave up on the connection */
+    int alert_sent;      /* last fatal alert it sent, -1 if none */
     int alert_sent_level;
-    int alert_received;    /* last alert it received, -1 if none */
+    int alert_received; /* last alert it received, -1 if none */
     bool close_notify_sent;
-    uint16_t version;      /* negotiated, 0 if not yet */
+    uint16_t version; /* negotiated, 0 if not yet */
     uint16_t cipher_suite;
     uint16_t group;
     bool peer_authenticated; /* a client that accepted the server's certificate and CertificateVerify */
@@ -87,12 +87,12 @@ typedef struct {
      * CRASH and HANG outcomes; `error` says which signal or how long. */
     bool crashed;
     bool hung;
-    bool resumed;          /* the handshake resumed a session (PSK) */
+    bool resumed; /* the handshake resumed a session (PSK) */
     /* The target reports nothing beyond its bytes (a stack over TCP): the
      * driver then judges completion from the wire — both Finished messages
      * exchanged and no alert — and fills handshake_done itself. */
     bool wire_only;
-    char error[160];       /* the stack's own words for why it failed, if any */
+    char error[160]; /* the stack's own words for why it failed, if any */
 } sd_target_status;
 
 /* Why create() made no target. */

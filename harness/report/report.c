@@ -31,8 +31,7 @@ bool sd_report_run_init(sd_report_run *run, size_t n_scenarios, size_t n_stacks)
     size_t n_cells = n_scenarios * n_stacks;
     if (n_stacks && n_cells / n_stacks != n_scenarios) n_cells = 0; /* overflow: fail below */
     run->cells = calloc(n_cells ? n_cells : 1, sizeof *run->cells);
-    if (!run->scenarios || !run->stacks || !run->cells ||
-        (n_cells == 0 && n_scenarios && n_stacks)) {
+    if (!run->scenarios || !run->stacks || !run->cells || (n_cells == 0 && n_scenarios && n_stacks)) {
         sd_report_run_free(run);
         return false;
     }
@@ -150,19 +149,41 @@ static void md_printf(sd_buf *b, const char *fmt, ...) {
 static void md_cell(sd_buf *b, const char *s) {
     for (; *s; s++) {
         switch (*s) {
-        case '|': md_append(b, "\\|"); break;
-        case '<': md_append(b, "&lt;"); break;
-        case '>': md_append(b, "&gt;"); break;
-        case '&': md_append(b, "&amp;"); break;
-        case '`': md_append(b, "\\`"); break;
-        case '*': md_append(b, "\\*"); break;
-        case '_': md_append(b, "\\_"); break;
-        case '[': md_append(b, "\\["); break;
-        case ']': md_append(b, "\\]"); break;
-        case '\\': md_append(b, "\\\\"); break;
+        case '|':
+            md_append(b, "\\|");
+            break;
+        case '<':
+            md_append(b, "&lt;");
+            break;
+        case '>':
+            md_append(b, "&gt;");
+            break;
+        case '&':
+            md_append(b, "&amp;");
+            break;
+        case '`':
+            md_append(b, "\\`");
+            break;
+        case '*':
+            md_append(b, "\\*");
+            break;
+        case '_':
+            md_append(b, "\\_");
+            break;
+        case '[':
+            md_append(b, "\\[");
+            break;
+        case ']':
+            md_append(b, "\\]");
+            break;
+        case '\\':
+            md_append(b, "\\\\");
+            break;
         case '\n':
         case '\r':
-        case '\t': md_append(b, " "); break;
+        case '\t':
+            md_append(b, " ");
+            break;
         default:
             if ((unsigned char)*s >= 0x20 && *s != 0x7f) sd_buf_append(b, s, 1);
             break;
@@ -170,17 +191,16 @@ static void md_cell(sd_buf *b, const char *s) {
     }
 }
 
-bool sd_report_write_summary_md(const sd_report_run *run, const char *dir, char *err,
-                                size_t err_len) {
+bool sd_report_write_summary_md(const sd_report_run *run, const char *dir, char *err, size_t err_len) {
     sd_buf b;
     sd_buf_init(&b);
-    md_printf(&b, "## shakedown conform: %zu scenarios × %zu stacks\n\n", run->n_scenarios,
-              run->n_stacks);
+    md_printf(&b, "## shakedown conform: %zu scenarios × %zu stacks\n\n", run->n_scenarios, run->n_stacks);
     md_append(&b, "| stack | version |");
     /* XFAIL and XPASS only come with --baseline: shown when some cell has one. */
     bool baseline = false;
     for (size_t k = 0; k < run->n_stacks; k++)
-        baseline = baseline || sd_report_count(run, k, SD_VERDICT_XFAIL) || sd_report_count(run, k, SD_VERDICT_XPASS);
+        baseline = baseline || sd_report_count(run, k, SD_VERDICT_XFAIL) ||
+                   sd_report_count(run, k, SD_VERDICT_XPASS);
     int n_cols = 0;
     for (int v = 0; v < SD_VERDICT_COUNT; v++) {
         if (!baseline && (v == SD_VERDICT_XFAIL || v == SD_VERDICT_XPASS)) continue;

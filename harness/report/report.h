@@ -32,8 +32,8 @@
 
 typedef struct {
     char name[32];
-    char version[128];   /* the stack's own version string */
-    double elapsed_ms;   /* sum over its cells */
+    char version[128]; /* the stack's own version string */
+    double elapsed_ms; /* sum over its cells */
 } sd_report_stack;
 
 /* A scenario's metadata, copied so a report outlives the parsed scenarios
@@ -49,11 +49,11 @@ typedef struct {
     uint8_t expect_alert;
     char note[400];
     char path[512];
-    char *script;        /* owned, may be NULL: the trace as a script, for the report */
+    char *script; /* owned, may be NULL: the trace as a script, for the report */
 } sd_report_scenario;
 
 typedef struct {
-    bool ran;            /* false: not run (reported as SKIP) */
+    bool ran; /* false: not run (reported as SKIP) */
     sd_outcome outcome;
     sd_verdict verdict;
     char why[512];
@@ -66,14 +66,14 @@ typedef struct {
 
 typedef struct {
     char tool_version[32];
-    time_t started;            /* wall clock at the start of the run (reported in UTC) */
-    int64_t validation_time;   /* certificate validation time given to every target */
+    time_t started;          /* wall clock at the start of the run (reported in UTC) */
+    int64_t validation_time; /* certificate validation time given to every target */
     uint64_t seed;
-    double elapsed_ms;         /* whole run */
+    double elapsed_ms; /* whole run */
     size_t n_scenarios, n_stacks;
     sd_report_scenario *scenarios;
     sd_report_stack *stacks;
-    sd_report_cell *cells;     /* n_scenarios * n_stacks, row-major: [scenario][stack] */
+    sd_report_cell *cells; /* n_scenarios * n_stacks, row-major: [scenario][stack] */
 } sd_report_run;
 
 /* Allocates the matrix (cells start as not run / SKIP). False on allocation
@@ -108,19 +108,20 @@ SD_MUST_CHECK bool sd_report_render_html(const char *json_text, sd_buf *out);
 SD_MUST_CHECK bool sd_report_write_json(const sd_report_run *run, const char *dir, char *err, size_t err_len);
 SD_MUST_CHECK bool sd_report_write_html(const sd_report_run *run, const char *dir, char *err, size_t err_len);
 SD_MUST_CHECK bool sd_report_write_summary_md(const sd_report_run *run, const char *dir, char *err,
-                                size_t err_len);
+                                              size_t err_len);
 
 /* junit.xml: one <testsuite> per stack, one <testcase> per scenario.
  * FAIL, CRASH and HANG are <failure>, SKIP is <skipped>, ERROR is <error>;
  * PASS, SOFT, XFAIL and XPASS pass (the verdict is in <system-out>). */
 char *sd_report_junit_text(const sd_report_run *run);
-SD_MUST_CHECK bool sd_report_write_junit(const sd_report_run *run, const char *dir, char *err, size_t err_len);
+SD_MUST_CHECK bool sd_report_write_junit(const sd_report_run *run, const char *dir, char *err,
+                                         size_t err_len);
 
 /* The reader of a results.json used as a baseline (sd_baseline_load's
  * read_json): each result's scenario, stack and verdict, its raw verdict
  * where a baseline had changed it (what the cell really did). */
-SD_MUST_CHECK bool sd_report_baseline_from_json(const char *path, const char *text, size_t len, sd_baseline *out, char *err,
-                                  size_t err_len);
+SD_MUST_CHECK bool sd_report_baseline_from_json(const char *path, const char *text, size_t len,
+                                                sd_baseline *out, char *err, size_t err_len);
 
 /* Rebuilds a run from a results.json (any schema-1 file this program
  * wrote), so that `shakedown report` can render it again. run need not be
@@ -128,7 +129,7 @@ SD_MUST_CHECK bool sd_report_baseline_from_json(const char *path, const char *te
 SD_MUST_CHECK bool sd_report_load_json(const char *path, sd_report_run *run, char *err, size_t err_len);
 
 /* Writes data to dir/name whole or not at all (sd_file_write_atomic). */
-SD_MUST_CHECK bool sd_report_write_file(const char *dir, const char *name, const void *data, size_t len, char *err,
-                                        size_t err_len);
+SD_MUST_CHECK bool sd_report_write_file(const char *dir, const char *name, const void *data, size_t len,
+                                        char *err, size_t err_len);
 
 #endif

@@ -98,9 +98,12 @@ static void iso_utc(time_t t, char *buf, size_t len) {
 
 static json_t *version_json(uint16_t v) {
     switch (v) {
-    case 0: return json_null();
-    case SD_TLS12: return json_string("TLS 1.2");
-    case SD_TLS13: return json_string("TLS 1.3");
+    case 0:
+        return json_null();
+    case SD_TLS12:
+        return json_string("TLS 1.2");
+    case SD_TLS13:
+        return json_string("TLS 1.3");
     default: {
         char b[16];
         snprintf(b, sizeof b, "0x%04x", (unsigned)v);
@@ -121,12 +124,18 @@ static json_t *named(const char *name, unsigned v, unsigned zero_is_null) {
 
 static const char *event_kind_name(sd_event_kind k) {
     switch (k) {
-    case SD_EVENT_HANDSHAKE: return "handshake";
-    case SD_EVENT_ALERT: return "alert";
-    case SD_EVENT_CCS: return "ccs";
-    case SD_EVENT_APPDATA: return "appdata";
-    case SD_EVENT_RAW: return "raw";
-    case SD_EVENT_CLOSE: return "close";
+    case SD_EVENT_HANDSHAKE:
+        return "handshake";
+    case SD_EVENT_ALERT:
+        return "alert";
+    case SD_EVENT_CCS:
+        return "ccs";
+    case SD_EVENT_APPDATA:
+        return "appdata";
+    case SD_EVENT_RAW:
+        return "raw";
+    case SD_EVENT_CLOSE:
+        return "close";
     }
     return "unknown";
 }
@@ -151,8 +160,12 @@ static void event_name(const sd_event *e, char *buf, size_t len) {
             snprintf(buf, len, "alert %u", (unsigned)e->code);
         }
         return;
-    case SD_EVENT_CCS: snprintf(buf, len, "ChangeCipherSpec"); return;
-    case SD_EVENT_APPDATA: snprintf(buf, len, "application_data"); return;
+    case SD_EVENT_CCS:
+        snprintf(buf, len, "ChangeCipherSpec");
+        return;
+    case SD_EVENT_APPDATA:
+        snprintf(buf, len, "application_data");
+        return;
     case SD_EVENT_RAW:
         /* code is the record's content type when the driver knows it. */
         n = e->code ? sd_content_type_name(e->code) : NULL;
@@ -162,7 +175,9 @@ static void event_name(const sd_event *e, char *buf, size_t len) {
             snprintf(buf, len, "raw bytes");
         }
         return;
-    case SD_EVENT_CLOSE: snprintf(buf, len, "close"); return;
+    case SD_EVENT_CLOSE:
+        snprintf(buf, len, "close");
+        return;
     }
     snprintf(buf, len, "event %d", (int)e->kind);
 }
@@ -193,8 +208,7 @@ static json_t *outcome_json(const sd_outcome *o) {
     if (o->kind == SD_OUTCOME_ALERT) {
         json_object_set_new(j, "alert", named(sd_alert_name(o->alert), o->alert, 0));
         json_object_set_new(j, "alert_code", json_integer(o->alert));
-        json_object_set_new(j, "alert_level",
-                            named(sd_alert_level_name(o->alert_level), o->alert_level, 0));
+        json_object_set_new(j, "alert_level", named(sd_alert_level_name(o->alert_level), o->alert_level, 0));
     } else {
         json_object_set_new(j, "alert", json_null());
     }
@@ -215,9 +229,12 @@ static json_t *outcome_json(const sd_outcome *o) {
 
 static const char *expect_kind_name(sd_expectation_kind k) {
     switch (k) {
-    case SD_EXPECT_COMPLETE: return "complete";
-    case SD_EXPECT_ALERT: return "alert";
-    case SD_EXPECT_CLOSED: return "closed";
+    case SD_EXPECT_COMPLETE:
+        return "complete";
+    case SD_EXPECT_ALERT:
+        return "alert";
+    case SD_EXPECT_CLOSED:
+        return "closed";
     }
     return "unknown";
 }
@@ -457,8 +474,10 @@ bool sd_report_load_json(const char *path, sd_report_run *run, char *err, size_t
     json_t *scen = json_object_get(root, "scenarios"), *stacks = json_object_get(root, "stacks"),
            *results = json_object_get(root, "results");
     json_int_t schema = json_integer_value(json_object_get(root, "schema_version"));
-    if (!json_is_array(scen) || !json_is_array(stacks) || !json_is_array(results) || schema != SD_RESULTS_SCHEMA_VERSION) {
-        snprintf(err, err_len, "%s: not a results.json of schema version %d", path, SD_RESULTS_SCHEMA_VERSION);
+    if (!json_is_array(scen) || !json_is_array(stacks) || !json_is_array(results) ||
+        schema != SD_RESULTS_SCHEMA_VERSION) {
+        snprintf(err, err_len, "%s: not a results.json of schema version %d", path,
+                 SD_RESULTS_SCHEMA_VERSION);
         json_decref(root);
         return false;
     }
@@ -493,12 +512,14 @@ bool sd_report_load_json(const char *path, sd_report_run *run, char *err, size_t
         size_t t;
         json_t *tag;
         json_array_foreach(json_object_get(o, "tags"), t, tag) {
-            if (s->n_tags < SD_MAX_TAGS) copy_str(s->tags[s->n_tags++], sizeof s->tags[0], json_string_value(tag));
+            if (s->n_tags < SD_MAX_TAGS)
+                copy_str(s->tags[s->n_tags++], sizeof s->tags[0], json_string_value(tag));
         }
         json_t *ex = json_object_get(o, "expect");
         const char *kind = jget_str(ex, "kind");
-        s->expect = strcmp(kind, "alert") == 0 ? SD_EXPECT_ALERT : strcmp(kind, "closed") == 0 ? SD_EXPECT_CLOSED
-                                                                                              : SD_EXPECT_COMPLETE;
+        s->expect = strcmp(kind, "alert") == 0    ? SD_EXPECT_ALERT
+                    : strcmp(kind, "closed") == 0 ? SD_EXPECT_CLOSED
+                                                  : SD_EXPECT_COMPLETE;
         if (s->expect == SD_EXPECT_ALERT) {
             const char *a = jget_str(ex, "alert");
             uint8_t code = 0;
@@ -525,8 +546,8 @@ bool sd_report_load_json(const char *path, sd_report_run *run, char *err, size_t
                 if (strcmp(run->stacks[b].name, stack) == 0) ki = b;
         }
         if (si == n_s || ki == n_k) {
-            snprintf(err, err_len, "%s: results[%zu] names scenario '%s' on stack '%s', which are not listed", path, i,
-                     id, stack);
+            snprintf(err, err_len, "%s: results[%zu] names scenario '%s' on stack '%s', which are not listed",
+                     path, i, id, stack);
             ok = false;
             break;
         }
@@ -556,8 +577,9 @@ bool sd_report_load_json(const char *path, sd_report_run *run, char *err, size_t
             out->handshake_done = json_is_true(json_object_get(oc, "handshake_done"));
             out->peer_authenticated = json_is_true(json_object_get(oc, "peer_authenticated"));
             const char *v = jget_str(oc, "version");
-            out->version = strcmp(v, "TLS 1.3") == 0 ? SD_TLS13 : strcmp(v, "TLS 1.2") == 0 ? SD_TLS12
-                                                                                          : (uint16_t)unnamed(v, NULL);
+            out->version = strcmp(v, "TLS 1.3") == 0   ? SD_TLS13
+                           : strcmp(v, "TLS 1.2") == 0 ? SD_TLS12
+                                                       : (uint16_t)unnamed(v, NULL);
             out->cipher_suite = (uint16_t)unnamed(jget_str(oc, "cipher_suite"), lookup_suite);
             out->group = (uint16_t)unnamed(jget_str(oc, "group"), lookup_group);
             out->elapsed_ms = jnum(oc, "elapsed_ms");

@@ -35,10 +35,14 @@ static size_t utf8_len(const unsigned char *s) {
     size_t n;
     unsigned cp, min;
     if (c < 0x80) return 1;
-    if ((c & 0xe0) == 0xc0) n = 2, cp = c & 0x1f, min = 0x80;
-    else if ((c & 0xf0) == 0xe0) n = 3, cp = c & 0x0f, min = 0x800;
-    else if ((c & 0xf8) == 0xf0) n = 4, cp = c & 0x07, min = 0x10000;
-    else return 0;
+    if ((c & 0xe0) == 0xc0)
+        n = 2, cp = c & 0x1f, min = 0x80;
+    else if ((c & 0xf0) == 0xe0)
+        n = 3, cp = c & 0x0f, min = 0x800;
+    else if ((c & 0xf8) == 0xf0)
+        n = 4, cp = c & 0x07, min = 0x10000;
+    else
+        return 0;
     for (size_t i = 1; i < n; i++) {
         if ((s[i] & 0xc0) != 0x80) return 0;
         cp = (cp << 6) | (s[i] & 0x3f);
@@ -54,14 +58,36 @@ static void xml_text(sd_buf *b, const char *s) {
     const unsigned char *p = (const unsigned char *)s;
     while (*p) {
         switch (*p) {
-        case '&': put(b, "&amp;"); p++; continue;
-        case '<': put(b, "&lt;"); p++; continue;
-        case '>': put(b, "&gt;"); p++; continue;
-        case '"': put(b, "&quot;"); p++; continue;
-        case '\'': put(b, "&apos;"); p++; continue;
-        case '\t': put(b, "&#9;"); p++; continue;
-        case '\n': put(b, "&#10;"); p++; continue;
-        default: break;
+        case '&':
+            put(b, "&amp;");
+            p++;
+            continue;
+        case '<':
+            put(b, "&lt;");
+            p++;
+            continue;
+        case '>':
+            put(b, "&gt;");
+            p++;
+            continue;
+        case '"':
+            put(b, "&quot;");
+            p++;
+            continue;
+        case '\'':
+            put(b, "&apos;");
+            p++;
+            continue;
+        case '\t':
+            put(b, "&#9;");
+            p++;
+            continue;
+        case '\n':
+            put(b, "&#10;");
+            p++;
+            continue;
+        default:
+            break;
         }
         size_t n = *p < 0x20 || *p == 0x7f ? 0 : utf8_len(p);
         if (n == 0) {
@@ -74,7 +100,9 @@ static void xml_text(sd_buf *b, const char *s) {
     }
 }
 
-static bool is_failure(sd_verdict v) { return v == SD_VERDICT_FAIL || v == SD_VERDICT_CRASH || v == SD_VERDICT_HANG; }
+static bool is_failure(sd_verdict v) {
+    return v == SD_VERDICT_FAIL || v == SD_VERDICT_CRASH || v == SD_VERDICT_HANG;
+}
 
 char *sd_report_junit_text(const sd_report_run *run) {
     sd_buf b;
@@ -89,8 +117,10 @@ char *sd_report_junit_text(const sd_report_run *run) {
         }
     }
     put(&b, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
-    putf(&b, "<testsuites name=\"shakedown conform\" tests=\"%zu\" failures=\"%zu\" errors=\"%zu\" skipped=\"%zu\" "
-             "time=\"%.3f\">\n",
+    putf(&b,
+         "<testsuites name=\"shakedown conform\" tests=\"%zu\" failures=\"%zu\" errors=\"%zu\" "
+         "skipped=\"%zu\" "
+         "time=\"%.3f\">\n",
          tests, failures, errors, skipped, run->elapsed_ms / 1000.0);
     for (size_t k = 0; k < run->n_stacks; k++) {
         size_t f = 0, e = 0, s = 0;
@@ -118,7 +148,7 @@ char *sd_report_junit_text(const sd_report_run *run) {
             put(&b, "\" name=\"");
             xml_text(&b, sc->id);
             putf(&b, "\" time=\"%.6f\"", c->elapsed_ms / 1000.0);
-            const char *child = is_failure(c->verdict) ? "failure"
+            const char *child = is_failure(c->verdict)           ? "failure"
                                 : c->verdict == SD_VERDICT_ERROR ? "error"
                                 : c->verdict == SD_VERDICT_SKIP  ? "skipped"
                                                                  : NULL;

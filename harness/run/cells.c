@@ -57,8 +57,8 @@ typedef struct {
 typedef struct {
     pid_t pid;
     int fd;
-    size_t next;   /* the next cell this worker will report */
-    size_t got;    /* bytes of the current message read so far */
+    size_t next; /* the next cell this worker will report */
+    size_t got;  /* bytes of the current message read so far */
     cell_message msg;
 } worker;
 
@@ -104,13 +104,14 @@ static void dead_cell(int status, sd_cell_result *cell) {
     if (WIFSIGNALED(status)) {
         cell->outcome.kind = SD_OUTCOME_CRASH;
         cell->verdict = SD_VERDICT_CRASH;
-        snprintf(cell->outcome.detail, sizeof cell->outcome.detail, "the worker running this cell died of signal %d",
-                 WTERMSIG(status));
+        snprintf(cell->outcome.detail, sizeof cell->outcome.detail,
+                 "the worker running this cell died of signal %d", WTERMSIG(status));
     } else {
         cell->outcome.kind = SD_OUTCOME_HARNESS_ERROR;
         cell->verdict = SD_VERDICT_ERROR;
         snprintf(cell->outcome.detail, sizeof cell->outcome.detail,
-                 "the worker running this cell exited with status %d", WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+                 "the worker running this cell exited with status %d",
+                 WIFEXITED(status) ? WEXITSTATUS(status) : -1);
     }
     snprintf(cell->why, sizeof cell->why, "%s", cell->outcome.detail);
 }
@@ -174,8 +175,10 @@ static bool run_parallel(const sd_cell_plan *plan, size_t total, size_t jobs) {
                 dead_cell(status, &wk->msg.cell);
                 plan->on_done(plan->ctx, dead, &wk->msg.cell);
                 if (dead + jobs < total) {
-                    if (!start_worker(plan, total, wk, dead + jobs, jobs)) ok = false;
-                    else live++;
+                    if (!start_worker(plan, total, wk, dead + jobs, jobs))
+                        ok = false;
+                    else
+                        live++;
                 }
             }
         }

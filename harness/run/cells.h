@@ -33,10 +33,10 @@ typedef struct sd_cell_plan {
     const sd_target_ops *const *stacks;
     size_t n_stacks;
     const sd_pki *pki;
-    int64_t now;    /* certificate validation time */
-    uint64_t seed;  /* for the driver and the deterministic stacks */
-    bool verbose;   /* the driver logs every record to stderr */
-    size_t jobs;    /* worker processes; 0 or 1: every cell in this process */
+    int64_t now;   /* certificate validation time */
+    uint64_t seed; /* for the driver and the deterministic stacks */
+    bool verbose;  /* the driver logs every record to stderr */
+    size_t jobs;   /* worker processes; 0 or 1: every cell in this process */
     /* Called in this process for each finished cell, in the order they
      * finish (with workers, not the order of the cells). Cell c is scenario
      * c / n_stacks on stack c % n_stacks. */

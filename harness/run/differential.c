@@ -16,9 +16,8 @@
 #include "stacks/stacks.h"
 #include "util/util.h"
 
-void sd_differential_run_config(const sd_trace *t, const sd_run_config *base,
-                                sd_outcome *model_out, sd_outcome *boringssl_out,
-                                sd_divergence *div, char *why, size_t why_len) {
+void sd_differential_run_config(const sd_trace *t, const sd_run_config *base, sd_outcome *model_out,
+                                sd_outcome *boringssl_out, sd_divergence *div, char *why, size_t why_len) {
     sd_run_config cfg = *base;
     /* The model first: it is ours, so if the harness has a problem with
      * this trace it is likelier to show there, and the order never matters
@@ -31,9 +30,9 @@ void sd_differential_run_config(const sd_trace *t, const sd_run_config *base,
     if (div) *div = d;
 }
 
-void sd_differential_run(const sd_trace *t, sd_role role_under_test, const sd_pki *pki,
-                         uint64_t seed, sd_outcome *model_out, sd_outcome *boringssl_out,
-                         sd_divergence *div, char *why, size_t why_len) {
+void sd_differential_run(const sd_trace *t, sd_role role_under_test, const sd_pki *pki, uint64_t seed,
+                         sd_outcome *model_out, sd_outcome *boringssl_out, sd_divergence *div, char *why,
+                         size_t why_len) {
     sd_run_config cfg;
     sd_run_config_defaults(&cfg, &sd_target_model, role_under_test, pki);
     cfg.seed = seed;
@@ -54,8 +53,8 @@ static void side(const sd_outcome *o, char *buf, size_t len) {
     }
 }
 
-void sd_finding_signature(const char *target, const sd_outcome *model,
-                          const sd_outcome *boringssl, char *out, size_t out_len) {
+void sd_finding_signature(const char *target, const sd_outcome *model, const sd_outcome *boringssl, char *out,
+                          size_t out_len) {
     if (!out || out_len == 0) return;
     char a[80], b[80];
     side(model, a, sizeof a);
@@ -111,8 +110,12 @@ void sd_ladder_event_describe(const sd_event *e, char *buf, size_t len) {
         snprintf(what, sizeof what, "alert %s %s", level ? level : lv, name ? name : nm);
         break;
     }
-    case SD_EVENT_CCS: snprintf(what, sizeof what, "ChangeCipherSpec"); break;
-    case SD_EVENT_APPDATA: snprintf(what, sizeof what, "application data"); break;
+    case SD_EVENT_CCS:
+        snprintf(what, sizeof what, "ChangeCipherSpec");
+        break;
+    case SD_EVENT_APPDATA:
+        snprintf(what, sizeof what, "application data");
+        break;
     case SD_EVENT_RAW: {
         const char *name = sd_content_type_name(e->code);
         if (name)
@@ -121,8 +124,12 @@ void sd_ladder_event_describe(const sd_event *e, char *buf, size_t len) {
             snprintf(what, sizeof what, "raw record type %u", (unsigned)e->code);
         break;
     }
-    case SD_EVENT_CLOSE: snprintf(what, sizeof what, "close"); break;
-    default: snprintf(what, sizeof what, "event %d", (int)e->kind); break;
+    case SD_EVENT_CLOSE:
+        snprintf(what, sizeof what, "close");
+        break;
+    default:
+        snprintf(what, sizeof what, "event %d", (int)e->kind);
+        break;
     }
     snprintf(buf, len, "%s %s%s%s", arrow, what, e->mutated ? " (mutated)" : "",
              e->encrypted ? " [encrypted]" : "");
@@ -210,18 +217,16 @@ static void write_hex(FILE *f, const uint8_t *data, size_t len) {
     }
 }
 
-bool sd_finding_write(const char *dir, const char *target, const uint8_t *data, size_t len,
-                      const sd_trace *t, const sd_outcome *m, const sd_outcome *b,
-                      sd_divergence div, const char *why, const char *signature, char *path,
-                      size_t path_len, char *err, size_t err_len) {
+bool sd_finding_write(const char *dir, const char *target, const uint8_t *data, size_t len, const sd_trace *t,
+                      const sd_outcome *m, const sd_outcome *b, sd_divergence div, const char *why,
+                      const char *signature, char *path, size_t path_len, char *err, size_t err_len) {
     char folder[1024], in_path[1100], txt_path[1110];
     if (snprintf(folder, sizeof folder, "%s/%s", dir, target) >= (int)sizeof folder) {
         sd_set_error(err, err_len, "%s: path too long", dir);
         return false;
     }
     if (!sd_make_dirs(folder, err, err_len)) return false;
-    snprintf(in_path, sizeof in_path, "%s/%016llx", folder,
-             (unsigned long long)sd_signature_hash(signature));
+    snprintf(in_path, sizeof in_path, "%s/%016llx", folder, (unsigned long long)sd_signature_hash(signature));
     snprintf(txt_path, sizeof txt_path, "%s.txt", in_path);
     if (path && path_len) snprintf(path, path_len, "%s", in_path);
 
@@ -244,8 +249,7 @@ bool sd_finding_write(const char *dir, const char *target, const uint8_t *data, 
     fprintf(f, "shakedown finding\n\n");
     fprintf(f, "target:     %s\n", target);
     fprintf(f, "signature:  %s\n", signature);
-    fprintf(f, "divergence: %s%s%s\n", sd_divergence_name(div), why && why[0] ? ": " : "",
-            why ? why : "");
+    fprintf(f, "divergence: %s%s%s\n", sd_divergence_name(div), why && why[0] ? ": " : "", why ? why : "");
     fprintf(f, "input:      %s (%zu bytes)\n", in_path, len);
     fprintf(f, "hex:        ");
     write_hex(f, data, len);
@@ -253,8 +257,7 @@ bool sd_finding_write(const char *dir, const char *target, const uint8_t *data, 
     fprintf(f, "  shakedown repro %s\n", in_path);
     fprintf(f, "  %s_replay %s    (the replay binary of the fuzz target)\n", target, in_path);
     fprintf(f, "\nkeep it (CI replays it forever):\n");
-    fprintf(f, "  mkdir -p corpus/regressions/%s && cp %s corpus/regressions/%s/\n", target, in_path,
-            target);
+    fprintf(f, "  mkdir -p corpus/regressions/%s && cp %s corpus/regressions/%s/\n", target, in_path, target);
     fprintf(f, "\ntrace:\n");
     if (t) {
         sd_buf script;

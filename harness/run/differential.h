@@ -24,16 +24,15 @@
  * the outcomes. Fills both outcomes, the divergence class and a short
  * human reason (why may be NULL). Never fails: problems of the harness come
  * back as SD_OUTCOME_HARNESS_ERROR outcomes and so as SD_DIV_CRASH. */
-void sd_differential_run(const sd_trace *t, sd_role role_under_test, const sd_pki *pki,
-                         uint64_t seed, sd_outcome *model_out, sd_outcome *boringssl_out,
-                         sd_divergence *div, char *why, size_t why_len);
+void sd_differential_run(const sd_trace *t, sd_role role_under_test, const sd_pki *pki, uint64_t seed,
+                         sd_outcome *model_out, sd_outcome *boringssl_out, sd_divergence *div, char *why,
+                         size_t why_len);
 
 /* The same with a whole run configuration (a scenario's credential or
  * version, verbose logging). base->stack is ignored: the model and BoringSSL
  * are always the two stacks. */
-void sd_differential_run_config(const sd_trace *t, const sd_run_config *base,
-                                sd_outcome *model_out, sd_outcome *boringssl_out,
-                                sd_divergence *div, char *why, size_t why_len);
+void sd_differential_run_config(const sd_trace *t, const sd_run_config *base, sd_outcome *model_out,
+                                sd_outcome *boringssl_out, sd_divergence *div, char *why, size_t why_len);
 
 /* A finding's signature, for deduplication and for the patterns of
  * known_differences.txt: what ended each run, where. One word (no blanks),
@@ -42,8 +41,8 @@ void sd_differential_run_config(const sd_trace *t, const sd_run_config *base,
  * `target` is the fuzz target's name or the scenario id. Outcomes that differ
  * only in details (error strings, timings, negotiated parameters) have the
  * same signature; an alert outside the registry is written as its number. */
-void sd_finding_signature(const char *target, const sd_outcome *model,
-                          const sd_outcome *boringssl, char *out, size_t out_len);
+void sd_finding_signature(const char *target, const sd_outcome *model, const sd_outcome *boringssl, char *out,
+                          size_t out_len);
 
 /* 64-bit FNV-1a of a signature: names finding files (16 hex digits). */
 uint64_t sd_signature_hash(const char *signature);
@@ -72,8 +71,8 @@ void sd_differential_print(FILE *f, const sd_outcome *model, const sd_outcome *b
  * the input file goes into path (may be NULL). Returns false and says why
  * in err on an I/O error. */
 SD_MUST_CHECK bool sd_finding_write(const char *dir, const char *target, const uint8_t *data, size_t len,
-                      const sd_trace *t, const sd_outcome *model, const sd_outcome *boringssl,
-                      sd_divergence div, const char *why, const char *signature, char *path,
-                      size_t path_len, char *err, size_t err_len);
+                                    const sd_trace *t, const sd_outcome *model, const sd_outcome *boringssl,
+                                    sd_divergence div, const char *why, const char *signature, char *path,
+                                    size_t path_len, char *err, size_t err_len);
 
 #endif

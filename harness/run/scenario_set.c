@@ -59,9 +59,7 @@ static void strlist_free(strlist *l) {
     l->n = l->cap = 0;
 }
 
-static int cmp_str(const void *a, const void *b) {
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
+static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
 
 static bool ends_with(const char *s, const char *suffix) {
     size_t n = strlen(s), m = strlen(suffix);
@@ -215,8 +213,8 @@ static bool add_generated(const char *who, const char *filter, sd_scenario_set *
         bool keep = !filter || strstr(s->id, filter);
         for (size_t j = 0; keep && j < files; j++) {
             if (strcmp(set->items[j].id, s->id) == 0) {
-                fprintf(stderr, "%s: scenario id '%s' is also a generated scenario's (%s)\n", set->items[j].path,
-                        s->id, s->path);
+                fprintf(stderr, "%s: scenario id '%s' is also a generated scenario's (%s)\n",
+                        set->items[j].path, s->id, s->path);
                 ok = false;
                 keep = false;
             }
@@ -231,8 +229,8 @@ static bool add_generated(const char *who, const char *filter, sd_scenario_set *
     return ok;
 }
 
-bool sd_scenario_set_load(const char *who, char *const *paths, size_t n_paths, const char *filter, bool generated,
-                          sd_scenario_set *out) {
+bool sd_scenario_set_load(const char *who, char *const *paths, size_t n_paths, const char *filter,
+                          bool generated, sd_scenario_set *out) {
     memset(out, 0, sizeof *out);
     /* argv-style list for the default; a copy because argv is not const. */
     char def[4096];

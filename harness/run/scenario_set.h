@@ -34,7 +34,7 @@ const char *sd_default_scenarios_dir(void);
  * every scenario file parsed even after an error so one run shows every
  * mistake: a parse error, an id used twice, a filter that matches nothing.
  * Returns false if there was any, having kept nothing. */
-SD_MUST_CHECK bool sd_scenario_set_load(const char *who, char *const *paths, size_t n_paths, const char *filter, bool generated,
-                          sd_scenario_set *out);
+SD_MUST_CHECK bool sd_scenario_set_load(const char *who, char *const *paths, size_t n_paths,
+                                        const char *filter, bool generated, sd_scenario_set *out);
 
 #endif

@@ -60,9 +60,9 @@ typedef struct {
     bool close_notify_sent;
     int alert_sent, alert_sent_level, alert_received;
     char error[sizeof(((sd_target_status *)0)->error)];
-    sd_buf session; /* client: the newest resumable session, serialised */
+    sd_buf session;                  /* client: the newest resumable session, serialised */
     sd_session_cache *session_cache; /* server: cfg->session_cache */
-    sd_span app_reply; /* cfg->app_reply: sent instead of the echo if set */
+    sd_span app_reply;               /* cfg->app_reply: sent instead of the echo if set */
 } bssl_target;
 
 static bssl_target *from_base(sd_target *t) { return (bssl_target *)t; }
@@ -91,8 +91,7 @@ static int queue_bio_read(BIO *bio, char *dst, int dst_len) {
         BIO_set_retry_read(bio);
         return -1;
     }
-    if (dst_len <= 0)
-        return 0;
+    if (dst_len <= 0) return 0;
     size_t n = avail < (size_t)dst_len ? avail : (size_t)dst_len;
     memcpy(dst, t->in.data + t->in_off, n);
     t->in_off += n;
@@ -107,8 +106,7 @@ static int queue_bio_read(BIO *bio, char *dst, int dst_len) {
 static int queue_bio_write(BIO *bio, const char *src, int src_len) {
     bssl_target *t = BIO_get_data(bio);
     BIO_clear_retry_flags(bio);
-    if (src_len <= 0)
-        return 0;
+    if (src_len <= 0) return 0;
     sd_buf_append(&t->out, src, (size_t)src_len);
     /* An allocation failure makes libssl see a write error (SSL_ERROR_SYSCALL);
      * we report it as such rather than pretending the bytes went out. */
@@ -138,8 +136,7 @@ static pthread_once_t queue_bio_once = PTHREAD_ONCE_INIT;
  * so LeakSanitizer does not count it). */
 static void queue_bio_method_init(void) {
     BIO_METHOD *m = BIO_meth_new(0, "shakedown queue");
-    if (m == NULL)
-        return;
+    if (m == NULL) return;
     if (!BIO_meth_set_read(m, queue_bio_read) || !BIO_meth_set_write(m, queue_bio_write) ||
         !BIO_meth_set_ctrl(m, queue_bio_ctrl)) {
         BIO_meth_free(m);
@@ -158,8 +155,7 @@ static void queue_bio_method_init(void) {
  * stack that sends a fatal condition at warning level can be told apart. */
 static void info_callback(const SSL *ssl, int type, int value) {
     bssl_target *t = SSL_get_app_data(ssl);
-    if (t == NULL)
-        return;
+    if (t == NULL) return;
     int level = (value >> 8) & 0xff, desc = value & 0xff;
     if (type == SSL_CB_WRITE_ALERT) {
         if (desc == SSL_AD_CLOSE_NOTIFY) {
@@ -188,10 +184,9 @@ static void fail(bssl_target *t, int ssl_err, const char *what) {
             reason = code;
         }
         if (reason == NULL) {
-            snprintf(t->error, sizeof t->error, "%s failed, SSL_get_error=%d, no error queued",
-                     what, ssl_err);
-        } else if (ERR_GET_LIB(e) == ERR_LIB_SSL &&
-                   ERR_GET_REASON(e) == SSL_R_CERTIFICATE_VERIFY_FAILED) {
+            snprintf(t->error, sizeof t->error, "%s failed, SSL_get_error=%d, no error queued", what,
+                     ssl_err);
+        } else if (ERR_GET_LIB(e) == ERR_LIB_SSL && ERR_GET_REASON(e) == SSL_R_CERTIFICATE_VERIFY_FAILED) {
             /* CERTIFICATE_VERIFY_FAILED alone does not say which defect.
              * (Only then: before any verification the result is
              * X509_V_ERR_INVALID_CALL, which would mislead.) */
@@ -207,8 +202,7 @@ static void fail(bssl_target *t, int ssl_err, const char *what) {
 /* Runs libssl as far as the queued input allows: the handshake, then the echo
  * of application data, then the answer to a close_notify. */
 static void drive(bssl_target *t) {
-    if (t->failed || t->closed)
-        return;
+    if (t->failed || t->closed) return;
     if (!t->handshake_done) {
         ERR_clear_error();
         int r = SSL_do_handshake(t->ssl);
@@ -220,15 +214,13 @@ static void drive(bssl_target *t) {
             if (t->role == SD_ROLE_SERVER) SSL_write(t->ssl, "", 0);
         } else {
             int e = SSL_get_error(t->ssl, r);
-            if (e == SSL_ERROR_WANT_READ)
-                return;
+            if (e == SSL_ERROR_WANT_READ) return;
             /* A close_notify during the handshake ends it too (BoringSSL
              * reports ZERO_RETURN); SSL_shutdown is refused while in init, so
              * there is nothing to answer with. */
             if (e == SSL_ERROR_ZERO_RETURN) {
                 t->failed = true;
-                snprintf(t->error, sizeof t->error,
-                         "close_notify received before the handshake completed");
+                snprintf(t->error, sizeof t->error, "close_notify received before the handshake completed");
                 ERR_clear_error();
                 return;
             }
@@ -259,16 +251,14 @@ static void drive(bssl_target *t) {
             continue;
         }
         int e = SSL_get_error(t->ssl, n);
-        if (e == SSL_ERROR_WANT_READ)
-            return;
+        if (e == SSL_ERROR_WANT_READ) return;
         if (e == SSL_ERROR_ZERO_RETURN) {
             /* The peer's close_notify: answer with ours (target.h). With the
              * peer's already received, SSL_shutdown sends and returns 1. */
             t->closed = true;
             ERR_clear_error();
             int s = SSL_shutdown(t->ssl);
-            if (s < 0)
-                fail(t, SSL_get_error(t->ssl, s), "SSL_shutdown");
+            if (s < 0) fail(t, SSL_get_error(t->ssl, s), "SSL_shutdown");
             return;
         }
         fail(t, e, "SSL_read");
@@ -285,8 +275,7 @@ static bool version_ok(uint16_t v) { return v == SD_TLS12 || v == SD_TLS13; }
 static bool set_credential(SSL_CTX *ctx, const sd_credential *cred, char *err, size_t err_len) {
     if (cred->chain_len == 0 || cred->chain_len > SD_MAX_CHAIN) {
         char m[160];
-        snprintf(m, sizeof m, "credential \"%s\" has %zu certificates", cred->name,
-                 cred->chain_len);
+        snprintf(m, sizeof m, "credential \"%s\" has %zu certificates", cred->name, cred->chain_len);
         set_err(err, err_len, m);
         return false;
     }
@@ -310,15 +299,13 @@ static bool set_credential(SSL_CTX *ctx, const sd_credential *cred, char *err, s
         uint32_t e = ERR_get_error();
         char m[200];
         snprintf(m, sizeof m, "credential \"%s\" rejected: %s", cred->name,
-                 e != 0 && ERR_reason_error_string(e) ? ERR_reason_error_string(e)
-                                                      : "unknown reason");
+                 e != 0 && ERR_reason_error_string(e) ? ERR_reason_error_string(e) : "unknown reason");
         set_err(err, err_len, m);
         ok = false;
     } else if (!ok) {
         set_err(err, err_len, "out of memory");
     }
-    for (size_t i = 0; i < cred->chain_len; i++)
-        CRYPTO_BUFFER_free(bufs[i]);
+    for (size_t i = 0; i < cred->chain_len; i++) CRYPTO_BUFFER_free(bufs[i]);
     ERR_clear_error();
     return ok;
 }
@@ -431,21 +418,20 @@ static SSL_SESSION *on_get_server_session(SSL *ssl, const uint8_t *id, int id_le
     bssl_target *t = SSL_get_app_data(ssl);
     sd_span blob;
     *out_copy = 0; /* the returned reference is BoringSSL's */
-    if (!t || id_len <= 0 || !sd_session_cache_get(t->session_cache, "boringssl", sd_span_of(id, (size_t)id_len), &blob))
+    if (!t || id_len <= 0 ||
+        !sd_session_cache_get(t->session_cache, "boringssl", sd_span_of(id, (size_t)id_len), &blob))
         return NULL;
     SSL_SESSION *session = SSL_SESSION_from_bytes(blob.data, blob.len, SSL_get_SSL_CTX(ssl));
     ERR_clear_error();
     return session;
 }
 
-static bool configure_server(SSL_CTX *ctx, const sd_target_config *cfg, char *err,
-                             size_t err_len) {
+static bool configure_server(SSL_CTX *ctx, const sd_target_config *cfg, char *err, size_t err_len) {
     if (cfg->credential == NULL) {
         set_err(err, err_len, "a server needs a credential");
         return false;
     }
-    if (!set_credential(ctx, cfg->credential, err, err_len))
-        return false;
+    if (!set_credential(ctx, cfg->credential, err, err_len)) return false;
     /* The PKI's OCSP response for this credential (ocsp-<name>.der), which
      * BoringSSL staples when the client asks (RFC 6066 §8, RFC 8446 §4.4.2.1). */
     char ocsp_file[96];
@@ -459,13 +445,12 @@ static bool configure_server(SSL_CTX *ctx, const sd_target_config *cfg, char *er
     if (cfg->client_auth != SD_CLIENT_AUTH_NONE) {
         /* RFC 8446 §4.3.2 CertificateRequest; REQUIRE answers an empty client
          * Certificate with certificate_required (§4.4.2.4). */
-        if (!set_trust(ctx, cfg, err, err_len))
-            return false;
-        SSL_CTX_set_verify(ctx,
-                           SSL_VERIFY_PEER | (cfg->client_auth == SD_CLIENT_AUTH_REQUIRE
-                                                  ? SSL_VERIFY_FAIL_IF_NO_PEER_CERT
-                                                  : 0),
-                           NULL);
+        if (!set_trust(ctx, cfg, err, err_len)) return false;
+        SSL_CTX_set_verify(
+            ctx,
+            SSL_VERIFY_PEER |
+                (cfg->client_auth == SD_CLIENT_AUTH_REQUIRE ? SSL_VERIFY_FAIL_IF_NO_PEER_CERT : 0),
+            NULL);
     }
 
     if (cfg->session_cache) {
@@ -495,7 +480,8 @@ static bool configure_server(SSL_CTX *ctx, const sd_target_config *cfg, char *er
      * this stack with the same seed resumes it (harness/protocol/target.h). */
     SSL_CTX_set_num_tickets(ctx, 1);
     uint8_t keys[48];
-    for (size_t i = 0; i < sizeof keys; i++) keys[i] = (uint8_t)(cfg->seed >> (8 * (i % 8))) ^ (uint8_t)(0x5d + i);
+    for (size_t i = 0; i < sizeof keys; i++)
+        keys[i] = (uint8_t)(cfg->seed >> (8 * (i % 8))) ^ (uint8_t)(0x5d + i);
     return SSL_CTX_set_tlsext_ticket_keys(ctx, keys, sizeof keys) == 1;
 }
 
@@ -511,12 +497,9 @@ static int on_new_session(SSL *ssl, SSL_SESSION *session) {
     return 0; /* we did not keep a reference */
 }
 
-static bool configure_client(SSL_CTX *ctx, const sd_target_config *cfg, char *err,
-                             size_t err_len) {
-    if (!set_trust(ctx, cfg, err, err_len))
-        return false;
-    if (cfg->client_credential && !set_credential(ctx, cfg->client_credential, err, err_len))
-        return false;
+static bool configure_client(SSL_CTX *ctx, const sd_target_config *cfg, char *err, size_t err_len) {
+    if (!set_trust(ctx, cfg, err, err_len)) return false;
+    if (cfg->client_credential && !set_credential(ctx, cfg->client_credential, err, err_len)) return false;
     /* Keep each session a ticket makes resumable, for export_session. */
     SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_CLIENT | SSL_SESS_CACHE_NO_INTERNAL);
     SSL_CTX_sess_set_new_cb(ctx, on_new_session);
@@ -586,14 +569,11 @@ static sd_target *bssl_create(const sd_target_config *cfg, sd_target_error *erro
         set_unsupported(error, "BoringSSL's TLS 1.3 cipher suites cannot be configured");
         goto fail;
     }
-    if (cfg->n_cipher_suites > 0 && !set_tls12_suites(t->ctx, cfg, error))
-        goto fail;
-    if (!set_groups(t->ctx, cfg, error) || !set_verify_prefs(t->ctx))
-        goto fail;
+    if (cfg->n_cipher_suites > 0 && !set_tls12_suites(t->ctx, cfg, error)) goto fail;
+    if (!set_groups(t->ctx, cfg, error) || !set_verify_prefs(t->ctx)) goto fail;
     bool ok = cfg->role == SD_ROLE_SERVER ? configure_server(t->ctx, cfg, err, err_len)
                                           : configure_client(t->ctx, cfg, err, err_len);
-    if (!ok)
-        goto fail;
+    if (!ok) goto fail;
 
     t->ssl = SSL_new(t->ctx);
     t->bio = BIO_new(queue_bio_method);
@@ -613,7 +593,8 @@ static sd_target *bssl_create(const sd_target_config *cfg, sd_target_error *erro
     } else {
         SSL_set_connect_state(t->ssl);
         if (cfg->resume_session.len) {
-            SSL_SESSION *session = SSL_SESSION_from_bytes(cfg->resume_session.data, cfg->resume_session.len, t->ctx);
+            SSL_SESSION *session =
+                SSL_SESSION_from_bytes(cfg->resume_session.data, cfg->resume_session.len, t->ctx);
             if (session == NULL || !SSL_set_session(t->ssl, session)) {
                 SSL_SESSION_free(session);
                 set_err(err, err_len, "resume_session is not a BoringSSL session");
@@ -644,16 +625,14 @@ fail:
 static void bssl_start(sd_target *base) {
     bssl_target *t = from_base(base);
     /* A client writes its ClientHello and then waits; a server waits at once. */
-    if (t->role == SD_ROLE_CLIENT)
-        drive(t);
+    if (t->role == SD_ROLE_CLIENT) drive(t);
 }
 
 static void bssl_feed(sd_target *base, sd_span bytes) {
     bssl_target *t = from_base(base);
     /* After a failure or a completed close libssl will not read any more, so
      * later bytes are dropped rather than buffered forever. */
-    if (t->failed || t->closed)
-        return;
+    if (t->failed || t->closed) return;
     if (bytes.len > 0) {
         /* Drop what libssl has consumed before growing the queue, so the
          * queue never holds more than one feed plus an unread tail. */
@@ -665,8 +644,7 @@ static void bssl_feed(sd_target *base, sd_span bytes) {
         if (t->in.failed) {
             /* A harness problem, not the stack's: say so in the error. */
             t->failed = true;
-            snprintf(t->error, sizeof t->error, "harness: out of memory queueing %zu bytes",
-                     bytes.len);
+            snprintf(t->error, sizeof t->error, "harness: out of memory queueing %zu bytes", bytes.len);
             return;
         }
     }
@@ -675,8 +653,7 @@ static void bssl_feed(sd_target *base, sd_span bytes) {
 
 static void bssl_drain(sd_target *base, sd_buf *out) {
     bssl_target *t = from_base(base);
-    if (t->out.len > 0)
-        sd_buf_append(out, t->out.data, t->out.len);
+    if (t->out.len > 0) sd_buf_append(out, t->out.data, t->out.len);
     sd_buf_reset(&t->out);
 }
 
@@ -735,8 +712,7 @@ static const char *bssl_version(void) {
  * nothing is read or echoed after it, as in the model. */
 static void bssl_close(sd_target *base) {
     bssl_target *t = from_base(base);
-    if (!t->handshake_done || t->failed || t->closed || t->close_notify_sent)
-        return;
+    if (!t->handshake_done || t->failed || t->closed || t->close_notify_sent) return;
     ERR_clear_error();
     int s = SSL_shutdown(t->ssl);
     if (s < 0) {
@@ -747,8 +723,7 @@ static void bssl_close(sd_target *base) {
 }
 
 static void bssl_destroy(sd_target *base) {
-    if (base == NULL)
-        return;
+    if (base == NULL) return;
     bssl_target *t = from_base(base);
     SSL_free(t->ssl); /* frees the BIO it owns */
     BIO_free(t->bio); /* only set if create failed before SSL_set_bio */

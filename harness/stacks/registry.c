@@ -17,11 +17,9 @@ const char *const sd_target_names[] = {"model", "boringssl", NULL};
 static const sd_target_ops *const all_targets[] = {&sd_target_model, &sd_target_boringssl};
 
 const sd_target_ops *sd_target_find(const char *name) {
-    if (name == NULL)
-        return NULL;
+    if (name == NULL) return NULL;
     for (size_t i = 0; i < sizeof all_targets / sizeof all_targets[0]; i++) {
-        if (strcmp(all_targets[i]->name, name) == 0)
-            return all_targets[i];
+        if (strcmp(all_targets[i]->name, name) == 0) return all_targets[i];
     }
     /* A shim stack exists only when its shim was built (shim_target.h). */
     char path[4096];
@@ -35,15 +33,12 @@ const sd_target_ops *sd_target_find(const char *name) {
 size_t sd_target_list_available(const sd_target_ops **out, size_t max) {
     size_t n = 0;
     for (size_t i = 0; i < sizeof all_targets / sizeof all_targets[0]; i++, n++) {
-        if (n < max)
-            out[n] = all_targets[i];
+        if (n < max) out[n] = all_targets[i];
     }
     char path[4096];
     for (size_t i = 0; sd_shim_targets[i]; i++) {
-        if (!sd_shim_path(sd_shim_targets[i]->name, path, sizeof path))
-            continue;
-        if (n < max)
-            out[n] = sd_shim_targets[i];
+        if (!sd_shim_path(sd_shim_targets[i]->name, path, sizeof path)) continue;
+        if (n < max) out[n] = sd_shim_targets[i];
         n++;
     }
     return n;

@@ -14,7 +14,7 @@ typedef struct {
 
 /* IANA TLS Supported Groups registry (RFC 8446 §4.2.7, RFC 7919). */
 static const named_id groups[] = {
-    {"secp256r1", 23}, {"secp384r1", 24}, {"secp521r1", 25}, {"x25519", 29},
+    {"secp256r1", 23}, {"secp384r1", 24},  {"secp521r1", 25},  {"x25519", 29},
     {"x448", 30},      {"ffdhe2048", 256}, {"ffdhe3072", 257},
 };
 

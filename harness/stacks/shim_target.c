@@ -96,24 +96,36 @@ int sd_shim_timeout_ms(void) {
 
 static const char *signal_name(int sig) {
     switch (sig) {
-    case SIGSEGV: return "SIGSEGV";
-    case SIGABRT: return "SIGABRT";
-    case SIGBUS: return "SIGBUS";
-    case SIGFPE: return "SIGFPE";
-    case SIGILL: return "SIGILL";
-    case SIGKILL: return "SIGKILL";
-    case SIGTERM: return "SIGTERM";
-    case SIGTRAP: return "SIGTRAP";
-    case SIGPIPE: return "SIGPIPE";
-    default: return NULL;
+    case SIGSEGV:
+        return "SIGSEGV";
+    case SIGABRT:
+        return "SIGABRT";
+    case SIGBUS:
+        return "SIGBUS";
+    case SIGFPE:
+        return "SIGFPE";
+    case SIGILL:
+        return "SIGILL";
+    case SIGKILL:
+        return "SIGKILL";
+    case SIGTERM:
+        return "SIGTERM";
+    case SIGTRAP:
+        return "SIGTRAP";
+    case SIGPIPE:
+        return "SIGPIPE";
+    default:
+        return NULL;
     }
 }
 
 static void describe_exit(int status, char *buf, size_t len) {
     if (WIFSIGNALED(status)) {
         const char *name = signal_name(WTERMSIG(status));
-        if (name) snprintf(buf, len, "killed by signal %s", name);
-        else snprintf(buf, len, "killed by signal %d", WTERMSIG(status));
+        if (name)
+            snprintf(buf, len, "killed by signal %s", name);
+        else
+            snprintf(buf, len, "killed by signal %d", WTERMSIG(status));
     } else if (WIFEXITED(status)) {
         snprintf(buf, len, "exited with status %d", WEXITSTATUS(status));
     } else {
@@ -165,8 +177,8 @@ static void mark_hung(shim_target *t) {
     }
     t->dead = true;
     t->st.hung = true;
-    snprintf(t->st.error, sizeof t->st.error, "%s shim gave no answer within %d ms; killed",
-             t->stack, t->timeout_ms);
+    snprintf(t->st.error, sizeof t->st.error, "%s shim gave no answer within %d ms; killed", t->stack,
+             t->timeout_ms);
 }
 
 /* A shim that sends what the contract does not allow. Reported as a crash of
@@ -177,8 +189,7 @@ static void mark_broken(shim_target *t, const char *what) {
     reap(t, 0, how, sizeof how);
     t->dead = true;
     t->st.crashed = true;
-    snprintf(t->st.error, sizeof t->st.error, "%s shim broke the shim protocol: %s", t->stack,
-             what);
+    snprintf(t->st.error, sizeof t->st.error, "%s shim broke the shim protocol: %s", t->stack, what);
 }
 
 /* ---- Framing with a deadline ------------------------------------------------
@@ -265,16 +276,26 @@ static bool parse_status(shim_target *t, const char *text, size_t len) {
         char *end;
         long v = strtol(val, &end, 0);
         if (*val == '\0' || *end != '\0') return false;
-        if (strcmp(key, "handshake_done") == 0) st.handshake_done = v != 0;
-        else if (strcmp(key, "failed") == 0) st.failed = v != 0;
-        else if (strcmp(key, "alert_sent") == 0) st.alert_sent = (int)v;
-        else if (strcmp(key, "alert_sent_level") == 0) st.alert_sent_level = (int)v;
-        else if (strcmp(key, "alert_received") == 0) st.alert_received = (int)v;
-        else if (strcmp(key, "close_notify_sent") == 0) st.close_notify_sent = v != 0;
-        else if (strcmp(key, "version") == 0) st.version = (uint16_t)v;
-        else if (strcmp(key, "cipher") == 0) st.cipher_suite = (uint16_t)v;
-        else if (strcmp(key, "group") == 0) st.group = (uint16_t)v;
-        else if (strcmp(key, "peer_authenticated") == 0) st.peer_authenticated = v != 0;
+        if (strcmp(key, "handshake_done") == 0)
+            st.handshake_done = v != 0;
+        else if (strcmp(key, "failed") == 0)
+            st.failed = v != 0;
+        else if (strcmp(key, "alert_sent") == 0)
+            st.alert_sent = (int)v;
+        else if (strcmp(key, "alert_sent_level") == 0)
+            st.alert_sent_level = (int)v;
+        else if (strcmp(key, "alert_received") == 0)
+            st.alert_received = (int)v;
+        else if (strcmp(key, "close_notify_sent") == 0)
+            st.close_notify_sent = v != 0;
+        else if (strcmp(key, "version") == 0)
+            st.version = (uint16_t)v;
+        else if (strcmp(key, "cipher") == 0)
+            st.cipher_suite = (uint16_t)v;
+        else if (strcmp(key, "group") == 0)
+            st.group = (uint16_t)v;
+        else if (strcmp(key, "peer_authenticated") == 0)
+            st.peer_authenticated = v != 0;
     }
     t->st = st;
     return true;
@@ -314,8 +335,8 @@ static void read_reply(shim_target *t, double deadline, const char *when) {
 static void exchange(shim_target *t, uint8_t type, const uint8_t *p, size_t len, const char *when) {
     if (t->dead) return;
     double deadline = sd_now_ms() + t->timeout_ms;
-    uint8_t h[SHIM_FRAME_HEADER_LEN] = {type, (uint8_t)(len >> 24), (uint8_t)(len >> 16),
-                                        (uint8_t)(len >> 8), (uint8_t)len};
+    uint8_t h[SHIM_FRAME_HEADER_LEN] = {type, (uint8_t)(len >> 24), (uint8_t)(len >> 16), (uint8_t)(len >> 8),
+                                        (uint8_t)len};
     int r = send_all(t->fd, h, sizeof h, deadline);
     if (r > 0 && len > 0) r = send_all(t->fd, p, len, deadline);
     if (r < 0) return mark_hung(t);
@@ -325,14 +346,12 @@ static void exchange(shim_target *t, uint8_t type, const uint8_t *p, size_t len,
 
 /* ---- Creating ------------------------------------------------------------------- */
 
-static const char *version_arg(uint16_t v) {
-    return v == SD_TLS12 ? "1.2" : v == SD_TLS13 ? "1.3" : NULL;
-}
+static const char *version_arg(uint16_t v) { return v == SD_TLS12 ? "1.2" : v == SD_TLS13 ? "1.3" : NULL; }
 
 /* The fixture PKI's own PEM files of a credential: <dir>/<name>.chain.pem
  * and <dir>/<name>.key.pem. */
-static bool credential_files(const sd_target_config *cfg, const sd_credential *cred, char *cert,
-                             char *key, char *err, size_t err_len) {
+static bool credential_files(const sd_target_config *cfg, const sd_credential *cred, char *cert, char *key,
+                             char *err, size_t err_len) {
     snprintf(cert, PATH_MAX, "%s/%s.chain.pem", cfg->pki->dir, cred->name);
     snprintf(key, PATH_MAX, "%s/%s.key.pem", cfg->pki->dir, cred->name);
     if (access(cert, R_OK) == 0 && access(key, R_OK) == 0) return true;
@@ -342,8 +361,8 @@ static bool credential_files(const sd_target_config *cfg, const sd_credential *c
 
 /* Code points as the shims' comma-separated IANA names (--groups,
  * --ciphers); false, unsupported, for one no shim knows. */
-static bool name_list(const uint16_t *ids, size_t n, const char *(*name_of)(uint16_t),
-                      const char *what, char *out, size_t out_len, sd_target_error *err) {
+static bool name_list(const uint16_t *ids, size_t n, const char *(*name_of)(uint16_t), const char *what,
+                      char *out, size_t out_len, sd_target_error *err) {
     size_t used = 0;
     out[0] = '\0';
     for (size_t i = 0; i < n; i++) {
@@ -365,14 +384,16 @@ static bool name_list(const uint16_t *ids, size_t n, const char *(*name_of)(uint
 
 static void shimt_destroy(sd_target *base);
 
-static sd_target *shimt_create(const char *stack, const sd_target_ops *ops,
-                              const sd_target_config *cfg, sd_target_error *error) {
+static sd_target *shimt_create(const char *stack, const sd_target_ops *ops, const sd_target_config *cfg,
+                               sd_target_error *error) {
     char *err = error->text;
     size_t err_len = sizeof error->text;
     char path[PATH_MAX];
     if (!sd_shim_path(stack, path, sizeof path)) {
-        snprintf(err, err_len, "no %s shim (shakedown-shim-%s) in $SHAKEDOWN_SHIM_DIR, next to "
-                 "the program or in %s", stack, stack, SHAKEDOWN_SHIM_BUILD_DIR);
+        snprintf(err, err_len,
+                 "no %s shim (shakedown-shim-%s) in $SHAKEDOWN_SHIM_DIR, next to "
+                 "the program or in %s",
+                 stack, stack, SHAKEDOWN_SHIM_BUILD_DIR);
         return NULL;
     }
     const char *minv = version_arg(cfg->min_version), *maxv = version_arg(cfg->max_version);
@@ -387,8 +408,7 @@ static sd_target *shimt_create(const char *stack, const sd_target_ops *ops,
     }
     /* The shims run every connection from scratch (docs/shim-contract.md):
      * no tickets to issue or ask for, no session to resume. */
-    if (cfg->session_tickets ||
-        (cfg->role == SD_ROLE_CLIENT && cfg->resume_session.len)) {
+    if (cfg->session_tickets || (cfg->role == SD_ROLE_CLIENT && cfg->resume_session.len)) {
         snprintf(err, err_len, "session resumption through a shim");
         error->unsupported = true;
         return NULL;
@@ -405,8 +425,8 @@ static sd_target *shimt_create(const char *stack, const sd_target_ops *ops,
     snprintf(trust, sizeof trust, "%s/root.pem", cfg->pki->dir);
     snprintf(now, sizeof now, "%lld", (long long)cfg->now);
     if (!name_list(cfg->groups, cfg->n_groups, shim_group_name, "group", groups, sizeof groups, error) ||
-        !name_list(cfg->cipher_suites, cfg->n_cipher_suites, shim_cipher_name, "cipher suite",
-                   ciphers, sizeof ciphers, error))
+        !name_list(cfg->cipher_suites, cfg->n_cipher_suites, shim_cipher_name, "cipher suite", ciphers,
+                   sizeof ciphers, error))
         return NULL;
     const char *argv[40];
     size_t n = 0;
@@ -563,9 +583,7 @@ static sd_target *shimt_create(const char *stack, const sd_target_ops *ops,
 
 static shim_target *from_base(sd_target *t) { return (shim_target *)t; }
 
-static void shimt_start(sd_target *base) {
-    exchange(from_base(base), SHIM_FRAME_START, NULL, 0, "on START");
-}
+static void shimt_start(sd_target *base) { exchange(from_base(base), SHIM_FRAME_START, NULL, 0, "on START"); }
 
 static void shimt_feed(sd_target *base, sd_span bytes) {
     shim_target *t = from_base(base);
@@ -595,8 +613,8 @@ static void shimt_status(sd_target *base, sd_target_status *out) { *out = from_b
 static bool shimt_export(sd_target *base, const char *label, uint8_t *out, size_t len) {
     shim_target *t = from_base(base);
     size_t label_len = strlen(label);
-    if (t->dead || !t->st.handshake_done || label_len == 0 || label_len > SHIM_MAX_EXPORT_LABEL ||
-        len == 0 || len > SHIM_MAX_EXPORT_LEN)
+    if (t->dead || !t->st.handshake_done || label_len == 0 || label_len > SHIM_MAX_EXPORT_LABEL || len == 0 ||
+        len > SHIM_MAX_EXPORT_LEN)
         return false;
     uint8_t payload[2 + SHIM_MAX_EXPORT_LABEL];
     payload[0] = (uint8_t)(len >> 8);
@@ -674,25 +692,25 @@ static const char *shimt_version(const char *stack, char *cache, size_t cache_le
     return cache;
 }
 
-#define SHIM_TARGET(NAME)                                                                   \
-    static sd_target *create_##NAME(const sd_target_config *cfg, sd_target_error *err) {   \
-        return shimt_create(#NAME, &sd_target_##NAME, cfg, err);                            \
-    }                                                                                       \
-    static const char *version_##NAME(void) {                                              \
-        static char cache[256];                                                             \
-        return shimt_version(#NAME, cache, sizeof cache);                                    \
-    }                                                                                       \
-    const sd_target_ops sd_target_##NAME = {                                                \
-        .name = #NAME,                                                                      \
-        .create = create_##NAME,                                                            \
-        .start = shimt_start,                                                                \
-        .feed = shimt_feed,                                                                  \
-        .drain = shimt_drain,                                                                \
-        .status = shimt_status,                                                              \
-        .export_keying_material = shimt_export,                                              \
-        .version = version_##NAME,                                                          \
-        .destroy = shimt_destroy,                                                            \
-        .close = shimt_close,                                                                \
+#define SHIM_TARGET(NAME)                                                                \
+    static sd_target *create_##NAME(const sd_target_config *cfg, sd_target_error *err) { \
+        return shimt_create(#NAME, &sd_target_##NAME, cfg, err);                         \
+    }                                                                                    \
+    static const char *version_##NAME(void) {                                            \
+        static char cache[256];                                                          \
+        return shimt_version(#NAME, cache, sizeof cache);                                \
+    }                                                                                    \
+    const sd_target_ops sd_target_##NAME = {                                             \
+        .name = #NAME,                                                                   \
+        .create = create_##NAME,                                                         \
+        .start = shimt_start,                                                            \
+        .feed = shimt_feed,                                                              \
+        .drain = shimt_drain,                                                            \
+        .status = shimt_status,                                                          \
+        .export_keying_material = shimt_export,                                          \
+        .version = version_##NAME,                                                       \
+        .destroy = shimt_destroy,                                                        \
+        .close = shimt_close,                                                            \
     };
 
 SHIM_TARGET(openssl)
@@ -700,5 +718,5 @@ SHIM_TARGET(gnutls)
 SHIM_TARGET(wolfssl)
 SHIM_TARGET(mbedtls)
 
-const sd_target_ops *const sd_shim_targets[] = {&sd_target_openssl, &sd_target_gnutls,
-                                                &sd_target_wolfssl, &sd_target_mbedtls, NULL};
+const sd_target_ops *const sd_shim_targets[] = {&sd_target_openssl, &sd_target_gnutls, &sd_target_wolfssl,
+                                                &sd_target_mbedtls, NULL};

@@ -223,7 +223,8 @@ bool sd_tcp_setup(const sd_tcp_options *o, char *err, size_t err_len) {
         if (!all_loopback && !o->allow_remote) {
             snprintf(err, err_len,
                      "--connect %s is not a loopback address; network modes stay on loopback "
-                     "unless --allow-remote is given", o->connect);
+                     "unless --allow-remote is given",
+                     o->connect);
             return false;
         }
         g.have_server = true;
@@ -308,7 +309,8 @@ static int connect_server(char *err, size_t err_len) {
         fd = -1;
     }
     freeaddrinfo(res);
-    if (fd < 0) sd_set_error(err, err_len, "cannot connect to %s:%s: %s", g.host, g.port, strerror(last_errno));
+    if (fd < 0)
+        sd_set_error(err, err_len, "cannot connect to %s:%s: %s", g.host, g.port, strerror(last_errno));
     return fd;
 }
 
@@ -498,7 +500,8 @@ static void tcp_start(sd_target *base) {
         if (t->st.crashed || t->st.failed) return;
         if (left <= 0) {
             t->st.hung = true;
-            snprintf(t->st.error, sizeof t->st.error, "the client did not connect within %d ms", g.timeout_ms);
+            snprintf(t->st.error, sizeof t->st.error, "the client did not connect within %d ms",
+                     g.timeout_ms);
             return;
         }
         int r = poll(&p, 1, left < 50 ? left : 50);

@@ -22,8 +22,9 @@ static const uint8_t magic[3] = {'S', 'D', 'T'};
  * forms of a trace convert losslessly). */
 
 /* Every kind's binary version is one this build reads. */
-#define SD_MUT_VERSION_CHECK(kind, name, arg, version)                                                       \
-    _Static_assert((version) >= 1 && (version) <= SD_TRACE_BINARY_VERSION, "mutation " name ": binary version");
+#define SD_MUT_VERSION_CHECK(kind, name, arg, version)                     \
+    _Static_assert((version) >= 1 && (version) <= SD_TRACE_BINARY_VERSION, \
+                   "mutation " name ": binary version");
 SD_MUTATIONS(SD_MUT_VERSION_CHECK)
 #undef SD_MUT_VERSION_CHECK
 
@@ -37,8 +38,11 @@ enum { FLAG_PLAINTEXT = 1, FLAG_ENCRYPTED = 2 };
 /* SEND and EXPECT of the pseudo message HelloRetryRequest (msg_type
  * SD_MSG_TYPE_HELLO_RETRY_REQUEST, which does not fit the u8 msg_type
  * field) are written as their kind with this bit set, and no msg_type. */
-enum { KIND_HRR_BIT = 0x80, KIND_SEND_HRR = KIND_HRR_BIT | SD_ACT_SEND, KIND_EXPECT_HRR = KIND_HRR_BIT | SD_ACT_EXPECT };
-
+enum {
+    KIND_HRR_BIT = 0x80,
+    KIND_SEND_HRR = KIND_HRR_BIT | SD_ACT_SEND,
+    KIND_EXPECT_HRR = KIND_HRR_BIT | SD_ACT_EXPECT
+};
 
 bool sd_trace_binary_is(const uint8_t *data, size_t len) {
     return data != NULL && len >= SD_TRACE_BINARY_HEADER_LEN && memcmp(data, magic, sizeof magic) == 0;
@@ -63,10 +67,14 @@ static size_t cert_name_len(const char *text, size_t cap) {
 /* What a range error calls a mutation's value. */
 static const char *value_noun(sd_mutation_arg arg) {
     switch (arg) {
-    case SD_MUT_ARG_FLIP: return "flip mask";
-    case SD_MUT_ARG_HANDSHAKE_TYPE: return "type";
-    case SD_MUT_ARG_SPLIT: return "split";
-    default: return "value";
+    case SD_MUT_ARG_FLIP:
+        return "flip mask";
+    case SD_MUT_ARG_HANDSHAKE_TYPE:
+        return "type";
+    case SD_MUT_ARG_SPLIT:
+        return "split";
+    default:
+        return "value";
     }
 }
 
@@ -77,12 +85,15 @@ static bool check_mutation(const sd_mutation *m, char *why, size_t why_len) {
         return false;
     }
     const sd_mutation_fields *f = sd_mutation_arg_fields(info->arg);
-    if (f->bytes && m->bytes_len > 0 && m->bytes == NULL) return sd_set_error(why, why_len, "bytes missing"), false;
+    if (f->bytes && m->bytes_len > 0 && m->bytes == NULL)
+        return sd_set_error(why, why_len, "bytes missing"), false;
     if (f->value && (m->value < f->value_min || m->value > f->value_max))
-        return sd_set_error(why, why_len, "%s %ld not %ld-%ld", value_noun(info->arg), m->value, f->value_min, f->value_max),
+        return sd_set_error(why, why_len, "%s %ld not %ld-%ld", value_noun(info->arg), m->value, f->value_min,
+                            f->value_max),
                false;
     if (f->text && cert_name_len(m->text, sizeof m->text) == 0)
-        return sd_set_error(why, why_len, "%s= needs a credential name [a-z0-9._-]{1,%zu}", info->name, sizeof m->text - 1),
+        return sd_set_error(why, why_len, "%s= needs a credential name [a-z0-9._-]{1,%zu}", info->name,
+                            sizeof m->text - 1),
                false;
     return true;
 }
@@ -171,17 +182,26 @@ static uint8_t flags_of(const sd_action *a) {
 static void put_mutation(sd_buf *out, const sd_mutation *m) {
     sd_buf_u8(out, (uint8_t)m->kind);
     switch (sd_mutation_info_of(m->kind)->arg) {
-    case SD_MUT_ARG_NONE: break;
-    case SD_MUT_ARG_BYTES: put_bytes(out, m->bytes, m->bytes_len); break;
+    case SD_MUT_ARG_NONE:
+        break;
+    case SD_MUT_ARG_BYTES:
+        put_bytes(out, m->bytes, m->bytes_len);
+        break;
     case SD_MUT_ARG_FLIP:
         put_varint(out, zigzag(m->offset));
         sd_buf_u8(out, (uint8_t)m->value);
         break;
     case SD_MUT_ARG_U24:
-    case SD_MUT_ARG_SPLIT: put_varint(out, (uint64_t)m->value); break;
-    case SD_MUT_ARG_HANDSHAKE_TYPE: sd_buf_u8(out, (uint8_t)m->value); break;
+    case SD_MUT_ARG_SPLIT:
+        put_varint(out, (uint64_t)m->value);
+        break;
+    case SD_MUT_ARG_HANDSHAKE_TYPE:
+        sd_buf_u8(out, (uint8_t)m->value);
+        break;
     case SD_MUT_ARG_EXTENSION:
-    case SD_MUT_ARG_U16: sd_buf_u16(out, (uint16_t)m->value); break;
+    case SD_MUT_ARG_U16:
+        sd_buf_u16(out, (uint16_t)m->value);
+        break;
     case SD_MUT_ARG_EXTENSION_BYTES:
         sd_buf_u16(out, (uint16_t)m->value);
         put_bytes(out, m->bytes, m->bytes_len);
@@ -218,7 +238,9 @@ static void put_action(sd_buf *out, const sd_action *a) {
         sd_buf_u8(out, a->alert_level);
         sd_buf_u8(out, a->alert);
         break;
-    case SD_ACT_SEND_CCS: sd_buf_u8(out, flags_of(a)); break;
+    case SD_ACT_SEND_CCS:
+        sd_buf_u8(out, flags_of(a));
+        break;
     case SD_ACT_SEND_APPDATA:
         sd_buf_u8(out, flags_of(a));
         put_bytes(out, a->bytes, a->bytes_len);
@@ -228,9 +250,12 @@ static void put_action(sd_buf *out, const sd_action *a) {
         sd_buf_u8(out, a->content_type);
         put_bytes(out, a->bytes, a->bytes_len);
         break;
-    case SD_ACT_EXPECT_APPDATA: put_bytes(out, a->bytes, a->bytes_len); break;
+    case SD_ACT_EXPECT_APPDATA:
+        put_bytes(out, a->bytes, a->bytes_len);
+        break;
     case SD_ACT_EXPECT_CLOSE:
-    case SD_ACT_EXPECT_CCS: break;
+    case SD_ACT_EXPECT_CCS:
+        break;
     }
 }
 
@@ -335,8 +360,10 @@ static bool get_varint(reader *r, const char *what, uint64_t *out) {
 static bool get_bytes(reader *r, const char *what, uint8_t **out, size_t *out_len) {
     uint64_t n = 0;
     if (!get_varint(r, what, &n)) return false;
-    if (n > MAX_ACTION_DATA) return fail(r, "%s of %llu bytes (max %u)", what, (unsigned long long)n, MAX_ACTION_DATA);
-    if (n > r->len - r->pos) return fail(r, "%s of %llu bytes runs past the end", what, (unsigned long long)n);
+    if (n > MAX_ACTION_DATA)
+        return fail(r, "%s of %llu bytes (max %u)", what, (unsigned long long)n, MAX_ACTION_DATA);
+    if (n > r->len - r->pos)
+        return fail(r, "%s of %llu bytes runs past the end", what, (unsigned long long)n);
     *out = NULL;
     *out_len = 0;
     if (n == 0) return true;
@@ -369,8 +396,10 @@ static bool get_mutation(reader *r, sd_mutation *m) {
     uint64_t v = 0;
     uint8_t b = 0;
     switch (info->arg) {
-    case SD_MUT_ARG_NONE: return true;
-    case SD_MUT_ARG_BYTES: return get_bytes(r, "mutation bytes", &m->bytes, &m->bytes_len);
+    case SD_MUT_ARG_NONE:
+        return true;
+    case SD_MUT_ARG_BYTES:
+        return get_bytes(r, "mutation bytes", &m->bytes, &m->bytes_len);
     case SD_MUT_ARG_FLIP:
         if (!get_varint(r, "a flip offset", &v)) return false;
         /* Undo the zigzag. */
@@ -401,7 +430,8 @@ static bool get_mutation(reader *r, sd_mutation *m) {
     case SD_MUT_ARG_EXTENSION_BYTES:
     case SD_MUT_ARG_U16: {
         uint8_t hi = 0, lo = 0;
-        if (!get_u8(r, "an extension type or version", &hi) || !get_u8(r, "an extension type or version", &lo))
+        if (!get_u8(r, "an extension type or version", &hi) ||
+            !get_u8(r, "an extension type or version", &lo))
             return false;
         m->value = (long)hi << 8 | lo;
         if (info->arg == SD_MUT_ARG_EXTENSION_BYTES)
@@ -410,10 +440,12 @@ static bool get_mutation(reader *r, sd_mutation *m) {
     }
     case SD_MUT_ARG_CREDENTIAL:
         if (!get_u8(r, "a credential name length", &b)) return false;
-        if (b == 0 || b >= sizeof m->text) return fail(r, "credential name of %u bytes (1-%zu)", b, sizeof m->text - 1);
+        if (b == 0 || b >= sizeof m->text)
+            return fail(r, "credential name of %u bytes (1-%zu)", b, sizeof m->text - 1);
         if (b > r->len - r->pos) return fail(r, "credential name runs past the end");
         for (uint8_t i = 0; i < b; i++)
-            if (!is_name_char((char)r->data[r->pos + i])) return fail(r, "credential name with a byte outside [a-z0-9._-]");
+            if (!is_name_char((char)r->data[r->pos + i]))
+                return fail(r, "credential name with a byte outside [a-z0-9._-]");
         memcpy(m->text, r->data + r->pos, b);
         m->text[b] = '\0';
         r->pos += b;
@@ -435,7 +467,7 @@ static bool get_action(reader *r, sd_trace *t) {
         return fail(r, "action kind %u needs binary trace version 2 (this is version %d)", kind, r->version);
     }
     bool hrr = kind == KIND_SEND_HRR || kind == KIND_EXPECT_HRR;
-    sd_action *a = sd_trace_add(t, kind == KIND_SEND_HRR    ? SD_ACT_SEND
+    sd_action *a = sd_trace_add(t, kind == KIND_SEND_HRR     ? SD_ACT_SEND
                                    : kind == KIND_EXPECT_HRR ? SD_ACT_EXPECT
                                                              : (sd_action_kind)kind);
     if (!a) return fail(r, "out of memory");
@@ -480,7 +512,8 @@ static bool get_action(reader *r, sd_trace *t) {
         if (!get_bytes(r, "application data", &a->bytes, &a->bytes_len)) return false;
         break;
     case SD_ACT_EXPECT_CLOSE:
-    case SD_ACT_EXPECT_CCS: break;
+    case SD_ACT_EXPECT_CCS:
+        break;
     }
     char why[160];
     if (!check_action(a, why, sizeof why)) {
@@ -499,7 +532,8 @@ bool sd_trace_decode(const uint8_t *data, size_t len, sd_trace *out, char *err, 
         return fail(&r, "not a binary trace (it starts with \"SDT\" and a version byte)");
     if (data[3] < 1 || data[3] > SD_TRACE_BINARY_VERSION) {
         r.pos = 3;
-        return fail(&r, "binary trace version %u; this build reads versions 1-%d", data[3], SD_TRACE_BINARY_VERSION);
+        return fail(&r, "binary trace version %u; this build reads versions 1-%d", data[3],
+                    SD_TRACE_BINARY_VERSION);
     }
     r.version = data[3];
     r.pos = SD_TRACE_BINARY_HEADER_LEN;

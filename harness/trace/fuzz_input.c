@@ -142,9 +142,9 @@ typedef enum { RECEIVED_BY_CLIENT, RECEIVED_BY_SERVER, RECEIVED_BY_EITHER } rece
 typedef struct {
     const char *name;
     uint16_t version;
-    uint16_t type;    /* handshake type, or SD_MSG_TYPE_HELLO_RETRY_REQUEST */
+    uint16_t type; /* handshake type, or SD_MSG_TYPE_HELLO_RETRY_REQUEST */
     receiver receiver;
-    bool honest;      /* the driver can build the honest body */
+    bool honest; /* the driver can build the honest body */
 } message_target;
 
 static const message_target message_targets[] = {
@@ -278,7 +278,8 @@ static bool tls13_trace(message_builder *b, sd_role stack) {
          * Certificate before its Finished. */
         bool cr = sends(b, SD_CertificateRequest);
         ok = ok && (!cr || send_msg(b, SD_CertificateRequest));
-        ok = ok && send_msg(b, SD_Certificate) && send_msg(b, SD_CertificateVerify) && send_msg(b, SD_Finished);
+        ok = ok && send_msg(b, SD_Certificate) && send_msg(b, SD_CertificateVerify) &&
+             send_msg(b, SD_Finished);
         ok = ok && (!cr || expect_msg(b, SD_Certificate)) && expect_msg(b, SD_Finished);
     } else {
         static const uint16_t server_flight[] = {SD_ServerHello, SD_EncryptedExtensions, SD_Certificate,
@@ -319,7 +320,8 @@ static bool tls12_trace(message_builder *b, sd_role stack, bool ecdhe, bool clie
         ok = expect_msg(b, SD_ClientHello) && send_msg(b, SD_ServerHello) && send_msg(b, SD_Certificate) &&
              (!ske || send_msg(b, SD_ServerKeyExchange)) && (!cr || send_msg(b, SD_CertificateRequest)) &&
              send_msg(b, SD_ServerHelloDone) && (!cr || expect_msg(b, SD_Certificate)) &&
-             expect_msg(b, SD_ClientKeyExchange) && (!cr || !client_cert || expect_msg(b, SD_CertificateVerify)) &&
+             expect_msg(b, SD_ClientKeyExchange) &&
+             (!cr || !client_cert || expect_msg(b, SD_CertificateVerify)) &&
              add(b->out, SD_ACT_EXPECT_CCS, 0) && expect_msg(b, SD_Finished);
         /* RFC 5077 §3.3: the ticket comes before the server's CCS (the
          * ServerHello announced it, sd_fuzz_setup). */
@@ -327,11 +329,11 @@ static bool tls12_trace(message_builder *b, sd_role stack, bool ecdhe, bool clie
         ok = ok && add(b->out, SD_ACT_SEND_CCS, 0) && send_msg(b, SD_Finished);
     } else {
         ok = send_msg(b, SD_ClientHello) && expect_msg(b, SD_ServerHello) && expect_msg(b, SD_Certificate) &&
-             (!ecdhe || expect_msg(b, SD_ServerKeyExchange)) && (!client_auth || expect_msg(b, SD_CertificateRequest)) &&
-             expect_msg(b, SD_ServerHelloDone) && (!client_auth || send_msg(b, SD_Certificate)) &&
-             send_msg(b, SD_ClientKeyExchange) && (!client_auth || send_msg(b, SD_CertificateVerify)) &&
-             add(b->out, SD_ACT_SEND_CCS, 0) && send_msg(b, SD_Finished) && add(b->out, SD_ACT_EXPECT_CCS, 0) &&
-             expect_msg(b, SD_Finished);
+             (!ecdhe || expect_msg(b, SD_ServerKeyExchange)) &&
+             (!client_auth || expect_msg(b, SD_CertificateRequest)) && expect_msg(b, SD_ServerHelloDone) &&
+             (!client_auth || send_msg(b, SD_Certificate)) && send_msg(b, SD_ClientKeyExchange) &&
+             (!client_auth || send_msg(b, SD_CertificateVerify)) && add(b->out, SD_ACT_SEND_CCS, 0) &&
+             send_msg(b, SD_Finished) && add(b->out, SD_ACT_EXPECT_CCS, 0) && expect_msg(b, SD_Finished);
     }
     return ok;
 }
@@ -339,11 +341,14 @@ static bool tls12_trace(message_builder *b, sd_role stack, bool ecdhe, bool clie
 static bool message_trace(const message_target *mt, const uint8_t *data, size_t len, sd_trace *out,
                           sd_fuzz_setup *setup) {
     uint8_t variant = len > 0 ? data[0] : 0;
-    message_builder b = {.mt = mt, .variant = variant, .body = len > 0 ? data + 1 : data,
-                         .len = len > 0 ? len - 1 : 0, .out = out};
-    sd_role stack = mt->receiver == RECEIVED_BY_SERVER                            ? SD_ROLE_SERVER
+    message_builder b = {.mt = mt,
+                         .variant = variant,
+                         .body = len > 0 ? data + 1 : data,
+                         .len = len > 0 ? len - 1 : 0,
+                         .out = out};
+    sd_role stack = mt->receiver == RECEIVED_BY_SERVER                         ? SD_ROLE_SERVER
                     : mt->receiver == RECEIVED_BY_EITHER && (variant & 2) != 0 ? SD_ROLE_SERVER
-                                                                                  : SD_ROLE_CLIENT;
+                                                                               : SD_ROLE_CLIENT;
     setup->role = stack;
     setup->version = mt->version;
     if (mt->version != SD_TLS12) return tls13_trace(&b, stack);
@@ -351,7 +356,8 @@ static bool message_trace(const message_target *mt, const uint8_t *data, size_t 
     unsigned kx = (variant >> 4) & 3;
     /* The server under test asks for the client certificate it is sent. */
     bool client_auth = (variant & 0x40) != 0 || mt->type == SD_CertificateRequest ||
-                       mt->type == SD_CertificateVerify || (mt->type == SD_Certificate && stack == SD_ROLE_SERVER);
+                       mt->type == SD_CertificateVerify ||
+                       (mt->type == SD_Certificate && stack == SD_ROLE_SERVER);
     setup->cipher_suite = tls12_key_exchanges[kx].suite;
     setup->server_credential = tls12_key_exchanges[kx].credential;
     bool client_cert = !(variant & 0x80);
@@ -489,8 +495,8 @@ sd_role sd_trace_role_under_test(const sd_trace *t) {
     return SD_ROLE_SERVER;
 }
 
-bool sd_fuzz_input_build(const char *target, const uint8_t *data, size_t len, sd_trace *out, sd_fuzz_setup *setup,
-                         char *err, size_t err_len) {
+bool sd_fuzz_input_build(const char *target, const uint8_t *data, size_t len, sd_trace *out,
+                         sd_fuzz_setup *setup, char *err, size_t err_len) {
     sd_trace_init(out);
     if (err && err_len) err[0] = '\0';
     if (len > 0 && data == NULL) {

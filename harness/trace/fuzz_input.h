@@ -36,14 +36,14 @@ bool sd_fuzz_target_known(const char *name);
 /* What a fuzz input asks of the run besides its trace: the role and
  * version, and for TLS 1.2 the shape the variant byte chose. */
 typedef struct {
-    sd_role role;                  /* of the stack under test */
-    uint16_t version;              /* SD_TLS13 or SD_TLS12 */
-    uint16_t cipher_suite;         /* the one suite the driver offers or picks; 0: its defaults */
-    const char *server_credential; /* the server's fixture credential; NULL: "leaf" */
-    const char *client_credential; /* the driver's, as a client asked for one; NULL: none */
+    sd_role role;                         /* of the stack under test */
+    uint16_t version;                     /* SD_TLS13 or SD_TLS12 */
+    uint16_t cipher_suite;                /* the one suite the driver offers or picks; 0: its defaults */
+    const char *server_credential;        /* the server's fixture credential; NULL: "leaf" */
+    const char *client_credential;        /* the driver's, as a client asked for one; NULL: none */
     const char *target_client_credential; /* a client under test's, when asked; NULL: none */
-    sd_client_auth client_auth;    /* a server under test asks for a client certificate */
-    bool announce_ticket;          /* TLS 1.2: the driver's ServerHello announces a ticket */
+    sd_client_auth client_auth;           /* a server under test asks for a client certificate */
+    bool announce_ticket;                 /* TLS 1.2: the driver's ServerHello announces a ticket */
 } sd_fuzz_setup;
 
 /* Builds the trace that fuzz target `target` runs for data[0..len), and
@@ -80,15 +80,14 @@ typedef struct {
  * fuzz_record: raw client records, cut at their length fields.
  * fuzz_trace: a binary trace (trace/binary.h); an input that does not
  * decode gives an empty trace. */
-SD_MUST_CHECK bool sd_fuzz_input_build(const char *target, const uint8_t *data, size_t len, sd_trace *out, sd_fuzz_setup *setup,
-                         char *err, size_t err_len);
+SD_MUST_CHECK bool sd_fuzz_input_build(const char *target, const uint8_t *data, size_t len, sd_trace *out,
+                                       sd_fuzz_setup *setup, char *err, size_t err_len);
 
 /* The TLS 1.2 key exchange that variant bits 4-5 (kx, 0-3) of a TLS 1.2
  * message target choose: the one cipher suite and the server's fixture
  * credential (either pointer may be NULL). For tools that record seeds in
  * that shape. */
 void sd_fuzz_tls12_key_exchange(unsigned kx, uint16_t *suite, const char **credential);
-
 
 /* The role of the stack under test for a trace that does not say: the
  * client if the first action about a ClientHello expects one, else the

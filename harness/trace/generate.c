@@ -50,11 +50,14 @@
 
 const sd_generated_family sd_generated_families[] = {
     {"gen-order", "every message (and TLS 1.2 CCS) that may not come next, at every place the target waits"},
-    {"gen-malformed", "each message the driver sends: truncated, empty, trailing bytes, lying lengths, wrong type; hellos"},
+    {"gen-malformed",
+     "each message the driver sends: truncated, empty, trailing bytes, lying lengths, wrong type; hellos"},
     {"gen-finished", "Finished flipped, truncated, extended, empty, all zero, wrong key, missing"},
-    {"gen-alert", "each alert at each level at each point; TLS 1.2 warnings; alert records of the wrong size"},
+    {"gen-alert",
+     "each alert at each level at each point; TLS 1.2 warnings; alert records of the wrong size"},
     {"gen-record", "record layer: sizes, empty records, content types, interleaving, premature data, CCS"},
-    {"gen-certificate", "each defective fixture credential as server and client certificate; empty list; entry extension"},
+    {"gen-certificate",
+     "each defective fixture credential as server and client certificate; empty list; entry extension"},
 };
 const size_t sd_n_generated_families = sizeof(sd_generated_families) / sizeof(sd_generated_families[0]);
 
@@ -64,8 +67,8 @@ static const sd_role roles[] = {SD_ROLE_SERVER, SD_ROLE_CLIENT};
 
 /* TLS 1.3: family by family, each in both roles. */
 static void generate_tls13(gen *g) {
-    static void (*const families[])(gen *, const honest *) = {gen_order, gen_malformed, gen_finished, gen_alert,
-                                                              gen_record};
+    static void (*const families[])(gen *, const honest *) = {gen_order, gen_malformed, gen_finished,
+                                                              gen_alert, gen_record};
     for (size_t f = 0; f < sizeof families / sizeof families[0] && g->ok; f++) {
         for (size_t r = 0; r < 2 && g->ok; r++) {
             honest h = gen_honest(&gen_tls13, NULL, roles[r]);
@@ -107,7 +110,8 @@ static void generate_tls12(gen *g) {
 static bool generate(sd_generated *out, char *err, size_t err_len, bool tls13, bool tls12) {
     memset(out, 0, sizeof(*out));
     char dummy[8];
-    gen g = {.out = out, .err = err_len ? err : dummy, .err_len = err_len ? err_len : sizeof(dummy), .ok = true};
+    gen g = {
+        .out = out, .err = err_len ? err : dummy, .err_len = err_len ? err_len : sizeof(dummy), .ok = true};
     sd_buf_init(&g.text);
     if (tls13) generate_tls13(&g);
     if (g.ok && tls12) generate_tls12(&g);
@@ -119,9 +123,15 @@ static bool generate(sd_generated *out, char *err, size_t err_len, bool tls13, b
     return true;
 }
 
-bool sd_generate_tls13(sd_generated *out, char *err, size_t err_len) { return generate(out, err, err_len, true, false); }
-bool sd_generate_tls12(sd_generated *out, char *err, size_t err_len) { return generate(out, err, err_len, false, true); }
-bool sd_generate_all(sd_generated *out, char *err, size_t err_len) { return generate(out, err, err_len, true, true); }
+bool sd_generate_tls13(sd_generated *out, char *err, size_t err_len) {
+    return generate(out, err, err_len, true, false);
+}
+bool sd_generate_tls12(sd_generated *out, char *err, size_t err_len) {
+    return generate(out, err, err_len, false, true);
+}
+bool sd_generate_all(sd_generated *out, char *err, size_t err_len) {
+    return generate(out, err, err_len, true, true);
+}
 
 void sd_generated_free(sd_generated *g) {
     if (!g) return;

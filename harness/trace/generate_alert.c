@@ -28,7 +28,8 @@ static const char note_warning_alert[] =
     "with SSL_AD_DECODE_ERROR. It does stop, and does not complete.";
 
 static const char note12_warning[] =
-    "RFC 5246 §7.2.2 leaves it to the receiver whether to go on after a warning (if it stops it SHOULD send a "
+    "RFC 5246 §7.2.2 leaves it to the receiver whether to go on after a warning (if it stops it SHOULD send "
+    "a "
     "fatal alert). The suite expects what BoringSSL and the model do, carry on (ssl_process_alert in "
     "ssl/tls_record.cc discards TLS 1.2 warnings): a stack that stops here chose otherwise within the RFC.";
 
@@ -45,8 +46,8 @@ static const char *const warning_note[N_GEN_VERSIONS] = {
  * receiver then does is not decided), no_renegotiation answers a
  * renegotiation only, and unknown descriptions have no meaning to weigh. */
 static bool warning_allowed12(uint8_t desc) {
-    return desc == SD_bad_certificate || desc == SD_unsupported_certificate || desc == SD_certificate_revoked ||
-           desc == SD_certificate_expired || desc == SD_certificate_unknown;
+    return desc == SD_bad_certificate || desc == SD_unsupported_certificate ||
+           desc == SD_certificate_revoked || desc == SD_certificate_expired || desc == SD_certificate_unknown;
 }
 
 /* --- Every description at both levels ----------------------------------------- */
@@ -63,14 +64,16 @@ static void one_alert(gen *g, const honest *h, size_t pos, uint8_t level, uint8_
     char before[40], number[8], detail[256], title[400];
     gen_kebab(at_msg, before, sizeof before);
     snprintf(number, sizeof number, "%u", desc);
-    snprintf(detail, sizeof detail, "before-%s.%s.%s%s", before, lv, name ? "" : "alert-", name ? name : number);
+    snprintf(detail, sizeof detail, "before-%s.%s.%s%s", before, lv, name ? "" : "alert-",
+             name ? name : number);
 
     requirement r = name ? R_ERROR_ALERT : gen_cited_or(h->v, R_UNKNOWN_ALERT, R_ERROR_ALERT);
     const char *note = NULL;
     if (desc == SD_close_notify) {
         r = R_CLOSE_NOTIFY;
         if (h->v->alert_level_ignored)
-            snprintf(title, sizeof title, "%s ignores everything after a %s close_notify sent before %s", who, lv, at);
+            snprintf(title, sizeof title, "%s ignores everything after a %s close_notify sent before %s", who,
+                     lv, at);
         else
             snprintf(title, sizeof title, "%s stops after a %s close_notify before %s", who, lv, at);
     } else if (desc == SD_user_canceled) {
@@ -87,8 +90,8 @@ static void one_alert(gen *g, const honest *h, size_t pos, uint8_t level, uint8_
                  name ? name : number, at);
         if (level == SD_ALERT_LEVEL_WARNING) note = warning_note[h->v->id];
     } else {
-        snprintf(title, sizeof title, "%s stops after a fatal %s%s alert before %s", who, name ? "" : "alert-",
-                 name ? name : number, at);
+        snprintf(title, sizeof title, "%s stops after a fatal %s%s alert before %s", who,
+                 name ? "" : "alert-", name ? name : number, at);
     }
     gen_begin(g, "gen-alert", h, detail, title, r, carry_on ? "complete" : "closed", note,
               carry_on  ? "alert, warning, policy"
@@ -112,7 +115,8 @@ static void descriptions(gen *g, const honest *h) {
         if (s->steps[pos].from != h->driver) continue;
         for (int lv = SD_ALERT_LEVEL_WARNING; lv <= SD_ALERT_LEVEL_FATAL && g->ok; lv++) {
             for (size_t a = 0; a < sizeof(all_alerts) + sizeof(unknown_alerts) && g->ok; a++) {
-                uint8_t desc = a < sizeof(all_alerts) ? all_alerts[a] : unknown_alerts[a - sizeof(all_alerts)];
+                uint8_t desc =
+                    a < sizeof(all_alerts) ? all_alerts[a] : unknown_alerts[a - sizeof(all_alerts)];
                 bool closure = desc == SD_close_notify || desc == SD_user_canceled;
                 bool warning = lv == SD_ALERT_LEVEL_WARNING && !closure;
                 /* Before the ServerHello no version is agreed: the TLS 1.3
@@ -150,7 +154,8 @@ static void wrong_sizes13(gen *g, const honest *h, size_t pos, const char *befor
         snprintf(detail, sizeof(detail), "before-%s.record-%s", before, forms[f].detail);
         snprintf(title, sizeof(title), "%s rejects %s before %s", gen_who(h), forms[f].what,
                  sd_step_name(h->shape->steps[pos].msg));
-        gen_begin(g, "gen-alert", h, detail, title, R_ALERT_RECORD, "alert decode_error", NULL, "alert, record");
+        gen_begin(g, "gen-alert", h, detail, title, R_ALERT_RECORD, "alert decode_error", NULL,
+                  "alert, record");
         gen_put_steps(g, h, 0, pos);
         gen_putf(g, "send-raw alert %s%s\n", forms[f].raw1, enc);
         if (forms[f].raw2) gen_putf(g, "send-raw alert %s%s\n", forms[f].raw2, enc);
@@ -170,10 +175,11 @@ static void warnings_in_a_row12(gen *g, const honest *h, size_t pos, const char 
                  n == 4 ? "carries on after" : "stops after", n, sd_step_name(h->shape->steps[pos].msg));
         gen_begin(g, "gen-alert", h, detail, title, n == 4 ? R_WARNING_ALERT : R_TOO_MANY_WARNINGS,
                   n == 4 ? "complete" : "alert unexpected_message",
-                  n == 4 ? note12_warning
-                         : "RFC 5246 sets no limit on warning alerts; this suite expects BoringSSL's (four in a "
-                           "row, then unexpected_message: SSL_R_TOO_MANY_WARNING_ALERTS in ssl/tls_record.cc), "
-                           "which bounds what a peer can make the receiver do without progress.",
+                  n == 4
+                      ? note12_warning
+                      : "RFC 5246 sets no limit on warning alerts; this suite expects BoringSSL's (four in a "
+                        "row, then unexpected_message: SSL_R_TOO_MANY_WARNING_ALERTS in ssl/tls_record.cc), "
+                        "which bounds what a peer can make the receiver do without progress.",
                   "alert, warning, policy");
         gen_put_steps(g, h, 0, pos);
         for (int i = 0; i < n; i++) gen_putf(g, "send-alert warning bad_certificate%s\n", enc);
@@ -224,8 +230,10 @@ static void records(gen *g, const honest *h) {
         gen_kebab(s->steps[pos].msg, before, sizeof before);
         bool prot = gen_protected(h, pos);
         const char *enc = prot ? " encrypted" : "";
-        if (h->v->alert_level_ignored) wrong_sizes13(g, h, pos, before, enc);
-        else if (!is_fin) warnings_in_a_row12(g, h, pos, before, enc);
+        if (h->v->alert_level_ignored)
+            wrong_sizes13(g, h, pos, before, enc);
+        else if (!is_fin)
+            warnings_in_a_row12(g, h, pos, before, enc);
         if (prot && g->ok) in_the_clear(g, h, pos, before);
     }
 }

@@ -78,7 +78,8 @@ bool gen_accepted(const honest *h, size_t pos, uint16_t type) {
     if (sd_shape_accept(h->shape, pos, h->driver, type)) return true;
     const sd_shape *s = h->shape;
     if (s->flags & SD_SHAPE_CLIENT_AUTH) {
-        const sd_shape *base = sd_shape_with_flags(s->flags & ~(unsigned)(SD_SHAPE_CLIENT_AUTH | SD_SHAPE_NO_CLIENT_CERT));
+        const sd_shape *base =
+            sd_shape_with_flags(s->flags & ~(unsigned)(SD_SHAPE_CLIENT_AUTH | SD_SHAPE_NO_CLIENT_CERT));
         if (base && same_prefix(base, s, pos) && sd_shape_accept(base, pos, h->driver, type)) return true;
     }
     if (s->flags & SD_SHAPE_TICKET) {
@@ -187,8 +188,8 @@ void gen_put_steps(gen *g, const honest *h, size_t from, size_t to) {
 
 void gen_put_ping(gen *g) { gen_put(g, "send-appdata \"ping\"\nexpect-appdata \"ping\"\n"); }
 
-void gen_put_header(gen *g, const gen_version *v, const char *id, const char *title, const char *rfc, sd_role role,
-                    const char *tags, const char *expect) {
+void gen_put_header(gen *g, const gen_version *v, const char *id, const char *title, const char *rfc,
+                    sd_role role, const char *tags, const char *expect) {
     sd_buf_reset(&g->text);
     gen_putf(g, "id: %s\n", id);
     gen_putf(g, "title: %s\n", title);
@@ -199,13 +200,14 @@ void gen_put_header(gen *g, const gen_version *v, const char *id, const char *ti
     gen_putf(g, "expect: %s\n", expect);
 }
 
-void gen_begin(gen *g, const char *family, const honest *h, const char *detail, const char *title, requirement r,
-               const char *expect, const char *note, const char *tags) {
+void gen_begin(gen *g, const char *family, const honest *h, const char *detail, const char *title,
+               requirement r, const char *expect, const char *note, const char *tags) {
     const gen_version *v = h->v;
     const char *rfc = v->citations[r];
     if (!rfc) {
         /* A family asked for a requirement its version does not state. */
-        if (g->ok) gen_fail(g, "generate: %s has no citation for requirement %d (%s)", v->name, (int)r, family);
+        if (g->ok)
+            gen_fail(g, "generate: %s has no citation for requirement %d (%s)", v->name, (int)r, family);
         rfc = "";
     }
     const char *role = h->target == SD_ROLE_CLIENT ? "client" : "server";
@@ -216,10 +218,12 @@ void gen_begin(gen *g, const char *family, const honest *h, const char *detail, 
         snprintf(id, sizeof id, "%s.%s.%s.%s.%s", v->name, role, family, h->p->name, detail);
     else
         snprintf(id, sizeof id, "%s.%s.%s.%s", v->name, role, family, detail);
-    if (h->p) snprintf(full_title, sizeof full_title, "%s (%s)", title, h->p->name);
-    else snprintf(full_title, sizeof full_title, "%s", title);
-    snprintf(all_tags, sizeof all_tags, "generated, %s, %s, %s%s%s", family, role, v->name, tags && *tags ? ", " : "",
-             tags ? tags : "");
+    if (h->p)
+        snprintf(full_title, sizeof full_title, "%s (%s)", title, h->p->name);
+    else
+        snprintf(full_title, sizeof full_title, "%s", title);
+    snprintf(all_tags, sizeof all_tags, "generated, %s, %s, %s%s%s", family, role, v->name,
+             tags && *tags ? ", " : "", tags ? tags : "");
     gen_put_header(g, v, id, full_title, rfc, h->target, all_tags, expect);
     if (h->p) {
         gen_putf(g, "credential: %s\n", h->p->credential);

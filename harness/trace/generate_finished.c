@@ -19,13 +19,15 @@ static const struct {
 } finished_of[N_GEN_VERSIONS] = {
     /* verify_data is Hash.length bytes: 32 with the SHA-256 suites both
      * stacks choose by default. */
-    [GEN_TLS13] = {32, "computed with the other side's key",
-                   "verify_data is exactly Hash.length bytes, so a Finished of another length also fails to parse and "
-                   "RFC 8446 §6 makes decode_error defensible: a stack answering decode_error is SOFT."},
+    [GEN_TLS13] =
+        {32, "computed with the other side's key",
+         "verify_data is exactly Hash.length bytes, so a Finished of another length also fails to parse and "
+         "RFC 8446 §6 makes decode_error defensible: a stack answering decode_error is SOFT."},
     /* verify_data is 12 bytes (RFC 5246 §7.4.9, verify_data_length). */
-    [GEN_TLS12] = {12, "computed with the other side's label",
-                   "verify_data is exactly 12 bytes (RFC 5246 §7.4.9), so a Finished of another length also fails to "
-                   "parse and decode_error (§7.2.2) is defensible: a stack answering decode_error is SOFT."},
+    [GEN_TLS12] =
+        {12, "computed with the other side's label",
+         "verify_data is exactly 12 bytes (RFC 5246 §7.4.9), so a Finished of another length also fails to "
+         "parse and decode_error (§7.2.2) is defensible: a stack answering decode_error is SOFT."},
 };
 
 void gen_finished(gen *g, const honest *h) {
@@ -52,7 +54,8 @@ void gen_finished(gen *g, const honest *h) {
         {"empty", "that is empty", "body=", true},
         {"all-zero", "of all-zero bytes", zeros, false},
         {"wrong-key", finished_of[h->v->id].wrong_key, "wrong-key", false},
-        {"wrong-transcript", "computed over a transcript without the last message", "wrong-transcript", false},
+        {"wrong-transcript", "computed over a transcript without the last message", "wrong-transcript",
+         false},
         {"length-short", "whose length field is one byte short", length_short, true},
     };
     char title[400];
@@ -67,7 +70,8 @@ void gen_finished(gen *g, const honest *h) {
     /* Missing: application data where the Finished belongs (in TLS 1.2,
      * after the ChangeCipherSpec; a Finished without its ChangeCipherSpec
      * is gen-order's finished-instead-of-change-cipher-spec). */
-    snprintf(title, sizeof title, "%s rejects application data sent in place of the %s Finished", gen_who(h), whose);
+    snprintf(title, sizeof title, "%s rejects application data sent in place of the %s Finished", gen_who(h),
+             whose);
     gen_begin(g, "gen-finished", h, "missing", title, R_PREMATURE_APPDATA, "alert unexpected_message", NULL,
               "finished, appdata");
     gen_put_steps(g, h, 0, pos);

@@ -72,7 +72,7 @@ typedef enum { GEN_TLS13, GEN_TLS12, N_GEN_VERSIONS } gen_version_id;
 /* A key exchange the driver plays in TLS 1.2: credential, the one suite
  * offered or picked, and the shape each role follows (sequences.c). */
 typedef struct {
-    const char *name;      /* in ids and titles */
+    const char *name; /* in ids and titles */
     const char *credential;
     const char *suite;
     unsigned server_flags; /* shape when the server is under test; 0: not played */
@@ -160,11 +160,11 @@ void gen_putf(gen *g, const char *fmt, ...) __attribute__((format(printf, 2, 3))
  * <version>.<role>.<family>.<profile>.<detail> (no profile part where the
  * version has none, nor in gen-alert). Expectation: "complete", "closed" or
  * "alert <name>". `tags` are added after the family, role and version. */
-void gen_begin(gen *g, const char *family, const honest *h, const char *detail, const char *title, requirement r,
-               const char *expect, const char *note, const char *tags);
+void gen_begin(gen *g, const char *family, const honest *h, const char *detail, const char *title,
+               requirement r, const char *expect, const char *note, const char *tags);
 /* The header lines every scenario starts with, up to its expectation. */
-void gen_put_header(gen *g, const gen_version *v, const char *id, const char *title, const char *rfc, sd_role role,
-                    const char *tags, const char *expect);
+void gen_put_header(gen *g, const gen_version *v, const char *id, const char *title, const char *rfc,
+                    sd_role role, const char *tags, const char *expect);
 /* Parses the text built since the header and adds it to the set. */
 void gen_finish(gen *g, const char *family);
 /* Fails the run with a message (a bug in a table). */

@@ -25,9 +25,9 @@ static long fixed_body_len(uint16_t msg) { return msg == SD_EncryptedExtensions 
  * fixed because the driver's session id is empty and it offers one suite
  * and one compression method. */
 enum {
-    HELLO_VERSION_MINOR = 1,  /* the low byte of client_version / server_version */
+    HELLO_VERSION_MINOR = 1, /* the low byte of client_version / server_version */
     HELLO_SESSION_ID_LEN = 34,
-    CH_COMPRESSION = 40,      /* after the suites' length (35) and suite (37), the methods' length (39) */
+    CH_COMPRESSION = 40, /* after the suites' length (35) and suite (37), the methods' length (39) */
     CH_EXTENSIONS_LEN_LOW = 42,
     SH_SUITE_HIGH = 35,
     SH_COMPRESSION = 37,
@@ -50,25 +50,26 @@ static const hello_field hello_fields12[] = {
      R_CLIENT_HELLO_DECODE, "alert decode_error", HELLO_SESSION_ID_LEN, 0x01, NULL, NULL},
     {SD_ROLE_SERVER, "client-hello.extensions-length-wrong", "whose extensions length is off by one",
      R_CLIENT_HELLO_DECODE, "alert decode_error", CH_EXTENSIONS_LEN_LOW, 0x01, NULL, NULL},
-    {SD_ROLE_SERVER, "client-hello.empty-cipher-suites", "with an empty cipher_suites list", R_CLIENT_HELLO_DECODE,
-     "alert decode_error", -1, 0, "0000", "0100"},
+    {SD_ROLE_SERVER, "client-hello.empty-cipher-suites", "with an empty cipher_suites list",
+     R_CLIENT_HELLO_DECODE, "alert decode_error", -1, 0, "0000", "0100"},
     {SD_ROLE_SERVER, "client-hello.odd-cipher-suites-length", "whose cipher_suites length is odd",
      R_CLIENT_HELLO_DECODE, "alert decode_error", -1, 0, "0003c02b00", "0100"},
     {SD_ROLE_SERVER, "client-hello.empty-compression-methods", "with an empty compression_methods list",
      R_CLIENT_HELLO_DECODE, "alert decode_error", -1, 0, "0002c02b", "00"},
     {SD_ROLE_SERVER, "client-hello.no-null-compression", "whose compression_methods lack null", R_COMPRESSION,
      "alert illegal_parameter", CH_COMPRESSION, 0x01, NULL, NULL},
-    {SD_ROLE_SERVER, "client-hello.version-tls11", "offering TLS 1.1 only (client_version 0x0302)", R_CH_VERSION,
-     "alert protocol_version", HELLO_VERSION_MINOR, 0x01, NULL, NULL},
-    {SD_ROLE_CLIENT, "server-hello.session-id-length-long", "whose session_id length is one too long", R_DECODE,
-     "alert decode_error", HELLO_SESSION_ID_LEN, 0x01, NULL, NULL},
-    {SD_ROLE_CLIENT, "server-hello.extensions-length-wrong", "whose extensions length is off by one", R_DECODE,
-     "alert decode_error", SH_EXTENSIONS_LEN_LOW, 0x01, NULL, NULL},
-    {SD_ROLE_CLIENT, "server-hello.compression-deflate", "selecting compression method 1, which was not offered",
-     R_SH_COMPRESSION, "alert illegal_parameter", SH_COMPRESSION, 0x01, NULL, NULL},
+    {SD_ROLE_SERVER, "client-hello.version-tls11", "offering TLS 1.1 only (client_version 0x0302)",
+     R_CH_VERSION, "alert protocol_version", HELLO_VERSION_MINOR, 0x01, NULL, NULL},
+    {SD_ROLE_CLIENT, "server-hello.session-id-length-long", "whose session_id length is one too long",
+     R_DECODE, "alert decode_error", HELLO_SESSION_ID_LEN, 0x01, NULL, NULL},
+    {SD_ROLE_CLIENT, "server-hello.extensions-length-wrong", "whose extensions length is off by one",
+     R_DECODE, "alert decode_error", SH_EXTENSIONS_LEN_LOW, 0x01, NULL, NULL},
+    {SD_ROLE_CLIENT, "server-hello.compression-deflate",
+     "selecting compression method 1, which was not offered", R_SH_COMPRESSION, "alert illegal_parameter",
+     SH_COMPRESSION, 0x01, NULL, NULL},
     /* 0x80 in the high byte: a suite no client offers (0x402b, 0x809c, ...). */
-    {SD_ROLE_CLIENT, "server-hello.suite-not-offered", "selecting a cipher suite that was not offered", R_SH_SUITE,
-     "alert illegal_parameter", SH_SUITE_HIGH, 0x80, NULL, NULL},
+    {SD_ROLE_CLIENT, "server-hello.suite-not-offered", "selecting a cipher suite that was not offered",
+     R_SH_SUITE, "alert illegal_parameter", SH_SUITE_HIGH, 0x80, NULL, NULL},
     {SD_ROLE_CLIENT, "server-hello.version-tls11", "selecting TLS 1.1 (server_version 0x0302)", R_SH_VERSION,
      "alert protocol_version", HELLO_VERSION_MINOR, 0x01, NULL, NULL},
 };
@@ -85,14 +86,15 @@ static const struct {
  * cipher_suites and compression_methods vectors (hex with their length), and
  * the extensions the driver sends. */
 static void put_client_hello12(gen *g, const char *suites, const char *compression) {
-    gen_putf(g,
-             "send ClientHello body=0303000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f00%s%s"
-             "0045" /* extensions: */
-             "0000001a00180000157365727665722e7368616b65646f776e2e74657374" /* server_name */
-             "000a00080006001d00170018"                                     /* supported_groups */
-             "000d000e000c040305030804080508060807"                         /* signature_algorithms */
-             "00170000ff01000100\n",                                         /* ems, renegotiation_info */
-             suites, compression);
+    gen_putf(
+        g,
+        "send ClientHello body=0303000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f00%s%s"
+        "0045"                                                         /* extensions: */
+        "0000001a00180000157365727665722e7368616b65646f776e2e74657374" /* server_name */
+        "000a00080006001d00170018"                                     /* supported_groups */
+        "000d000e000c040305030804080508060807"                         /* signature_algorithms */
+        "00170000ff01000100\n",                                        /* ems, renegotiation_info */
+        suites, compression);
 }
 
 static void hellos(gen *g, const honest *h) {
@@ -104,10 +106,13 @@ static void hellos(gen *g, const honest *h) {
         if (field->offset < 0 && strcmp(h->p->name, "ecdhe-ecdsa") != 0) continue;
         const char *msg = h->target == SD_ROLE_SERVER ? "ClientHello" : "ServerHello";
         snprintf(title, sizeof title, "%s rejects a %s %s", gen_who(h), msg, field->what);
-        gen_begin(g, "gen-malformed", h, field->detail, title, field->r, field->expect, NULL, "malformed, hello");
+        gen_begin(g, "gen-malformed", h, field->detail, title, field->r, field->expect, NULL,
+                  "malformed, hello");
         if (h->target == SD_ROLE_CLIENT) gen_put(g, "expect ClientHello\n");
-        if (field->offset >= 0) gen_putf(g, "send %s flip=%d:0x%02x\n", msg, field->offset, field->mask);
-        else put_client_hello12(g, field->suites, field->compression);
+        if (field->offset >= 0)
+            gen_putf(g, "send %s flip=%d:0x%02x\n", msg, field->offset, field->mask);
+        else
+            put_client_hello12(g, field->suites, field->compression);
         gen_finish(g, "gen-malformed");
     }
 }
@@ -136,7 +141,8 @@ static void message(gen *g, const honest *h, size_t pos) {
     };
     /* The ClientHello's own rule where the version states one (RFC 5246
      * §7.4.1.2). */
-    requirement decode = st->msg == SD_ClientHello ? gen_cited_or(h->v, R_CLIENT_HELLO_DECODE, R_DECODE) : R_DECODE;
+    requirement decode =
+        st->msg == SD_ClientHello ? gen_cited_or(h->v, R_CLIENT_HELLO_DECODE, R_DECODE) : R_DECODE;
     for (size_t f = 0; f < sizeof forms / sizeof forms[0] && g->ok; f++) {
         if (empty_body && !forms[f].on_empty) continue;
         snprintf(detail, sizeof detail, "%s.%s", k, forms[f].detail);
@@ -153,7 +159,8 @@ static void message(gen *g, const honest *h, size_t pos) {
          * over as the start of another message. */
         snprintf(detail, sizeof detail, "%s.length-short", k);
         snprintf(title, sizeof title, "%s rejects a %s whose length field is one byte short", who, name);
-        gen_begin(g, "gen-malformed", h, detail, title, decode, "alert decode_error", NULL, "malformed, length");
+        gen_begin(g, "gen-malformed", h, detail, title, decode, "alert decode_error", NULL,
+                  "malformed, length");
         gen_put_steps(g, h, 0, pos);
         gen_putf(g, "send %s%s length=%ld\n", name, extra, len - 1);
         gen_finish(g, "gen-malformed");
@@ -167,7 +174,8 @@ static void message(gen *g, const honest *h, size_t pos) {
              * receiver wait, which is right, so it is not generated.) */
             snprintf(detail, sizeof detail, "%s.length-long", k);
             snprintf(title, sizeof title, "%s rejects a %s whose length field is one byte long", who, name);
-            gen_begin(g, "gen-malformed", h, detail, title, decode, "alert decode_error", NULL, "malformed, length");
+            gen_begin(g, "gen-malformed", h, detail, title, decode, "alert decode_error", NULL,
+                      "malformed, length");
             gen_put_steps(g, h, 0, pos);
             gen_putf(g, "send %s%s length=%ld\n", name, extra, len + 1);
             gen_put_steps(g, h, pos + 1, pos + 2);
@@ -178,7 +186,8 @@ static void message(gen *g, const honest *h, size_t pos) {
     /* Wrong type: the honest body under a type the tables refuse here: the
      * next step's, and a type no registry defines. */
     uint16_t next = pos + 1 < s->n_steps ? s->steps[pos + 1].msg : SD_KeyUpdate;
-    uint8_t wrong[2] = {next == SD_MSG_CHANGE_CIPHER_SPEC || next == st->msg ? SD_KeyUpdate : (uint8_t)next, 99};
+    uint8_t wrong[2] = {next == SD_MSG_CHANGE_CIPHER_SPEC || next == st->msg ? SD_KeyUpdate : (uint8_t)next,
+                        99};
     for (size_t w = 0; w < 2 && g->ok; w++) {
         if (gen_accepted(h, pos, wrong[w])) continue;
         /* A client in a handshake ignores HelloRequest (RFC 5246 §7.4.1.1). */
@@ -188,7 +197,8 @@ static void message(gen *g, const honest *h, size_t pos) {
         snprintf(detail, sizeof detail, "%s.type-%s", k, wt);
         snprintf(title, sizeof title, "%s rejects a %s body sent under handshake type %s", who, name,
                  gen_type_word(wrong[w], tw, sizeof tw));
-        gen_begin(g, "gen-malformed", h, detail, title, R_ORDER, "alert unexpected_message", NULL, "malformed, type");
+        gen_begin(g, "gen-malformed", h, detail, title, R_ORDER, "alert unexpected_message", NULL,
+                  "malformed, type");
         gen_put_steps(g, h, 0, pos);
         gen_putf(g, "send %s%s type=%s\n", name, extra, gen_type_word(wrong[w], tw, sizeof tw));
         gen_finish(g, "gen-malformed");

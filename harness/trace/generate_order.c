@@ -36,8 +36,10 @@ static const char note12_post_handshake_client[] =
  *     unexpected_message (RFC 5246 §7.4). */
 static bool model_deviates(const honest *h, size_t pos, uint16_t type, bool post_handshake) {
     if (h->v->id != GEN_TLS12) return false;
-    if (post_handshake) return type == SD_KeyUpdate || (type == SD_NewSessionTicket && h->target == SD_ROLE_CLIENT);
-    return type == SD_MSG_CHANGE_CIPHER_SPEC && h->target == SD_ROLE_CLIENT && h->shape->steps[pos].msg == SD_ServerHello;
+    if (post_handshake)
+        return type == SD_KeyUpdate || (type == SD_NewSessionTicket && h->target == SD_ROLE_CLIENT);
+    return type == SD_MSG_CHANGE_CIPHER_SPEC && h->target == SD_ROLE_CLIENT &&
+           h->shape->steps[pos].msg == SD_ServerHello;
 }
 
 /* After the handshake (the tables end with the last Finished), the
@@ -60,7 +62,9 @@ static bool may_follow_handshake(const honest *h, uint16_t type) {
 
 /* The candidates: every handshake type, then (TLS 1.2) ChangeCipherSpec. */
 static size_t n_candidates(const honest *h) { return gen_n_all_types + (h->v->ccs_is_step ? 1 : 0); }
-static uint16_t candidate(size_t t) { return t < gen_n_all_types ? gen_all_types[t] : SD_MSG_CHANGE_CIPHER_SPEC; }
+static uint16_t candidate(size_t t) {
+    return t < gen_n_all_types ? gen_all_types[t] : SD_MSG_CHANGE_CIPHER_SPEC;
+}
 
 static const char *message_word(uint16_t type, char *buf, size_t len) {
     return type == SD_MSG_CHANGE_CIPHER_SPEC ? "ChangeCipherSpec" : gen_type_word(type, buf, len);
@@ -120,13 +124,15 @@ static void in_handshake(gen *g, const honest *h) {
             bool fin_without_ccs = type == SD_Finished && expected == SD_MSG_CHANGE_CIPHER_SPEC;
             snprintf(tags, sizeof tags, "order%s%s%s%s", ccs ? ", ccs" : "", dup ? ", duplicate" : "",
                      skip ? ", skip" : "", fin_without_ccs ? ", finished" : "");
-            gen_begin(g, "gen-order", h, detail, title, requirement_at(h, expected, type), "alert unexpected_message",
-                      NULL, tags);
+            gen_begin(g, "gen-order", h, detail, title, requirement_at(h, expected, type),
+                      "alert unexpected_message", NULL, tags);
             gen_put_steps(g, h, 0, pos);
             /* After its own ChangeCipherSpec the driver protects every
              * record (RFC 5246 §7.1), a second CCS too. */
-            if (ccs) gen_put(g, gen_protected(h, pos) ? "send-ccs encrypted\n" : "send-ccs\n");
-            else gen_putf(g, "send %s\n", gen_type_word(type, tw, sizeof tw));
+            if (ccs)
+                gen_put(g, gen_protected(h, pos) ? "send-ccs encrypted\n" : "send-ccs\n");
+            else
+                gen_putf(g, "send %s\n", gen_type_word(type, tw, sizeof tw));
             gen_finish(g, "gen-order");
         }
     }
@@ -146,11 +152,13 @@ static void after_handshake(gen *g, const honest *h) {
         const char *note = NULL;
         if (!ccs && h->v->id == GEN_TLS12)
             note = h->target == SD_ROLE_SERVER ? note12_post_handshake_server : note12_post_handshake_client;
-        gen_begin(g, "gen-order", h, detail, title, requirement_after(h, type), "alert unexpected_message", note,
-                  ccs ? "order, post-handshake, ccs" : "order, post-handshake");
+        gen_begin(g, "gen-order", h, detail, title, requirement_after(h, type), "alert unexpected_message",
+                  note, ccs ? "order, post-handshake, ccs" : "order, post-handshake");
         gen_put_steps(g, h, 0, s->n_steps);
-        if (ccs) gen_put(g, "send-ccs encrypted\n");
-        else gen_putf(g, "send %s\n", gen_type_word(type, tw, sizeof tw));
+        if (ccs)
+            gen_put(g, "send-ccs encrypted\n");
+        else
+            gen_putf(g, "send %s\n", gen_type_word(type, tw, sizeof tw));
         gen_finish(g, "gen-order");
     }
 }

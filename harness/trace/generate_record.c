@@ -96,8 +96,9 @@ static void unknown_content_types(gen *g, const honest *h, size_t pos, const cha
     char detail[256], title[400];
     for (size_t u = 0; u < sizeof unknown_types && g->ok; u++) {
         snprintf(detail, sizeof detail, "content-type-%u-before-%s", unknown_types[u], before);
-        snprintf(title, sizeof title, "%s rejects a %s record of unknown content type %u before %s", gen_who(h),
-                 prot ? "protected" : "plaintext", unknown_types[u], sd_step_name(h->shape->steps[pos].msg));
+        snprintf(title, sizeof title, "%s rejects a %s record of unknown content type %u before %s",
+                 gen_who(h), prot ? "protected" : "plaintext", unknown_types[u],
+                 sd_step_name(h->shape->steps[pos].msg));
         /* TLS 1.3's inner type 0 is padding: a protected record of only
          * zeros has no content type at all (RFC 8446 §5.4). */
         bool no_type = prot && unknown_types[u] == 0 && gen_cites(h->v, R_NO_INNER_TYPE);
@@ -132,7 +133,8 @@ static void compat_ccs13(gen *g, const honest *h, size_t pos, const char *before
         gen_begin(g, "gen-record", h, detail, title, R_COMPAT_CCS, "alert unexpected_message",
                   prot && !ccs[c].encrypted ? gen_note_decrypts_everything : NULL, "record, ccs");
         gen_put_steps(g, h, 0, pos);
-        gen_putf(g, "send-raw change_cipher_spec %s%s\n", ccs[c].payload, ccs[c].encrypted ? " encrypted" : "");
+        gen_putf(g, "send-raw change_cipher_spec %s%s\n", ccs[c].payload,
+                 ccs[c].encrypted ? " encrypted" : "");
         gen_put_steps(g, h, pos, h->shape->n_steps);
         gen_finish(g, "gen-record");
     }
@@ -150,8 +152,8 @@ static void ccs_values12(gen *g, const honest *h, size_t ccs) {
     char title[400];
     for (size_t c = 0; c < sizeof bad_ccs / sizeof bad_ccs[0] && g->ok; c++) {
         snprintf(title, sizeof title, "%s rejects %s", gen_who(h), bad_ccs[c].what);
-        gen_begin(g, "gen-record", h, bad_ccs[c].detail, title, R_CCS_VALUE, "alert decode_error", note12_ccs_value,
-                  "record, ccs");
+        gen_begin(g, "gen-record", h, bad_ccs[c].detail, title, R_CCS_VALUE, "alert decode_error",
+                  note12_ccs_value, "record, ccs");
         gen_put_steps(g, h, 0, ccs);
         gen_putf(g, "send-raw change_cipher_spec %s\n", bad_ccs[c].payload);
         gen_put_steps(g, h, ccs + 1, h->shape->n_steps);
@@ -183,7 +185,8 @@ static const interleaving interleavings13[] = {
      "send EncryptedExtensions truncate=1 length=2\nsend-raw application_data 70696e67 encrypted\n"
      "send-raw handshake 00 encrypted\n"},
     {SD_EncryptedExtensions, "unknown-type", "a record of unknown type", R_INTERLEAVE,
-     "send EncryptedExtensions truncate=1 length=2\nsend-raw 99 00 encrypted\nsend-raw handshake 00 encrypted\n"},
+     "send EncryptedExtensions truncate=1 length=2\nsend-raw 99 00 encrypted\nsend-raw handshake 00 "
+     "encrypted\n"},
 };
 
 static const interleaving interleavings12[] = {
@@ -207,10 +210,12 @@ static void interleaved(gen *g, const honest *h) {
         for (size_t m = 0; m < interleavings[h->v->id].n && g->ok; m++) {
             const interleaving *c = &interleavings[h->v->id].cases[m];
             if (s->steps[pos].msg != c->msg) continue;
-            snprintf(detail, sizeof detail, "interleaved-%s-in-%s", c->detail, gen_kebab(c->msg, k, sizeof k));
+            snprintf(detail, sizeof detail, "interleaved-%s-in-%s", c->detail,
+                     gen_kebab(c->msg, k, sizeof k));
             snprintf(title, sizeof title, "%s rejects %s between two records of one %s", gen_who(h), c->what,
                      sd_step_name(c->msg));
-            gen_begin(g, "gen-record", h, detail, title, c->r, "alert unexpected_message", NULL, "record, interleave");
+            gen_begin(g, "gen-record", h, detail, title, c->r, "alert unexpected_message", NULL,
+                      "record, interleave");
             gen_put_steps(g, h, 0, pos);
             gen_put(g, c->lines);
             gen_finish(g, "gen-record");
@@ -224,8 +229,10 @@ static void client_hello_record_versions(gen *g, const honest *h) {
     char detail[256], title[400];
     for (size_t v = 0; v < 2 && g->ok; v++) {
         snprintf(detail, sizeof detail, "client-hello-record-version-%s", versions[v] + 2);
-        snprintf(title, sizeof title, "%s accepts a ClientHello in a record of version %s", gen_who(h), versions[v]);
-        gen_begin(g, "gen-record", h, detail, title, R_CH_RECORD_VERSION, "complete", NULL, "record, version");
+        snprintf(title, sizeof title, "%s accepts a ClientHello in a record of version %s", gen_who(h),
+                 versions[v]);
+        gen_begin(g, "gen-record", h, detail, title, R_CH_RECORD_VERSION, "complete", NULL,
+                  "record, version");
         gen_putf(g, "send ClientHello record-version=%s\n", versions[v]);
         gen_put_steps(g, h, 1, h->shape->n_steps);
         gen_put_ping(g);
@@ -234,8 +241,8 @@ static void client_hello_record_versions(gen *g, const honest *h) {
 }
 
 /* After the handshake: one application data record of len bytes. */
-static void appdata_of(gen *g, const honest *h, const char *detail, const char *what, size_t len, requirement r,
-                       const char *expect) {
+static void appdata_of(gen *g, const honest *h, const char *detail, const char *what, size_t len,
+                       requirement r, const char *expect) {
     char title[400];
     snprintf(title, sizeof title, "%s %s", gen_who(h), what);
     gen_begin(g, "gen-record", h, detail, title, r, expect, NULL, "record, size");
@@ -252,13 +259,14 @@ static void appdata_of(gen *g, const honest *h, const char *detail, const char *
 }
 
 static void appdata_limits(gen *g, const honest *h) {
-    appdata_of(g, h, "appdata-2e14", "accepts an application data record of exactly 2^14 bytes", MAX_PLAINTEXT,
-               R_RECORD_LIMIT_OK, "complete");
+    appdata_of(g, h, "appdata-2e14", "accepts an application data record of exactly 2^14 bytes",
+               MAX_PLAINTEXT, R_RECORD_LIMIT_OK, "complete");
     if (gen_cites(h->v, R_INNER_OVERFLOW) && g->ok)
         appdata_of(g, h, "appdata-2e14-plus-1", "rejects an application data record of 2^14+1 bytes",
                    MAX_PLAINTEXT + 1, R_INNER_OVERFLOW, "alert record_overflow");
     char what[80];
-    snprintf(what, sizeof what, "rejects a protected record longer than 2^14+%u bytes", h->v->ciphertext_expansion);
+    snprintf(what, sizeof what, "rejects a protected record longer than 2^14+%u bytes",
+             h->v->ciphertext_expansion);
     if (g->ok)
         appdata_of(g, h, "appdata-ciphertext-over-limit", what, MAX_PLAINTEXT + h->v->ciphertext_expansion,
                    R_CIPHERTEXT_OVERFLOW, "alert record_overflow");
@@ -267,8 +275,10 @@ static void appdata_limits(gen *g, const honest *h) {
      * §6.2.1) and changes nothing. */
     if (!g->ok) return;
     char title[400];
-    snprintf(title, sizeof title, "%s accepts a zero-length application data record after the handshake", gen_who(h));
-    gen_begin(g, "gen-record", h, "empty-appdata-record", title, R_EMPTY_APPDATA, "complete", NULL, "record, empty");
+    snprintf(title, sizeof title, "%s accepts a zero-length application data record after the handshake",
+             gen_who(h));
+    gen_begin(g, "gen-record", h, "empty-appdata-record", title, R_EMPTY_APPDATA, "complete", NULL,
+              "record, empty");
     gen_put_steps(g, h, 0, h->shape->n_steps);
     gen_put(g, "send-raw application_data hex= encrypted\n");
     gen_put_ping(g);
@@ -299,6 +309,7 @@ void gen_record(gen *g, const honest *h) {
     if (h->v->ccs_is_step) ccs_values12(g, h, ccs);
 
     interleaved(g, h);
-    if (h->target == SD_ROLE_SERVER && gen_cites(h->v, R_CH_RECORD_VERSION)) client_hello_record_versions(g, h);
+    if (h->target == SD_ROLE_SERVER && gen_cites(h->v, R_CH_RECORD_VERSION))
+        client_hello_record_versions(g, h);
     appdata_limits(g, h);
 }

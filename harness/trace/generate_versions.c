@@ -10,9 +10,10 @@ static const char *const rfc8446[N_REQUIREMENTS] = {
     [R_ORDER] = "RFC 8446 §4: \"Protocol messages MUST be sent in the order defined in Section 4.4.1 and "
                 "shown in the diagrams in Section 2. A peer which receives a handshake message in an "
                 "unexpected order MUST abort the handshake with an \"unexpected_message\" alert.\"",
-    [R_RENEGOTIATION] = "RFC 8446 §4.1.2: \"Because TLS 1.3 forbids renegotiation, if a server has negotiated "
-                        "TLS 1.3 and receives a ClientHello at any other time, it MUST terminate the "
-                        "connection with an \"unexpected_message\" alert.\"",
+    [R_RENEGOTIATION] =
+        "RFC 8446 §4.1.2: \"Because TLS 1.3 forbids renegotiation, if a server has negotiated "
+        "TLS 1.3 and receives a ClientHello at any other time, it MUST terminate the "
+        "connection with an \"unexpected_message\" alert.\"",
     [R_POST_HANDSHAKE_CR] = "RFC 8446 §4.6.2: \"A client that receives a CertificateRequest message without "
                             "having sent the \"post_handshake_auth\" extension MUST send an "
                             "\"unexpected_message\" fatal alert.\"",
@@ -27,11 +28,12 @@ static const char *const rfc8446[N_REQUIREMENTS] = {
                             "\"Once a side has sent its Finished message and has received and validated the "
                             "Finished message from its peer, it may begin to send and receive Application "
                             "Data over the connection.\"",
-    [R_ERROR_ALERT] = "RFC 8446 §6: \"All the alerts listed in Section 6.2 MUST be sent with AlertLevel=fatal "
-                      "and MUST be treated as error alerts when received regardless of the AlertLevel in "
-                      "the message.\" and \"Upon receiving an error alert, the TLS implementation SHOULD "
-                      "indicate an error to the application and MUST NOT allow any further data to be "
-                      "sent or received on the connection.\"",
+    [R_ERROR_ALERT] =
+        "RFC 8446 §6: \"All the alerts listed in Section 6.2 MUST be sent with AlertLevel=fatal "
+        "and MUST be treated as error alerts when received regardless of the AlertLevel in "
+        "the message.\" and \"Upon receiving an error alert, the TLS implementation SHOULD "
+        "indicate an error to the application and MUST NOT allow any further data to be "
+        "sent or received on the connection.\"",
     [R_UNKNOWN_ALERT] = "RFC 8446 §6: \"Unknown Alert types MUST be treated as error alerts.\" and \"Upon "
                         "receiving an error alert, the TLS implementation SHOULD indicate an error to the "
                         "application and MUST NOT allow any further data to be sent or received on the "
@@ -75,94 +77,124 @@ static const char *const rfc8446[N_REQUIREMENTS] = {
                      "received.\"",
     [R_UNKNOWN_RECORD_TYPE] = "RFC 8446 §5: \"If a TLS implementation receives an unexpected record type, it "
                               "MUST terminate the connection with an \"unexpected_message\" alert.\"",
-    [R_NO_INNER_TYPE] = "RFC 8446 §5.4: \"If a receiving implementation does not find a non-zero octet in the "
-                        "cleartext, it MUST terminate the connection with an \"unexpected_message\" alert.\"",
-    [R_COMPAT_CCS] = "RFC 8446 §5: \"An implementation which receives any other change_cipher_spec value or which "
-                     "receives a protected change_cipher_spec record MUST abort the handshake with an "
-                     "\"unexpected_message\" alert.\"",
+    [R_NO_INNER_TYPE] =
+        "RFC 8446 §5.4: \"If a receiving implementation does not find a non-zero octet in the "
+        "cleartext, it MUST terminate the connection with an \"unexpected_message\" alert.\"",
+    [R_COMPAT_CCS] =
+        "RFC 8446 §5: \"An implementation which receives any other change_cipher_spec value or which "
+        "receives a protected change_cipher_spec record MUST abort the handshake with an "
+        "\"unexpected_message\" alert.\"",
 };
 
 /* --- TLS 1.2 (RFC 5246) ------------------------------------------------------ */
 
-#define RFC5246_UNEXPECTED                                                                                          \
-    "§7.2.2: \"unexpected_message: An inappropriate message was received. This alert is always fatal and should " \
+#define RFC5246_UNEXPECTED                                                                                  \
+    "§7.2.2: \"unexpected_message: An inappropriate message was received. This alert is always fatal and " \
+    "should "                                                                                               \
     "never be observed in communication between proper implementations.\""
-#define RFC5246_DECODE_ERROR                                                                                        \
-    "§7.2.2: \"decode_error: A message could not be decoded because some field was out of the specified range or " \
+#define RFC5246_DECODE_ERROR                                                                               \
+    "§7.2.2: \"decode_error: A message could not be decoded because some field was out of the specified " \
+    "range or "                                                                                            \
     "the length of the message was incorrect.\""
-#define RFC5246_ILLEGAL_PARAMETER                                                                                   \
-    "§7.2.2: \"illegal_parameter: A field in the handshake was out of range or inconsistent with other fields. "   \
+#define RFC5246_ILLEGAL_PARAMETER                                                                         \
+    "§7.2.2: \"illegal_parameter: A field in the handshake was out of range or inconsistent with other " \
+    "fields. "                                                                                            \
     "This message is always fatal.\""
 
 static const char *const rfc5246[N_REQUIREMENTS] = {
-    [R_ORDER] = "RFC 5246 §7.4: \"The handshake protocol messages are presented below in the order they MUST be "
-                "sent; sending handshake messages in an unexpected order results in a fatal error.\" " RFC5246_UNEXPECTED,
-    [R_CCS_ORDER] = "RFC 5246 §7.1: \"The ChangeCipherSpec message is sent during the handshake after the security "
-                    "parameters have been agreed upon, but before the verifying Finished message is sent.\" "
-                    "§7.4: \"sending handshake messages in an unexpected order results in a fatal error.\" "
-                    RFC5246_UNEXPECTED,
-    [R_FINISHED_WITHOUT_CCS] = "RFC 5246 §7.4.9: \"It is a fatal error if a Finished message is not preceded by a "
-                               "ChangeCipherSpec message at the appropriate point in the handshake.\" " RFC5246_UNEXPECTED,
-    [R_POST_HANDSHAKE] = "RFC 5246 §7.3: \"At this point, the handshake is complete, and the client and server may "
-                         "begin to exchange application layer data.\" Only HelloRequest (from a server, §7.4.1.1) and "
-                         "ClientHello (from a client, renegotiation) start a new handshake. " RFC5246_UNEXPECTED,
+    [R_ORDER] =
+        "RFC 5246 §7.4: \"The handshake protocol messages are presented below in the order they MUST be "
+        "sent; sending handshake messages in an unexpected order results in a fatal "
+        "error.\" " RFC5246_UNEXPECTED,
+    [R_CCS_ORDER] =
+        "RFC 5246 §7.1: \"The ChangeCipherSpec message is sent during the handshake after the security "
+        "parameters have been agreed upon, but before the verifying Finished message is sent.\" "
+        "§7.4: \"sending handshake messages in an unexpected order results in a fatal "
+        "error.\" " RFC5246_UNEXPECTED,
+    [R_FINISHED_WITHOUT_CCS] =
+        "RFC 5246 §7.4.9: \"It is a fatal error if a Finished message is not preceded by a "
+        "ChangeCipherSpec message at the appropriate point in the handshake.\" " RFC5246_UNEXPECTED,
+    [R_POST_HANDSHAKE] =
+        "RFC 5246 §7.3: \"At this point, the handshake is complete, and the client and server may "
+        "begin to exchange application layer data.\" Only HelloRequest (from a server, §7.4.1.1) and "
+        "ClientHello (from a client, renegotiation) start a new handshake. " RFC5246_UNEXPECTED,
     [R_DECODE] = "RFC 5246 " RFC5246_DECODE_ERROR,
-    [R_CLIENT_HELLO_DECODE] = "RFC 5246 §7.4.1.2: \"cipher_suites<2..2^16-2>\", \"compression_methods<1..2^8-1>\"; "
-                              "\"the server MUST check that the amount of data in the message precisely matches one "
-                              "of these formats; if not, then it MUST send a fatal \"decode_error\" alert.\"",
+    [R_CLIENT_HELLO_DECODE] =
+        "RFC 5246 §7.4.1.2: \"cipher_suites<2..2^16-2>\", \"compression_methods<1..2^8-1>\"; "
+        "\"the server MUST check that the amount of data in the message precisely matches one "
+        "of these formats; if not, then it MUST send a fatal \"decode_error\" alert.\"",
     [R_COMPRESSION] = "RFC 5246 §7.4.1.2: \"This vector MUST contain, and all implementations MUST support, "
                       "CompressionMethod.null.\" " RFC5246_ILLEGAL_PARAMETER,
-    [R_SH_COMPRESSION] = "RFC 5246 §7.4.1.3: \"compression_method: The single compression algorithm selected by the "
-                         "server from the list in ClientHello.compression_methods.\" " RFC5246_ILLEGAL_PARAMETER,
-    [R_SH_SUITE] = "RFC 5246 §7.4.1.3: \"cipher_suite: The single cipher suite selected by the server from the list "
-                   "in ClientHello.cipher_suites.\" " RFC5246_ILLEGAL_PARAMETER,
-    [R_CH_VERSION] = "RFC 5246 §7.2.2: \"protocol_version: The protocol version the client has attempted to "
-                     "negotiate is recognized but not supported. (For example, old protocol versions might be "
-                     "avoided for security reasons.) This message is always fatal.\"",
-    [R_SH_VERSION] = "RFC 5246 Appendix E.1: \"If the version chosen by the server is not supported by the client "
-                     "(or not acceptable), the client MUST send a \"protocol_version\" alert message and close the "
-                     "connection.\"",
-    [R_FINISHED] = "RFC 5246 §7.4.9: \"Recipients of Finished messages MUST verify that the contents are correct.\" "
-                   "§7.2.2: \"decrypt_error: A handshake cryptographic operation failed, including being unable to "
-                   "correctly verify a signature or validate a Finished message.\"",
-    [R_PREMATURE_APPDATA] = "RFC 5246 §7.3: only once both Finished messages are exchanged \"the handshake is "
-                            "complete, and the client and server may begin to exchange application layer data.\" "
-                            RFC5246_UNEXPECTED,
-    [R_ERROR_ALERT] = "RFC 5246 §7.2: \"Alert messages with a level of fatal result in the immediate termination of "
-                      "the connection.\" §7.2.2: \"Upon transmission or receipt of a fatal alert message, both "
-                      "parties immediately close the connection.\"",
-    [R_WARNING_ALERT] = "RFC 5246 §7.2.2: \"If an alert with a level of warning is sent and received, generally the "
-                        "connection can continue normally.\"",
-    [R_CLOSE_NOTIFY] = "RFC 5246 §7.2.1: \"close_notify: This message notifies the recipient that the sender will "
-                       "not send any more messages on this connection.\" \"Any data received after a closure alert "
-                       "is ignored.\"",
-    [R_USER_CANCELED] = "RFC 5246 §7.2.2: \"user_canceled: This handshake is being canceled for some reason "
-                        "unrelated to a protocol failure. ... This alert should be followed by a close_notify.\" "
-                        "§7.2.1: \"Any data received after a closure alert is ignored.\"",
-    [R_TOO_MANY_WARNINGS] = "RFC 5246 §7.2.2: \"If an alert with a level of warning is sent and received, "
-                            "generally the connection can continue normally. If the receiving party decides not to "
-                            "proceed with the connection ..., it SHOULD send a fatal alert to terminate the "
-                            "connection.\" " RFC5246_UNEXPECTED,
-    [R_PLAINTEXT_AFTER_KEYS] = "RFC 5246 §7.1: ChangeCipherSpec notifies \"that subsequent records will be protected "
-                               "under the newly negotiated CipherSpec and keys.\" §7.2.2: \"bad_record_mac: This "
-                               "alert is returned if a record is received with an incorrect MAC.\"",
-    [R_PLAINTEXT_OVERFLOW] = "RFC 5246 §6.2.1: \"length: The length (in bytes) of the following "
-                             "TLSPlaintext.fragment. The length MUST NOT exceed 2^14.\" §7.2.2: \"record_overflow: "
-                             "A TLSCiphertext record was received that had a length more than 2^14+2048 bytes, or "
-                             "a record decrypted to a TLSCompressed record with more than 2^14+1024 bytes.\"",
-    [R_CIPHERTEXT_OVERFLOW] = "RFC 5246 §6.2.3: \"length: The length (in bytes) of the following "
-                              "TLSCiphertext.fragment. The length MUST NOT exceed 2^14 + 2048.\" §7.2.2: "
-                              "\"record_overflow: A TLSCiphertext record was received that had a length more than "
-                              "2^14+2048 bytes ... This message is always fatal.\"",
-    [R_RECORD_LIMIT_OK] = "RFC 5246 §6.2.1: \"The length MUST NOT exceed 2^14.\" A record of exactly 2^14 bytes "
-                          "is within the limit and must be accepted.",
-    [R_EMPTY_APPDATA] = "RFC 5246 §6.2.1: \"Zero-length fragments of Application data MAY be sent as they are "
-                        "potentially useful as a traffic analysis countermeasure.\"",
-    [R_UNKNOWN_RECORD_TYPE] = "RFC 5246 §6: \"If a TLS implementation receives an unexpected record type, it MUST "
-                              "send an unexpected_message alert.\"",
-    [R_CCS_VALUE] = "RFC 5246 §7.1: \"The message consists of a single byte of value 1.\" " RFC5246_DECODE_ERROR,
-    [R_CH_RECORD_VERSION] = "RFC 5246 Appendix E.1: \"Thus, TLS server compliant with this specification MUST "
-                            "accept any value {03,XX} as the record layer version number for ClientHello.\"",
+    [R_SH_COMPRESSION] =
+        "RFC 5246 §7.4.1.3: \"compression_method: The single compression algorithm selected by the "
+        "server from the list in ClientHello.compression_methods.\" " RFC5246_ILLEGAL_PARAMETER,
+    [R_SH_SUITE] =
+        "RFC 5246 §7.4.1.3: \"cipher_suite: The single cipher suite selected by the server from the list "
+        "in ClientHello.cipher_suites.\" " RFC5246_ILLEGAL_PARAMETER,
+    [R_CH_VERSION] =
+        "RFC 5246 §7.2.2: \"protocol_version: The protocol version the client has attempted to "
+        "negotiate is recognized but not supported. (For example, old protocol versions might be "
+        "avoided for security reasons.) This message is always fatal.\"",
+    [R_SH_VERSION] =
+        "RFC 5246 Appendix E.1: \"If the version chosen by the server is not supported by the client "
+        "(or not acceptable), the client MUST send a \"protocol_version\" alert message and close the "
+        "connection.\"",
+    [R_FINISHED] =
+        "RFC 5246 §7.4.9: \"Recipients of Finished messages MUST verify that the contents are correct.\" "
+        "§7.2.2: \"decrypt_error: A handshake cryptographic operation failed, including being unable to "
+        "correctly verify a signature or validate a Finished message.\"",
+    [R_PREMATURE_APPDATA] =
+        "RFC 5246 §7.3: only once both Finished messages are exchanged \"the handshake is "
+        "complete, and the client and server may begin to exchange application layer "
+        "data.\" " RFC5246_UNEXPECTED,
+    [R_ERROR_ALERT] =
+        "RFC 5246 §7.2: \"Alert messages with a level of fatal result in the immediate termination of "
+        "the connection.\" §7.2.2: \"Upon transmission or receipt of a fatal alert message, both "
+        "parties immediately close the connection.\"",
+    [R_WARNING_ALERT] =
+        "RFC 5246 §7.2.2: \"If an alert with a level of warning is sent and received, generally the "
+        "connection can continue normally.\"",
+    [R_CLOSE_NOTIFY] =
+        "RFC 5246 §7.2.1: \"close_notify: This message notifies the recipient that the sender will "
+        "not send any more messages on this connection.\" \"Any data received after a closure alert "
+        "is ignored.\"",
+    [R_USER_CANCELED] =
+        "RFC 5246 §7.2.2: \"user_canceled: This handshake is being canceled for some reason "
+        "unrelated to a protocol failure. ... This alert should be followed by a close_notify.\" "
+        "§7.2.1: \"Any data received after a closure alert is ignored.\"",
+    [R_TOO_MANY_WARNINGS] =
+        "RFC 5246 §7.2.2: \"If an alert with a level of warning is sent and received, "
+        "generally the connection can continue normally. If the receiving party decides not to "
+        "proceed with the connection ..., it SHOULD send a fatal alert to terminate the "
+        "connection.\" " RFC5246_UNEXPECTED,
+    [R_PLAINTEXT_AFTER_KEYS] =
+        "RFC 5246 §7.1: ChangeCipherSpec notifies \"that subsequent records will be protected "
+        "under the newly negotiated CipherSpec and keys.\" §7.2.2: \"bad_record_mac: This "
+        "alert is returned if a record is received with an incorrect MAC.\"",
+    [R_PLAINTEXT_OVERFLOW] =
+        "RFC 5246 §6.2.1: \"length: The length (in bytes) of the following "
+        "TLSPlaintext.fragment. The length MUST NOT exceed 2^14.\" §7.2.2: \"record_overflow: "
+        "A TLSCiphertext record was received that had a length more than 2^14+2048 bytes, or "
+        "a record decrypted to a TLSCompressed record with more than 2^14+1024 bytes.\"",
+    [R_CIPHERTEXT_OVERFLOW] =
+        "RFC 5246 §6.2.3: \"length: The length (in bytes) of the following "
+        "TLSCiphertext.fragment. The length MUST NOT exceed 2^14 + 2048.\" §7.2.2: "
+        "\"record_overflow: A TLSCiphertext record was received that had a length more than "
+        "2^14+2048 bytes ... This message is always fatal.\"",
+    [R_RECORD_LIMIT_OK] =
+        "RFC 5246 §6.2.1: \"The length MUST NOT exceed 2^14.\" A record of exactly 2^14 bytes "
+        "is within the limit and must be accepted.",
+    [R_EMPTY_APPDATA] =
+        "RFC 5246 §6.2.1: \"Zero-length fragments of Application data MAY be sent as they are "
+        "potentially useful as a traffic analysis countermeasure.\"",
+    [R_UNKNOWN_RECORD_TYPE] =
+        "RFC 5246 §6: \"If a TLS implementation receives an unexpected record type, it MUST "
+        "send an unexpected_message alert.\"",
+    [R_CCS_VALUE] =
+        "RFC 5246 §7.1: \"The message consists of a single byte of value 1.\" " RFC5246_DECODE_ERROR,
+    [R_CH_RECORD_VERSION] =
+        "RFC 5246 Appendix E.1: \"Thus, TLS server compliant with this specification MUST "
+        "accept any value {03,XX} as the record layer version number for ClientHello.\"",
 };
 
 /* The key exchanges the driver plays in TLS 1.2. In the `ticket` profile

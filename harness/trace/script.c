@@ -17,9 +17,8 @@
 
 #include "wire/names.h"
 
-#define MAX_TOKENS 32           /* words per action line: verb, arguments, mutations */
-#define MAX_FILE (1024 * 1024)  /* sd_scenario_load: scenarios are small; refuse the absurd */
-
+#define MAX_TOKENS 32          /* words per action line: verb, arguments, mutations */
+#define MAX_FILE (1024 * 1024) /* sd_scenario_load: scenarios are small; refuse the absurd */
 
 /* --- Name lists for error messages, straight from the X-macro tables -------- */
 
@@ -69,11 +68,16 @@ static const struct {
     const char *key;
     bool required; /* for scenarios; a bare trace needs none */
 } headers[N_HEADERS] = {
-    [H_ID] = {"id", true},         [H_TITLE] = {"title", true},
-    [H_RFC] = {"rfc", true},       [H_ROLE] = {"role", true},
-    [H_VERSION] = {"version", false}, [H_TAGS] = {"tags", false},
-    [H_EXPECT] = {"expect", true}, [H_CREDENTIAL] = {"credential", false},
-    [H_NOTE] = {"note", false},    [H_CIPHER_SUITE] = {"cipher-suite", false},
+    [H_ID] = {"id", true},
+    [H_TITLE] = {"title", true},
+    [H_RFC] = {"rfc", true},
+    [H_ROLE] = {"role", true},
+    [H_VERSION] = {"version", false},
+    [H_TAGS] = {"tags", false},
+    [H_EXPECT] = {"expect", true},
+    [H_CREDENTIAL] = {"credential", false},
+    [H_NOTE] = {"note", false},
+    [H_CIPHER_SUITE] = {"cipher-suite", false},
     [H_CLIENT_AUTH] = {"client-auth", false},
     [H_SESSION_TICKETS] = {"session-tickets", false},
 };
@@ -247,16 +251,14 @@ static bool content_type_from_name(const char *name, uint8_t *out) {
 /* Hex as scripts write it: an even number of hex digits, nothing else (no
  * 0x, no spaces). Checked here so the error is precise whatever
  * sd_hex_decode tolerates. Empty is allowed and gives no bytes. */
-static bool decode_hex(parser *p, const char *what, const char *hex, uint8_t **out,
-                       size_t *out_len) {
+static bool decode_hex(parser *p, const char *what, const char *hex, uint8_t **out, size_t *out_len) {
     size_t n = strlen(hex);
     for (size_t i = 0; i < n; i++) {
         if (digit_value(hex[i]) < 0)
             return fail(p, "bad hex in %s \"%s\": '%s' is not a hex digit", what, show(hex).s,
                         show((char[]){hex[i], '\0'}).s);
     }
-    if (n % 2 != 0)
-        return fail(p, "bad hex in %s \"%s\": odd number of hex digits", what, show(hex).s);
+    if (n % 2 != 0) return fail(p, "bad hex in %s \"%s\": odd number of hex digits", what, show(hex).s);
     *out = NULL;
     *out_len = 0;
     if (n == 0) return true;
@@ -283,8 +285,7 @@ static bool decode_hex(parser *p, const char *what, const char *hex, uint8_t **o
 static bool copy_text(parser *p, const char *key, char *dst, size_t dst_size, const char *value) {
     size_t n = strlen(value);
     if (n == 0) return fail(p, "%s: empty value", key);
-    if (n >= dst_size)
-        return fail(p, "%s: value too long (%zu bytes, max %zu)", key, n, dst_size - 1);
+    if (n >= dst_size) return fail(p, "%s: value too long (%zu bytes, max %zu)", key, n, dst_size - 1);
     memcpy(dst, value, n + 1);
     return true;
 }
@@ -304,8 +305,7 @@ static bool parse_tags(parser *p, char *value) {
         if (!is_name(item))
             return fail(p, "tags: bad tag \"%s\" (use a-z, 0-9, '.', '_', '-')", show(item).s);
         if (n >= sizeof(s->tags[0]))
-            return fail(p, "tags: tag \"%s\" too long (max %zu bytes)", show(item).s,
-                        sizeof(s->tags[0]) - 1);
+            return fail(p, "tags: tag \"%s\" too long (max %zu bytes)", show(item).s, sizeof(s->tags[0]) - 1);
         if (s->n_tags == SD_MAX_TAGS) return fail(p, "tags: too many tags (max %d)", SD_MAX_TAGS);
         memcpy(s->tags[s->n_tags++], item, n + 1);
         if (comma == NULL) return true;
@@ -326,7 +326,8 @@ static bool parse_expectation(parser *p, char *value) {
         return true;
     }
     if (strcmp(word, "alert") == 0) {
-        if (*rest == '\0') return fail(p, "expect: alert needs an alert name, e.g. \"expect: alert decrypt_error\"");
+        if (*rest == '\0')
+            return fail(p, "expect: alert needs an alert name, e.g. \"expect: alert decrypt_error\"");
         char *end = rest;
         while (*end && !is_space(*end)) end++;
         if (*end) {
@@ -359,11 +360,10 @@ static bool parse_header(parser *p, const char *key, size_t key_len, char *value
     }
     const char *name = headers[h].key;
     if (p->first_action_line)
-        return fail(p, "header \"%s:\" after the first action (line %d); headers must come first",
-                    name, p->first_action_line);
+        return fail(p, "header \"%s:\" after the first action (line %d); headers must come first", name,
+                    p->first_action_line);
     if (p->header_line[h])
-        return fail(p, "duplicate header \"%s:\" (first given on line %d)", name,
-                    p->header_line[h]);
+        return fail(p, "duplicate header \"%s:\" (first given on line %d)", name, p->header_line[h]);
     p->header_line[h] = p->line;
 
     /* The value: a '#' after whitespace starts a comment, as on action lines;
@@ -383,8 +383,7 @@ static bool parse_header(parser *p, const char *key, size_t key_len, char *value
     case H_ID:
         if (!copy_text(p, name, s->id, sizeof(s->id), value)) return false;
         if (!is_name(s->id))
-            return fail(p, "id: \"%s\" is not a valid id (use a-z, 0-9, '.', '_', '-')",
-                        show(value).s);
+            return fail(p, "id: \"%s\" is not a valid id (use a-z, 0-9, '.', '_', '-')", show(value).s);
         return true;
     case H_TITLE:
         return copy_text(p, name, s->title, sizeof(s->title), value);
@@ -433,8 +432,9 @@ static bool parse_header(parser *p, const char *key, size_t key_len, char *value
             s->cipher_suite = (uint16_t)v;
             return true;
         }
-        return fail(p, "cipher-suite: unknown cipher suite \"%s\" (expected a name such as "
-                       "TLS_RSA_WITH_AES_128_GCM_SHA256, or a number 0-0xffff)",
+        return fail(p,
+                    "cipher-suite: unknown cipher suite \"%s\" (expected a name such as "
+                    "TLS_RSA_WITH_AES_128_GCM_SHA256, or a number 0-0xffff)",
                     show(value).s);
     }
     case H_CLIENT_AUTH:
@@ -495,8 +495,7 @@ static bool tokenize(parser *p, char *line, token *tok, size_t *n_tok) {
 }
 
 static bool handshake_type_arg(parser *p, const char *verb, const token *t, uint16_t *out) {
-    if (t->quoted)
-        return fail(p, "%s: expected a handshake message name, got quoted text", verb);
+    if (t->quoted) return fail(p, "%s: expected a handshake message name, got quoted text", verb);
     uint8_t type;
     if (sd_handshake_type_from_name(t->s, &type) || parse_u8(t->s, &type)) {
         *out = type;
@@ -507,16 +506,15 @@ static bool handshake_type_arg(parser *p, const char *verb, const token *t, uint
         *out = SD_MSG_TYPE_HELLO_RETRY_REQUEST;
         return true;
     }
-    return fail(p, "unknown handshake message \"%s\" (expected one of %.*s, HelloRetryRequest, or a number 0-255)",
-                show(t->s).s, LIST(handshake_list));
+    return fail(
+        p, "unknown handshake message \"%s\" (expected one of %.*s, HelloRetryRequest, or a number 0-255)",
+        show(t->s).s, LIST(handshake_list));
 }
-
 
 /* Trailing flags of the record-level actions: plaintext forces an
  * unprotected record, encrypted forces a protected one; neither means "as
  * the connection state requires". */
-static bool parse_flags(parser *p, sd_action *a, const char *verb, const token *tok, size_t from,
-                        size_t n) {
+static bool parse_flags(parser *p, sd_action *a, const char *verb, const token *tok, size_t from, size_t n) {
     for (size_t i = from; i < n; i++) {
         if (!tok[i].quoted && strcmp(tok[i].s, "plaintext") == 0) {
             if (a->force_plaintext) return fail(p, "%s: plaintext given twice", verb);
@@ -525,8 +523,7 @@ static bool parse_flags(parser *p, sd_action *a, const char *verb, const token *
             if (a->encrypted) return fail(p, "%s: encrypted given twice", verb);
             a->encrypted = true;
         } else {
-            return fail(p, "%s: unexpected \"%s\" (expected plaintext or encrypted)", verb,
-                        show(tok[i].s).s);
+            return fail(p, "%s: unexpected \"%s\" (expected plaintext or encrypted)", verb, show(tok[i].s).s);
         }
     }
     if (a->force_plaintext && a->encrypted)
@@ -563,8 +560,11 @@ static void mutation_list(char *out, size_t out_len) {
     out[0] = '\0';
     for (size_t i = 0; i < n && used < out_len; i++) {
         const sd_mutation_info *m = sd_mutation_info_of(order[i]);
-        int w = snprintf(out + used, out_len - used, "%s%s%s", i == 0 ? "" : i + 1 == n ? " or " : ", ", m->name,
-                         m->arg == SD_MUT_ARG_NONE ? "" : "=");
+        int w = snprintf(out + used, out_len - used, "%s%s%s",
+                         i == 0       ? ""
+                         : i + 1 == n ? " or "
+                                      : ", ",
+                         m->name, m->arg == SD_MUT_ARG_NONE ? "" : "=");
         if (w < 0) break;
         used += (size_t)w;
     }
@@ -590,8 +590,9 @@ static bool parse_flip(parser *p, const char *name, const char *value, const sd_
     } else if (strcmp(off, "middle") == 0) {
         mut->offset = SD_OFFSET_MIDDLE;
     } else if (!parse_long(off, LONG_MIN + 1, LONG_MAX, &mut->offset)) {
-        return fail(p, "bad %s= offset \"%s\" (expected a number, negative from the end, or first, middle, last)",
-                    name, show(off).s);
+        return fail(
+            p, "bad %s= offset \"%s\" (expected a number, negative from the end, or first, middle, last)",
+            name, show(off).s);
     }
     if (!parse_long(colon + 1, f->value_min, f->value_max, &mut->value))
         return fail(p, "bad %s= mask \"%s\" (expected 0x00-0xff or 0-255)", name, show(colon + 1).s);
@@ -613,8 +614,9 @@ static bool parse_extension(parser *p, const char *name, const char *value, bool
     if (sd_extension_from_name(ext, &type)) {
         mut->value = type;
     } else if (!parse_long(ext, f->value_min, f->value_max, &mut->value)) {
-        return fail(p, "bad %s=%s: unknown extension \"%s\" (expected a name such as key_share or a number "
-                       "0-65535)",
+        return fail(p,
+                    "bad %s=%s: unknown extension \"%s\" (expected a name such as key_share or a number "
+                    "0-65535)",
                     name, show(value).s, show(ext).s);
     }
     if (colon) {
@@ -626,8 +628,7 @@ static bool parse_extension(parser *p, const char *name, const char *value, bool
 }
 
 static bool parse_mutation(parser *p, sd_action *a, const token *t) {
-    if (t->quoted)
-        return fail(p, "send: unexpected quoted text (mutations are words such as flip=0:0x01)");
+    if (t->quoted) return fail(p, "send: unexpected quoted text (mutations are words such as flip=0:0x01)");
     const char *word = t->s;
     const char *eq = strchr(word, '=');
     size_t name_len = eq ? (size_t)(eq - word) : strlen(word);
@@ -645,8 +646,7 @@ static bool parse_mutation(parser *p, sd_action *a, const token *t) {
     const char *name = info->name;
     if (info->arg != SD_MUT_ARG_NONE && value == NULL)
         return fail(p, "mutation %s needs a value (%s=...)", name, name);
-    if (info->arg == SD_MUT_ARG_NONE && value != NULL)
-        return fail(p, "mutation %s takes no value", name);
+    if (info->arg == SD_MUT_ARG_NONE && value != NULL) return fail(p, "mutation %s takes no value", name);
     if (a->n_mutations == SD_MAX_MUTATIONS)
         return fail(p, "too many mutations (max %d per message)", SD_MAX_MUTATIONS);
 
@@ -690,8 +690,8 @@ static bool parse_mutation(parser *p, sd_action *a, const token *t) {
         break;
     case SD_MUT_ARG_CREDENTIAL:
         if (!is_name(value) || strlen(value) >= sizeof(mut.text))
-            return fail(p, "bad %s=%s (expected a credential name: a-z, 0-9, '.', '_', '-', max %zu bytes)", name,
-                        show(value).s, sizeof(mut.text) - 1);
+            return fail(p, "bad %s=%s (expected a credential name: a-z, 0-9, '.', '_', '-', max %zu bytes)",
+                        name, show(value).s, sizeof(mut.text) - 1);
         memcpy(mut.text, value, strlen(value) + 1);
         break;
     }
@@ -751,11 +751,12 @@ static bool parse_action(parser *p, char *line) {
             return false;
         if (tok[1].quoted ||
             (!sd_alert_level_from_name(tok[1].s, &a->alert_level) && !parse_u8(tok[1].s, &a->alert_level)))
-            return fail(p, "send-alert: unknown alert level \"%s\" (expected warning, fatal or a number 0-255)",
+            return fail(p,
+                        "send-alert: unknown alert level \"%s\" (expected warning, fatal or a number 0-255)",
                         show(tok[1].s).s);
         if (tok[2].quoted || (!sd_alert_from_name(tok[2].s, &a->alert) && !parse_u8(tok[2].s, &a->alert)))
-            return fail(p, "unknown alert \"%s\" (expected one of %.*s, or a number 0-255)",
-                        show(tok[2].s).s, LIST(alert_list));
+            return fail(p, "unknown alert \"%s\" (expected one of %.*s, or a number 0-255)", show(tok[2].s).s,
+                        LIST(alert_list));
         return parse_flags(p, a, verb, tok, 3, n);
     case SD_ACT_SEND_CCS:
         return parse_flags(p, a, verb, tok, 1, n);
@@ -778,8 +779,7 @@ static bool parse_action(parser *p, char *line) {
             (!content_type_from_name(tok[1].s, &a->content_type) && !parse_u8(tok[1].s, &a->content_type)))
             return fail(p, "send-raw: unknown content type \"%s\" (expected one of %.*s, or a number 0-255)",
                         show(tok[1].s).s, LIST(content_type_list));
-        if (tok[2].quoted)
-            return fail(p, "send-raw: the payload is hex, not quoted text");
+        if (tok[2].quoted) return fail(p, "send-raw: the payload is hex, not quoted text");
         /* hex= is accepted too, and is the only way to write an empty payload. */
         const char *hex = strncmp(tok[2].s, "hex=", 4) == 0 ? tok[2].s + 4 : tok[2].s;
         if (!decode_hex(p, verb, hex, &a->bytes, &a->bytes_len)) return false;
@@ -802,8 +802,8 @@ static bool parse_line(parser *p, char *line) {
     return parse_action(p, c);
 }
 
-static bool parse_script(const char *path, const char *text, size_t len, sd_scenario *s,
-                         bool scenario_mode, char *err, size_t err_len) {
+static bool parse_script(const char *path, const char *text, size_t len, sd_scenario *s, bool scenario_mode,
+                         char *err, size_t err_len) {
     memset(s, 0, sizeof(*s));
     sd_trace_init(&s->trace);
     s->version = SD_TLS13;
@@ -878,8 +878,9 @@ static bool parse_script(const char *path, const char *text, size_t len, sd_scen
         p.line = p.first_action_line;
         for (int h = 0; h < N_HEADERS; h++) {
             if (headers[h].required && !p.header_line[h]) {
-                fail(&p, "missing header \"%s:\" (id, title, rfc, role and expect are required, "
-                         "before the first action)",
+                fail(&p,
+                     "missing header \"%s:\" (id, title, rfc, role and expect are required, "
+                     "before the first action)",
                      headers[h].key);
                 goto error;
             }
@@ -893,8 +894,8 @@ error:
     return false;
 }
 
-bool sd_scenario_parse(const char *path, const char *text, size_t len, sd_scenario *out,
-                       char *err, size_t err_len) {
+bool sd_scenario_parse(const char *path, const char *text, size_t len, sd_scenario *out, char *err,
+                       size_t err_len) {
     return parse_script(path, text, len, out, true, err, err_len);
 }
 
@@ -934,8 +935,8 @@ bool sd_scenario_load(const char *path, sd_scenario *out, char *err, size_t err_
     fclose(f);
     if (read_error || len > MAX_FILE) {
         if (err != NULL && err_len > 0)
-            snprintf(err, err_len, read_error ? "%s: read error" : "%s: file too large (max %d bytes)",
-                     path, MAX_FILE);
+            snprintf(err, err_len, read_error ? "%s: read error" : "%s: file too large (max %d bytes)", path,
+                     MAX_FILE);
         free(text);
         return false;
     }

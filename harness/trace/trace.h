@@ -17,17 +17,17 @@
 #include "util/util.h"
 
 typedef enum {
-    SD_ACT_SEND,         /* send a handshake message built from the session state */
-    SD_ACT_SEND_ALERT,   /* send an alert record */
-    SD_ACT_SEND_CCS,     /* send a ChangeCipherSpec record */
-    SD_ACT_SEND_APPDATA, /* send application data */
-    SD_ACT_SEND_RAW,     /* send a record with this content type and payload, as given */
-    SD_ACT_EXPECT,       /* the target must send this handshake message next */
+    SD_ACT_SEND,           /* send a handshake message built from the session state */
+    SD_ACT_SEND_ALERT,     /* send an alert record */
+    SD_ACT_SEND_CCS,       /* send a ChangeCipherSpec record */
+    SD_ACT_SEND_APPDATA,   /* send application data */
+    SD_ACT_SEND_RAW,       /* send a record with this content type and payload, as given */
+    SD_ACT_EXPECT,         /* the target must send this handshake message next */
     SD_ACT_EXPECT_APPDATA, /* the target must send application data (the echo) */
-    SD_ACT_EXPECT_CLOSE, /* the target must send close_notify */
-    SD_ACT_EXPECT_CCS,   /* the target must send a ChangeCipherSpec record next (TLS 1.2, RFC 5246 §7.1) */
-    SD_ACT_RENEGOTIATE,  /* TLS 1.2, driver as client: a new ClientHello under the current keys after the
-                          * handshake (RFC 5246 §7.4.1.2, RFC 5746 §3.5); takes SEND's mutations */
+    SD_ACT_EXPECT_CLOSE,   /* the target must send close_notify */
+    SD_ACT_EXPECT_CCS,     /* the target must send a ChangeCipherSpec record next (TLS 1.2, RFC 5246 §7.1) */
+    SD_ACT_RENEGOTIATE,    /* TLS 1.2, driver as client: a new ClientHello under the current keys after the
+                            * handshake (RFC 5246 §7.4.1.2, RFC 5746 §3.5); takes SEND's mutations */
 } sd_action_kind;
 
 /* A pseudo handshake type for SEND and EXPECT: HelloRetryRequest, which on
@@ -43,17 +43,17 @@ typedef enum {
  * so a new kind of an existing shape is one row of SD_MUTATIONS below plus
  * what the driver does with it. */
 typedef enum {
-    SD_MUT_ARG_NONE,           /* a bare word; no fields */
-    SD_MUT_ARG_BYTES,          /* name=<hex>: `bytes` */
-    SD_MUT_ARG_FLIP,           /* name=<offset>:<mask>: `offset` a byte index, negative from the end (or
-                                * first, last, middle = SD_OFFSET_MIDDLE); `value` the mask 0-255 */
-    SD_MUT_ARG_U24,            /* name=<n>: `value` 0-2^24-1, the range of a handshake length */
-    SD_MUT_ARG_SPLIT,          /* name=<n>: `value` a record size 1-16384 */
-    SD_MUT_ARG_HANDSHAKE_TYPE, /* name=<HandshakeType>: `value` 0-255, a name or a number */
-    SD_MUT_ARG_EXTENSION,      /* name=<extension>: `value` 0-65535, a name or a number */
+    SD_MUT_ARG_NONE,            /* a bare word; no fields */
+    SD_MUT_ARG_BYTES,           /* name=<hex>: `bytes` */
+    SD_MUT_ARG_FLIP,            /* name=<offset>:<mask>: `offset` a byte index, negative from the end (or
+                                 * first, last, middle = SD_OFFSET_MIDDLE); `value` the mask 0-255 */
+    SD_MUT_ARG_U24,             /* name=<n>: `value` 0-2^24-1, the range of a handshake length */
+    SD_MUT_ARG_SPLIT,           /* name=<n>: `value` a record size 1-16384 */
+    SD_MUT_ARG_HANDSHAKE_TYPE,  /* name=<HandshakeType>: `value` 0-255, a name or a number */
+    SD_MUT_ARG_EXTENSION,       /* name=<extension>: `value` 0-65535, a name or a number */
     SD_MUT_ARG_EXTENSION_BYTES, /* name=<extension>[:<hex>]: `value` as EXTENSION, `bytes` (none without :) */
-    SD_MUT_ARG_U16,            /* name=<n>: `value` 0-0xffff, printed as 0x%04x */
-    SD_MUT_ARG_CREDENTIAL,     /* name=<credential>: `text`, a fixture credential name [a-z0-9._-]{1,63} */
+    SD_MUT_ARG_U16,             /* name=<n>: `value` 0-0xffff, printed as 0x%04x */
+    SD_MUT_ARG_CREDENTIAL,      /* name=<credential>: `text`, a fixture credential name [a-z0-9._-]{1,63} */
 } sd_mutation_arg;
 
 /* Named deviations, applied to a message after it is built (BoGo's
@@ -63,6 +63,7 @@ typedef enum {
  * of the binary trace encoding (binary.h): corpus files depend on them, so a
  * new kind goes at the end, with the binary version that first carries it,
  * and no row ever moves. */
+// clang-format off
 #define SD_MUTATIONS(X)                                                                                     \
     /* replace the body with `bytes` */                                                                     \
     X(BODY, "body", SD_MUT_ARG_BYTES, 1)                                                                    \
@@ -102,6 +103,7 @@ typedef enum {
     X(SIGN_WITH, "sign-with", SD_MUT_ARG_CREDENTIAL, 2)                                                     \
     /* Finished: the right key over a transcript without its last message */                                \
     X(WRONG_TRANSCRIPT, "wrong-transcript", SD_MUT_ARG_NONE, 2)
+// clang-format on
 
 #define SD_MUT_ENUM_ENTRY(kind, name, arg, version) SD_MUT_##kind,
 typedef enum { SD_MUTATIONS(SD_MUT_ENUM_ENTRY) } sd_mutation_kind;
@@ -114,9 +116,9 @@ enum { SD_MUT_COUNT = 0 SD_MUTATIONS(SD_MUT_COUNT_ONE) };
 #undef SD_MUT_COUNT_ONE
 
 typedef struct {
-    const char *name;      /* in scripts: `name` for SD_MUT_ARG_NONE, else `name=<argument>` */
+    const char *name; /* in scripts: `name` for SD_MUT_ARG_NONE, else `name=<argument>` */
     sd_mutation_arg arg;
-    int binary_version;    /* the first binary trace version that can carry it (binary.h) */
+    int binary_version; /* the first binary trace version that can carry it (binary.h) */
 } sd_mutation_info;
 
 /* The row of a kind, or NULL for a value that is not one (a corrupt or
@@ -140,7 +142,7 @@ typedef struct {
     sd_mutation_kind kind;
     long value;
     long offset;
-    uint8_t *bytes;     /* owned */
+    uint8_t *bytes; /* owned */
     size_t bytes_len;
     char text[64];
 } sd_mutation;
@@ -154,17 +156,17 @@ typedef struct {
 
 typedef struct {
     sd_action_kind kind;
-    int line;                 /* script line, 0 if the action did not come from a script */
-    uint16_t msg_type;        /* SEND, EXPECT: a handshake type 0-255, or SD_MSG_TYPE_HELLO_RETRY_REQUEST;
-                               * RENEGOTIATE: always ClientHello */
-    uint8_t alert_level;      /* SEND_ALERT */
-    uint8_t alert;            /* SEND_ALERT */
-    uint8_t content_type;     /* SEND_RAW */
-    uint8_t *bytes;           /* SEND_RAW payload, SEND_APPDATA/EXPECT_APPDATA data; owned */
+    int line;             /* script line, 0 if the action did not come from a script */
+    uint16_t msg_type;    /* SEND, EXPECT: a handshake type 0-255, or SD_MSG_TYPE_HELLO_RETRY_REQUEST;
+                           * RENEGOTIATE: always ClientHello */
+    uint8_t alert_level;  /* SEND_ALERT */
+    uint8_t alert;        /* SEND_ALERT */
+    uint8_t content_type; /* SEND_RAW */
+    uint8_t *bytes;       /* SEND_RAW payload, SEND_APPDATA/EXPECT_APPDATA data; owned */
     size_t bytes_len;
-    bool encrypted;           /* SEND_RAW, SEND_ALERT: protect with the current keys (default: as the state requires) */
+    bool encrypted; /* SEND_RAW, SEND_ALERT: protect with the current keys (default: as the state requires) */
     bool force_plaintext;
-    size_t n_mutations;       /* SEND, RENEGOTIATE */
+    size_t n_mutations; /* SEND, RENEGOTIATE */
     sd_mutation mutations[SD_MAX_MUTATIONS];
 } sd_action;
 
@@ -185,12 +187,12 @@ bool sd_trace_equal(const sd_trace *a, const sd_trace *b);
 /* --- Scenarios ------------------------------------------------------------ */
 
 typedef enum {
-    SD_EXPECT_COMPLETE,   /* the handshake completes and the trace runs to its end */
-    SD_EXPECT_ALERT,      /* the target refuses with this exact fatal alert */
-    SD_EXPECT_CLOSED,     /* the target must not complete and must end the connection without
-                           * an alert of its own: what RFC 8446 §6 asks of a receiver of an
-                           * error alert ("MUST NOT allow any further data to be sent or
-                           * received on the connection") */
+    SD_EXPECT_COMPLETE, /* the handshake completes and the trace runs to its end */
+    SD_EXPECT_ALERT,    /* the target refuses with this exact fatal alert */
+    SD_EXPECT_CLOSED,   /* the target must not complete and must end the connection without
+                         * an alert of its own: what RFC 8446 §6 asks of a receiver of an
+                         * error alert ("MUST NOT allow any further data to be sent or
+                         * received on the connection") */
 } sd_expectation_kind;
 
 #define SD_MAX_TAGS 12
@@ -198,19 +200,19 @@ typedef enum {
 typedef struct {
     char id[96];
     char title[200];
-    char rfc[600];            /* "RFC 8446 §4.4.4: \"...requirement sentence...\"" */
-    sd_role role;             /* role of the stack under test */
-    uint16_t version;         /* SD_TLS13 */
+    char rfc[600];    /* "RFC 8446 §4.4.4: \"...requirement sentence...\"" */
+    sd_role role;     /* role of the stack under test */
+    uint16_t version; /* SD_TLS13 */
     char tags[SD_MAX_TAGS][32];
     size_t n_tags;
     sd_expectation_kind expect;
     uint8_t expect_alert;
-    char credential[64];      /* what the driver presents when it plays the server ("leaf") */
-    uint16_t cipher_suite;    /* the one suite the driver offers (client) or picks (server); 0: its defaults */
+    char credential[64];   /* what the driver presents when it plays the server ("leaf") */
+    uint16_t cipher_suite; /* the one suite the driver offers (client) or picks (server); 0: its defaults */
     sd_client_auth client_auth; /* server under test: ask the driver for a certificate (`client-auth:`) */
-    bool session_tickets;     /* server under test: issue session tickets (`session-tickets: issue`) */
-    char note[400];           /* why a known stack deviates, if one does */
-    char path[512];           /* where it was read from */
+    bool session_tickets;       /* server under test: issue session tickets (`session-tickets: issue`) */
+    char note[400];             /* why a known stack deviates, if one does */
+    char path[512];             /* where it was read from */
     sd_trace trace;
 } sd_scenario;
 
@@ -226,7 +228,7 @@ void sd_scenario_free(sd_scenario *s);
  * returns false, leaves nothing to free in out, and writes
  * "file:line: message" into err. */
 SD_MUST_CHECK bool sd_scenario_parse(const char *path, const char *text, size_t len, sd_scenario *out,
-                       char *err, size_t err_len);
+                                     char *err, size_t err_len);
 SD_MUST_CHECK bool sd_scenario_load(const char *path, sd_scenario *out, char *err, size_t err_len);
 
 /* Parses a script as a bare trace: header lines are optional (checked, then
@@ -235,7 +237,7 @@ SD_MUST_CHECK bool sd_scenario_load(const char *path, sd_scenario *out, char *er
  * scenarios. Same error contract as sd_scenario_parse; `out` need not be
  * initialised. */
 SD_MUST_CHECK bool sd_trace_parse(const char *path, const char *text, size_t len, sd_trace *out, char *err,
-                    size_t err_len);
+                                  size_t err_len);
 
 /* Appends the trace as a script, actions only, one per line, no NUL (the
  * inverse of the action part of the parser: sd_trace_parse of the output

@@ -97,8 +97,8 @@ bool sd_file_write_atomic(const char *path, const void *data, size_t len, char *
     const char *slash = strrchr(path, '/');
     int dir_len = slash ? (int)(slash - path + 1) : 0;
     char tmp[4096];
-    int n = snprintf(tmp, sizeof tmp, "%.*s.%s.tmp.%ld", dir_len, path, slash ? slash + 1 : path,
-                     (long)getpid());
+    int n =
+        snprintf(tmp, sizeof tmp, "%.*s.%s.tmp.%ld", dir_len, path, slash ? slash + 1 : path, (long)getpid());
     if (n < 0 || (size_t)n >= sizeof tmp) {
         sd_set_error(err, err_len, "%s: path too long", path);
         return false;

@@ -297,8 +297,8 @@ bool sd_parse_certificate(sd_span body, sd_certificate *out, uint8_t *out_alert)
      *          CertificateEntry certificate_list<0..2^24-1>; } Certificate; */
     sd_reader r = sd_reader_of(body);
     sd_certificate c;
-    if (!read_vector(&r, 1, 0, 0xFF, &c.request_context) || !read_vector(&r, 3, 0, 0xFFFFFF, &c.certificate_list) ||
-        !sd_reader_done(&r)) {
+    if (!read_vector(&r, 1, 0, 0xFF, &c.request_context) ||
+        !read_vector(&r, 3, 0, 0xFFFFFF, &c.certificate_list) || !sd_reader_done(&r)) {
         return fail_decode(out_alert);
     }
     /* Walk the entries once, so that a parsed Certificate is well-formed
@@ -345,7 +345,8 @@ bool sd_parse_certificate_verify(sd_span body, sd_certificate_verify *out, uint8
      * report the wrong alert. */
     sd_reader r = sd_reader_of(body);
     sd_certificate_verify cv;
-    if (!sd_read_u16(&r, &cv.algorithm) || !read_vector(&r, 2, 0, 0xFFFF, &cv.signature) || !sd_reader_done(&r)) {
+    if (!sd_read_u16(&r, &cv.algorithm) || !read_vector(&r, 2, 0, 0xFFFF, &cv.signature) ||
+        !sd_reader_done(&r)) {
         return fail_decode(out_alert);
     }
     *out = cv;

@@ -108,7 +108,8 @@ void sd_build_extension(sd_buf *block, uint16_t type, sd_span body);
 typedef struct {
     sd_span raw; /* body without the length prefix */
 } sd_u16_list;
-SD_MUST_CHECK bool sd_u16_list_parse(sd_span body_with_prefix, size_t prefix_bytes, bool allow_empty, sd_u16_list *out, uint8_t *out_alert);
+SD_MUST_CHECK bool sd_u16_list_parse(sd_span body_with_prefix, size_t prefix_bytes, bool allow_empty,
+                                     sd_u16_list *out, uint8_t *out_alert);
 size_t sd_u16_list_count(sd_u16_list l);
 uint16_t sd_u16_list_at(sd_u16_list l, size_t i);
 bool sd_u16_list_contains(sd_u16_list l, uint16_t v);

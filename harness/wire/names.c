@@ -106,15 +106,15 @@ static bool find_name(const name_entry *table, size_t n, const char *name, unsig
 
 /* Defines sd_<what>_from_name(name, out) over the table built from MACRO.
  * The registries are u8 or u16 on the wire, so the values fit out_type. */
-#define SD_DEFINE_FROM_NAME(fn, MACRO, out_type)                               \
-    bool fn(const char *name, out_type *out) {                                 \
-        static const name_entry table[] = {MACRO(SD_NAME_ENTRY)};              \
-        unsigned v;                                                            \
-        if (!find_name(table, sizeof table / sizeof table[0], name, &v)) {     \
-            return false;                                                      \
-        }                                                                      \
-        *out = (out_type)v;                                                    \
-        return true;                                                           \
+#define SD_DEFINE_FROM_NAME(fn, MACRO, out_type)                           \
+    bool fn(const char *name, out_type *out) {                             \
+        static const name_entry table[] = {MACRO(SD_NAME_ENTRY)};          \
+        unsigned v;                                                        \
+        if (!find_name(table, sizeof table / sizeof table[0], name, &v)) { \
+            return false;                                                  \
+        }                                                                  \
+        *out = (out_type)v;                                                \
+        return true;                                                       \
     }
 
 /* The casts above are safe only if every table value fits: check it at

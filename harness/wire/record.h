@@ -16,7 +16,7 @@
 typedef struct {
     uint8_t content_type;
     uint16_t legacy_version;
-    sd_span header;   /* the 5 header bytes: additional data for AEAD */
+    sd_span header; /* the 5 header bytes: additional data for AEAD */
     sd_span fragment;
 } sd_record;
 

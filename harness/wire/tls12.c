@@ -95,7 +95,8 @@ int sd_tls12_certificate_next(sd_reader *it, sd_span *out_cert, uint8_t *out_ale
 bool sd_parse_tls12_certificate(sd_span body, sd_tls12_certificate *out, uint8_t *out_alert) {
     sd_reader r = sd_reader_of(body);
     sd_tls12_certificate c;
-    if (!read_vector(&r, 3, 0, 0xFFFFFF, &c.certificate_list) || !sd_reader_done(&r)) return fail_decode(out_alert);
+    if (!read_vector(&r, 3, 0, 0xFFFFFF, &c.certificate_list) || !sd_reader_done(&r))
+        return fail_decode(out_alert);
     sd_reader it = sd_reader_of(c.certificate_list);
     sd_span cert;
     int rc;
@@ -106,11 +107,14 @@ bool sd_parse_tls12_certificate(sd_span body, sd_tls12_certificate *out, uint8_t
     return true;
 }
 
-void sd_build_tls12_certificate(sd_buf *out, const sd_tls12_certificate *c) { write_vector(out, 3, c->certificate_list); }
+void sd_build_tls12_certificate(sd_buf *out, const sd_tls12_certificate *c) {
+    write_vector(out, 3, c->certificate_list);
+}
 
 void sd_build_tls12_certificate_entry(sd_buf *list, sd_span cert) { write_vector(list, 3, cert); }
 
-void sd_build_tls12_certificate_chain(sd_buf *out, const uint8_t *const *der, const size_t *der_len, size_t n) {
+void sd_build_tls12_certificate_chain(sd_buf *out, const uint8_t *const *der, const size_t *der_len,
+                                      size_t n) {
     size_t p = sd_buf_open_prefix(out, 3);
     for (size_t i = 0; i < n; i++) sd_build_tls12_certificate_entry(out, sd_span_of(der[i], der_len[i]));
     sd_buf_close_prefix(out, p, 3);
@@ -163,7 +167,8 @@ bool sd_parse_tls12_new_session_ticket(sd_span body, sd_tls12_new_session_ticket
      * sends a zero-length ticket in the NewSessionTicket handshake message." */
     sd_reader r = sd_reader_of(body);
     sd_tls12_new_session_ticket t;
-    if (!sd_read_u32(&r, &t.lifetime_hint) || !read_vector(&r, 2, 0, 0xFFFF, &t.ticket) || !sd_reader_done(&r)) {
+    if (!sd_read_u32(&r, &t.lifetime_hint) || !read_vector(&r, 2, 0, 0xFFFF, &t.ticket) ||
+        !sd_reader_done(&r)) {
         return fail_decode(out_alert);
     }
     *out = t;

@@ -32,8 +32,8 @@ enum { SD_CERTIFICATE_STATUS_OCSP = 1 };
 typedef struct sd_tls12_ske {
     uint16_t group;
     sd_span point;
-    sd_span params;     /* parse: the ServerECDHParams bytes (what the signature covers);
-                         * build: ignored, the params are written from the fields */
+    sd_span params; /* parse: the ServerECDHParams bytes (what the signature covers);
+                     * build: ignored, the params are written from the fields */
     uint16_t sig_alg;
     sd_span signature;
     uint8_t curve_type; /* parse: always 3; build: 0 writes named_curve (3), anything else as is */
@@ -78,7 +78,8 @@ void sd_build_tls12_certificate(sd_buf *out, const sd_tls12_certificate *c);
 void sd_build_tls12_certificate_entry(sd_buf *list, sd_span cert);
 /* A whole Certificate body from n DER certificates, leaf first (see also
  * sd_tls12_build_certificate in crypto/tls12.h, from a credential). */
-void sd_build_tls12_certificate_chain(sd_buf *out, const uint8_t *const *der, const size_t *der_len, size_t n);
+void sd_build_tls12_certificate_chain(sd_buf *out, const uint8_t *const *der, const size_t *der_len,
+                                      size_t n);
 
 /* --- CertificateRequest (RFC 5246 §7.4.4) --------------------------------------------
  *   struct { ClientCertificateType certificate_types<1..2^8-1>;
@@ -92,7 +93,8 @@ typedef struct {
 } sd_tls12_certificate_request;
 /* An odd signature-algorithm length and a malformed or empty
  * DistinguishedName are decode_error too. */
-SD_MUST_CHECK bool sd_parse_tls12_certificate_request(sd_span body, sd_tls12_certificate_request *out, uint8_t *out_alert);
+SD_MUST_CHECK bool sd_parse_tls12_certificate_request(sd_span body, sd_tls12_certificate_request *out,
+                                                      uint8_t *out_alert);
 void sd_build_tls12_certificate_request(sd_buf *out, const sd_tls12_certificate_request *cr);
 /* Iterates certificate_authorities: 1, 0 at the end, -1 (decode_error). */
 int sd_tls12_distinguished_name_next(sd_reader *it, sd_span *out_dn, uint8_t *out_alert);
@@ -103,7 +105,8 @@ typedef struct {
     uint32_t lifetime_hint;
     sd_span ticket;
 } sd_tls12_new_session_ticket;
-SD_MUST_CHECK bool sd_parse_tls12_new_session_ticket(sd_span body, sd_tls12_new_session_ticket *out, uint8_t *out_alert);
+SD_MUST_CHECK bool sd_parse_tls12_new_session_ticket(sd_span body, sd_tls12_new_session_ticket *out,
+                                                     uint8_t *out_alert);
 void sd_build_tls12_new_session_ticket(sd_buf *out, const sd_tls12_new_session_ticket *t);
 
 /* --- CertificateStatus (RFC 6066 §8) -------------------------------------------------
@@ -115,7 +118,8 @@ typedef struct {
     uint8_t status_type;
     sd_span ocsp_response;
 } sd_tls12_certificate_status;
-SD_MUST_CHECK bool sd_parse_tls12_certificate_status(sd_span body, sd_tls12_certificate_status *out, uint8_t *out_alert);
+SD_MUST_CHECK bool sd_parse_tls12_certificate_status(sd_span body, sd_tls12_certificate_status *out,
+                                                     uint8_t *out_alert);
 /* Writes status_type and the u24 response whatever their values. */
 void sd_build_tls12_certificate_status(sd_buf *out, const sd_tls12_certificate_status *cs);
 
@@ -131,7 +135,8 @@ SD_MUST_CHECK bool sd_parse_tls12_hello_request(sd_span body, uint8_t *out_alert
  *   struct { opaque renegotiated_connection<0..255>; } RenegotiationInfo;
  * extended_master_secret (RFC 7627 §5.1): "The "extension_data" field of
  * this extension is empty." Non-empty: decode_error. */
-SD_MUST_CHECK bool sd_parse_renegotiation_info(sd_span body, sd_span *out_renegotiated_connection, uint8_t *out_alert);
+SD_MUST_CHECK bool sd_parse_renegotiation_info(sd_span body, sd_span *out_renegotiated_connection,
+                                               uint8_t *out_alert);
 void sd_build_renegotiation_info(sd_buf *out, sd_span renegotiated_connection);
 SD_MUST_CHECK bool sd_parse_extended_master_secret(sd_span body, uint8_t *out_alert);
 

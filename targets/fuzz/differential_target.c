@@ -182,8 +182,8 @@ int sd_fuzz_differential_one(const char *target, const uint8_t *data, size_t siz
     /* Write first: whatever happens after abort() (a fuzzer that loses its
      * crash file, a CI job that is killed), the finding is on disk. */
     char path[1200] = "";
-    bool saved = sd_finding_write(g_findings_dir, target, data, size, &trace, &model, &bssl, div, why, signature,
-                                  path, sizeof path, err, sizeof err);
+    bool saved = sd_finding_write(g_findings_dir, target, data, size, &trace, &model, &bssl, div, why,
+                                  signature, path, sizeof path, err, sizeof err);
     fprintf(stderr, "\n==== shakedown finding (%s) ====\n", target);
     fprintf(stderr, "signature:  %s\n", signature);
     fprintf(stderr, "divergence: %s: %s\n", sd_divergence_name(div), why);

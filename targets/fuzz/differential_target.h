@@ -46,15 +46,15 @@ const sd_pki *sd_fuzz_pki(const char *target, char **argv);
  * unknown. */
 const char *sd_fuzz_binary_dir(void);
 
-#define SD_DIFFERENTIAL_FUZZ_TARGET(name)                                        \
-    int LLVMFuzzerInitialize(int *argc, char ***argv);                           \
-    int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);                \
-    int LLVMFuzzerInitialize(int *argc, char ***argv) {                          \
-        sd_fuzz_differential_init(name, argc, argv);                             \
-        return 0;                                                                \
-    }                                                                            \
-    int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {               \
-        return sd_fuzz_differential_one(name, data, size);                       \
+#define SD_DIFFERENTIAL_FUZZ_TARGET(name)                          \
+    int LLVMFuzzerInitialize(int *argc, char ***argv);             \
+    int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);  \
+    int LLVMFuzzerInitialize(int *argc, char ***argv) {            \
+        sd_fuzz_differential_init(name, argc, argv);               \
+        return 0;                                                  \
+    }                                                              \
+    int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) { \
+        return sd_fuzz_differential_one(name, data, size);         \
     }
 
 #endif

@@ -74,8 +74,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
 
     sd_ocsp_response r;
     if (sd_ocsp_parse(input, &r) && r.response_status == 0) {
-        if (r.n_responses == 0 || !inside(r.tbs_response_data, data, size) || !inside(r.signature, data, size) ||
-            !inside(r.responses, data, size) || !inside(r.certs, data, size)) {
+        if (r.n_responses == 0 || !inside(r.tbs_response_data, data, size) ||
+            !inside(r.signature, data, size) || !inside(r.responses, data, size) ||
+            !inside(r.certs, data, size)) {
             fprintf(stderr, "%s: sd_ocsp_parse accepted an inconsistent response\n", TARGET_NAME);
             abort();
         }

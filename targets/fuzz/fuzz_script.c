@@ -61,7 +61,8 @@ static void check_round_trips(const sd_trace *t, const uint8_t *data, size_t siz
         sd_trace dec;
         if (!sd_trace_decode(bin.data, bin.len, &dec, err, sizeof err))
             broken("the binary encoding does not decode", err, data, size);
-        if (!sd_trace_equal(t, &dec)) broken("the binary encoding decodes to another trace", NULL, data, size);
+        if (!sd_trace_equal(t, &dec))
+            broken("the binary encoding decodes to another trace", NULL, data, size);
         sd_trace_free(&dec);
     }
     /* A trace the encoder refuses is one with data beyond what one action

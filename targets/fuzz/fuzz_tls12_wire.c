@@ -62,7 +62,6 @@ int LLVMFuzzerInitialize(int *argc, char ***argv) {
 #define ROUNDTRIP_TARGET "fuzz_tls12_wire"
 #include "roundtrip_check.h"
 
-
 static void ske(sd_span in) {
     sd_tls12_ske a, b;
     uint8_t alert = 0;
@@ -78,8 +77,8 @@ static void ske(sd_span in) {
     sd_build_tls12_ske_ecdhe(&out, &a);
     rebuilt_equals_input(&out, in, "SKE rebuilds to the input");
     CHECK(sd_parse_tls12_ske_ecdhe(sd_buf_span(&out), &b, &alert), "rebuilt SKE parses");
-    CHECK(a.group == b.group && same(a.point, b.point) && same(a.params, b.params) && a.sig_alg == b.sig_alg &&
-              same(a.signature, b.signature),
+    CHECK(a.group == b.group && same(a.point, b.point) && same(a.params, b.params) &&
+              a.sig_alg == b.sig_alg && same(a.signature, b.signature),
           "SKE fields agree");
     sd_buf params;
     sd_buf_init(&params);
@@ -104,7 +103,8 @@ static void cke(sd_span in, bool rsa) {
     else
         sd_build_tls12_cke_ecdhe(&out, a);
     rebuilt_equals_input(&out, in, "CKE rebuilds to the input");
-    ok = rsa ? sd_parse_tls12_cke_rsa(sd_buf_span(&out), &b, &alert) : sd_parse_tls12_cke_ecdhe(sd_buf_span(&out), &b, &alert);
+    ok = rsa ? sd_parse_tls12_cke_rsa(sd_buf_span(&out), &b, &alert)
+             : sd_parse_tls12_cke_ecdhe(sd_buf_span(&out), &b, &alert);
     CHECK(ok && same(a, b), "rebuilt CKE parses, same value");
     sd_buf_free(&out);
 }
@@ -131,7 +131,8 @@ static void certificate(sd_span in) {
     b.certificate_list = sd_buf_span(&list);
     sd_build_tls12_certificate(&out, &b);
     rebuilt_equals_input(&out, in, "Certificate rebuilds to the input");
-    CHECK(sd_parse_tls12_certificate(sd_buf_span(&out), &b, &alert) && same(a.certificate_list, b.certificate_list),
+    CHECK(sd_parse_tls12_certificate(sd_buf_span(&out), &b, &alert) &&
+              same(a.certificate_list, b.certificate_list),
           "rebuilt Certificate parses, same list");
     sd_buf_free(&list);
     sd_buf_free(&out);
@@ -150,7 +151,8 @@ static void certificate_request(sd_span in) {
     sd_reader it = sd_reader_of(a.certificate_authorities);
     sd_span dn;
     int rc;
-    while ((rc = sd_tls12_distinguished_name_next(&it, &dn, &alert)) == 1) CHECK(dn.len > 0, "DistinguishedName<1..>");
+    while ((rc = sd_tls12_distinguished_name_next(&it, &dn, &alert)) == 1)
+        CHECK(dn.len > 0, "DistinguishedName<1..>");
     CHECK(rc == 0, "iterating parsed CAs succeeds");
     sd_buf out;
     sd_buf_init(&out);
@@ -175,8 +177,8 @@ static void new_session_ticket(sd_span in) {
     sd_buf_init(&out);
     sd_build_tls12_new_session_ticket(&out, &a);
     rebuilt_equals_input(&out, in, "NST rebuilds to the input");
-    CHECK(sd_parse_tls12_new_session_ticket(sd_buf_span(&out), &b, &alert) && a.lifetime_hint == b.lifetime_hint &&
-              same(a.ticket, b.ticket),
+    CHECK(sd_parse_tls12_new_session_ticket(sd_buf_span(&out), &b, &alert) &&
+              a.lifetime_hint == b.lifetime_hint && same(a.ticket, b.ticket),
           "rebuilt NST parses, same fields");
     sd_buf_free(&out);
 }
@@ -193,8 +195,8 @@ static void certificate_status(sd_span in) {
     sd_buf_init(&out);
     sd_build_tls12_certificate_status(&out, &a);
     rebuilt_equals_input(&out, in, "CertificateStatus rebuilds to the input");
-    CHECK(sd_parse_tls12_certificate_status(sd_buf_span(&out), &b, &alert) && a.status_type == b.status_type &&
-              same(a.ocsp_response, b.ocsp_response),
+    CHECK(sd_parse_tls12_certificate_status(sd_buf_span(&out), &b, &alert) &&
+              a.status_type == b.status_type && same(a.ocsp_response, b.ocsp_response),
           "rebuilt CertificateStatus parses, same fields");
     sd_buf_free(&out);
 }
@@ -204,8 +206,10 @@ static void empty_bodies(sd_span in) {
     bool shd = sd_parse_tls12_server_hello_done(in, &a1);
     bool hr = sd_parse_tls12_hello_request(in, &a2);
     bool ems = sd_parse_extended_master_secret(in, &a3);
-    CHECK(shd == (in.len == 0) && hr == (in.len == 0) && ems == (in.len == 0), "empty bodies parse iff empty");
-    if (in.len > 0) CHECK(a1 == SD_decode_error && a2 == SD_decode_error && a3 == SD_decode_error, "empty body alerts");
+    CHECK(shd == (in.len == 0) && hr == (in.len == 0) && ems == (in.len == 0),
+          "empty bodies parse iff empty");
+    if (in.len > 0)
+        CHECK(a1 == SD_decode_error && a2 == SD_decode_error && a3 == SD_decode_error, "empty body alerts");
 }
 
 static void renegotiation_info(sd_span in) {
@@ -219,7 +223,8 @@ static void renegotiation_info(sd_span in) {
     sd_buf_init(&out);
     sd_build_renegotiation_info(&out, a);
     rebuilt_equals_input(&out, in, "renegotiation_info rebuilds to the input");
-    CHECK(sd_parse_renegotiation_info(sd_buf_span(&out), &b, &alert) && same(a, b), "rebuilt renegotiation_info");
+    CHECK(sd_parse_renegotiation_info(sd_buf_span(&out), &b, &alert) && same(a, b),
+          "rebuilt renegotiation_info");
     sd_buf_free(&out);
 }
 
@@ -254,8 +259,8 @@ static void record(sd_span in, uint16_t suite_id) {
     if (frag.len <= SD_MAX_PLAINTEXT) {
         CHECK(sd_record_seal(&w, type, frag, pad, &rec), "seal");
         sd_buf_reset(&out);
-        CHECK(sd_record_open(&r, sd_span_of(rec.data, 5), sd_span_of(rec.data + 5, rec.len - 5), &got_type, &out,
-                             &alert),
+        CHECK(sd_record_open(&r, sd_span_of(rec.data, 5), sd_span_of(rec.data + 5, rec.len - 5), &got_type,
+                             &out, &alert),
               "sealed record opens");
         CHECK(got_type == type && same(sd_buf_span(&out), frag) && r.seq == 1 && w.seq == 1, "round trip");
     }
@@ -270,19 +275,45 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     roundtrip_input(data, size);
     sd_span in = sd_span_of(data + 1, size - 1);
     switch (data[0] % 13) {
-    case 0: ske(in); break;
-    case 1: cke(in, true); break;
-    case 2: cke(in, false); break;
-    case 3: certificate(in); break;
-    case 4: certificate_request(in); break;
-    case 5: new_session_ticket(in); break;
-    case 6: certificate_status(in); break;
-    case 7: empty_bodies(in); break;
-    case 8: renegotiation_info(in); break;
-    case 9: record(in, SD_TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256); break;
-    case 10: record(in, SD_TLS_RSA_WITH_AES_256_GCM_SHA384); break;
-    case 11: record(in, SD_TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256); break;
-    case 12: record(in, SD_TLS_RSA_WITH_AES_128_CBC_SHA); break;
+    case 0:
+        ske(in);
+        break;
+    case 1:
+        cke(in, true);
+        break;
+    case 2:
+        cke(in, false);
+        break;
+    case 3:
+        certificate(in);
+        break;
+    case 4:
+        certificate_request(in);
+        break;
+    case 5:
+        new_session_ticket(in);
+        break;
+    case 6:
+        certificate_status(in);
+        break;
+    case 7:
+        empty_bodies(in);
+        break;
+    case 8:
+        renegotiation_info(in);
+        break;
+    case 9:
+        record(in, SD_TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256);
+        break;
+    case 10:
+        record(in, SD_TLS_RSA_WITH_AES_256_GCM_SHA384);
+        break;
+    case 11:
+        record(in, SD_TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256);
+        break;
+    case 12:
+        record(in, SD_TLS_RSA_WITH_AES_128_CBC_SHA);
+        break;
     }
     return 0;
 }

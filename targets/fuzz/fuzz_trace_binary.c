@@ -49,7 +49,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     }
     sd_buf again;
     sd_buf_init(&again);
-    if (!sd_trace_encode(&t, &again, err, sizeof err)) broken("a decoded trace does not encode", err, data, size);
+    if (!sd_trace_encode(&t, &again, err, sizeof err))
+        broken("a decoded trace does not encode", err, data, size);
     if (again.len != size || memcmp(again.data, data, size) != 0)
         broken("decode then encode changed the bytes", NULL, data, size);
     sd_buf script;

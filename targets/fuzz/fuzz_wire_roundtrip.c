@@ -92,7 +92,8 @@ static void server_hello(sd_span in) {
 static void encrypted_extensions(sd_span in) {
     sd_span a, b;
     uint8_t alert = 0;
-    if (!sd_parse_encrypted_extensions(in, &a, &alert)) return check_alert(alert, "EncryptedExtensions alert");
+    if (!sd_parse_encrypted_extensions(in, &a, &alert))
+        return check_alert(alert, "EncryptedExtensions alert");
     sd_buf out;
     sd_buf_init(&out);
     sd_build_encrypted_extensions(&out, a);
@@ -114,7 +115,8 @@ static void certificate(sd_span in) {
     sd_certificate_entry e;
     int got;
     bool entries_ok = true;
-    while ((got = sd_certificate_next_entry(&it, &e, &alert)) == 1) sd_build_certificate_entry(&list, e.cert_data, e.extensions);
+    while ((got = sd_certificate_next_entry(&it, &e, &alert)) == 1)
+        sd_build_certificate_entry(&list, e.cert_data, e.extensions);
     if (got < 0) {
         check_alert(alert, "Certificate entry alert");
         entries_ok = false;
@@ -151,7 +153,8 @@ static void new_session_ticket(sd_span in) {
     sd_build_new_session_ticket(&out, &a);
     CHECK(sd_parse_new_session_ticket(sd_buf_span(&out), &b, &alert), "rebuilt NewSessionTicket parses");
     CHECK(a.ticket_lifetime == b.ticket_lifetime && a.ticket_age_add == b.ticket_age_add &&
-              same(a.ticket_nonce, b.ticket_nonce) && same(a.ticket, b.ticket) && same(a.extensions, b.extensions),
+              same(a.ticket_nonce, b.ticket_nonce) && same(a.ticket, b.ticket) &&
+              same(a.extensions, b.extensions),
           "NewSessionTicket fields");
     CHECK(same(sd_buf_span(&out), in), "NewSessionTicket bytes");
     sd_buf_free(&out);
@@ -172,7 +175,8 @@ static void extension_block(sd_span in) {
         sd_build_extension(&out, type, body);
         sd_span found;
         /* find() returns the first of a type; in a checked block it is this one. */
-        if (checked) CHECK(sd_extensions_find(in, type, &found) && found.data == body.data, "extensions_find");
+        if (checked)
+            CHECK(sd_extensions_find(in, type, &found) && found.data == body.data, "extensions_find");
     }
     if (got == 0) {
         CHECK(same(sd_buf_span(&out), in), "extension block bytes");
@@ -203,7 +207,8 @@ static void supported_versions(sd_span in) {
     }
     uint16_t one;
     if (sd_parse_supported_versions_sh(in, &one, &alert)) {
-        CHECK(in.len == 2 && one == (uint16_t)(in.data[0] << 8 | in.data[1]), "supported_versions (ServerHello)");
+        CHECK(in.len == 2 && one == (uint16_t)(in.data[0] << 8 | in.data[1]),
+              "supported_versions (ServerHello)");
     } else {
         check_alert(alert, "supported_versions (ServerHello) alert");
     }
@@ -218,7 +223,8 @@ static void key_share(sd_span in) {
         sd_buf list;
         sd_buf_init(&list);
         int got;
-        while ((got = sd_key_share_next(&it, &e, &alert)) == 1) sd_build_key_share_entry(&list, e.group, e.key_exchange);
+        while ((got = sd_key_share_next(&it, &e, &alert)) == 1)
+            sd_build_key_share_entry(&list, e.group, e.key_exchange);
         if (got == 0) {
             sd_buf out;
             sd_buf_init(&out);
@@ -246,7 +252,8 @@ static void key_share(sd_span in) {
     }
     uint16_t group;
     if (sd_parse_key_share_hrr(in, &group, &alert))
-        CHECK(in.len == 2 && group == (uint16_t)(in.data[0] << 8 | in.data[1]), "key_share (HelloRetryRequest)");
+        CHECK(in.len == 2 && group == (uint16_t)(in.data[0] << 8 | in.data[1]),
+              "key_share (HelloRetryRequest)");
     else
         check_alert(alert, "key_share (HelloRetryRequest) alert");
 }
@@ -318,7 +325,8 @@ static void handshake_framing(sd_span in) {
     for (size_t off = 0; off < in.len; off += piece) {
         size_t n = in.len - off < piece ? in.len - off : piece;
         sd_hs_reassembler_push(&parts, sd_span_of(in.data + off, n));
-        while ((got = sd_hs_reassembler_next(&parts, 1u << 16, &m, &alert)) == 1) sd_buf_append_span(&b, m.whole);
+        while ((got = sd_hs_reassembler_next(&parts, 1u << 16, &m, &alert)) == 1)
+            sd_buf_append_span(&b, m.whole);
         if (got < 0) break;
     }
     CHECK((got_whole < 0) == (got < 0), "framing: whole and pieces agree on failure");
@@ -331,8 +339,18 @@ static void handshake_framing(sd_span in) {
 
 typedef void (*roundtrip_fn)(sd_span);
 static const roundtrip_fn roundtrips[] = {
-    client_hello, server_hello, encrypted_extensions, certificate, certificate_verify, new_session_ticket,
-    extension_block, supported_versions, key_share, server_name, records, handshake_framing,
+    client_hello,
+    server_hello,
+    encrypted_extensions,
+    certificate,
+    certificate_verify,
+    new_session_ticket,
+    extension_block,
+    supported_versions,
+    key_share,
+    server_name,
+    records,
+    handshake_framing,
 };
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {

@@ -58,7 +58,8 @@ static unsigned g_written, g_kept;
 /* --- Files ------------------------------------------------------------------- */
 
 /* Writes corpus/<target>/<name> = prefix[0..prefix_len) + data, atomically. */
-static void seed(const char *target, const char *name, const uint8_t *prefix, size_t prefix_len, sd_span data) {
+static void seed(const char *target, const char *name, const uint8_t *prefix, size_t prefix_len,
+                 sd_span data) {
     char dir[1024], path[1200], err[1400];
     snprintf(dir, sizeof dir, "%s/%s", g_root, target);
     if (!sd_make_dirs(dir, err, sizeof err)) {
@@ -153,7 +154,8 @@ typedef struct {
 
 static bool use_credential(SSL_CTX *ctx, const sd_credential *c) {
     CRYPTO_BUFFER *bufs[SD_MAX_CHAIN];
-    for (size_t i = 0; i < c->chain_len; i++) bufs[i] = CRYPTO_BUFFER_new(c->chain_der[i], c->chain_der_len[i], NULL);
+    for (size_t i = 0; i < c->chain_len; i++)
+        bufs[i] = CRYPTO_BUFFER_new(c->chain_der[i], c->chain_der_len[i], NULL);
     bool ok = SSL_CTX_set_chain_and_key(ctx, bufs, c->chain_len, c->key, NULL);
     for (size_t i = 0; i < c->chain_len; i++) CRYPTO_BUFFER_free(bufs[i]);
     return ok;
@@ -274,7 +276,8 @@ static bool run_with_model(bool bssl_is_client, const sd_pki *pki, recording *re
     sd_target_error err = {0};
     sd_target *m = ok ? sd_target_model.create(&cfg, &err) : NULL;
     if (!m) {
-        fprintf(stderr, "record_seeds: cannot set up the model: %s\n", ok ? err.text : "BoringSSL setup failed");
+        fprintf(stderr, "record_seeds: cannot set up the model: %s\n",
+                ok ? err.text : "BoringSSL setup failed");
         bssl_close(&b);
         return false;
     }
@@ -357,8 +360,13 @@ static bool client_first_flight(const char *stack, uint16_t min_version, const c
         recording_free(&r);
         return ok && flight->len;
     }
-    sd_target_config cfg = {.role = SD_ROLE_CLIENT, .min_version = SD_TLS13, .max_version = SD_TLS13, .pki = pki,
-                            .server_name = sni, .now = SD_PKI_DEFAULT_TIME, .seed = seed_value};
+    sd_target_config cfg = {.role = SD_ROLE_CLIENT,
+                            .min_version = SD_TLS13,
+                            .max_version = SD_TLS13,
+                            .pki = pki,
+                            .server_name = sni,
+                            .now = SD_PKI_DEFAULT_TIME,
+                            .seed = seed_value};
     sd_target_error err = {0};
     sd_target *t = sd_target_model.create(&cfg, &err);
     if (!t) return false;
@@ -457,10 +465,12 @@ static void write_message_seeds(const char *source, const recording *r, const sh
             const message_seed *ms = &table[k];
             if (ms->type != m->type || ms->from_client != m->from_client) continue;
             char name[128];
-            const char *tname = is_hello_retry_request(m) ? "HelloRetryRequest" : sd_handshake_type_name(m->type);
-            snprintf(name, sizeof name, "%s-%s-%s", source, m->from_client ? "client" : "server", tname ? tname : "x");
-            const char *target = ms->target && !tls12 && is_hello_retry_request(m) ? "fuzz_hello_retry_request"
-                                                                                     : ms->target;
+            const char *tname =
+                is_hello_retry_request(m) ? "HelloRetryRequest" : sd_handshake_type_name(m->type);
+            snprintf(name, sizeof name, "%s-%s-%s", source, m->from_client ? "client" : "server",
+                     tname ? tname : "x");
+            const char *target =
+                ms->target && !tls12 && is_hello_retry_request(m) ? "fuzz_hello_retry_request" : ms->target;
             /* A HelloRetryRequest to the model client echoes the model's
              * session id, which is the same in every run of seed 1: the
              * model takes it as its own, BoringSSL (random ids) does not,
@@ -518,11 +528,16 @@ static void write_honest_seeds(void) {
         const char *target;
         bool client_side, server_side;
     } honest12[] = {
-        {"fuzz_tls12_client_hello", false, true},   {"fuzz_tls12_server_hello", true, false},
-        {"fuzz_tls12_certificate", true, true},     {"fuzz_server_key_exchange", true, false},
-        {"fuzz_tls12_certificate_request", true, false}, {"fuzz_server_hello_done", true, false},
-        {"fuzz_client_key_exchange", false, true},  {"fuzz_tls12_certificate_verify", false, true},
-        {"fuzz_tls12_finished", true, true},        {"fuzz_tls12_new_session_ticket", true, false},
+        {"fuzz_tls12_client_hello", false, true},
+        {"fuzz_tls12_server_hello", true, false},
+        {"fuzz_tls12_certificate", true, true},
+        {"fuzz_server_key_exchange", true, false},
+        {"fuzz_tls12_certificate_request", true, false},
+        {"fuzz_server_hello_done", true, false},
+        {"fuzz_client_key_exchange", false, true},
+        {"fuzz_tls12_certificate_verify", false, true},
+        {"fuzz_tls12_finished", true, true},
+        {"fuzz_tls12_new_session_ticket", true, false},
     };
     for (size_t i = 0; i < sizeof honest12 / sizeof honest12[0]; i++) {
         for (unsigned kx = 0; kx < 4; kx++) {
@@ -684,7 +699,8 @@ int main(int argc, char **argv) {
         sd_buf_init(&body);
         char name[96];
         snprintf(name, sizeof name, "%s-%s", hellos[i].stack, hellos[i].variant);
-        if (client_first_flight(hellos[i].stack, hellos[i].min_version, hellos[i].sni, hellos[i].seed, &pki, &flight) &&
+        if (client_first_flight(hellos[i].stack, hellos[i].min_version, hellos[i].sni, hellos[i].seed, &pki,
+                                &flight) &&
             first_message_body(sd_buf_span(&flight), &body)) {
             seed("fuzz_client_hello", name, NULL, 0, sd_buf_span(&body));
             seed("fuzz_record", name, NULL, 0, sd_buf_span(&flight));
@@ -754,7 +770,8 @@ int main(int argc, char **argv) {
         each_file(dir, target_seed_trace);
     }
 
-    printf("record_seeds: %u seeds written, %u kept (use -f to re-record) in %s\n", g_written, g_kept, g_root);
+    printf("record_seeds: %u seeds written, %u kept (use -f to re-record) in %s\n", g_written, g_kept,
+           g_root);
     sd_pki_free(&pki);
     return g_status;
 }

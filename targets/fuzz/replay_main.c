@@ -68,8 +68,7 @@ static void replay_path(const char *path, bool named, int depth);
 
 static void replay_dir(const char *path, int depth) {
     if (depth > MAX_DEPTH) {
-        fprintf(stderr, "replay: %s: folders nested deeper than %d (a symlink loop?)\n", path,
-                MAX_DEPTH);
+        fprintf(stderr, "replay: %s: folders nested deeper than %d (a symlink loop?)\n", path, MAX_DEPTH);
         g_input_errors = true;
         return;
     }

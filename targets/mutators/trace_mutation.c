@@ -25,14 +25,14 @@ static uint32_t below(rng *r, uint32_t n) { return n ? next(r) % n : 0; }
 
 /* The messages a TLS 1.3 handshake is made of, most likely first. */
 static const uint8_t handshake_types[] = {
-    SD_ClientHello,  SD_ServerHello, SD_EncryptedExtensions, SD_Certificate, SD_CertificateVerify,
-    SD_Finished,     SD_CertificateRequest, SD_NewSessionTicket, SD_KeyUpdate, SD_EndOfEarlyData,
-    SD_MessageHash,  SD_HelloRequest, SD_ServerKeyExchange, SD_ServerHelloDone, SD_ClientKeyExchange,
+    SD_ClientHello, SD_ServerHello,        SD_EncryptedExtensions, SD_Certificate,     SD_CertificateVerify,
+    SD_Finished,    SD_CertificateRequest, SD_NewSessionTicket,    SD_KeyUpdate,       SD_EndOfEarlyData,
+    SD_MessageHash, SD_HelloRequest,       SD_ServerKeyExchange,   SD_ServerHelloDone, SD_ClientKeyExchange,
 };
 
 /* Credential names of the fixture PKI (corpus/pki/make_pki.c). */
-static const char *const credentials[] = {"leaf", "expired", "not-yet-valid", "unknown-ca", "wrong-name",
-                                          "bad-signature", "client"};
+static const char *const credentials[] = {"leaf",       "expired",       "not-yet-valid", "unknown-ca",
+                                          "wrong-name", "bad-signature", "client"};
 
 static uint8_t some_type(rng *r) {
     if (below(r, 16) == 0) return (uint8_t)next(r);
@@ -49,10 +49,10 @@ static uint16_t some_message(rng *r) {
 }
 
 static uint8_t some_alert(rng *r) {
-    static const uint8_t common[] = {SD_close_notify,   SD_unexpected_message, SD_bad_record_mac,
-                                     SD_handshake_failure, SD_bad_certificate,   SD_illegal_parameter,
-                                     SD_decode_error,   SD_decrypt_error,       SD_user_canceled,
-                                     SD_internal_error, SD_missing_extension,   SD_certificate_required};
+    static const uint8_t common[] = {SD_close_notify,      SD_unexpected_message, SD_bad_record_mac,
+                                     SD_handshake_failure, SD_bad_certificate,    SD_illegal_parameter,
+                                     SD_decode_error,      SD_decrypt_error,      SD_user_canceled,
+                                     SD_internal_error,    SD_missing_extension,  SD_certificate_required};
     if (below(r, 8) == 0) return (uint8_t)next(r);
     return common[below(r, sizeof common)];
 }
@@ -101,7 +101,8 @@ static void random_mutation(rng *r, sd_mutation *m) {
     memset(m, 0, sizeof *m);
     m->kind = (sd_mutation_kind)below(r, SD_MUT_COUNT);
     switch (sd_mutation_info_of(m->kind)->arg) {
-    case SD_MUT_ARG_NONE: break;
+    case SD_MUT_ARG_NONE:
+        break;
     case SD_MUT_ARG_BYTES:
         m->bytes_len = below(r, 8);
         m->bytes = random_bytes(r, m->bytes_len);
@@ -109,10 +110,18 @@ static void random_mutation(rng *r, sd_mutation *m) {
         break;
     case SD_MUT_ARG_FLIP:
         switch (below(r, 4)) {
-        case 0: m->offset = 0; break;
-        case 1: m->offset = -1 - (long)below(r, 4); break;
-        case 2: m->offset = SD_OFFSET_MIDDLE; break;
-        default: m->offset = (long)below(r, 256); break;
+        case 0:
+            m->offset = 0;
+            break;
+        case 1:
+            m->offset = -1 - (long)below(r, 4);
+            break;
+        case 2:
+            m->offset = SD_OFFSET_MIDDLE;
+            break;
+        default:
+            m->offset = (long)below(r, 256);
+            break;
         }
         m->value = 1 + below(r, 255);
         break;
@@ -123,8 +132,12 @@ static void random_mutation(rng *r, sd_mutation *m) {
         else
             m->value = 1 + below(r, 8);
         break;
-    case SD_MUT_ARG_HANDSHAKE_TYPE: m->value = some_type(r); break;
-    case SD_MUT_ARG_SPLIT: m->value = 1 + below(r, 64); break;
+    case SD_MUT_ARG_HANDSHAKE_TYPE:
+        m->value = some_type(r);
+        break;
+    case SD_MUT_ARG_SPLIT:
+        m->value = 1 + below(r, 64);
+        break;
     case SD_MUT_ARG_CREDENTIAL: {
         const char *c = credentials[below(r, sizeof credentials / sizeof credentials[0])];
         memcpy(m->text, c, strlen(c) + 1);
@@ -142,7 +155,9 @@ static void random_mutation(rng *r, sd_mutation *m) {
         break;
     }
     /* The one u16 is record-version: the versions of SSL 3.0 to TLS 1.3. */
-    case SD_MUT_ARG_U16: m->value = 0x0300 + below(r, 5); break;
+    case SD_MUT_ARG_U16:
+        m->value = 0x0300 + below(r, 5);
+        break;
     }
 }
 
@@ -156,14 +171,16 @@ static void random_action(rng *r, sd_action *a) {
     /* expect-ccs: in TLS 1.2 the ChangeCipherSpec is a step of the
      * handshake (RFC 5246 §7.1), in TLS 1.3 an optional record the driver
      * otherwise skips (RFC 8446 §D.4). */
-    static const sd_action_kind kinds[] = {SD_ACT_SEND,     SD_ACT_SEND,         SD_ACT_EXPECT,
-                                           SD_ACT_EXPECT,   SD_ACT_SEND_ALERT,   SD_ACT_SEND_CCS,
-                                           SD_ACT_SEND_RAW, SD_ACT_SEND_APPDATA, SD_ACT_EXPECT_APPDATA,
+    static const sd_action_kind kinds[] = {SD_ACT_SEND,         SD_ACT_SEND,         SD_ACT_EXPECT,
+                                           SD_ACT_EXPECT,       SD_ACT_SEND_ALERT,   SD_ACT_SEND_CCS,
+                                           SD_ACT_SEND_RAW,     SD_ACT_SEND_APPDATA, SD_ACT_EXPECT_APPDATA,
                                            SD_ACT_EXPECT_CLOSE, SD_ACT_EXPECT_CCS};
     a->kind = kinds[below(r, sizeof kinds / sizeof kinds[0])];
     switch (a->kind) {
     case SD_ACT_SEND:
-    case SD_ACT_EXPECT: a->msg_type = some_message(r); break;
+    case SD_ACT_EXPECT:
+        a->msg_type = some_message(r);
+        break;
     case SD_ACT_SEND_ALERT:
         a->alert_level = below(r, 4) == 0 ? SD_ALERT_LEVEL_WARNING : SD_ALERT_LEVEL_FATAL;
         a->alert = some_alert(r);
@@ -181,7 +198,8 @@ static void random_action(rng *r, sd_action *a) {
         a->bytes = random_bytes(r, a->bytes_len);
         if (!a->bytes) a->bytes_len = 0;
         break;
-    default: break;
+    default:
+        break;
     }
 }
 
@@ -231,9 +249,12 @@ static void honest_trace(sd_trace *t) {
     static const struct {
         sd_action_kind kind;
         uint8_t type;
-    } steps[] = {{SD_ACT_SEND, SD_ClientHello},         {SD_ACT_EXPECT, SD_ServerHello},
-                 {SD_ACT_EXPECT, SD_EncryptedExtensions}, {SD_ACT_EXPECT, SD_Certificate},
-                 {SD_ACT_EXPECT, SD_CertificateVerify},   {SD_ACT_EXPECT, SD_Finished},
+    } steps[] = {{SD_ACT_SEND, SD_ClientHello},
+                 {SD_ACT_EXPECT, SD_ServerHello},
+                 {SD_ACT_EXPECT, SD_EncryptedExtensions},
+                 {SD_ACT_EXPECT, SD_Certificate},
+                 {SD_ACT_EXPECT, SD_CertificateVerify},
+                 {SD_ACT_EXPECT, SD_Finished},
                  {SD_ACT_SEND, SD_Finished}};
     for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++) {
         sd_action *a = sd_trace_add(t, steps[i].kind);
@@ -309,7 +330,9 @@ static bool mutate_once(rng *r, sd_trace *t) {
         if (!a || !a->n_mutations) return false;
         sd_mutation *m = &a->mutations[below(r, (uint32_t)a->n_mutations)];
         switch (sd_mutation_info_of(m->kind)->arg) {
-        case SD_MUT_ARG_BYTES: edit_bytes(r, &m->bytes, &m->bytes_len); return true;
+        case SD_MUT_ARG_BYTES:
+            edit_bytes(r, &m->bytes, &m->bytes_len);
+            return true;
         case SD_MUT_ARG_FLIP:
             if (below(r, 2))
                 m->offset = m->offset == SD_OFFSET_MIDDLE ? 0 : m->offset + (long)below(r, 5) - 2;
@@ -319,8 +342,12 @@ static bool mutate_once(rng *r, sd_trace *t) {
         case SD_MUT_ARG_U24:
             m->value = (long)below(r, 2) ? m->value + 1 : (m->value > 0 ? m->value - 1 : 0);
             return true;
-        case SD_MUT_ARG_SPLIT: m->value = 1 + below(r, 64); return true;
-        case SD_MUT_ARG_HANDSHAKE_TYPE: m->value = some_type(r); return true;
+        case SD_MUT_ARG_SPLIT:
+            m->value = 1 + below(r, 64);
+            return true;
+        case SD_MUT_ARG_HANDSHAKE_TYPE:
+            m->value = some_type(r);
+            return true;
         default:
             /* Another kind: random_mutation starts from a blank mutation,
              * so free what an add-ext's bytes held first. */
@@ -334,7 +361,9 @@ static bool mutate_once(rng *r, sd_trace *t) {
         sd_action *a = &t->actions[below(r, (uint32_t)n)];
         switch (a->kind) {
         case SD_ACT_SEND:
-        case SD_ACT_EXPECT: a->msg_type = some_message(r); return true;
+        case SD_ACT_EXPECT:
+            a->msg_type = some_message(r);
+            return true;
         case SD_ACT_SEND_ALERT:
             if (below(r, 2))
                 a->alert = some_alert(r);
@@ -345,13 +374,20 @@ static bool mutate_once(rng *r, sd_trace *t) {
         case SD_ACT_SEND_RAW:
             /* none, plaintext, encrypted */
             switch (below(r, 3)) {
-            case 0: a->force_plaintext = a->encrypted = false; break;
-            case 1: a->force_plaintext = true, a->encrypted = false; break;
-            default: a->force_plaintext = false, a->encrypted = true; break;
+            case 0:
+                a->force_plaintext = a->encrypted = false;
+                break;
+            case 1:
+                a->force_plaintext = true, a->encrypted = false;
+                break;
+            default:
+                a->force_plaintext = false, a->encrypted = true;
+                break;
             }
             if (a->kind == SD_ACT_SEND_RAW && below(r, 2)) a->content_type = (uint8_t)(20 + below(r, 5));
             return true;
-        default: return false;
+        default:
+            return false;
         }
     }
     default: { /* edit a payload */

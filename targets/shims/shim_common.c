@@ -100,8 +100,8 @@ static int read_all(int fd, void *p, size_t n) {
 }
 
 static bool send_frame(int fd, uint8_t type, const void *payload, size_t len) {
-    uint8_t h[SHIM_FRAME_HEADER_LEN] = {type, (uint8_t)(len >> 24), (uint8_t)(len >> 16),
-                                        (uint8_t)(len >> 8), (uint8_t)len};
+    uint8_t h[SHIM_FRAME_HEADER_LEN] = {type, (uint8_t)(len >> 24), (uint8_t)(len >> 16), (uint8_t)(len >> 8),
+                                        (uint8_t)len};
     return write_all(fd, h, sizeof h) && write_all(fd, payload, len);
 }
 
@@ -117,9 +117,8 @@ static bool send_status(int fd, const shim_status *st) {
                      "handshake_done=%d\nfailed=%d\nalert_sent=%d\nalert_sent_level=%d\n"
                      "alert_received=%d\nclose_notify_sent=%d\nversion=%u\ncipher=%u\ngroup=%u\n"
                      "peer_authenticated=%d\nerror=%s\n",
-                     st->handshake_done, st->failed, st->alert_sent, st->alert_sent_level,
-                     st->alert_received, st->close_notify_sent, st->version, st->cipher, st->group,
-                     st->peer_authenticated, err);
+                     st->handshake_done, st->failed, st->alert_sent, st->alert_sent_level, st->alert_received,
+                     st->close_notify_sent, st->version, st->cipher, st->group, st->peer_authenticated, err);
     if (n < 0) return false;
     if ((size_t)n >= sizeof text) n = (int)sizeof text - 1;
     return send_frame(fd, SHIM_FRAME_STATUS, text, (size_t)n);
@@ -162,9 +161,12 @@ static void usage(FILE *f, const char *prog, const shim_stack *stack) {
 }
 
 static bool parse_version(const char *s, uint16_t *out) {
-    if (strcmp(s, "1.2") == 0) *out = SHIM_TLS12;
-    else if (strcmp(s, "1.3") == 0) *out = SHIM_TLS13;
-    else return false;
+    if (strcmp(s, "1.2") == 0)
+        *out = SHIM_TLS12;
+    else if (strcmp(s, "1.3") == 0)
+        *out = SHIM_TLS13;
+    else
+        return false;
     return true;
 }
 
@@ -226,9 +228,12 @@ static int parse_args(int argc, char **argv, const shim_stack *stack, shim_opts 
         const char *v = argv[++i];
         long long n;
         if (strcmp(a, "--role") == 0) {
-            if (strcmp(v, "client") == 0) o->role = SHIM_CLIENT;
-            else if (strcmp(v, "server") == 0) o->role = SHIM_SERVER;
-            else goto bad;
+            if (strcmp(v, "client") == 0)
+                o->role = SHIM_CLIENT;
+            else if (strcmp(v, "server") == 0)
+                o->role = SHIM_SERVER;
+            else
+                goto bad;
             have_role = true;
         } else if (strcmp(a, "--min-version") == 0) {
             if (!parse_version(v, &o->min_version)) goto bad;
@@ -254,10 +259,14 @@ static int parse_args(int argc, char **argv, const shim_stack *stack, shim_opts 
         } else if (strcmp(a, "--ciphers") == 0) {
             o->ciphers = v;
         } else if (strcmp(a, "--client-auth") == 0) {
-            if (strcmp(v, "none") == 0) o->client_auth = SHIM_AUTH_NONE;
-            else if (strcmp(v, "request") == 0) o->client_auth = SHIM_AUTH_REQUEST;
-            else if (strcmp(v, "require") == 0) o->client_auth = SHIM_AUTH_REQUIRE;
-            else goto bad;
+            if (strcmp(v, "none") == 0)
+                o->client_auth = SHIM_AUTH_NONE;
+            else if (strcmp(v, "request") == 0)
+                o->client_auth = SHIM_AUTH_REQUEST;
+            else if (strcmp(v, "require") == 0)
+                o->client_auth = SHIM_AUTH_REQUIRE;
+            else
+                goto bad;
         } else if (strcmp(a, "--app-reply-hex") == 0) {
             if (!parse_hex(v, &o->app_reply, &o->app_reply_len)) goto bad;
         } else if (strcmp(a, "--fd") == 0) {
@@ -397,8 +406,8 @@ int shim_main(int argc, char **argv, const shim_stack *stack) {
             memcpy(label, p + 2, len - 2);
             label[len - 2] = '\0';
             uint8_t secret[SHIM_MAX_EXPORT_LEN];
-            bool ok = stack->export_keying_material && c.st.handshake_done && !c.st.failed &&
-                      want > 0 && want <= sizeof secret && strlen(label) == len - 2 &&
+            bool ok = stack->export_keying_material && c.st.handshake_done && !c.st.failed && want > 0 &&
+                      want <= sizeof secret && strlen(label) == len - 2 &&
                       stack->export_keying_material(s, label, secret, want);
             stack->status(s, &c);
             if ((ok && !send_frame(o.fd, SHIM_FRAME_DATA, secret, want)) || !send_status(o.fd, &c.st)) {

@@ -26,9 +26,9 @@ typedef enum { SHIM_AUTH_NONE, SHIM_AUTH_REQUEST, SHIM_AUTH_REQUIRE } shim_clien
 typedef struct {
     shim_role role;
     uint16_t min_version, max_version; /* SHIM_TLS12 / SHIM_TLS13 */
-    const char *cert;        /* PEM chain, leaf first (server; client with client auth) */
-    const char *key;         /* PEM private key of the leaf */
-    const char *trust;       /* PEM trust anchor(s) */
+    const char *cert;                  /* PEM chain, leaf first (server; client with client auth) */
+    const char *key;                   /* PEM private key of the leaf */
+    const char *trust;                 /* PEM trust anchor(s) */
     /* PEM CRL(s) to consult when verifying the peer, NULL = none. A
      * certificate whose issuer has a CRL here must not be listed in it; one
      * whose issuer has none is not checked for revocation. */
@@ -48,7 +48,7 @@ typedef struct {
      * as long as the process. */
     const uint8_t *app_reply;
     size_t app_reply_len;
-    int fd;                  /* the socket to the harness */
+    int fd; /* the socket to the harness */
 } shim_opts;
 
 /* ---- What the shim reports ----------------------------------------------- */
@@ -59,7 +59,7 @@ typedef struct {
     int alert_sent, alert_sent_level; /* last alert sent other than close_notify, -1 if none */
     int alert_received;               /* last alert received, -1 if none */
     bool close_notify_sent;
-    uint16_t version, cipher, group;  /* negotiated IANA code points, 0 if not yet */
+    uint16_t version, cipher, group; /* negotiated IANA code points, 0 if not yet */
     bool peer_authenticated;
     char error[256];
 } shim_status;

@@ -204,8 +204,8 @@ static void *gtls_create(const shim_opts *o, shim_conn *c, char *err, size_t err
     }
     /* No session tickets: each run starts from scratch, and nothing follows
      * the handshake that the scenarios do not expect. */
-    unsigned flags = (o->role == SHIM_SERVER ? GNUTLS_SERVER : GNUTLS_CLIENT) | GNUTLS_NONBLOCK |
-                     GNUTLS_NO_TICKETS;
+    unsigned flags =
+        (o->role == SHIM_SERVER ? GNUTLS_SERVER : GNUTLS_CLIENT) | GNUTLS_NONBLOCK | GNUTLS_NO_TICKETS;
     r = gnutls_init(&g->session, flags);
     if (r < 0) goto gnutls_fail;
 
@@ -230,24 +230,23 @@ static void *gtls_create(const shim_opts *o, shim_conn *c, char *err, size_t err
             goto fail;
         }
         size_t n = strlen(pb.prio);
-        snprintf(pb.prio + n, sizeof pb.prio - n, ":-CIPHER-ALL%s:-MAC-ALL%s:-KX-ALL%s", sp.ciphers,
-                 sp.macs, sp.kxs);
+        snprintf(pb.prio + n, sizeof pb.prio - n, ":-CIPHER-ALL%s:-MAC-ALL%s:-KX-ALL%s", sp.ciphers, sp.macs,
+                 sp.kxs);
     }
     const char *where = NULL;
     r = gnutls_priority_init(&g->prio, pb.prio, &where);
     if (r < 0) {
         if (o->ciphers) {
-            snprintf(err, err_len, "unsupported: cipher suites %s (priority %s: %s)", o->ciphers,
-                     pb.prio, gnutls_strerror(r));
+            snprintf(err, err_len, "unsupported: cipher suites %s (priority %s: %s)", o->ciphers, pb.prio,
+                     gnutls_strerror(r));
         } else {
-            snprintf(err, err_len, "priority string %s refused at '%s': %s", pb.prio,
-                     where ? where : "?", gnutls_strerror(r));
+            snprintf(err, err_len, "priority string %s refused at '%s': %s", pb.prio, where ? where : "?",
+                     gnutls_strerror(r));
         }
         goto fail;
     }
     if (o->ciphers && !check_suites(g->prio, &sp)) {
-        snprintf(err, err_len, "unsupported: GnuTLS cannot enable exactly the suites %s",
-                 o->ciphers);
+        snprintf(err, err_len, "unsupported: GnuTLS cannot enable exactly the suites %s", o->ciphers);
         goto fail;
     }
     r = gnutls_priority_set(g->session, g->prio);
@@ -261,8 +260,7 @@ static void *gtls_create(const shim_opts *o, shim_conn *c, char *err, size_t err
 
     if (o->role == SHIM_CLIENT) {
         if (o->server_name) {
-            r = gnutls_server_name_set(g->session, GNUTLS_NAME_DNS, o->server_name,
-                                       strlen(o->server_name));
+            r = gnutls_server_name_set(g->session, GNUTLS_NAME_DNS, o->server_name, strlen(o->server_name));
             if (r < 0) goto gnutls_fail;
         }
         /* Verify the chain, the name and the extended key usage during the
@@ -273,11 +271,11 @@ static void *gtls_create(const shim_opts *o, shim_conn *c, char *err, size_t err
          * one of the purposes indicated"). The data must outlive the
          * session: argv and a string constant do. */
         g->verify_data[0] = (gnutls_typed_vdata_st){.type = GNUTLS_DT_KEY_PURPOSE_OID,
-                                                     .data = (void *)GNUTLS_KP_TLS_WWW_SERVER};
+                                                    .data = (void *)GNUTLS_KP_TLS_WWW_SERVER};
         unsigned n = 1;
         if (o->server_name)
-            g->verify_data[n++] = (gnutls_typed_vdata_st){.type = GNUTLS_DT_DNS_HOSTNAME,
-                                                           .data = (void *)o->server_name};
+            g->verify_data[n++] =
+                (gnutls_typed_vdata_st){.type = GNUTLS_DT_DNS_HOSTNAME, .data = (void *)o->server_name};
         gnutls_session_set_verify_cert2(g->session, g->verify_data, n, 0);
     } else if (o->client_auth != SHIM_AUTH_NONE) {
         gnutls_certificate_server_set_request(
@@ -426,8 +424,8 @@ static void gtls_status(void *p, shim_conn *c) {
     }
     unsigned n_peers = 0;
     st->peer_authenticated = g->role == SHIM_CLIENT &&
-                             gnutls_certificate_get_peers(g->session, &n_peers) != NULL &&
-                             n_peers > 0 && gnutls_session_get_verify_cert_status(g->session) == 0;
+                             gnutls_certificate_get_peers(g->session, &n_peers) != NULL && n_peers > 0 &&
+                             gnutls_session_get_verify_cert_status(g->session) == 0;
 }
 
 /* RFC 5705 without a context (context NULL), as the other shims. */

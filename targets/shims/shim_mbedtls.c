@@ -182,10 +182,11 @@ static void *mbed_create(const shim_opts *o, shim_conn *c, char *err, size_t err
     char msg[128];
     int r;
     static const unsigned char pers[] = "shakedown-shim-mbedtls";
-    if ((r = mbedtls_ctr_drbg_seed(&m->drbg, mbedtls_entropy_func, &m->entropy, pers, sizeof pers - 1)) != 0 ||
-        (r = mbedtls_ssl_config_defaults(&m->conf,
-                                         o->role == SHIM_CLIENT ? MBEDTLS_SSL_IS_CLIENT : MBEDTLS_SSL_IS_SERVER,
-                                         MBEDTLS_SSL_TRANSPORT_STREAM, MBEDTLS_SSL_PRESET_DEFAULT)) != 0)
+    if ((r = mbedtls_ctr_drbg_seed(&m->drbg, mbedtls_entropy_func, &m->entropy, pers, sizeof pers - 1)) !=
+            0 ||
+        (r = mbedtls_ssl_config_defaults(
+             &m->conf, o->role == SHIM_CLIENT ? MBEDTLS_SSL_IS_CLIENT : MBEDTLS_SSL_IS_SERVER,
+             MBEDTLS_SSL_TRANSPORT_STREAM, MBEDTLS_SSL_PRESET_DEFAULT)) != 0)
         goto mbed_fail;
     mbedtls_ssl_conf_rng(&m->conf, mbedtls_ctr_drbg_random, &m->drbg);
     mbedtls_ssl_conf_dbg(&m->conf, debug_cb, m);
@@ -228,9 +229,10 @@ static void *mbed_create(const shim_opts *o, shim_conn *c, char *err, size_t err
     if (o->role == SHIM_CLIENT) {
         mbedtls_ssl_conf_authmode(&m->conf, MBEDTLS_SSL_VERIFY_REQUIRED);
     } else {
-        mbedtls_ssl_conf_authmode(&m->conf, o->client_auth == SHIM_AUTH_REQUIRE   ? MBEDTLS_SSL_VERIFY_REQUIRED
-                                            : o->client_auth == SHIM_AUTH_REQUEST ? MBEDTLS_SSL_VERIFY_OPTIONAL
-                                                                                  : MBEDTLS_SSL_VERIFY_NONE);
+        mbedtls_ssl_conf_authmode(&m->conf, o->client_auth == SHIM_AUTH_REQUIRE ? MBEDTLS_SSL_VERIFY_REQUIRED
+                                            : o->client_auth == SHIM_AUTH_REQUEST
+                                                ? MBEDTLS_SSL_VERIFY_OPTIONAL
+                                                : MBEDTLS_SSL_VERIFY_NONE);
     }
     if (o->groups) {
         list_ctx l = {m, 0, {0}};

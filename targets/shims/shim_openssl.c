@@ -100,7 +100,7 @@ static bool add_group(const char *item, void *ctx) {
  * OpenSSL's own names, found by the IANA ("standard") name. */
 typedef struct {
     name_list tls13, tls12;
-    STACK_OF(SSL_CIPHER) *all;
+    STACK_OF(SSL_CIPHER) * all;
 } cipher_lists;
 
 static bool add_cipher(const char *item, void *ctx) {
@@ -142,10 +142,10 @@ static void *ossl_create(const shim_opts *opt, shim_conn *c, char *err, size_t e
     SSL_CTX_set_num_tickets(o->ctx, 0);
     SSL_CTX_set_session_cache_mode(o->ctx, SSL_SESS_CACHE_OFF);
 
-    if (opt->cert && (SSL_CTX_use_certificate_chain_file(o->ctx, opt->cert) != 1 ||
-                      SSL_CTX_use_PrivateKey_file(o->ctx, opt->key ? opt->key : opt->cert,
-                                                  SSL_FILETYPE_PEM) != 1 ||
-                      SSL_CTX_check_private_key(o->ctx) != 1)) {
+    if (opt->cert &&
+        (SSL_CTX_use_certificate_chain_file(o->ctx, opt->cert) != 1 ||
+         SSL_CTX_use_PrivateKey_file(o->ctx, opt->key ? opt->key : opt->cert, SSL_FILETYPE_PEM) != 1 ||
+         SSL_CTX_check_private_key(o->ctx) != 1)) {
         snprintf(err, err_len, "cannot load the credential %s: %s", opt->cert,
                  ERR_reason_error_string(ERR_peek_error()));
         goto fail;
@@ -178,9 +178,8 @@ static void *ossl_create(const shim_opts *opt, shim_conn *c, char *err, size_t e
         SSL_CTX_set_verify(o->ctx, SSL_VERIFY_PEER, verify_cb);
     } else if (opt->client_auth != SHIM_AUTH_NONE) {
         SSL_CTX_set_verify(o->ctx,
-                           SSL_VERIFY_PEER | (opt->client_auth == SHIM_AUTH_REQUIRE
-                                                  ? SSL_VERIFY_FAIL_IF_NO_PEER_CERT
-                                                  : 0),
+                           SSL_VERIFY_PEER |
+                               (opt->client_auth == SHIM_AUTH_REQUIRE ? SSL_VERIFY_FAIL_IF_NO_PEER_CERT : 0),
                            verify_cb);
     }
     if (opt->groups) {
@@ -314,14 +313,22 @@ static void ossl_step(void *p, shim_conn *c) {
 
 static uint16_t group_iana(int nid) {
     switch (nid) {
-    case NID_X9_62_prime256v1: return 23;
-    case NID_secp384r1: return 24;
-    case NID_secp521r1: return 25;
-    case NID_X25519: return 29;
-    case NID_X448: return 30;
-    case NID_ffdhe2048: return 256;
-    case NID_ffdhe3072: return 257;
-    default: return 0;
+    case NID_X9_62_prime256v1:
+        return 23;
+    case NID_secp384r1:
+        return 24;
+    case NID_secp521r1:
+        return 25;
+    case NID_X25519:
+        return 29;
+    case NID_X448:
+        return 30;
+    case NID_ffdhe2048:
+        return 256;
+    case NID_ffdhe3072:
+        return 257;
+    default:
+        return 0;
     }
 }
 

@@ -116,8 +116,7 @@ static bool add_suite(const char *item, void *ctx) {
  * a CA just while the CRL loads, and the CA table is emptied before the
  * trust anchors go in. The CRL is checked for leaves only. */
 static bool load_crl(wolf *w, const char *crl, const char *issuer) {
-    return (issuer == NULL ||
-            wolfSSL_CTX_load_verify_locations(w->ctx, issuer, NULL) == WOLFSSL_SUCCESS) &&
+    return (issuer == NULL || wolfSSL_CTX_load_verify_locations(w->ctx, issuer, NULL) == WOLFSSL_SUCCESS) &&
            wolfSSL_CTX_EnableCRL(w->ctx, 0) == WOLFSSL_SUCCESS &&
            wolfSSL_CTX_LoadCRLFile(w->ctx, crl, WOLFSSL_FILETYPE_PEM) == WOLFSSL_SUCCESS &&
            wolfSSL_CTX_UnloadCAs(w->ctx) == WOLFSSL_SUCCESS;
@@ -144,8 +143,8 @@ static void *wolf_create(const shim_opts *o, shim_conn *c, char *err, size_t err
         snprintf(err, err_len, "cannot create WOLFSSL_CTX");
         goto fail;
     }
-    if (wolfSSL_CTX_SetMinVersion(w->ctx, o->min_version == SHIM_TLS13 ? WOLFSSL_TLSV1_3
-                                                                         : WOLFSSL_TLSV1_2) != WOLFSSL_SUCCESS ||
+    if (wolfSSL_CTX_SetMinVersion(w->ctx, o->min_version == SHIM_TLS13 ? WOLFSSL_TLSV1_3 : WOLFSSL_TLSV1_2) !=
+            WOLFSSL_SUCCESS ||
         wolfSSL_CTX_set_max_proto_version(w->ctx, o->max_version) != WOLFSSL_SUCCESS) {
         snprintf(err, err_len, "cannot set the version range");
         goto fail;
@@ -158,8 +157,8 @@ static void *wolf_create(const shim_opts *o, shim_conn *c, char *err, size_t err
 
     if (o->cert) {
         if (wolfSSL_CTX_use_certificate_chain_file(w->ctx, o->cert) != WOLFSSL_SUCCESS ||
-            wolfSSL_CTX_use_PrivateKey_file(w->ctx, o->key ? o->key : o->cert,
-                                            WOLFSSL_FILETYPE_PEM) != WOLFSSL_SUCCESS) {
+            wolfSSL_CTX_use_PrivateKey_file(w->ctx, o->key ? o->key : o->cert, WOLFSSL_FILETYPE_PEM) !=
+                WOLFSSL_SUCCESS) {
             snprintf(err, err_len, "cannot load the credential %s", o->cert);
             goto fail;
         }
@@ -180,10 +179,11 @@ static void *wolf_create(const shim_opts *o, shim_conn *c, char *err, size_t err
     if (o->role == SHIM_CLIENT) {
         wolfSSL_CTX_set_verify(w->ctx, WOLFSSL_VERIFY_PEER, verify_cb);
     } else if (o->client_auth != SHIM_AUTH_NONE) {
-        wolfSSL_CTX_set_verify(w->ctx, WOLFSSL_VERIFY_PEER | (o->client_auth == SHIM_AUTH_REQUIRE
-                                                                  ? WOLFSSL_VERIFY_FAIL_IF_NO_PEER_CERT
-                                                                  : 0),
-                               verify_cb);
+        wolfSSL_CTX_set_verify(
+            w->ctx,
+            WOLFSSL_VERIFY_PEER |
+                (o->client_auth == SHIM_AUTH_REQUIRE ? WOLFSSL_VERIFY_FAIL_IF_NO_PEER_CERT : 0),
+            verify_cb);
     } else {
         wolfSSL_CTX_set_verify(w->ctx, WOLFSSL_VERIFY_NONE, NULL);
     }
@@ -327,8 +327,8 @@ static void wolf_status(void *p, shim_conn *c) {
         st->group = shim_group_id(low);
     }
     WOLFSSL_X509 *peer = wolfSSL_get_peer_certificate(w->ssl);
-    st->peer_authenticated = w->role == SHIM_CLIENT && peer != NULL &&
-                             wolfSSL_get_verify_result(w->ssl) == 0; /* X509_V_OK */
+    st->peer_authenticated =
+        w->role == SHIM_CLIENT && peer != NULL && wolfSSL_get_verify_result(w->ssl) == 0; /* X509_V_OK */
     wolfSSL_X509_free(peer);
 }
 
