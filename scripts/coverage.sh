@@ -17,9 +17,10 @@
 #                      functions, lines and branches covered
 #      html/index.html the same per file and line (llvm-cov show)
 #      states.txt      every step of the order tables (harness/protocol/
-#                      sequences.c) for each role of the model, the code that
-#                      handles it and how often it ran, then the steps that
-#                      never ran, by name (scripts/coverage_states.py)
+#                      sequences.c) for each role of the model, the function
+#                      of the version's step table (tls13.c, tls12.c) that
+#                      handles it and how often it ran, then the shapes and
+#                      steps never reached, by name (scripts/coverage_states.py)
 #      uncovered.txt   the model's functions and code regions that never ran
 #
 # Needs clang, llvm-14 and python3 (scripts/install-deps.sh). The first build
