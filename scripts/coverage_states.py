@@ -19,7 +19,7 @@ its own role and receives the others. model.c hands every step to a row of
 the negotiated version's table, read here from the source: the
 model_version structs model_tls13 (tls13.c) and model_tls12 (tls12.c)
 name a table of model_step rows {msg, on_receive, send}
-(harness/model/model_internal.h). A state's handler is that row's
+(harness/model/model_state.h). A state's handler is that row's
 on_receive when the model receives the step and its send when it sends
 it; the count is how often execution entered that function.
 
@@ -65,7 +65,7 @@ from collections import defaultdict
 ROLES = ("client", "server")
 MODEL_DIR = "harness/model"
 
-# The tables model.c's version_table chooses between (model_internal.h).
+# The tables model.c's version_table chooses between (model_state.h).
 VERSION_TABLE = {False: "model_tls13", True: "model_tls12"}
 
 # flag -> {(tls12, role): witness}: code that runs only when the model, in

@@ -1,7 +1,7 @@
 /* pki.c — loading the fixture PKI made by corpus/pki/make_pki.c: the trust
  * anchor, the credentials (chains and keys) and the CRL and OCSP response
  * files. Chain verification is pki_verify.c, OCSP and CRL checks
- * pki_revocation.c; loading calls both (pki_internal.h says why). */
+ * pki_revocation.c; loading calls both (pki_common.h says why). */
 #define _POSIX_C_SOURCE 200809L /* opendir, readdir */
 
 #include "crypto/pki.h"
@@ -17,7 +17,7 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
-#include "crypto/pki_internal.h"
+#include "crypto/pki_common.h"
 
 #ifndef SHAKEDOWN_PKI_DIR
 #define SHAKEDOWN_PKI_DIR "build/default/pki"

@@ -2,7 +2,7 @@
  * (RFC 6960), the check of a stapled response for the peer's leaf, the CRL
  * (RFC 5280 §5, §6.3) sd_verify_chain consults, and the PKI's own CRL and
  * OCSP responses checked once, when the PKI is loaded. It calls neither
- * pki.c nor pki_verify.c (pki_internal.h). */
+ * pki.c nor pki_verify.c (pki_common.h). */
 #include "crypto/pki.h"
 
 #include <limits.h>
@@ -19,7 +19,7 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
-#include "crypto/pki_internal.h"
+#include "crypto/pki_common.h"
 #include "wire/names.h"
 
 /* --- Parsing OCSP responses (RFC 6960) -------------------------------------- */

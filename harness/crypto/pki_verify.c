@@ -16,7 +16,7 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
-#include "crypto/pki_internal.h"
+#include "crypto/pki_common.h"
 #include "wire/names.h"
 
 /* --- The alert and the message for each defect ------------------------------ */

@@ -10,7 +10,7 @@
  *
  * TLS 1.2 (cfg->version SD_TLS12) runs through the same actions; ChangeCipherSpec
  * makes the pending keys current where RFC 5246 §7.1 says. */
-#include "driver/driver_internal.h"
+#include "driver/driver_state.h"
 
 #include <stdarg.h>
 #include <stdio.h>

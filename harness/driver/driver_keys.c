@@ -12,7 +12,7 @@
  * sends ChangeCipherSpec, the target's read keys when the target's
  * ChangeCipherSpec arrives. The crypto is shared with the model (crypto/tls12.h,
  * wire/tls12.h), so both put the same bytes on the wire. */
-#include "driver/driver_internal.h"
+#include "driver/driver_state.h"
 
 #include <stdio.h>
 #include <string.h>

@@ -3,9 +3,9 @@
  * follows the protocol would build it. The mutations that change how a
  * message is built (cert=, sign-with=, wrong-key, wrong-transcript,
  * bad-point, empty) are read here; the others apply to the built body
- * afterwards (driver_mutations.c). See driver_internal.h for where this file
+ * afterwards (driver_mutations.c). See driver_state.h for where this file
  * sits. */
-#include "driver/driver_internal.h"
+#include "driver/driver_state.h"
 
 #include <string.h>
 

@@ -1,8 +1,8 @@
 /* driver_mutations.c — the mutations an action asks for (trace.h), applied
  * to the honest message or record the driver built, or consulted while
  * building it (cert=, sign-with=, wrong-key, wrong-transcript, bad-point).
- * See driver_internal.h for where this file sits. */
-#include "driver/driver_internal.h"
+ * See driver_state.h for where this file sits. */
+#include "driver/driver_state.h"
 
 #include <limits.h>
 #include <string.h>

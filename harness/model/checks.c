@@ -9,7 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "model/model_internal.h"
+#include "model/model_state.h"
 #include "wire/handshake.h"
 #include "wire/names.h"
 

@@ -20,7 +20,7 @@
 #include <openssl/mem.h>
 #include <openssl/sha.h>
 
-#include "model/model_internal.h"
+#include "model/model_state.h"
 #include "wire/handshake.h"
 #include "wire/names.h"
 #include "wire/tls12.h"

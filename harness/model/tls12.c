@@ -12,7 +12,7 @@
 #include <openssl/mem.h>
 #include <openssl/rsa.h>
 
-#include "model/model_internal.h"
+#include "model/model_state.h"
 #include "wire/handshake.h"
 #include "wire/names.h"
 #include "wire/tls12.h"

@@ -8,7 +8,7 @@
 #include <openssl/mem.h>
 #include <openssl/sha.h>
 
-#include "model/model_internal.h"
+#include "model/model_state.h"
 #include "protocol/session_cache.h"
 #include "wire/names.h"
 #include "wire/tls12.h"

@@ -10,7 +10,7 @@
 
 #include "crypto/crypto.h"
 #include "protocol/messages.h"
-#include "model/model_internal.h"
+#include "model/model_state.h"
 #include "wire/handshake.h"
 #include "wire/names.h"
 

@@ -6,7 +6,7 @@
 
 #include <openssl/mem.h>
 
-#include "model/model_internal.h"
+#include "model/model_state.h"
 #include "wire/handshake.h"
 #include "wire/names.h"
 

@@ -105,6 +105,16 @@ typedef struct {
     char text[200]; /* why, in words; for unsupported the reason alone ("group 29") */
 } sd_target_error;
 
+/* The model and the shim programs (docs/shim-contract.md) say in words when
+ * their stack lacks what a configuration asks for: an error that starts
+ * with this prefix. */
+#define SD_TARGET_UNSUPPORTED_PREFIX "unsupported:"
+
+/* Reads err->text as such words: if it starts with the prefix, sets
+ * err->unsupported and leaves only the reason in text (the prefix and the
+ * blanks after it dropped). Returns err->unsupported. */
+bool sd_target_error_read_words(sd_target_error *err);
+
 /* Every implementation's struct starts with this, so the driver can hold any
  * target through one pointer type. */
 typedef struct sd_target {

@@ -1,7 +1,6 @@
 /* registry.c — the stacks by name, for --stack and reports: the in-process
  * ones always, the shim stacks when their shim exists; and the reading of
  * "unsupported:" words that several stacks share. */
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -42,14 +41,4 @@ size_t sd_target_list_available(const sd_target_ops **out, size_t max) {
         n++;
     }
     return n;
-}
-
-bool sd_target_error_read_words(sd_target_error *err) {
-    size_t n = strlen(SD_TARGET_UNSUPPORTED_PREFIX);
-    if (strncmp(err->text, SD_TARGET_UNSUPPORTED_PREFIX, n) != 0) return false;
-    const char *reason = err->text + n;
-    while (*reason == ' ') reason++;
-    memmove(err->text, reason, strlen(reason) + 1);
-    err->unsupported = true;
-    return true;
 }

@@ -24,14 +24,4 @@ extern const char *const sd_target_names[];
  * exists. Fills up to max entries, returns how many there are. */
 size_t sd_target_list_available(const sd_target_ops **out, size_t max);
 
-/* The model and the shim programs (docs/shim-contract.md) say in words when
- * their stack lacks what a configuration asks for: an error that starts
- * with this prefix. */
-#define SD_TARGET_UNSUPPORTED_PREFIX "unsupported:"
-
-/* Reads err->text as such words: if it starts with the prefix, sets
- * err->unsupported and leaves only the reason in text (the prefix and the
- * blanks after it dropped). Returns err->unsupported. */
-bool sd_target_error_read_words(sd_target_error *err);
-
 #endif

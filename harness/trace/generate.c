@@ -26,7 +26,7 @@
  * The expected outcome of each case is what the RFC of its version
  * prescribes; the RFC sentence is quoted from the citation tables of
  * generate_versions.c, which also say how the versions differ where a
- * family asks (generate_internal.h). Where BoringSSL answers differently and
+ * family asks (generate_family.h). Where BoringSSL answers differently and
  * the difference is known and harmless (a SOFT verdict), the scenario
  * carries a note saying where in BoringSSL that answer comes from.
  *
@@ -46,7 +46,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "trace/generate_internal.h"
+#include "trace/generate_family.h"
 
 const sd_generated_family sd_generated_families[] = {
     {"gen-order", "every message (and TLS 1.2 CCS) that may not come next, at every place the target waits"},

@@ -10,7 +10,7 @@
 
 #include <stdio.h>
 
-#include "trace/generate_internal.h"
+#include "trace/generate_family.h"
 #include "wire/names.h"
 
 static const uint8_t all_alerts[] = {

@@ -1,10 +1,10 @@
 /* generate_common.c — the script builder and the honest handshake the
- * generated families share; see generate_internal.h. */
+ * generated families share; see generate_family.h. */
 #ifndef _POSIX_C_SOURCE
 #define _POSIX_C_SOURCE 200809L
 #endif
 
-#include "trace/generate_internal.h"
+#include "trace/generate_family.h"
 
 #include <ctype.h>
 #include <stdarg.h>

@@ -8,7 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "trace/generate_internal.h"
+#include "trace/generate_family.h"
 #include "wire/names.h"
 
 /* What differs between the versions' Finished. */

@@ -11,7 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "trace/generate_internal.h"
+#include "trace/generate_family.h"
 #include "wire/names.h"
 
 /* Lengths that do not depend on the run: EncryptedExtensions with no

@@ -10,7 +10,7 @@
 
 #include <stdio.h>
 
-#include "trace/generate_internal.h"
+#include "trace/generate_family.h"
 #include "wire/names.h"
 
 /* Where BoringSSL answers otherwise after a TLS 1.2 handshake, and why. */

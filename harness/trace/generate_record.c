@@ -10,7 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "trace/generate_internal.h"
+#include "trace/generate_family.h"
 #include "wire/names.h"
 
 #define MAX_PLAINTEXT 16384u /* RFC 8446 §5.1, RFC 5246 §6.2.1: 2^14 */

@@ -1,8 +1,8 @@
 /* generate_versions.c — the two versions the generated families run for:
  * the requirement each case checks, quoted from the RFC of the version
  * (a scenario's `rfc:` header is one of these strings), and how the
- * version differs where a family asks; see generate_internal.h. */
-#include "trace/generate_internal.h"
+ * version differs where a family asks; see generate_family.h. */
+#include "trace/generate_family.h"
 
 /* --- TLS 1.3 (RFC 8446) ------------------------------------------------------ */
 

@@ -1,4 +1,4 @@
-/* model_internal.h — the model's state and the seams between its files. Not
+/* model_state.h — the model's state and the seams between its files. Not
  * for use outside harness/model.
  *
  * The files call one way only, each down the list, never up:
@@ -10,8 +10,8 @@
  *   tls12_session.c  TLS 1.2 sessions and tickets, for tls12.c;
  *   checks.c         what both versions share: the fatal alert, the
  *                    transcript hash, ClientHello extension checks. */
-#ifndef SHAKEDOWN_MODEL_INTERNAL_H
-#define SHAKEDOWN_MODEL_INTERNAL_H
+#ifndef SHAKEDOWN_MODEL_MODEL_STATE_H
+#define SHAKEDOWN_MODEL_MODEL_STATE_H
 
 #include "crypto/crypto.h"
 #include "protocol/record_layer.h"

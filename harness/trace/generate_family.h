@@ -1,4 +1,4 @@
-/* generate_internal.h — what the generated families share: the script
+/* generate_family.h — what the generated families share: the script
  * builder, the description of each TLS version they run for, and the honest
  * handshake a case departs from. Not for use outside harness/trace/generate*.c.
  *
@@ -8,8 +8,8 @@
  * versions' RFCs say different things, the family reads it from the
  * gen_version it is given, or from a small table of its own indexed by
  * gen_version.id. */
-#ifndef SHAKEDOWN_TRACE_GENERATE_INTERNAL_H
-#define SHAKEDOWN_TRACE_GENERATE_INTERNAL_H
+#ifndef SHAKEDOWN_TRACE_GENERATE_FAMILY_H
+#define SHAKEDOWN_TRACE_GENERATE_FAMILY_H
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -1,4 +1,4 @@
-/* pki_internal.h — what the three files behind pki.h share: pki.c (loading
+/* pki_common.h — what the three files behind pki.h share: pki.c (loading
  * the fixture PKI), pki_verify.c (chain verification) and pki_revocation.c
  * (OCSP and CRL checks). Not for use outside harness/crypto.
  *
@@ -8,8 +8,8 @@
  * and freeing it empties the verdict cache (sd_verify_cache_clear). The
  * other two only read the loaded sd_pki, so the small helpers all three
  * use are inline here rather than in any one of them. */
-#ifndef SHAKEDOWN_CRYPTO_PKI_INTERNAL_H
-#define SHAKEDOWN_CRYPTO_PKI_INTERNAL_H
+#ifndef SHAKEDOWN_CRYPTO_PKI_COMMON_H
+#define SHAKEDOWN_CRYPTO_PKI_COMMON_H
 
 #include <limits.h>
 #include <stdio.h>

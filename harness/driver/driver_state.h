@@ -1,4 +1,4 @@
-/* driver_internal.h — what the driver's files share: the state of one run,
+/* driver_state.h — what the driver's files share: the state of one run,
  * and the functions each file offers the ones above it.
  *
  * The files call one way only:
@@ -12,8 +12,8 @@
  *                       record, or consulted while building one.
  * driver.c calls the three others; driver_messages.c calls driver_mutations.c;
  * driver_keys.c and driver_mutations.c call none of them. */
-#ifndef SHAKEDOWN_DRIVER_DRIVER_INTERNAL_H
-#define SHAKEDOWN_DRIVER_DRIVER_INTERNAL_H
+#ifndef SHAKEDOWN_DRIVER_DRIVER_STATE_H
+#define SHAKEDOWN_DRIVER_DRIVER_STATE_H
 
 #include "driver/driver.h"
 
