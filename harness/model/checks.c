@@ -2,12 +2,15 @@
  * TLS 1.2 code (tls12.c) share: the fatal alert that ends a connection, the
  * transcript hash, and the ClientHello extension checks that apply whatever
  * the version (server_name, psk_key_exchange_modes, status_request and the
- * extensions the model recognises but does not negotiate). Everything here
+ * extensions the model recognises but does not negotiate), and sealing and
+ * opening server tickets. Everything here
  * calls only down, into crypto/ and wire/: never into the version files or
  * model.c. */
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+
+#include <openssl/aead.h>
 
 #include "model/model_state.h"
 #include "wire/handshake.h"
@@ -172,4 +175,34 @@ bool model_check_psk_modes(sd_model *m, const sd_client_hello *ch, bool *dhe_ke)
     }
     *dhe_ke = memchr(modes.data, 1, modes.len) != NULL; /* psk_dhe_ke(1) */
     return true;
+}
+
+/* --- Tickets ------------------------------------------------------------- */
+
+void model_seal_ticket(sd_model *m, const uint8_t *plain, size_t plain_len, sd_buf *out) {
+    uint8_t nonce[12], sealed[MODEL_TICKET_MAX_PLAIN + 16];
+    size_t sealed_len = 0;
+    if (plain_len > MODEL_TICKET_MAX_PLAIN) return;
+    sd_rng_bytes(&m->rng, nonce, sizeof nonce);
+    EVP_AEAD_CTX ctx;
+    if (EVP_AEAD_CTX_init(&ctx, EVP_aead_aes_128_gcm(), m->ticket_key, sizeof m->ticket_key, 16, NULL)) {
+        if (EVP_AEAD_CTX_seal(&ctx, sealed, &sealed_len, sizeof sealed, nonce, sizeof nonce, plain, plain_len,
+                              NULL, 0)) {
+            sd_buf_append(out, nonce, sizeof nonce);
+            sd_buf_append(out, sealed, sealed_len);
+        }
+        EVP_AEAD_CTX_cleanup(&ctx);
+    }
+}
+
+bool model_open_ticket(const sd_model *m, sd_span ticket, uint8_t *plain, size_t cap, size_t *plain_len) {
+    *plain_len = 0;
+    if (ticket.len < 12 + 16 || ticket.len - 12 > cap + 16) return false;
+    EVP_AEAD_CTX ctx;
+    if (!EVP_AEAD_CTX_init(&ctx, EVP_aead_aes_128_gcm(), m->ticket_key, sizeof m->ticket_key, 16, NULL))
+        return false;
+    bool ok = EVP_AEAD_CTX_open(&ctx, plain, plain_len, cap, ticket.data, 12, ticket.data + 12,
+                                ticket.len - 12, NULL, 0);
+    EVP_AEAD_CTX_cleanup(&ctx);
+    return ok;
 }

@@ -228,4 +228,15 @@ bool model_check_psk_modes(sd_model *m, const sd_client_hello *ch, bool *dhe_ke)
  * ocsp-<credential>.der) if the client asked for one; else NULL. */
 const sd_span *model_ocsp_response(const sd_model *m, const sd_credential *cred);
 
+/* Server tickets, both versions: the server's own sealed state (RFC 8446
+ * §4.6.1 and RFC 5077 §4 leave the format to the server), nonce(12) ||
+ * AES-128-GCM(plain) under m->ticket_key, the nonce from the model's seeded
+ * generator. Each version writes its own plaintext, with a tag or a shape
+ * that keeps the two kinds apart. MODEL_TICKET_MAX_PLAIN bounds it. */
+#define MODEL_TICKET_MAX_PLAIN 64
+void model_seal_ticket(sd_model *m, const uint8_t *plain, size_t plain_len, sd_buf *out);
+/* Opens a ticket sealed by model_seal_ticket into plain[0..cap); false for
+ * anything else, which is then not a ticket of ours. */
+bool model_open_ticket(const sd_model *m, sd_span ticket, uint8_t *plain, size_t cap, size_t *plain_len);
+
 #endif

@@ -45,20 +45,10 @@ static bool read_session12(const uint8_t in[SESSION12_LEN], const sd_tls12_suite
  * AES-128-GCM("12" session). The key is the one TLS 1.3 tickets use; the
  * leading tag keeps the two kinds apart. */
 static void seal_ticket12(sd_model *m, sd_buf *out) {
-    uint8_t nonce[12], plain[1 + SESSION12_LEN], sealed[sizeof plain + 16];
-    size_t sealed_len = 0;
+    uint8_t plain[1 + SESSION12_LEN];
     plain[0] = 0x12;
     write_session12(m, plain + 1);
-    sd_rng_bytes(&m->rng, nonce, sizeof nonce);
-    EVP_AEAD_CTX ctx;
-    if (EVP_AEAD_CTX_init(&ctx, EVP_aead_aes_128_gcm(), m->ticket_key, sizeof m->ticket_key, 16, NULL)) {
-        if (EVP_AEAD_CTX_seal(&ctx, sealed, &sealed_len, sizeof sealed, nonce, sizeof nonce, plain,
-                              sizeof plain, NULL, 0)) {
-            sd_buf_append(out, nonce, sizeof nonce);
-            sd_buf_append(out, sealed, sealed_len);
-        }
-        EVP_AEAD_CTX_cleanup(&ctx);
-    }
+    model_seal_ticket(m, plain, sizeof plain, out);
     OPENSSL_cleanse(plain, sizeof plain);
 }
 
@@ -68,14 +58,9 @@ bool tls12_open_ticket(const sd_model *m, sd_span ticket, const sd_tls12_suite *
     uint8_t plain[1 + SESSION12_LEN + 16];
     size_t plain_len = 0;
     if (ticket.len != 12 + 1 + SESSION12_LEN + 16) return false;
-    EVP_AEAD_CTX ctx;
-    if (!EVP_AEAD_CTX_init(&ctx, EVP_aead_aes_128_gcm(), m->ticket_key, sizeof m->ticket_key, 16, NULL))
-        return false;
-    bool ok = EVP_AEAD_CTX_open(&ctx, plain, &plain_len, sizeof plain, ticket.data, 12, ticket.data + 12,
-                                ticket.len - 12, NULL, 0) &&
+    bool ok = model_open_ticket(m, ticket, plain, sizeof plain, &plain_len) &&
               plain_len == 1 + SESSION12_LEN && plain[0] == 0x12 &&
               read_session12(plain + 1, suite, ems, client_authenticated, master);
-    EVP_AEAD_CTX_cleanup(&ctx);
     OPENSSL_cleanse(plain, sizeof plain);
     return ok;
 }

@@ -15,22 +15,12 @@
 /* A ticket is the server's own sealed state (RFC 8446 §4.6.1 leaves its
  * format to the server): nonce(12) || AES-128-GCM(suite(2) psk_len(1) psk). */
 static void seal_ticket(sd_model *m, const uint8_t *psk, size_t psk_len, sd_buf *out) {
-    EVP_AEAD_CTX ctx;
-    uint8_t nonce[12], plain[3 + SD_MAX_HASH_LEN], sealed[sizeof plain + 16];
-    size_t sealed_len = 0;
+    uint8_t plain[3 + SD_MAX_HASH_LEN];
     plain[0] = (uint8_t)(m->suite->id >> 8);
     plain[1] = (uint8_t)m->suite->id;
     plain[2] = (uint8_t)psk_len;
     memcpy(plain + 3, psk, psk_len);
-    sd_rng_bytes(&m->rng, nonce, sizeof nonce);
-    if (EVP_AEAD_CTX_init(&ctx, EVP_aead_aes_128_gcm(), m->ticket_key, sizeof m->ticket_key, 16, NULL)) {
-        if (EVP_AEAD_CTX_seal(&ctx, sealed, &sealed_len, sizeof sealed, nonce, sizeof nonce, plain,
-                              3 + psk_len, NULL, 0)) {
-            sd_buf_append(out, nonce, sizeof nonce);
-            sd_buf_append(out, sealed, sealed_len);
-        }
-        EVP_AEAD_CTX_cleanup(&ctx);
-    }
+    model_seal_ticket(m, plain, 3 + psk_len, out);
     OPENSSL_cleanse(plain, sizeof plain);
 }
 
@@ -39,15 +29,9 @@ static void seal_ticket(sd_model *m, const uint8_t *psk, size_t psk_len, sd_buf 
 static bool open_ticket(const sd_model *m, sd_span ticket, const sd_suite **suite, uint8_t *psk,
                         size_t *psk_len) {
     if (ticket.len < 12 + 16 + 3) return false;
-    EVP_AEAD_CTX ctx;
     uint8_t plain[3 + SD_MAX_HASH_LEN + 16];
     size_t plain_len = 0;
-    if (!EVP_AEAD_CTX_init(&ctx, EVP_aead_aes_128_gcm(), m->ticket_key, sizeof m->ticket_key, 16, NULL))
-        return false;
-    bool ok = ticket.len - 12 <= sizeof plain + 16 &&
-              EVP_AEAD_CTX_open(&ctx, plain, &plain_len, sizeof plain, ticket.data, 12, ticket.data + 12,
-                                ticket.len - 12, NULL, 0);
-    EVP_AEAD_CTX_cleanup(&ctx);
+    bool ok = model_open_ticket(m, ticket, plain, sizeof plain, &plain_len);
     if (!ok || plain_len < 3 || plain[2] > SD_MAX_HASH_LEN || plain_len != 3u + plain[2]) return false;
     *suite = sd_suite_find((uint16_t)(plain[0] << 8 | plain[1]));
     *psk_len = plain[2];
