@@ -31,7 +31,8 @@ typedef enum {
 typedef struct {
     sd_role role;
     uint16_t min_version, max_version; /* SD_TLS12 / SD_TLS13 */
-    /* Server: the credential it presents. Client: ignored (no client auth yet). */
+    /* Server: the credential it presents. Client: ignored (its certificate
+     * is client_credential below). */
     const sd_credential *credential;
     /* Client: trust anchors and the name it expects. Server: unused. */
     const sd_pki *pki;
