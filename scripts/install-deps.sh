@@ -34,7 +34,9 @@ packages=(
     libcmocka-dev                                  # unit tests
     libpcap-dev                                    # shakedown trace pcap
     libssl-dev libgnutls28-dev libwolfssl-dev libmbedtls-dev   # the shim stacks
-    openssl gnutls-bin                             # s_server, gnutls-serv: the --connect test
+    openssl gnutls-bin                             # s_server, gnutls-serv: the --connect test;
+                                                   # s_client, gnutls-cli: the serve test
+    curl                                           # the serve test fetches its page over https
     llvm-14 python3                                # llvm-cov-14, llvm-profdata-14: scripts/coverage.sh
     clang-format                                   # the format test (tests/CMakeLists.txt)
 )

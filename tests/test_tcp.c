@@ -287,7 +287,7 @@ static void serve_sends_the_page_to_s_client(void **state) {
         if (strcmp(sd_shim_targets[i]->name, "mbedtls") != 0 && sd_target_find(sd_shim_targets[i]->name))
             stacks[n_stacks++] = sd_shim_targets[i]->name;
     char ca[1024];
-    snprintf(ca, sizeof ca, "%s/root.pem", pki.dir);
+    snprintf(ca, sizeof ca, "%s/all-rsa-root.pem", pki.dir); /* serve's default credential */
     for (size_t k = 0; k < n_stacks; k++) {
         char *extra[] = {"--max-connections", "1", "--idle-ms", "5000", NULL};
         pid_t pid;
@@ -347,7 +347,7 @@ static void serve_closes_after_the_page(void **state) {
     for (size_t i = 0; sd_shim_targets[i]; i++)
         if (strcmp(sd_shim_targets[i]->name, "mbedtls") != 0) stacks[n_stacks++] = sd_shim_targets[i]->name;
     char ca[1024];
-    snprintf(ca, sizeof ca, "%s/root.pem", pki.dir);
+    snprintf(ca, sizeof ca, "%s/all-rsa-root.pem", pki.dir); /* serve's default credential */
     for (size_t k = 0; k < n_stacks; k++) {
         const sd_target_ops *ops = sd_target_find(stacks[k]);
         /* The in-process stacks (model, boringssl) always can close first. */

@@ -38,6 +38,14 @@
  *   untrusted-root.pem  "shakedown Untrusted Root"     (not a trust anchor)
  *     └ "shakedown Untrusted Intermediate"
  *         └ unknown-ca      otherwise a good server leaf
+ *   all-rsa-root.pem    "shakedown Test All-RSA Root"  (RSA-2048, sha256WithRSAEncryption
+ *     │                                                throughout; a separate trust anchor)
+ *     └ "shakedown Test All-RSA Intermediate"  (RSA-2048, pathlen 0)
+ *         └ leaf-all-rsa    RSA-2048, otherwise as leaf-rsa
+ *   An all-RSA chain is what nearly every client accepts, including one whose
+ *   signature_algorithms_cert names RSA only: `shakedown serve` presents it by
+ *   default, and a client trusts it with -CAfile all-rsa-root.pem. It is no
+ *   part of any scenario, so the runs' trust anchor stays root.pem.
  *
  * Files, for each credential NAME:
  *   NAME.chain.pem   the chain as sent, leaf first, then the issuer if it is
@@ -48,7 +56,8 @@
  *   NAME.mismatched-key.pem  instead of NAME.key.pem when the key does not
  *                    belong to the leaf on purpose (key-mismatch), so no tool
  *                    mistakes it for a usable pair.
- * And: root.pem, untrusted-root.pem; intermediate.pem, intermediate-rsa.pem
+ * And: root.pem, untrusted-root.pem, all-rsa-root.pem; intermediate.pem,
+ * intermediate-rsa.pem, all-rsa-intermediate.pem
  * (the CA certificates); root.ca-key.pem, intermediate.ca-key.pem,
  * intermediate-rsa.ca-key.pem (CA keys, for tests that re-issue a
  * certificate without its defect); crl.pem and crl.der (the intermediate's
@@ -1034,6 +1043,48 @@ static bool make_extra_issuers(hierarchy *h) {
     return h->intermediate_rsa != NULL && h->ee_issuer != NULL;
 }
 
+/* The all-RSA hierarchy: root and intermediate keys RSA-2048, every
+ * signature sha256WithRSAEncryption. In the hierarchy struct's root and
+ * intermediate slots, so that make_credential's ISSUER_INTERMEDIATE issues
+ * from it. */
+static bool make_all_rsa_hierarchy(hierarchy *h) {
+    memset(h, 0, sizeof(*h));
+    const cert_spec root_spec = {
+        "shakedown Test All-RSA Root", NULL, CA_NOT_BEFORE, CA_NOT_AFTER, 1, CA_BASIC, CA_KEY_USAGE, NULL};
+    const cert_spec int_spec = {"shakedown Test All-RSA Intermediate",
+                                NULL,
+                                CA_NOT_BEFORE,
+                                CA_NOT_AFTER,
+                                2,
+                                INTERMEDIATE_BASIC,
+                                CA_KEY_USAGE,
+                                NULL};
+    h->root_key = fixture_key("all-rsa-root", KEY_RSA2048);
+    h->int_key = fixture_key("all-rsa-intermediate", KEY_RSA2048);
+    if (h->root_key != NULL && h->int_key != NULL) {
+        h->root = make_cert(&root_spec, h->root_key, NULL, h->root_key, EVP_sha256(), false);
+        h->intermediate = h->root != NULL
+                              ? make_cert(&int_spec, h->int_key, h->root, h->root_key, EVP_sha256(), false)
+                              : NULL;
+    }
+    if (h->intermediate == NULL) {
+        fprintf(stderr, "make_pki: cannot make the all-RSA CAs\n");
+        hierarchy_free(h);
+        return false;
+    }
+    return true;
+}
+
+/* The server credential of the all-RSA hierarchy: a good RSA server leaf
+ * (as leaf-rsa) under its intermediate. */
+static const credential_spec kAllRsaLeaf = {
+    "leaf-all-rsa",
+    KEY_RSA2048,
+    ISSUER_INTERMEDIATE,
+    NULL,
+    0,
+    {SERVER_CN, SERVER_SAN, GOOD_NOT_BEFORE, GOOD_NOT_AFTER, 3, LEAF_BASIC, RSA_LEAF_KEY_USAGE, SERVER_EKU}};
+
 /* RFC 5280 §4.1: Certificate ::= SEQUENCE { tbsCertificate SEQUENCE ...}.
  * Both lengths of a fixture leaf take two bytes (30 82 hi lo 30 82 hi lo);
  * adds one to the tbsCertificate's length. */
@@ -1377,13 +1428,23 @@ int main(int argc, char **argv) {
         hierarchy_free(&trusted);
         return 1;
     }
+    hierarchy all_rsa;
+    if (!make_all_rsa_hierarchy(&all_rsa)) {
+        fail("cannot make the all-RSA hierarchy");
+        hierarchy_free(&untrusted);
+        hierarchy_free(&trusted);
+        return 1;
+    }
     bool ok = write_certs("root.pem", &trusted.root, 1) &&
               write_certs("untrusted-root.pem", &untrusted.root, 1) &&
               write_certs("intermediate.pem", &trusted.intermediate, 1) &&
               write_certs("intermediate-rsa.pem", &trusted.intermediate_rsa, 1) &&
               write_key("root.ca-key.pem", trusted.root_key) &&
               write_key("intermediate.ca-key.pem", trusted.int_key) &&
-              write_key("intermediate-rsa.ca-key.pem", trusted.int_rsa_key);
+              write_key("intermediate-rsa.ca-key.pem", trusted.int_rsa_key) &&
+              write_certs("all-rsa-root.pem", &all_rsa.root, 1) &&
+              write_certs("all-rsa-intermediate.pem", &all_rsa.intermediate, 1) &&
+              make_credential(&kAllRsaLeaf, &all_rsa, &untrusted, NULL);
     X509 *good = NULL, *revoked = NULL;
     for (size_t i = 0; ok && i < sizeof(kCredentials) / sizeof(kCredentials[0]); i++) {
         const credential_spec *c = &kCredentials[i];
@@ -1397,6 +1458,7 @@ int main(int argc, char **argv) {
          make_ocsp("ocsp-revoked.der", revoked, trusted.intermediate, trusted.int_key, true);
     X509_free(revoked);
     X509_free(good);
+    hierarchy_free(&all_rsa);
     hierarchy_free(&untrusted);
     hierarchy_free(&trusted);
     if (!ok) {

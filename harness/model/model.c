@@ -364,10 +364,14 @@ void sd_model_feed(sd_model *m, sd_span bytes) {
                 model_fatal(m, SD_unexpected_message, "application data before the handshake completed");
                 break;
             }
-            /* The echo contract of harness/protocol/target.h, or the configured reply. */
-            if (ev.data.len)
-                sd_rl_send(&m->rl, SD_application_data, m->cfg.app_reply.len ? m->cfg.app_reply : ev.data,
-                           false, 0);
+            /* The echo contract of harness/protocol/target.h, or the
+             * configured reply to a record that ends a request line. */
+            if (!m->cfg.app_reply.len) {
+                if (ev.data.len) sd_rl_send(&m->rl, SD_application_data, ev.data, false, 0);
+            } else if (ev.data.len && memchr(ev.data.data, '\n', ev.data.len)) {
+                sd_rl_send(&m->rl, SD_application_data, m->cfg.app_reply, false, 0);
+                m->st.app_replies++;
+            }
             break;
         case SD_RL_HANDSHAKE:
             on_handshake_message(m, &ev.msg);
@@ -450,7 +454,8 @@ sd_model *sd_model_new(const sd_target_config *cfg, char *err, size_t err_len) {
     /* Servers with the same seed share a ticket key, so a ticket from one
      * connection resumes on the next (harness/protocol/target.h). */
     uint8_t digest[32], seed_bytes[8];
-    for (int i = 0; i < 8; i++) seed_bytes[i] = (uint8_t)(cfg->seed >> (8 * i));
+    uint64_t ticket_seed = cfg->ticket_seed ? cfg->ticket_seed : cfg->seed;
+    for (int i = 0; i < 8; i++) seed_bytes[i] = (uint8_t)(ticket_seed >> (8 * i));
     SHA256_CTX sha;
     SHA256_Init(&sha);
     SHA256_Update(&sha, "shakedown model ticket key", 26);

@@ -670,9 +670,13 @@ static void send_hello(sd_model *m, bool retry) {
     sd_buf_init(&body);
     uint8_t random[SD_RANDOM_LEN];
     sd_rng_bytes(&m->rng, random, sizeof(random));
-    if (retry) {
+    if (retry && !m->cfg.hrr_no_cookie) {
         /* §4.2.2: a cookie in HelloRetryRequest, so that clients that fail to
-         * echo it are caught. Random, from the seeded generator. */
+         * echo it are caught. Random, from the seeded generator. It is
+         * optional (§4.2.2: "the server MAY provide a "cookie" extension";
+         * §4.1.4: "with the exception of optionally the "cookie""):
+         * hrr_no_cookie leaves it out, and the second ClientHello then owes
+         * none (check_second_client_hello). */
         m->cookie_len = 32;
         sd_rng_bytes(&m->rng, m->cookie, m->cookie_len);
     }

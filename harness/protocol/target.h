@@ -2,9 +2,10 @@
  *
  * A target is an endpoint that the driver talks to with bytes: configure it,
  * feed it what the peer sent, drain what it wants to send, ask its status.
- * After its handshake completes, every target echoes application data back
- * (the way `openssl s_server -www` answers a request), and answers a
- * close_notify with its own, so that a run can prove the connection works.
+ * After its handshake completes, every target echoes application data back,
+ * or with sd_target_config.app_reply answers a request line the way
+ * `openssl s_server -www` does, and answers a close_notify with its own, so
+ * that a run can prove the connection works.
  *
  * In-process targets (model, boringssl) implement this directly; the shim and
  * tcp targets implement it over a socket. The implementations and the
@@ -66,10 +67,27 @@ typedef struct {
      * owned by the caller and shared by the servers of one run. NULL: no
      * sessions are cached, and ServerHello's session_id is empty. */
     struct sd_session_cache *session_cache;
-    /* After the handshake, answer each application-data read with these
-     * bytes instead of echoing it (`shakedown serve`'s HTTP page); empty
-     * means echo. The bytes must outlive the target. */
+    /* After the handshake, answer requests with these bytes instead of the
+     * echo (`shakedown serve`'s HTTP page, as `openssl s_server -www`
+     * answers a request line): each read of application data (a record)
+     * that holds a newline (0x0a) is answered with app_reply once; a read
+     * without one is taken in and answered with nothing, as part of a line
+     * still to come. Empty means echo: every read is written back as it is.
+     * The bytes must outlive the target. */
     sd_span app_reply;
+    /* Server (TLS 1.3): send HelloRetryRequest without a cookie extension.
+     * RFC 8446 allows either (§4.2.2: "When sending a HelloRetryRequest,
+     * the server MAY provide a "cookie" extension to the client"); false
+     * (the zero value) keeps the model's cookie.
+     * Honoured by the model; BoringSSL's HelloRetryRequest never carries a
+     * cookie, and the shims send what their library sends, so for them
+     * the field changes nothing. */
+    bool hrr_no_cookie;
+    /* Server: when non-zero, keys the session tickets in place of seed
+     * (session_tickets above), so that servers given different seeds, and
+     * so different randoms and key shares per connection (`shakedown
+     * serve`), still resume each other's tickets. 0: seed keys them. */
+    uint64_t ticket_seed;
 } sd_target_config;
 
 typedef struct {
@@ -89,6 +107,10 @@ typedef struct {
     bool crashed;
     bool hung;
     bool resumed; /* the handshake resumed a session (PSK) */
+    /* How many times the target sent sd_target_config.app_reply: how
+     * `shakedown serve` knows its page is out (other output after the
+     * handshake, a ticket or a KeyUpdate, is no page). */
+    unsigned app_replies;
     /* The target reports nothing beyond its bytes (a stack over TCP): the
      * driver then judges completion from the wire — both Finished messages
      * exchanged and no alert — and fills handshake_done itself. */

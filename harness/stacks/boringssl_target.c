@@ -17,7 +17,7 @@
  * is "retry", which libssl reports as SSL_ERROR_WANT_READ.
  *
  * Determinism: libssl draws its randoms from libcrypto, which we cannot
- * seed, so cfg->seed only keys the session tickets. Everything that would
+ * seed, so cfg->seed (or cfg->ticket_seed) only keys the session tickets. Everything that would
  * add variation between runs and that we can switch off is off: session
  * tickets only when cfg->session_tickets asks for them (one per connection,
  * sealed with keys from the seed), the session cache only when the caller
@@ -65,6 +65,7 @@ typedef struct {
     sd_buf session;                  /* client: the newest resumable session, serialised */
     sd_session_cache *session_cache; /* server: cfg->session_cache */
     sd_span app_reply;               /* cfg->app_reply: sent instead of the echo if set */
+    unsigned app_replies;            /* times app_reply went out (sd_target_status) */
 } bssl_target;
 
 static bssl_target *from_base(sd_target *t) { return (bssl_target *)t; }
@@ -232,8 +233,10 @@ static void drive(bssl_target *t) {
     }
 
     /* The echo contract (target.h): every application-data byte read is
-     * written back. Records may carry up to 2^14 bytes; a larger buffer would
-     * not make SSL_read return more per call. */
+     * written back; with app_reply, a read holding a newline is answered
+     * with it and one without is answered with nothing. Records may carry
+     * up to 2^14 bytes; a larger buffer would not make SSL_read return more
+     * per call. */
     uint8_t buf[16384];
     for (;;) {
         ERR_clear_error();
@@ -242,8 +245,10 @@ static void drive(bssl_target *t) {
             ERR_clear_error();
             const uint8_t *reply = buf;
             if (t->app_reply.len) {
+                if (!memchr(buf, '\n', (size_t)n)) continue;
                 reply = t->app_reply.data;
                 n = (int)t->app_reply.len;
+                t->app_replies++;
             }
             int w = SSL_write(t->ssl, reply, n);
             if (w != n) {
@@ -482,8 +487,8 @@ static bool configure_server(SSL_CTX *ctx, const sd_target_config *cfg, char *er
      * this stack with the same seed resumes it (harness/protocol/target.h). */
     SSL_CTX_set_num_tickets(ctx, 1);
     uint8_t keys[48];
-    for (size_t i = 0; i < sizeof keys; i++)
-        keys[i] = (uint8_t)(cfg->seed >> (8 * (i % 8))) ^ (uint8_t)(0x5d + i);
+    uint64_t seed = cfg->ticket_seed ? cfg->ticket_seed : cfg->seed;
+    for (size_t i = 0; i < sizeof keys; i++) keys[i] = (uint8_t)(seed >> (8 * (i % 8))) ^ (uint8_t)(0x5d + i);
     return SSL_CTX_set_tlsext_ticket_keys(ctx, keys, sizeof keys) == 1;
 }
 
@@ -668,6 +673,7 @@ static void bssl_status(sd_target *base, sd_target_status *out) {
     out->alert_sent_level = t->alert_sent_level;
     out->alert_received = t->alert_received;
     out->close_notify_sent = t->close_notify_sent;
+    out->app_replies = t->app_replies;
     /* Before the version is negotiated SSL_version reports a placeholder, so
      * the negotiated parameters are read only once a cipher is chosen. */
     const SSL_CIPHER *cipher = SSL_get_current_cipher(t->ssl);

@@ -296,6 +296,8 @@ static bool parse_status(shim_target *t, const char *text, size_t len) {
             st.group = (uint16_t)v;
         else if (strcmp(key, "peer_authenticated") == 0)
             st.peer_authenticated = v != 0;
+        else if (strcmp(key, "app_replies") == 0)
+            st.app_replies = (unsigned)v;
     }
     t->st = st;
     return true;

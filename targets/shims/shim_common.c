@@ -20,6 +20,8 @@ struct shim_conn {
     uint8_t *out;
     size_t out_len, out_cap;
     shim_status st;
+    const uint8_t *reply; /* --app-reply-hex, NULL: echo */
+    size_t reply_len;
 };
 
 /* ---- Memory I/O ----------------------------------------------------------- */
@@ -60,6 +62,16 @@ void shim_write(shim_conn *c, const void *src, size_t n) {
 }
 
 shim_status *shim_st(shim_conn *c) { return &c->st; }
+
+const void *shim_app_answer(shim_conn *c, const void *data, size_t *n) {
+    if (c->reply == NULL) return data;
+    /* A read without a newline is part of a request line still to come:
+     * held, not answered (harness/protocol/target.h app_reply). */
+    if (*n == 0 || memchr(data, '\n', *n) == NULL) return NULL;
+    *n = c->reply_len;
+    c->st.app_replies++;
+    return c->reply;
+}
 
 void shim_fail(shim_conn *c, const char *fmt, ...) {
     if (!c->st.failed) {
@@ -116,9 +128,10 @@ static bool send_status(int fd, const shim_status *st) {
     int n = snprintf(text, sizeof text,
                      "handshake_done=%d\nfailed=%d\nalert_sent=%d\nalert_sent_level=%d\n"
                      "alert_received=%d\nclose_notify_sent=%d\nversion=%u\ncipher=%u\ngroup=%u\n"
-                     "peer_authenticated=%d\nerror=%s\n",
+                     "peer_authenticated=%d\napp_replies=%u\nerror=%s\n",
                      st->handshake_done, st->failed, st->alert_sent, st->alert_sent_level, st->alert_received,
-                     st->close_notify_sent, st->version, st->cipher, st->group, st->peer_authenticated, err);
+                     st->close_notify_sent, st->version, st->cipher, st->group, st->peer_authenticated,
+                     st->app_replies, err);
     if (n < 0) return false;
     if ((size_t)n >= sizeof text) n = (int)sizeof text - 1;
     return send_frame(fd, SHIM_FRAME_STATUS, text, (size_t)n);
@@ -154,8 +167,8 @@ static void usage(FILE *f, const char *prog, const shim_stack *stack) {
             "  --groups LIST              IANA group names, e.g. x25519,secp256r1\n"
             "  --ciphers LIST             IANA cipher suite names\n"
             "  --client-auth none|request|require   server: ask for a client certificate\n"
-            "  --app-reply-hex HEX        answer each application-data read with these\n"
-            "                             bytes instead of echoing it\n"
+            "  --app-reply-hex HEX        answer each application-data read that holds a\n"
+            "                             newline with these bytes instead of echoing it\n"
             "  --fd N                     the socket to the harness\n",
             prog, prog, stack->name);
 }
@@ -332,6 +345,8 @@ int shim_main(int argc, char **argv, const shim_stack *stack) {
     shim_conn c;
     memset(&c, 0, sizeof c);
     c.st.alert_sent = c.st.alert_sent_level = c.st.alert_received = -1;
+    c.reply = o.app_reply;
+    c.reply_len = o.app_reply_len;
 
     /* Contract: the first frame the shim sends is a STATUS saying whether it
      * could configure the stack (failed=0) or not (failed=1 and error). */

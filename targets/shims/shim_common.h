@@ -43,9 +43,9 @@ typedef struct {
     const char *groups;      /* comma-separated IANA group names, NULL = stack default */
     const char *ciphers;     /* comma-separated IANA cipher suite names, NULL = default */
     shim_client_auth client_auth;
-    /* After the handshake, answer each application-data read with these
-     * bytes instead of echoing it (--app-reply-hex); NULL = echo. They live
-     * as long as the process. */
+    /* After the handshake, answer each application-data read that holds a
+     * newline with these bytes, instead of echoing it (--app-reply-hex,
+     * shim_app_answer); NULL = echo. They live as long as the process. */
     const uint8_t *app_reply;
     size_t app_reply_len;
     int fd; /* the socket to the harness */
@@ -61,6 +61,7 @@ typedef struct {
     bool close_notify_sent;
     uint16_t version, cipher, group; /* negotiated IANA code points, 0 if not yet */
     bool peer_authenticated;
+    unsigned app_replies; /* times the --app-reply-hex reply went out (shim_app_answer) */
     char error[256];
 } shim_status;
 
@@ -73,6 +74,14 @@ size_t shim_read(shim_conn *c, void *dst, size_t n);
 size_t shim_pending(const shim_conn *c);
 void shim_write(shim_conn *c, const void *src, size_t n);
 shim_status *shim_st(shim_conn *c);
+
+/* What to write back for one read of application data after the handshake
+ * (the echo contract, docs/shim-contract.md): the n bytes read, as they
+ * are; or with --app-reply-hex the reply, if the read holds a newline
+ * (0x0a: the end of a request line, as `openssl s_server -www` answers),
+ * and nothing (NULL) if it does not. Sets *n to the length to write and
+ * counts the replies in shim_st(c)->app_replies. */
+const void *shim_app_answer(shim_conn *c, const void *data, size_t *n);
 
 /* Marks the connection failed and records the first reason only (later errors
  * are usually consequences of the first). printf-style. */

@@ -25,8 +25,6 @@ typedef struct {
     shim_conn *c;
     shim_role role;
     bool closed;
-    const uint8_t *reply; /* --app-reply-hex, else NULL: echo */
-    size_t reply_len;
     gnutls_typed_vdata_st verify_data[2]; /* what the peer's certificate must match */
 } gtls;
 
@@ -165,8 +163,6 @@ static void *gtls_create(const shim_opts *o, shim_conn *c, char *err, size_t err
     if (g == NULL) return NULL;
     g->c = c;
     g->role = o->role;
-    g->reply = o->app_reply;
-    g->reply_len = o->app_reply_len;
     if (o->time) {
         fixed_time = (time_t)o->time;
         gnutls_global_set_time_function(clock_at_fixed_time);
@@ -353,15 +349,17 @@ static void gtls_step(void *p, shim_conn *c) {
     }
     if (!st->handshake_done) return;
 
-    /* The echo contract: every application-data byte read is written back
-     * (or, with --app-reply-hex, the reply is). */
+    /* The echo contract: every application-data byte read is written back,
+     * or with --app-reply-hex a request line is answered (shim_app_answer). */
     char buf[16384];
     for (;;) {
         ssize_t n = gnutls_record_recv(g->session, buf, sizeof buf);
         if (n > 0) {
-            if (g->reply) n = (ssize_t)g->reply_len;
-            ssize_t w = gnutls_record_send(g->session, g->reply ? (const void *)g->reply : buf, (size_t)n);
-            if (w != n) {
+            size_t len = (size_t)n;
+            const void *answer = shim_app_answer(c, buf, &len);
+            if (answer == NULL) continue;
+            ssize_t w = gnutls_record_send(g->session, answer, len);
+            if (w != (ssize_t)len) {
                 fail_gnutls(g, w < 0 ? (int)w : GNUTLS_E_INTERNAL_ERROR);
                 return;
             }

@@ -50,8 +50,6 @@ typedef struct {
     shim_role role;
     int64_t time;
     bool closed;
-    const uint8_t *reply; /* --app-reply-hex, else NULL: echo */
-    size_t reply_len;
 } mbed;
 
 static int bio_send(void *ctx, const unsigned char *buf, size_t len) {
@@ -169,8 +167,6 @@ static void *mbed_create(const shim_opts *o, shim_conn *c, char *err, size_t err
     m->c = c;
     m->role = o->role;
     m->time = o->time;
-    m->reply = o->app_reply;
-    m->reply_len = o->app_reply_len;
     mbedtls_ssl_init(&m->ssl);
     mbedtls_ssl_config_init(&m->conf);
     mbedtls_entropy_init(&m->entropy);
@@ -294,15 +290,17 @@ static void mbed_step(void *p, shim_conn *c) {
         }
         st->handshake_done = true;
     }
-    /* The echo contract: every application-data byte read is written back
-     * (or, with --app-reply-hex, the reply is). */
+    /* The echo contract: every application-data byte read is written back,
+     * or with --app-reply-hex a request line is answered (shim_app_answer). */
     unsigned char buf[16384];
     for (;;) {
         int n = mbedtls_ssl_read(&m->ssl, buf, sizeof buf);
         if (n > 0) {
-            if (m->reply) n = (int)m->reply_len;
-            int w = mbedtls_ssl_write(&m->ssl, m->reply ? m->reply : buf, (size_t)n);
-            if (w != n) {
+            size_t len = (size_t)n;
+            const void *answer = shim_app_answer(c, buf, &len);
+            if (answer == NULL) continue;
+            int w = mbedtls_ssl_write(&m->ssl, answer, len);
+            if (w != (int)len) {
                 fail_mbed(m, w < 0 ? w : MBEDTLS_ERR_SSL_INTERNAL_ERROR);
                 return;
             }

@@ -23,8 +23,6 @@ typedef struct {
     BIO *rbio, *wbio; /* owned by ssl */
     shim_role role;
     bool closed;
-    const uint8_t *reply; /* --app-reply-hex, else NULL: echo */
-    size_t reply_len;
 } ossl;
 
 /* Every alert libssl reads or writes (value = level << 8 | description).
@@ -127,8 +125,6 @@ static void *ossl_create(const shim_opts *opt, shim_conn *c, char *err, size_t e
     ossl *o = calloc(1, sizeof *o);
     if (o == NULL) return NULL;
     o->role = opt->role;
-    o->reply = opt->app_reply;
-    o->reply_len = opt->app_reply_len;
     o->ctx = SSL_CTX_new(TLS_method());
     if (o->ctx == NULL || !SSL_CTX_set_min_proto_version(o->ctx, opt->min_version) ||
         !SSL_CTX_set_max_proto_version(o->ctx, opt->max_version)) {
@@ -273,16 +269,18 @@ static void drive(ossl *o, shim_conn *c) {
         }
         st->handshake_done = true;
     }
-    /* The echo contract: every application-data byte read is written back
-     * (or, with --app-reply-hex, the reply is). */
+    /* The echo contract: every application-data byte read is written back,
+     * or with --app-reply-hex a request line is answered (shim_app_answer). */
     char buf[16384];
     for (;;) {
         ERR_clear_error();
         int n = SSL_read(o->ssl, buf, (int)sizeof buf);
         if (n > 0) {
-            if (o->reply) n = (int)o->reply_len;
-            int w = SSL_write(o->ssl, o->reply ? (const void *)o->reply : buf, n);
-            if (w != n) {
+            size_t len = (size_t)n;
+            const void *answer = shim_app_answer(c, buf, &len);
+            if (answer == NULL) continue;
+            int w = SSL_write(o->ssl, answer, (int)len);
+            if (w != (int)len) {
                 fail_ssl(o, c, "SSL_write", SSL_get_error(o->ssl, w));
                 return;
             }

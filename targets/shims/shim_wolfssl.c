@@ -22,8 +22,6 @@ typedef struct {
     shim_conn *c;
     shim_role role;
     bool closed;
-    const uint8_t *reply; /* --app-reply-hex, else NULL: echo */
-    size_t reply_len;
 } wolf;
 
 /* Certificate dates are checked against wolfCrypt's clock; this process runs
@@ -134,8 +132,6 @@ static void *wolf_create(const shim_opts *o, shim_conn *c, char *err, size_t err
     if (w == NULL) return NULL;
     w->c = c;
     w->role = o->role;
-    w->reply = o->app_reply;
-    w->reply_len = o->app_reply_len;
     /* The version-flexible method, bounded on both sides. */
     WOLFSSL_METHOD *m = o->role == SHIM_CLIENT ? wolfSSLv23_client_method() : wolfSSLv23_server_method();
     w->ctx = m ? wolfSSL_CTX_new(m) : NULL;
@@ -276,14 +272,16 @@ static void drive(wolf *w) {
         }
         st->handshake_done = true;
     }
-    /* The echo contract: every application-data byte read is written back
-     * (or, with --app-reply-hex, the reply is). */
+    /* The echo contract: every application-data byte read is written back,
+     * or with --app-reply-hex a request line is answered (shim_app_answer). */
     char buf[16384];
     for (;;) {
         int n = wolfSSL_read(w->ssl, buf, (int)sizeof buf);
         if (n > 0) {
-            if (w->reply) n = (int)w->reply_len;
-            if (wolfSSL_write(w->ssl, w->reply ? (const void *)w->reply : buf, n) != n) {
+            size_t len = (size_t)n;
+            const void *answer = shim_app_answer(w->c, buf, &len);
+            if (answer == NULL) continue;
+            if (wolfSSL_write(w->ssl, answer, (int)len) != (int)len) {
                 fail_wolf(w, -1);
                 return;
             }
