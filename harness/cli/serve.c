@@ -295,11 +295,14 @@ static void conn_after_run(const serve_opts *o, conn *c, unsigned replies_before
     conn_drain(c);
     sd_target_status st;
     c->t->ops->status(c->t, &st);
-    if (st.crashed || st.hung) return conn_finish(c, st.crashed ? "the stack crashed" : "the stack hung");
-    if (st.failed) return conn_finish(c, "the stack ended it");
-    if (st.close_notify_sent) return conn_finish(c, "closed with close_notify");
-    /* The page is out: end the connection as s_server -www does. */
-    if (!o->echo && st.app_replies > replies_before && c->t->ops->close)
+    if (st.crashed || st.hung)
+        conn_finish(c, st.crashed ? "the stack crashed" : "the stack hung");
+    else if (st.failed)
+        conn_finish(c, "the stack ended it");
+    else if (st.close_notify_sent)
+        conn_finish(c, "closed with close_notify");
+    else if (!o->echo && st.app_replies > replies_before && c->t->ops->close)
+        /* The page is out: end the connection as s_server -www does. */
         conn_close_notify(c, "closed with close_notify after the page");
 }
 

@@ -17,12 +17,13 @@
  * is "retry", which libssl reports as SSL_ERROR_WANT_READ.
  *
  * Determinism: libssl draws its randoms from libcrypto, which we cannot
- * seed, so cfg->seed (or cfg->ticket_seed) only keys the session tickets. Everything that would
- * add variation between runs and that we can switch off is off: session
- * tickets only when cfg->session_tickets asks for them (one per connection,
- * sealed with keys from the seed), the session cache only when the caller
- * passes one (cfg->session_cache); GREASE and extension permutation are off
- * by default in BoringSSL and we leave them off. */
+ * seed, so cfg->seed (or cfg->ticket_seed) only keys the session tickets.
+ * Everything that would add variation between runs and that we can switch
+ * off is off: session tickets only when cfg->session_tickets asks for them
+ * (one per connection, sealed with keys from the seed), the session cache
+ * only when the caller passes one (cfg->session_cache); GREASE and
+ * extension permutation are off by default in BoringSSL and we leave them
+ * off. */
 #include <limits.h>
 #include <pthread.h>
 #include <stdio.h>
