@@ -961,6 +961,129 @@ static void test_load_json_round_trip(void **state) {
     sd_report_run_free(&run);
 }
 
+/* --- alert sets -------------------------------------------------------------
+ * Where the RFCs allow more than one alert (`expect: alert decrypt_error |
+ * decode_error`), any alert of the set passes, the why names the one chosen,
+ * and every report shows the set and the choice. */
+
+static sd_scenario *set_scenario(void) {
+    sd_scenario *s = scenario_of(SD_EXPECT_ALERT, SD_decrypt_error);
+    s->expect_alert_also[0] = SD_decode_error;
+    s->n_expect_alert_also = 1;
+    return s;
+}
+
+static void test_alert_sets_classify(void **state) {
+    (void)state;
+    char why[512];
+    sd_scenario *s = set_scenario();
+    assert_true(sd_scenario_expects_alert(s, SD_decrypt_error));
+    assert_true(sd_scenario_expects_alert(s, SD_decode_error));
+    assert_false(sd_scenario_expects_alert(s, SD_unexpected_message));
+    char buf[128];
+    sd_expectation_describe(s, buf, sizeof buf);
+    assert_string_equal(buf, "alert decrypt_error | decode_error");
+
+    sd_outcome o = outcome_of(SD_OUTCOME_ALERT, SD_decode_error);
+    assert_int_equal(sd_classify(s, &o, why, sizeof why), SD_VERDICT_PASS);
+    assert_string_equal(
+        why, "chose decode_error, one of the alerts the RFCs allow here (decrypt_error | decode_error)");
+    o = outcome_of(SD_OUTCOME_ALERT, SD_decrypt_error);
+    assert_int_equal(sd_classify(s, &o, why, sizeof why), SD_VERDICT_PASS);
+    assert_non_null(strstr(why, "chose decrypt_error"));
+    /* Outside the set: SOFT, naming the whole set. */
+    o = outcome_of(SD_OUTCOME_ALERT, SD_unexpected_message);
+    assert_int_equal(sd_classify(s, &o, why, sizeof why), SD_VERDICT_SOFT);
+    assert_non_null(
+        strstr(why, "expected one of decrypt_error | decode_error, got alert unexpected_message"));
+    o = outcome_of(SD_OUTCOME_COMPLETED, 0);
+    assert_int_equal(sd_classify(s, &o, why, sizeof why), SD_VERDICT_FAIL);
+    assert_non_null(strstr(why, "expected refusal with decrypt_error | decode_error"));
+    o = outcome_of(SD_OUTCOME_WAITING, 0);
+    assert_int_equal(sd_classify(s, &o, why, sizeof why), SD_VERDICT_FAIL);
+    /* A set of one is an ordinary expectation: no why on a PASS. */
+    s->n_expect_alert_also = 0;
+    o = outcome_of(SD_OUTCOME_ALERT, SD_decode_error);
+    assert_int_equal(sd_classify(s, &o, why, sizeof why), SD_VERDICT_SOFT);
+    o = outcome_of(SD_OUTCOME_ALERT, SD_decrypt_error);
+    assert_int_equal(sd_classify(s, &o, why, sizeof why), SD_VERDICT_PASS);
+    assert_string_equal(why, "");
+    /* An unnamed alert in a set reads as a number. */
+    s = set_scenario();
+    s->expect_alert_also[1] = 253;
+    s->n_expect_alert_also = 2;
+    sd_expectation_describe(s, buf, sizeof buf);
+    assert_string_equal(buf, "alert decrypt_error | decode_error | alert 253");
+}
+
+/* One scenario with a set, model choosing decrypt_error and BoringSSL
+ * decode_error: results.json lists the set and keeps it through a reload,
+ * and summary.md says who chose what. */
+static void test_alert_sets_reports(void **state) {
+    (void)state;
+    sd_report_run run;
+    assert_true(sd_report_run_init(&run, 1, 2));
+    snprintf(run.stacks[0].name, sizeof run.stacks[0].name, "model");
+    snprintf(run.stacks[1].name, sizeof run.stacks[1].name, "boringssl");
+    sd_scenario *s = set_scenario();
+    snprintf(s->id, sizeof s->id, "tls13.server.finished.truncated");
+    sd_report_scenario_set(&run.scenarios[0], s);
+    assert_int_equal(run.scenarios[0].n_expect_alert_also, 1);
+    const uint8_t chose[2] = {SD_decrypt_error, SD_decode_error};
+    for (size_t k = 0; k < 2; k++) {
+        sd_report_cell *c = sd_report_cell_at(&run, 0, k);
+        c->ran = true;
+        c->outcome = outcome_of(SD_OUTCOME_ALERT, chose[k]);
+        c->verdict = sd_classify(s, &c->outcome, c->why, sizeof c->why);
+        assert_int_equal(c->verdict, SD_VERDICT_PASS);
+    }
+
+    char *text = sd_report_json_text(&run, 0);
+    assert_non_null(text);
+    json_error_t jerr;
+    json_t *root = json_loads(text, 0, &jerr);
+    assert_non_null(root);
+    json_t *ex = json_object_get(json_array_get(json_object_get(root, "scenarios"), 0), "expect");
+    assert_string_equal(jtext(ex, "kind"), "alert");
+    assert_string_equal(jtext(ex, "alert"), "decrypt_error");
+    assert_string_equal(jtext(ex, "text"), "alert decrypt_error | decode_error");
+    json_t *alerts = json_object_get(ex, "alerts");
+    assert_int_equal(json_array_size(alerts), 2);
+    assert_string_equal(json_string_value(json_array_get(alerts, 0)), "decrypt_error");
+    assert_string_equal(json_string_value(json_array_get(alerts, 1)), "decode_error");
+    json_t *cell = json_array_get(json_object_get(root, "results"), 1);
+    assert_string_equal(jtext(cell, "verdict"), "PASS");
+    assert_non_null(strstr(jtext(cell, "why"), "chose decode_error"));
+    json_decref(root);
+
+    char *dir = make_tmpdir();
+    char err[512] = "", path[1024];
+    if (!sd_report_write_json(&run, dir, err, sizeof err)) fail_msg("%s", err);
+    snprintf(path, sizeof path, "%s/results.json", dir);
+    sd_report_run back;
+    if (!sd_report_load_json(path, &back, err, sizeof err)) fail_msg("%s", err);
+    assert_int_equal(back.scenarios[0].expect_alert, SD_decrypt_error);
+    assert_int_equal(back.scenarios[0].n_expect_alert_also, 1);
+    assert_int_equal(back.scenarios[0].expect_alert_also[0], SD_decode_error);
+    char *again = sd_report_json_text(&back, 0);
+    assert_string_equal(again, text);
+    free(again);
+    sd_report_run_free(&back);
+
+    if (!sd_report_write_summary_md(&run, dir, err, sizeof err)) fail_msg("%s", err);
+    snprintf(path, sizeof path, "%s/summary.md", dir);
+    char *md = read_all(path, NULL);
+    assert_non_null(strstr(md, "Where the RFCs allow more than one alert"));
+    assert_non_null(strstr(md, "| alert decrypt\\_error \\| decode\\_error | model | decrypt\\_error | 1 |"));
+    assert_non_null(
+        strstr(md, "| alert decrypt\\_error \\| decode\\_error | boringssl | decode\\_error | 1 |"));
+    free(md);
+    free(text);
+    remove_tree(dir);
+    free(dir);
+    sd_report_run_free(&run);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_outcome_init_and_events),
@@ -979,6 +1102,8 @@ int main(void) {
         cmocka_unit_test(test_baseline_rule),
         cmocka_unit_test(test_baseline),
         cmocka_unit_test(test_load_json_round_trip),
+        cmocka_unit_test(test_alert_sets_classify),
+        cmocka_unit_test(test_alert_sets_reports),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -237,6 +237,44 @@ static void test_headers(void **state) {
     assert_true(parse_ok("id: t\ntitle: T\nrfc: R\nrole: server\nexpect: alert 253\nsend ClientHello", &s));
     assert_int_equal(s.expect, SD_EXPECT_ALERT);
     assert_int_equal(s.expect_alert, 253);
+    assert_int_equal(s.n_expect_alert_also, 0);
+    sd_scenario_free(&s);
+}
+
+/* `expect: alert a | b ...`: a set of alerts where the RFCs allow more than
+ * one, in the order written (the first is expect_alert), names or numbers,
+ * blanks around '|' optional, a comment after it. */
+static void test_alert_sets(void **state) {
+    (void)state;
+    sd_scenario s;
+    assert_true(
+        parse_ok("id: t\ntitle: T\nrfc: R\nrole: server\n"
+                 "expect: alert decrypt_error | decode_error   # RFC 8446 §4.4.4, §6\nsend ClientHello\n",
+                 &s));
+    assert_int_equal(s.expect, SD_EXPECT_ALERT);
+    assert_int_equal(s.expect_alert, SD_decrypt_error);
+    assert_int_equal(s.n_expect_alert_also, 1);
+    assert_int_equal(s.expect_alert_also[0], SD_decode_error);
+    assert_true(sd_scenario_expects_alert(&s, SD_decrypt_error));
+    assert_true(sd_scenario_expects_alert(&s, SD_decode_error));
+    assert_false(sd_scenario_expects_alert(&s, SD_illegal_parameter));
+    sd_scenario_free(&s);
+
+    assert_true(
+        parse_ok("id: t\ntitle: T\nrfc: R\nrole: server\n"
+                 "expect: alert decode_error|unexpected_message |253|\tillegal_parameter\nsend ClientHello\n",
+                 &s));
+    assert_int_equal(s.expect_alert, SD_decode_error);
+    assert_int_equal(s.n_expect_alert_also, 3);
+    assert_int_equal(s.expect_alert_also[0], SD_unexpected_message);
+    assert_int_equal(s.expect_alert_also[1], 253);
+    assert_int_equal(s.expect_alert_also[2], SD_illegal_parameter);
+    assert_true(sd_scenario_expects_alert(&s, 253));
+    sd_scenario_free(&s);
+
+    /* Other expectations expect no alert at all. */
+    assert_true(parse_ok("id: t\ntitle: T\nrfc: R\nrole: server\nexpect: closed\nsend ClientHello\n", &s));
+    assert_false(sd_scenario_expects_alert(&s, 0));
     sd_scenario_free(&s);
 }
 
@@ -508,6 +546,19 @@ static const error_case error_cases[] = {
     {"bad role", "id: t\nrole: both\n", 0, 2, "role: expected server or client"},
     {"bad version", "id: t\nversion: 1.4\n", 0, 2, "version: expected 1.3 or 1.2"},
     {"bad expectation", "id: t\nexpect: success\n", 0, 2, "expect: unknown expectation \"success\""},
+    {"alert set: empty alternative", "id: t\nexpect: alert decode_error |\n", 0, 2,
+     "expect: empty alert in a set"},
+    {"alert set: leading bar", "id: t\nexpect: alert | decode_error\n", 0, 2, "expect: empty alert in a set"},
+    {"alert set: double bar", "id: t\nexpect: alert decode_error || decrypt_error\n", 0, 2,
+     "expect: empty alert in a set"},
+    {"alert set: unknown alert", "id: t\nexpect: alert decode_error | decrypt_eror\n", 0, 2,
+     "expect: unknown alert \"decrypt_eror\""},
+    {"alert set: twice", "id: t\nexpect: alert decode_error | 50\n", 0, 2,
+     "expect: alert \"50\" is in the set twice"},
+    {"alert set: too many", "id: t\nexpect: alert 1 | 2 | 3 | 4 | 5\n", 0, 2,
+     "expect: too many alerts in the set (max 4)"},
+    {"alert set: no bar", "id: t\nexpect: alert decode_error decrypt_error\n", 0, 2,
+     "expect: unexpected \"decrypt_error\" after the alert (alerts of a set are separated by '|')"},
     {"expect complete with extra", "id: t\nexpect: complete now\n", 0, 2, "expect: unexpected \"now\""},
     {"bad tag", "id: t\ntags: a,,b\n", 0, 2, "tags: empty tag"},
     {"too many tags", "id: t\ntags: a,b,c,d,e,f,g,h,i,j,k,l,m\n", 0, 2, "tags: too many tags (max 12)"},
@@ -892,6 +943,7 @@ int main(void) {
         cmocka_unit_test(test_print_canonical),  cmocka_unit_test(test_trace_add_and_equal),
         cmocka_unit_test(test_errors),           cmocka_unit_test(test_new_mutations),
         cmocka_unit_test(test_error_edge_cases), cmocka_unit_test(test_garbage),
+        cmocka_unit_test(test_alert_sets),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -245,7 +245,7 @@ static void test_rejects(void **state) {
     expect_reject((const uint8_t *)"SDT\x02\x89\x00", 6, "unknown action kind 137");
     expect_reject((const uint8_t *)"SDT\x01\x00\x01\x01\x0b", 8,
                   "mutation kind 11 needs binary trace version 2");
-    expect_reject((const uint8_t *)"SDT\x02\x00\x01\x01\x12", 8, "unknown mutation kind 18");
+    expect_reject((const uint8_t *)"SDT\x02\x00\x01\x01\x14", 8, "unknown mutation kind 20");
     /* version 2 fields: a u16 cut short, a sign-with name that is not one */
     expect_reject((const uint8_t *)"SDT\x02\x00\x01\x01\x0b\x00", 9, "extension type or version");
     expect_reject((const uint8_t *)"SDT\x02\x00\x01\x01\x10\x01"
@@ -382,7 +382,7 @@ static void test_garbage(void **state) {
 
 /* --- The mutation table ------------------------------------------------------ */
 
-/* The kind byte of every binary trace ever written: kinds 0..17 in this
+/* The kind byte of every binary trace ever written: kinds 0..19 in this
  * order, the first 11 from version 1. A table row that moves breaks corpus
  * files; new kinds go at the end. */
 static const struct {
@@ -409,6 +409,8 @@ static const struct {
     {SD_MUT_RECORD_VERSION, "record-version", SD_MUT_ARG_U16, 2},
     {SD_MUT_SIGN_WITH, "sign-with", SD_MUT_ARG_CREDENTIAL, 2},
     {SD_MUT_WRONG_TRANSCRIPT, "wrong-transcript", SD_MUT_ARG_NONE, 2},
+    {SD_MUT_PAD, "pad", SD_MUT_ARG_U24, 2},
+    {SD_MUT_UNKNOWN_EXTS, "unknown-exts", SD_MUT_ARG_U24, 2},
 };
 #define N_HISTORICAL (sizeof historical / sizeof historical[0])
 

@@ -468,6 +468,8 @@ void sd_driver_run(const sd_trace *trace, const sd_run_config *cfg, sd_outcome *
         .n_cipher_suites = cfg->version == SD_TLS12 && cfg->cipher_suite ? 1 : 0,
         .client_auth = cfg->target_role == SD_ROLE_SERVER ? cfg->client_auth : SD_CLIENT_AUTH_NONE,
         .session_tickets = cfg->session_tickets,
+        .max_handshake_message = cfg->max_handshake_message,
+        .max_post_handshake_message = cfg->max_post_handshake_message,
         /* A client under test shows the credential named for it, or with
          * client-auth the fixture's "client"; else an empty Certificate. */
         .client_credential = cfg->target_role != SD_ROLE_CLIENT ? NULL

@@ -42,6 +42,10 @@ typedef struct {
      * empty session_ticket extension, RFC 5077 §3.2), so that a
      * NewSessionTicket may follow. Default false: never announced. */
     bool tls12_announce_ticket;
+    /* sd_target_config.max_handshake_message and max_post_handshake_message
+     * for the target: 0, the RFC's bound, except in fuzz runs
+     * (sd_fuzz_setup_apply). */
+    size_t max_handshake_message, max_post_handshake_message;
     const char *server_name; /* SNI, and the name a client target checks */
     int64_t now;             /* certificate validation time */
     uint64_t seed;           /* seeds the driver's and the model's randomness */

@@ -78,6 +78,43 @@ static void fix_certificate_list_length(sd_buf *body, long delta) {
     body->data[at + 2] = (uint8_t)len;
 }
 
+/* The most an extension block holds: its length is a uint16 (RFC 8446
+ * §4.1.2 extensions<8..2^16-1>, §4.2). */
+#define MAX_BLOCK 0xffffu
+
+/* pad=<n>: a padding extension (RFC 7685 §3: "The client MAY use the
+ * padding extension to pad the ClientHello to a desired size") of zero
+ * bytes that makes the body, now body_len bytes, n bytes long: as long as
+ * the block allows, and none if the body is that long already. */
+static void add_padding(sd_buf *exts, size_t body_len, size_t n) {
+    if (n <= body_len || exts->len + 4 > MAX_BLOCK) return;
+    size_t pad = n - body_len > 4 ? n - body_len - 4 : 0;
+    if (pad > MAX_BLOCK - 4 - exts->len) pad = MAX_BLOCK - 4 - exts->len;
+    uint8_t zeros[256] = {0};
+    sd_buf_u16(exts, SD_padding);
+    sd_buf_u16(exts, (uint16_t)pad);
+    for (size_t done = 0; done < pad;) {
+        size_t k = pad - done < sizeof zeros ? pad - done : sizeof zeros;
+        sd_buf_append(exts, zeros, k);
+        done += k;
+    }
+}
+
+/* unknown-exts=<n>: n empty extensions of types no registry assigns, from
+ * 0x5000 up, leaving out the types the block already has and those
+ * wire/names.h knows; as many as the block allows. A receiver must ignore
+ * them (RFC 8446 §4.2: "Servers MUST ignore unrecognized extensions";
+ * RFC 5246 §7.4.1.4). */
+static void add_unknown_extensions(sd_buf *exts, sd_span block, size_t n) {
+    for (uint32_t type = 0x5000; n > 0 && type <= 0xffff && exts->len + 4 <= MAX_BLOCK; type++) {
+        sd_span ignored;
+        if (sd_extension_name((uint16_t)type) || sd_extensions_find(block, (uint16_t)type, &ignored))
+            continue;
+        sd_build_extension(exts, (uint16_t)type, sd_span_of(NULL, 0));
+        n--;
+    }
+}
+
 /* Rewrites the extension block of `body` (a message of type msg_type):
  * drop-ext removes every extension of the type, dup-ext repeats the first
  * one at the end of the block, add-ext appends a new one. The block's
@@ -108,6 +145,8 @@ void driver_edit_extensions(uint16_t msg_type, bool tls12, const sd_mutation *mu
     if (mu->kind == SD_MUT_DUP_EXT && found) sd_build_extension(&exts, (uint16_t)mu->value, first);
     if (mu->kind == SD_MUT_ADD_EXT)
         sd_build_extension(&exts, (uint16_t)mu->value, sd_span_of(mu->bytes, mu->bytes_len));
+    if (mu->kind == SD_MUT_PAD) add_padding(&exts, body->len, (size_t)mu->value);
+    if (mu->kind == SD_MUT_UNKNOWN_EXTS) add_unknown_extensions(&exts, block, (size_t)mu->value);
     sd_buf rebuilt;
     sd_buf_init(&rebuilt);
     sd_buf_append(&rebuilt, body->data, at);
@@ -180,6 +219,8 @@ void driver_apply_body_mutations(const driver *d, const sd_action *a, sd_buf *bo
         case SD_MUT_DUP_EXT:
         case SD_MUT_ADD_EXT:
         case SD_MUT_DROP_EXT:
+        case SD_MUT_PAD:
+        case SD_MUT_UNKNOWN_EXTS:
             driver_edit_extensions(a->msg_type, d->tls12, mu, body);
             break;
         default:

@@ -8,6 +8,7 @@
  * model.c. */
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <openssl/aead.h>
@@ -40,6 +41,26 @@ bool model_transcript_hash(sd_model *m, uint8_t *out) {
         model_fatal(m, SD_internal_error, "transcript hash failed");
         return false;
     }
+    return true;
+}
+
+/* --- The peer's signature schemes ------------------------------------------ */
+
+bool model_keep_peer_sigalgs(sd_model *m, sd_u16_list list) {
+    size_t n = sd_u16_list_count(list);
+    free(m->peer_sigalgs);
+    m->peer_sigalgs = NULL;
+    m->n_peer_sigalgs = 0;
+    if (n == 0) return true;
+    m->peer_sigalgs = malloc(n * sizeof *m->peer_sigalgs);
+    if (!m->peer_sigalgs) {
+        /* RFC 8446 §6.2: internal_error, "such as a memory allocation
+         * failure". */
+        model_fatal(m, SD_internal_error, "out of memory for signature_algorithms");
+        return false;
+    }
+    for (size_t i = 0; i < n; i++) m->peer_sigalgs[i] = sd_u16_list_at(list, i);
+    m->n_peer_sigalgs = n;
     return true;
 }
 

@@ -319,17 +319,18 @@ static bool skip_early_record(sd_model *m, const sd_rl_event *ev, size_t in_befo
     return m->early_data_skipped <= 16384;
 }
 
-/* The longest handshake message body worth buffering now. RFC 8446 sets no
- * limit below 2^24; these are BoringSSL's (ssl_max_handshake_message_len),
- * so that the differential oracle compares like with like: 16 KiB in
- * general, 100 KiB while a certificate chain may arrive, and after the
- * handshake only what post-handshake messages need. */
+/* The longest handshake message worth buffering. RFC 8446 §4 (and RFC 5246
+ * §7.4) frame every handshake message with a uint24 length and set no
+ * other bound ("uint24 length;", the "remaining bytes in message"), so a
+ * ClientHello of 64 KiB, or with thousands of extensions, is as valid as
+ * any other (BoringSSL refuses one over 16 KiB: a policy, listed in
+ * harness/oracle/known_differences.txt). The caller may set lower limits
+ * for the handshake and after it (sd_target_config: the fuzz targets do,
+ * to bound what a run can make the model buffer). */
 static size_t max_message_len(const sd_model *m) {
-    bool server = m->cfg.role == SD_ROLE_SERVER;
-    /* After the handshake the type decides (on_post_handshake): a message of
-     * the wrong type is unexpected_message whatever its length. */
-    if (m->phase != PHASE_CONNECTED) return server ? 16384 : 100 * 1024;
-    return 16384;
+    size_t limit =
+        m->phase == PHASE_CONNECTED ? m->cfg.max_post_handshake_message : m->cfg.max_handshake_message;
+    return limit ? limit : SD_MAX_HANDSHAKE_LEN;
 }
 
 void sd_model_feed(sd_model *m, sd_span bytes) {
@@ -541,6 +542,7 @@ void sd_model_free(sd_model *m) {
     EVP_PKEY_free(m->peer_key);
     EVP_PKEY_free(m->server_key12);
     sd_buf_free(&m->peer_chain12);
+    free(m->peer_sigalgs);
     OPENSSL_cleanse(m, sizeof(*m));
     free(m);
 }

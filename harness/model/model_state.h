@@ -60,8 +60,12 @@ struct sd_model {
     size_t early_data_skipped;
     bool peer_finished;
 
-    /* Server: what the client offered, kept for the flight we send. */
-    uint16_t peer_sigalgs[64];
+    /* The signature schemes the peer offered (a server: the ClientHello's;
+     * a client: the CertificateRequest's), whole and in its order, for the
+     * signature we send: RFC 8446 §4.2.3 bounds the list only by its
+     * vector, supported_signature_algorithms<2..2^16-2>, so up to 32767
+     * entries, and a usable scheme may come last. Owned (malloc). */
+    uint16_t *peer_sigalgs;
     size_t n_peer_sigalgs;
     uint16_t hrr_suite;
 
@@ -224,6 +228,9 @@ bool model_check_extension_bodies(sd_model *m, const sd_client_hello *ch, bool t
  * present; *dhe_ke says whether psk_dhe_ke is offered. False after a fatal
  * alert (decode_error). */
 bool model_check_psk_modes(sd_model *m, const sd_client_hello *ch, bool *dhe_ke);
+/* Keeps the peer's signature_algorithms list (m->peer_sigalgs), all of it.
+ * False after a fatal alert (internal_error: out of memory). */
+bool model_keep_peer_sigalgs(sd_model *m, sd_u16_list list);
 /* Server: the OCSP response to staple for cred (the PKI's
  * ocsp-<credential>.der) if the client asked for one; else NULL. */
 const sd_span *model_ocsp_response(const sd_model *m, const sd_credential *cred);

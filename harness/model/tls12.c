@@ -632,10 +632,9 @@ static void on_certificate_request12(sd_model *m, const model_received *in) {
     if (!verify_chain_without_status(m)) return;
     if (!sd_parse_tls12_certificate_request(in->body, &cr, &alert))
         return model_fatal(m, alert, "malformed CertificateRequest");
+    /* §7.4.4: supported_signature_algorithms<2..2^16-2>, kept whole. */
     sd_u16_list l = {cr.supported_signature_algorithms};
-    m->n_peer_sigalgs = 0;
-    for (size_t i = 0; i < sd_u16_list_count(l) && m->n_peer_sigalgs < 64; i++)
-        m->peer_sigalgs[m->n_peer_sigalgs++] = sd_u16_list_at(l, i);
+    if (!model_keep_peer_sigalgs(m, l)) return;
     m->cert_requested = true;
 }
 

@@ -305,9 +305,7 @@ static void on_certificate_request(sd_model *m, const model_received *in) {
         return model_fatal(m, SD_missing_extension, "CertificateRequest without signature_algorithms");
     if (!sd_u16_list_parse(sigalgs_body, 2, false, &sigalgs, &alert))
         return model_fatal(m, alert, "malformed signature_algorithms in CertificateRequest");
-    m->n_peer_sigalgs = 0;
-    for (size_t i = 0; i < sd_u16_list_count(sigalgs) && m->n_peer_sigalgs < COUNT(m->peer_sigalgs); i++)
-        m->peer_sigalgs[m->n_peer_sigalgs++] = sd_u16_list_at(sigalgs, i);
+    if (!model_keep_peer_sigalgs(m, sigalgs)) return;
     memcpy(m->cert_request_context, ctx.data, ctx.len);
     m->cert_request_context_len = ctx.len;
     m->cert_requested = true;
@@ -499,9 +497,7 @@ static bool process_client_hello(sd_model *m, const sd_client_hello *ch, sd_span
             model_fatal(m, alert, "malformed signature_algorithms");
             return false;
         }
-        m->n_peer_sigalgs = 0;
-        for (size_t i = 0; i < sd_u16_list_count(sigalgs) && m->n_peer_sigalgs < COUNT(m->peer_sigalgs); i++)
-            m->peer_sigalgs[m->n_peer_sigalgs++] = sd_u16_list_at(sigalgs, i);
+        if (!model_keep_peer_sigalgs(m, sigalgs)) return false;
     }
 
     /* Cipher suite: the client's first that we support (client preference,

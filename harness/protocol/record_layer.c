@@ -52,11 +52,22 @@ static sd_rl_event_kind deliver(sd_record_layer *rl, sd_rl_event *ev, uint8_t ty
     switch (type) {
     case SD_handshake:
         /* RFC 8446 §5.1: "Implementations MUST NOT send zero-length
-         * fragments of Handshake types". */
+         * fragments of Handshake types, even if those fragments contain
+         * padding"; for a protected one §5.4 prescribes the answer (below,
+         * for alerts), which the model gives to any empty one. */
         if (content.len == 0) return fail(ev, SD_unexpected_message, "empty handshake record");
         sd_hs_reassembler_push(&rl->hs, content);
         return SD_RL_NONE;
     case SD_alert:
+        /* RFC 8446 §5.4: "Implementations MUST NOT send Handshake and Alert
+         * records that have a zero-length TLSInnerPlaintext.content; if
+         * such a message is received, the receiving implementation MUST
+         * terminate the connection with an "unexpected_message" alert."
+         * Padding or not. Only a TLS 1.3 protected record has a
+         * TLSInnerPlaintext: an empty alert record in the clear is an alert
+         * that does not parse (decode_error below). */
+        if (content.len == 0 && ev->protected_record && !rl->read.tls12)
+            return fail(ev, SD_unexpected_message, "empty protected alert record");
         if (sd_hs_reassembler_has_partial(&rl->hs))
             return fail(ev, SD_unexpected_message, "alert interleaved with a partial handshake message");
         if (rl->reassemble_alerts && content.len) {

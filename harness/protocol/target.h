@@ -88,6 +88,14 @@ typedef struct {
      * so different randoms and key shares per connection (`shakedown
      * serve`), still resume each other's tickets. 0: seed keys them. */
     uint64_t ticket_seed;
+    /* The longest handshake message the model buffers during the handshake,
+     * and after it (other stacks keep their own limits). 0: the RFC's
+     * bound, 2^24-1 bytes, what the uint24 length of every handshake
+     * message allows (RFC 8446 §4, RFC 5246 §7.4). The fuzz targets set
+     * smaller ones (driver/fuzz_setup.c), so that a length field cannot
+     * make a run buffer 16 MiB; a message over the limit is refused with
+     * illegal_parameter (wire/record.c). */
+    size_t max_handshake_message, max_post_handshake_message;
 } sd_target_config;
 
 typedef struct {

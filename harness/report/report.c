@@ -72,6 +72,9 @@ void sd_report_scenario_set(sd_report_scenario *dst, const sd_scenario *src) {
     dst->role = src->role;
     dst->expect = src->expect;
     dst->expect_alert = src->expect_alert;
+    dst->n_expect_alert_also = src->n_expect_alert_also < SD_MAX_EXPECT_ALERTS - 1 ? src->n_expect_alert_also
+                                                                                   : SD_MAX_EXPECT_ALERTS - 1;
+    memcpy(dst->expect_alert_also, src->expect_alert_also, dst->n_expect_alert_also);
     dst->n_tags = src->n_tags < SD_MAX_TAGS ? src->n_tags : SD_MAX_TAGS;
     for (size_t i = 0; i < dst->n_tags; i++) {
         snprintf(dst->tags[i], sizeof dst->tags[i], "%s", src->tags[i]);
@@ -191,6 +194,82 @@ static void md_cell(sd_buf *b, const char *s) {
     }
 }
 
+/* Where a scenario accepts a set of alerts (the RFCs allow more than one),
+ * which one each stack chose: one row per set, stack and choice, with the
+ * number of scenarios, so the choice is visible without opening a cell. */
+typedef struct {
+    size_t scenario; /* the first scenario of the row, whose set the row shows */
+    size_t stack;
+    uint8_t chose;
+    size_t n;
+} alert_choice;
+
+static bool same_set(const sd_report_scenario *a, const sd_report_scenario *b) {
+    return a->expect_alert == b->expect_alert && a->n_expect_alert_also == b->n_expect_alert_also &&
+           memcmp(a->expect_alert_also, b->expect_alert_also, a->n_expect_alert_also) == 0;
+}
+
+static bool in_set(const sd_report_scenario *sc, uint8_t alert) {
+    if (alert == sc->expect_alert) return true;
+    for (size_t a = 0; a < sc->n_expect_alert_also; a++)
+        if (sc->expect_alert_also[a] == alert) return true;
+    return false;
+}
+
+static void md_alert_choices(sd_buf *b, const sd_report_run *run) {
+    alert_choice rows[64];
+    size_t n_rows = 0, more = 0;
+    for (size_t i = 0; i < run->n_scenarios; i++) {
+        const sd_report_scenario *sc = &run->scenarios[i];
+        if (sc->expect != SD_EXPECT_ALERT || sc->n_expect_alert_also == 0) continue;
+        for (size_t k = 0; k < run->n_stacks; k++) {
+            const sd_report_cell *c = sd_report_cell_at(run, i, k);
+            if (!c->ran || c->outcome.kind != SD_OUTCOME_ALERT || !in_set(sc, c->outcome.alert)) continue;
+            size_t r = 0;
+            while (r < n_rows && !(rows[r].stack == k && rows[r].chose == c->outcome.alert &&
+                                   same_set(&run->scenarios[rows[r].scenario], sc)))
+                r++;
+            if (r == n_rows) {
+                if (n_rows == sizeof rows / sizeof rows[0]) {
+                    more++;
+                    continue;
+                }
+                rows[n_rows++] = (alert_choice){.scenario = i, .stack = k, .chose = c->outcome.alert};
+            }
+            rows[r].n++;
+        }
+    }
+    if (n_rows == 0) return;
+    md_append(b, "\nWhere the RFCs allow more than one alert, the one each stack chose:\n\n"
+                 "| expected | stack | chose | scenarios |\n|---|---|---|---:|\n");
+    for (size_t r = 0; r < n_rows; r++) {
+        const sd_report_scenario *sc = &run->scenarios[rows[r].scenario];
+        char text[300], chose[48];
+        const char *name = sd_alert_name(sc->expect_alert);
+        int n = name ? snprintf(text, sizeof text, "alert %s", name)
+                     : snprintf(text, sizeof text, "alert %u", (unsigned)sc->expect_alert);
+        for (size_t a = 0; a < sc->n_expect_alert_also && n > 0 && (size_t)n < sizeof text; a++) {
+            name = sd_alert_name(sc->expect_alert_also[a]);
+            n += name ? snprintf(text + n, sizeof text - (size_t)n, " | %s", name)
+                      : snprintf(text + n, sizeof text - (size_t)n, " | %u",
+                                 (unsigned)sc->expect_alert_also[a]);
+        }
+        name = sd_alert_name(rows[r].chose);
+        if (name)
+            snprintf(chose, sizeof chose, "%s", name);
+        else
+            snprintf(chose, sizeof chose, "%u", (unsigned)rows[r].chose);
+        md_append(b, "| ");
+        md_cell(b, text);
+        md_append(b, " | ");
+        md_cell(b, run->stacks[rows[r].stack].name);
+        md_append(b, " | ");
+        md_cell(b, chose);
+        md_printf(b, " | %zu |\n", rows[r].n);
+    }
+    if (more) md_printf(b, "\n(%zu more cells not shown)\n", more);
+}
+
 bool sd_report_write_summary_md(const sd_report_run *run, const char *dir, char *err, size_t err_len) {
     sd_buf b;
     sd_buf_init(&b);
@@ -247,6 +326,7 @@ bool sd_report_write_summary_md(const sd_report_run *run, const char *dir, char 
         }
     }
     if (shown == 0) md_append(&b, "\nEvery scenario passed on every stack.\n");
+    md_alert_choices(&b, run);
     if (b.failed) {
         sd_buf_free(&b);
         sd_set_error(err, err_len, "summary.md: out of memory");

@@ -46,7 +46,9 @@ typedef struct {
     char tags[SD_MAX_TAGS][32];
     size_t n_tags;
     sd_expectation_kind expect;
-    uint8_t expect_alert;
+    uint8_t expect_alert; /* the first alert of the set */
+    uint8_t expect_alert_also[SD_MAX_EXPECT_ALERTS - 1];
+    size_t n_expect_alert_also; /* the set's other alerts (trace.h) */
     char note[400];
     char path[512];
     char *script; /* owned, may be NULL: the trace as a script, for the report */

@@ -249,18 +249,28 @@ static json_t *scenario_json(const sd_report_scenario *s) {
     for (size_t i = 0; i < s->n_tags; i++) json_array_append_new(tags, jstr(s->tags[i]));
     json_object_set_new(j, "tags", tags);
 
-    /* sd_expectation_describe wants an sd_scenario; only these two fields
-     * matter to it. */
+    /* sd_expectation_describe wants an sd_scenario; only the expectation
+     * fields matter to it. */
     sd_scenario tmp;
     memset(&tmp, 0, sizeof tmp);
     tmp.expect = s->expect;
     tmp.expect_alert = s->expect_alert;
-    char text[80];
+    tmp.n_expect_alert_also = s->n_expect_alert_also;
+    memcpy(tmp.expect_alert_also, s->expect_alert_also, sizeof tmp.expect_alert_also);
+    char text[80 * SD_MAX_EXPECT_ALERTS];
     sd_expectation_describe(&tmp, text, sizeof text);
     json_t *ex = json_object();
     json_object_set_new(ex, "kind", json_string(expect_kind_name(s->expect)));
     if (s->expect == SD_EXPECT_ALERT) {
         json_object_set_new(ex, "alert", named(sd_alert_name(s->expect_alert), s->expect_alert, 0));
+        /* Every alert that passes: the first is `alert`; more than one where
+         * the RFCs allow several (docs/results-schema.md). */
+        json_t *all = json_array();
+        json_array_append_new(all, named(sd_alert_name(s->expect_alert), s->expect_alert, 0));
+        for (size_t i = 0; i < s->n_expect_alert_also && i < SD_MAX_EXPECT_ALERTS - 1; i++)
+            json_array_append_new(all,
+                                  named(sd_alert_name(s->expect_alert_also[i]), s->expect_alert_also[i], 0));
+        json_object_set_new(ex, "alerts", all);
     }
     json_object_set_new(ex, "text", jstr(text));
     json_object_set_new(j, "expect", ex);
@@ -525,6 +535,16 @@ bool sd_report_load_json(const char *path, sd_report_run *run, char *err, size_t
             uint8_t code = 0;
             if (!sd_alert_from_name(a, &code)) code = (uint8_t)unnamed(a, NULL);
             s->expect_alert = code;
+            /* The rest of a set (files written before sets have no
+             * "alerts", or the first alone). */
+            size_t k;
+            json_t *alert;
+            json_array_foreach(json_object_get(ex, "alerts"), k, alert) {
+                const char *name = json_string_value(alert);
+                if (k == 0 || !name || s->n_expect_alert_also == SD_MAX_EXPECT_ALERTS - 1) continue;
+                if (!sd_alert_from_name(name, &code)) code = (uint8_t)unnamed(name, NULL);
+                s->expect_alert_also[s->n_expect_alert_also++] = code;
+            }
         }
         const char *script = json_string_value(json_object_get(o, "script"));
         if (script) s->script = strdup(script);

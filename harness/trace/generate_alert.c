@@ -138,7 +138,15 @@ static void descriptions(gen *g, const honest *h) {
 
 /* --- Alert records ------------------------------------------------------------------ */
 
-/* RFC 8446 §5.1: an alert record holds exactly one alert. */
+static const char note_empty_protected_alert[] =
+    "BoringSSL answers decode_error (SOFT): tls_open_record in ssl/tls_record.cc counts an empty record "
+    "against kMaxEmptyRecords and passes it on, and ssl_process_alert refuses an alert record of any "
+    "length but two (SSL_R_BAD_ALERT, SSL_AD_DECODE_ERROR) instead of applying RFC 8446 §5.4. It does "
+    "refuse.";
+
+/* RFC 8446 §5.1: an alert record holds exactly one alert. An empty one is
+ * §5.4's when protected (unexpected_message); in the clear the RFC allows
+ * two readings (R_EMPTY_ALERT_PLAINTEXT). */
 static void wrong_sizes13(gen *g, const honest *h, size_t pos, const char *before, const char *enc) {
     static const struct {
         const char *detail, *what, *raw1, *raw2;
@@ -154,8 +162,16 @@ static void wrong_sizes13(gen *g, const honest *h, size_t pos, const char *befor
         snprintf(detail, sizeof(detail), "before-%s.record-%s", before, forms[f].detail);
         snprintf(title, sizeof(title), "%s rejects %s before %s", gen_who(h), forms[f].what,
                  sd_step_name(h->shape->steps[pos].msg));
-        gen_begin(g, "gen-alert", h, detail, title, R_ALERT_RECORD, "alert decode_error", NULL,
-                  "alert, record");
+        bool empty = forms[f].raw1[0] == 'h'; /* "hex=" */
+        bool prot = enc[0] != '\0';
+        gen_begin(g, "gen-alert", h, detail, title,
+                  !empty ? R_ALERT_RECORD
+                  : prot ? R_EMPTY_INNER
+                         : R_EMPTY_ALERT_PLAINTEXT,
+                  !empty ? "alert decode_error"
+                  : prot ? "alert unexpected_message"
+                         : "alert decode_error | unexpected_message",
+                  empty && prot ? note_empty_protected_alert : NULL, "alert, record");
         gen_put_steps(g, h, 0, pos);
         gen_putf(g, "send-raw alert %s%s\n", forms[f].raw1, enc);
         if (forms[f].raw2) gen_putf(g, "send-raw alert %s%s\n", forms[f].raw2, enc);

@@ -29,6 +29,7 @@ typedef enum {
     R_ORDER,
     R_DECODE,
     R_FINISHED,
+    R_FINISHED_LENGTH, /* a Finished of another length: decrypt_error or decode_error */
     R_PREMATURE_APPDATA,
     R_ERROR_ALERT, /* an error alert (TLS 1.2: a fatal alert) ends the connection */
     R_CLOSE_NOTIFY,
@@ -44,6 +45,8 @@ typedef enum {
     R_POST_HANDSHAKE_CR,
     R_UNKNOWN_ALERT,
     R_ALERT_RECORD,
+    R_EMPTY_INNER,           /* a protected Handshake or Alert record with no content (§5.4) */
+    R_EMPTY_ALERT_PLAINTEXT, /* an unprotected Alert record with no content */
     R_INNER_OVERFLOW,
     R_INTERLEAVE,
     R_NO_INNER_TYPE,

@@ -19,6 +19,13 @@ static const char note_no_inner_type[] =
     "BoringSSL answers decrypt_error (SOFT): tls_open_record in ssl/tls_record.cc strips zero padding "
     "and, finding no content type, fails with SSL_AD_DECRYPT_ERROR. It does refuse.";
 
+static const char note_empty_protected_handshake[] =
+    "BoringSSL takes the record and completes (FAIL, an RFC deviation listed in "
+    "scenarios/known-failures.txt): "
+    "tls_open_record in ssl/tls_record.cc counts an empty record, protected or not, against "
+    "kMaxEmptyRecords (32 in a row) and passes it on, where an empty handshake fragment adds nothing; RFC "
+    "8446 §5.4 requires unexpected_message for a zero-length TLSInnerPlaintext.content of type handshake.";
+
 static const char note12_ccs_value[] =
     "RFC 5246 names no alert for a malformed ChangeCipherSpec; BoringSSL answers illegal_parameter (SOFT): "
     "tls_open_change_cipher_spec (ssl/tls_record.cc) refuses any body but the single byte 01 with "
@@ -83,10 +90,23 @@ static void oversized_handshake(gen *g, const honest *h, size_t pos, const char 
     gen_put(g, prot ? " encrypted\n" : "\n");
     gen_finish(g, "gen-record");
 
-    /* No empty handshake record: RFC 8446 §5.1 forbids sending one
+    /* An empty handshake record: RFC 8446 §5.1 forbids sending one
      * ("Implementations MUST NOT send zero-length fragments of Handshake
-     * types") but prescribes nothing for the receiver, and BoringSSL, like
-     * many stacks, skips empty records up to a limit. */
+     * types") and says nothing of receiving one in the clear, where
+     * BoringSSL, like many stacks, skips empty records up to a limit: not
+     * generated there. A protected one has a zero-length
+     * TLSInnerPlaintext.content, which §5.4 answers with unexpected_message.
+     * TLS 1.2 has no such rule (RFC 5246 §6.2.1 forbids sending only). */
+    if (!prot || !gen_cites(h->v, R_EMPTY_INNER) || !g->ok) return;
+    snprintf(detail, sizeof detail, "empty-handshake-before-%s", before);
+    snprintf(title, sizeof title, "%s rejects a protected handshake record with no content before %s",
+             gen_who(h), sd_step_name(h->shape->steps[pos].msg));
+    gen_begin(g, "gen-record", h, detail, title, R_EMPTY_INNER, "alert unexpected_message",
+              note_empty_protected_handshake, "record, empty");
+    gen_put_steps(g, h, 0, pos);
+    gen_put(g, "send-raw handshake hex= encrypted\n");
+    gen_put_steps(g, h, pos, h->shape->n_steps);
+    gen_finish(g, "gen-record");
 }
 
 static void unknown_content_types(gen *g, const honest *h, size_t pos, const char *before) {

@@ -23,6 +23,12 @@ static const char *const rfc8446[N_REQUIREMENTS] = {
     [R_FINISHED] = "RFC 8446 §4.4.4: \"Recipients of Finished messages MUST verify that the contents are "
                    "correct and if incorrect MUST terminate the connection with a \"decrypt_error\" "
                    "alert.\"",
+    [R_FINISHED_LENGTH] =
+        "RFC 8446 §4.4.4: \"opaque verify_data[Hash.length];\" \"Recipients of Finished messages MUST verify "
+        "that the contents are correct and if incorrect MUST terminate the connection with a "
+        "\"decrypt_error\" alert.\" §6: \"Peers which receive a message which cannot be parsed according to "
+        "the syntax (e.g., have a length extending beyond the message boundary or contain an out-of-range "
+        "length) MUST terminate the connection with a \"decode_error\" alert.\"",
     [R_PREMATURE_APPDATA] = "RFC 8446 §6.2: \"unexpected_message: An inappropriate message (e.g., the wrong "
                             "handshake message, premature Application Data, etc.) was received.\" §4.4.4: "
                             "\"Once a side has sent its Finished message and has received and validated the "
@@ -50,6 +56,19 @@ static const char *const rfc8446[N_REQUIREMENTS] = {
                        "record. In other words, a record with an Alert type MUST contain exactly one "
                        "message.\" §6.2: \"decode_error: A message could not be decoded because some field "
                        "was out of the specified range or the length of the message was incorrect.\"",
+    [R_EMPTY_INNER] =
+        "RFC 8446 §5.4: \"Implementations MUST NOT send Handshake and Alert records that have a "
+        "zero-length TLSInnerPlaintext.content; if such a message is received, the receiving "
+        "implementation MUST terminate the connection with an \"unexpected_message\" alert.\" "
+        "§5.1: \"Implementations MUST NOT send zero-length fragments of Handshake types, even if "
+        "those fragments contain padding.\"",
+    [R_EMPTY_ALERT_PLAINTEXT] =
+        "RFC 8446 §5.1: \"a record with an Alert type MUST contain exactly one message.\" An empty one in "
+        "the "
+        "clear holds none, and the RFC gives two answers: §6: a message which \"cannot be parsed according "
+        "to the syntax ... MUST terminate the connection with a \"decode_error\" alert\"; §5.4, for the "
+        "same record protected: \"Alert records that have a zero-length TLSInnerPlaintext.content ... MUST "
+        "terminate the connection with an \"unexpected_message\" alert.\"",
     [R_PLAINTEXT_AFTER_KEYS] = "RFC 8446 §5.2: \"opaque_type: The outer opaque_type field of a TLSCiphertext "
                                "record is always set to the value 23 (application_data) for outward "
                                "compatibility with middleboxes accustomed to parsing previous versions of "
@@ -143,6 +162,13 @@ static const char *const rfc5246[N_REQUIREMENTS] = {
         "RFC 5246 §7.4.9: \"Recipients of Finished messages MUST verify that the contents are correct.\" "
         "§7.2.2: \"decrypt_error: A handshake cryptographic operation failed, including being unable to "
         "correctly verify a signature or validate a Finished message.\"",
+    [R_FINISHED_LENGTH] =
+        "RFC 5246 §7.4.9: \"opaque verify_data[verify_data_length];\" \"Recipients of Finished messages MUST "
+        "verify that the contents are correct.\" §7.2.2: \"decrypt_error: A handshake cryptographic "
+        "operation "
+        "failed, including being unable to correctly verify a signature or validate a Finished message.\" "
+        "\"decode_error: A message could not be decoded because some field was out of the specified range or "
+        "the length of the message was incorrect.\"",
     [R_PREMATURE_APPDATA] =
         "RFC 5246 §7.3: only once both Finished messages are exchanged \"the handshake is "
         "complete, and the client and server may begin to exchange application layer "

@@ -328,21 +328,48 @@ static bool parse_expectation(parser *p, char *value) {
     if (strcmp(word, "alert") == 0) {
         if (*rest == '\0')
             return fail(p, "expect: alert needs an alert name, e.g. \"expect: alert decrypt_error\"");
-        char *end = rest;
-        while (*end && !is_space(*end)) end++;
-        if (*end) {
-            *end++ = '\0';
-            while (is_space(*end)) end++;
-            if (*end) return fail(p, "expect: unexpected \"%s\" after the alert", show(end).s);
+        /* One alert, or a set where the RFCs allow more than one:
+         * `alert decrypt_error | decode_error`, blanks around '|' optional. */
+        uint8_t set[SD_MAX_EXPECT_ALERTS];
+        size_t n = 0;
+        char *item = rest;
+        for (;;) {
+            char *bar = strchr(item, '|');
+            if (bar) *bar = '\0';
+            while (is_space(*item)) item++;
+            size_t len = strlen(item);
+            while (len > 0 && is_space(item[len - 1])) item[--len] = '\0';
+            if (len == 0)
+                return fail(p, "expect: empty alert in a set (write \"alert decode_error | decrypt_error\")");
+            for (char *c = item; *c; c++)
+                if (is_space(*c))
+                    return fail(p,
+                                "expect: unexpected \"%s\" after the alert (alerts of a set are separated by "
+                                "'|')",
+                                show(c + strspn(c, " \t")).s);
+            uint8_t a;
+            if (!sd_alert_from_name(item, &a) && !parse_u8(item, &a))
+                return fail(p, "expect: unknown alert \"%s\" (expected one of %.*s, or a number 0-255)",
+                            show(item).s, LIST(alert_list));
+            for (size_t i = 0; i < n; i++)
+                if (set[i] == a) return fail(p, "expect: alert \"%s\" is in the set twice", show(item).s);
+            if (n == SD_MAX_EXPECT_ALERTS)
+                return fail(p, "expect: too many alerts in the set (max %d)", SD_MAX_EXPECT_ALERTS);
+            set[n++] = a;
+            if (!bar) break;
+            item = bar + 1;
         }
-        if (!sd_alert_from_name(rest, &s->expect_alert) && !parse_u8(rest, &s->expect_alert))
-            return fail(p, "expect: unknown alert \"%s\" (expected one of %.*s, or a number 0-255)",
-                        show(rest).s, LIST(alert_list));
         s->expect = SD_EXPECT_ALERT;
+        s->expect_alert = set[0];
+        s->n_expect_alert_also = n - 1;
+        for (size_t i = 1; i < n; i++) s->expect_alert_also[i - 1] = set[i];
         return true;
     }
-    return fail(p, "expect: unknown expectation \"%s\" (expected complete, closed or alert <name>)",
-                show(word).s);
+    return fail(
+        p,
+        "expect: unknown expectation \"%s\" (expected complete, closed, alert <name> or alert <name> | "
+        "<name>)",
+        show(word).s);
 }
 
 static bool parse_header(parser *p, const char *key, size_t key_len, char *value) {
@@ -943,4 +970,12 @@ bool sd_scenario_load(const char *path, sd_scenario *out, char *err, size_t err_
     bool ok = sd_scenario_parse(path, text, len, out, err, err_len);
     free(text);
     return ok;
+}
+
+bool sd_scenario_expects_alert(const sd_scenario *s, uint8_t alert) {
+    if (s->expect != SD_EXPECT_ALERT) return false;
+    if (alert == s->expect_alert) return true;
+    for (size_t i = 0; i < s->n_expect_alert_also && i < SD_MAX_EXPECT_ALERTS - 1; i++)
+        if (s->expect_alert_also[i] == alert) return true;
+    return false;
 }

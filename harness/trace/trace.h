@@ -102,7 +102,13 @@ typedef enum {
      * with a scheme that fits that key */                                                                  \
     X(SIGN_WITH, "sign-with", SD_MUT_ARG_CREDENTIAL, 2)                                                     \
     /* Finished: the right key over a transcript without its last message */                                \
-    X(WRONG_TRANSCRIPT, "wrong-transcript", SD_MUT_ARG_NONE, 2)
+    X(WRONG_TRANSCRIPT, "wrong-transcript", SD_MUT_ARG_NONE, 2)                                             \
+    /* grow the body to `value` bytes with a padding extension (RFC 7685) at the end of the                 \
+     * extension block, as far as the block's 2^16-1 bytes allow */                                         \
+    X(PAD, "pad", SD_MUT_ARG_U24, 2)                                                                        \
+    /* add `value` empty extensions of types no registry assigns, at the end of the block,                  \
+     * as many as the block's 2^16-1 bytes allow */                                                         \
+    X(UNKNOWN_EXTS, "unknown-exts", SD_MUT_ARG_U24, 2)
 // clang-format on
 
 #define SD_MUT_ENUM_ENTRY(kind, name, arg, version) SD_MUT_##kind,
@@ -188,7 +194,7 @@ bool sd_trace_equal(const sd_trace *a, const sd_trace *b);
 
 typedef enum {
     SD_EXPECT_COMPLETE, /* the handshake completes and the trace runs to its end */
-    SD_EXPECT_ALERT,    /* the target refuses with this exact fatal alert */
+    SD_EXPECT_ALERT,    /* the target refuses with this exact fatal alert, or one of a set */
     SD_EXPECT_CLOSED,   /* the target must not complete and must end the connection without
                          * an alert of its own: what RFC 8446 §6 asks of a receiver of an
                          * error alert ("MUST NOT allow any further data to be sent or
@@ -196,6 +202,8 @@ typedef enum {
 } sd_expectation_kind;
 
 #define SD_MAX_TAGS 12
+/* The most alerts one `expect: alert a | b | ...` names. */
+#define SD_MAX_EXPECT_ALERTS 4
 
 typedef struct {
     char id[96];
@@ -206,7 +214,13 @@ typedef struct {
     char tags[SD_MAX_TAGS][32];
     size_t n_tags;
     sd_expectation_kind expect;
+    /* SD_EXPECT_ALERT: the alert the target must refuse with. Where the RFCs
+     * allow more than one (`expect: alert decrypt_error | decode_error`,
+     * each with its citation in `rfc:`), this is the first, and the others
+     * follow in expect_alert_also; any of them is a PASS. */
     uint8_t expect_alert;
+    uint8_t expect_alert_also[SD_MAX_EXPECT_ALERTS - 1];
+    size_t n_expect_alert_also;
     char credential[64];   /* what the driver presents when it plays the server ("leaf") */
     uint16_t cipher_suite; /* the one suite the driver offers (client) or picks (server); 0: its defaults */
     sd_client_auth client_auth; /* server under test: ask the driver for a certificate (`client-auth:`) */
@@ -217,6 +231,10 @@ typedef struct {
 } sd_scenario;
 
 void sd_scenario_free(sd_scenario *s);
+
+/* Whether `alert` is one the scenario expects (SD_EXPECT_ALERT: the first
+ * or one of the others of its set). */
+bool sd_scenario_expects_alert(const sd_scenario *s, uint8_t alert);
 
 /* Longest script line, without its line ending. Big enough for a printed
  * fuzz input: a `send ClientHello body=<hex>` of SD_FUZZ_MAX_INPUT (16 KiB,

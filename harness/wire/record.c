@@ -151,15 +151,16 @@ int sd_hs_reassembler_next(sd_hs_reassembler *h, size_t max_len, sd_handshake_ms
     if (!sd_read_u8(&r, &type) || !sd_read_u24(&r, &len)) {
         return 0;
     }
-    /* The u24 allows 16 MiB messages; a receiver caps what it will buffer.
-     * RFC 8446 names no alert for a message over the local limit. The
-     * length field parsed fine and holds a value this endpoint forbids,
-     * which is illegal_parameter by §6.2's definitions; it is also what
-     * BoringSSL sends (ssl/s3_both.cc, tls_can_accept_handshake_data:
+    /* The u24 allows 16 MiB messages (RFC 8446 §4), and a caller that
+     * passes SD_MAX_HANDSHAKE_LEN takes them all. A caller may cap what it
+     * will buffer below that (the driver; the model when its configuration
+     * says so): RFC 8446 names no alert for a message over a local limit.
+     * The length field parsed fine and holds a value this endpoint
+     * forbids, which is illegal_parameter by §6.2's definitions; it is also
+     * what BoringSSL sends (ssl/s3_both.cc, tls_can_accept_handshake_data:
      * SSL_R_EXCESSIVE_MESSAGE_SIZE with SSL_AD_ILLEGAL_PARAMETER), as do
-     * OpenSSL and LibreSSL, so the model and the oracle agree. Checked on
-     * the header alone, so a peer cannot make us wait for (and buffer up to
-     * 16 MiB of) a body we would refuse anyway. */
+     * OpenSSL and LibreSSL. Checked on the header alone, so a peer cannot
+     * make us wait for (and buffer) a body we would refuse anyway. */
     if (len > max_len) {
         set_alert(out_alert, SD_illegal_parameter);
         return -1;

@@ -12,6 +12,8 @@
 #define SD_MAX_PLAINTEXT 16384u
 #define SD_MAX_CIPHERTEXT (16384u + 256u)
 #define SD_RECORD_HEADER_LEN 5u
+/* RFC 8446 §4, RFC 5246 §7.4: a handshake message's length is a uint24. */
+#define SD_MAX_HANDSHAKE_LEN 0xffffffu
 
 typedef struct {
     uint8_t content_type;
