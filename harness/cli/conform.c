@@ -121,14 +121,14 @@ static void conform_usage(FILE *f) {
             "                   now, and neither fails the run (gate CI on new failures)\n"
             "  --connect HOST:PORT  test the TLS server listening there (stack 'tcp'; loopback only);\n"
             "                   one connection is opened and closed first: a closed port is a\n"
-            "                   usage error. Only the scenarios that test a server run (the\n"
-            "                   run says how many it left out)\n"
+            "                   usage error. When tcp is the only stack, only the scenarios\n"
+            "                   that test a server run (it says how many it left out)\n"
             "  --listen PORT    test a client: listen on 127.0.0.1:PORT (0: any free port) and\n"
             "  --client-cmd CMD start CMD once per scenario; it is split into words like a shell\n"
             "                   would, but run without one; {port} in it becomes the port. It is\n"
             "                   run once first and must connect (a missing program, or one that\n"
             "                   exits without connecting, is a usage error); only the scenarios\n"
-            "                   that test a client run\n"
+            "                   that test a client run (as for --connect)\n"
             "  --allow-remote   let --connect reach a non-loopback address\n"
             "                   ($SHAKEDOWN_TCP_IDLE_MS: quiet time that ends a read, default 30)\n"
             "  -j N             run N scenario x stack cells at a time, each in its own\n"
@@ -139,7 +139,7 @@ static void conform_usage(FILE *f) {
             "  -h, --help       show this help\n"
             "\n"
             "Progress: on a terminal, a status line; otherwise (CI logs) a line at least every\n"
-            "10 s ($SHAKEDOWN_PROGRESS_MS sets the interval).\n"
+            "10 s, also while one cell takes long ($SHAKEDOWN_PROGRESS_MS sets the interval).\n"
             "\n"
             "SIGINT (Ctrl-C) or SIGTERM stops the run: the cells that finished are written to\n"
             "the reports, marked incomplete (results.json: run.incomplete), runs/latest is not\n"
@@ -720,7 +720,7 @@ int sd_cmd_conform(int argc, char **argv) {
     bool progress = !o.quiet && o.verbose == 0 && isatty(STDERR_FILENO);
     /* No terminal (a CI log): a line at least every interval instead. */
     sd_cli_ticker ticker;
-    bool ticking = !o.quiet && o.verbose == 0 && !progress &&
+    bool ticking = !o.quiet && !isatty(STDERR_FILENO) &&
                    sd_cli_ticker_start(&ticker, set.n * o.stacks.n, sd_cli_progress_interval_ms());
     conform_progress cp = {.set = &set,
                            .o = &o,

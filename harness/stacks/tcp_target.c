@@ -671,7 +671,10 @@ bool sd_tcp_check_peer(char *err, size_t err_len) {
     stop_client(exited ? -1 : pid, pid);
     if (fd >= 0) return true;
     if (exited && WIFEXITED(status) && WEXITSTATUS(status) == 127) {
-        snprintf(err, err_len, "--client-cmd `%s` could not be started (exit status 127)", g.client_cmd);
+        snprintf(err, err_len,
+                 "--client-cmd `%s` exited with status 127 before connecting: it could not be started, or "
+                 "a program it runs was not found",
+                 g.client_cmd);
     } else if (exited && WIFEXITED(status)) {
         snprintf(err, err_len,
                  "--client-cmd `%s` exited with status %d without connecting to 127.0.0.1:%d "
