@@ -68,7 +68,8 @@ export SHAKEDOWN_PKI_DIR="$build/pki"
 
 echo "coverage: shakedown conform --stack model (every scenario)"
 status=0
-"$build/shakedown" conform --stack model -q --out "$out/conform" || status=$?
+# --force: the folder of the last coverage run is written over.
+"$build/shakedown" conform --stack model -q --force --out "$out/conform" || status=$?
 # 1 is a FAIL or CRASH of the model: worth knowing, but the coverage stands.
 if [ "$status" -gt 1 ]; then
     echo "coverage: conform failed (exit $status)" >&2

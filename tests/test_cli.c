@@ -8,6 +8,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -211,6 +216,276 @@ static void repro_runs_a_scenario_as_conform_does(void **state) {
     }
 }
 
+static bool exists(const char *path) {
+    struct stat st;
+    return stat(path, &st) == 0;
+}
+
+/* --out: an earlier run's folder is never overwritten by mistake, and a
+ * folder that cannot be written is refused before anything runs. */
+static void out_folder_is_checked_before_the_run(void **state) {
+    (void)state;
+    char out[512], err[512], dir[300], file[300], scen[600];
+    const char *src = getenv("SHAKEDOWN_SOURCE_DIR");
+    snprintf(scen, sizeof scen, "%s/scenarios/tls13/server.handshake.happy.sd", src ? src : ".");
+    snprintf(dir, sizeof dir, "%s/out-check", tmpdir);
+    const char *first[] = {"conform", "--stack", "model", "-q", "--out", dir, scen, NULL};
+    assert_int_equal(run(first, out, err), 0);
+    /* The same folder again: refused, the earlier results untouched. */
+    char results[400];
+    snprintf(results, sizeof results, "%s/results.json", dir);
+    struct stat before, after;
+    assert_int_equal(stat(results, &before), 0);
+    assert_int_equal(run(first, out, err), 2);
+    const char *text = slurp(err);
+    assert_non_null(strstr(text, "not empty"));
+    assert_non_null(strstr(text, "--force"));
+    assert_int_equal(stat(results, &after), 0);
+    assert_int_equal(before.st_mtim.tv_nsec, after.st_mtim.tv_nsec);
+    assert_int_equal(before.st_ino, after.st_ino);
+    /* --force writes into it. */
+    const char *forced[] = {"conform", "--stack", "model", "-q", "--force", "--out", dir, scen, NULL};
+    assert_int_equal(run(forced, out, err), 0);
+    /* A file is not a folder. */
+    snprintf(file, sizeof file, "%s/a-file", tmpdir);
+    FILE *f = fopen(file, "w");
+    assert_non_null(f);
+    fclose(f);
+    const char *onfile[] = {"conform", "--stack", "model", "-q", "--out", file, scen, NULL};
+    assert_int_equal(run(onfile, out, err), 2);
+    assert_non_null(strstr(slurp(err), "not a folder"));
+
+    /* A folder no file can be written into: with a file size limit of 0
+     * (which holds for root too, unlike permissions), refused with exit 2
+     * before any cell runs. */
+    const char *bin = getenv("SHAKEDOWN_BIN");
+    char nowrite[300];
+    snprintf(nowrite, sizeof nowrite, "%s/no-write", tmpdir);
+    int p[2]; /* stderr through a pipe: the limit is on files */
+    assert_int_equal(pipe(p), 0);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        struct rlimit rl = {0, 0};
+        signal(SIGXFSZ, SIG_IGN); /* then the write fails with EFBIG */
+        dup2(p[1], 2);
+        if (!freopen("/dev/null", "w", stdout)) _exit(127);
+        setrlimit(RLIMIT_FSIZE, &rl);
+        execl(bin, bin, "conform", "--stack", "model", "-q", "--out", nowrite, scen, (char *)NULL);
+        _exit(127);
+    }
+    close(p[1]);
+    char msg[2048];
+    size_t got = 0;
+    ssize_t n;
+    while (got < sizeof msg - 1 && (n = read(p[0], msg + got, sizeof msg - 1 - got)) > 0) got += (size_t)n;
+    msg[got] = 0;
+    close(p[0]);
+    int status;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 2);
+    if (!strstr(msg, "cannot write into")) fprintf(stderr, "stderr was: %s\n", msg);
+    assert_non_null(strstr(msg, "cannot write into"));
+    snprintf(results, sizeof results, "%s/results.json", nowrite);
+    assert_false(exists(results));
+}
+
+/* Problems with the peer of a tcp run are usage errors before anything
+ * runs: nothing is written, and the message says what is wrong. */
+static void tcp_peer_problems_are_usage_errors(void **state) {
+    (void)state;
+    char out[512], err[512], dir[300], noexec[300], port[32];
+    snprintf(dir, sizeof dir, "%s/tcp-usage", tmpdir);
+    /* A closed port: bound then closed again (a small race with other
+     * processes taking it is acceptable in a test). */
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in sa = {.sin_family = AF_INET};
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t sl = sizeof sa;
+    assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof sa), 0);
+    getsockname(fd, (struct sockaddr *)&sa, &sl);
+    close(fd);
+    snprintf(port, sizeof port, "127.0.0.1:%d", ntohs(sa.sin_port));
+    const char *closed[] = {"conform", "--connect", port, "--out", dir, NULL};
+    assert_int_equal(run(closed, out, err), 2);
+    assert_non_null(strstr(slurp(err), "cannot connect"));
+    assert_false(exists(dir));
+
+    const char *missing[] = {"conform", "--listen", "0", "--client-cmd", "no-such-client-xyz {port}",
+                             "--out",   dir,        NULL};
+    assert_int_equal(run(missing, out, err), 2);
+    assert_non_null(strstr(slurp(err), "no program 'no-such-client-xyz'"));
+    assert_false(exists(dir));
+
+    snprintf(noexec, sizeof noexec, "%s/not-a-program", tmpdir);
+    FILE *f = fopen(noexec, "w");
+    assert_non_null(f);
+    fputs("#!/bin/sh\n", f);
+    fclose(f);
+    assert_int_equal(chmod(noexec, 0644), 0);
+    const char *cannot[] = {"conform", "--listen", "0", "--client-cmd", noexec, "--out", dir, NULL};
+    assert_int_equal(run(cannot, out, err), 2);
+    assert_non_null(strstr(slurp(err), "not an executable file"));
+    assert_false(exists(dir));
+
+    /* A client that exits at once is said to, not blamed for refusing a
+     * handshake. */
+    const char *quits[] = {"conform", "--listen", "0", "--client-cmd", "false", "--out", dir, NULL};
+    assert_int_equal(run(quits, out, err), 2);
+    const char *text = slurp(err);
+    assert_non_null(strstr(text, "exited with status 1 without connecting"));
+    assert_null(strstr(text, "refused"));
+    assert_false(exists(dir));
+}
+
+/* `report --baseline` re-renders; the run's results.json keeps the
+ * verdicts the run gave (it once became XFAIL/XPASS in place). A copy
+ * written elsewhere carries the baseline and the raw verdicts; judged again
+ * with another baseline, the raw verdicts count. */
+static void report_baseline_keeps_the_stored_verdicts(void **state) {
+    (void)state;
+    char out[512], err[512], dir[300], other[300], other2[300], bl[300], empty[300], scen1[600], scen2[600];
+    const char *src = getenv("SHAKEDOWN_SOURCE_DIR");
+    snprintf(scen1, sizeof scen1, "%s/scenarios/tls13/server.handshake.happy.sd", src ? src : ".");
+    snprintf(scen2, sizeof scen2, "%s/scenarios/tls13/server.finished.bitflip-first.sd", src ? src : ".");
+    snprintf(dir, sizeof dir, "%s/report-run", tmpdir);
+    snprintf(other, sizeof other, "%s/report-other", tmpdir);
+    snprintf(other2, sizeof other2, "%s/report-other2", tmpdir);
+    const char *conform[] = {"conform", "--stack", "model", "-q", "--out", dir, scen1, scen2, NULL};
+    assert_int_equal(run(conform, out, err), 0);
+    char results[400];
+    snprintf(results, sizeof results, "%s/results.json", dir);
+    char *before = strdup(slurp(results));
+    assert_non_null(before);
+
+    /* A baseline that expects a failure where the model passes: XPASS. */
+    snprintf(bl, sizeof bl, "%s/baseline.txt", tmpdir);
+    FILE *f = fopen(bl, "w");
+    assert_non_null(f);
+    fputs("tls13.server.finished.bitflip-first model FAIL\n", f);
+    fclose(f);
+    const char *report[] = {"report", dir, "--baseline", bl, NULL};
+    assert_int_equal(run(report, out, err), 0);
+    assert_string_equal(slurp(results), before); /* byte for byte */
+    char summary[400];
+    snprintf(summary, sizeof summary, "%s/summary.md", dir);
+    assert_non_null(strstr(slurp(summary), "XPASS"));
+    free(before);
+
+    /* Elsewhere: a results.json with the baseline applied, raw verdict kept. */
+    const char *report2[] = {"report", dir, "--baseline", bl, "--out", other, NULL};
+    assert_int_equal(run(report2, out, err), 0);
+    snprintf(results, sizeof results, "%s/results.json", other);
+    json_error_t jerr;
+    json_t *root = json_load_file(results, 0, &jerr);
+    assert_non_null(root);
+    size_t i, xpass = 0;
+    json_t *r;
+    json_array_foreach(json_object_get(root, "results"), i, r) {
+        if (strcmp(json_string_value(json_object_get(r, "verdict")), "XPASS") != 0) continue;
+        xpass++;
+        assert_string_equal(json_string_value(json_object_get(r, "raw_verdict")), "PASS");
+    }
+    assert_int_equal(xpass, 1);
+    json_decref(root);
+
+    /* That copy judged with an empty baseline: the raw verdicts again. */
+    snprintf(empty, sizeof empty, "%s/empty-baseline.txt", tmpdir);
+    f = fopen(empty, "w");
+    assert_non_null(f);
+    fclose(f);
+    const char *report3[] = {"report", other, "--baseline", empty, "--out", other2, NULL};
+    assert_int_equal(run(report3, out, err), 0);
+    snprintf(results, sizeof results, "%s/results.json", other2);
+    root = json_load_file(results, 0, &jerr);
+    assert_non_null(root);
+    json_array_foreach(json_object_get(root, "results"), i, r) {
+        assert_string_equal(json_string_value(json_object_get(r, "verdict")), "PASS");
+        assert_null(json_object_get(r, "raw_verdict"));
+        assert_string_equal(json_string_value(json_object_get(r, "why")), "");
+    }
+    json_decref(root);
+}
+
+/* `trace pcap` runs a scenario with its headers (version, suite, client
+ * authentication), as conform does: these handshakes complete (with the
+ * driver's TLS 1.3 defaults they did not). */
+static void trace_pcap_runs_the_scenario_headers(void **state) {
+    (void)state;
+    static const char *const scenarios[] = {
+        "scenarios/tls12/server.handshake.rsa.sd",
+        "scenarios/tls12/client.handshake.ticket-and-client-auth.sd",
+    };
+    const char *src = getenv("SHAKEDOWN_SOURCE_DIR");
+    for (size_t i = 0; i < sizeof scenarios / sizeof scenarios[0]; i++) {
+        char out[512], err[512], path[600], pcap[300], keys[300];
+        snprintf(path, sizeof path, "%s/%s", src ? src : ".", scenarios[i]);
+        snprintf(pcap, sizeof pcap, "%s/trace%zu.pcap", tmpdir, i);
+        snprintf(keys, sizeof keys, "%s/trace%zu.keys", tmpdir, i);
+        const char *args[] = {"trace", "pcap", path, "--out", pcap, "--keylog", keys, NULL};
+        int rc = run(args, out, err);
+        const char *text = slurp(out);
+        if (rc != 0 || !strstr(text, "): completed"))
+            fprintf(stderr, "%s:\n%s%s\n", scenarios[i], text, slurp(err));
+        assert_int_equal(rc, 0);
+        assert_non_null(strstr(slurp(out), "): completed"));
+        /* TLS 1.2 secrets in the key log: CLIENT_RANDOM, not the 1.3 labels. */
+        assert_non_null(strstr(slurp(keys), "CLIENT_RANDOM "));
+    }
+}
+
+/* A --connect run runs the scenarios that test a server, and says how many
+ * that test a client it left out. The server is `shakedown serve`. */
+static void connect_runs_only_server_scenarios(void **state) {
+    (void)state;
+    const char *bin = getenv("SHAKEDOWN_BIN");
+    int p[2];
+    assert_int_equal(pipe(p), 0);
+    pid_t server = fork();
+    assert_true(server >= 0);
+    if (server == 0) {
+        dup2(p[1], 1);
+        if (!freopen("/dev/null", "w", stderr)) _exit(127);
+        execl(bin, bin, "serve", "--stack", "model", "--port", "0", (char *)NULL);
+        _exit(127);
+    }
+    close(p[1]);
+    char line[128] = "";
+    ssize_t n = read(p[0], line, sizeof line - 1);
+    close(p[0]);
+    if (n <= 0) {
+        kill(server, SIGKILL);
+        waitpid(server, NULL, 0);
+    }
+    assert_true(n > 0);
+    line[n] = '\0';
+    const char *colon = strrchr(line, ':');
+    assert_non_null(colon);
+    char connect[64], out[512], err[512], dir[300];
+    snprintf(connect, sizeof connect, "127.0.0.1:%d", atoi(colon + 1));
+    snprintf(dir, sizeof dir, "%s/connect-run", tmpdir);
+    const char *args[] = {"conform", "--connect", connect, "--filter", "handshake.happy", "--out", dir, NULL};
+    int rc = run(args, out, err);
+    kill(server, SIGTERM);
+    waitpid(server, NULL, 0);
+    assert_true(rc == 0 || rc == 1); /* the verdicts are not the point here */
+    assert_non_null(strstr(slurp(err), "left out"));
+    char results[400];
+    snprintf(results, sizeof results, "%s/results.json", dir);
+    json_error_t jerr;
+    json_t *root = json_load_file(results, 0, &jerr);
+    assert_non_null(root);
+    json_t *scenarios = json_object_get(root, "scenarios");
+    assert_true(json_array_size(scenarios) > 0);
+    size_t i;
+    json_t *s;
+    json_array_foreach(scenarios, i, s) {
+        assert_string_equal(json_string_value(json_object_get(s, "role")), "server");
+    }
+    json_decref(root);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(conform_defaults_match_expectations),
@@ -218,6 +493,11 @@ int main(void) {
         cmocka_unit_test(unknown_flag_is_a_usage_error),
         cmocka_unit_test(repro_explains_a_corpus_file),
         cmocka_unit_test(repro_runs_a_scenario_as_conform_does),
+        cmocka_unit_test(out_folder_is_checked_before_the_run),
+        cmocka_unit_test(tcp_peer_problems_are_usage_errors),
+        cmocka_unit_test(report_baseline_keeps_the_stored_verdicts),
+        cmocka_unit_test(trace_pcap_runs_the_scenario_headers),
+        cmocka_unit_test(connect_runs_only_server_scenarios),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -7,9 +7,11 @@
 #ifndef SHAKEDOWN_CLI_CLI_H
 #define SHAKEDOWN_CLI_CLI_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "oracle/baseline.h"
 #include "report/report.h"
@@ -21,6 +23,10 @@ enum {
     SD_EXIT_FINDINGS = 1, /* at least one FAIL, CRASH or HANG */
     SD_EXIT_USAGE = 2,    /* bad flag, bad scenario file, missing PKI: nothing was run */
     SD_EXIT_HARNESS = 3,  /* the harness failed during the run (its results are incomplete) */
+    /* Stopped by a signal, as shells report it: 128 + the signal's number,
+     * 130 for SIGINT, 143 for SIGTERM. The reports hold what ran, marked
+     * incomplete. */
+    SD_EXIT_INTERRUPTED = 128,
 };
 
 int sd_cmd_conform(int argc, char **argv);
@@ -44,6 +50,34 @@ int sd_cli_bad_option(const char *cmd, int c, char **argv);
  * range; false otherwise. */
 SD_MUST_CHECK bool sd_cli_parse_u64(const char *s, uint64_t *out);
 SD_MUST_CHECK bool sd_cli_parse_i64(const char *s, int64_t *out);
+
+/* --- Around a conform run (harness/cli/conform_run.c) --- */
+
+/* --out DIR before anything runs: an existing folder that is not empty is
+ * refused unless force (an earlier run is not overwritten by mistake); the
+ * folder is made and a file written and removed in it. Returns SD_EXIT_OK,
+ * or SD_EXIT_USAGE after printing why. */
+int sd_cli_prepare_out_dir(const char *cmd, const char *dir, bool force);
+/* Whether a file can be made in dir (made and removed again). */
+SD_MUST_CHECK bool sd_cli_dir_writable(const char *dir, char *err, size_t err_len);
+
+/* The signal (SIGINT or SIGTERM) that asked the run to stop, 0 if none. Set
+ * by the handlers sd_cli_catch_stop_signals installs; a second signal ends
+ * the process at once. */
+extern volatile sig_atomic_t sd_cli_stop_signal;
+void sd_cli_catch_stop_signals(void);
+const char *sd_cli_signal_name(int sig); /* "SIGINT", "SIGTERM" */
+
+/* A progress line on stderr every interval for a run no terminal watches,
+ * printed by a process of its own (cells may run in this one). */
+typedef struct {
+    pid_t pid;
+    int fd;
+} sd_cli_ticker;
+int sd_cli_progress_interval_ms(void); /* $SHAKEDOWN_PROGRESS_MS, else 10000 */
+SD_MUST_CHECK bool sd_cli_ticker_start(sd_cli_ticker *t, size_t total, int interval_ms);
+void sd_cli_ticker_note(sd_cli_ticker *t, size_t done, const char *id, const char *stack);
+void sd_cli_ticker_stop(sd_cli_ticker *t);
 
 /* Applies a baseline (oracle/baseline.h) to every cell of a run, as the
  * oracle's sd_baseline_apply decides; returns how many cells the baseline

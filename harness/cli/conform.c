@@ -104,7 +104,10 @@ static void conform_usage(FILE *f) {
     for (size_t i = 0; i < n_avail && i < MAX_STACKS; i++) fprintf(f, "%s%s", i ? ", " : " ", avail[i]->name);
     fprintf(f,
             ")\n"
-            "  --out DIR        run folder (default: runs/<UTC time>; runs/latest then points at it)\n"
+            "  --out DIR        run folder (default: runs/<UTC time>; runs/latest points at it\n"
+            "                   once the run has finished); an existing folder that is not\n"
+            "                   empty is refused, so an earlier run is never overwritten\n"
+            "  --force          write into an --out folder that is not empty\n"
             "  --seed N         seed for the driver and deterministic stacks (default: 1)\n"
             "  --pki DIR        fixture PKI (default: $SHAKEDOWN_PKI_DIR, else %s)\n"
             "  --time UNIX      certificate validation time, seconds since the epoch\n"
@@ -116,10 +119,16 @@ static void conform_usage(FILE *f) {
             "                   '<scenario-id> <stack> <verdict>'; a cell it records as FAIL,\n"
             "                   CRASH or HANG is XFAIL if it still fails, XPASS if it passes\n"
             "                   now, and neither fails the run (gate CI on new failures)\n"
-            "  --connect HOST:PORT  test the TLS server listening there (stack 'tcp'; loopback only)\n"
+            "  --connect HOST:PORT  test the TLS server listening there (stack 'tcp'; loopback only);\n"
+            "                   one connection is opened and closed first: a closed port is a\n"
+            "                   usage error. When tcp is the only stack, only the scenarios\n"
+            "                   that test a server run (it says how many it left out)\n"
             "  --listen PORT    test a client: listen on 127.0.0.1:PORT (0: any free port) and\n"
             "  --client-cmd CMD start CMD once per scenario; it is split into words like a shell\n"
-            "                   would, but run without one; {port} in it becomes the port\n"
+            "                   would, but run without one; {port} in it becomes the port. It is\n"
+            "                   run once first and must connect (a missing program, or one that\n"
+            "                   exits without connecting, is a usage error); only the scenarios\n"
+            "                   that test a client run (as for --connect)\n"
             "  --allow-remote   let --connect reach a non-loopback address\n"
             "                   ($SHAKEDOWN_TCP_IDLE_MS: quiet time that ends a read, default 30)\n"
             "  -j N             run N scenario x stack cells at a time, each in its own\n"
@@ -128,6 +137,14 @@ static void conform_usage(FILE *f) {
             "  -v, --verbose    print each result as it comes; twice: also the driver's log of every record\n"
             "  -q, --quiet      print only the totals and the report paths, no progress or table\n"
             "  -h, --help       show this help\n"
+            "\n"
+            "Progress: on a terminal, a status line; otherwise (CI logs) a line at least every\n"
+            "10 s, also while one cell takes long ($SHAKEDOWN_PROGRESS_MS sets the interval).\n"
+            "\n"
+            "SIGINT (Ctrl-C) or SIGTERM stops the run: the cells that finished are written to\n"
+            "the reports, marked incomplete (results.json: run.incomplete), runs/latest is not\n"
+            "moved, and the exit code is 128 + the signal. A second signal stops at once.\n"
+            "No process the run starts (workers, shims, client commands) outlives it.\n"
             "\n"
             "Verdicts: PASS (the RFC's alert), SOFT (refused, with another alert or a plain\n"
             "close), FAIL (accepted what it must refuse, or the reverse), CRASH, HANG,\n"
@@ -140,16 +157,19 @@ static void conform_usage(FILE *f) {
             "exit codes (for CI):\n"
             "  0  no FAIL, CRASH or HANG (PASS, SOFT, SKIP, XFAIL, XPASS only)\n"
             "  1  at least one FAIL, CRASH or HANG not expected by the baseline\n"
-            "  2  usage or input error (bad flag, bad scenario file or baseline, missing PKI);\n"
-            "     nothing was run\n"
+            "  2  usage or input error (bad flag, bad scenario file or baseline, missing PKI,\n"
+            "     an --out folder not empty or not writable, a closed --connect port, a\n"
+            "     --client-cmd that cannot run or does not connect); nothing was run\n"
             "  3  the harness failed during the run (an ERROR cell, -j workers could not start,\n"
             "     or the reports could not be written); takes precedence over 1 since the\n"
-            "     results are incomplete\n",
+            "     results are incomplete\n"
+            "  130  interrupted by SIGINT (143: by SIGTERM); the reports hold what ran\n",
             sd_pki_default_dir(), (long long)SD_PKI_DEFAULT_TIME);
 }
 
 /* Makes runs/<UTC time> (runs/<UTC time>-N if two runs start in the same
- * second) and points runs/latest at it. */
+ * second). runs/latest is moved to it only once the run has finished
+ * (point_latest). */
 static bool make_default_run_dir(char *out, size_t out_len, char *err, size_t err_len) {
     if (!sd_make_dirs("runs", err, err_len)) return false;
     char stamp[32];
@@ -172,6 +192,13 @@ static bool make_default_run_dir(char *out, size_t out_len, char *err, size_t er
             return false;
         }
     }
+    return true;
+}
+
+/* Points runs/latest at runs/<name>: only a finished run, so that what
+ * runs/latest shows is never a run cut short. */
+static void point_latest(const char *run_dir) {
+    const char *name = run_dir + strlen("runs/");
     /* Replace the link atomically: a new link under a temporary name, then
      * rename over the old one. A failure here costs only the convenience. */
     unlink("runs/.latest.tmp");
@@ -179,7 +206,6 @@ static bool make_default_run_dir(char *out, size_t out_len, char *err, size_t er
         fprintf(stderr, "shakedown conform: warning: could not update runs/latest: %s\n", strerror(errno));
         unlink("runs/.latest.tmp");
     }
-    return true;
 }
 
 typedef struct {
@@ -244,6 +270,7 @@ typedef struct {
     int verbose;
     bool quiet;
     bool no_generated;    /* --no-generated: only the scenario files */
+    bool force;           /* --force: write into a non-empty --out folder */
     const char *baseline; /* --baseline FILE */
     unsigned jobs;        /* -j N: cells run in N worker processes */
 } conform_opts;
@@ -336,6 +363,7 @@ typedef struct {
     sd_report_run *run;
     size_t n_stacks, total, done;
     bool progress, color_err;
+    sd_cli_ticker *ticker; /* no terminal: a line every interval */
 } conform_progress;
 
 /* A cell is finished: into the report, then a progress line on a terminal,
@@ -357,6 +385,7 @@ static void cell_finished(void *ctx, size_t c, const sd_cell_result *result) {
         fprintf(stderr, "\r\033[K[%zu/%zu] %s ... %s", cp->done, cp->total, s->id, stack);
         fflush(stderr);
     }
+    if (cp->ticker) sd_cli_ticker_note(cp->ticker, cp->done, s->id, stack);
     if (cp->o->verbose) {
         char obs[300];
         sd_outcome_describe(&cell->outcome, obs, sizeof obs);
@@ -379,7 +408,8 @@ static int conform_parse(int argc, char **argv, conform_opts *o, int *first_pos)
         OPT_CLIENT_CMD,
         OPT_ALLOW_REMOTE,
         OPT_NO_GENERATED,
-        OPT_BASELINE
+        OPT_BASELINE,
+        OPT_FORCE
     };
     static const struct option longopts[] = {
         {"stack", required_argument, NULL, OPT_STACK},
@@ -394,6 +424,7 @@ static int conform_parse(int argc, char **argv, conform_opts *o, int *first_pos)
         {"allow-remote", no_argument, NULL, OPT_ALLOW_REMOTE},
         {"no-generated", no_argument, NULL, OPT_NO_GENERATED},
         {"baseline", required_argument, NULL, OPT_BASELINE},
+        {"force", no_argument, NULL, OPT_FORCE},
         {"verbose", no_argument, NULL, 'v'},
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
@@ -437,6 +468,9 @@ static int conform_parse(int argc, char **argv, conform_opts *o, int *first_pos)
             break;
         case OPT_NO_GENERATED:
             o->no_generated = true;
+            break;
+        case OPT_FORCE:
+            o->force = true;
             break;
         case OPT_BASELINE:
             if (!*optarg) return sd_cli_usage_error(conform_cmd, "--baseline needs a file");
@@ -500,6 +534,12 @@ static int conform_parse(int argc, char **argv, conform_opts *o, int *first_pos)
         o->tcp.idle_ms = (int)idle_ms;
         char err[512];
         if (!sd_tcp_setup(&o->tcp, err, sizeof err)) return sd_cli_usage_error(conform_cmd, "%s", err);
+        /* Reachable, and the client command runs and connects: else every
+         * cell would be an ERROR, found only at the end. */
+        if (!sd_tcp_check_peer(err, sizeof err)) {
+            sd_tcp_teardown();
+            return sd_cli_usage_error(conform_cmd, "%s", err);
+        }
         if ((rc = add_one_stack(&o->stacks, &sd_target_tcp)) != SD_EXIT_OK) return rc;
     }
     if (o->stacks.n == 0) {
@@ -550,6 +590,45 @@ static sd_pki *conform_load_pki(const conform_opts *o, const sd_scenario_set *se
     return pki;
 }
 
+/* A stack on a port plays one role: a server reached with --connect, or a
+ * client started with --client-cmd. When it is the only stack, the run
+ * keeps the scenarios of that role, and says how many it left out. */
+static int conform_keep_role(const conform_opts *o, sd_scenario_set *set) {
+    if (!o->use_tcp || o->stacks.n != 1) return SD_EXIT_OK;
+    bool server = o->tcp.connect != NULL, client = o->tcp.listen_port >= 0;
+    if (server == client) return SD_EXIT_OK; /* both: every scenario has its peer */
+    sd_role role = server ? SD_ROLE_SERVER : SD_ROLE_CLIENT;
+    size_t total = set->n;
+    size_t dropped = sd_scenario_set_keep_role(set, role);
+    const char *flag = server ? "--connect" : "--listen", *other = server ? "client" : "server";
+    if (set->n == 0) {
+        return sd_cli_usage_error(conform_cmd,
+                                  "%s tests a %s, and none of the %zu scenarios does (all test a %s)", flag,
+                                  sd_role_name(role), total, other);
+    }
+    if (dropped && !o->quiet) {
+        fprintf(stderr,
+                "shakedown conform: %s tests a %s: %zu scenario%s that test%s a %s left out, %zu to run\n",
+                flag, sd_role_name(role), dropped, dropped == 1 ? "" : "s", dropped == 1 ? "s" : "", other,
+                set->n);
+    }
+    return SD_EXIT_OK;
+}
+
+/* A run stopped before its end (a signal, or workers that failed): the
+ * cells it never reached say so, and the reports say the run is
+ * incomplete. */
+static void mark_incomplete(sd_report_run *run, size_t done, const char *what) {
+    size_t total = run->n_scenarios * run->n_stacks;
+    run->incomplete = true;
+    snprintf(run->incomplete_reason, sizeof run->incomplete_reason, "%s after %zu of %zu cells", what, done,
+             total);
+    for (size_t c = 0; c < total; c++) {
+        sd_report_cell *cell = &run->cells[c];
+        if (!cell->ran) snprintf(cell->why, sizeof cell->why, "not run: %s", what);
+    }
+}
+
 /* Writes the four reports into out_dir; false if any could not be. */
 static bool conform_write_reports(const sd_report_run *run, const char *out_dir) {
     bool ok = true;
@@ -590,6 +669,11 @@ int sd_cmd_conform(int argc, char **argv) {
         sd_baseline_free(&baseline);
         return SD_EXIT_USAGE;
     }
+    if ((rc = conform_keep_role(&o, &set)) != SD_EXIT_OK) {
+        sd_scenario_set_free(&set);
+        sd_baseline_free(&baseline);
+        return rc;
+    }
     sd_pki *pki = conform_load_pki(&o, &set, &rc);
     if (!pki) {
         sd_scenario_set_free(&set);
@@ -597,26 +681,32 @@ int sd_cmd_conform(int argc, char **argv) {
         return rc;
     }
 
+    /* From here on SIGINT and SIGTERM stop the run with a partial report
+     * (a run stopped before its first cell reports no cell). */
+    sd_cli_catch_stop_signals();
+    /* The run folder, last of the checks and before anything runs: an
+     * earlier run is not overwritten, and a folder that cannot be written
+     * is found now rather than after the run. */
     char out_dir[4096], err[1024] = "";
-    bool dir_ok;
     if (o.out_dir) {
         snprintf(out_dir, sizeof out_dir, "%s", o.out_dir);
-        dir_ok = sd_make_dirs(out_dir, err, sizeof err);
-    } else {
-        dir_ok = make_default_run_dir(out_dir, sizeof out_dir, err, sizeof err);
+        rc = sd_cli_prepare_out_dir(conform_cmd, out_dir, o.force);
+    } else if (!make_default_run_dir(out_dir, sizeof out_dir, err, sizeof err)) {
+        rc = sd_cli_usage_error(conform_cmd, "cannot make the run folder: %s", err);
+    } else if (!sd_cli_dir_writable(out_dir, err, sizeof err)) {
+        rc = sd_cli_usage_error(conform_cmd, "%s", err);
     }
     sd_report_run run;
-    bool run_ok = dir_ok && sd_report_run_init(&run, set.n, o.stacks.n);
-    if (!run_ok) {
-        if (!dir_ok)
-            fprintf(stderr, "shakedown conform: cannot make the run folder: %s\n", err);
-        else
-            fprintf(stderr, "shakedown conform: out of memory\n");
+    if (rc == SD_EXIT_OK && !sd_report_run_init(&run, set.n, o.stacks.n)) {
+        fprintf(stderr, "shakedown conform: out of memory\n");
+        rc = SD_EXIT_HARNESS;
+    }
+    if (rc != SD_EXIT_OK) {
         sd_pki_free(pki);
         free(pki);
         sd_scenario_set_free(&set);
         sd_baseline_free(&baseline);
-        return dir_ok ? SD_EXIT_HARNESS : SD_EXIT_USAGE;
+        return rc;
     }
     run.seed = o.seed;
     run.validation_time = o.now;
@@ -628,13 +718,18 @@ int sd_cmd_conform(int argc, char **argv) {
     for (size_t i = 0; i < set.n; i++) sd_report_scenario_set(&run.scenarios[i], &set.items[i]);
 
     bool progress = !o.quiet && o.verbose == 0 && isatty(STDERR_FILENO);
+    /* No terminal (a CI log): a line at least every interval instead. */
+    sd_cli_ticker ticker;
+    bool ticking = !o.quiet && !isatty(STDERR_FILENO) &&
+                   sd_cli_ticker_start(&ticker, set.n * o.stacks.n, sd_cli_progress_interval_ms());
     conform_progress cp = {.set = &set,
                            .o = &o,
                            .run = &run,
                            .n_stacks = o.stacks.n,
                            .total = set.n * o.stacks.n,
                            .progress = progress,
-                           .color_err = use_color(stderr)};
+                           .color_err = use_color(stderr),
+                           .ticker = ticking ? &ticker : NULL};
     sd_cell_plan plan = {
         .scenarios = set.items,
         .n_scenarios = set.n,
@@ -648,18 +743,29 @@ int sd_cmd_conform(int argc, char **argv) {
         .jobs = o.use_tcp ? 1 : o.jobs,
         .on_done = cell_finished,
         .ctx = &cp,
+        .stop = &sd_cli_stop_signal,
     };
     double t0 = sd_now_ms();
     bool cells_ok = sd_cells_run(&plan);
     if (!cells_ok) fprintf(stderr, "shakedown conform: cannot run workers: %s\n", strerror(errno));
+    if (ticking) sd_cli_ticker_stop(&ticker);
     for (size_t i = 0; i < set.n; i++)
         for (size_t k = 0; k < o.stacks.n; k++)
             run.stacks[k].elapsed_ms += sd_report_cell_at(&run, i, k)->elapsed_ms;
     run.elapsed_ms = sd_now_ms() - t0;
+    int stop_sig = (int)sd_cli_stop_signal;
+    if (stop_sig || !cells_ok) {
+        char what[64];
+        snprintf(what, sizeof what, "%s%s", stop_sig ? "interrupted by " : "the worker processes failed",
+                 stop_sig ? sd_cli_signal_name(stop_sig) : "");
+        mark_incomplete(&run, cp.done, what);
+    }
     if (o.baseline) sd_cli_apply_baseline(&run, &baseline);
     if (progress) fprintf(stderr, "\r\033[K");
 
     bool write_ok = conform_write_reports(&run, out_dir);
+    /* runs/latest shows the newest finished run, never one cut short. */
+    if (!o.out_dir && write_ok && cells_ok && !stop_sig) point_latest(out_dir);
 
     bool color = use_color(stdout);
     if (!o.quiet) {
@@ -682,12 +788,15 @@ int sd_cmd_conform(int argc, char **argv) {
     if (harness_errors) {
         fprintf(stderr, "shakedown conform: the harness failed in some runs (ERROR); see the report\n");
     }
+    if (stop_sig)
+        fprintf(stderr, "shakedown conform: %s; the reports are marked incomplete\n", run.incomplete_reason);
     sd_report_run_free(&run);
     sd_tcp_teardown();
     sd_pki_free(pki);
     free(pki);
     sd_scenario_set_free(&set);
     sd_baseline_free(&baseline);
+    if (stop_sig) return SD_EXIT_INTERRUPTED + stop_sig;
     if (harness_errors || !write_ok || !cells_ok) return SD_EXIT_HARNESS;
     return findings ? SD_EXIT_FINDINGS : SD_EXIT_OK;
 }

@@ -20,7 +20,14 @@
  * named by the sanitizer's SUMMARY line. They are deduplicated by
  * signature and written to OUT/findings.json and OUT/findings.md.
  * Processes are started with fork + execv and an argument vector, never a
- * shell. On a terminal a status line shows progress. */
+ * shell. On a terminal a status line shows progress.
+ *
+ * No job outlives shakedown: each dies with it (sd_die_with_parent), and
+ * leads a process group of its own, which a guard process kills when
+ * shakedown ends in any way, SIGKILL included (the engines start processes
+ * of their own: libFuzzer's merge, AFL++'s fork server). SIGINT or SIGTERM
+ * stops the jobs, writes the reports of what ran, and exits 128 + the
+ * signal's number. */
 #define _POSIX_C_SOURCE 200809L
 
 #include <dirent.h>
@@ -61,8 +68,11 @@ static void fuzz_usage(FILE *f) {
                "                  or build/afl/targets/fuzz for afl, under the source tree)\n"
                "  -h, --help      this help\n"
                "\n"
+               "SIGINT or SIGTERM stops the jobs and writes the reports of what ran. No job\n"
+               "outlives shakedown, even if it is killed.\n"
+               "\n"
                "exit codes: 0 no findings; 1 findings (see findings.md); 2 bad flag or no target\n"
-               "binaries; 3 the engine could not be run\n");
+               "binaries; 3 the engine could not be run; 130 (SIGINT) or 143 (SIGTERM) interrupted\n");
 }
 
 typedef enum { ENGINE_LIBFUZZER, ENGINE_AFL } engine;
@@ -120,11 +130,99 @@ static void copy_files(const char *from, const char *to) {
     closedir(d);
 }
 
+/* --- The guard ----------------------------------------------------------------
+ * A process that outlives shakedown by a moment: shakedown tells it, over a
+ * pipe, each process group it starts (a positive number) and each it has
+ * finished with (negative); when the pipe ends, because shakedown exited or
+ * was killed, the guard kills every group still on its list. A parent-death
+ * signal alone would reach only the jobs, not the processes they start. */
+
+static int guard_fd = -1;
+
+static void guard_main(int fd) {
+    /* Signals for the whole process group (a Ctrl-C) are shakedown's to
+     * handle; the guard's work comes after. */
+    signal(SIGINT, SIG_IGN);
+    signal(SIGTERM, SIG_IGN);
+    signal(SIGHUP, SIG_IGN);
+    int devnull = open("/dev/null", O_RDWR);
+    if (devnull >= 0) {
+        dup2(devnull, 0);
+        dup2(devnull, 1);
+        dup2(devnull, 2);
+        if (devnull > 2) close(devnull);
+    }
+    pid_t groups[256];
+    size_t n = 0;
+    int32_t msg;
+    for (;;) {
+        ssize_t r = read(fd, &msg, sizeof msg);
+        if (r < 0 && errno == EINTR) continue;
+        if (r != (ssize_t)sizeof msg) break; /* shakedown is gone */
+        if (msg > 0 && n < sizeof groups / sizeof groups[0]) {
+            groups[n++] = (pid_t)msg;
+        } else if (msg < 0) {
+            for (size_t i = 0; i < n; i++)
+                if (groups[i] == (pid_t)-msg) groups[i] = groups[--n];
+        }
+    }
+    for (size_t i = 0; i < n; i++) kill(-groups[i], SIGKILL);
+    _exit(0);
+}
+
+/* Starts the guard; false if it cannot be (the fuzz run then does not
+ * start: it could leave processes behind). */
+static bool guard_start(void) {
+    int p[2];
+    if (pipe(p) != 0) return false;
+    fcntl(p[0], F_SETFD, FD_CLOEXEC);
+    fcntl(p[1], F_SETFD, FD_CLOEXEC);
+    fflush(stdout);
+    fflush(stderr);
+    pid_t pid = fork();
+    if (pid < 0) {
+        close(p[0]);
+        close(p[1]);
+        return false;
+    }
+    if (pid == 0) {
+        close(p[1]);
+        guard_main(p[0]);
+    }
+    close(p[0]);
+    guard_fd = p[1];
+    return true;
+}
+
+static void guard_tell(pid_t group, bool started) {
+    if (guard_fd < 0 || group <= 0) return;
+    int32_t msg = started ? (int32_t)group : -(int32_t)group;
+    if (!sd_write_all(guard_fd, &msg, sizeof msg)) {
+        /* The guard is gone: shakedown's own clean-up still stops the jobs. */
+        close(guard_fd);
+        guard_fd = -1;
+    }
+}
+
+/* A job has ended: what it started in its group goes with it. */
+static void job_done(pid_t pid) {
+    kill(-pid, SIGKILL);
+    guard_tell(pid, false);
+}
+
 /* fork + execv with stdout/stderr to log (appended); env additions as
  * NAME=value strings. Returns the pid, -1 on failure. */
 static pid_t spawn(char *const argv[], const char *log, char *const env_add[]) {
+    pid_t parent = getpid();
     pid_t pid = fork();
+    if (pid > 0) {
+        setpgid(pid, pid); /* as the child does, whichever runs first */
+        guard_tell(pid, true);
+    }
     if (pid != 0) return pid;
+    sd_die_with_parent(parent);
+    signal(SIGINT, SIG_DFL);
+    signal(SIGTERM, SIG_DFL);
     int fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0666);
     if (fd >= 0) {
         dup2(fd, 1);
@@ -147,10 +245,16 @@ static pid_t spawn(char *const argv[], const char *log, char *const env_add[]) {
     _exit(127);
 }
 
+static volatile sig_atomic_t g_interrupted; /* the signal that stops the run, 0 if none */
+
+/* Waits for a job; an interruption stops it. */
 static int wait_for(pid_t pid) {
     int status;
-    while (waitpid(pid, &status, 0) < 0)
+    while (waitpid(pid, &status, 0) < 0) {
         if (errno != EINTR) return -1;
+        if (g_interrupted) kill(-pid, SIGTERM);
+    }
+    job_done(pid);
     return status;
 }
 
@@ -292,6 +396,8 @@ static bool write_reports(const findings *fs, const char *out, const options *o,
         json_array_append_new(arr, j);
     }
     json_object_set_new(root, "findings", arr);
+    /* Stopped by a signal: fewer seconds than asked, maybe targets not run. */
+    json_object_set_new(root, "interrupted", json_boolean(g_interrupted != 0));
     char path[2048], err[2300];
     snprintf(path, sizeof path, "%s/findings.json", out);
     char *json = json_dumps(root, JSON_INDENT(2) | JSON_SORT_KEYS);
@@ -312,6 +418,10 @@ static bool write_reports(const findings *fs, const char *out, const options *o,
             o->seconds, o->jobs, o->jobs == 1 ? "" : "s");
     for (size_t i = 0; i < n_targets; i++) fprintf(f, " `%s`", targets[i]);
     fprintf(f, "\n\n");
+    if (g_interrupted)
+        fprintf(f,
+                "**Interrupted** (signal %d): the run stopped early; these are the findings of what ran.\n\n",
+                (int)g_interrupted);
     if (fs->n) {
         fprintf(f, "| target | kind | signature | count | reproduce |\n|---|---|---|---|---|\n");
         for (size_t i = 0; i < fs->n; i++) {
@@ -340,10 +450,13 @@ static bool write_reports(const findings *fs, const char *out, const options *o,
 
 /* --- Running one target ---------------------------------------------------------- */
 
-static volatile sig_atomic_t g_interrupted;
 static void on_signal(int sig) {
-    (void)sig;
-    g_interrupted = 1;
+    if (g_interrupted) {
+        /* A second one: stop now. The jobs die with this process. */
+        signal(sig, SIG_DFL);
+        raise(sig);
+    }
+    g_interrupted = sig;
 }
 
 static int run_target(const options *o, const char *target, findings *fs, unsigned *execs_runs) {
@@ -461,6 +574,7 @@ static int run_target(const options *o, const char *target, findings *fs, unsign
             int status;
             pid_t r = waitpid(pids[j], &status, WNOHANG);
             if (r == pids[j]) {
+                job_done(pids[j]);
                 if (WIFEXITED(status) && WEXITSTATUS(status) == 127) {
                     fprintf(stderr, "shakedown fuzz: %s could not be started (see %s/%s.%u.log)\n",
                             o->eng == ENGINE_AFL ? "afl-fuzz" : bin, logs, target, j);
@@ -650,6 +764,10 @@ int sd_cmd_fuzz(int argc, char **argv) {
         fprintf(stderr, "shakedown fuzz: %s\n", err);
         return SD_EXIT_USAGE;
     }
+    if (!guard_start()) {
+        fprintf(stderr, "shakedown fuzz: cannot start the guard process: %s\n", strerror(errno));
+        return SD_EXIT_HARNESS;
+    }
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_signal;
@@ -676,6 +794,11 @@ int sd_cmd_fuzz(int argc, char **argv) {
         printf("  %-10s %s (x%u)\n    reproduce: shakedown repro %s\n", fs.items[i].kind,
                fs.items[i].signature, fs.items[i].count, fs.items[i].input);
     if (rc == SD_EXIT_OK && fs.n) rc = SD_EXIT_FINDINGS;
+    if (g_interrupted) {
+        fprintf(stderr, "shakedown fuzz: interrupted (signal %d); the reports hold what ran\n",
+                (int)g_interrupted);
+        rc = SD_EXIT_INTERRUPTED + (int)g_interrupted;
+    }
     free(fs.items);
     return rc;
 }

@@ -53,7 +53,9 @@ static void usage(FILE *f) {
                "  0  no stack showed a FAIL, CRASH or HANG\n"
                "  1  at least one FAIL, CRASH or HANG\n"
                "  2  usage or input error (bad flag, bad scenario file, missing PKI); nothing was run\n"
-               "  3  the harness itself failed during the run; the results are incomplete\n");
+               "  3  the harness itself failed during the run; the results are incomplete\n"
+               "  130, 143  interrupted by SIGINT or SIGTERM (128 + the signal); the reports\n"
+               "     hold what ran, marked incomplete\n");
 }
 
 static const command *find_command(const char *name) {

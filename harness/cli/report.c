@@ -33,18 +33,54 @@ size_t sd_cli_apply_baseline(sd_report_run *run, const sd_baseline *baseline) {
     return expected;
 }
 
+/* A cell that an earlier baseline turned into XFAIL or XPASS gets back
+ * what it did (its raw verdict, and the why before the baseline's words were
+ * put in front: oracle/baseline.c writes "expected failure (baseline: V),
+ * still W: WHY" or "... now W: update the baseline[: WHY]"), so that a new
+ * baseline judges the run, not the old baseline's verdicts. */
+static void undo_baseline(sd_report_cell *c) {
+    if (!c->baseline.applied) return;
+    c->verdict = c->baseline.raw;
+    const char *why = c->why;
+    if (strncmp(why, "expected failure (baseline: ", 28) == 0) {
+        const char *p = strstr(why, "), still ");
+        const char *rest = p ? strchr(p + 9, ':') : NULL;
+        if (rest) {
+            rest += rest[1] == ' ' ? 2 : 1;
+        } else if ((p = strstr(why, "update the baseline")) != NULL) {
+            rest = p + 19;
+            if (rest[0] == ':' && rest[1] == ' ') rest += 2;
+        }
+        if (rest) memmove(c->why, rest, strlen(rest) + 1);
+    }
+    memset(&c->baseline, 0, sizeof c->baseline);
+}
+
+/* True if path names the same file as dir/name (the run folder's own
+ * results.json). */
+static bool same_file(const char *path, const char *dir, const char *name) {
+    char other[4200];
+    int n = snprintf(other, sizeof other, "%s/%s", dir, name);
+    struct stat a, b;
+    if (n < 0 || (size_t)n >= sizeof other || stat(path, &a) != 0 || stat(other, &b) != 0) return false;
+    return a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+}
+
 static void report_usage(FILE *f) {
     fprintf(f, "usage: shakedown report [options] RUN_DIR|RESULTS_JSON\n"
                "\n"
-               "Renders results.json, junit.xml, summary.md and index.html again from the\n"
-               "results.json of an earlier 'shakedown conform' run.\n"
+               "Renders junit.xml, summary.md and index.html again from the results.json of\n"
+               "an earlier 'shakedown conform' run. The results.json itself is the record of\n"
+               "the run and is never rewritten: its verdicts stay as the run left them (with\n"
+               "--out elsewhere, a results.json with the baseline applied is written there).\n"
                "\n"
                "options:\n"
                "  --out DIR        where to write the reports (default: the run folder, or the\n"
                "                   folder of RESULTS_JSON)\n"
                "  --baseline FILE  a results.json or a list of '<scenario-id> <stack> <verdict>'\n"
                "                   lines: cells it records as FAIL, CRASH or HANG become XFAIL if\n"
-               "                   they still fail and XPASS if they now pass\n"
+               "                   they still fail and XPASS if they now pass; it replaces any\n"
+               "                   baseline the run was judged with (the raw verdicts count)\n"
                "  -q, --quiet      print nothing but errors\n"
                "  -h, --help       show this help\n"
                "\n"
@@ -124,6 +160,8 @@ int sd_cmd_report(int argc, char **argv) {
             sd_report_run_free(&run);
             return SD_EXIT_USAGE;
         }
+        for (size_t i = 0; i < run.n_scenarios; i++)
+            for (size_t k = 0; k < run.n_stacks; k++) undo_baseline(sd_report_cell_at(&run, i, k));
         expected = sd_cli_apply_baseline(&run, &bl);
         sd_baseline_free(&bl);
     }
@@ -134,9 +172,11 @@ int sd_cmd_report(int argc, char **argv) {
     }
 
     bool ok = true;
+    /* The run's own results.json stays as the run wrote it. */
+    bool keep_json = same_file(json_path, out_dir, "results.json");
     bool (*writers[])(const sd_report_run *, const char *, char *, size_t) = {
         sd_report_write_json, sd_report_write_junit, sd_report_write_summary_md, sd_report_write_html};
-    for (size_t w = 0; w < sizeof writers / sizeof writers[0]; w++) {
+    for (size_t w = keep_json ? 1 : 0; w < sizeof writers / sizeof writers[0]; w++) {
         if (!writers[w](&run, out_dir, err, sizeof err)) {
             fprintf(stderr, "shakedown report: %s\n", err);
             ok = false;
@@ -157,7 +197,11 @@ int sd_cmd_report(int argc, char **argv) {
         }
         if (baseline)
             printf("baseline: %zu expected failure%s in %s\n", expected, expected == 1 ? "" : "s", baseline);
-        printf("reports: %s/{results.json,junit.xml,summary.md,index.html}\n", out_dir);
+        printf("reports: %s/{%sjunit.xml,summary.md,index.html}%s\n", out_dir,
+               keep_json ? "" : "results.json,", keep_json ? " (results.json kept as the run wrote it)" : "");
+        if (run.incomplete)
+            printf("incomplete run: %s\n",
+                   run.incomplete_reason[0] ? run.incomplete_reason : "stopped early");
     }
     sd_report_run_free(&run);
     if (!ok) return SD_EXIT_HARNESS;

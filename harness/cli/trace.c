@@ -105,7 +105,8 @@ typedef struct {
     sd_trace trace;
     sd_role role;
     bool have_role;
-    char credential[64];
+    bool is_scenario;
+    sd_scenario scenario; /* when is_scenario: its headers (the trace is moved to trace) */
     bool is_fuzz_input;
     sd_fuzz_setup fuzz_setup; /* when is_fuzz_input: how its fuzz target runs it */
 } loaded;
@@ -125,7 +126,11 @@ static bool load_trace(const char *path, const char *target, bool allow_fuzz, lo
         out->trace = s.trace;
         out->role = s.role;
         out->have_role = true;
-        snprintf(out->credential, sizeof out->credential, "%s", s.credential);
+        /* The headers (version, cipher suite, credential, client
+         * authentication, tickets) are run as conform runs them. */
+        out->is_scenario = true;
+        out->scenario = s;
+        sd_trace_init(&out->scenario.trace);
         return true; /* the trace moved out; nothing else in s is owned */
     }
     uint8_t *data;
@@ -341,8 +346,10 @@ static int pcap_export(const char *file, const char *target, const char *stack_n
 
         sd_run_config cfg;
         sd_run_config_defaults(&cfg, stack, l.role, &pki);
+        /* A scenario exactly as conform runs it (run/cells.c), so the
+         * capture shows the handshake its verdict was about. */
+        if (l.is_scenario) sd_run_config_apply_scenario(&cfg, &l.scenario);
         cfg.seed = seed;
-        if (l.credential[0]) cfg.driver_credential = l.credential;
         if (l.is_fuzz_input) sd_fuzz_setup_apply(&l.fuzz_setup, &cfg);
         cfg.on_bytes = on_bytes;
         cfg.on_secret = on_secret;

@@ -273,7 +273,13 @@ static void md_alert_choices(sd_buf *b, const sd_report_run *run) {
 bool sd_report_write_summary_md(const sd_report_run *run, const char *dir, char *err, size_t err_len) {
     sd_buf b;
     sd_buf_init(&b);
-    md_printf(&b, "## shakedown conform: %zu scenarios × %zu stacks\n\n", run->n_scenarios, run->n_stacks);
+    md_printf(&b, "## shakedown conform: %zu scenarios × %zu stacks%s\n\n", run->n_scenarios, run->n_stacks,
+              run->incomplete ? " (incomplete)" : "");
+    if (run->incomplete) {
+        md_append(&b, "> **Incomplete run:** ");
+        md_cell(&b, run->incomplete_reason[0] ? run->incomplete_reason : "stopped before every cell ran");
+        md_append(&b, ". The cells that did not run are listed as not run.\n\n");
+    }
     md_append(&b, "| stack | version |");
     /* XFAIL and XPASS only come with --baseline: shown when some cell has one. */
     bool baseline = false;
@@ -303,11 +309,17 @@ bool sd_report_write_summary_md(const sd_report_run *run, const char *dir, char 
     }
 
     /* Only what needs a look: every cell that is not a plain PASS. */
-    size_t shown = 0;
+    size_t shown = 0, not_run = 0;
     for (size_t i = 0; i < run->n_scenarios; i++) {
         for (size_t k = 0; k < run->n_stacks; k++) {
             const sd_report_cell *c = sd_report_cell_at(run, i, k);
             if (c->verdict == SD_VERDICT_PASS) continue;
+            /* An interrupted run: the cells it never reached are counted,
+             * not listed one by one. */
+            if (run->incomplete && !c->ran) {
+                not_run++;
+                continue;
+            }
             if (shown++ == 0) {
                 md_append(&b, "\n| scenario | stack | verdict | observed | why |\n"
                               "|---|---|---|---|---|\n");
@@ -325,7 +337,9 @@ bool sd_report_write_summary_md(const sd_report_run *run, const char *dir, char 
             md_append(&b, " |\n");
         }
     }
-    if (shown == 0) md_append(&b, "\nEvery scenario passed on every stack.\n");
+    if (not_run) md_printf(&b, "\n%zu cell%s did not run.\n", not_run, not_run == 1 ? "" : "s");
+    if (shown == 0 && not_run == 0) md_append(&b, "\nEvery scenario passed on every stack.\n");
+    if (shown == 0 && not_run) md_append(&b, "\nEvery scenario that ran passed.\n");
     md_alert_choices(&b, run);
     if (b.failed) {
         sd_buf_free(&b);

@@ -72,6 +72,11 @@ typedef struct {
     int64_t validation_time; /* certificate validation time given to every target */
     uint64_t seed;
     double elapsed_ms; /* whole run */
+    /* The run stopped before every cell ran (SIGINT, SIGTERM): the cells not
+     * run say so in their why, and every report says the run is incomplete,
+     * with the reason ("interrupted by SIGINT after 12 of 40 cells"). */
+    bool incomplete;
+    char incomplete_reason[160];
     size_t n_scenarios, n_stacks;
     sd_report_scenario *scenarios;
     sd_report_stack *stacks;

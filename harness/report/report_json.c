@@ -315,6 +315,8 @@ static json_t *run_json(const sd_report_run *run) {
     snprintf(seed, sizeof seed, "%llu", (unsigned long long)run->seed);
     json_object_set_new(r, "seed", json_string(seed));
     json_object_set_new(r, "elapsed_ms", jms(run->elapsed_ms));
+    json_object_set_new(r, "incomplete", json_boolean(run->incomplete));
+    if (run->incomplete) json_object_set_new(r, "incomplete_reason", jstr(run->incomplete_reason));
     json_object_set_new(root, "run", r);
 
     json_t *stacks = json_array();
@@ -503,6 +505,8 @@ bool sd_report_load_json(const char *path, sd_report_run *run, char *err, size_t
     run->validation_time = (int64_t)json_integer_value(json_object_get(r, "validation_time"));
     run->seed = strtoull(jget_str(r, "seed"), NULL, 10);
     run->elapsed_ms = jnum(r, "elapsed_ms");
+    run->incomplete = json_is_true(json_object_get(r, "incomplete"));
+    copy_str(run->incomplete_reason, sizeof run->incomplete_reason, jget_str(r, "incomplete_reason"));
 
     size_t i;
     json_t *o;

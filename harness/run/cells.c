@@ -69,6 +69,7 @@ static bool start_worker(const sd_cell_plan *plan, size_t total, worker *w, size
     if (pipe(fds) != 0) return false;
     fflush(stdout);
     fflush(stderr);
+    pid_t parent = getpid();
     pid_t pid = fork();
     if (pid < 0) {
         close(fds[0]);
@@ -76,6 +77,11 @@ static bool start_worker(const sd_cell_plan *plan, size_t total, worker *w, size
         return false;
     }
     if (pid == 0) {
+        sd_die_with_parent(parent);
+        /* The parent decides when the run stops (cells.h); the processes
+         * this worker starts reset these to the default before exec. */
+        signal(SIGINT, SIG_IGN);
+        signal(SIGTERM, SIG_IGN);
         close(fds[0]);
         for (size_t c = first; c < total; c += stride) {
             cell_message m;
@@ -116,6 +122,8 @@ static void dead_cell(int status, sd_cell_result *cell) {
     snprintf(cell->why, sizeof cell->why, "%s", cell->outcome.detail);
 }
 
+static bool stopped(const sd_cell_plan *plan) { return plan->stop && *plan->stop; }
+
 static bool run_parallel(const sd_cell_plan *plan, size_t total, size_t jobs) {
     worker *ws = calloc(jobs, sizeof *ws);
     struct pollfd *pfd = calloc(jobs, sizeof *pfd);
@@ -134,18 +142,21 @@ static bool run_parallel(const sd_cell_plan *plan, size_t total, size_t jobs) {
         }
         live++;
     }
-    while (ok && live > 0) {
+    while (ok && live > 0 && !stopped(plan)) {
         for (size_t w = 0; w < jobs; w++) {
             pfd[w].fd = ws[w].fd;
             pfd[w].events = POLLIN;
             pfd[w].revents = 0;
         }
-        if (poll(pfd, jobs, -1) < 0) {
+        /* A time limit, so that a stop that lands just before poll is seen
+         * soon even while every worker is busy. */
+        int r = poll(pfd, jobs, plan->stop ? 250 : -1);
+        if (r < 0) {
             if (errno == EINTR) continue;
             ok = false;
             break;
         }
-        for (size_t w = 0; w < jobs && ok; w++) {
+        for (size_t w = 0; w < jobs && ok && !stopped(plan); w++) {
             if (ws[w].fd < 0 || !(pfd[w].revents & (POLLIN | POLLHUP | POLLERR))) continue;
             worker *wk = &ws[w];
             ssize_t n = read(wk->fd, (char *)&wk->msg + wk->got, sizeof wk->msg - wk->got);
@@ -183,7 +194,8 @@ static bool run_parallel(const sd_cell_plan *plan, size_t total, size_t jobs) {
             }
         }
     }
-    /* On a failure of our own, stop the workers we started; they are ours. */
+    /* On a failure of our own or a stop, stop the workers we started; they
+     * are ours. */
     for (size_t w = 0; w < jobs; w++) {
         if (ws[w].fd < 0) continue;
         kill(ws[w].pid, SIGKILL);
@@ -201,9 +213,10 @@ bool sd_cells_run(const sd_cell_plan *plan) {
     size_t jobs = plan->jobs > 1 ? plan->jobs : 1;
     if (jobs > total) jobs = total ? total : 1;
     if (jobs > 1) return run_parallel(plan, total, jobs);
-    for (size_t c = 0; c < total; c++) {
+    for (size_t c = 0; c < total && !stopped(plan); c++) {
         sd_cell_result cell;
         sd_cell_run(plan, c, &cell);
+        if (stopped(plan)) break; /* ended under the signal: not reported */
         plan->on_done(plan->ctx, c, &cell);
     }
     return true;

@@ -7,6 +7,7 @@
 #ifndef SHAKEDOWN_RUN_CELLS_H
 #define SHAKEDOWN_RUN_CELLS_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -42,6 +43,11 @@ typedef struct sd_cell_plan {
      * c / n_stacks on stack c % n_stacks. */
     void (*on_done)(void *ctx, size_t cell, const sd_cell_result *result);
     void *ctx;
+    /* If not NULL: set (by a signal handler) to stop the run. No cell
+     * starts after it is set, and a cell that finishes after it is not
+     * reported (the signal may have reached its stack too): the cells
+     * reported are the ones that ran undisturbed. */
+    const volatile sig_atomic_t *stop;
 } sd_cell_plan;
 
 /* Runs one cell in this process. */
@@ -51,7 +57,11 @@ void sd_cell_run(const sd_cell_plan *plan, size_t cell, sd_cell_result *out);
  * that dies mid-cell makes that cell CRASH (killed by a signal) or ERROR (it
  * exited), and a new worker carries on with the rest of its share. Returns
  * false, with errno set, if workers could not be started or spoke out of
- * turn; the cells not reported then did not run. */
+ * turn; the cells not reported then did not run. When *plan->stop is set it
+ * returns true early, having stopped its workers (the caller knows why).
+ * Workers die with this process (sd_die_with_parent) and ignore SIGINT and
+ * SIGTERM: a Ctrl-C reaches the whole process group, and stopping is the
+ * parent's decision. */
 bool sd_cells_run(const sd_cell_plan *plan);
 
 #endif

@@ -250,3 +250,17 @@ bool sd_scenario_set_load(const char *who, char *const *paths, size_t n_paths, c
     if (!ok) sd_scenario_set_free(out);
     return ok;
 }
+
+size_t sd_scenario_set_keep_role(sd_scenario_set *set, sd_role role) {
+    size_t kept = 0;
+    for (size_t i = 0; i < set->n; i++) {
+        if (set->items[i].role == role) {
+            set->items[kept++] = set->items[i]; /* moved, order kept */
+        } else {
+            sd_scenario_free(&set->items[i]);
+        }
+    }
+    size_t dropped = set->n - kept;
+    set->n = kept;
+    return dropped;
+}

@@ -37,4 +37,9 @@ const char *sd_default_scenarios_dir(void);
 SD_MUST_CHECK bool sd_scenario_set_load(const char *who, char *const *paths, size_t n_paths,
                                         const char *filter, bool generated, sd_scenario_set *out);
 
+/* Keeps only the scenarios whose role under test is role (a stack on a
+ * port plays one role: a server reached with --connect is never a client),
+ * in their order; frees the others. Returns how many it left out. */
+size_t sd_scenario_set_keep_role(sd_scenario_set *set, sd_role role);
+
 #endif

@@ -531,10 +531,16 @@ static sd_target *shimt_create(const char *stack, const sd_target_ops *ops, cons
      * report (a sanitizer's, say) is then one variable away. */
     const char *se = getenv("SHAKEDOWN_SHIM_STDERR");
     bool keep_stderr = se && *se && strcmp(se, "0") != 0;
+    pid_t parent = getpid();
     pid_t pid = fork();
     if (pid == 0) {
-        /* Only async-signal-safe calls between fork and execve. The socket
+        /* Only async-signal-safe calls between fork and execve. The shim
+         * dies with the process that started it, and gets the default
+         * dispositions a worker process ignores (run/cells.h). The socket
          * is moved out of the way first, in case it is one of 0..3. */
+        sd_die_with_parent(parent);
+        signal(SIGINT, SIG_DFL);
+        signal(SIGTERM, SIG_DFL);
         int s = fcntl(sv[1], F_DUPFD, 10);
         if (s < 0) _exit(127);
         if (devnull >= 0) {
@@ -665,8 +671,10 @@ static const char *shimt_version(const char *stack, char *cache, size_t cache_le
     fcntl(p[0], F_SETFD, FD_CLOEXEC);
     fcntl(p[1], F_SETFD, FD_CLOEXEC);
     char *const argv[] = {path, (char *)"--version", NULL};
+    pid_t parent = getpid();
     pid_t pid = fork();
     if (pid == 0) {
+        sd_die_with_parent(parent);
         if (dup2(p[1], 1) != 1) _exit(127);
         execve(path, argv, environ);
         _exit(127);

@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -47,7 +48,8 @@ typedef struct {
     sd_role role;
     int fd;
     pid_t client_pid;
-    int client_stdin; /* kept open so a client that reads stdin does not see EOF */
+    pid_t client_group; /* its process group, killed with it (what it started too) */
+    int client_stdin;   /* kept open so a client that reads stdin does not see EOF */
     bool waited_since_feed;
     sd_buf out;
     sd_target_status st;
@@ -315,28 +317,108 @@ static int connect_server(char *err, size_t err_len) {
 }
 
 /* execve takes a path: a bare program name is looked up in $PATH here, in the
- * parent, since the search is not async-signal-safe after fork. */
+ * parent, since the search is not async-signal-safe after fork. A program
+ * that is missing or cannot be run is the user's mistake, said before the
+ * run (sd_tcp_check_peer), not 1,600 ERROR cells later. */
+static bool is_program(const char *path) {
+    struct stat st;
+    return stat(path, &st) == 0 && S_ISREG(st.st_mode) && access(path, X_OK) == 0;
+}
+
 static bool resolve_program(char **prog, char *err, size_t err_len) {
-    if (strchr(*prog, '/')) return true;
+    if (strchr(*prog, '/')) {
+        if (is_program(*prog)) return true;
+        if (access(*prog, F_OK) != 0)
+            snprintf(err, err_len, "--client-cmd: %s: %s", *prog, strerror(errno));
+        else
+            snprintf(err, err_len, "--client-cmd: %s is not an executable file", *prog);
+        return false;
+    }
     const char *path = getenv("PATH");
     if (!path || !*path) path = "/usr/local/bin:/usr/bin:/bin";
     char cand[4096];
+    bool seen = false; /* a file of that name that cannot be run */
     for (const char *p = path; *p;) {
         const char *colon = strchr(p, ':');
         size_t n = colon ? (size_t)(colon - p) : strlen(p);
         int w = snprintf(cand, sizeof cand, "%.*s/%s", (int)n, n ? p : ".", *prog);
-        if (w > 0 && (size_t)w < sizeof cand && access(cand, X_OK) == 0) {
+        if (w > 0 && (size_t)w < sizeof cand && is_program(cand)) {
             char *copy = strdup(cand);
             if (!copy) break;
             free(*prog);
             *prog = copy;
             return true;
         }
+        if (w > 0 && (size_t)w < sizeof cand && access(cand, F_OK) == 0) seen = true;
         if (!colon) break;
         p = colon + 1;
     }
-    snprintf(err, err_len, "--client-cmd: no program '%s' in $PATH", *prog);
+    snprintf(err, err_len, "--client-cmd: no %sprogram '%s' in $PATH", seen ? "executable " : "", *prog);
     return false;
+}
+
+/* Starts the client command (one process per scenario), its stdin a pipe
+ * returned in *stdin_fd. Returns its pid, or -1 with a message. */
+static pid_t start_client(int *stdin_fd, char *err, size_t err_len) {
+    *stdin_fd = -1;
+    char **argv = sd_argv_split(g.client_cmd, g.listen_port, err, err_len);
+    if (!argv || !resolve_program(&argv[0], err, err_len)) {
+        sd_argv_free(argv);
+        return -1;
+    }
+    int in[2];
+    if (pipe(in) != 0) {
+        snprintf(err, err_len, "pipe: %s", strerror(errno));
+        sd_argv_free(argv);
+        return -1;
+    }
+    int devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
+    fcntl(in[0], F_SETFD, FD_CLOEXEC);
+    fcntl(in[1], F_SETFD, FD_CLOEXEC);
+    const char *se = getenv("SHAKEDOWN_SHIM_STDERR");
+    bool keep_stderr = se && *se && strcmp(se, "0") != 0;
+    pid_t parent = getpid();
+    pid_t pid = fork();
+    if (pid == 0) {
+        /* Only async-signal-safe calls between fork and execve. The client
+         * dies with shakedown, and leads a process group of its own: what it
+         * starts is killed with it, and a Ctrl-C meant for shakedown does not
+         * reach it (a client killed by SIGINT would look like a crash). */
+        sd_die_with_parent(parent);
+        setpgid(0, 0);
+        signal(SIGINT, SIG_DFL);
+        signal(SIGTERM, SIG_DFL);
+        dup2(in[0], 0);
+        if (devnull >= 0) {
+            dup2(devnull, 1);
+            if (!keep_stderr) dup2(devnull, 2);
+        }
+        signal(SIGPIPE, SIG_DFL);
+        execve(argv[0], argv, environ);
+        _exit(127);
+    }
+    int fork_errno = errno;
+    close(in[0]);
+    if (devnull >= 0) close(devnull);
+    sd_argv_free(argv);
+    if (pid < 0) {
+        close(in[1]);
+        snprintf(err, err_len, "fork: %s", strerror(fork_errno));
+        return -1;
+    }
+    setpgid(pid, pid); /* as the child does: whichever runs first */
+    *stdin_fd = in[1];
+    return pid;
+}
+
+/* Kills a client and everything in its process group, and reaps it. */
+static void stop_client(pid_t pid, pid_t group) {
+    if (group > 0) kill(-group, SIGKILL);
+    if (pid > 0) {
+        kill(pid, SIGKILL);
+        while (waitpid(pid, NULL, 0) < 0 && errno == EINTR) {
+        }
+    }
 }
 
 static void tcp_destroy(sd_target *base);
@@ -389,47 +471,12 @@ static sd_target *tcp_create(const sd_target_config *cfg, sd_target_error *error
         return &t->base;
     }
     /* The client under test: one process per scenario. */
-    char **argv = sd_argv_split(g.client_cmd, g.listen_port, err, err_len);
-    if (!argv || !resolve_program(&argv[0], err, err_len)) {
-        sd_argv_free(argv);
+    t->client_pid = start_client(&t->client_stdin, err, err_len);
+    if (t->client_pid < 0) {
         tcp_destroy(&t->base);
         return NULL;
     }
-    int in[2];
-    int devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
-    if (pipe(in) != 0) {
-        snprintf(err, err_len, "pipe: %s", strerror(errno));
-        sd_argv_free(argv);
-        if (devnull >= 0) close(devnull);
-        tcp_destroy(&t->base);
-        return NULL;
-    }
-    fcntl(in[0], F_SETFD, FD_CLOEXEC);
-    fcntl(in[1], F_SETFD, FD_CLOEXEC);
-    const char *se = getenv("SHAKEDOWN_SHIM_STDERR");
-    bool keep_stderr = se && *se && strcmp(se, "0") != 0;
-    pid_t pid = fork();
-    if (pid == 0) {
-        /* Only async-signal-safe calls between fork and execve. */
-        dup2(in[0], 0);
-        if (devnull >= 0) {
-            dup2(devnull, 1);
-            if (!keep_stderr) dup2(devnull, 2);
-        }
-        signal(SIGPIPE, SIG_DFL);
-        execve(argv[0], argv, environ);
-        _exit(127);
-    }
-    close(in[0]);
-    if (devnull >= 0) close(devnull);
-    sd_argv_free(argv);
-    t->client_stdin = in[1];
-    if (pid < 0) {
-        snprintf(err, err_len, "fork: %s", strerror(errno));
-        tcp_destroy(&t->base);
-        return NULL;
-    }
-    t->client_pid = pid;
+    t->client_group = t->client_pid;
     return &t->base;
 }
 
@@ -569,11 +616,7 @@ static void tcp_destroy(sd_target *base) {
     tcp_target *t = (tcp_target *)base;
     if (t->fd >= 0) close(t->fd);
     if (t->client_stdin >= 0) close(t->client_stdin);
-    if (t->client_pid > 0) {
-        kill(t->client_pid, SIGKILL);
-        while (waitpid(t->client_pid, NULL, 0) < 0 && errno == EINTR) {
-        }
-    }
+    stop_client(t->client_pid, t->client_group);
     sd_buf_free(&t->out);
     free(t);
 }
@@ -588,3 +631,63 @@ const sd_target_ops sd_target_tcp = {
     .version = tcp_version,
     .destroy = tcp_destroy,
 };
+
+/* ---- The check before the run ---------------------------------------------------
+ * Kept apart from the connections above: it only asks whether the peer is
+ * there at all, so that a closed port or a client that cannot connect is a
+ * usage error before the first scenario. */
+
+bool sd_tcp_check_peer(char *err, size_t err_len) {
+    if (!g.configured) {
+        snprintf(err, err_len, "the tcp target is not set up (--connect or --listen)");
+        return false;
+    }
+    if (g.have_server) {
+        char why[400];
+        int fd = connect_server(why, sizeof why);
+        if (fd < 0) {
+            snprintf(err, err_len, "--connect: %s; is the server listening there?", why);
+            return false;
+        }
+        close(fd);
+    }
+    if (g.listen_fd < 0) return true;
+    /* The client command, once: it must connect to the port it was given. */
+    int in;
+    pid_t pid = start_client(&in, err, err_len);
+    if (pid < 0) return false;
+    int status = 0, fd = -1;
+    bool exited = false;
+    double deadline = sd_now_ms() + g.timeout_ms;
+    while (fd < 0 && !exited && sd_now_ms() < deadline) {
+        struct pollfd p = {.fd = g.listen_fd, .events = POLLIN};
+        if (poll(&p, 1, 50) == 1) fd = accept(g.listen_fd, NULL, NULL);
+        /* Accepted first if both: a client that connects and then exits
+         * did connect. */
+        if (fd < 0 && waitpid(pid, &status, WNOHANG) == pid) exited = true;
+    }
+    if (fd >= 0) close(fd);
+    if (in >= 0) close(in);
+    stop_client(exited ? -1 : pid, pid);
+    if (fd >= 0) return true;
+    if (exited && WIFEXITED(status) && WEXITSTATUS(status) == 127) {
+        snprintf(err, err_len,
+                 "--client-cmd `%s` exited with status 127 before connecting: it could not be started, or "
+                 "a program it runs was not found",
+                 g.client_cmd);
+    } else if (exited && WIFEXITED(status)) {
+        snprintf(err, err_len,
+                 "--client-cmd `%s` exited with status %d without connecting to 127.0.0.1:%d "
+                 "(it is run once before the scenarios; does it connect to {port}?)",
+                 g.client_cmd, WEXITSTATUS(status), g.listen_port);
+    } else if (exited) {
+        snprintf(err, err_len, "--client-cmd `%s` was killed by signal %d before connecting to 127.0.0.1:%d",
+                 g.client_cmd, WIFSIGNALED(status) ? WTERMSIG(status) : 0, g.listen_port);
+    } else {
+        snprintf(err, err_len,
+                 "--client-cmd `%s` did not connect to 127.0.0.1:%d within %d ms "
+                 "(it is run once before the scenarios; does it connect to {port}?)",
+                 g.client_cmd, g.listen_port, g.timeout_ms);
+    }
+    return false;
+}

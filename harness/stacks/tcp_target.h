@@ -31,6 +31,12 @@ typedef struct {
 /* Checks and stores the options, and binds the listening socket (loopback
  * only). Returns false with a message for the user on a bad option. */
 SD_MUST_CHECK bool sd_tcp_setup(const sd_tcp_options *o, char *err, size_t err_len);
+/* Before the run (after setup): with --connect, one TCP connection to the
+ * server, closed at once; with --listen, the client command run once, which
+ * must connect within the time limit. False with a message for the user if
+ * the server is not there or the client cannot be run or does not connect
+ * (a program that is missing, not executable, or exits at once). */
+SD_MUST_CHECK bool sd_tcp_check_peer(char *err, size_t err_len);
 /* The port the listener is bound to (after setup), -1 if none. */
 int sd_tcp_listen_port(void);
 /* Closes the listener. */

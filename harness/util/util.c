@@ -3,11 +3,15 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef __linux__
+#include <sys/prctl.h>
+#endif
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -162,4 +166,15 @@ bool sd_make_dirs(const char *path, char *err, size_t err_len) {
         return false;
     }
     return true;
+}
+
+void sd_die_with_parent(pid_t parent) {
+#ifdef __linux__
+    /* The signal is tied to the thread that forked: shakedown forks from
+     * its only thread. */
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+#endif
+    /* The parent may have died before prctl took effect: then this child
+     * already belongs to another process. */
+    if (getppid() != parent) _exit(127);
 }

@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #if defined(__GNUC__) || defined(__clang__)
 /* printf-style arguments, checked by the compiler. */
@@ -47,5 +48,13 @@ SD_MUST_CHECK bool sd_file_write_atomic(const char *path, const void *data, size
 /* mkdir -p: creates path and its missing parents; an existing folder is
  * fine. */
 SD_MUST_CHECK bool sd_make_dirs(const char *path, char *err, size_t err_len);
+
+/* Called in a child right after fork: the child is killed (SIGKILL) when
+ * the process that forked it ends, however it ends (SIGKILL included), so
+ * no shim, client or worker outlives shakedown. If that parent is already
+ * gone (it died between fork and this call), the child exits at once.
+ * Async-signal-safe. Linux only (prctl PR_SET_PDEATHSIG); elsewhere only
+ * the check. */
+void sd_die_with_parent(pid_t parent);
 
 #endif
