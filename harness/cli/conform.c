@@ -121,7 +121,17 @@ static void conform_usage(FILE *f) {
             "  --client-cmd CMD start CMD once per scenario; it is split into words like a shell\n"
             "                   would, but run without one; {port} in it becomes the port\n"
             "  --allow-remote   let --connect reach a non-loopback address\n"
-            "                   ($SHAKEDOWN_TCP_IDLE_MS: quiet time that ends a read, default 30)\n"
+            "  --app KIND       what the peer over TCP does with application data after its\n"
+            "                   handshake: http (a server answers 'GET / HTTP/1.0' with an\n"
+            "                   HTTP response, as 'openssl s_server -www' and 'gnutls-serv\n"
+            "                   --http' do; a client sends a request), echo (it sends back what\n"
+            "                   it gets, as 'gnutls-serv --echo'), none (nothing: the handshake\n"
+            "                   and the close_notify exchange are all). Default: http for\n"
+            "                   --connect, none for --listen (what 'openssl s_client' and\n"
+            "                   'gnutls-cli' do, reading stdin that never comes)\n"
+            "  --quiet-ms N     floor of the quiet time that ends a read over TCP (default 30, or\n"
+            "                   $SHAKEDOWN_TCP_IDLE_MS); above it the time adapts to the round\n"
+            "                   trips measured during the run, so a slow link is waited for\n"
             "  -j N             run N scenario x stack cells at a time, each in its own\n"
             "                   worker process, so a stack that crashes takes only its\n"
             "                   cell with it (default 1; the tcp stack always runs 1)\n"
@@ -379,7 +389,9 @@ static int conform_parse(int argc, char **argv, conform_opts *o, int *first_pos)
         OPT_CLIENT_CMD,
         OPT_ALLOW_REMOTE,
         OPT_NO_GENERATED,
-        OPT_BASELINE
+        OPT_BASELINE,
+        OPT_APP,
+        OPT_QUIET_MS
     };
     static const struct option longopts[] = {
         {"stack", required_argument, NULL, OPT_STACK},
@@ -394,6 +406,8 @@ static int conform_parse(int argc, char **argv, conform_opts *o, int *first_pos)
         {"allow-remote", no_argument, NULL, OPT_ALLOW_REMOTE},
         {"no-generated", no_argument, NULL, OPT_NO_GENERATED},
         {"baseline", required_argument, NULL, OPT_BASELINE},
+        {"app", required_argument, NULL, OPT_APP},
+        {"quiet-ms", required_argument, NULL, OPT_QUIET_MS},
         {"verbose", no_argument, NULL, 'v'},
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
@@ -402,6 +416,8 @@ static int conform_parse(int argc, char **argv, conform_opts *o, int *first_pos)
     };
     memset(o, 0, sizeof *o);
     o->tcp.listen_port = -1;
+    o->tcp.app = SD_TCP_APP_DEFAULT;
+    uint64_t quiet_ms = 0;
     o->seed = 1;
     o->now = SD_PKI_DEFAULT_TIME;
     opterr = 0;
@@ -462,6 +478,20 @@ static int conform_parse(int argc, char **argv, conform_opts *o, int *first_pos)
         case OPT_ALLOW_REMOTE:
             o->tcp.allow_remote = true;
             break;
+        case OPT_APP:
+            if (strcmp(optarg, "http") == 0)
+                o->tcp.app = SD_APP_HTTP;
+            else if (strcmp(optarg, "echo") == 0)
+                o->tcp.app = SD_APP_ECHO;
+            else if (strcmp(optarg, "none") == 0)
+                o->tcp.app = SD_APP_NONE;
+            else
+                return sd_cli_usage_error(conform_cmd, "--app wants http, echo or none, not '%s'", optarg);
+            break;
+        case OPT_QUIET_MS:
+            if (!sd_cli_parse_u64(optarg, &quiet_ms) || quiet_ms == 0 || quiet_ms > 60000)
+                return sd_cli_usage_error(conform_cmd, "--quiet-ms wants 1..60000 ms, not '%s'", optarg);
+            break;
         case 'j': {
             uint64_t j;
             if (!sd_cli_parse_u64(optarg, &j) || j == 0 || j > 4096) {
@@ -488,6 +518,8 @@ static int conform_parse(int argc, char **argv, conform_opts *o, int *first_pos)
     if (o->tcp.client_cmd && o->tcp.listen_port < 0) {
         return sd_cli_usage_error(conform_cmd, "--client-cmd needs --listen PORT");
     }
+    if ((o->tcp.app != SD_TCP_APP_DEFAULT || quiet_ms) && !o->use_tcp)
+        return sd_cli_usage_error(conform_cmd, "--app and --quiet-ms are for --connect and --listen");
     if (o->use_tcp) {
         /* A stack on a port: checked and bound now, so a bad address or a
          * busy port is a usage error before anything runs. */
@@ -497,7 +529,7 @@ static int conform_parse(int argc, char **argv, conform_opts *o, int *first_pos)
             return sd_cli_usage_error(conform_cmd, "$SHAKEDOWN_TCP_IDLE_MS wants 1..60000 ms, not '%s'",
                                       idle);
         }
-        o->tcp.idle_ms = (int)idle_ms;
+        o->tcp.idle_ms = (int)(quiet_ms ? quiet_ms : idle_ms);
         char err[512];
         if (!sd_tcp_setup(&o->tcp, err, sizeof err)) return sd_cli_usage_error(conform_cmd, "%s", err);
         if ((rc = add_one_stack(&o->stacks, &sd_target_tcp)) != SD_EXIT_OK) return rc;

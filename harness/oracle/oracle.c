@@ -33,6 +33,10 @@
  *    place an unsupported configuration becomes SKIP.
  *  - The TLS 1.3 alert level is ignored (RFC 8446 §6: "the level field can
  *    safely be ignored"), so a matching description passes at any level.
+ *  - Before any of the rows above: a run that did not reach the scenario's
+ *    step under test (trace/step_under_test.h; out->reached, recorded by the
+ *    driver) is UNREACHED, neither PASS nor FAIL, unless the scenario
+ *    expects `complete`, whose every step is the point.
  */
 #ifndef _POSIX_C_SOURCE
 #define _POSIX_C_SOURCE 200809L /* the build defines it too; this is for building alone */
@@ -47,13 +51,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "trace/step_under_test.h"
 #include "wire/names.h"
 #include "util/util.h"
 
 static const char *const verdict_names[SD_VERDICT_COUNT] = {
-    [SD_VERDICT_PASS] = "PASS",   [SD_VERDICT_SOFT] = "SOFT",   [SD_VERDICT_FAIL] = "FAIL",
-    [SD_VERDICT_CRASH] = "CRASH", [SD_VERDICT_HANG] = "HANG",   [SD_VERDICT_SKIP] = "SKIP",
-    [SD_VERDICT_ERROR] = "ERROR", [SD_VERDICT_XFAIL] = "XFAIL", [SD_VERDICT_XPASS] = "XPASS",
+    [SD_VERDICT_PASS] = "PASS",           [SD_VERDICT_SOFT] = "SOFT",   [SD_VERDICT_FAIL] = "FAIL",
+    [SD_VERDICT_CRASH] = "CRASH",         [SD_VERDICT_HANG] = "HANG",   [SD_VERDICT_SKIP] = "SKIP",
+    [SD_VERDICT_ERROR] = "ERROR",         [SD_VERDICT_XFAIL] = "XFAIL", [SD_VERDICT_XPASS] = "XPASS",
+    [SD_VERDICT_UNREACHED] = "UNREACHED",
 };
 
 const char *sd_verdict_name(sd_verdict v) {
@@ -163,6 +169,20 @@ static sd_verdict classify_expectation(const sd_scenario *s, const sd_outcome *o
 
     /* For DEVIATED, the driver's detail ("expected X, got Y") is the point. */
     const char *dsep = o->detail[0] ? ": " : "";
+
+    /* A verdict scores only what was tested: a run that ended before the
+     * step under test says nothing of how the stack answers it. Not for
+     * `expect: complete`, whose point is the whole run. */
+    int sut = sd_scenario_step_under_test(s);
+    if (sut != SD_STEP_WHOLE_RUN && o->reached < sut) {
+        int line = s->trace.actions[sut].line;
+        char at[48] = "";
+        if (line > 0) snprintf(at, sizeof at, " (line %d)", line);
+        sd_set_error(why, why_len,
+                     "not reached: the step under test is step %d%s; the run ended before it: %s%s%s", sut,
+                     at, observed, dsep, o->detail);
+        return SD_VERDICT_UNREACHED;
+    }
 
     switch (s->expect) {
     case SD_EXPECT_COMPLETE:
