@@ -142,9 +142,12 @@ static void collect(driver *d) {
             if (!d->tls12 && d->target_finished && d->driver_finished &&
                 (ev.msg.type == SD_NewSessionTicket || ev.msg.type == SD_KeyUpdate))
                 d->target_data_after_finished = true;
-            if (d->role == SD_ROLE_SERVER && ev.msg.type == SD_Certificate &&
-                is_empty_certificate(d, ev.msg.body))
-                d->target_sent_empty_certificate = true;
+            if (d->role == SD_ROLE_SERVER && ev.msg.type == SD_Certificate) {
+                if (is_empty_certificate(d, ev.msg.body))
+                    d->target_sent_empty_certificate = true;
+                else
+                    d->target_sent_certificate = true;
+            }
             add_event(d, SD_FROM_TARGET, SD_EVENT_HANDSHAKE, ev.msg.type, 0, ev.protected_record, false);
             driver_on_target_handshake(d, &ev.msg);
             break;
@@ -403,6 +406,11 @@ static void answer_certificate_request(driver *d, const sd_action *a) {
     d->filler = true;
     do_send_handshake(d, &empty);
     d->filler = false;
+    /* On its own, so that a stack that refuses it (one that requires a
+     * certificate) is seen refusing it, before the action's own bytes. */
+    deliver(d);
+    check_for_refusal(d);
+    d->action_delivered = d->action_delivered_late = false;
 }
 
 /* --- Expecting ------------------------------------------------------------ */
@@ -428,6 +436,18 @@ static void run_expect(driver *d, const sd_action *a) {
             sd_target_status st;
             read_status(d, &st);
             if (st.alert_sent >= 0) return end_from_status(d, "");
+            /* A program that takes no application data (`gnutls-cli`)
+             * may answer the driver's close_notify by ending the
+             * connection without its own, which RFC 8446 §6.1 asks for:
+             * that is the program's way to end, taken as the end here
+             * (the in-process and shim runs of the stack check the
+             * alert). */
+            if (st.failed && a->kind == SD_ACT_EXPECT_CLOSE && d->app == SD_APP_NONE &&
+                d->driver_sent_alert && connection_up(d)) {
+                d->target_closed_as_expected = true;
+                d->target_data_after_finished = true;
+                return;
+            }
             if (st.failed)
                 return end_run(d, SD_OUTCOME_CLOSED, "target gave up without an alert (%s)", st.error);
             return end_run(d, SD_OUTCOME_WAITING, "target sent nothing while the trace expected %s",
@@ -544,6 +564,7 @@ static void run_expect_appdata(driver *d, const sd_action *a) {
 
 static void run_action(driver *d, const sd_action *a) {
     answer_certificate_request(d, a);
+    if (d->ended) return;
     switch (a->kind) {
     case SD_ACT_SEND:
         do_send_handshake(d, a);
@@ -595,6 +616,28 @@ static void run_action(driver *d, const sd_action *a) {
     }
     deliver(d);
     check_for_refusal(d);
+}
+
+/* SD_APP_NONE: a stack that sends no application data may give no sign, in
+ * TLS 1.2 as a client, that it took the server's Finished (it finished
+ * first). The end of the connection is then the sign: the driver sends
+ * close_notify (RFC 5246 §7.2.1), and an answer with its own, or the end of
+ * the connection, without an alert, shows a connection that was up. */
+static void close_quietly(driver *d) {
+    if (d->app != SD_APP_NONE || !connection_up(d) || d->target_data_after_finished || d->driver_sent_alert)
+        return;
+    uint8_t body[2] = {SD_ALERT_LEVEL_WARNING, SD_close_notify};
+    sd_rl_send(&d->rl, SD_alert, sd_span_of(body, 2), false, 0);
+    add_event(d, SD_FROM_PEER, SD_EVENT_ALERT, SD_close_notify, SD_ALERT_LEVEL_WARNING, d->rl.write.active,
+              false);
+    d->driver_sent_alert = true;
+    deliver(d);
+    check_for_refusal(d);
+    if (d->ended) return;
+    sd_action close = {.kind = SD_ACT_EXPECT_CLOSE};
+    run_expect(d, &close);
+    if (d->ended) return;
+    d->target_data_after_finished = true;
 }
 
 /* --- What a stack over TCP was not set up for --------------------------------
@@ -655,6 +698,12 @@ static void explain_from_wire(driver *d, const sd_trace *trace) {
         snprintf(what, sizeof what,
                  "the client answered the CertificateRequest with an empty Certificate: this "
                  "scenario needs a client set up with the fixture's client certificate");
+    } else if (d->role == SD_ROLE_SERVER && cfg->client_auth == SD_CLIENT_AUTH_NONE &&
+               !cfg->target_client_credential && d->target_sent_certificate &&
+               (o->kind == SD_OUTCOME_DEVIATED || o->kind == SD_OUTCOME_WAITING)) {
+        snprintf(what, sizeof what,
+                 "the client answered the CertificateRequest with a certificate: this scenario needs a "
+                 "client set up without one");
     } else if (d->role == SD_ROLE_SERVER && d->tls12 && cfg->cipher_suite && d->n_peer_suites &&
                !offered(d, cfg->cipher_suite)) {
         snprintf(what, sizeof what, "the client did not offer %s, the one suite this scenario runs",
@@ -769,6 +818,7 @@ void sd_driver_run(const sd_trace *trace, const sd_run_config *cfg, sd_outcome *
         if (!d.ended) {
             /* The trace ran to its end: the target's last word decides. */
             check_for_refusal(&d);
+            if (!d.ended) close_quietly(&d);
             /* HTTP/1.0 ends the connection after the response (RFC 1945
              * §1.3): a server that does so with close_notify once it has
              * answered closes as the application says, not unasked. */

@@ -118,6 +118,7 @@ typedef struct {
     bool owe_empty_certificate;
     bool filler;                        /* the message being sent is such an answer, not a trace action */
     bool target_sent_empty_certificate; /* the target (a client) answered with an empty Certificate */
+    bool target_sent_certificate;       /* ... or with one that is not empty */
     /* For out->reached: the current action put bytes on the wire, and some
      * went to a target that had already given up. */
     bool action_delivered, action_delivered_late;

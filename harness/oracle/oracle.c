@@ -152,6 +152,11 @@ static sd_verdict classify_expectation(const sd_scenario *s, const sd_outcome *o
 sd_verdict sd_classify(const sd_scenario *s, const sd_outcome *o, char *why, size_t why_len) {
     sd_verdict v = classify_expectation(s, o, why, why_len);
     if (v != SD_VERDICT_FAIL || !has_tag(s, "policy")) return v;
+    /* The choice is about the step the scenario deviates at: a stack that
+     * ended the run before it refused an honest handshake, and chose
+     * nothing. */
+    int point = sd_scenario_first_deviation(s);
+    if (point != SD_STEP_WHOLE_RUN && o->reached < point) return v;
     if (why && why_len) {
         char reason[512];
         snprintf(reason, sizeof reason, "%s", why);

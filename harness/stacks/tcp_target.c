@@ -62,6 +62,7 @@ typedef struct {
     bool heard;            /* the peer has sent a byte on this connection */
     bool first_answer_due; /* a server was sent a handshake record and has not answered yet */
     double fed_at;         /* when the last feed went out, for the round-trip sample */
+    double first_byte_at;  /* when the peer's first byte came */
     sd_buf out;
     sd_target_status st;
 } tcp_target;
@@ -526,6 +527,7 @@ static void read_peer(tcp_target *t, int first_ms) {
         uint8_t buf[16384];
         ssize_t n = recv(t->fd, buf, sizeof buf, 0);
         if (n > 0) {
+            if (!t->heard) t->first_byte_at = sd_now_ms();
             if (!t->heard_since_feed && t->fed_at > 0) rtt_sample(sd_now_ms() - t->fed_at);
             t->heard = t->heard_since_feed = true;
             t->first_answer_due = false;
@@ -593,7 +595,7 @@ static void tcp_start(sd_target *base) {
     /* Before any answer to the driver was timed, the ClientHello's delay
      * (which includes starting the program) is the only estimate there is:
      * too long rather than too short. */
-    if (t->out.len && !g.have_rtt) rtt_sample(sd_now_ms() - accepted);
+    if (t->out.len && !g.have_rtt) rtt_sample(t->first_byte_at - accepted);
     t->waited_since_feed = true;
     if (t->out.len == 0 && !t->st.failed && !t->st.crashed) {
         t->st.hung = true;

@@ -129,9 +129,7 @@ static bool has_mutation(const sd_action *a, sd_mutation_kind kind) {
     return false;
 }
 
-/* The first action by which the driver deviates from an honest peer, or
- * SD_STEP_WHOLE_RUN. */
-static int first_deviation(const sd_scenario *s) {
+int sd_scenario_first_deviation(const sd_scenario *s) {
     const sd_trace *trace = &s->trace;
     sd_role target_role = s->role;
     bool tls12 = s->version == SD_TLS12;
@@ -231,7 +229,7 @@ static bool sends(const sd_action *a) {
 
 int sd_scenario_step_under_test(const sd_scenario *s) {
     if (s->expect == SD_EXPECT_COMPLETE) return SD_STEP_WHOLE_RUN;
-    int step = first_deviation(s);
+    int step = sd_scenario_first_deviation(s);
     if (step != SD_STEP_WHOLE_RUN) return step;
     /* Every action is honest: the refusal the scenario expects answers the
      * last thing the driver sends. */

@@ -40,4 +40,9 @@
 /* The index of the action under test, or SD_STEP_WHOLE_RUN. */
 int sd_scenario_step_under_test(const sd_scenario *s);
 
+/* The first action by which the driver deviates from an honest peer,
+ * whatever the expectation (a `policy` scenario's point, say, which expects
+ * `complete`), or SD_STEP_WHOLE_RUN if every action is honest. */
+int sd_scenario_first_deviation(const sd_scenario *s);
+
 #endif
