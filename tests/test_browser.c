@@ -217,7 +217,9 @@ static void page_shows_the_run(void **state) {
         json_t *n;
         json_object_foreach(json_object_get(st, "counts"), v, n) {
             json_int_t count = json_integer_value(n);
-            if ((strcmp(v, "XFAIL") == 0 || strcmp(v, "XPASS") == 0) && count == 0) continue; /* hidden */
+            if ((strcmp(v, "XFAIL") == 0 || strcmp(v, "XPASS") == 0 || strcmp(v, "UNREACHED") == 0) &&
+                count == 0)
+                continue; /* hidden */
             char shown[160];
             snprintf(shown, sizeof shown, "<span class=\"badge v-%s\">%s</span>%lld</span>", v, v,
                      (long long)count);

@@ -490,10 +490,42 @@ static void gnutls_serv_matches_shim(void **state) {
     compare_with_shim("gnutls", argv, port, true);
 }
 
+/* --app and --quiet-ms: a bad value, or either without a stack over TCP,
+ * is a usage error (exit 2) before anything runs. */
+static int conform_status(char *const extra[]) {
+    const char *bin = getenv("SHAKEDOWN_BIN");
+    char *argv[16] = {(char *)bin, "conform", "-q"};
+    size_t n = 3;
+    for (size_t i = 0; extra[i] && n < 15; i++) argv[n++] = extra[i];
+    argv[n] = NULL;
+    pid_t pid = spawn(argv, NULL);
+    int status;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+static void app_and_quiet_flags(void **state) {
+    (void)state;
+    if (!getenv("SHAKEDOWN_BIN")) skip();
+    char *bad_app[] = {"--connect", "127.0.0.1:4433", "--app", "smtp", NULL};
+    char *bad_quiet[] = {"--connect", "127.0.0.1:4433", "--quiet-ms", "0", NULL};
+    char *app_alone[] = {"--stack", "model", "--app", "none", NULL};
+    char *quiet_alone[] = {"--stack", "model", "--quiet-ms", "50", NULL};
+    assert_int_equal(conform_status(bad_app), 2);
+    assert_int_equal(conform_status(bad_quiet), 2);
+    assert_int_equal(conform_status(app_alone), 2);
+    assert_int_equal(conform_status(quiet_alone), 2);
+    /* The library refuses an application behaviour it does not know. */
+    char err[200];
+    sd_tcp_options o = {.connect = "127.0.0.1:4433", .listen_port = -1, .app = 7};
+    assert_false(sd_tcp_setup(&o, err, sizeof err));
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(argv_split),
         cmocka_unit_test(remote_refused_without_flag),
+        cmocka_unit_test(app_and_quiet_flags),
         cmocka_unit_test_teardown(serve_answers_over_tcp, stop_server),
         cmocka_unit_test_teardown(serve_sends_the_page_to_s_client, stop_server),
         cmocka_unit_test_teardown(serve_closes_after_the_page, stop_server),

@@ -130,7 +130,17 @@ static void conform_usage(FILE *f) {
             "                   exits without connecting, is a usage error); only the scenarios\n"
             "                   that test a client run (as for --connect)\n"
             "  --allow-remote   let --connect reach a non-loopback address\n"
-            "                   ($SHAKEDOWN_TCP_IDLE_MS: quiet time that ends a read, default 30)\n"
+            "  --app KIND       what the peer over TCP does with application data after its\n"
+            "                   handshake: http (a server answers 'GET / HTTP/1.0' with an\n"
+            "                   HTTP response, as 'openssl s_server -www' and 'gnutls-serv\n"
+            "                   --http' do; a client sends a request), echo (it sends back what\n"
+            "                   it gets, as 'gnutls-serv --echo'), none (nothing: the handshake\n"
+            "                   and the close_notify exchange are all). Default: http for\n"
+            "                   --connect, none for --listen (what 'openssl s_client' and\n"
+            "                   'gnutls-cli' do, reading stdin that never comes)\n"
+            "  --quiet-ms N     floor of the quiet time that ends a read over TCP (default 30, or\n"
+            "                   $SHAKEDOWN_TCP_IDLE_MS); above it the time adapts to the round\n"
+            "                   trips measured during the run, so a slow link is waited for\n"
             "  -j N             run N scenario x stack cells at a time, each in its own\n"
             "                   worker process, so a stack that crashes takes only its\n"
             "                   cell with it (default 1; the tcp stack always runs 1)\n"
@@ -148,14 +158,26 @@ static void conform_usage(FILE *f) {
             "\n"
             "Verdicts: PASS (the RFC's alert), SOFT (refused, with another alert or a plain\n"
             "close), FAIL (accepted what it must refuse, or the reverse), CRASH, HANG,\n"
-            "SKIP, ERROR (the harness failed; never the stack's fault); with --baseline\n"
-            "also XFAIL (an expected failure still fails) and XPASS (it passes now).\n"
-            "docs/outcomes.md has the full table.\n"
+            "SKIP, ERROR (the harness failed; never the stack's fault), UNREACHED (the run\n"
+            "ended before the step the scenario tests: neither pass nor fail); with\n"
+            "--baseline also XFAIL (an expected failure still fails) and XPASS (it passes\n"
+            "now). docs/outcomes.md has the full table.\n"
+            "\n"
+            "A server under test (--connect) takes one connection after another, presents\n"
+            "a certificate of the fixture PKI for server.shakedown.test (leaf-rsa, leaf),\n"
+            "and after its handshake does what --app says; to judge the client\n"
+            "authentication scenarios it asks for a client certificate and verifies it\n"
+            "against the fixture root. A client under test (--client-cmd) connects to\n"
+            "{port}, trusts the fixture root, checks the name and refuses what fails, and\n"
+            "answers close_notify; given the fixture's client certificate it can run the\n"
+            "client authentication scenarios. What a peer was not set up for (a suite, a\n"
+            "version, client authentication) is SKIP with the reason; a server that never\n"
+            "answers is a HANG. README.md, 'Testing your own server or client over TCP'.\n"
             "\n"
             "The run folder gets results.json, junit.xml, summary.md and index.html.\n"
             "\n"
             "exit codes (for CI):\n"
-            "  0  no FAIL, CRASH or HANG (PASS, SOFT, SKIP, XFAIL, XPASS only)\n"
+            "  0  no FAIL, CRASH or HANG (PASS, SOFT, SKIP, UNREACHED, XFAIL, XPASS only)\n"
             "  1  at least one FAIL, CRASH or HANG not expected by the baseline\n"
             "  2  usage or input error (bad flag, bad scenario file or baseline, missing PKI,\n"
             "     an --out folder not empty or not writable, a closed --connect port, a\n"
@@ -409,7 +431,9 @@ static int conform_parse(int argc, char **argv, conform_opts *o, int *first_pos)
         OPT_ALLOW_REMOTE,
         OPT_NO_GENERATED,
         OPT_BASELINE,
-        OPT_FORCE
+        OPT_FORCE,
+        OPT_APP,
+        OPT_QUIET_MS
     };
     static const struct option longopts[] = {
         {"stack", required_argument, NULL, OPT_STACK},
@@ -425,6 +449,8 @@ static int conform_parse(int argc, char **argv, conform_opts *o, int *first_pos)
         {"no-generated", no_argument, NULL, OPT_NO_GENERATED},
         {"baseline", required_argument, NULL, OPT_BASELINE},
         {"force", no_argument, NULL, OPT_FORCE},
+        {"app", required_argument, NULL, OPT_APP},
+        {"quiet-ms", required_argument, NULL, OPT_QUIET_MS},
         {"verbose", no_argument, NULL, 'v'},
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
@@ -433,6 +459,8 @@ static int conform_parse(int argc, char **argv, conform_opts *o, int *first_pos)
     };
     memset(o, 0, sizeof *o);
     o->tcp.listen_port = -1;
+    o->tcp.app = SD_TCP_APP_DEFAULT;
+    uint64_t quiet_ms = 0;
     o->seed = 1;
     o->now = SD_PKI_DEFAULT_TIME;
     opterr = 0;
@@ -496,6 +524,20 @@ static int conform_parse(int argc, char **argv, conform_opts *o, int *first_pos)
         case OPT_ALLOW_REMOTE:
             o->tcp.allow_remote = true;
             break;
+        case OPT_APP:
+            if (strcmp(optarg, "http") == 0)
+                o->tcp.app = SD_APP_HTTP;
+            else if (strcmp(optarg, "echo") == 0)
+                o->tcp.app = SD_APP_ECHO;
+            else if (strcmp(optarg, "none") == 0)
+                o->tcp.app = SD_APP_NONE;
+            else
+                return sd_cli_usage_error(conform_cmd, "--app wants http, echo or none, not '%s'", optarg);
+            break;
+        case OPT_QUIET_MS:
+            if (!sd_cli_parse_u64(optarg, &quiet_ms) || quiet_ms == 0 || quiet_ms > 60000)
+                return sd_cli_usage_error(conform_cmd, "--quiet-ms wants 1..60000 ms, not '%s'", optarg);
+            break;
         case 'j': {
             uint64_t j;
             if (!sd_cli_parse_u64(optarg, &j) || j == 0 || j > 4096) {
@@ -522,6 +564,8 @@ static int conform_parse(int argc, char **argv, conform_opts *o, int *first_pos)
     if (o->tcp.client_cmd && o->tcp.listen_port < 0) {
         return sd_cli_usage_error(conform_cmd, "--client-cmd needs --listen PORT");
     }
+    if ((o->tcp.app != SD_TCP_APP_DEFAULT || quiet_ms) && !o->use_tcp)
+        return sd_cli_usage_error(conform_cmd, "--app and --quiet-ms are for --connect and --listen");
     if (o->use_tcp) {
         /* A stack on a port: checked and bound now, so a bad address or a
          * busy port is a usage error before anything runs. */
@@ -531,7 +575,7 @@ static int conform_parse(int argc, char **argv, conform_opts *o, int *first_pos)
             return sd_cli_usage_error(conform_cmd, "$SHAKEDOWN_TCP_IDLE_MS wants 1..60000 ms, not '%s'",
                                       idle);
         }
-        o->tcp.idle_ms = (int)idle_ms;
+        o->tcp.idle_ms = (int)(quiet_ms ? quiet_ms : idle_ms);
         char err[512];
         if (!sd_tcp_setup(&o->tcp, err, sizeof err)) return sd_cli_usage_error(conform_cmd, "%s", err);
         /* Reachable, and the client command runs and connects: else every

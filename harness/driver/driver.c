@@ -71,8 +71,17 @@ static void add_event(driver *d, sd_direction from, sd_event_kind kind, uint8_t 
 
 /* --- Talking to the target ---------------------------------------------- */
 
+static void read_status(driver *d, sd_target_status *st);
+
+/* Hands what the driver wrote to the target. A target that had already
+ * given up (closed, refused, died) never reads it: the action did not reach
+ * it, and out->reached says so. */
 static void deliver(driver *d) {
     if (d->rl.out.len == 0) return;
+    sd_target_status st;
+    read_status(d, &st);
+    d->action_delivered = true;
+    if (st.failed || st.crashed || st.hung || st.alert_sent >= 0) d->action_delivered_late = true;
     if (d->cfg->on_bytes) d->cfg->on_bytes(d->cfg->observer_ctx, SD_FROM_PEER, sd_buf_span(&d->rl.out));
     d->target->ops->feed(d->target, sd_buf_span(&d->rl.out));
     sd_buf_reset(&d->rl.out);
@@ -84,6 +93,16 @@ static void deliver(driver *d) {
  * answering a HelloRequest, say) goes on: the driver passes over it. */
 static bool warning_goes_on(const driver *d, const sd_alert *a) {
     return d->tls12 && a->level == SD_ALERT_LEVEL_WARNING && a->description != SD_close_notify;
+}
+
+/* A Certificate with no certificate in it: TLS 1.3 (RFC 8446 §4.4.2) a
+ * context, then an empty certificate_list; TLS 1.2 (RFC 5246 §7.4.2) an
+ * empty certificate_list alone. */
+static bool is_empty_certificate(const driver *d, sd_span body) {
+    if (d->tls12) return body.len == 3 && !body.data[0] && !body.data[1] && !body.data[2];
+    if (body.len < 1) return false;
+    size_t ctx = body.data[0];
+    return body.len == 1 + ctx + 3 && !body.data[1 + ctx] && !body.data[2 + ctx] && !body.data[3 + ctx];
 }
 
 /* Takes everything the target has sent into the queue. */
@@ -109,7 +128,26 @@ static void collect(driver *d) {
             q->type = ev.msg.type;
             q->hrr = ev.msg.type == SD_ServerHello && ev.msg.body.len >= 2 + SD_RANDOM_LEN &&
                      memcmp(ev.msg.body.data + 2, sd_hrr_random, SD_RANDOM_LEN) == 0;
-            if (ev.msg.type == SD_Finished) d->target_finished = true;
+            if (ev.msg.type == SD_Finished) {
+                /* The side that finishes second sends its Finished only
+                 * after it has verified the other's (RFC 8446 §4.4.4, RFC
+                 * 5246 §7.4.9): a target that finishes after the driver
+                 * has accepted the handshake. */
+                if (d->driver_finished && !d->target_finished) d->target_data_after_finished = true;
+                d->target_finished = true;
+            }
+            /* RFC 8446 §4.6: NewSessionTicket and KeyUpdate come only in a
+             * connection that is up (§4.6.1: "after the server has received
+             * the client Finished"). */
+            if (!d->tls12 && d->target_finished && d->driver_finished &&
+                (ev.msg.type == SD_NewSessionTicket || ev.msg.type == SD_KeyUpdate))
+                d->target_data_after_finished = true;
+            if (d->role == SD_ROLE_SERVER && ev.msg.type == SD_Certificate) {
+                if (is_empty_certificate(d, ev.msg.body))
+                    d->target_sent_empty_certificate = true;
+                else
+                    d->target_sent_certificate = true;
+            }
             add_event(d, SD_FROM_TARGET, SD_EVENT_HANDSHAKE, ev.msg.type, 0, ev.protected_record, false);
             driver_on_target_handshake(d, &ev.msg);
             break;
@@ -255,7 +293,7 @@ static void do_send_handshake(driver *d, const sd_action *a) {
     const sd_mutation *record_version = driver_find_mutation(a, SD_MUT_RECORD_VERSION);
     if (record_version && !encrypted)
         driver_set_record_version(&d->rl.out, records_from, (uint16_t)record_version->value);
-    add_event(d, SD_FROM_PEER, SD_EVENT_HANDSHAKE, wire_type, 0, encrypted, a->n_mutations > 0);
+    add_event(d, SD_FROM_PEER, SD_EVENT_HANDSHAKE, wire_type, 0, encrypted, a->n_mutations > 0 && !d->filler);
     if (a->msg_type == SD_Finished) d->driver_finished = true;
     driver_on_sent_handshake(d, a, sd_buf_span(&body), sd_buf_span(&honest));
     sd_buf_free(&honest);
@@ -281,7 +319,252 @@ static const char *expected_name(uint16_t type) {
     return sd_handshake_type_name(type) ? sd_handshake_type_name(type) : "?";
 }
 
+/* --- Application data ------------------------------------------------------ */
+
+/* SD_APP_HTTP: what each side says (RFC 1945): the driver as client asks for
+ * the root page, as server answers any request with a short page. */
+static const char http_request[] = "GET / HTTP/1.0\r\n\r\n";
+static const char http_response[] =
+    "HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 10\r\n\r\n"
+    "shakedown\n";
+
+static bool connection_up(const driver *d) { return d->target_finished && d->driver_finished; }
+
+static void send_appdata(driver *d, sd_span data) {
+    sd_rl_send(&d->rl, SD_application_data, data, false, 0);
+    add_event(d, SD_FROM_PEER, SD_EVENT_APPDATA, 0, 0, d->rl.write.active, false);
+}
+
+/* send-appdata: the trace's bytes to a stack that echoes; a request or a
+ * response to one that speaks HTTP; nothing, once the handshake is done, to
+ * one that takes no application data. Data sent before the handshake is
+ * done is the deviation a scenario tests, and goes out in every mode. */
+static void run_send_appdata(driver *d, const sd_action *a) {
+    sd_span data = sd_span_of(a->bytes, a->bytes_len);
+    if (d->app == SD_APP_NONE && connection_up(d)) return;
+    if (d->app == SD_APP_HTTP) {
+        const char *text = d->role == SD_ROLE_CLIENT ? http_request : http_response;
+        data = sd_span_of((const uint8_t *)text, strlen(text));
+        if (d->role == SD_ROLE_CLIENT) d->http_requested = true;
+    }
+    send_appdata(d, data);
+}
+
+/* Passes over application data at the head of the queue: the rest of an
+ * HTTP response that came in several records, or data a stack that was
+ * meant to send none sent anyway. */
+static void drop_appdata(driver *d) {
+    while (d->q_len && d->queue[d->q_head].kind == SD_RL_APPDATA && !d->queue[d->q_head].unreadable) {
+        d->q_head = (d->q_head + 1) % MAX_QUEUE;
+        d->q_len--;
+    }
+}
+
+/* --- Optional messages --------------------------------------------------- */
+
+/* Messages the RFCs let the target send where the trace expects another;
+ * the driver takes them as an honest peer would and goes on waiting for
+ * what the trace expects:
+ *  - CertificateRequest, which a server may send whether or not the
+ *    scenario planned client authentication (RFC 8446 §4.3.2, RFC 5246
+ *    §7.4.4): the driver then owes an empty Certificate;
+ *  - HelloRequest, which a TLS 1.2 client "will ignore ... if the client is
+ *    currently negotiating a session" and may ignore after it (RFC 5246
+ *    §7.4.1.1);
+ *  - a TLS 1.3 KeyUpdate after the handshake (RFC 8446 §4.6.3), whose keys
+ *    the driver has already moved (driver_keys.c).
+ * The compatibility CCS and NewSessionTicket are taken in run_expect. */
+static bool take_optional(driver *d, const sd_action *a, const target_event *ev) {
+    bool expecting = a->kind == SD_ACT_EXPECT;
+    if (expecting && ev->type == a->msg_type) return false;
+    if (d->role == SD_ROLE_CLIENT && ev->type == SD_CertificateRequest && expecting &&
+        (d->tls12 ? a->msg_type == SD_ServerHelloDone : a->msg_type == SD_Certificate)) {
+        d->owe_empty_certificate = true;
+        return true;
+    }
+    if (d->tls12 && d->role == SD_ROLE_CLIENT && ev->type == SD_HelloRequest) return true;
+    if (!d->tls12 && ev->type == SD_KeyUpdate && connection_up(d)) return true;
+    return false;
+}
+
+/* RFC 8446 §4.4.2, RFC 5246 §7.4.6: a client asked for a certificate that
+ * has none sends an empty Certificate first in its next flight. A TLS 1.3
+ * compatibility CCS still comes before it (§D.4), and an alert goes instead
+ * of the flight. The trace did not plan the request, so a Certificate it
+ * sends is what it sends in the flight without one (a Certificate where the
+ * Finished belongs, say): it comes after the empty one, and stays the
+ * deviation it was written to be. */
+static void answer_certificate_request(driver *d, const sd_action *a) {
+    if (!d->owe_empty_certificate) return;
+    bool starts_flight = a->kind == SD_ACT_SEND || a->kind == SD_ACT_SEND_APPDATA ||
+                         a->kind == SD_ACT_SEND_RAW || a->kind == SD_ACT_RENEGOTIATE ||
+                         (a->kind == SD_ACT_SEND_CCS && d->tls12);
+    if (!starts_flight) return;
+    d->owe_empty_certificate = false;
+    sd_action empty = {.kind = SD_ACT_SEND, .line = a->line, .msg_type = SD_Certificate, .n_mutations = 1};
+    empty.mutations[0].kind = SD_MUT_EMPTY;
+    d->filler = true;
+    do_send_handshake(d, &empty);
+    d->filler = false;
+    /* On its own, so that a stack that refuses it (one that requires a
+     * certificate) is seen refusing it, before the action's own bytes. */
+    deliver(d);
+    check_for_refusal(d);
+    d->action_delivered = d->action_delivered_late = false;
+}
+
+/* --- Expecting ------------------------------------------------------------ */
+
+static const char *wanted_name(const sd_action *a) {
+    return a->kind == SD_ACT_EXPECT           ? expected_name(a->msg_type)
+           : a->kind == SD_ACT_EXPECT_APPDATA ? "application data"
+           : a->kind == SD_ACT_EXPECT_CCS     ? "ChangeCipherSpec"
+                                              : "close_notify";
+}
+
+static void run_expect(driver *d, const sd_action *a) {
+    collect(d);
+    if (!check_alive(d)) return;
+    target_event ev;
+    for (;;) {
+        if (!queue_pop(d, &ev)) {
+            /* RFC 8446 §4.6.3: the answer to update_requested is due only
+             * "prior to sending its next Application Data record": a stack
+             * that sends none owes nothing yet. */
+            if (d->app == SD_APP_NONE && a->kind == SD_ACT_EXPECT && a->msg_type == SD_KeyUpdate && !d->tls12)
+                return;
+            sd_target_status st;
+            read_status(d, &st);
+            if (st.alert_sent >= 0) return end_from_status(d, "");
+            /* A program that takes no application data (`gnutls-cli`)
+             * may answer the driver's close_notify by ending the
+             * connection without its own, which RFC 8446 §6.1 asks for:
+             * that is the program's way to end, taken as the end here
+             * (the in-process and shim runs of the stack check the
+             * alert). */
+            if (st.failed && a->kind == SD_ACT_EXPECT_CLOSE && d->app == SD_APP_NONE &&
+                d->driver_sent_alert && connection_up(d)) {
+                d->target_closed_as_expected = true;
+                d->target_data_after_finished = true;
+                return;
+            }
+            if (st.failed)
+                return end_run(d, SD_OUTCOME_CLOSED, "target gave up without an alert (%s)", st.error);
+            return end_run(d, SD_OUTCOME_WAITING, "target sent nothing while the trace expected %s",
+                           wanted_name(a));
+        }
+        /* Optional messages an honest peer may send at any point are
+         * skipped unless asked for: the TLS 1.3 compatibility CCS
+         * (§D.4) and NewSessionTicket (§4.6.1). A TLS 1.2 CCS is a
+         * step of the handshake (RFC 5246 §7.1): only expect-ccs
+         * takes it. */
+        if (ev.kind == SD_RL_CCS && !d->tls12 && a->kind != SD_ACT_EXPECT_CCS) continue;
+        if (ev.kind == SD_RL_ALERT && warning_goes_on(d, &ev.alert)) continue;
+        if (ev.kind == SD_RL_HANDSHAKE && ev.type == SD_NewSessionTicket &&
+            !(a->kind == SD_ACT_EXPECT && a->msg_type == SD_NewSessionTicket))
+            continue;
+        if (ev.kind == SD_RL_HANDSHAKE && take_optional(d, a, &ev)) continue;
+        /* A stack that does not echo may still be sending the rest of its
+         * answer when the driver waits for close_notify. */
+        if (a->kind == SD_ACT_EXPECT_CLOSE && d->app != SD_APP_ECHO && ev.kind == SD_RL_APPDATA &&
+            !ev.unreadable)
+            continue;
+        break;
+    }
+    if (ev.kind == SD_RL_ERROR) return end_from_status(d, ev.detail);
+    if (ev.kind == SD_RL_ALERT) {
+        if (a->kind == SD_ACT_EXPECT_CLOSE && ev.alert.description == SD_close_notify) {
+            d->target_closed_as_expected = true;
+            d->target_closed_unasked = false;
+            /* Answering close_notify with its own, rather than with an
+             * error, the target shows the connection was up. */
+            if (connection_up(d)) d->target_data_after_finished = true;
+            return;
+        }
+        if (ends_connection(d, &ev.alert)) return end_with_alert(d, &ev.alert);
+        return end_run(d, SD_OUTCOME_CLOSED, "target closed the connection");
+    }
+    if (a->kind == SD_ACT_EXPECT && ev.kind == SD_RL_HANDSHAKE) {
+        /* `expect ServerHello` takes a HelloRetryRequest too (it is one
+         * on the wire); `expect HelloRetryRequest` only that. */
+        if (a->msg_type == SD_MSG_TYPE_HELLO_RETRY_REQUEST ? ev.type == SD_ServerHello && ev.hrr
+                                                           : ev.type == a->msg_type)
+            return;
+    }
+    if (a->kind == SD_ACT_EXPECT_APPDATA && ev.kind == SD_RL_APPDATA && !ev.unreadable) {
+        /* An HTTP response may come in several records: all of it is the
+         * answer. */
+        if (d->app == SD_APP_HTTP) {
+            drop_appdata(d);
+            d->http_requested = false;
+            d->http_answered = true;
+        }
+        return;
+    }
+    if (a->kind == SD_ACT_EXPECT_CCS && ev.kind == SD_RL_CCS) return;
+    const char *got = ev.kind == SD_RL_HANDSHAKE
+                          ? (ev.hrr ? "HelloRetryRequest" : sd_handshake_type_name(ev.type))
+                      : ev.unreadable            ? "a record protected under keys the driver does not hold"
+                      : ev.kind == SD_RL_APPDATA ? "application data"
+                      : ev.kind == SD_RL_CCS     ? "ChangeCipherSpec"
+                                                 : "a record";
+    /* A target that has since ended the connection is judged by how it
+     * ended: what it sent first was queued before it read the input that
+     * made it stop (a flight produced for the ClientHello, then an error
+     * alert received), and how a stack batches its records must not
+     * change the outcome. */
+    sd_target_status st;
+    read_status(d, &st);
+    if (st.failed || st.alert_sent >= 0) return end_from_status(d, "");
+    return end_run(d, SD_OUTCOME_DEVIATED, "expected %s, target sent %s", wanted_name(a),
+                   got ? got : "unknown message");
+}
+
+/* expect-appdata: the echo, or the answer to the request the driver makes
+ * now if none is out (HTTP answers only a request: after a raw record, say,
+ * nothing was asked); a stack that takes no application data sends none,
+ * and anything it sends anyway is passed over. */
+static void run_expect_appdata(driver *d, const sd_action *a) {
+    if (d->app == SD_APP_NONE) {
+        collect(d);
+        drop_appdata(d);
+        return;
+    }
+    if (d->app == SD_APP_HTTP && d->role == SD_ROLE_CLIENT && !d->http_requested) {
+        send_appdata(d, sd_span_of((const uint8_t *)http_request, strlen(http_request)));
+        d->http_requested = true;
+        deliver(d);
+        check_for_refusal(d);
+        if (d->ended) return;
+    }
+    if (d->app == SD_APP_HTTP && d->http_junk) {
+        /* The request came after application data the scenario made up
+         * (2^14 zero bytes, say): the HTTP server read it as part of the
+         * request and may answer with an error, close, or wait for more.
+         * That is the application's business; the record layer took the
+         * data, which is what the scenario asks. Without an alert, the
+         * expectation is passed over. */
+        collect(d);
+        if (!check_alive(d)) return;
+        bool answered = false;
+        for (size_t i = 0; i < d->q_len; i++) {
+            const target_event *q = &d->queue[(d->q_head + i) % MAX_QUEUE];
+            answered |= q->kind == SD_RL_APPDATA || q->kind == SD_RL_ERROR ||
+                        (q->kind == SD_RL_ALERT && ends_connection(d, &q->alert));
+        }
+        if (!answered) {
+            d->http_junk = false;
+            d->http_requested = false;
+            d->http_answered = true;
+            return;
+        }
+    }
+    run_expect(d, a);
+}
+
 static void run_action(driver *d, const sd_action *a) {
+    answer_certificate_request(d, a);
+    if (d->ended) return;
     switch (a->kind) {
     case SD_ACT_SEND:
         do_send_handshake(d, a);
@@ -314,92 +597,121 @@ static void run_action(driver *d, const sd_action *a) {
         break;
     }
     case SD_ACT_SEND_APPDATA:
-        sd_rl_send(&d->rl, SD_application_data, sd_span_of(a->bytes, a->bytes_len), false, 0);
-        add_event(d, SD_FROM_PEER, SD_EVENT_APPDATA, 0, 0, d->rl.write.active, false);
+        run_send_appdata(d, a);
         break;
     case SD_ACT_SEND_RAW:
+        if (a->content_type == SD_application_data && connection_up(d)) d->http_junk = true;
         send_raw_record(d, a);
         add_event(d, SD_FROM_PEER, SD_EVENT_RAW, a->content_type, 0, a->encrypted && d->rl.write.active,
                   true);
         break;
-    case SD_ACT_EXPECT:
     case SD_ACT_EXPECT_APPDATA:
+        /* An expect reads; it has nothing to deliver and nothing more to
+         * check than what it took. */
+        return run_expect_appdata(d, a);
+    case SD_ACT_EXPECT:
     case SD_ACT_EXPECT_CLOSE:
-    case SD_ACT_EXPECT_CCS: {
-        collect(d);
-        if (!check_alive(d)) return;
-        target_event ev;
-        for (;;) {
-            if (!queue_pop(d, &ev)) {
-                char want[48];
-                snprintf(want, sizeof(want), "%s",
-                         a->kind == SD_ACT_EXPECT           ? expected_name(a->msg_type)
-                         : a->kind == SD_ACT_EXPECT_APPDATA ? "application data"
-                         : a->kind == SD_ACT_EXPECT_CCS     ? "ChangeCipherSpec"
-                                                            : "close_notify");
-                sd_target_status st;
-                read_status(d, &st);
-                if (st.alert_sent >= 0) return end_from_status(d, "");
-                if (st.failed)
-                    return end_run(d, SD_OUTCOME_CLOSED, "target gave up without an alert (%s)", st.error);
-                return end_run(d, SD_OUTCOME_WAITING, "target sent nothing while the trace expected %s",
-                               want);
-            }
-            /* Optional messages an honest peer may send at any point are
-             * skipped unless asked for: the TLS 1.3 compatibility CCS
-             * (§D.4) and NewSessionTicket (§4.6.1). A TLS 1.2 CCS is a
-             * step of the handshake (RFC 5246 §7.1): only expect-ccs
-             * takes it. */
-            if (ev.kind == SD_RL_CCS && !d->tls12 && a->kind != SD_ACT_EXPECT_CCS) continue;
-            if (ev.kind == SD_RL_ALERT && warning_goes_on(d, &ev.alert)) continue;
-            if (ev.kind == SD_RL_HANDSHAKE && ev.type == SD_NewSessionTicket &&
-                !(a->kind == SD_ACT_EXPECT && a->msg_type == SD_NewSessionTicket))
-                continue;
-            break;
-        }
-        if (ev.kind == SD_RL_ERROR) return end_from_status(d, ev.detail);
-        if (ev.kind == SD_RL_ALERT) {
-            if (a->kind == SD_ACT_EXPECT_CLOSE && ev.alert.description == SD_close_notify) {
-                d->target_closed_as_expected = true;
-                d->target_closed_unasked = false;
-                return;
-            }
-            if (ends_connection(d, &ev.alert)) return end_with_alert(d, &ev.alert);
-            return end_run(d, SD_OUTCOME_CLOSED, "target closed the connection");
-        }
-        if (a->kind == SD_ACT_EXPECT && ev.kind == SD_RL_HANDSHAKE) {
-            /* `expect ServerHello` takes a HelloRetryRequest too (it is one
-             * on the wire); `expect HelloRetryRequest` only that. */
-            if (a->msg_type == SD_MSG_TYPE_HELLO_RETRY_REQUEST ? ev.type == SD_ServerHello && ev.hrr
-                                                               : ev.type == a->msg_type)
-                return;
-        }
-        if (a->kind == SD_ACT_EXPECT_APPDATA && ev.kind == SD_RL_APPDATA && !ev.unreadable) return;
-        if (a->kind == SD_ACT_EXPECT_CCS && ev.kind == SD_RL_CCS) return;
-        const char *got = ev.kind == SD_RL_HANDSHAKE
-                              ? (ev.hrr ? "HelloRetryRequest" : sd_handshake_type_name(ev.type))
-                          : ev.unreadable ? "a record protected under keys the driver does not hold"
-                          : ev.kind == SD_RL_APPDATA ? "application data"
-                          : ev.kind == SD_RL_CCS     ? "ChangeCipherSpec"
-                                                     : "a record";
-        const char *want = a->kind == SD_ACT_EXPECT           ? expected_name(a->msg_type)
-                           : a->kind == SD_ACT_EXPECT_APPDATA ? "application data"
-                           : a->kind == SD_ACT_EXPECT_CCS     ? "ChangeCipherSpec"
-                                                              : "close_notify";
-        /* A target that has since ended the connection is judged by how it
-         * ended: what it sent first was queued before it read the input that
-         * made it stop (a flight produced for the ClientHello, then an error
-         * alert received), and how a stack batches its records must not
-         * change the outcome. */
-        sd_target_status st;
-        read_status(d, &st);
-        if (st.failed || st.alert_sent >= 0) return end_from_status(d, "");
-        return end_run(d, SD_OUTCOME_DEVIATED, "expected %s, target sent %s", want ? want : "?",
-                       got ? got : "unknown message");
-    }
+    case SD_ACT_EXPECT_CCS:
+        return run_expect(d, a);
     }
     deliver(d);
     check_for_refusal(d);
+}
+
+/* SD_APP_NONE: a stack that sends no application data may give no sign, in
+ * TLS 1.2 as a client, that it took the server's Finished (it finished
+ * first). The end of the connection is then the sign: the driver sends
+ * close_notify (RFC 5246 §7.2.1), and an answer with its own, or the end of
+ * the connection, without an alert, shows a connection that was up. */
+static void close_quietly(driver *d) {
+    if (d->app != SD_APP_NONE || !connection_up(d) || d->target_data_after_finished || d->driver_sent_alert)
+        return;
+    uint8_t body[2] = {SD_ALERT_LEVEL_WARNING, SD_close_notify};
+    sd_rl_send(&d->rl, SD_alert, sd_span_of(body, 2), false, 0);
+    add_event(d, SD_FROM_PEER, SD_EVENT_ALERT, SD_close_notify, SD_ALERT_LEVEL_WARNING, d->rl.write.active,
+              false);
+    d->driver_sent_alert = true;
+    deliver(d);
+    check_for_refusal(d);
+    if (d->ended) return;
+    sd_action close = {.kind = SD_ACT_EXPECT_CLOSE};
+    run_expect(d, &close);
+    if (d->ended) return;
+    d->target_data_after_finished = true;
+}
+
+/* --- What a stack over TCP was not set up for --------------------------------
+ * A stack in process is configured for each scenario (sd_target_config), so
+ * it refuses nothing the configuration asked of it without it being a
+ * finding. A stack over TCP runs as its program was started, and the wire
+ * is all there is to tell a setup it lacks from a fault: these endings
+ * say, by the RFC's own words, that the stack lacks what the scenario needs,
+ * so the scenario cannot run on it (SKIP), as an unsupported configuration
+ * cannot in process. */
+
+static bool is_honest_client_hello(const sd_action *a) {
+    return a->kind == SD_ACT_SEND && a->msg_type == SD_ClientHello && a->n_mutations == 0;
+}
+
+static bool offered(const driver *d, uint16_t suite) {
+    for (size_t i = 0; i < d->n_peer_suites; i++)
+        if (d->peer_suites[i] == suite) return true;
+    return false;
+}
+
+static void explain_from_wire(driver *d, const sd_trace *trace) {
+    sd_outcome *o = d->out;
+    /* A crash or a hang stays what it is, whatever the setup. */
+    if (o->kind == SD_OUTCOME_CRASH || o->kind == SD_OUTCOME_HANG || o->kind == SD_OUTCOME_HARNESS_ERROR ||
+        o->kind == SD_OUTCOME_UNSUPPORTED)
+        return;
+    const sd_run_config *cfg = d->cfg;
+    const char *version = d->tls12 ? "TLS 1.2" : "TLS 1.3";
+    const sd_action *at =
+        o->step >= 0 && (size_t)o->step < trace->n_actions ? &trace->actions[o->step] : NULL;
+    char what[200];
+    what[0] = '\0';
+    if (d->role == SD_ROLE_CLIENT && o->kind == SD_OUTCOME_ALERT && at && is_honest_client_hello(at) &&
+        o->step == 0 &&
+        (o->alert == SD_handshake_failure || o->alert == SD_insufficient_security ||
+         o->alert == SD_protocol_version)) {
+        /* RFC 8446 §4.1.1: a server with no parameters in common "MUST
+         * abort the handshake with either a "handshake_failure" or an
+         * "insufficient_security" alert"; RFC 5246 §7.4.1.3 the same for a
+         * suite; protocol_version for a version it does not support (RFC
+         * 8446 §4.2.1, RFC 5246 Appendix E.1). */
+        const char *suite = d->tls12 && cfg->cipher_suite ? sd_cipher_suite_name(cfg->cipher_suite) : NULL;
+        snprintf(what, sizeof what,
+                 "the server refused the driver's honest %s ClientHello%s%s with %s: it is not "
+                 "set up for what this scenario offers",
+                 version, suite ? " offering only " : "", suite ? suite : "", sd_alert_name(o->alert));
+    } else if (d->role == SD_ROLE_CLIENT && cfg->client_auth != SD_CLIENT_AUTH_NONE &&
+               o->kind == SD_OUTCOME_DEVIATED && at && at->kind == SD_ACT_EXPECT &&
+               at->msg_type == SD_CertificateRequest) {
+        snprintf(what, sizeof what,
+                 "the server did not ask for a client certificate: this scenario needs a server "
+                 "set up to %s one",
+                 cfg->client_auth == SD_CLIENT_AUTH_REQUIRE ? "require" : "request");
+    } else if (d->role == SD_ROLE_SERVER && cfg->client_auth != SD_CLIENT_AUTH_NONE &&
+               d->target_sent_empty_certificate &&
+               (o->kind == SD_OUTCOME_DEVIATED || o->kind == SD_OUTCOME_WAITING)) {
+        snprintf(what, sizeof what,
+                 "the client answered the CertificateRequest with an empty Certificate: this "
+                 "scenario needs a client set up with the fixture's client certificate");
+    } else if (d->role == SD_ROLE_SERVER && cfg->client_auth == SD_CLIENT_AUTH_NONE &&
+               !cfg->target_client_credential && d->target_sent_certificate &&
+               (o->kind == SD_OUTCOME_DEVIATED || o->kind == SD_OUTCOME_WAITING)) {
+        snprintf(what, sizeof what,
+                 "the client answered the CertificateRequest with a certificate: this scenario needs a "
+                 "client set up without one");
+    } else if (d->role == SD_ROLE_SERVER && d->tls12 && cfg->cipher_suite && d->n_peer_suites &&
+               !offered(d, cfg->cipher_suite)) {
+        snprintf(what, sizeof what, "the client did not offer %s, the one suite this scenario runs",
+                 sd_cipher_suite_name(cfg->cipher_suite) ? sd_cipher_suite_name(cfg->cipher_suite) : "?");
+    }
+    if (!what[0]) return;
+    o->kind = SD_OUTCOME_UNSUPPORTED;
+    snprintf(o->detail, sizeof o->detail, "%s", what);
 }
 
 void sd_run_config_defaults(sd_run_config *cfg, const sd_target_ops *stack, sd_role target_role,
@@ -487,17 +799,35 @@ void sd_driver_run(const sd_trace *trace, const sd_run_config *cfg, sd_outcome *
         else
             end_run(&d, SD_OUTCOME_HARNESS_ERROR, "cannot configure %s: %s", cfg->stack->name, err.text);
     } else {
+        sd_target_status first;
+        d.target->ops->status(d.target, &first);
+        d.app = first.app;
         d.target->ops->start(d.target);
         check_for_refusal(&d);
+        bool gave_up = false;
         for (size_t i = 0; i < trace->n_actions && !d.ended; i++) {
             d.step = (int)i;
             out->line = trace->actions[i].line;
+            d.action_delivered = d.action_delivered_late = false;
             run_action(&d, &trace->actions[i]);
             if (d.harness_error[0]) end_run(&d, SD_OUTCOME_HARNESS_ERROR, "%s", d.harness_error);
+            /* Reached: its bytes went to a target still in the connection,
+             * or, for an action that sends nothing, the run went on past
+             * it. Nothing after a send the target no longer read counts. */
+            gave_up |= d.action_delivered_late || d.harness_error[0];
+            if (!gave_up && (d.action_delivered || !d.ended)) out->reached = (int)i;
         }
         if (!d.ended) {
             /* The trace ran to its end: the target's last word decides. */
             check_for_refusal(&d);
+            if (!d.ended) close_quietly(&d);
+            /* HTTP/1.0 ends the connection after the response (RFC 1945
+             * §1.3): a server that does so with close_notify once it has
+             * answered closes as the application says, not unasked. */
+            if (d.app == SD_APP_HTTP && d.http_answered && d.target_closed_unasked) {
+                d.target_closed_unasked = false;
+                d.target_closed_as_expected = true;
+            }
             if (!d.ended) {
                 sd_target_status st;
                 read_status(&d, &st);
@@ -525,6 +855,7 @@ void sd_driver_run(const sd_trace *trace, const sd_run_config *cfg, sd_outcome *
     if (d.target) {
         sd_target_status st;
         read_status(&d, &st);
+        if (st.wire_only) explain_from_wire(&d, trace);
         out->handshake_done = st.handshake_done;
         out->peer_authenticated = st.peer_authenticated;
         out->version = st.version;

@@ -62,7 +62,10 @@ typedef struct {
     size_t n_peer_sigalgs;
 
     bool target_finished, driver_finished; /* each side's Finished went over the wire */
-    bool target_data_after_finished;       /* and then the target sent application data */
+    /* And then the target showed the connection is up: it sent application
+     * data, a TLS 1.3 post-handshake message (RFC 8446 §4.6: only after the
+     * handshake), or its own close_notify answering the driver's. */
+    bool target_data_after_finished;
     /* The target sent close_notify that the trace did not wait for with
      * expect-close, before the driver sent any alert: a completed handshake
      * followed by that is a close, not a completion. */
@@ -102,6 +105,23 @@ typedef struct {
     uint8_t client_verify_data[12];
     bool have_client_verify_data;
     bool renegotiating; /* the next ClientHello is a renegotiation */
+
+    /* What the target does with application data (sd_target_status.app). */
+    sd_app_protocol app;
+    bool http_requested; /* SD_APP_HTTP, driver as client: a request is out, its response not yet taken */
+    bool http_answered;  /* SD_APP_HTTP: the target answered a request (a server) or made one (a client) */
+    bool http_junk;      /* raw application data went out after the handshake: not HTTP */
+    /* The target (a server) sent a CertificateRequest the trace did not
+     * expect, which RFC 8446 §4.3.2 and RFC 5246 §7.4.4 let it do: before
+     * its next flight the driver owes what a client without a certificate
+     * answers, an empty Certificate (RFC 8446 §4.4.2, RFC 5246 §7.4.6). */
+    bool owe_empty_certificate;
+    bool filler;                        /* the message being sent is such an answer, not a trace action */
+    bool target_sent_empty_certificate; /* the target (a client) answered with an empty Certificate */
+    bool target_sent_certificate;       /* ... or with one that is not empty */
+    /* For out->reached: the current action put bytes on the wire, and some
+     * went to a target that had already given up. */
+    bool action_delivered, action_delivered_late;
 
     target_event queue[MAX_QUEUE];
     size_t q_head, q_len;

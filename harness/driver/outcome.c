@@ -43,6 +43,7 @@ void sd_outcome_init(sd_outcome *o) {
      * stack: it starts as our own error until the driver says otherwise. */
     o->kind = SD_OUTCOME_HARNESS_ERROR;
     o->step = -1;
+    o->reached = -1;
 }
 
 void sd_outcome_add_event(sd_outcome *o, const sd_event *e) {

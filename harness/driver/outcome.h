@@ -52,6 +52,12 @@ typedef struct {
     uint8_t alert; /* valid when kind == SD_OUTCOME_ALERT */
     int step;      /* trace action at which the run ended (-1: before the first) */
     int line;      /* script line of that action, 0 if none */
+    /* The last trace action the driver carried out whole while the target
+     * was still in the connection (-1: none): a send handed to a target that
+     * had not given up, an expect that was answered. The oracle holds it
+     * against the scenario's step under test (trace/step_under_test.h): a
+     * run that stopped short of that step did not test it. */
+    int reached;
     size_t n_events;
     sd_event events[SD_MAX_EVENTS];
     bool events_truncated;

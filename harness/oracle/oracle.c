@@ -37,6 +37,10 @@
  *    alert for the case (a Finished of the wrong length: decrypt_error by RFC
  *    8446 §4.4.4, decode_error by §6): any alert of the set is "ALERT X", and
  *    the PASS says in its why which one the stack chose.
+ *  - Before any of the rows above: a run that did not reach the scenario's
+ *    step under test (trace/step_under_test.h; out->reached, recorded by the
+ *    driver) is UNREACHED, neither PASS nor FAIL, unless the scenario
+ *    expects `complete`, whose every step is the point.
  */
 #ifndef _POSIX_C_SOURCE
 #define _POSIX_C_SOURCE 200809L /* the build defines it too; this is for building alone */
@@ -51,13 +55,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "trace/step_under_test.h"
 #include "wire/names.h"
 #include "util/util.h"
 
 static const char *const verdict_names[SD_VERDICT_COUNT] = {
-    [SD_VERDICT_PASS] = "PASS",   [SD_VERDICT_SOFT] = "SOFT",   [SD_VERDICT_FAIL] = "FAIL",
-    [SD_VERDICT_CRASH] = "CRASH", [SD_VERDICT_HANG] = "HANG",   [SD_VERDICT_SKIP] = "SKIP",
-    [SD_VERDICT_ERROR] = "ERROR", [SD_VERDICT_XFAIL] = "XFAIL", [SD_VERDICT_XPASS] = "XPASS",
+    [SD_VERDICT_PASS] = "PASS",           [SD_VERDICT_SOFT] = "SOFT",   [SD_VERDICT_FAIL] = "FAIL",
+    [SD_VERDICT_CRASH] = "CRASH",         [SD_VERDICT_HANG] = "HANG",   [SD_VERDICT_SKIP] = "SKIP",
+    [SD_VERDICT_ERROR] = "ERROR",         [SD_VERDICT_XFAIL] = "XFAIL", [SD_VERDICT_XPASS] = "XPASS",
+    [SD_VERDICT_UNREACHED] = "UNREACHED",
 };
 
 const char *sd_verdict_name(sd_verdict v) {
@@ -160,6 +166,11 @@ static sd_verdict classify_expectation(const sd_scenario *s, const sd_outcome *o
 sd_verdict sd_classify(const sd_scenario *s, const sd_outcome *o, char *why, size_t why_len) {
     sd_verdict v = classify_expectation(s, o, why, why_len);
     if (v != SD_VERDICT_FAIL || !has_tag(s, "policy")) return v;
+    /* The choice is about the step the scenario deviates at: a stack that
+     * ended the run before it refused an honest handshake, and chose
+     * nothing. */
+    int point = sd_scenario_first_deviation(s);
+    if (point != SD_STEP_WHOLE_RUN && o->reached < point) return v;
     if (why && why_len) {
         char reason[512];
         snprintf(reason, sizeof reason, "%s", why);
@@ -177,6 +188,20 @@ static sd_verdict classify_expectation(const sd_scenario *s, const sd_outcome *o
 
     /* For DEVIATED, the driver's detail ("expected X, got Y") is the point. */
     const char *dsep = o->detail[0] ? ": " : "";
+
+    /* A verdict scores only what was tested: a run that ended before the
+     * step under test says nothing of how the stack answers it. Not for
+     * `expect: complete`, whose point is the whole run. */
+    int sut = sd_scenario_step_under_test(s);
+    if (sut != SD_STEP_WHOLE_RUN && o->reached < sut) {
+        int line = s->trace.actions[sut].line;
+        char at[48] = "";
+        if (line > 0) snprintf(at, sizeof at, " (line %d)", line);
+        sd_set_error(why, why_len,
+                     "not reached: the step under test is step %d%s; the run ended before it: %s%s%s", sut,
+                     at, observed, dsep, o->detail);
+        return SD_VERDICT_UNREACHED;
+    }
 
     switch (s->expect) {
     case SD_EXPECT_COMPLETE:

@@ -30,9 +30,14 @@ typedef enum {
     SD_VERDICT_ERROR, /* the harness failed; never counted against the stack */
     SD_VERDICT_XFAIL, /* with a baseline (oracle/baseline.h): an expected failure that still fails */
     SD_VERDICT_XPASS, /* with a baseline: an expected failure that passes now */
+    /* The run ended before the step the scenario tests (trace/step_under_test.h):
+     * the stack refused, closed or fell silent on something earlier, or the
+     * driver's script went off course, so that step was never judged. Neither
+     * a pass nor a failure; the why says where the run ended and why. */
+    SD_VERDICT_UNREACHED,
 } sd_verdict;
 
-#define SD_VERDICT_COUNT 9
+#define SD_VERDICT_COUNT 10
 
 /* "PASS", "SOFT", ... (the spelling used in the terminal, JSON and HTML). */
 const char *sd_verdict_name(sd_verdict v);

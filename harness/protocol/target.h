@@ -98,6 +98,16 @@ typedef struct {
     size_t max_handshake_message, max_post_handshake_message;
 } sd_target_config;
 
+/* What a stack does with application data once its handshake is done. The
+ * in-process stacks and the shims echo it (above); a stack over TCP does
+ * what its program was started to do. The driver plays its side of it. */
+typedef enum {
+    SD_APP_ECHO = 0, /* sends back what it receives */
+    SD_APP_HTTP,     /* HTTP/1.0: a server answers a request (`openssl s_server -www`, `gnutls-serv
+                      * --http`), then may close; a client sends a request */
+    SD_APP_NONE,     /* no application data: the handshake and the close_notify exchange are all */
+} sd_app_protocol;
+
 typedef struct {
     bool handshake_done; /* the target considers the handshake complete */
     bool failed;         /* the target gave up on the connection */
@@ -123,7 +133,8 @@ typedef struct {
      * driver then judges completion from the wire — both Finished messages
      * exchanged and no alert — and fills handshake_done itself. */
     bool wire_only;
-    char error[160]; /* the stack's own words for why it failed, if any */
+    sd_app_protocol app; /* what it does with application data (SD_APP_ECHO for the in-process stacks) */
+    char error[160];     /* the stack's own words for why it failed, if any */
 } sd_target_status;
 
 /* Why create() made no target. */

@@ -286,9 +286,14 @@ bool sd_report_write_summary_md(const sd_report_run *run, const char *dir, char 
     for (size_t k = 0; k < run->n_stacks; k++)
         baseline = baseline || sd_report_count(run, k, SD_VERDICT_XFAIL) ||
                    sd_report_count(run, k, SD_VERDICT_XPASS);
+    /* UNREACHED likewise only when some cell has it. */
+    bool unreached = false;
+    for (size_t k = 0; k < run->n_stacks; k++)
+        unreached = unreached || sd_report_count(run, k, SD_VERDICT_UNREACHED);
     int n_cols = 0;
     for (int v = 0; v < SD_VERDICT_COUNT; v++) {
         if (!baseline && (v == SD_VERDICT_XFAIL || v == SD_VERDICT_XPASS)) continue;
+        if (!unreached && v == SD_VERDICT_UNREACHED) continue;
         md_printf(&b, " %s |", sd_verdict_name((sd_verdict)v));
         n_cols++;
     }
@@ -303,6 +308,7 @@ bool sd_report_write_summary_md(const sd_report_run *run, const char *dir, char 
         md_append(&b, " |");
         for (int v = 0; v < SD_VERDICT_COUNT; v++) {
             if (!baseline && (v == SD_VERDICT_XFAIL || v == SD_VERDICT_XPASS)) continue;
+            if (!unreached && v == SD_VERDICT_UNREACHED) continue;
             md_printf(&b, " %zu |", sd_report_count(run, k, (sd_verdict)v));
         }
         md_printf(&b, " %.1f ms |\n", run->stacks[k].elapsed_ms);

@@ -214,6 +214,7 @@ static json_t *outcome_json(const sd_outcome *o) {
     }
     json_object_set_new(j, "step", json_integer(o->step));
     json_object_set_new(j, "line", json_integer(o->line));
+    json_object_set_new(j, "reached", json_integer(o->reached));
     json_object_set_new(j, "summary", jstr(shortd));
     json_object_set_new(j, "description", jstr(desc));
     json_object_set_new(j, "detail", jstr(o->detail));
@@ -597,6 +598,9 @@ bool sd_report_load_json(const char *path, sd_report_run *run, char *err, size_t
             out->alert_level = (uint8_t)unnamed(jget_str(oc, "alert_level"), lookup_level);
             out->step = (int)json_integer_value(json_object_get(oc, "step"));
             out->line = (int)json_integer_value(json_object_get(oc, "line"));
+            /* Files written before `reached` existed: the ending step. */
+            json_t *reached = json_object_get(oc, "reached");
+            out->reached = json_is_integer(reached) ? (int)json_integer_value(reached) : out->step;
             copy_str(out->detail, sizeof out->detail, jget_str(oc, "detail"));
             out->handshake_done = json_is_true(json_object_get(oc, "handshake_done"));
             out->peer_authenticated = json_is_true(json_object_get(oc, "peer_authenticated"));

@@ -113,7 +113,7 @@ char *sd_report_junit_text(const sd_report_run *run) {
             size_t n = sd_report_count(run, k, (sd_verdict)v);
             if (is_failure((sd_verdict)v)) failures += n;
             if (v == SD_VERDICT_ERROR) errors += n;
-            if (v == SD_VERDICT_SKIP) skipped += n;
+            if (v == SD_VERDICT_SKIP || v == SD_VERDICT_UNREACHED) skipped += n;
         }
     }
     put(&b, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
@@ -128,7 +128,7 @@ char *sd_report_junit_text(const sd_report_run *run) {
             size_t n = sd_report_count(run, k, (sd_verdict)v);
             if (is_failure((sd_verdict)v)) f += n;
             if (v == SD_VERDICT_ERROR) e += n;
-            if (v == SD_VERDICT_SKIP) s += n;
+            if (v == SD_VERDICT_SKIP || v == SD_VERDICT_UNREACHED) s += n;
         }
         put(&b, "  <testsuite name=\"");
         xml_text(&b, run->stacks[k].name);
@@ -148,10 +148,13 @@ char *sd_report_junit_text(const sd_report_run *run) {
             put(&b, "\" name=\"");
             xml_text(&b, sc->id);
             putf(&b, "\" time=\"%.6f\"", c->elapsed_ms / 1000.0);
+            /* Not reached is not run, as far as the step under test goes:
+             * skipped, with where and why the run ended. */
             const char *child = is_failure(c->verdict)           ? "failure"
                                 : c->verdict == SD_VERDICT_ERROR ? "error"
-                                : c->verdict == SD_VERDICT_SKIP  ? "skipped"
-                                                                 : NULL;
+                                : c->verdict == SD_VERDICT_SKIP || c->verdict == SD_VERDICT_UNREACHED
+                                    ? "skipped"
+                                    : NULL;
             put(&b, ">\n");
             if (child) {
                 putf(&b, "      <%s type=\"%s\" message=\"", child, vn);

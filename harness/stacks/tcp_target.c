@@ -1,9 +1,12 @@
 /* tcp_target.c — a TLS server or client on a loopback port; see tcp_target.h.
  *
  * Unlike the shim, a peer on a socket gives no signal that it has finished
- * reacting, so drain() waits until the peer has been quiet for idle_ms. To keep
- * runs fast, only the first drain after a feed waits: a second drain with
- * nothing fed in between reads what is already there and returns. */
+ * reacting, so drain() waits until the peer has been quiet for the quiet
+ * window (quiet_window(), from the round trips measured so far). To keep
+ * runs fast, the first drain after a feed waits, and a second one waits
+ * again only if the first heard nothing (an answer slower than the window
+ * gets one more chance before the driver decides the peer is waiting);
+ * after that a drain reads what is already there and returns. */
 #ifndef _POSIX_C_SOURCE
 #define _POSIX_C_SOURCE 200809L
 #endif
@@ -40,6 +43,11 @@ static struct {
     int listen_fd, listen_port;
     char *client_cmd;
     int idle_ms, timeout_ms;
+    int app; /* sd_app_protocol, or SD_TCP_APP_DEFAULT */
+    /* Round-trip estimate over every connection of the run (RFC 6298 §2):
+     * the peer is the same program each time. */
+    bool have_rtt;
+    double srtt, rttvar;
     char version[320];
 } g = {.listen_fd = -1, .listen_port = -1};
 
@@ -51,6 +59,12 @@ typedef struct {
     pid_t client_group; /* its process group, killed with it (what it started too) */
     int client_stdin;   /* kept open so a client that reads stdin does not see EOF */
     bool waited_since_feed;
+    bool heard_since_feed; /* a byte (or the end) came since the last feed */
+    bool waited_twice;     /* the second wait after a feed is spent */
+    bool heard;            /* the peer has sent a byte on this connection */
+    bool first_answer_due; /* a server was sent a handshake record and has not answered yet */
+    double fed_at;         /* when the last feed went out, for the round-trip sample */
+    double first_byte_at;  /* when the peer's first byte came */
     sd_buf out;
     sd_target_status st;
 } tcp_target;
@@ -204,6 +218,13 @@ bool sd_tcp_setup(const sd_tcp_options *o, char *err, size_t err_len) {
     sd_tcp_teardown();
     g.idle_ms = o->idle_ms > 0 ? o->idle_ms : 30;
     g.timeout_ms = o->timeout_ms > 0 ? o->timeout_ms : 5000;
+    g.app = o->app;
+    g.have_rtt = false;
+    g.srtt = g.rttvar = 0;
+    if (g.app != SD_TCP_APP_DEFAULT && (g.app < SD_APP_ECHO || g.app > SD_APP_NONE)) {
+        snprintf(err, err_len, "unknown application behaviour %d", g.app);
+        return false;
+    }
     g.have_server = false;
     size_t vpos = 0;
     g.version[0] = '\0';
@@ -497,8 +518,49 @@ static void check_client(tcp_target *t, bool wait) {
     }
 }
 
-/* Reads what is there; with wait, until the peer has been quiet for
- * idle_ms (first_ms for the first byte). */
+/* RFC 6298 §2.2-2.3: the first sample sets SRTT = R and RTTVAR = R/2; each
+ * later one moves them by 1/8 and 1/4. */
+static void rtt_sample(double r) {
+    if (r < 0) return;
+    if (!g.have_rtt) {
+        g.srtt = r;
+        g.rttvar = r / 2;
+        g.have_rtt = true;
+        return;
+    }
+    double d = g.srtt > r ? g.srtt - r : r - g.srtt;
+    g.rttvar = 0.75 * g.rttvar + 0.25 * d;
+    g.srtt = 0.875 * g.srtt + 0.125 * r;
+}
+
+/* How long the peer must be quiet before a drain ends: the floor, or more
+ * where the round trips say the peer needs more. Before any sample, RFC
+ * 6298's initial 1 s. Never past the timeout. */
+static int quiet_window(void) {
+    double w = g.have_rtt ? g.srtt + 4 * g.rttvar : 1000;
+    if (g.have_rtt && 2 * g.srtt > w) w = 2 * g.srtt;
+    if (w < g.idle_ms) w = g.idle_ms;
+    if (w > g.timeout_ms) w = g.timeout_ms;
+    return (int)(w + 0.5);
+}
+
+int sd_tcp_quiet_ms(void) { return quiet_window(); }
+
+/* The second wait after a feed that heard nothing: the driver is about to
+ * conclude the peer waits for more. Some peers answer late on purpose
+ * (`openssl s_server -www` sleeps a second whenever a read would block), so
+ * this wait is longer: four windows, at least 1.5 s, at most the timeout. */
+static int patience(void) {
+    int w = 4 * quiet_window();
+    if (w < 1500) w = 1500;
+    return w < g.timeout_ms ? w : g.timeout_ms;
+}
+
+static void peer_ended(tcp_target *t, ssize_t n);
+
+/* Reads what is there; with a wait, until the peer has been quiet for the
+ * quiet window (first_ms for the first byte). The first byte after a feed
+ * is a round-trip sample. */
 static void read_peer(tcp_target *t, int first_ms) {
     if (t->fd < 0) return;
     double quiet_since = sd_now_ms();
@@ -512,27 +574,45 @@ static void read_peer(tcp_target *t, int first_ms) {
         uint8_t buf[16384];
         ssize_t n = recv(t->fd, buf, sizeof buf, 0);
         if (n > 0) {
+            if (!t->heard) t->first_byte_at = sd_now_ms();
+            if (!t->heard_since_feed && t->fed_at > 0) rtt_sample(sd_now_ms() - t->fed_at);
+            t->heard = t->heard_since_feed = true;
+            t->first_answer_due = false;
             sd_buf_append(&t->out, buf, (size_t)n);
             quiet_since = sd_now_ms();
-            limit = g.idle_ms;
+            limit = quiet_window();
             continue;
         }
         if (n < 0 && (errno == EINTR || errno == EAGAIN)) continue;
-        /* EOF or reset: the peer ended the connection. */
-        t->st.failed = true;
-        if (!t->st.error[0])
-            snprintf(t->st.error, sizeof t->st.error, "%s",
-                     n == 0 ? "the peer closed the connection" : "the peer reset the connection");
-        close(t->fd);
-        t->fd = -1;
-        if (t->role == SD_ROLE_CLIENT) {
-            /* Give a dying client a moment to be reaped, to tell a crash. */
-            struct timespec ts = {0, 20 * 1000 * 1000};
-            nanosleep(&ts, NULL);
-            check_client(t, false);
-        }
-        return;
+        return peer_ended(t, n);
     }
+}
+
+/* EOF or reset: the peer ended the connection. */
+static void peer_ended(tcp_target *t, ssize_t n) {
+    t->heard_since_feed = true;
+    t->first_answer_due = false;
+    t->st.failed = true;
+    if (!t->st.error[0])
+        snprintf(t->st.error, sizeof t->st.error, "%s",
+                 n == 0 ? "the peer closed the connection" : "the peer reset the connection");
+    close(t->fd);
+    t->fd = -1;
+    if (t->role == SD_ROLE_CLIENT) {
+        /* Give a dying client a moment to be reaped, to tell a crash. */
+        struct timespec ts = {0, 20 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+        check_client(t, false);
+    }
+}
+
+/* Without reading: has the peer ended the connection with nothing left
+ * unread? A peek sees the end only once every byte before it was read. */
+static void peek_end(tcp_target *t) {
+    if (t->fd < 0) return;
+    uint8_t c;
+    ssize_t n = recv(t->fd, &c, 1, MSG_PEEK | MSG_DONTWAIT);
+    if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) peer_ended(t, n);
 }
 
 static void tcp_start(sd_target *base) {
@@ -557,7 +637,12 @@ static void tcp_start(sd_target *base) {
     fcntl(t->fd, F_SETFD, FD_CLOEXEC);
     int one = 1;
     setsockopt(t->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    double accepted = sd_now_ms();
     read_peer(t, g.timeout_ms);
+    /* Before any answer to the driver was timed, the ClientHello's delay
+     * (which includes starting the program) is the only estimate there is:
+     * too long rather than too short. */
+    if (t->out.len && !g.have_rtt) rtt_sample(t->first_byte_at - accepted);
     t->waited_since_feed = true;
     if (t->out.len == 0 && !t->st.failed && !t->st.crashed) {
         t->st.hung = true;
@@ -568,7 +653,14 @@ static void tcp_start(sd_target *base) {
 
 static void tcp_feed(sd_target *base, sd_span bytes) {
     tcp_target *t = (tcp_target *)base;
-    t->waited_since_feed = false;
+    t->waited_since_feed = t->heard_since_feed = t->waited_twice = false;
+    t->fed_at = sd_now_ms();
+    /* A server must answer a handshake record (a ClientHello, or what the
+     * scenario put in its place): until it has said anything, that answer
+     * is waited for up to the timeout. A record of another type first (a
+     * ChangeCipherSpec before the ClientHello) it may answer by waiting. */
+    if (t->role == SD_ROLE_SERVER && !t->heard && bytes.len && bytes.data[0] == 22)
+        t->first_answer_due = true;
     size_t off = 0;
     while (t->fd >= 0 && off < bytes.len) {
         ssize_t w = send(t->fd, bytes.data + off, bytes.len - off, MSG_NOSIGNAL);
@@ -596,8 +688,24 @@ static void tcp_feed(sd_target *base, sd_span bytes) {
 
 static void tcp_drain(sd_target *base, sd_buf *out) {
     tcp_target *t = (tcp_target *)base;
-    read_peer(t, t->waited_since_feed ? 0 : g.idle_ms);
-    t->waited_since_feed = true;
+    if (t->first_answer_due) {
+        read_peer(t, g.timeout_ms);
+        if (!t->heard && t->fd >= 0 && !t->st.failed) {
+            t->st.hung = true;
+            snprintf(t->st.error, sizeof t->st.error,
+                     "the server accepted the connection but answered nothing within %d ms", g.timeout_ms);
+        }
+        t->first_answer_due = false;
+        t->waited_since_feed = true;
+    } else if (!t->waited_since_feed) {
+        read_peer(t, quiet_window());
+        t->waited_since_feed = true;
+    } else if (!t->heard_since_feed && !t->waited_twice) {
+        read_peer(t, patience());
+        t->waited_twice = true;
+    } else {
+        read_peer(t, 0);
+    }
     if (t->out.len) sd_buf_append(out, t->out.data, t->out.len);
     sd_buf_reset(&t->out);
 }
@@ -605,8 +713,12 @@ static void tcp_drain(sd_target *base, sd_buf *out) {
 static void tcp_status(sd_target *base, sd_target_status *out) {
     tcp_target *t = (tcp_target *)base;
     check_client(t, false);
+    peek_end(t);
     *out = t->st;
     out->wire_only = true;
+    out->app = g.app != SD_TCP_APP_DEFAULT ? (sd_app_protocol)g.app
+               : t->role == SD_ROLE_SERVER ? SD_APP_HTTP
+                                           : SD_APP_NONE;
 }
 
 static const char *tcp_version(void) { return g.version[0] ? g.version : "tcp (not set up)"; }

@@ -4,9 +4,19 @@
  * scenario opens one connection to it. `--listen PORT --client-cmd '...'`
  * tests a client: each scenario starts the command (split into an argv, no
  * shell) and accepts its connection. Over TCP there is no status channel, so
- * drain() reads until the peer has been quiet for a short idle time, and the
- * status says only what the socket says: the peer closed (failed), or the
- * client process died by a signal (crashed) or never connected (hung).
+ * drain() reads until the peer has been quiet for a while, and the status
+ * says only what the socket says: the peer closed (failed), the client
+ * process died by a signal (crashed), or the peer never said anything
+ * (hung: a client that never connected or sent nothing, a server that
+ * answered nothing to the first handshake record).
+ *
+ * How long "quiet" is adapts to the peer: each answer's delay after the
+ * driver's bytes is a round-trip sample, and the quiet window is the larger
+ * of the floor (idle_ms), twice the smoothed round trip and the RFC 6298
+ * retransmission timeout (SRTT + 4 RTTVAR), so a peer behind a slow link is
+ * waited for as long as it needs and a fast one costs little. The first
+ * answer of each connection to a server is waited for up to timeout_ms: it
+ * is always a sample, and a server that gives none is a HANG.
  *
  * The target interface carries no per-stack options, so the CLI configures
  * the one tcp target of the process with sd_tcp_setup() before the run. */
@@ -24,9 +34,20 @@ typedef struct {
     bool allow_remote;      /* else HOST must be a loopback address */
     int listen_port;        /* -1: no client under test; 0: an ephemeral port */
     const char *client_cmd; /* the client under test; "{port}" becomes the port */
-    int idle_ms;            /* quiet time that ends a drain (default 30) */
+    int idle_ms;            /* floor of the quiet window that ends a drain (default 30) */
     int timeout_ms;         /* connect/accept/first-byte limit (default 5000) */
+    /* What the peer does with application data (sd_app_protocol), or
+     * SD_TCP_APP_DEFAULT: HTTP for a server, nothing for a client (what
+     * `openssl s_server -www`, `gnutls-serv --http`, `openssl s_client` and
+     * `gnutls-cli` do when started without more). A zeroed struct is
+     * SD_APP_ECHO. */
+    int app;
 } sd_tcp_options;
+
+#define SD_TCP_APP_DEFAULT (-1)
+
+/* The quiet window in force now, in ms (for reports and tests). */
+int sd_tcp_quiet_ms(void);
 
 /* Checks and stores the options, and binds the listening socket (loopback
  * only). Returns false with a message for the user on a bad option. */
