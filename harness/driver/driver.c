@@ -649,8 +649,15 @@ static void close_quietly(driver *d) {
  * so the scenario cannot run on it (SKIP), as an unsupported configuration
  * cannot in process. */
 
+/* A ClientHello whose offer is the driver's own: no mutation, or only ones
+ * that change how it is framed (the record version, records of another
+ * size), never what it offers. */
 static bool is_honest_client_hello(const sd_action *a) {
-    return a->kind == SD_ACT_SEND && a->msg_type == SD_ClientHello && a->n_mutations == 0;
+    if (a->kind != SD_ACT_SEND || a->msg_type != SD_ClientHello) return false;
+    for (size_t i = 0; i < a->n_mutations && i < SD_MAX_MUTATIONS; i++)
+        if (a->mutations[i].kind != SD_MUT_RECORD_VERSION && a->mutations[i].kind != SD_MUT_SPLIT)
+            return false;
+    return true;
 }
 
 static bool offered(const driver *d, uint16_t suite) {
