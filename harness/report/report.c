@@ -135,17 +135,6 @@ bool sd_report_write_file(const char *dir, const char *name, const void *data, s
 
 static void md_append(sd_buf *b, const char *s) { sd_buf_append(b, s, strlen(s)); }
 
-static void md_printf(sd_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void md_printf(sd_buf *b, const char *fmt, ...) {
-    char tmp[1024];
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(tmp, sizeof tmp, fmt, ap);
-    va_end(ap);
-    if (n < 0) return;
-    sd_buf_append(b, tmp, (size_t)n < sizeof tmp ? (size_t)n : sizeof tmp - 1);
-}
-
 /* Text for a Markdown table cell. GitHub renders inline HTML in Markdown,
  * so text that came from a target must not be able to open a tag; and '|'
  * or a newline would break the table. */
@@ -265,16 +254,16 @@ static void md_alert_choices(sd_buf *b, const sd_report_run *run) {
         md_cell(b, run->stacks[rows[r].stack].name);
         md_append(b, " | ");
         md_cell(b, chose);
-        md_printf(b, " | %zu |\n", rows[r].n);
+        sd_buf_appendf(b, " | %zu |\n", rows[r].n);
     }
-    if (more) md_printf(b, "\n(%zu more cells not shown)\n", more);
+    if (more) sd_buf_appendf(b, "\n(%zu more cells not shown)\n", more);
 }
 
 bool sd_report_write_summary_md(const sd_report_run *run, const char *dir, char *err, size_t err_len) {
     sd_buf b;
     sd_buf_init(&b);
-    md_printf(&b, "## shakedown conform: %zu scenarios × %zu stacks%s\n\n", run->n_scenarios, run->n_stacks,
-              run->incomplete ? " (incomplete)" : "");
+    sd_buf_appendf(&b, "## shakedown conform: %zu scenarios × %zu stacks%s\n\n", run->n_scenarios,
+                   run->n_stacks, run->incomplete ? " (incomplete)" : "");
     if (run->incomplete) {
         md_append(&b, "> **Incomplete run:** ");
         md_cell(&b, run->incomplete_reason[0] ? run->incomplete_reason : "stopped before every cell ran");
@@ -294,7 +283,7 @@ bool sd_report_write_summary_md(const sd_report_run *run, const char *dir, char 
     for (int v = 0; v < SD_VERDICT_COUNT; v++) {
         if (!baseline && (v == SD_VERDICT_XFAIL || v == SD_VERDICT_XPASS)) continue;
         if (!unreached && v == SD_VERDICT_UNREACHED) continue;
-        md_printf(&b, " %s |", sd_verdict_name((sd_verdict)v));
+        sd_buf_appendf(&b, " %s |", sd_verdict_name((sd_verdict)v));
         n_cols++;
     }
     md_append(&b, " time |\n|---|---|");
@@ -309,9 +298,9 @@ bool sd_report_write_summary_md(const sd_report_run *run, const char *dir, char 
         for (int v = 0; v < SD_VERDICT_COUNT; v++) {
             if (!baseline && (v == SD_VERDICT_XFAIL || v == SD_VERDICT_XPASS)) continue;
             if (!unreached && v == SD_VERDICT_UNREACHED) continue;
-            md_printf(&b, " %zu |", sd_report_count(run, k, (sd_verdict)v));
+            sd_buf_appendf(&b, " %zu |", sd_report_count(run, k, (sd_verdict)v));
         }
-        md_printf(&b, " %.1f ms |\n", run->stacks[k].elapsed_ms);
+        sd_buf_appendf(&b, " %.1f ms |\n", run->stacks[k].elapsed_ms);
     }
 
     /* Only what needs a look: every cell that is not a plain PASS. */
@@ -336,14 +325,14 @@ bool sd_report_write_summary_md(const sd_report_run *run, const char *dir, char 
             md_cell(&b, run->scenarios[i].id);
             md_append(&b, " | ");
             md_cell(&b, run->stacks[k].name);
-            md_printf(&b, " | **%s** | ", sd_verdict_name(c->verdict));
+            sd_buf_appendf(&b, " | **%s** | ", sd_verdict_name(c->verdict));
             md_cell(&b, c->ran ? obs : "not run");
             md_append(&b, " | ");
             md_cell(&b, c->why);
             md_append(&b, " |\n");
         }
     }
-    if (not_run) md_printf(&b, "\n%zu cell%s did not run.\n", not_run, not_run == 1 ? "" : "s");
+    if (not_run) sd_buf_appendf(&b, "\n%zu cell%s did not run.\n", not_run, not_run == 1 ? "" : "s");
     if (shown == 0 && not_run == 0) md_append(&b, "\nEvery scenario passed on every stack.\n");
     if (shown == 0 && not_run) md_append(&b, "\nEvery scenario that ran passed.\n");
     md_alert_choices(&b, run);

@@ -19,16 +19,6 @@
 
 static void put(sd_buf *b, const char *s) { sd_buf_append(b, s, strlen(s)); }
 
-static void putf(sd_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void putf(sd_buf *b, const char *fmt, ...) {
-    char tmp[512];
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(tmp, sizeof tmp, fmt, ap);
-    va_end(ap);
-    if (n > 0) sd_buf_append(b, tmp, (size_t)n < sizeof tmp ? (size_t)n : sizeof tmp - 1);
-}
-
 /* Length of a valid UTF-8 sequence at s, 0 if invalid. */
 static size_t utf8_len(const unsigned char *s) {
     unsigned c = s[0];
@@ -117,11 +107,11 @@ char *sd_report_junit_text(const sd_report_run *run) {
         }
     }
     put(&b, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
-    putf(&b,
-         "<testsuites name=\"shakedown conform\" tests=\"%zu\" failures=\"%zu\" errors=\"%zu\" "
-         "skipped=\"%zu\" "
-         "time=\"%.3f\">\n",
-         tests, failures, errors, skipped, run->elapsed_ms / 1000.0);
+    sd_buf_appendf(&b,
+                   "<testsuites name=\"shakedown conform\" tests=\"%zu\" failures=\"%zu\" errors=\"%zu\" "
+                   "skipped=\"%zu\" "
+                   "time=\"%.3f\">\n",
+                   tests, failures, errors, skipped, run->elapsed_ms / 1000.0);
     for (size_t k = 0; k < run->n_stacks; k++) {
         size_t f = 0, e = 0, s = 0;
         for (int v = 0; v < SD_VERDICT_COUNT; v++) {
@@ -132,8 +122,9 @@ char *sd_report_junit_text(const sd_report_run *run) {
         }
         put(&b, "  <testsuite name=\"");
         xml_text(&b, run->stacks[k].name);
-        putf(&b, "\" tests=\"%zu\" failures=\"%zu\" errors=\"%zu\" skipped=\"%zu\" time=\"%.3f\">\n",
-             run->n_scenarios, f, e, s, run->stacks[k].elapsed_ms / 1000.0);
+        sd_buf_appendf(&b,
+                       "\" tests=\"%zu\" failures=\"%zu\" errors=\"%zu\" skipped=\"%zu\" time=\"%.3f\">\n",
+                       run->n_scenarios, f, e, s, run->stacks[k].elapsed_ms / 1000.0);
         put(&b, "    <properties><property name=\"version\" value=\"");
         xml_text(&b, run->stacks[k].version);
         put(&b, "\"/></properties>\n");
@@ -147,7 +138,7 @@ char *sd_report_junit_text(const sd_report_run *run) {
             xml_text(&b, run->stacks[k].name);
             put(&b, "\" name=\"");
             xml_text(&b, sc->id);
-            putf(&b, "\" time=\"%.6f\"", c->elapsed_ms / 1000.0);
+            sd_buf_appendf(&b, "\" time=\"%.6f\"", c->elapsed_ms / 1000.0);
             /* Not reached is not run, as far as the step under test goes:
              * skipped, with where and why the run ended. */
             const char *child = is_failure(c->verdict)           ? "failure"
@@ -157,15 +148,15 @@ char *sd_report_junit_text(const sd_report_run *run) {
                                     : NULL;
             put(&b, ">\n");
             if (child) {
-                putf(&b, "      <%s type=\"%s\" message=\"", child, vn);
+                sd_buf_appendf(&b, "      <%s type=\"%s\" message=\"", child, vn);
                 xml_text(&b, c->why[0] ? c->why : c->ran ? obs : "not run");
                 put(&b, "\">");
                 xml_text(&b, sc->title);
                 put(&b, "&#10;");
                 xml_text(&b, sc->rfc);
-                putf(&b, "</%s>\n", child);
+                sd_buf_appendf(&b, "</%s>\n", child);
             }
-            putf(&b, "      <system-out>%s: ", vn);
+            sd_buf_appendf(&b, "      <system-out>%s: ", vn);
             xml_text(&b, c->ran ? obs : "not run");
             if (c->why[0]) {
                 put(&b, " -- ");

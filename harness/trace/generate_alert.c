@@ -99,7 +99,7 @@ static void one_alert(gen *g, const honest *h, size_t pos, uint8_t level, uint8_
               : name    ? "alert"
                         : "alert, unknown");
     gen_put_steps(g, h, 0, pos);
-    gen_putf(g, "send-alert %s %u\n", lv, desc);
+    sd_buf_appendf(&g->text, "send-alert %s %u\n", lv, desc);
     /* user_canceled "SHOULD be followed by a close_notify" (RFC 8446 §6.1,
      * RFC 5246 §7.2.2): the pair is what closes; the cancel alone does not
      * oblige the receiver to stop. */
@@ -173,8 +173,8 @@ static void wrong_sizes13(gen *g, const honest *h, size_t pos, const char *befor
                          : "alert decode_error | unexpected_message",
                   empty && prot ? note_empty_protected_alert : NULL, "alert, record");
         gen_put_steps(g, h, 0, pos);
-        gen_putf(g, "send-raw alert %s%s\n", forms[f].raw1, enc);
-        if (forms[f].raw2) gen_putf(g, "send-raw alert %s%s\n", forms[f].raw2, enc);
+        sd_buf_appendf(&g->text, "send-raw alert %s%s\n", forms[f].raw1, enc);
+        if (forms[f].raw2) sd_buf_appendf(&g->text, "send-raw alert %s%s\n", forms[f].raw2, enc);
         gen_put_steps(g, h, pos, h->shape->n_steps);
         gen_finish(g, "gen-alert");
     }
@@ -198,7 +198,7 @@ static void warnings_in_a_row12(gen *g, const honest *h, size_t pos, const char 
                         "which bounds what a peer can make the receiver do without progress.",
                   "alert, warning, policy");
         gen_put_steps(g, h, 0, pos);
-        for (int i = 0; i < n; i++) gen_putf(g, "send-alert warning bad_certificate%s\n", enc);
+        for (int i = 0; i < n; i++) sd_buf_appendf(&g->text, "send-alert warning bad_certificate%s\n", enc);
         gen_put_steps(g, h, pos, h->shape->n_steps);
         if (n == 4) gen_put_ping(g);
         gen_finish(g, "gen-alert");

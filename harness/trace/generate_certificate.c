@@ -364,10 +364,10 @@ static void certificate_case(gen *g, const gen_version *v, sd_role target, const
              target == SD_ROLE_SERVER ? ", client-auth" : "", policy ? ", policy" : "");
     snprintf(expect, sizeof expect, "alert %s", sd_alert_name(alert));
     gen_put_header(g, v, id, title, rfc, target, tags, expect);
-    if (server_credential) gen_putf(g, "credential: %s\n", server_credential);
+    if (server_credential) sd_buf_appendf(&g->text, "credential: %s\n", server_credential);
     if (target == SD_ROLE_SERVER) gen_put(g, "client-auth: require\n");
     const char *note = cert_note_for(id);
-    if (note) gen_putf(g, "note: %s\n", note);
+    if (note) sd_buf_appendf(&g->text, "note: %s\n", note);
     gen_put(g, "\n");
     unsigned flags =
         v->shape_flags |

@@ -140,29 +140,6 @@ const char *gen_who(const honest *h) { return h->target == SD_ROLE_CLIENT ? "Cli
 
 void gen_put(gen *g, const char *s) { sd_buf_append(&g->text, s, strlen(s)); }
 
-void gen_putf(gen *g, const char *fmt, ...) {
-    char tmp[1024];
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
-    va_end(ap);
-    if (n < 0) return;
-    if ((size_t)n < sizeof(tmp)) {
-        sd_buf_append(&g->text, tmp, (size_t)n);
-        return;
-    }
-    char *big = malloc((size_t)n + 1);
-    if (!big) {
-        g->text.failed = true;
-        return;
-    }
-    va_start(ap, fmt);
-    vsnprintf(big, (size_t)n + 1, fmt, ap);
-    va_end(ap);
-    sd_buf_append(&g->text, big, (size_t)n);
-    free(big);
-}
-
 void gen_fail(gen *g, const char *fmt, ...) {
     va_list ap;
     va_start(ap, fmt);
@@ -178,7 +155,8 @@ void gen_put_step(gen *g, const sd_step *st, sd_role driver, const char *extra) 
         return;
     }
     const char *name = sd_handshake_type_name(st->msg);
-    gen_putf(g, "%s %s%s\n", ours ? "send" : "expect", name ? name : "?", ours && extra ? extra : "");
+    sd_buf_appendf(&g->text, "%s %s%s\n", ours ? "send" : "expect", name ? name : "?",
+                   ours && extra ? extra : "");
 }
 
 void gen_put_steps(gen *g, const honest *h, size_t from, size_t to) {
@@ -191,13 +169,13 @@ void gen_put_ping(gen *g) { gen_put(g, "send-appdata \"ping\"\nexpect-appdata \"
 void gen_put_header(gen *g, const gen_version *v, const char *id, const char *title, const char *rfc,
                     sd_role role, const char *tags, const char *expect) {
     sd_buf_reset(&g->text);
-    gen_putf(g, "id: %s\n", id);
-    gen_putf(g, "title: %s\n", title);
-    gen_putf(g, "rfc: %s\n", rfc);
-    gen_putf(g, "role: %s\n", role == SD_ROLE_CLIENT ? "client" : "server");
-    gen_putf(g, "version: %s\n", v->number);
-    gen_putf(g, "tags: %s\n", tags);
-    gen_putf(g, "expect: %s\n", expect);
+    sd_buf_appendf(&g->text, "id: %s\n", id);
+    sd_buf_appendf(&g->text, "title: %s\n", title);
+    sd_buf_appendf(&g->text, "rfc: %s\n", rfc);
+    sd_buf_appendf(&g->text, "role: %s\n", role == SD_ROLE_CLIENT ? "client" : "server");
+    sd_buf_appendf(&g->text, "version: %s\n", v->number);
+    sd_buf_appendf(&g->text, "tags: %s\n", tags);
+    sd_buf_appendf(&g->text, "expect: %s\n", expect);
 }
 
 void gen_begin(gen *g, const char *family, const honest *h, const char *detail, const char *title,
@@ -226,12 +204,12 @@ void gen_begin(gen *g, const char *family, const honest *h, const char *detail, 
              tags && *tags ? ", " : "", tags ? tags : "");
     gen_put_header(g, v, id, full_title, rfc, h->target, all_tags, expect);
     if (h->p) {
-        gen_putf(g, "credential: %s\n", h->p->credential);
-        gen_putf(g, "cipher-suite: %s\n", h->p->suite);
+        sd_buf_appendf(&g->text, "credential: %s\n", h->p->credential);
+        sd_buf_appendf(&g->text, "cipher-suite: %s\n", h->p->suite);
         if (h->p->client_auth) gen_put(g, "client-auth: require\n");
         if (h->shape->flags & SD_SHAPE_TICKET) gen_put(g, "session-tickets: issue\n");
     }
-    if (note && *note) gen_putf(g, "note: %s\n", note);
+    if (note && *note) sd_buf_appendf(&g->text, "note: %s\n", note);
     gen_put(g, "\n");
 }
 

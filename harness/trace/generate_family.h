@@ -157,7 +157,6 @@ typedef struct {
 } gen;
 
 void gen_put(gen *g, const char *s);
-void gen_putf(gen *g, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* Starts a scenario: the header block. The id is
  * <version>.<role>.<family>.<profile>.<detail> (no profile part where the

@@ -64,7 +64,7 @@ void gen_finished(gen *g, const honest *h) {
                   forms[f].length ? R_FINISHED_LENGTH : R_FINISHED,
                   forms[f].length ? expect_length : "alert decrypt_error", NULL, "finished");
         gen_put_steps(g, h, 0, pos);
-        gen_putf(g, "send Finished %s\n", forms[f].mutation);
+        sd_buf_appendf(&g->text, "send Finished %s\n", forms[f].mutation);
         gen_finish(g, "gen-finished");
     }
     /* Missing: application data where the Finished belongs (in TLS 1.2,

@@ -86,8 +86,8 @@ static const struct {
  * cipher_suites and compression_methods vectors (hex with their length), and
  * the extensions the driver sends. */
 static void put_client_hello12(gen *g, const char *suites, const char *compression) {
-    gen_putf(
-        g,
+    sd_buf_appendf(
+        &g->text,
         "send ClientHello body=0303000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f00%s%s"
         "0045"                                                         /* extensions: */
         "0000001a00180000157365727665722e7368616b65646f776e2e74657374" /* server_name */
@@ -110,7 +110,7 @@ static void hellos(gen *g, const honest *h) {
                   "malformed, hello");
         if (h->target == SD_ROLE_CLIENT) gen_put(g, "expect ClientHello\n");
         if (field->offset >= 0)
-            gen_putf(g, "send %s flip=%d:0x%02x\n", msg, field->offset, field->mask);
+            sd_buf_appendf(&g->text, "send %s flip=%d:0x%02x\n", msg, field->offset, field->mask);
         else
             put_client_hello12(g, field->suites, field->compression);
         gen_finish(g, "gen-malformed");
@@ -149,7 +149,7 @@ static void message(gen *g, const honest *h, size_t pos) {
         snprintf(title, sizeof title, "%s rejects a %s %s", who, name, forms[f].what);
         gen_begin(g, "gen-malformed", h, detail, title, decode, "alert decode_error", NULL, "malformed");
         gen_put_steps(g, h, 0, pos);
-        gen_putf(g, "send %s%s %s\n", name, extra, forms[f].mutation);
+        sd_buf_appendf(&g->text, "send %s%s %s\n", name, extra, forms[f].mutation);
         gen_finish(g, "gen-malformed");
     }
 
@@ -162,7 +162,7 @@ static void message(gen *g, const honest *h, size_t pos) {
         gen_begin(g, "gen-malformed", h, detail, title, decode, "alert decode_error", NULL,
                   "malformed, length");
         gen_put_steps(g, h, 0, pos);
-        gen_putf(g, "send %s%s length=%ld\n", name, extra, len - 1);
+        sd_buf_appendf(&g->text, "send %s%s length=%ld\n", name, extra, len - 1);
         gen_finish(g, "gen-malformed");
         /* The next driver message of the same flight, if any. */
         bool next_in_flight = pos + 1 < s->n_steps && s->steps[pos + 1].from == h->driver &&
@@ -177,7 +177,7 @@ static void message(gen *g, const honest *h, size_t pos) {
             gen_begin(g, "gen-malformed", h, detail, title, decode, "alert decode_error", NULL,
                       "malformed, length");
             gen_put_steps(g, h, 0, pos);
-            gen_putf(g, "send %s%s length=%ld\n", name, extra, len + 1);
+            sd_buf_appendf(&g->text, "send %s%s length=%ld\n", name, extra, len + 1);
             gen_put_steps(g, h, pos + 1, pos + 2);
             gen_finish(g, "gen-malformed");
         }
@@ -200,7 +200,7 @@ static void message(gen *g, const honest *h, size_t pos) {
         gen_begin(g, "gen-malformed", h, detail, title, R_ORDER, "alert unexpected_message", NULL,
                   "malformed, type");
         gen_put_steps(g, h, 0, pos);
-        gen_putf(g, "send %s%s type=%s\n", name, extra, gen_type_word(wrong[w], tw, sizeof tw));
+        sd_buf_appendf(&g->text, "send %s%s type=%s\n", name, extra, gen_type_word(wrong[w], tw, sizeof tw));
         gen_finish(g, "gen-malformed");
     }
 }

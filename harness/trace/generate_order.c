@@ -132,7 +132,7 @@ static void in_handshake(gen *g, const honest *h) {
             if (ccs)
                 gen_put(g, gen_protected(h, pos) ? "send-ccs encrypted\n" : "send-ccs\n");
             else
-                gen_putf(g, "send %s\n", gen_type_word(type, tw, sizeof tw));
+                sd_buf_appendf(&g->text, "send %s\n", gen_type_word(type, tw, sizeof tw));
             gen_finish(g, "gen-order");
         }
     }
@@ -158,7 +158,7 @@ static void after_handshake(gen *g, const honest *h) {
         if (ccs)
             gen_put(g, "send-ccs encrypted\n");
         else
-            gen_putf(g, "send %s\n", gen_type_word(type, tw, sizeof tw));
+            sd_buf_appendf(&g->text, "send %s\n", gen_type_word(type, tw, sizeof tw));
         gen_finish(g, "gen-order");
     }
 }

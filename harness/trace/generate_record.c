@@ -125,7 +125,7 @@ static void unknown_content_types(gen *g, const honest *h, size_t pos, const cha
         gen_begin(g, "gen-record", h, detail, title, no_type ? R_NO_INNER_TYPE : R_UNKNOWN_RECORD_TYPE,
                   "alert unexpected_message", no_type ? note_no_inner_type : NULL, "record, content-type");
         gen_put_steps(g, h, 0, pos);
-        gen_putf(g, "send-raw %u 00%s\n", unknown_types[u], prot ? " encrypted" : "");
+        sd_buf_appendf(&g->text, "send-raw %u 00%s\n", unknown_types[u], prot ? " encrypted" : "");
         gen_put_steps(g, h, pos, h->shape->n_steps);
         gen_finish(g, "gen-record");
     }
@@ -153,8 +153,8 @@ static void compat_ccs13(gen *g, const honest *h, size_t pos, const char *before
         gen_begin(g, "gen-record", h, detail, title, R_COMPAT_CCS, "alert unexpected_message",
                   prot && !ccs[c].encrypted ? gen_note_decrypts_everything : NULL, "record, ccs");
         gen_put_steps(g, h, 0, pos);
-        gen_putf(g, "send-raw change_cipher_spec %s%s\n", ccs[c].payload,
-                 ccs[c].encrypted ? " encrypted" : "");
+        sd_buf_appendf(&g->text, "send-raw change_cipher_spec %s%s\n", ccs[c].payload,
+                       ccs[c].encrypted ? " encrypted" : "");
         gen_put_steps(g, h, pos, h->shape->n_steps);
         gen_finish(g, "gen-record");
     }
@@ -175,7 +175,7 @@ static void ccs_values12(gen *g, const honest *h, size_t ccs) {
         gen_begin(g, "gen-record", h, bad_ccs[c].detail, title, R_CCS_VALUE, "alert decode_error",
                   note12_ccs_value, "record, ccs");
         gen_put_steps(g, h, 0, ccs);
-        gen_putf(g, "send-raw change_cipher_spec %s\n", bad_ccs[c].payload);
+        sd_buf_appendf(&g->text, "send-raw change_cipher_spec %s\n", bad_ccs[c].payload);
         gen_put_steps(g, h, ccs + 1, h->shape->n_steps);
         gen_finish(g, "gen-record");
     }
@@ -253,7 +253,7 @@ static void client_hello_record_versions(gen *g, const honest *h) {
                  versions[v]);
         gen_begin(g, "gen-record", h, detail, title, R_CH_RECORD_VERSION, "complete", NULL,
                   "record, version");
-        gen_putf(g, "send ClientHello record-version=%s\n", versions[v]);
+        sd_buf_appendf(&g->text, "send ClientHello record-version=%s\n", versions[v]);
         gen_put_steps(g, h, 1, h->shape->n_steps);
         gen_put_ping(g);
         gen_finish(g, "gen-record");

@@ -12,22 +12,12 @@
 
 static void put(sd_buf *out, const char *s) { sd_buf_append(out, s, strlen(s)); }
 
-__attribute__((format(printf, 2, 3))) static void putf(sd_buf *out, const char *fmt, ...) {
-    char tmp[160];
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
-    va_end(ap);
-    if (n < 0) return;
-    sd_buf_append(out, tmp, (size_t)n < sizeof(tmp) ? (size_t)n : sizeof(tmp) - 1);
-}
-
 /* A registry value by its name when it has one, else as a number. */
 static void put_named(sd_buf *out, const char *name, unsigned value) {
     if (name != NULL) {
         put(out, name);
     } else {
-        putf(out, "%u", value);
+        sd_buf_appendf(out, "%u", value);
     }
 }
 
@@ -82,13 +72,13 @@ static void put_mutation(sd_buf *out, const sd_mutation *m) {
         } else if (m->offset == SD_OFFSET_MIDDLE) {
             put(out, "=middle");
         } else {
-            putf(out, "=%ld", m->offset);
+            sd_buf_appendf(out, "=%ld", m->offset);
         }
-        putf(out, ":0x%02lx", (unsigned long)m->value & 0xff);
+        sd_buf_appendf(out, ":0x%02lx", (unsigned long)m->value & 0xff);
         break;
     case SD_MUT_ARG_U24:
     case SD_MUT_ARG_SPLIT:
-        putf(out, "=%ld", m->value);
+        sd_buf_appendf(out, "=%ld", m->value);
         break;
     case SD_MUT_ARG_HANDSHAKE_TYPE:
         put(out, "=");
@@ -104,7 +94,7 @@ static void put_mutation(sd_buf *out, const sd_mutation *m) {
         }
         break;
     case SD_MUT_ARG_U16:
-        putf(out, "=0x%04lx", (unsigned long)m->value & 0xffff);
+        sd_buf_appendf(out, "=0x%04lx", (unsigned long)m->value & 0xffff);
         break;
     case SD_MUT_ARG_CREDENTIAL: {
         /* text may fill the array without a NUL if it came from elsewhere. */
@@ -174,7 +164,7 @@ void sd_trace_print(const sd_trace *t, sd_buf *out) {
             break;
         default:
             /* A corrupt kind: say so in a comment rather than drop it silently. */
-            putf(out, "# unknown action kind %d", (int)a->kind);
+            sd_buf_appendf(out, "# unknown action kind %d", (int)a->kind);
             break;
         }
         put(out, "\n");

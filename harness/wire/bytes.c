@@ -6,6 +6,8 @@
  * no-op, so a builder writes a whole message and checks once at the end. */
 #include "wire/bytes.h"
 
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -105,6 +107,19 @@ void sd_buf_free(sd_buf *b) {
 void sd_buf_reset(sd_buf *b) {
     b->len = 0;
     b->failed = false;
+}
+
+void sd_buf_appendf(sd_buf *b, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    /* One byte more for vsnprintf's NUL, which len then leaves out. */
+    if (n < 0 || !sd_buf_reserve(b, (size_t)n + 1)) return;
+    va_start(ap, fmt);
+    vsnprintf((char *)b->data + b->len, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    b->len += (size_t)n;
 }
 
 bool sd_buf_reserve(sd_buf *b, size_t extra) {

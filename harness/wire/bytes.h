@@ -61,6 +61,8 @@ void sd_buf_reset(sd_buf *b); /* len = 0, failed = false, keeps memory */
 bool sd_buf_reserve(sd_buf *b, size_t extra);
 void sd_buf_append(sd_buf *b, const void *data, size_t len);
 void sd_buf_append_span(sd_buf *b, sd_span s);
+/* printf onto the end of the buffer, whatever the length (no NUL kept). */
+void sd_buf_appendf(sd_buf *b, const char *fmt, ...) SD_PRINTF(2, 3);
 void sd_buf_u8(sd_buf *b, uint8_t v);
 void sd_buf_u16(sd_buf *b, uint16_t v);
 void sd_buf_u24(sd_buf *b, uint32_t v);
