@@ -29,7 +29,8 @@
 /* A worker's exit status when it could not write a result back. */
 #define WORKER_LOST_PIPE 3
 
-void sd_cell_run(const sd_cell_plan *plan, size_t c, sd_cell_result *cell) {
+/* Runs one cell in this process: the driver, then the oracle. */
+static void run_cell(const sd_cell_plan *plan, size_t c, sd_cell_result *cell) {
     const sd_scenario *s = &plan->scenarios[c / plan->n_stacks];
     const sd_target_ops *ops = plan->stacks[c % plan->n_stacks];
     sd_run_config cfg;
@@ -87,7 +88,7 @@ static bool start_worker(const sd_cell_plan *plan, size_t total, worker *w, size
             cell_message m;
             memset(&m, 0, sizeof m);
             m.index = c;
-            sd_cell_run(plan, c, &m.cell);
+            run_cell(plan, c, &m.cell);
             if (!sd_write_all(fds[1], &m, sizeof m)) _exit(WORKER_LOST_PIPE);
         }
         _exit(0);
@@ -215,7 +216,7 @@ bool sd_cells_run(const sd_cell_plan *plan) {
     if (jobs > 1) return run_parallel(plan, total, jobs);
     for (size_t c = 0; c < total && !stopped(plan); c++) {
         sd_cell_result cell;
-        sd_cell_run(plan, c, &cell);
+        run_cell(plan, c, &cell);
         if (stopped(plan)) break; /* ended under the signal: not reported */
         plan->on_done(plan->ctx, c, &cell);
     }

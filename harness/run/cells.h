@@ -50,9 +50,6 @@ typedef struct sd_cell_plan {
     const volatile sig_atomic_t *stop;
 } sd_cell_plan;
 
-/* Runs one cell in this process. */
-void sd_cell_run(const sd_cell_plan *plan, size_t cell, sd_cell_result *out);
-
 /* Runs every cell of the plan and reports each through on_done. A worker
  * that dies mid-cell makes that cell CRASH (killed by a signal) or ERROR (it
  * exited), and a new worker carries on with the rest of its share. Returns
