@@ -32,6 +32,7 @@
 #include "run/scenario_set.h"
 #include "stacks/shim_target.h"
 #include "stacks/stacks.h"
+#include "run/probe.h"
 #include "stacks/tcp_target.h"
 #include "trace/generate.h"
 #include "wire/names.h"
@@ -138,6 +139,8 @@ static void conform_usage(FILE *f) {
             "                   and the close_notify exchange are all). Default: http for\n"
             "                   --connect, none for --listen (what 'openssl s_client' and\n"
             "                   'gnutls-cli' do, reading stdin that never comes)\n"
+            "  --no-probe       do not probe the peer over TCP first (see below): run every\n"
+            "                   scenario, whatever the peer is set up for\n"
             "  --quiet-ms N     floor of the quiet time that ends a read over TCP (default 30, or\n"
             "                   $SHAKEDOWN_TCP_IDLE_MS); above it the time adapts to the round\n"
             "                   trips measured during the run, so a slow link is waited for\n"
@@ -170,9 +173,16 @@ static void conform_usage(FILE *f) {
             "against the fixture root. A client under test (--client-cmd) connects to\n"
             "{port}, trusts the fixture root, checks the name and refuses what fails, and\n"
             "answers close_notify; given the fixture's client certificate it can run the\n"
-            "client authentication scenarios. What a peer was not set up for (a suite, a\n"
-            "version, client authentication) is SKIP with the reason; a server that never\n"
-            "answers is a HANG. README.md, 'Testing your own server or client over TCP'.\n"
+            "client authentication scenarios.\n"
+            "\n"
+            "Before the run, a few honest handshakes probe the peer over TCP: the versions\n"
+            "and suites it takes (a client: its ClientHello's offer), whether it asks for,\n"
+            "requires or shows a client certificate, whether it verifies certificate chains,\n"
+            "host names and revocation, and (a server, without --app) what it does with\n"
+            "application data. The findings are printed and kept in the reports; a\n"
+            "scenario that needs what the peer lacks is SKIP with the probe's reason. A\n"
+            "server that never answers is a HANG. README.md, 'Testing your own server or\n"
+            "client over TCP'.\n"
             "\n"
             "The run folder gets results.json, junit.xml, summary.md and index.html.\n"
             "\n"
@@ -295,6 +305,7 @@ typedef struct {
     bool force;           /* --force: write into a non-empty --out folder */
     const char *baseline; /* --baseline FILE */
     unsigned jobs;        /* -j N: cells run in N worker processes */
+    bool no_probe;        /* --no-probe: run every scenario on a peer over TCP, unprobed */
 } conform_opts;
 
 /* The per-scenario table on stdout. */
@@ -433,7 +444,8 @@ static int conform_parse(int argc, char **argv, conform_opts *o, int *first_pos)
         OPT_BASELINE,
         OPT_FORCE,
         OPT_APP,
-        OPT_QUIET_MS
+        OPT_QUIET_MS,
+        OPT_NO_PROBE
     };
     static const struct option longopts[] = {
         {"stack", required_argument, NULL, OPT_STACK},
@@ -451,6 +463,7 @@ static int conform_parse(int argc, char **argv, conform_opts *o, int *first_pos)
         {"force", no_argument, NULL, OPT_FORCE},
         {"app", required_argument, NULL, OPT_APP},
         {"quiet-ms", required_argument, NULL, OPT_QUIET_MS},
+        {"no-probe", no_argument, NULL, OPT_NO_PROBE},
         {"verbose", no_argument, NULL, 'v'},
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
@@ -496,6 +509,9 @@ static int conform_parse(int argc, char **argv, conform_opts *o, int *first_pos)
             break;
         case OPT_NO_GENERATED:
             o->no_generated = true;
+            break;
+        case OPT_NO_PROBE:
+            o->no_probe = true;
             break;
         case OPT_FORCE:
             o->force = true;
@@ -564,8 +580,9 @@ static int conform_parse(int argc, char **argv, conform_opts *o, int *first_pos)
     if (o->tcp.client_cmd && o->tcp.listen_port < 0) {
         return sd_cli_usage_error(conform_cmd, "--client-cmd needs --listen PORT");
     }
-    if ((o->tcp.app != SD_TCP_APP_DEFAULT || quiet_ms) && !o->use_tcp)
-        return sd_cli_usage_error(conform_cmd, "--app and --quiet-ms are for --connect and --listen");
+    if ((o->tcp.app != SD_TCP_APP_DEFAULT || quiet_ms || o->no_probe) && !o->use_tcp)
+        return sd_cli_usage_error(conform_cmd,
+                                  "--app, --quiet-ms and --no-probe are for --connect and --listen");
     if (o->use_tcp) {
         /* A stack on a port: checked and bound now, so a bad address or a
          * busy port is a usage error before anything runs. */
@@ -632,6 +649,33 @@ static sd_pki *conform_load_pki(const conform_opts *o, const sd_scenario_set *se
     }
     *rc = SD_EXIT_OK;
     return pki;
+}
+
+/* Probes the peers over TCP (run/probe.h) for what the scenarios need,
+ * prints what it found (not with -q) and keeps it in the tcp stack's
+ * report entry. profiles[role] is left not done for a role not probed. */
+static void conform_probe(const conform_opts *o, const sd_scenario_set *set, const sd_pki *pki,
+                          sd_report_run *run, sd_peer_profile profiles[2]) {
+    memset(profiles, 0, 2 * sizeof *profiles);
+    if (!o->use_tcp || o->no_probe) return;
+    size_t k = 0;
+    while (k < o->stacks.n && o->stacks.ops[k] != &sd_target_tcp) k++;
+    sd_buf text;
+    sd_buf_init(&text);
+    static const sd_role roles[] = {SD_ROLE_SERVER, SD_ROLE_CLIENT};
+    for (size_t r = 0; r < 2; r++) {
+        sd_role role = roles[r];
+        if (role == SD_ROLE_SERVER ? !o->tcp.connect : o->tcp.listen_port < 0) continue;
+        if (!o->quiet) fprintf(stderr, "shakedown conform: probing the %s...\n", sd_role_name(role));
+        sd_probe_peer(&sd_target_tcp, role, set->items, set->n, pki, o->now, o->seed,
+                      o->tcp.app == SD_TCP_APP_DEFAULT, &profiles[role]);
+        sd_peer_profile_describe(&profiles[role], &text);
+    }
+    if (!o->quiet && text.len) fprintf(stderr, "%.*s", (int)text.len, (const char *)text.data);
+    if (k < o->stacks.n && text.len)
+        snprintf(run->stacks[k].probe, sizeof run->stacks[k].probe, "%.*s", (int)text.len,
+                 (const char *)text.data);
+    sd_buf_free(&text);
 }
 
 /* A stack on a port plays one role: a server reached with --connect, or a
@@ -760,6 +804,8 @@ int sd_cmd_conform(int argc, char **argv) {
         snprintf(run.stacks[k].version, sizeof run.stacks[k].version, "%s", ver ? ver : "");
     }
     for (size_t i = 0; i < set.n; i++) sd_report_scenario_set(&run.scenarios[i], &set.items[i]);
+    sd_peer_profile profiles[2];
+    conform_probe(&o, &set, pki, &run, profiles);
 
     bool progress = !o.quiet && o.verbose == 0 && isatty(STDERR_FILENO);
     /* No terminal (a CI log): a line at least every interval instead. */
@@ -788,6 +834,9 @@ int sd_cmd_conform(int argc, char **argv) {
         .on_done = cell_finished,
         .ctx = &cp,
         .stop = &sd_cli_stop_signal,
+        .probed_stack = &sd_target_tcp,
+        .profiles = {profiles[SD_ROLE_CLIENT].done ? &profiles[SD_ROLE_CLIENT] : NULL,
+                     profiles[SD_ROLE_SERVER].done ? &profiles[SD_ROLE_SERVER] : NULL},
     };
     double t0 = sd_now_ms();
     bool cells_ok = sd_cells_run(&plan);

@@ -864,6 +864,7 @@ void sd_driver_run(const sd_trace *trace, const sd_run_config *cfg, sd_outcome *
         read_status(&d, &st);
         if (st.wire_only) explain_from_wire(&d, trace);
         out->handshake_done = st.handshake_done;
+        out->wire_only = st.wire_only;
         out->peer_authenticated = st.peer_authenticated;
         out->version = st.version;
         out->cipher_suite = st.cipher_suite;

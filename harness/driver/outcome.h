@@ -64,6 +64,9 @@ typedef struct {
     /* What the target negotiated and claimed. */
     bool handshake_done;
     bool peer_authenticated;
+    /* The target is behind a transport the driver watches (a stack over
+     * TCP): whether it closed the connection is seen, not inferred. */
+    bool wire_only;
     uint16_t version, cipher_suite, group;
     double elapsed_ms;
     char detail[256]; /* human explanation: expected X got Y, the stack's error string */

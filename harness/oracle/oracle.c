@@ -9,6 +9,7 @@
  *  complete       | PASS      | FAIL      | FAIL      | FAIL   | FAIL             | FAIL     | CRASH | HANG | ERROR         | SKIP
  *  alert X        | FAIL      | PASS      | SOFT      | SOFT   | FAIL             | FAIL     | CRASH | HANG | ERROR         | SKIP
  *  closed         | FAIL      | SOFT      | SOFT      | PASS   | PASS if not done | FAIL     | CRASH | HANG | ERROR         | SKIP
+ *                 |           |           |           |        | (SOFT over TCP), |          |       |      |               |
  *                 |           |           |           |        | else FAIL        |          |       |      |               |
  *
  * Why these cells:
@@ -23,8 +24,9 @@
  *    transmission or receipt of a fatal alert message, both parties MUST
  *    immediately close the connection." An in-process target has no
  *    transport to close, so falling silent without finishing (WAITING, not
- *    handshake_done) is what closing looks like and passes. Answering the
- *    alert with an alert of its own is harmless noise: SOFT.
+ *    handshake_done) is what closing looks like and passes. Over TCP the
+ *    close is seen, so silence with the connection held open is SOFT.
+ *    Answering the alert with an alert of its own is harmless noise: SOFT.
  *  - CRASH and HANG are findings of their own kind; a harness error is ours
  *    and never the stack's (ERROR).
  *  - UNSUPPORTED: the stack cannot be configured as the scenario needs (a TLS
@@ -269,9 +271,22 @@ static sd_verdict classify_expectation(const sd_scenario *s, const sd_outcome *o
         case SD_OUTCOME_CLOSED:
             return SD_VERDICT_PASS;
         case SD_OUTCOME_WAITING:
-            if (!o->handshake_done) return SD_VERDICT_PASS;
-            sd_set_error(why, why_len, "completed the handshake after the peer's fatal alert (%s)", observed);
-            return SD_VERDICT_FAIL;
+            if (o->handshake_done) {
+                sd_set_error(why, why_len, "completed the handshake after the peer's fatal alert (%s)",
+                             observed);
+                return SD_VERDICT_FAIL;
+            }
+            /* Over a transport the close is seen: a stack that stays
+             * silent but keeps the connection open did not complete, yet
+             * did not close either (RFC 8446 §6.2: "both parties MUST
+             * immediately close the connection"). */
+            if (o->wire_only) {
+                sd_set_error(why, why_len,
+                             "went silent after the peer's fatal alert but kept the connection open (%s)",
+                             observed);
+                return SD_VERDICT_SOFT;
+            }
+            return SD_VERDICT_PASS;
         case SD_OUTCOME_ALERT:
             sd_set_error(why, why_len, "answered the peer's fatal alert with its own: %s", observed);
             return SD_VERDICT_SOFT;

@@ -303,6 +303,14 @@ bool sd_report_write_summary_md(const sd_report_run *run, const char *dir, char 
         sd_buf_appendf(&b, " %.1f ms |\n", run->stacks[k].elapsed_ms);
     }
 
+    /* A stack over TCP: what its peer was found to do before the run. */
+    for (size_t k = 0; k < run->n_stacks; k++) {
+        if (!run->stacks[k].probe[0]) continue;
+        md_append(&b, "\n");
+        md_cell(&b, run->stacks[k].name);
+        sd_buf_appendf(&b, ", the probe before the run:\n\n```\n%s```\n", run->stacks[k].probe);
+    }
+
     /* Only what needs a look: every cell that is not a plain PASS. */
     size_t shown = 0, not_run = 0;
     for (size_t i = 0; i < run->n_scenarios; i++) {

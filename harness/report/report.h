@@ -34,6 +34,9 @@ typedef struct {
     char name[32];
     char version[128]; /* the stack's own version string */
     double elapsed_ms; /* sum over its cells */
+    /* A stack over TCP: what the probe before the run found the peer does
+     * (run/probe.h), a few lines of text; empty if it was not probed. */
+    char probe[1536];
 } sd_report_stack;
 
 /* A scenario's metadata, copied so a report outlives the parsed scenarios

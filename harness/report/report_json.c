@@ -325,6 +325,7 @@ static json_t *run_json(const sd_report_run *run) {
         json_t *s = json_object();
         json_object_set_new(s, "name", jstr(run->stacks[k].name));
         json_object_set_new(s, "version", jstr(run->stacks[k].version));
+        if (run->stacks[k].probe[0]) json_object_set_new(s, "probe", jstr(run->stacks[k].probe));
         json_object_set_new(s, "elapsed_ms", jms(run->stacks[k].elapsed_ms));
         json_object_set_new(s, "counts", counts_json(run, k, false));
         json_array_append_new(stacks, s);
@@ -514,6 +515,7 @@ bool sd_report_load_json(const char *path, sd_report_run *run, char *err, size_t
     json_array_foreach(stacks, i, o) {
         copy_str(run->stacks[i].name, sizeof run->stacks[i].name, jget_str(o, "name"));
         copy_str(run->stacks[i].version, sizeof run->stacks[i].version, jget_str(o, "version"));
+        copy_str(run->stacks[i].probe, sizeof run->stacks[i].probe, jget_str(o, "probe"));
         run->stacks[i].elapsed_ms = jnum(o, "elapsed_ms");
     }
     json_array_foreach(scen, i, o) {

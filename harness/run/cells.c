@@ -41,6 +41,13 @@ static void run_cell(const sd_cell_plan *plan, size_t c, sd_cell_result *cell) {
     cfg.verbose = plan->verbose;
     memset(cell, 0, sizeof *cell);
     sd_outcome_init(&cell->outcome);
+    if (ops == plan->probed_stack && sd_peer_profile_lacks(plan->profiles[s->role], s, cell->outcome.detail,
+                                                           sizeof cell->outcome.detail)) {
+        cell->outcome.kind = SD_OUTCOME_UNSUPPORTED;
+        cell->ran = true;
+        cell->verdict = sd_classify(s, &cell->outcome, cell->why, sizeof cell->why);
+        return;
+    }
     double c0 = sd_now_ms();
     sd_driver_run(&s->trace, &cfg, &cell->outcome);
     cell->elapsed_ms = sd_now_ms() - c0;

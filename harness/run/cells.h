@@ -16,6 +16,7 @@
 #include "driver/outcome.h"
 #include "oracle/oracle.h"
 #include "protocol/target.h"
+#include "run/probe.h"
 #include "trace/trace.h"
 
 /* A finished cell: plain data (no pointers), so a worker can send it whole
@@ -48,6 +49,12 @@ typedef struct sd_cell_plan {
      * reported (the signal may have reached its stack too): the cells
      * reported are the ones that ran undisturbed. */
     const volatile sig_atomic_t *stop;
+    /* What the probe learnt of the peers of one stack (run/probe.h), by the
+     * role under test (NULL: not probed). A cell of that stack whose
+     * scenario needs what its peer lacks does not run: SKIP, with the
+     * probe's reason. */
+    const sd_target_ops *probed_stack;
+    const sd_peer_profile *profiles[2];
 } sd_cell_plan;
 
 /* Runs every cell of the plan and reports each through on_done. A worker

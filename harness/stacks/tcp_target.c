@@ -43,13 +43,14 @@ static struct {
     int listen_fd, listen_port;
     char *client_cmd;
     int idle_ms, timeout_ms;
-    int app; /* sd_app_protocol, or SD_TCP_APP_DEFAULT */
+    int app;            /* sd_app_protocol, or SD_TCP_APP_DEFAULT */
+    int app_of_role[2]; /* sd_tcp_use_app's choice per sd_role, or SD_TCP_APP_DEFAULT */
     /* Round-trip estimate over every connection of the run (RFC 6298 §2):
      * the peer is the same program each time. */
     bool have_rtt;
     double srtt, rttvar;
     char version[320];
-} g = {.listen_fd = -1, .listen_port = -1};
+} g = {.listen_fd = -1, .listen_port = -1, .app_of_role = {SD_TCP_APP_DEFAULT, SD_TCP_APP_DEFAULT}};
 
 typedef struct {
     sd_target base; /* must be first */
@@ -219,6 +220,7 @@ bool sd_tcp_setup(const sd_tcp_options *o, char *err, size_t err_len) {
     g.idle_ms = o->idle_ms > 0 ? o->idle_ms : 30;
     g.timeout_ms = o->timeout_ms > 0 ? o->timeout_ms : 5000;
     g.app = o->app;
+    g.app_of_role[SD_ROLE_CLIENT] = g.app_of_role[SD_ROLE_SERVER] = SD_TCP_APP_DEFAULT;
     g.have_rtt = false;
     g.srtt = g.rttvar = 0;
     if (g.app != SD_TCP_APP_DEFAULT && (g.app < SD_APP_ECHO || g.app > SD_APP_NONE)) {
@@ -716,10 +718,16 @@ static void tcp_status(sd_target *base, sd_target_status *out) {
     peek_end(t);
     *out = t->st;
     out->wire_only = true;
-    out->app = g.app != SD_TCP_APP_DEFAULT ? (sd_app_protocol)g.app
-               : t->role == SD_ROLE_SERVER ? SD_APP_HTTP
-                                           : SD_APP_NONE;
+    out->app = (sd_app_protocol)sd_tcp_app(t->role);
 }
+
+int sd_tcp_app(sd_role role) {
+    if (g.app_of_role[role] != SD_TCP_APP_DEFAULT) return g.app_of_role[role];
+    if (g.app != SD_TCP_APP_DEFAULT) return g.app;
+    return role == SD_ROLE_SERVER ? SD_APP_HTTP : SD_APP_NONE;
+}
+
+void sd_tcp_use_app(sd_role role, int app) { g.app_of_role[role] = app; }
 
 static const char *tcp_version(void) { return g.version[0] ? g.version : "tcp (not set up)"; }
 

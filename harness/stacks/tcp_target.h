@@ -46,6 +46,14 @@ typedef struct {
 
 #define SD_TCP_APP_DEFAULT (-1)
 
+/* The application behaviour in force for a peer of `role`: the one
+ * sd_tcp_use_app chose, else --app, else the default (HTTP for a server,
+ * none for a client). */
+int sd_tcp_app(sd_role role);
+/* Sets the behaviour for a peer of `role` (what a probe found it does);
+ * SD_TCP_APP_DEFAULT goes back to the options'. */
+void sd_tcp_use_app(sd_role role, int app);
+
 /* The quiet window in force now, in ms (for reports and tests). */
 int sd_tcp_quiet_ms(void);
 

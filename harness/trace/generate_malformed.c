@@ -106,8 +106,11 @@ static void hellos(gen *g, const honest *h) {
         if (field->offset < 0 && strcmp(h->p->name, "ecdhe-ecdsa") != 0) continue;
         const char *msg = h->target == SD_ROLE_SERVER ? "ClientHello" : "ServerHello";
         snprintf(title, sizeof title, "%s rejects a %s %s", gen_who(h), msg, field->what);
+        /* "old-version": the refusal rests on the peer not taking TLS 1.1,
+         * which a peer over TCP may be set up to take (run/probe.c). */
+        bool old_version = field->r == R_CH_VERSION || field->r == R_SH_VERSION;
         gen_begin(g, "gen-malformed", h, field->detail, title, field->r, field->expect, NULL,
-                  "malformed, hello");
+                  old_version ? "malformed, hello, old-version" : "malformed, hello");
         if (h->target == SD_ROLE_CLIENT) gen_put(g, "expect ClientHello\n");
         if (field->offset >= 0)
             sd_buf_appendf(&g->text, "send %s flip=%d:0x%02x\n", msg, field->offset, field->mask);

@@ -1,0 +1,679 @@
+/* probe.c — what a stack over TCP is set up for (run/probe.h).
+ *
+ * Every question is one honest handshake, run by the driver like any
+ * scenario, from a trace written here. A question is asked only when a
+ * scenario of the set needs its answer, and the answers are read from the
+ * outcome's ladder: which messages the peer sent, whether it completed,
+ * which alert it refused with. A question whose handshake failed for
+ * another reason stays unanswered (UNKNOWN), and an unanswered question
+ * skips nothing: the probe can only remove scenarios that would have
+ * tested nothing, never a finding. */
+#ifndef _POSIX_C_SOURCE
+#define _POSIX_C_SOURCE 200809L /* the build defines it too; this is for building alone */
+#endif
+
+#include "run/probe.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "crypto/tls12.h"
+#include "driver/driver.h"
+#include "stacks/tcp_target.h"
+#include "trace/step_under_test.h"
+#include "wire/handshake.h"
+#include "wire/names.h"
+
+/* --- The honest conversations --------------------------------------------- */
+
+/* "ping" and a newline: line-based echo servers answer only whole lines.
+ * With HTTP the driver sends its request instead, and with none nothing. */
+#define APP_AND_CLOSE                   \
+    "send-appdata hex=70696e670a\n"     \
+    "expect-appdata hex=70696e670a\n"   \
+    "send-alert warning close_notify\n" \
+    "expect-close\n"
+
+/* Server under test. %s: the driver's Certificate and CertificateVerify
+ * options (" cert=unknown-ca"), for the client-authentication forms. */
+static const char server13[] = "send ClientHello\nexpect ServerHello\nexpect EncryptedExtensions\n"
+                               "expect Certificate\nexpect CertificateVerify\nexpect Finished\n"
+                               "send Finished\n" APP_AND_CLOSE;
+static const char server13_auth[] =
+    "send ClientHello\nexpect ServerHello\nexpect EncryptedExtensions\n"
+    "expect CertificateRequest\nexpect Certificate\nexpect CertificateVerify\n"
+    "expect Finished\nsend Certificate%s\nsend CertificateVerify%s\n"
+    "send Finished\n" APP_AND_CLOSE;
+/* TLS 1.2, %s: "expect ServerKeyExchange\n" for an ECDHE suite. */
+static const char server12[] = "send ClientHello\nexpect ServerHello\nexpect Certificate\n%s"
+                               "expect ServerHelloDone\nsend ClientKeyExchange\nsend-ccs\nsend Finished\n"
+                               "expect-ccs\nexpect Finished\n" APP_AND_CLOSE;
+static const char server12_auth[] = "send ClientHello\nexpect ServerHello\nexpect Certificate\n%s"
+                                    "expect CertificateRequest\nexpect ServerHelloDone\nsend Certificate%s\n"
+                                    "send ClientKeyExchange\nsend CertificateVerify%s\nsend-ccs\n"
+                                    "send Finished\nexpect-ccs\nexpect Finished\n" APP_AND_CLOSE;
+/* Client under test. */
+static const char client13[] =
+    "expect ClientHello\nsend ServerHello\nsend EncryptedExtensions\n"
+    "send Certificate\nsend CertificateVerify\nsend Finished\nexpect Finished\n" APP_AND_CLOSE;
+static const char client13_auth[] = "expect ClientHello\nsend ServerHello\nsend EncryptedExtensions\n"
+                                    "send CertificateRequest\nsend Certificate\nsend CertificateVerify\n"
+                                    "send Finished\nexpect Certificate\nexpect CertificateVerify\n"
+                                    "expect Finished\n" APP_AND_CLOSE;
+static const char client12[] = "expect ClientHello\nsend ServerHello\nsend Certificate\n%s"
+                               "send ServerHelloDone\nexpect ClientKeyExchange\nexpect-ccs\n"
+                               "expect Finished\nsend-ccs\nsend Finished\n" APP_AND_CLOSE;
+static const char client12_auth[] = "expect ClientHello\nsend ServerHello\nsend Certificate\n%s"
+                                    "send CertificateRequest\nsend ServerHelloDone\nexpect Certificate\n"
+                                    "expect ClientKeyExchange\nexpect CertificateVerify\nexpect-ccs\n"
+                                    "expect Finished\nsend-ccs\nsend Finished\n" APP_AND_CLOSE;
+
+/* --- Which credentials test what a peer checks ----------------------------- */
+
+/* A certificate that only a peer verifying chains refuses (RFC 5280 §6
+ * path validation: issuer, validity, key usage, constraints, signature
+ * algorithm), by the fixture's names (corpus/pki/make_pki.c). Not here: a
+ * malformed or empty list and a CertificateVerify by another key, which
+ * every peer must refuse whether or not it verifies chains. The host name
+ * and revocation are checks of their own, set up apart (a trust store
+ * without a name to match, or without a CRL). */
+typedef enum { CHECK_NONE, CHECK_CHAIN, CHECK_NAME, CHECK_REVOCATION } cert_check;
+
+static cert_check check_of(const char *credential) {
+    static const char *const chain[] = {
+        "expired",    "not-yet-valid",   "unknown-ca",   "bad-signature",        "leaf-as-ca",
+        "ca-as-leaf", "wrong-key-usage", "wrong-eku",    "missing-intermediate", "unknown-critical-extension",
+        "weak-key",   "sha1-signature",  "md5-signature"};
+    if (!credential || !*credential) return CHECK_NONE;
+    if (strcmp(credential, "wrong-name") == 0) return CHECK_NAME;
+    if (strcmp(credential, "revoked") == 0) return CHECK_REVOCATION;
+    for (size_t i = 0; i < sizeof chain / sizeof chain[0]; i++)
+        if (strcmp(credential, chain[i]) == 0) return CHECK_CHAIN;
+    return CHECK_NONE;
+}
+
+/* The certificate the driver shows in a scenario: as the server (client
+ * under test), the `credential:` header; as the client (server under
+ * test), a `cert=` on its Certificate. */
+static const char *shown_credential(const sd_scenario *s) {
+    if (s->role == SD_ROLE_CLIENT) return s->credential;
+    for (size_t i = 0; i < s->trace.n_actions; i++) {
+        const sd_action *a = &s->trace.actions[i];
+        if (a->kind != SD_ACT_SEND || a->msg_type != SD_Certificate) continue;
+        for (size_t m = 0; m < a->n_mutations && m < SD_MAX_MUTATIONS; m++)
+            if (a->mutations[m].kind == SD_MUT_CERT) return a->mutations[m].text;
+    }
+    return NULL;
+}
+
+/* The driver, as a client, sends an empty client Certificate. */
+static bool sends_empty_certificate(const sd_scenario *s) {
+    for (size_t i = 0; i < s->trace.n_actions; i++) {
+        const sd_action *a = &s->trace.actions[i];
+        if (a->kind != SD_ACT_SEND || a->msg_type != SD_Certificate) continue;
+        for (size_t m = 0; m < a->n_mutations && m < SD_MAX_MUTATIONS; m++)
+            if (a->mutations[m].kind == SD_MUT_EMPTY) return true;
+    }
+    return false;
+}
+
+/* --- Running one question ------------------------------------------------- */
+
+typedef struct {
+    const sd_target_ops *stack;
+    sd_role role;
+    const sd_pki *pki;
+    int64_t now;
+    uint64_t seed;
+    sd_peer_profile *p;
+    sd_buf from_peer; /* what the peer sent in the question being asked */
+} prober;
+
+static void keep_peer_bytes(void *ctx, sd_direction from, sd_span bytes) {
+    prober *pr = ctx;
+    if (from == SD_FROM_TARGET && pr->from_peer.len < 65536)
+        sd_buf_append(&pr->from_peer, bytes.data, bytes.len);
+}
+
+typedef struct {
+    uint16_t version, suite;
+    sd_client_auth client_auth; /* server under test: how the trace answers; client: has a certificate */
+    const char *credential;     /* the driver's server certificate (client under test) */
+} question;
+
+/* Runs script (a trace in the script format) and fills out. False if the
+ * script did not parse (a bug here, said on stderr). */
+static bool ask(prober *pr, const question *q, const char *script, sd_outcome *out) {
+    sd_trace trace;
+    char err[256];
+    if (!sd_trace_parse("probe", script, strlen(script), &trace, err, sizeof err)) {
+        fprintf(stderr, "shakedown: probe script: %s\n", err);
+        return false;
+    }
+    sd_run_config cfg;
+    sd_run_config_defaults(&cfg, pr->stack, pr->role, pr->pki);
+    cfg.version = q->version;
+    cfg.cipher_suite = q->suite;
+    cfg.client_auth = q->client_auth;
+    if (q->credential) cfg.driver_credential = q->credential;
+    cfg.now = pr->now;
+    cfg.seed = pr->seed + pr->p->connections;
+    cfg.on_bytes = keep_peer_bytes;
+    cfg.observer_ctx = pr;
+    sd_buf_reset(&pr->from_peer);
+    sd_driver_run(&trace, &cfg, out);
+    sd_trace_free(&trace);
+    pr->p->connections++;
+    return true;
+}
+
+static bool peer_sent(const sd_outcome *o, uint8_t type) {
+    for (size_t i = 0; i < o->n_events; i++)
+        if (o->events[i].from == SD_FROM_TARGET && o->events[i].kind == SD_EVENT_HANDSHAKE &&
+            o->events[i].code == type)
+            return true;
+    return false;
+}
+
+/* The driver sent its Finished: the peer took the whole handshake up to
+ * the exchange of data. */
+static bool both_finished(const sd_outcome *o) {
+    bool ours = false;
+    for (size_t i = 0; i < o->n_events; i++)
+        if (o->events[i].from == SD_FROM_PEER && o->events[i].kind == SD_EVENT_HANDSHAKE &&
+            o->events[i].code == SD_Finished)
+            ours = true;
+    return ours && peer_sent(o, SD_Finished);
+}
+
+static bool answered(const sd_outcome *o) {
+    return o->kind != SD_OUTCOME_HANG && o->kind != SD_OUTCOME_HARNESS_ERROR &&
+           o->kind != SD_OUTCOME_UNSUPPORTED && o->n_events > 0;
+}
+
+/* --- A server under test --------------------------------------------------- */
+
+static const char *kx_step(uint16_t suite) {
+    const sd_tls12_suite *s = sd_tls12_suite_find(suite);
+    return s && s->kx == SD_KX_RSA ? "" : "expect ServerKeyExchange\n";
+}
+
+/* The credential whose key fits a TLS 1.2 suite (an RSA one for an RSA or
+ * ECDHE-RSA suite). Over TCP only the server's own certificate is shown,
+ * so this names what the driver expects, for the client forms. */
+static const char *credential_for(uint16_t suite) {
+    const sd_tls12_suite *s = sd_tls12_suite_find(suite);
+    return s && s->kx != SD_KX_ECDHE_ECDSA ? "leaf-rsa" : "leaf";
+}
+
+/* One handshake of `version` (and `suite` in TLS 1.2) with the client
+ * authentication the profile has learnt so far, and with `cert` (a
+ * credential name, or NULL for the fixture's client) as the driver's
+ * certificate when it is asked for one. */
+static void server_handshake(prober *pr, uint16_t version, uint16_t suite, bool with_auth, const char *cert,
+                             sd_outcome *out) {
+    char script[1024], opt[64] = "";
+    if (cert) snprintf(opt, sizeof opt, " cert=%s", cert);
+    if (version == SD_TLS13)
+        snprintf(script, sizeof script, with_auth ? server13_auth : server13, opt, opt);
+    else if (with_auth)
+        snprintf(script, sizeof script, server12_auth, kx_step(suite), opt, opt);
+    else
+        snprintf(script, sizeof script, server12, kx_step(suite));
+    question q = {.version = version,
+                  .suite = suite,
+                  .client_auth = with_auth ? SD_CLIENT_AUTH_REQUIRE : SD_CLIENT_AUTH_NONE};
+    if (!ask(pr, &q, script, out)) out->kind = SD_OUTCOME_HARNESS_ERROR;
+}
+
+/* Tries the other application behaviours after a handshake that
+ * completed but whose data exchange did not: the first that completes is
+ * the server's, and the run uses it. */
+static void find_app(prober *pr, uint16_t version, uint16_t suite, bool with_auth, sd_outcome *out) {
+    static const sd_app_protocol order[] = {SD_APP_HTTP, SD_APP_ECHO, SD_APP_NONE};
+    int tried = sd_tcp_app(pr->role);
+    for (size_t i = 0; i < sizeof order / sizeof order[0]; i++) {
+        if ((int)order[i] == tried) continue;
+        sd_tcp_use_app(pr->role, (int)order[i]);
+        server_handshake(pr, version, suite, with_auth, NULL, out);
+        if (out->kind == SD_OUTCOME_COMPLETED) {
+            pr->p->app = (int)order[i];
+            return;
+        }
+        if (!both_finished(out)) break;
+    }
+    sd_tcp_use_app(pr->role, SD_TCP_APP_DEFAULT);
+}
+
+/* Asks a version (and a TLS 1.2 suite) and learns the client
+ * authentication policy on the way, if not known yet. Returns the
+ * answer: whether the server speaks it (a ServerHello of it came back). */
+static sd_probe_answer server_version(prober *pr, uint16_t version, uint16_t suite, bool detect_app) {
+    sd_peer_profile *p = pr->p;
+    sd_outcome o;
+    bool with_auth = p->requires_certificate == SD_PROBE_YES;
+    server_handshake(pr, version, suite, with_auth, NULL, &o);
+    if (answered(&o)) p->reachable = true;
+    /* Refused before a ServerHello: it does not speak this (the driver's
+     * reading of the wire already calls a handshake_failure or
+     * protocol_version to its honest ClientHello "unsupported"). */
+    if (!peer_sent(&o, SD_ServerHello))
+        return o.kind == SD_OUTCOME_ALERT || o.kind == SD_OUTCOME_CLOSED || o.kind == SD_OUTCOME_UNSUPPORTED
+                   ? SD_PROBE_NO
+                   : SD_PROBE_UNKNOWN;
+    if (!with_auth && peer_sent(&o, SD_CertificateRequest)) {
+        p->asks_certificate = SD_PROBE_YES;
+        /* The driver answered the request it did not plan with an empty
+         * Certificate (RFC 8446 §4.4.2, RFC 5246 §7.4.6). A server that
+         * then completes only requests one; one that refuses requires it
+         * (RFC 8446 §4.4.2.4, RFC 5246 §7.4.6: certificate_required or
+         * handshake_failure, or a bare close). */
+        if (both_finished(&o) || o.kind == SD_OUTCOME_COMPLETED) {
+            p->requires_certificate = SD_PROBE_NO;
+        } else if (o.kind == SD_OUTCOME_ALERT || o.kind == SD_OUTCOME_CLOSED) {
+            p->requires_certificate = SD_PROBE_YES;
+            with_auth = true;
+            server_handshake(pr, version, suite, true, NULL, &o);
+        }
+    } else if (!with_auth && both_finished(&o) && p->asks_certificate == SD_PROBE_UNKNOWN) {
+        p->asks_certificate = SD_PROBE_NO;
+    }
+    if (o.kind != SD_OUTCOME_COMPLETED && both_finished(&o) && detect_app && p->app < 0)
+        find_app(pr, version, suite, with_auth, &o);
+    if (o.kind == SD_OUTCOME_COMPLETED && !p->version) {
+        p->version = o.version;
+        p->cipher_suite = o.cipher_suite;
+        p->group = o.group;
+    }
+    return SD_PROBE_YES;
+}
+
+static void add_suite(sd_peer_profile *p, uint16_t suite, sd_probe_answer a) {
+    for (size_t i = 0; i < p->n_suites; i++)
+        if (p->suites[i] == suite) return;
+    if (p->n_suites == SD_PROBE_MAX_LIST) return;
+    p->suites[p->n_suites] = suite;
+    p->suite_ok[p->n_suites++] = a;
+}
+
+static sd_probe_answer *suite_answer(sd_peer_profile *p, uint16_t suite) {
+    for (size_t i = 0; i < p->n_suites; i++)
+        if (p->suites[i] == suite) return &p->suite_ok[i];
+    return NULL;
+}
+
+static void probe_server(prober *pr, const sd_scenario *sc, size_t n, bool detect_app) {
+    sd_peer_profile *p = pr->p;
+    bool need13 = false, need12 = false, need_chain = false;
+    for (size_t i = 0; i < n; i++) {
+        if (sc[i].role != SD_ROLE_SERVER) continue;
+        if (sc[i].version == SD_TLS12) {
+            need12 = true;
+            /* The suite a TLS 1.2 scenario pins, if it does. */
+            if (sc[i].cipher_suite) add_suite(p, sc[i].cipher_suite, SD_PROBE_UNKNOWN);
+        } else {
+            need13 = true;
+        }
+        if (sc[i].client_auth != SD_CLIENT_AUTH_NONE && check_of(shown_credential(&sc[i])) == CHECK_CHAIN)
+            need_chain = true;
+    }
+    if (need13) p->tls13 = server_version(pr, SD_TLS13, 0, detect_app);
+    if (need12) {
+        /* With the driver's own offer first (the scenarios that pin no
+         * suite), then each suite a scenario pins: a TLS 1.2 server is one
+         * that accepts any of them. */
+        p->tls12 = server_version(pr, SD_TLS12, 0, detect_app);
+        for (size_t i = 0; i < p->n_suites; i++) {
+            p->suite_ok[i] = server_version(pr, SD_TLS12, p->suites[i], detect_app);
+            if (p->suite_ok[i] == SD_PROBE_YES) p->tls12 = SD_PROBE_YES;
+        }
+    }
+    /* Whether a server that asks verifies what it gets: a certificate from
+     * an unknown CA, signed for with its own key (RFC 8446 §4.4.2.4: "If
+     * the client Certificate message ... is not appropriate ... the server
+     * MAY continue the handshake without client authentication or abort",
+     * so going on is allowed only as if no certificate came; a server set
+     * up to verify refuses it). */
+    if (need_chain && p->asks_certificate == SD_PROBE_YES) {
+        uint16_t version = p->tls13 == SD_PROBE_YES ? SD_TLS13 : SD_TLS12;
+        uint16_t suite = 0;
+        for (size_t i = 0; version == SD_TLS12 && i < p->n_suites; i++)
+            if (p->suite_ok[i] == SD_PROBE_YES) suite = p->suites[i];
+        if (version == SD_TLS13 || suite) {
+            sd_outcome o;
+            server_handshake(pr, version, suite, true, "unknown-ca", &o);
+            if (o.kind == SD_OUTCOME_COMPLETED || both_finished(&o))
+                p->checks_chain = SD_PROBE_NO;
+            else if (o.kind == SD_OUTCOME_ALERT || o.kind == SD_OUTCOME_CLOSED)
+                p->checks_chain = SD_PROBE_YES;
+        }
+    }
+}
+
+/* --- A client under test --------------------------------------------------- */
+
+/* The client's ClientHello from the bytes it sent: the handshake records'
+ * payloads joined until the first message is whole. */
+static bool read_client_hello(const sd_buf *bytes, sd_peer_profile *p) {
+    uint8_t msg[16384];
+    size_t have = 0, need = 0;
+    for (size_t pos = 0; pos + 5 <= bytes->len;) {
+        const uint8_t *h = bytes->data + pos;
+        size_t len = (size_t)h[3] << 8 | h[4];
+        if (pos + 5 + len > bytes->len) break;
+        if (h[0] != SD_handshake) break;
+        size_t take = len < sizeof msg - have ? len : sizeof msg - have;
+        memcpy(msg + have, h + 5, take);
+        have += take;
+        pos += 5 + len;
+        if (have >= 4) {
+            need = 4 + ((size_t)msg[1] << 16 | (size_t)msg[2] << 8 | msg[3]);
+            if (have >= need) break;
+        }
+    }
+    if (have < 4 || msg[0] != SD_ClientHello || need > have) return false;
+    sd_client_hello ch;
+    uint8_t alert;
+    if (!sd_parse_client_hello(sd_span_of(msg + 4, need - 4), &ch, &alert)) return false;
+    sd_u16_list list;
+    for (size_t i = 0; i + 1 < ch.cipher_suites.len && p->n_suites < SD_PROBE_MAX_LIST; i += 2)
+        add_suite(p, (uint16_t)(ch.cipher_suites.data[i] << 8 | ch.cipher_suites.data[i + 1]), SD_PROBE_YES);
+    sd_span body;
+    /* RFC 8446 §4.2.1: a client offering TLS 1.3 lists its versions in
+     * supported_versions; without it, legacy_version is the one it
+     * offers (RFC 5246 §7.4.1.2). */
+    p->tls13 = p->tls12 = SD_PROBE_NO;
+    if (sd_extensions_find(ch.extensions, SD_supported_versions, &body) &&
+        sd_parse_supported_versions_ch(body, &list, &alert)) {
+        if (sd_u16_list_contains(list, SD_TLS13)) p->tls13 = SD_PROBE_YES;
+        if (sd_u16_list_contains(list, SD_TLS12)) p->tls12 = SD_PROBE_YES;
+        p->offers_old_version = SD_PROBE_NO;
+        for (size_t i = 0; i < sd_u16_list_count(list); i++) {
+            uint16_t v = sd_u16_list_at(list, i);
+            if (v >= 0x0300 && v < SD_TLS12) p->offers_old_version = SD_PROBE_YES;
+        }
+    } else {
+        if (ch.legacy_version >= SD_TLS12) p->tls12 = SD_PROBE_YES;
+        p->offers_old_version = ch.legacy_version < SD_TLS12 ? SD_PROBE_YES : SD_PROBE_NO;
+    }
+    if (sd_extensions_find(ch.extensions, SD_supported_groups, &body) &&
+        sd_u16_list_parse(body, 2, true, &list, &alert))
+        for (size_t i = 0; i < sd_u16_list_count(list) && p->n_groups < SD_PROBE_MAX_LIST; i++)
+            p->groups[p->n_groups++] = sd_u16_list_at(list, i);
+    if (sd_extensions_find(ch.extensions, SD_signature_algorithms, &body) &&
+        sd_u16_list_parse(body, 2, true, &list, &alert))
+        for (size_t i = 0; i < sd_u16_list_count(list) && p->n_sigalgs < SD_PROBE_MAX_LIST; i++)
+            p->sigalgs[p->n_sigalgs++] = sd_u16_list_at(list, i);
+    return true;
+}
+
+/* One handshake with the driver as the server of `version`, showing
+ * `credential` (NULL: the fixture's good leaf that fits); with_auth asks
+ * for the client's certificate. In TLS 1.2 the suite is the client's first
+ * that the driver runs and whose key exchange fits the credential. False
+ * if there is none: the question cannot be asked. */
+static bool client_handshake(prober *pr, uint16_t version, const char *credential, bool with_auth,
+                             sd_outcome *out) {
+    char script[1024];
+    uint16_t suite = 0;
+    if (version == SD_TLS13) {
+        snprintf(script, sizeof script, "%s", with_auth ? client13_auth : client13);
+    } else {
+        for (size_t i = 0; i < pr->p->n_suites && !suite; i++) {
+            const sd_tls12_suite *s = sd_tls12_suite_find(pr->p->suites[i]);
+            if (s && (!credential || s->kx == SD_KX_ECDHE_ECDSA)) suite = s->id;
+        }
+        if (!suite) return false;
+        snprintf(script, sizeof script, with_auth ? client12_auth : client12, kx_step(suite));
+        if (!credential) credential = credential_for(suite);
+    }
+    question q = {.version = version,
+                  .suite = suite,
+                  .client_auth = with_auth ? SD_CLIENT_AUTH_REQUEST : SD_CLIENT_AUTH_NONE,
+                  .credential = credential};
+    if (!ask(pr, &q, script, out)) return false;
+    return true;
+}
+
+static void probe_client(prober *pr, const sd_scenario *sc, size_t n) {
+    sd_peer_profile *p = pr->p;
+    bool need_auth = false, need[4] = {false};
+    for (size_t i = 0; i < n; i++) {
+        if (sc[i].role != SD_ROLE_CLIENT) continue;
+        if (sc[i].client_auth != SD_CLIENT_AUTH_NONE) need_auth = true;
+        need[check_of(shown_credential(&sc[i]))] = true;
+    }
+    /* The first connection: its ClientHello says what the client offers. */
+    sd_outcome o;
+    client_handshake(pr, SD_TLS13, NULL, false, &o);
+    if (answered(&o)) p->reachable = true;
+    if (!read_client_hello(&pr->from_peer, p)) {
+        p->tls13 = p->tls12 = SD_PROBE_UNKNOWN;
+        return;
+    }
+    uint16_t version = 0;
+    if (p->tls13 == SD_PROBE_YES && o.kind == SD_OUTCOME_COMPLETED) version = SD_TLS13;
+    if (p->tls12 == SD_PROBE_YES) {
+        sd_outcome o12;
+        if (client_handshake(pr, SD_TLS12, NULL, false, &o12) && !version &&
+            o12.kind == SD_OUTCOME_COMPLETED) {
+            version = SD_TLS12;
+            o = o12;
+        }
+    }
+    if (!version) return; /* no honest handshake completed: nothing more can be told */
+    p->version = o.version;
+    p->cipher_suite = o.cipher_suite;
+    p->group = o.group;
+    if (need_auth && client_handshake(pr, version, NULL, true, &o)) {
+        /* RFC 8446 §4.4.2, RFC 5246 §7.4.6: a client with a certificate
+         * sends it, then a CertificateVerify; one without sends an empty
+         * Certificate and no CertificateVerify. */
+        if (peer_sent(&o, SD_CertificateVerify))
+            p->shows_certificate = SD_PROBE_YES;
+        else if (peer_sent(&o, SD_Certificate))
+            p->shows_certificate = SD_PROBE_NO;
+    }
+    /* Each check with the certificate that only it refuses. A client that
+     * completes with it does not make that check; one that refuses does. */
+    static const struct {
+        cert_check check;
+        const char *credential;
+    } checks[] = {{CHECK_CHAIN, "unknown-ca"}, {CHECK_NAME, "wrong-name"}, {CHECK_REVOCATION, "revoked"}};
+    for (size_t i = 0; i < sizeof checks / sizeof checks[0]; i++) {
+        if (!need[checks[i].check]) continue;
+        /* A client that verifies no chain makes no check that rests on one. */
+        if (checks[i].check != CHECK_CHAIN && p->checks_chain == SD_PROBE_NO) break;
+        if (!client_handshake(pr, version, checks[i].credential, false, &o)) continue;
+        sd_probe_answer a = o.kind == SD_OUTCOME_COMPLETED                              ? SD_PROBE_NO
+                            : o.kind == SD_OUTCOME_ALERT || o.kind == SD_OUTCOME_CLOSED ? SD_PROBE_YES
+                                                                                        : SD_PROBE_UNKNOWN;
+        if (checks[i].check == CHECK_CHAIN)
+            p->checks_chain = a;
+        else if (checks[i].check == CHECK_NAME)
+            p->checks_name = a;
+        else
+            p->checks_revocation = a;
+    }
+}
+
+void sd_probe_peer(const sd_target_ops *stack, sd_role role, const sd_scenario *scenarios, size_t n,
+                   const sd_pki *pki, int64_t now, uint64_t seed, bool detect_app, sd_peer_profile *out) {
+    memset(out, 0, sizeof *out);
+    out->role = role;
+    out->app = -1;
+    prober pr = {.stack = stack, .role = role, .pki = pki, .now = now, .seed = seed, .p = out};
+    sd_buf_init(&pr.from_peer);
+    if (role == SD_ROLE_SERVER)
+        probe_server(&pr, scenarios, n, detect_app);
+    else
+        probe_client(&pr, scenarios, n);
+    sd_buf_free(&pr.from_peer);
+    if (out->app < 0) out->app = sd_tcp_app(role);
+    out->round_trip_ms = sd_tcp_quiet_ms();
+    out->done = true;
+}
+
+/* --- Judging a scenario against the profile ------------------------------- */
+
+static bool has_tag(const sd_scenario *s, const char *tag) {
+    for (size_t i = 0; i < s->n_tags; i++)
+        if (strcmp(s->tags[i], tag) == 0) return true;
+    return false;
+}
+
+static const char *version_name(uint16_t v) { return v == SD_TLS12 ? "TLS 1.2" : "TLS 1.3"; }
+
+/* The scenario tests a server's answer to its very first message (a
+ * malformed ClientHello, another message in its place, an alert): the
+ * server judges that before it chooses a version or a suite, so one that
+ * lacks the scenario's still answers what is tested. */
+static bool tests_first_message(const sd_scenario *s) {
+    return s->role == SD_ROLE_SERVER && sd_scenario_step_under_test(s) == 0;
+}
+
+bool sd_peer_profile_lacks(const sd_peer_profile *p, const sd_scenario *s, char *why, size_t len) {
+    if (!p || !p->done || p->role != s->role) return false;
+    const char *peer = s->role == SD_ROLE_SERVER ? "server" : "client";
+    uint16_t version = s->version ? s->version : SD_TLS13;
+    sd_probe_answer speaks = version == SD_TLS12 ? p->tls12 : p->tls13;
+    if (tests_first_message(s)) return false;
+    if (speaks == SD_PROBE_NO) {
+        snprintf(why, len, "probe: the %s does not %s %s", peer,
+                 s->role == SD_ROLE_SERVER ? "accept" : "offer", version_name(version));
+        return true;
+    }
+    if (version == SD_TLS12 && s->cipher_suite) {
+        sd_probe_answer *a = suite_answer((sd_peer_profile *)p, s->cipher_suite);
+        const char *name = sd_cipher_suite_name(s->cipher_suite);
+        if ((s->role == SD_ROLE_SERVER && a && *a == SD_PROBE_NO) ||
+            (s->role == SD_ROLE_CLIENT && p->n_suites && !a)) {
+            snprintf(why, len, "probe: the %s does not %s %s", peer,
+                     s->role == SD_ROLE_SERVER ? "accept" : "offer", name ? name : "this scenario's suite");
+            return true;
+        }
+    }
+    if (s->role == SD_ROLE_SERVER && s->client_auth != SD_CLIENT_AUTH_NONE) {
+        if (p->asks_certificate == SD_PROBE_NO) {
+            snprintf(why, len, "probe: the server does not ask for a client certificate");
+            return true;
+        }
+        /* Only a server that requires a certificate must refuse an empty
+         * one (RFC 8446 §4.4.2.4, RFC 5246 §7.4.6). */
+        if (p->requires_certificate == SD_PROBE_NO && sends_empty_certificate(s)) {
+            snprintf(why, len,
+                     "probe: the server only requests a client certificate (it went on without one), and "
+                     "this scenario needs one that requires it");
+            return true;
+        }
+    }
+    if (s->role == SD_ROLE_CLIENT && s->client_auth != SD_CLIENT_AUTH_NONE &&
+        p->shows_certificate == SD_PROBE_NO) {
+        snprintf(why, len,
+                 "probe: the client answered a CertificateRequest with an empty Certificate; this scenario "
+                 "needs a client with the fixture's client certificate");
+        return true;
+    }
+    if (s->role == SD_ROLE_CLIENT && p->offers_old_version == SD_PROBE_YES && has_tag(s, "old-version")) {
+        snprintf(why, len,
+                 "probe: the client offers versions below TLS 1.2, so a ServerHello choosing one is not "
+                 "a version it refuses (set it up for TLS 1.2 and up to judge this)");
+        return true;
+    }
+    cert_check check = check_of(shown_credential(s));
+    const char *shown = shown_credential(s);
+    if (check != CHECK_NONE && p->checks_chain == SD_PROBE_NO) {
+        snprintf(why, len,
+                 "probe: the %s accepted a certificate from an unknown CA, so it verifies no certificate "
+                 "chain, and its answer to '%s' would test nothing (trust the fixture root to judge it)",
+                 peer, shown);
+        return true;
+    }
+    if (check == CHECK_NAME && p->checks_name == SD_PROBE_NO) {
+        snprintf(why, len,
+                 "probe: the client accepted a certificate for another name, so it checks no host "
+                 "name (give it the name %s to check)",
+                 SD_PKI_SERVER_NAME);
+        return true;
+    }
+    if (check == CHECK_REVOCATION && p->checks_revocation == SD_PROBE_NO) {
+        snprintf(why, len,
+                 "probe: the client accepted a certificate the fixture's CRL revokes, so it checks "
+                 "no revocation (give it crl.pem to judge it)");
+        return true;
+    }
+    return false;
+}
+
+/* --- The summary ------------------------------------------------------------ */
+
+static const char *answer_word(sd_probe_answer a, const char *yes, const char *no) {
+    return a == SD_PROBE_YES ? yes : a == SD_PROBE_NO ? no : "not known";
+}
+
+static void put_list(sd_buf *out, const char *label, const uint16_t *v, size_t n,
+                     const char *(*name)(unsigned)) {
+    if (!n) return;
+    sd_buf_appendf(out, "  %s:", label);
+    for (size_t i = 0; i < n; i++) {
+        const char *s = name(v[i]);
+        if (s)
+            sd_buf_appendf(out, " %s", s);
+        else
+            sd_buf_appendf(out, " 0x%04x", v[i]);
+    }
+    sd_buf_appendf(out, "\n");
+}
+
+void sd_peer_profile_describe(const sd_peer_profile *p, sd_buf *out) {
+    if (!p->done) return;
+    bool server = p->role == SD_ROLE_SERVER;
+    sd_buf_appendf(out, "probe of the %s (%u connection%s):\n", server ? "server" : "client", p->connections,
+                   p->connections == 1 ? "" : "s");
+    if (!p->reachable) {
+        sd_buf_appendf(out, "  no answer to an honest handshake: nothing is skipped\n");
+        return;
+    }
+    const char *yes = server ? "accepted" : "offered", *no = server ? "refused" : "not offered";
+    sd_buf_appendf(out, "  TLS 1.3 %s, TLS 1.2 %s\n", answer_word(p->tls13, yes, no),
+                   answer_word(p->tls12, yes, no));
+    if (p->version) {
+        const char *suite = sd_cipher_suite_name(p->cipher_suite), *group = sd_group_name(p->group);
+        sd_buf_appendf(out, "  first honest handshake: %s, %s%s%s\n", version_name(p->version),
+                       suite ? suite : "?", group ? ", " : "", group ? group : "");
+    }
+    if (server) {
+        for (size_t i = 0; i < p->n_suites; i++) {
+            const char *name = sd_cipher_suite_name(p->suites[i]);
+            sd_buf_appendf(out, "  TLS 1.2 %s: %s\n", name ? name : "?",
+                           answer_word(p->suite_ok[i], yes, no));
+        }
+        if (p->asks_certificate != SD_PROBE_UNKNOWN)
+            sd_buf_appendf(out, "  client certificate: %s\n",
+                           p->asks_certificate == SD_PROBE_NO        ? "not asked for"
+                           : p->requires_certificate == SD_PROBE_YES ? "required"
+                           : p->requires_certificate == SD_PROBE_NO  ? "requested (it goes on without one)"
+                                                                     : "asked for");
+        if (p->app >= 0)
+            sd_buf_appendf(out, "  application data: %s\n",
+                           p->app == SD_APP_HTTP   ? "HTTP"
+                           : p->app == SD_APP_ECHO ? "echo"
+                                                   : "none");
+    } else {
+        put_list(out, "suites offered", p->suites, p->n_suites, sd_cipher_suite_name);
+        put_list(out, "groups offered", p->groups, p->n_groups, sd_group_name);
+        put_list(out, "signature schemes offered", p->sigalgs, p->n_sigalgs, sd_signature_scheme_name);
+        if (p->offers_old_version == SD_PROBE_YES) sd_buf_appendf(out, "  offers TLS 1.1 or older too\n");
+        if (p->shows_certificate != SD_PROBE_UNKNOWN)
+            sd_buf_appendf(out, "  shows a client certificate when asked: %s\n",
+                           answer_word(p->shows_certificate, "yes", "no"));
+    }
+    if (p->checks_chain != SD_PROBE_UNKNOWN)
+        sd_buf_appendf(out, "  verifies the %s certificate chain: %s\n", server ? "client's" : "server's",
+                       answer_word(p->checks_chain, "yes", "NO (it accepted an unknown CA)"));
+    if (p->checks_name != SD_PROBE_UNKNOWN)
+        sd_buf_appendf(out, "  checks the host name: %s\n", answer_word(p->checks_name, "yes", "NO"));
+    if (p->checks_revocation != SD_PROBE_UNKNOWN)
+        sd_buf_appendf(out, "  checks revocation: %s\n", answer_word(p->checks_revocation, "yes", "NO"));
+    sd_buf_appendf(out, "  quiet window: %.0f ms\n", p->round_trip_ms);
+}
