@@ -22,6 +22,8 @@
 #include "wire/names.h"
 #include "wire/record.h"
 
+#include "protocol/messages.h"
+
 #include "pki_fixture.h"
 #include "stacks/stacks.h"
 
@@ -231,6 +233,276 @@ static void tls13_hello_retry_request(void **state) {
     expect_outcome(HEAD("client", "1.3") "expect ClientHello\nsend HelloRetryRequest\nexpect ClientHello\n"
                                          "send HelloRetryRequest\n",
                    SD_OUTCOME_ALERT, SD_unexpected_message);
+}
+
+/* --- HelloRetryRequests the trace did not plan ---------------------------- */
+
+/* The driver's ClientHello has a key share for x25519 only, and offers
+ * x25519, P-256 and P-384 in supported_groups: a server that takes P-256
+ * only asks for a share with a HelloRetryRequest. */
+static const uint16_t p256_only[] = {SD_secp256r1};
+
+/* Runs a scenario against one stack whose groups are `groups` (n 0: its
+ * defaults). */
+static void run_with_groups(const sd_scenario *s, const sd_target_ops *stack, const uint16_t *groups,
+                            size_t n_groups, sd_outcome *out, capture *cap) {
+    sd_run_config cfg;
+    sd_run_config_defaults(&cfg, stack, s->role, &pki);
+    sd_run_config_apply_scenario(&cfg, s);
+    cfg.target_groups = groups;
+    cfg.n_target_groups = n_groups;
+    if (cap) {
+        cfg.on_bytes = on_bytes;
+        cfg.observer_ctx = cap;
+    }
+    sd_driver_run(&s->trace, &cfg, out);
+}
+
+static void parse_text(const char *text, sd_scenario *s) {
+    char err[512];
+    if (!sd_scenario_parse("t.sd", text, strlen(text), s, err, sizeof err)) fail_msg("%s", err);
+}
+
+/* How many handshake events of this type (hrr: HelloRetryRequests) came
+ * from that side; the last one's step and mutated flag. */
+typedef struct {
+    size_t n;
+    int last_step;
+    bool any_mutated;
+} event_count;
+
+static event_count count_events(const sd_outcome *o, sd_direction from, uint8_t type, bool hrr) {
+    event_count c = {0, -1, false};
+    for (size_t i = 0; i < o->n_events; i++) {
+        const sd_event *e = &o->events[i];
+        if (e->from != from || e->kind != SD_EVENT_HANDSHAKE || e->code != type || e->hrr != hrr) continue;
+        c.n++;
+        c.last_step = e->step;
+        c.any_mutated |= e->mutated;
+    }
+    return c;
+}
+
+/* The body of the n-th plaintext handshake record the driver sent (the
+ * ClientHellos go one to a record). */
+static sd_span nth_message_body(const capture *cap, size_t n) {
+    sd_reader r = sd_reader_of(sd_buf_span(&cap->from_peer));
+    sd_record rec;
+    uint8_t alert;
+    for (size_t i = 0;; i++) {
+        assert_int_equal(sd_parse_record(&r, &rec, &alert), 1);
+        if (i == n) break;
+    }
+    assert_int_equal(rec.content_type, SD_handshake);
+    assert_true(rec.fragment.len >= 4);
+    return sd_span_of(rec.fragment.data + 4, rec.fragment.len - 4);
+}
+
+/* The happy server scenario, unchanged, against a server that takes P-256
+ * only: it sends a HelloRetryRequest the script does not plan, the driver
+ * answers with a second ClientHello (RFC 8446 §4.1.2: one share, in the
+ * group asked for; the same random and session id; the cookie back), and
+ * the handshake completes in P-256 over message_hash (§4.4.1). With the
+ * stack's own groups no HelloRetryRequest comes, and one ClientHello
+ * does. */
+static void tls13_unplanned_hello_retry_request(void **state) {
+    (void)state;
+    char path[1024], err[512];
+    snprintf(path, sizeof path, "%s/scenarios/tls13/server.handshake.happy.sd",
+             getenv("SHAKEDOWN_SOURCE_DIR") ? getenv("SHAKEDOWN_SOURCE_DIR") : SHAKEDOWN_SOURCE_DIR);
+    sd_scenario s;
+    if (!sd_scenario_load(path, &s, err, sizeof err)) fail_msg("%s", err);
+    for (size_t i = 0; i < N_STACKS; i++) {
+        capture cap;
+        sd_buf_init(&cap.from_peer);
+        sd_outcome o;
+        run_with_groups(&s, stacks[i], p256_only, 1, &o, &cap);
+        if (o.kind != SD_OUTCOME_COMPLETED)
+            fail_msg("%s: got %s (%s)", stacks[i]->name, sd_outcome_kind_name(o.kind), o.detail);
+        assert_int_equal(o.group, SD_secp256r1);
+        event_count retries = count_events(&o, SD_FROM_TARGET, SD_ServerHello, true);
+        event_count hellos = count_events(&o, SD_FROM_PEER, SD_ClientHello, false);
+        event_count server_hellos = count_events(&o, SD_FROM_TARGET, SD_ServerHello, false);
+        assert_int_equal(retries.n, 1);
+        assert_int_equal(server_hellos.n, 1);
+        assert_int_equal(hellos.n, 2);
+        assert_false(hellos.any_mutated);
+        assert_int_equal(hellos.last_step, 1); /* sent while the trace waited for the ServerHello */
+
+        sd_client_hello first, second;
+        uint8_t alert;
+        assert_true(sd_parse_client_hello(nth_message_body(&cap, 0), &first, &alert));
+        assert_true(sd_parse_client_hello(nth_message_body(&cap, 1), &second, &alert));
+        assert_true(sd_span_eq(first.random, second.random));
+        assert_true(sd_span_eq(first.legacy_session_id, second.legacy_session_id));
+        assert_true(sd_span_eq(first.cipher_suites, second.cipher_suites));
+        sd_span ext, ext2, entries;
+        assert_true(sd_extensions_find(first.extensions, SD_supported_groups, &ext));
+        assert_true(sd_extensions_find(second.extensions, SD_supported_groups, &ext2));
+        assert_true(sd_span_eq(ext, ext2));
+        assert_true(sd_extensions_find(second.extensions, SD_key_share, &ext));
+        assert_true(sd_parse_key_share_ch(ext, &entries, &alert));
+        sd_reader it = sd_reader_of(entries);
+        sd_key_share_entry e;
+        assert_int_equal(sd_key_share_next(&it, &e, &alert), 1);
+        assert_int_equal(e.group, SD_secp256r1);
+        assert_int_equal(sd_key_share_next(&it, &e, &alert), 0);
+        /* The model's HelloRetryRequest has a cookie, BoringSSL's none
+         * (sd_target_config.hrr_no_cookie): the second ClientHello has
+         * one exactly when there was one to echo. */
+        assert_int_equal(sd_extensions_find(second.extensions, SD_cookie, &ext),
+                         stacks[i] == &sd_target_model);
+        assert_false(sd_extensions_find(first.extensions, SD_cookie, &ext));
+        sd_buf_free(&cap.from_peer);
+
+        run_with_groups(&s, stacks[i], NULL, 0, &o, NULL);
+        assert_int_equal(o.kind, SD_OUTCOME_COMPLETED);
+        assert_int_equal(count_events(&o, SD_FROM_TARGET, SD_ServerHello, true).n, 0);
+        assert_int_equal(count_events(&o, SD_FROM_PEER, SD_ClientHello, false).n, 1);
+    }
+    /* A ClientHello whose offer the trace changed is not followed by one
+     * the driver makes up: it could not offer the same (§4.1.2). The
+     * HelloRetryRequest is then the ServerHello the trace expected, as
+     * before, and the server waits for a second ClientHello. */
+    sd_scenario changed;
+    parse_text(HEAD("server", "1.3") "send ClientHello add-ext=65000:00\nexpect ServerHello\n"
+                                     "expect EncryptedExtensions\n",
+               &changed);
+    sd_outcome o;
+    run_with_groups(&changed, &sd_target_model, p256_only, 1, &o, NULL);
+    if (o.kind != SD_OUTCOME_WAITING) fail_msg("got %s (%s)", sd_outcome_kind_name(o.kind), o.detail);
+    assert_int_equal(count_events(&o, SD_FROM_TARGET, SD_ServerHello, true).n, 1);
+    assert_int_equal(count_events(&o, SD_FROM_PEER, SD_ClientHello, false).n, 1);
+    sd_scenario_free(&changed);
+    /* Framing (record-version=) is not the offer: answered. */
+    parse_text(
+        HEAD("server", "1.3") "send ClientHello record-version=0x0301\nexpect ServerHello\n"
+                              "expect EncryptedExtensions\nexpect Certificate\nexpect CertificateVerify\n"
+                              "expect Finished\nsend Finished\nsend-appdata \"ping\"\n"
+                              "expect-appdata \"ping\"\n",
+        &changed);
+    run_with_groups(&changed, &sd_target_model, p256_only, 1, &o, NULL);
+    if (o.kind != SD_OUTCOME_COMPLETED) fail_msg("got %s (%s)", sd_outcome_kind_name(o.kind), o.detail);
+    assert_int_equal(count_events(&o, SD_FROM_PEER, SD_ClientHello, false).n, 2);
+    sd_scenario_free(&changed);
+    sd_scenario_free(&s);
+}
+
+/* A server that answers every ClientHello with a HelloRetryRequest for the
+ * next group of retry_groups (0: nothing more), cookie-less, in
+ * TLS_AES_128_GCM_SHA256: one that sends what the model and BoringSSL
+ * never do. */
+static uint16_t retry_groups[2];
+
+typedef struct {
+    sd_target base;
+    size_t hellos;
+    sd_buf out;
+} retrier;
+
+static void retrier_start(sd_target *t) { (void)t; }
+static void retrier_feed(sd_target *t, sd_span bytes) {
+    retrier *r = (retrier *)t;
+    sd_reader in = sd_reader_of(bytes);
+    sd_record rec;
+    uint8_t alert;
+    while (sd_parse_record(&in, &rec, &alert) == 1) {
+        sd_client_hello ch;
+        if (rec.content_type != SD_handshake || rec.fragment.len < 4 ||
+            rec.fragment.data[0] != SD_ClientHello ||
+            !sd_parse_client_hello(sd_span_of(rec.fragment.data + 4, rec.fragment.len - 4), &ch, &alert))
+            continue;
+        size_t n = r->hellos++;
+        if (n >= sizeof retry_groups / sizeof retry_groups[0] || !retry_groups[n]) continue;
+        sd_buf body, msg;
+        sd_buf_init(&body);
+        sd_buf_init(&msg);
+        sd_msg_server_hello(&body, true, sd_hrr_random, ch.legacy_session_id, SD_TLS_AES_128_GCM_SHA256,
+                            retry_groups[n], NULL, sd_span_of(NULL, 0), -1);
+        sd_build_handshake(&msg, SD_ServerHello, sd_buf_span(&body), -1);
+        sd_build_record(&r->out, SD_handshake, SD_TLS12, sd_buf_span(&msg));
+        sd_buf_free(&body);
+        sd_buf_free(&msg);
+    }
+}
+static void retrier_drain(sd_target *t, sd_buf *out) {
+    retrier *r = (retrier *)t;
+    sd_buf_append_span(out, sd_buf_span(&r->out));
+    sd_buf_reset(&r->out);
+}
+static void retrier_status(sd_target *t, sd_target_status *st) {
+    (void)t;
+    memset(st, 0, sizeof *st);
+    st->alert_sent = st->alert_sent_level = st->alert_received = -1;
+}
+static void retrier_destroy(sd_target *t) {
+    sd_buf_free(&((retrier *)t)->out);
+    free(t);
+}
+static sd_target *retrier_create(const sd_target_config *cfg, sd_target_error *err);
+static const sd_target_ops retrier_ops = {
+    .name = "retrier",
+    .create = retrier_create,
+    .start = retrier_start,
+    .feed = retrier_feed,
+    .drain = retrier_drain,
+    .status = retrier_status,
+    .destroy = retrier_destroy,
+};
+static sd_target *retrier_create(const sd_target_config *cfg, sd_target_error *err) {
+    (void)cfg;
+    (void)err;
+    retrier *r = calloc(1, sizeof *r);
+    if (!r) return NULL;
+    r->base.ops = &retrier_ops;
+    sd_buf_init(&r->out);
+    return &r->base;
+}
+
+/* The driver answers the first HelloRetryRequest of a connection only, and
+ * only one an honest client would answer: a second one (§4.1.4: "If a
+ * client receives a second HelloRetryRequest in the same connection ... it
+ * MUST abort") is where the run deviates from the trace; one asking for
+ * the group the first ClientHello already has a share for, or for a group
+ * it did not offer (§4.2.8: "illegal_parameter"), gets no answer. */
+static void tls13_unplanned_hello_retry_request_limits(void **state) {
+    (void)state;
+    sd_scenario s;
+    parse_text(HEAD("server", "1.3") "send ClientHello\nexpect ServerHello\nexpect EncryptedExtensions\n",
+               &s);
+    sd_outcome o;
+
+    retry_groups[0] = SD_secp256r1;
+    retry_groups[1] = SD_secp384r1;
+    run_with_groups(&s, &retrier_ops, NULL, 0, &o, NULL);
+    if (o.kind != SD_OUTCOME_DEVIATED) fail_msg("got %s (%s)", sd_outcome_kind_name(o.kind), o.detail);
+    assert_int_equal(o.step, 1);
+    assert_string_equal(o.detail, "expected ServerHello, target sent HelloRetryRequest");
+    assert_int_equal(count_events(&o, SD_FROM_TARGET, SD_ServerHello, true).n, 2);
+    assert_int_equal(count_events(&o, SD_FROM_PEER, SD_ClientHello, false).n, 2);
+
+    /* One HelloRetryRequest only: answered, and then the server has
+     * nothing more to say. */
+    retry_groups[1] = 0;
+    run_with_groups(&s, &retrier_ops, NULL, 0, &o, NULL);
+    if (o.kind != SD_OUTCOME_WAITING) fail_msg("got %s (%s)", sd_outcome_kind_name(o.kind), o.detail);
+    assert_int_equal(o.step, 1);
+    assert_int_equal(count_events(&o, SD_FROM_PEER, SD_ClientHello, false).n, 2);
+
+    /* Not answered: x25519, which the first ClientHello has a share for,
+     * and P-521, which it does not offer. `expect ServerHello` then takes
+     * the HelloRetryRequest, as it did before the driver answered any. */
+    static const uint16_t unanswerable[] = {SD_x25519, SD_secp521r1};
+    for (size_t i = 0; i < sizeof unanswerable / sizeof unanswerable[0]; i++) {
+        retry_groups[0] = unanswerable[i];
+        retry_groups[1] = SD_secp384r1;
+        run_with_groups(&s, &retrier_ops, NULL, 0, &o, NULL);
+        if (o.kind != SD_OUTCOME_WAITING) fail_msg("got %s (%s)", sd_outcome_kind_name(o.kind), o.detail);
+        assert_int_equal(o.step, 2);
+        assert_int_equal(count_events(&o, SD_FROM_TARGET, SD_ServerHello, true).n, 1);
+        assert_int_equal(count_events(&o, SD_FROM_PEER, SD_ClientHello, false).n, 1);
+    }
+    sd_scenario_free(&s);
 }
 
 /* KeyUpdate both ways, with and without update_requested; the echo after it
@@ -615,6 +887,8 @@ int main(void) {
         cmocka_unit_test(tls12_mutations),
         cmocka_unit_test(tls12_ccs_is_a_step),
         cmocka_unit_test(tls13_hello_retry_request),
+        cmocka_unit_test(tls13_unplanned_hello_retry_request),
+        cmocka_unit_test(tls13_unplanned_hello_retry_request_limits),
         cmocka_unit_test(tls13_key_update),
         cmocka_unit_test(tls13_certificate_request_and_ticket),
         cmocka_unit_test(closed_after_completion_is_not_completed),

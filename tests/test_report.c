@@ -483,11 +483,11 @@ static void make_run(sd_report_run *run) {
     c->ran = true;
     c->outcome = outcome_of(SD_OUTCOME_ALERT, SD_decrypt_error);
     sd_event evs[] = {
-        {SD_FROM_PEER, SD_EVENT_HANDSHAKE, SD_ClientHello, 0, false, false, 0},
-        {SD_FROM_TARGET, SD_EVENT_HANDSHAKE, SD_ServerHello, 0, false, false, 0},
-        {SD_FROM_TARGET, SD_EVENT_HANDSHAKE, SD_Finished, 0, true, false, 0},
-        {SD_FROM_PEER, SD_EVENT_HANDSHAKE, SD_Finished, 0, true, true, 2},
-        {SD_FROM_TARGET, SD_EVENT_ALERT, SD_decrypt_error, SD_ALERT_LEVEL_FATAL, true, false, 2},
+        {SD_FROM_PEER, SD_EVENT_HANDSHAKE, SD_ClientHello, 0, false, false, 0, false},
+        {SD_FROM_TARGET, SD_EVENT_HANDSHAKE, SD_ServerHello, 0, false, false, 0, false},
+        {SD_FROM_TARGET, SD_EVENT_HANDSHAKE, SD_Finished, 0, true, false, 0, false},
+        {SD_FROM_PEER, SD_EVENT_HANDSHAKE, SD_Finished, 0, true, true, 2, false},
+        {SD_FROM_TARGET, SD_EVENT_ALERT, SD_decrypt_error, SD_ALERT_LEVEL_FATAL, true, false, 2, false},
     };
     for (size_t i = 0; i < sizeof evs / sizeof evs[0]; i++) sd_outcome_add_event(&c->outcome, &evs[i]);
     c->verdict = SD_VERDICT_PASS;
@@ -515,6 +515,14 @@ static void make_run(sd_report_run *run) {
     c->outcome.version = SD_TLS13;
     c->outcome.cipher_suite = SD_TLS_AES_128_GCM_SHA256;
     c->outcome.group = SD_x25519;
+    /* The driver (the server) asked for another key share: its
+     * HelloRetryRequest is a ServerHello by its code. */
+    sd_event retry[] = {
+        {SD_FROM_TARGET, SD_EVENT_HANDSHAKE, SD_ClientHello, 0, false, false, 0, false},
+        {SD_FROM_PEER, SD_EVENT_HANDSHAKE, SD_ServerHello, 0, false, false, 1, true},
+        {SD_FROM_TARGET, SD_EVENT_HANDSHAKE, SD_ClientHello, 0, false, false, 2, false},
+    };
+    for (size_t i = 0; i < sizeof retry / sizeof retry[0]; i++) sd_outcome_add_event(&c->outcome, &retry[i]);
     c->verdict = SD_VERDICT_PASS;
 
     /* Row 2: model ERROR; boringssl left not run (SKIP). */
@@ -609,6 +617,13 @@ static void check_results_json(json_t *root, const sd_report_run *run) {
     json_t *al = json_array_get(events, 4);
     assert_string_equal(jtext(al, "name"), "decrypt_error");
     assert_string_equal(jtext(al, "level"), "fatal");
+    /* A HelloRetryRequest is named as such, with ServerHello's code. */
+    json_t *hrr = json_array_get(json_object_get(json_array_get(results, 3), "events"), 1);
+    assert_string_equal(jtext(hrr, "name"), "HelloRetryRequest");
+    assert_int_equal(jint(hrr, "code"), SD_ServerHello);
+    assert_string_equal(
+        jtext(json_array_get(json_object_get(json_array_get(results, 3), "events"), 2), "name"),
+        "ClientHello");
     json_t *o00 = json_object_get(c00, "outcome");
     assert_string_equal(jtext(o00, "kind"), "alert");
     assert_string_equal(jtext(o00, "alert"), "decrypt_error");

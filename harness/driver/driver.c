@@ -18,6 +18,7 @@
 
 #include <openssl/mem.h>
 
+#include "protocol/messages.h"
 #include "wire/handshake.h"
 #include "util/util.h"
 #include "wire/names.h"
@@ -46,6 +47,24 @@ static void end_with_alert(driver *d, const sd_alert *a) {
     end_run(d, SD_OUTCOME_ALERT, "target sent alert %s", name ? name : num);
 }
 
+/* One message of the ladder, and on stderr when verbose. */
+static void record_event(driver *d, const sd_event *e) {
+    sd_outcome_add_event(d->out, e);
+    if (d->cfg->verbose) {
+        sd_event_kind kind = e->kind;
+        const char *name = e->hrr                       ? "HelloRetryRequest"
+                           : kind == SD_EVENT_HANDSHAKE ? sd_handshake_type_name(e->code)
+                           : kind == SD_EVENT_ALERT     ? sd_alert_name(e->code)
+                           : kind == SD_EVENT_CCS       ? "ChangeCipherSpec"
+                           : kind == SD_EVENT_APPDATA   ? "application data"
+                           : kind == SD_EVENT_RAW       ? "raw record"
+                                                        : "close";
+        fprintf(stderr, "  step %2d %s %s%s%s%s\n", d->step, e->from == SD_FROM_PEER ? "->" : "<-",
+                kind == SD_EVENT_ALERT ? "alert " : "", name ? name : "unknown",
+                e->encrypted ? " (encrypted)" : "", e->mutated ? " (mutated)" : "");
+    }
+}
+
 static void add_event(driver *d, sd_direction from, sd_event_kind kind, uint8_t code, uint8_t level,
                       bool encrypted, bool mutated) {
     sd_event e = {.from = from,
@@ -55,18 +74,20 @@ static void add_event(driver *d, sd_direction from, sd_event_kind kind, uint8_t 
                   .encrypted = encrypted,
                   .mutated = mutated,
                   .step = d->step};
-    sd_outcome_add_event(d->out, &e);
-    if (d->cfg->verbose) {
-        const char *name = kind == SD_EVENT_HANDSHAKE ? sd_handshake_type_name(code)
-                           : kind == SD_EVENT_ALERT   ? sd_alert_name(code)
-                           : kind == SD_EVENT_CCS     ? "ChangeCipherSpec"
-                           : kind == SD_EVENT_APPDATA ? "application data"
-                           : kind == SD_EVENT_RAW     ? "raw record"
-                                                      : "close";
-        fprintf(stderr, "  step %2d %s %s%s%s%s\n", d->step, from == SD_FROM_PEER ? "->" : "<-",
-                kind == SD_EVENT_ALERT ? "alert " : "", name ? name : "unknown",
-                encrypted ? " (encrypted)" : "", mutated ? " (mutated)" : "");
-    }
+    record_event(d, &e);
+}
+
+/* A handshake message; hrr: a ServerHello that is a HelloRetryRequest. */
+static void add_handshake_event(driver *d, sd_direction from, uint8_t type, bool hrr, bool encrypted,
+                                bool mutated) {
+    sd_event e = {.from = from,
+                  .kind = SD_EVENT_HANDSHAKE,
+                  .code = type,
+                  .encrypted = encrypted,
+                  .mutated = mutated,
+                  .hrr = hrr,
+                  .step = d->step};
+    record_event(d, &e);
 }
 
 /* --- Talking to the target ---------------------------------------------- */
@@ -105,6 +126,71 @@ static bool is_empty_certificate(const driver *d, sd_span body) {
     return body.len == 1 + ctx + 3 && !body.data[1 + ctx] && !body.data[2 + ctx] && !body.data[3 + ctx];
 }
 
+/* RFC 8446 §4.1.4: what a client checks in a HelloRetryRequest before it
+ * answers with a second ClientHello. Only for one the trace did not plan
+ * (answer_hello_retry_request): the first of the connection ("If a client
+ * receives a second HelloRetryRequest in the same connection ... it MUST
+ * abort"), after a ClientHello that offered what the driver's own does, so
+ * that the second one the driver builds changes only what §4.1.2 lets it
+ * change. One that fails a check is not answered, and the run goes on as
+ * the trace says: the oracle judges what the target did. Called before
+ * driver_on_target_handshake takes the message, while d->share is still
+ * the first ClientHello's. */
+static bool retry_is_answerable(const driver *d, sd_span body) {
+    if (d->tls12 || d->role != SD_ROLE_CLIENT || d->target_hrrs > 0 || !d->hello_offer_honest ||
+        d->share.public_len == 0)
+        return false;
+    sd_server_hello sh;
+    uint8_t alert;
+    if (!sd_parse_server_hello(body, &sh, &alert) || !sd_server_hello_is_hrr(&sh)) return false;
+    /* §4.1.4: the client "MUST check the legacy_version,
+     * legacy_session_id_echo, cipher_suite, and legacy_compression_method as
+     * specified in Section 4.1.3". */
+    if (sh.legacy_version != SD_TLS12 || sh.legacy_compression_method != 0 ||
+        !sd_span_eq(sh.legacy_session_id_echo, sd_span_of(d->session_id, d->session_id_len)) ||
+        !sd_u16_in(sd_default_offer.suites, sd_default_offer.n_suites, sh.cipher_suite) ||
+        !sd_suite_find(sh.cipher_suite))
+        return false;
+    /* The parser has checked the block (no type twice, §4.2). A
+     * HelloRetryRequest carries supported_versions, key_share and cookie
+     * only (§4.2's table; §4.1.4: "any extensions that were not offered by
+     * the client or were not the cookie extension" abort). */
+    uint16_t version = 0, group = 0, type;
+    bool has_group = false, has_cookie = false;
+    sd_span ext, cookie;
+    sd_reader it = sd_reader_of(sh.extensions);
+    while (sd_extensions_next(&it, &type, &ext, &alert) > 0) {
+        if (type == SD_supported_versions) {
+            if (!sd_parse_supported_versions_sh(ext, &version, &alert)) return false;
+        } else if (type == SD_key_share) {
+            if (!sd_parse_key_share_hrr(ext, &group, &alert)) return false;
+            has_group = true;
+        } else if (type == SD_cookie) {
+            /* §4.2.2: opaque cookie<1..2^16-1>, which the driver must be
+             * able to echo whole. */
+            sd_reader c = sd_reader_of(ext);
+            if (!sd_read_prefixed(&c, 2, &cookie) || !sd_reader_done(&c) || cookie.len == 0 ||
+                cookie.len > sizeof d->cookie)
+                return false;
+            has_cookie = true;
+        } else {
+            return false;
+        }
+    }
+    /* §4.1.4: "The server's extensions MUST contain
+     * "supported_versions""; §4.2.1: a version the client offered. */
+    if (version != SD_TLS13) return false;
+    /* §4.2.8: the selected group "MUST be in the "supported_groups"
+     * extension in the original ClientHello" and not one the ClientHello
+     * already has a share for; the driver must also be able to make one. */
+    if (has_group)
+        return sd_u16_in(sd_default_offer.groups, sd_default_offer.n_groups, group) &&
+               group != d->share.group && sd_group_supported(group);
+    /* §4.1.4: a HelloRetryRequest that "would not result in any change in
+     * the ClientHello" is refused. */
+    return has_cookie;
+}
+
 /* Takes everything the target has sent into the queue. */
 static void collect(driver *d) {
     sd_buf bytes;
@@ -128,6 +214,10 @@ static void collect(driver *d) {
             q->type = ev.msg.type;
             q->hrr = ev.msg.type == SD_ServerHello && ev.msg.body.len >= 2 + SD_RANDOM_LEN &&
                      memcmp(ev.msg.body.data + 2, sd_hrr_random, SD_RANDOM_LEN) == 0;
+            if (q->hrr && !d->tls12 && d->role == SD_ROLE_CLIENT) {
+                q->answerable_hrr = retry_is_answerable(d, ev.msg.body);
+                d->target_hrrs++;
+            }
             if (ev.msg.type == SD_Finished) {
                 /* The side that finishes second sends its Finished only
                  * after it has verified the other's (RFC 8446 §4.4.4, RFC
@@ -148,7 +238,7 @@ static void collect(driver *d) {
                 else
                     d->target_sent_certificate = true;
             }
-            add_event(d, SD_FROM_TARGET, SD_EVENT_HANDSHAKE, ev.msg.type, 0, ev.protected_record, false);
+            add_handshake_event(d, SD_FROM_TARGET, ev.msg.type, q->hrr, ev.protected_record, false);
             driver_on_target_handshake(d, &ev.msg);
             break;
         case SD_RL_ALERT:
@@ -293,7 +383,7 @@ static void do_send_handshake(driver *d, const sd_action *a) {
     const sd_mutation *record_version = driver_find_mutation(a, SD_MUT_RECORD_VERSION);
     if (record_version && !encrypted)
         driver_set_record_version(&d->rl.out, records_from, (uint16_t)record_version->value);
-    add_event(d, SD_FROM_PEER, SD_EVENT_HANDSHAKE, wire_type, 0, encrypted, a->n_mutations > 0 && !d->filler);
+    add_handshake_event(d, SD_FROM_PEER, wire_type, hrr, encrypted, a->n_mutations > 0 && !d->filler);
     if (a->msg_type == SD_Finished) d->driver_finished = true;
     driver_on_sent_handshake(d, a, sd_buf_span(&body), sd_buf_span(&honest));
     sd_buf_free(&honest);
@@ -372,7 +462,10 @@ static void drop_appdata(driver *d) {
  *    currently negotiating a session" and may ignore after it (RFC 5246
  *    §7.4.1.1);
  *  - a TLS 1.3 KeyUpdate after the handshake (RFC 8446 §4.6.3), whose keys
- *    the driver has already moved (driver_keys.c).
+ *    the driver has already moved (driver_keys.c);
+ *  - a TLS 1.3 HelloRetryRequest where the ServerHello is expected, which
+ *    the driver answers with a second ClientHello
+ *    (answer_hello_retry_request).
  * The compatibility CCS and NewSessionTicket are taken in run_expect. */
 static bool take_optional(driver *d, const sd_action *a, const target_event *ev) {
     bool expecting = a->kind == SD_ACT_EXPECT;
@@ -385,6 +478,46 @@ static bool take_optional(driver *d, const sd_action *a, const target_event *ev)
     if (d->tls12 && d->role == SD_ROLE_CLIENT && ev->type == SD_HelloRequest) return true;
     if (!d->tls12 && ev->type == SD_KeyUpdate && connection_up(d)) return true;
     return false;
+}
+
+/* A ClientHello whose offer is the driver's own: no mutation, or only ones
+ * that change how it is framed (the record version, records of another
+ * size), never what it offers. */
+static bool is_honest_client_hello(const sd_action *a) {
+    if (a->kind != SD_ACT_SEND || a->msg_type != SD_ClientHello) return false;
+    for (size_t i = 0; i < a->n_mutations && i < SD_MAX_MUTATIONS; i++)
+        if (a->mutations[i].kind != SD_MUT_RECORD_VERSION && a->mutations[i].kind != SD_MUT_SPLIT)
+            return false;
+    return true;
+}
+
+/* RFC 8446 §4.1.4: "If a client receives a HelloRetryRequest, it MUST
+ * respond with an updated ClientHello as specified in Section 4.1.2." A
+ * server sends one whether or not the trace planned it, when it wants a
+ * key share the ClientHello lacks (a server over TCP that prefers P-256,
+ * say). Where the trace expects the ServerHello, the driver answers the
+ * first one, if an honest client would (retry_is_answerable), with the
+ * second ClientHello the planned `expect HelloRetryRequest` then `send
+ * ClientHello` sends: driver_on_target_handshake has already put
+ * message_hash of the first ClientHello and the HelloRetryRequest in the
+ * transcript (§4.4.1), made a share in the group asked for and kept the
+ * cookie (§4.2.2), and the ClientHello is built from that with none of the
+ * first one's mutations (is_honest_client_hello: it had none that change
+ * what it offers). It is the driver's own message, not the trace's: not
+ * marked mutated. Then the driver waits for the ServerHello again. */
+static bool answer_hello_retry_request(driver *d, const sd_action *a, const target_event *ev) {
+    if (!ev->answerable_hrr || a->kind != SD_ACT_EXPECT || a->msg_type != SD_ServerHello) return false;
+    sd_action hello = {.kind = SD_ACT_SEND, .line = a->line, .msg_type = SD_ClientHello};
+    d->filler = true;
+    do_send_handshake(d, &hello);
+    d->filler = false;
+    d->answered_hrr = true;
+    deliver(d);
+    check_for_refusal(d);
+    /* The action is the expect: whether it was reached is up to what the
+     * target answers. */
+    d->action_delivered = d->action_delivered_late = false;
+    return true;
 }
 
 /* RFC 8446 §4.4.2, RFC 5246 §7.4.6: a client asked for a certificate that
@@ -464,6 +597,10 @@ static void run_expect(driver *d, const sd_action *a) {
             !(a->kind == SD_ACT_EXPECT && a->msg_type == SD_NewSessionTicket))
             continue;
         if (ev.kind == SD_RL_HANDSHAKE && take_optional(d, a, &ev)) continue;
+        if (ev.kind == SD_RL_HANDSHAKE && answer_hello_retry_request(d, a, &ev)) {
+            if (d->ended) return;
+            continue;
+        }
         /* A stack that does not echo may still be sending the rest of its
          * answer when the driver waits for close_notify. */
         if (a->kind == SD_ACT_EXPECT_CLOSE && d->app != SD_APP_ECHO && ev.kind == SD_RL_APPDATA &&
@@ -486,9 +623,14 @@ static void run_expect(driver *d, const sd_action *a) {
     }
     if (a->kind == SD_ACT_EXPECT && ev.kind == SD_RL_HANDSHAKE) {
         /* `expect ServerHello` takes a HelloRetryRequest too (it is one
-         * on the wire); `expect HelloRetryRequest` only that. */
-        if (a->msg_type == SD_MSG_TYPE_HELLO_RETRY_REQUEST ? ev.type == SD_ServerHello && ev.hrr
-                                                           : ev.type == a->msg_type)
+         * on the wire); `expect HelloRetryRequest` only that. Once the
+         * driver has answered one itself, another is not the ServerHello
+         * it waits for: "If a client receives a second HelloRetryRequest in
+         * the same connection ... it MUST abort" (§4.1.4), so the run
+         * deviates there, for the oracle to judge. */
+        if (a->msg_type == SD_MSG_TYPE_HELLO_RETRY_REQUEST
+                ? ev.type == SD_ServerHello && ev.hrr
+                : ev.type == a->msg_type && !(ev.hrr && d->answered_hrr))
             return;
     }
     if (a->kind == SD_ACT_EXPECT_APPDATA && ev.kind == SD_RL_APPDATA && !ev.unreadable) {
@@ -567,6 +709,7 @@ static void run_action(driver *d, const sd_action *a) {
     if (d->ended) return;
     switch (a->kind) {
     case SD_ACT_SEND:
+        if (a->msg_type == SD_ClientHello) d->hello_offer_honest = is_honest_client_hello(a);
         do_send_handshake(d, a);
         break;
     case SD_ACT_RENEGOTIATE:
@@ -648,17 +791,6 @@ static void close_quietly(driver *d) {
  * say, by the RFC's own words, that the stack lacks what the scenario needs,
  * so the scenario cannot run on it (SKIP), as an unsupported configuration
  * cannot in process. */
-
-/* A ClientHello whose offer is the driver's own: no mutation, or only ones
- * that change how it is framed (the record version, records of another
- * size), never what it offers. */
-static bool is_honest_client_hello(const sd_action *a) {
-    if (a->kind != SD_ACT_SEND || a->msg_type != SD_ClientHello) return false;
-    for (size_t i = 0; i < a->n_mutations && i < SD_MAX_MUTATIONS; i++)
-        if (a->mutations[i].kind != SD_MUT_RECORD_VERSION && a->mutations[i].kind != SD_MUT_SPLIT)
-            return false;
-    return true;
-}
 
 static bool offered(const driver *d, uint16_t suite) {
     for (size_t i = 0; i < d->n_peer_suites; i++)
@@ -785,6 +917,8 @@ void sd_driver_run(const sd_trace *trace, const sd_run_config *cfg, sd_outcome *
          * everywhere (BoringSSL fixes them), so they are left alone. */
         .cipher_suites = cfg->version == SD_TLS12 && cfg->cipher_suite ? &cfg->cipher_suite : NULL,
         .n_cipher_suites = cfg->version == SD_TLS12 && cfg->cipher_suite ? 1 : 0,
+        .groups = cfg->target_groups,
+        .n_groups = cfg->n_target_groups,
         .client_auth = cfg->target_role == SD_ROLE_SERVER ? cfg->client_auth : SD_CLIENT_AUTH_NONE,
         .session_tickets = cfg->session_tickets,
         .max_handshake_message = cfg->max_handshake_message,

@@ -36,6 +36,13 @@ typedef struct {
     /* Client under test: the credential it shows when asked, by name; NULL:
      * as client_auth says. */
     const char *target_client_credential;
+    /* The groups the target offers (a client) or accepts (a server), in its
+     * order of preference: sd_target_config.groups. NULL (n 0): the
+     * stack's defaults. A server that prefers a group the driver's
+     * ClientHello has no key share for (it has one for x25519 only) asks
+     * for one with a HelloRetryRequest (RFC 8446 §4.1.4). */
+    const uint16_t *target_groups;
+    size_t n_target_groups;
     /* Server under test: issue session tickets (`session-tickets: issue`). */
     bool session_tickets;
     /* TLS 1.2 server driver: announce a session ticket in ServerHello (an

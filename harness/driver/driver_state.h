@@ -27,6 +27,11 @@ typedef struct {
     sd_rl_event_kind kind;
     uint8_t type; /* handshake type */
     bool hrr;     /* a ServerHello with the HelloRetryRequest random */
+    /* A HelloRetryRequest an honest client answers with a second
+     * ClientHello: the first of the connection, well formed, asking for a
+     * change the driver's ClientHello allows (driver.c,
+     * retry_is_answerable). */
+    bool answerable_hrr;
     sd_alert alert;
     bool protected_record;
     bool unreadable; /* SD_RL_APPDATA under keys the driver does not hold */
@@ -84,6 +89,14 @@ typedef struct {
     size_t n_peer_groups;
     uint8_t cookie[256]; /* client: the cookie of the target's HelloRetryRequest */
     size_t cookie_len;
+    /* Client: the last ClientHello the trace sent offered what the driver's
+     * own does (is_honest_client_hello), so a second ClientHello the driver
+     * builds itself offers the same (RFC 8446 §4.1.2). */
+    bool hello_offer_honest;
+    unsigned target_hrrs; /* client: HelloRetryRequests the target sent */
+    /* Client: the driver answered a HelloRetryRequest the trace did not
+     * plan (answer_hello_retry_request). */
+    bool answered_hrr;
 
     /* TLS 1.2. */
     bool tls12;

@@ -42,6 +42,9 @@ typedef struct {
     bool encrypted;
     bool mutated; /* the driver deviated from the protocol in this message */
     int step;     /* index of the trace action that caused or awaited it */
+    /* A handshake event that is a HelloRetryRequest: code is ServerHello,
+     * what it is on the wire (RFC 8446 §4.1.4), and this tells them apart. */
+    bool hrr;
 } sd_event;
 
 #define SD_MAX_EVENTS 64

@@ -145,7 +145,7 @@ static void event_name(const sd_event *e, char *buf, size_t len) {
     const char *n = NULL;
     switch (e->kind) {
     case SD_EVENT_HANDSHAKE:
-        n = sd_handshake_type_name(e->code);
+        n = e->hrr ? "HelloRetryRequest" : sd_handshake_type_name(e->code);
         if (n) {
             snprintf(buf, len, "%s", n);
         } else {
@@ -625,6 +625,9 @@ bool sd_report_load_json(const char *path, sd_report_run *run, char *err, size_t
             x.level = (uint8_t)unnamed(jget_str(ev, "level"), lookup_level);
             x.encrypted = json_is_true(json_object_get(ev, "encrypted"));
             x.mutated = json_is_true(json_object_get(ev, "mutated"));
+            /* A HelloRetryRequest is a ServerHello by its code: the name
+             * tells them apart (event_name). */
+            x.hrr = x.kind == SD_EVENT_HANDSHAKE && strcmp(jget_str(ev, "name"), "HelloRetryRequest") == 0;
             x.step = (int)json_integer_value(json_object_get(ev, "step"));
             sd_outcome_add_event(out, &x);
         }

@@ -94,7 +94,7 @@ void sd_ladder_event_describe(const sd_event *e, char *buf, size_t len) {
     char what[96];
     switch (e->kind) {
     case SD_EVENT_HANDSHAKE: {
-        const char *name = sd_handshake_type_name(e->code);
+        const char *name = e->hrr ? "HelloRetryRequest" : sd_handshake_type_name(e->code);
         if (name)
             snprintf(what, sizeof what, "%s", name);
         else
