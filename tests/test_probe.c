@@ -396,12 +396,47 @@ static void s_client_checking_all(void **state) {
     assert_false(lacks(&p, "tls13.client.certificate.revoked"));
 }
 
+/* A server that closes every connection at once refuses everything: it is
+ * broken, not set up without a feature, so nothing may be skipped for it
+ * (its happy scenarios must run, and fail). */
+static void server_closing_at_once(void **state) {
+    (void)state;
+    int lfd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in sa = {.sin_family = AF_INET};
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t sl = sizeof sa;
+    assert_int_equal(bind(lfd, (struct sockaddr *)&sa, sizeof sa), 0);
+    assert_int_equal(listen(lfd, 8), 0);
+    getsockname(lfd, (struct sockaddr *)&sa, &sl);
+    server_pid = fork();
+    assert_true(server_pid >= 0);
+    if (server_pid == 0) {
+        for (;;) {
+            int c = accept(lfd, NULL, NULL);
+            if (c >= 0) close(c);
+        }
+    }
+    close(lfd);
+    char connect[64];
+    snprintf(connect, sizeof connect, "127.0.0.1:%d", ntohs(sa.sin_port));
+    sd_tcp_options o = {.connect = connect, .listen_port = -1, .app = SD_TCP_APP_DEFAULT};
+    char err[300];
+    if (!sd_tcp_setup(&o, err, sizeof err)) fail_msg("%s", err);
+    sd_peer_profile p;
+    sd_probe_peer(&sd_target_tcp, SD_ROLE_SERVER, all.items, all.n, &pki, SD_PKI_DEFAULT_TIME, 1, true, &p);
+    assert_true(p.done);
+    assert_true(!p.reachable || p.refused_all);
+    assert_false(lacks(&p, "tls13.server.handshake.happy"));
+    assert_false(lacks(&p, "tls12.server.handshake.ecdhe-ecdsa"));
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(unknown_answers_skip_nothing),
         cmocka_unit_test(server_rules),
         cmocka_unit_test(client_rules),
         cmocka_unit_test_teardown(serve_tls12_only, stop_server),
+        cmocka_unit_test_teardown(server_closing_at_once, stop_server),
         cmocka_unit_test_teardown(s_server_without_app, stop_server),
         cmocka_unit_test_teardown(s_server_requests, stop_server),
         cmocka_unit_test_teardown(s_server_requires, stop_server),

@@ -769,6 +769,17 @@ static void run_action(driver *d, const sd_action *a) {
 static void close_quietly(driver *d) {
     if (d->app != SD_APP_NONE || !connection_up(d) || d->target_data_after_finished || d->driver_sent_alert)
         return;
+    /* A target that ended the connection before the driver's close_notify
+     * did so in answer to the trace's last message: a refusal without an
+     * alert, not the end of an orderly close (gnutls-cli, given a TLS 1.2
+     * handshake message after the handshake, prints "An unexpected TLS
+     * packet was received" and closes its socket at once). */
+    collect(d);
+    if (!check_alive(d)) return;
+    sd_target_status st;
+    read_status(d, &st);
+    if (st.failed && st.alert_sent < 0 && !d->q_len)
+        return end_run(d, SD_OUTCOME_CLOSED, "target closed the connection without an alert (%s)", st.error);
     uint8_t body[2] = {SD_ALERT_LEVEL_WARNING, SD_close_notify};
     sd_rl_send(&d->rl, SD_alert, sd_span_of(body, 2), false, 0);
     add_event(d, SD_FROM_PEER, SD_EVENT_ALERT, SD_close_notify, SD_ALERT_LEVEL_WARNING, d->rl.write.active,

@@ -186,9 +186,14 @@ static bool both_finished(const sd_outcome *o) {
     return ours && peer_sent(o, SD_Finished);
 }
 
+/* The peer answered something: not silent, and the run was not ended by
+ * the harness (an "unsupported" from the driver's reading of a refusal is
+ * an answer). */
 static bool answered(const sd_outcome *o) {
-    return o->kind != SD_OUTCOME_HANG && o->kind != SD_OUTCOME_HARNESS_ERROR &&
-           o->kind != SD_OUTCOME_UNSUPPORTED && o->n_events > 0;
+    if (o->kind == SD_OUTCOME_HANG || o->kind == SD_OUTCOME_HARNESS_ERROR) return false;
+    for (size_t i = 0; i < o->n_events; i++)
+        if (o->events[i].from == SD_FROM_TARGET) return true;
+    return false;
 }
 
 /* --- A server under test --------------------------------------------------- */
@@ -318,15 +323,24 @@ static void probe_server(prober *pr, const sd_scenario *sc, size_t n, bool detec
             need_chain = true;
     }
     if (need13) p->tls13 = server_version(pr, SD_TLS13, 0, detect_app);
+    /* A server that answered nothing (each silence costs the first-answer
+     * time limit) will answer no other question either. */
+    if (need13 && !p->reachable) return;
     if (need12) {
         /* With the driver's own offer first (the scenarios that pin no
          * suite), then each suite a scenario pins: a TLS 1.2 server is one
          * that accepts any of them. */
         p->tls12 = server_version(pr, SD_TLS12, 0, detect_app);
-        for (size_t i = 0; i < p->n_suites; i++) {
+        for (size_t i = 0; i < p->n_suites && p->reachable; i++) {
             p->suite_ok[i] = server_version(pr, SD_TLS12, p->suites[i], detect_app);
             if (p->suite_ok[i] == SD_PROBE_YES) p->tls12 = SD_PROBE_YES;
         }
+    }
+    /* A server that refused every honest handshake is not one set up
+     * without some feature: it is broken, or no TLS server. */
+    if (p->tls13 != SD_PROBE_YES && p->tls12 != SD_PROBE_YES) {
+        p->refused_all = true;
+        return;
     }
     /* Whether a server that asks verifies what it gets: a certificate from
      * an unknown CA, signed for with its own key (RFC 8446 §4.4.2.4: "If
@@ -533,7 +547,9 @@ static bool tests_first_message(const sd_scenario *s) {
 }
 
 bool sd_peer_profile_lacks(const sd_peer_profile *p, const sd_scenario *s, char *why, size_t len) {
-    if (!p || !p->done || p->role != s->role) return false;
+    /* A peer that answered no honest handshake told nothing: it is broken
+     * or no TLS peer, and its scenarios must run to show it. */
+    if (!p || !p->done || p->role != s->role || !p->reachable || p->refused_all) return false;
     const char *peer = s->role == SD_ROLE_SERVER ? "server" : "client";
     uint16_t version = s->version ? s->version : SD_TLS13;
     sd_probe_answer speaks = version == SD_TLS12 ? p->tls12 : p->tls13;
@@ -632,6 +648,10 @@ void sd_peer_profile_describe(const sd_peer_profile *p, sd_buf *out) {
                    p->connections == 1 ? "" : "s");
     if (!p->reachable) {
         sd_buf_appendf(out, "  no answer to an honest handshake: nothing is skipped\n");
+        return;
+    }
+    if (p->refused_all) {
+        sd_buf_appendf(out, "  refused every honest handshake: nothing is skipped\n");
         return;
     }
     const char *yes = server ? "accepted" : "offered", *no = server ? "refused" : "not offered";

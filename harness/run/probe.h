@@ -43,9 +43,10 @@
 typedef enum { SD_PROBE_UNKNOWN = 0, SD_PROBE_YES, SD_PROBE_NO } sd_probe_answer;
 
 typedef struct {
-    sd_role role;   /* of the peer under test */
-    bool done;      /* a probe ran; false: nothing is known and nothing skipped */
-    bool reachable; /* at least one honest handshake got an answer from the peer */
+    sd_role role;     /* of the peer under test */
+    bool done;        /* a probe ran; false: nothing is known and nothing skipped */
+    bool reachable;   /* at least one honest handshake got an answer from the peer */
+    bool refused_all; /* a server that answered, but refused every version: then no version is skipped */
     sd_probe_answer tls13, tls12;
     /* The suites asked about and the answers (server); for a client, the
      * suites its ClientHello offers, each answered YES. */
