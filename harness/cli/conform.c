@@ -911,6 +911,12 @@ static void list_usage(FILE *f) {
             "  --filter SUBSTR  only the scenarios whose id contains SUBSTR\n"
             "  --no-generated   leave out the generated families\n"
             "  --counts         print only the counts\n"
+            "  --manifest       print only the manifest: one line per scenario, sorted by id,\n"
+            "                   '<id> <role> <expected>' (complete, closed, alert NAME[|NAME]).\n"
+            "                   scenarios/manifest.txt holds the default set's, and a test fails\n"
+            "                   while it differs; after a change that adds, removes or changes\n"
+            "                   scenarios, update it with\n"
+            "                   shakedown list --manifest > scenarios/manifest.txt\n"
             "  -h, --help       show this help\n"
             "\n"
             "exit codes: 0 listed; 2 usage error or a bad scenario file.\n",
@@ -927,16 +933,17 @@ static int cmp_tag(const void *a, const void *b) {
 }
 
 int sd_cmd_list(int argc, char **argv) {
-    enum { OPT_FILTER = 256, OPT_NO_GENERATED, OPT_COUNTS };
+    enum { OPT_FILTER = 256, OPT_NO_GENERATED, OPT_COUNTS, OPT_MANIFEST };
     static const struct option longopts[] = {
         {"filter", required_argument, NULL, OPT_FILTER},
         {"no-generated", no_argument, NULL, OPT_NO_GENERATED},
         {"counts", no_argument, NULL, OPT_COUNTS},
+        {"manifest", no_argument, NULL, OPT_MANIFEST},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     const char *filter = NULL;
-    bool no_generated = false, only_counts = false;
+    bool no_generated = false, only_counts = false, manifest = false;
     opterr = 0;
     optind = 1;
     int c;
@@ -951,6 +958,9 @@ int sd_cmd_list(int argc, char **argv) {
         case OPT_COUNTS:
             only_counts = true;
             break;
+        case OPT_MANIFEST:
+            manifest = true;
+            break;
         case 'h':
             list_usage(stdout);
             return SD_EXIT_OK;
@@ -958,10 +968,25 @@ int sd_cmd_list(int argc, char **argv) {
             return sd_cli_bad_option(list_cmd, c, argv);
         }
     }
+    if (manifest && only_counts)
+        return sd_cli_usage_error(list_cmd, "--manifest and --counts exclude each other");
     sd_scenario_set set;
     if (!sd_scenario_set_load("shakedown list", argv + optind, (size_t)(argc - optind), filter,
                               optind == argc && !no_generated, &set)) {
         return SD_EXIT_USAGE;
+    }
+    if (manifest) {
+        sd_buf text;
+        sd_buf_init(&text);
+        sd_scenario_set_manifest(&set, &text);
+        sd_scenario_set_free(&set);
+        bool ok = !text.failed && fwrite(text.data, 1, text.len, stdout) == text.len && fflush(stdout) == 0;
+        sd_buf_free(&text);
+        if (!ok) {
+            fprintf(stderr, "shakedown list: cannot write the manifest\n");
+            return SD_EXIT_HARNESS;
+        }
+        return SD_EXIT_OK;
     }
 
     int id_w = 2, exp_w = 8, tag_w = 4;

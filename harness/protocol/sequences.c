@@ -1,6 +1,12 @@
 /* sequences.c — the handshake shapes: TLS 1.3's of RFC 8446 §2 (Figure 1,
  * Figure 2) and §4.4.2 / §4.4.3 (client authentication), and TLS 1.2's of
- * RFC 5246 §7.3 (Figures 1 and 2) with the variants listed below. */
+ * RFC 5246 §7.3 (Figures 1 and 2) with the variants listed below.
+ *
+ * The model checks messages against these rows and the generated scenarios
+ * take their expectations from them, so a mistake here would hide itself.
+ * tests/test_rfc_orders.c checks the rows, their flags and sd_shape_accept
+ * against tests/rfc_orders/handshake-flows.txt, the same RFC figures written
+ * down separately as a grammar: a change here goes with a change there. */
 #include "protocol/sequences.h"
 
 #include <stdbool.h>

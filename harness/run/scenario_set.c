@@ -12,7 +12,9 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "protocol/target.h"
 #include "trace/generate.h"
+#include "wire/names.h"
 
 #ifndef SHAKEDOWN_SOURCE_DIR
 #define SHAKEDOWN_SOURCE_DIR "."
@@ -263,4 +265,56 @@ size_t sd_scenario_set_keep_role(sd_scenario_set *set, sd_role role) {
     size_t dropped = set->n - kept;
     set->n = kept;
     return dropped;
+}
+
+/* --- The manifest ---------------------------------------------------------------- */
+
+static void append_alert_name(sd_buf *out, uint8_t alert) {
+    const char *name = sd_alert_name(alert);
+    if (name)
+        sd_buf_appendf(out, "%s", name);
+    else
+        sd_buf_appendf(out, "%u", (unsigned)alert);
+}
+
+static int cmp_scenario_id(const void *a, const void *b) {
+    return strcmp((*(const sd_scenario *const *)a)->id, (*(const sd_scenario *const *)b)->id);
+}
+
+void sd_scenario_set_manifest(const sd_scenario_set *set, sd_buf *out) {
+    sd_buf_appendf(
+        out,
+        "# shakedown list --manifest: each scenario's id, role under test and expected outcome.\n"
+        "# scenarios/manifest.txt is the default set's, checked by test_manifest (docs/script-format.md).\n");
+    /* Sorted by id, so that the file does not depend on the order of the
+     * families and a change shows up in a diff where it belongs. */
+    const sd_scenario **sorted = malloc((set->n ? set->n : 1) * sizeof *sorted);
+    if (!sorted) {
+        out->failed = true;
+        return;
+    }
+    for (size_t i = 0; i < set->n; i++) sorted[i] = &set->items[i];
+    qsort(sorted, set->n, sizeof *sorted, cmp_scenario_id);
+    for (size_t i = 0; i < set->n; i++) {
+        const sd_scenario *s = sorted[i];
+        sd_buf_appendf(out, "%s %s ", s->id, sd_role_name(s->role));
+        switch (s->expect) {
+        case SD_EXPECT_COMPLETE:
+            sd_buf_appendf(out, "complete");
+            break;
+        case SD_EXPECT_CLOSED:
+            sd_buf_appendf(out, "closed");
+            break;
+        case SD_EXPECT_ALERT:
+            sd_buf_appendf(out, "alert ");
+            append_alert_name(out, s->expect_alert);
+            for (size_t a = 0; a < s->n_expect_alert_also && a < SD_MAX_EXPECT_ALERTS - 1; a++) {
+                sd_buf_appendf(out, "|");
+                append_alert_name(out, s->expect_alert_also[a]);
+            }
+            break;
+        }
+        sd_buf_appendf(out, "\n");
+    }
+    free(sorted);
 }

@@ -10,6 +10,7 @@
 
 #include "trace/trace.h"
 #include "util/util.h"
+#include "wire/bytes.h"
 
 /* A set of loaded scenarios, in path order (and in file order within a
  * path), then the generated families. */
@@ -41,5 +42,17 @@ SD_MUST_CHECK bool sd_scenario_set_load(const char *who, char *const *paths, siz
  * port plays one role: a server reached with --connect is never a client),
  * in their order; frees the others. Returns how many it left out. */
 size_t sd_scenario_set_keep_role(sd_scenario_set *set, sd_role role);
+
+/* The set's manifest (`shakedown list --manifest`; scenarios/manifest.txt
+ * holds the default set's): two comment lines, then one line per scenario,
+ * sorted by id in byte order, "<id> <role> <expectation>", the expectation
+ * being `complete`, `closed` or `alert <name>[|<name>...]` (an alert
+ * without a name as its number). What a scenario checks is in its id and
+ * expectation, so a scenario that disappears or expects something else
+ * changes the manifest, and tests/test_manifest.c fails until the manifest
+ * changes with it: the generated families take their cases from the code
+ * under test (the order tables of protocol/sequences.c), and a mistake there
+ * would otherwise quietly drop the scenario that would have caught it. */
+void sd_scenario_set_manifest(const sd_scenario_set *set, sd_buf *out);
 
 #endif
