@@ -131,6 +131,12 @@ static void server_rules(void **state) {
     p.checks_chain = SD_PROBE_NO;
     assert_true(lacks(&p, "tls13.server.gen-certificate.unknown-ca"));
     assert_false(lacks(&p, "tls13.server.gen-certificate.key-mismatch"));
+
+    p = known(SD_ROLE_SERVER);
+    p.asks_certificate = p.checks_chain = SD_PROBE_YES;
+    p.checks_revocation = SD_PROBE_NO;
+    assert_true(lacks(&p, "tls12.server.gen-certificate.revoked"));
+    assert_false(lacks(&p, "tls12.server.gen-certificate.expired"));
 }
 
 static void client_rules(void **state) {
@@ -326,6 +332,9 @@ static void s_server_client_auth(const char *verify, sd_probe_answer requires) {
     assert_int_equal(p.asks_certificate, SD_PROBE_YES);
     assert_int_equal(p.requires_certificate, requires);
     assert_int_equal(p.checks_chain, SD_PROBE_YES);
+    /* Started without -CRL: it verifies chains but not revocation. */
+    assert_int_equal(p.checks_revocation, SD_PROBE_NO);
+    assert_true(lacks(&p, "tls13.server.gen-certificate.revoked"));
     assert_int_equal(lacks(&p, "tls13.server.gen-certificate.empty-chain"), requires == SD_PROBE_NO);
     assert_false(lacks(&p, "tls13.server.gen-certificate.unknown-ca"));
 }

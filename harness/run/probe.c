@@ -309,7 +309,7 @@ static sd_probe_answer *suite_answer(sd_peer_profile *p, uint16_t suite) {
 
 static void probe_server(prober *pr, const sd_scenario *sc, size_t n, bool detect_app) {
     sd_peer_profile *p = pr->p;
-    bool need13 = false, need12 = false, need_chain = false;
+    bool need13 = false, need12 = false, need_check[4] = {false};
     for (size_t i = 0; i < n; i++) {
         if (sc[i].role != SD_ROLE_SERVER) continue;
         if (sc[i].version == SD_TLS12) {
@@ -319,8 +319,7 @@ static void probe_server(prober *pr, const sd_scenario *sc, size_t n, bool detec
         } else {
             need13 = true;
         }
-        if (sc[i].client_auth != SD_CLIENT_AUTH_NONE && check_of(shown_credential(&sc[i])) == CHECK_CHAIN)
-            need_chain = true;
+        if (sc[i].client_auth != SD_CLIENT_AUTH_NONE) need_check[check_of(shown_credential(&sc[i]))] = true;
     }
     if (need13) p->tls13 = server_version(pr, SD_TLS13, 0, detect_app);
     /* A server that answered nothing (each silence costs the first-answer
@@ -348,19 +347,31 @@ static void probe_server(prober *pr, const sd_scenario *sc, size_t n, bool detec
      * MAY continue the handshake without client authentication or abort",
      * so going on is allowed only as if no certificate came; a server set
      * up to verify refuses it). */
-    if (need_chain && p->asks_certificate == SD_PROBE_YES) {
-        uint16_t version = p->tls13 == SD_PROBE_YES ? SD_TLS13 : SD_TLS12;
-        uint16_t suite = 0;
-        for (size_t i = 0; version == SD_TLS12 && i < p->n_suites; i++)
-            if (p->suite_ok[i] == SD_PROBE_YES) suite = p->suites[i];
-        if (version == SD_TLS13 || suite) {
-            sd_outcome o;
-            server_handshake(pr, version, suite, true, "unknown-ca", &o);
-            if (o.kind == SD_OUTCOME_COMPLETED || both_finished(&o))
-                p->checks_chain = SD_PROBE_NO;
-            else if (o.kind == SD_OUTCOME_ALERT || o.kind == SD_OUTCOME_CLOSED)
-                p->checks_chain = SD_PROBE_YES;
-        }
+    if (p->asks_certificate != SD_PROBE_YES) return;
+    uint16_t version = p->tls13 == SD_PROBE_YES ? SD_TLS13 : SD_TLS12;
+    uint16_t suite = 0;
+    for (size_t i = 0; version == SD_TLS12 && i < p->n_suites; i++)
+        if (p->suite_ok[i] == SD_PROBE_YES) suite = p->suites[i];
+    if (version == SD_TLS12 && !suite) return;
+    /* Each check with the client certificate that only it refuses; the
+     * revocation check rests on a verified chain. */
+    static const struct {
+        cert_check check;
+        const char *credential;
+    } checks[] = {{CHECK_CHAIN, "unknown-ca"}, {CHECK_REVOCATION, "revoked"}};
+    for (size_t i = 0; i < sizeof checks / sizeof checks[0]; i++) {
+        if (!need_check[checks[i].check] && !(checks[i].check == CHECK_CHAIN && need_check[CHECK_REVOCATION]))
+            continue;
+        if (checks[i].check != CHECK_CHAIN && p->checks_chain == SD_PROBE_NO) break;
+        sd_outcome o;
+        server_handshake(pr, version, suite, true, checks[i].credential, &o);
+        sd_probe_answer a = o.kind == SD_OUTCOME_COMPLETED || both_finished(&o)         ? SD_PROBE_NO
+                            : o.kind == SD_OUTCOME_ALERT || o.kind == SD_OUTCOME_CLOSED ? SD_PROBE_YES
+                                                                                        : SD_PROBE_UNKNOWN;
+        if (checks[i].check == CHECK_CHAIN)
+            p->checks_chain = a;
+        else
+            p->checks_revocation = a;
     }
 }
 
@@ -614,8 +625,9 @@ bool sd_peer_profile_lacks(const sd_peer_profile *p, const sd_scenario *s, char 
     }
     if (check == CHECK_REVOCATION && p->checks_revocation == SD_PROBE_NO) {
         snprintf(why, len,
-                 "probe: the client accepted a certificate the fixture's CRL revokes, so it checks "
-                 "no revocation (give it crl.pem to judge it)");
+                 "probe: the %s accepted a certificate the fixture's CRL revokes, so it checks no "
+                 "revocation (give it crl.pem to judge it)",
+                 peer);
         return true;
     }
     return false;
