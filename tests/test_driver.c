@@ -388,6 +388,87 @@ static void tls13_unplanned_hello_retry_request(void **state) {
     sd_scenario_free(&s);
 }
 
+/* A scenario's `groups:` is the target's: a server that accepts P-256 only
+ * must answer the driver's x25519 share with a HelloRetryRequest (RFC 8446
+ * §4.1.1), planned here, and the handshake completes in P-256. Its
+ * `cipher-suite:` is the one suite the driver's TLS 1.3 ClientHello
+ * offers, in both ClientHellos. */
+static void tls13_groups_header_forces_a_retry(void **state) {
+    (void)state;
+    static const char text[] =
+        HEAD("server", "1.3") "groups: secp256r1\ncipher-suite: TLS_AES_256_GCM_SHA384\n"
+                              "send ClientHello\nexpect HelloRetryRequest\n"
+                              "send ClientHello\nexpect ServerHello\n"
+                              "expect EncryptedExtensions\nexpect Certificate\n"
+                              "expect CertificateVerify\nexpect Finished\n"
+                              "send Finished\nsend-appdata \"ping\"\n"
+                              "expect-appdata \"ping\"\n";
+    sd_scenario s;
+    parse_text(text, &s);
+    assert_int_equal(s.n_groups, 1);
+    assert_int_equal(s.groups[0], SD_secp256r1);
+    for (size_t i = 0; i < N_STACKS; i++) {
+        capture cap;
+        sd_buf_init(&cap.from_peer);
+        sd_outcome o;
+        run_with_groups(&s, stacks[i], s.groups, s.n_groups, &o, &cap);
+        if (o.kind != SD_OUTCOME_COMPLETED)
+            fail_msg("%s: got %s (%s)", stacks[i]->name, sd_outcome_kind_name(o.kind), o.detail);
+        assert_int_equal(o.group, SD_secp256r1);
+        assert_int_equal(o.cipher_suite, SD_TLS_AES_256_GCM_SHA384);
+        assert_int_equal(count_events(&o, SD_FROM_TARGET, SD_ServerHello, true).n, 1);
+        sd_client_hello ch;
+        uint8_t alert;
+        assert_true(sd_parse_client_hello(nth_message_body(&cap, 0), &ch, &alert));
+        assert_int_equal(ch.cipher_suites.len, 2);
+        assert_int_equal(ch.cipher_suites.data[0] << 8 | ch.cipher_suites.data[1], SD_TLS_AES_256_GCM_SHA384);
+        sd_buf_free(&cap.from_peer);
+    }
+    /* Without the header the same stacks take the x25519 share: the
+     * HelloRetryRequest the trace expects never comes. */
+    sd_outcome o;
+    run_with_groups(&s, &sd_target_model, NULL, 0, &o, NULL);
+    assert_int_equal(o.kind, SD_OUTCOME_DEVIATED);
+    sd_scenario_free(&s);
+}
+
+/* A deviation the target's own choices left nothing to change is not made:
+ * drop-ext=cookie against the model, whose HelloRetryRequest has a cookie,
+ * is refused (§4.2.2); against BoringSSL, whose has none, the ClientHello
+ * goes out as built, the run does not count it as reached, and the oracle
+ * says UNREACHED rather than judging a handshake that deviated nowhere. */
+static void unmade_deviation_is_not_reached(void **state) {
+    (void)state;
+    static const char text[] =
+        "id: t.t\ntitle: t\nrfc: RFC 8446\nrole: server\nversion: 1.3\nexpect: alert illegal_parameter\n"
+        "groups: secp256r1\nsend ClientHello\nexpect HelloRetryRequest\nsend ClientHello drop-ext=cookie\n"
+        "expect ServerHello\n";
+    sd_scenario s;
+    parse_text(text, &s);
+    char why[512];
+    sd_outcome o;
+    run_with_groups(&s, &sd_target_model, s.groups, s.n_groups, &o, NULL);
+    assert_int_equal(o.kind, SD_OUTCOME_ALERT);
+    assert_int_equal(o.alert, SD_illegal_parameter);
+    assert_int_equal(o.reached, 2);
+    assert_int_equal(sd_classify(&s, &o, why, sizeof why), SD_VERDICT_PASS);
+    run_with_groups(&s, &sd_target_boringssl, s.groups, s.n_groups, &o, NULL);
+    assert_int_not_equal(o.kind, SD_OUTCOME_ALERT);
+    assert_int_equal(o.reached, 1);
+    assert_non_null(strstr(o.detail, "step 2's mutations changed nothing"));
+    assert_int_equal(sd_classify(&s, &o, why, sizeof why), SD_VERDICT_UNREACHED);
+    sd_scenario_free(&s);
+    /* The same drop where the message has the extension is made. */
+    parse_text(
+        "id: t.t\ntitle: t\nrfc: RFC 8446\nrole: server\nversion: 1.3\nexpect: alert missing_extension\n"
+        "send ClientHello drop-ext=key_share\n",
+        &s);
+    run_with_groups(&s, &sd_target_model, NULL, 0, &o, NULL);
+    assert_int_equal(o.reached, 0);
+    assert_null(strstr(o.detail, "changed nothing"));
+    sd_scenario_free(&s);
+}
+
 /* A server that answers every ClientHello with a HelloRetryRequest for the
  * next group of retry_groups (0: nothing more), cookie-less, in
  * TLS_AES_128_GCM_SHA256: one that sends what the model and BoringSSL
@@ -889,6 +970,8 @@ int main(void) {
         cmocka_unit_test(tls13_hello_retry_request),
         cmocka_unit_test(tls13_unplanned_hello_retry_request),
         cmocka_unit_test(tls13_unplanned_hello_retry_request_limits),
+        cmocka_unit_test(tls13_groups_header_forces_a_retry),
+        cmocka_unit_test(unmade_deviation_is_not_reached),
         cmocka_unit_test(tls13_key_update),
         cmocka_unit_test(tls13_certificate_request_and_ticket),
         cmocka_unit_test(closed_after_completion_is_not_completed),

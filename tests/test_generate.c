@@ -14,6 +14,7 @@
 #include "crypto/tls12.h"
 #include "protocol/sequences.h"
 #include "trace/generate.h"
+#include "trace/step_under_test.h"
 #include "wire/names.h"
 
 static sd_generated gen;
@@ -133,6 +134,13 @@ static void every_trace_round_trips(void **state) {
     }
 }
 
+/* The shape a TLS 1.3 scenario plays, by its profile. */
+static const sd_shape *shape_of(const sd_scenario *s) {
+    if (strstr(s->id, ".hrr-client-auth.")) return sd_shape_with_flags(SD_SHAPE_HRR | SD_SHAPE_CLIENT_AUTH);
+    if (strstr(s->id, ".hrr.")) return sd_shape_with_flags(SD_SHAPE_HRR);
+    return sd_shape_initial();
+}
+
 /* gen-order is read from the tables: at the start of the full handshake the
  * server under test must refuse every handshake type but ClientHello, and
  * the order cases end with a message the tables reject at that point. */
@@ -142,7 +150,6 @@ static void order_cases_follow_the_tables(void **state) {
 #define COUNT_TYPE(name, value) n_types++;
     SD_HANDSHAKE_TYPES(COUNT_TYPE)
 #undef COUNT_TYPE
-    const sd_shape *full = sd_shape_initial();
     for (size_t i = 0; i < gen.n; i++) {
         const sd_scenario *s = &gen.items[i];
         if (!has_tag(s, "gen-order") || has_tag(s, "post-handshake")) continue;
@@ -152,7 +159,7 @@ static void order_cases_follow_the_tables(void **state) {
         assert_int_equal(last->kind, SD_ACT_SEND);
         size_t pos = s->trace.n_actions - 1;
         sd_role driver = s->role == SD_ROLE_SERVER ? SD_ROLE_CLIENT : SD_ROLE_SERVER;
-        assert_null(sd_shape_accept(full, pos, driver, last->msg_type));
+        assert_null(sd_shape_accept(shape_of(s), pos, driver, last->msg_type));
         if (s->role == SD_ROLE_SERVER && pos == 0) before_ch++;
     }
     assert_int_equal(before_ch, n_types - 1);
@@ -170,6 +177,80 @@ static void alert_cases_expect_a_close(void **state) {
         n++;
     }
     assert_true(n >= 34 * 2 * 5);
+}
+
+/* The families over the HelloRetryRequest shapes (RFC 8446 §4.1.4), in both
+ * roles: every family but gen-certificate has cases of the `hrr` profile,
+ * and all but gen-alert of `hrr-client-auth`. A server under test is set
+ * up to accept P-256 only, so that it must ask for the share the driver's
+ * first ClientHello lacks (§4.1.1); each case plays the retry honestly and
+ * deviates only after it. */
+static void hrr_profiles_cover_both_roles(void **state) {
+    (void)state;
+    static const char *const profiles[] = {".hrr.", ".hrr-client-auth."};
+    size_t finished = 0;
+    for (size_t f = 0; f < sd_n_generated_families; f++) {
+        const char *family = sd_generated_families[f].name;
+        size_t count[2][2] = {{0}}; /* [profile][role] */
+        for (size_t i = 0; i < gen.n; i++) {
+            const sd_scenario *s = &gen.items[i];
+            if (strcmp(sd_generated_family_of(s), family) != 0) continue;
+            for (size_t p = 0; p < 2; p++)
+                if (strstr(s->id, profiles[p])) count[p][s->role == SD_ROLE_SERVER]++;
+        }
+        bool certificate = strcmp(family, "gen-certificate") == 0, alert = strcmp(family, "gen-alert") == 0;
+        for (size_t p = 0; p < 2; p++)
+            for (size_t r = 0; r < 2; r++) {
+                bool want = !certificate && !(alert && p == 1);
+                if ((count[p][r] > 0) != want)
+                    fail_msg("%s%s as %s: %zu cases", family, profiles[p], r ? "server" : "client",
+                             count[p][r]);
+            }
+    }
+    for (size_t i = 0; i < gen.n; i++) {
+        const sd_scenario *s = &gen.items[i];
+        const sd_shape *shape = shape_of(s);
+        if (!(shape->flags & SD_SHAPE_HRR)) continue;
+        bool server = s->role == SD_ROLE_SERVER;
+        assert_int_equal(s->client_auth != SD_CLIENT_AUTH_NONE, (shape->flags & SD_SHAPE_CLIENT_AUTH) != 0);
+        /* The server under test must ask; the driver's server asks itself. */
+        assert_int_equal(s->n_groups, server ? 1 : 0);
+        if (server) assert_int_equal(s->groups[0], SD_secp256r1);
+        /* The retry is played honestly: ClientHello, HelloRetryRequest and
+         * (but where the driver's HelloRetryRequest is the case) the second
+         * ClientHello, and the first deviation comes after them. */
+        const sd_action *a = s->trace.actions;
+        assert_true(s->trace.n_actions >= 2);
+        assert_int_equal(a[0].kind, server ? SD_ACT_SEND : SD_ACT_EXPECT);
+        assert_int_equal(a[0].msg_type, SD_ClientHello);
+        assert_int_equal(a[1].kind, server ? SD_ACT_EXPECT : SD_ACT_SEND);
+        assert_int_equal(a[1].msg_type, SD_MSG_TYPE_HELLO_RETRY_REQUEST);
+        int first = sd_scenario_first_deviation(s);
+        bool retry_itself = !server && has_tag(s, "gen-malformed") && strstr(s->id, ".hello-retry-request.");
+        if (first != SD_STEP_WHOLE_RUN && first < (retry_itself ? 1 : 2))
+            fail_msg("%s deviates at step %d, before the retry is over", s->id, first);
+        if (has_tag(s, "gen-finished")) finished++;
+        /* Nothing after the handshake: the run without a profile has it. */
+        assert_false(has_tag(s, "post-handshake"));
+    }
+    /* Every form of Finished, per role and profile. */
+    assert_int_equal(finished, 2 * 2 * 11);
+    static const char *const known[] = {
+        "tls13.server.gen-order.hrr.finished-instead-of-second-client-hello",
+        "tls13.client.gen-order.hrr.encrypted-extensions-instead-of-server-hello",
+        "tls13.client.gen-malformed.hrr.hello-retry-request.truncated",
+        "tls13.server.gen-malformed.hrr.second-client-hello.trailing-byte",
+        "tls13.server.gen-finished.hrr-client-auth.flip-first",
+        "tls13.client.gen-alert.hrr.before-server-hello.fatal.handshake_failure",
+        "tls13.server.gen-alert.hrr.before-second-client-hello.fatal.handshake_failure",
+        "tls13.server.gen-record.hrr.appdata-before-second-client-hello",
+        "tls13.client.gen-record.hrr-client-auth.appdata-before-certificate-request",
+    };
+    for (size_t k = 0; k < sizeof known / sizeof known[0]; k++) {
+        bool found = false;
+        for (size_t i = 0; i < gen.n && !found; i++) found = strcmp(gen.items[i].id, known[k]) == 0;
+        if (!found) fail_msg("missing %s", known[k]);
+    }
 }
 
 /* --- TLS 1.2 ------------------------------------------------------------------ */
@@ -554,6 +635,7 @@ int main(void) {
         cmocka_unit_test(every_trace_round_trips),
         cmocka_unit_test(order_cases_follow_the_tables),
         cmocka_unit_test(alert_cases_expect_a_close),
+        cmocka_unit_test(hrr_profiles_cover_both_roles),
     };
     const struct CMUnitTest tests12[] = {
         cmocka_unit_test(tls12_families_cover_roles_and_key_exchanges),

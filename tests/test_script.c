@@ -481,7 +481,7 @@ static void test_trace_add_and_equal(void **state) {
     assert_false(sd_trace_parse("x", bad, strlen(bad), &t, err, sizeof(err)));
     assert_string_equal(
         err, "x:1: unknown header \"colour:\" (expected one of id, title, rfc, role, "
-             "version, tags, expect, credential, note, cipher-suite, client-auth, session-tickets)");
+             "version, tags, expect, credential, note, cipher-suite, client-auth, session-tickets, groups)");
 }
 
 /* --- errors ------------------------------------------------------------------ */
@@ -602,6 +602,11 @@ static const error_case error_cases[] = {
     {"renegotiate with a message", HDR "renegotiate ClientHello\n", 0, 6, "unknown mutation \"ClientHello\""},
     {"bad client-auth", "id: t\nclient-auth: maybe\n", 0, 2, "client-auth: expected request or require"},
     {"bad session-tickets", "id: t\nsession-tickets: yes\n", 0, 2, "session-tickets: expected issue"},
+    {"unknown group", "id: t\ngroups: x25519, p256\n", 0, 2, "groups: unknown group \"p256\""},
+    {"group listed twice", "id: t\ngroups: secp256r1,23\n", 0, 2, "groups: group \"23\" is listed twice"},
+    {"empty group", "id: t\ngroups: x25519,,secp256r1\n", 0, 2, "groups: empty group"},
+    {"group number too big", "id: t\ngroups: 0x10000\n", 0, 2, "groups: unknown group \"0x10000\""},
+    {"too many groups", "id: t\ngroups: 1,2,3,4,5,6,7,8,9\n", 0, 2, "groups: too many groups (max 8)"},
 };
 
 /* What version 2 of the trace added: the renegotiate action, the
@@ -623,6 +628,7 @@ static void test_new_mutations(void **state) {
     if (!sd_scenario_parse("t.sd", text, strlen(text), &s, err, sizeof err)) fail_msg("%s", err);
     assert_int_equal(s.client_auth, SD_CLIENT_AUTH_REQUIRE);
     assert_true(s.session_tickets);
+    assert_int_equal(s.n_groups, 0); /* no groups: the stack's defaults */
     const sd_action *a = s.trace.actions;
     assert_int_equal(s.trace.n_actions, 4);
     assert_int_equal(a[3].mutations[0].kind, SD_MUT_WRONG_TRANSCRIPT);
@@ -667,6 +673,22 @@ static void test_new_mutations(void **state) {
     assert_false(sd_trace_equal(&t, &s.trace));
     sd_trace_free(&t);
     sd_buf_free(&b);
+    sd_scenario_free(&s);
+}
+
+/* `groups:` names the target's groups, in order: names and numbers,
+ * blanks around the commas allowed. */
+static void test_groups_header(void **state) {
+    (void)state;
+    static const char text[] = "id: t.t\ntitle: T\nrfc: R\nrole: server\nexpect: complete\n"
+                               "groups: secp256r1 , x25519,0x001e\nsend ClientHello\n";
+    sd_scenario s;
+    char err[512];
+    if (!sd_scenario_parse("t.sd", text, strlen(text), &s, err, sizeof err)) fail_msg("%s", err);
+    assert_int_equal(s.n_groups, 3);
+    assert_int_equal(s.groups[0], SD_secp256r1);
+    assert_int_equal(s.groups[1], SD_x25519);
+    assert_int_equal(s.groups[2], SD_x448);
     sd_scenario_free(&s);
 }
 
@@ -938,12 +960,12 @@ static void test_garbage(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_scenarios_parse),  cmocka_unit_test(test_scenarios_round_trip),
-        cmocka_unit_test(test_headers),          cmocka_unit_test(test_actions),
-        cmocka_unit_test(test_print_canonical),  cmocka_unit_test(test_trace_add_and_equal),
-        cmocka_unit_test(test_errors),           cmocka_unit_test(test_new_mutations),
-        cmocka_unit_test(test_error_edge_cases), cmocka_unit_test(test_garbage),
-        cmocka_unit_test(test_alert_sets),
+        cmocka_unit_test(test_scenarios_parse), cmocka_unit_test(test_scenarios_round_trip),
+        cmocka_unit_test(test_headers),         cmocka_unit_test(test_actions),
+        cmocka_unit_test(test_print_canonical), cmocka_unit_test(test_trace_add_and_equal),
+        cmocka_unit_test(test_groups_header),   cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_new_mutations),   cmocka_unit_test(test_error_edge_cases),
+        cmocka_unit_test(test_garbage),         cmocka_unit_test(test_alert_sets),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -149,7 +149,7 @@ static bool retry_is_answerable(const driver *d, sd_span body) {
     if (sh.legacy_version != SD_TLS12 || sh.legacy_compression_method != 0 ||
         !sd_span_eq(sh.legacy_session_id_echo, sd_span_of(d->session_id, d->session_id_len)) ||
         !sd_u16_in(sd_default_offer.suites, sd_default_offer.n_suites, sh.cipher_suite) ||
-        !sd_suite_find(sh.cipher_suite))
+        (d->cfg->cipher_suite && sh.cipher_suite != d->cfg->cipher_suite) || !sd_suite_find(sh.cipher_suite))
         return false;
     /* The parser has checked the block (no type twice, §4.2). A
      * HelloRetryRequest carries supported_versions, key_share and cookie
@@ -349,6 +349,28 @@ static void check_for_refusal(driver *d) {
 
 /* --- Sending ------------------------------------------------------------- */
 
+/* The mutations that edit the body after it is built, and may leave it as
+ * it was (a drop-ext of an extension it lacks, a dup-ext of one it lacks,
+ * pad= to a length it has). The others always change what is sent: its
+ * framing (type=, length=, split=, plaintext, record-version=) or how it
+ * is built (cert=, wrong-key, bad-point, ...). */
+static bool is_body_edit(sd_mutation_kind kind) {
+    switch (kind) {
+    case SD_MUT_BODY:
+    case SD_MUT_FLIP:
+    case SD_MUT_TRUNCATE:
+    case SD_MUT_APPEND:
+    case SD_MUT_DUP_EXT:
+    case SD_MUT_ADD_EXT:
+    case SD_MUT_DROP_EXT:
+    case SD_MUT_PAD:
+    case SD_MUT_UNKNOWN_EXTS:
+        return true;
+    default:
+        return false;
+    }
+}
+
 static void do_send_handshake(driver *d, const sd_action *a) {
     sd_buf body, msg;
     sd_buf_init(&body);
@@ -360,7 +382,15 @@ static void do_send_handshake(driver *d, const sd_action *a) {
     sd_buf_init(&honest);
     if (d->tls12 && a->msg_type == SD_ServerHello && d->role == SD_ROLE_SERVER)
         sd_buf_append_span(&honest, sd_buf_span(&body));
+    sd_buf built;
+    sd_buf_init(&built);
+    bool only_body_edits = a->n_mutations > 0 && !d->filler;
+    for (size_t i = 0; i < a->n_mutations && i < SD_MAX_MUTATIONS; i++)
+        only_body_edits &= is_body_edit(a->mutations[i].kind);
+    if (only_body_edits) sd_buf_append_span(&built, sd_buf_span(&body));
     driver_apply_body_mutations(d, a, &body);
+    if (only_body_edits && sd_span_eq(sd_buf_span(&built), sd_buf_span(&body))) d->deviation_not_made = true;
+    sd_buf_free(&built);
     bool hrr = a->msg_type == SD_MSG_TYPE_HELLO_RETRY_REQUEST;
     uint8_t wire_type = hrr ? SD_ServerHello : (uint8_t)a->msg_type;
     const sd_mutation *type = driver_find_mutation(a, SD_MUT_TYPE);
@@ -887,6 +917,8 @@ void sd_run_config_apply_scenario(sd_run_config *cfg, const sd_scenario *s) {
     cfg->cipher_suite = s->cipher_suite;
     cfg->client_auth = s->client_auth;
     cfg->session_tickets = s->session_tickets;
+    cfg->target_groups = s->n_groups ? s->groups : NULL;
+    cfg->n_target_groups = s->n_groups;
 }
 
 void sd_driver_run(const sd_trace *trace, const sd_run_config *cfg, sd_outcome *out) {
@@ -943,6 +975,7 @@ void sd_driver_run(const sd_trace *trace, const sd_run_config *cfg, sd_outcome *
                                                                        : NULL,
     };
     sd_target_error err = {0};
+    int not_made = -1; /* the first action whose deviation could not be made */
     if (cfg->target_role == SD_ROLE_SERVER && !tc.credential) {
         end_run(&d, SD_OUTCOME_HARNESS_ERROR, "no credential \"%s\" in the PKI", cfg->target_credential);
     } else if (!(d.target = cfg->stack->create(&tc, &err))) {
@@ -961,13 +994,17 @@ void sd_driver_run(const sd_trace *trace, const sd_run_config *cfg, sd_outcome *
             d.step = (int)i;
             out->line = trace->actions[i].line;
             d.action_delivered = d.action_delivered_late = false;
+            d.deviation_not_made = false;
             run_action(&d, &trace->actions[i]);
             if (d.harness_error[0]) end_run(&d, SD_OUTCOME_HARNESS_ERROR, "%s", d.harness_error);
             /* Reached: its bytes went to a target still in the connection,
              * or, for an action that sends nothing, the run went on past
-             * it. Nothing after a send the target no longer read counts. */
+             * it. Nothing after a send the target no longer read counts,
+             * nor anything from a deviation that could not be made on: the
+             * run no longer plays the trace's plan. */
             gave_up |= d.action_delivered_late || d.harness_error[0];
-            if (!gave_up && (d.action_delivered || !d.ended)) out->reached = (int)i;
+            if (d.deviation_not_made && not_made < 0) not_made = (int)i;
+            if (!gave_up && not_made < 0 && (d.action_delivered || !d.ended)) out->reached = (int)i;
         }
         if (!d.ended) {
             /* The trace ran to its end: the target's last word decides. */
@@ -1003,6 +1040,11 @@ void sd_driver_run(const sd_trace *trace, const sd_run_config *cfg, sd_outcome *
                     end_run(&d, SD_OUTCOME_WAITING, "target neither completed nor refused");
             }
         }
+    }
+    if (not_made >= 0) {
+        size_t n = strlen(out->detail);
+        snprintf(out->detail + n, sizeof(out->detail) - n,
+                 " (step %d's mutations changed nothing: the message had nothing they edit)", not_made);
     }
     if (d.target) {
         sd_target_status st;

@@ -72,9 +72,11 @@ typedef struct {
 void sd_run_config_defaults(sd_run_config *cfg, const sd_target_ops *stack, sd_role target_role,
                             const sd_pki *pki);
 
-/* Applies a scenario's headers: version, cipher-suite, and credential
- * (the driver's when it plays the server; the target's when that is the
- * server). What every command that runs a scenario should call. */
+/* Applies a scenario's headers: version, cipher-suite, credential (the
+ * driver's when it plays the server; the target's when that is the
+ * server), client-auth, session-tickets and groups (the target's, which
+ * point into s: it must outlive the run). What every command that runs a
+ * scenario should call. */
 void sd_run_config_apply_scenario(sd_run_config *cfg, const sd_scenario *s);
 
 /* Runs trace against cfg->stack and fills out. Never crashes on any trace;

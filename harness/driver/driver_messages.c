@@ -107,8 +107,14 @@ static EVP_PKEY *signing_key12(const driver *d, const sd_action *a, const sd_cre
 static bool build_client_hello13(driver *d, const sd_action *a, sd_buf *body) {
     if (d->share.public_len == 0 && !sd_key_share_generate(&d->share, SD_x25519, &d->rng)) return false;
     sd_key_share bad = driver_corrupt_point(&d->share);
-    sd_msg_client_hello(body, &sd_default_offer, d->client_random,
-                        sd_span_of(d->session_id, d->session_id_len),
+    /* The scenario's `cipher-suite:`, the one suite offered, else the
+     * driver's defaults. */
+    sd_offer offer = sd_default_offer;
+    if (d->cfg->cipher_suite) {
+        offer.suites = &d->cfg->cipher_suite;
+        offer.n_suites = 1;
+    }
+    sd_msg_client_hello(body, &offer, d->client_random, sd_span_of(d->session_id, d->session_id_len),
                         driver_find_mutation(a, SD_MUT_BAD_POINT) ? &bad : &d->share, d->cfg->server_name,
                         sd_span_of(d->cookie, d->cookie_len), NULL);
     return true;

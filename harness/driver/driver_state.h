@@ -135,6 +135,13 @@ typedef struct {
     /* For out->reached: the current action put bytes on the wire, and some
      * went to a target that had already given up. */
     bool action_delivered, action_delivered_late;
+    /* The current action asked only for edits of the body (body=, flip=,
+     * truncate=, append=, the extension mutations) and they left it as
+     * the driver built it: the message lacked what they edit (a drop-ext
+     * of a cookie the target never sent, say). The deviation the trace
+     * asked for was not made, so neither this action nor any after it is
+     * counted as reached. */
+    bool deviation_not_made;
 
     target_event queue[MAX_QUEUE];
     size_t q_head, q_len;

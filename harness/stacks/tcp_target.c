@@ -464,6 +464,15 @@ static sd_target *tcp_create(const sd_target_config *cfg, sd_target_error *error
         error->unsupported = true;
         return NULL;
     }
+    if (cfg->n_groups) {
+        /* The groups a peer over TCP accepts or offers are its program's
+         * own setting: a scenario that needs them set (`groups:`, the
+         * HelloRetryRequest scenarios) cannot be played against it. */
+        snprintf(err, err_len,
+                 "the scenario sets the stack's groups, which a peer over TCP chose when it started");
+        error->unsupported = true;
+        return NULL;
+    }
     if (cfg->app_reply.len) {
         /* The peer over TCP answers as it was started to (s_server -www,
          * --echo, ...); its replies cannot be chosen from here. */

@@ -35,7 +35,9 @@
  * receiver must simply wait) or where the model is known to deviate
  * (generate_order.c). Each version plays the honest handshakes of
  * gen_version: TLS 1.3 the shape a handshake starts in (no HelloRetryRequest,
- * no client authentication), TLS 1.2 one shape per key exchange profile.
+ * no client authentication), then the HelloRetryRequest shapes from the
+ * retry on (profiles `hrr` and `hrr-client-auth`); TLS 1.2 one shape per
+ * key exchange profile.
  */
 #ifndef _POSIX_C_SOURCE
 #define _POSIX_C_SOURCE 200809L
@@ -65,7 +67,32 @@ const size_t sd_n_generated_families = sizeof(sd_generated_families) / sizeof(sd
 
 static const sd_role roles[] = {SD_ROLE_SERVER, SD_ROLE_CLIENT};
 
-/* TLS 1.3: family by family, each in both roles. */
+/* Role by role, every family over every profile of the version; gen-alert
+ * over the profiles that ask for it (TLS 1.2: the first, whose places are a
+ * superset of static RSA's; TLS 1.3: the HelloRetryRequest without client
+ * authentication). */
+static void generate_profiles(gen *g, const gen_version *v) {
+    for (size_t r = 0; r < 2 && g->ok; r++) {
+        for (size_t p = 0; p < v->n_profiles && g->ok; p++) {
+            const gen_profile *profile = &v->profiles[p];
+            unsigned flags = roles[r] == SD_ROLE_SERVER ? profile->server_flags : profile->client_flags;
+            if (!flags) continue; /* not played in this role */
+            honest h = gen_honest(v, profile, roles[r]);
+            if (!h.shape) {
+                gen_fail(g, "generate: no shape for %s profile %s", v->name, profile->name);
+                return;
+            }
+            gen_order(g, &h);
+            gen_malformed(g, &h);
+            gen_finished(g, &h);
+            if (profile->alerts) gen_alert(g, &h);
+            gen_record(g, &h);
+        }
+    }
+}
+
+/* TLS 1.3: family by family, each in both roles, over the shape a handshake
+ * starts in; then the HelloRetryRequest profiles. */
 static void generate_tls13(gen *g) {
     static void (*const families[])(gen *, const honest *) = {gen_order, gen_malformed, gen_finished,
                                                               gen_alert, gen_record};
@@ -79,32 +106,14 @@ static void generate_tls13(gen *g) {
             families[f](g, &h);
         }
     }
+    if (g->ok) generate_profiles(g, &gen_tls13);
     if (g->ok) gen_certificate(g, &gen_tls13);
 }
 
-/* TLS 1.2: role by role, every family over every profile; gen-alert over
- * the first profile only (alerts do not depend on the key exchange; its
- * places are a superset of static RSA's). */
+/* TLS 1.2: every key exchange profile; no run without one. */
 static void generate_tls12(gen *g) {
-    const gen_version *v = &gen_tls12;
-    for (size_t r = 0; r < 2 && g->ok; r++) {
-        for (size_t p = 0; p < v->n_profiles && g->ok; p++) {
-            const gen_profile *profile = &v->profiles[p];
-            unsigned flags = roles[r] == SD_ROLE_SERVER ? profile->server_flags : profile->client_flags;
-            if (!flags) continue; /* not played in this role */
-            honest h = gen_honest(v, profile, roles[r]);
-            if (!h.shape) {
-                gen_fail(g, "generate: no shape for TLS 1.2 profile %s", profile->name);
-                return;
-            }
-            gen_order(g, &h);
-            gen_malformed(g, &h);
-            gen_finished(g, &h);
-            if (p == 0) gen_alert(g, &h);
-            gen_record(g, &h);
-        }
-    }
-    if (g->ok) gen_certificate(g, v);
+    generate_profiles(g, &gen_tls12);
+    if (g->ok) gen_certificate(g, &gen_tls12);
 }
 
 static bool generate(sd_generated *out, char *err, size_t err_len, bool tls13, bool tls12) {

@@ -1,7 +1,9 @@
 /* generate.h — conformance scenarios generated from the model's tables.
  *
  * Hand-written scenarios live in scenarios/; these families are computed,
- * for TLS 1.3 and (from the tls12-* shapes, per key exchange) TLS 1.2:
+ * for TLS 1.3 (over the shape a handshake starts in, and from the retry on
+ * over the HelloRetryRequest shapes) and (from the tls12-* shapes, per key
+ * exchange) TLS 1.2:
  * the message orders come from the shape table of harness/protocol/sequences.c,
  * which holds the shapes of both versions, the alerts from the SD_ALERTS
  * registry, and each scenario's expectation from the RFC sentence that

@@ -53,16 +53,16 @@ static bool warning_allowed12(uint8_t desc) {
 /* --- Every description at both levels ----------------------------------------- */
 
 static void one_alert(gen *g, const honest *h, size_t pos, uint8_t level, uint8_t desc) {
-    const uint16_t at_msg = h->shape->steps[pos].msg;
-    const char *at = sd_step_name(at_msg);
+    char at_buf[48];
+    const char *at = gen_step_title(h, pos, at_buf, sizeof at_buf);
     const char *who = gen_who(h);
     const char *name = sd_alert_name(desc);
     const char *lv = level == SD_ALERT_LEVEL_FATAL ? "fatal" : "warning";
     bool closure = desc == SD_close_notify || desc == SD_user_canceled;
     /* A TLS 1.2 warning lets the connection go on (RFC 5246 §7.2.2). */
     bool carry_on = level == SD_ALERT_LEVEL_WARNING && !closure && !h->v->alert_level_ignored;
-    char before[40], number[8], detail[256], title[400];
-    gen_kebab(at_msg, before, sizeof before);
+    char before[48], number[8], detail[256], title[400];
+    gen_step_kebab(h, pos, before, sizeof before);
     snprintf(number, sizeof number, "%u", desc);
     snprintf(detail, sizeof detail, "before-%s.%s.%s%s", before, lv, name ? "" : "alert-",
              name ? name : number);
@@ -111,7 +111,7 @@ static void one_alert(gen *g, const honest *h, size_t pos, uint8_t level, uint8_
 
 static void descriptions(gen *g, const honest *h) {
     const sd_shape *s = h->shape;
-    for (size_t pos = 0; pos < s->n_steps && g->ok; pos++) {
+    for (size_t pos = h->from; pos < s->n_steps && g->ok; pos++) {
         if (s->steps[pos].from != h->driver) continue;
         for (int lv = SD_ALERT_LEVEL_WARNING; lv <= SD_ALERT_LEVEL_FATAL && g->ok; lv++) {
             for (size_t a = 0; a < sizeof(all_alerts) + sizeof(unknown_alerts) && g->ok; a++) {
@@ -157,11 +157,11 @@ static void wrong_sizes13(gen *g, const honest *h, size_t pos, const char *befor
         {"one-byte", "a one-byte alert record", "02", NULL},
         {"long", "a three-byte alert record", "022800", NULL},
     };
-    char detail[256], title[400];
+    char detail[256], title[400], at[48];
+    gen_step_title(h, pos, at, sizeof at);
     for (size_t f = 0; f < sizeof(forms) / sizeof(forms[0]) && g->ok; f++) {
         snprintf(detail, sizeof(detail), "before-%s.record-%s", before, forms[f].detail);
-        snprintf(title, sizeof(title), "%s rejects %s before %s", gen_who(h), forms[f].what,
-                 sd_step_name(h->shape->steps[pos].msg));
+        snprintf(title, sizeof(title), "%s rejects %s before %s", gen_who(h), forms[f].what, at);
         bool empty = forms[f].raw1[0] == 'h'; /* "hex=" */
         bool prot = enc[0] != '\0';
         gen_begin(g, "gen-alert", h, detail, title,
@@ -184,11 +184,12 @@ static void wrong_sizes13(gen *g, const honest *h, size_t pos, const char *befor
  * fifth in a row is refused. RFC 5246 sets no limit, so the suite follows
  * BoringSSL, as the model does where the RFC leaves the choice. */
 static void warnings_in_a_row12(gen *g, const honest *h, size_t pos, const char *before, const char *enc) {
-    char detail[256], title[400];
+    char detail[256], title[400], at[48];
+    gen_step_title(h, pos, at, sizeof at);
     for (int n = 4; n <= 5 && g->ok; n++) {
         snprintf(detail, sizeof detail, "before-%s.warnings-%d", before, n);
         snprintf(title, sizeof title, "%s %s %d warning alerts in a row before %s", gen_who(h),
-                 n == 4 ? "carries on after" : "stops after", n, sd_step_name(h->shape->steps[pos].msg));
+                 n == 4 ? "carries on after" : "stops after", n, at);
         gen_begin(g, "gen-alert", h, detail, title, n == 4 ? R_WARNING_ALERT : R_TOO_MANY_WARNINGS,
                   n == 4 ? "complete" : "alert unexpected_message",
                   n == 4
@@ -236,14 +237,14 @@ static void in_the_clear(gen *g, const honest *h, size_t pos, const char *before
 static void records(gen *g, const honest *h) {
     const sd_shape *s = h->shape;
     bool done_first = false;
-    for (size_t pos = 0; pos < s->n_steps && g->ok; pos++) {
+    for (size_t pos = h->from; pos < s->n_steps && g->ok; pos++) {
         if (s->steps[pos].from != h->driver) continue;
         bool is_first = !done_first && (h->v->alert_level_ignored || gen_version_agreed(h, pos));
         bool is_fin = s->steps[pos].msg == SD_Finished;
         if (!is_first && !is_fin) continue;
         if (is_first) done_first = true;
-        char before[40];
-        gen_kebab(s->steps[pos].msg, before, sizeof before);
+        char before[48];
+        gen_step_kebab(h, pos, before, sizeof before);
         bool prot = gen_protected(h, pos);
         const char *enc = prot ? " encrypted" : "";
         if (h->v->alert_level_ignored)

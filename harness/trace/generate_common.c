@@ -33,7 +33,7 @@ const char gen_note_decrypts_everything[] =
 #define CLIENT_CREDENTIAL "client"
 
 honest gen_honest(const gen_version *v, const gen_profile *p, sd_role target) {
-    honest h = {.v = v, .p = p, .target = target};
+    honest h = {.v = v, .p = p, .target = target, .post_handshake = true};
     h.driver = target == SD_ROLE_CLIENT ? SD_ROLE_SERVER : SD_ROLE_CLIENT;
     if (!p) {
         h.shape = sd_shape_with_flags(v->shape_flags);
@@ -41,7 +41,18 @@ honest gen_honest(const gen_version *v, const gen_profile *p, sd_role target) {
     }
     unsigned flags = target == SD_ROLE_SERVER ? p->server_flags : p->client_flags;
     h.shape = flags ? sd_shape_with_flags(flags) : NULL;
+    if (h.shape && p->from_retry) {
+        h.post_handshake = false;
+        for (size_t i = 0; i < h.shape->n_steps; i++)
+            if (h.shape->steps[i].msg == SD_MSG_HELLO_RETRY_REQUEST) h.from = i + 1;
+    }
     return h;
+}
+
+size_t gen_first_driver_place(const honest *h) {
+    size_t pos = h->from;
+    while (pos < h->shape->n_steps && h->shape->steps[pos].from != h->driver) pos++;
+    return pos;
 }
 
 bool gen_protected(const honest *h, size_t pos) {
@@ -57,8 +68,13 @@ bool gen_protected(const honest *h, size_t pos) {
 }
 
 bool gen_version_agreed(const honest *h, size_t pos) {
+    /* RFC 8446 §4.1.4: a HelloRetryRequest selects the version as a
+     * ServerHello does ("The value of selected_version in the
+     * HelloRetryRequest "supported_versions" extension MUST be retained in
+     * the ServerHello"). */
     for (size_t i = 0; i < pos && i < h->shape->n_steps; i++)
-        if (h->shape->steps[i].msg == SD_ServerHello) return true;
+        if (h->shape->steps[i].msg == SD_ServerHello || h->shape->steps[i].msg == SD_MSG_HELLO_RETRY_REQUEST)
+            return true;
     return false;
 }
 
@@ -69,17 +85,20 @@ static bool same_prefix(const sd_shape *a, const sd_shape *b, size_t pos) {
 }
 
 /* A shape that a message announces (CertificateRequest: client
- * authentication) is only entered when that message comes, so before it the
- * shape without it also applies: a server may leave CertificateRequest out.
- * The tables have no shape with both a ticket and client authentication, so
- * up to the ticket the shape without the ticket applies too: a server that
- * announced a ticket may still ask for a certificate. */
+ * authentication; HelloRetryRequest) is only entered when that message
+ * comes, so before it the shape without it also applies: a server may
+ * leave CertificateRequest out, or answer with a ServerHello where a
+ * HelloRetryRequest could come. The tables have no shape with both a
+ * ticket and client authentication, so up to the ticket the shape without
+ * the ticket applies too: a server that announced a ticket may still ask
+ * for a certificate. */
 bool gen_accepted(const honest *h, size_t pos, uint16_t type) {
     if (sd_shape_accept(h->shape, pos, h->driver, type)) return true;
     const sd_shape *s = h->shape;
-    if (s->flags & SD_SHAPE_CLIENT_AUTH) {
-        const sd_shape *base =
-            sd_shape_with_flags(s->flags & ~(unsigned)(SD_SHAPE_CLIENT_AUTH | SD_SHAPE_NO_CLIENT_CERT));
+    static const unsigned announced[] = {SD_SHAPE_CLIENT_AUTH | SD_SHAPE_NO_CLIENT_CERT, SD_SHAPE_HRR};
+    for (size_t i = 0; i < sizeof announced / sizeof announced[0]; i++) {
+        if (!(s->flags & announced[i])) continue;
+        const sd_shape *base = sd_shape_with_flags(s->flags & ~announced[i]);
         if (base && same_prefix(base, s, pos) && sd_shape_accept(base, pos, h->driver, type)) return true;
     }
     if (s->flags & SD_SHAPE_TICKET) {
@@ -127,6 +146,28 @@ const char *gen_kebab(uint16_t msg, char *buf, size_t len) {
     return buf;
 }
 
+/* Whether the sender of step pos sent the same message earlier in the
+ * shape: the ClientHello that answers a HelloRetryRequest. */
+static bool sent_before(const honest *h, size_t pos) {
+    const sd_step *st = &h->shape->steps[pos];
+    for (size_t i = 0; i < pos; i++)
+        if (h->shape->steps[i].from == st->from && h->shape->steps[i].msg == st->msg) return true;
+    return false;
+}
+
+const char *gen_step_kebab(const honest *h, size_t pos, char *buf, size_t len) {
+    char k[40];
+    gen_kebab(h->shape->steps[pos].msg, k, sizeof k);
+    snprintf(buf, len, "%s%s", sent_before(h, pos) ? "second-" : "", k);
+    return buf;
+}
+
+const char *gen_step_title(const honest *h, size_t pos, char *buf, size_t len) {
+    snprintf(buf, len, "%s%s", sent_before(h, pos) ? "the second " : "",
+             sd_step_name(h->shape->steps[pos].msg));
+    return buf;
+}
+
 const char *gen_type_word(unsigned type, char *buf, size_t len) {
     const char *name = sd_handshake_type_name(type);
     if (name) return name;
@@ -154,8 +195,8 @@ void gen_put_step(gen *g, const sd_step *st, sd_role driver, const char *extra) 
         gen_put(g, ours ? "send-ccs\n" : "expect-ccs\n");
         return;
     }
-    const char *name = sd_handshake_type_name(st->msg);
-    sd_buf_appendf(&g->text, "%s %s%s\n", ours ? "send" : "expect", name ? name : "?",
+    /* sd_step_name: a HelloRetryRequest is a message of its own in scripts. */
+    sd_buf_appendf(&g->text, "%s %s%s\n", ours ? "send" : "expect", sd_step_name(st->msg),
                    ours && extra ? extra : "");
 }
 
@@ -190,9 +231,11 @@ void gen_begin(gen *g, const char *family, const honest *h, const char *detail, 
     }
     const char *role = h->target == SD_ROLE_CLIENT ? "client" : "server";
     char id[256], full_title[400], all_tags[160];
-    /* gen-alert runs over one profile (generate.c), so its ids leave the
-     * profile out: they are long enough already. */
-    if (h->p && strcmp(family, "gen-alert") != 0)
+    /* In TLS 1.2 gen-alert runs over one profile and no base run
+     * (generate.c), so its ids leave the profile out: they are long enough
+     * already. Where there is a base run (TLS 1.3), the profile tells the
+     * ids apart. */
+    if (h->p && (strcmp(family, "gen-alert") != 0 || h->v->base_run))
         snprintf(id, sizeof id, "%s.%s.%s.%s.%s", v->name, role, family, h->p->name, detail);
     else
         snprintf(id, sizeof id, "%s.%s.%s.%s", v->name, role, family, detail);
@@ -204,10 +247,12 @@ void gen_begin(gen *g, const char *family, const honest *h, const char *detail, 
              tags && *tags ? ", " : "", tags ? tags : "");
     gen_put_header(g, v, id, full_title, rfc, h->target, all_tags, expect);
     if (h->p) {
-        sd_buf_appendf(&g->text, "credential: %s\n", h->p->credential);
-        sd_buf_appendf(&g->text, "cipher-suite: %s\n", h->p->suite);
+        if (h->p->credential) sd_buf_appendf(&g->text, "credential: %s\n", h->p->credential);
+        if (h->p->suite) sd_buf_appendf(&g->text, "cipher-suite: %s\n", h->p->suite);
         if (h->p->client_auth) gen_put(g, "client-auth: require\n");
         if (h->shape->flags & SD_SHAPE_TICKET) gen_put(g, "session-tickets: issue\n");
+        if (h->p->server_groups && h->target == SD_ROLE_SERVER)
+            sd_buf_appendf(&g->text, "groups: %s\n", h->p->server_groups);
     }
     if (note && *note) sd_buf_appendf(&g->text, "note: %s\n", note);
     gen_put(g, "\n");

@@ -72,15 +72,29 @@ typedef enum {
 
 typedef enum { GEN_TLS13, GEN_TLS12, N_GEN_VERSIONS } gen_version_id;
 
-/* A key exchange the driver plays in TLS 1.2: credential, the one suite
- * offered or picked, and the shape each role follows (sequences.c). */
+/* A handshake the families are played over, besides (TLS 1.3) or instead
+ * of (TLS 1.2) the version's own shape: in TLS 1.2 a key exchange the
+ * driver plays, in TLS 1.3 a HelloRetryRequest. Its credential, the one
+ * suite offered or picked, and the shape each role follows (sequences.c). */
 typedef struct {
-    const char *name; /* in ids and titles */
-    const char *credential;
-    const char *suite;
-    unsigned server_flags; /* shape when the server is under test; 0: not played */
-    unsigned client_flags; /* shape when the client is under test; 0: not played */
-    bool client_auth;      /* the server under test asks for a certificate */
+    const char *name;       /* in ids and titles */
+    const char *credential; /* `credential:`; NULL: the default, no header */
+    const char *suite;      /* `cipher-suite:`; NULL: the driver's defaults, no header */
+    unsigned server_flags;  /* shape when the server is under test; 0: not played */
+    unsigned client_flags;  /* shape when the client is under test; 0: not played */
+    bool client_auth;       /* the server under test asks for a certificate */
+    /* `groups:` of a server under test: the only groups it accepts. The
+     * driver's ClientHello has a key share for x25519 alone, so a server
+     * that accepts none of its groups but P-256 must ask for a P-256 share
+     * with a HelloRetryRequest (RFC 8446 §4.1.1). NULL: its defaults. */
+    const char *server_groups;
+    /* gen-alert runs over this profile too (alerts depend neither on the
+     * key exchange nor on client authentication). */
+    bool alerts;
+    /* Cases only from the HelloRetryRequest on: the places before it are
+     * those of the shape without it, and after the handshake the
+     * connection is the same, so the version's own run covers them. */
+    bool from_retry;
 } gen_profile;
 
 typedef struct {
@@ -105,9 +119,13 @@ typedef struct {
     /* How far a protected record may exceed 2^14 bytes: 256 (RFC 8446
      * §5.2), 2048 (RFC 5246 §6.2.3). */
     unsigned ciphertext_expansion;
-    /* The key exchanges played; none: the target's defaults, in the shape
-     * with shape_flags (TLS 1.3 plays the shape a handshake starts in, no
-     * HelloRetryRequest and no client authentication). */
+    /* The families run without a profile too, over the shape with
+     * shape_flags and the target's defaults (TLS 1.3: the shape a
+     * handshake starts in, no HelloRetryRequest and no client
+     * authentication). */
+    bool base_run;
+    /* The profiles played (TLS 1.2: the key exchanges; TLS 1.3: the
+     * HelloRetryRequest, with and without client authentication). */
     const gen_profile *profiles;
     size_t n_profiles;
 } gen_version;
@@ -128,9 +146,14 @@ static inline requirement gen_cited_or(const gen_version *v, requirement specifi
  * on) the rest. */
 typedef struct {
     const gen_version *v;
-    const gen_profile *p; /* NULL: the version has no profiles */
+    const gen_profile *p; /* NULL: the version's own run (base_run) */
     sd_role target, driver;
     const sd_shape *shape; /* NULL: the profile is not played in this role, or has no shape */
+    /* The first place cases are generated at: 0, or with a profile
+     * from_retry the place right after the HelloRetryRequest. */
+    size_t from;
+    /* Cases after the handshake are generated (not with from_retry). */
+    bool post_handshake;
 } honest;
 
 honest gen_honest(const gen_version *v, const gen_profile *p, sd_role target);
@@ -145,6 +168,9 @@ bool gen_protected(const honest *h, size_t pos);
 bool gen_version_agreed(const honest *h, size_t pos);
 /* Whether the tables accept `type` from the driver at pos. */
 bool gen_accepted(const honest *h, size_t pos, uint16_t type);
+/* The first place at or after h->from where the driver speaks; the shape's
+ * length if none. */
+size_t gen_first_driver_place(const honest *h);
 
 /* --- Script text ---------------------------------------------------------------- */
 
@@ -183,6 +209,12 @@ void gen_put_ping(gen *g);
 /* "ClientHello" -> "client-hello", ChangeCipherSpec -> "change-cipher-spec";
  * a number without a name -> "type-99". Returns buf. */
 const char *gen_kebab(uint16_t msg, char *buf, size_t len);
+/* The step at pos as ids and titles name a place: gen_kebab's and
+ * sd_step_name's, but a message its sender already sent earlier in the
+ * shape (the ClientHello that answers a HelloRetryRequest) is the
+ * "second-client-hello", the "second ClientHello". Returns buf. */
+const char *gen_step_kebab(const honest *h, size_t pos, char *buf, size_t len);
+const char *gen_step_title(const honest *h, size_t pos, char *buf, size_t len);
 /* The message as a script names it: "ClientHello", or the number. */
 const char *gen_type_word(unsigned type, char *buf, size_t len);
 /* "Client" or "Server": the role under test, to start a title. */

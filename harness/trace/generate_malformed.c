@@ -125,11 +125,15 @@ static void hellos(gen *g, const honest *h) {
 static void message(gen *g, const honest *h, size_t pos) {
     const sd_shape *s = h->shape;
     const sd_step *st = &s->steps[pos];
-    const char *name = sd_handshake_type_name(st->msg);
+    /* What the script sends ("HelloRetryRequest" is a message of its own
+     * there), and what titles call it ("second ClientHello"). */
+    const char *name = sd_step_name(st->msg);
     const char *who = gen_who(h);
     const char *extra = gen_honest_extra(h, st->msg);
-    char k[40], detail[256], title[400], tw[8];
-    gen_kebab(st->msg, k, sizeof k);
+    char k[48], label_buf[48], detail[256], title[400], tw[8];
+    gen_step_kebab(h, pos, k, sizeof k);
+    const char *label = gen_step_title(h, pos, label_buf, sizeof label_buf);
+    if (strncmp(label, "the ", 4) == 0) label += 4;
     /* ServerHelloDone is empty (RFC 5246 §7.4.5): only trailing bytes
      * break it. */
     bool empty_body = st->msg == SD_ServerHelloDone;
@@ -149,7 +153,7 @@ static void message(gen *g, const honest *h, size_t pos) {
     for (size_t f = 0; f < sizeof forms / sizeof forms[0] && g->ok; f++) {
         if (empty_body && !forms[f].on_empty) continue;
         snprintf(detail, sizeof detail, "%s.%s", k, forms[f].detail);
-        snprintf(title, sizeof title, "%s rejects a %s %s", who, name, forms[f].what);
+        snprintf(title, sizeof title, "%s rejects a %s %s", who, label, forms[f].what);
         gen_begin(g, "gen-malformed", h, detail, title, decode, "alert decode_error", NULL, "malformed");
         gen_put_steps(g, h, 0, pos);
         sd_buf_appendf(&g->text, "send %s%s %s\n", name, extra, forms[f].mutation);
@@ -161,7 +165,7 @@ static void message(gen *g, const honest *h, size_t pos) {
         /* Too short: the body ends one byte early and that byte is left
          * over as the start of another message. */
         snprintf(detail, sizeof detail, "%s.length-short", k);
-        snprintf(title, sizeof title, "%s rejects a %s whose length field is one byte short", who, name);
+        snprintf(title, sizeof title, "%s rejects a %s whose length field is one byte short", who, label);
         gen_begin(g, "gen-malformed", h, detail, title, decode, "alert decode_error", NULL,
                   "malformed, length");
         gen_put_steps(g, h, 0, pos);
@@ -176,7 +180,7 @@ static void message(gen *g, const honest *h, size_t pos) {
              * the end of a flight a too-long length just makes the
              * receiver wait, which is right, so it is not generated.) */
             snprintf(detail, sizeof detail, "%s.length-long", k);
-            snprintf(title, sizeof title, "%s rejects a %s whose length field is one byte long", who, name);
+            snprintf(title, sizeof title, "%s rejects a %s whose length field is one byte long", who, label);
             gen_begin(g, "gen-malformed", h, detail, title, decode, "alert decode_error", NULL,
                       "malformed, length");
             gen_put_steps(g, h, 0, pos);
@@ -187,10 +191,10 @@ static void message(gen *g, const honest *h, size_t pos) {
     }
 
     /* Wrong type: the honest body under a type the tables refuse here: the
-     * next step's, and a type no registry defines. */
+     * next step's (a real handshake type: not ChangeCipherSpec nor
+     * HelloRetryRequest), and a type no registry defines. */
     uint16_t next = pos + 1 < s->n_steps ? s->steps[pos + 1].msg : SD_KeyUpdate;
-    uint8_t wrong[2] = {next == SD_MSG_CHANGE_CIPHER_SPEC || next == st->msg ? SD_KeyUpdate : (uint8_t)next,
-                        99};
+    uint8_t wrong[2] = {next > 0xff || next == st->msg ? SD_KeyUpdate : (uint8_t)next, 99};
     for (size_t w = 0; w < 2 && g->ok; w++) {
         if (gen_accepted(h, pos, wrong[w])) continue;
         /* A client in a handshake ignores HelloRequest (RFC 5246 §7.4.1.1). */
@@ -198,7 +202,7 @@ static void message(gen *g, const honest *h, size_t pos) {
         char wt[40];
         gen_kebab(wrong[w], wt, sizeof wt);
         snprintf(detail, sizeof detail, "%s.type-%s", k, wt);
-        snprintf(title, sizeof title, "%s rejects a %s body sent under handshake type %s", who, name,
+        snprintf(title, sizeof title, "%s rejects a %s body sent under handshake type %s", who, label,
                  gen_type_word(wrong[w], tw, sizeof tw));
         gen_begin(g, "gen-malformed", h, detail, title, R_ORDER, "alert unexpected_message", NULL,
                   "malformed, type");
@@ -210,7 +214,11 @@ static void message(gen *g, const honest *h, size_t pos) {
 
 void gen_malformed(gen *g, const honest *h) {
     const sd_shape *s = h->shape;
-    for (size_t pos = 0; pos < s->n_steps && g->ok; pos++) {
+    /* From the HelloRetryRequest itself where the driver sends it: it is
+     * the message a profile from_retry adds. */
+    size_t from = h->from;
+    if (from > 0 && s->steps[from - 1].from == h->driver) from--;
+    for (size_t pos = from; pos < s->n_steps && g->ok; pos++) {
         const sd_step *st = &s->steps[pos];
         if (st->from != h->driver || st->msg == SD_Finished || st->msg == SD_MSG_CHANGE_CIPHER_SPEC) continue;
         message(g, h, pos);

@@ -95,11 +95,12 @@ static requirement requirement_after(const honest *h, uint16_t type) {
 
 static void in_handshake(gen *g, const honest *h) {
     const sd_shape *s = h->shape;
-    char want[40], got[40], detail[256], title[400], tw[8], tags[96];
-    for (size_t pos = 0; pos < s->n_steps && g->ok; pos++) {
+    char want[48], want_title[48], got[40], detail[256], title[400], tw[8], tags[96];
+    for (size_t pos = h->from; pos < s->n_steps && g->ok; pos++) {
         if (s->steps[pos].from != h->driver) continue;
         uint16_t expected = s->steps[pos].msg;
-        gen_kebab(expected, want, sizeof want);
+        gen_step_kebab(h, pos, want, sizeof want);
+        gen_step_title(h, pos, want_title, sizeof want_title);
         for (size_t t = 0; t < n_candidates(h) && g->ok; t++) {
             uint16_t type = candidate(t);
             if (gen_accepted(h, pos, type) || model_deviates(h, pos, type, false)) continue;
@@ -110,7 +111,7 @@ static void in_handshake(gen *g, const honest *h) {
             gen_kebab(type, got, sizeof got);
             snprintf(detail, sizeof detail, "%s-instead-of-%s", got, want);
             snprintf(title, sizeof title, "%s rejects a %s where it waits for %s", gen_who(h),
-                     message_word(type, tw, sizeof tw), sd_step_name(expected));
+                     message_word(type, tw, sizeof tw), want_title);
             /* TLS 1.2's cases are tagged with the kind of mistake
              * (docs/script-format.md): duplicates and skips are its common
              * shapes. */
@@ -165,5 +166,5 @@ static void after_handshake(gen *g, const honest *h) {
 
 void gen_order(gen *g, const honest *h) {
     in_handshake(g, h);
-    after_handshake(g, h);
+    if (h->post_handshake) after_handshake(g, h);
 }

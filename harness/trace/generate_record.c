@@ -56,13 +56,13 @@ static void put_hex_zeros(gen *g, size_t n) { put_repeated(g, '0', 2 * n); }
  * Finished (the Finished place itself is gen-finished's "missing"). */
 static void premature_appdata(gen *g, const honest *h, size_t fin) {
     const sd_shape *s = h->shape;
-    char before[40], detail[256], title[400];
-    for (size_t pos = 0; pos < s->n_steps && g->ok; pos++) {
+    char before[48], at[48], detail[256], title[400];
+    for (size_t pos = h->from; pos < s->n_steps && g->ok; pos++) {
         if (s->steps[pos].from != h->driver || pos == fin) continue;
-        gen_kebab(s->steps[pos].msg, before, sizeof before);
+        gen_step_kebab(h, pos, before, sizeof before);
         snprintf(detail, sizeof detail, "appdata-before-%s", before);
         snprintf(title, sizeof title, "%s rejects application data before %s", gen_who(h),
-                 sd_step_name(s->steps[pos].msg));
+                 gen_step_title(h, pos, at, sizeof at));
         gen_begin(g, "gen-record", h, detail, title, R_PREMATURE_APPDATA, "alert unexpected_message", NULL,
                   "record, appdata");
         gen_put_steps(g, h, 0, pos);
@@ -78,10 +78,11 @@ static void premature_appdata(gen *g, const honest *h, size_t fin) {
 static void oversized_handshake(gen *g, const honest *h, size_t pos, const char *before) {
     bool prot = gen_protected(h, pos);
     if (prot && !gen_cites(h->v, R_INNER_OVERFLOW)) return;
-    char detail[256], title[400];
+    char detail[256], title[400], at[48];
+    gen_step_title(h, pos, at, sizeof at);
     snprintf(detail, sizeof detail, "oversized-handshake-before-%s", before);
     snprintf(title, sizeof title, "%s rejects a %s handshake record of 2^14+1 bytes before %s", gen_who(h),
-             prot ? "protected" : "plaintext", sd_step_name(h->shape->steps[pos].msg));
+             prot ? "protected" : "plaintext", at);
     gen_begin(g, "gen-record", h, detail, title, prot ? R_INNER_OVERFLOW : R_PLAINTEXT_OVERFLOW,
               "alert record_overflow", NULL, "record, size");
     gen_put_steps(g, h, 0, pos);
@@ -100,7 +101,7 @@ static void oversized_handshake(gen *g, const honest *h, size_t pos, const char 
     if (!prot || !gen_cites(h->v, R_EMPTY_INNER) || !g->ok) return;
     snprintf(detail, sizeof detail, "empty-handshake-before-%s", before);
     snprintf(title, sizeof title, "%s rejects a protected handshake record with no content before %s",
-             gen_who(h), sd_step_name(h->shape->steps[pos].msg));
+             gen_who(h), at);
     gen_begin(g, "gen-record", h, detail, title, R_EMPTY_INNER, "alert unexpected_message",
               note_empty_protected_handshake, "record, empty");
     gen_put_steps(g, h, 0, pos);
@@ -113,12 +114,12 @@ static void unknown_content_types(gen *g, const honest *h, size_t pos, const cha
     /* 24 is heartbeat (RFC 6520), which neither side negotiated. */
     static const uint8_t unknown_types[] = {0, 24, 99, 255};
     bool prot = gen_protected(h, pos);
-    char detail[256], title[400];
+    char detail[256], title[400], at[48];
+    gen_step_title(h, pos, at, sizeof at);
     for (size_t u = 0; u < sizeof unknown_types && g->ok; u++) {
         snprintf(detail, sizeof detail, "content-type-%u-before-%s", unknown_types[u], before);
         snprintf(title, sizeof title, "%s rejects a %s record of unknown content type %u before %s",
-                 gen_who(h), prot ? "protected" : "plaintext", unknown_types[u],
-                 sd_step_name(h->shape->steps[pos].msg));
+                 gen_who(h), prot ? "protected" : "plaintext", unknown_types[u], at);
         /* TLS 1.3's inner type 0 is padding: a protected record of only
          * zeros has no content type at all (RFC 8446 §5.4). */
         bool no_type = prot && unknown_types[u] == 0 && gen_cites(h->v, R_NO_INNER_TYPE);
@@ -144,12 +145,12 @@ static void compat_ccs13(gen *g, const honest *h, size_t pos, const char *before
         {"ccs-protected", "a protected ChangeCipherSpec record", "01", true},
     };
     bool prot = gen_protected(h, pos);
-    char detail[256], title[400];
+    char detail[256], title[400], at[48];
+    gen_step_title(h, pos, at, sizeof at);
     for (size_t c = 0; c < sizeof(ccs) / sizeof(ccs[0]) && g->ok; c++) {
         if (ccs[c].encrypted && !prot) continue;
         snprintf(detail, sizeof(detail), "%s-before-%s", ccs[c].detail, before);
-        snprintf(title, sizeof(title), "%s rejects %s before %s", gen_who(h), ccs[c].what,
-                 sd_step_name(h->shape->steps[pos].msg));
+        snprintf(title, sizeof(title), "%s rejects %s before %s", gen_who(h), ccs[c].what, at);
         gen_begin(g, "gen-record", h, detail, title, R_COMPAT_CCS, "alert unexpected_message",
                   prot && !ccs[c].encrypted ? gen_note_decrypts_everything : NULL, "record, ccs");
         gen_put_steps(g, h, 0, pos);
@@ -225,7 +226,7 @@ static const struct {
 static void interleaved(gen *g, const honest *h) {
     const sd_shape *s = h->shape;
     char k[40], detail[256], title[400];
-    for (size_t pos = 0; pos < s->n_steps && g->ok; pos++) {
+    for (size_t pos = h->from; pos < s->n_steps && g->ok; pos++) {
         if (s->steps[pos].from != h->driver) continue;
         for (size_t m = 0; m < interleavings[h->v->id].n && g->ok; m++) {
             const interleaving *c = &interleavings[h->v->id].cases[m];
@@ -307,8 +308,7 @@ static void appdata_limits(gen *g, const honest *h) {
 
 void gen_record(gen *g, const honest *h) {
     const sd_shape *s = h->shape;
-    size_t first = 0, fin = 0, ccs = 0;
-    while (first < s->n_steps && s->steps[first].from != h->driver) first++;
+    size_t first = gen_first_driver_place(h), fin = 0, ccs = 0;
     for (size_t i = 0; i < s->n_steps; i++) {
         if (s->steps[i].from != h->driver) continue;
         if (s->steps[i].msg == SD_Finished) fin = i;
@@ -319,9 +319,9 @@ void gen_record(gen *g, const honest *h) {
     /* At the first place the driver speaks, and where its Finished
      * belongs. */
     size_t places[2] = {first, fin};
-    char before[40];
+    char before[48];
     for (size_t p = 0; p < 2 && g->ok; p++) {
-        gen_kebab(s->steps[places[p]].msg, before, sizeof before);
+        gen_step_kebab(h, places[p], before, sizeof before);
         oversized_handshake(g, h, places[p], before);
         unknown_content_types(g, h, places[p], before);
         if (!h->v->ccs_is_step) compat_ccs13(g, h, places[p], before);
@@ -329,7 +329,10 @@ void gen_record(gen *g, const honest *h) {
     if (h->v->ccs_is_step) ccs_values12(g, h, ccs);
 
     interleaved(g, h);
-    if (h->target == SD_ROLE_SERVER && gen_cites(h->v, R_CH_RECORD_VERSION))
+    /* Of the first ClientHello, and after the handshake: only where the
+     * run starts at the beginning and goes past the end (h->from,
+     * h->post_handshake). */
+    if (h->target == SD_ROLE_SERVER && gen_cites(h->v, R_CH_RECORD_VERSION) && h->from == 0)
         client_hello_record_versions(g, h);
-    appdata_limits(g, h);
+    if (h->post_handshake) appdata_limits(g, h);
 }

@@ -233,14 +233,33 @@ static const char *const rfc5246[N_REQUIREMENTS] = {
  * that credential to present. Resumption is left out: the driver redeems no
  * ticket, and a trace is one connection. */
 static const gen_profile profiles12[] = {
-    {"ecdhe-ecdsa", "leaf", "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256", SD_SHAPE_TLS12, SD_SHAPE_TLS12, false},
-    {"ecdhe-rsa", "leaf-rsa", "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256", SD_SHAPE_TLS12, SD_SHAPE_TLS12, false},
+    /* gen-alert runs over this one only (its places are a superset of
+     * static RSA's). */
+    {"ecdhe-ecdsa", "leaf", "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256", SD_SHAPE_TLS12, SD_SHAPE_TLS12, false,
+     NULL, true, false},
+    {"ecdhe-rsa", "leaf-rsa", "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256", SD_SHAPE_TLS12, SD_SHAPE_TLS12, false,
+     NULL, false, false},
     {"rsa", "leaf-rsa", "TLS_RSA_WITH_AES_128_GCM_SHA256", SD_SHAPE_TLS12 | SD_SHAPE_RSA_KX,
-     SD_SHAPE_TLS12 | SD_SHAPE_RSA_KX, false},
+     SD_SHAPE_TLS12 | SD_SHAPE_RSA_KX, false, NULL, false, false},
     {"client-auth", "leaf", "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256", SD_SHAPE_TLS12 | SD_SHAPE_CLIENT_AUTH,
-     SD_SHAPE_TLS12 | SD_SHAPE_CLIENT_AUTH, true},
+     SD_SHAPE_TLS12 | SD_SHAPE_CLIENT_AUTH, true, NULL, false, false},
     {"ticket", "leaf", "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256", SD_SHAPE_TLS12 | SD_SHAPE_TICKET,
-     SD_SHAPE_TLS12 | SD_SHAPE_TICKET, false},
+     SD_SHAPE_TLS12 | SD_SHAPE_TICKET, false, NULL, false, false},
+};
+
+/* TLS 1.3 over a HelloRetryRequest (RFC 8446 §4.1.4), from it on. With the
+ * client under test the driver's server sends one for another group the
+ * client offered (`send HelloRetryRequest`). With the server under test,
+ * the server accepts P-256 only (`groups: secp256r1`) and the driver's
+ * ClientHello has an x25519 share only, so the server must ask for a P-256
+ * share (§4.1.1), and the driver's second ClientHello carries it and the
+ * cookie (§4.1.2). `hrr-client-auth` adds client authentication
+ * (`client-auth: require`, §4.3.2): the only TLS 1.3 run of the families
+ * over the client's certificate flight. gen-alert runs over `hrr` only. */
+static const gen_profile profiles13[] = {
+    {"hrr", NULL, NULL, SD_SHAPE_HRR, SD_SHAPE_HRR, false, "secp256r1", true, true},
+    {"hrr-client-auth", NULL, NULL, SD_SHAPE_HRR | SD_SHAPE_CLIENT_AUTH, SD_SHAPE_HRR | SD_SHAPE_CLIENT_AUTH,
+     true, "secp256r1", false, true},
 };
 
 /* --- The descriptions -------------------------------------------------------- */
@@ -255,8 +274,9 @@ const gen_version gen_tls13 = {
     .alert_level_ignored = true,
     .has_hello_request = false,
     .ciphertext_expansion = 256,
-    .profiles = NULL,
-    .n_profiles = 0,
+    .base_run = true,
+    .profiles = profiles13,
+    .n_profiles = sizeof(profiles13) / sizeof(profiles13[0]),
 };
 
 const gen_version gen_tls12 = {
@@ -269,6 +289,7 @@ const gen_version gen_tls12 = {
     .alert_level_ignored = false,
     .has_hello_request = true,
     .ciphertext_expansion = 2048,
+    .base_run = false,
     .profiles = profiles12,
     .n_profiles = sizeof(profiles12) / sizeof(profiles12[0]),
 };

@@ -26,6 +26,7 @@
 static const char handshake_list[] = SD_HANDSHAKE_TYPES(SD_LIST_NAME);
 static const char alert_list[] = SD_ALERTS(SD_LIST_NAME);
 static const char content_type_list[] = SD_CONTENT_TYPES(SD_LIST_NAME);
+static const char group_list[] = SD_GROUPS(SD_LIST_NAME);
 #undef SD_LIST_NAME
 /* Each list ends in ", "; print it without that tail. */
 #define LIST(l) (int)(sizeof(l) - 3), (l)
@@ -62,6 +63,7 @@ enum {
     H_CIPHER_SUITE,
     H_CLIENT_AUTH,
     H_SESSION_TICKETS,
+    H_GROUPS,
     N_HEADERS
 };
 static const struct {
@@ -80,6 +82,7 @@ static const struct {
     [H_CIPHER_SUITE] = {"cipher-suite", false},
     [H_CLIENT_AUTH] = {"client-auth", false},
     [H_SESSION_TICKETS] = {"session-tickets", false},
+    [H_GROUPS] = {"groups", false},
 };
 
 /* --- Errors ----------------------------------------------------------------- */
@@ -313,6 +316,37 @@ static bool parse_tags(parser *p, char *value) {
     }
 }
 
+/* `groups: secp256r1, x25519`: the named groups the stack under test
+ * accepts (a server) or offers (a client), in its order of preference;
+ * names from SD_GROUPS or numbers 0-0xffff, each at most once. */
+static bool parse_groups(parser *p, char *value) {
+    sd_scenario *s = p->s;
+    char *item = value;
+    for (;;) {
+        char *comma = strchr(item, ',');
+        if (comma != NULL) *comma = '\0';
+        while (is_space(*item)) item++;
+        size_t n = strlen(item);
+        while (n > 0 && is_space(item[n - 1])) item[--n] = '\0';
+        if (n == 0) return fail(p, "groups: empty group (groups are separated by single commas)");
+        uint16_t group;
+        long v;
+        if (!sd_group_from_name(item, &group)) {
+            if (!parse_long(item, 0, 0xffff, &v))
+                return fail(p, "groups: unknown group \"%s\" (expected one of %.*s, or a number 0-0xffff)",
+                            show(item).s, LIST(group_list));
+            group = (uint16_t)v;
+        }
+        for (size_t i = 0; i < s->n_groups; i++)
+            if (s->groups[i] == group) return fail(p, "groups: group \"%s\" is listed twice", show(item).s);
+        if (s->n_groups == SD_MAX_SCENARIO_GROUPS)
+            return fail(p, "groups: too many groups (max %d)", SD_MAX_SCENARIO_GROUPS);
+        s->groups[s->n_groups++] = group;
+        if (comma == NULL) return true;
+        item = comma + 1;
+    }
+}
+
 static bool parse_expectation(parser *p, char *value) {
     sd_scenario *s = p->s;
     char *word = value;
@@ -382,7 +416,7 @@ static bool parse_header(parser *p, const char *key, size_t key_len, char *value
         snprintf(k, sizeof(k), "%.*s", (int)(key_len < 40 ? key_len : 40), key);
         return fail(p,
                     "unknown header \"%s:\" (expected one of id, title, rfc, role, version, tags, "
-                    "expect, credential, note, cipher-suite, client-auth, session-tickets)",
+                    "expect, credential, note, cipher-suite, client-auth, session-tickets, groups)",
                     k);
     }
     const char *name = headers[h].key;
@@ -478,6 +512,8 @@ static bool parse_header(parser *p, const char *key, size_t key_len, char *value
             return fail(p, "session-tickets: expected issue, got \"%s\"", show(value).s);
         s->session_tickets = true;
         return true;
+    case H_GROUPS:
+        return parse_groups(p, value);
     }
     return fail(p, "internal error: unhandled header");
 }

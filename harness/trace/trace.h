@@ -204,6 +204,8 @@ typedef enum {
 #define SD_MAX_TAGS 12
 /* The most alerts one `expect: alert a | b | ...` names. */
 #define SD_MAX_EXPECT_ALERTS 4
+/* The most groups a `groups:` header names. */
+#define SD_MAX_SCENARIO_GROUPS 8
 
 typedef struct {
     char id[96];
@@ -225,8 +227,15 @@ typedef struct {
     uint16_t cipher_suite; /* the one suite the driver offers (client) or picks (server); 0: its defaults */
     sd_client_auth client_auth; /* server under test: ask the driver for a certificate (`client-auth:`) */
     bool session_tickets;       /* server under test: issue session tickets (`session-tickets: issue`) */
-    char note[400];             /* why a known stack deviates, if one does */
-    char path[512];             /* where it was read from */
+    /* `groups:`: the named groups the stack under test accepts (a server)
+     * or offers (a client), in its order of preference; none: its own
+     * defaults. A server that accepts only groups the driver's ClientHello
+     * has no key share for must answer with a HelloRetryRequest (RFC 8446
+     * §4.1.1). */
+    uint16_t groups[SD_MAX_SCENARIO_GROUPS];
+    size_t n_groups;
+    char note[400]; /* why a known stack deviates, if one does */
+    char path[512]; /* where it was read from */
     sd_trace trace;
 } sd_scenario;
 
