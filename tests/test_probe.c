@@ -30,6 +30,8 @@
 
 #include <cmocka.h>
 
+#include "loopback_fixture.h"
+
 #include "run/probe.h"
 #include "run/scenario_set.h"
 #include "stacks/tcp_target.h"
@@ -202,26 +204,6 @@ static bool have(const char *program) {
     if (program && access(program, X_OK) == 0) return true;
     fprintf(stderr, "(%s is not installed: skipped)\n", program ? program : "shakedown");
     return false;
-}
-
-static int free_port(void) {
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in sa = {.sin_family = AF_INET};
-    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t sl = sizeof sa;
-    assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof sa), 0);
-    getsockname(fd, (struct sockaddr *)&sa, &sl);
-    close(fd);
-    return ntohs(sa.sin_port);
-}
-
-static bool port_open(int port) {
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
-    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    bool ok = connect(fd, (struct sockaddr *)&sa, sizeof sa) == 0;
-    close(fd);
-    return ok;
 }
 
 static void start_server(char *const argv[], int port) {

@@ -175,7 +175,7 @@ static bool peer_sent(const sd_outcome *o, uint8_t type) {
     return false;
 }
 
-/* The driver sent its Finished: the peer took the whole handshake up to
+/* Both sides sent their Finished: the peer took the whole handshake, up to
  * the exchange of data. */
 static bool both_finished(const sd_outcome *o) {
     bool ours = false;
