@@ -89,8 +89,10 @@ void sd_driver_run(const sd_trace *trace, const sd_run_config *cfg, sd_outcome *
 void sd_fuzz_setup_apply(const sd_fuzz_setup *s, sd_run_config *cfg);
 
 /* Whether the fuzz targets run a setup: every credential it names is in
- * pki (NULL: not checked) and its cipher suite is one both stacks in
- * process run for its version. The fuzz targets promise the model and
+ * pki (NULL: not checked), the stack under test's own credential (the
+ * server's of a server, a client's of a client) is a valid chain for its
+ * role with its key, and its cipher suite is one both stacks in process
+ * run for its version. The fuzz targets promise the model and
  * BoringSSL a configuration they support (an unsupported side is a crash,
  * oracle.h), and a binary trace's setup can name anything a script can, so
  * they skip the rest, and `repro` says so; false writes why. */

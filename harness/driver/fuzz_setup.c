@@ -43,6 +43,39 @@ static bool suite_runs(uint16_t version, uint16_t suite) {
     return sd_u16_in(sd_offered_suites, sd_n_offered_suites, suite);
 }
 
+/* Whether the stack under test can be set up with its own credential: a
+ * chain that validates for its role (RFC 5280 §6; a client's for TLS
+ * client authentication, RFC 5280 §4.2.1.12) with the key that goes with
+ * it. A defective credential is the driver's to present, where it tests
+ * the peer's checks; a stack is not asked to check its own, and BoringSSL
+ * refuses to be configured with some (an empty chain, a key that does not
+ * match, a keyUsage without digitalSignature), which would make every such
+ * run a harness error on one side. */
+static bool own_credential_ok(const sd_pki *pki, const char *name, sd_role role, char *why, size_t why_len) {
+    const sd_credential *c = sd_pki_find(pki, name);
+    if (!c || c->chain_len == 0 || !c->key || c->key_mismatched) {
+        sd_set_error(why, why_len, "the stack under test cannot present \"%s\" (no chain or no matching key)",
+                     name);
+        return false;
+    }
+    sd_span chain[SD_MAX_CHAIN];
+    for (size_t i = 0; i < c->chain_len; i++) chain[i] = sd_span_of(c->chain_der[i], c->chain_der_len[i]);
+    sd_verify_params p = {
+        .pki = pki,
+        .host_name = role == SD_ROLE_SERVER ? SD_PKI_SERVER_NAME : NULL,
+        .now = SD_PKI_DEFAULT_TIME,
+        .purpose = role == SD_ROLE_SERVER ? SD_VERIFY_PURPOSE_SERVER : SD_VERIFY_PURPOSE_CLIENT,
+    };
+    uint8_t alert = 0;
+    char err[200];
+    if (!sd_verify_chain(&p, chain, c->chain_len, NULL, &alert, err, sizeof err)) {
+        sd_set_error(why, why_len, "the stack under test cannot present \"%s\" as a %s: %s", name,
+                     role == SD_ROLE_SERVER ? "server" : "client", err);
+        return false;
+    }
+    return true;
+}
+
 bool sd_fuzz_setup_runs(const sd_fuzz_setup *s, const sd_pki *pki, char *why, size_t why_len) {
     const struct {
         const char *what, *name;
@@ -56,6 +89,13 @@ bool sd_fuzz_setup_runs(const sd_fuzz_setup *s, const sd_pki *pki, char *why, si
             return false;
         }
     }
+    if (pki && s->role == SD_ROLE_SERVER &&
+        !own_credential_ok(pki, s->server_credential[0] ? s->server_credential : "leaf", SD_ROLE_SERVER, why,
+                           why_len))
+        return false;
+    if (pki && s->role == SD_ROLE_CLIENT && s->target_client_credential[0] &&
+        !own_credential_ok(pki, s->target_client_credential, SD_ROLE_CLIENT, why, why_len))
+        return false;
     if (!suite_runs(s->version, s->cipher_suite)) {
         const char *name = sd_cipher_suite_name(s->cipher_suite);
         sd_set_error(why, why_len, "the setup's cipher suite %s (0x%04x) is not one both stacks run in %s",

@@ -46,35 +46,39 @@ static const uint8_t tls12_types[] = {
  * setup presents each (validly signed where only one property is wrong:
  * expired, wrong name, revoked, ...). */
 typedef enum { KEY_EC, KEY_RSA, KEY_ED25519 } key_kind;
+/* Whose honest credential it is: a stack under test presents only these
+ * (driver/fuzz_setup.c sd_fuzz_setup_runs); the driver presents any. */
+typedef enum { DEFECTIVE, HONEST_SERVER, HONEST_CLIENT } honest_for;
 static const struct {
     const char *name;
     key_kind key;
+    honest_for honest;
 } credentials[] = {
-    {"leaf", KEY_EC},
-    {"leaf-p384", KEY_EC},
-    {"leaf-rsa", KEY_RSA},
-    {"leaf-ed25519", KEY_ED25519},
-    {"client", KEY_EC},
-    {"client-rsa", KEY_RSA},
-    {"client-ed25519", KEY_ED25519},
-    {"expired", KEY_EC},
-    {"not-yet-valid", KEY_EC},
-    {"wrong-name", KEY_EC},
-    {"unknown-ca", KEY_EC},
-    {"bad-signature", KEY_EC},
-    {"leaf-as-ca", KEY_EC},
-    {"ca-as-leaf", KEY_EC},
-    {"wrong-key-usage", KEY_EC},
-    {"wrong-eku", KEY_EC},
-    {"missing-intermediate", KEY_EC},
-    {"malformed-der", KEY_EC},
-    {"empty-chain", KEY_EC},
-    {"unknown-critical-extension", KEY_EC},
-    {"weak-key", KEY_RSA},
-    {"sha1-signature", KEY_EC},
-    {"md5-signature", KEY_EC},
-    {"key-mismatch", KEY_EC},
-    {"revoked", KEY_EC},
+    {"leaf", KEY_EC, HONEST_SERVER},
+    {"leaf-p384", KEY_EC, HONEST_SERVER},
+    {"leaf-rsa", KEY_RSA, HONEST_SERVER},
+    {"leaf-ed25519", KEY_ED25519, HONEST_SERVER},
+    {"client", KEY_EC, HONEST_CLIENT},
+    {"client-rsa", KEY_RSA, HONEST_CLIENT},
+    {"client-ed25519", KEY_ED25519, HONEST_CLIENT},
+    {"expired", KEY_EC, DEFECTIVE},
+    {"not-yet-valid", KEY_EC, DEFECTIVE},
+    {"wrong-name", KEY_EC, DEFECTIVE},
+    {"unknown-ca", KEY_EC, DEFECTIVE},
+    {"bad-signature", KEY_EC, DEFECTIVE},
+    {"leaf-as-ca", KEY_EC, DEFECTIVE},
+    {"ca-as-leaf", KEY_EC, DEFECTIVE},
+    {"wrong-key-usage", KEY_EC, DEFECTIVE},
+    {"wrong-eku", KEY_EC, DEFECTIVE},
+    {"missing-intermediate", KEY_EC, DEFECTIVE},
+    {"malformed-der", KEY_EC, DEFECTIVE},
+    {"empty-chain", KEY_EC, DEFECTIVE},
+    {"unknown-critical-extension", KEY_EC, DEFECTIVE},
+    {"weak-key", KEY_RSA, DEFECTIVE},
+    {"sha1-signature", KEY_EC, DEFECTIVE},
+    {"md5-signature", KEY_EC, DEFECTIVE},
+    {"key-mismatch", KEY_EC, DEFECTIVE},
+    {"revoked", KEY_EC, DEFECTIVE},
 };
 #define N_CREDENTIALS (sizeof credentials / sizeof credentials[0])
 
@@ -405,12 +409,16 @@ static bool serves(key_kind key, key_kind suite) {
     return suite == KEY_RSA ? key == KEY_RSA : key != KEY_RSA;
 }
 
-/* A credential, any, or with `match` one that serves the suites of `key`. */
-static const char *some_credential(rng *r, bool match, key_kind key) {
-    for (int tries = 0; tries < 64; tries++) {
+/* A credential: any (DEFECTIVE), or an honest one of `whose`; with
+ * `match`, one that serves the suites of `key`. */
+static const char *some_credential(rng *r, honest_for whose, bool match, key_kind key) {
+    for (int tries = 0; tries < 256; tries++) {
         size_t i = below(r, N_CREDENTIALS);
-        if (!match || serves(credentials[i].key, key)) return credentials[i].name;
+        if ((whose == DEFECTIVE || credentials[i].honest == whose) &&
+            (!match || serves(credentials[i].key, key)))
+            return credentials[i].name;
     }
+    if (whose == HONEST_CLIENT) return key == KEY_RSA ? "client-rsa" : "client";
     return key == KEY_RSA ? "leaf-rsa" : "leaf";
 }
 
@@ -443,9 +451,10 @@ static bool mutate_setup(rng *r, work *w) {
         s->version = v12 ? SD_TLS13 : SD_TLS12;
         s->cipher_suite = some_suite(r, s);
         break;
-    case 1: /* the server's credential: a defective one is the driver's as a server */
+    case 1: /* the server's credential: the driver's, any; the stack under test's, an honest one */
         set_name(s->server_credential,
-                 some_credential(r, v12 && s->cipher_suite != 0, suite_key(s->cipher_suite)));
+                 some_credential(r, s->role == SD_ROLE_CLIENT ? DEFECTIVE : HONEST_SERVER,
+                                 v12 && s->cipher_suite != 0, suite_key(s->cipher_suite)));
         break;
     case 2:
         s->cipher_suite = some_suite(r, s);
@@ -457,9 +466,9 @@ static bool mutate_setup(rng *r, work *w) {
             if (below(r, 4) == 0)
                 s->client_credential[0] = '\0';
             else
-                set_name(s->client_credential, some_credential(r, false, KEY_EC));
+                set_name(s->client_credential, some_credential(r, DEFECTIVE, false, KEY_EC));
         } else if (below(r, 3) == 0) {
-            set_name(s->target_client_credential, below(r, 2) ? "client" : some_credential(r, false, KEY_EC));
+            set_name(s->target_client_credential, some_credential(r, HONEST_CLIENT, false, KEY_EC));
         } else {
             s->target_client_credential[0] = '\0';
         }
