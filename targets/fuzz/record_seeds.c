@@ -25,7 +25,10 @@
  *     scenario-<id>) and every other seed's trace, binary-encoded with the
  *     setup it runs with (version, role, suite, credentials, client
  *     authentication: a scenario's headers), so that each replays under
- *     fuzz_trace as it does as a scenario or under its own target;
+ *     fuzz_trace as it does as a scenario or under its own target (a
+ *     scenario on which the model and BoringSSL part ways, a deviation of
+ *     BoringSSL's the scenario notes, goes to fuzz_trace_binary only: under
+ *     fuzz_trace it would be a finding on every replay);
  *     fuzz_script: the TLS 1.3 scenario files.
  *
  * Existing files are kept unless -f is given: BoringSSL draws its random
