@@ -220,6 +220,44 @@ static void repro_runs_a_scenario_as_conform_does(void **state) {
     }
 }
 
+/* A fuzz_trace seed made of a scenario runs with the scenario's headers:
+ * repro of the seed of tls13.client.certificate.expired shows the expired
+ * chain refused by both stacks (it once replayed as a happy handshake),
+ * and the seed of a TLS 1.2 scenario runs TLS 1.2. */
+static void repro_runs_a_scenario_seed_with_its_headers(void **state) {
+    (void)state;
+    char out[512], err[512], path[600];
+    const char *src = getenv("SHAKEDOWN_SOURCE_DIR");
+    assert_non_null(src);
+    static const struct {
+        const char *seed, *setup, *alert;
+    } seeds[] = {
+        {"scenario-tls13.client.certificate.expired",
+         "setup:  TLS 1.3, client under test, server credential expired", "alert certificate_expired"},
+        {"scenario-tls12.client.order.server-key-exchange-skipped", "setup:  TLS 1.2, client under test",
+         "alert unexpected_message"},
+    };
+    for (size_t i = 0; i < sizeof seeds / sizeof seeds[0]; i++) {
+        snprintf(path, sizeof(path), "%s/corpus/fuzz_trace/%s", src, seeds[i].seed);
+        const char *args[] = {"repro", path, NULL};
+        int rc = run(args, out, err);
+        const char *text = slurp(out);
+        const char *outcome = strstr(text, "\n  outcome ");
+        if (rc != 0 || !strstr(text, seeds[i].setup) || !outcome)
+            fprintf(stderr, "%s:\n%s\n", seeds[i].seed, text);
+        assert_int_equal(rc, 0);
+        assert_non_null(strstr(text, seeds[i].setup));
+        assert_non_null(outcome);
+        /* Both columns of the outcome line: the model's, then BoringSSL's. */
+        const char *first = strstr(outcome, seeds[i].alert);
+        assert_non_null(first);
+        const char *eol = strchr(outcome + 1, '\n');
+        const char *second = strstr(first + 1, seeds[i].alert);
+        assert_non_null(second);
+        assert_true(eol == NULL || second < eol);
+    }
+}
+
 static bool exists(const char *path) {
     struct stat st;
     return stat(path, &st) == 0;
@@ -497,6 +535,7 @@ int main(void) {
         cmocka_unit_test(unknown_flag_is_a_usage_error),
         cmocka_unit_test(repro_explains_a_corpus_file),
         cmocka_unit_test(repro_runs_a_scenario_as_conform_does),
+        cmocka_unit_test(repro_runs_a_scenario_seed_with_its_headers),
         cmocka_unit_test(out_folder_is_checked_before_the_run),
         cmocka_unit_test(tcp_peer_problems_are_usage_errors),
         cmocka_unit_test(report_baseline_keeps_the_stored_verdicts),

@@ -13,9 +13,17 @@
  *   version with the message under test fuzzed where the driver sends it,
  *   and their setup (role, version, TLS 1.2 suite, credentials, client
  *   authentication) follows the variant byte;
- * - signatures are one word naming both outcomes, and stable. */
+ * - signatures are one word naming both outcomes, and stable;
+ * - fuzz_trace runs a binary trace with its setup (version 3: either TLS
+ *   version, any credential) and one without as before (TLS 1.3, the role
+ *   the trace implies); a setup names only what the fuzz targets run;
+ * - a scenario's headers as a setup make the run configuration conform
+ *   makes, so every scenario's fuzz_trace seed replays as the scenario:
+ *   the seed of tls13.client.certificate.expired ends, on both stacks, in
+ *   the scenario's certificate_expired, not in a happy handshake. */
 #define _POSIX_C_SOURCE 200809L
 
+#include <dirent.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -26,8 +34,11 @@
 
 #include <cmocka.h>
 
+#include "driver/driver.h"
+#include "oracle/oracle.h"
 #include "run/differential.h"
 #include "driver/outcome.h"
+#include "pki_fixture.h"
 #include "trace/fuzz_input.h"
 #include "trace/trace.h"
 #include "wire/bytes.h"
@@ -208,7 +219,7 @@ static void test_hello_retry_request_trace(void **state) {
     assert_int_equal(s.role, SD_ROLE_CLIENT);
     assert_int_equal(s.version, SD_TLS13);
     assert_int_equal(s.cipher_suite, 0);
-    assert_null(s.server_credential);
+    assert_string_equal(s.server_credential, "");
     assert_int_equal(s.client_auth, SD_CLIENT_AUTH_NONE);
 }
 
@@ -226,7 +237,7 @@ static void test_tls12_client_side_shapes(void **state) {
     assert_int_equal(s.version, SD_TLS12);
     assert_int_equal(s.cipher_suite, SD_TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256);
     assert_string_equal(s.server_credential, "leaf-rsa");
-    assert_null(s.target_client_credential);
+    assert_string_equal(s.target_client_credential, "");
 
     /* Static RSA has no ServerKeyExchange, but the message under test is
      * sent anyway (RFC 5246 §7.4.3); the other targets leave it out. */
@@ -259,7 +270,7 @@ static void test_tls12_client_side_shapes(void **state) {
                         "send CertificateRequest\nsend ServerHelloDone\nexpect Certificate\n"
                         "expect ClientKeyExchange\nexpect-ccs\nexpect Finished\nsend NewSessionTicket\n"
                         "send-ccs\nsend Finished\n");
-    assert_null(s.target_client_credential);
+    assert_string_equal(s.target_client_credential, "");
     assert_true(s.announce_ticket);
 }
 
@@ -351,6 +362,259 @@ static void test_signature(void **state) {
     assert_int_equal(strlen(tiny), sizeof tiny - 1);
 }
 
+/* --- fuzz_trace and its setup ------------------------------------------------ */
+
+static void encode(const char *script, const sd_fuzz_setup *setup, sd_buf *out) {
+    sd_trace t;
+    char err[300];
+    if (!sd_trace_parse("test", script, strlen(script), &t, err, sizeof err)) fail_msg("%s", err);
+    sd_buf_init(out);
+    if (!sd_trace_encode_with_setup(&t, setup, out, err, sizeof err)) fail_msg("%s", err);
+    sd_trace_free(&t);
+}
+
+static void test_trace_runs_with_its_setup(void **state) {
+    (void)state;
+    static const char tls12_client[] = "expect ClientHello\nsend ServerHello\nsend Certificate\n"
+                                       "send ServerHelloDone\nexpect ClientKeyExchange\n";
+    sd_fuzz_setup want;
+    memset(&want, 0, sizeof want);
+    want.role = SD_ROLE_CLIENT;
+    want.version = SD_TLS12;
+    want.cipher_suite = SD_TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256;
+    snprintf(want.server_credential, sizeof want.server_credential, "weak-key");
+    want.client_auth = SD_CLIENT_AUTH_REQUEST;
+    sd_buf b;
+    encode(tls12_client, &want, &b);
+    sd_trace t;
+    sd_fuzz_setup got;
+    char err[200];
+    assert_true(sd_fuzz_input_build("fuzz_trace", b.data, b.len, &t, &got, err, sizeof err));
+    assert_int_equal(t.n_actions, 5);
+    assert_int_equal(got.role, SD_ROLE_CLIENT);
+    assert_int_equal(got.version, SD_TLS12);
+    assert_int_equal(got.cipher_suite, SD_TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256);
+    assert_string_equal(got.server_credential, "weak-key");
+    assert_int_equal(got.client_auth, SD_CLIENT_AUTH_REQUEST);
+    assert_false(sd_fuzz_setup_implied(&got, &t));
+    sd_trace_free(&t);
+    sd_buf_free(&b);
+
+    /* Without a setup: TLS 1.3, the defaults, the role the trace implies
+     * (the same trace, which expects a ClientHello: a client under test). */
+    encode(tls12_client, NULL, &b);
+    assert_int_equal(b.data[3], 1);
+    assert_true(sd_fuzz_input_build("fuzz_trace", b.data, b.len, &t, &got, err, sizeof err));
+    assert_int_equal(got.role, SD_ROLE_CLIENT);
+    assert_int_equal(got.version, SD_TLS13);
+    assert_string_equal(got.server_credential, "");
+    assert_true(sd_fuzz_setup_implied(&got, &t));
+    char line[400];
+    sd_fuzz_setup_describe(&got, line, sizeof line);
+    assert_string_equal(line, "TLS 1.3, client under test");
+    sd_trace_free(&t);
+    sd_buf_free(&b);
+
+    /* The setup lands in the run configuration, names pointing into it. */
+    sd_run_config cfg;
+    sd_run_config_defaults(&cfg, &sd_target_model, SD_ROLE_SERVER, &pki);
+    sd_fuzz_setup_apply(&want, &cfg);
+    assert_int_equal(cfg.target_role, SD_ROLE_CLIENT);
+    assert_int_equal(cfg.version, SD_TLS12);
+    assert_string_equal(cfg.driver_credential, "weak-key");
+    assert_null(cfg.target_client_credential);
+    sd_fuzz_setup_describe(&want, line, sizeof line);
+    assert_string_equal(line,
+                        "TLS 1.2, client under test, cipher suite TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256, "
+                        "server credential weak-key, client authentication requested");
+}
+
+/* A setup can name anything a script can; the fuzz targets run only what
+ * both stacks support and the PKI has. */
+static void test_setup_runs(void **state) {
+    (void)state;
+    sd_fuzz_setup s;
+    memset(&s, 0, sizeof s);
+    s.role = SD_ROLE_SERVER;
+    s.version = SD_TLS13;
+    char why[300] = "";
+    assert_true(sd_fuzz_setup_runs(&s, &pki, why, sizeof why));
+    /* every fixture credential the mutator and the dictionaries name */
+    static const char *const names[] = {"expired",     "revoked",        "weak-key",  "malformed-der",
+                                        "empty-chain", "client-ed25519", "leaf-p384", "md5-signature"};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        snprintf(s.client_credential, sizeof s.client_credential, "%s", names[i]);
+        if (!sd_fuzz_setup_runs(&s, &pki, why, sizeof why)) fail_msg("%s: %s", names[i], why);
+    }
+    snprintf(s.client_credential, sizeof s.client_credential, "no-such-credential");
+    assert_false(sd_fuzz_setup_runs(&s, &pki, why, sizeof why));
+    assert_non_null(strstr(why, "no-such-credential"));
+    s.client_credential[0] = '\0';
+    /* A TLS 1.2 suite in TLS 1.3 and the reverse; an unknown suite. */
+    s.cipher_suite = SD_TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256;
+    assert_false(sd_fuzz_setup_runs(&s, &pki, why, sizeof why));
+    s.version = SD_TLS12;
+    assert_true(sd_fuzz_setup_runs(&s, &pki, why, sizeof why));
+    s.cipher_suite = SD_TLS_AES_256_GCM_SHA384;
+    assert_false(sd_fuzz_setup_runs(&s, &pki, why, sizeof why));
+    s.version = SD_TLS13;
+    assert_true(sd_fuzz_setup_runs(&s, &pki, why, sizeof why));
+    s.cipher_suite = 0x1234;
+    assert_false(sd_fuzz_setup_runs(&s, &pki, why, sizeof why));
+}
+
+/* Calls fn for every scenario file. */
+static void each_scenario(void (*fn)(const sd_scenario *s, void *ctx), void *ctx) {
+    const char *src = getenv("SHAKEDOWN_SOURCE_DIR");
+    int n = 0;
+    for (int v = 0; v < 2; v++) {
+        char dir[1024];
+        snprintf(dir, sizeof dir, "%s/scenarios/%s", src ? src : SHAKEDOWN_SOURCE_DIR, v ? "tls12" : "tls13");
+        DIR *d = opendir(dir);
+        if (!d) fail_msg("cannot open %s", dir);
+        struct dirent *e;
+        while ((e = readdir(d)) != NULL) {
+            size_t len = strlen(e->d_name);
+            if (len < 4 || strcmp(e->d_name + len - 3, ".sd") != 0) continue;
+            char path[1400], err[600];
+            snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+            sd_scenario s;
+            if (!sd_scenario_load(path, &s, err, sizeof err)) fail_msg("%s", err);
+            fn(&s, ctx);
+            sd_scenario_free(&s);
+            n++;
+        }
+        closedir(d);
+    }
+    assert_true(n >= 60);
+}
+
+/* Two credential names, NULL counting as none. */
+static bool same_name(const char *a, const char *b) { return strcmp(a ? a : "", b ? b : "") == 0; }
+
+/* The seed of a scenario: its trace with its headers as the setup,
+ * through the binary form and fuzz_trace's reading of it, as
+ * record_seeds writes it and the fuzz target and repro read it. */
+static void seed_of(const sd_scenario *s, sd_trace *t, sd_fuzz_setup *setup) {
+    sd_fuzz_setup from;
+    sd_fuzz_setup_from_scenario(s, &from);
+    sd_buf b;
+    sd_buf_init(&b);
+    char err[300];
+    if (!sd_trace_encode_with_setup(&s->trace, &from, &b, err, sizeof err)) fail_msg("%s: %s", s->id, err);
+    if (!sd_fuzz_input_build("fuzz_trace", b.data, b.len, t, setup, err, sizeof err))
+        fail_msg("%s: %s", s->id, err);
+    sd_buf_free(&b);
+    if (!sd_trace_equal(&s->trace, t)) fail_msg("%s: the seed's trace is not the scenario's", s->id);
+}
+
+static void check_config(const sd_scenario *s, void *ctx) {
+    (void)ctx;
+    sd_trace t;
+    sd_fuzz_setup setup;
+    seed_of(s, &t, &setup);
+    sd_run_config conform, fuzz;
+    sd_run_config_defaults(&conform, &sd_target_model, s->role, &pki);
+    sd_run_config_apply_scenario(&conform, s);
+    sd_run_config_defaults(&fuzz, &sd_target_model, setup.role, &pki);
+    sd_fuzz_setup_apply(&setup, &fuzz);
+    if (conform.target_role != fuzz.target_role || conform.version != fuzz.version ||
+        conform.cipher_suite != fuzz.cipher_suite || conform.client_auth != fuzz.client_auth ||
+        conform.session_tickets != fuzz.session_tickets ||
+        conform.tls12_announce_ticket != fuzz.tls12_announce_ticket ||
+        !same_name(conform.driver_credential, fuzz.driver_credential) ||
+        !same_name(conform.target_client_credential, fuzz.target_client_credential) ||
+        /* the target's credential counts where the target is the server */
+        (s->role == SD_ROLE_SERVER && !same_name(conform.target_credential, fuzz.target_credential)))
+        fail_msg("%s: its seed's setup runs another configuration than conform's", s->id);
+    sd_trace_free(&t);
+}
+
+static void test_scenario_setup_is_conforms(void **state) {
+    (void)state;
+    each_scenario(check_config, NULL);
+}
+
+/* On the model, a scenario's seed ends as the scenario does: the same
+ * outcome, alert and step. The fuzz targets' message size limits
+ * (fuzz_setup.c) are left out: the one scenario about them deliberately
+ * exceeds them. */
+static void check_model_outcome(const sd_scenario *s, void *ctx) {
+    int *n = ctx;
+    sd_trace t;
+    sd_fuzz_setup setup;
+    seed_of(s, &t, &setup);
+    sd_run_config conform, fuzz;
+    sd_run_config_defaults(&conform, &sd_target_model, s->role, &pki);
+    sd_run_config_apply_scenario(&conform, s);
+    sd_run_config_defaults(&fuzz, &sd_target_model, setup.role, &pki);
+    sd_fuzz_setup_apply(&setup, &fuzz);
+    fuzz.max_handshake_message = fuzz.max_post_handshake_message = 0;
+    sd_outcome a, b;
+    sd_driver_run(&s->trace, &conform, &a);
+    sd_driver_run(&t, &fuzz, &b);
+    if (a.kind != b.kind || a.alert != b.alert || a.step != b.step)
+        fail_msg("%s: as a scenario %s (alert %u) at step %d; as a seed %s (alert %u) at step %d", s->id,
+                 sd_outcome_kind_name(a.kind), a.alert, a.step, sd_outcome_kind_name(b.kind), b.alert,
+                 b.step);
+    (*n)++;
+    sd_trace_free(&t);
+}
+
+static void test_scenario_seeds_replay_as_scenarios(void **state) {
+    (void)state;
+    int n = 0;
+    each_scenario(check_model_outcome, &n);
+    assert_true(n >= 60);
+}
+
+/* The checked-in seed (corpus/fuzz_trace, written by record_seeds) of a
+ * defective certificate: both stacks refuse it as the scenario asks, as
+ * `shakedown repro` of that file shows; before the seeds kept their
+ * headers it was a happy handshake. */
+static void test_expired_seed_is_refused(void **state) {
+    (void)state;
+    const char *src = getenv("SHAKEDOWN_SOURCE_DIR");
+    char path[1200], err[600];
+    snprintf(path, sizeof path, "%s/corpus/fuzz_trace/scenario-tls13.client.certificate.expired",
+             src ? src : SHAKEDOWN_SOURCE_DIR);
+    FILE *f = fopen(path, "rb");
+    if (!f) fail_msg("cannot read %s", path);
+    uint8_t data[4096];
+    size_t len = fread(data, 1, sizeof data, f);
+    fclose(f);
+    sd_trace t;
+    sd_fuzz_setup setup;
+    assert_true(sd_fuzz_input_build(sd_fuzz_target_from_path(path), data, len, &t, &setup, err, sizeof err));
+    assert_string_equal(setup.server_credential, "expired");
+    assert_int_equal(setup.role, SD_ROLE_CLIENT);
+    assert_true(sd_fuzz_setup_runs(&setup, &pki, err, sizeof err));
+
+    snprintf(path, sizeof path, "%s/scenarios/tls13/client.certificate.expired.sd",
+             src ? src : SHAKEDOWN_SOURCE_DIR);
+    sd_scenario s;
+    if (!sd_scenario_load(path, &s, err, sizeof err)) fail_msg("%s", err);
+    assert_true(sd_trace_equal(&s.trace, &t));
+
+    /* What repro does with the file (cli/repro.c). */
+    sd_run_config cfg;
+    sd_run_config_defaults(&cfg, &sd_target_model, setup.role, &pki);
+    sd_fuzz_setup_apply(&setup, &cfg);
+    sd_outcome m, b;
+    sd_divergence div;
+    sd_differential_run_config(&t, &cfg, &m, &b, &div, NULL, 0);
+    assert_int_equal(m.kind, SD_OUTCOME_ALERT);
+    assert_int_equal(m.alert, SD_certificate_expired);
+    assert_int_equal(b.kind, SD_OUTCOME_ALERT);
+    assert_int_equal(b.alert, SD_certificate_expired);
+    assert_false(m.handshake_done || b.handshake_done);
+    char why[300];
+    assert_int_equal(sd_classify(&s, &m, why, sizeof why), SD_VERDICT_PASS);
+    assert_int_equal(sd_classify(&s, &b, why, sizeof why), SD_VERDICT_PASS);
+    sd_scenario_free(&s);
+    sd_trace_free(&t);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_client_hello_trace),
@@ -363,6 +627,11 @@ int main(void) {
         cmocka_unit_test(test_tls12_client_side_shapes),
         cmocka_unit_test(test_tls12_server_side_shapes),
         cmocka_unit_test(test_signature),
+        cmocka_unit_test(test_trace_runs_with_its_setup),
+        cmocka_unit_test(test_setup_runs),
+        cmocka_unit_test(test_scenario_setup_is_conforms),
+        cmocka_unit_test(test_scenario_seeds_replay_as_scenarios),
+        cmocka_unit_test(test_expired_seed_is_refused),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return cmocka_run_group_tests(tests, load_pki, free_pki);
 }

@@ -13,7 +13,11 @@
  *   (the fuzz target fuzz_trace_binary does this at scale);
  * - the mutation table (SD_MUTATIONS, trace.h): the kinds keep their
  *   historical values, which are the binary encoding, and every kind, at
- *   the edges of its shape's range, survives every form of a trace. */
+ *   the edges of its shape's range, survives every form of a trace;
+ * - version 3 carries a setup (role, version, suite, credentials, client
+ *   authentication, tickets) in pinned bytes, round-trips it with any
+ *   action, refuses one out of its ranges, and versions 1 and 2 still read
+ *   as before, without one. */
 #define _POSIX_C_SOURCE 200809L
 
 #include <dirent.h>
@@ -234,7 +238,7 @@ static void test_rejects(void **state) {
     expect_reject(NULL, 0, "not a binary trace");
     expect_reject((const uint8_t *)"SDT", 3, "not a binary trace");
     expect_reject((const uint8_t *)"XDT\x01", 4, "not a binary trace");
-    expect_reject((const uint8_t *)"SDT\x03", 4, "version 3");
+    expect_reject((const uint8_t *)"SDT\x04", 4, "version 4");
     /* One encoding per trace: version 2 only for what version 1 cannot say. */
     expect_reject((const uint8_t *)"SDT\x02", 4, "version 1 can express");
     expect_reject((const uint8_t *)"SDT\x02\x08", 5, "version 1 can express");
@@ -366,11 +370,13 @@ static void test_garbage(void **state) {
             for (size_t k = 4; k < n; k++) buf[k] = (uint8_t)(next_rand() % 12);
         }
         sd_trace d;
-        if (!sd_trace_decode(buf, n, &d, err, sizeof err)) continue;
+        sd_fuzz_setup setup;
+        bool has_setup = false;
+        if (!sd_trace_decode_with_setup(buf, n, &d, &setup, &has_setup, err, sizeof err)) continue;
         decoded++;
         sd_buf again;
         sd_buf_init(&again);
-        assert_true(sd_trace_encode(&d, &again, err, sizeof err));
+        assert_true(sd_trace_encode_with_setup(&d, has_setup ? &setup : NULL, &again, err, sizeof err));
         assert_int_equal(again.len, n);
         assert_memory_equal(again.data, buf, n);
         sd_buf_free(&again);
@@ -553,6 +559,210 @@ static void test_unknown_mutation_lists_every_name(void **state) {
     assert_non_null(strstr(err, " or wrong-transcript)"));
 }
 
+/* --- Version 3: the setup --------------------------------------------------- */
+
+static sd_fuzz_setup tls12_setup(void) {
+    sd_fuzz_setup s;
+    memset(&s, 0, sizeof s);
+    s.role = SD_ROLE_CLIENT;
+    s.version = 0x0303;
+    s.cipher_suite = 0xc02b;
+    snprintf(s.server_credential, sizeof s.server_credential, "expired");
+    snprintf(s.target_client_credential, sizeof s.target_client_credential, "client-rsa");
+    s.client_auth = SD_CLIENT_AUTH_REQUIRE;
+    s.announce_ticket = true;
+    return s;
+}
+
+static bool setup_equal(const sd_fuzz_setup *a, const sd_fuzz_setup *b) {
+    return a->role == b->role && a->version == b->version && a->cipher_suite == b->cipher_suite &&
+           strcmp(a->server_credential, b->server_credential) == 0 &&
+           strcmp(a->client_credential, b->client_credential) == 0 &&
+           strcmp(a->target_client_credential, b->target_client_credential) == 0 &&
+           a->client_auth == b->client_auth && a->session_tickets == b->session_tickets &&
+           a->announce_ticket == b->announce_ticket;
+}
+
+/* Exact bytes, so the setup's layout in binary.h is pinned. */
+static void test_setup_layout(void **state) {
+    (void)state;
+    sd_trace t;
+    parse_script("expect ClientHello\nsend ServerHello\n", &t);
+    sd_fuzz_setup s = tls12_setup();
+    sd_buf b;
+    sd_buf_init(&b);
+    char err[200];
+    assert_true(sd_trace_encode_with_setup(&t, &s, &b, err, sizeof err));
+    static const uint8_t want[] = {'S', 'D', 'T', 3,
+                                   /* role client, TLS 1.2, suite 0xc02b, require, flags announce */
+                                   0, 0x03, 0x03, 0xc0, 0x2b, 2, 2,
+                                   /* server "expired", client none, target "client-rsa" */
+                                   7, 'e', 'x', 'p', 'i', 'r', 'e', 'd', 0, 10, 'c', 'l', 'i', 'e', 'n', 't',
+                                   '-', 'r', 's', 'a',
+                                   /* expect ClientHello, send ServerHello (no mutations) */
+                                   5, 1, 0, 2, 0};
+    assert_int_equal(b.len, sizeof want);
+    assert_memory_equal(b.data, want, sizeof want);
+
+    sd_trace d;
+    sd_fuzz_setup got;
+    bool has = false;
+    assert_true(sd_trace_decode_with_setup(b.data, b.len, &d, &got, &has, err, sizeof err));
+    assert_true(has);
+    assert_true(setup_equal(&s, &got));
+    assert_true(sd_trace_equal(&t, &d));
+    sd_trace_free(&d);
+    /* Without the setup's API, the same trace, setup dropped. */
+    assert_true(sd_trace_decode(b.data, b.len, &d, err, sizeof err));
+    assert_true(sd_trace_equal(&t, &d));
+    sd_trace_free(&d);
+    /* A NULL setup is the version 1 encoding. */
+    sd_buf_free(&b);
+    sd_buf_init(&b);
+    assert_true(sd_trace_encode_with_setup(&t, NULL, &b, err, sizeof err));
+    assert_memory_equal(b.data, "SDT\x01", 4);
+    assert_true(sd_trace_decode_with_setup(b.data, b.len, &d, &got, &has, err, sizeof err));
+    assert_false(has);
+    assert_int_equal(got.version, 0);
+    assert_string_equal(got.server_credential, "");
+    sd_trace_free(&d);
+    sd_buf_free(&b);
+    sd_trace_free(&t);
+}
+
+/* A setup goes with every action and mutation, whatever version they need,
+ * and the empty trace; decode then encode keeps the bytes. */
+static void test_setup_round_trips(void **state) {
+    (void)state;
+    const char *scripts[] = {every_feature, every_v2_feature, ""};
+    sd_fuzz_setup setups[3];
+    setups[0] = tls12_setup();
+    memset(&setups[1], 0, sizeof setups[1]);
+    setups[1].role = SD_ROLE_SERVER;
+    setups[1].version = 0x0304;
+    setups[1].session_tickets = true;
+    snprintf(setups[1].client_credential, sizeof setups[1].client_credential, "%s",
+             "a-credential.name_of-63-bytes-is-the-longest-there-can-be-0123");
+    setups[2] = setups[1];
+    setups[2].client_auth = SD_CLIENT_AUTH_REQUEST;
+    setups[2].cipher_suite = 0xffff;
+    for (size_t i = 0; i < sizeof scripts / sizeof scripts[0]; i++) {
+        for (size_t k = 0; k < sizeof setups / sizeof setups[0]; k++) {
+            sd_trace t;
+            parse_script(scripts[i], &t);
+            sd_buf a, b;
+            sd_buf_init(&a);
+            sd_buf_init(&b);
+            char err[300];
+            if (!sd_trace_encode_with_setup(&t, &setups[k], &a, err, sizeof err)) fail_msg("encode: %s", err);
+            assert_int_equal(a.data[3], 3);
+            sd_trace d;
+            sd_fuzz_setup got;
+            bool has = false;
+            if (!sd_trace_decode_with_setup(a.data, a.len, &d, &got, &has, err, sizeof err))
+                fail_msg("decode: %s", err);
+            assert_true(has);
+            assert_true(setup_equal(&setups[k], &got));
+            assert_true(sd_trace_equal(&t, &d));
+            assert_true(sd_trace_encode_with_setup(&d, &got, &b, err, sizeof err));
+            assert_int_equal(a.len, b.len);
+            assert_memory_equal(a.data, b.data, a.len);
+            /* Every proper prefix that ends inside the setup is refused. */
+            size_t setup_end = SD_TRACE_BINARY_HEADER_LEN + 7 + 3 + strlen(got.server_credential) +
+                               strlen(got.client_credential) + strlen(got.target_client_credential);
+            for (size_t n = SD_TRACE_BINARY_HEADER_LEN; n < setup_end; n++) {
+                sd_trace cut;
+                if (sd_trace_decode_with_setup(a.data, n, &cut, &got, &has, err, sizeof err))
+                    fail_msg("a setup cut at %zu bytes decodes", n);
+                assert_non_null(strstr(err, "setup"));
+            }
+            sd_trace_free(&d);
+            sd_trace_free(&t);
+            sd_buf_free(&a);
+            sd_buf_free(&b);
+        }
+    }
+}
+
+static void test_setup_rejects(void **state) {
+    (void)state;
+    /* role 2; version 1.1; client authentication 3; flag bit 2; a name with
+     * a capital; a name of 64 bytes; a name past the end */
+    expect_reject((const uint8_t *)"SDT\x03\x02\x03\x04\x00\x00\x00\x00\x00\x00\x00", 14, "role 2");
+    expect_reject((const uint8_t *)"SDT\x03\x00\x03\x02\x00\x00\x00\x00\x00\x00\x00", 14, "0x0302");
+    expect_reject((const uint8_t *)"SDT\x03\x00\x03\x04\x00\x00\x03\x00\x00\x00\x00", 14,
+                  "client authentication 3");
+    expect_reject((const uint8_t *)"SDT\x03\x00\x03\x04\x00\x00\x00\x04\x00\x00\x00", 14,
+                  "unknown setup flag bits");
+    expect_reject((const uint8_t *)"SDT\x03\x00\x03\x04\x00\x00\x00\x00\x01"
+                                   "A\x00\x00",
+                  15, "server credential with a byte outside");
+    expect_reject((const uint8_t *)"SDT\x03\x00\x03\x04\x00\x00\x00\x00\x40", 12, "of 64 bytes");
+    expect_reject((const uint8_t *)"SDT\x03\x00\x03\x04\x00\x00\x00\x00\x00\x00\x05"
+                                   "ab",
+                  16, "runs past the end");
+    /* and the encoder refuses what the decoder would */
+    sd_trace t;
+    sd_trace_init(&t);
+    sd_fuzz_setup s = tls12_setup();
+    sd_buf b;
+    sd_buf_init(&b);
+    char err[200];
+    s.version = 0x0302;
+    assert_false(sd_trace_encode_with_setup(&t, &s, &b, err, sizeof err));
+    assert_non_null(strstr(err, "0x0302"));
+    s = tls12_setup();
+    snprintf(s.client_credential, sizeof s.client_credential, "Leaf");
+    assert_false(sd_trace_encode_with_setup(&t, &s, &b, err, sizeof err));
+    assert_int_equal(b.len, 0);
+    sd_buf_free(&b);
+}
+
+/* The corpus written before setups (versions 1 and 2) reads as it did:
+ * every such file of corpus/fuzz_trace decodes without a setup and
+ * encodes back to its bytes. */
+static void test_old_corpus_reads(void **state) {
+    (void)state;
+    const char *src = getenv("SHAKEDOWN_SOURCE_DIR");
+    char dir[1024];
+    snprintf(dir, sizeof dir, "%s/corpus/fuzz_trace", src ? src : SHAKEDOWN_SOURCE_DIR);
+    DIR *d = opendir(dir);
+    if (!d) fail_msg("cannot open %s", dir);
+    struct dirent *e;
+    int old = 0, with_setup = 0;
+    while ((e = readdir(d)) != NULL) {
+        if (e->d_name[0] == '.') continue;
+        char path[1400];
+        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+        FILE *f = fopen(path, "rb");
+        if (!f) continue;
+        static uint8_t data[1 << 16];
+        size_t n = fread(data, 1, sizeof data, f);
+        fclose(f);
+        sd_trace t;
+        sd_fuzz_setup setup;
+        bool has = false;
+        char err[300];
+        if (!sd_trace_decode_with_setup(data, n, &t, &setup, &has, err, sizeof err))
+            fail_msg("%s: %s", path, err);
+        assert_int_equal(has, data[3] == 3);
+        if (has)
+            with_setup++;
+        else
+            old++;
+        sd_buf b;
+        sd_buf_init(&b);
+        assert_true(sd_trace_encode_with_setup(&t, has ? &setup : NULL, &b, err, sizeof err));
+        assert_int_equal(b.len, n);
+        assert_memory_equal(b.data, data, n);
+        sd_buf_free(&b);
+        sd_trace_free(&t);
+    }
+    closedir(d);
+    assert_true(old > 0);
+    assert_true(with_setup > 0);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_every_feature),
@@ -568,6 +778,10 @@ int main(void) {
         cmocka_unit_test(test_mutation_table_is_historical),
         cmocka_unit_test(test_mutation_table_round_trips),
         cmocka_unit_test(test_unknown_mutation_lists_every_name),
+        cmocka_unit_test(test_setup_layout),
+        cmocka_unit_test(test_setup_round_trips),
+        cmocka_unit_test(test_setup_rejects),
+        cmocka_unit_test(test_old_corpus_reads),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

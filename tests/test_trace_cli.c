@@ -99,15 +99,27 @@ static void test_binary_round_trip(void **state) {
     struct stat st;
     assert_int_equal(stat(bin, &st), 0);
     char *text = slurp(bin);
-    assert_memory_equal(text, "SDT\x01", 4);
+    /* A scenario's headers go with its trace: version 3, with a setup. */
+    assert_memory_equal(text, "SDT\x03", 4);
 
     assert_int_equal(shakedown("to-script", bin, NULL, NULL, NULL, NULL, NULL, out, err), 0);
     static char from_binary[1 << 20];
     strcpy(from_binary, slurp(out));
+    static const char setup_line[] = "# setup: TLS 1.3, server under test";
+    assert_memory_equal(from_binary, setup_line, strlen(setup_line));
     assert_non_null(strstr(from_binary, "send ClientHello\nexpect ServerHello\n"));
-    /* The script itself prints the same. */
+    /* The script itself prints the same actions. */
     assert_int_equal(shakedown("to-script", scenario, NULL, NULL, NULL, NULL, NULL, out, err), 0);
-    assert_string_equal(slurp(out), from_binary);
+    assert_string_equal(slurp(out), strchr(from_binary, '\n') + 1);
+
+    /* A TLS 1.2 scenario with a credential and a suite keeps them. */
+    snprintf(scenario, sizeof scenario, "%s/scenarios/tls12/client.order.server-key-exchange-skipped.sd",
+             source_dir());
+    assert_int_equal(shakedown("to-binary", scenario, bin, NULL, NULL, NULL, NULL, out, err), 0);
+    assert_int_equal(shakedown("to-script", bin, NULL, NULL, NULL, NULL, NULL, out, err), 0);
+    text = slurp(out);
+    assert_non_null(strstr(text, "# setup: TLS 1.2, client under test"));
+    assert_non_null(strstr(text, "TLS_ECDHE_"));
 }
 
 static void test_bad_input(void **state) {

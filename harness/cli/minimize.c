@@ -21,9 +21,14 @@
  * FILE.min (replay: shakedown repro --target fuzz_trace FILE.min, or
  * fuzz_trace_replay FILE.min) and printed as a script.
  *
- * The stack under test keeps its role: candidates whose role would read
- * differently from the trace (sd_trace_role_under_test) are not kept, so
- * FILE.min means the same under fuzz_trace. */
+ * Every run uses FILE's setup (version, role, suite, credentials, client
+ * authentication: a scenario's headers, or what its fuzz target runs it
+ * with), and FILE.min carries it (binary.h version 3), so a TLS 1.2 finding
+ * minimizes as one. A setup that fuzz_trace would read from the trace
+ * anyway (TLS 1.3, the defaults, the role the trace implies) is not
+ * written, and then candidates whose role would read differently
+ * (sd_trace_role_under_test) are not kept, so FILE.min means the same
+ * under fuzz_trace. */
 #define _POSIX_C_SOURCE 200809L
 
 #include <errno.h>
@@ -35,11 +40,13 @@
 
 #include "cli/cli.h"
 #include "crypto/pki.h"
+#include "driver/driver.h"
 #include "run/differential.h"
 #include "oracle/oracle.h"
 #include "trace/binary.h"
 #include "trace/fuzz_input.h"
 #include "trace/trace.h"
+#include "stacks/stacks.h"
 #include "wire/names.h"
 
 static const char minimize_cmd[] = "minimize";
@@ -67,6 +74,8 @@ static void minimize_usage(FILE *f) {
 typedef struct {
     const sd_pki *pki;
     sd_role role;
+    const sd_fuzz_setup *setup;
+    bool write_setup; /* FILE.min carries the setup: the trace need not imply the role */
     uint64_t seed;
     const char *id;
     /* The finding being kept. */
@@ -77,7 +86,8 @@ typedef struct {
 } ctx;
 
 /* Loads FILE as a trace, like repro: scenario, binary trace, fuzz input. */
-static bool load(const char *path, const char *target, sd_trace *t, sd_role *role, char *id, size_t id_len) {
+static bool load(const char *path, const char *target, sd_trace *t, sd_fuzz_setup *setup, char *id,
+                 size_t id_len) {
     char err[700];
     size_t n = strlen(path);
     if (n > 3 && strcmp(path + n - 3, ".sd") == 0) {
@@ -87,7 +97,7 @@ static bool load(const char *path, const char *target, sd_trace *t, sd_role *rol
             return false;
         }
         *t = s.trace;
-        *role = s.role;
+        sd_fuzz_setup_from_scenario(&s, setup);
         snprintf(id, id_len, "%s", s.id);
         return true;
     }
@@ -110,20 +120,8 @@ static bool load(const char *path, const char *target, sd_trace *t, sd_role *rol
         fprintf(stderr, "shakedown minimize: %s: which fuzz target? (--target NAME)\n", path);
         return false;
     }
-    sd_fuzz_setup setup;
-    if (!sd_fuzz_input_build(target, data, len, t, &setup, err, sizeof err)) {
+    if (!sd_fuzz_input_build(target, data, len, t, setup, err, sizeof err)) {
         fprintf(stderr, "shakedown minimize: %s: %s\n", path, err);
-        return false;
-    }
-    *role = setup.role;
-    if (setup.version != SD_TLS13 || setup.server_credential) {
-        /* The result is a binary trace (fuzz_trace's input), which runs
-         * TLS 1.3 with the default credentials: it could not say this. */
-        fprintf(stderr,
-                "shakedown minimize: %s: %s runs TLS 1.2, which a minimized binary trace cannot express; "
-                "use shakedown repro\n",
-                path, target);
-        sd_trace_free(t);
         return false;
     }
     if (t->n_actions == 0) {
@@ -135,15 +133,25 @@ static bool load(const char *path, const char *target, sd_trace *t, sd_role *rol
     return true;
 }
 
+/* Runs t on both stacks as its fuzz target, or conform, would. */
+static void run(const sd_fuzz_setup *setup, const sd_trace *t, const sd_pki *pki, uint64_t seed,
+                sd_outcome *m, sd_outcome *b, sd_divergence *div, char *why, size_t why_len) {
+    sd_run_config cfg;
+    sd_run_config_defaults(&cfg, &sd_target_model, setup->role, pki);
+    sd_fuzz_setup_apply(setup, &cfg);
+    cfg.seed = seed;
+    sd_differential_run_config(t, &cfg, m, b, div, why, why_len);
+}
+
 /* Runs t; true if it shows the kept finding. `dropped_before_m/_b` are the
  * actions removed before each side's original end step. */
 static bool same_finding(ctx *c, const sd_trace *t, int dropped_before_m, int dropped_before_b) {
     if (c->runs >= c->max_runs) return false;
-    if (sd_trace_role_under_test(t) != c->role) return false;
+    if (!c->write_setup && sd_trace_role_under_test(t) != c->role) return false;
     c->runs++;
     sd_outcome m, b;
     sd_divergence div;
-    sd_differential_run(t, c->role, c->pki, c->seed, &m, &b, &div, NULL, 0);
+    run(c->setup, t, c->pki, c->seed, &m, &b, &div, NULL, 0);
     return m.kind == c->m_kind && b.kind == c->b_kind &&
            (m.kind != SD_OUTCOME_ALERT || m.alert == c->m_alert) &&
            (b.kind != SD_OUTCOME_ALERT || b.alert == c->b_alert) && m.step == c->m_step - dropped_before_m &&
@@ -359,17 +367,25 @@ int sd_cmd_minimize(int argc, char **argv) {
         return SD_EXIT_USAGE;
     }
     sd_trace t;
-    sd_role role;
+    sd_fuzz_setup setup;
     char id[128];
-    if (!load(path, target, &t, &role, id, sizeof id)) {
+    if (!load(path, target, &t, &setup, id, sizeof id)) {
         sd_pki_free(&pki);
         return SD_EXIT_USAGE;
     }
+    if (!sd_fuzz_setup_runs(&setup, &pki, err, sizeof err)) {
+        fprintf(stderr, "shakedown minimize: %s: %s\n", path, err);
+        sd_trace_free(&t);
+        sd_pki_free(&pki);
+        return SD_EXIT_USAGE;
+    }
+    sd_role role = setup.role;
+    bool write_setup = !sd_fuzz_setup_implied(&setup, &t);
 
     sd_outcome m, b;
     sd_divergence div;
     char why[400];
-    sd_differential_run(&t, role, &pki, seed, &m, &b, &div, why, sizeof why);
+    run(&setup, &t, &pki, seed, &m, &b, &div, why, sizeof why);
     char before[256];
     sd_finding_signature(id, &m, &b, before, sizeof before);
     if (div == SD_DIV_SAME) {
@@ -380,6 +396,8 @@ int sd_cmd_minimize(int argc, char **argv) {
     }
     ctx c = {.pki = &pki,
              .role = role,
+             .setup = &setup,
+             .write_setup = write_setup,
              .seed = seed,
              .id = id,
              .m_kind = m.kind,
@@ -389,25 +407,20 @@ int sd_cmd_minimize(int argc, char **argv) {
              .m_step = m.step,
              .b_step = b.step,
              .max_runs = max_runs};
-    if (sd_trace_role_under_test(&t) != role) {
-        /* A trace whose role would read differently under fuzz_trace
-         * (a client-side trace that never mentions ClientHello): keep it
-         * as it is; every candidate would be refused. */
-        fprintf(stderr, "shakedown minimize: note: the trace does not show its role (%s); not shrinking\n",
-                sd_role_name(role));
-    } else {
-        size_t before_actions = t.n_actions;
-        for (int round = 0; round < 8; round++) {
-            bool changed = drop_actions(&c, &t);
-            changed |= drop_mutations(&c, &t);
-            changed |= shrink_bytes(&c, &t);
-            changed |= shrink_numbers(&c, &t);
-            if (!changed || c.runs >= c.max_runs) break;
-        }
-        printf("%s: %zu actions -> %zu, in %lu runs%s\n", path, before_actions, t.n_actions, c.runs,
-               c.runs >= c.max_runs ? " (stopped at --max-runs)" : "");
+    /* A trace whose role would read differently under fuzz_trace (a
+     * client-side trace that never mentions ClientHello) carries its setup
+     * (sd_fuzz_setup_implied is false), so every candidate keeps the role. */
+    size_t before_actions = t.n_actions;
+    for (int round = 0; round < 8; round++) {
+        bool changed = drop_actions(&c, &t);
+        changed |= drop_mutations(&c, &t);
+        changed |= shrink_bytes(&c, &t);
+        changed |= shrink_numbers(&c, &t);
+        if (!changed || c.runs >= c.max_runs) break;
     }
-    sd_differential_run(&t, role, &pki, seed, &m, &b, &div, why, sizeof why);
+    printf("%s: %zu actions -> %zu, in %lu runs%s\n", path, before_actions, t.n_actions, c.runs,
+           c.runs >= c.max_runs ? " (stopped at --max-runs)" : "");
+    run(&setup, &t, &pki, seed, &m, &b, &div, why, sizeof why);
     char after[256];
     sd_finding_signature(id, &m, &b, after, sizeof after);
     printf("signature: %s\n", after);
@@ -420,7 +433,7 @@ int sd_cmd_minimize(int argc, char **argv) {
     char out[4200], tmp[4300];
     snprintf(out, sizeof out, "%s.min", path);
     snprintf(tmp, sizeof tmp, "%s.tmp.%ld", out, (long)getpid());
-    if (!sd_trace_encode(&t, &bin, err, sizeof err)) {
+    if (!sd_trace_encode_with_setup(&t, write_setup ? &setup : NULL, &bin, err, sizeof err)) {
         fprintf(stderr, "shakedown minimize: cannot encode the result: %s\n", err);
         rc = SD_EXIT_HARNESS;
     } else {

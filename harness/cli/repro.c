@@ -86,6 +86,7 @@ typedef struct {
     sd_role role;
     char id[128]; /* scenario id, or the fuzz target's name */
     size_t input_len;
+    sd_fuzz_setup setup; /* a fuzz input's: the run configuration points into it */
 } repro_input;
 
 static bool has_suffix(const char *s, const char *suffix) {
@@ -192,10 +193,9 @@ static int load_input(const char *path, const repro_options *o, const sd_pki *pk
         free(data);
         return -1;
     }
-    sd_fuzz_setup setup;
-    bool ok = sd_fuzz_input_build(target, data, len, &in->trace, &setup, err, sizeof err);
+    bool ok = sd_fuzz_input_build(target, data, len, &in->trace, &in->setup, err, sizeof err);
     free(data);
-    in->role = setup.role;
+    in->role = in->setup.role;
     if (!ok) {
         fprintf(stderr, "shakedown repro: %s: %s\n", path, err);
         return SD_EXIT_USAGE;
@@ -204,9 +204,18 @@ static int load_input(const char *path, const repro_options *o, const sd_pki *pk
     snprintf(in->id, sizeof in->id, "%s", target);
     printf("input:  %zu bytes%s; role under test: %s\n", len, len == 0 ? " (empty: an empty body)" : "",
            sd_role_name(in->role));
+    char setup[400];
+    sd_fuzz_setup_describe(&in->setup, setup, sizeof setup);
+    printf("setup:  %s\n", setup);
+    if (!sd_fuzz_setup_runs(&in->setup, pki, err, sizeof err)) {
+        /* Agree with the fuzz target, which skips these inputs. */
+        printf("skipped: %s; the fuzz targets skip such inputs\n\n", err);
+        sd_trace_free(&in->trace);
+        return -1;
+    }
     sd_run_config_defaults(cfg, &sd_target_model, in->role, pki);
     /* The version, suite and credentials the fuzz target ran it with. */
-    sd_fuzz_setup_apply(&setup, cfg);
+    sd_fuzz_setup_apply(&in->setup, cfg);
     return SD_EXIT_OK;
 }
 

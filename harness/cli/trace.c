@@ -51,8 +51,10 @@ static void trace_usage(FILE *f) {
                "Converts a trace between its forms, or exports one run of it for Wireshark.\n"
                "\n"
                "  to-binary   read a script (a scenario or bare actions) and write its binary\n"
-               "              encoding to OUT (the fuzz_trace input format)\n"
+               "              encoding to OUT (the fuzz_trace input format); a scenario's headers\n"
+               "              (version, role, credential, suite, client-auth) go with it\n"
                "  to-script   print FILE, a binary trace or a script, as a canonical script\n"
+               "              (a binary trace's setup as a comment)\n"
                "  pcap        run FILE against a stack and write the bytes on the wire as a pcap\n"
                "              (TCP/IPv4, 127.0.0.1, server port 443) and the traffic secrets as\n"
                "              an NSS key log: wireshark -o tls.keylog_file:X.keys X.pcap\n"
@@ -139,8 +141,16 @@ static bool load_trace(const char *path, const char *target, bool allow_fuzz, lo
     bool ok;
     if (!target && allow_fuzz) target = sd_fuzz_target_from_path(path);
     if (sd_trace_binary_is(data, len) && !(target && strcmp(target, "fuzz_trace") != 0)) {
-        ok = sd_trace_decode(data, len, &out->trace, err, sizeof err);
+        bool has_setup = false;
+        ok =
+            sd_trace_decode_with_setup(data, len, &out->trace, &out->fuzz_setup, &has_setup, err, sizeof err);
         if (!ok) fprintf(stderr, "%s: %s\n", path, err);
+        /* A trace with its setup (version 3) runs as fuzz_trace runs it. */
+        if (ok && has_setup) {
+            out->role = out->fuzz_setup.role;
+            out->have_role = true;
+            out->is_fuzz_input = true;
+        }
     } else if (target && allow_fuzz) {
         ok = len <= SD_FUZZ_MAX_INPUT &&
              sd_fuzz_input_build(target, data, len, &out->trace, &out->fuzz_setup, err, sizeof err);
@@ -175,7 +185,15 @@ static int to_binary(const char *in, const char *out_path) {
     sd_buf_init(&b);
     char err[300];
     int rc;
-    if (!sd_trace_encode(&l.trace, &b, err, sizeof err)) {
+    /* A scenario's headers become the trace's setup, so that fuzz_trace
+     * and repro run it as conform does; a binary trace keeps its own. */
+    sd_fuzz_setup setup;
+    const sd_fuzz_setup *with = l.is_fuzz_input ? &l.fuzz_setup : NULL;
+    if (l.is_scenario) {
+        sd_fuzz_setup_from_scenario(&l.scenario, &setup);
+        with = &setup;
+    }
+    if (!sd_trace_encode_with_setup(&l.trace, with, &b, err, sizeof err)) {
         fprintf(stderr, "shakedown trace: %s: cannot encode: %s\n", in, err);
         rc = SD_EXIT_USAGE;
     } else {
@@ -193,6 +211,12 @@ static int to_script(const char *in) {
     if (!load_trace(in, NULL, false, &l)) return SD_EXIT_USAGE;
     sd_buf s;
     sd_buf_init(&s);
+    if (l.is_fuzz_input) {
+        /* The setup has no action to print as; say it in a comment. */
+        char setup[400];
+        sd_fuzz_setup_describe(&l.fuzz_setup, setup, sizeof setup);
+        sd_buf_appendf(&s, "# setup: %s\n", setup);
+    }
     sd_trace_print(&l.trace, &s);
     if (s.len) fwrite(s.data, 1, s.len, stdout);
     sd_buf_free(&s);

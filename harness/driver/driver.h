@@ -84,8 +84,20 @@ void sd_run_config_apply_scenario(sd_run_config *cfg, const sd_scenario *s);
 void sd_driver_run(const sd_trace *trace, const sd_run_config *cfg, sd_outcome *out);
 
 /* Applies a setup to a run configuration made by sd_run_config_defaults:
- * role, version, suite, credentials, client authentication. What every
- * command that runs a fuzz input calls, so that they all run it alike. */
+ * role, version, suite, credentials, client authentication, tickets. What
+ * every command that runs a fuzz input calls, so that they all run it
+ * alike. cfg's credential names then point into s: s must outlive every
+ * use of cfg. */
 void sd_fuzz_setup_apply(const sd_fuzz_setup *s, sd_run_config *cfg);
+
+/* Whether the fuzz targets run a setup: every credential it names is in
+ * pki (NULL: not checked), the stack under test's own credential (the
+ * server's of a server, a client's of a client) is a valid chain for its
+ * role with its key, and its cipher suite is one both stacks in process
+ * run for its version. The fuzz targets promise the model and
+ * BoringSSL a configuration they support (an unsupported side is a crash,
+ * oracle.h), and a binary trace's setup can name anything a script can, so
+ * they skip the rest, and `repro` says so; false writes why. */
+SD_MUST_CHECK bool sd_fuzz_setup_runs(const sd_fuzz_setup *s, const sd_pki *pki, char *why, size_t why_len);
 
 #endif

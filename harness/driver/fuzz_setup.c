@@ -1,17 +1,23 @@
 /* fuzz_setup.c — a fuzz input's setup (trace/fuzz_input.h) applied to a run
- * configuration. It lives in the driver, above the traces, because the run
- * configuration is the driver's. */
+ * configuration, and whether the fuzz targets run it. It lives in the
+ * driver, above the traces, because the run configuration is the driver's. */
+#include <stdio.h>
+
+#include "crypto/tls12.h"
 #include "driver/driver.h"
+#include "protocol/messages.h"
+#include "wire/names.h"
 
 void sd_fuzz_setup_apply(const sd_fuzz_setup *s, sd_run_config *cfg) {
     cfg->target_role = s->role;
     cfg->version = s->version;
     cfg->cipher_suite = s->cipher_suite;
-    if (s->server_credential) cfg->target_credential = cfg->driver_credential = s->server_credential;
+    if (s->server_credential[0]) cfg->target_credential = cfg->driver_credential = s->server_credential;
     /* The driver as a client presents its certificate only when asked. */
-    if (s->client_credential) cfg->driver_credential = s->client_credential;
+    if (s->client_credential[0]) cfg->driver_credential = s->client_credential;
     cfg->client_auth = s->client_auth;
-    cfg->target_client_credential = s->target_client_credential;
+    cfg->target_client_credential = s->target_client_credential[0] ? s->target_client_credential : NULL;
+    cfg->session_tickets = s->session_tickets;
     cfg->tls12_announce_ticket = s->announce_ticket;
     /* RFC 8446 lets a handshake message be 2^24-1 bytes long, and the model
      * buffers that much by default. A fuzz run holds it to BoringSSL's
@@ -25,4 +31,77 @@ void sd_fuzz_setup_apply(const sd_fuzz_setup *s, sd_run_config *cfg) {
      * and tests/test_model_rfc.c. */
     cfg->max_handshake_message = s->role == SD_ROLE_SERVER ? 16384 : 100 * 1024;
     cfg->max_post_handshake_message = 16384;
+}
+
+/* A suite the driver can offer or pick for this version, and that both
+ * stacks in process implement: TLS 1.2, the model's table
+ * (crypto/tls12.c; BoringSSL has every suite of it); TLS 1.3, the three
+ * suites the driver knows (protocol/messages.c). */
+static bool suite_runs(uint16_t version, uint16_t suite) {
+    if (suite == 0) return true;
+    if (version == SD_TLS12) return sd_tls12_suite_find(suite) != NULL;
+    return sd_u16_in(sd_offered_suites, sd_n_offered_suites, suite);
+}
+
+/* Whether the stack under test can be set up with its own credential: a
+ * chain that validates for its role (RFC 5280 §6; a client's for TLS
+ * client authentication, RFC 5280 §4.2.1.12) with the key that goes with
+ * it. A defective credential is the driver's to present, where it tests
+ * the peer's checks; a stack is not asked to check its own, and BoringSSL
+ * refuses to be configured with some (an empty chain, a key that does not
+ * match, a keyUsage without digitalSignature), which would make every such
+ * run a harness error on one side. */
+static bool own_credential_ok(const sd_pki *pki, const char *name, sd_role role, char *why, size_t why_len) {
+    const sd_credential *c = sd_pki_find(pki, name);
+    if (!c || c->chain_len == 0 || !c->key || c->key_mismatched) {
+        sd_set_error(why, why_len, "the stack under test cannot present \"%s\" (no chain or no matching key)",
+                     name);
+        return false;
+    }
+    sd_span chain[SD_MAX_CHAIN];
+    for (size_t i = 0; i < c->chain_len; i++) chain[i] = sd_span_of(c->chain_der[i], c->chain_der_len[i]);
+    sd_verify_params p = {
+        .pki = pki,
+        .host_name = role == SD_ROLE_SERVER ? SD_PKI_SERVER_NAME : NULL,
+        .now = SD_PKI_DEFAULT_TIME,
+        .purpose = role == SD_ROLE_SERVER ? SD_VERIFY_PURPOSE_SERVER : SD_VERIFY_PURPOSE_CLIENT,
+    };
+    uint8_t alert = 0;
+    char err[200];
+    if (!sd_verify_chain(&p, chain, c->chain_len, NULL, &alert, err, sizeof err)) {
+        sd_set_error(why, why_len, "the stack under test cannot present \"%s\" as a %s: %s", name,
+                     role == SD_ROLE_SERVER ? "server" : "client", err);
+        return false;
+    }
+    return true;
+}
+
+bool sd_fuzz_setup_runs(const sd_fuzz_setup *s, const sd_pki *pki, char *why, size_t why_len) {
+    const struct {
+        const char *what, *name;
+    } names[] = {{"server credential", s->server_credential},
+                 {"client credential", s->client_credential},
+                 {"target client credential", s->target_client_credential}};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        if (names[i].name[0] && pki && !sd_pki_find(pki, names[i].name)) {
+            sd_set_error(why, why_len, "the setup's %s \"%s\" is not in the fixture PKI", names[i].what,
+                         names[i].name);
+            return false;
+        }
+    }
+    if (pki && s->role == SD_ROLE_SERVER &&
+        !own_credential_ok(pki, s->server_credential[0] ? s->server_credential : "leaf", SD_ROLE_SERVER, why,
+                           why_len))
+        return false;
+    if (pki && s->role == SD_ROLE_CLIENT && s->target_client_credential[0] &&
+        !own_credential_ok(pki, s->target_client_credential, SD_ROLE_CLIENT, why, why_len))
+        return false;
+    if (!suite_runs(s->version, s->cipher_suite)) {
+        const char *name = sd_cipher_suite_name(s->cipher_suite);
+        sd_set_error(why, why_len, "the setup's cipher suite %s (0x%04x) is not one both stacks run in %s",
+                     name ? name : "?", (unsigned)s->cipher_suite,
+                     s->version == SD_TLS12 ? "TLS 1.2" : "TLS 1.3");
+        return false;
+    }
+    return true;
 }

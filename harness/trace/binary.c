@@ -1,9 +1,9 @@
 /* binary.c — the binary trace encoding; see binary.h for the layout.
  *
- * One table of rules serves both directions: check_action() says whether an
- * action is expressible, and both the encoder (before writing) and the
- * decoder (after reading) call it, so the two can never disagree about what
- * a valid trace is. */
+ * One table of rules serves both directions: check_action() and
+ * check_setup() say whether an action or a setup is expressible, and both
+ * the encoder (before writing) and the decoder (after reading) call them,
+ * so the two can never disagree about what a valid trace is. */
 #include "trace/binary.h"
 
 #include <limits.h>
@@ -153,6 +153,29 @@ static bool check_action(const sd_action *a, char *why, size_t why_len) {
     return true;
 }
 
+/* The setup's ranges (binary.h): the values a scenario's headers can say. */
+static bool check_setup(const sd_fuzz_setup *s, char *why, size_t why_len) {
+    if (s->role != SD_ROLE_CLIENT && s->role != SD_ROLE_SERVER)
+        return sd_set_error(why, why_len, "setup: role %d is neither client (0) nor server (1)",
+                            (int)s->role),
+               false;
+    if (s->version != SD_TLS12 && s->version != SD_TLS13)
+        return sd_set_error(why, why_len, "setup: version 0x%04x is neither TLS 1.2 nor TLS 1.3",
+                            (unsigned)s->version),
+               false;
+    if (s->client_auth != SD_CLIENT_AUTH_NONE && s->client_auth != SD_CLIENT_AUTH_REQUEST &&
+        s->client_auth != SD_CLIENT_AUTH_REQUIRE)
+        return sd_set_error(why, why_len, "setup: client authentication %d is not 0-2", (int)s->client_auth),
+               false;
+    const char *names[] = {s->server_credential, s->client_credential, s->target_client_credential};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (names[i][0] != '\0' && cert_name_len(names[i], sizeof s->server_credential) == 0)
+            return sd_set_error(why, why_len, "setup: a credential name is not [a-z0-9._-]{1,%zu}",
+                                sizeof s->server_credential - 1),
+                   false;
+    return true;
+}
+
 /* --- Encoding ---------------------------------------------------------------- */
 
 static void put_varint(sd_buf *out, uint64_t v) {
@@ -213,6 +236,27 @@ static void put_mutation(sd_buf *out, const sd_mutation *m) {
         break;
     }
     }
+}
+
+static void put_name(sd_buf *out, const char *name, size_t cap) {
+    size_t n = name[0] ? cert_name_len(name, cap) : 0;
+    sd_buf_u8(out, (uint8_t)n);
+    sd_buf_append(out, name, n);
+}
+
+enum { SETUP_SESSION_TICKETS = 1, SETUP_ANNOUNCE_TICKET = 2 };
+
+/* check_setup has passed. */
+static void put_setup(sd_buf *out, const sd_fuzz_setup *s) {
+    sd_buf_u8(out, (uint8_t)s->role);
+    sd_buf_u16(out, s->version);
+    sd_buf_u16(out, s->cipher_suite);
+    sd_buf_u8(out, (uint8_t)s->client_auth);
+    sd_buf_u8(out, (uint8_t)((s->session_tickets ? SETUP_SESSION_TICKETS : 0) |
+                             (s->announce_ticket ? SETUP_ANNOUNCE_TICKET : 0)));
+    put_name(out, s->server_credential, sizeof s->server_credential);
+    put_name(out, s->client_credential, sizeof s->client_credential);
+    put_name(out, s->target_client_credential, sizeof s->target_client_credential);
 }
 
 static void put_action(sd_buf *out, const sd_action *a) {
@@ -279,9 +323,14 @@ static int trace_version(const sd_trace *t) {
     return v;
 }
 
-bool sd_trace_encode(const sd_trace *t, sd_buf *out, char *err, size_t err_len) {
+bool sd_trace_encode_with_setup(const sd_trace *t, const sd_fuzz_setup *setup, sd_buf *out, char *err,
+                                size_t err_len) {
     if (err && err_len) err[0] = '\0';
     char why[160];
+    if (setup && !check_setup(setup, why, sizeof why)) {
+        sd_set_error(err, err_len, "%s", why);
+        return false;
+    }
     for (size_t i = 0; i < t->n_actions; i++) {
         if (!check_action(&t->actions[i], why, sizeof why)) {
             sd_set_error(err, err_len, "action %zu: %s", i + 1, why);
@@ -291,7 +340,8 @@ bool sd_trace_encode(const sd_trace *t, sd_buf *out, char *err, size_t err_len) 
     size_t start = out->len;
     bool was_failed = out->failed;
     sd_buf_append(out, magic, sizeof magic);
-    sd_buf_u8(out, (uint8_t)trace_version(t));
+    sd_buf_u8(out, (uint8_t)(setup ? SD_TRACE_BINARY_SETUP_VERSION : trace_version(t)));
+    if (setup) put_setup(out, setup);
     for (size_t i = 0; i < t->n_actions; i++) put_action(out, &t->actions[i]);
     if (out->failed && !was_failed) {
         out->len = start;
@@ -299,6 +349,10 @@ bool sd_trace_encode(const sd_trace *t, sd_buf *out, char *err, size_t err_len) 
         return false;
     }
     return !out->failed;
+}
+
+bool sd_trace_encode(const sd_trace *t, sd_buf *out, char *err, size_t err_len) {
+    return sd_trace_encode_with_setup(t, NULL, out, err, err_len);
 }
 
 /* --- Decoding ---------------------------------------------------------------- */
@@ -454,6 +508,52 @@ static bool get_mutation(reader *r, sd_mutation *m) {
     return fail(r, "unknown mutation kind %u", kind);
 }
 
+/* A name of the setup: len:u8 (0 for none) then the name. */
+static bool get_name(reader *r, const char *what, char *out, size_t cap) {
+    uint8_t n = 0;
+    if (!get_u8(r, what, &n)) return false;
+    if (n >= cap) return fail(r, "%s of %u bytes (0-%zu)", what, n, cap - 1);
+    if (n > r->len - r->pos) return fail(r, "%s runs past the end", what);
+    for (uint8_t i = 0; i < n; i++)
+        if (!is_name_char((char)r->data[r->pos + i]))
+            return fail(r, "%s with a byte outside [a-z0-9._-]", what);
+    memcpy(out, r->data + r->pos, n);
+    out[n] = '\0';
+    r->pos += n;
+    return true;
+}
+
+static bool get_setup(reader *r, sd_fuzz_setup *s) {
+    size_t start = r->pos;
+    uint8_t role = 0, auth = 0, flags = 0, hi = 0, lo = 0;
+    if (!get_u8(r, "the setup's role", &role)) return false;
+    if (!get_u8(r, "the setup's version", &hi) || !get_u8(r, "the setup's version", &lo)) return false;
+    s->version = (uint16_t)(hi << 8 | lo);
+    if (!get_u8(r, "the setup's cipher suite", &hi) || !get_u8(r, "the setup's cipher suite", &lo))
+        return false;
+    s->cipher_suite = (uint16_t)(hi << 8 | lo);
+    if (!get_u8(r, "the setup's client authentication", &auth) || !get_u8(r, "the setup's flags", &flags))
+        return false;
+    if (flags & ~(SETUP_SESSION_TICKETS | SETUP_ANNOUNCE_TICKET))
+        return fail(r, "unknown setup flag bits 0x%02x", flags);
+    /* Out-of-range values are kept as they are, for check_setup to name. */
+    s->role = (sd_role)role;
+    s->client_auth = (sd_client_auth)auth;
+    s->session_tickets = (flags & SETUP_SESSION_TICKETS) != 0;
+    s->announce_ticket = (flags & SETUP_ANNOUNCE_TICKET) != 0;
+    if (!get_name(r, "the setup's server credential", s->server_credential, sizeof s->server_credential) ||
+        !get_name(r, "the setup's client credential", s->client_credential, sizeof s->client_credential) ||
+        !get_name(r, "the setup's target client credential", s->target_client_credential,
+                  sizeof s->target_client_credential))
+        return false;
+    char why[160];
+    if (!check_setup(s, why, sizeof why)) {
+        r->pos = start;
+        return fail(r, "%s", why);
+    }
+    return true;
+}
+
 static bool get_action(reader *r, sd_trace *t) {
     size_t start = r->pos;
     uint8_t kind = 0;
@@ -523,9 +623,14 @@ static bool get_action(reader *r, sd_trace *t) {
     return true;
 }
 
-bool sd_trace_decode(const uint8_t *data, size_t len, sd_trace *out, char *err, size_t err_len) {
+bool sd_trace_decode_with_setup(const uint8_t *data, size_t len, sd_trace *out, sd_fuzz_setup *setup,
+                                bool *has_setup, char *err, size_t err_len) {
     sd_trace_init(out);
     if (err && err_len) err[0] = '\0';
+    sd_fuzz_setup scratch;
+    if (!setup) setup = &scratch;
+    memset(setup, 0, sizeof *setup);
+    if (has_setup) *has_setup = false;
     reader r = {.data = data, .len = data ? len : 0, .pos = 0, .err = err, .err_len = err_len};
     if (len > 0 && data == NULL) return fail(&r, "no input bytes");
     if (r.len < SD_TRACE_BINARY_HEADER_LEN || memcmp(data, magic, sizeof magic) != 0)
@@ -537,19 +642,31 @@ bool sd_trace_decode(const uint8_t *data, size_t len, sd_trace *out, char *err, 
     }
     r.version = data[3];
     r.pos = SD_TRACE_BINARY_HEADER_LEN;
+    bool with_setup = r.version >= SD_TRACE_BINARY_SETUP_VERSION;
+    if (with_setup && !get_setup(&r, setup)) {
+        memset(setup, 0, sizeof *setup);
+        return false;
+    }
     while (r.pos < r.len) {
         if (!get_action(&r, out)) {
             sd_trace_free(out);
+            memset(setup, 0, sizeof *setup);
             return false;
         }
     }
-    /* One encoding per trace: version 2 only for what version 1 cannot say. */
-    if (r.version > trace_version(out)) {
+    /* One encoding per trace: without a setup, version 2 only for what
+     * version 1 cannot say (a setup is always version 3). */
+    if (!with_setup && r.version > trace_version(out)) {
         r.pos = 3;
         fail(&r, "binary trace version %d holds only what version %d can express (write it as version %d)",
              r.version, trace_version(out), trace_version(out));
         sd_trace_free(out);
         return false;
     }
+    if (has_setup) *has_setup = with_setup;
     return true;
+}
+
+bool sd_trace_decode(const uint8_t *data, size_t len, sd_trace *out, char *err, size_t err_len) {
+    return sd_trace_decode_with_setup(data, len, out, NULL, NULL, err, err_len);
 }

@@ -14,12 +14,25 @@
  *     value ranges as script.c), so every decoded trace prints as a script
  *     that parses back to an equal trace.
  *
- * Layout (version 2; version 1 is the same without the parts marked v2):
+ * Layout (version 3; version 1 is the same without the parts marked v2 and
+ * v3, version 2 without those marked v3):
  *
- *     trace    = "SDT" version:u8 action*   version 1 or 2: the lowest that can express
- *                                           the trace (v1 files read unchanged; a v2
- *                                           header on a trace v1 can express is refused,
- *                                           so each trace has one encoding)
+ *     trace    = "SDT" version:u8 [setup] action*
+ *                                          version 1 or 2: a trace without a setup, the
+ *                                           lowest version that can express it (v1 files
+ *                                           read unchanged; a v2 header on a trace v1 can
+ *                                           express is refused, so each trace has one
+ *                                           encoding); version 3: a trace with its setup,
+ *                                           whatever its actions need
+ *     setup    = role:u8 version:u16 cipher_suite:u16 client_auth:u8 flags:u8     v3
+ *                server_credential:name client_credential:name
+ *                target_client_credential:name
+ *       role          sd_role: 0 client, 1 server (of the stack under test)
+ *       version       0x0303 (TLS 1.2) or 0x0304 (TLS 1.3), big-endian like every u16
+ *       cipher_suite  any (0: the driver's defaults), as a script's `cipher-suite:`
+ *       client_auth   sd_client_auth: 0 none, 1 request, 2 require
+ *       flags         bit 0 session_tickets, bit 1 announce_ticket (others 0)
+ *     name     = len:u8 (0..63) name[len] ([a-z0-9._-]; length 0: none)           v3
  *     action   = kind:u8 fields            (kind = sd_action_kind, or 0x80 | kind for the
  *                                           HelloRetryRequest pseudo message of SEND, EXPECT)
  *       SEND            msg_type:u8 n:u8 mutation{n}        n <= SD_MAX_MUTATIONS
@@ -53,7 +66,14 @@
  *
  * Fields an action kind or a mutation's shape does not use (trace.h lists
  * them) are not encoded;
- * sd_trace_equal ignores them too, and script line numbers. */
+ * sd_trace_equal ignores them too, and script line numbers.
+ *
+ * The setup (version 3) is how the trace runs besides its actions: what a
+ * scenario's headers say. Without one, fuzz_trace runs a trace with TLS
+ * 1.3, the default credentials and the role its first ClientHello action
+ * implies (fuzz_input.h); with one, as the setup says, so one fuzz target
+ * explores both versions, every fixture credential and client
+ * authentication, and a seed made from a scenario runs as the scenario. */
 #ifndef SHAKEDOWN_TRACE_BINARY_H
 #define SHAKEDOWN_TRACE_BINARY_H
 
@@ -66,25 +86,63 @@
 #include "util/util.h"
 
 /* The newest version this build writes and reads (it reads all older ones). */
-#define SD_TRACE_BINARY_VERSION 2
+#define SD_TRACE_BINARY_VERSION 3
 #define SD_TRACE_BINARY_HEADER_LEN 4
+/* The first version that carries a setup. */
+#define SD_TRACE_BINARY_SETUP_VERSION 3
+
+/* How a trace runs besides its actions: what a scenario's headers say
+ * (role, version, cipher-suite, credential, client-auth, session-tickets),
+ * what a fuzz target decides from its input (trace/fuzz_input.h), and what
+ * a binary trace of version 3 carries. driver/fuzz_setup.c applies it to a
+ * run configuration. An empty name means none. */
+typedef struct {
+    sd_role role;          /* of the stack under test */
+    uint16_t version;      /* SD_TLS13 or SD_TLS12 */
+    uint16_t cipher_suite; /* the one suite the driver offers or picks; 0: its defaults */
+    char
+        server_credential[64]; /* the server's fixture credential, the driver's or the target's; "": "leaf" */
+    char client_credential[64]; /* the driver's as a client, when asked for one; "": server_credential's */
+    /* A client under test's, when asked; "": with client_auth the fixture's
+     * "client", else none (an empty Certificate). */
+    char target_client_credential[64];
+    sd_client_auth
+        client_auth;      /* server under test: ask for a client certificate; client under test: have one */
+    bool session_tickets; /* a server under test issues session tickets */
+    bool announce_ticket; /* TLS 1.2: the driver's ServerHello announces a ticket (RFC 5077 §3.2) */
+} sd_fuzz_setup;
 
 /* True if data starts with the binary trace header (any version): what
  * `shakedown trace` uses to tell a binary trace from a script. */
 bool sd_trace_binary_is(const uint8_t *data, size_t len);
 
-/* Appends the encoding of t to out. Returns false, appending nothing, if t
- * holds something the encoding (and so the script) cannot express: an
- * unknown action or mutation kind, more than SD_MAX_MUTATIONS mutations, a
- * value out of its range, both flags, a bad credential name; err says
- * which action. Also false if out fails (out of memory). */
+/* Appends the encoding of t to out, without a setup (version 1 or 2).
+ * Returns false, appending nothing, if t holds something the encoding (and
+ * so the script) cannot express: an unknown action or mutation kind, more
+ * than SD_MAX_MUTATIONS mutations, a value out of its range, both flags, a
+ * bad credential name; err says which action. Also false if out fails (out
+ * of memory). */
 SD_MUST_CHECK bool sd_trace_encode(const sd_trace *t, sd_buf *out, char *err, size_t err_len);
+
+/* The same with the setup the trace runs with (version 3); a NULL setup is
+ * sd_trace_encode. Also false for a setup out of its ranges (a role,
+ * version or client_auth that is none of those above, a bad name). */
+SD_MUST_CHECK bool sd_trace_encode_with_setup(const sd_trace *t, const sd_fuzz_setup *setup, sd_buf *out,
+                                              char *err, size_t err_len);
 
 /* Decodes data[0..len). `out` need not be initialised. On success the
  * caller owns out (sd_trace_free). On any error (bad header, unknown
  * version or kind, a field out of range, a truncated field, a non-minimal
  * varint, out of memory) returns false, leaves nothing to free and writes
- * "offset N: message" into err. Never reads outside data. */
+ * "offset N: message" into err. Never reads outside data. A version 3
+ * setup is checked, then dropped: callers that run the trace want
+ * sd_trace_decode_with_setup. */
 SD_MUST_CHECK bool sd_trace_decode(const uint8_t *data, size_t len, sd_trace *out, char *err, size_t err_len);
+
+/* The same, and the setup: *has_setup says whether the trace carries one
+ * (version 3), and if so *setup is it; else *setup is zeroed. */
+SD_MUST_CHECK bool sd_trace_decode_with_setup(const uint8_t *data, size_t len, sd_trace *out,
+                                              sd_fuzz_setup *setup, bool *has_setup, char *err,
+                                              size_t err_len);
 
 #endif

@@ -338,6 +338,10 @@ static bool tls12_trace(message_builder *b, sd_role stack, bool ecdhe, bool clie
     return ok;
 }
 
+/* A setup's name field: every name here is a literal well under its
+ * 64 bytes. */
+static void set_name(char out[64], const char *name) { snprintf(out, 64, "%s", name); }
+
 static bool message_trace(const message_target *mt, const uint8_t *data, size_t len, sd_trace *out,
                           sd_fuzz_setup *setup) {
     uint8_t variant = len > 0 ? data[0] : 0;
@@ -359,13 +363,14 @@ static bool message_trace(const message_target *mt, const uint8_t *data, size_t 
                        mt->type == SD_CertificateVerify ||
                        (mt->type == SD_Certificate && stack == SD_ROLE_SERVER);
     setup->cipher_suite = tls12_key_exchanges[kx].suite;
-    setup->server_credential = tls12_key_exchanges[kx].credential;
+    set_name(setup->server_credential, tls12_key_exchanges[kx].credential);
     bool client_cert = !(variant & 0x80);
     if (stack == SD_ROLE_SERVER && client_auth) {
         setup->client_auth = SD_CLIENT_AUTH_REQUEST;
-        setup->client_credential = "client";
+        set_name(setup->client_credential, "client");
     }
-    if (stack == SD_ROLE_CLIENT && client_auth && client_cert) setup->target_client_credential = "client";
+    if (stack == SD_ROLE_CLIENT && client_auth && client_cert)
+        set_name(setup->target_client_credential, "client");
     setup->announce_ticket = mt->type == SD_NewSessionTicket;
     return tls12_trace(&b, stack, kx != 2, client_auth, client_cert);
 }
@@ -471,19 +476,74 @@ static bool record_trace(const uint8_t *data, size_t len, sd_trace *out, sd_role
 }
 
 /* --- fuzz_trace ----------------------------------------------------------------
- * Input: a binary trace (harness/trace/binary.h). The stack under test is
- * the client if the trace's first action about the ClientHello expects one
- * (the driver is then the server), else the server. An input that does not
- * decode is an empty trace, which the fuzz target skips. */
-static bool binary_trace(const uint8_t *data, size_t len, sd_trace *out, sd_role *role) {
+ * Input: a binary trace (harness/trace/binary.h). A trace with a setup
+ * (version 3) runs as it says: TLS 1.2 or 1.3, the role, suite, fixture
+ * credentials and client authentication of the setup. A trace without one
+ * runs TLS 1.3 with the defaults; the stack under test is the client if
+ * the trace's first action about the ClientHello expects one (the driver
+ * is then the server), else the server. An input that does not decode is
+ * an empty trace, which the fuzz target skips. */
+static bool binary_trace(const uint8_t *data, size_t len, sd_trace *out, sd_fuzz_setup *setup) {
     char err[160];
-    *role = SD_ROLE_SERVER;
-    if (!sd_trace_decode(data, len, out, err, sizeof err)) {
+    sd_fuzz_setup decoded;
+    bool has_setup = false;
+    if (!sd_trace_decode_with_setup(data, len, out, &decoded, &has_setup, err, sizeof err)) {
         sd_trace_init(out);
         return true;
     }
-    *role = sd_trace_role_under_test(out);
+    if (has_setup)
+        *setup = decoded;
+    else
+        setup->role = sd_trace_role_under_test(out);
     return true;
+}
+
+void sd_fuzz_setup_from_scenario(const sd_scenario *s, sd_fuzz_setup *out) {
+    memset(out, 0, sizeof *out);
+    out->role = s->role;
+    out->version = s->version ? s->version : SD_TLS13;
+    out->cipher_suite = s->cipher_suite;
+    /* `credential:` is the driver's whatever its role, and the target's
+     * when it is the server (sd_run_config_apply_scenario): the server's
+     * credential of the setup, which sd_fuzz_setup_apply gives to both. */
+    snprintf(out->server_credential, sizeof out->server_credential, "%s", s->credential);
+    out->client_auth = s->client_auth;
+    out->session_tickets = s->session_tickets;
+}
+
+bool sd_fuzz_setup_implied(const sd_fuzz_setup *s, const sd_trace *t) {
+    return s->version == SD_TLS13 && s->role == sd_trace_role_under_test(t) && s->cipher_suite == 0 &&
+           !s->server_credential[0] && !s->client_credential[0] && !s->target_client_credential[0] &&
+           s->client_auth == SD_CLIENT_AUTH_NONE && !s->session_tickets && !s->announce_ticket;
+}
+
+void sd_fuzz_setup_describe(const sd_fuzz_setup *s, char *out, size_t out_len) {
+    if (!out || !out_len) return;
+    size_t n = 0;
+#define PUT(...)                                                 \
+    do {                                                         \
+        if (n < out_len) {                                       \
+            int w = snprintf(out + n, out_len - n, __VA_ARGS__); \
+            n = w < 0 ? out_len : n + (size_t)w;                 \
+        }                                                        \
+    } while (0)
+    PUT("%s, %s under test", s->version == SD_TLS12 ? "TLS 1.2" : "TLS 1.3", sd_role_name(s->role));
+    if (s->cipher_suite) {
+        const char *name = sd_cipher_suite_name(s->cipher_suite);
+        if (name)
+            PUT(", cipher suite %s", name);
+        else
+            PUT(", cipher suite 0x%04x", (unsigned)s->cipher_suite);
+    }
+    if (s->server_credential[0]) PUT(", server credential %s", s->server_credential);
+    if (s->client_credential[0]) PUT(", driver's client credential %s", s->client_credential);
+    if (s->target_client_credential[0]) PUT(", target's client credential %s", s->target_client_credential);
+    if (s->client_auth != SD_CLIENT_AUTH_NONE)
+        PUT(", client authentication %s",
+            s->client_auth == SD_CLIENT_AUTH_REQUIRE ? "required" : "requested");
+    if (s->session_tickets) PUT(", the server issues session tickets");
+    if (s->announce_ticket) PUT(", the driver's ServerHello announces a ticket");
+#undef PUT
 }
 
 sd_role sd_trace_role_under_test(const sd_trace *t) {
@@ -515,7 +575,7 @@ bool sd_fuzz_input_build(const char *target, const uint8_t *data, size_t len, sd
     } else if (target && strcmp(target, "fuzz_record") == 0) {
         ok = record_trace(data, len, out, &s.role);
     } else if (target && strcmp(target, "fuzz_trace") == 0) {
-        ok = binary_trace(data, len, out, &s.role);
+        ok = binary_trace(data, len, out, &s);
     } else {
         say(err, err_len, "unknown fuzz target \"%s\"", target ? target : "(null)");
         return false;

@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "protocol/target.h"
+#include "trace/binary.h"
 #include "trace/trace.h"
 #include "util/util.h"
 
@@ -33,18 +34,9 @@ extern const char *const sd_fuzz_target_names[];
 /* True if name is one of sd_fuzz_target_names. */
 bool sd_fuzz_target_known(const char *name);
 
-/* What a fuzz input asks of the run besides its trace: the role and
- * version, and for TLS 1.2 the shape the variant byte chose. */
-typedef struct {
-    sd_role role;                         /* of the stack under test */
-    uint16_t version;                     /* SD_TLS13 or SD_TLS12 */
-    uint16_t cipher_suite;                /* the one suite the driver offers or picks; 0: its defaults */
-    const char *server_credential;        /* the server's fixture credential; NULL: "leaf" */
-    const char *client_credential;        /* the driver's, as a client asked for one; NULL: none */
-    const char *target_client_credential; /* a client under test's, when asked; NULL: none */
-    sd_client_auth client_auth;           /* a server under test asks for a client certificate */
-    bool announce_ticket;                 /* TLS 1.2: the driver's ServerHello announces a ticket */
-} sd_fuzz_setup;
+/* What a fuzz input asks of the run besides its trace (sd_fuzz_setup,
+ * trace/binary.h): the role and version, and for TLS 1.2 the shape the
+ * variant byte chose; for fuzz_trace, what the binary trace's setup says. */
 
 /* Builds the trace that fuzz target `target` runs for data[0..len), and
  * the setup it runs with (setup may be NULL). `out` need not be
@@ -79,7 +71,9 @@ typedef struct {
  * fuzz_alert: position, level, description, flags, payload.
  * fuzz_record: raw client records, cut at their length fields.
  * fuzz_trace: a binary trace (trace/binary.h); an input that does not
- * decode gives an empty trace. */
+ * decode gives an empty trace. A trace with a setup (version 3) runs as its
+ * setup says, either version, any credential; one without runs TLS 1.3
+ * with the default credentials, the role from sd_trace_role_under_test. */
 SD_MUST_CHECK bool sd_fuzz_input_build(const char *target, const uint8_t *data, size_t len, sd_trace *out,
                                        sd_fuzz_setup *setup, char *err, size_t err_len);
 
@@ -88,6 +82,23 @@ SD_MUST_CHECK bool sd_fuzz_input_build(const char *target, const uint8_t *data, 
  * credential (either pointer may be NULL). For tools that record seeds in
  * that shape. */
 void sd_fuzz_tls12_key_exchange(unsigned kx, uint16_t *suite, const char **credential);
+
+/* The setup a scenario's headers ask for: what sd_fuzz_setup_apply turns
+ * into the run configuration sd_run_config_apply_scenario makes of the
+ * scenario (driver.h), so that a fuzz_trace seed made of a scenario's trace
+ * and this setup (sd_trace_encode_with_setup) replays as the scenario. */
+void sd_fuzz_setup_from_scenario(const sd_scenario *s, sd_fuzz_setup *out);
+
+/* True if fuzz_trace runs t without a setup exactly as with s: TLS 1.3,
+ * the role sd_trace_role_under_test reads from t, and every other field at
+ * its default. Such a trace is written without a setup (version 1 or 2),
+ * so that its bytes stay those of the corpus files made before setups. */
+bool sd_fuzz_setup_implied(const sd_fuzz_setup *s, const sd_trace *t);
+
+/* One line for people: "TLS 1.2, client under test, cipher suite
+ * TLS_..., server credential expired, ..." (the parts that are not the
+ * defaults after the version and role). */
+void sd_fuzz_setup_describe(const sd_fuzz_setup *s, char *out, size_t out_len);
 
 /* The role of the stack under test for a trace that does not say: the
  * client if the first action about a ClientHello expects one, else the

@@ -147,9 +147,10 @@ int sd_fuzz_differential_one(const char *target, const uint8_t *data, size_t siz
         fprintf(stderr, "%s: %s\n", target, err);
         return 0;
     }
-    if (trace.n_actions == 0) {
-        /* fuzz_trace: the input is not a binary trace. Nothing to run, and
-         * -1 tells libFuzzer not to keep it in the corpus. */
+    if (trace.n_actions == 0 || !sd_fuzz_setup_runs(&setup, &g_pki, err, sizeof err)) {
+        /* fuzz_trace: the input is not a binary trace, or its setup names
+         * a credential the PKI lacks or a suite a stack lacks. Nothing to
+         * run, and -1 tells libFuzzer not to keep it in the corpus. */
         sd_trace_free(&trace);
         return -1;
     }

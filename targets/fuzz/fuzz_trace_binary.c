@@ -6,8 +6,8 @@
  *   sd_trace_parse on what decodes.
  *
  * Input: any bytes. Checked for each input that decodes:
- *   - encoding the trace gives back exactly the input (one encoding per
- *     trace, binary.h);
+ *   - encoding the trace, with its setup if it has one (version 3), gives
+ *     back exactly the input (one encoding per trace, binary.h);
  *   - the trace prints as a script that parses back to an equal trace
  *     (sd_trace_equal): the three forms convert losslessly.
  * A broken invariant aborts, with the input hex-dumped.
@@ -41,15 +41,17 @@ static void broken(const char *what, const char *detail, const uint8_t *data, si
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     sd_trace t;
+    sd_fuzz_setup setup;
+    bool has_setup = false;
     char err[300];
-    if (!sd_trace_decode(data, size, &t, err, sizeof err)) {
+    if (!sd_trace_decode_with_setup(data, size, &t, &setup, &has_setup, err, sizeof err)) {
         if (strncmp(err, "offset ", 7) != 0) broken("an error without an offset", err, data, size);
         if (t.n_actions != 0 || t.actions != NULL) broken("a failed decode left a trace", NULL, data, size);
         return 0;
     }
     sd_buf again;
     sd_buf_init(&again);
-    if (!sd_trace_encode(&t, &again, err, sizeof err))
+    if (!sd_trace_encode_with_setup(&t, has_setup ? &setup : NULL, &again, err, sizeof err))
         broken("a decoded trace does not encode", err, data, size);
     if (again.len != size || memcmp(again.data, data, size) != 0)
         broken("decode then encode changed the bytes", NULL, data, size);

@@ -21,8 +21,15 @@
  *   - fuzz_record: the client's first flight, as raw records;
  *   - fuzz_alert: the recorded alerts at every position of the handshake;
  *   - fuzz_wire_roundtrip: selector byte + every body its parsers take;
- *   - fuzz_trace, fuzz_trace_binary: every scenario (scenarios/) and every
- *     other seed's trace, binary-encoded; fuzz_script: the scenario files.
+ *   - fuzz_trace, fuzz_trace_binary: every scenario (scenarios/, named
+ *     scenario-<id>) and every other seed's trace, binary-encoded with the
+ *     setup it runs with (version, role, suite, credentials, client
+ *     authentication: a scenario's headers), so that each replays under
+ *     fuzz_trace as it does as a scenario or under its own target (a
+ *     scenario on which the model and BoringSSL part ways, a deviation of
+ *     BoringSSL's the scenario notes, goes to fuzz_trace_binary only: under
+ *     fuzz_trace it would be a finding on every replay);
+ *     fuzz_script: the TLS 1.3 scenario files.
  *
  * Existing files are kept unless -f is given: BoringSSL draws its random
  * and key shares from libcrypto, which cannot be seeded, so re-recording
@@ -41,7 +48,9 @@
 #include <openssl/ssl.h>
 
 #include "crypto/pki.h"
+#include "driver/driver.h"
 #include "protocol/target.h"
+#include "run/differential.h"
 #include "trace/binary.h"
 #include "trace/fuzz_input.h"
 #include "wire/handshake.h"
@@ -586,15 +595,37 @@ static void each_file(const char *dir, void (*fn)(const char *path, const char *
     }
 }
 
-static void write_trace_seed(const char *name, const sd_trace *t) {
+/* Writes the trace with its setup to fuzz_trace's corpus (when
+ * `run_it`) and to fuzz_trace_binary's, which only decodes it. */
+static void write_trace_seed(const char *name, const sd_trace *t, const sd_fuzz_setup *setup, bool run_it) {
     sd_buf b;
     sd_buf_init(&b);
     char err[200];
-    if (sd_trace_encode(t, &b, err, sizeof err)) {
-        seed("fuzz_trace", name, NULL, 0, sd_buf_span(&b));
+    if (sd_trace_encode_with_setup(t, setup, &b, err, sizeof err)) {
+        if (run_it) seed("fuzz_trace", name, NULL, 0, sd_buf_span(&b));
         seed("fuzz_trace_binary", name, NULL, 0, sd_buf_span(&b));
     }
     sd_buf_free(&b);
+}
+
+static const sd_pki *g_pki;
+
+/* Whether the model and BoringSSL part ways on the trace run with its
+ * setup (diverge, or either crashes): a scenario about a deviation of
+ * BoringSSL's (a SOFT with its note, a FAIL of scenarios/known-failures.txt)
+ * does, and as a fuzz_trace seed it would be a finding on every replay,
+ * which stops libFuzzer before it starts. Such a scenario is left out of
+ * fuzz_trace's corpus; its id's entry in the baseline or its note says
+ * why. */
+static bool stacks_part_ways(const sd_trace *t, const sd_fuzz_setup *setup, char *signature, size_t len) {
+    sd_run_config cfg;
+    sd_run_config_defaults(&cfg, &sd_target_model, setup->role, g_pki);
+    sd_fuzz_setup_apply(setup, &cfg);
+    sd_outcome m, b;
+    sd_divergence div;
+    sd_differential_run_config(t, &cfg, &m, &b, &div, NULL, 0);
+    sd_finding_signature("fuzz_trace", &m, &b, signature, len);
+    return div == SD_DIV_DIVERGES || div == SD_DIV_CRASH;
 }
 
 static void scenario_seed(const char *path, const char *name) {
@@ -607,16 +638,25 @@ static void scenario_seed(const char *path, const char *name) {
         g_status = 1;
         return;
     }
+    /* With the scenario's headers as the setup, the seed replays as the
+     * scenario: tls13.client.certificate.expired presents the expired
+     * chain, a TLS 1.2 scenario runs TLS 1.2. Named by id, which is unique
+     * across both versions' folders. */
+    char by_id[256];
+    snprintf(by_id, sizeof by_id, "scenario-%s", s.id);
+    sd_fuzz_setup setup;
+    sd_fuzz_setup_from_scenario(&s, &setup);
+    char signature[256];
+    bool part = stacks_part_ways(&s.trace, &setup, signature, sizeof signature);
+    if (part) printf("record_seeds: %s: not a fuzz_trace seed, the stacks part ways (%s)\n", s.id, signature);
+    write_trace_seed(by_id, &s.trace, &setup, !part);
+    bool tls12 = s.version == SD_TLS12;
+    sd_scenario_free(&s);
+    /* fuzz_script reads the file; its seeds stay the TLS 1.3 ones, named
+     * after the file as before. */
+    if (tls12) return;
     char base[256];
     snprintf(base, sizeof base, "scenario-%.*s", (int)(n - 3), name);
-    /* fuzz_trace runs TLS 1.3: a TLS 1.2 scenario's trace would mean
-     * something else there (and its name may be a TLS 1.3 one's). */
-    if (s.version == SD_TLS12) {
-        sd_scenario_free(&s);
-        return;
-    }
-    write_trace_seed(base, &s.trace);
-    sd_scenario_free(&s);
     FILE *f = fopen(path, "rb");
     if (!f) return;
     static uint8_t text[1 << 16];
@@ -640,11 +680,11 @@ static void target_seed_trace(const char *path, const char *name) {
     if (!sd_fuzz_input_build(g_current_target, data, len, &t, &setup, err, sizeof err)) return;
     char base[300];
     snprintf(base, sizeof base, "%s-%s", g_current_target, name);
-    /* The inferred role must be the target's, or the trace means
-     * something else under fuzz_trace; and fuzz_trace runs TLS 1.3 with
-     * the default credentials, so only a trace of those means the same. */
-    if (sd_trace_role_under_test(&t) == setup.role && setup.version == SD_TLS13 && !setup.server_credential)
-        write_trace_seed(base, &t);
+    /* A trace that runs as fuzz_trace runs a trace without a setup (TLS
+     * 1.3, the default credentials, the role its first ClientHello action
+     * implies) is written without one, as before; every other with its
+     * setup (TLS 1.2 in each key exchange, client authentication). */
+    write_trace_seed(base, &t, sd_fuzz_setup_implied(&setup, &t) ? NULL : &setup, true);
     sd_trace_free(&t);
 }
 
@@ -677,6 +717,7 @@ int main(int argc, char **argv) {
         return 2;
     }
     g_observer_index = SSL_get_ex_new_index(0, NULL, NULL, NULL, NULL);
+    g_pki = &pki;
 
     /* ClientHellos: distinct offers (SNI, TLS 1.2 too, other randoms). */
     static const struct {

@@ -23,29 +23,108 @@ static uint32_t next(rng *r) {
 
 static uint32_t below(rng *r, uint32_t n) { return n ? next(r) % n : 0; }
 
-/* The messages a TLS 1.3 handshake is made of, most likely first. */
-static const uint8_t handshake_types[] = {
+/* The messages of each version's handshake (RFC 8446 §4, RFC 5246 §7.4),
+ * then a few of the other version's, which a confused peer might send. A
+ * random type is one of its trace's version, so that a TLS 1.2 trace gets
+ * ServerKeyExchange dropped, repeated or sent out of place, not mostly
+ * EncryptedExtensions. */
+static const uint8_t tls13_types[] = {
     SD_ClientHello, SD_ServerHello,        SD_EncryptedExtensions, SD_Certificate,     SD_CertificateVerify,
     SD_Finished,    SD_CertificateRequest, SD_NewSessionTicket,    SD_KeyUpdate,       SD_EndOfEarlyData,
     SD_MessageHash, SD_HelloRequest,       SD_ServerKeyExchange,   SD_ServerHelloDone, SD_ClientKeyExchange,
 };
+static const uint8_t tls12_types[] = {
+    SD_ClientHello,         SD_ServerHello,        SD_Certificate,
+    SD_ServerKeyExchange,   SD_CertificateRequest, SD_ServerHelloDone,
+    SD_ClientKeyExchange,   SD_CertificateVerify,  SD_Finished,
+    SD_NewSessionTicket,    SD_HelloRequest,       SD_CertificateStatus,
+    SD_EncryptedExtensions, SD_KeyUpdate,
+};
 
-/* Credential names of the fixture PKI (corpus/pki/make_pki.c). */
-static const char *const credentials[] = {"leaf",       "expired",       "not-yet-valid", "unknown-ca",
-                                          "wrong-name", "bad-signature", "client"};
+/* The fixture PKI's credentials (corpus/pki/make_pki.c), with their key:
+ * the honest ones and every defect, so that a `cert=`, `sign-with=` or a
+ * setup presents each (validly signed where only one property is wrong:
+ * expired, wrong name, revoked, ...). */
+typedef enum { KEY_EC, KEY_RSA, KEY_ED25519 } key_kind;
+/* Whose honest credential it is: a stack under test presents only these
+ * (driver/fuzz_setup.c sd_fuzz_setup_runs); the driver presents any. */
+typedef enum { DEFECTIVE, HONEST_SERVER, HONEST_CLIENT } honest_for;
+static const struct {
+    const char *name;
+    key_kind key;
+    honest_for honest;
+} credentials[] = {
+    {"leaf", KEY_EC, HONEST_SERVER},
+    {"leaf-p384", KEY_EC, HONEST_SERVER},
+    {"leaf-rsa", KEY_RSA, HONEST_SERVER},
+    {"leaf-ed25519", KEY_ED25519, HONEST_SERVER},
+    {"client", KEY_EC, HONEST_CLIENT},
+    {"client-rsa", KEY_RSA, HONEST_CLIENT},
+    {"client-ed25519", KEY_ED25519, HONEST_CLIENT},
+    {"expired", KEY_EC, DEFECTIVE},
+    {"not-yet-valid", KEY_EC, DEFECTIVE},
+    {"wrong-name", KEY_EC, DEFECTIVE},
+    {"unknown-ca", KEY_EC, DEFECTIVE},
+    {"bad-signature", KEY_EC, DEFECTIVE},
+    {"leaf-as-ca", KEY_EC, DEFECTIVE},
+    {"ca-as-leaf", KEY_EC, DEFECTIVE},
+    {"wrong-key-usage", KEY_EC, DEFECTIVE},
+    {"wrong-eku", KEY_EC, DEFECTIVE},
+    {"missing-intermediate", KEY_EC, DEFECTIVE},
+    {"malformed-der", KEY_EC, DEFECTIVE},
+    {"empty-chain", KEY_EC, DEFECTIVE},
+    {"unknown-critical-extension", KEY_EC, DEFECTIVE},
+    {"weak-key", KEY_RSA, DEFECTIVE},
+    {"sha1-signature", KEY_EC, DEFECTIVE},
+    {"md5-signature", KEY_EC, DEFECTIVE},
+    {"key-mismatch", KEY_EC, DEFECTIVE},
+    {"revoked", KEY_EC, DEFECTIVE},
+};
+#define N_CREDENTIALS (sizeof credentials / sizeof credentials[0])
 
-static uint8_t some_type(rng *r) {
+const char *sd_trace_mutation_credential(size_t i) { return i < N_CREDENTIALS ? credentials[i].name : NULL; }
+
+/* TLS 1.2 suites both stacks run (crypto/tls12.c's table), by the key the
+ * server's certificate needs (RFC 5246 §7.4.2, RFC 8422 §2): ECDSA suites
+ * an EC key, the RSA and static RSA suites an RSA key. TLS 1.3 suites do
+ * not depend on the key (RFC 8446 §4.4.3). */
+static const uint16_t tls12_ec_suites[] = {
+    SD_TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, SD_TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
+    SD_TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256, SD_TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA};
+static const uint16_t tls12_rsa_suites[] = {SD_TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
+                                            SD_TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
+                                            SD_TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
+                                            SD_TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA,
+                                            SD_TLS_RSA_WITH_AES_128_GCM_SHA256,
+                                            SD_TLS_RSA_WITH_AES_256_GCM_SHA384,
+                                            SD_TLS_RSA_WITH_AES_128_CBC_SHA};
+static const uint16_t tls13_suites[] = {SD_TLS_AES_128_GCM_SHA256, SD_TLS_AES_256_GCM_SHA384,
+                                        SD_TLS_CHACHA20_POLY1305_SHA256};
+
+/* A trace and how it runs; `setup` holds the defaults of a trace without
+ * one (TLS 1.3, the role its first ClientHello action implies). */
+typedef struct {
+    sd_trace t;
+    sd_fuzz_setup setup;
+    bool has_setup;
+} work;
+
+static bool tls12(const work *w) { return w->setup.version == SD_TLS12; }
+
+static uint8_t some_type(rng *r, bool tls12_trace) {
     if (below(r, 16) == 0) return (uint8_t)next(r);
-    return handshake_types[below(r, sizeof handshake_types)];
+    if (tls12_trace) return tls12_types[below(r, sizeof tls12_types)];
+    return tls13_types[below(r, sizeof tls13_types)];
 }
 
-/* A message for send and expect: now and then the pseudo message
- * HelloRetryRequest (SD_MSG_TYPE_HELLO_RETRY_REQUEST; RFC 8446 §4.1.4:
- * send asks the client for another share, expect takes only an HRR), else
- * a real type. Type mutations (SD_MUT_TYPE) take real types only. */
-static uint16_t some_message(rng *r) {
-    if (below(r, 12) == 0) return SD_MSG_TYPE_HELLO_RETRY_REQUEST;
-    return some_type(r);
+/* A message for send and expect: in TLS 1.3 now and then the pseudo
+ * message HelloRetryRequest (SD_MSG_TYPE_HELLO_RETRY_REQUEST; RFC 8446
+ * §4.1.4: send asks the client for another share, expect takes only an
+ * HRR), else a real type. Type mutations (SD_MUT_TYPE) take real types
+ * only. */
+static uint16_t some_message(rng *r, bool tls12_trace) {
+    if (!tls12_trace && below(r, 12) == 0) return SD_MSG_TYPE_HELLO_RETRY_REQUEST;
+    return some_type(r, tls12_trace);
 }
 
 static uint8_t some_alert(rng *r) {
@@ -97,7 +176,7 @@ static void edit_bytes(rng *r, uint8_t **bytes, size_t *len) {
 
 /* A random mutation of any kind, with an argument of its shape (values the
  * driver's messages make interesting, now and then any). */
-static void random_mutation(rng *r, sd_mutation *m) {
+static void random_mutation(rng *r, sd_mutation *m, bool tls12_trace) {
     memset(m, 0, sizeof *m);
     m->kind = (sd_mutation_kind)below(r, SD_MUT_COUNT);
     switch (sd_mutation_info_of(m->kind)->arg) {
@@ -133,13 +212,13 @@ static void random_mutation(rng *r, sd_mutation *m) {
             m->value = 1 + below(r, 8);
         break;
     case SD_MUT_ARG_HANDSHAKE_TYPE:
-        m->value = some_type(r);
+        m->value = some_type(r, tls12_trace);
         break;
     case SD_MUT_ARG_SPLIT:
         m->value = 1 + below(r, 64);
         break;
     case SD_MUT_ARG_CREDENTIAL: {
-        const char *c = credentials[below(r, sizeof credentials / sizeof credentials[0])];
+        const char *c = credentials[below(r, N_CREDENTIALS)].name;
         memcpy(m->text, c, strlen(c) + 1);
         break;
     }
@@ -166,20 +245,25 @@ static void free_action(sd_action *a) {
     for (size_t i = 0; i < a->n_mutations && i < SD_MAX_MUTATIONS; i++) free(a->mutations[i].bytes);
 }
 
-static void random_action(rng *r, sd_action *a) {
+static void random_action(rng *r, sd_action *a, bool tls12_trace) {
     memset(a, 0, sizeof *a);
     /* expect-ccs: in TLS 1.2 the ChangeCipherSpec is a step of the
      * handshake (RFC 5246 §7.1), in TLS 1.3 an optional record the driver
-     * otherwise skips (RFC 8446 §D.4). */
+     * otherwise skips (RFC 8446 §D.4). renegotiate: TLS 1.2 only (RFC 5246
+     * §7.4.1.2; TLS 1.3 has none, RFC 8446 §4.1.2). */
     static const sd_action_kind kinds[] = {SD_ACT_SEND,         SD_ACT_SEND,         SD_ACT_EXPECT,
                                            SD_ACT_EXPECT,       SD_ACT_SEND_ALERT,   SD_ACT_SEND_CCS,
                                            SD_ACT_SEND_RAW,     SD_ACT_SEND_APPDATA, SD_ACT_EXPECT_APPDATA,
-                                           SD_ACT_EXPECT_CLOSE, SD_ACT_EXPECT_CCS};
-    a->kind = kinds[below(r, sizeof kinds / sizeof kinds[0])];
+                                           SD_ACT_EXPECT_CLOSE, SD_ACT_EXPECT_CCS,   SD_ACT_RENEGOTIATE};
+    size_t n_kinds = sizeof kinds / sizeof kinds[0] - (tls12_trace ? 0 : 1);
+    a->kind = kinds[below(r, (uint32_t)n_kinds)];
     switch (a->kind) {
     case SD_ACT_SEND:
     case SD_ACT_EXPECT:
-        a->msg_type = some_message(r);
+        a->msg_type = some_message(r, tls12_trace);
+        break;
+    case SD_ACT_RENEGOTIATE:
+        a->msg_type = SD_ClientHello;
         break;
     case SD_ACT_SEND_ALERT:
         a->alert_level = below(r, 4) == 0 ? SD_ALERT_LEVEL_WARNING : SD_ALERT_LEVEL_FATAL;
@@ -243,56 +327,200 @@ static void remove_at(sd_trace *t, size_t at) {
     t->n_actions--;
 }
 
-/* An honest handshake with the stack as the server: where a fuzzer starts
- * when its input is not a trace. */
-static void honest_trace(sd_trace *t) {
-    static const struct {
-        sd_action_kind kind;
+/* An honest full handshake of one version and role (RFC 8446 §2 Figure 1,
+ * RFC 5246 §7.3 Figure 1, with the ServerKeyExchange of the ECDHE suite the
+ * default "leaf" credential gets): where a fuzzer starts when its input is
+ * not a trace. The TLS 1.3 one with the stack as the server is written
+ * without a setup, as before there were setups; the others with theirs. */
+static void honest_start(rng *r, work *w) {
+    typedef struct {
+        bool driver_sends; /* else: expects */
+        bool ccs;          /* a ChangeCipherSpec, not a handshake message */
         uint8_t type;
-    } steps[] = {{SD_ACT_SEND, SD_ClientHello},
-                 {SD_ACT_EXPECT, SD_ServerHello},
-                 {SD_ACT_EXPECT, SD_EncryptedExtensions},
-                 {SD_ACT_EXPECT, SD_Certificate},
-                 {SD_ACT_EXPECT, SD_CertificateVerify},
-                 {SD_ACT_EXPECT, SD_Finished},
-                 {SD_ACT_SEND, SD_Finished}};
-    for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++) {
-        sd_action *a = sd_trace_add(t, steps[i].kind);
+    } step;
+    /* Each written from the driver's side of a server under test; a client
+     * under test flips every step. */
+    static const step tls13[] = {{true, false, SD_ClientHello},
+                                 {false, false, SD_ServerHello},
+                                 {false, false, SD_EncryptedExtensions},
+                                 {false, false, SD_Certificate},
+                                 {false, false, SD_CertificateVerify},
+                                 {false, false, SD_Finished},
+                                 {true, false, SD_Finished}};
+    static const step tls12_steps[] = {{true, false, SD_ClientHello},
+                                       {false, false, SD_ServerHello},
+                                       {false, false, SD_Certificate},
+                                       {false, false, SD_ServerKeyExchange},
+                                       {false, false, SD_ServerHelloDone},
+                                       {true, false, SD_ClientKeyExchange},
+                                       {true, true, 0},
+                                       {true, false, SD_Finished},
+                                       {false, true, 0},
+                                       {false, false, SD_Finished}};
+    unsigned shape = below(r, 4);
+    bool v12 = shape >= 2, client = shape % 2 == 1;
+    const step *steps = v12 ? tls12_steps : tls13;
+    size_t n = v12 ? sizeof tls12_steps / sizeof tls12_steps[0] : sizeof tls13 / sizeof tls13[0];
+    memset(&w->setup, 0, sizeof w->setup);
+    w->setup.role = client ? SD_ROLE_CLIENT : SD_ROLE_SERVER;
+    w->setup.version = v12 ? SD_TLS12 : SD_TLS13;
+    w->has_setup = v12 || client;
+    for (size_t i = 0; i < n; i++) {
+        /* The TLS 1.2 client under test sends its flight, then the server
+         * its CCS and Finished: the same order, sides swapped. */
+        bool sends = steps[i].driver_sends != client;
+        sd_action_kind kind = steps[i].ccs ? (sends ? SD_ACT_SEND_CCS : SD_ACT_EXPECT_CCS)
+                                           : (sends ? SD_ACT_SEND : SD_ACT_EXPECT);
+        sd_action *a = sd_trace_add(&w->t, kind);
         if (a) a->msg_type = steps[i].type;
     }
 }
 
 static sd_action *pick_send(rng *r, sd_trace *t) {
     size_t n = 0;
-    for (size_t i = 0; i < t->n_actions; i++) n += t->actions[i].kind == SD_ACT_SEND;
+    for (size_t i = 0; i < t->n_actions; i++)
+        n += t->actions[i].kind == SD_ACT_SEND || t->actions[i].kind == SD_ACT_RENEGOTIATE;
     if (!n) return NULL;
     size_t k = below(r, (uint32_t)n);
     for (size_t i = 0; i < t->n_actions; i++)
-        if (t->actions[i].kind == SD_ACT_SEND && k-- == 0) return &t->actions[i];
+        if ((t->actions[i].kind == SD_ACT_SEND || t->actions[i].kind == SD_ACT_RENEGOTIATE) && k-- == 0)
+            return &t->actions[i];
     return NULL;
 }
 
-/* One change. Returns false if it did not apply (the caller tries another). */
-static bool mutate_once(rng *r, sd_trace *t) {
+/* --- The setup --------------------------------------------------------------- */
+
+static key_kind suite_key(uint16_t suite) {
+    for (size_t i = 0; i < sizeof tls12_rsa_suites / sizeof tls12_rsa_suites[0]; i++)
+        if (tls12_rsa_suites[i] == suite) return KEY_RSA;
+    return KEY_EC;
+}
+
+static key_kind credential_key(const char *name) {
+    for (size_t i = 0; i < N_CREDENTIALS; i++)
+        if (strcmp(credentials[i].name, name) == 0) return credentials[i].key;
+    return KEY_EC; /* "" is "leaf" */
+}
+
+/* Whether a certificate with this key serves a TLS 1.2 suite of that key
+ * (suite_key): ECDHE_ECDSA takes an ECDSA or EdDSA key (RFC 8422 §2.1), the
+ * RSA suites an RSA key (RFC 8422 §2.2, RFC 5246 §7.4.2). */
+static bool serves(key_kind key, key_kind suite) {
+    return suite == KEY_RSA ? key == KEY_RSA : key != KEY_RSA;
+}
+
+/* A credential: any (DEFECTIVE), or an honest one of `whose`; with
+ * `match`, one that serves the suites of `key`. */
+static const char *some_credential(rng *r, honest_for whose, bool match, key_kind key) {
+    for (int tries = 0; tries < 256; tries++) {
+        size_t i = below(r, N_CREDENTIALS);
+        if ((whose == DEFECTIVE || credentials[i].honest == whose) &&
+            (!match || serves(credentials[i].key, key)))
+            return credentials[i].name;
+    }
+    if (whose == HONEST_CLIENT) return key == KEY_RSA ? "client-rsa" : "client";
+    return key == KEY_RSA ? "leaf-rsa" : "leaf";
+}
+
+static void set_name(char out[64], const char *name) {
+    size_t n = strlen(name);
+    if (n > 63) n = 63;
+    memcpy(out, name, n);
+    out[n] = '\0';
+}
+
+/* A suite for the setup's version that fits its server credential; now and
+ * then 0, the driver's defaults. */
+static uint16_t some_suite(rng *r, const sd_fuzz_setup *s) {
+    if (below(r, 4) == 0) return 0;
+    if (s->version != SD_TLS12) return tls13_suites[below(r, sizeof tls13_suites / sizeof tls13_suites[0])];
+    if (credential_key(s->server_credential) == KEY_RSA)
+        return tls12_rsa_suites[below(r, sizeof tls12_rsa_suites / sizeof tls12_rsa_suites[0])];
+    return tls12_ec_suites[below(r, sizeof tls12_ec_suites / sizeof tls12_ec_suites[0])];
+}
+
+/* One change of how the trace runs. The values stay ones both stacks run
+ * (driver/fuzz_setup.c sd_fuzz_setup_runs): fixture credentials, suites of
+ * the version that fit the server's key. The role stays: a trace is
+ * written from one side. */
+static bool mutate_setup(rng *r, work *w) {
+    sd_fuzz_setup *s = &w->setup;
+    bool v12 = s->version == SD_TLS12;
+    switch (below(r, 6)) {
+    case 0: /* the other version; the suite follows */
+        s->version = v12 ? SD_TLS13 : SD_TLS12;
+        s->cipher_suite = some_suite(r, s);
+        break;
+    case 1: /* the server's credential: the driver's, any; the stack under test's, an honest one */
+        set_name(s->server_credential,
+                 some_credential(r, s->role == SD_ROLE_CLIENT ? DEFECTIVE : HONEST_SERVER,
+                                 v12 && s->cipher_suite != 0, suite_key(s->cipher_suite)));
+        break;
+    case 2:
+        s->cipher_suite = some_suite(r, s);
+        break;
+    case 3: /* client authentication, and the client's credential */
+        s->client_auth = (sd_client_auth)below(r, 3);
+        if (s->role == SD_ROLE_SERVER) {
+            /* The driver's certificate as a client: defective ones too. */
+            if (below(r, 4) == 0)
+                s->client_credential[0] = '\0';
+            else
+                set_name(s->client_credential, some_credential(r, DEFECTIVE, false, KEY_EC));
+        } else if (below(r, 3) == 0) {
+            set_name(s->target_client_credential, some_credential(r, HONEST_CLIENT, false, KEY_EC));
+        } else {
+            s->target_client_credential[0] = '\0';
+        }
+        break;
+    case 4:
+        s->session_tickets = !s->session_tickets;
+        break;
+    default:
+        s->announce_ticket = !s->announce_ticket;
+        break;
+    }
+    w->has_setup = true;
+    return true;
+}
+
+/* --- One change ---------------------------------------------------------------- */
+
+/* One change. Returns false if it did not apply (the caller tries another).
+ * The structural ones (insert, drop, duplicate, swap, insert a send) are
+ * what reaches a skipped, repeated or reordered message of either
+ * version; the others edit what an action sends. */
+static bool mutate_once(rng *r, work *w) {
+    sd_trace *t = &w->t;
     size_t n = t->n_actions;
-    switch (below(r, 10)) {
+    bool v12 = tls12(w);
+    switch (below(r, 13)) {
     case 0: { /* insert a new action */
         if (n >= 64) return false;
         sd_action *a = insert_at(t, below(r, (uint32_t)n + 1));
         if (!a) return false;
-        random_action(r, a);
+        random_action(r, a, v12);
         return true;
     }
-    case 1: /* drop an action */
+    case 1: /* insert an honest send of a message of the version: one the peer does not expect there */
+    case 2: {
+        if (n >= 64) return false;
+        sd_action *a = insert_at(t, below(r, (uint32_t)n + 1));
+        if (!a) return false;
+        a->kind = SD_ACT_SEND;
+        a->msg_type = some_message(r, v12);
+        return true;
+    }
+    case 3: /* drop an action: a message skipped */
         if (!n) return false;
         remove_at(t, below(r, (uint32_t)n));
         return true;
-    case 2: { /* duplicate an action */
+    case 4: { /* duplicate an action: a message repeated, in place or later */
         if (!n || n >= 64) return false;
         size_t from = below(r, (uint32_t)n);
         sd_action copy;
         if (!copy_action(&t->actions[from], &copy)) return false;
-        sd_action *a = insert_at(t, below(r, (uint32_t)n + 1));
+        sd_action *a = insert_at(t, below(r, 2) ? from + 1 : below(r, (uint32_t)n + 1));
         if (!a) {
             free_action(&copy);
             return false;
@@ -300,23 +528,27 @@ static bool mutate_once(rng *r, sd_trace *t) {
         *a = copy;
         return true;
     }
-    case 3: { /* swap two actions */
+    case 5: { /* swap two actions: messages reordered, mostly neighbours */
         if (n < 2) return false;
-        size_t i = below(r, (uint32_t)n), j = below(r, (uint32_t)n);
-        if (i == j) return false;
+        size_t i = below(r, (uint32_t)n), j;
+        if (below(r, 2)) {
+            j = i + 1 < n ? i + 1 : i - 1;
+        } else {
+            j = below(r, (uint32_t)n);
+            if (i == j) return false;
+        }
         sd_action tmp = t->actions[i];
         t->actions[i] = t->actions[j];
         t->actions[j] = tmp;
         return true;
     }
-    case 4:
-    case 5: { /* add a mutation to a send */
+    case 6: { /* add a mutation to a send */
         sd_action *a = pick_send(r, t);
         if (!a || a->n_mutations >= SD_MAX_MUTATIONS) return false;
-        random_mutation(r, &a->mutations[a->n_mutations++]);
+        random_mutation(r, &a->mutations[a->n_mutations++], v12);
         return true;
     }
-    case 6: { /* drop a mutation */
+    case 7: { /* drop a mutation */
         sd_action *a = pick_send(r, t);
         if (!a || !a->n_mutations) return false;
         size_t k = below(r, (uint32_t)a->n_mutations);
@@ -325,7 +557,7 @@ static bool mutate_once(rng *r, sd_trace *t) {
         a->n_mutations--;
         return true;
     }
-    case 7: { /* change a mutation's value */
+    case 8: { /* change a mutation's value */
         sd_action *a = pick_send(r, t);
         if (!a || !a->n_mutations) return false;
         sd_mutation *m = &a->mutations[below(r, (uint32_t)a->n_mutations)];
@@ -346,23 +578,23 @@ static bool mutate_once(rng *r, sd_trace *t) {
             m->value = 1 + below(r, 64);
             return true;
         case SD_MUT_ARG_HANDSHAKE_TYPE:
-            m->value = some_type(r);
+            m->value = some_type(r, v12);
             return true;
         default:
             /* Another kind: random_mutation starts from a blank mutation,
              * so free what an add-ext's bytes held first. */
             free(m->bytes);
-            random_mutation(r, m);
+            random_mutation(r, m, v12);
             return true;
         }
     }
-    case 8: { /* change an action's fields */
+    case 9: { /* change an action's fields */
         if (!n) return false;
         sd_action *a = &t->actions[below(r, (uint32_t)n)];
         switch (a->kind) {
         case SD_ACT_SEND:
         case SD_ACT_EXPECT:
-            a->msg_type = some_message(r);
+            a->msg_type = some_message(r, v12);
             return true;
         case SD_ACT_SEND_ALERT:
             if (below(r, 2))
@@ -390,7 +622,8 @@ static bool mutate_once(rng *r, sd_trace *t) {
             return false;
         }
     }
-    default: { /* edit a payload */
+    case 10:
+    case 11: { /* edit a payload */
         if (!n) return false;
         sd_action *a = &t->actions[below(r, (uint32_t)n)];
         if (a->kind != SD_ACT_SEND_RAW && a->kind != SD_ACT_SEND_APPDATA && a->kind != SD_ACT_EXPECT_APPDATA)
@@ -398,14 +631,16 @@ static bool mutate_once(rng *r, sd_trace *t) {
         edit_bytes(r, &a->bytes, &a->bytes_len);
         return true;
     }
+    default: /* how the trace runs */
+        return mutate_setup(r, w);
     }
 }
 
-static size_t encode_into(const sd_trace *t, uint8_t *out, size_t max) {
+static size_t encode_into(const work *w, uint8_t *out, size_t max) {
     sd_buf b;
     sd_buf_init(&b);
     size_t n = 0;
-    if (sd_trace_encode(t, &b, NULL, 0) && b.len <= max) {
+    if (sd_trace_encode_with_setup(&w->t, w->has_setup ? &w->setup : NULL, &b, NULL, 0) && b.len <= max) {
         memcpy(out, b.data, b.len);
         n = b.len;
     }
@@ -413,19 +648,42 @@ static size_t encode_into(const sd_trace *t, uint8_t *out, size_t max) {
     return n;
 }
 
+/* Decodes data into w; a trace without a setup gets the one fuzz_trace
+ * runs it with (fuzz_input.h), to be written only if a change makes it
+ * matter. */
+static bool decode_work(const uint8_t *data, size_t size, work *w) {
+    if (!sd_trace_decode_with_setup(data, size, &w->t, &w->setup, &w->has_setup, NULL, 0)) {
+        sd_trace_init(&w->t);
+        memset(&w->setup, 0, sizeof w->setup);
+        w->has_setup = false;
+        return false;
+    }
+    if (!w->has_setup) {
+        w->setup.version = SD_TLS13;
+        /* sd_trace_role_under_test (fuzz_input.c), which this engine does
+         * not link: the first ClientHello action says. */
+        w->setup.role = SD_ROLE_SERVER;
+        for (size_t i = 0; i < w->t.n_actions; i++) {
+            const sd_action *a = &w->t.actions[i];
+            if ((a->kind == SD_ACT_SEND || a->kind == SD_ACT_EXPECT) && a->msg_type == SD_ClientHello) {
+                if (a->kind == SD_ACT_EXPECT) w->setup.role = SD_ROLE_CLIENT;
+                break;
+            }
+        }
+    }
+    return true;
+}
+
 size_t sd_trace_mutate(uint8_t *data, size_t size, size_t max_size, unsigned int seed) {
     rng r = {0x9e3779b97f4a7c15ull ^ ((uint64_t)seed << 1 | 1)};
-    sd_trace t;
-    if (!sd_trace_decode(data, size, &t, NULL, 0)) {
-        sd_trace_init(&t);
-        honest_trace(&t);
-    }
+    work w;
+    if (!decode_work(data, size, &w)) honest_start(&r, &w);
     /* One to three changes, as libFuzzer stacks its own. */
     unsigned changes = 1 + below(&r, 3);
     for (unsigned i = 0, tries = 0; i < changes && tries < 32; tries++)
-        if (mutate_once(&r, &t)) i++;
-    size_t n = encode_into(&t, data, max_size);
-    sd_trace_free(&t);
+        if (mutate_once(&r, &w)) i++;
+    size_t n = encode_into(&w, data, max_size);
+    sd_trace_free(&w.t);
     if (n == 0 && size <= max_size) return size; /* nothing fit: leave the input as it was */
     return n;
 }
@@ -433,27 +691,29 @@ size_t sd_trace_mutate(uint8_t *data, size_t size, size_t max_size, unsigned int
 size_t sd_trace_cross_over(const uint8_t *a, size_t a_size, const uint8_t *b, size_t b_size, uint8_t *out,
                            size_t max_out, unsigned int seed) {
     rng r = {0xd1b54a32d192ed03ull ^ ((uint64_t)seed << 1 | 1)};
-    sd_trace ta, tb, out_t;
-    bool ok_a = sd_trace_decode(a, a_size, &ta, NULL, 0);
-    bool ok_b = sd_trace_decode(b, b_size, &tb, NULL, 0);
-    if (!ok_a) sd_trace_init(&ta);
-    if (!ok_b) sd_trace_init(&tb);
-    sd_trace_init(&out_t);
-    size_t cut_a = below(&r, (uint32_t)ta.n_actions + 1), cut_b = below(&r, (uint32_t)tb.n_actions + 1);
+    work wa, wb, out_w;
+    bool ok_a = decode_work(a, a_size, &wa);
+    bool ok_b = decode_work(b, b_size, &wb);
+    sd_trace_init(&out_w.t);
+    /* The prefix's setup: it decides the version and role the first
+     * actions were written for. */
+    out_w.setup = ok_a ? wa.setup : wb.setup;
+    out_w.has_setup = ok_a ? wa.has_setup : wb.has_setup;
+    size_t cut_a = below(&r, (uint32_t)wa.t.n_actions + 1), cut_b = below(&r, (uint32_t)wb.t.n_actions + 1);
     bool ok = true;
     for (size_t i = 0; i < cut_a && ok; i++) {
-        sd_action *slot = sd_trace_add(&out_t, SD_ACT_EXPECT_CLOSE);
-        ok = slot && copy_action(&ta.actions[i], slot);
-        if (slot && !ok) out_t.n_actions--;
+        sd_action *slot = sd_trace_add(&out_w.t, SD_ACT_EXPECT_CLOSE);
+        ok = slot && copy_action(&wa.t.actions[i], slot);
+        if (slot && !ok) out_w.t.n_actions--;
     }
-    for (size_t i = cut_b; i < tb.n_actions && ok && out_t.n_actions < 64; i++) {
-        sd_action *slot = sd_trace_add(&out_t, SD_ACT_EXPECT_CLOSE);
-        ok = slot && copy_action(&tb.actions[i], slot);
-        if (slot && !ok) out_t.n_actions--;
+    for (size_t i = cut_b; i < wb.t.n_actions && ok && out_w.t.n_actions < 64; i++) {
+        sd_action *slot = sd_trace_add(&out_w.t, SD_ACT_EXPECT_CLOSE);
+        ok = slot && copy_action(&wb.t.actions[i], slot);
+        if (slot && !ok) out_w.t.n_actions--;
     }
-    size_t n = (ok_a || ok_b) ? encode_into(&out_t, out, max_out) : 0;
-    sd_trace_free(&ta);
-    sd_trace_free(&tb);
-    sd_trace_free(&out_t);
+    size_t n = (ok_a || ok_b) ? encode_into(&out_w, out, max_out) : 0;
+    sd_trace_free(&wa.t);
+    sd_trace_free(&wb.t);
+    sd_trace_free(&out_w.t);
     return n;
 }
