@@ -580,7 +580,8 @@ static bool setup_equal(const sd_fuzz_setup *a, const sd_fuzz_setup *b) {
            strcmp(a->client_credential, b->client_credential) == 0 &&
            strcmp(a->target_client_credential, b->target_client_credential) == 0 &&
            a->client_auth == b->client_auth && a->session_tickets == b->session_tickets &&
-           a->announce_ticket == b->announce_ticket;
+           a->announce_ticket == b->announce_ticket && a->n_groups == b->n_groups &&
+           memcmp(a->groups, b->groups, a->n_groups * sizeof a->groups[0]) == 0;
 }
 
 /* Exact bytes, so the setup's layout in binary.h is pinned. */
@@ -599,6 +600,8 @@ static void test_setup_layout(void **state) {
                                    /* server "expired", client none, target "client-rsa" */
                                    7, 'e', 'x', 'p', 'i', 'r', 'e', 'd', 0, 10, 'c', 'l', 'i', 'e', 'n', 't',
                                    '-', 'r', 's', 'a',
+                                   /* no groups */
+                                   0,
                                    /* expect ClientHello, send ServerHello (no mutations) */
                                    5, 1, 0, 2, 0};
     assert_int_equal(b.len, sizeof want);
@@ -646,6 +649,9 @@ static void test_setup_round_trips(void **state) {
     setups[2] = setups[1];
     setups[2].client_auth = SD_CLIENT_AUTH_REQUEST;
     setups[2].cipher_suite = 0xffff;
+    /* every group slot, any value */
+    setups[2].n_groups = SD_MAX_SCENARIO_GROUPS;
+    for (size_t g = 0; g < SD_MAX_SCENARIO_GROUPS; g++) setups[2].groups[g] = (uint16_t)(0x0017 + 0x1111 * g);
     for (size_t i = 0; i < sizeof scripts / sizeof scripts[0]; i++) {
         for (size_t k = 0; k < sizeof setups / sizeof setups[0]; k++) {
             sd_trace t;
@@ -688,10 +694,14 @@ static void test_setup_rejects(void **state) {
     (void)state;
     /* role 2; version 1.1; client authentication 3; flag bit 2; a name with
      * a capital; a name of 64 bytes; a name past the end */
-    expect_reject((const uint8_t *)"SDT\x03\x02\x03\x04\x00\x00\x00\x00\x00\x00\x00", 14, "role 2");
-    expect_reject((const uint8_t *)"SDT\x03\x00\x03\x02\x00\x00\x00\x00\x00\x00\x00", 14, "0x0302");
-    expect_reject((const uint8_t *)"SDT\x03\x00\x03\x04\x00\x00\x03\x00\x00\x00\x00", 14,
+    expect_reject((const uint8_t *)"SDT\x03\x02\x03\x04\x00\x00\x00\x00\x00\x00\x00\x00", 15, "role 2");
+    expect_reject((const uint8_t *)"SDT\x03\x00\x03\x02\x00\x00\x00\x00\x00\x00\x00\x00", 15, "0x0302");
+    expect_reject((const uint8_t *)"SDT\x03\x00\x03\x04\x00\x00\x03\x00\x00\x00\x00\x00", 15,
                   "client authentication 3");
+    /* nine groups; a group cut short */
+    expect_reject((const uint8_t *)"SDT\x03\x00\x03\x04\x00\x00\x00\x00\x00\x00\x00\x09", 15, "9 groups");
+    expect_reject((const uint8_t *)"SDT\x03\x00\x03\x04\x00\x00\x00\x00\x00\x00\x00\x01\x00", 16,
+                  "a group of the setup");
     expect_reject((const uint8_t *)"SDT\x03\x00\x03\x04\x00\x00\x00\x04\x00\x00\x00", 14,
                   "unknown setup flag bits");
     expect_reject((const uint8_t *)"SDT\x03\x00\x03\x04\x00\x00\x00\x00\x01"

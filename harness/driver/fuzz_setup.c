@@ -19,6 +19,8 @@ void sd_fuzz_setup_apply(const sd_fuzz_setup *s, sd_run_config *cfg) {
     cfg->target_client_credential = s->target_client_credential[0] ? s->target_client_credential : NULL;
     cfg->session_tickets = s->session_tickets;
     cfg->tls12_announce_ticket = s->announce_ticket;
+    cfg->target_groups = s->n_groups ? s->groups : NULL;
+    cfg->n_target_groups = s->n_groups;
     /* RFC 8446 lets a handshake message be 2^24-1 bytes long, and the model
      * buffers that much by default. A fuzz run holds it to BoringSSL's
      * limits (ssl_max_handshake_message_len in ssl/s3_both.cc: during the

@@ -167,6 +167,9 @@ static bool check_setup(const sd_fuzz_setup *s, char *why, size_t why_len) {
         s->client_auth != SD_CLIENT_AUTH_REQUIRE)
         return sd_set_error(why, why_len, "setup: client authentication %d is not 0-2", (int)s->client_auth),
                false;
+    if (s->n_groups > SD_MAX_SCENARIO_GROUPS)
+        return sd_set_error(why, why_len, "setup: %zu groups (0-%d)", s->n_groups, SD_MAX_SCENARIO_GROUPS),
+               false;
     const char *names[] = {s->server_credential, s->client_credential, s->target_client_credential};
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
         if (names[i][0] != '\0' && cert_name_len(names[i], sizeof s->server_credential) == 0)
@@ -257,6 +260,8 @@ static void put_setup(sd_buf *out, const sd_fuzz_setup *s) {
     put_name(out, s->server_credential, sizeof s->server_credential);
     put_name(out, s->client_credential, sizeof s->client_credential);
     put_name(out, s->target_client_credential, sizeof s->target_client_credential);
+    sd_buf_u8(out, (uint8_t)s->n_groups);
+    for (size_t i = 0; i < s->n_groups; i++) sd_buf_u16(out, s->groups[i]);
 }
 
 static void put_action(sd_buf *out, const sd_action *a) {
@@ -546,6 +551,15 @@ static bool get_setup(reader *r, sd_fuzz_setup *s) {
         !get_name(r, "the setup's target client credential", s->target_client_credential,
                   sizeof s->target_client_credential))
         return false;
+    uint8_t n_groups = 0;
+    if (!get_u8(r, "the setup's group count", &n_groups)) return false;
+    if (n_groups > SD_MAX_SCENARIO_GROUPS)
+        return fail(r, "%u groups in the setup (0-%d)", n_groups, SD_MAX_SCENARIO_GROUPS);
+    for (uint8_t i = 0; i < n_groups; i++) {
+        if (!get_u8(r, "a group of the setup", &hi) || !get_u8(r, "a group of the setup", &lo)) return false;
+        s->groups[i] = (uint16_t)(hi << 8 | lo);
+    }
+    s->n_groups = n_groups;
     char why[160];
     if (!check_setup(s, why, sizeof why)) {
         r->pos = start;

@@ -26,12 +26,14 @@
  *                                           whatever its actions need
  *     setup    = role:u8 version:u16 cipher_suite:u16 client_auth:u8 flags:u8     v3
  *                server_credential:name client_credential:name
- *                target_client_credential:name
+ *                target_client_credential:name n_groups:u8 group:u16{n_groups}
  *       role          sd_role: 0 client, 1 server (of the stack under test)
  *       version       0x0303 (TLS 1.2) or 0x0304 (TLS 1.3), big-endian like every u16
  *       cipher_suite  any (0: the driver's defaults), as a script's `cipher-suite:`
  *       client_auth   sd_client_auth: 0 none, 1 request, 2 require
  *       flags         bit 0 session_tickets, bit 1 announce_ticket (others 0)
+ *       groups        0..SD_MAX_SCENARIO_GROUPS named groups the stack under test
+ *                     accepts or offers, as a script's `groups:` (0: its defaults)
  *     name     = len:u8 (0..63) name[len] ([a-z0-9._-]; length 0: none)           v3
  *     action   = kind:u8 fields            (kind = sd_action_kind, or 0x80 | kind for the
  *                                           HelloRetryRequest pseudo message of SEND, EXPECT)
@@ -110,6 +112,10 @@ typedef struct {
         client_auth;      /* server under test: ask for a client certificate; client under test: have one */
     bool session_tickets; /* a server under test issues session tickets */
     bool announce_ticket; /* TLS 1.2: the driver's ServerHello announces a ticket (RFC 5077 §3.2) */
+    /* The named groups the stack under test accepts (a server) or offers (a
+     * client), as `groups:` (trace.h); none: its defaults. */
+    uint16_t groups[SD_MAX_SCENARIO_GROUPS];
+    size_t n_groups;
 } sd_fuzz_setup;
 
 /* True if data starts with the binary trace header (any version): what
