@@ -326,14 +326,21 @@ static void gtls_step(void *p, shim_conn *c) {
     shim_status *st = shim_st(c);
     if (st->failed || g->closed) return;
     /* A bounded number of retries for non-fatal results (a warning alert
-     * in TLS 1.2); none of them consumes nothing forever. */
+     * in TLS 1.2) and for records still queued; none of them consumes
+     * nothing forever. */
     for (int tries = 0; !st->handshake_done && tries < 64; tries++) {
         int r = gnutls_handshake(g->session);
         if (r == 0) {
             st->handshake_done = true;
             break;
         }
-        if (r == GNUTLS_E_AGAIN || r == GNUTLS_E_INTERRUPTED) return;
+        /* GnuTLS reads one record per call and says "again" after it even
+         * when more of the peer's records are queued (a ClientHello in
+         * five records): only an empty queue means it needs the peer. */
+        if (r == GNUTLS_E_AGAIN || r == GNUTLS_E_INTERRUPTED) {
+            if (shim_pending(c) == 0) return;
+            continue;
+        }
         if (r == GNUTLS_E_WARNING_ALERT_RECEIVED) {
             int a = (int)gnutls_alert_get(g->session);
             st->alert_received = a;
@@ -352,7 +359,8 @@ static void gtls_step(void *p, shim_conn *c) {
     /* The echo contract: every application-data byte read is written back,
      * or with --app-reply-hex a request line is answered (shim_app_answer). */
     char buf[16384];
-    for (;;) {
+    /* Bounded as above: "again" with records still queued is read again. */
+    for (int again = 0; again < 64;) {
         ssize_t n = gnutls_record_recv(g->session, buf, sizeof buf);
         if (n > 0) {
             size_t len = (size_t)n;
@@ -373,7 +381,11 @@ static void gtls_step(void *p, shim_conn *c) {
                 st->close_notify_sent = true;
             return;
         }
-        if (n == GNUTLS_E_AGAIN || n == GNUTLS_E_INTERRUPTED) return;
+        if (n == GNUTLS_E_AGAIN || n == GNUTLS_E_INTERRUPTED) {
+            if (shim_pending(c) == 0) return;
+            again++;
+            continue;
+        }
         if (n == GNUTLS_E_WARNING_ALERT_RECEIVED) {
             st->alert_received = (int)gnutls_alert_get(g->session);
             continue;
