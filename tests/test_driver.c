@@ -14,7 +14,9 @@
 
 #include <cmocka.h>
 
+#include "crypto/crypto.h"
 #include "crypto/pki.h"
+#include "crypto/tls12.h"
 #include "driver/driver.h"
 #include "oracle/oracle.h"
 #include "trace/trace.h"
@@ -30,14 +32,15 @@
 static const sd_target_ops *const stacks[] = {&sd_target_model, &sd_target_boringssl};
 #define N_STACKS (sizeof stacks / sizeof stacks[0])
 
-/* Every byte the driver sent, for looking at its messages. */
+/* Every byte the driver sent, and the target sent, for looking at their
+ * messages. */
 typedef struct {
-    sd_buf from_peer;
+    sd_buf from_peer, from_target;
 } capture;
 
 static void on_bytes(void *ctx, sd_direction from, sd_span bytes) {
     capture *c = ctx;
-    if (from == SD_FROM_PEER) sd_buf_append_span(&c->from_peer, bytes);
+    sd_buf_append_span(from == SD_FROM_PEER ? &c->from_peer : &c->from_target, bytes);
 }
 
 /* Runs a scenario text against one stack and returns the outcome. */
@@ -135,6 +138,7 @@ static void tls12_client_hello_shape(void **state) {
     (void)state;
     capture cap;
     sd_buf_init(&cap.from_peer);
+    sd_buf_init(&cap.from_target);
     sd_outcome o;
     run_text(HEAD("server", "1.2") "cipher-suite: TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256\nsend ClientHello\n"
                                    "expect ServerHello\n",
@@ -161,6 +165,7 @@ static void tls12_client_hello_shape(void **state) {
     assert_false(sd_extensions_find(ch.extensions, SD_supported_versions, &ext));
     assert_false(sd_extensions_find(ch.extensions, SD_key_share, &ext));
     sd_buf_free(&cap.from_peer);
+    sd_buf_free(&cap.from_target);
 }
 
 /* Mutations work on TLS 1.2 messages: each is refused as the RFC says. */
@@ -315,6 +320,7 @@ static void tls13_unplanned_hello_retry_request(void **state) {
     for (size_t i = 0; i < N_STACKS; i++) {
         capture cap;
         sd_buf_init(&cap.from_peer);
+        sd_buf_init(&cap.from_target);
         sd_outcome o;
         run_with_groups(&s, stacks[i], p256_only, 1, &o, &cap);
         if (o.kind != SD_OUTCOME_COMPLETED)
@@ -354,6 +360,7 @@ static void tls13_unplanned_hello_retry_request(void **state) {
                          stacks[i] == &sd_target_model);
         assert_false(sd_extensions_find(first.extensions, SD_cookie, &ext));
         sd_buf_free(&cap.from_peer);
+        sd_buf_free(&cap.from_target);
 
         run_with_groups(&s, stacks[i], NULL, 0, &o, NULL);
         assert_int_equal(o.kind, SD_OUTCOME_COMPLETED);
@@ -410,6 +417,7 @@ static void tls13_groups_header_forces_a_retry(void **state) {
     for (size_t i = 0; i < N_STACKS; i++) {
         capture cap;
         sd_buf_init(&cap.from_peer);
+        sd_buf_init(&cap.from_target);
         sd_outcome o;
         run_with_groups(&s, stacks[i], s.groups, s.n_groups, &o, &cap);
         if (o.kind != SD_OUTCOME_COMPLETED)
@@ -423,6 +431,7 @@ static void tls13_groups_header_forces_a_retry(void **state) {
         assert_int_equal(ch.cipher_suites.len, 2);
         assert_int_equal(ch.cipher_suites.data[0] << 8 | ch.cipher_suites.data[1], SD_TLS_AES_256_GCM_SHA384);
         sd_buf_free(&cap.from_peer);
+        sd_buf_free(&cap.from_target);
     }
     /* Without the header the same stacks take the x25519 share: the
      * HelloRetryRequest the trace expects never comes. */
@@ -779,6 +788,7 @@ static void extension_and_record_mutations(void **state) {
     (void)state;
     capture cap;
     sd_buf_init(&cap.from_peer);
+    sd_buf_init(&cap.from_target);
     sd_outcome o;
     run_text(HEAD("server", "1.3") "send ClientHello dup-ext=supported_groups drop-ext=server_name "
                                    "add-ext=65000:abcd record-version=0x0301\nexpect ServerHello\n",
@@ -805,6 +815,7 @@ static void extension_and_record_mutations(void **state) {
     assert_int_equal(o.kind, SD_OUTCOME_ALERT);
     assert_int_equal(o.alert, SD_decode_error);
     sd_buf_free(&cap.from_peer);
+    sd_buf_free(&cap.from_target);
 }
 
 /* bad-point: an X25519 share of zeros, refused by both stacks; sign-with:
@@ -814,6 +825,7 @@ static void point_and_signature_mutations(void **state) {
     (void)state;
     capture cap;
     sd_buf_init(&cap.from_peer);
+    sd_buf_init(&cap.from_target);
     sd_outcome o;
     run_text(HEAD("server", "1.3") "send ClientHello bad-point\nexpect ServerHello\n", &sd_target_model, &o,
              &cap);
@@ -831,6 +843,7 @@ static void point_and_signature_mutations(void **state) {
     assert_int_equal(e.key_exchange.len, 32);
     assert_memory_equal(e.key_exchange.data, zeros, 32);
     sd_buf_free(&cap.from_peer);
+    sd_buf_free(&cap.from_target);
     for (size_t i = 0; i < N_STACKS; i++) {
         run_text(HEAD("server", "1.3") "send ClientHello bad-point\nexpect ServerHello\n", stacks[i], &o,
                  NULL);
@@ -892,6 +905,76 @@ static void renegotiate_action(void **state) {
     for (size_t i = 0; i < o.n_events; i++)
         if (o.events[i].step == 10 && o.events[i].from == SD_FROM_PEER) seen = o.events[i].encrypted;
     assert_true(seen);
+}
+
+/* The nth record (from 0) of a byte stream: header and fragment. */
+static bool nth_record(const sd_buf *b, size_t n, sd_span *header, sd_span *fragment) {
+    size_t pos = 0;
+    for (size_t i = 0; pos + 5 <= b->len; i++) {
+        size_t len = (size_t)b->data[pos + 3] << 8 | b->data[pos + 4];
+        if (pos + 5 + len > b->len) return false;
+        if (i == n) {
+            *header = sd_span_of(b->data + pos, 5);
+            *fragment = sd_span_of(b->data + pos + 5, len);
+            return true;
+        }
+        pos += 5 + len;
+    }
+    return false;
+}
+
+/* `send-ccs empty-master` (CVE-2014-0224): what the driver protects after
+ * it opens under keys derived here, independently, from an empty master
+ * secret and the two randoms. Sent in the CCS's honest place, so that the
+ * record after it reaches the wire whatever the target does with it: the
+ * model, which installed the session's keys, cannot open it
+ * (bad_record_mac). */
+static void empty_master_keys(void **state) {
+    (void)state;
+    static const char text[] =
+        "id: t.t\ntitle: t\nrfc: RFC 5246\nrole: server\nversion: 1.2\nexpect: alert bad_record_mac\n"
+        "cipher-suite: TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256\n"
+        "send ClientHello\nexpect ServerHello\nexpect Certificate\nexpect ServerKeyExchange\n"
+        "expect ServerHelloDone\nsend ClientKeyExchange\nsend-ccs empty-master\nsend Finished\n";
+    capture cap;
+    sd_buf_init(&cap.from_peer);
+    sd_buf_init(&cap.from_target);
+    sd_outcome o;
+    run_text(text, &sd_target_model, &o, &cap);
+    assert_int_equal(o.kind, SD_OUTCOME_ALERT);
+    assert_int_equal(o.alert, SD_bad_record_mac);
+    /* The driver's ClientHello is its first record and the target's
+     * ServerHello the target's first; the record after the CCS holds the
+     * Finished. */
+    sd_span ch_h = {0}, ch = {0}, sh_h = {0}, sh = {0}, h = {0}, f = {0};
+    assert_true(nth_record(&cap.from_peer, 0, &ch_h, &ch));
+    assert_true(nth_record(&cap.from_target, 0, &sh_h, &sh));
+    size_t n = 0;
+    while (nth_record(&cap.from_peer, n, &h, &f) && h.data[0] != SD_change_cipher_spec) n++;
+    assert_true(nth_record(&cap.from_peer, n + 1, &h, &f));
+    /* handshake header (4), version (2), then the 32-byte random */
+    const uint8_t *client_random = ch.data + 6, *server_random = sh.data + 6;
+    uint8_t seed[64], block[2 * (16 + 4)];
+    memcpy(seed, server_random, 32);
+    memcpy(seed + 32, client_random, 32);
+    /* RFC 5246 §6.3 key block with a master secret of length 0; AES-128-GCM
+     * has no MAC keys: client_write_key, server_write_key,
+     * client_write_IV, server_write_IV. */
+    assert_true(sd_tls12_prf(EVP_sha256(), NULL, 0, "key expansion", seed, sizeof seed, block, sizeof block));
+    const sd_tls12_suite *suite = sd_tls12_suite_find(SD_TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256);
+    sd_record_keys k;
+    sd_record_keys_init(&k);
+    assert_true(sd_record_keys_set_tls12(&k, suite, block, block + 32, NULL, false));
+    uint8_t type = 0, alert = 0;
+    sd_buf plain;
+    sd_buf_init(&plain);
+    assert_true(sd_record_open(&k, h, f, &type, &plain, &alert));
+    assert_int_equal(type, SD_handshake);
+    assert_int_equal(plain.data[0], SD_Finished);
+    sd_buf_free(&plain);
+    sd_record_keys_clear(&k);
+    sd_buf_free(&cap.from_peer);
+    sd_buf_free(&cap.from_target);
 }
 
 /* The script forms of the new actions print and parse back. */
@@ -980,6 +1063,7 @@ int main(void) {
         cmocka_unit_test(extension_and_record_mutations),
         cmocka_unit_test(point_and_signature_mutations),
         cmocka_unit_test(renegotiate_action),
+        cmocka_unit_test(empty_master_keys),
         cmocka_unit_test(create_failures),
     };
     return cmocka_run_group_tests(tests, load_pki, free_pki);

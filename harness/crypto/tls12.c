@@ -165,8 +165,14 @@ size_t sd_tls12_key_block_len(const sd_tls12_suite *s) {
 
 bool sd_tls12_derive_keys(const sd_tls12_suite *s, const uint8_t master[48], const uint8_t *client_random,
                           const uint8_t *server_random, sd_tls12_key_block *out) {
-    if (s == NULL || master == NULL || client_random == NULL || server_random == NULL || out == NULL ||
-        s->mac_key_len > sizeof(out->client_mac) || s->key_len > sizeof(out->client_key) ||
+    return master != NULL && sd_tls12_derive_keys_from(s, master, 48, client_random, server_random, out);
+}
+
+bool sd_tls12_derive_keys_from(const sd_tls12_suite *s, const uint8_t *master, size_t master_len,
+                               const uint8_t *client_random, const uint8_t *server_random,
+                               sd_tls12_key_block *out) {
+    if (s == NULL || (master == NULL && master_len) || client_random == NULL || server_random == NULL ||
+        out == NULL || s->mac_key_len > sizeof(out->client_mac) || s->key_len > sizeof(out->client_key) ||
         s->fixed_iv_len > sizeof(out->client_iv)) {
         return false;
     }
@@ -179,7 +185,8 @@ bool sd_tls12_derive_keys(const sd_tls12_suite *s, const uint8_t master[48], con
     uint8_t block[2 * (20 + 32 + 12)];
     size_t len = sd_tls12_key_block_len(s);
     memset(out, 0, sizeof(*out));
-    if (!sd_tls12_prf(s->prf_md(), master, 48, "key expansion", seed, sizeof(seed), block, len)) return false;
+    if (!sd_tls12_prf(s->prf_md(), master, master_len, "key expansion", seed, sizeof(seed), block, len))
+        return false;
     const uint8_t *p = block;
     /* "client_write_MAC_key[mac_key_length] server_write_MAC_key[...]
      *  client_write_key[enc_key_length] server_write_key[...]

@@ -80,6 +80,12 @@ typedef struct {
 SD_MUST_CHECK bool sd_tls12_derive_keys(const sd_tls12_suite *s, const uint8_t master[48],
                                         const uint8_t *client_random, const uint8_t *server_random,
                                         sd_tls12_key_block *out);
+/* The same from a master secret of any length; an empty one (master_len 0)
+ * gives the keys a peer with CVE-2014-0224 installs on a ChangeCipherSpec
+ * that comes before the key exchange. */
+SD_MUST_CHECK bool sd_tls12_derive_keys_from(const sd_tls12_suite *s, const uint8_t *master,
+                                             size_t master_len, const uint8_t *client_random,
+                                             const uint8_t *server_random, sd_tls12_key_block *out);
 /* Total key block length for the suite: 2 * (mac_key_len + key_len + fixed_iv_len). */
 size_t sd_tls12_key_block_len(const sd_tls12_suite *s);
 

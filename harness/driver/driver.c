@@ -765,8 +765,12 @@ static void run_action(driver *d, const sd_action *a) {
         sd_rl_send(&d->rl, SD_change_cipher_spec, sd_span_of(&one, 1), plaintext, 0);
         add_event(d, SD_FROM_PEER, SD_EVENT_CCS, 0, 0, d->rl.write.active && !plaintext, false);
         /* RFC 5246 §7.1: right after its CCS the sender's pending write
-         * keys become current. */
-        if (d->tls12) driver_install_keys12(d, &d->rl.write, d->role == SD_ROLE_CLIENT);
+         * keys become current; with empty-master, the keys of a
+         * CVE-2014-0224 peer instead. */
+        if (d->tls12 && a->empty_master)
+            driver_install_empty_master_keys12(d);
+        else if (d->tls12)
+            driver_install_keys12(d, &d->rl.write, d->role == SD_ROLE_CLIENT);
         break;
     }
     case SD_ACT_SEND_APPDATA:

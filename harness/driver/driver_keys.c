@@ -131,6 +131,19 @@ void driver_install_keys12(driver *d, sd_record_keys *k, bool client_side) {
         driver_harness_failed(d, "cannot install TLS 1.2 record keys");
 }
 
+void driver_install_empty_master_keys12(driver *d) {
+    /* The suite says the key and IV lengths: known from the ServerHello. */
+    if (!d->suite12) {
+        driver_harness_failed(d, "send-ccs empty-master before a TLS 1.2 suite was chosen");
+        return;
+    }
+    sd_tls12_key_block kb;
+    if (!sd_tls12_derive_keys_from(d->suite12, NULL, 0, d->client_random, d->server_random, &kb) ||
+        !sd_tls12_install_keys(&d->rl.write, d->suite12, &kb, d->role == SD_ROLE_CLIENT))
+        driver_harness_failed(d, "cannot install TLS 1.2 keys from an empty master secret");
+    OPENSSL_cleanse(&kb, sizeof kb);
+}
+
 /* The ClientHello fields TLS 1.2 needs, from the target's or from what the
  * driver itself sent. */
 static void note_client_hello12(driver *d, const sd_client_hello *ch) {

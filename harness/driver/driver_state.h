@@ -165,6 +165,9 @@ void driver_on_target_handshake(driver *d, const sd_handshake_msg *msg);
 void driver_on_sent_handshake(driver *d, const sd_action *a, sd_span sent, sd_span honest);
 /* RFC 5246 §7.1: one side's pending keys become current in k. */
 void driver_install_keys12(driver *d, sd_record_keys *k, bool client_side);
+/* `send-ccs empty-master`: the driver's write keys from an empty master
+ * secret (trace.h), whatever the session's are. */
+void driver_install_empty_master_keys12(driver *d);
 /* RFC 5246 §7.4.1.2: a new handshake under the current keys. */
 void driver_start_renegotiation(driver *d);
 

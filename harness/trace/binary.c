@@ -33,7 +33,8 @@ SD_MUTATIONS(SD_MUT_VERSION_CHECK)
  * most 2^14 bytes (RFC 8446 §5.1), so more would only test record splitting. */
 #define MAX_ACTION_DATA 16384u
 
-enum { FLAG_PLAINTEXT = 1, FLAG_ENCRYPTED = 2 };
+/* FLAG_EMPTY_MASTER: SEND_CCS only, version 3 (binary.h). */
+enum { FLAG_PLAINTEXT = 1, FLAG_ENCRYPTED = 2, FLAG_EMPTY_MASTER = 4 };
 
 /* SEND and EXPECT of the pseudo message HelloRetryRequest (msg_type
  * SD_MSG_TYPE_HELLO_RETRY_REQUEST, which does not fit the u8 msg_type
@@ -114,6 +115,10 @@ static bool check_action(const sd_action *a, char *why, size_t why_len) {
     size_t data = 0;
     if (uses_flags(a->kind) && a->force_plaintext && a->encrypted) {
         sd_set_error(why, why_len, "plaintext and encrypted contradict each other");
+        return false;
+    }
+    if (a->empty_master && a->kind != SD_ACT_SEND_CCS) {
+        sd_set_error(why, why_len, "empty-master belongs to send-ccs only");
         return false;
     }
     if (uses_bytes(a->kind)) {
@@ -201,7 +206,8 @@ static void put_bytes(sd_buf *out, const uint8_t *b, size_t n) {
 }
 
 static uint8_t flags_of(const sd_action *a) {
-    return (uint8_t)((a->force_plaintext ? FLAG_PLAINTEXT : 0) | (a->encrypted ? FLAG_ENCRYPTED : 0));
+    return (uint8_t)((a->force_plaintext ? FLAG_PLAINTEXT : 0) | (a->encrypted ? FLAG_ENCRYPTED : 0) |
+                     (a->empty_master ? FLAG_EMPTY_MASTER : 0));
 }
 
 /* One encoding per shape (binary.h); check_mutation has passed. */
@@ -312,6 +318,7 @@ static void put_action(sd_buf *out, const sd_action *a) {
  * a trace that version 1 can express is written as version 1): that of the
  * action kind, and of each mutation kind (SD_MUTATIONS). */
 static int version_needed(const sd_action *a) {
+    if (a->kind == SD_ACT_SEND_CCS && a->empty_master) return 3;
     int v = a->kind == SD_ACT_RENEGOTIATE ? 2 : 1;
     if (a->kind == SD_ACT_SEND || a->kind == SD_ACT_RENEGOTIATE)
         for (size_t i = 0; i < a->n_mutations; i++) {
@@ -341,6 +348,13 @@ bool sd_trace_encode_with_setup(const sd_trace *t, const sd_fuzz_setup *setup, s
             sd_set_error(err, err_len, "action %zu: %s", i + 1, why);
             return false;
         }
+    }
+    /* Without a setup a trace is version 1 or 2 (a version 3 header says
+     * a setup follows): what only version 3 can say needs one. */
+    if (!setup && trace_version(t) >= SD_TRACE_BINARY_SETUP_VERSION) {
+        sd_set_error(err, err_len, "send-ccs empty-master needs a binary trace with its setup (version %d)",
+                     SD_TRACE_BINARY_SETUP_VERSION);
+        return false;
     }
     size_t start = out->len;
     bool was_failed = out->failed;
@@ -437,9 +451,12 @@ static bool get_bytes(reader *r, const char *what, uint8_t **out, size_t *out_le
 static bool get_flags(reader *r, sd_action *a) {
     uint8_t f = 0;
     if (!get_u8(r, "the flags", &f)) return false;
-    if (f & ~(FLAG_PLAINTEXT | FLAG_ENCRYPTED)) return fail(r, "unknown flag bits 0x%02x", f);
+    uint8_t known = FLAG_PLAINTEXT | FLAG_ENCRYPTED;
+    if (a->kind == SD_ACT_SEND_CCS && r->version >= SD_TRACE_BINARY_SETUP_VERSION) known |= FLAG_EMPTY_MASTER;
+    if (f & ~known) return fail(r, "unknown flag bits 0x%02x", f);
     a->force_plaintext = (f & FLAG_PLAINTEXT) != 0;
     a->encrypted = (f & FLAG_ENCRYPTED) != 0;
+    a->empty_master = (f & FLAG_EMPTY_MASTER) != 0;
     return true;
 }
 

@@ -49,7 +49,9 @@
  *       RENEGOTIATE     n:u8 mutation{n}                    v2; kind 9, always a ClientHello
  *       SEND_HRR        n:u8 mutation{n}                    kind 0x80: SEND of HelloRetryRequest
  *       EXPECT_HRR      (nothing)                           kind 0x85: EXPECT of HelloRetryRequest
- *     flags    = bit 0 force_plaintext, bit 1 encrypted (not both; others 0)
+ *     flags    = bit 0 force_plaintext, bit 1 encrypted (not both), bit 2 empty_master
+ *                (SEND_CCS only, v3: so a trace that sends one needs its setup);
+ *                others 0
  *     mutation = kind:u8 fields            (kind = sd_mutation_kind; a kind needs the binary
  *                                           version of its row in SD_MUTATIONS, trace.h: 1 for
  *                                           body .. split, 2 for dup-ext .. wrong-transcript)

@@ -822,6 +822,11 @@ static bool parse_action(parser *p, char *line) {
                         LIST(alert_list));
         return parse_flags(p, a, verb, tok, 3, n);
     case SD_ACT_SEND_CCS:
+        /* `empty-master` first, then the record flags. */
+        if (n > 1 && !tok[1].quoted && strcmp(tok[1].s, "empty-master") == 0) {
+            a->empty_master = true;
+            return parse_flags(p, a, verb, tok, 2, n);
+        }
         return parse_flags(p, a, verb, tok, 1, n);
     case SD_ACT_SEND_APPDATA:
         if (!need_args(p, verb, n, 1, true, "send-appdata \"text\"|hex=<hex> [plaintext|encrypted]"))

@@ -136,7 +136,7 @@ void sd_trace_print(const sd_trace *t, sd_buf *out) {
             put_flags(out, a);
             break;
         case SD_ACT_SEND_CCS:
-            put(out, "send-ccs");
+            put(out, a->empty_master ? "send-ccs empty-master" : "send-ccs");
             put_flags(out, a);
             break;
         case SD_ACT_SEND_APPDATA:

@@ -176,7 +176,8 @@ int sd_scenario_first_deviation(const sd_scenario *s) {
             if (tls12 && !w.done) (void)walk_step(&w, target_role, SD_MSG_CHANGE_CIPHER_SPEC);
             break;
         case SD_ACT_SEND_CCS:
-            if (a->encrypted || a->force_plaintext) return step;
+            /* Keys from an empty master secret are no honest peer's. */
+            if (a->encrypted || a->force_plaintext || a->empty_master) return step;
             if (tls12) {
                 if (w.done || !walk_step(&w, driver, SD_MSG_CHANGE_CIPHER_SPEC)) return step;
                 break;

@@ -130,7 +130,7 @@ static bool action_equal(const sd_action *a, const sd_action *b) {
     case SD_ACT_SEND_ALERT:
         return a->alert_level == b->alert_level && a->alert == b->alert && flags;
     case SD_ACT_SEND_CCS:
-        return flags;
+        return flags && a->empty_master == b->empty_master;
     case SD_ACT_SEND_APPDATA:
         return data && flags;
     case SD_ACT_SEND_RAW:

@@ -172,6 +172,14 @@ typedef struct {
     size_t bytes_len;
     bool encrypted; /* SEND_RAW, SEND_ALERT: protect with the current keys (default: as the state requires) */
     bool force_plaintext;
+    /* SEND_CCS (TLS 1.2, `send-ccs empty-master`): from this CCS on, the
+     * driver protects what it sends under keys from an empty master secret,
+     * PRF("", "key expansion", server_random + client_random) (RFC 5246
+     * §6.3): the keys a peer with CVE-2014-0224 installs on a CCS that comes
+     * before the key exchange. A target that took the early CCS then reads
+     * the driver's next message, and carries on with a connection whose
+     * keys anyone on the path can compute. */
+    bool empty_master;
     size_t n_mutations; /* SEND, RENEGOTIATE */
     sd_mutation mutations[SD_MAX_MUTATIONS];
 } sd_action;

@@ -617,6 +617,9 @@ static bool mutate_once(rng *r, work *w) {
                 break;
             }
             if (a->kind == SD_ACT_SEND_RAW && below(r, 2)) a->content_type = (uint8_t)(20 + below(r, 5));
+            /* TLS 1.2: a CCS that installs a CVE-2014-0224 peer's keys
+             * (trace.h), so that an early CCS a target takes is exploited. */
+            if (a->kind == SD_ACT_SEND_CCS && v12) a->empty_master = below(r, 2);
             return true;
         default:
             return false;
