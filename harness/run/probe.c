@@ -203,18 +203,18 @@ static const char *kx_step(uint16_t suite) {
     return s && s->kx == SD_KX_RSA ? "" : "expect ServerKeyExchange\n";
 }
 
-/* The credential whose key fits a TLS 1.2 suite (an RSA one for an RSA or
- * ECDHE-RSA suite). Over TCP only the server's own certificate is shown,
- * so this names what the driver expects, for the client forms. */
+/* The good fixture leaf the driver presents, as a server, in a TLS 1.2
+ * suite: an RSA one for an RSA or ECDHE-RSA suite (RFC 5246 §7.4.2). */
 static const char *credential_for(uint16_t suite) {
     const sd_tls12_suite *s = sd_tls12_suite_find(suite);
     return s && s->kx != SD_KX_ECDHE_ECDSA ? "leaf-rsa" : "leaf";
 }
 
-/* One handshake of `version` (and `suite` in TLS 1.2) with the client
- * authentication the profile has learnt so far, and with `cert` (a
- * credential name, or NULL for the fixture's client) as the driver's
- * certificate when it is asked for one. */
+/* One handshake of `version` (and `suite` in TLS 1.2). with_auth: the
+ * trace expects a CertificateRequest and answers it with `cert` (a
+ * credential name, or NULL for the fixture's client) and its
+ * CertificateVerify; without, an unplanned request gets an empty
+ * Certificate from the driver. */
 static void server_handshake(prober *pr, uint16_t version, uint16_t suite, bool with_auth, const char *cert,
                              sd_outcome *out) {
     char script[1024], opt[64] = "";
