@@ -843,6 +843,20 @@ static bool offered(const driver *d, uint16_t suite) {
     return false;
 }
 
+/* Over TCP, a peer that said nothing at all on the connection, and neither
+ * closed it nor refused, is a HANG, whatever the driver sent first: the
+ * wire cannot tell a peer that waits for more from one that answers
+ * nothing (a ChangeCipherSpec before the ClientHello, which a server may
+ * not wait on, RFC 8446 §5, is met with the same silence by a dead
+ * server as by one that ignores it). */
+static void silence_is_a_hang(sd_outcome *o) {
+    if (o->kind != SD_OUTCOME_WAITING || o->events_truncated) return;
+    for (size_t i = 0; i < o->n_events; i++)
+        if (o->events[i].from == SD_FROM_TARGET) return;
+    o->kind = SD_OUTCOME_HANG;
+    snprintf(o->detail, sizeof o->detail, "the peer said nothing at all on this connection");
+}
+
 static void explain_from_wire(driver *d, const sd_trace *trace) {
     sd_outcome *o = d->out;
     /* A crash or a hang stays what it is, whatever the setup. */
@@ -1053,7 +1067,10 @@ void sd_driver_run(const sd_trace *trace, const sd_run_config *cfg, sd_outcome *
     if (d.target) {
         sd_target_status st;
         read_status(&d, &st);
-        if (st.wire_only) explain_from_wire(&d, trace);
+        if (st.wire_only) {
+            silence_is_a_hang(out);
+            explain_from_wire(&d, trace);
+        }
         out->handshake_done = st.handshake_done;
         out->wire_only = st.wire_only;
         out->peer_authenticated = st.peer_authenticated;
