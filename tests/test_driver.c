@@ -627,6 +627,83 @@ static void tls13_key_update(void **state) {
     }
 }
 
+/* RFC 8446 §D.4: the compatibility CCS is optional, and a client may send
+ * it before its second ClientHello (BoringSSL) or before its encrypted
+ * flight (the model). A TLS 1.3 expect-ccs takes one where it comes, and is
+ * met without one where the target sends its next message instead or
+ * nothing at all; the message that came instead is the next expect's. */
+static void tls13_expect_ccs_is_optional(void **state) {
+    (void)state;
+    expect_outcome(HEAD("client", "1.3") "expect ClientHello\nsend HelloRetryRequest\nexpect-ccs\nexpect "
+                                         "ClientHello\n" TLS13_CLIENT_FLIGHT "expect-ccs\nexpect Finished\n"
+                                         "send-appdata \"ping\"\nexpect-appdata \"ping\"\n",
+                   SD_OUTCOME_COMPLETED, 0);
+    expect_outcome(HEAD("server", "1.3") "send ClientHello\nexpect ServerHello\nexpect-ccs\nexpect-ccs\n"
+                                         "expect EncryptedExtensions\nexpect Certificate\nexpect "
+                                         "CertificateVerify\nexpect Finished\nsend Finished\n"
+                                         "send-appdata \"ping\"\nexpect-appdata \"ping\"\n",
+                   SD_OUTCOME_COMPLETED, 0);
+    /* Nothing more to come: the expect-ccs is met, the wait is the next
+     * expect's. */
+    for (size_t i = 0; i < N_STACKS; i++) {
+        sd_outcome o;
+        run_text(HEAD("client", "1.3") "expect ClientHello\nexpect-ccs\nexpect ClientHello\n", stacks[i], &o,
+                 NULL);
+        assert_int_equal(o.kind, SD_OUTCOME_WAITING);
+        assert_int_equal(o.step, 2);
+    }
+    /* TLS 1.2: a step of the handshake (RFC 5246 §7.1), not optional. */
+    for (size_t i = 0; i < N_STACKS; i++) {
+        sd_outcome o;
+        run_text(HEAD("client", "1.2") "expect ClientHello\nexpect-ccs\n", stacks[i], &o, NULL);
+        assert_int_equal(o.kind, SD_OUTCOME_WAITING);
+        assert_int_equal(o.step, 1);
+    }
+}
+
+/* RFC 8446 §4.6.3: asked for a KeyUpdate, a stack owes one "prior to
+ * sending its next Application Data record". One that answers at once (the
+ * model) and one that answers with its next record (BoringSSL) both meet an
+ * expect KeyUpdate placed before the driver's application data; a stack
+ * that sent its data first would not. */
+static void tls13_key_update_answer_is_due_before_data(void **state) {
+    (void)state;
+    expect_outcome(HEAD("server", "1.3") "send ClientHello\nexpect ServerHello\nexpect EncryptedExtensions\n"
+                                         "expect Certificate\nexpect CertificateVerify\nexpect Finished\n"
+                                         "send Finished\nsend KeyUpdate body=01\nexpect KeyUpdate\n"
+                                         "send-appdata \"ping\"\nexpect-appdata \"ping\"\n",
+                   SD_OUTCOME_COMPLETED, 0);
+}
+
+/* A target that stops without an alert ends the run at the input that made
+ * it stop, whatever the trace sends next and whatever of its own answer is
+ * still unread: its ladder ends there, as one that refuses with an alert. */
+static void silent_close_ends_the_run_at_its_input(void **state) {
+    (void)state;
+    /* The model ends the connection on a received error alert. */
+    sd_outcome o;
+    run_text(HEAD("server", "1.3") "send ClientHello\nsend-alert fatal handshake_failure\nsend Finished\n"
+                                   "expect ServerHello\n",
+             &sd_target_model, &o, NULL);
+    assert_int_equal(o.kind, SD_OUTCOME_CLOSED);
+    assert_int_equal(o.step, 1);
+    assert_int_equal(o.reached, 1);
+    assert_int_equal(o.events[o.n_events - 1].from, SD_FROM_PEER);
+    assert_int_equal(o.events[o.n_events - 1].kind, SD_EVENT_ALERT);
+    /* BoringSSL ends it on a close_notify before the handshake is done; the
+     * model takes it and ignores what follows (RFC 8446 §6.1). */
+    static const char early_close[] =
+        HEAD("server", "1.3") "send ClientHello\nsend-alert warning close_notify\n"
+                              "send Finished\nexpect Certificate\n";
+    run_text(early_close, &sd_target_boringssl, &o, NULL);
+    assert_int_equal(o.kind, SD_OUTCOME_CLOSED);
+    assert_int_equal(o.step, 1);
+    assert_int_equal(o.events[o.n_events - 1].kind, SD_EVENT_ALERT);
+    run_text(early_close, &sd_target_model, &o, NULL);
+    assert_int_equal(o.kind, SD_OUTCOME_DEVIATED);
+    assert_int_equal(o.step, 3);
+}
+
 /* CertificateRequest: a target client without a certificate answers with
  * an empty Certificate; NewSessionTicket after the handshake is accepted. */
 static void tls13_certificate_request_and_ticket(void **state) {
@@ -1065,6 +1142,9 @@ int main(void) {
         cmocka_unit_test(renegotiate_action),
         cmocka_unit_test(empty_master_keys),
         cmocka_unit_test(create_failures),
+        cmocka_unit_test(tls13_expect_ccs_is_optional),
+        cmocka_unit_test(tls13_key_update_answer_is_due_before_data),
+        cmocka_unit_test(silent_close_ends_the_run_at_its_input),
     };
     return cmocka_run_group_tests(tests, load_pki, free_pki);
 }

@@ -335,7 +335,9 @@ static void test_signature(void **state) {
     b.step = 1;
     char sig[256];
     sd_finding_signature("fuzz_client_hello", &m, &b, sig, sizeof sig);
-    assert_string_equal(sig, "fuzz_client_hello:model=alert(decode_error)@0:boringssl=waiting@1");
+    assert_string_equal(
+        sig, "fuzz_client_hello:model=alert(decode_error)@0:boringssl=waiting@1:tls13-client:hs=0/0:"
+             "on=start");
     assert_null(strchr(sig, ' '));
 
     /* Same kinds, alerts and steps: same signature, whatever the details. */
@@ -350,7 +352,7 @@ static void test_signature(void **state) {
     /* An alert outside the registry is written as its number. */
     m2.alert = 201;
     sd_finding_signature("t", &m2, &b, sig2, sizeof sig2);
-    assert_string_equal(sig2, "t:model=alert(201)@0:boringssl=waiting@1");
+    assert_string_equal(sig2, "t:model=alert(201)@0:boringssl=waiting@1:tls13-client:hs=0/0:on=start");
     assert_true(sd_signature_hash(sig) != sd_signature_hash(sig2));
 
     /* Blanks in the id cannot split the word; a tiny buffer is still a
@@ -360,6 +362,72 @@ static void test_signature(void **state) {
     char tiny[8];
     sd_finding_signature("fuzz_client_hello", &m, &b, tiny, sizeof tiny);
     assert_int_equal(strlen(tiny), sizeof tiny - 1);
+}
+
+static void add(sd_outcome *o, sd_direction from, sd_event_kind kind, uint8_t code) {
+    sd_event e = {.from = from, .kind = kind, .code = code};
+    sd_outcome_add_event(o, &e);
+}
+
+/* Where the runs part: the last message of the driver's both ladders share,
+ * after how many handshake messages of each side; which certificate a
+ * Certificate carried; the version and role the run was set up with. */
+static void test_signature_names_where_the_runs_part(void **state) {
+    (void)state;
+    sd_outcome m, b;
+    sd_outcome_init(&m);
+    sd_outcome_init(&b);
+    m.configured_version = b.configured_version = SD_TLS13;
+    /* A client under test: its ClientHello, the driver's ServerHello and
+     * EncryptedExtensions, then a Certificate the model refuses and
+     * BoringSSL takes (and then waits). */
+    sd_outcome *both[2] = {&m, &b};
+    for (int i = 0; i < 2; i++) {
+        add(both[i], SD_FROM_TARGET, SD_EVENT_HANDSHAKE, SD_ClientHello);
+        add(both[i], SD_FROM_PEER, SD_EVENT_HANDSHAKE, SD_ServerHello);
+        add(both[i], SD_FROM_PEER, SD_EVENT_HANDSHAKE, SD_EncryptedExtensions);
+        add(both[i], SD_FROM_PEER, SD_EVENT_HANDSHAKE, SD_Certificate);
+        both[i]->events[both[i]->n_events - 1].encrypted = true;
+        both[i]->events[both[i]->n_events - 1].credential = 1;
+        snprintf(both[i]->credentials[0], sizeof both[i]->credentials[0], "expired");
+    }
+    add(&m, SD_FROM_TARGET, SD_EVENT_ALERT, SD_certificate_expired);
+    m.events[m.n_events - 1].level = SD_ALERT_LEVEL_FATAL;
+    m.kind = SD_OUTCOME_ALERT;
+    m.alert = SD_certificate_expired;
+    m.step = 3;
+    b.kind = SD_OUTCOME_WAITING;
+    b.step = 3;
+    char sig[256];
+    sd_finding_signature("fuzz_trace", &m, &b, sig, sizeof sig);
+    assert_string_equal(
+        sig, "fuzz_trace:model=alert(certificate_expired)@3:boringssl=waiting@3:tls13-client:hs=2/1:"
+             "on=Certificate[expired]+encrypted");
+
+    /* A server under test in TLS 1.2 given an empty raw handshake record
+     * first: the model refuses it, BoringSSL skips it and answers the
+     * ClientHello. A target's compatibility CCS is passed over only in TLS
+     * 1.3; here the ladders part at the model's alert. */
+    sd_outcome_init(&m);
+    sd_outcome_init(&b);
+    m.configured_version = b.configured_version = SD_TLS12;
+    m.target_is_server = b.target_is_server = true;
+    for (int i = 0; i < 2; i++) {
+        add(both[i], SD_FROM_PEER, SD_EVENT_RAW, SD_handshake);
+        both[i]->events[0].mutated = true;
+    }
+    add(&m, SD_FROM_TARGET, SD_EVENT_ALERT, SD_unexpected_message);
+    add(&b, SD_FROM_PEER, SD_EVENT_HANDSHAKE, SD_ClientHello);
+    add(&b, SD_FROM_TARGET, SD_EVENT_HANDSHAKE, SD_ServerHello);
+    m.kind = SD_OUTCOME_ALERT;
+    m.alert = SD_unexpected_message;
+    m.step = 0;
+    b.kind = SD_OUTCOME_COMPLETED;
+    b.step = 9;
+    sd_finding_signature("fuzz_trace", &m, &b, sig, sizeof sig);
+    assert_string_equal(
+        sig, "fuzz_trace:model=alert(unexpected_message)@0:boringssl=completed@9:tls12-server:hs=0/0:"
+             "on=raw(handshake,0)");
 }
 
 /* --- fuzz_trace and its setup ------------------------------------------------ */
@@ -627,6 +695,7 @@ int main(void) {
         cmocka_unit_test(test_tls12_client_side_shapes),
         cmocka_unit_test(test_tls12_server_side_shapes),
         cmocka_unit_test(test_signature),
+        cmocka_unit_test(test_signature_names_where_the_runs_part),
         cmocka_unit_test(test_trace_runs_with_its_setup),
         cmocka_unit_test(test_setup_runs),
         cmocka_unit_test(test_scenario_setup_is_conforms),

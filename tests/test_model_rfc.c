@@ -117,6 +117,48 @@ static void empty_protected_handshake_is_unexpected_message(void **state) {
             SD_OUTCOME_ALERT, SD_unexpected_message);
 }
 
+/* §5: "If a TLS implementation receives an unexpected record type, it MUST
+ * terminate the connection with an "unexpected_message" alert." The type
+ * that counts under protection is TLSInnerPlaintext.type: 24 (heartbeat,
+ * which TLS 1.3 does not define), or 1 found by the scan from the end of
+ * 44 54 03 01 (zeros after it are padding), under handshake keys and under
+ * application keys, in both roles. Once read it was not application data
+ * to echo (fuzz_trace found the model echoing it). */
+static void unknown_protected_content_type_is_unexpected_message(void **state) {
+    (void)state;
+    outcome(HEAD("server") TO_CLIENT_FINISHED "send-raw 24 d789 encrypted\nsend Finished\n", SD_OUTCOME_ALERT,
+            SD_unexpected_message);
+    outcome(HEAD("server") TO_CLIENT_FINISHED "send Finished\nsend-raw 0 44540301 encrypted\n" PING,
+            SD_OUTCOME_ALERT, SD_unexpected_message);
+    outcome(
+        HEAD("client") "expect ClientHello\nsend ServerHello\nsend EncryptedExtensions\nsend Certificate\n"
+                       "send CertificateVerify\nsend Finished\nexpect Finished\n"
+                       "send-raw 24 d789 encrypted\n" PING,
+        SD_OUTCOME_ALERT, SD_unexpected_message);
+    /* The three types a protected record may carry still pass: a padded
+     * application data record (inner type 23) is echoed. */
+    outcome(HEAD("server") TO_CLIENT_FINISHED "send Finished\nsend-raw 0 70696e671700 encrypted\n"
+                                              "expect-appdata \"ping\"\n",
+            SD_OUTCOME_COMPLETED, 0);
+}
+
+/* §9.2: a ClientHello without a PSK "MUST contain both a
+ * "signature_algorithms" extension and a "supported_groups" extension";
+ * "Servers receiving a ClientHello which does not conform to these
+ * requirements MUST abort the handshake with a "missing_extension" alert",
+ * one that would get a HelloRetryRequest too (a server that takes P-256
+ * only, the driver's share being x25519): the model answered it with a
+ * HelloRetryRequest, and then took the signature algorithms of the second
+ * ClientHello (fuzz_trace found it). */
+static void client_hello_without_signature_algorithms(void **state) {
+    (void)state;
+    outcome("id: t.t\ntitle: t\nrfc: RFC 8446\nrole: server\nversion: 1.3\nexpect: complete\n"
+            "groups: secp256r1\nsend ClientHello drop-ext=signature_algorithms\nexpect HelloRetryRequest\n",
+            SD_OUTCOME_ALERT, SD_missing_extension);
+    outcome(HEAD("server") "send ClientHello drop-ext=signature_algorithms\nexpect ServerHello\n",
+            SD_OUTCOME_ALERT, SD_missing_extension);
+}
+
 /* --- signature_algorithms of any length (RFC 8446 §4.2.3) ----------------- */
 
 /* The extension body: `unknown` schemes that no registry assigns (0xe000
@@ -268,6 +310,8 @@ int main(void) {
         cmocka_unit_test(empty_protected_alert_is_unexpected_message),
         cmocka_unit_test(empty_alert_elsewhere_is_decode_error),
         cmocka_unit_test(empty_protected_handshake_is_unexpected_message),
+        cmocka_unit_test(unknown_protected_content_type_is_unexpected_message),
+        cmocka_unit_test(client_hello_without_signature_algorithms),
         cmocka_unit_test(server_reads_the_whole_signature_list),
         cmocka_unit_test(client_reads_the_whole_certificate_request_list),
         cmocka_unit_test(client_hello_up_to_the_rfc_bound),

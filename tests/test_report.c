@@ -345,8 +345,58 @@ static void test_compare(void **state) {
     assert_int_equal(sd_compare(&b, &a, why, sizeof why), SD_DIV_DIVERGES);
     assert_non_null(strstr(why, "model refused"));
 
+    /* One refused an input; the other took it. It took it if it answered
+     * (or completed): a divergence. If it said nothing to it nor to
+     * anything after, it has accepted nothing yet and may refuse later (a
+     * chain checked at CertificateVerify): a refusal at another step. */
+    sd_event cert = {
+        .from = SD_FROM_PEER, .kind = SD_EVENT_HANDSHAKE, .code = SD_Certificate, .encrypted = true};
+    sd_event verify = cert;
+    verify.code = SD_CertificateVerify;
+    sd_event refusal = {.from = SD_FROM_TARGET,
+                        .kind = SD_EVENT_ALERT,
+                        .code = SD_bad_certificate,
+                        .level = SD_ALERT_LEVEL_FATAL,
+                        .encrypted = true};
+    sd_event finished = {
+        .from = SD_FROM_TARGET, .kind = SD_EVENT_HANDSHAKE, .code = SD_Finished, .encrypted = true};
+    sd_event ccs = {.from = SD_FROM_TARGET, .kind = SD_EVENT_CCS};
+    b = outcome_of(SD_OUTCOME_ALERT, SD_bad_certificate);
+    sd_outcome_add_event(&b, &cert);
+    sd_outcome_add_event(&b, &refusal);
     a = outcome_of(SD_OUTCOME_WAITING, 0);
+    sd_outcome_add_event(&a, &cert);
+    assert_int_equal(sd_compare(&a, &b, why, sizeof why), SD_DIV_ALERT_DIFFERS);
+    assert_non_null(strstr(why, "answered nothing"));
+    assert_int_equal(sd_compare(&b, &a, NULL, 0), SD_DIV_ALERT_DIFFERS);
+    sd_outcome_add_event(&a, &verify); /* took more, still silent */
+    a.kind = SD_OUTCOME_DEVIATED;
+    assert_int_equal(sd_compare(&a, &b, why, sizeof why), SD_DIV_ALERT_DIFFERS);
+    sd_outcome_add_event(&a, &ccs); /* TLS 1.3: its compatibility CCS says nothing */
+    assert_int_equal(sd_compare(&a, &b, why, sizeof why), SD_DIV_ALERT_DIFFERS);
+    a.configured_version = b.configured_version = SD_TLS12; /* TLS 1.2: it is its Finished coming */
     assert_int_equal(sd_compare(&a, &b, why, sizeof why), SD_DIV_DIVERGES);
+    a.configured_version = b.configured_version = SD_TLS13;
+    sd_outcome_add_event(&a, &finished); /* answered: took the certificate */
+    assert_int_equal(sd_compare(&a, &b, why, sizeof why), SD_DIV_DIVERGES);
+    assert_non_null(strstr(why, "boringssl refused"));
+    a.n_events = 1;
+    a.handshake_done = true; /* completed silently, as a server does */
+    a.kind = SD_OUTCOME_COMPLETED;
+    assert_int_equal(sd_compare(&a, &b, why, sizeof why), SD_DIV_DIVERGES);
+    a.handshake_done = false; /* a "completed" without the handshake is no such trace end */
+    assert_int_equal(sd_compare(&a, &b, why, sizeof why), SD_DIV_DIVERGES);
+    a.kind = SD_OUTCOME_WAITING;
+    b.n_events = 1;
+    sd_outcome_add_event(&b, &finished); /* the refusing side took more before its refusal */
+    sd_outcome_add_event(&b, &refusal);
+    assert_int_equal(sd_compare(&a, &b, why, sizeof why), SD_DIV_DIVERGES);
+    b.events_truncated = true; /* a ladder cut short proves nothing */
+    b.n_events = 2;
+    b.events[1] = refusal;
+    assert_int_equal(sd_compare(&a, &b, why, sizeof why), SD_DIV_DIVERGES);
+
+    a = outcome_of(SD_OUTCOME_WAITING, 0);
     b = outcome_of(SD_OUTCOME_WAITING, 0);
     assert_int_equal(sd_compare(&a, &b, why, sizeof why), SD_DIV_SAME);
     b.step = 5;
@@ -434,6 +484,41 @@ static void test_known_differences(void **state) {
     if (!sd_known_differences_load(path, &kd, err, sizeof err)) fail_msg("%s", err);
     assert_true(kd.n > 0);
     for (size_t i = 0; i < kd.n; i++) assert_true(strlen(kd.items[i].reason) > 20);
+    /* Its fuzz_trace entries name the input the stacks took differently,
+     * and hide nothing else: the same ends at another input, or another
+     * end at the same input, stay findings. */
+    static const char *const known[] = {
+        "fuzz_trace:model=completed@6:boringssl=alert(unexpected_message)@0:tls13-client:hs=0/"
+        "1:on=ChangeCipherSpec",
+        "fuzz_trace:model=alert(unexpected_message)@0:boringssl=completed@7:tls13-server:hs=0/"
+        "0:on=raw(handshake,0)",
+        "fuzz_trace:model=closed@0:boringssl=completed@7:tls13-server:hs=0/"
+        "0:on=alert(warning,internal_error)",
+        "fuzz_trace:model=alert(unsupported_certificate)@4:boringssl=completed@11:tls13-client:hs=3/1:"
+        "on=Certificate[weak-key]+encrypted",
+    };
+    static const char *const unknown[] = {
+        /* A CCS after the ServerHello, where BoringSSL drops it too. */
+        "fuzz_trace:model=completed@6:boringssl=alert(unexpected_message)@2:tls13-client:hs=1/"
+        "1:on=ChangeCipherSpec",
+        /* TLS 1.2, where the model treats a CCS before the ServerHello as out of order itself. */
+        "fuzz_trace:model=completed@6:boringssl=alert(unexpected_message)@0:tls12-client:hs=0/"
+        "1:on=ChangeCipherSpec",
+        /* A handshake record that is not empty. */
+        "fuzz_trace:model=alert(unexpected_message)@0:boringssl=completed@7:tls13-server:hs=0/"
+        "0:on=raw(handshake,4,0e00)",
+        /* A fatal alert BoringSSL would ignore. */
+        "fuzz_trace:model=closed@0:boringssl=completed@7:tls13-server:hs=0/0:on=alert(fatal,internal_error)",
+        /* An expired certificate BoringSSL would take. */
+        "fuzz_trace:model=alert(certificate_expired)@4:boringssl=completed@11:tls13-client:hs=3/1:"
+        "on=Certificate[expired]+encrypted",
+    };
+    for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
+        if (!sd_known_differences_match(&kd, known[i], "boringssl")) fail_msg("not covered: %s", known[i]);
+    for (size_t i = 0; i < sizeof unknown / sizeof unknown[0]; i++) {
+        const sd_known_difference *d = sd_known_differences_match(&kd, unknown[i], "boringssl");
+        if (d) fail_msg("%s:%d hides %s", path, d->line, unknown[i]);
+    }
     sd_known_differences_free(&kd);
     assert_false(sd_known_differences_load("/nonexistent/kd.txt", &kd, err, sizeof err));
     assert_non_null(strstr(err, "/nonexistent/kd.txt"));
@@ -483,11 +568,21 @@ static void make_run(sd_report_run *run) {
     c->ran = true;
     c->outcome = outcome_of(SD_OUTCOME_ALERT, SD_decrypt_error);
     sd_event evs[] = {
-        {SD_FROM_PEER, SD_EVENT_HANDSHAKE, SD_ClientHello, 0, false, false, 0, false},
-        {SD_FROM_TARGET, SD_EVENT_HANDSHAKE, SD_ServerHello, 0, false, false, 0, false},
-        {SD_FROM_TARGET, SD_EVENT_HANDSHAKE, SD_Finished, 0, true, false, 0, false},
-        {SD_FROM_PEER, SD_EVENT_HANDSHAKE, SD_Finished, 0, true, true, 2, false},
-        {SD_FROM_TARGET, SD_EVENT_ALERT, SD_decrypt_error, SD_ALERT_LEVEL_FATAL, true, false, 2, false},
+        {.from = SD_FROM_PEER, .kind = SD_EVENT_HANDSHAKE, .code = SD_ClientHello},
+        {.from = SD_FROM_TARGET, .kind = SD_EVENT_HANDSHAKE, .code = SD_ServerHello},
+        {.from = SD_FROM_TARGET, .kind = SD_EVENT_HANDSHAKE, .code = SD_Finished, .encrypted = true},
+        {.from = SD_FROM_PEER,
+         .kind = SD_EVENT_HANDSHAKE,
+         .code = SD_Finished,
+         .encrypted = true,
+         .mutated = true,
+         .step = 2},
+        {.from = SD_FROM_TARGET,
+         .kind = SD_EVENT_ALERT,
+         .code = SD_decrypt_error,
+         .level = SD_ALERT_LEVEL_FATAL,
+         .encrypted = true,
+         .step = 2},
     };
     for (size_t i = 0; i < sizeof evs / sizeof evs[0]; i++) sd_outcome_add_event(&c->outcome, &evs[i]);
     c->verdict = SD_VERDICT_PASS;
@@ -518,9 +613,9 @@ static void make_run(sd_report_run *run) {
     /* The driver (the server) asked for another key share: its
      * HelloRetryRequest is a ServerHello by its code. */
     sd_event retry[] = {
-        {SD_FROM_TARGET, SD_EVENT_HANDSHAKE, SD_ClientHello, 0, false, false, 0, false},
-        {SD_FROM_PEER, SD_EVENT_HANDSHAKE, SD_ServerHello, 0, false, false, 1, true},
-        {SD_FROM_TARGET, SD_EVENT_HANDSHAKE, SD_ClientHello, 0, false, false, 2, false},
+        {.from = SD_FROM_TARGET, .kind = SD_EVENT_HANDSHAKE, .code = SD_ClientHello},
+        {.from = SD_FROM_PEER, .kind = SD_EVENT_HANDSHAKE, .code = SD_ServerHello, .step = 1, .hrr = true},
+        {.from = SD_FROM_TARGET, .kind = SD_EVENT_HANDSHAKE, .code = SD_ClientHello, .step = 2},
     };
     for (size_t i = 0; i < sizeof retry / sizeof retry[0]; i++) sd_outcome_add_event(&c->outcome, &retry[i]);
     c->verdict = SD_VERDICT_PASS;

@@ -587,11 +587,13 @@ static void test_record_layer_tls12(void **state) {
 
 /* RFC 5246 §6.2.1: "a single message MAY be fragmented across several
  * records" and several "MAY be coalesced into a single TLSPlaintext record",
- * alerts included. With reassemble_alerts (the model sets it in TLS 1.2) the
- * record layer reports each two-byte alert however the records cut them;
- * another record type inside a split alert is unexpected_message. Without it
- * (the driver; TLS 1.3, where RFC 8446 §5.1 forbids both) an alert record
- * holds exactly one alert. */
+ * alerts included, and "Data of different TLS record layer content types MAY
+ * be interleaved". With tls12_records (the model sets it in TLS 1.2) the
+ * record layer reports each two-byte alert however the records cut them,
+ * and a record of another type between its halves is taken. Without it (the
+ * driver; TLS 1.3, where RFC 8446 §5.1 forbids both) an alert record holds
+ * exactly one alert, and another record inside a split alert or a split
+ * handshake message is unexpected_message. */
 static void test_record_layer_alert_reassembly(void **state) {
     (void)state;
     sd_record_layer rl;
@@ -606,7 +608,7 @@ static void test_record_layer_alert_reassembly(void **state) {
     sd_rl_free(&rl);
 
     sd_rl_init(&rl);
-    rl.reassemble_alerts = true;
+    rl.tls12_records = true;
     sd_buf_reset(&raw);
     sd_build_record(&raw, SD_alert, SD_TLS12, sd_span_of((const uint8_t *)"\2", 1));
     sd_build_record(&raw, SD_alert, SD_TLS12, sd_span_of((const uint8_t *)"\50", 1));
@@ -631,11 +633,54 @@ static void test_record_layer_alert_reassembly(void **state) {
     assert_int_equal(ev.alert_to_send, SD_decode_error);
     sd_rl_free(&rl);
 
+    /* Interleaved: half an alert, a ServerHelloDone, the other half; then
+     * half a ServerHelloDone, a whole alert, the other half. */
+    for (int tls12 = 0; tls12 <= 1; tls12++) {
+        sd_rl_init(&rl);
+        rl.tls12_records = tls12;
+        sd_buf_reset(&raw);
+        sd_build_record(&raw, SD_alert, SD_TLS12, sd_span_of((const uint8_t *)"\2", 1));
+        sd_build_record(&raw, SD_handshake, SD_TLS12, sd_span_of((const uint8_t *)"\16\0\0\0", 4));
+        sd_build_record(&raw, SD_alert, SD_TLS12, sd_span_of((const uint8_t *)"\50", 1));
+        sd_build_record(&raw, SD_handshake, SD_TLS12, sd_span_of((const uint8_t *)"\16\0", 2));
+        sd_build_record(&raw, SD_alert, SD_TLS12, sd_span_of((const uint8_t *)"\1\144", 2));
+        sd_build_record(&raw, SD_handshake, SD_TLS12, sd_span_of((const uint8_t *)"\0\0", 2));
+        sd_rl_receive(&rl, sd_buf_span(&raw));
+        if (!tls12) {
+            /* The one-byte alert does not parse before anything else. */
+            assert_int_equal(sd_rl_next(&rl, &ev), SD_RL_ERROR);
+            assert_int_equal(ev.alert_to_send, SD_decode_error);
+            sd_rl_free(&rl);
+            continue;
+        }
+        assert_int_equal(sd_rl_next(&rl, &ev), SD_RL_HANDSHAKE);
+        assert_int_equal(ev.msg.type, SD_ServerHelloDone);
+        assert_int_equal(sd_rl_next(&rl, &ev), SD_RL_ALERT);
+        assert_int_equal(ev.alert.description, SD_handshake_failure);
+        assert_int_equal(sd_rl_next(&rl, &ev), SD_RL_ALERT);
+        assert_int_equal(ev.alert.level, SD_ALERT_LEVEL_WARNING);
+        assert_int_equal(ev.alert.description, SD_no_renegotiation);
+        assert_int_equal(sd_rl_next(&rl, &ev), SD_RL_HANDSHAKE);
+        assert_int_equal(ev.msg.type, SD_ServerHelloDone);
+        assert_int_equal(sd_rl_next(&rl, &ev), SD_RL_NONE);
+        sd_rl_free(&rl);
+    }
+    /* Application data inside a split handshake message stays refused in
+     * TLS 1.2 (record_layer.c says why). */
     sd_rl_init(&rl);
-    rl.reassemble_alerts = true;
+    rl.tls12_records = true;
     sd_buf_reset(&raw);
-    sd_build_record(&raw, SD_alert, SD_TLS12, sd_span_of((const uint8_t *)"\2", 1));
-    sd_build_record(&raw, SD_handshake, SD_TLS12, sd_span_of((const uint8_t *)"\16\0\0\0", 4));
+    sd_build_record(&raw, SD_handshake, SD_TLS12, sd_span_of((const uint8_t *)"\16\0", 2));
+    sd_build_record(&raw, SD_application_data, SD_TLS12, sd_span_of((const uint8_t *)"ping", 4));
+    sd_rl_receive(&rl, sd_buf_span(&raw));
+    assert_int_equal(sd_rl_next(&rl, &ev), SD_RL_ERROR);
+    assert_int_equal(ev.alert_to_send, SD_unexpected_message);
+    sd_rl_free(&rl);
+    /* TLS 1.3 rules: an alert inside a split handshake message. */
+    sd_rl_init(&rl);
+    sd_buf_reset(&raw);
+    sd_build_record(&raw, SD_handshake, SD_TLS12, sd_span_of((const uint8_t *)"\16\0", 2));
+    sd_build_record(&raw, SD_alert, SD_TLS12, sd_span_of((const uint8_t *)"\1\144", 2));
     sd_rl_receive(&rl, sd_buf_span(&raw));
     assert_int_equal(sd_rl_next(&rl, &ev), SD_RL_ERROR);
     assert_int_equal(ev.alert_to_send, SD_unexpected_message);
@@ -646,7 +691,7 @@ static void test_record_layer_alert_reassembly(void **state) {
     sd_record_layer a;
     sd_rl_init(&a);
     sd_rl_init(&rl);
-    rl.reassemble_alerts = true;
+    rl.tls12_records = true;
     keys_for(&a.write, s, 5);
     keys_for(&rl.read, s, 5);
     static const uint8_t fatal_decrypt_error[2] = {SD_ALERT_LEVEL_FATAL, SD_decrypt_error};

@@ -262,7 +262,7 @@ static int wait_for(pid_t pid) {
 
 typedef struct {
     char target[64];
-    char signature[300];
+    char signature[512];
     char kind[32];      /* divergence, crash, timeout, oom */
     char input[1024];   /* a reproducer */
     char explain[1024]; /* the .txt or the log */
@@ -330,7 +330,7 @@ static void collect_differential(findings *fs, const char *out, const char *targ
     while ((e = readdir(d)) != NULL) {
         size_t n = strlen(e->d_name);
         if (n < 5 || strcmp(e->d_name + n - 4, ".txt") != 0) continue;
-        char txt[2300], input[2300], sig[300];
+        char txt[2300], input[2300], sig[512];
         snprintf(txt, sizeof txt, "%s/%s", dir, e->d_name);
         snprintf(input, sizeof input, "%s/%.*s", dir, (int)(n - 4), e->d_name);
         if (!line_after(txt, "signature:", sig, sizeof sig)) continue;
@@ -356,7 +356,7 @@ static void collect_artifacts(findings *fs, const char *artifacts_dir, const cha
         char input[2300];
         snprintf(input, sizeof input, "%s/%s", artifacts_dir, e->d_name);
         /* A differential finding aborts too; its log names the signature. */
-        char summary[300] = "", sig[400];
+        char summary[512] = "", sig[600];
         DIR *ld = opendir(log_glob_dir);
         struct dirent *le;
         while (ld && !summary[0] && (le = readdir(ld)) != NULL) {
@@ -428,7 +428,7 @@ static bool write_reports(const findings *fs, const char *out, const options *o,
             const finding *x = &fs->items[i];
             /* Signatures come from targets and sanitizers: keep them from
              * breaking the table. */
-            char sig[300];
+            char sig[512];
             snprintf(sig, sizeof sig, "%s", x->signature);
             for (char *p = sig; *p; p++)
                 if (*p == '|' || *p == '`' || *p == '\n') *p = ' ';

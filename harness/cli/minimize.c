@@ -7,17 +7,18 @@
  * from --target or its folder), a binary trace, or a script. Its trace runs
  * on the model and on BoringSSL (sd_differential_run, as the fuzz targets
  * and repro do) and the finding's signature is taken (sd_finding_signature:
- * what ended each run, where). Then, until nothing more goes, it tries:
+ * what ended each run, where, and where the runs part). Then, until nothing more goes, it tries:
  *   1. dropping each action, last first;
  *   2. dropping each mutation of each send;
  *   3. shrinking each byte string (payloads, body=, append=): cutting
  *      halves, then quarters, ... then single bytes;
  *   4. making numbers smaller (truncate=, length=, split=, flip offsets).
  * A candidate is kept when it shows the same finding: the same outcome
- * kinds and alerts on both sides, and the same steps once the actions
- * dropped before them are counted (dropping an action that precedes the
- * end moves the step of the end; the signature is otherwise unchanged, and
- * printed at the end). The result is written as a binary trace to
+ * kinds and alerts on both sides, the same steps once the actions dropped
+ * before them are counted (dropping an action that precedes the end moves
+ * the step of the end; the signature is otherwise unchanged, and printed at
+ * the end), and the same input where the runs part (the handshake messages
+ * before it counted as before: sd_finding_parting). The result is written as a binary trace to
  * FILE.min (replay: shakedown repro --target fuzz_trace FILE.min, or
  * fuzz_trace_replay FILE.min) and printed as a script.
  *
@@ -82,6 +83,7 @@ typedef struct {
     sd_outcome_kind m_kind, b_kind;
     uint8_t m_alert, b_alert;
     int m_step, b_step;
+    char parting[320]; /* where the runs part (sd_finding_parting): the cause a known difference names */
     unsigned long runs, max_runs;
 } ctx;
 
@@ -152,10 +154,13 @@ static bool same_finding(ctx *c, const sd_trace *t, int dropped_before_m, int dr
     sd_outcome m, b;
     sd_divergence div;
     run(c->setup, t, c->pki, c->seed, &m, &b, &div, NULL, 0);
-    return m.kind == c->m_kind && b.kind == c->b_kind &&
-           (m.kind != SD_OUTCOME_ALERT || m.alert == c->m_alert) &&
-           (b.kind != SD_OUTCOME_ALERT || b.alert == c->b_alert) && m.step == c->m_step - dropped_before_m &&
-           b.step == c->b_step - dropped_before_b;
+    if (m.kind != c->m_kind || b.kind != c->b_kind || (m.kind == SD_OUTCOME_ALERT && m.alert != c->m_alert) ||
+        (b.kind == SD_OUTCOME_ALERT && b.alert != c->b_alert) || m.step != c->m_step - dropped_before_m ||
+        b.step != c->b_step - dropped_before_b)
+        return false;
+    char parting[sizeof c->parting];
+    sd_finding_parting(&m, &b, parting, sizeof parting);
+    return strcmp(parting, c->parting) == 0;
 }
 
 static bool copy_trace(const sd_trace *from, sd_trace *to) {
@@ -386,7 +391,7 @@ int sd_cmd_minimize(int argc, char **argv) {
     sd_divergence div;
     char why[400];
     run(&setup, &t, &pki, seed, &m, &b, &div, why, sizeof why);
-    char before[256];
+    char before[512];
     sd_finding_signature(id, &m, &b, before, sizeof before);
     if (div == SD_DIV_SAME) {
         printf("%s: both stacks agree (%s); nothing to minimize\n", path, before);
@@ -407,6 +412,7 @@ int sd_cmd_minimize(int argc, char **argv) {
              .m_step = m.step,
              .b_step = b.step,
              .max_runs = max_runs};
+    sd_finding_parting(&m, &b, c.parting, sizeof c.parting);
     /* A trace whose role would read differently under fuzz_trace (a
      * client-side trace that never mentions ClientHello) carries its setup
      * (sd_fuzz_setup_implied is false), so every candidate keeps the role. */
@@ -421,7 +427,7 @@ int sd_cmd_minimize(int argc, char **argv) {
     printf("%s: %zu actions -> %zu, in %lu runs%s\n", path, before_actions, t.n_actions, c.runs,
            c.runs >= c.max_runs ? " (stopped at --max-runs)" : "");
     run(&setup, &t, &pki, seed, &m, &b, &div, why, sizeof why);
-    char after[256];
+    char after[512];
     sd_finding_signature(id, &m, &b, after, sizeof after);
     printf("signature: %s\n", after);
     if (strcmp(after, before) != 0)

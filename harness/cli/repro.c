@@ -269,7 +269,7 @@ static int repro_one(const char *path, const repro_options *o, const sd_pki *pki
     printf("\noutcomes (seed %" PRIu64 "):\n", o->seed);
     sd_differential_print(stdout, &m, &b);
 
-    char signature[256];
+    char signature[512];
     sd_finding_signature(in.id, &m, &b, signature, sizeof signature);
     printf("\ndivergence: %s", sd_divergence_name(div));
     if (why[0]) printf(" (%s)", why);

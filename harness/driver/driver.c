@@ -90,6 +90,21 @@ static void add_handshake_event(driver *d, sd_direction from, uint8_t type, bool
     record_event(d, &e);
 }
 
+/* Names the credential of the Certificate just added to the ladder. */
+static void note_credential(driver *d, const sd_credential *cred) {
+    sd_outcome *o = d->out;
+    if (!cred || o->n_events == 0 || o->events_truncated) return;
+    size_t i = 0;
+    while (i < SD_MAX_OUTCOME_CREDENTIALS && o->credentials[i][0] &&
+           strncmp(o->credentials[i], cred->name, sizeof o->credentials[i] - 1) != 0)
+        i++;
+    if (i == SD_MAX_OUTCOME_CREDENTIALS) return;
+    /* Fixture names are short ("unknown-critical-extension"); a longer one
+     * is cut, which still tells it apart in a signature. */
+    snprintf(o->credentials[i], sizeof o->credentials[i], "%.31s", cred->name);
+    o->events[o->n_events - 1].credential = (uint8_t)(i + 1);
+}
+
 /* --- Talking to the target ---------------------------------------------- */
 
 static void read_status(driver *d, sd_target_status *st);
@@ -345,6 +360,23 @@ static void check_for_refusal(driver *d) {
         if (q->kind == SD_RL_ALERT && ends_connection(d, &q->alert)) return end_with_alert(d, &q->alert);
         if (q->kind == SD_RL_ERROR) return end_from_status(d, q->detail);
     }
+    /* A stack that stopped without an alert refused what it was just given
+     * as surely as one that sent an alert: the run ends here too, so that
+     * its ladder ends at the input it refused (the differential signature
+     * names that input) and not at whatever the trace sends next to a
+     * stack that no longer reads. What it sent before is not read: a
+     * target that has ended the connection is judged by how it ended (as
+     * run_expect does). Not while an alert of its own is unread (its
+     * close_notify, which an expect-close takes), and only in process:
+     * over TCP a program may end the connection as its way of answering
+     * the driver's close_notify, which the expect-close that follows
+     * judges. */
+    sd_target_status st;
+    read_status(d, &st);
+    if (!st.failed || st.alert_sent >= 0 || st.wire_only) return;
+    for (size_t i = 0; i < d->q_len; i++)
+        if (d->queue[(d->q_head + i) % MAX_QUEUE].kind == SD_RL_ALERT) return;
+    end_run(d, SD_OUTCOME_CLOSED, "target gave up without an alert (%s)", st.error);
 }
 
 /* --- Sending ------------------------------------------------------------- */
@@ -413,7 +445,20 @@ static void do_send_handshake(driver *d, const sd_action *a) {
     const sd_mutation *record_version = driver_find_mutation(a, SD_MUT_RECORD_VERSION);
     if (record_version && !encrypted)
         driver_set_record_version(&d->rl.out, records_from, (uint16_t)record_version->value);
-    add_handshake_event(d, SD_FROM_PEER, wire_type, hrr, encrypted, a->n_mutations > 0 && !d->filler);
+    uint32_t mutations = 0;
+    for (size_t i = 0; i < a->n_mutations && i < SD_MAX_MUTATIONS && !d->filler; i++)
+        if ((unsigned)a->mutations[i].kind < 32) mutations |= 1u << a->mutations[i].kind;
+    sd_event sent = {.from = SD_FROM_PEER,
+                     .kind = SD_EVENT_HANDSHAKE,
+                     .code = wire_type,
+                     .encrypted = encrypted,
+                     .mutated = a->n_mutations > 0 && !d->filler,
+                     .hrr = hrr,
+                     .step = d->step,
+                     .mutations = mutations};
+    record_event(d, &sent);
+    if (a->msg_type == SD_Certificate && !driver_find_mutation(a, SD_MUT_EMPTY))
+        note_credential(d, driver_credential(d, a));
     if (a->msg_type == SD_Finished) d->driver_finished = true;
     driver_on_sent_handshake(d, a, sd_buf_span(&body), sd_buf_span(&honest));
     sd_buf_free(&honest);
@@ -506,7 +551,10 @@ static bool take_optional(driver *d, const sd_action *a, const target_event *ev)
         return true;
     }
     if (d->tls12 && d->role == SD_ROLE_CLIENT && ev->type == SD_HelloRequest) return true;
-    if (!d->tls12 && ev->type == SD_KeyUpdate && connection_up(d)) return true;
+    if (!d->tls12 && ev->type == SD_KeyUpdate && connection_up(d)) {
+        d->key_update_pending = false;
+        return true;
+    }
     return false;
 }
 
@@ -578,6 +626,24 @@ static void answer_certificate_request(driver *d, const sd_action *a) {
 
 /* --- Expecting ------------------------------------------------------------ */
 
+/* TLS 1.3 expect-ccs: the middlebox compatibility CCS is optional (RFC 8446
+ * §D.4: "This mode is optional"; a client sends it "either ... before its
+ * second ClientHello or before its encrypted handshake flight"), so a stack
+ * that sends none where the trace allows one has not deviated. The
+ * expectation is met without one when the target's next word is a
+ * handshake message or application data (which stays for the next expect),
+ * or when it said nothing and has not stopped; a CCS, an alert or a target
+ * that stopped is read as any expect reads it. */
+static bool compatibility_ccs_skipped(driver *d) {
+    if (d->q_len) {
+        const target_event *next = &d->queue[d->q_head];
+        return next->kind == SD_RL_HANDSHAKE || next->kind == SD_RL_APPDATA;
+    }
+    sd_target_status st;
+    read_status(d, &st);
+    return !st.failed && st.alert_sent < 0;
+}
+
 static const char *wanted_name(const sd_action *a) {
     return a->kind == SD_ACT_EXPECT           ? expected_name(a->msg_type)
            : a->kind == SD_ACT_EXPECT_APPDATA ? "application data"
@@ -588,16 +654,23 @@ static const char *wanted_name(const sd_action *a) {
 static void run_expect(driver *d, const sd_action *a) {
     collect(d);
     if (!check_alive(d)) return;
+    if (a->kind == SD_ACT_EXPECT_CCS && !d->tls12 && compatibility_ccs_skipped(d)) return;
     target_event ev;
     for (;;) {
         if (!queue_pop(d, &ev)) {
             /* RFC 8446 §4.6.3: the answer to update_requested is due only
              * "prior to sending its next Application Data record": a stack
-             * that sends none owes nothing yet. */
+             * that sends none owes nothing yet, and one that has sent none
+             * since owes it before its next (key_update_pending). */
             if (d->app == SD_APP_NONE && a->kind == SD_ACT_EXPECT && a->msg_type == SD_KeyUpdate && !d->tls12)
                 return;
             sd_target_status st;
             read_status(d, &st);
+            if (a->kind == SD_ACT_EXPECT && a->msg_type == SD_KeyUpdate && !d->tls12 && connection_up(d) &&
+                !st.failed && st.alert_sent < 0) {
+                d->key_update_pending = true;
+                return;
+            }
             if (st.alert_sent >= 0) return end_from_status(d, "");
             /* A program that takes no application data (`gnutls-cli`)
              * may answer the driver's close_notify by ending the
@@ -639,6 +712,10 @@ static void run_expect(driver *d, const sd_action *a) {
         break;
     }
     if (ev.kind == SD_RL_ERROR) return end_from_status(d, ev.detail);
+    if (d->key_update_pending && ev.kind == SD_RL_APPDATA)
+        return end_run(d, SD_OUTCOME_DEVIATED, "expected KeyUpdate before application data, target sent %s",
+                       ev.unreadable ? "a record protected under keys the driver does not hold"
+                                     : "application data");
     if (ev.kind == SD_RL_ALERT) {
         if (a->kind == SD_ACT_EXPECT_CLOSE && ev.alert.description == SD_close_notify) {
             d->target_closed_as_expected = true;
@@ -660,8 +737,10 @@ static void run_expect(driver *d, const sd_action *a) {
          * deviates there, for the oracle to judge. */
         if (a->msg_type == SD_MSG_TYPE_HELLO_RETRY_REQUEST
                 ? ev.type == SD_ServerHello && ev.hrr
-                : ev.type == a->msg_type && !(ev.hrr && d->answered_hrr))
+                : ev.type == a->msg_type && !(ev.hrr && d->answered_hrr)) {
+            if (ev.type == SD_KeyUpdate) d->key_update_pending = false;
             return;
+        }
     }
     if (a->kind == SD_ACT_EXPECT_APPDATA && ev.kind == SD_RL_APPDATA && !ev.unreadable) {
         /* An HTTP response may come in several records: all of it is the
@@ -778,10 +857,20 @@ static void run_action(driver *d, const sd_action *a) {
         break;
     case SD_ACT_SEND_RAW:
         if (a->content_type == SD_application_data && connection_up(d)) d->http_junk = true;
-        send_raw_record(d, a);
-        add_event(d, SD_FROM_PEER, SD_EVENT_RAW, a->content_type, 0, a->encrypted && d->rl.write.active,
-                  true);
-        break;
+        {
+            send_raw_record(d, a);
+            sd_event raw = {.from = SD_FROM_PEER,
+                            .kind = SD_EVENT_RAW,
+                            .code = a->content_type,
+                            .encrypted = a->encrypted && d->rl.write.active,
+                            .mutated = true,
+                            .step = d->step,
+                            .length = (uint32_t)a->bytes_len};
+            if (a->bytes_len)
+                memcpy(raw.head, a->bytes, a->bytes_len < sizeof raw.head ? a->bytes_len : sizeof raw.head);
+            record_event(d, &raw);
+            break;
+        }
     case SD_ACT_EXPECT_APPDATA:
         /* An expect reads; it has nothing to deliver and nothing more to
          * check than what it took. */
@@ -942,6 +1031,8 @@ void sd_run_config_apply_scenario(sd_run_config *cfg, const sd_scenario *s) {
 void sd_driver_run(const sd_trace *trace, const sd_run_config *cfg, sd_outcome *out) {
     double start = sd_now_ms();
     sd_outcome_init(out);
+    out->target_is_server = cfg->target_role == SD_ROLE_SERVER;
+    out->configured_version = cfg->version;
     driver d;
     memset(&d, 0, sizeof(d));
     d.cfg = cfg;

@@ -129,6 +129,10 @@ typedef struct {
      * its next flight the driver owes what a client without a certificate
      * answers, an empty Certificate (RFC 8446 §4.4.2, RFC 5246 §7.4.6). */
     bool owe_empty_certificate;
+    /* The trace expected a TLS 1.3 KeyUpdate the target had not sent yet:
+     * it owes one only "prior to sending its next Application Data record"
+     * (RFC 8446 §4.6.3), so the expectation stands until then. */
+    bool key_update_pending;
     bool filler;                        /* the message being sent is such an answer, not a trace action */
     bool target_sent_empty_certificate; /* the target (a client) answered with an empty Certificate */
     bool target_sent_certificate;       /* ... or with one that is not empty */

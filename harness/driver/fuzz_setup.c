@@ -3,6 +3,7 @@
  * driver, above the traces, because the run configuration is the driver's. */
 #include <stdio.h>
 
+#include "crypto/crypto.h"
 #include "crypto/tls12.h"
 #include "driver/driver.h"
 #include "protocol/messages.h"
@@ -24,14 +25,16 @@ void sd_fuzz_setup_apply(const sd_fuzz_setup *s, sd_run_config *cfg) {
     /* RFC 8446 lets a handshake message be 2^24-1 bytes long, and the model
      * buffers that much by default. A fuzz run holds it to BoringSSL's
      * limits (ssl_max_handshake_message_len in ssl/s3_both.cc: during the
-     * handshake 16 KiB for a server, 100 KiB for a client, which receives a
-     * certificate chain; after it 16 KiB, what a client's NewSessionTicket
+     * handshake 16 KiB for a server, 100 KiB (max_cert_list) for an
+     * endpoint that receives a certificate chain, a client or a server that
+     * asks for one; after it 16 KiB, what a client's NewSessionTicket
      * needs), which bounds what a length field and the driver's padding can
      * make it buffer, and keeps BoringSSL's size policy, which the RFC does
      * not ask for, out of the comparison. The model is held to the RFC's
      * bound by the scenarios (tls13.server.client-hello.padded-past-64k)
      * and tests/test_model_rfc.c. */
-    cfg->max_handshake_message = s->role == SD_ROLE_SERVER ? 16384 : 100 * 1024;
+    bool receives_chain = s->role == SD_ROLE_CLIENT || s->client_auth != SD_CLIENT_AUTH_NONE;
+    cfg->max_handshake_message = receives_chain ? 100 * 1024 : 16384;
     cfg->max_post_handshake_message = 16384;
 }
 
@@ -98,6 +101,17 @@ bool sd_fuzz_setup_runs(const sd_fuzz_setup *s, const sd_pki *pki, char *why, si
     if (pki && s->role == SD_ROLE_CLIENT && s->target_client_credential[0] &&
         !own_credential_ok(pki, s->target_client_credential, SD_ROLE_CLIENT, why, why_len))
         return false;
+    /* The groups the stack under test is set up with: each one the model
+     * implements (crypto/key_share.c: x25519, P-256, P-384; BoringSSL has
+     * them all). Another would make both stacks refuse to be configured
+     * (unsupported), a run with nothing to compare. */
+    for (size_t i = 0; i < s->n_groups; i++) {
+        if (!sd_group_supported(s->groups[i])) {
+            sd_set_error(why, why_len, "the setup's group 0x%04x is not one both stacks run",
+                         (unsigned)s->groups[i]);
+            return false;
+        }
+    }
     if (!suite_runs(s->version, s->cipher_suite)) {
         const char *name = sd_cipher_suite_name(s->cipher_suite);
         sd_set_error(why, why_len, "the setup's cipher suite %s (0x%04x) is not one both stacks run in %s",

@@ -52,6 +52,7 @@ void sd_outcome_add_event(sd_outcome *o, const sd_event *e) {
      * first SD_MAX_EVENTS messages and says that it lost the rest. */
     if (o->n_events >= SD_MAX_EVENTS) {
         o->events_truncated = true;
+        if (e->from == SD_FROM_TARGET) o->target_events_lost++;
         return;
     }
     o->events[o->n_events++] = *e;

@@ -45,7 +45,23 @@ typedef struct {
     /* A handshake event that is a HelloRetryRequest: code is ServerHello,
      * what it is on the wire (RFC 8446 §4.1.4), and this tells them apart. */
     bool hrr;
+    /* SD_EVENT_RAW: the length of the record's payload as the trace gave it
+     * (before protection), so that an empty record is told from another,
+     * and its first bytes (an alert's level and description, a handshake
+     * message's type). */
+    uint32_t length;
+    uint8_t head[2];
+    /* A message the driver built and then mutated: bit k set for each
+     * mutation of kind k (sd_mutation_kind, trace/trace.h) the trace put
+     * on it, so that a ladder says how it deviated. */
+    uint32_t mutations;
+    /* A Certificate the driver sent with a credential of the fixture PKI:
+     * 1 + its index in the outcome's `credentials` (0: none, an empty
+     * Certificate, or more distinct credentials than the table holds). */
+    uint8_t credential;
 } sd_event;
+
+#define SD_MAX_OUTCOME_CREDENTIALS 4
 
 #define SD_MAX_EVENTS 64
 
@@ -64,6 +80,13 @@ typedef struct {
     size_t n_events;
     sd_event events[SD_MAX_EVENTS];
     bool events_truncated;
+    /* Of the events not recorded, how many the target sent: none means
+     * the target said nothing in the part of the run the ladder lost. */
+    unsigned target_events_lost;
+    /* The names of the credentials the driver's Certificate messages
+     * carried (sd_event.credential points here), so that a ladder says
+     * which certificate a stack took or refused. */
+    char credentials[SD_MAX_OUTCOME_CREDENTIALS][32];
     /* What the target negotiated and claimed. */
     bool handshake_done;
     bool peer_authenticated;
@@ -71,6 +94,11 @@ typedef struct {
      * TCP): whether it closed the connection is seen, not inferred. */
     bool wire_only;
     uint16_t version, cipher_suite, group;
+    /* What the run was set up as: the target's role and the one version
+     * both sides were configured for (the driver's configuration, not a
+     * claim of the target). The differential signature names them. */
+    bool target_is_server;
+    uint16_t configured_version;
     double elapsed_ms;
     char detail[256]; /* human explanation: expected X got Y, the stack's error string */
 } sd_outcome;

@@ -45,6 +45,14 @@ static const model_version *version_table(const sd_model *m) {
     return m->version == SD_TLS12 ? &model_tls12 : &model_tls13;
 }
 
+/* Whether RFC 5246's rules apply: TLS 1.2 is negotiated, or is the only
+ * version this endpoint speaks (max_version TLS 1.2), so that it is TLS 1.2
+ * from the first byte on, as a TLS 1.3-capable endpoint applies RFC 8446
+ * from its first byte. */
+static bool speaks_tls12(const sd_model *m) {
+    return m->version == SD_TLS12 || (m->version == 0 && m->cfg.max_version < SD_TLS13);
+}
+
 static const model_step *find_step(const sd_model *m, uint16_t msg) {
     const model_version *v = version_table(m);
     for (size_t i = 0; i < v->n_steps; i++)
@@ -96,8 +104,9 @@ static void receive_step(sd_model *m, uint16_t step, const model_received *in) {
     else
         model_fatal(m, SD_unexpected_message, "message %u has no handler", step);
     if (model_failed(m)) return;
-    /* RFC 5246 §6.2.1: TLS 1.2 alerts may be fragmented or coalesced. */
-    m->rl.reassemble_alerts = m->version == SD_TLS12;
+    /* RFC 5246 §6.2.1: TLS 1.2 alerts may be fragmented or coalesced, and
+     * records of other types may come between fragments. */
+    m->rl.tls12_records = speaks_tls12(m);
     m->pos++;
     send_own_flight(m);
 }
@@ -194,7 +203,7 @@ static void on_handshake_message(sd_model *m, const sd_handshake_msg *msg) {
      * be) the version, and not between the server's ChangeCipherSpec and its
      * Finished, which "is always sent immediately after" it (§7.4.9). */
     if (msg->type == SD_HelloRequest && m->cfg.role == SD_ROLE_CLIENT && !m->rl.read.active &&
-        (m->version == SD_TLS12 || (!m->version && m->cfg.max_version == SD_TLS12))) {
+        speaks_tls12(m)) {
         uint8_t alert;
         if (!sd_parse_tls12_hello_request(msg->body, &alert)) model_fatal(m, alert, "malformed HelloRequest");
         return;
@@ -253,11 +262,19 @@ static void on_alert(sd_model *m, const sd_alert *a) {
         return;
     }
     /* §6.1: user_canceled is followed by close_notify; nothing to do yet.
-     * RFC 5246 §7.2: in TLS 1.2 a warning alert does not end the connection.
-     * A peer could send either forever, so, as BoringSSL does, more than four
-     * in a row is an error. */
-    if (a->description == SD_user_canceled ||
-        (m->version == SD_TLS12 && a->level == SD_ALERT_LEVEL_WARNING)) {
+     * RFC 5246 §7.2: in TLS 1.2 a warning alert does not end the connection
+     * ("If an alert with a level of warning is sent and received, generally
+     * the connection can continue normally"), from the first byte on where
+     * TLS 1.2 is the only version (RFC 8446 §6's "regardless of the
+     * AlertLevel" is a rule of a version this endpoint does not speak). A
+     * peer could send either forever, so, as BoringSSL does, more than four
+     * in a row is an error. A fatal one ends a TLS 1.2 connection whatever
+     * it says, user_canceled included (RFC 5246 §7.2: "Alert messages with a
+     * level of fatal result in the immediate termination of the
+     * connection"); TLS 1.3 ignores the level (RFC 8446 §6). */
+    bool tls12 = speaks_tls12(m);
+    if ((a->description == SD_user_canceled && !(tls12 && a->level == SD_ALERT_LEVEL_FATAL)) ||
+        (tls12 && a->level == SD_ALERT_LEVEL_WARNING)) {
         if (++m->warning_alerts <= 4) return;
         return model_fatal(m, SD_unexpected_message, "too many warning alerts in a row");
     }
@@ -282,9 +299,7 @@ static void on_ccs12(sd_model *m, const sd_rl_event *ev) {
  * or before that when TLS 1.3 cannot be (max_version TLS 1.2). Until then a
  * TLS 1.3-capable endpoint keeps the RFC 8446 §5 rule of on_ccs: a middlebox
  * compatibility CCS may come first. */
-static bool ccs_is_a_tls12_step(const sd_model *m) {
-    return m->version == SD_TLS12 || (m->version == 0 && m->cfg.max_version < SD_TLS13);
-}
+static bool ccs_is_a_tls12_step(const sd_model *m) { return speaks_tls12(m); }
 
 static void on_ccs(sd_model *m, const sd_rl_event *ev) {
     /* RFC 8446 §5: "An implementation may receive an unencrypted record of type
@@ -445,6 +460,8 @@ sd_model *sd_model_new(const sd_target_config *cfg, char *err, size_t err_len) {
     /* RFC 8446 §5: once keys are in use every record but the compatibility
      * CCS is protected; the strict endpoint refuses plaintext ones. */
     m->rl.reject_plaintext_after_keys = true;
+    /* RFC 5246 §6.2.1 for an endpoint that speaks only TLS 1.2. */
+    m->rl.tls12_records = cfg->max_version < SD_TLS13;
     m->shape = sd_shape_initial();
     m->phase = PHASE_START;
     m->st.alert_sent = -1;

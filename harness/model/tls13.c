@@ -512,6 +512,18 @@ static bool process_client_hello(sd_model *m, const sd_client_hello *ch, sd_span
         model_fatal(m, SD_handshake_failure, "no cipher suite in common");
         return false;
     }
+    /* §9.2: a ClientHello "not containing a "pre_shared_key" extension ...
+     * MUST contain both a "signature_algorithms" extension and a
+     * "supported_groups" extension", and "Servers receiving a ClientHello
+     * which does not conform to these requirements MUST abort the handshake
+     * with a "missing_extension" alert": also one that would get a
+     * HelloRetryRequest. (With a PSK offered, §4.2.3 decides below, once the
+     * server knows it authenticates with a certificate.) */
+    sd_span psk_ext;
+    if (!has_sigalgs && !sd_extensions_find(ch->extensions, SD_pre_shared_key, &psk_ext)) {
+        model_fatal(m, SD_missing_extension, "ClientHello lacks signature_algorithms and offers no PSK");
+        return false;
+    }
     /* §4.1.4: the ServerHello after HRR must pick the HRR's suite. */
     if (second && chosen != m->hrr_suite) {
         model_fatal(m, SD_illegal_parameter, "second ClientHello changes the cipher suite");
@@ -588,8 +600,8 @@ static bool process_client_hello(sd_model *m, const sd_client_hello *ch, sd_span
 
     /* §4.2.3: "If a server is authenticating via a certificate and the client
      * has not sent a "signature_algorithms" extension, then the server MUST
-     * abort the handshake with a "missing_extension" alert". Checked after
-     * the HelloRetryRequest decision, in BoringSSL's order. */
+     * abort the handshake with a "missing_extension" alert": a client that
+     * offered a PSK the server did not take. */
     if (!has_sigalgs) {
         model_fatal(m, SD_missing_extension, "ClientHello lacks signature_algorithms");
         return false;

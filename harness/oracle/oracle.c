@@ -335,13 +335,16 @@ static bool is_broken(sd_outcome_kind k) {
 
 static bool is_refusal(sd_outcome_kind k) { return k == SD_OUTCOME_ALERT || k == SD_OUTCOME_CLOSED; }
 
+static bool placed_freely(const sd_outcome *o, const sd_event *e);
+
 /* The last message the target sent, for telling two deviations apart. */
 static const sd_event *last_from_target(const sd_outcome *o) {
     for (size_t i = o->n_events; i > 0; i--) {
         /* The compatibility CCS is optional (RFC 8446 §D.4): whether a stack
-         * sends one says nothing about what it accepted. */
-        if (o->events[i - 1].from == SD_FROM_TARGET && o->events[i - 1].kind != SD_EVENT_CCS)
-            return &o->events[i - 1];
+         * sends one says nothing about what it accepted; nor where a TLS 1.3
+         * KeyUpdate comes (placed_freely). */
+        const sd_event *e = &o->events[i - 1];
+        if (e->from == SD_FROM_TARGET && e->kind != SD_EVENT_CCS && !placed_freely(o, e)) return e;
     }
     return NULL;
 }
@@ -369,6 +372,71 @@ static bool claims_differ(const sd_outcome *a, const sd_outcome *b, char *why, s
     return false;
 }
 
+/* The target's TLS 1.3 compatibility CCS, which a stack may send or not
+ * (RFC 8446 §D.4), and in TLS 1.2 is a step of the handshake. */
+static bool optional_target_ccs(const sd_outcome *o, const sd_event *e) {
+    return e->from == SD_FROM_TARGET && e->kind == SD_EVENT_CCS && o->configured_version != SD_TLS12;
+}
+
+/* A message of the target's whose place in the ladder is its own choice:
+ * the compatibility CCS, and a TLS 1.3 KeyUpdate, which a stack may send at
+ * any time after the handshake and, asked for one, owes only "prior to
+ * sending its next Application Data record" (RFC 8446 §4.6.3), so one
+ * answers at once and another with its next record. */
+static bool placed_freely(const sd_outcome *o, const sd_event *e) {
+    return optional_target_ccs(o, e) || (e->from == SD_FROM_TARGET && e->kind == SD_EVENT_HANDSHAKE &&
+                                         e->code == SD_KeyUpdate && o->configured_version != SD_TLS12);
+}
+
+static bool same_event(const sd_event *x, const sd_event *y) {
+    return x->from == y->from && x->kind == y->kind && x->code == y->code && x->hrr == y->hrr &&
+           x->encrypted == y->encrypted && x->mutated == y->mutated && x->length == y->length &&
+           (x->kind != SD_EVENT_ALERT || x->level == y->level);
+}
+
+static size_t skip_freely_placed(const sd_outcome *o, size_t i) {
+    while (i < o->n_events && placed_freely(o, &o->events[i])) i++;
+    return i;
+}
+
+void sd_ladders_part(const sd_outcome *a, const sd_outcome *b, size_t *ia, size_t *ib) {
+    /* i and j stay just past the last pair that matched: what each side
+     * placed freely after it is part of what comes after the common part. */
+    size_t i = 0, j = 0;
+    for (;;) {
+        size_t ni = skip_freely_placed(a, i), nj = skip_freely_placed(b, j);
+        if (ni >= a->n_events || nj >= b->n_events || !same_event(&a->events[ni], &b->events[nj])) break;
+        i = ni + 1;
+        j = nj + 1;
+    }
+    *ia = i;
+    *ib = j;
+}
+
+/* After the common part of the two ladders, `refused` did nothing but
+ * refuse (its alert; a silent close leaves no event) and `other` sent
+ * nothing at all: whatever the driver gave it after that point, it took
+ * without a word. */
+static bool refused_where_other_said_nothing(const sd_outcome *refused, size_t i, const sd_outcome *other,
+                                             size_t j) {
+    /* A ladder cut short proves nothing of the refusing side's end; of the
+     * other's silence it proves enough if what it lost holds nothing the
+     * target sent. */
+    if (refused->events_truncated || other->target_events_lost) return false;
+    for (; i < refused->n_events; i++) {
+        const sd_event *e = &refused->events[i];
+        if (optional_target_ccs(refused, e)) continue; /* its compatibility CCS, then its alert */
+        if (e->from != SD_FROM_TARGET || (e->kind != SD_EVENT_ALERT && e->kind != SD_EVENT_CLOSE))
+            return false;
+    }
+    for (; j < other->n_events; j++)
+        if (other->events[j].from == SD_FROM_TARGET && !optional_target_ccs(other, &other->events[j]))
+            return false;
+    /* Completed is the trace's end after a handshake both had done (the
+     * claims are the same), not a completion the refusal was about. */
+    return other->kind != SD_OUTCOME_COMPLETED || other->handshake_done;
+}
+
 sd_divergence sd_compare(const sd_outcome *model, const sd_outcome *oracle_boringssl, char *why,
                          size_t why_len) {
     const sd_outcome *a = model, *b = oracle_boringssl;
@@ -382,6 +450,30 @@ sd_divergence sd_compare(const sd_outcome *model, const sd_outcome *oracle_borin
         return SD_DIV_CRASH;
     }
     bool ra = is_refusal(a->kind), rb = is_refusal(b->kind);
+    if (ra != rb && !claims_differ(a, b, NULL, 0)) {
+        /* One refused; the other had answered nothing to the input it
+         * refused, nor to anything after it, when the input ended (it waits
+         * for more, or the trace expected something it had sent before, or
+         * the handshake was done before that input). It has accepted
+         * nothing the first refused: it has not completed (the claims are
+         * the same) and has sent nothing that shows it took the input
+         * (its Finished, an answer). It may refuse at the next message, as
+         * a stack that checks a certificate chain when CertificateVerify
+         * arrives (BoringSSL) does; RFC 8446 §4.4.2.4 names the alert for
+         * a bad chain but not the message at which to send it. So this is
+         * a refusal at different steps, not a divergence; a stack that
+         * completes or answers past the point the other refused stays one. */
+        size_t i, j;
+        sd_ladders_part(a, b, &i, &j);
+        if (ra ? refused_where_other_said_nothing(a, i, b, j)
+               : refused_where_other_said_nothing(b, j, a, i)) {
+            sd_set_error(why, why_len,
+                         "%s refused; %s answered nothing to that input or after it and had not completed: "
+                         "model %s; boringssl %s",
+                         ra ? "model" : "boringssl", ra ? "boringssl" : "model", da, db);
+            return SD_DIV_ALERT_DIFFERS;
+        }
+    }
     if (ra != rb) {
         sd_set_error(why, why_len, "%s refused and %s did not: model %s; boringssl %s",
                      ra ? "model" : "boringssl", ra ? "boringssl" : "model", da, db);

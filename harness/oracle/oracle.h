@@ -69,6 +69,13 @@ const char *sd_divergence_name(sd_divergence d); /* "same", "alert_differs", ...
 sd_divergence sd_compare(const sd_outcome *model, const sd_outcome *oracle_boringssl, char *why,
                          size_t why_len);
 
+/* Where two ladders part: the events of both are walked while they are the
+ * same (who sent it, what, protected or not, mutated or not), passing over
+ * the target's TLS 1.3 compatibility CCS, which a stack may send or not
+ * (RFC 8446 §D.4). *ia and *ib are each ladder's first event after the
+ * common part (its n_events where it ran out). */
+void sd_ladders_part(const sd_outcome *a, const sd_outcome *b, size_t *ia, size_t *ib);
+
 /* --- Known differences ----------------------------------------------------
  * One reviewed file (harness/oracle/known_differences.txt) lists the
  * differences between stacks that are justified by the RFC, so they are

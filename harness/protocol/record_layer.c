@@ -46,8 +46,9 @@ static sd_rl_event_kind fail(sd_rl_event *ev, uint8_t alert, const char *detail)
 static sd_rl_event_kind deliver(sd_record_layer *rl, sd_rl_event *ev, uint8_t type, sd_span content) {
     uint8_t alert = 0;
     /* As with a partial handshake message below: a split alert is completed
-     * before a record of another type. */
-    if (type != SD_alert && rl->alerts.len)
+     * before a record of another type, unless TLS 1.2's interleaving
+     * (tls12_records) lets the other record in between. */
+    if (type != SD_alert && rl->alerts.len && !rl->tls12_records)
         return fail(ev, SD_unexpected_message, "record interleaved with a partial alert");
     switch (type) {
     case SD_handshake:
@@ -68,9 +69,12 @@ static sd_rl_event_kind deliver(sd_record_layer *rl, sd_rl_event *ev, uint8_t ty
          * that does not parse (decode_error below). */
         if (content.len == 0 && ev->protected_record && !rl->read.tls12)
             return fail(ev, SD_unexpected_message, "empty protected alert record");
-        if (sd_hs_reassembler_has_partial(&rl->hs))
+        /* RFC 8446 §5.1: "Handshake messages MUST NOT be interleaved with
+         * other record types"; §5: an unexpected record type MUST get
+         * "unexpected_message". */
+        if (sd_hs_reassembler_has_partial(&rl->hs) && !rl->tls12_records)
             return fail(ev, SD_unexpected_message, "alert interleaved with a partial handshake message");
-        if (rl->reassemble_alerts && content.len) {
+        if (rl->tls12_records && content.len) {
             /* Reported from rl->alerts by sd_rl_next, two bytes at a time. */
             sd_buf_append_span(&rl->alerts, content);
             rl->alerts_protected = ev->protected_record;
@@ -82,6 +86,13 @@ static sd_rl_event_kind deliver(sd_record_layer *rl, sd_rl_event *ev, uint8_t ty
         ev->data = content;
         return ev->kind = SD_RL_CCS;
     default:
+        /* Application data is refused inside a handshake message in TLS
+         * 1.2 too: RFC 5246 §6.2.1 asks recipients to "process interleaved
+         * application layer traffic during handshakes subsequent to the
+         * first one", and there is none of those here: before the first
+         * handshake completes application data is out of place whatever
+         * surrounds it, and after it the model renegotiates nothing (a
+         * handshake message then starts a renegotiation it refuses). */
         if (sd_hs_reassembler_has_partial(&rl->hs))
             return fail(ev, SD_unexpected_message,
                         "application data interleaved with a partial handshake message");
@@ -95,7 +106,7 @@ sd_rl_event_kind sd_rl_next(sd_record_layer *rl, sd_rl_event *ev) {
     for (;;) {
         uint8_t alert = 0;
         if (rl->alerts.len >= 2) {
-            /* A TLS 1.2 alert put together from rl->alerts (reassemble_alerts):
+            /* A TLS 1.2 alert put together from rl->alerts (tls12_records):
              * exactly two bytes, which sd_parse_alert always accepts. */
             bool two_bytes = sd_parse_alert(sd_span_of(rl->alerts.data, 2), &ev->alert, &alert);
             (void)two_bytes;
@@ -175,6 +186,17 @@ sd_rl_event_kind sd_rl_next(sd_record_layer *rl, sd_rl_event *ev) {
             }
             content = sd_buf_span(&rl->plaintext);
             ev->protected_record = true;
+            if (type != SD_change_cipher_spec && type != SD_alert && type != SD_handshake &&
+                type != SD_application_data) {
+                /* The type inside the protection (TLSInnerPlaintext.type),
+                 * held to the same rule as the outer one: RFC 8446 §5: "If
+                 * a TLS implementation receives an unexpected record type,
+                 * it MUST terminate the connection with an
+                 * "unexpected_message" alert." (A protected CCS is the
+                 * caller's to refuse, by protected_record.) */
+                sd_buf_consume(&rl->in, record_len);
+                return fail(ev, SD_unexpected_message, "unknown protected record content type");
+            }
         } else if (type != SD_change_cipher_spec && type != SD_alert && type != SD_handshake &&
                    type != SD_application_data) {
             sd_buf_consume(&rl->in, record_len);

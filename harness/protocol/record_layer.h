@@ -24,10 +24,17 @@ typedef struct {
      * The model sets this (strict); the driver leaves it off (it observes). */
     bool reject_plaintext_after_keys;
     /* RFC 5246 §6.2.1: in TLS 1.2 "a single message MAY be fragmented across
-     * several records" and several may share one, alerts included; RFC 8446
-     * §5.1 forbids both for alerts. The model sets this once it speaks TLS
-     * 1.2; off (the driver), an alert record must hold exactly one alert. */
-    bool reassemble_alerts;
+     * several records" and several may share one, alerts included, and
+     * "Data of different TLS record layer content types MAY be interleaved":
+     * an alert may come between the fragments of a handshake message, and
+     * a record of another type between those of an alert (application data
+     * inside a handshake message stays refused: record_layer.c says why).
+     * RFC 8446 §5.1 forbids all of that for alerts and interleaving
+     * ("Handshake messages MUST NOT be interleaved with other record
+     * types"). The model sets this while it speaks TLS 1.2; off (TLS 1.3,
+     * and the driver), an alert record must hold exactly one alert and
+     * nothing may come between fragments. */
+    bool tls12_records;
     sd_buf alerts;         /* alert bytes received but not yet reported */
     bool alerts_protected; /* the last of them came in a protected record */
 } sd_record_layer;

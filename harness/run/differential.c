@@ -53,13 +53,116 @@ static void side(const sd_outcome *o, char *buf, size_t len) {
     }
 }
 
+/* One event of the ladder as a word: "ServerHello", "alert(warning,close_notify)",
+ * "raw(handshake,0)", "raw(alert,2,0128)" (its length and first bytes),
+ * "Certificate[expired]", with "+mutated(record-version,split)" (the kinds of
+ * mutation the trace put on it) and "+encrypted"
+ * where they apply (a raw record is always the driver's own bytes, so not
+ * marked mutated). */
+static void event_word(const sd_outcome *o, const sd_event *e, char *buf, size_t len) {
+    char what[64];
+    switch (e->kind) {
+    case SD_EVENT_HANDSHAKE: {
+        const char *name = e->hrr ? "HelloRetryRequest" : sd_handshake_type_name(e->code);
+        if (name)
+            snprintf(what, sizeof what, "%s", name);
+        else
+            snprintf(what, sizeof what, "handshake(%u)", (unsigned)e->code);
+        break;
+    }
+    case SD_EVENT_ALERT: {
+        const char *level = sd_alert_level_name(e->level), *name = sd_alert_name(e->code);
+        char lv[8], nm[8];
+        snprintf(lv, sizeof lv, "%u", (unsigned)e->level);
+        snprintf(nm, sizeof nm, "%u", (unsigned)e->code);
+        snprintf(what, sizeof what, "alert(%s,%s)", level ? level : lv, name ? name : nm);
+        break;
+    }
+    case SD_EVENT_CCS:
+        snprintf(what, sizeof what, "ChangeCipherSpec");
+        break;
+    case SD_EVENT_APPDATA:
+        snprintf(what, sizeof what, "application_data");
+        break;
+    case SD_EVENT_RAW: {
+        const char *name = sd_content_type_name(e->code);
+        char nm[8];
+        snprintf(nm, sizeof nm, "%u", (unsigned)e->code);
+        /* The first bytes, as hex, tell an alert's level and description
+         * or a handshake message's type: "raw(alert,2,0128)". */
+        char head[8] = "";
+        if (e->length >= 2)
+            snprintf(head, sizeof head, ",%02x%02x", e->head[0], e->head[1]);
+        else if (e->length == 1)
+            snprintf(head, sizeof head, ",%02x", e->head[0]);
+        snprintf(what, sizeof what, "raw(%s,%u%s)", name ? name : nm, (unsigned)e->length, head);
+        break;
+    }
+    default:
+        snprintf(what, sizeof what, "close");
+        break;
+    }
+    /* A Certificate says whose chain it carried: which certificate a stack
+     * took or refused is most of what a difference there is about. */
+    char cred[40] = "";
+    if (e->credential > 0 && e->credential <= SD_MAX_OUTCOME_CREDENTIALS)
+        snprintf(cred, sizeof cred, "[%s]", o->credentials[e->credential - 1]);
+    /* "+mutated(record-version,split)": how the driver's message deviated. */
+    char mutated[160] = "";
+    if (e->mutated && e->kind != SD_EVENT_RAW) {
+        size_t n = (size_t)snprintf(mutated, sizeof mutated, "+mutated");
+        const char *sep = "(";
+        for (int k = 0; k < SD_MUT_COUNT && k < 32 && n < sizeof mutated; k++) {
+            const sd_mutation_info *info = sd_mutation_info_of((sd_mutation_kind)k);
+            if (!(e->mutations & (1u << k)) || !info) continue;
+            n += (size_t)snprintf(mutated + n, sizeof mutated - n, "%s%s", sep, info->name);
+            sep = ",";
+        }
+        if (sep[0] == ',' && n < sizeof mutated) snprintf(mutated + n, sizeof mutated - n, ")");
+    }
+    snprintf(buf, len, "%s%s%s%s", what, cred, mutated, e->encrypted ? "+encrypted" : "");
+}
+
+/* Where the two runs part (sd_ladders_part): the last message the driver
+ * gave both before their ladders differ, the input one of them answered
+ * otherwise, and how many handshake messages the driver, then the target,
+ * had sent before it ("hs=1/1": after one ClientHello of the driver's and
+ * the target's HelloRetryRequest). "on=start" when they differ before the
+ * driver said anything. */
+void sd_finding_parting(const sd_outcome *model, const sd_outcome *boringssl, char *buf, size_t len) {
+    size_t common, unused;
+    sd_ladders_part(model, boringssl, &common, &unused);
+    size_t input = common;
+    for (size_t i = common; i > 0; i--) {
+        if (model->events[i - 1].from == SD_FROM_PEER) {
+            input = i - 1;
+            break;
+        }
+    }
+    unsigned from_driver = 0, from_target = 0;
+    for (size_t i = 0; i < input && i < common; i++) {
+        const sd_event *e = &model->events[i];
+        if (e->kind != SD_EVENT_HANDSHAKE) continue;
+        if (e->from == SD_FROM_PEER)
+            from_driver++;
+        else
+            from_target++;
+    }
+    char word[256] = "start";
+    if (input < common) event_word(model, &model->events[input], word, sizeof word);
+    snprintf(buf, len, "hs=%u/%u:on=%s", from_driver, from_target, word);
+}
+
 void sd_finding_signature(const char *target, const sd_outcome *model, const sd_outcome *boringssl, char *out,
                           size_t out_len) {
     if (!out || out_len == 0) return;
-    char a[80], b[80];
+    char a[80], b[80], parting[320];
     side(model, a, sizeof a);
     side(boringssl, b, sizeof b);
-    snprintf(out, out_len, "%s:model=%s:boringssl=%s", target && target[0] ? target : "trace", a, b);
+    sd_finding_parting(model, boringssl, parting, sizeof parting);
+    uint16_t version = model->configured_version ? model->configured_version : boringssl->configured_version;
+    snprintf(out, out_len, "%s:model=%s:boringssl=%s:%s-%s:%s", target && target[0] ? target : "trace", a, b,
+             version == SD_TLS12 ? "tls12" : "tls13", model->target_is_server ? "server" : "client", parting);
     /* A signature is one word of known_differences.txt: a scenario id with
      * a blank (ids have none, but the caller's string is not ours to trust)
      * must not split it. */

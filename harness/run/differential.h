@@ -35,14 +35,23 @@ void sd_differential_run_config(const sd_trace *t, const sd_run_config *base, sd
                                 sd_outcome *boringssl_out, sd_divergence *div, char *why, size_t why_len);
 
 /* A finding's signature, for deduplication and for the patterns of
- * known_differences.txt: what ended each run, where. One word (no blanks),
- * e.g.
- *     fuzz_client_hello:model=alert(decode_error)@0:boringssl=waiting@1
+ * known_differences.txt: what ended each run, where; the version and the
+ * role of the stacks under test; and where the two runs parted: the last
+ * message the driver gave both before their ladders differ (the input one
+ * of them took otherwise), after how many handshake messages of the
+ * driver's and of the target's (sd_ladders_part). One word (no blanks), e.g.
+ *     fuzz_client_hello:model=alert(decode_error)@0:boringssl=waiting@1:tls13-server:hs=0/0:on=ClientHello+mutated
  * `target` is the fuzz target's name or the scenario id. Outcomes that differ
  * only in details (error strings, timings, negotiated parameters) have the
- * same signature; an alert outside the registry is written as its number. */
+ * same signature; an alert outside the registry is written as its number.
+ * A known difference can so name its cause ("on=ChangeCipherSpec" before
+ * any handshake message of the driver's, "hs=0/") and not only how the
+ * runs ended. */
 void sd_finding_signature(const char *target, const sd_outcome *model, const sd_outcome *boringssl, char *out,
                           size_t out_len);
+
+/* The last part of a signature, where the runs part: "hs=2/1:on=Certificate[expired]+encrypted". */
+void sd_finding_parting(const sd_outcome *model, const sd_outcome *boringssl, char *buf, size_t len);
 
 /* 64-bit FNV-1a of a signature: names finding files (16 hex digits). */
 uint64_t sd_signature_hash(const char *signature);

@@ -30,7 +30,7 @@ static char g_binary_dir[PATH_MAX];
  * alert disagreements exist without failing on them. */
 #define MAX_ALERT_SIGNATURES 32
 static struct {
-    char signature[256]; /* as long as the signature buffer below */
+    char signature[512]; /* as long as the signature buffer below */
     unsigned long count;
 } g_alert_diffs[MAX_ALERT_SIGNATURES];
 static size_t g_n_alert_diffs;
@@ -168,7 +168,7 @@ int sd_fuzz_differential_one(const char *target, const uint8_t *data, size_t siz
         return 0;
     }
     bool finding = div != SD_DIV_ALERT_DIFFERS || g_strict_alerts;
-    char signature[256];
+    char signature[512];
     sd_finding_signature(target, &model, &bssl, signature, sizeof signature);
     if (sd_known_differences_match(&g_known, signature, "boringssl")) {
         sd_trace_free(&trace);

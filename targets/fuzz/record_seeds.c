@@ -646,7 +646,7 @@ static void scenario_seed(const char *path, const char *name) {
     snprintf(by_id, sizeof by_id, "scenario-%s", s.id);
     sd_fuzz_setup setup;
     sd_fuzz_setup_from_scenario(&s, &setup);
-    char signature[256];
+    char signature[512];
     bool part = stacks_part_ways(&s.trace, &setup, signature, sizeof signature);
     if (part) printf("record_seeds: %s: not a fuzz_trace seed, the stacks part ways (%s)\n", s.id, signature);
     write_trace_seed(by_id, &s.trace, &setup, !part);
