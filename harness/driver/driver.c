@@ -446,8 +446,18 @@ static void do_send_handshake(driver *d, const sd_action *a) {
     if (record_version && !encrypted)
         driver_set_record_version(&d->rl.out, records_from, (uint16_t)record_version->value);
     uint32_t mutations = 0;
-    for (size_t i = 0; i < a->n_mutations && i < SD_MAX_MUTATIONS && !d->filler; i++)
-        if ((unsigned)a->mutations[i].kind < 32) mutations |= 1u << a->mutations[i].kind;
+    uint16_t extension = 0;
+    int extension_kind = SD_MUT_COUNT; /* the extension of the lowest kind of dup-, add-, drop-ext */
+    for (size_t i = 0; i < a->n_mutations && i < SD_MAX_MUTATIONS && !d->filler; i++) {
+        const sd_mutation *m = &a->mutations[i];
+        bool names_extension =
+            m->kind == SD_MUT_ADD_EXT || m->kind == SD_MUT_DROP_EXT || m->kind == SD_MUT_DUP_EXT;
+        if (names_extension && (int)m->kind < extension_kind) {
+            extension_kind = (int)m->kind;
+            extension = (uint16_t)m->value;
+        }
+        if ((unsigned)m->kind < 32) mutations |= 1u << m->kind;
+    }
     sd_event sent = {.from = SD_FROM_PEER,
                      .kind = SD_EVENT_HANDSHAKE,
                      .code = wire_type,
@@ -455,7 +465,8 @@ static void do_send_handshake(driver *d, const sd_action *a) {
                      .mutated = a->n_mutations > 0 && !d->filler,
                      .hrr = hrr,
                      .step = d->step,
-                     .mutations = mutations};
+                     .mutations = mutations,
+                     .extension = extension};
     record_event(d, &sent);
     if (a->msg_type == SD_Certificate && !driver_find_mutation(a, SD_MUT_EMPTY))
         note_credential(d, driver_credential(d, a));

@@ -159,12 +159,18 @@ static void note_client_hello12(driver *d, const sd_client_hello *ch) {
 }
 
 /* The ServerHello fields both sides need, from the target's or from what
- * the driver sent (so a mutated suite or random is what the keys use). */
+ * the driver sent (so a mutated suite or random is what the keys use). Once
+ * the handshake's master secret is derived, a ServerHello starts nothing (a
+ * renegotiation starts afresh, driver_start_renegotiation): the keys stay
+ * those of the suite they were derived for, whatever suite a ServerHello
+ * sent after them names (a TLS 1.3 one, from a fuzzed trace, would leave
+ * none to install them with). */
 static bool note_server_hello12(driver *d, sd_span sh_body) {
     sd_server_hello sh;
     sd_span body;
     uint8_t alert;
     if (!sd_parse_server_hello(sh_body, &sh, &alert)) return false;
+    if (d->have_master) return true;
     memcpy(d->server_random, sh.random.data, SD_RANDOM_LEN);
     d->suite12 = sd_tls12_suite_find(sh.cipher_suite);
     d->server_ems = sd_extensions_find(sh.extensions, SD_extended_master_secret, &body);

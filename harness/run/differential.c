@@ -112,11 +112,21 @@ static void event_word(const sd_outcome *o, const sd_event *e, char *buf, size_t
     if (e->mutated && e->kind != SD_EVENT_RAW) {
         size_t n = (size_t)snprintf(mutated, sizeof mutated, "+mutated");
         const char *sep = "(";
+        bool extension_named = false;
         for (int k = 0; k < SD_MUT_COUNT && k < 32 && n < sizeof mutated; k++) {
             const sd_mutation_info *info = sd_mutation_info_of((sd_mutation_kind)k);
             if (!(e->mutations & (1u << k)) || !info) continue;
             n += (size_t)snprintf(mutated + n, sizeof mutated - n, "%s%s", sep, info->name);
             sep = ",";
+            /* "add-ext=supported_groups": the extension mutation of the
+             * lowest kind says which extension it was about. */
+            bool names_extension = k == SD_MUT_ADD_EXT || k == SD_MUT_DROP_EXT || k == SD_MUT_DUP_EXT;
+            if (names_extension && !extension_named && n < sizeof mutated) {
+                const char *ext = sd_extension_name(e->extension);
+                n += ext ? (size_t)snprintf(mutated + n, sizeof mutated - n, "=%s", ext)
+                         : (size_t)snprintf(mutated + n, sizeof mutated - n, "=%u", (unsigned)e->extension);
+                extension_named = true;
+            }
         }
         if (sep[0] == ',' && n < sizeof mutated) snprintf(mutated + n, sizeof mutated - n, ")");
     }
