@@ -507,7 +507,7 @@ static int run_target(const options *o, const char *target, findings *fs, unsign
     unsigned quick_deaths[64] = {0};
     double started[64] = {0};
     unsigned jobs = o->jobs > 64 ? 64 : o->jobs;
-    double start = now_s(), end = start + o->seconds;
+    double start = now_s(), end = start + o->seconds, next_log_line = start + 60;
     char arg[16][2200];
     for (unsigned j = 0; j < jobs; j++) pids[j] = -1;
     bool tty = isatty(1);
@@ -595,12 +595,16 @@ static int run_target(const options *o, const char *target, findings *fs, unsign
             }
         }
         double t = now_s();
-        if (tty) {
+        /* A terminal gets a status line redrawn in place; a log (CI) gets
+         * the same line once a minute, so a long campaign shows it is alive. */
+        if (tty || t >= next_log_line) {
             char fdir[2200];
             snprintf(fdir, sizeof fdir, "%s/findings/%s", o->out, target);
-            printf("\r  %-28s %4.0f/%u s  jobs %u/%u  corpus %zu  finding files %zu   ", target, t - start,
-                   o->seconds, alive, jobs, count_files(corpus), count_files(fdir) / 2);
+            printf("%s  %-28s %4.0f/%u s  jobs %u/%u  corpus %zu  finding files %zu   %s", tty ? "\r" : "",
+                   target, t - start, o->seconds, alive, jobs, count_files(corpus), count_files(fdir) / 2,
+                   tty ? "" : "\n");
             fflush(stdout);
+            if (!tty) next_log_line = t + 60;
         }
         if ((t >= end || g_interrupted) && alive == 0) break;
         if (t >= end + 30 || g_interrupted) {
