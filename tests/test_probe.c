@@ -31,13 +31,12 @@
 #include <cmocka.h>
 
 #include "loopback_fixture.h"
+#include "spawned_server.h"
 
 #include "run/probe.h"
 #include "run/scenario_set.h"
 #include "stacks/tcp_target.h"
 #include "wire/names.h"
-
-extern char **environ;
 
 static sd_pki pki;
 static sd_scenario_set all;
@@ -187,15 +186,9 @@ static void client_rules(void **state) {
 
 /* --- Live probes ------------------------------------------------------------------ */
 
-static pid_t server_pid = -1;
-
 static int stop_server(void **state) {
     (void)state;
-    if (server_pid > 0) {
-        kill(server_pid, SIGTERM);
-        waitpid(server_pid, NULL, 0);
-    }
-    server_pid = -1;
+    stop_spawned_server();
     sd_tcp_teardown();
     return 0;
 }
@@ -204,23 +197,6 @@ static bool have(const char *program) {
     if (program && access(program, X_OK) == 0) return true;
     fprintf(stderr, "(%s is not installed: skipped)\n", program ? program : "shakedown");
     return false;
-}
-
-static void start_server(char *const argv[], int port) {
-    server_pid = fork();
-    assert_true(server_pid >= 0);
-    if (server_pid == 0) {
-        FILE *f = freopen("/dev/null", "w", stdout);
-        if (!getenv("SHAKEDOWN_SHIM_STDERR")) f = freopen("/dev/null", "w", stderr);
-        (void)f;
-        execve(argv[0], argv, environ);
-        _exit(127);
-    }
-    for (int i = 0; i < 500 && !port_open(port); i++) {
-        struct timespec ts = {0, 10 * 1000 * 1000};
-        nanosleep(&ts, NULL);
-    }
-    if (!port_open(port)) fail_msg("%s did not listen on %d", argv[0], port);
 }
 
 static void probe(sd_role role, const char *connect, const char *client_cmd, sd_peer_profile *p) {

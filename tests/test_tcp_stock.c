@@ -30,13 +30,12 @@
 #include <cmocka.h>
 
 #include "loopback_fixture.h"
+#include "spawned_server.h"
 
 #include "crypto/pki.h"
 #include "report/report.h"
 #include "run/scenario_set.h"
 #include "trace/step_under_test.h"
-
-extern char **environ;
 
 static sd_pki pki;
 static sd_scenario_set all;
@@ -61,38 +60,10 @@ static int teardown(void **state) {
     return system(cmd) == 0 ? 0 : -1;
 }
 
-static pid_t server_pid = -1;
-
 static int stop_server(void **state) {
     (void)state;
-    if (server_pid > 0) {
-        kill(server_pid, SIGTERM);
-        waitpid(server_pid, NULL, 0);
-    }
-    server_pid = -1;
+    stop_spawned_server();
     return 0;
-}
-
-static pid_t spawn(char *const argv[]) {
-    pid_t pid = fork();
-    assert_true(pid >= 0);
-    if (pid == 0) {
-        FILE *f = freopen("/dev/null", "w", stdout);
-        if (!getenv("SHAKEDOWN_SHIM_STDERR")) f = freopen("/dev/null", "w", stderr);
-        (void)f;
-        execve(argv[0], argv, environ);
-        _exit(127);
-    }
-    return pid;
-}
-
-static void start_server(char *const argv[], int port) {
-    server_pid = spawn(argv);
-    for (int i = 0; i < 500 && !port_open(port); i++) {
-        struct timespec ts = {0, 10 * 1000 * 1000};
-        nanosleep(&ts, NULL);
-    }
-    if (!port_open(port)) fail_msg("%s did not listen on %d", argv[0], port);
 }
 
 static const sd_scenario *scenario(const char *id) {
@@ -120,7 +91,7 @@ static size_t conform(const char *name, const char *const *args, const char *fil
     argv[n++] = out;
     argv[n++] = "-q";
     argv[n] = NULL;
-    pid_t pid = spawn(argv);
+    pid_t pid = spawn_quiet(argv);
     int status;
     assert_int_equal(waitpid(pid, &status, 0), pid);
     /* 0: no finding; 1: some FAIL. Never a usage or harness error. */
