@@ -4,6 +4,7 @@
  * CertificateRequest and NewSessionTicket, the final outcome when a
  * target closes after completing, and what a create() that fails becomes
  * (unsupported, or a harness error). */
+#include <limits.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -895,6 +896,233 @@ static void extension_and_record_mutations(void **state) {
     sd_buf_free(&cap.from_target);
 }
 
+/* A ClientHello body's legacy_session_id, read by hand (the parser refuses
+ * one over 32 bytes): after 2 bytes of version and 32 of random. */
+static sd_span hello_session_id(sd_span body) {
+    assert_true(body.len > 35 && body.len >= 35u + body.data[34]);
+    return sd_span_of(body.data + 35, body.data[34]);
+}
+
+/* session-id=: the hello's session id becomes exactly those bytes with a
+ * length prefix that says so, the rest of the message as built (a 33-byte
+ * one is refused by both stacks; one of 16 bytes completes, and a second
+ * ClientHello after a HelloRetryRequest repeats it, RFC 8446 §4.1.2); on a
+ * TLS 1.2 ServerHello too. */
+static void session_id_mutation(void **state) {
+    (void)state;
+    static const char id33[] = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f20";
+    char text[1024];
+    for (size_t i = 0; i < N_STACKS; i++) {
+        capture cap;
+        sd_buf_init(&cap.from_peer);
+        sd_buf_init(&cap.from_target);
+        sd_outcome o;
+        snprintf(text, sizeof text,
+                 HEAD("server", "1.3") "send ClientHello session-id=%s\nexpect ServerHello\n", id33);
+        run_text(text, stacks[i], &o, &cap);
+        sd_span body = first_message_body(&cap);
+        sd_span id = hello_session_id(body);
+        assert_int_equal(id.len, 33);
+        for (size_t k = 0; k < 33; k++) assert_int_equal(id.data[k], k);
+        /* What follows still frames: suites, compression, extensions, end. */
+        sd_reader r = sd_reader_of(sd_span_of(id.data + id.len, body.len - 35 - id.len));
+        sd_span skip;
+        assert_true(sd_read_prefixed(&r, 2, &skip) && sd_read_prefixed(&r, 1, &skip) &&
+                    sd_read_prefixed(&r, 2, &skip) && r.len == 0);
+        if (o.kind != SD_OUTCOME_ALERT || o.alert != SD_decode_error)
+            fail_msg("%s: a 33-byte session id: %s", stacks[i]->name, o.detail);
+        sd_buf_free(&cap.from_peer);
+        sd_buf_free(&cap.from_target);
+    }
+    /* 16 bytes, and a planned HelloRetryRequest: the second ClientHello the
+     * driver builds carries the id the first one did, so the model (which
+     * checks it) completes. */
+    static const char retry[] =
+        "id: t.t\ntitle: t\nrfc: RFC 8446\nrole: server\nversion: 1.3\nexpect: complete\n"
+        "groups: secp256r1\nsend ClientHello session-id=00112233445566778899aabbccddeeff\n"
+        "expect HelloRetryRequest\nsend ClientHello\nexpect ServerHello\nexpect EncryptedExtensions\n"
+        "expect Certificate\nexpect CertificateVerify\nexpect Finished\nsend Finished\n";
+    sd_scenario s;
+    parse_text(retry, &s);
+    capture cap;
+    sd_buf_init(&cap.from_peer);
+    sd_buf_init(&cap.from_target);
+    sd_outcome o;
+    run_with_groups(&s, &sd_target_model, s.groups, s.n_groups, &o, &cap);
+    if (o.kind != SD_OUTCOME_COMPLETED) fail_msg("16-byte session id over a retry: %s", o.detail);
+    static const uint8_t id16[] = {0x00, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77,
+                                   0x88, 0x99, 0xaa, 0xbb, 0xcc, 0xdd, 0xee, 0xff};
+    for (size_t n = 0; n < 2; n++) {
+        sd_span id = hello_session_id(nth_message_body(&cap, n));
+        assert_int_equal(id.len, sizeof id16);
+        assert_memory_equal(id.data, id16, sizeof id16);
+    }
+    sd_buf_free(&cap.from_peer);
+    sd_buf_free(&cap.from_target);
+    sd_scenario_free(&s);
+    /* A TLS 1.2 ServerHello, whose honest session_id is empty (the driver
+     * resumes nothing): 33 bytes there, refused by both clients. */
+    snprintf(
+        text, sizeof text,
+        HEAD("client", "1.2") "cipher-suite: TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256\nexpect ClientHello\n"
+                              "send ServerHello session-id=%s\nsend Certificate\nsend ServerKeyExchange\n"
+                              "send ServerHelloDone\n",
+        id33);
+    expect_outcome(text, SD_OUTCOME_ALERT, SD_decode_error);
+    /* session-id= that leaves the id as built (a TLS 1.2 ServerHello's is
+     * empty) made no deviation: not reached. */
+    run_text(
+        HEAD("client", "1.2") "cipher-suite: TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256\nexpect ClientHello\n"
+                              "send ServerHello session-id=\n",
+        &sd_target_model, &o, NULL);
+    assert_non_null(strstr(o.detail, "changed nothing"));
+}
+
+/* flip-ext=: exactly one byte changes, inside the body of the named
+ * extension, where the offset says (wrapping as flip='s do); the ladder
+ * names the extension; a message without it is sent as built and the step
+ * is not reached. The cookie of the model's HelloRetryRequest echoed with
+ * its last byte flipped is refused (RFC 8446 §4.2.2). */
+static void flip_ext_mutation(void **state) {
+    (void)state;
+    static const char head[] = "id: t.t\ntitle: t\nrfc: RFC 8446\nrole: server\nversion: 1.3\n"
+                               "expect: alert illegal_parameter\ngroups: secp256r1\n"
+                               "send ClientHello\nexpect HelloRetryRequest\n";
+    /* Offsets in the cookie extension's body (a u16 length, then the
+     * cookie) that land in the cookie itself; INT_MIN: the middle. */
+    static const struct {
+        const char *mutation;
+        int offset;
+    } cases[] = {{"flip-ext=cookie:last:0x01", -1},
+                 {"flip-ext=cookie:middle:0x01", INT_MIN},
+                 {"flip-ext=44:2:0x01", 2},
+                 {"flip-ext=cookie:-2:0x01", -2}};
+    capture honest;
+    sd_buf_init(&honest.from_peer);
+    sd_buf_init(&honest.from_target);
+    char text[1024];
+    sd_scenario s;
+    sd_outcome o;
+    snprintf(text, sizeof text, "%ssend ClientHello\n", head);
+    parse_text(text, &s);
+    run_with_groups(&s, &sd_target_model, s.groups, s.n_groups, &o, &honest);
+    sd_scenario_free(&s);
+    sd_span want = nth_message_body(&honest, 1);
+    sd_client_hello ch;
+    sd_span cookie;
+    uint8_t alert;
+    assert_true(sd_parse_client_hello(want, &ch, &alert));
+    assert_true(sd_extensions_find(ch.extensions, SD_cookie, &cookie));
+    assert_true(cookie.len > 4);
+    size_t cookie_at = (size_t)(cookie.data - want.data);
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+        capture cap;
+        sd_buf_init(&cap.from_peer);
+        sd_buf_init(&cap.from_target);
+        snprintf(text, sizeof text, "%ssend ClientHello %s\n", head, cases[c].mutation);
+        parse_text(text, &s);
+        run_with_groups(&s, &sd_target_model, s.groups, s.n_groups, &o, &cap);
+        sd_span got = nth_message_body(&cap, 1);
+        assert_int_equal(got.len, want.len);
+        size_t at = cookie_at + (cases[c].offset == INT_MIN ? cookie.len / 2
+                                 : cases[c].offset < 0      ? cookie.len - (size_t)-cases[c].offset
+                                                            : (size_t)cases[c].offset);
+        for (size_t k = 0; k < got.len; k++)
+            if (got.data[k] != (want.data[k] ^ (k == at ? 0x01 : 0x00)))
+                fail_msg("%s: byte %zu of the second ClientHello is %02x, want %02x", cases[c].mutation, k,
+                         got.data[k], want.data[k] ^ (k == at ? 0x01 : 0x00));
+        /* The model refuses a changed cookie. */
+        if (o.kind != SD_OUTCOME_ALERT || o.reached != 2)
+            fail_msg("%s: %s, reached %d", cases[c].mutation, o.detail, o.reached);
+        /* The ladder says which extension was flipped. */
+        bool named = false;
+        for (size_t e = 0; e < o.n_events; e++)
+            named |= o.events[e].mutated && (o.events[e].mutations & (1u << SD_MUT_FLIP_EXT)) &&
+                     o.events[e].extension == SD_cookie;
+        assert_true(named);
+        sd_scenario_free(&s);
+        sd_buf_free(&cap.from_peer);
+        sd_buf_free(&cap.from_target);
+    }
+    sd_buf_free(&honest.from_peer);
+    sd_buf_free(&honest.from_target);
+    /* The cookie's last byte is what the mutant model-tls13-hrr-cookie-presence-only
+     * misses: the alert is the model's check of its contents. */
+    snprintf(text, sizeof text, "%ssend ClientHello flip-ext=cookie:last:0x01\n", head);
+    parse_text(text, &s);
+    run_with_groups(&s, &sd_target_model, s.groups, s.n_groups, &o, NULL);
+    assert_int_equal(o.alert, SD_illegal_parameter);
+    assert_non_null(strstr(o.detail, "cookie"));
+    sd_scenario_free(&s);
+    /* An offset past the end wraps around the extension's body: on the
+     * first ClientHello's supported_versions (02 03 04: one version),
+     * offset 4 is offset 1. */
+    capture cap;
+    sd_buf_init(&cap.from_peer);
+    sd_buf_init(&cap.from_target);
+    run_text(
+        HEAD("server", "1.3") "send ClientHello flip-ext=supported_versions:4:0x07\nexpect ServerHello\n",
+        &sd_target_model, &o, &cap);
+    sd_span body = first_message_body(&cap);
+    sd_span block = {0}, skip;
+    sd_reader r = sd_reader_of(body);
+    assert_true(sd_read_bytes(&r, 34, &skip) && sd_read_prefixed(&r, 1, &skip) &&
+                sd_read_prefixed(&r, 2, &skip) && sd_read_prefixed(&r, 1, &skip) &&
+                sd_read_prefixed(&r, 2, &block));
+    sd_span versions;
+    assert_true(sd_extensions_find(block, SD_supported_versions, &versions));
+    assert_int_equal(versions.len, 3);
+    assert_int_equal(versions.data[1], 0x03 ^ 0x07);
+    assert_int_equal(versions.data[2], 0x04);
+    sd_buf_free(&cap.from_peer);
+    sd_buf_free(&cap.from_target);
+    /* An extension the message lacks: sent as built, step not reached. */
+    run_text(HEAD("server", "1.3") "send ClientHello flip-ext=65000:0:0x01\nexpect ServerHello\n",
+             &sd_target_model, &o, NULL);
+    assert_int_equal(o.reached, -1);
+    assert_non_null(strstr(o.detail, "changed nothing"));
+}
+
+/* premaster-version=: the client_version inside the RSA-encrypted
+ * PreMasterSecret. Rolled back to 0x0302 under a ClientHello of 0x0303,
+ * both servers go on with a random premaster secret (RFC 5246 §7.4.7.1) and
+ * cannot read the driver's Finished: bad_record_mac. Equal to the
+ * ClientHello's, it completes; without it the driver writes the
+ * client_version its ClientHello carried (0x0304 here, which a TLS 1.2
+ * server negotiates down from, RFC 8446 §4.2.1). */
+static void premaster_version_mutation(void **state) {
+    (void)state;
+    static const char head[] =
+        HEAD("server", "1.2") "credential: leaf-rsa\ncipher-suite: TLS_RSA_WITH_AES_128_GCM_SHA256\n";
+    static const char tail[] = "send-ccs\nsend Finished\nexpect-ccs\nexpect Finished\n";
+    static const struct {
+        const char *hello, *cke;
+        sd_outcome_kind want;
+    } cases[] = {
+        {"", " premaster-version=0x0302", SD_OUTCOME_ALERT},
+        {"", " premaster-version=0x0300", SD_OUTCOME_ALERT},
+        {"", " premaster-version=0x0303", SD_OUTCOME_COMPLETED},
+        {"", "", SD_OUTCOME_COMPLETED},
+        /* legacy_version 0x0303 ^ 0x0007 = 0x0304 */
+        {" flip=1:0x07", "", SD_OUTCOME_COMPLETED},
+        {" flip=1:0x07", " premaster-version=0x0303", SD_OUTCOME_ALERT},
+    };
+    char text[2048];
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+        snprintf(text, sizeof text,
+                 "%ssend ClientHello%s\nexpect ServerHello\nexpect Certificate\nexpect ServerHelloDone\n"
+                 "send ClientKeyExchange%s\n%s",
+                 head, cases[c].hello, cases[c].cke, tail);
+        for (size_t i = 0; i < N_STACKS; i++) {
+            sd_outcome o;
+            run_text(text, stacks[i], &o, NULL);
+            if (o.kind != cases[c].want || (o.kind == SD_OUTCOME_ALERT && o.alert != SD_bad_record_mac))
+                fail_msg("%s: ClientHello%s, ClientKeyExchange%s: %s", stacks[i]->name, cases[c].hello,
+                         cases[c].cke, o.detail);
+        }
+    }
+}
+
 /* bad-point: an X25519 share of zeros, refused by both stacks; sign-with:
  * a CertificateVerify under a key that does not fit the certificate
  * (CVE-2022-25638), refused by both. */
@@ -1138,6 +1366,9 @@ int main(void) {
         cmocka_unit_test(tls12_warning_does_not_end_the_run),
         cmocka_unit_test(new_actions_round_trip),
         cmocka_unit_test(extension_and_record_mutations),
+        cmocka_unit_test(session_id_mutation),
+        cmocka_unit_test(flip_ext_mutation),
+        cmocka_unit_test(premaster_version_mutation),
         cmocka_unit_test(point_and_signature_mutations),
         cmocka_unit_test(renegotiate_action),
         cmocka_unit_test(empty_master_keys),

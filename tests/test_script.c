@@ -600,6 +600,20 @@ static const error_case error_cases[] = {
     {"bad-point takes no value", HDR "send ClientHello bad-point=1\n", 0, 6,
      "mutation bad-point takes no value"},
     {"renegotiate with a message", HDR "renegotiate ClientHello\n", 0, 6, "unknown mutation \"ClientHello\""},
+    {"session-id bad hex", HDR "send ClientHello session-id=abc\n", 0, 6,
+     "bad hex in session-id= \"abc\": odd number of hex digits"},
+    {"flip-ext without offset", HDR "send ClientHello flip-ext=cookie\n", 0, 6,
+     "bad flip-ext=cookie: expected flip-ext=<extension>:<offset>:<mask>, e.g. flip-ext=cookie:last:0x01"},
+    {"flip-ext without mask", HDR "send ClientHello flip-ext=cookie:last\n", 0, 6,
+     "bad flip-ext=last: expected flip-ext=<extension>:<offset>:<mask>"},
+    {"flip-ext unknown extension", HDR "send ClientHello flip-ext=cookies:0:1\n", 0, 6,
+     "unknown extension \"cookies\""},
+    {"flip-ext bad offset", HDR "send ClientHello flip-ext=cookie:end:1\n", 0, 6,
+     "bad flip-ext= offset \"end\""},
+    {"flip-ext mask too big", HDR "send ClientHello flip-ext=44:0:0x100\n", 0, 6,
+     "bad flip-ext= mask \"0x100\""},
+    {"premaster-version too big", HDR "send ClientKeyExchange premaster-version=0x10000\n", 0, 6,
+     "bad premaster-version=0x10000"},
     {"bad client-auth", "id: t\nclient-auth: maybe\n", 0, 2, "client-auth: expected request or require"},
     {"bad session-tickets", "id: t\nsession-tickets: yes\n", 0, 2, "session-tickets: expected issue"},
     {"unknown group", "id: t\ngroups: x25519, p256\n", 0, 2, "groups: unknown group \"p256\""},
@@ -674,6 +688,98 @@ static void test_new_mutations(void **state) {
     sd_trace_free(&t);
     sd_buf_free(&b);
     sd_scenario_free(&s);
+}
+
+/* session-id=, flip-ext= and premaster-version=: parsed into their fields,
+ * printed canonically, read back equal; every field counts for equality. */
+static void test_session_id_flip_ext_premaster_version(void **state) {
+    (void)state;
+    static const char text[] =
+        "send ClientHello session-id=00112233 flip-ext=cookie:last:1 flip-ext=65000:-3:0xF0\n"
+        "send ServerHello session-id= flip-ext=key_share:middle:0x80 flip-ext=10:7:0x02\n"
+        "send ClientKeyExchange premaster-version=770\n";
+    sd_trace t;
+    char err[512];
+    if (!sd_trace_parse("t", text, strlen(text), &t, err, sizeof err)) fail_msg("%s", err);
+    assert_int_equal(t.n_actions, 3);
+    const sd_mutation *m = t.actions[0].mutations;
+    assert_int_equal(m[0].kind, SD_MUT_SESSION_ID);
+    assert_int_equal(m[0].bytes_len, 4);
+    assert_memory_equal(m[0].bytes, "\x00\x11\x22\x33", 4);
+    assert_int_equal(m[1].kind, SD_MUT_FLIP_EXT);
+    assert_int_equal(m[1].value, SD_cookie);
+    assert_int_equal(m[1].offset, -1);
+    assert_int_equal(m[1].mask, 1);
+    assert_int_equal(m[2].value, 65000);
+    assert_int_equal(m[2].offset, -3);
+    assert_int_equal(m[2].mask, 0xf0);
+    m = t.actions[1].mutations;
+    assert_int_equal(m[0].kind, SD_MUT_SESSION_ID);
+    assert_int_equal(m[0].bytes_len, 0); /* an empty session id */
+    assert_int_equal(m[1].offset, SD_OFFSET_MIDDLE);
+    assert_int_equal(m[2].value, SD_supported_groups);
+    assert_int_equal(t.actions[2].mutations[0].kind, SD_MUT_PREMASTER_VERSION);
+    assert_int_equal(t.actions[2].mutations[0].value, 0x0302);
+
+    sd_buf b;
+    sd_buf_init(&b);
+    sd_trace_print(&t, &b);
+    static const char canonical[] =
+        "send ClientHello session-id=00112233 flip-ext=cookie:last:0x01 flip-ext=65000:-3:0xf0\n"
+        "send ServerHello session-id= flip-ext=key_share:middle:0x80 flip-ext=supported_groups:7:0x02\n"
+        "send ClientKeyExchange premaster-version=0x0302\n";
+    assert_int_equal(b.len, strlen(canonical));
+    assert_memory_equal(b.data, canonical, b.len);
+    sd_trace back;
+    if (!sd_trace_parse("printed", (const char *)b.data, b.len, &back, err, sizeof err)) fail_msg("%s", err);
+    assert_true(sd_trace_equal(&back, &t));
+    back.actions[0].mutations[1].mask ^= 0x80;
+    assert_false(sd_trace_equal(&back, &t));
+    back.actions[0].mutations[1].mask ^= 0x80;
+    back.actions[0].mutations[1].offset = -2;
+    assert_false(sd_trace_equal(&back, &t));
+    back.actions[0].mutations[1].offset = -1;
+    back.actions[0].mutations[1].value = SD_key_share;
+    assert_false(sd_trace_equal(&back, &t));
+    back.actions[0].mutations[1].value = SD_cookie;
+    back.actions[0].mutations[0].bytes[3] ^= 1;
+    assert_false(sd_trace_equal(&back, &t));
+    back.actions[0].mutations[0].bytes[3] ^= 1;
+    assert_true(sd_trace_equal(&back, &t));
+    sd_trace_free(&back);
+    sd_trace_free(&t);
+    sd_buf_free(&b);
+
+    /* flip= keeps its mask in `value`: a leftover in `mask` means nothing,
+     * while its `value` does. */
+    static const char flip[] = "send Finished flip=0:0x01\n";
+    assert_true(sd_trace_parse("a", flip, strlen(flip), &t, err, sizeof err));
+    assert_true(sd_trace_parse("b", flip, strlen(flip), &back, err, sizeof err));
+    back.actions[0].mutations[0].mask = 7;
+    assert_true(sd_trace_equal(&back, &t));
+    back.actions[0].mutations[0].value = 2;
+    assert_false(sd_trace_equal(&back, &t));
+    sd_trace_free(&back);
+    sd_trace_free(&t);
+
+    /* A session id is a vector with a one-byte length: 255 bytes at most
+     * (33, over the RFC's 32, is what the mutation is for). */
+    char line[700];
+    for (size_t n = 254; n <= 256; n++) {
+        int w = snprintf(line, sizeof line, "send ClientHello session-id=");
+        for (size_t i = 0; i < n; i++) w += snprintf(line + w, sizeof line - (size_t)w, "%02zx", i & 0xff);
+        snprintf(line + w, sizeof line - (size_t)w, "\n");
+        bool ok = sd_trace_parse("t", line, strlen(line), &t, err, sizeof err);
+        if (n <= 255) {
+            if (!ok) fail_msg("%zu bytes: %s", n, err);
+            assert_int_equal(t.actions[0].mutations[0].bytes_len, n);
+            sd_trace_free(&t);
+        } else {
+            assert_false(ok);
+            assert_non_null(
+                strstr(err, "t:1: bad session-id=: 256 bytes (at most 255: its length prefix is one byte)"));
+        }
+    }
 }
 
 /* `groups:` names the target's groups, in order: names and numbers,
@@ -960,12 +1066,19 @@ static void test_garbage(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_scenarios_parse), cmocka_unit_test(test_scenarios_round_trip),
-        cmocka_unit_test(test_headers),         cmocka_unit_test(test_actions),
-        cmocka_unit_test(test_print_canonical), cmocka_unit_test(test_trace_add_and_equal),
-        cmocka_unit_test(test_groups_header),   cmocka_unit_test(test_errors),
-        cmocka_unit_test(test_new_mutations),   cmocka_unit_test(test_error_edge_cases),
-        cmocka_unit_test(test_garbage),         cmocka_unit_test(test_alert_sets),
+        cmocka_unit_test(test_scenarios_parse),
+        cmocka_unit_test(test_scenarios_round_trip),
+        cmocka_unit_test(test_headers),
+        cmocka_unit_test(test_actions),
+        cmocka_unit_test(test_print_canonical),
+        cmocka_unit_test(test_trace_add_and_equal),
+        cmocka_unit_test(test_groups_header),
+        cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_new_mutations),
+        cmocka_unit_test(test_error_edge_cases),
+        cmocka_unit_test(test_session_id_flip_ext_premaster_version),
+        cmocka_unit_test(test_garbage),
+        cmocka_unit_test(test_alert_sets),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -58,10 +58,14 @@ static const char every_feature[] =
     "expect-appdata hex=\n"
     "expect-close\n";
 
-/* What version 2 added: the renegotiate action and six mutations. */
+/* What version 2 added: the renegotiate action and the mutations from
+ * dup-ext on. */
 static const char every_v2_feature[] =
     "send ClientHello dup-ext=supported_groups add-ext=key_share:0017 add-ext=65000 drop-ext=13 bad-point "
     "record-version=0x0301\n"
+    "send ClientHello pad=512 unknown-exts=3 session-id=00 flip-ext=cookie:last:0x01 flip-ext=44:middle:0xff "
+    "flip-ext=65535:-300:0x00 session-id=\n"
+    "send ClientKeyExchange premaster-version=0x0302\n"
     "send CertificateVerify sign-with=leaf-rsa\n"
     "send Finished wrong-transcript\n"
     "renegotiate drop-ext=signature_algorithms add-ext=signature_algorithms_cert:00020403\n"
@@ -197,6 +201,35 @@ static void test_layout(void **state) {
     sd_trace_free(&t);
 }
 
+/* Exact bytes of the three mutations that came last, so their layout in
+ * binary.h is pinned. */
+static void test_layout_session_id_flip_ext_premaster(void **state) {
+    (void)state;
+    sd_trace t;
+    parse_script("send ClientHello session-id=aabb flip-ext=cookie:-2:0x01\n"
+                 "send ClientKeyExchange premaster-version=0x0302\n",
+                 &t);
+    sd_buf b;
+    sd_buf_init(&b);
+    char err[200];
+    assert_true(sd_trace_encode(&t, &b, err, sizeof err));
+    static const uint8_t want[] = {'S', 'D', 'T', 2,
+                                   /* send ClientHello, 2 mutations */
+                                   0, 1, 2,
+                                   /* session-id (kind 20): length 2, aa bb */
+                                   20, 2, 0xaa, 0xbb,
+                                   /* flip-ext (kind 21): cookie (44), zigzag(-2) = 3, mask 0x01 */
+                                   21, 0x00, 0x2c, 3, 0x01,
+                                   /* send ClientKeyExchange (16), 1 mutation */
+                                   0, 16, 1,
+                                   /* premaster-version (kind 22): 0x0302 */
+                                   22, 0x03, 0x02};
+    assert_int_equal(b.len, sizeof want);
+    assert_memory_equal(b.data, want, sizeof want);
+    sd_buf_free(&b);
+    sd_trace_free(&t);
+}
+
 static void test_every_scenario(void **state) {
     (void)state;
     const char *src = getenv("SHAKEDOWN_SOURCE_DIR");
@@ -254,7 +287,16 @@ static void test_rejects(void **state) {
     expect_reject((const uint8_t *)"SDT\x02\x89\x00", 6, "unknown action kind 137");
     expect_reject((const uint8_t *)"SDT\x01\x00\x01\x01\x0b", 8,
                   "mutation kind 11 needs binary trace version 2");
-    expect_reject((const uint8_t *)"SDT\x02\x00\x01\x01\x14", 8, "unknown mutation kind 20");
+    expect_reject((const uint8_t *)"SDT\x02\x00\x01\x01\x17", 8, "unknown mutation kind 23");
+    /* session-id: a length its one-byte prefix cannot say; flip-ext cut
+     * short after its extension type and after its offset */
+    {
+        uint8_t long_id[8 + 2 + 256] = {'S', 'D', 'T', 2, 0, 1, 1, 20, 0x80, 0x02};
+        expect_reject(long_id, sizeof long_id, "session-id= of 256 bytes (at most 255)");
+    }
+    expect_reject((const uint8_t *)"SDT\x02\x00\x01\x01\x15\x00\x2c", 10, "input ends inside a flip offset");
+    expect_reject((const uint8_t *)"SDT\x02\x00\x01\x01\x15\x00\x2c\x01", 11,
+                  "input ends before a flip mask");
     /* version 2 fields: a u16 cut short, a sign-with name that is not one */
     expect_reject((const uint8_t *)"SDT\x02\x00\x01\x01\x0b\x00", 9, "extension type or version");
     expect_reject((const uint8_t *)"SDT\x02\x00\x01\x01\x10\x01"
@@ -393,7 +435,7 @@ static void test_garbage(void **state) {
 
 /* --- The mutation table ------------------------------------------------------ */
 
-/* The kind byte of every binary trace ever written: kinds 0..19 in this
+/* The kind byte of every binary trace ever written: kinds 0..22 in this
  * order, the first 11 from version 1. A table row that moves breaks corpus
  * files; new kinds go at the end. */
 static const struct {
@@ -422,6 +464,9 @@ static const struct {
     {SD_MUT_WRONG_TRANSCRIPT, "wrong-transcript", SD_MUT_ARG_NONE, 2},
     {SD_MUT_PAD, "pad", SD_MUT_ARG_U24, 2},
     {SD_MUT_UNKNOWN_EXTS, "unknown-exts", SD_MUT_ARG_U24, 2},
+    {SD_MUT_SESSION_ID, "session-id", SD_MUT_ARG_BYTES8, 2},
+    {SD_MUT_FLIP_EXT, "flip-ext", SD_MUT_ARG_EXTENSION_FLIP, 2},
+    {SD_MUT_PREMASTER_VERSION, "premaster-version", SD_MUT_ARG_U16, 2},
 };
 #define N_HISTORICAL (sizeof historical / sizeof historical[0])
 
@@ -455,16 +500,18 @@ static void test_mutation_table_is_historical(void **state) {
  * `high` picks the largest value, else the smallest (and a different
  * spelling of the other fields). */
 static void sample_mutation(sd_mutation_kind kind, bool high, sd_mutation *m) {
-    static uint8_t bytes[] = {0x00, 0xff, 0x17};
+    /* As many bytes as the largest bounded shape takes (BYTES8: 255). */
+    static uint8_t bytes[255] = {0x00, 0xff, 0x17};
     memset(m, 0, sizeof *m);
     m->kind = kind;
     const sd_mutation_info *info = sd_mutation_info_of(kind);
     const sd_mutation_fields *f = sd_mutation_arg_fields(info->arg);
     if (f->value) m->value = high ? f->value_max : f->value_min;
     if (f->offset) m->offset = high ? SD_OFFSET_MIDDLE : -7;
+    if (f->mask) m->mask = high ? 0xff : 0;
     if (f->bytes && high) {
         m->bytes = bytes;
-        m->bytes_len = sizeof bytes;
+        m->bytes_len = f->bytes_max ? f->bytes_max : 3;
     }
     if (f->text) memcpy(m->text, high ? "a.b_c-9" : "leaf", high ? 8 : 5);
 }
@@ -531,6 +578,18 @@ static void test_mutation_table_round_trips(void **state) {
                     fail_msg("%s printed as %s", what, (const char *)script.data);
                 sd_buf_free(&script);
 
+                /* One byte more than a bounded shape holds: refused. */
+                if (f->bytes && f->bytes_max && high) {
+                    static uint8_t too_many[256];
+                    sd_mutation over = m;
+                    over.bytes = too_many;
+                    over.bytes_len = f->bytes_max + 1;
+                    one_mutation_trace(&t, &a, reneg ? SD_ACT_RENEGOTIATE : SD_ACT_SEND, &over);
+                    sd_buf_init(&b);
+                    if (sd_trace_encode(&t, &b, err, sizeof err))
+                        fail_msg("%s: encoded %zu bytes", what, over.bytes_len);
+                    sd_buf_free(&b);
+                }
                 /* Just past either edge of the value's range: the encoder
                  * refuses it (the decoder checks the same rules). */
                 if (f->value) {
@@ -809,6 +868,7 @@ int main(void) {
         cmocka_unit_test(test_every_v2_feature),
         cmocka_unit_test(test_version_is_the_lowest_needed),
         cmocka_unit_test(test_layout),
+        cmocka_unit_test(test_layout_session_id_flip_ext_premaster),
         cmocka_unit_test(test_every_scenario),
         cmocka_unit_test(test_rejects),
         cmocka_unit_test(test_truncation),

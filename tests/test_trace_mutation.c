@@ -7,7 +7,10 @@
  *   serves);
  * - from inputs that are not traces, the mutator reaches every action kind
  *   the driver runs (expect-ccs and renegotiate included), send/expect of
- *   the pseudo message HelloRetryRequest, and both versions and roles;
+ *   the pseudo message HelloRetryRequest, and both versions and roles, and
+ *   every mutation kind with the arguments that matter (a 33-byte
+ *   session-id=, flip-ext= of a cookie's last byte, a rolled-back
+ *   premaster-version=);
  * - in either version, one change drops, repeats, reorders an action, or
  *   inserts a send of any handshake message of that version (a TLS 1.2
  *   ServerKeyExchange skipped; never a HelloRetryRequest in TLS 1.2);
@@ -93,6 +96,53 @@ static void test_reaches_every_kind(void **state) {
             if (!shape_seen[v][c])
                 fail_msg("never a %s trace with the %s under test", v ? "TLS 1.2" : "TLS 1.3",
                          c ? "client" : "server");
+}
+
+/* Every mutation kind comes out of the mutator, with the arguments that
+ * matter: session ids over the RFCs' 32 bytes and up to the 255 a one-byte
+ * length says (session-id=), flips of an extension's body at both ends
+ * (flip-ext=), premaster versions below TLS 1.2 (premaster-version=). */
+static void test_reaches_every_mutation_kind(void **state) {
+    (void)state;
+    bool seen[SD_MUT_COUNT] = {false};
+    bool session_id_33 = false, session_id_long = false, session_id_empty = false;
+    bool flip_ext_cookie = false, flip_ext_last = false, premaster_rolled_back = false;
+    for (unsigned seed = 0; seed < 1500; seed++) {
+        uint8_t data[MAX_SIZE] = {0xff};
+        size_t n = sd_trace_mutate(data, 1, sizeof data, seed);
+        for (int round = 0; round < 6 && n; round++)
+            n = sd_trace_mutate(data, n, sizeof data, seed * 11 + round);
+        sd_trace t;
+        sd_fuzz_setup setup;
+        bool has_setup;
+        decode_output(data, n, seed, &t, &setup, &has_setup);
+        for (size_t i = 0; i < t.n_actions; i++)
+            for (size_t k = 0; k < t.actions[i].n_mutations; k++) {
+                const sd_mutation *m = &t.actions[i].mutations[k];
+                seen[m->kind] = true;
+                if (m->kind == SD_MUT_SESSION_ID) {
+                    session_id_33 |= m->bytes_len == 33;
+                    session_id_long |= m->bytes_len > 64;
+                    session_id_empty |= m->bytes_len == 0;
+                    assert_true(m->bytes_len <= 255);
+                }
+                if (m->kind == SD_MUT_FLIP_EXT) {
+                    flip_ext_cookie |= m->value == SD_cookie;
+                    flip_ext_last |= m->offset == -1;
+                    assert_int_not_equal(m->mask, 0);
+                }
+                premaster_rolled_back |= m->kind == SD_MUT_PREMASTER_VERSION && m->value < SD_TLS12;
+            }
+        sd_trace_free(&t);
+    }
+    for (size_t k = 0; k < SD_MUT_COUNT; k++)
+        if (!seen[k]) fail_msg("mutation %s never generated", sd_mutation_info_of((sd_mutation_kind)k)->name);
+    assert_true(session_id_33);
+    assert_true(session_id_long);
+    assert_true(session_id_empty);
+    assert_true(flip_ext_cookie);
+    assert_true(flip_ext_last);
+    assert_true(premaster_rolled_back);
 }
 
 /* What one change did to `from`: the action dropped or inserted (its
@@ -323,11 +373,9 @@ static void test_deterministic(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_reaches_every_kind),
-        cmocka_unit_test(test_tls12_structure),
-        cmocka_unit_test(test_tls13_structure),
-        cmocka_unit_test(test_every_credential),
-        cmocka_unit_test(test_dictionaries_name_every_credential),
+        cmocka_unit_test(test_reaches_every_kind), cmocka_unit_test(test_reaches_every_mutation_kind),
+        cmocka_unit_test(test_tls12_structure),    cmocka_unit_test(test_tls13_structure),
+        cmocka_unit_test(test_every_credential),   cmocka_unit_test(test_dictionaries_name_every_credential),
         cmocka_unit_test(test_deterministic),
     };
     return cmocka_run_group_tests(tests, load_pki, free_pki);

@@ -295,6 +295,7 @@ static bool shrink_numbers(ctx *c, sd_trace *t) {
                 floor = sd_mutation_arg_fields(info->arg)->value_min;
                 break;
             case SD_MUT_ARG_FLIP:
+            case SD_MUT_ARG_EXTENSION_FLIP:
                 if (m->offset > 0) field = &m->offset;
                 break;
             default:

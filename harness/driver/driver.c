@@ -383,7 +383,8 @@ static void check_for_refusal(driver *d) {
 
 /* The mutations that edit the body after it is built, and may leave it as
  * it was (a drop-ext of an extension it lacks, a dup-ext of one it lacks,
- * pad= to a length it has). The others always change what is sent: its
+ * pad= to a length it has, a flip-ext of an extension it lacks, a
+ * session-id= of the id it has). The others always change what is sent: its
  * framing (type=, length=, split=, plaintext, record-version=) or how it
  * is built (cert=, wrong-key, bad-point, ...). */
 static bool is_body_edit(sd_mutation_kind kind) {
@@ -397,6 +398,8 @@ static bool is_body_edit(sd_mutation_kind kind) {
     case SD_MUT_DROP_EXT:
     case SD_MUT_PAD:
     case SD_MUT_UNKNOWN_EXTS:
+    case SD_MUT_SESSION_ID:
+    case SD_MUT_FLIP_EXT:
         return true;
     default:
         return false;
@@ -447,11 +450,11 @@ static void do_send_handshake(driver *d, const sd_action *a) {
         driver_set_record_version(&d->rl.out, records_from, (uint16_t)record_version->value);
     uint32_t mutations = 0;
     uint16_t extension = 0;
-    int extension_kind = SD_MUT_COUNT; /* the extension of the lowest kind of dup-, add-, drop-ext */
+    int extension_kind = SD_MUT_COUNT; /* the extension of the lowest kind of dup-, add-, drop-, flip-ext */
     for (size_t i = 0; i < a->n_mutations && i < SD_MAX_MUTATIONS && !d->filler; i++) {
         const sd_mutation *m = &a->mutations[i];
-        bool names_extension =
-            m->kind == SD_MUT_ADD_EXT || m->kind == SD_MUT_DROP_EXT || m->kind == SD_MUT_DUP_EXT;
+        bool names_extension = m->kind == SD_MUT_ADD_EXT || m->kind == SD_MUT_DROP_EXT ||
+                               m->kind == SD_MUT_DUP_EXT || m->kind == SD_MUT_FLIP_EXT;
         if (names_extension && (int)m->kind < extension_kind) {
             extension_kind = (int)m->kind;
             extension = (uint16_t)m->value;

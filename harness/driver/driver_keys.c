@@ -373,6 +373,15 @@ void driver_on_sent_handshake(driver *d, const sd_action *a, sd_span sent, sd_sp
         if (a->msg_type == SD_ClientKeyExchange && !server) derive12(d);
         return;
     }
+    sd_client_hello sent_hello;
+    uint8_t parse_alert;
+    if (a->msg_type == SD_ClientHello && !server && sd_parse_client_hello(sent, &sent_hello, &parse_alert)) {
+        /* The legacy_session_id the ClientHello carried (session-id= may
+         * have set it) is the one the server echoes (§4.1.3) and a second
+         * ClientHello repeats (§4.1.2). The parser bounds it to 32 bytes. */
+        memcpy(d->session_id, sent_hello.legacy_session_id.data, sent_hello.legacy_session_id.len);
+        d->session_id_len = sent_hello.legacy_session_id.len;
+    }
     if (a->msg_type == SD_ClientHello && !server && !sends_our_share(d, sent)) {
         /* The trace replaced our key share: the driver cannot derive the
          * target's keys, and must not pretend to. */

@@ -341,10 +341,18 @@ static bool build_server_key_exchange12(driver *d, const sd_action *a, sd_buf *b
 static bool build_client_key_exchange12(driver *d, const sd_action *a, sd_buf *body) {
     if (!d->suite12) return false;
     if (d->suite12->kx == SD_KX_RSA) {
-        /* §7.4.7.1: client_version (the highest offered) and 46 random bytes. */
+        /* §7.4.7.1: client_version and 46 random bytes: "The version number
+         * in the PreMasterSecret is the version offered by the client in
+         * the ClientHello.client_version", the one the driver sent (its
+         * honest 0x0303 if that did not parse); premaster-version= writes
+         * another, a version rollback the server must not take. */
         if (!d->server_key12) return false;
-        d->pms[0] = 0x03;
-        d->pms[1] = 0x03;
+        const sd_mutation *version = driver_find_mutation(a, SD_MUT_PREMASTER_VERSION);
+        uint16_t client_version = version             ? (uint16_t)version->value
+                                  : d->client_version ? d->client_version
+                                                      : SD_TLS12;
+        d->pms[0] = (uint8_t)(client_version >> 8);
+        d->pms[1] = (uint8_t)client_version;
         sd_rng_bytes(&d->rng, d->pms + 2, 46);
         d->pms_len = 48;
         sd_buf encrypted;

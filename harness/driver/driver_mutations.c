@@ -161,6 +161,63 @@ void driver_edit_extensions(uint16_t msg_type, bool tls12, const sd_mutation *mu
     sd_buf_free(&exts);
 }
 
+/* The byte a flip offset names in `len` bytes (len > 0): 0 and up from
+ * the start, -1 and down from the end, SD_OFFSET_MIDDLE the middle. Offsets
+ * wrap around, so that a flip always changes something: an ECDSA
+ * signature's DER is 70 to 72 bytes from one signing to the next, and a
+ * flip that fell past the end on one run and inside on the other made the
+ * differential oracle compare a forged signature with an honest one. */
+static size_t flip_index(long offset, size_t len) {
+    long n = (long)len;
+    long off = offset == SD_OFFSET_MIDDLE ? n / 2 : offset % n;
+    if (off < 0) off += n;
+    return (size_t)off;
+}
+
+/* flip-ext: XOR one byte of the body of the first extension of the type,
+ * in place (no length changes). A message without that extension, or
+ * with an empty one, is left as it is. */
+static void flip_extension(uint16_t msg_type, bool tls12, const sd_mutation *mu, sd_buf *body) {
+    size_t at;
+    if (!find_extension_block(msg_type, tls12, sd_buf_span(body), &at)) return;
+    sd_reader r = sd_reader_of(sd_span_of(body->data + at, body->len - at));
+    sd_span block, ext_body;
+    if (!sd_read_prefixed(&r, 2, &block)) return;
+    sd_reader it = sd_reader_of(block);
+    uint16_t type;
+    while (sd_read_u16(&it, &type) && sd_read_prefixed(&it, 2, &ext_body)) {
+        if (type != (uint16_t)mu->value) continue;
+        if (ext_body.len == 0) return;
+        /* ext_body points into body->data, which this function owns. */
+        body->data[(size_t)(ext_body.data - body->data) + flip_index(mu->offset, ext_body.len)] ^= mu->mask;
+        return;
+    }
+}
+
+/* session-id: the hello's legacy_session_id (ClientHello, RFC 8446 §4.1.2,
+ * RFC 5246 §7.4.1.2) or legacy_session_id_echo / session_id (ServerHello,
+ * §4.1.3, RFC 5246 §7.4.1.3) becomes exactly `bytes`, its one-byte length
+ * prefix saying how many: a well-formed vector longer than the <0..32> the
+ * RFCs allow, if that is what the trace asks. A body whose fields before
+ * it do not frame (an earlier body= or truncate=) is left as it is. */
+static void set_session_id(uint16_t msg_type, const sd_mutation *mu, sd_buf *body) {
+    if (msg_type != SD_ClientHello && msg_type != SD_ServerHello &&
+        msg_type != SD_MSG_TYPE_HELLO_RETRY_REQUEST)
+        return;
+    size_t at = 2 + SD_RANDOM_LEN; /* legacy_version, random */
+    if (body->len < at + 1 || body->len - at - 1 < body->data[at]) return;
+    size_t after = at + 1 + body->data[at];
+    sd_buf rebuilt;
+    sd_buf_init(&rebuilt);
+    sd_buf_append(&rebuilt, body->data, at);
+    sd_buf_u8(&rebuilt, (uint8_t)mu->bytes_len); /* at most 255: SD_MUT_ARG_BYTES8 */
+    sd_buf_append(&rebuilt, mu->bytes, mu->bytes_len);
+    sd_buf_append(&rebuilt, body->data + after, body->len - after);
+    sd_buf_reset(body);
+    sd_buf_append_span(body, sd_buf_span(&rebuilt));
+    sd_buf_free(&rebuilt);
+}
+
 /* bad-point: a copy of the share whose public value is not a point of the
  * group. X25519 has no off-curve points, so it gets the all-zero
  * u-coordinate, whose shared secret is all zero (RFC 7748 §6.1, RFC 8446
@@ -197,19 +254,15 @@ void driver_apply_body_mutations(const driver *d, const sd_action *a, sd_buf *bo
             sd_buf_reset(body);
             sd_buf_append(body, mu->bytes, mu->bytes_len);
             break;
-        case SD_MUT_FLIP: {
-            if (body->len == 0) break;
-            /* Offsets wrap around the body, so that a flip always changes
-             * it: an ECDSA signature's DER is 70 to 72 bytes from one
-             * signing to the next, and a flip that fell past the end on one
-             * run and inside on the other made the differential oracle
-             * compare a forged signature with an honest one. */
-            long len = (long)body->len;
-            long off = mu->offset == LONG_MIN ? len / 2 : mu->offset % len;
-            if (off < 0) off += len;
-            body->data[off] ^= (uint8_t)mu->value;
+        case SD_MUT_FLIP:
+            if (body->len) body->data[flip_index(mu->offset, body->len)] ^= (uint8_t)mu->value;
             break;
-        }
+        case SD_MUT_FLIP_EXT:
+            flip_extension(a->msg_type, d->tls12, mu, body);
+            break;
+        case SD_MUT_SESSION_ID:
+            set_session_id(a->msg_type, mu, body);
+            break;
         case SD_MUT_TRUNCATE:
             body->len = (size_t)mu->value < body->len ? body->len - (size_t)mu->value : 0;
             break;

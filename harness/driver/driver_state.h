@@ -102,7 +102,8 @@ typedef struct {
     bool tls12;
     const sd_tls12_suite *suite12;
     uint8_t server_random[SD_RANDOM_LEN];
-    uint16_t client_version;     /* server: the ClientHello's legacy_version, for static RSA */
+    uint16_t client_version;     /* the ClientHello's legacy_version (the target's, or the driver's
+                                  * as sent), for static RSA */
     bool client_ems, server_ems; /* each side sent extended_master_secret */
     bool client_reneg;           /* server: the client signalled RFC 5746 */
     uint16_t group12;            /* the ECDHE group of ServerKeyExchange */
@@ -140,7 +141,7 @@ typedef struct {
      * went to a target that had already given up. */
     bool action_delivered, action_delivered_late;
     /* The current action asked only for edits of the body (body=, flip=,
-     * truncate=, append=, the extension mutations) and they left it as
+     * truncate=, append=, session-id=, the extension mutations) and they left it as
      * the driver built it: the message lacked what they edit (a drop-ext
      * of a cookie the target never sent, say). The deviation the trace
      * asked for was not made, so neither this action nor any after it is
@@ -187,8 +188,9 @@ bool driver_build_body(driver *d, const sd_action *a, sd_buf *body);
 
 /* The action's first mutation of this kind, or NULL. */
 const sd_mutation *driver_find_mutation(const sd_action *a, sd_mutation_kind kind);
-/* body=, flip=, truncate=, append=, dup-ext=, add-ext=, drop-ext=, in the
- * order the action lists them. */
+/* body=, flip=, truncate=, append=, dup-ext=, add-ext=, drop-ext=, pad=,
+ * unknown-exts=, session-id=, flip-ext=, in the order the action lists
+ * them. */
 void driver_apply_body_mutations(const driver *d, const sd_action *a, sd_buf *body);
 /* dup-ext, add-ext, drop-ext on one message's extension block. */
 void driver_edit_extensions(uint16_t msg_type, bool tls12, const sd_mutation *mu, sd_buf *body);

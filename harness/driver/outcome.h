@@ -55,8 +55,9 @@ typedef struct {
      * mutation of kind k (sd_mutation_kind, trace/trace.h) the trace put
      * on it, so that a ladder says how it deviated. */
     uint32_t mutations;
-    /* The extension that the dup-ext, add-ext or drop-ext mutation of the
-     * lowest kind names (valid when one of them is in `mutations`). */
+    /* The extension that the dup-ext, add-ext, drop-ext or flip-ext
+     * mutation of the lowest kind names (valid when one of them is in
+     * `mutations`). */
     uint16_t extension;
     /* A Certificate the driver sent with a credential of the fixture PKI:
      * 1 + its index in the outcome's `credentials` (0: none, an empty

@@ -120,7 +120,8 @@ static void event_word(const sd_outcome *o, const sd_event *e, char *buf, size_t
             sep = ",";
             /* "add-ext=supported_groups": the extension mutation of the
              * lowest kind says which extension it was about. */
-            bool names_extension = k == SD_MUT_ADD_EXT || k == SD_MUT_DROP_EXT || k == SD_MUT_DUP_EXT;
+            bool names_extension =
+                k == SD_MUT_ADD_EXT || k == SD_MUT_DROP_EXT || k == SD_MUT_DUP_EXT || k == SD_MUT_FLIP_EXT;
             if (names_extension && !extension_named && n < sizeof mutated) {
                 const char *ext = sd_extension_name(e->extension);
                 n += ext ? (size_t)snprintf(mutated + n, sizeof mutated - n, "=%s", ext)

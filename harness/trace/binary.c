@@ -88,6 +88,10 @@ static bool check_mutation(const sd_mutation *m, char *why, size_t why_len) {
     const sd_mutation_fields *f = sd_mutation_arg_fields(info->arg);
     if (f->bytes && m->bytes_len > 0 && m->bytes == NULL)
         return sd_set_error(why, why_len, "bytes missing"), false;
+    if (f->bytes && f->bytes_max && m->bytes_len > f->bytes_max)
+        return sd_set_error(why, why_len, "%s= of %zu bytes (at most %zu)", info->name, m->bytes_len,
+                            f->bytes_max),
+               false;
     if (f->value && (m->value < f->value_min || m->value > f->value_max))
         return sd_set_error(why, why_len, "%s %ld not %ld-%ld", value_noun(info->arg), m->value, f->value_min,
                             f->value_max),
@@ -217,11 +221,17 @@ static void put_mutation(sd_buf *out, const sd_mutation *m) {
     case SD_MUT_ARG_NONE:
         break;
     case SD_MUT_ARG_BYTES:
+    case SD_MUT_ARG_BYTES8:
         put_bytes(out, m->bytes, m->bytes_len);
         break;
     case SD_MUT_ARG_FLIP:
         put_varint(out, zigzag(m->offset));
         sd_buf_u8(out, (uint8_t)m->value);
+        break;
+    case SD_MUT_ARG_EXTENSION_FLIP:
+        sd_buf_u16(out, (uint16_t)m->value);
+        put_varint(out, zigzag(m->offset));
+        sd_buf_u8(out, m->mask);
         break;
     case SD_MUT_ARG_U24:
     case SD_MUT_ARG_SPLIT:
@@ -460,6 +470,19 @@ static bool get_flags(reader *r, sd_action *a) {
     return true;
 }
 
+/* A flip offset: a zigzag varint, LONG_MIN for the middle. */
+static bool get_offset(reader *r, long *out) {
+    uint64_t v = 0;
+    if (!get_varint(r, "a flip offset", &v)) return false;
+    /* Undo the zigzag. */
+    int64_t off = (int64_t)(v >> 1) ^ -(int64_t)(v & 1);
+#if LONG_MAX < INT64_MAX
+    if (off < LONG_MIN || off > LONG_MAX) return fail(r, "flip offset out of range");
+#endif
+    *out = (long)off;
+    return true;
+}
+
 static bool get_mutation(reader *r, sd_mutation *m) {
     uint8_t kind = 0;
     if (!get_u8(r, "a mutation kind", &kind)) return false;
@@ -475,20 +498,19 @@ static bool get_mutation(reader *r, sd_mutation *m) {
     case SD_MUT_ARG_NONE:
         return true;
     case SD_MUT_ARG_BYTES:
+    case SD_MUT_ARG_BYTES8:
+        /* BYTES8's bound is checked with the action (check_mutation). */
         return get_bytes(r, "mutation bytes", &m->bytes, &m->bytes_len);
     case SD_MUT_ARG_FLIP:
-        if (!get_varint(r, "a flip offset", &v)) return false;
-        /* Undo the zigzag. */
-        {
-            int64_t off = (int64_t)(v >> 1) ^ -(int64_t)(v & 1);
-#if LONG_MAX < INT64_MAX
-            if (off < LONG_MIN || off > LONG_MAX) return fail(r, "flip offset out of range");
-#endif
-            m->offset = (long)off;
-        }
-        if (!get_u8(r, "a flip mask", &b)) return false;
+        if (!get_offset(r, &m->offset) || !get_u8(r, "a flip mask", &b)) return false;
         m->value = b;
         return true;
+    case SD_MUT_ARG_EXTENSION_FLIP: {
+        uint8_t hi = 0, lo = 0;
+        if (!get_u8(r, "an extension type", &hi) || !get_u8(r, "an extension type", &lo)) return false;
+        m->value = (long)hi << 8 | lo;
+        return get_offset(r, &m->offset) && get_u8(r, "a flip mask", &m->mask);
+    }
     case SD_MUT_ARG_U24:
     case SD_MUT_ARG_SPLIT:
         if (!get_varint(r, "a mutation value", &v)) return false;

@@ -54,11 +54,13 @@
  *                others 0
  *     mutation = kind:u8 fields            (kind = sd_mutation_kind; a kind needs the binary
  *                                           version of its row in SD_MUTATIONS, trace.h: 1 for
- *                                           body .. split, 2 for dup-ext .. wrong-transcript)
+ *                                           body .. split, 2 for dup-ext .. premaster-version)
  *       fields by the kind's argument shape (sd_mutation_arg):
  *       NONE            (nothing)
  *       BYTES           bytes
+ *       BYTES8          bytes                          (len 0..255)
  *       FLIP            offset:zigzag-varint mask:u8   (LONG_MIN = middle)
+ *       EXTENSION_FLIP  type:u16 offset:zigzag-varint mask:u8
  *       U24             value:varint (0..2^24-1)
  *       SPLIT           value:varint (1..16384)
  *       HANDSHAKE_TYPE  value:u8

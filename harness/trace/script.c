@@ -633,33 +633,40 @@ static void mutation_list(char *out, size_t out_len) {
     }
 }
 
-/* flip=<offset>:<mask>: offset a number (negative from the end) or first,
- * middle, last; mask 0-255. */
-static bool parse_flip(parser *p, const char *name, const char *value, const sd_mutation_fields *f,
-                       sd_mutation *mut) {
+/* <offset>:<mask>, the argument of flip= and the tail of flip-ext=: offset
+ * a number (negative from the end) or first, middle, last; mask 0-255.
+ * `form` is the whole argument's usage, for the error about its shape. */
+static bool parse_offset_mask(parser *p, const char *name, const char *value, const char *form,
+                              const char *example, long *offset, long *mask) {
     const char *colon = strchr(value, ':');
     if (colon == NULL || strchr(colon + 1, ':') != NULL)
-        return fail(p, "bad %s=%s: expected %s=<offset>:<mask>, e.g. %s=0:0x01 or %s=last:0x80", name,
-                    show(value).s, name, name, name);
+        return fail(p, "bad %s=%s: expected %s=%s, e.g. %s", name, show(value).s, name, form, example);
     char off[32];
     size_t off_len = (size_t)(colon - value);
     if (off_len >= sizeof(off)) return fail(p, "bad %s= offset \"%s\"", name, show(value).s);
     memcpy(off, value, off_len);
     off[off_len] = '\0';
     if (strcmp(off, "first") == 0) {
-        mut->offset = 0;
+        *offset = 0;
     } else if (strcmp(off, "last") == 0) {
-        mut->offset = -1;
+        *offset = -1;
     } else if (strcmp(off, "middle") == 0) {
-        mut->offset = SD_OFFSET_MIDDLE;
-    } else if (!parse_long(off, LONG_MIN + 1, LONG_MAX, &mut->offset)) {
+        *offset = SD_OFFSET_MIDDLE;
+    } else if (!parse_long(off, LONG_MIN + 1, LONG_MAX, offset)) {
         return fail(
             p, "bad %s= offset \"%s\" (expected a number, negative from the end, or first, middle, last)",
             name, show(off).s);
     }
-    if (!parse_long(colon + 1, f->value_min, f->value_max, &mut->value))
+    if (!parse_long(colon + 1, 0, 255, mask))
         return fail(p, "bad %s= mask \"%s\" (expected 0x00-0xff or 0-255)", name, show(colon + 1).s);
     return true;
+}
+
+/* flip=<offset>:<mask>: the mask goes in `value`. */
+static bool parse_flip(parser *p, const char *name, const char *value, sd_mutation *mut) {
+    char example[64];
+    snprintf(example, sizeof example, "%s=0:0x01 or %s=last:0x80", name, name);
+    return parse_offset_mask(p, name, value, "<offset>:<mask>", example, &mut->offset, &mut->value);
 }
 
 /* <extension>, or with bytes <extension>:<hex> (no ':' is an empty body). */
@@ -690,6 +697,27 @@ static bool parse_extension(parser *p, const char *name, const char *value, bool
     return true;
 }
 
+/* flip-ext=<extension>:<offset>:<mask>: the extension in `value` (a name or
+ * a number, as parse_extension reads it), then flip='s offset and mask. */
+static bool parse_extension_flip(parser *p, const char *name, const char *value, const sd_mutation_fields *f,
+                                 sd_mutation *mut) {
+    static const char form[] = "<extension>:<offset>:<mask>";
+    char example[64];
+    snprintf(example, sizeof example, "%s=cookie:last:0x01", name);
+    const char *colon = strchr(value, ':');
+    char ext[48];
+    size_t ext_len = colon ? (size_t)(colon - value) : 0;
+    if (colon == NULL || ext_len >= sizeof ext)
+        return fail(p, "bad %s=%s: expected %s=%s, e.g. %s", name, show(value).s, name, form, example);
+    memcpy(ext, value, ext_len);
+    ext[ext_len] = '\0';
+    if (!parse_extension(p, name, ext, false, f, mut)) return false;
+    long mask = 0;
+    if (!parse_offset_mask(p, name, colon + 1, form, example, &mut->offset, &mask)) return false;
+    mut->mask = (uint8_t)mask;
+    return true;
+}
+
 static bool parse_mutation(parser *p, sd_action *a, const token *t) {
     if (t->quoted) return fail(p, "send: unexpected quoted text (mutations are words such as flip=0:0x01)");
     const char *word = t->s;
@@ -716,14 +744,24 @@ static bool parse_mutation(parser *p, sd_action *a, const token *t) {
     switch (info->arg) {
     case SD_MUT_ARG_NONE:
         break;
-    case SD_MUT_ARG_BYTES: {
+    case SD_MUT_ARG_BYTES:
+    case SD_MUT_ARG_BYTES8: {
         char what[32];
         snprintf(what, sizeof(what), "%s=", name);
         if (!decode_hex(p, what, value, &mut.bytes, &mut.bytes_len)) return false;
+        if (f->bytes_max && mut.bytes_len > f->bytes_max) {
+            size_t n = mut.bytes_len;
+            free(mut.bytes);
+            return fail(p, "bad %s=: %zu bytes (at most %zu: its length prefix is one byte)", name, n,
+                        f->bytes_max);
+        }
         break;
     }
     case SD_MUT_ARG_FLIP:
-        if (!parse_flip(p, name, value, f, &mut)) return false;
+        if (!parse_flip(p, name, value, &mut)) return false;
+        break;
+    case SD_MUT_ARG_EXTENSION_FLIP:
+        if (!parse_extension_flip(p, name, value, f, &mut)) return false;
         break;
     case SD_MUT_ARG_U24:
         if (!parse_long(value, f->value_min, f->value_max, &mut.value))

@@ -52,6 +52,21 @@ static void put_flags(sd_buf *out, const sd_action *a) {
     if (a->encrypted) put(out, " encrypted");
 }
 
+/* <offset>:<mask> of flip= and flip-ext=: first, last, middle or the number;
+ * the mask as 0x and two hex digits. */
+static void put_offset_mask(sd_buf *out, long offset, unsigned mask) {
+    if (offset == 0) {
+        put(out, "first");
+    } else if (offset == -1) {
+        put(out, "last");
+    } else if (offset == SD_OFFSET_MIDDLE) {
+        put(out, "middle");
+    } else {
+        sd_buf_appendf(out, "%ld", offset);
+    }
+    sd_buf_appendf(out, ":0x%02x", mask & 0xff);
+}
+
 static void put_mutation(sd_buf *out, const sd_mutation *m) {
     const sd_mutation_info *info = sd_mutation_info_of(m->kind);
     if (info == NULL) return; /* not a mutation we know; nothing we could write back */
@@ -61,20 +76,19 @@ static void put_mutation(sd_buf *out, const sd_mutation *m) {
     case SD_MUT_ARG_NONE:
         break;
     case SD_MUT_ARG_BYTES:
+    case SD_MUT_ARG_BYTES8:
         put(out, "=");
         put_hex(out, m->bytes, m->bytes_len);
         break;
     case SD_MUT_ARG_FLIP:
-        if (m->offset == 0) {
-            put(out, "=first");
-        } else if (m->offset == -1) {
-            put(out, "=last");
-        } else if (m->offset == SD_OFFSET_MIDDLE) {
-            put(out, "=middle");
-        } else {
-            sd_buf_appendf(out, "=%ld", m->offset);
-        }
-        sd_buf_appendf(out, ":0x%02lx", (unsigned long)m->value & 0xff);
+        put(out, "=");
+        put_offset_mask(out, m->offset, (unsigned)(m->value & 0xff));
+        break;
+    case SD_MUT_ARG_EXTENSION_FLIP:
+        put(out, "=");
+        put_named(out, sd_extension_name((unsigned)(m->value & 0xffff)), (unsigned)(m->value & 0xffff));
+        put(out, ":");
+        put_offset_mask(out, m->offset, m->mask);
         break;
     case SD_MUT_ARG_U24:
     case SD_MUT_ARG_SPLIT:

@@ -90,6 +90,10 @@ static const sd_mutation_fields arg_fields[] = {
     [SD_MUT_ARG_EXTENSION_BYTES] = {.value = true, .bytes = true, .value_min = 0, .value_max = 0xffff},
     [SD_MUT_ARG_U16] = {.value = true, .value_min = 0, .value_max = 0xffff},
     [SD_MUT_ARG_CREDENTIAL] = {.text = true},
+    /* A one-byte length prefix counts at most 255 bytes. */
+    [SD_MUT_ARG_BYTES8] = {.bytes = true, .bytes_max = 255},
+    [SD_MUT_ARG_EXTENSION_FLIP] =
+        {.value = true, .offset = true, .mask = true, .value_min = 0, .value_max = 0xffff},
 };
 
 const sd_mutation_fields *sd_mutation_arg_fields(sd_mutation_arg arg) {
@@ -104,12 +108,13 @@ const sd_mutation_fields *sd_mutation_arg_fields(sd_mutation_arg arg) {
 static bool mutation_equal(const sd_mutation *a, const sd_mutation *b) {
     if (a->kind != b->kind) return false;
     /* An out-of-range kind: compare everything rather than guess. */
-    static const sd_mutation_fields all = {.value = true, .offset = true, .bytes = true, .text = true};
+    static const sd_mutation_fields all = {
+        .value = true, .offset = true, .bytes = true, .text = true, .mask = true};
     const sd_mutation_info *info = sd_mutation_info_of(a->kind);
     const sd_mutation_fields *f = info ? sd_mutation_arg_fields(info->arg) : &all;
     return (!f->value || a->value == b->value) && (!f->offset || a->offset == b->offset) &&
            (!f->bytes || bytes_equal(a->bytes, a->bytes_len, b->bytes, b->bytes_len)) &&
-           (!f->text || strncmp(a->text, b->text, sizeof(a->text)) == 0);
+           (!f->text || strncmp(a->text, b->text, sizeof(a->text)) == 0) && (!f->mask || a->mask == b->mask);
 }
 
 /* Same idea for actions: the fields each kind uses are listed in trace.h. */

@@ -54,6 +54,10 @@ typedef enum {
     SD_MUT_ARG_EXTENSION_BYTES, /* name=<extension>[:<hex>]: `value` as EXTENSION, `bytes` (none without :) */
     SD_MUT_ARG_U16,             /* name=<n>: `value` 0-0xffff, printed as 0x%04x */
     SD_MUT_ARG_CREDENTIAL,      /* name=<credential>: `text`, a fixture credential name [a-z0-9._-]{1,63} */
+    SD_MUT_ARG_BYTES8,          /* name=<hex>: `bytes`, 0-255 of them (an opaque vector with a one-byte
+                                 * length, RFC 8446 §3.4, so that a length prefix can say how many) */
+    SD_MUT_ARG_EXTENSION_FLIP,  /* name=<extension>:<offset>:<mask>: `value` the extension as EXTENSION,
+                                 * `offset` as FLIP, `mask` the mask 0-255 */
 } sd_mutation_arg;
 
 /* Named deviations, applied to a message after it is built (BoGo's
@@ -108,7 +112,16 @@ typedef enum {
     X(PAD, "pad", SD_MUT_ARG_U24, 2)                                                                        \
     /* add `value` empty extensions of types no registry assigns, at the end of the block,                  \
      * as many as the block's 2^16-1 bytes allow */                                                         \
-    X(UNKNOWN_EXTS, "unknown-exts", SD_MUT_ARG_U24, 2)
+    X(UNKNOWN_EXTS, "unknown-exts", SD_MUT_ARG_U24, 2)                                                      \
+    /* ClientHello / ServerHello: the legacy_session_id (echo) is `bytes`, with a length                    \
+     * prefix that says so, whatever the RFC's <0..32> allows */                                            \
+    X(SESSION_ID, "session-id", SD_MUT_ARG_BYTES8, 2)                                                       \
+    /* XOR byte `offset` of the body of the first extension of type `value` with `mask`                     \
+     * (offsets as FLIP's, within that extension's body) */                                                 \
+    X(FLIP_EXT, "flip-ext", SD_MUT_ARG_EXTENSION_FLIP, 2)                                                   \
+    /* TLS 1.2 RSA ClientKeyExchange: write `value` as the client_version of the encrypted                  \
+     * PreMasterSecret (RFC 5246 §7.4.7.1; the honest one is ClientHello.client_version) */                 \
+    X(PREMASTER_VERSION, "premaster-version", SD_MUT_ARG_U16, 2)
 // clang-format on
 
 #define SD_MUT_ENUM_ENTRY(kind, name, arg, version) SD_MUT_##kind,
@@ -137,8 +150,9 @@ bool sd_mutation_from_name(const char *name, size_t len, sd_mutation_kind *out);
  * [value_min, value_max] when it is used. What sd_trace_equal compares and
  * every form of a trace checks. */
 typedef struct {
-    bool value, offset, bytes, text;
+    bool value, offset, bytes, text, mask;
     long value_min, value_max;
+    size_t bytes_max; /* when `bytes` is used: the most it may hold; 0: as many as an action carries */
 } sd_mutation_fields;
 
 /* The fields of a shape, or NULL for a value that is not one. */
@@ -151,6 +165,9 @@ typedef struct {
     uint8_t *bytes; /* owned */
     size_t bytes_len;
     char text[64];
+    /* SD_MUT_ARG_EXTENSION_FLIP's mask (`value` holds its extension there;
+     * flip= keeps its mask in `value`). */
+    uint8_t mask;
 } sd_mutation;
 
 #define SD_MAX_MUTATIONS 8

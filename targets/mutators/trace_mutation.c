@@ -174,6 +174,30 @@ static void edit_bytes(rng *r, uint8_t **bytes, size_t *len) {
     }
 }
 
+/* A flip offset: the first byte, one of the last, the middle, or one of
+ * the first 256 (past the end wraps around, trace.h). */
+static long some_offset(rng *r) {
+    switch (below(r, 4)) {
+    case 0:
+        return 0;
+    case 1:
+        return -1 - (long)below(r, 4);
+    case 2:
+        return SD_OFFSET_MIDDLE;
+    default:
+        return (long)below(r, 256);
+    }
+}
+
+/* An extension the driver's hellos, HelloRetryRequests or
+ * EncryptedExtensions carry with a body to flip (flip-ext=): server_name,
+ * supported_groups, signature_algorithms, ALPN, supported_versions, cookie,
+ * psk_key_exchange_modes, key_share, renegotiation_info. */
+static uint16_t some_extension_with_body(rng *r) {
+    static const uint16_t exts[] = {0, 10, 13, 16, 43, 44, 45, 51, 65281};
+    return exts[below(r, sizeof exts / sizeof exts[0])];
+}
+
 /* A random mutation of any kind, with an argument of its shape (values the
  * driver's messages make interesting, now and then any). */
 static void random_mutation(rng *r, sd_mutation *m, bool tls12_trace) {
@@ -187,22 +211,25 @@ static void random_mutation(rng *r, sd_mutation *m, bool tls12_trace) {
         m->bytes = random_bytes(r, m->bytes_len);
         if (!m->bytes) m->bytes_len = 0;
         break;
+    case SD_MUT_ARG_BYTES8: {
+        /* A session id (session-id=): empty, the 32 bytes the RFCs allow
+         * at most (RFC 8446 §4.1.2 legacy_session_id<0..32>), just past
+         * that, or any length its one-byte prefix can say. */
+        static const size_t lengths[] = {0, 1, 16, 31, 32, 33, 34, 64, 255};
+        m->bytes_len =
+            below(r, 4) == 0 ? below(r, 256) : lengths[below(r, sizeof lengths / sizeof lengths[0])];
+        m->bytes = random_bytes(r, m->bytes_len);
+        if (!m->bytes) m->bytes_len = 0;
+        break;
+    }
     case SD_MUT_ARG_FLIP:
-        switch (below(r, 4)) {
-        case 0:
-            m->offset = 0;
-            break;
-        case 1:
-            m->offset = -1 - (long)below(r, 4);
-            break;
-        case 2:
-            m->offset = SD_OFFSET_MIDDLE;
-            break;
-        default:
-            m->offset = (long)below(r, 256);
-            break;
-        }
+        m->offset = some_offset(r);
         m->value = 1 + below(r, 255);
+        break;
+    case SD_MUT_ARG_EXTENSION_FLIP:
+        m->value = some_extension_with_body(r);
+        m->offset = some_offset(r);
+        m->mask = (uint8_t)(1 + below(r, 255));
         break;
     case SD_MUT_ARG_U24:
         /* length= now and then claims the largest length there is. */
@@ -233,7 +260,8 @@ static void random_mutation(rng *r, sd_mutation *m, bool tls12_trace) {
         m->value = exts[below(r, sizeof exts / sizeof exts[0])];
         break;
     }
-    /* The one u16 is record-version: the versions of SSL 3.0 to TLS 1.3. */
+    /* record-version and premaster-version: the versions of SSL 3.0 to
+     * TLS 1.3. */
     case SD_MUT_ARG_U16:
         m->value = 0x0300 + below(r, 5);
         break;
@@ -565,11 +593,31 @@ static bool mutate_once(rng *r, work *w) {
         case SD_MUT_ARG_BYTES:
             edit_bytes(r, &m->bytes, &m->bytes_len);
             return true;
+        case SD_MUT_ARG_BYTES8:
+            /* One byte more or less, as far as the length prefix counts
+             * (a 32-byte session id becomes 33). */
+            edit_bytes(r, &m->bytes, &m->bytes_len);
+            if (m->bytes_len > sd_mutation_arg_fields(SD_MUT_ARG_BYTES8)->bytes_max)
+                m->bytes_len = sd_mutation_arg_fields(SD_MUT_ARG_BYTES8)->bytes_max;
+            return true;
         case SD_MUT_ARG_FLIP:
             if (below(r, 2))
                 m->offset = m->offset == SD_OFFSET_MIDDLE ? 0 : m->offset + (long)below(r, 5) - 2;
             else
                 m->value = 1 + below(r, 255);
+            return true;
+        case SD_MUT_ARG_EXTENSION_FLIP:
+            switch (below(r, 3)) {
+            case 0:
+                m->offset = m->offset == SD_OFFSET_MIDDLE ? 0 : m->offset + (long)below(r, 5) - 2;
+                break;
+            case 1:
+                m->mask = (uint8_t)(1 + below(r, 255));
+                break;
+            default:
+                m->value = some_extension_with_body(r);
+                break;
+            }
             return true;
         case SD_MUT_ARG_U24:
             m->value = (long)below(r, 2) ? m->value + 1 : (m->value > 0 ? m->value - 1 : 0);
