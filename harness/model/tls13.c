@@ -617,11 +617,19 @@ static bool check_second_client_hello(sd_model *m, const sd_client_hello *ch) {
      * "cookie" extension if one was provided in the HelloRetryRequest"
      * must be there (§4.2.2: "the client MUST copy the contents of the
      * extension"). */
-    sd_span cookie_ext;
-    sd_span want = sd_span_of(m->cookie, m->cookie_len);
-    bool cookie_ok = m->cookie_len == 0 || (sd_extensions_find(ch->extensions, SD_cookie, &cookie_ext) &&
-                                            cookie_ext.len == 2 + want.len &&
-                                            sd_span_eq(sd_span_of(cookie_ext.data + 2, want.len), want));
+    sd_span cookie_ext, echoed = {0};
+    bool has_cookie = sd_extensions_find(ch->extensions, SD_cookie, &cookie_ext);
+    if (has_cookie) {
+        /* §4.2.2: opaque cookie<1..2^16-1>; §6: decode_error for a message
+         * that "cannot be parsed". */
+        sd_reader c = sd_reader_of(cookie_ext);
+        if (!sd_read_prefixed(&c, 2, &echoed) || !sd_reader_done(&c) || echoed.len == 0) {
+            model_fatal(m, SD_decode_error, "malformed cookie in the second ClientHello");
+            return false;
+        }
+    }
+    bool cookie_ok =
+        m->cookie_len == 0 || (has_cookie && sd_span_eq(echoed, sd_span_of(m->cookie, m->cookie_len)));
     if (!sd_span_eq(ch->random, sd_span_of(m->client_random, SD_RANDOM_LEN)) ||
         !sd_span_eq(ch->legacy_session_id, sd_span_of(m->session_id, m->session_id_len))) {
         model_fatal(m, SD_illegal_parameter, "second ClientHello changes random or session id");
