@@ -28,16 +28,17 @@ void sd_fuzz_setup_apply(const sd_fuzz_setup *s, sd_run_config *cfg) {
      * handshake 16 KiB for a server, 100 KiB (max_cert_list) for an
      * endpoint that receives a certificate chain, a client or a server that
      * asks for one; after it 16 KiB for a TLS 1.3 client, what a
-     * NewSessionTicket needs, and 1 byte for a TLS 1.3 server, a KeyUpdate:
-     * BoringSSL refuses the header of anything longer, where the model
-     * would wait for the rest of the message), which bounds what a length field and the driver's padding can
+     * NewSessionTicket needs, 1 byte for a TLS 1.3 server, a KeyUpdate, and
+     * none in TLS 1.2, a HelloRequest; held here to 1 byte, as 0 means no
+     * limit. BoringSSL refuses the header of anything longer, where the
+     * model would wait for the rest of the message), which bounds what a length field and the driver's padding can
      * make it buffer, and keeps BoringSSL's size policy, which the RFC does
      * not ask for, out of the comparison. The model is held to the RFC's
      * bound by the scenarios (tls13.server.client-hello.padded-past-64k)
      * and tests/test_model_rfc.c. */
     bool receives_chain = s->role == SD_ROLE_CLIENT || s->client_auth != SD_CLIENT_AUTH_NONE;
     cfg->max_handshake_message = receives_chain ? 100 * 1024 : 16384;
-    cfg->max_post_handshake_message = s->role == SD_ROLE_SERVER && s->version == SD_TLS13 ? 1 : 16384;
+    cfg->max_post_handshake_message = s->role == SD_ROLE_CLIENT && s->version == SD_TLS13 ? 16384 : 1;
 }
 
 /* A suite the driver can offer or pick for this version, and that both
