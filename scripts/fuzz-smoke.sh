@@ -114,7 +114,7 @@ step "fuzz_trace campaign: shakedown fuzz for ${fuzz_seconds}s (any finding fail
 # a finding here is new: a regression, or a difference to triage before the
 # change lands. The campaign runs through `shakedown fuzz`, as a user would.
 if ! "$root/build/fuzz/shakedown" fuzz --target fuzz_trace --time "$fuzz_seconds" \
-    --bin-dir "$bin_dir" --out "$tmp/campaign"; then
+    --bin-dir "$bin_dir" --out "$tmp/campaign" --first-finding; then
     cat "$tmp/campaign/findings.md" 2>/dev/null || true
     show_findings "$tmp/campaign/findings"
     for log in "$tmp/campaign/logs"/fuzz_trace.*.log; do

@@ -24,9 +24,11 @@
 #      times, summed in run order); and the generated scenarios the mutant
 #      deleted from the set (a change to the order tables changes what the
 #      generators derive from them);
-#   3. with --fuzz SECONDS, runs `shakedown fuzz` for that long on each target
-#      the patch's "Fuzz:" line names, in turn, built with the mutant (preset
-#      fuzz: clang, libFuzzer, ASan, UBSan), until one catches it. A finding
+#   3. with --fuzz SECONDS, runs `shakedown fuzz --first-finding` for that
+#      long on each target the patch's "Fuzz:" line names, then fuzz_trace
+#      (which reaches every message), in turn, built with the mutant (preset
+#      fuzz: clang, libFuzzer, ASan, UBSan), until one catches it; a target's
+#      run ends at its first finding. A finding
 #      catches the mutant unless the clean tree's `shakedown repro` gives the
 #      same outcomes for its input (then it is an old difference the fuzzer
 #      met by chance); the time is from the start of that target's run to
@@ -282,7 +284,7 @@ fuzz_target() {
     mkdir -p "$out"
     t0="$(now)"
     run nice -n 10 build/default/shakedown fuzz --target "$target" --time "$fuzz_seconds" \
-        --out "$out" --bin-dir build/fuzz/targets/fuzz >"$out.log" 2>&1
+        --out "$out" --bin-dir build/fuzz/targets/fuzz --first-finding >"$out.log" 2>&1
     fuzz_result="$(python3 - "$out" "$t0" <<'EOF'
 import json, os, sys
 out, t0 = sys.argv[1], float(sys.argv[2])
@@ -340,6 +342,9 @@ for p in "${patches[@]}"; do
     name="$(basename "$p" .patch)"
     file="$(field "$p" File)"
     targets="$(field "$p" Fuzz)"
+    # fuzz_trace reaches every message of either version, so it is tried
+    # last for every mutant the targets the patch names do not catch.
+    case " $targets " in *" fuzz_trace "*) ;; *) targets="$targets fuzz_trace" ;; esac
     if ! git -C "$scratch" apply --check "$p" 2>"$logs/$name.apply.log"; then
         step "$name: DOES NOT APPLY (the tree moved on; refresh the patch)"
         cat "$logs/$name.apply.log" >&2

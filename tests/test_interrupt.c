@@ -472,6 +472,43 @@ static void sigint_of_fuzz_stops_and_reports(void **state) {
     assert_true(listed_pids_gone(pids));
 }
 
+/* --first-finding: the target that finds something is not started again,
+ * and the targets after it do not run; exit 1 with the finding reported.
+ * The stand-in writes a differential finding the way the fuzz targets do
+ * (input, then <input>.txt with its signature) and aborts. */
+static void first_finding_stops_the_campaign(void **state) {
+    (void)state;
+    char bin[300], ran[400], out[400], path[500], text[900];
+    snprintf(bin, sizeof bin, "%s/fuzzbin3", tmpdir);
+    snprintf(ran, sizeof ran, "%s/fuzz3.ran", tmpdir);
+    snprintf(out, sizeof out, "%s/fuzz-out3", tmpdir);
+    assert_int_equal(mkdir(bin, 0755), 0);
+    snprintf(path, sizeof path, "%s/fuzz_finds", bin);
+    snprintf(text, sizeof text,
+             "#!/bin/sh\n"
+             "case \"$1\" in -merge=1) exit 0;; esac\n"
+             "echo finds >> '%s'\n"
+             "d=\"$SHAKEDOWN_FINDINGS_DIR/fuzz_finds\"; mkdir -p \"$d\"\n"
+             "printf x > \"$d/f1\"; printf 'signature:  fuzz_finds:standin\\n' > \"$d/f1.txt\"\n"
+             "kill -ABRT $$\n",
+             ran);
+    write_script(path, text);
+    snprintf(path, sizeof path, "%s/fuzz_second", bin);
+    snprintf(text, sizeof text, "#!/bin/sh\necho second >> '%s'\nsleep 600\n", ran);
+    write_script(path, text);
+    const char *args[] = {"fuzz",     "--bin-dir",       bin,      "--target", "fuzz_finds",
+                          "--target", "fuzz_second",     "--time", "600",      "--out",
+                          out,        "--first-finding", NULL};
+    pid_t pid = start(tmpdir, "fuzz-first", args);
+    assert_int_equal(wait_exit(pid), 1);
+    assert_string_equal(slurp(ran), "finds\n"); /* once, and not the second target */
+    snprintf(path, sizeof path, "%s/fuzz-first.out", tmpdir);
+    const char *said = slurp(path);
+    assert_non_null(strstr(said, "fuzz_finds:standin"));
+    assert_non_null(strstr(said, "1 target not run"));
+    assert_true(no_process_left(20000));
+}
+
 /* No terminal (stderr is a file): progress lines come on time even while
  * a cell is waiting, here on shims that never answer, so each cell lasts at
  * least their 300 ms limit and the run at least 600 ms. */
@@ -515,6 +552,7 @@ int main(void) {
         cmocka_unit_test(sigkill_of_conform_leaves_no_process),
         cmocka_unit_test(sigkill_of_fuzz_leaves_no_process),
         cmocka_unit_test(sigint_of_fuzz_stops_and_reports),
+        cmocka_unit_test(first_finding_stops_the_campaign),
         cmocka_unit_test(progress_without_a_terminal),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

@@ -52,7 +52,7 @@ static const char fuzz_cmd[] = "fuzz";
 
 static void fuzz_usage(FILE *f) {
     fprintf(f, "usage: shakedown fuzz [--target NAME|all] [--engine libfuzzer|afl] [--time SECONDS]\n"
-               "                      [-j N] [--out DIR] [--bin-dir DIR]\n"
+               "                      [-j N] [--out DIR] [--bin-dir DIR] [--first-finding]\n"
                "\n"
                "Runs built fuzz targets for a time budget, merges their corpus, and writes the\n"
                "deduplicated findings to DIR/findings.json and DIR/findings.md.\n"
@@ -66,6 +66,8 @@ static void fuzz_usage(FILE *f) {
                "  --out DIR       where corpus, logs and findings go (default fuzz-out)\n"
                "  --bin-dir DIR   where the target binaries are (default build/fuzz/targets/fuzz,\n"
                "                  or build/afl/targets/fuzz for afl, under the source tree)\n"
+               "  --first-finding stop at the first finding, skipping the targets left (a CI gate\n"
+               "                  that fails fast; scripts/mutants.sh, timing a catch)\n"
                "  -h, --help      this help\n"
                "\n"
                "SIGINT or SIGTERM stops the jobs and writes the reports of what ran. No job\n"
@@ -81,6 +83,7 @@ typedef struct {
     engine eng;
     unsigned seconds, jobs;
     const char *out, *bin_dir;
+    bool first_finding; /* stop at the first finding */
 } options;
 
 /* --- Small helpers ----------------------------------------------------------- */
@@ -339,6 +342,29 @@ static void collect_differential(findings *fs, const char *out, const char *targ
     closedir(d);
 }
 
+/* A differential finding (its .txt) or an engine artifact of the target,
+ * for --first-finding. */
+static bool has_finding(const char *out, const char *target, const char *artifacts_dir) {
+    char fdir[2200];
+    snprintf(fdir, sizeof fdir, "%s/findings/%s", out, target);
+    bool any = false;
+    struct dirent *e;
+    /* A differential finding is whole once its .txt is there: the target
+     * writes the input first. */
+    DIR *d = opendir(fdir);
+    while (d && !any && (e = readdir(d)) != NULL) {
+        size_t n = strlen(e->d_name);
+        any = n > 4 && strcmp(e->d_name + n - 4, ".txt") == 0;
+    }
+    if (d) closedir(d);
+    d = opendir(artifacts_dir);
+    while (d && !any && (e = readdir(d)) != NULL)
+        any = strncmp(e->d_name, "crash-", 6) == 0 || strncmp(e->d_name, "timeout-", 8) == 0 ||
+              strncmp(e->d_name, "oom-", 4) == 0 || strncmp(e->d_name, "leak-", 5) == 0;
+    if (d) closedir(d);
+    return any;
+}
+
 /* Engine artifacts (sanitizer crashes and the like) that are not
  * differential findings: named by the SUMMARY line of the job's log. */
 static void collect_artifacts(findings *fs, const char *artifacts_dir, const char *target,
@@ -508,6 +534,7 @@ static int run_target(const options *o, const char *target, findings *fs, unsign
     double started[64] = {0};
     unsigned jobs = o->jobs > 64 ? 64 : o->jobs;
     double start = now_s(), end = start + o->seconds, next_log_line = start + 60;
+    bool found = false;
     char arg[16][2200];
     for (unsigned j = 0; j < jobs; j++) pids[j] = -1;
     bool tty = isatty(1);
@@ -606,6 +633,13 @@ static int run_target(const options *o, const char *target, findings *fs, unsign
             fflush(stdout);
             if (!tty) next_log_line = t + 60;
         }
+        if (o->first_finding && !found && has_finding(o->out, target, artifacts)) {
+            /* No job is started again; the one that found it ends by
+             * itself (the engine stops at a finding), the others when the
+             * grace below runs out. */
+            found = true;
+            end = t;
+        }
         if ((t >= end || g_interrupted) && alive == 0) break;
         if (t >= end + 30 || g_interrupted) {
             /* Past the budget (plus grace): stop what is left. */
@@ -650,7 +684,7 @@ static int run_target(const options *o, const char *target, findings *fs, unsign
     return SD_EXIT_OK;
 }
 
-enum { OPT_TARGET = 256, OPT_ENGINE, OPT_TIME, OPT_OUT, OPT_BIN_DIR };
+enum { OPT_TARGET = 256, OPT_ENGINE, OPT_TIME, OPT_OUT, OPT_BIN_DIR, OPT_FIRST_FINDING };
 
 int sd_cmd_fuzz(int argc, char **argv) {
     static const struct option longopts[] = {
@@ -659,6 +693,7 @@ int sd_cmd_fuzz(int argc, char **argv) {
         {"time", required_argument, NULL, OPT_TIME},
         {"out", required_argument, NULL, OPT_OUT},
         {"bin-dir", required_argument, NULL, OPT_BIN_DIR},
+        {"first-finding", no_argument, NULL, OPT_FIRST_FINDING},
         {"jobs", required_argument, NULL, 'j'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
@@ -706,6 +741,9 @@ int sd_cmd_fuzz(int argc, char **argv) {
             break;
         case OPT_BIN_DIR:
             o.bin_dir = optarg;
+            break;
+        case OPT_FIRST_FINDING:
+            o.first_finding = true;
             break;
         case 'h':
             fuzz_usage(stdout);
@@ -787,6 +825,12 @@ int sd_cmd_fuzz(int argc, char **argv) {
     for (size_t i = 0; i < n_targets && !g_interrupted; i++) {
         int r = run_target(&o, targets[i], &fs, &started);
         if (r != SD_EXIT_OK) rc = r;
+        if (o.first_finding && fs.n) {
+            if (i + 1 < n_targets)
+                printf("shakedown fuzz: --first-finding: %zu target%s not run\n", n_targets - i - 1,
+                       n_targets - i - 1 == 1 ? "" : "s");
+            break;
+        }
     }
     if (!write_reports(&fs, o.out, &o, targets, n_targets)) {
         fprintf(stderr, "shakedown fuzz: cannot write the reports in %s\n", o.out);
