@@ -1349,6 +1349,230 @@ static void create_failures(void **state) {
     }
 }
 
+/* --- OCSP stapling (`staple:`) ---------------------------------------------- */
+
+/* A client that sends one ClientHello built here and then reads and says
+ * nothing, so that what the driver sends back is all there is to look at:
+ * with or without status_request (RFC 6066 §8), which the model and
+ * BoringSSL clients always send. */
+static struct {
+    bool tls12;
+    bool ask_ocsp;
+} hello_plan;
+
+typedef struct {
+    sd_target base;
+    sd_buf hello; /* the ClientHello record, until drained */
+} hello_only;
+
+static void hello_only_start(sd_target *t) { (void)t; }
+static void hello_only_feed(sd_target *t, sd_span bytes) {
+    (void)t;
+    (void)bytes;
+}
+static void hello_only_drain(sd_target *t, sd_buf *out) {
+    hello_only *h = (hello_only *)t;
+    sd_buf_append_span(out, sd_buf_span(&h->hello));
+    sd_buf_reset(&h->hello);
+}
+static void hello_only_status(sd_target *t, sd_target_status *st) {
+    (void)t;
+    memset(st, 0, sizeof *st);
+    st->alert_sent = st->alert_sent_level = st->alert_received = -1;
+}
+static void hello_only_destroy(sd_target *t) {
+    sd_buf_free(&((hello_only *)t)->hello);
+    free(t);
+}
+static sd_target *hello_only_create(const sd_target_config *cfg, sd_target_error *err);
+static const sd_target_ops hello_only_ops = {
+    .name = "hello-only",
+    .create = hello_only_create,
+    .start = hello_only_start,
+    .feed = hello_only_feed,
+    .drain = hello_only_drain,
+    .status = hello_only_status,
+    .destroy = hello_only_destroy,
+};
+static sd_target *hello_only_create(const sd_target_config *cfg, sd_target_error *err) {
+    (void)err;
+    assert_true(cfg->request_ocsp); /* the scenario staples: clients are asked to ask */
+    hello_only *h = calloc(1, sizeof *h);
+    if (!h) return NULL;
+    h->base.ops = &hello_only_ops;
+    sd_buf_init(&h->hello);
+    sd_offer offer = sd_default_offer;
+    if (hello_plan.tls12) {
+        offer.min_version = offer.max_version = SD_TLS12;
+        offer.sigalgs = sd_offered_sigalgs_tls12;
+        offer.n_sigalgs = sd_n_offered_sigalgs_tls12;
+        offer.suites = sd_tls12_default_suites;
+        offer.n_suites = sd_tls12_n_default_suites;
+        offer.tls12_status_request = true;
+    }
+    sd_rng rng;
+    sd_rng_init(&rng, 7);
+    sd_key_share share;
+    memset(&share, 0, sizeof share);
+    assert_true(sd_key_share_generate(&share, SD_x25519, &rng));
+    uint8_t random[SD_RANDOM_LEN] = {1};
+    sd_buf body, msg;
+    sd_buf_init(&body);
+    sd_buf_init(&msg);
+    sd_msg_client_hello(&body, &offer, random, sd_span_of(NULL, 0), hello_plan.tls12 ? NULL : &share,
+                        SD_PKI_SERVER_NAME, sd_span_of(NULL, 0), NULL);
+    if (!hello_plan.ask_ocsp) {
+        /* Not asked: the extension renamed to a GREASE type (RFC 8701),
+         * which a server ignores, so nothing else changes. */
+        sd_client_hello ch;
+        sd_span ext;
+        uint8_t alert;
+        assert_true(sd_parse_client_hello(sd_buf_span(&body), &ch, &alert));
+        assert_true(sd_extensions_find(ch.extensions, SD_status_request, &ext));
+        size_t type_at = (size_t)(ext.data - 4 - body.data);
+        body.data[type_at] = body.data[type_at + 1] = 0x5a;
+    }
+    sd_build_handshake(&msg, SD_ClientHello, sd_buf_span(&body), -1);
+    sd_build_record(&h->hello, SD_handshake, SD_TLS12, sd_buf_span(&msg));
+    sd_buf_free(&msg);
+    sd_buf_free(&body);
+    return &h->base;
+}
+
+/* What the driver sent, and the secret that protects its TLS 1.3 flight. */
+typedef struct {
+    sd_buf from_peer;
+    uint8_t server_handshake_secret[SD_MAX_HASH_LEN];
+} staple_watch;
+
+static void watch_bytes(void *ctx, sd_direction from, sd_span bytes) {
+    if (from == SD_FROM_PEER) sd_buf_append_span(&((staple_watch *)ctx)->from_peer, bytes);
+}
+static void watch_secret(void *ctx, const char *label, const uint8_t *client_random, const uint8_t *secret,
+                         size_t len) {
+    (void)client_random;
+    if (strcmp(label, "SERVER_HANDSHAKE_TRAFFIC_SECRET") == 0 && len <= SD_MAX_HASH_LEN)
+        memcpy(((staple_watch *)ctx)->server_handshake_secret, secret, len);
+}
+
+/* The status_request extension of the first CertificateEntry of a TLS 1.3
+ * Certificate body (RFC 8446 §4.4.2.1); false if there is none. */
+static bool entry_status(sd_span certificate_body, sd_span *status) {
+    sd_certificate c;
+    sd_certificate_entry e;
+    uint8_t alert;
+    assert_true(sd_parse_certificate(certificate_body, &c, &alert));
+    sd_reader it = sd_reader_of(c.certificate_list);
+    assert_int_equal(sd_certificate_next_entry(&it, &e, &alert), 1);
+    return sd_extensions_find(e.extensions, SD_status_request, status);
+}
+
+/* RFC 6066 §8 CertificateStatus { status_type ocsp(1); OCSPResponse<1..2^24-1> }
+ * holding exactly `response`. */
+static void assert_certificate_status(sd_span status, const sd_span *response) {
+    assert_int_equal(status.len, 4 + response->len);
+    assert_int_equal(status.data[0], 1);
+    assert_int_equal((size_t)status.data[1] << 16 | (size_t)status.data[2] << 8 | status.data[3],
+                     response->len);
+    assert_memory_equal(status.data + 4, response->data, response->len);
+}
+
+/* The driver as server staples the scenario's response only when the
+ * client asked (RFC 6066 §8): TLS 1.3 in the leaf's CertificateEntry (RFC
+ * 8446 §4.4.2.1), never in ServerHello; TLS 1.2 with an empty
+ * status_request echo in ServerHello. A TLS 1.2 `send CertificateStatus`
+ * carries the response whatever the client asked: the trace decides. */
+static void stapling_follows_status_request(void **state) {
+    (void)state;
+    const sd_span *response = sd_pki_blob(&pki, "ocsp-leaf-revoked.der");
+    assert_non_null(response);
+    for (int v = 0; v < 2; v++) {
+        for (int ask = 0; ask < 2; ask++) {
+            hello_plan.tls12 = v == 1;
+            hello_plan.ask_ocsp = ask == 1;
+            const char *text =
+                hello_plan.tls12
+                    ? HEAD("client",
+                           "1.2") "staple: ocsp-leaf-revoked\nexpect ClientHello\nsend ServerHello\n"
+                                  "send Certificate\nsend CertificateStatus\n"
+                    : HEAD("client",
+                           "1.3") "staple: ocsp-leaf-revoked\nexpect ClientHello\nsend ServerHello\n"
+                                  "send EncryptedExtensions\nsend Certificate\n";
+            sd_scenario s;
+            char err[512];
+            if (!sd_scenario_parse("t.sd", text, strlen(text), &s, err, sizeof err)) fail_msg("%s", err);
+            staple_watch w;
+            memset(&w, 0, sizeof w);
+            sd_buf_init(&w.from_peer);
+            sd_run_config cfg;
+            sd_run_config_defaults(&cfg, &hello_only_ops, s.role, &pki);
+            sd_run_config_apply_scenario(&cfg, &s);
+            cfg.on_bytes = watch_bytes;
+            cfg.on_secret = watch_secret;
+            cfg.observer_ctx = &w;
+            sd_outcome o;
+            sd_driver_run(&s.trace, &cfg, &o);
+            sd_scenario_free(&s);
+
+            sd_reader r = sd_reader_of(sd_buf_span(&w.from_peer));
+            sd_record rec;
+            uint8_t alert;
+            assert_int_equal(sd_parse_record(&r, &rec, &alert), 1);
+            sd_server_hello sh;
+            assert_true(
+                sd_parse_server_hello(sd_span_of(rec.fragment.data + 4, rec.fragment.len - 4), &sh, &alert));
+            sd_span ext;
+            bool echoed = sd_extensions_find(sh.extensions, SD_status_request, &ext);
+            if (hello_plan.tls12) {
+                /* "with empty "extension_data"", only when asked. */
+                assert_int_equal(echoed, hello_plan.ask_ocsp);
+                if (echoed) assert_int_equal(ext.len, 0);
+                assert_int_equal(sd_parse_record(&r, &rec, &alert), 1); /* Certificate */
+                assert_int_equal(rec.fragment.data[0], SD_Certificate);
+                assert_int_equal(sd_parse_record(&r, &rec, &alert), 1);
+                assert_int_equal(rec.fragment.data[0], SD_CertificateStatus);
+                assert_certificate_status(sd_span_of(rec.fragment.data + 4, rec.fragment.len - 4), response);
+            } else {
+                assert_false(echoed);
+                sd_record_keys k;
+                sd_record_keys_init(&k);
+                uint16_t suite = sh.cipher_suite;
+                assert_true(sd_record_keys_set(&k, sd_suite_find(suite), w.server_handshake_secret));
+                sd_buf plain;
+                sd_buf_init(&plain);
+                bool seen = false;
+                while (sd_parse_record(&r, &rec, &alert) == 1) {
+                    if (rec.content_type != SD_application_data) continue;
+                    uint8_t type;
+                    sd_buf_reset(&plain);
+                    assert_true(sd_record_open(&k, rec.header, rec.fragment, &type, &plain, &alert));
+                    if (type != SD_handshake || plain.data[0] != SD_Certificate) continue;
+                    seen = true;
+                    sd_span status;
+                    bool stapled = entry_status(sd_span_of(plain.data + 4, plain.len - 4), &status);
+                    assert_int_equal(stapled, hello_plan.ask_ocsp);
+                    if (stapled) assert_certificate_status(status, response);
+                }
+                assert_true(seen);
+                sd_buf_free(&plain);
+                sd_record_keys_clear(&k);
+            }
+            sd_buf_free(&w.from_peer);
+        }
+    }
+}
+
+/* A scenario that staples a file the PKI lacks is the harness's error, not
+ * the stack's. */
+static void stapling_a_missing_file(void **state) {
+    (void)state;
+    sd_outcome o;
+    run_text(HEAD("client", "1.3") "staple: ocsp-no-such\nexpect ClientHello\nsend ServerHello\n",
+             &sd_target_model, &o, NULL);
+    assert_int_equal(o.kind, SD_OUTCOME_HARNESS_ERROR);
+    assert_non_null(strstr(o.detail, "ocsp-no-such.der"));
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(tls12_happy_paths),
@@ -1373,6 +1597,8 @@ int main(void) {
         cmocka_unit_test(renegotiate_action),
         cmocka_unit_test(empty_master_keys),
         cmocka_unit_test(create_failures),
+        cmocka_unit_test(stapling_follows_status_request),
+        cmocka_unit_test(stapling_a_missing_file),
         cmocka_unit_test(tls13_expect_ccs_is_optional),
         cmocka_unit_test(tls13_key_update_answer_is_due_before_data),
         cmocka_unit_test(silent_close_ends_the_run_at_its_input),

@@ -591,6 +591,7 @@ static void check_config(const sd_scenario *s, void *ctx) {
         conform.session_tickets != fuzz.session_tickets ||
         conform.tls12_announce_ticket != fuzz.tls12_announce_ticket ||
         !same_name(conform.driver_credential, fuzz.driver_credential) ||
+        !same_name(conform.staple, fuzz.staple) ||
         !same_name(conform.target_client_credential, fuzz.target_client_credential) ||
         /* the target's credential counts where the target is the server */
         (s->role == SD_ROLE_SERVER && !same_name(conform.target_credential, fuzz.target_credential)))

@@ -84,6 +84,32 @@ static void step_under_test_of_traces(void **state) {
                                                                   "Certificate\nsend "
                                                                   "CertificateVerify\nsend Finished\n"),
         3);
+    /* A stapled OCSP response other than the credential's own: the message
+     * that carries it (TLS 1.3 Certificate, TLS 1.2 CertificateStatus);
+     * the credential's own is honest, and the test is the last send. */
+    static const char flight13_client[] = "expect ClientHello\nsend ServerHello\nsend EncryptedExtensions\n"
+                                          "send Certificate\nsend CertificateVerify\nsend Finished\n";
+    snprintf(text, sizeof text, "%sstaple: ocsp-leaf-wrong-serial\n%s",
+             HEAD("client", "1.3", "alert bad_certificate_status_response"), flight13_client);
+    assert_int_equal(sut_of(text), 3);
+    snprintf(text, sizeof text, "%sstaple: ocsp-leaf\n%s",
+             HEAD("client", "1.3", "alert bad_certificate_status_response"), flight13_client);
+    assert_int_equal(sut_of(text), 5);
+    static const char flight12_stapled[] =
+        "expect ClientHello\nsend ServerHello\nsend Certificate\nsend CertificateStatus\n"
+        "send ServerKeyExchange\nsend ServerHelloDone\nexpect ClientKeyExchange\nexpect-ccs\n"
+        "expect Finished\nsend-ccs\nsend Finished flip=first:0x01\n";
+    snprintf(text, sizeof text, "%sstaple: ocsp-leaf-revoked\n%s",
+             HEAD("client", "1.2", "alert certificate_revoked"), flight12_stapled);
+    assert_int_equal(sut_of(text), 3);
+    /* With the honest response, CertificateStatus is in order (RFC 6066
+     * §8) and the flipped Finished is the test; without `staple:` no
+     * CertificateStatus is, so it is. */
+    snprintf(text, sizeof text, "%sstaple: ocsp-leaf\n%s", HEAD("client", "1.2", "alert decrypt_error"),
+             flight12_stapled);
+    assert_int_equal(sut_of(text), 10);
+    snprintf(text, sizeof text, "%s%s", HEAD("client", "1.2", "alert decrypt_error"), flight12_stapled);
+    assert_int_equal(sut_of(text), 3);
     /* TLS 1.2: static RSA has no ServerKeyExchange when the suite says so
      * (RFC 5246 §7.4.3), and skipping it is the deviation when it does not. */
     static const char rsa12[] =

@@ -444,10 +444,16 @@ static void test_revocation_checked_once(void **state) {
     assert_non_null(intermediate);
     EVP_PKEY *intermediate_key = X509_get_pubkey(intermediate);
     assert_non_null(intermediate_key);
-    const char *files[] = {"crl.der", "ocsp-leaf.der", "ocsp-revoked.der"};
-    uint8_t *copies[3];
-    sd_span copy_spans[3];
-    for (size_t i = 0; i < 3; i++) {
+    const char *files[] = {"crl.der",
+                           "ocsp-leaf.der",
+                           "ocsp-revoked.der",
+                           "ocsp-leaf-revoked.der",
+                           "ocsp-leaf-wrong-serial.der",
+                           "ocsp-leaf-stale.der"};
+    enum { kFiles = sizeof files / sizeof files[0] };
+    uint8_t *copies[kFiles];
+    sd_span copy_spans[kFiles];
+    for (size_t i = 0; i < kFiles; i++) {
         const sd_pki_file *f = NULL;
         for (size_t k = 0; k < pki->n_blobs; k++) {
             if (strcmp(pki->blobs[k].name, files[i]) == 0) f = &pki->blobs[k];
@@ -470,7 +476,7 @@ static void test_revocation_checked_once(void **state) {
             own.crl = sd_pki_blob(pki, "crl.der");
             copied.crl = &copy_spans[0];
             same_answer(&own, &copied, name);
-            for (size_t k = 1; k < 3; k++) {
+            for (size_t k = 1; k < kFiles; k++) {
                 own.stapled_ocsp = sd_pki_blob(pki, files[k]);
                 copied.stapled_ocsp = &copy_spans[k];
                 same_answer(&own, &copied, name);
@@ -501,7 +507,7 @@ static void test_revocation_checked_once(void **state) {
     chain_free(&forged);
     X509_free(other);
     EVP_PKEY_free(other_key);
-    for (size_t i = 0; i < 3; i++) free(copies[i]);
+    for (size_t i = 0; i < kFiles; i++) free(copies[i]);
     sd_verify_cache_set_enabled(true);
     EVP_PKEY_free(intermediate_key);
     X509_free(intermediate);
@@ -1155,6 +1161,25 @@ static void test_revocation(void **state) {
     expect_alert(&p, "revoked", SD_bad_certificate_status_response, "no status for the leaf");
     p.stapled_ocsp = revoked;
     expect_alert(&p, "leaf", SD_bad_certificate_status_response, "no status for the leaf");
+    /* The responses a scenario staples to "leaf" (`staple:`), each wrong in
+     * one way: revoked (and in no CRL), about another serial of the same
+     * issuer (§4.1.1 CertID), past its nextUpdate (RFC 6960 §4.2.2.1). */
+    p.stapled_ocsp = sd_pki_blob(pki, "ocsp-leaf-revoked.der");
+    assert_non_null(p.stapled_ocsp);
+    expect_alert(&p, "leaf", SD_certificate_revoked, "OCSP");
+    p.crl = crl;
+    expect_alert(&p, "leaf", SD_certificate_revoked, "OCSP");
+    p.crl = NULL;
+    p.stapled_ocsp = sd_pki_blob(pki, "ocsp-leaf-wrong-serial.der");
+    assert_non_null(p.stapled_ocsp);
+    expect_alert(&p, "leaf", SD_bad_certificate_status_response, "no status for the leaf");
+    expect_ok(&p, "leaf-p384"); /* the certificate it is about */
+    p.stapled_ocsp = sd_pki_blob(pki, "ocsp-leaf-stale.der");
+    assert_non_null(p.stapled_ocsp);
+    expect_alert(&p, "leaf", SD_bad_certificate_status_response, "stale");
+    p.now = 1748822400; /* 2025-06-02, within its month */
+    expect_ok(&p, "leaf");
+    p = server_params(pki);
     /* Signed by a CA that did not issue the leaf: unknown-ca, validated
      * under its own root, with the trusted intermediate's response. */
     char path[1100];

@@ -481,7 +481,8 @@ static void test_trace_add_and_equal(void **state) {
     assert_false(sd_trace_parse("x", bad, strlen(bad), &t, err, sizeof(err)));
     assert_string_equal(
         err, "x:1: unknown header \"colour:\" (expected one of id, title, rfc, role, "
-             "version, tags, expect, credential, note, cipher-suite, client-auth, session-tickets, groups)");
+             "version, tags, expect, credential, note, cipher-suite, client-auth, session-tickets, groups, "
+             "staple)");
 }
 
 /* --- errors ------------------------------------------------------------------ */
@@ -621,6 +622,14 @@ static const error_case error_cases[] = {
     {"empty group", "id: t\ngroups: x25519,,secp256r1\n", 0, 2, "groups: empty group"},
     {"group number too big", "id: t\ngroups: 0x10000\n", 0, 2, "groups: unknown group \"0x10000\""},
     {"too many groups", "id: t\ngroups: 1,2,3,4,5,6,7,8,9\n", 0, 2, "groups: too many groups (max 8)"},
+    {"staple with a path", "id: t\nstaple: pki/ocsp-leaf.der\n", 0, 2,
+     "staple: \"pki/ocsp-leaf.der\" is not the name of a fixture file without .der"},
+    {"staple too long", "id: t\nstaple: 0123456789012345678901234567890123456789012345678901234567890123\n",
+     0, 2, "staple: value too long (64 bytes, max 63)"},
+    {"staple by a server",
+     "id: t.t\ntitle: T\nrfc: R\nrole: server\nexpect: complete\nstaple: ocsp-leaf\n"
+     "send ClientHello\n",
+     0, 6, "staple: the driver staples an OCSP response only as the server (role: client)"},
 };
 
 /* What version 2 of the trace added: the renegotiate action, the
@@ -780,6 +789,24 @@ static void test_session_id_flip_ext_premaster_version(void **state) {
                 strstr(err, "t:1: bad session-id=: 256 bytes (at most 255: its length prefix is one byte)"));
         }
     }
+}
+
+/* `staple:` names a file of the fixture PKI without its .der; a bare trace
+ * checks it and drops it, as every header. */
+static void test_staple_header(void **state) {
+    (void)state;
+    static const char text[] = "id: t.t\ntitle: T\nrfc: R\nrole: client\nexpect: complete\n"
+                               "staple: ocsp-leaf-wrong-serial # a comment\nexpect ClientHello\n";
+    sd_scenario s;
+    char err[512];
+    if (!sd_scenario_parse("t.sd", text, strlen(text), &s, err, sizeof err)) fail_msg("%s", err);
+    assert_string_equal(s.staple, "ocsp-leaf-wrong-serial");
+    sd_scenario_free(&s);
+    static const char plain[] =
+        "id: t.t\ntitle: T\nrfc: R\nrole: client\nexpect: complete\nexpect ClientHello\n";
+    if (!sd_scenario_parse("t.sd", plain, strlen(plain), &s, err, sizeof err)) fail_msg("%s", err);
+    assert_string_equal(s.staple, ""); /* none without the header */
+    sd_scenario_free(&s);
 }
 
 /* `groups:` names the target's groups, in order: names and numbers,
@@ -1066,19 +1093,13 @@ static void test_garbage(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_scenarios_parse),
-        cmocka_unit_test(test_scenarios_round_trip),
-        cmocka_unit_test(test_headers),
-        cmocka_unit_test(test_actions),
-        cmocka_unit_test(test_print_canonical),
-        cmocka_unit_test(test_trace_add_and_equal),
-        cmocka_unit_test(test_groups_header),
-        cmocka_unit_test(test_errors),
-        cmocka_unit_test(test_new_mutations),
-        cmocka_unit_test(test_error_edge_cases),
-        cmocka_unit_test(test_session_id_flip_ext_premaster_version),
-        cmocka_unit_test(test_garbage),
-        cmocka_unit_test(test_alert_sets),
+        cmocka_unit_test(test_scenarios_parse),  cmocka_unit_test(test_scenarios_round_trip),
+        cmocka_unit_test(test_headers),          cmocka_unit_test(test_actions),
+        cmocka_unit_test(test_print_canonical),  cmocka_unit_test(test_trace_add_and_equal),
+        cmocka_unit_test(test_groups_header),    cmocka_unit_test(test_staple_header),
+        cmocka_unit_test(test_errors),           cmocka_unit_test(test_new_mutations),
+        cmocka_unit_test(test_error_edge_cases), cmocka_unit_test(test_session_id_flip_ext_premaster_version),
+        cmocka_unit_test(test_garbage),          cmocka_unit_test(test_alert_sets),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

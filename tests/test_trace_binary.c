@@ -645,7 +645,8 @@ static bool setup_equal(const sd_fuzz_setup *a, const sd_fuzz_setup *b) {
            strcmp(a->target_client_credential, b->target_client_credential) == 0 &&
            a->client_auth == b->client_auth && a->session_tickets == b->session_tickets &&
            a->announce_ticket == b->announce_ticket && a->n_groups == b->n_groups &&
-           memcmp(a->groups, b->groups, a->n_groups * sizeof a->groups[0]) == 0;
+           memcmp(a->groups, b->groups, a->n_groups * sizeof a->groups[0]) == 0 &&
+           strcmp(a->staple, b->staple) == 0;
 }
 
 /* Exact bytes, so the setup's layout in binary.h is pinned. */
@@ -670,6 +671,19 @@ static void test_setup_layout(void **state) {
                                    5, 1, 0, 2, 0};
     assert_int_equal(b.len, sizeof want);
     assert_memory_equal(b.data, want, sizeof want);
+    /* A stapled file: flag bit 2, and its name after the groups. */
+    sd_fuzz_setup stapled = s;
+    snprintf(stapled.staple, sizeof stapled.staple, "ocsp-leaf");
+    sd_buf sb;
+    sd_buf_init(&sb);
+    assert_true(sd_trace_encode_with_setup(&t, &stapled, &sb, err, sizeof err));
+    static const uint8_t want_stapled[] = {'S', 'D', 'T', 3,   0,   0x03, 0x03, 0xc0, 0x2b, 2,   2 | 4, 7,
+                                           'e', 'x', 'p', 'i', 'r', 'e',  'd',  0,    10,   'c', 'l',   'i',
+                                           'e', 'n', 't', '-', 'r', 's',  'a',  0,    9,    'o', 'c',   's',
+                                           'p', '-', 'l', 'e', 'a', 'f',  5,    1,    0,    2,   0};
+    assert_int_equal(sb.len, sizeof want_stapled);
+    assert_memory_equal(sb.data, want_stapled, sizeof want_stapled);
+    sd_buf_free(&sb);
 
     sd_trace d;
     sd_fuzz_setup got;
@@ -710,6 +724,7 @@ static void test_setup_round_trips(void **state) {
     setups[1].session_tickets = true;
     snprintf(setups[1].client_credential, sizeof setups[1].client_credential, "%s",
              "a-credential.name_of-63-bytes-is-the-longest-there-can-be-0123");
+    snprintf(setups[1].staple, sizeof setups[1].staple, "%s", "ocsp-leaf-wrong-serial");
     setups[2] = setups[1];
     setups[2].client_auth = SD_CLIENT_AUTH_REQUEST;
     setups[2].cipher_suite = 0xffff;
@@ -739,7 +754,8 @@ static void test_setup_round_trips(void **state) {
             assert_memory_equal(a.data, b.data, a.len);
             /* Every proper prefix that ends inside the setup is refused. */
             size_t setup_end = SD_TRACE_BINARY_HEADER_LEN + 7 + 3 + strlen(got.server_credential) +
-                               strlen(got.client_credential) + strlen(got.target_client_credential);
+                               strlen(got.client_credential) + strlen(got.target_client_credential) + 1 +
+                               2 * got.n_groups + (got.staple[0] ? 1 + strlen(got.staple) : 0);
             for (size_t n = SD_TRACE_BINARY_HEADER_LEN; n < setup_end; n++) {
                 sd_trace cut;
                 if (sd_trace_decode_with_setup(a.data, n, &cut, &got, &has, err, sizeof err))
@@ -780,7 +796,7 @@ static void test_empty_master_needs_a_setup(void **state) {
 
 static void test_setup_rejects(void **state) {
     (void)state;
-    /* role 2; version 1.1; client authentication 3; flag bit 2; a name with
+    /* role 2; version 1.1; client authentication 3; flag bit 3; a name with
      * a capital; a name of 64 bytes; a name past the end */
     expect_reject((const uint8_t *)"SDT\x03\x02\x03\x04\x00\x00\x00\x00\x00\x00\x00\x00", 15, "role 2");
     expect_reject((const uint8_t *)"SDT\x03\x00\x03\x02\x00\x00\x00\x00\x00\x00\x00\x00", 15, "0x0302");
@@ -790,8 +806,16 @@ static void test_setup_rejects(void **state) {
     expect_reject((const uint8_t *)"SDT\x03\x00\x03\x04\x00\x00\x00\x00\x00\x00\x00\x09", 15, "9 groups");
     expect_reject((const uint8_t *)"SDT\x03\x00\x03\x04\x00\x00\x00\x00\x00\x00\x00\x01\x00", 16,
                   "a group of the setup");
-    expect_reject((const uint8_t *)"SDT\x03\x00\x03\x04\x00\x00\x00\x04\x00\x00\x00", 14,
+    expect_reject((const uint8_t *)"SDT\x03\x00\x03\x04\x00\x00\x00\x08\x00\x00\x00", 14,
                   "unknown setup flag bits");
+    /* the staple flag (bit 2): a name of 0 bytes (one encoding: no file is
+     * the flag clear), none at all, one with a capital */
+    expect_reject((const uint8_t *)"SDT\x03\x00\x03\x04\x00\x00\x00\x04\x00\x00\x00\x00\x00", 16,
+                  "stapled file has an empty name");
+    expect_reject((const uint8_t *)"SDT\x03\x00\x03\x04\x00\x00\x00\x04\x00\x00\x00\x00", 15, "stapled file");
+    expect_reject((const uint8_t *)"SDT\x03\x00\x03\x04\x00\x00\x00\x04\x00\x00\x00\x00\x01"
+                                   "O",
+                  17, "stapled file with a byte outside");
     expect_reject((const uint8_t *)"SDT\x03\x00\x03\x04\x00\x00\x00\x00\x01"
                                    "A\x00\x00",
                   15, "server credential with a byte outside");
@@ -812,6 +836,11 @@ static void test_setup_rejects(void **state) {
     s = tls12_setup();
     snprintf(s.client_credential, sizeof s.client_credential, "Leaf");
     assert_false(sd_trace_encode_with_setup(&t, &s, &b, err, sizeof err));
+    assert_int_equal(b.len, 0);
+    s = tls12_setup();
+    snprintf(s.staple, sizeof s.staple, "ocsp leaf");
+    assert_false(sd_trace_encode_with_setup(&t, &s, &b, err, sizeof err));
+    assert_non_null(strstr(err, "stapled file"));
     assert_int_equal(b.len, 0);
     sd_buf_free(&b);
 }

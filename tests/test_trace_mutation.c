@@ -65,6 +65,7 @@ static void test_reaches_every_kind(void **state) {
     bool kind_seen[SD_ACT_RENEGOTIATE + 1] = {false};
     bool hrr_send = false, hrr_expect = false;
     bool shape_seen[2][2] = {{false}}; /* [TLS 1.2][client under test] */
+    bool stapled = false;              /* a setup whose driver staples an OCSP response */
     for (unsigned seed = 0; seed < 4000; seed++) {
         /* Not a trace: the mutator starts from an honest handshake. */
         uint8_t data[MAX_SIZE] = {0xff};
@@ -77,6 +78,11 @@ static void test_reaches_every_kind(void **state) {
         bool has_setup;
         decode_output(data, n, seed, &t, &setup, &has_setup);
         if (has_setup) shape_seen[setup.version == SD_TLS12][setup.role == SD_ROLE_CLIENT] = true;
+        if (has_setup && setup.staple[0]) {
+            /* Only a driver playing the server staples. */
+            assert_int_equal(setup.role, SD_ROLE_CLIENT);
+            stapled = true;
+        }
         for (size_t i = 0; i < t.n_actions; i++) {
             const sd_action *a = &t.actions[i];
             kind_seen[a->kind] = true;
@@ -91,6 +97,7 @@ static void test_reaches_every_kind(void **state) {
         if (!kind_seen[k]) fail_msg("action kind %d never generated", k);
     assert_true(hrr_send);
     assert_true(hrr_expect);
+    assert_true(stapled);
     for (int v = 0; v < 2; v++)
         for (int c = 0; c < 2; c++)
             if (!shape_seen[v][c])

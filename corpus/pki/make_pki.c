@@ -62,7 +62,14 @@
  * intermediate-rsa.ca-key.pem (CA keys, for tests that re-issue a
  * certificate without its defect); crl.pem and crl.der (the intermediate's
  * CRL, listing "revoked"); ocsp-leaf.der and ocsp-revoked.der (RFC 6960
- * OCSPResponses from the intermediate for "leaf" and "revoked", to staple).
+ * OCSPResponses from the intermediate for "leaf" and "revoked", to staple:
+ * ocsp-NAME.der is what a server presenting NAME staples). And three
+ * responses that a driver playing the server staples to "leaf" to test a
+ * client's check (a scenario's `staple:`), each wrong in one way only:
+ * ocsp-leaf-revoked.der (the leaf's serial, status revoked; the leaf is in
+ * no CRL), ocsp-leaf-wrong-serial.der (good, from the leaf's issuer, but for
+ * "leaf-p384"'s serial) and ocsp-leaf-stale.der (the leaf, good, but its
+ * nextUpdate has passed at the runs' validation time).
  *
  * Each defective credential has exactly one defect; everything else about
  * it is as good as "leaf" (tests/test_pki.c removes each defect and checks
@@ -971,6 +978,9 @@ static const credential_spec kCredentials[] = {
 #define STATUS_THIS_UPDATE_GEN "20250601000000Z"
 #define STATUS_NEXT_UPDATE_UTC "350101000000Z" /* as long as the good leaves */
 #define STATUS_NEXT_UPDATE_GEN "20350101000000Z"
+/* ocsp-leaf-stale.der: a month of validity that ended before the runs'
+ * validation time (2026-01-01). */
+#define STALE_NEXT_UPDATE_GEN "20250701000000Z"
 #define CRL_REASON_KEY_COMPROMISE 1 /* RFC 5280 §5.3.1 */
 
 typedef struct {
@@ -1316,8 +1326,11 @@ static bool add_cert_id(CBB *cbb, X509 *leaf, X509 *issuer) {
 
 /* An OCSPResponse (successful, id-pkix-ocsp-basic) from the issuing CA
  * itself (§4.2.2.2: the CA may sign its own responses), for one
- * certificate: good, or revoked at REVOCATION_TIME with keyCompromise. */
-static bool make_ocsp(const char *file, X509 *leaf, X509 *issuer, EVP_PKEY *issuer_key, bool revoked) {
+ * certificate: good, or revoked at REVOCATION_TIME with keyCompromise;
+ * thisUpdate (and producedAt) STATUS_THIS_UPDATE_GEN, nextUpdate
+ * next_update. */
+static bool make_ocsp(const char *file, X509 *leaf, X509 *issuer, EVP_PKEY *issuer_key, bool revoked,
+                      const char *next_update) {
     CBB tbs, out;
     uint8_t *tbs_der = NULL, *sig = NULL, *der = NULL;
     size_t tbs_len = 0, sig_len = 0, der_len = 0;
@@ -1361,7 +1374,7 @@ static bool make_ocsp(const char *file, X509 *leaf, X509 *issuer, EVP_PKEY *issu
     }
     if (!CBB_flush(&single) || !add_generalized_time(&single, STATUS_THIS_UPDATE_GEN) ||
         !CBB_add_asn1(&single, &next, CBS_ASN1_CONTEXT_SPECIFIC | CBS_ASN1_CONSTRUCTED | 0) ||
-        !add_generalized_time(&next, STATUS_NEXT_UPDATE_GEN) || !CBB_finish(&tbs, &tbs_der, &tbs_len)) {
+        !add_generalized_time(&next, next_update) || !CBB_finish(&tbs, &tbs_der, &tbs_len)) {
         goto out;
     }
     if (!sign_der(issuer_key, EVP_sha256(), tbs_der, tbs_len, &sig, &sig_len)) {
@@ -1445,17 +1458,30 @@ int main(int argc, char **argv) {
               write_certs("all-rsa-root.pem", &all_rsa.root, 1) &&
               write_certs("all-rsa-intermediate.pem", &all_rsa.intermediate, 1) &&
               make_credential(&kAllRsaLeaf, &all_rsa, &untrusted, NULL);
-    X509 *good = NULL, *revoked = NULL;
+    X509 *good = NULL, *revoked = NULL, *p384 = NULL;
     for (size_t i = 0; ok && i < sizeof(kCredentials) / sizeof(kCredentials[0]); i++) {
         const credential_spec *c = &kCredentials[i];
-        X509 **keep = strcmp(c->name, "leaf") == 0      ? &good
-                      : strcmp(c->name, "revoked") == 0 ? &revoked
-                                                        : NULL;
+        X509 **keep = strcmp(c->name, "leaf") == 0        ? &good
+                      : strcmp(c->name, "revoked") == 0   ? &revoked
+                      : strcmp(c->name, "leaf-p384") == 0 ? &p384
+                                                          : NULL;
         ok = make_credential(c, &trusted, &untrusted, keep);
     }
-    ok = ok && good != NULL && revoked != NULL && make_crl(&trusted, revoked) &&
-         make_ocsp("ocsp-leaf.der", good, trusted.intermediate, trusted.int_key, false) &&
-         make_ocsp("ocsp-revoked.der", revoked, trusted.intermediate, trusted.int_key, true);
+    X509 *issuer = trusted.intermediate;
+    EVP_PKEY *issuer_key = trusted.int_key;
+    ok = ok && good != NULL && revoked != NULL && p384 != NULL && make_crl(&trusted, revoked) &&
+         make_ocsp("ocsp-leaf.der", good, issuer, issuer_key, false, STATUS_NEXT_UPDATE_GEN) &&
+         make_ocsp("ocsp-revoked.der", revoked, issuer, issuer_key, true, STATUS_NEXT_UPDATE_GEN) &&
+         /* RFC 6960 §2.2 "revoked" for a leaf no CRL lists: only the
+          * stapled response can tell a client (RFC 6066 §8). */
+         make_ocsp("ocsp-leaf-revoked.der", good, issuer, issuer_key, true, STATUS_NEXT_UPDATE_GEN) &&
+         /* A genuine response of the leaf's issuer, about another of its
+          * certificates: §4.1.1 CertID's serialNumber is not the leaf's. */
+         make_ocsp("ocsp-leaf-wrong-serial.der", p384, issuer, issuer_key, false, STATUS_NEXT_UPDATE_GEN) &&
+         /* §4.2.2.1: "Responses whose nextUpdate value is earlier than the
+          * local system time value SHOULD be considered unreliable." */
+         make_ocsp("ocsp-leaf-stale.der", good, issuer, issuer_key, false, STALE_NEXT_UPDATE_GEN);
+    X509_free(p384);
     X509_free(revoked);
     X509_free(good);
     hierarchy_free(&all_rsa);

@@ -612,8 +612,8 @@ static int conform_parse(int argc, char **argv, conform_opts *o, int *first_pos)
     return SD_EXIT_OK;
 }
 
-/* Loads the PKI and checks the scenarios' credentials against it. Returns
- * NULL after printing why, with *rc the exit code. */
+/* Loads the PKI and checks the scenarios' credentials and stapled files
+ * against it. Returns NULL after printing why, with *rc the exit code. */
 static sd_pki *conform_load_pki(const conform_opts *o, const sd_scenario_set *set, int *rc) {
     sd_pki *pki = calloc(1, sizeof *pki);
     char err[1024] = "";
@@ -632,13 +632,19 @@ static sd_pki *conform_load_pki(const conform_opts *o, const sd_scenario_set *se
         free(pki);
         return NULL;
     }
-    /* A credential name that is not in the PKI is a mistake in the scenario
-     * file, so it is reported now, as input, not later as a harness error. */
+    /* A credential or stapled file that is not in the PKI is a mistake in
+     * the scenario file, so it is reported now, as input, not later as a
+     * harness error. */
     size_t bad_cred = 0;
     for (size_t i = 0; i < set->n; i++) {
         if (set->items[i].credential[0] && !sd_pki_find(pki, set->items[i].credential)) {
             fprintf(stderr, "%s: credential '%s' is not in the fixture PKI (%s)\n", set->items[i].path,
                     set->items[i].credential, pki_dir);
+            bad_cred++;
+        }
+        if (set->items[i].staple[0] && !sd_pki_der(pki, set->items[i].staple)) {
+            fprintf(stderr, "%s: staple '%s' names no file %s.der in the fixture PKI (%s)\n",
+                    set->items[i].path, set->items[i].staple, set->items[i].staple, pki_dir);
             bad_cred++;
         }
     }

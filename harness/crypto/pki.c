@@ -390,3 +390,11 @@ const sd_span *sd_pki_blob(const sd_pki *pki, const char *file) {
     const sd_pki_file *f = pki_find_file(pki, file);
     return f != NULL ? &f->span : NULL;
 }
+
+const sd_span *sd_pki_der(const sd_pki *pki, const char *stem) {
+    char file[sizeof(pki->blobs[0].name) + 1];
+    if (pki == NULL || stem == NULL || (size_t)snprintf(file, sizeof(file), "%s.der", stem) >= sizeof(file)) {
+        return NULL;
+    }
+    return sd_pki_blob(pki, file);
+}

@@ -56,7 +56,9 @@ typedef struct {
     sd_credential credentials[SD_MAX_CREDENTIALS];
     /* Every dir/<file>.der, by file name, sorted: crl.der (the
      * intermediate's CRL), ocsp-leaf.der and ocsp-revoked.der (OCSP
-     * responses for "leaf" and "revoked"). See sd_pki_blob. */
+     * responses for "leaf" and "revoked"), and the defective responses for
+     * "leaf" a scenario staples (ocsp-leaf-revoked.der, ...,
+     * corpus/pki/make_pki.c). See sd_pki_blob. */
     size_t n_blobs;
     sd_pki_file blobs[SD_MAX_PKI_BLOBS];
     /* crl.der parsed once, NULL if there is none or it does not parse.
@@ -91,6 +93,9 @@ const sd_credential *sd_pki_find(const sd_pki *pki, const char *name);
  * as the sd_pki, and can go straight into sd_verify_params.crl or
  * .stapled_ocsp. */
 const sd_span *sd_pki_blob(const sd_pki *pki, const char *file);
+/* The same by the name without ".der" ("ocsp-leaf"), as a scenario's
+ * `staple:` names it; NULL if there is none. */
+const sd_span *sd_pki_der(const sd_pki *pki, const char *stem);
 /* The default directory: $SHAKEDOWN_PKI_DIR, else the build's pki folder. */
 const char *sd_pki_default_dir(void);
 

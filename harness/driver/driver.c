@@ -90,18 +90,21 @@ static void add_handshake_event(driver *d, sd_direction from, uint8_t type, bool
     record_event(d, &e);
 }
 
-/* Names the credential of the Certificate just added to the ladder. */
-static void note_credential(driver *d, const sd_credential *cred) {
+/* Names the fixture files of the message just added to the ladder: the
+ * credential of a Certificate, with the OCSP response stapled to it in TLS
+ * 1.3 ("leaf,ocsp-leaf-revoked"); the response of a TLS 1.2
+ * CertificateStatus. */
+static void note_fixture(driver *d, const char *name) {
     sd_outcome *o = d->out;
-    if (!cred || o->n_events == 0 || o->events_truncated) return;
-    size_t i = 0;
-    while (i < SD_MAX_OUTCOME_CREDENTIALS && o->credentials[i][0] &&
-           strncmp(o->credentials[i], cred->name, sizeof o->credentials[i] - 1) != 0)
-        i++;
-    if (i == SD_MAX_OUTCOME_CREDENTIALS) return;
+    if (!name || o->n_events == 0 || o->events_truncated) return;
     /* Fixture names are short ("unknown-critical-extension"); a longer one
      * is cut, which still tells it apart in a signature. */
-    snprintf(o->credentials[i], sizeof o->credentials[i], "%.31s", cred->name);
+    char cut[sizeof o->credentials[0]];
+    snprintf(cut, sizeof cut, "%s", name);
+    size_t i = 0;
+    while (i < SD_MAX_OUTCOME_CREDENTIALS && o->credentials[i][0] && strcmp(o->credentials[i], cut) != 0) i++;
+    if (i == SD_MAX_OUTCOME_CREDENTIALS) return;
+    memcpy(o->credentials[i], cut, sizeof cut);
     o->events[o->n_events - 1].credential = (uint8_t)(i + 1);
 }
 
@@ -471,8 +474,17 @@ static void do_send_handshake(driver *d, const sd_action *a) {
                      .mutations = mutations,
                      .extension = extension};
     record_event(d, &sent);
-    if (a->msg_type == SD_Certificate && !driver_find_mutation(a, SD_MUT_EMPTY))
-        note_credential(d, driver_credential(d, a));
+    const sd_credential *cred = a->msg_type == SD_Certificate && !driver_find_mutation(a, SD_MUT_EMPTY)
+                                    ? driver_credential(d, a)
+                                    : NULL;
+    if (cred) {
+        char name[160];
+        bool stapled = !d->tls12 && driver_staples(d);
+        snprintf(name, sizeof name, "%.63s%s%.63s", cred->name, stapled ? "," : "",
+                 stapled ? d->cfg->staple : "");
+        note_fixture(d, name);
+    }
+    if (a->msg_type == SD_CertificateStatus && d->tls12 && d->staple) note_fixture(d, d->cfg->staple);
     if (a->msg_type == SD_Finished) d->driver_finished = true;
     driver_on_sent_handshake(d, a, sd_buf_span(&body), sd_buf_span(&honest));
     sd_buf_free(&honest);
@@ -1040,6 +1052,7 @@ void sd_run_config_apply_scenario(sd_run_config *cfg, const sd_scenario *s) {
     cfg->session_tickets = s->session_tickets;
     cfg->target_groups = s->n_groups ? s->groups : NULL;
     cfg->n_target_groups = s->n_groups;
+    cfg->staple = s->staple[0] ? s->staple : NULL;
 }
 
 void sd_driver_run(const sd_trace *trace, const sd_run_config *cfg, sd_outcome *out) {
@@ -1087,6 +1100,7 @@ void sd_driver_run(const sd_trace *trace, const sd_run_config *cfg, sd_outcome *
         .n_groups = cfg->n_target_groups,
         .client_auth = cfg->target_role == SD_ROLE_SERVER ? cfg->client_auth : SD_CLIENT_AUTH_NONE,
         .session_tickets = cfg->session_tickets,
+        .request_ocsp = cfg->target_role == SD_ROLE_CLIENT && cfg->staple != NULL,
         .max_handshake_message = cfg->max_handshake_message,
         .max_post_handshake_message = cfg->max_post_handshake_message,
         /* A client under test shows the credential named for it, or with
@@ -1099,8 +1113,11 @@ void sd_driver_run(const sd_trace *trace, const sd_run_config *cfg, sd_outcome *
     };
     sd_target_error err = {0};
     int not_made = -1; /* the first action whose deviation could not be made */
+    d.staple = cfg->staple ? sd_pki_der(cfg->pki, cfg->staple) : NULL;
     if (cfg->target_role == SD_ROLE_SERVER && !tc.credential) {
         end_run(&d, SD_OUTCOME_HARNESS_ERROR, "no credential \"%s\" in the PKI", cfg->target_credential);
+    } else if (cfg->staple && !d.staple) {
+        end_run(&d, SD_OUTCOME_HARNESS_ERROR, "no file \"%s.der\" in the PKI to staple", cfg->staple);
     } else if (!(d.target = cfg->stack->create(&tc, &err))) {
         if (err.unsupported)
             end_run(&d, SD_OUTCOME_UNSUPPORTED, "%s", err.text);

@@ -45,6 +45,14 @@ typedef struct {
     size_t n_target_groups;
     /* Server under test: issue session tickets (`session-tickets: issue`). */
     bool session_tickets;
+    /* Client under test: the fixture PKI's <staple>.der (a scenario's
+     * `staple:`), an OCSP response the driver, as the server, staples when
+     * the client asks with status_request (RFC 6066 §8): in TLS 1.3 in the
+     * first CertificateEntry (RFC 8446 §4.4.2.1); in TLS 1.2 its
+     * ServerHello echoes status_request and `send CertificateStatus`
+     * carries it. The target is configured to ask (request_ocsp). NULL:
+     * nothing is stapled. */
+    const char *staple;
     /* TLS 1.2 server driver: announce a session ticket in ServerHello (an
      * empty session_ticket extension, RFC 5077 §3.2), so that a
      * NewSessionTicket may follow. Default false: never announced. */
@@ -74,9 +82,9 @@ void sd_run_config_defaults(sd_run_config *cfg, const sd_target_ops *stack, sd_r
 
 /* Applies a scenario's headers: version, cipher-suite, credential (the
  * driver's when it plays the server; the target's when that is the
- * server), client-auth, session-tickets and groups (the target's, which
- * point into s: it must outlive the run). What every command that runs a
- * scenario should call. */
+ * server), client-auth, session-tickets, groups (the target's) and staple
+ * (which point into s: it must outlive the run). What every command that
+ * runs a scenario should call. */
 void sd_run_config_apply_scenario(sd_run_config *cfg, const sd_scenario *s);
 
 /* Runs trace against cfg->stack and fills out. Never crashes on any trace;

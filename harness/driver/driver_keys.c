@@ -24,11 +24,17 @@
 #include "wire/names.h"
 #include "wire/tls12.h"
 
-/* What the target's ClientHello offers: suites, signature schemes, groups.
- * Unparsable lists are left empty: the driver observes, the oracle judges. */
+/* What the target's ClientHello offers: suites, signature schemes, groups,
+ * whether it asks for OCSP. Unparsable lists are left empty: the driver
+ * observes, the oracle judges. */
 static void remember_offer(driver *d, const sd_client_hello *ch) {
     uint8_t alert;
     sd_span body;
+    /* RFC 6066 §8: CertificateStatusRequest starts with status_type, ocsp(1)
+     * the one defined; what follows (responder ids, extensions) the driver
+     * does not use. */
+    d->peer_wants_ocsp =
+        sd_extensions_find(ch->extensions, SD_status_request, &body) && body.len > 0 && body.data[0] == 1;
     sd_u16_list l, suites = {ch->cipher_suites};
     d->n_peer_suites = 0;
     for (size_t i = 0; i < sd_u16_list_count(suites) && d->n_peer_suites < 32; i++)

@@ -65,6 +65,10 @@ typedef struct {
     size_t n_peer_suites;
     uint16_t peer_sigalgs[64];
     size_t n_peer_sigalgs;
+    /* Server: the client's ClientHello asked for an OCSP response
+     * (status_request, status_type ocsp, RFC 6066 §8). */
+    bool peer_wants_ocsp;
+    const sd_span *staple; /* server: cfg->staple's bytes, from the PKI; NULL: none */
 
     bool target_finished, driver_finished; /* each side's Finished went over the wire */
     /* And then the target showed the connection is up: it sent application
@@ -183,6 +187,10 @@ void driver_start_renegotiation(driver *d);
  * key exchange): the action then sends an empty body, which is what a broken
  * peer would do. */
 bool driver_build_body(driver *d, const sd_action *a, sd_buf *body);
+/* Server: whether this handshake staples the scenario's OCSP response: one
+ * was set up (`staple:`) and the client's ClientHello asked for it (RFC
+ * 6066 §8: the server returns one in response to status_request). */
+bool driver_staples(const driver *d);
 
 /* --- driver_mutations.c: the mutations ------------------------------------ */
 

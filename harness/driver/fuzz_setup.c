@@ -22,6 +22,7 @@ void sd_fuzz_setup_apply(const sd_fuzz_setup *s, sd_run_config *cfg) {
     cfg->tls12_announce_ticket = s->announce_ticket;
     cfg->target_groups = s->n_groups ? s->groups : NULL;
     cfg->n_target_groups = s->n_groups;
+    cfg->staple = s->staple[0] ? s->staple : NULL;
     /* RFC 8446 lets a handshake message be 2^24-1 bytes long, and the model
      * buffers that much by default. A fuzz run holds it to BoringSSL's
      * limits (ssl_max_handshake_message_len in ssl/s3_both.cc: during the
@@ -96,6 +97,13 @@ bool sd_fuzz_setup_runs(const sd_fuzz_setup *s, const sd_pki *pki, char *why, si
                          names[i].name);
             return false;
         }
+    }
+    /* The stapled response is a file of the PKI (any .der: a response that
+     * is not one is the client's to refuse). */
+    if (s->staple[0] && pki && !sd_pki_der(pki, s->staple)) {
+        sd_set_error(why, why_len, "the setup's stapled file \"%s.der\" is not in the fixture PKI",
+                     s->staple);
+        return false;
     }
     if (pki && s->role == SD_ROLE_SERVER &&
         !own_credential_ok(pki, s->server_credential[0] ? s->server_credential : "leaf", SD_ROLE_SERVER, why,

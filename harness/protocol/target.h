@@ -59,6 +59,13 @@ typedef struct {
      * server will issue one, so offer the TLS 1.2 session_ticket extension
      * (RFC 5077 §3.2); a client that cannot fails create() as unsupported. */
     bool session_tickets;
+    /* Client: the server will staple an OCSP response if asked, so ask for
+     * one with status_request (RFC 6066 §8; in TLS 1.3 the response comes in
+     * the leaf's CertificateEntry, RFC 8446 §4.4.2.1) and check it ("MUST
+     * check the OCSP response and abort the handshake if the response is not
+     * satisfactory"). The model and BoringSSL always ask; a client that
+     * cannot be made to fails create() as unsupported. Server: ignored. */
+    bool request_ocsp;
     /* Client: resume this session (a blob from the same stack's
      * export_session); empty for a full handshake. */
     sd_span resume_session;

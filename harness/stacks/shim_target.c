@@ -415,6 +415,14 @@ static sd_target *shimt_create(const char *stack, const sd_target_ops *ops, cons
         error->unsupported = true;
         return NULL;
     }
+    /* The contract has no flag that makes a shim's client ask for a
+     * stapled OCSP response (status_request), and not every stack asks by
+     * default: a scenario whose server staples one cannot count on it. */
+    if (cfg->role == SD_ROLE_CLIENT && cfg->request_ocsp) {
+        snprintf(err, err_len, "OCSP stapling (status_request) through a shim");
+        error->unsupported = true;
+        return NULL;
+    }
     if (cfg->app_reply.len > SHIM_MAX_APP_REPLY) {
         snprintf(err, err_len, "app_reply of %zu bytes; a shim takes up to %d", cfg->app_reply.len,
                  SHIM_MAX_APP_REPLY);

@@ -473,6 +473,16 @@ static sd_target *tcp_create(const sd_target_config *cfg, sd_target_error *error
         error->unsupported = true;
         return NULL;
     }
+    if (cfg->role == SD_ROLE_CLIENT && cfg->request_ocsp) {
+        /* Whether a client over TCP asks for a stapled OCSP response is its
+         * program's setting (openssl s_client -status): a scenario that
+         * needs the request cannot count on it. */
+        snprintf(err, err_len,
+                 "the scenario staples an OCSP response, which a client over TCP asks for only if "
+                 "started to");
+        error->unsupported = true;
+        return NULL;
+    }
     if (cfg->app_reply.len) {
         /* The peer over TCP answers as it was started to (s_server -www,
          * --echo, ...); its replies cannot be chosen from here. */

@@ -185,6 +185,10 @@ static bool check_setup(const sd_fuzz_setup *s, char *why, size_t why_len) {
             return sd_set_error(why, why_len, "setup: a credential name is not [a-z0-9._-]{1,%zu}",
                                 sizeof s->server_credential - 1),
                    false;
+    if (s->staple[0] != '\0' && cert_name_len(s->staple, sizeof s->staple) == 0)
+        return sd_set_error(why, why_len, "setup: the stapled file's name is not [a-z0-9._-]{1,%zu}",
+                            sizeof s->staple - 1),
+               false;
     return true;
 }
 
@@ -263,7 +267,10 @@ static void put_name(sd_buf *out, const char *name, size_t cap) {
     sd_buf_append(out, name, n);
 }
 
-enum { SETUP_SESSION_TICKETS = 1, SETUP_ANNOUNCE_TICKET = 2 };
+/* SETUP_STAPLE: a name (the stapled file) follows the groups. A flag
+ * rather than a name always there, so that the setups written before it
+ * keep their bytes. */
+enum { SETUP_SESSION_TICKETS = 1, SETUP_ANNOUNCE_TICKET = 2, SETUP_STAPLE = 4 };
 
 /* check_setup has passed. */
 static void put_setup(sd_buf *out, const sd_fuzz_setup *s) {
@@ -272,12 +279,14 @@ static void put_setup(sd_buf *out, const sd_fuzz_setup *s) {
     sd_buf_u16(out, s->cipher_suite);
     sd_buf_u8(out, (uint8_t)s->client_auth);
     sd_buf_u8(out, (uint8_t)((s->session_tickets ? SETUP_SESSION_TICKETS : 0) |
-                             (s->announce_ticket ? SETUP_ANNOUNCE_TICKET : 0)));
+                             (s->announce_ticket ? SETUP_ANNOUNCE_TICKET : 0) |
+                             (s->staple[0] ? SETUP_STAPLE : 0)));
     put_name(out, s->server_credential, sizeof s->server_credential);
     put_name(out, s->client_credential, sizeof s->client_credential);
     put_name(out, s->target_client_credential, sizeof s->target_client_credential);
     sd_buf_u8(out, (uint8_t)s->n_groups);
     for (size_t i = 0; i < s->n_groups; i++) sd_buf_u16(out, s->groups[i]);
+    if (s->staple[0]) put_name(out, s->staple, sizeof s->staple);
 }
 
 static void put_action(sd_buf *out, const sd_action *a) {
@@ -578,7 +587,7 @@ static bool get_setup(reader *r, sd_fuzz_setup *s) {
     s->cipher_suite = (uint16_t)(hi << 8 | lo);
     if (!get_u8(r, "the setup's client authentication", &auth) || !get_u8(r, "the setup's flags", &flags))
         return false;
-    if (flags & ~(SETUP_SESSION_TICKETS | SETUP_ANNOUNCE_TICKET))
+    if (flags & ~(SETUP_SESSION_TICKETS | SETUP_ANNOUNCE_TICKET | SETUP_STAPLE))
         return fail(r, "unknown setup flag bits 0x%02x", flags);
     /* Out-of-range values are kept as they are, for check_setup to name. */
     s->role = (sd_role)role;
@@ -599,6 +608,11 @@ static bool get_setup(reader *r, sd_fuzz_setup *s) {
         s->groups[i] = (uint16_t)(hi << 8 | lo);
     }
     s->n_groups = n_groups;
+    if (flags & SETUP_STAPLE) {
+        if (!get_name(r, "the setup's stapled file", s->staple, sizeof s->staple)) return false;
+        /* One encoding per setup: no stapled file is the flag clear. */
+        if (!s->staple[0]) return fail(r, "the setup's stapled file has an empty name");
+    }
     char why[160];
     if (!check_setup(s, why, sizeof why)) {
         r->pos = start;

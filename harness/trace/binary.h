@@ -27,13 +27,19 @@
  *     setup    = role:u8 version:u16 cipher_suite:u16 client_auth:u8 flags:u8     v3
  *                server_credential:name client_credential:name
  *                target_client_credential:name n_groups:u8 group:u16{n_groups}
+ *                [staple:name]
  *       role          sd_role: 0 client, 1 server (of the stack under test)
  *       version       0x0303 (TLS 1.2) or 0x0304 (TLS 1.3), big-endian like every u16
  *       cipher_suite  any (0: the driver's defaults), as a script's `cipher-suite:`
  *       client_auth   sd_client_auth: 0 none, 1 request, 2 require
- *       flags         bit 0 session_tickets, bit 1 announce_ticket (others 0)
+ *       flags         bit 0 session_tickets, bit 1 announce_ticket, bit 2 staple
+ *                     (others 0)
  *       groups        0..SD_MAX_SCENARIO_GROUPS named groups the stack under test
  *                     accepts or offers, as a script's `groups:` (0: its defaults)
+ *       staple        only with flag bit 2, and then of 1..63 bytes: the fixture file
+ *                     (without .der) of the OCSP response the driver staples as a
+ *                     server, as a script's `staple:` (without the flag: none; so the
+ *                     setups written before it read, and encode, as they were)
  *     name     = len:u8 (0..63) name[len] ([a-z0-9._-]; length 0: none)           v3
  *     action   = kind:u8 fields            (kind = sd_action_kind, or 0x80 | kind for the
  *                                           HelloRetryRequest pseudo message of SEND, EXPECT)
@@ -98,8 +104,9 @@
 #define SD_TRACE_BINARY_SETUP_VERSION 3
 
 /* How a trace runs besides its actions: what a scenario's headers say
- * (role, version, cipher-suite, credential, client-auth, session-tickets),
- * what a fuzz target decides from its input (trace/fuzz_input.h), and what
+ * (role, version, cipher-suite, credential, client-auth, session-tickets,
+ * groups, staple), what a fuzz target decides from its input
+ * (trace/fuzz_input.h), and what
  * a binary trace of version 3 carries. driver/fuzz_setup.c applies it to a
  * run configuration. An empty name means none. */
 typedef struct {
@@ -120,6 +127,9 @@ typedef struct {
      * client), as `groups:` (trace.h); none: its defaults. */
     uint16_t groups[SD_MAX_SCENARIO_GROUPS];
     size_t n_groups;
+    /* The fixture PKI's <staple>.der, an OCSP response the driver staples
+     * as the server when the client asks, as `staple:` (trace.h); "": none. */
+    char staple[64];
 } sd_fuzz_setup;
 
 /* True if data starts with the binary trace header (any version): what

@@ -511,13 +511,14 @@ void sd_fuzz_setup_from_scenario(const sd_scenario *s, sd_fuzz_setup *out) {
     out->session_tickets = s->session_tickets;
     out->n_groups = s->n_groups;
     memcpy(out->groups, s->groups, s->n_groups * sizeof s->groups[0]);
+    snprintf(out->staple, sizeof out->staple, "%s", s->staple);
 }
 
 bool sd_fuzz_setup_implied(const sd_fuzz_setup *s, const sd_trace *t) {
     return s->version == SD_TLS13 && s->role == sd_trace_role_under_test(t) && s->cipher_suite == 0 &&
            !s->server_credential[0] && !s->client_credential[0] && !s->target_client_credential[0] &&
            s->client_auth == SD_CLIENT_AUTH_NONE && !s->session_tickets && !s->announce_ticket &&
-           s->n_groups == 0;
+           s->n_groups == 0 && !s->staple[0];
 }
 
 void sd_fuzz_setup_describe(const sd_fuzz_setup *s, char *out, size_t out_len) {
@@ -553,6 +554,7 @@ void sd_fuzz_setup_describe(const sd_fuzz_setup *s, char *out, size_t out_len) {
         else
             PUT("%s0x%04x", i ? " " : ", groups ", (unsigned)s->groups[i]);
     }
+    if (s->staple[0]) PUT(", the driver staples %s.der", s->staple);
 #undef PUT
 }
 

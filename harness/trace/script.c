@@ -64,6 +64,7 @@ enum {
     H_CLIENT_AUTH,
     H_SESSION_TICKETS,
     H_GROUPS,
+    H_STAPLE,
     N_HEADERS
 };
 static const struct {
@@ -83,6 +84,7 @@ static const struct {
     [H_CLIENT_AUTH] = {"client-auth", false},
     [H_SESSION_TICKETS] = {"session-tickets", false},
     [H_GROUPS] = {"groups", false},
+    [H_STAPLE] = {"staple", false},
 };
 
 /* --- Errors ----------------------------------------------------------------- */
@@ -416,7 +418,8 @@ static bool parse_header(parser *p, const char *key, size_t key_len, char *value
         snprintf(k, sizeof(k), "%.*s", (int)(key_len < 40 ? key_len : 40), key);
         return fail(p,
                     "unknown header \"%s:\" (expected one of id, title, rfc, role, version, tags, "
-                    "expect, credential, note, cipher-suite, client-auth, session-tickets, groups)",
+                    "expect, credential, note, cipher-suite, client-auth, session-tickets, groups, "
+                    "staple)",
                     k);
     }
     const char *name = headers[h].key;
@@ -514,6 +517,16 @@ static bool parse_header(parser *p, const char *key, size_t key_len, char *value
         return true;
     case H_GROUPS:
         return parse_groups(p, value);
+    case H_STAPLE:
+        /* A file of the fixture PKI by its name without ".der"
+         * (ocsp-leaf-revoked), as `credential:` names its chain. */
+        if (!copy_text(p, name, s->staple, sizeof(s->staple), value)) return false;
+        if (!is_name(s->staple))
+            return fail(p,
+                        "staple: \"%s\" is not the name of a fixture file without .der (use a-z, 0-9, '.', "
+                        "'_', '-')",
+                        show(value).s);
+        return true;
     }
     return fail(p, "internal error: unhandled header");
 }
@@ -990,6 +1003,13 @@ static bool parse_script(const char *path, const char *text, size_t len, sd_scen
                      headers[h].key);
                 goto error;
             }
+        }
+        /* Only a server staples (RFC 6066 §8): the driver, when it plays
+         * one. */
+        if (s->staple[0] && s->role == SD_ROLE_SERVER) {
+            p.line = p.header_line[H_STAPLE];
+            fail(&p, "staple: the driver staples an OCSP response only as the server (role: client)");
+            goto error;
         }
     }
     return true;

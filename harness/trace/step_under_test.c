@@ -8,6 +8,7 @@
  * a message is in order if any shape still possible has it next. */
 #include "trace/step_under_test.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "crypto/tls12.h"
@@ -28,20 +29,26 @@ static size_t n_shapes(void) { return sd_n_shapes < MAX_SHAPES ? sd_n_shapes : M
 
 /* Only the shapes the scenario's setup allows: shapes decided by content
  * that the trace does not show message by message. The driver resumes no
- * session and staples no OCSP response (RFC 6066 §8 needs its
- * status_request, which its TLS 1.2 ClientHello does not carry); a pinned
- * TLS 1.2 suite decides the key exchange (static RSA has no
- * ServerKeyExchange, RFC 5246 §7.4.3); a TLS 1.2 ticket comes only from a
- * server that announced it (RFC 5077 §3.2): with the server under test, one
- * set up to issue tickets; with the driver as server, its ServerHello's
- * session_ticket extension, seen when it is sent. */
+ * session; a pinned TLS 1.2 suite decides the key exchange (static RSA has
+ * no ServerKeyExchange, RFC 5246 §7.4.3); a TLS 1.2 ticket comes only from
+ * a server that announced it (RFC 5077 §3.2): with the server under test,
+ * one set up to issue tickets; with the driver as server, its ServerHello's
+ * session_ticket extension, seen when it is sent. A TLS 1.2
+ * CertificateStatus (RFC 6066 §8) comes only from a driver playing the
+ * server with a response to staple (`staple:`), whose ServerHello then
+ * echoes the status_request every client under test is set up to send
+ * (sd_target_config.request_ocsp), and the shapes with and without it
+ * stay possible (RFC 6066 §8: the server "MAY also choose not to send" it
+ * after the echo). A server under test staples nothing, because the
+ * driver's TLS 1.2 ClientHello asks for nothing. */
 static void walk_init(walk *w, const sd_scenario *s, bool tls12) {
     memset(w, 0, sizeof *w);
     const sd_tls12_suite *suite = tls12 && s->cipher_suite ? sd_tls12_suite_find(s->cipher_suite) : NULL;
+    bool stapling = s->role == SD_ROLE_CLIENT && s->staple[0];
     for (size_t i = 0; i < n_shapes(); i++) {
         unsigned f = sd_shapes[i].flags;
-        bool ok =
-            ((f & SD_SHAPE_TLS12) != 0) == tls12 && !(f & (SD_SHAPE_PSK | SD_SHAPE_RESUMED | SD_SHAPE_OCSP));
+        bool ok = ((f & SD_SHAPE_TLS12) != 0) == tls12 && !(f & (SD_SHAPE_PSK | SD_SHAPE_RESUMED)) &&
+                  (stapling || !(f & SD_SHAPE_OCSP));
         if (suite && ((f & SD_SHAPE_RSA_KX) != 0) != (suite->kx == SD_KX_RSA)) ok = false;
         if ((f & SD_SHAPE_TICKET) && s->role == SD_ROLE_SERVER && !s->session_tickets) ok = false;
         w->alive[i] = ok;
@@ -122,6 +129,15 @@ static bool honest_after_handshake(uint16_t msg, bool tls12, sd_role driver) {
     return msg == SD_KeyUpdate || (msg == SD_NewSessionTicket && driver == SD_ROLE_SERVER);
 }
 
+/* The OCSP response an honest server staples: the PKI's own for its
+ * credential (ocsp-<credential>.der, corpus/pki/make_pki.c, as the model
+ * and BoringSSL servers staple it). Any other is the defect under test. */
+static bool honest_staple(const sd_scenario *s) {
+    char own[sizeof s->credential + 8];
+    snprintf(own, sizeof own, "ocsp-%s", s->credential);
+    return strcmp(s->staple, own) == 0;
+}
+
 static bool has_mutation(const sd_action *a, sd_mutation_kind kind) {
     size_t n = a->n_mutations < SD_MAX_MUTATIONS ? a->n_mutations : SD_MAX_MUTATIONS;
     for (size_t i = 0; i < n; i++)
@@ -138,6 +154,10 @@ int sd_scenario_first_deviation(const sd_scenario *s) {
      * Certificate is the step under test. */
     bool bad_credential =
         driver == SD_ROLE_SERVER && s->credential[0] && !good_credential(s->credential, SD_ROLE_SERVER);
+    /* A response the driver as server staples that is not the credential's
+     * own: the message that carries it is the step under test. */
+    bool bad_staple = driver == SD_ROLE_SERVER && s->staple[0] && !honest_staple(s);
+    uint16_t staple_carrier = tls12 ? SD_CertificateStatus : SD_Certificate;
     walk w;
     walk_init(&w, s, tls12);
     bool first_flight_sent = false, compat_ccs_sent = false, finished_sent = false;
@@ -148,6 +168,7 @@ int sd_scenario_first_deviation(const sd_scenario *s) {
         case SD_ACT_SEND:
             if (!honest_mutations(a, tls12, driver)) return step;
             if (bad_credential && a->msg_type == SD_Certificate && !a->n_mutations) return step;
+            if (bad_staple && a->msg_type == staple_carrier) return step;
             if (w.done) {
                 if (!honest_after_handshake(a->msg_type, tls12, driver)) return step;
                 break;

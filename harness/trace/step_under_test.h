@@ -23,7 +23,11 @@
  *    and §D.4 give it, or protected;
  *  - application data before the handshake is done, or with a record flag;
  *  - a Certificate carrying a defective fixture credential (a `credential:`
- *    header other than a good leaf, with the driver as server).
+ *    header other than a good leaf, with the driver as server);
+ *  - the message that carries a stapled OCSP response other than the PKI's
+ *    own for the credential (a `staple:` header other than
+ *    ocsp-<credential>): the TLS 1.3 Certificate, the TLS 1.2
+ *    CertificateStatus.
  * A trace with none of these tests its last action that sends something.
  * `expect: complete` scenarios test their whole run: every step is the point. */
 #ifndef SHAKEDOWN_TRACE_STEP_UNDER_TEST_H

@@ -252,6 +252,10 @@ typedef struct {
     uint16_t cipher_suite; /* the one suite the driver offers (client) or picks (server); 0: its defaults */
     sd_client_auth client_auth; /* server under test: ask the driver for a certificate (`client-auth:`) */
     bool session_tickets;       /* server under test: issue session tickets (`session-tickets: issue`) */
+    /* `staple:`: client under test, the fixture PKI's file <staple>.der, an
+     * OCSP response the driver staples as the server when the client asks
+     * (RFC 6066 §8, RFC 8446 §4.4.2.1); "": none. */
+    char staple[64];
     /* `groups:`: the named groups the stack under test accepts (a server)
      * or offers (a client), in its order of preference; none: its own
      * defaults. A server that accepts only groups the driver's ClientHello

@@ -457,6 +457,12 @@ static void set_name(char out[64], const char *name) {
     out[n] = '\0';
 }
 
+/* The fixture PKI's OCSP responses (corpus/pki/make_pki.c), which a setup
+ * whose client is under test has the driver staple (`staple:`): the good
+ * one for "leaf", and the ones the client must refuse. */
+static const char *const staples[] = {"ocsp-leaf", "ocsp-revoked", "ocsp-leaf-revoked",
+                                      "ocsp-leaf-wrong-serial", "ocsp-leaf-stale"};
+
 /* A suite for the setup's version that fits its server credential; now and
  * then 0, the driver's defaults. */
 static uint16_t some_suite(rng *r, const sd_fuzz_setup *s) {
@@ -474,7 +480,7 @@ static uint16_t some_suite(rng *r, const sd_fuzz_setup *s) {
 static bool mutate_setup(rng *r, work *w) {
     sd_fuzz_setup *s = &w->setup;
     bool v12 = s->version == SD_TLS12;
-    switch (below(r, 6)) {
+    switch (below(r, 7)) {
     case 0: /* the other version; the suite follows */
         s->version = v12 ? SD_TLS13 : SD_TLS12;
         s->cipher_suite = some_suite(r, s);
@@ -503,6 +509,12 @@ static bool mutate_setup(rng *r, work *w) {
         break;
     case 4:
         s->session_tickets = !s->session_tickets;
+        break;
+    case 5: /* a response to staple, or none; only the driver as server staples */
+        if (s->role == SD_ROLE_CLIENT && below(r, 4) != 0)
+            set_name(s->staple, staples[below(r, sizeof staples / sizeof staples[0])]);
+        else
+            s->staple[0] = '\0';
         break;
     default:
         s->announce_ticket = !s->announce_ticket;
