@@ -978,6 +978,101 @@ static void session_id_mutation(void **state) {
     assert_non_null(strstr(o.detail, "changed nothing"));
 }
 
+/* The first handshake message the target sent, its body. */
+static sd_span target_first_message_body(const capture *cap) {
+    sd_reader r = sd_reader_of(sd_buf_span(&cap->from_target));
+    sd_record rec;
+    uint8_t alert;
+    assert_int_equal(sd_parse_record(&r, &rec, &alert), 1);
+    assert_int_equal(rec.content_type, SD_handshake);
+    assert_true(rec.fragment.len >= 4 + 2 + SD_RANDOM_LEN);
+    return sd_span_of(rec.fragment.data + 4, rec.fragment.len - 4);
+}
+
+/* `versions:` reaches the stack under test while the driver plays
+ * `version:`: a client set up for TLS 1.2 and 1.3 offers both
+ * (supported_versions, RFC 8446 §4.2.1) to a driver that answers TLS 1.2; a
+ * server set up so marks its TLS 1.2 ServerHello (§4.1.3), which
+ * `expect ServerHello random=` checks, and without the range it does not.
+ * random= on a TLS 1.2 ServerHello is what the driver's keys use: a TLS
+ * 1.2-only client completes with it. */
+static void versions_and_random(void **state) {
+    (void)state;
+    static const char client13[] =
+        HEAD("client", "1.2") "versions: 1.2-1.3\nexpect ClientHello\nsend ServerHello\n"
+                              "send Certificate\nsend ServerKeyExchange\n"
+                              "send ServerHelloDone\nexpect ClientKeyExchange\n"
+                              "expect-ccs\nexpect Finished\nsend-ccs\nsend Finished\n";
+    static const char server13[] = HEAD(
+        "server", "1.2") "versions: 1.2-1.3\nsend ClientHello\nexpect ServerHello random=444f574e47524401\n"
+                         "expect Certificate\nexpect ServerKeyExchange\nexpect ServerHelloDone\n"
+                         "send ClientKeyExchange\nsend-ccs\nsend Finished\nexpect-ccs\nexpect Finished\n";
+    static const char sentinel_to_tls12_client[] =
+        HEAD("client", "1.2") "versions: 1.2\nexpect ClientHello\nsend ServerHello random=444f574e47524401\n"
+                              "send Certificate\nsend ServerKeyExchange\n"
+                              "send ServerHelloDone\nexpect ClientKeyExchange\n"
+                              "expect-ccs\nexpect Finished\nsend-ccs\nsend Finished\n";
+    for (size_t i = 0; i < N_STACKS; i++) {
+        capture cap;
+        sd_buf_init(&cap.from_peer);
+        sd_buf_init(&cap.from_target);
+        sd_outcome o;
+        run_text(client13, stacks[i], &o, &cap);
+        if (o.kind != SD_OUTCOME_COMPLETED) fail_msg("%s: client 1.2-1.3: %s", stacks[i]->name, o.detail);
+        assert_int_equal(o.version, SD_TLS12);
+        sd_client_hello ch;
+        uint8_t alert;
+        sd_span ext;
+        sd_u16_list versions;
+        assert_true(sd_parse_client_hello(target_first_message_body(&cap), &ch, &alert));
+        assert_true(sd_extensions_find(ch.extensions, SD_supported_versions, &ext));
+        assert_true(sd_parse_supported_versions_ch(ext, &versions, &alert));
+        assert_true(sd_u16_list_contains(versions, SD_TLS13));
+        assert_true(sd_u16_list_contains(versions, SD_TLS12));
+        sd_buf_free(&cap.from_peer);
+        sd_buf_free(&cap.from_target);
+
+        sd_buf_init(&cap.from_peer);
+        sd_buf_init(&cap.from_target);
+        run_text(server13, stacks[i], &o, &cap);
+        if (o.kind != SD_OUTCOME_COMPLETED) fail_msg("%s: server 1.2-1.3: %s", stacks[i]->name, o.detail);
+        sd_span sh = target_first_message_body(&cap);
+        assert_memory_equal(sh.data + 2 + 24, "DOWNGRD\x01", 8);
+        sd_buf_free(&cap.from_peer);
+        sd_buf_free(&cap.from_target);
+
+        /* The same server without the range: a TLS 1.2 server, whose
+         * random is random; the check says what it wanted and got. */
+        char text[2048];
+        snprintf(text, sizeof text, "%s", server13);
+        char *range = strstr(text, "versions: 1.2-1.3\n");
+        assert_non_null(range);
+        memmove(range, range + strlen("versions: 1.2-1.3\n"),
+                strlen(range + strlen("versions: 1.2-1.3\n")) + 1);
+        run_text(text, stacks[i], &o, NULL);
+        assert_int_equal(o.kind, SD_OUTCOME_DEVIATED);
+        assert_int_equal(o.step, 1);
+        assert_non_null(
+            strstr(o.detail, "expected ServerHello whose random ends 444f574e47524401, target's ends "));
+
+        run_text(sentinel_to_tls12_client, stacks[i], &o, NULL);
+        if (o.kind != SD_OUTCOME_COMPLETED)
+            fail_msg("%s: TLS 1.2-only client, sentinel: %s", stacks[i]->name, o.detail);
+    }
+    /* The random the driver sent ends as random= says, the rest as built. */
+    capture cap;
+    sd_buf_init(&cap.from_peer);
+    sd_buf_init(&cap.from_target);
+    sd_outcome o;
+    run_text(HEAD("server", "1.3") "send ClientHello random=0102\nexpect ServerHello\n", &sd_target_model, &o,
+             &cap);
+    sd_span ch = first_message_body(&cap);
+    assert_int_equal(ch.data[2 + 30], 0x01);
+    assert_int_equal(ch.data[2 + 31], 0x02);
+    sd_buf_free(&cap.from_peer);
+    sd_buf_free(&cap.from_target);
+}
+
 /* flip-ext=: exactly one byte changes, inside the body of the named
  * extension, where the offset says (wrapping as flip='s do); the ladder
  * names the extension; a message without it is sent as built and the step
@@ -1591,6 +1686,7 @@ int main(void) {
         cmocka_unit_test(new_actions_round_trip),
         cmocka_unit_test(extension_and_record_mutations),
         cmocka_unit_test(session_id_mutation),
+        cmocka_unit_test(versions_and_random),
         cmocka_unit_test(flip_ext_mutation),
         cmocka_unit_test(premaster_version_mutation),
         cmocka_unit_test(point_and_signature_mutations),

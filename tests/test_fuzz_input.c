@@ -491,10 +491,35 @@ static void test_trace_runs_with_its_setup(void **state) {
     assert_int_equal(cfg.version, SD_TLS12);
     assert_string_equal(cfg.driver_credential, "weak-key");
     assert_null(cfg.target_client_credential);
+    assert_int_equal(cfg.target_min_version, 0); /* the version alone */
     sd_fuzz_setup_describe(&want, line, sizeof line);
     assert_string_equal(line,
                         "TLS 1.2, client under test, cipher suite TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256, "
                         "server credential weak-key, client authentication requested");
+
+    /* The versions of the stack under test (`versions:`): through the
+     * binary form, into the run configuration, named by describe, and no
+     * longer the setup a bare trace implies. */
+    sd_fuzz_setup ranged;
+    memset(&ranged, 0, sizeof ranged);
+    ranged.role = SD_ROLE_CLIENT;
+    ranged.version = SD_TLS12;
+    ranged.min_version = SD_TLS12;
+    ranged.max_version = SD_TLS13;
+    encode(tls12_client, &ranged, &b);
+    assert_true(sd_fuzz_input_build("fuzz_trace", b.data, b.len, &t, &got, err, sizeof err));
+    assert_int_equal(got.min_version, SD_TLS12);
+    assert_int_equal(got.max_version, SD_TLS13);
+    assert_false(sd_fuzz_setup_implied(&got, &t));
+    sd_fuzz_setup_describe(&got, line, sizeof line);
+    assert_string_equal(line, "TLS 1.2, client under test, the client speaks TLS 1.2-1.3");
+    sd_run_config_defaults(&cfg, &sd_target_model, SD_ROLE_SERVER, &pki);
+    sd_fuzz_setup_apply(&got, &cfg);
+    assert_int_equal(cfg.version, SD_TLS12);
+    assert_int_equal(cfg.target_min_version, SD_TLS12);
+    assert_int_equal(cfg.target_max_version, SD_TLS13);
+    sd_trace_free(&t);
+    sd_buf_free(&b);
 }
 
 /* A setup can name anything a script can; the fuzz targets run only what
@@ -529,6 +554,19 @@ static void test_setup_runs(void **state) {
     assert_true(sd_fuzz_setup_runs(&s, &pki, why, sizeof why));
     s.cipher_suite = 0x1234;
     assert_false(sd_fuzz_setup_runs(&s, &pki, why, sizeof why));
+    /* A TLS 1.2 suite pinned on a stack that speaks TLS 1.3 too: BoringSSL
+     * cannot be set up so. Without the suite, or TLS 1.2 alone, it runs. */
+    s.version = SD_TLS12;
+    s.cipher_suite = SD_TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256;
+    s.min_version = SD_TLS12;
+    s.max_version = SD_TLS13;
+    assert_false(sd_fuzz_setup_runs(&s, &pki, why, sizeof why));
+    assert_non_null(strstr(why, "TLS 1.3 too"));
+    s.max_version = SD_TLS12;
+    assert_true(sd_fuzz_setup_runs(&s, &pki, why, sizeof why));
+    s.max_version = SD_TLS13;
+    s.cipher_suite = 0;
+    assert_true(sd_fuzz_setup_runs(&s, &pki, why, sizeof why));
 }
 
 /* Calls fn for every scenario file. */
@@ -590,6 +628,8 @@ static void check_config(const sd_scenario *s, void *ctx) {
         conform.cipher_suite != fuzz.cipher_suite || conform.client_auth != fuzz.client_auth ||
         conform.session_tickets != fuzz.session_tickets ||
         conform.tls12_announce_ticket != fuzz.tls12_announce_ticket ||
+        conform.target_min_version != fuzz.target_min_version ||
+        conform.target_max_version != fuzz.target_max_version ||
         !same_name(conform.driver_credential, fuzz.driver_credential) ||
         !same_name(conform.staple, fuzz.staple) ||
         !same_name(conform.target_client_credential, fuzz.target_client_credential) ||

@@ -184,6 +184,48 @@ static void client_rules(void **state) {
     assert_false(lacks(&p, "tls12.client.gen-malformed.ecdhe-ecdsa.server-hello.suite-not-offered"));
 }
 
+/* `versions:` needs a peer over TCP that speaks exactly those versions: a
+ * client that offers TLS 1.3 too is not a TLS 1.2-only one (it would be
+ * right to refuse the sentinel), nor one that offers TLS 1.2 only one that
+ * offers 1.3; a scenario without the header asks nothing of the others. */
+static void versions_rules(void **state) {
+    (void)state;
+    sd_peer_profile both = known(SD_ROLE_CLIENT), only12 = known(SD_ROLE_CLIENT);
+    both.tls12 = both.tls13 = SD_PROBE_YES;
+    only12.tls12 = SD_PROBE_YES;
+    only12.tls13 = SD_PROBE_NO;
+    char why[512] = "";
+    assert_true(sd_peer_profile_lacks(
+        &both, scenario("tls12.client.downgrade.tls12-only-client-ignores-sentinel"), why, sizeof why));
+    assert_string_equal(why,
+                        "probe: the client offers TLS 1.3, and this scenario needs one set up for TLS 1.2");
+    assert_false(lacks(&both, "tls12.client.downgrade.sentinel-tls12"));
+    assert_true(lacks(&only12, "tls12.client.downgrade.sentinel-tls12"));
+    assert_false(lacks(&only12, "tls12.client.downgrade.tls12-only-client-ignores-sentinel"));
+    assert_false(lacks(&both, "tls12.client.handshake.ecdhe-rsa"));
+    assert_false(lacks(&only12, "tls12.client.handshake.ecdhe-rsa"));
+
+    sd_peer_profile server = known(SD_ROLE_SERVER);
+    server.tls12 = SD_PROBE_YES;
+    server.tls13 = SD_PROBE_NO;
+    assert_true(
+        sd_peer_profile_lacks(&server, scenario("tls12.server.downgrade.sentinel-set"), why, sizeof why));
+    assert_string_equal(
+        why, "probe: the server does not accept TLS 1.3, and this scenario needs one set up for TLS "
+             "1.2-1.3");
+    server.tls13 = SD_PROBE_YES;
+    assert_false(lacks(&server, "tls12.server.downgrade.sentinel-set"));
+    /* A server's answer to its first ClientHello is judged by the range
+     * too: a TLS 1.3-only one refuses TLS 1.2. */
+    assert_true(lacks(&server, "tls12.server.downgrade.tls13-only-server-refuses-tls12"));
+    server.tls12 = SD_PROBE_NO;
+    assert_false(lacks(&server, "tls12.server.downgrade.tls13-only-server-refuses-tls12"));
+    /* Unknown answers skip nothing. */
+    server.tls12 = SD_PROBE_YES;
+    server.tls13 = SD_PROBE_UNKNOWN;
+    assert_false(lacks(&server, "tls12.server.downgrade.sentinel-set"));
+}
+
 /* --- Live probes ------------------------------------------------------------------ */
 
 static int stop_server(void **state) {
@@ -402,6 +444,7 @@ int main(void) {
         cmocka_unit_test(unknown_answers_skip_nothing),
         cmocka_unit_test(server_rules),
         cmocka_unit_test(client_rules),
+        cmocka_unit_test(versions_rules),
         cmocka_unit_test_teardown(serve_tls12_only, stop_server),
         cmocka_unit_test_teardown(server_closing_at_once, stop_server),
         cmocka_unit_test_teardown(s_server_without_app, stop_server),

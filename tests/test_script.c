@@ -482,7 +482,7 @@ static void test_trace_add_and_equal(void **state) {
     assert_string_equal(
         err, "x:1: unknown header \"colour:\" (expected one of id, title, rfc, role, "
              "version, tags, expect, credential, note, cipher-suite, client-auth, session-tickets, groups, "
-             "staple)");
+             "staple, versions)");
 }
 
 /* --- errors ------------------------------------------------------------------ */
@@ -630,6 +630,29 @@ static const error_case error_cases[] = {
      "id: t.t\ntitle: T\nrfc: R\nrole: server\nexpect: complete\nstaple: ocsp-leaf\n"
      "send ClientHello\n",
      0, 6, "staple: the driver staples an OCSP response only as the server (role: client)"},
+    {"versions of TLS 1.1", "id: t\nversions: 1.1-1.3\n", 0, 2,
+     "versions: expected <min>-<max> of 1.2 and 1.3 (1.2-1.3) or one of them, got \"1.1-1.3\""},
+    {"versions without a max", "id: t\nversions: 1.2-\n", 0, 2, "versions: expected <min>-<max>"},
+    {"versions with blanks", "id: t\nversions: 1.2 - 1.3\n", 0, 2, "versions: expected <min>-<max>"},
+    {"versions backwards", "id: t\nversions: 1.3-1.2\n", 0, 2,
+     "versions: \"1.3-1.2\" runs backwards (the lower version comes first: 1.2-1.3)"},
+    {"random= empty", HDR "send ServerHello random=\n", 0, 6,
+     "bad random=: 0 bytes (1-32: a hello's random is 32 bytes)"},
+    {"random= of 33 bytes",
+     HDR "send ServerHello random=00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff00\n", 0, 6,
+     "bad random=: 33 bytes (1-32: a hello's random is 32 bytes)"},
+    {"expect random= of a Finished", HDR "expect Finished random=00\n", 0, 6,
+     "expect: random= checks the random of a ClientHello or ServerHello"},
+    {"expect random= of a HelloRetryRequest", HDR "expect HelloRetryRequest random=00\n", 0, 6,
+     "expect: random= checks the random of a ClientHello or ServerHello"},
+    {"expect random= empty", HDR "expect ServerHello random=\n", 0, 6, "bad random=: 0 bytes (1-32"},
+    {"expect random= too long",
+     HDR "expect ClientHello random=00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff00\n", 0,
+     6, "bad random=: 33 bytes (1-32"},
+    {"expect another word", HDR "expect ServerHello flip=0:1\n", 0, 6,
+     "expect: too many arguments (usage: expect <HandshakeType> [random=<hex>])"},
+    {"expect two randoms", HDR "expect ServerHello random=00 random=01\n", 0, 6,
+     "expect: too many arguments"},
 };
 
 /* What version 2 of the trace added: the renegotiate action, the
@@ -789,6 +812,99 @@ static void test_session_id_flip_ext_premaster_version(void **state) {
                 strstr(err, "t:1: bad session-id=: 256 bytes (at most 255: its length prefix is one byte)"));
         }
     }
+}
+
+/* `versions:` gives the stack under test a range, or one version; without
+ * it min_version and max_version stay 0 (`version:` alone). */
+static void test_versions_header(void **state) {
+    (void)state;
+    static const struct {
+        const char *value;
+        uint16_t min, max;
+    } cases[] = {{"1.2-1.3", SD_TLS12, SD_TLS13},
+                 {"1.2", SD_TLS12, SD_TLS12},
+                 {"1.3", SD_TLS13, SD_TLS13},
+                 {"1.3-1.3 # a comment", SD_TLS13, SD_TLS13}};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char text[256];
+        snprintf(text, sizeof text,
+                 "id: t.t\ntitle: T\nrfc: R\nrole: client\nversion: 1.2\nexpect: complete\nversions: %s\n"
+                 "expect ClientHello\n",
+                 cases[i].value);
+        sd_scenario s;
+        char err[512];
+        if (!sd_scenario_parse("t.sd", text, strlen(text), &s, err, sizeof err)) fail_msg("%s", err);
+        assert_int_equal(s.version, SD_TLS12); /* the driver's stays its own */
+        assert_int_equal(s.min_version, cases[i].min);
+        assert_int_equal(s.max_version, cases[i].max);
+        sd_scenario_free(&s);
+    }
+    static const char plain[] =
+        "id: t.t\ntitle: T\nrfc: R\nrole: client\nexpect: complete\nexpect ClientHello\n";
+    sd_scenario s;
+    char err[512];
+    if (!sd_scenario_parse("t.sd", plain, strlen(plain), &s, err, sizeof err)) fail_msg("%s", err);
+    assert_int_equal(s.min_version, 0);
+    assert_int_equal(s.max_version, 0);
+    sd_scenario_free(&s);
+}
+
+/* random=: the end of a hello's random, 1-32 bytes, on send (a mutation)
+ * and on expect (a check of the target's hello, kept in the action's
+ * bytes); printed canonically and read back equal, the bytes counting for
+ * equality. */
+static void test_random(void **state) {
+    (void)state;
+    static const char text[] = "send ServerHello random=444F574E47524401 session-id=\n"
+                               "expect ClientHello random=00\n"
+                               "expect ServerHello random=444f574e47524400\n"
+                               "expect ServerHello\n"
+                               "send ClientHello random="
+                               "cf21ad74e59a6111be1d8c021e65b891c2a211167abb8c5e079e09e2c8a8339c\n";
+    sd_trace t;
+    char err[512];
+    if (!sd_trace_parse("t", text, strlen(text), &t, err, sizeof err)) fail_msg("%s", err);
+    assert_int_equal(t.n_actions, 5);
+    assert_int_equal(t.actions[0].mutations[0].kind, SD_MUT_RANDOM);
+    assert_int_equal(t.actions[0].mutations[0].bytes_len, 8);
+    assert_memory_equal(t.actions[0].mutations[0].bytes, "DOWNGRD\x01", 8);
+    assert_int_equal(t.actions[1].kind, SD_ACT_EXPECT);
+    assert_int_equal(t.actions[1].n_mutations, 0);
+    assert_int_equal(t.actions[1].bytes_len, 1);
+    assert_memory_equal(t.actions[2].bytes, "DOWNGRD\x00", 8);
+    assert_int_equal(t.actions[3].bytes_len, 0);
+    assert_int_equal(t.actions[4].mutations[0].bytes_len, 32);
+
+    sd_buf b;
+    sd_buf_init(&b);
+    sd_trace_print(&t, &b);
+    static const char canonical[] = "send ServerHello random=444f574e47524401 session-id=\n"
+                                    "expect ClientHello random=00\n"
+                                    "expect ServerHello random=444f574e47524400\n"
+                                    "expect ServerHello\n"
+                                    "send ClientHello random="
+                                    "cf21ad74e59a6111be1d8c021e65b891c2a211167abb8c5e079e09e2c8a8339c\n";
+    assert_int_equal(b.len, strlen(canonical));
+    assert_memory_equal(b.data, canonical, b.len);
+    sd_trace back;
+    if (!sd_trace_parse("printed", (const char *)b.data, b.len, &back, err, sizeof err)) fail_msg("%s", err);
+    assert_true(sd_trace_equal(&back, &t));
+    back.actions[2].bytes[7] ^= 1; /* the other sentinel */
+    assert_false(sd_trace_equal(&back, &t));
+    back.actions[2].bytes[7] ^= 1;
+    back.actions[0].mutations[0].bytes[0] ^= 1;
+    assert_false(sd_trace_equal(&back, &t));
+    back.actions[0].mutations[0].bytes[0] ^= 1;
+    assert_true(sd_trace_equal(&back, &t));
+    /* A check, or none: the same message expected is not the same action. */
+    back.actions[3].bytes = malloc(1);
+    assert_non_null(back.actions[3].bytes);
+    back.actions[3].bytes[0] = 0x01;
+    back.actions[3].bytes_len = 1;
+    assert_false(sd_trace_equal(&back, &t));
+    sd_trace_free(&back);
+    sd_trace_free(&t);
+    sd_buf_free(&b);
 }
 
 /* `staple:` names a file of the fixture PKI without its .der; a bare trace
@@ -1097,6 +1213,7 @@ int main(void) {
         cmocka_unit_test(test_headers),          cmocka_unit_test(test_actions),
         cmocka_unit_test(test_print_canonical),  cmocka_unit_test(test_trace_add_and_equal),
         cmocka_unit_test(test_groups_header),    cmocka_unit_test(test_staple_header),
+        cmocka_unit_test(test_versions_header),  cmocka_unit_test(test_random),
         cmocka_unit_test(test_errors),           cmocka_unit_test(test_new_mutations),
         cmocka_unit_test(test_error_edge_cases), cmocka_unit_test(test_session_id_flip_ext_premaster_version),
         cmocka_unit_test(test_garbage),          cmocka_unit_test(test_alert_sets),

@@ -643,6 +643,18 @@ static void mbedtls_refuses_tls13_as_unsupported(void **state) {
     assert_null(t);
     assert_true(err.unsupported);
     assert_string_equal(err.text, "mbedTLS 2.28 has no TLS 1.3");
+    /* A range that reaches TLS 1.3 is refused as well, not narrowed to TLS
+     * 1.2 (a `versions: 1.2-1.3` scenario); TLS 1.2 alone is not. */
+    cfg.min_version = SD_TLS12;
+    err = (sd_target_error){0};
+    assert_null(m->create(&cfg, &err));
+    assert_true(err.unsupported);
+    assert_string_equal(err.text, "mbedTLS 2.28 has no TLS 1.3");
+    cfg.max_version = SD_TLS12;
+    err = (sd_target_error){0};
+    t = m->create(&cfg, &err);
+    if (!t) fail_msg("mbedTLS, TLS 1.2 alone: %s", err.text);
+    t->ops->destroy(t);
 
     sd_run_config rc;
     sd_run_config_defaults(&rc, m, SD_ROLE_CLIENT, &pki);

@@ -66,6 +66,10 @@ static const char every_v2_feature[] =
     "send ClientHello pad=512 unknown-exts=3 session-id=00 flip-ext=cookie:last:0x01 flip-ext=44:middle:0xff "
     "flip-ext=65535:-300:0x00 session-id=\n"
     "send ClientKeyExchange premaster-version=0x0302\n"
+    "send ServerHello random=444f574e47524401 "
+    "random=00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff\n"
+    "expect ServerHello random=444f574e47524400\n"
+    "expect ClientHello random=ff\n"
     "send CertificateVerify sign-with=leaf-rsa\n"
     "send Finished wrong-transcript\n"
     "renegotiate drop-ext=signature_algorithms add-ext=signature_algorithms_cert:00020403\n"
@@ -287,7 +291,7 @@ static void test_rejects(void **state) {
     expect_reject((const uint8_t *)"SDT\x02\x89\x00", 6, "unknown action kind 137");
     expect_reject((const uint8_t *)"SDT\x01\x00\x01\x01\x0b", 8,
                   "mutation kind 11 needs binary trace version 2");
-    expect_reject((const uint8_t *)"SDT\x02\x00\x01\x01\x17", 8, "unknown mutation kind 23");
+    expect_reject((const uint8_t *)"SDT\x02\x00\x01\x01\x18", 8, "unknown mutation kind 24");
     /* session-id: a length its one-byte prefix cannot say; flip-ext cut
      * short after its extension type and after its offset */
     {
@@ -323,6 +327,45 @@ static void test_rejects(void **state) {
                   10, "credential name");
     /* a varint longer than 10 bytes */
     expect_reject((const uint8_t *)"SDT\x01\x06\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\x01", 16, NULL);
+}
+
+/* Exact bytes of random= and of an expect that checks a random, so their
+ * layout in binary.h is pinned: the mutation is a kind of its own, the
+ * expect a kind byte with 0x40 set, so a plain expect keeps its bytes. */
+static void test_layout_random(void **state) {
+    (void)state;
+    sd_trace t;
+    parse_script(
+        "send ServerHello random=444f574e47524401\nexpect ServerHello random=0102\nexpect Finished\n", &t);
+    sd_buf b;
+    sd_buf_init(&b);
+    char err[200];
+    assert_true(sd_trace_encode(&t, &b, err, sizeof err));
+    static const uint8_t want[] = {'S', 'D', 'T', 2,
+                                   /* send ServerHello, 1 mutation */
+                                   0, 2, 1,
+                                   /* random (kind 23): length 8, DOWNGRD 01 */
+                                   23, 8, 0x44, 0x4f, 0x57, 0x4e, 0x47, 0x52, 0x44, 0x01,
+                                   /* expect ServerHello with a random: 0x45, type 2, length 2, 01 02 */
+                                   0x45, 2, 2, 0x01, 0x02,
+                                   /* expect Finished */
+                                   5, 20};
+    assert_int_equal(b.len, sizeof want);
+    assert_memory_equal(b.data, want, sizeof want);
+    sd_buf_free(&b);
+    sd_trace_free(&t);
+    /* An expect that checks a random needs version 2, is never empty and
+     * is of a hello; 0xc5 (a HelloRetryRequest with one) is no kind. */
+    expect_reject((const uint8_t *)"SDT\x01\x45\x02\x01\x00", 8,
+                  "action kind 69 needs binary trace version 2");
+    expect_reject((const uint8_t *)"SDT\x02\x45\x02\x00", 7, "an expected random of 0 bytes");
+    expect_reject((const uint8_t *)"SDT\x02\x45\x14\x01\x00", 8,
+                  "random= checks the random of a ClientHello");
+    expect_reject((const uint8_t *)"SDT\x02\xc5\x01\x00", 7, "unknown action kind 197");
+    {
+        uint8_t long_random[7 + 33] = {'S', 'D', 'T', 2, 0x45, 2, 33};
+        expect_reject(long_random, sizeof long_random, "random= of 33 bytes (1-32)");
+    }
 }
 
 /* Every proper prefix of a valid encoding that ends inside an action is
@@ -467,6 +510,7 @@ static const struct {
     {SD_MUT_SESSION_ID, "session-id", SD_MUT_ARG_BYTES8, 2},
     {SD_MUT_FLIP_EXT, "flip-ext", SD_MUT_ARG_EXTENSION_FLIP, 2},
     {SD_MUT_PREMASTER_VERSION, "premaster-version", SD_MUT_ARG_U16, 2},
+    {SD_MUT_RANDOM, "random", SD_MUT_ARG_BYTES32, 2},
 };
 #define N_HISTORICAL (sizeof historical / sizeof historical[0])
 
@@ -509,9 +553,9 @@ static void sample_mutation(sd_mutation_kind kind, bool high, sd_mutation *m) {
     if (f->value) m->value = high ? f->value_max : f->value_min;
     if (f->offset) m->offset = high ? SD_OFFSET_MIDDLE : -7;
     if (f->mask) m->mask = high ? 0xff : 0;
-    if (f->bytes && high) {
+    if (f->bytes && (high || f->bytes_min)) {
         m->bytes = bytes;
-        m->bytes_len = f->bytes_max ? f->bytes_max : 3;
+        m->bytes_len = !high ? f->bytes_min : f->bytes_max ? f->bytes_max : 3;
     }
     if (f->text) memcpy(m->text, high ? "a.b_c-9" : "leaf", high ? 8 : 5);
 }
@@ -590,6 +634,16 @@ static void test_mutation_table_round_trips(void **state) {
                         fail_msg("%s: encoded %zu bytes", what, over.bytes_len);
                     sd_buf_free(&b);
                 }
+                /* One byte fewer than a shape's least: refused. */
+                if (f->bytes && f->bytes_min && !high) {
+                    sd_mutation under = m;
+                    under.bytes_len = f->bytes_min - 1;
+                    one_mutation_trace(&t, &a, reneg ? SD_ACT_RENEGOTIATE : SD_ACT_SEND, &under);
+                    sd_buf_init(&b);
+                    if (sd_trace_encode(&t, &b, err, sizeof err))
+                        fail_msg("%s: encoded %zu bytes", what, under.bytes_len);
+                    sd_buf_free(&b);
+                }
                 /* Just past either edge of the value's range: the encoder
                  * refuses it (the decoder checks the same rules). */
                 if (f->value) {
@@ -646,7 +700,8 @@ static bool setup_equal(const sd_fuzz_setup *a, const sd_fuzz_setup *b) {
            a->client_auth == b->client_auth && a->session_tickets == b->session_tickets &&
            a->announce_ticket == b->announce_ticket && a->n_groups == b->n_groups &&
            memcmp(a->groups, b->groups, a->n_groups * sizeof a->groups[0]) == 0 &&
-           strcmp(a->staple, b->staple) == 0;
+           strcmp(a->staple, b->staple) == 0 && a->min_version == b->min_version &&
+           a->max_version == b->max_version;
 }
 
 /* Exact bytes, so the setup's layout in binary.h is pinned. */
@@ -683,6 +738,31 @@ static void test_setup_layout(void **state) {
                                            'p', '-', 'l', 'e', 'a', 'f',  5,    1,    0,    2,   0};
     assert_int_equal(sb.len, sizeof want_stapled);
     assert_memory_equal(sb.data, want_stapled, sizeof want_stapled);
+    sd_buf_free(&sb);
+    /* Versions: flag bit 3, and min then max after the stapled file. */
+    sd_fuzz_setup ranged = stapled;
+    ranged.min_version = 0x0303;
+    ranged.max_version = 0x0304;
+    sd_buf_init(&sb);
+    assert_true(sd_trace_encode_with_setup(&t, &ranged, &sb, err, sizeof err));
+    static const uint8_t want_ranged[] = {
+        'S', 'D', 'T', 3,   0,   0x03, 0x03, 0xc0, 0x2b, 2,    2 | 4 | 8, 7,    'e', 'x', 'p', 'i', 'r',
+        'e', 'd', 0,   10,  'c', 'l',  'i',  'e',  'n',  't',  '-',       'r',  's', 'a', 0,   9,   'o',
+        'c', 's', 'p', '-', 'l', 'e',  'a',  'f',  0x03, 0x03, 0x03,      0x04, 5,   1,   0,   2,   0};
+    assert_int_equal(sb.len, sizeof want_ranged);
+    assert_memory_equal(sb.data, want_ranged, sizeof want_ranged);
+    sd_buf_free(&sb);
+    /* Without a stapled file they follow the groups. */
+    ranged.staple[0] = '\0';
+    ranged.min_version = ranged.max_version = 0x0303;
+    sd_buf_init(&sb);
+    assert_true(sd_trace_encode_with_setup(&t, &ranged, &sb, err, sizeof err));
+    static const uint8_t want_one[] = {'S',  'D',  'T',  3,   0,   0x03, 0x03, 0xc0, 0x2b, 2,  2 | 8,
+                                       7,    'e',  'x',  'p', 'i', 'r',  'e',  'd',  0,    10, 'c',
+                                       'l',  'i',  'e',  'n', 't', '-',  'r',  's',  'a',  0,  0x03,
+                                       0x03, 0x03, 0x03, 5,   1,   0,    2,    0};
+    assert_int_equal(sb.len, sizeof want_one);
+    assert_memory_equal(sb.data, want_one, sizeof want_one);
     sd_buf_free(&sb);
 
     sd_trace d;
@@ -731,6 +811,9 @@ static void test_setup_round_trips(void **state) {
     /* every group slot, any value */
     setups[2].n_groups = SD_MAX_SCENARIO_GROUPS;
     for (size_t g = 0; g < SD_MAX_SCENARIO_GROUPS; g++) setups[2].groups[g] = (uint16_t)(0x0017 + 0x1111 * g);
+    setups[2].min_version = 0x0303;
+    setups[2].max_version = 0x0304;
+    setups[0].min_version = setups[0].max_version = 0x0304;
     for (size_t i = 0; i < sizeof scripts / sizeof scripts[0]; i++) {
         for (size_t k = 0; k < sizeof setups / sizeof setups[0]; k++) {
             sd_trace t;
@@ -755,7 +838,8 @@ static void test_setup_round_trips(void **state) {
             /* Every proper prefix that ends inside the setup is refused. */
             size_t setup_end = SD_TRACE_BINARY_HEADER_LEN + 7 + 3 + strlen(got.server_credential) +
                                strlen(got.client_credential) + strlen(got.target_client_credential) + 1 +
-                               2 * got.n_groups + (got.staple[0] ? 1 + strlen(got.staple) : 0);
+                               2 * got.n_groups + (got.staple[0] ? 1 + strlen(got.staple) : 0) +
+                               (got.min_version ? 4 : 0);
             for (size_t n = SD_TRACE_BINARY_HEADER_LEN; n < setup_end; n++) {
                 sd_trace cut;
                 if (sd_trace_decode_with_setup(a.data, n, &cut, &got, &has, err, sizeof err))
@@ -806,8 +890,18 @@ static void test_setup_rejects(void **state) {
     expect_reject((const uint8_t *)"SDT\x03\x00\x03\x04\x00\x00\x00\x00\x00\x00\x00\x09", 15, "9 groups");
     expect_reject((const uint8_t *)"SDT\x03\x00\x03\x04\x00\x00\x00\x00\x00\x00\x00\x01\x00", 16,
                   "a group of the setup");
-    expect_reject((const uint8_t *)"SDT\x03\x00\x03\x04\x00\x00\x00\x08\x00\x00\x00", 14,
+    expect_reject((const uint8_t *)"SDT\x03\x00\x03\x04\x00\x00\x00\x10\x00\x00\x00", 14,
                   "unknown setup flag bits");
+    /* the versions flag (bit 3): cut short, 0 (one encoding: no range is
+     * the flag clear), TLS 1.1, backwards */
+    expect_reject((const uint8_t *)"SDT\x03\x00\x03\x04\x00\x00\x00\x08\x00\x00\x00\x00\x03\x03\x03", 18,
+                  "the setup's highest version");
+    expect_reject((const uint8_t *)"SDT\x03\x00\x03\x04\x00\x00\x00\x08\x00\x00\x00\x00\x00\x00\x00\x00", 19,
+                  "the setup's versions start at 0x0000");
+    expect_reject((const uint8_t *)"SDT\x03\x00\x03\x04\x00\x00\x00\x08\x00\x00\x00\x00\x03\x02\x03\x04", 19,
+                  "versions 0x0302-0x0304");
+    expect_reject((const uint8_t *)"SDT\x03\x00\x03\x04\x00\x00\x00\x08\x00\x00\x00\x00\x03\x04\x03\x03", 19,
+                  "lowest first");
     /* the staple flag (bit 2): a name of 0 bytes (one encoding: no file is
      * the flag clear), none at all, one with a capital */
     expect_reject((const uint8_t *)"SDT\x03\x00\x03\x04\x00\x00\x00\x04\x00\x00\x00\x00\x00", 16,
@@ -841,6 +935,11 @@ static void test_setup_rejects(void **state) {
     snprintf(s.staple, sizeof s.staple, "ocsp leaf");
     assert_false(sd_trace_encode_with_setup(&t, &s, &b, err, sizeof err));
     assert_non_null(strstr(err, "stapled file"));
+    assert_int_equal(b.len, 0);
+    s = tls12_setup();
+    s.max_version = 0x0304; /* a max without a min */
+    assert_false(sd_trace_encode_with_setup(&t, &s, &b, err, sizeof err));
+    assert_non_null(strstr(err, "versions 0x0000-0x0304"));
     assert_int_equal(b.len, 0);
     sd_buf_free(&b);
 }
@@ -898,6 +997,7 @@ int main(void) {
         cmocka_unit_test(test_version_is_the_lowest_needed),
         cmocka_unit_test(test_layout),
         cmocka_unit_test(test_layout_session_id_flip_ext_premaster),
+        cmocka_unit_test(test_layout_random),
         cmocka_unit_test(test_every_scenario),
         cmocka_unit_test(test_rejects),
         cmocka_unit_test(test_truncation),

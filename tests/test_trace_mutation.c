@@ -66,6 +66,10 @@ static void test_reaches_every_kind(void **state) {
     bool hrr_send = false, hrr_expect = false;
     bool shape_seen[2][2] = {{false}}; /* [TLS 1.2][client under test] */
     bool stapled = false;              /* a setup whose driver staples an OCSP response */
+    /* setups whose stack under test speaks TLS 1.2 and 1.3, one version of
+     * its own, or the version the driver plays (no range) */
+    bool ranged = false, pinned = false, unranged = false;
+    bool expect_sentinel = false; /* an expect of a hello that checks a downgrade sentinel */
     for (unsigned seed = 0; seed < 4000; seed++) {
         /* Not a trace: the mutator starts from an honest handshake. */
         uint8_t data[MAX_SIZE] = {0xff};
@@ -83,12 +87,22 @@ static void test_reaches_every_kind(void **state) {
             assert_int_equal(setup.role, SD_ROLE_CLIENT);
             stapled = true;
         }
+        if (has_setup) {
+            ranged |= setup.min_version == SD_TLS12 && setup.max_version == SD_TLS13;
+            pinned |= setup.min_version != 0 && setup.min_version == setup.max_version;
+            unranged |= setup.min_version == 0;
+            assert_true(setup.min_version <= setup.max_version);
+        }
         for (size_t i = 0; i < t.n_actions; i++) {
             const sd_action *a = &t.actions[i];
             kind_seen[a->kind] = true;
             if (a->msg_type == SD_MSG_TYPE_HELLO_RETRY_REQUEST) {
                 hrr_send |= a->kind == SD_ACT_SEND;
                 hrr_expect |= a->kind == SD_ACT_EXPECT;
+            }
+            if (a->kind == SD_ACT_EXPECT && a->bytes_len) {
+                assert_true(sd_expect_random_allowed(a->msg_type));
+                expect_sentinel |= a->bytes_len == 8 && memcmp(a->bytes, "DOWNGRD", 7) == 0;
             }
         }
         sd_trace_free(&t);
@@ -98,6 +112,10 @@ static void test_reaches_every_kind(void **state) {
     assert_true(hrr_send);
     assert_true(hrr_expect);
     assert_true(stapled);
+    assert_true(ranged);
+    assert_true(pinned);
+    assert_true(unranged);
+    assert_true(expect_sentinel);
     for (int v = 0; v < 2; v++)
         for (int c = 0; c < 2; c++)
             if (!shape_seen[v][c])
@@ -114,6 +132,7 @@ static void test_reaches_every_mutation_kind(void **state) {
     bool seen[SD_MUT_COUNT] = {false};
     bool session_id_33 = false, session_id_long = false, session_id_empty = false;
     bool flip_ext_cookie = false, flip_ext_last = false, premaster_rolled_back = false;
+    bool random_sentinel12 = false, random_sentinel11 = false, random_whole = false;
     for (unsigned seed = 0; seed < 1500; seed++) {
         uint8_t data[MAX_SIZE] = {0xff};
         size_t n = sd_trace_mutate(data, 1, sizeof data, seed);
@@ -139,6 +158,13 @@ static void test_reaches_every_mutation_kind(void **state) {
                     assert_int_not_equal(m->mask, 0);
                 }
                 premaster_rolled_back |= m->kind == SD_MUT_PREMASTER_VERSION && m->value < SD_TLS12;
+                if (m->kind == SD_MUT_RANDOM) {
+                    /* RFC 8446 §4.1.3's two sentinels, and a whole random */
+                    assert_true(m->bytes_len >= 1 && m->bytes_len <= 32);
+                    random_sentinel12 |= m->bytes_len == 8 && memcmp(m->bytes, "DOWNGRD\x01", 8) == 0;
+                    random_sentinel11 |= m->bytes_len == 8 && memcmp(m->bytes, "DOWNGRD\x00", 8) == 0;
+                    random_whole |= m->bytes_len == 32;
+                }
             }
         sd_trace_free(&t);
     }
@@ -150,6 +176,9 @@ static void test_reaches_every_mutation_kind(void **state) {
     assert_true(flip_ext_cookie);
     assert_true(flip_ext_last);
     assert_true(premaster_rolled_back);
+    assert_true(random_sentinel12);
+    assert_true(random_sentinel11);
+    assert_true(random_whole);
 }
 
 /* What one change did to `from`: the action dropped or inserted (its

@@ -222,21 +222,26 @@ static bool drop_mutations(ctx *c, sd_trace *t) {
     return changed;
 }
 
-/* The k-th byte string of a trace (action payloads, then body=/append=). */
-static bool byte_field(sd_trace *t, size_t k, uint8_t ***bytes, size_t **len) {
+/* The k-th byte string of a trace (action payloads, then body=/append=),
+ * and the fewest bytes it may keep (random= keeps one: its shape's
+ * bytes_min). */
+static bool byte_field(sd_trace *t, size_t k, uint8_t ***bytes, size_t **len, size_t *min) {
     for (size_t i = 0; i < t->n_actions; i++) {
         sd_action *a = &t->actions[i];
         if (a->bytes_len) {
             if (k-- == 0) {
                 *bytes = &a->bytes;
                 *len = &a->bytes_len;
+                *min = 0;
                 return true;
             }
         }
         for (size_t m = 0; m < a->n_mutations; m++) {
             if (a->mutations[m].bytes_len && k-- == 0) {
+                const sd_mutation_info *info = sd_mutation_info_of(a->mutations[m].kind);
                 *bytes = &a->mutations[m].bytes;
                 *len = &a->mutations[m].bytes_len;
+                *min = info ? sd_mutation_arg_fields(info->arg)->bytes_min : 0;
                 return true;
             }
         }
@@ -248,15 +253,15 @@ static bool byte_field(sd_trace *t, size_t k, uint8_t ***bytes, size_t **len) {
 static bool shrink_bytes(ctx *c, sd_trace *t) {
     bool changed = false;
     uint8_t **bytes;
-    size_t *len;
-    for (size_t f = 0; byte_field(t, f, &bytes, &len); f++) {
+    size_t *len, min;
+    for (size_t f = 0; byte_field(t, f, &bytes, &len, &min); f++) {
         for (size_t chunk = *len / 2; chunk >= 1; chunk /= 2) {
-            for (size_t at = 0; at + chunk <= *len;) {
+            for (size_t at = 0; at + chunk <= *len && *len - chunk >= min;) {
                 sd_trace cand;
                 if (!copy_trace(t, &cand)) return changed;
                 uint8_t **cb;
-                size_t *cl;
-                if (!byte_field(&cand, f, &cb, &cl)) {
+                size_t *cl, cmin;
+                if (!byte_field(&cand, f, &cb, &cl, &cmin)) {
                     sd_trace_free(&cand);
                     break;
                 }
@@ -266,7 +271,8 @@ static bool shrink_bytes(ctx *c, sd_trace *t) {
                     sd_trace_free(t);
                     *t = cand;
                     changed = true;
-                    if (!byte_field(t, f, &bytes, &len)) return changed; /* emptied: the field is gone */
+                    if (!byte_field(t, f, &bytes, &len, &min))
+                        return changed; /* emptied: the field is gone */
                 } else {
                     sd_trace_free(&cand);
                     at += chunk;

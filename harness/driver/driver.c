@@ -236,6 +236,13 @@ static void collect(driver *d) {
                 q->answerable_hrr = retry_is_answerable(d, ev.msg.body);
                 d->target_hrrs++;
             }
+            /* Every hello puts its random after the two-byte version (RFC
+             * 8446 §4.1.2, §4.1.3; RFC 5246 §7.4.1.2, §7.4.1.3). */
+            if ((ev.msg.type == SD_ClientHello || ev.msg.type == SD_ServerHello) &&
+                ev.msg.body.len >= 2 + SD_RANDOM_LEN) {
+                q->has_random = true;
+                memcpy(q->random, ev.msg.body.data + 2, SD_RANDOM_LEN);
+            }
             if (ev.msg.type == SD_Finished) {
                 /* The side that finishes second sends its Finished only
                  * after it has verified the other's (RFC 8446 §4.4.4, RFC
@@ -387,9 +394,10 @@ static void check_for_refusal(driver *d) {
 /* The mutations that edit the body after it is built, and may leave it as
  * it was (a drop-ext of an extension it lacks, a dup-ext of one it lacks,
  * pad= to a length it has, a flip-ext of an extension it lacks, a
- * session-id= of the id it has). The others always change what is sent: its
- * framing (type=, length=, split=, plaintext, record-version=) or how it
- * is built (cert=, wrong-key, bad-point, ...). */
+ * session-id= of the id it has, a random= of the bytes it ends with). The
+ * others always change what is sent: its framing (type=, length=, split=,
+ * plaintext, record-version=) or how it is built (cert=, wrong-key,
+ * bad-point, ...). */
 static bool is_body_edit(sd_mutation_kind kind) {
     switch (kind) {
     case SD_MUT_BODY:
@@ -403,6 +411,7 @@ static bool is_body_edit(sd_mutation_kind kind) {
     case SD_MUT_UNKNOWN_EXTS:
     case SD_MUT_SESSION_ID:
     case SD_MUT_FLIP_EXT:
+    case SD_MUT_RANDOM:
         return true;
     default:
         return false;
@@ -677,6 +686,30 @@ static const char *wanted_name(const sd_action *a) {
                                               : "close_notify";
 }
 
+/* expect <hello> random=<hex>: the random of the hello the target sent must
+ * end with those bytes. What a scenario checks a target's own choice with:
+ * RFC 8446 §4.1.3, "TLS 1.3 servers which negotiate TLS 1.2 or below in
+ * response to a ClientHello MUST set the last 8 bytes of their Random value
+ * specially in their ServerHello". A random that does not is the target
+ * answering other than the trace expected. */
+static void check_expected_random(driver *d, const sd_action *a, const target_event *ev) {
+    if (!a->bytes_len || a->bytes_len > SD_RANDOM_LEN) return;
+    const uint8_t *tail = ev->random + SD_RANDOM_LEN - a->bytes_len;
+    if (ev->has_random && memcmp(tail, a->bytes, a->bytes_len) == 0) return;
+    char want[2 * SD_RANDOM_LEN + 1], got[2 * SD_RANDOM_LEN + 1] = "";
+    for (size_t i = 0; i < a->bytes_len; i++) {
+        snprintf(want + 2 * i, 3, "%02x", a->bytes[i]);
+        if (ev->has_random) snprintf(got + 2 * i, 3, "%02x", tail[i]);
+    }
+    if (!ev->has_random)
+        return end_run(d, SD_OUTCOME_DEVIATED,
+                       "expected %s whose random ends %s, target sent one too short "
+                       "to hold a random",
+                       wanted_name(a), want);
+    end_run(d, SD_OUTCOME_DEVIATED, "expected %s whose random ends %s, target's ends %s", wanted_name(a),
+            want, got);
+}
+
 static void run_expect(driver *d, const sd_action *a) {
     collect(d);
     if (!check_alive(d)) return;
@@ -765,6 +798,7 @@ static void run_expect(driver *d, const sd_action *a) {
                 ? ev.type == SD_ServerHello && ev.hrr
                 : ev.type == a->msg_type && !(ev.hrr && d->answered_hrr)) {
             if (ev.type == SD_KeyUpdate) d->key_update_pending = false;
+            check_expected_random(d, a, &ev);
             return;
         }
     }
@@ -1043,6 +1077,8 @@ void sd_run_config_defaults(sd_run_config *cfg, const sd_target_ops *stack, sd_r
 
 void sd_run_config_apply_scenario(sd_run_config *cfg, const sd_scenario *s) {
     if (s->version) cfg->version = s->version;
+    cfg->target_min_version = s->min_version;
+    cfg->target_max_version = s->max_version;
     if (s->credential[0]) {
         cfg->driver_credential = s->credential;
         if (s->role == SD_ROLE_SERVER) cfg->target_credential = s->credential;
@@ -1082,8 +1118,11 @@ void sd_driver_run(const sd_trace *trace, const sd_run_config *cfg, sd_outcome *
 
     sd_target_config tc = {
         .role = cfg->target_role,
-        .min_version = cfg->version,
-        .max_version = cfg->version,
+        /* The driver speaks one version; the target those it was given,
+         * which may be more (RFC 8446 §4.1.3: a TLS 1.3-capable server
+         * that negotiates TLS 1.2 says so in its random) or others. */
+        .min_version = cfg->target_min_version ? cfg->target_min_version : cfg->version,
+        .max_version = cfg->target_max_version ? cfg->target_max_version : cfg->version,
         .credential =
             cfg->target_role == SD_ROLE_SERVER ? sd_pki_find(cfg->pki, cfg->target_credential) : NULL,
         .pki = cfg->pki,

@@ -17,7 +17,11 @@
 typedef struct {
     const sd_target_ops *stack; /* the target to run against */
     sd_role target_role;        /* role of the stack under test */
-    uint16_t version;           /* SD_TLS13 or SD_TLS12: the one version both sides run */
+    uint16_t version;           /* SD_TLS13 or SD_TLS12: the version the driver plays */
+    /* The versions the target is configured to speak (sd_target_config's
+     * min_version, max_version; a scenario's `versions:`), lowest first; 0
+     * and 0: `version` alone, what both sides then run. */
+    uint16_t target_min_version, target_max_version;
     const sd_pki *pki;
     /* Credential the target presents when it is the server ("leaf" by default). */
     const char *target_credential;
@@ -80,11 +84,11 @@ typedef struct {
 void sd_run_config_defaults(sd_run_config *cfg, const sd_target_ops *stack, sd_role target_role,
                             const sd_pki *pki);
 
-/* Applies a scenario's headers: version, cipher-suite, credential (the
- * driver's when it plays the server; the target's when that is the
- * server), client-auth, session-tickets, groups (the target's) and staple
- * (which point into s: it must outlive the run). What every command that
- * runs a scenario should call. */
+/* Applies a scenario's headers: version, versions (the target's),
+ * cipher-suite, credential (the driver's when it plays the server; the
+ * target's when that is the server), client-auth, session-tickets, groups
+ * (the target's) and staple (which point into s: it must outlive the run).
+ * What every command that runs a scenario should call. */
 void sd_run_config_apply_scenario(sd_run_config *cfg, const sd_scenario *s);
 
 /* Runs trace against cfg->stack and fills out. Never crashes on any trace;
@@ -92,10 +96,10 @@ void sd_run_config_apply_scenario(sd_run_config *cfg, const sd_scenario *s);
 void sd_driver_run(const sd_trace *trace, const sd_run_config *cfg, sd_outcome *out);
 
 /* Applies a setup to a run configuration made by sd_run_config_defaults:
- * role, version, suite, credentials, client authentication, tickets. What
- * every command that runs a fuzz input calls, so that they all run it
- * alike. cfg's credential names then point into s: s must outlive every
- * use of cfg. */
+ * role, version and the target's versions, suite, credentials, client
+ * authentication, tickets. What every command that runs a fuzz input calls,
+ * so that they all run it alike. cfg's credential names then point into s:
+ * s must outlive every use of cfg. */
 void sd_fuzz_setup_apply(const sd_fuzz_setup *s, sd_run_config *cfg);
 
 /* Whether the fuzz targets run a setup: every credential it names is in

@@ -387,6 +387,9 @@ void driver_on_sent_handshake(driver *d, const sd_action *a, sd_span sent, sd_sp
          * ClientHello repeats (§4.1.2). The parser bounds it to 32 bytes. */
         memcpy(d->session_id, sent_hello.legacy_session_id.data, sent_hello.legacy_session_id.len);
         d->session_id_len = sent_hello.legacy_session_id.len;
+        /* And its random (random= may have set it), which names the
+         * secrets the observers are given (SSLKEYLOGFILE). */
+        memcpy(d->client_random, sent_hello.random.data, SD_RANDOM_LEN);
     }
     if (a->msg_type == SD_ClientHello && !server && !sends_our_share(d, sent)) {
         /* The trace replaced our key share: the driver cannot derive the

@@ -218,6 +218,22 @@ static void set_session_id(uint16_t msg_type, const sd_mutation *mu, sd_buf *bod
     sd_buf_free(&rebuilt);
 }
 
+/* random: the last bytes_len bytes of the hello's random (RFC 8446 §4.1.2,
+ * §4.1.3; RFC 5246 §7.4.1.2) become `bytes` (1-32 of them,
+ * SD_MUT_ARG_BYTES32): a ServerHello that ends with a downgrade sentinel,
+ * say. The random follows the two-byte legacy_version in every hello; a
+ * body too short to hold one (an earlier body= or truncate=) is left as it
+ * is. The driver's keys use the random the message carried
+ * (driver_on_sent_handshake). */
+static void set_random(uint16_t msg_type, const sd_mutation *mu, sd_buf *body) {
+    if (msg_type != SD_ClientHello && msg_type != SD_ServerHello &&
+        msg_type != SD_MSG_TYPE_HELLO_RETRY_REQUEST)
+        return;
+    size_t end = 2 + SD_RANDOM_LEN;
+    if (body->len < end || mu->bytes_len == 0 || mu->bytes_len > SD_RANDOM_LEN) return;
+    memcpy(body->data + end - mu->bytes_len, mu->bytes, mu->bytes_len);
+}
+
 /* bad-point: a copy of the share whose public value is not a point of the
  * group. X25519 has no off-curve points, so it gets the all-zero
  * u-coordinate, whose shared secret is all zero (RFC 7748 §6.1, RFC 8446
@@ -262,6 +278,9 @@ void driver_apply_body_mutations(const driver *d, const sd_action *a, sd_buf *bo
             break;
         case SD_MUT_SESSION_ID:
             set_session_id(a->msg_type, mu, body);
+            break;
+        case SD_MUT_RANDOM:
+            set_random(a->msg_type, mu, body);
             break;
         case SD_MUT_TRUNCATE:
             body->len = (size_t)mu->value < body->len ? body->len - (size_t)mu->value : 0;

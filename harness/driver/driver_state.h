@@ -32,6 +32,10 @@ typedef struct {
      * change the driver's ClientHello allows (driver.c,
      * retry_is_answerable). */
     bool answerable_hrr;
+    /* A ClientHello or ServerHello long enough to hold one: its random,
+     * for an `expect ... random=` to check. */
+    bool has_random;
+    uint8_t random[SD_RANDOM_LEN];
     sd_alert alert;
     bool protected_record;
     bool unreadable; /* SD_RL_APPDATA under keys the driver does not hold */

@@ -23,6 +23,8 @@ void sd_fuzz_setup_apply(const sd_fuzz_setup *s, sd_run_config *cfg) {
     cfg->target_groups = s->n_groups ? s->groups : NULL;
     cfg->n_target_groups = s->n_groups;
     cfg->staple = s->staple[0] ? s->staple : NULL;
+    cfg->target_min_version = s->min_version;
+    cfg->target_max_version = s->max_version;
     /* RFC 8446 lets a handshake message be 2^24-1 bytes long, and the model
      * buffers that much by default. A fuzz run holds it to BoringSSL's
      * limits (ssl_max_handshake_message_len in ssl/s3_both.cc: during the
@@ -122,6 +124,15 @@ bool sd_fuzz_setup_runs(const sd_fuzz_setup *s, const sd_pki *pki, char *why, si
                          (unsigned)s->groups[i]);
             return false;
         }
+    }
+    /* A TLS 1.2 suite holds the stack under test to that suite
+     * (sd_driver_run), which BoringSSL cannot do with TLS 1.3 enabled too:
+     * its TLS 1.3 suites are fixed (boringssl_target.c). */
+    if (s->version == SD_TLS12 && s->cipher_suite && s->max_version >= SD_TLS13) {
+        sd_set_error(why, why_len,
+                     "the setup pins a TLS 1.2 cipher suite on a stack that speaks TLS 1.3 too, which "
+                     "BoringSSL cannot be configured for");
+        return false;
     }
     if (!suite_runs(s->version, s->cipher_suite)) {
         const char *name = sd_cipher_suite_name(s->cipher_suite);

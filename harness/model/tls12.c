@@ -18,8 +18,10 @@
 #include "wire/tls12.h"
 
 /* RFC 8446 §4.1.3: a TLS 1.3 server negotiating TLS 1.2 ends its random with
- * "DOWNGRD" 01, and a TLS 1.3 client checks for it. */
+ * "DOWNGRD" 01 (one negotiating TLS 1.1 or below, with 00), and a TLS 1.3
+ * client checks for both. */
 static const uint8_t kDowngradeTls12[8] = {0x44, 0x4F, 0x57, 0x4E, 0x47, 0x52, 0x44, 0x01};
+static const uint8_t kDowngradeTls11[8] = {0x44, 0x4F, 0x57, 0x4E, 0x47, 0x52, 0x44, 0x00};
 
 static bool hash12(sd_model *m, uint8_t *out) {
     if (!sd_transcript_hash(&m->rl.transcript, m->suite12->prf_md(), out)) {
@@ -430,6 +432,13 @@ static void model12_on_server_hello(sd_model *m, const model_received *in) {
         return model_fatal(m, SD_illegal_parameter, "downgrade to TLS 1.2 signalled in the server random");
     if (sh->legacy_version != SD_TLS12)
         return model_fatal(m, SD_protocol_version, "server chose version 0x%04x", sh->legacy_version);
+    /* The same sentence's "either of these values": the TLS 1.1 one too,
+     * in a ServerHello that says TLS 1.2. (A TLS 1.2-only client has no
+     * check to make: RFC 8446 asks it to look for that value only "if the
+     * ServerHello indicates TLS 1.1 or below", which it refuses anyway.) */
+    if (m->offer.max_version >= SD_TLS13 && memcmp(m->server_random + 24, kDowngradeTls11, 8) == 0)
+        return model_fatal(m, SD_illegal_parameter,
+                           "downgrade to TLS 1.1 or below signalled in the server random");
     const sd_tls12_suite *s = sd_tls12_suite_find(sh->cipher_suite);
     /* RFC 5246 §7.4.1.3: the suite is "selected by the server from the list
      * in ClientHello.cipher_suites"; anything else is illegal_parameter. */

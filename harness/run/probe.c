@@ -319,6 +319,9 @@ static void probe_server(prober *pr, const sd_scenario *sc, size_t n, bool detec
         } else {
             need13 = true;
         }
+        /* A scenario that says which versions the server speaks
+         * (`versions:`) needs both known, in or out of its range. */
+        if (sc[i].min_version) need12 = need13 = true;
         if (sc[i].client_auth != SD_CLIENT_AUTH_NONE) need_check[check_of(shown_credential(&sc[i]))] = true;
     }
     if (need13) p->tls13 = server_version(pr, SD_TLS13, 0, detect_app);
@@ -564,6 +567,27 @@ bool sd_peer_profile_lacks(const sd_peer_profile *p, const sd_scenario *s, char 
     const char *peer = s->role == SD_ROLE_SERVER ? "server" : "client";
     uint16_t version = s->version ? s->version : SD_TLS13;
     sd_probe_answer speaks = version == SD_TLS12 ? p->tls12 : p->tls13;
+    /* `versions:`: the peer over TCP speaks the versions it was started
+     * with, which must be the scenario's (a client that offers TLS 1.3 is
+     * held to RFC 8446 §4.1.3's downgrade check, a TLS 1.2-only one is
+     * not; a server that speaks TLS 1.3 marks a TLS 1.2 ServerHello). Even
+     * where the first message is the step under test: the version a server
+     * chooses for it may be the point. */
+    for (uint16_t v = SD_TLS12; s->min_version && v <= SD_TLS13; v++) {
+        sd_probe_answer a = v == SD_TLS12 ? p->tls12 : p->tls13;
+        bool in_range = v >= s->min_version && v <= s->max_version;
+        if (a == (in_range ? SD_PROBE_NO : SD_PROBE_YES)) {
+            snprintf(why, len, "probe: the %s %s %s, and this scenario needs one set up for TLS %s%s%s", peer,
+                     in_range ? (s->role == SD_ROLE_SERVER ? "does not accept" : "does not offer")
+                              : (s->role == SD_ROLE_SERVER ? "accepts" : "offers"),
+                     version_name(v), s->min_version == SD_TLS12 ? "1.2" : "1.3",
+                     s->min_version == s->max_version ? "" : "-",
+                     s->min_version == s->max_version ? ""
+                     : s->max_version == SD_TLS12     ? "1.2"
+                                                      : "1.3");
+            return true;
+        }
+    }
     if (tests_first_message(s)) return false;
     if (speaks == SD_PROBE_NO) {
         snprintf(why, len, "probe: the %s does not %s %s", peer,

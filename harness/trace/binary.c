@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "wire/handshake.h"
 #include "wire/names.h"
 #include "util/util.h"
 
@@ -39,10 +40,15 @@ enum { FLAG_PLAINTEXT = 1, FLAG_ENCRYPTED = 2, FLAG_EMPTY_MASTER = 4 };
 /* SEND and EXPECT of the pseudo message HelloRetryRequest (msg_type
  * SD_MSG_TYPE_HELLO_RETRY_REQUEST, which does not fit the u8 msg_type
  * field) are written as their kind with this bit set, and no msg_type. */
+/* EXPECT with a random to check (`expect ServerHello random=<hex>`, version
+ * 2) is written as its kind with KIND_RANDOM_BIT set, then its msg_type and
+ * bytes, so that a plain EXPECT keeps its bytes. */
 enum {
     KIND_HRR_BIT = 0x80,
     KIND_SEND_HRR = KIND_HRR_BIT | SD_ACT_SEND,
-    KIND_EXPECT_HRR = KIND_HRR_BIT | SD_ACT_EXPECT
+    KIND_EXPECT_HRR = KIND_HRR_BIT | SD_ACT_EXPECT,
+    KIND_RANDOM_BIT = 0x40,
+    KIND_EXPECT_RANDOM = KIND_RANDOM_BIT | SD_ACT_EXPECT
 };
 
 bool sd_trace_binary_is(const uint8_t *data, size_t len) {
@@ -92,6 +98,10 @@ static bool check_mutation(const sd_mutation *m, char *why, size_t why_len) {
         return sd_set_error(why, why_len, "%s= of %zu bytes (at most %zu)", info->name, m->bytes_len,
                             f->bytes_max),
                false;
+    if (f->bytes && m->bytes_len < f->bytes_min)
+        return sd_set_error(why, why_len, "%s= of %zu bytes (at least %zu)", info->name, m->bytes_len,
+                            f->bytes_min),
+               false;
     if (f->value && (m->value < f->value_min || m->value > f->value_max))
         return sd_set_error(why, why_len, "%s %ld not %ld-%ld", value_noun(info->arg), m->value, f->value_min,
                             f->value_max),
@@ -133,6 +143,15 @@ static bool check_action(const sd_action *a, char *why, size_t why_len) {
         a->msg_type != SD_MSG_TYPE_HELLO_RETRY_REQUEST) {
         sd_set_error(why, why_len, "handshake type %u not 0-255 or HelloRetryRequest", (unsigned)a->msg_type);
         return false;
+    }
+    if (a->kind == SD_ACT_EXPECT && a->bytes_len > 0) {
+        if (a->bytes == NULL) return sd_set_error(why, why_len, "bytes missing"), false;
+        if (!sd_expect_random_allowed(a->msg_type))
+            return sd_set_error(why, why_len, "random= checks the random of a ClientHello or ServerHello"),
+                   false;
+        if (a->bytes_len > SD_RANDOM_LEN)
+            return sd_set_error(why, why_len, "random= of %zu bytes (1-%d)", a->bytes_len, SD_RANDOM_LEN),
+                   false;
     }
     if (a->kind == SD_ACT_RENEGOTIATE && a->msg_type != SD_ClientHello) {
         sd_set_error(why, why_len, "renegotiate sends a ClientHello, not type %u", (unsigned)a->msg_type);
@@ -185,6 +204,14 @@ static bool check_setup(const sd_fuzz_setup *s, char *why, size_t why_len) {
             return sd_set_error(why, why_len, "setup: a credential name is not [a-z0-9._-]{1,%zu}",
                                 sizeof s->server_credential - 1),
                    false;
+    bool no_range = s->min_version == 0 && s->max_version == 0;
+    bool known = (s->min_version == SD_TLS12 || s->min_version == SD_TLS13) &&
+                 (s->max_version == SD_TLS12 || s->max_version == SD_TLS13);
+    if (!no_range && (!known || s->min_version > s->max_version))
+        return sd_set_error(why, why_len,
+                            "setup: versions 0x%04x-0x%04x are not TLS 1.2 and/or 1.3, lowest first",
+                            (unsigned)s->min_version, (unsigned)s->max_version),
+               false;
     if (s->staple[0] != '\0' && cert_name_len(s->staple, sizeof s->staple) == 0)
         return sd_set_error(why, why_len, "setup: the stapled file's name is not [a-z0-9._-]{1,%zu}",
                             sizeof s->staple - 1),
@@ -226,6 +253,7 @@ static void put_mutation(sd_buf *out, const sd_mutation *m) {
         break;
     case SD_MUT_ARG_BYTES:
     case SD_MUT_ARG_BYTES8:
+    case SD_MUT_ARG_BYTES32:
         put_bytes(out, m->bytes, m->bytes_len);
         break;
     case SD_MUT_ARG_FLIP:
@@ -270,7 +298,9 @@ static void put_name(sd_buf *out, const char *name, size_t cap) {
 /* SETUP_STAPLE: a name (the stapled file) follows the groups. A flag
  * rather than a name always there, so that the setups written before it
  * keep their bytes. */
-enum { SETUP_SESSION_TICKETS = 1, SETUP_ANNOUNCE_TICKET = 2, SETUP_STAPLE = 4 };
+/* SETUP_VERSIONS: the stack under test's versions (min, max) follow, after
+ * the stapled file if there is one; the same reason. */
+enum { SETUP_SESSION_TICKETS = 1, SETUP_ANNOUNCE_TICKET = 2, SETUP_STAPLE = 4, SETUP_VERSIONS = 8 };
 
 /* check_setup has passed. */
 static void put_setup(sd_buf *out, const sd_fuzz_setup *s) {
@@ -280,13 +310,17 @@ static void put_setup(sd_buf *out, const sd_fuzz_setup *s) {
     sd_buf_u8(out, (uint8_t)s->client_auth);
     sd_buf_u8(out, (uint8_t)((s->session_tickets ? SETUP_SESSION_TICKETS : 0) |
                              (s->announce_ticket ? SETUP_ANNOUNCE_TICKET : 0) |
-                             (s->staple[0] ? SETUP_STAPLE : 0)));
+                             (s->staple[0] ? SETUP_STAPLE : 0) | (s->min_version ? SETUP_VERSIONS : 0)));
     put_name(out, s->server_credential, sizeof s->server_credential);
     put_name(out, s->client_credential, sizeof s->client_credential);
     put_name(out, s->target_client_credential, sizeof s->target_client_credential);
     sd_buf_u8(out, (uint8_t)s->n_groups);
     for (size_t i = 0; i < s->n_groups; i++) sd_buf_u16(out, s->groups[i]);
     if (s->staple[0]) put_name(out, s->staple, sizeof s->staple);
+    if (s->min_version) {
+        sd_buf_u16(out, s->min_version);
+        sd_buf_u16(out, s->max_version);
+    }
 }
 
 static void put_action(sd_buf *out, const sd_action *a) {
@@ -295,6 +329,8 @@ static void put_action(sd_buf *out, const sd_action *a) {
         sd_buf_u8(out, KIND_SEND_HRR);
     else if (hrr && a->kind == SD_ACT_EXPECT)
         sd_buf_u8(out, KIND_EXPECT_HRR);
+    else if (a->kind == SD_ACT_EXPECT && a->bytes_len)
+        sd_buf_u8(out, KIND_EXPECT_RANDOM);
     else
         sd_buf_u8(out, (uint8_t)a->kind);
     switch (a->kind) {
@@ -306,6 +342,7 @@ static void put_action(sd_buf *out, const sd_action *a) {
         break;
     case SD_ACT_EXPECT:
         if (!hrr) sd_buf_u8(out, (uint8_t)a->msg_type);
+        if (a->bytes_len) put_bytes(out, a->bytes, a->bytes_len);
         break;
     case SD_ACT_SEND_ALERT:
         sd_buf_u8(out, flags_of(a));
@@ -338,7 +375,7 @@ static void put_action(sd_buf *out, const sd_action *a) {
  * action kind, and of each mutation kind (SD_MUTATIONS). */
 static int version_needed(const sd_action *a) {
     if (a->kind == SD_ACT_SEND_CCS && a->empty_master) return 3;
-    int v = a->kind == SD_ACT_RENEGOTIATE ? 2 : 1;
+    int v = a->kind == SD_ACT_RENEGOTIATE || (a->kind == SD_ACT_EXPECT && a->bytes_len) ? 2 : 1;
     if (a->kind == SD_ACT_SEND || a->kind == SD_ACT_RENEGOTIATE)
         for (size_t i = 0; i < a->n_mutations; i++) {
             const sd_mutation_info *info = sd_mutation_info_of(a->mutations[i].kind);
@@ -508,7 +545,9 @@ static bool get_mutation(reader *r, sd_mutation *m) {
         return true;
     case SD_MUT_ARG_BYTES:
     case SD_MUT_ARG_BYTES8:
-        /* BYTES8's bound is checked with the action (check_mutation). */
+    case SD_MUT_ARG_BYTES32:
+        /* BYTES8's and BYTES32's bounds are checked with the action
+         * (check_mutation). */
         return get_bytes(r, "mutation bytes", &m->bytes, &m->bytes_len);
     case SD_MUT_ARG_FLIP:
         if (!get_offset(r, &m->offset) || !get_u8(r, "a flip mask", &b)) return false;
@@ -587,7 +626,7 @@ static bool get_setup(reader *r, sd_fuzz_setup *s) {
     s->cipher_suite = (uint16_t)(hi << 8 | lo);
     if (!get_u8(r, "the setup's client authentication", &auth) || !get_u8(r, "the setup's flags", &flags))
         return false;
-    if (flags & ~(SETUP_SESSION_TICKETS | SETUP_ANNOUNCE_TICKET | SETUP_STAPLE))
+    if (flags & ~(SETUP_SESSION_TICKETS | SETUP_ANNOUNCE_TICKET | SETUP_STAPLE | SETUP_VERSIONS))
         return fail(r, "unknown setup flag bits 0x%02x", flags);
     /* Out-of-range values are kept as they are, for check_setup to name. */
     s->role = (sd_role)role;
@@ -613,6 +652,17 @@ static bool get_setup(reader *r, sd_fuzz_setup *s) {
         /* One encoding per setup: no stapled file is the flag clear. */
         if (!s->staple[0]) return fail(r, "the setup's stapled file has an empty name");
     }
+    if (flags & SETUP_VERSIONS) {
+        if (!get_u8(r, "the setup's lowest version", &hi) || !get_u8(r, "the setup's lowest version", &lo))
+            return false;
+        s->min_version = (uint16_t)(hi << 8 | lo);
+        if (!get_u8(r, "the setup's highest version", &hi) || !get_u8(r, "the setup's highest version", &lo))
+            return false;
+        s->max_version = (uint16_t)(hi << 8 | lo);
+        /* One encoding per setup: no range is the flag clear, and a range
+         * is two versions (check_setup), never 0. */
+        if (!s->min_version) return fail(r, "the setup's versions start at 0x0000");
+    }
     char why[160];
     if (!check_setup(s, why, sizeof why)) {
         r->pos = start;
@@ -625,18 +675,20 @@ static bool get_action(reader *r, sd_trace *t) {
     size_t start = r->pos;
     uint8_t kind = 0;
     if (!get_u8(r, "an action kind", &kind)) return false;
-    if (kind > SD_ACT_RENEGOTIATE && kind != KIND_SEND_HRR && kind != KIND_EXPECT_HRR) {
+    if (kind > SD_ACT_RENEGOTIATE && kind != KIND_SEND_HRR && kind != KIND_EXPECT_HRR &&
+        kind != KIND_EXPECT_RANDOM) {
         r->pos = start;
         return fail(r, "unknown action kind %u", kind);
     }
-    if (kind == SD_ACT_RENEGOTIATE && r->version < 2) {
+    if ((kind == SD_ACT_RENEGOTIATE || kind == KIND_EXPECT_RANDOM) && r->version < 2) {
         r->pos = start;
         return fail(r, "action kind %u needs binary trace version 2 (this is version %d)", kind, r->version);
     }
     bool hrr = kind == KIND_SEND_HRR || kind == KIND_EXPECT_HRR;
-    sd_action *a = sd_trace_add(t, kind == KIND_SEND_HRR     ? SD_ACT_SEND
-                                   : kind == KIND_EXPECT_HRR ? SD_ACT_EXPECT
-                                                             : (sd_action_kind)kind);
+    sd_action *a =
+        sd_trace_add(t, kind == KIND_SEND_HRR                                   ? SD_ACT_SEND
+                        : kind == KIND_EXPECT_HRR || kind == KIND_EXPECT_RANDOM ? SD_ACT_EXPECT
+                                                                                : (sd_action_kind)kind);
     if (!a) return fail(r, "out of memory");
     uint8_t n = 0, type = 0;
     if (hrr) a->msg_type = SD_MSG_TYPE_HELLO_RETRY_REQUEST;
@@ -658,6 +710,12 @@ static bool get_action(reader *r, sd_trace *t) {
     case SD_ACT_EXPECT:
         if (!hrr && !get_u8(r, "a handshake type", &type)) return false;
         if (!hrr) a->msg_type = type;
+        /* One encoding: a random to check is never empty (check_action
+         * bounds it). */
+        if (kind == KIND_EXPECT_RANDOM) {
+            if (!get_bytes(r, "the random to expect", &a->bytes, &a->bytes_len)) return false;
+            if (a->bytes_len == 0) return fail(r, "an expected random of 0 bytes (1-%d)", SD_RANDOM_LEN);
+        }
         break;
     case SD_ACT_SEND_ALERT:
         if (!get_flags(r, a) || !get_u8(r, "an alert level", &a->alert_level) ||

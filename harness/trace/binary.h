@@ -27,24 +27,30 @@
  *     setup    = role:u8 version:u16 cipher_suite:u16 client_auth:u8 flags:u8     v3
  *                server_credential:name client_credential:name
  *                target_client_credential:name n_groups:u8 group:u16{n_groups}
- *                [staple:name]
+ *                [staple:name] [min_version:u16 max_version:u16]
  *       role          sd_role: 0 client, 1 server (of the stack under test)
  *       version       0x0303 (TLS 1.2) or 0x0304 (TLS 1.3), big-endian like every u16
  *       cipher_suite  any (0: the driver's defaults), as a script's `cipher-suite:`
  *       client_auth   sd_client_auth: 0 none, 1 request, 2 require
- *       flags         bit 0 session_tickets, bit 1 announce_ticket, bit 2 staple
- *                     (others 0)
+ *       flags         bit 0 session_tickets, bit 1 announce_ticket, bit 2 staple,
+ *                     bit 3 versions (others 0)
  *       groups        0..SD_MAX_SCENARIO_GROUPS named groups the stack under test
  *                     accepts or offers, as a script's `groups:` (0: its defaults)
  *       staple        only with flag bit 2, and then of 1..63 bytes: the fixture file
  *                     (without .der) of the OCSP response the driver staples as a
  *                     server, as a script's `staple:` (without the flag: none; so the
  *                     setups written before it read, and encode, as they were)
+ *       min_version, max_version
+ *                     only with flag bit 3, and then each 0x0303 or 0x0304, lowest
+ *                     first: the versions the stack under test speaks, as a script's
+ *                     `versions:` (without the flag: `version` alone; the same reason)
  *     name     = len:u8 (0..63) name[len] ([a-z0-9._-]; length 0: none)           v3
  *     action   = kind:u8 fields            (kind = sd_action_kind, or 0x80 | kind for the
  *                                           HelloRetryRequest pseudo message of SEND, EXPECT)
  *       SEND            msg_type:u8 n:u8 mutation{n}        n <= SD_MAX_MUTATIONS
  *       EXPECT          msg_type:u8
+ *       EXPECT_RANDOM   msg_type:u8 bytes (1..32)           v2; kind 0x45: EXPECT of a ClientHello or
+ *                                                           ServerHello with random=<hex>
  *       SEND_ALERT      flags:u8 level:u8 description:u8
  *       SEND_CCS        flags:u8
  *       SEND_APPDATA    flags:u8 bytes
@@ -60,11 +66,12 @@
  *                others 0
  *     mutation = kind:u8 fields            (kind = sd_mutation_kind; a kind needs the binary
  *                                           version of its row in SD_MUTATIONS, trace.h: 1 for
- *                                           body .. split, 2 for dup-ext .. premaster-version)
+ *                                           body .. split, 2 for dup-ext .. random)
  *       fields by the kind's argument shape (sd_mutation_arg):
  *       NONE            (nothing)
  *       BYTES           bytes
  *       BYTES8          bytes                          (len 0..255)
+ *       BYTES32         bytes                          (len 1..32)
  *       FLIP            offset:zigzag-varint mask:u8   (LONG_MIN = middle)
  *       EXTENSION_FLIP  type:u16 offset:zigzag-varint mask:u8
  *       U24             value:varint (0..2^24-1)
@@ -105,7 +112,7 @@
 
 /* How a trace runs besides its actions: what a scenario's headers say
  * (role, version, cipher-suite, credential, client-auth, session-tickets,
- * groups, staple), what a fuzz target decides from its input
+ * groups, staple, versions), what a fuzz target decides from its input
  * (trace/fuzz_input.h), and what
  * a binary trace of version 3 carries. driver/fuzz_setup.c applies it to a
  * run configuration. An empty name means none. */
@@ -130,6 +137,9 @@ typedef struct {
     /* The fixture PKI's <staple>.der, an OCSP response the driver staples
      * as the server when the client asks, as `staple:` (trace.h); "": none. */
     char staple[64];
+    /* The versions the stack under test is configured to speak, lowest
+     * first, as `versions:` (trace.h); 0 and 0: `version` alone. */
+    uint16_t min_version, max_version;
 } sd_fuzz_setup;
 
 /* True if data starts with the binary trace header (any version): what

@@ -512,13 +512,15 @@ void sd_fuzz_setup_from_scenario(const sd_scenario *s, sd_fuzz_setup *out) {
     out->n_groups = s->n_groups;
     memcpy(out->groups, s->groups, s->n_groups * sizeof s->groups[0]);
     snprintf(out->staple, sizeof out->staple, "%s", s->staple);
+    out->min_version = s->min_version;
+    out->max_version = s->max_version;
 }
 
 bool sd_fuzz_setup_implied(const sd_fuzz_setup *s, const sd_trace *t) {
     return s->version == SD_TLS13 && s->role == sd_trace_role_under_test(t) && s->cipher_suite == 0 &&
            !s->server_credential[0] && !s->client_credential[0] && !s->target_client_credential[0] &&
            s->client_auth == SD_CLIENT_AUTH_NONE && !s->session_tickets && !s->announce_ticket &&
-           s->n_groups == 0 && !s->staple[0];
+           s->n_groups == 0 && !s->staple[0] && !s->min_version;
 }
 
 void sd_fuzz_setup_describe(const sd_fuzz_setup *s, char *out, size_t out_len) {
@@ -555,6 +557,9 @@ void sd_fuzz_setup_describe(const sd_fuzz_setup *s, char *out, size_t out_len) {
             PUT("%s0x%04x", i ? " " : ", groups ", (unsigned)s->groups[i]);
     }
     if (s->staple[0]) PUT(", the driver staples %s.der", s->staple);
+    if (s->min_version)
+        PUT(", the %s speaks TLS 1.%d-1.%d", sd_role_name(s->role), s->min_version == SD_TLS12 ? 2 : 3,
+            s->max_version == SD_TLS12 ? 2 : 3);
 #undef PUT
 }
 

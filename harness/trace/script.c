@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "wire/handshake.h"
 #include "wire/names.h"
 
 #define MAX_TOKENS 32          /* words per action line: verb, arguments, mutations */
@@ -65,6 +66,7 @@ enum {
     H_SESSION_TICKETS,
     H_GROUPS,
     H_STAPLE,
+    H_VERSIONS,
     N_HEADERS
 };
 static const struct {
@@ -85,6 +87,7 @@ static const struct {
     [H_SESSION_TICKETS] = {"session-tickets", false},
     [H_GROUPS] = {"groups", false},
     [H_STAPLE] = {"staple", false},
+    [H_VERSIONS] = {"versions", false},
 };
 
 /* --- Errors ----------------------------------------------------------------- */
@@ -408,6 +411,35 @@ static bool parse_expectation(parser *p, char *value) {
         show(word).s);
 }
 
+/* 1.2 or 1.3, the spelling of `version:`; false for anything else. */
+static bool version_number(const char *text, size_t len, uint16_t *out) {
+    if (len == 3 && memcmp(text, "1.2", 3) == 0) {
+        *out = SD_TLS12;
+    } else if (len == 3 && memcmp(text, "1.3", 3) == 0) {
+        *out = SD_TLS13;
+    } else {
+        return false;
+    }
+    return true;
+}
+
+/* versions: <min>-<max> (1.2-1.3), or one version (1.2, which is 1.2-1.2):
+ * the versions the stack under test is configured to speak. */
+static bool parse_versions(parser *p, const char *value) {
+    sd_scenario *s = p->s;
+    const char *dash = strchr(value, '-');
+    size_t first_len = dash ? (size_t)(dash - value) : strlen(value);
+    const char *second = dash ? dash + 1 : value;
+    if (!version_number(value, first_len, &s->min_version) ||
+        !version_number(second, strlen(second), &s->max_version))
+        return fail(p, "versions: expected <min>-<max> of 1.2 and 1.3 (1.2-1.3) or one of them, got \"%s\"",
+                    show(value).s);
+    if (s->min_version > s->max_version)
+        return fail(p, "versions: \"%s\" runs backwards (the lower version comes first: 1.2-1.3)",
+                    show(value).s);
+    return true;
+}
+
 static bool parse_header(parser *p, const char *key, size_t key_len, char *value) {
     int h = -1;
     for (int i = 0; i < N_HEADERS; i++) {
@@ -419,7 +451,7 @@ static bool parse_header(parser *p, const char *key, size_t key_len, char *value
         return fail(p,
                     "unknown header \"%s:\" (expected one of id, title, rfc, role, version, tags, "
                     "expect, credential, note, cipher-suite, client-auth, session-tickets, groups, "
-                    "staple)",
+                    "staple, versions)",
                     k);
     }
     const char *name = headers[h].key;
@@ -479,6 +511,8 @@ static bool parse_header(parser *p, const char *key, size_t key_len, char *value
             return fail(p, "version: expected 1.3 or 1.2, got \"%s\"", show(value).s);
         }
         return true;
+    case H_VERSIONS:
+        return parse_versions(p, value);
     case H_TAGS:
         if (*value == '\0') return fail(p, "tags: empty value");
         return parse_tags(p, value);
@@ -758,15 +792,19 @@ static bool parse_mutation(parser *p, sd_action *a, const token *t) {
     case SD_MUT_ARG_NONE:
         break;
     case SD_MUT_ARG_BYTES:
-    case SD_MUT_ARG_BYTES8: {
+    case SD_MUT_ARG_BYTES8:
+    case SD_MUT_ARG_BYTES32: {
         char what[32];
         snprintf(what, sizeof(what), "%s=", name);
         if (!decode_hex(p, what, value, &mut.bytes, &mut.bytes_len)) return false;
-        if (f->bytes_max && mut.bytes_len > f->bytes_max) {
+        if (mut.bytes_len < f->bytes_min || (f->bytes_max && mut.bytes_len > f->bytes_max)) {
             size_t n = mut.bytes_len;
             free(mut.bytes);
-            return fail(p, "bad %s=: %zu bytes (at most %zu: its length prefix is one byte)", name, n,
-                        f->bytes_max);
+            const char *why = info->arg == SD_MUT_ARG_BYTES8 ? "its length prefix is one byte"
+                                                             : "a hello's random is 32 bytes";
+            if (f->bytes_min == 0)
+                return fail(p, "bad %s=: %zu bytes (at most %zu: %s)", name, n, f->bytes_max, why);
+            return fail(p, "bad %s=: %zu bytes (%zu-%zu: %s)", name, n, f->bytes_min, f->bytes_max, why);
         }
         break;
     }
@@ -810,6 +848,21 @@ static bool parse_mutation(parser *p, sd_action *a, const token *t) {
         break;
     }
     a->mutations[a->n_mutations++] = mut;
+    return true;
+}
+
+/* expect <hello> random=<hex>: the target's hello random must end with
+ * these 1-32 bytes (RFC 8446 §4.1.3 puts its downgrade sentinels in the
+ * last 8), kept in the action's bytes. */
+static bool parse_expect_random(parser *p, sd_action *a, const token *t) {
+    if (t->quoted || strncmp(t->s, "random=", 7) != 0)
+        return fail(p, "expect: too many arguments (usage: expect <HandshakeType> [random=<hex>])");
+    if (!sd_expect_random_allowed(a->msg_type))
+        return fail(p, "expect: random= checks the random of a ClientHello or ServerHello");
+    if (!decode_hex(p, "random=", t->s + 7, &a->bytes, &a->bytes_len)) return false;
+    if (a->bytes_len < 1 || a->bytes_len > SD_RANDOM_LEN)
+        return fail(p, "bad random=: %zu bytes (1-%d: a hello's random is %d bytes)", a->bytes_len,
+                    SD_RANDOM_LEN, SD_RANDOM_LEN);
     return true;
 }
 
@@ -858,8 +911,11 @@ static bool parse_action(parser *p, char *line) {
             if (!parse_mutation(p, a, &tok[i])) return false;
         return true;
     case SD_ACT_EXPECT:
-        if (!need_args(p, verb, n, 1, false, "expect <HandshakeType>")) return false;
-        return handshake_type_arg(p, verb, &tok[1], &a->msg_type);
+        if (!need_args(p, verb, n, 1, true, "expect <HandshakeType> [random=<hex>]")) return false;
+        if (!handshake_type_arg(p, verb, &tok[1], &a->msg_type)) return false;
+        if (n > 3)
+            return fail(p, "expect: too many arguments (usage: expect <HandshakeType> [random=<hex>])");
+        return n == 2 || parse_expect_random(p, a, &tok[2]);
     case SD_ACT_SEND_ALERT:
         if (!need_args(p, verb, n, 2, true, "send-alert <level> <description> [plaintext|encrypted]"))
             return false;

@@ -77,6 +77,7 @@ static void put_mutation(sd_buf *out, const sd_mutation *m) {
         break;
     case SD_MUT_ARG_BYTES:
     case SD_MUT_ARG_BYTES8:
+    case SD_MUT_ARG_BYTES32:
         put(out, "=");
         put_hex(out, m->bytes, m->bytes_len);
         break;
@@ -141,6 +142,10 @@ void sd_trace_print(const sd_trace *t, sd_buf *out) {
         case SD_ACT_EXPECT:
             put(out, "expect ");
             put_msg_type(out, a->msg_type);
+            if (a->bytes_len) {
+                put(out, " random=");
+                put_hex(out, a->bytes, a->bytes_len);
+            }
             break;
         case SD_ACT_SEND_ALERT:
             put(out, "send-alert ");

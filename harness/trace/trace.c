@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "wire/names.h"
+
 void sd_trace_init(sd_trace *t) {
     t->n_actions = 0;
     t->cap = 0;
@@ -94,6 +96,9 @@ static const sd_mutation_fields arg_fields[] = {
     [SD_MUT_ARG_BYTES8] = {.bytes = true, .bytes_max = 255},
     [SD_MUT_ARG_EXTENSION_FLIP] =
         {.value = true, .offset = true, .mask = true, .value_min = 0, .value_max = 0xffff},
+    /* A hello's random is 32 bytes (RFC 8446 §4.1.2, RFC 5246 §7.4.1.2);
+     * empty would change nothing. */
+    [SD_MUT_ARG_BYTES32] = {.bytes = true, .bytes_min = 1, .bytes_max = 32},
 };
 
 const sd_mutation_fields *sd_mutation_arg_fields(sd_mutation_arg arg) {
@@ -131,7 +136,7 @@ static bool action_equal(const sd_action *a, const sd_action *b) {
             if (!mutation_equal(&a->mutations[i], &b->mutations[i])) return false;
         return true;
     case SD_ACT_EXPECT:
-        return a->msg_type == b->msg_type;
+        return a->msg_type == b->msg_type && data;
     case SD_ACT_SEND_ALERT:
         return a->alert_level == b->alert_level && a->alert == b->alert && flags;
     case SD_ACT_SEND_CCS:
@@ -154,6 +159,10 @@ bool sd_trace_equal(const sd_trace *a, const sd_trace *b) {
     for (size_t i = 0; i < a->n_actions; i++)
         if (!action_equal(&a->actions[i], &b->actions[i])) return false;
     return true;
+}
+
+bool sd_expect_random_allowed(uint16_t msg_type) {
+    return msg_type == SD_ClientHello || msg_type == SD_ServerHello;
 }
 
 void sd_scenario_free(sd_scenario *s) {

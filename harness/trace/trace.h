@@ -58,6 +58,8 @@ typedef enum {
                                  * length, RFC 8446 §3.4, so that a length prefix can say how many) */
     SD_MUT_ARG_EXTENSION_FLIP,  /* name=<extension>:<offset>:<mask>: `value` the extension as EXTENSION,
                                  * `offset` as FLIP, `mask` the mask 0-255 */
+    SD_MUT_ARG_BYTES32,         /* name=<hex>: `bytes`, 1-32 of them (the end of a hello's 32-byte
+                                 * random, or all of it) */
 } sd_mutation_arg;
 
 /* Named deviations, applied to a message after it is built (BoGo's
@@ -121,7 +123,11 @@ typedef enum {
     X(FLIP_EXT, "flip-ext", SD_MUT_ARG_EXTENSION_FLIP, 2)                                                   \
     /* TLS 1.2 RSA ClientKeyExchange: write `value` as the client_version of the encrypted                  \
      * PreMasterSecret (RFC 5246 §7.4.7.1; the honest one is ClientHello.client_version) */                 \
-    X(PREMASTER_VERSION, "premaster-version", SD_MUT_ARG_U16, 2)
+    X(PREMASTER_VERSION, "premaster-version", SD_MUT_ARG_U16, 2)                                            \
+    /* ClientHello / ServerHello / HelloRetryRequest: the last `bytes_len` bytes of the                     \
+     * random become `bytes` (all 32: the whole random), e.g. a TLS 1.2 ServerHello ending                  \
+     * with a downgrade sentinel of RFC 8446 §4.1.3 */                                                      \
+    X(RANDOM, "random", SD_MUT_ARG_BYTES32, 2)
 // clang-format on
 
 #define SD_MUT_ENUM_ENTRY(kind, name, arg, version) SD_MUT_##kind,
@@ -152,6 +158,7 @@ bool sd_mutation_from_name(const char *name, size_t len, sd_mutation_kind *out);
 typedef struct {
     bool value, offset, bytes, text, mask;
     long value_min, value_max;
+    size_t bytes_min; /* when `bytes` is used: the fewest it may hold */
     size_t bytes_max; /* when `bytes` is used: the most it may hold; 0: as many as an action carries */
 } sd_mutation_fields;
 
@@ -185,7 +192,11 @@ typedef struct {
     uint8_t alert_level;  /* SEND_ALERT */
     uint8_t alert;        /* SEND_ALERT */
     uint8_t content_type; /* SEND_RAW */
-    uint8_t *bytes;       /* SEND_RAW payload, SEND_APPDATA/EXPECT_APPDATA data; owned */
+    /* SEND_RAW payload, SEND_APPDATA/EXPECT_APPDATA data; owned. EXPECT of a
+     * ClientHello or ServerHello (`random=<hex>`): 1-32 bytes (bytes_len)
+     * the random of the target's hello must end with (RFC 8446 §4.1.3's
+     * downgrade sentinels are its last 8), none for no check. */
+    uint8_t *bytes;
     size_t bytes_len;
     bool encrypted; /* SEND_RAW, SEND_ALERT: protect with the current keys (default: as the state requires) */
     bool force_plaintext;
@@ -200,6 +211,11 @@ typedef struct {
     size_t n_mutations; /* SEND, RENEGOTIATE */
     sd_mutation mutations[SD_MAX_MUTATIONS];
 } sd_action;
+
+/* Whether `expect <msg_type>` may check the end of the random
+ * (sd_action.bytes, `random=`): a ClientHello's or ServerHello's, which the
+ * target chose. Not HelloRetryRequest, whose random RFC 8446 §4.1.3 fixes. */
+bool sd_expect_random_allowed(uint16_t msg_type);
 
 typedef struct {
     size_t n_actions;
@@ -237,7 +253,11 @@ typedef struct {
     char title[200];
     char rfc[600];    /* "RFC 8446 §4.4.4: \"...requirement sentence...\"" */
     sd_role role;     /* role of the stack under test */
-    uint16_t version; /* SD_TLS13 */
+    uint16_t version; /* SD_TLS13: the version the driver plays */
+    /* `versions: 1.2-1.3`: the versions the stack under test is configured
+     * to speak, min_version <= max_version (each SD_TLS12 or SD_TLS13); 0
+     * and 0 without the header: `version` alone. */
+    uint16_t min_version, max_version;
     char tags[SD_MAX_TAGS][32];
     size_t n_tags;
     sd_expectation_kind expect;

@@ -7,6 +7,7 @@
 
 #include "trace/binary.h"
 #include "trace/trace.h"
+#include "wire/handshake.h"
 #include "wire/names.h"
 
 typedef struct {
@@ -198,6 +199,28 @@ static uint16_t some_extension_with_body(rng *r) {
     return exts[below(r, sizeof exts / sizeof exts[0])];
 }
 
+/* The end of a hello's random (random=, and what an expect of a hello
+ * checks): mostly a downgrade sentinel of RFC 8446 §4.1.3, "DOWNGRD" then
+ * 01 (TLS 1.2) or 00 (TLS 1.1 or below); now and then the whole
+ * HelloRetryRequest random, or 1-32 bytes of anything. Fills *bytes with
+ * 1-32 bytes (none if out of memory). */
+static void some_random_tail(rng *r, uint8_t **bytes, size_t *len) {
+    static const uint8_t sentinel[8] = {0x44, 0x4F, 0x57, 0x4E, 0x47, 0x52, 0x44, 0x01};
+    unsigned pick = below(r, 8);
+    *len = pick < 6 ? sizeof sentinel : pick == 6 ? SD_RANDOM_LEN : 1 + below(r, SD_RANDOM_LEN);
+    *bytes = random_bytes(r, *len);
+    if (!*bytes) {
+        *len = 0;
+        return;
+    }
+    if (pick < 6) {
+        memcpy(*bytes, sentinel, sizeof sentinel);
+        if (pick >= 4) (*bytes)[7] = 0x00;
+    } else if (pick == 6) {
+        memcpy(*bytes, sd_hrr_random, SD_RANDOM_LEN);
+    }
+}
+
 /* A random mutation of any kind, with an argument of its shape (values the
  * driver's messages make interesting, now and then any). */
 static void random_mutation(rng *r, sd_mutation *m, bool tls12_trace) {
@@ -222,6 +245,9 @@ static void random_mutation(rng *r, sd_mutation *m, bool tls12_trace) {
         if (!m->bytes) m->bytes_len = 0;
         break;
     }
+    case SD_MUT_ARG_BYTES32:
+        some_random_tail(r, &m->bytes, &m->bytes_len);
+        break;
     case SD_MUT_ARG_FLIP:
         m->offset = some_offset(r);
         m->value = 1 + below(r, 255);
@@ -480,7 +506,7 @@ static uint16_t some_suite(rng *r, const sd_fuzz_setup *s) {
 static bool mutate_setup(rng *r, work *w) {
     sd_fuzz_setup *s = &w->setup;
     bool v12 = s->version == SD_TLS12;
-    switch (below(r, 7)) {
+    switch (below(r, 8)) {
     case 0: /* the other version; the suite follows */
         s->version = v12 ? SD_TLS13 : SD_TLS12;
         s->cipher_suite = some_suite(r, s);
@@ -516,10 +542,22 @@ static bool mutate_setup(rng *r, work *w) {
         else
             s->staple[0] = '\0';
         break;
+    case 6: { /* the versions the stack under test speaks (`versions:`): its own, or a range */
+        static const uint16_t ranges[][2] = {
+            {0, 0}, {SD_TLS12, SD_TLS13}, {SD_TLS12, SD_TLS13}, {SD_TLS12, SD_TLS12}, {SD_TLS13, SD_TLS13}};
+        size_t k = below(r, sizeof ranges / sizeof ranges[0]);
+        s->min_version = ranges[k][0];
+        s->max_version = ranges[k][1];
+        break;
+    }
     default:
         s->announce_ticket = !s->announce_ticket;
         break;
     }
+    /* A TLS 1.2 suite pinned on a stack that speaks TLS 1.3 too is a
+     * setup BoringSSL cannot be configured for (sd_fuzz_setup_runs): the
+     * driver's defaults then. */
+    if (s->version == SD_TLS12 && s->cipher_suite && s->max_version >= SD_TLS13) s->cipher_suite = 0;
     w->has_setup = true;
     return true;
 }
@@ -612,6 +650,16 @@ static bool mutate_once(rng *r, work *w) {
             if (m->bytes_len > sd_mutation_arg_fields(SD_MUT_ARG_BYTES8)->bytes_max)
                 m->bytes_len = sd_mutation_arg_fields(SD_MUT_ARG_BYTES8)->bytes_max;
             return true;
+        case SD_MUT_ARG_BYTES32:
+            /* One byte of the random's end changed, added or taken away,
+             * within the 1-32 bytes a random has. */
+            edit_bytes(r, &m->bytes, &m->bytes_len);
+            if (m->bytes_len > SD_RANDOM_LEN) m->bytes_len = SD_RANDOM_LEN;
+            if (m->bytes_len == 0) {
+                free(m->bytes);
+                some_random_tail(r, &m->bytes, &m->bytes_len);
+            }
+            return true;
         case SD_MUT_ARG_FLIP:
             if (below(r, 2))
                 m->offset = m->offset == SD_OFFSET_MIDDLE ? 0 : m->offset + (long)below(r, 5) - 2;
@@ -653,8 +701,24 @@ static bool mutate_once(rng *r, work *w) {
         sd_action *a = &t->actions[below(r, (uint32_t)n)];
         switch (a->kind) {
         case SD_ACT_SEND:
-        case SD_ACT_EXPECT:
             a->msg_type = some_message(r, v12);
+            return true;
+        case SD_ACT_EXPECT:
+            /* Another message, or, for a hello, the end of its random
+             * checked (a downgrade sentinel, RFC 8446 §4.1.3) or not. */
+            if (sd_expect_random_allowed(a->msg_type) && below(r, 2)) {
+                free(a->bytes);
+                a->bytes = NULL;
+                a->bytes_len = 0;
+                if (below(r, 2)) some_random_tail(r, &a->bytes, &a->bytes_len);
+                return true;
+            }
+            a->msg_type = some_message(r, v12);
+            if (!sd_expect_random_allowed(a->msg_type)) {
+                free(a->bytes);
+                a->bytes = NULL;
+                a->bytes_len = 0;
+            }
             return true;
         case SD_ACT_SEND_ALERT:
             if (below(r, 2))

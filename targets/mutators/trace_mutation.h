@@ -11,8 +11,9 @@
  * send (any kind of trace.h's SD_MUTATIONS, with an argument of its shape:
  * `cert=` and `sign-with=` name every fixture credential); change a
  * message type, an alert, a flag; edit the bytes of a payload; change the
- * setup the trace runs with (version, credentials, suite, client
- * authentication, tickets; binary.h version 3). Message types are drawn
+ * setup the trace runs with (version, the versions of the stack under
+ * test, credentials, suite, client authentication, tickets; binary.h
+ * version 3). Message types are drawn
  * from the trace's version (RFC 5246 §7.4 for TLS 1.2, RFC 8446 §4 for
  * TLS 1.3), now and then from the other's. The driver still recomputes
  * Finished and lengths unless a mutation targets them, so each change

@@ -158,7 +158,12 @@ static bool add_suite(const char *item, void *ctx) {
 static void mbed_destroy(void *p);
 
 static void *mbed_create(const shim_opts *o, shim_conn *c, char *err, size_t err_len) {
-    if (o->min_version >= SHIM_TLS13) {
+    /* A range that reaches TLS 1.3 is refused too, not narrowed to TLS 1.2
+     * (docs/shim-contract.md: "refused, never approximated"): a client
+     * that offers TLS 1.3 checks a TLS 1.2 ServerHello's downgrade
+     * sentinel, and a server that could answer TLS 1.3 sets it (RFC 8446
+     * §4.1.3); a TLS 1.2-only stack does neither. */
+    if (o->max_version >= SHIM_TLS13) {
         snprintf(err, err_len, "unsupported: mbedTLS 2.28 has no TLS 1.3");
         return NULL;
     }
