@@ -1096,6 +1096,8 @@ void sd_driver_run(const sd_trace *trace, const sd_run_config *cfg, sd_outcome *
     sd_outcome_init(out);
     out->target_is_server = cfg->target_role == SD_ROLE_SERVER;
     out->configured_version = cfg->version;
+    out->configured_min_version = cfg->target_min_version;
+    out->configured_max_version = cfg->target_max_version;
     driver d;
     memset(&d, 0, sizeof(d));
     d.cfg = cfg;

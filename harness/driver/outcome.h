@@ -100,9 +100,11 @@ typedef struct {
     uint16_t version, cipher_suite, group;
     /* What the run was set up as: the target's role and the one version
      * both sides were configured for (the driver's configuration, not a
-     * claim of the target). The differential signature names them. */
+     * claim of the target), and the target's own range when a scenario's
+     * `versions:` gave one (0 when it is pinned to configured_version).
+     * The differential signature names them. */
     bool target_is_server;
-    uint16_t configured_version;
+    uint16_t configured_version, configured_min_version, configured_max_version;
     double elapsed_ms;
     char detail[256]; /* human explanation: expected X got Y, the stack's error string */
 } sd_outcome;

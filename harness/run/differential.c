@@ -172,8 +172,19 @@ void sd_finding_signature(const char *target, const sd_outcome *model, const sd_
     side(boringssl, b, sizeof b);
     sd_finding_parting(model, boringssl, parting, sizeof parting);
     uint16_t version = model->configured_version ? model->configured_version : boringssl->configured_version;
-    snprintf(out, out_len, "%s:model=%s:boringssl=%s:%s-%s:%s", target && target[0] ? target : "trace", a, b,
-             version == SD_TLS12 ? "tls12" : "tls13", model->target_is_server ? "server" : "client", parting);
+    /* A target set up for a range of versions (`versions:`) answers
+     * differently from one pinned to the version played, so the range
+     * ends the signature: an entry written for pinned runs that ends
+     * without a glob does not cover ranged ones. */
+    char range[40] = "";
+    if (model->configured_max_version)
+        snprintf(
+            range, sizeof range, ":versions=%u.%u-%u.%u", (unsigned)(model->configured_min_version >> 8) - 2,
+            (model->configured_min_version & 0xff) - 1u, (unsigned)(model->configured_max_version >> 8) - 2,
+            (model->configured_max_version & 0xff) - 1u);
+    snprintf(out, out_len, "%s:model=%s:boringssl=%s:%s-%s:%s%s", target && target[0] ? target : "trace", a,
+             b, version == SD_TLS12 ? "tls12" : "tls13", model->target_is_server ? "server" : "client",
+             parting, range);
     /* A signature is one word of known_differences.txt: a scenario id with
      * a blank (ids have none, but the caller's string is not ours to trust)
      * must not split it. */
