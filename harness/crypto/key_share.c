@@ -29,15 +29,17 @@ static void memo_input(sd_buf *input, uint16_t group, const uint8_t *private_key
     if (peer.len && peer.data) sd_buf_append(input, peer.data, peer.len);
 }
 
-/* The public key remembered for ks's private key, if any. */
-static bool public_from_memo(sd_key_share *ks) {
+/* The public key remembered for ks's private key, if any; *ticket names
+ * its entry for public_to_memo. */
+static bool public_from_memo(sd_key_share *ks, sd_memo_ticket *ticket) {
     sd_buf input, value;
     sd_buf_init(&input);
     sd_buf_init(&value);
     memo_input(&input, ks->group, ks->private_key, ks->private_len, sd_span_of(NULL, 0));
     bool ok = !input.failed &&
-              sd_memo_find(SD_MEMO_KEYGEN, SD_MEMO_KEY_NONE, NULL, sd_buf_span(&input), &value) &&
+              sd_memo_find(SD_MEMO_KEYGEN, SD_MEMO_KEY_NONE, NULL, sd_buf_span(&input), &value, ticket) &&
               value.len > 0 && value.len <= sizeof ks->public_key;
+    if (input.failed) ticket->usable = false;
     if (ok) {
         memcpy(ks->public_key, value.data, value.len);
         ks->public_len = value.len;
@@ -48,15 +50,8 @@ static bool public_from_memo(sd_key_share *ks) {
     return ok;
 }
 
-static void public_to_memo(const sd_key_share *ks) {
-    sd_buf input;
-    sd_buf_init(&input);
-    memo_input(&input, ks->group, ks->private_key, ks->private_len, sd_span_of(NULL, 0));
-    if (!input.failed)
-        sd_memo_put(SD_MEMO_KEYGEN, SD_MEMO_KEY_NONE, NULL, sd_buf_span(&input),
-                    sd_span_of(ks->public_key, ks->public_len));
-    if (input.data) OPENSSL_cleanse(input.data, input.len);
-    sd_buf_free(&input);
+static void public_to_memo(const sd_key_share *ks, const sd_memo_ticket *ticket) {
+    sd_memo_put(ticket, NULL, sd_span_of(ks->public_key, ks->public_len));
 }
 
 bool sd_group_supported(uint16_t group) {
@@ -109,7 +104,8 @@ static bool ec_generate(sd_key_share *ks, int nid, size_t coord_len, sd_rng *rng
         goto out;
     }
     ks->private_len = coord_len;
-    if (public_from_memo(ks)) {
+    sd_memo_ticket ticket;
+    if (public_from_memo(ks, &ticket)) {
         ok = true;
         goto out;
     }
@@ -123,7 +119,7 @@ static bool ec_generate(sd_key_share *ks, int nid, size_t coord_len, sd_rng *rng
         goto out;
     }
     ks->public_len = n;
-    public_to_memo(ks);
+    public_to_memo(ks, &ticket);
     ok = true;
 out:
     OPENSSL_cleanse(buf, sizeof(buf));
@@ -141,10 +137,11 @@ bool sd_key_share_generate(sd_key_share *ks, uint16_t group, sd_rng *rng) {
         /* RFC 7748 §6.1: the private key is 32 random bytes (clamped inside X25519). */
         sd_rng_bytes(rng, ks->private_key, 32);
         ks->private_len = 32;
-        if (!public_from_memo(ks)) {
+        sd_memo_ticket ticket;
+        if (!public_from_memo(ks, &ticket)) {
             X25519_public_from_private(ks->public_key, ks->private_key);
             ks->public_len = 32;
-            public_to_memo(ks);
+            public_to_memo(ks, &ticket);
         }
         return true;
     }
@@ -254,16 +251,16 @@ bool sd_key_share_derive(const sd_key_share *ks, sd_span peer_public, uint8_t *o
     memo_input(&input, ks->group, ks->private_key, ks->private_len, peer_public);
     if (peer_public.len && !peer_public.data) input.failed = true; /* not a value to remember */
     bool ok;
-    if (!input.failed && sd_memo_find(SD_MEMO_DERIVE, SD_MEMO_KEY_NONE, NULL, sd_buf_span(&input), &value) &&
+    sd_memo_ticket ticket = {0};
+    if (!input.failed &&
+        sd_memo_find(SD_MEMO_DERIVE, SD_MEMO_KEY_NONE, NULL, sd_buf_span(&input), &value, &ticket) &&
         value.len > 0 && value.len <= 48) {
         memcpy(out_secret, value.data, value.len);
         *out_len = value.len;
         ok = true;
     } else {
         ok = derive(ks, peer_public, out_secret, out_len, out_alert);
-        if (ok && !input.failed)
-            sd_memo_put(SD_MEMO_DERIVE, SD_MEMO_KEY_NONE, NULL, sd_buf_span(&input),
-                        sd_span_of(out_secret, *out_len));
+        if (ok) sd_memo_put(&ticket, NULL, sd_span_of(out_secret, *out_len));
     }
     if (input.data) OPENSSL_cleanse(input.data, input.len);
     if (value.data) OPENSSL_cleanse(value.data, value.len);

@@ -218,7 +218,9 @@ bool sd_memo_sign(sd_sign_once_fn sign_once, uint8_t variant, EVP_PKEY *key, uin
     sd_buf_u8(&input, (uint8_t)(variant << 1 | (steady ? 1 : 0)));
     sd_buf_u16(&input, scheme);
     if (message.len) sd_buf_append(&input, message.data, message.len);
-    bool ok = !input.failed && sd_memo_find(SD_MEMO_SIGN, SD_MEMO_KEY_SAME, key, sd_buf_span(&input), &sig);
+    sd_memo_ticket ticket = {0};
+    bool ok = !input.failed &&
+              sd_memo_find(SD_MEMO_SIGN, SD_MEMO_KEY_SAME, key, sd_buf_span(&input), &sig, &ticket);
     if (!ok) {
         size_t want = steady ? sd_ecdsa_steady_signature_len(key) : 0;
         /* Half the signings come out at the steady length; nearly all of
@@ -229,8 +231,7 @@ bool sd_memo_sign(sd_sign_once_fn sign_once, uint8_t variant, EVP_PKEY *key, uin
             if (!ok || !want || sig.len == want) break;
             if (sd_ecdsa_signature_other_form(key, &sig) && sig.len == want) break;
         }
-        if (ok && !input.failed)
-            sd_memo_put(SD_MEMO_SIGN, SD_MEMO_KEY_SAME, key, sd_buf_span(&input), sd_buf_span(&sig));
+        if (ok) sd_memo_put(&ticket, key, sd_buf_span(&sig));
     }
     if (ok) {
         sd_buf_append(out_signature, sig.data, sig.len);
@@ -252,8 +253,7 @@ bool sd_sign_steady(EVP_PKEY *key, uint16_t scheme, sd_span message, sd_buf *out
 bool sd_memo_verify(sd_verify_once_fn verify_once, uint8_t variant, EVP_PKEY *key, uint16_t scheme,
                     sd_span message, sd_span signature) {
     /* The memo's key: which verifying function, the scheme, the message's
-     * length and bytes, then the signature's; the entry's key is the same
-     * public key. Only signatures that verified are remembered: forged ones
+     * length and bytes, then the signature's; and the public key. Only signatures that verified are remembered: forged ones
      * are what fuzzing mostly sends, each different, and cheap to refuse. */
     sd_buf input, none;
     sd_buf_init(&input);
@@ -265,11 +265,12 @@ bool sd_memo_verify(sd_verify_once_fn verify_once, uint8_t variant, EVP_PKEY *ke
     if (signature.len && signature.data) sd_buf_append(&input, signature.data, signature.len);
     bool usable =
         !input.failed && (message.len == 0 || message.data) && (signature.len == 0 || signature.data);
-    bool ok = usable && sd_memo_find(SD_MEMO_VERIFY, SD_MEMO_KEY_EQUAL, key, sd_buf_span(&input), &none);
+    sd_memo_ticket ticket = {0};
+    bool ok =
+        usable && sd_memo_find(SD_MEMO_VERIFY, SD_MEMO_KEY_PUBLIC, key, sd_buf_span(&input), &none, &ticket);
     if (!ok) {
         ok = verify_once(key, scheme, message, signature);
-        if (ok && usable)
-            sd_memo_put(SD_MEMO_VERIFY, SD_MEMO_KEY_EQUAL, key, sd_buf_span(&input), sd_span_of(NULL, 0));
+        if (ok) sd_memo_put(&ticket, key, sd_span_of(NULL, 0));
     }
     sd_buf_free(&input);
     sd_buf_free(&none);

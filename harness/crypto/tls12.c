@@ -244,8 +244,10 @@ bool sd_tls12_rsa_encrypt_pms(EVP_PKEY *server_key, const uint8_t pms[48], sd_bu
     /* The same premaster secret to the same key (a seeded run) gets the
      * ciphertext it got before: PKCS#1 v1.5 padding is random bytes, and
      * an earlier draw of them is as good as a new one (memo.c). */
-    sd_span input = sd_span_of(pms, 48);
-    if (sd_memo_find(SD_MEMO_RSA_ENCRYPT, SD_MEMO_KEY_EQUAL, server_key, input, out_encrypted)) return true;
+    sd_memo_ticket ticket;
+    if (sd_memo_find(SD_MEMO_RSA_ENCRYPT, SD_MEMO_KEY_PUBLIC, server_key, sd_span_of(pms, 48), out_encrypted,
+                     &ticket))
+        return true;
     out_encrypted->len = start; /* a failed append may have left part of it */
     if (!sd_buf_reserve(out_encrypted, max)) return false;
     /* "RSA-encrypted premaster secret message ... encrypted using the public
@@ -256,8 +258,7 @@ bool sd_tls12_rsa_encrypt_pms(EVP_PKEY *server_key, const uint8_t pms[48], sd_bu
     }
     out_encrypted->len = start + len;
     if (out_encrypted->failed) return false;
-    sd_memo_put(SD_MEMO_RSA_ENCRYPT, SD_MEMO_KEY_EQUAL, server_key, input,
-                sd_span_of(out_encrypted->data + start, len));
+    sd_memo_put(&ticket, server_key, sd_span_of(out_encrypted->data + start, len));
     return true;
 }
 
@@ -291,8 +292,9 @@ bool sd_tls12_rsa_decrypt_pms(EVP_PKEY *server_key, sd_span encrypted, uint16_t 
      * result it got then. The checks below run on it either way. */
     sd_buf remembered;
     sd_buf_init(&remembered);
+    sd_memo_ticket ticket = {0};
     if (encrypted.len != 0 && encrypted.data != NULL &&
-        sd_memo_find(SD_MEMO_RSA_DECRYPT, SD_MEMO_KEY_SAME, server_key, encrypted, &remembered) &&
+        sd_memo_find(SD_MEMO_RSA_DECRYPT, SD_MEMO_KEY_SAME, server_key, encrypted, &remembered, &ticket) &&
         remembered.len == k) {
         memcpy(em, remembered.data, k);
         em_len = k;
@@ -303,7 +305,7 @@ bool sd_tls12_rsa_decrypt_pms(EVP_PKEY *server_key, sd_span encrypted, uint16_t 
         memset(em, 0, k);
         good = 0;
     } else {
-        sd_memo_put(SD_MEMO_RSA_DECRYPT, SD_MEMO_KEY_SAME, server_key, encrypted, sd_span_of(em, k));
+        sd_memo_put(&ticket, server_key, sd_span_of(em, k));
     }
     if (remembered.data) OPENSSL_cleanse(remembered.data, remembered.len);
     sd_buf_free(&remembered);
