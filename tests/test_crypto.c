@@ -1046,6 +1046,24 @@ static void test_memo_signatures(void **state) {
     assert_false(sd_tls12_verify(key, SD_ecdsa_sha1, m, buf_span(&a)));
     assert_true(sd_tls12_verify(key, SD_ecdsa_secp256r1_sha256, m, buf_span(&a)));
 
+    /* A remembered signature of any length does not answer for a steady
+     * one (the driver's fixed-offset mutations need the steady length). */
+    size_t want = sd_ecdsa_steady_signature_len(key);
+    for (uint8_t i = 0; i < 16; i++) {
+        uint8_t other_msg[8] = {i};
+        sd_buf plain, steady;
+        sd_buf_init(&plain);
+        sd_buf_init(&steady);
+        assert_true(sd_tls12_sign(key, SD_ecdsa_secp256r1_sha256, sd_span_of(other_msg, 8), &plain));
+        assert_true(sd_tls12_sign_steady(key, SD_ecdsa_secp256r1_sha256, sd_span_of(other_msg, 8), &steady));
+        assert_int_equal(steady.len, want);
+        sd_buf_reset(&steady);
+        assert_true(sd_sign_steady(key, SD_ecdsa_secp256r1_sha256, sd_span_of(other_msg, 8), &steady));
+        assert_int_equal(steady.len, want);
+        sd_buf_free(&plain);
+        sd_buf_free(&steady);
+    }
+
     /* Switched off: every signing is fresh, and ECDSA's nonce makes two
      * signatures of one message differ. */
     sd_crypto_memo_set_enabled(false);
