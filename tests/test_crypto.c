@@ -11,6 +11,8 @@
  *  - key shares for x25519, secp256r1 and secp384r1, and the peer values
  *    §4.2.8.2 and §7.4.2 require us to refuse;
  *  - signatures per scheme, and the schemes TLS 1.3 forbids;
+ *  - steady-length ECDSA signatures and their other form (r, n - s), and
+ *    the memo of public-key results giving what a fresh computation gives;
  *  - a TLS 1.2 session's keys as the driver derives and installs them, the
  *    same as the step-by-step PRF functions (whose RFC 5246 / RFC 7627
  *    known answers are in test_tls12.c), and which keys fit which suite.
@@ -31,6 +33,7 @@
 #include <openssl/ec.h>
 #include <openssl/ec_key.h>
 #include <openssl/evp.h>
+#include <openssl/mem.h>
 #include <openssl/nid.h>
 #include <openssl/pem.h>
 #include <openssl/rsa.h>
@@ -931,6 +934,198 @@ static void test_signatures(void **state) {
     EVP_PKEY_free(p256);
 }
 
+/* --- Steady ECDSA signatures and the memo (crypto/memo.c) ------------------------ */
+
+static void test_ecdsa_steady_signatures(void **state) {
+    (void)state;
+    /* Fresh signings only, so that every round draws a new nonce. */
+    sd_crypto_memo_set_enabled(false);
+    const int nids[] = {NID_X9_62_prime256v1, NID_secp384r1};
+    const uint16_t schemes[] = {SD_ecdsa_secp256r1_sha256, SD_ecdsa_secp384r1_sha384};
+    for (size_t k = 0; k < 2; k++) {
+        EVP_PKEY *key = ec_key(nids[k]);
+        size_t want = sd_ecdsa_steady_signature_len(key);
+        assert_int_equal(want, (size_t)EVP_PKEY_size(key) - 1);
+        size_t lengths_seen = 0; /* bit per length of the plain signatures */
+        for (uint8_t round = 0; round < 32; round++) {
+            uint8_t msg[40];
+            memset(msg, round, sizeof msg);
+            sd_buf sig, sig12, plain, other;
+            sd_buf_init(&sig);
+            sd_buf_init(&sig12);
+            sd_buf_init(&plain);
+            sd_buf_init(&other);
+            assert_true(sd_sign_steady(key, schemes[k], sd_span_of(msg, sizeof msg), &sig));
+            assert_int_equal(sig.len, want);
+            assert_true(sd_verify(key, schemes[k], sd_span_of(msg, sizeof msg), buf_span(&sig)));
+            assert_true(sd_tls12_sign_steady(key, schemes[k], sd_span_of(msg, sizeof msg), &sig12));
+            assert_int_equal(sig12.len, want);
+            assert_true(sd_tls12_verify(key, schemes[k], sd_span_of(msg, sizeof msg), buf_span(&sig12)));
+
+            /* (r, n - s) verifies too, is another signature, and turning
+             * it back gives the first. */
+            assert_true(sd_sign(key, schemes[k], sd_span_of(msg, sizeof msg), &plain));
+            lengths_seen |= (size_t)1 << (want + 1 - plain.len);
+            sd_buf_append_span(&other, buf_span(&plain));
+            assert_true(sd_ecdsa_signature_other_form(key, &other));
+            assert_true(sd_verify(key, schemes[k], sd_span_of(msg, sizeof msg), buf_span(&other)));
+            assert_false(other.len == plain.len && memcmp(other.data, plain.data, plain.len) == 0);
+            assert_true(sd_ecdsa_signature_other_form(key, &other));
+            assert_int_equal(other.len, plain.len);
+            assert_memory_equal(other.data, plain.data, plain.len);
+            sd_buf_free(&sig);
+            sd_buf_free(&sig12);
+            sd_buf_free(&plain);
+            sd_buf_free(&other);
+        }
+        /* Plain signatures still come in more than one length: steadiness
+         * is the steady functions' doing. */
+        assert_true(lengths_seen & (lengths_seen - 1));
+        EVP_PKEY_free(key);
+    }
+    /* Not an ECDSA key or not a signature: refused, left alone. */
+    sd_buf seed = unhex("9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60");
+    EVP_PKEY *ed = EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, NULL, seed.data, seed.len);
+    assert_int_equal(sd_ecdsa_steady_signature_len(ed), 0);
+    sd_buf junk;
+    sd_buf_init(&junk);
+    sd_buf_append(&junk, "\x30\x03\x02\x01", 4);
+    assert_false(sd_ecdsa_signature_other_form(ed, &junk));
+    EVP_PKEY *p256 = ec_key(NID_X9_62_prime256v1);
+    assert_false(sd_ecdsa_signature_other_form(p256, &junk));
+    assert_int_equal(junk.len, 4);
+    EVP_PKEY_free(p256);
+    EVP_PKEY_free(ed);
+    sd_buf_free(&junk);
+    sd_buf_free(&seed);
+    sd_crypto_memo_set_enabled(true);
+}
+
+static void test_memo_signatures(void **state) {
+    (void)state;
+    sd_crypto_memo_set_enabled(true);
+    EVP_PKEY *key = ec_key(NID_X9_62_prime256v1), *stranger = ec_key(NID_X9_62_prime256v1);
+    static const uint8_t msg[] = "ServerKeyExchange content";
+    sd_span m = sd_span_of(msg, sizeof msg);
+    sd_buf a, b, c;
+    sd_buf_init(&a);
+    sd_buf_init(&b);
+    sd_buf_init(&c);
+    /* The same message again: the remembered signature, byte for byte. */
+    assert_true(sd_sign(key, SD_ecdsa_secp256r1_sha256, m, &a));
+    size_t hits = sd_crypto_memo_hits();
+    assert_true(sd_sign(key, SD_ecdsa_secp256r1_sha256, m, &b));
+    assert_int_equal(sd_crypto_memo_hits(), hits + 1);
+    assert_int_equal(a.len, b.len);
+    assert_memory_equal(a.data, b.data, a.len);
+    /* Another key, or a scheme the key cannot make: not answered from it. */
+    assert_true(sd_sign(stranger, SD_ecdsa_secp256r1_sha256, m, &c));
+    assert_false(sd_verify(key, SD_ecdsa_secp256r1_sha256, m, buf_span(&c)));
+    sd_buf_reset(&c);
+    assert_false(sd_sign(key, SD_ecdsa_secp384r1_sha384, m, &c));
+    assert_int_equal(c.len, 0);
+
+    /* Verification: a remembered success answers only for exactly that
+     * message, signature and public key; a forgery is refused every time. */
+    assert_true(sd_verify(key, SD_ecdsa_secp256r1_sha256, m, buf_span(&a)));
+    uint8_t *der = NULL;
+    int der_len = i2d_PUBKEY(key, &der);
+    assert_true(der_len > 0);
+    const uint8_t *p = der;
+    EVP_PKEY *public_only = d2i_PUBKEY(NULL, &p, der_len);
+    assert_non_null(public_only);
+    hits = sd_crypto_memo_hits();
+    assert_true(sd_verify(public_only, SD_ecdsa_secp256r1_sha256, m, buf_span(&a)));
+    assert_int_equal(sd_crypto_memo_hits(), hits + 1);
+    assert_false(sd_verify(stranger, SD_ecdsa_secp256r1_sha256, m, buf_span(&a)));
+    a.data[a.len - 1] ^= 1;
+    assert_false(sd_verify(key, SD_ecdsa_secp256r1_sha256, m, buf_span(&a)));
+    assert_false(sd_verify(key, SD_ecdsa_secp256r1_sha256, m, buf_span(&a)));
+    a.data[a.len - 1] ^= 1;
+    assert_false(sd_verify(key, SD_ecdsa_secp256r1_sha256, sd_span_of(msg, sizeof msg - 1), buf_span(&a)));
+    assert_false(sd_tls12_verify(key, SD_ecdsa_sha1, m, buf_span(&a)));
+    assert_true(sd_tls12_verify(key, SD_ecdsa_secp256r1_sha256, m, buf_span(&a)));
+
+    /* A remembered signature of any length does not answer for a steady
+     * one (the driver's fixed-offset mutations need the steady length). */
+    size_t want = sd_ecdsa_steady_signature_len(key);
+    for (uint8_t i = 0; i < 16; i++) {
+        uint8_t other_msg[8] = {i};
+        sd_buf plain, steady;
+        sd_buf_init(&plain);
+        sd_buf_init(&steady);
+        assert_true(sd_tls12_sign(key, SD_ecdsa_secp256r1_sha256, sd_span_of(other_msg, 8), &plain));
+        assert_true(sd_tls12_sign_steady(key, SD_ecdsa_secp256r1_sha256, sd_span_of(other_msg, 8), &steady));
+        assert_int_equal(steady.len, want);
+        sd_buf_reset(&steady);
+        assert_true(sd_sign_steady(key, SD_ecdsa_secp256r1_sha256, sd_span_of(other_msg, 8), &steady));
+        assert_int_equal(steady.len, want);
+        sd_buf_free(&plain);
+        sd_buf_free(&steady);
+    }
+
+    /* Switched off: every signing is fresh, and ECDSA's nonce makes two
+     * signatures of one message differ. */
+    sd_crypto_memo_set_enabled(false);
+    sd_buf_reset(&a);
+    sd_buf_reset(&b);
+    hits = sd_crypto_memo_hits();
+    assert_true(sd_sign(key, SD_ecdsa_secp256r1_sha256, m, &a));
+    assert_true(sd_sign(key, SD_ecdsa_secp256r1_sha256, m, &b));
+    assert_int_equal(sd_crypto_memo_hits(), hits);
+    assert_false(a.len == b.len && memcmp(a.data, b.data, a.len) == 0);
+    sd_crypto_memo_set_enabled(true);
+
+    OPENSSL_free(der);
+    EVP_PKEY_free(public_only);
+    EVP_PKEY_free(stranger);
+    EVP_PKEY_free(key);
+    sd_buf_free(&a);
+    sd_buf_free(&b);
+    sd_buf_free(&c);
+}
+
+/* Key shares and secrets through the memo are the ones computed afresh. */
+static void test_memo_key_shares(void **state) {
+    (void)state;
+    const uint16_t groups[] = {SD_x25519, SD_secp256r1, SD_secp384r1};
+    for (size_t g = 0; g < 3; g++) {
+        sd_key_share fresh[2], memo[2];
+        uint8_t s_fresh[SD_MAX_HASH_LEN], s_memo[SD_MAX_HASH_LEN];
+        size_t l_fresh = 0, l_memo = 0;
+        uint8_t alert = 0;
+        sd_rng rng;
+        sd_crypto_memo_set_enabled(false);
+        sd_rng_init(&rng, 77 + g);
+        assert_true(sd_key_share_generate(&fresh[0], groups[g], &rng));
+        assert_true(sd_key_share_generate(&fresh[1], groups[g], &rng));
+        assert_true(sd_key_share_derive(&fresh[0], sd_span_of(fresh[1].public_key, fresh[1].public_len),
+                                        s_fresh, &l_fresh, &alert));
+        sd_crypto_memo_set_enabled(true);
+        for (int round = 0; round < 2; round++) {
+            /* Round 0 fills the memo, round 1 is answered from it. */
+            size_t hits = sd_crypto_memo_hits();
+            sd_rng_init(&rng, 77 + g);
+            assert_true(sd_key_share_generate(&memo[0], groups[g], &rng));
+            assert_true(sd_key_share_generate(&memo[1], groups[g], &rng));
+            assert_true(sd_key_share_derive(&memo[0], sd_span_of(memo[1].public_key, memo[1].public_len),
+                                            s_memo, &l_memo, &alert));
+            assert_int_equal(sd_crypto_memo_hits(), hits + (round ? 3 : 0));
+            for (int i = 0; i < 2; i++) {
+                assert_int_equal(memo[i].public_len, fresh[i].public_len);
+                assert_memory_equal(memo[i].public_key, fresh[i].public_key, fresh[i].public_len);
+            }
+            assert_int_equal(l_memo, l_fresh);
+            assert_memory_equal(s_memo, s_fresh, l_fresh);
+        }
+        /* A peer value one bit off is not the remembered one. */
+        memo[1].public_key[memo[1].public_len - 1] ^= 1;
+        bool ok = sd_key_share_derive(&memo[0], sd_span_of(memo[1].public_key, memo[1].public_len), s_memo,
+                                      &l_memo, &alert);
+        assert_false(ok && l_memo == l_fresh && memcmp(s_memo, s_fresh, l_fresh) == 0);
+    }
+}
+
 /* --- TLS 1.2 session keys ----------------------------------------------------------------- */
 
 /* sd_tls12_derive_session_keys is the master secret (RFC 5246 §8.1, or
@@ -1057,6 +1252,9 @@ int main(void) {
         cmocka_unit_test(test_key_share_rejects),
         cmocka_unit_test(test_certificate_verify_input),
         cmocka_unit_test(test_signatures),
+        cmocka_unit_test(test_ecdsa_steady_signatures),
+        cmocka_unit_test(test_memo_signatures),
+        cmocka_unit_test(test_memo_key_shares),
         cmocka_unit_test(test_tls12_session_keys),
         cmocka_unit_test(test_tls12_key_fits_suite),
     };

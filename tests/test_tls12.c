@@ -29,8 +29,10 @@
 
 #include <openssl/digest.h>
 #include <openssl/err.h>
+#include <openssl/mem.h>
 #include <openssl/rsa.h>
 #include <openssl/ssl.h>
+#include <openssl/x509.h>
 
 #include "crypto/crypto.h"
 #include "crypto/pki.h"
@@ -771,6 +773,63 @@ static void test_rsa_pms(void **state) {
     sd_buf_free(&enc);
 }
 
+/* The memo (crypto/memo.c): the same premaster secret to the same public
+ * key gets the same ciphertext, which decrypts as before; switched off,
+ * PKCS#1 v1.5's random padding makes each encryption differ. */
+static void test_rsa_pms_memo(void **state) {
+    (void)state;
+    EVP_PKEY *key = cred("leaf-rsa")->key;
+    uint8_t *der = NULL;
+    int der_len = i2d_PUBKEY(key, &der);
+    assert_true(der_len > 0);
+    const uint8_t *p = der;
+    EVP_PKEY *public_only = d2i_PUBKEY(NULL, &p, der_len);
+    assert_non_null(public_only);
+    uint8_t pms[48], random_pms[48], out[48];
+    for (int i = 0; i < 48; i++) pms[i] = (uint8_t)(i < 2 ? 3 : 200 - i);
+    memset(random_pms, 0xee, sizeof random_pms);
+    sd_buf a, b;
+    sd_buf_init(&a);
+    sd_buf_init(&b);
+
+    sd_crypto_memo_set_enabled(true);
+    assert_true(sd_tls12_rsa_encrypt_pms(key, pms, &a));
+    size_t hits = sd_crypto_memo_hits();
+    /* A key object of its own, as parsed from each handshake's certificate. */
+    assert_true(sd_tls12_rsa_encrypt_pms(public_only, pms, &b));
+    assert_int_equal(sd_crypto_memo_hits(), hits + 1);
+    assert_int_equal(a.len, b.len);
+    assert_memory_equal(a.data, b.data, a.len);
+    for (int round = 0; round < 2; round++) {
+        memset(out, 0, sizeof out);
+        hits = sd_crypto_memo_hits();
+        assert_true(sd_tls12_rsa_decrypt_pms(key, sd_buf_span(&a), SD_TLS12, random_pms, out));
+        assert_memory_equal(out, pms, 48);
+        assert_int_equal(sd_crypto_memo_hits(), hits + (round ? 1 : 0));
+    }
+    /* The checks still run on a remembered result: the wrong version gives
+     * the random premaster secret. */
+    assert_true(sd_tls12_rsa_decrypt_pms(key, sd_buf_span(&a), 0x0302, random_pms, out));
+    assert_memory_equal(out, random_pms, 48);
+
+    sd_crypto_memo_set_enabled(false);
+    sd_buf_reset(&a);
+    sd_buf_reset(&b);
+    hits = sd_crypto_memo_hits();
+    assert_true(sd_tls12_rsa_encrypt_pms(key, pms, &a));
+    assert_true(sd_tls12_rsa_encrypt_pms(key, pms, &b));
+    assert_int_equal(sd_crypto_memo_hits(), hits);
+    assert_false(a.len == b.len && memcmp(a.data, b.data, a.len) == 0);
+    assert_true(sd_tls12_rsa_decrypt_pms(key, sd_buf_span(&b), SD_TLS12, random_pms, out));
+    assert_memory_equal(out, pms, 48);
+    sd_crypto_memo_set_enabled(true);
+
+    OPENSSL_free(der);
+    EVP_PKEY_free(public_only);
+    sd_buf_free(&a);
+    sd_buf_free(&b);
+}
+
 /* --- Signatures ---------------------------------------------------------------------- */
 
 static void test_ske_signatures(void **state) {
@@ -1114,6 +1173,7 @@ int main(void) {
         cmocka_unit_test(test_record_layer_tls12),
         cmocka_unit_test(test_record_layer_alert_reassembly),
         cmocka_unit_test(test_rsa_pms),
+        cmocka_unit_test(test_rsa_pms_memo),
         cmocka_unit_test(test_ske_signatures),
         cmocka_unit_test(test_wire_round_trips),
     };

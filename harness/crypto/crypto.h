@@ -191,4 +191,34 @@ SD_MUST_CHECK bool sd_signature_scheme_matches_key(uint16_t scheme, const EVP_PK
 SD_MUST_CHECK bool sd_sign(EVP_PKEY *key, uint16_t scheme, sd_span message, sd_buf *out_signature);
 bool sd_verify(EVP_PKEY *key, uint16_t scheme, sd_span message, sd_span signature);
 
+/* Steady ECDSA signatures: the DER of (r, s) is 70 to 72 bytes for P-256
+ * from one signing to the next, but a mutation at a fixed offset (the
+ * driver's flip=, truncate=) must hit the same field in the run against
+ * the model and in the run against BoringSSL, or the differential oracle
+ * compares a forged signature with an honest one. So the driver's ECDSA
+ * signatures have one length per key: the commonest, one under the
+ * maximum (one of r and s needs a leading zero byte). 0 for other key
+ * types, which sign to a fixed length already. */
+size_t sd_ecdsa_steady_signature_len(const EVP_PKEY *key);
+/* Like sd_sign, but an ECDSA signature is sd_ecdsa_steady_signature_len
+ * long (the driver's). */
+SD_MUST_CHECK bool sd_sign_steady(EVP_PKEY *key, uint16_t scheme, sd_span message, sd_buf *out_signature);
+/* Rewrites the DER ECDSA signature (r, s) made with key as (r, n - s),
+ * which verifies as well (what the nonce n - k would have made); its length
+ * differs when exactly one of s and n - s needs a leading zero byte. False
+ * (signature unchanged) if key is not an EC key or signature does not
+ * parse. */
+bool sd_ecdsa_signature_other_form(const EVP_PKEY *key, sd_buf *signature);
+
+/* --- Memo of public-key results (memo.c) ---------------------------------
+ * Signatures with our keys and the verifications that succeeded, key
+ * shares from the seeded generator and their shared secrets, RSA
+ * premaster encryption and the raw RSA decryption are remembered per
+ * process, keyed by every input byte for byte, so the model run of each
+ * fuzz execution (seeded: the same inputs every time) does not redo them.
+ * On by default; switching it either way empties it. */
+void sd_crypto_memo_set_enabled(bool enabled);
+void sd_crypto_memo_clear(void);
+size_t sd_crypto_memo_hits(void); /* lookups answered so far, for tests */
+
 #endif

@@ -3,7 +3,9 @@
  * NIST curves P-256 and P-384.
  *
  * Key pairs come from the caller's sd_rng, so a seeded model produces the
- * same key shares on every run. */
+ * same key shares on every run. Both steps are pure functions of their
+ * inputs (the private key; it and the peer's value), so their results are
+ * remembered (memo.c): a seeded run computes the same ones every time. */
 #include "crypto/crypto.h"
 
 #include <string.h>
@@ -14,7 +16,43 @@
 #include <openssl/mem.h>
 #include <openssl/nid.h>
 
+#include "crypto/memo.h"
 #include "wire/names.h"
+
+/* The memo's key: the group, the private key, and what else the step
+ * takes (the peer's public value). */
+static void memo_input(sd_buf *input, uint16_t group, const uint8_t *private_key, size_t private_len,
+                       sd_span peer) {
+    sd_buf_u16(input, group);
+    sd_buf_u8(input, (uint8_t)private_len);
+    sd_buf_append(input, private_key, private_len);
+    if (peer.len && peer.data) sd_buf_append(input, peer.data, peer.len);
+}
+
+/* The public key remembered for ks's private key, if any; *ticket names
+ * its entry for public_to_memo. */
+static bool public_from_memo(sd_key_share *ks, sd_memo_ticket *ticket) {
+    sd_buf input, value;
+    sd_buf_init(&input);
+    sd_buf_init(&value);
+    memo_input(&input, ks->group, ks->private_key, ks->private_len, sd_span_of(NULL, 0));
+    bool ok = !input.failed &&
+              sd_memo_find(SD_MEMO_KEYGEN, SD_MEMO_KEY_NONE, NULL, sd_buf_span(&input), &value, ticket) &&
+              value.len > 0 && value.len <= sizeof ks->public_key;
+    if (input.failed) ticket->usable = false;
+    if (ok) {
+        memcpy(ks->public_key, value.data, value.len);
+        ks->public_len = value.len;
+    }
+    if (input.data) OPENSSL_cleanse(input.data, input.len);
+    sd_buf_free(&input);
+    sd_buf_free(&value);
+    return ok;
+}
+
+static void public_to_memo(const sd_key_share *ks, const sd_memo_ticket *ticket) {
+    sd_memo_put(ticket, NULL, sd_span_of(ks->public_key, ks->public_len));
+}
 
 bool sd_group_supported(uint16_t group) {
     return group == SD_x25519 || group == SD_secp256r1 || group == SD_secp384r1;
@@ -62,8 +100,16 @@ static bool ec_generate(sd_key_share *ks, int nid, size_t coord_len, sd_rng *rng
             break;
         }
     }
-    if (!EC_POINT_mul(group, pub, priv, NULL, NULL, bn_ctx) ||
-        !BN_bn2bin_padded(ks->private_key, coord_len, priv)) {
+    if (!BN_bn2bin_padded(ks->private_key, coord_len, priv)) {
+        goto out;
+    }
+    ks->private_len = coord_len;
+    sd_memo_ticket ticket;
+    if (public_from_memo(ks, &ticket)) {
+        ok = true;
+        goto out;
+    }
+    if (!EC_POINT_mul(group, pub, priv, NULL, NULL, bn_ctx)) {
         goto out;
     }
     /* §4.2.8.2: the UncompressedPointRepresentation, legacy_form = 4 || X || Y. */
@@ -72,8 +118,8 @@ static bool ec_generate(sd_key_share *ks, int nid, size_t coord_len, sd_rng *rng
     if (n != 1 + 2 * coord_len) {
         goto out;
     }
-    ks->private_len = coord_len;
     ks->public_len = n;
+    public_to_memo(ks, &ticket);
     ok = true;
 out:
     OPENSSL_cleanse(buf, sizeof(buf));
@@ -90,9 +136,13 @@ bool sd_key_share_generate(sd_key_share *ks, uint16_t group, sd_rng *rng) {
     if (group == SD_x25519) {
         /* RFC 7748 §6.1: the private key is 32 random bytes (clamped inside X25519). */
         sd_rng_bytes(rng, ks->private_key, 32);
-        X25519_public_from_private(ks->public_key, ks->private_key);
         ks->private_len = 32;
-        ks->public_len = 32;
+        sd_memo_ticket ticket;
+        if (!public_from_memo(ks, &ticket)) {
+            X25519_public_from_private(ks->public_key, ks->private_key);
+            ks->public_len = 32;
+            public_to_memo(ks, &ticket);
+        }
         return true;
     }
     size_t coord_len;
@@ -160,8 +210,8 @@ out:
 }
 
 /* out_secret must hold 48 bytes (the P-384 x-coordinate, the longest). */
-bool sd_key_share_derive(const sd_key_share *ks, sd_span peer_public, uint8_t *out_secret, size_t *out_len,
-                         uint8_t *out_alert) {
+static bool derive(const sd_key_share *ks, sd_span peer_public, uint8_t *out_secret, size_t *out_len,
+                   uint8_t *out_alert) {
     *out_len = 0;
     if (ks->group == SD_x25519) {
         /* §4.2.8.2: "For X25519 and X448, the contents of the public value
@@ -189,4 +239,32 @@ bool sd_key_share_derive(const sd_key_share *ks, sd_span peer_public, uint8_t *o
         return false;
     }
     return ec_derive(ks, nid, coord_len, peer_public, out_secret, out_len, out_alert);
+}
+
+bool sd_key_share_derive(const sd_key_share *ks, sd_span peer_public, uint8_t *out_secret, size_t *out_len,
+                         uint8_t *out_alert) {
+    /* Only agreements are remembered: a refused peer value is rare (a
+     * mutation's) and cheap to refuse again. */
+    sd_buf input, value;
+    sd_buf_init(&input);
+    sd_buf_init(&value);
+    memo_input(&input, ks->group, ks->private_key, ks->private_len, peer_public);
+    if (peer_public.len && !peer_public.data) input.failed = true; /* not a value to remember */
+    bool ok;
+    sd_memo_ticket ticket = {0};
+    if (!input.failed &&
+        sd_memo_find(SD_MEMO_DERIVE, SD_MEMO_KEY_NONE, NULL, sd_buf_span(&input), &value, &ticket) &&
+        value.len > 0 && value.len <= 48) {
+        memcpy(out_secret, value.data, value.len);
+        *out_len = value.len;
+        ok = true;
+    } else {
+        ok = derive(ks, peer_public, out_secret, out_len, out_alert);
+        if (ok) sd_memo_put(&ticket, NULL, sd_span_of(out_secret, *out_len));
+    }
+    if (input.data) OPENSSL_cleanse(input.data, input.len);
+    if (value.data) OPENSSL_cleanse(value.data, value.len);
+    sd_buf_free(&input);
+    sd_buf_free(&value);
+    return ok;
 }

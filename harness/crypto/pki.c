@@ -17,6 +17,8 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
+#include "crypto/crypto.h"
+
 #include "crypto/pki_common.h"
 
 #ifndef SHAKEDOWN_PKI_DIR
@@ -361,6 +363,8 @@ void sd_pki_free(sd_pki *pki) {
     /* Verdicts name the trust anchor by its bytes, so they would stay right
      * for a PKI loaded later; they are dropped to free their memory. */
     sd_verify_cache_clear();
+    /* The public-key memo holds references to the credentials' keys. */
+    sd_crypto_memo_clear();
     for (size_t i = 0; i < pki->n_credentials; i++) {
         credential_free(&pki->credentials[i]);
     }

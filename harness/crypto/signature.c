@@ -5,13 +5,17 @@
 
 #include <string.h>
 
+#include <openssl/bn.h>
 #include <openssl/digest.h>
 #include <openssl/ec.h>
 #include <openssl/ec_key.h>
+#include <openssl/ecdsa.h>
 #include <openssl/err.h>
+#include <openssl/mem.h>
 #include <openssl/nid.h>
 #include <openssl/rsa.h>
 
+#include "crypto/memo.h"
 #include "wire/names.h"
 
 /* §4.4.3: "The digital signature is then computed over the concatenation of:
@@ -132,7 +136,10 @@ static bool init_ctx(EVP_MD_CTX *ctx, const scheme_info *info, EVP_PKEY *key, bo
     return true;
 }
 
-bool sd_sign(EVP_PKEY *key, uint16_t scheme, sd_span message, sd_buf *out_signature) {
+static bool verify13_once(EVP_PKEY *key, uint16_t scheme, sd_span message, sd_span signature);
+
+/* One signing, as libcrypto makes it (ECDSA and RSA-PSS are randomised). */
+static bool sign13_once(EVP_PKEY *key, uint16_t scheme, sd_span message, sd_buf *out_signature) {
     static const uint8_t empty[1] = {0};
     const scheme_info *info = find_scheme(scheme);
     if (!info_matches_key(info, key)) {
@@ -163,7 +170,119 @@ out:
     return ok;
 }
 
+size_t sd_ecdsa_steady_signature_len(const EVP_PKEY *key) {
+    return key != NULL && EVP_PKEY_id(key) == EVP_PKEY_EC ? (size_t)EVP_PKEY_size(key) - 1 : 0;
+}
+
+bool sd_ecdsa_signature_other_form(const EVP_PKEY *key, sd_buf *signature) {
+    const EC_KEY *ec = key != NULL && EVP_PKEY_id(key) == EVP_PKEY_EC ? EVP_PKEY_get0_EC_KEY(key) : NULL;
+    const EC_GROUP *group = ec != NULL ? EC_KEY_get0_group(ec) : NULL;
+    if (group == NULL || signature == NULL || signature->len == 0) return false;
+    /* SEC 1 §4.1.3: s = k^-1 (e + r d) mod n. The nonce n - k gives the
+     * same point's negation, so the same r, and s' = -s = n - s: the pair
+     * (r, n - s) is the signature that nonce would have made, a valid
+     * signature of the same message. */
+    ECDSA_SIG *sig = ECDSA_SIG_from_bytes(signature->data, signature->len);
+    BIGNUM *r = NULL, *s = BN_new();
+    uint8_t *der = NULL;
+    size_t der_len = 0;
+    bool ok = false;
+    if (sig == NULL || s == NULL) goto out;
+    const BIGNUM *old_r, *old_s;
+    ECDSA_SIG_get0(sig, &old_r, &old_s);
+    if (BN_is_zero(old_s) || BN_cmp(old_s, EC_GROUP_get0_order(group)) >= 0 ||
+        !BN_sub(s, EC_GROUP_get0_order(group), old_s) || (r = BN_dup(old_r)) == NULL ||
+        !ECDSA_SIG_set0(sig, r, s))
+        goto out;
+    r = s = NULL; /* sig owns them now */
+    if (!ECDSA_SIG_to_bytes(&der, &der_len, sig)) goto out;
+    sd_buf_reset(signature);
+    sd_buf_append(signature, der, der_len);
+    ok = !signature->failed;
+out:
+    OPENSSL_free(der);
+    BN_free(r);
+    BN_free(s);
+    ECDSA_SIG_free(sig);
+    ERR_clear_error();
+    return ok;
+}
+
+bool sd_memo_sign(sd_sign_once_fn sign_once, uint8_t variant, EVP_PKEY *key, uint16_t scheme, sd_span message,
+                  bool steady, sd_buf *out_signature) {
+    /* The memo's key: which signing function (the TLS 1.2 and 1.3 ones
+     * accept different schemes), steadiness, scheme, then the message. */
+    sd_buf input, sig;
+    sd_buf_init(&input);
+    sd_buf_init(&sig);
+    sd_buf_u8(&input, (uint8_t)(variant << 1 | (steady ? 1 : 0)));
+    sd_buf_u16(&input, scheme);
+    if (message.len) sd_buf_append(&input, message.data, message.len);
+    sd_memo_ticket ticket = {0};
+    bool ok = !input.failed &&
+              sd_memo_find(SD_MEMO_SIGN, SD_MEMO_KEY_SAME, key, sd_buf_span(&input), &sig, &ticket);
+    if (!ok) {
+        size_t want = steady ? sd_ecdsa_steady_signature_len(key) : 0;
+        /* Half the signings come out at the steady length; nearly all of
+         * the others get there as their other form. */
+        for (int tries = 0; tries < 64; tries++) {
+            sd_buf_reset(&sig);
+            ok = sign_once(key, scheme, message, &sig);
+            if (!ok || !want || sig.len == want) break;
+            if (sd_ecdsa_signature_other_form(key, &sig) && sig.len == want) break;
+        }
+        if (ok) sd_memo_put(&ticket, key, sd_buf_span(&sig));
+    }
+    if (ok) {
+        sd_buf_append(out_signature, sig.data, sig.len);
+        ok = !out_signature->failed;
+    }
+    sd_buf_free(&input);
+    sd_buf_free(&sig);
+    return ok;
+}
+
+bool sd_sign(EVP_PKEY *key, uint16_t scheme, sd_span message, sd_buf *out_signature) {
+    return sd_memo_sign(sign13_once, 13, key, scheme, message, false, out_signature);
+}
+
+bool sd_sign_steady(EVP_PKEY *key, uint16_t scheme, sd_span message, sd_buf *out_signature) {
+    return sd_memo_sign(sign13_once, 13, key, scheme, message, true, out_signature);
+}
+
+bool sd_memo_verify(sd_verify_once_fn verify_once, uint8_t variant, EVP_PKEY *key, uint16_t scheme,
+                    sd_span message, sd_span signature) {
+    /* The memo's key: which verifying function, the scheme, the message's
+     * length and bytes, then the signature's; and the public key. Only signatures that verified are remembered: forged ones
+     * are what fuzzing mostly sends, each different, and cheap to refuse. */
+    sd_buf input, none;
+    sd_buf_init(&input);
+    sd_buf_init(&none);
+    sd_buf_u8(&input, variant);
+    sd_buf_u16(&input, scheme);
+    sd_buf_u32(&input, (uint32_t)message.len);
+    if (message.len && message.data) sd_buf_append(&input, message.data, message.len);
+    if (signature.len && signature.data) sd_buf_append(&input, signature.data, signature.len);
+    bool usable =
+        !input.failed && (message.len == 0 || message.data) && (signature.len == 0 || signature.data);
+    sd_memo_ticket ticket = {0};
+    bool ok =
+        usable && sd_memo_find(SD_MEMO_VERIFY, SD_MEMO_KEY_PUBLIC, key, sd_buf_span(&input), &none, &ticket);
+    if (!ok) {
+        ok = verify_once(key, scheme, message, signature);
+        if (ok) sd_memo_put(&ticket, key, sd_span_of(NULL, 0));
+    }
+    sd_buf_free(&input);
+    sd_buf_free(&none);
+    return ok;
+}
+
 bool sd_verify(EVP_PKEY *key, uint16_t scheme, sd_span message, sd_span signature) {
+    return sd_memo_verify(verify13_once, 13, key, scheme, message, signature);
+}
+
+/* One verification by libcrypto. */
+static bool verify13_once(EVP_PKEY *key, uint16_t scheme, sd_span message, sd_span signature) {
     static const uint8_t empty[1] = {0};
     const scheme_info *info = find_scheme(scheme);
     if (!info_matches_key(info, key)) {

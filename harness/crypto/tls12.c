@@ -12,6 +12,7 @@
 #include <openssl/mem.h>
 #include <openssl/rsa.h>
 
+#include "crypto/memo.h"
 #include "wire/names.h"
 #include "wire/tls12.h"
 
@@ -240,6 +241,14 @@ bool sd_tls12_rsa_encrypt_pms(EVP_PKEY *server_key, const uint8_t pms[48], sd_bu
     if (rsa == NULL || pms == NULL) return false;
     size_t max = RSA_size(rsa), len = 0;
     size_t start = out_encrypted->len;
+    /* The same premaster secret to the same key (a seeded run) gets the
+     * ciphertext it got before: PKCS#1 v1.5 padding is random bytes, and
+     * an earlier draw of them is as good as a new one (memo.c). */
+    sd_memo_ticket ticket;
+    if (sd_memo_find(SD_MEMO_RSA_ENCRYPT, SD_MEMO_KEY_PUBLIC, server_key, sd_span_of(pms, 48), out_encrypted,
+                     &ticket))
+        return true;
+    out_encrypted->len = start; /* a failed append may have left part of it */
     if (!sd_buf_reserve(out_encrypted, max)) return false;
     /* "RSA-encrypted premaster secret message ... encrypted using the public
      * key from the server's certificate" with RSAES-PKCS1-v1_5 (§7.4.7.1). */
@@ -248,7 +257,9 @@ bool sd_tls12_rsa_encrypt_pms(EVP_PKEY *server_key, const uint8_t pms[48], sd_bu
         return false;
     }
     out_encrypted->len = start + len;
-    return !out_encrypted->failed;
+    if (out_encrypted->failed) return false;
+    sd_memo_put(&ticket, server_key, sd_span_of(out_encrypted->data + start, len));
+    return true;
 }
 
 /* Constant-time helpers: all-ones or all-zeros masks, no branches on data. */
@@ -276,12 +287,28 @@ bool sd_tls12_rsa_decrypt_pms(EVP_PKEY *server_key, sd_span encrypted, uint16_t 
      * public data. */
     size_t em_len = 0;
     unsigned good = ~0u;
-    if (encrypted.len == 0 || encrypted.data == NULL ||
-        !RSA_decrypt(rsa, &em_len, em, k, encrypted.data, encrypted.len, RSA_NO_PADDING) || em_len != k) {
+    /* The raw RSA result is a function of the key and the ciphertext
+     * alone; a ciphertext seen before (a seeded peer's, memo.c) gets the
+     * result it got then. The checks below run on it either way. */
+    sd_buf remembered;
+    sd_buf_init(&remembered);
+    sd_memo_ticket ticket = {0};
+    if (encrypted.len != 0 && encrypted.data != NULL &&
+        sd_memo_find(SD_MEMO_RSA_DECRYPT, SD_MEMO_KEY_SAME, server_key, encrypted, &remembered, &ticket) &&
+        remembered.len == k) {
+        memcpy(em, remembered.data, k);
+        em_len = k;
+    } else if (encrypted.len == 0 || encrypted.data == NULL ||
+               !RSA_decrypt(rsa, &em_len, em, k, encrypted.data, encrypted.len, RSA_NO_PADDING) ||
+               em_len != k) {
         ERR_clear_error();
         memset(em, 0, k);
         good = 0;
+    } else {
+        sd_memo_put(&ticket, server_key, sd_span_of(em, k));
     }
+    if (remembered.data) OPENSSL_cleanse(remembered.data, remembered.len);
+    sd_buf_free(&remembered);
     /* RFC 8017 §7.2.2 EME-PKCS1-v1_5: EM = 0x00 || 0x02 || PS || 0x00 || M,
      * PS at least 8 non-zero bytes; here M must be the 48-byte PMS, so the
      * separator must be exactly at k - 49 and PS fills em[2 .. k-50]. */
@@ -391,7 +418,8 @@ static bool init12(EVP_MD_CTX *ctx, const scheme12 *info, EVP_PKEY *key, bool si
     return true;
 }
 
-bool sd_tls12_sign(EVP_PKEY *key, uint16_t scheme, sd_span message, sd_buf *out_signature) {
+/* One signing, as libcrypto makes it (ECDSA and RSA-PSS are randomised). */
+static bool sign12_once(EVP_PKEY *key, uint16_t scheme, sd_span message, sd_buf *out_signature) {
     static const uint8_t empty[1] = {0};
     const scheme12 *info = find12(scheme);
     if (!matches12(info, key)) return false;
@@ -413,7 +441,16 @@ out:
     return ok;
 }
 
-bool sd_tls12_verify(EVP_PKEY *key, uint16_t scheme, sd_span message, sd_span signature) {
+bool sd_tls12_sign(EVP_PKEY *key, uint16_t scheme, sd_span message, sd_buf *out_signature) {
+    return sd_memo_sign(sign12_once, 12, key, scheme, message, false, out_signature);
+}
+
+bool sd_tls12_sign_steady(EVP_PKEY *key, uint16_t scheme, sd_span message, sd_buf *out_signature) {
+    return sd_memo_sign(sign12_once, 12, key, scheme, message, true, out_signature);
+}
+
+/* One verification by libcrypto. */
+static bool verify12_once(EVP_PKEY *key, uint16_t scheme, sd_span message, sd_span signature) {
     static const uint8_t empty[1] = {0};
     const scheme12 *info = find12(scheme);
     if (!matches12(info, key)) return false;
@@ -424,6 +461,10 @@ bool sd_tls12_verify(EVP_PKEY *key, uint16_t scheme, sd_span message, sd_span si
     EVP_MD_CTX_free(ctx);
     ERR_clear_error(); /* a failed verification is an outcome, not a fault */
     return ok;
+}
+
+bool sd_tls12_verify(EVP_PKEY *key, uint16_t scheme, sd_span message, sd_span signature) {
+    return sd_memo_verify(verify12_once, 12, key, scheme, message, signature);
 }
 
 void sd_tls12_build_certificate(sd_buf *out, const sd_credential *cred) {

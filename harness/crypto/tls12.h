@@ -139,6 +139,10 @@ void sd_tls12_ske_signed_content(const uint8_t *client_random, const uint8_t *se
  * (RFC 8422 §5.1.3) as in TLS 1.3. */
 SD_MUST_CHECK bool sd_tls12_signature_scheme_matches_key(uint16_t scheme, const EVP_PKEY *key);
 SD_MUST_CHECK bool sd_tls12_sign(EVP_PKEY *key, uint16_t scheme, sd_span message, sd_buf *out_signature);
+/* Like sd_tls12_sign, but an ECDSA signature is
+ * sd_ecdsa_steady_signature_len(key) long (crypto.h; the driver's). */
+SD_MUST_CHECK bool sd_tls12_sign_steady(EVP_PKEY *key, uint16_t scheme, sd_span message,
+                                        sd_buf *out_signature);
 bool sd_tls12_verify(EVP_PKEY *key, uint16_t scheme, sd_span message, sd_span signature);
 
 /* A TLS 1.2 Certificate body (RFC 5246 §7.4.2) from a credential's chain,

@@ -69,27 +69,12 @@ static uint16_t pick_scheme12(const driver *d, const EVP_PKEY *key) {
     return EVP_PKEY_id(key) == EVP_PKEY_RSA ? SD_rsa_pkcs1_sha256 : SD_ecdsa_secp256r1_sha256;
 }
 
-/* The driver's ECDSA signatures all have one length per key: the DER of
- * (r, s) is 70 to 72 bytes for P-256 from one signing to the next, and a
- * mutation at a fixed offset (flip=, truncate=) must hit the same field in
- * the run against the model and in the run against BoringSSL, or the
- * differential oracle compares a forged signature with an honest one. The
- * length kept is the commonest, one under the maximum (one of r and s needs
- * a leading zero): about two signings on average. Other key types sign to a
- * fixed length already. */
-static size_t steady_signature_len(EVP_PKEY *key) {
-    return EVP_PKEY_id(key) == EVP_PKEY_EC ? (size_t)EVP_PKEY_size(key) - 1 : 0;
-}
-
+/* The driver's ECDSA signatures have one length per key, so that a
+ * mutation at a fixed offset (flip=, truncate=) hits the same field against
+ * both stacks (sd_ecdsa_steady_signature_len, crypto/crypto.h). */
 static bool sign12_steady(EVP_PKEY *key, uint16_t scheme, sd_span message, sd_buf *sig) {
-    size_t want = steady_signature_len(key);
-    bool ok = false;
-    for (int tries = 0; tries < 64; tries++) {
-        sd_buf_reset(sig);
-        ok = sd_tls12_sign(key, scheme, message, sig);
-        if (!ok || !want || sig->len == want) break;
-    }
-    return ok;
+    sd_buf_reset(sig);
+    return sd_tls12_sign_steady(key, scheme, message, sig);
 }
 
 /* TLS 1.2: the key ServerKeyExchange and CertificateVerify sign with: the
@@ -182,15 +167,9 @@ static bool build_certificate_verify13(driver *d, const sd_action *a, sd_buf *bo
         const sd_credential *other = sd_pki_find(d->cfg->pki, "client");
         if (other && other->key) key = other->key;
     }
-    /* The signature's length is steady (steady_signature_len): 4 bytes
-     * of algorithm and length come before it. */
-    size_t want = steady_signature_len(key);
-    for (int tries = 0; tries < 64; tries++) {
-        sd_buf_reset(body);
-        if (!sd_msg_certificate_verify(body, key, scheme, !client, hash, d->suite->hash_len)) return false;
-        if (!want || body->len == 4 + want) break;
-    }
-    return true;
+    /* The signature's length is steady (sd_ecdsa_steady_signature_len). */
+    sd_buf_reset(body);
+    return sd_msg_certificate_verify_steady(body, key, scheme, !client, hash, d->suite->hash_len);
 }
 
 static bool build_finished13(driver *d, const sd_action *a, sd_buf *body) {

@@ -221,13 +221,14 @@ uint16_t sd_pick_signature_scheme(const uint16_t *offered, size_t n, const EVP_P
     return 0;
 }
 
-bool sd_msg_certificate_verify(sd_buf *body, EVP_PKEY *key, uint16_t scheme, bool server,
-                               const uint8_t *transcript_hash, size_t hash_len) {
+static bool certificate_verify(sd_buf *body, EVP_PKEY *key, uint16_t scheme, bool server,
+                               const uint8_t *transcript_hash, size_t hash_len, bool steady) {
     sd_buf input, sig;
     sd_buf_init(&input);
     sd_buf_init(&sig);
     sd_certificate_verify_input(server, transcript_hash, hash_len, &input);
-    bool ok = sd_sign(key, scheme, sd_buf_span(&input), &sig);
+    bool ok = steady ? sd_sign_steady(key, scheme, sd_buf_span(&input), &sig)
+                     : sd_sign(key, scheme, sd_buf_span(&input), &sig);
     if (ok) {
         sd_certificate_verify cv = {.algorithm = scheme, .signature = sd_buf_span(&sig)};
         sd_build_certificate_verify(body, &cv);
@@ -235,6 +236,16 @@ bool sd_msg_certificate_verify(sd_buf *body, EVP_PKEY *key, uint16_t scheme, boo
     sd_buf_free(&input);
     sd_buf_free(&sig);
     return ok;
+}
+
+bool sd_msg_certificate_verify(sd_buf *body, EVP_PKEY *key, uint16_t scheme, bool server,
+                               const uint8_t *transcript_hash, size_t hash_len) {
+    return certificate_verify(body, key, scheme, server, transcript_hash, hash_len, false);
+}
+
+bool sd_msg_certificate_verify_steady(sd_buf *body, EVP_PKEY *key, uint16_t scheme, bool server,
+                                      const uint8_t *transcript_hash, size_t hash_len) {
+    return certificate_verify(body, key, scheme, server, transcript_hash, hash_len, true);
 }
 
 bool sd_msg_finished(sd_buf *body, const sd_suite *suite, const uint8_t *base_key,

@@ -85,6 +85,10 @@ uint16_t sd_pick_signature_scheme(const uint16_t *offered, size_t n, const EVP_P
 /* CertificateVerify body (§4.4.3) over transcript_hash. */
 SD_MUST_CHECK bool sd_msg_certificate_verify(sd_buf *body, EVP_PKEY *key, uint16_t scheme, bool server,
                                              const uint8_t *transcript_hash, size_t hash_len);
+/* The same with a steady-length ECDSA signature (sd_sign_steady): the
+ * driver's. */
+SD_MUST_CHECK bool sd_msg_certificate_verify_steady(sd_buf *body, EVP_PKEY *key, uint16_t scheme, bool server,
+                                                    const uint8_t *transcript_hash, size_t hash_len);
 /* Finished body (§4.4.4). */
 SD_MUST_CHECK bool sd_msg_finished(sd_buf *body, const sd_suite *suite, const uint8_t *base_key,
                                    const uint8_t *transcript_hash);

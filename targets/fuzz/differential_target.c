@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "crypto/crypto.h"
 #include "run/differential.h"
 #include "oracle/oracle.h"
 #include "trace/fuzz_input.h"
@@ -131,6 +132,8 @@ void sd_fuzz_differential_init(const char *target, int *argc, char ***argv) {
     if (findings && findings[0]) g_findings_dir = findings;
     const char *strict = getenv("SHAKEDOWN_STRICT_ALERTS");
     g_strict_alerts = strict && strcmp(strict, "1") == 0;
+    const char *memo = getenv("SHAKEDOWN_CRYPTO_MEMO");
+    if (memo && strcmp(memo, "0") == 0) sd_crypto_memo_set_enabled(false);
     atexit(report_alert_diffs);
 }
 

@@ -24,7 +24,12 @@
  * differences list its signature. The input and an explanation go to
  * $SHAKEDOWN_FINDINGS_DIR (default ./findings)/<target>/ before abort().
  * Both stacks refusing with different alerts (alert_differs) is counted and
- * listed at exit, not fatal, unless SHAKEDOWN_STRICT_ALERTS=1. */
+ * listed at exit, not fatal, unless SHAKEDOWN_STRICT_ALERTS=1.
+ *
+ * SHAKEDOWN_CRYPTO_MEMO=0 switches off the memo of public-key results
+ * (harness/crypto/memo.c), which makes the model run of an execution
+ * nearly free: for telling whether it changes a finding (it should not)
+ * or measuring what it saves. */
 #ifndef SHAKEDOWN_TARGETS_FUZZ_DIFFERENTIAL_TARGET_H
 #define SHAKEDOWN_TARGETS_FUZZ_DIFFERENTIAL_TARGET_H
 
