@@ -12,9 +12,10 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 phase="start"
 trap 'echo "test.sh: FAILED during: $phase" >&2' ERR
 
+# Each phase says how far into the run it starts: CI has a time budget.
 banner() {
     phase="$*"
-    printf '\n==== %s ====\n' "$*"
+    printf '\n==== %s (at %d s) ====\n' "$*" "$SECONDS"
 }
 
 # The fuzz smoke checks (every fuzz target builds and runs briefly under the
@@ -44,4 +45,4 @@ done
 run_fuzz_checks
 
 phase="done"
-printf '\n==== all tests passed ====\n'
+printf '\n==== all tests passed (%d s) ====\n' "$SECONDS"
