@@ -172,12 +172,13 @@ void sd_finding_signature(const char *target, const sd_outcome *model, const sd_
     side(boringssl, b, sizeof b);
     sd_finding_parting(model, boringssl, parting, sizeof parting);
     uint16_t version = model->configured_version ? model->configured_version : boringssl->configured_version;
-    /* A target set up for a range of versions (`versions:`) answers
-     * differently from one pinned to the version played, so the range
-     * ends the signature: an entry written for pinned runs that ends
-     * without a glob does not cover ranged ones. */
+    /* A target set up for more versions than the one played (`versions:`)
+     * may answer differently from one pinned to it, before the version is
+     * settled, so the range ends the signature: an entry written for
+     * pinned runs that ends without a glob does not cover ranged ones. */
     char range[40] = "";
-    if (model->configured_max_version)
+    if (model->configured_max_version && (model->configured_min_version != version ||
+                                          model->configured_max_version != version))
         snprintf(
             range, sizeof range, ":versions=%u.%u-%u.%u", (unsigned)(model->configured_min_version >> 8) - 2,
             (model->configured_min_version & 0xff) - 1u, (unsigned)(model->configured_max_version >> 8) - 2,

@@ -46,8 +46,8 @@ void sd_differential_run_config(const sd_trace *t, const sd_run_config *base, sd
  * same signature; an alert outside the registry is written as its number.
  * A known difference can so name its cause ("on=ChangeCipherSpec" before
  * any handshake message of the driver's, "hs=0/") and not only how the
- * runs ended. A target given a range of versions adds it at the end:
- * ":versions=1.2-1.3". */
+ * runs ended. A target given more versions than the one played adds its
+ * range at the end: ":versions=1.2-1.3". */
 void sd_finding_signature(const char *target, const sd_outcome *model, const sd_outcome *boringssl, char *out,
                           size_t out_len);
 
