@@ -177,8 +177,8 @@ void sd_finding_signature(const char *target, const sd_outcome *model, const sd_
      * settled, so the range ends the signature: an entry written for
      * pinned runs that ends without a glob does not cover ranged ones. */
     char range[40] = "";
-    if (model->configured_max_version && (model->configured_min_version != version ||
-                                          model->configured_max_version != version))
+    if (model->configured_max_version &&
+        (model->configured_min_version != version || model->configured_max_version != version))
         snprintf(
             range, sizeof range, ":versions=%u.%u-%u.%u", (unsigned)(model->configured_min_version >> 8) - 2,
             (model->configured_min_version & 0xff) - 1u, (unsigned)(model->configured_max_version >> 8) - 2,
