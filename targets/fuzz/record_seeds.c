@@ -22,7 +22,8 @@
  *   - fuzz_alert: the recorded alerts at every position of the handshake;
  *   - fuzz_wire_roundtrip: selector byte + every body its parsers take;
  *   - fuzz_trace, fuzz_trace_binary: every scenario (scenarios/, named
- *     scenario-<id>) and every other seed's trace, binary-encoded with the
+ *     scenario-<id>) and every generated gen-certificate one, and every
+ *     other seed's trace, binary-encoded with the
  *     setup it runs with (version, role, suite, credentials, client
  *     authentication: a scenario's headers), so that each replays under
  *     fuzz_trace as it does as a scenario or under its own target (a
@@ -53,6 +54,7 @@
 #include "run/differential.h"
 #include "trace/binary.h"
 #include "trace/fuzz_input.h"
+#include "trace/generate.h"
 #include "wire/handshake.h"
 #include "wire/names.h"
 #include "wire/record.h"
@@ -628,6 +630,23 @@ static bool stacks_part_ways(const sd_trace *t, const sd_fuzz_setup *setup, char
     return div == SD_DIV_DIVERGES || div == SD_DIV_CRASH;
 }
 
+/* A scenario as fuzz_trace and fuzz_trace_binary seeds. With its headers
+ * as the setup, the seed replays as the scenario:
+ * tls13.client.certificate.expired presents the expired chain, a TLS 1.2
+ * scenario runs TLS 1.2. Named by id, which is unique across both
+ * versions' folders and the generated families. */
+static void trace_seed_of(const sd_scenario *s) {
+    char by_id[256];
+    snprintf(by_id, sizeof by_id, "scenario-%s", s->id);
+    sd_fuzz_setup setup;
+    sd_fuzz_setup_from_scenario(s, &setup);
+    char signature[512];
+    bool part = stacks_part_ways(&s->trace, &setup, signature, sizeof signature);
+    if (part)
+        printf("record_seeds: %s: not a fuzz_trace seed, the stacks part ways (%s)\n", s->id, signature);
+    write_trace_seed(by_id, &s->trace, &setup, !part);
+}
+
 static void scenario_seed(const char *path, const char *name) {
     size_t n = strlen(name);
     if (n < 4 || strcmp(name + n - 3, ".sd") != 0) return;
@@ -638,18 +657,7 @@ static void scenario_seed(const char *path, const char *name) {
         g_status = 1;
         return;
     }
-    /* With the scenario's headers as the setup, the seed replays as the
-     * scenario: tls13.client.certificate.expired presents the expired
-     * chain, a TLS 1.2 scenario runs TLS 1.2. Named by id, which is unique
-     * across both versions' folders. */
-    char by_id[256];
-    snprintf(by_id, sizeof by_id, "scenario-%s", s.id);
-    sd_fuzz_setup setup;
-    sd_fuzz_setup_from_scenario(&s, &setup);
-    char signature[512];
-    bool part = stacks_part_ways(&s.trace, &setup, signature, sizeof signature);
-    if (part) printf("record_seeds: %s: not a fuzz_trace seed, the stacks part ways (%s)\n", s.id, signature);
-    write_trace_seed(by_id, &s.trace, &setup, !part);
+    trace_seed_of(&s);
     bool tls12 = s.version == SD_TLS12;
     sd_scenario_free(&s);
     /* fuzz_script reads the file; its seeds stay the TLS 1.3 ones, named
@@ -803,6 +811,24 @@ int main(int argc, char **argv) {
 
     /* Traces: the scenarios, and what every other target's seeds run. */
     each_file(SHAKEDOWN_SOURCE_DIR "/scenarios", scenario_seed);
+    /* The generated gen-certificate scenarios too: each is a defective
+     * credential in a setup (version, role, client authentication) that
+     * the mutator rarely puts together by itself, and a certificate check
+     * dropped from the model shows only with the right defect in the
+     * right setup. The other families are one mutation away from the
+     * hand-written seeds. */
+    sd_generated generated;
+    char gen_err[300];
+    if (sd_generate_all(&generated, gen_err, sizeof gen_err)) {
+        for (size_t i = 0; i < generated.n; i++) {
+            const char *family = sd_generated_family_of(&generated.items[i]);
+            if (family && strcmp(family, "gen-certificate") == 0) trace_seed_of(&generated.items[i]);
+        }
+        sd_generated_free(&generated);
+    } else {
+        fprintf(stderr, "record_seeds: %s\n", gen_err);
+        g_status = 1;
+    }
     for (size_t i = 0; sd_fuzz_target_names[i]; i++) {
         if (strcmp(sd_fuzz_target_names[i], "fuzz_trace") == 0) continue;
         g_current_target = sd_fuzz_target_names[i];
