@@ -53,6 +53,28 @@ static void side(const sd_outcome *o, char *buf, size_t len) {
     }
 }
 
+/* The names both describers of an event use: a handshake type
+ * (HelloRetryRequest for the ServerHello that is one; NULL for a type
+ * outside the registry), and an alert's level and description, as numbers
+ * when the registry has no name. */
+static const char *handshake_name(const sd_event *e) {
+    return e->hrr ? "HelloRetryRequest" : sd_handshake_type_name(e->code);
+}
+
+typedef struct {
+    const char *level, *description;
+    char level_number[8], description_number[8];
+} alert_words;
+
+static void alert_words_of(const sd_event *e, alert_words *w) {
+    snprintf(w->level_number, sizeof w->level_number, "%u", (unsigned)e->level);
+    snprintf(w->description_number, sizeof w->description_number, "%u", (unsigned)e->code);
+    w->level = sd_alert_level_name(e->level);
+    w->description = sd_alert_name(e->code);
+    if (!w->level) w->level = w->level_number;
+    if (!w->description) w->description = w->description_number;
+}
+
 /* One event of the ladder as a word: "ServerHello", "alert(warning,close_notify)",
  * "raw(handshake,0)", "raw(alert,2,0128)" (its length and first bytes),
  * "Certificate[expired]", with "+mutated(record-version,split)" (the kinds of
@@ -63,7 +85,7 @@ static void event_word(const sd_outcome *o, const sd_event *e, char *buf, size_t
     char what[64];
     switch (e->kind) {
     case SD_EVENT_HANDSHAKE: {
-        const char *name = e->hrr ? "HelloRetryRequest" : sd_handshake_type_name(e->code);
+        const char *name = handshake_name(e);
         if (name)
             snprintf(what, sizeof what, "%s", name);
         else
@@ -71,11 +93,9 @@ static void event_word(const sd_outcome *o, const sd_event *e, char *buf, size_t
         break;
     }
     case SD_EVENT_ALERT: {
-        const char *level = sd_alert_level_name(e->level), *name = sd_alert_name(e->code);
-        char lv[8], nm[8];
-        snprintf(lv, sizeof lv, "%u", (unsigned)e->level);
-        snprintf(nm, sizeof nm, "%u", (unsigned)e->code);
-        snprintf(what, sizeof what, "alert(%s,%s)", level ? level : lv, name ? name : nm);
+        alert_words w;
+        alert_words_of(e, &w);
+        snprintf(what, sizeof what, "alert(%s,%s)", w.level, w.description);
         break;
     }
     case SD_EVENT_CCS:
@@ -220,7 +240,7 @@ void sd_ladder_event_describe(const sd_event *e, char *buf, size_t len) {
     char what[96];
     switch (e->kind) {
     case SD_EVENT_HANDSHAKE: {
-        const char *name = e->hrr ? "HelloRetryRequest" : sd_handshake_type_name(e->code);
+        const char *name = handshake_name(e);
         if (name)
             snprintf(what, sizeof what, "%s", name);
         else
@@ -228,12 +248,9 @@ void sd_ladder_event_describe(const sd_event *e, char *buf, size_t len) {
         break;
     }
     case SD_EVENT_ALERT: {
-        const char *level = sd_alert_level_name(e->level);
-        const char *name = sd_alert_name(e->code);
-        char lv[16], nm[16];
-        snprintf(lv, sizeof lv, "%u", (unsigned)e->level);
-        snprintf(nm, sizeof nm, "%u", (unsigned)e->code);
-        snprintf(what, sizeof what, "alert %s %s", level ? level : lv, name ? name : nm);
+        alert_words w;
+        alert_words_of(e, &w);
+        snprintf(what, sizeof what, "alert %s %s", w.level, w.description);
         break;
     }
     case SD_EVENT_CCS:
