@@ -435,24 +435,34 @@ static void do_send_handshake(driver *d, const sd_action *a) {
     for (size_t i = 0; i < a->n_mutations && i < SD_MAX_MUTATIONS; i++)
         only_body_edits &= is_body_edit(a->mutations[i].kind);
     if (only_body_edits) sd_buf_append_span(&built, sd_buf_span(&body));
-    driver_apply_body_mutations(d, a, &body);
+    uint32_t unchanged = driver_apply_body_mutations(d, a, &body);
     if (only_body_edits && sd_span_eq(sd_buf_span(&built), sd_buf_span(&body))) d->deviation_not_made = true;
     sd_buf_free(&built);
-    bool hrr = a->msg_type == SD_MSG_TYPE_HELLO_RETRY_REQUEST;
-    uint8_t wire_type = hrr ? SD_ServerHello : (uint8_t)a->msg_type;
+    bool planned_hrr = a->msg_type == SD_MSG_TYPE_HELLO_RETRY_REQUEST;
+    uint8_t wire_type = planned_hrr ? SD_ServerHello : (uint8_t)a->msg_type;
     const sd_mutation *type = driver_find_mutation(a, SD_MUT_TYPE);
     const sd_mutation *length = driver_find_mutation(a, SD_MUT_LENGTH);
     const sd_mutation *split = driver_find_mutation(a, SD_MUT_SPLIT);
     bool plaintext = driver_find_mutation(a, SD_MUT_PLAINTEXT) != NULL;
-    sd_build_handshake(&msg, type ? (uint8_t)type->value : wire_type, sd_buf_span(&body),
-                       length ? length->value : -1);
+    /* A type= mutation makes the message the one its new type names: which
+     * messages stay out of the transcript, and the event, follow what went
+     * on the wire (the ClientHello1 hash of a HelloRetryRequest stays: the
+     * driver's own plan goes on from it). */
+    if (type) wire_type = (uint8_t)type->value;
+    /* What a peer reads as a HelloRetryRequest: a ServerHello with the
+     * special random (RFC 8446 §4.1.3), whatever the plan called it. */
+    sd_span sent_body = sd_buf_span(&body);
+    bool hrr = wire_type == SD_ServerHello && sent_body.len >= 2 + SD_RANDOM_LEN &&
+               memcmp(sent_body.data + 2, sd_hrr_random, SD_RANDOM_LEN) == 0;
+    sd_build_handshake(&msg, wire_type, sd_buf_span(&body), length ? length->value : -1);
     /* §4.4.1: HelloRetryRequest replaces ClientHello1 with its hash. */
-    if (hrr && d->suite && !sd_transcript_replace_with_message_hash(&d->rl.transcript, d->suite->md()))
+    if (planned_hrr && d->suite &&
+        !sd_transcript_replace_with_message_hash(&d->rl.transcript, d->suite->md()))
         driver_harness_failed(d, "cannot hash ClientHello1 into the transcript");
     /* §4.6: TLS 1.3 post-handshake messages are outside the transcript. */
-    bool post_handshake13 = !d->tls12 && (a->msg_type == SD_NewSessionTicket || a->msg_type == SD_KeyUpdate);
+    bool post_handshake13 = !d->tls12 && (wire_type == SD_NewSessionTicket || wire_type == SD_KeyUpdate);
     /* RFC 5246 §7.4.1.1: HelloRequest is not in the transcript either. */
-    bool hello_request12 = d->tls12 && a->msg_type == SD_HelloRequest && !type;
+    bool hello_request12 = d->tls12 && wire_type == SD_HelloRequest;
     if (!post_handshake13 && !hello_request12) sd_transcript_add(&d->rl.transcript, sd_buf_span(&msg));
     bool encrypted = d->rl.write.active && !plaintext;
     size_t records_from = d->rl.out.len;
@@ -465,6 +475,9 @@ static void do_send_handshake(driver *d, const sd_action *a) {
     int extension_kind = SD_MUT_COUNT; /* the extension of the lowest kind of dup-, add-, drop-, flip-ext */
     for (size_t i = 0; i < a->n_mutations && i < SD_MAX_MUTATIONS && !d->filler; i++) {
         const sd_mutation *m = &a->mutations[i];
+        /* A signature names the deviations made, not the ones asked for
+         * that changed nothing. */
+        if (i < 32 && (unchanged >> i & 1)) continue;
         bool names_extension = m->kind == SD_MUT_ADD_EXT || m->kind == SD_MUT_DROP_EXT ||
                                m->kind == SD_MUT_DUP_EXT || m->kind == SD_MUT_FLIP_EXT;
         if (names_extension && (int)m->kind < extension_kind) {

@@ -262,9 +262,14 @@ void driver_set_record_version(sd_buf *out, size_t from, uint16_t version) {
     }
 }
 
-void driver_apply_body_mutations(const driver *d, const sd_action *a, sd_buf *body) {
+uint32_t driver_apply_body_mutations(const driver *d, const sd_action *a, sd_buf *body) {
+    uint32_t unchanged = 0;
+    sd_buf before;
+    sd_buf_init(&before);
     for (size_t i = 0; i < a->n_mutations; i++) {
         const sd_mutation *mu = &a->mutations[i];
+        sd_buf_reset(&before);
+        sd_buf_append_span(&before, sd_buf_span(body));
         switch (mu->kind) {
         case SD_MUT_BODY:
             sd_buf_reset(body);
@@ -296,9 +301,12 @@ void driver_apply_body_mutations(const driver *d, const sd_action *a, sd_buf *bo
             driver_edit_extensions(a->msg_type, d->tls12, mu, body);
             break;
         default:
-            break;
+            continue; /* not a body edit */
         }
+        if (i < 32 && sd_span_eq(sd_buf_span(&before), sd_buf_span(body))) unchanged |= 1u << i;
     }
+    sd_buf_free(&before);
+    return unchanged;
 }
 
 /* --- Keys and credentials the builders take from the mutations ---------- */

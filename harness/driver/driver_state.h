@@ -202,8 +202,9 @@ bool driver_staples(const driver *d);
 const sd_mutation *driver_find_mutation(const sd_action *a, sd_mutation_kind kind);
 /* body=, flip=, truncate=, append=, dup-ext=, add-ext=, drop-ext=, pad=,
  * unknown-exts=, session-id=, flip-ext=, in the order the action lists
- * them. */
-void driver_apply_body_mutations(const driver *d, const sd_action *a, sd_buf *body);
+ * them. Returns the indexes (bit i: a->mutations[i], i < 32) of those that
+ * left the body as it was (a drop-ext of an extension the body lacks). */
+uint32_t driver_apply_body_mutations(const driver *d, const sd_action *a, sd_buf *body);
 /* dup-ext, add-ext, drop-ext on one message's extension block. */
 void driver_edit_extensions(uint16_t msg_type, bool tls12, const sd_mutation *mu, sd_buf *body);
 /* record-version: the version field of the plaintext records appended to

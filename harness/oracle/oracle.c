@@ -379,13 +379,18 @@ static bool optional_target_ccs(const sd_outcome *o, const sd_event *e) {
 }
 
 /* A message of the target's whose place in the ladder is its own choice:
- * the compatibility CCS, and a TLS 1.3 KeyUpdate, which a stack may send at
+ * the compatibility CCS; a TLS 1.3 KeyUpdate, which a stack may send at
  * any time after the handshake and, asked for one, owes only "prior to
  * sending its next Application Data record" (RFC 8446 §4.6.3), so one
- * answers at once and another with its next record. */
+ * answers at once and another with its next record; and a TLS 1.3
+ * NewSessionTicket, which a server "MAY send" "at any time after the
+ * server has received the client Finished message" (§4.6.1), or not at
+ * all (the modes the client offered may rule tickets out, §4.2.9). */
 static bool placed_freely(const sd_outcome *o, const sd_event *e) {
-    return optional_target_ccs(o, e) || (e->from == SD_FROM_TARGET && e->kind == SD_EVENT_HANDSHAKE &&
-                                         e->code == SD_KeyUpdate && o->configured_version != SD_TLS12);
+    if (optional_target_ccs(o, e)) return true;
+    bool post_handshake13 =
+        e->from == SD_FROM_TARGET && e->kind == SD_EVENT_HANDSHAKE && o->configured_version != SD_TLS12;
+    return post_handshake13 && (e->code == SD_KeyUpdate || e->code == SD_NewSessionTicket);
 }
 
 static bool same_event(const sd_event *x, const sd_event *y) {
