@@ -104,6 +104,9 @@ static bool build_client_hello13(driver *d, const sd_action *a, sd_buf *body) {
     sd_msg_client_hello(body, &offer, d->client_random, sd_span_of(d->session_id, d->session_id_len),
                         driver_find_mutation(a, SD_MUT_BAD_POINT) ? &bad : &d->share, d->cfg->server_name,
                         sd_span_of(d->cookie, d->cookie_len), NULL);
+    /* A later connection offers the ticket the last one left (RFC 8446
+     * §2.2), as the last extension with its binder (§4.2.11). */
+    driver_offer_psk13(d, a, body);
     return true;
 }
 
