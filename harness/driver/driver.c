@@ -1174,6 +1174,7 @@ static void next_connection(driver *d, int connection) {
     d->staple = keep.staple;
     d->session = keep.session;
     d->connection = connection;
+    d->psk_selected = -1;
     sd_rl_init(&d->rl);
     sd_buf_init(&d->peer_share);
     sd_rng_bytes(&d->rng, d->client_random, SD_RANDOM_LEN);
@@ -1226,6 +1227,7 @@ void sd_driver_run(const sd_trace *trace, const sd_run_config *cfg, sd_outcome *
     d.out = out;
     d.step = -1;
     d.role = cfg->target_role == SD_ROLE_CLIENT ? SD_ROLE_SERVER : SD_ROLE_CLIENT;
+    d.psk_selected = -1;
     sd_rl_init(&d.rl);
     sd_buf_init(&d.peer_share);
     /* The driver draws from its own stream so that it never mirrors the

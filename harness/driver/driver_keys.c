@@ -279,6 +279,39 @@ static void keep_ticket13(driver *d, sd_span body) {
     sd_buf_append_span(&s->ticket, t.ticket);
 }
 
+void driver_keep_issued_ticket13(driver *d, sd_span ticket, sd_span nonce, uint32_t age_add) {
+    driver_session *s = d->session;
+    uint8_t hash[SD_MAX_HASH_LEN];
+    if (!s || d->role != SD_ROLE_SERVER || !d->have_application_secrets || !d->target_finished ||
+        !sd_rl_transcript_hash(&d->rl, d->suite, hash) || !sd_ks_resumption(&d->ks, hash) ||
+        !sd_hkdf_expand_label(d->suite->md(), d->ks.resumption_master, "resumption", nonce.data, nonce.len,
+                              s->psk, d->suite->hash_len))
+        return;
+    s->have_ticket13 = true;
+    s->suite = d->suite;
+    s->ticket_age_add = age_add;
+    s->received_ms = sd_now_ms();
+    sd_buf_reset(&s->ticket);
+    sd_buf_append_span(&s->ticket, ticket);
+}
+
+/* Server: which identity of the client's offer is the ticket the driver
+ * issued (§4.2.11), -1 if none. The binder is not checked: the driver
+ * obeys the trace, and the client's Finished under the PSK's keys shows
+ * whether both hold the same PSK. */
+static int find_issued_ticket13(const driver *d, const sd_client_hello *ch) {
+    const driver_session *s = d->session;
+    sd_span body, identities, identity;
+    uint32_t age;
+    if (!s || !s->have_ticket13 || !sd_extensions_find(ch->extensions, SD_pre_shared_key, &body)) return -1;
+    sd_reader r = sd_reader_of(body);
+    if (!sd_read_prefixed(&r, 2, &identities)) return -1;
+    sd_reader ids = sd_reader_of(identities);
+    for (int i = 0; sd_read_prefixed(&ids, 2, &identity) && sd_read_u32(&ids, &age); i++)
+        if (sd_span_eq(identity, sd_buf_span(&s->ticket))) return i;
+    return -1;
+}
+
 /* §4.2.11.2: binder = HMAC over Transcript-Hash(prefix + truncated) with
  * the finished key (§4.4.4) of binder_key = Derive-Secret(Early Secret,
  * "res binder", "") — a resumption PSK's label. */
@@ -470,6 +503,7 @@ void driver_on_target_handshake(driver *d, const sd_handshake_msg *msg) {
         memcpy(d->session_id, ch.legacy_session_id.data, ch.legacy_session_id.len);
         d->session_id_len = ch.legacy_session_id.len;
         remember_offer(d, &ch);
+        d->psk_selected = find_issued_ticket13(d, &ch);
         sd_span body, entries;
         /* Take the first share in a group we support. */
         sd_buf_reset(&d->peer_share);
@@ -564,6 +598,14 @@ void driver_on_sent_handshake(driver *d, const sd_action *a, sd_span sent, sd_sp
         /* §4.6.3: "sender MUST ... update its sending key" after KeyUpdate. */
         update_traffic_keys(d, d->role);
     } else if (a->msg_type == SD_ServerHello && server && d->peer_share.len) {
+        /* The keys follow the ServerHello as sent: one the trace stripped
+         * of its pre_shared_key makes a full handshake (§7.1). */
+        sd_server_hello sh;
+        sd_span psk;
+        uint8_t parse_alert2;
+        if (d->psk_accepted && sd_parse_server_hello(sent, &sh, &parse_alert2) &&
+            !sd_extensions_find(sh.extensions, SD_pre_shared_key, &psk))
+            d->psk_accepted = false;
         uint8_t ecdhe[66], alert;
         size_t ecdhe_len;
         if (sd_key_share_derive(&d->share, sd_buf_span(&d->peer_share), ecdhe, &ecdhe_len, &alert))

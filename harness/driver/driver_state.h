@@ -181,6 +181,10 @@ typedef struct {
      * PSK (§7.1). */
     bool psk_offered, psk_accepted;
     size_t psk_identities;
+    /* Server, TLS 1.3: the index of the identity of the client's
+     * pre_shared_key that is the ticket the driver issued before, -1 for
+     * none; its ServerHello then selects it. */
+    int psk_selected;
 
     /* Set by the files below the run loop when the driver itself failed (a
      * key it could not install, memory): the run loop then ends the run as
@@ -213,6 +217,10 @@ void driver_start_renegotiation(driver *d);
  * (§4.2.11.2); the PSK mutations (psk-not-last, binder-length=, binders=,
  * psk-identities=) change how. Leaves the body alone without a ticket. */
 void driver_offer_psk13(driver *d, const sd_action *a, sd_buf *body);
+/* TLS 1.3 server: keeps the ticket it is issuing, and the PSK its nonce
+ * gives (RFC 8446 §4.6.1), once the client's Finished is in the
+ * transcript; a ticket sent before that is never redeemed. */
+void driver_keep_issued_ticket13(driver *d, sd_span ticket, sd_span nonce, uint32_t age_add);
 
 /* --- driver_messages.c: honest message bodies ----------------------------- */
 
