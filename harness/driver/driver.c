@@ -1134,6 +1134,7 @@ static void end_connection(driver *d, int next) {
     if (!st.handshake_done || !connection_up(d))
         return end_run(d, st.failed ? SD_OUTCOME_CLOSED : SD_OUTCOME_WAITING,
                        "connection %d did not complete before connection %d began", next, next + 1);
+    driver_keep_session12(d);
     if (!d->driver_sent_alert) {
         uint8_t body[2] = {SD_ALERT_LEVEL_WARNING, SD_close_notify};
         sd_rl_send(&d->rl, SD_alert, sd_span_of(body, 2), false, 0);
@@ -1181,6 +1182,12 @@ static void next_connection(driver *d, int connection) {
     if (d->role == SD_ROLE_CLIENT && !d->tls12) {
         d->session_id_len = 32;
         sd_rng_bytes(&d->rng, d->session_id, d->session_id_len);
+    }
+    /* RFC 5246 §7.4.1.2: a TLS 1.2 client that kept a session offers its
+     * id to resume it. */
+    if (d->role == SD_ROLE_CLIENT && d->tls12 && d->session->have_session12) {
+        memcpy(d->session_id, d->session->session_id12, d->session->session_id12_len);
+        d->session_id_len = d->session->session_id12_len;
     }
 }
 
@@ -1391,6 +1398,7 @@ void sd_driver_run(const sd_trace *trace, const sd_run_config *cfg, sd_outcome *
     sd_session_cache_free(cache);
     sd_buf_free(&resume);
     OPENSSL_cleanse(session.psk, sizeof session.psk);
+    OPENSSL_cleanse(session.master12, sizeof session.master12);
     sd_buf_free(&session.ticket);
     out->elapsed_ms = sd_now_ms() - start;
 }

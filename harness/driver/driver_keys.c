@@ -186,6 +186,24 @@ static bool note_server_hello12(driver *d, sd_span sh_body) {
     memcpy(d->server_random, sh.random.data, SD_RANDOM_LEN);
     d->suite12 = sd_tls12_suite_find(sh.cipher_suite);
     d->server_ems = sd_extensions_find(sh.extensions, SD_extended_master_secret, &body);
+    if (d->role == SD_ROLE_CLIENT && sh.legacy_session_id_echo.len <= sizeof d->server_session_id12) {
+        memcpy(d->server_session_id12, sh.legacy_session_id_echo.data, sh.legacy_session_id_echo.len);
+        d->server_session_id12_len = sh.legacy_session_id_echo.len;
+    }
+    /* RFC 5246 §7.4.1.3: a server that resumes answers with the session id
+     * the client offered; the keys come from that session's master secret
+     * and the new randoms (§8.1, §6.3), with no key exchange. */
+    const driver_session *s = d->session;
+    if (d->role == SD_ROLE_CLIENT && s && s->have_session12 && d->session_id_len &&
+        sd_span_eq(sh.legacy_session_id_echo, sd_span_of(d->session_id, d->session_id_len)) &&
+        d->suite12 == s->suite12) {
+        memcpy(d->master, s->master12, sizeof d->master);
+        if (sd_tls12_derive_keys_from(d->suite12, d->master, sizeof d->master, d->client_random,
+                                      d->server_random, &d->keys12)) {
+            d->have_master = true;
+            d->resumed12 = true;
+        }
+    }
     return true;
 }
 
@@ -614,6 +632,18 @@ void driver_on_sent_handshake(driver *d, const sd_action *a, sd_span sent, sd_sp
         if (server) derive_application(d);
         if (app_secret(d, d->role)) set_record_keys(d, &d->rl.write, app_secret(d, d->role));
     }
+}
+
+void driver_keep_session12(driver *d) {
+    driver_session *s = d->session;
+    if (!s || !d->tls12 || d->role != SD_ROLE_CLIENT || !d->have_master || !d->suite12 ||
+        d->server_session_id12_len == 0)
+        return;
+    s->have_session12 = true;
+    memcpy(s->session_id12, d->server_session_id12, d->server_session_id12_len);
+    s->session_id12_len = d->server_session_id12_len;
+    s->suite12 = d->suite12;
+    memcpy(s->master12, d->master, sizeof s->master12);
 }
 
 void driver_start_renegotiation(driver *d) {

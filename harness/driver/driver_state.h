@@ -55,6 +55,15 @@ typedef struct {
     sd_buf ticket;
     uint32_t ticket_age_add, ticket_lifetime;
     double received_ms; /* when it came, for obfuscated_ticket_age (§4.2.11.1) */
+    /* A TLS 1.2 client the session a server named in its ServerHello
+     * (RFC 5246 §7.4.1.2: "the session_id of a session ... whose security
+     * parameters the client wishes to reuse"): id, suite and master
+     * secret. */
+    bool have_session12;
+    uint8_t session_id12[32];
+    size_t session_id12_len;
+    const sd_tls12_suite *suite12;
+    uint8_t master12[48];
 } driver_session;
 
 /* The state of one run: the peer's session state (the same an honest peer
@@ -185,6 +194,12 @@ typedef struct {
      * pre_shared_key that is the ticket the driver issued before, -1 for
      * none; its ServerHello then selects it. */
     int psk_selected;
+    /* TLS 1.2 client: the session id the target's ServerHello carried, and
+     * whether it resumed the session the ClientHello offered (§7.4.1.3:
+     * the same id). */
+    uint8_t server_session_id12[32];
+    size_t server_session_id12_len;
+    bool resumed12;
 
     /* Set by the files below the run loop when the driver itself failed (a
      * key it could not install, memory): the run loop then ends the run as
@@ -221,6 +236,9 @@ void driver_offer_psk13(driver *d, const sd_action *a, sd_buf *body);
  * gives (RFC 8446 §4.6.1), once the client's Finished is in the
  * transcript; a ticket sent before that is never redeemed. */
 void driver_keep_issued_ticket13(driver *d, sd_span ticket, sd_span nonce, uint32_t age_add);
+/* TLS 1.2 client, at the end of a connection that completed: keeps the
+ * session the server named, to offer in the next (RFC 5246 §7.4.1.2). */
+void driver_keep_session12(driver *d);
 
 /* --- driver_messages.c: honest message bodies ----------------------------- */
 
