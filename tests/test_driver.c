@@ -1668,6 +1668,54 @@ static void stapling_a_missing_file(void **state) {
     assert_non_null(strstr(o.detail, "ocsp-no-such.der"));
 }
 
+/* Several connections: the second resumes the ticket of the first on both
+ * stacks (the target says so, and its ladder has no Certificate there);
+ * without tickets the server makes a full handshake and the trace, which
+ * expects none, deviates; a first connection that does not complete ends
+ * the run before the second. */
+static void connections_resume_a_ticket(void **state) {
+    (void)state;
+    static const char head[] = "id: t.t\ntitle: t\nrfc: RFC 8446 §2.2: \"x\"\nrole: server\n";
+    static const char first[] =
+        "send ClientHello\nexpect ServerHello\nexpect EncryptedExtensions\n"
+        "expect Certificate\nexpect CertificateVerify\nexpect Finished\nsend Finished\n";
+    static const char second[] =
+        "connection\nsend ClientHello\nexpect ServerHello\nexpect EncryptedExtensions\n"
+        "expect Finished\nsend Finished\nsend-appdata \"x\"\nexpect-appdata \"x\"\n";
+    char text[2048];
+    for (size_t i = 0; i < N_STACKS; i++) {
+        sd_outcome o;
+        snprintf(text, sizeof text, "%ssession-tickets: issue\nexpect: complete\n%s%s", head, first, second);
+        run_text(text, stacks[i], &o, NULL);
+        if (o.kind != SD_OUTCOME_COMPLETED || !o.resumed || o.connections != 2)
+            fail_msg("%s: %s (%s), resumed %d, connections %d", stacks[i]->name, sd_outcome_kind_name(o.kind),
+                     o.detail, o.resumed, o.connections);
+        bool second_started = false;
+        for (size_t e = 0; e < o.n_events; e++) {
+            second_started |= o.events[e].connection == 1;
+            if (second_started && o.events[e].kind == SD_EVENT_HANDSHAKE &&
+                o.events[e].code == SD_Certificate)
+                fail_msg("%s: a Certificate in the resumed connection", stacks[i]->name);
+        }
+        assert_true(second_started);
+
+        snprintf(text, sizeof text, "%sexpect: complete\n%s%s", head, first, second);
+        run_text(text, stacks[i], &o, NULL);
+        if (o.kind != SD_OUTCOME_DEVIATED || o.resumed)
+            fail_msg("%s without tickets: %s (%s)", stacks[i]->name, sd_outcome_kind_name(o.kind), o.detail);
+
+        /* Connection 1 stops short of the client's Finished. */
+        snprintf(text, sizeof text,
+                 "%ssession-tickets: issue\nexpect: complete\nsend ClientHello\nexpect ServerHello\n%s", head,
+                 second);
+        run_text(text, stacks[i], &o, NULL);
+        if (o.kind == SD_OUTCOME_COMPLETED || o.step != 2 || o.connections != 1 ||
+            !strstr(o.detail, "connection 1 did not complete before connection 2 began"))
+            fail_msg("%s, first incomplete: %s at %d (%s)", stacks[i]->name, sd_outcome_kind_name(o.kind),
+                     o.step, o.detail);
+    }
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(tls12_happy_paths),
@@ -1698,6 +1746,7 @@ int main(void) {
         cmocka_unit_test(tls13_expect_ccs_is_optional),
         cmocka_unit_test(tls13_key_update_answer_is_due_before_data),
         cmocka_unit_test(silent_close_ends_the_run_at_its_input),
+        cmocka_unit_test(connections_resume_a_ticket),
     };
     return cmocka_run_group_tests(tests, load_pki, free_pki);
 }

@@ -1011,7 +1011,8 @@ static void test_error_edge_cases(void **state) {
     assert_false(sd_scenario_parse(NULL, "bogus", 5, &s, err, sizeof(err)));
     assert_string_equal(
         err, "<script>:1: unknown action \"bogus\" (expected one of send, expect, send-alert, "
-             "send-ccs, send-appdata, expect-appdata, expect-close, send-raw, expect-ccs, renegotiate)");
+             "send-ccs, send-appdata, expect-appdata, expect-close, send-raw, expect-ccs, renegotiate, "
+             "connection)");
 
     /* Long garbage words are cut in messages. */
     char line[400];
@@ -1207,6 +1208,93 @@ static void test_garbage(void **state) {
     assert_true(fuzz_scenarios_ok > 0);
 }
 
+/* --- several connections ------------------------------------------------------ */
+
+static const char multi_head[] =
+    "id: x.y\ntitle: t\nrfc: RFC 8446 §4.2.11: \"x\"\nrole: server\nexpect: complete\n";
+
+/* A trace of two connections parses into one list split by the connection
+ * action, prints back the same, and the PSK mutations keep their values. */
+static void test_connections(void **state) {
+    (void)state;
+    char text[1024];
+    snprintf(
+        text, sizeof text,
+        "%ssend ClientHello\nexpect ServerHello\nsend Finished\nconnection # two\n"
+        "send ClientHello psk-not-last binder-length=33 binders=1 psk-identities=2\nexpect ServerHello\n",
+        multi_head);
+    sd_scenario s;
+    assert_true(parse_ok(text, &s));
+    assert_int_equal(s.trace.n_actions, 6);
+    assert_int_equal(sd_trace_connections(&s.trace), 2);
+    assert_int_equal(s.trace.actions[3].kind, SD_ACT_CONNECTION);
+    assert_int_equal(s.trace.actions[3].line, 9);
+    const sd_action *hello = &s.trace.actions[4];
+    assert_int_equal(hello->n_mutations, 4);
+    assert_int_equal(hello->mutations[0].kind, SD_MUT_PSK_NOT_LAST);
+    assert_int_equal(hello->mutations[1].kind, SD_MUT_BINDER_LENGTH);
+    assert_int_equal(hello->mutations[1].value, 33);
+    assert_int_equal(hello->mutations[2].kind, SD_MUT_BINDERS);
+    assert_int_equal(hello->mutations[2].value, 1);
+    assert_int_equal(hello->mutations[3].kind, SD_MUT_PSK_IDENTITIES);
+    assert_int_equal(hello->mutations[3].value, 2);
+    char *printed = print_trace(&s.trace, NULL);
+    assert_string_equal(printed, "send ClientHello\nexpect ServerHello\nsend Finished\nconnection\n"
+                                 "send ClientHello psk-not-last binder-length=33 binders=1 psk-identities=2\n"
+                                 "expect ServerHello\n");
+    free(printed);
+    check_round_trip("two connections", &s.trace);
+    /* One connection more or less is another trace. */
+    sd_trace one;
+    char err[256];
+    assert_true(
+        sd_trace_parse("one", "send ClientHello\nexpect ServerHello\nsend Finished\nsend ClientHello\n",
+                       strlen("send ClientHello\nexpect ServerHello\nsend Finished\nsend ClientHello\n"),
+                       &one, err, sizeof err));
+    assert_int_equal(sd_trace_connections(&one), 1);
+    assert_false(sd_trace_equal(&one, &s.trace));
+    sd_trace_free(&one);
+    sd_scenario_free(&s);
+}
+
+/* Where a connection line breaks the rules, the error names its line. */
+static void test_connection_errors(void **state) {
+    (void)state;
+    static const struct {
+        const char *actions;
+        int line; /* counted from the first action line (the headers take 5) */
+        const char *message;
+    } cases[] = {
+        {"connection\nsend ClientHello\n", 1, "connection before any action of the first one"},
+        {"send ClientHello\nconnection\n", 2, "connection as the last action: connection 2 does nothing"},
+        {"send ClientHello\nconnection\nconnection\nsend ClientHello\n", 3,
+         "connection right after another: connection 2 does nothing"},
+        {"send ClientHello\nconnection 2\nsend ClientHello\n", 2, "connection: too many arguments"},
+        {"send ClientHello binder-length=256\n", 1, "bad binder-length=256 (expected a number 0-255)"},
+        {"send ClientHello binders\n", 1, "mutation binders needs a value"},
+        {"send ClientHello psk-not-last=1\n", 1, "mutation psk-not-last takes no value"},
+        {"send ClientHello\nconnection\nsend ClientHello\nconnection\nsend ClientHello\nconnection\n"
+         "send ClientHello\nconnection\nsend ClientHello\nconnection\nsend ClientHello\nconnection\n"
+         "send ClientHello\nconnection\nsend ClientHello\nconnection\nsend ClientHello\n",
+         16, "more than 8 connections"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char text[2048], err[512], prefix[64];
+        snprintf(text, sizeof text, "%s%s", multi_head, cases[i].actions);
+        sd_scenario s;
+        if (sd_scenario_parse("scenarios/x.sd", text, strlen(text), &s, err, sizeof err)) {
+            sd_scenario_free(&s);
+            fail_msg("case %zu parsed, but should have failed", i);
+        }
+        snprintf(prefix, sizeof prefix, "scenarios/x.sd:%d: ", cases[i].line + 5);
+        if (strncmp(err, prefix, strlen(prefix)) != 0 || strstr(err, cases[i].message) == NULL)
+            fail_msg("case %zu: expected \"%s%s\", got \"%s\"", i, prefix, cases[i].message, err);
+        /* The bare trace form keeps the same rules. */
+        sd_trace t;
+        assert_false(sd_trace_parse("t", cases[i].actions, strlen(cases[i].actions), &t, err, sizeof err));
+    }
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_scenarios_parse),  cmocka_unit_test(test_scenarios_round_trip),
@@ -1217,6 +1305,7 @@ int main(void) {
         cmocka_unit_test(test_errors),           cmocka_unit_test(test_new_mutations),
         cmocka_unit_test(test_error_edge_cases), cmocka_unit_test(test_session_id_flip_ext_premaster_version),
         cmocka_unit_test(test_garbage),          cmocka_unit_test(test_alert_sets),
+        cmocka_unit_test(test_connections),      cmocka_unit_test(test_connection_errors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

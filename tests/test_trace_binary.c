@@ -75,6 +75,40 @@ static const char every_v2_feature[] =
     "renegotiate drop-ext=signature_algorithms add-ext=signature_algorithms_cert:00020403\n"
     "renegotiate\n";
 
+/* The setup the tests write where a trace needs one. */
+static const sd_fuzz_setup test_setup = {.role = SD_ROLE_SERVER, .version = 0x0303};
+
+/* Whether only a trace with its setup says it: send-ccs empty-master
+ * (version 3), a connection or a mutation of version 4. */
+static bool needs_setup(const sd_trace *t) {
+    for (size_t i = 0; i < t->n_actions; i++) {
+        const sd_action *a = &t->actions[i];
+        if (a->empty_master || a->kind == SD_ACT_CONNECTION) return true;
+        for (size_t k = 0; k < a->n_mutations && k < SD_MAX_MUTATIONS; k++) {
+            const sd_mutation_info *info = sd_mutation_info_of(a->mutations[k].kind);
+            if (info && info->binary_version >= 3) return true;
+        }
+    }
+    return false;
+}
+
+/* sd_trace_encode, with test_setup where the trace needs one. */
+static bool encode_as_needed(const sd_trace *t, sd_buf *b, char *err, size_t err_len) {
+    return sd_trace_encode_with_setup(t, needs_setup(t) ? &test_setup : NULL, b, err, err_len);
+}
+
+/* How many bytes test_setup takes after the header. */
+static size_t test_setup_len(void) {
+    sd_trace empty;
+    sd_trace_init(&empty);
+    sd_buf b;
+    sd_buf_init(&b);
+    assert_true(sd_trace_encode_with_setup(&empty, &test_setup, &b, NULL, 0));
+    size_t n = b.len - SD_TRACE_BINARY_HEADER_LEN;
+    sd_buf_free(&b);
+    return n;
+}
+
 static void parse_script(const char *text, sd_trace *t) {
     char err[300] = "";
     bool ok = sd_trace_parse("test", text, strlen(text), t, err, sizeof err);
@@ -89,11 +123,8 @@ static void check_round_trip(const sd_trace *t, const char *what) {
     sd_buf_init(&b);
     sd_buf_init(&script);
     char err[300] = "";
-    /* What only version 3 says (send-ccs empty-master) goes with a setup. */
-    sd_fuzz_setup setup = {.role = SD_ROLE_SERVER, .version = 0x0303};
-    const sd_fuzz_setup *with = NULL;
-    for (size_t i = 0; i < t->n_actions; i++)
-        if (t->actions[i].empty_master) with = &setup;
+    /* What only versions 3 and 4 say goes with a setup. */
+    const sd_fuzz_setup *with = needs_setup(t) ? &test_setup : NULL;
     if (!sd_trace_encode_with_setup(t, with, &a, err, sizeof err)) fail_msg("%s: encode: %s", what, err);
     assert_true(sd_trace_binary_is(a.data, a.len));
     sd_trace d;
@@ -280,18 +311,18 @@ static void test_rejects(void **state) {
     expect_reject(NULL, 0, "not a binary trace");
     expect_reject((const uint8_t *)"SDT", 3, "not a binary trace");
     expect_reject((const uint8_t *)"XDT\x01", 4, "not a binary trace");
-    expect_reject((const uint8_t *)"SDT\x04", 4, "version 4");
+    expect_reject((const uint8_t *)"SDT\x05", 4, "version 5");
     /* One encoding per trace: version 2 only for what version 1 cannot say. */
     expect_reject((const uint8_t *)"SDT\x02", 4, "version 1 can express");
     expect_reject((const uint8_t *)"SDT\x02\x08", 5, "version 1 can express");
     /* unknown action and mutation kinds; version 2 kinds in a version 1 trace */
     expect_reject((const uint8_t *)"SDT\x01\x09", 5, "action kind 9 needs binary trace version 2");
-    expect_reject((const uint8_t *)"SDT\x02\x0a", 5, "unknown action kind 10");
+    expect_reject((const uint8_t *)"SDT\x02\x0b", 5, "unknown action kind 11");
     expect_reject((const uint8_t *)"SDT\x01\x81", 5, "unknown action kind 129");
     expect_reject((const uint8_t *)"SDT\x02\x89\x00", 6, "unknown action kind 137");
     expect_reject((const uint8_t *)"SDT\x01\x00\x01\x01\x0b", 8,
                   "mutation kind 11 needs binary trace version 2");
-    expect_reject((const uint8_t *)"SDT\x02\x00\x01\x01\x18", 8, "unknown mutation kind 24");
+    expect_reject((const uint8_t *)"SDT\x02\x00\x01\x01\x1c", 8, "unknown mutation kind 28");
     /* session-id: a length its one-byte prefix cannot say; flip-ext cut
      * short after its extension type and after its offset */
     {
@@ -511,6 +542,10 @@ static const struct {
     {SD_MUT_FLIP_EXT, "flip-ext", SD_MUT_ARG_EXTENSION_FLIP, 2},
     {SD_MUT_PREMASTER_VERSION, "premaster-version", SD_MUT_ARG_U16, 2},
     {SD_MUT_RANDOM, "random", SD_MUT_ARG_BYTES32, 2},
+    {SD_MUT_PSK_NOT_LAST, "psk-not-last", SD_MUT_ARG_NONE, 4},
+    {SD_MUT_BINDER_LENGTH, "binder-length", SD_MUT_ARG_U8, 4},
+    {SD_MUT_BINDERS, "binders", SD_MUT_ARG_U8, 4},
+    {SD_MUT_PSK_IDENTITIES, "psk-identities", SD_MUT_ARG_U8, 4},
 };
 #define N_HISTORICAL (sizeof historical / sizeof historical[0])
 
@@ -594,10 +629,11 @@ static void test_mutation_table_round_trips(void **state) {
                  * kind's own (or renegotiate's, 2). */
                 sd_buf b;
                 sd_buf_init(&b);
-                assert_true(sd_trace_encode(&t, &b, err, sizeof err));
+                assert_true(encode_as_needed(&t, &b, err, sizeof err));
                 int version = reneg && info->binary_version < 2 ? 2 : info->binary_version;
+                size_t setup_len = needs_setup(&t) ? test_setup_len() : 0;
                 assert_int_equal(b.data[3], version);
-                assert_int_equal(b.data[reneg ? 6 : 7], (int)k);
+                assert_int_equal(b.data[setup_len + (reneg ? 6 : 7)], (int)k);
                 /* An older header cannot carry it. */
                 if (!reneg && info->binary_version > 1) {
                     b.data[3] = (uint8_t)(info->binary_version - 1);
@@ -630,7 +666,7 @@ static void test_mutation_table_round_trips(void **state) {
                     over.bytes_len = f->bytes_max + 1;
                     one_mutation_trace(&t, &a, reneg ? SD_ACT_RENEGOTIATE : SD_ACT_SEND, &over);
                     sd_buf_init(&b);
-                    if (sd_trace_encode(&t, &b, err, sizeof err))
+                    if (encode_as_needed(&t, &b, err, sizeof err))
                         fail_msg("%s: encoded %zu bytes", what, over.bytes_len);
                     sd_buf_free(&b);
                 }
@@ -640,7 +676,7 @@ static void test_mutation_table_round_trips(void **state) {
                     under.bytes_len = f->bytes_min - 1;
                     one_mutation_trace(&t, &a, reneg ? SD_ACT_RENEGOTIATE : SD_ACT_SEND, &under);
                     sd_buf_init(&b);
-                    if (sd_trace_encode(&t, &b, err, sizeof err))
+                    if (encode_as_needed(&t, &b, err, sizeof err))
                         fail_msg("%s: encoded %zu bytes", what, under.bytes_len);
                     sd_buf_free(&b);
                 }
@@ -650,7 +686,7 @@ static void test_mutation_table_round_trips(void **state) {
                     m.value = high ? f->value_max + 1 : f->value_min - 1;
                     one_mutation_trace(&t, &a, reneg ? SD_ACT_RENEGOTIATE : SD_ACT_SEND, &m);
                     sd_buf_init(&b);
-                    if (sd_trace_encode(&t, &b, err, sizeof err))
+                    if (encode_as_needed(&t, &b, err, sizeof err))
                         fail_msg("%s: encoded a value out of range", what);
                     sd_buf_free(&b);
                 }
@@ -674,7 +710,7 @@ static void test_unknown_mutation_lists_every_name(void **state) {
         if (!strstr(err, word)) fail_msg("\"%s\" not in: %s", word, err);
     }
     assert_non_null(strstr(err, "body=, flip="));
-    assert_non_null(strstr(err, " or wrong-transcript)"));
+    assert_non_null(strstr(err, " or psk-not-last)"));
 }
 
 /* --- Version 3: the setup --------------------------------------------------- */
@@ -971,7 +1007,7 @@ static void test_old_corpus_reads(void **state) {
         char err[300];
         if (!sd_trace_decode_with_setup(data, n, &t, &setup, &has, err, sizeof err))
             fail_msg("%s: %s", path, err);
-        assert_int_equal(has, data[3] == 3);
+        assert_int_equal(has, data[3] >= 3);
         if (has)
             with_setup++;
         else
@@ -987,6 +1023,74 @@ static void test_old_corpus_reads(void **state) {
     closedir(d);
     assert_true(old > 0);
     assert_true(with_setup > 0);
+}
+
+/* A trace of several connections: version 4 with its setup, read back
+ * equal; refused without a setup, in an older version, and where the
+ * connections break the script's rules (with the action named). */
+static void test_connections(void **state) {
+    (void)state;
+    sd_trace t;
+    parse_script(
+        "send ClientHello\nexpect ServerHello\nsend Finished\nconnection\n"
+        "send ClientHello psk-identities=2 binders=1\nconnection\nsend ClientHello binder-length=255\n",
+        &t);
+    check_round_trip(&t, "three connections");
+    sd_buf b;
+    sd_buf_init(&b);
+    char err[300];
+    assert_false(sd_trace_encode(&t, &b, err, sizeof err));
+    assert_non_null(strstr(err, "needs a binary trace with its setup (version 4)"));
+    assert_true(sd_trace_encode_with_setup(&t, &test_setup, &b, err, sizeof err));
+    assert_int_equal(b.data[3], 4);
+    size_t at = SD_TRACE_BINARY_HEADER_LEN + test_setup_len();
+    /* send ClientHello (kind 0, type 1, no mutations), expect ServerHello,
+     * send Finished, then the connection: kind 10 and nothing else. */
+    assert_int_equal(b.data[at + 3 + 2 + 3], SD_ACT_CONNECTION);
+    sd_trace d;
+    sd_fuzz_setup setup;
+    bool has = false;
+    assert_true(sd_trace_decode_with_setup(b.data, b.len, &d, &setup, &has, err, sizeof err));
+    assert_true(has);
+    assert_int_equal(sd_trace_connections(&d), 3);
+    sd_trace_free(&d);
+    /* A version 3 header cannot carry a connection. */
+    b.data[3] = 3;
+    expect_reject(b.data, b.len, "action kind 10 (connection) needs binary trace version 4");
+    /* A version 4 trace that version 3 could say is another spelling. */
+    sd_trace one;
+    parse_script("send ClientHello\n", &one);
+    sd_buf v3;
+    sd_buf_init(&v3);
+    assert_true(sd_trace_encode_with_setup(&one, &test_setup, &v3, err, sizeof err));
+    assert_int_equal(v3.data[3], 3);
+    v3.data[3] = 4;
+    expect_reject(v3.data, v3.len, "holds only what version 3 can express");
+    /* Cut anywhere inside the last action: a clear error, never a crash. */
+    for (size_t n = b.len - 1; n > at + 8; n--) {
+        b.data[3] = 4;
+        if (sd_trace_decode(b.data, n, &d, err, sizeof err)) {
+            sd_trace_free(&d);
+            continue; /* cut between two actions: a shorter trace, or one ending in a connection */
+        }
+        assert_true(strncmp(err, "offset ", 7) == 0 || strncmp(err, "action ", 7) == 0);
+    }
+    /* Ending on a connection: refused, naming the action. */
+    uint8_t ends[64];
+    size_t n = SD_TRACE_BINARY_HEADER_LEN + test_setup_len();
+    memcpy(ends, v3.data, n);
+    ends[3] = 4;
+    ends[n++] = SD_ACT_SEND, ends[n++] = 1, ends[n++] = 0, ends[n++] = SD_ACT_CONNECTION;
+    assert_false(sd_trace_decode(ends, n, &d, err, sizeof err));
+    assert_string_equal(err, "action 2: connection as the last action: connection 2 does nothing");
+    /* Two in a row. */
+    ends[n++] = SD_ACT_CONNECTION, ends[n++] = SD_ACT_SEND, ends[n++] = 1, ends[n++] = 0;
+    assert_false(sd_trace_decode(ends, n, &d, err, sizeof err));
+    assert_string_equal(err, "action 3: connection right after another: connection 2 does nothing");
+    sd_buf_free(&v3);
+    sd_trace_free(&one);
+    sd_buf_free(&b);
+    sd_trace_free(&t);
 }
 
 int main(void) {
@@ -1011,6 +1115,7 @@ int main(void) {
         cmocka_unit_test(test_setup_rejects),
         cmocka_unit_test(test_empty_master_needs_a_setup),
         cmocka_unit_test(test_old_corpus_reads),
+        cmocka_unit_test(test_connections),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

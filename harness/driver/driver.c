@@ -19,6 +19,7 @@
 #include <openssl/mem.h>
 
 #include "protocol/messages.h"
+#include "protocol/session_cache.h"
 #include "wire/handshake.h"
 #include "util/util.h"
 #include "wire/names.h"
@@ -48,7 +49,10 @@ static void end_with_alert(driver *d, const sd_alert *a) {
 }
 
 /* One message of the ladder, and on stderr when verbose. */
-static void record_event(driver *d, const sd_event *e) {
+static void record_event(driver *d, const sd_event *given) {
+    sd_event stamped = *given;
+    stamped.connection = (uint8_t)d->connection;
+    const sd_event *e = &stamped;
     sd_outcome_add_event(d->out, e);
     if (d->cfg->verbose) {
         sd_event_kind kind = e->kind;
@@ -952,6 +956,9 @@ static void run_action(driver *d, const sd_action *a) {
     case SD_ACT_EXPECT_CLOSE:
     case SD_ACT_EXPECT_CCS:
         return run_expect(d, a);
+    case SD_ACT_CONNECTION:
+        /* The run loop ends one connection and starts the next. */
+        return;
     }
     deliver(d);
     check_for_refusal(d);
@@ -1074,6 +1081,129 @@ static void explain_from_wire(driver *d, const sd_trace *trace) {
     snprintf(o->detail, sizeof o->detail, "%s", what);
 }
 
+/* --- Connections ------------------------------------------------------------ */
+
+/* Creates this connection's target and lets it speak first (a client). */
+static void start_connection(driver *d, const sd_target_config *tc) {
+    sd_target_error err = {0};
+    if (!(d->target = d->cfg->stack->create(tc, &err))) {
+        if (err.unsupported)
+            end_run(d, SD_OUTCOME_UNSUPPORTED, "%s", err.text);
+        else
+            end_run(d, SD_OUTCOME_HARNESS_ERROR, "cannot configure %s: %s", d->cfg->stack->name, err.text);
+        return;
+    }
+    sd_target_status first;
+    d->target->ops->status(d->target, &first);
+    d->app = first.app;
+    d->target->ops->start(d->target);
+    check_for_refusal(d);
+}
+
+/* The trace ran to its end: the target's last word decides. */
+static void finish_run(driver *d) {
+    check_for_refusal(d);
+    if (!d->ended) close_quietly(d);
+    /* HTTP/1.0 ends the connection after the response (RFC 1945 §1.3): a
+     * server that does so with close_notify once it has answered closes as
+     * the application says, not unasked. */
+    if (d->app == SD_APP_HTTP && d->http_answered && d->target_closed_unasked) {
+        d->target_closed_unasked = false;
+        d->target_closed_as_expected = true;
+    }
+    if (d->ended) return;
+    sd_target_status st;
+    read_status(d, &st);
+    /* The wire has the last word over a status that still says "done": a
+     * target that completed and then failed or closed on its own did not
+     * complete the trace. */
+    if (st.alert_sent >= 0) end_from_status(d, "");
+    /* Over TCP the transport closes after the close_notify exchange the
+     * trace asked for: that is the normal end. */
+    else if (st.failed && !(st.wire_only && d->target_closed_as_expected))
+        end_run(d, SD_OUTCOME_CLOSED, "target stopped without an alert%s (%s)",
+                st.handshake_done ? " after the handshake" : "", st.error);
+    else if (d->last_was_warning12)
+        end_with_alert(d, &d->warning12);
+    else if (d->target_closed_unasked)
+        end_run(d, SD_OUTCOME_CLOSED, "target sent close_notify%s that the trace did not expect",
+                st.handshake_done ? " after the handshake" : "");
+    else if (st.handshake_done)
+        end_run(d, SD_OUTCOME_COMPLETED, "handshake completed");
+    else
+        end_run(d, SD_OUTCOME_WAITING, "target neither completed nor refused");
+}
+
+/* `connection`: the connection so far must have completed (a later one
+ * resumes what it set up; one that did not complete set up nothing, and
+ * the run ends there), and ends as RFC 8446 §6.1 and RFC 5246 §7.2.1 end
+ * one: close_notify, the answer taken or not. Tickets the target sent and
+ * the trace did not wait for are kept all the same (collect). */
+static void end_connection(driver *d, int next) {
+    check_for_refusal(d);
+    if (d->ended) return;
+    sd_target_status st;
+    read_status(d, &st);
+    if (!st.handshake_done || !connection_up(d))
+        return end_run(d, st.failed ? SD_OUTCOME_CLOSED : SD_OUTCOME_WAITING,
+                       "connection %d did not complete before connection %d began", next, next + 1);
+    driver_keep_session12(d);
+    if (!d->driver_sent_alert) {
+        uint8_t body[2] = {SD_ALERT_LEVEL_WARNING, SD_close_notify};
+        sd_rl_send(&d->rl, SD_alert, sd_span_of(body, 2), false, 0);
+        add_event(d, SD_FROM_PEER, SD_EVENT_ALERT, SD_close_notify, SD_ALERT_LEVEL_WARNING,
+                  d->rl.write.active, false);
+        d->driver_sent_alert = true;
+        deliver(d);
+        collect(d);
+        check_alive(d);
+    }
+}
+
+/* The per-connection state an honest peer drops with the connection. */
+static void free_connection(driver *d) {
+    sd_rl_free(&d->rl);
+    sd_buf_free(&d->peer_share);
+    EVP_PKEY_free(d->server_key12);
+    d->server_key12 = NULL;
+    OPENSSL_cleanse(&d->master, sizeof d->master);
+    OPENSSL_cleanse(&d->keys12, sizeof d->keys12);
+    OPENSSL_cleanse(&d->ks, sizeof d->ks);
+}
+
+/* A new connection: the old target goes, and the driver starts afresh but
+ * for what the whole run keeps (its randomness, the outcome, what it kept
+ * to resume). */
+static void next_connection(driver *d, int connection) {
+    if (d->target) d->target->ops->destroy(d->target);
+    free_connection(d);
+    driver keep = *d;
+    memset(d, 0, sizeof *d);
+    d->cfg = keep.cfg;
+    d->out = keep.out;
+    d->rng = keep.rng;
+    d->step = keep.step;
+    d->role = keep.role;
+    d->tls12 = keep.tls12;
+    d->staple = keep.staple;
+    d->session = keep.session;
+    d->connection = connection;
+    d->psk_selected = -1;
+    sd_rl_init(&d->rl);
+    sd_buf_init(&d->peer_share);
+    sd_rng_bytes(&d->rng, d->client_random, SD_RANDOM_LEN);
+    if (d->role == SD_ROLE_CLIENT && !d->tls12) {
+        d->session_id_len = 32;
+        sd_rng_bytes(&d->rng, d->session_id, d->session_id_len);
+    }
+    /* RFC 5246 §7.4.1.2: a TLS 1.2 client that kept a session offers its
+     * id to resume it. */
+    if (d->role == SD_ROLE_CLIENT && d->tls12 && d->session->have_session12) {
+        memcpy(d->session_id, d->session->session_id12, d->session->session_id12_len);
+        d->session_id_len = d->session->session_id12_len;
+    }
+}
+
 void sd_run_config_defaults(sd_run_config *cfg, const sd_target_ops *stack, sd_role target_role,
                             const sd_pki *pki) {
     memset(cfg, 0, sizeof(*cfg));
@@ -1117,6 +1247,7 @@ void sd_driver_run(const sd_trace *trace, const sd_run_config *cfg, sd_outcome *
     d.out = out;
     d.step = -1;
     d.role = cfg->target_role == SD_ROLE_CLIENT ? SD_ROLE_SERVER : SD_ROLE_CLIENT;
+    d.psk_selected = -1;
     sd_rl_init(&d.rl);
     sd_buf_init(&d.peer_share);
     /* The driver draws from its own stream so that it never mirrors the
@@ -1165,75 +1296,90 @@ void sd_driver_run(const sd_trace *trace, const sd_run_config *cfg, sd_outcome *
                              : cfg->client_auth != SD_CLIENT_AUTH_NONE ? sd_pki_find(cfg->pki, "client")
                                                                        : NULL,
     };
-    sd_target_error err = {0};
     int not_made = -1; /* the first action whose deviation could not be made */
+    bool gave_up = false;
     d.staple = cfg->staple ? sd_pki_der(cfg->pki, cfg->staple) : NULL;
+    /* Several connections (trace.h): each against a new target of the
+     * stack set up alike, so that a server keeps what it needs to resume
+     * (the ticket key from ticket_seed, the TLS 1.2 session cache) while
+     * its randoms and key shares change from one connection to the next;
+     * a client resumes the session it exported. */
+    size_t n_connections = sd_trace_connections(trace);
+    driver_session session;
+    memset(&session, 0, sizeof session);
+    sd_buf_init(&session.ticket);
+    d.session = &session;
+    sd_session_cache *cache = NULL;
+    sd_buf resume;
+    sd_buf_init(&resume);
+    if (n_connections > 1) {
+        tc.ticket_seed = cfg->seed ? cfg->seed : 1;
+        if (cfg->target_role == SD_ROLE_SERVER) tc.session_cache = cache = sd_session_cache_new();
+    }
     if (cfg->target_role == SD_ROLE_SERVER && !tc.credential) {
         end_run(&d, SD_OUTCOME_HARNESS_ERROR, "no credential \"%s\" in the PKI", cfg->target_credential);
     } else if (cfg->staple && !d.staple) {
         end_run(&d, SD_OUTCOME_HARNESS_ERROR, "no file \"%s.der\" in the PKI to staple", cfg->staple);
-    } else if (!(d.target = cfg->stack->create(&tc, &err))) {
-        if (err.unsupported)
-            end_run(&d, SD_OUTCOME_UNSUPPORTED, "%s", err.text);
-        else
-            end_run(&d, SD_OUTCOME_HARNESS_ERROR, "cannot configure %s: %s", cfg->stack->name, err.text);
+    } else if (n_connections > 1 && cfg->target_role == SD_ROLE_SERVER &&
+               !cfg->stack->resumes_across_targets) {
+        end_run(&d, SD_OUTCOME_UNSUPPORTED,
+                "a trace of %zu connections: %s starts each connection afresh, with no session cache or "
+                "ticket key of the last, so it cannot resume",
+                n_connections, cfg->stack->name);
+    } else if (n_connections > 1 && cfg->target_role == SD_ROLE_CLIENT && !cfg->stack->export_session) {
+        end_run(&d, SD_OUTCOME_UNSUPPORTED,
+                "a trace of %zu connections: %s cannot hand over a client's session to resume", n_connections,
+                cfg->stack->name);
+    } else if (n_connections > 1 && !cache && cfg->target_role == SD_ROLE_SERVER) {
+        end_run(&d, SD_OUTCOME_HARNESS_ERROR, "out of memory for the session cache");
     } else {
-        sd_target_status first;
-        d.target->ops->status(d.target, &first);
-        d.app = first.app;
-        d.target->ops->start(d.target);
-        check_for_refusal(&d);
-        bool gave_up = false;
-        for (size_t i = 0; i < trace->n_actions && !d.ended; i++) {
-            d.step = (int)i;
-            out->line = trace->actions[i].line;
-            d.action_delivered = d.action_delivered_late = false;
-            d.deviation_not_made = false;
-            run_action(&d, &trace->actions[i]);
-            if (d.harness_error[0]) end_run(&d, SD_OUTCOME_HARNESS_ERROR, "%s", d.harness_error);
-            /* Reached: its bytes went to a target still in the connection,
-             * or, for an action that sends nothing, the run went on past
-             * it. Nothing after a send the target no longer read counts,
-             * nor anything from a deviation that could not be made on: the
-             * run no longer plays the trace's plan. */
-            gave_up |= d.action_delivered_late || d.harness_error[0];
-            if (d.deviation_not_made && not_made < 0) not_made = (int)i;
-            if (!gave_up && not_made < 0 && (d.action_delivered || !d.ended)) out->reached = (int)i;
-        }
-        if (!d.ended) {
-            /* The trace ran to its end: the target's last word decides. */
-            check_for_refusal(&d);
-            if (!d.ended) close_quietly(&d);
-            /* HTTP/1.0 ends the connection after the response (RFC 1945
-             * §1.3): a server that does so with close_notify once it has
-             * answered closes as the application says, not unasked. */
-            if (d.app == SD_APP_HTTP && d.http_answered && d.target_closed_unasked) {
-                d.target_closed_unasked = false;
-                d.target_closed_as_expected = true;
+        size_t begin = 0;
+        for (int connection = 0; !d.ended && begin <= trace->n_actions; connection++) {
+            size_t end = begin;
+            while (end < trace->n_actions && trace->actions[end].kind != SD_ACT_CONNECTION) end++;
+            if (connection > 0) {
+                /* The `connection` action: the last connection ends as an
+                 * honest peer ends it, and the next begins. */
+                d.step = (int)begin - 1;
+                out->line = trace->actions[begin - 1].line;
+                d.action_delivered = d.action_delivered_late = false;
+                end_connection(&d, connection);
+                if (!d.ended && cfg->target_role == SD_ROLE_CLIENT) {
+                    /* RFC 8446 §2.2, RFC 5077: the client resumes what it
+                     * kept; a client that kept nothing makes a full
+                     * handshake, and the trace shows where. */
+                    sd_buf_reset(&resume);
+                    if (!d.target->ops->export_session(d.target, &resume)) sd_buf_reset(&resume);
+                    tc.resume_session = sd_buf_span(&resume);
+                }
+                if (!d.ended) {
+                    next_connection(&d, connection);
+                    tc.seed = cfg->seed + (uint64_t)connection;
+                }
+                if (!gave_up && not_made < 0 && !d.ended) out->reached = (int)begin - 1;
+                if (d.ended) break;
             }
-            if (!d.ended) {
-                sd_target_status st;
-                read_status(&d, &st);
-                /* The wire has the last word over a status that still says
-                 * "done": a target that completed and then failed or
-                 * closed on its own did not complete the trace. */
-                if (st.alert_sent >= 0) end_from_status(&d, "");
-                /* Over TCP the transport closes after the close_notify
-                 * exchange the trace asked for: that is the normal end. */
-                else if (st.failed && !(st.wire_only && d.target_closed_as_expected))
-                    end_run(&d, SD_OUTCOME_CLOSED, "target stopped without an alert%s (%s)",
-                            st.handshake_done ? " after the handshake" : "", st.error);
-                else if (d.last_was_warning12)
-                    end_with_alert(&d, &d.warning12);
-                else if (d.target_closed_unasked)
-                    end_run(&d, SD_OUTCOME_CLOSED, "target sent close_notify%s that the trace did not expect",
-                            st.handshake_done ? " after the handshake" : "");
-                else if (st.handshake_done)
-                    end_run(&d, SD_OUTCOME_COMPLETED, "handshake completed");
-                else
-                    end_run(&d, SD_OUTCOME_WAITING, "target neither completed nor refused");
+            start_connection(&d, &tc);
+            for (size_t i = begin; i < end && !d.ended; i++) {
+                d.step = (int)i;
+                out->line = trace->actions[i].line;
+                d.action_delivered = d.action_delivered_late = false;
+                d.deviation_not_made = false;
+                run_action(&d, &trace->actions[i]);
+                if (d.harness_error[0]) end_run(&d, SD_OUTCOME_HARNESS_ERROR, "%s", d.harness_error);
+                /* Reached: its bytes went to a target still in the
+                 * connection, or, for an action that sends nothing, the
+                 * run went on past it. Nothing after a send the target no
+                 * longer read counts, nor anything from a deviation that
+                 * could not be made on: the run no longer plays the
+                 * trace's plan. */
+                gave_up |= d.action_delivered_late || d.harness_error[0];
+                if (d.deviation_not_made && not_made < 0) not_made = (int)i;
+                if (!gave_up && not_made < 0 && (d.action_delivered || !d.ended)) out->reached = (int)i;
             }
+            begin = end + 1;
         }
+        if (!d.ended) finish_run(&d);
     }
     if (not_made >= 0) {
         size_t n = strlen(out->detail);
@@ -1250,19 +1396,22 @@ void sd_driver_run(const sd_trace *trace, const sd_run_config *cfg, sd_outcome *
         out->handshake_done = st.handshake_done;
         out->wire_only = st.wire_only;
         out->peer_authenticated = st.peer_authenticated;
+        out->resumed = st.resumed;
         out->version = st.version;
         out->cipher_suite = st.cipher_suite;
         out->group = st.group;
+        out->connections = (uint8_t)(d.connection + 1);
         if (st.error[0] && out->kind != SD_OUTCOME_COMPLETED) {
             size_t n = strlen(out->detail);
             snprintf(out->detail + n, sizeof(out->detail) - n, " [%s: %s]", cfg->stack->name, st.error);
         }
         d.target->ops->destroy(d.target);
     }
-    sd_rl_free(&d.rl);
-    sd_buf_free(&d.peer_share);
-    EVP_PKEY_free(d.server_key12);
-    OPENSSL_cleanse(&d.master, sizeof d.master);
-    OPENSSL_cleanse(&d.keys12, sizeof d.keys12);
+    free_connection(&d);
+    sd_session_cache_free(cache);
+    sd_buf_free(&resume);
+    OPENSSL_cleanse(session.psk, sizeof session.psk);
+    OPENSSL_cleanse(session.master12, sizeof session.master12);
+    sd_buf_free(&session.ticket);
     out->elapsed_ms = sd_now_ms() - start;
 }

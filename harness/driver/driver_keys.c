@@ -87,7 +87,12 @@ static void update_traffic_keys(driver *d, sd_role side) {
 static void derive_handshake(driver *d, const uint8_t *ecdhe, size_t ecdhe_len) {
     uint8_t hash[SD_MAX_HASH_LEN];
     if (!d->suite || !sd_rl_transcript_hash(&d->rl, d->suite, hash)) return;
-    if (!sd_ks_init(&d->ks, d->suite, NULL, 0) || !sd_ks_handshake(&d->ks, ecdhe, ecdhe_len, hash)) return;
+    /* §7.1: a resumed handshake's Early Secret is from the PSK; a full
+     * one's from zeros. */
+    bool psk = d->psk_accepted && d->session && d->session->suite;
+    if (!sd_ks_init(&d->ks, d->suite, psk ? d->session->psk : NULL, psk ? d->session->suite->hash_len : 0) ||
+        !sd_ks_handshake(&d->ks, ecdhe, ecdhe_len, hash))
+        return;
     d->have_handshake_secrets = true;
     report_secret(d, "CLIENT_HANDSHAKE_TRAFFIC_SECRET", d->ks.client_handshake_traffic);
     report_secret(d, "SERVER_HANDSHAKE_TRAFFIC_SECRET", d->ks.server_handshake_traffic);
@@ -181,6 +186,24 @@ static bool note_server_hello12(driver *d, sd_span sh_body) {
     memcpy(d->server_random, sh.random.data, SD_RANDOM_LEN);
     d->suite12 = sd_tls12_suite_find(sh.cipher_suite);
     d->server_ems = sd_extensions_find(sh.extensions, SD_extended_master_secret, &body);
+    if (d->role == SD_ROLE_CLIENT && sh.legacy_session_id_echo.len <= sizeof d->server_session_id12) {
+        memcpy(d->server_session_id12, sh.legacy_session_id_echo.data, sh.legacy_session_id_echo.len);
+        d->server_session_id12_len = sh.legacy_session_id_echo.len;
+    }
+    /* RFC 5246 §7.4.1.3: a server that resumes answers with the session id
+     * the client offered; the keys come from that session's master secret
+     * and the new randoms (§8.1, §6.3), with no key exchange. */
+    const driver_session *s = d->session;
+    if (d->role == SD_ROLE_CLIENT && s && s->have_session12 && d->session_id_len &&
+        sd_span_eq(sh.legacy_session_id_echo, sd_span_of(d->session_id, d->session_id_len)) &&
+        d->suite12 == s->suite12) {
+        memcpy(d->master, s->master12, sizeof d->master);
+        if (sd_tls12_derive_keys_from(d->suite12, d->master, sizeof d->master, d->client_random,
+                                      d->server_random, &d->keys12)) {
+            d->have_master = true;
+            d->resumed12 = true;
+        }
+    }
     return true;
 }
 
@@ -249,6 +272,189 @@ static void on_target_handshake12(driver *d, const sd_handshake_msg *msg) {
     }
 }
 
+/* --- Resumption (RFC 8446 §2.2, §4.6.1, §4.2.11) ---------------------------- */
+
+/* A client keeps the last ticket the server gave it once the connection is
+ * up, with the PSK its nonce makes: the transcript then runs from
+ * ClientHello to the client's Finished, what resumption_master_secret
+ * covers (§7.1), since NewSessionTicket and KeyUpdate stay outside it. */
+static void keep_ticket13(driver *d, sd_span body) {
+    sd_new_session_ticket t;
+    uint8_t alert, hash[SD_MAX_HASH_LEN];
+    driver_session *s = d->session;
+    if (!s || d->role != SD_ROLE_CLIENT || !d->have_application_secrets || !d->driver_finished ||
+        !sd_parse_new_session_ticket(body, &t, &alert) || t.ticket.len == 0 ||
+        !sd_rl_transcript_hash(&d->rl, d->suite, hash) || !sd_ks_resumption(&d->ks, hash) ||
+        !sd_hkdf_expand_label(d->suite->md(), d->ks.resumption_master, "resumption", t.ticket_nonce.data,
+                              t.ticket_nonce.len, s->psk, d->suite->hash_len))
+        return;
+    s->have_ticket13 = true;
+    s->suite = d->suite;
+    s->ticket_age_add = t.ticket_age_add;
+    s->ticket_lifetime = t.ticket_lifetime;
+    s->received_ms = sd_now_ms();
+    sd_buf_reset(&s->ticket);
+    sd_buf_append_span(&s->ticket, t.ticket);
+}
+
+void driver_keep_issued_ticket13(driver *d, sd_span ticket, sd_span nonce, uint32_t age_add) {
+    driver_session *s = d->session;
+    uint8_t hash[SD_MAX_HASH_LEN];
+    if (!s || d->role != SD_ROLE_SERVER || !d->have_application_secrets || !d->target_finished ||
+        !sd_rl_transcript_hash(&d->rl, d->suite, hash) || !sd_ks_resumption(&d->ks, hash) ||
+        !sd_hkdf_expand_label(d->suite->md(), d->ks.resumption_master, "resumption", nonce.data, nonce.len,
+                              s->psk, d->suite->hash_len))
+        return;
+    s->have_ticket13 = true;
+    s->suite = d->suite;
+    s->ticket_age_add = age_add;
+    s->received_ms = sd_now_ms();
+    sd_buf_reset(&s->ticket);
+    sd_buf_append_span(&s->ticket, ticket);
+}
+
+/* Server: which identity of the client's offer is the ticket the driver
+ * issued (§4.2.11), -1 if none. The binder is not checked: the driver
+ * obeys the trace, and the client's Finished under the PSK's keys shows
+ * whether both hold the same PSK. */
+static int find_issued_ticket13(const driver *d, const sd_client_hello *ch) {
+    const driver_session *s = d->session;
+    sd_span body, identities, identity;
+    uint32_t age;
+    if (!s || !s->have_ticket13 || !sd_extensions_find(ch->extensions, SD_pre_shared_key, &body)) return -1;
+    sd_reader r = sd_reader_of(body);
+    if (!sd_read_prefixed(&r, 2, &identities)) return -1;
+    sd_reader ids = sd_reader_of(identities);
+    for (int i = 0; sd_read_prefixed(&ids, 2, &identity) && sd_read_u32(&ids, &age); i++)
+        if (sd_span_eq(identity, sd_buf_span(&s->ticket))) return i;
+    return -1;
+}
+
+/* §4.2.11.2: binder = HMAC over Transcript-Hash(prefix + truncated) with
+ * the finished key (§4.4.4) of binder_key = Derive-Secret(Early Secret,
+ * "res binder", "") — a resumption PSK's label. */
+static bool psk_binder13(const sd_suite *suite, const uint8_t *psk, sd_span prefix, sd_span truncated,
+                         uint8_t *out) {
+    const EVP_MD *md = suite->md();
+    sd_key_schedule early;
+    uint8_t empty_hash[SD_MAX_HASH_LEN], binder_key[SD_MAX_HASH_LEN], hash[SD_MAX_HASH_LEN];
+    unsigned n = 0;
+    EVP_MD_CTX h;
+    EVP_MD_CTX_init(&h);
+    bool ok = sd_ks_init(&early, suite, psk, suite->hash_len) &&
+              EVP_Digest(NULL, 0, empty_hash, &n, md, NULL) &&
+              sd_derive_secret(md, early.early_secret, "res binder", empty_hash, binder_key) &&
+              EVP_DigestInit_ex(&h, md, NULL) && EVP_DigestUpdate(&h, prefix.data, prefix.len) &&
+              EVP_DigestUpdate(&h, truncated.data, truncated.len) && EVP_DigestFinal_ex(&h, hash, &n) &&
+              sd_finished_verify_data(md, binder_key, hash, out);
+    EVP_MD_CTX_cleanup(&h);
+    OPENSSL_cleanse(&early, sizeof early);
+    OPENSSL_cleanse(binder_key, sizeof binder_key);
+    return ok;
+}
+
+static long psk_mutation(const sd_action *a, sd_mutation_kind kind, long honest) {
+    const sd_mutation *m = driver_find_mutation(a, kind);
+    return m ? m->value : honest;
+}
+
+void driver_offer_psk13(driver *d, const sd_action *a, sd_buf *body) {
+    driver_session *s = d->session;
+    d->psk_offered = false;
+    if (!s || !s->have_ticket13 || d->tls12 || d->role != SD_ROLE_CLIENT) return;
+    sd_client_hello ch;
+    uint8_t alert;
+    if (!sd_parse_client_hello(sd_buf_span(body), &ch, &alert) || !ch.has_extensions) return;
+    size_t hash_len = s->suite->hash_len;
+    size_t n_ids = (size_t)psk_mutation(a, SD_MUT_PSK_IDENTITIES, 1);
+    size_t n_binders = (size_t)psk_mutation(a, SD_MUT_BINDERS, (long)n_ids);
+    size_t binder_len = (size_t)psk_mutation(a, SD_MUT_BINDER_LENGTH, (long)hash_len);
+    /* §4.2.11.1: obfuscated_ticket_age = the ticket's age in milliseconds
+     * plus ticket_age_add, modulo 2^32. */
+    double age = sd_now_ms() - s->received_ms;
+    uint32_t obfuscated = (uint32_t)(age > 0 ? (uint64_t)age : 0) + s->ticket_age_add;
+    /* OfferedPsks (§4.2.11): identities, then binders, whose values are
+     * written once the rest of the message is fixed. */
+    sd_buf psk, exts, out;
+    sd_buf_init(&psk);
+    sd_buf_init(&exts);
+    sd_buf_init(&out);
+    size_t off = sd_buf_open_prefix(&psk, 2);
+    for (size_t i = 0; i < n_ids; i++) {
+        size_t id = sd_buf_open_prefix(&psk, 2);
+        sd_buf_append_span(&psk, sd_buf_span(&s->ticket));
+        sd_buf_close_prefix(&psk, id, 2);
+        sd_buf_u32(&psk, obfuscated);
+    }
+    sd_buf_close_prefix(&psk, off, 2);
+    size_t binders_in_psk = psk.len; /* where the binders list's length starts */
+    off = sd_buf_open_prefix(&psk, 2);
+    for (size_t i = 0; i < n_binders; i++) {
+        sd_buf_u8(&psk, (uint8_t)binder_len);
+        for (size_t k = 0; k < binder_len; k++) sd_buf_u8(&psk, 0);
+    }
+    sd_buf_close_prefix(&psk, off, 2);
+    /* The extensions as built, pre_shared_key last (§4.2.11: "MUST be the
+     * last extension"), or before the last other one with psk-not-last. */
+    bool not_last = driver_find_mutation(a, SD_MUT_PSK_NOT_LAST) != NULL;
+    sd_reader it = sd_reader_of(ch.extensions);
+    uint16_t type;
+    sd_span ext;
+    size_t last_start = 0, psk_at = 0;
+    while (sd_extensions_next(&it, &type, &ext, &alert) > 0) {
+        last_start = exts.len;
+        sd_build_extension(&exts, type, ext);
+    }
+    sd_buf tail;
+    sd_buf_init(&tail);
+    if (not_last && exts.len) {
+        sd_buf_append(&tail, exts.data + last_start, exts.len - last_start);
+        exts.len = last_start;
+    }
+    psk_at = exts.len + 4; /* the extension's body, after its type and length */
+    sd_build_extension(&exts, SD_pre_shared_key, sd_buf_span(&psk));
+    sd_buf_append_span(&exts, sd_buf_span(&tail));
+    /* The body up to the extensions block, the block's new length, the
+     * block. */
+    size_t head = (size_t)(ch.extensions.data - body->data) - 2;
+    sd_buf_append(&out, body->data, head);
+    sd_buf_u16(&out, (uint16_t)exts.len);
+    size_t exts_at = out.len;
+    sd_buf_append_span(&out, sd_buf_span(&exts));
+    /* §4.2.11.2: the binder covers the transcript so far and this
+     * ClientHello, its header included, up to the binders list, with the
+     * lengths of the message as sent. */
+    size_t cut = exts_at + psk_at + binders_in_psk;
+    uint8_t header[4] = {SD_ClientHello, (uint8_t)(out.len >> 16), (uint8_t)(out.len >> 8), (uint8_t)out.len};
+    sd_buf truncated;
+    sd_buf_init(&truncated);
+    sd_buf_append(&truncated, header, sizeof header);
+    sd_buf_append(&truncated, out.data, cut);
+    uint8_t binder[SD_MAX_HASH_LEN];
+    if (!psk_binder13(s->suite, s->psk, sd_buf_span(&d->rl.transcript.bytes), sd_buf_span(&truncated),
+                      binder)) {
+        driver_harness_failed(d, "cannot compute a PSK binder");
+    } else if (!out.failed) {
+        /* Each binder the honest one, cut or extended with zeros by
+         * binder-length=. */
+        size_t at = cut + 2;
+        for (size_t i = 0; i < n_binders; i++) {
+            memcpy(out.data + at + 1, binder, binder_len < hash_len ? binder_len : hash_len);
+            at += 1 + binder_len;
+        }
+        sd_buf_reset(body);
+        sd_buf_append_span(body, sd_buf_span(&out));
+        d->psk_offered = true;
+        d->psk_identities = n_ids;
+    }
+    OPENSSL_cleanse(binder, sizeof binder);
+    sd_buf_free(&truncated);
+    sd_buf_free(&tail);
+    sd_buf_free(&psk);
+    sd_buf_free(&exts);
+    sd_buf_free(&out);
+}
+
 /* --- What each side sent ------------------------------------------------- */
 
 /* A handshake message from the target: record it, and move the key schedule
@@ -290,6 +496,14 @@ void driver_on_target_handshake(driver *d, const sd_handshake_msg *msg) {
         }
         sd_transcript_add(&d->rl.transcript, msg->whole);
         sd_span body;
+        /* §4.2.11: "selected_identity ... the server's chosen identity
+         * expressed as a (0-based) index into the identities in the
+         * client's "OfferedPsks.identities" list"; the PSK's hash must be
+         * the suite's (§4.2.11: "compatible"). */
+        d->psk_accepted = d->psk_offered && d->suite && d->session->suite &&
+                          d->session->suite->md() == d->suite->md() &&
+                          sd_extensions_find(sh.extensions, SD_pre_shared_key, &body) && body.len == 2 &&
+                          ((size_t)body.data[0] << 8 | body.data[1]) < d->psk_identities;
         sd_key_share_entry ks;
         uint8_t ecdhe[66];
         size_t ecdhe_len;
@@ -307,6 +521,7 @@ void driver_on_target_handshake(driver *d, const sd_handshake_msg *msg) {
         memcpy(d->session_id, ch.legacy_session_id.data, ch.legacy_session_id.len);
         d->session_id_len = ch.legacy_session_id.len;
         remember_offer(d, &ch);
+        d->psk_selected = find_issued_ticket13(d, &ch);
         sd_span body, entries;
         /* Take the first share in a group we support. */
         sd_buf_reset(&d->peer_share);
@@ -333,7 +548,7 @@ void driver_on_target_handshake(driver *d, const sd_handshake_msg *msg) {
             update_traffic_keys(d, d->role == SD_ROLE_CLIENT ? SD_ROLE_SERVER : SD_ROLE_CLIENT);
         return;
     }
-    if (msg->type == SD_NewSessionTicket) return;
+    if (msg->type == SD_NewSessionTicket) return keep_ticket13(d, msg->body);
     sd_transcript_add(&d->rl.transcript, msg->whole);
     if (msg->type != SD_Finished) return;
     if (d->role == SD_ROLE_CLIENT) {
@@ -401,6 +616,14 @@ void driver_on_sent_handshake(driver *d, const sd_action *a, sd_span sent, sd_sp
         /* §4.6.3: "sender MUST ... update its sending key" after KeyUpdate. */
         update_traffic_keys(d, d->role);
     } else if (a->msg_type == SD_ServerHello && server && d->peer_share.len) {
+        /* The keys follow the ServerHello as sent: one the trace stripped
+         * of its pre_shared_key makes a full handshake (§7.1). */
+        sd_server_hello sh;
+        sd_span psk;
+        uint8_t parse_alert2;
+        if (d->psk_accepted && sd_parse_server_hello(sent, &sh, &parse_alert2) &&
+            !sd_extensions_find(sh.extensions, SD_pre_shared_key, &psk))
+            d->psk_accepted = false;
         uint8_t ecdhe[66], alert;
         size_t ecdhe_len;
         if (sd_key_share_derive(&d->share, sd_buf_span(&d->peer_share), ecdhe, &ecdhe_len, &alert))
@@ -409,6 +632,18 @@ void driver_on_sent_handshake(driver *d, const sd_action *a, sd_span sent, sd_sp
         if (server) derive_application(d);
         if (app_secret(d, d->role)) set_record_keys(d, &d->rl.write, app_secret(d, d->role));
     }
+}
+
+void driver_keep_session12(driver *d) {
+    driver_session *s = d->session;
+    if (!s || !d->tls12 || d->role != SD_ROLE_CLIENT || !d->have_master || !d->suite12 ||
+        d->server_session_id12_len == 0)
+        return;
+    s->have_session12 = true;
+    memcpy(s->session_id12, d->server_session_id12, d->server_session_id12_len);
+    s->session_id12_len = d->server_session_id12_len;
+    s->suite12 = d->suite12;
+    memcpy(s->master12, d->master, sizeof s->master12);
 }
 
 void driver_start_renegotiation(driver *d) {

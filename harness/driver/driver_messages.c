@@ -104,6 +104,9 @@ static bool build_client_hello13(driver *d, const sd_action *a, sd_buf *body) {
     sd_msg_client_hello(body, &offer, d->client_random, sd_span_of(d->session_id, d->session_id_len),
                         driver_find_mutation(a, SD_MUT_BAD_POINT) ? &bad : &d->share, d->cfg->server_name,
                         sd_span_of(d->cookie, d->cookie_len), NULL);
+    /* A later connection offers the ticket the last one left (RFC 8446
+     * §2.2), as the last extension with its binder (§4.2.11). */
+    driver_offer_psk13(d, a, body);
     return true;
 }
 
@@ -114,9 +117,14 @@ static bool build_server_hello13(driver *d, const sd_action *a, sd_buf *body) {
     uint8_t random[SD_RANDOM_LEN];
     sd_rng_bytes(&d->rng, random, sizeof(random));
     sd_key_share bad = driver_corrupt_point(&d->share);
+    /* §4.2.11: a server that resumes names the identity it selected: the
+     * ticket the driver issued in an earlier connection, if the client
+     * offered it and its PSK's hash is the suite's. */
+    d->psk_accepted =
+        d->psk_selected >= 0 && d->session && d->session->suite && d->session->suite->md() == d->suite->md();
     sd_msg_server_hello(body, false, random, sd_span_of(d->session_id, d->session_id_len), d->suite->id,
                         group, driver_find_mutation(a, SD_MUT_BAD_POINT) ? &bad : &d->share,
-                        sd_span_of(NULL, 0), -1);
+                        sd_span_of(NULL, 0), d->psk_accepted ? d->psk_selected : -1);
     return true;
 }
 
@@ -133,12 +141,16 @@ static bool build_hello_retry_request(driver *d, sd_buf *body) {
     return true;
 }
 
-/* §4.6.1: a ticket the driver will never redeem. */
+/* §4.6.1: a ticket, random bytes the driver keeps with its PSK, so that a
+ * later connection of the trace can resume it (driver_keys.c). */
 static bool build_new_session_ticket13(driver *d, sd_buf *body) {
     uint8_t ticket[32], age_add[4];
     static const uint8_t nonce[1] = {0};
     sd_rng_bytes(&d->rng, ticket, sizeof ticket);
     sd_rng_bytes(&d->rng, age_add, sizeof age_add);
+    driver_keep_issued_ticket13(d, sd_span_of(ticket, sizeof ticket), sd_span_of(nonce, sizeof nonce),
+                                (uint32_t)age_add[0] << 24 | (uint32_t)age_add[1] << 16 |
+                                    (uint32_t)age_add[2] << 8 | age_add[3]);
     sd_new_session_ticket t = {
         .ticket_lifetime = 7200,
         .ticket_age_add =

@@ -44,6 +44,28 @@ typedef struct {
 
 #define MAX_QUEUE 64
 
+/* What an honest peer keeps from one connection for the next, the whole
+ * run long: a TLS 1.3 client the last NewSessionTicket it took and the PSK
+ * it derived for it (RFC 8446 §4.6.1: "PSK = HKDF-Expand-Label(
+ * resumption_master_secret, "resumption", ticket_nonce, Hash.length)"). */
+typedef struct {
+    bool have_ticket13;
+    const sd_suite *suite; /* of the connection that issued the ticket: the PSK's hash (§4.2.11) */
+    uint8_t psk[SD_MAX_HASH_LEN];
+    sd_buf ticket;
+    uint32_t ticket_age_add, ticket_lifetime;
+    double received_ms; /* when it came, for obfuscated_ticket_age (§4.2.11.1) */
+    /* A TLS 1.2 client the session a server named in its ServerHello
+     * (RFC 5246 §7.4.1.2: "the session_id of a session ... whose security
+     * parameters the client wishes to reuse"): id, suite and master
+     * secret. */
+    bool have_session12;
+    uint8_t session_id12[32];
+    size_t session_id12_len;
+    const sd_tls12_suite *suite12;
+    uint8_t master12[48];
+} driver_session;
+
 /* The state of one run: the peer's session state (the same an honest peer
  * keeps, updated from what was actually sent and received) and the run
  * loop's bookkeeping. */
@@ -158,6 +180,27 @@ typedef struct {
 
     target_event queue[MAX_QUEUE];
     size_t q_head, q_len;
+    /* Several connections (trace.h, SD_ACT_CONNECTION): which one this is
+     * (0: the first), and what the driver kept from those before. */
+    int connection;
+    driver_session *session;
+    /* Client, TLS 1.3: this connection's ClientHello offered the kept
+     * ticket, as psk_identities identities; the target's ServerHello
+     * selected one of them (§4.2.11), so the key schedule starts from the
+     * PSK (§7.1). */
+    bool psk_offered, psk_accepted;
+    size_t psk_identities;
+    /* Server, TLS 1.3: the index of the identity of the client's
+     * pre_shared_key that is the ticket the driver issued before, -1 for
+     * none; its ServerHello then selects it. */
+    int psk_selected;
+    /* TLS 1.2 client: the session id the target's ServerHello carried, and
+     * whether it resumed the session the ClientHello offered (§7.4.1.3:
+     * the same id). */
+    uint8_t server_session_id12[32];
+    size_t server_session_id12_len;
+    bool resumed12;
+
     /* Set by the files below the run loop when the driver itself failed (a
      * key it could not install, memory): the run loop then ends the run as
      * a harness error, never as the target's doing. */
@@ -183,6 +226,19 @@ void driver_install_keys12(driver *d, sd_record_keys *k, bool client_side);
 void driver_install_empty_master_keys12(driver *d);
 /* RFC 5246 §7.4.1.2: a new handshake under the current keys. */
 void driver_start_renegotiation(driver *d);
+/* TLS 1.3 client: the pre_shared_key offer of the kept ticket appended to
+ * a ClientHello body built without one (RFC 8446 §4.2.11), its binder
+ * computed over the transcript so far and the message up to the binders
+ * (§4.2.11.2); the PSK mutations (psk-not-last, binder-length=, binders=,
+ * psk-identities=) change how. Leaves the body alone without a ticket. */
+void driver_offer_psk13(driver *d, const sd_action *a, sd_buf *body);
+/* TLS 1.3 server: keeps the ticket it is issuing, and the PSK its nonce
+ * gives (RFC 8446 §4.6.1), once the client's Finished is in the
+ * transcript; a ticket sent before that is never redeemed. */
+void driver_keep_issued_ticket13(driver *d, sd_span ticket, sd_span nonce, uint32_t age_add);
+/* TLS 1.2 client, at the end of a connection that completed: keeps the
+ * session the server named, to offer in the next (RFC 5246 §7.4.1.2). */
+void driver_keep_session12(driver *d);
 
 /* --- driver_messages.c: honest message bodies ----------------------------- */
 

@@ -63,6 +63,9 @@ typedef struct {
      * 1 + its index in the outcome's `credentials` (0: none, an empty
      * Certificate, or more distinct credentials than the table holds). */
     uint8_t credential;
+    /* Which connection of the trace it belongs to (0: the first; trace.h,
+     * SD_ACT_CONNECTION). */
+    uint8_t connection;
 } sd_event;
 
 #define SD_MAX_OUTCOME_CREDENTIALS 4
@@ -94,6 +97,8 @@ typedef struct {
     /* What the target negotiated and claimed. */
     bool handshake_done;
     bool peer_authenticated;
+    bool resumed;        /* the last connection's handshake resumed a session (the target says) */
+    uint8_t connections; /* how many connections the run began (0: it never created a target) */
     /* The target is behind a transport the driver watches (a stack over
      * TCP): whether it closed the connection is seen, not inferred. */
     bool wire_only;

@@ -198,6 +198,12 @@ typedef struct sd_target_ops {
      * returns it. `shakedown serve` ends a connection with it after its
      * page, as `openssl s_server -www` does. */
     void (*close)(sd_target *t);
+    /* A server of this stack created again with the same configuration
+     * (seed, ticket_seed, session_cache) resumes the sessions the first one
+     * made: what a trace of several connections (trace.h) needs of a
+     * server under test. False where each target is a new program with
+     * nothing of the last (the shims, a peer over TCP). */
+    bool resumes_across_targets;
 } sd_target_ops;
 
 #endif

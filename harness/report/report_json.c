@@ -193,6 +193,9 @@ static json_t *event_json(const sd_event *e) {
     json_object_set_new(j, "mutated", json_boolean(e->mutated));
     json_object_set_new(j, "step", json_integer(e->step));
     json_object_set_new(j, "code", json_integer(e->code));
+    /* Only in a trace of several connections (0-based), so that the files
+     * of one-connection runs keep their bytes. */
+    if (e->connection) json_object_set_new(j, "connection", json_integer(e->connection));
     if (e->kind == SD_EVENT_ALERT) {
         json_object_set_new(j, "level", named(sd_alert_level_name(e->level), e->level, 0));
     }
@@ -219,6 +222,10 @@ static json_t *outcome_json(const sd_outcome *o) {
     json_object_set_new(j, "description", jstr(desc));
     json_object_set_new(j, "detail", jstr(o->detail));
     json_object_set_new(j, "handshake_done", json_boolean(o->handshake_done));
+    if (o->connections > 1) {
+        json_object_set_new(j, "connections", json_integer(o->connections));
+        json_object_set_new(j, "resumed", json_boolean(o->resumed));
+    }
     json_object_set_new(j, "peer_authenticated", json_boolean(o->peer_authenticated));
     json_object_set_new(j, "version", version_json(o->version));
     json_object_set_new(j, "cipher_suite", named(sd_cipher_suite_name(o->cipher_suite), o->cipher_suite, 1));

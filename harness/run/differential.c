@@ -334,6 +334,14 @@ void sd_differential_print(FILE *f, const sd_outcome *m, const sd_outcome *b) {
     version_text(m->version, l, sizeof l);
     version_text(b->version, r, sizeof r);
     row(f, "version", l, r);
+    if (m->connections > 1 || b->connections > 1) {
+        /* A trace of several connections (trace.h): how far each run got,
+         * and whether the last connection resumed, as the target says. */
+        snprintf(l, sizeof l, "%u", (unsigned)m->connections);
+        snprintf(r, sizeof r, "%u", (unsigned)b->connections);
+        row(f, "connections", l, r);
+        row(f, "resumed (last)", m->resumed ? "yes" : "no", b->resumed ? "yes" : "no");
+    }
     /* Details are free text of up to 255 characters (the stack's error
      * string): one line each rather than a column that would wrap. */
     fprintf(f, "  %-*s %s\n", LABEL_W, "detail (model)", m->detail[0] ? m->detail : "-");
@@ -343,7 +351,18 @@ void sd_differential_print(FILE *f, const sd_outcome *m, const sd_outcome *b) {
         l[0] = r[0] = '\0';
         if (i < m->n_events) sd_ladder_event_describe(&m->events[i], l, sizeof l);
         if (i < b->n_events) sd_ladder_event_describe(&b->events[i], r, sizeof r);
-        row(f, i == 0 ? "ladder" : "", l, r);
+        /* Where a connection after the first begins, on either side. */
+        unsigned starts = 0;
+        if (i > 0 && i < m->n_events && m->events[i].connection != m->events[i - 1].connection)
+            starts = m->events[i].connection + 1u;
+        if (i > 0 && i < b->n_events && b->events[i].connection != b->events[i - 1].connection)
+            starts = b->events[i].connection + 1u;
+        char label[32] = "";
+        if (i == 0)
+            snprintf(label, sizeof label, "ladder");
+        else if (starts)
+            snprintf(label, sizeof label, "connection %u", starts);
+        row(f, label, l, r);
     }
     if (n == 0) row(f, "ladder", "(nothing exchanged)", "(nothing exchanged)");
     if (m->events_truncated || b->events_truncated)

@@ -760,4 +760,5 @@ const sd_target_ops sd_target_boringssl = {
     .version = bssl_version,
     .destroy = bssl_destroy,
     .close = bssl_close,
+    .resumes_across_targets = true,
 };

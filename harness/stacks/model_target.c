@@ -61,4 +61,5 @@ const sd_target_ops sd_target_model = {
     .version = version,
     .destroy = destroy,
     .close = close_connection,
+    .resumes_across_targets = true,
 };

@@ -122,7 +122,7 @@ static bool uses_bytes(sd_action_kind k) {
 }
 
 static bool check_action(const sd_action *a, char *why, size_t why_len) {
-    if ((unsigned)a->kind > (unsigned)SD_ACT_RENEGOTIATE) {
+    if ((unsigned)a->kind > (unsigned)SD_ACT_CONNECTION) {
         sd_set_error(why, why_len, "unknown action kind %d", (int)a->kind);
         return false;
     }
@@ -270,6 +270,7 @@ static void put_mutation(sd_buf *out, const sd_mutation *m) {
         put_varint(out, (uint64_t)m->value);
         break;
     case SD_MUT_ARG_HANDSHAKE_TYPE:
+    case SD_MUT_ARG_U8:
         sd_buf_u8(out, (uint8_t)m->value);
         break;
     case SD_MUT_ARG_EXTENSION:
@@ -366,6 +367,7 @@ static void put_action(sd_buf *out, const sd_action *a) {
         break;
     case SD_ACT_EXPECT_CLOSE:
     case SD_ACT_EXPECT_CCS:
+    case SD_ACT_CONNECTION:
         break;
     }
 }
@@ -374,6 +376,7 @@ static void put_action(sd_buf *out, const sd_action *a) {
  * a trace that version 1 can express is written as version 1): that of the
  * action kind, and of each mutation kind (SD_MUTATIONS). */
 static int version_needed(const sd_action *a) {
+    if (a->kind == SD_ACT_CONNECTION) return SD_TRACE_BINARY_CONNECTIONS_VERSION;
     if (a->kind == SD_ACT_SEND_CCS && a->empty_master) return 3;
     int v = a->kind == SD_ACT_RENEGOTIATE || (a->kind == SD_ACT_EXPECT && a->bytes_len) ? 2 : 1;
     if (a->kind == SD_ACT_SEND || a->kind == SD_ACT_RENEGOTIATE)
@@ -391,6 +394,13 @@ static int trace_version(const sd_trace *t) {
     return v;
 }
 
+/* The version a trace is written as: without a setup the lowest that can
+ * express it (1 or 2); with one, 3, or 4 for what only 4 can say. */
+static int written_version(const sd_trace *t, bool with_setup) {
+    int v = trace_version(t);
+    return with_setup && v < SD_TRACE_BINARY_SETUP_VERSION ? SD_TRACE_BINARY_SETUP_VERSION : v;
+}
+
 bool sd_trace_encode_with_setup(const sd_trace *t, const sd_fuzz_setup *setup, sd_buf *out, char *err,
                                 size_t err_len) {
     if (err && err_len) err[0] = '\0';
@@ -405,17 +415,25 @@ bool sd_trace_encode_with_setup(const sd_trace *t, const sd_fuzz_setup *setup, s
             return false;
         }
     }
-    /* Without a setup a trace is version 1 or 2 (a version 3 header says
-     * a setup follows): what only version 3 can say needs one. */
+    size_t at = 0;
+    if (!sd_trace_check_connections(t, &at, why, sizeof why)) {
+        sd_set_error(err, err_len, "action %zu: %s", at + 1, why);
+        return false;
+    }
+    /* Without a setup a trace is version 1 or 2 (a version 3 or 4 header
+     * says a setup follows): what only version 3 or 4 can say needs one. */
     if (!setup && trace_version(t) >= SD_TRACE_BINARY_SETUP_VERSION) {
-        sd_set_error(err, err_len, "send-ccs empty-master needs a binary trace with its setup (version %d)",
-                     SD_TRACE_BINARY_SETUP_VERSION);
+        sd_set_error(err, err_len, "%s needs a binary trace with its setup (version %d)",
+                     trace_version(t) >= SD_TRACE_BINARY_CONNECTIONS_VERSION
+                         ? "a trace of several connections or a PSK mutation"
+                         : "send-ccs empty-master",
+                     trace_version(t));
         return false;
     }
     size_t start = out->len;
     bool was_failed = out->failed;
     sd_buf_append(out, magic, sizeof magic);
-    sd_buf_u8(out, (uint8_t)(setup ? SD_TRACE_BINARY_SETUP_VERSION : trace_version(t)));
+    sd_buf_u8(out, (uint8_t)written_version(t, setup != NULL));
     if (setup) put_setup(out, setup);
     for (size_t i = 0; i < t->n_actions; i++) put_action(out, &t->actions[i]);
     if (out->failed && !was_failed) {
@@ -572,6 +590,10 @@ static bool get_mutation(reader *r, sd_mutation *m) {
         if (!get_u8(r, "a handshake type", &b)) return false;
         m->value = b;
         return true;
+    case SD_MUT_ARG_U8:
+        if (!get_u8(r, "a mutation value", &b)) return false;
+        m->value = b;
+        return true;
     case SD_MUT_ARG_EXTENSION:
     case SD_MUT_ARG_EXTENSION_BYTES:
     case SD_MUT_ARG_U16: {
@@ -675,7 +697,7 @@ static bool get_action(reader *r, sd_trace *t) {
     size_t start = r->pos;
     uint8_t kind = 0;
     if (!get_u8(r, "an action kind", &kind)) return false;
-    if (kind > SD_ACT_RENEGOTIATE && kind != KIND_SEND_HRR && kind != KIND_EXPECT_HRR &&
+    if (kind > SD_ACT_CONNECTION && kind != KIND_SEND_HRR && kind != KIND_EXPECT_HRR &&
         kind != KIND_EXPECT_RANDOM) {
         r->pos = start;
         return fail(r, "unknown action kind %u", kind);
@@ -683,6 +705,11 @@ static bool get_action(reader *r, sd_trace *t) {
     if ((kind == SD_ACT_RENEGOTIATE || kind == KIND_EXPECT_RANDOM) && r->version < 2) {
         r->pos = start;
         return fail(r, "action kind %u needs binary trace version 2 (this is version %d)", kind, r->version);
+    }
+    if (kind == SD_ACT_CONNECTION && r->version < SD_TRACE_BINARY_CONNECTIONS_VERSION) {
+        r->pos = start;
+        return fail(r, "action kind %u (connection) needs binary trace version %d (this is version %d)", kind,
+                    SD_TRACE_BINARY_CONNECTIONS_VERSION, r->version);
     }
     bool hrr = kind == KIND_SEND_HRR || kind == KIND_EXPECT_HRR;
     sd_action *a =
@@ -738,6 +765,7 @@ static bool get_action(reader *r, sd_trace *t) {
         break;
     case SD_ACT_EXPECT_CLOSE:
     case SD_ACT_EXPECT_CCS:
+    case SD_ACT_CONNECTION:
         break;
     }
     char why[160];
@@ -779,13 +807,25 @@ bool sd_trace_decode_with_setup(const uint8_t *data, size_t len, sd_trace *out, 
             return false;
         }
     }
+    /* The connections keep the rules a script's do; the error names the
+     * action (its place in the input is gone by now). */
+    size_t at = 0;
+    char why[160];
+    if (!sd_trace_check_connections(out, &at, why, sizeof why)) {
+        sd_set_error(err, err_len, "action %zu: %s", at + 1, why);
+        sd_trace_free(out);
+        memset(setup, 0, sizeof *setup);
+        return false;
+    }
     /* One encoding per trace: without a setup, version 2 only for what
-     * version 1 cannot say (a setup is always version 3). */
-    if (!with_setup && r.version > trace_version(out)) {
+     * version 1 cannot say; with one, version 4 only for what version 3
+     * cannot. */
+    if (r.version > written_version(out, with_setup)) {
         r.pos = 3;
         fail(&r, "binary trace version %d holds only what version %d can express (write it as version %d)",
-             r.version, trace_version(out), trace_version(out));
+             r.version, written_version(out, with_setup), written_version(out, with_setup));
         sd_trace_free(out);
+        memset(setup, 0, sizeof *setup);
         return false;
     }
     if (has_setup) *has_setup = with_setup;

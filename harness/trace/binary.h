@@ -14,8 +14,9 @@
  *     value ranges as script.c), so every decoded trace prints as a script
  *     that parses back to an equal trace.
  *
- * Layout (version 3; version 1 is the same without the parts marked v2 and
- * v3, version 2 without those marked v3):
+ * Layout (version 4; version 1 is the same without the parts marked v2, v3
+ * and v4, version 2 without those marked v3 and v4, version 3 without those
+ * marked v4):
  *
  *     trace    = "SDT" version:u8 [setup] action*
  *                                          version 1 or 2: a trace without a setup, the
@@ -23,7 +24,9 @@
  *                                           read unchanged; a v2 header on a trace v1 can
  *                                           express is refused, so each trace has one
  *                                           encoding); version 3: a trace with its setup,
- *                                           whatever its actions need
+ *                                           whatever its actions need; version 4: a trace
+ *                                           with its setup that needs v4 (connections, the
+ *                                           PSK mutations), and only such a one
  *     setup    = role:u8 version:u16 cipher_suite:u16 client_auth:u8 flags:u8     v3
  *                server_credential:name client_credential:name
  *                target_client_credential:name n_groups:u8 group:u16{n_groups}
@@ -59,6 +62,10 @@
  *       EXPECT_CLOSE    (nothing)
  *       EXPECT_CCS      (nothing)
  *       RENEGOTIATE     n:u8 mutation{n}                    v2; kind 9, always a ClientHello
+ *       CONNECTION      (nothing)                           v4; kind 10: the next connection begins
+ *                                                           (trace.h, sd_trace_check_connections: never
+ *                                                           first, last or twice in a row; at most
+ *                                                           SD_MAX_CONNECTIONS connections)
  *       SEND_HRR        n:u8 mutation{n}                    kind 0x80: SEND of HelloRetryRequest
  *       EXPECT_HRR      (nothing)                           kind 0x85: EXPECT of HelloRetryRequest
  *     flags    = bit 0 force_plaintext, bit 1 encrypted (not both), bit 2 empty_master
@@ -66,7 +73,8 @@
  *                others 0
  *     mutation = kind:u8 fields            (kind = sd_mutation_kind; a kind needs the binary
  *                                           version of its row in SD_MUTATIONS, trace.h: 1 for
- *                                           body .. split, 2 for dup-ext .. random)
+ *                                           body .. split, 2 for dup-ext .. random, 4 for
+ *                                           psk-not-last .. psk-identities)
  *       fields by the kind's argument shape (sd_mutation_arg):
  *       NONE            (nothing)
  *       BYTES           bytes
@@ -77,6 +85,7 @@
  *       U24             value:varint (0..2^24-1)
  *       SPLIT           value:varint (1..16384)
  *       HANDSHAKE_TYPE  value:u8
+ *       U8              value:u8                                             v4
  *       EXTENSION, U16  value:u16 (big-endian)
  *       EXTENSION_BYTES type:u16 bytes
  *       CREDENTIAL      len:u8 (1..63) name[len] ([a-z0-9._-])
@@ -105,10 +114,12 @@
 #include "util/util.h"
 
 /* The newest version this build writes and reads (it reads all older ones). */
-#define SD_TRACE_BINARY_VERSION 3
+#define SD_TRACE_BINARY_VERSION 4
 #define SD_TRACE_BINARY_HEADER_LEN 4
 /* The first version that carries a setup. */
 #define SD_TRACE_BINARY_SETUP_VERSION 3
+/* The first version that carries connections (and the PSK mutations). */
+#define SD_TRACE_BINARY_CONNECTIONS_VERSION 4
 
 /* How a trace runs besides its actions: what a scenario's headers say
  * (role, version, cipher-suite, credential, client-auth, session-tickets,

@@ -48,6 +48,7 @@ static const struct {
     {"send-raw", SD_ACT_SEND_RAW},
     {"expect-ccs", SD_ACT_EXPECT_CCS},
     {"renegotiate", SD_ACT_RENEGOTIATE},
+    {"connection", SD_ACT_CONNECTION},
 };
 #define N_VERBS (sizeof(verbs) / sizeof(verbs[0]))
 
@@ -840,6 +841,10 @@ static bool parse_mutation(parser *p, sd_action *a, const token *t) {
         if (!parse_long(value, f->value_min, f->value_max, &mut.value))
             return fail(p, "bad %s=%s (expected a number 0-0xffff, e.g. 0x0301)", name, show(value).s);
         break;
+    case SD_MUT_ARG_U8:
+        if (!parse_long(value, f->value_min, f->value_max, &mut.value))
+            return fail(p, "bad %s=%s (expected a number 0-255)", name, show(value).s);
+        break;
     case SD_MUT_ARG_CREDENTIAL:
         if (!is_name(value) || strlen(value) >= sizeof(mut.text))
             return fail(p, "bad %s=%s (expected a credential name: a-z, 0-9, '.', '_', '-', max %zu bytes)",
@@ -889,7 +894,8 @@ static bool parse_action(parser *p, char *line) {
     if (v == N_VERBS)
         return fail(p,
                     "unknown action \"%s\" (expected one of send, expect, send-alert, send-ccs, "
-                    "send-appdata, expect-appdata, expect-close, send-raw, expect-ccs, renegotiate)",
+                    "send-appdata, expect-appdata, expect-close, send-raw, expect-ccs, renegotiate, "
+                    "connection)",
                     show(verb).s);
 
     if (!p->first_action_line) p->first_action_line = p->line;
@@ -947,6 +953,8 @@ static bool parse_action(parser *p, char *line) {
         return need_args(p, verb, n, 0, false, "expect-close");
     case SD_ACT_EXPECT_CCS:
         return need_args(p, verb, n, 0, false, "expect-ccs");
+    case SD_ACT_CONNECTION:
+        return need_args(p, verb, n, 0, false, "connection");
     case SD_ACT_SEND_RAW: {
         if (!need_args(p, verb, n, 2, true, "send-raw <content-type> <hex> [plaintext|encrypted]"))
             return false;
@@ -1037,6 +1045,13 @@ static bool parse_script(const char *path, const char *text, size_t len, sd_scen
     buf = NULL;
     for (int h = 0; h < N_HEADERS; h++)
         if (p.header_line[h]) any_header = true;
+    size_t at = 0;
+    char why[160];
+    if (!sd_trace_check_connections(&s->trace, &at, why, sizeof why)) {
+        p.line = s->trace.actions[at].line;
+        fail(&p, "%s", why);
+        goto error;
+    }
 
     if (scenario_mode) {
         if (!any_header && s->trace.n_actions == 0) {

@@ -93,6 +93,7 @@ static void put_mutation(sd_buf *out, const sd_mutation *m) {
         break;
     case SD_MUT_ARG_U24:
     case SD_MUT_ARG_SPLIT:
+    case SD_MUT_ARG_U8:
         sd_buf_appendf(out, "=%ld", m->value);
         break;
     case SD_MUT_ARG_HANDSHAKE_TYPE:
@@ -172,6 +173,9 @@ void sd_trace_print(const sd_trace *t, sd_buf *out) {
             break;
         case SD_ACT_EXPECT_CCS:
             put(out, "expect-ccs");
+            break;
+        case SD_ACT_CONNECTION:
+            put(out, "connection");
             break;
         case SD_ACT_SEND_RAW:
             put(out, "send-raw ");

@@ -226,6 +226,13 @@ int sd_scenario_first_deviation(const sd_scenario *s) {
         case SD_ACT_EXPECT_APPDATA:
         case SD_ACT_EXPECT_CLOSE:
             break;
+        case SD_ACT_CONNECTION:
+            /* A new connection starts a new handshake: an honest peer
+             * plays one of the shapes again (its resumption offer is
+             * honest too, RFC 8446 §4.2.11). */
+            walk_init(&w, s, tls12);
+            first_flight_sent = compat_ccs_sent = finished_sent = false;
+            break;
         }
     }
     return SD_STEP_WHOLE_RUN;
@@ -244,6 +251,7 @@ static bool sends(const sd_action *a) {
     case SD_ACT_EXPECT_APPDATA:
     case SD_ACT_EXPECT_CLOSE:
     case SD_ACT_EXPECT_CCS:
+    case SD_ACT_CONNECTION:
         return false;
     }
     return false;

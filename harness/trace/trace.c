@@ -99,6 +99,7 @@ static const sd_mutation_fields arg_fields[] = {
     /* A hello's random is 32 bytes (RFC 8446 §4.1.2, RFC 5246 §7.4.1.2);
      * empty would change nothing. */
     [SD_MUT_ARG_BYTES32] = {.bytes = true, .bytes_min = 1, .bytes_max = 32},
+    [SD_MUT_ARG_U8] = {.value = true, .value_min = 0, .value_max = 255},
 };
 
 const sd_mutation_fields *sd_mutation_arg_fields(sd_mutation_arg arg) {
@@ -149,6 +150,7 @@ static bool action_equal(const sd_action *a, const sd_action *b) {
         return data;
     case SD_ACT_EXPECT_CLOSE:
     case SD_ACT_EXPECT_CCS:
+    case SD_ACT_CONNECTION:
         return true;
     }
     return false;
@@ -158,6 +160,34 @@ bool sd_trace_equal(const sd_trace *a, const sd_trace *b) {
     if (a->n_actions != b->n_actions) return false;
     for (size_t i = 0; i < a->n_actions; i++)
         if (!action_equal(&a->actions[i], &b->actions[i])) return false;
+    return true;
+}
+
+size_t sd_trace_connections(const sd_trace *t) {
+    size_t n = 1;
+    for (size_t i = 0; i < t->n_actions; i++) n += t->actions[i].kind == SD_ACT_CONNECTION;
+    return n;
+}
+
+bool sd_trace_check_connections(const sd_trace *t, size_t *at, char *why, size_t why_len) {
+    size_t connections = 1;
+    for (size_t i = 0; i < t->n_actions; i++) {
+        if (t->actions[i].kind != SD_ACT_CONNECTION) continue;
+        *at = i;
+        /* A connection that does nothing tests nothing, and would make two
+         * spellings of one run. */
+        if (i == 0) return sd_set_error(why, why_len, "connection before any action of the first one"), false;
+        if (t->actions[i - 1].kind == SD_ACT_CONNECTION)
+            return sd_set_error(why, why_len, "connection right after another: connection %zu does nothing",
+                                connections),
+                   false;
+        if (i + 1 == t->n_actions)
+            return sd_set_error(why, why_len, "connection as the last action: connection %zu does nothing",
+                                connections + 1),
+                   false;
+        if (++connections > SD_MAX_CONNECTIONS)
+            return sd_set_error(why, why_len, "more than %d connections", SD_MAX_CONNECTIONS), false;
+    }
     return true;
 }
 

@@ -28,7 +28,12 @@ typedef enum {
     SD_ACT_EXPECT_CCS,     /* the target must send a ChangeCipherSpec record next (TLS 1.2, RFC 5246 §7.1) */
     SD_ACT_RENEGOTIATE,    /* TLS 1.2, driver as client: a new ClientHello under the current keys after the
                             * handshake (RFC 5246 §7.4.1.2, RFC 5746 §3.5); takes SEND's mutations */
+    SD_ACT_CONNECTION,     /* ends the connection so far and starts the next one against the same stack,
+                            * which resumes what the last one left (sd_trace_check_connections) */
 } sd_action_kind;
+
+/* The most connections one trace holds (connection lines + 1). */
+#define SD_MAX_CONNECTIONS 8
 
 /* A pseudo handshake type for SEND and EXPECT: HelloRetryRequest, which on
  * the wire is a ServerHello (type 2) with the special random of RFC 8446
@@ -60,6 +65,7 @@ typedef enum {
                                  * `offset` as FLIP, `mask` the mask 0-255 */
     SD_MUT_ARG_BYTES32,         /* name=<hex>: `bytes`, 1-32 of them (the end of a hello's 32-byte
                                  * random, or all of it) */
+    SD_MUT_ARG_U8,              /* name=<n>: `value` 0-255, a count or length of a one-byte field */
 } sd_mutation_arg;
 
 /* Named deviations, applied to a message after it is built (BoGo's
@@ -127,7 +133,19 @@ typedef enum {
     /* ClientHello / ServerHello / HelloRetryRequest: the last `bytes_len` bytes of the                     \
      * random become `bytes` (all 32: the whole random), e.g. a TLS 1.2 ServerHello ending                  \
      * with a downgrade sentinel of RFC 8446 §4.1.3 */                                                      \
-    X(RANDOM, "random", SD_MUT_ARG_BYTES32, 2)
+    X(RANDOM, "random", SD_MUT_ARG_BYTES32, 2)                                                              \
+    /* TLS 1.3 ClientHello offering a PSK: pre_shared_key goes before the last other                        \
+     * extension (RFC 8446 §4.2.11 wants it last); the binder is computed over that layout */               \
+    X(PSK_NOT_LAST, "psk-not-last", SD_MUT_ARG_NONE, 4)                                                     \
+    /* TLS 1.3 ClientHello offering a PSK: each binder is `value` bytes, the honest HMAC                    \
+     * cut or extended with zeros (PskBinderEntry is opaque<32..255>, §4.2.11) */                           \
+    X(BINDER_LENGTH, "binder-length", SD_MUT_ARG_U8, 4)                                                     \
+    /* TLS 1.3 ClientHello offering a PSK: the binders list holds `value` binders (honest:                  \
+     * one per identity, §4.2.11) */                                                                        \
+    X(BINDERS, "binders", SD_MUT_ARG_U8, 4)                                                                 \
+    /* TLS 1.3 ClientHello offering a PSK: the ticket is offered as `value` identities, and                 \
+     * as many binders unless binders= says otherwise */                                                    \
+    X(PSK_IDENTITIES, "psk-identities", SD_MUT_ARG_U8, 4)
 // clang-format on
 
 #define SD_MUT_ENUM_ENTRY(kind, name, arg, version) SD_MUT_##kind,
@@ -230,6 +248,16 @@ sd_action *sd_trace_add(sd_trace *t, sd_action_kind kind);
 /* True if both traces do the same thing: same actions with the same fields
  * and mutations. Script line numbers are ignored. */
 bool sd_trace_equal(const sd_trace *a, const sd_trace *b);
+
+/* How many connections the trace plays: one more than its `connection`
+ * actions. */
+size_t sd_trace_connections(const sd_trace *t);
+/* The rules every form of a trace keeps (docs/script-format.md): a
+ * `connection` is neither the first nor the last action, never follows
+ * another (each connection does something), and a trace plays at most
+ * SD_MAX_CONNECTIONS. On a break returns false with the index of the action
+ * at fault in *at and the rule in why. */
+bool sd_trace_check_connections(const sd_trace *t, size_t *at, char *why, size_t why_len);
 
 /* --- Scenarios ------------------------------------------------------------ */
 

@@ -270,6 +270,11 @@ static void random_mutation(rng *r, sd_mutation *m, bool tls12_trace) {
     case SD_MUT_ARG_SPLIT:
         m->value = 1 + below(r, 64);
         break;
+    case SD_MUT_ARG_U8:
+        /* A PSK offer's counts and binder length: around the honest one
+         * identity and the hash lengths (32, 48), now and then any. */
+        m->value = below(r, 4) == 0 ? below(r, 256) : (long)(below(r, 3) + (below(r, 2) ? 31 : 0));
+        break;
     case SD_MUT_ARG_CREDENTIAL: {
         const char *c = credentials[below(r, N_CREDENTIALS)].name;
         memcpy(m->text, c, strlen(c) + 1);
