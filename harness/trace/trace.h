@@ -127,7 +127,10 @@ typedef enum {
     /* ClientHello / ServerHello / HelloRetryRequest: the last `bytes_len` bytes of the                     \
      * random become `bytes` (all 32: the whole random), e.g. a TLS 1.2 ServerHello ending                  \
      * with a downgrade sentinel of RFC 8446 §4.1.3 */                                                      \
-    X(RANDOM, "random", SD_MUT_ARG_BYTES32, 2)
+    X(RANDOM, "random", SD_MUT_ARG_BYTES32, 2)                                                              \
+    /* ClientHello: append cipher suite `value` to cipher_suites, e.g. TLS_FALLBACK_SCSV                    \
+     * (0x5600, RFC 7507 §3) after the suites the driver offers */                                          \
+    X(ADD_SUITE, "add-suite", SD_MUT_ARG_U16, 2)
 // clang-format on
 
 #define SD_MUT_ENUM_ENTRY(kind, name, arg, version) SD_MUT_##kind,
