@@ -978,6 +978,51 @@ static void session_id_mutation(void **state) {
     assert_non_null(strstr(o.detail, "changed nothing"));
 }
 
+/* add-suite=: the ClientHello's cipher_suites gains the value at its end,
+ * after the suites the driver offers, its length fixed up and the rest of
+ * the message framed as before. With TLS_FALLBACK_SCSV (RFC 7507 §3) a
+ * server whose highest version is TLS 1.3 refuses a TLS 1.2 ClientHello
+ * (inappropriate_fallback), and a TLS 1.2-only one completes. */
+static void add_suite_mutation(void **state) {
+    (void)state;
+    static const char fallback[] =
+        HEAD("server", "1.2") "versions: 1.2-1.3\nsend ClientHello add-suite=0x5600\nexpect ServerHello\n";
+    static const char pinned[] = HEAD(
+        "server", "1.2") "versions: 1.2\ncipher-suite: TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256\n"
+                         "send ClientHello add-suite=0x5600\nexpect ServerHello\nexpect Certificate\n"
+                         "expect ServerKeyExchange\nexpect ServerHelloDone\n"
+                         "send ClientKeyExchange\nsend-ccs\nsend Finished\nexpect-ccs\nexpect Finished\n";
+    for (size_t i = 0; i < N_STACKS; i++) {
+        capture cap;
+        sd_buf_init(&cap.from_peer);
+        sd_buf_init(&cap.from_target);
+        sd_outcome o;
+        run_text(fallback, stacks[i], &o, &cap);
+        sd_client_hello ch;
+        uint8_t alert;
+        assert_true(sd_parse_client_hello(first_message_body(&cap), &ch, &alert));
+        sd_u16_list suites = {ch.cipher_suites};
+        size_t n = sd_u16_list_count(suites);
+        assert_true(n >= 2);
+        assert_int_equal(sd_u16_list_at(suites, n - 1), 0x5600);
+        for (size_t k = 0; k + 1 < n; k++) assert_true(sd_u16_list_at(suites, k) != 0x5600);
+        if (o.kind != SD_OUTCOME_ALERT || o.alert != SD_inappropriate_fallback)
+            fail_msg("%s: TLS_FALLBACK_SCSV to a TLS 1.3 server: %s", stacks[i]->name, o.detail);
+        sd_buf_free(&cap.from_peer);
+        sd_buf_free(&cap.from_target);
+        run_text(pinned, stacks[i], &o, NULL);
+        if (o.kind != SD_OUTCOME_COMPLETED)
+            fail_msg("%s: TLS_FALLBACK_SCSV to a TLS 1.2-only server: %s", stacks[i]->name, o.detail);
+    }
+    /* On a message without cipher suites it changes nothing: not reached. */
+    sd_outcome o;
+    run_text(
+        HEAD("client", "1.2") "cipher-suite: TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256\nexpect ClientHello\n"
+                              "send ServerHello add-suite=0x5600\n",
+        &sd_target_model, &o, NULL);
+    assert_non_null(strstr(o.detail, "changed nothing"));
+}
+
 /* The first handshake message the target sent, its body. */
 static sd_span target_first_message_body(const capture *cap) {
     sd_reader r = sd_reader_of(sd_buf_span(&cap->from_target));
@@ -1735,6 +1780,7 @@ int main(void) {
         cmocka_unit_test(extension_and_record_mutations),
         cmocka_unit_test(session_id_mutation),
         cmocka_unit_test(versions_and_random),
+        cmocka_unit_test(add_suite_mutation),
         cmocka_unit_test(flip_ext_mutation),
         cmocka_unit_test(premaster_version_mutation),
         cmocka_unit_test(point_and_signature_mutations),

@@ -322,7 +322,7 @@ static void test_rejects(void **state) {
     expect_reject((const uint8_t *)"SDT\x02\x89\x00", 6, "unknown action kind 137");
     expect_reject((const uint8_t *)"SDT\x01\x00\x01\x01\x0b", 8,
                   "mutation kind 11 needs binary trace version 2");
-    expect_reject((const uint8_t *)"SDT\x02\x00\x01\x01\x1c", 8, "unknown mutation kind 28");
+    expect_reject((const uint8_t *)"SDT\x02\x00\x01\x01\x1d", 8, "unknown mutation kind 29");
     /* session-id: a length its one-byte prefix cannot say; flip-ext cut
      * short after its extension type and after its offset */
     {
@@ -509,7 +509,7 @@ static void test_garbage(void **state) {
 
 /* --- The mutation table ------------------------------------------------------ */
 
-/* The kind byte of every binary trace ever written: kinds 0..22 in this
+/* The kind byte of every binary trace ever written: kinds 0..24 in this
  * order, the first 11 from version 1. A table row that moves breaks corpus
  * files; new kinds go at the end. */
 static const struct {
@@ -546,6 +546,7 @@ static const struct {
     {SD_MUT_BINDER_LENGTH, "binder-length", SD_MUT_ARG_U8, 4},
     {SD_MUT_BINDERS, "binders", SD_MUT_ARG_U8, 4},
     {SD_MUT_PSK_IDENTITIES, "psk-identities", SD_MUT_ARG_U8, 4},
+    {SD_MUT_ADD_SUITE, "add-suite", SD_MUT_ARG_U16, 2},
 };
 #define N_HISTORICAL (sizeof historical / sizeof historical[0])
 

@@ -416,6 +416,7 @@ static bool is_body_edit(sd_mutation_kind kind) {
     case SD_MUT_SESSION_ID:
     case SD_MUT_FLIP_EXT:
     case SD_MUT_RANDOM:
+    case SD_MUT_ADD_SUITE:
         return true;
     default:
         return false;

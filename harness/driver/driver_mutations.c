@@ -234,6 +234,33 @@ static void set_random(uint16_t msg_type, const sd_mutation *mu, sd_buf *body) {
     memcpy(body->data + end - mu->bytes_len, mu->bytes, mu->bytes_len);
 }
 
+/* add-suite: cipher suite `value` appended to a ClientHello's
+ * cipher_suites (RFC 8446 §4.1.2, RFC 5246 §7.4.1.2), its length fixed up:
+ * a signalling value such as TLS_FALLBACK_SCSV (RFC 7507 §3) next to the
+ * suites the driver offers, so a server that ignores it still finds one it
+ * can pick. A body whose fields before the list do not frame, or whose
+ * list is already as long as its u16 length allows, is left as it is. */
+static void add_cipher_suite(uint16_t msg_type, const sd_mutation *mu, sd_buf *body) {
+    if (msg_type != SD_ClientHello) return;
+    size_t at = 2 + SD_RANDOM_LEN; /* legacy_version, random */
+    if (body->len < at + 1 || body->len - at - 1 < body->data[at]) return;
+    at += 1u + body->data[at]; /* legacy_session_id */
+    if (body->len - at < 2) return;
+    size_t list_len = (size_t)body->data[at] << 8 | body->data[at + 1];
+    if (body->len - at - 2 < list_len || list_len + 2 > 0xffff) return;
+    size_t end = at + 2 + list_len;
+    sd_buf rebuilt;
+    sd_buf_init(&rebuilt);
+    sd_buf_append(&rebuilt, body->data, at);
+    sd_buf_u16(&rebuilt, (uint16_t)(list_len + 2));
+    sd_buf_append(&rebuilt, body->data + at + 2, list_len);
+    sd_buf_u16(&rebuilt, (uint16_t)mu->value);
+    sd_buf_append(&rebuilt, body->data + end, body->len - end);
+    sd_buf_reset(body);
+    sd_buf_append_span(body, sd_buf_span(&rebuilt));
+    sd_buf_free(&rebuilt);
+}
+
 /* bad-point: a copy of the share whose public value is not a point of the
  * group. X25519 has no off-curve points, so it gets the all-zero
  * u-coordinate, whose shared secret is all zero (RFC 7748 §6.1, RFC 8446
@@ -286,6 +313,9 @@ uint32_t driver_apply_body_mutations(const driver *d, const sd_action *a, sd_buf
             break;
         case SD_MUT_RANDOM:
             set_random(a->msg_type, mu, body);
+            break;
+        case SD_MUT_ADD_SUITE:
+            add_cipher_suite(a->msg_type, mu, body);
             break;
         case SD_MUT_TRUNCATE:
             body->len = (size_t)mu->value < body->len ? body->len - (size_t)mu->value : 0;

@@ -113,6 +113,14 @@ static void receive_step(sd_model *m, uint16_t step, const model_received *in) {
 
 /* --- Version negotiation ------------------------------------------------------ */
 
+/* The SSL 3.0 version number (RFC 6101), which RFC 8446 §D.5 and RFC 7568
+ * §3 have refused in any hello. */
+enum { kSsl3 = 0x0300 };
+
+/* RFC 7507 §6: TLS_FALLBACK_SCSV, {0x56, 0x00}, a cipher suite value a
+ * client retrying with a lower version than it supports adds. */
+enum { kTlsFallbackScsv = 0x5600 };
+
 /* Server: the version to speak, or 0 after a fatal alert. RFC 8446 §4.2.1:
  * "If this extension is present in the ClientHello, servers MUST NOT use the
  * ClientHello.legacy_version value for version negotiation and MUST use only
@@ -125,6 +133,15 @@ static uint16_t negotiate_version(sd_model *m, const sd_client_hello *ch) {
     bool tls13_ok = m->cfg.max_version >= SD_TLS13, tls12_ok = m->cfg.min_version <= SD_TLS12;
     if (ch->has_extensions && !sd_extensions_check(ch->extensions, &alert)) {
         model_fatal(m, alert, "malformed ClientHello extensions");
+        return 0;
+    }
+    /* §D.5: "Any endpoint receiving a Hello message with
+     * ClientHello.legacy_version or ServerHello.legacy_version set to 0x0300
+     * MUST abort the handshake with a "protocol_version" alert." The one
+     * value of legacy_version a server may not ignore when
+     * supported_versions is there (§4.2.1). */
+    if (ch->legacy_version == kSsl3) {
+        model_fatal(m, SD_protocol_version, "ClientHello legacy_version is SSL 3.0");
         return 0;
     }
     if (ch->has_extensions && sd_extensions_find(ch->extensions, SD_supported_versions, &body)) {
@@ -156,6 +173,22 @@ static bool read_client_hello(sd_model *m, sd_span body, bool second, sd_client_
     if (second && asked->check_second_client_hello && !asked->check_second_client_hello(m, ch)) return false;
     uint16_t version = negotiate_version(m, ch);
     if (!version) return false;
+    /* RFC 7507 §3: "If TLS_FALLBACK_SCSV appears in ClientHello.cipher_suites
+     * and the highest protocol version supported by the server is higher
+     * than the version indicated in ClientHello.client_version, the server
+     * MUST respond with a fatal inappropriate_fallback alert (unless it
+     * responds with a fatal protocol_version alert because the version
+     * indicated in ClientHello.client_version is unsupported)." Checked
+     * after negotiation, so protocol_version comes first; what the client
+     * indicated is what it got, and that is below our highest only when it
+     * offered less (by legacy_version, or by supported_versions, which
+     * RFC 8446 §4.2.1 has the server read instead). */
+    sd_u16_list suites = {ch->cipher_suites};
+    if (sd_u16_list_contains(suites, kTlsFallbackScsv) && version < m->cfg.max_version) {
+        model_fatal(m, SD_inappropriate_fallback, "TLS_FALLBACK_SCSV with version 0x%04x below ours",
+                    version);
+        return false;
+    }
     /* Only TLS 1.3 sends HelloRetryRequest, so the answer stays in it. */
     if (second && version != m->version) {
         model_fatal(m, SD_illegal_parameter, "second ClientHello does not offer TLS 1.3");
@@ -174,7 +207,20 @@ static bool read_client_hello(sd_model *m, sd_span body, bool second, sd_client_
  * protocol_version. False after a fatal alert. */
 static bool read_server_hello_version(sd_model *m, const sd_server_hello *sh) {
     sd_span sv;
-    if (sd_extensions_find(sh->extensions, SD_supported_versions, &sv)) {
+    /* §D.5: "Any endpoint receiving a Hello message with ...
+     * ServerHello.legacy_version set to 0x0300 MUST abort the handshake
+     * with a "protocol_version" alert." The one value a client may not
+     * ignore when supported_versions is there (§4.2.1: "clients MUST ignore
+     * the ServerHello.legacy_version value"). */
+    if (sh->legacy_version == kSsl3) {
+        model_fatal(m, SD_protocol_version, "ServerHello legacy_version is SSL 3.0");
+        return false;
+    }
+    /* Only a client that offered TLS 1.3 sent supported_versions; to one
+     * that did not, the extension in a ServerHello is unrequested, which
+     * the TLS 1.2 reading refuses (RFC 5246 §7.4.1.4, unsupported_extension;
+     * RFC 8446 §4.2 says the same). */
+    if (m->offer.max_version >= SD_TLS13 && sd_extensions_find(sh->extensions, SD_supported_versions, &sv)) {
         m->version = SD_TLS13;
     } else if (m->offer.min_version && m->offer.min_version <= SD_TLS12) {
         m->version = SD_TLS12;

@@ -145,7 +145,10 @@ typedef enum {
     X(BINDERS, "binders", SD_MUT_ARG_U8, 4)                                                                 \
     /* TLS 1.3 ClientHello offering a PSK: the ticket is offered as `value` identities, and                 \
      * as many binders unless binders= says otherwise */                                                    \
-    X(PSK_IDENTITIES, "psk-identities", SD_MUT_ARG_U8, 4)
+    X(PSK_IDENTITIES, "psk-identities", SD_MUT_ARG_U8, 4)                                                   \
+    /* ClientHello: append cipher suite `value` to cipher_suites, e.g. TLS_FALLBACK_SCSV                    \
+     * (0x5600, RFC 7507 §3) after the suites the driver offers */                                          \
+    X(ADD_SUITE, "add-suite", SD_MUT_ARG_U16, 2)
 // clang-format on
 
 #define SD_MUT_ENUM_ENTRY(kind, name, arg, version) SD_MUT_##kind,

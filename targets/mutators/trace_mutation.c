@@ -292,9 +292,16 @@ static void random_mutation(rng *r, sd_mutation *m, bool tls12_trace) {
         break;
     }
     /* record-version and premaster-version: the versions of SSL 3.0 to
-     * TLS 1.3. */
+     * TLS 1.3; add-suite: signalling values (TLS_FALLBACK_SCSV, RFC 7507;
+     * TLS_EMPTY_RENEGOTIATION_INFO_SCSV, RFC 5746), a GREASE value
+     * (RFC 8701) and suites of both versions. */
     case SD_MUT_ARG_U16:
-        m->value = 0x0300 + below(r, 5);
+        if (m->kind == SD_MUT_ADD_SUITE) {
+            static const uint16_t suites[] = {0x5600, 0x00ff, 0x0a0a, 0x1301, 0xc02b, 0x009c};
+            m->value = suites[below(r, sizeof suites / sizeof suites[0])];
+        } else {
+            m->value = 0x0300 + below(r, 5);
+        }
         break;
     }
 }
