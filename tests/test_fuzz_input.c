@@ -430,6 +430,54 @@ static void test_signature_names_where_the_runs_part(void **state) {
              "on=raw(handshake,0)");
 }
 
+/* fuzz_record: a last record cut short whose length field says more than
+ * any input can hold is completed with zeros to that length (fill=), so a
+ * few bytes are a record of 2^14+1, which both stacks refuse with
+ * record_overflow (RFC 8446 §5.1); shorter lengths, and those past
+ * SD_RAW_FILL_MAX, send what there is, as before. */
+static void test_record_fill(void **state) {
+    (void)state;
+    static const struct {
+        uint8_t len_hi, len_lo;
+        size_t fill;
+    } cases[] = {
+        {0x40, 0x01, 16385},           /* 2^14+1: filled */
+        {0x40, 0x00, 16384},           /* 2^14: filled, an input cannot hold it whole */
+        {0x3f, 0xfb, 0},               /* 16379: an input could hold it; what there is */
+        {0x01, 0x00, 0},               /* 256, cut short: what there is */
+        {0x49, 0x00, SD_RAW_FILL_MAX}, /* the largest fill */
+        {0x49, 0x01, 0},               /* past it: what there is */
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        const uint8_t input[] = {SD_handshake, 0x03, 0x01, cases[i].len_hi, cases[i].len_lo, 0x01, 0x02};
+        sd_trace t;
+        sd_fuzz_setup setup;
+        char err[200];
+        assert_true(sd_fuzz_input_build("fuzz_record", input, sizeof input, &t, &setup, err, sizeof err));
+        assert_int_equal(t.n_actions, 2);
+        assert_int_equal(t.actions[0].kind, SD_ACT_SEND_RAW);
+        assert_int_equal(t.actions[0].bytes_len, 2);
+        assert_int_equal(t.actions[0].fill, cases[i].fill);
+        sd_trace_free(&t);
+    }
+
+    /* 2^14+1 bytes: both stacks refuse the record as too long. */
+    static const uint8_t over[] = {SD_handshake, 0x03, 0x01, 0x40, 0x01, SD_ClientHello};
+    sd_trace t;
+    sd_fuzz_setup setup;
+    char err[200];
+    assert_true(sd_fuzz_input_build("fuzz_record", over, sizeof over, &t, &setup, err, sizeof err));
+    sd_outcome m, b;
+    sd_divergence div;
+    sd_differential_run(&t, setup.role, &pki, 1, &m, &b, &div, NULL, 0);
+    assert_int_equal(m.kind, SD_OUTCOME_ALERT);
+    assert_int_equal(m.alert, SD_record_overflow);
+    assert_int_equal(b.kind, SD_OUTCOME_ALERT);
+    assert_int_equal(b.alert, SD_record_overflow);
+    assert_int_equal(div, SD_DIV_SAME);
+    sd_trace_free(&t);
+}
+
 /* --- fuzz_trace and its setup ------------------------------------------------ */
 
 static void encode(const char *script, const sd_fuzz_setup *setup, sd_buf *out) {
@@ -737,6 +785,7 @@ int main(void) {
         cmocka_unit_test(test_tls12_server_side_shapes),
         cmocka_unit_test(test_signature),
         cmocka_unit_test(test_signature_names_where_the_runs_part),
+        cmocka_unit_test(test_record_fill),
         cmocka_unit_test(test_trace_runs_with_its_setup),
         cmocka_unit_test(test_setup_runs),
         cmocka_unit_test(test_scenario_setup_is_conforms),

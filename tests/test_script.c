@@ -907,6 +907,49 @@ static void test_random(void **state) {
     sd_buf_free(&b);
 }
 
+/* send-raw fill=<n>: zero bytes after the payload up to n in all, written
+ * after the payload; 1..SD_RAW_FILL_MAX; part of equality. */
+static void test_raw_fill(void **state) {
+    (void)state;
+    static const char text[] = "send-raw handshake hex= fill=16385\n"
+                               "send-raw application_data 0102 fill=0x4000 encrypted\n"
+                               "send-raw 99 00 fill=18688 plaintext\n"
+                               "send-raw alert 0232\n";
+    sd_trace t;
+    char err[512];
+    if (!sd_trace_parse("t", text, strlen(text), &t, err, sizeof err)) fail_msg("%s", err);
+    assert_int_equal(t.n_actions, 4);
+    assert_int_equal(t.actions[0].fill, 16385);
+    assert_int_equal(t.actions[0].bytes_len, 0);
+    assert_int_equal(t.actions[1].fill, 16384);
+    assert_int_equal(t.actions[1].bytes_len, 2);
+    assert_true(t.actions[1].encrypted);
+    assert_int_equal(t.actions[2].fill, SD_RAW_FILL_MAX);
+    assert_true(t.actions[2].force_plaintext);
+    assert_int_equal(t.actions[3].fill, 0);
+    char *printed = print_trace(&t, NULL);
+    assert_string_equal(printed, "send-raw handshake hex= fill=16385\n"
+                                 "send-raw application_data 0102 fill=16384 encrypted\n"
+                                 "send-raw 99 00 fill=18688 plaintext\n"
+                                 "send-raw alert 0232\n");
+    free(printed);
+    check_round_trip("test_raw_fill", &t);
+    sd_trace other;
+    if (!sd_trace_parse("t", text, strlen(text), &other, err, sizeof err)) fail_msg("%s", err);
+    other.actions[0].fill++;
+    assert_false(sd_trace_equal(&t, &other));
+    sd_trace_free(&other);
+    sd_trace_free(&t);
+
+    static const char *const bad[] = {"send-raw handshake 00 fill=0\n", "send-raw handshake 00 fill=18689\n",
+                                      "send-raw handshake 00 fill=\n", "send-raw handshake 00 fill=-1\n",
+                                      "send-raw handshake 00 encrypted fill=5\n"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        assert_false(sd_trace_parse("t", bad[i], strlen(bad[i]), &t, err, sizeof err));
+        assert_non_null(strstr(err, i < 4 ? "fill= takes a record size 1-18688" : "unexpected \"fill=5\""));
+    }
+}
+
 /* `staple:` names a file of the fixture PKI without its .der; a bare trace
  * checks it and drops it, as every header. */
 static void test_staple_header(void **state) {
@@ -1306,6 +1349,7 @@ int main(void) {
         cmocka_unit_test(test_error_edge_cases), cmocka_unit_test(test_session_id_flip_ext_premaster_version),
         cmocka_unit_test(test_garbage),          cmocka_unit_test(test_alert_sets),
         cmocka_unit_test(test_connections),      cmocka_unit_test(test_connection_errors),
+        cmocka_unit_test(test_raw_fill),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -73,7 +73,9 @@ static const char every_v2_feature[] =
     "send CertificateVerify sign-with=leaf-rsa\n"
     "send Finished wrong-transcript\n"
     "renegotiate drop-ext=signature_algorithms add-ext=signature_algorithms_cert:00020403\n"
-    "renegotiate\n";
+    "renegotiate\n"
+    "send-raw handshake hex= fill=16385 encrypted\n"
+    "send-raw 23 0102 fill=18688\n";
 
 /* The setup the tests write where a trace needs one. */
 static const sd_fuzz_setup test_setup = {.role = SD_ROLE_SERVER, .version = 0x0303};
@@ -397,6 +399,56 @@ static void test_layout_random(void **state) {
         uint8_t long_random[7 + 33] = {'S', 'D', 'T', 2, 0x45, 2, 33};
         expect_reject(long_random, sizeof long_random, "random= of 33 bytes (1-32)");
     }
+}
+
+/* send-raw fill=<n> (version 2): flag bit 3, then the fill as a varint
+ * after the payload; a send-raw without one keeps its version 1 bytes. */
+static void test_layout_raw_fill(void **state) {
+    (void)state;
+    sd_trace t;
+    parse_script("send-raw handshake 01 fill=16385 plaintext\nsend-raw alert 0232\n", &t);
+    sd_buf b;
+    sd_buf_init(&b);
+    char err[200];
+    assert_true(sd_trace_encode(&t, &b, err, sizeof err));
+    static const uint8_t want[] = {'S', 'D', 'T', 2,
+                                   /* send-raw: flags plaintext | fill, handshake, 1 byte 01, fill 16385 */
+                                   4, 0x09, 22, 1, 0x01, 0x81, 0x80, 0x01,
+                                   /* send-raw alert 0232: no fill */
+                                   4, 0x00, 21, 2, 0x02, 0x32};
+    assert_int_equal(b.len, sizeof want);
+    assert_memory_equal(b.data, want, sizeof want);
+    sd_buf_free(&b);
+    sd_trace_free(&t);
+
+    /* Without fill= the same record is version 1, as before. */
+    parse_script("send-raw alert 0232\n", &t);
+    sd_buf_init(&b);
+    assert_true(sd_trace_encode(&t, &b, err, sizeof err));
+    assert_int_equal(b.data[3], 1);
+    sd_buf_free(&b);
+
+    /* The encoder refuses a fill out of its range or on another action. */
+    t.actions[0].fill = SD_RAW_FILL_MAX + 1;
+    sd_buf_init(&b);
+    assert_false(sd_trace_encode(&t, &b, err, sizeof err));
+    assert_non_null(strstr(err, "fill=18689"));
+    t.actions[0].fill = 0;
+    t.actions[0].kind = SD_ACT_SEND_APPDATA;
+    t.actions[0].fill = 5;
+    assert_false(sd_trace_encode(&t, &b, err, sizeof err));
+    assert_non_null(strstr(err, "fill= belongs to send-raw only"));
+    assert_int_equal(b.len, 0);
+    sd_buf_free(&b);
+    sd_trace_free(&t);
+
+    /* The decoder: flag bit 3 needs version 2 and a send-raw; the fill is
+     * 1..SD_RAW_FILL_MAX. */
+    expect_reject((const uint8_t *)"SDT\x01\x04\x08\x16\x00\x01", 9, "unknown flag bits 0x08");
+    expect_reject((const uint8_t *)"SDT\x02\x03\x08\x00", 7, "unknown flag bits 0x08");
+    expect_reject((const uint8_t *)"SDT\x02\x04\x08\x16\x00\x00", 9, "fill=0 (1-18688)");
+    expect_reject((const uint8_t *)"SDT\x02\x04\x08\x16\x00\x81\x92\x01", 11, "fill=18689 (1-18688)");
+    expect_reject((const uint8_t *)"SDT\x02\x04\x08\x16\x00", 8, "input ends inside a fill");
 }
 
 /* Every proper prefix of a valid encoding that ends inside an action is
@@ -1103,6 +1155,7 @@ int main(void) {
         cmocka_unit_test(test_layout),
         cmocka_unit_test(test_layout_session_id_flip_ext_premaster),
         cmocka_unit_test(test_layout_random),
+        cmocka_unit_test(test_layout_raw_fill),
         cmocka_unit_test(test_every_scenario),
         cmocka_unit_test(test_rejects),
         cmocka_unit_test(test_truncation),

@@ -10,7 +10,8 @@
  *   the pseudo message HelloRetryRequest, and both versions and roles, and
  *   every mutation kind with the arguments that matter (a 33-byte
  *   session-id=, flip-ext= of a cookie's last byte, a rolled-back
- *   premaster-version=);
+ *   premaster-version=), and send-raw records of 2^14 and 2^14+1 bytes
+ *   (fill=);
  * - in either version, one change drops, repeats, reorders an action, or
  *   inserts a send of any handshake message of that version (a TLS 1.2
  *   ServerKeyExchange skipped; never a HelloRetryRequest in TLS 1.2);
@@ -70,6 +71,9 @@ static void test_reaches_every_kind(void **state) {
      * its own, or the version the driver plays (no range) */
     bool ranged = false, pinned = false, unranged = false;
     bool expect_sentinel = false; /* an expect of a hello that checks a downgrade sentinel */
+    /* send-raw records of exactly 2^14 bytes and of 2^14+1 (fill=, RFC 8446
+     * §5.1), and none sent past fill='s range */
+    bool at_limit = false, past_limit = false;
     for (unsigned seed = 0; seed < 4000; seed++) {
         /* Not a trace: the mutator starts from an honest handshake. */
         uint8_t data[MAX_SIZE] = {0xff};
@@ -104,6 +108,13 @@ static void test_reaches_every_kind(void **state) {
                 assert_true(sd_expect_random_allowed(a->msg_type));
                 expect_sentinel |= a->bytes_len == 8 && memcmp(a->bytes, "DOWNGRD", 7) == 0;
             }
+            if (a->kind == SD_ACT_SEND_RAW) {
+                assert_true(a->fill <= SD_RAW_FILL_MAX);
+                at_limit |= a->fill == 16384;
+                past_limit |= a->fill == 16385;
+            } else {
+                assert_int_equal(a->fill, 0);
+            }
         }
         sd_trace_free(&t);
     }
@@ -116,6 +127,8 @@ static void test_reaches_every_kind(void **state) {
     assert_true(pinned);
     assert_true(unranged);
     assert_true(expect_sentinel);
+    assert_true(at_limit);
+    assert_true(past_limit);
     for (int v = 0; v < 2; v++)
         for (int c = 0; c < 2; c++)
             if (!shape_seen[v][c])

@@ -523,13 +523,30 @@ static void do_send_handshake(driver *d, const sd_action *a) {
  * format says, even past 2^14 bytes, where sd_rl_send would split it: an
  * oversized record is how record_overflow (RFC 8446 §5.1, §5.2) is tested.
  * Plaintext unless the action asks for protection and keys are in use. */
+/* The payload of a send-raw: its bytes, then with fill= zero bytes up to
+ * that many in all. */
+static size_t raw_payload_len(const sd_action *a) { return a->fill > a->bytes_len ? a->fill : a->bytes_len; }
+
 static void send_raw_record(driver *d, const sd_action *a) {
+    sd_buf filled;
+    sd_buf_init(&filled);
     sd_span payload = sd_span_of(a->bytes, a->bytes_len);
+    if (a->fill > a->bytes_len) {
+        sd_buf_append(&filled, a->bytes, a->bytes_len);
+        for (size_t i = a->bytes_len; i < a->fill; i++) sd_buf_u8(&filled, 0);
+        if (filled.failed) {
+            driver_harness_failed(d, "out of memory filling a raw record");
+            sd_buf_free(&filled);
+            return;
+        }
+        payload = sd_buf_span(&filled);
+    }
     if (d->rl.write.active && a->encrypted) {
         if (!sd_record_seal(&d->rl.write, a->content_type, payload, 0, &d->rl.out))
             driver_harness_failed(d, "cannot protect a raw record");
     } else
         sd_build_record(&d->rl.out, a->content_type, SD_TLS12, payload);
+    sd_buf_free(&filled);
 }
 
 static const char *expected_name(uint16_t type) {
@@ -943,7 +960,7 @@ static void run_action(driver *d, const sd_action *a) {
                             .encrypted = a->encrypted && d->rl.write.active,
                             .mutated = true,
                             .step = d->step,
-                            .length = (uint32_t)a->bytes_len};
+                            .length = (uint32_t)raw_payload_len(a)};
             if (a->bytes_len)
                 memcpy(raw.head, a->bytes, a->bytes_len < sizeof raw.head ? a->bytes_len : sizeof raw.head);
             record_event(d, &raw);

@@ -34,8 +34,9 @@ SD_MUTATIONS(SD_MUT_VERSION_CHECK)
  * most 2^14 bytes (RFC 8446 §5.1), so more would only test record splitting. */
 #define MAX_ACTION_DATA 16384u
 
-/* FLAG_EMPTY_MASTER: SEND_CCS only, version 3 (binary.h). */
-enum { FLAG_PLAINTEXT = 1, FLAG_ENCRYPTED = 2, FLAG_EMPTY_MASTER = 4 };
+/* FLAG_EMPTY_MASTER: SEND_CCS only, version 3; FLAG_FILL: SEND_RAW only,
+ * version 2 (binary.h). */
+enum { FLAG_PLAINTEXT = 1, FLAG_ENCRYPTED = 2, FLAG_EMPTY_MASTER = 4, FLAG_FILL = 8 };
 
 /* SEND and EXPECT of the pseudo message HelloRetryRequest (msg_type
  * SD_MSG_TYPE_HELLO_RETRY_REQUEST, which does not fit the u8 msg_type
@@ -133,6 +134,14 @@ static bool check_action(const sd_action *a, char *why, size_t why_len) {
     }
     if (a->empty_master && a->kind != SD_ACT_SEND_CCS) {
         sd_set_error(why, why_len, "empty-master belongs to send-ccs only");
+        return false;
+    }
+    if (a->fill && a->kind != SD_ACT_SEND_RAW) {
+        sd_set_error(why, why_len, "fill= belongs to send-raw only");
+        return false;
+    }
+    if (a->fill > SD_RAW_FILL_MAX) {
+        sd_set_error(why, why_len, "fill=%zu (1-%u)", a->fill, SD_RAW_FILL_MAX);
         return false;
     }
     if (uses_bytes(a->kind)) {
@@ -242,7 +251,7 @@ static void put_bytes(sd_buf *out, const uint8_t *b, size_t n) {
 
 static uint8_t flags_of(const sd_action *a) {
     return (uint8_t)((a->force_plaintext ? FLAG_PLAINTEXT : 0) | (a->encrypted ? FLAG_ENCRYPTED : 0) |
-                     (a->empty_master ? FLAG_EMPTY_MASTER : 0));
+                     (a->empty_master ? FLAG_EMPTY_MASTER : 0) | (a->fill ? FLAG_FILL : 0));
 }
 
 /* One encoding per shape (binary.h); check_mutation has passed. */
@@ -361,6 +370,7 @@ static void put_action(sd_buf *out, const sd_action *a) {
         sd_buf_u8(out, flags_of(a));
         sd_buf_u8(out, a->content_type);
         put_bytes(out, a->bytes, a->bytes_len);
+        if (a->fill) put_varint(out, a->fill);
         break;
     case SD_ACT_EXPECT_APPDATA:
         put_bytes(out, a->bytes, a->bytes_len);
@@ -378,7 +388,10 @@ static void put_action(sd_buf *out, const sd_action *a) {
 static int version_needed(const sd_action *a) {
     if (a->kind == SD_ACT_CONNECTION) return SD_TRACE_BINARY_CONNECTIONS_VERSION;
     if (a->kind == SD_ACT_SEND_CCS && a->empty_master) return 3;
-    int v = a->kind == SD_ACT_RENEGOTIATE || (a->kind == SD_ACT_EXPECT && a->bytes_len) ? 2 : 1;
+    int v = a->kind == SD_ACT_RENEGOTIATE || (a->kind == SD_ACT_EXPECT && a->bytes_len) ||
+                    (a->kind == SD_ACT_SEND_RAW && a->fill)
+                ? 2
+                : 1;
     if (a->kind == SD_ACT_SEND || a->kind == SD_ACT_RENEGOTIATE)
         for (size_t i = 0; i < a->n_mutations; i++) {
             const sd_mutation_info *info = sd_mutation_info_of(a->mutations[i].kind);
@@ -527,10 +540,13 @@ static bool get_flags(reader *r, sd_action *a) {
     if (!get_u8(r, "the flags", &f)) return false;
     uint8_t known = FLAG_PLAINTEXT | FLAG_ENCRYPTED;
     if (a->kind == SD_ACT_SEND_CCS && r->version >= SD_TRACE_BINARY_SETUP_VERSION) known |= FLAG_EMPTY_MASTER;
+    if (a->kind == SD_ACT_SEND_RAW && r->version >= 2) known |= FLAG_FILL;
     if (f & ~known) return fail(r, "unknown flag bits 0x%02x", f);
     a->force_plaintext = (f & FLAG_PLAINTEXT) != 0;
     a->encrypted = (f & FLAG_ENCRYPTED) != 0;
     a->empty_master = (f & FLAG_EMPTY_MASTER) != 0;
+    /* The fill itself follows the payload; a placeholder until then. */
+    a->fill = (f & FLAG_FILL) != 0;
     return true;
 }
 
@@ -759,6 +775,13 @@ static bool get_action(reader *r, sd_trace *t) {
         if (!get_flags(r, a) || !get_u8(r, "a content type", &a->content_type) ||
             !get_bytes(r, "a record payload", &a->bytes, &a->bytes_len))
             return false;
+        if (a->fill) {
+            uint64_t fill = 0;
+            if (!get_varint(r, "a fill", &fill)) return false;
+            if (fill == 0 || fill > SD_RAW_FILL_MAX)
+                return fail(r, "fill=%llu (1-%u)", (unsigned long long)fill, SD_RAW_FILL_MAX);
+            a->fill = (size_t)fill;
+        }
         break;
     case SD_ACT_EXPECT_APPDATA:
         if (!get_bytes(r, "application data", &a->bytes, &a->bytes_len)) return false;

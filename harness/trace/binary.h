@@ -57,7 +57,9 @@
  *       SEND_ALERT      flags:u8 level:u8 description:u8
  *       SEND_CCS        flags:u8
  *       SEND_APPDATA    flags:u8 bytes
- *       SEND_RAW        flags:u8 content_type:u8 bytes
+ *       SEND_RAW        flags:u8 content_type:u8 bytes [fill:varint]
+ *                                                           fill (v2) only with flag bit 3, and then
+ *                                                           1..SD_RAW_FILL_MAX: `fill=` (trace.h)
  *       EXPECT_APPDATA  bytes
  *       EXPECT_CLOSE    (nothing)
  *       EXPECT_CCS      (nothing)
@@ -69,8 +71,9 @@
  *       SEND_HRR        n:u8 mutation{n}                    kind 0x80: SEND of HelloRetryRequest
  *       EXPECT_HRR      (nothing)                           kind 0x85: EXPECT of HelloRetryRequest
  *     flags    = bit 0 force_plaintext, bit 1 encrypted (not both), bit 2 empty_master
- *                (SEND_CCS only, v3: so a trace that sends one needs its setup);
- *                others 0
+ *                (SEND_CCS only, v3: so a trace that sends one needs its setup),
+ *                bit 3 fill (SEND_RAW only, v2: a record of up to SD_RAW_FILL_MAX bytes
+ *                in a few bytes of input); others 0
  *     mutation = kind:u8 fields            (kind = sd_mutation_kind; a kind needs the binary
  *                                           version of its row in SD_MUTATIONS, trace.h: 1 for
  *                                           body .. split, 2 for dup-ext .. random, 4 for

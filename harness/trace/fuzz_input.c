@@ -455,7 +455,12 @@ static bool alert_trace(const uint8_t *data, size_t len, sd_trace *out, sd_role 
  * fragment); each becomes one plaintext send-raw of that content type and
  * fragment (the driver writes the record header itself, so the version
  * field is not the fuzzer's). A last record that is cut short sends what
- * there is. At most 64 records. Then: expect ServerHello. */
+ * there is, except one whose length field says more than any input can
+ * hold (over SD_FUZZ_MAX_INPUT - 5 bytes, up to SD_RAW_FILL_MAX): that one
+ * is completed with zero bytes to its length (send-raw fill=), the one way
+ * an input under the cap carries a record at or past the 2^14 limit of RFC
+ * 8446 §5.1 ("The length MUST NOT exceed 2^14 bytes"). At most 64 records.
+ * Then: expect ServerHello. */
 static bool record_trace(const uint8_t *data, size_t len, sd_trace *out, sd_role *role) {
     *role = SD_ROLE_SERVER;
     size_t pos = 0;
@@ -464,10 +469,13 @@ static bool record_trace(const uint8_t *data, size_t len, sd_trace *out, sd_role
         size_t frag_len = 0, start = pos + 5;
         if (pos + 5 <= len) frag_len = (size_t)data[pos + 3] << 8 | data[pos + 4];
         if (start > len) start = len;
+        size_t fill = frag_len > SD_FUZZ_MAX_INPUT - 5 && frag_len <= SD_RAW_FILL_MAX ? frag_len : 0;
         if (frag_len > len - start) frag_len = len - start;
+        if (fill == frag_len) fill = 0; /* complete after all (an input over the cap, replayed by hand) */
         sd_action *a = add(out, SD_ACT_SEND_RAW, 0);
         if (!a) return false;
         a->content_type = type;
+        a->fill = fill;
         a->force_plaintext = true;
         if (!copy_bytes(data + start, frag_len, &a->bytes, &a->bytes_len)) return false;
         pos = start + frag_len;

@@ -69,7 +69,8 @@ bool sd_fuzz_target_known(const char *name);
  * role that sends it, and sends the fuzzed message there.
  *
  * fuzz_alert: position, level, description, flags, payload.
- * fuzz_record: raw client records, cut at their length fields.
+ * fuzz_record: raw client records, cut at their length fields; a last one
+ * whose length is more than an input can hold is zero-filled to it.
  * fuzz_trace: a binary trace (trace/binary.h); an input that does not
  * decode gives an empty trace. A trace with a setup (version 3) runs as its
  * setup says, either version, any credential; one without runs TLS 1.3

@@ -956,7 +956,7 @@ static bool parse_action(parser *p, char *line) {
     case SD_ACT_CONNECTION:
         return need_args(p, verb, n, 0, false, "connection");
     case SD_ACT_SEND_RAW: {
-        if (!need_args(p, verb, n, 2, true, "send-raw <content-type> <hex> [plaintext|encrypted]"))
+        if (!need_args(p, verb, n, 2, true, "send-raw <content-type> <hex> [fill=<n>] [plaintext|encrypted]"))
             return false;
         if (tok[1].quoted ||
             (!content_type_from_name(tok[1].s, &a->content_type) && !parse_u8(tok[1].s, &a->content_type)))
@@ -966,7 +966,18 @@ static bool parse_action(parser *p, char *line) {
         /* hex= is accepted too, and is the only way to write an empty payload. */
         const char *hex = strncmp(tok[2].s, "hex=", 4) == 0 ? tok[2].s + 4 : tok[2].s;
         if (!decode_hex(p, verb, hex, &a->bytes, &a->bytes_len)) return false;
-        return parse_flags(p, a, verb, tok, 3, n);
+        /* fill=<n>: zero bytes after the payload up to n in all, so that a
+         * record past 2^14 bytes needs no 2^15 hex digits (trace.h). */
+        size_t from = 3;
+        if (n > 3 && !tok[3].quoted && strncmp(tok[3].s, "fill=", 5) == 0) {
+            long fill;
+            if (!parse_long(tok[3].s + 5, 1, SD_RAW_FILL_MAX, &fill))
+                return fail(p, "send-raw: fill= takes a record size 1-%u, not \"%s\"", SD_RAW_FILL_MAX,
+                            show(tok[3].s + 5).s);
+            a->fill = (size_t)fill;
+            from = 4;
+        }
+        return parse_flags(p, a, verb, tok, from, n);
     }
     }
     return fail(p, "internal error: unhandled action");

@@ -183,6 +183,7 @@ void sd_trace_print(const sd_trace *t, sd_buf *out) {
             put(out, " ");
             if (a->bytes_len == 0) put(out, "hex=");
             put_hex(out, a->bytes, a->bytes_len);
+            if (a->fill) sd_buf_appendf(out, " fill=%zu", a->fill);
             put_flags(out, a);
             break;
         default:

@@ -145,7 +145,7 @@ static bool action_equal(const sd_action *a, const sd_action *b) {
     case SD_ACT_SEND_APPDATA:
         return data && flags;
     case SD_ACT_SEND_RAW:
-        return a->content_type == b->content_type && data && flags;
+        return a->content_type == b->content_type && data && flags && a->fill == b->fill;
     case SD_ACT_EXPECT_APPDATA:
         return data;
     case SD_ACT_EXPECT_CLOSE:

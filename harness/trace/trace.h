@@ -219,6 +219,12 @@ typedef struct {
      * downgrade sentinels are its last 8), none for no check. */
     uint8_t *bytes;
     size_t bytes_len;
+    /* SEND_RAW (`fill=<n>`): the record's payload is `bytes` followed by
+     * zero bytes up to n bytes in all (a payload of n bytes or more goes as
+     * it is); 0: no fill, 1..SD_RAW_FILL_MAX otherwise. How a trace says "a
+     * record of 2^14+1 bytes" (RFC 8446 §5.1 record_overflow) in a few
+     * bytes: a fuzz input is at most 16 KiB, and one action's data too. */
+    size_t fill;
     bool encrypted; /* SEND_RAW, SEND_ALERT: protect with the current keys (default: as the state requires) */
     bool force_plaintext;
     /* SEND_CCS (TLS 1.2, `send-ccs empty-master`): from this CCS on, the
@@ -232,6 +238,13 @@ typedef struct {
     size_t n_mutations; /* SEND, RENEGOTIATE */
     sd_mutation mutations[SD_MAX_MUTATIONS];
 } sd_action;
+
+/* The largest `fill=`: past the largest record either RFC allows, TLS
+ * 1.2's TLSCiphertext of 2^14+2048 bytes (RFC 5246 §6.2.3), by 256, so a
+ * trace can send a record on either side of every limit of RFC 8446 §5.1,
+ * §5.2 and RFC 5246 §6.2, and no more (a record's length field would take
+ * up to 2^16-1). */
+#define SD_RAW_FILL_MAX (16384u + 2048u + 256u)
 
 /* Whether `expect <msg_type>` may check the end of the random
  * (sd_action.bytes, `random=`): a ClientHello's or ServerHello's, which the

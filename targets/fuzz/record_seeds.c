@@ -18,11 +18,14 @@
  *     variant-1 input "honest body, no edits";
  *   - fuzz_client_hello: the ClientHello bodies (BoringSSL with and without
  *     TLS 1.2, with and without SNI; the model with two seeds);
- *   - fuzz_record: the client's first flight, as raw records;
+ *   - fuzz_record: the client's first flight, as raw records, and its
+ *     ClientHello padded to a record of 2^14 and of 2^14+1 bytes (cut
+ *     short; fuzz_record fills it with zeros);
  *   - fuzz_alert: the recorded alerts at every position of the handshake;
  *   - fuzz_wire_roundtrip: selector byte + every body its parsers take;
  *   - fuzz_trace, fuzz_trace_binary: every scenario (scenarios/, named
- *     scenario-<id>) and every generated gen-certificate one, and every
+ *     scenario-<id>) and every generated gen-certificate one and gen-record
+ *     record-size one, and every
  *     other seed's trace, binary-encoded with the
  *     setup it runs with (version, role, suite, credentials, client
  *     authentication: a scenario's headers), so that each replays under
@@ -409,6 +412,43 @@ static bool first_message_body(sd_span flight, sd_buf *body) {
     return ok;
 }
 
+/* A fuzz_record input of one ClientHello record of exactly record_len
+ * bytes: the ClientHello body grown with a padding extension (RFC 7685)
+ * at the end of its block, and the input cut after that extension's
+ * header, where its zero bytes would begin. fuzz_record fills a last
+ * record cut short past the input cap with zeros to its length
+ * (fuzz_input.c), so these few hundred bytes are a record at the limit of
+ * RFC 8446 §5.1 (2^14) or past it, from which the fuzzer's changes to the
+ * three length fields reach every size around it. False when the body has
+ * a padding extension already (a second would be a duplicate, refused for
+ * that) or a pre_shared_key, which must stay last (§4.2.11). */
+static bool padded_client_hello(sd_span body, size_t record_len, sd_buf *out) {
+    sd_reader rd = sd_reader_of(body);
+    sd_span skipped;
+    if (!sd_skip(&rd, 2 + SD_RANDOM_LEN) || !sd_read_prefixed(&rd, 1, &skipped) ||
+        !sd_read_prefixed(&rd, 2, &skipped) || !sd_read_prefixed(&rd, 1, &skipped))
+        return false;
+    size_t ext_len_at = body.len - rd.len;
+    sd_span exts, unused;
+    if (!sd_read_prefixed(&rd, 2, &exts) || !sd_reader_done(&rd)) return false;
+    if (sd_extensions_find(exts, SD_padding, &unused) || sd_extensions_find(exts, SD_pre_shared_key, &unused))
+        return false;
+    /* record = handshake header (4) + body + padding header (4) + zeros */
+    if (record_len < 4 + body.len + 4 || exts.len + 4 + (record_len - 8 - body.len) > 0xffff) return false;
+    size_t zeros = record_len - 8 - body.len;
+    sd_buf_u8(out, SD_handshake);
+    sd_buf_u16(out, 0x0301);
+    sd_buf_u16(out, (uint16_t)record_len);
+    sd_buf_u8(out, SD_ClientHello);
+    sd_buf_u24(out, (uint32_t)(record_len - 4));
+    sd_buf_append(out, body.data, ext_len_at);
+    sd_buf_u16(out, (uint16_t)(exts.len + 4 + zeros));
+    sd_buf_append_span(out, exts);
+    sd_buf_u16(out, SD_padding);
+    sd_buf_u16(out, (uint16_t)zeros);
+    return !out->failed;
+}
+
 /* --- Writing the seeds -------------------------------------------------------------- */
 
 typedef struct {
@@ -647,6 +687,12 @@ static void trace_seed_of(const sd_scenario *s) {
     write_trace_seed(by_id, &s->trace, &setup, !part);
 }
 
+static bool has_tag(const sd_scenario *s, const char *tag) {
+    for (size_t i = 0; i < s->n_tags; i++)
+        if (strcmp(s->tags[i], tag) == 0) return true;
+    return false;
+}
+
 static void scenario_seed(const char *path, const char *name) {
     size_t n = strlen(name);
     if (n < 4 || strcmp(name + n - 3, ".sd") != 0) return;
@@ -753,6 +799,22 @@ int main(int argc, char **argv) {
             first_message_body(sd_buf_span(&flight), &body)) {
             seed("fuzz_client_hello", name, NULL, 0, sd_buf_span(&body));
             seed("fuzz_record", name, NULL, 0, sd_buf_span(&flight));
+            /* The same ClientHello in a record of 2^14 bytes, which both
+             * stacks take, and of 2^14+1, which RFC 8446 §5.1 has them
+             * refuse with record_overflow. */
+            static const struct {
+                const char *suffix;
+                size_t record_len;
+            } padded[] = {{"padded-2e14", 16384}, {"padded-2e14-plus-1", 16385}};
+            for (size_t p = 0; p < sizeof padded / sizeof padded[0]; p++) {
+                sd_buf input;
+                sd_buf_init(&input);
+                char padded_name[128];
+                snprintf(padded_name, sizeof padded_name, "%s-%s", name, padded[p].suffix);
+                if (padded_client_hello(sd_buf_span(&body), padded[p].record_len, &input))
+                    seed("fuzz_record", padded_name, NULL, 0, sd_buf_span(&input));
+                sd_buf_free(&input);
+            }
             uint8_t sel = 0;
             seed("fuzz_wire_roundtrip", name, &sel, 1, sd_buf_span(&body));
             sel = 10; /* records */
@@ -815,14 +877,20 @@ int main(int argc, char **argv) {
      * credential in a setup (version, role, client authentication) that
      * the mutator rarely puts together by itself, and a certificate check
      * dropped from the model shows only with the right defect in the
-     * right setup. The other families are one mutation away from the
+     * right setup. And gen-record's record sizes (tag "size"): a record of
+     * exactly 2^14 bytes and one just past each limit, in every setup,
+     * written with fill= (a few bytes, where the records are 16 KiB and
+     * more), from which the trace mutator's fill changes reach the sizes
+     * around them. The other families are one mutation away from the
      * hand-written seeds. */
     sd_generated generated;
     char gen_err[300];
     if (sd_generate_all(&generated, gen_err, sizeof gen_err)) {
         for (size_t i = 0; i < generated.n; i++) {
             const char *family = sd_generated_family_of(&generated.items[i]);
-            if (family && strcmp(family, "gen-certificate") == 0) trace_seed_of(&generated.items[i]);
+            if (family && (strcmp(family, "gen-certificate") == 0 ||
+                           (strcmp(family, "gen-record") == 0 && has_tag(&generated.items[i], "size"))))
+                trace_seed_of(&generated.items[i]);
         }
         sd_generated_free(&generated);
     } else {

@@ -221,6 +221,26 @@ static void some_random_tail(rng *r, uint8_t **bytes, size_t *len) {
     }
 }
 
+/* A send-raw's fill= (trace.h): none, or a size on either side of a record
+ * limit: TLSPlaintext 2^14 (RFC 8446 §5.1, RFC 5246 §6.2.1), TLS 1.3's
+ * TLSInnerPlaintext 2^14+1 and TLSCiphertext 2^14+256 (§5.2, §5.4), TLS
+ * 1.2's TLSCompressed 2^14+1024 (§6.2.2) and TLSCiphertext 2^14+2048
+ * (§6.2.3); or, from a fill there is, one or two bytes more or less, so a
+ * seed at a limit reaches the size just past it. */
+static size_t some_fill(rng *r, size_t now) {
+    static const size_t limits[] = {16384, 16385, 16640, 17408, 18432};
+    if (now && below(r, 2)) {
+        long step = (long)below(r, 2) + 1;
+        long next_fill = (long)now + (below(r, 2) ? step : -step);
+        if (next_fill < 1) next_fill = 1;
+        if (next_fill > (long)SD_RAW_FILL_MAX) next_fill = SD_RAW_FILL_MAX;
+        return (size_t)next_fill;
+    }
+    if (below(r, 6) == 0) return 0;
+    size_t at = limits[below(r, sizeof limits / sizeof limits[0])];
+    return at + below(r, 3) - 1; /* the limit, or one byte either side */
+}
+
 /* A random mutation of any kind, with an argument of its shape (values the
  * driver's messages make interesting, now and then any). */
 static void random_mutation(rng *r, sd_mutation *m, bool tls12_trace) {
@@ -341,6 +361,7 @@ static void random_action(rng *r, sd_action *a, bool tls12_trace) {
         a->bytes_len = below(r, 8);
         a->bytes = random_bytes(r, a->bytes_len);
         if (!a->bytes) a->bytes_len = 0;
+        if (below(r, 4) == 0) a->fill = some_fill(r, 0);
         break;
     case SD_ACT_SEND_APPDATA:
     case SD_ACT_EXPECT_APPDATA:
@@ -738,8 +759,14 @@ static bool mutate_once(rng *r, work *w) {
             else
                 a->alert_level = below(r, 3) ? (uint8_t)(1 + below(r, 2)) : (uint8_t)next(r);
             return true;
-        case SD_ACT_SEND_CCS:
         case SD_ACT_SEND_RAW:
+            /* The record's size: on either side of a limit (fill=). */
+            if (below(r, 2)) {
+                a->fill = some_fill(r, a->fill);
+                return true;
+            }
+            /* fall through */
+        case SD_ACT_SEND_CCS:
             /* none, plaintext, encrypted */
             switch (below(r, 3)) {
             case 0:
