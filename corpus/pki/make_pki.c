@@ -70,6 +70,10 @@
  * no CRL), ocsp-leaf-wrong-serial.der (good, from the leaf's issuer, but for
  * "leaf-p384"'s serial) and ocsp-leaf-stale.der (the leaf, good, but its
  * nextUpdate has passed at the runs' validation time).
+ * And claims.txt: for every credential and stapled response, what a peer
+ * that verifies it must do (accept, or refuse with which alerts) and the
+ * name of its defect, from the table kClaims below; the differential
+ * oracle's security-claim check reads it (docs/outcomes.md).
  *
  * Each defective credential has exactly one defect; everything else about
  * it is as good as "leaf" (tests/test_pki.c removes each defect and checks
@@ -1414,6 +1418,161 @@ out:
     return ok;
 }
 
+/* --- What a verifying peer must do with each fixture (claims.txt) ------------------------
+ *
+ * The label of each fixture's defect, stated here where the fixture is made
+ * and written to OUTDIR/claims.txt, so that the differential oracle's
+ * security-claim check (harness/oracle/claims.c, docs/outcomes.md) holds
+ * every stack, the model included, to what the RFCs say rather than to what
+ * any verifier does: a stack that verifies its peer and completes a
+ * handshake after being shown a fixture labelled `refuse` has accepted a
+ * defective credential. Written by hand from the rules cited with each
+ * credential in kCredentials, never from a verifier's answers.
+ *
+ * One line per fixture and side that shows it:
+ *   fixture   a credential name, or "<credential>+<response>" for a
+ *             credential with that OCSP response stapled (RFC 6066 §8, RFC
+ *             8446 §4.4.2.1); a stapled response is judged with the
+ *             credential it was made for, so other pairs have no line;
+ *   shown-by  server (a client verifies it) or client (a server that asked
+ *             for a client certificate verifies it);
+ *   verdict   accept, or refuse:<alert>[|<alert>...] (RFC 8446 §6.2 / RFC
+ *             5246 §7.2.2 names; any of them is a refusal), or
+ *             refuse-signature:<alerts> for a defect outside the chain: the
+ *             signature made with the credential's key (key-mismatch), which
+ *             a trace may replace with a good one;
+ *   defect    one word naming the defect ("none" for accept), the finding's
+ *             name: claim:accepted-defective-credential(<defect>);
+ *   rule      after " -- ": the rule the defect breaks. */
+typedef struct {
+    const char *fixture, *shown_by, *verdict, *defect, *rule;
+} claim_label;
+
+#define SERVER_AND_CLIENT(fixture, verdict, defect, rule) \
+    {fixture, "server", verdict, defect, rule}, { fixture, "client", verdict, defect, rule }
+
+static const claim_label kClaims[] = {
+    SERVER_AND_CLIENT("leaf", "accept", "none", "a good chain (serverAuth and clientAuth)"),
+    SERVER_AND_CLIENT("leaf-p384", "accept", "none", "a good chain"),
+    SERVER_AND_CLIENT("leaf-rsa", "accept", "none", "a good chain"),
+    SERVER_AND_CLIENT("leaf-ed25519", "accept", "none", "a good chain"),
+    /* The client leaves name client.shakedown.test and id-kp-clientAuth only. */
+    {"client", "server", "refuse:bad_certificate|unsupported_certificate", "client-cert-as-server",
+     "RFC 9525 §6 (the name is not the server's) and RFC 5280 §4.2.1.12 (no id-kp-serverAuth)"},
+    {"client", "client", "accept", "none", "a good client chain"},
+    {"client-rsa", "server", "refuse:bad_certificate|unsupported_certificate", "client-cert-as-server",
+     "RFC 9525 §6 and RFC 5280 §4.2.1.12, as client"},
+    {"client-rsa", "client", "accept", "none", "a good client chain"},
+    {"client-ed25519", "server", "refuse:bad_certificate|unsupported_certificate", "client-cert-as-server",
+     "RFC 9525 §6 and RFC 5280 §4.2.1.12, as client"},
+    {"client-ed25519", "client", "accept", "none", "a good client chain"},
+    /* A good chain under another trust anchor than the runs' root.pem. */
+    SERVER_AND_CLIENT("leaf-all-rsa", "refuse:unknown_ca|bad_certificate", "untrusted-anchor",
+                      "RFC 5280 §6.1.1 (d): the path ends at all-rsa-root.pem, which no run trusts"),
+    SERVER_AND_CLIENT("expired", "refuse:certificate_expired", "expired",
+                      "RFC 5280 §6.1.3 (a)(2): the validity period must include the current time"),
+    SERVER_AND_CLIENT("not-yet-valid", "refuse:certificate_expired|bad_certificate", "not-yet-valid",
+                      "RFC 5280 §6.1.3 (a)(2): the validity period must include the current time"),
+    {"wrong-name", "server", "refuse:bad_certificate", "wrong-name",
+     "RFC 9525 §6 (RFC 6125 §6): the presented identifier must match the reference identifier"},
+    /* A server checks no name of its client's (RFC 8446 §4.4.2.4). */
+    {"wrong-name", "client", "accept", "none", "a server does not match a client certificate to a name"},
+    SERVER_AND_CLIENT("unknown-ca", "refuse:unknown_ca", "unknown-ca",
+                      "RFC 5280 §6.1.1 (d): the path must begin at a trust anchor"),
+    SERVER_AND_CLIENT("bad-signature", "refuse:bad_certificate|decrypt_error", "bad-signature",
+                      "RFC 5280 §6.1.3 (a)(1): the signature on the certificate must verify"),
+    SERVER_AND_CLIENT("leaf-as-ca", "refuse:unknown_ca|bad_certificate", "issuer-not-ca",
+                      "RFC 5280 §6.1.4 (k): an issuer must be a CA certificate (basicConstraints cA)"),
+    SERVER_AND_CLIENT("ca-as-leaf", "refuse:unsupported_certificate|bad_certificate", "ca-leaf",
+                      "RFC 5280 §4.2.1.9 and CA/Browser Forum BRs §7.1.2.7.8: an end-entity certificate has "
+                      "cA false (a policy: path validation checks cA on issuers only)"),
+    SERVER_AND_CLIENT(
+        "wrong-key-usage", "refuse:unsupported_certificate|bad_certificate", "key-usage",
+        "RFC 8446 §4.4.2.2: \"the digitalSignature bit MUST be set if the Key Usage extension is "
+        "present\" (RFC 5280 §4.2.1.3)"),
+    {"wrong-eku", "server", "refuse:unsupported_certificate|bad_certificate", "extended-key-usage",
+     "RFC 5280 §4.2.1.12: \"the certificate MUST only be used for one of the purposes indicated\" "
+     "(id-kp-clientAuth only, shown by a server)"},
+    {"wrong-eku", "client", "accept", "none", "id-kp-clientAuth is the purpose of a client certificate"},
+    SERVER_AND_CLIENT("missing-intermediate", "refuse:unknown_ca|bad_certificate", "missing-intermediate",
+                      "RFC 5280 §6.1: no path from the leaf alone to the trust anchor"),
+    SERVER_AND_CLIENT("malformed-der", "refuse:decode_error|bad_certificate", "malformed-der",
+                      "RFC 5280 §4.1: a certificate is DER; this one does not parse"),
+    {"empty-chain", "server", "refuse:decode_error|bad_certificate|handshake_failure", "empty-chain",
+     "RFC 8446 §4.4.2.4: \"If the server supplies an empty Certificate message, the client MUST abort the "
+     "handshake with a \"decode_error\" alert\""},
+    {"empty-chain", "client", "refuse:certificate_required|handshake_failure|decode_error", "empty-chain",
+     "RFC 8446 §4.4.2.4 and RFC 5246 §7.4.6: without a certificate the client is not authenticated (a server "
+     "that only requested one may go on unauthenticated)"},
+    SERVER_AND_CLIENT(
+        "unknown-critical-extension", "refuse:unsupported_certificate|bad_certificate",
+        "unknown-critical-extension",
+        "RFC 5280 §4.2: \"A certificate-using system MUST reject the certificate if it encounters "
+        "a critical extension it does not recognize\""),
+    SERVER_AND_CLIENT(
+        "weak-key", "refuse:unsupported_certificate|bad_certificate|insufficient_security", "weak-key",
+        "NIST SP 800-131A Rev. 2 and CA/Browser Forum BRs §6.1.5: RSA keys of 2048 bits at least "
+        "(a policy: no TLS RFC sets a size)"),
+    SERVER_AND_CLIENT("sha1-signature", "refuse:bad_certificate|unsupported_certificate", "sha1-signature",
+                      "RFC 8446 §4.4.2.4: it is RECOMMENDED to abort on a certificate validated with SHA-1 "
+                      "(RFC 9155 for TLS 1.2)"),
+    SERVER_AND_CLIENT("md5-signature", "refuse:bad_certificate|unsupported_certificate", "md5-signature",
+                      "RFC 8446 §4.4.2.4: an endpoint \"MUST abort the handshake with a \"bad_certificate\" "
+                      "alert\" on an MD5 signature (RFC 6151 §2; RFC 9155 for TLS 1.2)"),
+    SERVER_AND_CLIENT(
+        "key-mismatch", "refuse-signature:decrypt_error|bad_certificate|handshake_failure", "key-mismatch",
+        "RFC 8446 §4.4.3: \"If the verification fails, the receiver MUST terminate the handshake "
+        "with a \"decrypt_error\" alert\" (RFC 5246 §7.4.3, §7.4.8)"),
+    SERVER_AND_CLIENT("revoked", "refuse:certificate_revoked", "revoked",
+                      "RFC 5280 §6.3: listed in the issuer's CRL (crl.der), which every run consults"),
+    /* Stapled responses, judged with the credential they were made for. */
+    {"leaf+ocsp-leaf", "server", "accept", "none", "RFC 6960 §2.2: a good, current response for the leaf"},
+    {"revoked+ocsp-revoked", "server", "refuse:certificate_revoked|bad_certificate_status_response",
+     "revoked", "RFC 6960 §2.2 \"revoked\" (and the CRL lists it)"},
+    {"leaf+ocsp-leaf-revoked", "server", "refuse:certificate_revoked|bad_certificate_status_response",
+     "ocsp-revoked",
+     "RFC 6066 §8: a client \"MUST check the OCSP response and abort the handshake if the response is not "
+     "satisfactory\"; RFC 6960 §2.2 \"revoked\""},
+    {"leaf+ocsp-leaf-wrong-serial", "server", "refuse:bad_certificate_status_response", "ocsp-wrong-serial",
+     "RFC 6066 §8, as above; RFC 6960 §4.1.1: the CertID's serialNumber is another certificate's"},
+    {"leaf+ocsp-leaf-stale", "server", "refuse:bad_certificate_status_response", "ocsp-stale",
+     "RFC 6960 §4.2.2.1: \"Responses whose nextUpdate value is earlier than the local system time value "
+     "SHOULD "
+     "be considered unreliable\" (a SHOULD)"},
+};
+
+/* Writes claims.txt; fails if a credential made here has no line for each
+ * side, so that a new fixture cannot go unlabelled. */
+static bool write_claims(void) {
+    for (size_t i = 0; i <= sizeof(kCredentials) / sizeof(kCredentials[0]); i++) {
+        const char *name =
+            i < sizeof(kCredentials) / sizeof(kCredentials[0]) ? kCredentials[i].name : kAllRsaLeaf.name;
+        unsigned sides = 0;
+        for (size_t j = 0; j < sizeof(kClaims) / sizeof(kClaims[0]); j++)
+            if (strcmp(kClaims[j].fixture, name) == 0)
+                sides |= strcmp(kClaims[j].shown_by, "server") == 0 ? 1 : 2;
+        if (sides != 3) {
+            fprintf(stderr, "make_pki: credential \"%s\" lacks a claims line for each side (kClaims)\n",
+                    name);
+            return false;
+        }
+    }
+    BIO *bio = BIO_new(BIO_s_mem());
+    bool ok =
+        bio != NULL &&
+        BIO_printf(bio, "# claims.txt, written by make_pki (kClaims in corpus/pki/make_pki.c): what a peer "
+                        "that verifies\n# each fixture must do. <fixture> <shown-by> <verdict> <defect> -- "
+                        "<rule>\n") > 0;
+    for (size_t j = 0; ok && j < sizeof(kClaims) / sizeof(kClaims[0]); j++) {
+        const claim_label *c = &kClaims[j];
+        ok = BIO_printf(bio, "%s %s %s %s -- %s\n", c->fixture, c->shown_by, c->verdict, c->defect, c->rule) >
+             0;
+    }
+    ok = ok && write_file("claims.txt", bio);
+    BIO_free(bio);
+    return ok;
+}
+
 /* --- main ------------------------------------------------------------------------------- */
 
 int main(int argc, char **argv) {
@@ -1480,7 +1639,8 @@ int main(int argc, char **argv) {
          make_ocsp("ocsp-leaf-wrong-serial.der", p384, issuer, issuer_key, false, STATUS_NEXT_UPDATE_GEN) &&
          /* §4.2.2.1: "Responses whose nextUpdate value is earlier than the
           * local system time value SHOULD be considered unreliable." */
-         make_ocsp("ocsp-leaf-stale.der", good, issuer, issuer_key, false, STALE_NEXT_UPDATE_GEN);
+         make_ocsp("ocsp-leaf-stale.der", good, issuer, issuer_key, false, STALE_NEXT_UPDATE_GEN) &&
+         write_claims();
     X509_free(p384);
     X509_free(revoked);
     X509_free(good);

@@ -65,7 +65,9 @@ static void repro_usage(FILE *f) {
                "\n"
                "exit codes:\n"
                "  0  every file: same outcome, or only the alert differs, or a known difference\n"
-               "  1  a file diverges or crashes, and no known difference covers it\n"
+               "  1  a file diverges or crashes, or a side completed after being shown a\n"
+               "     credential the PKI's claims.txt says it must refuse, and no known\n"
+               "     difference covers it\n"
                "  2  bad flag, unreadable file, bad scenario, missing PKI\n"
                "  3  the harness itself failed on a file (not a finding of either stack)\n");
 }
@@ -246,7 +248,7 @@ static void print_trace(const sd_trace *t) {
 
 /* Runs one file; returns its exit code (0, 1, 2 or 3). */
 static int repro_one(const char *path, const repro_options *o, const sd_pki *pki,
-                     const sd_known_differences *known) {
+                     const sd_known_differences *known, const sd_claim_labels *claims) {
     repro_input in;
     sd_run_config cfg;
     int rc = load_input(path, o, pki, &in, &cfg);
@@ -271,10 +273,34 @@ static int repro_one(const char *path, const repro_options *o, const sd_pki *pki
 
     char signature[512];
     sd_finding_signature(in.id, &m, &b, signature, sizeof signature);
+    /* The security-claim check (oracle/claims.h), each side on its own. A
+     * claim no known difference covers is the finding, and its signature
+     * comes first: the one the fuzz target wrote. */
+    char claim_signature[512], claim_why[600];
+    bool claim = sd_claim_finding(claims, known, in.id, &m, &b, claim_signature, sizeof claim_signature,
+                                  claim_why, sizeof claim_why);
     printf("\ndivergence: %s", sd_divergence_name(div));
     if (why[0]) printf(" (%s)", why);
     printf("\n");
-    printf("signature:  %s\n", signature);
+    if (claim) {
+        printf("signature:  %s\n", claim_signature);
+        printf("claim:      %s\n", claim_why);
+        printf("divergence signature: %s\n", signature);
+    } else {
+        printf("signature:  %s\n", signature);
+    }
+    const sd_outcome *sides[] = {&m, &b};
+    const char *side_names[] = {"model", "boringssl"};
+    for (size_t i = 0; i < 2; i++) {
+        sd_claim_violation v;
+        if (!sd_claim_check(claims, sides[i], &v)) continue;
+        char sig[512];
+        sd_claim_signature(in.id, side_names[i], sides[i], &v, sig, sizeof sig);
+        const sd_known_difference *ckd = sd_known_differences_match(known, sig, side_names[i]);
+        if (ckd)
+            printf("claim:      %s accepted %s (%s), known: known_differences.txt:%d: %s\n", side_names[i],
+                   v.shown, v.label->defect, ckd->line, ckd->what);
+    }
     if (in.is_scenario) {
         char expect[200], vm[200], vb[200];
         sd_expectation_describe(&in.scenario, expect, sizeof expect);
@@ -310,7 +336,7 @@ static int repro_one(const char *path, const repro_options *o, const sd_pki *pki
         rc = SD_EXIT_OK;
         printf("result:     SKIP (%s cannot run this configuration: %s; nothing to compare)\n\n",
                unsupported == &m ? "the model" : "boringssl", unsupported->detail);
-    } else if ((div == SD_DIV_DIVERGES || div == SD_DIV_CRASH) && !kd) {
+    } else if (claim || ((div == SD_DIV_DIVERGES || div == SD_DIV_CRASH) && !kd)) {
         rc = SD_EXIT_FINDINGS;
         printf("result:     FINDING\n\n");
     } else {
@@ -390,6 +416,12 @@ int sd_cmd_repro(int argc, char **argv) {
         fprintf(stderr, "shakedown repro: warning: no known differences loaded (%s)\n", err);
     }
 
+    /* What a verifying peer must do with each fixture, from the PKI. */
+    sd_claim_labels claims = {0, NULL};
+    if (!sd_claim_labels_load(pki.dir, &claims, err, sizeof err))
+        fprintf(stderr, "shakedown repro: warning: no security-claim labels, the claim check is off (%s)\n",
+                err);
+
     printf("stacks: model (%s), boringssl (%s)\n\n", sd_target_model.version(),
            sd_target_boringssl.version());
     /* The worst result decides: an unusable file (2) or a harness error (3)
@@ -397,7 +429,7 @@ int sd_cmd_repro(int argc, char **argv) {
     int rc = SD_EXIT_OK;
     unsigned n_findings = 0, n_files = 0;
     for (int i = optind; i < argc; i++) {
-        int r = repro_one(argv[i], &o, &pki, &known);
+        int r = repro_one(argv[i], &o, &pki, &known, &claims);
         n_files++;
         if (r == SD_EXIT_FINDINGS) n_findings++;
         if (r == SD_EXIT_USAGE || (r == SD_EXIT_HARNESS && rc != SD_EXIT_USAGE) ||
@@ -405,6 +437,7 @@ int sd_cmd_repro(int argc, char **argv) {
             rc = r;
     }
     if (n_files > 1) printf("%u files, %u findings\n", n_files, n_findings);
+    sd_claim_labels_free(&claims);
     sd_known_differences_free(&known);
     sd_pki_free(&pki);
     return rc;

@@ -1259,6 +1259,7 @@ void sd_driver_run(const sd_trace *trace, const sd_run_config *cfg, sd_outcome *
     out->configured_version = cfg->version;
     out->configured_min_version = cfg->target_min_version;
     out->configured_max_version = cfg->target_max_version;
+    out->configured_client_auth = (uint8_t)cfg->client_auth;
     driver d;
     memset(&d, 0, sizeof(d));
     d.cfg = cfg;

@@ -110,6 +110,11 @@ typedef struct {
      * The differential signature names them. */
     bool target_is_server;
     uint16_t configured_version, configured_min_version, configured_max_version;
+    /* A server under test: whether it was set up to ask for a client
+     * certificate (sd_client_auth, protocol/target.h: 0 none, 1 request, 2
+     * require), i.e. whether it verifies its peer at all; the
+     * security-claim check (oracle/claims.h) needs to know. */
+    uint8_t configured_client_auth;
     double elapsed_ms;
     char detail[256]; /* human explanation: expected X got Y, the stack's error string */
 } sd_outcome;

@@ -39,6 +39,26 @@ void sd_differential_run(const sd_trace *t, sd_role role_under_test, const sd_pk
     sd_differential_run_config(t, &cfg, model_out, boringssl_out, div, why, why_len);
 }
 
+bool sd_claim_finding(const sd_claim_labels *labels, const sd_known_differences *known, const char *target,
+                      const sd_outcome *model, const sd_outcome *boringssl, char *signature,
+                      size_t signature_len, char *why, size_t why_len) {
+    const struct {
+        const char *stack;
+        const sd_outcome *o;
+    } sides[] = {{"model", model}, {"boringssl", boringssl}};
+    for (size_t i = 0; i < sizeof sides / sizeof sides[0]; i++) {
+        sd_claim_violation v;
+        if (!sd_claim_check(labels, sides[i].o, &v)) continue;
+        char sig[512];
+        sd_claim_signature(target, sides[i].stack, sides[i].o, &v, sig, sizeof sig);
+        if (known && sd_known_differences_match(known, sig, sides[i].stack)) continue;
+        if (signature && signature_len) snprintf(signature, signature_len, "%s", sig);
+        if (why && why_len) sd_claim_describe(sides[i].stack, sides[i].o, &v, why, why_len);
+        return true;
+    }
+    return false;
+}
+
 /* "alert(decode_error)@0", "waiting@1": one side of a signature. */
 static void side(const sd_outcome *o, char *buf, size_t len) {
     const char *kind = sd_outcome_kind_name(o->kind);

@@ -14,6 +14,7 @@
 
 #include "crypto/pki.h"
 #include "driver/driver.h"
+#include "oracle/claims.h"
 #include "oracle/oracle.h"
 #include "driver/outcome.h"
 #include "trace/trace.h"
@@ -33,6 +34,17 @@ void sd_differential_run(const sd_trace *t, sd_role role_under_test, const sd_pk
  * are always the two stacks. */
 void sd_differential_run_config(const sd_trace *t, const sd_run_config *base, sd_outcome *model_out,
                                 sd_outcome *boringssl_out, sd_divergence *div, char *why, size_t why_len);
+
+/* The security-claim check (oracle/claims.h) on both outcomes: the first
+ * side, the model's first, that accepted a credential labels says it must
+ * refuse, and that no entry of known (may be NULL) covers: an entry whose
+ * pattern matches the claim signature and whose stack glob the side's name
+ * ("model", "boringssl"). Returns true and writes that signature and a
+ * sentence saying what happened; false if neither side did, or only where
+ * known covers it. This is a finding whether or not the two sides agree. */
+SD_MUST_CHECK bool sd_claim_finding(const sd_claim_labels *labels, const sd_known_differences *known,
+                                    const char *target, const sd_outcome *model, const sd_outcome *boringssl,
+                                    char *signature, size_t signature_len, char *why, size_t why_len);
 
 /* A finding's signature, for deduplication and for the patterns of
  * known_differences.txt: what ended each run, where; the version and the

@@ -22,6 +22,9 @@
 static sd_pki g_pki;
 static bool g_pki_loaded;
 static sd_known_differences g_known;
+/* The fixture PKI's claims.txt: what a verifying peer must do with each
+ * fixture (oracle/claims.h). */
+static sd_claim_labels g_claims;
 static const char *g_findings_dir = "findings";
 static bool g_strict_alerts;
 static const char *g_target = "fuzz";
@@ -128,6 +131,11 @@ void sd_fuzz_differential_init(const char *target, int *argc, char ***argv) {
         if (!is_file(next_to) || !sd_known_differences_load(next_to, &g_known, err2, sizeof err2))
             fprintf(stderr, "%s: warning: no known differences loaded (%s)\n", target, err);
     }
+    /* The labels travel with the PKI (make_pki writes them): a PKI made
+     * before them leaves the security-claim check with nothing to hold the
+     * stacks to, which must not pass unnoticed. */
+    if (!sd_claim_labels_load(g_pki.dir, &g_claims, err, sizeof err))
+        fprintf(stderr, "%s: warning: no security-claim labels, the claim check is off (%s)\n", target, err);
     const char *findings = getenv("SHAKEDOWN_FINDINGS_DIR");
     if (findings && findings[0]) g_findings_dir = findings;
     const char *strict = getenv("SHAKEDOWN_STRICT_ALERTS");
@@ -160,27 +168,40 @@ int sd_fuzz_differential_one(const char *target, const uint8_t *data, size_t siz
 
     sd_outcome model, bssl;
     sd_divergence div;
-    char why[400];
+    char why[1000];
     sd_run_config cfg;
     sd_run_config_defaults(&cfg, &sd_target_model, setup.role, &g_pki);
     sd_fuzz_setup_apply(&setup, &cfg);
     sd_differential_run_config(&trace, &cfg, &model, &bssl, &div, why, sizeof why);
 
-    if (div == SD_DIV_SAME) {
-        sd_trace_free(&trace);
-        return 0;
-    }
-    bool finding = div != SD_DIV_ALERT_DIFFERS || g_strict_alerts;
     char signature[512];
-    sd_finding_signature(target, &model, &bssl, signature, sizeof signature);
-    if (sd_known_differences_match(&g_known, signature, "boringssl")) {
-        sd_trace_free(&trace);
-        return 0;
+    /* A side that completed after being shown a credential it had to
+     * refuse is a finding even when the other did the same: the
+     * comparison cannot see it. It outranks a divergence of the same run. */
+    char claim_why[600];
+    bool claim = sd_claim_finding(&g_claims, &g_known, target, &model, &bssl, signature, sizeof signature,
+                                  claim_why, sizeof claim_why);
+    if (claim) {
+        char both[sizeof why];
+        snprintf(both, sizeof both, "claim: %.500s%s%.400s", claim_why, why[0] ? "; the stacks: " : "", why);
+        snprintf(why, sizeof why, "%s", both);
     }
-    if (!finding) {
-        count_alert_diff(signature);
-        sd_trace_free(&trace);
-        return 0;
+    if (!claim) {
+        if (div == SD_DIV_SAME) {
+            sd_trace_free(&trace);
+            return 0;
+        }
+        bool finding = div != SD_DIV_ALERT_DIFFERS || g_strict_alerts;
+        sd_finding_signature(target, &model, &bssl, signature, sizeof signature);
+        if (sd_known_differences_match(&g_known, signature, "boringssl")) {
+            sd_trace_free(&trace);
+            return 0;
+        }
+        if (!finding) {
+            count_alert_diff(signature);
+            sd_trace_free(&trace);
+            return 0;
+        }
     }
 
     /* Write first: whatever happens after abort() (a fuzzer that loses its

@@ -20,7 +20,9 @@
  *     known_differences.txt next to the binary; else none (with a warning).
  *
  * Findings: a divergence (one stack accepted what the other refused, or
- * the claims differ), a crash, hang or harness error, unless the known
+ * the claims differ), a crash, hang or harness error, or a stack that
+ * completed after being shown a credential the PKI's claims.txt labels
+ * defective (oracle/claims.h; even when both did), unless the known
  * differences list its signature. The input and an explanation go to
  * $SHAKEDOWN_FINDINGS_DIR (default ./findings)/<target>/ before abort().
  * Both stacks refusing with different alerts (alert_differs) is counted and

@@ -30,9 +30,10 @@
  *     setup it runs with (version, role, suite, credentials, client
  *     authentication: a scenario's headers), so that each replays under
  *     fuzz_trace as it does as a scenario or under its own target (a
- *     scenario on which the model and BoringSSL part ways, a deviation of
- *     BoringSSL's the scenario notes, goes to fuzz_trace_binary only: under
- *     fuzz_trace it would be a finding on every replay);
+ *     scenario that would be a fuzz_trace finding, a divergence or an
+ *     accepted defective credential no known difference covers, goes to
+ *     fuzz_trace_binary only: under fuzz_trace it would be a finding on
+ *     every replay);
  *     fuzz_script: the TLS 1.3 scenario files.
  *
  * Existing files are kept unless -f is given: BoringSSL draws its random
@@ -651,14 +652,22 @@ static void write_trace_seed(const char *name, const sd_trace *t, const sd_fuzz_
 }
 
 static const sd_pki *g_pki;
+static sd_known_differences g_known;
+static sd_claim_labels g_claims;
 
-/* Whether the model and BoringSSL part ways on the trace run with its
- * setup (diverge, or either crashes): a scenario about a deviation of
- * BoringSSL's (a SOFT with its note, a FAIL of scenarios/known-failures.txt)
- * does, and as a fuzz_trace seed it would be a finding on every replay,
- * which stops libFuzzer before it starts. Such a scenario is left out of
- * fuzz_trace's corpus; its id's entry in the baseline or its note says
- * why. */
+/* Whether the trace run with its setup would be a fuzz_trace finding: the
+ * model and BoringSSL part ways (diverge, or either crashes) where no known
+ * difference covers the signature, or a side accepts a defective
+ * credential (oracle/claims.h) no known difference covers. A scenario about
+ * a deviation of BoringSSL's the project has not written up as a known
+ * difference of fuzzing (a SOFT with its note, a FAIL of
+ * scenarios/known-failures.txt named by scenario id only) is one, and as a
+ * fuzz_trace seed it would be a finding on every replay, which stops
+ * libFuzzer before it starts: it is left out of fuzz_trace's corpus. One
+ * whose difference is known stays in: the defective-credential scenarios
+ * (gen-certificate, ocsp) are the seeds from which the fuzzer reaches a
+ * model that accepts what BoringSSL accepts too, which only the claim check
+ * sees. */
 static bool stacks_part_ways(const sd_trace *t, const sd_fuzz_setup *setup, char *signature, size_t len) {
     sd_run_config cfg;
     sd_run_config_defaults(&cfg, &sd_target_model, setup->role, g_pki);
@@ -666,8 +675,10 @@ static bool stacks_part_ways(const sd_trace *t, const sd_fuzz_setup *setup, char
     sd_outcome m, b;
     sd_divergence div;
     sd_differential_run_config(t, &cfg, &m, &b, &div, NULL, 0);
+    if (sd_claim_finding(&g_claims, &g_known, "fuzz_trace", &m, &b, signature, len, NULL, 0)) return true;
     sd_finding_signature("fuzz_trace", &m, &b, signature, len);
-    return div == SD_DIV_DIVERGES || div == SD_DIV_CRASH;
+    return (div == SD_DIV_DIVERGES || div == SD_DIV_CRASH) &&
+           !sd_known_differences_match(&g_known, signature, "boringssl");
 }
 
 /* A scenario as fuzz_trace and fuzz_trace_binary seeds. With its headers
@@ -772,6 +783,13 @@ int main(int argc, char **argv) {
     }
     g_observer_index = SSL_get_ex_new_index(0, NULL, NULL, NULL, NULL);
     g_pki = &pki;
+    bool known_from_env = false;
+    const char *kd_path = sd_known_differences_default_path(&known_from_env);
+    if (!sd_known_differences_load(kd_path, &g_known, err, sizeof err) ||
+        !sd_claim_labels_load(pki.dir, &g_claims, err, sizeof err)) {
+        fprintf(stderr, "%s: %s\n", argv[0], err);
+        return 2;
+    }
 
     /* ClientHellos: distinct offers (SNI, TLS 1.2 too, other randoms). */
     static const struct {
@@ -907,6 +925,8 @@ int main(int argc, char **argv) {
 
     printf("record_seeds: %u seeds written, %u kept (use -f to re-record) in %s\n", g_written, g_kept,
            g_root);
+    sd_claim_labels_free(&g_claims);
+    sd_known_differences_free(&g_known);
     sd_pki_free(&pki);
     return g_status;
 }
