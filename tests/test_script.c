@@ -567,7 +567,7 @@ static const error_case error_cases[] = {
      "id: "
      "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\n",
      0, 1, "id: value too long (100 bytes, max 95)"},
-    {"expect with extra", HDR "expect Finished flip=0:1\n", 0, 6, "expect: too many arguments"},
+    {"expect with extra", HDR "expect Finished flip=0:1\n", 0, 6, "expect: unknown argument"},
     {"send without message", HDR "send\n", 0, 6, "send: missing argument"},
     {"send-alert missing description", HDR "send-alert fatal\n", 0, 6, "send-alert: missing argument"},
     {"expect-close with argument", HDR "expect-close now\n", 0, 6, "expect-close: too many arguments"},
@@ -650,8 +650,20 @@ static const error_case error_cases[] = {
      HDR "expect ClientHello random=00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff00\n", 0,
      6, "bad random=: 33 bytes (1-32"},
     {"expect another word", HDR "expect ServerHello flip=0:1\n", 0, 6,
-     "expect: too many arguments (usage: expect <HandshakeType> [random=<hex>])"},
+     "expect: unknown argument (usage: expect <HandshakeType> [random=<hex>] [psk=<n>|none...] [if-full])"},
     {"expect two randoms", HDR "expect ServerHello random=00 random=01\n", 0, 6,
+     "expect: random= given twice"},
+    {"expect psk= of a Finished", HDR "expect Finished psk=0\n", 0, 6,
+     "expect: psk= checks a ServerHello's pre_shared_key"},
+    {"expect psk= empty", HDR "expect ServerHello psk=\n", 0, 6,
+     "bad psk=: expected identities 0-14 or none, separated by |, e.g. psk=1|none"},
+    {"expect psk= past 14", HDR "expect ServerHello psk=15\n", 0, 6, "bad psk=15: expected identities 0-14"},
+    {"expect psk= with an empty answer", HDR "expect ServerHello psk=1||none\n", 0, 6, "bad psk=1||none"},
+    {"expect psk= twice over", HDR "expect ServerHello psk=none|none\n", 0, 6,
+     "bad psk=none|none: an answer given twice"},
+    {"expect two psk=", HDR "expect ServerHello psk=0 psk=1\n", 0, 6, "expect: psk= given twice"},
+    {"expect if-full twice", HDR "expect Finished if-full if-full\n", 0, 6, "expect: if-full given twice"},
+    {"expect four options", HDR "expect ServerHello random=00 psk=0 if-full if-full\n", 0, 6,
      "expect: too many arguments"},
 };
 
@@ -847,6 +859,46 @@ static void test_versions_header(void **state) {
     assert_int_equal(s.min_version, 0);
     assert_int_equal(s.max_version, 0);
     sd_scenario_free(&s);
+}
+
+/* expect's psk= (a set of answers to a PSK offer) and if-full: any order,
+ * printed canonically (identities up, none last, random= first) and read
+ * back equal, each counting for equality. */
+static void test_expect_psk(void **state) {
+    (void)state;
+    static const char text[] = "expect ServerHello if-full psk=none|3|0 random=ab\n"
+                               "expect Certificate if-full\n"
+                               "expect ServerHello psk=14\n";
+    sd_trace t;
+    char err[512];
+    if (!sd_trace_parse("t", text, strlen(text), &t, err, sizeof err)) fail_msg("%s", err);
+    assert_int_equal(t.n_actions, 3);
+    assert_int_equal(t.actions[0].expect_psk, SD_EXPECT_PSK_NONE | 1u << 3 | 1u);
+    assert_true(t.actions[0].if_full);
+    assert_int_equal(t.actions[0].bytes_len, 1);
+    assert_int_equal(t.actions[1].expect_psk, 0);
+    assert_true(t.actions[1].if_full);
+    assert_int_equal(t.actions[2].expect_psk, 1u << 14);
+    assert_false(t.actions[2].if_full);
+    sd_buf b;
+    sd_buf_init(&b);
+    sd_trace_print(&t, &b);
+    static const char canonical[] = "expect ServerHello random=ab psk=0|3|none if-full\n"
+                                    "expect Certificate if-full\n"
+                                    "expect ServerHello psk=14\n";
+    assert_int_equal(b.len, strlen(canonical));
+    assert_memory_equal(b.data, canonical, b.len);
+    sd_trace back;
+    if (!sd_trace_parse("printed", (const char *)b.data, b.len, &back, err, sizeof err)) fail_msg("%s", err);
+    assert_true(sd_trace_equal(&back, &t));
+    back.actions[1].if_full = false;
+    assert_false(sd_trace_equal(&back, &t));
+    back.actions[1].if_full = true;
+    back.actions[2].expect_psk = 1u << 13;
+    assert_false(sd_trace_equal(&back, &t));
+    sd_buf_free(&b);
+    sd_trace_free(&back);
+    sd_trace_free(&t);
 }
 
 /* random=: the end of a hello's random, 1-32 bytes, on send (a mutation)
@@ -1349,7 +1401,7 @@ int main(void) {
         cmocka_unit_test(test_error_edge_cases), cmocka_unit_test(test_session_id_flip_ext_premaster_version),
         cmocka_unit_test(test_garbage),          cmocka_unit_test(test_alert_sets),
         cmocka_unit_test(test_connections),      cmocka_unit_test(test_connection_errors),
-        cmocka_unit_test(test_raw_fill),
+        cmocka_unit_test(test_raw_fill),         cmocka_unit_test(test_expect_psk),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -85,7 +85,7 @@ static const sd_fuzz_setup test_setup = {.role = SD_ROLE_SERVER, .version = 0x03
 static bool needs_setup(const sd_trace *t) {
     for (size_t i = 0; i < t->n_actions; i++) {
         const sd_action *a = &t->actions[i];
-        if (a->empty_master || a->kind == SD_ACT_CONNECTION) return true;
+        if (a->empty_master || a->kind == SD_ACT_CONNECTION || a->expect_psk || a->if_full) return true;
         for (size_t k = 0; k < a->n_mutations && k < SD_MAX_MUTATIONS; k++) {
             const sd_mutation_info *info = sd_mutation_info_of(a->mutations[k].kind);
             if (info && info->binary_version >= 3) return true;
@@ -1146,8 +1146,52 @@ static void test_connections(void **state) {
     sd_trace_free(&t);
 }
 
+/* expect's psk= and if-full: version 4 with its setup, the kind byte with
+ * 0x20 set and the answers and flag after the fields of the expect they
+ * go on; read back equal; refused in version 3, with neither option, with
+ * an if-full flag other than 0 or 1, and psk= on a message other than a
+ * ServerHello. */
+static void test_expect_psk(void **state) {
+    (void)state;
+    sd_trace t;
+    parse_script("send ClientHello\nexpect ServerHello psk=1|none\nexpect Certificate if-full\n"
+                 "expect HelloRetryRequest if-full\nexpect ServerHello random=01 psk=0 if-full\n",
+                 &t);
+    check_round_trip(&t, "psk= and if-full");
+    sd_buf b;
+    sd_buf_init(&b);
+    char err[300];
+    assert_false(sd_trace_encode(&t, &b, err, sizeof err));
+    assert_true(sd_trace_encode_with_setup(&t, &test_setup, &b, err, sizeof err));
+    assert_int_equal(b.data[3], 4);
+    size_t at = SD_TRACE_BINARY_HEADER_LEN + test_setup_len() + 3;
+    static const uint8_t want[] = {/* expect ServerHello psk=1|none: 0x25, type 2, 0x8002, 0 */
+                                   0x25, 2, 0x80, 0x02, 0,
+                                   /* expect Certificate if-full: 0x25, type 11, 0, 1 */
+                                   0x25, 11, 0, 0, 1,
+                                   /* expect HelloRetryRequest if-full: 0xa5, no type */
+                                   0xa5, 0, 0, 1,
+                                   /* random= too: 0x65, type 2, the random, psk=0, if-full */
+                                   0x65, 2, 1, 0x01, 0, 0x01, 1};
+    assert_int_equal(b.len - at, sizeof want);
+    assert_memory_equal(b.data + at, want, sizeof want);
+    b.data[3] = 3;
+    expect_reject(b.data, b.len, "(expect with psk= or if-full) needs binary trace version 4");
+    b.data[3] = 4;
+    b.data[at + 9] = 2;
+    expect_reject(b.data, b.len, "if-full flag 2 (0 or 1)");
+    b.data[at + 9] = 0;
+    expect_reject(b.data, b.len, "an expect with neither psk= nor if-full");
+    b.data[at + 9] = 1;
+    b.data[at + 6] = 20, b.data[at + 7] = 0x80; /* psk= on a Finished */
+    expect_reject(b.data, b.len, "psk= checks a ServerHello's pre_shared_key");
+    sd_buf_free(&b);
+    sd_trace_free(&t);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_expect_psk),
         cmocka_unit_test(test_every_feature),
         cmocka_unit_test(test_empty_trace),
         cmocka_unit_test(test_every_v2_feature),

@@ -240,6 +240,19 @@ static void collect(driver *d) {
                 q->answerable_hrr = retry_is_answerable(d, ev.msg.body);
                 d->target_hrrs++;
             }
+            q->psk_index = -1;
+            if (!d->tls12 && d->role == SD_ROLE_CLIENT && ev.msg.type == SD_ServerHello && !q->hrr) {
+                sd_server_hello sh;
+                sd_span psk;
+                uint8_t alert;
+                if (sd_parse_server_hello(ev.msg.body, &sh, &alert) &&
+                    sd_extensions_find(sh.extensions, SD_pre_shared_key, &psk)) {
+                    /* §4.2.11: the ServerHello's pre_shared_key is a
+                     * uint16 selected_identity. */
+                    q->psk_index = psk.len == 2 ? (int)(psk.data[0] << 8 | psk.data[1]) : -2;
+                    d->target_selected_psk = true;
+                }
+            }
             /* Every hello puts its random after the two-byte version (RFC
              * 8446 §4.1.2, §4.1.3; RFC 5246 §7.4.1.2, §7.4.1.3). */
             if ((ev.msg.type == SD_ClientHello || ev.msg.type == SD_ServerHello) &&
@@ -439,9 +452,11 @@ static void do_send_handshake(driver *d, const sd_action *a) {
     bool only_body_edits = a->n_mutations > 0 && !d->filler;
     for (size_t i = 0; i < a->n_mutations && i < SD_MAX_MUTATIONS; i++)
         only_body_edits &= is_body_edit(a->mutations[i].kind);
-    if (only_body_edits) sd_buf_append_span(&built, sd_buf_span(&body));
+    bool psk_offer = !d->tls12 && a->msg_type == SD_ClientHello && d->psk_offered && !d->filler;
+    if (only_body_edits || psk_offer) sd_buf_append_span(&built, sd_buf_span(&body));
     uint32_t unchanged = driver_apply_body_mutations(d, a, &body);
     if (only_body_edits && sd_span_eq(sd_buf_span(&built), sd_buf_span(&body))) d->deviation_not_made = true;
+    if (psk_offer && a->n_mutations) driver_rebind_psk13(d, sd_buf_span(&built), &body);
     sd_buf_free(&built);
     bool planned_hrr = a->msg_type == SD_MSG_TYPE_HELLO_RETRY_REQUEST;
     uint8_t wire_type = planned_hrr ? SD_ServerHello : (uint8_t)a->msg_type;
@@ -745,9 +760,38 @@ static void check_expected_random(driver *d, const sd_action *a, const target_ev
             want, got);
 }
 
+/* expect ServerHello psk=<n>|none: the target's ServerHello answered the
+ * driver's PSK offer as the set allows (RFC 8446 §4.2.11: selected_identity
+ * is "the server's chosen identity expressed as a (0-based) index"), read
+ * from the wire, not from the target's word. */
+static void check_expected_psk(driver *d, const sd_action *a, const target_event *ev) {
+    if (!a->expect_psk || d->ended) return;
+    if (ev->psk_index == -1 ? (a->expect_psk & SD_EXPECT_PSK_NONE)
+                            : ev->psk_index >= 0 && ev->psk_index <= SD_EXPECT_PSK_MAX_INDEX &&
+                                  (a->expect_psk >> ev->psk_index & 1))
+        return;
+    char want[96] = "", got[48];
+    size_t n = 0;
+    for (unsigned i = 0; i <= SD_EXPECT_PSK_MAX_INDEX; i++)
+        if (a->expect_psk >> i & 1)
+            n += (size_t)snprintf(want + n, sizeof want - n, "%sidentity %u", n ? " or " : "", i);
+    if (a->expect_psk & SD_EXPECT_PSK_NONE)
+        snprintf(want + n, sizeof want - n, "%sno pre_shared_key", n ? " or " : "");
+    if (ev->psk_index == -1)
+        snprintf(got, sizeof got, "has none");
+    else if (ev->psk_index == -2)
+        snprintf(got, sizeof got, "has a malformed one");
+    else
+        snprintf(got, sizeof got, "selects identity %d", ev->psk_index);
+    end_run(d, SD_OUTCOME_DEVIATED, "expected ServerHello with %s, target's %s", want, got);
+}
+
 static void run_expect(driver *d, const sd_action *a) {
     collect(d);
     if (!check_alive(d)) return;
+    /* if-full: a step of the full handshake alone, which a server that
+     * selected the PSK leaves out (RFC 8446 §2.2). */
+    if (a->kind == SD_ACT_EXPECT && a->if_full && d->target_selected_psk) return;
     if (a->kind == SD_ACT_EXPECT_CCS && !d->tls12 && compatibility_ccs_skipped(d)) return;
     target_event ev;
     for (;;) {
@@ -834,6 +878,7 @@ static void run_expect(driver *d, const sd_action *a) {
                 : ev.type == a->msg_type && !(ev.hrr && d->answered_hrr)) {
             if (ev.type == SD_KeyUpdate) d->key_update_pending = false;
             check_expected_random(d, a, &ev);
+            check_expected_psk(d, a, &ev);
             return;
         }
     }

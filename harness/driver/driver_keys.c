@@ -455,6 +455,62 @@ void driver_offer_psk13(driver *d, const sd_action *a, sd_buf *body) {
     sd_buf_free(&out);
 }
 
+/* Where the binders list of a ClientHello body's pre_shared_key starts (at
+ * its u16 length), and where the extension ends; false if the body does not
+ * frame as a ClientHello with that extension over identities. */
+static bool find_psk_binders(sd_span body, size_t *binders_at, size_t *ext_end) {
+    sd_client_hello ch;
+    uint8_t alert;
+    uint16_t type;
+    sd_span ext, identities;
+    if (!sd_parse_client_hello(body, &ch, &alert) || !ch.has_extensions) return false;
+    sd_reader it = sd_reader_of(ch.extensions);
+    while (sd_extensions_next(&it, &type, &ext, &alert) > 0) {
+        if (type != SD_pre_shared_key) continue;
+        sd_reader r = sd_reader_of(ext);
+        if (!sd_read_prefixed(&r, 2, &identities)) return false;
+        *binders_at = (size_t)(ext.data - body.data) + (ext.len - r.len);
+        *ext_end = (size_t)(ext.data - body.data) + ext.len;
+        return true;
+    }
+    return false;
+}
+
+void driver_rebind_psk13(driver *d, sd_span built, sd_buf *body) {
+    driver_session *s = d->session;
+    size_t built_at, built_end, at, end;
+    if (!d->psk_offered || !s || !s->suite || !find_psk_binders(built, &built_at, &built_end) ||
+        !find_psk_binders(sd_buf_span(body), &at, &end))
+        return;
+    /* Binders a mutation edited (flip-ext=pre_shared_key:last, ...) are
+     * the deviation itself: they stay as sent. */
+    if (!sd_span_eq(sd_span_of(built.data + built_at, built_end - built_at),
+                    sd_span_of(body->data + at, end - at)))
+        return;
+    uint8_t header[4] = {SD_ClientHello, (uint8_t)(body->len >> 16), (uint8_t)(body->len >> 8),
+                         (uint8_t)body->len};
+    sd_buf truncated;
+    sd_buf_init(&truncated);
+    sd_buf_append(&truncated, header, sizeof header);
+    sd_buf_append(&truncated, body->data, at);
+    uint8_t binder[SD_MAX_HASH_LEN];
+    size_t hash_len = s->suite->hash_len;
+    if (!truncated.failed && psk_binder13(s->suite, s->psk, sd_buf_span(&d->rl.transcript.bytes),
+                                          sd_buf_span(&truncated), binder)) {
+        /* The list as built: entries of one length each (binder-length=),
+         * each the honest HMAC cut or followed by zeros. */
+        sd_reader r = sd_reader_of(sd_span_of(body->data + at, end - at));
+        sd_span list, entry;
+        if (sd_read_prefixed(&r, 2, &list)) {
+            sd_reader entries = sd_reader_of(list);
+            while (sd_read_prefixed(&entries, 1, &entry))
+                memcpy((uint8_t *)entry.data, binder, entry.len < hash_len ? entry.len : hash_len);
+        }
+    }
+    OPENSSL_cleanse(binder, sizeof binder);
+    sd_buf_free(&truncated);
+}
+
 /* --- What each side sent ------------------------------------------------- */
 
 /* A handshake message from the target: record it, and move the key schedule
@@ -507,10 +563,16 @@ void driver_on_target_handshake(driver *d, const sd_handshake_msg *msg) {
         sd_key_share_entry ks;
         uint8_t ecdhe[66];
         size_t ecdhe_len;
-        if (sd_extensions_find(sh.extensions, SD_key_share, &body) &&
-            sd_parse_key_share_sh(body, &ks, &alert) && ks.group == d->share.group &&
-            sd_key_share_derive(&d->share, ks.key_exchange, ecdhe, &ecdhe_len, &alert))
-            derive_handshake(d, ecdhe, ecdhe_len);
+        if (sd_extensions_find(sh.extensions, SD_key_share, &body)) {
+            if (sd_parse_key_share_sh(body, &ks, &alert) && ks.group == d->share.group &&
+                sd_key_share_derive(&d->share, ks.key_exchange, ecdhe, &ecdhe_len, &alert))
+                derive_handshake(d, ecdhe, ecdhe_len);
+        } else if (d->psk_accepted && d->offered_psk_ke) {
+            /* §4.2.9 psk_ke: "In this mode, the server MUST NOT supply a
+             * "key_share" value"; §7.1: the (EC)DHE input is then the
+             * 0-value. Only when the client offered that mode. */
+            derive_handshake(d, NULL, 0);
+        }
         return;
     }
     if (d->role == SD_ROLE_SERVER && msg->type == SD_ClientHello) {
@@ -605,6 +667,12 @@ void driver_on_sent_handshake(driver *d, const sd_action *a, sd_span sent, sd_sp
         /* And its random (random= may have set it), which names the
          * secrets the observers are given (SSLKEYLOGFILE). */
         memcpy(d->client_random, sent_hello.random.data, SD_RANDOM_LEN);
+        /* §4.2.9: the modes the ClientHello as sent offered. */
+        sd_span modes;
+        d->offered_psk_ke = false;
+        if (sd_extensions_find(sent_hello.extensions, SD_psk_key_exchange_modes, &modes) && modes.len >= 1)
+            for (size_t i = 1; i < modes.len && i <= modes.data[0]; i++)
+                if (modes.data[i] == 0) d->offered_psk_ke = true;
     }
     if (a->msg_type == SD_ClientHello && !server && !sends_our_share(d, sent)) {
         /* The trace replaced our key share: the driver cannot derive the

@@ -36,6 +36,10 @@ typedef struct {
      * for an `expect ... random=` to check. */
     bool has_random;
     uint8_t random[SD_RANDOM_LEN];
+    /* A TLS 1.3 ServerHello to the driver as client: the identity its
+     * pre_shared_key selects (RFC 8446 §4.2.11), -1 for none, -2 for one
+     * whose body is not a selected_identity; for `expect ... psk=`. */
+    int psk_index;
     sd_alert alert;
     bool protected_record;
     bool unreadable; /* SD_RL_APPDATA under keys the driver does not hold */
@@ -190,6 +194,14 @@ typedef struct {
      * PSK (§7.1). */
     bool psk_offered, psk_accepted;
     size_t psk_identities;
+    /* Client, TLS 1.3: this connection's ServerHello carried a
+     * pre_shared_key, whatever it selected: a server answering as to a
+     * resumption, so `expect ... if-full` steps are passed over. */
+    bool target_selected_psk;
+    /* Client, TLS 1.3: the ClientHello as sent offered psk_ke (RFC 8446
+     * §4.2.9), so a ServerHello that selects the PSK without a key_share is
+     * a PSK-only handshake, whose (EC)DHE input is the 0-value (§7.1). */
+    bool offered_psk_ke;
     /* Server, TLS 1.3: the index of the identity of the client's
      * pre_shared_key that is the ticket the driver issued before, -1 for
      * none; its ServerHello then selects it. */
@@ -232,6 +244,13 @@ void driver_start_renegotiation(driver *d);
  * (§4.2.11.2); the PSK mutations (psk-not-last, binder-length=, binders=,
  * psk-identities=) change how. Leaves the body alone without a ticket. */
 void driver_offer_psk13(driver *d, const sd_action *a, sd_buf *body);
+/* After the body mutations of a ClientHello that carries the driver's PSK
+ * offer: if they left its binders as built (built: the body before them),
+ * each binder is made again over the ClientHello as it goes out, as an
+ * honest client computes it (RFC 8446 §4.2.11.2), so that a deviation
+ * elsewhere in the message (an extension dropped, a suite changed, a ticket
+ * age) is what the server judges, not a binder gone stale. */
+void driver_rebind_psk13(driver *d, sd_span built, sd_buf *body);
 /* TLS 1.3 server: keeps the ticket it is issuing, and the PSK its nonce
  * gives (RFC 8446 §4.6.1), once the client's Finished is in the
  * transcript; a ticket sent before that is never redeemed. */

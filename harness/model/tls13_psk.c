@@ -109,6 +109,9 @@ void tls13_on_new_session_ticket(sd_model *m, sd_span body) {
     sd_new_session_ticket t;
     if (!sd_parse_new_session_ticket(body, &t, &alert) || !sd_extensions_check(t.extensions, &alert))
         return model_fatal(m, alert, "malformed NewSessionTicket");
+    /* §4.6.1: "The value of zero indicates that the ticket should be
+     * discarded immediately": not kept, so never offered. */
+    if (t.ticket_lifetime == 0) return;
     /* §4.6.1: PSK = HKDF-Expand-Label(resumption_master_secret,
      * "resumption", ticket_nonce, Hash.length). Kept as the session
      * blob: version, suite, PSK, ticket_age_add, ticket. */

@@ -49,8 +49,17 @@ enum {
     KIND_SEND_HRR = KIND_HRR_BIT | SD_ACT_SEND,
     KIND_EXPECT_HRR = KIND_HRR_BIT | SD_ACT_EXPECT,
     KIND_RANDOM_BIT = 0x40,
-    KIND_EXPECT_RANDOM = KIND_RANDOM_BIT | SD_ACT_EXPECT
+    KIND_EXPECT_RANDOM = KIND_RANDOM_BIT | SD_ACT_EXPECT,
+    /* EXPECT with psk= or if-full (version 4): its kind with this bit set
+     * (with the bits above as they apply), then after its msg_type and
+     * random a u16 expect_psk and a u8 if_full. */
+    KIND_PSK_BIT = 0x20
 };
+
+/* The expect carries psk= or if-full, which only version 4 says. */
+static bool expect_has_psk_options(const sd_action *a) {
+    return a->kind == SD_ACT_EXPECT && (a->expect_psk || a->if_full);
+}
 
 bool sd_trace_binary_is(const uint8_t *data, size_t len) {
     return data != NULL && len >= SD_TRACE_BINARY_HEADER_LEN && memcmp(data, magic, sizeof magic) == 0;
@@ -162,6 +171,8 @@ static bool check_action(const sd_action *a, char *why, size_t why_len) {
             return sd_set_error(why, why_len, "random= of %zu bytes (1-%d)", a->bytes_len, SD_RANDOM_LEN),
                    false;
     }
+    if (a->kind == SD_ACT_EXPECT && a->expect_psk && a->msg_type != SD_ServerHello)
+        return sd_set_error(why, why_len, "psk= checks a ServerHello's pre_shared_key"), false;
     if (a->kind == SD_ACT_RENEGOTIATE && a->msg_type != SD_ClientHello) {
         sd_set_error(why, why_len, "renegotiate sends a ClientHello, not type %u", (unsigned)a->msg_type);
         return false;
@@ -335,14 +346,15 @@ static void put_setup(sd_buf *out, const sd_fuzz_setup *s) {
 
 static void put_action(sd_buf *out, const sd_action *a) {
     bool hrr = a->msg_type == SD_MSG_TYPE_HELLO_RETRY_REQUEST;
+    uint8_t psk_bit = expect_has_psk_options(a) ? KIND_PSK_BIT : 0;
     if (hrr && a->kind == SD_ACT_SEND)
         sd_buf_u8(out, KIND_SEND_HRR);
     else if (hrr && a->kind == SD_ACT_EXPECT)
-        sd_buf_u8(out, KIND_EXPECT_HRR);
+        sd_buf_u8(out, KIND_EXPECT_HRR | psk_bit);
     else if (a->kind == SD_ACT_EXPECT && a->bytes_len)
-        sd_buf_u8(out, KIND_EXPECT_RANDOM);
+        sd_buf_u8(out, KIND_EXPECT_RANDOM | psk_bit);
     else
-        sd_buf_u8(out, (uint8_t)a->kind);
+        sd_buf_u8(out, (uint8_t)(a->kind | psk_bit));
     switch (a->kind) {
     case SD_ACT_SEND:
     case SD_ACT_RENEGOTIATE:
@@ -353,6 +365,10 @@ static void put_action(sd_buf *out, const sd_action *a) {
     case SD_ACT_EXPECT:
         if (!hrr) sd_buf_u8(out, (uint8_t)a->msg_type);
         if (a->bytes_len) put_bytes(out, a->bytes, a->bytes_len);
+        if (psk_bit) {
+            sd_buf_u16(out, a->expect_psk);
+            sd_buf_u8(out, a->if_full);
+        }
         break;
     case SD_ACT_SEND_ALERT:
         sd_buf_u8(out, flags_of(a));
@@ -386,7 +402,7 @@ static void put_action(sd_buf *out, const sd_action *a) {
  * a trace that version 1 can express is written as version 1): that of the
  * action kind, and of each mutation kind (SD_MUTATIONS). */
 static int version_needed(const sd_action *a) {
-    if (a->kind == SD_ACT_CONNECTION) return SD_TRACE_BINARY_CONNECTIONS_VERSION;
+    if (a->kind == SD_ACT_CONNECTION || expect_has_psk_options(a)) return SD_TRACE_BINARY_CONNECTIONS_VERSION;
     if (a->kind == SD_ACT_SEND_CCS && a->empty_master) return 3;
     int v = a->kind == SD_ACT_RENEGOTIATE || (a->kind == SD_ACT_EXPECT && a->bytes_len) ||
                     (a->kind == SD_ACT_SEND_RAW && a->fill)
@@ -713,6 +729,17 @@ static bool get_action(reader *r, sd_trace *t) {
     size_t start = r->pos;
     uint8_t kind = 0;
     if (!get_u8(r, "an action kind", &kind)) return false;
+    /* The psk= / if-full bit goes on EXPECT kinds only, from version 4. */
+    bool psk_options = (kind & ~(KIND_HRR_BIT | KIND_RANDOM_BIT)) == (KIND_PSK_BIT | SD_ACT_EXPECT) &&
+                       !((kind & KIND_HRR_BIT) && (kind & KIND_RANDOM_BIT));
+    if (psk_options && r->version < SD_TRACE_BINARY_CONNECTIONS_VERSION) {
+        r->pos = start;
+        return fail(
+            r,
+            "action kind %u (expect with psk= or if-full) needs binary trace version %d (this is version %d)",
+            kind, SD_TRACE_BINARY_CONNECTIONS_VERSION, r->version);
+    }
+    if (psk_options) kind &= (uint8_t)~KIND_PSK_BIT;
     if (kind > SD_ACT_CONNECTION && kind != KIND_SEND_HRR && kind != KIND_EXPECT_HRR &&
         kind != KIND_EXPECT_RANDOM) {
         r->pos = start;
@@ -758,6 +785,17 @@ static bool get_action(reader *r, sd_trace *t) {
         if (kind == KIND_EXPECT_RANDOM) {
             if (!get_bytes(r, "the random to expect", &a->bytes, &a->bytes_len)) return false;
             if (a->bytes_len == 0) return fail(r, "an expected random of 0 bytes (1-%d)", SD_RANDOM_LEN);
+        }
+        if (psk_options) {
+            uint8_t if_full = 0, hi = 0, lo = 0;
+            if (!get_u8(r, "the PSK answers to expect", &hi) ||
+                !get_u8(r, "the PSK answers to expect", &lo) || !get_u8(r, "the if-full flag", &if_full))
+                return false;
+            a->expect_psk = (uint16_t)(hi << 8 | lo);
+            /* One encoding: the bit is set only when an option is. */
+            if (if_full > 1) return fail(r, "if-full flag %u (0 or 1)", if_full);
+            a->if_full = if_full;
+            if (!a->expect_psk && !a->if_full) return fail(r, "an expect with neither psk= nor if-full");
         }
         break;
     case SD_ACT_SEND_ALERT:

@@ -856,12 +856,59 @@ static bool parse_mutation(parser *p, sd_action *a, const token *t) {
     return true;
 }
 
+#define EXPECT_USAGE "expect <HandshakeType> [random=<hex>] [psk=<n>|none...] [if-full]"
+
+/* expect ServerHello psk=1|none: which answers to the driver's PSK offer
+ * pass (RFC 8446 §4.2.11), a set of identities 0-14 and `none`. */
+static bool parse_expect_psk(parser *p, sd_action *a, const char *s) {
+    if (a->msg_type != SD_ServerHello) return fail(p, "expect: psk= checks a ServerHello's pre_shared_key");
+    if (a->expect_psk) return fail(p, "expect: psk= given twice");
+    const char *at = s;
+    for (;;) {
+        const char *bar = strchr(at, '|');
+        size_t len = bar ? (size_t)(bar - at) : strlen(at);
+        uint16_t bit = 0;
+        if (len == 4 && strncmp(at, "none", 4) == 0) {
+            bit = SD_EXPECT_PSK_NONE;
+        } else {
+            unsigned long n = 0;
+            size_t k = 0;
+            for (; k < len && at[k] >= '0' && at[k] <= '9' && n <= SD_EXPECT_PSK_MAX_INDEX; k++)
+                n = n * 10 + (unsigned long)(at[k] - '0');
+            if (k == 0 || k != len || n > SD_EXPECT_PSK_MAX_INDEX)
+                return fail(p,
+                            "bad psk=%s: expected identities 0-%d or none, separated by |, e.g. psk=1|none",
+                            show(s).s, SD_EXPECT_PSK_MAX_INDEX);
+            bit = (uint16_t)(1u << n);
+        }
+        if (a->expect_psk & bit) return fail(p, "bad psk=%s: an answer given twice", show(s).s);
+        a->expect_psk |= bit;
+        if (!bar) return true;
+        at = bar + 1;
+    }
+}
+
+static bool parse_expect_random(parser *p, sd_action *a, const token *t);
+
+/* The options of expect, in any order, each at most once. */
+static bool parse_expect_option(parser *p, sd_action *a, const token *t) {
+    if (!t->quoted && strcmp(t->s, "if-full") == 0) {
+        if (a->if_full) return fail(p, "expect: if-full given twice");
+        a->if_full = true;
+        return true;
+    }
+    if (!t->quoted && strncmp(t->s, "psk=", 4) == 0) return parse_expect_psk(p, a, t->s + 4);
+    if (!t->quoted && strncmp(t->s, "random=", 7) == 0 && a->bytes_len)
+        return fail(p, "expect: random= given twice");
+    return parse_expect_random(p, a, t);
+}
+
 /* expect <hello> random=<hex>: the target's hello random must end with
  * these 1-32 bytes (RFC 8446 §4.1.3 puts its downgrade sentinels in the
  * last 8), kept in the action's bytes. */
 static bool parse_expect_random(parser *p, sd_action *a, const token *t) {
     if (t->quoted || strncmp(t->s, "random=", 7) != 0)
-        return fail(p, "expect: too many arguments (usage: expect <HandshakeType> [random=<hex>])");
+        return fail(p, "expect: unknown argument (usage: " EXPECT_USAGE ")");
     if (!sd_expect_random_allowed(a->msg_type))
         return fail(p, "expect: random= checks the random of a ClientHello or ServerHello");
     if (!decode_hex(p, "random=", t->s + 7, &a->bytes, &a->bytes_len)) return false;
@@ -917,11 +964,12 @@ static bool parse_action(parser *p, char *line) {
             if (!parse_mutation(p, a, &tok[i])) return false;
         return true;
     case SD_ACT_EXPECT:
-        if (!need_args(p, verb, n, 1, true, "expect <HandshakeType> [random=<hex>]")) return false;
+        if (!need_args(p, verb, n, 1, true, EXPECT_USAGE)) return false;
         if (!handshake_type_arg(p, verb, &tok[1], &a->msg_type)) return false;
-        if (n > 3)
-            return fail(p, "expect: too many arguments (usage: expect <HandshakeType> [random=<hex>])");
-        return n == 2 || parse_expect_random(p, a, &tok[2]);
+        if (n > 5) return fail(p, "expect: too many arguments (usage: " EXPECT_USAGE ")");
+        for (size_t i = 2; i < n; i++)
+            if (!parse_expect_option(p, a, &tok[i])) return false;
+        return true;
     case SD_ACT_SEND_ALERT:
         if (!need_args(p, verb, n, 2, true, "send-alert <level> <description> [plaintext|encrypted]"))
             return false;

@@ -147,6 +147,21 @@ void sd_trace_print(const sd_trace *t, sd_buf *out) {
                 put(out, " random=");
                 put_hex(out, a->bytes, a->bytes_len);
             }
+            if (a->expect_psk) {
+                const char *sep = " psk=";
+                for (unsigned id = 0; id <= SD_EXPECT_PSK_MAX_INDEX; id++) {
+                    if (!(a->expect_psk >> id & 1)) continue;
+                    char n[24];
+                    snprintf(n, sizeof n, "%s%u", sep, id);
+                    put(out, n);
+                    sep = "|";
+                }
+                if (a->expect_psk & SD_EXPECT_PSK_NONE) {
+                    put(out, sep);
+                    put(out, "none");
+                }
+            }
+            if (a->if_full) put(out, " if-full");
             break;
         case SD_ACT_SEND_ALERT:
             put(out, "send-alert ");

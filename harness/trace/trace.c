@@ -137,7 +137,8 @@ static bool action_equal(const sd_action *a, const sd_action *b) {
             if (!mutation_equal(&a->mutations[i], &b->mutations[i])) return false;
         return true;
     case SD_ACT_EXPECT:
-        return a->msg_type == b->msg_type && data;
+        return a->msg_type == b->msg_type && data && a->expect_psk == b->expect_psk &&
+               a->if_full == b->if_full;
     case SD_ACT_SEND_ALERT:
         return a->alert_level == b->alert_level && a->alert == b->alert && flags;
     case SD_ACT_SEND_CCS:

@@ -235,6 +235,16 @@ typedef struct {
      * the driver's next message, and carries on with a connection whose
      * keys anyone on the path can compute. */
     bool empty_master;
+    /* EXPECT ServerHello, `psk=<n>|none`: the answers to the driver's PSK
+     * offer (RFC 8446 §4.2.11) that the target's ServerHello may give, read
+     * from the wire: bit n (0-14) a pre_shared_key selecting identity n,
+     * SD_EXPECT_PSK_NONE none (a full handshake); 0: no check. */
+    uint16_t expect_psk;
+    /* EXPECT, `if-full`: taken only when this connection's ServerHello
+     * selected no PSK (RFC 8446 §2.2: a resumed handshake has no
+     * Certificate or CertificateVerify), and passed over otherwise, so that
+     * one trace follows either answer where the RFC allows both. */
+    bool if_full;
     size_t n_mutations; /* SEND, RENEGOTIATE */
     sd_mutation mutations[SD_MAX_MUTATIONS];
 } sd_action;
@@ -250,6 +260,11 @@ typedef struct {
  * (sd_action.bytes, `random=`): a ClientHello's or ServerHello's, which the
  * target chose. Not HelloRetryRequest, whose random RFC 8446 §4.1.3 fixes. */
 bool sd_expect_random_allowed(uint16_t msg_type);
+
+/* `psk=none`: the ServerHello carries no pre_shared_key. Identities 0-14
+ * take the bits below it. */
+#define SD_EXPECT_PSK_NONE 0x8000u
+#define SD_EXPECT_PSK_MAX_INDEX 14
 
 typedef struct {
     size_t n_actions;
