@@ -70,6 +70,7 @@ typedef enum {
     /* TLS 1.3 PSK offers (RFC 8446 §4.2.9, §4.2.11). */
     R_PSK_DECODE,
     R_PSK_BINDER,
+    R_PSK_BINDER_LENGTH, /* a binder out of PskBinderEntry's range: decode_error or decrypt_error */
     R_PSK_DECLINE,
     R_PSK_AGE,
     R_PSK_MODES,

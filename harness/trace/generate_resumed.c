@@ -76,68 +76,75 @@ typedef struct {
     requirement r;
     psk_answer answer;
     const char *alert; /* ANSWER_ALERT: the expectation */
+    const char *note;  /* where BoringSSL answers otherwise (SOFT), why */
 } psk_case;
+
+static const char note_unknown_psk_identity[] =
+    "BoringSSL answers unknown_psk_identity (SOFT): ssl_ext_pre_shared_key_parse_serverhello in "
+    "ssl/extensions.cc refuses any selected_identity but 0 (it offers one identity) with "
+    "SSL_R_PSK_IDENTITY_NOT_FOUND and SSL_AD_UNKNOWN_PSK_IDENTITY. It does refuse.";
 
 static const psk_case psk_cases[] = {
     /* Lengths that break the syntax of §4.2.11 and §4.2.9. */
     {SD_ROLE_SERVER, "identities-length-off-by-one", "whose identities list length is off by one",
-     "flip-ext=pre_shared_key:1:0x01", R_PSK_DECODE, ANSWER_ALERT, "decode_error"},
+     "flip-ext=pre_shared_key:1:0x01", R_PSK_DECODE, ANSWER_ALERT, "decode_error", NULL},
     {SD_ROLE_SERVER, "identity-length-off-by-one", "whose identity's length is off by one",
-     "flip-ext=pre_shared_key:3:0x01", R_PSK_DECODE, ANSWER_ALERT, "decode_error"},
+     "flip-ext=pre_shared_key:3:0x01", R_PSK_DECODE, ANSWER_ALERT, "decode_error", NULL},
     {SD_ROLE_SERVER, "binders-length-short", "whose binders list length is one byte short",
-     "flip-ext=pre_shared_key:-34:0x01", R_PSK_DECODE, ANSWER_ALERT, "decode_error"},
+     "flip-ext=pre_shared_key:-34:0x01", R_PSK_DECODE, ANSWER_ALERT, "decode_error", NULL},
     {SD_ROLE_SERVER, "binder-entry-length-long", "whose binder's length promises a byte more than it has",
-     "flip-ext=pre_shared_key:-33:0x01", R_PSK_DECODE, ANSWER_ALERT, "decode_error"},
+     "flip-ext=pre_shared_key:-33:0x01", R_PSK_DECODE, ANSWER_ALERT, "decode_error", NULL},
     {SD_ROLE_SERVER, "binder-31-bytes", "whose binder is 31 bytes, under PskBinderEntry's 32",
-     "binder-length=31", R_PSK_DECODE, ANSWER_ALERT, "decode_error"},
-    {SD_ROLE_SERVER, "binder-empty", "whose binder is empty", "binder-length=0", R_PSK_DECODE, ANSWER_ALERT,
-     "decode_error"},
+     "binder-length=31", R_PSK_BINDER_LENGTH, ANSWER_ALERT, "decode_error | decrypt_error", NULL},
+    {SD_ROLE_SERVER, "binder-empty", "whose binder is empty", "binder-length=0", R_PSK_BINDER_LENGTH,
+     ANSWER_ALERT, "decode_error | decrypt_error", NULL},
     {SD_ROLE_SERVER, "binders-empty", "whose binders list is empty", "binders=0", R_PSK_DECODE, ANSWER_ALERT,
-     "decode_error"},
+     "decode_error", NULL},
     {SD_ROLE_SERVER, "identities-empty", "with empty identities and binders lists", "psk-identities=0",
-     R_PSK_DECODE, ANSWER_ALERT, "decode_error"},
+     R_PSK_DECODE, ANSWER_ALERT, "decode_error", NULL},
     {SD_ROLE_SERVER, "modes-length-zero",
      "whose psk_key_exchange_modes list length is 0 with a mode after it",
-     "flip-ext=psk_key_exchange_modes:0:0x01", R_PSK_DECODE, ANSWER_ALERT, "decode_error"},
+     "flip-ext=psk_key_exchange_modes:0:0x01", R_PSK_DECODE, ANSWER_ALERT, "decode_error", NULL},
     {SD_ROLE_SERVER, "modes-length-long", "whose psk_key_exchange_modes list length promises 3 modes of 1",
-     "flip-ext=psk_key_exchange_modes:0:0x02", R_PSK_DECODE, ANSWER_ALERT, "decode_error"},
+     "flip-ext=psk_key_exchange_modes:0:0x02", R_PSK_DECODE, ANSWER_ALERT, "decode_error", NULL},
     /* Well formed, but the binder does not validate. */
     {SD_ROLE_SERVER, "binder-first-byte", "whose binder's first byte is flipped",
-     "flip-ext=pre_shared_key:-32:0x01", R_PSK_BINDER, ANSWER_ALERT, "decrypt_error"},
+     "flip-ext=pre_shared_key:-32:0x01", R_PSK_BINDER, ANSWER_ALERT, "decrypt_error", NULL},
     {SD_ROLE_SERVER, "binder-middle-byte", "whose binder's middle byte is flipped",
-     "flip-ext=pre_shared_key:-16:0x01", R_PSK_BINDER, ANSWER_ALERT, "decrypt_error"},
+     "flip-ext=pre_shared_key:-16:0x01", R_PSK_BINDER, ANSWER_ALERT, "decrypt_error", NULL},
     {SD_ROLE_SERVER, "binder-48-bytes", "whose binder is 48 bytes for a SHA-256 PSK", "binder-length=48",
-     R_PSK_BINDER, ANSWER_ALERT, "decrypt_error"},
+     R_PSK_BINDER, ANSWER_ALERT, "decrypt_error", NULL},
     {SD_ROLE_SERVER, "binder-255-bytes", "whose binder is 255 bytes", "binder-length=255", R_PSK_BINDER,
-     ANSWER_ALERT, "decrypt_error"},
+     ANSWER_ALERT, "decrypt_error", NULL},
     /* A ticket the server cannot open: ignored, a full handshake. */
     {SD_ROLE_SERVER, "ticket-last-byte", "whose ticket's last byte is flipped",
-     "flip-ext=pre_shared_key:-40:0x01", R_PSK_DECLINE, ANSWER_FULL, NULL},
+     "flip-ext=pre_shared_key:-40:0x01", R_PSK_DECLINE, ANSWER_FULL, NULL, NULL},
     {SD_ROLE_SERVER, "ticket-middle-byte", "whose ticket's middle byte is flipped",
-     "flip-ext=pre_shared_key:middle:0x01", R_PSK_DECLINE, ANSWER_FULL, NULL},
+     "flip-ext=pre_shared_key:middle:0x01", R_PSK_DECLINE, ANSWER_FULL, NULL, NULL},
     /* The only mode listed is none the RFC defines (3): no mode to select. */
     {SD_ROLE_SERVER, "modes-unknown-only", "listing only an unknown PSK key exchange mode",
-     "flip-ext=psk_key_exchange_modes:1:0x02", R_PSK_MODES, ANSWER_FULL, NULL},
+     "flip-ext=psk_key_exchange_modes:1:0x02", R_PSK_MODES, ANSWER_FULL, NULL, NULL},
     /* A wrong age without early data: resume or decline. */
     {SD_ROLE_SERVER, "age-plus-hours", "whose obfuscated_ticket_age is 2^24 ms off",
-     "flip-ext=pre_shared_key:-39:0x01", R_PSK_AGE, ANSWER_EITHER, NULL},
+     "flip-ext=pre_shared_key:-39:0x01", R_PSK_AGE, ANSWER_EITHER, NULL, NULL},
     {SD_ROLE_SERVER, "age-one-ms", "whose obfuscated_ticket_age is 1 ms off",
-     "flip-ext=pre_shared_key:-36:0x01", R_PSK_AGE, ANSWER_EITHER, NULL},
+     "flip-ext=pre_shared_key:-36:0x01", R_PSK_AGE, ANSWER_EITHER, NULL, NULL},
     {SD_ROLE_SERVER, "age-low-byte", "whose obfuscated_ticket_age's low byte is inverted",
-     "flip-ext=pre_shared_key:-36:0xff", R_PSK_AGE, ANSWER_EITHER, NULL},
+     "flip-ext=pre_shared_key:-36:0xff", R_PSK_AGE, ANSWER_EITHER, NULL, NULL},
     /* The ServerHello's pre_shared_key (selected_identity, a uint16): out
      * of the client's range of one identity, or not two bytes. */
     {SD_ROLE_CLIENT, "selected-identity-1", "selecting identity 1 of one", "flip-ext=pre_shared_key:1:0x01",
-     R_PSK_SELECTED_IDENTITY, ANSWER_ALERT, "illegal_parameter"},
+     R_PSK_SELECTED_IDENTITY, ANSWER_ALERT, "illegal_parameter", note_unknown_psk_identity},
     {SD_ROLE_CLIENT, "selected-identity-256", "selecting identity 256 of one",
-     "flip-ext=pre_shared_key:0:0x01", R_PSK_SELECTED_IDENTITY, ANSWER_ALERT, "illegal_parameter"},
+     "flip-ext=pre_shared_key:0:0x01", R_PSK_SELECTED_IDENTITY, ANSWER_ALERT, "illegal_parameter",
+     note_unknown_psk_identity},
     {SD_ROLE_CLIENT, "selected-identity-65535", "selecting identity 65535 of one",
      "flip-ext=pre_shared_key:0:0xff flip-ext=pre_shared_key:1:0xff", R_PSK_SELECTED_IDENTITY, ANSWER_ALERT,
-     "illegal_parameter"},
+     "illegal_parameter", note_unknown_psk_identity},
     {SD_ROLE_CLIENT, "selected-identity-one-byte", "whose pre_shared_key is one byte",
-     "drop-ext=pre_shared_key add-ext=pre_shared_key:00", R_DECODE, ANSWER_ALERT, "decode_error"},
+     "drop-ext=pre_shared_key add-ext=pre_shared_key:00", R_DECODE, ANSWER_ALERT, "decode_error", NULL},
     {SD_ROLE_CLIENT, "selected-identity-three-bytes", "whose pre_shared_key is three bytes",
-     "drop-ext=pre_shared_key add-ext=pre_shared_key:000000", R_DECODE, ANSWER_ALERT, "decode_error"},
+     "drop-ext=pre_shared_key add-ext=pre_shared_key:000000", R_DECODE, ANSWER_ALERT, "decode_error", NULL},
 };
 
 void gen_psk_fields(gen *g, const honest *h) {
@@ -157,7 +164,7 @@ void gen_psk_fields(gen *g, const honest *h) {
             snprintf(expect, sizeof expect, "complete");
         char detail[96];
         snprintf(detail, sizeof detail, "%s.psk-%s", server ? "client-hello" : "server-hello", c->detail);
-        gen_begin(g, "gen-malformed", h, detail, title, c->r, expect, NULL, "psk-fields");
+        gen_begin(g, "gen-malformed", h, detail, title, c->r, expect, c->note, "psk-fields");
         gen_put_first_connection(g, h);
         if (!server) {
             sd_buf_appendf(&g->text, "expect ClientHello\nsend ServerHello %s\n", c->mutation);

@@ -123,6 +123,13 @@ static const char *const rfc8446[N_REQUIREMENTS] = {
         "validate, the server MUST abort the handshake.\" §6.2: \"decrypt_error: A handshake (not record "
         "layer) cryptographic operation failed, including being unable to correctly verify a signature or "
         "validate a Finished message or a PSK binder.\"",
+    [R_PSK_BINDER_LENGTH] =
+        "RFC 8446 §4.2.11: \"opaque PskBinderEntry<32..255>;\" \"If this value is not present or does not "
+        "validate, the server MUST abort the handshake.\" §6: a message which \"cannot be parsed according "
+        "to "
+        "the syntax (e.g., ... contain an out-of-range length) MUST terminate the connection with a "
+        "\"decode_error\" alert\"; §6.2: \"decrypt_error: ... unable to ... validate a Finished message or a "
+        "PSK binder.\" The binder breaks both, so either alert passes.",
     [R_PSK_DECLINE] =
         "RFC 8446 §4.2.11: \"Any unknown PSKs (e.g., ones not in the PSK database or encrypted with an "
         "unknown key) SHOULD simply be ignored.\" §2.2: the client's key_share allows \"the server to "
@@ -318,8 +325,8 @@ static const gen_profile resumption13[] = {
     {"psk", NULL, "TLS_AES_128_GCM_SHA256", SD_SHAPE_PSK, SD_SHAPE_PSK, false, NULL, true, false, true, 0, 0},
     {"psk-sha384", NULL, "TLS_AES_256_GCM_SHA384", SD_SHAPE_PSK, SD_SHAPE_PSK, false, NULL, false, false,
      true, 0, 48},
-    {"psk-client-auth", NULL, "TLS_AES_128_GCM_SHA256", SD_SHAPE_PSK, SD_SHAPE_PSK, true, NULL, false,
-     false, true, SD_SHAPE_CLIENT_AUTH, 0},
+    {"psk-client-auth", NULL, "TLS_AES_128_GCM_SHA256", SD_SHAPE_PSK, SD_SHAPE_PSK, true, NULL, false, false,
+     true, SD_SHAPE_CLIENT_AUTH, 0},
 };
 
 /* Resumption by session id (RFC 5246 §7.3 Figure 2): connection 1 is a
