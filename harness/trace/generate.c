@@ -37,7 +37,10 @@
  * gen_version: TLS 1.3 the shape a handshake starts in (no HelloRetryRequest,
  * no client authentication), then the HelloRetryRequest shapes from the
  * retry on (profiles `hrr` and `hrr-client-auth`); TLS 1.2 one shape per
- * key exchange profile.
+ * key exchange profile. Over the resumption profiles (gen_version.resumption)
+ * each case is two connections, an honest full handshake and then the
+ * resumed one the case deviates in, whose order comes from the generator's
+ * own rows (generate_resumed.c), with the PSK fields besides in TLS 1.3.
  */
 #ifndef _POSIX_C_SOURCE
 #define _POSIX_C_SOURCE 200809L
