@@ -152,7 +152,8 @@ static void order_cases_follow_the_tables(void **state) {
 #undef COUNT_TYPE
     for (size_t i = 0; i < gen.n; i++) {
         const sd_scenario *s = &gen.items[i];
-        if (!has_tag(s, "gen-order") || has_tag(s, "post-handshake")) continue;
+        /* Resumption cases: resumption_cases_follow_the_rfc_figures. */
+        if (!has_tag(s, "gen-order") || has_tag(s, "post-handshake") || has_tag(s, "resumption")) continue;
         assert_int_equal(s->expect, SD_EXPECT_ALERT);
         assert_int_equal(s->expect_alert, SD_unexpected_message);
         const sd_action *last = &s->trace.actions[s->trace.n_actions - 1];
@@ -317,7 +318,7 @@ static void tls12_families_cover_roles_and_key_exchanges(void **state) {
         if (has_tag(s, "gen-certificate")) continue; /* its own test: certificate_family_covers_the_pki */
         assert_true(s->cipher_suite != 0);
         /* The client-auth profile asks for (or gives) a client certificate. */
-        assert_int_equal(s->client_auth != SD_CLIENT_AUTH_NONE, strstr(s->id, ".client-auth.") != NULL);
+        assert_int_equal(s->client_auth != SD_CLIENT_AUTH_NONE, strstr(s->id, "client-auth.") != NULL);
         /* In the ticket profile the server issues one: a server under test
          * is asked to, a client under test to offer the extension. */
         assert_int_equal(s->session_tickets, strstr(s->id, ".ticket.") != NULL);
@@ -378,7 +379,7 @@ static void tls12_order_cases_follow_the_tables(void **state) {
     size_t n = 0, ccs = 0;
     for (size_t i = 0; i < gen12.n; i++) {
         const sd_scenario *s = &gen12.items[i];
-        if (!has_tag(s, "gen-order") || has_tag(s, "post-handshake")) continue;
+        if (!has_tag(s, "gen-order") || has_tag(s, "post-handshake") || has_tag(s, "resumption")) continue;
         assert_int_equal(s->expect, SD_EXPECT_ALERT);
         assert_int_equal(s->expect_alert, SD_unexpected_message);
         size_t pos = s->trace.n_actions - 1;
@@ -430,7 +431,9 @@ static void tls12_alert_cases_follow_the_level(void **state) {
     size_t fatal = 0, warning = 0;
     for (size_t i = 0; i < gen12.n; i++) {
         const sd_scenario *s = &gen12.items[i];
-        if (!has_tag(s, "gen-alert") || has_tag(s, "record") || strstr(s->id, ".warnings-")) continue;
+        if (!has_tag(s, "gen-alert") || has_tag(s, "record") || strstr(s->id, ".warnings-") ||
+            has_tag(s, "resumption"))
+            continue;
         const sd_action *alert = NULL;
         for (size_t a = 0; a < s->trace.n_actions && !alert; a++)
             if (s->trace.actions[a].kind == SD_ACT_SEND_ALERT) alert = &s->trace.actions[a];
@@ -460,7 +463,7 @@ static void tls12_finished_cases(void **state) {
     size_t n = 0;
     for (size_t i = 0; i < gen12.n; i++) {
         const sd_scenario *s = &gen12.items[i];
-        if (!has_tag(s, "gen-finished")) continue;
+        if (!has_tag(s, "gen-finished") || has_tag(s, "resumption")) continue;
         n++;
         bool missing = strstr(s->id, ".missing") != NULL;
         assert_int_equal(s->expect, SD_EXPECT_ALERT);
@@ -627,6 +630,109 @@ static void certificate_family_covers_the_pki(void **state) {
     sd_generated_free(&all);
 }
 
+/* --- Resumption ---------------------------------------------------------------- */
+
+/* Connection 2's actions: those after the one `connection` line. */
+static size_t second_connection(const sd_scenario *s) {
+    size_t at = SIZE_MAX, n = 0;
+    for (size_t a = 0; a < s->trace.n_actions; a++)
+        if (s->trace.actions[a].kind == SD_ACT_CONNECTION) {
+            at = a + 1;
+            n++;
+        }
+    assert_int_equal(n, 1);
+    return at;
+}
+
+/* The resumption cases: two connections, both TLS 1.3 roles and the TLS
+ * 1.2 server, every profile. Connection 2 follows the generator's own
+ * statement of RFC 8446 Figure 3 / RFC 5246 Figure 2 up to the deviation;
+ * a TLS 1.3 server under test must select the PSK (psk=0); and a gen-order
+ * case's last message is one that the order table of sequences.c, which
+ * the model checks messages against, refuses as well: the two statements
+ * agree on every case (tests/test_rfc_orders.c holds both to the RFC
+ * grammar). */
+static void resumption_cases_follow_the_rfc_figures(void **state) {
+    (void)state;
+    sd_generated all;
+    char err[512];
+    assert_true(sd_generate_all(&all, err, sizeof err));
+    static const char *const profiles[] = {
+        "tls13.server.gen-order.psk.",
+        "tls13.client.gen-order.psk.",
+        "tls13.server.gen-order.psk-sha384.",
+        "tls13.client.gen-order.psk-sha384.",
+        "tls13.server.gen-order.psk-client-auth.",
+        "tls13.client.gen-order.psk-client-auth.",
+        "tls13.server.gen-alert.psk.",
+        "tls13.client.gen-alert.psk.",
+        "tls13.server.gen-finished.psk-sha384.",
+        "tls13.client.gen-finished.psk.",
+        "tls13.server.gen-malformed.psk.",
+        "tls13.client.gen-malformed.psk.",
+        "tls12.server.gen-order.resumed.",
+        "tls12.server.gen-order.resumed-rsa.",
+        "tls12.server.gen-order.resumed-ecdhe-rsa.",
+        "tls12.server.gen-order.resumed-sha384.",
+        "tls12.server.gen-order.resumed-client-auth.",
+        "tls12.server.gen-finished.resumed.",
+        "tls12.server.gen-alert.resumed.",
+    };
+    size_t per_profile[sizeof profiles / sizeof profiles[0]] = {0};
+    size_t n = 0, order = 0;
+    for (size_t i = 0; i < all.n; i++) {
+        const sd_scenario *s = &all.items[i];
+        if (!has_tag(s, "resumption")) continue;
+        n++;
+        for (size_t p = 0; p < sizeof profiles / sizeof profiles[0]; p++)
+            if (strncmp(s->id, profiles[p], strlen(profiles[p])) == 0) per_profile[p]++;
+        bool tls12 = s->version == SD_TLS12;
+        /* The driver as a TLS 1.2 server does not resume. */
+        if (tls12) assert_int_equal(s->role, SD_ROLE_SERVER);
+        assert_true(strncmp(s->rfc, tls12 ? "RFC 5246 " : "RFC 8446 ", 9) == 0);
+        size_t from = second_connection(s);
+        if (has_tag(s, "psk-fields")) continue; /* the ClientHello / ServerHello is the deviation */
+        const sd_shape *shape = NULL;
+        for (size_t k = 0; k < sd_n_generated_resumed_shapes; k++)
+            if (((sd_generated_resumed_shapes[k].flags & SD_SHAPE_TLS12) != 0) == tls12)
+                shape = &sd_generated_resumed_shapes[k];
+        assert_non_null(shape);
+        sd_role driver = s->role == SD_ROLE_SERVER ? SD_ROLE_CLIENT : SD_ROLE_SERVER;
+        /* The honest prefix of connection 2. */
+        size_t pos = 0;
+        for (size_t a = from; a < s->trace.n_actions; a++) {
+            const sd_action *act = &s->trace.actions[a];
+            bool ours = act->kind == SD_ACT_SEND || act->kind == SD_ACT_SEND_CCS;
+            bool theirs = act->kind == SD_ACT_EXPECT || act->kind == SD_ACT_EXPECT_CCS;
+            if (!ours && !theirs) break;
+            if (pos == shape->n_steps || shape->steps[pos].msg != step_of(act) ||
+                (shape->steps[pos].from == driver) != ours)
+                break;
+            if (!ours && step_of(act) == SD_ServerHello && !tls12)
+                assert_int_equal(act->expect_psk, 1u); /* identity 0 */
+            pos++;
+        }
+        if (!has_tag(s, "gen-order") || has_tag(s, "post-handshake")) continue;
+        const sd_action *last = &s->trace.actions[s->trace.n_actions - 1];
+        assert_int_equal(from + pos, s->trace.n_actions - 1);
+        assert_true(last->kind == SD_ACT_SEND || last->kind == SD_ACT_SEND_CCS);
+        assert_int_equal(shape->steps[pos].from, driver);
+        assert_true(shape->steps[pos].msg != step_of(last));
+        const sd_shape *row = sd_shape_with_flags(shape->flags);
+        assert_non_null(row);
+        if (sd_shape_accept(row, pos, driver, step_of(last)))
+            fail_msg("%s: sequences.c row \"%s\" takes %s there", s->id, row->name,
+                     sd_step_name(step_of(last)));
+        order++;
+    }
+    for (size_t p = 0; p < sizeof profiles / sizeof profiles[0]; p++)
+        if (per_profile[p] == 0) fail_msg("no case starts %s", profiles[p]);
+    assert_true(n >= 1000);
+    fprintf(stderr, "resumption: %zu cases, %zu gen-order in the handshake\n", n, order);
+    assert_true(order >= 300);
+    sd_generated_free(&all);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(families_are_big_and_cover_both_roles),
@@ -636,6 +742,7 @@ int main(void) {
         cmocka_unit_test(order_cases_follow_the_tables),
         cmocka_unit_test(alert_cases_expect_a_close),
         cmocka_unit_test(hrr_profiles_cover_both_roles),
+        cmocka_unit_test(resumption_cases_follow_the_rfc_figures),
     };
     const struct CMUnitTest tests12[] = {
         cmocka_unit_test(tls12_families_cover_roles_and_key_exchanges),

@@ -27,6 +27,7 @@
 #include <cmocka.h>
 
 #include "protocol/sequences.h"
+#include "trace/generate.h"
 #include "util/util.h"
 #include "wire/names.h"
 
@@ -873,12 +874,74 @@ static void grammar_reader_refuses_mistakes(void **state) {
     free(g);
 }
 
+/* The generator states connection 2 of its resumption cases apart from the
+ * table (harness/trace/generate_resumed.c), so that the model, which
+ * checks messages against the table, cannot move the expectations with
+ * it. Each of those rows must be a handshake the grammar draws under the
+ * facts its flags state; after every prefix the grammar must allow, of the
+ * messages a gen-order case could send, exactly the row's next step (the
+ * generator takes nothing else there); and the table's row with the same
+ * flags must be the same handshake. */
+static void generated_resumed_shapes_are_the_rfc_handshakes(void **state) {
+    (void)state;
+    const grammar *g = the_grammar;
+    assert_true(sd_n_generated_resumed_shapes >= 2);
+    static const sd_role sides[] = {SD_ROLE_CLIENT, SD_ROLE_SERVER};
+    for (size_t r = 0; r < sd_n_generated_resumed_shapes; r++) {
+        const sd_shape *s = &sd_generated_resumed_shapes[r];
+        facts f = facts_of(g, s->flags);
+        sequence_set drawn = {0};
+        expand(g, f, &drawn);
+        sequence q = sequence_of(s);
+        if (!set_has(&drawn, &q)) {
+            print_steps("generated resumed shape:", q.steps, q.n);
+            fail_msg("generated resumed shape \"%s\" is no handshake of the facts its flags state", s->name);
+        }
+        for (size_t pos = 1; pos < s->n_steps; pos++) {
+            for (size_t side = 0; side < 2; side++) {
+                /* Every handshake type and ChangeCipherSpec; not
+                 * HelloRetryRequest, which no case sends in its place
+                 * (a TLS 1.3 server may still send one before its
+                 * ServerHello). */
+                for (unsigned t = 0; t <= 256 + 1; t++) {
+                    uint16_t msg = t < 256 ? (uint16_t)t : SD_MSG_CHANGE_CIPHER_SPEC;
+                    if (t == 256 || (t < 256 && !sd_handshake_type_name(t))) continue;
+                    sd_step next = {sides[side], msg};
+                    bool rfc = false;
+                    for (size_t k = 0; k < drawn.n && !rfc; k++) {
+                        const sequence *d = &drawn.v[k];
+                        if (d->n <= pos || !same_step(d->steps[pos], next)) continue;
+                        rfc = true;
+                        for (size_t i = 0; i < pos; i++)
+                            if (!same_step(d->steps[i], s->steps[i])) rfc = false;
+                    }
+                    bool generator = same_step(s->steps[pos], next);
+                    if (rfc != generator) {
+                        char b[64];
+                        fprintf(stderr, "generated resumed shape \"%s\", after:", s->name);
+                        print_steps("", s->steps, pos);
+                        fail_msg("%s: the RFC flows %s it, the generator %s it", step_text(next, b, sizeof b),
+                                 rfc ? "allow" : "refuse", generator ? "allows" : "refuses");
+                    }
+                }
+            }
+        }
+        set_free(&drawn);
+        const sd_shape *row = sd_shape_with_flags(s->flags);
+        assert_non_null(row);
+        sequence t = sequence_of(row);
+        if (!same_sequence(&q, &t))
+            fail_msg("sequences.c row \"%s\" differs from the generator's \"%s\"", row->name, s->name);
+    }
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(grammar_reader_refuses_mistakes),
         cmocka_unit_test(table_rows_are_the_rfc_handshakes),
         cmocka_unit_test(row_flags_are_the_facts_of_its_handshake),
         cmocka_unit_test(next_message_relation_agrees_after_every_prefix),
+        cmocka_unit_test(generated_resumed_shapes_are_the_rfc_handshakes),
         cmocka_unit_test(every_exclusion_leaves_something_out),
         cmocka_unit_test(comparison_catches_a_changed_table),
     };

@@ -37,7 +37,10 @@
  * gen_version: TLS 1.3 the shape a handshake starts in (no HelloRetryRequest,
  * no client authentication), then the HelloRetryRequest shapes from the
  * retry on (profiles `hrr` and `hrr-client-auth`); TLS 1.2 one shape per
- * key exchange profile.
+ * key exchange profile. Over the resumption profiles (gen_version.resumption)
+ * each case is two connections, an honest full handshake and then the
+ * resumed one the case deviates in, whose order comes from the generator's
+ * own rows (generate_resumed.c), with the PSK fields besides in TLS 1.3.
  */
 #ifndef _POSIX_C_SOURCE
 #define _POSIX_C_SOURCE 200809L
@@ -91,6 +94,31 @@ static void generate_profiles(gen *g, const gen_version *v) {
     }
 }
 
+/* Resumption: connection 1 an honest full handshake, connection 2 the
+ * resumed one under test (generate_resumed.c): every family that deviates
+ * in the handshake (gen-order, gen-finished; gen-alert over the profiles
+ * that ask for it), and in TLS 1.3 the PSK fields. The record layer of a
+ * resumed connection is that of a full one (gen-record), and its messages
+ * are those of the full handshake (gen-malformed). */
+static void generate_resumption(gen *g, const gen_version *v) {
+    for (size_t r = 0; r < 2 && g->ok; r++) {
+        for (size_t p = 0; p < v->n_resumption && g->ok; p++) {
+            const gen_profile *profile = &v->resumption[p];
+            unsigned flags = roles[r] == SD_ROLE_SERVER ? profile->server_flags : profile->client_flags;
+            if (!flags) continue; /* not played in this role */
+            honest h = gen_honest(v, profile, roles[r]);
+            if (!h.shape || !h.first) {
+                gen_fail(g, "generate: no resumed shape for %s profile %s", v->name, profile->name);
+                return;
+            }
+            gen_order(g, &h);
+            gen_finished(g, &h);
+            if (profile->alerts) gen_alert(g, &h);
+            if (!v->ccs_is_step && p == 0) gen_psk_fields(g, &h);
+        }
+    }
+}
+
 /* TLS 1.3: family by family, each in both roles, over the shape a handshake
  * starts in; then the HelloRetryRequest profiles. */
 static void generate_tls13(gen *g) {
@@ -108,12 +136,14 @@ static void generate_tls13(gen *g) {
     }
     if (g->ok) generate_profiles(g, &gen_tls13);
     if (g->ok) gen_certificate(g, &gen_tls13);
+    if (g->ok) generate_resumption(g, &gen_tls13);
 }
 
 /* TLS 1.2: every key exchange profile; no run without one. */
 static void generate_tls12(gen *g) {
     generate_profiles(g, &gen_tls12);
     if (g->ok) gen_certificate(g, &gen_tls12);
+    if (g->ok) generate_resumption(g, &gen_tls12);
 }
 
 static bool generate(sd_generated *out, char *err, size_t err_len, bool tls13, bool tls12) {

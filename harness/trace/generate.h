@@ -22,6 +22,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "protocol/sequences.h"
 #include "trace/trace.h"
 #include "util/util.h"
 
@@ -49,6 +50,15 @@ SD_MUST_CHECK bool sd_generate_tls12(sd_generated *out, char *err, size_t err_le
 /* TLS 1.3 then TLS 1.2: what `list` and `conform` include. */
 SD_MUST_CHECK bool sd_generate_all(sd_generated *out, char *err, size_t err_len);
 void sd_generated_free(sd_generated *g);
+
+/* The handshakes connection 2 of a generated resumption case follows, as
+ * the generator states them (RFC 8446 §2.2 Figure 3: the PSK shape; RFC
+ * 5246 §7.3 Figure 2: the abbreviated handshake), apart from the order
+ * table of harness/protocol/sequences.c that the model checks messages
+ * against, so that a mistake there shows as a failing scenario.
+ * tests/test_rfc_orders.c holds both to tests/rfc_orders/handshake-flows.txt. */
+extern const sd_shape sd_generated_resumed_shapes[];
+extern const size_t sd_n_generated_resumed_shapes;
 
 /* The family tag of a generated scenario (its "gen-..." tag), or NULL for a
  * hand-written one. */

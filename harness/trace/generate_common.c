@@ -40,6 +40,18 @@ honest gen_honest(const gen_version *v, const gen_profile *p, sd_role target) {
         return h;
     }
     unsigned flags = target == SD_ROLE_SERVER ? p->server_flags : p->client_flags;
+    if (p->resumes) {
+        /* Connection 2's shape is the generator's own statement of it;
+         * connection 1's, an honest full handshake, the table's. */
+        h.first = flags ? sd_shape_with_flags(p->first_flags) : NULL;
+        h.shape = h.first ? gen_resumed_shape(flags) : NULL;
+        /* Cases start after connection 2's ClientHello: before it the
+         * server under test is where every connection starts, which the
+         * one-connection runs cover (and from 0, gen_put_steps would play
+         * connection 1 again after the deviation). */
+        h.from = 1;
+        return h;
+    }
     h.shape = flags ? sd_shape_with_flags(flags) : NULL;
     if (h.shape && p->from_retry) {
         h.post_handshake = false;
@@ -93,6 +105,15 @@ static bool same_prefix(const sd_shape *a, const sd_shape *b, size_t pos) {
  * the ticket applies too: a server that announced a ticket may still ask
  * for a certificate. */
 bool gen_accepted(const honest *h, size_t pos, uint16_t type) {
+    /* Connection 2 of a resumption case: RFC 8446 §2.2 Figure 3 and RFC
+     * 5246 §7.3 Figure 2 have no optional step and no message that
+     * announces another shape once the ServerHello resumed, so the one
+     * message that may come is the next step. (Before it, a TLS 1.3
+     * server could still send a HelloRetryRequest, which is no handshake
+     * type the order family sends.) */
+    if (h->first)
+        return pos < h->shape->n_steps && h->shape->steps[pos].from == h->driver &&
+               h->shape->steps[pos].msg == type;
     if (sd_shape_accept(h->shape, pos, h->driver, type)) return true;
     const sd_shape *s = h->shape;
     static const unsigned announced[] = {SD_SHAPE_CLIENT_AUTH | SD_SHAPE_NO_CLIENT_CERT, SD_SHAPE_HRR};
@@ -200,9 +221,34 @@ void gen_put_step(gen *g, const sd_step *st, sd_role driver, const char *extra) 
                    ours && extra ? extra : "");
 }
 
+void gen_put_first_connection(gen *g, const honest *h) {
+    honest first = *h;
+    first.shape = h->first;
+    first.first = NULL;
+    gen_put_steps(g, &first, 0, first.shape->n_steps);
+    /* RFC 8446 §4.6.1: the server issues the ticket connection 2 offers
+     * after the handshake. A TLS 1.2 server names its session in the
+     * ServerHello (RFC 5246 §7.4.1.3), which the driver keeps. */
+    if (!h->v->ccs_is_step)
+        gen_put(g, h->target == SD_ROLE_SERVER ? "expect NewSessionTicket\n" : "send NewSessionTicket\n");
+    gen_put(g, "connection\n");
+}
+
 void gen_put_steps(gen *g, const honest *h, size_t from, size_t to) {
-    for (size_t i = from; i < to && i < h->shape->n_steps; i++)
-        gen_put_step(g, &h->shape->steps[i], h->driver, gen_honest_extra(h, h->shape->steps[i].msg));
+    if (h->first && from == 0) gen_put_first_connection(g, h);
+    for (size_t i = from; i < to && i < h->shape->n_steps; i++) {
+        const sd_step *st = &h->shape->steps[i];
+        /* A TLS 1.3 server under test must resume: its ServerHello selects
+         * the one identity offered (RFC 8446 §4.2.11), or the case would
+         * test a full handshake. (A TLS 1.2 server that does not resume
+         * sends its Certificate where the trace expects its
+         * ChangeCipherSpec.) */
+        if (h->first && st->from != h->driver && st->msg == SD_ServerHello && !h->v->ccs_is_step) {
+            gen_put(g, "expect ServerHello psk=0\n");
+            continue;
+        }
+        gen_put_step(g, st, h->driver, h->first ? "" : gen_honest_extra(h, st->msg));
+    }
 }
 
 void gen_put_ping(gen *g) { gen_put(g, "send-appdata \"ping\"\nexpect-appdata \"ping\"\n"); }
@@ -233,9 +279,9 @@ void gen_begin(gen *g, const char *family, const honest *h, const char *detail, 
     char id[256], full_title[400], all_tags[160];
     /* In TLS 1.2 gen-alert runs over one profile and no base run
      * (generate.c), so its ids leave the profile out: they are long enough
-     * already. Where there is a base run (TLS 1.3), the profile tells the
-     * ids apart. */
-    if (h->p && (strcmp(family, "gen-alert") != 0 || h->v->base_run))
+     * already. Where there is a base run (TLS 1.3), or in a resumption
+     * case, the profile tells the ids apart. */
+    if (h->p && (strcmp(family, "gen-alert") != 0 || h->v->base_run || h->first))
         snprintf(id, sizeof id, "%s.%s.%s.%s.%s", v->name, role, family, h->p->name, detail);
     else
         snprintf(id, sizeof id, "%s.%s.%s.%s", v->name, role, family, detail);
@@ -243,7 +289,8 @@ void gen_begin(gen *g, const char *family, const honest *h, const char *detail, 
         snprintf(full_title, sizeof full_title, "%s (%s)", title, h->p->name);
     else
         snprintf(full_title, sizeof full_title, "%s", title);
-    snprintf(all_tags, sizeof all_tags, "generated, %s, %s, %s%s%s", family, role, v->name,
+    snprintf(all_tags, sizeof all_tags, "generated, %s, %s, %s%s%s%s", family, role, v->name,
+             h->first ? (v->ccs_is_step ? ", resumption, session" : ", resumption, psk") : "",
              tags && *tags ? ", " : "", tags ? tags : "");
     gen_put_header(g, v, id, full_title, rfc, h->target, all_tags, expect);
     if (h->p) {
@@ -251,6 +298,10 @@ void gen_begin(gen *g, const char *family, const honest *h, const char *detail, 
         if (h->p->suite) sd_buf_appendf(&g->text, "cipher-suite: %s\n", h->p->suite);
         if (h->p->client_auth) gen_put(g, "client-auth: require\n");
         if (h->shape->flags & SD_SHAPE_TICKET) gen_put(g, "session-tickets: issue\n");
+        /* A TLS 1.3 server under test issues the ticket connection 2
+         * resumes. */
+        if (h->first && !h->v->ccs_is_step && h->target == SD_ROLE_SERVER)
+            gen_put(g, "session-tickets: issue\n");
         if (h->p->server_groups && h->target == SD_ROLE_SERVER)
             sd_buf_appendf(&g->text, "groups: %s\n", h->p->server_groups);
     }

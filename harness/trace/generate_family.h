@@ -65,6 +65,16 @@ typedef enum {
     R_TOO_MANY_WARNINGS,
     R_CCS_VALUE,
     R_CH_RECORD_VERSION,
+    /* Resumption (both versions): the abbreviated handshake's order. */
+    R_RESUMED_ORDER,
+    /* TLS 1.3 PSK offers (RFC 8446 §4.2.9, §4.2.11). */
+    R_PSK_DECODE,
+    R_PSK_BINDER,
+    R_PSK_BINDER_LENGTH, /* a binder out of PskBinderEntry's range: decode_error or decrypt_error */
+    R_PSK_DECLINE,
+    R_PSK_AGE,
+    R_PSK_MODES,
+    R_PSK_SELECTED_IDENTITY,
     N_REQUIREMENTS
 } requirement;
 
@@ -95,6 +105,17 @@ typedef struct {
      * those of the shape without it, and after the handshake the
      * connection is the same, so the version's own run covers them. */
     bool from_retry;
+    /* A resumption profile (gen_version.resumption): connection 1 is an
+     * honest full handshake of this shape (sequences.c), after which the
+     * server issues what connection 2 resumes; server_flags and
+     * client_flags name connection 2's shape in gen_resumed_shapes, where
+     * every case departs. */
+    bool resumes;
+    unsigned first_flags;
+    /* Finished's verify_data length where the profile's suite makes it
+     * other than the version's usual one (SHA-384: 48 bytes); 0: the
+     * version's. */
+    unsigned finished_len;
 } gen_profile;
 
 typedef struct {
@@ -128,6 +149,11 @@ typedef struct {
      * HelloRetryRequest, with and without client authentication). */
     const gen_profile *profiles;
     size_t n_profiles;
+    /* The resumption profiles: connection 2 resumes what connection 1 set
+     * up (RFC 8446 §2.2, RFC 5246 §7.3 Figure 2), and the cases deviate in
+     * connection 2 (generate_resumed.c). */
+    const gen_profile *resumption;
+    size_t n_resumption;
 } gen_version;
 
 extern const gen_version gen_tls13;
@@ -147,6 +173,10 @@ static inline requirement gen_cited_or(const gen_version *v, requirement specifi
 typedef struct {
     const gen_version *v;
     const gen_profile *p; /* NULL: the version's own run (base_run) */
+    /* A resumption case: connection 1's honest full handshake, played
+     * before `shape`, which is then connection 2's (a row of
+     * gen_resumed_shapes, not of sequences.c). NULL: one connection. */
+    const sd_shape *first;
     sd_role target, driver;
     const sd_shape *shape; /* NULL: the profile is not played in this role, or has no shape */
     /* The first place cases are generated at: 0, or with a profile
@@ -166,7 +196,8 @@ bool gen_protected(const honest *h, size_t pos);
 /* Whether the version is agreed before step pos: once the ServerHello is
  * out (RFC 8446 §4.1.3, RFC 5246 §7.4.1.3). */
 bool gen_version_agreed(const honest *h, size_t pos);
-/* Whether the tables accept `type` from the driver at pos. */
+/* Whether the tables accept `type` from the driver at pos. In connection 2
+ * of a resumption case: whether gen_resumed_shapes has it there. */
 bool gen_accepted(const honest *h, size_t pos, uint16_t type);
 /* The first place at or after h->from where the driver speaks; the shape's
  * length if none. */
@@ -201,8 +232,12 @@ void gen_fail(gen *g, const char *fmt, ...) __attribute__((format(printf, 2, 3))
 /* One step as a script line: `send`/`expect` and the message, `extra` after
  * a message the driver sends. */
 void gen_put_step(gen *g, const sd_step *st, sd_role driver, const char *extra);
-/* The honest steps [from, to) as script lines. */
+/* The honest steps [from, to) as script lines; from 0 in a resumption case,
+ * connection 1 first (gen_put_first_connection). */
 void gen_put_steps(gen *g, const honest *h, size_t from, size_t to);
+/* Connection 1 of a resumption case, its ticket (TLS 1.3) and the
+ * `connection` line. */
+void gen_put_first_connection(gen *g, const honest *h);
 /* After a complete honest handshake: the connection carries data. */
 void gen_put_ping(gen *g);
 
@@ -235,6 +270,15 @@ void gen_malformed(gen *g, const honest *h);
 void gen_finished(gen *g, const honest *h);
 void gen_alert(gen *g, const honest *h);
 void gen_record(gen *g, const honest *h);
+/* TLS 1.3 resumption: the PSK offer's and answer's fields
+ * (generate_resumed.c). */
+void gen_psk_fields(gen *g, const honest *h);
+/* The handshakes connection 2 of a resumption case follows: RFC 8446 §2.2
+ * Figure 3 and RFC 5246 §7.3 Figure 2, written down here apart from
+ * sequences.c (generate_resumed.c; tests/test_rfc_orders.c checks both
+ * against tests/rfc_orders/handshake-flows.txt). */
+const sd_shape *gen_resumed_shape(unsigned flags);
+
 /* Both roles: the defects of the fixture PKI. */
 void gen_certificate(gen *g, const gen_version *v);
 

@@ -35,7 +35,8 @@ void gen_finished(gen *g, const honest *h) {
     while (pos < s->n_steps && !(s->steps[pos].from == h->driver && s->steps[pos].msg == SD_Finished)) pos++;
     if (pos == s->n_steps) return;
     const char *whose = h->target == SD_ROLE_CLIENT ? "server" : "client";
-    unsigned len = finished_of[h->v->id].verify_data_len;
+    /* A suite with another hash (TLS 1.3: SHA-384) gives another length. */
+    unsigned len = h->p && h->p->finished_len ? h->p->finished_len : finished_of[h->v->id].verify_data_len;
     char zeros[8 + 2 * 64], length_short[16];
     snprintf(zeros, sizeof zeros, "body=");
     memset(zeros + 5, '0', 2 * len);

@@ -125,8 +125,11 @@ static void in_handshake(gen *g, const honest *h) {
             bool fin_without_ccs = type == SD_Finished && expected == SD_MSG_CHANGE_CIPHER_SPEC;
             snprintf(tags, sizeof tags, "order%s%s%s%s", ccs ? ", ccs" : "", dup ? ", duplicate" : "",
                      skip ? ", skip" : "", fin_without_ccs ? ", finished" : "");
-            gen_begin(g, "gen-order", h, detail, title, requirement_at(h, expected, type),
-                      "alert unexpected_message", NULL, tags);
+            requirement r = requirement_at(h, expected, type);
+            /* In connection 2 of a resumption case the order is the
+             * abbreviated handshake's. */
+            if (h->first && r == R_ORDER) r = R_RESUMED_ORDER;
+            gen_begin(g, "gen-order", h, detail, title, r, "alert unexpected_message", NULL, tags);
             gen_put_steps(g, h, 0, pos);
             /* After its own ChangeCipherSpec the driver protects every
              * record (RFC 5246 §7.1), a second CCS too. */

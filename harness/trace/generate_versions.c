@@ -103,6 +103,50 @@ static const char *const rfc8446[N_REQUIREMENTS] = {
         "RFC 8446 §5: \"An implementation which receives any other change_cipher_spec value or which "
         "receives a protected change_cipher_spec record MUST abort the handshake with an "
         "\"unexpected_message\" alert.\"",
+    [R_RESUMED_ORDER] =
+        "RFC 8446 §2.2 (Figure 3): \"As the server is authenticating via a PSK, it does not send a "
+        "Certificate or a CertificateVerify message.\" §4.3.2: \"Servers which are authenticating with a PSK "
+        "MUST NOT send the CertificateRequest message in the main handshake\". §4: \"Protocol messages MUST "
+        "be "
+        "sent in the order defined in Section 4.4.1 and shown in the diagrams in Section 2. A peer which "
+        "receives a handshake message in an unexpected order MUST abort the handshake with an "
+        "\"unexpected_message\" alert.\"",
+    [R_PSK_DECODE] =
+        "RFC 8446 §4.2.11: \"PskIdentity identities<7..2^16-1>;\" \"opaque PskBinderEntry<32..255>;\" "
+        "\"PskBinderEntry binders<33..2^16-1>;\" §4.2.9: \"PskKeyExchangeMode ke_modes<1..255>;\" §6: "
+        "\"Peers which receive a message which cannot be parsed "
+        "according to the syntax (e.g., have a length extending beyond the message boundary or contain an "
+        "out-of-range length) MUST terminate the connection with a \"decode_error\" alert.\"",
+    [R_PSK_BINDER] =
+        "RFC 8446 §4.2.11: \"Prior to accepting PSK key establishment, the server MUST validate the "
+        "corresponding binder value (see Section 4.2.11.2 below). If this value is not present or does not "
+        "validate, the server MUST abort the handshake.\" §6.2: \"decrypt_error: A handshake (not record "
+        "layer) cryptographic operation failed, including being unable to correctly verify a signature or "
+        "validate a Finished message or a PSK binder.\"",
+    [R_PSK_BINDER_LENGTH] =
+        "RFC 8446 §4.2.11: \"opaque PskBinderEntry<32..255>;\" \"If this value is not present or does not "
+        "validate, the server MUST abort the handshake.\" §6: a message which \"cannot be parsed according "
+        "to "
+        "the syntax (e.g., ... contain an out-of-range length) MUST terminate the connection with a "
+        "\"decode_error\" alert\"; §6.2: \"decrypt_error: ... unable to ... validate a Finished message or a "
+        "PSK binder.\" The binder breaks both, so either alert passes.",
+    [R_PSK_DECLINE] =
+        "RFC 8446 §4.2.11: \"Any unknown PSKs (e.g., ones not in the PSK database or encrypted with an "
+        "unknown key) SHOULD simply be ignored.\" §2.2: the client's key_share allows \"the server to "
+        "decline resumption and fall back to a full handshake\"",
+    [R_PSK_AGE] =
+        "RFC 8446 §4.2.11.1: \"The server MUST NOT assume that the ticket age is accurate\"; the age is "
+        "checked "
+        "for early data (§4.2.10, §8), which this ClientHello does not offer, so the server resumes or falls "
+        "back to a full handshake (§2.2).",
+    [R_PSK_MODES] =
+        "RFC 8446 §4.2.9: \"The server MUST NOT select a key exchange mode that is not listed by the "
+        "client.\" §2.2: the client's key_share allows \"the server to decline resumption and fall back to a "
+        "full handshake\"",
+    [R_PSK_SELECTED_IDENTITY] =
+        "RFC 8446 §4.2.11: \"Clients MUST verify that the server's selected_identity is within the range "
+        "supplied by the client ... If these values are not consistent, the client MUST abort the handshake "
+        "with an \"illegal_parameter\" alert.\"",
 };
 
 /* --- TLS 1.2 (RFC 5246) ------------------------------------------------------ */
@@ -218,6 +262,12 @@ static const char *const rfc5246[N_REQUIREMENTS] = {
         "send an unexpected_message alert.\"",
     [R_CCS_VALUE] =
         "RFC 5246 §7.1: \"The message consists of a single byte of value 1.\" " RFC5246_DECODE_ERROR,
+    [R_RESUMED_ORDER] =
+        "RFC 5246 §7.3 (Figure 2): \"If a match is found, and the server is willing to re-establish the "
+        "connection under the specified session state, it will send a ServerHello with the same Session ID "
+        "value. At this point, both client and server MUST send ChangeCipherSpec messages and proceed "
+        "directly to Finished messages.\" §7.4: \"sending handshake messages in an unexpected order results "
+        "in a fatal error.\" " RFC5246_UNEXPECTED,
     [R_CH_RECORD_VERSION] =
         "RFC 5246 Appendix E.1: \"Thus, TLS server compliant with this specification MUST "
         "accept any value {03,XX} as the record layer version number for ClientHello.\"",
@@ -236,15 +286,15 @@ static const gen_profile profiles12[] = {
     /* gen-alert runs over this one only (its places are a superset of
      * static RSA's). */
     {"ecdhe-ecdsa", "leaf", "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256", SD_SHAPE_TLS12, SD_SHAPE_TLS12, false,
-     NULL, true, false},
+     NULL, true, false, false, 0, 0},
     {"ecdhe-rsa", "leaf-rsa", "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256", SD_SHAPE_TLS12, SD_SHAPE_TLS12, false,
-     NULL, false, false},
+     NULL, false, false, false, 0, 0},
     {"rsa", "leaf-rsa", "TLS_RSA_WITH_AES_128_GCM_SHA256", SD_SHAPE_TLS12 | SD_SHAPE_RSA_KX,
-     SD_SHAPE_TLS12 | SD_SHAPE_RSA_KX, false, NULL, false, false},
+     SD_SHAPE_TLS12 | SD_SHAPE_RSA_KX, false, NULL, false, false, false, 0, 0},
     {"client-auth", "leaf", "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256", SD_SHAPE_TLS12 | SD_SHAPE_CLIENT_AUTH,
-     SD_SHAPE_TLS12 | SD_SHAPE_CLIENT_AUTH, true, NULL, false, false},
+     SD_SHAPE_TLS12 | SD_SHAPE_CLIENT_AUTH, true, NULL, false, false, false, 0, 0},
     {"ticket", "leaf", "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256", SD_SHAPE_TLS12 | SD_SHAPE_TICKET,
-     SD_SHAPE_TLS12 | SD_SHAPE_TICKET, false, NULL, false, false},
+     SD_SHAPE_TLS12 | SD_SHAPE_TICKET, false, NULL, false, false, false, 0, 0},
 };
 
 /* TLS 1.3 over a HelloRetryRequest (RFC 8446 §4.1.4), from it on. With the
@@ -257,9 +307,47 @@ static const gen_profile profiles12[] = {
  * (`client-auth: require`, §4.3.2): the only TLS 1.3 run of the families
  * over the client's certificate flight. gen-alert runs over `hrr` only. */
 static const gen_profile profiles13[] = {
-    {"hrr", NULL, NULL, SD_SHAPE_HRR, SD_SHAPE_HRR, false, "secp256r1", true, true},
+    {"hrr", NULL, NULL, SD_SHAPE_HRR, SD_SHAPE_HRR, false, "secp256r1", true, true, false, 0, 0},
     {"hrr-client-auth", NULL, NULL, SD_SHAPE_HRR | SD_SHAPE_CLIENT_AUTH, SD_SHAPE_HRR | SD_SHAPE_CLIENT_AUTH,
-     true, "secp256r1", false, true},
+     true, "secp256r1", false, true, false, 0, 0},
+};
+
+/* Resumption (RFC 8446 §2.2): connection 1 is a full handshake after which
+ * the server issues a ticket (a server under test: `session-tickets:
+ * issue`; the driver as server: `send NewSessionTicket`), and connection 2
+ * offers it and resumes: Figure 3, no Certificate or CertificateVerify.
+ * `psk` pins a SHA-256 suite, so that the PSK fields' offsets in gen-psk
+ * are known; `psk-sha384` gives the binder and Finished 48 bytes;
+ * `psk-client-auth` asks for the client's certificate in connection
+ * 1, and connection 2 must not ask again (§4.3.2). gen-alert runs over
+ * `psk` only. */
+static const gen_profile resumption13[] = {
+    {"psk", NULL, "TLS_AES_128_GCM_SHA256", SD_SHAPE_PSK, SD_SHAPE_PSK, false, NULL, true, false, true, 0, 0},
+    {"psk-sha384", NULL, "TLS_AES_256_GCM_SHA384", SD_SHAPE_PSK, SD_SHAPE_PSK, false, NULL, false, false,
+     true, 0, 48},
+    {"psk-client-auth", NULL, "TLS_AES_128_GCM_SHA256", SD_SHAPE_PSK, SD_SHAPE_PSK, true, NULL, false, false,
+     true, SD_SHAPE_CLIENT_AUTH, 0},
+};
+
+/* Resumption by session id (RFC 5246 §7.3 Figure 2): connection 1 is a
+ * full handshake of the key exchange, in which the server names its
+ * session; connection 2 offers that id and the server resumes. Only the
+ * server is under test: the driver as a TLS 1.2 server does not resume a
+ * session (docs/script-format.md, "Several connections"), so a client
+ * under test could not be led into the abbreviated handshake. gen-alert
+ * runs over the first only. */
+static const gen_profile resumption12[] = {
+    {"resumed", "leaf", "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256", SD_SHAPE_TLS12 | SD_SHAPE_RESUMED, 0,
+     false, NULL, true, false, true, SD_SHAPE_TLS12, 0},
+    {"resumed-ecdhe-rsa", "leaf-rsa", "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256",
+     SD_SHAPE_TLS12 | SD_SHAPE_RESUMED, 0, false, NULL, false, false, true, SD_SHAPE_TLS12, 0},
+    {"resumed-rsa", "leaf-rsa", "TLS_RSA_WITH_AES_128_GCM_SHA256", SD_SHAPE_TLS12 | SD_SHAPE_RESUMED, 0,
+     false, NULL, false, false, true, SD_SHAPE_TLS12 | SD_SHAPE_RSA_KX, 0},
+    {"resumed-sha384", "leaf", "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384", SD_SHAPE_TLS12 | SD_SHAPE_RESUMED,
+     0, false, NULL, false, false, true, SD_SHAPE_TLS12, 0},
+    {"resumed-client-auth", "leaf", "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256",
+     SD_SHAPE_TLS12 | SD_SHAPE_RESUMED, 0, true, NULL, false, false, true,
+     SD_SHAPE_TLS12 | SD_SHAPE_CLIENT_AUTH, 0},
 };
 
 /* --- The descriptions -------------------------------------------------------- */
@@ -277,6 +365,8 @@ const gen_version gen_tls13 = {
     .base_run = true,
     .profiles = profiles13,
     .n_profiles = sizeof(profiles13) / sizeof(profiles13[0]),
+    .resumption = resumption13,
+    .n_resumption = sizeof(resumption13) / sizeof(resumption13[0]),
 };
 
 const gen_version gen_tls12 = {
@@ -292,4 +382,6 @@ const gen_version gen_tls12 = {
     .base_run = false,
     .profiles = profiles12,
     .n_profiles = sizeof(profiles12) / sizeof(profiles12[0]),
+    .resumption = resumption12,
+    .n_resumption = sizeof(resumption12) / sizeof(resumption12[0]),
 };

@@ -1,0 +1,187 @@
+/* generate_resumed.c — what the families need for resumption cases: the
+ * handshakes connection 2 follows, stated here from the RFC figures, and
+ * the PSK offer's and answer's fields (gen-malformed over the `psk`
+ * profile).
+ *
+ * The order of connection 2 is not read from harness/protocol/sequences.c,
+ * which the model checks messages against: a row broken there would make
+ * the model accept a message out of place and, were the cases read from
+ * it, delete the case that catches it. tests/test_rfc_orders.c checks these
+ * rows against tests/rfc_orders/handshake-flows.txt and against the rows of
+ * sequences.c with the same flags. */
+#ifndef _POSIX_C_SOURCE
+#define _POSIX_C_SOURCE 200809L
+#endif
+
+#include <stdio.h>
+#include <string.h>
+
+#include "trace/generate_family.h"
+#include "wire/names.h"
+
+#define CLIENT(m) \
+    { SD_ROLE_CLIENT, SD_##m }
+#define SERVER(m) \
+    { SD_ROLE_SERVER, SD_##m }
+#define CCS_FROM(side) \
+    { SD_ROLE_##side, SD_MSG_CHANGE_CIPHER_SPEC }
+
+const sd_shape sd_generated_resumed_shapes[] = {
+    /* RFC 8446 §2.2 Figure 3, the subsequent handshake: "As the server is
+     * authenticating via a PSK, it does not send a Certificate or a
+     * CertificateVerify message"; §4.3.2: no CertificateRequest with a PSK.
+     * No EndOfEarlyData: the driver offers no early data. */
+    {"psk (RFC 8446 Figure 3)",
+     SD_SHAPE_PSK,
+     5,
+     {CLIENT(ClientHello), SERVER(ServerHello), SERVER(EncryptedExtensions), SERVER(Finished),
+      CLIENT(Finished)}},
+    /* RFC 5246 §7.3 Figure 2: "both client and server MUST send
+     * ChangeCipherSpec messages and proceed directly to Finished messages",
+     * the server first. */
+    {"tls12-abbreviated (RFC 5246 Figure 2)",
+     SD_SHAPE_TLS12 | SD_SHAPE_RESUMED,
+     6,
+     {CLIENT(ClientHello), SERVER(ServerHello), CCS_FROM(SERVER), SERVER(Finished), CCS_FROM(CLIENT),
+      CLIENT(Finished)}},
+};
+const size_t sd_n_generated_resumed_shapes =
+    sizeof(sd_generated_resumed_shapes) / sizeof(sd_generated_resumed_shapes[0]);
+
+const sd_shape *gen_resumed_shape(unsigned flags) {
+    for (size_t i = 0; i < sd_n_generated_resumed_shapes; i++)
+        if (sd_generated_resumed_shapes[i].flags == flags) return &sd_generated_resumed_shapes[i];
+    return NULL;
+}
+
+/* --- The PSK fields ----------------------------------------------------------
+ * The driver's offer in connection 2 (RFC 8446 §4.2.11) is one identity,
+ * the ticket it kept, and one binder. With a SHA-256 suite (the `psk`
+ * profile) the extension ends with the binders list, 2 + 1 + 32 = 35
+ * bytes, after the identity's obfuscated_ticket_age (4 bytes), so offsets
+ * counted from the end are fixed whatever the ticket's length:
+ *   -40 the ticket's last byte, -39..-36 the age, -35/-34 the binders
+ *   list's length, -33 the binder's, -32..-1 the binder.
+ * Offsets from the start: 0/1 the identities list's length, 2/3 the
+ * identity's, 4 the ticket's first byte. The driver computes the binder
+ * again over a ClientHello whose mutations leave the binders as built
+ * (docs/script-format.md), so a flip outside them changes only that
+ * field. */
+
+typedef enum { ANSWER_ALERT, ANSWER_FULL, ANSWER_EITHER } psk_answer;
+
+typedef struct {
+    sd_role target;
+    const char *detail, *what, *mutation;
+    requirement r;
+    psk_answer answer;
+    const char *alert; /* ANSWER_ALERT: the expectation */
+    const char *note;  /* where BoringSSL answers otherwise (SOFT), why */
+} psk_case;
+
+static const char note_unknown_psk_identity[] =
+    "BoringSSL answers unknown_psk_identity (SOFT): ssl_ext_pre_shared_key_parse_serverhello in "
+    "ssl/extensions.cc refuses any selected_identity but 0 (it offers one identity) with "
+    "SSL_R_PSK_IDENTITY_NOT_FOUND and SSL_AD_UNKNOWN_PSK_IDENTITY. It does refuse.";
+
+static const psk_case psk_cases[] = {
+    /* Lengths that break the syntax of §4.2.11 and §4.2.9. */
+    {SD_ROLE_SERVER, "identities-length-off-by-one", "whose identities list length is off by one",
+     "flip-ext=pre_shared_key:1:0x01", R_PSK_DECODE, ANSWER_ALERT, "decode_error", NULL},
+    {SD_ROLE_SERVER, "identity-length-off-by-one", "whose identity's length is off by one",
+     "flip-ext=pre_shared_key:3:0x01", R_PSK_DECODE, ANSWER_ALERT, "decode_error", NULL},
+    {SD_ROLE_SERVER, "binders-length-short", "whose binders list length is one byte short",
+     "flip-ext=pre_shared_key:-34:0x01", R_PSK_DECODE, ANSWER_ALERT, "decode_error", NULL},
+    {SD_ROLE_SERVER, "binder-entry-length-long", "whose binder's length promises a byte more than it has",
+     "flip-ext=pre_shared_key:-33:0x01", R_PSK_DECODE, ANSWER_ALERT, "decode_error", NULL},
+    {SD_ROLE_SERVER, "binder-31-bytes", "whose binder is 31 bytes, under PskBinderEntry's 32",
+     "binder-length=31", R_PSK_BINDER_LENGTH, ANSWER_ALERT, "decode_error | decrypt_error", NULL},
+    {SD_ROLE_SERVER, "binder-empty", "whose binder is empty", "binder-length=0", R_PSK_BINDER_LENGTH,
+     ANSWER_ALERT, "decode_error | decrypt_error", NULL},
+    {SD_ROLE_SERVER, "binders-empty", "whose binders list is empty", "binders=0", R_PSK_DECODE, ANSWER_ALERT,
+     "decode_error", NULL},
+    {SD_ROLE_SERVER, "identities-empty", "with empty identities and binders lists", "psk-identities=0",
+     R_PSK_DECODE, ANSWER_ALERT, "decode_error", NULL},
+    {SD_ROLE_SERVER, "modes-length-zero",
+     "whose psk_key_exchange_modes list length is 0 with a mode after it",
+     "flip-ext=psk_key_exchange_modes:0:0x01", R_PSK_DECODE, ANSWER_ALERT, "decode_error", NULL},
+    {SD_ROLE_SERVER, "modes-length-long", "whose psk_key_exchange_modes list length promises 3 modes of 1",
+     "flip-ext=psk_key_exchange_modes:0:0x02", R_PSK_DECODE, ANSWER_ALERT, "decode_error", NULL},
+    /* Well formed, but the binder does not validate. */
+    {SD_ROLE_SERVER, "binder-first-byte", "whose binder's first byte is flipped",
+     "flip-ext=pre_shared_key:-32:0x01", R_PSK_BINDER, ANSWER_ALERT, "decrypt_error", NULL},
+    {SD_ROLE_SERVER, "binder-middle-byte", "whose binder's middle byte is flipped",
+     "flip-ext=pre_shared_key:-16:0x01", R_PSK_BINDER, ANSWER_ALERT, "decrypt_error", NULL},
+    {SD_ROLE_SERVER, "binder-48-bytes", "whose binder is 48 bytes for a SHA-256 PSK", "binder-length=48",
+     R_PSK_BINDER, ANSWER_ALERT, "decrypt_error", NULL},
+    {SD_ROLE_SERVER, "binder-255-bytes", "whose binder is 255 bytes", "binder-length=255", R_PSK_BINDER,
+     ANSWER_ALERT, "decrypt_error", NULL},
+    /* A ticket the server cannot open: ignored, a full handshake. */
+    {SD_ROLE_SERVER, "ticket-last-byte", "whose ticket's last byte is flipped",
+     "flip-ext=pre_shared_key:-40:0x01", R_PSK_DECLINE, ANSWER_FULL, NULL, NULL},
+    {SD_ROLE_SERVER, "ticket-middle-byte", "whose ticket's middle byte is flipped",
+     "flip-ext=pre_shared_key:middle:0x01", R_PSK_DECLINE, ANSWER_FULL, NULL, NULL},
+    /* The only mode listed is none the RFC defines (3): no mode to select. */
+    {SD_ROLE_SERVER, "modes-unknown-only", "listing only an unknown PSK key exchange mode",
+     "flip-ext=psk_key_exchange_modes:1:0x02", R_PSK_MODES, ANSWER_FULL, NULL, NULL},
+    /* A wrong age without early data: resume or decline. */
+    {SD_ROLE_SERVER, "age-plus-hours", "whose obfuscated_ticket_age is 2^24 ms off",
+     "flip-ext=pre_shared_key:-39:0x01", R_PSK_AGE, ANSWER_EITHER, NULL, NULL},
+    {SD_ROLE_SERVER, "age-one-ms", "whose obfuscated_ticket_age is 1 ms off",
+     "flip-ext=pre_shared_key:-36:0x01", R_PSK_AGE, ANSWER_EITHER, NULL, NULL},
+    {SD_ROLE_SERVER, "age-low-byte", "whose obfuscated_ticket_age's low byte is inverted",
+     "flip-ext=pre_shared_key:-36:0xff", R_PSK_AGE, ANSWER_EITHER, NULL, NULL},
+    /* The ServerHello's pre_shared_key (selected_identity, a uint16): out
+     * of the client's range of one identity, or not two bytes. */
+    {SD_ROLE_CLIENT, "selected-identity-1", "selecting identity 1 of one", "flip-ext=pre_shared_key:1:0x01",
+     R_PSK_SELECTED_IDENTITY, ANSWER_ALERT, "illegal_parameter", note_unknown_psk_identity},
+    {SD_ROLE_CLIENT, "selected-identity-256", "selecting identity 256 of one",
+     "flip-ext=pre_shared_key:0:0x01", R_PSK_SELECTED_IDENTITY, ANSWER_ALERT, "illegal_parameter",
+     note_unknown_psk_identity},
+    {SD_ROLE_CLIENT, "selected-identity-65535", "selecting identity 65535 of one",
+     "flip-ext=pre_shared_key:0:0xff flip-ext=pre_shared_key:1:0xff", R_PSK_SELECTED_IDENTITY, ANSWER_ALERT,
+     "illegal_parameter", note_unknown_psk_identity},
+    {SD_ROLE_CLIENT, "selected-identity-one-byte", "whose pre_shared_key is one byte",
+     "drop-ext=pre_shared_key add-ext=pre_shared_key:00", R_DECODE, ANSWER_ALERT, "decode_error", NULL},
+    {SD_ROLE_CLIENT, "selected-identity-three-bytes", "whose pre_shared_key is three bytes",
+     "drop-ext=pre_shared_key add-ext=pre_shared_key:000000", R_DECODE, ANSWER_ALERT, "decode_error", NULL},
+};
+
+void gen_psk_fields(gen *g, const honest *h) {
+    char title[400], expect[64];
+    for (size_t i = 0; i < sizeof psk_cases / sizeof psk_cases[0] && g->ok; i++) {
+        const psk_case *c = &psk_cases[i];
+        if (c->target != h->target) continue;
+        bool server = h->target == SD_ROLE_SERVER;
+        snprintf(title, sizeof title, "%s %s a %s %s", gen_who(h),
+                 c->answer == ANSWER_ALERT  ? "refuses"
+                 : c->answer == ANSWER_FULL ? "makes a full handshake on"
+                                            : "resumes or makes a full handshake on",
+                 server ? "PSK offer" : "ServerHello", c->what);
+        if (c->answer == ANSWER_ALERT)
+            snprintf(expect, sizeof expect, "alert %s", c->alert);
+        else
+            snprintf(expect, sizeof expect, "complete");
+        char detail[96];
+        snprintf(detail, sizeof detail, "%s.psk-%s", server ? "client-hello" : "server-hello", c->detail);
+        gen_begin(g, "gen-malformed", h, detail, title, c->r, expect, c->note, "psk-fields");
+        gen_put_first_connection(g, h);
+        if (!server) {
+            sd_buf_appendf(&g->text, "expect ClientHello\nsend ServerHello %s\n", c->mutation);
+            gen_finish(g, "gen-malformed");
+            continue;
+        }
+        sd_buf_appendf(&g->text, "send ClientHello %s\n", c->mutation);
+        if (c->answer != ANSWER_ALERT) {
+            /* RFC 8446 §2.2: a full handshake has the server's
+             * certificate flight; a resumed one does not. */
+            const char *full = c->answer == ANSWER_FULL ? "" : " if-full";
+            sd_buf_appendf(&g->text,
+                           "expect ServerHello psk=%s\nexpect EncryptedExtensions\nexpect Certificate%s\n"
+                           "expect CertificateVerify%s\nexpect Finished\nsend Finished\n",
+                           c->answer == ANSWER_FULL ? "none" : "0|none", full, full);
+            gen_put_ping(g);
+        }
+        gen_finish(g, "gen-malformed");
+    }
+}
