@@ -177,7 +177,7 @@ static void event_word(const sd_outcome *o, const sd_event *e, char *buf, size_t
 /* Where the two runs part (sd_ladders_part): the last message the driver
  * gave both before their ladders differ, the input one of them answered
  * otherwise, and how many handshake messages the driver, then the target,
- * had sent before it ("hs=1/1": after one ClientHello of the driver's and
+ * had sent before it in that connection ("hs=1/1": after one ClientHello of the driver's and
  * the target's HelloRetryRequest). "on=start" when they differ before the
  * driver said anything. */
 void sd_finding_parting(const sd_outcome *model, const sd_outcome *boringssl, char *buf, size_t len) {
@@ -190,10 +190,14 @@ void sd_finding_parting(const sd_outcome *model, const sd_outcome *boringssl, ch
             break;
         }
     }
+    /* Counted within the connection of that input, so that a difference
+     * at the start of connection 2 reads as one at the start of a
+     * connection ("hs=0/1"), and the entries written for it hold. */
     unsigned from_driver = 0, from_target = 0;
+    uint8_t connection = input < model->n_events ? model->events[input].connection : 0;
     for (size_t i = 0; i < input && i < common; i++) {
         const sd_event *e = &model->events[i];
-        if (e->kind != SD_EVENT_HANDSHAKE) continue;
+        if (e->kind != SD_EVENT_HANDSHAKE || e->connection != connection) continue;
         if (e->from == SD_FROM_PEER)
             from_driver++;
         else
