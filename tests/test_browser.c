@@ -135,13 +135,15 @@ static void page_shows_the_run(void **state) {
     /* A slice of the default set (hand-written and generated), so the page
      * is quick to render; the page code is the same for any size. With the
      * default run's baseline, as scripts/conform.sh runs it: the slice holds
-     * BoringSSL's known RFC deviations (XFAIL). */
+     * BoringSSL's known RFC deviations (XFAIL). Under 200 cells that are not
+     * a PASS: the link check clicks each, and Chromium ignores a page's
+     * location changes past 200 in 10 s (its navigation flood guard). */
     const char *src = getenv("SHAKEDOWN_SOURCE_DIR");
     assert_non_null(src);
     char baseline[600];
     snprintf(baseline, sizeof baseline, "%s/scenarios/known-failures.txt", src);
-    char *const conform[] = {(char *)bin, "conform",  "--out",      run_dir,  "-q",
-                             "--filter",  "finished", "--baseline", baseline, NULL};
+    char *const conform[] = {(char *)bin, "conform", "--out",      run_dir,  "-q",
+                             "--filter",  "record",  "--baseline", baseline, NULL};
     int rc = run_to_file(conform, out, err, 120);
     if (rc != 0) fprintf(stderr, "conform exited %d:\n%s\n", rc, slurp(err));
     assert_int_equal(rc, 0);
@@ -326,8 +328,12 @@ static void every_non_pass_cell_opens_its_ladder(void **state) {
     size_t n_non_pass = 0, i;
     json_t *r;
     json_array_foreach(json_object_get(root, "results"), i, r) {
+        if (strcmp(json_string_value(json_object_get(r, "verdict")), "PASS") != 0) n_non_pass++;
+    }
+    if (n_non_pass >= 200)
+        fail_msg("%zu cells are not a PASS: keep the slice under 200 (see page_shows_the_run)", n_non_pass);
+    json_array_foreach(json_object_get(root, "results"), i, r) {
         if (strcmp(json_string_value(json_object_get(r, "verdict")), "PASS") == 0) continue;
-        n_non_pass++;
         char want[512];
         snprintf(want, sizeof want, "\n%s/%s %zu\n", json_string_value(json_object_get(r, "scenario")),
                  json_string_value(json_object_get(r, "stack")),
