@@ -674,7 +674,7 @@ static void check_config(const sd_scenario *s, void *ctx) {
     sd_fuzz_setup_apply(&setup, &fuzz);
     if (conform.target_role != fuzz.target_role || conform.version != fuzz.version ||
         conform.cipher_suite != fuzz.cipher_suite || conform.client_auth != fuzz.client_auth ||
-        conform.session_tickets != fuzz.session_tickets ||
+        conform.session_tickets != fuzz.session_tickets || conform.early_data != fuzz.early_data ||
         conform.tls12_announce_ticket != fuzz.tls12_announce_ticket ||
         conform.target_min_version != fuzz.target_min_version ||
         conform.target_max_version != fuzz.target_max_version ||

@@ -324,7 +324,7 @@ static void test_rejects(void **state) {
     expect_reject((const uint8_t *)"SDT\x02\x89\x00", 6, "unknown action kind 137");
     expect_reject((const uint8_t *)"SDT\x01\x00\x01\x01\x0b", 8,
                   "mutation kind 11 needs binary trace version 2");
-    expect_reject((const uint8_t *)"SDT\x02\x00\x01\x01\x1d", 8, "unknown mutation kind 29");
+    expect_reject((const uint8_t *)"SDT\x02\x00\x01\x01\x1f", 8, "unknown mutation kind 31");
     /* session-id: a length its one-byte prefix cannot say; flip-ext cut
      * short after its extension type and after its offset */
     {
@@ -599,6 +599,8 @@ static const struct {
     {SD_MUT_BINDERS, "binders", SD_MUT_ARG_U8, 4},
     {SD_MUT_PSK_IDENTITIES, "psk-identities", SD_MUT_ARG_U8, 4},
     {SD_MUT_ADD_SUITE, "add-suite", SD_MUT_ARG_U16, 2},
+    {SD_MUT_EARLY_DATA, "early-data", SD_MUT_ARG_NONE, 4},
+    {SD_MUT_REPLAY, "replay", SD_MUT_ARG_NONE, 4},
 };
 #define N_HISTORICAL (sizeof historical / sizeof historical[0])
 
@@ -763,7 +765,7 @@ static void test_unknown_mutation_lists_every_name(void **state) {
         if (!strstr(err, word)) fail_msg("\"%s\" not in: %s", word, err);
     }
     assert_non_null(strstr(err, "body=, flip="));
-    assert_non_null(strstr(err, " or psk-not-last)"));
+    assert_non_null(strstr(err, " or replay)"));
 }
 
 /* --- Version 3: the setup --------------------------------------------------- */
@@ -787,7 +789,8 @@ static bool setup_equal(const sd_fuzz_setup *a, const sd_fuzz_setup *b) {
            strcmp(a->client_credential, b->client_credential) == 0 &&
            strcmp(a->target_client_credential, b->target_client_credential) == 0 &&
            a->client_auth == b->client_auth && a->session_tickets == b->session_tickets &&
-           a->announce_ticket == b->announce_ticket && a->n_groups == b->n_groups &&
+           a->announce_ticket == b->announce_ticket && a->early_data == b->early_data &&
+           a->n_groups == b->n_groups &&
            memcmp(a->groups, b->groups, a->n_groups * sizeof a->groups[0]) == 0 &&
            strcmp(a->staple, b->staple) == 0 && a->min_version == b->min_version &&
            a->max_version == b->max_version;
@@ -979,7 +982,7 @@ static void test_setup_rejects(void **state) {
     expect_reject((const uint8_t *)"SDT\x03\x00\x03\x04\x00\x00\x00\x00\x00\x00\x00\x09", 15, "9 groups");
     expect_reject((const uint8_t *)"SDT\x03\x00\x03\x04\x00\x00\x00\x00\x00\x00\x00\x01\x00", 16,
                   "a group of the setup");
-    expect_reject((const uint8_t *)"SDT\x03\x00\x03\x04\x00\x00\x00\x10\x00\x00\x00", 14,
+    expect_reject((const uint8_t *)"SDT\x03\x00\x03\x04\x00\x00\x00\x20\x00\x00\x00", 14,
                   "unknown setup flag bits");
     /* the versions flag (bit 3): cut short, 0 (one encoding: no range is
      * the flag clear), TLS 1.1, backwards */

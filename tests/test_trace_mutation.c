@@ -146,7 +146,7 @@ static void test_reaches_every_mutation_kind(void **state) {
     bool session_id_33 = false, session_id_long = false, session_id_empty = false;
     bool flip_ext_cookie = false, flip_ext_last = false, premaster_rolled_back = false;
     bool random_sentinel12 = false, random_sentinel11 = false, random_whole = false;
-    for (unsigned seed = 0; seed < 1500; seed++) {
+    for (unsigned seed = 0; seed < 3000; seed++) {
         uint8_t data[MAX_SIZE] = {0xff};
         size_t n = sd_trace_mutate(data, 1, sizeof data, seed);
         for (int round = 0; round < 6 && n; round++)

@@ -224,7 +224,9 @@ static void collect(driver *d) {
     sd_buf_free(&bytes);
 
     sd_rl_event ev;
-    while (d->q_len < MAX_QUEUE && sd_rl_next(&d->rl, &ev) != SD_RL_NONE) {
+    size_t in_before;
+    while (d->q_len < MAX_QUEUE && (in_before = d->rl.in.len, sd_rl_next(&d->rl, &ev) != SD_RL_NONE)) {
+        if (ev.kind == SD_RL_HANDSHAKE) d->early_skipping = false;
         target_event *q = &d->queue[(d->q_head + d->q_len++) % MAX_QUEUE];
         memset(q, 0, sizeof(*q));
         q->kind = ev.kind;
@@ -311,6 +313,14 @@ static void collect(driver *d) {
                 add_event(d, SD_FROM_TARGET, SD_EVENT_APPDATA, 0, 0, ev.protected_record, false);
             break;
         case SD_RL_ERROR:
+            /* RFC 8446 §4.2.10: 0-RTT the driver as server refused is
+             * skipped, records that do not open under the handshake keys,
+             * up to 16 KiB (as the model and BoringSSL skip). */
+            if (d->early_skipping && d->role == SD_ROLE_SERVER && ev.alert_to_send == SD_bad_record_mac &&
+                (d->early_skipped += in_before > d->rl.in.len ? in_before - d->rl.in.len : 0) <= 16384) {
+                d->q_len--;
+                continue;
+            }
             /* A record we cannot read: usually one protected under keys the
              * driver does not share, because the trace broke the key
              * exchange. Stop reading; the target's status tells the rest. */
@@ -437,10 +447,15 @@ static bool is_body_edit(sd_mutation_kind kind) {
 }
 
 static void do_send_handshake(driver *d, const sd_action *a) {
+    driver_end_refused_early_data(d);
     sd_buf body, msg;
     sd_buf_init(&body);
     sd_buf_init(&msg);
     driver_build_body(d, a, &body);
+    /* replay: the last connection's first ClientHello, as it went out. */
+    if (a->msg_type == SD_ClientHello && d->role == SD_ROLE_CLIENT &&
+        driver_find_mutation(a, SD_MUT_REPLAY) && !driver_replay_client_hello(d, &body))
+        d->deviation_not_made = true;
     /* A TLS 1.2 ServerHello the mutations made unparseable (a repeated
      * extension) still sets the suite and random: the honest one's. */
     sd_buf honest;
@@ -1292,6 +1307,7 @@ void sd_run_config_apply_scenario(sd_run_config *cfg, const sd_scenario *s) {
     cfg->cipher_suite = s->cipher_suite;
     cfg->client_auth = s->client_auth;
     cfg->session_tickets = s->session_tickets;
+    cfg->early_data = s->early_data;
     cfg->target_groups = s->n_groups ? s->groups : NULL;
     cfg->n_target_groups = s->n_groups;
     cfg->staple = s->staple[0] ? s->staple : NULL;
@@ -1349,6 +1365,10 @@ void sd_driver_run(const sd_trace *trace, const sd_run_config *cfg, sd_outcome *
         .n_groups = cfg->n_target_groups,
         .client_auth = cfg->target_role == SD_ROLE_SERVER ? cfg->client_auth : SD_CLIENT_AUTH_NONE,
         .session_tickets = cfg->session_tickets,
+        .max_early_data = cfg->early_data && cfg->target_role == SD_ROLE_SERVER ? SD_EARLY_DATA_MAX : 0,
+        .early_data = cfg->early_data && cfg->target_role == SD_ROLE_CLIENT
+                          ? sd_span_of((const uint8_t *)SD_EARLY_DATA_TEXT, strlen(SD_EARLY_DATA_TEXT))
+                          : sd_span_of(NULL, 0),
         .request_ocsp = cfg->target_role == SD_ROLE_CLIENT && cfg->staple != NULL,
         .max_handshake_message = cfg->max_handshake_message,
         .max_post_handshake_message = cfg->max_post_handshake_message,
@@ -1372,6 +1392,7 @@ void sd_driver_run(const sd_trace *trace, const sd_run_config *cfg, sd_outcome *
     driver_session session;
     memset(&session, 0, sizeof session);
     sd_buf_init(&session.ticket);
+    sd_buf_init(&session.replay_hello);
     d.session = &session;
     sd_session_cache *cache = NULL;
     sd_buf resume;
@@ -1477,5 +1498,8 @@ void sd_driver_run(const sd_trace *trace, const sd_run_config *cfg, sd_outcome *
     OPENSSL_cleanse(session.psk, sizeof session.psk);
     OPENSSL_cleanse(session.master12, sizeof session.master12);
     sd_buf_free(&session.ticket);
+    sd_buf_free(&session.replay_hello);
+    OPENSSL_cleanse(&session.replay_share, sizeof session.replay_share);
+    OPENSSL_cleanse(session.replay_psk, sizeof session.replay_psk);
     out->elapsed_ms = sd_now_ms() - start;
 }

@@ -14,6 +14,10 @@
 #include "trace/fuzz_input.h"
 #include "trace/trace.h"
 
+/* What a client under test sends as 0-RTT data with `early-data: on`; a
+ * server echoes it once its handshake is done, as it echoes every read. */
+#define SD_EARLY_DATA_TEXT "early data\n"
+
 typedef struct {
     const sd_target_ops *stack; /* the target to run against */
     sd_role target_role;        /* role of the stack under test */
@@ -49,6 +53,12 @@ typedef struct {
     size_t n_target_groups;
     /* Server under test: issue session tickets (`session-tickets: issue`). */
     bool session_tickets;
+    /* `early-data: on` (RFC 8446 §4.2.10): a server under test issues
+     * tickets allowing 0-RTT and accepts it (sd_target_config.max_early_data
+     * SD_EARLY_DATA_MAX); a client under test sends SD_EARLY_DATA_TEXT as
+     * early data; the driver as server issues tickets with early_data
+     * (max_early_data_size SD_EARLY_DATA_MAX) and accepts 0-RTT. */
+    bool early_data;
     /* Client under test: the fixture PKI's <staple>.der (a scenario's
      * `staple:`), an OCSP response the driver, as the server, staples when
      * the client asks with status_request (RFC 6066 §8): in TLS 1.3 in the

@@ -89,17 +89,42 @@ static void derive_handshake(driver *d, const uint8_t *ecdhe, size_t ecdhe_len) 
     if (!d->suite || !sd_rl_transcript_hash(&d->rl, d->suite, hash)) return;
     /* §7.1: a resumed handshake's Early Secret is from the PSK; a full
      * one's from zeros. */
-    bool psk = d->psk_accepted && d->session && d->session->suite;
-    if (!sd_ks_init(&d->ks, d->suite, psk ? d->session->psk : NULL, psk ? d->session->suite->hash_len : 0) ||
+    bool client = d->role == SD_ROLE_CLIENT;
+    const sd_suite *psk_suite = client ? d->offer_suite : d->session ? d->session->suite : NULL;
+    const uint8_t *psk_bytes = client ? d->offer_psk : d->session ? d->session->psk : NULL;
+    bool psk = d->psk_accepted && psk_suite;
+    if (!sd_ks_init(&d->ks, d->suite, psk ? psk_bytes : NULL, psk ? psk_suite->hash_len : 0) ||
         !sd_ks_handshake(&d->ks, ecdhe, ecdhe_len, hash))
         return;
     d->have_handshake_secrets = true;
     report_secret(d, "CLIENT_HANDSHAKE_TRAFFIC_SECRET", d->ks.client_handshake_traffic);
     report_secret(d, "SERVER_HANDSHAKE_TRAFFIC_SECRET", d->ks.server_handshake_traffic);
-    bool client = d->role == SD_ROLE_CLIENT;
-    set_record_keys(d, &d->rl.write,
-                    client ? d->ks.client_handshake_traffic : d->ks.server_handshake_traffic);
-    set_record_keys(d, &d->rl.read, client ? d->ks.server_handshake_traffic : d->ks.client_handshake_traffic);
+    /* §4.2.10: 0-RTT goes on under the early keys until the server says
+     * whether it reads them (EncryptedExtensions); a ServerHello without
+     * the PSK has refused them already. */
+    if (client && d->early_writing && !psk) d->early_refused = true;
+    if (!client || !d->early_writing)
+        set_record_keys(d, &d->rl.write,
+                        client ? d->ks.client_handshake_traffic : d->ks.server_handshake_traffic);
+    if (client || !d->early_reading)
+        set_record_keys(d, &d->rl.read,
+                        client ? d->ks.server_handshake_traffic : d->ks.client_handshake_traffic);
+}
+
+/* §7.1: client_early_traffic_secret = Derive-Secret(Early Secret, "c e
+ * traffic", ClientHello), the transcript holding the ClientHello alone;
+ * false if it cannot be made. */
+static bool derive_early(driver *d, const sd_suite *suite, const uint8_t *psk) {
+    sd_key_schedule early;
+    uint8_t hash[SD_MAX_HASH_LEN];
+    bool ok = suite && sd_ks_init(&early, suite, psk, suite->hash_len) &&
+              sd_rl_transcript_hash(&d->rl, suite, hash) &&
+              sd_derive_secret(suite->md(), early.early_secret, "c e traffic", hash, d->client_early_traffic);
+    OPENSSL_cleanse(&early, sizeof early);
+    if (ok && d->cfg->on_secret)
+        d->cfg->on_secret(d->cfg->observer_ctx, "CLIENT_EARLY_TRAFFIC_SECRET", d->client_random,
+                          d->client_early_traffic, suite->hash_len);
+    return ok;
 }
 
 /* After the server's Finished is in the transcript (§7.1). */
@@ -405,6 +430,12 @@ void driver_offer_psk13(driver *d, const sd_action *a, sd_buf *body) {
         last_start = exts.len;
         sd_build_extension(&exts, type, ext);
     }
+    /* early-data: §4.2.10 "it MUST supply both the "pre_shared_key" and
+     * "early_data" extensions", the first before the last. */
+    if (driver_find_mutation(a, SD_MUT_EARLY_DATA)) {
+        last_start = exts.len;
+        sd_build_extension(&exts, SD_early_data, sd_span_of(NULL, 0));
+    }
     sd_buf tail;
     sd_buf_init(&tail);
     if (not_last && exts.len) {
@@ -446,6 +477,8 @@ void driver_offer_psk13(driver *d, const sd_action *a, sd_buf *body) {
         sd_buf_append_span(body, sd_buf_span(&out));
         d->psk_offered = true;
         d->psk_identities = n_ids;
+        d->offer_suite = s->suite;
+        memcpy(d->offer_psk, s->psk, sizeof d->offer_psk);
     }
     OPENSSL_cleanse(binder, sizeof binder);
     sd_buf_free(&truncated);
@@ -477,9 +510,8 @@ static bool find_psk_binders(sd_span body, size_t *binders_at, size_t *ext_end) 
 }
 
 void driver_rebind_psk13(driver *d, sd_span built, sd_buf *body) {
-    driver_session *s = d->session;
     size_t built_at, built_end, at, end;
-    if (!d->psk_offered || !s || !s->suite || !find_psk_binders(built, &built_at, &built_end) ||
+    if (!d->psk_offered || !d->offer_suite || !find_psk_binders(built, &built_at, &built_end) ||
         !find_psk_binders(sd_buf_span(body), &at, &end))
         return;
     /* Binders a mutation edited (flip-ext=pre_shared_key:last, ...) are
@@ -494,8 +526,8 @@ void driver_rebind_psk13(driver *d, sd_span built, sd_buf *body) {
     sd_buf_append(&truncated, header, sizeof header);
     sd_buf_append(&truncated, body->data, at);
     uint8_t binder[SD_MAX_HASH_LEN];
-    size_t hash_len = s->suite->hash_len;
-    if (!truncated.failed && psk_binder13(s->suite, s->psk, sd_buf_span(&d->rl.transcript.bytes),
+    size_t hash_len = d->offer_suite->hash_len;
+    if (!truncated.failed && psk_binder13(d->offer_suite, d->offer_psk, sd_buf_span(&d->rl.transcript.bytes),
                                           sd_buf_span(&truncated), binder)) {
         /* The list as built: entries of one length each (binder-length=),
          * each the honest HMAC cut or followed by zeros. */
@@ -529,6 +561,9 @@ void driver_on_target_handshake(driver *d, const sd_handshake_msg *msg) {
         if (sd_server_hello_is_hrr(&sh)) {
             uint16_t group = 0;
             sd_span body;
+            /* §4.2.10: a HelloRetryRequest refuses the 0-RTT; the second
+             * ClientHello goes in the clear. */
+            if (d->early_writing) d->early_refused = true;
             if (d->suite && !sd_transcript_replace_with_message_hash(&d->rl.transcript, d->suite->md()))
                 driver_harness_failed(d, "cannot hash ClientHello1 into the transcript");
             sd_transcript_add(&d->rl.transcript, msg->whole);
@@ -556,8 +591,8 @@ void driver_on_target_handshake(driver *d, const sd_handshake_msg *msg) {
          * expressed as a (0-based) index into the identities in the
          * client's "OfferedPsks.identities" list"; the PSK's hash must be
          * the suite's (§4.2.11: "compatible"). */
-        d->psk_accepted = d->psk_offered && d->suite && d->session->suite &&
-                          d->session->suite->md() == d->suite->md() &&
+        d->psk_accepted = d->psk_offered && d->suite && d->offer_suite &&
+                          d->offer_suite->md() == d->suite->md() &&
                           sd_extensions_find(sh.extensions, SD_pre_shared_key, &body) && body.len == 2 &&
                           ((size_t)body.data[0] << 8 | body.data[1]) < d->psk_identities;
         sd_key_share_entry ks;
@@ -584,6 +619,20 @@ void driver_on_target_handshake(driver *d, const sd_handshake_msg *msg) {
         d->session_id_len = ch.legacy_session_id.len;
         remember_offer(d, &ch);
         d->psk_selected = find_issued_ticket13(d, &ch);
+        /* §4.2.10: the driver reads 0-RTT offered with the ticket it issued
+         * as the first identity, when the run allows it (`early-data:
+         * on`); its EncryptedExtensions as sent decide (driver_on_sent_handshake). */
+        sd_span early;
+        d->early_reading = false;
+        if (d->cfg->early_data && d->psk_selected == 0 && d->session->suite &&
+            sd_extensions_find(ch.extensions, SD_early_data, &early) &&
+            derive_early(d, d->session->suite, d->session->psk)) {
+            if (!sd_record_keys_set(&d->rl.read, d->session->suite, d->client_early_traffic))
+                driver_harness_failed(d, "cannot install early traffic keys");
+            d->early_reading = true;
+        } else if (sd_extensions_find(ch.extensions, SD_early_data, &early)) {
+            d->early_skipping = true;
+        }
         sd_span body, entries;
         /* Take the first share in a group we support. */
         sd_buf_reset(&d->peer_share);
@@ -612,6 +661,22 @@ void driver_on_target_handshake(driver *d, const sd_handshake_msg *msg) {
     }
     if (msg->type == SD_NewSessionTicket) return keep_ticket13(d, msg->body);
     sd_transcript_add(&d->rl.transcript, msg->whole);
+    if (d->role == SD_ROLE_CLIENT && msg->type == SD_EncryptedExtensions && d->early_writing) {
+        /* §4.2.10: an early_data extension accepts the 0-RTT; without one
+         * the client's next flight goes under the handshake keys. */
+        sd_span exts, early;
+        bool accepted = sd_parse_encrypted_extensions(msg->body, &exts, &alert) &&
+                        sd_extensions_find(exts, SD_early_data, &early);
+        if (!accepted) d->early_refused = true;
+        return;
+    }
+    if (d->role == SD_ROLE_SERVER && msg->type == SD_EndOfEarlyData && d->early_reading) {
+        /* §4.5: after EndOfEarlyData the client writes under its handshake
+         * keys. */
+        d->early_reading = false;
+        if (d->have_handshake_secrets) set_record_keys(d, &d->rl.read, d->ks.client_handshake_traffic);
+        return;
+    }
     if (msg->type != SD_Finished) return;
     if (d->role == SD_ROLE_CLIENT) {
         /* The server's Finished: application secrets, and the server's
@@ -674,6 +739,50 @@ void driver_on_sent_handshake(driver *d, const sd_action *a, sd_span sent, sd_sp
             for (size_t i = 1; i < modes.len && i <= modes.data[0]; i++)
                 if (modes.data[i] == 0) d->offered_psk_ke = true;
     }
+    sd_span early;
+    if (a->msg_type == SD_ClientHello && !server && d->psk_offered && d->target_hrrs == 0 &&
+        sd_parse_client_hello(sent, &sent_hello, &parse_alert) &&
+        sd_extensions_find(sent_hello.extensions, SD_early_data, &early)) {
+        /* §4.2.10, §7.1: 0-RTT follows, under client_early_traffic_secret. */
+        if (derive_early(d, d->offer_suite, d->offer_psk) &&
+            sd_record_keys_set(&d->rl.write, d->offer_suite, d->client_early_traffic))
+            d->early_writing = true;
+        else
+            driver_harness_failed(d, "cannot install early traffic keys");
+    }
+    if (a->msg_type == SD_ClientHello && !server && !d->first_hello_kept && d->session) {
+        /* What a `replay` in the next connection sends again (RFC 8446 §8). */
+        driver_session *s = d->session;
+        d->first_hello_kept = true;
+        sd_buf_reset(&s->replay_hello);
+        sd_buf_append_span(&s->replay_hello, sent);
+        memcpy(s->replay_random, d->client_random, SD_RANDOM_LEN);
+        memcpy(s->replay_session_id, d->session_id, d->session_id_len);
+        s->replay_session_id_len = d->session_id_len;
+        s->replay_share = d->share;
+        s->replay_psk_offered = d->psk_offered;
+        s->replay_psk_identities = d->psk_identities;
+        s->replay_psk_suite = d->offer_suite;
+        memcpy(s->replay_psk, d->offer_psk, sizeof s->replay_psk);
+    }
+    if (a->msg_type == SD_EndOfEarlyData && !server && d->early_writing) {
+        /* §4.5, §4.2.10: EndOfEarlyData is the last message under the early
+         * keys. */
+        d->early_writing = false;
+        if (d->have_handshake_secrets) set_record_keys(d, &d->rl.write, d->ks.client_handshake_traffic);
+    }
+    if (a->msg_type == SD_EncryptedExtensions && server && d->early_reading) {
+        /* The EncryptedExtensions as sent decide (§4.2.10): without
+         * early_data the 0-RTT is refused, and the records under the early
+         * keys are skipped. */
+        sd_span exts;
+        if (!sd_parse_encrypted_extensions(sent, &exts, &parse_alert) ||
+            !sd_extensions_find(exts, SD_early_data, &early)) {
+            d->early_reading = false;
+            d->early_skipping = true;
+            if (d->have_handshake_secrets) set_record_keys(d, &d->rl.read, d->ks.client_handshake_traffic);
+        }
+    }
     if (a->msg_type == SD_ClientHello && !server && !sends_our_share(d, sent)) {
         /* The trace replaced our key share: the driver cannot derive the
          * target's keys, and must not pretend to. */
@@ -722,4 +831,36 @@ void driver_start_renegotiation(driver *d) {
     sd_rng_bytes(&d->rng, d->client_random, SD_RANDOM_LEN);
     d->have_master = false;
     d->pms_len = 0;
+}
+
+bool driver_replay_client_hello(driver *d, sd_buf *body) {
+    const driver_session *s = d->session;
+    if (!s || s->replay_hello.len == 0 || d->tls12 || d->role != SD_ROLE_CLIENT) return false;
+    /* The same bytes, and the secrets that go with them: the random and
+     * session id the keys and the echo use, the key share's private half,
+     * and the PSK the binder is made with, so that the driver can carry on
+     * whichever way the server answers. */
+    sd_buf_reset(body);
+    sd_buf_append_span(body, sd_buf_span(&s->replay_hello));
+    memcpy(d->client_random, s->replay_random, SD_RANDOM_LEN);
+    memcpy(d->session_id, s->replay_session_id, s->replay_session_id_len);
+    d->session_id_len = s->replay_session_id_len;
+    d->share = s->replay_share;
+    d->psk_offered = s->replay_psk_offered;
+    d->psk_identities = s->replay_psk_identities;
+    d->offer_suite = s->replay_psk_suite;
+    memcpy(d->offer_psk, s->replay_psk, sizeof d->offer_psk);
+    return true;
+}
+
+void driver_end_refused_early_data(driver *d) {
+    if (!d->early_refused || !d->early_writing) return;
+    /* The refusal came while the trace was still sending 0-RTT; the next
+     * handshake message goes as the server now reads: under the handshake
+     * keys, or in the clear after a HelloRetryRequest (§4.2.10). */
+    d->early_refused = d->early_writing = false;
+    if (d->have_handshake_secrets)
+        set_record_keys(d, &d->rl.write, d->ks.client_handshake_traffic);
+    else
+        sd_record_keys_clear(&d->rl.write);
 }

@@ -159,6 +159,17 @@ static bool build_new_session_ticket13(driver *d, sd_buf *body) {
         .ticket = sd_span_of(ticket, sizeof ticket),
         .extensions = sd_span_of(NULL, 0),
     };
+    /* `early-data: on`: the ticket allows 0-RTT (§4.6.1 early_data,
+     * max_early_data_size). */
+    uint8_t early[8] = {SD_early_data >> 8,
+                        SD_early_data & 0xff,
+                        0,
+                        4,
+                        (uint8_t)(SD_EARLY_DATA_MAX >> 24),
+                        (uint8_t)(SD_EARLY_DATA_MAX >> 16),
+                        (uint8_t)(SD_EARLY_DATA_MAX >> 8),
+                        (uint8_t)SD_EARLY_DATA_MAX};
+    if (d->cfg->early_data) t.extensions = sd_span_of(early, sizeof early);
     sd_build_new_session_ticket(body, &t);
     return true;
 }
@@ -217,9 +228,14 @@ static bool build_body13(driver *d, const sd_action *a, sd_buf *body) {
         sd_buf_append(body, &not_requested, 1);
         return true;
     }
-    case SD_EncryptedExtensions:
-        sd_build_encrypted_extensions(body, sd_span_of(NULL, 0));
+    case SD_EncryptedExtensions: {
+        /* §4.2.10: an empty early_data extension accepts the client's 0-RTT,
+         * which the driver reads (driver_keys.c). */
+        static const uint8_t accepting[] = {SD_early_data >> 8, SD_early_data & 0xff, 0, 0};
+        sd_build_encrypted_extensions(body, d->early_reading ? sd_span_of(accepting, sizeof accepting)
+                                                             : sd_span_of(NULL, 0));
         return true;
+    }
     case SD_Certificate:
         /* §4.4.2.1: a server staples its OCSP response to the leaf's entry
          * when the client asked with status_request. */

@@ -68,6 +68,18 @@ typedef struct {
     size_t session_id12_len;
     const sd_tls12_suite *suite12;
     uint8_t master12[48];
+    /* A TLS 1.3 client: the first ClientHello of the last connection as it
+     * went out, and what its keys need (its random, session id, key share,
+     * the PSK it offered), for a `replay` of it (RFC 8446 §8). */
+    sd_buf replay_hello;
+    uint8_t replay_random[SD_RANDOM_LEN];
+    uint8_t replay_session_id[32];
+    size_t replay_session_id_len;
+    sd_key_share replay_share;
+    bool replay_psk_offered;
+    size_t replay_psk_identities;
+    const sd_suite *replay_psk_suite;
+    uint8_t replay_psk[SD_MAX_HASH_LEN];
 } driver_session;
 
 /* The state of one run: the peer's session state (the same an honest peer
@@ -202,6 +214,31 @@ typedef struct {
      * §4.2.9), so a ServerHello that selects the PSK without a key_share is
      * a PSK-only handshake, whose (EC)DHE input is the 0-value (§7.1). */
     bool offered_psk_ke;
+    /* Client, TLS 1.3: the PSK this connection's ClientHello offered, and
+     * its suite (the kept ticket's when it was offered; a replay's own). */
+    const sd_suite *offer_suite;
+    uint8_t offer_psk[SD_MAX_HASH_LEN];
+    /* 0-RTT (RFC 8446 §4.2.10). Client: the ClientHello as sent offered
+     * early data with the PSK, and the driver writes under
+     * client_early_traffic_secret (early_writing) until EndOfEarlyData or
+     * the target's refusal (a HelloRetryRequest, a ServerHello without the
+     * PSK, EncryptedExtensions without early_data). Server: the target's
+     * ClientHello offered it with the ticket the driver issued, as its
+     * first identity, and the driver reads under the early keys
+     * (early_reading) until the target's EndOfEarlyData, or, when its
+     * EncryptedExtensions as sent refuse it, skips what it cannot read
+     * (early_skipping). */
+    bool early_writing, early_reading, early_skipping;
+    /* Client: the target refused the 0-RTT (HelloRetryRequest, ServerHello
+     * without the PSK, EncryptedExtensions without early_data) while the
+     * driver still writes under the early keys: what the trace sends as
+     * early data goes under them, as a client sends it before it reads the
+     * answer; its next handshake message goes under the keys the server
+     * reads (driver_end_refused_early_data). */
+    bool early_refused;
+    size_t early_skipped;
+    uint8_t client_early_traffic[SD_MAX_HASH_LEN];
+    bool first_hello_kept; /* client: this connection's first ClientHello went to replay_hello */
     /* Server, TLS 1.3: the index of the identity of the client's
      * pre_shared_key that is the ticket the driver issued before, -1 for
      * none; its ServerHello then selects it. */
@@ -258,6 +295,13 @@ void driver_keep_issued_ticket13(driver *d, sd_span ticket, sd_span nonce, uint3
 /* TLS 1.2 client, at the end of a connection that completed: keeps the
  * session the server named, to offer in the next (RFC 5246 §7.4.1.2). */
 void driver_keep_session12(driver *d);
+/* `replay` (trace.h): the body becomes the last connection's first
+ * ClientHello, and the driver takes up its random, session id, key share
+ * and PSK. False if there is none to replay. */
+bool driver_replay_client_hello(driver *d, sd_buf *body);
+/* Client: after a refused 0-RTT, the write keys become the handshake's (or
+ * none after a HelloRetryRequest), before a handshake message goes out. */
+void driver_end_refused_early_data(driver *d);
 
 /* --- driver_messages.c: honest message bodies ----------------------------- */
 

@@ -242,6 +242,11 @@ static void on_post_handshake(sd_model *m, const sd_handshake_msg *msg) {
 static void on_handshake_message(sd_model *m, const sd_handshake_msg *msg) {
     m->warning_alerts = 0;
     if (m->phase == PHASE_CONNECTED) return on_post_handshake(m, msg);
+    /* A server reading accepted 0-RTT takes EndOfEarlyData and nothing
+     * else (RFC 8446 §4.5); one that did not accept it has no such step,
+     * and the shapes refuse the message as out of order. */
+    if (m->cfg.role == SD_ROLE_SERVER && m->early_accepted && !m->early_ended)
+        return tls13_on_early_handshake(m, msg);
 
     /* RFC 5246 §7.4.1.1: a HelloRequest "will be ignored by the client if
      * the client is currently negotiating a session" and "MUST NOT be
@@ -420,6 +425,21 @@ void sd_model_feed(sd_model *m, sd_span bytes) {
             break;
         case SD_RL_APPDATA:
             if (skip_early_record(m, &ev, in_before)) break;
+            if (m->cfg.role == SD_ROLE_SERVER && m->early_accepted && !m->early_ended) {
+                /* RFC 8446 §4.6.1: "A server receiving more than
+                 * max_early_data_size bytes of 0-RTT data SHOULD terminate
+                 * the connection with an "unexpected_message" alert"; only
+                 * the Application Data payload counts. */
+                m->early_data_received += ev.data.len;
+                if (m->early_data_received > m->ticket_max_early) {
+                    model_fatal(m, SD_unexpected_message,
+                                "%zu bytes of early data, past max_early_data_size %u",
+                                m->early_data_received, (unsigned)m->ticket_max_early);
+                    break;
+                }
+                sd_buf_append_span(&m->early_echo, ev.data);
+                break;
+            }
             if (m->phase != PHASE_CONNECTED) {
                 /* RFC 8446 §5: application data before the handshake is
                  * done is out of place: "unexpected_message". */
@@ -515,6 +535,7 @@ sd_model *sd_model_new(const sd_target_config *cfg, char *err, size_t err_len) {
     sd_buf_init(&m->ticket);
     sd_buf_init(&m->session_out);
     sd_buf_init(&m->peer_chain12);
+    sd_buf_init(&m->early_echo);
     /* Servers with the same seed share a ticket key, so a ticket from one
      * connection resumes on the next (harness/protocol/target.h). */
     uint8_t digest[32], seed_bytes[8];
@@ -602,6 +623,7 @@ void sd_model_free(sd_model *m) {
     sd_rl_free(&m->rl);
     sd_buf_free(&m->ticket);
     sd_buf_free(&m->session_out);
+    sd_buf_free(&m->early_echo);
     EVP_PKEY_free(m->peer_key);
     EVP_PKEY_free(m->server_key12);
     sd_buf_free(&m->peer_chain12);

@@ -54,10 +54,25 @@ struct sd_model {
     size_t cookie_len;
     bool sent_ccs;
     int ignored_ccs;
-    /* Server: the client offered 0-RTT, which the model never accepts, so
+    /* Server: the client offered 0-RTT and the model did not accept it, so
      * its early data must be skipped (RFC 8446 §4.2.10). */
     bool skipping_early_data;
     size_t early_data_skipped;
+    /* 0-RTT (RFC 8446 §2.3, §4.2.10). Server: early data accepted (the
+     * EncryptedExtensions say so) and read under client_early_traffic_secret
+     * until EndOfEarlyData (early_ended); what it held, echoed once the
+     * handshake is done (the echo contract of protocol/target.h), and how
+     * much, against the ticket's max_early_data_size (§4.6.1). Client:
+     * early data sent after the ClientHello (early_sent) and the server's
+     * answer (early_accepted). */
+    bool early_accepted, early_ended, early_sent;
+    size_t early_data_received;
+    sd_buf early_echo;
+    uint8_t client_early_traffic[SD_MAX_HASH_LEN];
+    uint32_t ticket_max_early; /* server: the selected ticket's max_early_data_size; client: the session's */
+    uint16_t ticket_suite;     /* server: the cipher suite the selected ticket was issued under */
+    uint8_t psk_binder[32];    /* server: the first 32 bytes of the validated binder, the §8.2 record */
+    size_t psk_binder_len;
     bool peer_finished;
 
     /* The signature schemes the peer offered (a server: the ClientHello's;
@@ -189,6 +204,17 @@ bool tls13_check_psk_offer(sd_model *m, const sd_client_hello *ch, sd_span *out_
 bool tls13_select_psk(sd_model *m, sd_span body, sd_span identities, sd_span binders);
 /* Server, after the client's Finished: one NewSessionTicket (RFC 8446 §4.6.1). */
 void tls13_send_session_ticket(sd_model *m);
+/* Server: whether to accept the 0-RTT the ClientHello offers (RFC 8446
+ * §4.2.10, §8.2), once the PSK is chosen; records the ClientHello when it
+ * does. */
+bool tls13_accept_early_data(sd_model *m);
+/* client_early_traffic_secret = Derive-Secret(Early Secret of the PSK, "c e
+ * traffic", ClientHello) (§7.1), into m->client_early_traffic, with the
+ * transcript holding the ClientHello alone. False after a fatal alert. */
+bool tls13_derive_early_secret(sd_model *m, const sd_suite *suite);
+/* Server: a handshake message while 0-RTT is being read (§4.5): only
+ * EndOfEarlyData, which moves the read keys to the handshake's. */
+void tls13_on_early_handshake(sd_model *m, const sd_handshake_msg *msg);
 
 /* --- TLS 1.2 sessions (tls12_session.c), for tls12.c ------------------------ */
 

@@ -49,6 +49,8 @@ static const sd_credential *own_credential(const sd_model *m) {
     return m->cfg.role == SD_ROLE_SERVER ? m->cfg.credential : m->cfg.client_credential;
 }
 
+static void send_ccs_once(sd_model *m);
+
 /* --- ClientHello (client side) -------------------------------------------- */
 
 /* A client's one ClientHello, whatever the versions it offers: with TLS 1.2
@@ -59,14 +61,32 @@ static void send_client_hello(sd_model *m) {
     sd_buf_init(&body);
     /* §4.2.11: the ticket's age in milliseconds plus ticket_age_add. The
      * model's clock does not move within a run, so the age is 0. */
+    /* §4.2.10: 0-RTT only with a ticket that allows it (§4.6.1), and never
+     * in the ClientHello that answers a HelloRetryRequest ("A client MUST
+     * NOT include the "early_data" extension in its followup
+     * ClientHello"). */
+    bool first = m->hrr_suite == 0;
+    bool early = first && m->psk_offered && m->ticket_max_early > 0 && m->cfg.early_data.len > 0;
     sd_psk_identity psk = {sd_buf_span(&m->ticket), m->ticket_age_add,
-                           m->psk_suite ? m->psk_suite->hash_len : 0};
+                           m->psk_suite ? m->psk_suite->hash_len : 0, early};
     sd_msg_client_hello(&body, &m->offer, m->client_random, sd_span_of(m->session_id, m->session_id_len),
                         &m->share, m->cfg.server_name, sd_span_of(m->cookie, m->cookie_len),
                         m->psk_offered ? &psk : NULL);
     if (m->psk_offered) tls13_write_binder(m, &body);
     sd_rl_send_handshake(&m->rl, SD_ClientHello, sd_buf_span(&body));
     sd_buf_free(&body);
+    if (!early || !tls13_derive_early_secret(m, m->psk_suite)) return;
+    /* §D.4: the compatibility CCS goes "immediately after its first
+     * ClientHello" when early data follows; then the early data under
+     * client_early_traffic_secret (§7.1), no more than the ticket allows
+     * (§4.6.1: "The maximum amount of 0-RTT data that the client is allowed
+     * to send when using this ticket"). */
+    send_ccs_once(m);
+    if (!sd_record_keys_set(&m->rl.write, m->psk_suite, m->client_early_traffic))
+        return model_fatal(m, SD_internal_error, "cannot install early traffic keys");
+    size_t n = m->cfg.early_data.len < m->ticket_max_early ? m->cfg.early_data.len : m->ticket_max_early;
+    sd_rl_send(&m->rl, SD_application_data, sd_span_of(m->cfg.early_data.data, n), false, 0);
+    m->early_sent = true;
 }
 
 /* --- ServerHello / HelloRetryRequest (client side) ------------------------- */
@@ -149,6 +169,13 @@ static void on_hello_retry_request(sd_model *m, const model_received *in) {
         return model_fatal(m, SD_illegal_parameter, "HelloRetryRequest would not change the ClientHello");
     }
 
+    /* §4.2.10: a HelloRetryRequest rejects the early data; the second
+     * ClientHello goes in the clear (§5: records before keys are
+     * plaintext). */
+    if (m->early_sent) {
+        m->early_sent = false;
+        sd_record_keys_clear(&m->rl.write);
+    }
     /* §4.4.1: ClientHello1 is replaced by message_hash, then HRR is added. */
     if (!sd_transcript_replace_with_message_hash(&m->rl.transcript, m->suite->md()))
         return model_fatal(m, SD_internal_error, "transcript");
@@ -249,7 +276,12 @@ static void on_server_hello(sd_model *m, const model_received *in) {
     }
     if (!check_key_change_boundary(m)) return;
     if (!set_keys(m, &m->rl.read, m->ks.server_handshake_traffic)) return;
-    set_keys(m, &m->rl.write, m->ks.client_handshake_traffic);
+    /* After 0-RTT the client writes under the early keys until the
+     * EncryptedExtensions say whether the server reads them (§4.2.10). */
+    if (!m->early_sent || !m->psk_accepted) {
+        m->early_sent = false;
+        set_keys(m, &m->rl.write, m->ks.client_handshake_traffic);
+    }
 }
 
 /* --- The encrypted flights (received) --------------------------------------- */
@@ -268,6 +300,12 @@ static void on_encrypted_extensions(sd_model *m, const model_received *in) {
             /* RFC 6066 §3: the server's acknowledgement is empty. */
             if (ext.len != 0)
                 return model_fatal(m, SD_decode_error, "non-empty server_name in EncryptedExtensions");
+        } else if (type == SD_early_data && m->early_sent) {
+            /* §4.2.10: in EncryptedExtensions EarlyDataIndication is Empty;
+             * the server accepts the early data. */
+            if (ext.len != 0)
+                return model_fatal(m, SD_decode_error, "non-empty early_data in EncryptedExtensions");
+            m->early_accepted = true;
         } else if (type == SD_supported_groups) {
             /* §4.2.7: informational only, but must parse. */
             sd_u16_list l;
@@ -280,6 +318,14 @@ static void on_encrypted_extensions(sd_model *m, const model_received *in) {
             return model_fatal(m, SD_unsupported_extension,
                                "EncryptedExtensions carries unrequested extension %u", type);
         }
+    }
+    /* Early data the server did not accept is lost (§4.2.10: the client
+     * "MAY opt to retransmit" it; the model does not, "A TLS implementation
+     * SHOULD NOT automatically resend early data"), and the client's next
+     * flight goes under the handshake keys. */
+    if (m->early_sent && !m->early_accepted) {
+        m->early_sent = false;
+        set_keys(m, &m->rl.write, m->ks.client_handshake_traffic);
     }
 }
 
@@ -450,6 +496,11 @@ static void on_client_finished(sd_model *m, sd_span body, const uint8_t *hash_be
     /* §4.2.9: "Servers SHOULD NOT send NewSessionTicket with
      * tickets that are not compatible with the advertised modes". */
     if (!model_failed(m) && m->cfg.session_tickets && m->client_psk_dhe_ke) tls13_send_session_ticket(m);
+    /* The early data it read, echoed now that the handshake is done (the
+     * echo contract of protocol/target.h). */
+    if (!model_failed(m) && m->early_echo.len && !m->cfg.app_reply.len)
+        sd_rl_send(&m->rl, SD_application_data, sd_buf_span(&m->early_echo), false, 0);
+    sd_buf_reset(&m->early_echo);
 }
 
 static void on_finished(sd_model *m, const model_received *in) {
@@ -649,7 +700,17 @@ static void on_client_hello(sd_model *m, const model_received *in) {
     sd_span share;
     if (!process_client_hello(m, ch, in->body, &share, second)) return;
     sd_span early;
-    m->skipping_early_data = !second && sd_extensions_find(ch->extensions, SD_early_data, &early);
+    bool offers_early = sd_extensions_find(ch->extensions, SD_early_data, &early);
+    /* §4.2.10: "A client MUST NOT include the "early_data" extension in its
+     * followup ClientHello"; §4.1.2 lists "Removing the "early_data"
+     * extension" among the changes the second ClientHello makes, so one
+     * that keeps it is not the ClientHello the retry asked for:
+     * illegal_parameter (§6.2: "a field in the handshake was incorrect"). */
+    if (second && offers_early)
+        return model_fatal(m, SD_illegal_parameter, "early_data in the ClientHello after HelloRetryRequest");
+    m->early_accepted = offers_early && share.data != NULL && tls13_accept_early_data(m);
+    m->skipping_early_data = !second && offers_early && !m->early_accepted;
+    if (m->early_accepted && !tls13_derive_early_secret(m, m->suite)) return;
     /* The server's own choices pick its shape (sequences.c). */
     if (share.data == NULL) {
         /* §4.1.4: no share for the group we want: ask for one. */
@@ -728,7 +789,9 @@ static void send_hello(sd_model *m, bool retry) {
     OPENSSL_cleanse(m->ecdhe, sizeof(m->ecdhe));
     if (!check_key_change_boundary(m)) return;
     if (!set_keys(m, &m->rl.write, m->ks.server_handshake_traffic)) return;
-    set_keys(m, &m->rl.read, m->ks.client_handshake_traffic);
+    /* §4.2.10: accepted early data comes under client_early_traffic_secret,
+     * until EndOfEarlyData (tls13_on_early_handshake). */
+    set_keys(m, &m->rl.read, m->early_accepted ? m->client_early_traffic : m->ks.client_handshake_traffic);
 }
 
 static void send_hello_retry_request(sd_model *m) { send_hello(m, true); }
@@ -736,7 +799,31 @@ static void send_hello_retry_request(sd_model *m) { send_hello(m, true); }
 static void send_server_hello(sd_model *m) { send_hello(m, false); }
 
 static void send_encrypted_extensions(sd_model *m) {
-    sd_rl_send_handshake(&m->rl, SD_EncryptedExtensions, sd_span_of((const uint8_t *)"\0\0", 2));
+    /* §4.2.10: an empty early_data extension accepts the 0-RTT. */
+    static const uint8_t accepting[] = {0, 4, SD_early_data >> 8, SD_early_data & 0xff, 0, 0};
+    sd_span body =
+        m->early_accepted ? sd_span_of(accepting, sizeof accepting) : sd_span_of((const uint8_t *)"\0\0", 2);
+    sd_rl_send_handshake(&m->rl, SD_EncryptedExtensions, body);
+}
+
+void tls13_on_early_handshake(sd_model *m, const sd_handshake_msg *msg) {
+    /* §4.5: the client's EndOfEarlyData comes "after receiving the server
+     * Finished" and before the rest of its flight; §4: "A peer which
+     * receives a handshake message in an unexpected order MUST abort the
+     * handshake with an "unexpected_message" alert". */
+    if (msg->type != SD_EndOfEarlyData) {
+        const char *name = sd_handshake_type_name(msg->type);
+        return model_fatal(m, SD_unexpected_message, "%s received where EndOfEarlyData was expected",
+                           name ? name : "unknown message");
+    }
+    /* §4.5: struct {} EndOfEarlyData; a body is a message that does not
+     * parse (§6.2 decode_error). */
+    if (msg->body.len != 0) return model_fatal(m, SD_decode_error, "EndOfEarlyData with a body");
+    sd_transcript_add(&m->rl.transcript, msg->whole);
+    m->early_ended = true;
+    /* §5.1: no handshake message spans the key change. */
+    if (!check_key_change_boundary(m)) return;
+    set_keys(m, &m->rl.read, m->ks.client_handshake_traffic);
 }
 
 static void send_certificate_request(sd_model *m) {
@@ -806,6 +893,15 @@ static void send_finished(sd_model *m) {
         if (!sd_ks_application(&m->ks, hash)) return model_fatal(m, SD_internal_error, "key schedule failed");
         set_keys(m, &m->rl.write, m->ks.server_application_traffic);
     } else {
+        if (m->early_accepted && !m->early_ended) {
+            /* §4.5: "If the server sent an "early_data" extension in
+             * EncryptedExtensions, the client MUST send an EndOfEarlyData
+             * message after receiving the server Finished", under the early
+             * keys; then the handshake keys (§4.2.10). */
+            sd_rl_send_handshake(&m->rl, SD_EndOfEarlyData, sd_span_of(NULL, 0));
+            m->early_ended = true;
+            if (!set_keys(m, &m->rl.write, m->ks.client_handshake_traffic)) return;
+        }
         send_ccs_once(m);
         write_finished(m, m->ks.client_handshake_traffic);
         if (model_failed(m) || !model_transcript_hash(m, hash)) return;

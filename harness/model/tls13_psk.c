@@ -7,35 +7,42 @@
 #include <openssl/mem.h>
 
 #include "model/model_state.h"
+#include "protocol/session_cache.h"
 #include "wire/handshake.h"
 #include "wire/names.h"
 
 /* --- Tickets and binders ---------------------------------------------------- */
 
 /* A ticket is the server's own sealed state (RFC 8446 §4.6.1 leaves its
- * format to the server): nonce(12) || AES-128-GCM(suite(2) psk_len(1) psk). */
-static void seal_ticket(sd_model *m, const uint8_t *psk, size_t psk_len, sd_buf *out) {
-    uint8_t plain[3 + SD_MAX_HASH_LEN];
+ * format to the server): nonce(12) || AES-128-GCM(suite(2) psk_len(1) psk
+ * max_early_data_size(4)), the last what the ticket allows of 0-RTT
+ * (§4.2.10: the early data's parameters "are those associated with the PSK
+ * in use"). */
+static void seal_ticket(sd_model *m, const uint8_t *psk, size_t psk_len, uint32_t max_early, sd_buf *out) {
+    uint8_t plain[3 + SD_MAX_HASH_LEN + 4];
     plain[0] = (uint8_t)(m->suite->id >> 8);
     plain[1] = (uint8_t)m->suite->id;
     plain[2] = (uint8_t)psk_len;
     memcpy(plain + 3, psk, psk_len);
-    model_seal_ticket(m, plain, 3 + psk_len, out);
+    for (int i = 0; i < 4; i++) plain[3 + psk_len + (size_t)i] = (uint8_t)(max_early >> (24 - 8 * i));
+    model_seal_ticket(m, plain, 3 + psk_len + 4, out);
     OPENSSL_cleanse(plain, sizeof plain);
 }
 
 /* Opens a ticket of ours; false for anything else (a PSK the server does not
  * know is simply not selected, §4.2.11). */
 static bool open_ticket(const sd_model *m, sd_span ticket, const sd_suite **suite, uint8_t *psk,
-                        size_t *psk_len) {
+                        size_t *psk_len, uint32_t *max_early) {
     if (ticket.len < 12 + 16 + 3) return false;
-    uint8_t plain[3 + SD_MAX_HASH_LEN + 16];
+    uint8_t plain[3 + SD_MAX_HASH_LEN + 4 + 16];
     size_t plain_len = 0;
     bool ok = model_open_ticket(m, ticket, plain, sizeof plain, &plain_len);
-    if (!ok || plain_len < 3 || plain[2] > SD_MAX_HASH_LEN || plain_len != 3u + plain[2]) return false;
+    if (!ok || plain_len < 3 || plain[2] > SD_MAX_HASH_LEN || plain_len != 3u + plain[2] + 4u) return false;
     *suite = sd_suite_find((uint16_t)(plain[0] << 8 | plain[1]));
     *psk_len = plain[2];
     memcpy(psk, plain + 3, *psk_len);
+    const uint8_t *e = plain + 3 + *psk_len;
+    *max_early = (uint32_t)e[0] << 24 | (uint32_t)e[1] << 16 | (uint32_t)e[2] << 8 | e[3];
     OPENSSL_cleanse(plain, sizeof plain);
     return *suite != NULL;
 }
@@ -87,15 +94,15 @@ void tls13_write_binder(sd_model *m, sd_buf *body) {
 
 bool tls13_load_session(sd_model *m, sd_span blob) {
     /* The blob written on NewSessionTicket: version 1, suite, PSK,
-     * ticket_age_add, ticket. */
+     * ticket_age_add, ticket, max_early_data_size (0: no 0-RTT). */
     sd_reader r = sd_reader_of(blob);
     uint8_t version = 0, psk_len = 0;
     uint16_t suite = 0;
     sd_span psk, ticket;
     if (!sd_read_u8(&r, &version) || version != 1 || !sd_read_u16(&r, &suite) || !sd_read_u8(&r, &psk_len) ||
         !sd_read_bytes(&r, psk_len, &psk) || !sd_read_u32(&r, &m->ticket_age_add) ||
-        !sd_read_prefixed(&r, 2, &ticket) || ticket.len == 0 || !sd_reader_done(&r) ||
-        !(m->psk_suite = sd_suite_find(suite)) || psk_len != m->psk_suite->hash_len)
+        !sd_read_prefixed(&r, 2, &ticket) || ticket.len == 0 || !sd_read_u32(&r, &m->ticket_max_early) ||
+        !sd_reader_done(&r) || !(m->psk_suite = sd_suite_find(suite)) || psk_len != m->psk_suite->hash_len)
         return false;
     memcpy(m->psk, psk.data, psk_len);
     m->psk_len = psk_len;
@@ -109,6 +116,16 @@ void tls13_on_new_session_ticket(sd_model *m, sd_span body) {
     sd_new_session_ticket t;
     if (!sd_parse_new_session_ticket(body, &t, &alert) || !sd_extensions_check(t.extensions, &alert))
         return model_fatal(m, alert, "malformed NewSessionTicket");
+    /* §4.2.10: in a NewSessionTicket, EarlyDataIndication is uint32
+     * max_early_data_size; §6: a body that does not parse is decode_error. */
+    sd_span early;
+    uint32_t max_early = 0;
+    if (sd_extensions_find(t.extensions, SD_early_data, &early)) {
+        if (early.len != 4)
+            return model_fatal(m, SD_decode_error, "malformed early_data in NewSessionTicket");
+        max_early = (uint32_t)early.data[0] << 24 | (uint32_t)early.data[1] << 16 |
+                    (uint32_t)early.data[2] << 8 | early.data[3];
+    }
     /* §4.6.1: "The value of zero indicates that the ticket should be
      * discarded immediately": not kept, so never offered. */
     if (t.ticket_lifetime == 0) return;
@@ -127,6 +144,7 @@ void tls13_on_new_session_ticket(sd_model *m, sd_span body) {
     sd_buf_u32(&m->session_out, t.ticket_age_add);
     sd_buf_u16(&m->session_out, (uint16_t)t.ticket.len);
     sd_buf_append_span(&m->session_out, t.ticket);
+    sd_buf_u32(&m->session_out, max_early);
     OPENSSL_cleanse(psk, sizeof psk);
 }
 
@@ -211,10 +229,12 @@ bool tls13_select_psk(sd_model *m, sd_span body, sd_span identities, sd_span bin
         const sd_suite *suite;
         uint8_t psk[SD_MAX_HASH_LEN];
         size_t psk_len;
+        uint32_t max_early = 0;
         if (!sd_read_prefixed(&ids, 2, &identity) || !sd_read_u32(&ids, &age)) return true;
         /* §4.2.11: "the server MUST ensure that it selects a compatible PSK
          * (if any) and cipher suite". */
-        if (!open_ticket(m, identity, &suite, psk, &psk_len) || suite->md() != m->suite->md()) continue;
+        if (!open_ticket(m, identity, &suite, psk, &psk_len, &max_early) || suite->md() != m->suite->md())
+            continue;
         sd_reader bs = sd_reader_of(binders);
         sd_span binder = {0};
         for (int j = 0; j <= i; j++) sd_read_prefixed(&bs, 1, &binder);
@@ -239,6 +259,10 @@ bool tls13_select_psk(sd_model *m, sd_span body, sd_span identities, sd_span bin
         }
         m->psk_accepted = true;
         m->psk_index = i;
+        m->ticket_max_early = max_early;
+        m->ticket_suite = suite->id;
+        m->psk_binder_len = binder.len < sizeof m->psk_binder ? binder.len : sizeof m->psk_binder;
+        memcpy(m->psk_binder, binder.data, m->psk_binder_len);
         m->psk_len = psk_len;
         memcpy(m->psk, psk, psk_len);
         OPENSSL_cleanse(psk, sizeof psk);
@@ -258,7 +282,7 @@ void tls13_send_session_ticket(sd_model *m) {
     sd_buf ticket, body;
     sd_buf_init(&ticket);
     sd_buf_init(&body);
-    seal_ticket(m, psk, m->suite->hash_len, &ticket);
+    seal_ticket(m, psk, m->suite->hash_len, m->cfg.max_early_data, &ticket);
     uint8_t age_add[4];
     sd_rng_bytes(&m->rng, age_add, sizeof age_add);
     sd_new_session_ticket nst = {
@@ -269,6 +293,17 @@ void tls13_send_session_ticket(sd_model *m) {
         .ticket = sd_buf_span(&ticket),
         .extensions = sd_span_of(NULL, 0),
     };
+    /* §4.6.1: "early_data ... indicates that the ticket may be used to send
+     * 0-RTT data"; its max_early_data_size is the configured one. */
+    uint8_t early_ext[8] = {SD_early_data >> 8,
+                            SD_early_data & 0xff,
+                            0,
+                            4,
+                            (uint8_t)(m->cfg.max_early_data >> 24),
+                            (uint8_t)(m->cfg.max_early_data >> 16),
+                            (uint8_t)(m->cfg.max_early_data >> 8),
+                            (uint8_t)m->cfg.max_early_data};
+    if (m->cfg.max_early_data) nst.extensions = sd_span_of(early_ext, sizeof early_ext);
     if (ticket.len) {
         sd_build_new_session_ticket(&body, &nst);
         sd_rl_send_handshake(&m->rl, SD_NewSessionTicket, sd_buf_span(&body));
@@ -276,4 +311,52 @@ void tls13_send_session_ticket(sd_model *m) {
     sd_buf_free(&ticket);
     sd_buf_free(&body);
     OPENSSL_cleanse(psk, sizeof psk);
+}
+
+/* --- 0-RTT (RFC 8446 §2.3, §4.2.10, §8) --------------------------------------- */
+
+/* The store of §8.2's ClientHello recording: the run's session cache
+ * (protocol/session_cache.h), which every server of the run shares, under
+ * this name, keyed by the validated binder. */
+static const char kEarlyDataRecord[] = "model 0-RTT";
+
+bool tls13_accept_early_data(sd_model *m) {
+    /* §4.2.10: "In order to accept early data, the server MUST have
+     * accepted a PSK cipher suite and selected the first key offered in the
+     * client's "pre_shared_key" extension. In addition, it MUST verify that
+     * the following values are the same as those associated with the
+     * selected PSK: The TLS version number, The selected cipher suite, The
+     * selected ALPN protocol" (the model negotiates no ALPN, and tickets are
+     * TLS 1.3's alone). A ticket issued without early_data allows none
+     * (§4.6.1), nor does a server not configured for it. */
+    if (!m->cfg.max_early_data || !m->psk_accepted || m->psk_index != 0 || m->ticket_max_early == 0 ||
+        m->ticket_suite != m->suite->id || m->psk_binder_len == 0)
+        return false;
+    /* §8: "The server MUST ensure that any instance of it ... would accept
+     * 0-RTT for the same 0-RTT handshake at most once"; §8.2: record "a
+     * unique value derived from the ClientHello (generally either the random
+     * value or the PSK binder)" and, for a match, "accepts the PSK but
+     * rejects 0-RTT". The key is the binder the server validated ("The
+     * server MUST derive the storage key only from validated sections of the
+     * ClientHello"). Without a store to record in, the model cannot keep
+     * that promise, so it accepts no 0-RTT at all. */
+    struct sd_session_cache *record = m->cfg.session_cache;
+    sd_span key = sd_span_of(m->psk_binder, m->psk_binder_len), seen;
+    if (!record || sd_session_cache_get(record, kEarlyDataRecord, key, &seen)) return false;
+    static const uint8_t accepted = 1;
+    return sd_session_cache_put(record, kEarlyDataRecord, key, sd_span_of(&accepted, 1));
+}
+
+bool tls13_derive_early_secret(sd_model *m, const sd_suite *suite) {
+    const EVP_MD *md = suite->md();
+    sd_key_schedule early;
+    uint8_t hash[SD_MAX_HASH_LEN];
+    unsigned n = 0;
+    const sd_buf *t = &m->rl.transcript.bytes;
+    bool ok = sd_ks_init(&early, suite, m->psk, m->psk_len) &&
+              EVP_Digest(t->data, t->len, hash, &n, md, NULL) &&
+              sd_derive_secret(md, early.early_secret, "c e traffic", hash, m->client_early_traffic);
+    OPENSSL_cleanse(&early, sizeof early);
+    if (!ok) model_fatal(m, SD_internal_error, "cannot derive client_early_traffic_secret");
+    return ok;
 }

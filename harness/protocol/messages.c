@@ -97,6 +97,7 @@ void sd_msg_client_hello(sd_buf *body, const sd_offer *offer, const uint8_t *ran
      * advertised modes", so without it no ticket comes. */
     static const uint8_t modes[] = {1, 1};
     sd_build_extension(&exts, SD_psk_key_exchange_modes, sd_span_of(modes, sizeof modes));
+    if (psk && psk->early_data) sd_build_extension(&exts, SD_early_data, sd_span_of(NULL, 0));
     if (psk) {
         /* §4.2.11: "The "pre_shared_key" extension MUST be the last extension
          * in the ClientHello". */

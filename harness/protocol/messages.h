@@ -55,6 +55,10 @@ typedef struct {
     sd_span identity;        /* the ticket */
     uint32_t obfuscated_age; /* ticket age + ticket_age_add, mod 2^32 */
     size_t binder_len;       /* the PSK's hash length */
+    /* An empty early_data extension goes before pre_shared_key: the client
+     * sends 0-RTT data with this PSK (RFC 8446 §4.2.10: "it MUST supply
+     * both the "pre_shared_key" and "early_data" extensions"). */
+    bool early_data;
 } sd_psk_identity;
 
 /* ClientHello body with the offer's lists, one key share, the cookie if

@@ -103,7 +103,23 @@ typedef struct {
      * make a run buffer 16 MiB; a message over the limit is refused with
      * illegal_parameter (wire/record.c). */
     size_t max_handshake_message, max_post_handshake_message;
+    /* 0-RTT (RFC 8446 §2.3, §4.2.10). Server (TLS 1.3): when non-zero, its
+     * tickets carry the early_data extension with this max_early_data_size
+     * (§4.6.1), and it accepts early data offered with one of them (the
+     * model records each accepted ClientHello in session_cache, §8.2); 0:
+     * tickets without it, and early data is always rejected (skipped).
+     * Stacks that fix the size (BoringSSL: 14336) take any non-zero value as
+     * "on". Client: these bytes are sent as early data when the resumed
+     * session's ticket allows it; empty: no early data. The bytes must
+     * outlive the target. */
+    uint32_t max_early_data;
+    sd_span early_data;
 } sd_target_config;
+
+/* The max_early_data_size (RFC 8446 §4.6.1) of `early-data: on`: BoringSSL's
+ * own, which it does not let a caller change (kMaxEarlyDataAccepted), so
+ * that the model, the driver and BoringSSL allow the same 0-RTT. */
+#define SD_EARLY_DATA_MAX 14336u
 
 /* What a stack does with application data once its handshake is done. The
  * in-process stacks and the shims echo it (above); a stack over TCP does

@@ -67,6 +67,12 @@ typedef struct {
     sd_session_cache *session_cache; /* server: cfg->session_cache */
     sd_span app_reply;               /* cfg->app_reply: sent instead of the echo if set */
     unsigned app_replies;            /* times app_reply went out (sd_target_status) */
+    /* 0-RTT (RFC 8446 §4.2.10). Server: early data read before the
+     * handshake is done, echoed once it is (target.h). Client: the bytes
+     * to send as early data (cfg->early_data), once. */
+    sd_buf early_in;
+    sd_span early_data;
+    bool early_written;
 } bssl_target;
 
 static bssl_target *from_base(sd_target *t) { return (bssl_target *)t; }
@@ -203,22 +209,58 @@ static void fail(bssl_target *t, int ssl_err, const char *what) {
     ERR_clear_error();
 }
 
+/* The handshake is done: BoringSSL holds TLS 1.3 tickets back "until the
+ * server performs a write", so a server writes zero bytes to flush them, as
+ * a server that answers at once would; then the echo of the 0-RTT it read
+ * before (target.h). False after a failure. */
+static bool handshake_completed(bssl_target *t) {
+    t->handshake_done = true;
+    if (t->role == SD_ROLE_SERVER) SSL_write(t->ssl, "", 0);
+    if (t->early_in.len && !t->app_reply.len) {
+        int w = SSL_write(t->ssl, t->early_in.data, (int)t->early_in.len);
+        if (w != (int)t->early_in.len) {
+            fail(t, SSL_get_error(t->ssl, w), "SSL_write (the echo of early data)");
+            return false;
+        }
+    }
+    sd_buf_reset(&t->early_in);
+    return true;
+}
+
 /* Runs libssl as far as the queued input allows: the handshake, then the echo
  * of application data, then the answer to a close_notify. */
 static void drive(bssl_target *t) {
     if (t->failed || t->closed) return;
-    if (!t->handshake_done) {
+    while (!t->handshake_done) {
         ERR_clear_error();
         int r = SSL_do_handshake(t->ssl);
+        if (r == 1 && SSL_in_init(t->ssl)) {
+            /* BoringSSL returns from the handshake into 0-RTT (SSL_in_early_data):
+             * a client writes its early data now, a server reads it below;
+             * the rest of the handshake goes on from the next input. */
+            if (t->role == SD_ROLE_CLIENT && t->early_data.len && !t->early_written) {
+                t->early_written = true;
+                int w = SSL_write(t->ssl, t->early_data.data, (int)t->early_data.len);
+                if (w <= 0) {
+                    fail(t, SSL_get_error(t->ssl, w), "SSL_write (early data)");
+                    return;
+                }
+            }
+            break;
+        }
         if (r == 1) {
-            t->handshake_done = true;
-            /* BoringSSL holds TLS 1.3 tickets back "until the server performs
-             * a write"; a zero-byte write flushes them now, as a server that
-             * answers at once would. */
-            if (t->role == SD_ROLE_SERVER) SSL_write(t->ssl, "", 0);
+            if (!handshake_completed(t)) return;
         } else {
             int e = SSL_get_error(t->ssl, r);
             if (e == SSL_ERROR_WANT_READ) return;
+            /* The server refused the client's 0-RTT: the handshake goes on
+             * without it (BoringSSL's contract for SSL_ERROR_EARLY_DATA_REJECTED;
+             * the data is not sent again, RFC 8446 §4.2.10 "SHOULD NOT
+             * automatically resend early data"). */
+            if (e == SSL_ERROR_EARLY_DATA_REJECTED) {
+                SSL_reset_early_data_reject(t->ssl);
+                continue;
+            }
             /* A close_notify during the handshake ends it too (BoringSSL
              * reports ZERO_RETURN); SSL_shutdown is refused while in init, so
              * there is nothing to answer with. */
@@ -242,6 +284,13 @@ static void drive(bssl_target *t) {
     for (;;) {
         ERR_clear_error();
         int n = SSL_read(t->ssl, buf, (int)sizeof buf);
+        /* The handshake may finish inside SSL_read, after 0-RTT. */
+        if (!t->handshake_done && !SSL_in_init(t->ssl) && !handshake_completed(t)) return;
+        if (n > 0 && !t->handshake_done) {
+            /* 0-RTT read before the handshake is done: kept for the echo. */
+            sd_buf_append(&t->early_in, buf, (size_t)n);
+            continue;
+        }
         if (n > 0) {
             ERR_clear_error();
             const uint8_t *reply = buf;
@@ -476,6 +525,9 @@ static bool configure_server(SSL_CTX *ctx, const sd_target_config *cfg, char *er
     } else {
         SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
     }
+    /* 0-RTT: tickets that allow it (BoringSSL's max_early_data_size is its
+     * own, 14336 = SD_EARLY_DATA_MAX), and early data accepted with them. */
+    if (cfg->max_early_data) SSL_CTX_set_early_data_enabled(ctx, 1);
     if (!cfg->session_tickets) {
         /* No resumption state: each run starts from scratch, and no
          * NewSessionTicket follows the handshake (BoringSSL sends two by
@@ -523,6 +575,8 @@ static bool configure_client(SSL_CTX *ctx, const sd_target_config *cfg, char *er
      * with itself. The scenarios that staple an unsatisfactory response
      * list BoringSSL in scenarios/known-failures.txt. */
     SSL_CTX_enable_ocsp_stapling(ctx);
+    /* 0-RTT when the resumed session allows it (RFC 8446 §4.2.10). */
+    if (cfg->early_data.len) SSL_CTX_set_early_data_enabled(ctx, 1);
     return true;
 }
 
@@ -568,6 +622,8 @@ static sd_target *bssl_create(const sd_target_config *cfg, sd_target_error *erro
     sd_buf_init(&t->in);
     sd_buf_init(&t->out);
     sd_buf_init(&t->session);
+    sd_buf_init(&t->early_in);
+    t->early_data = cfg->early_data;
 
     ERR_clear_error();
     t->ctx = SSL_CTX_new(TLS_method());
@@ -745,6 +801,7 @@ static void bssl_destroy(sd_target *base) {
     sd_buf_free(&t->in);
     sd_buf_free(&t->out);
     sd_buf_free(&t->session);
+    sd_buf_free(&t->early_in);
     free(t);
 }
 

@@ -321,7 +321,16 @@ static void put_name(sd_buf *out, const char *name, size_t cap) {
  * keep their bytes. */
 /* SETUP_VERSIONS: the stack under test's versions (min, max) follow, after
  * the stapled file if there is one; the same reason. */
-enum { SETUP_SESSION_TICKETS = 1, SETUP_ANNOUNCE_TICKET = 2, SETUP_STAPLE = 4, SETUP_VERSIONS = 8 };
+/* SETUP_EARLY_DATA: `early-data: on` (0-RTT, RFC 8446 §4.2.10); nothing
+ * follows. A flag of its own, so the setups written before it read, and
+ * encode, as they were. */
+enum {
+    SETUP_SESSION_TICKETS = 1,
+    SETUP_ANNOUNCE_TICKET = 2,
+    SETUP_STAPLE = 4,
+    SETUP_VERSIONS = 8,
+    SETUP_EARLY_DATA = 16
+};
 
 /* check_setup has passed. */
 static void put_setup(sd_buf *out, const sd_fuzz_setup *s) {
@@ -329,9 +338,10 @@ static void put_setup(sd_buf *out, const sd_fuzz_setup *s) {
     sd_buf_u16(out, s->version);
     sd_buf_u16(out, s->cipher_suite);
     sd_buf_u8(out, (uint8_t)s->client_auth);
-    sd_buf_u8(out, (uint8_t)((s->session_tickets ? SETUP_SESSION_TICKETS : 0) |
-                             (s->announce_ticket ? SETUP_ANNOUNCE_TICKET : 0) |
-                             (s->staple[0] ? SETUP_STAPLE : 0) | (s->min_version ? SETUP_VERSIONS : 0)));
+    sd_buf_u8(out,
+              (uint8_t)((s->session_tickets ? SETUP_SESSION_TICKETS : 0) |
+                        (s->announce_ticket ? SETUP_ANNOUNCE_TICKET : 0) | (s->staple[0] ? SETUP_STAPLE : 0) |
+                        (s->min_version ? SETUP_VERSIONS : 0) | (s->early_data ? SETUP_EARLY_DATA : 0)));
     put_name(out, s->server_credential, sizeof s->server_credential);
     put_name(out, s->client_credential, sizeof s->client_credential);
     put_name(out, s->target_client_credential, sizeof s->target_client_credential);
@@ -680,13 +690,15 @@ static bool get_setup(reader *r, sd_fuzz_setup *s) {
     s->cipher_suite = (uint16_t)(hi << 8 | lo);
     if (!get_u8(r, "the setup's client authentication", &auth) || !get_u8(r, "the setup's flags", &flags))
         return false;
-    if (flags & ~(SETUP_SESSION_TICKETS | SETUP_ANNOUNCE_TICKET | SETUP_STAPLE | SETUP_VERSIONS))
+    if (flags &
+        ~(SETUP_SESSION_TICKETS | SETUP_ANNOUNCE_TICKET | SETUP_STAPLE | SETUP_VERSIONS | SETUP_EARLY_DATA))
         return fail(r, "unknown setup flag bits 0x%02x", flags);
     /* Out-of-range values are kept as they are, for check_setup to name. */
     s->role = (sd_role)role;
     s->client_auth = (sd_client_auth)auth;
     s->session_tickets = (flags & SETUP_SESSION_TICKETS) != 0;
     s->announce_ticket = (flags & SETUP_ANNOUNCE_TICKET) != 0;
+    s->early_data = (flags & SETUP_EARLY_DATA) != 0;
     if (!get_name(r, "the setup's server credential", s->server_credential, sizeof s->server_credential) ||
         !get_name(r, "the setup's client credential", s->client_credential, sizeof s->client_credential) ||
         !get_name(r, "the setup's target client credential", s->target_client_credential,

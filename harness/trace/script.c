@@ -68,6 +68,7 @@ enum {
     H_GROUPS,
     H_STAPLE,
     H_VERSIONS,
+    H_EARLY_DATA,
     N_HEADERS
 };
 static const struct {
@@ -89,6 +90,7 @@ static const struct {
     [H_GROUPS] = {"groups", false},
     [H_STAPLE] = {"staple", false},
     [H_VERSIONS] = {"versions", false},
+    [H_EARLY_DATA] = {"early-data", false},
 };
 
 /* --- Errors ----------------------------------------------------------------- */
@@ -452,7 +454,7 @@ static bool parse_header(parser *p, const char *key, size_t key_len, char *value
         return fail(p,
                     "unknown header \"%s:\" (expected one of id, title, rfc, role, version, tags, "
                     "expect, credential, note, cipher-suite, client-auth, session-tickets, groups, "
-                    "staple, versions)",
+                    "staple, versions, early-data)",
                     k);
     }
     const char *name = headers[h].key;
@@ -549,6 +551,10 @@ static bool parse_header(parser *p, const char *key, size_t key_len, char *value
         if (strcmp(value, "issue") != 0)
             return fail(p, "session-tickets: expected issue, got \"%s\"", show(value).s);
         s->session_tickets = true;
+        return true;
+    case H_EARLY_DATA:
+        if (strcmp(value, "on") != 0) return fail(p, "early-data: expected on, got \"%s\"", show(value).s);
+        s->early_data = true;
         return true;
     case H_GROUPS:
         return parse_groups(p, value);

@@ -148,7 +148,14 @@ typedef enum {
     X(PSK_IDENTITIES, "psk-identities", SD_MUT_ARG_U8, 4)                                                   \
     /* ClientHello: append cipher suite `value` to cipher_suites, e.g. TLS_FALLBACK_SCSV                    \
      * (0x5600, RFC 7507 §3) after the suites the driver offers */                                          \
-    X(ADD_SUITE, "add-suite", SD_MUT_ARG_U16, 2)
+    X(ADD_SUITE, "add-suite", SD_MUT_ARG_U16, 2)                                                            \
+    /* TLS 1.3 ClientHello offering a PSK: an early_data extension (RFC 8446 §4.2.10)                       \
+     * before pre_shared_key, and from then on the driver writes under                                      \
+     * client_early_traffic_secret (§7.1) until EndOfEarlyData or the server's refusal */                   \
+    X(EARLY_DATA, "early-data", SD_MUT_ARG_NONE, 4)                                                         \
+    /* ClientHello: the first ClientHello of the last connection, byte for byte, with                       \
+     * its key share, PSK and early keys (RFC 8446 §8: a replayed 0-RTT flight) */                          \
+    X(REPLAY, "replay", SD_MUT_ARG_NONE, 4)
 // clang-format on
 
 #define SD_MUT_ENUM_ENTRY(kind, name, arg, version) SD_MUT_##kind,
@@ -331,6 +338,11 @@ typedef struct {
     uint16_t cipher_suite; /* the one suite the driver offers (client) or picks (server); 0: its defaults */
     sd_client_auth client_auth; /* server under test: ask the driver for a certificate (`client-auth:`) */
     bool session_tickets;       /* server under test: issue session tickets (`session-tickets: issue`) */
+    /* `early-data: on` (RFC 8446 §4.2.10): a server under test issues
+     * tickets that allow 0-RTT and accepts it; a client under test sends
+     * early data when its ticket allows; the driver as server issues such
+     * tickets and accepts the client's 0-RTT. */
+    bool early_data;
     /* `staple:`: client under test, the fixture PKI's file <staple>.der, an
      * OCSP response the driver staples as the server when the client asks
      * (RFC 6066 §8, RFC 8446 §4.4.2.1); "": none. */

@@ -539,7 +539,7 @@ static uint16_t some_suite(rng *r, const sd_fuzz_setup *s) {
 static bool mutate_setup(rng *r, work *w) {
     sd_fuzz_setup *s = &w->setup;
     bool v12 = s->version == SD_TLS12;
-    switch (below(r, 8)) {
+    switch (below(r, 9)) {
     case 0: /* the other version; the suite follows */
         s->version = v12 ? SD_TLS13 : SD_TLS12;
         s->cipher_suite = some_suite(r, s);
@@ -583,6 +583,9 @@ static bool mutate_setup(rng *r, work *w) {
         s->max_version = ranges[k][1];
         break;
     }
+    case 7: /* 0-RTT allowed by the tickets, offered by a client under test */
+        s->early_data = !s->early_data;
+        break;
     default:
         s->announce_ticket = !s->announce_ticket;
         break;
