@@ -7,8 +7,9 @@
  *
  * One execution is what the fuzz target's LLVMFuzzerTestOneInput does for an
  * input (targets/fuzz/differential_target.c): build the trace
- * and its setup (sd_fuzz_input_build) and run it on the model and on
- * BoringSSL (sd_differential_run_config) and compare. The inputs are corpus/<target>/, cycled
+ * and its setup (sd_fuzz_input_build), check that the setup runs
+ * (sd_fuzz_setup_runs), run it on the model and on BoringSSL
+ * (sd_differential_run_config) and compare. The inputs are corpus/<target>/, cycled
  * in order. The cost column is execution time / bare-handshake time: the
  * goal is at most 2.0 (a differential execution runs the trace against two
  * stacks, and the driver plays the other side of both) and 1,000 executions
@@ -148,7 +149,7 @@ static void executions(const char *target, const input *in, size_t n, size_t *ne
         sd_trace trace;
         sd_fuzz_setup setup;
         if (sd_fuzz_input_build(target, x->data, x->len, &trace, &setup, NULL, 0)) {
-            if (trace.n_actions) {
+            if (trace.n_actions && sd_fuzz_setup_runs(&setup, pki, NULL, 0)) {
                 sd_outcome m, b;
                 sd_divergence div;
                 sd_run_config cfg;

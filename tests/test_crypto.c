@@ -655,6 +655,44 @@ static void test_transcript_message_hash(void **state) {
     sd_transcript_free(&t);
 }
 
+/* The running hash sd_transcript_hash keeps between calls gives what
+ * hashing all the bytes at once gives: after each addition, with another
+ * hash function in between, for a prefix (bytes.len shortened for a moment,
+ * as TLS 1.2 Finished does) and after the message_hash replacement. */
+static void assert_transcript_hash_whole(const sd_transcript *t, const EVP_MD *md) {
+    uint8_t running[SD_MAX_HASH_LEN], whole[SD_MAX_HASH_LEN];
+    unsigned whole_len = 0;
+    assert_true(sd_transcript_hash(t, md, running));
+    assert_true(EVP_Digest(t->bytes.data, t->bytes.len, whole, &whole_len, md, NULL));
+    assert_memory_equal(running, whole, whole_len);
+}
+
+static void test_transcript_running_hash(void **state) {
+    (void)state;
+    sd_transcript t;
+    sd_transcript_init(&t);
+    assert_non_null(t.running);
+    uint8_t msg[300];
+    for (size_t i = 0; i < sizeof msg; i++) msg[i] = (uint8_t)(i * 7 + 1);
+    for (size_t step = 1; step <= 6; step++) {
+        sd_transcript_add(&t, sd_span_of(msg, 37 * step));
+        assert_transcript_hash_whole(&t, EVP_sha256());
+        if (step == 3) assert_transcript_hash_whole(&t, EVP_sha384());
+    }
+    assert_transcript_hash_whole(&t, EVP_sha256()); /* nothing added since */
+    size_t full = t.bytes.len;
+    t.bytes.len = full - 100;
+    assert_transcript_hash_whole(&t, EVP_sha256());
+    t.bytes.len = full;
+    sd_transcript_add(&t, sd_span_of(msg, 5));
+    assert_transcript_hash_whole(&t, EVP_sha256());
+    assert_true(sd_transcript_replace_with_message_hash(&t, EVP_sha256()));
+    assert_transcript_hash_whole(&t, EVP_sha256());
+    sd_transcript_add(&t, sd_span_of(msg, 11));
+    assert_transcript_hash_whole(&t, EVP_sha256());
+    sd_transcript_free(&t);
+}
+
 /* RFC 5869 A.1 (HKDF-SHA256 test case 1): Extract, and the Expand-Label
  * framing's refusal of over-long labels and contexts. */
 static void test_hkdf(void **state) {
@@ -1046,6 +1084,31 @@ static void test_memo_signatures(void **state) {
     assert_false(sd_tls12_verify(key, SD_ecdsa_sha1, m, buf_span(&a)));
     assert_true(sd_tls12_verify(key, SD_ecdsa_secp256r1_sha256, m, buf_span(&a)));
 
+    /* Public keys are named through a few held references (memo.c): a
+     * stream of public keys, each freed after use so that a later one may
+     * take its address once the memo lets go of it, never verifies what
+     * another key signed. (The signing keys stay: the memo holds them.) */
+    enum { STREAM = 24 };
+    sd_buf earlier[STREAM];
+    for (int i = 0; i < STREAM; i++) {
+        EVP_PKEY *signer = ec_key(NID_X9_62_prime256v1);
+        uint8_t *spki = NULL;
+        int spki_len = i2d_PUBKEY(signer, &spki);
+        const uint8_t *in = spki;
+        EVP_PKEY *verifier = spki_len > 0 ? d2i_PUBKEY(NULL, &in, spki_len) : NULL;
+        assert_non_null(verifier);
+        sd_buf_init(&earlier[i]);
+        assert_true(sd_sign(signer, SD_ecdsa_secp256r1_sha256, m, &earlier[i]));
+        assert_true(sd_verify(verifier, SD_ecdsa_secp256r1_sha256, m, buf_span(&earlier[i])));
+        assert_true(sd_verify(verifier, SD_ecdsa_secp256r1_sha256, m, buf_span(&earlier[i])));
+        for (int j = 0; j < i; j++)
+            assert_false(sd_verify(verifier, SD_ecdsa_secp256r1_sha256, m, buf_span(&earlier[j])));
+        OPENSSL_free(spki);
+        EVP_PKEY_free(verifier);
+        EVP_PKEY_free(signer);
+    }
+    for (int i = 0; i < STREAM; i++) sd_buf_free(&earlier[i]);
+
     /* A remembered signature of any length does not answer for a steady
      * one (the driver's fixed-offset mutations need the steady length). */
     size_t want = sd_ecdsa_steady_signature_len(key);
@@ -1234,6 +1297,7 @@ static void test_tls12_key_fits_suite(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_transcript_running_hash),
         cmocka_unit_test(test_rfc8448_x25519),
         cmocka_unit_test(test_rfc8448_key_schedule),
         cmocka_unit_test(test_rfc8448_traffic_keys),

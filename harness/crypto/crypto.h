@@ -45,9 +45,17 @@ const sd_suite *sd_suite_find(uint16_t id);
 /* --- Transcript (§4.4.1) ------------------------------------------------- */
 /* The transcript keeps the raw handshake bytes, because the hash function is
  * known only after ServerHello, and HelloRetryRequest replaces ClientHello1
- * with a synthetic message_hash. */
+ * with a synthetic message_hash. bytes grows only through
+ * sd_transcript_add, and is replaced only by
+ * sd_transcript_replace_with_message_hash: sd_transcript_hash carries a
+ * hash of the bytes it has seen from one call to the next (`running`), and
+ * hashes only what was added since. A caller may shorten bytes.len for a
+ * moment to hash a prefix (TLS 1.2 Finished), as long as it puts the same
+ * bytes back. */
+typedef struct sd_transcript_running sd_transcript_running;
 typedef struct {
     sd_buf bytes;
+    sd_transcript_running *running; /* NULL: every hash starts over */
 } sd_transcript;
 void sd_transcript_init(sd_transcript *t);
 void sd_transcript_free(sd_transcript *t);

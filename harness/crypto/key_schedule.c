@@ -4,6 +4,7 @@
  * Every function here is checked against RFC 8448 §3 in tests/test_crypto.c. */
 #include "crypto/crypto.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include <openssl/digest.h>
@@ -15,9 +16,35 @@
 
 /* --- Transcript (§4.4.1) --------------------------------------------------- */
 
-void sd_transcript_init(sd_transcript *t) { sd_buf_init(&t->bytes); }
+/* The hash of bytes[0, len) under md, so far. A TLS 1.3 handshake hashes
+ * its transcript at every step (§4.4.1: each secret, CertificateVerify and
+ * Finished take the hash "up to and including" some message), and each
+ * side of a run hashes it over a dozen times; hashing the whole of it each
+ * time, certificate chains included, cost more than the key schedule. */
+struct sd_transcript_running {
+    EVP_MD_CTX *ctx;
+    const EVP_MD *md; /* NULL: nothing hashed yet */
+    size_t len;
+};
 
-void sd_transcript_free(sd_transcript *t) { sd_buf_free(&t->bytes); }
+void sd_transcript_init(sd_transcript *t) {
+    sd_buf_init(&t->bytes);
+    /* Without it (out of memory) each hash starts over: slower, the same. */
+    t->running = calloc(1, sizeof *t->running);
+    if (t->running != NULL && (t->running->ctx = EVP_MD_CTX_new()) == NULL) {
+        free(t->running);
+        t->running = NULL;
+    }
+}
+
+void sd_transcript_free(sd_transcript *t) {
+    sd_buf_free(&t->bytes);
+    if (t->running != NULL) {
+        EVP_MD_CTX_free(t->running->ctx);
+        free(t->running);
+        t->running = NULL;
+    }
+}
 
 void sd_transcript_add(sd_transcript *t, sd_span handshake_msg_with_header) {
     sd_buf_append_span(&t->bytes, handshake_msg_with_header);
@@ -36,10 +63,39 @@ static bool hash_bytes(const EVP_MD *md, const uint8_t *data, size_t len, uint8_
 bool sd_transcript_hash(const sd_transcript *t, const EVP_MD *md, uint8_t *out) {
     /* A transcript whose buffer failed (allocation) is missing bytes: its
      * hash would be silently wrong, so refuse. */
-    if (t->bytes.failed) {
+    if (t->bytes.failed || md == NULL) {
         return false;
     }
-    return hash_bytes(md, t->bytes.data, t->bytes.len, out);
+    sd_transcript_running *r = t->running;
+    /* A prefix of what the running hash has seen (bytes.len shortened for
+     * a moment): hashed on its own, leaving the running hash as it is. */
+    if (r == NULL || (r->md == md && r->len > t->bytes.len)) {
+        return hash_bytes(md, t->bytes.data, t->bytes.len, out);
+    }
+    if (r->md != md) {
+        /* The first hash, or another function (a suite that changed, or
+         * ClientHello1 hashed for its message_hash): start over with it. */
+        r->md = NULL;
+        if (EVP_DigestInit_ex(r->ctx, md, NULL) != 1) {
+            return hash_bytes(md, t->bytes.data, t->bytes.len, out);
+        }
+        r->md = md;
+        r->len = 0;
+    }
+    if (t->bytes.len > r->len &&
+        EVP_DigestUpdate(r->ctx, t->bytes.data + r->len, t->bytes.len - r->len) != 1) {
+        r->md = NULL;
+        return hash_bytes(md, t->bytes.data, t->bytes.len, out);
+    }
+    r->len = t->bytes.len;
+    /* Finishing a copy keeps the running hash open for what comes next. */
+    EVP_MD_CTX copy;
+    EVP_MD_CTX_init(&copy);
+    unsigned out_len = 0;
+    bool ok = EVP_MD_CTX_copy_ex(&copy, r->ctx) == 1 && EVP_DigestFinal_ex(&copy, out, &out_len) == 1 &&
+              out_len == EVP_MD_size(md);
+    EVP_MD_CTX_cleanup(&copy);
+    return ok;
 }
 
 /* §4.4.1: "When the server responds to a ClientHello with a
@@ -59,6 +115,8 @@ bool sd_transcript_replace_with_message_hash(sd_transcript *t, const EVP_MD *md)
         return false;
     }
     size_t hash_len = EVP_MD_size(md);
+    /* The bytes the running hash has seen are going. */
+    if (t->running != NULL) t->running->md = NULL;
     sd_buf_reset(&t->bytes);
     sd_buf_u8(&t->bytes, SD_MessageHash);
     sd_buf_u24(&t->bytes, (uint32_t)hash_len);

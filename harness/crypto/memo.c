@@ -38,9 +38,10 @@
  *
  * Storage is fixed, in static tables: remembering a result allocates
  * nothing and forgetting one frees nothing, and an entry keeps nothing of
- * a handshake alive (public keys are named by digest). libFuzzer runs a
- * LeakSanitizer pass after every execution that allocated more than it
- * freed, and stops looking for leaks after a thousand such executions; a
+ * a handshake alive (public keys are named by digest; only the last
+ * NAMED_KEYS keys named are held, each one replacing another). libFuzzer
+ * runs a LeakSanitizer pass after every execution that allocated more than
+ * it freed, and stops looking for leaks after a thousand such executions; a
  * memo that allocated per entry would do both.
  *
  * Single-threaded, like the rest of the harness. Entries for private keys
@@ -119,6 +120,54 @@ static void entry_clear(memo_entry *e) {
     memset(e, 0, sizeof *e);
 }
 
+/* Public keys named lately, with their names (SHA-256 of the
+ * SubjectPublicKeyInfo). Encoding an EC public key converts its point to
+ * affine coordinates, a field inversion that cost more than the rest of a
+ * lookup; and the keys are few: a model run verifies with the leaf key the
+ * chain cache (pki_verify.c) hands out, the same object every time. Each
+ * slot holds a reference, so its key cannot be freed and the address taken
+ * by another key while the slot names it; a key's public half never
+ * changes once parsed. The name is a function of the key alone, so what an
+ * earlier execution left here changes no result, only its cost. */
+#define NAMED_KEYS 8
+static struct {
+    EVP_PKEY *key; /* referenced; NULL: slot empty */
+    uint8_t spki_digest[32];
+    uint64_t last_used;
+} named_keys[NAMED_KEYS];
+static uint64_t named_keys_clock;
+
+static void named_keys_clear(void) {
+    for (size_t i = 0; i < NAMED_KEYS; i++) {
+        EVP_PKEY_free(named_keys[i].key);
+        memset(&named_keys[i], 0, sizeof named_keys[i]);
+    }
+}
+
+/* SHA-256 of key's SubjectPublicKeyInfo; false if it has none. */
+static bool public_key_name(EVP_PKEY *key, uint8_t out[32]) {
+    size_t pick = 0;
+    for (size_t i = 0; i < NAMED_KEYS; i++) {
+        if (named_keys[i].key == key) {
+            named_keys[i].last_used = ++named_keys_clock;
+            memcpy(out, named_keys[i].spki_digest, 32);
+            return true;
+        }
+        if (named_keys[i].last_used < named_keys[pick].last_used) pick = i;
+    }
+    uint8_t *spki = NULL;
+    int spki_len = i2d_PUBKEY(key, &spki);
+    if (spki_len <= 0) return false;
+    SHA256(spki, (size_t)spki_len, out);
+    OPENSSL_free(spki);
+    if (!EVP_PKEY_up_ref(key)) return true; /* named, just not remembered */
+    EVP_PKEY_free(named_keys[pick].key);
+    named_keys[pick].key = key;
+    memcpy(named_keys[pick].spki_digest, out, 32);
+    named_keys[pick].last_used = ++named_keys_clock;
+    return true;
+}
+
 /* SHA-256 over the kind, how the key is named, the key's name and the
  * input. False if the key cannot be named. */
 static bool digest_of(sd_memo_kind kind, sd_memo_key_match match, EVP_PKEY *key, sd_span input,
@@ -134,12 +183,8 @@ static bool digest_of(sd_memo_kind kind, sd_memo_key_match match, EVP_PKEY *key,
         uintptr_t address = (uintptr_t)key;
         SHA256_Update(&sha, &address, sizeof address);
     } else if (match == SD_MEMO_KEY_PUBLIC) {
-        uint8_t *spki = NULL;
-        int spki_len = key != NULL ? i2d_PUBKEY(key, &spki) : -1;
-        if (spki_len <= 0) return false;
         uint8_t spki_digest[32];
-        SHA256(spki, (size_t)spki_len, spki_digest);
-        OPENSSL_free(spki);
+        if (key == NULL || !public_key_name(key, spki_digest)) return false;
         SHA256_Update(&sha, spki_digest, sizeof spki_digest);
     } else if (key != NULL) {
         return false;
@@ -208,6 +253,7 @@ void sd_memo_put(const sd_memo_ticket *ticket, EVP_PKEY *key, sd_span value) {
 }
 
 void sd_crypto_memo_clear(void) {
+    named_keys_clear();
     for (size_t kind = 0; kind < SD_MEMO_KINDS; kind++)
         for (size_t set = 0; set < MEMO_SETS; set++)
             for (size_t way = 0; way < MEMO_WAYS; way++) entry_clear(&memo[kind][set][way]);

@@ -456,7 +456,6 @@ out:
 typedef struct {
     uint8_t *key; /* the serialised inputs; NULL: slot empty */
     size_t key_len;
-    uint64_t hash;
     EVP_PKEY *leaf_key;
     uint8_t alert;
     char err[256];
@@ -500,12 +499,6 @@ static void chain_cache_key(const sd_verify_params *p, const sd_span *chain, siz
     for (size_t i = 0; i < chain_len; i++) key_span(key, chain[i].data, chain[i].len);
 }
 
-static uint64_t fnv1a(const uint8_t *data, size_t len) {
-    uint64_t h = 0xcbf29ce484222325u;
-    for (size_t i = 0; i < len; i++) h = (h ^ data[i]) * 0x100000001b3u;
-    return h;
-}
-
 static void chain_cache_entry_clear(chain_cache_entry *e) {
     OPENSSL_free(e->key);
     EVP_PKEY_free(e->leaf_key);
@@ -535,11 +528,12 @@ bool sd_verify_chain(const sd_verify_params *p, const sd_span *chain, size_t cha
     sd_buf key;
     sd_buf_init(&key);
     chain_cache_key(p, chain, chain_len, &key);
-    uint64_t hash = fnv1a(key.data, key.len);
     for (size_t i = 0; !key.failed && i < CHAIN_CACHE_SLOTS; i++) {
         chain_cache_entry *e = &chain_cache[i];
-        if (e->key != NULL && e->hash == hash && e->key_len == key.len &&
-            memcmp(e->key, key.data, key.len) == 0 && EVP_PKEY_up_ref(e->leaf_key)) {
+        /* Lengths first, then the bytes: memcmp stops at the first that
+         * differs, sooner than hashing the whole key (a few kilobytes) would. */
+        if (e->key != NULL && e->key_len == key.len && memcmp(e->key, key.data, key.len) == 0 &&
+            EVP_PKEY_up_ref(e->leaf_key)) {
             chain_cache_hit_count++;
             sd_buf_free(&key);
             *out_leaf_key = e->leaf_key;
@@ -560,7 +554,6 @@ bool sd_verify_chain(const sd_verify_params *p, const sd_span *chain, size_t cha
             EVP_PKEY_free(*out_leaf_key);
         } else {
             e->key_len = key.len;
-            e->hash = hash;
             e->leaf_key = *out_leaf_key;
             e->alert = *out_alert;
             snprintf(e->err, sizeof e->err, "%s", own_err);
