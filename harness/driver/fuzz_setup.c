@@ -43,6 +43,10 @@ void sd_fuzz_setup_apply(const sd_fuzz_setup *s, sd_run_config *cfg) {
     bool receives_chain = s->role == SD_ROLE_CLIENT || s->client_auth != SD_CLIENT_AUTH_NONE;
     cfg->max_handshake_message = receives_chain ? 100 * 1024 : 16384;
     cfg->max_post_handshake_message = s->role == SD_ROLE_CLIENT && s->version == SD_TLS13 ? 16384 : 1;
+    /* BoringSSL's server reads the first PSK identity only ("We only
+     * process the first PSK identity", ssl/extensions.cc); RFC 8446 §4.2.11
+     * leaves the choice to the server, so the model is held to it. */
+    cfg->psk_first_identity_only = true;
 }
 
 /* A suite the driver can offer or pick for this version, and that both

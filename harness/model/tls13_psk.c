@@ -231,6 +231,7 @@ bool tls13_select_psk(sd_model *m, sd_span body, sd_span identities, sd_span bin
         size_t psk_len;
         uint32_t max_early = 0;
         if (!sd_read_prefixed(&ids, 2, &identity) || !sd_read_u32(&ids, &age)) return true;
+        if (i > 0 && m->cfg.psk_first_identity_only) return true;
         /* §4.2.11: "the server MUST ensure that it selects a compatible PSK
          * (if any) and cipher suite". */
         if (!open_ticket(m, identity, &suite, psk, &psk_len, &max_early) || suite->md() != m->suite->md())

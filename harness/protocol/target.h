@@ -103,6 +103,13 @@ typedef struct {
      * make a run buffer 16 MiB; a message over the limit is refused with
      * illegal_parameter (wire/record.c). */
     size_t max_handshake_message, max_post_handshake_message;
+    /* Server (TLS 1.3, the model): consider only the first PSK identity a
+     * ClientHello offers. Which of several to select is the server's choice
+     * (RFC 8446 §4.2.11); by default the model takes the first of its own
+     * tickets among them. The fuzz targets set this to hold it to
+     * BoringSSL's choice, which looks at the first identity only, so that
+     * the choice is not a difference between them. */
+    bool psk_first_identity_only;
     /* 0-RTT (RFC 8446 §2.3, §4.2.10). Server (TLS 1.3): when non-zero, its
      * tickets carry the early_data extension with this max_early_data_size
      * (§4.6.1), and it accepts early data offered with one of them (the
