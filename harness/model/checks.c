@@ -34,6 +34,16 @@ void model_fatal(sd_model *m, uint8_t alert, const char *fmt, ...) {
 
 bool model_failed(const sd_model *m) { return m->phase == PHASE_FAILED; }
 
+bool model_set_shape(sd_model *m, unsigned flags) {
+    const sd_shape *shape = sd_shape_with_flags(flags);
+    if (!shape) {
+        model_fatal(m, SD_internal_error, "no message order for shape flags 0x%x", flags);
+        return false;
+    }
+    m->shape = shape;
+    return true;
+}
+
 /* --- Transcript ------------------------------------------------------------ */
 
 bool model_transcript_hash(sd_model *m, uint8_t *out) {

@@ -240,6 +240,10 @@ bool tls12_load_session(sd_model *m, sd_span blob);
 /* The first error sticks: one fatal alert, then silence (RFC 8446 §6). */
 void model_fatal(sd_model *m, uint8_t alert, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 bool model_failed(const sd_model *m);
+/* Moves to the message order sequences.c has for `flags`. A combination it
+ * has no row for is the model's own error (internal_error, RFC 8446 §6.2),
+ * not a crash: the order stays as it was, and false is returned. */
+bool model_set_shape(sd_model *m, unsigned flags);
 /* The TLS 1.3 transcript hash with m->suite; false after a fatal alert. */
 bool model_transcript_hash(sd_model *m, uint8_t *out);
 /* RFC 6066 §3 server_name checks on the server side. */

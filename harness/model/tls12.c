@@ -189,7 +189,7 @@ static void model12_on_client_hello(sd_model *m, const model_received *in) {
             /* RFC 5077 §4, RFC 5246 §7.4.1.2: the session keeps the peer's
              * identity; the client proved its certificate then. */
             m->st.peer_authenticated = saved_client_auth;
-            m->shape = sd_shape_with_flags(SD_SHAPE_TLS12 | SD_SHAPE_RESUMED);
+            model_set_shape(m, SD_SHAPE_TLS12 | SD_SHAPE_RESUMED);
             return;
         }
     }
@@ -251,10 +251,9 @@ static void model12_on_client_hello(sd_model *m, const model_received *in) {
     m->st.version = SD_TLS12;
     m->st.cipher_suite = m->suite12->id;
     m->st.group = m->suite12->kx == SD_KX_RSA ? 0 : group;
-    m->shape =
-        sd_shape_with_flags(SD_SHAPE_TLS12 | (m->suite12->kx == SD_KX_RSA ? SD_SHAPE_RSA_KX : 0) |
-                            (m->cfg.client_auth != SD_CLIENT_AUTH_NONE ? SD_SHAPE_CLIENT_AUTH : 0) |
-                            (m->issue_ticket12 ? SD_SHAPE_TICKET : 0) | (m->staple12 ? SD_SHAPE_OCSP : 0));
+    model_set_shape(m, SD_SHAPE_TLS12 | (m->suite12->kx == SD_KX_RSA ? SD_SHAPE_RSA_KX : 0) |
+                           (m->cfg.client_auth != SD_CLIENT_AUTH_NONE ? SD_SHAPE_CLIENT_AUTH : 0) |
+                           (m->issue_ticket12 ? SD_SHAPE_TICKET : 0) | (m->staple12 ? SD_SHAPE_OCSP : 0));
 }
 
 /* RFC 5246 §7.4.4: the certificate types and schemes the server accepts
@@ -287,7 +286,7 @@ static void on_client_certificate12(sd_model *m, sd_span body) {
          * authentication, or respond with a fatal handshake_failure alert." */
         if (m->cfg.client_auth == SD_CLIENT_AUTH_REQUIRE)
             return model_fatal(m, SD_handshake_failure, "client sent no certificate");
-        m->shape = sd_shape_with_flags(m->shape->flags | SD_SHAPE_NO_CLIENT_CERT);
+        model_set_shape(m, m->shape->flags | SD_SHAPE_NO_CLIENT_CERT);
         return;
     }
     sd_verify_params p = {.pki = m->cfg.pki,
@@ -512,7 +511,7 @@ static void model12_on_server_hello(sd_model *m, const model_received *in) {
         memcpy(m->master, m->resume_master12, 48);
         m->st.resumed = true;
         m->st.peer_authenticated = true;
-        m->shape = sd_shape_with_flags(SD_SHAPE_TLS12 | SD_SHAPE_RESUMED);
+        model_set_shape(m, SD_SHAPE_TLS12 | SD_SHAPE_RESUMED);
         resume_keys(m);
         return;
     }
@@ -520,9 +519,8 @@ static void model12_on_server_hello(sd_model *m, const model_received *in) {
      * if empty); kept for export once the handshake completes. */
     m->server_session_id_len = sh->legacy_session_id_echo.len;
     memcpy(m->server_session_id, sh->legacy_session_id_echo.data, sh->legacy_session_id_echo.len);
-    m->shape =
-        sd_shape_with_flags(SD_SHAPE_TLS12 | (s->kx == SD_KX_RSA ? SD_SHAPE_RSA_KX : 0) |
-                            (m->issue_ticket12 ? SD_SHAPE_TICKET : 0) | (m->staple12 ? SD_SHAPE_OCSP : 0));
+    model_set_shape(m, SD_SHAPE_TLS12 | (s->kx == SD_KX_RSA ? SD_SHAPE_RSA_KX : 0) |
+                           (m->issue_ticket12 ? SD_SHAPE_TICKET : 0) | (m->staple12 ? SD_SHAPE_OCSP : 0));
 }
 
 /* Client: validates the server's chain, with the stapled OCSP response if
@@ -652,7 +650,7 @@ static void send_client_certificate12(sd_model *m) {
     /* §7.4.6: "If no suitable certificate is available, the client MUST send
      * a certificate message containing no certificates", and then no
      * CertificateVerify. */
-    if (!cred) m->shape = sd_shape_with_flags(m->shape->flags | SD_SHAPE_NO_CLIENT_CERT);
+    if (!cred) model_set_shape(m, m->shape->flags | SD_SHAPE_NO_CLIENT_CERT);
     sd_buf body;
     sd_buf_init(&body);
     sd_tls12_build_certificate(&body, cred);

@@ -270,7 +270,7 @@ static void on_server_hello(sd_model *m, const model_received *in) {
     if (m->psk_accepted) {
         /* Resumed: the PSK authenticates the server, as the original
          * handshake's certificate did, and no certificates follow. */
-        m->shape = sd_shape_with_flags(m->shape->flags | SD_SHAPE_PSK);
+        model_set_shape(m, m->shape->flags | SD_SHAPE_PSK);
         m->st.resumed = true;
         m->st.peer_authenticated = true;
     }
@@ -411,7 +411,7 @@ static void on_certificate(sd_model *m, const model_received *in) {
          * alert." */
         if (m->cfg.client_auth == SD_CLIENT_AUTH_REQUIRE)
             return model_fatal(m, SD_certificate_required, "client sent no certificate");
-        m->shape = sd_shape_with_flags(m->shape->flags | SD_SHAPE_NO_CLIENT_CERT);
+        model_set_shape(m, m->shape->flags | SD_SHAPE_NO_CLIENT_CERT);
         return;
     }
     /* §4.4.2.4: "If the server supplies an empty Certificate message, the
@@ -714,7 +714,7 @@ static void on_client_hello(sd_model *m, const model_received *in) {
     /* The server's own choices pick its shape (sequences.c). */
     if (share.data == NULL) {
         /* §4.1.4: no share for the group we want: ask for one. */
-        m->shape = sd_shape_with_flags(SD_SHAPE_HRR);
+        model_set_shape(m, SD_SHAPE_HRR);
         return;
     }
     unsigned flags = second ? SD_SHAPE_HRR : 0;
@@ -722,7 +722,7 @@ static void on_client_hello(sd_model *m, const model_received *in) {
         flags |= SD_SHAPE_PSK; /* §4.3.2: no CertificateRequest with a PSK */
     else if (m->cfg.client_auth != SD_CLIENT_AUTH_NONE)
         flags |= SD_SHAPE_CLIENT_AUTH;
-    m->shape = sd_shape_with_flags(flags);
+    model_set_shape(m, flags);
     m->st.resumed = m->psk_accepted;
     if (!sd_key_share_generate(&m->share, m->group, &m->rng))
         return model_fatal(m, SD_internal_error, "key generation");
@@ -840,7 +840,7 @@ static void send_certificate(sd_model *m) {
         /* A client without a certificate takes the empty-certificate shape:
          * §4.4.2 "If the client does not send any certificates ... the
          * certificate_list [is] empty", and no CertificateVerify follows. */
-        if (!cred) m->shape = sd_shape_with_flags(m->shape->flags | SD_SHAPE_NO_CLIENT_CERT);
+        if (!cred) model_set_shape(m, m->shape->flags | SD_SHAPE_NO_CLIENT_CERT);
         send_ccs_once(m);
     }
     sd_buf body;
