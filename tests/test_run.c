@@ -127,7 +127,7 @@ static void load_both(sd_scenario *two) {
 
 /* Cells run in this process and in workers give the same results; a cell
  * whose stack kills its worker is CRASH, named by signal, and the cells
- * after it in that worker's share still run. */
+ * after it in that worker's share still run, with one worker too. */
 static void cells_in_process_and_in_workers(void **state) {
     (void)state;
     sd_scenario two[2];
@@ -180,6 +180,18 @@ static void cells_in_process_and_in_workers(void **state) {
     assert_int_equal(crashed.results[3].verdict, SD_VERDICT_CRASH);
     assert_int_equal(crashed.results[3].outcome.kind, SD_OUTCOME_CRASH);
     assert_string_equal(crashed.results[3].why, "the worker running this cell died of signal 9");
+
+    /* One job, isolated (conform's default): the one worker is started
+     * again after the crash, and the cells after it still run. */
+    plan.jobs = 1;
+    plan.isolated = true;
+    collected one_worker = {0};
+    plan.ctx = &one_worker;
+    assert_true(sd_cells_run(&plan));
+    assert_int_equal(one_worker.n_done, 6);
+    for (size_t c = 0; c < 6; c++)
+        assert_int_equal(one_worker.results[c].verdict, c == 3 ? SD_VERDICT_CRASH : SD_VERDICT_PASS);
+    assert_string_equal(one_worker.results[3].why, "the worker running this cell died of signal 9");
     sd_scenario_free(&two[0]);
     sd_scenario_free(&two[1]);
 }

@@ -144,9 +144,9 @@ static void conform_usage(FILE *f) {
             "  --quiet-ms N     floor of the quiet time that ends a read over TCP (default 30, or\n"
             "                   $SHAKEDOWN_TCP_IDLE_MS); above it the time adapts to the round\n"
             "                   trips measured during the run, so a slow link is waited for\n"
-            "  -j N             run N scenario x stack cells at a time, each in its own\n"
-            "                   worker process, so a stack that crashes takes only its\n"
-            "                   cell with it (default 1; the tcp stack always runs 1)\n"
+            "  -j N             run N scenario x stack cells at a time (default 1; the tcp\n"
+            "                   stack always runs 1). Cells run in worker processes, so a\n"
+            "                   stack that crashes takes only its cell with it (CRASH)\n"
             "  -v, --verbose    print each result as it comes; twice: also the driver's log of every record\n"
             "  -q, --quiet      print only the totals and the report paths, no progress or table\n"
             "  -h, --help       show this help\n"
@@ -837,6 +837,8 @@ int sd_cmd_conform(int argc, char **argv) {
         .verbose = o.verbose >= 2,
         /* The tcp stack is one port and one peer at a time: never in parallel. */
         .jobs = o.use_tcp ? 1 : o.jobs,
+        /* Its state (the peer's measured round trips) lives across cells. */
+        .isolated = !o.use_tcp,
         .on_done = cell_finished,
         .ctx = &cp,
         .stop = &sd_cli_stop_signal,

@@ -1,7 +1,7 @@
 /* cells.c — running scenario × stack cells (run/cells.h).
  *
- * Sequentially, the cells run in this process. With jobs = N they run in N
- * forked worker processes, cell c in worker c % N, each finished cell
+ * Unless the plan says otherwise (the tcp peer), the cells run in forked
+ * worker processes, N with jobs = N and one by default, cell c in worker c % N, each finished cell
  * written back whole over a pipe (the result is plain data). Forking rather
  * than threads because the in-process stacks are not known to be
  * thread-safe and, above all, because a stack that crashes then kills only
@@ -220,7 +220,7 @@ bool sd_cells_run(const sd_cell_plan *plan) {
     size_t total = plan->n_scenarios * plan->n_stacks;
     size_t jobs = plan->jobs > 1 ? plan->jobs : 1;
     if (jobs > total) jobs = total ? total : 1;
-    if (jobs > 1) return run_parallel(plan, total, jobs);
+    if (jobs > 1 || (plan->isolated && total > 0)) return run_parallel(plan, total, jobs);
     for (size_t c = 0; c < total && !stopped(plan); c++) {
         sd_cell_result cell;
         run_cell(plan, c, &cell);

@@ -38,7 +38,12 @@ typedef struct sd_cell_plan {
     int64_t now;   /* certificate validation time */
     uint64_t seed; /* for the driver and the deterministic stacks */
     bool verbose;  /* the driver logs every record to stderr */
-    size_t jobs;   /* worker processes; 0 or 1: every cell in this process */
+    size_t jobs;   /* worker processes; 0 or 1: one at a time, see isolated */
+    /* With one job: the cells still run in one worker process (started
+     * again after a crash), so that a stack in this process that crashes
+     * is that cell's CRASH and the run goes on; false: every cell in this
+     * process (a stack that keeps state across cells, the tcp peer). */
+    bool isolated;
     /* Called in this process for each finished cell, in the order they
      * finish (with workers, not the order of the cells). Cell c is scenario
      * c / n_stacks on stack c % n_stacks. */
