@@ -1761,6 +1761,35 @@ static void connections_resume_a_ticket(void **state) {
     }
 }
 
+/* RFC 5246 §7.2: after a fatal alert "the session identifier MUST be
+ * invalidated". The model takes a close_notify at level fatal as a closure
+ * (it answers with its own, known_differences.txt), so connection 1 ends in
+ * order and connection 2 offers its session id: the model server must make
+ * a full handshake (a Certificate); with a warning close_notify it resumes. */
+static void tls12_session_forgotten_after_a_fatal_alert(void **state) {
+    (void)state;
+    static const char head[] = "id: t.t\ntitle: t\nrfc: RFC 5246 §7.2: \"x\"\nrole: server\nversion: 1.2\n"
+                               "cipher-suite: TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256\nexpect: complete\n";
+    static const char first[] = "send ClientHello\nexpect ServerHello\nexpect Certificate\n"
+                                "expect ServerKeyExchange\nexpect ServerHelloDone\nsend ClientKeyExchange\n"
+                                "send-ccs\nsend Finished\nexpect-ccs\nexpect Finished\n";
+    static const char second[] = "connection\nsend ClientHello\nexpect ServerHello\n";
+    char text[2048];
+    const char *levels[] = {"warning", "fatal"};
+    for (size_t l = 0; l < 2; l++) {
+        sd_outcome o;
+        snprintf(text, sizeof text, "%s%ssend-alert %s close_notify\n%s", head, first, levels[l], second);
+        run_text(text, &sd_target_model, &o, NULL);
+        bool full = false;
+        for (size_t e = 0; e < o.n_events; e++)
+            full |= o.events[e].connection == 1 && o.events[e].kind == SD_EVENT_HANDSHAKE &&
+                    o.events[e].code == SD_Certificate;
+        if (o.connections != 2 || full != (l == 1))
+            fail_msg("%s close_notify: connections %d, full handshake %d (%s)", levels[l], o.connections,
+                     full, o.detail);
+    }
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(tls12_happy_paths),
@@ -1793,6 +1822,7 @@ int main(void) {
         cmocka_unit_test(tls13_key_update_answer_is_due_before_data),
         cmocka_unit_test(silent_close_ends_the_run_at_its_input),
         cmocka_unit_test(connections_resume_a_ticket),
+        cmocka_unit_test(tls12_session_forgotten_after_a_fatal_alert),
     };
     return cmocka_run_group_tests(tests, load_pki, free_pki);
 }

@@ -29,6 +29,7 @@ void model_fatal(sd_model *m, uint8_t alert, const char *fmt, ...) {
     m->st.alert_sent = alert;
     m->st.alert_sent_level = SD_ALERT_LEVEL_FATAL;
     m->st.failed = true;
+    m->fatal_alert = true;
     m->phase = PHASE_FAILED;
 }
 

@@ -302,6 +302,8 @@ static void on_alert(sd_model *m, const sd_alert *a) {
     if (a->level != SD_ALERT_LEVEL_WARNING && a->level != SD_ALERT_LEVEL_FATAL)
         return model_fatal(m, SD_illegal_parameter, "alert with level %u", a->level);
     m->st.alert_received = a->description;
+    /* In TLS 1.2 the level counts (RFC 5246 §7.2), close_notify's too. */
+    if (a->level == SD_ALERT_LEVEL_FATAL) m->fatal_alert = true;
     if (a->description == SD_close_notify) {
         /* §6.1: "Each party MUST send a "close_notify" alert before closing
          * its write side of the connection". Answer in kind once connected. */
@@ -462,6 +464,7 @@ void sd_model_feed(sd_model *m, sd_span bytes) {
             break;
         }
     }
+    if (m->fatal_alert && speaks_tls12(m)) tls12_forget_session(m);
 }
 
 sd_model *sd_model_new(const sd_target_config *cfg, char *err, size_t err_len) {

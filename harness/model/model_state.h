@@ -100,6 +100,7 @@ struct sd_model {
     sd_buf ticket;          /* client: the ticket it offers */
     uint32_t ticket_age_add;
     sd_buf session_out;     /* client: the newest session, for export */
+    bool fatal_alert;       /* one was sent or received (RFC 5246 §7.2) */
     uint8_t ticket_key[16]; /* server: seals tickets; derived from the seed */
 
     /* TLS 1.2 (tls12.c, tls12_session.c). */
@@ -231,6 +232,11 @@ void tls12_on_new_session_ticket(sd_model *m, const model_received *in);
 /* The handshake is complete: the server caches the session, the client
  * keeps it for export. */
 void tls12_on_handshake_done(sd_model *m);
+/* RFC 5246 §7.2: after a fatal alert "the session identifier MUST be
+ * invalidated, preventing the failed session from being used to establish
+ * new connections": the server drops it from its cache, the client its
+ * session for export. */
+void tls12_forget_session(sd_model *m);
 /* Client: a TLS 1.2 session blob (versions 2 and 3); false if the blob is
  * not one. */
 bool tls12_load_session(sd_model *m, sd_span blob);

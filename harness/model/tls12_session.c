@@ -173,3 +173,13 @@ void tls12_on_new_session_ticket(sd_model *m, const model_received *in) {
     sd_buf_u16(&m->session_out, (uint16_t)nst.ticket.len);
     sd_buf_append_span(&m->session_out, nst.ticket);
 }
+
+void tls12_forget_session(sd_model *m) {
+    if (m->cfg.role == SD_ROLE_SERVER) {
+        if (m->cfg.session_cache && m->server_session_id_len)
+            sd_session_cache_remove(m->cfg.session_cache, "model",
+                                    sd_span_of(m->server_session_id, m->server_session_id_len));
+        return;
+    }
+    sd_buf_reset(&m->session_out);
+}
