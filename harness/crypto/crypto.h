@@ -108,6 +108,14 @@ SD_MUST_CHECK bool sd_ks_resumption(sd_key_schedule *ks, const uint8_t *hash_ch_
 SD_MUST_CHECK bool sd_finished_verify_data(const EVP_MD *md, const uint8_t *base_key,
                                            const uint8_t *transcript_hash, uint8_t *out);
 
+/* §4.2.11.2: a resumption PSK's binder, HMAC with the finished key (§4.4.4)
+ * of binder_key = Derive-Secret(Early Secret, "res binder", "") over
+ * Transcript-Hash(prefix + truncated): `prefix` is the transcript before
+ * this ClientHello (the first ClientHello and HelloRetryRequest, if any),
+ * `truncated` this ClientHello up to its binders list. */
+SD_MUST_CHECK bool sd_psk_binder(const sd_suite *suite, const uint8_t *psk, size_t psk_len, sd_span prefix,
+                                 sd_span truncated, uint8_t *out);
+
 /* §7.3: write_key and write_iv from a traffic secret. */
 SD_MUST_CHECK bool sd_traffic_keys(const sd_suite *suite, const uint8_t *secret, uint8_t *key, uint8_t *iv);
 

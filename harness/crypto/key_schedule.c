@@ -322,3 +322,23 @@ bool sd_traffic_keys(const sd_suite *suite, const uint8_t *secret, uint8_t *key,
     return sd_hkdf_expand_label(md, secret, "key", NULL, 0, key, suite->key_len) &&
            sd_hkdf_expand_label(md, secret, "iv", NULL, 0, iv, SD_IV_LEN);
 }
+
+/* §4.2.11.2 (crypto.h). */
+bool sd_psk_binder(const sd_suite *suite, const uint8_t *psk, size_t psk_len, sd_span prefix,
+                   sd_span truncated, uint8_t *out) {
+    const EVP_MD *md = suite->md();
+    sd_key_schedule early;
+    uint8_t empty_hash[SD_MAX_HASH_LEN], binder_key[SD_MAX_HASH_LEN], hash[SD_MAX_HASH_LEN];
+    unsigned n = 0;
+    EVP_MD_CTX h;
+    EVP_MD_CTX_init(&h);
+    bool ok = sd_ks_init(&early, suite, psk, psk_len) && EVP_Digest(NULL, 0, empty_hash, &n, md, NULL) &&
+              sd_derive_secret(md, early.early_secret, "res binder", empty_hash, binder_key) &&
+              EVP_DigestInit_ex(&h, md, NULL) && EVP_DigestUpdate(&h, prefix.data, prefix.len) &&
+              EVP_DigestUpdate(&h, truncated.data, truncated.len) && EVP_DigestFinal_ex(&h, hash, &n) &&
+              sd_finished_verify_data(md, binder_key, hash, out);
+    EVP_MD_CTX_cleanup(&h);
+    OPENSSL_cleanse(&early, sizeof early);
+    OPENSSL_cleanse(binder_key, sizeof binder_key);
+    return ok;
+}

@@ -355,29 +355,6 @@ static int find_issued_ticket13(const driver *d, const sd_client_hello *ch) {
     return -1;
 }
 
-/* §4.2.11.2: binder = HMAC over Transcript-Hash(prefix + truncated) with
- * the finished key (§4.4.4) of binder_key = Derive-Secret(Early Secret,
- * "res binder", "") — a resumption PSK's label. */
-static bool psk_binder13(const sd_suite *suite, const uint8_t *psk, sd_span prefix, sd_span truncated,
-                         uint8_t *out) {
-    const EVP_MD *md = suite->md();
-    sd_key_schedule early;
-    uint8_t empty_hash[SD_MAX_HASH_LEN], binder_key[SD_MAX_HASH_LEN], hash[SD_MAX_HASH_LEN];
-    unsigned n = 0;
-    EVP_MD_CTX h;
-    EVP_MD_CTX_init(&h);
-    bool ok = sd_ks_init(&early, suite, psk, suite->hash_len) &&
-              EVP_Digest(NULL, 0, empty_hash, &n, md, NULL) &&
-              sd_derive_secret(md, early.early_secret, "res binder", empty_hash, binder_key) &&
-              EVP_DigestInit_ex(&h, md, NULL) && EVP_DigestUpdate(&h, prefix.data, prefix.len) &&
-              EVP_DigestUpdate(&h, truncated.data, truncated.len) && EVP_DigestFinal_ex(&h, hash, &n) &&
-              sd_finished_verify_data(md, binder_key, hash, out);
-    EVP_MD_CTX_cleanup(&h);
-    OPENSSL_cleanse(&early, sizeof early);
-    OPENSSL_cleanse(binder_key, sizeof binder_key);
-    return ok;
-}
-
 static long psk_mutation(const sd_action *a, sd_mutation_kind kind, long honest) {
     const sd_mutation *m = driver_find_mutation(a, kind);
     return m ? m->value : honest;
@@ -462,8 +439,8 @@ void driver_offer_psk13(driver *d, const sd_action *a, sd_buf *body) {
     sd_buf_append(&truncated, header, sizeof header);
     sd_buf_append(&truncated, out.data, cut);
     uint8_t binder[SD_MAX_HASH_LEN];
-    if (!psk_binder13(s->suite, s->psk, sd_buf_span(&d->rl.transcript.bytes), sd_buf_span(&truncated),
-                      binder)) {
+    if (!sd_psk_binder(s->suite, s->psk, s->suite->hash_len, sd_buf_span(&d->rl.transcript.bytes),
+                       sd_buf_span(&truncated), binder)) {
         driver_harness_failed(d, "cannot compute a PSK binder");
     } else if (!out.failed) {
         /* Each binder the honest one, cut or extended with zeros by
@@ -527,8 +504,9 @@ void driver_rebind_psk13(driver *d, sd_span built, sd_buf *body) {
     sd_buf_append(&truncated, body->data, at);
     uint8_t binder[SD_MAX_HASH_LEN];
     size_t hash_len = d->offer_suite->hash_len;
-    if (!truncated.failed && psk_binder13(d->offer_suite, d->offer_psk, sd_buf_span(&d->rl.transcript.bytes),
-                                          sd_buf_span(&truncated), binder)) {
+    if (!truncated.failed &&
+        sd_psk_binder(d->offer_suite, d->offer_psk, d->offer_suite->hash_len,
+                      sd_buf_span(&d->rl.transcript.bytes), sd_buf_span(&truncated), binder)) {
         /* The list as built: entries of one length each (binder-length=),
          * each the honest HMAC cut or followed by zeros. */
         sd_reader r = sd_reader_of(sd_span_of(body->data + at, end - at));

@@ -47,29 +47,6 @@ static bool open_ticket(const sd_model *m, sd_span ticket, const sd_suite **suit
     return *suite != NULL;
 }
 
-/* §4.2.11.2: binder = HMAC(finished key of binder_key, Transcript-Hash(...
- * Truncate(ClientHello))), binder_key = Derive-Secret(Early Secret, "res
- * binder", ""). `prefix` is the transcript before this ClientHello and
- * `truncated` this ClientHello up to its binders list. */
-static bool psk_binder(const sd_suite *suite, const uint8_t *psk, size_t psk_len, sd_span prefix,
-                       sd_span truncated, uint8_t *out) {
-    const EVP_MD *md = suite->md();
-    sd_key_schedule early;
-    uint8_t empty_hash[SD_MAX_HASH_LEN], binder_key[SD_MAX_HASH_LEN], hash[SD_MAX_HASH_LEN];
-    unsigned n = 0;
-    EVP_MD_CTX h;
-    EVP_MD_CTX_init(&h);
-    bool ok = sd_ks_init(&early, suite, psk, psk_len) && EVP_Digest(NULL, 0, empty_hash, &n, md, NULL) &&
-              sd_derive_secret(md, early.early_secret, "res binder", empty_hash, binder_key) &&
-              EVP_DigestInit_ex(&h, md, NULL) && EVP_DigestUpdate(&h, prefix.data, prefix.len) &&
-              EVP_DigestUpdate(&h, truncated.data, truncated.len) && EVP_DigestFinal_ex(&h, hash, &n) &&
-              sd_finished_verify_data(md, binder_key, hash, out);
-    EVP_MD_CTX_cleanup(&h);
-    OPENSSL_cleanse(&early, sizeof early);
-    OPENSSL_cleanse(binder_key, sizeof binder_key);
-    return ok;
-}
-
 /* --- Client ----------------------------------------------------------------- */
 
 void tls13_write_binder(sd_model *m, sd_buf *body) {
@@ -84,8 +61,8 @@ void tls13_write_binder(sd_model *m, sd_buf *body) {
     sd_buf_append(&truncated, header, 4);
     sd_buf_append(&truncated, body->data, cut);
     uint8_t binder[SD_MAX_HASH_LEN];
-    if (!psk_binder(m->psk_suite, m->psk, m->psk_len, sd_buf_span(&m->rl.transcript.bytes),
-                    sd_buf_span(&truncated), binder))
+    if (!sd_psk_binder(m->psk_suite, m->psk, m->psk_len, sd_buf_span(&m->rl.transcript.bytes),
+                       sd_buf_span(&truncated), binder))
         model_fatal(m, SD_internal_error, "binder computation failed");
     else
         memcpy(body->data + body->len - binder_len, binder, binder_len);
@@ -245,8 +222,8 @@ bool tls13_select_psk(sd_model *m, sd_span body, sd_span identities, sd_span bin
         size_t ch_start = t->len - (4 + body.len);
         size_t cut = (size_t)(binders.data - 2 - body.data);
         uint8_t expected[SD_MAX_HASH_LEN];
-        if (!psk_binder(suite, psk, psk_len, sd_span_of(t->data, ch_start),
-                        sd_span_of(t->data + ch_start, 4 + cut), expected)) {
+        if (!sd_psk_binder(suite, psk, psk_len, sd_span_of(t->data, ch_start),
+                           sd_span_of(t->data + ch_start, 4 + cut), expected)) {
             model_fatal(m, SD_internal_error, "binder computation failed");
             return false;
         }
