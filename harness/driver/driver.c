@@ -1242,6 +1242,7 @@ static void end_connection(driver *d, int next) {
 static void free_connection(driver *d) {
     sd_rl_free(&d->rl);
     sd_buf_free(&d->peer_share);
+    sd_buf_free(&d->ticket12_new);
     EVP_PKEY_free(d->server_key12);
     d->server_key12 = NULL;
     OPENSSL_cleanse(&d->master, sizeof d->master);
@@ -1265,20 +1266,31 @@ static void next_connection(driver *d, int connection) {
     d->tls12 = keep.tls12;
     d->staple = keep.staple;
     d->session = keep.session;
+    d->several_connections = keep.several_connections;
     d->connection = connection;
     d->psk_selected = -1;
     sd_rl_init(&d->rl);
     sd_buf_init(&d->peer_share);
+    sd_buf_init(&d->ticket12_new);
     sd_rng_bytes(&d->rng, d->client_random, SD_RANDOM_LEN);
     if (d->role == SD_ROLE_CLIENT && !d->tls12) {
         d->session_id_len = 32;
         sd_rng_bytes(&d->rng, d->session_id, d->session_id_len);
     }
     /* RFC 5246 §7.4.1.2: a TLS 1.2 client that kept a session offers its
-     * id to resume it. */
+     * id to resume it. With a ticket (build_client_hello12 offers it), RFC
+     * 5077 §3.4: "the client MAY generate and include a Session ID", which
+     * a server that accepts the ticket echoes ("This allows the client to
+     * easily differentiate when the server is resuming a session from when
+     * it is falling back to a full handshake"), so the driver does. */
     if (d->role == SD_ROLE_CLIENT && d->tls12 && d->session->have_session12) {
-        memcpy(d->session_id, d->session->session_id12, d->session->session_id12_len);
-        d->session_id_len = d->session->session_id12_len;
+        if (d->session->ticket12.len) {
+            d->session_id_len = 32;
+            sd_rng_bytes(&d->rng, d->session_id, d->session_id_len);
+        } else {
+            memcpy(d->session_id, d->session->session_id12, d->session->session_id12_len);
+            d->session_id_len = d->session->session_id12_len;
+        }
     }
 }
 
@@ -1330,6 +1342,7 @@ void sd_driver_run(const sd_trace *trace, const sd_run_config *cfg, sd_outcome *
     d.psk_selected = -1;
     sd_rl_init(&d.rl);
     sd_buf_init(&d.peer_share);
+    sd_buf_init(&d.ticket12_new);
     /* The driver draws from its own stream so that it never mirrors the
      * model's choices by accident. */
     sd_rng_init(&d.rng, cfg->seed ^ 0x9e3779b97f4a7c15ull);
@@ -1393,8 +1406,10 @@ void sd_driver_run(const sd_trace *trace, const sd_run_config *cfg, sd_outcome *
     driver_session session;
     memset(&session, 0, sizeof session);
     sd_buf_init(&session.ticket);
+    sd_buf_init(&session.ticket12);
     sd_buf_init(&session.replay_hello);
     d.session = &session;
+    d.several_connections = n_connections > 1;
     sd_session_cache *cache = NULL;
     sd_buf resume;
     sd_buf_init(&resume);
@@ -1499,6 +1514,7 @@ void sd_driver_run(const sd_trace *trace, const sd_run_config *cfg, sd_outcome *
     OPENSSL_cleanse(session.psk, sizeof session.psk);
     OPENSSL_cleanse(session.master12, sizeof session.master12);
     sd_buf_free(&session.ticket);
+    sd_buf_free(&session.ticket12);
     sd_buf_free(&session.replay_hello);
     OPENSSL_cleanse(&session.replay_share, sizeof session.replay_share);
     OPENSSL_cleanse(session.replay_psk, sizeof session.replay_psk);

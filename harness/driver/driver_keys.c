@@ -211,15 +211,24 @@ static bool note_server_hello12(driver *d, sd_span sh_body) {
     memcpy(d->server_random, sh.random.data, SD_RANDOM_LEN);
     d->suite12 = sd_tls12_suite_find(sh.cipher_suite);
     d->server_ems = sd_extensions_find(sh.extensions, SD_extended_master_secret, &body);
-    if (d->role == SD_ROLE_CLIENT && sh.legacy_session_id_echo.len <= sizeof d->server_session_id12) {
+    /* The session id the ServerHello named (the driver's own as sent, when
+     * it is the server), under which the session is kept. */
+    if (sh.legacy_session_id_echo.len <= sizeof d->server_session_id12) {
         memcpy(d->server_session_id12, sh.legacy_session_id_echo.data, sh.legacy_session_id_echo.len);
         d->server_session_id12_len = sh.legacy_session_id_echo.len;
     }
     /* RFC 5246 §7.4.1.3: a server that resumes answers with the session id
-     * the client offered; the keys come from that session's master secret
-     * and the new randoms (§8.1, §6.3), with no key exchange. */
+     * the client offered (RFC 5077 §3.4 the same with a ticket); the keys
+     * come from that session's master secret and the new randoms (§8.1,
+     * §6.3), with no key exchange. A client takes a ServerHello that
+     * echoes its id with the session's suite as resuming; a server resumes
+     * when the client offered the kept session and the ServerHello as sent
+     * echoes the client's id with the session's suite (a trace that
+     * changed either answers with a full handshake, or with a deviation
+     * the client refuses before keys matter). */
     const driver_session *s = d->session;
-    if (d->role == SD_ROLE_CLIENT && s && s->have_session12 && d->session_id_len &&
+    bool offered = d->role == SD_ROLE_CLIENT ? d->session_id_len > 0 : d->peer_offers_session12;
+    if (s && s->have_session12 && offered &&
         sd_span_eq(sh.legacy_session_id_echo, sd_span_of(d->session_id, d->session_id_len)) &&
         d->suite12 == s->suite12) {
         memcpy(d->master, s->master12, sizeof d->master);
@@ -269,11 +278,39 @@ static void on_target_handshake12(driver *d, const sd_handshake_msg *msg) {
         d->n_peer_sigalgs = 0;
         for (size_t i = 0; i < sd_u16_list_count(l) && d->n_peer_sigalgs < 64; i++)
             d->peer_sigalgs[d->n_peer_sigalgs++] = sd_u16_list_at(l, i);
+    } else if (client && msg->type == SD_NewSessionTicket) {
+        /* RFC 5077 §3.3: the ticket to offer in a later connection; "If the
+         * server determines that it does not want to include a ticket ... it
+         * sends a zero-length ticket", and the client keeps none then. */
+        sd_tls12_new_session_ticket t;
+        if (!sd_parse_tls12_new_session_ticket(msg->body, &t, &alert)) return;
+        sd_buf_reset(&d->ticket12_new);
+        sd_buf_append_span(&d->ticket12_new, t.ticket);
+        d->ticket12_new_seen = true;
     } else if (!client && msg->type == SD_ClientHello) {
         sd_client_hello ch;
         if (!sd_parse_client_hello(msg->body, &ch, &alert)) return;
         note_client_hello12(d, &ch);
         remember_offer(d, &ch);
+        /* The id the client offered, which a resuming ServerHello echoes
+         * (RFC 5246 §7.4.1.3; RFC 5077 §3.4 with a ticket). The parser
+         * bounds it to 32 bytes. */
+        memcpy(d->session_id, ch.legacy_session_id.data, ch.legacy_session_id.len);
+        d->session_id_len = ch.legacy_session_id.len;
+        /* Does it offer the session the driver kept: its ticket in
+         * session_ticket (RFC 5077 §3.1; "If a ticket is presented by the
+         * client, the server MUST NOT attempt to use the Session ID in the
+         * ClientHello for stateful session resumption", §3.4), or else its
+         * id (RFC 5246 §7.4.1.2)? A renegotiation resumes nothing here. */
+        const driver_session *s = d->session;
+        sd_span ticket;
+        bool has_ticket = sd_extensions_find(ch.extensions, SD_session_ticket, &ticket) && ticket.len > 0;
+        d->peer_offers_session12 =
+            s && s->have_session12 && !d->have_master &&
+            (has_ticket
+                 ? s->ticket12.len > 0 && sd_span_eq(ticket, sd_buf_span(&s->ticket12))
+                 : s->session_id12_len > 0 && ch.legacy_session_id.len > 0 &&
+                       sd_span_eq(ch.legacy_session_id, sd_span_of(s->session_id12, s->session_id12_len)));
     } else if (!client && msg->type == SD_ClientKeyExchange && d->suite12) {
         /* The key of the certificate the driver presented (cert= included). */
         const char *name = d->cfg->driver_credential ? d->cfg->driver_credential : "leaf";
@@ -791,13 +828,28 @@ void driver_on_sent_handshake(driver *d, const sd_action *a, sd_span sent, sd_sp
 
 void driver_keep_session12(driver *d) {
     driver_session *s = d->session;
-    if (!s || !d->tls12 || d->role != SD_ROLE_CLIENT || !d->have_master || !d->suite12 ||
-        d->server_session_id12_len == 0)
+    if (!s || !d->tls12 || !d->have_master || !d->suite12) return;
+    if (d->resumed12) {
+        /* The same session goes on; RFC 5077 §3.1 Figure 2: a resumed
+         * handshake may bring a new ticket for it. */
+        if (d->ticket12_new_seen) {
+            sd_buf_reset(&s->ticket12);
+            sd_buf_append_span(&s->ticket12, sd_buf_span(&d->ticket12_new));
+        }
         return;
-    s->have_session12 = true;
+    }
+    /* A full handshake makes a new session, named by the ServerHello's id
+     * (RFC 5246 §7.4.1.3) or carried by a ticket (RFC 5077 §3.3); one with
+     * neither cannot be resumed. The driver keeps the newest session only. */
+    bool ticket = d->ticket12_new_seen && d->ticket12_new.len > 0;
+    s->have_session12 = ticket || d->server_session_id12_len > 0;
+    if (!s->have_session12) return;
     memcpy(s->session_id12, d->server_session_id12, d->server_session_id12_len);
     s->session_id12_len = d->server_session_id12_len;
+    sd_buf_reset(&s->ticket12);
+    if (ticket) sd_buf_append_span(&s->ticket12, sd_buf_span(&d->ticket12_new));
     s->suite12 = d->suite12;
+    s->ems12 = d->client_ems && d->server_ems;
     memcpy(s->master12, d->master, sizeof s->master12);
 }
 

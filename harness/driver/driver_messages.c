@@ -265,6 +265,11 @@ static bool build_client_hello12(driver *d, sd_buf *body) {
     offer.min_version = offer.max_version = SD_TLS12;
     offer.sigalgs = sd_offered_sigalgs_tls12;
     offer.n_sigalgs = sd_n_offered_sigalgs_tls12;
+    /* RFC 5077 §3.2: the ticket of the kept session, or an empty
+     * session_ticket asking for one; a renegotiation offers none. */
+    const driver_session *s = d->session;
+    if (s && s->have_session12 && s->ticket12.len && !d->renegotiating)
+        offer.tls12_ticket = sd_buf_span(&s->ticket12);
     sd_msg_client_hello(body, &offer, d->client_random, sd_span_of(d->session_id, d->session_id_len), NULL,
                         d->cfg->server_name, sd_span_of(NULL, 0), NULL);
     if (d->renegotiating && d->have_client_verify_data) {
@@ -283,13 +288,40 @@ static bool build_client_hello12(driver *d, sd_buf *body) {
     return true;
 }
 
+/* A TLS 1.2 ServerHello. When the client offered the session the driver
+ * kept (peer_offers_session12), it resumes: RFC 5246 §7.4.1.3 "the
+ * session_id ... same Session ID value" (RFC 5077 §3.4 the same with a
+ * ticket), the session's cipher_suite ("For resumed sessions, this field is
+ * the value from the state of the session being resumed"), and
+ * extended_master_secret as the session used it (RFC 7627 §5.3). The
+ * driver obeys the trace: it resumes whatever else the ClientHello says,
+ * and leaves the checks to the client under test. Otherwise a full
+ * handshake, under a fresh session id when a later connection may resume
+ * it (none when a ticket will carry the session). */
 static bool build_server_hello12(driver *d, const sd_action *a, sd_buf *body) {
-    const sd_tls12_suite *suite = choose_suite12(d, driver_credential(d, a));
+    bool resume = d->peer_offers_session12;
+    /* A ServerHello that announces a ticket (RFC 5077 §3.2, the trace's
+     * add-ext=session_ticket) names no session id: the ticket carries the
+     * session (§3.3), as the model and BoringSSL servers do it. */
+    bool announces_ticket = d->cfg->tls12_announce_ticket;
+    for (size_t i = 0; i < a->n_mutations && i < SD_MAX_MUTATIONS; i++)
+        if (a->mutations[i].kind == SD_MUT_ADD_EXT && a->mutations[i].value == SD_session_ticket)
+            announces_ticket = true;
+    const sd_tls12_suite *suite = resume ? d->session->suite12 : choose_suite12(d, driver_credential(d, a));
     sd_buf exts;
     sd_buf_init(&exts);
     sd_rng_bytes(&d->rng, d->server_random, SD_RANDOM_LEN);
+    uint8_t new_id[32];
+    sd_span session_id = sd_span_of(NULL, 0); /* not resumable (§7.4.1.3) */
+    if (resume) {
+        session_id = sd_span_of(d->session_id, d->session_id_len);
+    } else if (d->several_connections && !announces_ticket) {
+        sd_rng_bytes(&d->rng, new_id, sizeof new_id);
+        session_id = sd_span_of(new_id, sizeof new_id);
+    }
     /* RFC 7627 §5.2 and RFC 5746 §3.6: echoed when the client sent them. */
-    if (d->client_ems) sd_build_extension(&exts, SD_extended_master_secret, sd_span_of(NULL, 0));
+    if (resume ? d->session->ems12 : d->client_ems)
+        sd_build_extension(&exts, SD_extended_master_secret, sd_span_of(NULL, 0));
     if (d->client_reneg) {
         static const uint8_t empty[] = {0};
         sd_build_extension(&exts, SD_renegotiation_info, sd_span_of(empty, 1));
@@ -302,7 +334,7 @@ static bool build_server_hello12(driver *d, const sd_action *a, sd_buf *body) {
     sd_server_hello sh = {
         .legacy_version = SD_TLS12,
         .random = sd_span_of(d->server_random, SD_RANDOM_LEN),
-        .legacy_session_id_echo = sd_span_of(NULL, 0), /* not resumable (§7.4.1.3) */
+        .legacy_session_id_echo = session_id,
         .cipher_suite = suite->id,
         .extensions = sd_buf_span(&exts),
     };
@@ -453,10 +485,17 @@ static bool build_finished12(driver *d, const sd_action *a, sd_buf *body) {
     return true;
 }
 
-/* RFC 5077 §3.3: an opaque ticket the driver will never redeem. */
+/* RFC 5077 §3.3: an opaque ticket, random bytes; the driver keeps it with
+ * the session (driver_keep_session12) and resumes the session when a later
+ * ClientHello offers it (§3.1). */
 static bool build_new_session_ticket12(driver *d, sd_buf *body) {
     uint8_t ticket[32];
     sd_rng_bytes(&d->rng, ticket, sizeof ticket);
+    if (d->role == SD_ROLE_SERVER) {
+        sd_buf_reset(&d->ticket12_new);
+        sd_buf_append(&d->ticket12_new, ticket, sizeof ticket);
+        d->ticket12_new_seen = true;
+    }
     sd_tls12_new_session_ticket t = {.lifetime_hint = 7200, .ticket = sd_span_of(ticket, sizeof ticket)};
     sd_build_tls12_new_session_ticket(body, &t);
     return true;

@@ -68,6 +68,13 @@ typedef struct {
     size_t session_id12_len;
     const sd_tls12_suite *suite12;
     uint8_t master12[48];
+    /* TLS 1.2, both roles: the session's RFC 5077 ticket (empty: the
+     * session goes by its id), and whether the session used the extended
+     * master secret (RFC 7627 §5.3 holds a resumption to that). A TLS 1.2
+     * server keeps the session it named in its ServerHello or sealed in the
+     * ticket it issued, in the same fields. */
+    sd_buf ticket12;
+    bool ems12;
     /* A TLS 1.3 client: the first ClientHello of the last connection as it
      * went out, and what its keys need (its random, session id, key share,
      * the PSK it offered), for a `replay` of it (RFC 8446 §8). */
@@ -249,6 +256,19 @@ typedef struct {
     uint8_t server_session_id12[32];
     size_t server_session_id12_len;
     bool resumed12;
+    /* TLS 1.2: the trace has a later connection, so a TLS 1.2 server names
+     * its session (a session id, RFC 5246 §7.4.1.3) for it to resume; a
+     * single connection keeps the empty id it always had. */
+    bool several_connections;
+    /* TLS 1.2 server: the client's ClientHello offered the session the
+     * driver kept, by its id (RFC 5246 §7.4.1.2) or its ticket (RFC 5077
+     * §3.1), so the honest ServerHello resumes it. */
+    bool peer_offers_session12;
+    /* TLS 1.2, this connection's RFC 5077 ticket: the one the target's
+     * NewSessionTicket carried (client), or the one the driver issued
+     * (server); kept with the session when the connection completes. */
+    sd_buf ticket12_new;
+    bool ticket12_new_seen;
 
     /* Set by the files below the run loop when the driver itself failed (a
      * key it could not install, memory): the run loop then ends the run as
@@ -292,8 +312,9 @@ void driver_rebind_psk13(driver *d, sd_span built, sd_buf *body);
  * gives (RFC 8446 §4.6.1), once the client's Finished is in the
  * transcript; a ticket sent before that is never redeemed. */
 void driver_keep_issued_ticket13(driver *d, sd_span ticket, sd_span nonce, uint32_t age_add);
-/* TLS 1.2 client, at the end of a connection that completed: keeps the
- * session the server named, to offer in the next (RFC 5246 §7.4.1.2). */
+/* TLS 1.2, at the end of a connection that completed: keeps the session
+ * the server named or sealed in a ticket, the client to offer it in the
+ * next (RFC 5246 §7.4.1.2, RFC 5077 §3.4), the server to resume it. */
 void driver_keep_session12(driver *d);
 /* `replay` (trace.h): the body becomes the last connection's first
  * ClientHello, and the driver takes up its random, session id, key share

@@ -511,7 +511,10 @@ static void model12_on_server_hello(sd_model *m, const model_received *in) {
         memcpy(m->master, m->resume_master12, 48);
         m->st.resumed = true;
         m->st.peer_authenticated = true;
-        model_set_shape(m, SD_SHAPE_TLS12 | SD_SHAPE_RESUMED);
+        /* RFC 5077 §3.1 Figure 2: a ServerHello that announces a ticket
+         * (§3.2) renews it with a NewSessionTicket before its
+         * ChangeCipherSpec, in the abbreviated handshake as in a full one. */
+        model_set_shape(m, SD_SHAPE_TLS12 | SD_SHAPE_RESUMED | (m->issue_ticket12 ? SD_SHAPE_TICKET : 0));
         resume_keys(m);
         return;
     }

@@ -156,6 +156,12 @@ const sd_shape sd_shapes[] = {
     /* RFC 5246 §7.3 Figure 2: resumption; the server finishes first. */
     SHAPE("tls12-resumed", SD_SHAPE_TLS12 | SD_SHAPE_RESUMED,
       C(ClientHello), S(ServerHello), CCS(SERVER), S(Finished), CCS(CLIENT), C(Finished)),
+    /* RFC 5077 §3.1 Figure 2: a resuming server "MAY renew the ticket by
+     * including a NewSessionTicket handshake message after the ServerHello
+     * in the abbreviated handshake", announced by an empty SessionTicket
+     * extension in the ServerHello (§3.2, §3.3). */
+    SHAPE("tls12-resumed+ticket", SD_SHAPE_TLS12 | SD_SHAPE_RESUMED | SD_SHAPE_TICKET,
+      C(ClientHello), S(ServerHello), S(NewSessionTicket), CCS(SERVER), S(Finished), CCS(CLIENT), C(Finished)),
 };
 // clang-format on
 const size_t sd_n_shapes = sizeof(sd_shapes) / sizeof(sd_shapes[0]);

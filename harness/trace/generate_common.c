@@ -247,7 +247,7 @@ void gen_put_steps(gen *g, const honest *h, size_t from, size_t to) {
             gen_put(g, "expect ServerHello psk=0\n");
             continue;
         }
-        gen_put_step(g, st, h->driver, h->first ? "" : gen_honest_extra(h, st->msg));
+        gen_put_step(g, st, h->driver, gen_honest_extra(h, st->msg));
     }
 }
 
@@ -297,7 +297,10 @@ void gen_begin(gen *g, const char *family, const honest *h, const char *detail, 
         if (h->p->credential) sd_buf_appendf(&g->text, "credential: %s\n", h->p->credential);
         if (h->p->suite) sd_buf_appendf(&g->text, "cipher-suite: %s\n", h->p->suite);
         if (h->p->client_auth) gen_put(g, "client-auth: require\n");
-        if (h->shape->flags & SD_SHAPE_TICKET) gen_put(g, "session-tickets: issue\n");
+        /* A ticket in either connection (RFC 5077 §3.2): a server under
+         * test issues it, a client under test asks for it. */
+        if ((h->shape->flags | (h->first ? h->first->flags : 0)) & SD_SHAPE_TICKET)
+            gen_put(g, "session-tickets: issue\n");
         /* A TLS 1.3 server under test issues the ticket connection 2
          * resumes. */
         if (h->first && !h->v->ccs_is_step && h->target == SD_ROLE_SERVER)

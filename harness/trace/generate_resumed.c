@@ -44,6 +44,16 @@ const sd_shape sd_generated_resumed_shapes[] = {
      6,
      {CLIENT(ClientHello), SERVER(ServerHello), CCS_FROM(SERVER), SERVER(Finished), CCS_FROM(CLIENT),
       CLIENT(Finished)}},
+    /* RFC 5077 §3.1 Figure 2: the server resuming from a ticket "MAY renew
+     * the ticket by including a NewSessionTicket handshake message after
+     * the ServerHello in the abbreviated handshake"; §3.3: "This message
+     * MUST be sent if the server included a SessionTicket extension in the
+     * ServerHello. ... before the ChangeCipherSpec". */
+    {"tls12-abbreviated-ticket (RFC 5077 Figure 2)",
+     SD_SHAPE_TLS12 | SD_SHAPE_RESUMED | SD_SHAPE_TICKET,
+     7,
+     {CLIENT(ClientHello), SERVER(ServerHello), SERVER(NewSessionTicket), CCS_FROM(SERVER), SERVER(Finished),
+      CCS_FROM(CLIENT), CLIENT(Finished)}},
 };
 const size_t sd_n_generated_resumed_shapes =
     sizeof(sd_generated_resumed_shapes) / sizeof(sd_generated_resumed_shapes[0]);

@@ -331,24 +331,32 @@ static const gen_profile resumption13[] = {
 
 /* Resumption by session id (RFC 5246 §7.3 Figure 2): connection 1 is a
  * full handshake of the key exchange, in which the server names its
- * session; connection 2 offers that id and the server resumes. Only the
- * server is under test: the driver as a TLS 1.2 server does not resume a
- * session (docs/script-format.md, "Several connections"), so a client
- * under test could not be led into the abbreviated handshake. gen-alert
- * runs over the first only. */
+ * session; connection 2 offers that id and the server resumes. In both
+ * roles: the driver as a TLS 1.2 server names its session when a later
+ * connection follows and resumes it when the client offers it
+ * (docs/script-format.md, "Several connections"). `resumed-ticket` (RFC
+ * 5077 §3.1): connection 1 announces and issues a ticket, connection 2
+ * offers it; the driver as server renews it (Figure 2 with
+ * NewSessionTicket), while a server under test is held to the abbreviated
+ * handshake without one (the model and BoringSSL renew none; §3.1 leaves it
+ * to the server, so a server that does deviates there). gen-alert runs
+ * over the first only. */
+#define RESUMED12 (SD_SHAPE_TLS12 | SD_SHAPE_RESUMED)
 static const gen_profile resumption12[] = {
-    {"resumed", "leaf", "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256", SD_SHAPE_TLS12 | SD_SHAPE_RESUMED, 0,
-     false, NULL, true, false, true, SD_SHAPE_TLS12, 0},
-    {"resumed-ecdhe-rsa", "leaf-rsa", "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256",
-     SD_SHAPE_TLS12 | SD_SHAPE_RESUMED, 0, false, NULL, false, false, true, SD_SHAPE_TLS12, 0},
-    {"resumed-rsa", "leaf-rsa", "TLS_RSA_WITH_AES_128_GCM_SHA256", SD_SHAPE_TLS12 | SD_SHAPE_RESUMED, 0,
-     false, NULL, false, false, true, SD_SHAPE_TLS12 | SD_SHAPE_RSA_KX, 0},
-    {"resumed-sha384", "leaf", "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384", SD_SHAPE_TLS12 | SD_SHAPE_RESUMED,
-     0, false, NULL, false, false, true, SD_SHAPE_TLS12, 0},
-    {"resumed-client-auth", "leaf", "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256",
-     SD_SHAPE_TLS12 | SD_SHAPE_RESUMED, 0, true, NULL, false, false, true,
-     SD_SHAPE_TLS12 | SD_SHAPE_CLIENT_AUTH, 0},
+    {"resumed", "leaf", "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256", RESUMED12, RESUMED12, false, NULL, true,
+     false, true, SD_SHAPE_TLS12, 0},
+    {"resumed-ecdhe-rsa", "leaf-rsa", "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256", RESUMED12, RESUMED12, false,
+     NULL, false, false, true, SD_SHAPE_TLS12, 0},
+    {"resumed-rsa", "leaf-rsa", "TLS_RSA_WITH_AES_128_GCM_SHA256", RESUMED12, RESUMED12, false, NULL, false,
+     false, true, SD_SHAPE_TLS12 | SD_SHAPE_RSA_KX, 0},
+    {"resumed-sha384", "leaf", "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384", RESUMED12, RESUMED12, false, NULL,
+     false, false, true, SD_SHAPE_TLS12, 0},
+    {"resumed-client-auth", "leaf", "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256", RESUMED12, RESUMED12, true,
+     NULL, false, false, true, SD_SHAPE_TLS12 | SD_SHAPE_CLIENT_AUTH, 0},
+    {"resumed-ticket", "leaf", "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256", RESUMED12,
+     RESUMED12 | SD_SHAPE_TICKET, false, NULL, false, false, true, SD_SHAPE_TLS12 | SD_SHAPE_TICKET, 0},
 };
+#undef RESUMED12
 
 /* --- The descriptions -------------------------------------------------------- */
 

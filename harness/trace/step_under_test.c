@@ -28,9 +28,10 @@ typedef struct {
 static size_t n_shapes(void) { return sd_n_shapes < MAX_SHAPES ? sd_n_shapes : MAX_SHAPES; }
 
 /* Only the shapes the scenario's setup allows: shapes decided by content
- * that the trace does not show message by message. The driver resumes no
- * session; a pinned TLS 1.2 suite decides the key exchange (static RSA has
- * no ServerKeyExchange, RFC 5246 §7.4.3); a TLS 1.2 ticket comes only from
+ * that the trace does not show message by message. The first connection
+ * resumes no session (a later one: walk_resumed12); a pinned TLS 1.2
+ * suite decides the key exchange (static RSA has no ServerKeyExchange,
+ * RFC 5246 §7.4.3); a TLS 1.2 ticket comes only from
  * a server that announced it (RFC 5077 §3.2): with the server under test,
  * one set up to issue tickets; with the driver as server, its ServerHello's
  * session_ticket extension, seen when it is sent. A TLS 1.2
@@ -52,6 +53,15 @@ static void walk_init(walk *w, const sd_scenario *s, bool tls12) {
         if (suite && ((f & SD_SHAPE_RSA_KX) != 0) != (suite->kx == SD_KX_RSA)) ok = false;
         if ((f & SD_SHAPE_TICKET) && s->role == SD_ROLE_SERVER && !s->session_tickets) ok = false;
         w->alive[i] = ok;
+    }
+}
+
+/* Only the TLS 1.2 abbreviated handshakes (RFC 5246 §7.3 Figure 2; RFC
+ * 5077 §3.1 Figure 2 with a new ticket, which the ServerHello announces). */
+static void walk_resumed12(walk *w) {
+    for (size_t i = 0; i < n_shapes(); i++) {
+        unsigned f = sd_shapes[i].flags;
+        w->alive[i] = (f & SD_SHAPE_TLS12) && (f & SD_SHAPE_RESUMED);
     }
 }
 
@@ -229,8 +239,14 @@ int sd_scenario_first_deviation(const sd_scenario *s) {
         case SD_ACT_CONNECTION:
             /* A new connection starts a new handshake: an honest peer
              * plays one of the shapes again (its resumption offer is
-             * honest too, RFC 8446 §4.2.11). */
+             * honest too, RFC 8446 §4.2.11). In TLS 1.2 the driver as
+             * server resumes the session the client under test offers
+             * (driver_messages.c, build_server_hello12): its honest
+             * connection is the abbreviated handshake of RFC 5246 §7.3
+             * Figure 2, and a full one after a ServerHello is the
+             * deviation. */
             walk_init(&w, s, tls12);
+            if (tls12 && driver == SD_ROLE_SERVER) walk_resumed12(&w);
             first_flight_sent = compat_ccs_sent = finished_sent = false;
             break;
         }
