@@ -279,7 +279,8 @@ static void every_non_pass_cell_opens_its_ladder(void **state) {
         "    td.click();\n"
         "    var d = document.getElementById('detail'), lad = d.querySelector('.ladder');\n"
         "    out.push(decodeURIComponent(location.hash.slice(1)) + ' ' +\n"
-        "             (lad ? lad.querySelectorAll('div.ev').length : -1));\n"
+        "             (lad ? lad.querySelectorAll('div.ev').length : -1) + ' ' +\n"
+        "             (lad ? lad.querySelectorAll('div.conn').length : -1));\n"
         "  });\n"
         "  var pre = document.createElement('pre');\n"
         "  pre.id = 'linkcheck';\n"
@@ -323,8 +324,9 @@ static void every_non_pass_cell_opens_its_ladder(void **state) {
     const char *check = strstr(dom, "<pre id=\"linkcheck\">");
     assert_non_null(check);
 
-    /* One line "<id>/<stack> <rows>" per non-PASS cell of results.json, a
-     * row per event plus the end mark; nothing else. */
+    /* One line "<id>/<stack> <rows> <rules>" per non-PASS cell of
+     * results.json: a row per event plus the end mark, and a rule where each
+     * connection after the first begins; nothing else. */
     size_t n_non_pass = 0, i;
     json_t *r;
     json_array_foreach(json_object_get(root, "results"), i, r) {
@@ -334,10 +336,17 @@ static void every_non_pass_cell_opens_its_ladder(void **state) {
         fail_msg("%zu cells are not a PASS: keep the slice under 200 (see page_shows_the_run)", n_non_pass);
     json_array_foreach(json_object_get(root, "results"), i, r) {
         if (strcmp(json_string_value(json_object_get(r, "verdict")), "PASS") == 0) continue;
+        json_t *events = json_object_get(r, "events"), *e;
+        size_t j;
+        json_int_t last_connection = 0;
+        json_array_foreach(events, j, e) {
+            json_t *c = json_object_get(e, "connection");
+            if (c && json_integer_value(c) > last_connection) last_connection = json_integer_value(c);
+        }
         char want[512];
-        snprintf(want, sizeof want, "\n%s/%s %zu\n", json_string_value(json_object_get(r, "scenario")),
-                 json_string_value(json_object_get(r, "stack")),
-                 json_array_size(json_object_get(r, "events")) + 1);
+        snprintf(want, sizeof want, "\n%s/%s %zu %lld\n", json_string_value(json_object_get(r, "scenario")),
+                 json_string_value(json_object_get(r, "stack")), json_array_size(events) + 1,
+                 (long long)last_connection);
         if (!strstr(check, want)) fprintf(stderr, "no ladder link for [%s]\n", want + 1);
         assert_non_null(strstr(check, want));
     }
