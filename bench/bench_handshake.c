@@ -6,13 +6,14 @@
  * with an RSA-2048 leaf; then the same two resumed: TLS 1.3 PSK resumption
  * with a ticket (RFC 8446 §2.2, psk_dhe_ke: a key share but no certificate
  * or signature) and TLS 1.2 resumption by session id (RFC 5246 §7.3 Figure
- * 2: no key exchange at all). For those, one full handshake of the pairing
+ * 2: no key exchange at all) and by session ticket (RFC 5077 §3.1 Figure 2:
+ * the same, the server's state in the ticket). For those, one full handshake of the pairing
  * sets up the session (the client's exported session, the server's ticket
  * key or session cache), and each timed handshake resumes it; a handshake
  * that does not resume stops the bench.
  *
  * usage: bench_handshake [seconds-per-pairing]   (default 2)
- *        bench_handshake --count N CLIENT SERVER 1.3|1.2|1.3-resumed|1.2-resumed
+ *        bench_handshake --count N CLIENT SERVER 1.3|1.2|1.3-resumed|1.2-resumed|1.2-ticket
  * The second form runs exactly N handshakes of one pairing and no clock, for
  * instruction counting under `valgrind --tool=callgrind`, which other load
  * on the machine does not disturb: (Ir at N2 - Ir at N1) / (N2 - N1) is the
@@ -45,6 +46,7 @@ typedef struct {
     const uint16_t *suites;
     size_t n_suites;
     bool resumed; /* each timed handshake resumes the session set up first */
+    bool ticket;  /* TLS 1.2: by an RFC 5077 ticket rather than the session id */
 } bench_config;
 
 static const bench_config *current;
@@ -70,7 +72,7 @@ static sd_target *make(const sd_target_ops *ops, sd_role role, const sd_pki *pki
     };
     if (current->resumed) {
         if (role == SD_ROLE_CLIENT) cfg.resume_session = resume_session;
-        cfg.session_tickets = role == SD_ROLE_SERVER && current->version == SD_TLS13;
+        cfg.session_tickets = role == SD_ROLE_SERVER && (current->version == SD_TLS13 || current->ticket);
         cfg.session_cache = role == SD_ROLE_SERVER ? server_cache : NULL;
         cfg.ticket_seed = 1;
     }
@@ -156,12 +158,14 @@ static double rate(const sd_target_ops *c, const sd_target_ops *s, const sd_pki 
 
 static const uint16_t rsa_gcm[] = {0x009C};
 static const bench_config configs[] = {
-    {"TLS 1.3, X25519, ECDSA P-256 leaf + intermediate", SD_TLS13, "leaf", NULL, 0, false},
+    {"TLS 1.3, X25519, ECDSA P-256 leaf + intermediate", SD_TLS13, "leaf", NULL, 0, false, false},
     {"TLS 1.2 static RSA (TLS_RSA_WITH_AES_128_GCM_SHA256), RSA-2048 leaf + intermediate", SD_TLS12,
-     "leaf-rsa", rsa_gcm, 1, false},
-    {"TLS 1.3 PSK resumption (ticket, psk_dhe_ke, X25519)", SD_TLS13, "leaf", NULL, 0, true},
+     "leaf-rsa", rsa_gcm, 1, false, false},
+    {"TLS 1.3 PSK resumption (ticket, psk_dhe_ke, X25519)", SD_TLS13, "leaf", NULL, 0, true, false},
     {"TLS 1.2 resumption by session id (TLS_RSA_WITH_AES_128_GCM_SHA256)", SD_TLS12, "leaf-rsa", rsa_gcm, 1,
-     true},
+     true, false},
+    {"TLS 1.2 resumption by session ticket, RFC 5077 (TLS_RSA_WITH_AES_128_GCM_SHA256)", SD_TLS12, "leaf-rsa",
+     rsa_gcm, 1, true, true},
 };
 
 /* --count N CLIENT SERVER VERSION: N handshakes, no timing. */
@@ -174,9 +178,11 @@ static int run_count(int argc, char **argv, const sd_pki *pki) {
               : strcmp(argv[5], "1.2") == 0         ? &configs[1]
               : strcmp(argv[5], "1.3-resumed") == 0 ? &configs[2]
               : strcmp(argv[5], "1.2-resumed") == 0 ? &configs[3]
+              : strcmp(argv[5], "1.2-ticket") == 0  ? &configs[4]
                                                     : NULL;
     if (count <= 0 || !c || !s || !current) {
-        fprintf(stderr, "usage: %s --count N CLIENT SERVER 1.3|1.2|1.3-resumed|1.2-resumed\n", argv[0]);
+        fprintf(stderr, "usage: %s --count N CLIENT SERVER 1.3|1.2|1.3-resumed|1.2-resumed|1.2-ticket\n",
+                argv[0]);
         return 2;
     }
     set_up_session(c, s, pki);
@@ -199,7 +205,7 @@ int main(int argc, char **argv) {
     if (seconds <= 0) {
         fprintf(stderr,
                 "usage: %s [seconds-per-pairing]\n       %s --count N CLIENT SERVER "
-                "1.3|1.2|1.3-resumed|1.2-resumed\n",
+                "1.3|1.2|1.3-resumed|1.2-resumed|1.2-ticket\n",
                 argv[0], argv[0]);
         return 2;
     }
