@@ -28,6 +28,7 @@
 #include "driver/driver.h"
 #include "oracle/oracle.h"
 #include "driver/outcome.h"
+#include "protocol/session_cache.h"
 #include "stacks/shim_target.h"
 #include "protocol/target.h"
 #include "trace/trace.h"
@@ -347,10 +348,120 @@ static void shims_say_unsupported(void **state) {
     assert_non_null(strstr(err.text, "0x6399"));
     cfg.n_groups = 0;
     cfg.session_tickets = true;
+    cfg.max_early_data = SD_EARLY_DATA_MAX;
     err = (sd_target_error){0};
     assert_null(shim->create(&cfg, &err));
     assert_true(err.unsupported);
-    assert_string_equal(err.text, "session resumption through a shim");
+    assert_string_equal(err.text, "0-RTT (early data) through a shim");
+}
+
+/* One connection of a resumption pair: a model client against a shim
+ * server, or a shim client against a model server. Returns the model's
+ * status (its `resumed` is what the test checks) and, for a shim client,
+ * the session it exported. */
+static sd_target_status resumption_connection(const sd_target_ops *shim, bool shim_is_server,
+                                              uint16_t version, sd_session_cache *cache, uint64_t seed,
+                                              sd_span resume, sd_buf *session) {
+    sd_target_config ccfg = {
+        .role = SD_ROLE_CLIENT,
+        .min_version = version,
+        .max_version = version,
+        .pki = &pki,
+        .server_name = SD_PKI_SERVER_NAME,
+        .now = SD_PKI_DEFAULT_TIME,
+        .seed = seed,
+        .ticket_seed = 7, /* a run of several connections */
+        .resume_session = resume,
+    };
+    sd_target_config scfg = ccfg;
+    scfg.role = SD_ROLE_SERVER;
+    scfg.credential = sd_pki_find(&pki, "leaf");
+    scfg.session_tickets = version == SD_TLS13;
+    scfg.session_cache = cache;
+    scfg.resume_session = sd_span_of(NULL, 0);
+    sd_target_error err = {0};
+    sd_target *c = (shim_is_server ? &sd_target_model : shim)->create(&ccfg, &err);
+    if (!c) fprintf(stderr, "client: %s\n", err.text);
+    sd_target *s = (shim_is_server ? shim : &sd_target_model)->create(&scfg, &err);
+    if (!s) fprintf(stderr, "server: %s\n", err.text);
+    assert_non_null(c);
+    assert_non_null(s);
+    pump(c, s);
+    sd_target_status cs, ss;
+    c->ops->status(c, &cs);
+    s->ops->status(s, &ss);
+    if (!cs.handshake_done || !ss.handshake_done)
+        fprintf(stderr, "%s resumption, %s: client [%s] server [%s]\n", shim->name,
+                shim_is_server ? "shim server" : "shim client", cs.error, ss.error);
+    assert_true(cs.handshake_done && ss.handshake_done);
+    assert_false(cs.crashed || cs.hung || ss.crashed || ss.hung);
+    /* The connection ends with close_notify both ways, as the driver ends
+     * one: OpenSSL forgets a session whose connection was not closed so. */
+    assert_non_null(c->ops->close);
+    c->ops->close(c);
+    sd_buf bytes;
+    sd_buf_init(&bytes);
+    c->ops->drain(c, &bytes);
+    s->ops->feed(s, sd_buf_span(&bytes));
+    sd_buf_reset(&bytes);
+    s->ops->drain(s, &bytes);
+    c->ops->feed(c, sd_buf_span(&bytes));
+    sd_buf_free(&bytes);
+    s->ops->status(s, &ss);
+    assert_true(ss.close_notify_sent);
+    if (session) {
+        sd_buf_reset(session);
+        assert_true(c->ops->export_session(c, session));
+    }
+    c->ops->destroy(c);
+    s->ops->destroy(s);
+    return shim_is_server ? cs : ss;
+}
+
+/* Resumption through every built shim (docs/shim-contract.md, "Several
+ * connections"), against the model, whose status says whether it resumed:
+ * a shim server's second connection, on the process NEXT kept, resumes the
+ * model client's session (a TLS 1.2 session id from its cache, a TLS 1.3
+ * ticket under its ticket key); a shim client resumes the session its
+ * SESSION answer handed over. A server of another run (a new cache) starts
+ * afresh, and does not resume. */
+static void shims_resume_sessions(void **state) {
+    (void)state;
+    for (size_t i = 0; sd_shim_targets[i]; i++) {
+        const sd_target_ops *shim = sd_target_find(sd_shim_targets[i]->name);
+        if (!shim) continue;
+        assert_true(shim->resumes_across_targets && shim->export_session);
+        for (uint16_t version = SD_TLS12; version <= SD_TLS13; version++) {
+            if (version == SD_TLS13 && strcmp(shim->name, "mbedtls") == 0) continue;
+            sd_buf session;
+            sd_buf_init(&session);
+            sd_session_cache *cache = sd_session_cache_new(), *other = sd_session_cache_new();
+            assert_true(cache && other);
+            sd_span none = sd_span_of(NULL, 0);
+            /* Shim server: the model client's session resumes on the next
+             * connection of the run, not at a server of another run. */
+            sd_target_status st = resumption_connection(shim, true, version, cache, 1, none, &session);
+            assert_false(st.resumed);
+            st = resumption_connection(shim, true, version, cache, 2, sd_buf_span(&session), NULL);
+            if (!st.resumed) fprintf(stderr, "%s server, 0x%04x: no resumption\n", shim->name, version);
+            assert_true(st.resumed);
+            st = resumption_connection(shim, true, version, other, 3, sd_buf_span(&session), NULL);
+            assert_false(st.resumed);
+            /* Shim client: the session it handed over resumes. */
+            sd_session_cache *cache2 = sd_session_cache_new();
+            assert_non_null(cache2);
+            st = resumption_connection(shim, false, version, cache2, 1, none, &session);
+            assert_false(st.resumed);
+            assert_true(session.len > 0);
+            st = resumption_connection(shim, false, version, cache2, 2, sd_buf_span(&session), NULL);
+            if (!st.resumed) fprintf(stderr, "%s client, 0x%04x: no resumption\n", shim->name, version);
+            assert_true(st.resumed);
+            sd_session_cache_free(cache2);
+            sd_session_cache_free(other);
+            sd_buf_free(&session);
+            sd_session_cache_free(cache);
+        }
+    }
 }
 
 /* Every built shim, both roles, against model (TLS 1.3 only) and BoringSSL
@@ -709,6 +820,7 @@ int main(void) {
         cmocka_unit_test(shims_with_a_forced_cipher_suite),
         cmocka_unit_test(shims_export_like_boringssl_in_tls12),
         cmocka_unit_test(shims_say_unsupported),
+        cmocka_unit_test(shims_resume_sessions),
         cmocka_unit_test(shim_clients_check_revocation_and_purpose),
         cmocka_unit_test(wolfssl_without_static_rsa_says_unsupported),
         cmocka_unit_test(killed_shim_is_crash_and_the_run_continues),

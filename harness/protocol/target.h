@@ -225,7 +225,9 @@ typedef struct sd_target_ops {
      * (seed, ticket_seed, session_cache) resumes the sessions the first one
      * made: what a trace of several connections (trace.h) needs of a
      * server under test. False where each target is a new program with
-     * nothing of the last (the shims, a peer over TCP). */
+     * nothing of the last (a peer over TCP). The shims keep the server's
+     * process between the connections of a run for it
+     * (docs/shim-contract.md, "Several connections"). */
     bool resumes_across_targets;
 } sd_target_ops;
 

@@ -12,13 +12,19 @@
 /* ---- The wire protocol between harness and shim ----------------------------
  * Every frame: u8 type, u32 length (big-endian), length bytes of payload. */
 enum {
-    SHIM_FRAME_START = 1,  /* harness→shim, empty: a client sends its first flight */
-    SHIM_FRAME_DATA = 2,   /* both ways: TLS bytes (from the peer / for the peer) */
-    SHIM_FRAME_STATUS = 3, /* shim→harness: key=value lines, ends every reply */
-    SHIM_FRAME_EXPORT = 4, /* harness→shim: u16 length, label; answered with DATA
+    SHIM_FRAME_START = 1,   /* harness→shim, empty: a client sends its first flight */
+    SHIM_FRAME_DATA = 2,    /* both ways: TLS bytes (from the peer / for the peer) */
+    SHIM_FRAME_STATUS = 3,  /* shim→harness: key=value lines, ends every reply */
+    SHIM_FRAME_EXPORT = 4,  /* harness→shim: u16 length, label; answered with DATA
                             * carrying the exporter's bytes (none if it cannot) */
-    SHIM_FRAME_CLOSE = 5,  /* harness→shim, empty: send close_notify now (once the
+    SHIM_FRAME_CLOSE = 5,   /* harness→shim, empty: send close_notify now (once the
                             * handshake is done); answered with DATA and STATUS */
+    SHIM_FRAME_NEXT = 6,    /* harness→shim, empty: the connection is over; begin a new
+                            * one on the same stack context (session cache, ticket
+                            * keys); answered with the STATUS of the new one */
+    SHIM_FRAME_SESSION = 7, /* harness→shim, empty: answered with DATA holding the
+                             * stack's serialized session (none if it has no
+                             * resumable one), then STATUS */
 };
 #define SHIM_FRAME_HEADER_LEN 5
 /* Far above any flight; a bigger frame is a protocol error, not a reason to
@@ -29,6 +35,10 @@ enum {
 #define SHIM_MAX_EXPORT_LEN 1024
 /* --app-reply-hex: the longest reply, one record's worth. */
 #define SHIM_MAX_APP_REPLY 16384
+/* SESSION's answer and --resume-session-hex: the longest serialized session
+ * (a ticket of up to 2^16-1 bytes would not fit, but no stack here makes
+ * one over a few KiB); its hex must fit in one argv string (128 KiB). */
+#define SHIM_MAX_SESSION 32768
 
 /* TLS version numbers as on the wire. */
 #define SHIM_TLS12 0x0303

@@ -10,7 +10,18 @@
  * A shim that dies (EOF, a signal) is the stack's CRASH; one that does not
  * answer a frame within the time limit is killed and is the stack's HANG.
  * Neither can take the harness down: writes use MSG_NOSIGNAL, and the child
- * is always reaped. */
+ * is always reaped.
+ *
+ * Several connections (a trace with `connection`): a server under test is
+ * created again for each, with the same sd_target_config.session_cache. Its
+ * shim process outlives the first target: destroy() parks it, with a token
+ * stored in that cache, and the next create() with the same cache and the
+ * same arguments takes it back and sends NEXT (docs/shim-contract.md), so
+ * the stack keeps its own session cache and ticket keys, as a server keeps
+ * them between connections. A cache without the token (another run, even
+ * one at the same address) never gets a parked shim: that one is killed. A
+ * client hands its session over instead: SESSION after connection 1, and
+ * --resume-session-hex for the next shim. */
 #ifndef _POSIX_C_SOURCE
 #define _POSIX_C_SOURCE 200809L
 #endif
@@ -31,6 +42,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "protocol/session_cache.h"
 #include "stacks/shim_protocol.h"
 #include "stacks/stacks.h"
 #include "wire/names.h"
@@ -55,7 +67,27 @@ typedef struct {
     sd_buf *data_to;     /* where DATA goes instead of out (an EXPORT's answer) */
     sd_target_status st; /* from the last STATUS, plus crashed/hung */
     bool dead;           /* crashed, hung or broke the protocol: no more exchanges */
+    /* Server of several connections: the run's cache (where the parking
+     * token goes) and the shim's arguments, which a shim taken back must
+     * have been started with. NULL when the shim serves one connection. */
+    sd_session_cache *session_cache;
+    char *args;
 } shim_target;
+
+/* The one shim process kept between two connections of a run (this process
+ * runs one cell at a time): its socket, the arguments it was started with,
+ * and the token that the run's session cache holds for it. */
+static struct {
+    pid_t pid;
+    int fd;
+    const char *stack;
+    char *args;
+    uint64_t token;
+} parked = {.pid = -1, .fd = -1};
+
+/* Where the token goes in the session cache: under a name no stack writes
+ * sessions under, keyed by the shim's stack. */
+#define PARKED_CACHE_NAME "shim process"
 
 /* ---- Finding shims ----------------------------------------------------------- */
 
@@ -158,6 +190,68 @@ static void reap(shim_target *t, int wait_ms, char *how, size_t how_len) {
         snprintf(how, how_len, "vanished (waitpid: %s)", strerror(errno));
     }
     t->pid = -1;
+}
+
+static void kill_parked(void) {
+    if (parked.pid > 0) {
+        kill(parked.pid, SIGKILL);
+        while (waitpid(parked.pid, NULL, 0) < 0 && errno == EINTR) {
+        }
+    }
+    if (parked.fd >= 0) close(parked.fd);
+    free(parked.args);
+    parked.pid = parked.fd = -1;
+    parked.args = NULL;
+    parked.stack = NULL;
+}
+
+static sd_span stack_key(const char *stack) { return sd_span_of((const uint8_t *)stack, strlen(stack)); }
+
+/* Keeps t's shim for the next connection of its run (see the top). */
+static bool park(shim_target *t) {
+    static uint64_t tokens;
+    kill_parked();
+    uint64_t token = ((uint64_t)getpid() << 32) ^ ++tokens;
+    uint8_t bytes[8];
+    for (int i = 0; i < 8; i++) bytes[i] = (uint8_t)(token >> (56 - 8 * i));
+    if (!sd_session_cache_put(t->session_cache, PARKED_CACHE_NAME, stack_key(t->stack),
+                              sd_span_of(bytes, sizeof bytes)))
+        return false;
+    parked.pid = t->pid;
+    parked.fd = t->fd;
+    parked.stack = t->stack;
+    parked.args = t->args;
+    parked.token = token;
+    t->pid = t->fd = -1;
+    t->args = NULL;
+    return true;
+}
+
+/* The parked shim, if it is the one of this run (cache) with these
+ * arguments: true and its pid and socket, no longer parked. Any other
+ * parked shim is killed: its run is over. */
+static bool unpark(const char *stack, sd_session_cache *cache, const char *args, pid_t *pid, int *fd) {
+    if (parked.pid <= 0) return false;
+    sd_span held;
+    bool ours = cache && strcmp(parked.stack, stack) == 0 && strcmp(parked.args, args) == 0 &&
+                sd_session_cache_get(cache, PARKED_CACHE_NAME, stack_key(stack), &held) && held.len == 8;
+    if (ours) {
+        uint64_t token = 0;
+        for (int i = 0; i < 8; i++) token = token << 8 | held.data[i];
+        ours = token == parked.token;
+    }
+    if (!ours) {
+        kill_parked();
+        return false;
+    }
+    sd_session_cache_remove(cache, PARKED_CACHE_NAME, stack_key(stack));
+    *pid = parked.pid;
+    *fd = parked.fd;
+    free(parked.args);
+    parked.pid = parked.fd = -1;
+    parked.args = NULL;
+    parked.stack = NULL;
+    return true;
 }
 
 static void mark_crashed(shim_target *t, const char *when) {
@@ -361,6 +455,15 @@ static bool credential_files(const sd_target_config *cfg, const sd_credential *c
     return false;
 }
 
+/* bytes as lower-case hex, NUL-terminated; NULL if out of memory. */
+static char *hex_of(sd_span bytes) {
+    char *hex = malloc(2 * bytes.len + 1);
+    if (hex == NULL) return NULL;
+    for (size_t i = 0; i < bytes.len; i++) snprintf(hex + 2 * i, 3, "%02x", bytes.data[i]);
+    hex[2 * bytes.len] = '\0';
+    return hex;
+}
+
 /* Code points as the shims' comma-separated IANA names (--groups,
  * --ciphers); false, unsupported, for one no shim knows. */
 static bool name_list(const uint16_t *ids, size_t n, const char *(*name_of)(uint16_t), const char *what,
@@ -408,11 +511,16 @@ static sd_target *shimt_create(const char *stack, const sd_target_ops *ops, cons
         snprintf(err, err_len, "a shim needs the PKI directory");
         return NULL;
     }
-    /* The shims run every connection from scratch (docs/shim-contract.md):
-     * no tickets to issue or ask for, no session to resume. */
-    if (cfg->session_tickets || (cfg->role == SD_ROLE_CLIENT && cfg->resume_session.len)) {
-        snprintf(err, err_len, "session resumption through a shim");
+    /* 0-RTT has no flag in the contract: a shim's server would take a
+     * ticket without early_data and its client would send none. */
+    if (cfg->max_early_data || cfg->early_data.len) {
+        snprintf(err, err_len, "0-RTT (early data) through a shim");
         error->unsupported = true;
+        return NULL;
+    }
+    if (cfg->role == SD_ROLE_CLIENT && cfg->resume_session.len > SHIM_MAX_SESSION) {
+        snprintf(err, err_len, "a session of %zu bytes to resume; a shim takes up to %d",
+                 cfg->resume_session.len, SHIM_MAX_SESSION);
         return NULL;
     }
     /* The contract has no flag that makes a shim's client ask for a
@@ -496,26 +604,74 @@ static sd_target *shimt_create(const char *stack, const sd_target_ops *ops, cons
         argv[n++] = "--server-name";
         argv[n++] = cfg->server_name;
     }
-    /* The reply in hex: argv cannot carry every byte as it is. */
-    char *reply_hex = NULL;
+    /* Resumption only when asked (docs/shim-contract.md), so that a run of
+     * one connection starts the shim as it always did. A server issues
+     * tickets when the scenario says so and keeps a session cache when the
+     * run has several connections (the driver passes session_cache then).
+     * A client asks for tickets and keeps them in a run of several
+     * connections, which the driver marks with ticket_seed: in TLS 1.3 the
+     * server's tickets need no request (RFC 8446 §4.6.1), but some stacks
+     * (GnuTLS) ignore them unless told to keep them. */
+    bool want_tickets = cfg->session_tickets || (cfg->role == SD_ROLE_CLIENT &&
+                                                 (cfg->ticket_seed != 0 || cfg->resume_session.len > 0));
+    if (want_tickets) {
+        argv[n++] = "--session-tickets";
+        argv[n++] = "on";
+    }
+    if (cfg->role == SD_ROLE_SERVER && cfg->session_cache) {
+        argv[n++] = "--session-cache";
+        argv[n++] = "on";
+    }
+    /* Bytes in hex: argv cannot carry every byte as it is. */
+    char *reply_hex = NULL, *session_hex = NULL;
     if (cfg->app_reply.len) {
-        reply_hex = malloc(2 * cfg->app_reply.len + 1);
-        if (reply_hex == NULL) {
+        if ((reply_hex = hex_of(cfg->app_reply)) == NULL) {
             snprintf(err, err_len, "out of memory");
             return NULL;
         }
-        for (size_t i = 0; i < cfg->app_reply.len; i++)
-            snprintf(reply_hex + 2 * i, 3, "%02x", cfg->app_reply.data[i]);
         argv[n++] = "--app-reply-hex";
         argv[n++] = reply_hex;
+    }
+    if (cfg->role == SD_ROLE_CLIENT && cfg->resume_session.len) {
+        if ((session_hex = hex_of(cfg->resume_session)) == NULL) {
+            free(reply_hex);
+            snprintf(err, err_len, "out of memory");
+            return NULL;
+        }
+        argv[n++] = "--resume-session-hex";
+        argv[n++] = session_hex;
     }
     argv[n++] = "--fd";
     argv[n++] = "3";
     argv[n] = NULL;
+    /* A server of several connections: its arguments, to know its parked
+     * shim again (the socket's fd, the same for all, is in them too). */
+    char *args = NULL;
+    if (cfg->role == SD_ROLE_SERVER && cfg->session_cache) {
+        size_t total = 1;
+        for (size_t i = 0; i < n; i++) total += strlen(argv[i]) + 1;
+        args = malloc(total);
+        if (args == NULL) {
+            free(reply_hex);
+            free(session_hex);
+            snprintf(err, err_len, "out of memory");
+            return NULL;
+        }
+        size_t used = 0;
+        for (size_t i = 0; i < n; i++) {
+            size_t len = strlen(argv[i]);
+            memcpy(args + used, argv[i], len);
+            used += len;
+            args[used++] = '\n';
+        }
+        args[used] = '\0';
+    }
 
     shim_target *t = calloc(1, sizeof *t);
     if (t == NULL) {
         free(reply_hex);
+        free(session_hex);
+        free(args);
         snprintf(err, err_len, "out of memory");
         return NULL;
     }
@@ -526,11 +682,35 @@ static sd_target *shimt_create(const char *stack, const sd_target_ops *ops, cons
     t->timeout_ms = sd_shim_timeout_ms();
     sd_buf_init(&t->out);
     t->st.alert_sent = t->st.alert_sent_level = t->st.alert_received = -1;
+    t->session_cache = args ? cfg->session_cache : NULL;
+    t->args = args;
+
+    /* The shim of this run's last connection, if it is parked: it begins
+     * the next connection (NEXT) with what its stack kept. Any other run's
+     * is over. */
+    if (!args) kill_parked();
+    if (args && unpark(stack, cfg->session_cache, args, &t->pid, &t->fd)) {
+        free(reply_hex);
+        free(session_hex);
+        exchange(t, SHIM_FRAME_NEXT, NULL, 0, "on NEXT");
+        /* A shim that dies here dies in the run, between its
+         * connections: the target is the run's CRASH or HANG, not a
+         * configuration error, so it is returned dead. */
+        if (!t->dead && t->st.failed) {
+            snprintf(err, err_len, "%s", t->st.error);
+            if (!sd_target_error_read_words(error)) snprintf(err, err_len, "%s shim: %s", stack, t->st.error);
+            shimt_destroy(&t->base);
+            return NULL;
+        }
+        return &t->base;
+    }
 
     int sv[2];
     if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) {
         snprintf(err, err_len, "socketpair: %s", strerror(errno));
         free(reply_hex);
+        free(session_hex);
+        free(t->args);
         free(t);
         return NULL;
     }
@@ -563,10 +743,12 @@ static sd_target *shimt_create(const char *stack, const sd_target_ops *ops, cons
     }
     int fork_errno = errno;
     free(reply_hex);
+    free(session_hex);
     if (devnull >= 0) close(devnull);
     close(sv[1]);
     if (pid < 0) {
         close(sv[0]);
+        free(t->args);
         free(t);
         snprintf(err, err_len, "fork: %s", strerror(fork_errno));
         return NULL;
@@ -655,9 +837,29 @@ static void shimt_close(sd_target *base) {
     exchange(t, SHIM_FRAME_CLOSE, NULL, 0, "on CLOSE");
 }
 
+/* A SESSION frame (docs/shim-contract.md): the client's session, as its
+ * stack serializes it, for the next shim's --resume-session-hex. */
+static bool shimt_export_session(sd_target *base, sd_buf *out) {
+    shim_target *t = from_base(base);
+    if (t->dead || !t->st.handshake_done) return false;
+    sd_buf_reset(out);
+    t->data_to = out;
+    exchange(t, SHIM_FRAME_SESSION, NULL, 0, "on SESSION");
+    t->data_to = NULL;
+    if (t->dead || out->len > SHIM_MAX_SESSION) {
+        sd_buf_reset(out);
+        return false;
+    }
+    return out->len > 0;
+}
+
 static void shimt_destroy(sd_target *base) {
     if (base == NULL) return;
     shim_target *t = from_base(base);
+    /* A server of several connections that is still sound waits for the
+     * next one; a dead one has nothing to keep. */
+    if (t->session_cache && !t->dead && t->pid > 0) park(t);
+    free(t->args);
     if (t->pid > 0) {
         kill(t->pid, SIGKILL);
         while (waitpid(t->pid, NULL, 0) < 0 && errno == EINTR) {
@@ -726,9 +928,11 @@ static const char *shimt_version(const char *stack, char *cache, size_t cache_le
         .drain = shimt_drain,                                                            \
         .status = shimt_status,                                                          \
         .export_keying_material = shimt_export,                                          \
+        .export_session = shimt_export_session,                                          \
         .version = version_##NAME,                                                       \
         .destroy = shimt_destroy,                                                        \
         .close = shimt_close,                                                            \
+        .resumes_across_targets = true,                                                  \
     };
 
 SHIM_TARGET(openssl)

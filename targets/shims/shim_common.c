@@ -169,6 +169,11 @@ static void usage(FILE *f, const char *prog, const shim_stack *stack) {
             "  --client-auth none|request|require   server: ask for a client certificate\n"
             "  --app-reply-hex HEX        answer each application-data read that holds a\n"
             "                             newline with these bytes instead of echoing it\n"
+            "  --session-tickets on|off   server: issue session tickets; client: ask for\n"
+            "                             them and keep them (default off)\n"
+            "  --session-cache on|off     server: keep a TLS 1.2 session cache across the\n"
+            "                             connections of this process (default off)\n"
+            "  --resume-session-hex HEX   client: resume this session (a SESSION answer)\n"
             "  --fd N                     the socket to the harness\n",
             prog, prog, stack->name);
 }
@@ -183,11 +188,13 @@ static bool parse_version(const char *s, uint16_t *out) {
     return true;
 }
 
-/* Decodes hex into a buffer that lives as long as the process. */
-static bool parse_hex(const char *s, const uint8_t **out, size_t *out_len) {
+/* Decodes at most max bytes of hex into a buffer that lives as long as the
+ * process. */
+static bool parse_hex(const char *s, size_t max, const uint8_t **out, size_t *out_len) {
     size_t n = strlen(s);
-    if (n == 0 || n % 2 || n / 2 > SHIM_MAX_APP_REPLY) return false;
-    static uint8_t buf[SHIM_MAX_APP_REPLY];
+    if (n == 0 || n % 2 || n / 2 > max) return false;
+    uint8_t *buf = malloc(n / 2);
+    if (buf == NULL) return false;
     for (size_t i = 0; i < n / 2; i++) {
         int v = 0;
         for (int k = 0; k < 2; k++) {
@@ -196,13 +203,26 @@ static bool parse_hex(const char *s, const uint8_t **out, size_t *out_len) {
                     : ch >= 'a' && ch <= 'f' ? ch - 'a' + 10
                     : ch >= 'A' && ch <= 'F' ? ch - 'A' + 10
                                              : -1;
-            if (d < 0) return false;
+            if (d < 0) {
+                free(buf);
+                return false;
+            }
             v = v * 16 + d;
         }
         buf[i] = (uint8_t)v;
     }
     *out = buf;
     *out_len = n / 2;
+    return true;
+}
+
+static bool parse_on_off(const char *s, bool *out) {
+    if (strcmp(s, "on") == 0)
+        *out = true;
+    else if (strcmp(s, "off") == 0)
+        *out = false;
+    else
+        return false;
     return true;
 }
 
@@ -281,7 +301,13 @@ static int parse_args(int argc, char **argv, const shim_stack *stack, shim_opts 
             else
                 goto bad;
         } else if (strcmp(a, "--app-reply-hex") == 0) {
-            if (!parse_hex(v, &o->app_reply, &o->app_reply_len)) goto bad;
+            if (!parse_hex(v, SHIM_MAX_APP_REPLY, &o->app_reply, &o->app_reply_len)) goto bad;
+        } else if (strcmp(a, "--session-tickets") == 0) {
+            if (!parse_on_off(v, &o->session_tickets)) goto bad;
+        } else if (strcmp(a, "--session-cache") == 0) {
+            if (!parse_on_off(v, &o->session_cache)) goto bad;
+        } else if (strcmp(a, "--resume-session-hex") == 0) {
+            if (!parse_hex(v, SHIM_MAX_SESSION, &o->resume_session, &o->resume_session_len)) goto bad;
         } else if (strcmp(a, "--fd") == 0) {
             if (!parse_int(v, 0, 1 << 20, &n)) goto bad;
             o->fd = (int)n;
@@ -403,6 +429,41 @@ int shim_main(int argc, char **argv, const shim_stack *stack) {
                 stack->close(s, &c);
             stack->status(s, &c);
             if (!flush_out(o.fd, &c) || !send_status(o.fd, &c.st)) {
+                exit_code = 1;
+                break;
+            }
+            continue;
+        } else if (h[0] == SHIM_FRAME_NEXT && len == 0) {
+            /* A new connection in this process: fresh queues and status,
+             * the stack's context (session cache, ticket keys) kept. What
+             * the last connection left unread or unsent is dropped with it. */
+            c.in_off = c.in_len = 0;
+            c.out_len = 0;
+            memset(&c.st, 0, sizeof c.st);
+            c.st.alert_sent = c.st.alert_sent_level = c.st.alert_received = -1;
+            char why[sizeof c.st.error] = "";
+            if (stack->next_connection == NULL) {
+                snprintf(why, sizeof why, "unsupported: several connections in one %s shim", stack->name);
+                c.st.failed = true;
+            } else if (!stack->next_connection(s, &c, why, sizeof why)) {
+                c.st.failed = true;
+            }
+            if (c.st.failed)
+                snprintf(c.st.error, sizeof c.st.error, "%s", why[0] ? why : "cannot begin a new connection");
+            if (!send_status(o.fd, &c.st)) {
+                exit_code = 1;
+                break;
+            }
+            continue;
+        } else if (h[0] == SHIM_FRAME_SESSION && len == 0) {
+            /* The session to resume later, as the stack serializes it; the
+             * stack does not run. */
+            static uint8_t blob[SHIM_MAX_SESSION];
+            size_t n = stack->export_session && c.st.handshake_done && !c.st.failed
+                           ? stack->export_session(s, blob, sizeof blob)
+                           : 0;
+            stack->status(s, &c);
+            if ((n > 0 && !send_frame(o.fd, SHIM_FRAME_DATA, blob, n)) || !send_status(o.fd, &c.st)) {
                 exit_code = 1;
                 break;
             }

@@ -48,6 +48,19 @@ typedef struct {
      * shim_app_answer); NULL = echo. They live as long as the process. */
     const uint8_t *app_reply;
     size_t app_reply_len;
+    /* Resumption, only when the harness asks (off by default, so that a run
+     * of one connection is what it always was). session_tickets: a server
+     * issues tickets (RFC 8446 §4.6.1, RFC 5077); a client offers the TLS
+     * 1.2 session_ticket extension, or in TLS 1.3 psk_key_exchange_modes,
+     * and keeps the tickets it gets. session_cache: a server keeps a TLS
+     * 1.2 session cache (RFC 5246 §7.4.1.2) for the connections of this
+     * process (NEXT frames). resume_session: a client resumes this session,
+     * which an earlier SESSION frame of the same stack's shim gave out
+     * (NULL: a full handshake). */
+    bool session_tickets;
+    bool session_cache;
+    const uint8_t *resume_session;
+    size_t resume_session_len;
     int fd; /* the socket to the harness */
 } shim_opts;
 
@@ -114,6 +127,18 @@ typedef struct {
      * sent a close_notify. NULL: CLOSE frames are answered with a STATUS
      * only. */
     void (*close)(void *s, shim_conn *c);
+    /* Optional: the connection is over (NEXT); make a new one of the same
+     * configuration on c (reset by the main loop), keeping what a server
+     * keeps between connections: its session cache and ticket keys. False
+     * and err if it cannot ("unsupported:" when the stack lacks it). NULL:
+     * NEXT is answered with failed=1, unsupported. */
+    bool (*next_connection)(void *s, shim_conn *c, char *err, size_t err_len);
+    /* Optional: the stack's own serialization of the session of this
+     * connection, if it is resumable (a client after a ticket, or after a
+     * TLS 1.2 handshake that named a session): writes at most cap bytes
+     * and returns how many, 0 if there is none. create() takes it back
+     * from o->resume_session. */
+    size_t (*export_session)(void *s, uint8_t *out, size_t cap);
 } shim_stack;
 
 /* The whole program: parses argv, speaks the protocol on --fd, returns the

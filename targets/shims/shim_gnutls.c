@@ -6,7 +6,14 @@
  *
  * GnuTLS leaves alerts on errors to the application (gnutls-serv and
  * gnutls-cli call gnutls_alert_send_appropriate after a failed handshake), so
- * this shim does the same, as any real GnuTLS application would. */
+ * this shim does the same, as any real GnuTLS application would.
+ *
+ * Resumption, when the harness asks: a server's ticket key comes from
+ * gnutls_session_ticket_key_generate once per process, and its TLS 1.2
+ * session cache is the gnutls_db_* store an application provides (GnuTLS
+ * keeps none itself; gnutls-serv keeps one the same way), so both outlive
+ * the connection for the next (NEXT). A client hands its session over with
+ * gnutls_session_get_data2 and takes it back with gnutls_session_set_data. */
 #include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
@@ -26,7 +33,69 @@ typedef struct {
     shim_role role;
     bool closed;
     gnutls_typed_vdata_st verify_data[2]; /* what the peer's certificate must match */
+    const shim_opts *o;                   /* lives as long as the process */
+    gnutls_datum_t ticket_key;            /* server with --session-tickets */
 } gtls;
+
+/* The server's TLS 1.2 session cache (--session-cache): the sessions this
+ * process made, by session id; the oldest goes when it is full. */
+#define DB_SLOTS 64
+typedef struct {
+    gnutls_datum_t key, data;
+} db_entry;
+static db_entry db[DB_SLOTS];
+static size_t db_next;
+
+static void db_free(db_entry *e) {
+    free(e->key.data);
+    free(e->data.data);
+    memset(e, 0, sizeof *e);
+}
+
+static db_entry *db_find(gnutls_datum_t key) {
+    for (size_t i = 0; i < DB_SLOTS; i++)
+        if (db[i].key.data && db[i].key.size == key.size && memcmp(db[i].key.data, key.data, key.size) == 0)
+            return &db[i];
+    return NULL;
+}
+
+static int db_store(void *ptr, gnutls_datum_t key, gnutls_datum_t data) {
+    (void)ptr;
+    db_entry *e = db_find(key);
+    if (e == NULL) e = &db[db_next++ % DB_SLOTS];
+    db_free(e);
+    e->key.data = malloc(key.size);
+    e->data.data = malloc(data.size);
+    if (e->key.data == NULL || e->data.data == NULL) {
+        db_free(e);
+        return -1;
+    }
+    memcpy(e->key.data, key.data, key.size);
+    memcpy(e->data.data, data.data, data.size);
+    e->key.size = key.size;
+    e->data.size = data.size;
+    return 0;
+}
+
+/* GnuTLS frees what this returns with gnutls_free. */
+static gnutls_datum_t db_retrieve(void *ptr, gnutls_datum_t key) {
+    (void)ptr;
+    gnutls_datum_t out = {NULL, 0};
+    db_entry *e = db_find(key);
+    if (e && (out.data = gnutls_malloc(e->data.size)) != NULL) {
+        memcpy(out.data, e->data.data, e->data.size);
+        out.size = e->data.size;
+    }
+    return out;
+}
+
+static int db_remove(void *ptr, gnutls_datum_t key) {
+    (void)ptr;
+    db_entry *e = db_find(key);
+    if (e == NULL) return -1;
+    db_free(e);
+    return 0;
+}
 
 /* Validation time for certificates: GnuTLS asks the library-wide clock, and
  * this process runs one connection, so the library-wide clock is ours. */
@@ -158,11 +227,82 @@ static int verify_client(gnutls_session_t session) {
 
 static void gtls_destroy(void *p);
 
+/* One connection (gnutls_session_t) on the process's credentials, priority
+ * and ticket key. */
+static bool new_session(gtls *g, char *err, size_t err_len) {
+    const shim_opts *o = g->o;
+    if (g->session) gnutls_deinit(g->session);
+    g->session = NULL;
+    g->closed = false;
+    /* No session tickets unless asked for: each run starts from scratch,
+     * and nothing follows the handshake that the scenarios do not expect. */
+    unsigned flags = (o->role == SHIM_SERVER ? GNUTLS_SERVER : GNUTLS_CLIENT) | GNUTLS_NONBLOCK |
+                     (o->session_tickets ? 0 : GNUTLS_NO_TICKETS);
+    int r = gnutls_init(&g->session, flags);
+    if (r < 0) goto gnutls_fail;
+    r = gnutls_priority_set(g->session, g->prio);
+    if (r < 0) goto gnutls_fail;
+    r = gnutls_credentials_set(g->session, GNUTLS_CRD_CERTIFICATE, g->cred);
+    if (r < 0) goto gnutls_fail;
+    gnutls_transport_set_ptr(g->session, g);
+    gnutls_transport_set_push_function(g->session, push);
+    gnutls_transport_set_pull_function(g->session, pull);
+    gnutls_transport_set_pull_timeout_function(g->session, pull_timeout);
+
+    if (o->role == SHIM_CLIENT) {
+        if (o->server_name) {
+            r = gnutls_server_name_set(g->session, GNUTLS_NAME_DNS, o->server_name, strlen(o->server_name));
+            if (r < 0) goto gnutls_fail;
+        }
+        /* Verify the chain, the name and the extended key usage during the
+         * handshake, as gnutls-cli does; a failure aborts it
+         * (GNUTLS_E_CERTIFICATE_VERIFICATION_ERROR). Without the purpose
+         * GnuTLS ignores extendedKeyUsage (RFC 5280 §4.2.1.12: "If the
+         * extension is present, then the certificate MUST only be used for
+         * one of the purposes indicated"). The data must outlive the
+         * session: argv and a string constant do. */
+        g->verify_data[0] = (gnutls_typed_vdata_st){.type = GNUTLS_DT_KEY_PURPOSE_OID,
+                                                    .data = (void *)GNUTLS_KP_TLS_WWW_SERVER};
+        unsigned n = 1;
+        if (o->server_name)
+            g->verify_data[n++] =
+                (gnutls_typed_vdata_st){.type = GNUTLS_DT_DNS_HOSTNAME, .data = (void *)o->server_name};
+        gnutls_session_set_verify_cert2(g->session, g->verify_data, n, 0);
+        if (o->resume_session) {
+            r = gnutls_session_set_data(g->session, o->resume_session, o->resume_session_len);
+            if (r < 0) {
+                snprintf(err, err_len, "--resume-session-hex is no GnuTLS session: %s", gnutls_strerror(r));
+                return false;
+            }
+        }
+        return true;
+    }
+    if (o->client_auth != SHIM_AUTH_NONE)
+        gnutls_certificate_server_set_request(
+            g->session, o->client_auth == SHIM_AUTH_REQUIRE ? GNUTLS_CERT_REQUIRE : GNUTLS_CERT_REQUEST);
+    if (o->session_tickets) {
+        r = gnutls_session_ticket_enable_server(g->session, &g->ticket_key);
+        if (r < 0) goto gnutls_fail;
+    }
+    if (o->session_cache) {
+        gnutls_db_set_retrieve_function(g->session, db_retrieve);
+        gnutls_db_set_store_function(g->session, db_store);
+        gnutls_db_set_remove_function(g->session, db_remove);
+        gnutls_db_set_ptr(g->session, g);
+    }
+    return true;
+
+gnutls_fail:
+    snprintf(err, err_len, "gnutls: %s", gnutls_strerror(r));
+    return false;
+}
+
 static void *gtls_create(const shim_opts *o, shim_conn *c, char *err, size_t err_len) {
     gtls *g = calloc(1, sizeof *g);
     if (g == NULL) return NULL;
     g->c = c;
     g->role = o->role;
+    g->o = o;
     if (o->time) {
         fixed_time = (time_t)o->time;
         gnutls_global_set_time_function(clock_at_fixed_time);
@@ -198,13 +338,6 @@ static void *gtls_create(const shim_opts *o, shim_conn *c, char *err, size_t err
             goto fail;
         }
     }
-    /* No session tickets: each run starts from scratch, and nothing follows
-     * the handshake that the scenarios do not expect. */
-    unsigned flags =
-        (o->role == SHIM_SERVER ? GNUTLS_SERVER : GNUTLS_CLIENT) | GNUTLS_NONBLOCK | GNUTLS_NO_TICKETS;
-    r = gnutls_init(&g->session, flags);
-    if (r < 0) goto gnutls_fail;
-
     prio_buf pb;
     memset(&pb, 0, sizeof pb);
     snprintf(pb.prio, sizeof pb.prio, "NORMAL:-VERS-ALL%s%s",
@@ -245,42 +378,17 @@ static void *gtls_create(const shim_opts *o, shim_conn *c, char *err, size_t err
         snprintf(err, err_len, "unsupported: GnuTLS cannot enable exactly the suites %s", o->ciphers);
         goto fail;
     }
-    r = gnutls_priority_set(g->session, g->prio);
-    if (r < 0) goto gnutls_fail;
-    r = gnutls_credentials_set(g->session, GNUTLS_CRD_CERTIFICATE, g->cred);
-    if (r < 0) goto gnutls_fail;
-    gnutls_transport_set_ptr(g->session, g);
-    gnutls_transport_set_push_function(g->session, push);
-    gnutls_transport_set_pull_function(g->session, pull);
-    gnutls_transport_set_pull_timeout_function(g->session, pull_timeout);
-
-    if (o->role == SHIM_CLIENT) {
-        if (o->server_name) {
-            r = gnutls_server_name_set(g->session, GNUTLS_NAME_DNS, o->server_name, strlen(o->server_name));
-            if (r < 0) goto gnutls_fail;
-        }
-        /* Verify the chain, the name and the extended key usage during the
-         * handshake, as gnutls-cli does; a failure aborts it
-         * (GNUTLS_E_CERTIFICATE_VERIFICATION_ERROR). Without the purpose
-         * GnuTLS ignores extendedKeyUsage (RFC 5280 §4.2.1.12: "If the
-         * extension is present, then the certificate MUST only be used for
-         * one of the purposes indicated"). The data must outlive the
-         * session: argv and a string constant do. */
-        g->verify_data[0] = (gnutls_typed_vdata_st){.type = GNUTLS_DT_KEY_PURPOSE_OID,
-                                                    .data = (void *)GNUTLS_KP_TLS_WWW_SERVER};
-        unsigned n = 1;
-        if (o->server_name)
-            g->verify_data[n++] =
-                (gnutls_typed_vdata_st){.type = GNUTLS_DT_DNS_HOSTNAME, .data = (void *)o->server_name};
-        gnutls_session_set_verify_cert2(g->session, g->verify_data, n, 0);
-    } else if (o->client_auth != SHIM_AUTH_NONE) {
-        gnutls_certificate_server_set_request(
-            g->session, o->client_auth == SHIM_AUTH_REQUIRE ? GNUTLS_CERT_REQUIRE : GNUTLS_CERT_REQUEST);
+    if (o->role == SHIM_SERVER && o->client_auth != SHIM_AUTH_NONE) {
         /* A client certificate is verified like the other shims' servers
          * do (not gnutls_session_set_verify_cert, which also refuses a
          * client without one, as "request" must not). */
         gnutls_certificate_set_verify_function(g->cred, verify_client);
     }
+    /* One ticket key for every connection of this process. */
+    if (o->role == SHIM_SERVER && o->session_tickets &&
+        (r = gnutls_session_ticket_key_generate(&g->ticket_key)) < 0)
+        goto gnutls_fail;
+    if (!new_session(g, err, err_len)) goto fail;
     return g;
 
 gnutls_fail:
@@ -456,7 +564,32 @@ static void gtls_destroy(void *p) {
     if (g->session) gnutls_deinit(g->session);
     if (g->prio) gnutls_priority_deinit(g->prio);
     if (g->cred) gnutls_certificate_free_credentials(g->cred);
+    if (g->ticket_key.data) gnutls_free(g->ticket_key.data);
     free(g);
+}
+
+/* NEXT: a new gnutls_session_t; the ticket key and the session cache
+ * stay. */
+static bool gtls_next(void *p, shim_conn *c, char *err, size_t err_len) {
+    gtls *g = p;
+    g->c = c;
+    return new_session(g, err, err_len);
+}
+
+/* SESSION: GnuTLS's packed session. In TLS 1.3 only a ticket makes it
+ * resumable (without one GnuTLS hands out a placeholder that resumes
+ * nothing), so none is given then. */
+static size_t gtls_export_session(void *p, uint8_t *out, size_t cap) {
+    gtls *g = p;
+    if (gnutls_protocol_get_version(g->session) == GNUTLS_TLS1_3 &&
+        !(gnutls_session_get_flags(g->session) & GNUTLS_SFLAGS_SESSION_TICKET))
+        return 0;
+    gnutls_datum_t d = {NULL, 0};
+    if (gnutls_session_get_data2(g->session, &d) < 0) return 0;
+    size_t n = d.size <= cap ? d.size : 0;
+    if (n) memcpy(out, d.data, n);
+    gnutls_free(d.data);
+    return n;
 }
 
 /* CLOSE: our close_notify, the write side only; the peer's answer, if it
@@ -476,6 +609,8 @@ int main(int argc, char **argv) {
         .destroy = gtls_destroy,
         .export_keying_material = gtls_export,
         .close = gtls_close,
+        .next_connection = gtls_next,
+        .export_session = gtls_export_session,
     };
     return shim_main(argc, argv, &stack);
 }

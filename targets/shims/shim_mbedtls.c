@@ -17,7 +17,14 @@
  * a P-256 server certificate.
  *
  * No exporter: 2.28 has no RFC 5705 call, so the shim answers EXPORT with
- * nothing and the harness's export_keying_material says false. */
+ * nothing and the harness's export_keying_material says false.
+ *
+ * Resumption, when the harness asks: a server seals tickets with an
+ * mbedtls_ssl_ticket_context (its key from the shim's DRBG) and keeps TLS 1.2
+ * sessions in an mbedtls_ssl_cache_context; both outlive the connection for
+ * the next (NEXT, mbedtls_ssl_session_reset). A client hands its session over
+ * with mbedtls_ssl_session_save and takes it back with
+ * mbedtls_ssl_session_load. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,7 +36,9 @@
 #include <mbedtls/error.h>
 #include <mbedtls/pk.h>
 #include <mbedtls/ssl.h>
+#include <mbedtls/ssl_cache.h>
 #include <mbedtls/ssl_ciphersuites.h>
+#include <mbedtls/ssl_ticket.h>
 #include <mbedtls/version.h>
 #include <mbedtls/x509_crl.h>
 #include <mbedtls/x509_crt.h>
@@ -44,6 +53,8 @@ typedef struct {
     mbedtls_x509_crt chain, ca;
     mbedtls_x509_crl crl; /* --crl, else empty */
     mbedtls_pk_context key;
+    mbedtls_ssl_cache_context cache;   /* server with --session-cache */
+    mbedtls_ssl_ticket_context ticket; /* server with --session-tickets */
     mbedtls_ecp_group_id curves[8];
     int suites[16];
     shim_conn *c;
@@ -180,6 +191,8 @@ static void *mbed_create(const shim_opts *o, shim_conn *c, char *err, size_t err
     mbedtls_x509_crt_init(&m->ca);
     mbedtls_x509_crl_init(&m->crl);
     mbedtls_pk_init(&m->key);
+    mbedtls_ssl_cache_init(&m->cache);
+    mbedtls_ssl_ticket_init(&m->ticket);
     char msg[128];
     int r;
     static const unsigned char pers[] = "shakedown-shim-mbedtls";
@@ -195,9 +208,22 @@ static void *mbed_create(const shim_opts *o, shim_conn *c, char *err, size_t err
     /* TLS 1.2 only: 3.3 on the wire. */
     mbedtls_ssl_conf_min_version(&m->conf, MBEDTLS_SSL_MAJOR_VERSION_3, MBEDTLS_SSL_MINOR_VERSION_3);
     mbedtls_ssl_conf_max_version(&m->conf, MBEDTLS_SSL_MAJOR_VERSION_3, MBEDTLS_SSL_MINOR_VERSION_3);
-    /* No session tickets (none compiled in for the server side without a
-     * ticket context) and no renegotiation: each run starts from scratch. */
-    mbedtls_ssl_conf_session_tickets(&m->conf, MBEDTLS_SSL_SESSION_TICKETS_DISABLED);
+    /* No session tickets unless asked for (a client does not offer them; a
+     * server without a ticket context issues none) and no renegotiation:
+     * each run starts from scratch. */
+    mbedtls_ssl_conf_session_tickets(&m->conf, o->session_tickets ? MBEDTLS_SSL_SESSION_TICKETS_ENABLED
+                                                                  : MBEDTLS_SSL_SESSION_TICKETS_DISABLED);
+    if (o->role == SHIM_SERVER && o->session_tickets) {
+        /* RFC 5077 §4's recommended construction is the library's: one key
+         * for the process, lifetime a day (mbedTLS's example servers'). */
+        if ((r = mbedtls_ssl_ticket_setup(&m->ticket, mbedtls_ctr_drbg_random, &m->drbg,
+                                          MBEDTLS_CIPHER_AES_256_GCM, 86400)) != 0)
+            goto mbed_fail;
+        mbedtls_ssl_conf_session_tickets_cb(&m->conf, mbedtls_ssl_ticket_write, mbedtls_ssl_ticket_parse,
+                                            &m->ticket);
+    }
+    if (o->role == SHIM_SERVER && o->session_cache)
+        mbedtls_ssl_conf_session_cache(&m->conf, &m->cache, mbedtls_ssl_cache_get, mbedtls_ssl_cache_set);
     mbedtls_ssl_conf_verify(&m->conf, verify_cb, m);
 
     if (o->cert) {
@@ -258,6 +284,18 @@ static void *mbed_create(const shim_opts *o, shim_conn *c, char *err, size_t err
         (r = mbedtls_ssl_set_hostname(&m->ssl, o->server_name)) != 0)
         goto mbed_fail;
     mbedtls_ssl_set_bio(&m->ssl, m, bio_send, bio_recv, NULL);
+    if (o->role == SHIM_CLIENT && o->resume_session) {
+        mbedtls_ssl_session sess;
+        mbedtls_ssl_session_init(&sess);
+        r = mbedtls_ssl_session_load(&sess, o->resume_session, o->resume_session_len);
+        if (r == 0) r = mbedtls_ssl_set_session(&m->ssl, &sess);
+        mbedtls_ssl_session_free(&sess);
+        if (r != 0) {
+            mbedtls_strerror(r, msg, sizeof msg);
+            snprintf(err, err_len, "--resume-session-hex is no mbedTLS session: %s", msg);
+            goto fail;
+        }
+    }
     return m;
 
 mbed_fail:
@@ -351,9 +389,41 @@ static void mbed_destroy(void *p) {
     mbedtls_x509_crt_free(&m->ca);
     mbedtls_x509_crl_free(&m->crl);
     mbedtls_pk_free(&m->key);
+    mbedtls_ssl_cache_free(&m->cache);
+    mbedtls_ssl_ticket_free(&m->ticket);
     mbedtls_ctr_drbg_free(&m->drbg);
     mbedtls_entropy_free(&m->entropy);
     free(m);
+}
+
+/* NEXT: the same context reset for a new connection; the configuration,
+ * with the session cache and the ticket key, stays. */
+static bool mbed_next(void *p, shim_conn *c, char *err, size_t err_len) {
+    mbed *m = p;
+    m->c = c;
+    m->closed = false;
+    int r = mbedtls_ssl_session_reset(&m->ssl);
+    if (r != 0) {
+        char msg[128];
+        mbedtls_strerror(r, msg, sizeof msg);
+        snprintf(err, err_len, "mbedtls_ssl_session_reset: %s", msg);
+        return false;
+    }
+    return true;
+}
+
+/* SESSION: mbedTLS's saved session, if it names one to resume (a session
+ * id or a ticket). */
+static size_t mbed_export_session(void *p, uint8_t *out, size_t cap) {
+    mbed *m = p;
+    mbedtls_ssl_session sess;
+    mbedtls_ssl_session_init(&sess);
+    size_t n = 0;
+    if (mbedtls_ssl_get_session(&m->ssl, &sess) == 0 && (sess.id_len > 0 || sess.ticket_len > 0) &&
+        mbedtls_ssl_session_save(&sess, out, cap, &n) != 0)
+        n = 0;
+    mbedtls_ssl_session_free(&sess);
+    return n;
 }
 
 /* CLOSE: our close_notify (the debug hook records it); the peer's answer,
@@ -373,6 +443,8 @@ int main(int argc, char **argv) {
         .status = mbed_status,
         .destroy = mbed_destroy,
         .close = mbed_close,
+        .next_connection = mbed_next,
+        .export_session = mbed_export_session,
     };
     return shim_main(argc, argv, &stack);
 }

@@ -4,7 +4,10 @@
  * tested from its own process: this one. I/O is a pair of memory BIOs: the
  * peer's bytes are written into the read BIO, and what libssl writes is taken
  * out of the write BIO after each step. Like the BoringSSL adapter, it adds as
- * little behaviour of its own as it can: no session tickets, no cache. */
+ * little behaviour of its own as it can: no session tickets, no cache, unless
+ * the harness asks (--session-tickets, --session-cache); then OpenSSL's own
+ * ticket keys and session cache serve the connections of this process (NEXT),
+ * and a client hands its session over with i2d_SSL_SESSION. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +25,7 @@ typedef struct {
     SSL *ssl;
     BIO *rbio, *wbio; /* owned by ssl */
     shim_role role;
+    const shim_opts *opt; /* lives as long as the process */
     bool closed;
 } ossl;
 
@@ -121,10 +125,53 @@ static bool add_cipher(const char *item, void *ctx) {
 
 static void ossl_destroy(void *p);
 
+/* One connection on o->ctx, with its memory BIOs; c receives its I/O. */
+static bool new_connection(ossl *o, shim_conn *c, char *err, size_t err_len) {
+    const shim_opts *opt = o->opt;
+    SSL_free(o->ssl);
+    o->closed = false;
+    o->ssl = SSL_new(o->ctx);
+    o->rbio = BIO_new(BIO_s_mem());
+    o->wbio = BIO_new(BIO_s_mem());
+    if (o->ssl == NULL || o->rbio == NULL || o->wbio == NULL) {
+        BIO_free(o->rbio);
+        BIO_free(o->wbio);
+        o->rbio = o->wbio = NULL;
+        snprintf(err, err_len, "out of memory");
+        return false;
+    }
+    /* An empty read BIO means "wait for more", not end of stream. */
+    BIO_set_mem_eof_return(o->rbio, -1);
+    SSL_set_bio(o->ssl, o->rbio, o->wbio);
+    SSL_set_app_data(o->ssl, c);
+    if (opt->role == SHIM_SERVER) {
+        SSL_set_accept_state(o->ssl);
+        return true;
+    }
+    SSL_set_connect_state(o->ssl);
+    if (opt->server_name && (SSL_set_tlsext_host_name(o->ssl, opt->server_name) != 1 ||
+                             SSL_set1_host(o->ssl, opt->server_name) != 1)) {
+        snprintf(err, err_len, "cannot set the server name");
+        return false;
+    }
+    if (opt->resume_session) {
+        const unsigned char *p = opt->resume_session;
+        SSL_SESSION *sess = d2i_SSL_SESSION(NULL, &p, (long)opt->resume_session_len);
+        bool ok = sess != NULL && SSL_set_session(o->ssl, sess) == 1;
+        SSL_SESSION_free(sess);
+        if (!ok) {
+            snprintf(err, err_len, "--resume-session-hex is no OpenSSL session");
+            return false;
+        }
+    }
+    return true;
+}
+
 static void *ossl_create(const shim_opts *opt, shim_conn *c, char *err, size_t err_len) {
     ossl *o = calloc(1, sizeof *o);
     if (o == NULL) return NULL;
     o->role = opt->role;
+    o->opt = opt;
     o->ctx = SSL_CTX_new(TLS_method());
     if (o->ctx == NULL || !SSL_CTX_set_min_proto_version(o->ctx, opt->min_version) ||
         !SSL_CTX_set_max_proto_version(o->ctx, opt->max_version)) {
@@ -132,11 +179,29 @@ static void *ossl_create(const shim_opts *opt, shim_conn *c, char *err, size_t e
         goto fail;
     }
     SSL_CTX_set_info_callback(o->ctx, info_cb);
-    /* Each run starts from scratch, and no NewSessionTicket follows the
-     * handshake (OpenSSL sends two by default in TLS 1.3). */
-    SSL_CTX_set_options(o->ctx, SSL_OP_NO_TICKET);
-    SSL_CTX_set_num_tickets(o->ctx, 0);
-    SSL_CTX_set_session_cache_mode(o->ctx, SSL_SESS_CACHE_OFF);
+    /* By default each run starts from scratch, and no NewSessionTicket
+     * follows the handshake (OpenSSL sends two by default in TLS 1.3).
+     * --session-tickets leaves OpenSSL's defaults: a server sends its two
+     * tickets, encrypted under the SSL_CTX's own key, which lives as long
+     * as this process; a client offers session_ticket in TLS 1.2. */
+    if (!opt->session_tickets) {
+        SSL_CTX_set_options(o->ctx, SSL_OP_NO_TICKET);
+        SSL_CTX_set_num_tickets(o->ctx, 0);
+    }
+    /* --session-cache: the server's internal cache (RFC 5246 §7.4.1.2),
+     * which also makes its TLS 1.2 ServerHello name the session. A client
+     * keeps its session in its SSL object, for SESSION. */
+    SSL_CTX_set_session_cache_mode(
+        o->ctx, opt->role == SHIM_SERVER && opt->session_cache ? SSL_SESS_CACHE_SERVER : SSL_SESS_CACHE_OFF);
+    /* A server that verifies client certificates resumes only sessions of
+     * its own session id context (OpenSSL refuses the resumption without
+     * one); one context serves every connection of this process. */
+    static const unsigned char sid_ctx[] = "shakedown-shim";
+    if (opt->role == SHIM_SERVER && (opt->session_tickets || opt->session_cache) &&
+        SSL_CTX_set_session_id_context(o->ctx, sid_ctx, sizeof sid_ctx - 1) != 1) {
+        snprintf(err, err_len, "cannot set the session id context");
+        goto fail;
+    }
 
     if (opt->cert &&
         (SSL_CTX_use_certificate_chain_file(o->ctx, opt->cert) != 1 ||
@@ -213,30 +278,7 @@ static void *ossl_create(const shim_opts *opt, shim_conn *c, char *err, size_t e
         }
     }
 
-    o->ssl = SSL_new(o->ctx);
-    o->rbio = BIO_new(BIO_s_mem());
-    o->wbio = BIO_new(BIO_s_mem());
-    if (o->ssl == NULL || o->rbio == NULL || o->wbio == NULL) {
-        BIO_free(o->rbio);
-        BIO_free(o->wbio);
-        o->rbio = o->wbio = NULL;
-        snprintf(err, err_len, "out of memory");
-        goto fail;
-    }
-    /* An empty read BIO means "wait for more", not end of stream. */
-    BIO_set_mem_eof_return(o->rbio, -1);
-    SSL_set_bio(o->ssl, o->rbio, o->wbio);
-    SSL_set_app_data(o->ssl, c);
-    if (opt->role == SHIM_SERVER) {
-        SSL_set_accept_state(o->ssl);
-    } else {
-        SSL_set_connect_state(o->ssl);
-        if (opt->server_name && (SSL_set_tlsext_host_name(o->ssl, opt->server_name) != 1 ||
-                                 SSL_set1_host(o->ssl, opt->server_name) != 1)) {
-            snprintf(err, err_len, "cannot set the server name");
-            goto fail;
-        }
-    }
+    if (!new_connection(o, c, err, err_len)) goto fail;
     ERR_clear_error();
     return o;
 fail:
@@ -351,6 +393,34 @@ static bool ossl_export(void *p, const char *label, uint8_t *out, size_t len) {
     return ok;
 }
 
+/* NEXT: the old connection goes (OpenSSL drops its session from the cache
+ * unless it ended with close_notify), the SSL_CTX with its cache and
+ * ticket key stays. */
+static bool ossl_next(void *p, shim_conn *c, char *err, size_t err_len) {
+    ossl *o = p;
+    bool ok = new_connection(o, c, err, err_len);
+    ERR_clear_error();
+    return ok;
+}
+
+/* SESSION: the session a later --resume-session-hex resumes, if OpenSSL
+ * considers it resumable (a ticket, or a TLS 1.2 session id). */
+static size_t ossl_export_session(void *p, uint8_t *out, size_t cap) {
+    ossl *o = p;
+    SSL_SESSION *sess = SSL_get1_session(o->ssl);
+    size_t n = 0;
+    if (sess && SSL_SESSION_is_resumable(sess)) {
+        int len = i2d_SSL_SESSION(sess, NULL);
+        if (len > 0 && (size_t)len <= cap) {
+            unsigned char *q = out;
+            n = i2d_SSL_SESSION(sess, &q) == len ? (size_t)len : 0;
+        }
+    }
+    SSL_SESSION_free(sess);
+    ERR_clear_error();
+    return n;
+}
+
 static const char *ossl_version(void) { return OpenSSL_version(OPENSSL_VERSION); }
 
 static void ossl_destroy(void *p) {
@@ -380,6 +450,8 @@ int main(int argc, char **argv) {
         .destroy = ossl_destroy,
         .export_keying_material = ossl_export,
         .close = ossl_close,
+        .next_connection = ossl_next,
+        .export_session = ossl_export_session,
     };
     return shim_main(argc, argv, &stack);
 }

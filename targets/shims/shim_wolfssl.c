@@ -3,7 +3,13 @@
  * I/O goes through wolfSSL's receive/send callbacks into the shim's memory
  * queues; an empty queue is WOLFSSL_CBIO_ERR_WANT_READ, which wolfSSL reports
  * as WOLFSSL_ERROR_WANT_READ. Alerts come from wolfSSL's alert history (the
- * last one sent and received). */
+ * last one sent and received).
+ *
+ * Resumption, when the harness asks: a server's tickets are sealed by
+ * wolfSSL's own default ticket callback, keyed per WOLFSSL_CTX, and its TLS
+ * 1.2 sessions go to wolfSSL's internal session cache; both outlive the
+ * connection for the next (NEXT). A client hands its session over with
+ * wolfSSL_i2d_SSL_SESSION and takes it back with wolfSSL_d2i_SSL_SESSION. */
 #include <wolfssl/options.h>
 #include <wolfssl/error-ssl.h>
 #include <wolfssl/ssl.h>
@@ -21,6 +27,7 @@ typedef struct {
     WOLFSSL *ssl;
     shim_conn *c;
     shim_role role;
+    const shim_opts *o; /* lives as long as the process */
     bool closed;
 } wolf;
 
@@ -122,6 +129,46 @@ static bool load_crl(wolf *w, const char *crl, const char *issuer) {
 
 static void wolf_destroy(void *p);
 
+/* One connection (WOLFSSL) on w->ctx. */
+static bool new_connection(wolf *w, char *err, size_t err_len) {
+    const shim_opts *o = w->o;
+    wolfSSL_free(w->ssl);
+    w->closed = false;
+    w->ssl = wolfSSL_new(w->ctx);
+    if (w->ssl == NULL) {
+        snprintf(err, err_len, "cannot create WOLFSSL");
+        return false;
+    }
+    wolfSSL_SetIOReadCtx(w->ssl, w);
+    wolfSSL_SetIOWriteCtx(w->ssl, w);
+    if (o->role != SHIM_CLIENT) return true;
+    if (o->server_name) {
+        if (wolfSSL_UseSNI(w->ssl, WOLFSSL_SNI_HOST_NAME, o->server_name,
+                           (unsigned short)strlen(o->server_name)) != WOLFSSL_SUCCESS ||
+            wolfSSL_check_domain_name(w->ssl, o->server_name) != WOLFSSL_SUCCESS) {
+            snprintf(err, err_len, "cannot set the server name");
+            return false;
+        }
+    }
+    /* A TLS 1.2 client offers session_ticket only when told to (RFC 5077
+     * §3.2); TLS 1.3 tickets need no offer. */
+    if (o->session_tickets && wolfSSL_UseSessionTicket(w->ssl) != WOLFSSL_SUCCESS) {
+        snprintf(err, err_len, "cannot offer session tickets");
+        return false;
+    }
+    if (o->resume_session) {
+        const unsigned char *p = o->resume_session;
+        WOLFSSL_SESSION *sess = wolfSSL_d2i_SSL_SESSION(NULL, &p, (long)o->resume_session_len);
+        bool ok = sess != NULL && wolfSSL_set_session(w->ssl, sess) == WOLFSSL_SUCCESS;
+        wolfSSL_SESSION_free(sess);
+        if (!ok) {
+            snprintf(err, err_len, "--resume-session-hex is no wolfSSL session");
+            return false;
+        }
+    }
+    return true;
+}
+
 static void *wolf_create(const shim_opts *o, shim_conn *c, char *err, size_t err_len) {
     wolfSSL_Init();
     if (o->time) {
@@ -132,6 +179,7 @@ static void *wolf_create(const shim_opts *o, shim_conn *c, char *err, size_t err
     if (w == NULL) return NULL;
     w->c = c;
     w->role = o->role;
+    w->o = o;
     /* The version-flexible method, bounded on both sides. */
     WOLFSSL_METHOD *m = o->role == SHIM_CLIENT ? wolfSSLv23_client_method() : wolfSSLv23_server_method();
     w->ctx = m ? wolfSSL_CTX_new(m) : NULL;
@@ -147,9 +195,11 @@ static void *wolf_create(const shim_opts *o, shim_conn *c, char *err, size_t err
     }
     wolfSSL_CTX_SetIORecv(w->ctx, io_recv);
     wolfSSL_CTX_SetIOSend(w->ctx, io_send);
-    /* No session tickets: each run starts from scratch. */
-    wolfSSL_CTX_no_ticket_TLSv13(w->ctx);
-    wolfSSL_CTX_NoTicketTLSv12(w->ctx);
+    /* No session tickets unless asked for: each run starts from scratch. */
+    if (!o->session_tickets) {
+        wolfSSL_CTX_no_ticket_TLSv13(w->ctx);
+        wolfSSL_CTX_NoTicketTLSv12(w->ctx);
+    }
 
     if (o->cert) {
         if (wolfSSL_CTX_use_certificate_chain_file(w->ctx, o->cert) != WOLFSSL_SUCCESS ||
@@ -209,21 +259,7 @@ static void *wolf_create(const shim_opts *o, shim_conn *c, char *err, size_t err
         }
     }
 
-    w->ssl = wolfSSL_new(w->ctx);
-    if (w->ssl == NULL) {
-        snprintf(err, err_len, "cannot create WOLFSSL");
-        goto fail;
-    }
-    wolfSSL_SetIOReadCtx(w->ssl, w);
-    wolfSSL_SetIOWriteCtx(w->ssl, w);
-    if (o->role == SHIM_CLIENT && o->server_name) {
-        if (wolfSSL_UseSNI(w->ssl, WOLFSSL_SNI_HOST_NAME, o->server_name,
-                           (unsigned short)strlen(o->server_name)) != WOLFSSL_SUCCESS ||
-            wolfSSL_check_domain_name(w->ssl, o->server_name) != WOLFSSL_SUCCESS) {
-            snprintf(err, err_len, "cannot set the server name");
-            goto fail;
-        }
-    }
+    if (!new_connection(w, err, err_len)) goto fail;
     return w;
 fail:
     wolf_destroy(w);
@@ -350,6 +386,31 @@ static void wolf_destroy(void *p) {
     free(w);
 }
 
+/* NEXT: a new WOLFSSL; the WOLFSSL_CTX's ticket key and the session cache
+ * stay. */
+static bool wolf_next(void *p, shim_conn *c, char *err, size_t err_len) {
+    wolf *w = p;
+    w->c = c;
+    return new_connection(w, err, err_len);
+}
+
+/* SESSION: wolfSSL's serialized session, if it can be resumed (a ticket, or
+ * a TLS 1.2 session id). */
+static size_t wolf_export_session(void *p, uint8_t *out, size_t cap) {
+    wolf *w = p;
+    WOLFSSL_SESSION *sess = wolfSSL_get1_session(w->ssl);
+    size_t n = 0;
+    if (sess && wolfSSL_SESSION_is_resumable(sess)) {
+        int len = wolfSSL_i2d_SSL_SESSION(sess, NULL);
+        if (len > 0 && (size_t)len <= cap) {
+            unsigned char *q = out;
+            n = wolfSSL_i2d_SSL_SESSION(sess, &q) == len ? (size_t)len : 0;
+        }
+    }
+    wolfSSL_SESSION_free(sess);
+    return n;
+}
+
 /* CLOSE: our close_notify (the alert history records it); the peer's
  * answer, if it comes, is read by drive() as usual. */
 static void wolf_close(void *p, shim_conn *c) {
@@ -369,6 +430,8 @@ int main(int argc, char **argv) {
         .destroy = wolf_destroy,
         .export_keying_material = wolf_export,
         .close = wolf_close,
+        .next_connection = wolf_next,
+        .export_session = wolf_export_session,
     };
     return shim_main(argc, argv, &stack);
 }
