@@ -1243,6 +1243,7 @@ static void free_connection(driver *d) {
     sd_rl_free(&d->rl);
     sd_buf_free(&d->peer_share);
     sd_buf_free(&d->ticket12_new);
+    sd_buf_free(&d->half_rtt_ticket);
     EVP_PKEY_free(d->server_key12);
     d->server_key12 = NULL;
     OPENSSL_cleanse(&d->master, sizeof d->master);

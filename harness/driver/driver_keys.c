@@ -344,6 +344,12 @@ static void keep_ticket13(driver *d, sd_span body) {
     sd_new_session_ticket t;
     uint8_t alert, hash[SD_MAX_HASH_LEN];
     driver_session *s = d->session;
+    if (s && d->role == SD_ROLE_CLIENT && d->have_application_secrets && !d->driver_finished) {
+        /* Half-RTT: the resumption secret needs the driver's Finished. */
+        sd_buf_reset(&d->half_rtt_ticket);
+        sd_buf_append_span(&d->half_rtt_ticket, body);
+        return;
+    }
     if (!s || d->role != SD_ROLE_CLIENT || !d->have_application_secrets || !d->driver_finished ||
         !sd_parse_new_session_ticket(body, &t, &alert) || t.ticket.len == 0 ||
         !sd_rl_transcript_hash(&d->rl, d->suite, hash) || !sd_ks_resumption(&d->ks, hash) ||
@@ -823,6 +829,12 @@ void driver_on_sent_handshake(driver *d, const sd_action *a, sd_span sent, sd_sp
     } else if (a->msg_type == SD_Finished) {
         if (server) derive_application(d);
         if (app_secret(d, d->role)) set_record_keys(d, &d->rl.write, app_secret(d, d->role));
+        if (!server && d->half_rtt_ticket.len && d->driver_finished) {
+            sd_buf held = d->half_rtt_ticket;
+            sd_buf_init(&d->half_rtt_ticket);
+            keep_ticket13(d, sd_buf_span(&held));
+            sd_buf_free(&held);
+        }
     }
 }
 

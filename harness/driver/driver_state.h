@@ -269,6 +269,11 @@ typedef struct {
      * (server); kept with the session when the connection completes. */
     sd_buf ticket12_new;
     bool ticket12_new_seen;
+    /* TLS 1.3 client: a NewSessionTicket that came before the driver's
+     * Finished (RFC 8446 §4.6.1: a server that does not ask for a
+     * certificate "MAY ... send a NewSessionTicket immediately upon sending
+     * its Finished"); kept once the resumption secret is known. */
+    sd_buf half_rtt_ticket;
 
     /* Set by the files below the run loop when the driver itself failed (a
      * key it could not install, memory): the run loop then ends the run as
