@@ -534,6 +534,7 @@ static const struct {
     {SD_SHAPE_TICKET, "ticket", 0},
     {SD_SHAPE_RESUMED, "resumed", 0},
     {SD_SHAPE_OCSP, "status", SD_CertificateStatus},
+    {SD_SHAPE_EARLY_DATA, "early-data", 0},
 };
 #define N_FLAG_MEANINGS (sizeof kFlagMeaning / sizeof kFlagMeaning[0])
 

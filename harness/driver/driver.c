@@ -284,6 +284,8 @@ static void collect(driver *d) {
             }
             add_handshake_event(d, SD_FROM_TARGET, ev.msg.type, q->hrr, ev.protected_record, false);
             driver_on_target_handshake(d, &ev.msg);
+            q->fault = d->hello_fault;
+            d->hello_fault = NULL;
             break;
         case SD_RL_ALERT:
             q->alert = ev.alert;
@@ -892,6 +894,8 @@ static void run_expect(driver *d, const sd_action *a) {
                 ? ev.type == SD_ServerHello && ev.hrr
                 : ev.type == a->msg_type && !(ev.hrr && d->answered_hrr)) {
             if (ev.type == SD_KeyUpdate) d->key_update_pending = false;
+            if (ev.fault)
+                return end_run(d, SD_OUTCOME_DEVIATED, "expected %s, target's %s", wanted_name(a), ev.fault);
             check_expected_random(d, a, &ev);
             check_expected_psk(d, a, &ev);
             return;

@@ -569,6 +569,40 @@ void driver_rebind_psk13(driver *d, sd_span built, sd_buf *body) {
 /* A handshake message from the target: record it, and move the key schedule
  * as the protocol says. Parsing failures just leave the state alone: the
  * driver observes, the oracle judges. */
+/* Server: whether the binder at `index` of the ClientHello body's
+ * pre_shared_key is the one the ticket the driver issued makes over the
+ * transcript so far (§4.2.11.2); a binder of another length does not. */
+static bool issued_binder_verifies(driver *d, sd_span body, int index) {
+    const driver_session *s = d->session;
+    size_t at, end;
+    if (!s || !s->suite || index < 0 || !find_psk_binders(body, &at, &end)) return false;
+    uint8_t header[4] = {SD_ClientHello, (uint8_t)(body.len >> 16), (uint8_t)(body.len >> 8),
+                         (uint8_t)body.len};
+    sd_buf truncated;
+    sd_buf_init(&truncated);
+    sd_buf_append(&truncated, header, sizeof header);
+    sd_buf_append(&truncated, body.data, at);
+    uint8_t binder[SD_MAX_HASH_LEN];
+    bool ok = false;
+    if (!truncated.failed &&
+        sd_psk_binder(s->suite, s->psk, s->suite->hash_len, sd_buf_span(&d->rl.transcript.bytes),
+                      sd_buf_span(&truncated), binder)) {
+        sd_reader r = sd_reader_of(sd_span_of(body.data + at, end - at));
+        sd_span list, entry;
+        if (sd_read_prefixed(&r, 2, &list)) {
+            sd_reader entries = sd_reader_of(list);
+            for (int i = 0; sd_read_prefixed(&entries, 1, &entry); i++)
+                if (i == index) {
+                    ok = entry.len == s->suite->hash_len && CRYPTO_memcmp(entry.data, binder, entry.len) == 0;
+                    break;
+                }
+        }
+    }
+    OPENSSL_cleanse(binder, sizeof binder);
+    sd_buf_free(&truncated);
+    return ok;
+}
+
 void driver_on_target_handshake(driver *d, const sd_handshake_msg *msg) {
     uint8_t alert;
     if (d->tls12) return on_target_handshake12(d, msg);
@@ -632,26 +666,56 @@ void driver_on_target_handshake(driver *d, const sd_handshake_msg *msg) {
         return;
     }
     if (d->role == SD_ROLE_SERVER && msg->type == SD_ClientHello) {
-        sd_transcript_add(&d->rl.transcript, msg->whole);
         sd_client_hello ch;
-        if (!sd_parse_client_hello(msg->body, &ch, &alert)) return;
+        bool parsed = sd_parse_client_hello(msg->body, &ch, &alert);
+        if (parsed) d->psk_selected = find_issued_ticket13(d, &ch);
+        /* The binder is over the transcript before this ClientHello. */
+        bool binder_ok =
+            !parsed || d->psk_selected < 0 || issued_binder_verifies(d, msg->body, d->psk_selected);
+        sd_transcript_add(&d->rl.transcript, msg->whole);
+        if (!parsed) return;
         memcpy(d->client_random, ch.random.data, SD_RANDOM_LEN);
         memcpy(d->session_id, ch.legacy_session_id.data, ch.legacy_session_id.len);
         d->session_id_len = ch.legacy_session_id.len;
         remember_offer(d, &ch);
-        d->psk_selected = find_issued_ticket13(d, &ch);
+        sd_span early, psk_ext;
+        bool offers_early = sd_extensions_find(ch.extensions, SD_early_data, &early);
+        bool first_hello = d->driver_hrrs == 0;
+        const driver_session *s = d->session;
+        /* What the RFC forbids a client to offer, which the driver would
+         * otherwise answer as an honest server does and pass over. */
+        if (!binder_ok)
+            /* §4.2.11.2: the binder of the ticket the driver issued, over
+             * the transcript so far and this ClientHello up to the binders
+             * (after a HelloRetryRequest §4.1.2 has the client recompute
+             * it). */
+            d->hello_fault = "binder for the driver's ticket does not verify (RFC 8446 §4.2.11.2)";
+        else if (offers_early && !first_hello)
+            d->hello_fault =
+                "ClientHello after HelloRetryRequest offers early_data (RFC 8446 §4.2.10: \"A client "
+                "MUST NOT include the \"early_data\" extension in its followup ClientHello.\")";
+        else if (offers_early && !sd_extensions_find(ch.extensions, SD_pre_shared_key, &psk_ext))
+            d->hello_fault =
+                "ClientHello offers early_data without pre_shared_key (RFC 8446 §4.2.10: \"it MUST "
+                "supply both the \"pre_shared_key\" and \"early_data\" extensions\")";
+        else if (offers_early && d->psk_selected == 0 && s && s->have_ticket13 && !s->issued_early)
+            d->hello_fault =
+                "ClientHello offers early_data with a ticket issued without early_data (RFC 8446 "
+                "§4.2.10: 0-RTT is for a PSK for which \"early data is allowed\"; §4.6.1)";
         /* §4.2.10: the driver reads 0-RTT offered with the ticket it issued
-         * as the first identity, when the run allows it (`early-data:
-         * on`); its EncryptedExtensions as sent decide (driver_on_sent_handshake). */
-        sd_span early;
+         * as the first identity, in the first ClientHello, when the run
+         * allows it (`early-data: on`): records under
+         * client_early_traffic_secret, whether or not its
+         * EncryptedExtensions then accept them (as sent,
+         * driver_on_sent_handshake), so that a trace sees what the client
+         * sent. */
         d->early_reading = false;
-        if (d->cfg->early_data && d->psk_selected == 0 && d->session->suite &&
-            sd_extensions_find(ch.extensions, SD_early_data, &early) &&
-            derive_early(d, d->session->suite, d->session->psk)) {
-            if (!sd_record_keys_set(&d->rl.read, d->session->suite, d->client_early_traffic))
+        if (first_hello && offers_early && d->cfg->early_data && d->psk_selected == 0 && s && s->suite &&
+            derive_early(d, s->suite, s->psk)) {
+            if (!sd_record_keys_set(&d->rl.read, s->suite, d->client_early_traffic))
                 driver_harness_failed(d, "cannot install early traffic keys");
             d->early_reading = true;
-        } else if (sd_extensions_find(ch.extensions, SD_early_data, &early)) {
+        } else if (offers_early && first_hello) {
             d->early_skipping = true;
         }
         sd_span body, entries;
@@ -791,6 +855,29 @@ void driver_on_sent_handshake(driver *d, const sd_action *a, sd_span sent, sd_sp
          * keys. */
         d->early_writing = false;
         if (d->have_handshake_secrets) set_record_keys(d, &d->rl.write, d->ks.client_handshake_traffic);
+    }
+    if (a->msg_type == SD_MSG_TYPE_HELLO_RETRY_REQUEST && server) {
+        /* §4.2.10: a HelloRetryRequest refuses the 0-RTT; the second
+         * ClientHello comes in the clear (§5), and early records that come
+         * after it are skipped. */
+        d->driver_hrrs++;
+        if (d->early_reading) {
+            d->early_reading = false;
+            d->early_skipping = true;
+            sd_record_keys_clear(&d->rl.read);
+        }
+    }
+    if (a->msg_type == SD_NewSessionTicket && server && d->session) {
+        /* §4.6.1: what the ticket as sent allows of 0-RTT. */
+        sd_new_session_ticket t;
+        sd_span early_ext;
+        d->session->issued_early = sd_parse_new_session_ticket(sent, &t, &parse_alert) &&
+                                   sd_extensions_find(t.extensions, SD_early_data, &early_ext);
+        d->session->issued_max_early = d->session->issued_early && early_ext.len == 4
+                                           ? (uint32_t)early_ext.data[0] << 24 |
+                                                 (uint32_t)early_ext.data[1] << 16 |
+                                                 (uint32_t)early_ext.data[2] << 8 | early_ext.data[3]
+                                           : 0;
     }
     if (a->msg_type == SD_EncryptedExtensions && server && d->early_reading) {
         /* The EncryptedExtensions as sent decide (§4.2.10): without

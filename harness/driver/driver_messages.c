@@ -232,8 +232,13 @@ static bool build_body13(driver *d, const sd_action *a, sd_buf *body) {
         /* §4.2.10: an empty early_data extension accepts the client's 0-RTT,
          * which the driver reads (driver_keys.c). */
         static const uint8_t accepting[] = {SD_early_data >> 8, SD_early_data & 0xff, 0, 0};
-        sd_build_encrypted_extensions(body, d->early_reading ? sd_span_of(accepting, sizeof accepting)
-                                                             : sd_span_of(NULL, 0));
+        /* Only as an honest server would: the PSK selected (§4.2.10: "In
+         * order to accept early data, the server MUST have accepted a PSK
+         * cipher suite and selected the first key offered") and a ticket
+         * that allowed some (§4.6.1 max_early_data_size). */
+        bool accept = d->early_reading && d->psk_accepted && d->session && d->session->issued_max_early > 0;
+        sd_build_encrypted_extensions(body,
+                                      accept ? sd_span_of(accepting, sizeof accepting) : sd_span_of(NULL, 0));
         return true;
     }
     case SD_Certificate:

@@ -21,8 +21,9 @@ const sd_mutation *driver_find_mutation(const sd_action *a, sd_mutation_kind kin
 /* Where the extension block of a message body starts (at its u16 length),
  * for the messages that carry one: ClientHello and ServerHello (RFC 8446
  * §4.1.2, §4.1.3; RFC 5246 §7.4.1.2, §7.4.1.3), EncryptedExtensions
- * (§4.3.1), the TLS 1.3 CertificateRequest (§4.3.2) and the first entry of
- * the TLS 1.3 Certificate (§4.4.2). Only the layout is
+ * (§4.3.1), the TLS 1.3 CertificateRequest (§4.3.2), the TLS 1.3
+ * NewSessionTicket (§4.6.1) and the first entry of the TLS 1.3 Certificate
+ * (§4.4.2). Only the layout is
  * read, not the content, so it works on bodies earlier mutations broke as
  * long as the fields before the block still frame. */
 static bool find_extension_block(uint16_t msg_type, bool tls12, sd_span body, size_t *out_offset) {
@@ -44,6 +45,15 @@ static bool find_extension_block(uint16_t msg_type, bool tls12, sd_span body, si
         break;
     case SD_EncryptedExtensions:
         break;
+    case SD_NewSessionTicket: {
+        /* TLS 1.3 (§4.6.1): ticket_lifetime, ticket_age_add, ticket_nonce,
+         * ticket, then the extensions (early_data). */
+        uint32_t u32;
+        if (tls12 || !sd_read_u32(&r, &u32) || !sd_read_u32(&r, &u32) || !sd_read_prefixed(&r, 1, &skip) ||
+            !sd_read_prefixed(&r, 2, &skip))
+            return false;
+        break;
+    }
     case SD_CertificateRequest:
         if (tls12 || !sd_read_prefixed(&r, 1, &skip)) return false;
         break;

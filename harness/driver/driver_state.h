@@ -43,6 +43,11 @@ typedef struct {
     sd_alert alert;
     bool protected_record;
     bool unreadable; /* SD_RL_APPDATA under keys the driver does not hold */
+    /* A handshake message the driver found at fault on its own reading of
+     * the RFC (a TLS 1.3 ClientHello to the driver as server: an early_data
+     * offer the RFC forbids there, a binder that does not verify): an
+     * `expect` of it deviates, naming the fault. A static string. */
+    const char *fault;
     char detail[96]; /* for SD_RL_ERROR */
 } target_event;
 
@@ -75,6 +80,11 @@ typedef struct {
      * ticket it issued, in the same fields. */
     sd_buf ticket12;
     bool ems12;
+    /* A TLS 1.3 server: whether the last NewSessionTicket it sent, as sent,
+     * carried early_data, and its max_early_data_size (RFC 8446 §4.6.1), so
+     * that a 0-RTT offer with that ticket is judged by what it allowed. */
+    bool issued_early;
+    uint32_t issued_max_early;
     /* A TLS 1.3 client: the first ClientHello of the last connection as it
      * went out, and what its keys need (its random, session id, key share,
      * the PSK it offered), for a `replay` of it (RFC 8446 §8). */
@@ -246,6 +256,11 @@ typedef struct {
     size_t early_skipped;
     uint8_t client_early_traffic[SD_MAX_HASH_LEN];
     bool first_hello_kept; /* client: this connection's first ClientHello went to replay_hello */
+    /* Server, TLS 1.3: HelloRetryRequests the driver sent in this
+     * connection (a 0-RTT offer after one is refused, §4.2.10), and the
+     * fault of the ClientHello just read, for its event (target_event). */
+    unsigned driver_hrrs;
+    const char *hello_fault;
     /* Server, TLS 1.3: the index of the identity of the client's
      * pre_shared_key that is the ticket the driver issued before, -1 for
      * none; its ServerHello then selects it. */

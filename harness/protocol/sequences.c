@@ -56,6 +56,15 @@ const sd_shape sd_shapes[] = {
       C(ClientHello), S(ServerHello), S(EncryptedExtensions), S(Finished), C(Finished)),
     SHAPE("hrr+psk", SD_SHAPE_HRR | SD_SHAPE_PSK,
       C(ClientHello), HRR, C(ClientHello), S(ServerHello), S(EncryptedExtensions), S(Finished), C(Finished)),
+    /* §2.3 Figure 4, 0-RTT accepted: §4.5 "If the server sent an
+     * "early_data" extension in EncryptedExtensions, the client MUST send
+     * an EndOfEarlyData message after receiving the server Finished". Never
+     * after a HelloRetryRequest (§4.2.10: "A client MUST NOT include the
+     * "early_data" extension in its followup ClientHello"). The model's
+     * server enters it once its EncryptedExtensions accepted the early
+     * data; its client sends EndOfEarlyData itself. */
+    SHAPE("psk+early-data", SD_SHAPE_PSK | SD_SHAPE_EARLY_DATA,
+      C(ClientHello), S(ServerHello), S(EncryptedExtensions), S(Finished), C(EndOfEarlyData), C(Finished)),
     /* RFC 5246 §7.3 Figure 1, with the key exchange of RFC 8422 §2 (ECDHE)
      * or RFC 5246 §7.4.7.1 (static RSA, no ServerKeyExchange, §7.4.3), in
      * every combination of:

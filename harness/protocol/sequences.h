@@ -38,6 +38,8 @@ enum {
     SD_SHAPE_TICKET = 1u << 6,         /* TLS 1.2: the server sends a NewSessionTicket (RFC 5077) */
     SD_SHAPE_RESUMED = 1u << 7,        /* TLS 1.2 abbreviated handshake (RFC 5246 §7.3 Figure 2) */
     SD_SHAPE_OCSP = 1u << 8,           /* TLS 1.2: the server sends CertificateStatus (RFC 6066 §8) */
+    SD_SHAPE_EARLY_DATA =
+        1u << 9, /* TLS 1.3: EncryptedExtensions accepted 0-RTT: EndOfEarlyData (RFC 8446 §4.5) */
 };
 
 #define SD_MAX_STEPS 16

@@ -115,6 +115,7 @@ static void generate_resumption(gen *g, const gen_version *v) {
             gen_finished(g, &h);
             if (profile->alerts) gen_alert(g, &h);
             if (!v->ccs_is_step && p == 0) gen_psk_fields(g, &h);
+            if (h.shape->flags & SD_SHAPE_EARLY_DATA) gen_early_data_cases(g, &h);
         }
     }
 }

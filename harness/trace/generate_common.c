@@ -247,6 +247,16 @@ void gen_put_steps(gen *g, const honest *h, size_t from, size_t to) {
             gen_put(g, "expect ServerHello psk=0\n");
             continue;
         }
+        /* RFC 8446 §2.3 Figure 4: the ClientHello that offers 0-RTT, then
+         * the early data under client_early_traffic_secret. The driver's
+         * server reads the client's right after its ClientHello
+         * (docs/script-format.md, "0-RTT"). */
+        if (h->first && st->msg == SD_ClientHello && (h->shape->flags & SD_SHAPE_EARLY_DATA)) {
+            gen_put(g, st->from == h->driver ? "send ClientHello early-data\nsend-appdata \"" GEN_EARLY_TEXT
+                                               "\"\n"
+                                             : "expect ClientHello\nexpect-appdata hex=" GEN_EARLY_HEX "\n");
+            continue;
+        }
         gen_put_step(g, st, h->driver, gen_honest_extra(h, st->msg));
     }
 }
@@ -289,9 +299,10 @@ void gen_begin(gen *g, const char *family, const honest *h, const char *detail, 
         snprintf(full_title, sizeof full_title, "%s (%s)", title, h->p->name);
     else
         snprintf(full_title, sizeof full_title, "%s", title);
-    snprintf(all_tags, sizeof all_tags, "generated, %s, %s, %s%s%s%s", family, role, v->name,
+    bool early = h->shape && (h->shape->flags & SD_SHAPE_EARLY_DATA);
+    snprintf(all_tags, sizeof all_tags, "generated, %s, %s, %s%s%s%s%s", family, role, v->name,
              h->first ? (v->ccs_is_step ? ", resumption, session" : ", resumption, psk") : "",
-             tags && *tags ? ", " : "", tags ? tags : "");
+             early ? ", early-data, 0-rtt" : "", tags && *tags ? ", " : "", tags ? tags : "");
     gen_put_header(g, v, id, full_title, rfc, h->target, all_tags, expect);
     if (h->p) {
         if (h->p->credential) sd_buf_appendf(&g->text, "credential: %s\n", h->p->credential);
@@ -307,6 +318,8 @@ void gen_begin(gen *g, const char *family, const honest *h, const char *detail, 
             gen_put(g, "session-tickets: issue\n");
         if (h->p->server_groups && h->target == SD_ROLE_SERVER)
             sd_buf_appendf(&g->text, "groups: %s\n", h->p->server_groups);
+        /* 0-RTT: tickets that allow it, and a client that sends it. */
+        if (early) gen_put(g, "early-data: on\n");
     }
     if (note && *note) sd_buf_appendf(&g->text, "note: %s\n", note);
     gen_put(g, "\n");

@@ -75,6 +75,11 @@ typedef enum {
     R_PSK_AGE,
     R_PSK_MODES,
     R_PSK_SELECTED_IDENTITY,
+    /* TLS 1.3 0-RTT (RFC 8446 §2.3, §4.2.10, §4.5, §4.6.1). */
+    R_EARLY_ORDER,      /* connection 2's order with 0-RTT accepted: EndOfEarlyData before Finished */
+    R_EARLY_DATA_LIMIT, /* more 0-RTT data than max_early_data_size: unexpected_message */
+    R_EARLY_DATA_SIZE_OK,
+    R_EARLY_DATA_AFTER_EOED, /* application data after EndOfEarlyData, before Finished */
     N_REQUIREMENTS
 } requirement;
 
@@ -203,6 +208,12 @@ bool gen_accepted(const honest *h, size_t pos, uint16_t type);
  * length if none. */
 size_t gen_first_driver_place(const honest *h);
 
+/* What connection 2 of a 0-RTT case sends as early data: the driver's
+ * (any text), and the client under test's SD_EARLY_DATA_TEXT ("early
+ * data\n"), which scripts write in hex. */
+#define GEN_EARLY_TEXT "early"
+#define GEN_EARLY_HEX "6561726c7920646174610a"
+
 /* --- Script text ---------------------------------------------------------------- */
 
 typedef struct {
@@ -273,6 +284,10 @@ void gen_record(gen *g, const honest *h);
 /* TLS 1.3 resumption: the PSK offer's and answer's fields
  * (generate_resumed.c). */
 void gen_psk_fields(gen *g, const honest *h);
+/* TLS 1.3 0-RTT, over a profile whose connection 2 accepts early data: its
+ * size against max_early_data_size (gen-record) and EndOfEarlyData before
+ * the early data (gen-order), server under test (generate_resumed.c). */
+void gen_early_data_cases(gen *g, const honest *h);
 /* The handshakes connection 2 of a resumption case follows: RFC 8446 §2.2
  * Figure 3 and RFC 5246 §7.3 Figure 2, written down here apart from
  * sequences.c (generate_resumed.c; tests/test_rfc_orders.c checks both

@@ -128,7 +128,8 @@ static void in_handshake(gen *g, const honest *h) {
             requirement r = requirement_at(h, expected, type);
             /* In connection 2 of a resumption case the order is the
              * abbreviated handshake's. */
-            if (h->first && r == R_ORDER) r = R_RESUMED_ORDER;
+            if (h->first && r == R_ORDER)
+                r = h->shape->flags & SD_SHAPE_EARLY_DATA ? R_EARLY_ORDER : R_RESUMED_ORDER;
             gen_begin(g, "gen-order", h, detail, title, r, "alert unexpected_message", NULL, tags);
             gen_put_steps(g, h, 0, pos);
             /* After its own ChangeCipherSpec the driver protects every

@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "protocol/target.h"
 #include "trace/generate_family.h"
 #include "wire/names.h"
 
@@ -36,6 +37,15 @@ const sd_shape sd_generated_resumed_shapes[] = {
      5,
      {CLIENT(ClientHello), SERVER(ServerHello), SERVER(EncryptedExtensions), SERVER(Finished),
       CLIENT(Finished)}},
+    /* RFC 8446 §2.3 Figure 4, 0-RTT accepted: the client's second flight
+     * is "(EndOfEarlyData) {Finished}"; §4.5: "If the server sent an
+     * "early_data" extension in EncryptedExtensions, the client MUST send
+     * an EndOfEarlyData message after receiving the server Finished". */
+    {"psk+early-data (RFC 8446 Figure 4)",
+     SD_SHAPE_PSK | SD_SHAPE_EARLY_DATA,
+     6,
+     {CLIENT(ClientHello), SERVER(ServerHello), SERVER(EncryptedExtensions), SERVER(Finished),
+      CLIENT(EndOfEarlyData), CLIENT(Finished)}},
     /* RFC 5246 §7.3 Figure 2: "both client and server MUST send
      * ChangeCipherSpec messages and proceed directly to Finished messages",
      * the server first. */
@@ -193,5 +203,80 @@ void gen_psk_fields(gen *g, const honest *h) {
             gen_put_ping(g);
         }
         gen_finish(g, "gen-malformed");
+    }
+}
+
+/* --- 0-RTT ---------------------------------------------------------------------
+ * With the server under test, over a profile whose connection 2 accepts
+ * early data: the amount of it against the ticket's max_early_data_size
+ * (SD_EARLY_DATA_MAX, which the server under test is set up with), in one
+ * record and over two (§4.6.1 counts the 0-RTT data, not records), and
+ * EndOfEarlyData sent before the early data, which then goes under the
+ * handshake keys. The order of the client's flight itself (EndOfEarlyData
+ * left out, repeated, another message in its place) is gen-order's, over
+ * the generator's Figure 4 row. */
+
+typedef struct {
+    const char *family, *detail, *title;
+    requirement r;
+    const char *expect;
+    /* The early data: send-raw lines (records of that many bytes), or
+     * NULL for the honest "early" after EndOfEarlyData. */
+    unsigned sizes[2];
+} early_case;
+
+static const early_case early_cases[] = {
+    {"gen-record",
+     "early-data-at-max-size",
+     "accepts 0-RTT data of exactly max_early_data_size bytes",
+     R_EARLY_DATA_SIZE_OK,
+     "complete",
+     {SD_EARLY_DATA_MAX, 0}},
+    {"gen-record",
+     "early-data-over-max-size",
+     "refuses 0-RTT data of max_early_data_size + 1 bytes",
+     R_EARLY_DATA_LIMIT,
+     "alert unexpected_message",
+     {SD_EARLY_DATA_MAX + 1, 0}},
+    {"gen-record",
+     "early-data-over-max-size-in-two-records",
+     "refuses 0-RTT data of max_early_data_size + 1 bytes in two records",
+     R_EARLY_DATA_LIMIT,
+     "alert unexpected_message",
+     {SD_EARLY_DATA_MAX, 1}},
+    {"gen-order",
+     "end-of-early-data-before-early-data",
+     "refuses early data sent after EndOfEarlyData, under the handshake keys",
+     R_EARLY_DATA_AFTER_EOED,
+     "alert unexpected_message",
+     {0, 0}},
+};
+
+void gen_early_data_cases(gen *g, const honest *h) {
+    if (h->target != SD_ROLE_SERVER) return;
+    char title[300];
+    for (size_t i = 0; i < sizeof early_cases / sizeof early_cases[0] && g->ok; i++) {
+        const early_case *c = &early_cases[i];
+        snprintf(title, sizeof title, "%s %s", gen_who(h), c->title);
+        gen_begin(g, c->family, h, c->detail, title, c->r, c->expect, NULL,
+                  c->sizes[0] ? "early-data-flow, size" : "early-data-flow, order");
+        gen_put_first_connection(g, h);
+        gen_put(g, "send ClientHello early-data\n");
+        /* Protected under client_early_traffic_secret (§7.1): the driver
+         * writes under it from the ClientHello that offers 0-RTT on. */
+        for (size_t k = 0; k < 2; k++)
+            if (c->sizes[k])
+                sd_buf_appendf(&g->text, "send-raw application_data hex= fill=%u encrypted\n", c->sizes[k]);
+        gen_put(g, "expect ServerHello psk=0\nexpect EncryptedExtensions\nexpect Finished\n"
+                   "send EndOfEarlyData\n");
+        if (!c->sizes[0]) gen_put(g, "send-appdata \"" GEN_EARLY_TEXT "\"\n");
+        gen_put(g, "send Finished\n");
+        /* Accepted: the server echoes the early data once its handshake is
+         * done (target.h), then the connection carries data. */
+        if (strcmp(c->expect, "complete") == 0) {
+            gen_put(g, "expect-appdata hex=00\n");
+            gen_put_ping(g);
+        }
+        gen_finish(g, c->family);
     }
 }

@@ -147,6 +147,21 @@ static const char *const rfc8446[N_REQUIREMENTS] = {
         "RFC 8446 §4.2.11: \"Clients MUST verify that the server's selected_identity is within the range "
         "supplied by the client ... If these values are not consistent, the client MUST abort the handshake "
         "with an \"illegal_parameter\" alert.\"",
+    [R_EARLY_ORDER] =
+        "RFC 8446 §4.5: \"If the server sent an \"early_data\" extension in EncryptedExtensions, the client "
+        "MUST send an EndOfEarlyData message after receiving the server Finished.\" §2.3 (Figure 4). §4: "
+        "\"A peer which receives a handshake message in an unexpected order MUST abort the handshake with an "
+        "\"unexpected_message\" alert.\"",
+    [R_EARLY_DATA_LIMIT] =
+        "RFC 8446 §4.6.1: \"A server receiving more than max_early_data_size bytes of 0-RTT "
+        "data SHOULD terminate the connection with an \"unexpected_message\" alert.\"",
+    [R_EARLY_DATA_SIZE_OK] = "RFC 8446 §4.6.1: \"max_early_data_size: The maximum amount of 0-RTT data that "
+                             "the client is allowed to send when using this ticket, in bytes.\"",
+    [R_EARLY_DATA_AFTER_EOED] =
+        "RFC 8446 §4.5: EndOfEarlyData \"indicates that all 0-RTT application_data messages, if any, have "
+        "been transmitted and that the following records are protected under handshake traffic keys.\" §5: "
+        "\"... application data before the handshake is complete MUST be rejected with an "
+        "\"unexpected_message\" alert\"",
 };
 
 /* --- TLS 1.2 (RFC 5246) ------------------------------------------------------ */
@@ -319,14 +334,21 @@ static const gen_profile profiles13[] = {
  * `psk` pins a SHA-256 suite, so that the PSK fields' offsets in gen-psk
  * are known; `psk-sha384` gives the binder and Finished 48 bytes;
  * `psk-client-auth` asks for the client's certificate in connection
- * 1, and connection 2 must not ask again (§4.3.2). gen-alert runs over
- * `psk` only. */
+ * 1, and connection 2 must not ask again (§4.3.2); `0rtt` adds
+ * 0-RTT. gen-alert runs over `psk` and `0rtt`. */
 static const gen_profile resumption13[] = {
     {"psk", NULL, "TLS_AES_128_GCM_SHA256", SD_SHAPE_PSK, SD_SHAPE_PSK, false, NULL, true, false, true, 0, 0},
     {"psk-sha384", NULL, "TLS_AES_256_GCM_SHA384", SD_SHAPE_PSK, SD_SHAPE_PSK, false, NULL, false, false,
      true, 0, 48},
     {"psk-client-auth", NULL, "TLS_AES_128_GCM_SHA256", SD_SHAPE_PSK, SD_SHAPE_PSK, true, NULL, false, false,
      true, SD_SHAPE_CLIENT_AUTH, 0},
+    /* 0-RTT (§2.3 Figure 4): connection 1's ticket allows early data
+     * (`early-data: on`), connection 2 offers it with data and the server
+     * accepts it, so the client's flight is EndOfEarlyData then Finished
+     * (§4.5). gen-alert runs over it too: the alerts at EndOfEarlyData's
+     * place go under the early keys. */
+    {"0rtt", NULL, "TLS_AES_128_GCM_SHA256", SD_SHAPE_PSK | SD_SHAPE_EARLY_DATA,
+     SD_SHAPE_PSK | SD_SHAPE_EARLY_DATA, false, NULL, true, false, true, 0, 0},
 };
 
 /* Resumption by session id (RFC 5246 §7.3 Figure 2): connection 1 is a
