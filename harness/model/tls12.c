@@ -880,6 +880,9 @@ static void restart_handshake12(sd_model *m) {
     m->peer_finished = false;
     m->cert_requested = false;
     m->st.resumed = false;
+    /* The new handshake authenticates the peer anew (its Certificate and
+     * ServerKeyExchange or CertificateVerify); until then it has not. */
+    m->st.peer_authenticated = false;
     sd_buf_reset(&m->peer_chain12);
 }
 
