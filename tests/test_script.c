@@ -482,7 +482,7 @@ static void test_trace_add_and_equal(void **state) {
     assert_string_equal(
         err, "x:1: unknown header \"colour:\" (expected one of id, title, rfc, role, "
              "version, tags, expect, credential, note, cipher-suite, client-auth, session-tickets, groups, "
-             "staple, versions, early-data)");
+             "staple, versions, early-data, renegotiation)");
 }
 
 /* --- errors ------------------------------------------------------------------ */
@@ -617,6 +617,7 @@ static const error_case error_cases[] = {
      "bad premaster-version=0x10000"},
     {"bad client-auth", "id: t\nclient-auth: maybe\n", 0, 2, "client-auth: expected request or require"},
     {"bad session-tickets", "id: t\nsession-tickets: yes\n", 0, 2, "session-tickets: expected issue"},
+    {"bad renegotiation", "id: t\nrenegotiation: yes\n", 0, 2, "renegotiation: expected allowed or refused"},
     {"unknown group", "id: t\ngroups: x25519, p256\n", 0, 2, "groups: unknown group \"p256\""},
     {"group listed twice", "id: t\ngroups: secp256r1,23\n", 0, 2, "groups: group \"23\" is listed twice"},
     {"empty group", "id: t\ngroups: x25519,,secp256r1\n", 0, 2, "groups: empty group"},
@@ -674,7 +675,7 @@ static void test_new_mutations(void **state) {
     (void)state;
     static const char text[] =
         "id: t.t\ntitle: T\nrfc: R\nrole: server\nversion: 1.2\nexpect: complete\nclient-auth: require\n"
-        "session-tickets: issue\n"
+        "session-tickets: issue\nrenegotiation: allowed\n"
         "send ClientHello dup-ext=10 add-ext=key_share:00ff drop-ext=signature_algorithms add-ext=65000 "
         "bad-point "
         "record-version=769\n"
@@ -686,6 +687,7 @@ static void test_new_mutations(void **state) {
     if (!sd_scenario_parse("t.sd", text, strlen(text), &s, err, sizeof err)) fail_msg("%s", err);
     assert_int_equal(s.client_auth, SD_CLIENT_AUTH_REQUIRE);
     assert_true(s.session_tickets);
+    assert_true(s.renegotiation);
     assert_int_equal(s.n_groups, 0); /* no groups: the stack's defaults */
     const sd_action *a = s.trace.actions;
     assert_int_equal(s.trace.n_actions, 4);

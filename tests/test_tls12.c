@@ -526,7 +526,9 @@ static void test_record_cbc_iv_and_overflow(void **state) {
 }
 
 /* The record layer with TLS 1.2 keys: handshake, alert and application
- * data protected (with their real types in the header), CCS never. */
+ * data protected (with their real types in the header); a CCS in the clear
+ * before keys, and protected by the keys in use after them (a
+ * renegotiation's, RFC 5246 §6.1). */
 static void test_record_layer_tls12(void **state) {
     (void)state;
     const uint16_t suites[] = {0xC02B, 0x002F};
@@ -541,18 +543,21 @@ static void test_record_layer_tls12(void **state) {
         uint8_t ccs = 1;
         sd_rl_send(&a, SD_change_cipher_spec, sd_span_of(&ccs, 1), false, 0);
         keys_for(&a.write, s, 9);
-        keys_for(&b.read, s, 9);
         uint8_t verify_data[12] = {0xf1};
         sd_rl_send_handshake(&a, SD_Finished, sd_span_of(verify_data, 12));
         sd_rl_send(&a, SD_application_data, sd_span_of((const uint8_t *)"data", 4), false, 0);
         sd_rl_send_alert(&a, SD_ALERT_LEVEL_WARNING, SD_close_notify);
         assert_int_equal(a.out.data[0], SD_change_cipher_spec);
         assert_true(a.out.len > 6 && a.out.data[6] == SD_handshake); /* the real type */
-        sd_rl_receive(&b, sd_buf_span(&a.out));
+        /* The CCS record (5-byte header, 1 byte), read before the reader's
+         * keys change; the rest after. */
+        sd_rl_receive(&b, sd_span_of(a.out.data, 6));
         sd_rl_event ev;
         assert_int_equal(sd_rl_next(&b, &ev), SD_RL_CCS);
         assert_false(ev.protected_record);
         assert_int_equal(ev.data.len, 1);
+        keys_for(&b.read, s, 9);
+        sd_rl_receive(&b, sd_span_of(a.out.data + 6, a.out.len - 6));
         assert_int_equal(sd_rl_next(&b, &ev), SD_RL_HANDSHAKE);
         assert_true(ev.protected_record);
         assert_int_equal(ev.outer_type, SD_handshake);
@@ -567,6 +572,17 @@ static void test_record_layer_tls12(void **state) {
         assert_int_equal(ev.outer_type, SD_alert);
         assert_int_equal(ev.alert.description, SD_close_notify);
         assert_int_equal(sd_rl_next(&b, &ev), SD_RL_NONE);
+
+        /* A renegotiation's CCS goes under the keys in use, and is read
+         * as a CCS once opened. */
+        sd_buf_reset(&a.out);
+        sd_rl_send(&a, SD_change_cipher_spec, sd_span_of(&ccs, 1), false, 0);
+        assert_true(a.out.len > 6); /* sealed: longer than the plaintext record */
+        sd_rl_receive(&b, sd_buf_span(&a.out));
+        assert_int_equal(sd_rl_next(&b, &ev), SD_RL_CCS);
+        assert_true(ev.protected_record);
+        assert_int_equal(ev.data.len, 1);
+        assert_int_equal(ev.data.data[0], 1);
 
         /* A plaintext alert once keys are active fails to decrypt. */
         sd_buf raw;

@@ -997,9 +997,12 @@ static void run_action(driver *d, const sd_action *a) {
         break;
     }
     case SD_ACT_SEND_CCS: {
-        /* §5: the compatibility CCS is always sent in plaintext. */
+        /* RFC 8446 §5: the compatibility CCS is always sent in plaintext
+         * (unless `encrypted`). RFC 5246 §6.1: a TLS 1.2 one goes under the
+         * current write state, so a renegotiation's is protected by the
+         * keys it replaces (unless `plaintext`). */
         static const uint8_t one = 1;
-        bool plaintext = !a->encrypted;
+        bool plaintext = d->tls12 ? a->force_plaintext : !a->encrypted;
         sd_rl_send(&d->rl, SD_change_cipher_spec, sd_span_of(&one, 1), plaintext, 0);
         add_event(d, SD_FROM_PEER, SD_EVENT_CCS, 0, 0, d->rl.write.active && !plaintext, false);
         /* RFC 5246 §7.1: right after its CCS the sender's pending write
@@ -1325,6 +1328,7 @@ void sd_run_config_apply_scenario(sd_run_config *cfg, const sd_scenario *s) {
     cfg->client_auth = s->client_auth;
     cfg->session_tickets = s->session_tickets;
     cfg->early_data = s->early_data;
+    cfg->renegotiation = s->renegotiation;
     cfg->target_groups = s->n_groups ? s->groups : NULL;
     cfg->n_target_groups = s->n_groups;
     cfg->staple = s->staple[0] ? s->staple : NULL;
@@ -1383,6 +1387,7 @@ void sd_driver_run(const sd_trace *trace, const sd_run_config *cfg, sd_outcome *
         .n_groups = cfg->n_target_groups,
         .client_auth = cfg->target_role == SD_ROLE_SERVER ? cfg->client_auth : SD_CLIENT_AUTH_NONE,
         .session_tickets = cfg->session_tickets,
+        .renegotiation = cfg->renegotiation,
         .max_early_data = cfg->early_data && cfg->target_role == SD_ROLE_SERVER ? SD_EARLY_DATA_MAX : 0,
         .early_data = cfg->early_data && cfg->target_role == SD_ROLE_CLIENT
                           ? sd_span_of((const uint8_t *)SD_EARLY_DATA_TEXT, strlen(SD_EARLY_DATA_TEXT))

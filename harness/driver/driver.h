@@ -59,6 +59,9 @@ typedef struct {
      * early data; the driver as server issues tickets with early_data
      * (max_early_data_size SD_EARLY_DATA_MAX) and accepts 0-RTT. */
     bool early_data;
+    /* `renegotiation: allowed` (RFC 5746): the stack under test renegotiates
+     * TLS 1.2 (sd_target_config.renegotiation). */
+    bool renegotiation;
     /* Client under test: the fixture PKI's <staple>.der (a scenario's
      * `staple:`), an OCSP response the driver, as the server, staples when
      * the client asks with status_request (RFC 6066 §8): in TLS 1.3 in the

@@ -247,8 +247,16 @@ static bool note_server_hello12(driver *d, sd_span sh_body) {
 static void on_target_handshake12(driver *d, const sd_handshake_msg *msg) {
     uint8_t alert;
     if (msg->type == SD_HelloRequest) return;
-    sd_transcript_add(&d->rl.transcript, msg->whole);
     bool client = d->role == SD_ROLE_CLIENT;
+    /* A ClientHello from the client under test once both Finished have
+     * gone over the wire starts a renegotiation (RFC 5246 §7.4.1.2): a new
+     * handshake, under the keys in use until its ChangeCipherSpec. */
+    if (!client && msg->type == SD_ClientHello && d->have_client_verify_data && d->have_server_verify_data) {
+        driver_start_renegotiation(d);
+        d->target_finished = d->driver_finished = false;
+    }
+    sd_transcript_add(&d->rl.transcript, msg->whole);
+    if (msg->type == SD_Finished) driver_note_finished12(d, !client, msg->body);
     if (client && msg->type == SD_ServerHello) {
         note_server_hello12(d, msg->body);
     } else if (client && msg->type == SD_Certificate) {
@@ -804,6 +812,7 @@ void driver_on_sent_handshake(driver *d, const sd_action *a, sd_span sent, sd_sp
         if (a->msg_type == SD_ServerHello && server && !note_server_hello12(d, sent))
             note_server_hello12(d, honest);
         if (a->msg_type == SD_ClientKeyExchange && !server) derive12(d);
+        if (a->msg_type == SD_Finished) driver_note_finished12(d, !server, sent);
         return;
     }
     sd_client_hello sent_hello;
@@ -960,6 +969,21 @@ void driver_start_renegotiation(driver *d) {
     sd_rng_bytes(&d->rng, d->client_random, SD_RANDOM_LEN);
     d->have_master = false;
     d->pms_len = 0;
+    d->resumed12 = false;
+    d->renegotiation12 = true;
+}
+
+void driver_note_finished12(driver *d, bool from_client, sd_span verify_data) {
+    /* RFC 5746 §3.1: the verify_data "from the Finished message sent by the
+     * client (server) on the immediately previous handshake". TLS 1.2's is
+     * 12 bytes (RFC 5246 §7.4.9); a Finished of another length cannot be
+     * one a handshake completed with. */
+    if (verify_data.len != sizeof d->client_verify_data) return;
+    memcpy(from_client ? d->client_verify_data : d->server_verify_data, verify_data.data, verify_data.len);
+    if (from_client)
+        d->have_client_verify_data = true;
+    else
+        d->have_server_verify_data = true;
 }
 
 bool driver_replay_client_hello(driver *d, sd_buf *body) {

@@ -327,7 +327,16 @@ static bool build_server_hello12(driver *d, const sd_action *a, sd_buf *body) {
     /* RFC 7627 §5.2 and RFC 5746 §3.6: echoed when the client sent them. */
     if (resume ? d->session->ems12 : d->client_ems)
         sd_build_extension(&exts, SD_extended_master_secret, sd_span_of(NULL, 0));
-    if (d->client_reneg) {
+    if (d->client_reneg && d->renegotiation12 && d->have_client_verify_data && d->have_server_verify_data) {
+        /* RFC 5746 §3.7: "The server MUST include a "renegotiation_info"
+         * extension containing the saved client_verify_data and
+         * server_verify_data in the ServerHello." */
+        uint8_t info[1 + sizeof d->client_verify_data + sizeof d->server_verify_data];
+        info[0] = sizeof info - 1;
+        memcpy(info + 1, d->client_verify_data, sizeof d->client_verify_data);
+        memcpy(info + 1 + sizeof d->client_verify_data, d->server_verify_data, sizeof d->server_verify_data);
+        sd_build_extension(&exts, SD_renegotiation_info, sd_span_of(info, sizeof info));
+    } else if (d->client_reneg) {
         static const uint8_t empty[] = {0};
         sd_build_extension(&exts, SD_renegotiation_info, sd_span_of(empty, 1));
     }
@@ -483,10 +492,6 @@ static bool build_finished12(driver *d, const sd_action *a, sd_buf *body) {
     /* wrong-key: the other side's label. */
     if (!sd_tls12_finished(d->suite12, d->master, client != wrong_key, hash, verify)) return false;
     sd_buf_append(body, verify, sizeof verify);
-    if (client && !wrong_key && !wrong_transcript) {
-        memcpy(d->client_verify_data, verify, sizeof verify);
-        d->have_client_verify_data = true;
-    }
     return true;
 }
 

@@ -177,11 +177,14 @@ typedef struct {
     uint8_t master[48];
     bool have_master;
     sd_tls12_key_block keys12;
-    /* RFC 5746 §3.5: the driver's (client's) last Finished verify_data,
-     * which a renegotiating ClientHello carries in renegotiation_info. */
-    uint8_t client_verify_data[12];
-    bool have_client_verify_data;
-    bool renegotiating; /* the next ClientHello is a renegotiation */
+    /* RFC 5746 §3.1: the verify_data of the client's and of the server's
+     * last Finished on this connection, as they went over the wire. A
+     * renegotiating ClientHello carries the client's in renegotiation_info
+     * (§3.5), the ServerHello answering it both (§3.7). */
+    uint8_t client_verify_data[12], server_verify_data[12];
+    bool have_client_verify_data, have_server_verify_data;
+    bool renegotiating;   /* the next ClientHello is a renegotiation */
+    bool renegotiation12; /* this handshake is a renegotiation (RFC 5246 §7.4.1.2) */
 
     /* What the target does with application data (sd_target_status.app). */
     sd_app_protocol app;
@@ -315,6 +318,9 @@ void driver_install_keys12(driver *d, sd_record_keys *k, bool client_side);
 void driver_install_empty_master_keys12(driver *d);
 /* RFC 5246 §7.4.1.2: a new handshake under the current keys. */
 void driver_start_renegotiation(driver *d);
+/* TLS 1.2: a Finished went over the wire (RFC 5746 §3.1: its verify_data
+ * is what the next renegotiation proves it knows). */
+void driver_note_finished12(driver *d, bool from_client, sd_span verify_data);
 /* TLS 1.3 client: the pre_shared_key offer of the kept ticket appended to
  * a ClientHello body built without one (RFC 8446 §4.2.11), its binder
  * computed over the transcript so far and the message up to the binders

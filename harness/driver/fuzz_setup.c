@@ -21,6 +21,7 @@ void sd_fuzz_setup_apply(const sd_fuzz_setup *s, sd_run_config *cfg) {
     cfg->session_tickets = s->session_tickets;
     cfg->tls12_announce_ticket = s->announce_ticket;
     cfg->early_data = s->early_data;
+    cfg->renegotiation = s->renegotiation;
     cfg->target_groups = s->n_groups ? s->groups : NULL;
     cfg->n_target_groups = s->n_groups;
     cfg->staple = s->staple[0] ? s->staple : NULL;

@@ -233,8 +233,20 @@ static bool read_server_hello_version(sd_model *m, const sd_server_hello *sh) {
 
 /* --- The loop ------------------------------------------------------------- */
 
+static void on_handshake_message(sd_model *m, const sd_handshake_msg *msg);
+
 static void on_post_handshake(sd_model *m, const sd_handshake_msg *msg) {
-    if (version_table(m)->on_post_handshake(m, msg)) return;
+    if (version_table(m)->on_post_handshake(m, msg)) {
+        /* A TLS 1.2 renegotiation began (tls12.c): a server reads the
+         * ClientHello that began it as the first step of the new
+         * handshake; a client answers the HelloRequest with its flight. */
+        if (m->phase != PHASE_HANDSHAKE) return;
+        if (msg->type == SD_ClientHello)
+            on_handshake_message(m, msg);
+        else
+            send_own_flight(m);
+        return;
+    }
     const char *name = sd_handshake_type_name(msg->type);
     model_fatal(m, SD_unexpected_message, "%s after the handshake", name ? name : "unknown message");
 }

@@ -110,7 +110,13 @@ struct sd_model {
     uint8_t server_random[SD_RANDOM_LEN];
     bool ems;                  /* extended_master_secret negotiated (RFC 7627) */
     bool secure_renegotiation; /* RFC 5746 */
-    uint16_t sigalg12;         /* ServerKeyExchange signature scheme */
+    /* RFC 5746 §3.1: the verify_data of the client's and the server's last
+     * Finished (12 bytes in TLS 1.2, RFC 5246 §7.4.9), and whether this
+     * handshake is a renegotiation (cfg.renegotiation), which proves it
+     * knows them (§3.5, §3.7). */
+    uint8_t client_verify_data12[12], server_verify_data12[12];
+    bool renegotiating12;
+    uint16_t sigalg12; /* ServerKeyExchange signature scheme */
     uint8_t pms[SD_MAX_HASH_LEN + 66];
     size_t pms_len;
     uint8_t master[48];

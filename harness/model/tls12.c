@@ -1,7 +1,8 @@
 /* tls12.c — the model's TLS 1.2 (RFC 5246), both roles: full handshakes
  * with ECDHE (RFC 8422) or static RSA key exchange, extended master secret
- * (RFC 7627), OCSP stapling (RFC 6066 §8) and secure renegotiation
- * signalling (RFC 5746; renegotiation itself is refused). Message order
+ * (RFC 7627), OCSP stapling (RFC 6066 §8) and secure renegotiation (RFC
+ * 5746: signalled always, performed when cfg.renegotiation allows it,
+ * else refused with no_renegotiation). Message order
  * comes from the tls12-* shapes in sequences.c, with ChangeCipherSpec as a
  * step; model.c checks the order and calls the handlers of the table
  * model_tls12 for the content. Sessions and tickets (RFC 5077) are in
@@ -137,8 +138,29 @@ static void model12_on_client_hello(sd_model *m, const model_received *in) {
      * with handshake_failure; TLS_EMPTY_RENEGOTIATION_INFO_SCSV (0x00FF)
      * signals the same. */
     sd_u16_list suites = {ch->cipher_suites};
-    m->secure_renegotiation = sd_u16_list_contains(suites, 0x00FF);
-    if (sd_extensions_find(ch->extensions, SD_renegotiation_info, &body)) {
+    if (m->renegotiating12) {
+        /* RFC 5746 §3.7: "The server MUST verify that it does not contain
+         * the TLS_EMPTY_RENEGOTIATION_INFO_SCSV SCSV. If the SCSV is
+         * present, the server MUST abort the handshake." ... "If the
+         * extension is not present, the server MUST abort the handshake."
+         * ... "The server MUST verify that the value of the
+         * "renegotiated_connection" field is equal to the saved
+         * client_verify_data value; if it is not, the server MUST abort
+         * the handshake." (handshake_failure, as in §3.6.) */
+        sd_span reneg;
+        if (sd_u16_list_contains(suites, 0x00FF))
+            return model_fatal(m, SD_handshake_failure,
+                               "TLS_EMPTY_RENEGOTIATION_INFO_SCSV in a renegotiation");
+        if (!sd_extensions_find(ch->extensions, SD_renegotiation_info, &body))
+            return model_fatal(m, SD_handshake_failure, "renegotiation without renegotiation_info");
+        if (!sd_parse_renegotiation_info(body, &reneg, &alert))
+            return model_fatal(m, alert, "malformed renegotiation_info");
+        if (reneg.len != sizeof m->client_verify_data12 ||
+            CRYPTO_memcmp(reneg.data, m->client_verify_data12, reneg.len) != 0)
+            return model_fatal(m, SD_handshake_failure, "renegotiated_connection is not client_verify_data");
+    }
+    if (!m->renegotiating12) m->secure_renegotiation = sd_u16_list_contains(suites, 0x00FF);
+    if (!m->renegotiating12 && sd_extensions_find(ch->extensions, SD_renegotiation_info, &body)) {
         sd_span reneg;
         if (!sd_parse_renegotiation_info(body, &reneg, &alert))
             return model_fatal(m, alert, "malformed renegotiation_info");
@@ -327,7 +349,20 @@ static void send_server_hello12(sd_model *m) {
     sd_buf_init(&body);
     sd_rng_bytes(&m->rng, m->server_random, SD_RANDOM_LEN);
     if (m->cfg.max_version >= SD_TLS13) memcpy(m->server_random + 24, kDowngradeTls12, 8);
-    if (m->secure_renegotiation) {
+    if (m->renegotiating12) {
+        /* RFC 5746 §3.7: "The server MUST include a "renegotiation_info"
+         * extension containing the saved client_verify_data and
+         * server_verify_data in the ServerHello." */
+        uint8_t both[sizeof m->client_verify_data12 + sizeof m->server_verify_data12];
+        memcpy(both, m->client_verify_data12, sizeof m->client_verify_data12);
+        memcpy(both + sizeof m->client_verify_data12, m->server_verify_data12,
+               sizeof m->server_verify_data12);
+        sd_buf info;
+        sd_buf_init(&info);
+        sd_build_renegotiation_info(&info, sd_span_of(both, sizeof both));
+        sd_build_extension(&exts, SD_renegotiation_info, sd_buf_span(&info));
+        sd_buf_free(&info);
+    } else if (m->secure_renegotiation) {
         static const uint8_t empty[] = {0};
         sd_build_extension(&exts, SD_renegotiation_info, sd_span_of(empty, 1));
     }
@@ -451,11 +486,31 @@ static void model12_on_server_hello(sd_model *m, const model_received *in) {
     sd_reader it = sd_reader_of(sh->extensions);
     uint16_t type;
     sd_span body;
+    /* RFC 5746 §3.5: in a renegotiation, "the client MUST verify that the
+     * "renegotiation_info" extension is present; if it is not, the client
+     * MUST abort the handshake." */
+    if (m->renegotiating12 && !sd_extensions_find(sh->extensions, SD_renegotiation_info, &body))
+        return model_fatal(m, SD_handshake_failure, "renegotiation without renegotiation_info");
     while (sd_extensions_next(&it, &type, &body, &alert) > 0) {
         if (type == SD_renegotiation_info) {
             sd_span reneg;
             if (!sd_parse_renegotiation_info(body, &reneg, &alert))
                 return model_fatal(m, alert, "malformed renegotiation_info");
+            if (m->renegotiating12) {
+                /* §3.5: "The client MUST then verify that the first half of
+                 * the "renegotiated_connection" field is equal to the saved
+                 * client_verify_data value, and the second half is equal to
+                 * the saved server_verify_data value. If they are not, the
+                 * client MUST abort the handshake." */
+                uint8_t both[sizeof m->client_verify_data12 + sizeof m->server_verify_data12];
+                memcpy(both, m->client_verify_data12, sizeof m->client_verify_data12);
+                memcpy(both + sizeof m->client_verify_data12, m->server_verify_data12,
+                       sizeof m->server_verify_data12);
+                if (reneg.len != sizeof both || CRYPTO_memcmp(reneg.data, both, sizeof both) != 0)
+                    return model_fatal(m, SD_handshake_failure,
+                                       "renegotiated_connection is not the saved verify_data");
+                continue;
+            }
             /* RFC 5746 §3.4: "The client MUST then verify that the length of
              * the "renegotiated_connection" field is zero, and if it is not,
              * MUST abort the handshake (by sending a fatal handshake_failure
@@ -723,6 +778,9 @@ static void send_finished12(sd_model *m) {
     if (!sd_tls12_finished(m->suite12, m->master, m->cfg.role == SD_ROLE_CLIENT, hash, verify))
         return model_fatal(m, SD_internal_error, "Finished computation failed");
     sd_rl_send_handshake(&m->rl, SD_Finished, sd_span_of(verify, sizeof verify));
+    /* RFC 5746 §3.1: kept for the next renegotiation. */
+    memcpy(m->cfg.role == SD_ROLE_CLIENT ? m->client_verify_data12 : m->server_verify_data12, verify,
+           sizeof verify);
 }
 
 /* Server: its Certificate (§7.4.2); client: its answer to a
@@ -759,10 +817,11 @@ static void send_server_hello_done12(sd_model *m) {
 }
 
 static void send_change_cipher_spec12(sd_model *m) {
-    /* §7.1: the CCS goes out under the old (here: no) keys, then the
-     * pending write keys take over. */
+    /* §7.1: the CCS goes out under the old keys (none in an initial
+     * handshake, the current ones in a renegotiation), then the pending
+     * write keys take over. */
     static const uint8_t one = 1;
-    sd_rl_send(&m->rl, SD_change_cipher_spec, sd_span_of(&one, 1), true, 0);
+    sd_rl_send(&m->rl, SD_change_cipher_spec, sd_span_of(&one, 1), false, 0);
     install(m, &m->rl.write, m->cfg.role == SD_ROLE_CLIENT);
 }
 
@@ -796,24 +855,80 @@ static void on_finished12(sd_model *m, const model_received *in) {
     if (in->body.len != 12 || CRYPTO_memcmp(in->body.data, expected, 12) != 0)
         return model_fatal(m, SD_decrypt_error, "Finished verify_data is wrong");
     m->peer_finished = true;
+    memcpy(m->cfg.role == SD_ROLE_SERVER ? m->client_verify_data12 : m->server_verify_data12, expected,
+           sizeof expected);
 }
 
 /* --- After the handshake -------------------------------------------------------- */
+
+/* A renegotiation (RFC 5246 §7.4.1.2): a new handshake from the start of
+ * the shapes, with a new transcript, under the record keys in use until
+ * the new ChangeCipherSpec; what the last handshake chose is forgotten,
+ * the verify_data it ended with kept (RFC 5746 §3.1). */
+static void restart_handshake12(sd_model *m) {
+    m->phase = PHASE_HANDSHAKE;
+    m->shape = sd_shape_initial();
+    m->pos = 0;
+    sd_transcript_free(&m->rl.transcript);
+    sd_transcript_init(&m->rl.transcript);
+    m->renegotiating12 = true;
+    m->suite12 = NULL;
+    m->ems = false;
+    m->staple12 = false;
+    m->issue_ticket12 = false;
+    m->resuming12 = false;
+    m->peer_finished = false;
+    m->cert_requested = false;
+    m->st.resumed = false;
+    /* The new handshake authenticates the peer anew (its Certificate and
+     * ServerKeyExchange or CertificateVerify); until then it has not. */
+    m->st.peer_authenticated = false;
+    sd_buf_reset(&m->peer_chain12);
+}
+
+/* Client: the renegotiation's ClientHello (the initial one is TLS 1.3's
+ * table's, sent before a version is negotiated): TLS 1.2 only, a new
+ * random, no session to resume, and renegotiation_info with the saved
+ * client_verify_data (RFC 5746 §3.5: "The client MUST include the
+ * "renegotiation_info" extension in the ClientHello, containing the saved
+ * client_verify_data. The SCSV MUST NOT be included."). */
+static void send_client_hello12(sd_model *m) {
+    sd_offer offer = m->offer;
+    offer.min_version = offer.max_version = SD_TLS12;
+    offer.tls12_renegotiated_connection = sd_span_of(m->client_verify_data12, sizeof m->client_verify_data12);
+    sd_rng_bytes(&m->rng, m->client_random, SD_RANDOM_LEN);
+    m->session_id_len = 0;
+    sd_buf body;
+    sd_buf_init(&body);
+    sd_msg_client_hello(&body, &offer, m->client_random, sd_span_of(NULL, 0), NULL, m->cfg.server_name,
+                        sd_span_of(NULL, 0), NULL);
+    sd_rl_send_handshake(&m->rl, SD_ClientHello, sd_buf_span(&body));
+    sd_buf_free(&body);
+}
 
 static bool on_post_handshake12(sd_model *m, const sd_handshake_msg *msg) {
     uint8_t alert;
     /* RFC 5246 §7.2.2 no_renegotiation: "Sent by the client in response
      * to a hello request or by the server in response to a client hello
-     * after initial handshaking." The model does not renegotiate. The RFC
-     * calls the alert "always a warning" (no MUST); like BoringSSL
-     * (ssl_do_post_handshake) the model sends it fatal and closes. */
+     * after initial handshaking." The RFC calls the alert "always a
+     * warning" (no MUST); like BoringSSL (ssl_do_post_handshake) the model
+     * sends it fatal and closes. */
     bool hello_request = msg->type == SD_HelloRequest && m->cfg.role == SD_ROLE_CLIENT;
     if (hello_request && !sd_parse_tls12_hello_request(msg->body, &alert)) {
         model_fatal(m, alert, "malformed HelloRequest");
         return true;
     }
     if (hello_request || (msg->type == SD_ClientHello && m->cfg.role == SD_ROLE_SERVER)) {
-        model_fatal(m, SD_no_renegotiation, "renegotiation refused");
+        /* Renegotiation only where allowed, and only the secure kind: RFC
+         * 5746 §4.2 (client, secure_renegotiation FALSE): "It is
+         * RECOMMENDED that clients refuse this renegotiation request.
+         * Clients that do so MUST respond to such requests with a
+         * "no_renegotiation" alert"; §4.4 has the server side. */
+        if (!m->cfg.renegotiation || !m->secure_renegotiation) {
+            model_fatal(m, SD_no_renegotiation, "renegotiation refused");
+            return true;
+        }
+        restart_handshake12(m);
         return true;
     }
     /* Anything else, KeyUpdate and NewSessionTicket included (TLS 1.2
@@ -835,10 +950,10 @@ static bool export_keying_material12(const sd_model *m, const char *label, uint8
 /* --- The table ------------------------------------------------------------------ */
 
 /* Every step of the tls12-* shapes (sequences.c), RFC 5246 §7.3. The
- * client's ClientHello is TLS 1.3's (model_tls13), sent before a version is
- * negotiated; a server only receives one. */
+ * client's first ClientHello is TLS 1.3's (model_tls13), sent before a
+ * version is negotiated; this table sends only a renegotiation's. */
 static const model_step kSteps12[] = {
-    {SD_ClientHello, model12_on_client_hello, NULL},
+    {SD_ClientHello, model12_on_client_hello, send_client_hello12},
     {SD_ServerHello, model12_on_server_hello, send_server_hello12},
     {SD_Certificate, on_certificate12, send_certificate12},
     {SD_CertificateStatus, on_certificate_status12, send_certificate_status12},

@@ -25,11 +25,17 @@ const size_t sd_n_offered_sigalgs_tls12 =
     sizeof(sd_offered_sigalgs_tls12) / sizeof(sd_offered_sigalgs_tls12[0]);
 
 const sd_offer sd_default_offer = {
-    sd_offered_suites,  sizeof(sd_offered_suites) / sizeof(sd_offered_suites[0]),
-    sd_offered_groups,  sizeof(sd_offered_groups) / sizeof(sd_offered_groups[0]),
-    sd_offered_sigalgs, sizeof(sd_offered_sigalgs) / sizeof(sd_offered_sigalgs[0]),
-    SD_TLS13,           SD_TLS13,
-    {NULL, 0},          false,
+    sd_offered_suites,
+    sizeof(sd_offered_suites) / sizeof(sd_offered_suites[0]),
+    sd_offered_groups,
+    sizeof(sd_offered_groups) / sizeof(sd_offered_groups[0]),
+    sd_offered_sigalgs,
+    sizeof(sd_offered_sigalgs) / sizeof(sd_offered_sigalgs[0]),
+    SD_TLS13,
+    SD_TLS13,
+    {NULL, 0},
+    {NULL, 0},
+    false,
 };
 
 bool sd_u16_in(const uint16_t *list, size_t n, uint16_t v) {
@@ -77,10 +83,14 @@ void sd_msg_client_hello(sd_buf *body, const sd_offer *offer, const uint8_t *ran
     }
     if (min_version <= SD_TLS12) {
         /* RFC 7627 §5.1 and RFC 5746 §3.4: an initial handshake sends both,
-         * renegotiation_info with an empty renegotiated_connection. */
+         * renegotiation_info with an empty renegotiated_connection (§3.5: a
+         * renegotiation, with client_verify_data). */
         sd_build_extension(&exts, SD_extended_master_secret, sd_span_of(NULL, 0));
-        static const uint8_t empty_reneg[] = {0};
-        sd_build_extension(&exts, SD_renegotiation_info, sd_span_of(empty_reneg, 1));
+        sd_buf_reset(&tmp);
+        off = sd_buf_open_prefix(&tmp, 1);
+        sd_buf_append_span(&tmp, offer->tls12_renegotiated_connection);
+        sd_buf_close_prefix(&tmp, off, 1);
+        sd_build_extension(&exts, SD_renegotiation_info, sd_buf_span(&tmp));
         sd_build_extension(&exts, SD_session_ticket, offer->tls12_ticket);
     }
     if (cookie.len) {

@@ -39,6 +39,10 @@ typedef struct {
     /* With min_version TLS 1.2: the session_ticket extension's content (RFC
      * 5077 §3.2): empty to ask for a ticket, or the ticket to resume. */
     sd_span tls12_ticket;
+    /* With min_version TLS 1.2: renegotiation_info's renegotiated_connection
+     * (RFC 5746 §3.2): empty on an initial handshake (§3.4), the saved
+     * client_verify_data in a renegotiation (§3.5). At most 255 bytes. */
+    sd_span tls12_renegotiated_connection;
     /* status_request (RFC 6066 §8) is always offered when TLS 1.3 is
      * (RFC 8446 §4.4.2.1 staples in the Certificate message); with
      * min_version TLS 1.2 only when this is set, since a TLS 1.2 server then

@@ -135,10 +135,12 @@ sd_rl_event_kind sd_rl_next(sd_record_layer *rl, sd_rl_event *ev) {
         uint8_t type = rec.content_type;
         if (rl->read.active && rl->read.tls12) {
             /* TLS 1.2 (RFC 5246 §6.2.3): once the read state is active every
-             * record is protected, whatever its type, except
-             * change_cipher_spec, which is never protected (it is what
-             * switches the state, §7.1). reject_plaintext_after_keys is a
-             * TLS 1.3 rule and does not apply. */
+             * record is protected, whatever its type, change_cipher_spec
+             * included: a renegotiation's ChangeCipherSpec travels under the
+             * keys it replaces (§6.1: records are processed under the
+             * current read state; §7.1: only the records after it use the
+             * new one). reject_plaintext_after_keys is a TLS 1.3 rule and
+             * does not apply. */
             if (type != SD_change_cipher_spec && type != SD_alert && type != SD_handshake &&
                 type != SD_application_data) {
                 sd_buf_consume(&rl->in, record_len);
@@ -148,9 +150,7 @@ sd_rl_event_kind sd_rl_next(sd_record_layer *rl, sd_rl_event *ev) {
             }
             ev->outer_type = type;
             sd_buf_reset(&rl->plaintext);
-            if (type == SD_change_cipher_spec) {
-                sd_buf_append_span(&rl->plaintext, rec.fragment);
-            } else {
+            {
                 uint8_t inner = type;
                 if (!sd_record_open(&rl->read, rec.header, rec.fragment, &inner, &rl->plaintext, &alert)) {
                     sd_buf_consume(&rl->in, record_len);

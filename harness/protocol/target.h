@@ -59,6 +59,14 @@ typedef struct {
      * server will issue one, so offer the TLS 1.2 session_ticket extension
      * (RFC 5077 §3.2); a client that cannot fails create() as unsupported. */
     bool session_tickets;
+    /* TLS 1.2: renegotiate when the peer asks (RFC 5246 §7.4.1.1, RFC
+     * 5746): a client answers a HelloRequest with a new ClientHello, a
+     * server takes a ClientHello after the handshake. False: refuse with
+     * no_renegotiation (§7.2.2). Either way only secure renegotiation (RFC
+     * 5746 §4.2, §4.4: both sides signalled it in the initial handshake). A
+     * stack that cannot be made to renegotiate in the asked role fails
+     * create() as unsupported. */
+    bool renegotiation;
     /* Client: the server will staple an OCSP response if asked, so ask for
      * one with status_request (RFC 6066 §8; in TLS 1.3 the response comes in
      * the leaf's CertificateEntry, RFC 8446 §4.4.2.1) and check it ("MUST

@@ -638,6 +638,13 @@ static sd_target *bssl_create(const sd_target_config *cfg, sd_target_error *erro
         set_unsupported(error, "BoringSSL's TLS 1.3 cipher suites cannot be configured");
         goto fail;
     }
+    if (cfg->renegotiation && cfg->role == SD_ROLE_SERVER) {
+        /* ssl_do_post_handshake (ssl/ssl_lib.cc) answers any handshake
+         * message after the handshake on a server with
+         * SSL_R_NO_RENEGOTIATION; there is no setting for it. */
+        set_unsupported(error, "BoringSSL servers never renegotiate");
+        goto fail;
+    }
     if (cfg->n_cipher_suites > 0 && !set_tls12_suites(t->ctx, cfg, error)) goto fail;
     if (!set_groups(t->ctx, cfg, error) || !set_verify_prefs(t->ctx)) goto fail;
     bool ok = cfg->role == SD_ROLE_SERVER ? configure_server(t->ctx, cfg, err, err_len)
@@ -661,6 +668,9 @@ static sd_target *bssl_create(const sd_target_config *cfg, sd_target_error *erro
         SSL_set_accept_state(t->ssl);
     } else {
         SSL_set_connect_state(t->ssl);
+        /* A BoringSSL client renegotiates only when told to; it then does
+         * so inside SSL_read, which drive() calls for the echo. */
+        if (cfg->renegotiation) SSL_set_renegotiate_mode(t->ssl, ssl_renegotiate_freely);
         if (cfg->resume_session.len) {
             SSL_SESSION *session =
                 SSL_SESSION_from_bytes(cfg->resume_session.data, cfg->resume_session.len, t->ctx);

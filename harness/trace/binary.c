@@ -329,7 +329,8 @@ enum {
     SETUP_ANNOUNCE_TICKET = 2,
     SETUP_STAPLE = 4,
     SETUP_VERSIONS = 8,
-    SETUP_EARLY_DATA = 16
+    SETUP_EARLY_DATA = 16,
+    SETUP_RENEGOTIATION = 32
 };
 
 /* check_setup has passed. */
@@ -341,7 +342,8 @@ static void put_setup(sd_buf *out, const sd_fuzz_setup *s) {
     sd_buf_u8(out,
               (uint8_t)((s->session_tickets ? SETUP_SESSION_TICKETS : 0) |
                         (s->announce_ticket ? SETUP_ANNOUNCE_TICKET : 0) | (s->staple[0] ? SETUP_STAPLE : 0) |
-                        (s->min_version ? SETUP_VERSIONS : 0) | (s->early_data ? SETUP_EARLY_DATA : 0)));
+                        (s->min_version ? SETUP_VERSIONS : 0) | (s->early_data ? SETUP_EARLY_DATA : 0) |
+                        (s->renegotiation ? SETUP_RENEGOTIATION : 0)));
     put_name(out, s->server_credential, sizeof s->server_credential);
     put_name(out, s->client_credential, sizeof s->client_credential);
     put_name(out, s->target_client_credential, sizeof s->target_client_credential);
@@ -690,8 +692,8 @@ static bool get_setup(reader *r, sd_fuzz_setup *s) {
     s->cipher_suite = (uint16_t)(hi << 8 | lo);
     if (!get_u8(r, "the setup's client authentication", &auth) || !get_u8(r, "the setup's flags", &flags))
         return false;
-    if (flags &
-        ~(SETUP_SESSION_TICKETS | SETUP_ANNOUNCE_TICKET | SETUP_STAPLE | SETUP_VERSIONS | SETUP_EARLY_DATA))
+    if (flags & ~(SETUP_SESSION_TICKETS | SETUP_ANNOUNCE_TICKET | SETUP_STAPLE | SETUP_VERSIONS |
+                  SETUP_EARLY_DATA | SETUP_RENEGOTIATION))
         return fail(r, "unknown setup flag bits 0x%02x", flags);
     /* Out-of-range values are kept as they are, for check_setup to name. */
     s->role = (sd_role)role;
@@ -699,6 +701,7 @@ static bool get_setup(reader *r, sd_fuzz_setup *s) {
     s->session_tickets = (flags & SETUP_SESSION_TICKETS) != 0;
     s->announce_ticket = (flags & SETUP_ANNOUNCE_TICKET) != 0;
     s->early_data = (flags & SETUP_EARLY_DATA) != 0;
+    s->renegotiation = (flags & SETUP_RENEGOTIATION) != 0;
     if (!get_name(r, "the setup's server credential", s->server_credential, sizeof s->server_credential) ||
         !get_name(r, "the setup's client credential", s->client_credential, sizeof s->client_credential) ||
         !get_name(r, "the setup's target client credential", s->target_client_credential,

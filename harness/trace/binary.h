@@ -37,7 +37,7 @@
  *       cipher_suite  any (0: the driver's defaults), as a script's `cipher-suite:`
  *       client_auth   sd_client_auth: 0 none, 1 request, 2 require
  *       flags         bit 0 session_tickets, bit 1 announce_ticket, bit 2 staple,
- *                     bit 3 versions, bit 4 early_data (others 0)
+ *                     bit 3 versions, bit 4 early_data, bit 5 renegotiation (others 0)
  *       groups        0..SD_MAX_SCENARIO_GROUPS named groups the stack under test
  *                     accepts or offers, as a script's `groups:` (0: its defaults)
  *       staple        only with flag bit 2, and then of 1..63 bytes: the fixture file
@@ -162,6 +162,8 @@ typedef struct {
     /* `early-data: on` (trace.h sd_scenario.early_data): 0-RTT allowed by
      * the server's tickets and offered by a client under test. */
     bool early_data;
+    /* `renegotiation: allowed` (trace.h sd_scenario.renegotiation). */
+    bool renegotiation;
 } sd_fuzz_setup;
 
 /* True if data starts with the binary trace header (any version): what

@@ -518,6 +518,7 @@ void sd_fuzz_setup_from_scenario(const sd_scenario *s, sd_fuzz_setup *out) {
     out->client_auth = s->client_auth;
     out->session_tickets = s->session_tickets;
     out->early_data = s->early_data;
+    out->renegotiation = s->renegotiation;
     out->n_groups = s->n_groups;
     memcpy(out->groups, s->groups, s->n_groups * sizeof s->groups[0]);
     snprintf(out->staple, sizeof out->staple, "%s", s->staple);
@@ -529,7 +530,7 @@ bool sd_fuzz_setup_implied(const sd_fuzz_setup *s, const sd_trace *t) {
     return s->version == SD_TLS13 && s->role == sd_trace_role_under_test(t) && s->cipher_suite == 0 &&
            !s->server_credential[0] && !s->client_credential[0] && !s->target_client_credential[0] &&
            s->client_auth == SD_CLIENT_AUTH_NONE && !s->session_tickets && !s->announce_ticket &&
-           s->n_groups == 0 && !s->staple[0] && !s->min_version && !s->early_data;
+           s->n_groups == 0 && !s->staple[0] && !s->min_version && !s->early_data && !s->renegotiation;
 }
 
 void sd_fuzz_setup_describe(const sd_fuzz_setup *s, char *out, size_t out_len) {
@@ -559,6 +560,7 @@ void sd_fuzz_setup_describe(const sd_fuzz_setup *s, char *out, size_t out_len) {
     if (s->session_tickets) PUT(", the server issues session tickets");
     if (s->announce_ticket) PUT(", the driver's ServerHello announces a ticket");
     if (s->early_data) PUT(", 0-RTT allowed");
+    if (s->renegotiation) PUT(", renegotiation allowed");
     for (size_t i = 0; i < s->n_groups && i < SD_MAX_SCENARIO_GROUPS; i++) {
         const char *name = sd_group_name(s->groups[i]);
         if (name)

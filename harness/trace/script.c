@@ -69,6 +69,7 @@ enum {
     H_STAPLE,
     H_VERSIONS,
     H_EARLY_DATA,
+    H_RENEGOTIATION,
     N_HEADERS
 };
 static const struct {
@@ -91,6 +92,7 @@ static const struct {
     [H_STAPLE] = {"staple", false},
     [H_VERSIONS] = {"versions", false},
     [H_EARLY_DATA] = {"early-data", false},
+    [H_RENEGOTIATION] = {"renegotiation", false},
 };
 
 /* --- Errors ----------------------------------------------------------------- */
@@ -454,7 +456,7 @@ static bool parse_header(parser *p, const char *key, size_t key_len, char *value
         return fail(p,
                     "unknown header \"%s:\" (expected one of id, title, rfc, role, version, tags, "
                     "expect, credential, note, cipher-suite, client-auth, session-tickets, groups, "
-                    "staple, versions, early-data)",
+                    "staple, versions, early-data, renegotiation)",
                     k);
     }
     const char *name = headers[h].key;
@@ -555,6 +557,13 @@ static bool parse_header(parser *p, const char *key, size_t key_len, char *value
     case H_EARLY_DATA:
         if (strcmp(value, "on") != 0) return fail(p, "early-data: expected on, got \"%s\"", show(value).s);
         s->early_data = true;
+        return true;
+    case H_RENEGOTIATION:
+        if (strcmp(value, "allowed") == 0) {
+            s->renegotiation = true;
+        } else if (strcmp(value, "refused") != 0) {
+            return fail(p, "renegotiation: expected allowed or refused, got \"%s\"", show(value).s);
+        }
         return true;
     case H_GROUPS:
         return parse_groups(p, value);

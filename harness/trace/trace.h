@@ -343,6 +343,11 @@ typedef struct {
      * early data when its ticket allows; the driver as server issues such
      * tickets and accepts the client's 0-RTT. */
     bool early_data;
+    /* `renegotiation: allowed` (RFC 5746): the stack under test renegotiates
+     * a TLS 1.2 connection when asked (a client answers a HelloRequest with
+     * a new ClientHello, a server takes a new ClientHello); without it, or
+     * with `refused`, it refuses (RFC 5246 §7.2.2 no_renegotiation). */
+    bool renegotiation;
     /* `staple:`: client under test, the fixture PKI's file <staple>.der, an
      * OCSP response the driver staples as the server when the client asks
      * (RFC 6066 §8, RFC 8446 §4.4.2.1); "": none. */
