@@ -1329,6 +1329,7 @@ void sd_run_config_apply_scenario(sd_run_config *cfg, const sd_scenario *s) {
     cfg->session_tickets = s->session_tickets;
     cfg->early_data = s->early_data;
     cfg->renegotiation = s->renegotiation;
+    cfg->renegotiation_stated = s->renegotiation_stated;
     cfg->target_groups = s->n_groups ? s->groups : NULL;
     cfg->n_target_groups = s->n_groups;
     cfg->staple = s->staple[0] ? s->staple : NULL;
@@ -1441,6 +1442,9 @@ void sd_driver_run(const sd_trace *trace, const sd_run_config *cfg, sd_outcome *
         end_run(&d, SD_OUTCOME_UNSUPPORTED,
                 "a trace of %zu connections: %s cannot hand over a client's session to resume", n_connections,
                 cfg->stack->name);
+    } else if (cfg->renegotiation_stated && !cfg->stack->sets_renegotiation) {
+        end_run(&d, SD_OUTCOME_UNSUPPORTED, "renegotiation %s: %s cannot be set up to allow or refuse it",
+                cfg->renegotiation ? "allowed" : "refused", cfg->stack->name);
     } else if (n_connections > 1 && !cache && cfg->target_role == SD_ROLE_SERVER) {
         end_run(&d, SD_OUTCOME_HARNESS_ERROR, "out of memory for the session cache");
     } else {

@@ -62,6 +62,10 @@ typedef struct {
     /* `renegotiation: allowed` (RFC 5746): the stack under test renegotiates
      * TLS 1.2 (sd_target_config.renegotiation). */
     bool renegotiation;
+    /* The scenario says how the stack is set up for it, either way: a
+     * stack that cannot be set up so (!sd_target_ops.sets_renegotiation)
+     * would be tested on its defaults instead, so the run is unsupported. */
+    bool renegotiation_stated;
     /* Client under test: the fixture PKI's <staple>.der (a scenario's
      * `staple:`), an OCSP response the driver, as the server, staples when
      * the client asks with status_request (RFC 6066 §8): in TLS 1.3 in the

@@ -237,6 +237,10 @@ typedef struct sd_target_ops {
      * process between the connections of a run for it
      * (docs/shim-contract.md, "Several connections"). */
     bool resumes_across_targets;
+    /* sd_target_config.renegotiation is honoured, allowed or refused. The
+     * shims' contract has no switch for it: they keep their library's
+     * default. */
+    bool sets_renegotiation;
 } sd_target_ops;
 
 #endif

@@ -828,4 +828,5 @@ const sd_target_ops sd_target_boringssl = {
     .destroy = bssl_destroy,
     .close = bssl_close,
     .resumes_across_targets = true,
+    .sets_renegotiation = true,
 };

@@ -62,4 +62,5 @@ const sd_target_ops sd_target_model = {
     .destroy = destroy,
     .close = close_connection,
     .resumes_across_targets = true,
+    .sets_renegotiation = true,
 };

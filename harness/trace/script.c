@@ -559,6 +559,7 @@ static bool parse_header(parser *p, const char *key, size_t key_len, char *value
         s->early_data = true;
         return true;
     case H_RENEGOTIATION:
+        s->renegotiation_stated = true;
         if (strcmp(value, "allowed") == 0) {
             s->renegotiation = true;
         } else if (strcmp(value, "refused") != 0) {

@@ -348,6 +348,7 @@ typedef struct {
      * a new ClientHello, a server takes a new ClientHello); without it, or
      * with `refused`, it refuses (RFC 5246 §7.2.2 no_renegotiation). */
     bool renegotiation;
+    bool renegotiation_stated; /* the header is there, with either value */
     /* `staple:`: client under test, the fixture PKI's file <staple>.der, an
      * OCSP response the driver staples as the server when the client asks
      * (RFC 6066 §8, RFC 8446 §4.4.2.1); "": none. */
