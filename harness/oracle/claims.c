@@ -151,9 +151,10 @@ bool sd_claim_labels_parse(const char *name, const char *text, size_t len, sd_cl
             return false;
         }
         if (sd_claim_label_find(out, l->fixture, l->shown_by_server)) {
-            sd_claim_labels_free(out);
+            /* The message first: l points into what the free releases. */
             sd_set_error(err, err_len, "%s:%d: a second line for %s shown by the %s", name, line, l->fixture,
                          l->shown_by_server ? "server" : "client");
+            sd_claim_labels_free(out);
             return false;
         }
         l->line = line;
