@@ -125,6 +125,7 @@ static sd_outcome shown(const char *credential, bool server) {
     snprintf(o.credentials[0], sizeof o.credentials[0], "%s", credential);
     o.events[o.n_events - 1].credential = 1;
     add_event(&o, SD_FROM_PEER, SD_EVENT_HANDSHAKE, SD_CertificateVerify, 3);
+    o.events[o.n_events - 1].signer = 1; /* signed with the shown credential's key */
     add_event(&o, SD_FROM_PEER, SD_EVENT_HANDSHAKE, SD_Finished, 4);
     return o;
 }
@@ -235,6 +236,13 @@ static void test_staple_and_signature_defects(void **state) {
     assert_true(sd_claim_check(&l, &km, &v));
     last_of(&km, SD_CertificateVerify)->mutated = true;
     last_of(&km, SD_CertificateVerify)->mutations = 1u << SD_MUT_SIGN_WITH;
+    assert_false(sd_claim_check(&l, &km, &v));
+    /* Nor when `cert=key-mismatch` changed the Certificate alone, and the
+     * CertificateVerify was signed with the setup's credential ("leaf"),
+     * which matches the certificate (a campaign met this). */
+    km = shown("key-mismatch", false);
+    snprintf(km.credentials[1], sizeof km.credentials[1], "leaf");
+    last_of(&km, SD_CertificateVerify)->signer = 2;
     assert_false(sd_claim_check(&l, &km, &v));
     sd_claim_labels_free(&l);
 }

@@ -98,18 +98,26 @@ static void add_handshake_event(driver *d, sd_direction from, uint8_t type, bool
  * credential of a Certificate, with the OCSP response stapled to it in TLS
  * 1.3 ("leaf,ocsp-leaf-revoked"); the response of a TLS 1.2
  * CertificateStatus. */
+/* 1 + the index of fixture `name` in the outcome's table, added if new;
+ * 0 when the table is full. */
+static uint8_t fixture_index(driver *d, const char *name) {
+    sd_outcome *o = d->out;
+    char cut[sizeof o->credentials[0]];
+    snprintf(cut, sizeof cut, "%s", name);
+    size_t i = 0;
+    while (i < SD_MAX_OUTCOME_CREDENTIALS && o->credentials[i][0] && strcmp(o->credentials[i], cut) != 0) i++;
+    if (i == SD_MAX_OUTCOME_CREDENTIALS) return 0;
+    memcpy(o->credentials[i], cut, sizeof cut);
+    return (uint8_t)(i + 1);
+}
+
 static void note_fixture(driver *d, const char *name) {
     sd_outcome *o = d->out;
     if (!name || o->n_events == 0 || o->events_truncated) return;
     /* Fixture names are short ("unknown-critical-extension"); a longer one
      * is cut, which still tells it apart in a signature. */
-    char cut[sizeof o->credentials[0]];
-    snprintf(cut, sizeof cut, "%s", name);
-    size_t i = 0;
-    while (i < SD_MAX_OUTCOME_CREDENTIALS && o->credentials[i][0] && strcmp(o->credentials[i], cut) != 0) i++;
-    if (i == SD_MAX_OUTCOME_CREDENTIALS) return;
-    memcpy(o->credentials[i], cut, sizeof cut);
-    o->events[o->n_events - 1].credential = (uint8_t)(i + 1);
+    uint8_t index = fixture_index(d, name);
+    if (index) o->events[o->n_events - 1].credential = index;
 }
 
 /* --- Talking to the target ---------------------------------------------- */
@@ -544,6 +552,15 @@ static void do_send_handshake(driver *d, const sd_action *a) {
         note_fixture(d, name);
     }
     if (a->msg_type == SD_CertificateStatus && d->tls12 && d->staple) note_fixture(d, d->cfg->staple);
+    if ((a->msg_type == SD_CertificateVerify || a->msg_type == SD_ServerKeyExchange) && !d->filler &&
+        d->out->n_events > 0 && !d->out->events_truncated) {
+        /* Whose key signed: sign-with=, else the credential the action names. */
+        const sd_mutation *sign_with = driver_find_mutation(a, SD_MUT_SIGN_WITH);
+        const char *signer = sign_with ? sign_with->text : NULL;
+        const sd_credential *c = signer ? NULL : driver_credential(d, a);
+        if (c) signer = c->name;
+        if (signer) d->out->events[d->out->n_events - 1].signer = fixture_index(d, signer);
+    }
     if (a->msg_type == SD_Finished) d->driver_finished = true;
     driver_on_sent_handshake(d, a, sd_buf_span(&body), sd_buf_span(&honest));
     sd_buf_free(&honest);

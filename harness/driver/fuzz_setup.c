@@ -149,6 +149,12 @@ bool sd_fuzz_setup_runs(const sd_fuzz_setup *s, const sd_pki *pki, char *why, si
                      "BoringSSL cannot be configured for");
         return false;
     }
+    /* A BoringSSL server never renegotiates (boringssl_target.c), so a
+     * server set up to would be a run with nothing to compare. */
+    if (s->renegotiation && s->role == SD_ROLE_SERVER) {
+        sd_set_error(why, why_len, "the setup lets a server renegotiate, which BoringSSL servers never do");
+        return false;
+    }
     if (!suite_runs(s->version, s->cipher_suite)) {
         const char *name = sd_cipher_suite_name(s->cipher_suite);
         sd_set_error(why, why_len, "the setup's cipher suite %s (0x%04x) is not one both stacks run in %s",

@@ -63,6 +63,10 @@ typedef struct {
      * 1 + its index in the outcome's `credentials` (0: none, an empty
      * Certificate, or more distinct credentials than the table holds). */
     uint8_t credential;
+    /* A CertificateVerify or ServerKeyExchange the driver signed: 1 + the
+     * index in `credentials` of the credential whose key signed it (0:
+     * unknown). What a signature defect (key-mismatch) is judged by. */
+    uint8_t signer;
     /* Which connection of the trace it belongs to (0: the first; trace.h,
      * SD_ACT_CONNECTION). */
     uint8_t connection;

@@ -880,9 +880,9 @@ static void restart_handshake12(sd_model *m) {
     m->peer_finished = false;
     m->cert_requested = false;
     m->st.resumed = false;
-    /* The new handshake authenticates the peer anew (its Certificate and
-     * ServerKeyExchange or CertificateVerify); until then it has not. */
-    m->st.peer_authenticated = false;
+    /* The peer stays the one the last handshake authenticated until the
+     * new one completes (RFC 5746 §1: renegotiation changes the connection's
+     * parameters from then on); the new handshake proves it again. */
     sd_buf_reset(&m->peer_chain12);
 }
 

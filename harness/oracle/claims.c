@@ -253,7 +253,7 @@ bool sd_claim_check(const sd_claim_labels *labels, const sd_outcome *o, sd_claim
     /* The Certificate with a fixture credential (and its TLS 1.3 staple),
      * then a TLS 1.2 CertificateStatus's staple. */
     int cert_step = -1;
-    char credential[64] = "", staple[64] = "";
+    char credential[64] = "", staple[64] = "", signer[64] = "";
     for (size_t i = 0; i < o->n_events; i++) {
         const sd_event *e = &o->events[i];
         if (e->from != SD_FROM_PEER) continue;
@@ -268,6 +268,15 @@ bool sd_claim_check(const sd_claim_labels *labels, const sd_outcome *o, sd_claim
         if (e->kind != SD_EVENT_HANDSHAKE) continue;
         if (e->code == SD_CertificateVerify || e->code == SD_ServerKeyExchange) {
             signatures_kept &= mutations_keep_signature(e);
+            /* The key that signed must be the shown credential's own for its
+             * defect to be what was shown (a `send CertificateVerify` after
+             * `cert=` on the Certificate alone signs with the setup's). */
+            if (e->signer == 0 || e->signer > SD_MAX_OUTCOME_CREDENTIALS)
+                signatures_kept = false;
+            else if (!signer[0])
+                snprintf(signer, sizeof signer, "%s", o->credentials[e->signer - 1]);
+            else if (strcmp(signer, o->credentials[e->signer - 1]) != 0)
+                signatures_kept = false;
             continue;
         }
         if (e->code != SD_Certificate && e->code != SD_CertificateStatus) continue;
@@ -309,7 +318,7 @@ bool sd_claim_check(const sd_claim_labels *labels, const sd_outcome *o, sd_claim
     /* key-mismatch: the chain is sound; its defect is the key that signed,
      * which a trace may swap for the right one (`sign-with=`, `cert=` on
      * the CertificateVerify). */
-    if (l->signature_defect && !signatures_kept) return false;
+    if (l->signature_defect && (!signatures_kept || strcmp(signer, credential) != 0)) return false;
     if (out) {
         out->label = l;
         snprintf(out->shown, sizeof out->shown, "%s", shown);

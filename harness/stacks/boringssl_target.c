@@ -58,6 +58,11 @@ typedef struct {
     sd_buf out;
 
     bool handshake_done;
+    /* What the last completed handshake negotiated and proved: during a
+     * renegotiation libssl's getters read the new handshake's session, half
+     * made, but the connection still runs on these until it completes. */
+    uint16_t done_version, done_suite, done_group;
+    bool done_peer_authenticated;
     bool failed;
     bool closed; /* close_notify received and answered; nothing more to do */
     bool close_notify_sent;
@@ -215,6 +220,14 @@ static void fail(bssl_target *t, int ssl_err, const char *what) {
  * before (target.h). False after a failure. */
 static bool handshake_completed(bssl_target *t) {
     t->handshake_done = true;
+    const SSL_CIPHER *cipher = SSL_get_current_cipher(t->ssl);
+    if (cipher != NULL) {
+        t->done_version = (uint16_t)SSL_version(t->ssl);
+        t->done_suite = SSL_CIPHER_get_protocol_id(cipher);
+        t->done_group = SSL_get_curve_id(t->ssl);
+    }
+    t->done_peer_authenticated =
+        SSL_get0_peer_certificates(t->ssl) != NULL && SSL_get_verify_result(t->ssl) == X509_V_OK;
     if (t->role == SD_ROLE_SERVER) SSL_write(t->ssl, "", 0);
     if (t->early_in.len && !t->app_reply.len) {
         int w = SSL_write(t->ssl, t->early_in.data, (int)t->early_in.len);
@@ -749,7 +762,12 @@ static void bssl_status(sd_target *base, sd_target_status *out) {
     /* Before the version is negotiated SSL_version reports a placeholder, so
      * the negotiated parameters are read only once a cipher is chosen. */
     const SSL_CIPHER *cipher = SSL_get_current_cipher(t->ssl);
-    if (cipher != NULL) {
+    bool renegotiating = t->handshake_done && SSL_in_init(t->ssl);
+    if (renegotiating) {
+        out->version = t->done_version;
+        out->cipher_suite = t->done_suite;
+        out->group = t->done_group;
+    } else if (cipher != NULL) {
         out->version = (uint16_t)SSL_version(t->ssl);
         out->cipher_suite = SSL_CIPHER_get_protocol_id(cipher);
         out->group = SSL_get_curve_id(t->ssl);
@@ -759,8 +777,10 @@ static void bssl_status(sd_target *base, sd_target_status *out) {
      * the key exchange bound the server's key; the extra checks keep this
      * honest should the verify mode ever change. */
     out->resumed = t->handshake_done && SSL_session_reused(t->ssl);
-    out->peer_authenticated = t->handshake_done && SSL_get0_peer_certificates(t->ssl) != NULL &&
-                              SSL_get_verify_result(t->ssl) == X509_V_OK;
+    out->peer_authenticated = renegotiating
+                                  ? t->done_peer_authenticated
+                                  : t->handshake_done && SSL_get0_peer_certificates(t->ssl) != NULL &&
+                                        SSL_get_verify_result(t->ssl) == X509_V_OK;
     snprintf(out->error, sizeof out->error, "%s", t->error);
 }
 
