@@ -671,7 +671,7 @@ static bool take_optional(driver *d, const sd_action *a, const target_event *ev)
     }
     if (d->tls12 && d->role == SD_ROLE_CLIENT && ev->type == SD_HelloRequest) return true;
     if (!d->tls12 && ev->type == SD_KeyUpdate && connection_up(d)) {
-        d->key_update_pending = false;
+        d->key_update_pending = d->key_update_owed = false;
         return true;
     }
     return false;
@@ -834,13 +834,17 @@ static void run_expect(driver *d, const sd_action *a) {
              * "prior to sending its next Application Data record": a stack
              * that sends none owes nothing yet, and one that has sent none
              * since owes it before its next (key_update_pending). */
-            if (d->app == SD_APP_NONE && a->kind == SD_ACT_EXPECT && a->msg_type == SD_KeyUpdate && !d->tls12)
+            bool owed_key_update =
+                a->kind == SD_ACT_EXPECT && a->msg_type == SD_KeyUpdate && !d->tls12 && d->key_update_owed;
+            if (d->app == SD_APP_NONE && owed_key_update) {
+                d->key_update_owed = false;
                 return;
+            }
             sd_target_status st;
             read_status(d, &st);
-            if (a->kind == SD_ACT_EXPECT && a->msg_type == SD_KeyUpdate && !d->tls12 && connection_up(d) &&
-                !st.failed && st.alert_sent < 0) {
+            if (owed_key_update && connection_up(d) && !st.failed && st.alert_sent < 0) {
                 d->key_update_pending = true;
+                d->key_update_owed = false; /* this expectation holds the one answer owed */
                 return;
             }
             if (st.alert_sent >= 0) return end_from_status(d, "");
@@ -910,7 +914,7 @@ static void run_expect(driver *d, const sd_action *a) {
         if (a->msg_type == SD_MSG_TYPE_HELLO_RETRY_REQUEST
                 ? ev.type == SD_ServerHello && ev.hrr
                 : ev.type == a->msg_type && !(ev.hrr && d->answered_hrr)) {
-            if (ev.type == SD_KeyUpdate) d->key_update_pending = false;
+            if (ev.type == SD_KeyUpdate) d->key_update_pending = d->key_update_owed = false;
             if (ev.fault)
                 return end_run(d, SD_OUTCOME_DEVIATED, "expected %s, target's %s", wanted_name(a), ev.fault);
             check_expected_random(d, a, &ev);

@@ -907,7 +907,9 @@ void driver_on_sent_handshake(driver *d, const sd_action *a, sd_span sent, sd_sp
     }
     /* Key changes that follow the message (§7.1 and Figure 1). */
     if (a->msg_type == SD_KeyUpdate) {
-        /* §4.6.3: "sender MUST ... update its sending key" after KeyUpdate. */
+        /* §4.6.3: "sender MUST ... update its sending key" after KeyUpdate;
+         * update_requested (1) asks for one back. */
+        if (sent.len == 1 && sent.data[0] == 1) d->key_update_owed = true;
         update_traffic_keys(d, d->role);
     } else if (a->msg_type == SD_ServerHello && server && d->peer_share.len) {
         /* The keys follow the ServerHello as sent: one the trace stripped

@@ -200,6 +200,10 @@ typedef struct {
      * it owes one only "prior to sending its next Application Data record"
      * (RFC 8446 §4.6.3), so the expectation stands until then. */
     bool key_update_pending;
+    /* The driver's last KeyUpdate asked for one back (update_requested) and
+     * none has come since: only then may an expected KeyUpdate wait. One
+     * answer covers any number of requests ("a single update", §4.6.3). */
+    bool key_update_owed;
     bool filler;                        /* the message being sent is such an answer, not a trace action */
     bool target_sent_empty_certificate; /* the target (a client) answered with an empty Certificate */
     bool target_sent_certificate;       /* ... or with one that is not empty */
