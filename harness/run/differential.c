@@ -178,8 +178,9 @@ static void event_word(const sd_outcome *o, const sd_event *e, char *buf, size_t
  * gave both before their ladders differ, the input one of them answered
  * otherwise, and how many handshake messages the driver, then the target,
  * had sent before it in that connection ("hs=1/1": after one ClientHello of the driver's and
- * the target's HelloRetryRequest). "on=start" when they differ before the
- * driver said anything. */
+ * the target's HelloRetryRequest), then ":conn=N" when that was in
+ * connection N > 1. "on=start" when they differ before the driver said
+ * anything. */
 void sd_finding_parting(const sd_outcome *model, const sd_outcome *boringssl, char *buf, size_t len) {
     size_t common, unused;
     sd_ladders_part(model, boringssl, &common, &unused);
@@ -205,7 +206,11 @@ void sd_finding_parting(const sd_outcome *model, const sd_outcome *boringssl, ch
     }
     char word[256] = "start";
     if (input < common) event_word(model, &model->events[input], word, sizeof word);
-    snprintf(buf, len, "hs=%u/%u:on=%s", from_driver, from_target, word);
+    /* ":conn=2" after it for a later connection, whose messages carry what
+     * each stack gave in the last (its own ticket, of its own length). */
+    char conn[16] = "";
+    if (connection > 0) snprintf(conn, sizeof conn, ":conn=%u", (unsigned)connection + 1);
+    snprintf(buf, len, "hs=%u/%u:on=%s%s", from_driver, from_target, word, conn);
 }
 
 void sd_finding_signature(const char *target, const sd_outcome *model, const sd_outcome *boringssl, char *out,
