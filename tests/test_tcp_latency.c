@@ -359,10 +359,21 @@ static int start_dummy(bool close_at_once, pid_t *out) {
  * silent server's whole time limit): not the ones that set the stack's
  * groups (`groups:`), which a peer over TCP chose when it started, so they
  * SKIP without a connection. */
+/* Whether a peer over TCP can be asked to run it at all: one connection
+ * (the tcp stack cannot resume), nothing that sets up renegotiation or
+ * 0-RTT (the peer's own setting); the rest it SKIPs. */
+static bool runs_over_tcp(const sd_scenario *s) {
+    if (s->renegotiation_stated || s->early_data) return false;
+    for (size_t a = 0; a < s->trace.n_actions; a++)
+        if (s->trace.actions[a].kind == SD_ACT_CONNECTION) return false;
+    return true;
+}
+
 static size_t sample_servers(const sd_scenario_set *set, const char **ids, size_t cap) {
     size_t n = 0, k = 0;
     for (size_t i = 0; i < set->n && n < cap; i++)
-        if (set->items[i].role == SD_ROLE_SERVER && set->items[i].n_groups == 0 && k++ % 20 == 0)
+        if (set->items[i].role == SD_ROLE_SERVER && set->items[i].n_groups == 0 &&
+            runs_over_tcp(&set->items[i]) && k++ % 20 == 0)
             ids[n++] = set->items[i].id;
     return n;
 }
