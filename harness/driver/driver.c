@@ -98,6 +98,8 @@ static void add_handshake_event(driver *d, sd_direction from, uint8_t type, bool
  * credential of a Certificate, with the OCSP response stapled to it in TLS
  * 1.3 ("leaf,ocsp-leaf-revoked"); the response of a TLS 1.2
  * CertificateStatus. */
+_Static_assert(SD_MUT_COUNT <= 64, "sd_event.mutations has a bit for each mutation kind");
+
 /* 1 + the index of fixture `name` in the outcome's table, added if new;
  * 0 when the table is full. */
 static uint8_t fixture_index(driver *d, const char *name) {
@@ -515,7 +517,7 @@ static void do_send_handshake(driver *d, const sd_action *a) {
     const sd_mutation *record_version = driver_find_mutation(a, SD_MUT_RECORD_VERSION);
     if (record_version && !encrypted)
         driver_set_record_version(&d->rl.out, records_from, (uint16_t)record_version->value);
-    uint32_t mutations = 0;
+    uint64_t mutations = 0;
     uint16_t extension = 0;
     int extension_kind = SD_MUT_COUNT; /* the extension of the lowest kind of dup-, add-, drop-, flip-ext */
     for (size_t i = 0; i < a->n_mutations && i < SD_MAX_MUTATIONS && !d->filler; i++) {
@@ -529,7 +531,7 @@ static void do_send_handshake(driver *d, const sd_action *a) {
             extension_kind = (int)m->kind;
             extension = (uint16_t)m->value;
         }
-        if ((unsigned)m->kind < 32) mutations |= 1u << m->kind;
+        mutations |= UINT64_C(1) << m->kind;
     }
     sd_event sent = {.from = SD_FROM_PEER,
                      .kind = SD_EVENT_HANDSHAKE,

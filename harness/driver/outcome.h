@@ -53,8 +53,9 @@ typedef struct {
     uint8_t head[2];
     /* A message the driver built and then mutated: bit k set for each
      * mutation of kind k (sd_mutation_kind, trace/trace.h) the trace put
-     * on it, so that a ladder says how it deviated. */
-    uint32_t mutations;
+     * on it and that changed something, so that a ladder says how it
+     * deviated. 64 bits: every kind has one (checked in driver.c). */
+    uint64_t mutations;
     /* The extension that the dup-ext, add-ext, drop-ext or flip-ext
      * mutation of the lowest kind names (valid when one of them is in
      * `mutations`). */

@@ -199,13 +199,14 @@ const sd_claim_label *sd_claim_label_find(const sd_claim_labels *labels, const c
  * of the message may have made the chain something else, valid or not. */
 static bool mutations_keep_credential(const sd_event *e) {
     if (!e->mutated) return true;
-    const uint32_t framing = (1u << SD_MUT_CERT) | (1u << SD_MUT_SPLIT) | (1u << SD_MUT_RECORD_VERSION);
+    const uint64_t framing =
+        (UINT64_C(1) << SD_MUT_CERT) | (UINT64_C(1) << SD_MUT_SPLIT) | (UINT64_C(1) << SD_MUT_RECORD_VERSION);
     return e->mutations != 0 && (e->mutations & ~framing) == 0;
 }
 
 static bool mutations_keep_signature(const sd_event *e) {
     if (!e->mutated) return true;
-    const uint32_t framing = (1u << SD_MUT_SPLIT) | (1u << SD_MUT_RECORD_VERSION);
+    const uint64_t framing = (UINT64_C(1) << SD_MUT_SPLIT) | (UINT64_C(1) << SD_MUT_RECORD_VERSION);
     return e->mutations != 0 && (e->mutations & ~framing) == 0;
 }
 

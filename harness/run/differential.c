@@ -153,9 +153,9 @@ static void event_word(const sd_outcome *o, const sd_event *e, char *buf, size_t
         size_t n = (size_t)snprintf(mutated, sizeof mutated, "+mutated");
         const char *sep = "(";
         bool extension_named = false;
-        for (int k = 0; k < SD_MUT_COUNT && k < 32 && n < sizeof mutated; k++) {
+        for (int k = 0; k < SD_MUT_COUNT && n < sizeof mutated; k++) {
             const sd_mutation_info *info = sd_mutation_info_of((sd_mutation_kind)k);
-            if (!(e->mutations & (1u << k)) || !info) continue;
+            if (!(e->mutations & (UINT64_C(1) << k)) || !info) continue;
             n += (size_t)snprintf(mutated + n, sizeof mutated - n, "%s%s", sep, info->name);
             sep = ",";
             /* "add-ext=supported_groups": the extension mutation of the
