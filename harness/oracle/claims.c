@@ -258,6 +258,11 @@ bool sd_claim_check(const sd_claim_labels *labels, const sd_outcome *o, sd_claim
     for (size_t i = 0; i < o->n_events; i++) {
         const sd_event *e = &o->events[i];
         if (e->from != SD_FROM_PEER) continue;
+        /* The first handshake of the first connection is judged: the
+         * driver's Finished ends its flight of credentials, and what a
+         * renegotiation or a later connection shows belongs to a handshake
+         * whose completion the outcome does not tell apart. */
+        if (e->connection != 0 || (e->kind == SD_EVENT_HANDSHAKE && e->code == SD_Finished)) break;
         if (e->kind == SD_EVENT_RAW) {
             /* Raw handshake bytes the driver wrote itself could be a
              * Certificate or CertificateStatus of any content. */
