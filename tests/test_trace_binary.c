@@ -1129,7 +1129,7 @@ static void test_connections(void **state) {
             sd_trace_free(&d);
             continue; /* cut between two actions: a shorter trace, or one ending in a connection */
         }
-        assert_true(strncmp(err, "offset ", 7) == 0 || strncmp(err, "action ", 7) == 0);
+        assert_true(strncmp(err, "offset ", 7) == 0);
     }
     /* Ending on a connection: refused, naming the action. */
     uint8_t ends[64];
@@ -1138,11 +1138,17 @@ static void test_connections(void **state) {
     ends[3] = 4;
     ends[n++] = SD_ACT_SEND, ends[n++] = 1, ends[n++] = 0, ends[n++] = SD_ACT_CONNECTION;
     assert_false(sd_trace_decode(ends, n, &d, err, sizeof err));
-    assert_string_equal(err, "action 2: connection as the last action: connection 2 does nothing");
+    char want[160];
+    snprintf(want, sizeof want,
+             "offset %zu: action 2: connection as the last action: connection 2 does nothing", n - 1);
+    assert_string_equal(err, want);
     /* Two in a row. */
+    size_t second = n;
     ends[n++] = SD_ACT_CONNECTION, ends[n++] = SD_ACT_SEND, ends[n++] = 1, ends[n++] = 0;
     assert_false(sd_trace_decode(ends, n, &d, err, sizeof err));
-    assert_string_equal(err, "action 3: connection right after another: connection 2 does nothing");
+    snprintf(want, sizeof want,
+             "offset %zu: action 3: connection right after another: connection 2 does nothing", second);
+    assert_string_equal(err, want);
     sd_buf_free(&v3);
     sd_trace_free(&one);
     sd_buf_free(&b);

@@ -876,23 +876,39 @@ bool sd_trace_decode_with_setup(const uint8_t *data, size_t len, sd_trace *out, 
         memset(setup, 0, sizeof *setup);
         return false;
     }
+    /* Where each action starts, for an error about its place among the
+     * connections. */
+    size_t *starts = NULL, n_starts = 0;
     while (r.pos < r.len) {
+        size_t *more = realloc(starts, (n_starts + 1) * sizeof *starts);
+        if (!more) {
+            free(starts);
+            sd_trace_free(out);
+            memset(setup, 0, sizeof *setup);
+            return fail(&r, "out of memory");
+        }
+        starts = more;
+        starts[n_starts++] = r.pos;
         if (!get_action(&r, out)) {
+            free(starts);
             sd_trace_free(out);
             memset(setup, 0, sizeof *setup);
             return false;
         }
     }
     /* The connections keep the rules a script's do; the error names the
-     * action (its place in the input is gone by now). */
+     * action and where it starts. */
     size_t at = 0;
     char why[160];
     if (!sd_trace_check_connections(out, &at, why, sizeof why)) {
-        sd_set_error(err, err_len, "action %zu: %s", at + 1, why);
+        sd_set_error(err, err_len, "offset %zu: action %zu: %s", at < n_starts ? starts[at] : r.pos, at + 1,
+                     why);
+        free(starts);
         sd_trace_free(out);
         memset(setup, 0, sizeof *setup);
         return false;
     }
+    free(starts);
     /* One encoding per trace: without a setup, version 2 only for what
      * version 1 cannot say; with one, version 4 only for what version 3
      * cannot. */
