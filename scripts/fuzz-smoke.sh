@@ -9,10 +9,10 @@
 #       (corpus/regressions/<target>/) once;
 #     - runs a fuzz_trace campaign (`shakedown fuzz`) for SHAKEDOWN_FUZZ_SECONDS
 #       (default 300) in a temporary folder, so the committed corpus is never
-#       touched; any finding fails it: a crash, hang or sanitizer report,
-#       and a model/BoringSSL divergence that known_differences.txt does not
-#       explain (SHAKEDOWN_FUZZ_GATE=crashes: divergences are printed and
-#       kept for triage, and do not fail).
+#       touched; a crash, hang or sanitizer report fails it, and so does a
+#       model/BoringSSL divergence that known_differences.txt does not
+#       explain with SHAKEDOWN_FUZZ_GATE=all (the default, crashes, prints
+#       divergences and keeps them for triage).
 # (c) ClusterFuzzLite / OSS-Fuzz: runs .clusterfuzzlite/build.sh the way
 #     OSS-Fuzz would (CC=clang, CFLAGS with -fsanitize=fuzzer-no-link,address,
 #     LIB_FUZZING_ENGINE=-fsanitize=fuzzer, OUT=a temporary folder) and checks
@@ -40,7 +40,7 @@ fi
 
 fuzz_seconds="${SHAKEDOWN_FUZZ_SECONDS:-300}"
 afl_seconds="${SHAKEDOWN_AFL_SECONDS:-10}"
-gate="${SHAKEDOWN_FUZZ_GATE:-all}"
+gate="${SHAKEDOWN_FUZZ_GATE:-crashes}"
 case "$gate" in
 all | crashes) ;;
 *)
@@ -122,14 +122,16 @@ step "fuzz_trace campaign: shakedown fuzz for ${fuzz_seconds}s"
 # fuzz_trace reaches every bug class (any message of either version dropped,
 # repeated, reordered or mutated, defective credentials, the early-CCS
 # attack). The campaign runs through `shakedown fuzz`, as a user would.
-# Every finding fails, and the campaign stops at the first one: a crash, a
-# hang, a leak, a sanitizer report, or a divergence between the model and
-# BoringSSL that known_differences.txt does not explain (each one met on the
-# landed code was fixed or argued with the RFC there). `shakedown fuzz` seeds
-# libFuzzer with 1, so a rerun on the same code tries the same inputs in the
-# same order, as far as its time allows. SHAKEDOWN_FUZZ_GATE=crashes lets divergences
-# through (printed and kept in build/fuzz-smoke-findings for triage), for a
-# branch whose new setups are still being triaged.
+# A crash, a hang, a leak or a sanitizer report always fails. With
+# SHAKEDOWN_FUZZ_GATE=all every finding does, and the campaign stops at the
+# first: also a divergence between the model and BoringSSL that
+# known_differences.txt does not explain. Every one met on the landed code
+# was fixed or argued with the RFC there, but five-minute campaigns on the
+# newest setups (several connections, 0-RTT, renegotiation) still meet a
+# new one about every other run, so divergences do not fail by default yet
+# (issue 11): they are printed and kept in build/fuzz-smoke-findings for
+# triage. `shakedown fuzz` seeds libFuzzer with 1, so a rerun on the same
+# code tries the same inputs in the same order, as far as its time allows.
 campaign_args=(fuzz --target fuzz_trace --time "$fuzz_seconds" --bin-dir "$bin_dir" --out "$tmp/campaign")
 if [ "$gate" = all ]; then campaign_args+=(--first-finding); fi
 campaign_rc=0
@@ -151,7 +153,7 @@ if [ "$campaign_rc" -ne 0 ]; then
     fi
     echo "fuzz-smoke: NOT GATING: the campaign met differences between the model and BoringSSL (above);"
     echo "  triage them (shakedown repro; a fix or an RFC-argued known_differences.txt entry)."
-    echo "  (SHAKEDOWN_FUZZ_GATE=crashes: they do not fail this check)"
+    echo "  SHAKEDOWN_FUZZ_GATE=all makes them fail this check."
 fi
 
 # --- (c) ClusterFuzzLite build.sh, as OSS-Fuzz runs it -----------------------------
