@@ -413,8 +413,13 @@ static long psk_mutation(const sd_action *a, sd_mutation_kind kind, long honest)
 
 void driver_offer_psk13(driver *d, const sd_action *a, sd_buf *body) {
     driver_session *s = d->session;
+    bool first_offered = d->psk_offered;
     d->psk_offered = false;
     if (!s || !s->have_ticket13 || d->tls12 || d->role != SD_ROLE_CLIENT) return;
+    /* §4.1.2: a second ClientHello may only update "the "pre_shared_key"
+     * extension if present" in the first; it adds none (after a `replay`
+     * of a ClientHello that offered no PSK). */
+    if (d->first_hello_kept && !first_offered) return;
     sd_client_hello ch;
     uint8_t alert;
     if (!sd_parse_client_hello(sd_buf_span(body), &ch, &alert) || !ch.has_extensions) return;
