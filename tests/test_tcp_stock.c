@@ -140,12 +140,18 @@ static void pki_path(char *out, size_t len, const char *file) { snprintf(out, le
 
 /* The server subsets, chosen to keep CI short: the happy paths of both
  * versions, TLS 1.3 Finished tampering, alerts and every out-of-order
- * message, and TLS 1.2 Finished tampering over ECDHE-RSA. */
-static const char *const server_filters[] = {"server.handshake", "tls13.server.finished",
-                                             "tls13.server.alert", "tls13.server.gen-order",
-                                             "tls12.server.gen-finished.ecdhe-rsa"};
+ * message, TLS 1.2 Finished tampering over ECDHE-RSA, and TLS 1.3 PSK
+ * resumption (connection 2 to the same server). */
+static const char *const server_filters[] = {"server.handshake",
+                                             "tls13.server.finished",
+                                             "tls13.server.alert",
+                                             "tls13.server.gen-order",
+                                             "tls12.server.gen-finished.ecdhe-rsa",
+                                             "tls13.server.psk"};
+/* tls13.server.psk.resume: both programs issue TLS 1.3 tickets by default
+ * and resume them in a later connection to the same process. */
 static const char *const server_happy[] = {"tls13.server.handshake.happy", "tls12.server.handshake.ecdhe-rsa",
-                                           "tls12.server.handshake.rsa", NULL};
+                                           "tls12.server.handshake.rsa", "tls13.server.psk.resume", NULL};
 
 static void run_server(const char *name, char *const argv[], int port) {
     start_server(argv, port);

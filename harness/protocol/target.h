@@ -232,8 +232,8 @@ typedef struct sd_target_ops {
     /* A server of this stack created again with the same configuration
      * (seed, ticket_seed, session_cache) resumes the sessions the first one
      * made: what a trace of several connections (trace.h) needs of a
-     * server under test. False where each target is a new program with
-     * nothing of the last (a peer over TCP). The shims keep the server's
+     * server under test. A server over TCP is one program that outlives
+     * its connections. The shims keep the server's
      * process between the connections of a run for it
      * (docs/shim-contract.md, "Several connections"). */
     bool resumes_across_targets;

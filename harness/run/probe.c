@@ -52,6 +52,22 @@ static const char server12_auth[] = "send ClientHello\nexpect ServerHello\nexpec
                                     "expect CertificateRequest\nexpect ServerHelloDone\nsend Certificate%s\n"
                                     "send ClientKeyExchange\nsend CertificateVerify%s\nsend-ccs\n"
                                     "send Finished\nexpect-ccs\nexpect Finished\n" APP_AND_CLOSE;
+/* Server under test, two connections: the first a full handshake that
+ * leaves a session, the second offers it. TLS 1.3, %s: " early-data" and
+ * "send EndOfEarlyData\n" for the 0-RTT form (an early_data offer with no
+ * data, which §4.2.10 allows: EndOfEarlyData ends it). */
+static const char resume13[] = "send ClientHello\nexpect ServerHello\nexpect EncryptedExtensions\n"
+                               "expect Certificate\nexpect CertificateVerify\nexpect Finished\n"
+                               "send Finished\nexpect NewSessionTicket\nconnection\n"
+                               "send ClientHello%s\nexpect ServerHello psk=0\nexpect EncryptedExtensions\n"
+                               "expect Finished\n%ssend Finished\n" APP_AND_CLOSE;
+/* TLS 1.2, %s: "expect ServerKeyExchange\n" for an ECDHE suite, then
+ * "expect NewSessionTicket\n" for the ticket form (RFC 5077 §3.1 Figure 1). */
+static const char resume12[] =
+    "send ClientHello\nexpect ServerHello\nexpect Certificate\n%s"
+    "expect ServerHelloDone\nsend ClientKeyExchange\nsend-ccs\nsend Finished\n%s"
+    "expect-ccs\nexpect Finished\nconnection\nsend ClientHello\nexpect ServerHello\n"
+    "expect-ccs\nexpect Finished\nsend-ccs\nsend Finished\n" APP_AND_CLOSE;
 /* Client under test. */
 static const char client13[] =
     "expect ClientHello\nsend ServerHello\nsend EncryptedExtensions\n"
@@ -139,6 +155,7 @@ typedef struct {
     uint16_t version, suite;
     sd_client_auth client_auth; /* server under test: how the trace answers; client: has a certificate */
     const char *credential;     /* the driver's server certificate (client under test) */
+    bool session_tickets;       /* server under test: the driver's TLS 1.2 ClientHello asks for a ticket */
 } question;
 
 /* Runs script (a trace in the script format) and fills out. False if the
@@ -155,6 +172,7 @@ static bool ask(prober *pr, const question *q, const char *script, sd_outcome *o
     cfg.version = q->version;
     cfg.cipher_suite = q->suite;
     cfg.client_auth = q->client_auth;
+    cfg.session_tickets = q->session_tickets;
     if (q->credential) cfg.driver_credential = q->credential;
     cfg.now = pr->now;
     cfg.seed = pr->seed + pr->p->connections;
@@ -293,6 +311,96 @@ static sd_probe_answer server_version(prober *pr, uint16_t version, uint16_t sui
     return SD_PROBE_YES;
 }
 
+/* Whether the peer sent a handshake message of `type` in connection `c`. */
+static bool peer_sent_in(const sd_outcome *o, uint8_t type, uint8_t c) {
+    for (size_t i = 0; i < o->n_events; i++)
+        if (o->events[i].from == SD_FROM_TARGET && o->events[i].kind == SD_EVENT_HANDSHAKE &&
+            o->events[i].code == type && o->events[i].connection == c)
+            return true;
+    return false;
+}
+
+/* Whether the server resumed the first connection's session in the
+ * second: yes if the abbreviated handshake completed; no if it issued no
+ * ticket where the form waits for one (the first connection finished
+ * without it), or answered the offer with a full handshake (a Certificate
+ * in the second connection); else not known. */
+static sd_probe_answer resumed(const sd_outcome *o, bool waits_for_ticket) {
+    if (o->kind == SD_OUTCOME_COMPLETED) return SD_PROBE_YES;
+    if (peer_sent_in(o, SD_Certificate, 1)) return SD_PROBE_NO;
+    if (waits_for_ticket && peer_sent_in(o, SD_Finished, 0) && !peer_sent_in(o, SD_NewSessionTicket, 0))
+        return SD_PROBE_NO;
+    return SD_PROBE_UNKNOWN;
+}
+
+/* What a server scenario of several connections needs of the server:
+ * that it resumes the first connection's session, each version its own
+ * way, and for a 0-RTT offer, whether it takes early data. */
+typedef enum {
+    RESUMES_NOTHING,
+    RESUMES_TLS13,        /* a TLS 1.3 ticket (RFC 8446 §2.2) */
+    RESUMES_TLS12_ID,     /* a TLS 1.2 session id (RFC 5246 §7.4.1.2) */
+    RESUMES_TLS12_TICKET, /* a TLS 1.2 ticket (RFC 5077 §3.1) */
+    RESUMES_EARLY_DATA,   /* a TLS 1.3 ticket, and the 0-RTT offered with it (§4.2.10) */
+    RESUMES_KINDS
+} resumption_need;
+
+static bool offers_early_data(const sd_scenario *s) {
+    for (size_t i = 0; i < s->trace.n_actions; i++) {
+        const sd_action *a = &s->trace.actions[i];
+        for (size_t k = 0; a->kind == SD_ACT_SEND && k < a->n_mutations && k < SD_MAX_MUTATIONS; k++)
+            if (a->mutations[k].kind == SD_MUT_EARLY_DATA) return true;
+    }
+    return false;
+}
+
+static resumption_need resumption_of(const sd_scenario *s) {
+    if (s->role != SD_ROLE_SERVER || sd_trace_connections(&s->trace) < 2) return RESUMES_NOTHING;
+    if (s->version == SD_TLS12) return s->session_tickets ? RESUMES_TLS12_TICKET : RESUMES_TLS12_ID;
+    return offers_early_data(s) ? RESUMES_EARLY_DATA : RESUMES_TLS13;
+}
+
+/* Asks what the scenarios need (need[k] for each resumption_need k).
+ * `suite`: a TLS 1.2 suite the server accepts (0: the driver's offer). */
+static void probe_resumption(prober *pr, const bool need[RESUMES_KINDS], uint16_t suite) {
+    sd_peer_profile *p = pr->p;
+    char script[1024];
+    sd_outcome o;
+    if ((need[RESUMES_TLS13] || need[RESUMES_EARLY_DATA]) && p->tls13 == SD_PROBE_YES) {
+        snprintf(script, sizeof script, resume13, "", "");
+        question q = {.version = SD_TLS13};
+        if (ask(pr, &q, script, &o)) p->resumes13 = resumed(&o, true);
+    }
+    if (need[RESUMES_EARLY_DATA] && p->resumes13 == SD_PROBE_YES) {
+        snprintf(script, sizeof script, resume13, " early-data", "send EndOfEarlyData\n");
+        question q = {.version = SD_TLS13};
+        /* It resumed (no Certificate in the second connection) and then
+         * refused the EndOfEarlyData: its EncryptedExtensions had no
+         * early_data, so it took no 0-RTT (§4.5: only "If the server sent
+         * an "early_data" extension in EncryptedExtensions, the client
+         * MUST send an EndOfEarlyData message"). */
+        if (ask(pr, &q, script, &o)) {
+            bool refused_after_resuming = peer_sent_in(&o, SD_ServerHello, 1) &&
+                                          !peer_sent_in(&o, SD_Certificate, 1) &&
+                                          (o.kind == SD_OUTCOME_ALERT || o.kind == SD_OUTCOME_CLOSED);
+            p->accepts_early_data = o.kind == SD_OUTCOME_COMPLETED ? SD_PROBE_YES
+                                    : refused_after_resuming       ? SD_PROBE_NO
+                                                                   : SD_PROBE_UNKNOWN;
+        }
+    }
+    if (p->tls12 != SD_PROBE_YES) return;
+    if (need[RESUMES_TLS12_ID]) {
+        snprintf(script, sizeof script, resume12, kx_step(suite), "");
+        question q = {.version = SD_TLS12, .suite = suite};
+        if (ask(pr, &q, script, &o)) p->resumes12_id = resumed(&o, false);
+    }
+    if (need[RESUMES_TLS12_TICKET]) {
+        snprintf(script, sizeof script, resume12, kx_step(suite), "expect NewSessionTicket\n");
+        question q = {.version = SD_TLS12, .suite = suite, .session_tickets = true};
+        if (ask(pr, &q, script, &o)) p->resumes12_ticket = resumed(&o, true);
+    }
+}
+
 static void add_suite(sd_peer_profile *p, uint16_t suite, sd_probe_answer a) {
     for (size_t i = 0; i < p->n_suites; i++)
         if (p->suites[i] == suite) return;
@@ -309,9 +417,10 @@ static sd_probe_answer *suite_answer(sd_peer_profile *p, uint16_t suite) {
 
 static void probe_server(prober *pr, const sd_scenario *sc, size_t n, bool detect_app) {
     sd_peer_profile *p = pr->p;
-    bool need13 = false, need12 = false, need_check[4] = {false};
+    bool need13 = false, need12 = false, need_check[4] = {false}, need_resumption[RESUMES_KINDS] = {false};
     for (size_t i = 0; i < n; i++) {
         if (sc[i].role != SD_ROLE_SERVER) continue;
+        need_resumption[resumption_of(&sc[i])] = true;
         if (sc[i].version == SD_TLS12) {
             need12 = true;
             /* The suite a TLS 1.2 scenario pins, if it does. */
@@ -344,6 +453,12 @@ static void probe_server(prober *pr, const sd_scenario *sc, size_t n, bool detec
         p->refused_all = true;
         return;
     }
+    /* Resumption, with the handshakes above (a server that requires a
+     * client certificate is not asked: the forms have none to show). */
+    uint16_t accepted12 = 0;
+    for (size_t i = 0; i < p->n_suites && !accepted12; i++)
+        if (p->suite_ok[i] == SD_PROBE_YES) accepted12 = p->suites[i];
+    if (p->requires_certificate != SD_PROBE_YES) probe_resumption(pr, need_resumption, accepted12);
     /* Whether a server that asks verifies what it gets: a certificate from
      * an unknown CA, signed for with its own key (RFC 8446 §4.4.2.4: "If
      * the client Certificate message ... is not appropriate ... the server
@@ -560,6 +675,35 @@ static bool tests_first_message(const sd_scenario *s) {
     return s->role == SD_ROLE_SERVER && sd_scenario_step_under_test(s) == 0;
 }
 
+/* A scenario of several connections tests what the server does with the
+ * session it resumes (or the 0-RTT with it): against a server that does
+ * not resume, its second connection is a full handshake and tests nothing
+ * of that. A scenario that offers 0-RTT to a server set up without it
+ * (`early-data:` absent: it must refuse it) needs one that refuses it. */
+static bool lacks_resumption(const sd_peer_profile *p, const sd_scenario *s, char *why, size_t len) {
+    resumption_need need = resumption_of(s);
+    sd_probe_answer resumes = need == RESUMES_TLS12_ID       ? p->resumes12_id
+                              : need == RESUMES_TLS12_TICKET ? p->resumes12_ticket
+                              : need != RESUMES_NOTHING      ? p->resumes13
+                                                             : SD_PROBE_UNKNOWN;
+    if (resumes == SD_PROBE_NO) {
+        snprintf(why, len,
+                 "probe: the server did not resume a session %s in a second connection, and this "
+                 "scenario tests what it does with one it resumes",
+                 need == RESUMES_TLS12_ID       ? "by its TLS 1.2 session id"
+                 : need == RESUMES_TLS12_TICKET ? "from its TLS 1.2 ticket (RFC 5077)"
+                                                : "from its TLS 1.3 ticket");
+        return true;
+    }
+    if (need == RESUMES_EARLY_DATA && p->accepts_early_data == (s->early_data ? SD_PROBE_NO : SD_PROBE_YES)) {
+        snprintf(why, len,
+                 "probe: the server %s 0-RTT with its ticket, and this scenario needs one set up %s it",
+                 s->early_data ? "refused" : "accepted", s->early_data ? "to accept" : "without");
+        return true;
+    }
+    return false;
+}
+
 bool sd_peer_profile_lacks(const sd_peer_profile *p, const sd_scenario *s, char *why, size_t len) {
     /* A peer that answered no honest handshake told nothing: it is broken
      * or no TLS peer, and its scenarios must run to show it. */
@@ -631,6 +775,7 @@ bool sd_peer_profile_lacks(const sd_peer_profile *p, const sd_scenario *s, char 
                  "a version it refuses (set it up for TLS 1.2 and up to judge this)");
         return true;
     }
+    if (lacks_resumption(p, s, why, len)) return true;
     cert_check check = check_of(shown_credential(s));
     const char *shown = shown_credential(s);
     if (check != CHECK_NONE && p->checks_chain == SD_PROBE_NO) {
@@ -710,6 +855,19 @@ void sd_peer_profile_describe(const sd_peer_profile *p, sd_buf *out) {
                            : p->requires_certificate == SD_PROBE_YES ? "required"
                            : p->requires_certificate == SD_PROBE_NO  ? "requested (it goes on without one)"
                                                                      : "asked for");
+        const struct {
+            const char *what;
+            sd_probe_answer answer;
+        } resumption[] = {
+            {"resumes a TLS 1.3 session (ticket)", p->resumes13},
+            {"accepts 0-RTT", p->accepts_early_data},
+            {"resumes a TLS 1.2 session by id", p->resumes12_id},
+            {"resumes a TLS 1.2 session from a ticket", p->resumes12_ticket},
+        };
+        for (size_t i = 0; i < sizeof resumption / sizeof resumption[0]; i++)
+            if (resumption[i].answer != SD_PROBE_UNKNOWN)
+                sd_buf_appendf(out, "  %s: %s\n", resumption[i].what,
+                               answer_word(resumption[i].answer, "yes", "no"));
         if (p->app >= 0)
             sd_buf_appendf(out, "  application data: %s\n",
                            p->app == SD_APP_HTTP   ? "HTTP"

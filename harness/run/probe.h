@@ -15,7 +15,9 @@
  *    whether it asks for a client certificate, and whether it goes on
  *    without one (requests) or refuses (requires); whether it verifies a
  *    client certificate (one from an unknown CA); which application
- *    behaviour it has (HTTP, echo or none), unless --app said so.
+ *    behaviour it has (HTTP, echo or none), unless --app said so; and,
+ *    for the scenarios of several connections, whether it resumes a
+ *    session (each way the scenarios resume) and accepts 0-RTT.
  *  - a client: its ClientHello (versions, suites, groups and signature
  *    schemes it offers); whether it shows a certificate when asked; and
  *    whether it checks the server's chain, its name and its revocation
@@ -69,6 +71,13 @@ typedef struct {
     sd_probe_answer checks_chain, checks_name, checks_revocation;
     /* Client: answers a CertificateRequest with a certificate. */
     sd_probe_answer shows_certificate;
+    /* Server, asked only when scenarios of several connections need it: it
+     * resumes, in a second connection, the session of the first, by a TLS
+     * 1.3 ticket (RFC 8446 §2.2), a TLS 1.2 session id (RFC 5246 §7.4.1.2)
+     * or a TLS 1.2 ticket (RFC 5077 §3.1); and it accepts 0-RTT with its
+     * ticket (RFC 8446 §4.2.10). A server over TCP keeps these as its
+     * program was started (openssl s_server -no_ticket, -early_data). */
+    sd_probe_answer resumes13, resumes12_id, resumes12_ticket, accepts_early_data;
     /* What the server does with application data, found by trying (-1:
      * not probed, --app decides). */
     int app;

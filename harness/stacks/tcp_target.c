@@ -769,6 +769,10 @@ const sd_target_ops sd_target_tcp = {
     .status = tcp_status,
     .version = tcp_version,
     .destroy = tcp_destroy,
+    /* A server over TCP is one program, which keeps its session cache and
+     * ticket keys between the connections of a trace; whether it resumes
+     * at all is its setting, which the probe asks (run/probe.h). */
+    .resumes_across_targets = true,
 };
 
 /* ---- The check before the run ---------------------------------------------------
