@@ -344,6 +344,13 @@ static void on_certificate_verify12(sd_model *m, const model_received *in) {
 }
 
 static void send_server_hello12(sd_model *m) {
+    /* The client's next message answers this flight (RFC 5246 §7.3 Figure
+     * 1 and Figure 2: nothing follows its ClientHello before our
+     * ServerHelloDone, or our Finished when we resume), so it cannot be on
+     * its way yet: handshake bytes after the ClientHello are out of place,
+     * as at a TLS 1.3 HelloRetryRequest (tls13.c). */
+    if (sd_hs_reassembler_has_partial(&m->rl.hs))
+        return model_fatal(m, SD_unexpected_message, "handshake data after the ClientHello");
     sd_buf exts, body;
     sd_buf_init(&exts);
     sd_buf_init(&body);
