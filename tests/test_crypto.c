@@ -765,8 +765,9 @@ static void test_key_share_round_trip(void **state) {
     const struct {
         uint16_t group;
         size_t public_len, secret_len;
-    } cases[] = {{SD_x25519, 32, 32}, {SD_secp256r1, 65, 32}, {SD_secp384r1, 97, 48}};
-    for (size_t i = 0; i < 3; i++) {
+    } cases[] = {
+        {SD_x25519, 32, 32}, {SD_secp256r1, 65, 32}, {SD_secp384r1, 97, 48}, {SD_secp521r1, 133, 66}};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         sd_rng rng;
         sd_rng_init(&rng, 42 + i);
         sd_key_share a, b, a_again;
@@ -784,7 +785,7 @@ static void test_key_share_round_trip(void **state) {
         assert_memory_equal(a_again.public_key, a.public_key, a.public_len);
         assert_memory_not_equal(a.public_key, b.public_key, a.public_len);
 
-        uint8_t s1[SD_MAX_HASH_LEN], s2[SD_MAX_HASH_LEN];
+        uint8_t s1[SD_MAX_SHARED_SECRET_LEN], s2[SD_MAX_SHARED_SECRET_LEN];
         size_t l1 = 0, l2 = 0;
         uint8_t alert = 0;
         assert_true(sd_key_share_derive(&a, sd_span_of(b.public_key, b.public_len), s1, &l1, &alert));
@@ -793,7 +794,6 @@ static void test_key_share_round_trip(void **state) {
         assert_int_equal(l2, l1);
         assert_memory_equal(s1, s2, l1);
     }
-    assert_false(sd_group_supported(SD_secp521r1));
     assert_false(sd_group_supported(SD_x448));
     sd_rng rng;
     sd_rng_init(&rng, 1);
@@ -802,7 +802,7 @@ static void test_key_share_round_trip(void **state) {
 }
 
 static void expect_refused(const sd_key_share *ks, const uint8_t *peer, size_t len) {
-    uint8_t secret[SD_MAX_HASH_LEN];
+    uint8_t secret[SD_MAX_SHARED_SECRET_LEN];
     size_t secret_len = 99;
     uint8_t alert = 0;
     assert_false(sd_key_share_derive(ks, sd_span_of(peer, len), secret, &secret_len, &alert));
@@ -852,10 +852,34 @@ static void test_key_share_rejects(void **state) {
     assert_true(sd_key_share_generate(&p384, SD_secp384r1, &rng));
     expect_refused(&p256, p384.public_key, p384.public_len);
     /* And the valid one still works. */
-    uint8_t secret[SD_MAX_HASH_LEN];
+    uint8_t secret[SD_MAX_SHARED_SECRET_LEN];
     size_t secret_len;
     uint8_t alert;
     assert_true(sd_key_share_derive(&p256, sd_span_of(peer.public_key, 65), secret, &secret_len, &alert));
+
+    /* P-384 and P-521 (§4.2.8.2: coordinate_length 48 and 66): a point off
+     * the curve, one byte short, one byte long, and the compressed form. */
+    const uint16_t nist[] = {SD_secp384r1, SD_secp521r1};
+    for (size_t i = 0; i < 2; i++) {
+        sd_key_share own, other;
+        assert_true(sd_key_share_generate(&own, nist[i], &rng));
+        assert_true(sd_key_share_generate(&other, nist[i], &rng));
+        size_t len = other.public_len;
+        uint8_t point[SD_MAX_KEY_SHARE_LEN + 1];
+        memcpy(point, other.public_key, len);
+        point[len - 1] ^= 1; /* Y changed: off the curve */
+        expect_refused(&own, point, len);
+        memcpy(point, other.public_key, len);
+        expect_refused(&own, point, len - 1);
+        point[len] = 0;
+        expect_refused(&own, point, len + 1);
+        point[0] = (uint8_t)(0x02 | (other.public_key[len - 1] & 1));
+        expect_refused(&own, point, 1 + (len - 1) / 2);
+        expect_refused(&own, p256.public_key, p256.public_len); /* another curve's point */
+        assert_true(
+            sd_key_share_derive(&own, sd_span_of(other.public_key, len), secret, &secret_len, &alert));
+        assert_int_equal(secret_len, (len - 1) / 2);
+    }
 }
 
 /* --- Signatures -------------------------------------------------------------------------------- */
@@ -1151,10 +1175,10 @@ static void test_memo_signatures(void **state) {
 /* Key shares and secrets through the memo are the ones computed afresh. */
 static void test_memo_key_shares(void **state) {
     (void)state;
-    const uint16_t groups[] = {SD_x25519, SD_secp256r1, SD_secp384r1};
-    for (size_t g = 0; g < 3; g++) {
+    const uint16_t groups[] = {SD_x25519, SD_secp256r1, SD_secp384r1, SD_secp521r1};
+    for (size_t g = 0; g < sizeof groups / sizeof groups[0]; g++) {
         sd_key_share fresh[2], memo[2];
-        uint8_t s_fresh[SD_MAX_HASH_LEN], s_memo[SD_MAX_HASH_LEN];
+        uint8_t s_fresh[SD_MAX_SHARED_SECRET_LEN], s_memo[SD_MAX_SHARED_SECRET_LEN];
         size_t l_fresh = 0, l_memo = 0;
         uint8_t alert = 0;
         sd_rng rng;

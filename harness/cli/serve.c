@@ -59,6 +59,7 @@
 #include <openssl/x509v3.h>
 
 #include "cli/cli.h"
+#include "crypto/crypto.h"
 #include "crypto/pki.h"
 #include "protocol/session_cache.h"
 #include "protocol/target.h"
@@ -105,7 +106,9 @@ static void serve_usage(FILE *f) {
             "can (the model, boringssl; the shim stacks run every connection from scratch).\n"
             "\n"
             "options:\n"
-            "  --stack NAME          model, boringssl, or any other stack of 'conform --stack'\n"
+            "  --stack NAME          model, boringssl, or any other stack of 'conform --stack';\n"
+            "                        the model accepts every group it implements (X25519,\n"
+            "                        P-256, P-384, P-521), the others their defaults\n"
             "  --port N              TCP port; 0 picks a free one (printed on stdout)\n"
             "  --host ADDR           IPv4 address to bind (default 127.0.0.1)\n"
             "  --allow-remote        allow a --host that is not loopback\n"
@@ -654,6 +657,14 @@ int sd_cmd_serve(int argc, char **argv) {
         .now = now,
         .hrr_no_cookie = no_cookie,
     };
+    /* The model accepts every group it implements (crypto/key_share.c), so
+     * that a client offering only P-521, X448 or an FFDHE group gets it. Its
+     * default list, the one BoringSSL has (X25519, P-256, P-384), is what
+     * the scenarios and the differential runs compare with BoringSSL. */
+    if (stack == &sd_target_model) {
+        so.base.groups = sd_key_share_groups;
+        so.base.n_groups = sd_n_key_share_groups;
+    }
     if (!echo) so.base.app_reply = sd_span_of((const uint8_t *)page, (size_t)page_len);
     /* Resumption: tickets keyed once per process, and one session cache
      * for every connection. */

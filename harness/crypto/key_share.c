@@ -1,6 +1,6 @@
 /* key_share.c — (EC)DHE key exchange: TLS 1.3 key shares (RFC 8446 §4.2.8,
  * §7.4) and TLS 1.2 ECDHE (RFC 8422 §5.4, §5.10): X25519 (RFC 7748) and the
- * NIST curves P-256 and P-384.
+ * NIST curves P-256, P-384 and P-521.
  *
  * Key pairs come from the caller's sd_rng, so a seeded model produces the
  * same key shares on every run. Both steps are pure functions of their
@@ -54,8 +54,13 @@ static void public_to_memo(const sd_key_share *ks, const sd_memo_ticket *ticket)
     sd_memo_put(ticket, NULL, sd_span_of(ks->public_key, ks->public_len));
 }
 
+const uint16_t sd_key_share_groups[] = {SD_x25519, SD_secp256r1, SD_secp384r1, SD_secp521r1};
+const size_t sd_n_key_share_groups = sizeof sd_key_share_groups / sizeof sd_key_share_groups[0];
+
 bool sd_group_supported(uint16_t group) {
-    return group == SD_x25519 || group == SD_secp256r1 || group == SD_secp384r1;
+    for (size_t i = 0; i < sd_n_key_share_groups; i++)
+        if (sd_key_share_groups[i] == group) return true;
+    return false;
 }
 
 /* The curve of an EC group, its scalar/coordinate length. NID_undef if the
@@ -68,6 +73,10 @@ static int ec_group_nid(uint16_t group, size_t *coord_len) {
     case SD_secp384r1:
         *coord_len = 48;
         return NID_secp384r1;
+    case SD_secp521r1:
+        /* ceil(521 / 8): §4.2.8.2's coordinate_length for secp521r1. */
+        *coord_len = 66;
+        return NID_secp521r1;
     default:
         *coord_len = 0;
         return NID_undef;
@@ -80,23 +89,26 @@ static bool ec_generate(sd_key_share *ks, int nid, size_t coord_len, sd_rng *rng
     BIGNUM *priv = BN_new();
     EC_POINT *pub = group != NULL ? EC_POINT_new(group) : NULL;
     BN_CTX *bn_ctx = BN_CTX_new();
-    uint8_t buf[SD_MAX_HASH_LEN];
-    if (group == NULL || priv == NULL || pub == NULL || bn_ctx == NULL) {
+    uint8_t buf[66];
+    if (group == NULL || priv == NULL || pub == NULL || bn_ctx == NULL || coord_len > sizeof buf) {
         goto out;
     }
     const BIGNUM *order = EC_GROUP_get0_order(group);
-    /* A uniformly random string of the order's length, reduced mod the
-     * order; the bias is below 2^-32 for both curves, which a test harness
-     * can bear. Zero is not a valid private key: draw again. */
+    /* A random string as long as the order in bits (P-521's order has 521
+     * of the 528 bits of coord_len bytes: the spare high bits are cleared),
+     * drawn again while it is zero or not below the order, so the private
+     * key is uniform in [1, n-1]. */
+    unsigned spare_bits = (unsigned)(8 * coord_len) - BN_num_bits(order);
     for (int tries = 0;; tries++) {
         if (tries == 64) {
             goto out;
         }
         sd_rng_bytes(rng, buf, coord_len);
-        if (BN_bin2bn(buf, coord_len, priv) == NULL || !BN_nnmod(priv, priv, order, bn_ctx)) {
+        buf[0] &= (uint8_t)(0xff >> spare_bits);
+        if (BN_bin2bn(buf, coord_len, priv) == NULL) {
             goto out;
         }
-        if (!BN_is_zero(priv)) {
+        if (!BN_is_zero(priv) && BN_cmp(priv, order) < 0) {
             break;
         }
     }
@@ -209,7 +221,7 @@ out:
     return ok;
 }
 
-/* out_secret must hold 48 bytes (the P-384 x-coordinate, the longest). */
+/* out_secret must hold SD_MAX_SHARED_SECRET_LEN bytes. */
 static bool derive(const sd_key_share *ks, sd_span peer_public, uint8_t *out_secret, size_t *out_len,
                    uint8_t *out_alert) {
     *out_len = 0;
@@ -254,7 +266,7 @@ bool sd_key_share_derive(const sd_key_share *ks, sd_span peer_public, uint8_t *o
     sd_memo_ticket ticket = {0};
     if (!input.failed &&
         sd_memo_find(SD_MEMO_DERIVE, SD_MEMO_KEY_NONE, NULL, sd_buf_span(&input), &value, &ticket) &&
-        value.len > 0 && value.len <= 48) {
+        value.len > 0 && value.len <= SD_MAX_SHARED_SECRET_LEN) {
         memcpy(out_secret, value.data, value.len);
         *out_len = value.len;
         ok = true;

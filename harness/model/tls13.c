@@ -252,7 +252,7 @@ static void on_server_hello(sd_model *m, const model_received *in) {
         return model_fatal(m, SD_illegal_parameter, "ServerHello key share for group %u we did not send",
                            ks.group);
 
-    uint8_t ecdhe[66];
+    uint8_t ecdhe[SD_MAX_SHARED_SECRET_LEN];
     size_t ecdhe_len = 0;
     if (!sd_key_share_derive(&m->share, ks.key_exchange, ecdhe, &ecdhe_len, &alert))
         return model_fatal(m, alert, "server key share is not a valid point");
