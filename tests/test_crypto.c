@@ -765,8 +765,11 @@ static void test_key_share_round_trip(void **state) {
     const struct {
         uint16_t group;
         size_t public_len, secret_len;
-    } cases[] = {
-        {SD_x25519, 32, 32}, {SD_secp256r1, 65, 32}, {SD_secp384r1, 97, 48}, {SD_secp521r1, 133, 66}};
+    } cases[] = {{SD_x25519, 32, 32},
+                 {SD_secp256r1, 65, 32},
+                 {SD_secp384r1, 97, 48},
+                 {SD_secp521r1, 133, 66},
+                 {SD_x448, 56, 56}};
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         sd_rng rng;
         sd_rng_init(&rng, 42 + i);
@@ -775,7 +778,7 @@ static void test_key_share_round_trip(void **state) {
         assert_true(sd_key_share_generate(&a, cases[i].group, &rng));
         assert_true(sd_key_share_generate(&b, cases[i].group, &rng));
         assert_int_equal(a.public_len, cases[i].public_len);
-        if (cases[i].group != SD_x25519) {
+        if (cases[i].group != SD_x25519 && cases[i].group != SD_x448) {
             assert_int_equal(a.public_key[0], 0x04); /* §4.2.8.2 uncompressed */
         }
         /* Determinism: the same seed gives the same key pair. */
@@ -794,11 +797,12 @@ static void test_key_share_round_trip(void **state) {
         assert_int_equal(l2, l1);
         assert_memory_equal(s1, s2, l1);
     }
-    assert_false(sd_group_supported(SD_x448));
+    /* 0x001a, brainpoolP256r1 (RFC 7027), is a group the harness lacks. */
+    assert_false(sd_group_supported(0x001a));
     sd_rng rng;
     sd_rng_init(&rng, 1);
     sd_key_share ks;
-    assert_false(sd_key_share_generate(&ks, SD_x448, &rng));
+    assert_false(sd_key_share_generate(&ks, 0x001a, &rng));
 }
 
 static void expect_refused(const sd_key_share *ks, const uint8_t *peer, size_t len) {
@@ -808,6 +812,65 @@ static void expect_refused(const sd_key_share *ks, const uint8_t *peer, size_t l
     assert_false(sd_key_share_derive(ks, sd_span_of(peer, len), secret, &secret_len, &alert));
     assert_int_equal(alert, SD_illegal_parameter);
     assert_int_equal(secret_len, 0);
+}
+
+/* RFC 7748 §6.2, the X448 Diffie-Hellman example: each private key times
+ * the base point (u = 5) is its public key, and each private key times the
+ * other's public key is the shared secret K. */
+static sd_key_share x448_share(const char *private_hex) {
+    sd_key_share ks;
+    memset(&ks, 0, sizeof ks);
+    sd_buf priv = unhex(private_hex);
+    assert_int_equal(priv.len, 56);
+    ks.group = SD_x448;
+    memcpy(ks.private_key, priv.data, 56);
+    ks.private_len = 56;
+    sd_buf_free(&priv);
+    return ks;
+}
+
+static void test_rfc7748_x448(void **state) {
+    (void)state;
+    static const char alice_private[] = "9a8f4925d1519f5775cf46b04b5800d4ee9ee8bae8bc5565d498c28d"
+                                        "d9c9baf574a9419744897391006382a6f127ab1d9ac2d8c0a598726b";
+    static const char alice_public[] = "9b08f7cc31b7e3e67d22d5aea121074a273bd2b83de09c63faa73d2c"
+                                       "22c5d9bbc836647241d953d40c5b12da88120d53177f80e532c41fa0";
+    static const char bob_private[] = "1c306a7ac2a0e2e0990b294470cba339e6453772b075811d8fad0d1d"
+                                      "6927c120bb5ee8972b0d3e21374c9c921b09d1b0366f10b65173992d";
+    static const char bob_public[] = "3eb7a829b0cd20f5bcfc0b599b6feccf6da4627107bdb0d4f345b430"
+                                     "27d8b972fc3e34fb4232a13ca706dcb57aec3dae07bdc1c67bf33609";
+    static const char shared[] = "07fff4181ac6cc95ec1c16a94a0f74d12da232ce40a77552281d282b"
+                                 "b60c0b56fd2464c335543936521c24403085d59a449a5037514a879d";
+    sd_crypto_memo_set_enabled(false);
+    sd_key_share alice = x448_share(alice_private), bob = x448_share(bob_private);
+    uint8_t base[56] = {5}, secret[SD_MAX_SHARED_SECRET_LEN];
+    size_t secret_len = 0;
+    uint8_t alert = 0;
+    assert_true(sd_key_share_derive(&alice, sd_span_of(base, 56), secret, &secret_len, &alert));
+    assert_bytes_hex(secret, secret_len, alice_public);
+    assert_true(sd_key_share_derive(&bob, sd_span_of(base, 56), secret, &secret_len, &alert));
+    assert_bytes_hex(secret, secret_len, bob_public);
+    sd_buf pub = unhex(bob_public);
+    assert_true(sd_key_share_derive(&alice, buf_span(&pub), secret, &secret_len, &alert));
+    assert_bytes_hex(secret, secret_len, shared);
+    sd_buf_free(&pub);
+    pub = unhex(alice_public);
+    assert_true(sd_key_share_derive(&bob, buf_span(&pub), secret, &secret_len, &alert));
+    assert_bytes_hex(secret, secret_len, shared);
+
+    /* §4.2.8.2: "56 bytes for X448": one byte short or long is refused. */
+    uint8_t longer[57] = {0};
+    memcpy(longer, pub.data, 56);
+    expect_refused(&bob, pub.data, 55);
+    expect_refused(&bob, longer, 57);
+    sd_buf_free(&pub);
+    /* RFC 8446 §7.4.2: "For X25519 and X448, implementations ... MUST check
+     * whether the computed Diffie-Hellman shared secret is the all-zero
+     * value and abort if so": u = 0 and u = 1 are points of low order. */
+    uint8_t zero[56] = {0}, one[56] = {1};
+    expect_refused(&alice, zero, 56);
+    expect_refused(&alice, one, 56);
+    sd_crypto_memo_set_enabled(true);
 }
 
 static void test_key_share_rejects(void **state) {
@@ -1175,7 +1238,7 @@ static void test_memo_signatures(void **state) {
 /* Key shares and secrets through the memo are the ones computed afresh. */
 static void test_memo_key_shares(void **state) {
     (void)state;
-    const uint16_t groups[] = {SD_x25519, SD_secp256r1, SD_secp384r1, SD_secp521r1};
+    const uint16_t groups[] = {SD_x25519, SD_secp256r1, SD_secp384r1, SD_secp521r1, SD_x448};
     for (size_t g = 0; g < sizeof groups / sizeof groups[0]; g++) {
         sd_key_share fresh[2], memo[2];
         uint8_t s_fresh[SD_MAX_SHARED_SECRET_LEN], s_memo[SD_MAX_SHARED_SECRET_LEN];
@@ -1338,6 +1401,7 @@ int main(void) {
         cmocka_unit_test(test_rng_deterministic),
         cmocka_unit_test(test_key_share_round_trip),
         cmocka_unit_test(test_key_share_rejects),
+        cmocka_unit_test(test_rfc7748_x448),
         cmocka_unit_test(test_certificate_verify_input),
         cmocka_unit_test(test_signatures),
         cmocka_unit_test(test_ecdsa_steady_signatures),

@@ -1,6 +1,7 @@
 /* key_share.c — (EC)DHE key exchange: TLS 1.3 key shares (RFC 8446 §4.2.8,
- * §7.4) and TLS 1.2 ECDHE (RFC 8422 §5.4, §5.10): X25519 (RFC 7748) and the
- * NIST curves P-256, P-384 and P-521.
+ * §7.4) and TLS 1.2 ECDHE (RFC 8422 §5.4, §5.10): X25519 and X448 (RFC
+ * 7748) and the NIST curves P-256, P-384 and P-521. X448 is Nettle's
+ * (libhogweed): BoringSSL has none.
  *
  * Key pairs come from the caller's sd_rng, so a seeded model produces the
  * same key shares on every run. Both steps are pure functions of their
@@ -15,6 +16,8 @@
 #include <openssl/ec.h>
 #include <openssl/mem.h>
 #include <openssl/nid.h>
+
+#include <nettle/curve448.h>
 
 #include "crypto/memo.h"
 #include "wire/names.h"
@@ -54,7 +57,7 @@ static void public_to_memo(const sd_key_share *ks, const sd_memo_ticket *ticket)
     sd_memo_put(ticket, NULL, sd_span_of(ks->public_key, ks->public_len));
 }
 
-const uint16_t sd_key_share_groups[] = {SD_x25519, SD_secp256r1, SD_secp384r1, SD_secp521r1};
+const uint16_t sd_key_share_groups[] = {SD_x25519, SD_secp256r1, SD_secp384r1, SD_secp521r1, SD_x448};
 const size_t sd_n_key_share_groups = sizeof sd_key_share_groups / sizeof sd_key_share_groups[0];
 
 bool sd_group_supported(uint16_t group) {
@@ -157,6 +160,20 @@ bool sd_key_share_generate(sd_key_share *ks, uint16_t group, sd_rng *rng) {
         }
         return true;
     }
+    if (group == SD_x448) {
+        /* RFC 7748 §6.2: the private key is 56 random bytes; Nettle's
+         * curve448_mul_g clamps them (§5: the two low bits cleared, the top
+         * bit set) as X448 does, and returns X448(a, 5). */
+        sd_rng_bytes(rng, ks->private_key, CURVE448_SIZE);
+        ks->private_len = CURVE448_SIZE;
+        sd_memo_ticket ticket;
+        if (!public_from_memo(ks, &ticket)) {
+            curve448_mul_g(ks->public_key, ks->private_key);
+            ks->public_len = CURVE448_SIZE;
+            public_to_memo(ks, &ticket);
+        }
+        return true;
+    }
     size_t coord_len;
     int nid = ec_group_nid(group, &coord_len);
     if (nid == NID_undef || !ec_generate(ks, nid, coord_len, rng)) {
@@ -242,6 +259,27 @@ static bool derive(const sd_key_share *ks, sd_span peer_public, uint8_t *out_sec
             return false;
         }
         *out_len = 32;
+        return true;
+    }
+    if (ks->group == SD_x448) {
+        /* §4.2.8.2: "56 bytes for X448". */
+        if (peer_public.len != CURVE448_SIZE || peer_public.data == NULL ||
+            ks->private_len != CURVE448_SIZE) {
+            *out_alert = SD_illegal_parameter;
+            return false;
+        }
+        /* §7.4.2: the all-zero check applies to X448 as to X25519 (RFC 7748
+         * §6.2: a peer's low-order point, u = 0 or u = 1, gives it).
+         * curve448_mul reports nothing, so the result is checked here,
+         * every byte read whatever the earlier ones were. */
+        curve448_mul(out_secret, ks->private_key, peer_public.data);
+        uint8_t any_bit = 0;
+        for (size_t i = 0; i < CURVE448_SIZE; i++) any_bit |= out_secret[i];
+        if (any_bit == 0) {
+            *out_alert = SD_illegal_parameter;
+            return false;
+        }
+        *out_len = CURVE448_SIZE;
         return true;
     }
     size_t coord_len;
