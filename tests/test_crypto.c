@@ -765,11 +765,10 @@ static void test_key_share_round_trip(void **state) {
     const struct {
         uint16_t group;
         size_t public_len, secret_len;
-    } cases[] = {{SD_x25519, 32, 32},
-                 {SD_secp256r1, 65, 32},
-                 {SD_secp384r1, 97, 48},
-                 {SD_secp521r1, 133, 66},
-                 {SD_x448, 56, 56}};
+    } cases[] = {{SD_x25519, 32, 32},       {SD_secp256r1, 65, 32},   {SD_secp384r1, 97, 48},
+                 {SD_secp521r1, 133, 66},   {SD_x448, 56, 56},        {SD_ffdhe2048, 256, 256},
+                 {SD_ffdhe3072, 384, 384},  {SD_ffdhe4096, 512, 512}, {SD_ffdhe6144, 768, 768},
+                 {SD_ffdhe8192, 1024, 1024}};
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         sd_rng rng;
         sd_rng_init(&rng, 42 + i);
@@ -778,7 +777,7 @@ static void test_key_share_round_trip(void **state) {
         assert_true(sd_key_share_generate(&a, cases[i].group, &rng));
         assert_true(sd_key_share_generate(&b, cases[i].group, &rng));
         assert_int_equal(a.public_len, cases[i].public_len);
-        if (cases[i].group != SD_x25519 && cases[i].group != SD_x448) {
+        if (cases[i].group != SD_x25519 && cases[i].group != SD_x448 && !sd_group_is_ffdhe(cases[i].group)) {
             assert_int_equal(a.public_key[0], 0x04); /* §4.2.8.2 uncompressed */
         }
         /* Determinism: the same seed gives the same key pair. */
@@ -812,6 +811,55 @@ static void expect_refused(const sd_key_share *ks, const uint8_t *peer, size_t l
     assert_false(sd_key_share_derive(ks, sd_span_of(peer, len), secret, &secret_len, &alert));
     assert_int_equal(alert, SD_illegal_parameter);
     assert_int_equal(secret_len, 0);
+}
+
+/* RFC 8446 §4.2.8.1 for ffdhe2048 (RFC 7919 Appendix A.1): the public value
+ * is padded to the prime's 256 bytes, and a peer's Y outside 1 < Y < p-1
+ * (0, 1, p-1, p) or of another length is refused; 2 and p-2 are taken. */
+static void test_ffdhe_rejects(void **state) {
+    (void)state;
+    static const char p2048[] = "FFFFFFFFFFFFFFFFADF85458A2BB4A9AAFDC5620273D3CF1D8B9C583CE2D3695"
+                                "A9E13641146433FBCC939DCE249B3EF97D2FE363630C75D8F681B202AEC4617A"
+                                "D3DF1ED5D5FD65612433F51F5F066ED0856365553DED1AF3B557135E7F57C935"
+                                "984F0C70E0E68B77E2A689DAF3EFE8721DF158A136ADE73530ACCA4F483A797A"
+                                "BC0AB182B324FB61D108A94BB2C8E3FBB96ADAB760D7F4681D4F42A3DE394DF4"
+                                "AE56EDE76372BB190B07A7C8EE0A6D709E02FCE1CDF7E2ECC03404CD28342F61"
+                                "9172FE9CE98583FF8E4F1232EEF28183C3FE3B1B4C6FAD733BB5FCBC2EC22005"
+                                "C58EF1837D1683B2C6F34A26C1B2EFFA886B423861285C97FFFFFFFFFFFFFFFF";
+    sd_rng rng;
+    sd_rng_init(&rng, 11);
+    sd_key_share own, other;
+    assert_true(sd_key_share_generate(&own, SD_ffdhe2048, &rng));
+    assert_true(sd_key_share_generate(&other, SD_ffdhe2048, &rng));
+    sd_buf p = unhex(p2048);
+    assert_int_equal(p.len, 256);
+    /* The public value is below p (it is g^x mod p). */
+    assert_true(memcmp(own.public_key, p.data, 256) < 0);
+    uint8_t y[257] = {0};
+    expect_refused(&own, y, 256); /* 0 */
+    y[255] = 1;
+    expect_refused(&own, y, 256); /* 1 */
+    memcpy(y, p.data, 256);
+    expect_refused(&own, y, 256); /* p */
+    y[255] -= 1;
+    expect_refused(&own, y, 256); /* p-1 */
+    y[255] -= 1;                  /* p-2: in range */
+    uint8_t secret[SD_MAX_SHARED_SECRET_LEN];
+    size_t secret_len = 0;
+    uint8_t alert = 0;
+    assert_true(sd_key_share_derive(&own, sd_span_of(y, 256), secret, &secret_len, &alert));
+    assert_int_equal(secret_len, 256);
+    memset(y, 0, sizeof y);
+    y[255] = 2; /* 2: in range, but only as 256 bytes */
+    assert_true(sd_key_share_derive(&own, sd_span_of(y, 256), secret, &secret_len, &alert));
+    expect_refused(&own, y + 1, 255); /* unpadded */
+    expect_refused(&own, y, 257);     /* one byte too many */
+    expect_refused(&own, other.public_key + 1, 255);
+    /* A value of another group's size is not one of this group's. */
+    sd_key_share ffdhe3072;
+    assert_true(sd_key_share_generate(&ffdhe3072, SD_ffdhe3072, &rng));
+    expect_refused(&own, ffdhe3072.public_key, ffdhe3072.public_len);
+    sd_buf_free(&p);
 }
 
 /* RFC 7748 §6.2, the X448 Diffie-Hellman example: each private key times
@@ -1402,6 +1450,7 @@ int main(void) {
         cmocka_unit_test(test_key_share_round_trip),
         cmocka_unit_test(test_key_share_rejects),
         cmocka_unit_test(test_rfc7748_x448),
+        cmocka_unit_test(test_ffdhe_rejects),
         cmocka_unit_test(test_certificate_verify_input),
         cmocka_unit_test(test_signatures),
         cmocka_unit_test(test_ecdsa_steady_signatures),

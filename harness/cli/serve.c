@@ -134,7 +134,8 @@ static void serve_usage(FILE *f) {
             "options:\n"
             "  --stack NAME          model, boringssl, or any other stack of 'conform --stack';\n"
             "                        the model accepts every group it implements (X25519,\n"
-            "                        P-256, P-384, P-521, X448), the others their defaults\n"
+            "                        P-256, P-384, P-521, X448, ffdhe2048..8192), the others\n"
+            "                        their defaults\n"
             "  --port N              TCP port; 0 picks a free one (printed on stdout)\n"
             "  --host ADDR           IPv4 address to bind (default 127.0.0.1)\n"
             "  --allow-remote        allow a --host that is not loopback\n"
@@ -156,7 +157,8 @@ static void serve_usage(FILE *f) {
             "                        boringssl never does; shims send what their library does)\n"
             "  --no-resumption       issue no session tickets and cache no TLS 1.2 sessions\n"
             "  --groups LIST         the groups to accept, in order of preference: comma-separated\n"
-            "                        names (x25519, secp256r1, secp384r1, secp521r1, x448) or\n"
+            "                        names (x25519, secp256r1, secp384r1, secp521r1, x448,\n"
+            "                        ffdhe2048, ffdhe3072, ffdhe4096, ffdhe6144, ffdhe8192) or\n"
             "                        0x numbers (default: the model every group it implements,\n"
             "                        the other stacks their own defaults)\n"
             "  --idle-ms N           close a connection from which nothing has arrived for N ms\n"
@@ -699,8 +701,8 @@ int sd_cmd_serve(int argc, char **argv) {
         .hrr_no_cookie = no_cookie,
     };
     /* --groups, else for the model every group it implements
-     * (crypto/key_share.c), so that a client offering only P-521 or X448
-     * gets it. The model's own default list, the one BoringSSL has (X25519,
+     * (crypto/key_share.c), so that a client offering only P-521, X448 or
+     * an FFDHE group gets it. The model's own default list, the one BoringSSL has (X25519,
      * P-256, P-384), is what the scenarios and the differential runs
      * compare with BoringSSL. */
     if (n_groups) {

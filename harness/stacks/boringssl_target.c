@@ -425,6 +425,9 @@ static bool set_groups(SSL_CTX *ctx, const sd_target_config *cfg, sd_target_erro
             char m[160];
             if (cfg->groups[i] == SD_x448)
                 snprintf(m, sizeof m, "group x448 (0x001e): BoringSSL has no X448");
+            else if (cfg->groups[i] >= SD_ffdhe2048 && cfg->groups[i] <= SD_ffdhe8192)
+                snprintf(m, sizeof m, "group %s (0x%04x): BoringSSL has no finite-field (FFDHE) groups",
+                         group_name, cfg->groups[i]);
             else
                 snprintf(m, sizeof m, "group %s (0x%04x): BoringSSL cannot be set up with it",
                          group_name ? group_name : "?", cfg->groups[i]);
