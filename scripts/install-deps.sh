@@ -31,6 +31,7 @@ packages=(
     afl++                                          # the other fuzz engine
     android-libboringssl-dev                       # BoringSSL (Android 13, API 17)
     libjansson-dev                                 # JSON reports
+    nettle-dev                                     # X448 key shares (harness/crypto)
     libcmocka-dev                                  # unit tests
     libpcap-dev                                    # shakedown trace pcap
     libssl-dev libgnutls28-dev libwolfssl-dev libmbedtls-dev   # the shim stacks

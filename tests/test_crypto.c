@@ -765,8 +765,11 @@ static void test_key_share_round_trip(void **state) {
     const struct {
         uint16_t group;
         size_t public_len, secret_len;
-    } cases[] = {{SD_x25519, 32, 32}, {SD_secp256r1, 65, 32}, {SD_secp384r1, 97, 48}};
-    for (size_t i = 0; i < 3; i++) {
+    } cases[] = {{SD_x25519, 32, 32},       {SD_secp256r1, 65, 32},   {SD_secp384r1, 97, 48},
+                 {SD_secp521r1, 133, 66},   {SD_x448, 56, 56},        {SD_ffdhe2048, 256, 256},
+                 {SD_ffdhe3072, 384, 384},  {SD_ffdhe4096, 512, 512}, {SD_ffdhe6144, 768, 768},
+                 {SD_ffdhe8192, 1024, 1024}};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         sd_rng rng;
         sd_rng_init(&rng, 42 + i);
         sd_key_share a, b, a_again;
@@ -774,7 +777,7 @@ static void test_key_share_round_trip(void **state) {
         assert_true(sd_key_share_generate(&a, cases[i].group, &rng));
         assert_true(sd_key_share_generate(&b, cases[i].group, &rng));
         assert_int_equal(a.public_len, cases[i].public_len);
-        if (cases[i].group != SD_x25519) {
+        if (cases[i].group != SD_x25519 && cases[i].group != SD_x448 && !sd_group_is_ffdhe(cases[i].group)) {
             assert_int_equal(a.public_key[0], 0x04); /* §4.2.8.2 uncompressed */
         }
         /* Determinism: the same seed gives the same key pair. */
@@ -784,7 +787,7 @@ static void test_key_share_round_trip(void **state) {
         assert_memory_equal(a_again.public_key, a.public_key, a.public_len);
         assert_memory_not_equal(a.public_key, b.public_key, a.public_len);
 
-        uint8_t s1[SD_MAX_HASH_LEN], s2[SD_MAX_HASH_LEN];
+        uint8_t s1[SD_MAX_SHARED_SECRET_LEN], s2[SD_MAX_SHARED_SECRET_LEN];
         size_t l1 = 0, l2 = 0;
         uint8_t alert = 0;
         assert_true(sd_key_share_derive(&a, sd_span_of(b.public_key, b.public_len), s1, &l1, &alert));
@@ -793,21 +796,129 @@ static void test_key_share_round_trip(void **state) {
         assert_int_equal(l2, l1);
         assert_memory_equal(s1, s2, l1);
     }
-    assert_false(sd_group_supported(SD_secp521r1));
-    assert_false(sd_group_supported(SD_x448));
+    /* 0x001a, brainpoolP256r1 (RFC 7027), is a group the harness lacks. */
+    assert_false(sd_group_supported(0x001a));
     sd_rng rng;
     sd_rng_init(&rng, 1);
     sd_key_share ks;
-    assert_false(sd_key_share_generate(&ks, SD_x448, &rng));
+    assert_false(sd_key_share_generate(&ks, 0x001a, &rng));
 }
 
 static void expect_refused(const sd_key_share *ks, const uint8_t *peer, size_t len) {
-    uint8_t secret[SD_MAX_HASH_LEN];
+    uint8_t secret[SD_MAX_SHARED_SECRET_LEN];
     size_t secret_len = 99;
     uint8_t alert = 0;
     assert_false(sd_key_share_derive(ks, sd_span_of(peer, len), secret, &secret_len, &alert));
     assert_int_equal(alert, SD_illegal_parameter);
     assert_int_equal(secret_len, 0);
+}
+
+/* RFC 8446 §4.2.8.1 for ffdhe2048 (RFC 7919 Appendix A.1): the public value
+ * is padded to the prime's 256 bytes, and a peer's Y outside 1 < Y < p-1
+ * (0, 1, p-1, p) or of another length is refused; 2 and p-2 are taken. */
+static void test_ffdhe_rejects(void **state) {
+    (void)state;
+    static const char p2048[] = "FFFFFFFFFFFFFFFFADF85458A2BB4A9AAFDC5620273D3CF1D8B9C583CE2D3695"
+                                "A9E13641146433FBCC939DCE249B3EF97D2FE363630C75D8F681B202AEC4617A"
+                                "D3DF1ED5D5FD65612433F51F5F066ED0856365553DED1AF3B557135E7F57C935"
+                                "984F0C70E0E68B77E2A689DAF3EFE8721DF158A136ADE73530ACCA4F483A797A"
+                                "BC0AB182B324FB61D108A94BB2C8E3FBB96ADAB760D7F4681D4F42A3DE394DF4"
+                                "AE56EDE76372BB190B07A7C8EE0A6D709E02FCE1CDF7E2ECC03404CD28342F61"
+                                "9172FE9CE98583FF8E4F1232EEF28183C3FE3B1B4C6FAD733BB5FCBC2EC22005"
+                                "C58EF1837D1683B2C6F34A26C1B2EFFA886B423861285C97FFFFFFFFFFFFFFFF";
+    sd_rng rng;
+    sd_rng_init(&rng, 11);
+    sd_key_share own, other;
+    assert_true(sd_key_share_generate(&own, SD_ffdhe2048, &rng));
+    assert_true(sd_key_share_generate(&other, SD_ffdhe2048, &rng));
+    sd_buf p = unhex(p2048);
+    assert_int_equal(p.len, 256);
+    /* The public value is below p (it is g^x mod p). */
+    assert_true(memcmp(own.public_key, p.data, 256) < 0);
+    uint8_t y[257] = {0};
+    expect_refused(&own, y, 256); /* 0 */
+    y[255] = 1;
+    expect_refused(&own, y, 256); /* 1 */
+    memcpy(y, p.data, 256);
+    expect_refused(&own, y, 256); /* p */
+    y[255] -= 1;
+    expect_refused(&own, y, 256); /* p-1 */
+    y[255] -= 1;                  /* p-2: in range */
+    uint8_t secret[SD_MAX_SHARED_SECRET_LEN];
+    size_t secret_len = 0;
+    uint8_t alert = 0;
+    assert_true(sd_key_share_derive(&own, sd_span_of(y, 256), secret, &secret_len, &alert));
+    assert_int_equal(secret_len, 256);
+    memset(y, 0, sizeof y);
+    y[255] = 2; /* 2: in range, but only as 256 bytes */
+    assert_true(sd_key_share_derive(&own, sd_span_of(y, 256), secret, &secret_len, &alert));
+    expect_refused(&own, y + 1, 255); /* unpadded */
+    expect_refused(&own, y, 257);     /* one byte too many */
+    expect_refused(&own, other.public_key + 1, 255);
+    /* A value of another group's size is not one of this group's. */
+    sd_key_share ffdhe3072;
+    assert_true(sd_key_share_generate(&ffdhe3072, SD_ffdhe3072, &rng));
+    expect_refused(&own, ffdhe3072.public_key, ffdhe3072.public_len);
+    sd_buf_free(&p);
+}
+
+/* RFC 7748 §6.2, the X448 Diffie-Hellman example: each private key times
+ * the base point (u = 5) is its public key, and each private key times the
+ * other's public key is the shared secret K. */
+static sd_key_share x448_share(const char *private_hex) {
+    sd_key_share ks;
+    memset(&ks, 0, sizeof ks);
+    sd_buf priv = unhex(private_hex);
+    assert_int_equal(priv.len, 56);
+    ks.group = SD_x448;
+    memcpy(ks.private_key, priv.data, 56);
+    ks.private_len = 56;
+    sd_buf_free(&priv);
+    return ks;
+}
+
+static void test_rfc7748_x448(void **state) {
+    (void)state;
+    static const char alice_private[] = "9a8f4925d1519f5775cf46b04b5800d4ee9ee8bae8bc5565d498c28d"
+                                        "d9c9baf574a9419744897391006382a6f127ab1d9ac2d8c0a598726b";
+    static const char alice_public[] = "9b08f7cc31b7e3e67d22d5aea121074a273bd2b83de09c63faa73d2c"
+                                       "22c5d9bbc836647241d953d40c5b12da88120d53177f80e532c41fa0";
+    static const char bob_private[] = "1c306a7ac2a0e2e0990b294470cba339e6453772b075811d8fad0d1d"
+                                      "6927c120bb5ee8972b0d3e21374c9c921b09d1b0366f10b65173992d";
+    static const char bob_public[] = "3eb7a829b0cd20f5bcfc0b599b6feccf6da4627107bdb0d4f345b430"
+                                     "27d8b972fc3e34fb4232a13ca706dcb57aec3dae07bdc1c67bf33609";
+    static const char shared[] = "07fff4181ac6cc95ec1c16a94a0f74d12da232ce40a77552281d282b"
+                                 "b60c0b56fd2464c335543936521c24403085d59a449a5037514a879d";
+    sd_crypto_memo_set_enabled(false);
+    sd_key_share alice = x448_share(alice_private), bob = x448_share(bob_private);
+    uint8_t base[56] = {5}, secret[SD_MAX_SHARED_SECRET_LEN];
+    size_t secret_len = 0;
+    uint8_t alert = 0;
+    assert_true(sd_key_share_derive(&alice, sd_span_of(base, 56), secret, &secret_len, &alert));
+    assert_bytes_hex(secret, secret_len, alice_public);
+    assert_true(sd_key_share_derive(&bob, sd_span_of(base, 56), secret, &secret_len, &alert));
+    assert_bytes_hex(secret, secret_len, bob_public);
+    sd_buf pub = unhex(bob_public);
+    assert_true(sd_key_share_derive(&alice, buf_span(&pub), secret, &secret_len, &alert));
+    assert_bytes_hex(secret, secret_len, shared);
+    sd_buf_free(&pub);
+    pub = unhex(alice_public);
+    assert_true(sd_key_share_derive(&bob, buf_span(&pub), secret, &secret_len, &alert));
+    assert_bytes_hex(secret, secret_len, shared);
+
+    /* §4.2.8.2: "56 bytes for X448": one byte short or long is refused. */
+    uint8_t longer[57] = {0};
+    memcpy(longer, pub.data, 56);
+    expect_refused(&bob, pub.data, 55);
+    expect_refused(&bob, longer, 57);
+    sd_buf_free(&pub);
+    /* RFC 8446 §7.4.2: "For X25519 and X448, implementations ... MUST check
+     * whether the computed Diffie-Hellman shared secret is the all-zero
+     * value and abort if so": u = 0 and u = 1 are points of low order. */
+    uint8_t zero[56] = {0}, one[56] = {1};
+    expect_refused(&alice, zero, 56);
+    expect_refused(&alice, one, 56);
+    sd_crypto_memo_set_enabled(true);
 }
 
 static void test_key_share_rejects(void **state) {
@@ -852,10 +963,34 @@ static void test_key_share_rejects(void **state) {
     assert_true(sd_key_share_generate(&p384, SD_secp384r1, &rng));
     expect_refused(&p256, p384.public_key, p384.public_len);
     /* And the valid one still works. */
-    uint8_t secret[SD_MAX_HASH_LEN];
+    uint8_t secret[SD_MAX_SHARED_SECRET_LEN];
     size_t secret_len;
     uint8_t alert;
     assert_true(sd_key_share_derive(&p256, sd_span_of(peer.public_key, 65), secret, &secret_len, &alert));
+
+    /* P-384 and P-521 (§4.2.8.2: coordinate_length 48 and 66): a point off
+     * the curve, one byte short, one byte long, and the compressed form. */
+    const uint16_t nist[] = {SD_secp384r1, SD_secp521r1};
+    for (size_t i = 0; i < 2; i++) {
+        sd_key_share own, other;
+        assert_true(sd_key_share_generate(&own, nist[i], &rng));
+        assert_true(sd_key_share_generate(&other, nist[i], &rng));
+        size_t len = other.public_len;
+        uint8_t point[SD_MAX_KEY_SHARE_LEN + 1];
+        memcpy(point, other.public_key, len);
+        point[len - 1] ^= 1; /* Y changed: off the curve */
+        expect_refused(&own, point, len);
+        memcpy(point, other.public_key, len);
+        expect_refused(&own, point, len - 1);
+        point[len] = 0;
+        expect_refused(&own, point, len + 1);
+        point[0] = (uint8_t)(0x02 | (other.public_key[len - 1] & 1));
+        expect_refused(&own, point, 1 + (len - 1) / 2);
+        expect_refused(&own, p256.public_key, p256.public_len); /* another curve's point */
+        assert_true(
+            sd_key_share_derive(&own, sd_span_of(other.public_key, len), secret, &secret_len, &alert));
+        assert_int_equal(secret_len, (len - 1) / 2);
+    }
 }
 
 /* --- Signatures -------------------------------------------------------------------------------- */
@@ -1151,10 +1286,10 @@ static void test_memo_signatures(void **state) {
 /* Key shares and secrets through the memo are the ones computed afresh. */
 static void test_memo_key_shares(void **state) {
     (void)state;
-    const uint16_t groups[] = {SD_x25519, SD_secp256r1, SD_secp384r1};
-    for (size_t g = 0; g < 3; g++) {
+    const uint16_t groups[] = {SD_x25519, SD_secp256r1, SD_secp384r1, SD_secp521r1, SD_x448};
+    for (size_t g = 0; g < sizeof groups / sizeof groups[0]; g++) {
         sd_key_share fresh[2], memo[2];
-        uint8_t s_fresh[SD_MAX_HASH_LEN], s_memo[SD_MAX_HASH_LEN];
+        uint8_t s_fresh[SD_MAX_SHARED_SECRET_LEN], s_memo[SD_MAX_SHARED_SECRET_LEN];
         size_t l_fresh = 0, l_memo = 0;
         uint8_t alert = 0;
         sd_rng rng;
@@ -1314,6 +1449,8 @@ int main(void) {
         cmocka_unit_test(test_rng_deterministic),
         cmocka_unit_test(test_key_share_round_trip),
         cmocka_unit_test(test_key_share_rejects),
+        cmocka_unit_test(test_rfc7748_x448),
+        cmocka_unit_test(test_ffdhe_rejects),
         cmocka_unit_test(test_certificate_verify_input),
         cmocka_unit_test(test_signatures),
         cmocka_unit_test(test_ecdsa_steady_signatures),

@@ -39,6 +39,7 @@
 #endif
 
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -59,6 +60,7 @@
 #include <openssl/x509v3.h>
 
 #include "cli/cli.h"
+#include "crypto/crypto.h"
 #include "crypto/pki.h"
 #include "protocol/session_cache.h"
 #include "protocol/target.h"
@@ -89,6 +91,31 @@ static void on_stop(int sig) {
     stop_requested = 1;
 }
 
+/* "x25519,secp521r1": names from SD_GROUPS or 0x numbers, each once. */
+static bool parse_groups(const char *text, uint16_t *out, size_t max, size_t *n) {
+    char copy[256];
+    if (strlen(text) >= sizeof copy) return false;
+    snprintf(copy, sizeof copy, "%s", text);
+    *n = 0;
+    char *save = NULL;
+    for (char *item = strtok_r(copy, ",", &save); item; item = strtok_r(NULL, ",", &save)) {
+        uint16_t group;
+        if (!sd_group_from_name(item, &group)) {
+            char *end;
+            if (strncmp(item, "0x", 2) != 0 || !isxdigit((unsigned char)item[2])) return false;
+            errno = 0;
+            unsigned long number = strtoul(item + 2, &end, 16);
+            if (errno || *end || number > 0xffff) return false;
+            group = (uint16_t)number;
+        }
+        for (size_t i = 0; i < *n; i++)
+            if (out[i] == group) return false;
+        if (*n == max) return false;
+        out[(*n)++] = group;
+    }
+    return *n > 0;
+}
+
 static void serve_usage(FILE *f) {
     fprintf(f,
             "usage: shakedown serve --stack NAME --port N [options]\n"
@@ -105,7 +132,10 @@ static void serve_usage(FILE *f) {
             "can (the model, boringssl; the shim stacks run every connection from scratch).\n"
             "\n"
             "options:\n"
-            "  --stack NAME          model, boringssl, or any other stack of 'conform --stack'\n"
+            "  --stack NAME          model, boringssl, or any other stack of 'conform --stack';\n"
+            "                        the model accepts every group it implements (X25519,\n"
+            "                        P-256, P-384, P-521, X448, ffdhe2048..8192), the others\n"
+            "                        their defaults\n"
             "  --port N              TCP port; 0 picks a free one (printed on stdout)\n"
             "  --host ADDR           IPv4 address to bind (default 127.0.0.1)\n"
             "  --allow-remote        allow a --host that is not loopback\n"
@@ -126,6 +156,11 @@ static void serve_usage(FILE *f) {
             "                        §4.2.2 allows either; the model sends one by default;\n"
             "                        boringssl never does; shims send what their library does)\n"
             "  --no-resumption       issue no session tickets and cache no TLS 1.2 sessions\n"
+            "  --groups LIST         the groups to accept, in order of preference: comma-separated\n"
+            "                        names (x25519, secp256r1, secp384r1, secp521r1, x448,\n"
+            "                        ffdhe2048, ffdhe3072, ffdhe4096, ffdhe6144, ffdhe8192) or\n"
+            "                        0x numbers (default: the model every group it implements,\n"
+            "                        the other stacks their own defaults)\n"
             "  --idle-ms N           close a connection from which nothing has arrived for N ms\n"
             "                        (default %d); the others are not affected\n"
             "  --max-clients N       at most N connections open at once (default %d); one more\n"
@@ -514,6 +549,7 @@ int sd_cmd_serve(int argc, char **argv) {
         OPT_MAX_VERSION,
         OPT_NO_COOKIE,
         OPT_NO_RESUMPTION,
+        OPT_GROUPS,
     };
     static const struct option longopts[] = {
         {"stack", required_argument, NULL, OPT_STACK},
@@ -531,6 +567,7 @@ int sd_cmd_serve(int argc, char **argv) {
         {"max-version", required_argument, NULL, OPT_MAX_VERSION},
         {"no-cookie", no_argument, NULL, OPT_NO_COOKIE},
         {"no-resumption", no_argument, NULL, OPT_NO_RESUMPTION},
+        {"groups", required_argument, NULL, OPT_GROUPS},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -540,6 +577,8 @@ int sd_cmd_serve(int argc, char **argv) {
     int64_t port = -1, now = SD_PKI_DEFAULT_TIME;
     uint64_t max_conn = 0, idle = SERVE_DEFAULT_IDLE_MS, max_clients = SERVE_DEFAULT_MAX_CLIENTS;
     uint16_t min_version = SD_TLS12, max_version = SD_TLS13;
+    uint16_t groups[16];
+    size_t n_groups = 0;
     opterr = 0;
     optind = 1;
     int c;
@@ -593,6 +632,13 @@ int sd_cmd_serve(int argc, char **argv) {
             break;
         case OPT_NO_COOKIE:
             no_cookie = true;
+            break;
+        case OPT_GROUPS:
+            if (!parse_groups(optarg, groups, sizeof groups / sizeof groups[0], &n_groups))
+                return sd_cli_usage_error(serve_cmd,
+                                          "--groups wants comma-separated group names (x25519, secp256r1, "
+                                          "secp384r1, secp521r1, x448, ...), each once, at most 16, not '%s'",
+                                          optarg);
             break;
         case OPT_NO_RESUMPTION:
             no_resumption = true;
@@ -654,6 +700,18 @@ int sd_cmd_serve(int argc, char **argv) {
         .now = now,
         .hrr_no_cookie = no_cookie,
     };
+    /* --groups, else for the model every group it implements
+     * (crypto/key_share.c), so that a client offering only P-521, X448 or
+     * an FFDHE group gets it. The model's own default list, the one BoringSSL has (X25519,
+     * P-256, P-384), is what the scenarios and the differential runs
+     * compare with BoringSSL. */
+    if (n_groups) {
+        so.base.groups = groups;
+        so.base.n_groups = n_groups;
+    } else if (stack == &sd_target_model) {
+        so.base.groups = sd_key_share_groups;
+        so.base.n_groups = sd_n_key_share_groups;
+    }
     if (!echo) so.base.app_reply = sd_span_of((const uint8_t *)page, (size_t)page_len);
     /* Resumption: tickets keyed once per process, and one session cache
      * for every connection. */

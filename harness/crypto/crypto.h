@@ -181,19 +181,34 @@ SD_MUST_CHECK bool sd_record_open(sd_record_keys *k, sd_span header, sd_span fra
                                   sd_buf *out, uint8_t *out_alert);
 
 /* --- Key exchange (§4.2.8.1, §4.2.8.2, §7.4) ---------------------------- */
+/* The longest private key kept (a P-521 scalar; an FFDHE exponent is 64
+ * bytes), public value and shared secret (ffdhe8192's, the size of its
+ * prime, RFC 8446 §4.2.8.1, §7.4.1). */
+#define SD_MAX_KEY_SHARE_PRIVATE_LEN 66
+#define SD_MAX_KEY_SHARE_LEN 1024
+#define SD_MAX_SHARED_SECRET_LEN 1024
 typedef struct {
     uint16_t group;
-    uint8_t private_key[66];
+    uint8_t private_key[SD_MAX_KEY_SHARE_PRIVATE_LEN];
     size_t private_len;
-    uint8_t public_key[133];
+    uint8_t public_key[SD_MAX_KEY_SHARE_LEN];
     size_t public_len;
 } sd_key_share;
 
-bool sd_group_supported(uint16_t group); /* x25519, secp256r1, secp384r1 */
+/* Every group the crypto layer makes key shares for, in a server's order
+ * of preference (the model's when a server is set up to accept them all). */
+extern const uint16_t sd_key_share_groups[];
+extern const size_t sd_n_key_share_groups;
+bool sd_group_supported(uint16_t group); /* one of sd_key_share_groups */
+/* A finite-field group of RFC 7919 (ffdhe2048..ffdhe8192): TLS 1.3 only
+ * here; TLS 1.2's ECDHE takes the elliptic curve groups alone (RFC 8422). */
+bool sd_group_is_ffdhe(uint16_t group);
 /* Generates a key pair from rng (so a seeded model is deterministic). */
 SD_MUST_CHECK bool sd_key_share_generate(sd_key_share *ks, uint16_t group, sd_rng *rng);
-/* Shared secret with the peer's public value. Fails with illegal_parameter
- * for a malformed or off-curve point, or an all-zero X25519 result (§7.4.2). */
+/* Shared secret with the peer's public value, into out_secret, which holds
+ * SD_MAX_SHARED_SECRET_LEN bytes. Fails with illegal_parameter for a value
+ * of the wrong length or form, an off-curve point, an all-zero X25519 or
+ * X448 result (§7.4.2), or an FFDHE value outside 1 < Y < p-1 (§4.2.8.1). */
 SD_MUST_CHECK bool sd_key_share_derive(const sd_key_share *ks, sd_span peer_public, uint8_t *out_secret,
                                        size_t *out_len, uint8_t *out_alert);
 

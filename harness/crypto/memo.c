@@ -82,8 +82,8 @@ typedef struct {
 static memo_entry memo[SD_MEMO_KINDS][MEMO_SETS][MEMO_WAYS];
 /* Values, in tables as wide as each kind's longest. */
 static uint8_t sign_values[MEMO_ENTRIES][MEMO_MAX_VALUE];
-static uint8_t keygen_values[MEMO_ENTRIES][133]; /* sd_key_share.public_key */
-static uint8_t derive_values[MEMO_ENTRIES][48];  /* a P-384 x-coordinate */
+static uint8_t keygen_values[MEMO_ENTRIES][133]; /* an EC public key (FFDHE's are not kept) */
+static uint8_t derive_values[MEMO_ENTRIES][66];  /* a P-521 x-coordinate */
 static uint8_t rsa_encrypt_values[MEMO_ENTRIES][MEMO_MAX_VALUE];
 static uint8_t rsa_decrypt_values[MEMO_ENTRIES][MEMO_MAX_VALUE];
 static uint64_t memo_clock;

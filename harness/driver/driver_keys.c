@@ -664,7 +664,7 @@ void driver_on_target_handshake(driver *d, const sd_handshake_msg *msg) {
                           sd_extensions_find(sh.extensions, SD_pre_shared_key, &body) && body.len == 2 &&
                           ((size_t)body.data[0] << 8 | body.data[1]) < d->psk_identities;
         sd_key_share_entry ks;
-        uint8_t ecdhe[66];
+        uint8_t ecdhe[SD_MAX_SHARED_SECRET_LEN];
         size_t ecdhe_len;
         if (sd_extensions_find(sh.extensions, SD_key_share, &body)) {
             if (sd_parse_key_share_sh(body, &ks, &alert) && ks.group == d->share.group &&
@@ -925,7 +925,7 @@ void driver_on_sent_handshake(driver *d, const sd_action *a, sd_span sent, sd_sp
         if (d->psk_accepted && sd_parse_server_hello(sent, &sh, &parse_alert2) &&
             !sd_extensions_find(sh.extensions, SD_pre_shared_key, &psk))
             d->psk_accepted = false;
-        uint8_t ecdhe[66], alert;
+        uint8_t ecdhe[SD_MAX_SHARED_SECRET_LEN], alert;
         size_t ecdhe_len;
         if (sd_key_share_derive(&d->share, sd_buf_span(&d->peer_share), ecdhe, &ecdhe_len, &alert))
             derive_handshake(d, ecdhe, ecdhe_len);

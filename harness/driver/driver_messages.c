@@ -48,10 +48,14 @@ static const sd_tls12_suite *choose_suite12(const driver *d, const sd_credential
     return sd_tls12_suite_find(sd_tls12_default_suites[0]);
 }
 
-/* TLS 1.2 and 1.3 server: the first of the client's groups we support. */
+/* TLS 1.2 and 1.3 server: the first of the client's groups we support; in
+ * TLS 1.2 an elliptic curve (RFC 8422 §5.1.1: FFDHE groups, RFC 7919, are
+ * for DHE suites, which the driver has not). */
 static uint16_t choose_group(const driver *d, uint16_t avoid) {
     for (size_t i = 0; i < d->n_peer_groups; i++)
-        if (sd_group_supported(d->peer_groups[i]) && d->peer_groups[i] != avoid) return d->peer_groups[i];
+        if (sd_group_supported(d->peer_groups[i]) && d->peer_groups[i] != avoid &&
+            !(d->tls12 && sd_group_is_ffdhe(d->peer_groups[i])))
+            return d->peer_groups[i];
     for (size_t i = 0; i < sd_n_offered_groups; i++)
         if (sd_offered_groups[i] != avoid) return sd_offered_groups[i];
     return SD_x25519;

@@ -272,14 +272,19 @@ static void add_cipher_suite(uint16_t msg_type, const sd_mutation *mu, sd_buf *b
 }
 
 /* bad-point: a copy of the share whose public value is not a point of the
- * group. X25519 has no off-curve points, so it gets the all-zero
- * u-coordinate, whose shared secret is all zero (RFC 7748 §6.1, RFC 8446
+ * group. X25519 and X448 have no off-curve points (every u is on the curve
+ * or its twist), so they get the all-zero u-coordinate, a point of low
+ * order whose shared secret is all zero (RFC 7748 §6.1, §6.2, RFC 8446
  * §7.4.2); a NIST curve point 04||X||Y gets its Y changed, which leaves the
- * curve (RFC 8446 §4.2.8.2). */
+ * curve (RFC 8446 §4.2.8.2); an FFDHE value becomes Y = 1, padded, outside
+ * 1 < Y < p-1 (§4.2.8.1). */
 sd_key_share driver_corrupt_point(const sd_key_share *ks) {
     sd_key_share bad = *ks;
     memset(bad.private_key, 0, sizeof bad.private_key);
-    if (bad.group == SD_x25519)
+    if (sd_group_is_ffdhe(bad.group) && bad.public_len > 0) {
+        memset(bad.public_key, 0, bad.public_len);
+        bad.public_key[bad.public_len - 1] = 1;
+    } else if (bad.group == SD_x25519 || bad.group == SD_x448)
         memset(bad.public_key, 0, bad.public_len);
     else if (bad.public_len > 0)
         bad.public_key[bad.public_len - 1] ^= 0x01;

@@ -172,7 +172,7 @@ typedef struct {
     uint16_t group12;            /* the ECDHE group of ServerKeyExchange */
     EVP_PKEY *server_key12;      /* client: the target's leaf key; owned */
     const sd_credential *cred12; /* server: the credential its Certificate presented */
-    uint8_t pms[SD_MAX_HASH_LEN + 66];
+    uint8_t pms[SD_MAX_HASH_LEN + SD_MAX_SHARED_SECRET_LEN];
     size_t pms_len;
     uint8_t master[48];
     bool have_master;

@@ -44,7 +44,7 @@ struct sd_model {
     uint16_t group;
     /* Server: the ECDHE secret, computed from ClientHello and used once the
      * ServerHello is in the transcript. */
-    uint8_t ecdhe[66];
+    uint8_t ecdhe[SD_MAX_SHARED_SECRET_LEN];
     size_t ecdhe_len;
 
     uint8_t client_random[SD_RANDOM_LEN];
@@ -117,7 +117,7 @@ struct sd_model {
     uint8_t client_verify_data12[12], server_verify_data12[12];
     bool renegotiating12;
     uint16_t sigalg12; /* ServerKeyExchange signature scheme */
-    uint8_t pms[SD_MAX_HASH_LEN + 66];
+    uint8_t pms[SD_MAX_HASH_LEN + SD_MAX_SHARED_SECRET_LEN];
     size_t pms_len;
     uint8_t master[48];
     sd_tls12_key_block keys12;

@@ -233,9 +233,12 @@ static void model12_on_client_hello(sd_model *m, const model_received *in) {
     bool has_sigalgs = sd_extensions_find(ch->extensions, SD_signature_algorithms, &body);
     if (has_sigalgs && !sd_u16_list_parse(body, 2, false, &sigalgs, &alert))
         return model_fatal(m, alert, "malformed signature_algorithms");
+    /* An FFDHE group (RFC 7919) in the list is for DHE suites, which the
+     * model does not have; ECDHE takes an elliptic curve (RFC 8422 §5.1.1). */
     uint16_t group = 0;
     for (size_t i = 0; has_groups && i < sd_u16_list_count(groups) && !group; i++)
-        if (sd_u16_in(m->offer.groups, m->offer.n_groups, sd_u16_list_at(groups, i)))
+        if (sd_u16_in(m->offer.groups, m->offer.n_groups, sd_u16_list_at(groups, i)) &&
+            !sd_group_is_ffdhe(sd_u16_list_at(groups, i)))
             group = sd_u16_list_at(groups, i);
     const sd_credential *cred = m->cfg.credential;
     /* Without signature_algorithms the client accepts SHA-1 only (§7.4.1.4.1),
@@ -672,9 +675,10 @@ static void on_server_key_exchange(sd_model *m, const model_received *in) {
     if (!verify_chain_without_status(m)) return;
     if (!sd_parse_tls12_ske_ecdhe(in->body, &ske, &alert))
         return model_fatal(m, alert, "malformed ServerKeyExchange");
-    /* RFC 8422 §5.4: the curve must be one the client offered; §7.4.1.4.1:
-     * the signature scheme must be one it offered, for the key it has. */
-    if (!sd_u16_in(m->offer.groups, m->offer.n_groups, ske.group))
+    /* RFC 8422 §5.4: the curve must be one the client offered (and a curve:
+     * an FFDHE group of RFC 7919 is not one); §7.4.1.4.1: the signature
+     * scheme must be one it offered, for the key it has. */
+    if (!sd_u16_in(m->offer.groups, m->offer.n_groups, ske.group) || sd_group_is_ffdhe(ske.group))
         return model_fatal(m, SD_illegal_parameter, "ServerKeyExchange uses group %u we did not offer",
                            ske.group);
     if (!sd_u16_in(m->offer.sigalgs, m->offer.n_sigalgs, ske.sig_alg) ||

@@ -252,10 +252,10 @@ static void on_server_hello(sd_model *m, const model_received *in) {
         return model_fatal(m, SD_illegal_parameter, "ServerHello key share for group %u we did not send",
                            ks.group);
 
-    uint8_t ecdhe[66];
+    uint8_t ecdhe[SD_MAX_SHARED_SECRET_LEN];
     size_t ecdhe_len = 0;
     if (!sd_key_share_derive(&m->share, ks.key_exchange, ecdhe, &ecdhe_len, &alert))
-        return model_fatal(m, alert, "server key share is not a valid point");
+        return model_fatal(m, alert, "server key share is not a valid public value of its group");
     m->suite = sd_suite_find(sh->cipher_suite);
     m->group = ks.group;
     m->st.version = SD_TLS13;
@@ -727,7 +727,7 @@ static void on_client_hello(sd_model *m, const model_received *in) {
     if (!sd_key_share_generate(&m->share, m->group, &m->rng))
         return model_fatal(m, SD_internal_error, "key generation");
     if (!sd_key_share_derive(&m->share, share, m->ecdhe, &m->ecdhe_len, &alert))
-        return model_fatal(m, alert, "client key share is not a valid point");
+        return model_fatal(m, alert, "client key share is not a valid public value of its group");
 }
 
 /* --- Messages sent ------------------------------------------------------------ */

@@ -419,8 +419,18 @@ static bool set_groups(SSL_CTX *ctx, const sd_target_config *cfg, sd_target_erro
                            : cfg->groups[i] == SD_secp521r1 ? "P-521"
                                                             : NULL;
         if (!name || strlen(list) + strlen(name) + 2 > sizeof list) {
-            char m[80];
-            snprintf(m, sizeof m, "group %u", cfg->groups[i]);
+            /* BoringSSL implements no X448 and, since it removed DHE, no
+             * finite-field group (RFC 7919): say so, not just the number. */
+            const char *group_name = sd_group_name(cfg->groups[i]);
+            char m[160];
+            if (cfg->groups[i] == SD_x448)
+                snprintf(m, sizeof m, "group x448 (0x001e): BoringSSL has no X448");
+            else if (cfg->groups[i] >= SD_ffdhe2048 && cfg->groups[i] <= SD_ffdhe8192)
+                snprintf(m, sizeof m, "group %s (0x%04x): BoringSSL has no finite-field (FFDHE) groups",
+                         group_name, cfg->groups[i]);
+            else
+                snprintf(m, sizeof m, "group %s (0x%04x): BoringSSL cannot be set up with it",
+                         group_name ? group_name : "?", cfg->groups[i]);
             set_unsupported(err, m);
             return false;
         }

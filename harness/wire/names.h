@@ -103,12 +103,17 @@
     X(renegotiation_info, 65281)
 
 /* RFC 8446 §4.2.7 NamedGroup */
-#define SD_GROUPS(X) \
-    X(secp256r1, 23) \
-    X(secp384r1, 24) \
-    X(secp521r1, 25) \
-    X(x25519, 29)    \
-    X(x448, 30)
+#define SD_GROUPS(X)  \
+    X(secp256r1, 23)  \
+    X(secp384r1, 24)  \
+    X(secp521r1, 25)  \
+    X(x25519, 29)     \
+    X(x448, 30)       \
+    X(ffdhe2048, 256) \
+    X(ffdhe3072, 257) \
+    X(ffdhe4096, 258) \
+    X(ffdhe6144, 259) \
+    X(ffdhe8192, 260)
 
 /* RFC 8446 §4.2.3 SignatureScheme */
 #define SD_SIGNATURE_SCHEMES(X)       \
