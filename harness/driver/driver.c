@@ -877,6 +877,13 @@ static void run_expect(driver *d, const sd_action *a) {
         if (ev.kind == SD_RL_HANDSHAKE && ev.type == SD_NewSessionTicket &&
             !(a->kind == SD_ACT_EXPECT && a->msg_type == SD_NewSessionTicket))
             continue;
+        /* The KeyUpdate an earlier `expect KeyUpdate` let the target defer
+         * (key_update_pending) is that expectation's answer, not this
+         * one's: one update_requested is owed one KeyUpdate (§4.6.3). */
+        if (ev.kind == SD_RL_HANDSHAKE && ev.type == SD_KeyUpdate && d->key_update_pending) {
+            d->key_update_pending = false;
+            continue;
+        }
         if (ev.kind == SD_RL_HANDSHAKE && take_optional(d, a, &ev)) continue;
         if (ev.kind == SD_RL_HANDSHAKE && answer_hello_retry_request(d, a, &ev)) {
             if (d->ended) return;

@@ -89,8 +89,11 @@ void tls12_on_handshake_done(sd_model *m) {
         return;
     }
     /* Client: a session id without a ticket is a session to export
-     * (version 3 of the model's session blob: suite, ems, master, id). */
-    if (m->session_out.len || !m->server_session_id_len) return;
+     * (version 3 of the model's session blob: suite, ems, master, id).
+     * Only the first handshake's: which session a client offers later is
+     * its choice (RFC 5246 §7.4.1.2), and the model, as BoringSSL's client
+     * does, offers none that a renegotiation made. */
+    if (m->session_out.len || !m->server_session_id_len || m->renegotiating12) return;
     sd_buf_u8(&m->session_out, 3);
     sd_buf_u16(&m->session_out, m->suite12->id);
     sd_buf_u8(&m->session_out, m->ems);
@@ -163,6 +166,8 @@ void tls12_on_new_session_ticket(sd_model *m, const model_received *in) {
     sd_tls12_new_session_ticket nst;
     if (!sd_parse_tls12_new_session_ticket(in->body, &nst, &alert))
         return model_fatal(m, alert, "malformed NewSessionTicket");
+    /* A renegotiation's ticket is not kept (tls12_on_handshake_done). */
+    if (m->renegotiating12) return;
     /* RFC 5077 §3.3: an empty ticket means none after all. */
     sd_buf_reset(&m->session_out);
     if (!nst.ticket.len) return;
