@@ -78,13 +78,22 @@ static void note_alpn_offer(driver *d, const sd_client_hello *ch) {
     }
 }
 
-/* Client: the server's ALPN answer among `exts` (its EncryptedExtensions,
- * or a TLS 1.2 ServerHello), held to what an honest client checks, and,
- * when the scenario set the server up with protocols, to the choice RFC
- * 7301 §3.2 asks of it. A fault is left in hello_fault for the event. */
-static void check_alpn_answer(driver *d, sd_span exts) {
+/* Client: what the server answers among `exts` (its EncryptedExtensions,
+ * or a TLS 1.2 ServerHello) on the extensions the trace may add to the
+ * ClientHello: no echo of padding (RFC 7685), and an ALPN answer held to
+ * what an honest client checks and, when the scenario set the server up
+ * with protocols, to the choice RFC 7301 §3.2 asks of it. A fault is left
+ * in hello_fault for the event. */
+static void check_server_extensions(driver *d, sd_span exts) {
     sd_span body, names, name = {0}, want;
     uint8_t alert;
+    /* RFC 7685 §3: "The server MUST NOT echo the extension." (padding,
+     * whether or not the ClientHello carried it). */
+    if (sd_extensions_find(exts, SD_padding, &body)) {
+        d->hello_fault =
+            "echoes the padding extension (RFC 7685 §3: \"The server MUST NOT echo the extension.\")";
+        return;
+    }
     bool answered = sd_extensions_find(exts, SD_application_layer_protocol_negotiation, &body);
     if (answered && !d->alpn_offered) {
         d->hello_fault = "ALPN answer to a ClientHello that offered none (RFC 8446 §4.2, RFC 5246 "
@@ -326,7 +335,7 @@ static void on_target_handshake12(driver *d, const sd_handshake_msg *msg) {
     if (client && msg->type == SD_ServerHello) {
         note_server_hello12(d, msg->body);
         sd_server_hello sh;
-        if (sd_parse_server_hello(msg->body, &sh, &alert)) check_alpn_answer(d, sh.extensions);
+        if (sd_parse_server_hello(msg->body, &sh, &alert)) check_server_extensions(d, sh.extensions);
     } else if (client && msg->type == SD_Certificate) {
         sd_tls12_certificate c;
         sd_reader it;
@@ -694,6 +703,10 @@ void driver_on_target_handshake(driver *d, const sd_handshake_msg *msg) {
             return;
         }
         d->suite = sd_suite_find(sh.cipher_suite);
+        sd_span padding;
+        if (sd_extensions_find(sh.extensions, SD_padding, &padding))
+            d->hello_fault =
+                "echoes the padding extension (RFC 7685 §3: \"The server MUST NOT echo the extension.\")";
         if (sd_server_hello_is_hrr(&sh)) {
             uint16_t group = 0;
             sd_span body;
@@ -829,7 +842,7 @@ void driver_on_target_handshake(driver *d, const sd_handshake_msg *msg) {
     sd_transcript_add(&d->rl.transcript, msg->whole);
     if (d->role == SD_ROLE_CLIENT && msg->type == SD_EncryptedExtensions) {
         sd_span ee_exts;
-        if (sd_parse_encrypted_extensions(msg->body, &ee_exts, &alert)) check_alpn_answer(d, ee_exts);
+        if (sd_parse_encrypted_extensions(msg->body, &ee_exts, &alert)) check_server_extensions(d, ee_exts);
     }
     if (d->role == SD_ROLE_CLIENT && msg->type == SD_EncryptedExtensions && d->early_writing) {
         /* §4.2.10: an early_data extension accepts the 0-RTT; without one
