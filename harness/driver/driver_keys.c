@@ -94,6 +94,16 @@ static void check_server_extensions(driver *d, sd_span exts) {
             "echoes the padding extension (RFC 7685 §3: \"The server MUST NOT echo the extension.\")";
         return;
     }
+    /* RFC 5246 §7.4.1.4: no extension the ClientHello did not carry; here
+     * extended_master_secret, which a trace may leave out of the
+     * ClientHello (drop-ext): an echo then would have the server derive the
+     * extended master secret alone (RFC 7627 §5.2). */
+    if (d->tls12 && !d->client_ems && sd_extensions_find(exts, SD_extended_master_secret, &body)) {
+        d->hello_fault = "echoes extended_master_secret, which the ClientHello did not carry (RFC 5246 "
+                         "§7.4.1.4: \"An extension type MUST NOT appear in the ServerHello unless the same "
+                         "extension type appeared in the corresponding ClientHello.\")";
+        return;
+    }
     bool answered = sd_extensions_find(exts, SD_application_layer_protocol_negotiation, &body);
     if (answered && !d->alpn_offered) {
         d->hello_fault = "ALPN answer to a ClientHello that offered none (RFC 8446 §4.2, RFC 5246 "
