@@ -111,13 +111,14 @@ static void check_server_extensions(driver *d, sd_span exts) {
         return;
     }
     if (answered) {
-        sd_reader it;
-        if (!sd_parse_alpn(body, true, &names, &alert) ||
-            (it = sd_reader_of(names), !sd_alpn_next(&it, &name))) {
+        if (!sd_parse_alpn(body, true, &names, &alert)) {
             d->hello_fault = "ALPN answer is not exactly one non-empty protocol name (RFC 7301 §3.1: the "
                              "\"ProtocolNameList\" MUST contain exactly one \"ProtocolName\")";
             return;
         }
+        /* The one name sd_parse_alpn found there. */
+        sd_reader it = sd_reader_of(names);
+        if (!sd_alpn_next(&it, &name)) return;
         if (d->alpn_offer_valid && !sd_alpn_contains(sd_span_of(d->alpn_offer, d->alpn_offer_len), name)) {
             d->hello_fault = "ALPN answer names a protocol the driver did not offer (RFC 7301 §3.2: a "
                              "protocol \"that it supports and that is also advertised by the client\")";
