@@ -705,6 +705,45 @@ static void hrr_cookie(void **state) {
     }
 }
 
+/* --alpn (RFC 7301 §3.2): the server's most preferred protocol among the
+ * client's, whatever the client's order; a client that offers none of them
+ * is refused with no_application_protocol; without the flag nothing is
+ * negotiated. */
+static void alpn_flag(void **state) {
+    (void)state;
+    if (!openssl_bin[0]) {
+        fprintf(stderr, "SKIP: openssl not installed (Debian package openssl)\n");
+        skip();
+    }
+    tests_run++;
+    static const char *const stacks[] = {"model", "boringssl"};
+    for (size_t i = 0; i < 2; i++) {
+        for (int with_flag = 1; with_flag >= 0; with_flag--) {
+            const char *extra[] = {with_flag ? "--alpn" : NULL, "h2,http/1.1", NULL};
+            server s;
+            assert_true(start_serve(stacks[i], extra, &s));
+            char connect[32], out[32768];
+            snprintf(connect, sizeof connect, "127.0.0.1:%d", s.port);
+            char *offer[] = {openssl_bin, "s_client", "-alpn", "http/1.1,h2", "-ign_eof",         "-connect",
+                             connect,     "-CAfile",  ca_file, "-servername", SD_PKI_SERVER_NAME, NULL};
+            assert_int_equal(run(offer, request, out, sizeof out), 0);
+            want_page("s_client -alpn http/1.1,h2", stacks[i], out);
+            if (with_flag)
+                assert_non_null(strstr(out, "ALPN protocol: h2"));
+            else
+                assert_non_null(strstr(out, "No ALPN negotiated"));
+            if (with_flag) {
+                char *other[] = {openssl_bin,        "s_client", "-alpn",   "spdy/1", "-ign_eof",
+                                 "-connect",         connect,    "-CAfile", ca_file,  "-servername",
+                                 SD_PKI_SERVER_NAME, NULL};
+                assert_int_not_equal(run(other, request, out, sizeof out), 0);
+                assert_non_null(strstr(out, "no application protocol"));
+            }
+            assert_int_equal(stop_serve(&s), 0);
+        }
+    }
+}
+
 static int group_setup(void **state) {
     (void)state;
     signal(SIGPIPE, SIG_IGN);
@@ -746,6 +785,7 @@ int main(void) {
         cmocka_unit_test_teardown(connection_limit, kill_serve),
         cmocka_unit_test_teardown(version_flags, kill_serve),
         cmocka_unit_test_teardown(hrr_cookie, kill_serve),
+        cmocka_unit_test_teardown(alpn_flag, kill_serve),
     };
     int failed = cmocka_run_group_tests(tests, group_setup, group_teardown);
     if (failed == 0 && tests_run == 0) return SKIP_CODE;

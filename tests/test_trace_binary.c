@@ -793,7 +793,8 @@ static bool setup_equal(const sd_fuzz_setup *a, const sd_fuzz_setup *b) {
            a->n_groups == b->n_groups &&
            memcmp(a->groups, b->groups, a->n_groups * sizeof a->groups[0]) == 0 &&
            strcmp(a->staple, b->staple) == 0 && a->min_version == b->min_version &&
-           a->max_version == b->max_version;
+           a->max_version == b->max_version && a->alpn_len == b->alpn_len &&
+           memcmp(a->alpn, b->alpn, a->alpn_len) == 0;
 }
 
 /* Exact bytes, so the setup's layout in binary.h is pinned. */
@@ -856,6 +857,26 @@ static void test_setup_layout(void **state) {
     assert_int_equal(sb.len, sizeof want_one);
     assert_memory_equal(sb.data, want_one, sizeof want_one);
     sd_buf_free(&sb);
+    /* ALPN: flag bit 6, and its length and protocols last, after the
+     * versions. */
+    sd_fuzz_setup with_alpn = ranged;
+    memcpy(with_alpn.alpn, "\x02h2", 3);
+    with_alpn.alpn_len = 3;
+    sd_buf_init(&sb);
+    assert_true(sd_trace_encode_with_setup(&t, &with_alpn, &sb, err, sizeof err));
+    static const uint8_t want_alpn[] = {
+        'S', 'D', 'T',  3,    0,    0x03, 0x03, 0xc0, 0x2b, 2,   2 | 8 | 64, 7,   'e', 'x', 'p',
+        'i', 'r', 'e',  'd',  0,    10,   'c',  'l',  'i',  'e', 'n',        't', '-', 'r', 's',
+        'a', 0,   0x03, 0x03, 0x03, 0x03, 3,    2,    'h',  '2', 5,          1,   0,   2,   0};
+    assert_int_equal(sb.len, sizeof want_alpn);
+    assert_memory_equal(sb.data, want_alpn, sizeof want_alpn);
+    sd_buf_free(&sb);
+    /* A list that is not one (an empty name) is no setup. */
+    with_alpn.alpn[0] = 0;
+    sd_buf_init(&sb);
+    assert_false(sd_trace_encode_with_setup(&t, &with_alpn, &sb, err, sizeof err));
+    assert_non_null(strstr(err, "ALPN"));
+    sd_buf_free(&sb);
 
     sd_trace d;
     sd_fuzz_setup got;
@@ -906,6 +927,10 @@ static void test_setup_round_trips(void **state) {
     setups[2].min_version = 0x0303;
     setups[2].max_version = 0x0304;
     setups[0].min_version = setups[0].max_version = 0x0304;
+    /* the longest ALPN list: one name of 254 bytes */
+    setups[2].alpn[0] = 254;
+    memset(setups[2].alpn + 1, 'p', 254);
+    setups[2].alpn_len = 255;
     for (size_t i = 0; i < sizeof scripts / sizeof scripts[0]; i++) {
         for (size_t k = 0; k < sizeof setups / sizeof setups[0]; k++) {
             sd_trace t;
@@ -931,7 +956,7 @@ static void test_setup_round_trips(void **state) {
             size_t setup_end = SD_TRACE_BINARY_HEADER_LEN + 7 + 3 + strlen(got.server_credential) +
                                strlen(got.client_credential) + strlen(got.target_client_credential) + 1 +
                                2 * got.n_groups + (got.staple[0] ? 1 + strlen(got.staple) : 0) +
-                               (got.min_version ? 4 : 0);
+                               (got.min_version ? 4 : 0) + (got.alpn_len ? 1 + got.alpn_len : 0);
             for (size_t n = SD_TRACE_BINARY_HEADER_LEN; n < setup_end; n++) {
                 sd_trace cut;
                 if (sd_trace_decode_with_setup(a.data, n, &cut, &got, &has, err, sizeof err))
@@ -982,8 +1007,16 @@ static void test_setup_rejects(void **state) {
     expect_reject((const uint8_t *)"SDT\x03\x00\x03\x04\x00\x00\x00\x00\x00\x00\x00\x09", 15, "9 groups");
     expect_reject((const uint8_t *)"SDT\x03\x00\x03\x04\x00\x00\x00\x00\x00\x00\x00\x01\x00", 16,
                   "a group of the setup");
-    expect_reject((const uint8_t *)"SDT\x03\x00\x03\x04\x00\x00\x00\x40\x00\x00\x00", 14,
+    expect_reject((const uint8_t *)"SDT\x03\x00\x03\x04\x00\x00\x00\x80\x00\x00\x00", 14,
                   "unknown setup flag bits");
+    /* the ALPN flag (bit 6): an empty list (one encoding: none is the flag
+     * clear), a list cut short, a list that is not one (an empty name) */
+    expect_reject((const uint8_t *)"SDT\x03\x00\x03\x04\x00\x00\x00\x40\x00\x00\x00\x00\x00", 16,
+                  "ALPN protocols are empty");
+    expect_reject((const uint8_t *)"SDT\x03\x00\x03\x04\x00\x00\x00\x40\x00\x00\x00\x00\x03\x02h", 18,
+                  "the setup's ALPN protocols");
+    expect_reject((const uint8_t *)"SDT\x03\x00\x03\x04\x00\x00\x00\x40\x00\x00\x00\x00\x02\x00h", 18,
+                  "non-empty names");
     /* the versions flag (bit 3): cut short, 0 (one encoding: no range is
      * the flag clear), TLS 1.1, backwards */
     expect_reject((const uint8_t *)"SDT\x03\x00\x03\x04\x00\x00\x00\x08\x00\x00\x00\x00\x03\x03\x03", 18,

@@ -1730,6 +1730,128 @@ static void test_key_share(void **state) {
     sd_buf_free(&b);
 }
 
+/* RFC 7301 §3.1: ProtocolName<1..2^8-1>, protocol_name_list<2..2^16-1>;
+ * "Empty strings MUST NOT be included and byte strings MUST NOT be
+ * truncated"; a server's answer holds "exactly one "ProtocolName"". */
+static void test_alpn_parse(void **state) {
+    (void)state;
+    struct {
+        const char *hex;
+        bool ok_client, ok_server;
+        const char *names; /* the list content on success */
+    } cases[] = {
+        {"0003 026832", true, true, "026832"},
+        {"000c 026832 08687474702f312e31", true, false, "026832 08687474702f312e31"},
+        {"0002 0161", true, true, "0161"},
+        {"", false, false, NULL},               /* no list at all */
+        {"00", false, false, NULL},             /* half a length */
+        {"0000", false, false, NULL},           /* list<2..>: empty */
+        {"0001 00", false, false, NULL},        /* list of one empty name */
+        {"0004 00 026832", false, false, NULL}, /* an empty name first */
+        {"0004 026832 00", false, false, NULL}, /* an empty name last */
+        {"0003 056832", false, false, NULL},    /* name runs past the list */
+        {"0010 026832", false, false, NULL},    /* list runs past the body */
+        {"0003 026832 00", false, false, NULL}, /* a byte after the list */
+        {"0002 026832", false, false, NULL},    /* list cuts the name short */
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        sd_buf b = from_hex(cases[i].hex);
+        for (int server = 0; server <= 1; server++) {
+            bool want = server ? cases[i].ok_server : cases[i].ok_client;
+            uint8_t alert = 0xEE;
+            sd_span names = {0};
+            bool ok = sd_parse_alpn(sd_buf_span(&b), server, &names, &alert);
+            assert_int_equal(ok, want);
+            if (!ok) {
+                assert_int_equal(alert, SD_decode_error);
+                continue;
+            }
+            assert_int_equal(alert, 0xEE);
+            sd_buf expect = from_hex(cases[i].names);
+            assert_true(sd_span_eq(names, sd_buf_span(&expect)));
+            assert_true(sd_alpn_list_valid(names));
+            sd_buf_free(&expect);
+        }
+        sd_buf_free(&b);
+    }
+    assert_false(sd_alpn_list_valid(sd_span_of(NULL, 0)));
+}
+
+static sd_span alpn_list(const char *text, uint8_t *buf, size_t cap) {
+    size_t len = 0;
+    char why[160];
+    assert_true(sd_alpn_from_text(text, buf, cap, &len, why, sizeof why));
+    return sd_span_of(buf, len);
+}
+
+static bool alpn_name_is(sd_span name, const char *text) {
+    return sd_span_eq(name, sd_span_of((const uint8_t *)text, strlen(text)));
+}
+
+/* RFC 7301 §3.2: "the server SHOULD select the most highly preferred
+ * protocol that it supports and that is also advertised by the client": the
+ * server's order decides, not the client's. */
+static void test_alpn_select(void **state) {
+    (void)state;
+    uint8_t own_buf[64], offered_buf[64];
+    sd_span own = alpn_list("h2,http/1.1", own_buf, sizeof own_buf), chosen;
+    assert_true(sd_alpn_select(own, alpn_list("http/1.1,h2", offered_buf, sizeof offered_buf), &chosen));
+    assert_true(alpn_name_is(chosen, "h2"));
+    assert_true(sd_alpn_select(own, alpn_list("spdy/1,http/1.1", offered_buf, sizeof offered_buf), &chosen));
+    assert_true(alpn_name_is(chosen, "http/1.1"));
+    /* No protocol in common; and names match whole, never by prefix. */
+    assert_false(sd_alpn_select(own, alpn_list("spdy/1,h3", offered_buf, sizeof offered_buf), &chosen));
+    assert_false(sd_alpn_select(own, alpn_list("h,h2c,http/1", offered_buf, sizeof offered_buf), &chosen));
+    sd_span offered = alpn_list("h2c,http/1.1", offered_buf, sizeof offered_buf);
+    assert_true(sd_alpn_contains(offered, sd_span_of((const uint8_t *)"h2c", 3)));
+    assert_false(sd_alpn_contains(offered, sd_span_of((const uint8_t *)"h2", 2)));
+    assert_false(sd_alpn_contains(offered, sd_span_of((const uint8_t *)"http/1.11", 9)));
+
+    /* What is built parses back: a list, and a server's one-name answer. */
+    sd_buf b;
+    sd_buf_init(&b);
+    sd_span names;
+    uint8_t alert;
+    sd_build_alpn(&b, own);
+    assert_true(sd_parse_alpn(sd_buf_span(&b), false, &names, &alert));
+    assert_true(sd_span_eq(names, own));
+    assert_false(sd_parse_alpn(sd_buf_span(&b), true, &names, &alert));
+    sd_buf_reset(&b);
+    sd_build_alpn_answer(&b, sd_span_of((const uint8_t *)"h2", 2));
+    assert_true(sd_parse_alpn(sd_buf_span(&b), true, &names, &alert));
+    sd_reader it = sd_reader_of(names);
+    sd_span first;
+    assert_true(sd_alpn_next(&it, &first));
+    assert_true(alpn_name_is(first, "h2"));
+    assert_false(sd_alpn_next(&it, &first));
+    sd_buf_free(&b);
+}
+
+/* The text form of `alpn:` and `serve --alpn`. */
+static void test_alpn_from_text(void **state) {
+    (void)state;
+    uint8_t buf[300];
+    size_t len = 0;
+    char why[160];
+    assert_true(sd_alpn_from_text("h2,http/1.1", buf, sizeof buf, &len, why, sizeof why));
+    sd_buf want = from_hex("026832 08687474702f312e31");
+    assert_true(sd_span_eq(sd_span_of(buf, len), sd_buf_span(&want)));
+    sd_buf_free(&want);
+    const char *bad[] = {"", ",", "h2,", ",h2", "h2,,http/1.1"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        assert_false(sd_alpn_from_text(bad[i], buf, sizeof buf, &len, why, sizeof why));
+    char longest[257];
+    memset(longest, 'a', 255);
+    longest[255] = '\0';
+    assert_true(sd_alpn_from_text(longest, buf, sizeof buf, &len, why, sizeof why));
+    assert_int_equal(len, 256);
+    longest[255] = 'a';
+    longest[256] = '\0';
+    assert_false(sd_alpn_from_text(longest, buf, sizeof buf, &len, why, sizeof why));
+    /* A list that does not fit the caller's buffer is refused, not cut. */
+    assert_false(sd_alpn_from_text("h2,http/1.1", buf, 5, &len, why, sizeof why));
+}
+
 static void test_server_name(void **state) {
     (void)state;
     uint8_t alert;
@@ -1896,6 +2018,9 @@ int main(void) {
         cmocka_unit_test(test_u16_lists),
         cmocka_unit_test(test_key_share),
         cmocka_unit_test(test_server_name),
+        cmocka_unit_test(test_alpn_parse),
+        cmocka_unit_test(test_alpn_select),
+        cmocka_unit_test(test_alpn_from_text),
         cmocka_unit_test(test_build_client_hello_from_parts),
         cmocka_unit_test(test_null_alert_pointer),
     };

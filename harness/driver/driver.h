@@ -51,6 +51,12 @@ typedef struct {
      * for one with a HelloRetryRequest (RFC 8446 §4.1.4). */
     const uint16_t *target_groups;
     size_t n_target_groups;
+    /* ALPN (RFC 7301): the protocols the target offers (a client) or
+     * speaks (a server), as sd_target_config.alpn; empty: none. The driver
+     * as server then answers the client's first protocol; as client it
+     * offers what the trace's ClientHello carries (add-ext) and holds the
+     * server's answer to §3.2 (the event's fault, docs/script-format.md). */
+    sd_span target_alpn;
     /* Server under test: issue session tickets (`session-tickets: issue`). */
     bool session_tickets;
     /* `early-data: on` (RFC 8446 §4.2.10): a server under test issues
@@ -104,7 +110,7 @@ void sd_run_config_defaults(sd_run_config *cfg, const sd_target_ops *stack, sd_r
 
 /* Applies a scenario's headers: version, versions (the target's),
  * cipher-suite, credential (the driver's when it plays the server; the
- * target's when that is the server), client-auth, session-tickets, groups
+ * target's when that is the server), client-auth, session-tickets, groups, alpn
  * (the target's) and staple (which point into s: it must outlive the run).
  * What every command that runs a scenario should call. */
 void sd_run_config_apply_scenario(sd_run_config *cfg, const sd_scenario *s);

@@ -49,6 +49,92 @@ static void remember_offer(driver *d, const sd_client_hello *ch) {
         sd_u16_list_parse(body, 2, false, &l, &alert))
         for (size_t i = 0; i < sd_u16_list_count(l) && d->n_peer_groups < 16; i++)
             d->peer_groups[d->n_peer_groups++] = sd_u16_list_at(l, i);
+    /* RFC 7301 §3.1: the client's protocols "in descending order of
+     * preference"; the driver would select the first. */
+    sd_span names, first;
+    d->peer_alpn_valid = false;
+    if (sd_extensions_find(ch->extensions, SD_application_layer_protocol_negotiation, &body) &&
+        sd_parse_alpn(body, false, &names, &alert)) {
+        sd_reader it = sd_reader_of(names);
+        if (sd_alpn_next(&it, &first)) {
+            memcpy(d->peer_alpn_first, first.data, first.len);
+            d->peer_alpn_first_len = first.len;
+            d->peer_alpn_valid = true;
+        }
+    }
+}
+
+/* Client: the ALPN list the ClientHello as sent carried. */
+static void note_alpn_offer(driver *d, const sd_client_hello *ch) {
+    sd_span body, names;
+    uint8_t alert;
+    d->alpn_offered = sd_extensions_find(ch->extensions, SD_application_layer_protocol_negotiation, &body);
+    d->alpn_offer_valid =
+        d->alpn_offered && sd_parse_alpn(body, false, &names, &alert) && names.len <= sizeof d->alpn_offer;
+    d->alpn_offer_len = 0;
+    if (d->alpn_offer_valid) {
+        memcpy(d->alpn_offer, names.data, names.len);
+        d->alpn_offer_len = names.len;
+    }
+}
+
+/* Client: what the server answers among `exts` (its EncryptedExtensions,
+ * or a TLS 1.2 ServerHello) on the extensions the trace may add to the
+ * ClientHello: no echo of padding (RFC 7685), and an ALPN answer held to
+ * what an honest client checks and, when the scenario set the server up
+ * with protocols, to the choice RFC 7301 §3.2 asks of it. A fault is left
+ * in hello_fault for the event. */
+static void check_server_extensions(driver *d, sd_span exts) {
+    sd_span body, names, name = {0}, want;
+    uint8_t alert;
+    /* RFC 7685 §3: "The server MUST NOT echo the extension." (padding,
+     * whether or not the ClientHello carried it). */
+    if (sd_extensions_find(exts, SD_padding, &body)) {
+        d->hello_fault =
+            "echoes the padding extension (RFC 7685 §3: \"The server MUST NOT echo the extension.\")";
+        return;
+    }
+    /* RFC 5246 §7.4.1.4: no extension the ClientHello did not carry; here
+     * extended_master_secret, which a trace may leave out of the
+     * ClientHello (drop-ext): an echo then would have the server derive the
+     * extended master secret alone (RFC 7627 §5.2). */
+    if (d->tls12 && !d->client_ems && sd_extensions_find(exts, SD_extended_master_secret, &body)) {
+        d->hello_fault = "echoes extended_master_secret, which the ClientHello did not carry (RFC 5246 "
+                         "§7.4.1.4: \"An extension type MUST NOT appear in the ServerHello unless the same "
+                         "extension type appeared in the corresponding ClientHello.\")";
+        return;
+    }
+    bool answered = sd_extensions_find(exts, SD_application_layer_protocol_negotiation, &body);
+    if (answered && !d->alpn_offered) {
+        d->hello_fault = "ALPN answer to a ClientHello that offered none (RFC 8446 §4.2, RFC 5246 "
+                         "§7.4.1.4: no extension responses the client did not request)";
+        return;
+    }
+    if (answered) {
+        if (!sd_parse_alpn(body, true, &names, &alert)) {
+            d->hello_fault = "ALPN answer is not exactly one non-empty protocol name (RFC 7301 §3.1: the "
+                             "\"ProtocolNameList\" MUST contain exactly one \"ProtocolName\")";
+            return;
+        }
+        /* The one name sd_parse_alpn found there. */
+        sd_reader it = sd_reader_of(names);
+        if (!sd_alpn_next(&it, &name)) return;
+        if (d->alpn_offer_valid && !sd_alpn_contains(sd_span_of(d->alpn_offer, d->alpn_offer_len), name)) {
+            d->hello_fault = "ALPN answer names a protocol the driver did not offer (RFC 7301 §3.2: a "
+                             "protocol \"that it supports and that is also advertised by the client\")";
+            return;
+        }
+    }
+    if (d->role == SD_ROLE_CLIENT && d->cfg->target_alpn.len && d->alpn_offer_valid &&
+        sd_alpn_select(d->cfg->target_alpn, sd_span_of(d->alpn_offer, d->alpn_offer_len), &want) &&
+        !(answered && sd_span_eq(name, want)))
+        d->hello_fault = answered
+                             ? "ALPN answer is not the server's most preferred protocol the driver offered "
+                               "(RFC 7301 §3.2: \"the server SHOULD select the most highly preferred "
+                               "protocol that it supports and that is also advertised by the client\")"
+                             : "no ALPN answer, though the server speaks a protocol the driver offered "
+                               "(RFC 7301 §3.2: \"the server SHOULD select the most highly preferred "
+                               "protocol that it supports and that is also advertised by the client\")";
 }
 
 /* --- Secrets for observers ----------------------------------------------- */
@@ -259,6 +345,8 @@ static void on_target_handshake12(driver *d, const sd_handshake_msg *msg) {
     if (msg->type == SD_Finished) driver_note_finished12(d, !client, msg->body);
     if (client && msg->type == SD_ServerHello) {
         note_server_hello12(d, msg->body);
+        sd_server_hello sh;
+        if (sd_parse_server_hello(msg->body, &sh, &alert)) check_server_extensions(d, sh.extensions);
     } else if (client && msg->type == SD_Certificate) {
         sd_tls12_certificate c;
         sd_reader it;
@@ -626,6 +714,10 @@ void driver_on_target_handshake(driver *d, const sd_handshake_msg *msg) {
             return;
         }
         d->suite = sd_suite_find(sh.cipher_suite);
+        sd_span padding;
+        if (sd_extensions_find(sh.extensions, SD_padding, &padding))
+            d->hello_fault =
+                "echoes the padding extension (RFC 7685 §3: \"The server MUST NOT echo the extension.\")";
         if (sd_server_hello_is_hrr(&sh)) {
             uint16_t group = 0;
             sd_span body;
@@ -759,6 +851,10 @@ void driver_on_target_handshake(driver *d, const sd_handshake_msg *msg) {
     }
     if (msg->type == SD_NewSessionTicket) return keep_ticket13(d, msg->body);
     sd_transcript_add(&d->rl.transcript, msg->whole);
+    if (d->role == SD_ROLE_CLIENT && msg->type == SD_EncryptedExtensions) {
+        sd_span ee_exts;
+        if (sd_parse_encrypted_extensions(msg->body, &ee_exts, &alert)) check_server_extensions(d, ee_exts);
+    }
     if (d->role == SD_ROLE_CLIENT && msg->type == SD_EncryptedExtensions && d->early_writing) {
         /* §4.2.10: an early_data extension accepts the 0-RTT; without one
          * the client's next flight goes under the handshake keys. */
@@ -812,8 +908,10 @@ void driver_on_sent_handshake(driver *d, const sd_action *a, sd_span sent, sd_sp
          * suite and random: the honest one's. */
         sd_client_hello ch;
         uint8_t alert;
-        if (a->msg_type == SD_ClientHello && !server && sd_parse_client_hello(sent, &ch, &alert))
+        if (a->msg_type == SD_ClientHello && !server && sd_parse_client_hello(sent, &ch, &alert)) {
             note_client_hello12(d, &ch);
+            note_alpn_offer(d, &ch);
+        }
         if (a->msg_type == SD_ServerHello && server && !note_server_hello12(d, sent))
             note_server_hello12(d, honest);
         if (a->msg_type == SD_ClientKeyExchange && !server) derive12(d);
@@ -828,6 +926,7 @@ void driver_on_sent_handshake(driver *d, const sd_action *a, sd_span sent, sd_sp
          * ClientHello repeats (§4.1.2). The parser bounds it to 32 bytes. */
         memcpy(d->session_id, sent_hello.legacy_session_id.data, sent_hello.legacy_session_id.len);
         d->session_id_len = sent_hello.legacy_session_id.len;
+        note_alpn_offer(d, &sent_hello);
         /* And its random (random= may have set it), which names the
          * secrets the observers are given (SSLKEYLOGFILE). */
         memcpy(d->client_random, sent_hello.random.data, SD_RANDOM_LEN);

@@ -212,6 +212,21 @@ static bool build_finished13(driver *d, const sd_action *a, sd_buf *body) {
                            hash);
 }
 
+/* RFC 7301 §3.1: the driver as server answers ALPN with one protocol, the
+ * client's first, when the client under test was set up with protocols
+ * (`alpn:`): a server that speaks whatever it is asked for. Without the
+ * header it takes no part in ALPN, as a server without protocols. In TLS
+ * 1.3 the answer goes in EncryptedExtensions (RFC 8446 §4.2), in TLS 1.2
+ * in the ServerHello. */
+static void add_alpn_answer(driver *d, sd_buf *exts) {
+    if (!d->cfg->target_alpn.len || !d->peer_alpn_valid) return;
+    sd_buf ext;
+    sd_buf_init(&ext);
+    sd_build_alpn_answer(&ext, sd_span_of(d->peer_alpn_first, d->peer_alpn_first_len));
+    sd_build_extension(exts, SD_application_layer_protocol_negotiation, sd_buf_span(&ext));
+    sd_buf_free(&ext);
+}
+
 static bool build_body13(driver *d, const sd_action *a, sd_buf *body) {
     switch (a->msg_type) {
     case SD_ClientHello:
@@ -241,8 +256,12 @@ static bool build_body13(driver *d, const sd_action *a, sd_buf *body) {
          * cipher suite and selected the first key offered") and a ticket
          * that allowed some (§4.6.1 max_early_data_size). */
         bool accept = d->early_reading && d->psk_accepted && d->session && d->session->issued_max_early > 0;
-        sd_build_encrypted_extensions(body,
-                                      accept ? sd_span_of(accepting, sizeof accepting) : sd_span_of(NULL, 0));
+        sd_buf exts;
+        sd_buf_init(&exts);
+        add_alpn_answer(d, &exts);
+        if (accept) sd_buf_append(&exts, accepting, sizeof accepting);
+        sd_build_encrypted_extensions(body, sd_buf_span(&exts));
+        sd_buf_free(&exts);
         return true;
     }
     case SD_Certificate:
@@ -349,6 +368,7 @@ static bool build_server_hello12(driver *d, const sd_action *a, sd_buf *body) {
      * the server MUST have included an extension of type "status_request"
      * with empty "extension_data" in the extended server hello." */
     if (driver_staples(d)) sd_build_extension(&exts, SD_status_request, sd_span_of(NULL, 0));
+    add_alpn_answer(d, &exts);
     sd_server_hello sh = {
         .legacy_version = SD_TLS12,
         .random = sd_span_of(d->server_random, SD_RANDOM_LEN),

@@ -267,7 +267,20 @@ typedef struct {
      * connection (a 0-RTT offer after one is refused, §4.2.10), and the
      * fault of the ClientHello just read, for its event (target_event). */
     unsigned driver_hrrs;
+    /* Also, as a client, the fault of the target's ALPN answer (RFC 7301)
+     * in its EncryptedExtensions (TLS 1.3) or ServerHello (TLS 1.2). */
     const char *hello_fault;
+    /* ALPN (RFC 7301). Client: what the ClientHello as sent offered (the
+     * trace's add-ext), when it was a well-formed list. Server: the first
+     * protocol the target's ClientHello offers, which the driver, a server
+     * that speaks whatever the client asks for, selects when the client
+     * under test was set up with protocols (sd_run_config.target_alpn). */
+    bool alpn_offered, alpn_offer_valid;
+    uint8_t alpn_offer[512];
+    size_t alpn_offer_len;
+    bool peer_alpn_valid;
+    uint8_t peer_alpn_first[255];
+    size_t peer_alpn_first_len;
     /* Server, TLS 1.3: the index of the identity of the client's
      * pre_shared_key that is the ticket the driver issued before, -1 for
      * none; its ServerHello then selects it. */

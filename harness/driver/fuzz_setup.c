@@ -25,6 +25,9 @@ void sd_fuzz_setup_apply(const sd_fuzz_setup *s, sd_run_config *cfg) {
     cfg->target_groups = s->n_groups ? s->groups : NULL;
     cfg->n_target_groups = s->n_groups;
     cfg->staple = s->staple[0] ? s->staple : NULL;
+    /* Both stacks get the same protocols, so ALPN is compared only where
+     * the setup asks for it (`alpn:`); otherwise neither takes part. */
+    cfg->target_alpn = sd_span_of(s->alpn, s->alpn_len);
     cfg->target_min_version = s->min_version;
     cfg->target_max_version = s->max_version;
     /* RFC 8446 lets a handshake message be 2^24-1 bytes long, and the model
@@ -154,6 +157,14 @@ bool sd_fuzz_setup_runs(const sd_fuzz_setup *s, const sd_pki *pki, char *why, si
      * server set up to would be a run with nothing to compare. */
     if (s->renegotiation && s->role == SD_ROLE_SERVER) {
         sd_set_error(why, why_len, "the setup lets a server renegotiate, which BoringSSL servers never do");
+        return false;
+    }
+    /* 0-RTT with ALPN: RFC 8446 §4.2.10 ties early data to the ticket's
+     * ALPN protocol, which the model's tickets do not keep, so a model
+     * server with protocols accepts no 0-RTT where BoringSSL would, a
+     * difference of the model's ticket format and not of the RFC. */
+    if (s->alpn_len && s->early_data) {
+        sd_set_error(why, why_len, "the setup combines ALPN with 0-RTT, which the model's tickets cannot");
         return false;
     }
     if (!suite_runs(s->version, s->cipher_suite)) {

@@ -238,3 +238,68 @@ bool model_open_ticket(const sd_model *m, sd_span ticket, uint8_t *plain, size_t
     EVP_AEAD_CTX_cleanup(&ctx);
     return ok;
 }
+
+/* --- ALPN (RFC 7301) -------------------------------------------------------- */
+
+bool model_select_alpn(sd_model *m, const sd_client_hello *ch) {
+    m->alpn_selected = false;
+    m->alpn_len = 0;
+    sd_span body, offered, chosen;
+    uint8_t alert;
+    /* A server with no protocols takes no part in ALPN and reads nothing of
+     * the extension (RFC 7301 §3.1: servers "MAY return a suitable protocol
+     * selection response"), as BoringSSL without a selection callback does. */
+    if (!m->cfg.alpn.len ||
+        !sd_extensions_find(ch->extensions, SD_application_layer_protocol_negotiation, &body))
+        return true;
+    /* §3.1: "Empty strings MUST NOT be included and byte strings MUST NOT be
+     * truncated": a list that breaks its syntax does not decode (RFC 8446
+     * §6.2, RFC 5246 §7.2.2 decode_error). */
+    if (!sd_parse_alpn(body, false, &offered, &alert)) {
+        model_fatal(m, alert, "malformed application_layer_protocol_negotiation");
+        return false;
+    }
+    /* §3.2: "the server SHOULD select the most highly preferred protocol
+     * that it supports and that is also advertised by the client. In the
+     * event that the server supports no protocols that the client
+     * advertises, then the server SHALL respond with a fatal
+     * "no_application_protocol" alert." */
+    if (!sd_alpn_select(m->cfg.alpn, offered, &chosen)) {
+        model_fatal(m, SD_no_application_protocol, "the client offers none of the server's protocols");
+        return false;
+    }
+    memcpy(m->alpn, chosen.data, chosen.len);
+    m->alpn_len = chosen.len;
+    m->alpn_selected = true;
+    return true;
+}
+
+bool model_take_alpn_answer(sd_model *m, sd_span body) {
+    sd_span names, name;
+    uint8_t alert;
+    /* §3.1: the server's extension_data "is structured the same as
+     * described above for the client "extension_data", except that the
+     * "ProtocolNameList" MUST contain exactly one "ProtocolName"". */
+    if (!sd_parse_alpn(body, true, &names, &alert)) {
+        model_fatal(m, alert, "malformed application_layer_protocol_negotiation answer");
+        return false;
+    }
+    sd_reader it = sd_reader_of(names);
+    if (!sd_alpn_next(&it, &name)) {
+        model_fatal(m, SD_decode_error, "malformed application_layer_protocol_negotiation answer");
+        return false;
+    }
+    /* §3.2 has the server select "a protocol if the client supports it";
+     * RFC 7301 names no alert for a client given another. Such a field is
+     * not one the client can take ("a field in the handshake was incorrect
+     * or inconsistent with other fields", RFC 8446 §6.2, RFC 5246 §7.2.2):
+     * illegal_parameter, as BoringSSL answers. */
+    if (!sd_alpn_contains(m->cfg.alpn, name)) {
+        model_fatal(m, SD_illegal_parameter, "the server selected a protocol the client did not offer");
+        return false;
+    }
+    memcpy(m->alpn, name.data, name.len);
+    m->alpn_len = name.len;
+    m->alpn_selected = true;
+    return true;
+}

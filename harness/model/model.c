@@ -515,6 +515,14 @@ sd_model *sd_model_new(const sd_target_config *cfg, char *err, size_t err_len) {
             free(m);
             return NULL;
         }
+    /* RFC 7301 §3.1: a list of non-empty names; one that is not cannot be
+     * offered or selected from. */
+    if (cfg->alpn.len && !sd_alpn_list_valid(cfg->alpn)) {
+        snprintf(err, err_len, "unsupported: malformed ALPN protocol list");
+        free(m);
+        return NULL;
+    }
+    m->offer.alpn = cfg->role == SD_ROLE_CLIENT ? cfg->alpn : sd_span_of(NULL, 0);
     m->offer.min_version = cfg->min_version;
     m->offer.max_version = cfg->max_version;
     /* RFC 6066 §8 in TLS 1.2 too: the model reads CertificateStatus. */

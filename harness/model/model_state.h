@@ -125,6 +125,12 @@ struct sd_model {
     int warning_alerts;      /* consecutive TLS 1.2 warning alerts */
     uint16_t suites_buf[32]; /* both versions' default suites */
     bool client_wants_ocsp;  /* server: ClientHello had status_request (ocsp) */
+    /* ALPN (RFC 7301): the protocol this connection negotiated. Server: the
+     * one its EncryptedExtensions (TLS 1.3) or ServerHello (TLS 1.2)
+     * answers with; client: the one the server selected. */
+    uint8_t alpn[255];
+    size_t alpn_len;
+    bool alpn_selected;
     /* TLS 1.2 OCSP stapling (RFC 6066 §8). Server: this handshake sends
      * CertificateStatus; client: the ServerHello promised one. */
     bool staple12;
@@ -273,6 +279,13 @@ bool model_check_psk_modes(sd_model *m, const sd_client_hello *ch, bool *dhe_ke)
 /* Keeps the peer's signature_algorithms list (m->peer_sigalgs), all of it.
  * False after a fatal alert (internal_error: out of memory). */
 bool model_keep_peer_sigalgs(sd_model *m, sd_u16_list list);
+/* Server: ALPN (RFC 7301 §3.2) for a ClientHello of either version, when
+ * the server has protocols (cfg.alpn); sets alpn_selected. False after a
+ * fatal alert (decode_error, no_application_protocol). */
+bool model_select_alpn(sd_model *m, const sd_client_hello *ch);
+/* Client: the server's ALPN answer (RFC 7301 §3.1), in ServerHello (TLS
+ * 1.2) or EncryptedExtensions (TLS 1.3). False after a fatal alert. */
+bool model_take_alpn_answer(sd_model *m, sd_span body);
 /* Server: the OCSP response to staple for cred (the PKI's
  * ocsp-<credential>.der) if the client asked for one; else NULL. */
 const sd_span *model_ocsp_response(const sd_model *m, const sd_credential *cred);

@@ -118,7 +118,7 @@ static void model12_on_client_hello(sd_model *m, const model_received *in) {
     /* Extensions of either version that BoringSSL parses whatever the
      * version (compress_certificate, encrypted_client_hello, ...): the same
      * syntax checks as in TLS 1.3. */
-    if (!model_check_extension_bodies(m, ch, false)) return;
+    if (!model_check_extension_bodies(m, ch, false) || !model_select_alpn(m, ch)) return;
     /* A TLS 1.3 extension means nothing in TLS 1.2 (RFC 5246 §7.4.1.4 lets
      * a server ignore it), but BoringSSL parses psk_key_exchange_modes
      * whatever the version and refuses a malformed one: the same choice. */
@@ -384,6 +384,15 @@ static void send_server_hello12(sd_model *m) {
      * the server MUST have included an extension of type "status_request"
      * with empty "extension_data" in the extended server hello." */
     if (m->staple12) sd_build_extension(&exts, SD_status_request, sd_span_of(NULL, 0));
+    /* RFC 7301 §3.1: in TLS 1.2 the answer is a ServerHello extension, one
+     * ProtocolName. */
+    if (m->alpn_selected) {
+        sd_buf alpn;
+        sd_buf_init(&alpn);
+        sd_build_alpn_answer(&alpn, sd_span_of(m->alpn, m->alpn_len));
+        sd_build_extension(&exts, SD_application_layer_protocol_negotiation, sd_buf_span(&alpn));
+        sd_buf_free(&alpn);
+    }
     bool resumed = m->shape->flags & SD_SHAPE_RESUMED;
     sd_server_hello sh = {
         .legacy_version = SD_TLS12,
@@ -553,6 +562,8 @@ static void model12_on_server_hello(sd_model *m, const model_received *in) {
             /* RFC 6066 §3: the server's acknowledgement "SHALL be empty";
              * a body cannot be decoded (BoringSSL: decode_error). */
             if (body.len) return model_fatal(m, SD_decode_error, "non-empty server_name in ServerHello");
+        } else if (type == SD_application_layer_protocol_negotiation && m->cfg.alpn.len) {
+            if (!model_take_alpn_answer(m, body)) return;
         } else {
             /* RFC 5246 §7.4.1.4: "If a client receives an extension type in
              * ServerHello that it did not request in the associated

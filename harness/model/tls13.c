@@ -37,11 +37,12 @@ static bool check_key_change_boundary(sd_model *m) {
 }
 
 /* Extensions the model's ClientHello carries: the only ones a server may
- * answer (RFC 8446 §4.2). */
-static bool client_offered(uint16_t type) {
+ * answer (RFC 8446 §4.2). ALPN only when the client has protocols. */
+static bool client_offered(const sd_model *m, uint16_t type) {
     return type == SD_server_name || type == SD_supported_groups || type == SD_signature_algorithms ||
            type == SD_supported_versions || type == SD_key_share || type == SD_status_request ||
-           type == SD_psk_key_exchange_modes;
+           type == SD_psk_key_exchange_modes ||
+           (type == SD_application_layer_protocol_negotiation && m->cfg.alpn.len);
 }
 
 /* The credential this side presents (server's, or client's when asked). */
@@ -136,7 +137,7 @@ static void on_hello_retry_request(sd_model *m, const model_received *in) {
                 return model_fatal(m, SD_decode_error, "malformed cookie in HelloRetryRequest");
             memcpy(m->cookie, cookie.data, cookie.len);
             m->cookie_len = cookie.len;
-        } else if (client_offered(type)) {
+        } else if (client_offered(m, type)) {
             /* §4.2: a recognised extension in a message where it is not
              * specified gets "illegal_parameter". */
             return model_fatal(m, SD_illegal_parameter, "extension %s not allowed in HelloRetryRequest",
@@ -222,7 +223,7 @@ static void on_server_hello(sd_model *m, const model_received *in) {
             if (!sd_parse_key_share_sh(body, &ks, &alert))
                 return model_fatal(m, alert, "malformed key_share in ServerHello");
             have_share = true;
-        } else if (client_offered(type)) {
+        } else if (client_offered(m, type)) {
             return model_fatal(m, SD_illegal_parameter, "extension %s not allowed in ServerHello",
                                sd_extension_name(type));
         } else {
@@ -306,12 +307,15 @@ static void on_encrypted_extensions(sd_model *m, const model_received *in) {
             if (ext.len != 0)
                 return model_fatal(m, SD_decode_error, "non-empty early_data in EncryptedExtensions");
             m->early_accepted = true;
+        } else if (type == SD_application_layer_protocol_negotiation && m->cfg.alpn.len) {
+            /* RFC 8446 §4.2: ALPN's answer goes in EncryptedExtensions. */
+            if (!model_take_alpn_answer(m, ext)) return;
         } else if (type == SD_supported_groups) {
             /* §4.2.7: informational only, but must parse. */
             sd_u16_list l;
             if (!sd_u16_list_parse(ext, 2, false, &l, &alert))
                 return model_fatal(m, alert, "malformed supported_groups in EncryptedExtensions");
-        } else if (client_offered(type)) {
+        } else if (client_offered(m, type)) {
             return model_fatal(m, SD_illegal_parameter, "extension %s not allowed in EncryptedExtensions",
                                sd_extension_name(type));
         } else {
@@ -539,7 +543,7 @@ static bool process_client_hello(sd_model *m, const sd_client_hello *ch, sd_span
     sd_span psk_identities, psk_binders;
     bool psk_dhe_ke;
     if (!tls13_check_psk_offer(m, ch, &psk_identities, &psk_binders, &psk_dhe_ke) ||
-        !model_check_extension_bodies(m, ch, true))
+        !model_check_extension_bodies(m, ch, true) || !model_select_alpn(m, ch))
         return false;
     bool has_sigalgs = sd_extensions_find(ch->extensions, SD_signature_algorithms, &sigalgs_body);
     if (has_sigalgs) {
@@ -799,11 +803,24 @@ static void send_hello_retry_request(sd_model *m) { send_hello(m, true); }
 static void send_server_hello(sd_model *m) { send_hello(m, false); }
 
 static void send_encrypted_extensions(sd_model *m) {
+    sd_buf exts, ext;
+    sd_buf_init(&exts);
+    sd_buf_init(&ext);
+    /* RFC 8446 §4.2 places ALPN's answer in EncryptedExtensions; RFC 7301
+     * §3.1: one ProtocolName. */
+    if (m->alpn_selected) {
+        sd_build_alpn_answer(&ext, sd_span_of(m->alpn, m->alpn_len));
+        sd_build_extension(&exts, SD_application_layer_protocol_negotiation, sd_buf_span(&ext));
+    }
     /* §4.2.10: an empty early_data extension accepts the 0-RTT. */
-    static const uint8_t accepting[] = {0, 4, SD_early_data >> 8, SD_early_data & 0xff, 0, 0};
-    sd_span body =
-        m->early_accepted ? sd_span_of(accepting, sizeof accepting) : sd_span_of((const uint8_t *)"\0\0", 2);
-    sd_rl_send_handshake(&m->rl, SD_EncryptedExtensions, body);
+    if (m->early_accepted) sd_build_extension(&exts, SD_early_data, sd_span_of(NULL, 0));
+    sd_buf body;
+    sd_buf_init(&body);
+    sd_build_encrypted_extensions(&body, sd_buf_span(&exts));
+    sd_rl_send_handshake(&m->rl, SD_EncryptedExtensions, sd_buf_span(&body));
+    sd_buf_free(&body);
+    sd_buf_free(&ext);
+    sd_buf_free(&exts);
 }
 
 void tls13_on_early_handshake(sd_model *m, const sd_handshake_msg *msg) {

@@ -304,11 +304,13 @@ bool tls13_accept_early_data(sd_model *m) {
      * client's "pre_shared_key" extension. In addition, it MUST verify that
      * the following values are the same as those associated with the
      * selected PSK: The TLS version number, The selected cipher suite, The
-     * selected ALPN protocol" (the model negotiates no ALPN, and tickets are
-     * TLS 1.3's alone). A ticket issued without early_data allows none
-     * (§4.6.1), nor does a server not configured for it. */
-    if (!m->cfg.max_early_data || !m->psk_accepted || m->psk_index != 0 || m->ticket_max_early == 0 ||
-        m->ticket_suite != m->suite->id || m->psk_binder_len == 0)
+     * selected ALPN protocol" (tickets are TLS 1.3's alone). The model's
+     * tickets do not keep the ALPN protocol, so a server with protocols
+     * (cfg.alpn) cannot verify it and accepts no 0-RTT; one without never
+     * selects one, in any connection. A ticket issued without early_data
+     * allows none (§4.6.1), nor does a server not configured for it. */
+    if (!m->cfg.max_early_data || m->cfg.alpn.len || !m->psk_accepted || m->psk_index != 0 ||
+        m->ticket_max_early == 0 || m->ticket_suite != m->suite->id || m->psk_binder_len == 0)
         return false;
     /* §8: "The server MUST ensure that any instance of it ... would accept
      * 0-RTT for the same 0-RTT handshake at most once"; §8.2: record "a

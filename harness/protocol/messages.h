@@ -49,6 +49,10 @@ typedef struct {
      * sends a CertificateStatus message, which the caller must handle. The
      * model client sets it; the driver does not. */
     bool tls12_status_request;
+    /* ALPN (RFC 7301 §3.1): a protocol_name_list's content to offer, in
+     * order of preference; empty: no application_layer_protocol_negotiation
+     * extension. */
+    sd_span alpn;
 } sd_offer;
 
 /* The lists above. */

@@ -129,6 +129,18 @@ typedef struct {
      * outlive the target. */
     uint32_t max_early_data;
     sd_span early_data;
+    /* ALPN (RFC 7301): the application protocols, as a protocol_name_list's
+     * content (each name with its one-byte length, wire/handshake.h), in
+     * order of preference. Client: offered in the ClientHello; the
+     * server's answer must be one of them. Server: it selects the first of
+     * these that the client offers (§3.2 "SHOULD select the most highly
+     * preferred protocol that it supports and that is also advertised by
+     * the client") and refuses a client that offers none of them with
+     * no_application_protocol. Empty: no ALPN, and a server ignores the
+     * client's extension, as BoringSSL without a selection callback does.
+     * The bytes must outlive the target. A stack that cannot be set up so
+     * fails create() as unsupported. */
+    sd_span alpn;
 } sd_target_config;
 
 /* The max_early_data_size (RFC 8446 §4.6.1) of `early-data: on`: BoringSSL's

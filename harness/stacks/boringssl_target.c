@@ -40,6 +40,7 @@
 
 #include "protocol/session_cache.h"
 #include "protocol/target.h"
+#include "wire/handshake.h"
 #include "wire/names.h"
 #include "stacks/stacks.h"
 #include "util/util.h"
@@ -78,6 +79,7 @@ typedef struct {
     sd_buf early_in;
     sd_span early_data;
     bool early_written;
+    sd_span alpn; /* cfg->alpn: the protocols, in order of preference */
 } bssl_target;
 
 static bssl_target *from_base(sd_target *t) { return (bssl_target *)t; }
@@ -408,6 +410,22 @@ static bool set_trust(SSL_CTX *ctx, const sd_target_config *cfg, char *err, size
     return true;
 }
 
+/* Server: ALPN as target.h asks (RFC 7301 §3.2): the first of the
+ * server's protocols that the client offers; none in common is
+ * SSL_TLSEXT_ERR_ALERT_FATAL, which BoringSSL sends as
+ * no_application_protocol (ssl_negotiate_alpn). BoringSSL has checked the
+ * client's list (decode_error) before it calls this. */
+static int select_alpn(SSL *ssl, const uint8_t **out, uint8_t *out_len, const uint8_t *in, unsigned in_len,
+                       void *arg) {
+    (void)arg;
+    const bssl_target *t = SSL_get_app_data(ssl);
+    sd_span chosen;
+    if (!t || !sd_alpn_select(t->alpn, sd_span_of(in, in_len), &chosen)) return SSL_TLSEXT_ERR_ALERT_FATAL;
+    *out = chosen.data;
+    *out_len = (uint8_t)chosen.len;
+    return SSL_TLSEXT_ERR_OK;
+}
+
 /* Groups by their BoringSSL names; false for one it does not know. */
 static bool set_groups(SSL_CTX *ctx, const sd_target_config *cfg, sd_target_error *err) {
     if (cfg->n_groups == 0) return true;
@@ -670,6 +688,23 @@ static sd_target *bssl_create(const sd_target_config *cfg, sd_target_error *erro
     }
     if (cfg->n_cipher_suites > 0 && !set_tls12_suites(t->ctx, cfg, error)) goto fail;
     if (!set_groups(t->ctx, cfg, error) || !set_verify_prefs(t->ctx)) goto fail;
+    if (cfg->alpn.len) {
+        /* RFC 7301: a client offers the list (SSL_CTX_set_alpn_protos
+         * returns 0 on success), a server selects from it (select_alpn). */
+        t->alpn = cfg->alpn;
+        if (!sd_alpn_list_valid(cfg->alpn)) {
+            set_unsupported(error, "malformed ALPN protocol list");
+            goto fail;
+        }
+        if (cfg->role == SD_ROLE_CLIENT) {
+            if (SSL_CTX_set_alpn_protos(t->ctx, cfg->alpn.data, cfg->alpn.len) != 0) {
+                set_err(err, err_len, "SSL_CTX_set_alpn_protos failed");
+                goto fail;
+            }
+        } else {
+            SSL_CTX_set_alpn_select_cb(t->ctx, select_alpn, NULL);
+        }
+    }
     bool ok = cfg->role == SD_ROLE_SERVER ? configure_server(t->ctx, cfg, err, err_len)
                                           : configure_client(t->ctx, cfg, err, err_len);
     if (!ok) goto fail;

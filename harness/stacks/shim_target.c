@@ -531,6 +531,13 @@ static sd_target *shimt_create(const char *stack, const sd_target_ops *ops, cons
         error->unsupported = true;
         return NULL;
     }
+    /* Nor one that sets a shim's ALPN protocols (RFC 7301): a scenario with
+     * `alpn:` would test the library's default, no ALPN, instead. */
+    if (cfg->alpn.len) {
+        snprintf(err, err_len, "ALPN protocols (alpn:) through a shim");
+        error->unsupported = true;
+        return NULL;
+    }
     if (cfg->app_reply.len > SHIM_MAX_APP_REPLY) {
         snprintf(err, err_len, "app_reply of %zu bytes; a shim takes up to %d", cfg->app_reply.len,
                  SHIM_MAX_APP_REPLY);

@@ -464,6 +464,13 @@ static sd_target *tcp_create(const sd_target_config *cfg, sd_target_error *error
         error->unsupported = true;
         return NULL;
     }
+    if (cfg->alpn.len) {
+        /* Likewise its ALPN protocols (RFC 7301). */
+        snprintf(err, err_len,
+                 "the scenario sets the stack's ALPN protocols, which a peer over TCP chose when it started");
+        error->unsupported = true;
+        return NULL;
+    }
     if (cfg->n_groups) {
         /* The groups a peer over TCP accepts or offers are its program's
          * own setting: a scenario that needs them set (`groups:`, the

@@ -232,6 +232,14 @@ static bool check_setup(const sd_fuzz_setup *s, char *why, size_t why_len) {
                             "setup: versions 0x%04x-0x%04x are not TLS 1.2 and/or 1.3, lowest first",
                             (unsigned)s->min_version, (unsigned)s->max_version),
                false;
+    if (s->alpn_len > sizeof s->alpn ||
+        (s->alpn_len && !sd_alpn_list_valid(sd_span_of(s->alpn, s->alpn_len))))
+        return sd_set_error(
+                   why, why_len,
+                   "setup: the ALPN protocols are not a list of non-empty names (RFC 7301 §3.1) of at "
+                   "most %zu bytes",
+                   sizeof s->alpn),
+               false;
     if (s->staple[0] != '\0' && cert_name_len(s->staple, sizeof s->staple) == 0)
         return sd_set_error(why, why_len, "setup: the stapled file's name is not [a-z0-9._-]{1,%zu}",
                             sizeof s->staple - 1),
@@ -330,7 +338,9 @@ enum {
     SETUP_STAPLE = 4,
     SETUP_VERSIONS = 8,
     SETUP_EARLY_DATA = 16,
-    SETUP_RENEGOTIATION = 32
+    SETUP_RENEGOTIATION = 32,
+    /* The ALPN protocols follow, last; the same reason. */
+    SETUP_ALPN = 64
 };
 
 /* check_setup has passed. */
@@ -343,7 +353,7 @@ static void put_setup(sd_buf *out, const sd_fuzz_setup *s) {
               (uint8_t)((s->session_tickets ? SETUP_SESSION_TICKETS : 0) |
                         (s->announce_ticket ? SETUP_ANNOUNCE_TICKET : 0) | (s->staple[0] ? SETUP_STAPLE : 0) |
                         (s->min_version ? SETUP_VERSIONS : 0) | (s->early_data ? SETUP_EARLY_DATA : 0) |
-                        (s->renegotiation ? SETUP_RENEGOTIATION : 0)));
+                        (s->renegotiation ? SETUP_RENEGOTIATION : 0) | (s->alpn_len ? SETUP_ALPN : 0)));
     put_name(out, s->server_credential, sizeof s->server_credential);
     put_name(out, s->client_credential, sizeof s->client_credential);
     put_name(out, s->target_client_credential, sizeof s->target_client_credential);
@@ -353,6 +363,10 @@ static void put_setup(sd_buf *out, const sd_fuzz_setup *s) {
     if (s->min_version) {
         sd_buf_u16(out, s->min_version);
         sd_buf_u16(out, s->max_version);
+    }
+    if (s->alpn_len) {
+        sd_buf_u8(out, (uint8_t)s->alpn_len);
+        sd_buf_append(out, s->alpn, s->alpn_len);
     }
 }
 
@@ -693,7 +707,7 @@ static bool get_setup(reader *r, sd_fuzz_setup *s) {
     if (!get_u8(r, "the setup's client authentication", &auth) || !get_u8(r, "the setup's flags", &flags))
         return false;
     if (flags & ~(SETUP_SESSION_TICKETS | SETUP_ANNOUNCE_TICKET | SETUP_STAPLE | SETUP_VERSIONS |
-                  SETUP_EARLY_DATA | SETUP_RENEGOTIATION))
+                  SETUP_EARLY_DATA | SETUP_RENEGOTIATION | SETUP_ALPN))
         return fail(r, "unknown setup flag bits 0x%02x", flags);
     /* Out-of-range values are kept as they are, for check_setup to name. */
     s->role = (sd_role)role;
@@ -731,6 +745,15 @@ static bool get_setup(reader *r, sd_fuzz_setup *s) {
         /* One encoding per setup: no range is the flag clear, and a range
          * is two versions (check_setup), never 0. */
         if (!s->min_version) return fail(r, "the setup's versions start at 0x0000");
+    }
+    if (flags & SETUP_ALPN) {
+        uint8_t n = 0;
+        if (!get_u8(r, "the setup's ALPN length", &n)) return false;
+        /* One encoding per setup: no protocols is the flag clear. */
+        if (n == 0) return fail(r, "the setup's ALPN protocols are empty");
+        for (uint8_t i = 0; i < n; i++)
+            if (!get_u8(r, "the setup's ALPN protocols", &s->alpn[i])) return false;
+        s->alpn_len = n;
     }
     char why[160];
     if (!check_setup(s, why, sizeof why)) {

@@ -31,13 +31,14 @@
  *     setup    = role:u8 version:u16 cipher_suite:u16 client_auth:u8 flags:u8     v3
  *                server_credential:name client_credential:name
  *                target_client_credential:name n_groups:u8 group:u16{n_groups}
- *                [staple:name] [min_version:u16 max_version:u16]
+ *                [staple:name] [min_version:u16 max_version:u16] [alpn:len:u8 bytes]
  *       role          sd_role: 0 client, 1 server (of the stack under test)
  *       version       0x0303 (TLS 1.2) or 0x0304 (TLS 1.3), big-endian like every u16
  *       cipher_suite  any (0: the driver's defaults), as a script's `cipher-suite:`
  *       client_auth   sd_client_auth: 0 none, 1 request, 2 require
  *       flags         bit 0 session_tickets, bit 1 announce_ticket, bit 2 staple,
- *                     bit 3 versions, bit 4 early_data, bit 5 renegotiation (others 0)
+ *                     bit 3 versions, bit 4 early_data, bit 5 renegotiation, bit 6
+ *                     alpn (others 0)
  *       groups        0..SD_MAX_SCENARIO_GROUPS named groups the stack under test
  *                     accepts or offers, as a script's `groups:` (0: its defaults)
  *       staple        only with flag bit 2, and then of 1..63 bytes: the fixture file
@@ -48,6 +49,9 @@
  *                     only with flag bit 3, and then each 0x0303 or 0x0304, lowest
  *                     first: the versions the stack under test speaks, as a script's
  *                     `versions:` (without the flag: `version` alone; the same reason)
+ *       alpn          only with flag bit 6, and then 2..255 bytes: the protocols the
+ *                     stack under test offers or speaks, as a script's `alpn:` (a
+ *                     protocol_name_list's content, RFC 7301 §3.1, well-formed)
  *     name     = len:u8 (0..63) name[len] ([a-z0-9._-]; length 0: none)           v3
  *     action   = kind:u8 fields            (kind = sd_action_kind, or 0x80 | kind for the
  *                                           HelloRetryRequest pseudo message of SEND, EXPECT)
@@ -164,6 +168,11 @@ typedef struct {
     bool early_data;
     /* `renegotiation: allowed` (trace.h sd_scenario.renegotiation). */
     bool renegotiation;
+    /* `alpn:` (trace.h sd_scenario.alpn): the stack under test's ALPN
+     * protocols, a protocol_name_list's content; alpn_len 0: none. At most
+     * 255 bytes, what the setup's one length byte says. */
+    uint8_t alpn[255];
+    size_t alpn_len;
 } sd_fuzz_setup;
 
 /* True if data starts with the binary trace header (any version): what

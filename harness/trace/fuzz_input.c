@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "trace/binary.h"
+#include "wire/handshake.h"
 #include "wire/names.h"
 
 const char *const sd_fuzz_target_names[] = {
@@ -524,13 +525,17 @@ void sd_fuzz_setup_from_scenario(const sd_scenario *s, sd_fuzz_setup *out) {
     snprintf(out->staple, sizeof out->staple, "%s", s->staple);
     out->min_version = s->min_version;
     out->max_version = s->max_version;
+    /* sd_scenario.alpn holds at most 255 bytes (script.c), as the setup. */
+    out->alpn_len = s->alpn_len <= sizeof out->alpn ? s->alpn_len : 0;
+    memcpy(out->alpn, s->alpn, out->alpn_len);
 }
 
 bool sd_fuzz_setup_implied(const sd_fuzz_setup *s, const sd_trace *t) {
     return s->version == SD_TLS13 && s->role == sd_trace_role_under_test(t) && s->cipher_suite == 0 &&
            !s->server_credential[0] && !s->client_credential[0] && !s->target_client_credential[0] &&
            s->client_auth == SD_CLIENT_AUTH_NONE && !s->session_tickets && !s->announce_ticket &&
-           s->n_groups == 0 && !s->staple[0] && !s->min_version && !s->early_data && !s->renegotiation;
+           s->n_groups == 0 && !s->staple[0] && !s->min_version && !s->early_data && !s->renegotiation &&
+           s->alpn_len == 0;
 }
 
 void sd_fuzz_setup_describe(const sd_fuzz_setup *s, char *out, size_t out_len) {
@@ -569,6 +574,13 @@ void sd_fuzz_setup_describe(const sd_fuzz_setup *s, char *out, size_t out_len) {
             PUT("%s0x%04x", i ? " " : ", groups ", (unsigned)s->groups[i]);
     }
     if (s->staple[0]) PUT(", the driver staples %s.der", s->staple);
+    if (s->alpn_len) {
+        /* The names as `alpn:` writes them. */
+        sd_reader it = sd_reader_of(sd_span_of(s->alpn, s->alpn_len));
+        sd_span name;
+        for (int i = 0; sd_alpn_next(&it, &name); i++)
+            PUT("%s%.*s", i ? "," : ", ALPN ", (int)name.len, name.data);
+    }
     if (s->min_version)
         PUT(", the %s speaks TLS 1.%d-1.%d", sd_role_name(s->role), s->min_version == SD_TLS12 ? 2 : 3,
             s->max_version == SD_TLS12 ? 2 : 3);

@@ -70,6 +70,7 @@ enum {
     H_VERSIONS,
     H_EARLY_DATA,
     H_RENEGOTIATION,
+    H_ALPN,
     N_HEADERS
 };
 static const struct {
@@ -93,6 +94,7 @@ static const struct {
     [H_VERSIONS] = {"versions", false},
     [H_EARLY_DATA] = {"early-data", false},
     [H_RENEGOTIATION] = {"renegotiation", false},
+    [H_ALPN] = {"alpn", false},
 };
 
 /* --- Errors ----------------------------------------------------------------- */
@@ -456,7 +458,7 @@ static bool parse_header(parser *p, const char *key, size_t key_len, char *value
         return fail(p,
                     "unknown header \"%s:\" (expected one of id, title, rfc, role, version, tags, "
                     "expect, credential, note, cipher-suite, client-auth, session-tickets, groups, "
-                    "staple, versions, early-data, renegotiation)",
+                    "staple, versions, early-data, renegotiation, alpn)",
                     k);
     }
     const char *name = headers[h].key;
@@ -568,6 +570,22 @@ static bool parse_header(parser *p, const char *key, size_t key_len, char *value
         return true;
     case H_GROUPS:
         return parse_groups(p, value);
+    case H_ALPN: {
+        /* `alpn: h2,http/1.1`: the protocols the stack under test offers
+         * (a client) or speaks (a server), in its order of preference, as
+         * RFC 7301 §3.1 names them: non-empty byte strings of at most 255
+         * bytes, here without commas or blanks. */
+        char why[160];
+        for (const char *c = value; *c; c++)
+            if (is_space(*c))
+                return fail(p, "alpn: \"%s\" holds a blank (names are separated by single commas)",
+                            show(value).s);
+        /* 255 bytes at most: one length byte says them in a binary trace's
+         * setup (binary.h). */
+        if (!sd_alpn_from_text(value, s->alpn, sizeof s->alpn - 1, &s->alpn_len, why, sizeof why))
+            return fail(p, "alpn: %s", why);
+        return true;
+    }
     case H_STAPLE:
         /* A file of the fixture PKI by its name without ".der"
          * (ocsp-leaf-revoked), as `credential:` names its chain. */

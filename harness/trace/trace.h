@@ -360,6 +360,12 @@ typedef struct {
      * §4.1.1). */
     uint16_t groups[SD_MAX_SCENARIO_GROUPS];
     size_t n_groups;
+    /* `alpn: h2,http/1.1` (RFC 7301): the application protocols the stack
+     * under test offers (a client) or speaks (a server), in its order of
+     * preference, as a protocol_name_list's content (each name with its
+     * length byte, wire/handshake.h); alpn_len 0: none, no ALPN. */
+    uint8_t alpn[256];
+    size_t alpn_len;
     char note[400]; /* why a known stack deviates, if one does */
     char path[512]; /* where it was read from */
     sd_trace trace;

@@ -19,6 +19,7 @@
  * Parsers fill the caller's struct only on success. */
 #include "wire/handshake.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "wire/names.h"
@@ -587,4 +588,96 @@ void sd_build_server_name(sd_buf *out, sd_span host_name) {
     sd_buf_append_span(out, host_name);
     sd_buf_close_prefix(out, p, 2);
     sd_buf_close_prefix(out, list, 2);
+}
+
+/* --- ALPN (RFC 7301) -------------------------------------------------------- */
+
+bool sd_alpn_next(sd_reader *it, sd_span *out_name) { return read_vector(it, 1, 1, 0xFF, out_name); }
+
+bool sd_alpn_list_valid(sd_span names) {
+    if (names.len == 0) return false;
+    sd_reader it = sd_reader_of(names);
+    sd_span name;
+    while (sd_alpn_next(&it, &name)) {
+    }
+    return sd_reader_done(&it);
+}
+
+bool sd_parse_alpn(sd_span body, bool server_answer, sd_span *out_names, uint8_t *out_alert) {
+    /* protocol_name_list<2..2^16-1>: the smallest list is one name of one
+     * byte. */
+    sd_reader r = sd_reader_of(body);
+    sd_span list;
+    if (!read_vector(&r, 2, 2, 0xFFFF, &list) || !sd_reader_done(&r) || !sd_alpn_list_valid(list))
+        return fail_decode(out_alert);
+    if (server_answer) {
+        sd_reader it = sd_reader_of(list);
+        sd_span first;
+        if (!sd_alpn_next(&it, &first) || !sd_reader_done(&it)) return fail_decode(out_alert);
+    }
+    *out_names = list;
+    return true;
+}
+
+bool sd_alpn_contains(sd_span names, sd_span name) {
+    sd_reader it = sd_reader_of(names);
+    sd_span n;
+    while (sd_alpn_next(&it, &n))
+        if (sd_span_eq(n, name)) return true;
+    return false;
+}
+
+bool sd_alpn_select(sd_span own, sd_span offered, sd_span *out_name) {
+    sd_reader it = sd_reader_of(own);
+    sd_span n;
+    while (sd_alpn_next(&it, &n))
+        if (sd_alpn_contains(offered, n)) {
+            *out_name = n;
+            return true;
+        }
+    return false;
+}
+
+void sd_build_alpn(sd_buf *out, sd_span names) {
+    size_t p = sd_buf_open_prefix(out, 2);
+    sd_buf_append_span(out, names);
+    sd_buf_close_prefix(out, p, 2);
+}
+
+void sd_build_alpn_answer(sd_buf *out, sd_span name) {
+    size_t list = sd_buf_open_prefix(out, 2);
+    size_t p = sd_buf_open_prefix(out, 1);
+    sd_buf_append_span(out, name);
+    sd_buf_close_prefix(out, p, 1);
+    sd_buf_close_prefix(out, list, 2);
+}
+
+bool sd_alpn_from_text(const char *text, uint8_t *out, size_t out_cap, size_t *out_len, char *why,
+                       size_t why_len) {
+    size_t n = 0;
+    const char *p = text;
+    for (;;) {
+        const char *comma = strchr(p, ',');
+        size_t len = comma ? (size_t)(comma - p) : strlen(p);
+        if (len == 0) {
+            snprintf(why, why_len,
+                     "empty protocol name (RFC 7301 §3.1: \"Empty strings MUST NOT be included\")");
+            return false;
+        }
+        if (len > 0xFF) {
+            snprintf(why, why_len, "protocol name of %zu bytes (at most 255, RFC 7301 §3.1)", len);
+            return false;
+        }
+        if (n + 1 + len > out_cap) {
+            snprintf(why, why_len, "protocol list over %zu bytes", out_cap);
+            return false;
+        }
+        out[n++] = (uint8_t)len;
+        memcpy(out + n, p, len);
+        n += len;
+        if (!comma) break;
+        p = comma + 1;
+    }
+    *out_len = n;
+    return true;
 }

@@ -137,4 +137,39 @@ void sd_build_key_share_entry(sd_buf *out, uint16_t group, sd_span key_exchange)
 SD_MUST_CHECK bool sd_parse_server_name(sd_span body, sd_span *out_host_name, uint8_t *out_alert);
 void sd_build_server_name(sd_buf *out, sd_span host_name);
 
+/* application_layer_protocol_negotiation (RFC 7301 §3.1):
+ *   opaque ProtocolName<1..2^8-1>;
+ *   struct { ProtocolName protocol_name_list<2..2^16-1> } ProtocolNameList;
+ * A list of names here is always the content of protocol_name_list: each
+ * name with its one-byte length, one after the other (the form BoringSSL's
+ * SSL_CTX_set_alpn_protos takes). sd_parse_alpn reads the extension_data,
+ * returns that content in *out_names and fails with decode_error if the
+ * vector is truncated, has bytes after it, is empty, or holds an empty or
+ * truncated name ("Empty strings MUST NOT be included and byte strings MUST
+ * NOT be truncated"). With server_answer (ServerHello, EncryptedExtensions)
+ * the list must also hold exactly one name ("the "ProtocolNameList" MUST
+ * contain exactly one "ProtocolName""): decode_error too. */
+SD_MUST_CHECK bool sd_parse_alpn(sd_span body, bool server_answer, sd_span *out_names, uint8_t *out_alert);
+/* The next name of a well-formed list (as sd_parse_alpn returns it, or
+ * sd_alpn_list_valid accepts), without its length byte; false at the end. */
+bool sd_alpn_next(sd_reader *it, sd_span *out_name);
+/* Whether `names` is a well-formed, non-empty list of non-empty names. */
+bool sd_alpn_list_valid(sd_span names);
+/* Whether the list holds `name`, byte for byte. */
+bool sd_alpn_contains(sd_span names, sd_span name);
+/* RFC 7301 §3.2: "the server SHOULD select the most highly preferred
+ * protocol that it supports and that is also advertised by the client":
+ * the first name of `own` (the server's list, in its order of preference)
+ * that `offered` holds. False when they share none. */
+bool sd_alpn_select(sd_span own, sd_span offered, sd_span *out_name);
+/* The extension_data for a list (its two-byte length, then the names). */
+void sd_build_alpn(sd_buf *out, sd_span names);
+/* The extension_data a server answers with: one name (RFC 7301 §3.1). */
+void sd_build_alpn_answer(sd_buf *out, sd_span name);
+/* Turns "h2,http/1.1" into a list (`out`, at most out_cap bytes). False
+ * with a message in why for an empty name, a name over 255 bytes or a list
+ * that does not fit. */
+bool sd_alpn_from_text(const char *text, uint8_t *out, size_t out_cap, size_t *out_len, char *why,
+                       size_t why_len);
+
 #endif

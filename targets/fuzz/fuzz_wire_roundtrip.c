@@ -14,6 +14,7 @@
  *   sd_parse_supported_versions_sh, sd_parse_key_share_ch +
  *     sd_key_share_next / sd_build_key_share_entry, sd_parse_key_share_sh,
  *     sd_parse_key_share_hrr, sd_parse_server_name / sd_build_server_name,
+ *   sd_parse_alpn / sd_build_alpn and sd_build_alpn_answer,
  *   sd_parse_record / sd_build_record, sd_parse_alert / sd_build_alert,
  *   sd_build_handshake / sd_hs_reassembler.
  *
@@ -271,6 +272,31 @@ static void server_name(sd_span in) {
     sd_buf_free(&out);
 }
 
+static void alpn(sd_span in) {
+    uint8_t alert = 0;
+    sd_span names, again;
+    bool answer = sd_parse_alpn(in, true, &names, &alert);
+    if (!sd_parse_alpn(in, false, &names, &alert)) {
+        CHECK(!answer, "an ALPN answer that is not a valid list");
+        return check_alert(alert, "application_layer_protocol_negotiation alert");
+    }
+    /* Every length is a true length and nothing may follow: unique. */
+    sd_buf out;
+    sd_buf_init(&out);
+    sd_build_alpn(&out, names);
+    CHECK(same(sd_buf_span(&out), in), "application_layer_protocol_negotiation bytes");
+    CHECK(sd_parse_alpn(sd_buf_span(&out), false, &again, &alert) && same(names, again),
+          "rebuilt application_layer_protocol_negotiation parses");
+    sd_reader it = sd_reader_of(names);
+    sd_span first;
+    CHECK(sd_alpn_next(&it, &first), "a valid list has a first name");
+    CHECK(answer == sd_reader_done(&it), "an answer is exactly one name");
+    sd_buf_reset(&out);
+    sd_build_alpn_answer(&out, first);
+    CHECK(sd_parse_alpn(sd_buf_span(&out), true, &again, &alert), "a one-name answer parses");
+    sd_buf_free(&out);
+}
+
 static void records(sd_span in) {
     sd_reader r = sd_reader_of(in);
     sd_record rec;
@@ -351,6 +377,9 @@ static const roundtrip_fn roundtrips[] = {
     server_name,
     records,
     handshake_framing,
+    /* Appended, so that the selectors of the seeds (record_seeds.c) keep
+     * their parsers. */
+    alpn,
 };
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
