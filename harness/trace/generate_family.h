@@ -51,8 +51,9 @@ typedef enum {
     R_INNER_OVERFLOW,
     R_INTERLEAVE,
     R_NO_INNER_TYPE,
-    R_COMPAT_CCS,       /* the compatibility ChangeCipherSpec (RFC 8446 §5) */
-    R_INNER_PADDING_OK, /* zeros after the inner content type, within 2^14 + 1 octets (§5.4) */
+    R_COMPAT_CCS,             /* the compatibility ChangeCipherSpec (RFC 8446 §5) */
+    R_INNER_PADDING_OK,       /* zeros after the inner content type, within 2^14 + 1 octets (§5.4) */
+    R_INNER_PADDING_OVERFLOW, /* only the padding makes TLSInnerPlaintext longer than 2^14 + 1 octets */
     /* TLS 1.2 only. */
     R_CCS_ORDER,
     R_FINISHED_WITHOUT_CCS,

@@ -102,6 +102,11 @@ static const char *const rfc8446[N_REQUIREMENTS] = {
     [R_RECORD_MAC] = "RFC 8446 §5.2: \"If the decryption fails, the receiver MUST terminate the connection "
                      "with a \"bad_record_mac\" alert.\" §6.2: \"bad_record_mac: This alert is returned if a "
                      "record is received which cannot be deprotected.\"",
+    [R_INNER_PADDING_OVERFLOW] =
+        "RFC 8446 §5.4: \"The presence of padding does not change the overall record size limitations: the "
+        "full encoded TLSInnerPlaintext MUST NOT exceed 2^14 + 1 octets.\" §6.2: \"record_overflow: A "
+        "TLSCiphertext record was received that had a length more than 2^14 + 256 bytes, or a record "
+        "decrypted to a TLSPlaintext record with more than 2^14 bytes (or some other limit negotiated).\"",
     [R_INNER_PADDING_OK] =
         "RFC 8446 §5.4: \"All encrypted TLS records can be padded to inflate the size of the "
         "TLSCiphertext.\" \"the receiving implementation scans the field from the end toward the beginning "
