@@ -200,6 +200,13 @@ static void cbc_paddings(ctx *c, record_at at) {
              "cbc-padding=255:255", R_CBC_PADDING, "alert bad_record_mac", tags);
 }
 
+static const char note_garbage_over_limit[] =
+    "BoringSSL answers bad_record_mac (SOFT): tls_open_record in ssl/tls_record.cc refuses for its length "
+    "only "
+    "a record past SSL3_RT_MAX_ENCRYPTED_LENGTH, 2^14+320 bytes (include/openssl/ssl3.h), in both versions, "
+    "so "
+    "a TLS 1.3 record of 2^14+257 to 2^14+320 bytes is opened first and fails to decrypt. It does refuse.";
+
 static const char note_padding_over_limit[] =
     "Only the padding is past 2^14+1: RFC 8446 §5.4 bounds TLSInnerPlaintext, and §6.2 names record_overflow "
     "for a record decrypted to a TLSPlaintext of more than 2^14 bytes, which this one (4 bytes or a "
@@ -281,6 +288,39 @@ static void sizes(ctx *c) {
     gen_put_steps(g, &c->h, 0, c->h.shape->n_steps);
     sd_buf_appendf(&g->text, "send-raw application_data hex= fill=%u encrypted\n", over);
     gen_finish(g, "gen-protection");
+
+    /* Records that were never sealed (zeros), of a length the version
+     * allows and of one past it: the first fails to decrypt
+     * (bad_record_mac), the second must be refused for its length, before
+     * any attempt to decrypt it (RFC 8446 §5.2, RFC 5246 §6.2.3, §7.2.2).
+     * The one that fails to decrypt is 2^14+256 bytes in both versions:
+     * RFC 5246 allows TLS 1.2 up to 2^14+2048, but the model refuses a
+     * record past 2^14+256 for its length (wire/record.c: no suite in use
+     * expands more) and BoringSSL one past 2^14+320, so from 2^14+257 on
+     * they answer record_overflow where §7.2.2 names bad_record_mac. */
+    static const struct {
+        const char *detail, *what;
+        bool over;
+        requirement r;
+        const char *expect, *note;
+    } garbage[] = {
+        {"appdata.garbage-2e14-plus-256", "rejects a record of 2^14+256 bytes that does not decrypt", false,
+         R_RECORD_MAC, "alert bad_record_mac", NULL},
+        {"appdata.garbage-over-limit",
+         "rejects a record of 2^14+%u+1 bytes for its length, before decrypting it", true,
+         R_CIPHERTEXT_OVERFLOW, "alert record_overflow", note_garbage_over_limit},
+    };
+    for (size_t k = 0; k < sizeof garbage / sizeof garbage[0] && g->ok; k++) {
+        char what[160];
+        snprintf(what, sizeof what, garbage[k].what, c->h.v->ciphertext_expansion);
+        snprintf(title, sizeof title, "%s %s", gen_who(&c->h), what);
+        gen_begin(g, "gen-protection", &c->h, garbage[k].detail, title, garbage[k].r, garbage[k].expect,
+                  tls13 ? garbage[k].note : NULL, "protection, record, size");
+        gen_put_steps(g, &c->h, 0, c->h.shape->n_steps);
+        sd_buf_appendf(&g->text, "send-raw application_data hex= fill=%u\n",
+                       garbage[k].over ? over + 1 : MAX_PLAINTEXT + 256);
+        gen_finish(g, "gen-protection");
+    }
 }
 
 static void one_suite(gen *g, const gen_version *v, const suite_profile *suite, sd_role target) {
