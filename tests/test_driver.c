@@ -1575,13 +1575,31 @@ static void cbc_padding_mutation(void **state) {
         sd_buf_free(&cap.from_target);
         expect_outcome(text, cases[i].accepted ? SD_OUTCOME_COMPLETED : SD_OUTCOME_ALERT, SD_bad_record_mac);
     }
-    /* An AEAD suite's records have no padding: the deviation is not made. */
+    /* An AEAD suite's records have no padding: the deviation is not made,
+     * and a scenario that expects the stack to take it tested nothing
+     * (UNREACHED, not PASS); where it is made, PASS. */
     sd_scenario s;
     parse_text(TLS13_SERVER("alert bad_record_mac") "send Finished cbc-padding=11:0x0b\n", &s);
     sd_outcome o;
     run_with_groups(&s, &sd_target_model, NULL, 0, &o, NULL);
     assert_int_equal(o.kind, SD_OUTCOME_COMPLETED);
     assert_non_null(strstr(o.detail, "changed nothing"));
+    sd_scenario_free(&s);
+    char why[512];
+    parse_text(TLS13_SERVER("complete") "send Finished cbc-padding=11:11\nsend-appdata \"ping\"\n"
+                                        "expect-appdata \"ping\"\n",
+               &s);
+    run_with_groups(&s, &sd_target_model, NULL, 0, &o, NULL);
+    assert_int_equal(o.kind, SD_OUTCOME_COMPLETED);
+    assert_int_equal(sd_classify(&s, &o, why, sizeof why), SD_VERDICT_UNREACHED);
+    assert_non_null(strstr(why, "was not made"));
+    sd_scenario_free(&s);
+    parse_text(TLS12_CBC_SERVER("complete") "send Finished cbc-padding=11:11\nexpect-ccs\nexpect Finished\n"
+                                            "send-appdata \"ping\"\nexpect-appdata \"ping\"\n",
+               &s);
+    run_with_groups(&s, &sd_target_model, NULL, 0, &o, NULL);
+    assert_int_equal(o.kind, SD_OUTCOME_COMPLETED);
+    assert_int_equal(sd_classify(&s, &o, why, sizeof why), SD_VERDICT_PASS);
     sd_scenario_free(&s);
 }
 
