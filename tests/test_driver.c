@@ -1493,6 +1493,56 @@ static void record_flip_mutation(void **state) {
     sd_buf_free(&honest.from_target);
 }
 
+/* seq-skip=: the record goes out one sequence number late; the bytes
+ * differ from the honest run's from that record on (a new nonce), the
+ * length does not, and both stacks refuse it (RFC 8446 §5.3: the nonce is
+ * the sequence number XOR the IV; RFC 5246 §6.2.3.3: it is in the
+ * additional data). Without keys it is not made. */
+static void seq_skip_mutation(void **state) {
+    (void)state;
+    static const char *const texts[] = {
+        TLS13_SERVER("alert bad_record_mac") "send Finished seq-skip=1\n",
+        TLS13_SERVER("alert bad_record_mac") "send Finished\nsend-appdata \"ping\" seq-skip=3\n",
+        TLS12_CBC_SERVER("alert bad_record_mac") "send Finished seq-skip=1\n",
+        "id: t.t\ntitle: t\nrfc: RFC 5246\nrole: server\nversion: 1.2\nexpect: alert bad_record_mac\n"
+        "cipher-suite: TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256\n"
+        "send ClientHello\nexpect ServerHello\nexpect Certificate\nexpect ServerKeyExchange\n"
+        "expect ServerHelloDone\nsend ClientKeyExchange\nsend-ccs\nsend Finished seq-skip=1\n",
+    };
+    for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++)
+        expect_outcome(texts[i], SD_OUTCOME_ALERT, SD_bad_record_mac);
+    /* The GCM record's explicit nonce is the sequence number the driver
+     * used (RFC 5288 §3): one more than the honest run's. */
+    sd_outcome o;
+    capture honest, late;
+    run_captured("id: t.t\ntitle: t\nrfc: RFC 5246\nrole: server\nversion: 1.2\nexpect: complete\n"
+                 "cipher-suite: TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256\n"
+                 "send ClientHello\nexpect ServerHello\nexpect Certificate\nexpect ServerKeyExchange\n"
+                 "expect ServerHelloDone\nsend ClientKeyExchange\nsend-ccs\nsend Finished\n",
+                 &o, &honest);
+    run_captured(texts[3], &o, &late);
+    size_t lens[16];
+    size_t n = record_lengths(&honest.from_peer, lens, 16);
+    assert_int_equal(record_lengths(&late.from_peer, lens, 16), n);
+    sd_span h1, f1, h2, f2;
+    assert_true(nth_record(&honest.from_peer, n - 1, &h1, &f1));
+    assert_true(nth_record(&late.from_peer, n - 1, &h2, &f2));
+    assert_int_equal(f1.len, f2.len);
+    assert_int_equal(f1.data[7], 0);
+    assert_int_equal(f2.data[7], 1);
+    sd_buf_free(&honest.from_peer);
+    sd_buf_free(&honest.from_target);
+    sd_buf_free(&late.from_peer);
+    sd_buf_free(&late.from_target);
+    sd_scenario s;
+    parse_text("id: t.t\ntitle: t\nrfc: RFC 8446\nrole: server\nversion: 1.3\nexpect: alert bad_record_mac\n"
+               "send ClientHello seq-skip=1\nexpect ServerHello\n",
+               &s);
+    run_with_groups(&s, &sd_target_model, NULL, 0, &o, NULL);
+    assert_non_null(strstr(o.detail, "changed nothing"));
+    sd_scenario_free(&s);
+}
+
 /* inner-padding=: the record grows by the padding (TLSInnerPlaintext
  * zeros, RFC 8446 §5.4); up to 2^14+1 bytes of inner plaintext both
  * stacks take it, one more is record_overflow; the most the length field
@@ -1998,6 +2048,7 @@ int main(void) {
         cmocka_unit_test(empty_master_keys),
         cmocka_unit_test(record_flip_mutation),
         cmocka_unit_test(inner_padding_mutation),
+        cmocka_unit_test(seq_skip_mutation),
         cmocka_unit_test(cbc_padding_mutation),
         cmocka_unit_test(create_failures),
         cmocka_unit_test(stapling_follows_status_request),

@@ -808,7 +808,7 @@ static void protection_family_covers_suites_roles_and_records(void **state) {
                 char prefix[160];
                 snprintf(prefix, sizeof prefix, "%s.%s.gen-protection.%s.%s.", suites[k].version, roles[r],
                          suites[k].suite, records[at]);
-                size_t flips = 0, padding = 0, accepted = 0;
+                size_t flips = 0, padding = 0, accepted = 0, sequence = 0;
                 for (size_t i = 0; i < all.n; i++) {
                     const sd_scenario *s = &all.items[i];
                     if (strncmp(s->id, prefix, strlen(prefix)) != 0) continue;
@@ -838,7 +838,10 @@ static void protection_family_covers_suites_roles_and_records(void **state) {
                     assert_int_equal(a->n_mutations, 1);
                     sd_mutation_kind kind = a->mutations[0].kind;
                     assert_true(sd_mutation_on_records(kind));
-                    if (kind == SD_MUT_RECORD_FLIP) {
+                    if (kind == SD_MUT_SEQ_SKIP) {
+                        sequence++;
+                        assert_int_equal(s->expect_alert, SD_bad_record_mac);
+                    } else if (kind == SD_MUT_RECORD_FLIP) {
                         flips++;
                         assert_int_equal(s->expect, SD_EXPECT_ALERT);
                         assert_int_equal(s->expect_alert, SD_bad_record_mac);
@@ -857,6 +860,7 @@ static void protection_family_covers_suites_roles_and_records(void **state) {
                                     : (suites[k].version[4] == '2' && suites[k].id != 0xcca9) ? 6
                                                                                               : 4;
                 if (flips != want_flips) fail_msg("%s: %zu flips, want %zu", prefix, flips, want_flips);
+                if (sequence != 1) fail_msg("%s: %zu records sent late, want 1", prefix, sequence);
                 if (padding == 0 && (suites[k].cbc || suites[k].version[4] == '3'))
                     fail_msg("%s: no padding cases", prefix);
                 if ((suites[k].cbc || suites[k].version[4] == '3') && accepted < 2)

@@ -78,7 +78,7 @@ static const char every_v2_feature[] =
     "send-raw 23 0102 fill=18688\n"
     "send Finished record-flip=-1:0x01 cbc-padding=255:0x00 inner-padding=16384\n"
     "send-appdata \"ping\" record-flip=first:0x80 cbc-padding=0:0xff inner-padding=0 plaintext\n"
-    "send-appdata hex= inner-padding=16777215\n";
+    "send-appdata hex= inner-padding=16777215 seq-skip=255\n";
 
 /* The setup the tests write where a trace needs one. */
 static const sd_fuzz_setup test_setup = {.role = SD_ROLE_SERVER, .version = 0x0303};
@@ -327,7 +327,7 @@ static void test_rejects(void **state) {
     expect_reject((const uint8_t *)"SDT\x02\x89\x00", 6, "unknown action kind 137");
     expect_reject((const uint8_t *)"SDT\x01\x00\x01\x01\x0b", 8,
                   "mutation kind 11 needs binary trace version 2");
-    expect_reject((const uint8_t *)"SDT\x02\x00\x01\x01\x22", 8, "unknown mutation kind 34");
+    expect_reject((const uint8_t *)"SDT\x02\x00\x01\x01\x23", 8, "unknown mutation kind 35");
     /* session-id: a length its one-byte prefix cannot say; flip-ext cut
      * short after its extension type and after its offset */
     {
@@ -671,6 +671,7 @@ static const struct {
     {SD_MUT_RECORD_FLIP, "record-flip", SD_MUT_ARG_FLIP, 2},
     {SD_MUT_CBC_PADDING, "cbc-padding", SD_MUT_ARG_U8_PAIR, 2},
     {SD_MUT_INNER_PADDING, "inner-padding", SD_MUT_ARG_U24, 2},
+    {SD_MUT_SEQ_SKIP, "seq-skip", SD_MUT_ARG_U8, 2},
 };
 #define N_HISTORICAL (sizeof historical / sizeof historical[0])
 

@@ -445,6 +445,15 @@ static void check_for_refusal(driver *d) {
 static void send_records(driver *d, const sd_action *a, uint8_t type, sd_span content, bool plaintext,
                          size_t max_fragment) {
     size_t records_from = d->rl.out.len;
+    /* seq-skip: the records go out under later sequence numbers, as if
+     * records in between were lost; only protected records have one that
+     * counts (RFC 8446 §5.3, RFC 5246 §6.1). */
+    const sd_mutation *skip = driver_find_mutation(a, SD_MUT_SEQ_SKIP);
+    if (skip && (!d->rl.write.active || plaintext || skip->value == 0 ||
+                 d->rl.write.seq > UINT64_MAX - 1 - (uint64_t)skip->value))
+        d->deviation_not_made = true;
+    else if (skip)
+        d->rl.write.seq += (uint64_t)skip->value;
     bool padded = driver_send_records(d, a, type, content, plaintext, max_fragment);
     if (!padded &&
         (driver_find_mutation(a, SD_MUT_INNER_PADDING) || driver_find_mutation(a, SD_MUT_CBC_PADDING)))

@@ -87,7 +87,7 @@
  *     mutation = kind:u8 fields            (kind = sd_mutation_kind; a kind needs the binary
  *                                           version of its row in SD_MUTATIONS, trace.h: 1 for
  *                                           body .. split, 2 for dup-ext .. random, add-suite
- *                                           and record-flip .. inner-padding, 4 for
+ *                                           and record-flip .. seq-skip, 4 for
  *                                           psk-not-last .. psk-identities, early-data, replay)
  *       fields by the kind's argument shape (sd_mutation_arg):
  *       NONE            (nothing)

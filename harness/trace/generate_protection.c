@@ -124,6 +124,13 @@ static void flips(ctx *c, record_at at) {
     bool tls12 = c->h.v->ccs_is_step;
     const char *tags = "protection, record, bitflip";
     char mutation[64], what[160];
+    /* The sequence number is no byte of the record but goes into its
+     * nonce (RFC 8446 §5.3) or additional data and MAC (RFC 5246
+     * §6.2.3.3, §6.2.3.1): a record sent one number late, as after a lost
+     * one, does not open either. */
+    put_case(c, at, "sequence-number-skipped",
+             "sent under the next sequence number, as if one record were lost", "seq-skip=1", R_RECORD_MAC,
+             "alert bad_record_mac", "protection, record, sequence");
     if (c->suite->kind == BULK_CBC) {
         /* GenericBlockCipher: IV (16) || E(content || MAC || padding ||
          * padding_length). Flipping byte k of the fragment flips plaintext

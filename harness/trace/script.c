@@ -1029,7 +1029,7 @@ static bool parse_action(parser *p, char *line) {
             return false;
         if (!parse_data(p, a, verb, &tok[1])) return false;
         /* The record-level mutations (record-flip=, cbc-padding=,
-         * inner-padding=), then the flags. */
+         * inner-padding=, seq-skip=), then the flags. */
         size_t from = 2;
         for (; from < n && !tok[from].quoted && strcmp(tok[from].s, "plaintext") != 0 &&
                strcmp(tok[from].s, "encrypted") != 0;
@@ -1037,8 +1037,8 @@ static bool parse_action(parser *p, char *line) {
             if (!parse_mutation(p, a, &tok[from])) return false;
             if (!sd_mutation_on_records(a->mutations[a->n_mutations - 1].kind))
                 return fail(p,
-                            "send-appdata: %s is not a record mutation (expected record-flip=, cbc-padding= "
-                            "or inner-padding=)",
+                            "send-appdata: %s is not a record mutation (expected record-flip=, cbc-padding=, "
+                            "inner-padding= or seq-skip=)",
                             sd_mutation_info_of(a->mutations[a->n_mutations - 1].kind)->name);
         }
         return parse_flags(p, a, verb, tok, from, n);

@@ -76,7 +76,8 @@ bool sd_mutation_from_name(const char *name, size_t len, sd_mutation_kind *out) 
 }
 
 bool sd_mutation_on_records(sd_mutation_kind kind) {
-    return kind == SD_MUT_RECORD_FLIP || kind == SD_MUT_CBC_PADDING || kind == SD_MUT_INNER_PADDING;
+    return kind == SD_MUT_RECORD_FLIP || kind == SD_MUT_CBC_PADDING || kind == SD_MUT_INNER_PADDING ||
+           kind == SD_MUT_SEQ_SKIP;
 }
 
 /* Largest values a mutation may carry: bodies and handshake lengths are

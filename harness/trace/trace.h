@@ -168,7 +168,11 @@ typedef enum {
     X(CBC_PADDING, "cbc-padding", SD_MUT_ARG_U8_PAIR, 2)                                                    \
     /* Record-level, TLS 1.3: `value` zero bytes after each record's inner content type                     \
      * (RFC 8446 §5.4), as many as the record's 16-bit length allows */                                     \
-    X(INNER_PADDING, "inner-padding", SD_MUT_ARG_U24, 2)
+    X(INNER_PADDING, "inner-padding", SD_MUT_ARG_U24, 2)                                                   \
+    /* Record-level: the action's records go out under write sequence numbers `value`                      \
+     * higher than the honest ones (RFC 8446 §5.3 nonce, RFC 5246 §6.2.3.3 additional data                  \
+     * and §6.2.3.1 MAC), and the connection goes on from there */                                          \
+    X(SEQ_SKIP, "seq-skip", SD_MUT_ARG_U8, 2)
 // clang-format on
 
 #define SD_MUT_ENUM_ENTRY(kind, name, arg, version) SD_MUT_##kind,
@@ -194,7 +198,7 @@ const sd_mutation_info *sd_mutation_info_of(sd_mutation_kind kind);
 bool sd_mutation_from_name(const char *name, size_t len, sd_mutation_kind *out);
 
 /* The mutations that act on the records a message goes in rather than on
- * the message (record-flip, cbc-padding, inner-padding): the only ones
+ * the message (record-flip, cbc-padding, inner-padding, seq-skip): the only ones
  * send-appdata takes besides send and renegotiate. */
 bool sd_mutation_on_records(sd_mutation_kind kind);
 

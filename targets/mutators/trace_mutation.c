@@ -303,6 +303,11 @@ static void random_mutation_of(rng *r, sd_mutation *m, sd_mutation_kind kind, bo
         m->value = 1 + below(r, 64);
         break;
     case SD_MUT_ARG_U8:
+        if (m->kind == SD_MUT_SEQ_SKIP) {
+            /* A record or two lost, now and then many. */
+            m->value = below(r, 4) == 0 ? below(r, 256) : 1 + below(r, 2);
+            break;
+        }
         /* A PSK offer's counts and binder length: around the honest one
          * identity and the hash lengths (32, 48), now and then any. */
         m->value = below(r, 4) == 0 ? below(r, 256) : (long)(below(r, 3) + (below(r, 2) ? 31 : 0));
@@ -388,8 +393,9 @@ static void random_action(rng *r, sd_action *a, bool tls12_trace) {
          * (trace.h sd_mutation_on_records). */
         if (a->kind == SD_ACT_SEND_APPDATA && below(r, 4) == 0) {
             static const sd_mutation_kind on_records[] = {SD_MUT_RECORD_FLIP, SD_MUT_CBC_PADDING,
-                                                          SD_MUT_INNER_PADDING};
-            random_mutation_of(r, &a->mutations[a->n_mutations++], on_records[below(r, 3)], tls12_trace);
+                                                          SD_MUT_INNER_PADDING, SD_MUT_SEQ_SKIP};
+            random_mutation_of(r, &a->mutations[a->n_mutations++],
+                               on_records[below(r, sizeof on_records / sizeof on_records[0])], tls12_trace);
         }
         break;
     default:
