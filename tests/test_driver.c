@@ -1422,6 +1422,237 @@ static void empty_master_keys(void **state) {
     sd_buf_free(&cap.from_target);
 }
 
+/* The records the driver sent, as their fragments' lengths; *n of them. */
+static size_t record_lengths(const sd_buf *b, size_t *lens, size_t cap) {
+    sd_span h, f;
+    size_t n = 0;
+    while (n < cap && nth_record(b, n, &h, &f)) lens[n++] = f.len;
+    return n;
+}
+
+/* Runs text on the model with a capture; the outcome, and the peer's
+ * bytes in *cap (the caller frees them). */
+static void run_captured(const char *text, sd_outcome *o, capture *cap) {
+    sd_buf_init(&cap->from_peer);
+    sd_buf_init(&cap->from_target);
+    run_text(text, &sd_target_model, o, cap);
+}
+
+#define TLS13_SERVER(expect)                                                                 \
+    "id: t.t\ntitle: t\nrfc: RFC 8446\nrole: server\nversion: 1.3\nexpect: " expect "\n"     \
+    "send ClientHello\nexpect ServerHello\nexpect EncryptedExtensions\nexpect Certificate\n" \
+    "expect CertificateVerify\nexpect Finished\n"
+#define TLS12_CBC_SERVER(expect)                                                           \
+    "id: t.t\ntitle: t\nrfc: RFC 5246\nrole: server\nversion: 1.2\nexpect: " expect "\n"   \
+    "cipher-suite: TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA\n"                                 \
+    "send ClientHello\nexpect ServerHello\nexpect Certificate\nexpect ServerKeyExchange\n" \
+    "expect ServerHelloDone\nsend ClientKeyExchange\nsend-ccs\n"
+
+/* record-flip=: the driver's bytes are the honest run's (same seed) but
+ * for one bit of the Finished record's fragment at the offset named, and
+ * both stacks refuse the record (RFC 8446 §5.2: bad_record_mac). */
+static void record_flip_mutation(void **state) {
+    (void)state;
+    static const struct {
+        const char *flip;
+        long at; /* from the fragment's start, or from its end when < 0 */
+        uint8_t mask;
+    } flips[] = {{"record-flip=-1:0x01", -1, 0x01},
+                 {"record-flip=first:0x80", 0, 0x80},
+                 {"record-flip=-16:0x10", -16, 0x10},
+                 {"record-flip=-17:0x04", -17, 0x04}};
+    sd_outcome honest_o;
+    capture honest;
+    run_captured(TLS13_SERVER("complete") "send Finished\n", &honest_o, &honest);
+    assert_int_equal(honest_o.kind, SD_OUTCOME_COMPLETED);
+    size_t lens[16];
+    size_t n = record_lengths(&honest.from_peer, lens, 16);
+    assert_true(n >= 2);
+    sd_span fin_h, fin;
+    assert_true(nth_record(&honest.from_peer, n - 1, &fin_h, &fin));
+    size_t fin_at = (size_t)(fin.data - honest.from_peer.data);
+    for (size_t i = 0; i < sizeof flips / sizeof flips[0]; i++) {
+        char text[1024];
+        snprintf(text, sizeof text, TLS13_SERVER("alert bad_record_mac") "send Finished %s\n", flips[i].flip);
+        sd_outcome o;
+        capture cap;
+        run_captured(text, &o, &cap);
+        assert_int_equal(o.kind, SD_OUTCOME_ALERT);
+        assert_int_equal(o.alert, SD_bad_record_mac);
+        assert_int_equal(cap.from_peer.len, honest.from_peer.len);
+        size_t at = fin_at + (size_t)(flips[i].at < 0 ? (long)fin.len + flips[i].at : flips[i].at);
+        for (size_t k = 0; k < cap.from_peer.len; k++)
+            if ((cap.from_peer.data[k] ^ honest.from_peer.data[k]) != (k == at ? flips[i].mask : 0))
+                fail_msg("%s: byte %zu differs from the honest run's by %02x", flips[i].flip, k,
+                         cap.from_peer.data[k] ^ honest.from_peer.data[k]);
+        sd_buf_free(&cap.from_peer);
+        sd_buf_free(&cap.from_target);
+        expect_outcome(text, SD_OUTCOME_ALERT, SD_bad_record_mac);
+    }
+    sd_buf_free(&honest.from_peer);
+    sd_buf_free(&honest.from_target);
+}
+
+/* seq-skip=: the record goes out one sequence number late; the bytes
+ * differ from the honest run's from that record on (a new nonce), the
+ * length does not, and both stacks refuse it (RFC 8446 §5.3: the nonce is
+ * the sequence number XOR the IV; RFC 5246 §6.2.3.3: it is in the
+ * additional data). Without keys it is not made. */
+static void seq_skip_mutation(void **state) {
+    (void)state;
+    static const char *const texts[] = {
+        TLS13_SERVER("alert bad_record_mac") "send Finished seq-skip=1\n",
+        TLS13_SERVER("alert bad_record_mac") "send Finished\nsend-appdata \"ping\" seq-skip=3\n",
+        TLS12_CBC_SERVER("alert bad_record_mac") "send Finished seq-skip=1\n",
+        "id: t.t\ntitle: t\nrfc: RFC 5246\nrole: server\nversion: 1.2\nexpect: alert bad_record_mac\n"
+        "cipher-suite: TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256\n"
+        "send ClientHello\nexpect ServerHello\nexpect Certificate\nexpect ServerKeyExchange\n"
+        "expect ServerHelloDone\nsend ClientKeyExchange\nsend-ccs\nsend Finished seq-skip=1\n",
+    };
+    for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++)
+        expect_outcome(texts[i], SD_OUTCOME_ALERT, SD_bad_record_mac);
+    /* The GCM record's explicit nonce is the sequence number the driver
+     * used (RFC 5288 §3): one more than the honest run's. */
+    sd_outcome o;
+    capture honest, late;
+    run_captured("id: t.t\ntitle: t\nrfc: RFC 5246\nrole: server\nversion: 1.2\nexpect: complete\n"
+                 "cipher-suite: TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256\n"
+                 "send ClientHello\nexpect ServerHello\nexpect Certificate\nexpect ServerKeyExchange\n"
+                 "expect ServerHelloDone\nsend ClientKeyExchange\nsend-ccs\nsend Finished\n",
+                 &o, &honest);
+    run_captured(texts[3], &o, &late);
+    size_t lens[16];
+    size_t n = record_lengths(&honest.from_peer, lens, 16);
+    assert_int_equal(record_lengths(&late.from_peer, lens, 16), n);
+    sd_span h1, f1, h2, f2;
+    assert_true(nth_record(&honest.from_peer, n - 1, &h1, &f1));
+    assert_true(nth_record(&late.from_peer, n - 1, &h2, &f2));
+    assert_int_equal(f1.len, f2.len);
+    assert_int_equal(f1.data[7], 0);
+    assert_int_equal(f2.data[7], 1);
+    sd_buf_free(&honest.from_peer);
+    sd_buf_free(&honest.from_target);
+    sd_buf_free(&late.from_peer);
+    sd_buf_free(&late.from_target);
+    sd_scenario s;
+    parse_text("id: t.t\ntitle: t\nrfc: RFC 8446\nrole: server\nversion: 1.3\nexpect: alert bad_record_mac\n"
+               "send ClientHello seq-skip=1\nexpect ServerHello\n",
+               &s);
+    run_with_groups(&s, &sd_target_model, NULL, 0, &o, NULL);
+    assert_non_null(strstr(o.detail, "changed nothing"));
+    sd_scenario_free(&s);
+}
+
+/* inner-padding=: the record grows by the padding (TLSInnerPlaintext
+ * zeros, RFC 8446 §5.4); up to 2^14+1 bytes of inner plaintext both
+ * stacks take it, one more is record_overflow; the most the length field
+ * holds is sent as such. */
+static void inner_padding_mutation(void **state) {
+    (void)state;
+    static const struct {
+        long padding;
+        size_t record_len; /* "ping", type, padding, 16-byte tag */
+        sd_outcome_kind kind;
+    } cases[] = {{0, 21, SD_OUTCOME_COMPLETED},
+                 {100, 121, SD_OUTCOME_COMPLETED},
+                 {16380, 16401, SD_OUTCOME_COMPLETED},
+                 {16381, 16402, SD_OUTCOME_ALERT},
+                 {16777215, 0xffff, SD_OUTCOME_ALERT}};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char text[1024];
+        bool ok = cases[i].kind == SD_OUTCOME_COMPLETED;
+        snprintf(text, sizeof text,
+                 TLS13_SERVER("%s") "send Finished\nsend-appdata \"ping\" inner-padding=%ld\n%s",
+                 ok ? "complete" : "alert record_overflow", cases[i].padding,
+                 ok ? "expect-appdata \"ping\"\n" : "");
+        sd_outcome o;
+        capture cap;
+        run_captured(text, &o, &cap);
+        size_t lens[16];
+        size_t n = record_lengths(&cap.from_peer, lens, 16);
+        assert_true(n >= 1);
+        assert_int_equal(lens[n - 1], cases[i].record_len);
+        sd_buf_free(&cap.from_peer);
+        sd_buf_free(&cap.from_target);
+        expect_outcome(text, cases[i].kind, SD_record_overflow);
+    }
+    /* Padding of a TLS 1.2 record's is no deviation: not made, not reached. */
+    sd_scenario s;
+    parse_text(TLS12_CBC_SERVER("alert bad_record_mac") "send Finished inner-padding=5\n", &s);
+    sd_outcome o;
+    run_with_groups(&s, &sd_target_model, NULL, 0, &o, NULL);
+    assert_non_null(strstr(o.detail, "changed nothing"));
+    sd_scenario_free(&s);
+}
+
+/* cbc-padding=<length>:<byte>: the padding's size in the record (16-byte
+ * IV, "ping", 20-byte MAC, padding and its length byte), and whether the
+ * stacks take it (RFC 5246 §6.2.3.2: any honest length up to 255; every
+ * other is bad_record_mac). */
+static void cbc_padding_mutation(void **state) {
+    (void)state;
+    static const struct {
+        const char *padding;
+        size_t record_len;
+        bool accepted;
+    } cases[] = {
+        {"7:7", 48, true},      /* the fewest, honest */
+        {"23:0x17", 64, true},  /* a block more, honest */
+        {"247:247", 288, true}, /* the most "ping" allows */
+        {"7:0x06", 48, false},  /* wrong content */
+        {"23:0x00", 64, false}, /* wrong content, longer */
+        {"8:8", 48, false},     /* padding_length one more than the padding */
+        {"6:6", 48, false},     /* one fewer */
+        {"255:255", 48, false}, /* longer than the record */
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char text[1024];
+        snprintf(text, sizeof text,
+                 TLS12_CBC_SERVER("%s") "send Finished\nexpect-ccs\nexpect Finished\nsend-appdata \"ping\" "
+                                        "cbc-padding=%s\n%s",
+                 cases[i].accepted ? "complete" : "alert bad_record_mac", cases[i].padding,
+                 cases[i].accepted ? "expect-appdata \"ping\"\n" : "");
+        sd_outcome o;
+        capture cap;
+        run_captured(text, &o, &cap);
+        size_t lens[16];
+        size_t n = record_lengths(&cap.from_peer, lens, 16);
+        assert_true(n >= 1);
+        if (lens[n - 1] != cases[i].record_len)
+            fail_msg("cbc-padding=%s: a record of %zu bytes, want %zu", cases[i].padding, lens[n - 1],
+                     cases[i].record_len);
+        sd_buf_free(&cap.from_peer);
+        sd_buf_free(&cap.from_target);
+        expect_outcome(text, cases[i].accepted ? SD_OUTCOME_COMPLETED : SD_OUTCOME_ALERT, SD_bad_record_mac);
+    }
+    /* An AEAD suite's records have no padding: the deviation is not made,
+     * and a scenario that expects the stack to take it tested nothing
+     * (UNREACHED, not PASS); where it is made, PASS. */
+    sd_scenario s;
+    parse_text(TLS13_SERVER("alert bad_record_mac") "send Finished cbc-padding=11:0x0b\n", &s);
+    sd_outcome o;
+    run_with_groups(&s, &sd_target_model, NULL, 0, &o, NULL);
+    assert_int_equal(o.kind, SD_OUTCOME_COMPLETED);
+    assert_non_null(strstr(o.detail, "changed nothing"));
+    sd_scenario_free(&s);
+    char why[512];
+    parse_text(TLS13_SERVER("complete") "send Finished cbc-padding=11:11\nsend-appdata \"ping\"\n"
+                                        "expect-appdata \"ping\"\n",
+               &s);
+    run_with_groups(&s, &sd_target_model, NULL, 0, &o, NULL);
+    assert_int_equal(o.kind, SD_OUTCOME_COMPLETED);
+    assert_int_equal(sd_classify(&s, &o, why, sizeof why), SD_VERDICT_UNREACHED);
+    assert_non_null(strstr(why, "was not made"));
+    sd_scenario_free(&s);
+    parse_text(TLS12_CBC_SERVER("complete") "send Finished cbc-padding=11:11\nexpect-ccs\nexpect Finished\n"
+                                            "send-appdata \"ping\"\nexpect-appdata \"ping\"\n",
+               &s);
+    run_with_groups(&s, &sd_target_model, NULL, 0, &o, NULL);
+    assert_int_equal(o.kind, SD_OUTCOME_COMPLETED);
+    assert_int_equal(sd_classify(&s, &o, why, sizeof why), SD_VERDICT_PASS);
+    sd_scenario_free(&s);
+}
+
 /* The script forms of the new actions print and parse back. */
 static void new_actions_round_trip(void **state) {
     (void)state;
@@ -1815,6 +2046,10 @@ int main(void) {
         cmocka_unit_test(point_and_signature_mutations),
         cmocka_unit_test(renegotiate_action),
         cmocka_unit_test(empty_master_keys),
+        cmocka_unit_test(record_flip_mutation),
+        cmocka_unit_test(inner_padding_mutation),
+        cmocka_unit_test(seq_skip_mutation),
+        cmocka_unit_test(cbc_padding_mutation),
         cmocka_unit_test(create_failures),
         cmocka_unit_test(stapling_follows_status_request),
         cmocka_unit_test(stapling_a_missing_file),

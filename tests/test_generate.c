@@ -199,7 +199,10 @@ static void hrr_profiles_cover_both_roles(void **state) {
             for (size_t p = 0; p < 2; p++)
                 if (strstr(s->id, profiles[p])) count[p][s->role == SD_ROLE_SERVER]++;
         }
-        bool certificate = strcmp(family, "gen-certificate") == 0, alert = strcmp(family, "gen-alert") == 0;
+        /* gen-certificate and gen-protection run over credentials and
+         * suites: what they check does not depend on the retry. */
+        bool certificate = strcmp(family, "gen-certificate") == 0 || strcmp(family, "gen-protection") == 0,
+             alert = strcmp(family, "gen-alert") == 0;
         for (size_t p = 0; p < 2; p++)
             for (size_t r = 0; r < 2; r++) {
                 bool want = !certificate && !(alert && p == 1);
@@ -297,9 +300,11 @@ static void tls12_families_cover_roles_and_key_exchanges(void **state) {
         assert_true(client > 0);
         /* gen-alert runs over one profile and leaves it out of its ids;
          * gen-certificate runs over the credentials instead (the driver
-         * picks the suite that fits each). */
+         * picks the suite that fits each), gen-protection over the suites
+         * with ECDHE-ECDSA. */
         if (strcmp(sd_generated_families[f].name, "gen-alert") != 0 &&
-            strcmp(sd_generated_families[f].name, "gen-certificate") != 0)
+            strcmp(sd_generated_families[f].name, "gen-certificate") != 0 &&
+            strcmp(sd_generated_families[f].name, "gen-protection") != 0)
             for (size_t p = 0; p < 5; p++) {
                 if (per_profile[p] == 0)
                     fprintf(stderr, "%s: no %s\n", sd_generated_families[f].name, profiles[p]);
@@ -771,6 +776,114 @@ static void resumption_cases_follow_the_rfc_figures(void **state) {
     sd_generated_free(&all);
 }
 
+/* gen-protection: in both versions and roles, every suite the model has
+ * (docs/model.md), and in each the driver's Finished record and an
+ * application data record after the handshake. The step under test is the
+ * tampered record: the deviation is the record-level mutation (trace.h),
+ * and everything before it is honest. A bit flipped anywhere in a
+ * protected record, and a CBC padding that is not the RFC's, are
+ * bad_record_mac (RFC 8446 §5.2, RFC 5246 §6.2.3.2); padding within the
+ * limits is accepted. */
+static void protection_family_covers_suites_roles_and_records(void **state) {
+    (void)state;
+    sd_generated all;
+    char err[4096] = "";
+    if (!sd_generate_all(&all, err, sizeof err)) fail_msg("%s", err);
+    static const struct {
+        const char *version, *suite;
+        uint16_t id;
+        bool cbc;
+    } suites[] = {
+        {"tls13", "aes-128-gcm", 0x1301, false},       {"tls13", "aes-256-gcm", 0x1302, false},
+        {"tls13", "chacha20-poly1305", 0x1303, false}, {"tls12", "aes-128-gcm", 0xc02b, false},
+        {"tls12", "aes-256-gcm", 0xc02c, false},       {"tls12", "chacha20-poly1305", 0xcca9, false},
+        {"tls12", "aes-128-cbc-sha", 0xc009, true},
+    };
+    static const char *const roles[] = {"server", "client"};
+    static const char *const records[] = {"finished", "appdata"};
+    size_t total = 0;
+    for (size_t k = 0; k < sizeof suites / sizeof suites[0]; k++)
+        for (size_t r = 0; r < 2; r++)
+            for (size_t at = 0; at < 2; at++) {
+                char prefix[160];
+                snprintf(prefix, sizeof prefix, "%s.%s.gen-protection.%s.%s.", suites[k].version, roles[r],
+                         suites[k].suite, records[at]);
+                size_t flips = 0, padding = 0, accepted = 0, sequence = 0;
+                for (size_t i = 0; i < all.n; i++) {
+                    const sd_scenario *s = &all.items[i];
+                    if (strncmp(s->id, prefix, strlen(prefix)) != 0) continue;
+                    total++;
+                    assert_true(has_tag(s, "gen-protection"));
+                    assert_int_equal(s->cipher_suite, suites[k].id);
+                    int step = sd_scenario_step_under_test(s);
+                    const sd_action *a = NULL;
+                    if (s->expect != SD_EXPECT_COMPLETE) {
+                        assert_true(step >= 0);
+                        a = &s->trace.actions[step];
+                    } else {
+                        accepted++;
+                        /* Nothing but the record deviates, and data goes
+                         * both ways after it. */
+                        assert_int_equal(s->trace.actions[s->trace.n_actions - 1].kind,
+                                         SD_ACT_EXPECT_APPDATA);
+                        step = sd_scenario_first_deviation(s);
+                        if (step >= 0) a = &s->trace.actions[step];
+                    }
+                    if (!a) fail_msg("%s: no deviation", s->id);
+                    /* The first deviation is the record itself. */
+                    assert_int_equal(sd_scenario_first_deviation(s), step);
+                    if (a->kind == SD_ACT_SEND_RAW) continue; /* the size cases */
+                    assert_int_equal(a->kind, at == 0 ? SD_ACT_SEND : SD_ACT_SEND_APPDATA);
+                    if (at == 0) assert_int_equal(a->msg_type, SD_Finished);
+                    assert_int_equal(a->n_mutations, 1);
+                    sd_mutation_kind kind = a->mutations[0].kind;
+                    assert_true(sd_mutation_on_records(kind));
+                    if (kind == SD_MUT_SEQ_SKIP) {
+                        sequence++;
+                        assert_int_equal(s->expect_alert, SD_bad_record_mac);
+                    } else if (kind == SD_MUT_RECORD_FLIP) {
+                        flips++;
+                        assert_int_equal(s->expect, SD_EXPECT_ALERT);
+                        assert_int_equal(s->expect_alert, SD_bad_record_mac);
+                    } else {
+                        padding++;
+                        /* CBC padding in CBC suites only, inner padding in
+                         * TLS 1.3 only. */
+                        assert_int_equal(kind == SD_MUT_CBC_PADDING, suites[k].cbc);
+                        assert_int_equal(kind == SD_MUT_INNER_PADDING, suites[k].version[4] == '3');
+                    }
+                }
+                /* TLS 1.3: ciphertext, inner type, two of the tag; TLS 1.2
+                 * GCM two of the explicit nonce more; CBC: IV, MAC, padding
+                 * length, last block. */
+                size_t want_flips = suites[k].cbc                                             ? 4
+                                    : (suites[k].version[4] == '2' && suites[k].id != 0xcca9) ? 6
+                                                                                              : 4;
+                if (flips != want_flips) fail_msg("%s: %zu flips, want %zu", prefix, flips, want_flips);
+                if (sequence != 1) fail_msg("%s: %zu records sent late, want 1", prefix, sequence);
+                if (padding == 0 && (suites[k].cbc || suites[k].version[4] == '3'))
+                    fail_msg("%s: no padding cases", prefix);
+                if ((suites[k].cbc || suites[k].version[4] == '3') && accepted < 2)
+                    fail_msg("%s: %zu accepted", prefix, accepted);
+            }
+    assert_true(total >= 200);
+    static const char *const known[] = {
+        "tls13.server.gen-protection.aes-128-gcm.finished.tag-last",
+        "tls13.client.gen-protection.chacha20-poly1305.appdata.inner-padding-over-limit",
+        "tls13.server.gen-protection.aes-256-gcm.appdata.all-zeros",
+        "tls12.server.gen-protection.aes-128-gcm.finished.explicit-nonce-first",
+        "tls12.client.gen-protection.aes-128-cbc-sha.finished.padding-wrong-bytes",
+        "tls12.server.gen-protection.aes-128-cbc-sha.appdata.padding-longest",
+        "tls12.client.gen-protection.chacha20-poly1305.appdata.size-2e14",
+    };
+    for (size_t k = 0; k < sizeof known / sizeof known[0]; k++) {
+        bool found = false;
+        for (size_t i = 0; i < all.n && !found; i++) found = strcmp(all.items[i].id, known[k]) == 0;
+        if (!found) fail_msg("missing %s", known[k]);
+    }
+    sd_generated_free(&all);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(families_are_big_and_cover_both_roles),
@@ -789,6 +902,7 @@ int main(void) {
         cmocka_unit_test(tls12_alert_cases_follow_the_level),
         cmocka_unit_test(tls12_finished_cases),
         cmocka_unit_test(certificate_family_covers_the_pki),
+        cmocka_unit_test(protection_family_covers_suites_roles_and_records),
     };
     if (setup(NULL) != 0) return 1;
     int failed = cmocka_run_group_tests(tests, NULL, NULL);

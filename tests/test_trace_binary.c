@@ -75,7 +75,10 @@ static const char every_v2_feature[] =
     "renegotiate drop-ext=signature_algorithms add-ext=signature_algorithms_cert:00020403\n"
     "renegotiate\n"
     "send-raw handshake hex= fill=16385 encrypted\n"
-    "send-raw 23 0102 fill=18688\n";
+    "send-raw 23 0102 fill=18688\n"
+    "send Finished record-flip=-1:0x01 cbc-padding=255:0x00 inner-padding=16384\n"
+    "send-appdata \"ping\" record-flip=first:0x80 cbc-padding=0:0xff inner-padding=0 plaintext\n"
+    "send-appdata hex= inner-padding=16777215 seq-skip=255\n";
 
 /* The setup the tests write where a trace needs one. */
 static const sd_fuzz_setup test_setup = {.role = SD_ROLE_SERVER, .version = 0x0303};
@@ -324,7 +327,7 @@ static void test_rejects(void **state) {
     expect_reject((const uint8_t *)"SDT\x02\x89\x00", 6, "unknown action kind 137");
     expect_reject((const uint8_t *)"SDT\x01\x00\x01\x01\x0b", 8,
                   "mutation kind 11 needs binary trace version 2");
-    expect_reject((const uint8_t *)"SDT\x02\x00\x01\x01\x1f", 8, "unknown mutation kind 31");
+    expect_reject((const uint8_t *)"SDT\x02\x00\x01\x01\x23", 8, "unknown mutation kind 35");
     /* session-id: a length its one-byte prefix cannot say; flip-ext cut
      * short after its extension type and after its offset */
     {
@@ -399,6 +402,70 @@ static void test_layout_random(void **state) {
         uint8_t long_random[7 + 33] = {'S', 'D', 'T', 2, 0x45, 2, 33};
         expect_reject(long_random, sizeof long_random, "random= of 33 bytes (1-32)");
     }
+}
+
+/* send-appdata with record-level mutations (version 2): flag bit 4, then
+ * after the data a count and the mutations; a send-appdata without any
+ * keeps its version 1 bytes, and only record mutations go there. */
+static void test_layout_appdata_mutations(void **state) {
+    (void)state;
+    sd_trace t;
+    parse_script(
+        "send-appdata \"pi\" record-flip=-1:0x01 cbc-padding=11:0x0b plaintext\nsend-appdata \"pi\"\n", &t);
+    sd_buf b;
+    sd_buf_init(&b);
+    char err[200];
+    assert_true(sd_trace_encode(&t, &b, err, sizeof err));
+    static const uint8_t want[] = {'S', 'D', 'T', 2,
+                                   /* send-appdata: flags plaintext | mutations, "pi", two mutations:
+                                    * record-flip (kind 31) offset -1 (zigzag 1) mask 01, cbc-padding
+                                    * (kind 32) 11 and 0x0b */
+                                   3, 0x11, 2, 'p', 'i', 2, 31, 1, 0x01, 32, 11, 0x0b,
+                                   /* send-appdata "pi": no mutations */
+                                   3, 0x00, 2, 'p', 'i'};
+    assert_int_equal(b.len, sizeof want);
+    assert_memory_equal(b.data, want, sizeof want);
+    sd_trace back;
+    assert_true(sd_trace_decode(b.data, b.len, &back, err, sizeof err));
+    assert_true(sd_trace_equal(&t, &back));
+    sd_trace_free(&back);
+    sd_buf_free(&b);
+    sd_trace_free(&t);
+
+    /* Without mutations the same action is version 1, as before. */
+    parse_script("send-appdata \"pi\"\n", &t);
+    sd_buf_init(&b);
+    assert_true(sd_trace_encode(&t, &b, err, sizeof err));
+    assert_int_equal(b.data[3], 1);
+    sd_buf_free(&b);
+
+    /* The encoder refuses a mutation of the message on send-appdata. */
+    t.actions[0].n_mutations = 1;
+    t.actions[0].mutations[0].kind = SD_MUT_FLIP;
+    t.actions[0].mutations[0].value = 1;
+    sd_buf_init(&b);
+    assert_false(sd_trace_encode(&t, &b, err, sizeof err));
+    assert_non_null(strstr(err, "send-appdata takes record mutations only, not flip="));
+    assert_int_equal(b.len, 0);
+    sd_buf_free(&b);
+    t.actions[0].n_mutations = 0;
+    sd_trace_free(&t);
+
+    /* So does the parser. */
+    sd_trace bad;
+    const char *text = "send-appdata \"x\" flip=0:0x01\n";
+    assert_false(sd_trace_parse("t", text, strlen(text), &bad, err, sizeof err));
+    assert_non_null(strstr(err, "flip is not a record mutation"));
+
+    /* The decoder: flag bit 4 needs version 2 and a send-appdata, then 1-8
+     * record mutations. */
+    expect_reject((const uint8_t *)"SDT\x01\x03\x10\x00\x01\x1f\x00\x01", 11, "unknown flag bits 0x10");
+    expect_reject((const uint8_t *)"SDT\x02\x02\x10", 6, "unknown flag bits 0x10");
+    expect_reject((const uint8_t *)"SDT\x02\x03\x10\x00\x00", 8, "0 mutations (1-8)");
+    expect_reject((const uint8_t *)"SDT\x02\x03\x10\x00\x09", 8, "9 mutations (1-8)");
+    expect_reject((const uint8_t *)"SDT\x02\x03\x10\x00\x01\x01\x00\x01", 11,
+                  "send-appdata takes record mutations only, not flip=");
+    expect_reject((const uint8_t *)"SDT\x02\x03\x10\x00\x01\x20\x0b", 10, "input ends");
 }
 
 /* send-raw fill=<n> (version 2): flag bit 3, then the fill as a varint
@@ -601,6 +668,10 @@ static const struct {
     {SD_MUT_ADD_SUITE, "add-suite", SD_MUT_ARG_U16, 2},
     {SD_MUT_EARLY_DATA, "early-data", SD_MUT_ARG_NONE, 4},
     {SD_MUT_REPLAY, "replay", SD_MUT_ARG_NONE, 4},
+    {SD_MUT_RECORD_FLIP, "record-flip", SD_MUT_ARG_FLIP, 2},
+    {SD_MUT_CBC_PADDING, "cbc-padding", SD_MUT_ARG_U8_PAIR, 2},
+    {SD_MUT_INNER_PADDING, "inner-padding", SD_MUT_ARG_U24, 2},
+    {SD_MUT_SEQ_SKIP, "seq-skip", SD_MUT_ARG_U8, 2},
 };
 #define N_HISTORICAL (sizeof historical / sizeof historical[0])
 
@@ -1237,6 +1308,7 @@ int main(void) {
         cmocka_unit_test(test_every_feature),
         cmocka_unit_test(test_empty_trace),
         cmocka_unit_test(test_every_v2_feature),
+        cmocka_unit_test(test_layout_appdata_mutations),
         cmocka_unit_test(test_version_is_the_lowest_needed),
         cmocka_unit_test(test_layout),
         cmocka_unit_test(test_layout_session_id_flip_ext_premaster),

@@ -172,6 +172,19 @@ SD_MUST_CHECK bool sd_record_keys_set_tls12(sd_record_keys *k, const struct sd_t
  * inner type `content_type`, padded with `padding` zero bytes. */
 SD_MUST_CHECK bool sd_record_seal(sd_record_keys *k, uint8_t content_type, sd_span content, size_t padding,
                                   sd_buf *out);
+/* TLS 1.2 AES-CBC keys (RFC 5246 §6.2.3.2 GenericBlockCipher): whether k
+ * are such keys; the fewest padding bytes (0-15, not counting the
+ * padding_length byte) after content_len bytes of content and the MAC;
+ * and a record sealed with the padding a mutator asks for: `count` bytes
+ * of value `fill`, then padding_length `length_byte`, where the RFC has
+ * every one of them equal to count ("Each uint8 in the padding data vector
+ * MUST be filled with the padding length value"). Content, MAC, padding
+ * and its length byte must fill whole blocks, and the padding with its
+ * length byte be at most 256 bytes; else nothing is appended and false. */
+bool sd_record_keys_cbc(const sd_record_keys *k);
+size_t sd_record_cbc_padding_min(size_t content_len);
+SD_MUST_CHECK bool sd_record_seal_cbc_padding(sd_record_keys *k, uint8_t content_type, sd_span content,
+                                              size_t count, uint8_t fill, uint8_t length_byte, sd_buf *out);
 /* Decrypts one record's fragment; header is its 5 bytes (AEAD additional
  * data). On success *out_type is the inner content type and out holds the
  * content. Returns false with *out_alert = bad_record_mac on a failed open

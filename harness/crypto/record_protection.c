@@ -354,12 +354,21 @@ static bool cbc_iv(const sd_record_keys *k, uint8_t iv[SD_CBC_BLOCK]) {
     return true;
 }
 
-static bool tls12_seal(sd_record_keys *k, uint8_t content_type, sd_span content, size_t padding,
-                       sd_buf *out) {
+/* A CBC record's padding: `count` bytes of `fill`, then the
+ * padding_length byte. */
+typedef struct {
+    size_t count;
+    uint8_t fill, length_byte;
+} cbc_padding;
+
+static bool tls12_seal_padded(sd_record_keys *k, uint8_t content_type, sd_span content, size_t padding,
+                              const cbc_padding *custom, sd_buf *out) {
     if (k->seq == UINT64_MAX || content.len > 0xffff) return false; /* §6.1: no wrapping */
     const sd_tls12_suite *s = k->tls12_suite;
     bool cbc = s->bulk == SD_BULK_AES_128_CBC_SHA;
     size_t record_len, pad_total = 0;
+    cbc_padding pad = {0};
+    if (custom && !cbc) return false;
     if (cbc) {
         /* §6.2.3.2: "padding: Padding that is added to force the length of
          * the plaintext to be an integral multiple of the block cipher's
@@ -367,7 +376,14 @@ static bool tls12_seal(sd_record_keys *k, uint8_t content_type, sd_span content,
          * pad_total counts the padding_length byte too. */
         if (padding % SD_CBC_BLOCK != 0) return false;
         pad_total = SD_CBC_BLOCK - (content.len + SD_CBC_MAC_LEN) % SD_CBC_BLOCK + padding;
-        if (pad_total > 256) return false;
+        if (custom) pad_total = custom->count + 1;
+        if (pad_total > 256 || (content.len + SD_CBC_MAC_LEN + pad_total) % SD_CBC_BLOCK != 0) return false;
+        /* "Each uint8 in the padding data vector MUST be filled with the
+         * padding length value." */
+        pad = custom ? *custom
+                     : (cbc_padding){.count = pad_total - 1,
+                                     .fill = (uint8_t)(pad_total - 1),
+                                     .length_byte = (uint8_t)(pad_total - 1)};
         record_len = SD_CBC_BLOCK + content.len + SD_CBC_MAC_LEN + pad_total;
     } else {
         if (padding != 0) return false;
@@ -402,9 +418,8 @@ static bool tls12_seal(sd_record_keys *k, uint8_t content_type, sd_span content,
              (content.len == 0 || HMAC_Update(&h, content.data, content.len)) &&
              HMAC_Final(&h, body + content.len, &mac_len) && mac_len == SD_CBC_MAC_LEN;
         HMAC_CTX_cleanup(&h);
-        /* "Each uint8 in the padding data vector MUST be filled with the
-         * padding length value." */
-        memset(body + content.len + SD_CBC_MAC_LEN, (int)(pad_total - 1), pad_total);
+        memset(body + content.len + SD_CBC_MAC_LEN, pad.fill, pad.count);
+        body[content.len + SD_CBC_MAC_LEN + pad.count] = pad.length_byte;
         AES_KEY aes;
         if (ok && AES_set_encrypt_key(k->tls12_enc_key, 128, &aes) == 0) {
             uint8_t chain[SD_CBC_BLOCK];
@@ -438,6 +453,26 @@ static bool tls12_seal(sd_record_keys *k, uint8_t content_type, sd_span content,
     out->len = start + SD_RECORD_HEADER_LEN + record_len;
     k->seq++;
     return !out->failed;
+}
+
+static bool tls12_seal(sd_record_keys *k, uint8_t content_type, sd_span content, size_t padding,
+                       sd_buf *out) {
+    return tls12_seal_padded(k, content_type, content, padding, NULL, out);
+}
+
+bool sd_record_keys_cbc(const sd_record_keys *k) {
+    return k->active && k->tls12 && k->tls12_suite && k->tls12_suite->bulk == SD_BULK_AES_128_CBC_SHA;
+}
+
+size_t sd_record_cbc_padding_min(size_t content_len) {
+    return SD_CBC_BLOCK - 1 - (content_len + SD_CBC_MAC_LEN) % SD_CBC_BLOCK;
+}
+
+bool sd_record_seal_cbc_padding(sd_record_keys *k, uint8_t content_type, sd_span content, size_t count,
+                                uint8_t fill, uint8_t length_byte, sd_buf *out) {
+    if (!sd_record_keys_cbc(k) || (content.len > 0 && content.data == NULL)) return false;
+    cbc_padding pad = {.count = count, .fill = fill, .length_byte = length_byte};
+    return tls12_seal_padded(k, content_type, content, 0, &pad, out);
 }
 
 static bool tls12_open(sd_record_keys *k, sd_span header, sd_span fragment, uint8_t *out_type, sd_buf *out,

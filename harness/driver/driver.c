@@ -437,6 +437,31 @@ static void check_for_refusal(driver *d) {
  * others always change what is sent: its framing (type=, length=, split=,
  * plaintext, record-version=) or how it is built (cert=, wrong-key,
  * bad-point, ...). */
+/* The records of one action: its content as records of `type`, with the
+ * record-level mutations it carries (trace.h sd_mutation_on_records). One
+ * that could not act (padding of another version's or suite's records, a
+ * flip of an empty record) did not make the deviation: the run says so
+ * (deviation_not_made) rather than pass a scenario that tested nothing. */
+static void send_records(driver *d, const sd_action *a, uint8_t type, sd_span content, bool plaintext,
+                         size_t max_fragment) {
+    size_t records_from = d->rl.out.len;
+    /* seq-skip: the records go out under later sequence numbers, as if
+     * records in between were lost; only protected records have one that
+     * counts (RFC 8446 §5.3, RFC 5246 §6.1). */
+    const sd_mutation *skip = driver_find_mutation(a, SD_MUT_SEQ_SKIP);
+    if (skip && (!d->rl.write.active || plaintext || skip->value == 0 ||
+                 d->rl.write.seq > UINT64_MAX - 1 - (uint64_t)skip->value))
+        d->deviation_not_made = true;
+    else if (skip)
+        d->rl.write.seq += (uint64_t)skip->value;
+    bool padded = driver_send_records(d, a, type, content, plaintext, max_fragment);
+    if (!padded &&
+        (driver_find_mutation(a, SD_MUT_INNER_PADDING) || driver_find_mutation(a, SD_MUT_CBC_PADDING)))
+        d->deviation_not_made = true;
+    const sd_mutation *flip = driver_find_mutation(a, SD_MUT_RECORD_FLIP);
+    if (flip && !driver_flip_record(&d->rl.out, records_from, flip)) d->deviation_not_made = true;
+}
+
 static bool is_body_edit(sd_mutation_kind kind) {
     switch (kind) {
     case SD_MUT_BODY:
@@ -513,7 +538,7 @@ static void do_send_handshake(driver *d, const sd_action *a) {
     if (!post_handshake13 && !hello_request12) sd_transcript_add(&d->rl.transcript, sd_buf_span(&msg));
     bool encrypted = d->rl.write.active && !plaintext;
     size_t records_from = d->rl.out.len;
-    sd_rl_send(&d->rl, SD_handshake, sd_buf_span(&msg), plaintext, split ? (size_t)split->value : 0);
+    send_records(d, a, SD_handshake, sd_buf_span(&msg), plaintext, split ? (size_t)split->value : 0);
     const sd_mutation *record_version = driver_find_mutation(a, SD_MUT_RECORD_VERSION);
     if (record_version && !encrypted)
         driver_set_record_version(&d->rl.out, records_from, (uint16_t)record_version->value);
@@ -621,12 +646,33 @@ static void send_appdata(driver *d, sd_span data) {
     add_event(d, SD_FROM_PEER, SD_EVENT_APPDATA, 0, 0, d->rl.write.active, false);
 }
 
+/* send-appdata with record-level mutations (record-flip=, cbc-padding=,
+ * inner-padding=): the trace's data in records so changed, whatever the
+ * stack does with application data (the record is the deviation). */
+static void send_appdata_mutated(driver *d, const sd_action *a, sd_span data) {
+    send_records(d, a, SD_application_data, data, a->force_plaintext, 0);
+    uint64_t mutations = 0;
+    for (size_t i = 0; i < a->n_mutations && i < SD_MAX_MUTATIONS; i++)
+        mutations |= UINT64_C(1) << a->mutations[i].kind;
+    sd_event sent = {.from = SD_FROM_PEER,
+                     .kind = SD_EVENT_APPDATA,
+                     .encrypted = d->rl.write.active && !a->force_plaintext,
+                     .mutated = true,
+                     .step = d->step,
+                     .mutations = mutations};
+    record_event(d, &sent);
+}
+
 /* send-appdata: the trace's bytes to a stack that echoes; a request or a
  * response to one that speaks HTTP; nothing, once the handshake is done, to
  * one that takes no application data. Data sent before the handshake is
  * done is the deviation a scenario tests, and goes out in every mode. */
 static void run_send_appdata(driver *d, const sd_action *a) {
     sd_span data = sd_span_of(a->bytes, a->bytes_len);
+    if (a->n_mutations) {
+        send_appdata_mutated(d, a, data);
+        return;
+    }
     if (d->app == SD_APP_NONE && connection_up(d)) return;
     if (d->app == SD_APP_HTTP) {
         const char *text = d->role == SD_ROLE_CLIENT ? http_request : http_response;

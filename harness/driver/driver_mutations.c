@@ -399,3 +399,66 @@ bool driver_hash_without_last(const driver *d, const EVP_MD *md, uint8_t *out) {
     sd_transcript_free(&shorter);
     return ok;
 }
+
+/* --- Record-level mutations (record-flip, cbc-padding, inner-padding) ---- */
+
+/* The most padding a TLS 1.3 record of `content_len` bytes can carry: its
+ * TLSCiphertext.length, content + type byte + padding + the 16-byte tag of
+ * every AEAD the suites use (RFC 8446 §5.2), is a uint16. */
+static size_t max_inner_padding(size_t content_len) {
+    size_t fixed = content_len + 1 + 16;
+    return fixed < 0xffff ? 0xffff - fixed : 0;
+}
+
+/* cbc-padding=<length>:<byte> for a record of content_len bytes: `length`
+ * padding bytes when content, MAC and length + 1 fill whole blocks (RFC
+ * 5246 §6.2.3.2), else the fewest that do, so the padding_length byte then
+ * names a length other than the padding's. */
+static size_t cbc_padding_count(size_t content_len, long length) {
+    size_t min = sd_record_cbc_padding_min(content_len);
+    return ((size_t)length - min) % 16 == 0 && (size_t)length >= min ? (size_t)length : min;
+}
+
+bool driver_send_records(driver *d, const sd_action *a, uint8_t type, sd_span content, bool plaintext,
+                         size_t max_fragment) {
+    const sd_mutation *inner = driver_find_mutation(a, SD_MUT_INNER_PADDING);
+    const sd_mutation *cbc = driver_find_mutation(a, SD_MUT_CBC_PADDING);
+    sd_record_keys *k = &d->rl.write;
+    bool protect = k->active && !plaintext;
+    /* inner-padding needs TLS 1.3 keys (TLSInnerPlaintext, RFC 8446 §5.4),
+     * cbc-padding TLS 1.2 CBC keys; anywhere else they do nothing. */
+    if (inner && !(protect && !k->tls12)) inner = NULL;
+    if (cbc && !(protect && sd_record_keys_cbc(k))) cbc = NULL;
+    if (!inner && !cbc) {
+        sd_rl_send(&d->rl, type, content, plaintext, max_fragment);
+        return false;
+    }
+    /* The record layer's own fragmenting (sd_rl_send), with the padding
+     * the mutation asks for in every record. */
+    if (max_fragment == 0 || max_fragment > 16384) max_fragment = 16384;
+    size_t off = 0;
+    do {
+        size_t n = content.len - off < max_fragment ? content.len - off : max_fragment;
+        sd_span piece = sd_span_of(content.data ? content.data + off : NULL, n);
+        bool ok;
+        if (inner) {
+            size_t padding =
+                (size_t)inner->value < max_inner_padding(n) ? (size_t)inner->value : max_inner_padding(n);
+            ok = sd_record_seal(k, type, piece, padding, &d->rl.out);
+        } else {
+            ok = sd_record_seal_cbc_padding(k, type, piece, cbc_padding_count(n, cbc->value), cbc->mask,
+                                            (uint8_t)cbc->value, &d->rl.out);
+        }
+        if (!ok) d->rl.out.failed = true;
+        off += n;
+    } while (off < content.len);
+    return true;
+}
+
+bool driver_flip_record(sd_buf *out, size_t from, const sd_mutation *m) {
+    if (from + 5 > out->len) return false;
+    size_t len = (size_t)out->data[from + 3] << 8 | out->data[from + 4];
+    if (len == 0 || from + 5 + len > out->len) return false;
+    out->data[from + 5 + flip_index(m->offset, len)] ^= (uint8_t)m->value;
+    return (uint8_t)m->value != 0;
+}

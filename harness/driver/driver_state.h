@@ -393,6 +393,16 @@ void driver_edit_extensions(uint16_t msg_type, bool tls12, const sd_mutation *mu
 /* record-version: the version field of the plaintext records appended to
  * out since `from`. */
 void driver_set_record_version(sd_buf *out, size_t from, uint16_t version);
+/* Sends `content` as records of `type` as sd_rl_send does, with the
+ * padding inner-padding= (TLS 1.3 keys) or cbc-padding= (TLS 1.2 CBC keys)
+ * asks for in each record. Returns whether one of them applied (without
+ * keys they fit, the records are the honest ones). */
+bool driver_send_records(driver *d, const sd_action *a, uint8_t type, sd_span content, bool plaintext,
+                         size_t max_fragment);
+/* record-flip: XOR one byte of the fragment of the record at out[from]
+ * (the first the action sent), offsets as flip='s, after protection.
+ * Returns whether a byte changed. */
+bool driver_flip_record(sd_buf *out, size_t from, const sd_mutation *m);
 /* bad-point: a copy of the share whose public value is not a point of the
  * group. */
 sd_key_share driver_corrupt_point(const sd_key_share *ks);

@@ -204,6 +204,17 @@ static sd_verdict classify_expectation(const sd_scenario *s, const sd_outcome *o
                      at, observed, dsep, o->detail);
         return SD_VERDICT_UNREACHED;
     }
+    /* An `expect: complete` scenario that deviates (honest padding, a
+     * record at a size limit) tests that the stack takes the deviation: a
+     * run in which the driver could not make it (its mutations changed
+     * nothing, docs/script-format.md) completed without testing it. */
+    int deviation = sut == SD_STEP_WHOLE_RUN ? sd_scenario_first_deviation(s) : SD_STEP_WHOLE_RUN;
+    if (s->expect == SD_EXPECT_COMPLETE && o->kind == SD_OUTCOME_COMPLETED &&
+        deviation != SD_STEP_WHOLE_RUN && o->reached < deviation) {
+        sd_set_error(why, why_len, "not reached: step %d, the deviation, was not made: %s", deviation,
+                     o->detail);
+        return SD_VERDICT_UNREACHED;
+    }
 
     switch (s->expect) {
     case SD_EXPECT_COMPLETE:

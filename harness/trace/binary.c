@@ -35,8 +35,9 @@ SD_MUTATIONS(SD_MUT_VERSION_CHECK)
 #define MAX_ACTION_DATA 16384u
 
 /* FLAG_EMPTY_MASTER: SEND_CCS only, version 3; FLAG_FILL: SEND_RAW only,
- * version 2 (binary.h). */
-enum { FLAG_PLAINTEXT = 1, FLAG_ENCRYPTED = 2, FLAG_EMPTY_MASTER = 4, FLAG_FILL = 8 };
+ * version 2; FLAG_MUTATIONS: SEND_APPDATA only, version 2, a count (1..)
+ * and record-level mutations follow the data (binary.h). */
+enum { FLAG_PLAINTEXT = 1, FLAG_ENCRYPTED = 2, FLAG_EMPTY_MASTER = 4, FLAG_FILL = 8, FLAG_MUTATIONS = 16 };
 
 /* SEND and EXPECT of the pseudo message HelloRetryRequest (msg_type
  * SD_MSG_TYPE_HELLO_RETRY_REQUEST, which does not fit the u8 msg_type
@@ -177,7 +178,9 @@ static bool check_action(const sd_action *a, char *why, size_t why_len) {
         sd_set_error(why, why_len, "renegotiate sends a ClientHello, not type %u", (unsigned)a->msg_type);
         return false;
     }
-    if (a->kind == SD_ACT_SEND || a->kind == SD_ACT_RENEGOTIATE) {
+    bool takes_mutations =
+        a->kind == SD_ACT_SEND || a->kind == SD_ACT_RENEGOTIATE || a->kind == SD_ACT_SEND_APPDATA;
+    if (takes_mutations) {
         if (a->n_mutations > SD_MAX_MUTATIONS) {
             sd_set_error(why, why_len, "%zu mutations (max %d)", a->n_mutations, SD_MAX_MUTATIONS);
             return false;
@@ -185,6 +188,10 @@ static bool check_action(const sd_action *a, char *why, size_t why_len) {
         for (size_t i = 0; i < a->n_mutations; i++) {
             const sd_mutation *m = &a->mutations[i];
             if (!check_mutation(m, why, why_len)) return false;
+            if (a->kind == SD_ACT_SEND_APPDATA && !sd_mutation_on_records(m->kind))
+                return sd_set_error(why, why_len, "send-appdata takes record mutations only, not %s=",
+                                    sd_mutation_info_of(m->kind)->name),
+                       false;
             if (sd_mutation_arg_fields(sd_mutation_info_of(m->kind)->arg)->bytes) {
                 if (m->bytes_len > MAX_ACTION_DATA - data) {
                     sd_set_error(why, why_len, "more than %u bytes of data in one action", MAX_ACTION_DATA);
@@ -270,7 +277,8 @@ static void put_bytes(sd_buf *out, const uint8_t *b, size_t n) {
 
 static uint8_t flags_of(const sd_action *a) {
     return (uint8_t)((a->force_plaintext ? FLAG_PLAINTEXT : 0) | (a->encrypted ? FLAG_ENCRYPTED : 0) |
-                     (a->empty_master ? FLAG_EMPTY_MASTER : 0) | (a->fill ? FLAG_FILL : 0));
+                     (a->empty_master ? FLAG_EMPTY_MASTER : 0) | (a->fill ? FLAG_FILL : 0) |
+                     (a->kind == SD_ACT_SEND_APPDATA && a->n_mutations ? FLAG_MUTATIONS : 0));
 }
 
 /* One encoding per shape (binary.h); check_mutation has passed. */
@@ -300,6 +308,10 @@ static void put_mutation(sd_buf *out, const sd_mutation *m) {
     case SD_MUT_ARG_HANDSHAKE_TYPE:
     case SD_MUT_ARG_U8:
         sd_buf_u8(out, (uint8_t)m->value);
+        break;
+    case SD_MUT_ARG_U8_PAIR:
+        sd_buf_u8(out, (uint8_t)m->value);
+        sd_buf_u8(out, m->mask);
         break;
     case SD_MUT_ARG_EXTENSION:
     case SD_MUT_ARG_U16:
@@ -407,6 +419,10 @@ static void put_action(sd_buf *out, const sd_action *a) {
     case SD_ACT_SEND_APPDATA:
         sd_buf_u8(out, flags_of(a));
         put_bytes(out, a->bytes, a->bytes_len);
+        if (a->n_mutations) {
+            sd_buf_u8(out, (uint8_t)a->n_mutations);
+            for (size_t i = 0; i < a->n_mutations; i++) put_mutation(out, &a->mutations[i]);
+        }
         break;
     case SD_ACT_SEND_RAW:
         sd_buf_u8(out, flags_of(a));
@@ -431,10 +447,11 @@ static int version_needed(const sd_action *a) {
     if (a->kind == SD_ACT_CONNECTION || expect_has_psk_options(a)) return SD_TRACE_BINARY_CONNECTIONS_VERSION;
     if (a->kind == SD_ACT_SEND_CCS && a->empty_master) return 3;
     int v = a->kind == SD_ACT_RENEGOTIATE || (a->kind == SD_ACT_EXPECT && a->bytes_len) ||
-                    (a->kind == SD_ACT_SEND_RAW && a->fill)
+                    (a->kind == SD_ACT_SEND_RAW && a->fill) ||
+                    (a->kind == SD_ACT_SEND_APPDATA && a->n_mutations)
                 ? 2
                 : 1;
-    if (a->kind == SD_ACT_SEND || a->kind == SD_ACT_RENEGOTIATE)
+    if (a->kind == SD_ACT_SEND || a->kind == SD_ACT_RENEGOTIATE || a->kind == SD_ACT_SEND_APPDATA)
         for (size_t i = 0; i < a->n_mutations; i++) {
             const sd_mutation_info *info = sd_mutation_info_of(a->mutations[i].kind);
             if (info && info->binary_version > v) v = info->binary_version;
@@ -583,12 +600,15 @@ static bool get_flags(reader *r, sd_action *a) {
     uint8_t known = FLAG_PLAINTEXT | FLAG_ENCRYPTED;
     if (a->kind == SD_ACT_SEND_CCS && r->version >= SD_TRACE_BINARY_SETUP_VERSION) known |= FLAG_EMPTY_MASTER;
     if (a->kind == SD_ACT_SEND_RAW && r->version >= 2) known |= FLAG_FILL;
+    if (a->kind == SD_ACT_SEND_APPDATA && r->version >= 2) known |= FLAG_MUTATIONS;
     if (f & ~known) return fail(r, "unknown flag bits 0x%02x", f);
     a->force_plaintext = (f & FLAG_PLAINTEXT) != 0;
     a->encrypted = (f & FLAG_ENCRYPTED) != 0;
     a->empty_master = (f & FLAG_EMPTY_MASTER) != 0;
     /* The fill itself follows the payload; a placeholder until then. */
     a->fill = (f & FLAG_FILL) != 0;
+    /* Likewise the mutations of a send-appdata: a placeholder count. */
+    a->n_mutations = (f & FLAG_MUTATIONS) != 0;
     return true;
 }
 
@@ -652,6 +672,10 @@ static bool get_mutation(reader *r, sd_mutation *m) {
         if (!get_u8(r, "a mutation value", &b)) return false;
         m->value = b;
         return true;
+    case SD_MUT_ARG_U8_PAIR:
+        if (!get_u8(r, "a mutation value", &b)) return false;
+        m->value = b;
+        return get_u8(r, "a mutation's second value", &m->mask);
     case SD_MUT_ARG_EXTENSION:
     case SD_MUT_ARG_EXTENSION_BYTES:
     case SD_MUT_ARG_U16: {
@@ -844,9 +868,21 @@ static bool get_action(reader *r, sd_trace *t) {
     case SD_ACT_SEND_CCS:
         if (!get_flags(r, a)) return false;
         break;
-    case SD_ACT_SEND_APPDATA:
-        if (!get_flags(r, a) || !get_bytes(r, "application data", &a->bytes, &a->bytes_len)) return false;
+    case SD_ACT_SEND_APPDATA: {
+        if (!get_flags(r, a)) return false;
+        bool mutations = a->n_mutations != 0;
+        a->n_mutations = 0;
+        if (!get_bytes(r, "application data", &a->bytes, &a->bytes_len)) return false;
+        if (!mutations) break;
+        if (!get_u8(r, "the mutation count", &n)) return false;
+        /* One encoding: the flag is set only when mutations follow. */
+        if (n == 0 || n > SD_MAX_MUTATIONS) return fail(r, "%u mutations (1-%d)", n, SD_MAX_MUTATIONS);
+        for (uint8_t i = 0; i < n; i++) {
+            a->n_mutations = (size_t)i + 1;
+            if (!get_mutation(r, &a->mutations[i])) return false;
+        }
         break;
+    }
     case SD_ACT_SEND_RAW:
         if (!get_flags(r, a) || !get_u8(r, "a content type", &a->content_type) ||
             !get_bytes(r, "a record payload", &a->bytes, &a->bytes_len))

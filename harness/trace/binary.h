@@ -61,7 +61,11 @@
  *                                                           ServerHello with random=<hex>
  *       SEND_ALERT      flags:u8 level:u8 description:u8
  *       SEND_CCS        flags:u8
- *       SEND_APPDATA    flags:u8 bytes
+ *       SEND_APPDATA    flags:u8 bytes [n:u8 mutation{n}]
+ *                                                           the mutations (v2) only with flag bit 4,
+ *                                                           and then 1..SD_MAX_MUTATIONS of the
+ *                                                           record-level kinds (trace.h
+ *                                                           sd_mutation_on_records)
  *       SEND_RAW        flags:u8 content_type:u8 bytes [fill:varint]
  *                                                           fill (v2) only with flag bit 3, and then
  *                                                           1..SD_RAW_FILL_MAX: `fill=` (trace.h)
@@ -82,11 +86,13 @@
  *     flags    = bit 0 force_plaintext, bit 1 encrypted (not both), bit 2 empty_master
  *                (SEND_CCS only, v3: so a trace that sends one needs its setup),
  *                bit 3 fill (SEND_RAW only, v2: a record of up to SD_RAW_FILL_MAX bytes
- *                in a few bytes of input); others 0
+ *                in a few bytes of input), bit 4 mutations (SEND_APPDATA only, v2: its
+ *                records flipped or padded); others 0
  *     mutation = kind:u8 fields            (kind = sd_mutation_kind; a kind needs the binary
  *                                           version of its row in SD_MUTATIONS, trace.h: 1 for
- *                                           body .. split, 2 for dup-ext .. random, 4 for
- *                                           psk-not-last .. psk-identities)
+ *                                           body .. split, 2 for dup-ext .. random, add-suite
+ *                                           and record-flip .. seq-skip, 4 for
+ *                                           psk-not-last .. psk-identities, early-data, replay)
  *       fields by the kind's argument shape (sd_mutation_arg):
  *       NONE            (nothing)
  *       BYTES           bytes
@@ -98,6 +104,7 @@
  *       SPLIT           value:varint (1..16384)
  *       HANDSHAKE_TYPE  value:u8
  *       U8              value:u8                                             v4
+ *       U8_PAIR         value:u8 mask:u8                                     v2
  *       EXTENSION, U16  value:u16 (big-endian)
  *       EXTENSION_BYTES type:u16 bytes
  *       CREDENTIAL      len:u8 (1..63) name[len] ([a-z0-9._-])

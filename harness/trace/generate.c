@@ -21,7 +21,12 @@
  *   gen-certificate every defective credential of the fixture PKI, as the
  *                  server's and as the client's certificate, an empty list,
  *                  an unrequested CertificateEntry extension
- *                  (generate_certificate.c).
+ *                  (generate_certificate.c);
+ *   gen-protection the driver's protected records tampered with over every
+ *                  suite: flipped nonce, ciphertext, tag, MAC and padding,
+ *                  CBC padding of the wrong content or length, TLS 1.3
+ *                  inner padding, records at the size limits
+ *                  (generate_protection.c).
  *
  * The expected outcome of each case is what the RFC of its version
  * prescribes; the RFC sentence is quoted from the citation tables of
@@ -63,6 +68,9 @@ const sd_generated_family sd_generated_families[] = {
     {"gen-record", "record layer: sizes, empty records, content types, interleaving, premature data, CCS"},
     {"gen-certificate",
      "each defective fixture credential as server and client certificate; empty list; entry extension"},
+    {"gen-protection",
+     "per suite: protected records with a flipped nonce, ciphertext, tag, MAC or padding; CBC and TLS 1.3 "
+     "padding; size limits"},
 };
 const size_t sd_n_generated_families = sizeof(sd_generated_families) / sizeof(sd_generated_families[0]);
 
@@ -137,6 +145,7 @@ static void generate_tls13(gen *g) {
     }
     if (g->ok) generate_profiles(g, &gen_tls13);
     if (g->ok) gen_certificate(g, &gen_tls13);
+    if (g->ok) gen_protection(g, &gen_tls13);
     if (g->ok) generate_resumption(g, &gen_tls13);
 }
 
@@ -144,6 +153,7 @@ static void generate_tls13(gen *g) {
 static void generate_tls12(gen *g) {
     generate_profiles(g, &gen_tls12);
     if (g->ok) gen_certificate(g, &gen_tls12);
+    if (g->ok) gen_protection(g, &gen_tls12);
     if (g->ok) generate_resumption(g, &gen_tls12);
 }
 

@@ -27,6 +27,10 @@ const char gen_note_decrypts_everything[] =
     "that is not protected fails to decrypt (RFC 8446 §5.2: a record that fails to deprotect is "
     "bad_record_mac). It does refuse.";
 
+const char gen_note_no_inner_type[] =
+    "BoringSSL answers decrypt_error (SOFT): tls_open_record in ssl/tls_record.cc strips zero padding "
+    "and, finding no content type, fails with SSL_AD_DECRYPT_ERROR. It does refuse.";
+
 /* --- The honest handshake ----------------------------------------------------- */
 
 /* The driver's client certificate when the server under test asks for one. */

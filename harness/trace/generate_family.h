@@ -40,6 +40,7 @@ typedef enum {
     R_RECORD_LIMIT_OK,
     R_EMPTY_APPDATA,
     R_UNKNOWN_RECORD_TYPE,
+    R_RECORD_MAC, /* a protected record that does not deprotect: bad_record_mac */
     /* TLS 1.3 only. */
     R_RENEGOTIATION, /* a ClientHello after the handshake: TLS 1.3 has no renegotiation */
     R_POST_HANDSHAKE_CR,
@@ -50,7 +51,9 @@ typedef enum {
     R_INNER_OVERFLOW,
     R_INTERLEAVE,
     R_NO_INNER_TYPE,
-    R_COMPAT_CCS, /* the compatibility ChangeCipherSpec (RFC 8446 §5) */
+    R_COMPAT_CCS,             /* the compatibility ChangeCipherSpec (RFC 8446 §5) */
+    R_INNER_PADDING_OK,       /* zeros after the inner content type, within 2^14 + 1 octets (§5.4) */
+    R_INNER_PADDING_OVERFLOW, /* only the padding makes TLSInnerPlaintext longer than 2^14 + 1 octets */
     /* TLS 1.2 only. */
     R_CCS_ORDER,
     R_FINISHED_WITHOUT_CCS,
@@ -65,6 +68,8 @@ typedef enum {
     R_TOO_MANY_WARNINGS,
     R_CCS_VALUE,
     R_CH_RECORD_VERSION,
+    R_CBC_PADDING,    /* a CBC padding whose bytes or length are wrong (RFC 5246 §6.2.3.2) */
+    R_CBC_PADDING_OK, /* a CBC padding longer than needed, up to 255 bytes */
     /* Resumption (both versions): the abbreviated handshake's order. */
     R_RESUMED_ORDER,
     /* TLS 1.3 PSK offers (RFC 8446 §4.2.9, §4.2.11). */
@@ -273,6 +278,8 @@ extern const size_t gen_n_all_types;
 /* Where BoringSSL refuses as it must but with another alert (SOFT), the
  * scenario says why, so that a reader of the report does not have to dig. */
 extern const char gen_note_decrypts_everything[];
+/* A TLS 1.3 protected record with no non-zero octet (RFC 8446 §5.4). */
+extern const char gen_note_no_inner_type[];
 
 /* --- The families ----------------------------------------------------------------- */
 
@@ -296,5 +303,8 @@ const sd_shape *gen_resumed_shape(unsigned flags);
 
 /* Both roles: the defects of the fixture PKI. */
 void gen_certificate(gen *g, const gen_version *v);
+/* Both roles, every suite of the version: the driver's protected records
+ * tampered with (generate_protection.c). */
+void gen_protection(gen *g, const gen_version *v);
 
 #endif

@@ -15,10 +15,6 @@
 
 #define MAX_PLAINTEXT 16384u /* RFC 8446 §5.1, RFC 5246 §6.2.1: 2^14 */
 
-static const char note_no_inner_type[] =
-    "BoringSSL answers decrypt_error (SOFT): tls_open_record in ssl/tls_record.cc strips zero padding "
-    "and, finding no content type, fails with SSL_AD_DECRYPT_ERROR. It does refuse.";
-
 static const char note_empty_protected_handshake[] =
     "BoringSSL takes the record and completes (FAIL, an RFC deviation listed in "
     "scenarios/known-failures.txt): "
@@ -126,7 +122,8 @@ static void unknown_content_types(gen *g, const honest *h, size_t pos, const cha
          * zeros has no content type at all (RFC 8446 §5.4). */
         bool no_type = prot && unknown_types[u] == 0 && gen_cites(h->v, R_NO_INNER_TYPE);
         gen_begin(g, "gen-record", h, detail, title, no_type ? R_NO_INNER_TYPE : R_UNKNOWN_RECORD_TYPE,
-                  "alert unexpected_message", no_type ? note_no_inner_type : NULL, "record, content-type");
+                  "alert unexpected_message", no_type ? gen_note_no_inner_type : NULL,
+                  "record, content-type");
         gen_put_steps(g, h, 0, pos);
         sd_buf_appendf(&g->text, "send-raw %u 00%s\n", unknown_types[u], prot ? " encrypted" : "");
         gen_put_steps(g, h, pos, h->shape->n_steps);

@@ -99,6 +99,20 @@ static const char *const rfc8446[N_REQUIREMENTS] = {
     [R_NO_INNER_TYPE] =
         "RFC 8446 §5.4: \"If a receiving implementation does not find a non-zero octet in the "
         "cleartext, it MUST terminate the connection with an \"unexpected_message\" alert.\"",
+    [R_RECORD_MAC] = "RFC 8446 §5.2: \"If the decryption fails, the receiver MUST terminate the connection "
+                     "with a \"bad_record_mac\" alert.\" §6.2: \"bad_record_mac: This alert is returned if a "
+                     "record is received which cannot be deprotected.\"",
+    [R_INNER_PADDING_OVERFLOW] =
+        "RFC 8446 §5.4: \"The presence of padding does not change the overall record size limitations: the "
+        "full encoded TLSInnerPlaintext MUST NOT exceed 2^14 + 1 octets.\" §6.2: \"record_overflow: A "
+        "TLSCiphertext record was received that had a length more than 2^14 + 256 bytes, or a record "
+        "decrypted to a TLSPlaintext record with more than 2^14 bytes (or some other limit negotiated).\"",
+    [R_INNER_PADDING_OK] =
+        "RFC 8446 §5.4: \"All encrypted TLS records can be padded to inflate the size of the "
+        "TLSCiphertext.\" \"the receiving implementation scans the field from the end toward the beginning "
+        "until it finds a non-zero octet. This non-zero octet is the content type of the message.\" \"The "
+        "presence of padding does not change the overall record size limitations: the full encoded "
+        "TLSInnerPlaintext MUST NOT exceed 2^14 + 1 octets.\"",
     [R_COMPAT_CCS] =
         "RFC 8446 §5: \"An implementation which receives any other change_cipher_spec value or which "
         "receives a protected change_cipher_spec record MUST abort the handshake with an "
@@ -286,6 +300,19 @@ static const char *const rfc5246[N_REQUIREMENTS] = {
     [R_CH_RECORD_VERSION] =
         "RFC 5246 Appendix E.1: \"Thus, TLS server compliant with this specification MUST "
         "accept any value {03,XX} as the record layer version number for ClientHello.\"",
+    [R_RECORD_MAC] =
+        "RFC 5246 §6.2.3.3: \"If the decryption fails, a fatal bad_record_mac alert MUST be generated.\" "
+        "§7.2.2: \"bad_record_mac: This alert is returned if a record is received with an incorrect MAC. "
+        "This alert also MUST be returned if an alert is sent because a TLSCiphertext decrypted in an "
+        "invalid way: either it wasn't an even multiple of the block length, or its padding values, when "
+        "checked, weren't correct.\"",
+    [R_CBC_PADDING] =
+        "RFC 5246 §6.2.3.2: \"Each uint8 in the padding data vector MUST be filled with the padding length "
+        "value. The receiver MUST check this padding and MUST use the bad_record_mac alert to indicate "
+        "padding errors.\"",
+    [R_CBC_PADDING_OK] =
+        "RFC 5246 §6.2.3.2: \"The padding MAY be any length up to 255 bytes, as long as it results in the "
+        "TLSCiphertext.length being an integral multiple of the block length.\"",
 };
 
 /* The key exchanges the driver plays in TLS 1.2. In the `ticket` profile

@@ -810,7 +810,7 @@ static bool parse_mutation(parser *p, sd_action *a, const token *t) {
     sd_mutation mut;
     memset(&mut, 0, sizeof(mut));
     if (!sd_mutation_from_name(word, name_len, &mut.kind)) {
-        char list[400];
+        char list[512];
         mutation_list(list, sizeof(list));
         return fail(p, "unknown mutation \"%s\" (expected %s)", show(word).s, list);
     }
@@ -879,6 +879,24 @@ static bool parse_mutation(parser *p, sd_action *a, const token *t) {
         if (!parse_long(value, f->value_min, f->value_max, &mut.value))
             return fail(p, "bad %s=%s (expected a number 0-255)", name, show(value).s);
         break;
+    case SD_MUT_ARG_U8_PAIR: {
+        /* <n>:<m>, two numbers 0-255 (cbc-padding=<length>:<byte>). */
+        const char *colon = strchr(value, ':');
+        long second = 0;
+        char first[32];
+        size_t first_len = colon ? (size_t)(colon - value) : 0;
+        if (colon == NULL || first_len >= sizeof first)
+            return fail(p, "bad %s=%s (expected <n>:<m>, two numbers 0-255, e.g. %s=11:0x0a)", name,
+                        show(value).s, name);
+        memcpy(first, value, first_len);
+        first[first_len] = '\0';
+        if (!parse_long(first, f->value_min, f->value_max, &mut.value) ||
+            !parse_long(colon + 1, 0, 255, &second))
+            return fail(p, "bad %s=%s (expected <n>:<m>, two numbers 0-255, e.g. %s=11:0x0a)", name,
+                        show(value).s, name);
+        mut.mask = (uint8_t)second;
+        break;
+    }
     case SD_MUT_ARG_CREDENTIAL:
         if (!is_name(value) || strlen(value) >= sizeof(mut.text))
             return fail(p, "bad %s=%s (expected a credential name: a-z, 0-9, '.', '_', '-', max %zu bytes)",
@@ -1023,11 +1041,26 @@ static bool parse_action(parser *p, char *line) {
             return parse_flags(p, a, verb, tok, 2, n);
         }
         return parse_flags(p, a, verb, tok, 1, n);
-    case SD_ACT_SEND_APPDATA:
-        if (!need_args(p, verb, n, 1, true, "send-appdata \"text\"|hex=<hex> [plaintext|encrypted]"))
+    case SD_ACT_SEND_APPDATA: {
+        if (!need_args(p, verb, n, 1, true,
+                       "send-appdata \"text\"|hex=<hex> [record mutations...] [plaintext|encrypted]"))
             return false;
         if (!parse_data(p, a, verb, &tok[1])) return false;
-        return parse_flags(p, a, verb, tok, 2, n);
+        /* The record-level mutations (record-flip=, cbc-padding=,
+         * inner-padding=, seq-skip=), then the flags. */
+        size_t from = 2;
+        for (; from < n && !tok[from].quoted && strcmp(tok[from].s, "plaintext") != 0 &&
+               strcmp(tok[from].s, "encrypted") != 0;
+             from++) {
+            if (!parse_mutation(p, a, &tok[from])) return false;
+            if (!sd_mutation_on_records(a->mutations[a->n_mutations - 1].kind))
+                return fail(p,
+                            "send-appdata: %s is not a record mutation (expected record-flip=, cbc-padding=, "
+                            "inner-padding= or seq-skip=)",
+                            sd_mutation_info_of(a->mutations[a->n_mutations - 1].kind)->name);
+        }
+        return parse_flags(p, a, verb, tok, from, n);
+    }
     case SD_ACT_EXPECT_APPDATA:
         if (!need_args(p, verb, n, 1, false, "expect-appdata \"text\"|hex=<hex>")) return false;
         return parse_data(p, a, verb, &tok[1]);

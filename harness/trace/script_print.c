@@ -96,6 +96,9 @@ static void put_mutation(sd_buf *out, const sd_mutation *m) {
     case SD_MUT_ARG_U8:
         sd_buf_appendf(out, "=%ld", m->value);
         break;
+    case SD_MUT_ARG_U8_PAIR:
+        sd_buf_appendf(out, "=%ld:0x%02x", m->value, m->mask);
+        break;
     case SD_MUT_ARG_HANDSHAKE_TYPE:
         put(out, "=");
         put_named(out, sd_handshake_type_name((unsigned)(m->value & 0xff)), (unsigned)(m->value & 0xff));
@@ -177,6 +180,8 @@ void sd_trace_print(const sd_trace *t, sd_buf *out) {
         case SD_ACT_SEND_APPDATA:
             put(out, "send-appdata ");
             put_data(out, a->bytes, a->bytes_len);
+            for (size_t k = 0; k < a->n_mutations && k < SD_MAX_MUTATIONS; k++)
+                put_mutation(out, &a->mutations[k]);
             put_flags(out, a);
             break;
         case SD_ACT_EXPECT_APPDATA:

@@ -228,7 +228,9 @@ int sd_scenario_first_deviation(const sd_scenario *s) {
                 return step;
             break;
         case SD_ACT_SEND_APPDATA:
-            if (!w.done || a->encrypted || a->force_plaintext) return step;
+            /* Record-level mutations (a flipped tag, wrong padding) are
+             * the deviation; so is any before the handshake is done. */
+            if (!w.done || a->encrypted || a->force_plaintext || a->n_mutations) return step;
             break;
         case SD_ACT_SEND_RAW:
         case SD_ACT_RENEGOTIATE:

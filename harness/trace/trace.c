@@ -75,6 +75,11 @@ bool sd_mutation_from_name(const char *name, size_t len, sd_mutation_kind *out) 
     return false;
 }
 
+bool sd_mutation_on_records(sd_mutation_kind kind) {
+    return kind == SD_MUT_RECORD_FLIP || kind == SD_MUT_CBC_PADDING || kind == SD_MUT_INNER_PADDING ||
+           kind == SD_MUT_SEQ_SKIP;
+}
+
 /* Largest values a mutation may carry: bodies and handshake lengths are
  * uint24 (RFC 8446 §4); a record carries at most 2^14 bytes (§5.1), so a
  * split into larger records would not be a split. */
@@ -100,6 +105,9 @@ static const sd_mutation_fields arg_fields[] = {
      * empty would change nothing. */
     [SD_MUT_ARG_BYTES32] = {.bytes = true, .bytes_min = 1, .bytes_max = 32},
     [SD_MUT_ARG_U8] = {.value = true, .value_min = 0, .value_max = 255},
+    /* Two one-byte fields: a CBC padding_length and the padding bytes'
+     * value (RFC 5246 §6.2.3.2). */
+    [SD_MUT_ARG_U8_PAIR] = {.value = true, .mask = true, .value_min = 0, .value_max = 255},
 };
 
 const sd_mutation_fields *sd_mutation_arg_fields(sd_mutation_arg arg) {
@@ -123,6 +131,13 @@ static bool mutation_equal(const sd_mutation *a, const sd_mutation *b) {
            (!f->text || strncmp(a->text, b->text, sizeof(a->text)) == 0) && (!f->mask || a->mask == b->mask);
 }
 
+static bool mutations_equal(const sd_action *a, const sd_action *b) {
+    if (a->n_mutations != b->n_mutations || a->n_mutations > SD_MAX_MUTATIONS) return false;
+    for (size_t i = 0; i < a->n_mutations; i++)
+        if (!mutation_equal(&a->mutations[i], &b->mutations[i])) return false;
+    return true;
+}
+
 /* Same idea for actions: the fields each kind uses are listed in trace.h. */
 static bool action_equal(const sd_action *a, const sd_action *b) {
     if (a->kind != b->kind) return false;
@@ -131,11 +146,7 @@ static bool action_equal(const sd_action *a, const sd_action *b) {
     switch (a->kind) {
     case SD_ACT_SEND:
     case SD_ACT_RENEGOTIATE:
-        if (a->msg_type != b->msg_type || a->n_mutations != b->n_mutations) return false;
-        if (a->n_mutations > SD_MAX_MUTATIONS) return false;
-        for (size_t i = 0; i < a->n_mutations; i++)
-            if (!mutation_equal(&a->mutations[i], &b->mutations[i])) return false;
-        return true;
+        return a->msg_type == b->msg_type && mutations_equal(a, b);
     case SD_ACT_EXPECT:
         return a->msg_type == b->msg_type && data && a->expect_psk == b->expect_psk &&
                a->if_full == b->if_full;
@@ -144,7 +155,7 @@ static bool action_equal(const sd_action *a, const sd_action *b) {
     case SD_ACT_SEND_CCS:
         return flags && a->empty_master == b->empty_master;
     case SD_ACT_SEND_APPDATA:
-        return data && flags;
+        return data && flags && mutations_equal(a, b);
     case SD_ACT_SEND_RAW:
         return a->content_type == b->content_type && data && flags && a->fill == b->fill;
     case SD_ACT_EXPECT_APPDATA:

@@ -66,6 +66,7 @@ typedef enum {
     SD_MUT_ARG_BYTES32,         /* name=<hex>: `bytes`, 1-32 of them (the end of a hello's 32-byte
                                  * random, or all of it) */
     SD_MUT_ARG_U8,              /* name=<n>: `value` 0-255, a count or length of a one-byte field */
+    SD_MUT_ARG_U8_PAIR,         /* name=<n>:<m>: `value` 0-255, `mask` 0-255 (cbc-padding=<length>:<byte>) */
 } sd_mutation_arg;
 
 /* Named deviations, applied to a message after it is built (BoGo's
@@ -155,7 +156,23 @@ typedef enum {
     X(EARLY_DATA, "early-data", SD_MUT_ARG_NONE, 4)                                                         \
     /* ClientHello: the first ClientHello of the last connection, byte for byte, with                       \
      * its key share, PSK and early keys (RFC 8446 §8: a replayed 0-RTT flight) */                          \
-    X(REPLAY, "replay", SD_MUT_ARG_NONE, 4)
+    X(REPLAY, "replay", SD_MUT_ARG_NONE, 4)                                                                 \
+    /* Record-level (sd_mutation_on_records): XOR byte `offset` of the first record's                       \
+     * fragment, as sent (after protection), with mask (`value`); offsets as FLIP's. A                      \
+     * protected record's explicit nonce, ciphertext, tag, or (CBC) the MAC and padding                     \
+     * through the ciphertext block that holds them */                                                      \
+    X(RECORD_FLIP, "record-flip", SD_MUT_ARG_FLIP, 2)                                                       \
+    /* Record-level, TLS 1.2 CBC: the padding of each record is `mask` bytes, padding_length                \
+     * `value`; as many padding bytes as `value` when that fills whole blocks, else the                     \
+     * honest count (RFC 5246 §6.2.3.2: every byte equals padding_length) */                                \
+    X(CBC_PADDING, "cbc-padding", SD_MUT_ARG_U8_PAIR, 2)                                                    \
+    /* Record-level, TLS 1.3: `value` zero bytes after each record's inner content type                     \
+     * (RFC 8446 §5.4), as many as the record's 16-bit length allows */                                     \
+    X(INNER_PADDING, "inner-padding", SD_MUT_ARG_U24, 2)                                                   \
+    /* Record-level: the action's records go out under write sequence numbers `value`                      \
+     * higher than the honest ones (RFC 8446 §5.3 nonce, RFC 5246 §6.2.3.3 additional data                  \
+     * and §6.2.3.1 MAC), and the connection goes on from there */                                          \
+    X(SEQ_SKIP, "seq-skip", SD_MUT_ARG_U8, 2)
 // clang-format on
 
 #define SD_MUT_ENUM_ENTRY(kind, name, arg, version) SD_MUT_##kind,
@@ -180,6 +197,11 @@ const sd_mutation_info *sd_mutation_info_of(sd_mutation_kind kind);
 /* The kind whose script name is name[0..len) (no NUL needed). */
 bool sd_mutation_from_name(const char *name, size_t len, sd_mutation_kind *out);
 
+/* The mutations that act on the records a message goes in rather than on
+ * the message (record-flip, cbc-padding, inner-padding, seq-skip): the only ones
+ * send-appdata takes besides send and renegotiate. */
+bool sd_mutation_on_records(sd_mutation_kind kind);
+
 /* Which fields of sd_mutation a shape uses; `value` lies within
  * [value_min, value_max] when it is used. What sd_trace_equal compares and
  * every form of a trace checks. */
@@ -201,7 +223,7 @@ typedef struct {
     size_t bytes_len;
     char text[64];
     /* SD_MUT_ARG_EXTENSION_FLIP's mask (`value` holds its extension there;
-     * flip= keeps its mask in `value`). */
+     * flip= keeps its mask in `value`); SD_MUT_ARG_U8_PAIR's second number. */
     uint8_t mask;
 } sd_mutation;
 
@@ -252,7 +274,7 @@ typedef struct {
      * Certificate or CertificateVerify), and passed over otherwise, so that
      * one trace follows either answer where the RFC allows both. */
     bool if_full;
-    size_t n_mutations; /* SEND, RENEGOTIATE */
+    size_t n_mutations; /* SEND, RENEGOTIATE; SEND_APPDATA: record-level ones only (sd_mutation_on_records) */
     sd_mutation mutations[SD_MAX_MUTATIONS];
 } sd_action;
 

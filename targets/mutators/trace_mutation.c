@@ -243,9 +243,9 @@ static size_t some_fill(rng *r, size_t now) {
 
 /* A random mutation of any kind, with an argument of its shape (values the
  * driver's messages make interesting, now and then any). */
-static void random_mutation(rng *r, sd_mutation *m, bool tls12_trace) {
+static void random_mutation_of(rng *r, sd_mutation *m, sd_mutation_kind kind, bool tls12_trace) {
     memset(m, 0, sizeof *m);
-    m->kind = (sd_mutation_kind)below(r, SD_MUT_COUNT);
+    m->kind = kind;
     switch (sd_mutation_info_of(m->kind)->arg) {
     case SD_MUT_ARG_NONE:
         break;
@@ -281,16 +281,33 @@ static void random_mutation(rng *r, sd_mutation *m, bool tls12_trace) {
         /* length= now and then claims the largest length there is. */
         if (m->kind == SD_MUT_LENGTH)
             m->value = below(r, 4) == 0 ? 0xffffff : below(r, 512);
-        else
+        else if (m->kind == SD_MUT_INNER_PADDING) {
+            /* TLS 1.3 padding (RFC 8446 §5.4): a little, or enough to bring
+             * a short record to the 2^14+1 bytes of TLSInnerPlaintext and
+             * past it. */
+            static const long paddings[] = {1, 15, 255, 16379, 16380, 16384, 16400};
+            m->value = paddings[below(r, sizeof paddings / sizeof paddings[0])];
+        } else
             m->value = 1 + below(r, 8);
         break;
     case SD_MUT_ARG_HANDSHAKE_TYPE:
         m->value = some_type(r, tls12_trace);
         break;
+    case SD_MUT_ARG_U8_PAIR:
+        /* cbc-padding=: a padding_length, and mostly the byte RFC 5246
+         * §6.2.3.2 wants (the length itself), else one bit off it. */
+        m->value = below(r, 256);
+        m->mask = (uint8_t)(below(r, 2) ? m->value : m->value ^ (1u << below(r, 8)));
+        break;
     case SD_MUT_ARG_SPLIT:
         m->value = 1 + below(r, 64);
         break;
     case SD_MUT_ARG_U8:
+        if (m->kind == SD_MUT_SEQ_SKIP) {
+            /* A record or two lost, now and then many. */
+            m->value = below(r, 4) == 0 ? below(r, 256) : 1 + below(r, 2);
+            break;
+        }
         /* A PSK offer's counts and binder length: around the honest one
          * identity and the hash lengths (32, 48), now and then any. */
         m->value = below(r, 4) == 0 ? below(r, 256) : (long)(below(r, 3) + (below(r, 2) ? 31 : 0));
@@ -324,6 +341,10 @@ static void random_mutation(rng *r, sd_mutation *m, bool tls12_trace) {
         }
         break;
     }
+}
+
+static void random_mutation(rng *r, sd_mutation *m, bool tls12_trace) {
+    random_mutation_of(r, m, (sd_mutation_kind)below(r, SD_MUT_COUNT), tls12_trace);
 }
 
 static void free_action(sd_action *a) {
@@ -368,6 +389,14 @@ static void random_action(rng *r, sd_action *a, bool tls12_trace) {
         a->bytes_len = below(r, 8);
         a->bytes = random_bytes(r, a->bytes_len);
         if (!a->bytes) a->bytes_len = 0;
+        /* Now and then a record-level deviation of the data's record
+         * (trace.h sd_mutation_on_records). */
+        if (a->kind == SD_ACT_SEND_APPDATA && below(r, 4) == 0) {
+            static const sd_mutation_kind on_records[] = {SD_MUT_RECORD_FLIP, SD_MUT_CBC_PADDING,
+                                                          SD_MUT_INNER_PADDING, SD_MUT_SEQ_SKIP};
+            random_mutation_of(r, &a->mutations[a->n_mutations++],
+                               on_records[below(r, sizeof on_records / sizeof on_records[0])], tls12_trace);
+        }
         break;
     default:
         break;
