@@ -20,7 +20,18 @@ Three tools:
       prints for a TLS 1.3 session) so that the server judges the rewrite,
       not a broken binder. Prints what each side sends in that connection
       (handshake messages in the clear, alerts in the clear, protected
-      records by size) and which identity a ServerHello selects.
+      records by size) and which identity a ServerHello selects. Options:
+        --connection N, --connections M   rewrite connection N of M (2 of 2)
+        --psk HEX [--hash sha256|sha384]  the PSK the binders are made with
+        --ch-identities K --ch-binders B  offer identity 0 K times, B binders
+        --ch-ticket-flip I                flip bit 0 of the ticket's byte I
+                                          (negative: from its end)
+        --ch-modes HEX                    psk_key_exchange_modes' body
+        --ch-suites HEX                   the cipher_suites list
+        --sh-psk-body HEX                 the ServerHello's pre_shared_key body
+        --inject-before-client-ccs HEX    send these record bytes to the
+                                          server in place of the client's
+                                          ChangeCipherSpec, then the CCS
 
   tls12-client-feed SHIM_ARGV... -- HEX_RECORDS...
       Runs a client shim, sends START, then feeds it each hex string as one
