@@ -28,7 +28,9 @@ Three tools:
                                           (negative: from its end)
         --ch-modes HEX                    psk_key_exchange_modes' body
         --ch-suites HEX                   the cipher_suites list
+        --ch-ext-flip-middle TYPE         flip the middle byte of extension TYPE
         --sh-psk-body HEX                 the ServerHello's pre_shared_key body
+        --sh-drop-ext TYPE                leave extension TYPE out of the ServerHello
         --inject-before-client-ccs HEX    send these record bytes to the
                                           server in place of the client's
                                           ChangeCipherSpec, then the CCS
@@ -157,6 +159,10 @@ def rewrite_client_hello(msg, opts):
     new_exts = []
     psk_ids, binder_count = None, None
     for ext_type, body in exts:
+        if opts.get("ext_flip") and ext_type == int(opts["ext_flip"]) and body:
+            # The middle byte of any extension (a TLS 1.2 session_ticket).
+            middle = len(body) // 2
+            body = body[:middle] + bytes([body[middle] ^ 0x01]) + body[middle + 1:]
         if ext_type == EXT_PSK_MODES and opts.get("modes") is not None:
             body = bytes.fromhex(opts["modes"])
         if ext_type == EXT_PRE_SHARED_KEY:
@@ -236,6 +242,7 @@ def describe_server_hello(msg):
     suite = body[i:i + 2].hex()
     exts = parse_extensions(body[i + 5:])
     parts = [f" suite={suite}", " HelloRetryRequest" if hrr else ""]
+    parts.append(" extensions " + ",".join(str(t) for t, _ in exts))
     psk = [b for t, b in exts if t == EXT_PRE_SHARED_KEY]
     parts.append(f" pre_shared_key selected_identity={psk[0].hex()}" if psk else " no pre_shared_key")
     return "".join(parts)
@@ -250,8 +257,8 @@ def rewrite_server_hello(record, opts):
     i = 34 + 1 + sh[34]
     head = sh[:i + 3]
     exts = parse_extensions(sh[i + 5:])
-    new_exts = [(t, bytes.fromhex(opts["sh_psk_body"]) if t == EXT_PRE_SHARED_KEY else b)
-                for t, b in exts]
+    new_exts = [(t, bytes.fromhex(opts["sh_psk_body"]) if t == EXT_PRE_SHARED_KEY and "sh_psk_body" in opts else b)
+                for t, b in exts if str(t) != opts.get("sh_drop_ext")]
     sh = head + build_extensions(new_exts)
     new_body = b"\x02" + struct.pack(">I", len(sh))[1:] + sh + rest
     return record[:3] + struct.pack(">H", len(new_body)) + new_body
@@ -270,15 +277,17 @@ def mitm(listen_port, upstream_port, opts):
             print(f"-- connection {index} (rewritten)", flush=True)
             hello = read_record(client)
             msg = hello[5:]
-            if not any(k in opts for k in ("identities", "binders", "ticket_flip", "modes", "suites")):
+            if not any(k in opts for k in ("identities", "binders", "ticket_flip", "modes", "suites", "ext_flip")):
                 server.sendall(hello)  # only the ServerHello is rewritten
                 relay(client, server, watched, opts)
                 client.close()
                 server.close()
                 continue
             prefix, exts, psk = rewrite_client_hello(msg, opts)
-            original_ids = parse_psk_offer([b for t, b in split_client_hello(msg)[1] if t == EXT_PRE_SHARED_KEY][0])
-            print(f"client offered {len(original_ids[0])} identity(ies), {len(original_ids[1])} binder(s)")
+            offered = [b for t, b in split_client_hello(msg)[1] if t == EXT_PRE_SHARED_KEY]
+            if offered:
+                original_ids = parse_psk_offer(offered[0])
+                print(f"client offered {len(original_ids[0])} identity(ies), {len(original_ids[1])} binder(s)")
             new_msg = assemble_client_hello(prefix, exts, psk, opts)
             if psk is not None:
                 print(f"sent {len(psk[0])} identity(ies), {psk[1]} binder(s)")
@@ -291,6 +300,7 @@ def mitm(listen_port, upstream_port, opts):
 def relay(client, server, watched, opts):
     """Relay records both ways until one side closes; describe them if watched."""
     seen_server_hello = False
+    sent_ccs = set()  # after its ChangeCipherSpec a side's records are protected
     sockets = [client, server]
     while True:
         ready, _, _ = select.select(sockets, [], [], 5.0)
@@ -310,7 +320,7 @@ def relay(client, server, watched, opts):
                 return
             if sock is server and record[0] == 22 and record[5] == 2 and not seen_server_hello:
                 seen_server_hello = True
-                if watched and opts.get("sh_psk_body") is not None:
+                if watched and (opts.get("sh_psk_body") is not None or opts.get("sh_drop_ext")):
                     print(describe_record(record, "server sent"))
                     record = rewrite_server_hello(record, opts)
             if watched and sock is client and record[0] == 20 and opts.get("inject_before_client_ccs"):
@@ -324,7 +334,12 @@ def relay(client, server, watched, opts):
                 print("server answers the injected record" if ready_now else
                       "server says nothing for 1 s", flush=True)
             if watched:
-                print(describe_record(record, direction), flush=True)
+                if sock in sent_ccs and record[0] == 22:
+                    print(f"{direction} protected handshake record ({len(record) - 5} bytes)", flush=True)
+                else:
+                    print(describe_record(record, direction), flush=True)
+            if record[0] == 20:
+                sent_ccs.add(sock)
             try:
                 (server if sock is client else client).sendall(record)
             except (BrokenPipeError, ConnectionResetError):
@@ -447,7 +462,7 @@ def main(args):
                 value = int(value)
             key = {"ch_identities": "identities", "ch_binders": "binders",
                    "ch_ticket_flip": "ticket_flip", "ch_modes": "modes",
-                   "ch_suites": "suites"}.get(key, key)
+                   "ch_suites": "suites", "ch_ext_flip_middle": "ext_flip"}.get(key, key)
             if key in ("identities", "binders", "ticket_flip"):
                 value = int(value)
             opts[key] = value
