@@ -35,6 +35,11 @@ Three tools:
                                           server in place of the client's
                                           ChangeCipherSpec, then the CCS
 
+  shim-client PORT SESSION_FILE -- SHIM_ARGV...
+      Runs a client shim against a TCP server on PORT, prints every STATUS,
+      and writes the session it hands over (SESSION) as hex to SESSION_FILE
+      (`-`: nowhere), for a later run's --resume-session-hex.
+
   tls12-client-feed SHIM_ARGV... -- HEX_RECORDS...
       Runs a client shim, sends START, then feeds it each hex string as one
       DATA frame and prints every STATUS: a hand-written server flight.
@@ -417,6 +422,44 @@ def shim_server(port, argv):
         peer.close()
 
 
+def shim_client(port, session_out, argv):
+    """A client shim against a TCP server: START, bytes relayed as DATA
+    frames until the handshake is done or failed (then one round of
+    application data), then SESSION, whose bytes go to session_out as hex
+    (the shim's --resume-session-hex for a later connection)."""
+    proc, shim = launch_shim(argv)
+    _, status = read_frames_until_status(shim)
+    print("shim:", one_line(status), flush=True)
+    peer = socket.create_connection(("127.0.0.1", port))
+    send_frame(shim, 1)  # START
+    data, status = read_frames_until_status(shim)
+    while True:
+        if data:
+            peer.sendall(data)
+        print("shim:", one_line(status), flush=True)
+        fields = dict(line.split("=", 1) for line in status.splitlines() if "=" in line)
+        if fields.get("failed") == "1":
+            break
+        ready, _, _ = select.select([peer], [], [], 2.0)
+        try:
+            chunk = peer.recv(65536) if ready else b""
+        except ConnectionResetError:
+            chunk = b""
+        if not chunk:
+            break
+        send_frame(shim, 2, chunk)
+        data, status = read_frames_until_status(shim)
+    send_frame(shim, 7)  # SESSION
+    data, status = read_frames_until_status(shim)
+    if session_out != "-":
+        with open(session_out, "w") as out:
+            out.write(data.hex())
+    print(f"session: {len(data)} bytes", flush=True)
+    peer.close()
+    shim.close()
+    proc.wait()
+
+
 def tls12_client_feed(argv, records):
     proc, shim = launch_shim(argv)
     _, status = read_frames_until_status(shim)
@@ -447,6 +490,10 @@ def main(args):
     if args[0] == "shim-server":
         sep = args.index("--")
         shim_server(int(args[1]), args[sep + 1:])
+        return 0
+    if args[0] == "shim-client":
+        sep = args.index("--")
+        shim_client(int(args[1]), args[2], args[sep + 1:])
         return 0
     if args[0] == "tls12-client-feed":
         sep = args.index("--")
