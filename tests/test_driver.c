@@ -479,6 +479,34 @@ static void unmade_deviation_is_not_reached(void **state) {
     sd_scenario_free(&s);
 }
 
+/* A client that offers only the group it sent a share for leaves a
+ * HelloRetryRequest nothing to ask for (RFC 8446 §4.2.8: the selected
+ * group must be in supported_groups and have no share): the driver sends
+ * it as the trace says, but the run is not counted as playing the trace
+ * past it, and the detail says why. */
+static void hello_retry_request_without_a_group_is_not_reached(void **state) {
+    (void)state;
+    static const uint16_t x25519_only[] = {SD_x25519};
+    static const char text[] = "id: t.t\ntitle: t\nrfc: RFC 8446\nrole: client\nversion: 1.3\n"
+                               "expect: alert illegal_parameter\n"
+                               "expect ClientHello\nsend HelloRetryRequest\n";
+    sd_scenario s;
+    parse_text(text, &s);
+    char why[512];
+    sd_outcome o;
+    run_with_groups(&s, &sd_target_model, x25519_only, 1, &o, NULL);
+    assert_int_equal(o.kind, SD_OUTCOME_ALERT);
+    assert_int_equal(o.alert, SD_illegal_parameter);
+    assert_int_equal(o.reached, 0);
+    assert_non_null(strstr(o.detail, "no HelloRetryRequest can ask for one"));
+    assert_int_equal(sd_classify(&s, &o, why, sizeof why), SD_VERDICT_UNREACHED);
+    /* With a second group offered, the same HelloRetryRequest asks for it. */
+    run_with_groups(&s, &sd_target_model, NULL, 0, &o, NULL);
+    assert_int_equal(o.reached, 1);
+    assert_null(strstr(o.detail, "no HelloRetryRequest"));
+    sd_scenario_free(&s);
+}
+
 /* A server that answers every ClientHello with a HelloRetryRequest for the
  * next group of retry_groups (0: nothing more), cookie-less, in
  * TLS_AES_128_GCM_SHA256: one that sends what the model and BoringSSL
@@ -2032,6 +2060,7 @@ int main(void) {
         cmocka_unit_test(tls13_unplanned_hello_retry_request_limits),
         cmocka_unit_test(tls13_groups_header_forces_a_retry),
         cmocka_unit_test(unmade_deviation_is_not_reached),
+        cmocka_unit_test(hello_retry_request_without_a_group_is_not_reached),
         cmocka_unit_test(tls13_key_update),
         cmocka_unit_test(tls13_certificate_request_and_ticket),
         cmocka_unit_test(closed_after_completion_is_not_completed),

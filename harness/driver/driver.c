@@ -1484,6 +1484,7 @@ void sd_driver_run(const sd_trace *trace, const sd_run_config *cfg, sd_outcome *
                                                                        : NULL,
     };
     int not_made = -1; /* the first action whose deviation could not be made */
+    const char *not_made_why = NULL;
     bool gave_up = false;
     d.staple = cfg->staple ? sd_pki_der(cfg->pki, cfg->staple) : NULL;
     /* Several connections (trace.h): each against a new target of the
@@ -1558,6 +1559,7 @@ void sd_driver_run(const sd_trace *trace, const sd_run_config *cfg, sd_outcome *
                 out->line = trace->actions[i].line;
                 d.action_delivered = d.action_delivered_late = false;
                 d.deviation_not_made = false;
+                d.not_made_why = NULL;
                 run_action(&d, &trace->actions[i]);
                 if (d.harness_error[0]) end_run(&d, SD_OUTCOME_HARNESS_ERROR, "%s", d.harness_error);
                 /* Reached: its bytes went to a target still in the
@@ -1567,7 +1569,10 @@ void sd_driver_run(const sd_trace *trace, const sd_run_config *cfg, sd_outcome *
                  * could not be made on: the run no longer plays the
                  * trace's plan. */
                 gave_up |= d.action_delivered_late || d.harness_error[0];
-                if (d.deviation_not_made && not_made < 0) not_made = (int)i;
+                if (d.deviation_not_made && not_made < 0) {
+                    not_made = (int)i;
+                    not_made_why = d.not_made_why;
+                }
                 if (!gave_up && not_made < 0 && (d.action_delivered || !d.ended)) out->reached = (int)i;
             }
             begin = end + 1;
@@ -1576,8 +1581,12 @@ void sd_driver_run(const sd_trace *trace, const sd_run_config *cfg, sd_outcome *
     }
     if (not_made >= 0) {
         size_t n = strlen(out->detail);
-        snprintf(out->detail + n, sizeof(out->detail) - n,
-                 " (step %d's mutations changed nothing: the message had nothing they edit)", not_made);
+        if (not_made_why)
+            snprintf(out->detail + n, sizeof(out->detail) - n, " (step %d not played as the trace means: %s)",
+                     not_made, not_made_why);
+        else
+            snprintf(out->detail + n, sizeof(out->detail) - n,
+                     " (step %d's mutations changed nothing: the message had nothing they edit)", not_made);
     }
     if (d.target) {
         sd_target_status st;

@@ -136,6 +136,17 @@ static bool build_server_hello13(driver *d, const sd_action *a, sd_buf *body) {
 static bool build_hello_retry_request(driver *d, sd_buf *body) {
     d->suite = choose_suite13(d);
     uint16_t group = choose_group(d, d->share.group);
+    /* §4.2.8: the client "MUST verify that (1) the selected_group field
+     * corresponds to a group which was provided in the "supported_groups"
+     * extension" and must refuse it otherwise. A client that lists only
+     * the group it sent a share for (wolfSSL when it resumes) leaves no
+     * such group: the HelloRetryRequest is sent as the trace asks, but the
+     * run is not counted as playing the trace past it. */
+    if (!peer_offers_group(d, group)) {
+        d->deviation_not_made = true;
+        d->not_made_why = "the client offered no group besides its key share's, so no HelloRetryRequest "
+                          "can ask for one (RFC 8446 §4.2.8)";
+    }
     sd_msg_server_hello(body, true, sd_hrr_random, sd_span_of(d->session_id, d->session_id_len), d->suite->id,
                         group, NULL, sd_span_of(NULL, 0), -1);
     /* The second ClientHello's share in that group is what counts. */

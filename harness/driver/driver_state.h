@@ -217,6 +217,10 @@ typedef struct {
      * asked for was not made, so neither this action nor any after it is
      * counted as reached. */
     bool deviation_not_made;
+    /* Why, when it is not the edits: the honest message itself could not
+     * be built as the RFC has it (a HelloRetryRequest to a client that
+     * offered no group it has no share for). NULL: the edits. */
+    const char *not_made_why;
 
     target_event queue[MAX_QUEUE];
     size_t q_head, q_len;

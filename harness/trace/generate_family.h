@@ -77,6 +77,7 @@ typedef enum {
     R_PSK_BINDER,
     R_PSK_BINDER_LENGTH, /* a binder out of PskBinderEntry's range: decode_error or decrypt_error */
     R_PSK_DECLINE,
+    R_PSK_TICKET_TAIL, /* the ticket's last byte: the server's own format decides, resume or decline */
     R_PSK_AGE,
     R_PSK_MODES,
     R_PSK_SELECTED_IDENTITY,

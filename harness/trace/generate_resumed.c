@@ -74,9 +74,13 @@ static const psk_case psk_cases[] = {
      R_PSK_BINDER, ANSWER_ALERT, "decrypt_error", NULL},
     {SD_ROLE_SERVER, "binder-255-bytes", "whose binder is 255 bytes", "binder-length=255", R_PSK_BINDER,
      ANSWER_ALERT, "decrypt_error", NULL},
-    /* A ticket the server cannot open: ignored, a full handshake. */
+    /* The ticket's last byte: whether the server's seal covers it is the
+     * server's own format (§4.6.1), so resuming is as good as declining
+     * (wolfSSL resumes: its default ticket seal leaves the ticket's last 16
+     * bytes unchecked, docs/stack-findings.md). */
     {SD_ROLE_SERVER, "ticket-last-byte", "whose ticket's last byte is flipped",
-     "flip-ext=pre_shared_key:-40:0x01", R_PSK_DECLINE, ANSWER_FULL, NULL, NULL},
+     "flip-ext=pre_shared_key:-40:0x01", R_PSK_TICKET_TAIL, ANSWER_EITHER, NULL, NULL},
+    /* A ticket the server cannot open: ignored, a full handshake. */
     {SD_ROLE_SERVER, "ticket-middle-byte", "whose ticket's middle byte is flipped",
      "flip-ext=pre_shared_key:middle:0x01", R_PSK_DECLINE, ANSWER_FULL, NULL, NULL},
     /* The only mode listed is none the RFC defines (3): no mode to select. */

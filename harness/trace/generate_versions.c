@@ -148,6 +148,12 @@ static const char *const rfc8446[N_REQUIREMENTS] = {
         "RFC 8446 §4.2.11: \"Any unknown PSKs (e.g., ones not in the PSK database or encrypted with an "
         "unknown key) SHOULD simply be ignored.\" §2.2: the client's key_share allows \"the server to "
         "decline resumption and fall back to a full handshake\"",
+    [R_PSK_TICKET_TAIL] =
+        "RFC 8446 §4.6.1: \"The ticket itself is an opaque label. It MAY be either a database lookup key "
+        "or a self-encrypted and self-authenticated value.\" The RFC fixes no format, so whether the "
+        "server's "
+        "check covers the ticket's last byte is its own design: it resumes, or it ignores the ticket "
+        "(§4.2.11: unknown PSKs \"SHOULD simply be ignored\") and falls back to a full handshake (§2.2).",
     [R_PSK_AGE] =
         "RFC 8446 §4.2.11.1: \"The server MUST NOT assume that the ticket age is accurate\"; the age is "
         "checked "
@@ -155,7 +161,9 @@ static const char *const rfc8446[N_REQUIREMENTS] = {
         "back to a full handshake (§2.2).",
     [R_PSK_MODES] =
         "RFC 8446 §4.2.9: \"The server MUST NOT select a key exchange mode that is not listed by the "
-        "client.\" §2.2: the client's key_share allows \"the server to decline resumption and fall back to a "
+        "client.\" §9.3: \"A server receiving a ClientHello MUST correctly ignore all unrecognized cipher "
+        "suites, extensions, and other parameters.\" §2.2: the client's key_share allows \"the server to "
+        "decline resumption and fall back to a "
         "full handshake\"",
     [R_PSK_SELECTED_IDENTITY] =
         "RFC 8446 §4.2.11: \"Clients MUST verify that the server's selected_identity is within the range "
