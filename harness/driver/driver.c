@@ -1272,6 +1272,9 @@ static void end_connection(driver *d, int next) {
 static void free_connection(driver *d) {
     sd_rl_free(&d->rl);
     sd_buf_free(&d->peer_share);
+    free(d->peer_sigalgs);
+    d->peer_sigalgs = NULL;
+    d->n_peer_sigalgs = 0;
     sd_buf_free(&d->ticket12_new);
     sd_buf_free(&d->half_rtt_ticket);
     EVP_PKEY_free(d->server_key12);
