@@ -155,7 +155,10 @@ typedef enum {
     X(EARLY_DATA, "early-data", SD_MUT_ARG_NONE, 4)                                                         \
     /* ClientHello: the first ClientHello of the last connection, byte for byte, with                       \
      * its key share, PSK and early keys (RFC 8446 §8: a replayed 0-RTT flight) */                          \
-    X(REPLAY, "replay", SD_MUT_ARG_NONE, 4)
+    X(REPLAY, "replay", SD_MUT_ARG_NONE, 4)                                                             \
+    /* CertificateVerify (both versions) / TLS 1.2 ServerKeyExchange: write SignatureScheme                 \
+     * `value` and sign with it as far as the key can (driver_messages.c, signed_with_scheme) */             \
+    X(SCHEME, "scheme", SD_MUT_ARG_U16, 4)
 // clang-format on
 
 #define SD_MUT_ENUM_ENTRY(kind, name, arg, version) SD_MUT_##kind,

@@ -317,11 +317,18 @@ static void random_mutation(rng *r, sd_mutation *m, bool tls12_trace) {
     /* record-version and premaster-version: the versions of SSL 3.0 to
      * TLS 1.3; add-suite: signalling values (TLS_FALLBACK_SCSV, RFC 7507;
      * TLS_EMPTY_RENEGOTIATION_INFO_SCSV, RFC 5746), a GREASE value
-     * (RFC 8701) and suites of both versions. */
+     * (RFC 8701) and suites of both versions; scheme: below. */
     case SD_MUT_ARG_U16:
         if (m->kind == SD_MUT_ADD_SUITE) {
             static const uint16_t suites[] = {0x5600, 0x00ff, 0x0a0a, 0x1301, 0xc02b, 0x009c};
             m->value = suites[below(r, sizeof suites / sizeof suites[0])];
+        } else if (m->kind == SD_MUT_SCHEME) {
+            /* scheme=: SHA-1 and PKCS#1 (refused in a TLS 1.3 CertificateVerify,
+             * RFC 8446 §4.2.3), each curve's ECDSA, RSA-PSS of both key
+             * kinds, Ed25519, Ed448, and a private-use value. */
+            static const uint16_t schemes[] = {0x0201, 0x0203, 0x0401, 0x0403, 0x0503, 0x0603,
+                                               0x0804, 0x0807, 0x0808, 0x0809, 0xfe00};
+            m->value = schemes[below(r, sizeof schemes / sizeof schemes[0])];
         } else {
             m->value = 0x0300 + below(r, 5);
         }
