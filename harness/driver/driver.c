@@ -1359,6 +1359,7 @@ void sd_run_config_apply_scenario(sd_run_config *cfg, const sd_scenario *s) {
     cfg->target_groups = s->n_groups ? s->groups : NULL;
     cfg->n_target_groups = s->n_groups;
     cfg->staple = s->staple[0] ? s->staple : NULL;
+    cfg->target_client_credential = s->client_credential[0] ? s->client_credential : NULL;
 }
 
 void sd_driver_run(const sd_trace *trace, const sd_run_config *cfg, sd_outcome *out) {

@@ -70,6 +70,7 @@ enum {
     H_VERSIONS,
     H_EARLY_DATA,
     H_RENEGOTIATION,
+    H_CLIENT_CREDENTIAL,
     N_HEADERS
 };
 static const struct {
@@ -93,6 +94,7 @@ static const struct {
     [H_VERSIONS] = {"versions", false},
     [H_EARLY_DATA] = {"early-data", false},
     [H_RENEGOTIATION] = {"renegotiation", false},
+    [H_CLIENT_CREDENTIAL] = {"client-credential", false},
 };
 
 /* --- Errors ----------------------------------------------------------------- */
@@ -456,7 +458,7 @@ static bool parse_header(parser *p, const char *key, size_t key_len, char *value
         return fail(p,
                     "unknown header \"%s:\" (expected one of id, title, rfc, role, version, tags, "
                     "expect, credential, note, cipher-suite, client-auth, session-tickets, groups, "
-                    "staple, versions, early-data, renegotiation)",
+                    "staple, versions, early-data, renegotiation, client-credential)",
                     k);
     }
     const char *name = headers[h].key;
@@ -568,6 +570,12 @@ static bool parse_header(parser *p, const char *key, size_t key_len, char *value
         return true;
     case H_GROUPS:
         return parse_groups(p, value);
+    case H_CLIENT_CREDENTIAL:
+        if (!copy_text(p, name, s->client_credential, sizeof(s->client_credential), value)) return false;
+        if (!is_name(s->client_credential))
+            return fail(p, "client-credential: \"%s\" is not a credential name (use a-z, 0-9, '.', '_', '-')",
+                        show(value).s);
+        return true;
     case H_STAPLE:
         /* A file of the fixture PKI by its name without ".der"
          * (ocsp-leaf-revoked), as `credential:` names its chain. */
@@ -1149,6 +1157,13 @@ static bool parse_script(const char *path, const char *text, size_t len, sd_scen
                      headers[h].key);
                 goto error;
             }
+        }
+        /* The client under test presents a certificate only when asked. */
+        if (s->client_credential[0] && (s->role != SD_ROLE_CLIENT || s->client_auth == SD_CLIENT_AUTH_NONE)) {
+            p.line = p.header_line[H_CLIENT_CREDENTIAL];
+            fail(&p, "client-credential: names the certificate of a client under test (role: client) that "
+                     "the server asks for one (client-auth:)");
+            goto error;
         }
         /* Only a server staples (RFC 6066 §8): the driver, when it plays
          * one. */

@@ -356,6 +356,9 @@ typedef struct {
      * OCSP response the driver staples as the server when the client asks
      * (RFC 6066 §8, RFC 8446 §4.4.2.1); "": none. */
     char staple[64];
+    /* `client-credential:`: with role: client and client-auth, the fixture
+     * credential the client under test presents when asked ("": "client"). */
+    char client_credential[64];
     /* `groups:`: the named groups the stack under test accepts (a server)
      * or offers (a client), in its order of preference; none: its own
      * defaults. A server that accepts only groups the driver's ClientHello
