@@ -1372,6 +1372,36 @@ static void scheme_mutation(void **state) {
     }
 }
 
+/* An empty signature_algorithms_cert list: the model refuses it
+ * (RFC 8446 §4.2.3, §6 decode_error) unless told to leave the extension
+ * unread as BoringSSL does, which the fuzz setups ask for. */
+static void signature_algorithms_cert_skipped_in_fuzz_runs(void **state) {
+    (void)state;
+    static const char text[] =
+        HEAD("server", "1.3") "send ClientHello add-ext=signature_algorithms_cert:0000\n"
+                              "expect ServerHello\nexpect EncryptedExtensions\n"
+                              "expect Certificate\nexpect CertificateVerify\n"
+                              "expect Finished\nsend Finished\n";
+    for (int skip = 0; skip < 2; skip++) {
+        sd_scenario s;
+        char err[512];
+        if (!sd_scenario_parse("t.sd", text, strlen(text), &s, err, sizeof err)) fail_msg("%s", err);
+        sd_run_config cfg;
+        sd_run_config_defaults(&cfg, &sd_target_model, s.role, &pki);
+        sd_run_config_apply_scenario(&cfg, &s);
+        cfg.skip_signature_algorithms_cert = skip;
+        sd_outcome o;
+        sd_driver_run(&s.trace, &cfg, &o);
+        sd_scenario_free(&s);
+        if (skip) {
+            assert_int_equal(o.kind, SD_OUTCOME_COMPLETED);
+        } else {
+            assert_int_equal(o.kind, SD_OUTCOME_ALERT);
+            assert_int_equal(o.alert, SD_decode_error);
+        }
+    }
+}
+
 /* renegotiate: a ClientHello under the current keys whose
  * renegotiation_info carries the driver's Finished (RFC 5746 §3.5).
  * BoringSSL can read it (it answers no_renegotiation, not bad_record_mac);
@@ -1862,6 +1892,7 @@ int main(void) {
         cmocka_unit_test(premaster_version_mutation),
         cmocka_unit_test(point_and_signature_mutations),
         cmocka_unit_test(scheme_mutation),
+        cmocka_unit_test(signature_algorithms_cert_skipped_in_fuzz_runs),
         cmocka_unit_test(renegotiate_action),
         cmocka_unit_test(empty_master_keys),
         cmocka_unit_test(create_failures),

@@ -1424,6 +1424,7 @@ void sd_driver_run(const sd_trace *trace, const sd_run_config *cfg, sd_outcome *
         .max_handshake_message = cfg->max_handshake_message,
         .max_post_handshake_message = cfg->max_post_handshake_message,
         .psk_first_identity_only = cfg->psk_first_identity_only,
+        .skip_signature_algorithms_cert = cfg->skip_signature_algorithms_cert,
         /* A client under test shows the credential named for it, or with
          * client-auth the fixture's "client"; else an empty Certificate. */
         .client_credential = cfg->target_role != SD_ROLE_CLIENT ? NULL

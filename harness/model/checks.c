@@ -161,7 +161,8 @@ bool model_check_extension_bodies(sd_model *m, const sd_client_hello *ch, bool t
      * handshake by sending the client a certificate chain of its choice"),
      * but a list that cannot be parsed is §6's decode_error. BoringSSL does
      * not read the extension (known_differences.txt). */
-    if (sd_extensions_find(ch->extensions, SD_signature_algorithms_cert, &body)) {
+    if (!m->cfg.skip_signature_algorithms_cert &&
+        sd_extensions_find(ch->extensions, SD_signature_algorithms_cert, &body)) {
         sd_u16_list schemes;
         uint8_t alert;
         if (!sd_u16_list_parse(body, 2, false, &schemes, &alert)) {

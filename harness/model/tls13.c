@@ -357,7 +357,8 @@ static void on_certificate_request(sd_model *m, const model_received *in) {
      * decode_error. */
     sd_span certs_body;
     sd_u16_list cert_schemes;
-    if (sd_extensions_find(exts, SD_signature_algorithms_cert, &certs_body) &&
+    if (!m->cfg.skip_signature_algorithms_cert &&
+        sd_extensions_find(exts, SD_signature_algorithms_cert, &certs_body) &&
         !sd_u16_list_parse(certs_body, 2, false, &cert_schemes, &alert))
         return model_fatal(m, alert, "malformed signature_algorithms_cert in CertificateRequest");
     if (!model_keep_peer_sigalgs(m, sigalgs)) return;
