@@ -1061,6 +1061,13 @@ static void test_signatures(void **state) {
     EVP_PKEY *p384 = ec_key(NID_secp384r1);
     sign_verify_ok(p256, SD_ecdsa_secp256r1_sha256, SD_ecdsa_secp384r1_sha384);
     sign_verify_ok(p384, SD_ecdsa_secp384r1_sha384, SD_ecdsa_secp256r1_sha256);
+    /* ecdsa_secp521r1_sha512: P-521 and SHA-512 only (§4.2.3 binds the
+     * curve), and no other curve's scheme on a P-521 key. */
+    EVP_PKEY *p521 = ec_key(NID_secp521r1);
+    sign_verify_ok(p521, SD_ecdsa_secp521r1_sha512, SD_ecdsa_secp384r1_sha384);
+    assert_false(sd_signature_scheme_matches_key(SD_ecdsa_secp521r1_sha512, p384));
+    assert_false(sd_signature_scheme_matches_key(SD_ecdsa_secp256r1_sha256, p521));
+    EVP_PKEY_free(p521);
     /* §4.2.3: SHA-1 schemes "MUST NOT be used" in CertificateVerify; ECDSA
      * on P-256 with SHA-1 is refused even though the key fits. */
     assert_false(sd_signature_scheme_matches_key(SD_ecdsa_sha1, p256));
@@ -1113,12 +1120,17 @@ static void test_ecdsa_steady_signatures(void **state) {
     (void)state;
     /* Fresh signings only, so that every round draws a new nonce. */
     sd_crypto_memo_set_enabled(false);
-    const int nids[] = {NID_X9_62_prime256v1, NID_secp384r1};
-    const uint16_t schemes[] = {SD_ecdsa_secp256r1_sha256, SD_ecdsa_secp384r1_sha384};
-    for (size_t k = 0; k < 2; k++) {
+    const int nids[] = {NID_X9_62_prime256v1, NID_secp384r1, NID_secp521r1};
+    const uint16_t schemes[] = {SD_ecdsa_secp256r1_sha256, SD_ecdsa_secp384r1_sha384,
+                                SD_ecdsa_secp521r1_sha512};
+    /* The commonest DER lengths: P-256 2 + (2 + 33) + (2 + 32), P-384
+     * 2 + (2 + 49) + (2 + 48), P-521 3 + (2 + 66) + (2 + 65): the order's
+     * top byte holds one bit, so no integer takes a leading zero. */
+    const size_t steady[] = {71, 103, 138};
+    for (size_t k = 0; k < 3; k++) {
         EVP_PKEY *key = ec_key(nids[k]);
         size_t want = sd_ecdsa_steady_signature_len(key);
-        assert_int_equal(want, (size_t)EVP_PKEY_size(key) - 1);
+        assert_int_equal(want, steady[k]);
         size_t lengths_seen = 0; /* bit per length of the plain signatures */
         for (uint8_t round = 0; round < 32; round++) {
             uint8_t msg[40];

@@ -1352,6 +1352,84 @@ static void point_and_signature_mutations(void **state) {
     }
 }
 
+/* scheme=: the driver names that SignatureScheme and signs with it where
+ * the key can. Where the scheme is legal (TLS 1.2: PKCS#1 v1.5; (sha256,
+ * ecdsa) and (sha512, ecdsa) with a P-384 key, since TLS 1.2 binds no
+ * curve) both stacks complete, which only a real signature under that
+ * scheme's padding and hash allows; where TLS 1.3 forbids it (PKCS#1 in a
+ * CertificateVerify, a P-256 scheme on a P-384 key) both refuse. */
+static void scheme_mutation(void **state) {
+    (void)state;
+    static const char client_auth12[] =
+        HEAD("server",
+             "1.2") "cipher-suite: TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256\nclient-auth: require\n"
+                    "send ClientHello\nexpect ServerHello\nexpect Certificate\nexpect ServerKeyExchange\n"
+                    "expect CertificateRequest\nexpect ServerHelloDone\nsend Certificate cert=client-rsa\n"
+                    "send ClientKeyExchange\nsend CertificateVerify cert=client-rsa scheme=0x0401\n"
+                    "send-ccs\nsend Finished\nexpect-ccs\nexpect Finished\n";
+    expect_outcome(client_auth12, SD_OUTCOME_COMPLETED, 0);
+    static const char *const ske_schemes[] = {"0x0403", "0x0603"};
+    char text[2048];
+    for (size_t k = 0; k < sizeof ske_schemes / sizeof ske_schemes[0]; k++) {
+        snprintf(text, sizeof text,
+                 HEAD("client",
+                      "1.2") "credential: leaf-p384\ncipher-suite: TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256\n"
+                             "expect ClientHello\nsend ServerHello\nsend Certificate\n"
+                             "send ServerKeyExchange scheme=%s\nsend ServerHelloDone\n"
+                             "expect ClientKeyExchange\nexpect-ccs\nexpect Finished\nsend-ccs\n"
+                             "send Finished\n",
+                 ske_schemes[k]);
+        expect_outcome(text, SD_OUTCOME_COMPLETED, 0);
+    }
+    static const struct {
+        const char *credential, *scheme;
+    } refused13[] = {{"leaf-rsa", "0x0401"}, {"leaf-p384", "0x0403"}};
+    for (size_t k = 0; k < sizeof refused13 / sizeof refused13[0]; k++) {
+        snprintf(text, sizeof text,
+                 HEAD("client", "1.3") "credential: %s\nexpect ClientHello\nsend ServerHello\n"
+                                       "send EncryptedExtensions\nsend Certificate\n"
+                                       "send CertificateVerify scheme=%s\nsend Finished\n",
+                 refused13[k].credential, refused13[k].scheme);
+        for (size_t i = 0; i < N_STACKS; i++) {
+            sd_outcome o;
+            run_text(text, stacks[i], &o, NULL);
+            if (o.kind != SD_OUTCOME_ALERT)
+                fail_msg("%s accepted %s under %s in TLS 1.3: %s", stacks[i]->name, refused13[k].scheme,
+                         refused13[k].credential, o.detail);
+        }
+    }
+}
+
+/* An empty signature_algorithms_cert list: the model refuses it
+ * (RFC 8446 §4.2.3, §6 decode_error) unless told to leave the extension
+ * unread as BoringSSL does, which the fuzz setups ask for. */
+static void signature_algorithms_cert_skipped_in_fuzz_runs(void **state) {
+    (void)state;
+    static const char text[] =
+        HEAD("server", "1.3") "send ClientHello add-ext=signature_algorithms_cert:0000\n"
+                              "expect ServerHello\nexpect EncryptedExtensions\n"
+                              "expect Certificate\nexpect CertificateVerify\n"
+                              "expect Finished\nsend Finished\n";
+    for (int skip = 0; skip < 2; skip++) {
+        sd_scenario s;
+        char err[512];
+        if (!sd_scenario_parse("t.sd", text, strlen(text), &s, err, sizeof err)) fail_msg("%s", err);
+        sd_run_config cfg;
+        sd_run_config_defaults(&cfg, &sd_target_model, s.role, &pki);
+        sd_run_config_apply_scenario(&cfg, &s);
+        cfg.skip_signature_algorithms_cert = skip;
+        sd_outcome o;
+        sd_driver_run(&s.trace, &cfg, &o);
+        sd_scenario_free(&s);
+        if (skip) {
+            assert_int_equal(o.kind, SD_OUTCOME_COMPLETED);
+        } else {
+            assert_int_equal(o.kind, SD_OUTCOME_ALERT);
+            assert_int_equal(o.alert, SD_decode_error);
+        }
+    }
+}
+
 /* renegotiate: a ClientHello under the current keys whose
  * renegotiation_info carries the driver's Finished (RFC 5746 §3.5).
  * BoringSSL can read it (it answers no_renegotiation, not bad_record_mac);
@@ -2073,6 +2151,8 @@ int main(void) {
         cmocka_unit_test(flip_ext_mutation),
         cmocka_unit_test(premaster_version_mutation),
         cmocka_unit_test(point_and_signature_mutations),
+        cmocka_unit_test(scheme_mutation),
+        cmocka_unit_test(signature_algorithms_cert_skipped_in_fuzz_runs),
         cmocka_unit_test(renegotiate_action),
         cmocka_unit_test(empty_master_keys),
         cmocka_unit_test(record_flip_mutation),

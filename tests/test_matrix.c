@@ -99,7 +99,17 @@ static cell_result run_cell(const cell *c, char *why, size_t why_len) {
     uint16_t client_groups[2] = {other, c->group};
     uint16_t server_groups[1] = {c->group};
     const sd_credential *cred = sd_pki_find(&pki, c->cert);
-    const sd_credential *client_cred = sd_pki_find(&pki, "client");
+    /* The client presents the client credential of the server's key type,
+     * so that every scheme signs and verifies in both roles. */
+    static const char *const kClientOf[][2] = {{"leaf", "client"},
+                                               {"leaf-p384", "client-p384"},
+                                               {"leaf-p521", "client-p521"},
+                                               {"leaf-rsa", "client-rsa"},
+                                               {"leaf-ed25519", "client-ed25519"}};
+    const char *client_name = "client";
+    for (size_t i = 0; i < sizeof kClientOf / sizeof kClientOf[0]; i++)
+        if (strcmp(kClientOf[i][0], c->cert) == 0) client_name = kClientOf[i][1];
+    const sd_credential *client_cred = sd_pki_find(&pki, client_name);
     if (!cred) {
         snprintf(why, why_len, "no credential \"%s\" in the fixture PKI yet", c->cert);
         return CELL_SKIP;
@@ -178,14 +188,14 @@ static void handshake_matrix(void **state) {
     static const uint16_t groups[] = {SD_x25519, SD_secp256r1, SD_secp384r1, SD_secp521r1};
     static const uint16_t suites[] = {SD_TLS_AES_128_GCM_SHA256, SD_TLS_AES_256_GCM_SHA384,
                                       SD_TLS_CHACHA20_POLY1305_SHA256};
-    static const char *const certs[] = {"leaf", "leaf-p384", "leaf-rsa", "leaf-ed25519"};
+    static const char *const certs[] = {"leaf", "leaf-p384", "leaf-rsa", "leaf-ed25519", "leaf-p521"};
     const sd_target_ops *directions[][2] = {{&sd_target_model, &sd_target_boringssl},
                                             {&sd_target_boringssl, &sd_target_model}};
     int ok = 0, skipped = 0, failed = 0;
     for (size_t d = 0; d < 2; d++)
         for (size_t g = 0; g < sizeof groups / sizeof groups[0]; g++)
             for (size_t s = 0; s < 3; s++)
-                for (size_t k = 0; k < 4; k++)
+                for (size_t k = 0; k < sizeof certs / sizeof certs[0]; k++)
                     for (int auth = 0; auth < 2; auth++)
                         for (int hrr = 0; hrr < 2; hrr++)
                             for (int resume = 0; resume < 2; resume++) {
@@ -644,10 +654,79 @@ static void version_negotiation(void **state) {
     assert_int_equal(failed, 0);
 }
 
+/* TLS 1.2 ECDHE_ECDSA with the P-384, P-521 and Ed25519 credentials, the
+ * client presenting the client credential of the same key type, both
+ * directions: each side verifies the other's ServerKeyExchange or
+ * CertificateVerify. The client lists the server key's curve in
+ * supported_groups (RFC 8422 §4); the model's client cannot list P-521 while
+ * the model has no P-521 key exchange, so that direction is left out for it. */
+static void tls12_signature_credentials(void **state) {
+    (void)state;
+    static const struct {
+        const char *server, *client;
+        uint16_t curve; /* the server key's group, 0 for Ed25519 */
+    } kCreds[] = {{"leaf-p384", "client-p384", SD_secp384r1},
+                  {"leaf-ed25519", "client-ed25519", 0},
+                  {"leaf-p521", "client-p521", SD_secp521r1}};
+    const sd_target_ops *directions[][2] = {{&sd_target_model, &sd_target_boringssl},
+                                            {&sd_target_boringssl, &sd_target_model}};
+    uint16_t suite = SD_TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256;
+    int ok = 0, failed = 0, left_out = 0;
+    for (size_t d = 0; d < 2; d++)
+        for (size_t k = 0; k < sizeof kCreds / sizeof kCreds[0]; k++) {
+            if (directions[d][0] == &sd_target_model && kCreds[k].curve == SD_secp521r1) {
+                left_out++;
+                continue;
+            }
+            sd_target_config ccfg, scfg;
+            tls12_pair(&suite, 11, &ccfg, &scfg);
+            uint16_t client_groups[2] = {SD_x25519, kCreds[k].curve};
+            ccfg.groups = client_groups;
+            ccfg.n_groups = kCreds[k].curve ? 2 : 1;
+            scfg.credential = sd_pki_find(&pki, kCreds[k].server);
+            scfg.client_auth = SD_CLIENT_AUTH_REQUIRE;
+            ccfg.client_credential = sd_pki_find(&pki, kCreds[k].client);
+            assert_non_null(scfg.credential);
+            assert_non_null(ccfg.client_credential);
+            cell c = {directions[d][0], directions[d][1], SD_x25519, suite, kCreds[k].server, 1, 0, 0};
+            sd_target_status cs, ss;
+            uint8_t ce[32], se[32];
+            bool exported;
+            char why[300] = "";
+            cell_result r =
+                connect_pair(&c, &ccfg, &scfg, &cs, &ss, ce, se, &exported, NULL, NULL, why, sizeof why);
+            if (r == CELL_OK) {
+                if (!cs.handshake_done || !ss.handshake_done)
+                    snprintf(why, sizeof why, "did not complete: client (%.100s), server (%.100s)", cs.error,
+                             ss.error);
+                else if (!exported || memcmp(ce, se, sizeof ce) != 0)
+                    snprintf(why, sizeof why, "exporter secrets differ (RFC 5705)");
+                else if (!cs.peer_authenticated || !ss.peer_authenticated)
+                    snprintf(why, sizeof why, "not authenticated: client %d, server %d",
+                             cs.peer_authenticated, ss.peer_authenticated);
+                else
+                    ok++;
+            } else if (!why[0]) {
+                snprintf(why, sizeof why, "did not run");
+            }
+            if (why[0]) {
+                failed++;
+                printf("FAIL TLS 1.2 %s client / %s server, %s and %s: %s\n", c.client->name, c.server->name,
+                       kCreds[k].server, kCreds[k].client, why);
+            }
+        }
+    printf("TLS 1.2 signature credentials: %d completed, %d left out, %d failed\n", ok, left_out, failed);
+    assert_int_equal(failed, 0);
+    assert_int_equal(ok, 5);
+}
+
 int main(void) {
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(handshake_matrix),       cmocka_unit_test(tls12_matrix),
-        cmocka_unit_test(tls12_ocsp_stapling),    cmocka_unit_test(tls12_unknown_session_id),
-        cmocka_unit_test(tls12_resumed_identity), cmocka_unit_test(version_negotiation)};
+    const struct CMUnitTest tests[] = {cmocka_unit_test(handshake_matrix),
+                                       cmocka_unit_test(tls12_matrix),
+                                       cmocka_unit_test(tls12_signature_credentials),
+                                       cmocka_unit_test(tls12_ocsp_stapling),
+                                       cmocka_unit_test(tls12_unknown_session_id),
+                                       cmocka_unit_test(tls12_resumed_identity),
+                                       cmocka_unit_test(version_negotiation)};
     return cmocka_run_group_tests(tests, load_pki, free_pki);
 }

@@ -659,10 +659,16 @@ static void test_pki_loaded(void **state) {
         const char *name;
         uint16_t scheme; /* a TLS 1.3 scheme the key must sign with */
     } kGood[] = {
-        {"leaf", SD_ecdsa_secp256r1_sha256},   {"leaf-p384", SD_ecdsa_secp384r1_sha384},
-        {"leaf-rsa", SD_rsa_pss_rsae_sha256},  {"leaf-ed25519", SD_ed25519},
-        {"client", SD_ecdsa_secp256r1_sha256}, {"client-rsa", SD_rsa_pss_rsae_sha256},
+        {"leaf", SD_ecdsa_secp256r1_sha256},
+        {"leaf-p384", SD_ecdsa_secp384r1_sha384},
+        {"leaf-rsa", SD_rsa_pss_rsae_sha256},
+        {"leaf-ed25519", SD_ed25519},
+        {"client", SD_ecdsa_secp256r1_sha256},
+        {"client-rsa", SD_rsa_pss_rsae_sha256},
         {"client-ed25519", SD_ed25519},
+        {"leaf-p521", SD_ecdsa_secp521r1_sha512},
+        {"client-p384", SD_ecdsa_secp384r1_sha384},
+        {"client-p521", SD_ecdsa_secp521r1_sha512},
     };
     for (size_t i = 0; i < sizeof(kGood) / sizeof(kGood[0]); i++) {
         const sd_credential *c = must_find(pki, kGood[i].name);
@@ -780,7 +786,7 @@ static void test_verify_good(void **state) {
     sd_verify_params any = {.pki = pki, .host_name = SD_PKI_SERVER_NAME, .now = SD_PKI_DEFAULT_TIME};
     sd_verify_params client = {.pki = pki, .now = SD_PKI_DEFAULT_TIME, .purpose = SD_VERIFY_PURPOSE_CLIENT};
     sd_verify_params no_host = {.pki = pki, .now = SD_PKI_DEFAULT_TIME};
-    static const char *const kServers[] = {"leaf", "leaf-p384", "leaf-rsa", "leaf-ed25519"};
+    static const char *const kServers[] = {"leaf", "leaf-p384", "leaf-rsa", "leaf-ed25519", "leaf-p521"};
     for (size_t i = 0; i < sizeof(kServers) / sizeof(kServers[0]); i++) {
         expect_ok(&server, kServers[i]);
         expect_ok(&any, kServers[i]);
@@ -788,7 +794,8 @@ static void test_verify_good(void **state) {
         /* serverAuth+clientAuth: a server leaf may authenticate a client. */
         expect_ok(&client, kServers[i]);
     }
-    static const char *const kClients[] = {"client", "client-rsa", "client-ed25519"};
+    static const char *const kClients[] = {"client", "client-rsa", "client-ed25519", "client-p384",
+                                           "client-p521"};
     for (size_t i = 0; i < sizeof(kClients) / sizeof(kClients[0]); i++) {
         expect_ok(&client, kClients[i]);
         expect_ok(&no_host, kClients[i]);
@@ -812,6 +819,9 @@ static void test_verify_good(void **state) {
     expect_key_pair(&server, "leaf-ed25519", SD_ed25519, true);
     expect_key_pair(&client, "client-rsa", SD_rsa_pss_rsae_sha256, true);
     expect_key_pair(&client, "client-ed25519", SD_ed25519, true);
+    expect_key_pair(&server, "leaf-p521", SD_ecdsa_secp521r1_sha512, true);
+    expect_key_pair(&client, "client-p384", SD_ecdsa_secp384r1_sha384, true);
+    expect_key_pair(&client, "client-p521", SD_ecdsa_secp521r1_sha512, true);
 
     /* Extra certificates the path does not need are tolerated (§4.4.2:
      * "certificates that are not needed ... MAY be ignored"): the root

@@ -482,7 +482,7 @@ static void test_trace_add_and_equal(void **state) {
     assert_string_equal(
         err, "x:1: unknown header \"colour:\" (expected one of id, title, rfc, role, "
              "version, tags, expect, credential, note, cipher-suite, client-auth, session-tickets, groups, "
-             "staple, versions, early-data, renegotiation, alpn)");
+             "staple, versions, early-data, renegotiation, alpn, client-credential)");
 }
 
 /* --- errors ------------------------------------------------------------------ */
@@ -631,6 +631,16 @@ static const error_case error_cases[] = {
      "id: t.t\ntitle: T\nrfc: R\nrole: server\nexpect: complete\nstaple: ocsp-leaf\n"
      "send ClientHello\n",
      0, 6, "staple: the driver staples an OCSP response only as the server (role: client)"},
+    {"client-credential with a path", "id: t\nclient-credential: ../client\n", 0, 2,
+     "client-credential: \"../client\" is not a credential name"},
+    {"client-credential of a server",
+     "id: t.t\ntitle: T\nrfc: R\nrole: server\nexpect: complete\nclient-auth: require\n"
+     "client-credential: client-p384\nsend ClientHello\n",
+     0, 7, "client-credential: names the certificate of a client under test (role: client)"},
+    {"client-credential without client-auth",
+     "id: t.t\ntitle: T\nrfc: R\nrole: client\nexpect: complete\nclient-credential: client-p384\n"
+     "expect ClientHello\n",
+     0, 6, "client-credential: names the certificate of a client under test"},
     {"versions of TLS 1.1", "id: t\nversions: 1.1-1.3\n", 0, 2,
      "versions: expected <min>-<max> of 1.2 and 1.3 (1.2-1.3) or one of them, got \"1.1-1.3\""},
     {"versions without a max", "id: t\nversions: 1.2-\n", 0, 2, "versions: expected <min>-<max>"},
@@ -1022,6 +1032,19 @@ static void test_staple_header(void **state) {
     sd_scenario_free(&s);
 }
 
+/* `client-credential:` names what a client under test presents when asked,
+ * and reaches the run configuration. */
+static void test_client_credential_header(void **state) {
+    (void)state;
+    static const char text[] = "id: t.t\ntitle: T\nrfc: R\nrole: client\nexpect: complete\n"
+                               "client-auth: require\nclient-credential: client-p521\nexpect ClientHello\n";
+    sd_scenario s;
+    char err[512];
+    if (!sd_scenario_parse("t.sd", text, strlen(text), &s, err, sizeof err)) fail_msg("%s", err);
+    assert_string_equal(s.client_credential, "client-p521");
+    sd_scenario_free(&s);
+}
+
 /* `groups:` names the target's groups, in order: names and numbers,
  * blanks around the commas allowed. */
 static void test_groups_header(void **state) {
@@ -1394,16 +1417,27 @@ static void test_connection_errors(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_scenarios_parse),  cmocka_unit_test(test_scenarios_round_trip),
-        cmocka_unit_test(test_headers),          cmocka_unit_test(test_actions),
-        cmocka_unit_test(test_print_canonical),  cmocka_unit_test(test_trace_add_and_equal),
-        cmocka_unit_test(test_groups_header),    cmocka_unit_test(test_staple_header),
-        cmocka_unit_test(test_versions_header),  cmocka_unit_test(test_random),
-        cmocka_unit_test(test_errors),           cmocka_unit_test(test_new_mutations),
-        cmocka_unit_test(test_error_edge_cases), cmocka_unit_test(test_session_id_flip_ext_premaster_version),
-        cmocka_unit_test(test_garbage),          cmocka_unit_test(test_alert_sets),
-        cmocka_unit_test(test_connections),      cmocka_unit_test(test_connection_errors),
-        cmocka_unit_test(test_raw_fill),         cmocka_unit_test(test_expect_psk),
+        cmocka_unit_test(test_scenarios_parse),
+        cmocka_unit_test(test_scenarios_round_trip),
+        cmocka_unit_test(test_headers),
+        cmocka_unit_test(test_actions),
+        cmocka_unit_test(test_print_canonical),
+        cmocka_unit_test(test_trace_add_and_equal),
+        cmocka_unit_test(test_groups_header),
+        cmocka_unit_test(test_staple_header),
+        cmocka_unit_test(test_client_credential_header),
+        cmocka_unit_test(test_versions_header),
+        cmocka_unit_test(test_random),
+        cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_new_mutations),
+        cmocka_unit_test(test_error_edge_cases),
+        cmocka_unit_test(test_session_id_flip_ext_premaster_version),
+        cmocka_unit_test(test_garbage),
+        cmocka_unit_test(test_alert_sets),
+        cmocka_unit_test(test_connections),
+        cmocka_unit_test(test_connection_errors),
+        cmocka_unit_test(test_raw_fill),
+        cmocka_unit_test(test_expect_psk),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -932,6 +932,31 @@ static void test_ske_signatures(void **state) {
     }
     /* TLS 1.3's rules stay stricter: PKCS#1 is refused there. */
     assert_false(sd_signature_scheme_matches_key(SD_rsa_pkcs1_sha256, cred("leaf-rsa")->key));
+    /* A PKCS#1 v1.5 signature made by TLS 1.2's rules (what the driver's
+     * scheme=0x0401 puts in a TLS 1.3 CertificateVerify) is a good
+     * signature that TLS 1.3's verification still refuses (RFC 8446
+     * §4.4.3); the same for a P-384 key under ecdsa_secp256r1_sha256, which
+     * TLS 1.3 binds to P-256 (§4.2.3) and TLS 1.2 does not. */
+    static const struct {
+        const char *cred;
+        uint16_t scheme;
+    } tls12_only[] = {{"leaf-rsa", SD_rsa_pkcs1_sha256},
+                      {"leaf-p384", SD_ecdsa_secp256r1_sha256},
+                      {"leaf-p521", SD_ecdsa_secp384r1_sha384}};
+    for (size_t i = 0; i < sizeof(tls12_only) / sizeof(tls12_only[0]); i++) {
+        EVP_PKEY *key = cred(tls12_only[i].cred)->key;
+        sd_buf sig;
+        sd_buf_init(&sig);
+        assert_true(sd_tls12_sign_steady(key, tls12_only[i].scheme, sd_buf_span(&content), &sig));
+        assert_true(sd_tls12_verify(key, tls12_only[i].scheme, sd_buf_span(&content), sd_buf_span(&sig)));
+        assert_false(sd_signature_scheme_matches_key(tls12_only[i].scheme, key));
+        assert_false(sd_verify(key, tls12_only[i].scheme, sd_buf_span(&content), sd_buf_span(&sig)));
+        sd_buf_free(&sig);
+    }
+    /* P-521 in both versions: ecdsa_secp521r1_sha512 fits it everywhere. */
+    EVP_PKEY *p521 = cred("leaf-p521")->key;
+    assert_true(sd_tls12_signature_scheme_matches_key(SD_ecdsa_secp521r1_sha512, p521));
+    assert_true(sd_signature_scheme_matches_key(SD_ecdsa_secp521r1_sha512, p521));
     sd_buf_free(&params);
     sd_buf_free(&content);
 }

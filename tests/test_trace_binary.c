@@ -327,7 +327,13 @@ static void test_rejects(void **state) {
     expect_reject((const uint8_t *)"SDT\x02\x89\x00", 6, "unknown action kind 137");
     expect_reject((const uint8_t *)"SDT\x01\x00\x01\x01\x0b", 8,
                   "mutation kind 11 needs binary trace version 2");
-    expect_reject((const uint8_t *)"SDT\x02\x00\x01\x01\x23", 8, "unknown mutation kind 35");
+    {
+        /* The first kind past the table, whatever its length. */
+        const uint8_t unknown[] = {'S', 'D', 'T', 0x02, 0x00, 0x01, 0x01, (uint8_t)SD_MUT_COUNT};
+        char want[48];
+        snprintf(want, sizeof want, "unknown mutation kind %d", (int)SD_MUT_COUNT);
+        expect_reject(unknown, sizeof unknown, want);
+    }
     /* session-id: a length its one-byte prefix cannot say; flip-ext cut
      * short after its extension type and after its offset */
     {
@@ -672,6 +678,7 @@ static const struct {
     {SD_MUT_CBC_PADDING, "cbc-padding", SD_MUT_ARG_U8_PAIR, 2},
     {SD_MUT_INNER_PADDING, "inner-padding", SD_MUT_ARG_U24, 2},
     {SD_MUT_SEQ_SKIP, "seq-skip", SD_MUT_ARG_U8, 2},
+    {SD_MUT_SCHEME, "scheme", SD_MUT_ARG_U16, 4},
 };
 #define N_HISTORICAL (sizeof historical / sizeof historical[0])
 

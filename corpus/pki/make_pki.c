@@ -26,9 +26,12 @@
  *     │   ├ leaf-p384       P-384, otherwise as leaf
  *     │   ├ leaf-rsa        RSA-2048 (digitalSignature+keyEncipherment)
  *     │   ├ leaf-ed25519    Ed25519
+ *     │   ├ leaf-p521       P-521
  *     │   ├ client          P-256, client.shakedown.test, clientAuth
  *     │   ├ client-rsa      RSA-2048, clientAuth
  *     │   ├ client-ed25519  Ed25519, clientAuth
+ *     │   ├ client-p384     P-384, clientAuth
+ *     │   ├ client-p521     P-521, clientAuth
  *     │   └ the defective server leaves, one defect each (kCredentials)
  *     ├ "shakedown Test RSA Intermediate"  (RSA-2048, pathlen 0)
  *     │   ├ sha1-signature  signed with sha1WithRSAEncryption
@@ -128,18 +131,26 @@ static void fail(const char *what) {
 
 /* --- Keys ------------------------------------------------------------------ */
 
-typedef enum { KEY_P256, KEY_P384, KEY_ED25519, KEY_RSA2048, KEY_RSA1024 } key_type;
+typedef enum { KEY_P256, KEY_P384, KEY_P521, KEY_ED25519, KEY_RSA2048, KEY_RSA1024 } key_type;
 
 static const char kKeyPrefix[] = "shakedown fixture key: ";
 
 /* The EC key named `name` on curve `nid`: d = H("shakedown fixture key: "
- * name) mod n, with H = SHA-256 for P-256 (the hash as long as the order)
- * and SHA-384 for P-384. A zero scalar (probability 2^-256) is reported,
- * not patched. */
+ * name) mod n, with H = SHA-256 for P-256 (the hash as long as the order),
+ * SHA-384 for P-384 and SHA-512 for P-521 (a 512-bit value is already below
+ * the 521-bit order). A zero scalar (probability 2^-256) is reported, not
+ * patched. */
 static EVP_PKEY *ec_key(const char *name, int nid) {
-    uint8_t digest[SHA384_DIGEST_LENGTH];
+    uint8_t digest[SHA512_DIGEST_LENGTH];
     size_t digest_len;
-    if (nid == NID_X9_62_prime256v1) {
+    if (nid == NID_secp521r1) {
+        SHA512_CTX sha;
+        SHA512_Init(&sha);
+        SHA512_Update(&sha, kKeyPrefix, sizeof(kKeyPrefix) - 1);
+        SHA512_Update(&sha, name, strlen(name));
+        SHA512_Final(digest, &sha);
+        digest_len = SHA512_DIGEST_LENGTH;
+    } else if (nid == NID_X9_62_prime256v1) {
         SHA256_CTX sha;
         SHA256_Init(&sha);
         SHA256_Update(&sha, kKeyPrefix, sizeof(kKeyPrefix) - 1);
@@ -341,6 +352,9 @@ static EVP_PKEY *fixture_key(const char *name, key_type type) {
         break;
     case KEY_P384:
         key = ec_key(name, NID_secp384r1);
+        break;
+    case KEY_P521:
+        key = ec_key(name, NID_secp521r1);
         break;
     case KEY_ED25519:
         key = ed25519_key(name);
@@ -804,6 +818,8 @@ static const credential_spec kCredentials[] = {
      {SERVER_CN, SERVER_SAN, GOOD_NOT_BEFORE, GOOD_NOT_AFTER, 24, LEAF_BASIC, RSA_LEAF_KEY_USAGE,
       SERVER_EKU}},
     {"leaf-ed25519", KEY_ED25519, ISSUER_INTERMEDIATE, NULL, 0, GOOD_SERVER(25)},
+    /* ecdsa_secp521r1_sha512 (RFC 8446 §4.2.3); TLS 1.2 ECDHE_ECDSA. */
+    {"leaf-p521", KEY_P521, ISSUER_INTERMEDIATE, NULL, 0, GOOD_SERVER(40)},
     /* The good client credentials: RFC 5280 §4.2.1.12 id-kp-clientAuth only. */
     {"client",
      KEY_P256,
@@ -823,6 +839,18 @@ static const credential_spec kCredentials[] = {
      NULL,
      0,
      {CLIENT_CN, NULL, GOOD_NOT_BEFORE, GOOD_NOT_AFTER, 27, LEAF_BASIC, LEAF_KEY_USAGE, CLIENT_EKU}},
+    {"client-p384",
+     KEY_P384,
+     ISSUER_INTERMEDIATE,
+     NULL,
+     0,
+     {CLIENT_CN, NULL, GOOD_NOT_BEFORE, GOOD_NOT_AFTER, 41, LEAF_BASIC, LEAF_KEY_USAGE, CLIENT_EKU}},
+    {"client-p521",
+     KEY_P521,
+     ISSUER_INTERMEDIATE,
+     NULL,
+     0,
+     {CLIENT_CN, NULL, GOOD_NOT_BEFORE, GOOD_NOT_AFTER, 42, LEAF_BASIC, LEAF_KEY_USAGE, CLIENT_EKU}},
 
     /* --- Defective server credentials, one defect each. These names are an
      * interface: scenario files name them. */
@@ -1456,6 +1484,7 @@ static const claim_label kClaims[] = {
     SERVER_AND_CLIENT("leaf-p384", "accept", "none", "a good chain"),
     SERVER_AND_CLIENT("leaf-rsa", "accept", "none", "a good chain"),
     SERVER_AND_CLIENT("leaf-ed25519", "accept", "none", "a good chain"),
+    SERVER_AND_CLIENT("leaf-p521", "accept", "none", "a good chain"),
     /* The client leaves name client.shakedown.test and id-kp-clientAuth only. */
     {"client", "server", "refuse:bad_certificate|unsupported_certificate", "client-cert-as-server",
      "RFC 9525 §6 (the name is not the server's) and RFC 5280 §4.2.1.12 (no id-kp-serverAuth)"},
@@ -1466,6 +1495,12 @@ static const claim_label kClaims[] = {
     {"client-ed25519", "server", "refuse:bad_certificate|unsupported_certificate", "client-cert-as-server",
      "RFC 9525 §6 and RFC 5280 §4.2.1.12, as client"},
     {"client-ed25519", "client", "accept", "none", "a good client chain"},
+    {"client-p384", "server", "refuse:bad_certificate|unsupported_certificate", "client-cert-as-server",
+     "RFC 5280 §4.2.1.12: id-kp-clientAuth only"},
+    {"client-p384", "client", "accept", "none", "a good client chain"},
+    {"client-p521", "server", "refuse:bad_certificate|unsupported_certificate", "client-cert-as-server",
+     "RFC 5280 §4.2.1.12: id-kp-clientAuth only"},
+    {"client-p521", "client", "accept", "none", "a good client chain"},
     /* A good chain under another trust anchor than the runs' root.pem. */
     SERVER_AND_CLIENT("leaf-all-rsa", "refuse:unknown_ca|bad_certificate", "untrusted-anchor",
                       "RFC 5280 §6.1.1 (d): the path ends at all-rsa-root.pem, which no run trusts"),

@@ -240,9 +240,11 @@ bool sd_verify(EVP_PKEY *key, uint16_t scheme, sd_span message, sd_span signatur
  * driver's flip=, truncate=) must hit the same field in the run against
  * the model and in the run against BoringSSL, or the differential oracle
  * compares a forged signature with an honest one. So the driver's ECDSA
- * signatures have one length per key: the commonest, one under the
- * maximum (one of r and s needs a leading zero byte). 0 for other key
- * types, which sign to a fixed length already. */
+ * signatures have one length per key: the commonest. For P-256 and P-384
+ * (an order of whole bytes) one of r and s needs a leading zero byte and
+ * the other not, one under the maximum; for P-521 (one bit in the order's
+ * top byte) one of them is a byte shorter than the order and the other
+ * not. 0 for other key types, which sign to a fixed length already. */
 size_t sd_ecdsa_steady_signature_len(const EVP_PKEY *key);
 /* Like sd_sign, but an ECDSA signature is sd_ecdsa_steady_signature_len
  * long (the driver's). */

@@ -57,14 +57,14 @@ typedef struct {
  *  - rsa_pkcs1_sha1, ecdsa_sha1: §4.2.3 "SHA-1 ... MUST NOT be used" for
  *    CertificateVerify in TLS 1.3;
  *  - rsa_pss_pss_*: needs an RSASSA-PSS (id-RSASSA-PSS) key, which
- *    BoringSSL does not load;
- *  - ecdsa_secp521r1_sha512: P-521 is outside this harness's groups. */
+ *    BoringSSL does not load. */
 static const scheme_info kSchemes[] = {
     /* §4.2.3: "ecdsa_secp256r1_sha256 ... indicate a signature algorithm
      * using ECDSA [ECDSA], the corresponding curve as defined in ANSI X9.62
      * [ECDSA] and FIPS 186-4 [DSS], and the corresponding hash algorithm" */
     {SD_ecdsa_secp256r1_sha256, KIND_ECDSA, EVP_sha256, NID_X9_62_prime256v1},
     {SD_ecdsa_secp384r1_sha384, KIND_ECDSA, EVP_sha384, NID_secp384r1},
+    {SD_ecdsa_secp521r1_sha512, KIND_ECDSA, EVP_sha512, NID_secp521r1},
     /* §4.2.3: "RSASSA-PSS RSAE algorithms ... If the public key is carried
      * in an X.509 certificate, it MUST use the rsaEncryption OID" and "The
      * length of the Salt MUST be equal to the length of the output of the
@@ -171,7 +171,19 @@ out:
 }
 
 size_t sd_ecdsa_steady_signature_len(const EVP_PKEY *key) {
-    return key != NULL && EVP_PKEY_id(key) == EVP_PKEY_EC ? (size_t)EVP_PKEY_size(key) - 1 : 0;
+    const EC_KEY *ec = key != NULL && EVP_PKEY_id(key) == EVP_PKEY_EC ? EVP_PKEY_get0_EC_KEY(key) : NULL;
+    const EC_GROUP *group = ec != NULL ? EC_KEY_get0_group(ec) : NULL;
+    if (group == NULL) return 0;
+    /* ECDSA-Sig-Value ::= SEQUENCE { r INTEGER, s INTEGER } (RFC 5480
+     * §2.2.3). r and s are uniform below the order n. With n of whole
+     * bytes, an integer takes nbytes + 1 bytes half the time (a set top
+     * bit needs a zero byte in front), nbytes otherwise; with a partial top
+     * byte (P-521: one bit), nbytes or nbytes - 1 about half the time each.
+     * The commonest pair is one of each. */
+    unsigned bits = BN_num_bits(EC_GROUP_get0_order(group));
+    size_t nbytes = (bits + 7) / 8;
+    size_t content = 2 * (2 + nbytes) + (bits % 8 == 0 ? 1 : 0) - (bits % 8 == 0 ? 0 : 1);
+    return content + (content < 128 ? 2 : 3);
 }
 
 bool sd_ecdsa_signature_other_form(const EVP_PKEY *key, sd_buf *signature) {

@@ -1325,6 +1325,9 @@ static void end_connection(driver *d, int next) {
 static void free_connection(driver *d) {
     sd_rl_free(&d->rl);
     sd_buf_free(&d->peer_share);
+    free(d->peer_sigalgs);
+    d->peer_sigalgs = NULL;
+    d->n_peer_sigalgs = 0;
     sd_buf_free(&d->ticket12_new);
     sd_buf_free(&d->half_rtt_ticket);
     EVP_PKEY_free(d->server_key12);
@@ -1410,6 +1413,7 @@ void sd_run_config_apply_scenario(sd_run_config *cfg, const sd_scenario *s) {
     cfg->n_target_groups = s->n_groups;
     cfg->target_alpn = sd_span_of(s->alpn, s->alpn_len);
     cfg->staple = s->staple[0] ? s->staple : NULL;
+    cfg->target_client_credential = s->client_credential[0] ? s->client_credential : NULL;
 }
 
 void sd_driver_run(const sd_trace *trace, const sd_run_config *cfg, sd_outcome *out) {
@@ -1475,6 +1479,7 @@ void sd_driver_run(const sd_trace *trace, const sd_run_config *cfg, sd_outcome *
         .max_handshake_message = cfg->max_handshake_message,
         .max_post_handshake_message = cfg->max_post_handshake_message,
         .psk_first_identity_only = cfg->psk_first_identity_only,
+        .skip_signature_algorithms_cert = cfg->skip_signature_algorithms_cert,
         /* A client under test shows the credential named for it, or with
          * client-auth the fixture's "client"; else an empty Certificate. */
         .client_credential = cfg->target_role != SD_ROLE_CLIENT ? NULL

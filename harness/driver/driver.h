@@ -88,11 +88,12 @@ typedef struct {
      * for the target: 0, the RFC's bound, except in fuzz runs
      * (sd_fuzz_setup_apply). */
     size_t max_handshake_message, max_post_handshake_message;
-    bool psk_first_identity_only; /* sd_target_config's; set in fuzz runs */
-    const char *server_name;      /* SNI, and the name a client target checks */
-    int64_t now;                  /* certificate validation time */
-    uint64_t seed;                /* seeds the driver's and the model's randomness */
-    bool verbose;                 /* log every record to stderr */
+    bool psk_first_identity_only;        /* sd_target_config's; set in fuzz runs */
+    bool skip_signature_algorithms_cert; /* sd_target_config's; set in fuzz runs */
+    const char *server_name;             /* SNI, and the name a client target checks */
+    int64_t now;                         /* certificate validation time */
+    uint64_t seed;                       /* seeds the driver's and the model's randomness */
+    bool verbose;                        /* log every record to stderr */
     /* Observers, for exports (pcap + SSLKEYLOGFILE) and tools. May be NULL.
      * on_bytes sees every byte on the wire, in order, as sent; on_secret gets
      * each traffic secret the driver derives, with the NSS key log label

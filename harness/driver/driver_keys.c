@@ -15,6 +15,7 @@
 #include "driver/driver_state.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <openssl/mem.h>
@@ -27,6 +28,16 @@
 /* What the target's ClientHello offers: suites, signature schemes, groups,
  * whether it asks for OCSP. Unparsable lists are left empty: the driver
  * observes, the oracle judges. */
+/* The whole list, in its order (driver_state.h); without memory the
+ * driver keeps none and signs with a scheme of its own offer. */
+static void keep_peer_sigalgs(driver *d, sd_u16_list l) {
+    size_t n = sd_u16_list_count(l);
+    free(d->peer_sigalgs);
+    d->peer_sigalgs = n ? malloc(n * sizeof *d->peer_sigalgs) : NULL;
+    d->n_peer_sigalgs = d->peer_sigalgs ? n : 0;
+    for (size_t i = 0; i < d->n_peer_sigalgs; i++) d->peer_sigalgs[i] = sd_u16_list_at(l, i);
+}
+
 static void remember_offer(driver *d, const sd_client_hello *ch) {
     uint8_t alert;
     sd_span body;
@@ -39,11 +50,12 @@ static void remember_offer(driver *d, const sd_client_hello *ch) {
     d->n_peer_suites = 0;
     for (size_t i = 0; i < sd_u16_list_count(suites) && d->n_peer_suites < 32; i++)
         d->peer_suites[d->n_peer_suites++] = sd_u16_list_at(suites, i);
-    d->n_peer_sigalgs = 0;
+    sd_u16_list none = {{0}};
     if (sd_extensions_find(ch->extensions, SD_signature_algorithms, &body) &&
         sd_u16_list_parse(body, 2, false, &l, &alert))
-        for (size_t i = 0; i < sd_u16_list_count(l) && d->n_peer_sigalgs < 64; i++)
-            d->peer_sigalgs[d->n_peer_sigalgs++] = sd_u16_list_at(l, i);
+        keep_peer_sigalgs(d, l);
+    else
+        keep_peer_sigalgs(d, none);
     d->n_peer_groups = 0;
     if (sd_extensions_find(ch->extensions, SD_supported_groups, &body) &&
         sd_u16_list_parse(body, 2, false, &l, &alert))
@@ -371,9 +383,7 @@ static void on_target_handshake12(driver *d, const sd_handshake_msg *msg) {
         sd_tls12_certificate_request cr;
         if (!sd_parse_tls12_certificate_request(msg->body, &cr, &alert)) return;
         sd_u16_list l = {cr.supported_signature_algorithms};
-        d->n_peer_sigalgs = 0;
-        for (size_t i = 0; i < sd_u16_list_count(l) && d->n_peer_sigalgs < 64; i++)
-            d->peer_sigalgs[d->n_peer_sigalgs++] = sd_u16_list_at(l, i);
+        keep_peer_sigalgs(d, l);
     } else if (client && msg->type == SD_NewSessionTicket) {
         /* RFC 5077 §3.3: the ticket to offer in a later connection; "If the
          * server determines that it does not want to include a ticket ... it

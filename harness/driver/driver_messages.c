@@ -73,6 +73,26 @@ static uint16_t pick_scheme12(const driver *d, const EVP_PKEY *key) {
     return EVP_PKEY_id(key) == EVP_PKEY_RSA ? SD_rsa_pkcs1_sha256 : SD_ecdsa_secp256r1_sha256;
 }
 
+/* scheme=<n>: the SignatureScheme the message names, whatever the peer
+ * offered or the key is (RFC 8446 §4.4.3, RFC 5246 §7.4.1.4.1 and §7.4.8
+ * hold the receiver to both). The signature is the one that scheme makes
+ * where the key can make it: first by TLS 1.3's rules (the curve bound to
+ * the scheme), else by TLS 1.2's (an ECDSA key with the scheme's hash
+ * whatever its curve, RSASSA-PKCS1-v1_5, so that a TLS 1.3 CertificateVerify
+ * can carry a valid rsa_pkcs1_sha256 signature, §4.2.3's "MUST NOT"); a
+ * scheme the key cannot make at all (ECDSA with an RSA key) names the
+ * honest scheme's signature. `tls13` picks the TLS 1.3 table first. */
+static bool signed_with_scheme(EVP_PKEY *key, uint16_t scheme, uint16_t honest, bool tls13, sd_span content,
+                               sd_buf *sig) {
+    sd_buf_reset(sig);
+    if (tls13 && sd_signature_scheme_matches_key(scheme, key))
+        return sd_sign_steady(key, scheme, content, sig);
+    if (sd_tls12_signature_scheme_matches_key(scheme, key))
+        return sd_tls12_sign_steady(key, scheme, content, sig);
+    return tls13 ? sd_sign_steady(key, honest, content, sig)
+                 : sd_tls12_sign_steady(key, honest, content, sig);
+}
+
 /* The driver's ECDSA signatures have one length per key, so that a
  * mutation at a fixed offset (flip=, truncate=) hits the same field against
  * both stacks (sd_ecdsa_steady_signature_len, crypto/crypto.h). */
@@ -205,8 +225,23 @@ static bool build_certificate_verify13(driver *d, const sd_action *a, sd_buf *bo
         const sd_credential *other = sd_pki_find(d->cfg->pki, "client");
         if (other && other->key) key = other->key;
     }
-    /* The signature's length is steady (sd_ecdsa_steady_signature_len). */
     sd_buf_reset(body);
+    const sd_mutation *named = driver_find_mutation(a, SD_MUT_SCHEME);
+    if (named) {
+        sd_buf input, sig;
+        sd_buf_init(&input);
+        sd_buf_init(&sig);
+        sd_certificate_verify_input(!client, hash, d->suite->hash_len, &input);
+        bool ok = signed_with_scheme(key, (uint16_t)named->value, scheme, true, sd_buf_span(&input), &sig);
+        if (ok) {
+            sd_certificate_verify cv = {.algorithm = (uint16_t)named->value, .signature = sd_buf_span(&sig)};
+            sd_build_certificate_verify(body, &cv);
+        }
+        sd_buf_free(&input);
+        sd_buf_free(&sig);
+        return ok;
+    }
+    /* The signature's length is steady (sd_ecdsa_steady_signature_len). */
     return sd_msg_certificate_verify_steady(body, key, scheme, !client, hash, d->suite->hash_len);
 }
 
@@ -435,7 +470,11 @@ static bool build_server_key_exchange12(driver *d, const sd_action *a, sd_buf *b
                               : sd_span_of(d->share.public_key, d->share.public_len);
     sd_build_tls12_server_ecdh_params(&params, d->group12, point);
     sd_tls12_ske_signed_content(d->client_random, d->server_random, sd_buf_span(&params), &content);
-    bool ok = sign12_steady(key, sigalg, sd_buf_span(&content), &sig);
+    const sd_mutation *named = driver_find_mutation(a, SD_MUT_SCHEME);
+    bool ok =
+        named ? signed_with_scheme(key, (uint16_t)named->value, sigalg, false, sd_buf_span(&content), &sig)
+              : sign12_steady(key, sigalg, sd_buf_span(&content), &sig);
+    if (named) sigalg = (uint16_t)named->value;
     if (ok) {
         sd_tls12_ske ske = {
             .group = d->group12, .point = point, .sig_alg = sigalg, .signature = sd_buf_span(&sig)};
@@ -506,7 +545,11 @@ static bool build_certificate_verify12(driver *d, const sd_action *a, sd_buf *bo
     uint16_t scheme = pick_scheme12(d, key);
     sd_buf sig;
     sd_buf_init(&sig);
-    bool ok = sign12_steady(key, scheme, sd_buf_span(&d->rl.transcript.bytes), &sig);
+    const sd_mutation *named = driver_find_mutation(a, SD_MUT_SCHEME);
+    sd_span transcript = sd_buf_span(&d->rl.transcript.bytes);
+    bool ok = named ? signed_with_scheme(key, (uint16_t)named->value, scheme, false, transcript, &sig)
+                    : sign12_steady(key, scheme, transcript, &sig);
+    if (named) scheme = (uint16_t)named->value;
     if (ok) {
         sd_certificate_verify cv = {.algorithm = scheme, .signature = sd_buf_span(&sig)};
         sd_build_certificate_verify(body, &cv);

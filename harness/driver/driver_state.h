@@ -122,7 +122,12 @@ typedef struct {
     sd_buf peer_share; /* server: the client's share for our group */
     uint16_t peer_suites[32];
     size_t n_peer_suites;
-    uint16_t peer_sigalgs[64];
+    /* The peer's signature schemes (server: the ClientHello's; TLS 1.2
+     * client: the CertificateRequest's), whole: RFC 8446 §4.2.3 and RFC
+     * 5246 §7.4.1.4.1 bound the list only by its vector, <2..2^16-2>, so a
+     * usable scheme may come after thousands of others. Owned (malloc),
+     * freed with the connection. */
+    uint16_t *peer_sigalgs;
     size_t n_peer_sigalgs;
     /* Server: the client's ClientHello asked for an OCSP response
      * (status_request, status_type ocsp, RFC 6066 §8). */

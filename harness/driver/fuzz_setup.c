@@ -51,6 +51,10 @@ void sd_fuzz_setup_apply(const sd_fuzz_setup *s, sd_run_config *cfg) {
      * process the first PSK identity", ssl/extensions.cc); RFC 8446 §4.2.11
      * leaves the choice to the server, so the model is held to it. */
     cfg->psk_first_identity_only = true;
+    /* BoringSSL does not read signature_algorithms_cert; the model refuses
+     * a list that cannot be parsed (RFC 8446 §4.2.3, §6), which the
+     * scenarios *.signature-algorithms-cert-{empty,odd-length} pin. */
+    cfg->skip_signature_algorithms_cert = true;
 }
 
 /* A suite the driver can offer or pick for this version, and that both

@@ -153,6 +153,23 @@ bool model_check_extension_bodies(sd_model *m, const sd_client_hello *ch, bool t
             return false;
         }
     }
+    /* RFC 8446 §4.2.3: signature_algorithms_cert carries a
+     * SignatureSchemeList, supported_signature_algorithms<2..2^16-2>, in
+     * both versions ("TLS 1.2 implementations SHOULD also process this
+     * extension"). The model has one chain and sends it whatever the list
+     * says (§4.4.2.2: a server that cannot satisfy it "SHOULD continue the
+     * handshake by sending the client a certificate chain of its choice"),
+     * but a list that cannot be parsed is §6's decode_error. BoringSSL does
+     * not read the extension (known_differences.txt). */
+    if (!m->cfg.skip_signature_algorithms_cert &&
+        sd_extensions_find(ch->extensions, SD_signature_algorithms_cert, &body)) {
+        sd_u16_list schemes;
+        uint8_t alert;
+        if (!sd_u16_list_parse(body, 2, false, &schemes, &alert)) {
+            model_fatal(m, alert, "malformed signature_algorithms_cert");
+            return false;
+        }
+    }
     /* RFC 9345 §4.1.1: delegated_credential carries a SignatureSchemeList,
      * supported_signature_algorithms<2..2^16-2>. A TLS 1.3 extension
      * (RFC 9345 §4), which BoringSSL reads in TLS 1.3 only. */

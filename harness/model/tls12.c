@@ -10,7 +10,10 @@
  * checks.c, crypto/ and wire/. */
 #include <string.h>
 
+#include <openssl/ec.h>
+#include <openssl/ec_key.h>
 #include <openssl/mem.h>
+#include <openssl/nid.h>
 #include <openssl/rsa.h>
 
 #include "model/model_state.h"
@@ -602,6 +605,23 @@ static void model12_on_server_hello(sd_model *m, const model_received *in) {
                            (m->issue_ticket12 ? SD_SHAPE_TICKET : 0) | (m->staple12 ? SD_SHAPE_OCSP : 0));
 }
 
+/* The NamedGroup of an EC key's curve (RFC 8422 §5.1.1), 0 for another
+ * key or curve. */
+static uint16_t ec_key_group(const EVP_PKEY *key) {
+    const EC_KEY *ec = EVP_PKEY_id(key) == EVP_PKEY_EC ? EVP_PKEY_get0_EC_KEY(key) : NULL;
+    const EC_GROUP *group = ec ? EC_KEY_get0_group(ec) : NULL;
+    switch (group ? EC_GROUP_get_curve_name(group) : NID_undef) {
+    case NID_X9_62_prime256v1:
+        return SD_secp256r1;
+    case NID_secp384r1:
+        return SD_secp384r1;
+    case NID_secp521r1:
+        return SD_secp521r1;
+    default:
+        return 0;
+    }
+}
+
 /* Client: validates the server's chain, with the stapled OCSP response if
  * there is one (RFC 6066 §8: the client "MUST check the OCSP response"). */
 static void verify_server_chain12(sd_model *m, const sd_span *chain, size_t n, const sd_span *stapled) {
@@ -624,6 +644,17 @@ static void verify_server_chain12(sd_model *m, const sd_span *chain, size_t n, c
     if (!sd_tls12_key_fits_suite(m->suite12, m->server_key12))
         return model_fatal(m, SD_unsupported_certificate, "certificate key does not fit %s",
                            m->suite12->name);
+    /* RFC 8422 §4: "when a client uses these extensions, servers MUST NOT
+     * negotiate the use of an ECC cipher suite unless they can complete the
+     * handshake while respecting the choice of curves specified by the
+     * client", which it explains as "a client's inability to deal with the
+     * server's EC key": an ECDSA certificate on a curve the client did not
+     * list breaks that. What the client then does the RFC leaves open;
+     * BoringSSL refuses with illegal_parameter, and so does the model. */
+    uint16_t key_group = ec_key_group(m->server_key12);
+    if (key_group && !sd_u16_in(m->offer.groups, m->offer.n_groups, key_group))
+        return model_fatal(m, SD_illegal_parameter, "certificate key is on group %u, which we did not offer",
+                           key_group);
     if (m->suite12->kx == SD_KX_RSA)
         m->st.peer_authenticated = true; /* proven by the Finished it can decrypt */
 }

@@ -355,6 +355,16 @@ static void on_certificate_request(sd_model *m, const model_received *in) {
         return model_fatal(m, SD_missing_extension, "CertificateRequest without signature_algorithms");
     if (!sd_u16_list_parse(sigalgs_body, 2, false, &sigalgs, &alert))
         return model_fatal(m, alert, "malformed signature_algorithms in CertificateRequest");
+    /* §4.2.3: signature_algorithms_cert, when there, is a
+     * SignatureSchemeList too; the model's one client chain goes whatever it
+     * says (§4.4.2.3), but a list that cannot be parsed is §6's
+     * decode_error. */
+    sd_span certs_body;
+    sd_u16_list cert_schemes;
+    if (!m->cfg.skip_signature_algorithms_cert &&
+        sd_extensions_find(exts, SD_signature_algorithms_cert, &certs_body) &&
+        !sd_u16_list_parse(certs_body, 2, false, &cert_schemes, &alert))
+        return model_fatal(m, alert, "malformed signature_algorithms_cert in CertificateRequest");
     if (!model_keep_peer_sigalgs(m, sigalgs)) return;
     memcpy(m->cert_request_context, ctx.data, ctx.len);
     m->cert_request_context_len = ctx.len;

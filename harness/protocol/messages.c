@@ -10,17 +10,22 @@ const uint16_t sd_offered_suites[] = {SD_TLS_AES_128_GCM_SHA256, SD_TLS_AES_256_
 const size_t sd_n_offered_suites = sizeof(sd_offered_suites) / sizeof(sd_offered_suites[0]);
 const uint16_t sd_offered_groups[] = {SD_x25519, SD_secp256r1, SD_secp384r1};
 const size_t sd_n_offered_groups = sizeof(sd_offered_groups) / sizeof(sd_offered_groups[0]);
+/* Every scheme the harness signs and verifies in TLS 1.3 (crypto/signature.c);
+ * ecdsa_secp521r1_sha512 last, so that the schemes before it keep their
+ * place in the extension. */
 const uint16_t sd_offered_sigalgs[] = {SD_ecdsa_secp256r1_sha256, SD_ecdsa_secp384r1_sha384,
                                        SD_rsa_pss_rsae_sha256,    SD_rsa_pss_rsae_sha384,
-                                       SD_rsa_pss_rsae_sha512,    SD_ed25519};
+                                       SD_rsa_pss_rsae_sha512,    SD_ed25519,
+                                       SD_ecdsa_secp521r1_sha512};
 const size_t sd_n_offered_sigalgs = sizeof(sd_offered_sigalgs) / sizeof(sd_offered_sigalgs[0]);
 /* RFC 8446 §4.2.3: rsa_pkcs1_* "MAY appear in "signature_algorithms" ...
  * for backward compatibility with TLS 1.2"; TLS 1.2 servers that cannot sign
  * with RSA-PSS (mbedTLS 2.28, wolfSSL) need them for RSA certificates. */
-const uint16_t sd_offered_sigalgs_tls12[] = {
-    SD_ecdsa_secp256r1_sha256, SD_ecdsa_secp384r1_sha384, SD_rsa_pss_rsae_sha256,
-    SD_rsa_pss_rsae_sha384,    SD_rsa_pss_rsae_sha512,    SD_ed25519,
-    SD_rsa_pkcs1_sha256,       SD_rsa_pkcs1_sha384,       SD_rsa_pkcs1_sha512};
+const uint16_t sd_offered_sigalgs_tls12[] = {SD_ecdsa_secp256r1_sha256, SD_ecdsa_secp384r1_sha384,
+                                             SD_rsa_pss_rsae_sha256,    SD_rsa_pss_rsae_sha384,
+                                             SD_rsa_pss_rsae_sha512,    SD_ed25519,
+                                             SD_rsa_pkcs1_sha256,       SD_rsa_pkcs1_sha384,
+                                             SD_rsa_pkcs1_sha512,       SD_ecdsa_secp521r1_sha512};
 const size_t sd_n_offered_sigalgs_tls12 =
     sizeof(sd_offered_sigalgs_tls12) / sizeof(sd_offered_sigalgs_tls12[0]);
 

@@ -118,6 +118,12 @@ typedef struct {
      * BoringSSL's choice, which looks at the first identity only, so that
      * the choice is not a difference between them. */
     bool psk_first_identity_only;
+    /* The model: leave signature_algorithms_cert unread, as BoringSSL does,
+     * instead of refusing a list that cannot be parsed (RFC 8446 §4.2.3,
+     * §6: decode_error). The fuzz targets set it, so that a malformed list,
+     * which the fuzzers write often and the scenarios pin, is not a
+     * difference between them on every campaign. */
+    bool skip_signature_algorithms_cert;
     /* 0-RTT (RFC 8446 §2.3, §4.2.10). Server (TLS 1.3): when non-zero, its
      * tickets carry the early_data extension with this max_early_data_size
      * (§4.6.1), and it accepts early data offered with one of them (the

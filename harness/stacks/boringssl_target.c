@@ -487,12 +487,14 @@ static bool set_tls12_suites(SSL_CTX *ctx, const sd_target_config *cfg, sd_targe
 }
 
 /* Signature schemes BoringSSL accepts from the peer: its defaults plus
- * Ed25519, which it supports but does not offer unless asked. */
+ * Ed25519 and ECDSA P-521, which it supports but does not offer unless
+ * asked (the fixture's leaf-p521 and client-p521 need the latter). */
 static bool set_verify_prefs(SSL_CTX *ctx) {
     static const uint16_t prefs[] = {
         SSL_SIGN_ECDSA_SECP256R1_SHA256, SSL_SIGN_RSA_PSS_RSAE_SHA256, SSL_SIGN_RSA_PKCS1_SHA256,
         SSL_SIGN_ECDSA_SECP384R1_SHA384, SSL_SIGN_RSA_PSS_RSAE_SHA384, SSL_SIGN_RSA_PKCS1_SHA384,
         SSL_SIGN_RSA_PSS_RSAE_SHA512,    SSL_SIGN_RSA_PKCS1_SHA512,    SSL_SIGN_ED25519,
+        SSL_SIGN_ECDSA_SECP521R1_SHA512,
     };
     return SSL_CTX_set_verify_algorithm_prefs(ctx, prefs, sizeof prefs / sizeof prefs[0]);
 }

@@ -523,6 +523,7 @@ void sd_fuzz_setup_from_scenario(const sd_scenario *s, sd_fuzz_setup *out) {
     out->n_groups = s->n_groups;
     memcpy(out->groups, s->groups, s->n_groups * sizeof s->groups[0]);
     snprintf(out->staple, sizeof out->staple, "%s", s->staple);
+    snprintf(out->target_client_credential, sizeof out->target_client_credential, "%s", s->client_credential);
     out->min_version = s->min_version;
     out->max_version = s->max_version;
     /* sd_scenario.alpn holds at most 255 bytes (script.c), as the setup. */

@@ -71,6 +71,7 @@ enum {
     H_EARLY_DATA,
     H_RENEGOTIATION,
     H_ALPN,
+    H_CLIENT_CREDENTIAL,
     N_HEADERS
 };
 static const struct {
@@ -95,6 +96,7 @@ static const struct {
     [H_EARLY_DATA] = {"early-data", false},
     [H_RENEGOTIATION] = {"renegotiation", false},
     [H_ALPN] = {"alpn", false},
+    [H_CLIENT_CREDENTIAL] = {"client-credential", false},
 };
 
 /* --- Errors ----------------------------------------------------------------- */
@@ -458,7 +460,7 @@ static bool parse_header(parser *p, const char *key, size_t key_len, char *value
         return fail(p,
                     "unknown header \"%s:\" (expected one of id, title, rfc, role, version, tags, "
                     "expect, credential, note, cipher-suite, client-auth, session-tickets, groups, "
-                    "staple, versions, early-data, renegotiation, alpn)",
+                    "staple, versions, early-data, renegotiation, alpn, client-credential)",
                     k);
     }
     const char *name = headers[h].key;
@@ -586,6 +588,12 @@ static bool parse_header(parser *p, const char *key, size_t key_len, char *value
             return fail(p, "alpn: %s", why);
         return true;
     }
+    case H_CLIENT_CREDENTIAL:
+        if (!copy_text(p, name, s->client_credential, sizeof(s->client_credential), value)) return false;
+        if (!is_name(s->client_credential))
+            return fail(p, "client-credential: \"%s\" is not a credential name (use a-z, 0-9, '.', '_', '-')",
+                        show(value).s);
+        return true;
     case H_STAPLE:
         /* A file of the fixture PKI by its name without ".der"
          * (ocsp-leaf-revoked), as `credential:` names its chain. */
@@ -1200,6 +1208,13 @@ static bool parse_script(const char *path, const char *text, size_t len, sd_scen
                      headers[h].key);
                 goto error;
             }
+        }
+        /* The client under test presents a certificate only when asked. */
+        if (s->client_credential[0] && (s->role != SD_ROLE_CLIENT || s->client_auth == SD_CLIENT_AUTH_NONE)) {
+            p.line = p.header_line[H_CLIENT_CREDENTIAL];
+            fail(&p, "client-credential: names the certificate of a client under test (role: client) that "
+                     "the server asks for one (client-auth:)");
+            goto error;
         }
         /* Only a server staples (RFC 6066 §8): the driver, when it plays
          * one. */

@@ -95,8 +95,9 @@ static bool walk_step(walk *w, sd_role from, uint16_t msg) {
  * test (expired, unknown-ca, wrong-key-usage, a server leaf shown by a
  * client, ...). */
 static bool good_credential(const char *name, sd_role presenter) {
-    static const char *const server[] = {"leaf", "leaf-rsa", "leaf-p384", "leaf-ed25519"};
-    static const char *const client[] = {"client", "client-rsa", "client-ed25519"};
+    static const char *const server[] = {"leaf", "leaf-rsa", "leaf-p384", "leaf-ed25519", "leaf-p521"};
+    static const char *const client[] = {"client", "client-rsa", "client-ed25519", "client-p384",
+                                         "client-p521"};
     const char *const *list = presenter == SD_ROLE_SERVER ? server : client;
     size_t n = presenter == SD_ROLE_SERVER ? sizeof server / sizeof *server : sizeof client / sizeof *client;
     for (size_t i = 0; i < n; i++)

@@ -172,7 +172,10 @@ typedef enum {
     /* Record-level: the action's records go out under write sequence numbers `value`                      \
      * higher than the honest ones (RFC 8446 §5.3 nonce, RFC 5246 §6.2.3.3 additional data                  \
      * and §6.2.3.1 MAC), and the connection goes on from there */                                          \
-    X(SEQ_SKIP, "seq-skip", SD_MUT_ARG_U8, 2)
+    X(SEQ_SKIP, "seq-skip", SD_MUT_ARG_U8, 2)                                                            \
+    /* CertificateVerify (both versions) / TLS 1.2 ServerKeyExchange: write SignatureScheme                 \
+     * `value` and sign with it as far as the key can (driver_messages.c, signed_with_scheme) */             \
+    X(SCHEME, "scheme", SD_MUT_ARG_U16, 4)
 // clang-format on
 
 #define SD_MUT_ENUM_ENTRY(kind, name, arg, version) SD_MUT_##kind,
@@ -375,6 +378,9 @@ typedef struct {
      * OCSP response the driver staples as the server when the client asks
      * (RFC 6066 §8, RFC 8446 §4.4.2.1); "": none. */
     char staple[64];
+    /* `client-credential:`: with role: client and client-auth, the fixture
+     * credential the client under test presents when asked ("": "client"). */
+    char client_credential[64];
     /* `groups:`: the named groups the stack under test accepts (a server)
      * or offers (a client), in its order of preference; none: its own
      * defaults. A server that accepts only groups the driver's ClientHello

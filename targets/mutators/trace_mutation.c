@@ -62,6 +62,9 @@ static const struct {
     {"client", KEY_EC, HONEST_CLIENT},
     {"client-rsa", KEY_RSA, HONEST_CLIENT},
     {"client-ed25519", KEY_ED25519, HONEST_CLIENT},
+    {"leaf-p521", KEY_EC, HONEST_SERVER},
+    {"client-p384", KEY_EC, HONEST_CLIENT},
+    {"client-p521", KEY_EC, HONEST_CLIENT},
     {"expired", KEY_EC, DEFECTIVE},
     {"not-yet-valid", KEY_EC, DEFECTIVE},
     {"wrong-name", KEY_EC, DEFECTIVE},
@@ -331,11 +334,18 @@ static void random_mutation_of(rng *r, sd_mutation *m, sd_mutation_kind kind, bo
     /* record-version and premaster-version: the versions of SSL 3.0 to
      * TLS 1.3; add-suite: signalling values (TLS_FALLBACK_SCSV, RFC 7507;
      * TLS_EMPTY_RENEGOTIATION_INFO_SCSV, RFC 5746), a GREASE value
-     * (RFC 8701) and suites of both versions. */
+     * (RFC 8701) and suites of both versions; scheme: below. */
     case SD_MUT_ARG_U16:
         if (m->kind == SD_MUT_ADD_SUITE) {
             static const uint16_t suites[] = {0x5600, 0x00ff, 0x0a0a, 0x1301, 0xc02b, 0x009c};
             m->value = suites[below(r, sizeof suites / sizeof suites[0])];
+        } else if (m->kind == SD_MUT_SCHEME) {
+            /* scheme=: SHA-1 and PKCS#1 (refused in a TLS 1.3 CertificateVerify,
+             * RFC 8446 §4.2.3), each curve's ECDSA, RSA-PSS of both key
+             * kinds, Ed25519, Ed448, and a private-use value. */
+            static const uint16_t schemes[] = {0x0201, 0x0203, 0x0401, 0x0403, 0x0503, 0x0603,
+                                               0x0804, 0x0807, 0x0808, 0x0809, 0xfe00};
+            m->value = schemes[below(r, sizeof schemes / sizeof schemes[0])];
         } else {
             m->value = 0x0300 + below(r, 5);
         }
