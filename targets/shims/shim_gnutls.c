@@ -533,6 +533,16 @@ static void gtls_step(void *p, shim_conn *c) {
             }
             st->alert_sent = GNUTLS_A_NO_RENEGOTIATION;
             st->alert_sent_level = GNUTLS_AL_WARNING;
+            /* A client goes on (GnuTLS consumed the HelloRequest). A
+             * server cannot: the ClientHello stays in GnuTLS's buffer, and
+             * gnutls_record_recv(3) says "A server receiving this error code
+             * can only initiate a new handshake or terminate the session"
+             * (reading on fails with GNUTLS_E_UNEXPECTED_PACKET). */
+            if (g->role == SHIM_SERVER) {
+                shim_fail(c,
+                          "renegotiation refused: a GnuTLS server can only renegotiate or end the session");
+                return;
+            }
             again++;
             continue;
         }
