@@ -865,6 +865,22 @@ static void tls12_warning_does_not_end_the_run(void **state) {
     if (o.kind != SD_OUTCOME_ALERT) fail_msg("got %s (%s)", sd_outcome_kind_name(o.kind), o.detail);
     assert_int_equal(o.alert, SD_unrecognized_name);
     assert_int_equal(o.alert_level, SD_ALERT_LEVEL_WARNING);
+    /* A trace that goes on past the warning waits for what it expects... */
+    static const char waits[] =
+        HEAD("server",
+             "1.2") "cipher-suite: TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256\n"
+                    "send ClientHello\nexpect ServerHello\nexpect Certificate\nexpect ServerKeyExchange\n"
+                    "expect ServerHelloDone\nexpect ServerHello\n";
+    run_text(waits, &appender_ops, &o, NULL);
+    if (o.kind != SD_OUTCOME_WAITING) fail_msg("got %s (%s)", sd_outcome_kind_name(o.kind), o.detail);
+    /* ...unless the warning is no_renegotiation, the answer RFC 5246 §7.2.2
+     * and RFC 5746 §4.2 give to a renegotiation the target refuses: then
+     * that is its answer, though it waits on. */
+    append_plan.description = SD_no_renegotiation;
+    run_text(waits, &appender_ops, &o, NULL);
+    if (o.kind != SD_OUTCOME_ALERT) fail_msg("got %s (%s)", sd_outcome_kind_name(o.kind), o.detail);
+    assert_int_equal(o.alert, SD_no_renegotiation);
+    assert_int_equal(o.alert_level, SD_ALERT_LEVEL_WARNING);
 }
 
 /* The first handshake message the driver sent, from the captured bytes

@@ -5,8 +5,8 @@
  * a signal is the stack's CRASH and the next run works, a shim that stops
  * answering is its HANG, and what a stack cannot do (mbedTLS 2.28 and TLS
  * 1.3, resumption through any shim) is unsupported, which the driver makes
- * an unsupported outcome and the oracle SKIP. Shims that were not built are
- * skipped. */
+ * an unsupported outcome and the oracle SKIP; shims renegotiate TLS 1.2
+ * only when allowed. Shims that were not built are skipped. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -555,6 +555,53 @@ static void shim_clients_check_revocation_and_purpose(void **state) {
     }
 }
 
+/* Runs scenarios/<rel> on shim; renegotiation as the scenario says, or
+ * turned off when refuse is set. */
+static sd_verdict run_with_renegotiation(const sd_target_ops *shim, const char *rel, bool refuse,
+                                         sd_outcome *o) {
+    sd_scenario sc;
+    memset(&sc, 0, sizeof sc);
+    load_scenario(rel, &sc);
+    sd_run_config cfg;
+    sd_run_config_defaults(&cfg, shim, sc.role, &pki);
+    sd_run_config_apply_scenario(&cfg, &sc);
+    if (refuse) cfg.renegotiation = false;
+    sd_driver_run(&sc.trace, &cfg, o);
+    char why[256] = "";
+    sd_verdict v = sd_classify(&sc, o, why, sizeof why);
+    fprintf(stderr, "%s %s%s: %s (%s)\n", shim->name, sc.id, refuse ? " (refused)" : "", sd_verdict_name(v),
+            o->detail);
+    sd_scenario_free(&sc);
+    return v;
+}
+
+/* --renegotiation reaches the stack (docs/shim-contract.md): a shim whose
+ * stack can renegotiate completes a secure renegotiation in both roles when
+ * allowed (RFC 5746 §3.5, §3.7), and the same client trace, with
+ * renegotiation refused, ends in no_renegotiation instead (RFC 5246
+ * §7.2.2); a stack that cannot (Debian's wolfSSL) says unsupported when
+ * allowed, and still refuses. */
+static void shims_renegotiate_only_when_allowed(void **state) {
+    (void)state;
+    for (size_t i = 0; sd_shim_targets[i]; i++) {
+        const sd_target_ops *shim = sd_target_find(sd_shim_targets[i]->name);
+        if (!shim) continue;
+        assert_true(shim->sets_renegotiation);
+        sd_outcome o;
+        sd_verdict client = run_with_renegotiation(shim, "tls12/client.renegotiation.secure.sd", false, &o);
+        bool can = client != SD_VERDICT_SKIP;
+        if (can) assert_int_equal(client, SD_VERDICT_PASS);
+        sd_verdict server = run_with_renegotiation(shim, "tls12/server.renegotiation.secure.sd", false, &o);
+        assert_int_equal(server, can ? SD_VERDICT_PASS : SD_VERDICT_SKIP);
+        assert_int_not_equal(run_with_renegotiation(shim, "tls12/client.renegotiation.secure.sd", true, &o),
+                             SD_VERDICT_PASS);
+        assert_int_equal(o.kind, SD_OUTCOME_ALERT);
+        assert_int_equal(o.alert, SD_no_renegotiation);
+        assert_int_equal(run_with_renegotiation(shim, "tls12/client.renegotiation.refused.sd", false, &o),
+                         SD_VERDICT_PASS);
+    }
+}
+
 /* Debian's wolfSSL is built without WOLFSSL_STATIC_RSA: asked for a static
  * RSA suite, its shim says "unsupported:" (SKIP), not a handshake that
  * cannot succeed (FAIL); the shim target reads those words at its
@@ -822,6 +869,7 @@ int main(void) {
         cmocka_unit_test(shims_say_unsupported),
         cmocka_unit_test(shims_resume_sessions),
         cmocka_unit_test(shim_clients_check_revocation_and_purpose),
+        cmocka_unit_test(shims_renegotiate_only_when_allowed),
         cmocka_unit_test(wolfssl_without_static_rsa_says_unsupported),
         cmocka_unit_test(killed_shim_is_crash_and_the_run_continues),
         cmocka_unit_test(conform_reports_a_killed_shim_and_completes_the_run),

@@ -148,6 +148,16 @@ static bool warning_goes_on(const driver *d, const sd_alert *a) {
     return d->tls12 && a->level == SD_ALERT_LEVEL_WARNING && a->description != SD_close_notify;
 }
 
+/* RFC 5246 §7.2.2: no_renegotiation is "Sent by the client in response
+ * to a hello request or by the server in response to a client hello after
+ * initial handshaking", and RFC 5746 §4.2 has it "at the "warning" level".
+ * A TLS 1.2 target whose last record is that warning has answered the
+ * renegotiation the trace went on with: it refused it, whether it then
+ * waits (the connection goes on, as a warning allows) or gives up. */
+static bool refused_renegotiation(const driver *d) {
+    return d->last_was_warning12 && d->warning12.description == SD_no_renegotiation;
+}
+
 /* A Certificate with no certificate in it: TLS 1.3 (RFC 8446 §4.4.2) a
  * context, then an empty certificate_list; TLS 1.2 (RFC 5246 §7.4.2) an
  * empty certificate_list alone. */
@@ -908,6 +918,7 @@ static void run_expect(driver *d, const sd_action *a) {
                 d->target_data_after_finished = true;
                 return;
             }
+            if (refused_renegotiation(d)) return end_with_alert(d, &d->warning12);
             if (st.failed)
                 return end_run(d, SD_OUTCOME_CLOSED, "target gave up without an alert (%s)", st.error);
             return end_run(d, SD_OUTCOME_WAITING, "target sent nothing while the trace expected %s",
@@ -1278,7 +1289,10 @@ static void finish_run(driver *d) {
     /* The wire has the last word over a status that still says "done": a
      * target that completed and then failed or closed on its own did not
      * complete the trace. */
-    if (st.alert_sent >= 0) end_from_status(d, "");
+    if (st.alert_sent >= 0)
+        end_from_status(d, "");
+    else if (refused_renegotiation(d))
+        end_with_alert(d, &d->warning12);
     /* Over TCP the transport closes after the close_notify exchange the
      * trace asked for: that is the normal end. */
     else if (st.failed && !(st.wire_only && d->target_closed_as_expected))

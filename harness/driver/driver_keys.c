@@ -306,6 +306,7 @@ static bool note_server_hello12(driver *d, sd_span sh_body) {
     uint8_t alert;
     if (!sd_parse_server_hello(sh_body, &sh, &alert)) return false;
     if (d->have_master) return true;
+    d->server_reneg = sd_extensions_find(sh.extensions, SD_renegotiation_info, &body);
     memcpy(d->server_random, sh.random.data, SD_RANDOM_LEN);
     d->suite12 = sd_tls12_suite_find(sh.cipher_suite);
     d->server_ems = sd_extensions_find(sh.extensions, SD_extended_master_secret, &body);
@@ -339,6 +340,33 @@ static bool note_server_hello12(driver *d, sd_span sh_body) {
     return true;
 }
 
+/* Server: a client under test that renegotiates a connection whose
+ * secure_renegotiation flag is set (both hellos of the last handshake
+ * signalled RFC 5746, §3.4) must say so in its new ClientHello, RFC 5746
+ * §3.5: "The client MUST include the "renegotiation_info" extension in the
+ * ClientHello, containing the saved client_verify_data. The SCSV MUST NOT
+ * be included." A fault is left in hello_fault for the event. (With the
+ * flag unset, §4.2, a client should not renegotiate at all: the scenario's
+ * expectation judges that.) */
+static void check_renegotiating_client_hello(driver *d, sd_span body) {
+    sd_client_hello ch;
+    sd_span info;
+    uint8_t alert;
+    if (!d->client_reneg || !d->server_reneg || !sd_parse_client_hello(body, &ch, &alert)) return;
+    sd_u16_list suites = {ch.cipher_suites};
+    if (sd_u16_list_contains(suites, 0x00FF)) /* TLS_EMPTY_RENEGOTIATION_INFO_SCSV */
+        d->hello_fault =
+            "renegotiating ClientHello carries TLS_EMPTY_RENEGOTIATION_INFO_SCSV (RFC 5746 §3.5: "
+            "\"The SCSV MUST NOT be included.\")";
+    else if (!sd_extensions_find(ch.extensions, SD_renegotiation_info, &info))
+        d->hello_fault = "renegotiating ClientHello has no renegotiation_info (RFC 5746 §3.5: \"The client "
+                         "MUST include the \"renegotiation_info\" extension in the ClientHello\")";
+    else if (info.len != 1 + sizeof d->client_verify_data || info.data[0] != sizeof d->client_verify_data ||
+             memcmp(info.data + 1, d->client_verify_data, sizeof d->client_verify_data) != 0)
+        d->hello_fault = "renegotiating ClientHello's renegotiation_info is not the saved client_verify_data "
+                         "(RFC 5746 §3.5: \"containing the saved client_verify_data\")";
+}
+
 /* TLS 1.2: every handshake message is in the transcript (RFC 5246 §7.4.9:
  * "all of the data from all messages in this handshake"), but HelloRequest
  * (§7.4.1.1). */
@@ -350,6 +378,7 @@ static void on_target_handshake12(driver *d, const sd_handshake_msg *msg) {
      * gone over the wire starts a renegotiation (RFC 5246 §7.4.1.2): a new
      * handshake, under the keys in use until its ChangeCipherSpec. */
     if (!client && msg->type == SD_ClientHello && d->have_client_verify_data && d->have_server_verify_data) {
+        check_renegotiating_client_hello(d, msg->body);
         driver_start_renegotiation(d);
         d->target_finished = d->driver_finished = false;
     }

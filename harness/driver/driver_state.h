@@ -188,6 +188,10 @@ typedef struct {
      * (§3.5), the ServerHello answering it both (§3.7). */
     uint8_t client_verify_data[12], server_verify_data[12];
     bool have_client_verify_data, have_server_verify_data;
+    /* The last ServerHello, as it went over the wire, carried
+     * renegotiation_info: with the ClientHello's signal (client_reneg) the
+     * connection's secure_renegotiation flag (RFC 5746 §3.4, §3.6). */
+    bool server_reneg;
     bool renegotiating;   /* the next ClientHello is a renegotiation */
     bool renegotiation12; /* this handshake is a renegotiation (RFC 5246 §7.4.1.2) */
 

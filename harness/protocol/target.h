@@ -255,9 +255,9 @@ typedef struct sd_target_ops {
      * process between the connections of a run for it
      * (docs/shim-contract.md, "Several connections"). */
     bool resumes_across_targets;
-    /* sd_target_config.renegotiation is honoured, allowed or refused. The
-     * shims' contract has no switch for it: they keep their library's
-     * default. */
+    /* sd_target_config.renegotiation is honoured, allowed or refused (the
+     * shims: --renegotiation, docs/shim-contract.md; a shim whose stack
+     * cannot renegotiate reports allowed as unsupported). */
     bool sets_renegotiation;
 } sd_target_ops;
 

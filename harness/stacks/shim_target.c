@@ -629,6 +629,13 @@ static sd_target *shimt_create(const char *stack, const sd_target_ops *ops, cons
         argv[n++] = "--session-cache";
         argv[n++] = "on";
     }
+    /* Off is the shim's default (docs/shim-contract.md): a HelloRequest or
+     * a ClientHello after the handshake gets no_renegotiation (RFC 5246
+     * §7.2.2), as sd_target_config.renegotiation == false asks. */
+    if (cfg->renegotiation) {
+        argv[n++] = "--renegotiation";
+        argv[n++] = "on";
+    }
     /* Bytes in hex: argv cannot carry every byte as it is. */
     char *reply_hex = NULL, *session_hex = NULL;
     if (cfg->app_reply.len) {
@@ -940,6 +947,7 @@ static const char *shimt_version(const char *stack, char *cache, size_t cache_le
         .destroy = shimt_destroy,                                                        \
         .close = shimt_close,                                                            \
         .resumes_across_targets = true,                                                  \
+        .sets_renegotiation = true,                                                      \
     };
 
 SHIM_TARGET(openssl)

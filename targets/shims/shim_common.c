@@ -174,6 +174,8 @@ static void usage(FILE *f, const char *prog, const shim_stack *stack) {
             "  --session-cache on|off     server: keep a TLS 1.2 session cache across the\n"
             "                             connections of this process (default off)\n"
             "  --resume-session-hex HEX   client: resume this session (a SESSION answer)\n"
+            "  --renegotiation on|off     TLS 1.2: renegotiate (securely) when the peer\n"
+            "                             asks, or refuse with no_renegotiation (default off)\n"
             "  --fd N                     the socket to the harness\n",
             prog, prog, stack->name);
 }
@@ -308,6 +310,8 @@ static int parse_args(int argc, char **argv, const shim_stack *stack, shim_opts 
             if (!parse_on_off(v, &o->session_cache)) goto bad;
         } else if (strcmp(a, "--resume-session-hex") == 0) {
             if (!parse_hex(v, SHIM_MAX_SESSION, &o->resume_session, &o->resume_session_len)) goto bad;
+        } else if (strcmp(a, "--renegotiation") == 0) {
+            if (!parse_on_off(v, &o->renegotiation)) goto bad;
         } else if (strcmp(a, "--fd") == 0) {
             if (!parse_int(v, 0, 1 << 20, &n)) goto bad;
             o->fd = (int)n;

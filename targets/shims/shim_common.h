@@ -61,6 +61,13 @@ typedef struct {
     bool session_cache;
     const uint8_t *resume_session;
     size_t resume_session_len;
+    /* TLS 1.2 renegotiation (RFC 5746 secure renegotiation only, RFC 5746
+     * §4.2, §4.4), only when the harness asks: a client answers a
+     * HelloRequest by renegotiating, a server takes a ClientHello after the
+     * handshake. Off (the default): a client answers a HelloRequest, a
+     * server such a ClientHello, with a warning no_renegotiation alert (RFC
+     * 5246 §7.2.2) and carries on. */
+    bool renegotiation;
     int fd; /* the socket to the harness */
 } shim_opts;
 

@@ -35,6 +35,9 @@ typedef struct {
     gnutls_typed_vdata_st verify_data[2]; /* what the peer's certificate must match */
     const shim_opts *o;                   /* lives as long as the process */
     gnutls_datum_t ticket_key;            /* server with --session-tickets */
+    /* A renegotiation (--renegotiation on) is under way: gnutls_handshake
+     * runs again until it completes, before application data is read. */
+    bool renegotiating;
 } gtls;
 
 /* The server's TLS 1.2 session cache (--session-cache): the sessions this
@@ -234,6 +237,7 @@ static bool new_session(gtls *g, char *err, size_t err_len) {
     if (g->session) gnutls_deinit(g->session);
     g->session = NULL;
     g->closed = false;
+    g->renegotiating = false;
     /* No session tickets unless asked for: each run starts from scratch,
      * and nothing follows the handshake that the scenarios do not expect. */
     unsigned flags = (o->role == SHIM_SERVER ? GNUTLS_SERVER : GNUTLS_CLIENT) | GNUTLS_NONBLOCK |
@@ -429,24 +433,21 @@ static void fail_gnutls(gtls *g, int r) {
     shim_fail(g->c, "%s", gnutls_strerror(r));
 }
 
-static void gtls_step(void *p, shim_conn *c) {
-    gtls *g = p;
+/* Runs gnutls_handshake as far as the input allows: the first handshake,
+ * or a renegotiation. True once it has completed. */
+static bool run_handshake(gtls *g, shim_conn *c) {
     shim_status *st = shim_st(c);
-    if (st->failed || g->closed) return;
     /* A bounded number of retries for non-fatal results (a warning alert
      * in TLS 1.2) and for records still queued; none of them consumes
      * nothing forever. */
-    for (int tries = 0; !st->handshake_done && tries < 64; tries++) {
+    for (int tries = 0; tries < 64; tries++) {
         int r = gnutls_handshake(g->session);
-        if (r == 0) {
-            st->handshake_done = true;
-            break;
-        }
+        if (r == 0) return true;
         /* GnuTLS reads one record per call and says "again" after it even
          * when more of the peer's records are queued (a ClientHello in
          * five records): only an empty queue means it needs the peer. */
         if (r == GNUTLS_E_AGAIN || r == GNUTLS_E_INTERRUPTED) {
-            if (shim_pending(c) == 0) return;
+            if (shim_pending(c) == 0) return false;
             continue;
         }
         if (r == GNUTLS_E_WARNING_ALERT_RECEIVED) {
@@ -454,15 +455,29 @@ static void gtls_step(void *p, shim_conn *c) {
             st->alert_received = a;
             if (a == GNUTLS_A_CLOSE_NOTIFY) {
                 shim_fail(c, "close_notify received before the handshake completed");
-                return;
+                return false;
             }
             continue;
         }
         if (!gnutls_error_is_fatal(r)) continue;
         fail_gnutls(g, r);
-        return;
+        return false;
     }
-    if (!st->handshake_done) return;
+    return false;
+}
+
+static void gtls_step(void *p, shim_conn *c) {
+    gtls *g = p;
+    shim_status *st = shim_st(c);
+    if (st->failed || g->closed) return;
+    if (!st->handshake_done) {
+        if (!run_handshake(g, c)) return;
+        st->handshake_done = true;
+    }
+    if (g->renegotiating) {
+        if (!run_handshake(g, c)) return;
+        g->renegotiating = false;
+    }
 
     /* The echo contract: every application-data byte read is written back,
      * or with --app-reply-hex a request line is answered (shim_app_answer). */
@@ -496,6 +511,39 @@ static void gtls_step(void *p, shim_conn *c) {
         }
         if (n == GNUTLS_E_WARNING_ALERT_RECEIVED) {
             st->alert_received = (int)gnutls_alert_get(g->session);
+            continue;
+        }
+        if (n == GNUTLS_E_REHANDSHAKE) {
+            /* A HelloRequest (client) or a ClientHello after the handshake
+             * (server): GnuTLS leaves the answer to the application. With
+             * --renegotiation on, run the handshake again (GnuTLS's own
+             * priority default, %PARTIAL_RENEGOTIATION, keeps it to secure
+             * renegotiation, RFC 5746 §4.2, §4.4); off, refuse it with a
+             * warning no_renegotiation (RFC 5246 §7.2.2). */
+            if (g->o->renegotiation) {
+                g->renegotiating = true;
+                if (!run_handshake(g, c)) return;
+                g->renegotiating = false;
+                continue;
+            }
+            int r = gnutls_alert_send(g->session, GNUTLS_AL_WARNING, GNUTLS_A_NO_RENEGOTIATION);
+            if (r < 0) {
+                fail_gnutls(g, r);
+                return;
+            }
+            st->alert_sent = GNUTLS_A_NO_RENEGOTIATION;
+            st->alert_sent_level = GNUTLS_AL_WARNING;
+            /* A client goes on (GnuTLS consumed the HelloRequest). A
+             * server cannot: the ClientHello stays in GnuTLS's buffer, and
+             * gnutls_record_recv(3) says "A server receiving this error code
+             * can only initiate a new handshake or terminate the session"
+             * (reading on fails with GNUTLS_E_UNEXPECTED_PACKET). */
+            if (g->role == SHIM_SERVER) {
+                shim_fail(c,
+                          "renegotiation refused: a GnuTLS server can only renegotiate or end the session");
+                return;
+            }
+            again++;
             continue;
         }
         if (!gnutls_error_is_fatal((int)n)) continue;

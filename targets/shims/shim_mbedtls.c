@@ -209,8 +209,8 @@ static void *mbed_create(const shim_opts *o, shim_conn *c, char *err, size_t err
     mbedtls_ssl_conf_min_version(&m->conf, MBEDTLS_SSL_MAJOR_VERSION_3, MBEDTLS_SSL_MINOR_VERSION_3);
     mbedtls_ssl_conf_max_version(&m->conf, MBEDTLS_SSL_MAJOR_VERSION_3, MBEDTLS_SSL_MINOR_VERSION_3);
     /* No session tickets unless asked for (a client does not offer them; a
-     * server without a ticket context issues none) and no renegotiation:
-     * each run starts from scratch. */
+     * server without a ticket context issues none): each run starts from
+     * scratch. */
     mbedtls_ssl_conf_session_tickets(&m->conf, o->session_tickets ? MBEDTLS_SSL_SESSION_TICKETS_ENABLED
                                                                   : MBEDTLS_SSL_SESSION_TICKETS_DISABLED);
     if (o->role == SHIM_SERVER && o->session_tickets) {
@@ -222,6 +222,14 @@ static void *mbed_create(const shim_opts *o, shim_conn *c, char *err, size_t err
         mbedtls_ssl_conf_session_tickets_cb(&m->conf, mbedtls_ssl_ticket_write, mbedtls_ssl_ticket_parse,
                                             &m->ticket);
     }
+    /* --renegotiation on: mbedtls_ssl_read renegotiates when the peer asks
+     * (a HelloRequest, or a client's ClientHello after the handshake); the
+     * library's default, MBEDTLS_SSL_LEGACY_NO_RENEGOTIATION, keeps it to
+     * secure renegotiation (RFC 5746 §4.2, §4.4). Off (the library's
+     * default too), mbedtls_ssl_read answers either with a warning
+     * no_renegotiation (RFC 5246 §7.2.2). */
+    mbedtls_ssl_conf_renegotiation(&m->conf, o->renegotiation ? MBEDTLS_SSL_RENEGOTIATION_ENABLED
+                                                              : MBEDTLS_SSL_RENEGOTIATION_DISABLED);
     if (o->role == SHIM_SERVER && o->session_cache)
         mbedtls_ssl_conf_session_cache(&m->conf, &m->cache, mbedtls_ssl_cache_get, mbedtls_ssl_cache_set);
     mbedtls_ssl_conf_verify(&m->conf, verify_cb, m);

@@ -188,6 +188,19 @@ static void *ossl_create(const shim_opts *opt, shim_conn *c, char *err, size_t e
         SSL_CTX_set_options(o->ctx, SSL_OP_NO_TICKET);
         SSL_CTX_set_num_tickets(o->ctx, 0);
     }
+    /* Renegotiation (TLS 1.2) only with --renegotiation on: a client then
+     * answers a HelloRequest with a new ClientHello (libssl's client default),
+     * a server takes a client's (SSL_OP_ALLOW_CLIENT_RENEGOTIATION, off by
+     * default since 3.0). Off, libssl answers either with a warning
+     * no_renegotiation (RFC 5246 §7.2.2). Insecure renegotiation stays
+     * refused either way (RFC 5746 §4.2, §4.4: no
+     * SSL_OP_LEGACY_SERVER_CONNECT or SSL_OP_ALLOW_UNSAFE_LEGACY_RENEGOTIATION). */
+    if (opt->renegotiation) {
+        SSL_CTX_clear_options(o->ctx, SSL_OP_NO_RENEGOTIATION);
+        if (opt->role == SHIM_SERVER) SSL_CTX_set_options(o->ctx, SSL_OP_ALLOW_CLIENT_RENEGOTIATION);
+    } else {
+        SSL_CTX_set_options(o->ctx, SSL_OP_NO_RENEGOTIATION);
+    }
     /* --session-cache: the server's internal cache (RFC 5246 §7.4.1.2),
      * which also makes its TLS 1.2 ServerHello name the session. A client
      * keeps its session in its SSL object, for SESSION. */

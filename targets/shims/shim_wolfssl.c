@@ -141,6 +141,23 @@ static bool new_connection(wolf *w, char *err, size_t err_len) {
     }
     wolfSSL_SetIOReadCtx(w->ssl, w);
     wolfSSL_SetIOWriteCtx(w->ssl, w);
+    /* --renegotiation on: wolfSSL renegotiates only when the application
+     * forces it on per connection (wolfSSL_UseSecureRenegotiation), and only
+     * securely (RFC 5746). A build without HAVE_SECURE_RENEGOTIATION (only
+     * HAVE_SERVER_RENEGOTIATION_INFO, which sends renegotiation_info and
+     * never renegotiates) has no way to: unsupported. */
+    if (o->renegotiation) {
+#ifdef HAVE_SECURE_RENEGOTIATION
+        if (wolfSSL_UseSecureRenegotiation(w->ssl) != WOLFSSL_SUCCESS) {
+            snprintf(err, err_len, "unsupported: renegotiation (wolfSSL_UseSecureRenegotiation failed)");
+            return false;
+        }
+#else
+        snprintf(err, err_len,
+                 "unsupported: renegotiation (this wolfSSL is built without HAVE_SECURE_RENEGOTIATION)");
+        return false;
+#endif
+    }
     if (o->role != SHIM_CLIENT) return true;
     if (o->server_name) {
         if (wolfSSL_UseSNI(w->ssl, WOLFSSL_SNI_HOST_NAME, o->server_name,
