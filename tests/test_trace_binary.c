@@ -672,6 +672,10 @@ static const struct {
     {SD_MUT_CBC_PADDING, "cbc-padding", SD_MUT_ARG_U8_PAIR, 2},
     {SD_MUT_INNER_PADDING, "inner-padding", SD_MUT_ARG_U24, 2},
     {SD_MUT_SEQ_SKIP, "seq-skip", SD_MUT_ARG_U8, 2},
+    {SD_MUT_DH_PUBLIC, "dh-public", SD_MUT_ARG_U8, 4},
+    {SD_MUT_DH_PUBLIC_P_MINUS, "dh-public-p-minus", SD_MUT_ARG_U8, 4},
+    {SD_MUT_DH_G, "dh-g", SD_MUT_ARG_U8, 4},
+    {SD_MUT_DH_GROUP, "dh-group", SD_MUT_ARG_U16, 4},
 };
 #define N_HISTORICAL (sizeof historical / sizeof historical[0])
 
