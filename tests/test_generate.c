@@ -475,7 +475,9 @@ static void tls12_finished_cases(void **state) {
         assert_int_equal(s->expect, SD_EXPECT_ALERT);
         assert_int_equal(s->expect_alert, missing ? SD_unexpected_message : SD_decrypt_error);
     }
-    assert_int_equal(n, 2 * 5 * 11);
+    /* Two roles, six TLS 1.2 profiles (ecdhe-ecdsa, ecdhe-rsa, rsa,
+     * dhe-rsa, client-auth, ticket), eleven forms each. */
+    assert_int_equal(n, 2 * 6 * 11);
 }
 
 /* gen-certificate: every defect credential of the fixture PKI, in both

@@ -705,6 +705,54 @@ static void hrr_cookie(void **state) {
     }
 }
 
+/* TLS 1.2 DHE_RSA (RFC 5246 §7.4.3): a client that offers only a DHE suite
+ * gets it from the model with its default all-RSA credential, in ffdhe2048
+ * (OpenSSL 3.0's TLS 1.2 client names no FFDHE group, so the server picks
+ * its own, RFC 7919 §4), and a client offering ECDHE first still gets ECDHE. */
+static void dhe_suites(void **state) {
+    (void)state;
+    if (!openssl_bin[0]) {
+        fprintf(stderr, "SKIP: openssl not installed (Debian package openssl)\n");
+        skip();
+    }
+    tests_run++;
+    const char *extra[] = {NULL};
+    server s;
+    assert_true(start_serve("model", extra, &s));
+    static const char *const ciphers[] = {"DHE-RSA-AES128-GCM-SHA256", "DHE-RSA-AES256-GCM-SHA384",
+                                          "DHE-RSA-CHACHA20-POLY1305", "DHE-RSA-AES128-SHA",
+                                          "ECDHE-RSA-AES128-GCM-SHA256:DHE-RSA-AES128-GCM-SHA256"};
+    for (size_t i = 0; i < sizeof ciphers / sizeof ciphers[0]; i++) {
+        char connect[32], out[32768], want[96];
+        snprintf(connect, sizeof connect, "127.0.0.1:%d", s.port);
+        char *argv[] = {openssl_bin,
+                        "s_client",
+                        "-tls1_2",
+                        "-cipher",
+                        (char *)ciphers[i],
+                        "-ign_eof",
+                        "-connect",
+                        connect,
+                        "-CAfile",
+                        ca_file,
+                        "-servername",
+                        SD_PKI_SERVER_NAME,
+                        "-verify_return_error",
+                        NULL};
+        int rc = run(argv, request, out, sizeof out);
+        if (rc != 0) fprintf(stderr, "s_client -cipher %s exited %d:\n%s\n", ciphers[i], rc, out);
+        assert_int_equal(rc, 0);
+        want_page("s_client -cipher", "model", out);
+        /* The first suite of the list is the one negotiated. */
+        snprintf(want, sizeof want, "Cipher is %.*s", (int)strcspn(ciphers[i], ":"), ciphers[i]);
+        if (!strstr(out, want)) fprintf(stderr, "want \"%s\" in:\n%s\n", want, out);
+        assert_non_null(strstr(out, want));
+        bool dhe = strchr(ciphers[i], ':') == NULL;
+        assert_int_equal(strstr(out, "Server Temp Key: DH, 2048 bits") != NULL, dhe);
+    }
+    assert_int_equal(stop_serve(&s), 0);
+}
+
 /* --alpn (RFC 7301 §3.2): the server's most preferred protocol among the
  * client's, whatever the client's order; a client that offers none of them
  * is refused with no_application_protocol; without the flag nothing is
@@ -786,6 +834,7 @@ int main(void) {
         cmocka_unit_test_teardown(version_flags, kill_serve),
         cmocka_unit_test_teardown(hrr_cookie, kill_serve),
         cmocka_unit_test_teardown(alpn_flag, kill_serve),
+        cmocka_unit_test_teardown(dhe_suites, kill_serve),
     };
     int failed = cmocka_run_group_tests(tests, group_setup, group_teardown);
     if (failed == 0 && tests_run == 0) return SKIP_CODE;

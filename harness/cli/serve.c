@@ -62,6 +62,8 @@
 #include "cli/cli.h"
 #include "crypto/crypto.h"
 #include "crypto/pki.h"
+#include "crypto/tls12.h"
+#include "protocol/messages.h"
 #include "protocol/session_cache.h"
 #include "protocol/target.h"
 #include "wire/handshake.h"
@@ -135,7 +137,8 @@ static void serve_usage(FILE *f) {
             "options:\n"
             "  --stack NAME          model, boringssl, or any other stack of 'conform --stack';\n"
             "                        the model accepts every group it implements (X25519,\n"
-            "                        P-256, P-384, P-521, X448, ffdhe2048..8192), the others\n"
+            "                        P-256, P-384, P-521, X448, ffdhe2048..8192) and, after\n"
+            "                        its default suites, the TLS 1.2 DHE_RSA ones; the others\n"
             "                        their defaults\n"
             "  --port N              TCP port; 0 picks a free one (printed on stdout)\n"
             "  --host ADDR           IPv4 address to bind (default 127.0.0.1)\n"
@@ -732,6 +735,26 @@ int sd_cmd_serve(int argc, char **argv) {
     } else if (stack == &sd_target_model) {
         so.base.groups = sd_key_share_groups;
         so.base.n_groups = sd_n_key_share_groups;
+    }
+    /* The model's default suites, and after them the TLS 1.2 DHE_RSA ones
+     * (RFC 5246 §7.4.3, RFC 7919), which the default leaves out because
+     * BoringSSL has none: a client that offers only those (a DHE test
+     * suite) gets one. The model picks the client's first suite it takes,
+     * so a client offering ECDHE first gets ECDHE as before. */
+    static const uint16_t kDheSuites[] = {
+        SD_TLS_DHE_RSA_WITH_AES_128_GCM_SHA256, SD_TLS_DHE_RSA_WITH_AES_256_GCM_SHA384,
+        SD_TLS_DHE_RSA_WITH_CHACHA20_POLY1305_SHA256, SD_TLS_DHE_RSA_WITH_AES_128_CBC_SHA};
+    uint16_t suites[64];
+    size_t n_suites = 0;
+    if (stack == &sd_target_model && min_version <= SD_TLS12) {
+        for (size_t i = 0; max_version >= SD_TLS13 && i < sd_n_offered_suites; i++)
+            suites[n_suites++] = sd_offered_suites[i];
+        for (size_t i = 0; i < sd_tls12_n_default_suites && n_suites < 60; i++)
+            suites[n_suites++] = sd_tls12_default_suites[i];
+        for (size_t i = 0; i < sizeof kDheSuites / sizeof kDheSuites[0]; i++)
+            suites[n_suites++] = kDheSuites[i];
+        so.base.cipher_suites = suites;
+        so.base.n_cipher_suites = n_suites;
     }
     so.base.alpn = sd_span_of(alpn, alpn_len);
     if (!echo) so.base.app_reply = sd_span_of((const uint8_t *)page, (size_t)page_len);

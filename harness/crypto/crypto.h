@@ -213,8 +213,9 @@ typedef struct {
 extern const uint16_t sd_key_share_groups[];
 extern const size_t sd_n_key_share_groups;
 bool sd_group_supported(uint16_t group); /* one of sd_key_share_groups */
-/* A finite-field group of RFC 7919 (ffdhe2048..ffdhe8192): TLS 1.3 only
- * here; TLS 1.2's ECDHE takes the elliptic curve groups alone (RFC 8422). */
+/* A finite-field group of RFC 7919 (ffdhe2048..ffdhe8192): a TLS 1.3 key
+ * share, or TLS 1.2 DHE's (sd_dh_*); TLS 1.2's ECDHE takes the elliptic
+ * curve groups alone (RFC 8422). */
 bool sd_group_is_ffdhe(uint16_t group);
 /* Generates a key pair from rng (so a seeded model is deterministic). */
 SD_MUST_CHECK bool sd_key_share_generate(sd_key_share *ks, uint16_t group, sd_rng *rng);
@@ -224,6 +225,30 @@ SD_MUST_CHECK bool sd_key_share_generate(sd_key_share *ks, uint16_t group, sd_rn
  * X448 result (§7.4.2), or an FFDHE value outside 1 < Y < p-1 (§4.2.8.1). */
 SD_MUST_CHECK bool sd_key_share_derive(const sd_key_share *ks, sd_span peer_public, uint8_t *out_secret,
                                        size_t *out_len, uint8_t *out_alert);
+
+/* TLS 1.2 finite-field DHE (RFC 5246 §7.4.3, §7.4.7.2, §8.1.2) over the
+ * explicit dh_p and dh_g a ServerKeyExchange carries. Parameters are
+ * big-endian integers; leading zero bytes are ignored. */
+#define SD_MAX_DH_PRIME_LEN 1024
+/* An RFC 7919 group's prime, big-endian, into out (out_len bytes at least
+ * the prime's): its length, or 0 for a group that is not one. The
+ * generator of all five is 2 (RFC 7919 Appendix A). */
+size_t sd_ffdhe_prime(uint16_t group, uint8_t *out, size_t out_len);
+/* The RFC 7919 group whose prime and generator p and g are, or 0. */
+uint16_t sd_ffdhe_group_of(sd_span p, sd_span g);
+/* A key pair in the group (p, g): a 512-bit exponent from rng, the public
+ * value padded to the size of p. ks->group is `group`, for the caller (0
+ * for a group that RFC 7919 does not name). False for a p longer than
+ * SD_MAX_DH_PRIME_LEN or zero. */
+SD_MUST_CHECK bool sd_dh_generate(sd_key_share *ks, uint16_t group, sd_span p, sd_span g, sd_rng *rng);
+/* The premaster secret with the peer's public value: Z = peer^x mod p
+ * with its leading zero bytes stripped (RFC 5246 §8.1.2), into out
+ * (SD_MAX_SHARED_SECRET_LEN bytes). A peer value outside 1 < Y < p-1 fails
+ * with handshake_failure (RFC 7919 §3, §4). */
+SD_MUST_CHECK bool sd_dh_premaster(const sd_key_share *ks, sd_span p, sd_span peer, uint8_t *out,
+                                   size_t *out_len, uint8_t *out_alert);
+/* §8.1.2's stripping alone, in place: the length left. */
+size_t sd_dh_strip_premaster(uint8_t *z, size_t len);
 
 /* --- Signatures (§4.4.3) -------------------------------------------------- */
 /* Builds the content covered by CertificateVerify: 64 spaces, the context

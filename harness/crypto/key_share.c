@@ -1,7 +1,8 @@
 /* key_share.c — (EC)DHE key exchange: TLS 1.3 key shares (RFC 8446 §4.2.8,
  * §7.4) and TLS 1.2 ECDHE (RFC 8422 §5.4, §5.10): X25519 and X448 (RFC
  * 7748), the NIST curves P-256, P-384 and P-521, and in TLS 1.3 the
- * finite-field groups of RFC 7919 (ffdhe2048 to ffdhe8192). X448 is
+ * finite-field groups of RFC 7919 (ffdhe2048 to ffdhe8192); TLS 1.2
+ * finite-field DHE (RFC 5246 §7.4.3, §8.1.2) over explicit parameters. X448 is
  * Nettle's (libhogweed): BoringSSL has none.
  *
  * Key pairs come from the caller's sd_rng, so a seeded model produces the
@@ -202,33 +203,71 @@ static const char *ffdhe_prime(uint16_t group, size_t *p_len) {
  * bits in ffdhe2048 up to 400 bits in ffdhe8192; 512 covers every group. */
 #define FFDHE_PRIVATE_LEN 64
 
-static bool ffdhe_generate(sd_key_share *ks, sd_rng *rng) {
-    size_t p_len;
-    const char *prime_hex = ffdhe_prime(ks->group, &p_len);
-    if (prime_hex == NULL || p_len > sizeof ks->public_key) return false;
+/* y = g^x mod p for a fresh exponent x, written big-endian and padded to
+ * p_len bytes (RFC 8446 §4.2.8.1: "padded to the left with zeros to the
+ * size of p in bytes"; RFC 5246 §7.4.3 sets no width, so TLS 1.2 writes it
+ * the same way). */
+static bool dh_generate(sd_key_share *ks, const BIGNUM *p, const BIGNUM *g, size_t p_len, sd_rng *rng) {
+    if (p_len > sizeof ks->public_key) return false;
     /* A random exponent of 512 bits, at least 2 (x = 0 or 1 would give the
-     * public value 1 or 2). */
+     * public value 1 or g). */
     do {
         sd_rng_bytes(rng, ks->private_key, FFDHE_PRIVATE_LEN);
     } while (ks->private_key[0] == 0);
     ks->private_len = FFDHE_PRIVATE_LEN;
     bool ok = false;
-    BIGNUM *p = NULL, *g = BN_new(), *x = BN_bin2bn(ks->private_key, ks->private_len, NULL), *y = BN_new();
+    BIGNUM *x = BN_bin2bn(ks->private_key, ks->private_len, NULL), *y = BN_new();
     BN_CTX *bn_ctx = BN_CTX_new();
-    if (!BN_hex2bn(&p, prime_hex) || g == NULL || x == NULL || y == NULL || bn_ctx == NULL ||
-        !BN_set_word(g, 2) || !BN_mod_exp_mont_consttime(y, g, x, p, bn_ctx, NULL) ||
-        /* §4.2.8.1: "encoded as a big-endian integer and padded to the left
-         * with zeros to the size of p in bytes". */
-        !BN_bn2bin_padded(ks->public_key, p_len, y))
-        goto out;
-    ks->public_len = p_len;
-    ok = true;
-out:
+    if (x != NULL && y != NULL && bn_ctx != NULL && BN_mod_exp_mont_consttime(y, g, x, p, bn_ctx, NULL) &&
+        BN_bn2bin_padded(ks->public_key, p_len, y)) {
+        ks->public_len = p_len;
+        ok = true;
+    }
     BN_CTX_free(bn_ctx);
     BN_free(y);
     BN_clear_free(x);
+    return ok;
+}
+
+static bool ffdhe_generate(sd_key_share *ks, sd_rng *rng) {
+    size_t p_len;
+    const char *prime_hex = ffdhe_prime(ks->group, &p_len);
+    if (prime_hex == NULL) return false;
+    BIGNUM *p = NULL, *g = BN_new();
+    bool ok = BN_hex2bn(&p, prime_hex) && g != NULL && BN_set_word(g, 2) && dh_generate(ks, p, g, p_len, rng);
     BN_free(g);
     BN_free(p);
+    return ok;
+}
+
+/* Z = peer^x mod p into out (p_len bytes, left-padded with zeros), after
+ * the check both RFCs ask for, which refuses with range_alert: RFC 8446
+ * §4.2.8.1 and RFC 7919 §5.1 "Peers MUST validate each other's public key
+ * Y ... by ensuring that 1 < Y < p-1. This simple check ensures that the
+ * remote peer is properly behaved and isn't forcing the local system into
+ * the 2-element subgroup." */
+static bool dh_shared(const sd_key_share *ks, const BIGNUM *p, size_t p_len, sd_span peer, uint8_t *out,
+                      uint8_t range_alert, uint8_t *out_alert) {
+    *out_alert = SD_internal_error;
+    bool ok = false;
+    BIGNUM *p_minus_1 = BN_new(), *y = BN_bin2bn(peer.data, peer.len, NULL),
+           *x = BN_bin2bn(ks->private_key, ks->private_len, NULL), *z = BN_new();
+    BN_CTX *bn_ctx = BN_CTX_new();
+    if (p_minus_1 == NULL || y == NULL || x == NULL || z == NULL || bn_ctx == NULL ||
+        !BN_copy(p_minus_1, p) || !BN_sub_word(p_minus_1, 1))
+        goto out;
+    if (BN_cmp(y, BN_value_one()) <= 0 || BN_cmp(y, p_minus_1) >= 0) {
+        *out_alert = range_alert;
+        goto out;
+    }
+    if (!BN_mod_exp_mont_consttime(z, y, x, p, bn_ctx, NULL) || !BN_bn2bin_padded(out, p_len, z)) goto out;
+    ok = true;
+out:
+    BN_CTX_free(bn_ctx);
+    BN_clear_free(z);
+    BN_clear_free(x);
+    BN_free(y);
+    BN_free(p_minus_1);
     return ok;
 }
 
@@ -244,36 +283,84 @@ static bool ffdhe_derive(const sd_key_share *ks, sd_span peer, uint8_t *out_secr
         *out_alert = SD_illegal_parameter;
         return false;
     }
-    bool ok = false;
-    BIGNUM *p = NULL, *p_minus_1 = BN_new(), *y = BN_bin2bn(peer.data, peer.len, NULL),
-           *x = BN_bin2bn(ks->private_key, ks->private_len, NULL), *z = BN_new();
-    BN_CTX *bn_ctx = BN_CTX_new();
-    if (!BN_hex2bn(&p, prime_hex) || p_minus_1 == NULL || y == NULL || x == NULL || z == NULL ||
-        bn_ctx == NULL || !BN_copy(p_minus_1, p) || !BN_sub_word(p_minus_1, 1))
-        goto out;
-    /* §4.2.8.1 (and RFC 7919 §5.1): "Peers MUST validate each other's
-     * public key Y by ensuring that 1 < Y < p-1. This check ensures that
-     * the remote peer is properly behaved and isn't forcing the local
-     * system into a small subgroup." */
-    if (BN_cmp(y, BN_value_one()) <= 0 || BN_cmp(y, p_minus_1) >= 0) {
-        *out_alert = SD_illegal_parameter;
-        goto out;
-    }
+    BIGNUM *p = NULL;
     /* §7.4.1: "The negotiated key (Z) is converted to a byte string by
      * encoding in big-endian form and left-padded with zeros up to the size
      * of the prime." */
-    if (!BN_mod_exp_mont_consttime(z, y, x, p, bn_ctx, NULL) || !BN_bn2bin_padded(out_secret, p_len, z))
-        goto out;
-    *out_len = p_len;
-    ok = true;
-out:
-    BN_CTX_free(bn_ctx);
-    BN_clear_free(z);
-    BN_clear_free(x);
-    BN_free(y);
-    BN_free(p_minus_1);
+    bool ok = BN_hex2bn(&p, prime_hex) &&
+              dh_shared(ks, p, p_len, peer, out_secret, SD_illegal_parameter, out_alert);
+    if (ok) *out_len = p_len;
     BN_free(p);
     return ok;
+}
+
+/* --- Finite-field DHE over explicit parameters (TLS 1.2) ------------------ */
+
+size_t sd_ffdhe_prime(uint16_t group, uint8_t *out, size_t out_len) {
+    size_t p_len;
+    const char *prime_hex = ffdhe_prime(group, &p_len);
+    BIGNUM *p = NULL;
+    bool ok =
+        prime_hex != NULL && p_len <= out_len && BN_hex2bn(&p, prime_hex) && BN_bn2bin_padded(out, p_len, p);
+    BN_free(p);
+    return ok ? p_len : 0;
+}
+
+/* The integer's bytes without leading zeros (RFC 5246 §4.3's opaque
+ * vectors hold big-endian integers; a zero byte in front changes nothing). */
+static sd_span strip_leading_zeros(sd_span v) {
+    while (v.len > 0 && v.data[0] == 0) v.data++, v.len--;
+    return v;
+}
+
+uint16_t sd_ffdhe_group_of(sd_span p, sd_span g) {
+    p = strip_leading_zeros(p);
+    g = strip_leading_zeros(g);
+    if (g.len != 1 || g.data[0] != 2) return 0;
+    uint8_t prime[SD_MAX_DH_PRIME_LEN];
+    for (uint16_t group = SD_ffdhe2048; group <= SD_ffdhe8192; group++) {
+        size_t len = sd_ffdhe_prime(group, prime, sizeof prime);
+        if (len && len == p.len && memcmp(prime, p.data, len) == 0) return group;
+    }
+    return 0;
+}
+
+bool sd_dh_generate(sd_key_share *ks, uint16_t group, sd_span p, sd_span g, sd_rng *rng) {
+    memset(ks, 0, sizeof(*ks));
+    ks->group = group;
+    p = strip_leading_zeros(p);
+    if (p.len == 0 || p.len > SD_MAX_DH_PRIME_LEN) return false;
+    BIGNUM *pn = BN_bin2bn(p.data, p.len, NULL), *gn = BN_bin2bn(g.data, g.len, NULL);
+    bool ok = pn != NULL && gn != NULL && dh_generate(ks, pn, gn, p.len, rng);
+    BN_free(gn);
+    BN_free(pn);
+    if (!ok) OPENSSL_cleanse(ks, sizeof(*ks));
+    return ok;
+}
+
+bool sd_dh_premaster(const sd_key_share *ks, sd_span p, sd_span peer, uint8_t *out, size_t *out_len,
+                     uint8_t *out_alert) {
+    *out_alert = SD_internal_error;
+    p = strip_leading_zeros(p);
+    if (p.len == 0 || p.len > SD_MAX_SHARED_SECRET_LEN || peer.data == NULL) return false;
+    BIGNUM *pn = BN_bin2bn(p.data, p.len, NULL);
+    /* RFC 7919 §3 (client, dh_Ys) and §4 (server, dh_Yc): a value outside
+     * 1 < Y < p-1 means "terminate the connection with a fatal
+     * handshake_failure(40) alert". */
+    bool ok = pn != NULL && dh_shared(ks, pn, p.len, peer, out, SD_handshake_failure, out_alert);
+    BN_free(pn);
+    if (!ok) return false;
+    /* RFC 5246 §8.1.2: "Leading bytes of Z that contain all zero bits are
+     * stripped before it is used as the pre_master_secret." */
+    *out_len = sd_dh_strip_premaster(out, p.len);
+    return true;
+}
+
+size_t sd_dh_strip_premaster(uint8_t *z, size_t len) {
+    size_t zeros = 0;
+    while (zeros < len && z[zeros] == 0) zeros++;
+    memmove(z, z + zeros, len - zeros);
+    return len - zeros;
 }
 
 /* The curve of an EC group, its scalar/coordinate length. NID_undef if the

@@ -22,8 +22,10 @@
 #include "wire/bytes.h"
 #include "util/util.h"
 
-/* TLS 1.2 cipher suites the model implements (RFC 5246, RFC 5289, RFC 7905). */
-typedef enum { SD_KX_RSA, SD_KX_ECDHE_ECDSA, SD_KX_ECDHE_RSA } sd_kx;
+/* TLS 1.2 cipher suites the model implements (RFC 5246, RFC 5289, RFC 7905).
+ * DHE_RSA (RFC 5246 §7.4.3, groups of RFC 7919) is offered only when a
+ * configuration names its suites: BoringSSL has none. */
+typedef enum { SD_KX_RSA, SD_KX_ECDHE_ECDSA, SD_KX_ECDHE_RSA, SD_KX_DHE_RSA } sd_kx;
 typedef enum {
     SD_BULK_AES_128_GCM,
     SD_BULK_AES_256_GCM,
@@ -107,7 +109,8 @@ SD_MUST_CHECK bool sd_tls12_install_keys(sd_record_keys *k, const sd_tls12_suite
 
 /* Whether a certificate with this key can serve the suite's key exchange:
  * ECDHE_ECDSA needs an ECDSA- or EdDSA-capable key (RFC 8422 §2.1),
- * ECDHE_RSA and static RSA an RSA key (RFC 8422 §2.2, RFC 5246 §7.4.2). */
+ * ECDHE_RSA, DHE_RSA and static RSA an RSA key (RFC 8422 §2.2, RFC 5246
+ * §7.4.2). */
 bool sd_tls12_key_fits_suite(const sd_tls12_suite *s, const EVP_PKEY *key);
 
 /* §7.4.7.1 static RSA: the client encrypts a 48-byte PMS (client_version ||

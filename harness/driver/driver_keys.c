@@ -401,6 +401,16 @@ static void on_target_handshake12(driver *d, const sd_handshake_msg *msg) {
         EVP_PKEY_free(d->server_key12);
         d->server_key12 = X509_get_pubkey(x);
         X509_free(x);
+    } else if (client && msg->type == SD_ServerKeyExchange && d->suite12 && d->suite12->kx == SD_KX_DHE_RSA) {
+        sd_tls12_ske_dhe ske;
+        d->dh_p12_len = d->dh_g12_len = d->dh_ys12_len = 0;
+        if (!sd_parse_tls12_ske_dhe(msg->body, &ske, &alert) || ske.p.len > sizeof d->dh_p12 ||
+            ske.g.len > sizeof d->dh_g12 || ske.ys.len > sizeof d->dh_ys12)
+            return;
+        memcpy(d->dh_p12, ske.p.data, d->dh_p12_len = ske.p.len);
+        memcpy(d->dh_g12, ske.g.data, d->dh_g12_len = ske.g.len);
+        memcpy(d->dh_ys12, ske.ys.data, d->dh_ys12_len = ske.ys.len);
+        d->group12 = sd_ffdhe_group_of(ske.p, ske.g);
     } else if (client && msg->type == SD_ServerKeyExchange) {
         sd_tls12_ske ske;
         if (!sd_parse_tls12_ske_ecdhe(msg->body, &ske, &alert)) return;
@@ -459,6 +469,13 @@ static void on_target_handshake12(driver *d, const sd_handshake_msg *msg) {
             if (!sd_tls12_rsa_decrypt_pms(cred->key, encrypted, d->client_version, random_pms, d->pms))
                 return;
             d->pms_len = 48;
+        } else if (d->suite12->kx == SD_KX_DHE_RSA) {
+            /* RFC 5246 §7.4.7.2, §8.1.2: Z with the client's dh_Yc. */
+            sd_span yc;
+            if (!sd_parse_tls12_cke_dhe(msg->body, &yc, &alert) ||
+                !sd_dh_premaster(&d->share, sd_span_of(d->dh_p12, d->dh_p12_len), yc, d->pms, &d->pms_len,
+                                 &alert))
+                return;
         } else {
             sd_span point;
             if (!sd_parse_tls12_cke_ecdhe(msg->body, &point, &alert) ||

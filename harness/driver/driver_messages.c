@@ -2,12 +2,15 @@
  * sends, TLS 1.3 and TLS 1.2, built from the session state as a peer that
  * follows the protocol would build it. The mutations that change how a
  * message is built (cert=, sign-with=, wrong-key, wrong-transcript,
- * bad-point, empty) are read here; the others apply to the built body
+ * bad-point, empty, and TLS 1.2 DHE's dh-public=, dh-public-p-minus=,
+ * dh-g=, dh-group=) are read here; the others apply to the built body
  * afterwards (driver_mutations.c). See driver_state.h for where this file
  * sits. */
 #include "driver/driver_state.h"
 
 #include <string.h>
+
+#include <openssl/bn.h>
 
 #include "protocol/messages.h"
 #include "wire/handshake.h"
@@ -451,10 +454,99 @@ static bool build_certificate_status12(const driver *d, sd_buf *body) {
     return true;
 }
 
+/* RFC 2409 §6.2, the second Oakley group: a 1024-bit safe prime with
+ * generator 2, the group of dh-group=2: a custom group (RFC 7919 §3.1),
+ * too small for what RFC 7919 §1 asks ("at least 2048 bits"). */
+static const char kOakleyGroup2Prime[] =
+    "FFFFFFFFFFFFFFFFC90FDAA22168C234C4C6628B80DC1CD129024E088A67CC74020BBEA63B139B22514A08798E3404DD"
+    "EF9519B3CD3A431B302B0A6DF25F14374FE1356D6D51C245E485B576625E7EC6F44C42E9A637ED6B0BFF5CB6F406B7ED"
+    "EE386BFB5A899FA5AE9F24117C4B1FE649286651ECE65381FFFFFFFFFFFFFFFF";
+
+/* The DHE public value to send (dh_Ys, dh_Yc): the honest one, or, under
+ * dh-public= / dh-public-p-minus=, the integer n or p - n padded to the
+ * size of p (RFC 7919 §5.1's 1 < Y < p-1 refuses 0, 1, p-1 and p). */
+static void dh_public_to_send(const sd_action *a, sd_span p, const sd_key_share *ks, uint8_t *out,
+                              size_t *out_len) {
+    const sd_mutation *small = driver_find_mutation(a, SD_MUT_DH_PUBLIC);
+    const sd_mutation *below_p = driver_find_mutation(a, SD_MUT_DH_PUBLIC_P_MINUS);
+    if (!small && !below_p) {
+        memcpy(out, ks->public_key, ks->public_len);
+        *out_len = ks->public_len;
+        return;
+    }
+    *out_len = p.len;
+    if (small) {
+        memset(out, 0, p.len);
+        if (p.len) out[p.len - 1] = (uint8_t)small->value;
+        return;
+    }
+    /* p - n, one borrow at a time from the last byte. */
+    memcpy(out, p.data, p.len);
+    unsigned borrow = (unsigned)below_p->value;
+    for (size_t i = p.len; i-- > 0 && borrow;) {
+        unsigned v = out[i];
+        out[i] = (uint8_t)(v - (borrow & 0xFF));
+        borrow = (borrow >> 8) + (v < (borrow & 0xFF));
+    }
+}
+
+/* RFC 5246 §7.4.3: ServerDHParams (dh_p, dh_g, dh_Ys) signed over both
+ * randoms. The group: dh-group='s, else the client's first RFC 7919 group
+ * (§4: a compatible server "MUST select one of the client's offered
+ * groups"), else ffdhe2048, a group of the server's choice for a client
+ * that names none. */
+static bool build_server_key_exchange_dhe(driver *d, const sd_action *a, const sd_credential *cred,
+                                          sd_buf *body) {
+    static const uint8_t kGenerator = 2;
+    uint16_t group = 0;
+    for (size_t i = 0; i < d->n_peer_groups && !group; i++)
+        if (sd_group_is_ffdhe(d->peer_groups[i])) group = d->peer_groups[i];
+    if (!group) group = SD_ffdhe2048;
+    const sd_mutation *pick = driver_find_mutation(a, SD_MUT_DH_GROUP);
+    if (pick) group = (uint16_t)pick->value;
+    d->dh_p12_len = sd_ffdhe_prime(group, d->dh_p12, sizeof d->dh_p12);
+    if (!d->dh_p12_len && group == 2) {
+        BIGNUM *p = NULL;
+        if (BN_hex2bn(&p, kOakleyGroup2Prime) && BN_bn2bin_padded(d->dh_p12, 128, p)) d->dh_p12_len = 128;
+        BN_free(p);
+    }
+    if (!d->dh_p12_len) return false;
+    sd_span p = sd_span_of(d->dh_p12, d->dh_p12_len);
+    d->group12 = sd_group_is_ffdhe(group) ? group : 0;
+    if (!sd_dh_generate(&d->share, d->group12, p, sd_span_of(&kGenerator, 1), &d->rng)) return false;
+    const sd_mutation *g_mut = driver_find_mutation(a, SD_MUT_DH_G);
+    uint8_t g = g_mut ? (uint8_t)g_mut->value : kGenerator;
+    uint8_t ys[SD_MAX_DH_PRIME_LEN];
+    size_t ys_len;
+    dh_public_to_send(a, p, &d->share, ys, &ys_len);
+    EVP_PKEY *key = signing_key12(d, a, cred);
+    uint16_t sigalg = pick_scheme12(d, key);
+    sd_buf params, content, sig;
+    sd_buf_init(&params);
+    sd_buf_init(&content);
+    sd_buf_init(&sig);
+    sd_build_tls12_server_dh_params(&params, p, sd_span_of(&g, 1), sd_span_of(ys, ys_len));
+    sd_tls12_ske_signed_content(d->client_random, d->server_random, sd_buf_span(&params), &content);
+    bool ok = sign12_steady(key, sigalg, sd_buf_span(&content), &sig);
+    if (ok) {
+        sd_tls12_ske_dhe ske = {.p = p,
+                                .g = sd_span_of(&g, 1),
+                                .ys = sd_span_of(ys, ys_len),
+                                .sig_alg = sigalg,
+                                .signature = sd_buf_span(&sig)};
+        sd_build_tls12_ske_dhe(body, &ske);
+    }
+    sd_buf_free(&params);
+    sd_buf_free(&content);
+    sd_buf_free(&sig);
+    return ok;
+}
+
 /* RFC 8422 §5.4: ECDHE parameters signed over both randoms. */
 static bool build_server_key_exchange12(driver *d, const sd_action *a, sd_buf *body) {
     const sd_credential *cred = driver_credential(d, a);
     if (!cred || !cred->key) return false;
+    if (d->suite12 && d->suite12->kx == SD_KX_DHE_RSA) return build_server_key_exchange_dhe(d, a, cred, body);
     bool bad_point = driver_find_mutation(a, SD_MUT_BAD_POINT) != NULL;
     /* bad-point wants a group with off-curve points: P-256 if offered. */
     d->group12 = bad_point && peer_offers_group(d, SD_secp256r1) ? SD_secp256r1 : choose_group(d, 0);
@@ -510,8 +602,23 @@ static bool build_client_key_exchange12(driver *d, const sd_action *a, sd_buf *b
         sd_buf_free(&encrypted);
         return ok;
     }
-    /* RFC 8422 §5.7: our share in the server's group. */
     uint8_t alert;
+    if (d->suite12->kx == SD_KX_DHE_RSA) {
+        /* RFC 5246 §7.4.7.2: our dh_Yc in the server's (dh_p, dh_g), and
+         * Z with its dh_Ys (§8.1.2). */
+        sd_span p = sd_span_of(d->dh_p12, d->dh_p12_len);
+        if (!d->dh_p12_len ||
+            !sd_dh_generate(&d->share, d->group12, p, sd_span_of(d->dh_g12, d->dh_g12_len), &d->rng) ||
+            !sd_dh_premaster(&d->share, p, sd_span_of(d->dh_ys12, d->dh_ys12_len), d->pms, &d->pms_len,
+                             &alert))
+            return false;
+        uint8_t yc[SD_MAX_DH_PRIME_LEN];
+        size_t yc_len;
+        dh_public_to_send(a, p, &d->share, yc, &yc_len);
+        sd_build_tls12_cke_dhe(body, sd_span_of(yc, yc_len));
+        return true;
+    }
+    /* RFC 8422 §5.7: our share in the server's group. */
     if (d->peer_share.len == 0 || !sd_key_share_generate(&d->share, d->group12, &d->rng) ||
         !sd_key_share_derive(&d->share, sd_buf_span(&d->peer_share), d->pms, &d->pms_len, &alert))
         return false;

@@ -175,6 +175,12 @@ typedef struct {
     bool client_ems, server_ems; /* each side sent extended_master_secret */
     bool client_reneg;           /* server: the client signalled RFC 5746 */
     uint16_t group12;            /* the ECDHE group of ServerKeyExchange */
+    /* DHE (RFC 5246 §7.4.3): the ServerKeyExchange's dh_p and dh_g, sent
+     * or received (the client's key is made with them), and as a client
+     * the server's dh_Ys; lengths 0 when the suite is not DHE or a value
+     * does not fit. */
+    uint8_t dh_p12[SD_MAX_DH_PRIME_LEN], dh_g12[SD_MAX_DH_PRIME_LEN], dh_ys12[SD_MAX_DH_PRIME_LEN];
+    size_t dh_p12_len, dh_g12_len, dh_ys12_len;
     EVP_PKEY *server_key12;      /* client: the target's leaf key; owned */
     const sd_credential *cred12; /* server: the credential its Certificate presented */
     uint8_t pms[SD_MAX_HASH_LEN + SD_MAX_SHARED_SECRET_LEN];

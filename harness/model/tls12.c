@@ -243,6 +243,26 @@ static void model12_on_client_hello(sd_model *m, const model_received *in) {
         if (sd_u16_in(m->offer.groups, m->offer.n_groups, sd_u16_list_at(groups, i)) &&
             !sd_group_is_ffdhe(sd_u16_list_at(groups, i)))
             group = sd_u16_list_at(groups, i);
+    /* RFC 7919 §4, for the DHE suites: "A compatible TLS server that
+     * receives the Supported Groups extension with FFDHE codepoints in it
+     * and that selects an FFDHE cipher suite MUST select one of the
+     * client's offered groups", one it accepts (the first, in the client's
+     * order); "if none of the client-proposed FFDHE groups are known and
+     * acceptable to the server, then the server MUST NOT select an FFDHE
+     * cipher suite". A codepoint counts as FFDHE from 256 to 511 "even if
+     * unknown to the server". A client that names none "is not compatible
+     * with this document", and the server "MAY select an FFDHE cipher suite
+     * and offer an FFDHE group of its choice": the model's is ffdhe2048. */
+    bool client_names_ffdhe = false;
+    uint16_t dhe_group = 0;
+    for (size_t i = 0; has_groups && i < sd_u16_list_count(groups); i++) {
+        uint16_t g = sd_u16_list_at(groups, i);
+        if (g < 256 || g > 511) continue;
+        client_names_ffdhe = true;
+        if (!dhe_group && sd_group_is_ffdhe(g) && sd_u16_in(m->offer.groups, m->offer.n_groups, g))
+            dhe_group = g;
+    }
+    if (!client_names_ffdhe) dhe_group = SD_ffdhe2048;
     const sd_credential *cred = m->cfg.credential;
     /* Without signature_algorithms the client accepts SHA-1 only (§7.4.1.4.1),
      * which the model does not sign with; it then prefers SHA-256 schemes. */
@@ -257,16 +277,32 @@ static void model12_on_client_hello(sd_model *m, const model_received *in) {
 
     /* Suite: the client's first that the model implements, accepts, and can
      * serve with its certificate (and a group, for ECDHE). */
+    bool dhe_offered = false;
     for (size_t i = 0; i < sd_u16_list_count(suites) && !m->suite12; i++) {
         uint16_t id = sd_u16_list_at(suites, i);
         const sd_tls12_suite *s = sd_tls12_suite_find(id);
         if (!s || !sd_u16_in(m->offer.suites, m->offer.n_suites, id) ||
             !sd_tls12_key_fits_suite(s, cred->key))
             continue;
-        if (s->kx != SD_KX_RSA && (!group || !sigalg)) continue;
+        if (s->kx == SD_KX_DHE_RSA) {
+            dhe_offered = true;
+            if (!dhe_group || !sigalg) continue;
+        } else if (s->kx != SD_KX_RSA && (!group || !sigalg)) {
+            continue;
+        }
         m->suite12 = s;
     }
     if (!m->suite12) {
+        /* RFC 7919 §4: "If the extension is present with FFDHE groups, none
+         * of the client's offered groups are acceptable by the server, and
+         * none of the client's proposed non-FFDHE cipher suites are
+         * acceptable to the server, the server MUST end the connection
+         * with a fatal TLS alert of type insufficient_security(71)." Held
+         * to a server that takes DHE suites at all (one the client offered
+         * is among the model's): one without is not "compatible". */
+        if (dhe_offered && client_names_ffdhe && !dhe_group)
+            return model_fatal(m, SD_insufficient_security,
+                               "none of the client's FFDHE groups is acceptable");
         /* RFC 5246 §7.4.1.3: no acceptable choices is handshake_failure. */
         return model_fatal(m, SD_handshake_failure, "no TLS 1.2 cipher suite in common");
     }
@@ -274,11 +310,11 @@ static void model12_on_client_hello(sd_model *m, const model_received *in) {
      * response"; the model does whenever it has one, as BoringSSL does
      * (and never on resumption, which sends no Certificate). */
     m->staple12 = model_ocsp_response(m, cred) != NULL;
-    m->group = group;
+    m->group = m->suite12->kx == SD_KX_DHE_RSA ? dhe_group : group;
     m->sigalg12 = sigalg;
     m->st.version = SD_TLS12;
     m->st.cipher_suite = m->suite12->id;
-    m->st.group = m->suite12->kx == SD_KX_RSA ? 0 : group;
+    m->st.group = m->suite12->kx == SD_KX_RSA ? 0 : m->group;
     model_set_shape(m, SD_SHAPE_TLS12 | (m->suite12->kx == SD_KX_RSA ? SD_SHAPE_RSA_KX : 0) |
                            (m->cfg.client_auth != SD_CLIENT_AUTH_NONE ? SD_SHAPE_CLIENT_AUTH : 0) |
                            (m->issue_ticket12 ? SD_SHAPE_TICKET : 0) | (m->staple12 ? SD_SHAPE_OCSP : 0));
@@ -416,24 +452,40 @@ static void send_server_hello12(sd_model *m) {
 }
 
 static void send_server_key_exchange(sd_model *m) {
-    if (!sd_key_share_generate(&m->share, m->group, &m->rng))
+    static const uint8_t kGenerator = 2; /* RFC 7919 Appendix A: "The generator is: g = 2" */
+    uint8_t prime[SD_MAX_DH_PRIME_LEN];
+    size_t prime_len = 0;
+    bool dhe = m->suite12->kx == SD_KX_DHE_RSA;
+    if (dhe) {
+        prime_len = sd_ffdhe_prime(m->group, prime, sizeof prime);
+        if (!prime_len || !sd_dh_generate(&m->share, m->group, sd_span_of(prime, prime_len),
+                                          sd_span_of(&kGenerator, 1), &m->rng))
+            return model_fatal(m, SD_internal_error, "key generation failed");
+    } else if (!sd_key_share_generate(&m->share, m->group, &m->rng)) {
         return model_fatal(m, SD_internal_error, "key generation failed");
+    }
     sd_buf params, signed_content, sig, body;
     sd_buf_init(&params);
     sd_buf_init(&signed_content);
     sd_buf_init(&sig);
     sd_buf_init(&body);
-    sd_build_tls12_server_ecdh_params(&params, m->group,
-                                      sd_span_of(m->share.public_key, m->share.public_len));
+    /* RFC 5246 §7.4.3: ServerDHParams for DHE, RFC 8422 §5.4's
+     * ServerECDHParams for ECDHE; signed the same way. */
+    if (dhe)
+        sd_build_tls12_server_dh_params(&params, sd_span_of(prime, prime_len), sd_span_of(&kGenerator, 1),
+                                        sd_span_of(m->share.public_key, m->share.public_len));
+    else
+        sd_build_tls12_server_ecdh_params(&params, m->group,
+                                          sd_span_of(m->share.public_key, m->share.public_len));
     sd_tls12_ske_signed_content(m->client_random, m->server_random, sd_buf_span(&params), &signed_content);
     if (!sd_tls12_sign(m->cfg.credential->key, m->sigalg12, sd_buf_span(&signed_content), &sig)) {
         model_fatal(m, SD_internal_error, "ServerKeyExchange signing failed");
     } else {
-        sd_tls12_ske ske = {.group = m->group,
-                            .point = sd_span_of(m->share.public_key, m->share.public_len),
-                            .sig_alg = m->sigalg12,
-                            .signature = sd_buf_span(&sig)};
-        sd_build_tls12_ske_ecdhe(&body, &ske);
+        /* The params as signed, then the signature (§7.4.3). */
+        sd_buf_append_span(&body, sd_buf_span(&params));
+        sd_buf_u16(&body, m->sigalg12);
+        sd_buf_u16(&body, (uint16_t)sig.len);
+        sd_buf_append_span(&body, sd_buf_span(&sig));
         sd_rl_send_handshake(&m->rl, SD_ServerKeyExchange, sd_buf_span(&body));
     }
     sd_buf_free(&params);
@@ -462,6 +514,17 @@ static void on_client_key_exchange(sd_model *m, const model_received *in) {
                                       m->pms))
             return model_fatal(m, SD_internal_error, "RSA decryption failed");
         m->pms_len = 48;
+    } else if (m->suite12->kx == SD_KX_DHE_RSA) {
+        sd_span yc;
+        uint8_t prime[SD_MAX_DH_PRIME_LEN];
+        size_t prime_len = sd_ffdhe_prime(m->group, prime, sizeof prime);
+        if (!sd_parse_tls12_cke_dhe(body, &yc, &alert))
+            return model_fatal(m, alert, "malformed ClientKeyExchange");
+        /* RFC 7919 §4: "the server MUST verify that 1 < dh_Yc < dh_p - 1. If
+         * dh_Yc is out of range, the server MUST terminate the connection
+         * with a fatal handshake_failure(40) alert." */
+        if (!sd_dh_premaster(&m->share, sd_span_of(prime, prime_len), yc, m->pms, &m->pms_len, &alert))
+            return model_fatal(m, alert, "client DH public value is out of range");
     } else {
         sd_span point;
         if (!sd_parse_tls12_cke_ecdhe(body, &point, &alert))
@@ -711,10 +774,62 @@ static bool verify_chain_without_status(sd_model *m) {
     return !model_failed(m);
 }
 
+/* Client: a DHE ServerKeyExchange (RFC 5246 §7.4.3), checked in the
+ * order of RFC 7919 §3: the signature, then the group, then dh_Ys. */
+static void on_server_key_exchange_dhe(sd_model *m, const model_received *in) {
+    uint8_t alert;
+    sd_tls12_ske_dhe ske;
+    if (!sd_parse_tls12_ske_dhe(in->body, &ske, &alert))
+        return model_fatal(m, alert, "malformed ServerKeyExchange");
+    if (!sd_u16_in(m->offer.sigalgs, m->offer.n_sigalgs, ske.sig_alg) ||
+        !sd_tls12_signature_scheme_matches_key(ske.sig_alg, m->server_key12))
+        return model_fatal(m, SD_illegal_parameter, "ServerKeyExchange signed with scheme 0x%04x",
+                           ske.sig_alg);
+    sd_buf content;
+    sd_buf_init(&content);
+    sd_tls12_ske_signed_content(m->client_random, m->server_random, ske.params, &content);
+    bool ok = sd_tls12_verify(m->server_key12, ske.sig_alg, sd_buf_span(&content), ske.signature);
+    sd_buf_free(&content);
+    /* §3: "validate the signature over the ServerDHParams. If not valid,
+     * terminate the connection"; RFC 5246 §7.2.2 decrypt_error. */
+    if (!ok) return model_fatal(m, SD_decrypt_error, "ServerKeyExchange signature does not verify");
+    /* §3: "compare the selected dh_p and dh_g with the FFDHE groups offered
+     * by the client. If none of the offered groups match, the server is
+     * not compatible with this document. The client MAY decide to continue
+     * the connection if the selected group is acceptable under local
+     * policy, or it MAY decide to terminate the connection with a fatal
+     * insufficient_security(71) alert." The model's policy: a client that
+     * offered FFDHE groups takes one of them only (§4: "A TLS server MUST
+     * NOT select a named FFDHE group that was not offered by a compatible
+     * client"); one that offered none takes any RFC 7919 group, and no
+     * custom group (§3.1: "the safest may be to simply reject all custom
+     * groups"), whatever its size. */
+    uint16_t group = sd_ffdhe_group_of(ske.p, ske.g);
+    bool offered_ffdhe = false;
+    for (size_t i = 0; i < m->offer.n_groups; i++) offered_ffdhe |= sd_group_is_ffdhe(m->offer.groups[i]);
+    if (!group || (offered_ffdhe && !sd_u16_in(m->offer.groups, m->offer.n_groups, group)))
+        return model_fatal(
+            m, SD_insufficient_security,
+            group ? "ServerKeyExchange uses FFDHE group %u we did not offer"
+                  : "ServerKeyExchange uses a DH group that is not one of RFC 7919 (%u-byte prime)",
+            group ? group : (unsigned)ske.p.len);
+    if (!sd_dh_generate(&m->share, group, ske.p, ske.g, &m->rng))
+        return model_fatal(m, SD_internal_error, "key generation failed");
+    /* §3: "the client MUST verify that dh_Ys is in the range 1 < dh_Ys <
+     * dh_p - 1. If dh_Ys is not in this range, the client MUST terminate
+     * the connection with a fatal handshake_failure(40) alert." */
+    if (!sd_dh_premaster(&m->share, ske.p, ske.ys, m->pms, &m->pms_len, &alert))
+        return model_fatal(m, alert, "server DH public value is out of range");
+    m->group = group;
+    m->st.group = group;
+    m->st.peer_authenticated = true;
+}
+
 static void on_server_key_exchange(sd_model *m, const model_received *in) {
     uint8_t alert;
     sd_tls12_ske ske;
     if (!verify_chain_without_status(m)) return;
+    if (m->suite12->kx == SD_KX_DHE_RSA) return on_server_key_exchange_dhe(m, in);
     if (!sd_parse_tls12_ske_ecdhe(in->body, &ske, &alert))
         return model_fatal(m, alert, "malformed ServerKeyExchange");
     /* RFC 8422 §5.4: the curve must be one the client offered (and a curve:
@@ -812,6 +927,9 @@ static void send_client_key_exchange(sd_model *m) {
             model_fatal(m, SD_internal_error, "RSA encryption failed");
         else
             sd_build_tls12_cke_rsa(&body, sd_buf_span(&encrypted));
+    } else if (m->suite12->kx == SD_KX_DHE_RSA) {
+        /* §7.4.7.2: dh_Yc explicit, computed in on_server_key_exchange_dhe. */
+        sd_build_tls12_cke_dhe(&body, sd_span_of(m->share.public_key, m->share.public_len));
     } else {
         sd_build_tls12_cke_ecdhe(&body, sd_span_of(m->share.public_key, m->share.public_len));
     }

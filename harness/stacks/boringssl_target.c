@@ -38,6 +38,7 @@
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 
+#include "crypto/tls12.h"
 #include "protocol/session_cache.h"
 #include "protocol/target.h"
 #include "wire/handshake.h"
@@ -469,6 +470,15 @@ static bool set_tls12_suites(SSL_CTX *ctx, const sd_target_config *cfg, sd_targe
     char list[1024] = "";
     for (size_t i = 0; i < cfg->n_cipher_suites; i++) {
         const SSL_CIPHER *c = SSL_get_cipher_by_value(cfg->cipher_suites[i]);
+        const sd_tls12_suite *ours = sd_tls12_suite_find(cfg->cipher_suites[i]);
+        if (ours && ours->kx == SD_KX_DHE_RSA) {
+            /* BoringSSL removed finite-field DHE (its DHE_RSA suites are
+             * gone; ssl/ssl_cipher.cc lists none). */
+            char m[120];
+            snprintf(m, sizeof m, "BoringSSL has no finite-field DHE cipher suites (%s)", ours->name);
+            set_unsupported(err, m);
+            return false;
+        }
         if (!c || strlen(list) + strlen(SSL_CIPHER_get_name(c)) + 2 > sizeof list) {
             char m[80];
             snprintf(m, sizeof m, "cipher suite 0x%04x", cfg->cipher_suites[i]);

@@ -325,6 +325,20 @@ void gen_begin(gen *g, const char *family, const honest *h, const char *detail, 
         /* 0-RTT: tickets that allow it, and a client that sends it. */
         if (early) gen_put(g, "early-data: on\n");
     }
+    /* A DHE profile's scenarios say why BoringSSL SKIPs them, before the
+     * case's own note when both fit in the header's 399 bytes. */
+    char with_dhe[400];
+    if (h->p && h->p->suite && strstr(h->p->suite, "_DHE_")) {
+        static const char dhe[] =
+            "BoringSSL has no finite-field DHE suites (RFC 5246 §7.4.3): it SKIPs this profile.";
+        if (note && *note && strlen(dhe) + 1 + strlen(note) < sizeof with_dhe)
+            snprintf(with_dhe, sizeof with_dhe, "%s %s", dhe, note);
+        else if (!note || !*note)
+            snprintf(with_dhe, sizeof with_dhe, "%s", dhe);
+        else
+            snprintf(with_dhe, sizeof with_dhe, "%s", note);
+        note = with_dhe;
+    }
     if (note && *note) sd_buf_appendf(&g->text, "note: %s\n", note);
     gen_put(g, "\n");
 }

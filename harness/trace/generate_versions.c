@@ -341,6 +341,11 @@ static const gen_profile profiles12[] = {
      NULL, false, false, false, 0, 0},
     {"rsa", "leaf-rsa", "TLS_RSA_WITH_AES_128_GCM_SHA256", SD_SHAPE_TLS12 | SD_SHAPE_RSA_KX,
      SD_SHAPE_TLS12 | SD_SHAPE_RSA_KX, false, NULL, false, false, false, 0, 0},
+    /* Finite-field DHE (RFC 5246 §7.4.3, RFC 7919): the shape of ECDHE's,
+     * another ServerKeyExchange and ClientKeyExchange. BoringSSL has no DHE
+     * suites and SKIPs these. */
+    {"dhe-rsa", "leaf-rsa", "TLS_DHE_RSA_WITH_AES_128_GCM_SHA256", SD_SHAPE_TLS12, SD_SHAPE_TLS12, false,
+     NULL, false, false, false, 0, 0},
     {"client-auth", "leaf", "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256", SD_SHAPE_TLS12 | SD_SHAPE_CLIENT_AUTH,
      SD_SHAPE_TLS12 | SD_SHAPE_CLIENT_AUTH, true, NULL, false, false, false, 0, 0},
     {"ticket", "leaf", "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256", SD_SHAPE_TLS12 | SD_SHAPE_TICKET,

@@ -175,7 +175,17 @@ typedef enum {
     X(SEQ_SKIP, "seq-skip", SD_MUT_ARG_U8, 2)                                                            \
     /* CertificateVerify (both versions) / TLS 1.2 ServerKeyExchange: write SignatureScheme                 \
      * `value` and sign with it as far as the key can (driver_messages.c, signed_with_scheme) */             \
-    X(SCHEME, "scheme", SD_MUT_ARG_U16, 4)
+    X(SCHEME, "scheme", SD_MUT_ARG_U16, 4)                                                                  \
+    /* TLS 1.2 DHE ServerKeyExchange / ClientKeyExchange: the public value (dh_Ys, dh_Yc) is                \
+     * the integer `value`, padded to the size of p, honestly signed (RFC 7919 §3, §4) */                   \
+    X(DH_PUBLIC, "dh-public", SD_MUT_ARG_U8, 4)                                                             \
+    /* the same with the integer p - `value` (p - 1, or p itself for 0) */                                  \
+    X(DH_PUBLIC_P_MINUS, "dh-public-p-minus", SD_MUT_ARG_U8, 4)                                             \
+    /* TLS 1.2 DHE ServerKeyExchange: dh_g is the one-byte integer `value`, honestly signed */              \
+    X(DH_G, "dh-g", SD_MUT_ARG_U8, 4)                                                                       \
+    /* TLS 1.2 DHE ServerKeyExchange: the parameters of group `value`, an RFC 7919 NamedGroup,              \
+     * or below 256 an IKE group number: 2 is RFC 2409 §6.2's 1024-bit MODP group (g = 2) */                \
+    X(DH_GROUP, "dh-group", SD_MUT_ARG_U16, 4)
 // clang-format on
 
 #define SD_MUT_ENUM_ENTRY(kind, name, arg, version) SD_MUT_##kind,

@@ -133,22 +133,26 @@
 
 /* RFC 8446 Appendix B.4 cipher suites, then the TLS 1.2 ones the model
  * implements (RFC 5246 §A.5, RFC 5288 §3, RFC 5289 §3.2, RFC 8422 §6,
- * RFC 7905 §2). */
-#define SD_CIPHER_SUITES(X)                                \
-    X(TLS_AES_128_GCM_SHA256, 0x1301)                      \
-    X(TLS_AES_256_GCM_SHA384, 0x1302)                      \
-    X(TLS_CHACHA20_POLY1305_SHA256, 0x1303)                \
-    X(TLS_RSA_WITH_AES_128_CBC_SHA, 0x002F)                \
-    X(TLS_RSA_WITH_AES_128_GCM_SHA256, 0x009C)             \
-    X(TLS_RSA_WITH_AES_256_GCM_SHA384, 0x009D)             \
-    X(TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA, 0xC009)        \
-    X(TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA, 0xC013)          \
-    X(TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, 0xC02B)     \
-    X(TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384, 0xC02C)     \
-    X(TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256, 0xC02F)       \
-    X(TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384, 0xC030)       \
-    X(TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256, 0xCCA8) \
-    X(TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256, 0xCCA9)
+ * RFC 7905 §2; DHE_RSA: RFC 5246 §A.5, RFC 5288 §3). */
+#define SD_CIPHER_SUITES(X)                                  \
+    X(TLS_AES_128_GCM_SHA256, 0x1301)                        \
+    X(TLS_AES_256_GCM_SHA384, 0x1302)                        \
+    X(TLS_CHACHA20_POLY1305_SHA256, 0x1303)                  \
+    X(TLS_RSA_WITH_AES_128_CBC_SHA, 0x002F)                  \
+    X(TLS_DHE_RSA_WITH_AES_128_CBC_SHA, 0x0033)              \
+    X(TLS_RSA_WITH_AES_128_GCM_SHA256, 0x009C)               \
+    X(TLS_RSA_WITH_AES_256_GCM_SHA384, 0x009D)               \
+    X(TLS_DHE_RSA_WITH_AES_128_GCM_SHA256, 0x009E)           \
+    X(TLS_DHE_RSA_WITH_AES_256_GCM_SHA384, 0x009F)           \
+    X(TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA, 0xC009)          \
+    X(TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA, 0xC013)            \
+    X(TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, 0xC02B)       \
+    X(TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384, 0xC02C)       \
+    X(TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256, 0xC02F)         \
+    X(TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384, 0xC030)         \
+    X(TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256, 0xCCA8)   \
+    X(TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256, 0xCCA9) \
+    X(TLS_DHE_RSA_WITH_CHACHA20_POLY1305_SHA256, 0xCCAA)
 
 #define SD_ENUM_ENTRY(name, value) SD_##name = value,
 enum sd_content_type { SD_CONTENT_TYPES(SD_ENUM_ENTRY) };

@@ -57,6 +57,33 @@ void sd_build_tls12_server_ecdh_params(sd_buf *out, uint16_t group, sd_span poin
     write_vector(out, 1, point);
 }
 
+/* --- ServerKeyExchange for DHE (RFC 5246 §7.4.3) ------------------------------------- */
+
+bool sd_parse_tls12_ske_dhe(sd_span body, sd_tls12_ske_dhe *out, uint8_t *out_alert) {
+    sd_reader r = sd_reader_of(body);
+    sd_tls12_ske_dhe s;
+    if (!read_vector(&r, 2, 1, 0xFFFF, &s.p) || !read_vector(&r, 2, 1, 0xFFFF, &s.g) ||
+        !read_vector(&r, 2, 1, 0xFFFF, &s.ys))
+        return fail_decode(out_alert);
+    s.params = sd_span_of(body.data, body.len - r.len);
+    if (!sd_read_u16(&r, &s.sig_alg) || !read_vector(&r, 2, 0, 0xFFFF, &s.signature) || !sd_reader_done(&r))
+        return fail_decode(out_alert);
+    *out = s;
+    return true;
+}
+
+void sd_build_tls12_server_dh_params(sd_buf *out, sd_span p, sd_span g, sd_span ys) {
+    write_vector(out, 2, p);
+    write_vector(out, 2, g);
+    write_vector(out, 2, ys);
+}
+
+void sd_build_tls12_ske_dhe(sd_buf *out, const sd_tls12_ske_dhe *ske) {
+    sd_build_tls12_server_dh_params(out, ske->p, ske->g, ske->ys);
+    sd_buf_u16(out, ske->sig_alg);
+    write_vector(out, 2, ske->signature);
+}
+
 /* --- ClientKeyExchange --------------------------------------------------------------- */
 
 bool sd_parse_tls12_cke_rsa(sd_span body, sd_span *out_encrypted_pms, uint8_t *out_alert) {
@@ -78,6 +105,16 @@ bool sd_parse_tls12_cke_ecdhe(sd_span body, sd_span *out_point, uint8_t *out_ale
 }
 
 void sd_build_tls12_cke_ecdhe(sd_buf *out, sd_span point) { write_vector(out, 1, point); }
+
+bool sd_parse_tls12_cke_dhe(sd_span body, sd_span *out_yc, uint8_t *out_alert) {
+    sd_reader r = sd_reader_of(body);
+    sd_span v;
+    if (!read_vector(&r, 2, 1, 0xFFFF, &v) || !sd_reader_done(&r)) return fail_decode(out_alert);
+    *out_yc = v;
+    return true;
+}
+
+void sd_build_tls12_cke_dhe(sd_buf *out, sd_span yc) { write_vector(out, 2, yc); }
 
 /* --- Certificate (RFC 5246 §7.4.2) ---------------------------------------------------- */
 

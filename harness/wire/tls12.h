@@ -49,6 +49,23 @@ void sd_build_tls12_ske_ecdhe(sd_buf *out, const sd_tls12_ske *ske);
  * sign with sd_tls12_ske_signed_content. */
 void sd_build_tls12_server_ecdh_params(sd_buf *out, uint16_t group, sd_span point);
 
+/* --- ServerKeyExchange for DHE (RFC 5246 §7.4.3) ------------------------------------
+ *   struct { opaque dh_p<1..2^16-1>; opaque dh_g<1..2^16-1>; opaque dh_Ys<1..2^16-1>; } ServerDHParams;
+ *   struct { ServerDHParams params; digitally-signed struct { ... } signed_params; } ServerKeyExchange;
+ * The numbers are big-endian integers; which group they are is the reader's
+ * concern (RFC 7919 §3). An empty dh_p, dh_g or dh_Ys or a signature length
+ * out of range is decode_error; an empty signature parses. */
+typedef struct {
+    sd_span p, g, ys;
+    sd_span params; /* parse: the ServerDHParams bytes (what the signature covers); build: ignored */
+    uint16_t sig_alg;
+    sd_span signature;
+} sd_tls12_ske_dhe;
+SD_MUST_CHECK bool sd_parse_tls12_ske_dhe(sd_span body, sd_tls12_ske_dhe *out, uint8_t *out_alert);
+void sd_build_tls12_ske_dhe(sd_buf *out, const sd_tls12_ske_dhe *ske);
+/* Writes ServerDHParams alone: the bytes to sign. */
+void sd_build_tls12_server_dh_params(sd_buf *out, sd_span p, sd_span g, sd_span ys);
+
 /* --- ClientKeyExchange (RFC 5246 §7.4.7, RFC 8422 §5.7) ------------------------------
  * RSA: struct { public-key-encrypted PreMasterSecret pre_master_secret; }
  *      EncryptedPreMasterSecret, which TLS 1.0+ writes with a u16 length
@@ -58,6 +75,9 @@ void sd_build_tls12_server_ecdh_params(sd_buf *out, uint16_t group, sd_span poin
  * ECDHE: struct { ECPoint ecdh_Yc; } with ECPoint opaque point <1..2^8-1>. */
 SD_MUST_CHECK bool sd_parse_tls12_cke_rsa(sd_span body, sd_span *out_encrypted_pms, uint8_t *out_alert);
 void sd_build_tls12_cke_rsa(sd_buf *out, sd_span encrypted_pms);
+/* DHE (§7.4.7.2, explicit): struct { opaque dh_Yc<1..2^16-1>; } ClientDiffieHellmanPublic. */
+SD_MUST_CHECK bool sd_parse_tls12_cke_dhe(sd_span body, sd_span *out_yc, uint8_t *out_alert);
+void sd_build_tls12_cke_dhe(sd_buf *out, sd_span yc);
 SD_MUST_CHECK bool sd_parse_tls12_cke_ecdhe(sd_span body, sd_span *out_point, uint8_t *out_alert);
 void sd_build_tls12_cke_ecdhe(sd_buf *out, sd_span point);
 
