@@ -602,6 +602,10 @@ static int on_new_session(SSL *ssl, SSL_SESSION *session) {
     bssl_target *t = SSL_get_app_data(ssl);
     uint8_t *bytes = NULL;
     size_t len = 0;
+    /* A ticket of lifetime zero "should be discarded immediately" (RFC 8446
+     * §4.6.1): BoringSSL still hands over its session, already expired; the
+     * application keeps the session it had, as the model does. */
+    if (SSL_SESSION_get_timeout(session) == 0) return 0;
     if (t && SSL_SESSION_to_bytes(session, &bytes, &len)) {
         sd_buf_reset(&t->session);
         sd_buf_append(&t->session, bytes, len);
