@@ -603,6 +603,96 @@ static void test_record_layer_tls12(void **state) {
     }
 }
 
+/* record_size_limit (RFC 8449 §4) in the record layer, with TLS 1.2 keys
+ * (AES-GCM and AES-CBC) and TLS 1.3 keys. The limit counts the plaintext of
+ * protected records: in TLS 1.2 the content, in TLS 1.3 the whole
+ * TLSInnerPlaintext ("The value includes the content type and padding added
+ * in TLS 1.3"), so a TLS 1.3 record carries one byte of content less. A
+ * sender splits to the peer's limit unless the caller chose a fragment
+ * length (how the driver breaks it); a receiver refuses a protected record
+ * over its own limit with record_overflow ("A TLS endpoint that receives a
+ * record larger than its advertised limit MUST generate a fatal
+ * "record_overflow" alert"); plaintext records are not subject to it. */
+static void test_record_layer_record_size_limit(void **state) {
+    (void)state;
+    enum { LIMIT = 100 };
+    uint8_t data[250];
+    for (size_t i = 0; i < sizeof data; i++) data[i] = (uint8_t)(i * 3 + 1);
+    for (int kind = 0; kind < 3; kind++) {
+        bool tls13 = kind == 2;
+        size_t per_record = tls13 ? LIMIT - 1 : LIMIT;
+        sd_record_layer a, b;
+        sd_rl_init(&a);
+        sd_rl_init(&b);
+        a.peer_record_limit = LIMIT;
+        b.own_record_limit = LIMIT;
+        sd_rl_event ev;
+        /* Unprotected records are not subject to the limit: one record. */
+        sd_rl_send(&a, SD_application_data, sd_span_of(data, sizeof data), false, 0);
+        assert_int_equal(a.out.len, 5 + sizeof data);
+        sd_rl_receive(&b, sd_buf_span(&a.out));
+        assert_int_equal(sd_rl_next(&b, &ev), SD_RL_APPDATA);
+        assert_int_equal(ev.data.len, sizeof data);
+        assert_int_equal(b.largest_protected_plaintext, 0);
+        sd_buf_reset(&a.out);
+
+        if (tls13) {
+            uint8_t secret[32];
+            memset(secret, 0x42, sizeof secret);
+            const sd_suite *suite = sd_suite_find(SD_TLS_AES_128_GCM_SHA256);
+            assert_true(sd_record_keys_set(&a.write, suite, secret));
+            assert_true(sd_record_keys_set(&b.read, suite, secret));
+        } else {
+            const sd_tls12_suite *s = sd_tls12_suite_find(kind == 0 ? 0xC02B : 0x002F);
+            keys_for(&a.write, s, 5);
+            keys_for(&b.read, s, 5);
+        }
+        assert_int_equal(sd_rl_peer_content_limit(&a), per_record);
+        /* Honest records keep to the peer's limit: 250 bytes in records of
+         * per_record bytes, each accepted at exactly the limit. */
+        sd_rl_send(&a, SD_application_data, sd_span_of(data, sizeof data), false, 0);
+        sd_rl_receive(&b, sd_buf_span(&a.out));
+        sd_buf_reset(&a.out);
+        size_t got = 0;
+        while (got < sizeof data) {
+            assert_int_equal(sd_rl_next(&b, &ev), SD_RL_APPDATA);
+            size_t want = sizeof data - got < per_record ? sizeof data - got : per_record;
+            assert_int_equal(ev.data.len, want);
+            assert_memory_equal(ev.data.data, data + got, want);
+            got += want;
+        }
+        assert_int_equal(sd_rl_next(&b, &ev), SD_RL_NONE);
+        assert_int_equal(b.largest_protected_plaintext, LIMIT);
+        /* A fragment length the caller chose is kept past the limit, and
+         * one byte over is refused. */
+        sd_rl_send(&a, SD_application_data, sd_span_of(data, per_record + 1), false, per_record + 1);
+        sd_rl_receive(&b, sd_buf_span(&a.out));
+        sd_buf_reset(&a.out);
+        assert_int_equal(sd_rl_next(&b, &ev), SD_RL_ERROR);
+        assert_int_equal(ev.alert_to_send, SD_record_overflow);
+        assert_int_equal(b.largest_protected_plaintext, LIMIT + 1);
+        /* Without a limit of its own the receiver takes it. */
+        b.own_record_limit = 0;
+        sd_rl_send(&a, SD_application_data, sd_span_of(data, per_record + 1), false, per_record + 1);
+        sd_rl_receive(&b, sd_buf_span(&a.out));
+        assert_int_equal(sd_rl_next(&b, &ev), SD_RL_APPDATA);
+        assert_int_equal(ev.data.len, per_record + 1);
+        sd_rl_free(&a);
+        sd_rl_free(&b);
+    }
+    /* The wire form (wire/handshake.c): a uint16, at least 64. */
+    uint16_t limit = 0;
+    uint8_t alert = 0;
+    assert_true(sd_parse_record_size_limit(sd_span_of((const uint8_t *)"\x00\x40", 2), &limit, &alert));
+    assert_int_equal(limit, 64);
+    assert_false(sd_parse_record_size_limit(sd_span_of((const uint8_t *)"\x00\x3f", 2), &limit, &alert));
+    assert_int_equal(alert, SD_illegal_parameter);
+    assert_false(sd_parse_record_size_limit(sd_span_of((const uint8_t *)"\x01", 1), &limit, &alert));
+    assert_int_equal(alert, SD_decode_error);
+    assert_false(sd_parse_record_size_limit(sd_span_of((const uint8_t *)"\x01\x00\x00", 3), &limit, &alert));
+    assert_int_equal(alert, SD_decode_error);
+}
+
 /* RFC 5246 §6.2.1: "a single message MAY be fragmented across several
  * records" and several "MAY be coalesced into a single TLSPlaintext record",
  * alerts included, and "Data of different TLS record layer content types MAY
@@ -1188,6 +1278,7 @@ int main(void) {
         cmocka_unit_test(test_record_cbc_iv_and_overflow),
         cmocka_unit_test(test_record_layer_tls12),
         cmocka_unit_test(test_record_layer_alert_reassembly),
+        cmocka_unit_test(test_record_layer_record_size_limit),
         cmocka_unit_test(test_rsa_pms),
         cmocka_unit_test(test_rsa_pms_memo),
         cmocka_unit_test(test_ske_signatures),

@@ -57,6 +57,14 @@ typedef struct {
      * offers what the trace's ClientHello carries (add-ext) and holds the
      * server's answer to §3.2 (the event's fault, docs/script-format.md). */
     sd_span target_alpn;
+    /* `record-size-limit:` (RFC 8449): the target's limit
+     * (sd_target_config.record_size_limit) and the driver's own, which it
+     * offers as client and answers with as server (TLS 1.3 in
+     * EncryptedExtensions, TLS 1.2 in the ServerHello) when the client
+     * offered one. Once negotiated, the driver's honest records keep to the
+     * target's limit (a split= of its own breaks it), and a protected record
+     * from the target over the driver's ends the run (deviated). 0: none. */
+    uint16_t record_size_limit;
     /* Server under test: issue session tickets (`session-tickets: issue`). */
     bool session_tickets;
     /* `early-data: on` (RFC 8446 §4.2.10): a server under test issues

@@ -24,12 +24,15 @@
 #include "wire/names.h"
 #include "wire/tls12.h"
 
+static uint16_t find_record_size_limit(const driver *d, sd_span exts);
+
 /* What the target's ClientHello offers: suites, signature schemes, groups,
  * whether it asks for OCSP. Unparsable lists are left empty: the driver
  * observes, the oracle judges. */
 static void remember_offer(driver *d, const sd_client_hello *ch) {
     uint8_t alert;
     sd_span body;
+    d->peer_record_limit_offer = find_record_size_limit(d, ch->extensions);
     /* RFC 6066 §8: CertificateStatusRequest starts with status_type, ocsp(1)
      * the one defined; what follows (responder ids, extensions) the driver
      * does not use. */
@@ -64,6 +67,28 @@ static void remember_offer(driver *d, const sd_client_hello *ch) {
     }
 }
 
+/* record_size_limit (RFC 8449 §4) in `exts`, when the scenario set one:
+ * its value, or 0 when absent or not a valid limit. */
+static uint16_t find_record_size_limit(const driver *d, sd_span exts) {
+    sd_span body;
+    uint16_t limit;
+    uint8_t alert;
+    if (!d->cfg->record_size_limit || !sd_extensions_find(exts, SD_record_size_limit, &body) ||
+        !sd_parse_record_size_limit(body, &limit, &alert))
+        return 0;
+    return limit;
+}
+
+/* Server: the driver's answer as sent (EncryptedExtensions, or a TLS 1.2
+ * ServerHello) negotiates the limits: the target's offer for the driver's
+ * records, the driver's answer for the target's. */
+static void note_record_size_limit_answer(driver *d, sd_span exts) {
+    uint16_t own = find_record_size_limit(d, exts);
+    if (!own || !d->peer_record_limit_offer) return;
+    d->rl.peer_record_limit = d->peer_record_limit_offer;
+    d->rl.own_record_limit = own;
+}
+
 /* Client: the ALPN list the ClientHello as sent carried. */
 static void note_alpn_offer(driver *d, const sd_client_hello *ch) {
     sd_span body, names;
@@ -87,6 +112,13 @@ static void note_alpn_offer(driver *d, const sd_client_hello *ch) {
 static void check_server_extensions(driver *d, sd_span exts) {
     sd_span body, names, name = {0}, want;
     uint8_t alert;
+    /* RFC 8449 §4: the server's record_size_limit answers the driver's
+     * offer; from here each side keeps to the other's limit. */
+    uint16_t server_limit = find_record_size_limit(d, exts);
+    if (server_limit && d->record_limit_offered) {
+        d->rl.peer_record_limit = server_limit;
+        d->rl.own_record_limit = d->record_limit_offered;
+    }
     /* RFC 7685 §3: "The server MUST NOT echo the extension." (padding,
      * whether or not the ClientHello carried it). */
     if (sd_extensions_find(exts, SD_padding, &body)) {
@@ -911,7 +943,11 @@ void driver_on_sent_handshake(driver *d, const sd_action *a, sd_span sent, sd_sp
         if (a->msg_type == SD_ClientHello && !server && sd_parse_client_hello(sent, &ch, &alert)) {
             note_client_hello12(d, &ch);
             note_alpn_offer(d, &ch);
+            d->record_limit_offered = find_record_size_limit(d, ch.extensions);
         }
+        sd_server_hello sent_sh;
+        if (a->msg_type == SD_ServerHello && server && sd_parse_server_hello(sent, &sent_sh, &alert))
+            note_record_size_limit_answer(d, sent_sh.extensions);
         if (a->msg_type == SD_ServerHello && server && !note_server_hello12(d, sent))
             note_server_hello12(d, honest);
         if (a->msg_type == SD_ClientKeyExchange && !server) derive12(d);
@@ -927,6 +963,7 @@ void driver_on_sent_handshake(driver *d, const sd_action *a, sd_span sent, sd_sp
         memcpy(d->session_id, sent_hello.legacy_session_id.data, sent_hello.legacy_session_id.len);
         d->session_id_len = sent_hello.legacy_session_id.len;
         note_alpn_offer(d, &sent_hello);
+        d->record_limit_offered = find_record_size_limit(d, sent_hello.extensions);
         /* And its random (random= may have set it), which names the
          * secrets the observers are given (SSLKEYLOGFILE). */
         memcpy(d->client_random, sent_hello.random.data, SD_RANDOM_LEN);
@@ -937,6 +974,10 @@ void driver_on_sent_handshake(driver *d, const sd_action *a, sd_span sent, sd_sp
             for (size_t i = 1; i < modes.len && i <= modes.data[0]; i++)
                 if (modes.data[i] == 0) d->offered_psk_ke = true;
     }
+    sd_span ee_exts;
+    if (a->msg_type == SD_EncryptedExtensions && server &&
+        sd_parse_encrypted_extensions(sent, &ee_exts, &parse_alert))
+        note_record_size_limit_answer(d, ee_exts);
     sd_span early;
     if (a->msg_type == SD_ClientHello && !server && d->psk_offered && d->target_hrrs == 0 &&
         sd_parse_client_hello(sent, &sent_hello, &parse_alert) &&

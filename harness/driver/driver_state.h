@@ -285,6 +285,12 @@ typedef struct {
     bool peer_alpn_valid;
     uint8_t peer_alpn_first[255];
     size_t peer_alpn_first_len;
+    /* record_size_limit (RFC 8449), with sd_run_config.record_size_limit.
+     * Client: the limit the ClientHello as sent offered (0: none). Server:
+     * the limit the target's ClientHello offered (0: none or malformed),
+     * which the driver's answer makes the target's from then on. The limits
+     * in force are the record layer's (peer_record_limit, own_record_limit). */
+    uint16_t record_limit_offered, peer_record_limit_offer;
     /* Server, TLS 1.3: the index of the identity of the client's
      * pre_shared_key that is the ticket the driver issued before, -1 for
      * none; its ServerHello then selects it. */

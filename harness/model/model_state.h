@@ -131,6 +131,9 @@ struct sd_model {
     uint8_t alpn[255];
     size_t alpn_len;
     bool alpn_selected;
+    /* Server: the ClientHello offered record_size_limit (RFC 8449) and this
+     * server, set up with one (cfg.record_size_limit), answers it. */
+    bool record_size_limit_answered;
     /* TLS 1.2 OCSP stapling (RFC 6066 §8). Server: this handshake sends
      * CertificateStatus; client: the ServerHello promised one. */
     bool staple12;
@@ -286,6 +289,17 @@ bool model_select_alpn(sd_model *m, const sd_client_hello *ch);
 /* Client: the server's ALPN answer (RFC 7301 §3.1), in ServerHello (TLS
  * 1.2) or EncryptedExtensions (TLS 1.3). False after a fatal alert. */
 bool model_take_alpn_answer(sd_model *m, sd_span body);
+/* record_size_limit (RFC 8449 §4), only with cfg.record_size_limit: the
+ * model ignores the extension otherwise, as BoringSSL, which does not
+ * implement it. Server: takes the ClientHello's offer (a fatal alert and
+ * false when it is malformed or under 64) and sets the record layer's
+ * limits for the version being negotiated; model_answer_record_size_limit
+ * then adds the answer to the ServerHello's (TLS 1.2) or
+ * EncryptedExtensions' (TLS 1.3) extensions. Client: takes the server's
+ * answer; false after a fatal alert. */
+bool model_take_record_size_limit_offer(sd_model *m, const sd_client_hello *ch, bool tls13);
+void model_answer_record_size_limit(sd_model *m, sd_buf *exts, bool tls13);
+bool model_take_record_size_limit_answer(sd_model *m, sd_span body);
 /* Server: the OCSP response to staple for cred (the PKI's
  * ocsp-<credential>.der) if the client asked for one; else NULL. */
 const sd_span *model_ocsp_response(const sd_model *m, const sd_credential *cred);

@@ -118,7 +118,9 @@ static void model12_on_client_hello(sd_model *m, const model_received *in) {
     /* Extensions of either version that BoringSSL parses whatever the
      * version (compress_certificate, encrypted_client_hello, ...): the same
      * syntax checks as in TLS 1.3. */
-    if (!model_check_extension_bodies(m, ch, false) || !model_select_alpn(m, ch)) return;
+    if (!model_check_extension_bodies(m, ch, false) || !model_select_alpn(m, ch) ||
+        !model_take_record_size_limit_offer(m, ch, false))
+        return;
     /* A TLS 1.3 extension means nothing in TLS 1.2 (RFC 5246 §7.4.1.4 lets
      * a server ignore it), but BoringSSL parses psk_key_exchange_modes
      * whatever the version and refuses a malformed one: the same choice. */
@@ -393,6 +395,8 @@ static void send_server_hello12(sd_model *m) {
         sd_build_extension(&exts, SD_application_layer_protocol_negotiation, sd_buf_span(&alpn));
         sd_buf_free(&alpn);
     }
+    /* RFC 8449 §4: in TLS 1.2 the answer is a ServerHello extension. */
+    model_answer_record_size_limit(m, &exts, false);
     bool resumed = m->shape->flags & SD_SHAPE_RESUMED;
     sd_server_hello sh = {
         .legacy_version = SD_TLS12,
@@ -564,6 +568,8 @@ static void model12_on_server_hello(sd_model *m, const model_received *in) {
             if (body.len) return model_fatal(m, SD_decode_error, "non-empty server_name in ServerHello");
         } else if (type == SD_application_layer_protocol_negotiation && m->cfg.alpn.len) {
             if (!model_take_alpn_answer(m, body)) return;
+        } else if (type == SD_record_size_limit && m->cfg.record_size_limit) {
+            if (!model_take_record_size_limit_answer(m, body)) return;
         } else {
             /* RFC 5246 §7.4.1.4: "If a client receives an extension type in
              * ServerHello that it did not request in the associated

@@ -37,6 +37,7 @@ const sd_offer sd_default_offer = {
     {NULL, 0},
     false,
     {NULL, 0},
+    0,
 };
 
 bool sd_u16_in(const uint16_t *list, size_t n, uint16_t v) {
@@ -59,6 +60,11 @@ void sd_msg_client_hello(sd_buf *body, const sd_offer *offer, const uint8_t *ran
         sd_buf_reset(&tmp);
         sd_build_alpn(&tmp, offer->alpn);
         sd_build_extension(&exts, SD_application_layer_protocol_negotiation, sd_buf_span(&tmp));
+    }
+    if (offer->record_size_limit) {
+        sd_buf_reset(&tmp);
+        sd_build_record_size_limit(&tmp, offer->record_size_limit);
+        sd_build_extension(&exts, SD_record_size_limit, sd_buf_span(&tmp));
     }
     /* RFC 6066 §8: ask for a stapled OCSP response (status_type ocsp, no
      * responder ids, no extensions); RFC 8446 §4.4.2.1 carries it in the

@@ -53,6 +53,9 @@ typedef struct {
      * order of preference; empty: no application_layer_protocol_negotiation
      * extension. */
     sd_span alpn;
+    /* record_size_limit (RFC 8449 §4): the limit to offer; 0: no
+     * extension. */
+    uint16_t record_size_limit;
 } sd_offer;
 
 /* The lists above. */

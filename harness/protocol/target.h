@@ -141,6 +141,16 @@ typedef struct {
      * The bytes must outlive the target. A stack that cannot be set up so
      * fails create() as unsupported. */
     sd_span alpn;
+    /* record_size_limit (RFC 8449), 0: none, and the extension is ignored
+     * (BoringSSL does not implement it). Otherwise 64..2^14+1, the largest
+     * protected record plaintext this side will receive. Client: offered in
+     * the ClientHello. Server: a client's offer is checked (§4: under 64 is
+     * illegal_parameter) and answered with this limit, in
+     * EncryptedExtensions (TLS 1.3) or the ServerHello (TLS 1.2). Once
+     * negotiated, each side's protected records keep to the other's limit,
+     * and a record over its own is record_overflow. A stack that cannot
+     * fails create() as unsupported. */
+    uint16_t record_size_limit;
 } sd_target_config;
 
 /* The max_early_data_size (RFC 8446 §4.6.1) of `early-data: on`: BoringSSL's

@@ -71,6 +71,7 @@ enum {
     H_EARLY_DATA,
     H_RENEGOTIATION,
     H_ALPN,
+    H_RECORD_SIZE_LIMIT,
     N_HEADERS
 };
 static const struct {
@@ -95,6 +96,7 @@ static const struct {
     [H_EARLY_DATA] = {"early-data", false},
     [H_RENEGOTIATION] = {"renegotiation", false},
     [H_ALPN] = {"alpn", false},
+    [H_RECORD_SIZE_LIMIT] = {"record-size-limit", false},
 };
 
 /* --- Errors ----------------------------------------------------------------- */
@@ -458,7 +460,7 @@ static bool parse_header(parser *p, const char *key, size_t key_len, char *value
         return fail(p,
                     "unknown header \"%s:\" (expected one of id, title, rfc, role, version, tags, "
                     "expect, credential, note, cipher-suite, client-auth, session-tickets, groups, "
-                    "staple, versions, early-data, renegotiation, alpn)",
+                    "staple, versions, early-data, renegotiation, alpn, record-size-limit)",
                     k);
     }
     const char *name = headers[h].key;
@@ -584,6 +586,18 @@ static bool parse_header(parser *p, const char *key, size_t key_len, char *value
          * setup (binary.h). */
         if (!sd_alpn_from_text(value, s->alpn, sizeof s->alpn - 1, &s->alpn_len, why, sizeof why))
             return fail(p, "alpn: %s", why);
+        return true;
+    }
+    case H_RECORD_SIZE_LIMIT: {
+        /* RFC 8449 §4: a limit under 64 is never sent, and none above 2^14+1
+         * (TLS 1.3's; "an endpoint MUST NOT send a value higher than the
+         * protocol-defined maximum record size"). A trace sends a smaller
+         * one with add-ext=record_size_limit:<hex>. */
+        long v;
+        if (!parse_long(value, SD_RECORD_SIZE_LIMIT_MIN, SD_RECORD_SIZE_LIMIT_TLS13, &v))
+            return fail(p, "record-size-limit: expected a number from 64 to 16385 (RFC 8449 §4), got \"%s\"",
+                        show(value).s);
+        s->record_size_limit = (uint16_t)v;
         return true;
     }
     case H_STAPLE:

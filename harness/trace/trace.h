@@ -388,6 +388,10 @@ typedef struct {
      * length byte, wire/handshake.h); alpn_len 0: none, no ALPN. */
     uint8_t alpn[256];
     size_t alpn_len;
+    /* `record-size-limit: 256` (RFC 8449): the limit the stack under test
+     * advertises (sd_target_config.record_size_limit), and the driver's
+     * own, which it offers (client) or answers with (server); 0: none. */
+    uint16_t record_size_limit;
     char note[400]; /* why a known stack deviates, if one does */
     char path[512]; /* where it was read from */
     sd_trace trace;
