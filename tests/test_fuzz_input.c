@@ -681,6 +681,7 @@ static void check_config(const sd_scenario *s, void *ctx) {
         !same_name(conform.driver_credential, fuzz.driver_credential) ||
         !same_name(conform.staple, fuzz.staple) || !sd_span_eq(conform.target_alpn, fuzz.target_alpn) ||
         conform.record_size_limit != fuzz.record_size_limit ||
+        conform.max_fragment_length != fuzz.max_fragment_length ||
         !same_name(conform.target_client_credential, fuzz.target_client_credential) ||
         /* the target's credential counts where the target is the server */
         (s->role == SD_ROLE_SERVER && !same_name(conform.target_credential, fuzz.target_credential)))

@@ -482,7 +482,7 @@ static void test_trace_add_and_equal(void **state) {
     assert_string_equal(
         err, "x:1: unknown header \"colour:\" (expected one of id, title, rfc, role, "
              "version, tags, expect, credential, note, cipher-suite, client-auth, session-tickets, groups, "
-             "staple, versions, early-data, renegotiation, alpn, record-size-limit)");
+             "staple, versions, early-data, renegotiation, alpn, record-size-limit, max-fragment-length)");
 }
 
 /* --- errors ------------------------------------------------------------------ */

@@ -693,6 +693,73 @@ static void test_record_layer_record_size_limit(void **state) {
     assert_int_equal(alert, SD_decode_error);
 }
 
+/* max_fragment_length (RFC 6066 §4) in the record layer: once negotiated
+ * "no fragment larger than the negotiated length is sent", every record
+ * "including handshake messages", protected or not; a longer one received
+ * is record_overflow (RFC 8446 §6.2: "or some other negotiated limit"). A
+ * fragment length the caller chose is kept (how the driver breaks it). */
+static void test_record_layer_max_fragment_length(void **state) {
+    (void)state;
+    uint8_t data[1200];
+    for (size_t i = 0; i < sizeof data; i++) data[i] = (uint8_t)(i * 5 + 2);
+    assert_int_equal(sd_max_fragment_length_bytes(1), 512);
+    assert_int_equal(sd_max_fragment_length_bytes(4), 4096);
+    assert_int_equal(sd_max_fragment_length_bytes(5), 0);
+    for (int kind = 0; kind < 3; kind++) {
+        /* 0: in the clear, 1: TLS 1.2 AES-CBC, 2: TLS 1.3 AES-GCM. */
+        sd_record_layer a, b;
+        sd_rl_init(&a);
+        sd_rl_init(&b);
+        a.max_fragment_len = b.max_fragment_len = sd_max_fragment_length_bytes(1);
+        if (kind == 1) {
+            const sd_tls12_suite *s = sd_tls12_suite_find(0x002F);
+            keys_for(&a.write, s, 7);
+            keys_for(&b.read, s, 7);
+        } else if (kind == 2) {
+            uint8_t secret[32];
+            memset(secret, 0x17, sizeof secret);
+            const sd_suite *suite = sd_suite_find(SD_TLS_AES_128_GCM_SHA256);
+            assert_true(sd_record_keys_set(&a.write, suite, secret));
+            assert_true(sd_record_keys_set(&b.read, suite, secret));
+        }
+        sd_rl_event ev;
+        sd_rl_send(&a, SD_application_data, sd_span_of(data, sizeof data), false, 0);
+        sd_rl_receive(&b, sd_buf_span(&a.out));
+        sd_buf_reset(&a.out);
+        size_t got = 0;
+        while (got < sizeof data) {
+            assert_int_equal(sd_rl_next(&b, &ev), SD_RL_APPDATA);
+            size_t want = sizeof data - got < 512 ? sizeof data - got : 512;
+            assert_int_equal(ev.data.len, want);
+            assert_memory_equal(ev.data.data, data + got, want);
+            got += want;
+        }
+        assert_int_equal(sd_rl_next(&b, &ev), SD_RL_NONE);
+        /* A handshake message is fragmented the same way. */
+        sd_rl_send_handshake(&a, SD_Certificate, sd_span_of(data, 700));
+        sd_rl_receive(&b, sd_buf_span(&a.out));
+        sd_buf_reset(&a.out);
+        assert_int_equal(sd_rl_next(&b, &ev), SD_RL_HANDSHAKE);
+        assert_int_equal(ev.msg.body.len, 700);
+        /* 513 bytes in one record, as the caller asked, are refused. */
+        sd_rl_send(&a, SD_application_data, sd_span_of(data, 513), false, 513);
+        sd_rl_receive(&b, sd_buf_span(&a.out));
+        assert_int_equal(sd_rl_next(&b, &ev), SD_RL_ERROR);
+        assert_int_equal(ev.alert_to_send, SD_record_overflow);
+        sd_rl_free(&a);
+        sd_rl_free(&b);
+    }
+    uint8_t code = 0, alert = 0;
+    assert_true(sd_parse_max_fragment_length(sd_span_of((const uint8_t *)"\x04", 1), &code, &alert));
+    assert_int_equal(code, 4);
+    assert_false(sd_parse_max_fragment_length(sd_span_of((const uint8_t *)"\x05", 1), &code, &alert));
+    assert_int_equal(alert, SD_illegal_parameter);
+    assert_false(sd_parse_max_fragment_length(sd_span_of((const uint8_t *)"\x00", 1), &code, &alert));
+    assert_int_equal(alert, SD_illegal_parameter);
+    assert_false(sd_parse_max_fragment_length(sd_span_of((const uint8_t *)"\x01\x01", 2), &code, &alert));
+    assert_int_equal(alert, SD_decode_error);
+}
+
 /* RFC 5246 §6.2.1: "a single message MAY be fragmented across several
  * records" and several "MAY be coalesced into a single TLSPlaintext record",
  * alerts included, and "Data of different TLS record layer content types MAY
@@ -1279,6 +1346,7 @@ int main(void) {
         cmocka_unit_test(test_record_layer_tls12),
         cmocka_unit_test(test_record_layer_alert_reassembly),
         cmocka_unit_test(test_record_layer_record_size_limit),
+        cmocka_unit_test(test_record_layer_max_fragment_length),
         cmocka_unit_test(test_rsa_pms),
         cmocka_unit_test(test_rsa_pms_memo),
         cmocka_unit_test(test_ske_signatures),

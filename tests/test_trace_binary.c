@@ -865,7 +865,8 @@ static bool setup_equal(const sd_fuzz_setup *a, const sd_fuzz_setup *b) {
            memcmp(a->groups, b->groups, a->n_groups * sizeof a->groups[0]) == 0 &&
            strcmp(a->staple, b->staple) == 0 && a->min_version == b->min_version &&
            a->max_version == b->max_version && a->alpn_len == b->alpn_len &&
-           memcmp(a->alpn, b->alpn, a->alpn_len) == 0 && a->record_size_limit == b->record_size_limit;
+           memcmp(a->alpn, b->alpn, a->alpn_len) == 0 && a->record_size_limit == b->record_size_limit &&
+           a->max_fragment_length == b->max_fragment_length;
 }
 
 /* Exact bytes, so the setup's layout in binary.h is pinned. */
@@ -968,6 +969,28 @@ static void test_setup_layout(void **state) {
         sd_trace_free(&back);
     }
     sd_buf_free(&sb);
+    /* max_fragment_length (RFC 6066 §4): bit 1 of the second flags byte,
+     * its code after the record_size_limit. */
+    with_limit.max_fragment_length = 1;
+    sd_buf_init(&sb);
+    assert_true(sd_trace_encode_with_setup(&t, &with_limit, &sb, err, sizeof err));
+    assert_int_equal(sb.data[11], 1 | 2);
+    {
+        sd_trace back;
+        sd_fuzz_setup got_mfl;
+        bool has_setup = false;
+        assert_true(
+            sd_trace_decode_with_setup(sb.data, sb.len, &back, &got_mfl, &has_setup, err, sizeof err));
+        assert_true(setup_equal(&with_limit, &got_mfl));
+        sd_trace_free(&back);
+    }
+    sd_buf_free(&sb);
+    with_limit.max_fragment_length = 5;
+    sd_buf_init(&sb);
+    assert_false(sd_trace_encode_with_setup(&t, &with_limit, &sb, err, sizeof err));
+    assert_non_null(strstr(err, "max_fragment_length"));
+    sd_buf_free(&sb);
+    with_limit.max_fragment_length = 0;
     /* Under 64 (RFC 8449 §4) is no setup. */
     with_limit.record_size_limit = 63;
     sd_buf_init(&sb);
@@ -1110,7 +1133,7 @@ static void test_setup_rejects(void **state) {
     expect_reject((const uint8_t *)"SDT\x03\x00\x03\x04\x00\x00\x00\x00\x00\x00\x00\x09", 15, "9 groups");
     expect_reject((const uint8_t *)"SDT\x03\x00\x03\x04\x00\x00\x00\x00\x00\x00\x00\x01\x00", 16,
                   "a group of the setup");
-    expect_reject((const uint8_t *)"SDT\x03\x00\x03\x04\x00\x00\x00\x80\x02\x00\x00\x00", 15,
+    expect_reject((const uint8_t *)"SDT\x03\x00\x03\x04\x00\x00\x00\x80\x04\x00\x00\x00", 15,
                   "unknown setup flag bits");
     expect_reject((const uint8_t *)"SDT\x03\x00\x03\x04\x00\x00\x00\x80\x00\x00\x00\x00", 15,
                   "second flags are 0");

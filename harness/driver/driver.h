@@ -65,6 +65,13 @@ typedef struct {
      * target's limit (a split= of its own breaks it), and a protected record
      * from the target over the driver's ends the run (deviated). 0: none. */
     uint16_t record_size_limit;
+    /* `max-fragment-length:` (RFC 6066 §4): the code (1-4) the target
+     * requests (a client) or accepts (a server, any non-zero value), and
+     * the driver requests as client and echoes as server when the client
+     * requested one. Once negotiated every record either way keeps to it
+     * (the driver's split= breaks it), and a target's record over it ends
+     * the run (deviated). 0: none. */
+    uint8_t max_fragment_length;
     /* Server under test: issue session tickets (`session-tickets: issue`). */
     bool session_tickets;
     /* `early-data: on` (RFC 8446 §4.2.10): a server under test issues

@@ -25,6 +25,7 @@
 #include "wire/tls12.h"
 
 static uint16_t find_record_size_limit(const driver *d, sd_span exts);
+static uint8_t find_max_fragment_length(const driver *d, sd_span exts);
 
 /* What the target's ClientHello offers: suites, signature schemes, groups,
  * whether it asks for OCSP. Unparsable lists are left empty: the driver
@@ -33,6 +34,7 @@ static void remember_offer(driver *d, const sd_client_hello *ch) {
     uint8_t alert;
     sd_span body;
     d->peer_record_limit_offer = find_record_size_limit(d, ch->extensions);
+    d->peer_fragment_length_request = find_max_fragment_length(d, ch->extensions);
     /* RFC 6066 §8: CertificateStatusRequest starts with status_type, ocsp(1)
      * the one defined; what follows (responder ids, extensions) the driver
      * does not use. */
@@ -79,10 +81,25 @@ static uint16_t find_record_size_limit(const driver *d, sd_span exts) {
     return limit;
 }
 
+/* max_fragment_length (RFC 6066 §4) in `exts`, when the scenario set one:
+ * its code, or 0 when absent or not 1-4. */
+static uint8_t find_max_fragment_length(const driver *d, sd_span exts) {
+    sd_span body;
+    uint8_t code, alert;
+    if (!d->cfg->max_fragment_length || !sd_extensions_find(exts, SD_max_fragment_length, &body) ||
+        !sd_parse_max_fragment_length(body, &code, &alert))
+        return 0;
+    return code;
+}
+
 /* Server: the driver's answer as sent (EncryptedExtensions, or a TLS 1.2
  * ServerHello) negotiates the limits: the target's offer for the driver's
- * records, the driver's answer for the target's. */
+ * records, the driver's answer for the target's; and the maximum fragment
+ * length it echoes, for both (RFC 6066 §4: from this message on). */
 static void note_record_size_limit_answer(driver *d, sd_span exts) {
+    uint8_t echoed = find_max_fragment_length(d, exts);
+    if (echoed && d->peer_fragment_length_request)
+        d->rl.max_fragment_len = sd_max_fragment_length_bytes(echoed);
     uint16_t own = find_record_size_limit(d, exts);
     if (!own || !d->peer_record_limit_offer) return;
     d->rl.peer_record_limit = d->peer_record_limit_offer;
@@ -118,6 +135,18 @@ static void check_server_extensions(driver *d, sd_span exts) {
     if (server_limit && d->record_limit_offered) {
         d->rl.peer_record_limit = server_limit;
         d->rl.own_record_limit = d->record_limit_offered;
+    }
+    /* RFC 6066 §4: an answer to the driver's request negotiates the length
+     * for both directions; one of another length is the server's fault. */
+    if (d->cfg->max_fragment_length && d->fragment_length_requested &&
+        sd_extensions_find(exts, SD_max_fragment_length, &body)) {
+        uint8_t code = find_max_fragment_length(d, exts);
+        if (code != d->fragment_length_requested) {
+            d->hello_fault = "max_fragment_length answer is not the length requested (RFC 6066 §4: its "
+                             "value \"is the same as the requested maximum fragment length\")";
+            return;
+        }
+        d->rl.max_fragment_len = sd_max_fragment_length_bytes(code);
     }
     /* RFC 7685 §3: "The server MUST NOT echo the extension." (padding,
      * whether or not the ClientHello carried it). */
@@ -944,6 +973,7 @@ void driver_on_sent_handshake(driver *d, const sd_action *a, sd_span sent, sd_sp
             note_client_hello12(d, &ch);
             note_alpn_offer(d, &ch);
             d->record_limit_offered = find_record_size_limit(d, ch.extensions);
+            d->fragment_length_requested = find_max_fragment_length(d, ch.extensions);
         }
         sd_server_hello sent_sh;
         if (a->msg_type == SD_ServerHello && server && sd_parse_server_hello(sent, &sent_sh, &alert))
@@ -964,6 +994,7 @@ void driver_on_sent_handshake(driver *d, const sd_action *a, sd_span sent, sd_sp
         d->session_id_len = sent_hello.legacy_session_id.len;
         note_alpn_offer(d, &sent_hello);
         d->record_limit_offered = find_record_size_limit(d, sent_hello.extensions);
+        d->fragment_length_requested = find_max_fragment_length(d, sent_hello.extensions);
         /* And its random (random= may have set it), which names the
          * secrets the observers are given (SSLKEYLOGFILE). */
         memcpy(d->client_random, sent_hello.random.data, SD_RANDOM_LEN);

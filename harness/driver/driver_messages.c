@@ -106,6 +106,7 @@ static bool build_client_hello13(driver *d, const sd_action *a, sd_buf *body) {
         offer.n_suites = 1;
     }
     offer.record_size_limit = d->cfg->record_size_limit;
+    offer.max_fragment_length = d->cfg->max_fragment_length;
     sd_msg_client_hello(body, &offer, d->client_random, sd_span_of(d->session_id, d->session_id_len),
                         driver_find_mutation(a, SD_MUT_BAD_POINT) ? &bad : &d->share, d->cfg->server_name,
                         sd_span_of(d->cookie, d->cookie_len), NULL);
@@ -251,6 +252,15 @@ static void add_record_size_limit_answer(driver *d, sd_buf *exts) {
     sd_buf_free(&ext);
 }
 
+/* RFC 6066 §4: the driver as server accepts the length a client requests
+ * when the scenario set max_fragment_length (`max-fragment-length:`),
+ * echoing it ("whose value is the same as the requested maximum fragment
+ * length"); in TLS 1.3 in EncryptedExtensions (RFC 8446 §4.2). */
+static void add_max_fragment_length_answer(driver *d, sd_buf *exts) {
+    if (!d->cfg->max_fragment_length || !d->peer_fragment_length_request) return;
+    sd_build_extension(exts, SD_max_fragment_length, sd_span_of(&d->peer_fragment_length_request, 1));
+}
+
 static bool build_body13(driver *d, const sd_action *a, sd_buf *body) {
     switch (a->msg_type) {
     case SD_ClientHello:
@@ -284,6 +294,7 @@ static bool build_body13(driver *d, const sd_action *a, sd_buf *body) {
         sd_buf_init(&exts);
         add_alpn_answer(d, &exts);
         add_record_size_limit_answer(d, &exts);
+        add_max_fragment_length_answer(d, &exts);
         if (accept) sd_buf_append(&exts, accepting, sizeof accepting);
         sd_build_encrypted_extensions(body, sd_buf_span(&exts));
         sd_buf_free(&exts);
@@ -317,6 +328,7 @@ static bool build_client_hello12(driver *d, sd_buf *body) {
     offer.n_suites = d->cfg->cipher_suite ? 1 : sd_tls12_n_default_suites;
     offer.min_version = offer.max_version = SD_TLS12;
     offer.record_size_limit = d->cfg->record_size_limit;
+    offer.max_fragment_length = d->cfg->max_fragment_length;
     offer.sigalgs = sd_offered_sigalgs_tls12;
     offer.n_sigalgs = sd_n_offered_sigalgs_tls12;
     /* RFC 5077 §3.2: the ticket of the kept session, or an empty
@@ -396,6 +408,7 @@ static bool build_server_hello12(driver *d, const sd_action *a, sd_buf *body) {
     if (driver_staples(d)) sd_build_extension(&exts, SD_status_request, sd_span_of(NULL, 0));
     add_alpn_answer(d, &exts);
     add_record_size_limit_answer(d, &exts);
+    add_max_fragment_length_answer(d, &exts);
     sd_server_hello sh = {
         .legacy_version = SD_TLS12,
         .random = sd_span_of(d->server_random, SD_RANDOM_LEN),

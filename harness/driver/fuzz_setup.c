@@ -29,6 +29,7 @@ void sd_fuzz_setup_apply(const sd_fuzz_setup *s, sd_run_config *cfg) {
      * the setup asks for it (`alpn:`); otherwise neither takes part. */
     cfg->target_alpn = sd_span_of(s->alpn, s->alpn_len);
     cfg->record_size_limit = s->record_size_limit;
+    cfg->max_fragment_length = s->max_fragment_length;
     cfg->target_min_version = s->min_version;
     cfg->target_max_version = s->max_version;
     /* RFC 8446 lets a handshake message be 2^24-1 bytes long, and the model
@@ -172,6 +173,11 @@ bool sd_fuzz_setup_runs(const sd_fuzz_setup *s, const sd_pki *pki, char *why, si
      * with one (boringssl_target.c), a run with nothing to compare. */
     if (s->record_size_limit) {
         sd_set_error(why, why_len, "the setup sets a record_size_limit, which BoringSSL does not implement");
+        return false;
+    }
+    if (s->max_fragment_length) {
+        sd_set_error(why, why_len,
+                     "the setup sets a max_fragment_length, which BoringSSL does not implement");
         return false;
     }
     if (!suite_runs(s->version, s->cipher_suite)) {

@@ -533,6 +533,14 @@ sd_model *sd_model_new(const sd_target_config *cfg, char *err, size_t err_len) {
         return NULL;
     }
     m->offer.record_size_limit = cfg->role == SD_ROLE_CLIENT ? cfg->record_size_limit : 0;
+    /* RFC 6066 §4: the codes 1-4 (2^9-2^12). */
+    if (cfg->max_fragment_length > 4) {
+        snprintf(err, err_len, "unsupported: max_fragment_length code %u (RFC 6066 §4: 1-4)",
+                 cfg->max_fragment_length);
+        free(m);
+        return NULL;
+    }
+    m->offer.max_fragment_length = cfg->role == SD_ROLE_CLIENT ? cfg->max_fragment_length : 0;
     m->offer.min_version = cfg->min_version;
     m->offer.max_version = cfg->max_version;
     /* RFC 6066 §8 in TLS 1.2 too: the model reads CertificateStatus. */

@@ -119,7 +119,7 @@ static void model12_on_client_hello(sd_model *m, const model_received *in) {
      * version (compress_certificate, encrypted_client_hello, ...): the same
      * syntax checks as in TLS 1.3. */
     if (!model_check_extension_bodies(m, ch, false) || !model_select_alpn(m, ch) ||
-        !model_take_record_size_limit_offer(m, ch, false))
+        !model_take_record_size_limit_offer(m, ch, false) || !model_take_max_fragment_length_request(m, ch))
         return;
     /* A TLS 1.3 extension means nothing in TLS 1.2 (RFC 5246 §7.4.1.4 lets
      * a server ignore it), but BoringSSL parses psk_key_exchange_modes
@@ -397,6 +397,8 @@ static void send_server_hello12(sd_model *m) {
     }
     /* RFC 8449 §4: in TLS 1.2 the answer is a ServerHello extension. */
     model_answer_record_size_limit(m, &exts, false);
+    /* RFC 6066 §4: the echo of the requested length. */
+    model_answer_max_fragment_length(m, &exts);
     bool resumed = m->shape->flags & SD_SHAPE_RESUMED;
     sd_server_hello sh = {
         .legacy_version = SD_TLS12,
@@ -570,6 +572,8 @@ static void model12_on_server_hello(sd_model *m, const model_received *in) {
             if (!model_take_alpn_answer(m, body)) return;
         } else if (type == SD_record_size_limit && m->cfg.record_size_limit) {
             if (!model_take_record_size_limit_answer(m, body)) return;
+        } else if (type == SD_max_fragment_length && m->cfg.max_fragment_length) {
+            if (!model_take_max_fragment_length_answer(m, body)) return;
         } else {
             /* RFC 5246 §7.4.1.4: "If a client receives an extension type in
              * ServerHello that it did not request in the associated

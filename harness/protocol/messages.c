@@ -38,6 +38,7 @@ const sd_offer sd_default_offer = {
     false,
     {NULL, 0},
     0,
+    0,
 };
 
 bool sd_u16_in(const uint16_t *list, size_t n, uint16_t v) {
@@ -66,6 +67,8 @@ void sd_msg_client_hello(sd_buf *body, const sd_offer *offer, const uint8_t *ran
         sd_build_record_size_limit(&tmp, offer->record_size_limit);
         sd_build_extension(&exts, SD_record_size_limit, sd_buf_span(&tmp));
     }
+    if (offer->max_fragment_length)
+        sd_build_extension(&exts, SD_max_fragment_length, sd_span_of(&offer->max_fragment_length, 1));
     /* RFC 6066 §8: ask for a stapled OCSP response (status_type ocsp, no
      * responder ids, no extensions); RFC 8446 §4.4.2.1 carries it in the
      * leaf's CertificateEntry, TLS 1.2 in a CertificateStatus message. */

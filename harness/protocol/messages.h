@@ -56,6 +56,9 @@ typedef struct {
     /* record_size_limit (RFC 8449 §4): the limit to offer; 0: no
      * extension. */
     uint16_t record_size_limit;
+    /* max_fragment_length (RFC 6066 §4): the MaxFragmentLength code (1-4)
+     * to request; 0: no extension. */
+    uint8_t max_fragment_length;
 } sd_offer;
 
 /* The lists above. */

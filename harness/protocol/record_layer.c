@@ -45,6 +45,10 @@ static sd_rl_event_kind fail(sd_rl_event *ev, uint8_t alert, const char *detail)
  * SD_RL_NONE: the caller loops for the next message). */
 static sd_rl_event_kind deliver(sd_record_layer *rl, sd_rl_event *ev, uint8_t type, sd_span content) {
     uint8_t alert = 0;
+    /* RFC 6066 §4: once negotiated, "no fragment larger than the negotiated
+     * length is sent"; RFC 8446 §6.2 names the answer to one that is. */
+    if (rl->max_fragment_len && content.len > rl->max_fragment_len)
+        return fail(ev, SD_record_overflow, "record longer than the negotiated max_fragment_length");
     /* As with a partial handshake message below: a split alert is completed
      * before a record of another type, unless TLS 1.2's interleaving
      * (tls12_records) lets the other record in between. */
@@ -252,9 +256,15 @@ size_t sd_rl_peer_content_limit(const sd_record_layer *rl) {
 
 void sd_rl_send(sd_record_layer *rl, uint8_t type, sd_span content, bool force_plaintext,
                 size_t max_fragment) {
+    bool caller_chose = max_fragment != 0;
     /* A fragment length the caller chose is kept, even past the peer's
      * limit: the driver breaks the limit that way (split=). */
     if (max_fragment == 0 && !force_plaintext) max_fragment = sd_rl_peer_content_limit(rl);
+    /* RFC 6066 §4: "the client and server MUST immediately begin fragmenting
+     * messages (including handshake messages), to ensure that no fragment
+     * larger than the negotiated length is sent", protected or not. */
+    if (rl->max_fragment_len && (max_fragment == 0 || max_fragment > rl->max_fragment_len) && !caller_chose)
+        max_fragment = rl->max_fragment_len;
     if (max_fragment == 0 || max_fragment > SD_MAX_PLAINTEXT) max_fragment = SD_MAX_PLAINTEXT;
     size_t off = 0;
     do {

@@ -50,6 +50,16 @@ typedef struct {
      * a TLS 1.3 client that learns in EncryptedExtensions, after opening the
      * records that carried it, that the limit was negotiated. */
     size_t peer_record_limit, own_record_limit, largest_protected_plaintext;
+    /* The negotiated maximum fragment length (RFC 6066 §4), 0 when none: it
+     * "limits the input that the record layer may process without
+     * fragmentation (that is, the maximum value of TLSPlaintext.length)",
+     * in both directions and for every record, protected or not
+     * ("including handshake messages"). sd_rl_send fragments to it unless
+     * the caller chose a fragment length; a record whose content is longer
+     * is SD_RL_ERROR record_overflow (RFC 8446 §6.2: "a record decrypted to
+     * a TLSPlaintext record with more than 2^14 bytes (or some other
+     * negotiated limit)"). */
+    size_t max_fragment_len;
     sd_buf alerts;         /* alert bytes received but not yet reported */
     bool alerts_protected; /* the last of them came in a protected record */
 } sd_record_layer;

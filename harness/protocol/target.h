@@ -151,6 +151,17 @@ typedef struct {
      * and a record over its own is record_overflow. A stack that cannot
      * fails create() as unsupported. */
     uint16_t record_size_limit;
+    /* max_fragment_length (RFC 6066 §4), a MaxFragmentLength code 1-4
+     * (2^9-2^12 bytes), 0: none, and the extension is ignored (BoringSSL
+     * does not implement it). Client: requested in the ClientHello; an
+     * answer of another value is illegal_parameter. Server: it accepts the
+     * length a client requests (any non-zero value turns it on), answering
+     * in EncryptedExtensions (TLS 1.3) or the ServerHello (TLS 1.2), and
+     * refuses a value other than 1-4 with illegal_parameter. Once
+     * negotiated every record either way, handshake records included, is
+     * at most that long, and a longer one is record_overflow. A stack that
+     * cannot fails create() as unsupported. */
+    uint8_t max_fragment_length;
 } sd_target_config;
 
 /* The max_early_data_size (RFC 8446 §4.6.1) of `early-data: on`: BoringSSL's

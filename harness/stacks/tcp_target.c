@@ -471,6 +471,14 @@ static sd_target *tcp_create(const sd_target_config *cfg, sd_target_error *error
         error->unsupported = true;
         return NULL;
     }
+    if (cfg->max_fragment_length) {
+        /* And its max_fragment_length (RFC 6066 §4). */
+        snprintf(
+            err, err_len,
+            "the scenario sets the stack's max_fragment_length, which a peer over TCP chose when it started");
+        error->unsupported = true;
+        return NULL;
+    }
     if (cfg->record_size_limit) {
         /* And its record_size_limit (RFC 8449). */
         snprintf(

@@ -72,6 +72,7 @@ enum {
     H_RENEGOTIATION,
     H_ALPN,
     H_RECORD_SIZE_LIMIT,
+    H_MAX_FRAGMENT_LENGTH,
     N_HEADERS
 };
 static const struct {
@@ -97,6 +98,7 @@ static const struct {
     [H_RENEGOTIATION] = {"renegotiation", false},
     [H_ALPN] = {"alpn", false},
     [H_RECORD_SIZE_LIMIT] = {"record-size-limit", false},
+    [H_MAX_FRAGMENT_LENGTH] = {"max-fragment-length", false},
 };
 
 /* --- Errors ----------------------------------------------------------------- */
@@ -460,7 +462,8 @@ static bool parse_header(parser *p, const char *key, size_t key_len, char *value
         return fail(p,
                     "unknown header \"%s:\" (expected one of id, title, rfc, role, version, tags, "
                     "expect, credential, note, cipher-suite, client-auth, session-tickets, groups, "
-                    "staple, versions, early-data, renegotiation, alpn, record-size-limit)",
+                    "staple, versions, early-data, renegotiation, alpn, record-size-limit, "
+                    "max-fragment-length)",
                     k);
     }
     const char *name = headers[h].key;
@@ -598,6 +601,17 @@ static bool parse_header(parser *p, const char *key, size_t key_len, char *value
             return fail(p, "record-size-limit: expected a number from 64 to 16385 (RFC 8449 §4), got \"%s\"",
                         show(value).s);
         s->record_size_limit = (uint16_t)v;
+        return true;
+    }
+    case H_MAX_FRAGMENT_LENGTH: {
+        /* RFC 6066 §4: "The allowed values for this field are: 2^9, 2^10,
+         * 2^11, and 2^12", written as the lengths; a trace sends another
+         * code with add-ext=max_fragment_length:<hex>. */
+        long v;
+        if (!parse_long(value, 512, 4096, &v) || (v & (v - 1)) != 0)
+            return fail(p, "max-fragment-length: expected 512, 1024, 2048 or 4096 (RFC 6066 §4), got \"%s\"",
+                        show(value).s);
+        s->max_fragment_length = (uint8_t)(v == 512 ? 1 : v == 1024 ? 2 : v == 2048 ? 3 : 4);
         return true;
     }
     case H_STAPLE:

@@ -392,6 +392,11 @@ typedef struct {
      * advertises (sd_target_config.record_size_limit), and the driver's
      * own, which it offers (client) or answers with (server); 0: none. */
     uint16_t record_size_limit;
+    /* `max-fragment-length: 512` (RFC 6066 §4): the MaxFragmentLength
+     * code (1-4 for 2^9-2^12) a client under test requests, or that a
+     * server under test accepts, and the driver requests or echoes; 0:
+     * none. */
+    uint8_t max_fragment_length;
     char note[400]; /* why a known stack deviates, if one does */
     char path[512]; /* where it was read from */
     sd_trace trace;
