@@ -27,8 +27,10 @@
 
 #include <cmocka.h>
 
+#include <openssl/aes.h>
 #include <openssl/digest.h>
 #include <openssl/err.h>
+#include <openssl/hmac.h>
 #include <openssl/mem.h>
 #include <openssl/rsa.h>
 #include <openssl/ssl.h>
@@ -760,6 +762,122 @@ static void test_record_layer_max_fragment_length(void **state) {
     assert_int_equal(alert, SD_decode_error);
 }
 
+/* Encrypt-then-MAC (RFC 7366 §3) records, checked against the RFC's layout
+ * computed here with AES-CBC and HMAC-SHA1 directly: IV || ENC(content ||
+ * padding || padding_length) || MAC, with MAC = HMAC(MAC_write_key, seq_num
+ * + type + version + length + IV + ENC(...)) and length that of IV and
+ * ENC(...). Every byte flipped is bad_record_mac, MAC-then-encrypt keys
+ * cannot read the record, and the padding bytes are checked. */
+static void test_record_encrypt_then_mac(void **state) {
+    (void)state;
+    const sd_tls12_suite *cbc = sd_tls12_suite_find(0x002F), *gcm = sd_tls12_suite_find(0xC02B);
+    sd_record_keys w, r;
+    keys_for(&w, gcm, 3);
+    assert_false(sd_record_keys_set_encrypt_then_mac(&w, true));
+    assert_true(sd_record_keys_set_encrypt_then_mac(&w, false));
+    sd_record_keys_clear(&w);
+    uint8_t enc_key[32], mac_key[20];
+    memset(enc_key, 3, sizeof enc_key);
+    memset(mac_key, 3 ^ 0xaa, sizeof mac_key);
+    for (size_t len = 0; len <= 40; len += 7) {
+        uint8_t content[48];
+        for (size_t i = 0; i < len; i++) content[i] = (uint8_t)(i * 11 + 1);
+        keys_for(&w, cbc, 3);
+        keys_for(&r, cbc, 3);
+        assert_true(sd_record_keys_set_encrypt_then_mac(&w, true));
+        assert_true(sd_record_keys_set_encrypt_then_mac(&r, true));
+        w.seq = r.seq = 5;
+        sd_buf rec;
+        sd_buf_init(&rec);
+        assert_true(sd_record_seal(&w, SD_application_data, sd_span_of(content, len), 0, &rec));
+        size_t enc_len = (len / 16 + 1) * 16; /* content, then 1-16 bytes of padding */
+        assert_int_equal(rec.len, 5 + 16 + enc_len + 20);
+        /* The MAC, computed as §3 writes it. */
+        uint8_t ad[13] = {0,
+                          0,
+                          0,
+                          0,
+                          0,
+                          0,
+                          0,
+                          5,
+                          SD_application_data,
+                          3,
+                          3,
+                          (uint8_t)((16 + enc_len) >> 8),
+                          (uint8_t)(16 + enc_len)};
+        uint8_t mac[20];
+        unsigned mac_len = 0;
+        HMAC_CTX h;
+        HMAC_CTX_init(&h);
+        assert_true(HMAC_Init_ex(&h, mac_key, 20, EVP_sha1(), NULL));
+        assert_true(HMAC_Update(&h, ad, sizeof ad));
+        assert_true(HMAC_Update(&h, rec.data + 5, 16 + enc_len));
+        assert_true(HMAC_Final(&h, mac, &mac_len));
+        HMAC_CTX_cleanup(&h);
+        assert_memory_equal(rec.data + 5 + 16 + enc_len, mac, 20);
+        /* The plaintext under the encryption: content, then padding whose
+         * bytes and length byte are the padding length, and no MAC. */
+        uint8_t plain[64], iv[16];
+        AES_KEY aes;
+        assert_int_equal(AES_set_decrypt_key(enc_key, 128, &aes), 0);
+        memcpy(iv, rec.data + 5, 16);
+        AES_cbc_encrypt(rec.data + 5 + 16, plain, enc_len, &aes, iv, AES_DECRYPT);
+        assert_memory_equal(plain, content, len);
+        for (size_t i = len; i < enc_len; i++) assert_int_equal(plain[i], enc_len - len - 1);
+        /* It opens under encrypt-then-MAC keys, and under no others. */
+        sd_buf out;
+        sd_buf_init(&out);
+        uint8_t type = 0, alert = 0;
+        sd_span header = sd_span_of(rec.data, 5), frag = sd_span_of(rec.data + 5, rec.len - 5);
+        assert_true(sd_record_open(&r, header, frag, &type, &out, &alert));
+        assert_int_equal(out.len, len);
+        assert_memory_equal(out.data, content, len);
+        sd_record_keys mte;
+        keys_for(&mte, cbc, 3);
+        mte.seq = 5;
+        sd_buf_reset(&out);
+        assert_false(sd_record_open(&mte, header, frag, &type, &out, &alert));
+        assert_int_equal(alert, SD_bad_record_mac);
+        sd_record_keys_clear(&mte);
+        for (size_t at = 0; at < rec.len - 5; at++) {
+            keys_for(&r, cbc, 3);
+            assert_true(sd_record_keys_set_encrypt_then_mac(&r, true));
+            r.seq = 5;
+            rec.data[5 + at] ^= 0x40;
+            sd_buf_reset(&out);
+            assert_false(sd_record_open(&r, header, frag, &type, &out, &alert));
+            assert_int_equal(alert, SD_bad_record_mac);
+            rec.data[5 + at] ^= 0x40;
+        }
+        sd_buf_free(&out);
+        sd_buf_free(&rec);
+        sd_record_keys_clear(&w);
+        sd_record_keys_clear(&r);
+    }
+    /* Padding: under encrypt-then-MAC the fewest bytes fill the content
+     * alone; bytes other than the length, under a valid MAC, are refused. */
+    keys_for(&w, cbc, 3);
+    keys_for(&r, cbc, 3);
+    assert_true(sd_record_keys_set_encrypt_then_mac(&w, true));
+    assert_true(sd_record_keys_set_encrypt_then_mac(&r, true));
+    assert_int_equal(sd_record_cbc_padding_min_for(&w, 4), 11);
+    assert_int_equal(sd_record_cbc_padding_min(4), 7);
+    sd_buf rec, out;
+    sd_buf_init(&rec);
+    sd_buf_init(&out);
+    assert_true(sd_record_seal_cbc_padding(&w, SD_application_data, sd_span_of((const uint8_t *)"ping", 4),
+                                           11, 0, 11, &rec));
+    uint8_t type = 0, alert = 0;
+    assert_false(sd_record_open(&r, sd_span_of(rec.data, 5), sd_span_of(rec.data + 5, rec.len - 5), &type,
+                                &out, &alert));
+    assert_int_equal(alert, SD_bad_record_mac);
+    sd_buf_free(&rec);
+    sd_buf_free(&out);
+    sd_record_keys_clear(&w);
+    sd_record_keys_clear(&r);
+}
+
 /* RFC 5246 §6.2.1: "a single message MAY be fragmented across several
  * records" and several "MAY be coalesced into a single TLSPlaintext record",
  * alerts included, and "Data of different TLS record layer content types MAY
@@ -1347,6 +1465,7 @@ int main(void) {
         cmocka_unit_test(test_record_layer_alert_reassembly),
         cmocka_unit_test(test_record_layer_record_size_limit),
         cmocka_unit_test(test_record_layer_max_fragment_length),
+        cmocka_unit_test(test_record_encrypt_then_mac),
         cmocka_unit_test(test_rsa_pms),
         cmocka_unit_test(test_rsa_pms_memo),
         cmocka_unit_test(test_ske_signatures),

@@ -866,7 +866,7 @@ static bool setup_equal(const sd_fuzz_setup *a, const sd_fuzz_setup *b) {
            strcmp(a->staple, b->staple) == 0 && a->min_version == b->min_version &&
            a->max_version == b->max_version && a->alpn_len == b->alpn_len &&
            memcmp(a->alpn, b->alpn, a->alpn_len) == 0 && a->record_size_limit == b->record_size_limit &&
-           a->max_fragment_length == b->max_fragment_length;
+           a->max_fragment_length == b->max_fragment_length && a->encrypt_then_mac == b->encrypt_then_mac;
 }
 
 /* Exact bytes, so the setup's layout in binary.h is pinned. */
@@ -1133,7 +1133,7 @@ static void test_setup_rejects(void **state) {
     expect_reject((const uint8_t *)"SDT\x03\x00\x03\x04\x00\x00\x00\x00\x00\x00\x00\x09", 15, "9 groups");
     expect_reject((const uint8_t *)"SDT\x03\x00\x03\x04\x00\x00\x00\x00\x00\x00\x00\x01\x00", 16,
                   "a group of the setup");
-    expect_reject((const uint8_t *)"SDT\x03\x00\x03\x04\x00\x00\x00\x80\x04\x00\x00\x00", 15,
+    expect_reject((const uint8_t *)"SDT\x03\x00\x03\x04\x00\x00\x00\x80\x08\x00\x00\x00", 15,
                   "unknown setup flag bits");
     expect_reject((const uint8_t *)"SDT\x03\x00\x03\x04\x00\x00\x00\x80\x00\x00\x00\x00", 15,
                   "second flags are 0");

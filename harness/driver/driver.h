@@ -72,6 +72,11 @@ typedef struct {
      * (the driver's split= breaks it), and a target's record over it ends
      * the run (deviated). 0: none. */
     uint8_t max_fragment_length;
+    /* `encrypt-then-mac: on` (RFC 7366): the target offers or accepts it
+     * (sd_target_config.encrypt_then_mac); the driver offers it in its TLS
+     * 1.2 ClientHello and, as server, echoes a client's offer for a CBC
+     * suite. Negotiated, both sides' CBC records are encrypt-then-MAC. */
+    bool encrypt_then_mac;
     /* Server under test: issue session tickets (`session-tickets: issue`). */
     bool session_tickets;
     /* `early-data: on` (RFC 8446 §4.2.10): a server under test issues

@@ -35,6 +35,17 @@ static void remember_offer(driver *d, const sd_client_hello *ch) {
     sd_span body;
     d->peer_record_limit_offer = find_record_size_limit(d, ch->extensions);
     d->peer_fragment_length_request = find_max_fragment_length(d, ch->extensions);
+    d->peer_offers_etm = d->cfg->encrypt_then_mac &&
+                         sd_extensions_find(ch->extensions, SD_encrypt_then_mac, &body) && body.len == 0;
+    /* RFC 7366 §2: a client "includes the encrypt_then_mac extension in its
+     * client_hello if it wishes to use encrypt-then-MAC"; one set up for it
+     * (`encrypt-then-mac: on`) that offers TLS 1.2 and leaves it out, or
+     * sends a body, is not doing what it was asked to. */
+    if (d->cfg->encrypt_then_mac && d->tls12 && !d->peer_offers_etm)
+        d->hello_fault =
+            "ClientHello carries no empty encrypt_then_mac, though the client is set up to offer "
+            "it (RFC 7366 §2: \"the client includes the encrypt_then_mac extension in its "
+            "client_hello if it wishes to use encrypt-then-MAC\")";
     /* RFC 6066 §8: CertificateStatusRequest starts with status_type, ocsp(1)
      * the one defined; what follows (responder ids, extensions) the driver
      * does not use. */
@@ -135,6 +146,27 @@ static void check_server_extensions(driver *d, sd_span exts) {
     if (server_limit && d->record_limit_offered) {
         d->rl.peer_record_limit = server_limit;
         d->rl.own_record_limit = d->record_limit_offered;
+    }
+    /* RFC 7366 §3: "If a server receives an encrypt-then-MAC request
+     * extension from a client and then selects a stream or Authenticated
+     * Encryption with Associated Data (AEAD) ciphersuite, it MUST NOT send
+     * an encrypt-then-MAC response extension back to the client." */
+    if (d->tls12 && d->cfg->encrypt_then_mac && sd_extensions_find(exts, SD_encrypt_then_mac, &body) &&
+        d->suite12 && d->suite12->bulk != SD_BULK_AES_128_CBC_SHA) {
+        d->hello_fault = "echoes encrypt_then_mac with a suite that is not a CBC one (RFC 7366 §3: \"it MUST "
+                         "NOT send an encrypt-then-MAC response extension back to the client\")";
+        return;
+    }
+    /* RFC 7366 §2: "If the server is capable of meeting this requirement,
+     * it responds with an encrypt_then_mac in its server_hello": a server
+     * set up for it that chose a CBC suite answers the driver's offer. */
+    if (d->tls12 && d->cfg->encrypt_then_mac && d->etm_offered && d->suite12 &&
+        d->suite12->bulk == SD_BULK_AES_128_CBC_SHA &&
+        !sd_extensions_find(exts, SD_encrypt_then_mac, &body)) {
+        d->hello_fault = "no encrypt_then_mac echo for a CBC suite, though the server is set up for it (RFC "
+                         "7366 §2: \"If the server is capable of meeting this requirement, it responds with "
+                         "an encrypt_then_mac in its server_hello\")";
+        return;
     }
     /* RFC 6066 §4: an answer to the driver's request negotiates the length
      * for both directions; one of another length is the server's fault. */
@@ -310,7 +342,8 @@ static void derive12(driver *d) {
 
 void driver_install_keys12(driver *d, sd_record_keys *k, bool client_side) {
     if (!d->have_master) return;
-    if (!sd_tls12_install_keys(k, d->suite12, &d->keys12, client_side))
+    if (!sd_tls12_install_keys(k, d->suite12, &d->keys12, client_side) ||
+        !sd_record_keys_set_encrypt_then_mac(k, d->etm12))
         driver_harness_failed(d, "cannot install TLS 1.2 record keys");
 }
 
@@ -357,6 +390,10 @@ static bool note_server_hello12(driver *d, sd_span sh_body) {
     if (d->have_master) return true;
     memcpy(d->server_random, sh.random.data, SD_RANDOM_LEN);
     d->suite12 = sd_tls12_suite_find(sh.cipher_suite);
+    /* RFC 7366 §3: encrypt-then-MAC applies to a CBC suite only; an echo
+     * with another (a deviation) leaves the driver's records as they are. */
+    d->etm12 = d->cfg->encrypt_then_mac && sd_extensions_find(sh.extensions, SD_encrypt_then_mac, &body) &&
+               d->suite12 && d->suite12->bulk == SD_BULK_AES_128_CBC_SHA;
     d->server_ems = sd_extensions_find(sh.extensions, SD_extended_master_secret, &body);
     /* The session id the ServerHello named (the driver's own as sent, when
      * it is the server), under which the session is kept. */
@@ -974,6 +1011,8 @@ void driver_on_sent_handshake(driver *d, const sd_action *a, sd_span sent, sd_sp
             note_alpn_offer(d, &ch);
             d->record_limit_offered = find_record_size_limit(d, ch.extensions);
             d->fragment_length_requested = find_max_fragment_length(d, ch.extensions);
+            sd_span etm;
+            d->etm_offered = sd_extensions_find(ch.extensions, SD_encrypt_then_mac, &etm);
         }
         sd_server_hello sent_sh;
         if (a->msg_type == SD_ServerHello && server && sd_parse_server_hello(sent, &sent_sh, &alert))

@@ -327,6 +327,7 @@ static bool build_client_hello12(driver *d, sd_buf *body) {
     offer.suites = d->cfg->cipher_suite ? &d->cfg->cipher_suite : sd_tls12_default_suites;
     offer.n_suites = d->cfg->cipher_suite ? 1 : sd_tls12_n_default_suites;
     offer.min_version = offer.max_version = SD_TLS12;
+    offer.encrypt_then_mac = d->cfg->encrypt_then_mac;
     offer.record_size_limit = d->cfg->record_size_limit;
     offer.max_fragment_length = d->cfg->max_fragment_length;
     offer.sigalgs = sd_offered_sigalgs_tls12;
@@ -409,6 +410,11 @@ static bool build_server_hello12(driver *d, const sd_action *a, sd_buf *body) {
     add_alpn_answer(d, &exts);
     add_record_size_limit_answer(d, &exts);
     add_max_fragment_length_answer(d, &exts);
+    /* RFC 7366 §3: echoed for a CBC suite only ("it MUST NOT send an
+     * encrypt-then-MAC response extension back to the client" with an AEAD
+     * one); add-ext= makes the other. */
+    if (d->peer_offers_etm && suite && suite->bulk == SD_BULK_AES_128_CBC_SHA)
+        sd_build_extension(&exts, SD_encrypt_then_mac, sd_span_of(NULL, 0));
     sd_server_hello sh = {
         .legacy_version = SD_TLS12,
         .random = sd_span_of(d->server_random, SD_RANDOM_LEN),

@@ -297,6 +297,12 @@ typedef struct {
      * ClientHello requested (0: none or not 1-4), which the driver echoes.
      * The length in force is the record layer's max_fragment_len. */
     uint8_t fragment_length_requested, peer_fragment_length_request;
+    /* encrypt_then_mac (RFC 7366), with sd_run_config.encrypt_then_mac.
+     * Server: the target's ClientHello offered it. Both: the ServerHello
+     * (as sent or received) negotiated it for a CBC suite, so the keys of
+     * this handshake are installed with it. */
+    bool peer_offers_etm, etm12;
+    bool etm_offered; /* client: the ClientHello as sent carried encrypt_then_mac */
     /* Server, TLS 1.3: the index of the identity of the client's
      * pre_shared_key that is the ticket the driver issued before, -1 for
      * none; its ServerHello then selects it. */

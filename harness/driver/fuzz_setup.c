@@ -30,6 +30,7 @@ void sd_fuzz_setup_apply(const sd_fuzz_setup *s, sd_run_config *cfg) {
     cfg->target_alpn = sd_span_of(s->alpn, s->alpn_len);
     cfg->record_size_limit = s->record_size_limit;
     cfg->max_fragment_length = s->max_fragment_length;
+    cfg->encrypt_then_mac = s->encrypt_then_mac;
     cfg->target_min_version = s->min_version;
     cfg->target_max_version = s->max_version;
     /* RFC 8446 lets a handshake message be 2^24-1 bytes long, and the model
@@ -178,6 +179,10 @@ bool sd_fuzz_setup_runs(const sd_fuzz_setup *s, const sd_pki *pki, char *why, si
     if (s->max_fragment_length) {
         sd_set_error(why, why_len,
                      "the setup sets a max_fragment_length, which BoringSSL does not implement");
+        return false;
+    }
+    if (s->encrypt_then_mac) {
+        sd_set_error(why, why_len, "the setup turns on encrypt_then_mac, which BoringSSL does not implement");
         return false;
     }
     if (!suite_runs(s->version, s->cipher_suite)) {

@@ -541,6 +541,7 @@ sd_model *sd_model_new(const sd_target_config *cfg, char *err, size_t err_len) {
         return NULL;
     }
     m->offer.max_fragment_length = cfg->role == SD_ROLE_CLIENT ? cfg->max_fragment_length : 0;
+    m->offer.encrypt_then_mac = cfg->role == SD_ROLE_CLIENT && cfg->encrypt_then_mac;
     m->offer.min_version = cfg->min_version;
     m->offer.max_version = cfg->max_version;
     /* RFC 6066 §8 in TLS 1.2 too: the model reads CertificateStatus. */

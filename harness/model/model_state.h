@@ -138,6 +138,10 @@ struct sd_model {
      * and this server, set up for it (cfg.max_fragment_length), accepts; 0:
      * none. */
     uint8_t max_fragment_length_accepted;
+    /* TLS 1.2 encrypt-then-MAC (RFC 7366), with cfg.encrypt_then_mac.
+     * Server: the ClientHello offered it. Both: this handshake negotiated
+     * it (a CBC suite), so its keys are installed with it. */
+    bool etm_offered12, etm12;
     /* TLS 1.2 OCSP stapling (RFC 6066 §8). Server: this handshake sends
      * CertificateStatus; client: the ServerHello promised one. */
     bool staple12;

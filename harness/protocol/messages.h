@@ -59,6 +59,8 @@ typedef struct {
     /* max_fragment_length (RFC 6066 §4): the MaxFragmentLength code (1-4)
      * to request; 0: no extension. */
     uint8_t max_fragment_length;
+    /* encrypt_then_mac (RFC 7366 §2, empty), with min_version TLS 1.2. */
+    bool encrypt_then_mac;
 } sd_offer;
 
 /* The lists above. */

@@ -162,6 +162,14 @@ typedef struct {
      * at most that long, and a longer one is record_overflow. A stack that
      * cannot fails create() as unsupported. */
     uint8_t max_fragment_length;
+    /* encrypt_then_mac (RFC 7366), TLS 1.2 CBC suites. Client: offered in
+     * a ClientHello that offers TLS 1.2. Server: echoed when the client
+     * offered it and the suite chosen is a CBC one (§3: never for an AEAD
+     * suite). Negotiated, the CBC records of both sides are
+     * IV || ENC(content || padding) || MAC. false: no part in it (BoringSSL
+     * does not implement it), and the model ignores a client's offer. A
+     * stack that cannot fails create() as unsupported. */
+    bool encrypt_then_mac;
 } sd_target_config;
 
 /* The max_early_data_size (RFC 8446 §4.6.1) of `early-data: on`: BoringSSL's

@@ -373,7 +373,9 @@ enum {
     /* The record_size_limit (RFC 8449) follows, last. */
     SETUP2_RECORD_SIZE_LIMIT = 1,
     /* The max_fragment_length code (RFC 6066 §4) follows, last. */
-    SETUP2_MAX_FRAGMENT_LENGTH = 2
+    SETUP2_MAX_FRAGMENT_LENGTH = 2,
+    /* encrypt_then_mac (RFC 7366); nothing follows. */
+    SETUP2_ENCRYPT_THEN_MAC = 4
 };
 
 /* check_setup has passed. */
@@ -382,15 +384,18 @@ static void put_setup(sd_buf *out, const sd_fuzz_setup *s) {
     sd_buf_u16(out, s->version);
     sd_buf_u16(out, s->cipher_suite);
     sd_buf_u8(out, (uint8_t)s->client_auth);
-    sd_buf_u8(out,
-              (uint8_t)((s->session_tickets ? SETUP_SESSION_TICKETS : 0) |
-                        (s->announce_ticket ? SETUP_ANNOUNCE_TICKET : 0) | (s->staple[0] ? SETUP_STAPLE : 0) |
-                        (s->min_version ? SETUP_VERSIONS : 0) | (s->early_data ? SETUP_EARLY_DATA : 0) |
-                        (s->renegotiation ? SETUP_RENEGOTIATION : 0) | (s->alpn_len ? SETUP_ALPN : 0) |
-                        (s->record_size_limit || s->max_fragment_length ? SETUP_MORE_FLAGS : 0)));
-    if (s->record_size_limit || s->max_fragment_length)
+    sd_buf_u8(
+        out,
+        (uint8_t)((s->session_tickets ? SETUP_SESSION_TICKETS : 0) |
+                  (s->announce_ticket ? SETUP_ANNOUNCE_TICKET : 0) | (s->staple[0] ? SETUP_STAPLE : 0) |
+                  (s->min_version ? SETUP_VERSIONS : 0) | (s->early_data ? SETUP_EARLY_DATA : 0) |
+                  (s->renegotiation ? SETUP_RENEGOTIATION : 0) | (s->alpn_len ? SETUP_ALPN : 0) |
+                  (s->record_size_limit || s->max_fragment_length || s->encrypt_then_mac ? SETUP_MORE_FLAGS
+                                                                                         : 0)));
+    if (s->record_size_limit || s->max_fragment_length || s->encrypt_then_mac)
         sd_buf_u8(out, (uint8_t)((s->record_size_limit ? SETUP2_RECORD_SIZE_LIMIT : 0) |
-                                 (s->max_fragment_length ? SETUP2_MAX_FRAGMENT_LENGTH : 0)));
+                                 (s->max_fragment_length ? SETUP2_MAX_FRAGMENT_LENGTH : 0) |
+                                 (s->encrypt_then_mac ? SETUP2_ENCRYPT_THEN_MAC : 0)));
     put_name(out, s->server_credential, sizeof s->server_credential);
     put_name(out, s->client_credential, sizeof s->client_credential);
     put_name(out, s->target_client_credential, sizeof s->target_client_credential);
@@ -763,7 +768,7 @@ static bool get_setup(reader *r, sd_fuzz_setup *s) {
     uint8_t flags2 = 0;
     if (flags & SETUP_MORE_FLAGS) {
         if (!get_u8(r, "the setup's second flags", &flags2)) return false;
-        if (flags2 & ~(SETUP2_RECORD_SIZE_LIMIT | SETUP2_MAX_FRAGMENT_LENGTH))
+        if (flags2 & ~(SETUP2_RECORD_SIZE_LIMIT | SETUP2_MAX_FRAGMENT_LENGTH | SETUP2_ENCRYPT_THEN_MAC))
             return fail(r, "unknown setup flag bits 0x%02x (second byte)", flags2);
         if (!flags2) return fail(r, "the setup's second flags are 0");
     }
@@ -813,6 +818,7 @@ static bool get_setup(reader *r, sd_fuzz_setup *s) {
             if (!get_u8(r, "the setup's ALPN protocols", &s->alpn[i])) return false;
         s->alpn_len = n;
     }
+    s->encrypt_then_mac = (flags2 & SETUP2_ENCRYPT_THEN_MAC) != 0;
     if (flags2 & SETUP2_RECORD_SIZE_LIMIT) {
         if (!get_u8(r, "the setup's record_size_limit", &hi) ||
             !get_u8(r, "the setup's record_size_limit", &lo))

@@ -42,7 +42,7 @@
  *                     bit 3 versions, bit 4 early_data, bit 5 renegotiation, bit 6
  *                     alpn, bit 7 flags2 follows
  *       flags2        only with flag bit 7, and then not 0: bit 0 record_size_limit,
- *                     bit 1 max_fragment_length (others 0)
+ *                     bit 1 max_fragment_length, bit 2 encrypt_then_mac (others 0)
  *       groups        0..SD_MAX_SCENARIO_GROUPS named groups the stack under test
  *                     accepts or offers, as a script's `groups:` (0: its defaults)
  *       staple        only with flag bit 2, and then of 1..63 bytes: the fixture file
@@ -196,6 +196,8 @@ typedef struct {
     /* `max-fragment-length:` (trace.h sd_scenario.max_fragment_length), a
      * code 1-4; 0: none. */
     uint8_t max_fragment_length;
+    /* `encrypt-then-mac: on` (trace.h sd_scenario.encrypt_then_mac). */
+    bool encrypt_then_mac;
 } sd_fuzz_setup;
 
 /* True if data starts with the binary trace header (any version): what

@@ -73,6 +73,7 @@ enum {
     H_ALPN,
     H_RECORD_SIZE_LIMIT,
     H_MAX_FRAGMENT_LENGTH,
+    H_ENCRYPT_THEN_MAC,
     N_HEADERS
 };
 static const struct {
@@ -99,6 +100,7 @@ static const struct {
     [H_ALPN] = {"alpn", false},
     [H_RECORD_SIZE_LIMIT] = {"record-size-limit", false},
     [H_MAX_FRAGMENT_LENGTH] = {"max-fragment-length", false},
+    [H_ENCRYPT_THEN_MAC] = {"encrypt-then-mac", false},
 };
 
 /* --- Errors ----------------------------------------------------------------- */
@@ -463,7 +465,7 @@ static bool parse_header(parser *p, const char *key, size_t key_len, char *value
                     "unknown header \"%s:\" (expected one of id, title, rfc, role, version, tags, "
                     "expect, credential, note, cipher-suite, client-auth, session-tickets, groups, "
                     "staple, versions, early-data, renegotiation, alpn, record-size-limit, "
-                    "max-fragment-length)",
+                    "max-fragment-length, encrypt-then-mac)",
                     k);
     }
     const char *name = headers[h].key;
@@ -603,6 +605,13 @@ static bool parse_header(parser *p, const char *key, size_t key_len, char *value
         s->record_size_limit = (uint16_t)v;
         return true;
     }
+    case H_ENCRYPT_THEN_MAC:
+        /* RFC 7366: the stack under test and the driver offer (client) or
+         * accept (server) encrypt-then-MAC for a CBC suite. */
+        if (strcmp(value, "on") != 0)
+            return fail(p, "encrypt-then-mac: expected on, got \"%s\"", show(value).s);
+        s->encrypt_then_mac = true;
+        return true;
     case H_MAX_FRAGMENT_LENGTH: {
         /* RFC 6066 §4: "The allowed values for this field are: 2^9, 2^10,
          * 2^11, and 2^12", written as the lengths; a trace sends another

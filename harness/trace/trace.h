@@ -397,6 +397,10 @@ typedef struct {
      * server under test accepts, and the driver requests or echoes; 0:
      * none. */
     uint8_t max_fragment_length;
+    /* `encrypt-then-mac: on` (RFC 7366): the stack under test and the
+     * driver offer (a client) or accept (a server, for a CBC suite)
+     * encrypt-then-MAC. */
+    bool encrypt_then_mac;
     char note[400]; /* why a known stack deviates, if one does */
     char path[512]; /* where it was read from */
     sd_trace trace;
