@@ -816,6 +816,16 @@ void driver_on_target_handshake(driver *d, const sd_handshake_msg *msg) {
         if (sd_extensions_find(sh.extensions, SD_padding, &padding))
             d->hello_fault =
                 "echoes the padding extension (RFC 7685 §3: \"The server MUST NOT echo the extension.\")";
+        /* RFC 8446 §4.2: record_size_limit (RFC 8449 §4: "In TLS 1.3, the
+         * server sends the "record_size_limit" extension in the
+         * EncryptedExtensions message") and max_fragment_length are "CH,
+         * EE": a TLS 1.3 ServerHello does not carry them. */
+        if ((d->cfg->record_size_limit &&
+             sd_extensions_find(sh.extensions, SD_record_size_limit, &padding)) ||
+            (d->cfg->max_fragment_length &&
+             sd_extensions_find(sh.extensions, SD_max_fragment_length, &padding)))
+            d->hello_fault = "answers record_size_limit or max_fragment_length in a TLS 1.3 ServerHello (RFC "
+                             "8446 §4.2: their answer goes in EncryptedExtensions)";
         if (sd_server_hello_is_hrr(&sh)) {
             uint16_t group = 0;
             sd_span body;
