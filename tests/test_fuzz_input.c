@@ -680,6 +680,9 @@ static void check_config(const sd_scenario *s, void *ctx) {
         conform.target_max_version != fuzz.target_max_version ||
         !same_name(conform.driver_credential, fuzz.driver_credential) ||
         !same_name(conform.staple, fuzz.staple) || !sd_span_eq(conform.target_alpn, fuzz.target_alpn) ||
+        conform.record_size_limit != fuzz.record_size_limit ||
+        conform.max_fragment_length != fuzz.max_fragment_length ||
+        conform.encrypt_then_mac != fuzz.encrypt_then_mac ||
         !same_name(conform.target_client_credential, fuzz.target_client_credential) ||
         /* the target's credential counts where the target is the server */
         (s->role == SD_ROLE_SERVER && !same_name(conform.target_credential, fuzz.target_credential)))

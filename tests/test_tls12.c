@@ -27,8 +27,10 @@
 
 #include <cmocka.h>
 
+#include <openssl/aes.h>
 #include <openssl/digest.h>
 #include <openssl/err.h>
+#include <openssl/hmac.h>
 #include <openssl/mem.h>
 #include <openssl/rsa.h>
 #include <openssl/ssl.h>
@@ -601,6 +603,279 @@ static void test_record_layer_tls12(void **state) {
         sd_rl_free(&a);
         sd_rl_free(&b);
     }
+}
+
+/* record_size_limit (RFC 8449 §4) in the record layer, with TLS 1.2 keys
+ * (AES-GCM and AES-CBC) and TLS 1.3 keys. The limit counts the plaintext of
+ * protected records: in TLS 1.2 the content, in TLS 1.3 the whole
+ * TLSInnerPlaintext ("The value includes the content type and padding added
+ * in TLS 1.3"), so a TLS 1.3 record carries one byte of content less. A
+ * sender splits to the peer's limit unless the caller chose a fragment
+ * length (how the driver breaks it); a receiver refuses a protected record
+ * over its own limit with record_overflow ("A TLS endpoint that receives a
+ * record larger than its advertised limit MUST generate a fatal
+ * "record_overflow" alert"); plaintext records are not subject to it. */
+static void test_record_layer_record_size_limit(void **state) {
+    (void)state;
+    enum { LIMIT = 100 };
+    uint8_t data[250];
+    for (size_t i = 0; i < sizeof data; i++) data[i] = (uint8_t)(i * 3 + 1);
+    for (int kind = 0; kind < 3; kind++) {
+        bool tls13 = kind == 2;
+        size_t per_record = tls13 ? LIMIT - 1 : LIMIT;
+        sd_record_layer a, b;
+        sd_rl_init(&a);
+        sd_rl_init(&b);
+        a.peer_record_limit = LIMIT;
+        b.own_record_limit = LIMIT;
+        sd_rl_event ev;
+        /* Unprotected records are not subject to the limit: one record. */
+        sd_rl_send(&a, SD_application_data, sd_span_of(data, sizeof data), false, 0);
+        assert_int_equal(a.out.len, 5 + sizeof data);
+        sd_rl_receive(&b, sd_buf_span(&a.out));
+        assert_int_equal(sd_rl_next(&b, &ev), SD_RL_APPDATA);
+        assert_int_equal(ev.data.len, sizeof data);
+        assert_int_equal(b.largest_protected_plaintext, 0);
+        sd_buf_reset(&a.out);
+
+        if (tls13) {
+            uint8_t secret[32];
+            memset(secret, 0x42, sizeof secret);
+            const sd_suite *suite = sd_suite_find(SD_TLS_AES_128_GCM_SHA256);
+            assert_true(sd_record_keys_set(&a.write, suite, secret));
+            assert_true(sd_record_keys_set(&b.read, suite, secret));
+        } else {
+            const sd_tls12_suite *s = sd_tls12_suite_find(kind == 0 ? 0xC02B : 0x002F);
+            keys_for(&a.write, s, 5);
+            keys_for(&b.read, s, 5);
+        }
+        assert_int_equal(sd_rl_peer_content_limit(&a), per_record);
+        /* Honest records keep to the peer's limit: 250 bytes in records of
+         * per_record bytes, each accepted at exactly the limit. */
+        sd_rl_send(&a, SD_application_data, sd_span_of(data, sizeof data), false, 0);
+        sd_rl_receive(&b, sd_buf_span(&a.out));
+        sd_buf_reset(&a.out);
+        size_t got = 0;
+        while (got < sizeof data) {
+            assert_int_equal(sd_rl_next(&b, &ev), SD_RL_APPDATA);
+            size_t want = sizeof data - got < per_record ? sizeof data - got : per_record;
+            assert_int_equal(ev.data.len, want);
+            assert_memory_equal(ev.data.data, data + got, want);
+            got += want;
+        }
+        assert_int_equal(sd_rl_next(&b, &ev), SD_RL_NONE);
+        assert_int_equal(b.largest_protected_plaintext, LIMIT);
+        /* A fragment length the caller chose is kept past the limit, and
+         * one byte over is refused. */
+        sd_rl_send(&a, SD_application_data, sd_span_of(data, per_record + 1), false, per_record + 1);
+        sd_rl_receive(&b, sd_buf_span(&a.out));
+        sd_buf_reset(&a.out);
+        assert_int_equal(sd_rl_next(&b, &ev), SD_RL_ERROR);
+        assert_int_equal(ev.alert_to_send, SD_record_overflow);
+        assert_int_equal(b.largest_protected_plaintext, LIMIT + 1);
+        /* Without a limit of its own the receiver takes it. */
+        b.own_record_limit = 0;
+        sd_rl_send(&a, SD_application_data, sd_span_of(data, per_record + 1), false, per_record + 1);
+        sd_rl_receive(&b, sd_buf_span(&a.out));
+        assert_int_equal(sd_rl_next(&b, &ev), SD_RL_APPDATA);
+        assert_int_equal(ev.data.len, per_record + 1);
+        sd_rl_free(&a);
+        sd_rl_free(&b);
+    }
+    /* The wire form (wire/handshake.c): a uint16, at least 64. */
+    uint16_t limit = 0;
+    uint8_t alert = 0;
+    assert_true(sd_parse_record_size_limit(sd_span_of((const uint8_t *)"\x00\x40", 2), &limit, &alert));
+    assert_int_equal(limit, 64);
+    assert_false(sd_parse_record_size_limit(sd_span_of((const uint8_t *)"\x00\x3f", 2), &limit, &alert));
+    assert_int_equal(alert, SD_illegal_parameter);
+    assert_false(sd_parse_record_size_limit(sd_span_of((const uint8_t *)"\x01", 1), &limit, &alert));
+    assert_int_equal(alert, SD_decode_error);
+    assert_false(sd_parse_record_size_limit(sd_span_of((const uint8_t *)"\x01\x00\x00", 3), &limit, &alert));
+    assert_int_equal(alert, SD_decode_error);
+}
+
+/* max_fragment_length (RFC 6066 §4) in the record layer: once negotiated
+ * "no fragment larger than the negotiated length is sent", every record
+ * "including handshake messages", protected or not; a longer one received
+ * is record_overflow (RFC 8446 §6.2: "or some other negotiated limit"). A
+ * fragment length the caller chose is kept (how the driver breaks it). */
+static void test_record_layer_max_fragment_length(void **state) {
+    (void)state;
+    uint8_t data[1200];
+    for (size_t i = 0; i < sizeof data; i++) data[i] = (uint8_t)(i * 5 + 2);
+    assert_int_equal(sd_max_fragment_length_bytes(1), 512);
+    assert_int_equal(sd_max_fragment_length_bytes(4), 4096);
+    assert_int_equal(sd_max_fragment_length_bytes(5), 0);
+    for (int kind = 0; kind < 3; kind++) {
+        /* 0: in the clear, 1: TLS 1.2 AES-CBC, 2: TLS 1.3 AES-GCM. */
+        sd_record_layer a, b;
+        sd_rl_init(&a);
+        sd_rl_init(&b);
+        a.max_fragment_len = b.max_fragment_len = sd_max_fragment_length_bytes(1);
+        if (kind == 1) {
+            const sd_tls12_suite *s = sd_tls12_suite_find(0x002F);
+            keys_for(&a.write, s, 7);
+            keys_for(&b.read, s, 7);
+        } else if (kind == 2) {
+            uint8_t secret[32];
+            memset(secret, 0x17, sizeof secret);
+            const sd_suite *suite = sd_suite_find(SD_TLS_AES_128_GCM_SHA256);
+            assert_true(sd_record_keys_set(&a.write, suite, secret));
+            assert_true(sd_record_keys_set(&b.read, suite, secret));
+        }
+        sd_rl_event ev;
+        sd_rl_send(&a, SD_application_data, sd_span_of(data, sizeof data), false, 0);
+        sd_rl_receive(&b, sd_buf_span(&a.out));
+        sd_buf_reset(&a.out);
+        size_t got = 0;
+        while (got < sizeof data) {
+            assert_int_equal(sd_rl_next(&b, &ev), SD_RL_APPDATA);
+            size_t want = sizeof data - got < 512 ? sizeof data - got : 512;
+            assert_int_equal(ev.data.len, want);
+            assert_memory_equal(ev.data.data, data + got, want);
+            got += want;
+        }
+        assert_int_equal(sd_rl_next(&b, &ev), SD_RL_NONE);
+        /* A handshake message is fragmented the same way. */
+        sd_rl_send_handshake(&a, SD_Certificate, sd_span_of(data, 700));
+        sd_rl_receive(&b, sd_buf_span(&a.out));
+        sd_buf_reset(&a.out);
+        assert_int_equal(sd_rl_next(&b, &ev), SD_RL_HANDSHAKE);
+        assert_int_equal(ev.msg.body.len, 700);
+        /* 513 bytes in one record, as the caller asked, are refused. */
+        sd_rl_send(&a, SD_application_data, sd_span_of(data, 513), false, 513);
+        sd_rl_receive(&b, sd_buf_span(&a.out));
+        assert_int_equal(sd_rl_next(&b, &ev), SD_RL_ERROR);
+        assert_int_equal(ev.alert_to_send, SD_record_overflow);
+        sd_rl_free(&a);
+        sd_rl_free(&b);
+    }
+    uint8_t code = 0, alert = 0;
+    assert_true(sd_parse_max_fragment_length(sd_span_of((const uint8_t *)"\x04", 1), &code, &alert));
+    assert_int_equal(code, 4);
+    assert_false(sd_parse_max_fragment_length(sd_span_of((const uint8_t *)"\x05", 1), &code, &alert));
+    assert_int_equal(alert, SD_illegal_parameter);
+    assert_false(sd_parse_max_fragment_length(sd_span_of((const uint8_t *)"\x00", 1), &code, &alert));
+    assert_int_equal(alert, SD_illegal_parameter);
+    assert_false(sd_parse_max_fragment_length(sd_span_of((const uint8_t *)"\x01\x01", 2), &code, &alert));
+    assert_int_equal(alert, SD_decode_error);
+}
+
+/* Encrypt-then-MAC (RFC 7366 §3) records, checked against the RFC's layout
+ * computed here with AES-CBC and HMAC-SHA1 directly: IV || ENC(content ||
+ * padding || padding_length) || MAC, with MAC = HMAC(MAC_write_key, seq_num
+ * + type + version + length + IV + ENC(...)) and length that of IV and
+ * ENC(...). Every byte flipped is bad_record_mac, MAC-then-encrypt keys
+ * cannot read the record, and the padding bytes are checked. */
+static void test_record_encrypt_then_mac(void **state) {
+    (void)state;
+    const sd_tls12_suite *cbc = sd_tls12_suite_find(0x002F), *gcm = sd_tls12_suite_find(0xC02B);
+    sd_record_keys w, r;
+    keys_for(&w, gcm, 3);
+    assert_false(sd_record_keys_set_encrypt_then_mac(&w, true));
+    assert_true(sd_record_keys_set_encrypt_then_mac(&w, false));
+    sd_record_keys_clear(&w);
+    uint8_t enc_key[32], mac_key[20];
+    memset(enc_key, 3, sizeof enc_key);
+    memset(mac_key, 3 ^ 0xaa, sizeof mac_key);
+    for (size_t len = 0; len <= 40; len += 7) {
+        uint8_t content[48];
+        for (size_t i = 0; i < len; i++) content[i] = (uint8_t)(i * 11 + 1);
+        keys_for(&w, cbc, 3);
+        keys_for(&r, cbc, 3);
+        assert_true(sd_record_keys_set_encrypt_then_mac(&w, true));
+        assert_true(sd_record_keys_set_encrypt_then_mac(&r, true));
+        w.seq = r.seq = 5;
+        sd_buf rec;
+        sd_buf_init(&rec);
+        assert_true(sd_record_seal(&w, SD_application_data, sd_span_of(content, len), 0, &rec));
+        size_t enc_len = (len / 16 + 1) * 16; /* content, then 1-16 bytes of padding */
+        assert_int_equal(rec.len, 5 + 16 + enc_len + 20);
+        /* The MAC, computed as §3 writes it. */
+        uint8_t ad[13] = {0,
+                          0,
+                          0,
+                          0,
+                          0,
+                          0,
+                          0,
+                          5,
+                          SD_application_data,
+                          3,
+                          3,
+                          (uint8_t)((16 + enc_len) >> 8),
+                          (uint8_t)(16 + enc_len)};
+        uint8_t mac[20];
+        unsigned mac_len = 0;
+        HMAC_CTX h;
+        HMAC_CTX_init(&h);
+        assert_true(HMAC_Init_ex(&h, mac_key, 20, EVP_sha1(), NULL));
+        assert_true(HMAC_Update(&h, ad, sizeof ad));
+        assert_true(HMAC_Update(&h, rec.data + 5, 16 + enc_len));
+        assert_true(HMAC_Final(&h, mac, &mac_len));
+        HMAC_CTX_cleanup(&h);
+        assert_memory_equal(rec.data + 5 + 16 + enc_len, mac, 20);
+        /* The plaintext under the encryption: content, then padding whose
+         * bytes and length byte are the padding length, and no MAC. */
+        uint8_t plain[64], iv[16];
+        AES_KEY aes;
+        assert_int_equal(AES_set_decrypt_key(enc_key, 128, &aes), 0);
+        memcpy(iv, rec.data + 5, 16);
+        AES_cbc_encrypt(rec.data + 5 + 16, plain, enc_len, &aes, iv, AES_DECRYPT);
+        assert_memory_equal(plain, content, len);
+        for (size_t i = len; i < enc_len; i++) assert_int_equal(plain[i], enc_len - len - 1);
+        /* It opens under encrypt-then-MAC keys, and under no others. */
+        sd_buf out;
+        sd_buf_init(&out);
+        uint8_t type = 0, alert = 0;
+        sd_span header = sd_span_of(rec.data, 5), frag = sd_span_of(rec.data + 5, rec.len - 5);
+        assert_true(sd_record_open(&r, header, frag, &type, &out, &alert));
+        assert_int_equal(out.len, len);
+        assert_memory_equal(out.data, content, len);
+        sd_record_keys mte;
+        keys_for(&mte, cbc, 3);
+        mte.seq = 5;
+        sd_buf_reset(&out);
+        assert_false(sd_record_open(&mte, header, frag, &type, &out, &alert));
+        assert_int_equal(alert, SD_bad_record_mac);
+        sd_record_keys_clear(&mte);
+        for (size_t at = 0; at < rec.len - 5; at++) {
+            keys_for(&r, cbc, 3);
+            assert_true(sd_record_keys_set_encrypt_then_mac(&r, true));
+            r.seq = 5;
+            rec.data[5 + at] ^= 0x40;
+            sd_buf_reset(&out);
+            assert_false(sd_record_open(&r, header, frag, &type, &out, &alert));
+            assert_int_equal(alert, SD_bad_record_mac);
+            rec.data[5 + at] ^= 0x40;
+        }
+        sd_buf_free(&out);
+        sd_buf_free(&rec);
+        sd_record_keys_clear(&w);
+        sd_record_keys_clear(&r);
+    }
+    /* Padding: under encrypt-then-MAC the fewest bytes fill the content
+     * alone; bytes other than the length, under a valid MAC, are refused. */
+    keys_for(&w, cbc, 3);
+    keys_for(&r, cbc, 3);
+    assert_true(sd_record_keys_set_encrypt_then_mac(&w, true));
+    assert_true(sd_record_keys_set_encrypt_then_mac(&r, true));
+    assert_int_equal(sd_record_cbc_padding_min_for(&w, 4), 11);
+    assert_int_equal(sd_record_cbc_padding_min(4), 7);
+    sd_buf rec, out;
+    sd_buf_init(&rec);
+    sd_buf_init(&out);
+    assert_true(sd_record_seal_cbc_padding(&w, SD_application_data, sd_span_of((const uint8_t *)"ping", 4),
+                                           11, 0, 11, &rec));
+    uint8_t type = 0, alert = 0;
+    assert_false(sd_record_open(&r, sd_span_of(rec.data, 5), sd_span_of(rec.data + 5, rec.len - 5), &type,
+                                &out, &alert));
+    assert_int_equal(alert, SD_bad_record_mac);
+    sd_buf_free(&rec);
+    sd_buf_free(&out);
+    sd_record_keys_clear(&w);
+    sd_record_keys_clear(&r);
 }
 
 /* RFC 5246 §6.2.1: "a single message MAY be fragmented across several
@@ -1213,6 +1488,9 @@ int main(void) {
         cmocka_unit_test(test_record_cbc_iv_and_overflow),
         cmocka_unit_test(test_record_layer_tls12),
         cmocka_unit_test(test_record_layer_alert_reassembly),
+        cmocka_unit_test(test_record_layer_record_size_limit),
+        cmocka_unit_test(test_record_layer_max_fragment_length),
+        cmocka_unit_test(test_record_encrypt_then_mac),
         cmocka_unit_test(test_rsa_pms),
         cmocka_unit_test(test_rsa_pms_memo),
         cmocka_unit_test(test_ske_signatures),

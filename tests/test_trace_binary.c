@@ -873,7 +873,8 @@ static bool setup_equal(const sd_fuzz_setup *a, const sd_fuzz_setup *b) {
            memcmp(a->groups, b->groups, a->n_groups * sizeof a->groups[0]) == 0 &&
            strcmp(a->staple, b->staple) == 0 && a->min_version == b->min_version &&
            a->max_version == b->max_version && a->alpn_len == b->alpn_len &&
-           memcmp(a->alpn, b->alpn, a->alpn_len) == 0;
+           memcmp(a->alpn, b->alpn, a->alpn_len) == 0 && a->record_size_limit == b->record_size_limit &&
+           a->max_fragment_length == b->max_fragment_length && a->encrypt_then_mac == b->encrypt_then_mac;
 }
 
 /* Exact bytes, so the setup's layout in binary.h is pinned. */
@@ -949,6 +950,60 @@ static void test_setup_layout(void **state) {
         'a', 0,   0x03, 0x03, 0x03, 0x03, 3,    2,    'h',  '2', 5,          1,   0,   2,   0};
     assert_int_equal(sb.len, sizeof want_alpn);
     assert_memory_equal(sb.data, want_alpn, sizeof want_alpn);
+    sd_buf_free(&sb);
+    /* record_size_limit (RFC 8449): flag bit 7, a second flags byte with
+     * bit 0, and the limit last, after the ALPN protocols; it decodes back
+     * the same. */
+    sd_fuzz_setup with_limit = with_alpn;
+    with_limit.record_size_limit = 0x0100;
+    sd_buf_init(&sb);
+    assert_true(sd_trace_encode_with_setup(&t, &with_limit, &sb, err, sizeof err));
+    static const uint8_t want_limit[] = {
+        'S',  'D',  'T',  3,    0,   0x03, 0x03, 0xc0, 0x2b, 2,    2 | 8 | 64 | 128,
+        1,    7,    'e',  'x',  'p', 'i',  'r',  'e',  'd',  0,    10,
+        'c',  'l',  'i',  'e',  'n', 't',  '-',  'r',  's',  'a',  0,
+        0x03, 0x03, 0x03, 0x03, 3,   2,    'h',  '2',  0x01, 0x00, 5,
+        1,    0,    2,    0};
+    assert_int_equal(sb.len, sizeof want_limit);
+    assert_memory_equal(sb.data, want_limit, sizeof want_limit);
+    {
+        sd_trace back;
+        sd_fuzz_setup got_limit;
+        bool has_setup = false;
+        assert_true(
+            sd_trace_decode_with_setup(sb.data, sb.len, &back, &got_limit, &has_setup, err, sizeof err));
+        assert_true(has_setup);
+        assert_true(setup_equal(&with_limit, &got_limit));
+        sd_trace_free(&back);
+    }
+    sd_buf_free(&sb);
+    /* max_fragment_length (RFC 6066 §4): bit 1 of the second flags byte,
+     * its code after the record_size_limit. */
+    with_limit.max_fragment_length = 1;
+    sd_buf_init(&sb);
+    assert_true(sd_trace_encode_with_setup(&t, &with_limit, &sb, err, sizeof err));
+    assert_int_equal(sb.data[11], 1 | 2);
+    {
+        sd_trace back;
+        sd_fuzz_setup got_mfl;
+        bool has_setup = false;
+        assert_true(
+            sd_trace_decode_with_setup(sb.data, sb.len, &back, &got_mfl, &has_setup, err, sizeof err));
+        assert_true(setup_equal(&with_limit, &got_mfl));
+        sd_trace_free(&back);
+    }
+    sd_buf_free(&sb);
+    with_limit.max_fragment_length = 5;
+    sd_buf_init(&sb);
+    assert_false(sd_trace_encode_with_setup(&t, &with_limit, &sb, err, sizeof err));
+    assert_non_null(strstr(err, "max_fragment_length"));
+    sd_buf_free(&sb);
+    with_limit.max_fragment_length = 0;
+    /* Under 64 (RFC 8449 §4) is no setup. */
+    with_limit.record_size_limit = 63;
+    sd_buf_init(&sb);
+    assert_false(sd_trace_encode_with_setup(&t, &with_limit, &sb, err, sizeof err));
+    assert_non_null(strstr(err, "record_size_limit"));
     sd_buf_free(&sb);
     /* A list that is not one (an empty name) is no setup. */
     with_alpn.alpn[0] = 0;
@@ -1086,8 +1141,10 @@ static void test_setup_rejects(void **state) {
     expect_reject((const uint8_t *)"SDT\x03\x00\x03\x04\x00\x00\x00\x00\x00\x00\x00\x09", 15, "9 groups");
     expect_reject((const uint8_t *)"SDT\x03\x00\x03\x04\x00\x00\x00\x00\x00\x00\x00\x01\x00", 16,
                   "a group of the setup");
-    expect_reject((const uint8_t *)"SDT\x03\x00\x03\x04\x00\x00\x00\x80\x00\x00\x00", 14,
+    expect_reject((const uint8_t *)"SDT\x03\x00\x03\x04\x00\x00\x00\x80\x08\x00\x00\x00", 15,
                   "unknown setup flag bits");
+    expect_reject((const uint8_t *)"SDT\x03\x00\x03\x04\x00\x00\x00\x80\x00\x00\x00\x00", 15,
+                  "second flags are 0");
     /* the ALPN flag (bit 6): an empty list (one encoding: none is the flag
      * clear), a list cut short, a list that is not one (an empty name) */
     expect_reject((const uint8_t *)"SDT\x03\x00\x03\x04\x00\x00\x00\x40\x00\x00\x00\x00\x00", 16,

@@ -174,6 +174,10 @@ static void serve_usage(FILE *f) {
             "                        gnutls-serv do without theirs. Only negotiated: the page\n"
             "                        is HTTP/1.0 whatever was selected. The model and boringssl\n"
             "                        (the shim stacks cannot be set up with it: exit 2)\n"
+            "  --no-encrypt-then-mac the model does not negotiate encrypt-then-MAC (RFC 7366) for\n"
+            "                        its TLS 1.2 CBC suites; by default it echoes a client's\n"
+            "                        encrypt_then_mac, as openssl s_server does (the other\n"
+            "                        stacks keep their own behaviour)\n"
             "  --idle-ms N           close a connection from which nothing has arrived for N ms\n"
             "                        (default %d); the others are not affected\n"
             "  --max-clients N       at most N connections open at once (default %d); one more\n"
@@ -564,6 +568,7 @@ int sd_cmd_serve(int argc, char **argv) {
         OPT_NO_RESUMPTION,
         OPT_GROUPS,
         OPT_ALPN,
+        OPT_NO_ETM,
     };
     static const struct option longopts[] = {
         {"stack", required_argument, NULL, OPT_STACK},
@@ -583,12 +588,13 @@ int sd_cmd_serve(int argc, char **argv) {
         {"no-resumption", no_argument, NULL, OPT_NO_RESUMPTION},
         {"groups", required_argument, NULL, OPT_GROUPS},
         {"alpn", required_argument, NULL, OPT_ALPN},
+        {"no-encrypt-then-mac", no_argument, NULL, OPT_NO_ETM},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     const char *stack_name = NULL, *host = "127.0.0.1", *cred_name = SERVE_DEFAULT_CREDENTIAL,
                *pki_dir = NULL;
-    bool allow_remote = false, echo = false, no_cookie = false, no_resumption = false;
+    bool allow_remote = false, echo = false, no_cookie = false, no_resumption = false, no_etm = false;
     int64_t port = -1, now = SD_PKI_DEFAULT_TIME;
     uint64_t max_conn = 0, idle = SERVE_DEFAULT_IDLE_MS, max_clients = SERVE_DEFAULT_MAX_CLIENTS;
     uint16_t min_version = SD_TLS12, max_version = SD_TLS13;
@@ -666,6 +672,9 @@ int sd_cmd_serve(int argc, char **argv) {
         }
         case OPT_NO_RESUMPTION:
             no_resumption = true;
+            break;
+        case OPT_NO_ETM:
+            no_etm = true;
             break;
         case 'h':
             serve_usage(stdout);
@@ -757,6 +766,11 @@ int sd_cmd_serve(int argc, char **argv) {
         so.base.n_cipher_suites = n_suites;
     }
     so.base.alpn = sd_span_of(alpn, alpn_len);
+    /* RFC 7366: an independent suite's encrypt-then-MAC scripts, and
+     * clients that offer it by default (OpenSSL), meet a model that
+     * negotiates it for its CBC suites. Only the model: the other stacks
+     * are served as they come. */
+    so.base.encrypt_then_mac = stack == &sd_target_model && !no_etm;
     if (!echo) so.base.app_reply = sd_span_of((const uint8_t *)page, (size_t)page_len);
     /* Resumption: tickets keyed once per process, and one session cache
      * for every connection. */

@@ -135,6 +135,7 @@ typedef struct {
     uint8_t tls12_mac_key[20]; /* CBC: HMAC-SHA1 key */
     uint8_t tls12_enc_key[32]; /* CBC: AES key (sealing runs on EVP_CIPHER) */
     bool tls12_cbc_random_iv;  /* CBC explicit IV from RAND_bytes, else derived (deterministic) */
+    bool tls12_etm;            /* CBC: encrypt-then-MAC (RFC 7366), sd_record_keys_set_encrypt_then_mac */
 } sd_record_keys;
 
 void sd_record_keys_init(sd_record_keys *k); /* inactive: records pass in plaintext */
@@ -168,6 +169,18 @@ void sd_record_keys_clear(sd_record_keys *k);
 SD_MUST_CHECK bool sd_record_keys_set_tls12(sd_record_keys *k, const struct sd_tls12_suite *s,
                                             const uint8_t *key, const uint8_t *iv, const uint8_t *mac_key,
                                             bool cbc_random_iv);
+/* Encrypt-then-MAC (RFC 7366 §3) for TLS 1.2 AES-CBC keys just set: the
+ * record is IV || ENC(content || padding || padding_length) || MAC, the
+ * padding filling the blocks without a MAC inside, and
+ *   MAC(MAC_write_key, seq_num + TLSCipherText.type +
+ *       TLSCipherText.version + TLSCipherText.length + IV +
+ *       ENC(content + padding + padding_length))
+ * where the length is that of IV and ENC(...), without the MAC. Opening
+ * checks the MAC over the ciphertext before decrypting; a wrong MAC, a
+ * ciphertext that is not whole blocks, or a padding whose bytes are not its
+ * length is bad_record_mac. False (nothing changed) to turn it on for keys
+ * that are not AES-CBC; off is always accepted. */
+SD_MUST_CHECK bool sd_record_keys_set_encrypt_then_mac(sd_record_keys *k, bool on);
 /* Appends one TLSCiphertext record (header included) holding `content` of
  * inner type `content_type`, padded with `padding` zero bytes. */
 SD_MUST_CHECK bool sd_record_seal(sd_record_keys *k, uint8_t content_type, sd_span content, size_t padding,
@@ -182,7 +195,11 @@ SD_MUST_CHECK bool sd_record_seal(sd_record_keys *k, uint8_t content_type, sd_sp
  * and its length byte must fill whole blocks, and the padding with its
  * length byte be at most 256 bytes; else nothing is appended and false. */
 bool sd_record_keys_cbc(const sd_record_keys *k);
+/* The fewest padding bytes with the MAC inside the encryption (RFC 5246);
+ * sd_record_cbc_padding_min_for the same for k, which under encrypt-then-MAC
+ * has no MAC inside. */
 size_t sd_record_cbc_padding_min(size_t content_len);
+size_t sd_record_cbc_padding_min_for(const sd_record_keys *k, size_t content_len);
 SD_MUST_CHECK bool sd_record_seal_cbc_padding(sd_record_keys *k, uint8_t content_type, sd_span content,
                                               size_t count, uint8_t fill, uint8_t length_byte, sd_buf *out);
 /* Decrypts one record's fragment; header is its 5 bytes (AEAD additional

@@ -369,22 +369,26 @@ static bool tls12_seal_padded(sd_record_keys *k, uint8_t content_type, sd_span c
     size_t record_len, pad_total = 0;
     cbc_padding pad = {0};
     if (custom && !cbc) return false;
+    /* RFC 7366 §3: under encrypt-then-MAC the MAC follows the ciphertext
+     * instead of sitting inside it. */
+    size_t mac_inside = cbc && !k->tls12_etm ? SD_CBC_MAC_LEN : 0;
     if (cbc) {
         /* §6.2.3.2: "padding: Padding that is added to force the length of
          * the plaintext to be an integral multiple of the block cipher's
          * block length. The padding MAY be any length up to 255 bytes".
          * pad_total counts the padding_length byte too. */
         if (padding % SD_CBC_BLOCK != 0) return false;
-        pad_total = SD_CBC_BLOCK - (content.len + SD_CBC_MAC_LEN) % SD_CBC_BLOCK + padding;
+        pad_total = SD_CBC_BLOCK - (content.len + mac_inside) % SD_CBC_BLOCK + padding;
         if (custom) pad_total = custom->count + 1;
-        if (pad_total > 256 || (content.len + SD_CBC_MAC_LEN + pad_total) % SD_CBC_BLOCK != 0) return false;
+        if (pad_total > 256 || (content.len + mac_inside + pad_total) % SD_CBC_BLOCK != 0) return false;
         /* "Each uint8 in the padding data vector MUST be filled with the
          * padding length value." */
         pad = custom ? *custom
                      : (cbc_padding){.count = pad_total - 1,
                                      .fill = (uint8_t)(pad_total - 1),
                                      .length_byte = (uint8_t)(pad_total - 1)};
-        record_len = SD_CBC_BLOCK + content.len + SD_CBC_MAC_LEN + pad_total;
+        record_len =
+            SD_CBC_BLOCK + content.len + mac_inside + pad_total + (k->tls12_etm ? SD_CBC_MAC_LEN : 0);
     } else {
         if (padding != 0) return false;
         record_len = content.len + SD_AEAD_TAG_LEN +
@@ -404,7 +408,32 @@ static bool tls12_seal_padded(sd_record_keys *k, uint8_t content_type, sd_span c
     uint8_t ad[13];
     tls12_ad(ad, k->seq, content_type, 0x03, 0x03, content.len);
     bool ok = false;
-    if (cbc) {
+    if (cbc && k->tls12_etm) {
+        /* RFC 7366 §3: IV || ENC(content || padding || padding_length) ||
+         * MAC, the MAC over the header (its length without the MAC) and
+         * everything before it. */
+        uint8_t *iv = frag, *body = frag + SD_CBC_BLOCK;
+        size_t body_len = content.len + pad_total;
+        if (content.len > 0) memcpy(body, content.data, content.len);
+        memset(body + content.len, pad.fill, pad.count);
+        body[content.len + pad.count] = pad.length_byte;
+        AES_KEY aes;
+        ok = cbc_iv(k, iv) && AES_set_encrypt_key(k->tls12_enc_key, 128, &aes) == 0;
+        if (ok) {
+            uint8_t chain[SD_CBC_BLOCK];
+            memcpy(chain, iv, SD_CBC_BLOCK);
+            AES_cbc_encrypt(body, body, body_len, &aes, chain, AES_ENCRYPT);
+            OPENSSL_cleanse(&aes, sizeof(aes));
+            tls12_ad(ad, k->seq, content_type, 0x03, 0x03, SD_CBC_BLOCK + body_len);
+            unsigned mac_len = 0;
+            HMAC_CTX h;
+            HMAC_CTX_init(&h);
+            ok = HMAC_Init_ex(&h, k->tls12_mac_key, SD_CBC_MAC_LEN, EVP_sha1(), NULL) &&
+                 HMAC_Update(&h, ad, sizeof(ad)) && HMAC_Update(&h, frag, SD_CBC_BLOCK + body_len) &&
+                 HMAC_Final(&h, body + body_len, &mac_len) && mac_len == SD_CBC_MAC_LEN;
+            HMAC_CTX_cleanup(&h);
+        }
+    } else if (cbc) {
         /* §6.2.3.2 GenericBlockCipher: IV || E(content || MAC || padding || padding_length),
          * MAC = HMAC(MAC_write_key, seq_num + type + version + length + content) (§6.2.3.1). */
         uint8_t *iv = frag, *body = frag + SD_CBC_BLOCK;
@@ -468,6 +497,56 @@ size_t sd_record_cbc_padding_min(size_t content_len) {
     return SD_CBC_BLOCK - 1 - (content_len + SD_CBC_MAC_LEN) % SD_CBC_BLOCK;
 }
 
+size_t sd_record_cbc_padding_min_for(const sd_record_keys *k, size_t content_len) {
+    return k->tls12_etm ? SD_CBC_BLOCK - 1 - content_len % SD_CBC_BLOCK
+                        : sd_record_cbc_padding_min(content_len);
+}
+
+bool sd_record_keys_set_encrypt_then_mac(sd_record_keys *k, bool on) {
+    if (on && !sd_record_keys_cbc(k)) return false;
+    k->tls12_etm = on;
+    return true;
+}
+
+/* RFC 7366 §3: the MAC first, over the header and the ciphertext, then the
+ * decryption and the padding. The MAC is checked before anything depends on
+ * the plaintext, so nothing here needs to run in constant time beyond the
+ * MAC comparison. */
+static bool etm_open(sd_record_keys *k, sd_span header, sd_span fragment, uint8_t *plain, size_t *plain_len) {
+    if (fragment.len < SD_CBC_BLOCK + SD_CBC_BLOCK + SD_CBC_MAC_LEN ||
+        (fragment.len - SD_CBC_BLOCK - SD_CBC_MAC_LEN) % SD_CBC_BLOCK != 0)
+        return false;
+    size_t cipher_len = fragment.len - SD_CBC_MAC_LEN;
+    uint8_t ad[13], mac[EVP_MAX_MD_SIZE];
+    tls12_ad(ad, k->seq, header.data[0], header.data[1], header.data[2], cipher_len);
+    unsigned mac_len = 0;
+    HMAC_CTX h;
+    HMAC_CTX_init(&h);
+    bool ok = HMAC_Init_ex(&h, k->tls12_mac_key, SD_CBC_MAC_LEN, EVP_sha1(), NULL) &&
+              HMAC_Update(&h, ad, sizeof(ad)) && HMAC_Update(&h, fragment.data, cipher_len) &&
+              HMAC_Final(&h, mac, &mac_len) && mac_len == SD_CBC_MAC_LEN &&
+              CRYPTO_memcmp(mac, fragment.data + cipher_len, SD_CBC_MAC_LEN) == 0;
+    HMAC_CTX_cleanup(&h);
+    if (!ok) return false;
+    AES_KEY aes;
+    if (AES_set_decrypt_key(k->tls12_enc_key, 128, &aes) != 0) return false;
+    uint8_t chain[SD_CBC_BLOCK];
+    memcpy(chain, fragment.data, SD_CBC_BLOCK);
+    size_t body_len = cipher_len - SD_CBC_BLOCK;
+    AES_cbc_encrypt(fragment.data + SD_CBC_BLOCK, plain, body_len, &aes, chain, AES_DECRYPT);
+    OPENSSL_cleanse(&aes, sizeof(aes));
+    /* RFC 5246 §6.2.3.2: "Each uint8 in the padding data vector MUST be
+     * filled with the padding length value. The receiver MUST check this
+     * padding and MUST use the bad_record_mac alert to indicate padding
+     * errors." */
+    uint8_t pad = plain[body_len - 1];
+    if ((size_t)pad + 1 > body_len) return false;
+    for (size_t i = body_len - 1 - pad; i < body_len - 1; i++)
+        if (plain[i] != pad) return false;
+    *plain_len = body_len - 1 - pad;
+    return true;
+}
+
 bool sd_record_seal_cbc_padding(sd_record_keys *k, uint8_t content_type, sd_span content, size_t count,
                                 uint8_t fill, uint8_t length_byte, sd_buf *out) {
     if (!sd_record_keys_cbc(k) || (content.len > 0 && content.data == NULL)) return false;
@@ -497,7 +576,9 @@ static bool tls12_open(sd_record_keys *k, sd_span header, sd_span fragment, uint
     size_t plain_len = 0;
     bool ok = false;
     uint8_t ad[13];
-    if (s->bulk == SD_BULK_AES_128_CBC_SHA) {
+    if (s->bulk == SD_BULK_AES_128_CBC_SHA && k->tls12_etm) {
+        ok = etm_open(k, header, fragment, plain, &plain_len);
+    } else if (s->bulk == SD_BULK_AES_128_CBC_SHA) {
         /* IV || ciphertext. BoringSSL's TLS CBC AEAD takes the 11-byte AD
          * (the length is filled in after removing padding) and the IV as its
          * nonce, and fails alike for bad length, padding or MAC. */

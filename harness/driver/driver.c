@@ -1426,6 +1426,9 @@ void sd_run_config_apply_scenario(sd_run_config *cfg, const sd_scenario *s) {
     cfg->target_groups = s->n_groups ? s->groups : NULL;
     cfg->n_target_groups = s->n_groups;
     cfg->target_alpn = sd_span_of(s->alpn, s->alpn_len);
+    cfg->record_size_limit = s->record_size_limit;
+    cfg->max_fragment_length = s->max_fragment_length;
+    cfg->encrypt_then_mac = s->encrypt_then_mac;
     cfg->staple = s->staple[0] ? s->staple : NULL;
     cfg->target_client_credential = s->client_credential[0] ? s->client_credential : NULL;
 }
@@ -1482,6 +1485,9 @@ void sd_driver_run(const sd_trace *trace, const sd_run_config *cfg, sd_outcome *
         .groups = cfg->target_groups,
         .n_groups = cfg->n_target_groups,
         .alpn = cfg->target_alpn,
+        .record_size_limit = cfg->record_size_limit,
+        .max_fragment_length = cfg->max_fragment_length,
+        .encrypt_then_mac = cfg->encrypt_then_mac,
         .client_auth = cfg->target_role == SD_ROLE_SERVER ? cfg->client_auth : SD_CLIENT_AUTH_NONE,
         .session_tickets = cfg->session_tickets,
         .renegotiation = cfg->renegotiation,

@@ -57,6 +57,26 @@ typedef struct {
      * offers what the trace's ClientHello carries (add-ext) and holds the
      * server's answer to §3.2 (the event's fault, docs/script-format.md). */
     sd_span target_alpn;
+    /* `record-size-limit:` (RFC 8449): the target's limit
+     * (sd_target_config.record_size_limit) and the driver's own, which it
+     * offers as client and answers with as server (TLS 1.3 in
+     * EncryptedExtensions, TLS 1.2 in the ServerHello) when the client
+     * offered one. Once negotiated, the driver's honest records keep to the
+     * target's limit (a split= of its own breaks it), and a protected record
+     * from the target over the driver's ends the run (deviated). 0: none. */
+    uint16_t record_size_limit;
+    /* `max-fragment-length:` (RFC 6066 §4): the code (1-4) the target
+     * requests (a client) or accepts (a server, any non-zero value), and
+     * the driver requests as client and echoes as server when the client
+     * requested one. Once negotiated every record either way keeps to it
+     * (the driver's split= breaks it), and a target's record over it ends
+     * the run (deviated). 0: none. */
+    uint8_t max_fragment_length;
+    /* `encrypt-then-mac: on` (RFC 7366): the target offers or accepts it
+     * (sd_target_config.encrypt_then_mac); the driver offers it in its TLS
+     * 1.2 ClientHello and, as server, echoes a client's offer for a CBC
+     * suite. Negotiated, both sides' CBC records are encrypt-then-MAC. */
+    bool encrypt_then_mac;
     /* Server under test: issue session tickets (`session-tickets: issue`). */
     bool session_tickets;
     /* `early-data: on` (RFC 8446 §4.2.10): a server under test issues

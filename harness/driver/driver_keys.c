@@ -25,6 +25,9 @@
 #include "wire/names.h"
 #include "wire/tls12.h"
 
+static uint16_t find_record_size_limit(const driver *d, sd_span exts);
+static uint8_t find_max_fragment_length(const driver *d, sd_span exts);
+
 /* What the target's ClientHello offers: suites, signature schemes, groups,
  * whether it asks for OCSP. Unparsable lists are left empty: the driver
  * observes, the oracle judges. */
@@ -41,6 +44,19 @@ static void keep_peer_sigalgs(driver *d, sd_u16_list l) {
 static void remember_offer(driver *d, const sd_client_hello *ch) {
     uint8_t alert;
     sd_span body;
+    d->peer_record_limit_offer = find_record_size_limit(d, ch->extensions);
+    d->peer_fragment_length_request = find_max_fragment_length(d, ch->extensions);
+    d->peer_offers_etm = d->cfg->encrypt_then_mac &&
+                         sd_extensions_find(ch->extensions, SD_encrypt_then_mac, &body) && body.len == 0;
+    /* RFC 7366 §2: a client "includes the encrypt_then_mac extension in its
+     * client_hello if it wishes to use encrypt-then-MAC"; one set up for it
+     * (`encrypt-then-mac: on`) that offers TLS 1.2 and leaves it out, or
+     * sends a body, is not doing what it was asked to. */
+    if (d->cfg->encrypt_then_mac && d->tls12 && !d->peer_offers_etm)
+        d->hello_fault =
+            "ClientHello carries no empty encrypt_then_mac, though the client is set up to offer "
+            "it (RFC 7366 §2: \"the client includes the encrypt_then_mac extension in its "
+            "client_hello if it wishes to use encrypt-then-MAC\")";
     /* RFC 6066 §8: CertificateStatusRequest starts with status_type, ocsp(1)
      * the one defined; what follows (responder ids, extensions) the driver
      * does not use. */
@@ -76,6 +92,43 @@ static void remember_offer(driver *d, const sd_client_hello *ch) {
     }
 }
 
+/* record_size_limit (RFC 8449 §4) in `exts`, when the scenario set one:
+ * its value, or 0 when absent or not a valid limit. */
+static uint16_t find_record_size_limit(const driver *d, sd_span exts) {
+    sd_span body;
+    uint16_t limit;
+    uint8_t alert;
+    if (!d->cfg->record_size_limit || !sd_extensions_find(exts, SD_record_size_limit, &body) ||
+        !sd_parse_record_size_limit(body, &limit, &alert))
+        return 0;
+    return limit;
+}
+
+/* max_fragment_length (RFC 6066 §4) in `exts`, when the scenario set one:
+ * its code, or 0 when absent or not 1-4. */
+static uint8_t find_max_fragment_length(const driver *d, sd_span exts) {
+    sd_span body;
+    uint8_t code, alert;
+    if (!d->cfg->max_fragment_length || !sd_extensions_find(exts, SD_max_fragment_length, &body) ||
+        !sd_parse_max_fragment_length(body, &code, &alert))
+        return 0;
+    return code;
+}
+
+/* Server: the driver's answer as sent (EncryptedExtensions, or a TLS 1.2
+ * ServerHello) negotiates the limits: the target's offer for the driver's
+ * records, the driver's answer for the target's; and the maximum fragment
+ * length it echoes, for both (RFC 6066 §4: from this message on). */
+static void note_record_size_limit_answer(driver *d, sd_span exts) {
+    uint8_t echoed = find_max_fragment_length(d, exts);
+    if (echoed && d->peer_fragment_length_request)
+        d->rl.max_fragment_len = sd_max_fragment_length_bytes(echoed);
+    uint16_t own = find_record_size_limit(d, exts);
+    if (!own || !d->peer_record_limit_offer) return;
+    d->rl.peer_record_limit = d->peer_record_limit_offer;
+    d->rl.own_record_limit = own;
+}
+
 /* Client: the ALPN list the ClientHello as sent carried. */
 static void note_alpn_offer(driver *d, const sd_client_hello *ch) {
     sd_span body, names;
@@ -99,6 +152,46 @@ static void note_alpn_offer(driver *d, const sd_client_hello *ch) {
 static void check_server_extensions(driver *d, sd_span exts) {
     sd_span body, names, name = {0}, want;
     uint8_t alert;
+    /* RFC 8449 §4: the server's record_size_limit answers the driver's
+     * offer; from here each side keeps to the other's limit. */
+    uint16_t server_limit = find_record_size_limit(d, exts);
+    if (server_limit && d->record_limit_offered) {
+        d->rl.peer_record_limit = server_limit;
+        d->rl.own_record_limit = d->record_limit_offered;
+    }
+    /* RFC 7366 §3: "If a server receives an encrypt-then-MAC request
+     * extension from a client and then selects a stream or Authenticated
+     * Encryption with Associated Data (AEAD) ciphersuite, it MUST NOT send
+     * an encrypt-then-MAC response extension back to the client." */
+    if (d->tls12 && d->cfg->encrypt_then_mac && sd_extensions_find(exts, SD_encrypt_then_mac, &body) &&
+        d->suite12 && d->suite12->bulk != SD_BULK_AES_128_CBC_SHA) {
+        d->hello_fault = "echoes encrypt_then_mac with a suite that is not a CBC one (RFC 7366 §3: \"it MUST "
+                         "NOT send an encrypt-then-MAC response extension back to the client\")";
+        return;
+    }
+    /* RFC 7366 §2: "If the server is capable of meeting this requirement,
+     * it responds with an encrypt_then_mac in its server_hello": a server
+     * set up for it that chose a CBC suite answers the driver's offer. */
+    if (d->tls12 && d->cfg->encrypt_then_mac && d->etm_offered && d->suite12 &&
+        d->suite12->bulk == SD_BULK_AES_128_CBC_SHA &&
+        !sd_extensions_find(exts, SD_encrypt_then_mac, &body)) {
+        d->hello_fault = "no encrypt_then_mac echo for a CBC suite, though the server is set up for it (RFC "
+                         "7366 §2: \"If the server is capable of meeting this requirement, it responds with "
+                         "an encrypt_then_mac in its server_hello\")";
+        return;
+    }
+    /* RFC 6066 §4: an answer to the driver's request negotiates the length
+     * for both directions; one of another length is the server's fault. */
+    if (d->cfg->max_fragment_length && d->fragment_length_requested &&
+        sd_extensions_find(exts, SD_max_fragment_length, &body)) {
+        uint8_t code = find_max_fragment_length(d, exts);
+        if (code != d->fragment_length_requested) {
+            d->hello_fault = "max_fragment_length answer is not the length requested (RFC 6066 §4: its "
+                             "value \"is the same as the requested maximum fragment length\")";
+            return;
+        }
+        d->rl.max_fragment_len = sd_max_fragment_length_bytes(code);
+    }
     /* RFC 7685 §3: "The server MUST NOT echo the extension." (padding,
      * whether or not the ClientHello carried it). */
     if (sd_extensions_find(exts, SD_padding, &body)) {
@@ -261,7 +354,8 @@ static void derive12(driver *d) {
 
 void driver_install_keys12(driver *d, sd_record_keys *k, bool client_side) {
     if (!d->have_master) return;
-    if (!sd_tls12_install_keys(k, d->suite12, &d->keys12, client_side))
+    if (!sd_tls12_install_keys(k, d->suite12, &d->keys12, client_side) ||
+        !sd_record_keys_set_encrypt_then_mac(k, d->etm12))
         driver_harness_failed(d, "cannot install TLS 1.2 record keys");
 }
 
@@ -309,6 +403,10 @@ static bool note_server_hello12(driver *d, sd_span sh_body) {
     d->server_reneg = sd_extensions_find(sh.extensions, SD_renegotiation_info, &body);
     memcpy(d->server_random, sh.random.data, SD_RANDOM_LEN);
     d->suite12 = sd_tls12_suite_find(sh.cipher_suite);
+    /* RFC 7366 §3: encrypt-then-MAC applies to a CBC suite only; an echo
+     * with another (a deviation) leaves the driver's records as they are. */
+    d->etm12 = d->cfg->encrypt_then_mac && sd_extensions_find(sh.extensions, SD_encrypt_then_mac, &body) &&
+               d->suite12 && d->suite12->bulk == SD_BULK_AES_128_CBC_SHA;
     d->server_ems = sd_extensions_find(sh.extensions, SD_extended_master_secret, &body);
     /* The session id the ServerHello named (the driver's own as sent, when
      * it is the server), under which the session is kept. */
@@ -774,6 +872,16 @@ void driver_on_target_handshake(driver *d, const sd_handshake_msg *msg) {
         if (sd_extensions_find(sh.extensions, SD_padding, &padding))
             d->hello_fault =
                 "echoes the padding extension (RFC 7685 §3: \"The server MUST NOT echo the extension.\")";
+        /* RFC 8446 §4.2: record_size_limit (RFC 8449 §4: "In TLS 1.3, the
+         * server sends the "record_size_limit" extension in the
+         * EncryptedExtensions message") and max_fragment_length are "CH,
+         * EE": a TLS 1.3 ServerHello does not carry them. */
+        if ((d->cfg->record_size_limit &&
+             sd_extensions_find(sh.extensions, SD_record_size_limit, &padding)) ||
+            (d->cfg->max_fragment_length &&
+             sd_extensions_find(sh.extensions, SD_max_fragment_length, &padding)))
+            d->hello_fault = "answers record_size_limit or max_fragment_length in a TLS 1.3 ServerHello (RFC "
+                             "8446 §4.2: their answer goes in EncryptedExtensions)";
         if (sd_server_hello_is_hrr(&sh)) {
             uint16_t group = 0;
             sd_span body;
@@ -967,7 +1075,14 @@ void driver_on_sent_handshake(driver *d, const sd_action *a, sd_span sent, sd_sp
         if (a->msg_type == SD_ClientHello && !server && sd_parse_client_hello(sent, &ch, &alert)) {
             note_client_hello12(d, &ch);
             note_alpn_offer(d, &ch);
+            d->record_limit_offered = find_record_size_limit(d, ch.extensions);
+            d->fragment_length_requested = find_max_fragment_length(d, ch.extensions);
+            sd_span etm;
+            d->etm_offered = sd_extensions_find(ch.extensions, SD_encrypt_then_mac, &etm);
         }
+        sd_server_hello sent_sh;
+        if (a->msg_type == SD_ServerHello && server && sd_parse_server_hello(sent, &sent_sh, &alert))
+            note_record_size_limit_answer(d, sent_sh.extensions);
         if (a->msg_type == SD_ServerHello && server && !note_server_hello12(d, sent))
             note_server_hello12(d, honest);
         if (a->msg_type == SD_ClientKeyExchange && !server) derive12(d);
@@ -983,6 +1098,8 @@ void driver_on_sent_handshake(driver *d, const sd_action *a, sd_span sent, sd_sp
         memcpy(d->session_id, sent_hello.legacy_session_id.data, sent_hello.legacy_session_id.len);
         d->session_id_len = sent_hello.legacy_session_id.len;
         note_alpn_offer(d, &sent_hello);
+        d->record_limit_offered = find_record_size_limit(d, sent_hello.extensions);
+        d->fragment_length_requested = find_max_fragment_length(d, sent_hello.extensions);
         /* And its random (random= may have set it), which names the
          * secrets the observers are given (SSLKEYLOGFILE). */
         memcpy(d->client_random, sent_hello.random.data, SD_RANDOM_LEN);
@@ -993,6 +1110,10 @@ void driver_on_sent_handshake(driver *d, const sd_action *a, sd_span sent, sd_sp
             for (size_t i = 1; i < modes.len && i <= modes.data[0]; i++)
                 if (modes.data[i] == 0) d->offered_psk_ke = true;
     }
+    sd_span ee_exts;
+    if (a->msg_type == SD_EncryptedExtensions && server &&
+        sd_parse_encrypted_extensions(sent, &ee_exts, &parse_alert))
+        note_record_size_limit_answer(d, ee_exts);
     sd_span early;
     if (a->msg_type == SD_ClientHello && !server && d->psk_offered && d->target_hrrs == 0 &&
         sd_parse_client_hello(sent, &sent_hello, &parse_alert) &&

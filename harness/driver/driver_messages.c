@@ -128,6 +128,8 @@ static bool build_client_hello13(driver *d, const sd_action *a, sd_buf *body) {
         offer.suites = &d->cfg->cipher_suite;
         offer.n_suites = 1;
     }
+    offer.record_size_limit = d->cfg->record_size_limit;
+    offer.max_fragment_length = d->cfg->max_fragment_length;
     sd_msg_client_hello(body, &offer, d->client_random, sd_span_of(d->session_id, d->session_id_len),
                         driver_find_mutation(a, SD_MUT_BAD_POINT) ? &bad : &d->share, d->cfg->server_name,
                         sd_span_of(d->cookie, d->cookie_len), NULL);
@@ -276,6 +278,27 @@ static void add_alpn_answer(driver *d, sd_buf *exts) {
     sd_buf_free(&ext);
 }
 
+/* RFC 8449 §4: the driver as server answers a client's record_size_limit
+ * with its own when the scenario set one (`record-size-limit:`); in TLS 1.3
+ * in EncryptedExtensions, in TLS 1.2 in the ServerHello. */
+static void add_record_size_limit_answer(driver *d, sd_buf *exts) {
+    if (!d->cfg->record_size_limit || !d->peer_record_limit_offer) return;
+    sd_buf ext;
+    sd_buf_init(&ext);
+    sd_build_record_size_limit(&ext, d->cfg->record_size_limit);
+    sd_build_extension(exts, SD_record_size_limit, sd_buf_span(&ext));
+    sd_buf_free(&ext);
+}
+
+/* RFC 6066 §4: the driver as server accepts the length a client requests
+ * when the scenario set max_fragment_length (`max-fragment-length:`),
+ * echoing it ("whose value is the same as the requested maximum fragment
+ * length"); in TLS 1.3 in EncryptedExtensions (RFC 8446 §4.2). */
+static void add_max_fragment_length_answer(driver *d, sd_buf *exts) {
+    if (!d->cfg->max_fragment_length || !d->peer_fragment_length_request) return;
+    sd_build_extension(exts, SD_max_fragment_length, sd_span_of(&d->peer_fragment_length_request, 1));
+}
+
 static bool build_body13(driver *d, const sd_action *a, sd_buf *body) {
     switch (a->msg_type) {
     case SD_ClientHello:
@@ -308,6 +331,8 @@ static bool build_body13(driver *d, const sd_action *a, sd_buf *body) {
         sd_buf exts;
         sd_buf_init(&exts);
         add_alpn_answer(d, &exts);
+        add_record_size_limit_answer(d, &exts);
+        add_max_fragment_length_answer(d, &exts);
         if (accept) sd_buf_append(&exts, accepting, sizeof accepting);
         sd_build_encrypted_extensions(body, sd_buf_span(&exts));
         sd_buf_free(&exts);
@@ -340,6 +365,9 @@ static bool build_client_hello12(driver *d, sd_buf *body) {
     offer.suites = d->cfg->cipher_suite ? &d->cfg->cipher_suite : sd_tls12_default_suites;
     offer.n_suites = d->cfg->cipher_suite ? 1 : sd_tls12_n_default_suites;
     offer.min_version = offer.max_version = SD_TLS12;
+    offer.encrypt_then_mac = d->cfg->encrypt_then_mac;
+    offer.record_size_limit = d->cfg->record_size_limit;
+    offer.max_fragment_length = d->cfg->max_fragment_length;
     offer.sigalgs = sd_offered_sigalgs_tls12;
     offer.n_sigalgs = sd_n_offered_sigalgs_tls12;
     /* RFC 5077 §3.2: the ticket of the kept session, or an empty
@@ -418,6 +446,13 @@ static bool build_server_hello12(driver *d, const sd_action *a, sd_buf *body) {
      * with empty "extension_data" in the extended server hello." */
     if (driver_staples(d)) sd_build_extension(&exts, SD_status_request, sd_span_of(NULL, 0));
     add_alpn_answer(d, &exts);
+    add_record_size_limit_answer(d, &exts);
+    add_max_fragment_length_answer(d, &exts);
+    /* RFC 7366 §3: echoed for a CBC suite only ("it MUST NOT send an
+     * encrypt-then-MAC response extension back to the client" with an AEAD
+     * one); add-ext= makes the other. */
+    if (d->peer_offers_etm && suite && suite->bulk == SD_BULK_AES_128_CBC_SHA)
+        sd_build_extension(&exts, SD_encrypt_then_mac, sd_span_of(NULL, 0));
     sd_server_hello sh = {
         .legacy_version = SD_TLS12,
         .random = sd_span_of(d->server_random, SD_RANDOM_LEN),

@@ -412,10 +412,11 @@ static size_t max_inner_padding(size_t content_len) {
 
 /* cbc-padding=<length>:<byte> for a record of content_len bytes: `length`
  * padding bytes when content, MAC and length + 1 fill whole blocks (RFC
- * 5246 §6.2.3.2), else the fewest that do, so the padding_length byte then
- * names a length other than the padding's. */
-static size_t cbc_padding_count(size_t content_len, long length) {
-    size_t min = sd_record_cbc_padding_min(content_len);
+ * 5246 §6.2.3.2; under encrypt-then-MAC, RFC 7366 §3, without the MAC),
+ * else the fewest that do, so the padding_length byte then names a length
+ * other than the padding's. */
+static size_t cbc_padding_count(const sd_record_keys *k, size_t content_len, long length) {
+    size_t min = sd_record_cbc_padding_min_for(k, content_len);
     return ((size_t)length - min) % 16 == 0 && (size_t)length >= min ? (size_t)length : min;
 }
 
@@ -446,7 +447,7 @@ bool driver_send_records(driver *d, const sd_action *a, uint8_t type, sd_span co
                 (size_t)inner->value < max_inner_padding(n) ? (size_t)inner->value : max_inner_padding(n);
             ok = sd_record_seal(k, type, piece, padding, &d->rl.out);
         } else {
-            ok = sd_record_seal_cbc_padding(k, type, piece, cbc_padding_count(n, cbc->value), cbc->mask,
+            ok = sd_record_seal_cbc_padding(k, type, piece, cbc_padding_count(k, n, cbc->value), cbc->mask,
                                             (uint8_t)cbc->value, &d->rl.out);
         }
         if (!ok) d->rl.out.failed = true;

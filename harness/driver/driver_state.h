@@ -300,6 +300,24 @@ typedef struct {
     bool peer_alpn_valid;
     uint8_t peer_alpn_first[255];
     size_t peer_alpn_first_len;
+    /* record_size_limit (RFC 8449), with sd_run_config.record_size_limit.
+     * Client: the limit the ClientHello as sent offered (0: none). Server:
+     * the limit the target's ClientHello offered (0: none or malformed),
+     * which the driver's answer makes the target's from then on. The limits
+     * in force are the record layer's (peer_record_limit, own_record_limit). */
+    uint16_t record_limit_offered, peer_record_limit_offer;
+    /* max_fragment_length (RFC 6066 §4), with
+     * sd_run_config.max_fragment_length. Client: the code the ClientHello
+     * as sent requested (0: none). Server: the code the target's
+     * ClientHello requested (0: none or not 1-4), which the driver echoes.
+     * The length in force is the record layer's max_fragment_len. */
+    uint8_t fragment_length_requested, peer_fragment_length_request;
+    /* encrypt_then_mac (RFC 7366), with sd_run_config.encrypt_then_mac.
+     * Server: the target's ClientHello offered it. Both: the ServerHello
+     * (as sent or received) negotiated it for a CBC suite, so the keys of
+     * this handshake are installed with it. */
+    bool peer_offers_etm, etm12;
+    bool etm_offered; /* client: the ClientHello as sent carried encrypt_then_mac */
     /* Server, TLS 1.3: the index of the identity of the client's
      * pre_shared_key that is the ticket the driver issued before, -1 for
      * none; its ServerHello then selects it. */

@@ -28,6 +28,9 @@ void sd_fuzz_setup_apply(const sd_fuzz_setup *s, sd_run_config *cfg) {
     /* Both stacks get the same protocols, so ALPN is compared only where
      * the setup asks for it (`alpn:`); otherwise neither takes part. */
     cfg->target_alpn = sd_span_of(s->alpn, s->alpn_len);
+    cfg->record_size_limit = s->record_size_limit;
+    cfg->max_fragment_length = s->max_fragment_length;
+    cfg->encrypt_then_mac = s->encrypt_then_mac;
     cfg->target_min_version = s->min_version;
     cfg->target_max_version = s->max_version;
     /* RFC 8446 lets a handshake message be 2^24-1 bytes long, and the model
@@ -173,6 +176,21 @@ bool sd_fuzz_setup_runs(const sd_fuzz_setup *s, const sd_pki *pki, char *why, si
      * difference of the model's ticket format and not of the RFC. */
     if (s->alpn_len && s->early_data) {
         sd_set_error(why, why_len, "the setup combines ALPN with 0-RTT, which the model's tickets cannot");
+        return false;
+    }
+    /* BoringSSL has no record_size_limit (RFC 8449): it cannot be set up
+     * with one (boringssl_target.c), a run with nothing to compare. */
+    if (s->record_size_limit) {
+        sd_set_error(why, why_len, "the setup sets a record_size_limit, which BoringSSL does not implement");
+        return false;
+    }
+    if (s->max_fragment_length) {
+        sd_set_error(why, why_len,
+                     "the setup sets a max_fragment_length, which BoringSSL does not implement");
+        return false;
+    }
+    if (s->encrypt_then_mac) {
+        sd_set_error(why, why_len, "the setup turns on encrypt_then_mac, which BoringSSL does not implement");
         return false;
     }
     if (!suite_runs(s->version, s->cipher_suite)) {

@@ -256,6 +256,135 @@ bool model_open_ticket(const sd_model *m, sd_span ticket, uint8_t *plain, size_t
     return ok;
 }
 
+/* --- record_size_limit (RFC 8449) ------------------------------------------ */
+
+/* The limit this side advertises in a version: §4 "an endpoint MUST NOT
+ * send a value higher than the protocol-defined maximum record size" (2^14
+ * in TLS 1.2, 2^14+1 in TLS 1.3). */
+static uint16_t own_record_size_limit(const sd_model *m, bool tls13) {
+    uint16_t max = tls13 ? SD_RECORD_SIZE_LIMIT_TLS13 : SD_RECORD_SIZE_LIMIT_TLS12;
+    return m->cfg.record_size_limit < max ? m->cfg.record_size_limit : max;
+}
+
+bool model_take_record_size_limit_offer(sd_model *m, const sd_client_hello *ch, bool tls13) {
+    sd_span body;
+    uint16_t limit;
+    uint8_t alert;
+    m->record_size_limit_answered = false;
+    if (!m->cfg.record_size_limit || !sd_extensions_find(ch->extensions, SD_record_size_limit, &body))
+        return true;
+    /* §4: "An endpoint MUST treat receipt of a smaller value [than 64] as a
+     * fatal error and generate an "illegal_parameter" alert." A value above
+     * the protocol's maximum is taken: "A server MUST NOT enforce this
+     * restriction". */
+    if (!sd_parse_record_size_limit(body, &limit, &alert)) {
+        model_fatal(m, alert, "record_size_limit %s",
+                    alert == SD_illegal_parameter ? "under 64" : "malformed");
+        return false;
+    }
+    /* Negotiated from here on: the server's protected records keep to the
+     * client's limit (TLS 1.3 from EncryptedExtensions, TLS 1.2 after its
+     * ChangeCipherSpec), and the client's to the limit answered. */
+    m->record_size_limit_answered = true;
+    m->rl.peer_record_limit = limit;
+    m->rl.own_record_limit = own_record_size_limit(m, tls13);
+    return true;
+}
+
+void model_answer_record_size_limit(sd_model *m, sd_buf *exts, bool tls13) {
+    if (!m->record_size_limit_answered) return;
+    sd_buf ext;
+    sd_buf_init(&ext);
+    sd_build_record_size_limit(&ext, own_record_size_limit(m, tls13));
+    sd_build_extension(exts, SD_record_size_limit, sd_buf_span(&ext));
+    sd_buf_free(&ext);
+}
+
+bool model_take_record_size_limit_answer(sd_model *m, sd_span body) {
+    uint16_t limit;
+    uint8_t alert;
+    if (!sd_parse_record_size_limit(body, &limit, &alert)) {
+        model_fatal(m, alert, "server's record_size_limit %s",
+                    alert == SD_illegal_parameter ? "under 64" : "malformed");
+        return false;
+    }
+    /* RFC 8449 §5: "A client MUST treat receipt of both
+     * "max_fragment_length" and "record_size_limit" as a fatal error". */
+    if (m->rl.max_fragment_len) {
+        model_fatal(m, SD_illegal_parameter,
+                    "server answered both max_fragment_length and record_size_limit");
+        return false;
+    }
+    m->rl.peer_record_limit = limit;
+    m->rl.own_record_limit = m->cfg.record_size_limit;
+    /* TLS 1.3: the records that carried EncryptedExtensions were already
+     * under the client's limit, which the server knew from the ClientHello
+     * (§4: "A TLS endpoint that receives a record larger than its
+     * advertised limit MUST generate a fatal "record_overflow" alert"). */
+    if (m->rl.largest_protected_plaintext > m->rl.own_record_limit) {
+        model_fatal(m, SD_record_overflow, "a protected record of %zu bytes, over the record_size_limit %u",
+                    m->rl.largest_protected_plaintext, m->cfg.record_size_limit);
+        return false;
+    }
+    return true;
+}
+
+/* --- max_fragment_length (RFC 6066 §4) ---------------------------------------- */
+
+bool model_take_max_fragment_length_request(sd_model *m, const sd_client_hello *ch) {
+    sd_span body;
+    uint8_t code, alert;
+    m->max_fragment_length_accepted = 0;
+    if (!m->cfg.max_fragment_length || !sd_extensions_find(ch->extensions, SD_max_fragment_length, &body))
+        return true;
+    /* §4: "If a server receives a maximum fragment length negotiation
+     * request for a value other than the allowed values, it MUST abort the
+     * handshake with an "illegal_parameter" alert." */
+    if (!sd_parse_max_fragment_length(body, &code, &alert)) {
+        model_fatal(m, alert, "max_fragment_length %s",
+                    alert == SD_illegal_parameter ? "of a value other than 1-4" : "malformed");
+        return false;
+    }
+    /* RFC 8449 §5: "A server that supports the "record_size_limit"
+     * extension MUST ignore a "max_fragment_length" that appears in a
+     * ClientHello if both extensions appear." */
+    if (m->record_size_limit_answered) return true;
+    m->max_fragment_length_accepted = code;
+    return true;
+}
+
+void model_answer_max_fragment_length(sd_model *m, sd_buf *exts) {
+    if (!m->max_fragment_length_accepted) return;
+    /* §4: the server's "extension_data" "SHALL contain "MaxFragmentLength"
+     * whose value is the same as the requested maximum fragment length",
+     * and both sides "MUST immediately begin fragmenting messages",
+     * this message's record included. */
+    sd_build_extension(exts, SD_max_fragment_length, sd_span_of(&m->max_fragment_length_accepted, 1));
+    m->rl.max_fragment_len = sd_max_fragment_length_bytes(m->max_fragment_length_accepted);
+}
+
+bool model_take_max_fragment_length_answer(sd_model *m, sd_span body) {
+    uint8_t code, alert;
+    /* §4: "if a client receives a maximum fragment length negotiation
+     * response that differs from the length it requested, it MUST also
+     * abort the handshake with an "illegal_parameter" alert." */
+    if (!sd_parse_max_fragment_length(body, &code, &alert) || code != m->cfg.max_fragment_length) {
+        model_fatal(m, body.len == 1 ? SD_illegal_parameter : SD_decode_error,
+                    "max_fragment_length answer is not the length requested");
+        return false;
+    }
+    /* RFC 8449 §5: "A client MUST treat receipt of both
+     * "max_fragment_length" and "record_size_limit" as a fatal error, and
+     * SHOULD generate an "illegal_parameter" alert." */
+    if (m->rl.peer_record_limit) {
+        model_fatal(m, SD_illegal_parameter,
+                    "server answered both max_fragment_length and record_size_limit");
+        return false;
+    }
+    m->rl.max_fragment_len = sd_max_fragment_length_bytes(code);
+    return true;
+}
+
 /* --- ALPN (RFC 7301) -------------------------------------------------------- */
 
 bool model_select_alpn(sd_model *m, const sd_client_hello *ch) {

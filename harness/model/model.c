@@ -523,6 +523,25 @@ sd_model *sd_model_new(const sd_target_config *cfg, char *err, size_t err_len) {
         return NULL;
     }
     m->offer.alpn = cfg->role == SD_ROLE_CLIENT ? cfg->alpn : sd_span_of(NULL, 0);
+    /* RFC 8449 §4: no value under 64; none over 2^14+1, the largest any
+     * version the model speaks allows. */
+    if (cfg->record_size_limit && (cfg->record_size_limit < SD_RECORD_SIZE_LIMIT_MIN ||
+                                   cfg->record_size_limit > SD_RECORD_SIZE_LIMIT_TLS13)) {
+        snprintf(err, err_len, "unsupported: record_size_limit %u (RFC 8449 §4: 64 to 2^14+1)",
+                 cfg->record_size_limit);
+        free(m);
+        return NULL;
+    }
+    m->offer.record_size_limit = cfg->role == SD_ROLE_CLIENT ? cfg->record_size_limit : 0;
+    /* RFC 6066 §4: the codes 1-4 (2^9-2^12). */
+    if (cfg->max_fragment_length > 4) {
+        snprintf(err, err_len, "unsupported: max_fragment_length code %u (RFC 6066 §4: 1-4)",
+                 cfg->max_fragment_length);
+        free(m);
+        return NULL;
+    }
+    m->offer.max_fragment_length = cfg->role == SD_ROLE_CLIENT ? cfg->max_fragment_length : 0;
+    m->offer.encrypt_then_mac = cfg->role == SD_ROLE_CLIENT && cfg->encrypt_then_mac;
     m->offer.min_version = cfg->min_version;
     m->offer.max_version = cfg->max_version;
     /* RFC 6066 §8 in TLS 1.2 too: the model reads CertificateStatus. */

@@ -131,6 +131,17 @@ struct sd_model {
     uint8_t alpn[255];
     size_t alpn_len;
     bool alpn_selected;
+    /* Server: the ClientHello offered record_size_limit (RFC 8449) and this
+     * server, set up with one (cfg.record_size_limit), answers it. */
+    bool record_size_limit_answered;
+    /* Server: the MaxFragmentLength code (RFC 6066 §4) the client requested
+     * and this server, set up for it (cfg.max_fragment_length), accepts; 0:
+     * none. */
+    uint8_t max_fragment_length_accepted;
+    /* TLS 1.2 encrypt-then-MAC (RFC 7366), with cfg.encrypt_then_mac.
+     * Server: the ClientHello offered it. Both: this handshake negotiated
+     * it (a CBC suite), so its keys are installed with it. */
+    bool etm_offered12, etm12;
     /* TLS 1.2 OCSP stapling (RFC 6066 §8). Server: this handshake sends
      * CertificateStatus; client: the ServerHello promised one. */
     bool staple12;
@@ -286,6 +297,28 @@ bool model_select_alpn(sd_model *m, const sd_client_hello *ch);
 /* Client: the server's ALPN answer (RFC 7301 §3.1), in ServerHello (TLS
  * 1.2) or EncryptedExtensions (TLS 1.3). False after a fatal alert. */
 bool model_take_alpn_answer(sd_model *m, sd_span body);
+/* record_size_limit (RFC 8449 §4), only with cfg.record_size_limit: the
+ * model ignores the extension otherwise, as BoringSSL, which does not
+ * implement it. Server: takes the ClientHello's offer (a fatal alert and
+ * false when it is malformed or under 64) and sets the record layer's
+ * limits for the version being negotiated; model_answer_record_size_limit
+ * then adds the answer to the ServerHello's (TLS 1.2) or
+ * EncryptedExtensions' (TLS 1.3) extensions. Client: takes the server's
+ * answer; false after a fatal alert. */
+bool model_take_record_size_limit_offer(sd_model *m, const sd_client_hello *ch, bool tls13);
+void model_answer_record_size_limit(sd_model *m, sd_buf *exts, bool tls13);
+bool model_take_record_size_limit_answer(sd_model *m, sd_span body);
+/* max_fragment_length (RFC 6066 §4), only with cfg.max_fragment_length:
+ * the model ignores the extension otherwise, as BoringSSL, which does not
+ * implement it. Server: takes the ClientHello's request (a fatal alert and
+ * false for a value other than 1-4 or a malformed body), and
+ * model_answer_max_fragment_length echoes it in the ServerHello's (TLS
+ * 1.2) or EncryptedExtensions' (TLS 1.3) extensions and makes it the record
+ * layer's limit from that message on. Client: takes the server's answer,
+ * which must be the length requested; false after a fatal alert. */
+bool model_take_max_fragment_length_request(sd_model *m, const sd_client_hello *ch);
+void model_answer_max_fragment_length(sd_model *m, sd_buf *exts);
+bool model_take_max_fragment_length_answer(sd_model *m, sd_span body);
 /* Server: the OCSP response to staple for cred (the PKI's
  * ocsp-<credential>.der) if the client asked for one; else NULL. */
 const sd_span *model_ocsp_response(const sd_model *m, const sd_credential *cred);

@@ -48,7 +48,10 @@ static bool derive_master(sd_model *m) {
 }
 
 static bool install(sd_model *m, sd_record_keys *k, bool client_side) {
-    bool ok = sd_tls12_install_keys(k, m->suite12, &m->keys12, client_side);
+    /* RFC 7366 §3: a negotiated encrypt-then-MAC applies to the records
+     * under the keys of the handshake that negotiated it. */
+    bool ok = sd_tls12_install_keys(k, m->suite12, &m->keys12, client_side) &&
+              sd_record_keys_set_encrypt_then_mac(k, m->etm12);
     if (!ok) model_fatal(m, SD_internal_error, "cannot install TLS 1.2 keys");
     return ok;
 }
@@ -121,7 +124,17 @@ static void model12_on_client_hello(sd_model *m, const model_received *in) {
     /* Extensions of either version that BoringSSL parses whatever the
      * version (compress_certificate, encrypted_client_hello, ...): the same
      * syntax checks as in TLS 1.3. */
-    if (!model_check_extension_bodies(m, ch, false) || !model_select_alpn(m, ch)) return;
+    if (!model_check_extension_bodies(m, ch, false) || !model_select_alpn(m, ch) ||
+        !model_take_record_size_limit_offer(m, ch, false) || !model_take_max_fragment_length_request(m, ch))
+        return;
+    /* RFC 7366 §2: encrypt_then_mac's "extension_data" field "SHALL be
+     * empty"; read only when the server is set up for it, as BoringSSL,
+     * which does not implement it, ignores it. */
+    m->etm_offered12 = m->etm12 = false;
+    if (m->cfg.encrypt_then_mac && sd_extensions_find(ch->extensions, SD_encrypt_then_mac, &body)) {
+        if (body.len) return model_fatal(m, SD_decode_error, "non-empty encrypt_then_mac");
+        m->etm_offered12 = true;
+    }
     /* A TLS 1.3 extension means nothing in TLS 1.2 (RFC 5246 §7.4.1.4 lets
      * a server ignore it), but BoringSSL parses psk_key_exchange_modes
      * whatever the version and refuses a malformed one: the same choice. */
@@ -432,6 +445,16 @@ static void send_server_hello12(sd_model *m) {
         sd_build_extension(&exts, SD_application_layer_protocol_negotiation, sd_buf_span(&alpn));
         sd_buf_free(&alpn);
     }
+    /* RFC 8449 §4: in TLS 1.2 the answer is a ServerHello extension. */
+    model_answer_record_size_limit(m, &exts, false);
+    /* RFC 6066 §4: the echo of the requested length. */
+    model_answer_max_fragment_length(m, &exts);
+    /* RFC 7366 §3: "If a server receives an encrypt-then-MAC request
+     * extension from a client and then selects a stream or Authenticated
+     * Encryption with Associated Data (AEAD) ciphersuite, it MUST NOT send
+     * an encrypt-then-MAC response extension back to the client." */
+    m->etm12 = m->etm_offered12 && m->suite12->bulk == SD_BULK_AES_128_CBC_SHA;
+    if (m->etm12) sd_build_extension(&exts, SD_encrypt_then_mac, sd_span_of(NULL, 0));
     bool resumed = m->shape->flags & SD_SHAPE_RESUMED;
     sd_server_hello sh = {
         .legacy_version = SD_TLS12,
@@ -576,6 +599,7 @@ static void model12_on_server_hello(sd_model *m, const model_received *in) {
      * MUST abort the handshake." */
     if (m->renegotiating12 && !sd_extensions_find(sh->extensions, SD_renegotiation_info, &body))
         return model_fatal(m, SD_handshake_failure, "renegotiation without renegotiation_info");
+    m->etm12 = false;
     while (sd_extensions_next(&it, &type, &body, &alert) > 0) {
         if (type == SD_renegotiation_info) {
             sd_span reneg;
@@ -630,6 +654,21 @@ static void model12_on_server_hello(sd_model *m, const model_received *in) {
             if (body.len) return model_fatal(m, SD_decode_error, "non-empty server_name in ServerHello");
         } else if (type == SD_application_layer_protocol_negotiation && m->cfg.alpn.len) {
             if (!model_take_alpn_answer(m, body)) return;
+        } else if (type == SD_record_size_limit && m->cfg.record_size_limit) {
+            if (!model_take_record_size_limit_answer(m, body)) return;
+        } else if (type == SD_max_fragment_length && m->cfg.max_fragment_length) {
+            if (!model_take_max_fragment_length_answer(m, body)) return;
+        } else if (type == SD_encrypt_then_mac && m->cfg.encrypt_then_mac) {
+            /* RFC 7366 §2: empty. §3 forbids the server the echo with an
+             * AEAD suite and names no answer for the client; the model
+             * refuses it (illegal_parameter, a parameter out of place, as
+             * BouncyCastle's client does) rather than guess which record
+             * format the server will use. */
+            if (body.len) return model_fatal(m, SD_decode_error, "non-empty encrypt_then_mac in ServerHello");
+            if (s->bulk != SD_BULK_AES_128_CBC_SHA)
+                return model_fatal(m, SD_illegal_parameter,
+                                   "encrypt_then_mac echoed for a suite without CBC");
+            m->etm12 = true;
         } else {
             /* RFC 5246 §7.4.1.4: "If a client receives an extension type in
              * ServerHello that it did not request in the associated

@@ -42,7 +42,9 @@ static bool client_offered(const sd_model *m, uint16_t type) {
     return type == SD_server_name || type == SD_supported_groups || type == SD_signature_algorithms ||
            type == SD_supported_versions || type == SD_key_share || type == SD_status_request ||
            type == SD_psk_key_exchange_modes ||
-           (type == SD_application_layer_protocol_negotiation && m->cfg.alpn.len);
+           (type == SD_application_layer_protocol_negotiation && m->cfg.alpn.len) ||
+           (type == SD_record_size_limit && m->cfg.record_size_limit) ||
+           (type == SD_max_fragment_length && m->cfg.max_fragment_length);
 }
 
 /* The credential this side presents (server's, or client's when asked). */
@@ -310,6 +312,15 @@ static void on_encrypted_extensions(sd_model *m, const model_received *in) {
         } else if (type == SD_application_layer_protocol_negotiation && m->cfg.alpn.len) {
             /* RFC 8446 §4.2: ALPN's answer goes in EncryptedExtensions. */
             if (!model_take_alpn_answer(m, ext)) return;
+        } else if (type == SD_record_size_limit && m->cfg.record_size_limit) {
+            /* RFC 8449 §4: "In TLS 1.3, the server sends the
+             * "record_size_limit" extension in the EncryptedExtensions
+             * message." (In a ServerHello it is §4.2's illegal_parameter,
+             * by client_offered.) */
+            if (!model_take_record_size_limit_answer(m, ext)) return;
+        } else if (type == SD_max_fragment_length && m->cfg.max_fragment_length) {
+            /* RFC 8446 §4.2: max_fragment_length is "CH, EE". */
+            if (!model_take_max_fragment_length_answer(m, ext)) return;
         } else if (type == SD_supported_groups) {
             /* §4.2.7: informational only, but must parse. */
             sd_u16_list l;
@@ -553,7 +564,8 @@ static bool process_client_hello(sd_model *m, const sd_client_hello *ch, sd_span
     sd_span psk_identities, psk_binders;
     bool psk_dhe_ke;
     if (!tls13_check_psk_offer(m, ch, &psk_identities, &psk_binders, &psk_dhe_ke) ||
-        !model_check_extension_bodies(m, ch, true) || !model_select_alpn(m, ch))
+        !model_check_extension_bodies(m, ch, true) || !model_select_alpn(m, ch) ||
+        !model_take_record_size_limit_offer(m, ch, true) || !model_take_max_fragment_length_request(m, ch))
         return false;
     bool has_sigalgs = sd_extensions_find(ch->extensions, SD_signature_algorithms, &sigalgs_body);
     if (has_sigalgs) {
@@ -822,6 +834,10 @@ static void send_encrypted_extensions(sd_model *m) {
         sd_build_alpn_answer(&ext, sd_span_of(m->alpn, m->alpn_len));
         sd_build_extension(&exts, SD_application_layer_protocol_negotiation, sd_buf_span(&ext));
     }
+    /* RFC 8449 §4: the server's record_size_limit goes here in TLS 1.3. */
+    model_answer_record_size_limit(m, &exts, true);
+    /* RFC 8446 §4.2: and max_fragment_length's (RFC 6066 §4). */
+    model_answer_max_fragment_length(m, &exts);
     /* §4.2.10: an empty early_data extension accepts the 0-RTT. */
     if (m->early_accepted) sd_build_extension(&exts, SD_early_data, sd_span_of(NULL, 0));
     sd_buf body;

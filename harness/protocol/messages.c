@@ -42,6 +42,9 @@ const sd_offer sd_default_offer = {
     {NULL, 0},
     false,
     {NULL, 0},
+    0,
+    0,
+    false,
 };
 
 bool sd_u16_in(const uint16_t *list, size_t n, uint16_t v) {
@@ -65,6 +68,17 @@ void sd_msg_client_hello(sd_buf *body, const sd_offer *offer, const uint8_t *ran
         sd_build_alpn(&tmp, offer->alpn);
         sd_build_extension(&exts, SD_application_layer_protocol_negotiation, sd_buf_span(&tmp));
     }
+    if (offer->record_size_limit) {
+        sd_buf_reset(&tmp);
+        sd_build_record_size_limit(&tmp, offer->record_size_limit);
+        sd_build_extension(&exts, SD_record_size_limit, sd_buf_span(&tmp));
+    }
+    /* RFC 7366 §2: "The "extension_data" field of this extension SHALL be
+     * empty"; a TLS 1.2 matter (TLS 1.3 has no CBC suites). */
+    if (offer->encrypt_then_mac && offer->min_version && offer->min_version <= SD_TLS12)
+        sd_build_extension(&exts, SD_encrypt_then_mac, sd_span_of(NULL, 0));
+    if (offer->max_fragment_length)
+        sd_build_extension(&exts, SD_max_fragment_length, sd_span_of(&offer->max_fragment_length, 1));
     /* RFC 6066 §8: ask for a stapled OCSP response (status_type ocsp, no
      * responder ids, no extensions); RFC 8446 §4.4.2.1 carries it in the
      * leaf's CertificateEntry, TLS 1.2 in a CertificateStatus message. */

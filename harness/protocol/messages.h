@@ -53,6 +53,14 @@ typedef struct {
      * order of preference; empty: no application_layer_protocol_negotiation
      * extension. */
     sd_span alpn;
+    /* record_size_limit (RFC 8449 §4): the limit to offer; 0: no
+     * extension. */
+    uint16_t record_size_limit;
+    /* max_fragment_length (RFC 6066 §4): the MaxFragmentLength code (1-4)
+     * to request; 0: no extension. */
+    uint8_t max_fragment_length;
+    /* encrypt_then_mac (RFC 7366 §2, empty), with min_version TLS 1.2. */
+    bool encrypt_then_mac;
 } sd_offer;
 
 /* The lists above. */

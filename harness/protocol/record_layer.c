@@ -45,6 +45,10 @@ static sd_rl_event_kind fail(sd_rl_event *ev, uint8_t alert, const char *detail)
  * SD_RL_NONE: the caller loops for the next message). */
 static sd_rl_event_kind deliver(sd_record_layer *rl, sd_rl_event *ev, uint8_t type, sd_span content) {
     uint8_t alert = 0;
+    /* RFC 6066 §4: once negotiated, "no fragment larger than the negotiated
+     * length is sent"; RFC 8446 §6.2 names the answer to one that is. */
+    if (rl->max_fragment_len && content.len > rl->max_fragment_len)
+        return fail(ev, SD_record_overflow, "record longer than the negotiated max_fragment_length");
     /* As with a partial handshake message below: a split alert is completed
      * before a record of another type, unless TLS 1.2's interleaving
      * (tls12_records) lets the other record in between. */
@@ -99,6 +103,13 @@ static sd_rl_event_kind deliver(sd_record_layer *rl, sd_rl_event *ev, uint8_t ty
         ev->data = content;
         return ev->kind = SD_RL_APPDATA;
     }
+}
+
+/* Notes the plaintext length of a protected record; false when it is over
+ * this side's advertised record_size_limit (RFC 8449 §4). */
+static bool within_own_limit(sd_record_layer *rl, size_t plaintext_len) {
+    if (plaintext_len > rl->largest_protected_plaintext) rl->largest_protected_plaintext = plaintext_len;
+    return !rl->own_record_limit || plaintext_len <= rl->own_record_limit;
 }
 
 sd_rl_event_kind sd_rl_next(sd_record_layer *rl, sd_rl_event *ev) {
@@ -160,6 +171,10 @@ sd_rl_event_kind sd_rl_next(sd_record_layer *rl, sd_rl_event *ev) {
                 ev->protected_record = true;
             }
             sd_buf_consume(&rl->in, record_len);
+            /* RFC 8449 §4: in TLS 1.2 the limit "covers all input to
+             * compression and encryption", the content. */
+            if (!within_own_limit(rl, rl->plaintext.len))
+                return fail(ev, SD_record_overflow, "record larger than the advertised record_size_limit");
             sd_rl_event_kind kind = deliver(rl, ev, type, sd_buf_span(&rl->plaintext));
             if (kind != SD_RL_NONE) return kind;
             continue;
@@ -186,6 +201,13 @@ sd_rl_event_kind sd_rl_next(sd_record_layer *rl, sd_rl_event *ev) {
             }
             content = sd_buf_span(&rl->plaintext);
             ev->protected_record = true;
+            /* RFC 8449 §4: in TLS 1.3 the limit counts "the complete length
+             * of TLSInnerPlaintext": the fragment without the AEAD's
+             * 16-byte tag (every TLS 1.3 suite's, RFC 8446 §5.2). */
+            if (!within_own_limit(rl, rec.fragment.len > 16 ? rec.fragment.len - 16 : 0)) {
+                sd_buf_consume(&rl->in, record_len);
+                return fail(ev, SD_record_overflow, "record larger than the advertised record_size_limit");
+            }
             if (type != SD_change_cipher_spec && type != SD_alert && type != SD_handshake &&
                 type != SD_application_data) {
                 /* The type inside the protection (TLSInnerPlaintext.type),
@@ -222,8 +244,27 @@ sd_rl_event_kind sd_rl_next(sd_record_layer *rl, sd_rl_event *ev) {
     }
 }
 
+size_t sd_rl_peer_content_limit(const sd_record_layer *rl) {
+    if (!rl->peer_record_limit || !rl->write.active) return 0;
+    /* RFC 8449 §4: "an endpoint MUST NOT generate a protected record with
+     * plaintext that is larger than the RecordSizeLimit value it receives
+     * from its peer"; in TLS 1.3 that plaintext holds the content type
+     * too (and padding, of which the record layer adds none). */
+    size_t limit = rl->write.tls12 ? rl->peer_record_limit : rl->peer_record_limit - 1;
+    return limit < SD_MAX_PLAINTEXT ? limit : SD_MAX_PLAINTEXT;
+}
+
 void sd_rl_send(sd_record_layer *rl, uint8_t type, sd_span content, bool force_plaintext,
                 size_t max_fragment) {
+    bool caller_chose = max_fragment != 0;
+    /* A fragment length the caller chose is kept, even past the peer's
+     * limit: the driver breaks the limit that way (split=). */
+    if (max_fragment == 0 && !force_plaintext) max_fragment = sd_rl_peer_content_limit(rl);
+    /* RFC 6066 §4: "the client and server MUST immediately begin fragmenting
+     * messages (including handshake messages), to ensure that no fragment
+     * larger than the negotiated length is sent", protected or not. */
+    if (rl->max_fragment_len && (max_fragment == 0 || max_fragment > rl->max_fragment_len) && !caller_chose)
+        max_fragment = rl->max_fragment_len;
     if (max_fragment == 0 || max_fragment > SD_MAX_PLAINTEXT) max_fragment = SD_MAX_PLAINTEXT;
     size_t off = 0;
     do {

@@ -35,6 +35,31 @@ typedef struct {
      * and the driver), an alert record must hold exactly one alert and
      * nothing may come between fragments. */
     bool tls12_records;
+    /* Negotiated record size limits (RFC 8449 §4), 0 when none; both
+     * count the plaintext of protected records only ("Unprotected messages
+     * are not subject to this limit"): in TLS 1.3 the whole
+     * TLSInnerPlaintext (content, type and padding), in TLS 1.2 the content.
+     * peer_record_limit is what the peer advertised: sd_rl_send puts at most
+     * that much plaintext in a protected record (TLS 1.3: one byte less of
+     * content, for the type), unless the caller chose a fragment length.
+     * own_record_limit is what this side advertised: a protected record
+     * whose plaintext is longer is SD_RL_ERROR record_overflow ("A TLS
+     * endpoint that receives a record larger than its advertised limit MUST
+     * generate a fatal "record_overflow" alert"). largest_protected_plaintext
+     * is the longest such plaintext read so far, measured the same way, for
+     * a TLS 1.3 client that learns in EncryptedExtensions, after opening the
+     * records that carried it, that the limit was negotiated. */
+    size_t peer_record_limit, own_record_limit, largest_protected_plaintext;
+    /* The negotiated maximum fragment length (RFC 6066 §4), 0 when none: it
+     * "limits the input that the record layer may process without
+     * fragmentation (that is, the maximum value of TLSPlaintext.length)",
+     * in both directions and for every record, protected or not
+     * ("including handshake messages"). sd_rl_send fragments to it unless
+     * the caller chose a fragment length; a record whose content is longer
+     * is SD_RL_ERROR record_overflow (RFC 8446 §6.2: "a record decrypted to
+     * a TLSPlaintext record with more than 2^14 bytes (or some other
+     * negotiated limit)"). */
+    size_t max_fragment_len;
     sd_buf alerts;         /* alert bytes received but not yet reported */
     bool alerts_protected; /* the last of them came in a protected record */
 } sd_record_layer;
@@ -68,7 +93,8 @@ void sd_rl_receive(sd_record_layer *rl, sd_span bytes);
 sd_rl_event_kind sd_rl_next(sd_record_layer *rl, sd_rl_event *ev);
 
 /* Sends `content` as records of `type`, split at `max_fragment` bytes
- * (0: 2^14), protected when write keys are active unless force_plaintext. */
+ * (0: 2^14, or what peer_record_limit allows in a protected record),
+ * protected when write keys are active unless force_plaintext. */
 void sd_rl_send(sd_record_layer *rl, uint8_t type, sd_span content, bool force_plaintext,
                 size_t max_fragment);
 void sd_rl_send_alert(sd_record_layer *rl, uint8_t level, uint8_t description);
@@ -76,6 +102,10 @@ void sd_rl_send_alert(sd_record_layer *rl, uint8_t level, uint8_t description);
 void sd_rl_send_handshake(sd_record_layer *rl, uint8_t type, sd_span body);
 
 /* Hash of the transcript so far with the suite's hash. */
+/* The most content a protected record may carry under peer_record_limit
+ * with the current write keys (RFC 8449 §4); 0 when no limit applies. */
+size_t sd_rl_peer_content_limit(const sd_record_layer *rl);
+
 SD_MUST_CHECK bool sd_rl_transcript_hash(const sd_record_layer *rl, const sd_suite *suite, uint8_t *out);
 
 #endif

@@ -147,6 +147,35 @@ typedef struct {
      * The bytes must outlive the target. A stack that cannot be set up so
      * fails create() as unsupported. */
     sd_span alpn;
+    /* record_size_limit (RFC 8449), 0: none, and the extension is ignored
+     * (BoringSSL does not implement it). Otherwise 64..2^14+1, the largest
+     * protected record plaintext this side will receive. Client: offered in
+     * the ClientHello. Server: a client's offer is checked (§4: under 64 is
+     * illegal_parameter) and answered with this limit, in
+     * EncryptedExtensions (TLS 1.3) or the ServerHello (TLS 1.2). Once
+     * negotiated, each side's protected records keep to the other's limit,
+     * and a record over its own is record_overflow. A stack that cannot
+     * fails create() as unsupported. */
+    uint16_t record_size_limit;
+    /* max_fragment_length (RFC 6066 §4), a MaxFragmentLength code 1-4
+     * (2^9-2^12 bytes), 0: none, and the extension is ignored (BoringSSL
+     * does not implement it). Client: requested in the ClientHello; an
+     * answer of another value is illegal_parameter. Server: it accepts the
+     * length a client requests (any non-zero value turns it on), answering
+     * in EncryptedExtensions (TLS 1.3) or the ServerHello (TLS 1.2), and
+     * refuses a value other than 1-4 with illegal_parameter. Once
+     * negotiated every record either way, handshake records included, is
+     * at most that long, and a longer one is record_overflow. A stack that
+     * cannot fails create() as unsupported. */
+    uint8_t max_fragment_length;
+    /* encrypt_then_mac (RFC 7366), TLS 1.2 CBC suites. Client: offered in
+     * a ClientHello that offers TLS 1.2. Server: echoed when the client
+     * offered it and the suite chosen is a CBC one (§3: never for an AEAD
+     * suite). Negotiated, the CBC records of both sides are
+     * IV || ENC(content || padding) || MAC. false: no part in it (BoringSSL
+     * does not implement it), and the model ignores a client's offer. A
+     * stack that cannot fails create() as unsupported. */
+    bool encrypt_then_mac;
 } sd_target_config;
 
 /* The max_early_data_size (RFC 8446 §4.6.1) of `early-data: on`: BoringSSL's

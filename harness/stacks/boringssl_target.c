@@ -702,6 +702,24 @@ static sd_target *bssl_create(const sd_target_config *cfg, sd_target_error *erro
         set_unsupported(error, "BoringSSL servers never renegotiate");
         goto fail;
     }
+    if (cfg->record_size_limit) {
+        /* BoringSSL has no record_size_limit (RFC 8449): it neither offers
+         * nor answers the extension, so a scenario that sets a limit would
+         * test nothing of it. */
+        set_unsupported(error, "record_size_limit (RFC 8449): BoringSSL does not implement it");
+        goto fail;
+    }
+    if (cfg->encrypt_then_mac) {
+        /* Nor encrypt_then_mac (RFC 7366): its CBC records are always
+         * MAC-then-encrypt. */
+        set_unsupported(error, "encrypt_then_mac (RFC 7366): BoringSSL does not implement it");
+        goto fail;
+    }
+    if (cfg->max_fragment_length) {
+        /* Nor max_fragment_length (RFC 6066 §4). */
+        set_unsupported(error, "max_fragment_length (RFC 6066 §4): BoringSSL does not implement it");
+        goto fail;
+    }
     if (cfg->n_cipher_suites > 0 && !set_tls12_suites(t->ctx, cfg, error)) goto fail;
     if (!set_groups(t->ctx, cfg, error) || !set_verify_prefs(t->ctx)) goto fail;
     if (cfg->alpn.len) {

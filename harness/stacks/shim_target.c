@@ -538,6 +538,23 @@ static sd_target *shimt_create(const char *stack, const sd_target_ops *ops, cons
         error->unsupported = true;
         return NULL;
     }
+    /* Nor a record_size_limit (RFC 8449): the contract has no switch for
+     * it, and the library's default (none) would be tested instead. */
+    if (cfg->encrypt_then_mac) {
+        snprintf(err, err_len, "encrypt_then_mac (encrypt-then-mac:) through a shim");
+        error->unsupported = true;
+        return NULL;
+    }
+    if (cfg->max_fragment_length) {
+        snprintf(err, err_len, "max_fragment_length (max-fragment-length:) through a shim");
+        error->unsupported = true;
+        return NULL;
+    }
+    if (cfg->record_size_limit) {
+        snprintf(err, err_len, "record_size_limit (record-size-limit:) through a shim");
+        error->unsupported = true;
+        return NULL;
+    }
     if (cfg->app_reply.len > SHIM_MAX_APP_REPLY) {
         snprintf(err, err_len, "app_reply of %zu bytes; a shim takes up to %d", cfg->app_reply.len,
                  SHIM_MAX_APP_REPLY);

@@ -471,6 +471,30 @@ static sd_target *tcp_create(const sd_target_config *cfg, sd_target_error *error
         error->unsupported = true;
         return NULL;
     }
+    if (cfg->encrypt_then_mac) {
+        /* And whether it negotiates encrypt_then_mac (RFC 7366). */
+        snprintf(
+            err, err_len,
+            "the scenario sets the stack's encrypt_then_mac, which a peer over TCP chose when it started");
+        error->unsupported = true;
+        return NULL;
+    }
+    if (cfg->max_fragment_length) {
+        /* And its max_fragment_length (RFC 6066 §4). */
+        snprintf(
+            err, err_len,
+            "the scenario sets the stack's max_fragment_length, which a peer over TCP chose when it started");
+        error->unsupported = true;
+        return NULL;
+    }
+    if (cfg->record_size_limit) {
+        /* And its record_size_limit (RFC 8449). */
+        snprintf(
+            err, err_len,
+            "the scenario sets the stack's record_size_limit, which a peer over TCP chose when it started");
+        error->unsupported = true;
+        return NULL;
+    }
     if (cfg->n_groups) {
         /* The groups a peer over TCP accepts or offers are its program's
          * own setting: a scenario that needs them set (`groups:`, the

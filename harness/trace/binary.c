@@ -247,6 +247,17 @@ static bool check_setup(const sd_fuzz_setup *s, char *why, size_t why_len) {
                    "most %zu bytes",
                    sizeof s->alpn),
                false;
+    /* RFC 8449 §4: 64 at least, 2^14+1 (TLS 1.3's) at most, as
+     * `record-size-limit:` takes. */
+    if (s->record_size_limit && (s->record_size_limit < SD_RECORD_SIZE_LIMIT_MIN ||
+                                 s->record_size_limit > SD_RECORD_SIZE_LIMIT_TLS13))
+        return sd_set_error(why, why_len, "setup: record_size_limit %u is not 64-16385 (RFC 8449 §4)",
+                            (unsigned)s->record_size_limit),
+               false;
+    if (s->max_fragment_length > 4)
+        return sd_set_error(why, why_len, "setup: max_fragment_length code %u is not 1-4 (RFC 6066 §4)",
+                            (unsigned)s->max_fragment_length),
+               false;
     if (s->staple[0] != '\0' && cert_name_len(s->staple, sizeof s->staple) == 0)
         return sd_set_error(why, why_len, "setup: the stapled file's name is not [a-z0-9._-]{1,%zu}",
                             sizeof s->staple - 1),
@@ -351,8 +362,20 @@ enum {
     SETUP_VERSIONS = 8,
     SETUP_EARLY_DATA = 16,
     SETUP_RENEGOTIATION = 32,
-    /* The ALPN protocols follow, last; the same reason. */
-    SETUP_ALPN = 64
+    /* The ALPN protocols follow; the same reason. */
+    SETUP_ALPN = 64,
+    /* A second flags byte follows the first (the flags byte is full), never
+     * 0: one encoding per setup. */
+    SETUP_MORE_FLAGS = 128
+};
+/* The second flags byte. */
+enum {
+    /* The record_size_limit (RFC 8449) follows, last. */
+    SETUP2_RECORD_SIZE_LIMIT = 1,
+    /* The max_fragment_length code (RFC 6066 §4) follows, last. */
+    SETUP2_MAX_FRAGMENT_LENGTH = 2,
+    /* encrypt_then_mac (RFC 7366); nothing follows. */
+    SETUP2_ENCRYPT_THEN_MAC = 4
 };
 
 /* check_setup has passed. */
@@ -361,11 +384,18 @@ static void put_setup(sd_buf *out, const sd_fuzz_setup *s) {
     sd_buf_u16(out, s->version);
     sd_buf_u16(out, s->cipher_suite);
     sd_buf_u8(out, (uint8_t)s->client_auth);
-    sd_buf_u8(out,
-              (uint8_t)((s->session_tickets ? SETUP_SESSION_TICKETS : 0) |
-                        (s->announce_ticket ? SETUP_ANNOUNCE_TICKET : 0) | (s->staple[0] ? SETUP_STAPLE : 0) |
-                        (s->min_version ? SETUP_VERSIONS : 0) | (s->early_data ? SETUP_EARLY_DATA : 0) |
-                        (s->renegotiation ? SETUP_RENEGOTIATION : 0) | (s->alpn_len ? SETUP_ALPN : 0)));
+    sd_buf_u8(
+        out,
+        (uint8_t)((s->session_tickets ? SETUP_SESSION_TICKETS : 0) |
+                  (s->announce_ticket ? SETUP_ANNOUNCE_TICKET : 0) | (s->staple[0] ? SETUP_STAPLE : 0) |
+                  (s->min_version ? SETUP_VERSIONS : 0) | (s->early_data ? SETUP_EARLY_DATA : 0) |
+                  (s->renegotiation ? SETUP_RENEGOTIATION : 0) | (s->alpn_len ? SETUP_ALPN : 0) |
+                  (s->record_size_limit || s->max_fragment_length || s->encrypt_then_mac ? SETUP_MORE_FLAGS
+                                                                                         : 0)));
+    if (s->record_size_limit || s->max_fragment_length || s->encrypt_then_mac)
+        sd_buf_u8(out, (uint8_t)((s->record_size_limit ? SETUP2_RECORD_SIZE_LIMIT : 0) |
+                                 (s->max_fragment_length ? SETUP2_MAX_FRAGMENT_LENGTH : 0) |
+                                 (s->encrypt_then_mac ? SETUP2_ENCRYPT_THEN_MAC : 0)));
     put_name(out, s->server_credential, sizeof s->server_credential);
     put_name(out, s->client_credential, sizeof s->client_credential);
     put_name(out, s->target_client_credential, sizeof s->target_client_credential);
@@ -380,6 +410,8 @@ static void put_setup(sd_buf *out, const sd_fuzz_setup *s) {
         sd_buf_u8(out, (uint8_t)s->alpn_len);
         sd_buf_append(out, s->alpn, s->alpn_len);
     }
+    if (s->record_size_limit) sd_buf_u16(out, s->record_size_limit);
+    if (s->max_fragment_length) sd_buf_u8(out, s->max_fragment_length);
 }
 
 static void put_action(sd_buf *out, const sd_action *a) {
@@ -731,8 +763,15 @@ static bool get_setup(reader *r, sd_fuzz_setup *s) {
     if (!get_u8(r, "the setup's client authentication", &auth) || !get_u8(r, "the setup's flags", &flags))
         return false;
     if (flags & ~(SETUP_SESSION_TICKETS | SETUP_ANNOUNCE_TICKET | SETUP_STAPLE | SETUP_VERSIONS |
-                  SETUP_EARLY_DATA | SETUP_RENEGOTIATION | SETUP_ALPN))
+                  SETUP_EARLY_DATA | SETUP_RENEGOTIATION | SETUP_ALPN | SETUP_MORE_FLAGS))
         return fail(r, "unknown setup flag bits 0x%02x", flags);
+    uint8_t flags2 = 0;
+    if (flags & SETUP_MORE_FLAGS) {
+        if (!get_u8(r, "the setup's second flags", &flags2)) return false;
+        if (flags2 & ~(SETUP2_RECORD_SIZE_LIMIT | SETUP2_MAX_FRAGMENT_LENGTH | SETUP2_ENCRYPT_THEN_MAC))
+            return fail(r, "unknown setup flag bits 0x%02x (second byte)", flags2);
+        if (!flags2) return fail(r, "the setup's second flags are 0");
+    }
     /* Out-of-range values are kept as they are, for check_setup to name. */
     s->role = (sd_role)role;
     s->client_auth = (sd_client_auth)auth;
@@ -778,6 +817,20 @@ static bool get_setup(reader *r, sd_fuzz_setup *s) {
         for (uint8_t i = 0; i < n; i++)
             if (!get_u8(r, "the setup's ALPN protocols", &s->alpn[i])) return false;
         s->alpn_len = n;
+    }
+    s->encrypt_then_mac = (flags2 & SETUP2_ENCRYPT_THEN_MAC) != 0;
+    if (flags2 & SETUP2_RECORD_SIZE_LIMIT) {
+        if (!get_u8(r, "the setup's record_size_limit", &hi) ||
+            !get_u8(r, "the setup's record_size_limit", &lo))
+            return false;
+        s->record_size_limit = (uint16_t)(hi << 8 | lo);
+        /* One encoding per setup: no limit is the flag clear. */
+        if (!s->record_size_limit) return fail(r, "the setup's record_size_limit is 0");
+    }
+    if (flags2 & SETUP2_MAX_FRAGMENT_LENGTH) {
+        if (!get_u8(r, "the setup's max_fragment_length", &s->max_fragment_length)) return false;
+        /* One encoding per setup: no request is the flag clear. */
+        if (!s->max_fragment_length) return fail(r, "the setup's max_fragment_length is 0");
     }
     char why[160];
     if (!check_setup(s, why, sizeof why)) {

@@ -29,16 +29,20 @@
  *                                           PSK mutations, expect's psk= and if-full), and
  *                                           only such a one
  *     setup    = role:u8 version:u16 cipher_suite:u16 client_auth:u8 flags:u8     v3
+ *                [flags2:u8]
  *                server_credential:name client_credential:name
  *                target_client_credential:name n_groups:u8 group:u16{n_groups}
  *                [staple:name] [min_version:u16 max_version:u16] [alpn:len:u8 bytes]
+ *                [record_size_limit:u16] [max_fragment_length:u8]
  *       role          sd_role: 0 client, 1 server (of the stack under test)
  *       version       0x0303 (TLS 1.2) or 0x0304 (TLS 1.3), big-endian like every u16
  *       cipher_suite  any (0: the driver's defaults), as a script's `cipher-suite:`
  *       client_auth   sd_client_auth: 0 none, 1 request, 2 require
  *       flags         bit 0 session_tickets, bit 1 announce_ticket, bit 2 staple,
  *                     bit 3 versions, bit 4 early_data, bit 5 renegotiation, bit 6
- *                     alpn (others 0)
+ *                     alpn, bit 7 flags2 follows
+ *       flags2        only with flag bit 7, and then not 0: bit 0 record_size_limit,
+ *                     bit 1 max_fragment_length, bit 2 encrypt_then_mac (others 0)
  *       groups        0..SD_MAX_SCENARIO_GROUPS named groups the stack under test
  *                     accepts or offers, as a script's `groups:` (0: its defaults)
  *       staple        only with flag bit 2, and then of 1..63 bytes: the fixture file
@@ -52,6 +56,12 @@
  *       alpn          only with flag bit 6, and then 2..255 bytes: the protocols the
  *                     stack under test offers or speaks, as a script's `alpn:` (a
  *                     protocol_name_list's content, RFC 7301 §3.1, well-formed)
+ *       record_size_limit
+ *                     only with flags2 bit 0, and then 64..16385: the limit of a
+ *                     script's `record-size-limit:` (RFC 8449)
+ *       max_fragment_length
+ *                     only with flags2 bit 1, and then 1..4: the MaxFragmentLength
+ *                     code of a script's `max-fragment-length:` (RFC 6066 §4)
  *     name     = len:u8 (0..63) name[len] ([a-z0-9._-]; length 0: none)           v3
  *     action   = kind:u8 fields            (kind = sd_action_kind, or 0x80 | kind for the
  *                                           HelloRetryRequest pseudo message of SEND, EXPECT)
@@ -180,6 +190,14 @@ typedef struct {
      * 255 bytes, what the setup's one length byte says. */
     uint8_t alpn[255];
     size_t alpn_len;
+    /* `record-size-limit:` (trace.h sd_scenario.record_size_limit); 0:
+     * none. */
+    uint16_t record_size_limit;
+    /* `max-fragment-length:` (trace.h sd_scenario.max_fragment_length), a
+     * code 1-4; 0: none. */
+    uint8_t max_fragment_length;
+    /* `encrypt-then-mac: on` (trace.h sd_scenario.encrypt_then_mac). */
+    bool encrypt_then_mac;
 } sd_fuzz_setup;
 
 /* True if data starts with the binary trace header (any version): what

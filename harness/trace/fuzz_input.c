@@ -529,6 +529,9 @@ void sd_fuzz_setup_from_scenario(const sd_scenario *s, sd_fuzz_setup *out) {
     /* sd_scenario.alpn holds at most 255 bytes (script.c), as the setup. */
     out->alpn_len = s->alpn_len <= sizeof out->alpn ? s->alpn_len : 0;
     memcpy(out->alpn, s->alpn, out->alpn_len);
+    out->record_size_limit = s->record_size_limit;
+    out->max_fragment_length = s->max_fragment_length;
+    out->encrypt_then_mac = s->encrypt_then_mac;
 }
 
 bool sd_fuzz_setup_implied(const sd_fuzz_setup *s, const sd_trace *t) {
@@ -536,7 +539,7 @@ bool sd_fuzz_setup_implied(const sd_fuzz_setup *s, const sd_trace *t) {
            !s->server_credential[0] && !s->client_credential[0] && !s->target_client_credential[0] &&
            s->client_auth == SD_CLIENT_AUTH_NONE && !s->session_tickets && !s->announce_ticket &&
            s->n_groups == 0 && !s->staple[0] && !s->min_version && !s->early_data && !s->renegotiation &&
-           s->alpn_len == 0;
+           s->alpn_len == 0 && !s->record_size_limit && !s->max_fragment_length && !s->encrypt_then_mac;
 }
 
 void sd_fuzz_setup_describe(const sd_fuzz_setup *s, char *out, size_t out_len) {
@@ -582,6 +585,10 @@ void sd_fuzz_setup_describe(const sd_fuzz_setup *s, char *out, size_t out_len) {
         for (int i = 0; sd_alpn_next(&it, &name); i++)
             PUT("%s%.*s", i ? "," : ", ALPN ", (int)name.len, name.data);
     }
+    if (s->record_size_limit) PUT(", record_size_limit %u", (unsigned)s->record_size_limit);
+    if (s->encrypt_then_mac) PUT(", encrypt_then_mac");
+    if (s->max_fragment_length)
+        PUT(", max_fragment_length %zu", sd_max_fragment_length_bytes(s->max_fragment_length));
     if (s->min_version)
         PUT(", the %s speaks TLS 1.%d-1.%d", sd_role_name(s->role), s->min_version == SD_TLS12 ? 2 : 3,
             s->max_version == SD_TLS12 ? 2 : 3);

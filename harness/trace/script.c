@@ -72,6 +72,9 @@ enum {
     H_RENEGOTIATION,
     H_ALPN,
     H_CLIENT_CREDENTIAL,
+    H_RECORD_SIZE_LIMIT,
+    H_MAX_FRAGMENT_LENGTH,
+    H_ENCRYPT_THEN_MAC,
     N_HEADERS
 };
 static const struct {
@@ -97,6 +100,9 @@ static const struct {
     [H_RENEGOTIATION] = {"renegotiation", false},
     [H_ALPN] = {"alpn", false},
     [H_CLIENT_CREDENTIAL] = {"client-credential", false},
+    [H_RECORD_SIZE_LIMIT] = {"record-size-limit", false},
+    [H_MAX_FRAGMENT_LENGTH] = {"max-fragment-length", false},
+    [H_ENCRYPT_THEN_MAC] = {"encrypt-then-mac", false},
 };
 
 /* --- Errors ----------------------------------------------------------------- */
@@ -460,7 +466,8 @@ static bool parse_header(parser *p, const char *key, size_t key_len, char *value
         return fail(p,
                     "unknown header \"%s:\" (expected one of id, title, rfc, role, version, tags, "
                     "expect, credential, note, cipher-suite, client-auth, session-tickets, groups, "
-                    "staple, versions, early-data, renegotiation, alpn, client-credential)",
+                    "staple, versions, early-data, renegotiation, alpn, client-credential, "
+                    "record-size-limit, max-fragment-length, encrypt-then-mac)",
                     k);
     }
     const char *name = headers[h].key;
@@ -594,6 +601,36 @@ static bool parse_header(parser *p, const char *key, size_t key_len, char *value
             return fail(p, "client-credential: \"%s\" is not a credential name (use a-z, 0-9, '.', '_', '-')",
                         show(value).s);
         return true;
+    case H_RECORD_SIZE_LIMIT: {
+        /* RFC 8449 §4: a limit under 64 is never sent, and none above 2^14+1
+         * (TLS 1.3's; "an endpoint MUST NOT send a value higher than the
+         * protocol-defined maximum record size"). A trace sends a smaller
+         * one with add-ext=record_size_limit:<hex>. */
+        long v;
+        if (!parse_long(value, SD_RECORD_SIZE_LIMIT_MIN, SD_RECORD_SIZE_LIMIT_TLS13, &v))
+            return fail(p, "record-size-limit: expected a number from 64 to 16385 (RFC 8449 §4), got \"%s\"",
+                        show(value).s);
+        s->record_size_limit = (uint16_t)v;
+        return true;
+    }
+    case H_ENCRYPT_THEN_MAC:
+        /* RFC 7366: the stack under test and the driver offer (client) or
+         * accept (server) encrypt-then-MAC for a CBC suite. */
+        if (strcmp(value, "on") != 0)
+            return fail(p, "encrypt-then-mac: expected on, got \"%s\"", show(value).s);
+        s->encrypt_then_mac = true;
+        return true;
+    case H_MAX_FRAGMENT_LENGTH: {
+        /* RFC 6066 §4: "The allowed values for this field are: 2^9, 2^10,
+         * 2^11, and 2^12", written as the lengths; a trace sends another
+         * code with add-ext=max_fragment_length:<hex>. */
+        long v;
+        if (!parse_long(value, 512, 4096, &v) || (v & (v - 1)) != 0)
+            return fail(p, "max-fragment-length: expected 512, 1024, 2048 or 4096 (RFC 6066 §4), got \"%s\"",
+                        show(value).s);
+        s->max_fragment_length = (uint8_t)(v == 512 ? 1 : v == 1024 ? 2 : v == 2048 ? 3 : 4);
+        return true;
+    }
     case H_STAPLE:
         /* A file of the fixture PKI by its name without ".der"
          * (ocsp-leaf-revoked), as `credential:` names its chain. */

@@ -404,6 +404,19 @@ typedef struct {
      * length byte, wire/handshake.h); alpn_len 0: none, no ALPN. */
     uint8_t alpn[256];
     size_t alpn_len;
+    /* `record-size-limit: 256` (RFC 8449): the limit the stack under test
+     * advertises (sd_target_config.record_size_limit), and the driver's
+     * own, which it offers (client) or answers with (server); 0: none. */
+    uint16_t record_size_limit;
+    /* `max-fragment-length: 512` (RFC 6066 §4): the MaxFragmentLength
+     * code (1-4 for 2^9-2^12) a client under test requests, or that a
+     * server under test accepts, and the driver requests or echoes; 0:
+     * none. */
+    uint8_t max_fragment_length;
+    /* `encrypt-then-mac: on` (RFC 7366): the stack under test and the
+     * driver offer (a client) or accept (a server, for a CBC suite)
+     * encrypt-then-MAC. */
+    bool encrypt_then_mac;
     char note[400]; /* why a known stack deviates, if one does */
     char path[512]; /* where it was read from */
     sd_trace trace;

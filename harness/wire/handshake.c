@@ -681,3 +681,37 @@ bool sd_alpn_from_text(const char *text, uint8_t *out, size_t out_cap, size_t *o
     *out_len = n;
     return true;
 }
+
+bool sd_parse_record_size_limit(sd_span body, uint16_t *out_limit, uint8_t *out_alert) {
+    sd_reader r = sd_reader_of(body);
+    uint16_t limit;
+    if (!sd_read_u16(&r, &limit) || !sd_reader_done(&r)) {
+        *out_alert = SD_decode_error;
+        return false;
+    }
+    if (limit < SD_RECORD_SIZE_LIMIT_MIN) {
+        *out_alert = SD_illegal_parameter;
+        return false;
+    }
+    *out_limit = limit;
+    return true;
+}
+
+void sd_build_record_size_limit(sd_buf *out, uint16_t limit) { sd_buf_u16(out, limit); }
+
+bool sd_parse_max_fragment_length(sd_span body, uint8_t *out_code, uint8_t *out_alert) {
+    if (body.len != 1) {
+        *out_alert = SD_decode_error;
+        return false;
+    }
+    if (body.data[0] < 1 || body.data[0] > 4) {
+        *out_alert = SD_illegal_parameter;
+        return false;
+    }
+    *out_code = body.data[0];
+    return true;
+}
+
+size_t sd_max_fragment_length_bytes(uint8_t code) {
+    return code >= 1 && code <= 4 ? (size_t)1 << (8 + code) : 0;
+}

@@ -172,4 +172,30 @@ void sd_build_alpn_answer(sd_buf *out, sd_span name);
 bool sd_alpn_from_text(const char *text, uint8_t *out, size_t out_cap, size_t *out_len, char *why,
                        size_t why_len);
 
+/* record_size_limit (RFC 8449 §4): extension_data is "uint16
+ * RecordSizeLimit", the largest protected record plaintext the sender is
+ * willing to receive (TLS 1.3: TLSInnerPlaintext, content type and padding
+ * included; TLS 1.2: the content before protection). sd_parse_record_size_limit
+ * fails with decode_error unless the body is exactly two bytes, and with
+ * illegal_parameter for a value under SD_RECORD_SIZE_LIMIT_MIN: "Endpoints
+ * MUST NOT send a "record_size_limit" extension with a value smaller than
+ * 64. An endpoint MUST treat receipt of a smaller value as a fatal error and
+ * generate an "illegal_parameter" alert." */
+#define SD_RECORD_SIZE_LIMIT_MIN 64u
+/* The protocol-defined limits (§4: "For TLS 1.2 and earlier, that limit is
+ * 2^14 octets. TLS 1.3 uses a limit of 2^14+1 octets."). */
+#define SD_RECORD_SIZE_LIMIT_TLS12 16384u
+#define SD_RECORD_SIZE_LIMIT_TLS13 16385u
+/* max_fragment_length (RFC 6066 §4): extension_data is one MaxFragmentLength,
+ * "enum{ 2^9(1), 2^10(2), 2^11(3), 2^12(4), (255) }". sd_parse_max_fragment_length
+ * fails with decode_error unless the body is one byte, and with
+ * illegal_parameter for a value other than 1-4: "If a server receives a
+ * maximum fragment length negotiation request for a value other than the
+ * allowed values, it MUST abort the handshake with an "illegal_parameter"
+ * alert." sd_max_fragment_length_bytes gives the length a code names. */
+SD_MUST_CHECK bool sd_parse_max_fragment_length(sd_span body, uint8_t *out_code, uint8_t *out_alert);
+size_t sd_max_fragment_length_bytes(uint8_t code);
+SD_MUST_CHECK bool sd_parse_record_size_limit(sd_span body, uint16_t *out_limit, uint8_t *out_alert);
+void sd_build_record_size_limit(sd_buf *out, uint16_t limit);
+
 #endif

@@ -15,6 +15,8 @@
  *     sd_key_share_next / sd_build_key_share_entry, sd_parse_key_share_sh,
  *     sd_parse_key_share_hrr, sd_parse_server_name / sd_build_server_name,
  *   sd_parse_alpn / sd_build_alpn and sd_build_alpn_answer,
+ *   sd_parse_record_size_limit / sd_build_record_size_limit,
+ *   sd_parse_max_fragment_length / sd_max_fragment_length_bytes,
  *   sd_parse_record / sd_build_record, sd_parse_alert / sd_build_alert,
  *   sd_build_handshake / sd_hs_reassembler.
  *
@@ -297,6 +299,36 @@ static void alpn(sd_span in) {
     sd_buf_free(&out);
 }
 
+/* RFC 8449 §4: one uint16 of at least 64; the encoding is unique. */
+static void record_size_limit(sd_span in) {
+    uint8_t alert = 0;
+    uint16_t limit = 0, again = 0;
+    if (!sd_parse_record_size_limit(in, &limit, &alert)) {
+        CHECK(in.len != 2 || ((in.data[0] << 8 | in.data[1]) < 64 && alert == SD_illegal_parameter),
+              "a two-byte record_size_limit of 64 or more parses");
+        return check_alert(alert, "record_size_limit alert");
+    }
+    CHECK(limit >= 64, "a parsed record_size_limit is at least 64");
+    sd_buf out;
+    sd_buf_init(&out);
+    sd_build_record_size_limit(&out, limit);
+    CHECK(same(sd_buf_span(&out), in), "record_size_limit bytes");
+    CHECK(sd_parse_record_size_limit(sd_buf_span(&out), &again, &alert) && again == limit,
+          "rebuilt record_size_limit parses");
+    sd_buf_free(&out);
+}
+
+/* RFC 6066 §4: one byte, 1-4, naming 2^9-2^12. */
+static void max_fragment_length(sd_span in) {
+    uint8_t alert = 0, code = 0;
+    if (!sd_parse_max_fragment_length(in, &code, &alert)) {
+        CHECK(in.len != 1 || in.data[0] < 1 || in.data[0] > 4, "a MaxFragmentLength of 1-4 parses");
+        return check_alert(alert, "max_fragment_length alert");
+    }
+    CHECK(in.len == 1 && code == in.data[0], "max_fragment_length is its one byte");
+    CHECK(sd_max_fragment_length_bytes(code) == (size_t)1 << (8 + code), "max_fragment_length bytes");
+}
+
 static void records(sd_span in) {
     sd_reader r = sd_reader_of(in);
     sd_record rec;
@@ -380,6 +412,8 @@ static const roundtrip_fn roundtrips[] = {
     /* Appended, so that the selectors of the seeds (record_seeds.c) keep
      * their parsers. */
     alpn,
+    record_size_limit,
+    max_fragment_length,
 };
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
