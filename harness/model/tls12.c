@@ -815,23 +815,33 @@ static bool verify_chain_without_status(sd_model *m) {
 
 /* Client: a DHE ServerKeyExchange (RFC 5246 §7.4.3), checked in the
  * order of RFC 7919 §3: the signature, then the group, then dh_Ys. */
+/* Client: the ServerKeyExchange's signature over both randoms and the
+ * params (RFC 5246 §7.4.3), by a scheme we offered that fits the server's
+ * key (§7.4.1.4.1); RFC 5246 §7.2.2 decrypt_error: "a signature could not
+ * be correctly verified". False after a fatal alert. */
+static bool check_ske_signature(sd_model *m, uint16_t sig_alg, sd_span params, sd_span signature) {
+    if (!sd_u16_in(m->offer.sigalgs, m->offer.n_sigalgs, sig_alg) ||
+        !sd_tls12_signature_scheme_matches_key(sig_alg, m->server_key12)) {
+        model_fatal(m, SD_illegal_parameter, "ServerKeyExchange signed with scheme 0x%04x", sig_alg);
+        return false;
+    }
+    sd_buf content;
+    sd_buf_init(&content);
+    sd_tls12_ske_signed_content(m->client_random, m->server_random, params, &content);
+    bool ok = sd_tls12_verify(m->server_key12, sig_alg, sd_buf_span(&content), signature);
+    sd_buf_free(&content);
+    if (!ok) model_fatal(m, SD_decrypt_error, "ServerKeyExchange signature does not verify");
+    return ok;
+}
+
 static void on_server_key_exchange_dhe(sd_model *m, const model_received *in) {
     uint8_t alert;
     sd_tls12_ske_dhe ske;
     if (!sd_parse_tls12_ske_dhe(in->body, &ske, &alert))
         return model_fatal(m, alert, "malformed ServerKeyExchange");
-    if (!sd_u16_in(m->offer.sigalgs, m->offer.n_sigalgs, ske.sig_alg) ||
-        !sd_tls12_signature_scheme_matches_key(ske.sig_alg, m->server_key12))
-        return model_fatal(m, SD_illegal_parameter, "ServerKeyExchange signed with scheme 0x%04x",
-                           ske.sig_alg);
-    sd_buf content;
-    sd_buf_init(&content);
-    sd_tls12_ske_signed_content(m->client_random, m->server_random, ske.params, &content);
-    bool ok = sd_tls12_verify(m->server_key12, ske.sig_alg, sd_buf_span(&content), ske.signature);
-    sd_buf_free(&content);
     /* §3: "validate the signature over the ServerDHParams. If not valid,
-     * terminate the connection"; RFC 5246 §7.2.2 decrypt_error. */
-    if (!ok) return model_fatal(m, SD_decrypt_error, "ServerKeyExchange signature does not verify");
+     * terminate the connection". */
+    if (!check_ske_signature(m, ske.sig_alg, ske.params, ske.signature)) return;
     /* §3: "compare the selected dh_p and dh_g with the FFDHE groups offered
      * by the client. If none of the offered groups match, the server is
      * not compatible with this document. The client MAY decide to continue
@@ -877,17 +887,7 @@ static void on_server_key_exchange(sd_model *m, const model_received *in) {
     if (!sd_u16_in(m->offer.groups, m->offer.n_groups, ske.group) || sd_group_is_ffdhe(ske.group))
         return model_fatal(m, SD_illegal_parameter, "ServerKeyExchange uses group %u we did not offer",
                            ske.group);
-    if (!sd_u16_in(m->offer.sigalgs, m->offer.n_sigalgs, ske.sig_alg) ||
-        !sd_tls12_signature_scheme_matches_key(ske.sig_alg, m->server_key12))
-        return model_fatal(m, SD_illegal_parameter, "ServerKeyExchange signed with scheme 0x%04x",
-                           ske.sig_alg);
-    sd_buf content;
-    sd_buf_init(&content);
-    sd_tls12_ske_signed_content(m->client_random, m->server_random, ske.params, &content);
-    bool ok = sd_tls12_verify(m->server_key12, ske.sig_alg, sd_buf_span(&content), ske.signature);
-    sd_buf_free(&content);
-    /* §7.2.2 decrypt_error: "a signature could not be correctly verified". */
-    if (!ok) return model_fatal(m, SD_decrypt_error, "ServerKeyExchange signature does not verify");
+    if (!check_ske_signature(m, ske.sig_alg, ske.params, ske.signature)) return;
     if (!sd_key_share_generate(&m->share, ske.group, &m->rng))
         return model_fatal(m, SD_internal_error, "key generation failed");
     if (!sd_key_share_derive(&m->share, ske.point, m->pms, &m->pms_len, &alert))
