@@ -2114,6 +2114,84 @@ static void connections_resume_a_ticket(void **state) {
     }
 }
 
+/* Whether the target's ServerHello carried a session_ticket extension. */
+static bool target_announced_ticket(const capture *cap) {
+    /* The ServerHello opens the target's first record, in plaintext (RFC
+     * 5246 §7.3), behind its type and u24 length (§7.4); other messages
+     * may follow it in the record. */
+    sd_reader r = sd_reader_of(sd_buf_span(&cap->from_target));
+    sd_record rec;
+    uint8_t alert;
+    if (sd_parse_record(&r, &rec, &alert) != 1 || rec.fragment.len < 4 ||
+        rec.fragment.data[0] != SD_ServerHello)
+        fail_msg("no ServerHello");
+    size_t len =
+        (size_t)rec.fragment.data[1] << 16 | (size_t)rec.fragment.data[2] << 8 | rec.fragment.data[3];
+    if (len > rec.fragment.len - 4) fail_msg("ServerHello split over records");
+    sd_server_hello sh;
+    sd_span ext;
+    if (!sd_parse_server_hello(sd_span_of(rec.fragment.data + 4, len), &sh, &alert))
+        fail_msg("unparsable ServerHello");
+    return sd_extensions_find(sh.extensions, SD_session_ticket, &ext);
+}
+
+/* expect NewSessionTicket if-announced (RFC 5077 §3.3): a server that
+ * announced a ticket in its ServerHello (`session-tickets: issue`, the
+ * driver's ClientHello asks for one) must send it and the step takes it; a
+ * server that did not (tickets off, or the driver's ClientHello without
+ * session_ticket) sends none and the step is passed over, where a plain
+ * expect deviates at the ChangeCipherSpec that comes instead. (A ticket
+ * the trace does not ask for is skipped as ever, run_expect.) */
+static void tls12_new_session_ticket_if_announced(void **state) {
+    (void)state;
+    static const char head[] = "id: t.t\ntitle: t\nrfc: RFC 5077 §3.3: \"x\"\nrole: server\nversion: 1.2\n"
+                               "cipher-suite: TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256\nexpect: complete\n";
+    static const struct {
+        const char *tickets, *client_hello, *ticket_step;
+        bool announced;
+        sd_outcome_kind want;
+    } cases[] = {
+        {"session-tickets: issue\n", "", "expect NewSessionTicket if-announced\n", true,
+         SD_OUTCOME_COMPLETED},
+        {"", "", "expect NewSessionTicket if-announced\n", false, SD_OUTCOME_COMPLETED},
+        {"session-tickets: issue\n", " drop-ext=session_ticket", "expect NewSessionTicket if-announced\n",
+         false, SD_OUTCOME_COMPLETED},
+        {"", "", "expect NewSessionTicket\n", false, SD_OUTCOME_DEVIATED},
+        /* Announced, the step takes the one ticket (§3.3 "MUST be sent"),
+         * not passed over: a second expect finds none. Not announced, both
+         * are passed over. */
+        {"session-tickets: issue\n", "", "expect NewSessionTicket if-announced\nexpect NewSessionTicket\n",
+         true, SD_OUTCOME_DEVIATED},
+        {"", "", "expect NewSessionTicket if-announced\nexpect NewSessionTicket if-announced\n", false,
+         SD_OUTCOME_COMPLETED},
+    };
+    char text[2048];
+    for (size_t i = 0; i < N_STACKS; i++) {
+        for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+            snprintf(
+                text, sizeof text,
+                "%s%ssend ClientHello%s\nexpect ServerHello\nexpect Certificate\nexpect ServerKeyExchange\n"
+                "expect ServerHelloDone\nsend ClientKeyExchange\nsend-ccs\nsend Finished\n%s"
+                "expect-ccs\nexpect Finished\nsend-appdata \"x\"\nexpect-appdata \"x\"\n",
+                head, cases[c].tickets, cases[c].client_hello, cases[c].ticket_step);
+            capture cap;
+            sd_buf_init(&cap.from_peer);
+            sd_buf_init(&cap.from_target);
+            sd_outcome o;
+            run_text(text, stacks[i], &o, &cap);
+            if (o.kind != cases[c].want || target_announced_ticket(&cap) != cases[c].announced)
+                fail_msg("%s, case %zu: %s (%s), announced %d", stacks[i]->name, c,
+                         sd_outcome_kind_name(o.kind), o.detail, target_announced_ticket(&cap));
+            /* Announced, one ticket comes; not announced, none. */
+            if (count_events(&o, SD_FROM_TARGET, SD_NewSessionTicket, false).n !=
+                (cases[c].announced ? 1u : 0u))
+                fail_msg("%s, case %zu: the NewSessionTickets", stacks[i]->name, c);
+            sd_buf_free(&cap.from_peer);
+            sd_buf_free(&cap.from_target);
+        }
+    }
+}
+
 /* RFC 5246 §7.2: after a fatal alert "the session identifier MUST be
  * invalidated". The model takes a close_notify at level fatal as a closure
  * (it answers with its own, known_differences.txt), so connection 1 ends in
@@ -2182,6 +2260,7 @@ int main(void) {
         cmocka_unit_test(tls13_key_update_answer_is_due_before_data),
         cmocka_unit_test(silent_close_ends_the_run_at_its_input),
         cmocka_unit_test(connections_resume_a_ticket),
+        cmocka_unit_test(tls12_new_session_ticket_if_announced),
         cmocka_unit_test(tls12_session_forgotten_after_a_fatal_alert),
     };
     return cmocka_run_group_tests(tests, load_pki, free_pki);

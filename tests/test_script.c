@@ -662,7 +662,8 @@ static const error_case error_cases[] = {
      HDR "expect ClientHello random=00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff00\n", 0,
      6, "bad random=: 33 bytes (1-32"},
     {"expect another word", HDR "expect ServerHello flip=0:1\n", 0, 6,
-     "expect: unknown argument (usage: expect <HandshakeType> [random=<hex>] [psk=<n>|none...] [if-full])"},
+     "expect: unknown argument (usage: expect <HandshakeType> [random=<hex>] [psk=<n>|none...] [if-full] "
+     "[if-announced])"},
     {"expect two randoms", HDR "expect ServerHello random=00 random=01\n", 0, 6,
      "expect: random= given twice"},
     {"expect psk= of a Finished", HDR "expect Finished psk=0\n", 0, 6,
@@ -675,7 +676,15 @@ static const error_case error_cases[] = {
      "bad psk=none|none: an answer given twice"},
     {"expect two psk=", HDR "expect ServerHello psk=0 psk=1\n", 0, 6, "expect: psk= given twice"},
     {"expect if-full twice", HDR "expect Finished if-full if-full\n", 0, 6, "expect: if-full given twice"},
-    {"expect four options", HDR "expect ServerHello random=00 psk=0 if-full if-full\n", 0, 6,
+    {"expect if-announced twice", HDR "expect NewSessionTicket if-announced if-announced\n", 0, 6,
+     "expect: if-announced given twice"},
+    {"expect if-announced of a Finished", HDR "expect Finished if-announced\n", 0, 6,
+     "expect: if-announced is for a NewSessionTicket (RFC 5077 §3.3)"},
+    {"expect if-announced quoted", HDR "expect NewSessionTicket \"if-announced\"\n", 0, 6,
+     "expect: unknown argument"},
+    {"expect four options, one twice", HDR "expect ServerHello random=00 psk=0 if-full if-full\n", 0, 6,
+     "expect: if-full given twice"},
+    {"expect five options", HDR "expect ServerHello random=00 psk=0 if-full if-announced if-full\n", 0, 6,
      "expect: too many arguments"},
 };
 
@@ -908,6 +917,44 @@ static void test_expect_psk(void **state) {
     assert_false(sd_trace_equal(&back, &t));
     back.actions[1].if_full = true;
     back.actions[2].expect_psk = 1u << 13;
+    assert_false(sd_trace_equal(&back, &t));
+    sd_buf_free(&b);
+    sd_trace_free(&back);
+    sd_trace_free(&t);
+}
+
+/* expect NewSessionTicket if-announced (RFC 5077 §3.3): with if-full or
+ * alone, in either order, printed canonically (if-full first) and read
+ * back equal; the flag counts for equality. */
+static void test_expect_if_announced(void **state) {
+    (void)state;
+    static const char text[] = "expect NewSessionTicket if-announced\n"
+                               "expect NewSessionTicket if-announced if-full\n"
+                               "expect NewSessionTicket\n";
+    sd_trace t;
+    char err[512];
+    if (!sd_trace_parse("t", text, strlen(text), &t, err, sizeof err)) fail_msg("%s", err);
+    assert_int_equal(t.n_actions, 3);
+    assert_true(t.actions[0].if_announced);
+    assert_false(t.actions[0].if_full);
+    assert_true(t.actions[1].if_announced);
+    assert_true(t.actions[1].if_full);
+    assert_false(t.actions[2].if_announced);
+    sd_buf b;
+    sd_buf_init(&b);
+    sd_trace_print(&t, &b);
+    static const char canonical[] = "expect NewSessionTicket if-announced\n"
+                                    "expect NewSessionTicket if-full if-announced\n"
+                                    "expect NewSessionTicket\n";
+    assert_int_equal(b.len, strlen(canonical));
+    assert_memory_equal(b.data, canonical, b.len);
+    sd_trace back;
+    if (!sd_trace_parse("printed", (const char *)b.data, b.len, &back, err, sizeof err)) fail_msg("%s", err);
+    assert_true(sd_trace_equal(&back, &t));
+    back.actions[0].if_announced = false;
+    assert_false(sd_trace_equal(&back, &t));
+    back.actions[0].if_announced = true;
+    back.actions[2].if_announced = true;
     assert_false(sd_trace_equal(&back, &t));
     sd_buf_free(&b);
     sd_trace_free(&back);
@@ -1439,6 +1486,7 @@ int main(void) {
         cmocka_unit_test(test_connection_errors),
         cmocka_unit_test(test_raw_fill),
         cmocka_unit_test(test_expect_psk),
+        cmocka_unit_test(test_expect_if_announced),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

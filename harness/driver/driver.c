@@ -275,6 +275,19 @@ static void collect(driver *d) {
                     d->target_selected_psk = true;
                 }
             }
+            if (d->tls12 && d->role == SD_ROLE_CLIENT && ev.msg.type == SD_ServerHello) {
+                sd_server_hello sh;
+                sd_span ticket_ext;
+                uint8_t alert;
+                /* RFC 5077 §3.2: the server "uses a zero-length
+                 * SessionTicket extension to indicate to the client that it
+                 * will send a new session ticket"; `if-announced` steps
+                 * follow what it said (§3.3). The extension's content is
+                 * the protocol checks' business, not this. */
+                if (sd_parse_server_hello(ev.msg.body, &sh, &alert) &&
+                    sd_extensions_find(sh.extensions, SD_session_ticket, &ticket_ext))
+                    d->target_announced_ticket = true;
+            }
             /* Every hello puts its random after the two-byte version (RFC
              * 8446 §4.1.2, §4.1.3; RFC 5246 §7.4.1.2, §7.4.1.3). */
             if ((ev.msg.type == SD_ClientHello || ev.msg.type == SD_ServerHello) &&
@@ -884,6 +897,10 @@ static void run_expect(driver *d, const sd_action *a) {
     /* if-full: a step of the full handshake alone, which a server that
      * selected the PSK leaves out (RFC 8446 §2.2). */
     if (a->kind == SD_ACT_EXPECT && a->if_full && d->target_selected_psk) return;
+    /* if-announced: RFC 5077 §3.3, the NewSessionTicket "MUST NOT be sent
+     * if the server did not include a SessionTicket extension in the
+     * ServerHello"; when it did, the step stands ("MUST be sent"). */
+    if (a->kind == SD_ACT_EXPECT && a->if_announced && !d->target_announced_ticket) return;
     if (a->kind == SD_ACT_EXPECT_CCS && !d->tls12 && compatibility_ccs_skipped(d)) return;
     target_event ev;
     for (;;) {

@@ -253,6 +253,11 @@ typedef struct {
      * pre_shared_key, whatever it selected: a server answering as to a
      * resumption, so `expect ... if-full` steps are passed over. */
     bool target_selected_psk;
+    /* Client, TLS 1.2: this connection's ServerHello carried a
+     * session_ticket extension (RFC 5077 §3.2), so the server owes a
+     * NewSessionTicket (§3.3) and `expect ... if-announced` steps stand;
+     * without it they are passed over. */
+    bool target_announced_ticket;
     /* Client, TLS 1.3: the ClientHello as sent offered psk_ke (RFC 8446
      * §4.2.9), so a ServerHello that selects the PSK without a key_share is
      * a PSK-only handshake, whose (EC)DHE input is the 0-value (§7.1). */

@@ -51,15 +51,24 @@ enum {
     KIND_EXPECT_HRR = KIND_HRR_BIT | SD_ACT_EXPECT,
     KIND_RANDOM_BIT = 0x40,
     KIND_EXPECT_RANDOM = KIND_RANDOM_BIT | SD_ACT_EXPECT,
-    /* EXPECT with psk= or if-full (version 4): its kind with this bit set
-     * (with the bits above as they apply), then after its msg_type and
-     * random a u16 expect_psk and a u8 if_full. */
+    /* EXPECT with psk=, if-full or if-announced (version 4): its kind with
+     * this bit set (with the bits above as they apply), then after its
+     * msg_type and random a u16 expect_psk and a u8 of EXPECT_IF_* flags. */
     KIND_PSK_BIT = 0x20
 };
 
-/* The expect carries psk= or if-full, which only version 4 says. */
+/* The flags byte after expect_psk. It began as the if-full flag, 0 or 1,
+ * so traces written before if-announced read as ever. */
+enum {
+    EXPECT_IF_FULL = 0x01,
+    EXPECT_IF_ANNOUNCED = 0x02,
+    EXPECT_IF_ALL = EXPECT_IF_FULL | EXPECT_IF_ANNOUNCED
+};
+
+/* The expect carries psk=, if-full or if-announced, which only version 4
+ * says. */
 static bool expect_has_psk_options(const sd_action *a) {
-    return a->kind == SD_ACT_EXPECT && (a->expect_psk || a->if_full);
+    return a->kind == SD_ACT_EXPECT && (a->expect_psk || a->if_full || a->if_announced);
 }
 
 bool sd_trace_binary_is(const uint8_t *data, size_t len) {
@@ -174,6 +183,8 @@ static bool check_action(const sd_action *a, char *why, size_t why_len) {
     }
     if (a->kind == SD_ACT_EXPECT && a->expect_psk && a->msg_type != SD_ServerHello)
         return sd_set_error(why, why_len, "psk= checks a ServerHello's pre_shared_key"), false;
+    if (a->kind == SD_ACT_EXPECT && a->if_announced && a->msg_type != SD_NewSessionTicket)
+        return sd_set_error(why, why_len, "if-announced is for a NewSessionTicket (RFC 5077 §3.3)"), false;
     if (a->kind == SD_ACT_RENEGOTIATE && a->msg_type != SD_ClientHello) {
         sd_set_error(why, why_len, "renegotiate sends a ClientHello, not type %u", (unsigned)a->msg_type);
         return false;
@@ -437,7 +448,8 @@ static void put_action(sd_buf *out, const sd_action *a) {
         if (a->bytes_len) put_bytes(out, a->bytes, a->bytes_len);
         if (psk_bit) {
             sd_buf_u16(out, a->expect_psk);
-            sd_buf_u8(out, a->if_full);
+            sd_buf_u8(out, (uint8_t)((a->if_full ? EXPECT_IF_FULL : 0) |
+                                     (a->if_announced ? EXPECT_IF_ANNOUNCED : 0)));
         }
         break;
     case SD_ACT_SEND_ALERT:
@@ -844,15 +856,17 @@ static bool get_action(reader *r, sd_trace *t) {
     size_t start = r->pos;
     uint8_t kind = 0;
     if (!get_u8(r, "an action kind", &kind)) return false;
-    /* The psk= / if-full bit goes on EXPECT kinds only, from version 4. */
+    /* The psk= / if-full / if-announced bit goes on EXPECT kinds only, from
+     * version 4. */
     bool psk_options = (kind & ~(KIND_HRR_BIT | KIND_RANDOM_BIT)) == (KIND_PSK_BIT | SD_ACT_EXPECT) &&
                        !((kind & KIND_HRR_BIT) && (kind & KIND_RANDOM_BIT));
     if (psk_options && r->version < SD_TRACE_BINARY_CONNECTIONS_VERSION) {
         r->pos = start;
-        return fail(
-            r,
-            "action kind %u (expect with psk= or if-full) needs binary trace version %d (this is version %d)",
-            kind, SD_TRACE_BINARY_CONNECTIONS_VERSION, r->version);
+        return fail(r,
+                    "action kind %u (expect with psk=, if-full or if-announced) needs binary trace version "
+                    "%d (this is "
+                    "version %d)",
+                    kind, SD_TRACE_BINARY_CONNECTIONS_VERSION, r->version);
     }
     if (psk_options) kind &= (uint8_t)~KIND_PSK_BIT;
     if (kind > SD_ACT_CONNECTION && kind != KIND_SEND_HRR && kind != KIND_EXPECT_HRR &&
@@ -902,15 +916,19 @@ static bool get_action(reader *r, sd_trace *t) {
             if (a->bytes_len == 0) return fail(r, "an expected random of 0 bytes (1-%d)", SD_RANDOM_LEN);
         }
         if (psk_options) {
-            uint8_t if_full = 0, hi = 0, lo = 0;
+            uint8_t if_flags = 0, hi = 0, lo = 0;
             if (!get_u8(r, "the PSK answers to expect", &hi) ||
-                !get_u8(r, "the PSK answers to expect", &lo) || !get_u8(r, "the if-full flag", &if_full))
+                !get_u8(r, "the PSK answers to expect", &lo) ||
+                !get_u8(r, "the if-full and if-announced flags", &if_flags))
                 return false;
             a->expect_psk = (uint16_t)(hi << 8 | lo);
             /* One encoding: the bit is set only when an option is. */
-            if (if_full > 1) return fail(r, "if-full flag %u (0 or 1)", if_full);
-            a->if_full = if_full;
-            if (!a->expect_psk && !a->if_full) return fail(r, "an expect with neither psk= nor if-full");
+            if (if_flags & ~EXPECT_IF_ALL)
+                return fail(r, "expect flags 0x%02x (bit 0 if-full, bit 1 if-announced)", if_flags);
+            a->if_full = (if_flags & EXPECT_IF_FULL) != 0;
+            a->if_announced = (if_flags & EXPECT_IF_ANNOUNCED) != 0;
+            if (!a->expect_psk && !a->if_full && !a->if_announced)
+                return fail(r, "an expect with none of psk=, if-full and if-announced");
         }
         break;
     case SD_ACT_SEND_ALERT:

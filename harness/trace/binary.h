@@ -26,7 +26,8 @@
  *                                           encoding); version 3: a trace with its setup,
  *                                           whatever its actions need; version 4: a trace
  *                                           with its setup that needs v4 (connections, the
- *                                           PSK mutations, expect's psk= and if-full), and
+ *                                           PSK mutations, expect's psk=, if-full and
+ *                                           if-announced), and
  *                                           only such a one
  *     setup    = role:u8 version:u16 cipher_suite:u16 client_auth:u8 flags:u8     v3
  *                [flags2:u8]
@@ -91,8 +92,10 @@
  *       EXPECT_HRR      (nothing)                           kind 0x85: EXPECT of HelloRetryRequest
  *       EXPECT_PSK      the fields of EXPECT, EXPECT_RANDOM v4; kind 0x20 | 0x05, 0x65 or 0xa5: an
  *                       or EXPECT_HRR, then psk:u16         EXPECT with `psk=` (trace.h expect_psk, not
- *                       if_full:u8 (0 or 1)                 0 on a ServerHello only) or `if-full`; at
- *                                                           least one of them set
+ *                       if:u8 (bit 0 if-full, bit 1          0 on a ServerHello only), `if-full` or
+ *                       if-announced, others 0)             `if-announced` (NewSessionTicket only);
+ *                                                           at least one of them set (a u8 that was the
+ *                                                           0-or-1 if-full flag: old traces read as ever)
  *     flags    = bit 0 force_plaintext, bit 1 encrypted (not both), bit 2 empty_master
  *                (SEND_CCS only, v3: so a trace that sends one needs its setup),
  *                bit 3 fill (SEND_RAW only, v2: a record of up to SD_RAW_FILL_MAX bytes

@@ -953,7 +953,7 @@ static bool parse_mutation(parser *p, sd_action *a, const token *t) {
     return true;
 }
 
-#define EXPECT_USAGE "expect <HandshakeType> [random=<hex>] [psk=<n>|none...] [if-full]"
+#define EXPECT_USAGE "expect <HandshakeType> [random=<hex>] [psk=<n>|none...] [if-full] [if-announced]"
 
 /* expect ServerHello psk=1|none: which answers to the driver's PSK offer
  * pass (RFC 8446 §4.2.11), a set of identities 0-14 and `none`. */
@@ -992,6 +992,15 @@ static bool parse_expect_option(parser *p, sd_action *a, const token *t) {
     if (!t->quoted && strcmp(t->s, "if-full") == 0) {
         if (a->if_full) return fail(p, "expect: if-full given twice");
         a->if_full = true;
+        return true;
+    }
+    if (!t->quoted && strcmp(t->s, "if-announced") == 0) {
+        /* RFC 5077 §3.3: what the ServerHello's session_ticket announces is
+         * a NewSessionTicket, and nothing else. */
+        if (a->msg_type != SD_NewSessionTicket)
+            return fail(p, "expect: if-announced is for a NewSessionTicket (RFC 5077 §3.3)");
+        if (a->if_announced) return fail(p, "expect: if-announced given twice");
+        a->if_announced = true;
         return true;
     }
     if (!t->quoted && strncmp(t->s, "psk=", 4) == 0) return parse_expect_psk(p, a, t->s + 4);
@@ -1063,7 +1072,7 @@ static bool parse_action(parser *p, char *line) {
     case SD_ACT_EXPECT:
         if (!need_args(p, verb, n, 1, true, EXPECT_USAGE)) return false;
         if (!handshake_type_arg(p, verb, &tok[1], &a->msg_type)) return false;
-        if (n > 5) return fail(p, "expect: too many arguments (usage: " EXPECT_USAGE ")");
+        if (n > 6) return fail(p, "expect: too many arguments (usage: " EXPECT_USAGE ")");
         for (size_t i = 2; i < n; i++)
             if (!parse_expect_option(p, a, &tok[i])) return false;
         return true;

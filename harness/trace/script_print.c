@@ -165,6 +165,7 @@ void sd_trace_print(const sd_trace *t, sd_buf *out) {
                 }
             }
             if (a->if_full) put(out, " if-full");
+            if (a->if_announced) put(out, " if-announced");
             break;
         case SD_ACT_SEND_ALERT:
             put(out, "send-alert ");

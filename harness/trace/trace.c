@@ -149,7 +149,7 @@ static bool action_equal(const sd_action *a, const sd_action *b) {
         return a->msg_type == b->msg_type && mutations_equal(a, b);
     case SD_ACT_EXPECT:
         return a->msg_type == b->msg_type && data && a->expect_psk == b->expect_psk &&
-               a->if_full == b->if_full;
+               a->if_full == b->if_full && a->if_announced == b->if_announced;
     case SD_ACT_SEND_ALERT:
         return a->alert_level == b->alert_level && a->alert == b->alert && flags;
     case SD_ACT_SEND_CCS:

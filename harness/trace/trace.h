@@ -287,6 +287,15 @@ typedef struct {
      * Certificate or CertificateVerify), and passed over otherwise, so that
      * one trace follows either answer where the RFC allows both. */
     bool if_full;
+    /* EXPECT NewSessionTicket, `if-announced` (TLS 1.2, the server under
+     * test): taken only when this connection's ServerHello carried a
+     * session_ticket extension, and passed over when it did not. RFC 5077
+     * §3.3: the NewSessionTicket "MUST be sent if the server included a
+     * SessionTicket extension in the ServerHello" and "MUST NOT be sent if
+     * the server did not", while §3.2 leaves the announcement to the
+     * server; so one trace follows a server that renews a ticket after a
+     * declined one and a server that does not. */
+    bool if_announced;
     size_t n_mutations; /* SEND, RENEGOTIATE; SEND_APPDATA: record-level ones only (sd_mutation_on_records) */
     sd_mutation mutations[SD_MAX_MUTATIONS];
 } sd_action;
