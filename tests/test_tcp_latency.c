@@ -356,10 +356,12 @@ static int start_dummy(bool close_at_once, pid_t *out) {
 
 /* Whether a peer over TCP can be asked to run it at all: one connection
  * (resumption needs the probe, which this test leaves out), nothing that
- * sets up renegotiation, 0-RTT or ALPN (the peer's own settings); the rest
- * it SKIPs without a connection. */
+ * sets up renegotiation, 0-RTT, ALPN or a record-size extension (the
+ * peer's own settings); the rest it SKIPs without a connection. */
 static bool runs_over_tcp(const sd_scenario *s) {
-    if (s->renegotiation_stated || s->early_data || s->alpn_len) return false;
+    if (s->renegotiation_stated || s->early_data || s->alpn_len || s->record_size_limit ||
+        s->max_fragment_length || s->encrypt_then_mac)
+        return false;
     for (size_t a = 0; a < s->trace.n_actions; a++)
         if (s->trace.actions[a].kind == SD_ACT_CONNECTION) return false;
     return true;
@@ -392,6 +394,7 @@ static void silent_or_closing_servers_pass_nothing(void **state) {
     assert_true(closed_expectations > 5);
     sd_verdict *v = calloc(n, sizeof *v);
     assert_non_null(v);
+    size_t skipped = 0;
     for (int mode = 0; mode < 2; mode++) {
         char connect[64];
         pid_t dummy;
@@ -407,11 +410,17 @@ static void silent_or_closing_servers_pass_nothing(void **state) {
                             sd_verdict_name((sd_verdict)k));
         assert_int_equal(counts[SD_VERDICT_PASS], 0);
         assert_int_equal(counts[SD_VERDICT_SOFT], 0);
+        /* A scenario whose setup a peer over TCP cannot take (runs_over_tcp
+         * leaves out the known ones) SKIPs before it connects, the same
+         * whatever the server does, and only a few may. */
+        if (mode == 0) skipped = counts[SD_VERDICT_SKIP];
+        assert_int_equal(counts[SD_VERDICT_SKIP], skipped);
+        assert_true(skipped * 20 < n);
         /* Silent: a HANG, whatever the scenario (a TLS 1.2 one whose suite
          * the server could not have refused included). Closing: the happy
          * paths fail, every other scenario was not reached. */
-        if (mode == 0) assert_int_equal(counts[SD_VERDICT_HANG], n);
-        if (mode == 1) assert_int_equal(counts[SD_VERDICT_FAIL] + counts[SD_VERDICT_UNREACHED], n);
+        if (mode == 0) assert_int_equal(counts[SD_VERDICT_HANG] + skipped, n);
+        if (mode == 1) assert_int_equal(counts[SD_VERDICT_FAIL] + counts[SD_VERDICT_UNREACHED] + skipped, n);
         stop(dummy);
     }
     free(v);
