@@ -841,6 +841,7 @@ static void test_record_encrypt_then_mac(void **state) {
         assert_int_equal(alert, SD_bad_record_mac);
         sd_record_keys_clear(&mte);
         for (size_t at = 0; at < rec.len - 5; at++) {
+            sd_record_keys_clear(&r); /* fresh keys for each try, freed first */
             keys_for(&r, cbc, 3);
             assert_true(sd_record_keys_set_encrypt_then_mac(&r, true));
             r.seq = 5;
