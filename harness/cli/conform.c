@@ -1062,6 +1062,14 @@ int sd_cmd_list(int argc, char **argv) {
                n_fam - n_fam_client, n_fam_client, n_fam - n_fam_tls12, n_fam_tls12, fam ? "  " : "",
                fam ? sd_generated_families[f - 1].summary : "");
     }
+    for (int tls12 = 0; tls12 < 2; tls12++) {
+        char dims[160];
+        size_t n_rows;
+        sd_generated_covering_array(tls12, dims, sizeof dims, &n_rows);
+        printf("%s  %s covering array (tag covering-array): gen-finished and gen-malformed over %zu rows of "
+               "%s, every pair of values in some row\n",
+               tls12 ? "" : "parameters:\n", tls12 ? "tls12" : "tls13", n_rows, dims);
+    }
     if (n_counts) {
         printf("per tag:\n");
         for (size_t j = 0; j < n_counts; j++) printf("  %-24s %zu\n", counts[j].tag, counts[j].n);

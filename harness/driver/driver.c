@@ -225,9 +225,10 @@ static bool retry_is_answerable(const driver *d, sd_span body) {
     /* §4.2.8: the selected group "MUST be in the "supported_groups"
      * extension in the original ClientHello" and not one the ClientHello
      * already has a share for; the driver must also be able to make one. */
+    uint16_t offered[DRIVER_MAX_OFFERED_GROUPS];
     if (has_group)
-        return sd_u16_in(sd_default_offer.groups, sd_default_offer.n_groups, group) &&
-               group != d->share.group && sd_group_supported(group);
+        return sd_u16_in(offered, driver_offered_groups(d, offered), group) && group != d->share.group &&
+               sd_group_supported(group);
     /* §4.1.4: a HelloRetryRequest that "would not result in any change in
      * the ClientHello" is refused. */
     return has_cookie;

@@ -25,6 +25,20 @@ static bool peer_offers_group(const driver *d, uint16_t group) {
     return false;
 }
 
+/* A client offers every group it can use; the defaults alone would leave a
+ * server that accepts only P-521, X448 or an FFDHE group (`groups:`)
+ * nothing to choose (RFC 8446 §4.2.7, RFC 8422 §5.1.1, RFC 7919 §3), where
+ * an honest client that has the group offers it. The key share stays
+ * X25519's: such a server asks for its group with a HelloRetryRequest. */
+size_t driver_offered_groups(const driver *d, uint16_t *out) {
+    size_t n = 0;
+    for (size_t i = 0; i < sd_n_offered_groups; i++) out[n++] = sd_offered_groups[i];
+    for (size_t i = 0; i < d->cfg->n_target_groups && n < DRIVER_MAX_OFFERED_GROUPS; i++)
+        if (!sd_u16_in(out, n, d->cfg->target_groups[i]) && sd_group_supported(d->cfg->target_groups[i]))
+            out[n++] = d->cfg->target_groups[i];
+    return n;
+}
+
 /* TLS 1.3 server: the suite from the client's list (or the scenario's). */
 static const sd_suite *choose_suite13(const driver *d) {
     if (d->cfg->cipher_suite && sd_suite_find(d->cfg->cipher_suite))
@@ -128,6 +142,9 @@ static bool build_client_hello13(driver *d, const sd_action *a, sd_buf *body) {
         offer.suites = &d->cfg->cipher_suite;
         offer.n_suites = 1;
     }
+    uint16_t groups[DRIVER_MAX_OFFERED_GROUPS];
+    offer.groups = groups;
+    offer.n_groups = driver_offered_groups(d, groups);
     offer.record_size_limit = d->cfg->record_size_limit;
     offer.max_fragment_length = d->cfg->max_fragment_length;
     sd_msg_client_hello(body, &offer, d->client_random, sd_span_of(d->session_id, d->session_id_len),
@@ -370,6 +387,9 @@ static bool build_client_hello12(driver *d, sd_buf *body) {
     offer.max_fragment_length = d->cfg->max_fragment_length;
     offer.sigalgs = sd_offered_sigalgs_tls12;
     offer.n_sigalgs = sd_n_offered_sigalgs_tls12;
+    uint16_t groups[DRIVER_MAX_OFFERED_GROUPS];
+    offer.groups = groups;
+    offer.n_groups = driver_offered_groups(d, groups);
     /* RFC 5077 §3.2: the ticket of the kept session, or an empty
      * session_ticket asking for one; a renegotiation offers none. */
     const driver_session *s = d->session;

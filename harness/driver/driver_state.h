@@ -420,6 +420,11 @@ bool driver_build_body(driver *d, const sd_action *a, sd_buf *body);
  * was set up (`staple:`) and the client's ClientHello asked for it (RFC
  * 6066 §8: the server returns one in response to status_request). */
 bool driver_staples(const driver *d);
+/* The driver's supported_groups as a client: its defaults (sd_offered_groups),
+ * then each group the server under test accepts (`groups:`) that they lack.
+ * Returns how many, at most DRIVER_MAX_OFFERED_GROUPS. */
+#define DRIVER_MAX_OFFERED_GROUPS 16
+size_t driver_offered_groups(const driver *d, uint16_t *out);
 
 /* --- driver_mutations.c: the mutations ------------------------------------ */
 

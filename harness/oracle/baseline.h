@@ -20,7 +20,7 @@
 #include "util/util.h"
 
 typedef struct {
-    char id[96];
+    char id[128];
     char stack[32];
     sd_verdict verdict; /* what the earlier run gave the cell */
 } sd_baseline_entry;

@@ -42,7 +42,7 @@ typedef struct {
 /* A scenario's metadata, copied so a report outlives the parsed scenarios
  * (and can later be rebuilt from results.json alone). */
 typedef struct {
-    char id[96];
+    char id[128];
     char title[200];
     char rfc[600];
     sd_role role;

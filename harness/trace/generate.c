@@ -146,6 +146,7 @@ static void generate_tls13(gen *g) {
     if (g->ok) generate_profiles(g, &gen_tls13);
     if (g->ok) gen_certificate(g, &gen_tls13);
     if (g->ok) gen_protection(g, &gen_tls13);
+    if (g->ok) gen_matrix(g, &gen_tls13);
     if (g->ok) generate_resumption(g, &gen_tls13);
 }
 
@@ -154,6 +155,7 @@ static void generate_tls12(gen *g) {
     generate_profiles(g, &gen_tls12);
     if (g->ok) gen_certificate(g, &gen_tls12);
     if (g->ok) gen_protection(g, &gen_tls12);
+    if (g->ok) gen_matrix(g, &gen_tls12);
     if (g->ok) generate_resumption(g, &gen_tls12);
 }
 
@@ -181,6 +183,10 @@ bool sd_generate_tls12(sd_generated *out, char *err, size_t err_len) {
 }
 bool sd_generate_all(sd_generated *out, char *err, size_t err_len) {
     return generate(out, err, err_len, true, true);
+}
+
+const char *sd_generated_covering_array(bool tls12, char *buf, size_t len, size_t *n_rows) {
+    return gen_matrix_dimensions(tls12 ? &gen_tls12 : &gen_tls13, buf, len, n_rows);
 }
 
 void sd_generated_free(sd_generated *g) {

@@ -51,6 +51,12 @@ SD_MUST_CHECK bool sd_generate_tls12(sd_generated *out, char *err, size_t err_le
 SD_MUST_CHECK bool sd_generate_all(sd_generated *out, char *err, size_t err_len);
 void sd_generated_free(sd_generated *g);
 
+/* gen-finished and gen-malformed also run over the rows of a pairwise
+ * covering array of the handshake's parameters (tag `covering-array`):
+ * for TLS 1.2 (tls12) or 1.3, its dimensions ("suite (3) x group (7) x
+ * ...", written into buf) and the number of rows. */
+const char *sd_generated_covering_array(bool tls12, char *buf, size_t len, size_t *n_rows);
+
 /* The handshakes connection 2 of a generated resumption case follows, as
  * the generator states them (RFC 8446 §2.2 Figure 3: the PSK shape; RFC
  * 5246 §7.3 Figure 2: the abbreviated handshake), apart from the order

@@ -137,7 +137,7 @@ bool gen_accepted(const honest *h, size_t pos, uint16_t type) {
 
 const char *gen_honest_extra(const honest *h, uint16_t msg) {
     if (h->driver == SD_ROLE_CLIENT && (msg == SD_Certificate || msg == SD_CertificateVerify))
-        return " cert=" CLIENT_CREDENTIAL;
+        return h->p && h->p->client_cert_mutation ? h->p->client_cert_mutation : " cert=" CLIENT_CREDENTIAL;
     /* RFC 5077 §3.2: the server announces a ticket with an empty
      * SessionTicket extension in its ServerHello. */
     if (h->driver == SD_ROLE_SERVER && msg == SD_ServerHello && (h->shape->flags & SD_SHAPE_TICKET))
@@ -304,14 +304,18 @@ void gen_begin(gen *g, const char *family, const honest *h, const char *detail, 
     else
         snprintf(full_title, sizeof full_title, "%s", title);
     bool early = h->shape && (h->shape->flags & SD_SHAPE_EARLY_DATA);
-    snprintf(all_tags, sizeof all_tags, "generated, %s, %s, %s%s%s%s%s", family, role, v->name,
+    const char *profile_tag = h->p && h->p->tag ? h->p->tag : NULL;
+    snprintf(all_tags, sizeof all_tags, "generated, %s, %s, %s%s%s%s%s%s%s", family, role, v->name,
              h->first ? (v->ccs_is_step ? ", resumption, session" : ", resumption, psk") : "",
-             early ? ", early-data, 0-rtt" : "", tags && *tags ? ", " : "", tags ? tags : "");
+             early ? ", early-data, 0-rtt" : "", profile_tag ? ", " : "", profile_tag ? profile_tag : "",
+             tags && *tags ? ", " : "", tags ? tags : "");
     gen_put_header(g, v, id, full_title, rfc, h->target, all_tags, expect);
     if (h->p) {
         if (h->p->credential) sd_buf_appendf(&g->text, "credential: %s\n", h->p->credential);
         if (h->p->suite) sd_buf_appendf(&g->text, "cipher-suite: %s\n", h->p->suite);
         if (h->p->client_auth) gen_put(g, "client-auth: require\n");
+        if (h->p->client_auth && h->p->client_credential && h->target == SD_ROLE_CLIENT)
+            sd_buf_appendf(&g->text, "client-credential: %s\n", h->p->client_credential);
         /* A ticket in either connection (RFC 5077 §3.2): a server under
          * test issues it, a client under test asks for it. */
         if ((h->shape->flags | (h->first ? h->first->flags : 0)) & SD_SHAPE_TICKET)
@@ -322,6 +326,8 @@ void gen_begin(gen *g, const char *family, const honest *h, const char *detail, 
             gen_put(g, "session-tickets: issue\n");
         if (h->p->server_groups && h->target == SD_ROLE_SERVER)
             sd_buf_appendf(&g->text, "groups: %s\n", h->p->server_groups);
+        if (h->p->client_groups && h->target == SD_ROLE_CLIENT)
+            sd_buf_appendf(&g->text, "groups: %s\n", h->p->client_groups);
         /* 0-RTT: tickets that allow it, and a client that sends it. */
         if (early) gen_put(g, "early-data: on\n");
     }

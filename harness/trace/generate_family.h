@@ -127,6 +127,17 @@ typedef struct {
      * other than the version's usual one (SHA-384: 48 bytes); 0: the
      * version's. */
     unsigned finished_len;
+    /* `groups:` of a client under test: the only groups it offers. NULL:
+     * its defaults. */
+    const char *client_groups;
+    /* With client_auth: the fixture credential the client presents (the
+     * driver's `cert=`, a client under test's `client-credential:`), and
+     * the driver's mutation that presents it (" cert=<name>"). NULL: the
+     * fixture's `client`. */
+    const char *client_credential;
+    const char *client_cert_mutation;
+    /* A tag its scenarios carry besides the family's; NULL: none. */
+    const char *tag;
 } gen_profile;
 
 typedef struct {
@@ -304,6 +315,13 @@ const sd_shape *gen_resumed_shape(unsigned flags);
 
 /* Both roles: the defects of the fixture PKI. */
 void gen_certificate(gen *g, const gen_version *v);
+/* Both roles: gen-finished and gen-malformed over the rows of the version's
+ * pairwise covering array of suite x group x credential x client
+ * authentication (generate_matrix.c). */
+void gen_matrix(gen *g, const gen_version *v);
+/* The dimensions the covering array of gen_matrix varies ("suite (3) x
+ * group (7) x ...", into buf), and how many rows it has for the version. */
+const char *gen_matrix_dimensions(const gen_version *v, char *buf, size_t len, size_t *n_rows);
 /* Both roles, every suite of the version: the driver's protected records
  * tampered with (generate_protection.c). */
 void gen_protection(gen *g, const gen_version *v);

@@ -336,20 +336,20 @@ static const gen_profile profiles12[] = {
     /* gen-alert runs over this one only (its places are a superset of
      * static RSA's). */
     {"ecdhe-ecdsa", "leaf", "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256", SD_SHAPE_TLS12, SD_SHAPE_TLS12, false,
-     NULL, true, false, false, 0, 0},
+     NULL, true, false, false, 0, 0, NULL, NULL, NULL, NULL},
     {"ecdhe-rsa", "leaf-rsa", "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256", SD_SHAPE_TLS12, SD_SHAPE_TLS12, false,
-     NULL, false, false, false, 0, 0},
+     NULL, false, false, false, 0, 0, NULL, NULL, NULL, NULL},
     {"rsa", "leaf-rsa", "TLS_RSA_WITH_AES_128_GCM_SHA256", SD_SHAPE_TLS12 | SD_SHAPE_RSA_KX,
-     SD_SHAPE_TLS12 | SD_SHAPE_RSA_KX, false, NULL, false, false, false, 0, 0},
+     SD_SHAPE_TLS12 | SD_SHAPE_RSA_KX, false, NULL, false, false, false, 0, 0, NULL, NULL, NULL, NULL},
     /* Finite-field DHE (RFC 5246 §7.4.3, RFC 7919): the shape of ECDHE's,
      * another ServerKeyExchange and ClientKeyExchange. BoringSSL has no DHE
      * suites and SKIPs these. */
     {"dhe-rsa", "leaf-rsa", "TLS_DHE_RSA_WITH_AES_128_GCM_SHA256", SD_SHAPE_TLS12, SD_SHAPE_TLS12, false,
-     NULL, false, false, false, 0, 0},
+     NULL, false, false, false, 0, 0, NULL, NULL, NULL, NULL},
     {"client-auth", "leaf", "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256", SD_SHAPE_TLS12 | SD_SHAPE_CLIENT_AUTH,
-     SD_SHAPE_TLS12 | SD_SHAPE_CLIENT_AUTH, true, NULL, false, false, false, 0, 0},
+     SD_SHAPE_TLS12 | SD_SHAPE_CLIENT_AUTH, true, NULL, false, false, false, 0, 0, NULL, NULL, NULL, NULL},
     {"ticket", "leaf", "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256", SD_SHAPE_TLS12 | SD_SHAPE_TICKET,
-     SD_SHAPE_TLS12 | SD_SHAPE_TICKET, false, NULL, false, false, false, 0, 0},
+     SD_SHAPE_TLS12 | SD_SHAPE_TICKET, false, NULL, false, false, false, 0, 0, NULL, NULL, NULL, NULL},
 };
 
 /* TLS 1.3 over a HelloRetryRequest (RFC 8446 §4.1.4), from it on. With the
@@ -362,9 +362,10 @@ static const gen_profile profiles12[] = {
  * (`client-auth: require`, §4.3.2): the only TLS 1.3 run of the families
  * over the client's certificate flight. gen-alert runs over `hrr` only. */
 static const gen_profile profiles13[] = {
-    {"hrr", NULL, NULL, SD_SHAPE_HRR, SD_SHAPE_HRR, false, "secp256r1", true, true, false, 0, 0},
+    {"hrr", NULL, NULL, SD_SHAPE_HRR, SD_SHAPE_HRR, false, "secp256r1", true, true, false, 0, 0, NULL, NULL,
+     NULL, NULL},
     {"hrr-client-auth", NULL, NULL, SD_SHAPE_HRR | SD_SHAPE_CLIENT_AUTH, SD_SHAPE_HRR | SD_SHAPE_CLIENT_AUTH,
-     true, "secp256r1", false, true, false, 0, 0},
+     true, "secp256r1", false, true, false, 0, 0, NULL, NULL, NULL, NULL},
 };
 
 /* Resumption (RFC 8446 §2.2): connection 1 is a full handshake after which
@@ -377,18 +378,19 @@ static const gen_profile profiles13[] = {
  * 1, and connection 2 must not ask again (§4.3.2); `0rtt` adds
  * 0-RTT. gen-alert runs over `psk` and `0rtt`. */
 static const gen_profile resumption13[] = {
-    {"psk", NULL, "TLS_AES_128_GCM_SHA256", SD_SHAPE_PSK, SD_SHAPE_PSK, false, NULL, true, false, true, 0, 0},
+    {"psk", NULL, "TLS_AES_128_GCM_SHA256", SD_SHAPE_PSK, SD_SHAPE_PSK, false, NULL, true, false, true, 0, 0,
+     NULL, NULL, NULL, NULL},
     {"psk-sha384", NULL, "TLS_AES_256_GCM_SHA384", SD_SHAPE_PSK, SD_SHAPE_PSK, false, NULL, false, false,
-     true, 0, 48},
+     true, 0, 48, NULL, NULL, NULL, NULL},
     {"psk-client-auth", NULL, "TLS_AES_128_GCM_SHA256", SD_SHAPE_PSK, SD_SHAPE_PSK, true, NULL, false, false,
-     true, SD_SHAPE_CLIENT_AUTH, 0},
+     true, SD_SHAPE_CLIENT_AUTH, 0, NULL, NULL, NULL, NULL},
     /* 0-RTT (§2.3 Figure 4): connection 1's ticket allows early data
      * (`early-data: on`), connection 2 offers it with data and the server
      * accepts it, so the client's flight is EndOfEarlyData then Finished
      * (§4.5). gen-alert runs over it too: the alerts at EndOfEarlyData's
      * place go under the early keys. */
     {"0rtt", NULL, "TLS_AES_128_GCM_SHA256", SD_SHAPE_PSK | SD_SHAPE_EARLY_DATA,
-     SD_SHAPE_PSK | SD_SHAPE_EARLY_DATA, false, NULL, true, false, true, 0, 0},
+     SD_SHAPE_PSK | SD_SHAPE_EARLY_DATA, false, NULL, true, false, true, 0, 0, NULL, NULL, NULL, NULL},
 };
 
 /* Resumption by session id (RFC 5246 §7.3 Figure 2): connection 1 is a
@@ -406,17 +408,18 @@ static const gen_profile resumption13[] = {
 #define RESUMED12 (SD_SHAPE_TLS12 | SD_SHAPE_RESUMED)
 static const gen_profile resumption12[] = {
     {"resumed", "leaf", "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256", RESUMED12, RESUMED12, false, NULL, true,
-     false, true, SD_SHAPE_TLS12, 0},
+     false, true, SD_SHAPE_TLS12, 0, NULL, NULL, NULL, NULL},
     {"resumed-ecdhe-rsa", "leaf-rsa", "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256", RESUMED12, RESUMED12, false,
-     NULL, false, false, true, SD_SHAPE_TLS12, 0},
+     NULL, false, false, true, SD_SHAPE_TLS12, 0, NULL, NULL, NULL, NULL},
     {"resumed-rsa", "leaf-rsa", "TLS_RSA_WITH_AES_128_GCM_SHA256", RESUMED12, RESUMED12, false, NULL, false,
-     false, true, SD_SHAPE_TLS12 | SD_SHAPE_RSA_KX, 0},
+     false, true, SD_SHAPE_TLS12 | SD_SHAPE_RSA_KX, 0, NULL, NULL, NULL, NULL},
     {"resumed-sha384", "leaf", "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384", RESUMED12, RESUMED12, false, NULL,
-     false, false, true, SD_SHAPE_TLS12, 0},
+     false, false, true, SD_SHAPE_TLS12, 0, NULL, NULL, NULL, NULL},
     {"resumed-client-auth", "leaf", "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256", RESUMED12, RESUMED12, true,
-     NULL, false, false, true, SD_SHAPE_TLS12 | SD_SHAPE_CLIENT_AUTH, 0},
+     NULL, false, false, true, SD_SHAPE_TLS12 | SD_SHAPE_CLIENT_AUTH, 0, NULL, NULL, NULL, NULL},
     {"resumed-ticket", "leaf", "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256", RESUMED12,
-     RESUMED12 | SD_SHAPE_TICKET, false, NULL, false, false, true, SD_SHAPE_TLS12 | SD_SHAPE_TICKET, 0},
+     RESUMED12 | SD_SHAPE_TICKET, false, NULL, false, false, true, SD_SHAPE_TLS12 | SD_SHAPE_TICKET, 0, NULL,
+     NULL, NULL, NULL},
 };
 #undef RESUMED12
 

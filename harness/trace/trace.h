@@ -359,7 +359,7 @@ typedef enum {
 #define SD_MAX_SCENARIO_GROUPS 8
 
 typedef struct {
-    char id[96];
+    char id[128];
     char title[200];
     char rfc[600];    /* "RFC 8446 §4.4.4: \"...requirement sentence...\"" */
     sd_role role;     /* role of the stack under test */
