@@ -13,6 +13,7 @@
 
 #include "crypto/tls12.h"
 #include "protocol/sequences.h"
+#include "protocol/target.h"
 #include "trace/generate.h"
 #include "trace/step_under_test.h"
 #include "wire/names.h"
@@ -321,6 +322,7 @@ static void tls12_families_cover_roles_and_key_exchanges(void **state) {
         assert_true(has_tag(s, "generated"));
         assert_true(s->trace.n_actions > 0);
         if (has_tag(s, "gen-certificate")) continue; /* its own test: certificate_family_covers_the_pki */
+        if (has_tag(s, "covering-array")) continue;  /* its own test: covering_array_spans_every_pair */
         assert_true(s->cipher_suite != 0);
         /* The client-auth profile asks for (or gives) a client certificate. */
         assert_int_equal(s->client_auth != SD_CLIENT_AUTH_NONE, strstr(s->id, "client-auth.") != NULL);
@@ -469,7 +471,7 @@ static void tls12_finished_cases(void **state) {
     size_t n = 0;
     for (size_t i = 0; i < gen12.n; i++) {
         const sd_scenario *s = &gen12.items[i];
-        if (!has_tag(s, "gen-finished") || has_tag(s, "resumption")) continue;
+        if (!has_tag(s, "gen-finished") || has_tag(s, "resumption") || has_tag(s, "covering-array")) continue;
         n++;
         bool missing = strstr(s->id, ".missing") != NULL;
         assert_int_equal(s->expect, SD_EXPECT_ALERT);
@@ -886,9 +888,128 @@ static void protection_family_covers_suites_roles_and_records(void **state) {
     sd_generated_free(&all);
 }
 
+/* --- The covering array (generate_matrix.c) ---------------------------------
+ * The parameter values each version's array must span, written down here
+ * apart from the generator's tables: a value dropped there, or a pair no
+ * longer played, fails this test. For each scenario tagged covering-array,
+ * its row is (suite, the first of `groups:`, `credential:`, the client's
+ * credential: `client-credential:` of a client under test, the driver's
+ * `send Certificate cert=` to a server under test, "" without client
+ * authentication). */
+typedef struct {
+    char v[4][64];
+} param_row;
+
+static void row_of(const sd_scenario *s, param_row *row) {
+    memset(row, 0, sizeof *row);
+    const char *suite = sd_cipher_suite_name(s->cipher_suite);
+    const char *group = s->n_groups ? sd_group_name(s->groups[0]) : "";
+    snprintf(row->v[0], sizeof row->v[0], "%s", suite ? suite : "?");
+    snprintf(row->v[1], sizeof row->v[1], "%s", group ? group : "?");
+    snprintf(row->v[2], sizeof row->v[2], "%s", s->credential);
+    if (s->client_auth == SD_CLIENT_AUTH_NONE) return;
+    if (s->role == SD_ROLE_CLIENT) {
+        snprintf(row->v[3], sizeof row->v[3], "%s", *s->client_credential ? s->client_credential : "client");
+        return;
+    }
+    for (size_t a = 0; a < s->trace.n_actions; a++) {
+        const sd_action *act = &s->trace.actions[a];
+        if (act->kind != SD_ACT_SEND || act->msg_type != SD_Certificate) continue;
+        for (size_t m = 0; m < act->n_mutations; m++)
+            if (act->mutations[m].kind == SD_MUT_CERT)
+                snprintf(row->v[3], sizeof row->v[3], "%s", act->mutations[m].text);
+    }
+}
+
+static bool pair_played(const param_row *rows, size_t n, size_t d, const char *a, size_t e, const char *b) {
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(rows[i].v[d], a) == 0 && strcmp(rows[i].v[e], b) == 0) return true;
+    return false;
+}
+
+static void covering_array_spans_every_pair(void **state) {
+    (void)state;
+    sd_generated all;
+    char err[4096] = "";
+    assert_true(sd_generate_all(&all, err, sizeof err));
+    static const char *const suites13[] = {"TLS_AES_128_GCM_SHA256", "TLS_AES_256_GCM_SHA384",
+                                           "TLS_CHACHA20_POLY1305_SHA256", NULL};
+    static const char *const groups13[] = {"x25519", "secp256r1", "secp384r1", "secp521r1",
+                                           "x448",   "ffdhe2048", "ffdhe3072", NULL};
+    static const char *const credentials13[] = {"leaf",      "leaf-rsa",     "leaf-p384",
+                                                "leaf-p521", "leaf-ed25519", NULL};
+    static const char *const clients13[] = {"",  "client", "client-rsa", "client-p384", "client-ed25519",
+                                            NULL};
+    const char *const *values13[4] = {suites13, groups13, credentials13, clients13};
+    param_row *rows = calloc(all.n, sizeof *rows);
+    assert_non_null(rows);
+    for (sd_role role = SD_ROLE_CLIENT;; role = SD_ROLE_SERVER) {
+        size_t n = 0;
+        for (size_t i = 0; i < all.n; i++) {
+            const sd_scenario *s = &all.items[i];
+            if (!has_tag(s, "covering-array") || s->version != SD_TLS13 || s->role != role) continue;
+            assert_true(has_tag(s, "gen-finished") || has_tag(s, "gen-malformed"));
+            row_of(s, &rows[n++]);
+        }
+        assert_true(n > 0);
+        /* TLS 1.3 negotiates suite, group and signature apart (RFC 8446
+         * §4.1.1): every pair of every two dimensions. */
+        for (size_t d = 0; d < 4; d++)
+            for (size_t e = d + 1; e < 4; e++)
+                for (size_t a = 0; values13[d][a]; a++)
+                    for (size_t b = 0; values13[e][b]; b++)
+                        if (!pair_played(rows, n, d, values13[d][a], e, values13[e][b]))
+                            fail_msg("TLS 1.3 %s under test: no row with %s and %s", sd_role_name(role),
+                                     values13[d][a], values13[e][b]);
+        if (role == SD_ROLE_SERVER) break;
+    }
+    /* TLS 1.2: the suite fixes the key exchange and the key type (RFC 5246
+     * §7.4.2), so the pairs that can occur: every suite with and without
+     * client authentication, every ECDHE suite over every curve, every
+     * ECDSA suite with every ECDSA key. */
+    static const char *const suites12[] = {"TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256",
+                                           "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384",
+                                           "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256",
+                                           "TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA",
+                                           "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256",
+                                           "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384",
+                                           "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256",
+                                           "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA",
+                                           "TLS_DHE_RSA_WITH_AES_128_GCM_SHA256",
+                                           "TLS_DHE_RSA_WITH_AES_256_GCM_SHA384",
+                                           "TLS_DHE_RSA_WITH_CHACHA20_POLY1305_SHA256",
+                                           "TLS_DHE_RSA_WITH_AES_128_CBC_SHA",
+                                           "TLS_RSA_WITH_AES_128_GCM_SHA256",
+                                           "TLS_RSA_WITH_AES_256_GCM_SHA384",
+                                           "TLS_RSA_WITH_AES_128_CBC_SHA",
+                                           NULL};
+    static const char *const curves12[] = {"x25519", "secp256r1", "secp384r1", "secp521r1", NULL};
+    static const char *const ecdsa12[] = {"leaf", "leaf-p384", "leaf-p521", NULL};
+    static const char *const clients12[] = {"", "client", "client-rsa", NULL};
+    size_t n = 0;
+    for (size_t i = 0; i < all.n; i++) {
+        const sd_scenario *s = &all.items[i];
+        if (has_tag(s, "covering-array") && s->version == SD_TLS12) row_of(s, &rows[n++]);
+    }
+    for (size_t a = 0; suites12[a]; a++) {
+        for (size_t b = 0; clients12[b]; b++)
+            if (!pair_played(rows, n, 0, suites12[a], 3, clients12[b]))
+                fail_msg("TLS 1.2: no row with %s and client credential '%s'", suites12[a], clients12[b]);
+        for (size_t b = 0; curves12[b] && strncmp(suites12[a], "TLS_ECDHE_", 10) == 0; b++)
+            if (!pair_played(rows, n, 0, suites12[a], 1, curves12[b]))
+                fail_msg("TLS 1.2: no row with %s over %s", suites12[a], curves12[b]);
+        for (size_t b = 0; ecdsa12[b] && strstr(suites12[a], "_ECDSA_"); b++)
+            if (!pair_played(rows, n, 0, suites12[a], 2, ecdsa12[b]))
+                fail_msg("TLS 1.2: no row with %s and %s", suites12[a], ecdsa12[b]);
+    }
+    free(rows);
+    sd_generated_free(&all);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(families_are_big_and_cover_both_roles),
+        cmocka_unit_test(covering_array_spans_every_pair),
         cmocka_unit_test(every_scenario_is_complete),
         cmocka_unit_test(ids_are_unique_and_stable),
         cmocka_unit_test(every_trace_round_trips),

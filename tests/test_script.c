@@ -566,8 +566,9 @@ static const error_case error_cases[] = {
     {"too many tags", "id: t\ntags: a,b,c,d,e,f,g,h,i,j,k,l,m\n", 0, 2, "tags: too many tags (max 12)"},
     {"id too long",
      "id: "
-     "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\n",
-     0, 1, "id: value too long (100 bytes, max 95)"},
+     "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+     "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\n",
+     0, 1, "id: value too long (130 bytes, max 127)"},
     {"expect with extra", HDR "expect Finished flip=0:1\n", 0, 6, "expect: unknown argument"},
     {"send without message", HDR "send\n", 0, 6, "send: missing argument"},
     {"send-alert missing description", HDR "send-alert fatal\n", 0, 6, "send-alert: missing argument"},

@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "util/covering_array.h"
 #include "util/util.h"
 
 static char g_dir[256];
@@ -122,6 +123,94 @@ static void test_clock_is_monotonic(void **state) {
     assert_true(b >= a);
 }
 
+/* --- Covering arrays ------------------------------------------------------- */
+
+/* Every pair of values of two dimensions that an allowed combination holds
+ * is in some row, and every row is allowed: checked by brute force over
+ * all combinations, apart from the construction. */
+static void assert_pairwise(const unsigned *counts, size_t n_dims, sd_ca_allowed_fn allowed,
+                            const unsigned *rows, size_t n_rows) {
+    for (size_t r = 0; r < n_rows; r++) {
+        for (size_t d = 0; d < n_dims; d++) assert_true(rows[r * n_dims + d] < counts[d]);
+        assert_true(allowed(&rows[r * n_dims], NULL));
+    }
+    size_t total = 1;
+    for (size_t d = 0; d < n_dims; d++) total *= counts[d];
+    unsigned combo[SD_CA_MAX_DIMS];
+    for (size_t k = 0; k < total; k++) {
+        size_t rest = k;
+        for (size_t d = n_dims; d-- > 0;) {
+            combo[d] = (unsigned)(rest % counts[d]);
+            rest /= counts[d];
+        }
+        if (!allowed(combo, NULL)) continue;
+        for (size_t d = 0; d < n_dims; d++)
+            for (size_t e = d + 1; e < n_dims; e++) {
+                bool found = false;
+                for (size_t r = 0; r < n_rows && !found; r++)
+                    found = rows[r * n_dims + d] == combo[d] && rows[r * n_dims + e] == combo[e];
+                if (!found)
+                    fail_msg("pair (%zu=%u, %zu=%u) of an allowed combination is in no row", d, combo[d], e,
+                             combo[e]);
+            }
+    }
+}
+
+static bool everything(const unsigned *row, void *ctx) {
+    (void)row;
+    (void)ctx;
+    return true;
+}
+
+/* Dimension 0 even goes with dimension 1 even only, as a suite goes with
+ * its key type. */
+static bool same_parity(const unsigned *row, void *ctx) {
+    (void)ctx;
+    return row[0] % 2 == row[1] % 2;
+}
+
+static void test_covering_array_holds_every_pair(void **state) {
+    (void)state;
+    unsigned rows[64 * 4];
+    static const unsigned counts[] = {3, 7, 5, 5};
+    size_t n = sd_covering_array(counts, 4, everything, NULL, rows, 64);
+    /* At least 7 x 5 rows (the two largest dimensions' pairs); far fewer
+     * than the 525 combinations. */
+    assert_in_range(n, 35, 60);
+    assert_pairwise(counts, 4, everything, rows, n);
+    /* The same rows every time: scenario ids depend on them. */
+    unsigned again[64 * 4];
+    assert_int_equal(sd_covering_array(counts, 4, everything, NULL, again, 64), n);
+    assert_memory_equal(rows, again, n * 4 * sizeof *rows);
+}
+
+static void test_covering_array_keeps_to_the_constraint(void **state) {
+    (void)state;
+    unsigned rows[64 * 3];
+    static const unsigned counts[] = {6, 4, 3};
+    size_t n = sd_covering_array(counts, 3, same_parity, NULL, rows, 64);
+    assert_true(n >= 12); /* 6 x 2 allowed pairs of dimensions 0 and 1 */
+    assert_pairwise(counts, 3, same_parity, rows, n);
+}
+
+static bool nothing(const unsigned *row, void *ctx) {
+    (void)row;
+    (void)ctx;
+    return false;
+}
+
+static void test_covering_array_refuses_what_it_cannot_build(void **state) {
+    (void)state;
+    unsigned rows[64 * 4];
+    static const unsigned counts[] = {3, 7, 5, 5};
+    /* More rows than room for them; no allowed combination; no dimension. */
+    assert_int_equal(sd_covering_array(counts, 4, everything, NULL, rows, 10), 0);
+    assert_int_equal(sd_covering_array(counts, 4, nothing, NULL, rows, 64), 0);
+    assert_int_equal(sd_covering_array(counts, 0, everything, NULL, rows, 64), 0);
+    static const unsigned zero[] = {3, 0};
+    assert_int_equal(sd_covering_array(zero, 2, everything, NULL, rows, 64), 0);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_write_then_read),
@@ -130,6 +219,9 @@ int main(void) {
         cmocka_unit_test(test_make_dirs),
         cmocka_unit_test(test_set_error),
         cmocka_unit_test(test_clock_is_monotonic),
+        cmocka_unit_test(test_covering_array_holds_every_pair),
+        cmocka_unit_test(test_covering_array_keeps_to_the_constraint),
+        cmocka_unit_test(test_covering_array_refuses_what_it_cannot_build),
     };
     return cmocka_run_group_tests(tests, make_scratch, remove_scratch);
 }

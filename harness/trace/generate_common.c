@@ -331,19 +331,28 @@ void gen_begin(gen *g, const char *family, const honest *h, const char *detail, 
         /* 0-RTT: tickets that allow it, and a client that sends it. */
         if (early) gen_put(g, "early-data: on\n");
     }
-    /* A DHE profile's scenarios say why BoringSSL SKIPs them, before the
-     * case's own note when both fit in the header's 399 bytes. */
-    char with_dhe[400];
-    if (h->p && h->p->suite && strstr(h->p->suite, "_DHE_")) {
-        static const char dhe[] =
-            "BoringSSL has no finite-field DHE suites (RFC 5246 §7.4.3): it SKIPs this profile.";
-        if (note && *note && strlen(dhe) + 1 + strlen(note) < sizeof with_dhe)
-            snprintf(with_dhe, sizeof with_dhe, "%s %s", dhe, note);
-        else if (!note || !*note)
-            snprintf(with_dhe, sizeof with_dhe, "%s", dhe);
-        else
-            snprintf(with_dhe, sizeof with_dhe, "%s", note);
-        note = with_dhe;
+    /* A profile BoringSSL cannot play (a DHE suite, an X448 or FFDHE
+     * group) says why it SKIPs, before the case's own note when both fit in
+     * the header's 399 bytes. */
+    const char *why_skipped = NULL;
+    const char *groups =
+        h->p ? (h->target == SD_ROLE_SERVER ? h->p->server_groups : h->p->client_groups) : NULL;
+    if (h->p && h->p->suite && strstr(h->p->suite, "_DHE_"))
+        why_skipped = "BoringSSL has no finite-field DHE suites (RFC 5246 §7.4.3): it SKIPs this profile.";
+    else if (groups && strstr(groups, "x448"))
+        why_skipped = "BoringSSL has no X448 (RFC 8446 §4.2.7): it SKIPs this profile.";
+    else if (groups && strstr(groups, "ffdhe"))
+        why_skipped =
+            "BoringSSL has no finite-field (FFDHE) groups (RFC 8446 §4.2.7): it SKIPs this profile.";
+    char with_why[400];
+    size_t why_len = why_skipped ? strlen(why_skipped) : 0, note_len = note ? strlen(note) : 0;
+    if (why_skipped && note_len == 0) {
+        note = why_skipped;
+    } else if (why_skipped && why_len + 1 + note_len < sizeof with_why) {
+        memcpy(with_why, why_skipped, why_len);
+        with_why[why_len] = ' ';
+        memcpy(with_why + why_len + 1, note, note_len + 1);
+        note = with_why;
     }
     if (note && *note) sd_buf_appendf(&g->text, "note: %s\n", note);
     gen_put(g, "\n");

@@ -114,8 +114,13 @@ static const param suites12[] = {
 };
 /* The first value: no group (static RSA). */
 static const param groups12[] = {
-    {"", NULL},     {"x25519", "x25519"},       {"p256", "secp256r1"},      {"p384", "secp384r1"},
-    {"p521", "secp521r1"}, {"ffdhe2048", "ffdhe2048"}, {"ffdhe3072", "ffdhe3072"},
+    {"", NULL},
+    {"x25519", "x25519"},
+    {"p256", "secp256r1"},
+    {"p384", "secp384r1"},
+    {"p521", "secp521r1"},
+    {"ffdhe2048", "ffdhe2048"},
+    {"ffdhe3072", "ffdhe3072"},
 };
 static const param credentials12[] = {
     {"ecdsa", "leaf"},
