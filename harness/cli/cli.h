@@ -75,7 +75,8 @@ typedef struct {
     int fd;
 } sd_cli_ticker;
 int sd_cli_progress_interval_ms(void); /* $SHAKEDOWN_PROGRESS_MS, else 10000 */
-SD_MUST_CHECK bool sd_cli_ticker_start(sd_cli_ticker *t, size_t total, int interval_ms);
+/* label goes before the count on each line ("shard 2/3: "; may be ""). */
+SD_MUST_CHECK bool sd_cli_ticker_start(sd_cli_ticker *t, size_t total, int interval_ms, const char *label);
 void sd_cli_ticker_note(sd_cli_ticker *t, size_t done, const char *id, const char *stack);
 void sd_cli_ticker_stop(sd_cli_ticker *t);
 

@@ -144,6 +144,11 @@ static void conform_usage(FILE *f) {
             "  --quiet-ms N     floor of the quiet time that ends a read over TCP (default 30, or\n"
             "                   $SHAKEDOWN_TCP_IDLE_MS); above it the time adapts to the round\n"
             "                   trips measured during the run, so a slow link is waited for\n"
+            "  --shard K/N      run only shard K of N (1 <= K <= N <= %d) of the scenario x\n"
+            "                   stack cells, for one job of a CI matrix: a cell's shard is a\n"
+            "                   hash of its scenario id and stack name, the same whatever -j,\n"
+            "                   the other scenarios or the stacks. 'shakedown report --merge'\n"
+            "                   joins the shards' run folders into one report\n"
             "  -j N             run N scenario x stack cells at a time (default 1; the tcp\n"
             "                   stack always runs 1). Cells run in worker processes, so a\n"
             "                   stack that crashes takes only its cell with it (CRASH)\n"
@@ -196,7 +201,7 @@ static void conform_usage(FILE *f) {
             "     or the reports could not be written); takes precedence over 1 since the\n"
             "     results are incomplete\n"
             "  130  interrupted by SIGINT (143: by SIGTERM); the reports hold what ran\n",
-            sd_pki_default_dir(), (long long)SD_PKI_DEFAULT_TIME);
+            sd_pki_default_dir(), (long long)SD_PKI_DEFAULT_TIME, SD_MAX_SHARDS);
 }
 
 /* Makes runs/<UTC time> (runs/<UTC time>-N if two runs start in the same
@@ -301,11 +306,12 @@ typedef struct {
     bool use_tcp;
     int verbose;
     bool quiet;
-    bool no_generated;    /* --no-generated: only the scenario files */
-    bool force;           /* --force: write into a non-empty --out folder */
-    const char *baseline; /* --baseline FILE */
-    unsigned jobs;        /* -j N: cells run in N worker processes */
-    bool no_probe;        /* --no-probe: run every scenario on a peer over TCP, unprobed */
+    bool no_generated;                 /* --no-generated: only the scenario files */
+    bool force;                        /* --force: write into a non-empty --out folder */
+    const char *baseline;              /* --baseline FILE */
+    unsigned jobs;                     /* -j N: cells run in N worker processes */
+    bool no_probe;                     /* --no-probe: run every scenario on a peer over TCP, unprobed */
+    unsigned shard_index, shard_count; /* --shard K/N; 0/0: every cell */
 } conform_opts;
 
 /* The per-scenario table on stdout. */
@@ -333,12 +339,19 @@ static void print_table(const sd_report_run *run, const sd_scenario_set *set, bo
     }
     putchar('\n');
     for (size_t i = 0; i < run->n_scenarios; i++) {
+        bool held = false; /* a shard's table: only its scenarios */
+        for (size_t k = 0; k < run->n_stacks; k++) held = held || !sd_report_cell_at(run, i, k)->absent;
+        if (!held) continue;
         char e[80];
         expectation_text(&set->items[i], e, sizeof e);
         print_padded(set->items[i].id, id_w + 2);
         print_padded(e, exp_w + 2);
         for (size_t k = 0; k < run->n_stacks; k++) {
             const sd_report_cell *c = sd_report_cell_at(run, i, k);
+            if (c->absent) { /* another shard's */
+                print_padded("-", k + 1 < run->n_stacks ? col_w[k] + 2 : 0);
+                continue;
+            }
             char obs[64];
             sd_report_observed_short(&c->outcome, obs, sizeof obs);
             if (!c->ran) snprintf(obs, sizeof obs, "not run");
@@ -357,6 +370,9 @@ static void print_table(const sd_report_run *run, const sd_scenario_set *set, bo
 }
 
 static void print_totals(const sd_report_run *run, bool color) {
+    if (run->shard_count)
+        printf("shard %u/%u: %zu of the %zu scenario x stack cells\n", run->shard_index, run->shard_count,
+               sd_report_cells_held(run), run->n_scenarios * run->n_stacks);
     int name_w = 0;
     for (size_t k = 0; k < run->n_stacks; k++) {
         if ((int)strlen(run->stacks[k].name) > name_w) name_w = (int)strlen(run->stacks[k].name);
@@ -397,6 +413,7 @@ typedef struct {
     size_t n_stacks, total, done;
     bool progress, color_err;
     sd_cli_ticker *ticker; /* no terminal: a line every interval */
+    const char *label;     /* before each progress line: "shard 2/3: " or "" */
 } conform_progress;
 
 /* A cell is finished: into the report, then a progress line on a terminal,
@@ -415,17 +432,32 @@ static void cell_finished(void *ctx, size_t c, const sd_cell_result *result) {
     const sd_scenario *s = &cp->set->items[c / cp->n_stacks];
     const char *stack = cp->o->stacks.ops[c % cp->n_stacks]->name;
     if (cp->progress) {
-        fprintf(stderr, "\r\033[K[%zu/%zu] %s ... %s", cp->done, cp->total, s->id, stack);
+        fprintf(stderr, "\r\033[K%s[%zu/%zu] %s ... %s", cp->label, cp->done, cp->total, s->id, stack);
         fflush(stderr);
     }
     if (cp->ticker) sd_cli_ticker_note(cp->ticker, cp->done, s->id, stack);
     if (cp->o->verbose) {
         char obs[300];
         sd_outcome_describe(&cell->outcome, obs, sizeof obs);
-        fprintf(stderr, "[%zu/%zu] %s %s: %s%s%s %s%s%s\n", cp->done, cp->total, s->id, stack,
+        fprintf(stderr, "%s[%zu/%zu] %s %s: %s%s%s %s%s%s\n", cp->label, cp->done, cp->total, s->id, stack,
                 cp->color_err ? verdict_color(cell->verdict) : "", sd_verdict_name(cell->verdict),
                 cp->color_err ? "\033[0m" : "", obs, cell->why[0] ? " -- " : "", cell->why);
     }
+}
+
+/* "K/N", 1 <= K <= N <= SD_MAX_SHARDS, into index and count. */
+static bool parse_shard(const char *s, unsigned *index, unsigned *count) {
+    const char *slash = strchr(s, '/');
+    char k_text[24];
+    uint64_t k, n;
+    if (!slash || (size_t)(slash - s) >= sizeof k_text) return false;
+    memcpy(k_text, s, (size_t)(slash - s));
+    k_text[slash - s] = '\0';
+    if (!sd_cli_parse_u64(k_text, &k) || !sd_cli_parse_u64(slash + 1, &n)) return false;
+    if (k < 1 || k > n || n > SD_MAX_SHARDS) return false;
+    *index = (unsigned)k;
+    *count = (unsigned)n;
+    return true;
 }
 
 static int conform_parse(int argc, char **argv, conform_opts *o, int *first_pos) {
@@ -445,7 +477,8 @@ static int conform_parse(int argc, char **argv, conform_opts *o, int *first_pos)
         OPT_FORCE,
         OPT_APP,
         OPT_QUIET_MS,
-        OPT_NO_PROBE
+        OPT_NO_PROBE,
+        OPT_SHARD
     };
     static const struct option longopts[] = {
         {"stack", required_argument, NULL, OPT_STACK},
@@ -464,6 +497,7 @@ static int conform_parse(int argc, char **argv, conform_opts *o, int *first_pos)
         {"app", required_argument, NULL, OPT_APP},
         {"quiet-ms", required_argument, NULL, OPT_QUIET_MS},
         {"no-probe", no_argument, NULL, OPT_NO_PROBE},
+        {"shard", required_argument, NULL, OPT_SHARD},
         {"verbose", no_argument, NULL, 'v'},
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
@@ -553,6 +587,14 @@ static int conform_parse(int argc, char **argv, conform_opts *o, int *first_pos)
         case OPT_QUIET_MS:
             if (!sd_cli_parse_u64(optarg, &quiet_ms) || quiet_ms == 0 || quiet_ms > 60000)
                 return sd_cli_usage_error(conform_cmd, "--quiet-ms wants 1..60000 ms, not '%s'", optarg);
+            break;
+        case OPT_SHARD:
+            if (!parse_shard(optarg, &o->shard_index, &o->shard_count)) {
+                return sd_cli_usage_error(conform_cmd,
+                                          "--shard wants K/N, shard K of N with 1 <= K <= N <= %d (as in "
+                                          "--shard 2/3), not '%s'",
+                                          SD_MAX_SHARDS, optarg);
+            }
             break;
         case 'j': {
             uint64_t j;
@@ -713,14 +755,42 @@ static int conform_keep_role(const conform_opts *o, sd_scenario_set *set) {
  * cells it never reached say so, and the reports say the run is
  * incomplete. */
 static void mark_incomplete(sd_report_run *run, size_t done, const char *what) {
-    size_t total = run->n_scenarios * run->n_stacks;
     run->incomplete = true;
     snprintf(run->incomplete_reason, sizeof run->incomplete_reason, "%s after %zu of %zu cells", what, done,
-             total);
-    for (size_t c = 0; c < total; c++) {
+             sd_report_cells_held(run));
+    for (size_t c = 0; c < run->n_scenarios * run->n_stacks; c++) {
         sd_report_cell *cell = &run->cells[c];
-        if (!cell->ran) snprintf(cell->why, sizeof cell->why, "not run: %s", what);
+        if (!cell->ran && !cell->absent) snprintf(cell->why, sizeof cell->why, "not run: %s", what);
     }
+}
+
+/* --shard K/N: the cells of shard K, in run order, and the others marked
+ * absent in the report. NULL (and *n 0) when not sharded; *oom if memory
+ * ran out. */
+static size_t *conform_shard_cells(const conform_opts *o, const sd_scenario_set *set, sd_report_run *run,
+                                   size_t *n, bool *oom) {
+    *n = 0;
+    *oom = false;
+    if (!o->shard_count) return NULL;
+    run->shard_index = o->shard_index;
+    run->shard_count = o->shard_count;
+    for (size_t k = 0; k < o->stacks.n; k++) {
+        run->stacks[k].shard_count = o->shard_count;
+        run->stacks[k].shard_held[o->shard_index - 1] = true;
+    }
+    size_t *cells = malloc((set->n * o->stacks.n + 1) * sizeof *cells);
+    if (!cells) {
+        *oom = true;
+        return NULL;
+    }
+    for (size_t c = 0; c < set->n * o->stacks.n; c++) {
+        const char *id = set->items[c / o->stacks.n].id, *stack = o->stacks.ops[c % o->stacks.n]->name;
+        if (sd_cell_shard(id, stack, o->shard_count) == o->shard_index)
+            cells[(*n)++] = c;
+        else
+            run->cells[c].absent = true;
+    }
+    return cells;
 }
 
 /* Writes the four reports into out_dir; false if any could not be. */
@@ -810,6 +880,26 @@ int sd_cmd_conform(int argc, char **argv) {
         snprintf(run.stacks[k].version, sizeof run.stacks[k].version, "%s", ver ? ver : "");
     }
     for (size_t i = 0; i < set.n; i++) sd_report_scenario_set(&run.scenarios[i], &set.items[i]);
+    size_t n_shard_cells;
+    bool oom;
+    size_t *shard_cells = conform_shard_cells(&o, &set, &run, &n_shard_cells, &oom);
+    if (oom) {
+        fprintf(stderr, "shakedown conform: out of memory\n");
+        sd_report_run_free(&run);
+        sd_pki_free(pki);
+        free(pki);
+        sd_scenario_set_free(&set);
+        sd_baseline_free(&baseline);
+        return SD_EXIT_HARNESS;
+    }
+    size_t total = shard_cells ? n_shard_cells : set.n * o.stacks.n;
+    char label[32] = "";
+    if (o.shard_count) {
+        snprintf(label, sizeof label, "shard %u/%u: ", o.shard_index, o.shard_count);
+        if (!o.quiet)
+            fprintf(stderr, "shakedown conform: %s%zu of the %zu scenario x stack cells\n", label, total,
+                    set.n * o.stacks.n);
+    }
     sd_peer_profile profiles[2];
     conform_probe(&o, &set, pki, &run, profiles);
 
@@ -817,12 +907,13 @@ int sd_cmd_conform(int argc, char **argv) {
     /* No terminal (a CI log): a line at least every interval instead. */
     sd_cli_ticker ticker;
     bool ticking = !o.quiet && !isatty(STDERR_FILENO) &&
-                   sd_cli_ticker_start(&ticker, set.n * o.stacks.n, sd_cli_progress_interval_ms());
+                   sd_cli_ticker_start(&ticker, total, sd_cli_progress_interval_ms(), label);
     conform_progress cp = {.set = &set,
                            .o = &o,
                            .run = &run,
                            .n_stacks = o.stacks.n,
-                           .total = set.n * o.stacks.n,
+                           .total = total,
+                           .label = label,
                            .progress = progress,
                            .color_err = use_color(stderr),
                            .ticker = ticking ? &ticker : NULL};
@@ -845,10 +936,13 @@ int sd_cmd_conform(int argc, char **argv) {
         .probed_stack = &sd_target_tcp,
         .profiles = {profiles[SD_ROLE_CLIENT].done ? &profiles[SD_ROLE_CLIENT] : NULL,
                      profiles[SD_ROLE_SERVER].done ? &profiles[SD_ROLE_SERVER] : NULL},
+        .only_cells = shard_cells,
+        .n_only_cells = n_shard_cells,
     };
     double t0 = sd_now_ms();
     bool cells_ok = sd_cells_run(&plan);
     if (!cells_ok) fprintf(stderr, "shakedown conform: cannot run workers: %s\n", strerror(errno));
+    free(shard_cells);
     if (ticking) sd_cli_ticker_stop(&ticker);
     for (size_t i = 0; i < set.n; i++)
         for (size_t k = 0; k < o.stacks.n; k++)

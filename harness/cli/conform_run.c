@@ -129,7 +129,7 @@ typedef struct {
     char stack[32];
 } tick_record; /* well under PIPE_BUF: each write arrives whole */
 
-static void ticker_main(int fd, size_t total, int interval_ms) {
+static void ticker_main(int fd, size_t total, int interval_ms, const char *label) {
     signal(SIGINT, SIG_DFL);
     signal(SIGTERM, SIG_DFL);
     double start = sd_now_ms(), next = start + interval_ms;
@@ -139,8 +139,8 @@ static void ticker_main(int fd, size_t total, int interval_ms) {
         double now = sd_now_ms();
         if (now >= next) {
             unsigned pct = total ? (unsigned)(last.done * 100 / total) : 100;
-            fprintf(stderr, "shakedown conform: %llu/%zu cells (%u%%), %.0f s", (unsigned long long)last.done,
-                    total, pct, (now - start) / 1e3);
+            fprintf(stderr, "shakedown conform: %s%llu/%zu cells (%u%%), %.0f s", label,
+                    (unsigned long long)last.done, total, pct, (now - start) / 1e3);
             if (last.id[0]) fprintf(stderr, "; last: %s on %s", last.id, last.stack);
             fputc('\n', stderr);
             fflush(stderr);
@@ -173,7 +173,7 @@ int sd_cli_progress_interval_ms(void) {
     return 10000;
 }
 
-bool sd_cli_ticker_start(sd_cli_ticker *t, size_t total, int interval_ms) {
+bool sd_cli_ticker_start(sd_cli_ticker *t, size_t total, int interval_ms, const char *label) {
     t->pid = -1;
     t->fd = -1;
     int p[2];
@@ -193,7 +193,7 @@ bool sd_cli_ticker_start(sd_cli_ticker *t, size_t total, int interval_ms) {
     if (pid == 0) {
         sd_die_with_parent(parent);
         close(p[1]);
-        ticker_main(p[0], total, interval_ms);
+        ticker_main(p[0], total, interval_ms, label);
     }
     close(p[0]);
     t->pid = pid;

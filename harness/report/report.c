@@ -94,10 +94,17 @@ void sd_report_scenario_set(sd_report_scenario *dst, const sd_scenario *src) {
     sd_buf_free(&b);
 }
 
+size_t sd_report_cells_held(const sd_report_run *run) {
+    size_t n = 0;
+    for (size_t c = 0; c < run->n_scenarios * run->n_stacks; c++) n += !run->cells[c].absent;
+    return n;
+}
+
 size_t sd_report_count(const sd_report_run *run, size_t stack, sd_verdict v) {
     size_t n = 0;
     for (size_t i = 0; i < run->n_scenarios; i++) {
-        if (sd_report_cell_at(run, i, stack)->verdict == v) n++;
+        const sd_report_cell *c = sd_report_cell_at(run, i, stack);
+        if (!c->absent && c->verdict == v) n++;
     }
     return n;
 }
@@ -262,12 +269,26 @@ static void md_alert_choices(sd_buf *b, const sd_report_run *run) {
 bool sd_report_write_summary_md(const sd_report_run *run, const char *dir, char *err, size_t err_len) {
     sd_buf b;
     sd_buf_init(&b);
-    sd_buf_appendf(&b, "## shakedown conform: %zu scenarios × %zu stacks%s\n\n", run->n_scenarios,
-                   run->n_stacks, run->incomplete ? " (incomplete)" : "");
+    sd_buf_appendf(&b, "## shakedown conform: %zu scenarios × %zu stacks", run->n_scenarios, run->n_stacks);
+    if (run->shard_count) sd_buf_appendf(&b, ", shard %u/%u", run->shard_index, run->shard_count);
+    sd_buf_appendf(&b, "%s\n\n", run->incomplete ? " (incomplete)" : "");
+    size_t held = sd_report_cells_held(run), matrix = run->n_scenarios * run->n_stacks;
+    if (held < matrix) {
+        /* A shard, or a merge of some: the other cells are in no table. */
+        sd_buf_appendf(&b, "This report holds %zu of the %zu scenario × stack cells", held, matrix);
+        if (run->shard_count)
+            sd_buf_appendf(&b, " (shard %u of %u; `shakedown report --merge` joins the shards)",
+                           run->shard_index, run->shard_count);
+        md_append(&b, ".\n\n");
+    }
     if (run->incomplete) {
         md_append(&b, "> **Incomplete run:** ");
         md_cell(&b, run->incomplete_reason[0] ? run->incomplete_reason : "stopped before every cell ran");
-        md_append(&b, ". The cells that did not run are listed as not run.\n\n");
+        md_append(&b, ".");
+        bool not_run = false; /* absent cells (shards not merged) are in no table */
+        for (size_t c = 0; c < run->n_scenarios * run->n_stacks; c++)
+            not_run = not_run || (!run->cells[c].absent && !run->cells[c].ran);
+        md_append(&b, not_run ? " The cells that did not run are listed as not run.\n\n" : "\n\n");
     }
     md_append(&b, "| stack | version |");
     /* XFAIL and XPASS only come with --baseline: shown when some cell has one. */
@@ -316,7 +337,7 @@ bool sd_report_write_summary_md(const sd_report_run *run, const char *dir, char 
     for (size_t i = 0; i < run->n_scenarios; i++) {
         for (size_t k = 0; k < run->n_stacks; k++) {
             const sd_report_cell *c = sd_report_cell_at(run, i, k);
-            if (c->verdict == SD_VERDICT_PASS) continue;
+            if (c->absent || c->verdict == SD_VERDICT_PASS) continue;
             /* An interrupted run: the cells it never reached are counted,
              * not listed one by one. */
             if (run->incomplete && !c->ran) {

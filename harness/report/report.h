@@ -27,6 +27,10 @@
 #define SHAKEDOWN_VERSION "0.1.0"
 #endif
 
+/* The largest N of `conform --shard K/N` (a GitHub Actions matrix has at
+ * most 256 jobs). */
+#define SD_MAX_SHARDS 256
+
 /* Bumped on any change a reader of results.json must know about. */
 #define SD_RESULTS_SCHEMA_VERSION 1
 
@@ -37,6 +41,11 @@ typedef struct {
     /* A stack over TCP: what the probe before the run found the peer does
      * (run/probe.h), a few lines of text; empty if it was not probed. */
     char probe[1536];
+    /* A sharded run (conform --shard K/N) or a merge of shard runs (report
+     * --merge): the N the cells were cut into, and which shards' cells of
+     * this stack the report holds (shard_held[K - 1]); 0: not sharded. */
+    unsigned shard_count;
+    bool shard_held[SD_MAX_SHARDS];
 } sd_report_stack;
 
 /* A scenario's metadata, copied so a report outlives the parsed scenarios
@@ -58,6 +67,9 @@ typedef struct {
 } sd_report_scenario;
 
 typedef struct {
+    /* The cell is another shard's (conform --shard), or a shard's that was
+     * not merged: it is in no report (no result, no count, no test case). */
+    bool absent;
     bool ran; /* false: not run (reported as SKIP) */
     sd_outcome outcome;
     sd_verdict verdict;
@@ -80,6 +92,9 @@ typedef struct {
      * with the reason ("interrupted by SIGINT after 12 of 40 cells"). */
     bool incomplete;
     char incomplete_reason[160];
+    /* conform --shard K/N: this run is shard K of N (0 of 0: not one
+     * shard); every stack's shard_count and shard_held say the same. */
+    unsigned shard_index, shard_count;
     size_t n_scenarios, n_stacks;
     sd_report_scenario *scenarios;
     sd_report_stack *stacks;
@@ -93,7 +108,9 @@ void sd_report_run_free(sd_report_run *run);
 sd_report_cell *sd_report_cell_at(const sd_report_run *run, size_t scenario, size_t stack);
 /* Copies metadata (and the printed script) of src into dst. */
 void sd_report_scenario_set(sd_report_scenario *dst, const sd_scenario *src);
-/* How many cells of a stack have verdict v. */
+/* How many cells the run holds: all but the absent ones. */
+size_t sd_report_cells_held(const sd_report_run *run);
+/* How many cells of a stack have verdict v (absent cells have none). */
 size_t sd_report_count(const sd_report_run *run, size_t stack, sd_verdict v);
 
 /* A short description of an outcome for tables: "completed",
@@ -137,6 +154,19 @@ SD_MUST_CHECK bool sd_report_baseline_from_json(const char *path, const char *te
  * wrote), so that `shakedown report` can render it again. run need not be
  * initialised; on success the caller frees it with sd_report_run_free. */
 SD_MUST_CHECK bool sd_report_load_json(const char *path, sd_report_run *run, char *err, size_t err_len);
+
+/* Joins runs of one scenario set into one (report --merge): shards of a
+ * sharded run (conform --shard K/N), runs of other stacks, or both. The
+ * runs must agree on the tool version, the scenarios (ids, order,
+ * expectations and scripts), the seed and the validation time, and on the
+ * version and the shard count of each stack they share; no cell may be in
+ * two of them. names[i] names parts[i] in errors. On success out holds
+ * every stack in the order first met, and a run with shards missing is
+ * marked incomplete, the reason naming them (also written into missing,
+ * empty if none is). On failure, err says why and out is freed. */
+SD_MUST_CHECK bool sd_report_merge(const sd_report_run *parts, const char *const *names, size_t n_parts,
+                                   sd_report_run *out, char *missing, size_t missing_len, char *err,
+                                   size_t err_len);
 
 /* Writes data to dir/name whole or not at all (sd_file_write_atomic). */
 SD_MUST_CHECK bool sd_report_write_file(const char *dir, const char *name, const void *data, size_t len,

@@ -325,6 +325,12 @@ static json_t *run_json(const sd_report_run *run) {
     json_object_set_new(r, "elapsed_ms", jms(run->elapsed_ms));
     json_object_set_new(r, "incomplete", json_boolean(run->incomplete));
     if (run->incomplete) json_object_set_new(r, "incomplete_reason", jstr(run->incomplete_reason));
+    if (run->shard_count) {
+        json_t *sh = json_object();
+        json_object_set_new(sh, "index", json_integer(run->shard_index));
+        json_object_set_new(sh, "count", json_integer(run->shard_count));
+        json_object_set_new(r, "shard", sh);
+    }
     json_object_set_new(root, "run", r);
 
     json_t *stacks = json_array();
@@ -333,6 +339,14 @@ static json_t *run_json(const sd_report_run *run) {
         json_object_set_new(s, "name", jstr(run->stacks[k].name));
         json_object_set_new(s, "version", jstr(run->stacks[k].version));
         if (run->stacks[k].probe[0]) json_object_set_new(s, "probe", jstr(run->stacks[k].probe));
+        if (run->stacks[k].shard_count) {
+            json_t *sh = json_object(), *held = json_array();
+            json_object_set_new(sh, "count", json_integer(run->stacks[k].shard_count));
+            for (unsigned i = 0; i < run->stacks[k].shard_count && i < SD_MAX_SHARDS; i++)
+                if (run->stacks[k].shard_held[i]) json_array_append_new(held, json_integer(i + 1));
+            json_object_set_new(sh, "held", held);
+            json_object_set_new(s, "shards", sh);
+        }
         json_object_set_new(s, "elapsed_ms", jms(run->stacks[k].elapsed_ms));
         json_object_set_new(s, "counts", counts_json(run, k, false));
         json_array_append_new(stacks, s);
@@ -350,6 +364,7 @@ static json_t *run_json(const sd_report_run *run) {
     for (size_t i = 0; i < run->n_scenarios; i++) {
         for (size_t k = 0; k < run->n_stacks; k++) {
             const sd_report_cell *c = sd_report_cell_at(run, i, k);
+            if (c->absent) continue; /* another shard's */
             json_t *cj = json_object();
             json_object_set_new(cj, "scenario", jstr(run->scenarios[i].id));
             json_object_set_new(cj, "stack", jstr(run->stacks[k].name));
@@ -516,6 +531,13 @@ bool sd_report_load_json(const char *path, sd_report_run *run, char *err, size_t
     run->elapsed_ms = jnum(r, "elapsed_ms");
     run->incomplete = json_is_true(json_object_get(r, "incomplete"));
     copy_str(run->incomplete_reason, sizeof run->incomplete_reason, jget_str(r, "incomplete_reason"));
+    json_t *shard = json_object_get(r, "shard");
+    json_int_t shard_count = json_integer_value(json_object_get(shard, "count"));
+    json_int_t shard_index = json_integer_value(json_object_get(shard, "index"));
+    if (shard_count > 0 && shard_count <= SD_MAX_SHARDS && shard_index >= 1 && shard_index <= shard_count) {
+        run->shard_count = (unsigned)shard_count;
+        run->shard_index = (unsigned)shard_index;
+    }
 
     size_t i;
     json_t *o;
@@ -524,6 +546,17 @@ bool sd_report_load_json(const char *path, sd_report_run *run, char *err, size_t
         copy_str(run->stacks[i].version, sizeof run->stacks[i].version, jget_str(o, "version"));
         copy_str(run->stacks[i].probe, sizeof run->stacks[i].probe, jget_str(o, "probe"));
         run->stacks[i].elapsed_ms = jnum(o, "elapsed_ms");
+        json_t *sh = json_object_get(o, "shards");
+        json_int_t count = json_integer_value(json_object_get(sh, "count"));
+        if (count > 0 && count <= SD_MAX_SHARDS) {
+            run->stacks[i].shard_count = (unsigned)count;
+            size_t h;
+            json_t *held;
+            json_array_foreach(json_object_get(sh, "held"), h, held) {
+                json_int_t k = json_integer_value(held);
+                if (k >= 1 && k <= count) run->stacks[i].shard_held[k - 1] = true;
+            }
+        }
     }
     json_array_foreach(scen, i, o) {
         sd_report_scenario *s = &run->scenarios[i];
@@ -563,10 +596,14 @@ bool sd_report_load_json(const char *path, sd_report_run *run, char *err, size_t
         const char *script = json_string_value(json_object_get(o, "script"));
         if (script) s->script = strdup(script);
     }
+    /* A cell the file does not list is another shard's (conform --shard). */
+    for (size_t c = 0; c < n_s * n_k; c++) run->cells[c].absent = true;
+    size_t last_si = 0;
     bool ok = true;
     json_array_foreach(results, i, o) {
         /* Cells are scenario-major, but find them by name: a hand-edited
-         * file may have reordered them. */
+         * file, or a shard's (which lists only its cells), may have them
+         * elsewhere. */
         const char *id = jget_str(o, "scenario"), *stack = jget_str(o, "stack");
         size_t si = n_s, ki = n_k;
         if (i < n_s * n_k && strcmp(run->scenarios[i / n_k].id, id) == 0 &&
@@ -574,8 +611,10 @@ bool sd_report_load_json(const char *path, sd_report_run *run, char *err, size_t
             si = i / n_k;
             ki = i % n_k;
         } else {
+            /* From the previous row's scenario on: a shard's rows are in
+             * order with gaps, so this finds each at once. */
             for (size_t a = 0; a < n_s && si == n_s; a++)
-                if (strcmp(run->scenarios[a].id, id) == 0) si = a;
+                if (strcmp(run->scenarios[(last_si + a) % n_s].id, id) == 0) si = (last_si + a) % n_s;
             for (size_t b = 0; b < n_k && ki == n_k; b++)
                 if (strcmp(run->stacks[b].name, stack) == 0) ki = b;
         }
@@ -585,7 +624,9 @@ bool sd_report_load_json(const char *path, sd_report_run *run, char *err, size_t
             ok = false;
             break;
         }
+        last_si = si;
         sd_report_cell *c = sd_report_cell_at(run, si, ki);
+        c->absent = false;
         c->ran = json_is_true(json_object_get(o, "ran"));
         if (!sd_verdict_from_name(jget_str(o, "verdict"), &c->verdict)) {
             snprintf(err, err_len, "%s: results[%zu] has an unknown verdict", path, i);
@@ -621,6 +662,10 @@ bool sd_report_load_json(const char *path, sd_report_run *run, char *err, size_t
             out->group = (uint16_t)unnamed(jget_str(oc, "group"), lookup_group);
             out->elapsed_ms = jnum(oc, "elapsed_ms");
             out->events_truncated = json_is_true(json_object_get(oc, "events_truncated"));
+            /* Written only for a trace of several connections (outcome_json). */
+            json_t *conns = json_object_get(oc, "connections");
+            out->connections = json_is_integer(conns) ? (uint8_t)json_integer_value(conns) : 1;
+            out->resumed = json_is_true(json_object_get(oc, "resumed"));
         }
         size_t e;
         json_t *ev;
@@ -636,6 +681,7 @@ bool sd_report_load_json(const char *path, sd_report_run *run, char *err, size_t
              * tells them apart (event_name). */
             x.hrr = x.kind == SD_EVENT_HANDSHAKE && strcmp(jget_str(ev, "name"), "HelloRetryRequest") == 0;
             x.step = (int)json_integer_value(json_object_get(ev, "step"));
+            x.connection = (uint8_t)json_integer_value(json_object_get(ev, "connection"));
             sd_outcome_add_event(out, &x);
         }
     }

@@ -97,7 +97,7 @@ static bool is_failure(sd_verdict v) {
 char *sd_report_junit_text(const sd_report_run *run) {
     sd_buf b;
     sd_buf_init(&b);
-    size_t tests = run->n_scenarios * run->n_stacks, failures = 0, errors = 0, skipped = 0;
+    size_t tests = sd_report_cells_held(run), failures = 0, errors = 0, skipped = 0;
     for (size_t k = 0; k < run->n_stacks; k++) {
         for (int v = 0; v < SD_VERDICT_COUNT; v++) {
             size_t n = sd_report_count(run, k, (sd_verdict)v);
@@ -113,9 +113,10 @@ char *sd_report_junit_text(const sd_report_run *run) {
                    "time=\"%.3f\">\n",
                    tests, failures, errors, skipped, run->elapsed_ms / 1000.0);
     for (size_t k = 0; k < run->n_stacks; k++) {
-        size_t f = 0, e = 0, s = 0;
+        size_t f = 0, e = 0, s = 0, t = 0;
         for (int v = 0; v < SD_VERDICT_COUNT; v++) {
             size_t n = sd_report_count(run, k, (sd_verdict)v);
+            t += n;
             if (is_failure((sd_verdict)v)) f += n;
             if (v == SD_VERDICT_ERROR) e += n;
             if (v == SD_VERDICT_SKIP || v == SD_VERDICT_UNREACHED) s += n;
@@ -123,14 +124,15 @@ char *sd_report_junit_text(const sd_report_run *run) {
         put(&b, "  <testsuite name=\"");
         xml_text(&b, run->stacks[k].name);
         sd_buf_appendf(&b,
-                       "\" tests=\"%zu\" failures=\"%zu\" errors=\"%zu\" skipped=\"%zu\" time=\"%.3f\">\n",
-                       run->n_scenarios, f, e, s, run->stacks[k].elapsed_ms / 1000.0);
+                       "\" tests=\"%zu\" failures=\"%zu\" errors=\"%zu\" skipped=\"%zu\" time=\"%.3f\">\n", t,
+                       f, e, s, run->stacks[k].elapsed_ms / 1000.0);
         put(&b, "    <properties><property name=\"version\" value=\"");
         xml_text(&b, run->stacks[k].version);
         put(&b, "\"/></properties>\n");
         for (size_t i = 0; i < run->n_scenarios; i++) {
             const sd_report_scenario *sc = &run->scenarios[i];
             const sd_report_cell *c = sd_report_cell_at(run, i, k);
+            if (c->absent) continue; /* another shard's test case */
             const char *vn = sd_verdict_name(c->verdict);
             char obs[300];
             sd_outcome_describe(&c->outcome, obs, sizeof obs);

@@ -1,7 +1,7 @@
 /* cells.c — running scenario × stack cells (run/cells.h).
  *
  * Unless the plan says otherwise (the tcp peer), the cells run in forked
- * worker processes, N with jobs = N and one by default, cell c in worker c % N, each finished cell
+ * worker processes, N with jobs = N and one by default, the c-th cell to run in worker c % N, each finished cell
  * written back whole over a pipe (the result is plain data). Forking rather
  * than threads because the in-process stacks are not known to be
  * thread-safe and, above all, because a stack that crashes then kills only
@@ -65,13 +65,19 @@ typedef struct {
 typedef struct {
     pid_t pid;
     int fd;
-    size_t next; /* the next cell this worker will report */
+    size_t next; /* the position of the next cell this worker will report */
     size_t got;  /* bytes of the current message read so far */
     cell_message msg;
 } worker;
 
-/* Starts a worker for cells first, first + stride, ... Returns false if
- * the system refused (no process or pipe). */
+/* The cell at position p of the plan's run order. */
+static size_t cell_at(const sd_cell_plan *plan, size_t p) {
+    return plan->only_cells ? plan->only_cells[p] : p;
+}
+
+/* Starts a worker for the cells at positions first, first + stride, ...
+ * of the run order. Returns false if the system refused (no process or
+ * pipe). */
 static bool start_worker(const sd_cell_plan *plan, size_t total, worker *w, size_t first, size_t stride) {
     int fds[2];
     if (pipe(fds) != 0) return false;
@@ -95,7 +101,7 @@ static bool start_worker(const sd_cell_plan *plan, size_t total, worker *w, size
             cell_message m;
             memset(&m, 0, sizeof m);
             m.index = c;
-            run_cell(plan, c, &m.cell);
+            run_cell(plan, cell_at(plan, c), &m.cell);
             if (!sd_write_all(fds[1], &m, sizeof m)) _exit(WORKER_LOST_PIPE);
         }
         _exit(0);
@@ -179,7 +185,7 @@ static bool run_parallel(const sd_cell_plan *plan, size_t total, size_t jobs) {
                     break;
                 }
                 wk->next = c + jobs;
-                plan->on_done(plan->ctx, c, &wk->msg.cell);
+                plan->on_done(plan->ctx, cell_at(plan, c), &wk->msg.cell);
                 continue;
             }
             /* End of the pipe: the worker is done, or died mid-cell. */
@@ -192,7 +198,7 @@ static bool run_parallel(const sd_cell_plan *plan, size_t total, size_t jobs) {
             if (wk->next < total) {
                 size_t dead = wk->next;
                 dead_cell(status, &wk->msg.cell);
-                plan->on_done(plan->ctx, dead, &wk->msg.cell);
+                plan->on_done(plan->ctx, cell_at(plan, dead), &wk->msg.cell);
                 if (dead + jobs < total) {
                     if (!start_worker(plan, total, wk, dead + jobs, jobs))
                         ok = false;
@@ -216,16 +222,33 @@ static bool run_parallel(const sd_cell_plan *plan, size_t total, size_t jobs) {
     return ok;
 }
 
+unsigned sd_cell_shard(const char *scenario_id, const char *stack, unsigned n_shards) {
+    /* FNV-1a over "id\0stack", then the splitmix64 finaliser so that the
+     * low bits, which the modulo keeps, depend on every byte. */
+    uint64_t h = 0xcbf29ce484222325u;
+    for (const char *s = scenario_id;; s++) {
+        h = (h ^ (unsigned char)*s) * 0x100000001b3u;
+        if (!*s) break;
+    }
+    for (const char *s = stack; *s; s++) h = (h ^ (unsigned char)*s) * 0x100000001b3u;
+    h ^= h >> 30;
+    h *= 0xbf58476d1ce4e5b9u;
+    h ^= h >> 27;
+    h *= 0x94d049bb133111ebu;
+    h ^= h >> 31;
+    return n_shards > 1 ? (unsigned)(h % n_shards) + 1 : 1;
+}
+
 bool sd_cells_run(const sd_cell_plan *plan) {
-    size_t total = plan->n_scenarios * plan->n_stacks;
+    size_t total = plan->only_cells ? plan->n_only_cells : plan->n_scenarios * plan->n_stacks;
     size_t jobs = plan->jobs > 1 ? plan->jobs : 1;
     if (jobs > total) jobs = total ? total : 1;
     if (jobs > 1 || (plan->isolated && total > 0)) return run_parallel(plan, total, jobs);
     for (size_t c = 0; c < total && !stopped(plan); c++) {
         sd_cell_result cell;
-        run_cell(plan, c, &cell);
+        run_cell(plan, cell_at(plan, c), &cell);
         if (stopped(plan)) break; /* ended under the signal: not reported */
-        plan->on_done(plan->ctx, c, &cell);
+        plan->on_done(plan->ctx, cell_at(plan, c), &cell);
     }
     return true;
 }

@@ -60,7 +60,17 @@ typedef struct sd_cell_plan {
      * probe's reason. */
     const sd_target_ops *probed_stack;
     const sd_peer_profile *profiles[2];
+    /* If not NULL: run only these cells (numbered as for on_done), in this
+     * order; a shard of the matrix (sd_cell_shard). NULL: every cell. */
+    const size_t *only_cells;
+    size_t n_only_cells;
 } sd_cell_plan;
+
+/* The shard, 1 to n_shards, that the cell of this scenario on this stack
+ * belongs to: a hash of the scenario id and the stack name, so a cell keeps
+ * its shard whatever -j is, whatever order the scenarios load in and
+ * whichever other scenarios and stacks the run has. */
+unsigned sd_cell_shard(const char *scenario_id, const char *stack, unsigned n_shards);
 
 /* Runs every cell of the plan and reports each through on_done. A worker
  * that dies mid-cell makes that cell CRASH (killed by a signal) or ERROR (it
