@@ -208,9 +208,6 @@ static void *ossl_create(const shim_opts *opt, shim_conn *c, char *err, size_t e
     } else {
         SSL_CTX_set_options(o->ctx, SSL_OP_NO_RENEGOTIATION);
     }
-    /* --session-cache: the server's internal cache (RFC 5246 §7.4.1.2),
-     * which also makes its TLS 1.2 ServerHello name the session. A client
-     * keeps its session in its SSL object, for SESSION. */
     /* 0-RTT (--max-early-data): tickets that allow it (RFC 8446 §4.6.1),
      * and no more early data read than they allow (the receive limit is
      * OpenSSL's own otherwise, 16384). OpenSSL's anti-replay (RFC 8446
@@ -223,6 +220,9 @@ static void *ossl_create(const shim_opts *opt, shim_conn *c, char *err, size_t e
         snprintf(err, err_len, "cannot set max_early_data %u", (unsigned)opt->max_early_data);
         goto fail;
     }
+    /* --session-cache: the server's internal cache (RFC 5246 §7.4.1.2),
+     * which also makes its TLS 1.2 ServerHello name the session. A client
+     * keeps its session in its SSL object, for SESSION. */
     SSL_CTX_set_session_cache_mode(o->ctx, opt->role == SHIM_SERVER && (opt->session_cache || early_server)
                                                ? SSL_SESS_CACHE_SERVER
                                                : SSL_SESS_CACHE_OFF);
