@@ -39,6 +39,10 @@ enum {
  * (a ticket of up to 2^16-1 bytes would not fit, but no stack here makes
  * one over a few KiB); its hex must fit in one argv string (128 KiB). */
 #define SHIM_MAX_SESSION 32768
+/* --early-data-hex: the longest 0-RTT a client sends, and the largest
+ * --max-early-data a server takes: one record's worth of plaintext (RFC 8446
+ * §5.1), above the harness's own SD_EARLY_DATA_MAX (14336). */
+#define SHIM_MAX_EARLY_DATA 16384
 
 /* TLS version numbers as on the wire. */
 #define SHIM_TLS12 0x0303

@@ -511,11 +511,12 @@ static sd_target *shimt_create(const char *stack, const sd_target_ops *ops, cons
         snprintf(err, err_len, "a shim needs the PKI directory");
         return NULL;
     }
-    /* 0-RTT has no flag in the contract: a shim's server would take a
-     * ticket without early_data and its client would send none. */
-    if (cfg->max_early_data || cfg->early_data.len) {
-        snprintf(err, err_len, "0-RTT (early data) through a shim");
-        error->unsupported = true;
+    /* 0-RTT goes to a shim as --max-early-data (server) and
+     * --early-data-hex (client); a shim whose stack has none refuses them
+     * itself, "unsupported:" (docs/shim-contract.md). */
+    if (cfg->max_early_data > SHIM_MAX_EARLY_DATA || cfg->early_data.len > SHIM_MAX_EARLY_DATA) {
+        snprintf(err, err_len, "0-RTT of %zu bytes (max_early_data %u); a shim takes up to %d",
+                 cfg->early_data.len, (unsigned)cfg->max_early_data, SHIM_MAX_EARLY_DATA);
         return NULL;
     }
     if (cfg->role == SD_ROLE_CLIENT && cfg->resume_session.len > SHIM_MAX_SESSION) {
@@ -570,7 +571,7 @@ static sd_target *shimt_create(const char *stack, const sd_target_ops *ops, cons
         !name_list(cfg->cipher_suites, cfg->n_cipher_suites, shim_cipher_name, "cipher suite", ciphers,
                    sizeof ciphers, error))
         return NULL;
-    const char *argv[40];
+    const char *argv[48];
     size_t n = 0;
     argv[n++] = path;
     argv[n++] = "--role";
@@ -653,8 +654,14 @@ static sd_target *shimt_create(const char *stack, const sd_target_ops *ops, cons
         argv[n++] = "--renegotiation";
         argv[n++] = "on";
     }
+    char max_early[16];
+    if (cfg->role == SD_ROLE_SERVER && cfg->max_early_data) {
+        snprintf(max_early, sizeof max_early, "%u", (unsigned)cfg->max_early_data);
+        argv[n++] = "--max-early-data";
+        argv[n++] = max_early;
+    }
     /* Bytes in hex: argv cannot carry every byte as it is. */
-    char *reply_hex = NULL, *session_hex = NULL;
+    char *reply_hex = NULL, *session_hex = NULL, *early_hex = NULL;
     if (cfg->app_reply.len) {
         if ((reply_hex = hex_of(cfg->app_reply)) == NULL) {
             snprintf(err, err_len, "out of memory");
@@ -672,6 +679,16 @@ static sd_target *shimt_create(const char *stack, const sd_target_ops *ops, cons
         argv[n++] = "--resume-session-hex";
         argv[n++] = session_hex;
     }
+    if (cfg->role == SD_ROLE_CLIENT && cfg->early_data.len) {
+        if ((early_hex = hex_of(cfg->early_data)) == NULL) {
+            free(reply_hex);
+            free(session_hex);
+            snprintf(err, err_len, "out of memory");
+            return NULL;
+        }
+        argv[n++] = "--early-data-hex";
+        argv[n++] = early_hex;
+    }
     argv[n++] = "--fd";
     argv[n++] = "3";
     argv[n] = NULL;
@@ -685,6 +702,7 @@ static sd_target *shimt_create(const char *stack, const sd_target_ops *ops, cons
         if (args == NULL) {
             free(reply_hex);
             free(session_hex);
+            free(early_hex);
             snprintf(err, err_len, "out of memory");
             return NULL;
         }
@@ -702,6 +720,7 @@ static sd_target *shimt_create(const char *stack, const sd_target_ops *ops, cons
     if (t == NULL) {
         free(reply_hex);
         free(session_hex);
+        free(early_hex);
         free(args);
         snprintf(err, err_len, "out of memory");
         return NULL;
@@ -723,6 +742,7 @@ static sd_target *shimt_create(const char *stack, const sd_target_ops *ops, cons
     if (args && unpark(stack, cfg->session_cache, args, &t->pid, &t->fd)) {
         free(reply_hex);
         free(session_hex);
+        free(early_hex);
         exchange(t, SHIM_FRAME_NEXT, NULL, 0, "on NEXT");
         /* A shim that dies here dies in the run, between its
          * connections: the target is the run's CRASH or HANG, not a
@@ -741,6 +761,7 @@ static sd_target *shimt_create(const char *stack, const sd_target_ops *ops, cons
         snprintf(err, err_len, "socketpair: %s", strerror(errno));
         free(reply_hex);
         free(session_hex);
+        free(early_hex);
         free(t->args);
         free(t);
         return NULL;
@@ -775,6 +796,7 @@ static sd_target *shimt_create(const char *stack, const sd_target_ops *ops, cons
     int fork_errno = errno;
     free(reply_hex);
     free(session_hex);
+    free(early_hex);
     if (devnull >= 0) close(devnull);
     close(sv[1]);
     if (pid < 0) {

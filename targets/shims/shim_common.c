@@ -22,6 +22,8 @@ struct shim_conn {
     shim_status st;
     const uint8_t *reply; /* --app-reply-hex, NULL: echo */
     size_t reply_len;
+    uint8_t *early; /* 0-RTT read before the handshake was done (shim_early_data_keep) */
+    size_t early_len, early_cap;
 };
 
 /* ---- Memory I/O ----------------------------------------------------------- */
@@ -71,6 +73,19 @@ const void *shim_app_answer(shim_conn *c, const void *data, size_t *n) {
     *n = c->reply_len;
     c->st.app_replies++;
     return c->reply;
+}
+
+void shim_early_data_keep(shim_conn *c, const void *data, size_t n) {
+    if (n == 0) return;
+    grow(&c->early, &c->early_cap, c->early_len + n);
+    memcpy(c->early + c->early_len, data, n);
+    c->early_len += n;
+}
+
+const void *shim_early_data_echo(shim_conn *c, size_t *n) {
+    *n = c->reply ? 0 : c->early_len;
+    c->early_len = 0;
+    return *n ? c->early : NULL;
 }
 
 void shim_fail(shim_conn *c, const char *fmt, ...) {
@@ -176,6 +191,10 @@ static void usage(FILE *f, const char *prog, const shim_stack *stack) {
             "  --resume-session-hex HEX   client: resume this session (a SESSION answer)\n"
             "  --renegotiation on|off     TLS 1.2: renegotiate (securely) when the peer\n"
             "                             asks, or refuse with no_renegotiation (default off)\n"
+            "  --max-early-data N         server: issue tickets that allow N bytes of 0-RTT,\n"
+            "                             accept it and echo it after the handshake (default 0)\n"
+            "  --early-data-hex HEX       client: send these bytes as 0-RTT when the resumed\n"
+            "                             session allows it\n"
             "  --fd N                     the socket to the harness\n",
             prog, prog, stack->name);
 }
@@ -312,6 +331,11 @@ static int parse_args(int argc, char **argv, const shim_stack *stack, shim_opts 
             if (!parse_hex(v, SHIM_MAX_SESSION, &o->resume_session, &o->resume_session_len)) goto bad;
         } else if (strcmp(a, "--renegotiation") == 0) {
             if (!parse_on_off(v, &o->renegotiation)) goto bad;
+        } else if (strcmp(a, "--max-early-data") == 0) {
+            if (!parse_int(v, 0, SHIM_MAX_EARLY_DATA, &n)) goto bad;
+            o->max_early_data = (uint32_t)n;
+        } else if (strcmp(a, "--early-data-hex") == 0) {
+            if (!parse_hex(v, SHIM_MAX_EARLY_DATA, &o->early_data, &o->early_data_len)) goto bad;
         } else if (strcmp(a, "--fd") == 0) {
             if (!parse_int(v, 0, 1 << 20, &n)) goto bad;
             o->fd = (int)n;
@@ -443,6 +467,7 @@ int shim_main(int argc, char **argv, const shim_stack *stack) {
              * the last connection left unread or unsent is dropped with it. */
             c.in_off = c.in_len = 0;
             c.out_len = 0;
+            c.early_len = 0;
             memset(&c.st, 0, sizeof c.st);
             c.st.alert_sent = c.st.alert_sent_level = c.st.alert_received = -1;
             char why[sizeof c.st.error] = "";
@@ -510,6 +535,7 @@ int shim_main(int argc, char **argv, const shim_stack *stack) {
     stack->destroy(s);
     free(c.in);
     free(c.out);
+    free(c.early);
     return exit_code;
 }
 

@@ -68,6 +68,18 @@ typedef struct {
      * server such a ClientHello, with a warning no_renegotiation alert (RFC
      * 5246 §7.2.2) and carries on. */
     bool renegotiation;
+    /* 0-RTT (RFC 8446 §2.3, §4.2.10), TLS 1.3, only when the harness asks.
+     * max_early_data: a server issues tickets whose early_data extension
+     * allows this many bytes (max_early_data_size, §4.6.1), accepts early
+     * data offered with one of them, reading at most that many bytes of it
+     * (more is unexpected_message, §4.2.10), and echoes what it read once
+     * its handshake is done (shim_early_data_keep); 0: no 0-RTT. early_data:
+     * a client resuming a session whose ticket allows 0-RTT sends these
+     * bytes as early data, once (NULL: none). A stack without 0-RTT refuses
+     * either, "unsupported:". */
+    uint32_t max_early_data;
+    const uint8_t *early_data;
+    size_t early_data_len;
     int fd; /* the socket to the harness */
 } shim_opts;
 
@@ -102,6 +114,18 @@ shim_status *shim_st(shim_conn *c);
  * and nothing (NULL) if it does not. Sets *n to the length to write and
  * counts the replies in shim_st(c)->app_replies. */
 const void *shim_app_answer(shim_conn *c, const void *data, size_t *n);
+
+/* Server, 0-RTT (--max-early-data): keeps early data the stack read before
+ * its handshake was done, for the echo (the echo contract covers 0-RTT too:
+ * harness/protocol/target.h, docs/shim-contract.md). */
+void shim_early_data_keep(shim_conn *c, const void *data, size_t n);
+
+/* Once the handshake is done: the early data kept, to be written back now,
+ * and forgotten. NULL (and *n = 0) if none was kept, or with
+ * --app-reply-hex, whose reply answers requests made after the handshake
+ * only, as the model's and the BoringSSL adapter's do. The bytes stay valid
+ * until the next shim_early_data_keep. */
+const void *shim_early_data_echo(shim_conn *c, size_t *n);
 
 /* Marks the connection failed and records the first reason only (later errors
  * are usually consequences of the first). printf-style. */

@@ -13,7 +13,13 @@
  * session cache is the gnutls_db_* store an application provides (GnuTLS
  * keeps none itself; gnutls-serv keeps one the same way), so both outlive
  * the connection for the next (NEXT). A client hands its session over with
- * gnutls_session_get_data2 and takes it back with gnutls_session_set_data. */
+ * gnutls_session_get_data2 and takes it back with gnutls_session_set_data.
+ *
+ * 0-RTT, when the harness asks (--max-early-data, --early-data-hex): a
+ * server made with GNUTLS_ENABLE_EARLY_DATA issues tickets that allow it and
+ * reads it during gnutls_handshake, for gnutls_record_recv_early_data after
+ * it; a client queues it with gnutls_record_send_early_data before its
+ * ClientHello. */
 #include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
@@ -35,19 +41,25 @@ typedef struct {
     gnutls_typed_vdata_st verify_data[2]; /* what the peer's certificate must match */
     const shim_opts *o;                   /* lives as long as the process */
     gnutls_datum_t ticket_key;            /* server with --session-tickets */
+    gnutls_anti_replay_t anti_replay;     /* server with --max-early-data */
     /* A renegotiation (--renegotiation on) is under way: gnutls_handshake
      * runs again until it completes, before application data is read. */
     bool renegotiating;
 } gtls;
 
-/* The server's TLS 1.2 session cache (--session-cache): the sessions this
- * process made, by session id; the oldest goes when it is full. */
+/* A store of this process, by key; the oldest entry goes when it is full.
+ * Two serve a server: its TLS 1.2 session cache (--session-cache), by
+ * session id, and the record of its 0-RTT ClientHellos (--max-early-data),
+ * by binder. */
 #define DB_SLOTS 64
 typedef struct {
     gnutls_datum_t key, data;
 } db_entry;
-static db_entry db[DB_SLOTS];
-static size_t db_next;
+typedef struct {
+    db_entry slot[DB_SLOTS];
+    size_t next;
+} db_table;
+static db_table session_db, replay_db;
 
 static void db_free(db_entry *e) {
     free(e->key.data);
@@ -55,17 +67,17 @@ static void db_free(db_entry *e) {
     memset(e, 0, sizeof *e);
 }
 
-static db_entry *db_find(gnutls_datum_t key) {
-    for (size_t i = 0; i < DB_SLOTS; i++)
-        if (db[i].key.data && db[i].key.size == key.size && memcmp(db[i].key.data, key.data, key.size) == 0)
-            return &db[i];
+static db_entry *db_find(db_table *t, gnutls_datum_t key) {
+    for (size_t i = 0; i < DB_SLOTS; i++) {
+        db_entry *e = &t->slot[i];
+        if (e->key.data && e->key.size == key.size && memcmp(e->key.data, key.data, key.size) == 0) return e;
+    }
     return NULL;
 }
 
-static int db_store(void *ptr, gnutls_datum_t key, gnutls_datum_t data) {
-    (void)ptr;
-    db_entry *e = db_find(key);
-    if (e == NULL) e = &db[db_next++ % DB_SLOTS];
+static int db_put(db_table *t, gnutls_datum_t key, gnutls_datum_t data) {
+    db_entry *e = db_find(t, key);
+    if (e == NULL) e = &t->slot[t->next++ % DB_SLOTS];
     db_free(e);
     e->key.data = malloc(key.size);
     e->data.data = malloc(data.size);
@@ -80,11 +92,16 @@ static int db_store(void *ptr, gnutls_datum_t key, gnutls_datum_t data) {
     return 0;
 }
 
+static int db_store(void *ptr, gnutls_datum_t key, gnutls_datum_t data) {
+    (void)ptr;
+    return db_put(&session_db, key, data);
+}
+
 /* GnuTLS frees what this returns with gnutls_free. */
 static gnutls_datum_t db_retrieve(void *ptr, gnutls_datum_t key) {
     (void)ptr;
     gnutls_datum_t out = {NULL, 0};
-    db_entry *e = db_find(key);
+    db_entry *e = db_find(&session_db, key);
     if (e && (out.data = gnutls_malloc(e->data.size)) != NULL) {
         memcpy(out.data, e->data.data, e->data.size);
         out.size = e->data.size;
@@ -94,10 +111,23 @@ static gnutls_datum_t db_retrieve(void *ptr, gnutls_datum_t key) {
 
 static int db_remove(void *ptr, gnutls_datum_t key) {
     (void)ptr;
-    db_entry *e = db_find(key);
+    db_entry *e = db_find(&session_db, key);
     if (e == NULL) return -1;
     db_free(e);
     return 0;
+}
+
+/* Anti-replay (RFC 8446 §8.2, ClientHello recording): GnuTLS adds each
+ * ClientHello whose 0-RTT it would accept, keyed by its binder, and
+ * refuses the 0-RTT of one already there (GNUTLS_E_DB_ENTRY_EXISTS). A
+ * GnuTLS server without anti-replay accepts no 0-RTT at all
+ * (lib/ext/pre_shared_key.c: "anti-replay is not enabled; rejecting early
+ * data"). The 64 slots outlast the few connections of a run. */
+static int replay_add(void *ptr, time_t exp_time, const gnutls_datum_t *key, const gnutls_datum_t *data) {
+    (void)ptr;
+    (void)exp_time;
+    if (db_find(&replay_db, *key)) return GNUTLS_E_DB_ENTRY_EXISTS;
+    return db_put(&replay_db, *key, *data);
 }
 
 /* Validation time for certificates: GnuTLS asks the library-wide clock, and
@@ -240,8 +270,9 @@ static bool new_session(gtls *g, char *err, size_t err_len) {
     g->renegotiating = false;
     /* No session tickets unless asked for: each run starts from scratch,
      * and nothing follows the handshake that the scenarios do not expect. */
+    bool early = o->role == SHIM_SERVER ? o->max_early_data > 0 : o->early_data != NULL;
     unsigned flags = (o->role == SHIM_SERVER ? GNUTLS_SERVER : GNUTLS_CLIENT) | GNUTLS_NONBLOCK |
-                     (o->session_tickets ? 0 : GNUTLS_NO_TICKETS);
+                     (o->session_tickets ? 0 : GNUTLS_NO_TICKETS) | (early ? GNUTLS_ENABLE_EARLY_DATA : 0);
     int r = gnutls_init(&g->session, flags);
     if (r < 0) goto gnutls_fail;
     r = gnutls_priority_set(g->session, g->prio);
@@ -278,6 +309,19 @@ static bool new_session(gtls *g, char *err, size_t err_len) {
                 snprintf(err, err_len, "--resume-session-hex is no GnuTLS session: %s", gnutls_strerror(r));
                 return false;
             }
+            /* 0-RTT, if the resumed session's ticket allows these bytes
+             * (RFC 8446 §4.6.1 max_early_data_size; GnuTLS takes the limit
+             * from the session): queued now, sent after the ClientHello. A
+             * session that allows less gets none. */
+            if (early && gnutls_record_get_max_early_data_size(g->session) >= o->early_data_len) {
+                /* It queues all or nothing, and returns 0 for all (not the
+                 * length its manual page promises). */
+                ssize_t w = gnutls_record_send_early_data(g->session, o->early_data, o->early_data_len);
+                if (w < 0) {
+                    r = (int)w;
+                    goto gnutls_fail;
+                }
+            }
         }
         return true;
     }
@@ -287,6 +331,14 @@ static bool new_session(gtls *g, char *err, size_t err_len) {
     if (o->session_tickets) {
         r = gnutls_session_ticket_enable_server(g->session, &g->ticket_key);
         if (r < 0) goto gnutls_fail;
+    }
+    /* 0-RTT: tickets whose early_data allows max_early_data bytes, and no
+     * more read (GnuTLS's own default is 16384), with the anti-replay that
+     * GnuTLS requires before it accepts any. */
+    if (early) {
+        r = gnutls_record_set_max_early_data_size(g->session, o->max_early_data);
+        if (r < 0) goto gnutls_fail;
+        gnutls_anti_replay_enable(g->session, g->anti_replay);
     }
     if (o->session_cache) {
         gnutls_db_set_retrieve_function(g->session, db_retrieve);
@@ -392,6 +444,13 @@ static void *gtls_create(const shim_opts *o, shim_conn *c, char *err, size_t err
     if (o->role == SHIM_SERVER && o->session_tickets &&
         (r = gnutls_session_ticket_key_generate(&g->ticket_key)) < 0)
         goto gnutls_fail;
+    /* One anti-replay record for every connection of this process, as for
+     * the ticket key. Its window (GnuTLS's default, 10 s) bounds the ticket
+     * age it takes: far longer than a run. */
+    if (o->role == SHIM_SERVER && o->max_early_data > 0) {
+        if ((r = gnutls_anti_replay_init(&g->anti_replay)) < 0) goto gnutls_fail;
+        gnutls_anti_replay_set_add_function(g->anti_replay, replay_add);
+    }
     if (!new_session(g, err, err_len)) goto fail;
     return g;
 
@@ -473,6 +532,23 @@ static void gtls_step(void *p, shim_conn *c) {
     if (!st->handshake_done) {
         if (!run_handshake(g, c)) return;
         st->handshake_done = true;
+        /* The 0-RTT GnuTLS read during the handshake, kept and echoed now
+         * that it is done (shim_early_data_echo). */
+        if (g->o->max_early_data > 0) {
+            char early[16384];
+            ssize_t n;
+            while ((n = gnutls_record_recv_early_data(g->session, early, sizeof early)) > 0)
+                shim_early_data_keep(c, early, (size_t)n);
+            size_t len;
+            const void *echo = shim_early_data_echo(c, &len);
+            if (echo) {
+                ssize_t w = gnutls_record_send(g->session, echo, len);
+                if (w != (ssize_t)len) {
+                    fail_gnutls(g, w < 0 ? (int)w : GNUTLS_E_INTERNAL_ERROR);
+                    return;
+                }
+            }
+        }
     }
     if (g->renegotiating) {
         if (!run_handshake(g, c)) return;
@@ -613,6 +689,7 @@ static void gtls_destroy(void *p) {
     if (g->prio) gnutls_priority_deinit(g->prio);
     if (g->cred) gnutls_certificate_free_credentials(g->cred);
     if (g->ticket_key.data) gnutls_free(g->ticket_key.data);
+    if (g->anti_replay) gnutls_anti_replay_deinit(g->anti_replay);
     free(g);
 }
 

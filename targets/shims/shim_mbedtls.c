@@ -178,6 +178,11 @@ static void *mbed_create(const shim_opts *o, shim_conn *c, char *err, size_t err
         snprintf(err, err_len, "unsupported: mbedTLS 2.28 has no TLS 1.3");
         return NULL;
     }
+    /* 0-RTT is TLS 1.3's (RFC 8446 §4.2.10). */
+    if (o->max_early_data || o->early_data) {
+        snprintf(err, err_len, "unsupported: 0-RTT (mbedTLS 2.28 has no TLS 1.3)");
+        return NULL;
+    }
     mbed *m = calloc(1, sizeof *m);
     if (m == NULL) return NULL;
     m->c = c;

@@ -7,7 +7,9 @@
  * little behaviour of its own as it can: no session tickets, no cache, unless
  * the harness asks (--session-tickets, --session-cache); then OpenSSL's own
  * ticket keys and session cache serve the connections of this process (NEXT),
- * and a client hands its session over with i2d_SSL_SESSION. */
+ * and a client hands its session over with i2d_SSL_SESSION. 0-RTT only when
+ * asked too (--max-early-data, --early-data-hex): a server reads it with
+ * SSL_read_early_data, a client sends it with SSL_write_early_data. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +29,10 @@ typedef struct {
     shim_role role;
     const shim_opts *opt; /* lives as long as the process */
     bool closed;
+    /* 0-RTT of this connection is behind it: a server's SSL_read_early_data
+     * said FINISH, a client sent its early data or found its session does
+     * not allow any. */
+    bool early_done;
 } ossl;
 
 /* Every alert libssl reads or writes (value = level << 8 | description).
@@ -130,6 +136,7 @@ static bool new_connection(ossl *o, shim_conn *c, char *err, size_t err_len) {
     const shim_opts *opt = o->opt;
     SSL_free(o->ssl);
     o->closed = false;
+    o->early_done = false;
     o->ssl = SSL_new(o->ctx);
     o->rbio = BIO_new(BIO_s_mem());
     o->wbio = BIO_new(BIO_s_mem());
@@ -201,16 +208,29 @@ static void *ossl_create(const shim_opts *opt, shim_conn *c, char *err, size_t e
     } else {
         SSL_CTX_set_options(o->ctx, SSL_OP_NO_RENEGOTIATION);
     }
+    /* 0-RTT (--max-early-data): tickets that allow it (RFC 8446 §4.6.1),
+     * and no more early data read than they allow (the receive limit is
+     * OpenSSL's own otherwise, 16384). OpenSSL's anti-replay (RFC 8446
+     * §8), on by default, keeps the sessions of such tickets in the
+     * server's session cache and lets each one be resumed once (single-use
+     * tickets, §8.1), so the cache is on for it. */
+    bool early_server = opt->role == SHIM_SERVER && opt->max_early_data > 0;
+    if (early_server && (SSL_CTX_set_max_early_data(o->ctx, opt->max_early_data) != 1 ||
+                         SSL_CTX_set_recv_max_early_data(o->ctx, opt->max_early_data) != 1)) {
+        snprintf(err, err_len, "cannot set max_early_data %u", (unsigned)opt->max_early_data);
+        goto fail;
+    }
     /* --session-cache: the server's internal cache (RFC 5246 §7.4.1.2),
      * which also makes its TLS 1.2 ServerHello name the session. A client
      * keeps its session in its SSL object, for SESSION. */
-    SSL_CTX_set_session_cache_mode(
-        o->ctx, opt->role == SHIM_SERVER && opt->session_cache ? SSL_SESS_CACHE_SERVER : SSL_SESS_CACHE_OFF);
+    SSL_CTX_set_session_cache_mode(o->ctx, opt->role == SHIM_SERVER && (opt->session_cache || early_server)
+                                               ? SSL_SESS_CACHE_SERVER
+                                               : SSL_SESS_CACHE_OFF);
     /* A server that verifies client certificates resumes only sessions of
      * its own session id context (OpenSSL refuses the resumption without
      * one); one context serves every connection of this process. */
     static const unsigned char sid_ctx[] = "shakedown-shim";
-    if (opt->role == SHIM_SERVER && (opt->session_tickets || opt->session_cache) &&
+    if (opt->role == SHIM_SERVER && (opt->session_tickets || opt->session_cache || early_server) &&
         SSL_CTX_set_session_id_context(o->ctx, sid_ctx, sizeof sid_ctx - 1) != 1) {
         snprintf(err, err_len, "cannot set the session id context");
         goto fail;
@@ -306,10 +326,68 @@ static void flush(ossl *o, shim_conn *c) {
     while ((n = BIO_read(o->wbio, buf, (int)sizeof buf)) > 0) shim_write(c, buf, (size_t)n);
 }
 
+/* 0-RTT (RFC 8446 §4.2.10), before the rest of the handshake. A server
+ * reads early data with SSL_read_early_data (OpenSSL accepts none through
+ * SSL_do_handshake) and keeps it for the echo, until FINISH: the client's
+ * EndOfEarlyData, or no early data accepted. A client whose session allows
+ * its early data sends it with SSL_write_early_data, which writes the
+ * ClientHello first; libssl sends EndOfEarlyData itself if the server
+ * accepts (§4.5). False while the stack waits for the peer, or after a
+ * failure. */
+static bool early_data(ossl *o, shim_conn *c) {
+    const shim_opts *opt = o->opt;
+    if (o->early_done) return true;
+    if (opt->role == SHIM_CLIENT) {
+        o->early_done = true;
+        SSL_SESSION *sess = SSL_get_session(o->ssl);
+        /* Only what the ticket allows (§4.6.1 max_early_data_size): a
+         * session without early_data, or with less room than the bytes,
+         * gets none. */
+        if (opt->early_data == NULL || sess == NULL ||
+            SSL_SESSION_get_max_early_data(sess) < opt->early_data_len)
+            return true;
+        size_t written = 0;
+        ERR_clear_error();
+        int r = SSL_write_early_data(o->ssl, opt->early_data, opt->early_data_len, &written);
+        if (r != 1 || written != opt->early_data_len) {
+            fail_ssl(o, c, "SSL_write_early_data", SSL_get_error(o->ssl, r));
+            return false;
+        }
+        return true;
+    }
+    if (opt->max_early_data == 0) {
+        o->early_done = true;
+        return true;
+    }
+    char buf[16384];
+    for (;;) {
+        size_t got = 0;
+        ERR_clear_error();
+        int r = SSL_read_early_data(o->ssl, buf, sizeof buf, &got);
+        if (r == SSL_READ_EARLY_DATA_SUCCESS) {
+            shim_early_data_keep(c, buf, got);
+            continue;
+        }
+        if (r == SSL_READ_EARLY_DATA_FINISH) {
+            o->early_done = true;
+            return true;
+        }
+        int e = SSL_get_error(o->ssl, 0);
+        if (e == SSL_ERROR_WANT_READ) return false;
+        if (e == SSL_ERROR_ZERO_RETURN) {
+            shim_fail(c, "close_notify received before the handshake completed");
+            return false;
+        }
+        fail_ssl(o, c, "SSL_read_early_data", e);
+        return false;
+    }
+}
+
 static void drive(ossl *o, shim_conn *c) {
     shim_status *st = shim_st(c);
     if (st->failed || o->closed) return;
     if (!st->handshake_done) {
+        if (!early_data(o, c)) return;
         ERR_clear_error();
         int r = SSL_do_handshake(o->ssl);
         if (r != 1) {
@@ -323,6 +401,17 @@ static void drive(ossl *o, shim_conn *c) {
             return;
         }
         st->handshake_done = true;
+        /* The echo of the 0-RTT read before, now that the handshake is
+         * done (shim_early_data_echo). */
+        size_t n;
+        const void *early = shim_early_data_echo(c, &n);
+        if (early) {
+            int w = SSL_write(o->ssl, early, (int)n);
+            if (w != (int)n) {
+                fail_ssl(o, c, "SSL_write (the echo of early data)", SSL_get_error(o->ssl, w));
+                return;
+            }
+        }
     }
     /* The echo contract: every application-data byte read is written back,
      * or with --app-reply-hex a request line is answered (shim_app_answer). */

@@ -187,6 +187,17 @@ static bool new_connection(wolf *w, char *err, size_t err_len) {
 }
 
 static void *wolf_create(const shim_opts *o, shim_conn *c, char *err, size_t err_len) {
+    /* 0-RTT (RFC 8446 §4.2.10) needs wolfSSL_read_early_data and
+     * wolfSSL_write_early_data, which a wolfSSL built without
+     * WOLFSSL_EARLY_DATA lacks, as Debian's does. */
+    if (o->max_early_data || o->early_data) {
+#ifdef WOLFSSL_EARLY_DATA
+        snprintf(err, err_len, "unsupported: 0-RTT (early data) through the wolfSSL shim");
+#else
+        snprintf(err, err_len, "unsupported: 0-RTT (this wolfSSL is built without WOLFSSL_EARLY_DATA)");
+#endif
+        return NULL;
+    }
     wolfSSL_Init();
     if (o->time) {
         fixed_time = (time_t)o->time;
