@@ -203,10 +203,25 @@ static const char *ffdhe_prime(uint16_t group, size_t *p_len) {
  * bits in ffdhe2048 up to 400 bits in ffdhe8192; 512 covers every group. */
 #define FFDHE_PRIVATE_LEN 64
 
+/* The memo's key for finite-field DH: p and g (NULL: none) too, since a
+ * TLS 1.2 server sends its own (RFC 5246 §7.4.3), then as memo_input. */
+static void dh_memo_input(sd_buf *input, const BIGNUM *p, const BIGNUM *g, const sd_key_share *ks,
+                          sd_span peer) {
+    uint8_t n[SD_MAX_DH_PRIME_LEN];
+    if (BN_num_bytes(p) > sizeof n || (g && BN_num_bytes(g) > sizeof n)) {
+        input->failed = true;
+        return;
+    }
+    sd_buf_append(input, n, BN_bn2bin(p, n));
+    if (g) sd_buf_append(input, n, BN_bn2bin(g, n));
+    memo_input(input, ks->group, ks->private_key, ks->private_len, peer);
+}
+
 /* y = g^x mod p for a fresh exponent x, written big-endian and padded to
  * p_len bytes (RFC 8446 §4.2.8.1: "padded to the left with zeros to the
  * size of p in bytes"; RFC 5246 §7.4.3 sets no width, so TLS 1.2 writes it
- * the same way). */
+ * the same way). Remembered (memo.c): a modular exponentiation of 2048 to
+ * 8192 bits costs more than the rest of a handshake. */
 static bool dh_generate(sd_key_share *ks, const BIGNUM *p, const BIGNUM *g, size_t p_len, sd_rng *rng) {
     if (p_len > sizeof ks->public_key) return false;
     /* A random exponent of 512 bits, at least 2 (x = 0 or 1 would give the
@@ -215,17 +230,34 @@ static bool dh_generate(sd_key_share *ks, const BIGNUM *p, const BIGNUM *g, size
         sd_rng_bytes(rng, ks->private_key, FFDHE_PRIVATE_LEN);
     } while (ks->private_key[0] == 0);
     ks->private_len = FFDHE_PRIVATE_LEN;
+    sd_buf input, value;
+    sd_buf_init(&input);
+    sd_buf_init(&value);
+    dh_memo_input(&input, p, g, ks, sd_span_of(NULL, 0));
+    sd_memo_ticket ticket = {0};
     bool ok = false;
-    BIGNUM *x = BN_bin2bn(ks->private_key, ks->private_len, NULL), *y = BN_new();
-    BN_CTX *bn_ctx = BN_CTX_new();
-    if (x != NULL && y != NULL && bn_ctx != NULL && BN_mod_exp_mont_consttime(y, g, x, p, bn_ctx, NULL) &&
-        BN_bn2bin_padded(ks->public_key, p_len, y)) {
+    if (!input.failed &&
+        sd_memo_find(SD_MEMO_KEYGEN, SD_MEMO_KEY_NONE, NULL, sd_buf_span(&input), &value, &ticket) &&
+        value.len == p_len) {
+        memcpy(ks->public_key, value.data, value.len);
         ks->public_len = p_len;
         ok = true;
+    } else {
+        BIGNUM *x = BN_bin2bn(ks->private_key, ks->private_len, NULL), *y = BN_new();
+        BN_CTX *bn_ctx = BN_CTX_new();
+        if (x != NULL && y != NULL && bn_ctx != NULL && BN_mod_exp_mont_consttime(y, g, x, p, bn_ctx, NULL) &&
+            BN_bn2bin_padded(ks->public_key, p_len, y)) {
+            ks->public_len = p_len;
+            ok = true;
+            if (!input.failed) sd_memo_put(&ticket, NULL, sd_span_of(ks->public_key, p_len));
+        }
+        BN_CTX_free(bn_ctx);
+        BN_free(y);
+        BN_clear_free(x);
     }
-    BN_CTX_free(bn_ctx);
-    BN_free(y);
-    BN_clear_free(x);
+    if (input.data) OPENSSL_cleanse(input.data, input.len);
+    sd_buf_free(&input);
+    sd_buf_free(&value);
     return ok;
 }
 
@@ -250,6 +282,9 @@ static bool dh_shared(const sd_key_share *ks, const BIGNUM *p, size_t p_len, sd_
                       uint8_t range_alert, uint8_t *out_alert) {
     *out_alert = SD_internal_error;
     bool ok = false;
+    sd_buf input, value;
+    sd_buf_init(&input);
+    sd_buf_init(&value);
     BIGNUM *p_minus_1 = BN_new(), *y = BN_bin2bn(peer.data, peer.len, NULL),
            *x = BN_bin2bn(ks->private_key, ks->private_len, NULL), *z = BN_new();
     BN_CTX *bn_ctx = BN_CTX_new();
@@ -260,9 +295,25 @@ static bool dh_shared(const sd_key_share *ks, const BIGNUM *p, size_t p_len, sd_
         *out_alert = range_alert;
         goto out;
     }
+    /* Remembered like the public value; Z = Y^x mod p does not depend on
+     * g. */
+    dh_memo_input(&input, p, NULL, ks, peer);
+    sd_memo_ticket ticket = {0};
+    if (!input.failed &&
+        sd_memo_find(SD_MEMO_DERIVE, SD_MEMO_KEY_NONE, NULL, sd_buf_span(&input), &value, &ticket) &&
+        value.len == p_len) {
+        memcpy(out, value.data, p_len);
+        ok = true;
+        goto out;
+    }
     if (!BN_mod_exp_mont_consttime(z, y, x, p, bn_ctx, NULL) || !BN_bn2bin_padded(out, p_len, z)) goto out;
+    if (!input.failed) sd_memo_put(&ticket, NULL, sd_span_of(out, p_len));
     ok = true;
 out:
+    if (input.data) OPENSSL_cleanse(input.data, input.len);
+    if (value.data) OPENSSL_cleanse(value.data, value.len);
+    sd_buf_free(&input);
+    sd_buf_free(&value);
     BN_CTX_free(bn_ctx);
     BN_clear_free(z);
     BN_clear_free(x);
@@ -472,8 +523,6 @@ bool sd_key_share_generate(sd_key_share *ks, uint16_t group, sd_rng *rng) {
         return true;
     }
     if (sd_group_is_ffdhe(group)) {
-        /* A public value (256 to 1024 bytes) longer than the memo keeps:
-         * computed every time. */
         if (!ffdhe_generate(ks, rng)) {
             OPENSSL_cleanse(ks, sizeof(*ks));
             ks->group = group;

@@ -82,8 +82,10 @@ typedef struct {
 static memo_entry memo[SD_MEMO_KINDS][MEMO_SETS][MEMO_WAYS];
 /* Values, in tables as wide as each kind's longest. */
 static uint8_t sign_values[MEMO_ENTRIES][MEMO_MAX_VALUE];
-static uint8_t keygen_values[MEMO_ENTRIES][133]; /* an EC public key (FFDHE's are not kept) */
-static uint8_t derive_values[MEMO_ENTRIES][66];  /* a P-521 x-coordinate */
+/* A public value and a shared secret: up to an FFDHE-8192 number. (The
+ * tables are zero until used, so the pages stay unmapped until then.) */
+static uint8_t keygen_values[MEMO_ENTRIES][SD_MAX_DH_PRIME_LEN];
+static uint8_t derive_values[MEMO_ENTRIES][SD_MAX_SHARED_SECRET_LEN];
 static uint8_t rsa_encrypt_values[MEMO_ENTRIES][MEMO_MAX_VALUE];
 static uint8_t rsa_decrypt_values[MEMO_ENTRIES][MEMO_MAX_VALUE];
 static uint64_t memo_clock;

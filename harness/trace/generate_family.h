@@ -206,6 +206,10 @@ typedef struct {
     size_t from;
     /* Cases after the handshake are generated (not with from_retry). */
     bool post_handshake;
+    /* A row of the covering array (generate_matrix.c): only the cases whose
+     * check the parameters change (gen-malformed leaves out the wrong
+     * types, the hello fields and the messages that carry none of them). */
+    bool parameter_cases_only;
 } honest;
 
 honest gen_honest(const gen_version *v, const gen_profile *p, sd_role target);

@@ -232,7 +232,7 @@ static void make_profile(const gen_version *v, const unsigned *row, row_profile 
 /* The honest handshake of a row in one role; as gen_honest, but the TLS 1.3
  * shape without retry or client authentication has flags 0 too. */
 static honest row_honest(const gen_version *v, const gen_profile *p, sd_role target) {
-    honest h = {.v = v, .p = p, .target = target};
+    honest h = {.v = v, .p = p, .target = target, .parameter_cases_only = true};
     h.driver = target == SD_ROLE_CLIENT ? SD_ROLE_SERVER : SD_ROLE_CLIENT;
     h.shape = sd_shape_with_flags(target == SD_ROLE_SERVER ? p->server_flags : p->client_flags);
     if (h.shape && p->from_retry)
