@@ -681,6 +681,7 @@ static const struct {
     {SD_MUT_DH_PUBLIC_P_MINUS, "dh-public-p-minus", SD_MUT_ARG_U8, 4},
     {SD_MUT_DH_G, "dh-g", SD_MUT_ARG_U8, 4},
     {SD_MUT_DH_GROUP, "dh-group", SD_MUT_ARG_U16, 4},
+    {SD_MUT_SECRET_LEADING_ZERO, "secret-leading-zero", SD_MUT_ARG_NONE, 4},
 };
 #define N_HISTORICAL (sizeof historical / sizeof historical[0])
 

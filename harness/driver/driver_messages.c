@@ -156,10 +156,32 @@ static bool build_client_hello13(driver *d, const sd_action *a, sd_buf *body) {
     return true;
 }
 
+/* secret-leading-zero: draws the driver's share until the secret it agrees
+ * with the peer's share starts with a zero byte, as one in 256 do: where
+ * the RFCs strip that byte (RFC 5246 §8.1.2, TLS 1.2 DHE) or keep it (RFC
+ * 8422 §5.10, RFC 8446 §7.4.1 and §7.4.2), a peer that does the other
+ * derives other keys. Tries a bounded number of times ((255/256)^4096 is
+ * about 10^-7). */
+#define LEADING_ZERO_TRIES 4096
+static bool draw_share_for_leading_zero(driver *d, uint16_t group, sd_span peer) {
+    uint8_t secret[SD_MAX_SHARED_SECRET_LEN], alert;
+    size_t len;
+    for (int i = 0; i < LEADING_ZERO_TRIES; i++) {
+        if (!sd_key_share_generate(&d->share, group, &d->rng)) return false;
+        if (sd_key_share_derive(&d->share, peer, secret, &len, &alert) && len > 0 && secret[0] == 0)
+            return true;
+    }
+    return false;
+}
+
 static bool build_server_hello13(driver *d, const sd_action *a, sd_buf *body) {
     d->suite = choose_suite13(d);
     uint16_t group = d->share.group ? d->share.group : SD_x25519;
-    if (!sd_key_share_generate(&d->share, group, &d->rng)) return false;
+    if (driver_find_mutation(a, SD_MUT_SECRET_LEADING_ZERO) && d->peer_share.len) {
+        if (!draw_share_for_leading_zero(d, group, sd_buf_span(&d->peer_share))) return false;
+    } else if (!sd_key_share_generate(&d->share, group, &d->rng)) {
+        return false;
+    }
     uint8_t random[SD_RANDOM_LEN];
     sd_rng_bytes(&d->rng, random, sizeof(random));
     sd_key_share bad = driver_corrupt_point(&d->share);
@@ -662,11 +684,19 @@ static bool build_client_key_exchange12(driver *d, const sd_action *a, sd_buf *b
         /* RFC 5246 §7.4.7.2: our dh_Yc in the server's (dh_p, dh_g), and
          * Z with its dh_Ys (§8.1.2). */
         sd_span p = sd_span_of(d->dh_p12, d->dh_p12_len);
-        if (!d->dh_p12_len ||
-            !sd_dh_generate(&d->share, d->group12, p, sd_span_of(d->dh_g12, d->dh_g12_len), &d->rng) ||
-            !sd_dh_premaster(&d->share, p, sd_span_of(d->dh_ys12, d->dh_ys12_len), d->pms, &d->pms_len,
-                             &alert))
-            return false;
+        /* secret-leading-zero: until Z starts with a zero byte, which the
+         * premaster secret leaves out (§8.1.2), so it is shorter than p. */
+        bool leading_zero = driver_find_mutation(a, SD_MUT_SECRET_LEADING_ZERO) != NULL;
+        size_t p_len = p.len;
+        while (p_len > 0 && d->dh_p12[d->dh_p12_len - p_len] == 0) p_len--;
+        for (int i = 0;; i++) {
+            if (!d->dh_p12_len || i == LEADING_ZERO_TRIES ||
+                !sd_dh_generate(&d->share, d->group12, p, sd_span_of(d->dh_g12, d->dh_g12_len), &d->rng) ||
+                !sd_dh_premaster(&d->share, p, sd_span_of(d->dh_ys12, d->dh_ys12_len), d->pms, &d->pms_len,
+                                 &alert))
+                return false;
+            if (!leading_zero || d->pms_len < p_len) break;
+        }
         uint8_t yc[SD_MAX_DH_PRIME_LEN];
         size_t yc_len;
         dh_public_to_send(a, p, &d->share, yc, &yc_len);
@@ -674,9 +704,12 @@ static bool build_client_key_exchange12(driver *d, const sd_action *a, sd_buf *b
         return true;
     }
     /* RFC 8422 §5.7: our share in the server's group. */
-    if (d->peer_share.len == 0 || !sd_key_share_generate(&d->share, d->group12, &d->rng) ||
-        !sd_key_share_derive(&d->share, sd_buf_span(&d->peer_share), d->pms, &d->pms_len, &alert))
-        return false;
+    if (d->peer_share.len == 0) return false;
+    sd_span peer = sd_buf_span(&d->peer_share);
+    bool drawn = driver_find_mutation(a, SD_MUT_SECRET_LEADING_ZERO)
+                     ? draw_share_for_leading_zero(d, d->group12, peer)
+                     : sd_key_share_generate(&d->share, d->group12, &d->rng);
+    if (!drawn || !sd_key_share_derive(&d->share, peer, d->pms, &d->pms_len, &alert)) return false;
     sd_key_share bad = driver_corrupt_point(&d->share);
     const sd_key_share *sent = driver_find_mutation(a, SD_MUT_BAD_POINT) ? &bad : &d->share;
     sd_build_tls12_cke_ecdhe(body, sd_span_of(sent->public_key, sent->public_len));

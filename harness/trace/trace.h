@@ -185,7 +185,11 @@ typedef enum {
     X(DH_G, "dh-g", SD_MUT_ARG_U8, 4)                                                                       \
     /* TLS 1.2 DHE ServerKeyExchange: the parameters of group `value`, an RFC 7919 NamedGroup,              \
      * or below 256 an IKE group number: 2 is RFC 2409 §6.2's 1024-bit MODP group (g = 2) */                \
-    X(DH_GROUP, "dh-group", SD_MUT_ARG_U16, 4)
+    X(DH_GROUP, "dh-group", SD_MUT_ARG_U16, 4)                                                           \
+    /* TLS 1.2 ClientKeyExchange (DHE, ECDHE) / TLS 1.3 ServerHello: the driver draws its                   \
+     * key until the shared secret Z starts with a zero byte, which TLS 1.2 DHE strips                      \
+     * (RFC 5246 §8.1.2) and the others keep (RFC 8422 §5.10, RFC 8446 §7.4.1, §7.4.2) */                   \
+    X(SECRET_LEADING_ZERO, "secret-leading-zero", SD_MUT_ARG_NONE, 4)
 // clang-format on
 
 #define SD_MUT_ENUM_ENTRY(kind, name, arg, version) SD_MUT_##kind,
