@@ -14,8 +14,8 @@ typedef struct {
 
 /* IANA TLS Supported Groups registry (RFC 8446 §4.2.7, RFC 7919). */
 static const named_id groups[] = {
-    {"secp256r1", 23}, {"secp384r1", 24},  {"secp521r1", 25},  {"x25519", 29},
-    {"x448", 30},      {"ffdhe2048", 256}, {"ffdhe3072", 257},
+    {"secp256r1", 23},  {"secp384r1", 24},  {"secp521r1", 25},  {"x25519", 29},     {"x448", 30},
+    {"ffdhe2048", 256}, {"ffdhe3072", 257}, {"ffdhe4096", 258}, {"ffdhe6144", 259}, {"ffdhe8192", 260},
 };
 
 /* IANA TLS Cipher Suites registry: the suites the scenarios use. */
@@ -23,6 +23,12 @@ static const named_id ciphers[] = {
     {"TLS_AES_128_GCM_SHA256", 0x1301},
     {"TLS_AES_256_GCM_SHA384", 0x1302},
     {"TLS_CHACHA20_POLY1305_SHA256", 0x1303},
+    {"TLS_RSA_WITH_AES_128_CBC_SHA", 0x002f},
+    {"TLS_DHE_RSA_WITH_AES_128_CBC_SHA", 0x0033},
+    {"TLS_DHE_RSA_WITH_AES_128_GCM_SHA256", 0x009e},
+    {"TLS_DHE_RSA_WITH_AES_256_GCM_SHA384", 0x009f},
+    {"TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA", 0xc013},
+    {"TLS_DHE_RSA_WITH_CHACHA20_POLY1305_SHA256", 0xccaa},
     {"TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA", 0xc009},
     {"TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256", 0xc02b},
     {"TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384", 0xc02c},

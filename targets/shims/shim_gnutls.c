@@ -376,6 +376,14 @@ static void *gtls_create(const shim_opts *o, shim_conn *c, char *err, size_t err
         snprintf(err, err_len, "a server needs --cert and --key");
         goto fail;
     }
+    /* A server offers the DHE_RSA suites with GnuTLS's own RFC 7919
+     * parameters, as `gnutls-serv` does; without them it has no DHE suite
+     * to choose (RFC 5246 §7.4.3). A client that offers FFDHE groups gets
+     * one of them (RFC 7919 §4) whatever these are. */
+    if (o->role == SHIM_SERVER) {
+        r = gnutls_certificate_set_known_dh_params(g->cred, GNUTLS_SEC_PARAM_MEDIUM);
+        if (r < 0) goto gnutls_fail;
+    }
     if (o->trust) {
         r = gnutls_certificate_set_x509_trust_file(g->cred, o->trust, GNUTLS_X509_FMT_PEM);
         if (r <= 0) {

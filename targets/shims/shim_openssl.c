@@ -186,6 +186,10 @@ static void *ossl_create(const shim_opts *opt, shim_conn *c, char *err, size_t e
         goto fail;
     }
     SSL_CTX_set_info_callback(o->ctx, info_cb);
+    /* A server offers the DHE_RSA suites with parameters libssl picks for
+     * the key's strength (RFC 7919's groups), as `openssl s_server` does;
+     * without them it has no DHE suite to choose (RFC 5246 §7.4.3). */
+    if (opt->role == SHIM_SERVER) SSL_CTX_set_dh_auto(o->ctx, 1);
     /* By default each run starts from scratch, and no NewSessionTicket
      * follows the handshake (OpenSSL sends two by default in TLS 1.3).
      * --session-tickets leaves OpenSSL's defaults: a server sends its two

@@ -120,6 +120,25 @@ static bool add_suite(const char *item, void *ctx) {
  * issuer (the fixture's intermediate) is no trust anchor: so the issuer is
  * a CA just while the CRL loads, and the CA table is emptied before the
  * trust anchors go in. The CRL is checked for leaves only. */
+/* RFC 7919 Appendix A.1: ffdhe2048's p (g = 2). */
+static const char kFfdhe2048Prime[] =
+    "FFFFFFFFFFFFFFFFADF85458A2BB4A9AAFDC5620273D3CF1D8B9C583CE2D3695A9E13641146433FBCC939DCE249B3EF9"
+    "7D2FE363630C75D8F681B202AEC4617AD3DF1ED5D5FD65612433F51F5F066ED0856365553DED1AF3B557135E7F57C935"
+    "984F0C70E0E68B77E2A689DAF3EFE8721DF158A136ADE73530ACCA4F483A797ABC0AB182B324FB61D108A94BB2C8E3FB"
+    "B96ADAB760D7F4681D4F42A3DE394DF4AE56EDE76372BB190B07A7C8EE0A6D709E02FCE1CDF7E2ECC03404CD28342F61"
+    "9172FE9CE98583FF8E4F1232EEF28183C3FE3B1B4C6FAD733BB5FCBC2EC22005C58EF1837D1683B2C6F34A26C1B2EFFA"
+    "886B423861285C97FFFFFFFFFFFFFFFF";
+
+static bool set_ffdhe2048(WOLFSSL_CTX *ctx) {
+    unsigned char p[sizeof kFfdhe2048Prime / 2], g = 2;
+    for (size_t i = 0; i < sizeof p; i++) {
+        unsigned v;
+        if (sscanf(kFfdhe2048Prime + 2 * i, "%2x", &v) != 1) return false;
+        p[i] = (unsigned char)v;
+    }
+    return wolfSSL_CTX_SetTmpDH(ctx, p, (int)sizeof p, &g, 1) == WOLFSSL_SUCCESS;
+}
+
 static bool load_crl(wolf *w, const char *crl, const char *issuer) {
     return (issuer == NULL || wolfSSL_CTX_load_verify_locations(w->ctx, issuer, NULL) == WOLFSSL_SUCCESS) &&
            wolfSSL_CTX_EnableCRL(w->ctx, 0) == WOLFSSL_SUCCESS &&
@@ -238,6 +257,13 @@ static void *wolf_create(const shim_opts *o, shim_conn *c, char *err, size_t err
         }
     } else if (o->role == SHIM_SERVER) {
         snprintf(err, err_len, "a server needs --cert and --key");
+        goto fail;
+    }
+    /* A server offers the DHE_RSA suites with RFC 7919's ffdhe2048 (wolfSSL
+     * has none by default, so it would have no DHE suite to choose, RFC
+     * 5246 §7.4.3). */
+    if (o->role == SHIM_SERVER && !set_ffdhe2048(w->ctx)) {
+        snprintf(err, err_len, "cannot set the DHE parameters");
         goto fail;
     }
     /* Before the trust anchors: loading the CRL empties the CA table. */
