@@ -7,7 +7,10 @@
  * 1.3, 0-RTT through wolfSSL and mbedTLS) is unsupported, which the driver
  * makes an unsupported outcome and the oracle SKIP; shims renegotiate TLS
  * 1.2 only when allowed; the OpenSSL and GnuTLS shims accept and send
- * 0-RTT. Shims that were not built are skipped. */
+ * 0-RTT. The Go crypto/tls shim (a Go program, not shim_common.c) takes
+ * part in all of these where crypto/tls can, has its own crash and hang
+ * hooks tested, and refuses what crypto/tls lacks as unsupported. Shims
+ * that were not built are skipped (the Go one without golang-go). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdbool.h>
