@@ -35,6 +35,7 @@ packages=(
     libcmocka-dev                                  # unit tests
     libpcap-dev                                    # shakedown trace pcap
     libssl-dev libgnutls28-dev libwolfssl-dev libmbedtls-dev   # the shim stacks
+    golang-go                                      # the Go crypto/tls shim (targets/shims/go)
     openssl gnutls-bin                             # s_server, gnutls-serv: the --connect test;
                                                    # s_client, gnutls-cli: the serve test
     curl                                           # the serve test fetches its page over https

@@ -7,7 +7,10 @@
  * 1.3, 0-RTT through wolfSSL and mbedTLS) is unsupported, which the driver
  * makes an unsupported outcome and the oracle SKIP; shims renegotiate TLS
  * 1.2 only when allowed; the OpenSSL and GnuTLS shims accept and send
- * 0-RTT. Shims that were not built are skipped. */
+ * 0-RTT. The Go crypto/tls shim (a Go program, not shim_common.c) takes
+ * part in all of these where crypto/tls can, has its own crash and hang
+ * hooks tested, and refuses what crypto/tls lacks as unsupported. Shims
+ * that were not built are skipped (the Go one without golang-go). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -299,6 +302,12 @@ static void shims_with_a_forced_cipher_suite(void **state) {
         if (!shim) continue;
         uint16_t v;
         const sd_target_ops *peer = peer_of(shim, &v);
+        /* crypto/tls enables every TLS 1.3 suite (go_refuses_what_crypto_tls_lacks):
+         * its forced suite is a TLS 1.2 one, against BoringSSL. */
+        if (strcmp(shim->name, "go") == 0) {
+            v = SD_TLS12;
+            peer = &sd_target_boringssl;
+        }
         pair_opts po = {.suites = v == SD_TLS13 ? aes256_13 : aes256_12, .n_suites = 1};
         pair_result r;
         run_pair(peer, shim, v, &po, false, &r);
@@ -425,7 +434,11 @@ static void shims_resume_sessions(void **state) {
         const sd_target_ops *shim = sd_target_find(sd_shim_targets[i]->name);
         if (!shim) continue;
         assert_true(shim->resumes_across_targets && shim->export_session);
-        for (uint16_t version = SD_TLS12; version <= SD_TLS13; version++) {
+        /* Go's crypto/tls (1.19) has no TLS 1.2 session cache and cannot
+         * hand a client session to another process: go_refuses_what_crypto_tls_lacks
+         * checks that it says so; its server resumes by TLS 1.3 tickets. */
+        bool go = strcmp(shim->name, "go") == 0;
+        for (uint16_t version = go ? SD_TLS13 : SD_TLS12; version <= SD_TLS13; version++) {
             if (version == SD_TLS13 && strcmp(shim->name, "mbedtls") == 0) continue;
             sd_buf session;
             sd_buf_init(&session);
@@ -441,6 +454,12 @@ static void shims_resume_sessions(void **state) {
             assert_true(st.resumed);
             st = resumption_connection(shim, true, version, other, 3, sd_buf_span(&session), NULL);
             assert_false(st.resumed);
+            if (go) {
+                sd_session_cache_free(other);
+                sd_buf_free(&session);
+                sd_session_cache_free(cache);
+                continue;
+            }
             /* Shim client: the session it handed over resumes. */
             sd_session_cache *cache2 = sd_session_cache_new();
             assert_non_null(cache2);
@@ -543,7 +562,10 @@ static void shim_clients_check_revocation_and_purpose(void **state) {
             if (v != SD_VERDICT_PASS && v != SD_VERDICT_SOFT)
                 fprintf(stderr, "%s %s: %s (%s)\n", shim->name, sc.id, sd_verdict_name(v), o.detail);
             assert_true(v == SD_VERDICT_PASS || v == SD_VERDICT_SOFT);
-            if (k == 0 && strcmp(shim->name, "gnutls") != 0) assert_int_equal(v, SD_VERDICT_PASS);
+            /* crypto/tls answers every refusal of VerifyPeerCertificate,
+             * where the Go shim checks the CRL, with bad_certificate. */
+            if (k == 0 && strcmp(shim->name, "gnutls") != 0 && strcmp(shim->name, "go") != 0)
+                assert_int_equal(v, SD_VERDICT_PASS);
             sd_scenario_free(&sc);
         }
     }
@@ -630,7 +652,9 @@ static void shims_renegotiate_only_when_allowed(void **state) {
         bool can = client != SD_VERDICT_SKIP;
         if (can) assert_int_equal(client, SD_VERDICT_PASS);
         sd_verdict server = run_with_renegotiation(shim, "tls12/server.renegotiation.secure.sd", false, &o);
-        assert_int_equal(server, can ? SD_VERDICT_PASS : SD_VERDICT_SKIP);
+        /* A crypto/tls server cannot renegotiate at all (its client can). */
+        bool server_can = can && strcmp(shim->name, "go") != 0;
+        assert_int_equal(server, server_can ? SD_VERDICT_PASS : SD_VERDICT_SKIP);
         assert_int_not_equal(run_with_renegotiation(shim, "tls12/client.renegotiation.secure.sd", true, &o),
                              SD_VERDICT_PASS);
         assert_int_equal(o.kind, SD_OUTCOME_ALERT);
@@ -673,10 +697,7 @@ static void wolfssl_without_static_rsa_says_unsupported(void **state) {
 
 /* A shim killed by a signal mid-run is that run's CRASH, named by signal;
  * the next run with the same stack works. */
-static void killed_shim_is_crash_and_the_run_continues(void **state) {
-    (void)state;
-    const sd_target_ops *shim = any_shim();
-    if (!shim) skip();
+static void shim_dies_by_sigsegv_on_the_test_hook(const sd_target_ops *shim) {
     sd_run_config cfg;
     sd_run_config_defaults(&cfg, shim, SD_ROLE_SERVER, &pki);
     sd_outcome o;
@@ -689,6 +710,13 @@ static void killed_shim_is_crash_and_the_run_continues(void **state) {
 
     sd_driver_run(&server_happy.trace, &cfg, &o);
     assert_int_equal(o.kind, SD_OUTCOME_COMPLETED);
+}
+
+static void killed_shim_is_crash_and_the_run_continues(void **state) {
+    (void)state;
+    const sd_target_ops *shim = any_shim();
+    if (!shim) skip();
+    shim_dies_by_sigsegv_on_the_test_hook(shim);
 }
 
 /* Removes dir and the files in it, one level deep (what the test made). */
@@ -800,10 +828,7 @@ static void conform_reports_a_killed_shim_and_completes_the_run(void **state) {
 }
 
 /* A shim that stops answering is killed after the time limit: HANG. */
-static void silent_shim_is_hang(void **state) {
-    (void)state;
-    const sd_target_ops *shim = any_shim();
-    if (!shim) skip();
+static void shim_hangs_on_the_test_hook(const sd_target_ops *shim) {
     sd_run_config cfg;
     sd_run_config_defaults(&cfg, shim, SD_ROLE_CLIENT, &pki);
     sd_outcome o;
@@ -817,6 +842,99 @@ static void silent_shim_is_hang(void **state) {
 
     sd_driver_run(&client_happy.trace, &cfg, &o);
     assert_int_equal(o.kind, SD_OUTCOME_COMPLETED);
+}
+
+static void silent_shim_is_hang(void **state) {
+    (void)state;
+    const sd_target_ops *shim = any_shim();
+    if (!shim) skip();
+    shim_hangs_on_the_test_hook(shim);
+}
+
+/* The Go shim is a Go program, not shim_common.c: its own test hooks must
+ * end it by SIGSEGV (the Go runtime catches that signal unless told not
+ * to) and make it stop answering (a HANG, not the runtime's deadlock
+ * exit). Skipped without Debian's golang-go, which builds it. */
+static void go_shim_crashes_and_hangs_on_the_test_hooks(void **state) {
+    (void)state;
+    const sd_target_ops *go = sd_target_find("go");
+    if (!go) {
+        fprintf(stderr, "(go shim not built, no golang-go: skipped)\n");
+        skip();
+    }
+    shim_dies_by_sigsegv_on_the_test_hook(go);
+    shim_hangs_on_the_test_hook(go);
+}
+
+/* One create() of the Go shim that must be refused as unsupported, with
+ * words that name what crypto/tls lacks. */
+static void assert_go_unsupported(const sd_target_ops *go, const sd_target_config *cfg, const char *words) {
+    sd_target_error err = {0};
+    sd_target *t = go->create(cfg, &err);
+    if (t) {
+        t->ops->destroy(t);
+        fail_msg("go shim accepted what it cannot do (%s)", words);
+    }
+    if (!err.unsupported || !strstr(err.text, words))
+        fail_msg("go shim: [%s], expected unsupported: %s", err.text, words);
+}
+
+/* What crypto/tls (Go 1.19) cannot do exactly is refused, never
+ * approximated (docs/shim-contract.md): a subset of the TLS 1.3 suites (it
+ * enables all three), X448, 0-RTT, renegotiation as a server, a TLS 1.2
+ * session cache without tickets, and a client session from another process
+ * (no ClientSessionState serialization before Go 1.21). */
+static void go_refuses_what_crypto_tls_lacks(void **state) {
+    (void)state;
+    const sd_target_ops *go = sd_target_find("go");
+    if (!go) {
+        fprintf(stderr, "(go shim not built, no golang-go: skipped)\n");
+        skip();
+    }
+    static const uint16_t aes256_13[] = {SD_TLS_AES_256_GCM_SHA384}, x448[] = {SD_x448};
+    const sd_target_config server = {
+        .role = SD_ROLE_SERVER,
+        .min_version = SD_TLS12,
+        .max_version = SD_TLS13,
+        .credential = sd_pki_find(&pki, "leaf"),
+        .pki = &pki,
+        .now = SD_PKI_DEFAULT_TIME,
+    };
+    sd_target_config cfg = server;
+    cfg.cipher_suites = aes256_13;
+    cfg.n_cipher_suites = 1;
+    assert_go_unsupported(go, &cfg, "TLS 1.3 suites");
+    cfg = server;
+    cfg.groups = x448;
+    cfg.n_groups = 1;
+    assert_go_unsupported(go, &cfg, "group x448");
+    cfg = server;
+    cfg.max_early_data = SD_EARLY_DATA_MAX;
+    assert_go_unsupported(go, &cfg, "0-RTT");
+    cfg = server;
+    cfg.renegotiation = true;
+    assert_go_unsupported(go, &cfg, "renegotiation as a server");
+    sd_session_cache *cache = sd_session_cache_new();
+    assert_non_null(cache);
+    cfg = server;
+    cfg.session_cache = cache;
+    assert_go_unsupported(go, &cfg, "TLS 1.2 session cache");
+    sd_session_cache_free(cache);
+
+    /* A client handed a session by an earlier Go client, which can only
+     * say that the session exists. */
+    static const char marker[] = "go1.19 crypto/tls: a ClientSessionState cannot be serialized";
+    cfg = (sd_target_config){
+        .role = SD_ROLE_CLIENT,
+        .min_version = SD_TLS13,
+        .max_version = SD_TLS13,
+        .pki = &pki,
+        .server_name = SD_PKI_SERVER_NAME,
+        .now = SD_PKI_DEFAULT_TIME,
+        .ticket_seed = 7,
+        .resume_session = sd_span_of((const uint8_t *)marker, sizeof marker - 1),
+    };
+    assert_go_unsupported(go, &cfg, "ClientSessionState");
 }
 
 /* mbedTLS 2.28 has no TLS 1.3: create() says unsupported, the driver's
@@ -913,6 +1031,8 @@ int main(void) {
         cmocka_unit_test(killed_shim_is_crash_and_the_run_continues),
         cmocka_unit_test(conform_reports_a_killed_shim_and_completes_the_run),
         cmocka_unit_test(silent_shim_is_hang),
+        cmocka_unit_test(go_shim_crashes_and_hangs_on_the_test_hooks),
+        cmocka_unit_test(go_refuses_what_crypto_tls_lacks),
         cmocka_unit_test(mbedtls_refuses_tls13_as_unsupported),
         cmocka_unit_test(bad_configuration_and_missing_shims),
     };

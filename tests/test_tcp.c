@@ -261,7 +261,7 @@ static void serve_sends_the_page_to_s_client(void **state) {
     (void)state;
     const char *bin = getenv("SHAKEDOWN_BIN");
     if (!bin || access("/usr/bin/openssl", X_OK) != 0) skip();
-    const char *stacks[8] = {"model", "boringssl"};
+    const char *stacks[16] = {"model", "boringssl"};
     size_t n_stacks = 2;
     for (size_t i = 0; sd_shim_targets[i]; i++)
         if (strcmp(sd_shim_targets[i]->name, "mbedtls") != 0 && sd_target_find(sd_shim_targets[i]->name))
@@ -322,7 +322,7 @@ static void serve_closes_after_the_page(void **state) {
     (void)state;
     const char *bin = getenv("SHAKEDOWN_BIN");
     if (!bin) skip();
-    const char *stacks[8] = {"model", "boringssl"};
+    const char *stacks[16] = {"model", "boringssl"};
     size_t n_stacks = 2, n_tested = 0;
     for (size_t i = 0; sd_shim_targets[i]; i++)
         if (strcmp(sd_shim_targets[i]->name, "mbedtls") != 0) stacks[n_stacks++] = sd_shim_targets[i]->name;

@@ -993,6 +993,7 @@ SHIM_TARGET(openssl)
 SHIM_TARGET(gnutls)
 SHIM_TARGET(wolfssl)
 SHIM_TARGET(mbedtls)
+SHIM_TARGET(go)
 
 const sd_target_ops *const sd_shim_targets[] = {&sd_target_openssl, &sd_target_gnutls, &sd_target_wolfssl,
-                                                &sd_target_mbedtls, NULL};
+                                                &sd_target_mbedtls, &sd_target_go,     NULL};

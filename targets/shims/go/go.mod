@@ -1,0 +1,3 @@
+module shakedown/shim-go
+
+go 1.19
