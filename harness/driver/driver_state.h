@@ -299,6 +299,14 @@ typedef struct {
      * protocol the target's ClientHello offers, which the driver, a server
      * that speaks whatever the client asks for, selects when the client
      * under test was set up with protocols (sd_run_config.target_alpn). */
+    /* Certificate compression (RFC 8879), TLS 1.3. cc_offered: the driver
+     * sent compress_certificate (client: in its ClientHello; server: in its
+     * CertificateRequest), so the target may send a CompressedCertificate.
+     * cc_peer_alg: the first algorithm of the target's list (its ClientHello
+     * or CertificateRequest) the driver has, what `send
+     * CompressedCertificate` compresses with; 0: none offered. */
+    bool cc_offered;
+    uint16_t cc_peer_alg;
     bool alpn_offered, alpn_offer_valid;
     uint8_t alpn_offer[512];
     size_t alpn_offer_len;

@@ -7,6 +7,7 @@
 
 #include "trace/binary.h"
 #include "wire/handshake.h"
+#include "wire/cert_compression.h"
 #include "wire/names.h"
 
 const char *const sd_fuzz_target_names[] = {
@@ -532,6 +533,8 @@ void sd_fuzz_setup_from_scenario(const sd_scenario *s, sd_fuzz_setup *out) {
     out->record_size_limit = s->record_size_limit;
     out->max_fragment_length = s->max_fragment_length;
     out->encrypt_then_mac = s->encrypt_then_mac;
+    out->n_cert_compression = s->n_cert_compression;
+    memcpy(out->cert_compression, s->cert_compression, s->n_cert_compression * sizeof s->cert_compression[0]);
 }
 
 bool sd_fuzz_setup_implied(const sd_fuzz_setup *s, const sd_trace *t) {
@@ -539,7 +542,8 @@ bool sd_fuzz_setup_implied(const sd_fuzz_setup *s, const sd_trace *t) {
            !s->server_credential[0] && !s->client_credential[0] && !s->target_client_credential[0] &&
            s->client_auth == SD_CLIENT_AUTH_NONE && !s->session_tickets && !s->announce_ticket &&
            s->n_groups == 0 && !s->staple[0] && !s->min_version && !s->early_data && !s->renegotiation &&
-           s->alpn_len == 0 && !s->record_size_limit && !s->max_fragment_length && !s->encrypt_then_mac;
+           s->alpn_len == 0 && !s->record_size_limit && !s->max_fragment_length && !s->encrypt_then_mac &&
+           s->n_cert_compression == 0;
 }
 
 void sd_fuzz_setup_describe(const sd_fuzz_setup *s, char *out, size_t out_len) {
@@ -587,6 +591,10 @@ void sd_fuzz_setup_describe(const sd_fuzz_setup *s, char *out, size_t out_len) {
     }
     if (s->record_size_limit) PUT(", record_size_limit %u", (unsigned)s->record_size_limit);
     if (s->encrypt_then_mac) PUT(", encrypt_then_mac");
+    for (size_t i = 0; i < s->n_cert_compression && i < SD_MAX_CERT_COMPRESSION; i++) {
+        const char *name = sd_cert_compression_name(s->cert_compression[i]);
+        PUT("%s%s", i ? "," : ", certificate compression ", name ? name : "?");
+    }
     if (s->max_fragment_length)
         PUT(", max_fragment_length %zu", sd_max_fragment_length_bytes(s->max_fragment_length));
     if (s->min_version)
