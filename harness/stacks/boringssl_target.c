@@ -477,6 +477,20 @@ static int decompress_brotli(SSL *ssl, CRYPTO_BUFFER **out, size_t uncompressed_
 /* The target's algorithms, in its order of preference (a BoringSSL server
  * compresses with the first of these the client offers). */
 static bool set_cert_compression(SSL_CTX *ctx, const sd_target_config *cfg, sd_target_error *err) {
+    /* BoringSSL offers compress_certificate in its ClientHello only, and
+     * reads it there only (extensions.cc, cert_compression_add_clienthello,
+     * cert_compression_parse_clienthello): a server's certificate. The
+     * other direction, a CertificateRequest that offers it for the client's
+     * Certificate (RFC 8879 §3), it neither sends nor reads, so a scenario
+     * with client authentication would test what it does not do. */
+    bool client_certificate = cfg->role == SD_ROLE_SERVER ? cfg->client_auth != SD_CLIENT_AUTH_NONE
+                                                          : cfg->client_credential != NULL;
+    if (cfg->n_cert_compression && client_certificate) {
+        set_unsupported(err,
+                        "compressed client certificates (RFC 8879 §3 in a CertificateRequest): BoringSSL "
+                        "compresses the server's Certificate only");
+        return false;
+    }
     for (size_t i = 0; i < cfg->n_cert_compression && i < SD_MAX_CERT_COMPRESSION; i++) {
         uint16_t alg = cfg->cert_compression[i];
         int ok = alg == SD_CERT_COMPRESSION_ZLIB
