@@ -882,7 +882,7 @@ static bool parse_mutation(parser *p, sd_action *a, const token *t) {
     sd_mutation mut;
     memset(&mut, 0, sizeof(mut));
     if (!sd_mutation_from_name(word, name_len, &mut.kind)) {
-        char list[512];
+        char list[768];
         mutation_list(list, sizeof(list));
         return fail(p, "unknown mutation \"%s\" (expected %s)", show(word).s, list);
     }
