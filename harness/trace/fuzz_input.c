@@ -34,6 +34,7 @@ const char *const sd_fuzz_target_names[] = {
     "fuzz_alert",
     "fuzz_record",
     "fuzz_trace",
+    "fuzz_compressed_certificate",
     NULL,
 };
 
@@ -154,6 +155,9 @@ static const message_target message_targets[] = {
     {"fuzz_hello_retry_request", SD_TLS13, SD_MSG_TYPE_HELLO_RETRY_REQUEST, RECEIVED_BY_CLIENT, true},
     {"fuzz_encrypted_extensions", SD_TLS13, SD_EncryptedExtensions, RECEIVED_BY_CLIENT, true},
     {"fuzz_certificate", SD_TLS13, SD_Certificate, RECEIVED_BY_CLIENT, true},
+    /* RFC 8879 §4, in the server Certificate's place; the setup has the
+     * client offer zlib and brotli (message_trace). */
+    {"fuzz_compressed_certificate", SD_TLS13, SD_CompressedCertificate, RECEIVED_BY_CLIENT, true},
     {"fuzz_certificate_request", SD_TLS13, SD_CertificateRequest, RECEIVED_BY_CLIENT, false},
     {"fuzz_certificate_verify", SD_TLS13, SD_CertificateVerify, RECEIVED_BY_CLIENT, true},
     {"fuzz_finished", SD_TLS13, SD_Finished, RECEIVED_BY_EITHER, true},
@@ -280,8 +284,10 @@ static bool tls13_trace(message_builder *b, sd_role stack) {
          * Certificate before its Finished. */
         bool cr = sends(b, SD_CertificateRequest);
         ok = ok && (!cr || send_msg(b, SD_CertificateRequest));
-        ok = ok && send_msg(b, SD_Certificate) && send_msg(b, SD_CertificateVerify) &&
-             send_msg(b, SD_Finished);
+        /* RFC 8879 §4: a CompressedCertificate "replacing the Certificate
+         * message" when it is the message under test. */
+        uint16_t certificate = sends(b, SD_CompressedCertificate) ? SD_CompressedCertificate : SD_Certificate;
+        ok = ok && send_msg(b, certificate) && send_msg(b, SD_CertificateVerify) && send_msg(b, SD_Finished);
         ok = ok && (!cr || expect_msg(b, SD_Certificate)) && expect_msg(b, SD_Finished);
     } else {
         static const uint16_t server_flight[] = {SD_ServerHello, SD_EncryptedExtensions, SD_Certificate,
@@ -357,6 +363,13 @@ static bool message_trace(const message_target *mt, const uint8_t *data, size_t 
                                                                                : SD_ROLE_CLIENT;
     setup->role = stack;
     setup->version = mt->version;
+    if (mt->type == SD_CompressedCertificate) {
+        /* RFC 8879 §3: the client under test offers both algorithms the
+         * stacks implement, so the honest message is in order. */
+        setup->cert_compression[0] = SD_CERT_COMPRESSION_ZLIB;
+        setup->cert_compression[1] = SD_CERT_COMPRESSION_BROTLI;
+        setup->n_cert_compression = 2;
+    }
     if (mt->version != SD_TLS12) return tls13_trace(&b, stack);
 
     unsigned kx = (variant >> 4) & 3;
