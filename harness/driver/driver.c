@@ -721,6 +721,14 @@ static void drop_appdata(driver *d) {
 
 /* --- Optional messages --------------------------------------------------- */
 
+/* RFC 8879 §4: where the driver offered compress_certificate, the target
+ * "MAY compress" its Certificate, so `expect Certificate` takes a
+ * CompressedCertificate (checked in driver_keys.c) as well. */
+static bool takes_compressed_certificate(const driver *d, const sd_action *a, const target_event *ev) {
+    return !d->tls12 && d->cc_offered && a->msg_type == SD_Certificate &&
+           ev->type == SD_CompressedCertificate;
+}
+
 /* Messages the RFCs let the target send where the trace expects another;
  * the driver takes them as an honest peer would and goes on waiting for
  * what the trace expects:
@@ -736,14 +744,6 @@ static void drop_appdata(driver *d) {
  *    the driver answers with a second ClientHello
  *    (answer_hello_retry_request).
  * The compatibility CCS and NewSessionTicket are taken in run_expect. */
-/* RFC 8879 §4: where the driver offered compress_certificate, the target
- * "MAY compress" its Certificate, so `expect Certificate` takes a
- * CompressedCertificate (checked in driver_keys.c) as well. */
-static bool takes_compressed_certificate(const driver *d, const sd_action *a, const target_event *ev) {
-    return !d->tls12 && d->cc_offered && a->msg_type == SD_Certificate &&
-           ev->type == SD_CompressedCertificate;
-}
-
 static bool take_optional(driver *d, const sd_action *a, const target_event *ev) {
     bool expecting = a->kind == SD_ACT_EXPECT;
     if (expecting && ev->type == a->msg_type) return false;

@@ -294,11 +294,6 @@ typedef struct {
     /* Also, as a client, the fault of the target's ALPN answer (RFC 7301)
      * in its EncryptedExtensions (TLS 1.3) or ServerHello (TLS 1.2). */
     const char *hello_fault;
-    /* ALPN (RFC 7301). Client: what the ClientHello as sent offered (the
-     * trace's add-ext), when it was a well-formed list. Server: the first
-     * protocol the target's ClientHello offers, which the driver, a server
-     * that speaks whatever the client asks for, selects when the client
-     * under test was set up with protocols (sd_run_config.target_alpn). */
     /* Certificate compression (RFC 8879), TLS 1.3. cc_offered: the driver
      * sent compress_certificate (client: in its ClientHello; server: in its
      * CertificateRequest), so the target may send a CompressedCertificate.
@@ -307,6 +302,11 @@ typedef struct {
      * CompressedCertificate` compresses with; 0: none offered. */
     bool cc_offered;
     uint16_t cc_peer_alg;
+    /* ALPN (RFC 7301). Client: what the ClientHello as sent offered (the
+     * trace's add-ext), when it was a well-formed list. Server: the first
+     * protocol the target's ClientHello offers, which the driver, a server
+     * that speaks whatever the client asks for, selects when the client
+     * under test was set up with protocols (sd_run_config.target_alpn). */
     bool alpn_offered, alpn_offer_valid;
     uint8_t alpn_offer[512];
     size_t alpn_offer_len;

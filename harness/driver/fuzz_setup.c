@@ -195,6 +195,16 @@ bool sd_fuzz_setup_runs(const sd_fuzz_setup *s, const sd_pki *pki, char *why, si
         sd_set_error(why, why_len, "the setup turns on encrypt_then_mac, which BoringSSL does not implement");
         return false;
     }
+    /* BoringSSL compresses only the server's Certificate (RFC 8879 in its
+     * ClientHello, never in a CertificateRequest; boringssl_target.c):
+     * with client authentication it cannot be set up alike. */
+    bool client_certificate = s->client_auth != SD_CLIENT_AUTH_NONE || s->target_client_credential[0] != '\0';
+    if (s->n_cert_compression && client_certificate) {
+        sd_set_error(why, why_len,
+                     "the setup combines certificate compression with a client certificate, which BoringSSL "
+                     "does not compress");
+        return false;
+    }
     if (!suite_runs(s->version, s->cipher_suite)) {
         const char *name = sd_cipher_suite_name(s->cipher_suite);
         sd_set_error(why, why_len, "the setup's cipher suite %s (0x%04x) is not one both stacks run in %s",
