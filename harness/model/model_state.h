@@ -130,6 +130,7 @@ struct sd_model {
      * answers with; client: the one the server selected. */
     uint8_t alpn[255];
     size_t alpn_len;
+    bool alpn_selected;
     /* Certificate compression (RFC 8879), TLS 1.3. cc_offered: this side
      * sent compress_certificate (a client in its ClientHello, a server in
      * its CertificateRequest), so the peer may send a CompressedCertificate.
@@ -138,7 +139,6 @@ struct sd_model {
      * uncompressed. */
     bool cc_offered;
     uint16_t cc_compress_with;
-    bool alpn_selected;
     /* Server: the ClientHello offered record_size_limit (RFC 8449) and this
      * server, set up with one (cfg.record_size_limit), answers it. */
     bool record_size_limit_answered;

@@ -181,8 +181,10 @@ typedef struct {
      * zlib (1) and brotli (2) as wire/cert_compression.h supports them. A
      * client offers them in its ClientHello, a server with client
      * authentication in its CertificateRequest (§3), and each decompresses
-     * the peer's CompressedCertificate; each compresses its own Certificate
-     * with the first algorithm of the peer's list that it has (§4: "MAY").
+     * the peer's CompressedCertificate; each may compress its own
+     * Certificate with an algorithm of the peer's list that it has (§4:
+     * "MAY"; the model takes the first in the peer's order, BoringSSL the
+     * first in its own).
      * n 0: no part in it, a CompressedCertificate is out of order. A stack
      * that cannot fails create() as unsupported. */
     uint16_t cert_compression[SD_MAX_CERT_COMPRESSION];

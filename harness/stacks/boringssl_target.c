@@ -477,12 +477,13 @@ static int decompress_brotli(SSL *ssl, CRYPTO_BUFFER **out, size_t uncompressed_
 /* The target's algorithms, in its order of preference (a BoringSSL server
  * compresses with the first of these the client offers). */
 static bool set_cert_compression(SSL_CTX *ctx, const sd_target_config *cfg, sd_target_error *err) {
-    /* BoringSSL offers compress_certificate in its ClientHello only, and
-     * reads it there only (extensions.cc, cert_compression_add_clienthello,
-     * cert_compression_parse_clienthello): a server's certificate. The
-     * other direction, a CertificateRequest that offers it for the client's
-     * Certificate (RFC 8879 §3), it neither sends nor reads, so a scenario
-     * with client authentication would test what it does not do. */
+    /* BoringSSL's compress_certificate is a ClientHello extension only
+     * (ssl/extensions.cc): it compresses and decompresses the server's
+     * Certificate. The other direction, a CertificateRequest that offers it
+     * for the client's Certificate (RFC 8879 §3), it neither sends nor
+     * reads (its CertificateRequest carries none, seen in the client-auth
+     * scenarios), so a scenario with client authentication would test what
+     * it does not do. */
     bool client_certificate = cfg->role == SD_ROLE_SERVER ? cfg->client_auth != SD_CLIENT_AUTH_NONE
                                                           : cfg->client_credential != NULL;
     if (cfg->n_cert_compression && client_certificate) {
