@@ -480,10 +480,11 @@ static bool set_cert_compression(SSL_CTX *ctx, const sd_target_config *cfg, sd_t
     /* BoringSSL's compress_certificate is a ClientHello extension only
      * (ssl/extensions.cc): it compresses and decompresses the server's
      * Certificate. The other direction, a CertificateRequest that offers it
-     * for the client's Certificate (RFC 8879 §3), it neither sends nor
-     * reads (its CertificateRequest carries none, seen in the client-auth
-     * scenarios), so a scenario with client authentication would test what
-     * it does not do. */
+     * for the client's Certificate (RFC 8879 §3), it does not take part
+     * in: a BoringSSL server set up with algorithms answers a compressed
+     * client Certificate with unexpected_message, as one it never asked
+     * for. A scenario with client authentication would test what it does
+     * not do. */
     bool client_certificate = cfg->role == SD_ROLE_SERVER ? cfg->client_auth != SD_CLIENT_AUTH_NONE
                                                           : cfg->client_credential != NULL;
     if (cfg->n_cert_compression && client_certificate) {
