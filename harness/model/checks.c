@@ -145,11 +145,11 @@ bool model_check_extension_bodies(sd_model *m, const sd_client_hello *ch, bool t
         }
     }
     /* RFC 8879 §3: CertificateCompressionAlgorithm algorithms<2..2^8-2>;
-     * parsed whether or not the model compresses, as BoringSSL does. A
-     * server answers it in TLS 1.3 only: "if TLS 1.2 [RFC5246] or earlier is
-     * negotiated, the peers MUST ignore this extension". */
+     * parsed whether or not the model compresses, as BoringSSL does. Only
+     * TLS 1.3 sends a CompressedCertificate: "if TLS 1.2 [RFC5246] or
+     * earlier is negotiated, the peers MUST ignore this extension", and
+     * tls12.c's Certificate goes out plain whatever the choice made here. */
     if (!model_take_cert_compression_offer(m, ch->extensions)) return false;
-    if (!tls13) m->cc_compress_with = 0;
     /* RFC 8446 §4.2.3: signature_algorithms_cert carries a
      * SignatureSchemeList, supported_signature_algorithms<2..2^16-2>, in
      * both versions ("TLS 1.2 implementations SHOULD also process this
