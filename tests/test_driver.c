@@ -2221,6 +2221,98 @@ static void tls12_session_forgotten_after_a_fatal_alert(void **state) {
     }
 }
 
+/* --- Certificate compression (RFC 8879) ------------------------------------- */
+
+#define CC_HEAD(role) "id: t.t\ntitle: t\nrfc: RFC 8879\nrole: " role "\nversion: 1.3\nexpect: complete\n"
+
+/* With `certificate-compression:` the driver's ClientHello offers the
+ * algorithm and both stacks compress their Certificate (§4 "MAY"), which
+ * `expect Certificate` takes; without it neither does. */
+static void certificate_compression_server_compresses(void **state) {
+    (void)state;
+    static const char *const flight = "send ClientHello\nexpect ServerHello\nexpect EncryptedExtensions\n"
+                                      "expect Certificate\nexpect CertificateVerify\nexpect Finished\n"
+                                      "send Finished\nsend-appdata \"ping\"\nexpect-appdata \"ping\"\n";
+    static const char *const headers[] = {"certificate-compression: zlib\n",
+                                          "certificate-compression: brotli\n", ""};
+    for (size_t i = 0; i < N_STACKS; i++) {
+        for (size_t h = 0; h < sizeof headers / sizeof headers[0]; h++) {
+            char text[1024];
+            snprintf(text, sizeof text, "%s%s\n%s", CC_HEAD("server"), headers[h], flight);
+            sd_outcome o;
+            run_text(text, stacks[i], &o, NULL);
+            if (o.kind != SD_OUTCOME_COMPLETED) fail_msg("%s: %s", stacks[i]->name, o.detail);
+            size_t want = headers[h][0] ? 1 : 0;
+            assert_int_equal(count_events(&o, SD_FROM_TARGET, SD_CompressedCertificate, false).n, want);
+            assert_int_equal(count_events(&o, SD_FROM_TARGET, SD_Certificate, false).n, 1 - want);
+        }
+    }
+}
+
+/* The driver's CompressedCertificate and its mutations, against the model
+ * client: each broken message is refused with the alert of RFC 8879 §4,
+ * the honest one completes, and one where nothing was offered is out of
+ * order. */
+static void certificate_compression_mutations(void **state) {
+    (void)state;
+    static const struct {
+        const char *header, *mutations;
+        sd_outcome_kind kind;
+        int alert;
+    } cases[] = {
+        {"certificate-compression: zlib\n", "", SD_OUTCOME_COMPLETED, 0},
+        {"certificate-compression: brotli,zlib\n", "", SD_OUTCOME_COMPLETED, 0},
+        {"certificate-compression: zlib\n", " uncompressed-length=1", SD_OUTCOME_ALERT, SD_bad_certificate},
+        {"certificate-compression: zlib\n", " inflate=100000", SD_OUTCOME_ALERT, SD_bad_certificate},
+        {"certificate-compression: brotli\n", " inflate=100000", SD_OUTCOME_ALERT, SD_bad_certificate},
+        {"certificate-compression: zlib\n", " compression-alg=2", SD_OUTCOME_ALERT, SD_illegal_parameter},
+        {"certificate-compression: zlib\n", " uncompressed=00ffffff", SD_OUTCOME_ALERT, SD_decode_error},
+        {"certificate-compression: zlib\n", " body=0001000100000000", SD_OUTCOME_ALERT, SD_decode_error},
+        {"", "", SD_OUTCOME_ALERT, SD_unexpected_message},
+    };
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+        char text[1024];
+        snprintf(text, sizeof text,
+                 "%s%s\nexpect ClientHello\nsend ServerHello\nsend EncryptedExtensions\n"
+                 "send CompressedCertificate%s\nsend CertificateVerify\nsend Finished\nexpect Finished\n"
+                 "send-appdata \"ping\"\nexpect-appdata \"ping\"\n",
+                 CC_HEAD("client"), cases[c].header, cases[c].mutations);
+        sd_outcome o;
+        run_text(text, &sd_target_model, &o, NULL);
+        if (o.kind != cases[c].kind || (o.kind == SD_OUTCOME_ALERT && o.alert != cases[c].alert))
+            fail_msg("case %zu: got %s (%s)", c, sd_outcome_kind_name(o.kind), o.detail);
+        event_count sent = count_events(&o, SD_FROM_PEER, SD_CompressedCertificate, false);
+        assert_int_equal(sent.n, 1);
+        assert_int_equal(sent.any_mutated, cases[c].mutations[0] != '\0');
+    }
+}
+
+/* Client authentication: the model server offers its algorithm in its
+ * CertificateRequest, the model client compresses its Certificate with it,
+ * and the driver, which offered too, takes and checks the compressed one
+ * in both directions. */
+static void certificate_compression_client_certificates(void **state) {
+    (void)state;
+    sd_outcome o;
+    run_text(
+        CC_HEAD("client") "certificate-compression: brotli\nclient-auth: require\n\n"
+                          "expect ClientHello\nsend ServerHello\nsend EncryptedExtensions\n"
+                          "send CertificateRequest\nsend CompressedCertificate\nsend CertificateVerify\n"
+                          "send Finished\nexpect Certificate\nexpect CertificateVerify\nexpect Finished\n",
+        &sd_target_model, &o, NULL);
+    if (o.kind != SD_OUTCOME_COMPLETED) fail_msg("client: %s", o.detail);
+    assert_int_equal(count_events(&o, SD_FROM_TARGET, SD_CompressedCertificate, false).n, 1);
+    run_text(CC_HEAD("server") "certificate-compression: zlib\nclient-auth: require\n\n"
+                               "send ClientHello\nexpect ServerHello\nexpect EncryptedExtensions\n"
+                               "expect CertificateRequest\nexpect Certificate\nexpect CertificateVerify\n"
+                               "expect Finished\nsend CompressedCertificate\nsend CertificateVerify\n"
+                               "send Finished\nsend-appdata \"ping\"\nexpect-appdata \"ping\"\n",
+             &sd_target_model, &o, NULL);
+    if (o.kind != SD_OUTCOME_COMPLETED) fail_msg("server: %s", o.detail);
+    assert_int_equal(count_events(&o, SD_FROM_TARGET, SD_CompressedCertificate, false).n, 1);
+    assert_int_equal(count_events(&o, SD_FROM_PEER, SD_CompressedCertificate, false).n, 1);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(tls12_happy_paths),
@@ -2262,6 +2354,9 @@ int main(void) {
         cmocka_unit_test(connections_resume_a_ticket),
         cmocka_unit_test(tls12_new_session_ticket_if_announced),
         cmocka_unit_test(tls12_session_forgotten_after_a_fatal_alert),
+        cmocka_unit_test(certificate_compression_server_compresses),
+        cmocka_unit_test(certificate_compression_mutations),
+        cmocka_unit_test(certificate_compression_client_certificates),
     };
     return cmocka_run_group_tests(tests, load_pki, free_pki);
 }

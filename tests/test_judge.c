@@ -122,6 +122,20 @@ static void step_under_test_of_traces(void **state) {
     snprintf(text, sizeof text, "%scipher-suite: TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256\n%s",
              HEAD("client", "1.2", "alert unexpected_message"), rsa12);
     assert_int_equal(sut_of(text), 3);
+    /* RFC 8879 §4: where the target offered compression (a client with
+     * `certificate-compression:`), the driver's CompressedCertificate is
+     * its Certificate, and the test is the flipped Finished; offered
+     * nothing, the CompressedCertificate is out of order and is the test. */
+    static const char compressed13_client[] =
+        "expect ClientHello\nsend ServerHello\nsend EncryptedExtensions\n"
+        "send CompressedCertificate\nsend CertificateVerify\n"
+        "send Finished flip=first:0x01\n";
+    snprintf(text, sizeof text, "%scertificate-compression: zlib\n%s",
+             HEAD("client", "1.3", "alert decrypt_error"), compressed13_client);
+    assert_int_equal(sut_of(text), 5);
+    snprintf(text, sizeof text, "%s%s", HEAD("client", "1.3", "alert unexpected_message"),
+             compressed13_client);
+    assert_int_equal(sut_of(text), 3);
     /* A happy path tests its whole run. */
     snprintf(text, sizeof text, "%s%ssend Finished flip=first:0x01\n", HEAD("server", "1.3", "complete"),
              flight13);

@@ -936,6 +936,36 @@ static void generated_resumed_shapes_are_the_rfc_handshakes(void **state) {
     }
 }
 
+/* RFC 8879 §4: a CompressedCertificate is "replacing the Certificate
+ * message" where the receiver offered compress_certificate, so it takes the
+ * Certificate's step there, and only there: wherever a TLS 1.3 row allows a
+ * Certificate the mapped message is allowed and moves to the same row, and
+ * unmapped (nothing offered) no row allows it anywhere, as the grammar,
+ * which does not draw it, says. */
+static void compressed_certificate_takes_the_certificate_step(void **state) {
+    (void)state;
+    assert_int_equal(sd_step_of_message(SD_CompressedCertificate, true), SD_Certificate);
+    assert_int_equal(sd_step_of_message(SD_CompressedCertificate, false), SD_CompressedCertificate);
+    assert_int_equal(sd_step_of_message(SD_Certificate, true), SD_Certificate);
+    assert_int_equal(sd_step_of_message(SD_Finished, true), SD_Finished);
+    size_t certificate_steps = 0;
+    static const sd_role sides[] = {SD_ROLE_CLIENT, SD_ROLE_SERVER};
+    for (size_t r = 0; r < sd_n_shapes; r++) {
+        const sd_shape *s = &sd_shapes[r];
+        for (size_t pos = 0; pos <= s->n_steps; pos++) {
+            for (size_t side = 0; side < 2; side++) {
+                assert_null(sd_shape_accept(s, pos, sides[side], SD_CompressedCertificate));
+                const sd_shape *plain = sd_shape_accept(s, pos, sides[side], SD_Certificate);
+                const sd_shape *mapped =
+                    sd_shape_accept(s, pos, sides[side], sd_step_of_message(SD_CompressedCertificate, true));
+                assert_ptr_equal(plain, mapped);
+                if (plain && !(s->flags & SD_SHAPE_TLS12)) certificate_steps++;
+            }
+        }
+    }
+    assert_true(certificate_steps > 0);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(grammar_reader_refuses_mistakes),
@@ -945,6 +975,7 @@ int main(void) {
         cmocka_unit_test(generated_resumed_shapes_are_the_rfc_handshakes),
         cmocka_unit_test(every_exclusion_leaves_something_out),
         cmocka_unit_test(comparison_catches_a_changed_table),
+        cmocka_unit_test(compressed_certificate_takes_the_certificate_step),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

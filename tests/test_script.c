@@ -483,7 +483,7 @@ static void test_trace_add_and_equal(void **state) {
         err, "x:1: unknown header \"colour:\" (expected one of id, title, rfc, role, "
              "version, tags, expect, credential, note, cipher-suite, client-auth, session-tickets, groups, "
              "staple, versions, early-data, renegotiation, alpn, client-credential, record-size-limit, "
-             "max-fragment-length, encrypt-then-mac)");
+             "max-fragment-length, encrypt-then-mac, certificate-compression)");
 }
 
 /* --- errors ------------------------------------------------------------------ */

@@ -682,6 +682,10 @@ static const struct {
     {SD_MUT_DH_G, "dh-g", SD_MUT_ARG_U8, 4},
     {SD_MUT_DH_GROUP, "dh-group", SD_MUT_ARG_U16, 4},
     {SD_MUT_SECRET_LEADING_ZERO, "secret-leading-zero", SD_MUT_ARG_NONE, 4},
+    {SD_MUT_COMPRESSION_ALG, "compression-alg", SD_MUT_ARG_U16, 4},
+    {SD_MUT_UNCOMPRESSED_LENGTH, "uncompressed-length", SD_MUT_ARG_U24, 4},
+    {SD_MUT_UNCOMPRESSED, "uncompressed", SD_MUT_ARG_BYTES, 4},
+    {SD_MUT_INFLATE, "inflate", SD_MUT_ARG_U24, 4},
 };
 #define N_HISTORICAL (sizeof historical / sizeof historical[0])
 
@@ -876,7 +880,10 @@ static bool setup_equal(const sd_fuzz_setup *a, const sd_fuzz_setup *b) {
            strcmp(a->staple, b->staple) == 0 && a->min_version == b->min_version &&
            a->max_version == b->max_version && a->alpn_len == b->alpn_len &&
            memcmp(a->alpn, b->alpn, a->alpn_len) == 0 && a->record_size_limit == b->record_size_limit &&
-           a->max_fragment_length == b->max_fragment_length && a->encrypt_then_mac == b->encrypt_then_mac;
+           a->max_fragment_length == b->max_fragment_length && a->encrypt_then_mac == b->encrypt_then_mac &&
+           a->n_cert_compression == b->n_cert_compression &&
+           memcmp(a->cert_compression, b->cert_compression,
+                  a->n_cert_compression * sizeof a->cert_compression[0]) == 0;
 }
 
 /* Exact bytes, so the setup's layout in binary.h is pinned. */
@@ -1001,6 +1008,37 @@ static void test_setup_layout(void **state) {
     assert_non_null(strstr(err, "max_fragment_length"));
     sd_buf_free(&sb);
     with_limit.max_fragment_length = 0;
+    /* Certificate compression (RFC 8879): bit 3 of the second flags byte,
+     * then the count and the algorithms, last. */
+    with_limit.n_cert_compression = 2;
+    with_limit.cert_compression[0] = 2;
+    with_limit.cert_compression[1] = 1;
+    sd_buf_init(&sb);
+    assert_true(sd_trace_encode_with_setup(&t, &with_limit, &sb, err, sizeof err));
+    assert_int_equal(sb.data[11], 1 | 8);
+    {
+        static const uint8_t want_tail[] = {2, 0, 2, 0, 1};
+        sd_trace back;
+        sd_fuzz_setup got_cc;
+        bool has_setup = false;
+        size_t at = sizeof want_limit - 5; /* after the limit, before the actions */
+        assert_memory_equal(sb.data + at, want_tail, sizeof want_tail);
+        assert_true(sd_trace_decode_with_setup(sb.data, sb.len, &back, &got_cc, &has_setup, err, sizeof err));
+        assert_true(setup_equal(&with_limit, &got_cc));
+        sd_trace_free(&back);
+    }
+    sd_buf_free(&sb);
+    /* zstd (not implemented) or an algorithm twice is no setup. */
+    with_limit.cert_compression[1] = 3;
+    sd_buf_init(&sb);
+    assert_false(sd_trace_encode_with_setup(&t, &with_limit, &sb, err, sizeof err));
+    assert_non_null(strstr(err, "certificate compression"));
+    sd_buf_free(&sb);
+    with_limit.cert_compression[1] = 2;
+    sd_buf_init(&sb);
+    assert_false(sd_trace_encode_with_setup(&t, &with_limit, &sb, err, sizeof err));
+    sd_buf_free(&sb);
+    with_limit.n_cert_compression = 0;
     /* Under 64 (RFC 8449 §4) is no setup. */
     with_limit.record_size_limit = 63;
     sd_buf_init(&sb);
@@ -1143,7 +1181,7 @@ static void test_setup_rejects(void **state) {
     expect_reject((const uint8_t *)"SDT\x03\x00\x03\x04\x00\x00\x00\x00\x00\x00\x00\x09", 15, "9 groups");
     expect_reject((const uint8_t *)"SDT\x03\x00\x03\x04\x00\x00\x00\x00\x00\x00\x00\x01\x00", 16,
                   "a group of the setup");
-    expect_reject((const uint8_t *)"SDT\x03\x00\x03\x04\x00\x00\x00\x80\x08\x00\x00\x00", 15,
+    expect_reject((const uint8_t *)"SDT\x03\x00\x03\x04\x00\x00\x00\x80\x10\x00\x00\x00", 15,
                   "unknown setup flag bits");
     expect_reject((const uint8_t *)"SDT\x03\x00\x03\x04\x00\x00\x00\x80\x00\x00\x00\x00", 15,
                   "second flags are 0");

@@ -17,6 +17,7 @@
 
 #include "rfc8448_vectors.h"
 #include "wire/bytes.h"
+#include "wire/cert_compression.h"
 #include "wire/handshake.h"
 #include "wire/names.h"
 #include "wire/record.h"
@@ -1975,6 +1976,141 @@ static void test_null_alert_pointer(void **state) {
     assert_int_equal(sd_parse_record(&r, &rec, NULL), -1);
 }
 
+/* --- Certificate compression (RFC 8879) -------------------------------------- */
+
+/* §3: algorithms<2..2^8-2>; an empty list, an odd length, a length that is
+ * not the body's, are decode_error. */
+static void test_compress_certificate_extension(void **state) {
+    (void)state;
+    struct {
+        const char *hex;
+        bool ok;
+        size_t n;
+    } cases[] = {
+        {"02 0001", true, 1},  {"04 0002 0001", true, 2}, {"00", false, 0}, {"03 000100", false, 0},
+        {"04 0001", false, 0}, {"02 0001 00", false, 0},  {"", false, 0},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        sd_buf b = from_hex(cases[i].hex);
+        sd_u16_list algs;
+        uint8_t alert = 0xEE;
+        bool ok = sd_parse_compress_certificate(sd_buf_span(&b), &algs, &alert);
+        assert_int_equal(ok, cases[i].ok);
+        if (ok) {
+            assert_int_equal(sd_u16_list_count(algs), cases[i].n);
+            uint16_t list[4];
+            for (size_t k = 0; k < cases[i].n; k++) list[k] = sd_u16_list_at(algs, k);
+            sd_buf again;
+            sd_buf_init(&again);
+            sd_build_compress_certificate(&again, list, cases[i].n);
+            assert_int_equal(again.len, b.len);
+            assert_memory_equal(again.data, b.data, b.len);
+            sd_buf_free(&again);
+        } else {
+            assert_int_equal(alert, SD_decode_error);
+        }
+        sd_buf_free(&b);
+    }
+    /* The first of the peer's list this side also has, zstd never. */
+    sd_buf b = from_hex("06 0003 0002 0001");
+    sd_u16_list algs;
+    uint8_t alert;
+    assert_true(sd_parse_compress_certificate(sd_buf_span(&b), &algs, &alert));
+    static const uint16_t both[] = {1, 2, 3}, zlib_only[] = {1}, zstd_only[] = {3};
+    assert_int_equal(sd_cert_compression_pick(algs, both, 3), SD_CERT_COMPRESSION_BROTLI);
+    assert_int_equal(sd_cert_compression_pick(algs, zlib_only, 1), SD_CERT_COMPRESSION_ZLIB);
+    assert_int_equal(sd_cert_compression_pick(algs, zstd_only, 1), 0);
+    sd_buf_free(&b);
+    uint16_t v;
+    assert_true(sd_cert_compression_from_name("brotli", 6, &v) && v == 2);
+    assert_true(sd_cert_compression_from_name("0x0003", 6, &v) && v == 3);
+    assert_false(sd_cert_compression_from_name("lzma", 4, &v));
+    assert_false(sd_cert_compression_from_name("65536", 5, &v));
+}
+
+/* §4: the struct, with an empty compressed_certificate_message or bytes
+ * after it refused as decode_error. */
+static void test_compressed_certificate_parse(void **state) {
+    (void)state;
+    sd_compressed_certificate cc;
+    uint8_t alert = 0xEE;
+    sd_buf b = from_hex("0001 000100 000002 abcd");
+    assert_true(sd_parse_compressed_certificate(sd_buf_span(&b), &cc, &alert));
+    assert_int_equal(cc.algorithm, 1);
+    assert_int_equal(cc.uncompressed_length, 256);
+    assert_int_equal(cc.compressed.len, 2);
+    sd_buf again;
+    sd_buf_init(&again);
+    sd_build_compressed_certificate(&again, &cc);
+    assert_memory_equal(again.data, b.data, b.len);
+    sd_buf_free(&again);
+    sd_buf_free(&b);
+    static const char *const bad[] = {"0001 000100 000000", "0001 000100 000002 abcd 00",
+                                      "0001 000100 000003 abcd", "0001 0001", ""};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        b = from_hex(bad[i]);
+        alert = 0xEE;
+        assert_false(sd_parse_compressed_certificate(sd_buf_span(&b), &cc, &alert));
+        assert_int_equal(alert, SD_decode_error);
+        sd_buf_free(&b);
+    }
+}
+
+/* Both algorithms decompress what they compress to exactly the length
+ * given, and refuse every other length: shorter, longer (stopping there:
+ * a 4 MiB bomb is refused with 1 KiB of output room), garbage, bytes after
+ * the stream, and an algorithm the build lacks. */
+static void test_cert_compress_round_trip(void **state) {
+    (void)state;
+    uint8_t text[1000];
+    for (size_t i = 0; i < sizeof text; i++) text[i] = (uint8_t)(i * 7 % 13);
+    static const uint16_t algs[] = {SD_CERT_COMPRESSION_ZLIB, SD_CERT_COMPRESSION_BROTLI};
+    for (size_t a = 0; a < 2; a++) {
+        sd_buf packed, out;
+        sd_buf_init(&packed);
+        sd_buf_init(&out);
+        assert_true(sd_cert_compress(algs[a], sd_span_of(text, sizeof text), &packed));
+        assert_true(packed.len < sizeof text);
+        const char *why = NULL;
+        assert_true(sd_cert_decompress(algs[a], sd_buf_span(&packed), sizeof text, &out, &why));
+        assert_int_equal(out.len, sizeof text);
+        assert_memory_equal(out.data, text, sizeof text);
+        sd_buf_reset(&out);
+        assert_false(sd_cert_decompress(algs[a], sd_buf_span(&packed), sizeof text - 1, &out, &why));
+        assert_non_null(strstr(why, "more bytes"));
+        assert_int_equal(out.len, 0);
+        assert_false(sd_cert_decompress(algs[a], sd_buf_span(&packed), sizeof text + 1, &out, &why));
+        assert_non_null(strstr(why, "fewer bytes"));
+        sd_buf_u8(&packed, 0);
+        assert_false(sd_cert_decompress(algs[a], sd_buf_span(&packed), sizeof text, &out, &why));
+        static const uint8_t garbage[] = {0xde, 0xad, 0xbe, 0xef};
+        assert_false(sd_cert_decompress(algs[a], sd_span_of(garbage, sizeof garbage), 256, &out, &why));
+        /* A bomb: 4 MiB of zeros, announced as 1 KiB. */
+        sd_buf zeros, bomb;
+        sd_buf_init(&zeros);
+        sd_buf_init(&bomb);
+        for (size_t i = 0; i < (4u << 20) / sizeof text; i++) {
+            uint8_t z[1000] = {0};
+            sd_buf_append(&zeros, z, sizeof z);
+        }
+        assert_true(sd_cert_compress(algs[a], sd_buf_span(&zeros), &bomb));
+        sd_buf_reset(&out);
+        assert_false(sd_cert_decompress(algs[a], sd_buf_span(&bomb), 1024, &out, &why));
+        assert_non_null(strstr(why, "more bytes"));
+        assert_true(out.cap < (64u << 10)); /* never held more than the room it was given */
+        sd_buf_free(&zeros);
+        sd_buf_free(&bomb);
+        sd_buf_free(&packed);
+        sd_buf_free(&out);
+    }
+    sd_buf out;
+    sd_buf_init(&out);
+    const char *why = NULL;
+    assert_false(sd_cert_decompress(SD_CERT_COMPRESSION_ZSTD, sd_span_of(text, 4), 4, &out, &why));
+    assert_false(sd_cert_compression_supported(SD_CERT_COMPRESSION_ZSTD));
+    sd_buf_free(&out);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_reader_reads_big_endian),
@@ -2021,6 +2157,9 @@ int main(void) {
         cmocka_unit_test(test_alpn_parse),
         cmocka_unit_test(test_alpn_select),
         cmocka_unit_test(test_alpn_from_text),
+        cmocka_unit_test(test_compress_certificate_extension),
+        cmocka_unit_test(test_compressed_certificate_parse),
+        cmocka_unit_test(test_cert_compress_round_trip),
         cmocka_unit_test(test_build_client_hello_from_parts),
         cmocka_unit_test(test_null_alert_pointer),
     };

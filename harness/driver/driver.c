@@ -310,6 +310,8 @@ static void collect(driver *d) {
             if (!d->tls12 && d->target_finished && d->driver_finished &&
                 (ev.msg.type == SD_NewSessionTicket || ev.msg.type == SD_KeyUpdate))
                 d->target_data_after_finished = true;
+            if (d->role == SD_ROLE_SERVER && ev.msg.type == SD_CompressedCertificate)
+                d->target_sent_certificate = true; /* RFC 8879 §4: a Certificate, compressed */
             if (d->role == SD_ROLE_SERVER && ev.msg.type == SD_Certificate) {
                 if (is_empty_certificate(d, ev.msg.body))
                     d->target_sent_empty_certificate = true;
@@ -592,7 +594,8 @@ static void do_send_handshake(driver *d, const sd_action *a) {
                      .mutations = mutations,
                      .extension = extension};
     record_event(d, &sent);
-    const sd_credential *cred = a->msg_type == SD_Certificate && !driver_find_mutation(a, SD_MUT_EMPTY)
+    const sd_credential *cred = (a->msg_type == SD_Certificate || a->msg_type == SD_CompressedCertificate) &&
+                                        !driver_find_mutation(a, SD_MUT_EMPTY)
                                     ? driver_credential(d, a)
                                     : NULL;
     if (cred) {
@@ -717,6 +720,14 @@ static void drop_appdata(driver *d) {
 }
 
 /* --- Optional messages --------------------------------------------------- */
+
+/* RFC 8879 §4: where the driver offered compress_certificate, the target
+ * "MAY compress" its Certificate, so `expect Certificate` takes a
+ * CompressedCertificate (checked in driver_keys.c) as well. */
+static bool takes_compressed_certificate(const driver *d, const sd_action *a, const target_event *ev) {
+    return !d->tls12 && d->cc_offered && a->msg_type == SD_Certificate &&
+           ev->type == SD_CompressedCertificate;
+}
 
 /* Messages the RFCs let the target send where the trace expects another;
  * the driver takes them as an honest peer would and goes on waiting for
@@ -997,7 +1008,8 @@ static void run_expect(driver *d, const sd_action *a) {
          * deviates there, for the oracle to judge. */
         if (a->msg_type == SD_MSG_TYPE_HELLO_RETRY_REQUEST
                 ? ev.type == SD_ServerHello && ev.hrr
-                : ev.type == a->msg_type && !(ev.hrr && d->answered_hrr)) {
+                : (ev.type == a->msg_type || takes_compressed_certificate(d, a, &ev)) &&
+                      !(ev.hrr && d->answered_hrr)) {
             if (ev.type == SD_KeyUpdate) d->key_update_pending = d->key_update_owed = false;
             if (ev.fault)
                 return end_run(d, SD_OUTCOME_DEVIATED, "expected %s, target's %s", wanted_name(a), ev.fault);
@@ -1447,6 +1459,8 @@ void sd_run_config_apply_scenario(sd_run_config *cfg, const sd_scenario *s) {
     cfg->record_size_limit = s->record_size_limit;
     cfg->max_fragment_length = s->max_fragment_length;
     cfg->encrypt_then_mac = s->encrypt_then_mac;
+    cfg->cert_compression = s->n_cert_compression ? s->cert_compression : NULL;
+    cfg->n_cert_compression = s->n_cert_compression;
     cfg->staple = s->staple[0] ? s->staple : NULL;
     cfg->target_client_credential = s->client_credential[0] ? s->client_credential : NULL;
 }
@@ -1526,6 +1540,8 @@ void sd_driver_run(const sd_trace *trace, const sd_run_config *cfg, sd_outcome *
                              : cfg->client_auth != SD_CLIENT_AUTH_NONE ? sd_pki_find(cfg->pki, "client")
                                                                        : NULL,
     };
+    for (size_t i = 0; i < cfg->n_cert_compression && i < SD_MAX_CERT_COMPRESSION; i++)
+        tc.cert_compression[tc.n_cert_compression++] = cfg->cert_compression[i];
     int not_made = -1; /* the first action whose deviation could not be made */
     const char *not_made_why = NULL;
     bool gave_up = false;

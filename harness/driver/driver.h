@@ -77,6 +77,15 @@ typedef struct {
      * 1.2 ClientHello and, as server, echoes a client's offer for a CBC
      * suite. Negotiated, both sides' CBC records are encrypt-then-MAC. */
     bool encrypt_then_mac;
+    /* `certificate-compression:` (RFC 8879): the algorithms the target
+     * offers and compresses with (sd_target_config.cert_compression), and
+     * the ones the driver offers, in its TLS 1.3 ClientHello as client and
+     * in its CertificateRequest as server; where it offered, `expect
+     * Certificate` takes a CompressedCertificate too (§4: the peer "MAY
+     * compress"), which the driver decompresses and holds to §4. n 0: the
+     * driver offers nothing. Points into the scenario. */
+    const uint16_t *cert_compression;
+    size_t n_cert_compression;
     /* Server under test: issue session tickets (`session-tickets: issue`). */
     bool session_tickets;
     /* `early-data: on` (RFC 8446 §4.2.10): a server under test issues

@@ -21,6 +21,8 @@
 #include <openssl/mem.h>
 #include <openssl/x509.h>
 
+#include "protocol/messages.h"
+#include "wire/cert_compression.h"
 #include "wire/handshake.h"
 #include "wire/names.h"
 #include "wire/tls12.h"
@@ -39,6 +41,41 @@ static void keep_peer_sigalgs(driver *d, sd_u16_list l) {
     d->peer_sigalgs = n ? malloc(n * sizeof *d->peer_sigalgs) : NULL;
     d->n_peer_sigalgs = d->peer_sigalgs ? n : 0;
     for (size_t i = 0; i < d->n_peer_sigalgs; i++) d->peer_sigalgs[i] = sd_u16_list_at(l, i);
+}
+
+/* RFC 8879 §3: the first algorithm of a compress_certificate extension in
+ * the block that the driver has (zlib, brotli); 0 for none. */
+static uint16_t peer_cert_compression(sd_span extensions) {
+    static const uint16_t own[] = {SD_CERT_COMPRESSION_ZLIB, SD_CERT_COMPRESSION_BROTLI};
+    sd_span body;
+    sd_u16_list algs;
+    uint8_t alert;
+    if (!sd_extensions_find(extensions, SD_compress_certificate, &body) ||
+        !sd_parse_compress_certificate(body, &algs, &alert))
+        return 0;
+    return sd_cert_compression_pick(algs, own, sizeof own / sizeof own[0]);
+}
+
+/* RFC 8879 §4: a target's CompressedCertificate where the driver offered
+ * compression, held to the RFC; the fault for its event, or NULL. */
+static const char *compressed_certificate_fault(const driver *d, sd_span body) {
+    sd_compressed_certificate cc;
+    uint8_t alert;
+    if (!sd_parse_compressed_certificate(body, &cc, &alert)) return "CompressedCertificate does not parse";
+    if (!sd_u16_in(d->cfg->cert_compression, d->cfg->n_cert_compression, cc.algorithm))
+        return "CompressedCertificate uses an algorithm the driver did not offer (RFC 8879 §4: \"The "
+               "algorithm "
+               "MUST be one of the algorithms listed in the peer's compress_certificate extension.\")";
+    sd_buf out;
+    sd_buf_init(&out);
+    const char *why = NULL;
+    bool ok = sd_cert_decompress(cc.algorithm, cc.compressed, cc.uncompressed_length, &out, &why);
+    sd_certificate c;
+    bool parses = ok && sd_parse_certificate(sd_buf_span(&out), &c, &alert);
+    sd_buf_free(&out);
+    if (!ok) return "CompressedCertificate does not decompress to uncompressed_length bytes (RFC 8879 §4)";
+    if (!parses) return "CompressedCertificate holds no Certificate (RFC 8879 §4)";
+    return NULL;
 }
 
 static void remember_offer(driver *d, const sd_client_hello *ch) {
@@ -62,6 +99,7 @@ static void remember_offer(driver *d, const sd_client_hello *ch) {
      * does not use. */
     d->peer_wants_ocsp =
         sd_extensions_find(ch->extensions, SD_status_request, &body) && body.len > 0 && body.data[0] == 1;
+    d->cc_peer_alg = peer_cert_compression(ch->extensions);
     sd_u16_list l, suites = {ch->cipher_suites};
     d->n_peer_suites = 0;
     for (size_t i = 0; i < sd_u16_list_count(suites) && d->n_peer_suites < 32; i++)
@@ -1019,6 +1057,17 @@ void driver_on_target_handshake(driver *d, const sd_handshake_msg *msg) {
         sd_span ee_exts;
         if (sd_parse_encrypted_extensions(msg->body, &ee_exts, &alert)) check_server_extensions(d, ee_exts);
     }
+    /* RFC 8879 §3: the server under test's algorithms for the driver's
+     * Certificate; §4: its CompressedCertificate where the driver offered. */
+    if (d->role == SD_ROLE_CLIENT && msg->type == SD_CertificateRequest) {
+        sd_reader r = sd_reader_of(msg->body);
+        sd_span context, exts;
+        d->cc_peer_alg = sd_read_prefixed(&r, 1, &context) && sd_read_prefixed(&r, 2, &exts)
+                             ? peer_cert_compression(exts)
+                             : 0;
+    }
+    if (msg->type == SD_CompressedCertificate && d->cc_offered)
+        d->hello_fault = compressed_certificate_fault(d, msg->body);
     if (d->role == SD_ROLE_CLIENT && msg->type == SD_EncryptedExtensions && d->early_writing) {
         /* §4.2.10: an early_data extension accepts the 0-RTT; without one
          * the client's next flight goes under the handshake keys. */

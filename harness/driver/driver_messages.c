@@ -13,6 +13,7 @@
 #include <openssl/bn.h>
 
 #include "protocol/messages.h"
+#include "wire/cert_compression.h"
 #include "wire/handshake.h"
 #include "wire/names.h"
 #include "wire/tls12.h"
@@ -162,6 +163,11 @@ static bool build_client_hello13(driver *d, const sd_action *a, sd_buf *body) {
     offer.n_groups = driver_offered_groups(d, groups);
     offer.record_size_limit = d->cfg->record_size_limit;
     offer.max_fragment_length = d->cfg->max_fragment_length;
+    /* RFC 8879 §3: `certificate-compression:` is offered, so the server
+     * under test may compress its Certificate. */
+    offer.cert_compression = d->cfg->cert_compression;
+    offer.n_cert_compression = d->cfg->n_cert_compression;
+    d->cc_offered = d->cfg->n_cert_compression > 0;
     sd_msg_client_hello(body, &offer, d->client_random, sd_span_of(d->session_id, d->session_id_len),
                         driver_find_mutation(a, SD_MUT_BAD_POINT) ? &bad : &d->share, d->cfg->server_name,
                         sd_span_of(d->cookie, d->cookie_len), NULL);
@@ -354,6 +360,56 @@ static void add_max_fragment_length_answer(driver *d, sd_buf *exts) {
     sd_build_extension(exts, SD_max_fragment_length, sd_span_of(&d->peer_fragment_length_request, 1));
 }
 
+static void build_certificate13(driver *d, const sd_action *a, sd_buf *body) {
+    /* §4.4.2.1: a server staples its OCSP response to the leaf's entry
+     * when the client asked with status_request. */
+    sd_msg_certificate_stapled(body, sd_span_of(NULL, 0),
+                               driver_find_mutation(a, SD_MUT_EMPTY) ? NULL : driver_credential(d, a),
+                               driver_staples(d) ? d->staple : NULL);
+}
+
+/* RFC 8879 §4: the Certificate the action would send (cert=, empty too),
+ * compressed with the first algorithm of the target's list the driver has
+ * (zlib when the target offered none: a CompressedCertificate nobody asked
+ * for). The CompressedCertificate mutations (trace.h) change the algorithm,
+ * what is compressed, and uncompressed_length. */
+static bool build_compressed_certificate(driver *d, const sd_action *a, sd_buf *body) {
+    sd_buf certificate, compressed;
+    sd_buf_init(&certificate);
+    sd_buf_init(&compressed);
+    const sd_mutation *alg_mu = driver_find_mutation(a, SD_MUT_COMPRESSION_ALG);
+    const sd_mutation *length_mu = driver_find_mutation(a, SD_MUT_UNCOMPRESSED_LENGTH);
+    const sd_mutation *content_mu = driver_find_mutation(a, SD_MUT_UNCOMPRESSED);
+    const sd_mutation *inflate_mu = driver_find_mutation(a, SD_MUT_INFLATE);
+    uint16_t alg = alg_mu           ? (uint16_t)alg_mu->value
+                   : d->cc_peer_alg ? d->cc_peer_alg
+                                    : SD_CERT_COMPRESSION_ZLIB;
+    if (content_mu)
+        sd_buf_append(&certificate, content_mu->bytes, content_mu->bytes_len);
+    else
+        build_certificate13(d, a, &certificate);
+    size_t honest_len = certificate.len;
+    /* inflate=: zeros after the Certificate, which compress to almost
+     * nothing; uncompressed_length still says the Certificate's length. */
+    static const uint8_t zeros[4096];
+    for (long left = inflate_mu ? inflate_mu->value : 0; left > 0; left -= (long)sizeof zeros)
+        sd_buf_append(&certificate, zeros, left < (long)sizeof zeros ? (size_t)left : sizeof zeros);
+    bool ok = !certificate.failed &&
+              sd_cert_compress(sd_cert_compression_supported(alg) ? alg : SD_CERT_COMPRESSION_ZLIB,
+                               sd_buf_span(&certificate), &compressed) &&
+              !compressed.failed;
+    if (ok) {
+        sd_compressed_certificate cc = {.algorithm = alg,
+                                        .uncompressed_length =
+                                            length_mu ? (uint32_t)length_mu->value : (uint32_t)honest_len,
+                                        .compressed = sd_buf_span(&compressed)};
+        sd_build_compressed_certificate(body, &cc);
+    }
+    sd_buf_free(&compressed);
+    sd_buf_free(&certificate);
+    return ok;
+}
+
 static bool build_body13(driver *d, const sd_action *a, sd_buf *body) {
     switch (a->msg_type) {
     case SD_ClientHello:
@@ -363,8 +419,11 @@ static bool build_body13(driver *d, const sd_action *a, sd_buf *body) {
     case SD_MSG_TYPE_HELLO_RETRY_REQUEST:
         return build_hello_retry_request(d, body);
     case SD_CertificateRequest:
-        /* §4.3.2: an empty context in the main handshake. */
-        sd_msg_certificate_request(body, sd_span_of(NULL, 0), sd_offered_sigalgs, sd_n_offered_sigalgs);
+        /* §4.3.2: an empty context in the main handshake; RFC 8879 §3: the
+         * driver's algorithms, so the client under test may compress. */
+        sd_msg_certificate_request(body, sd_span_of(NULL, 0), sd_offered_sigalgs, sd_n_offered_sigalgs,
+                                   d->cfg->cert_compression, d->cfg->n_cert_compression);
+        d->cc_offered = d->cfg->n_cert_compression > 0;
         return true;
     case SD_NewSessionTicket:
         return build_new_session_ticket13(d, body);
@@ -394,12 +453,10 @@ static bool build_body13(driver *d, const sd_action *a, sd_buf *body) {
         return true;
     }
     case SD_Certificate:
-        /* §4.4.2.1: a server staples its OCSP response to the leaf's entry
-         * when the client asked with status_request. */
-        sd_msg_certificate_stapled(body, sd_span_of(NULL, 0),
-                                   driver_find_mutation(a, SD_MUT_EMPTY) ? NULL : driver_credential(d, a),
-                                   driver_staples(d) ? d->staple : NULL);
+        build_certificate13(d, a, body);
         return true;
+    case SD_CompressedCertificate:
+        return build_compressed_certificate(d, a, body);
     case SD_CertificateVerify:
         return build_certificate_verify13(d, a, body);
     case SD_Finished:

@@ -294,6 +294,14 @@ typedef struct {
     /* Also, as a client, the fault of the target's ALPN answer (RFC 7301)
      * in its EncryptedExtensions (TLS 1.3) or ServerHello (TLS 1.2). */
     const char *hello_fault;
+    /* Certificate compression (RFC 8879), TLS 1.3. cc_offered: the driver
+     * sent compress_certificate (client: in its ClientHello; server: in its
+     * CertificateRequest), so the target may send a CompressedCertificate.
+     * cc_peer_alg: the first algorithm of the target's list (its ClientHello
+     * or CertificateRequest) the driver has, what `send
+     * CompressedCertificate` compresses with; 0: none offered. */
+    bool cc_offered;
+    uint16_t cc_peer_alg;
     /* ALPN (RFC 7301). Client: what the ClientHello as sent offered (the
      * trace's add-ext), when it was a well-formed list. Server: the first
      * protocol the target's ClientHello offers, which the driver, a server

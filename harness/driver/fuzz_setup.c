@@ -31,6 +31,8 @@ void sd_fuzz_setup_apply(const sd_fuzz_setup *s, sd_run_config *cfg) {
     cfg->record_size_limit = s->record_size_limit;
     cfg->max_fragment_length = s->max_fragment_length;
     cfg->encrypt_then_mac = s->encrypt_then_mac;
+    cfg->cert_compression = s->n_cert_compression ? s->cert_compression : NULL;
+    cfg->n_cert_compression = s->n_cert_compression;
     cfg->target_min_version = s->min_version;
     cfg->target_max_version = s->max_version;
     /* RFC 8446 lets a handshake message be 2^24-1 bytes long, and the model
@@ -191,6 +193,16 @@ bool sd_fuzz_setup_runs(const sd_fuzz_setup *s, const sd_pki *pki, char *why, si
     }
     if (s->encrypt_then_mac) {
         sd_set_error(why, why_len, "the setup turns on encrypt_then_mac, which BoringSSL does not implement");
+        return false;
+    }
+    /* BoringSSL compresses only the server's Certificate (RFC 8879 in its
+     * ClientHello, never in a CertificateRequest; boringssl_target.c):
+     * with client authentication it cannot be set up alike. */
+    bool client_certificate = s->client_auth != SD_CLIENT_AUTH_NONE || s->target_client_credential[0] != '\0';
+    if (s->n_cert_compression && client_certificate) {
+        sd_set_error(why, why_len,
+                     "the setup combines certificate compression with a client certificate, which BoringSSL "
+                     "does not compress");
         return false;
     }
     if (!suite_runs(s->version, s->cipher_suite)) {

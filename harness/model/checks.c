@@ -14,6 +14,7 @@
 #include <openssl/aead.h>
 
 #include "model/model_state.h"
+#include "wire/cert_compression.h"
 #include "wire/handshake.h"
 #include "wire/names.h"
 
@@ -144,15 +145,11 @@ bool model_check_extension_bodies(sd_model *m, const sd_client_hello *ch, bool t
         }
     }
     /* RFC 8879 §3: CertificateCompressionAlgorithm algorithms<2..2^8-2>;
-     * parsed whether or not the model compresses, as BoringSSL does. */
-    if (sd_extensions_find(ch->extensions, SD_compress_certificate, &body)) {
-        sd_reader r = sd_reader_of(body);
-        sd_span algs;
-        if (!sd_read_prefixed(&r, 1, &algs) || algs.len < 2 || algs.len % 2 != 0 || !sd_reader_done(&r)) {
-            model_fatal(m, SD_decode_error, "malformed compress_certificate");
-            return false;
-        }
-    }
+     * parsed whether or not the model compresses, as BoringSSL does. Only
+     * TLS 1.3 sends a CompressedCertificate: "if TLS 1.2 [RFC5246] or
+     * earlier is negotiated, the peers MUST ignore this extension", and
+     * tls12.c's Certificate goes out plain whatever the choice made here. */
+    if (!model_take_cert_compression_offer(m, ch->extensions)) return false;
     /* RFC 8446 §4.2.3: signature_algorithms_cert carries a
      * SignatureSchemeList, supported_signature_algorithms<2..2^16-2>, in
      * both versions ("TLS 1.2 implementations SHOULD also process this
@@ -447,5 +444,65 @@ bool model_take_alpn_answer(sd_model *m, sd_span body) {
     memcpy(m->alpn, name.data, name.len);
     m->alpn_len = name.len;
     m->alpn_selected = true;
+    return true;
+}
+
+/* --- Certificate compression (RFC 8879) ---------------------------------------- */
+
+bool model_cert_compression_offered(const sd_model *m) { return m->version == SD_TLS13 && m->cc_offered; }
+
+bool model_take_cert_compression_offer(sd_model *m, sd_span extensions) {
+    sd_span body;
+    m->cc_compress_with = 0;
+    if (!sd_extensions_find(extensions, SD_compress_certificate, &body)) return true;
+    sd_u16_list algs;
+    uint8_t alert;
+    if (!sd_parse_compress_certificate(body, &algs, &alert)) {
+        model_fatal(m, alert, "malformed compress_certificate (RFC 8879 §3: algorithms<2..2^8-2>)");
+        return false;
+    }
+    /* §4: the sender "MAY compress"; the model does whenever it has one of
+     * the algorithms, the first of the peer's list it has. */
+    m->cc_compress_with = sd_cert_compression_pick(algs, m->cfg.cert_compression, m->cfg.n_cert_compression);
+    return true;
+}
+
+bool model_decompress_certificate(sd_model *m, sd_span body, sd_buf *out) {
+    sd_compressed_certificate cc;
+    uint8_t alert;
+    /* RFC 8879 §4: the struct, with compressed_certificate_message<1..2^24-1>;
+     * one that does not parse is RFC 8446 §6.2's decode_error. */
+    if (!sd_parse_compressed_certificate(body, &cc, &alert)) {
+        model_fatal(m, alert, "malformed CompressedCertificate");
+        return false;
+    }
+    /* §4: "The algorithm MUST be one of the algorithms listed in the peer's
+     * compress_certificate extension": the model's own list. A field that
+     * parses but breaks a rule is illegal_parameter (RFC 8446 §6.2). */
+    if (!sd_u16_in(m->cfg.cert_compression, m->cfg.n_cert_compression, cc.algorithm)) {
+        model_fatal(m, SD_illegal_parameter, "CompressedCertificate uses algorithm %u, which was not offered",
+                    cc.algorithm);
+        return false;
+    }
+    /* §4: uncompressed_length lets the receiver "enforce limits on the
+     * message size before performing decompression": the model's limit on
+     * a Certificate message it would read uncompressed. */
+    if (cc.uncompressed_length > m->rl.max_handshake_len) {
+        model_fatal(m, SD_bad_certificate,
+                    "CompressedCertificate uncompressed_length %u is over the limit of %zu",
+                    cc.uncompressed_length, m->rl.max_handshake_len);
+        return false;
+    }
+    /* §4: "If the received CompressedCertificate message cannot be
+     * decompressed, the connection MUST be terminated with the
+     * "bad_certificate" alert"; and "If, after decompression, the specified
+     * length does not match the actual length, the party receiving the
+     * invalid message MUST abort the connection with the "bad_certificate"
+     * alert". */
+    const char *why = "cannot be decompressed";
+    if (!sd_cert_decompress(cc.algorithm, cc.compressed, cc.uncompressed_length, out, &why)) {
+        model_fatal(m, SD_bad_certificate, "CompressedCertificate %s", why);
+        return false;
+    }
     return true;
 }

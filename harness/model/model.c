@@ -275,7 +275,7 @@ static void on_handshake_message(sd_model *m, const sd_handshake_msg *msg) {
     /* HelloRetryRequest is a ServerHello with a special random (RFC 8446
      * §4.1.3); the random sits right after legacy_version, so the step is
      * known before parsing, and order is checked first. */
-    uint16_t step = msg->type;
+    uint16_t step = sd_step_of_message(msg->type, model_cert_compression_offered(m));
     /* Only a client that offered TLS 1.3 knows the value: to a TLS 1.2-only
      * client (RFC 5246) the server random is just random, as BoringSSL
      * reads it. */
@@ -293,7 +293,10 @@ static void on_handshake_message(sd_model *m, const sd_handshake_msg *msg) {
     if (m->suite && !model_transcript_hash(m, before)) return;
     if (step != SD_MSG_HELLO_RETRY_REQUEST) sd_transcript_add(&m->rl.transcript, msg->whole);
 
-    model_received in = {.body = msg->body, .whole = msg->whole, .hash_before = before};
+    model_received in = {.body = msg->body,
+                         .whole = msg->whole,
+                         .hash_before = before,
+                         .compressed_certificate = msg->type == SD_CompressedCertificate};
     sd_client_hello ch;
     if (step == SD_ClientHello) {
         in.second_client_hello = m->pos > 0;
@@ -523,6 +526,24 @@ sd_model *sd_model_new(const sd_target_config *cfg, char *err, size_t err_len) {
         return NULL;
     }
     m->offer.alpn = cfg->role == SD_ROLE_CLIENT ? cfg->alpn : sd_span_of(NULL, 0);
+    /* RFC 8879: the algorithms the model compresses and decompresses with. */
+    if (cfg->n_cert_compression > SD_MAX_CERT_COMPRESSION) {
+        snprintf(err, err_len, "unsupported: more than %d certificate compression algorithms",
+                 SD_MAX_CERT_COMPRESSION);
+        free(m);
+        return NULL;
+    }
+    for (size_t i = 0; i < cfg->n_cert_compression; i++)
+        if (!sd_cert_compression_supported(cfg->cert_compression[i])) {
+            snprintf(err, err_len, "unsupported: certificate compression algorithm %u",
+                     cfg->cert_compression[i]);
+            free(m);
+            return NULL;
+        }
+    if (cfg->role == SD_ROLE_CLIENT) {
+        m->offer.cert_compression = m->cfg.cert_compression;
+        m->offer.n_cert_compression = m->cfg.n_cert_compression;
+    }
     /* RFC 8449 §4: no value under 64; none over 2^14+1, the largest any
      * version the model speaks allows. */
     if (cfg->record_size_limit && (cfg->record_size_limit < SD_RECORD_SIZE_LIMIT_MIN ||

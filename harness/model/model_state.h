@@ -131,6 +131,14 @@ struct sd_model {
     uint8_t alpn[255];
     size_t alpn_len;
     bool alpn_selected;
+    /* Certificate compression (RFC 8879), TLS 1.3. cc_offered: this side
+     * sent compress_certificate (a client in its ClientHello, a server in
+     * its CertificateRequest), so the peer may send a CompressedCertificate.
+     * cc_compress_with: the algorithm this side's Certificate goes out
+     * compressed with, the first of the peer's list the model has; 0:
+     * uncompressed. */
+    bool cc_offered;
+    uint16_t cc_compress_with;
     /* Server: the ClientHello offered record_size_limit (RFC 8449) and this
      * server, set up with one (cfg.record_size_limit), answers it. */
     bool record_size_limit_answered;
@@ -178,6 +186,9 @@ typedef struct {
     const sd_client_hello *client_hello; /* ClientHello, parsed by model.c */
     const sd_server_hello *server_hello; /* ServerHello and HelloRetryRequest, parsed by model.c */
     bool second_client_hello;            /* the ClientHello answering our HelloRetryRequest */
+    /* A CompressedCertificate (RFC 8879 §4) in the Certificate's step
+     * (sd_step_of_message): the body is to be decompressed first. */
+    bool compressed_certificate;
 } model_received;
 
 /* One step of a version's shapes (s2n-tls's state machine is the model for
@@ -294,6 +305,17 @@ bool model_keep_peer_sigalgs(sd_model *m, sd_u16_list list);
  * the server has protocols (cfg.alpn); sets alpn_selected. False after a
  * fatal alert (decode_error, no_application_protocol). */
 bool model_select_alpn(sd_model *m, const sd_client_hello *ch);
+/* RFC 8879: whether this side offered certificate compression in this TLS
+ * 1.3 handshake, so that a CompressedCertificate takes the Certificate's
+ * step (sequences.h, sd_step_of_message). */
+bool model_cert_compression_offered(const sd_model *m);
+/* RFC 8879 §3: the peer's compress_certificate extension in a ClientHello
+ * (server) or CertificateRequest (client) when there: a malformed one is a
+ * fatal decode_error (false); otherwise sets cc_compress_with. */
+bool model_take_cert_compression_offer(sd_model *m, sd_span extensions);
+/* RFC 8879 §4: the Certificate body a CompressedCertificate carries,
+ * decompressed into out; false after a fatal alert. */
+bool model_decompress_certificate(sd_model *m, sd_span body, sd_buf *out);
 /* Client: the server's ALPN answer (RFC 7301 §3.1), in ServerHello (TLS
  * 1.2) or EncryptedExtensions (TLS 1.3). False after a fatal alert. */
 bool model_take_alpn_answer(sd_model *m, sd_span body);

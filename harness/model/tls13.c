@@ -76,6 +76,8 @@ static void send_client_hello(sd_model *m) {
                         &m->share, m->cfg.server_name, sd_span_of(m->cookie, m->cookie_len),
                         m->psk_offered ? &psk : NULL);
     if (m->psk_offered) tls13_write_binder(m, &body);
+    /* RFC 8879 §3: the ClientHello offers m->offer.cert_compression. */
+    m->cc_offered = m->offer.n_cert_compression > 0;
     sd_rl_send_handshake(&m->rl, SD_ClientHello, sd_buf_span(&body));
     sd_buf_free(&body);
     if (!early || !tls13_derive_early_secret(m, m->psk_suite)) return;
@@ -376,14 +378,29 @@ static void on_certificate_request(sd_model *m, const model_received *in) {
         sd_extensions_find(exts, SD_signature_algorithms_cert, &certs_body) &&
         !sd_u16_list_parse(certs_body, 2, false, &cert_schemes, &alert))
         return model_fatal(m, alert, "malformed signature_algorithms_cert in CertificateRequest");
+    /* RFC 8879 §3: a server's compress_certificate here "indicates support
+     * for compressed client certificates". */
+    if (!model_take_cert_compression_offer(m, exts)) return;
     if (!model_keep_peer_sigalgs(m, sigalgs)) return;
     memcpy(m->cert_request_context, ctx.data, ctx.len);
     m->cert_request_context_len = ctx.len;
     m->cert_requested = true;
 }
 
+static void check_certificate(sd_model *m, sd_span body);
+
+/* A Certificate, or a CompressedCertificate in its step (RFC 8879 §4),
+ * whose Certificate is checked once decompressed. */
 static void on_certificate(sd_model *m, const model_received *in) {
-    sd_span body = in->body;
+    if (!in->compressed_certificate) return check_certificate(m, in->body);
+    sd_buf certificate;
+    sd_buf_init(&certificate);
+    if (model_decompress_certificate(m, in->body, &certificate))
+        check_certificate(m, sd_buf_span(&certificate));
+    sd_buf_free(&certificate);
+}
+
+static void check_certificate(sd_model *m, sd_span body) {
     uint8_t alert;
     sd_certificate c;
     bool server = m->cfg.role == SD_ROLE_SERVER; /* we are checking a client's certificate */
@@ -872,7 +889,11 @@ void tls13_on_early_handshake(sd_model *m, const sd_handshake_msg *msg) {
 static void send_certificate_request(sd_model *m) {
     sd_buf body;
     sd_buf_init(&body);
-    sd_msg_certificate_request(&body, sd_span_of(NULL, 0), m->offer.sigalgs, m->offer.n_sigalgs);
+    /* RFC 8879 §3: a server that decompresses offers its algorithms here
+     * for the client's Certificate. */
+    sd_msg_certificate_request(&body, sd_span_of(NULL, 0), m->offer.sigalgs, m->offer.n_sigalgs,
+                               m->cfg.cert_compression, m->cfg.n_cert_compression);
+    m->cc_offered = m->cfg.n_cert_compression > 0;
     sd_rl_send_handshake(&m->rl, SD_CertificateRequest, sd_buf_span(&body));
     sd_buf_free(&body);
 }
@@ -892,7 +913,21 @@ static void send_certificate(sd_model *m) {
      * ocsp-<credential>.der) when the client asked with status_request. */
     sd_msg_certificate_stapled(&body, sd_span_of(m->cert_request_context, m->cert_request_context_len), cred,
                                model_ocsp_response(m, cred));
-    sd_rl_send_handshake(&m->rl, SD_Certificate, sd_buf_span(&body));
+    if (!m->cc_compress_with) {
+        sd_rl_send_handshake(&m->rl, SD_Certificate, sd_buf_span(&body));
+        sd_buf_free(&body);
+        return;
+    }
+    /* RFC 8879 §4: the peer offered an algorithm the model has: the
+     * Certificate goes "in the form of the CompressedCertificate message
+     * (replacing the Certificate message)". */
+    sd_buf compressed;
+    sd_buf_init(&compressed);
+    if (sd_msg_compressed_certificate(&compressed, m->cc_compress_with, sd_buf_span(&body)))
+        sd_rl_send_handshake(&m->rl, SD_CompressedCertificate, sd_buf_span(&compressed));
+    else
+        model_fatal(m, SD_internal_error, "certificate compression failed");
+    sd_buf_free(&compressed);
     sd_buf_free(&body);
 }
 

@@ -3,6 +3,7 @@
 
 #include <string.h>
 
+#include "wire/cert_compression.h"
 #include "wire/names.h"
 
 const uint16_t sd_offered_suites[] = {SD_TLS_AES_128_GCM_SHA256, SD_TLS_AES_256_GCM_SHA384,
@@ -45,6 +46,8 @@ const sd_offer sd_default_offer = {
     0,
     0,
     false,
+    NULL,
+    0,
 };
 
 bool sd_u16_in(const uint16_t *list, size_t n, uint16_t v) {
@@ -79,6 +82,14 @@ void sd_msg_client_hello(sd_buf *body, const sd_offer *offer, const uint8_t *ran
         sd_build_extension(&exts, SD_encrypt_then_mac, sd_span_of(NULL, 0));
     if (offer->max_fragment_length)
         sd_build_extension(&exts, SD_max_fragment_length, sd_span_of(&offer->max_fragment_length, 1));
+    /* RFC 8879 §3: "Whenever it is sent by the client as a ClientHello
+     * message extension ..., it indicates support for compressed server
+     * certificates"; a TLS 1.3 extension. */
+    if (offer->n_cert_compression && (!offer->max_version || offer->max_version >= SD_TLS13)) {
+        sd_buf_reset(&tmp);
+        sd_build_compress_certificate(&tmp, offer->cert_compression, offer->n_cert_compression);
+        sd_build_extension(&exts, SD_compress_certificate, sd_buf_span(&tmp));
+    }
     /* RFC 6066 §8: ask for a stapled OCSP response (status_type ocsp, no
      * responder ids, no extensions); RFC 8446 §4.4.2.1 carries it in the
      * leaf's CertificateEntry, TLS 1.2 in a CertificateStatus message. */
@@ -207,12 +218,18 @@ void sd_msg_server_hello(sd_buf *body, bool hrr, const uint8_t *random, sd_span 
     sd_buf_free(&tmp);
 }
 
-void sd_msg_certificate_request(sd_buf *body, sd_span context, const uint16_t *sigalgs, size_t n_sigalgs) {
+void sd_msg_certificate_request(sd_buf *body, sd_span context, const uint16_t *sigalgs, size_t n_sigalgs,
+                                const uint16_t *cert_compression, size_t n_cert_compression) {
     sd_buf exts, tmp;
     sd_buf_init(&exts);
     sd_buf_init(&tmp);
     sd_build_u16_list(&tmp, 2, sigalgs, n_sigalgs);
     sd_build_extension(&exts, SD_signature_algorithms, sd_buf_span(&tmp));
+    if (n_cert_compression) {
+        sd_buf_reset(&tmp);
+        sd_build_compress_certificate(&tmp, cert_compression, n_cert_compression);
+        sd_build_extension(&exts, SD_compress_certificate, sd_buf_span(&tmp));
+    }
     size_t off = sd_buf_open_prefix(body, 1);
     sd_buf_append_span(body, context);
     sd_buf_close_prefix(body, off, 1);
@@ -245,6 +262,20 @@ void sd_msg_certificate_stapled(sd_buf *body, sd_span request_context, const sd_
     sd_buf_free(&list);
     sd_buf_free(&exts);
     sd_buf_free(&status);
+}
+
+bool sd_msg_compressed_certificate(sd_buf *body, uint16_t alg, sd_span certificate_body) {
+    sd_buf compressed;
+    sd_buf_init(&compressed);
+    bool ok = sd_cert_compress(alg, certificate_body, &compressed) && !compressed.failed;
+    if (ok) {
+        sd_compressed_certificate cc = {.algorithm = alg,
+                                        .uncompressed_length = (uint32_t)certificate_body.len,
+                                        .compressed = sd_buf_span(&compressed)};
+        sd_build_compressed_certificate(body, &cc);
+    }
+    sd_buf_free(&compressed);
+    return ok;
 }
 
 void sd_msg_certificate(sd_buf *body, sd_span request_context, const sd_credential *cred) {

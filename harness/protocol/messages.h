@@ -61,6 +61,11 @@ typedef struct {
     uint8_t max_fragment_length;
     /* encrypt_then_mac (RFC 7366 §2, empty), with min_version TLS 1.2. */
     bool encrypt_then_mac;
+    /* compress_certificate (RFC 8879 §3): the algorithms to offer, with
+     * max_version TLS 1.3 (the extension "is only supported with TLS 1.3");
+     * none: no extension. */
+    const uint16_t *cert_compression;
+    size_t n_cert_compression;
 } sd_offer;
 
 /* The lists above. */
@@ -91,8 +96,16 @@ void sd_msg_client_hello(sd_buf *body, const sd_offer *offer, const uint8_t *ran
 void sd_msg_server_hello(sd_buf *body, bool hrr, const uint8_t *random, sd_span session_id_echo,
                          uint16_t suite, uint16_t group, const sd_key_share *share, sd_span cookie,
                          int selected_psk);
-/* CertificateRequest body (§4.3.2): the context and signature_algorithms. */
-void sd_msg_certificate_request(sd_buf *body, sd_span context, const uint16_t *sigalgs, size_t n_sigalgs);
+/* CertificateRequest body (§4.3.2): the context and signature_algorithms,
+ * and compress_certificate with cert_compression[0..n) when n > 0 (RFC 8879
+ * §3: "Whenever it is sent by the server as a CertificateRequest extension
+ * ..., it indicates support for compressed client certificates"). */
+void sd_msg_certificate_request(sd_buf *body, sd_span context, const uint16_t *sigalgs, size_t n_sigalgs,
+                                const uint16_t *cert_compression, size_t n_cert_compression);
+/* CompressedCertificate body (RFC 8879 §4) for a Certificate body: alg,
+ * its length as uncompressed_length, and the body compressed with alg.
+ * False if alg is not one this build supports or the library fails. */
+SD_MUST_CHECK bool sd_msg_compressed_certificate(sd_buf *body, uint16_t alg, sd_span certificate_body);
 /* Certificate body (§4.4.2): the credential's chain, or an empty list. */
 void sd_msg_certificate(sd_buf *body, sd_span request_context, const sd_credential *cred);
 /* The same, with an OCSP response stapled to the leaf's entry when ocsp is

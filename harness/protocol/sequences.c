@@ -242,6 +242,10 @@ const sd_shape *sd_shape_accept(const sd_shape *current, size_t pos, sd_role fro
     return next;
 }
 
+uint16_t sd_step_of_message(uint8_t type, bool compression_offered) {
+    return type == SD_CompressedCertificate && compression_offered ? SD_Certificate : type;
+}
+
 const char *sd_step_name(uint16_t msg) {
     if (msg == SD_MSG_HELLO_RETRY_REQUEST) return "HelloRetryRequest";
     if (msg == SD_MSG_CHANGE_CIPHER_SPEC) return "ChangeCipherSpec";

@@ -10,6 +10,7 @@
 #ifndef SHAKEDOWN_PROTOCOL_SEQUENCES_H
 #define SHAKEDOWN_PROTOCOL_SEQUENCES_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -73,6 +74,16 @@ const sd_shape *sd_shape_initial(void);
 const sd_shape *sd_shape_accept(const sd_shape *current, size_t pos, sd_role from, uint16_t msg);
 /* Returns the shape with these flags, or NULL. */
 const sd_shape *sd_shape_with_flags(unsigned flags);
+/* The step a handshake message of `type` takes in the tables. RFC 8879 §4:
+ * where the receiver offered compress_certificate (TLS 1.3: a client in its
+ * ClientHello, a server in its CertificateRequest), the peer "MAY compress
+ * their corresponding Certificate messages ... and send them in the form of
+ * the CompressedCertificate message (replacing the Certificate message)":
+ * there a CompressedCertificate takes the Certificate's step
+ * (`compression_offered`). Elsewhere it keeps its own type, which no shape
+ * holds, so it is out of order (unexpected_message), as is every other type
+ * that no shape holds. */
+uint16_t sd_step_of_message(uint8_t type, bool compression_offered);
 /* Printable name of a step's message ("HelloRetryRequest" for the pseudo type). */
 const char *sd_step_name(uint16_t msg);
 

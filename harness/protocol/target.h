@@ -19,6 +19,7 @@
 
 #include "crypto/pki.h"
 #include "wire/bytes.h"
+#include "wire/cert_compression.h"
 
 typedef enum { SD_ROLE_CLIENT = 0, SD_ROLE_SERVER = 1 } sd_role;
 const char *sd_role_name(sd_role role);
@@ -176,6 +177,18 @@ typedef struct {
      * does not implement it), and the model ignores a client's offer. A
      * stack that cannot fails create() as unsupported. */
     bool encrypt_then_mac;
+    /* Certificate compression (RFC 8879), TLS 1.3, in order of preference:
+     * zlib (1) and brotli (2) as wire/cert_compression.h supports them. A
+     * client offers them in its ClientHello, a server with client
+     * authentication in its CertificateRequest (§3), and each decompresses
+     * the peer's CompressedCertificate; each may compress its own
+     * Certificate with an algorithm of the peer's list that it has (§4:
+     * "MAY"; the model takes the first in the peer's order, BoringSSL the
+     * first in its own).
+     * n 0: no part in it, a CompressedCertificate is out of order. A stack
+     * that cannot fails create() as unsupported. */
+    uint16_t cert_compression[SD_MAX_CERT_COMPRESSION];
+    size_t n_cert_compression;
 } sd_target_config;
 
 /* The max_early_data_size (RFC 8446 §4.6.1) of `early-data: on`: BoringSSL's

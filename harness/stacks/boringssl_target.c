@@ -32,6 +32,7 @@
 
 #include <openssl/base.h>
 #include <openssl/bio.h>
+#include <openssl/bytestring.h>
 #include <openssl/crypto.h>
 #include <openssl/err.h>
 #include <openssl/pool.h>
@@ -41,6 +42,7 @@
 #include "crypto/tls12.h"
 #include "protocol/session_cache.h"
 #include "protocol/target.h"
+#include "wire/cert_compression.h"
 #include "wire/handshake.h"
 #include "wire/names.h"
 #include "stacks/stacks.h"
@@ -427,6 +429,87 @@ static int select_alpn(SSL *ssl, const uint8_t **out, uint8_t *out_len, const ui
     return SSL_TLSEXT_ERR_OK;
 }
 
+/* Certificate compression (RFC 8879): BoringSSL implements the messages
+ * and leaves the algorithms to its caller (SSL_CTX_add_cert_compression_alg,
+ * one pair of callbacks per algorithm), so the adapter lends it the same
+ * zlib and brotli code the model and the driver use. The decompression
+ * callback must produce exactly uncompressed_len bytes, which
+ * sd_cert_decompress enforces (and stops at: a decompression bomb). */
+static int cert_compress(uint16_t alg, CBB *out, const uint8_t *in, size_t in_len) {
+    sd_buf compressed;
+    sd_buf_init(&compressed);
+    bool ok = sd_cert_compress(alg, sd_span_of(in, in_len), &compressed) && !compressed.failed &&
+              CBB_add_bytes(out, compressed.data, compressed.len);
+    sd_buf_free(&compressed);
+    return ok;
+}
+
+static int cert_decompress(uint16_t alg, CRYPTO_BUFFER **out, size_t uncompressed_len, const uint8_t *in,
+                           size_t in_len) {
+    sd_buf plain;
+    sd_buf_init(&plain);
+    const char *why = NULL;
+    bool ok = sd_cert_decompress(alg, sd_span_of(in, in_len), uncompressed_len, &plain, &why);
+    *out = ok ? CRYPTO_BUFFER_new(plain.data, plain.len, NULL) : NULL;
+    sd_buf_free(&plain);
+    return *out != NULL;
+}
+
+static int compress_zlib(SSL *ssl, CBB *out, const uint8_t *in, size_t in_len) {
+    (void)ssl;
+    return cert_compress(SD_CERT_COMPRESSION_ZLIB, out, in, in_len);
+}
+static int decompress_zlib(SSL *ssl, CRYPTO_BUFFER **out, size_t uncompressed_len, const uint8_t *in,
+                           size_t in_len) {
+    (void)ssl;
+    return cert_decompress(SD_CERT_COMPRESSION_ZLIB, out, uncompressed_len, in, in_len);
+}
+static int compress_brotli(SSL *ssl, CBB *out, const uint8_t *in, size_t in_len) {
+    (void)ssl;
+    return cert_compress(SD_CERT_COMPRESSION_BROTLI, out, in, in_len);
+}
+static int decompress_brotli(SSL *ssl, CRYPTO_BUFFER **out, size_t uncompressed_len, const uint8_t *in,
+                             size_t in_len) {
+    (void)ssl;
+    return cert_decompress(SD_CERT_COMPRESSION_BROTLI, out, uncompressed_len, in, in_len);
+}
+
+/* The target's algorithms, in its order of preference (a BoringSSL server
+ * compresses with the first of these the client offers). */
+static bool set_cert_compression(SSL_CTX *ctx, const sd_target_config *cfg, sd_target_error *err) {
+    /* BoringSSL's compress_certificate is a ClientHello extension only
+     * (ssl/extensions.cc): it compresses and decompresses the server's
+     * Certificate. The other direction, a CertificateRequest that offers it
+     * for the client's Certificate (RFC 8879 §3), it does not take part
+     * in: a BoringSSL server set up with algorithms answers a compressed
+     * client Certificate with unexpected_message, as one it never asked
+     * for. A scenario with client authentication would test what it does
+     * not do. */
+    bool client_certificate = cfg->role == SD_ROLE_SERVER ? cfg->client_auth != SD_CLIENT_AUTH_NONE
+                                                          : cfg->client_credential != NULL;
+    if (cfg->n_cert_compression && client_certificate) {
+        set_unsupported(err,
+                        "compressed client certificates (RFC 8879 §3 in a CertificateRequest): BoringSSL "
+                        "compresses the server's Certificate only");
+        return false;
+    }
+    for (size_t i = 0; i < cfg->n_cert_compression && i < SD_MAX_CERT_COMPRESSION; i++) {
+        uint16_t alg = cfg->cert_compression[i];
+        int ok = alg == SD_CERT_COMPRESSION_ZLIB
+                     ? SSL_CTX_add_cert_compression_alg(ctx, alg, compress_zlib, decompress_zlib)
+                 : alg == SD_CERT_COMPRESSION_BROTLI
+                     ? SSL_CTX_add_cert_compression_alg(ctx, alg, compress_brotli, decompress_brotli)
+                     : 0;
+        if (!ok) {
+            char m[96];
+            snprintf(m, sizeof m, "certificate compression algorithm %u (RFC 8879)", alg);
+            set_unsupported(err, m);
+            return false;
+        }
+    }
+    return true;
+}
+
 /* Groups by their BoringSSL names; false for one it does not know. */
 static bool set_groups(SSL_CTX *ctx, const sd_target_config *cfg, sd_target_error *err) {
     if (cfg->n_groups == 0) return true;
@@ -721,7 +804,9 @@ static sd_target *bssl_create(const sd_target_config *cfg, sd_target_error *erro
         goto fail;
     }
     if (cfg->n_cipher_suites > 0 && !set_tls12_suites(t->ctx, cfg, error)) goto fail;
-    if (!set_groups(t->ctx, cfg, error) || !set_verify_prefs(t->ctx)) goto fail;
+    if (!set_groups(t->ctx, cfg, error) || !set_verify_prefs(t->ctx) ||
+        !set_cert_compression(t->ctx, cfg, error))
+        goto fail;
     if (cfg->alpn.len) {
         /* RFC 7301: a client offers the list (SSL_CTX_set_alpn_protos
          * returns 0 on success), a server selects from it (select_alpn). */

@@ -539,6 +539,13 @@ static sd_target *shimt_create(const char *stack, const sd_target_ops *ops, cons
         error->unsupported = true;
         return NULL;
     }
+    /* Nor certificate compression (RFC 8879): the shim contract has no
+     * switch for it, and the library's default (none) would be tested. */
+    if (cfg->n_cert_compression) {
+        snprintf(err, err_len, "certificate compression (certificate-compression:) through a shim");
+        error->unsupported = true;
+        return NULL;
+    }
     /* Nor a record_size_limit (RFC 8449): the contract has no switch for
      * it, and the library's default (none) would be tested instead. */
     if (cfg->encrypt_then_mac) {

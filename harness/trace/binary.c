@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "wire/handshake.h"
+#include "wire/cert_compression.h"
 #include "wire/names.h"
 #include "util/util.h"
 
@@ -273,6 +274,24 @@ static bool check_setup(const sd_fuzz_setup *s, char *why, size_t why_len) {
         return sd_set_error(why, why_len, "setup: the stapled file's name is not [a-z0-9._-]{1,%zu}",
                             sizeof s->staple - 1),
                false;
+    /* As `certificate-compression:` takes them: each once, each one this
+     * build implements. */
+    if (s->n_cert_compression > SD_MAX_CERT_COMPRESSION)
+        return sd_set_error(why, why_len, "setup: %zu certificate compression algorithms (0-%d)",
+                            s->n_cert_compression, SD_MAX_CERT_COMPRESSION),
+               false;
+    for (size_t i = 0; i < s->n_cert_compression; i++) {
+        bool repeated = false;
+        for (size_t j = 0; j < i; j++)
+            repeated = repeated || s->cert_compression[j] == s->cert_compression[i];
+        if (repeated || !sd_cert_compression_supported(s->cert_compression[i]))
+            return sd_set_error(
+                       why, why_len,
+                       "setup: certificate compression algorithm %u is repeated or not zlib or brotli "
+                       "(RFC 8879 §3)",
+                       (unsigned)s->cert_compression[i]),
+                   false;
+    }
     return true;
 }
 
@@ -386,8 +405,15 @@ enum {
     /* The max_fragment_length code (RFC 6066 §4) follows, last. */
     SETUP2_MAX_FRAGMENT_LENGTH = 2,
     /* encrypt_then_mac (RFC 7366); nothing follows. */
-    SETUP2_ENCRYPT_THEN_MAC = 4
+    SETUP2_ENCRYPT_THEN_MAC = 4,
+    /* The certificate compression algorithms (RFC 8879) follow, last. */
+    SETUP2_CERT_COMPRESSION = 8
 };
+
+/* Whether the setup needs the second flags byte. */
+static bool has_flags2(const sd_fuzz_setup *s) {
+    return s->record_size_limit || s->max_fragment_length || s->encrypt_then_mac || s->n_cert_compression;
+}
 
 /* check_setup has passed. */
 static void put_setup(sd_buf *out, const sd_fuzz_setup *s) {
@@ -395,18 +421,17 @@ static void put_setup(sd_buf *out, const sd_fuzz_setup *s) {
     sd_buf_u16(out, s->version);
     sd_buf_u16(out, s->cipher_suite);
     sd_buf_u8(out, (uint8_t)s->client_auth);
-    sd_buf_u8(
-        out,
-        (uint8_t)((s->session_tickets ? SETUP_SESSION_TICKETS : 0) |
-                  (s->announce_ticket ? SETUP_ANNOUNCE_TICKET : 0) | (s->staple[0] ? SETUP_STAPLE : 0) |
-                  (s->min_version ? SETUP_VERSIONS : 0) | (s->early_data ? SETUP_EARLY_DATA : 0) |
-                  (s->renegotiation ? SETUP_RENEGOTIATION : 0) | (s->alpn_len ? SETUP_ALPN : 0) |
-                  (s->record_size_limit || s->max_fragment_length || s->encrypt_then_mac ? SETUP_MORE_FLAGS
-                                                                                         : 0)));
-    if (s->record_size_limit || s->max_fragment_length || s->encrypt_then_mac)
+    sd_buf_u8(out,
+              (uint8_t)((s->session_tickets ? SETUP_SESSION_TICKETS : 0) |
+                        (s->announce_ticket ? SETUP_ANNOUNCE_TICKET : 0) | (s->staple[0] ? SETUP_STAPLE : 0) |
+                        (s->min_version ? SETUP_VERSIONS : 0) | (s->early_data ? SETUP_EARLY_DATA : 0) |
+                        (s->renegotiation ? SETUP_RENEGOTIATION : 0) | (s->alpn_len ? SETUP_ALPN : 0) |
+                        (has_flags2(s) ? SETUP_MORE_FLAGS : 0)));
+    if (has_flags2(s))
         sd_buf_u8(out, (uint8_t)((s->record_size_limit ? SETUP2_RECORD_SIZE_LIMIT : 0) |
                                  (s->max_fragment_length ? SETUP2_MAX_FRAGMENT_LENGTH : 0) |
-                                 (s->encrypt_then_mac ? SETUP2_ENCRYPT_THEN_MAC : 0)));
+                                 (s->encrypt_then_mac ? SETUP2_ENCRYPT_THEN_MAC : 0) |
+                                 (s->n_cert_compression ? SETUP2_CERT_COMPRESSION : 0)));
     put_name(out, s->server_credential, sizeof s->server_credential);
     put_name(out, s->client_credential, sizeof s->client_credential);
     put_name(out, s->target_client_credential, sizeof s->target_client_credential);
@@ -423,6 +448,10 @@ static void put_setup(sd_buf *out, const sd_fuzz_setup *s) {
     }
     if (s->record_size_limit) sd_buf_u16(out, s->record_size_limit);
     if (s->max_fragment_length) sd_buf_u8(out, s->max_fragment_length);
+    if (s->n_cert_compression) {
+        sd_buf_u8(out, (uint8_t)s->n_cert_compression);
+        for (size_t i = 0; i < s->n_cert_compression; i++) sd_buf_u16(out, s->cert_compression[i]);
+    }
 }
 
 static void put_action(sd_buf *out, const sd_action *a) {
@@ -780,7 +809,8 @@ static bool get_setup(reader *r, sd_fuzz_setup *s) {
     uint8_t flags2 = 0;
     if (flags & SETUP_MORE_FLAGS) {
         if (!get_u8(r, "the setup's second flags", &flags2)) return false;
-        if (flags2 & ~(SETUP2_RECORD_SIZE_LIMIT | SETUP2_MAX_FRAGMENT_LENGTH | SETUP2_ENCRYPT_THEN_MAC))
+        if (flags2 & ~(SETUP2_RECORD_SIZE_LIMIT | SETUP2_MAX_FRAGMENT_LENGTH | SETUP2_ENCRYPT_THEN_MAC |
+                       SETUP2_CERT_COMPRESSION))
             return fail(r, "unknown setup flag bits 0x%02x (second byte)", flags2);
         if (!flags2) return fail(r, "the setup's second flags are 0");
     }
@@ -843,6 +873,21 @@ static bool get_setup(reader *r, sd_fuzz_setup *s) {
         if (!get_u8(r, "the setup's max_fragment_length", &s->max_fragment_length)) return false;
         /* One encoding per setup: no request is the flag clear. */
         if (!s->max_fragment_length) return fail(r, "the setup's max_fragment_length is 0");
+    }
+    if (flags2 & SETUP2_CERT_COMPRESSION) {
+        uint8_t n = 0;
+        if (!get_u8(r, "the setup's certificate compression count", &n)) return false;
+        /* One encoding per setup: none is the flag clear. */
+        if (n == 0 || n > SD_MAX_CERT_COMPRESSION)
+            return fail(r, "%u certificate compression algorithms in the setup (1-%d)", n,
+                        SD_MAX_CERT_COMPRESSION);
+        for (uint8_t i = 0; i < n; i++) {
+            if (!get_u8(r, "a certificate compression algorithm", &hi) ||
+                !get_u8(r, "a certificate compression algorithm", &lo))
+                return false;
+            s->cert_compression[i] = (uint16_t)(hi << 8 | lo);
+        }
+        s->n_cert_compression = n;
     }
     char why[160];
     if (!check_setup(s, why, sizeof why)) {

@@ -35,6 +35,7 @@
  *                target_client_credential:name n_groups:u8 group:u16{n_groups}
  *                [staple:name] [min_version:u16 max_version:u16] [alpn:len:u8 bytes]
  *                [record_size_limit:u16] [max_fragment_length:u8]
+ *                [n_cert_compression:u8 algorithm:u16{n_cert_compression}]
  *       role          sd_role: 0 client, 1 server (of the stack under test)
  *       version       0x0303 (TLS 1.2) or 0x0304 (TLS 1.3), big-endian like every u16
  *       cipher_suite  any (0: the driver's defaults), as a script's `cipher-suite:`
@@ -43,7 +44,8 @@
  *                     bit 3 versions, bit 4 early_data, bit 5 renegotiation, bit 6
  *                     alpn, bit 7 flags2 follows
  *       flags2        only with flag bit 7, and then not 0: bit 0 record_size_limit,
- *                     bit 1 max_fragment_length, bit 2 encrypt_then_mac (others 0)
+ *                     bit 1 max_fragment_length, bit 2 encrypt_then_mac, bit 3
+ *                     cert_compression (others 0)
  *       groups        0..SD_MAX_SCENARIO_GROUPS named groups the stack under test
  *                     accepts or offers, as a script's `groups:` (0: its defaults)
  *       staple        only with flag bit 2, and then of 1..63 bytes: the fixture file
@@ -63,6 +65,10 @@
  *       max_fragment_length
  *                     only with flags2 bit 1, and then 1..4: the MaxFragmentLength
  *                     code of a script's `max-fragment-length:` (RFC 6066 §4)
+ *       cert_compression
+ *                     only with flags2 bit 3, and then 1..4 algorithms, each once and
+ *                     zlib (1) or brotli (2): a script's `certificate-compression:`
+ *                     (RFC 8879 §3)
  *     name     = len:u8 (0..63) name[len] ([a-z0-9._-]; length 0: none)           v3
  *     action   = kind:u8 fields            (kind = sd_action_kind, or 0x80 | kind for the
  *                                           HelloRetryRequest pseudo message of SEND, EXPECT)
@@ -201,6 +207,10 @@ typedef struct {
     uint8_t max_fragment_length;
     /* `encrypt-then-mac: on` (trace.h sd_scenario.encrypt_then_mac). */
     bool encrypt_then_mac;
+    /* `certificate-compression:` (trace.h sd_scenario.cert_compression);
+     * n 0: none. */
+    uint16_t cert_compression[SD_MAX_CERT_COMPRESSION];
+    size_t n_cert_compression;
 } sd_fuzz_setup;
 
 /* True if data starts with the binary trace header (any version): what

@@ -7,6 +7,7 @@
 
 #include "trace/binary.h"
 #include "wire/handshake.h"
+#include "wire/cert_compression.h"
 #include "wire/names.h"
 
 const char *const sd_fuzz_target_names[] = {
@@ -33,6 +34,7 @@ const char *const sd_fuzz_target_names[] = {
     "fuzz_alert",
     "fuzz_record",
     "fuzz_trace",
+    "fuzz_compressed_certificate",
     NULL,
 };
 
@@ -153,6 +155,9 @@ static const message_target message_targets[] = {
     {"fuzz_hello_retry_request", SD_TLS13, SD_MSG_TYPE_HELLO_RETRY_REQUEST, RECEIVED_BY_CLIENT, true},
     {"fuzz_encrypted_extensions", SD_TLS13, SD_EncryptedExtensions, RECEIVED_BY_CLIENT, true},
     {"fuzz_certificate", SD_TLS13, SD_Certificate, RECEIVED_BY_CLIENT, true},
+    /* RFC 8879 §4, in the server Certificate's place; the setup has the
+     * client offer zlib and brotli (message_trace). */
+    {"fuzz_compressed_certificate", SD_TLS13, SD_CompressedCertificate, RECEIVED_BY_CLIENT, true},
     {"fuzz_certificate_request", SD_TLS13, SD_CertificateRequest, RECEIVED_BY_CLIENT, false},
     {"fuzz_certificate_verify", SD_TLS13, SD_CertificateVerify, RECEIVED_BY_CLIENT, true},
     {"fuzz_finished", SD_TLS13, SD_Finished, RECEIVED_BY_EITHER, true},
@@ -279,8 +284,10 @@ static bool tls13_trace(message_builder *b, sd_role stack) {
          * Certificate before its Finished. */
         bool cr = sends(b, SD_CertificateRequest);
         ok = ok && (!cr || send_msg(b, SD_CertificateRequest));
-        ok = ok && send_msg(b, SD_Certificate) && send_msg(b, SD_CertificateVerify) &&
-             send_msg(b, SD_Finished);
+        /* RFC 8879 §4: a CompressedCertificate "replacing the Certificate
+         * message" when it is the message under test. */
+        uint16_t certificate = sends(b, SD_CompressedCertificate) ? SD_CompressedCertificate : SD_Certificate;
+        ok = ok && send_msg(b, certificate) && send_msg(b, SD_CertificateVerify) && send_msg(b, SD_Finished);
         ok = ok && (!cr || expect_msg(b, SD_Certificate)) && expect_msg(b, SD_Finished);
     } else {
         static const uint16_t server_flight[] = {SD_ServerHello, SD_EncryptedExtensions, SD_Certificate,
@@ -356,6 +363,13 @@ static bool message_trace(const message_target *mt, const uint8_t *data, size_t 
                                                                                : SD_ROLE_CLIENT;
     setup->role = stack;
     setup->version = mt->version;
+    if (mt->type == SD_CompressedCertificate) {
+        /* RFC 8879 §3: the client under test offers both algorithms the
+         * stacks implement, so the honest message is in order. */
+        setup->cert_compression[0] = SD_CERT_COMPRESSION_ZLIB;
+        setup->cert_compression[1] = SD_CERT_COMPRESSION_BROTLI;
+        setup->n_cert_compression = 2;
+    }
     if (mt->version != SD_TLS12) return tls13_trace(&b, stack);
 
     unsigned kx = (variant >> 4) & 3;
@@ -532,6 +546,8 @@ void sd_fuzz_setup_from_scenario(const sd_scenario *s, sd_fuzz_setup *out) {
     out->record_size_limit = s->record_size_limit;
     out->max_fragment_length = s->max_fragment_length;
     out->encrypt_then_mac = s->encrypt_then_mac;
+    out->n_cert_compression = s->n_cert_compression;
+    memcpy(out->cert_compression, s->cert_compression, s->n_cert_compression * sizeof s->cert_compression[0]);
 }
 
 bool sd_fuzz_setup_implied(const sd_fuzz_setup *s, const sd_trace *t) {
@@ -539,7 +555,8 @@ bool sd_fuzz_setup_implied(const sd_fuzz_setup *s, const sd_trace *t) {
            !s->server_credential[0] && !s->client_credential[0] && !s->target_client_credential[0] &&
            s->client_auth == SD_CLIENT_AUTH_NONE && !s->session_tickets && !s->announce_ticket &&
            s->n_groups == 0 && !s->staple[0] && !s->min_version && !s->early_data && !s->renegotiation &&
-           s->alpn_len == 0 && !s->record_size_limit && !s->max_fragment_length && !s->encrypt_then_mac;
+           s->alpn_len == 0 && !s->record_size_limit && !s->max_fragment_length && !s->encrypt_then_mac &&
+           s->n_cert_compression == 0;
 }
 
 void sd_fuzz_setup_describe(const sd_fuzz_setup *s, char *out, size_t out_len) {
@@ -587,6 +604,10 @@ void sd_fuzz_setup_describe(const sd_fuzz_setup *s, char *out, size_t out_len) {
     }
     if (s->record_size_limit) PUT(", record_size_limit %u", (unsigned)s->record_size_limit);
     if (s->encrypt_then_mac) PUT(", encrypt_then_mac");
+    for (size_t i = 0; i < s->n_cert_compression && i < SD_MAX_CERT_COMPRESSION; i++) {
+        const char *name = sd_cert_compression_name(s->cert_compression[i]);
+        PUT("%s%s", i ? "," : ", certificate compression ", name ? name : "?");
+    }
     if (s->max_fragment_length)
         PUT(", max_fragment_length %zu", sd_max_fragment_length_bytes(s->max_fragment_length));
     if (s->min_version)

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "wire/handshake.h"
+#include "wire/cert_compression.h"
 #include "wire/names.h"
 
 #define MAX_TOKENS 32          /* words per action line: verb, arguments, mutations */
@@ -75,6 +76,7 @@ enum {
     H_RECORD_SIZE_LIMIT,
     H_MAX_FRAGMENT_LENGTH,
     H_ENCRYPT_THEN_MAC,
+    H_CERTIFICATE_COMPRESSION,
     N_HEADERS
 };
 static const struct {
@@ -103,6 +105,7 @@ static const struct {
     [H_RECORD_SIZE_LIMIT] = {"record-size-limit", false},
     [H_MAX_FRAGMENT_LENGTH] = {"max-fragment-length", false},
     [H_ENCRYPT_THEN_MAC] = {"encrypt-then-mac", false},
+    [H_CERTIFICATE_COMPRESSION] = {"certificate-compression", false},
 };
 
 /* --- Errors ----------------------------------------------------------------- */
@@ -467,7 +470,7 @@ static bool parse_header(parser *p, const char *key, size_t key_len, char *value
                     "unknown header \"%s:\" (expected one of id, title, rfc, role, version, tags, "
                     "expect, credential, note, cipher-suite, client-auth, session-tickets, groups, "
                     "staple, versions, early-data, renegotiation, alpn, client-credential, "
-                    "record-size-limit, max-fragment-length, encrypt-then-mac)",
+                    "record-size-limit, max-fragment-length, encrypt-then-mac, certificate-compression)",
                     k);
     }
     const char *name = headers[h].key;
@@ -611,6 +614,30 @@ static bool parse_header(parser *p, const char *key, size_t key_len, char *value
             return fail(p, "record-size-limit: expected a number from 64 to 16385 (RFC 8449 §4), got \"%s\"",
                         show(value).s);
         s->record_size_limit = (uint16_t)v;
+        return true;
+    }
+    case H_CERTIFICATE_COMPRESSION: {
+        /* `certificate-compression: zlib,brotli`: RFC 8879 §3's algorithms
+         * by name (or number), each once, the ones this build implements
+         * (a trace offers others with add-ext=compress_certificate:<hex>). */
+        s->n_cert_compression = 0;
+        for (const char *c = value;;) {
+            const char *end = strchr(c, ',');
+            size_t len = end ? (size_t)(end - c) : strlen(c);
+            uint16_t alg;
+            if (!sd_cert_compression_from_name(c, len, &alg) || !sd_cert_compression_supported(alg))
+                return fail(
+                    p, "certificate-compression: expected zlib and/or brotli separated by commas, got \"%s\"",
+                    show(value).s);
+            for (size_t i = 0; i < s->n_cert_compression; i++)
+                if (s->cert_compression[i] == alg)
+                    return fail(p, "certificate-compression: \"%s\" names an algorithm twice", show(value).s);
+            if (s->n_cert_compression == SD_MAX_CERT_COMPRESSION)
+                return fail(p, "certificate-compression: more than %d algorithms", SD_MAX_CERT_COMPRESSION);
+            s->cert_compression[s->n_cert_compression++] = alg;
+            if (!end) break;
+            c = end + 1;
+        }
         return true;
     }
     case H_ENCRYPT_THEN_MAC:

@@ -110,7 +110,8 @@ static bool good_credential(const char *name, sd_role presenter) {
 static bool honest_mutation(const sd_action *a, const sd_mutation *m, bool tls12, sd_role driver) {
     switch (m->kind) {
     case SD_MUT_CERT:
-        return (a->msg_type == SD_Certificate || a->msg_type == SD_CertificateVerify) &&
+        return (a->msg_type == SD_Certificate || a->msg_type == SD_CompressedCertificate ||
+                a->msg_type == SD_CertificateVerify) &&
                good_credential(m->text, driver);
     case SD_MUT_ADD_EXT:
         /* RFC 5077 §3.2: a server announces a ticket with an empty
@@ -169,6 +170,12 @@ int sd_scenario_first_deviation(const sd_scenario *s) {
      * own: the message that carries it is the step under test. */
     bool bad_staple = driver == SD_ROLE_SERVER && s->staple[0] && !honest_staple(s);
     uint16_t staple_carrier = tls12 ? SD_CertificateStatus : SD_Certificate;
+    /* RFC 8879: with `certificate-compression:` the target offers it, a
+     * client in its ClientHello, a server with client authentication in
+     * its CertificateRequest; the driver's CompressedCertificate is then
+     * its Certificate, compressed (§4), and takes that step. */
+    bool compression_offered = !tls12 && s->n_cert_compression > 0 &&
+                               (driver == SD_ROLE_SERVER || s->client_auth != SD_CLIENT_AUTH_NONE);
     walk w;
     walk_init(&w, s, tls12);
     bool first_flight_sent = false, compat_ccs_sent = false, finished_sent = false;
@@ -176,20 +183,22 @@ int sd_scenario_first_deviation(const sd_scenario *s) {
         const sd_action *a = &trace->actions[i];
         int step = (int)i;
         switch (a->kind) {
-        case SD_ACT_SEND:
+        case SD_ACT_SEND: {
+            uint16_t msg = a->msg_type <= 0xff ? sd_step_of_message((uint8_t)a->msg_type, compression_offered)
+                                               : a->msg_type;
             if (!honest_mutations(a, tls12, driver)) return step;
-            if (bad_credential && a->msg_type == SD_Certificate && !a->n_mutations) return step;
-            if (bad_staple && a->msg_type == staple_carrier) return step;
+            if (bad_credential && msg == SD_Certificate && !a->n_mutations) return step;
+            if (bad_staple && msg == staple_carrier) return step;
             if (w.done) {
                 if (!honest_after_handshake(a->msg_type, tls12, driver)) return step;
                 break;
             }
-            if (!walk_step(&w, driver, a->msg_type)) return step;
+            if (!walk_step(&w, driver, msg)) return step;
             /* Content that decides the shape: a client Certificate that is
              * not empty is followed by CertificateVerify (RFC 8446 §4.4.3,
              * RFC 5246 §7.4.8); a ServerHello without the session_ticket
              * extension announces no ticket. */
-            if (driver == SD_ROLE_CLIENT && a->msg_type == SD_Certificate)
+            if (driver == SD_ROLE_CLIENT && msg == SD_Certificate)
                 walk_keep(&w, SD_SHAPE_NO_CLIENT_CERT, has_mutation(a, SD_MUT_EMPTY));
             if (tls12 && driver == SD_ROLE_SERVER && a->msg_type == SD_ServerHello)
                 walk_keep(&w, SD_SHAPE_TICKET, has_mutation(a, SD_MUT_ADD_EXT));
@@ -198,6 +207,7 @@ int sd_scenario_first_deviation(const sd_scenario *s) {
                 first_flight_sent = true;
             if (a->msg_type == SD_Finished) finished_sent = true;
             break;
+        }
         case SD_ACT_EXPECT:
             /* What the trace waits for moves the walk on; a wait the tables
              * do not foresee is the trace's business, not a deviation of

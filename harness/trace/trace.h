@@ -185,11 +185,23 @@ typedef enum {
     X(DH_G, "dh-g", SD_MUT_ARG_U8, 4)                                                                       \
     /* TLS 1.2 DHE ServerKeyExchange: the parameters of group `value`, an RFC 7919 NamedGroup,              \
      * or below 256 an IKE group number: 2 is RFC 2409 §6.2's 1024-bit MODP group (g = 2) */                \
-    X(DH_GROUP, "dh-group", SD_MUT_ARG_U16, 4)                                                           \
+    X(DH_GROUP, "dh-group", SD_MUT_ARG_U16, 4)                                                              \
     /* TLS 1.2 ClientKeyExchange (DHE, ECDHE) / TLS 1.3 ServerHello: the driver draws its                   \
      * key until the shared secret Z starts with a zero byte, which TLS 1.2 DHE strips                      \
      * (RFC 5246 §8.1.2) and the others keep (RFC 8422 §5.10, RFC 8446 §7.4.1, §7.4.2) */                   \
-    X(SECRET_LEADING_ZERO, "secret-leading-zero", SD_MUT_ARG_NONE, 4)
+    X(SECRET_LEADING_ZERO, "secret-leading-zero", SD_MUT_ARG_NONE, 4)                                       \
+    /* CompressedCertificate (RFC 8879 §4): write `value` as the algorithm, and compress                    \
+     * with it when it is zlib or brotli (else with zlib) */                                                 \
+    X(COMPRESSION_ALG, "compression-alg", SD_MUT_ARG_U16, 4)                                                \
+    /* CompressedCertificate: write `value` as uncompressed_length (honest: the length of                   \
+     * what was compressed, less any inflate=) */                                                           \
+    X(UNCOMPRESSED_LENGTH, "uncompressed-length", SD_MUT_ARG_U24, 4)                                        \
+    /* CompressedCertificate: compress `bytes` instead of the honest Certificate body */                    \
+    X(UNCOMPRESSED, "uncompressed", SD_MUT_ARG_BYTES, 4)                                                    \
+    /* CompressedCertificate: compress the Certificate body followed by `value` zero bytes,                 \
+     * uncompressed_length still the body's: output past the announced length (a                           \
+     * decompression bomb) */                                                                               \
+    X(INFLATE, "inflate", SD_MUT_ARG_U24, 4)
 // clang-format on
 
 #define SD_MUT_ENUM_ENTRY(kind, name, arg, version) SD_MUT_##kind,
@@ -430,6 +442,13 @@ typedef struct {
      * driver offer (a client) or accept (a server, for a CBC suite)
      * encrypt-then-MAC. */
     bool encrypt_then_mac;
+    /* `certificate-compression: zlib,brotli` (RFC 8879): the algorithms the
+     * stack under test and the driver offer (a client in its ClientHello, a
+     * server with client authentication in its CertificateRequest) and
+     * compress with, in order of preference (sd_target_config); none: no
+     * part in it. */
+    uint16_t cert_compression[SD_MAX_CERT_COMPRESSION];
+    size_t n_cert_compression;
     char note[400]; /* why a known stack deviates, if one does */
     char path[512]; /* where it was read from */
     sd_trace trace;

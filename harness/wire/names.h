@@ -14,23 +14,25 @@
     X(handshake, 22)          \
     X(application_data, 23)
 
-/* RFC 8446 §4 HandshakeType (plus RFC 5246 messages); names as in scripts. */
-#define SD_HANDSHAKE_TYPES(X) \
-    X(HelloRequest, 0)        \
-    X(ClientHello, 1)         \
-    X(ServerHello, 2)         \
-    X(NewSessionTicket, 4)    \
-    X(EndOfEarlyData, 5)      \
-    X(EncryptedExtensions, 8) \
-    X(Certificate, 11)        \
-    X(ServerKeyExchange, 12)  \
-    X(CertificateRequest, 13) \
-    X(ServerHelloDone, 14)    \
-    X(CertificateVerify, 15)  \
-    X(ClientKeyExchange, 16)  \
-    X(Finished, 20)           \
-    X(CertificateStatus, 22)  \
-    X(KeyUpdate, 24)          \
+/* RFC 8446 §4 HandshakeType (plus RFC 5246 messages and RFC 8879 §4's
+ * CompressedCertificate); names as in scripts. */
+#define SD_HANDSHAKE_TYPES(X)    \
+    X(HelloRequest, 0)           \
+    X(ClientHello, 1)            \
+    X(ServerHello, 2)            \
+    X(NewSessionTicket, 4)       \
+    X(EndOfEarlyData, 5)         \
+    X(EncryptedExtensions, 8)    \
+    X(Certificate, 11)           \
+    X(ServerKeyExchange, 12)     \
+    X(CertificateRequest, 13)    \
+    X(ServerHelloDone, 14)       \
+    X(CertificateVerify, 15)     \
+    X(ClientKeyExchange, 16)     \
+    X(Finished, 20)              \
+    X(CertificateStatus, 22)     \
+    X(KeyUpdate, 24)             \
+    X(CompressedCertificate, 25) \
     X(MessageHash, 254)
 
 /* RFC 8446 §6 AlertDescription (plus RFC 5246 §7.2 values). */

@@ -17,6 +17,9 @@
  *   sd_parse_alpn / sd_build_alpn and sd_build_alpn_answer,
  *   sd_parse_record_size_limit / sd_build_record_size_limit,
  *   sd_parse_max_fragment_length / sd_max_fragment_length_bytes,
+ *   sd_parse_compressed_certificate / sd_build_compressed_certificate with
+ *     sd_cert_decompress / sd_cert_compress, sd_parse_compress_certificate /
+ *     sd_build_compress_certificate (harness/wire/cert_compression.c),
  *   sd_parse_record / sd_build_record, sd_parse_alert / sd_build_alert,
  *   sd_build_handshake / sd_hs_reassembler.
  *
@@ -33,6 +36,7 @@
 #include <string.h>
 
 #include "wire/bytes.h"
+#include "wire/cert_compression.h"
 #include "wire/handshake.h"
 #include "wire/names.h"
 #include "wire/record.h"
@@ -395,6 +399,59 @@ static void handshake_framing(sd_span in) {
     sd_buf_free(&b);
 }
 
+/* RFC 8879 §4: CompressedCertificate's encoding is unique. What
+ * decompresses (to at most 64 KiB, to keep an execution short) is exactly
+ * uncompressed_length bytes, and compressing those again with the same
+ * algorithm decompresses back to them. */
+static void compressed_certificate(sd_span in) {
+    uint8_t alert = 0;
+    sd_compressed_certificate cc, again;
+    if (!sd_parse_compressed_certificate(in, &cc, &alert))
+        return check_alert(alert, "CompressedCertificate alert");
+    CHECK(cc.compressed.len > 0, "compressed_certificate_message<1..2^24-1>");
+    sd_buf out, plain, packed, back;
+    sd_buf_init(&out);
+    sd_buf_init(&plain);
+    sd_buf_init(&packed);
+    sd_buf_init(&back);
+    sd_build_compressed_certificate(&out, &cc);
+    CHECK(same(sd_buf_span(&out), in), "CompressedCertificate bytes");
+    CHECK(sd_parse_compressed_certificate(sd_buf_span(&out), &again, &alert) &&
+              again.algorithm == cc.algorithm && again.uncompressed_length == cc.uncompressed_length &&
+              same(again.compressed, cc.compressed),
+          "rebuilt CompressedCertificate parses");
+    const char *why = NULL;
+    if (cc.uncompressed_length <= (1u << 16) &&
+        sd_cert_decompress(cc.algorithm, cc.compressed, cc.uncompressed_length, &plain, &why)) {
+        CHECK(plain.len == cc.uncompressed_length, "decompressed to uncompressed_length bytes");
+        CHECK(sd_cert_compress(cc.algorithm, sd_buf_span(&plain), &packed), "what decompressed compresses");
+        CHECK(sd_cert_decompress(cc.algorithm, sd_buf_span(&packed), plain.len, &back, &why) &&
+                  same(sd_buf_span(&back), sd_buf_span(&plain)),
+              "compressed again, it decompresses to the same bytes");
+    }
+    sd_buf_free(&out);
+    sd_buf_free(&plain);
+    sd_buf_free(&packed);
+    sd_buf_free(&back);
+}
+
+/* RFC 8879 §3: algorithms<2..2^8-2>, an even length; unique. */
+static void compress_certificate(sd_span in) {
+    uint8_t alert = 0;
+    sd_u16_list algs;
+    if (!sd_parse_compress_certificate(in, &algs, &alert))
+        return check_alert(alert, "compress_certificate alert");
+    size_t n = sd_u16_list_count(algs);
+    CHECK(n >= 1 && n <= 127, "one to 127 algorithms");
+    uint16_t list[127];
+    for (size_t i = 0; i < n; i++) list[i] = sd_u16_list_at(algs, i);
+    sd_buf out;
+    sd_buf_init(&out);
+    sd_build_compress_certificate(&out, list, n);
+    CHECK(same(sd_buf_span(&out), in), "compress_certificate bytes");
+    sd_buf_free(&out);
+}
+
 typedef void (*roundtrip_fn)(sd_span);
 static const roundtrip_fn roundtrips[] = {
     client_hello,
@@ -414,6 +471,8 @@ static const roundtrip_fn roundtrips[] = {
     alpn,
     record_size_limit,
     max_fragment_length,
+    compressed_certificate,
+    compress_certificate,
 };
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {

@@ -469,6 +469,7 @@ static const message_seed message_seeds13[] = {
     {SD_ServerHello, false, "fuzz_server_hello", 1},
     {SD_EncryptedExtensions, false, "fuzz_encrypted_extensions", 2},
     {SD_Certificate, false, "fuzz_certificate", 3},
+    {SD_CompressedCertificate, false, "fuzz_compressed_certificate", 15},
     {SD_Certificate, true, NULL, 3},
     {SD_CertificateRequest, false, "fuzz_certificate_request", -1},
     {SD_CertificateVerify, false, "fuzz_certificate_verify", 4},
@@ -561,8 +562,9 @@ static void write_alert_seeds(const char *source, const recording *r) {
 /* "Honest body, no edits" (variant 1; 3 for the server side): the trace of
  * a plain handshake, from which the fuzzer's flips and appends start. */
 static void write_honest_seeds(void) {
-    static const char *const honest[] = {"fuzz_server_hello", "fuzz_encrypted_extensions", "fuzz_certificate",
-                                         "fuzz_certificate_verify", "fuzz_finished"};
+    static const char *const honest[] = {"fuzz_server_hello", "fuzz_encrypted_extensions",
+                                         "fuzz_certificate",  "fuzz_certificate_verify",
+                                         "fuzz_finished",     "fuzz_compressed_certificate"};
     for (size_t i = 0; i < sizeof honest / sizeof honest[0]; i++) {
         uint8_t v = 1;
         seed(honest[i], "honest-client", &v, 1, sd_span_of(NULL, 0));

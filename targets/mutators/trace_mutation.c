@@ -290,6 +290,12 @@ static void random_mutation_of(rng *r, sd_mutation *m, sd_mutation_kind kind, bo
              * past it. */
             static const long paddings[] = {1, 15, 255, 16379, 16380, 16384, 16400};
             m->value = paddings[below(r, sizeof paddings / sizeof paddings[0])];
+        } else if (m->kind == SD_MUT_UNCOMPRESSED_LENGTH || m->kind == SD_MUT_INFLATE) {
+            /* RFC 8879 §4: a length one off, the largest, or a bomb's worth
+             * of zeros (1 MiB: a bounded cost per execution). */
+            static const long lengths[] = {0, 1, 255, 4096, 65536, 1 << 20, 0xffffff};
+            size_t n = sizeof lengths / sizeof lengths[0] - (m->kind == SD_MUT_INFLATE ? 1 : 0);
+            m->value = lengths[below(r, n)];
         } else
             m->value = 1 + below(r, 8);
         break;
@@ -339,6 +345,10 @@ static void random_mutation_of(rng *r, sd_mutation *m, sd_mutation_kind kind, bo
         if (m->kind == SD_MUT_ADD_SUITE) {
             static const uint16_t suites[] = {0x5600, 0x00ff, 0x0a0a, 0x1301, 0xc02b, 0x009c};
             m->value = suites[below(r, sizeof suites / sizeof suites[0])];
+        } else if (m->kind == SD_MUT_COMPRESSION_ALG) {
+            /* RFC 8879 §3: zlib, brotli, zstd, none, the largest. */
+            static const uint16_t algs[] = {0, 1, 2, 3, 0xffff};
+            m->value = algs[below(r, sizeof algs / sizeof algs[0])];
         } else if (m->kind == SD_MUT_SCHEME) {
             /* scheme=: SHA-1 and PKCS#1 (refused in a TLS 1.3 CertificateVerify,
              * RFC 8446 §4.2.3), each curve's ECDSA, RSA-PSS of both key
