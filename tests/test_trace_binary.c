@@ -883,7 +883,9 @@ static bool setup_equal(const sd_fuzz_setup *a, const sd_fuzz_setup *b) {
            a->max_fragment_length == b->max_fragment_length && a->encrypt_then_mac == b->encrypt_then_mac &&
            a->n_cert_compression == b->n_cert_compression &&
            memcmp(a->cert_compression, b->cert_compression,
-                  a->n_cert_compression * sizeof a->cert_compression[0]) == 0;
+                  a->n_cert_compression * sizeof a->cert_compression[0]) == 0 &&
+           a->n_sigalgs == b->n_sigalgs &&
+           memcmp(a->sigalgs, b->sigalgs, a->n_sigalgs * sizeof a->sigalgs[0]) == 0;
 }
 
 /* Exact bytes, so the setup's layout in binary.h is pinned. */
@@ -1039,6 +1041,33 @@ static void test_setup_layout(void **state) {
     assert_false(sd_trace_encode_with_setup(&t, &with_limit, &sb, err, sizeof err));
     sd_buf_free(&sb);
     with_limit.n_cert_compression = 0;
+    /* `signature-algorithms:`: bit 4 of the second flags byte, then the
+     * count and the schemes, last. */
+    with_limit.n_sigalgs = 2;
+    with_limit.sigalgs[0] = 0x0804;
+    with_limit.sigalgs[1] = 0x0403;
+    sd_buf_init(&sb);
+    assert_true(sd_trace_encode_with_setup(&t, &with_limit, &sb, err, sizeof err));
+    assert_int_equal(sb.data[11], 1 | 16);
+    {
+        static const uint8_t want_tail[] = {2, 0x08, 0x04, 0x04, 0x03};
+        sd_trace back;
+        sd_fuzz_setup got_sa;
+        bool has_setup = false;
+        size_t at = sizeof want_limit - 5; /* after the limit, before the actions */
+        assert_memory_equal(sb.data + at, want_tail, sizeof want_tail);
+        assert_true(sd_trace_decode_with_setup(sb.data, sb.len, &back, &got_sa, &has_setup, err, sizeof err));
+        assert_true(setup_equal(&with_limit, &got_sa));
+        sd_trace_free(&back);
+    }
+    sd_buf_free(&sb);
+    /* A scheme twice is no setup. */
+    with_limit.sigalgs[1] = 0x0804;
+    sd_buf_init(&sb);
+    assert_false(sd_trace_encode_with_setup(&t, &with_limit, &sb, err, sizeof err));
+    assert_non_null(strstr(err, "signature scheme"));
+    sd_buf_free(&sb);
+    with_limit.n_sigalgs = 0;
     /* Under 64 (RFC 8449 §4) is no setup. */
     with_limit.record_size_limit = 63;
     sd_buf_init(&sb);
@@ -1181,7 +1210,7 @@ static void test_setup_rejects(void **state) {
     expect_reject((const uint8_t *)"SDT\x03\x00\x03\x04\x00\x00\x00\x00\x00\x00\x00\x09", 15, "9 groups");
     expect_reject((const uint8_t *)"SDT\x03\x00\x03\x04\x00\x00\x00\x00\x00\x00\x00\x01\x00", 16,
                   "a group of the setup");
-    expect_reject((const uint8_t *)"SDT\x03\x00\x03\x04\x00\x00\x00\x80\x10\x00\x00\x00", 15,
+    expect_reject((const uint8_t *)"SDT\x03\x00\x03\x04\x00\x00\x00\x80\x20\x00\x00\x00", 15,
                   "unknown setup flag bits");
     expect_reject((const uint8_t *)"SDT\x03\x00\x03\x04\x00\x00\x00\x80\x00\x00\x00\x00", 15,
                   "second flags are 0");

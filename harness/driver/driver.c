@@ -1461,6 +1461,8 @@ void sd_run_config_apply_scenario(sd_run_config *cfg, const sd_scenario *s) {
     cfg->encrypt_then_mac = s->encrypt_then_mac;
     cfg->cert_compression = s->n_cert_compression ? s->cert_compression : NULL;
     cfg->n_cert_compression = s->n_cert_compression;
+    cfg->target_sigalgs = s->n_sigalgs ? s->sigalgs : NULL;
+    cfg->n_target_sigalgs = s->n_sigalgs;
     cfg->staple = s->staple[0] ? s->staple : NULL;
     cfg->target_client_credential = s->client_credential[0] ? s->client_credential : NULL;
 }
@@ -1516,6 +1518,8 @@ void sd_driver_run(const sd_trace *trace, const sd_run_config *cfg, sd_outcome *
         .n_cipher_suites = cfg->version == SD_TLS12 && cfg->cipher_suite ? 1 : 0,
         .groups = cfg->target_groups,
         .n_groups = cfg->n_target_groups,
+        .sigalgs = cfg->target_sigalgs,
+        .n_sigalgs = cfg->n_target_sigalgs,
         .alpn = cfg->target_alpn,
         .record_size_limit = cfg->record_size_limit,
         .max_fragment_length = cfg->max_fragment_length,

@@ -86,6 +86,11 @@ typedef struct {
      * driver offers nothing. Points into the scenario. */
     const uint16_t *cert_compression;
     size_t n_cert_compression;
+    /* `signature-algorithms:`: the schemes the target offers and accepts
+     * (sd_target_config.sigalgs). n 0: its defaults. Points into the
+     * scenario. */
+    const uint16_t *target_sigalgs;
+    size_t n_target_sigalgs;
     /* Server under test: issue session tickets (`session-tickets: issue`). */
     bool session_tickets;
     /* `early-data: on` (RFC 8446 §4.2.10): a server under test issues

@@ -33,6 +33,8 @@ void sd_fuzz_setup_apply(const sd_fuzz_setup *s, sd_run_config *cfg) {
     cfg->encrypt_then_mac = s->encrypt_then_mac;
     cfg->cert_compression = s->n_cert_compression ? s->cert_compression : NULL;
     cfg->n_cert_compression = s->n_cert_compression;
+    cfg->target_sigalgs = s->n_sigalgs ? s->sigalgs : NULL;
+    cfg->n_target_sigalgs = s->n_sigalgs;
     cfg->target_min_version = s->min_version;
     cfg->target_max_version = s->max_version;
     /* RFC 8446 lets a handshake message be 2^24-1 bytes long, and the model

@@ -583,6 +583,7 @@ sd_model *sd_model_new(const sd_target_config *cfg, char *err, size_t err_len) {
     }
     if (cfg->n_cipher_suites) m->offer.suites = cfg->cipher_suites, m->offer.n_suites = cfg->n_cipher_suites;
     if (cfg->n_groups) m->offer.groups = cfg->groups, m->offer.n_groups = cfg->n_groups;
+    if (cfg->n_sigalgs) m->offer.sigalgs = cfg->sigalgs, m->offer.n_sigalgs = cfg->n_sigalgs;
     /* Client and server draw different streams from the same seed. */
     sd_rng_init(&m->rng, cfg->seed * 2 + (cfg->role == SD_ROLE_SERVER));
     sd_rl_init(&m->rl);

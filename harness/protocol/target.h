@@ -49,6 +49,13 @@ typedef struct {
     size_t n_cipher_suites;
     const uint16_t *groups;
     size_t n_groups;
+    /* The signature schemes it offers for the peer's signatures and accepts
+     * in them (a client's signature_algorithms, a server's
+     * CertificateRequest; RFC 8446 §4.2.3, RFC 5246 §7.4.1.4.1 and
+     * §7.4.4), in preference order; n 0: its defaults. A stack that cannot
+     * be limited so fails create() as unsupported. */
+    const uint16_t *sigalgs;
+    size_t n_sigalgs;
     /* Server: whether to ask for a client certificate, validated against pki. */
     sd_client_auth client_auth;
     /* Client: the credential it presents when asked; NULL sends an empty

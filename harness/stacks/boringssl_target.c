@@ -582,7 +582,11 @@ static bool set_tls12_suites(SSL_CTX *ctx, const sd_target_config *cfg, sd_targe
 /* Signature schemes BoringSSL accepts from the peer: its defaults plus
  * Ed25519 and ECDSA P-521, which it supports but does not offer unless
  * asked (the fixture's leaf-p521 and client-p521 need the latter). */
-static bool set_verify_prefs(SSL_CTX *ctx) {
+static bool set_verify_prefs(SSL_CTX *ctx, const sd_target_config *cfg) {
+    /* `signature-algorithms:`: exactly the scenario's schemes, which
+     * BoringSSL offers in its signature_algorithms or CertificateRequest
+     * and holds the peer's signature to (ssl_public_key_verify). */
+    if (cfg->n_sigalgs) return SSL_CTX_set_verify_algorithm_prefs(ctx, cfg->sigalgs, cfg->n_sigalgs);
     static const uint16_t prefs[] = {
         SSL_SIGN_ECDSA_SECP256R1_SHA256, SSL_SIGN_RSA_PSS_RSAE_SHA256, SSL_SIGN_RSA_PKCS1_SHA256,
         SSL_SIGN_ECDSA_SECP384R1_SHA384, SSL_SIGN_RSA_PSS_RSAE_SHA384, SSL_SIGN_RSA_PKCS1_SHA384,
@@ -804,7 +808,7 @@ static sd_target *bssl_create(const sd_target_config *cfg, sd_target_error *erro
         goto fail;
     }
     if (cfg->n_cipher_suites > 0 && !set_tls12_suites(t->ctx, cfg, error)) goto fail;
-    if (!set_groups(t->ctx, cfg, error) || !set_verify_prefs(t->ctx) ||
+    if (!set_groups(t->ctx, cfg, error) || !set_verify_prefs(t->ctx, cfg) ||
         !set_cert_compression(t->ctx, cfg, error))
         goto fail;
     if (cfg->alpn.len) {

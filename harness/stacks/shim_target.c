@@ -546,6 +546,13 @@ static sd_target *shimt_create(const char *stack, const sd_target_ops *ops, cons
         error->unsupported = true;
         return NULL;
     }
+    /* Nor the signature schemes a stack offers: the contract has no switch
+     * for them, and the library's defaults would be tested instead. */
+    if (cfg->n_sigalgs) {
+        snprintf(err, err_len, "signature schemes (signature-algorithms:) through a shim");
+        error->unsupported = true;
+        return NULL;
+    }
     /* Nor a record_size_limit (RFC 8449): the contract has no switch for
      * it, and the library's default (none) would be tested instead. */
     if (cfg->encrypt_then_mac) {

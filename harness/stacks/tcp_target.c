@@ -471,6 +471,14 @@ static sd_target *tcp_create(const sd_target_config *cfg, sd_target_error *error
         error->unsupported = true;
         return NULL;
     }
+    if (cfg->n_sigalgs) {
+        /* And the signature schemes it offers. */
+        snprintf(
+            err, err_len,
+            "the scenario sets the stack's signature schemes, which a peer over TCP chose when it started");
+        error->unsupported = true;
+        return NULL;
+    }
     if (cfg->n_cert_compression) {
         /* And its certificate compression algorithms (RFC 8879). */
         snprintf(err, err_len,

@@ -280,6 +280,17 @@ static bool check_setup(const sd_fuzz_setup *s, char *why, size_t why_len) {
         return sd_set_error(why, why_len, "setup: %zu certificate compression algorithms (0-%d)",
                             s->n_cert_compression, SD_MAX_CERT_COMPRESSION),
                false;
+    /* As `signature-algorithms:` takes them: each once. */
+    if (s->n_sigalgs > SD_MAX_SCENARIO_SIGALGS)
+        return sd_set_error(why, why_len, "setup: %zu signature schemes (0-%d)", s->n_sigalgs,
+                            SD_MAX_SCENARIO_SIGALGS),
+               false;
+    for (size_t i = 0; i < s->n_sigalgs; i++)
+        for (size_t j = 0; j < i; j++)
+            if (s->sigalgs[j] == s->sigalgs[i])
+                return sd_set_error(why, why_len, "setup: signature scheme 0x%04x is repeated",
+                                    (unsigned)s->sigalgs[i]),
+                       false;
     for (size_t i = 0; i < s->n_cert_compression; i++) {
         bool repeated = false;
         for (size_t j = 0; j < i; j++)
@@ -406,13 +417,16 @@ enum {
     SETUP2_MAX_FRAGMENT_LENGTH = 2,
     /* encrypt_then_mac (RFC 7366); nothing follows. */
     SETUP2_ENCRYPT_THEN_MAC = 4,
-    /* The certificate compression algorithms (RFC 8879) follow, last. */
-    SETUP2_CERT_COMPRESSION = 8
+    /* The certificate compression algorithms (RFC 8879) follow. */
+    SETUP2_CERT_COMPRESSION = 8,
+    /* The signature schemes of `signature-algorithms:` follow, last. */
+    SETUP2_SIGALGS = 16
 };
 
 /* Whether the setup needs the second flags byte. */
 static bool has_flags2(const sd_fuzz_setup *s) {
-    return s->record_size_limit || s->max_fragment_length || s->encrypt_then_mac || s->n_cert_compression;
+    return s->record_size_limit || s->max_fragment_length || s->encrypt_then_mac || s->n_cert_compression ||
+           s->n_sigalgs;
 }
 
 /* check_setup has passed. */
@@ -431,7 +445,8 @@ static void put_setup(sd_buf *out, const sd_fuzz_setup *s) {
         sd_buf_u8(out, (uint8_t)((s->record_size_limit ? SETUP2_RECORD_SIZE_LIMIT : 0) |
                                  (s->max_fragment_length ? SETUP2_MAX_FRAGMENT_LENGTH : 0) |
                                  (s->encrypt_then_mac ? SETUP2_ENCRYPT_THEN_MAC : 0) |
-                                 (s->n_cert_compression ? SETUP2_CERT_COMPRESSION : 0)));
+                                 (s->n_cert_compression ? SETUP2_CERT_COMPRESSION : 0) |
+                                 (s->n_sigalgs ? SETUP2_SIGALGS : 0)));
     put_name(out, s->server_credential, sizeof s->server_credential);
     put_name(out, s->client_credential, sizeof s->client_credential);
     put_name(out, s->target_client_credential, sizeof s->target_client_credential);
@@ -451,6 +466,10 @@ static void put_setup(sd_buf *out, const sd_fuzz_setup *s) {
     if (s->n_cert_compression) {
         sd_buf_u8(out, (uint8_t)s->n_cert_compression);
         for (size_t i = 0; i < s->n_cert_compression; i++) sd_buf_u16(out, s->cert_compression[i]);
+    }
+    if (s->n_sigalgs) {
+        sd_buf_u8(out, (uint8_t)s->n_sigalgs);
+        for (size_t i = 0; i < s->n_sigalgs; i++) sd_buf_u16(out, s->sigalgs[i]);
     }
 }
 
@@ -810,7 +829,7 @@ static bool get_setup(reader *r, sd_fuzz_setup *s) {
     if (flags & SETUP_MORE_FLAGS) {
         if (!get_u8(r, "the setup's second flags", &flags2)) return false;
         if (flags2 & ~(SETUP2_RECORD_SIZE_LIMIT | SETUP2_MAX_FRAGMENT_LENGTH | SETUP2_ENCRYPT_THEN_MAC |
-                       SETUP2_CERT_COMPRESSION))
+                       SETUP2_CERT_COMPRESSION | SETUP2_SIGALGS))
             return fail(r, "unknown setup flag bits 0x%02x (second byte)", flags2);
         if (!flags2) return fail(r, "the setup's second flags are 0");
     }
@@ -888,6 +907,18 @@ static bool get_setup(reader *r, sd_fuzz_setup *s) {
             s->cert_compression[i] = (uint16_t)(hi << 8 | lo);
         }
         s->n_cert_compression = n;
+    }
+    if (flags2 & SETUP2_SIGALGS) {
+        uint8_t n = 0;
+        if (!get_u8(r, "the setup's signature scheme count", &n)) return false;
+        /* One encoding per setup: the stack's defaults are the flag clear. */
+        if (n == 0 || n > SD_MAX_SCENARIO_SIGALGS)
+            return fail(r, "%u signature schemes in the setup (1-%d)", n, SD_MAX_SCENARIO_SIGALGS);
+        for (uint8_t i = 0; i < n; i++) {
+            if (!get_u8(r, "a signature scheme", &hi) || !get_u8(r, "a signature scheme", &lo)) return false;
+            s->sigalgs[i] = (uint16_t)(hi << 8 | lo);
+        }
+        s->n_sigalgs = n;
     }
     char why[160];
     if (!check_setup(s, why, sizeof why)) {

@@ -36,6 +36,7 @@
  *                [staple:name] [min_version:u16 max_version:u16] [alpn:len:u8 bytes]
  *                [record_size_limit:u16] [max_fragment_length:u8]
  *                [n_cert_compression:u8 algorithm:u16{n_cert_compression}]
+ *                [n_sigalgs:u8 scheme:u16{n_sigalgs}]
  *       role          sd_role: 0 client, 1 server (of the stack under test)
  *       version       0x0303 (TLS 1.2) or 0x0304 (TLS 1.3), big-endian like every u16
  *       cipher_suite  any (0: the driver's defaults), as a script's `cipher-suite:`
@@ -211,6 +212,10 @@ typedef struct {
      * n 0: none. */
     uint16_t cert_compression[SD_MAX_CERT_COMPRESSION];
     size_t n_cert_compression;
+    /* `signature-algorithms:` (trace.h sd_scenario.sigalgs); n 0: the
+     * stack's defaults. */
+    uint16_t sigalgs[SD_MAX_SCENARIO_SIGALGS];
+    size_t n_sigalgs;
 } sd_fuzz_setup;
 
 /* True if data starts with the binary trace header (any version): what

@@ -548,6 +548,8 @@ void sd_fuzz_setup_from_scenario(const sd_scenario *s, sd_fuzz_setup *out) {
     out->encrypt_then_mac = s->encrypt_then_mac;
     out->n_cert_compression = s->n_cert_compression;
     memcpy(out->cert_compression, s->cert_compression, s->n_cert_compression * sizeof s->cert_compression[0]);
+    out->n_sigalgs = s->n_sigalgs;
+    memcpy(out->sigalgs, s->sigalgs, s->n_sigalgs * sizeof s->sigalgs[0]);
 }
 
 bool sd_fuzz_setup_implied(const sd_fuzz_setup *s, const sd_trace *t) {
@@ -556,7 +558,7 @@ bool sd_fuzz_setup_implied(const sd_fuzz_setup *s, const sd_trace *t) {
            s->client_auth == SD_CLIENT_AUTH_NONE && !s->session_tickets && !s->announce_ticket &&
            s->n_groups == 0 && !s->staple[0] && !s->min_version && !s->early_data && !s->renegotiation &&
            s->alpn_len == 0 && !s->record_size_limit && !s->max_fragment_length && !s->encrypt_then_mac &&
-           s->n_cert_compression == 0;
+           s->n_cert_compression == 0 && s->n_sigalgs == 0;
 }
 
 void sd_fuzz_setup_describe(const sd_fuzz_setup *s, char *out, size_t out_len) {
@@ -607,6 +609,13 @@ void sd_fuzz_setup_describe(const sd_fuzz_setup *s, char *out, size_t out_len) {
     for (size_t i = 0; i < s->n_cert_compression && i < SD_MAX_CERT_COMPRESSION; i++) {
         const char *name = sd_cert_compression_name(s->cert_compression[i]);
         PUT("%s%s", i ? "," : ", certificate compression ", name ? name : "?");
+    }
+    for (size_t i = 0; i < s->n_sigalgs && i < SD_MAX_SCENARIO_SIGALGS; i++) {
+        const char *name = sd_signature_scheme_name(s->sigalgs[i]);
+        if (name)
+            PUT("%s%s", i ? "," : ", signature schemes ", name);
+        else
+            PUT("%s0x%04x", i ? "," : ", signature schemes ", (unsigned)s->sigalgs[i]);
     }
     if (s->max_fragment_length)
         PUT(", max_fragment_length %zu", sd_max_fragment_length_bytes(s->max_fragment_length));

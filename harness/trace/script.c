@@ -29,6 +29,7 @@ static const char handshake_list[] = SD_HANDSHAKE_TYPES(SD_LIST_NAME);
 static const char alert_list[] = SD_ALERTS(SD_LIST_NAME);
 static const char content_type_list[] = SD_CONTENT_TYPES(SD_LIST_NAME);
 static const char group_list[] = SD_GROUPS(SD_LIST_NAME);
+static const char scheme_list[] = SD_SIGNATURE_SCHEMES(SD_LIST_NAME);
 #undef SD_LIST_NAME
 /* Each list ends in ", "; print it without that tail. */
 #define LIST(l) (int)(sizeof(l) - 3), (l)
@@ -77,6 +78,7 @@ enum {
     H_MAX_FRAGMENT_LENGTH,
     H_ENCRYPT_THEN_MAC,
     H_CERTIFICATE_COMPRESSION,
+    H_SIGNATURE_ALGORITHMS,
     N_HEADERS
 };
 static const struct {
@@ -106,6 +108,7 @@ static const struct {
     [H_MAX_FRAGMENT_LENGTH] = {"max-fragment-length", false},
     [H_ENCRYPT_THEN_MAC] = {"encrypt-then-mac", false},
     [H_CERTIFICATE_COMPRESSION] = {"certificate-compression", false},
+    [H_SIGNATURE_ALGORITHMS] = {"signature-algorithms", false},
 };
 
 /* --- Errors ----------------------------------------------------------------- */
@@ -342,8 +345,12 @@ static bool parse_tags(parser *p, char *value) {
 /* `groups: secp256r1, x25519`: the named groups the stack under test
  * accepts (a server) or offers (a client), in its order of preference;
  * names from SD_GROUPS or numbers 0-0xffff, each at most once. */
-static bool parse_groups(parser *p, char *value) {
-    sd_scenario *s = p->s;
+/* A comma-separated list of 16-bit code points, each a name from_name
+ * knows (names lists them for the error) or a number, each once, at most
+ * max: `groups:` and `signature-algorithms:`. */
+static bool parse_code_points(parser *p, const char *header, const char *what, char *value,
+                              bool (*from_name)(const char *, uint16_t *), int names_len, const char *names,
+                              uint16_t *out, size_t *n_out, size_t max) {
     char *item = value;
     for (;;) {
         char *comma = strchr(item, ',');
@@ -351,20 +358,19 @@ static bool parse_groups(parser *p, char *value) {
         while (is_space(*item)) item++;
         size_t n = strlen(item);
         while (n > 0 && is_space(item[n - 1])) item[--n] = '\0';
-        if (n == 0) return fail(p, "groups: empty group (groups are separated by single commas)");
-        uint16_t group;
+        if (n == 0) return fail(p, "%s: empty %s (separated by single commas)", header, what);
+        uint16_t code;
         long v;
-        if (!sd_group_from_name(item, &group)) {
+        if (!from_name(item, &code)) {
             if (!parse_long(item, 0, 0xffff, &v))
-                return fail(p, "groups: unknown group \"%s\" (expected one of %.*s, or a number 0-0xffff)",
-                            show(item).s, LIST(group_list));
-            group = (uint16_t)v;
+                return fail(p, "%s: unknown %s \"%s\" (expected one of %.*s, or a number 0-0xffff)", header,
+                            what, show(item).s, names_len, names);
+            code = (uint16_t)v;
         }
-        for (size_t i = 0; i < s->n_groups; i++)
-            if (s->groups[i] == group) return fail(p, "groups: group \"%s\" is listed twice", show(item).s);
-        if (s->n_groups == SD_MAX_SCENARIO_GROUPS)
-            return fail(p, "groups: too many groups (max %d)", SD_MAX_SCENARIO_GROUPS);
-        s->groups[s->n_groups++] = group;
+        for (size_t i = 0; i < *n_out; i++)
+            if (out[i] == code) return fail(p, "%s: %s \"%s\" is listed twice", header, what, show(item).s);
+        if (*n_out == max) return fail(p, "%s: too many %ss (max %zu)", header, what, max);
+        out[(*n_out)++] = code;
         if (comma == NULL) return true;
         item = comma + 1;
     }
@@ -581,7 +587,11 @@ static bool parse_header(parser *p, const char *key, size_t key_len, char *value
         }
         return true;
     case H_GROUPS:
-        return parse_groups(p, value);
+        return parse_code_points(p, "groups", "group", value, sd_group_from_name, LIST(group_list), s->groups,
+                                 &s->n_groups, SD_MAX_SCENARIO_GROUPS);
+    case H_SIGNATURE_ALGORITHMS:
+        return parse_code_points(p, "signature-algorithms", "scheme", value, sd_signature_scheme_from_name,
+                                 LIST(scheme_list), s->sigalgs, &s->n_sigalgs, SD_MAX_SCENARIO_SIGALGS);
     case H_ALPN: {
         /* `alpn: h2,http/1.1`: the protocols the stack under test offers
          * (a client) or speaks (a server), in its order of preference, as

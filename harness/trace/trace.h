@@ -373,6 +373,8 @@ typedef enum {
 #define SD_MAX_EXPECT_ALERTS 4
 /* The most groups a `groups:` header names. */
 #define SD_MAX_SCENARIO_GROUPS 8
+/* The most schemes a `signature-algorithms:` header names. */
+#define SD_MAX_SCENARIO_SIGALGS 16
 
 typedef struct {
     char id[128];
@@ -423,6 +425,12 @@ typedef struct {
      * §4.1.1). */
     uint16_t groups[SD_MAX_SCENARIO_GROUPS];
     size_t n_groups;
+    /* `signature-algorithms:`: the signature schemes the stack under test
+     * offers and accepts for the peer's signatures (a client's
+     * signature_algorithms, a server's CertificateRequest; RFC 8446 §4.2.3,
+     * RFC 5246 §7.4.1.4.1), in its order of preference; n 0: its defaults. */
+    uint16_t sigalgs[SD_MAX_SCENARIO_SIGALGS];
+    size_t n_sigalgs;
     /* `alpn: h2,http/1.1` (RFC 7301): the application protocols the stack
      * under test offers (a client) or speaks (a server), in its order of
      * preference, as a protocol_name_list's content (each name with its

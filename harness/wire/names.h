@@ -185,5 +185,6 @@ bool sd_extension_from_name(const char *name, uint16_t *out);
 bool sd_group_from_name(const char *name, uint16_t *out);
 bool sd_cipher_suite_from_name(const char *name, uint16_t *out);
 bool sd_alert_level_from_name(const char *name, uint8_t *out);
+bool sd_signature_scheme_from_name(const char *name, uint16_t *out);
 
 #endif
