@@ -31,6 +31,7 @@ packages=(
     afl++                                          # the other fuzz engine
     android-libboringssl-dev                       # BoringSSL (Android 13, API 17)
     libjansson-dev                                 # JSON reports
+    zlib1g-dev                                     # gzip of the results inlined in index.html
     nettle-dev                                     # X448 key shares (harness/crypto)
     libcmocka-dev                                  # unit tests
     libpcap-dev                                    # shakedown trace pcap
