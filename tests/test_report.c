@@ -19,13 +19,14 @@
 #include <jansson.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <zlib.h>
 
 #include "oracle/baseline.h"
 #include "oracle/oracle.h"
 #include "driver/outcome.h"
 #include "report/report.h"
 #include "wire/names.h"
+
+#include "report_page.h"
 
 #ifndef SHAKEDOWN_SOURCE_DIR
 #define SHAKEDOWN_SOURCE_DIR "."
@@ -762,56 +763,6 @@ static void test_results_json(void **state) {
     sd_report_run_free(&run);
 }
 
-/* The page's results element: base64 of gzip. Decoded here as the page
- * does it (atob, DecompressionStream('gzip')): the compact JSON text. */
-static json_t *page_data_of(const char *blob, size_t len) {
-    static const char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    uint8_t *gz = malloc(len / 4 * 3 + 3);
-    assert_non_null(gz);
-    size_t n = 0;
-    uint32_t acc = 0;
-    int bits = 0;
-    for (size_t i = 0; i < len && blob[i] != '='; i++) {
-        const char *at = strchr(alphabet, blob[i]);
-        assert_non_null(at);
-        acc = (acc << 6) | (uint32_t)(at - alphabet);
-        bits += 6;
-        if (bits >= 8) {
-            bits -= 8;
-            gz[n++] = (uint8_t)(acc >> bits);
-        }
-    }
-    z_stream z;
-    memset(&z, 0, sizeof z);
-    assert_int_equal(inflateInit2(&z, 15 + 16), Z_OK); /* gzip only, as the page reads it */
-    size_t cap = 1 << 20, got = 0;
-    char *text = malloc(cap);
-    assert_non_null(text);
-    z.next_in = gz;
-    z.avail_in = (uInt)n;
-    int rc;
-    do {
-        if (cap - got < 4096) {
-            cap *= 2;
-            text = realloc(text, cap);
-            assert_non_null(text);
-        }
-        z.next_out = (Bytef *)text + got;
-        z.avail_out = (uInt)(cap - got - 1);
-        rc = inflate(&z, Z_NO_FLUSH);
-        got = cap - 1 - z.avail_out;
-    } while (rc == Z_OK);
-    assert_int_equal(rc, Z_STREAM_END);
-    assert_int_equal(z.avail_in, 0); /* one gzip member, nothing after it */
-    inflateEnd(&z);
-    free(gz);
-    json_error_t jerr;
-    json_t *root = json_loadb(text, got, 0, &jerr);
-    if (!root) fail_msg("page data does not parse: %s", jerr.text);
-    free(text);
-    return root;
-}
-
 /* The cell (scenario i, stack k) of the page data, expanded to the results
  * entry it stands for (as the page's cellOf does); NULL for an absent cell. */
 static json_t *page_cell(json_t *page, size_t i, size_t k) {
@@ -870,11 +821,10 @@ static void test_html(void **state) {
     assert_int_equal(strlen(html), len);
 
     /* The blob is there and the placeholder is gone. */
-    const char open_tag[] = "<script type=\"application/gzip\" id=\"sd-results\">";
-    char *blob = strstr(html, open_tag);
+    char *blob = strstr(html, page_results_tag);
     assert_non_null(blob);
     assert_null(strstr(html, "@@SHAKEDOWN_RESULTS@@"));
-    blob += strlen(open_tag);
+    blob += strlen(page_results_tag);
     char *blob_end = strstr(blob, "</script");
     assert_non_null(blob_end);
     /* Nothing in the blob can start a tag: it is base64 only, so the
@@ -890,7 +840,7 @@ static void test_html(void **state) {
      * results.json: the same run, stacks and scenarios, and each cell
      * expanded from the shared tables equal to its results entry (less the
      * outcome's own time, which the page does not show). */
-    json_t *page = page_data_of(blob, blob_len);
+    json_t *page = page_data_in(html);
     char *page_text = sd_report_page_json_text(&run);
     assert_non_null(page_text);
     json_t *direct = json_loads(page_text, 0, NULL);
