@@ -17,6 +17,7 @@
  * alphabet has no '<', so nothing a target said can end the element or
  * start markup, whatever the results hold. */
 #include <jansson.h>
+#include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -185,6 +186,7 @@ char *sd_report_page_json_text(const sd_report_run *run) {
 /* text gzip-compressed (RFC 1952), the format DecompressionStream('gzip')
  * reads, appended to out. */
 static bool gzip_into(const char *text, size_t len, sd_buf *out) {
+    if (len > UINT_MAX / 2) return false; /* one deflate call takes a uInt of input */
     z_stream z;
     memset(&z, 0, sizeof z);
     /* windowBits 15 + 16: a gzip header and trailer instead of zlib's. */
