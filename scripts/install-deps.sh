@@ -32,7 +32,7 @@ packages=(
     android-libboringssl-dev                       # BoringSSL (Android 13, API 17)
     libjansson-dev                                 # JSON reports
     nettle-dev                                     # X448 key shares (harness/crypto)
-    zlib1g-dev libbrotli-dev                       # certificate compression (RFC 8879, harness/wire)
+    zlib1g-dev libbrotli-dev                       # index.html's gzip; certificate compression (RFC 8879)
     libcmocka-dev                                  # unit tests
     libpcap-dev                                    # shakedown trace pcap
     libssl-dev libgnutls28-dev libwolfssl-dev libmbedtls-dev   # the shim stacks

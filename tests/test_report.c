@@ -2,9 +2,10 @@
  * known-differences file, and the reports (results.json, index.html,
  * summary.md) of a synthetic run.
  *
- * The HTML checks are about safety, not looks: whatever a target said (an
- * error string, a name) must reach the page only as escaped JSON, so it can
- * never end the <script> element that carries it. */
+ * The HTML checks are about safety and completeness, not looks: whatever a
+ * target said (an error string, a name) must reach the page only inside
+ * base64, so it can never end the <script> element that carries it, and
+ * the page's compact data must hold every result of results.json. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -24,6 +25,8 @@
 #include "driver/outcome.h"
 #include "report/report.h"
 #include "wire/names.h"
+
+#include "report_page.h"
 
 #ifndef SHAKEDOWN_SOURCE_DIR
 #define SHAKEDOWN_SOURCE_DIR "."
@@ -760,15 +763,48 @@ static void test_results_json(void **state) {
     sd_report_run_free(&run);
 }
 
-static void test_escape_for_script(void **state) {
-    (void)state;
-    sd_buf b;
-    sd_buf_init(&b);
-    sd_report_escape_json_for_script("{\"a\":\"</script><!-- & \xe2\x80\xa8\xe2\x80\xa9 \xe2\x82\xac\"}", &b);
-    sd_buf_u8(&b, 0);
-    assert_string_equal((const char *)b.data,
-                        "{\"a\":\"\\u003c/script\\u003e\\u003c!-- \\u0026 \\u2028\\u2029 \xe2\x82\xac\"}");
-    sd_buf_free(&b);
+/* The cell (scenario i, stack k) of the page data, expanded to the results
+ * entry it stands for (as the page's cellOf does); NULL for an absent cell. */
+static json_t *page_cell(json_t *page, size_t i, size_t k) {
+    json_t *c = json_array_get(json_array_get(json_object_get(page, "cells"), i), k);
+    if (json_is_null(c)) return NULL;
+    json_t *verdicts = json_object_get(page, "verdicts");
+    json_t *r = json_object();
+    json_object_set(r, "scenario",
+                    json_object_get(json_array_get(json_object_get(page, "scenarios"), i), "id"));
+    json_object_set(r, "stack", json_object_get(json_array_get(json_object_get(page, "stacks"), k), "name"));
+    json_int_t outcome = json_integer_value(json_array_get(c, 3)),
+               ladder = json_integer_value(json_array_get(c, 4));
+    json_object_set_new(r, "ran", json_boolean(outcome >= 0));
+    json_object_set(r, "verdict", json_array_get(verdicts, (size_t)json_integer_value(json_array_get(c, 0))));
+    if (json_array_size(c) >= 7) {
+        json_object_set(r, "raw_verdict",
+                        json_array_get(verdicts, (size_t)json_integer_value(json_array_get(c, 5))));
+        json_object_set(r, "baseline",
+                        json_array_get(verdicts, (size_t)json_integer_value(json_array_get(c, 6))));
+    }
+    json_object_set(
+        r, "why",
+        json_array_get(json_object_get(page, "whys"), (size_t)json_integer_value(json_array_get(c, 1))));
+    json_object_set(r, "elapsed_ms", json_array_get(c, 2));
+    json_object_set(r, "outcome",
+                    outcome >= 0 ? json_array_get(json_object_get(page, "outcomes"), (size_t)outcome)
+                                 : json_null());
+    json_object_set_new(r, "events",
+                        ladder >= 0
+                            ? json_incref(json_array_get(json_object_get(page, "ladders"), (size_t)ladder))
+                            : json_array());
+    return r;
+}
+
+/* Each value of a shared table of the page data is there once. */
+static void each_once(json_t *page, const char *table) {
+    json_t *values = json_object_get(page, table);
+    assert_true(json_is_array(values));
+    for (size_t a = 0; a < json_array_size(values); a++)
+        for (size_t b = a + 1; b < json_array_size(values); b++)
+            if (json_equal(json_array_get(values, a), json_array_get(values, b)))
+                fail_msg("%s[%zu] and [%zu] are equal", table, a, b);
 }
 
 static void test_html(void **state) {
@@ -785,29 +821,80 @@ static void test_html(void **state) {
     assert_int_equal(strlen(html), len);
 
     /* The blob is there and the placeholder is gone. */
-    const char open_tag[] = "<script type=\"application/json\" id=\"sd-results\">";
-    char *blob = strstr(html, open_tag);
+    char *blob = strstr(html, page_results_tag);
     assert_non_null(blob);
-    assert_null(strstr(html, "@@SHAKEDOWN_RESULTS_JSON@@"));
-    blob += strlen(open_tag);
+    assert_null(strstr(html, "@@SHAKEDOWN_RESULTS@@"));
+    blob += strlen(page_results_tag);
     char *blob_end = strstr(blob, "</script");
     assert_non_null(blob_end);
-    /* Nothing in the blob can start a tag: the first "</script" after the
-     * blob's start is the blob's own end tag, and the hostile text appears
-     * nowhere raw. */
-    assert_null(memchr(blob, '<', (size_t)(blob_end - blob)));
+    /* Nothing in the blob can start a tag: it is base64 only, so the
+     * hostile text a target said appears nowhere raw. */
+    size_t blob_len = (size_t)(blob_end - blob);
+    assert_true(blob_len > 0);
+    assert_int_equal(strspn(blob, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/="),
+                     blob_len);
     assert_null(strstr(html, hostile));
     assert_null(strstr(html, "<img"));
-    assert_non_null(strstr(blob, "\\u003c/script\\u003e\\u003cimg src=x onerror=alert(1)\\u003e"));
-    assert_null(strstr(blob, "\xe2\x80\xa8")); /* U+2028 only escaped */
-    assert_non_null(strstr(blob, "\\u2028"));
 
-    /* The blob is the results JSON, whole. */
-    json_error_t jerr;
-    json_t *root = json_loadb(blob, (size_t)(blob_end - blob), 0, &jerr);
-    if (!root) fail_msg("blob does not parse: %s", jerr.text);
-    check_results_json(root, &run);
-    json_decref(root);
+    /* Decoded, it is the page data, and that holds every result of
+     * results.json: the same run, stacks and scenarios, and each cell
+     * expanded from the shared tables equal to its results entry (less the
+     * outcome's own time, which the page does not show). */
+    json_t *page = page_data_in(html);
+    char *page_text = sd_report_page_json_text(&run);
+    assert_non_null(page_text);
+    json_t *direct = json_loads(page_text, 0, NULL);
+    assert_true(json_equal(page, direct));
+    json_decref(direct);
+    free(page_text);
+    char *results_text = sd_report_json_text(&run, 0);
+    json_t *results = json_loads(results_text, 0, NULL);
+    free(results_text);
+    assert_non_null(results);
+    check_results_json(results, &run);
+    static const char *const same[] = {"schema_version", "tool", "run", "stacks", "totals", "scenarios"};
+    for (size_t f = 0; f < sizeof same / sizeof same[0]; f++) {
+        if (!json_equal(json_object_get(page, same[f]), json_object_get(results, same[f])))
+            fail_msg("the page's \"%s\" differs from results.json's", same[f]);
+    }
+    size_t next = 0;
+    for (size_t i = 0; i < run.n_scenarios; i++) {
+        for (size_t k = 0; k < run.n_stacks; k++) {
+            json_t *cell = page_cell(page, i, k);
+            if (!cell) continue;
+            json_t *want = json_deep_copy(json_array_get(json_object_get(results, "results"), next++));
+            json_object_del(json_object_get(want, "outcome"), "elapsed_ms");
+            if (!json_equal(cell, want)) {
+                char *a = json_dumps(cell, JSON_COMPACT), *b = json_dumps(want, JSON_COMPACT);
+                fail_msg("cell %zu/%zu:\n page    %s\n results %s", i, k, a, b);
+            }
+            json_decref(cell);
+            json_decref(want);
+        }
+    }
+    assert_int_equal(next, json_array_size(json_object_get(results, "results")));
+    each_once(page, "ladders");
+    each_once(page, "outcomes");
+    each_once(page, "whys");
+    json_decref(results);
+    json_decref(page);
+
+    /* Two cells that did the same (boringssl's cell copied to the model's,
+     * in another time): one ladder and one outcome, shared. */
+    *sd_report_cell_at(&run, 1, 0) = *sd_report_cell_at(&run, 1, 1);
+    sd_report_cell_at(&run, 1, 0)->elapsed_ms += 1;
+    sd_report_cell_at(&run, 1, 0)->outcome.elapsed_ms += 1;
+    page_text = sd_report_page_json_text(&run);
+    page = json_loads(page_text, 0, NULL);
+    free(page_text);
+    assert_non_null(page);
+    json_t *c10 = json_array_get(json_array_get(json_object_get(page, "cells"), 1), 0);
+    json_t *c11 = json_array_get(json_array_get(json_object_get(page, "cells"), 1), 1);
+    assert_int_equal(json_integer_value(json_array_get(c10, 3)), json_integer_value(json_array_get(c11, 3)));
+    assert_int_equal(json_integer_value(json_array_get(c10, 4)), json_integer_value(json_array_get(c11, 4)));
+    assert_true(json_real_value(json_array_get(c10, 2)) != json_real_value(json_array_get(c11, 2)));
+    each_once(page, "ladders");
+    json_decref(page);
 
     /* The page uses no innerHTML and fetches nothing. */
     assert_null(strstr(html, "innerHTML"));
@@ -1204,7 +1291,6 @@ int main(void) {
         cmocka_unit_test(test_known_differences),
         cmocka_unit_test(test_counts),
         cmocka_unit_test(test_results_json),
-        cmocka_unit_test(test_escape_for_script),
         cmocka_unit_test(test_html),
         cmocka_unit_test(test_summary_md),
         cmocka_unit_test(test_atomic_write),

@@ -4,7 +4,8 @@
  * outcome, the verdict and why. From it come:
  *   results.json  the machine-readable record (schema: docs/results-schema.md)
  *   index.html    a self-contained page: the template reports/index.html,
- *                 embedded in the binary, with results.json inlined
+ *                 embedded in the binary, with a compact, compressed copy
+ *                 of the results inlined
  *   summary.md    for CI step summaries
  * Every file is written atomically: dir/.name.tmp, then rename(2), so a
  * reader (a CI step, a browser) never sees half a report. */
@@ -121,14 +122,15 @@ void sd_report_observed_short(const sd_outcome *o, char *buf, size_t len);
  * failure. indent 0 gives the compact form. */
 char *sd_report_json_text(const sd_report_run *run, int indent);
 
-/* Makes text safe inside <script type="application/json">: '<', '>', '&',
- * U+2028 and U+2029 become \uXXXX escapes. Only valid for JSON text, where
- * those characters can only occur inside strings. Appends to out. */
-void sd_report_escape_json_for_script(const char *json, sd_buf *out);
+/* The compact copy of the results that index.html carries (format:
+ * docs/results-schema.md, "index.html"), as JSON text (malloc'd, caller
+ * frees); NULL on allocation failure. */
+char *sd_report_page_json_text(const sd_report_run *run);
 
-/* Fills the embedded template with json_text (escaped as above). False if
- * the template has no placeholder or memory ran out. */
-SD_MUST_CHECK bool sd_report_render_html(const char *json_text, sd_buf *out);
+/* The page: the embedded template with the compact results, gzip-compressed
+ * and in base64, in place of its placeholder. False if the template has no
+ * placeholder or memory ran out. */
+SD_MUST_CHECK bool sd_report_render_html(const sd_report_run *run, sd_buf *out);
 
 /* Each writes one file into dir (which must exist). On failure returns
  * false and writes the reason into err. */

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "report/report.h"
+#include "report/report_json_parts.h"
 #include "wire/names.h"
 
 /* Length of the valid UTF-8 sequence at s (1..4), or 0 if invalid
@@ -49,7 +50,7 @@ static size_t utf8_seq(const unsigned char *s) {
 /* A JSON string of s, with invalid UTF-8 replaced. Never NULL unless out of
  * memory (and then json_object_set_new drops the field, which is all we can
  * do). */
-static json_t *jstr(const char *s) {
+json_t *sd_report_json_string(const char *s) {
     if (!s) s = "";
     size_t len = strlen(s);
     bool clean = true;
@@ -188,7 +189,7 @@ static json_t *event_json(const sd_event *e) {
     json_t *j = json_object();
     json_object_set_new(j, "from", json_string(e->from == SD_FROM_TARGET ? "target" : "peer"));
     json_object_set_new(j, "kind", json_string(event_kind_name(e->kind)));
-    json_object_set_new(j, "name", jstr(name));
+    json_object_set_new(j, "name", sd_report_json_string(name));
     json_object_set_new(j, "encrypted", json_boolean(e->encrypted));
     json_object_set_new(j, "mutated", json_boolean(e->mutated));
     json_object_set_new(j, "step", json_integer(e->step));
@@ -202,7 +203,14 @@ static json_t *event_json(const sd_event *e) {
     return j;
 }
 
-static json_t *outcome_json(const sd_outcome *o) {
+json_t *sd_report_events_json(const sd_outcome *o) {
+    json_t *ev = json_array();
+    size_t n = o->n_events <= SD_MAX_EVENTS ? o->n_events : SD_MAX_EVENTS;
+    for (size_t e = 0; e < n; e++) json_array_append_new(ev, event_json(&o->events[e]));
+    return ev;
+}
+
+json_t *sd_report_outcome_json(const sd_outcome *o) {
     char desc[300], shortd[64];
     sd_outcome_describe(o, desc, sizeof desc);
     sd_report_observed_short(o, shortd, sizeof shortd);
@@ -218,9 +226,9 @@ static json_t *outcome_json(const sd_outcome *o) {
     json_object_set_new(j, "step", json_integer(o->step));
     json_object_set_new(j, "line", json_integer(o->line));
     json_object_set_new(j, "reached", json_integer(o->reached));
-    json_object_set_new(j, "summary", jstr(shortd));
-    json_object_set_new(j, "description", jstr(desc));
-    json_object_set_new(j, "detail", jstr(o->detail));
+    json_object_set_new(j, "summary", sd_report_json_string(shortd));
+    json_object_set_new(j, "description", sd_report_json_string(desc));
+    json_object_set_new(j, "detail", sd_report_json_string(o->detail));
     json_object_set_new(j, "handshake_done", json_boolean(o->handshake_done));
     if (o->connections > 1) {
         json_object_set_new(j, "connections", json_integer(o->connections));
@@ -249,12 +257,12 @@ static const char *expect_kind_name(sd_expectation_kind k) {
 
 static json_t *scenario_json(const sd_report_scenario *s) {
     json_t *j = json_object();
-    json_object_set_new(j, "id", jstr(s->id));
-    json_object_set_new(j, "title", jstr(s->title));
-    json_object_set_new(j, "rfc", jstr(s->rfc));
+    json_object_set_new(j, "id", sd_report_json_string(s->id));
+    json_object_set_new(j, "title", sd_report_json_string(s->title));
+    json_object_set_new(j, "rfc", sd_report_json_string(s->rfc));
     json_object_set_new(j, "role", json_string(s->role == SD_ROLE_CLIENT ? "client" : "server"));
     json_t *tags = json_array();
-    for (size_t i = 0; i < s->n_tags; i++) json_array_append_new(tags, jstr(s->tags[i]));
+    for (size_t i = 0; i < s->n_tags; i++) json_array_append_new(tags, sd_report_json_string(s->tags[i]));
     json_object_set_new(j, "tags", tags);
 
     /* sd_expectation_describe wants an sd_scenario; only the expectation
@@ -280,11 +288,11 @@ static json_t *scenario_json(const sd_report_scenario *s) {
                                   named(sd_alert_name(s->expect_alert_also[i]), s->expect_alert_also[i], 0));
         json_object_set_new(ex, "alerts", all);
     }
-    json_object_set_new(ex, "text", jstr(text));
+    json_object_set_new(ex, "text", sd_report_json_string(text));
     json_object_set_new(j, "expect", ex);
-    json_object_set_new(j, "note", jstr(s->note));
-    json_object_set_new(j, "path", jstr(s->path));
-    json_object_set_new(j, "script", s->script ? jstr(s->script) : json_null());
+    json_object_set_new(j, "note", sd_report_json_string(s->note));
+    json_object_set_new(j, "path", sd_report_json_string(s->path));
+    json_object_set_new(j, "script", s->script ? sd_report_json_string(s->script) : json_null());
     return j;
 }
 
@@ -302,12 +310,12 @@ static json_t *counts_json(const sd_report_run *run, size_t stack, bool all_stac
     return j;
 }
 
-static json_t *run_json(const sd_report_run *run) {
+json_t *sd_report_document_json(const sd_report_run *run, bool with_results) {
     json_t *root = json_object();
     json_object_set_new(root, "schema_version", json_integer(SD_RESULTS_SCHEMA_VERSION));
     json_t *tool = json_object();
     json_object_set_new(tool, "name", json_string("shakedown"));
-    json_object_set_new(tool, "version", jstr(run->tool_version));
+    json_object_set_new(tool, "version", sd_report_json_string(run->tool_version));
     json_object_set_new(root, "tool", tool);
 
     char started[40], vt[40];
@@ -324,7 +332,8 @@ static json_t *run_json(const sd_report_run *run) {
     json_object_set_new(r, "seed", json_string(seed));
     json_object_set_new(r, "elapsed_ms", jms(run->elapsed_ms));
     json_object_set_new(r, "incomplete", json_boolean(run->incomplete));
-    if (run->incomplete) json_object_set_new(r, "incomplete_reason", jstr(run->incomplete_reason));
+    if (run->incomplete)
+        json_object_set_new(r, "incomplete_reason", sd_report_json_string(run->incomplete_reason));
     if (run->shard_count) {
         json_t *sh = json_object();
         json_object_set_new(sh, "index", json_integer(run->shard_index));
@@ -336,9 +345,10 @@ static json_t *run_json(const sd_report_run *run) {
     json_t *stacks = json_array();
     for (size_t k = 0; k < run->n_stacks; k++) {
         json_t *s = json_object();
-        json_object_set_new(s, "name", jstr(run->stacks[k].name));
-        json_object_set_new(s, "version", jstr(run->stacks[k].version));
-        if (run->stacks[k].probe[0]) json_object_set_new(s, "probe", jstr(run->stacks[k].probe));
+        json_object_set_new(s, "name", sd_report_json_string(run->stacks[k].name));
+        json_object_set_new(s, "version", sd_report_json_string(run->stacks[k].version));
+        if (run->stacks[k].probe[0])
+            json_object_set_new(s, "probe", sd_report_json_string(run->stacks[k].probe));
         if (run->stacks[k].shard_count) {
             json_t *sh = json_object(), *held = json_array();
             json_object_set_new(sh, "count", json_integer(run->stacks[k].shard_count));
@@ -359,6 +369,7 @@ static json_t *run_json(const sd_report_run *run) {
         json_array_append_new(scen, scenario_json(&run->scenarios[i]));
     }
     json_object_set_new(root, "scenarios", scen);
+    if (!with_results) return root;
 
     json_t *results = json_array();
     for (size_t i = 0; i < run->n_scenarios; i++) {
@@ -366,8 +377,8 @@ static json_t *run_json(const sd_report_run *run) {
             const sd_report_cell *c = sd_report_cell_at(run, i, k);
             if (c->absent) continue; /* another shard's */
             json_t *cj = json_object();
-            json_object_set_new(cj, "scenario", jstr(run->scenarios[i].id));
-            json_object_set_new(cj, "stack", jstr(run->stacks[k].name));
+            json_object_set_new(cj, "scenario", sd_report_json_string(run->scenarios[i].id));
+            json_object_set_new(cj, "stack", sd_report_json_string(run->stacks[k].name));
             json_object_set_new(cj, "ran", json_boolean(c->ran));
             json_object_set_new(cj, "verdict", json_string(sd_verdict_name(c->verdict)));
             if (c->baseline.applied) {
@@ -375,16 +386,11 @@ static json_t *run_json(const sd_report_run *run) {
                 json_object_set_new(cj, "raw_verdict", json_string(sd_verdict_name(c->baseline.raw)));
                 json_object_set_new(cj, "baseline", json_string(sd_verdict_name(c->baseline.recorded)));
             }
-            json_object_set_new(cj, "why", jstr(c->why));
+            json_object_set_new(cj, "why", sd_report_json_string(c->why));
             json_object_set_new(cj, "elapsed_ms", jms(c->elapsed_ms));
             if (c->ran) {
-                json_object_set_new(cj, "outcome", outcome_json(&c->outcome));
-                json_t *ev = json_array();
-                size_t n = c->outcome.n_events <= SD_MAX_EVENTS ? c->outcome.n_events : SD_MAX_EVENTS;
-                for (size_t e = 0; e < n; e++) {
-                    json_array_append_new(ev, event_json(&c->outcome.events[e]));
-                }
-                json_object_set_new(cj, "events", ev);
+                json_object_set_new(cj, "outcome", sd_report_outcome_json(&c->outcome));
+                json_object_set_new(cj, "events", sd_report_events_json(&c->outcome));
             } else {
                 json_object_set_new(cj, "outcome", json_null());
                 json_object_set_new(cj, "events", json_array());
@@ -397,7 +403,7 @@ static json_t *run_json(const sd_report_run *run) {
 }
 
 char *sd_report_json_text(const sd_report_run *run, int indent) {
-    json_t *root = run_json(run);
+    json_t *root = sd_report_document_json(run, true);
     if (!root) return NULL;
     size_t flags = JSON_REAL_PRECISION(12);
     flags |= indent > 0 ? JSON_INDENT(indent) : JSON_COMPACT;
@@ -662,7 +668,7 @@ bool sd_report_load_json(const char *path, sd_report_run *run, char *err, size_t
             out->group = (uint16_t)unnamed(jget_str(oc, "group"), lookup_group);
             out->elapsed_ms = jnum(oc, "elapsed_ms");
             out->events_truncated = json_is_true(json_object_get(oc, "events_truncated"));
-            /* Written only for a trace of several connections (outcome_json). */
+            /* Written only for a trace of several connections (sd_report_outcome_json). */
             json_t *conns = json_object_get(oc, "connections");
             out->connections = json_is_integer(conns) ? (uint8_t)json_integer_value(conns) : 1;
             out->resumed = json_is_true(json_object_get(oc, "resumed"));
