@@ -81,21 +81,6 @@ static uint16_t choose_group(const driver *d, uint16_t avoid) {
 
 /* --- Signatures ----------------------------------------------------------- */
 
-/* scheme=<n> deviates where the peer did not offer n (RFC 8446 §4.4.3, RFC
- * 5246 §7.4.3 and §7.4.8) or the key cannot make it. A peer whose own list
- * holds n, with a key that can make it, gets an honest signature: the
- * message is sent as the trace asks, but the run is not counted as playing
- * the trace past it (a stack whose defaults offer SHA-1 ECDSA, say). */
-static void check_scheme_deviates(driver *d, uint16_t scheme, const EVP_PKEY *key, bool tls12) {
-    bool fits = tls12 ? sd_tls12_signature_scheme_matches_key(scheme, key)
-                      : sd_signature_scheme_matches_key(scheme, key);
-    if (fits && sd_u16_in(d->peer_sigalgs, d->n_peer_sigalgs, scheme)) {
-        d->deviation_not_made = true;
-        d->not_made_why = "the peer offered the scheme= signature scheme itself and the key can make it, so "
-                          "the signature is an honest one (RFC 8446 §4.4.3, RFC 5246 §7.4.3)";
-    }
-}
-
 /* TLS 1.2: the peer's first scheme that fits key, else a default for it. */
 static uint16_t pick_scheme12(const driver *d, const EVP_PKEY *key) {
     for (size_t i = 0; i < d->n_peer_sigalgs; i++)
@@ -293,7 +278,6 @@ static bool build_certificate_verify13(driver *d, const sd_action *a, sd_buf *bo
     sd_buf_reset(body);
     const sd_mutation *named = driver_find_mutation(a, SD_MUT_SCHEME);
     if (named) {
-        check_scheme_deviates(d, (uint16_t)named->value, key, false);
         sd_buf input, sig;
         sd_buf_init(&input);
         sd_buf_init(&sig);
@@ -713,7 +697,6 @@ static bool build_server_key_exchange12(driver *d, const sd_action *a, sd_buf *b
     sd_build_tls12_server_ecdh_params(&params, d->group12, point);
     sd_tls12_ske_signed_content(d->client_random, d->server_random, sd_buf_span(&params), &content);
     const sd_mutation *named = driver_find_mutation(a, SD_MUT_SCHEME);
-    if (named) check_scheme_deviates(d, (uint16_t)named->value, key, true);
     bool ok =
         named ? signed_with_scheme(key, (uint16_t)named->value, sigalg, false, sd_buf_span(&content), &sig)
               : sign12_steady(key, sigalg, sd_buf_span(&content), &sig);
@@ -815,7 +798,6 @@ static bool build_certificate_verify12(driver *d, const sd_action *a, sd_buf *bo
     sd_buf sig;
     sd_buf_init(&sig);
     const sd_mutation *named = driver_find_mutation(a, SD_MUT_SCHEME);
-    if (named) check_scheme_deviates(d, (uint16_t)named->value, key, true);
     sd_span transcript = sd_buf_span(&d->rl.transcript.bytes);
     bool ok = named ? signed_with_scheme(key, (uint16_t)named->value, scheme, false, transcript, &sig)
                     : sign12_steady(key, scheme, transcript, &sig);
