@@ -862,10 +862,7 @@ static void conform_reports_a_killed_shim_and_completes_the_run(void **state) {
  * process) is that run's CRASH, named by signal; the run after it gets a
  * new process and completes. In the process mode the same hook kills the
  * shim of the run it started for, and the next run is not touched. */
-static void shim_killed_mid_run_is_that_runs_crash_in_each_mode(void **state) {
-    (void)state;
-    const sd_target_ops *shim = any_shim();
-    if (!shim) skip();
+static void shim_killed_mid_run_in_each_mode(const sd_target_ops *shim) {
     sd_run_config cfg;
     sd_run_config_defaults(&cfg, shim, SD_ROLE_SERVER, &pki);
     sd_outcome o;
@@ -900,6 +897,20 @@ static void shim_killed_mid_run_is_that_runs_crash_in_each_mode(void **state) {
     assert_int_equal(o.kind, SD_OUTCOME_COMPLETED);
     unsetenv("SHAKEDOWN_SHIM_MODE");
     sd_shim_pool_clear();
+}
+
+/* For a shim of shim_common.c and for the Go shim (its own main loop and
+ * hooks), if built. */
+static void shim_killed_mid_run_is_that_runs_crash_in_each_mode(void **state) {
+    (void)state;
+    const sd_target_ops *shim = any_shim();
+    if (!shim) skip();
+    shim_killed_mid_run_in_each_mode(shim);
+    const sd_target_ops *go = sd_target_find("go");
+    if (go)
+        shim_killed_mid_run_in_each_mode(go);
+    else
+        fprintf(stderr, "(go shim not built, no golang-go: its part skipped)\n");
 }
 
 /* A shim that stops answering is killed after the time limit: HANG. */
