@@ -2,8 +2,9 @@
  * handshake with the model and with BoringSSL in both roles (through the shim
  * target), also with client authentication required and with a forced group
  * or cipher suite, and its exporter agrees with its peer's; a shim killed by
- * a signal is the stack's CRASH and the next run works, a shim that stops
- * answering is its HANG, and what a stack cannot do (mbedTLS 2.28 and TLS
+ * a signal is the stack's CRASH and the next run works, in each shim mode
+ * (a persistent shim killed in the middle of a later run too, through
+ * `shakedown conform` as well), a shim that stops answering is its HANG, and what a stack cannot do (mbedTLS 2.28 and TLS
  * 1.3, 0-RTT through wolfSSL and mbedTLS) is unsupported, which the driver
  * makes an unsupported outcome and the oracle SKIP; shims renegotiate TLS
  * 1.2 only when allowed; the OpenSSL and GnuTLS shims accept and send
@@ -738,11 +739,26 @@ static void remove_tree(const char *dir) {
     rmdir(dir);
 }
 
-/* The same through `shakedown conform`, sequentially and with -j 2: the
- * shim of the run that starts first dies by SIGSEGV on its ClientHello (a
- * wrapper in $SHAKEDOWN_SHIM_DIR sets SHAKEDOWN_SHIM_CRASH_AFTER for that one
- * process only). That cell is CRASH, named by signal; every other cell still
- * ran and passed, and conform exits 1 (a CRASH) with all its reports. */
+/* How many lines file has (0 if it does not exist). */
+static size_t count_lines(const char *file) {
+    FILE *f = fopen(file, "r");
+    if (!f) return 0;
+    size_t n = 0;
+    for (int ch; (ch = fgetc(f)) != EOF;) n += ch == '\n';
+    fclose(f);
+    return n;
+}
+
+/* The same through `shakedown conform`, in each shim mode, sequentially and
+ * with -j 2: one shim process dies by SIGSEGV in the middle of a run (a
+ * wrapper in $SHAKEDOWN_SHIM_DIR sets SHAKEDOWN_SHIM_CRASH_AFTER for that
+ * one process only: on the second frame of its first run in the process
+ * mode, of its second run, a later cell than the one it started for, in
+ * the persistent mode). That cell is CRASH, named by signal; every other
+ * cell still ran and passed, and conform exits 1 (a CRASH) with all its
+ * reports. The wrapper counts the shim processes: one per cell in the
+ * process mode; in the persistent mode one per worker, both workers'
+ * shims serving their two cells each (the killed one dies in its last). */
 static void conform_reports_a_killed_shim_and_completes_the_run(void **state) {
     (void)state;
     const char *bin = getenv("SHAKEDOWN_BIN");
@@ -751,80 +767,150 @@ static void conform_reports_a_killed_shim_and_completes_the_run(void **state) {
     if (!bin || access(bin, X_OK) != 0 || !shim || !sd_shim_path(shim->name, real, sizeof real)) skip();
     const char *src = getenv("SHAKEDOWN_SOURCE_DIR");
     static const char *const files[] = {"server.handshake.happy.sd", "client.handshake.happy.sd",
-                                        "server.finished.bitflip-first.sd"};
+                                        "server.finished.bitflip-first.sd",
+                                        "client.finished.bitflip-middle.sd"};
     const size_t n_files = sizeof files / sizeof files[0];
     static const char *const jobs[] = {"1", "2"};
-    for (size_t j = 0; j < 2; j++) {
-        char dir[] = "/tmp/shakedown-test-crash-XXXXXX";
-        assert_non_null(mkdtemp(dir));
-        char wrapper[PATH_MAX], run[PATH_MAX];
-        snprintf(wrapper, sizeof wrapper, "%s/shakedown-shim-%s", dir, shim->name);
-        snprintf(run, sizeof run, "%s/run", dir);
-        FILE *f = fopen(wrapper, "w");
-        assert_non_null(f);
-        /* mkdir is atomic: exactly one run (with --fd: not the --version
-         * probe) gets the crash, even with two workers. */
-        fprintf(f,
-                "#!/bin/sh\n"
-                "case \" $* \" in *\" --fd \"*) mkdir '%s/crashed' 2>/dev/null && "
-                "SHAKEDOWN_SHIM_CRASH_AFTER=2 && export SHAKEDOWN_SHIM_CRASH_AFTER ;; esac\n"
-                "exec '%s' \"$@\"\n",
-                dir, real);
-        fclose(f);
-        assert_int_equal(chmod(wrapper, 0755), 0);
+    static const char *const modes[] = {"process", "persistent"};
+    for (size_t m = 0; m < 2; m++)
+        for (size_t j = 0; j < 2; j++) {
+            bool persistent = strcmp(modes[m], "persistent") == 0;
+            char dir[] = "/tmp/shakedown-test-crash-XXXXXX";
+            assert_non_null(mkdtemp(dir));
+            char wrapper[PATH_MAX], run[PATH_MAX], execs[PATH_MAX];
+            snprintf(wrapper, sizeof wrapper, "%s/shakedown-shim-%s", dir, shim->name);
+            snprintf(run, sizeof run, "%s/run", dir);
+            snprintf(execs, sizeof execs, "%s/execs", dir);
+            FILE *f = fopen(wrapper, "w");
+            assert_non_null(f);
+            /* mkdir is atomic: exactly one shim process (with --fd: not the
+             * --version probe) gets the crash, even with two workers. */
+            fprintf(f,
+                    "#!/bin/sh\n"
+                    "case \" $* \" in *\" --fd \"*) echo >> '%s'; mkdir '%s/crashed' 2>/dev/null && "
+                    "SHAKEDOWN_SHIM_CRASH_AFTER=2 && export SHAKEDOWN_SHIM_CRASH_AFTER%s ;; esac\n"
+                    "exec '%s' \"$@\"\n",
+                    execs, dir,
+                    persistent ? " && SHAKEDOWN_SHIM_CRASH_RUN=2 && export SHAKEDOWN_SHIM_CRASH_RUN" : "",
+                    real);
+            fclose(f);
+            assert_int_equal(chmod(wrapper, 0755), 0);
 
-        char paths[3][PATH_MAX];
-        char *argv[16] = {(char *)bin,     "conform", "--stack", (char *)shim->name, "-q", "-j",
-                          (char *)jobs[j], "--out",   run};
-        size_t n = 9;
-        for (size_t i = 0; i < n_files; i++) {
-            snprintf(paths[i], sizeof paths[i], "%s/scenarios/tls13/%s", src ? src : ".", files[i]);
-            argv[n++] = paths[i];
-        }
-        argv[n] = NULL;
-        setenv("SHAKEDOWN_SHIM_DIR", dir, 1);
-        pid_t pid = fork();
-        assert_true(pid >= 0);
-        if (pid == 0) {
-            FILE *quiet = freopen("/dev/null", "w", stdout);
-            (void)quiet;
-            execv(bin, argv);
-            _exit(127);
-        }
-        unsetenv("SHAKEDOWN_SHIM_DIR");
-        int status;
-        assert_int_equal(waitpid(pid, &status, 0), pid);
-        assert_true(WIFEXITED(status));
-        assert_int_equal(WEXITSTATUS(status), 1); /* a CRASH, and the reports were written */
-
-        char results[PATH_MAX + 16];
-        snprintf(results, sizeof results, "%s/results.json", run);
-        json_error_t jerr;
-        json_t *doc = json_load_file(results, 0, &jerr);
-        assert_non_null(doc);
-        json_t *cells = json_object_get(doc, "results");
-        assert_int_equal(json_array_size(cells), n_files);
-        size_t crashes = 0, passes = 0;
-        for (size_t i = 0; i < json_array_size(cells); i++) {
-            json_t *c = json_array_get(cells, i);
-            assert_true(json_is_true(json_object_get(c, "ran")));
-            const char *v = json_string_value(json_object_get(c, "verdict"));
-            assert_non_null(v);
-            if (strcmp(v, "CRASH") == 0) {
-                crashes++;
-                const char *detail =
-                    json_string_value(json_object_get(json_object_get(c, "outcome"), "detail"));
-                assert_non_null(detail);
-                assert_non_null(strstr(detail, "SIGSEGV"));
-            } else if (strcmp(v, "PASS") == 0) {
-                passes++;
+            char paths[4][PATH_MAX];
+            char *argv[16] = {(char *)bin,     "conform", "--stack", (char *)shim->name, "-q", "-j",
+                              (char *)jobs[j], "--out",   run};
+            size_t n = 9;
+            for (size_t i = 0; i < n_files; i++) {
+                snprintf(paths[i], sizeof paths[i], "%s/scenarios/tls13/%s", src ? src : ".", files[i]);
+                argv[n++] = paths[i];
             }
+            argv[n] = NULL;
+            setenv("SHAKEDOWN_SHIM_DIR", dir, 1);
+            setenv("SHAKEDOWN_SHIM_MODE", modes[m], 1);
+            pid_t pid = fork();
+            assert_true(pid >= 0);
+            if (pid == 0) {
+                FILE *quiet = freopen("/dev/null", "w", stdout);
+                (void)quiet;
+                execv(bin, argv);
+                _exit(127);
+            }
+            unsetenv("SHAKEDOWN_SHIM_DIR");
+            unsetenv("SHAKEDOWN_SHIM_MODE");
+            int status;
+            assert_int_equal(waitpid(pid, &status, 0), pid);
+            assert_true(WIFEXITED(status));
+            assert_int_equal(WEXITSTATUS(status), 1); /* a CRASH, and the reports were written */
+
+            char results[PATH_MAX + 16];
+            snprintf(results, sizeof results, "%s/results.json", run);
+            json_error_t jerr;
+            json_t *doc = json_load_file(results, 0, &jerr);
+            assert_non_null(doc);
+            json_t *cells = json_object_get(doc, "results");
+            assert_int_equal(json_array_size(cells), n_files);
+            size_t crashes = 0, passes = 0;
+            for (size_t i = 0; i < json_array_size(cells); i++) {
+                json_t *c = json_array_get(cells, i);
+                assert_true(json_is_true(json_object_get(c, "ran")));
+                const char *v = json_string_value(json_object_get(c, "verdict"));
+                assert_non_null(v);
+                if (strcmp(v, "CRASH") == 0) {
+                    crashes++;
+                    const char *detail =
+                        json_string_value(json_object_get(json_object_get(c, "outcome"), "detail"));
+                    assert_non_null(detail);
+                    assert_non_null(strstr(detail, "SIGSEGV"));
+                    /* Mid-run: on a frame of the run, not when the shim
+                     * started or reset. */
+                    assert_null(strstr(detail, "at startup"));
+                    assert_null(strstr(detail, "on RESET"));
+                } else if (strcmp(v, "PASS") == 0) {
+                    passes++;
+                }
+            }
+            json_decref(doc);
+            assert_int_equal(crashes, 1);
+            assert_int_equal(passes, n_files - 1);
+            assert_int_equal(count_lines(execs), persistent ? 2 : n_files);
+            remove_tree(dir);
         }
-        json_decref(doc);
-        assert_int_equal(crashes, 1);
-        assert_int_equal(passes, n_files - 1);
-        remove_tree(dir);
+}
+
+/* In the persistent mode, in this process: a shim killed by a signal in
+ * the middle of its second run (the first ran to the end in the same
+ * process) is that run's CRASH, named by signal; the run after it gets a
+ * new process and completes. In the process mode the same hook kills the
+ * shim of the run it started for, and the next run is not touched. */
+static void shim_killed_mid_run_in_each_mode(const sd_target_ops *shim) {
+    sd_run_config cfg;
+    sd_run_config_defaults(&cfg, shim, SD_ROLE_SERVER, &pki);
+    sd_outcome o;
+
+    setenv("SHAKEDOWN_SHIM_MODE", "persistent", 1);
+    sd_shim_pool_clear();
+    /* Frame 1 of a run is START, frame 2 the ClientHello. */
+    setenv("SHAKEDOWN_SHIM_CRASH_AFTER", "2", 1);
+    setenv("SHAKEDOWN_SHIM_CRASH_RUN", "2", 1);
+    static const sd_outcome_kind persistent_runs[] = {SD_OUTCOME_COMPLETED, SD_OUTCOME_CRASH,
+                                                      SD_OUTCOME_COMPLETED};
+    for (size_t i = 0; i < 3; i++) {
+        sd_driver_run(&server_happy.trace, &cfg, &o);
+        assert_int_equal(o.kind, persistent_runs[i]);
+        if (o.kind == SD_OUTCOME_CRASH) {
+            assert_non_null(strstr(o.detail, "SIGSEGV"));
+            assert_non_null(strstr(o.detail, "on DATA"));
+        }
     }
+    unsetenv("SHAKEDOWN_SHIM_CRASH_RUN");
+
+    setenv("SHAKEDOWN_SHIM_MODE", "process", 1);
+    sd_shim_pool_clear();
+    static const sd_outcome_kind process_runs[] = {SD_OUTCOME_CRASH, SD_OUTCOME_CRASH};
+    for (size_t i = 0; i < 2; i++) {
+        sd_driver_run(&server_happy.trace, &cfg, &o);
+        assert_int_equal(o.kind, process_runs[i]);
+        assert_non_null(strstr(o.detail, "on DATA"));
+    }
+    unsetenv("SHAKEDOWN_SHIM_CRASH_AFTER");
+    sd_driver_run(&server_happy.trace, &cfg, &o);
+    assert_int_equal(o.kind, SD_OUTCOME_COMPLETED);
+    unsetenv("SHAKEDOWN_SHIM_MODE");
+    sd_shim_pool_clear();
+}
+
+/* For a shim of shim_common.c and for the Go shim (its own main loop and
+ * hooks), if built. */
+static void shim_killed_mid_run_is_that_runs_crash_in_each_mode(void **state) {
+    (void)state;
+    const sd_target_ops *shim = any_shim();
+    if (!shim) skip();
+    shim_killed_mid_run_in_each_mode(shim);
+    const sd_target_ops *go = sd_target_find("go");
+    if (go)
+        shim_killed_mid_run_in_each_mode(go);
+    else
+        fprintf(stderr, "(go shim not built, no golang-go: its part skipped)\n");
 }
 
 /* A shim that stops answering is killed after the time limit: HANG. */
@@ -1030,6 +1116,7 @@ int main(void) {
         cmocka_unit_test(wolfssl_without_static_rsa_says_unsupported),
         cmocka_unit_test(killed_shim_is_crash_and_the_run_continues),
         cmocka_unit_test(conform_reports_a_killed_shim_and_completes_the_run),
+        cmocka_unit_test(shim_killed_mid_run_is_that_runs_crash_in_each_mode),
         cmocka_unit_test(silent_shim_is_hang),
         cmocka_unit_test(go_shim_crashes_and_hangs_on_the_test_hooks),
         cmocka_unit_test(go_refuses_what_crypto_tls_lacks),

@@ -25,6 +25,11 @@ enum {
     SHIM_FRAME_SESSION = 7, /* harness→shim, empty: answered with DATA holding the
                              * stack's serialized session (none if it has no
                              * resumable one), then STATUS */
+    SHIM_FRAME_RESET = 8,   /* harness→shim: a new run from a clean state, as after
+                             * exec; payload: the arguments after the program
+                             * name, each NUL-terminated; answered with the first
+                             * STATUS of the run (only to a shim whose STATUS
+                             * said reset=1) */
 };
 #define SHIM_FRAME_HEADER_LEN 5
 /* Far above any flight; a bigger frame is a protocol error, not a reason to

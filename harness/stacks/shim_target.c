@@ -21,7 +21,20 @@
  * them between connections. A cache without the token (another run, even
  * one at the same address) never gets a parked shim: that one is killed. A
  * client hands its session over instead: SESSION after connection 1, and
- * --resume-session-hex for the next shim. */
+ * --resume-session-hex for the next shim.
+ *
+ * Persistent shims (docs/shim-contract.md, "Persistent shims"): a shim
+ * whose STATUS says reset=1 is not killed when its run is over but kept,
+ * idle, in a small pool of this process, and the next create() of its
+ * stack sends it RESET with the new arguments instead of starting a
+ * process. The pool lives in the process that runs cells one at a time (a
+ * worker of run/cells.c, which serves its whole share of the cells, or the
+ * harness itself), so it needs no locking and no passing of sockets. A
+ * shim that crashed, hung or broke the protocol is never kept: the next
+ * run gets a new process, and the crash stays the CRASH of the run it
+ * happened in. A kept shim that dies on RESET is dropped without a word
+ * and a new process started in its place: what a fresh process would
+ * answer is the run's answer, as in the per-process mode. */
 #ifndef _POSIX_C_SOURCE
 #define _POSIX_C_SOURCE 200809L
 #endif
@@ -72,7 +85,19 @@ typedef struct {
      * have been started with. NULL when the shim serves one connection. */
     sd_session_cache *session_cache;
     char *args;
+    /* The shim's last STATUS said reset=1: it may run another run after a
+     * RESET (kept in the pool after this one). */
+    bool can_reset;
+    /* Which program, in which environment, the shim was started as
+     * (shim_origin): a kept shim serves only a create() that would start
+     * the same. */
+    uint64_t origin;
 } shim_target;
+
+/* The process the static state below belongs to (the pool and the parked
+ * shim): a worker forked from it inherits copies of their sockets, which
+ * are not its own to use. */
+static pid_t statics_owner;
 
 /* The one shim process kept between two connections of a run (this process
  * runs one cell at a time): its socket, the arguments it was started with,
@@ -83,7 +108,25 @@ static struct {
     const char *stack;
     char *args;
     uint64_t token;
+    bool can_reset;
+    uint64_t origin;
 } parked = {.pid = -1, .fd = -1};
+
+/* The idle shims of the persistent mode: at most POOL_PER_STACK of a stack
+ * (a run holds a client and a server of one stack at most: two), the
+ * most recently used taken first. */
+#define POOL_PER_STACK 2
+#define POOL_SLOTS 16
+typedef struct {
+    pid_t pid;
+    int fd;
+    const char *stack;
+    uint64_t origin;
+} idle_shim;
+static struct {
+    size_t n;
+    idle_shim slot[POOL_SLOTS];
+} pool;
 
 /* Where the token goes in the session cache: under a name no stack writes
  * sessions under, keyed by the shim's stack. */
@@ -192,17 +235,117 @@ static void reap(shim_target *t, int wait_ms, char *how, size_t how_len) {
     t->pid = -1;
 }
 
-static void kill_parked(void) {
-    if (parked.pid > 0) {
-        kill(parked.pid, SIGKILL);
-        while (waitpid(parked.pid, NULL, 0) < 0 && errno == EINTR) {
+static void kill_shim(pid_t pid, int fd) {
+    if (pid > 0) {
+        kill(pid, SIGKILL);
+        while (waitpid(pid, NULL, 0) < 0 && errno == EINTR) {
         }
     }
-    if (parked.fd >= 0) close(parked.fd);
+    if (fd >= 0) close(fd);
+}
+
+/* In a process forked from the one that started them, the pool and the
+ * parked shim are the parent's: this copy of their sockets is closed and
+ * forgotten, the processes left alone. */
+static void forget_inherited_shims(void) {
+    pid_t self = getpid();
+    if (statics_owner == self) return;
+    if (statics_owner != 0) {
+        for (size_t i = 0; i < pool.n; i++) close(pool.slot[i].fd);
+        if (parked.fd >= 0) close(parked.fd);
+        free(parked.args);
+    }
+    pool.n = 0;
+    parked.pid = parked.fd = -1;
+    parked.args = NULL;
+    parked.stack = NULL;
+    statics_owner = self;
+}
+
+bool sd_shim_persistent(void) {
+    const char *mode = getenv("SHAKEDOWN_SHIM_MODE");
+    return mode == NULL || *mode == '\0' || strcmp(mode, "persistent") == 0;
+}
+
+/* A hash of the shim's program and of this process's environment, which
+ * the shim read once, at exec (SHAKEDOWN_SHIM_STDERR, the test hooks): a
+ * harness that changed either gets a new process. FNV-1a. */
+static uint64_t shim_origin(const char *path) {
+    uint64_t h = 0xcbf29ce484222325u;
+    for (const char *p = path;; p++) {
+        h = (h ^ (unsigned char)*p) * 0x100000001b3u;
+        if (!*p) break;
+    }
+    for (char **e = environ; e && *e; e++)
+        for (const char *p = *e;; p++) {
+            h = (h ^ (unsigned char)*p) * 0x100000001b3u;
+            if (!*p) break;
+        }
+    return h;
+}
+
+/* Removes the pool's slot i, keeping the others in the order they came. */
+static void pool_drop(size_t i) {
+    kill_shim(pool.slot[i].pid, pool.slot[i].fd);
+    memmove(&pool.slot[i], &pool.slot[i + 1], (pool.n - i - 1) * sizeof pool.slot[0]);
+    pool.n--;
+}
+
+/* Keeps a sound shim that can reset for a later run, in the persistent
+ * mode (else kills it). With its stack's share of the pool full, the
+ * stack's oldest idle shim goes: it may have been started in an
+ * environment this process no longer has, and would block the pool. */
+static void pool_put(pid_t pid, int fd, const char *stack, uint64_t origin) {
+    if (!sd_shim_persistent()) {
+        kill_shim(pid, fd);
+        return;
+    }
+    size_t same = 0, oldest = pool.n;
+    for (size_t i = 0; i < pool.n; i++)
+        if (strcmp(pool.slot[i].stack, stack) == 0 && same++ == 0) oldest = i;
+    if (same >= POOL_PER_STACK)
+        pool_drop(oldest);
+    else if (pool.n == POOL_SLOTS)
+        pool_drop(0);
+    pool.slot[pool.n++] = (idle_shim){.pid = pid, .fd = fd, .stack = stack, .origin = origin};
+}
+
+/* An idle shim of stack started as origin, taken out of the pool; false if
+ * there is none. */
+static bool pool_take(const char *stack, uint64_t origin, pid_t *pid, int *fd) {
+    for (size_t i = pool.n; i-- > 0;) {
+        if (strcmp(pool.slot[i].stack, stack) != 0 || pool.slot[i].origin != origin) continue;
+        *pid = pool.slot[i].pid;
+        *fd = pool.slot[i].fd;
+        memmove(&pool.slot[i], &pool.slot[i + 1], (pool.n - i - 1) * sizeof pool.slot[0]);
+        pool.n--;
+        return true;
+    }
+    return false;
+}
+
+/* The parked shim's run is over: it goes to the pool if it can reset, else
+ * it is killed. */
+static void retire_parked(void) {
+    if (parked.pid > 0 && parked.can_reset)
+        pool_put(parked.pid, parked.fd, parked.stack, parked.origin);
+    else
+        kill_shim(parked.pid, parked.fd);
     free(parked.args);
     parked.pid = parked.fd = -1;
     parked.args = NULL;
     parked.stack = NULL;
+}
+
+void sd_shim_pool_clear(void) {
+    forget_inherited_shims();
+    kill_shim(parked.pid, parked.fd);
+    free(parked.args);
+    parked.pid = parked.fd = -1;
+    parked.args = NULL;
+    parked.stack = NULL;
+    for (size_t i = 0; i < pool.n; i++) kill_shim(pool.slot[i].pid, pool.slot[i].fd);
+    pool.n = 0;
 }
 
 static sd_span stack_key(const char *stack) { return sd_span_of((const uint8_t *)stack, strlen(stack)); }
@@ -210,7 +353,7 @@ static sd_span stack_key(const char *stack) { return sd_span_of((const uint8_t *
 /* Keeps t's shim for the next connection of its run (see the top). */
 static bool park(shim_target *t) {
     static uint64_t tokens;
-    kill_parked();
+    retire_parked();
     uint64_t token = ((uint64_t)getpid() << 32) ^ ++tokens;
     uint8_t bytes[8];
     for (int i = 0; i < 8; i++) bytes[i] = (uint8_t)(token >> (56 - 8 * i));
@@ -222,6 +365,8 @@ static bool park(shim_target *t) {
     parked.stack = t->stack;
     parked.args = t->args;
     parked.token = token;
+    parked.can_reset = t->can_reset;
+    parked.origin = t->origin;
     t->pid = t->fd = -1;
     t->args = NULL;
     return true;
@@ -229,7 +374,7 @@ static bool park(shim_target *t) {
 
 /* The parked shim, if it is the one of this run (cache) with these
  * arguments: true and its pid and socket, no longer parked. Any other
- * parked shim is killed: its run is over. */
+ * parked shim is retired: its run is over. */
 static bool unpark(const char *stack, sd_session_cache *cache, const char *args, pid_t *pid, int *fd) {
     if (parked.pid <= 0) return false;
     sd_span held;
@@ -241,7 +386,7 @@ static bool unpark(const char *stack, sd_session_cache *cache, const char *args,
         ours = token == parked.token;
     }
     if (!ours) {
-        kill_parked();
+        retire_parked();
         return false;
     }
     sd_session_cache_remove(cache, PARKED_CACHE_NAME, stack_key(stack));
@@ -347,6 +492,7 @@ static bool parse_status(shim_target *t, const char *text, size_t len) {
     sd_target_status st;
     memset(&st, 0, sizeof st);
     st.alert_sent = st.alert_sent_level = st.alert_received = -1;
+    bool can_reset = false;
     size_t i = 0;
     while (i < len) {
         size_t eol = i;
@@ -392,8 +538,11 @@ static bool parse_status(shim_target *t, const char *text, size_t len) {
             st.peer_authenticated = v != 0;
         else if (strcmp(key, "app_replies") == 0)
             st.app_replies = (unsigned)v;
+        else if (strcmp(key, "reset") == 0)
+            can_reset = v != 0;
     }
     t->st = st;
+    t->can_reset = can_reset;
     return true;
 }
 
@@ -488,6 +637,42 @@ static bool name_list(const uint16_t *ids, size_t n, const char *(*name_of)(uint
 }
 
 static void shimt_destroy(sd_target *base);
+
+/* In the persistent mode, gives t a kept shim of stack, started as
+ * t->origin, reset (RESET) for a run with these arguments (after the
+ * program name): true, with the shim's first STATUS of the run in t->st,
+ * as after a start. A kept shim that dies, hangs or breaks the protocol on
+ * RESET is dropped and the next one tried; false when none is left. */
+static bool reset_kept_shim(shim_target *t, const char *stack, const char *const *args, size_t n_args) {
+    if (!sd_shim_persistent()) return false;
+    size_t len = 0;
+    for (size_t i = 0; i < n_args; i++) len += strlen(args[i]) + 1;
+    uint8_t *payload = malloc(len ? len : 1);
+    if (payload == NULL) return false;
+    size_t used = 0;
+    for (size_t i = 0; i < n_args; i++) {
+        size_t k = strlen(args[i]) + 1;
+        memcpy(payload + used, args[i], k);
+        used += k;
+    }
+    bool reset = false;
+    while (!reset && pool_take(stack, t->origin, &t->pid, &t->fd)) {
+        t->can_reset = true;
+        exchange(t, SHIM_FRAME_RESET, payload, len, "on RESET");
+        if (t->dead) {
+            /* mark_* reaped it; what it said is not this run's. */
+            t->dead = false;
+            memset(&t->st, 0, sizeof t->st);
+            t->st.alert_sent = t->st.alert_sent_level = t->st.alert_received = -1;
+            if (t->fd >= 0) close(t->fd);
+            t->pid = t->fd = -1;
+            continue;
+        }
+        reset = true;
+    }
+    free(payload);
+    return reset;
+}
 
 static sd_target *shimt_create(const char *stack, const sd_target_ops *ops, const sd_target_config *cfg,
                                sd_target_error *error) {
@@ -752,7 +937,8 @@ static sd_target *shimt_create(const char *stack, const sd_target_ops *ops, cons
     /* The shim of this run's last connection, if it is parked: it begins
      * the next connection (NEXT) with what its stack kept. Any other run's
      * is over. */
-    if (!args) kill_parked();
+    forget_inherited_shims();
+    if (!args) retire_parked();
     if (args && unpark(stack, cfg->session_cache, args, &t->pid, &t->fd)) {
         free(reply_hex);
         free(session_hex);
@@ -770,63 +956,72 @@ static sd_target *shimt_create(const char *stack, const sd_target_ops *ops, cons
         return &t->base;
     }
 
-    int sv[2];
-    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) {
-        snprintf(err, err_len, "socketpair: %s", strerror(errno));
+    /* A kept shim of the persistent mode, reset for this run, else a new
+     * process. */
+    t->origin = shim_origin(path);
+    if (reset_kept_shim(t, stack, argv + 1, n - 1)) {
         free(reply_hex);
         free(session_hex);
         free(early_hex);
-        free(t->args);
-        free(t);
-        return NULL;
-    }
-    int devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
-    /* The shim's stderr is quiet unless asked for: a crashing stack's own
-     * report (a sanitizer's, say) is then one variable away. */
-    const char *se = getenv("SHAKEDOWN_SHIM_STDERR");
-    bool keep_stderr = se && *se && strcmp(se, "0") != 0;
-    pid_t parent = getpid();
-    pid_t pid = fork();
-    if (pid == 0) {
-        /* Only async-signal-safe calls between fork and execve. The shim
-         * dies with the process that started it, and gets the default
-         * dispositions a worker process ignores (run/cells.h). The socket
-         * is moved out of the way first, in case it is one of 0..3. */
-        sd_die_with_parent(parent);
-        signal(SIGINT, SIG_DFL);
-        signal(SIGTERM, SIG_DFL);
-        int s = fcntl(sv[1], F_DUPFD, 10);
-        if (s < 0) _exit(127);
-        if (devnull >= 0) {
-            dup2(devnull, 0);
-            dup2(devnull, 1);
-            if (!keep_stderr) dup2(devnull, 2);
+    } else {
+        int sv[2];
+        if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) {
+            snprintf(err, err_len, "socketpair: %s", strerror(errno));
+            free(reply_hex);
+            free(session_hex);
+            free(early_hex);
+            free(t->args);
+            free(t);
+            return NULL;
         }
-        if (dup2(s, SHIM_CHILD_FD) != SHIM_CHILD_FD) _exit(127);
-        signal(SIGPIPE, SIG_DFL);
-        execve(path, (char *const *)argv, environ);
-        _exit(127);
-    }
-    int fork_errno = errno;
-    free(reply_hex);
-    free(session_hex);
-    free(early_hex);
-    if (devnull >= 0) close(devnull);
-    close(sv[1]);
-    if (pid < 0) {
-        close(sv[0]);
-        free(t->args);
-        free(t);
-        snprintf(err, err_len, "fork: %s", strerror(fork_errno));
-        return NULL;
-    }
-    t->pid = pid;
-    t->fd = sv[0];
-    fcntl(t->fd, F_SETFL, fcntl(t->fd, F_GETFL) | O_NONBLOCK);
+        int devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
+        /* The shim's stderr is quiet unless asked for: a crashing stack's own
+         * report (a sanitizer's, say) is then one variable away. */
+        const char *se = getenv("SHAKEDOWN_SHIM_STDERR");
+        bool keep_stderr = se && *se && strcmp(se, "0") != 0;
+        pid_t parent = getpid();
+        pid_t pid = fork();
+        if (pid == 0) {
+            /* Only async-signal-safe calls between fork and execve. The shim
+             * dies with the process that started it, and gets the default
+             * dispositions a worker process ignores (run/cells.h). The socket
+             * is moved out of the way first, in case it is one of 0..3. */
+            sd_die_with_parent(parent);
+            signal(SIGINT, SIG_DFL);
+            signal(SIGTERM, SIG_DFL);
+            int s = fcntl(sv[1], F_DUPFD, 10);
+            if (s < 0) _exit(127);
+            if (devnull >= 0) {
+                dup2(devnull, 0);
+                dup2(devnull, 1);
+                if (!keep_stderr) dup2(devnull, 2);
+            }
+            if (dup2(s, SHIM_CHILD_FD) != SHIM_CHILD_FD) _exit(127);
+            signal(SIGPIPE, SIG_DFL);
+            execve(path, (char *const *)argv, environ);
+            _exit(127);
+        }
+        int fork_errno = errno;
+        free(reply_hex);
+        free(session_hex);
+        free(early_hex);
+        if (devnull >= 0) close(devnull);
+        close(sv[1]);
+        if (pid < 0) {
+            close(sv[0]);
+            free(t->args);
+            free(t);
+            snprintf(err, err_len, "fork: %s", strerror(fork_errno));
+            return NULL;
+        }
+        t->pid = pid;
+        t->fd = sv[0];
+        fcntl(t->fd, F_SETFL, fcntl(t->fd, F_GETFL) | O_NONBLOCK);
 
-    /* The contract's first frame: a STATUS saying whether the shim could
-     * configure its stack. */
-    read_reply(t, sd_now_ms() + t->timeout_ms, "at startup");
+        /* The contract's first frame: a STATUS saying whether the shim could
+         * configure its stack. */
+        read_reply(t, sd_now_ms() + t->timeout_ms, "at startup");
+    }
     if (t->dead) {
         snprintf(err, err_len, "%s", t->st.error);
         shimt_destroy(&t->base);
@@ -924,8 +1119,13 @@ static void shimt_destroy(sd_target *base) {
     if (base == NULL) return;
     shim_target *t = from_base(base);
     /* A server of several connections that is still sound waits for the
-     * next one; a dead one has nothing to keep. */
+     * next one; a dead one has nothing to keep. A sound shim that can reset
+     * waits for another run, in the persistent mode (pool_put). */
     if (t->session_cache && !t->dead && t->pid > 0) park(t);
+    if (!t->dead && t->pid > 0 && t->can_reset) {
+        pool_put(t->pid, t->fd, t->stack, t->origin);
+        t->pid = t->fd = -1;
+    }
     free(t->args);
     if (t->pid > 0) {
         kill(t->pid, SIGKILL);

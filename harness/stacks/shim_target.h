@@ -28,4 +28,17 @@ bool sd_shim_path(const char *stack, char *out, size_t out_len);
  * 2000. A shim that does not answer a frame within it is killed: HANG. */
 int sd_shim_timeout_ms(void);
 
+/* Whether shims run many runs each (docs/shim-contract.md, "Persistent
+ * shims"): $SHAKEDOWN_SHIM_MODE, "persistent" (or unset: the default) or
+ * "process" (any other value: "process", the mode every shim supports). In
+ * the persistent mode a shim that can reset is kept, idle, when its run is
+ * over and reset for the next run of its stack in this process; a shim
+ * that cannot, and every shim in the "process" mode, serves one run. */
+bool sd_shim_persistent(void);
+
+/* Kills this process's idle shims (and the one kept between two
+ * connections of a run), so that the next run of every stack starts a
+ * process: for tests and benchmarks that compare the modes. */
+void sd_shim_pool_clear(void);
+
 #endif

@@ -132,6 +132,10 @@ static bool send_frame(int fd, uint8_t type, const void *payload, size_t len) {
     return write_all(fd, h, sizeof h) && write_all(fd, payload, len);
 }
 
+/* Whether this shim's stack resets (shim_stack.resets): every STATUS says
+ * so, reset=1, for the harness to keep the process for another run. */
+static bool advertise_reset;
+
 static bool send_status(int fd, const shim_status *st) {
     /* One key=value per line; the error goes last and its line breaks are
      * flattened so that it stays one value. */
@@ -143,10 +147,10 @@ static bool send_status(int fd, const shim_status *st) {
     int n = snprintf(text, sizeof text,
                      "handshake_done=%d\nfailed=%d\nalert_sent=%d\nalert_sent_level=%d\n"
                      "alert_received=%d\nclose_notify_sent=%d\nversion=%u\ncipher=%u\ngroup=%u\n"
-                     "peer_authenticated=%d\napp_replies=%u\nerror=%s\n",
+                     "peer_authenticated=%d\napp_replies=%u\n%serror=%s\n",
                      st->handshake_done, st->failed, st->alert_sent, st->alert_sent_level, st->alert_received,
                      st->close_notify_sent, st->version, st->cipher, st->group, st->peer_authenticated,
-                     st->app_replies, err);
+                     st->app_replies, advertise_reset ? "reset=1\n" : "", err);
     if (n < 0) return false;
     if ((size_t)n >= sizeof text) n = (int)sizeof text - 1;
     return send_frame(fd, SHIM_FRAME_STATUS, text, (size_t)n);
@@ -210,7 +214,7 @@ static bool parse_version(const char *s, uint16_t *out) {
 }
 
 /* Decodes at most max bytes of hex into a buffer that lives as long as the
- * process. */
+ * run (free_opts). */
 static bool parse_hex(const char *s, size_t max, const uint8_t **out, size_t *out_len) {
     size_t n = strlen(s);
     if (n == 0 || n % 2 || n / 2 > max) return false;
@@ -359,23 +363,37 @@ static int parse_args(int argc, char **argv, const shim_stack *stack, shim_opts 
     return 0;
 }
 
+/* The buffers parse_args decoded from hex (the rest of o points into the
+ * argument vector). */
+static void free_opts(shim_opts *o) {
+    free((void *)o->app_reply);
+    free((void *)o->resume_session);
+    free((void *)o->early_data);
+    o->app_reply = o->resume_session = o->early_data = NULL;
+}
+
 /* ---- Test hooks ------------------------------------------------------------
  * For the harness's own tests only: make this shim die or stop answering on
- * the Nth frame it receives, so that CRASH and HANG handling can be tested
- * with a real stack. Unset in normal use. */
+ * the Nth frame of a run (frames since it started or since its last RESET,
+ * the RESET itself not counted), so that CRASH and HANG handling can be
+ * tested with a real stack; with SHAKEDOWN_SHIM_CRASH_RUN=K only in the
+ * Kth run of the process (1 = the one it started with), so that a test can
+ * kill a persistent shim in the middle of a later run. Unset in normal
+ * use. */
 static long env_count(const char *name) {
     const char *v = getenv(name);
     long long n;
     return v && parse_int(v, 1, 1 << 30, &n) ? (long)n : 0;
 }
 
-static void test_hooks(long frame_no) {
-    static long crash_after = -1, hang_after = -1;
+static void test_hooks(long run_no, long frame_no) {
+    static long crash_after = -1, crash_run, hang_after;
     if (crash_after < 0) {
         crash_after = env_count("SHAKEDOWN_SHIM_CRASH_AFTER");
+        crash_run = env_count("SHAKEDOWN_SHIM_CRASH_RUN");
         hang_after = env_count("SHAKEDOWN_SHIM_HANG_AFTER");
     }
-    if (crash_after && frame_no >= crash_after) {
+    if (crash_after && frame_no >= crash_after && (crash_run == 0 || run_no == crash_run)) {
         /* The default action, not a sanitizer's handler: the harness must see
          * a death by signal, as it would from a real memory error. */
         signal(SIGSEGV, SIG_DFL);
@@ -388,6 +406,61 @@ static void test_hooks(long frame_no) {
 
 /* ---- Main loop ------------------------------------------------------------ */
 
+/* A new connection in this process: fresh queues and status. What the last
+ * connection left unread or unsent is dropped with it. */
+static void fresh_connection(shim_conn *c) {
+    c->in_off = c->in_len = 0;
+    c->out_len = 0;
+    c->early_len = 0;
+    memset(&c->st, 0, sizeof c->st);
+    c->st.alert_sent = c->st.alert_sent_level = c->st.alert_received = -1;
+}
+
+/* Configures the stack from o for a new run on c; NULL, with c's status
+ * failed and saying why, if it cannot. */
+static void *configure(const shim_stack *stack, const shim_opts *o, shim_conn *c) {
+    fresh_connection(c);
+    c->reply = o->app_reply;
+    c->reply_len = o->app_reply_len;
+    char err[sizeof c->st.error] = "";
+    void *s = stack->create(o, c, err, sizeof err);
+    if (s == NULL) {
+        c->st.failed = true;
+        snprintf(c->st.error, sizeof c->st.error, "%s", err[0] ? err : "cannot configure the stack");
+    }
+    return s;
+}
+
+/* A RESET's payload, the arguments a fresh process would get after its
+ * program name, each NUL-terminated, as an argv for parse_args (prog
+ * first, NULL last) in *argv and its count in *argc. False if it is not
+ * such a list. The strings stay in payload. */
+static bool reset_argv(char *payload, size_t len, char *prog, char ***argv, int *argc) {
+    if (len > 0 && payload[len - 1] != '\0') return false;
+    size_t n = 0;
+    for (size_t i = 0; i < len; i++) n += payload[i] == '\0';
+    char **v = malloc((n + 2) * sizeof *v);
+    if (v == NULL) return false;
+    v[0] = prog;
+    size_t k = 1;
+    for (size_t i = 0; i < len; i += strlen(payload + i) + 1) v[k++] = payload + i;
+    v[k] = NULL;
+    *argv = v;
+    *argc = (int)k;
+    return true;
+}
+
+/* Skips a frame's payload. */
+static bool skip_payload(int fd, uint32_t len) {
+    uint8_t buf[4096];
+    while (len > 0) {
+        uint32_t n = len < sizeof buf ? len : (uint32_t)sizeof buf;
+        if (read_all(fd, buf, n) != 1) return false;
+        len -= n;
+    }
+    return true;
+}
+
 int shim_main(int argc, char **argv, const shim_stack *stack) {
     shim_opts o;
     int rc = parse_args(argc, argv, stack, &o);
@@ -395,33 +468,30 @@ int shim_main(int argc, char **argv, const shim_stack *stack) {
     if (rc == 2) return 2;
     /* A harness that went away must end us through EOF or EPIPE, not a signal. */
     signal(SIGPIPE, SIG_IGN);
+    advertise_reset = stack->resets;
+    const int fd = o.fd;
 
     shim_conn c;
     memset(&c, 0, sizeof c);
-    c.st.alert_sent = c.st.alert_sent_level = c.st.alert_received = -1;
-    c.reply = o.app_reply;
-    c.reply_len = o.app_reply_len;
 
     /* Contract: the first frame the shim sends is a STATUS saying whether it
-     * could configure the stack (failed=0) or not (failed=1 and error). */
-    char err[sizeof c.st.error] = "";
-    void *s = stack->create(&o, &c, err, sizeof err);
-    if (s == NULL) {
-        c.st.failed = true;
-        snprintf(c.st.error, sizeof c.st.error, "%s", err[0] ? err : "cannot configure the stack");
-        send_status(o.fd, &c.st);
-        return 1;
-    }
-    if (!send_status(o.fd, &c.st)) {
-        stack->destroy(s);
+     * could configure the stack (failed=0) or not (failed=1 and error). A
+     * shim that resets stays for a RESET even then. */
+    void *s = configure(stack, &o, &c);
+    if (!send_status(fd, &c.st) || (s == NULL && !stack->resets)) {
+        if (s) stack->destroy(s);
+        free_opts(&o);
         return 1;
     }
 
-    long frame_no = 0;
+    /* The argument vector of the current run, when a RESET gave it. */
+    char *reset_payload = NULL;
+    char **reset_args = NULL;
+    long run_no = 1, frame_no = 0;
     int exit_code = 0;
     for (;;) {
         uint8_t h[SHIM_FRAME_HEADER_LEN];
-        int r = read_all(o.fd, h, sizeof h);
+        int r = read_all(fd, h, sizeof h);
         if (r == 0) break; /* the harness closed: done */
         if (r < 0) {
             exit_code = 1;
@@ -433,8 +503,57 @@ int shim_main(int argc, char **argv, const shim_stack *stack) {
             exit_code = 3;
             break;
         }
+        if (h[0] == SHIM_FRAME_RESET && stack->resets) {
+            /* A new run from a clean state, as after exec: the stack's
+             * context goes (session cache, tickets, keys: destroy() drops
+             * what the stack keeps process-wide too, shim_stack.resets),
+             * and it is configured anew from the arguments, answered like
+             * the first STATUS of a process. */
+            char *payload = malloc(len + 1);
+            if (payload == NULL || (len > 0 && read_all(fd, payload, len) != 1)) {
+                free(payload);
+                exit_code = 1;
+                break;
+            }
+            if (s) stack->destroy(s);
+            s = NULL;
+            free_opts(&o);
+            free(reset_args);
+            free(reset_payload);
+            reset_payload = payload;
+            reset_args = NULL;
+            run_no++;
+            frame_no = 0;
+            int n_args = 0;
+            fresh_connection(&c);
+            if (!reset_argv(payload, len, argv[0], &reset_args, &n_args) ||
+                parse_args(n_args, reset_args, stack, &o) != 0) {
+                c.st.failed = true;
+                snprintf(c.st.error, sizeof c.st.error, "RESET with arguments that do not parse");
+            } else if (o.fd != fd) {
+                c.st.failed = true;
+                snprintf(c.st.error, sizeof c.st.error, "RESET with --fd %d; this shim talks on %d", o.fd,
+                         fd);
+            } else {
+                s = configure(stack, &o, &c);
+            }
+            if (!send_status(fd, &c.st)) {
+                exit_code = 1;
+                break;
+            }
+            continue;
+        }
         frame_no++;
-        test_hooks(frame_no);
+        test_hooks(run_no, frame_no);
+        if (s == NULL) {
+            /* Not configured (the last RESET failed): nothing runs, every
+             * frame gets that failure again. */
+            if (!skip_payload(fd, len) || !send_status(fd, &c.st)) {
+                exit_code = 1;
+                break;
+            }
+            continue;
+        }
         if (h[0] == SHIM_FRAME_DATA) {
             /* Compact before growing, so the queue holds only unread bytes. */
             if (c.in_off > 0) {
@@ -443,7 +562,7 @@ int shim_main(int argc, char **argv, const shim_stack *stack) {
                 c.in_off = 0;
             }
             grow(&c.in, &c.in_cap, c.in_len + len);
-            if (len > 0 && read_all(o.fd, c.in + c.in_len, len) != 1) {
+            if (len > 0 && read_all(fd, c.in + c.in_len, len) != 1) {
                 exit_code = 1;
                 break;
             }
@@ -456,20 +575,15 @@ int shim_main(int argc, char **argv, const shim_stack *stack) {
             if (stack->close && c.st.handshake_done && !c.st.failed && !c.st.close_notify_sent)
                 stack->close(s, &c);
             stack->status(s, &c);
-            if (!flush_out(o.fd, &c) || !send_status(o.fd, &c.st)) {
+            if (!flush_out(fd, &c) || !send_status(fd, &c.st)) {
                 exit_code = 1;
                 break;
             }
             continue;
         } else if (h[0] == SHIM_FRAME_NEXT && len == 0) {
-            /* A new connection in this process: fresh queues and status,
-             * the stack's context (session cache, ticket keys) kept. What
-             * the last connection left unread or unsent is dropped with it. */
-            c.in_off = c.in_len = 0;
-            c.out_len = 0;
-            c.early_len = 0;
-            memset(&c.st, 0, sizeof c.st);
-            c.st.alert_sent = c.st.alert_sent_level = c.st.alert_received = -1;
+            /* A new connection in this process, the stack's context
+             * (session cache, ticket keys) kept. */
+            fresh_connection(&c);
             char why[sizeof c.st.error] = "";
             if (stack->next_connection == NULL) {
                 snprintf(why, sizeof why, "unsupported: several connections in one %s shim", stack->name);
@@ -479,7 +593,7 @@ int shim_main(int argc, char **argv, const shim_stack *stack) {
             }
             if (c.st.failed)
                 snprintf(c.st.error, sizeof c.st.error, "%s", why[0] ? why : "cannot begin a new connection");
-            if (!send_status(o.fd, &c.st)) {
+            if (!send_status(fd, &c.st)) {
                 exit_code = 1;
                 break;
             }
@@ -492,7 +606,7 @@ int shim_main(int argc, char **argv, const shim_stack *stack) {
                            ? stack->export_session(s, blob, sizeof blob)
                            : 0;
             stack->status(s, &c);
-            if ((n > 0 && !send_frame(o.fd, SHIM_FRAME_DATA, blob, n)) || !send_status(o.fd, &c.st)) {
+            if ((n > 0 && !send_frame(fd, SHIM_FRAME_DATA, blob, n)) || !send_status(fd, &c.st)) {
                 exit_code = 1;
                 break;
             }
@@ -502,7 +616,7 @@ int shim_main(int argc, char **argv, const shim_stack *stack) {
              * bytes (none if it cannot), then the usual STATUS. The stack
              * does not run: nothing goes to the peer. */
             uint8_t p[2 + SHIM_MAX_EXPORT_LABEL + 1];
-            if (read_all(o.fd, p, len) != 1) {
+            if (read_all(fd, p, len) != 1) {
                 exit_code = 1;
                 break;
             }
@@ -515,7 +629,7 @@ int shim_main(int argc, char **argv, const shim_stack *stack) {
                       want <= sizeof secret && strlen(label) == len - 2 &&
                       stack->export_keying_material(s, label, secret, want);
             stack->status(s, &c);
-            if ((ok && !send_frame(o.fd, SHIM_FRAME_DATA, secret, want)) || !send_status(o.fd, &c.st)) {
+            if ((ok && !send_frame(fd, SHIM_FRAME_DATA, secret, want)) || !send_status(fd, &c.st)) {
                 exit_code = 1;
                 break;
             }
@@ -527,12 +641,15 @@ int shim_main(int argc, char **argv, const shim_stack *stack) {
         }
         stack->step(s, &c);
         stack->status(s, &c);
-        if (!flush_out(o.fd, &c) || !send_status(o.fd, &c.st)) {
+        if (!flush_out(fd, &c) || !send_status(fd, &c.st)) {
             exit_code = 1;
             break;
         }
     }
-    stack->destroy(s);
+    if (s) stack->destroy(s);
+    free_opts(&o);
+    free(reset_args);
+    free(reset_payload);
     free(c.in);
     free(c.out);
     free(c.early);

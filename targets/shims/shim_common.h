@@ -45,7 +45,8 @@ typedef struct {
     shim_client_auth client_auth;
     /* After the handshake, answer each application-data read that holds a
      * newline with these bytes, instead of echoing it (--app-reply-hex,
-     * shim_app_answer); NULL = echo. They live as long as the process. */
+     * shim_app_answer); NULL = echo. They live as long as the run (until
+     * destroy(): a RESET frees them). */
     const uint8_t *app_reply;
     size_t app_reply_len;
     /* Resumption, only when the harness asks (off by default, so that a run
@@ -170,6 +171,15 @@ typedef struct {
      * and returns how many, 0 if there is none. create() takes it back
      * from o->resume_session. */
     size_t (*export_session)(void *s, uint8_t *out, size_t cap);
+    /* True if destroy() leaves the process as exec left it, for this
+     * stack: everything of the run gone, what the stack keeps process-wide
+     * included (a session store, a clock the library asks), so that
+     * create() can begin another run from a clean state. Then the shim
+     * takes RESET frames (docs/shim-contract.md, "Persistent shims"), its
+     * every STATUS says reset=1, and the harness may keep the process for
+     * many runs. False: one run a process (a stack that keeps what no call
+     * clears). The options create() is given live until destroy(). */
+    bool resets;
 } shim_stack;
 
 /* The whole program: parses argv, speaks the protocol on --fd, returns the

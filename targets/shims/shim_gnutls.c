@@ -25,6 +25,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <gnutls/gnutls.h>
 #include <gnutls/x509.h>
@@ -131,7 +132,8 @@ static int replay_add(void *ptr, time_t exp_time, const gnutls_datum_t *key, con
 }
 
 /* Validation time for certificates: GnuTLS asks the library-wide clock, and
- * this process runs one connection, so the library-wide clock is ours. */
+ * this process runs one run at a time, so the library-wide clock is ours
+ * (gtls_destroy gives the library its own back). */
 static time_t fixed_time;
 static time_t clock_at_fixed_time(time_t *t) {
     if (t) *t = fixed_time;
@@ -699,6 +701,15 @@ static void gtls_destroy(void *p) {
     if (g->ticket_key.data) gnutls_free(g->ticket_key.data);
     if (g->anti_replay) gnutls_anti_replay_deinit(g->anti_replay);
     free(g);
+    /* What this shim keeps process-wide goes too (shim_stack.resets): the
+     * session cache, the 0-RTT record and the library-wide clock. */
+    for (size_t i = 0; i < DB_SLOTS; i++) {
+        db_free(&session_db.slot[i]);
+        db_free(&replay_db.slot[i]);
+    }
+    session_db.next = replay_db.next = 0;
+    fixed_time = 0;
+    gnutls_global_set_time_function(time);
 }
 
 /* NEXT: a new gnutls_session_t; the ticket key and the session cache
@@ -744,6 +755,7 @@ int main(int argc, char **argv) {
         .close = gtls_close,
         .next_connection = gtls_next,
         .export_session = gtls_export_session,
+        .resets = true,
     };
     return shim_main(argc, argv, &stack);
 }

@@ -458,6 +458,9 @@ int main(int argc, char **argv) {
         .close = mbed_close,
         .next_connection = mbed_next,
         .export_session = mbed_export_session,
+        /* Everything it keeps is in the contexts that destroy() frees;
+         * its clock is ours (m->time). */
+        .resets = true,
     };
     return shim_main(argc, argv, &stack);
 }

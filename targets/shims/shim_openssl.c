@@ -535,6 +535,10 @@ static void ossl_destroy(void *p) {
     SSL_free(o->ssl);
     SSL_CTX_free(o->ctx);
     free(o);
+    /* Nothing of this run for the next (shim_stack.resets): libssl keeps
+     * sessions and ticket keys in the SSL_CTX, and only this thread's error
+     * queue outlives it. */
+    ERR_clear_error();
 }
 
 /* CLOSE: our close_notify (info_cb records it); the peer's answer, if it
@@ -558,6 +562,7 @@ int main(int argc, char **argv) {
         .close = ossl_close,
         .next_connection = ossl_next,
         .export_session = ossl_export_session,
+        .resets = true,
     };
     return shim_main(argc, argv, &stack);
 }

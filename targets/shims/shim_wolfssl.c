@@ -486,6 +486,12 @@ int main(int argc, char **argv) {
         .close = wolf_close,
         .next_connection = wolf_next,
         .export_session = wolf_export_session,
+        /* No RESET: wolfSSL's session cache is one table for the process
+         * (ssl.c's SessionCache, shared by every WOLFSSL_CTX), and this
+         * wolfSSL has no call that empties it (wolfSSL_flush_sessions does
+         * nothing, wolfSSL_CTX_flush_sessions is not built), so a run
+         * after another would not start from the state exec gives. */
+        .resets = false,
     };
     return shim_main(argc, argv, &stack);
 }

@@ -32,6 +32,7 @@ const (
 	frameClose   = 5
 	frameNext    = 6
 	frameSession = 7
+	frameReset   = 8
 
 	frameHeaderLen  = 5
 	maxFrame        = 1 << 24
@@ -100,7 +101,7 @@ func (s *status) text() string {
 	}
 	return fmt.Sprintf("handshake_done=%d\nfailed=%d\nalert_sent=%d\nalert_sent_level=%d\n"+
 		"alert_received=%d\nclose_notify_sent=%d\nversion=%d\ncipher=%d\ngroup=%d\n"+
-		"peer_authenticated=%d\napp_replies=%d\nerror=%s\n",
+		"peer_authenticated=%d\napp_replies=%d\nreset=1\nerror=%s\n",
 		b2i(s.handshakeDone), b2i(s.failed), s.alertSent, s.alertSentLevel, s.alertReceived,
 		b2i(s.closeNotifySent), s.version, s.cipher, s.group, b2i(s.peerAuthenticated), s.appReplies, e)
 }
@@ -326,8 +327,8 @@ func dieBySIGSEGV() {
 	}
 }
 
-func testHooks(frameNo, crashAfter, hangAfter int64) {
-	if crashAfter > 0 && frameNo >= crashAfter {
+func testHooks(runNo, frameNo, crashAfter, crashRun, hangAfter int64) {
+	if crashAfter > 0 && frameNo >= crashAfter && (crashRun == 0 || runNo == crashRun) {
 		dieBySIGSEGV()
 	}
 	if hangAfter > 0 && frameNo >= hangAfter {
@@ -344,38 +345,34 @@ func testHooks(frameNo, crashAfter, hangAfter int64) {
 func main() { os.Exit(run(os.Args)) }
 
 func run(args []string) int {
-	var o options
-	switch parseArgs(args, &o) {
+	o := &options{}
+	switch parseArgs(args, o) {
 	case 1:
 		return 0
 	case 2:
 		return exitUsage
 	}
-	sock := os.NewFile(uintptr(o.fd), "harness")
+	fd := o.fd
+	sock := os.NewFile(uintptr(fd), "harness")
 	if sock == nil {
-		fmt.Fprintf(os.Stderr, "go shim: --fd %d is not open\n", o.fd)
+		fmt.Fprintf(os.Stderr, "go shim: --fd %d is not open\n", fd)
 		return 1
 	}
 	// A harness that went away ends us through EOF or EPIPE: Go ignores
 	// SIGPIPE on descriptors other than 1 and 2 already.
 
 	// Contract: the first frame is a STATUS saying whether the stack could be
-	// configured.
-	sh, err := newShim(&o)
-	if err != nil {
-		st := newStatus()
-		st.failed = true
-		st.err = err.Error()
-		sendStatus(sock, &st)
-		return 1
-	}
-	first := sh.status()
+	// configured. This shim resets (reset=1 in every STATUS: nothing of
+	// crypto/tls outlives its Config), so it stays for a RESET even when
+	// it could not.
+	sh, first := configure(o)
 	if sendStatus(sock, &first) != nil {
 		return 1
 	}
 
 	crashAfter, hangAfter := envCount("SHAKEDOWN_SHIM_CRASH_AFTER"), envCount("SHAKEDOWN_SHIM_HANG_AFTER")
-	var frameNo int64
+	crashRun := envCount("SHAKEDOWN_SHIM_CRASH_RUN")
+	runNo, frameNo := int64(1), int64(0)
 	header := make([]byte, frameHeaderLen)
 	for {
 		if _, err := io.ReadFull(sock, header); err != nil {
@@ -389,8 +386,10 @@ func run(args []string) int {
 			fmt.Fprintf(os.Stderr, "go shim: frame of %d bytes is too big\n", n)
 			return exitProtocolErr
 		}
-		frameNo++
-		testHooks(frameNo, crashAfter, hangAfter)
+		if typ != frameReset {
+			frameNo++
+			testHooks(runNo, frameNo, crashAfter, crashRun, hangAfter)
+		}
 		payload := make([]byte, n)
 		if _, err := io.ReadFull(sock, payload); err != nil {
 			return 1
@@ -398,6 +397,36 @@ func run(args []string) int {
 		var reply []byte // one DATA frame before the STATUS, if any
 		var st status
 		switch {
+		case typ == frameReset:
+			// A new run from a clean state, as after exec: the old
+			// connection's goroutine ends, the Config (ticket keys, session
+			// caches) goes with the old shim, and a new one is made from
+			// the arguments, answered like the first STATUS of a process.
+			if sh != nil {
+				sh.retire()
+			}
+			sh = nil
+			runNo, frameNo = runNo+1, 0
+			o = &options{}
+			if len(payload) > 0 && payload[len(payload)-1] != 0 {
+				st = failedStatus("RESET with arguments that do not parse")
+				break
+			}
+			argv := append([]string{args[0]}, strings.Split(string(payload), "\x00")...)
+			argv = argv[:len(argv)-1] // after the last NUL: nothing
+			if len(payload) == 0 {
+				argv = args[:1]
+			}
+			if parseArgs(argv, o) != 0 {
+				st = failedStatus("RESET with arguments that do not parse")
+			} else if o.fd != fd {
+				st = failedStatus(fmt.Sprintf("RESET with --fd %d; this shim talks on %d", o.fd, fd))
+			} else {
+				sh, st = configure(o)
+			}
+		case sh == nil:
+			// Not configured: nothing runs, every frame gets that failure.
+			st = first
 		case typ == frameData:
 			reply, st = sh.step(payload)
 		case typ == frameStart && n == 0:
@@ -419,6 +448,9 @@ func run(args []string) int {
 			fmt.Fprintf(os.Stderr, "go shim: unexpected frame type %d (length %d)\n", typ, n)
 			return exitProtocolErr
 		}
+		if typ == frameReset {
+			first = st
+		}
 		if len(reply) > 0 && sendFrame(sock, frameData, reply) != nil {
 			return 1
 		}
@@ -426,4 +458,21 @@ func run(args []string) int {
 			return 1
 		}
 	}
+}
+
+// configure makes the shim of a run from o: it and its first STATUS, or
+// nil and a STATUS that says why not.
+func configure(o *options) (*shim, status) {
+	sh, err := newShim(o)
+	if err != nil {
+		return nil, failedStatus(err.Error())
+	}
+	return sh, sh.status()
+}
+
+func failedStatus(why string) status {
+	st := newStatus()
+	st.failed = true
+	st.err = why
+	return st
 }

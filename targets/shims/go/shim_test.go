@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"io"
+	"runtime"
 	"strings"
 	"testing"
 )
@@ -156,5 +157,50 @@ func TestStatusTextIsOneKeyALine(t *testing.T) {
 	if !strings.Contains(text, "failed=1\n") || !strings.Contains(text, "alert_sent=-1\n") ||
 		!strings.HasSuffix(text, "error=two lines\n") {
 		t.Fatalf("status text %q", text)
+	}
+}
+
+// RESET and NEXT end the connection goroutine of the run or connection
+// before (retire): a client that sent its ClientHello waits for the
+// server's answer on its goroutine, and must not keep waiting, one
+// goroutine a run, in a process that runs thousands of runs.
+func TestRetireEndsTheWaitingConnection(t *testing.T) {
+	var o options
+	if parseArgs([]string{"shim", "--role", "client", "--fd", "3"}, &o) != 0 {
+		t.Fatal("bad arguments")
+	}
+	s, err := newShim(&o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := runtime.NumGoroutine()
+	hello, _ := s.step(nil)
+	if len(hello) == 0 || !s.p.started || s.p.finished {
+		t.Fatalf("no ClientHello, or the connection is not waiting (%d bytes)", len(hello))
+	}
+	if runtime.NumGoroutine() != before+1 {
+		t.Fatalf("%d goroutines waiting, want %d", runtime.NumGoroutine(), before+1)
+	}
+	s.retire()
+	if !s.p.finished {
+		t.Fatal("the connection goroutine did not end")
+	}
+	// It has sent its last report; give the runtime the moment it needs to
+	// take the goroutine off its list.
+	for i := 0; i < 100 && runtime.NumGoroutine() > before; i++ {
+		runtime.Gosched()
+	}
+	if runtime.NumGoroutine() != before {
+		t.Fatalf("%d goroutines after retire, want %d", runtime.NumGoroutine(), before)
+	}
+	s.retire() // a finished connection: nothing to do
+}
+
+// Every STATUS says reset=1, the key that tells the harness it may
+// keep this shim for another run.
+func TestStatusSaysTheShimResets(t *testing.T) {
+	st := newStatus()
+	if !strings.Contains(st.text(), "\nreset=1\n") {
+		t.Fatalf("status text %q has no reset=1", st.text())
 	}
 }

@@ -429,11 +429,24 @@ func (s *shim) close() ([]byte, status) {
 }
 
 // next: a new connection on the same Config, which keeps crypto/tls's
-// session ticket keys. The old connection's goroutine, if it waits for
-// input, is left waiting: nothing will come.
+// session ticket keys. The old connection's goroutine ends first (retire).
 func (s *shim) next() status {
+	s.retire()
 	s.newConnection()
 	return s.status()
+}
+
+// retire ends the current connection's goroutine, if it waits for input:
+// its pipe says end of input, so crypto/tls gives up (or answers as to a
+// peer that closed, into the pipe that nobody reads any more), and the
+// goroutine returns. Otherwise a process that runs many connections (NEXT)
+// and many runs (RESET) would keep one waiting goroutine for each.
+func (s *shim) retire() {
+	if s.p == nil || !s.p.started || s.p.finished {
+		return
+	}
+	s.p.Close()
+	s.p.run(s.serve)
 }
 
 func (s *shim) session() ([]byte, status) {
