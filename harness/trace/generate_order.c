@@ -24,6 +24,13 @@ static const char note12_post_handshake_client[] =
     "HelloRequest, and answers anything else with SSL_R_BAD_HELLO_REQUEST and decode_error "
     "(ssl_do_post_handshake in ssl/ssl_lib.cc). It does refuse.";
 
+/* A TLS 1.3 CompressedCertificate (RFC 8879 §4) where the server's
+ * Certificate may come, to a client that offered no compression. */
+static const char note13_compressed_certificate[] =
+    "BoringSSL answers illegal_parameter (SOFT): it looks the CompressedCertificate's algorithm up among the "
+    "ones it offered, none (SSL_R_UNKNOWN_CERT_COMPRESSION_ALG), where RFC 8446 §4 names unexpected_message "
+    "for a message out of order. It does refuse.";
+
 /* Cases the model gets wrong today, left out of the suite until it is
  * fixed (so that the suite stays a check the model passes), each reported;
  * all in TLS 1.2:
@@ -130,7 +137,14 @@ static void in_handshake(gen *g, const honest *h) {
              * abbreviated handshake's. */
             if (h->first && r == R_ORDER)
                 r = h->shape->flags & SD_SHAPE_EARLY_DATA ? R_EARLY_ORDER : R_RESUMED_ORDER;
-            gen_begin(g, "gen-order", h, detail, title, r, "alert unexpected_message", NULL, tags);
+            /* Where the server's Certificate may come (after
+             * EncryptedExtensions or a CertificateRequest). */
+            bool certificate_place = expected == SD_Certificate || expected == SD_CertificateRequest;
+            const char *note = h->v->id == GEN_TLS13 && h->target == SD_ROLE_CLIENT &&
+                                       type == SD_CompressedCertificate && certificate_place
+                                   ? note13_compressed_certificate
+                                   : NULL;
+            gen_begin(g, "gen-order", h, detail, title, r, "alert unexpected_message", note, tags);
             gen_put_steps(g, h, 0, pos);
             /* After its own ChangeCipherSpec the driver protects every
              * record (RFC 5246 §7.1), a second CCS too. */
