@@ -8,7 +8,7 @@
 #     - replays each target's seeds (corpus/<target>/) and past findings
 #       (corpus/regressions/<target>/) once;
 #     - runs a fuzz_trace campaign (`shakedown fuzz`) for SHAKEDOWN_FUZZ_SECONDS
-#       (default 300) in a temporary folder, so the committed corpus is never
+#       (default 180) in a temporary folder, so the committed corpus is never
 #       touched; a crash, hang or sanitizer report fails it, and so does a
 #       model/BoringSSL divergence that known_differences.txt does not
 #       explain with SHAKEDOWN_FUZZ_GATE=all (the default, crashes, prints
@@ -38,7 +38,7 @@ if [ "${1:-}" = "-h" ] || [ "${1:-}" = "--help" ]; then
     exit 0
 fi
 
-fuzz_seconds="${SHAKEDOWN_FUZZ_SECONDS:-300}"
+fuzz_seconds="${SHAKEDOWN_FUZZ_SECONDS:-180}"
 afl_seconds="${SHAKEDOWN_AFL_SECONDS:-10}"
 gate="${SHAKEDOWN_FUZZ_GATE:-crashes}"
 case "$gate" in

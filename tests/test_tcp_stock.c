@@ -146,7 +146,7 @@ static const char *const server_filters[] = {"server.handshake",
                                              "tls13.server.finished",
                                              "tls13.server.alert",
                                              "tls13.server.gen-order",
-                                             "tls12.server.gen-finished.ecdhe-rsa",
+                                             "tls12.server.gen-finished.ecdhe-rsa.",
                                              "tls13.server.psk"};
 /* tls13.server.psk.resume: both programs issue TLS 1.3 tickets by default
  * and resume them in a later connection to the same process. */
@@ -230,7 +230,7 @@ static void gnutls_serv(void **state) {
  * certificates the client must refuse, and TLS 1.2 Finished tampering over
  * ECDHE-RSA. */
 static const char *const client_filters[] = {"client.handshake", "tls13.client.certificate",
-                                             "tls12.client.gen-finished.ecdhe-rsa"};
+                                             "tls12.client.gen-finished.ecdhe-rsa."};
 static const char *const client_happy[] = {"tls13.client.handshake.happy", "tls12.client.handshake.ecdhe-rsa",
                                            "tls12.client.handshake.ecdhe-ecdsa", NULL};
 
