@@ -20,43 +20,7 @@
 #include <cmocka.h>
 #include <jansson.h>
 
-static char tmpdir[256];
-
-/* Runs shakedown with argv (NULL-terminated, without the program), stdout
- * and stderr into files under tmpdir. Returns the exit status. */
-static int run(const char *const *args, char *out_path, char *err_path) {
-    const char *bin = getenv("SHAKEDOWN_BIN");
-    assert_non_null(bin);
-    static int n;
-    snprintf(out_path, 512, "%s/out.%d", tmpdir, n);
-    snprintf(err_path, 512, "%s/err.%d", tmpdir, n++);
-    char *argv[32];
-    size_t i = 0;
-    argv[i++] = (char *)bin;
-    for (; args[i - 1] && i < 31; i++) argv[i] = (char *)args[i - 1];
-    argv[i] = NULL;
-    pid_t pid = fork();
-    assert_true(pid >= 0);
-    if (pid == 0) {
-        if (!freopen(out_path, "w", stdout) || !freopen(err_path, "w", stderr)) _exit(127);
-        execv(bin, argv);
-        _exit(127);
-    }
-    int status;
-    assert_int_equal(waitpid(pid, &status, 0), pid);
-    assert_true(WIFEXITED(status)); /* a signal here is a harness crash */
-    return WEXITSTATUS(status);
-}
-
-static char *slurp(const char *path) {
-    FILE *f = fopen(path, "rb");
-    if (!f) return NULL;
-    static char buf[1 << 20];
-    size_t n = fread(buf, 1, sizeof(buf) - 1, f);
-    fclose(f);
-    buf[n] = 0;
-    return buf;
-}
+#include "shakedown_run.h"
 
 static int setup(void **state) {
     (void)state;

@@ -18,47 +18,11 @@
 #include <cmocka.h>
 #include <jansson.h>
 
+#include "shakedown_run.h"
+
 #define FILTER "ccs"
 
-static char tmpdir[256];
 static int unsharded_rc;
-
-/* Runs shakedown with args (NULL-terminated, without the program), stdout
- * and stderr into files under tmpdir (their paths into out and err).
- * Returns the exit status. */
-static int run(const char *const *args, char *out, char *err) {
-    const char *bin = getenv("SHAKEDOWN_BIN");
-    assert_non_null(bin);
-    static int n;
-    snprintf(out, 512, "%s/out.%d", tmpdir, n);
-    snprintf(err, 512, "%s/err.%d", tmpdir, n++);
-    char *argv[32];
-    size_t i = 0;
-    argv[i++] = (char *)bin;
-    for (; args[i - 1] && i < 31; i++) argv[i] = (char *)args[i - 1];
-    argv[i] = NULL;
-    pid_t pid = fork();
-    assert_true(pid >= 0);
-    if (pid == 0) {
-        if (!freopen(out, "w", stdout) || !freopen(err, "w", stderr)) _exit(127);
-        execv(bin, argv);
-        _exit(127);
-    }
-    int status;
-    assert_int_equal(waitpid(pid, &status, 0), pid);
-    assert_true(WIFEXITED(status)); /* a signal here is a harness crash */
-    return WEXITSTATUS(status);
-}
-
-static char *slurp(const char *path) {
-    FILE *f = fopen(path, "rb");
-    if (!f) return NULL;
-    static char buf[1 << 20];
-    size_t n = fread(buf, 1, sizeof(buf) - 1, f);
-    fclose(f);
-    buf[n] = 0;
-    return buf;
-}
 
 static const char *in_tmp(const char *name) {
     static char paths[8][400];

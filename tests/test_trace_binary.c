@@ -888,6 +888,36 @@ static bool setup_equal(const sd_fuzz_setup *a, const sd_fuzz_setup *b) {
            memcmp(a->sigalgs, b->sigalgs, a->n_sigalgs * sizeof a->sigalgs[0]) == 0;
 }
 
+/* t encoded with setup s has the second flags byte flags2 and, where tail
+ * is given, those bytes at `at`; it decodes back to the same setup. */
+static void assert_setup_round_trip(const sd_trace *t, const sd_fuzz_setup *s, uint8_t flags2,
+                                    const uint8_t *tail, size_t tail_len, size_t at) {
+    char err[256] = "";
+    sd_buf sb;
+    sd_buf_init(&sb);
+    assert_true(sd_trace_encode_with_setup(t, s, &sb, err, sizeof err));
+    assert_int_equal(sb.data[11], flags2);
+    if (tail) assert_memory_equal(sb.data + at, tail, tail_len);
+    sd_trace back;
+    sd_fuzz_setup got;
+    bool has_setup = false;
+    assert_true(sd_trace_decode_with_setup(sb.data, sb.len, &back, &got, &has_setup, err, sizeof err));
+    assert_true(setup_equal(s, &got));
+    sd_trace_free(&back);
+    sd_buf_free(&sb);
+}
+
+/* Setup s is no setup: encoding with it fails, the error naming `what`
+ * (NULL: whatever it says). */
+static void assert_setup_refused(const sd_trace *t, const sd_fuzz_setup *s, const char *what) {
+    char err[256] = "";
+    sd_buf sb;
+    sd_buf_init(&sb);
+    assert_false(sd_trace_encode_with_setup(t, s, &sb, err, sizeof err));
+    if (what) assert_non_null(strstr(err, what));
+    sd_buf_free(&sb);
+}
+
 /* Exact bytes, so the setup's layout in binary.h is pinned. */
 static void test_setup_layout(void **state) {
     (void)state;
@@ -991,95 +1021,42 @@ static void test_setup_layout(void **state) {
     /* max_fragment_length (RFC 6066 §4): bit 1 of the second flags byte,
      * its code after the record_size_limit. */
     with_limit.max_fragment_length = 1;
-    sd_buf_init(&sb);
-    assert_true(sd_trace_encode_with_setup(&t, &with_limit, &sb, err, sizeof err));
-    assert_int_equal(sb.data[11], 1 | 2);
-    {
-        sd_trace back;
-        sd_fuzz_setup got_mfl;
-        bool has_setup = false;
-        assert_true(
-            sd_trace_decode_with_setup(sb.data, sb.len, &back, &got_mfl, &has_setup, err, sizeof err));
-        assert_true(setup_equal(&with_limit, &got_mfl));
-        sd_trace_free(&back);
-    }
-    sd_buf_free(&sb);
+    assert_setup_round_trip(&t, &with_limit, 1 | 2, NULL, 0, 0);
     with_limit.max_fragment_length = 5;
-    sd_buf_init(&sb);
-    assert_false(sd_trace_encode_with_setup(&t, &with_limit, &sb, err, sizeof err));
-    assert_non_null(strstr(err, "max_fragment_length"));
-    sd_buf_free(&sb);
+    assert_setup_refused(&t, &with_limit, "max_fragment_length");
     with_limit.max_fragment_length = 0;
+    /* after the limit, before the actions */
+    const size_t tail_at = sizeof want_limit - 5;
     /* Certificate compression (RFC 8879): bit 3 of the second flags byte,
      * then the count and the algorithms, last. */
     with_limit.n_cert_compression = 2;
     with_limit.cert_compression[0] = 2;
     with_limit.cert_compression[1] = 1;
-    sd_buf_init(&sb);
-    assert_true(sd_trace_encode_with_setup(&t, &with_limit, &sb, err, sizeof err));
-    assert_int_equal(sb.data[11], 1 | 8);
-    {
-        static const uint8_t want_tail[] = {2, 0, 2, 0, 1};
-        sd_trace back;
-        sd_fuzz_setup got_cc;
-        bool has_setup = false;
-        size_t at = sizeof want_limit - 5; /* after the limit, before the actions */
-        assert_memory_equal(sb.data + at, want_tail, sizeof want_tail);
-        assert_true(sd_trace_decode_with_setup(sb.data, sb.len, &back, &got_cc, &has_setup, err, sizeof err));
-        assert_true(setup_equal(&with_limit, &got_cc));
-        sd_trace_free(&back);
-    }
-    sd_buf_free(&sb);
+    static const uint8_t want_compression[] = {2, 0, 2, 0, 1};
+    assert_setup_round_trip(&t, &with_limit, 1 | 8, want_compression, sizeof want_compression, tail_at);
     /* zstd (not implemented) or an algorithm twice is no setup. */
     with_limit.cert_compression[1] = 3;
-    sd_buf_init(&sb);
-    assert_false(sd_trace_encode_with_setup(&t, &with_limit, &sb, err, sizeof err));
-    assert_non_null(strstr(err, "certificate compression"));
-    sd_buf_free(&sb);
+    assert_setup_refused(&t, &with_limit, "certificate compression");
     with_limit.cert_compression[1] = 2;
-    sd_buf_init(&sb);
-    assert_false(sd_trace_encode_with_setup(&t, &with_limit, &sb, err, sizeof err));
-    sd_buf_free(&sb);
+    assert_setup_refused(&t, &with_limit, NULL);
     with_limit.n_cert_compression = 0;
     /* `signature-algorithms:`: bit 4 of the second flags byte, then the
      * count and the schemes, last. */
     with_limit.n_sigalgs = 2;
     with_limit.sigalgs[0] = 0x0804;
     with_limit.sigalgs[1] = 0x0403;
-    sd_buf_init(&sb);
-    assert_true(sd_trace_encode_with_setup(&t, &with_limit, &sb, err, sizeof err));
-    assert_int_equal(sb.data[11], 1 | 16);
-    {
-        static const uint8_t want_tail[] = {2, 0x08, 0x04, 0x04, 0x03};
-        sd_trace back;
-        sd_fuzz_setup got_sa;
-        bool has_setup = false;
-        size_t at = sizeof want_limit - 5; /* after the limit, before the actions */
-        assert_memory_equal(sb.data + at, want_tail, sizeof want_tail);
-        assert_true(sd_trace_decode_with_setup(sb.data, sb.len, &back, &got_sa, &has_setup, err, sizeof err));
-        assert_true(setup_equal(&with_limit, &got_sa));
-        sd_trace_free(&back);
-    }
-    sd_buf_free(&sb);
+    static const uint8_t want_sigalgs[] = {2, 0x08, 0x04, 0x04, 0x03};
+    assert_setup_round_trip(&t, &with_limit, 1 | 16, want_sigalgs, sizeof want_sigalgs, tail_at);
     /* A scheme twice is no setup. */
     with_limit.sigalgs[1] = 0x0804;
-    sd_buf_init(&sb);
-    assert_false(sd_trace_encode_with_setup(&t, &with_limit, &sb, err, sizeof err));
-    assert_non_null(strstr(err, "signature scheme"));
-    sd_buf_free(&sb);
+    assert_setup_refused(&t, &with_limit, "signature scheme");
     with_limit.n_sigalgs = 0;
     /* Under 64 (RFC 8449 §4) is no setup. */
     with_limit.record_size_limit = 63;
-    sd_buf_init(&sb);
-    assert_false(sd_trace_encode_with_setup(&t, &with_limit, &sb, err, sizeof err));
-    assert_non_null(strstr(err, "record_size_limit"));
-    sd_buf_free(&sb);
+    assert_setup_refused(&t, &with_limit, "record_size_limit");
     /* A list that is not one (an empty name) is no setup. */
     with_alpn.alpn[0] = 0;
-    sd_buf_init(&sb);
-    assert_false(sd_trace_encode_with_setup(&t, &with_alpn, &sb, err, sizeof err));
-    assert_non_null(strstr(err, "ALPN"));
-    sd_buf_free(&sb);
+    assert_setup_refused(&t, &with_alpn, "ALPN");
 
     sd_trace d;
     sd_fuzz_setup got;
