@@ -14,6 +14,7 @@
 #include <wolfssl/error-ssl.h>
 #include <wolfssl/ssl.h>
 #include <wolfssl/wolfcrypt/asn_public.h>
+#include <wolfssl/wolfcrypt/dh.h>
 
 #include <ctype.h>
 #include <stdio.h>
@@ -120,23 +121,10 @@ static bool add_suite(const char *item, void *ctx) {
  * issuer (the fixture's intermediate) is no trust anchor: so the issuer is
  * a CA just while the CRL loads, and the CA table is emptied before the
  * trust anchors go in. The CRL is checked for leaves only. */
-/* RFC 7919 Appendix A.1: ffdhe2048's p (g = 2). */
-static const char kFfdhe2048Prime[] =
-    "FFFFFFFFFFFFFFFFADF85458A2BB4A9AAFDC5620273D3CF1D8B9C583CE2D3695A9E13641146433FBCC939DCE249B3EF9"
-    "7D2FE363630C75D8F681B202AEC4617AD3DF1ED5D5FD65612433F51F5F066ED0856365553DED1AF3B557135E7F57C935"
-    "984F0C70E0E68B77E2A689DAF3EFE8721DF158A136ADE73530ACCA4F483A797ABC0AB182B324FB61D108A94BB2C8E3FB"
-    "B96ADAB760D7F4681D4F42A3DE394DF4AE56EDE76372BB190B07A7C8EE0A6D709E02FCE1CDF7E2ECC03404CD28342F61"
-    "9172FE9CE98583FF8E4F1232EEF28183C3FE3B1B4C6FAD733BB5FCBC2EC22005C58EF1837D1683B2C6F34A26C1B2EFFA"
-    "886B423861285C97FFFFFFFFFFFFFFFF";
-
+/* RFC 7919 Appendix A.1's ffdhe2048, as wolfSSL itself holds it. */
 static bool set_ffdhe2048(WOLFSSL_CTX *ctx) {
-    unsigned char p[sizeof kFfdhe2048Prime / 2], g = 2;
-    for (size_t i = 0; i < sizeof p; i++) {
-        unsigned v;
-        if (sscanf(kFfdhe2048Prime + 2 * i, "%2x", &v) != 1) return false;
-        p[i] = (unsigned char)v;
-    }
-    return wolfSSL_CTX_SetTmpDH(ctx, p, (int)sizeof p, &g, 1) == WOLFSSL_SUCCESS;
+    const DhParams *dh = wc_Dh_ffdhe2048_Get();
+    return dh && wolfSSL_CTX_SetTmpDH(ctx, dh->p, (int)dh->p_len, dh->g, (int)dh->g_len) == WOLFSSL_SUCCESS;
 }
 
 static bool load_crl(wolf *w, const char *crl, const char *issuer) {
