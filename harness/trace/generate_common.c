@@ -59,10 +59,16 @@ honest gen_honest(const gen_version *v, const gen_profile *p, sd_role target) {
     h.shape = flags ? sd_shape_with_flags(flags) : NULL;
     if (h.shape && p->from_retry) {
         h.post_handshake = false;
-        for (size_t i = 0; i < h.shape->n_steps; i++)
-            if (h.shape->steps[i].msg == SD_MSG_HELLO_RETRY_REQUEST) h.from = i + 1;
+        h.from = gen_after_retry(h.shape);
     }
     return h;
+}
+
+size_t gen_after_retry(const sd_shape *shape) {
+    size_t from = 0;
+    for (size_t i = 0; i < shape->n_steps; i++)
+        if (shape->steps[i].msg == SD_MSG_HELLO_RETRY_REQUEST) from = i + 1;
+    return from;
 }
 
 size_t gen_first_driver_place(const honest *h) {

@@ -213,6 +213,8 @@ typedef struct {
 } honest;
 
 honest gen_honest(const gen_version *v, const gen_profile *p, sd_role target);
+/* The place right after the shape's HelloRetryRequest; 0 if it has none. */
+size_t gen_after_retry(const sd_shape *shape);
 /* The mutations that make the driver's message honest for the profile: its
  * client certificate, the ServerHello's ticket announcement. "" if none;
  * else starts with a space. */

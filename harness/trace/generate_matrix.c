@@ -235,9 +235,7 @@ static honest row_honest(const gen_version *v, const gen_profile *p, sd_role tar
     honest h = {.v = v, .p = p, .target = target, .parameter_cases_only = true};
     h.driver = target == SD_ROLE_CLIENT ? SD_ROLE_SERVER : SD_ROLE_CLIENT;
     h.shape = sd_shape_with_flags(target == SD_ROLE_SERVER ? p->server_flags : p->client_flags);
-    if (h.shape && p->from_retry)
-        for (size_t i = 0; i < h.shape->n_steps; i++)
-            if (h.shape->steps[i].msg == SD_MSG_HELLO_RETRY_REQUEST) h.from = i + 1;
+    if (h.shape && p->from_retry) h.from = gen_after_retry(h.shape);
     return h;
 }
 
