@@ -432,6 +432,57 @@ static void test_compare(void **state) {
 
 /* --- known differences ------------------------------------------------------ */
 
+/* A stack under test against the two references (sd_judge_stack): a
+ * finding only where it differs from both, and the worst kinds first. */
+static void test_judge_stack(void **state) {
+    (void)state;
+    char why[1200];
+    sd_outcome done = outcome_of(SD_OUTCOME_COMPLETED, 0);
+    done.handshake_done = true;
+    done.version = SD_TLS13;
+    sd_outcome refused = outcome_of(SD_OUTCOME_ALERT, SD_decode_error);
+    sd_outcome refused_other = outcome_of(SD_OUTCOME_ALERT, SD_illegal_parameter);
+
+    /* The same as both, or as one of two references that differ. */
+    assert_int_equal(sd_judge_stack(&done, "wolfssl", &done, &done, why, sizeof why), SD_STACK_AGREES);
+    assert_int_equal(sd_judge_stack(&refused, "wolfssl", &done, &refused, why, sizeof why), SD_STACK_AGREES);
+    assert_false(sd_stack_judgement_is_finding(SD_STACK_AGREES));
+
+    /* Refused as the references did, with another alert: counted, no finding. */
+    assert_int_equal(sd_judge_stack(&refused_other, "wolfssl", &refused, &refused, why, sizeof why),
+                     SD_STACK_ALERT_DIFFERS);
+    assert_non_null(strstr(why, "wolfssl"));
+    assert_false(sd_stack_judgement_is_finding(SD_STACK_ALERT_DIFFERS));
+
+    /* Completed where both refused: the worst, named so. */
+    assert_int_equal(sd_judge_stack(&done, "wolfssl", &refused, &refused_other, why, sizeof why),
+                     SD_STACK_ACCEPTS);
+    assert_non_null(strstr(why, "wolfssl proceeded where both references refused"));
+    assert_true(sd_stack_judgement_is_finding(SD_STACK_ACCEPTS));
+    /* Refused where both completed. */
+    assert_int_equal(sd_judge_stack(&refused, "gnutls", &done, &done, why, sizeof why), SD_STACK_REFUSES);
+    assert_non_null(strstr(why, "gnutls refused"));
+    assert_true(sd_stack_judgement_is_finding(SD_STACK_REFUSES));
+    /* Completed like both, but claiming another version: a divergence. */
+    sd_outcome done12 = done;
+    done12.version = SD_TLS12;
+    assert_int_equal(sd_judge_stack(&done12, "mbedtls", &done, &done, why, sizeof why), SD_STACK_DIVERGES);
+    assert_non_null(strstr(why, "version"));
+    assert_true(sd_stack_judgement_is_finding(SD_STACK_DIVERGES));
+
+    /* A crash of the stack is a finding; one that cannot run the
+     * configuration, or a reference that did not run, is not judged. */
+    sd_outcome crash = outcome_of(SD_OUTCOME_CRASH, 0);
+    assert_int_equal(sd_judge_stack(&crash, "wolfssl", &done, &done, why, sizeof why), SD_STACK_CRASH);
+    assert_true(sd_stack_judgement_is_finding(SD_STACK_CRASH));
+    sd_outcome unsupported = outcome_of(SD_OUTCOME_UNSUPPORTED, 0);
+    assert_int_equal(sd_judge_stack(&unsupported, "wolfssl", &done, &done, why, sizeof why),
+                     SD_STACK_UNJUDGED);
+    assert_int_equal(sd_judge_stack(&done, "wolfssl", &crash, &done, why, sizeof why), SD_STACK_UNJUDGED);
+    assert_false(sd_stack_judgement_is_finding(SD_STACK_UNJUDGED));
+    assert_string_equal(sd_stack_judgement_name(SD_STACK_ACCEPTS), "accepts");
+}
+
 static void test_known_differences(void **state) {
     (void)state;
     const char text[] =
@@ -1288,6 +1339,7 @@ int main(void) {
         cmocka_unit_test(test_classify_table),
         cmocka_unit_test(test_verdict_names),
         cmocka_unit_test(test_compare),
+        cmocka_unit_test(test_judge_stack),
         cmocka_unit_test(test_known_differences),
         cmocka_unit_test(test_counts),
         cmocka_unit_test(test_results_json),

@@ -1,8 +1,8 @@
 /* fuzz.c — `shakedown fuzz`: run the built fuzz targets under libFuzzer or
  * AFL++ for a time budget, merge the corpus, and report the findings.
  *
- *   shakedown fuzz [--target NAME|all] [--engine libfuzzer|afl] [--time SECONDS]
- *                  [-j N] [--out DIR] [--bin-dir DIR]
+ *   shakedown fuzz [--target NAME|all] [--stack NAME] [--engine libfuzzer|afl]
+ *                  [--time SECONDS] [-j N] [--out DIR] [--bin-dir DIR]
  *
  * This is the command a CI job calls. For each chosen target, in turn:
  *   - N jobs run side by side for --time seconds over one shared corpus
@@ -27,7 +27,14 @@
  * shakedown ends in any way, SIGKILL included (the engines start processes
  * of their own: libFuzzer's merge, AFL++'s fork server). SIGINT or SIGTERM
  * stops the jobs, writes the reports of what ran, and exits 128 + the
- * signal's number. */
+ * signal's number.
+ *
+ * --stack NAME makes it a three-party run: each input also runs on that
+ * stack, in process where the build has it (so the stack's own coverage
+ * guides the fuzzer when it was built instrumented, scripts/build-stack.sh),
+ * else through its shim, and the stack is judged against the model and
+ * BoringSSL (targets/fuzz/differential_target.c, oracle sd_judge_stack).
+ * The targets learn it from SHAKEDOWN_FUZZ_STACK. */
 #define _POSIX_C_SOURCE 200809L
 
 #include <dirent.h>
@@ -46,19 +53,28 @@
 #include <jansson.h>
 
 #include "cli/cli.h"
+#include "run/differential.h"
 #include "util/util.h"
 
 static const char fuzz_cmd[] = "fuzz";
 
 static void fuzz_usage(FILE *f) {
-    fprintf(f, "usage: shakedown fuzz [--target NAME|all] [--engine libfuzzer|afl] [--time SECONDS]\n"
-               "                      [-j N] [--out DIR] [--bin-dir DIR] [--first-finding]\n"
+    fprintf(f, "usage: shakedown fuzz [--target NAME|all] [--stack NAME] [--engine libfuzzer|afl]\n"
+               "                      [--time SECONDS] [-j N] [--out DIR] [--bin-dir DIR] [--first-finding]\n"
                "\n"
                "Runs built fuzz targets for a time budget, merges their corpus, and writes the\n"
                "deduplicated findings to DIR/findings.json and DIR/findings.md.\n"
                "\n"
                "  --target NAME   a fuzz target (fuzz_client_hello, ...), repeatable; 'all' (the\n"
                "                  default) runs every target found in the binary folder\n"
+               "  --stack NAME    also run each input on this stack (wolfssl, mbedtls, gnutls: in\n"
+               "                  process; openssl and the other shims: through the shim) and\n"
+               "                  judge it against the model and BoringSSL: a crash or sanitizer\n"
+               "                  report in it, a hang, an input it accepts that both refuse, one\n"
+               "                  it refuses that both accept, or another difference from both,\n"
+               "                  unless harness/oracle/known_differences/NAME.txt (or\n"
+               "                  $SHAKEDOWN_STACK_KNOWN_DIFFERENCES) justifies it. A stack that\n"
+               "                  does what either reference does is not judged further\n"
                "  --engine E      libfuzzer (default; build: cmake --preset fuzz && cmake --build\n"
                "                  --preset fuzz) or afl (build: scripts/build-afl.sh)\n"
                "  --time SECONDS  budget per target (default 60)\n"
@@ -84,6 +100,7 @@ typedef struct {
     unsigned seconds, jobs;
     const char *out, *bin_dir;
     bool first_finding; /* stop at the first finding */
+    const char *stack;  /* --stack: the stack under test, NULL for the model against BoringSSL */
 } options;
 
 /* --- Small helpers ----------------------------------------------------------- */
@@ -406,6 +423,7 @@ static bool write_reports(const findings *fs, const char *out, const options *o,
     json_object_set_new(root, "engine", json_string(o->eng == ENGINE_AFL ? "afl" : "libfuzzer"));
     json_object_set_new(root, "seconds_per_target", json_integer(o->seconds));
     json_object_set_new(root, "jobs", json_integer(o->jobs));
+    json_object_set_new(root, "stack", o->stack ? json_string(o->stack) : json_null());
     json_t *ts = json_array();
     for (size_t i = 0; i < n_targets; i++) json_array_append_new(ts, json_string(targets[i]));
     json_object_set_new(root, "targets", ts);
@@ -440,6 +458,8 @@ static bool write_reports(const findings *fs, const char *out, const options *o,
     FILE *f = open_memstream(&md, &md_len);
     if (!f) return false;
     fprintf(f, "# shakedown fuzz: %zu finding%s\n\n", fs->n, fs->n == 1 ? "" : "s");
+    if (o->stack)
+        fprintf(f, "Stack under test: **%s**, judged against the model and BoringSSL.\n\n", o->stack);
     fprintf(f, "%s, %u s per target, %u job%s; targets:", o->eng == ENGINE_AFL ? "AFL++" : "libFuzzer",
             o->seconds, o->jobs, o->jobs == 1 ? "" : "s");
     for (size_t i = 0; i < n_targets; i++) fprintf(f, " `%s`", targets[i]);
@@ -458,7 +478,8 @@ static bool write_reports(const findings *fs, const char *out, const options *o,
             snprintf(sig, sizeof sig, "%s", x->signature);
             for (char *p = sig; *p; p++)
                 if (*p == '|' || *p == '`' || *p == '\n') *p = ' ';
-            fprintf(f, "| %s | %s | `%s` | %u | `shakedown repro %s` |\n", x->target, x->kind, sig, x->count,
+            fprintf(f, "| %s | %s | `%s` | %u | `shakedown repro %s%s%s%s` |\n", x->target, x->kind, sig,
+                    x->count, o->stack ? "--stack " : "", o->stack ? o->stack : "", o->stack ? " " : "",
                     x->input);
         }
     } else {
@@ -508,18 +529,24 @@ static int run_target(const options *o, const char *target, findings *fs, unsign
     }
     copy_files(seeds, corpus);
     bool have_dict = access(dict, R_OK) == 0;
-    char *env[5] = {findings_env, NULL, NULL, NULL, NULL};
+    char *env[6] = {findings_env, NULL, NULL, NULL, NULL, NULL};
+    char stack_env[200];
+    size_t n_env = 1;
+    if (o->stack) {
+        snprintf(stack_env, sizeof stack_env, "SHAKEDOWN_FUZZ_STACK=%s", o->stack);
+        env[n_env++] = stack_env;
+    }
     char mutator_env[2300];
     if (o->eng == ENGINE_AFL) {
         static char afl_env[][32] = {"AFL_NO_UI=1", "AFL_SKIP_CPUFREQ=1"};
-        env[1] = afl_env[0];
-        env[2] = afl_env[1];
+        env[n_env++] = afl_env[0];
+        env[n_env++] = afl_env[1];
         /* fuzz_trace: the structure-aware mutator library, if built. */
         char lib[2100];
         snprintf(lib, sizeof lib, "%s/libshakedown_trace_mutator.so", o->bin_dir);
         if (strcmp(target, "fuzz_trace") == 0 && access(lib, R_OK) == 0) {
             snprintf(mutator_env, sizeof mutator_env, "AFL_CUSTOM_MUTATOR_LIBRARY=%s", lib);
-            env[3] = mutator_env;
+            env[n_env++] = mutator_env;
         }
     }
 
@@ -684,11 +711,12 @@ static int run_target(const options *o, const char *target, findings *fs, unsign
     return SD_EXIT_OK;
 }
 
-enum { OPT_TARGET = 256, OPT_ENGINE, OPT_TIME, OPT_OUT, OPT_BIN_DIR, OPT_FIRST_FINDING };
+enum { OPT_TARGET = 256, OPT_STACK, OPT_ENGINE, OPT_TIME, OPT_OUT, OPT_BIN_DIR, OPT_FIRST_FINDING };
 
 int sd_cmd_fuzz(int argc, char **argv) {
     static const struct option longopts[] = {
         {"target", required_argument, NULL, OPT_TARGET},
+        {"stack", required_argument, NULL, OPT_STACK},
         {"engine", required_argument, NULL, OPT_ENGINE},
         {"time", required_argument, NULL, OPT_TIME},
         {"out", required_argument, NULL, OPT_OUT},
@@ -718,6 +746,13 @@ int sd_cmd_fuzz(int argc, char **argv) {
                 targets[n_targets++] = optarg;
             }
             break;
+        case OPT_STACK: {
+            char why[400];
+            if (!sd_stack_under_test_find(optarg, why, sizeof why))
+                return sd_cli_usage_error(fuzz_cmd, "--stack: %s", why);
+            o.stack = optarg;
+            break;
+        }
         case OPT_ENGINE:
             if (strcmp(optarg, "libfuzzer") == 0)
                 o.eng = ENGINE_LIBFUZZER;
@@ -819,6 +854,8 @@ int sd_cmd_fuzz(int argc, char **argv) {
     printf("shakedown fuzz: %zu target%s, %s, %u s each, %u job%s, into %s\n", n_targets,
            n_targets == 1 ? "" : "s", o.eng == ENGINE_AFL ? "AFL++" : "libFuzzer", o.seconds, o.jobs,
            o.jobs == 1 ? "" : "s", o.out);
+    if (o.stack)
+        printf("shakedown fuzz: stack under test: %s, judged against the model and BoringSSL\n", o.stack);
     findings fs = {NULL, 0, 0};
     int rc = SD_EXIT_OK;
     unsigned started = 0;
@@ -839,8 +876,9 @@ int sd_cmd_fuzz(int argc, char **argv) {
     printf("%zu finding%s (deduplicated by signature): %s/findings.md, %s/findings.json\n", fs.n,
            fs.n == 1 ? "" : "s", o.out, o.out);
     for (size_t i = 0; i < fs.n; i++)
-        printf("  %-10s %s (x%u)\n    reproduce: shakedown repro %s\n", fs.items[i].kind,
-               fs.items[i].signature, fs.items[i].count, fs.items[i].input);
+        printf("  %-10s %s (x%u)\n    reproduce: shakedown repro %s%s%s%s\n", fs.items[i].kind,
+               fs.items[i].signature, fs.items[i].count, o.stack ? "--stack " : "", o.stack ? o.stack : "",
+               o.stack ? " " : "", fs.items[i].input);
     if (rc == SD_EXIT_OK && fs.n) rc = SD_EXIT_FINDINGS;
     if (g_interrupted) {
         fprintf(stderr, "shakedown fuzz: interrupted (signal %d); the reports hold what ran\n",

@@ -12,7 +12,9 @@
  *     including none.
  * Each trace runs on the model and on BoringSSL through the same
  * sd_differential_run the fuzz targets use, so a finding reproduces here
- * with the same outcomes and signature. */
+ * with the same outcomes and signature. With --stack NAME it also runs on
+ * that stack and judges it against both, as `shakedown fuzz --stack` does
+ * (sd_judge_stack). */
 #define _POSIX_C_SOURCE 200809L
 
 #include <errno.h>
@@ -38,10 +40,12 @@ static const char repro_cmd[] = "repro";
 
 static void repro_usage(FILE *f) {
     fprintf(f,
-            "usage: shakedown repro [--target NAME] [--seed N] [--pki DIR] [-v] FILE...\n"
+            "usage: shakedown repro [--target NAME] [--stack NAME] [--seed N] [--pki DIR] [-v] FILE...\n"
             "\n"
             "Replays each FILE on the model and on BoringSSL, prints its trace as a script,\n"
             "the two outcomes side by side with the ladder of messages, and the divergence.\n"
+            "With --stack, also on that stack, judged against both (a finding of\n"
+            "'shakedown fuzz --stack NAME' reproduces so).\n"
             "\n"
             "  FILE.sd         a scenario script, run with its headers as conform runs it\n"
             "  any other FILE  a fuzz input (corpus file, crash file, finding); any bytes\n"
@@ -49,6 +53,10 @@ static void repro_usage(FILE *f) {
             "options:\n"
             "  --target NAME   the fuzz target the inputs belong to; default: the folder the\n"
             "                  file is in (corpus/NAME/..., findings/NAME/...), else %s\n"
+            "  --stack NAME    the stack under test (wolfssl, mbedtls, gnutls, openssl, ...): in\n"
+            "                  process where the build has it, else its shim. Its own known\n"
+            "                  differences: $SHAKEDOWN_STACK_KNOWN_DIFFERENCES, else\n"
+            "                  harness/oracle/known_differences/NAME.txt\n"
             "  --seed N        seed of the driver's and the model's randomness (default 1, as\n"
             "                  the fuzz targets use)\n"
             "  --pki DIR       fixture PKI (default $SHAKEDOWN_PKI_DIR, else the build's pki/)\n"
@@ -74,6 +82,9 @@ static void repro_usage(FILE *f) {
 
 typedef struct {
     const char *target; /* --target, NULL if not given */
+    const char *stack;  /* --stack: the stack under test, NULL if not given */
+    const sd_target_ops *stack_ops;
+    sd_known_differences stack_known;
     uint64_t seed;
     const char *pki_dir;
     bool verbose;
@@ -246,6 +257,62 @@ static void print_trace(const sd_trace *t) {
     sd_buf_free(&script);
 }
 
+/* --stack: the stack under test on the same trace, judged against the
+ * two references' outcomes m and b, as the fuzz targets judge it. Returns
+ * the file's exit code. */
+static int judge_stack(const repro_input *in, const sd_trace *t, const sd_run_config *cfg,
+                       const repro_options *o, const sd_outcome *m, const sd_outcome *b,
+                       const sd_claim_labels *claims) {
+    sd_outcome s;
+    sd_differential_run_stack(t, cfg, o->stack_ops, &s);
+    const sd_party parties[] = {{o->stack, &s}, {"model", m}, {"boringssl", b}};
+    printf("\noutcomes (seed %" PRIu64 "):\n", o->seed);
+    sd_parties_print(stdout, parties, 3);
+
+    char why[1000], signature[512], claim_signature[512], claim_why[600];
+    sd_stack_judgement j = sd_judge_stack(&s, o->stack, m, b, why, sizeof why);
+    sd_parties_signature(in->id, parties, 3, signature, sizeof signature);
+    bool claim = sd_parties_claim_finding(claims, &o->stack_known, in->id, parties, 1, claim_signature,
+                                          sizeof claim_signature, claim_why, sizeof claim_why);
+    printf("\njudgement:  %s", sd_stack_judgement_name(j));
+    if (why[0]) printf(" (%s)", why);
+    printf("\n");
+    if (claim) {
+        printf("signature:  %s\n", claim_signature);
+        printf("claim:      %s\n", claim_why);
+        printf("judgement signature: %s\n", signature);
+    } else {
+        printf("signature:  %s\n", signature);
+    }
+    if (in->is_scenario) {
+        char expect[200], vs[200];
+        sd_expectation_describe(&in->scenario, expect, sizeof expect);
+        sd_verdict verdict = sd_classify(&in->scenario, &s, vs, sizeof vs);
+        printf("expected:   %s; %s %s%s%s\n", expect, o->stack, sd_verdict_name(verdict), vs[0] ? ": " : "",
+               vs);
+    }
+    const sd_known_difference *kd = NULL;
+    if (sd_stack_judgement_is_finding(j)) {
+        kd = sd_known_differences_match(&o->stack_known, in->id, o->stack);
+        if (!kd) kd = sd_known_differences_match(&o->stack_known, signature, o->stack);
+        if (kd)
+            printf("known:      yes, known_differences/%s.txt:%d: %s -- %s\n", o->stack, kd->line, kd->what,
+                   kd->reason);
+        else
+            printf("known:      no known difference of %s covers it\n", o->stack);
+    }
+    if (s.kind == SD_OUTCOME_HARNESS_ERROR) {
+        printf("result:     HARNESS ERROR (ours, not a finding of the stack)\n\n");
+        return SD_EXIT_HARNESS;
+    }
+    if (claim || (sd_stack_judgement_is_finding(j) && !kd)) {
+        printf("result:     FINDING (%s)\n\n", o->stack);
+        return SD_EXIT_FINDINGS;
+    }
+    printf("result:     %s\n\n", j == SD_STACK_UNJUDGED ? "not judged (nothing to compare)" : "ok");
+    return SD_EXIT_OK;
+}
+
 /* Runs one file; returns its exit code (0, 1, 2 or 3). */
 static int repro_one(const char *path, const repro_options *o, const sd_pki *pki,
                      const sd_known_differences *known, const sd_claim_labels *claims) {
@@ -267,6 +334,11 @@ static int repro_one(const char *path, const repro_options *o, const sd_pki *pki
     char why[400];
     fflush(stdout); /* -v logs go to stderr while the run goes */
     sd_differential_run_config(t, &cfg, &m, &b, &div, why, sizeof why);
+    if (o->stack) {
+        rc = judge_stack(&in, t, &cfg, o, &m, &b, claims);
+        free_input(&in);
+        return rc;
+    }
 
     printf("\noutcomes (seed %" PRIu64 "):\n", o->seed);
     sd_differential_print(stdout, &m, &b);
@@ -347,18 +419,19 @@ static int repro_one(const char *path, const repro_options *o, const sd_pki *pki
     return rc;
 }
 
-enum { OPT_TARGET = 256, OPT_SEED, OPT_PKI };
+enum { OPT_TARGET = 256, OPT_STACK, OPT_SEED, OPT_PKI };
 
 int sd_cmd_repro(int argc, char **argv) {
     static const struct option longopts[] = {
         {"target", required_argument, NULL, OPT_TARGET},
+        {"stack", required_argument, NULL, OPT_STACK},
         {"seed", required_argument, NULL, OPT_SEED},
         {"pki", required_argument, NULL, OPT_PKI},
         {"verbose", no_argument, NULL, 'v'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    repro_options o = {.target = NULL, .seed = 1, .pki_dir = NULL, .verbose = false};
+    repro_options o = {.target = NULL, .stack = NULL, .seed = 1, .pki_dir = NULL, .verbose = false};
     opterr = 0;
     optind = 1;
     int c;
@@ -370,6 +443,13 @@ int sd_cmd_repro(int argc, char **argv) {
             }
             o.target = optarg;
             break;
+        case OPT_STACK: {
+            char why[400];
+            o.stack_ops = sd_stack_under_test_find(optarg, why, sizeof why);
+            if (!o.stack_ops) return sd_cli_usage_error(repro_cmd, "--stack: %s", why);
+            o.stack = optarg;
+            break;
+        }
         case OPT_SEED:
             if (!sd_cli_parse_u64(optarg, &o.seed)) {
                 return sd_cli_usage_error(repro_cmd, "--seed wants a number from 0 to 2^64-1, not '%s'",
@@ -422,8 +502,25 @@ int sd_cmd_repro(int argc, char **argv) {
         fprintf(stderr, "shakedown repro: warning: no security-claim labels, the claim check is off (%s)\n",
                 err);
 
-    printf("stacks: model (%s), boringssl (%s)\n\n", sd_target_model.version(),
-           sd_target_boringssl.version());
+    if (o.stack) {
+        char path[1200];
+        bool stack_from_env = false;
+        if (!sd_stack_known_differences_path(o.stack, path, sizeof path, &stack_from_env) ||
+            !sd_known_differences_load(path, &o.stack_known, err, sizeof err)) {
+            if (stack_from_env) {
+                fprintf(stderr, "shakedown repro: SHAKEDOWN_STACK_KNOWN_DIFFERENCES: %s\n", err);
+                sd_claim_labels_free(&claims);
+                sd_known_differences_free(&known);
+                sd_pki_free(&pki);
+                return SD_EXIT_USAGE;
+            }
+            fprintf(stderr, "shakedown repro: no known differences of %s loaded (%s)\n", o.stack, err);
+        }
+    }
+    printf("stacks: model (%s), boringssl (%s)", sd_target_model.version(), sd_target_boringssl.version());
+    if (o.stack)
+        printf("; under test: %s (%s)", o.stack, o.stack_ops->version ? o.stack_ops->version() : "?");
+    printf("\n\n");
     /* The worst result decides: an unusable file (2) or a harness error (3)
      * hides nothing, since every file's own result is printed above. */
     int rc = SD_EXIT_OK;
@@ -437,6 +534,7 @@ int sd_cmd_repro(int argc, char **argv) {
             rc = r;
     }
     if (n_files > 1) printf("%u files, %u findings\n", n_files, n_findings);
+    sd_known_differences_free(&o.stack_known);
     sd_claim_labels_free(&claims);
     sd_known_differences_free(&known);
     sd_pki_free(&pki);

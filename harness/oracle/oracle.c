@@ -363,21 +363,22 @@ static const sd_event *last_from_target(const sd_outcome *o) {
 /* Security claims: what each side believes it established. Only claims that
  * mean something are compared: mid-handshake, when a stack records the
  * version or the peer's authentication is an implementation detail. */
-static bool claims_differ(const sd_outcome *a, const sd_outcome *b, char *why, size_t len) {
+static bool claims_differ(const sd_outcome *a, const char *na, const sd_outcome *b, const char *nb, char *why,
+                          size_t len) {
     bool done = a->handshake_done || b->handshake_done;
     if (a->handshake_done != b->handshake_done) {
-        sd_set_error(why, len, "handshake_done differs: model %s, boringssl %s",
-                     a->handshake_done ? "true" : "false", b->handshake_done ? "true" : "false");
+        sd_set_error(why, len, "handshake_done differs: %s %s, %s %s", na,
+                     a->handshake_done ? "true" : "false", nb, b->handshake_done ? "true" : "false");
         return true;
     }
     if (done && a->peer_authenticated != b->peer_authenticated) {
-        sd_set_error(why, len, "peer_authenticated differs: model %s, boringssl %s",
-                     a->peer_authenticated ? "true" : "false", b->peer_authenticated ? "true" : "false");
+        sd_set_error(why, len, "peer_authenticated differs: %s %s, %s %s", na,
+                     a->peer_authenticated ? "true" : "false", nb, b->peer_authenticated ? "true" : "false");
         return true;
     }
     if ((done || (a->version && b->version)) && a->version != b->version) {
-        sd_set_error(why, len, "negotiated version differs: model 0x%04x, boringssl 0x%04x",
-                     (unsigned)a->version, (unsigned)b->version);
+        sd_set_error(why, len, "negotiated version differs: %s 0x%04x, %s 0x%04x", na, (unsigned)a->version,
+                     nb, (unsigned)b->version);
         return true;
     }
     return false;
@@ -453,20 +454,19 @@ static bool refused_where_other_said_nothing(const sd_outcome *refused, size_t i
     return other->kind != SD_OUTCOME_COMPLETED || other->handshake_done;
 }
 
-sd_divergence sd_compare(const sd_outcome *model, const sd_outcome *oracle_boringssl, char *why,
-                         size_t why_len) {
-    const sd_outcome *a = model, *b = oracle_boringssl;
+sd_divergence sd_compare_named(const sd_outcome *a, const char *na, const sd_outcome *b, const char *nb,
+                               char *why, size_t why_len) {
     if (why && why_len) why[0] = '\0';
     char da[300], db[300];
     sd_outcome_describe(a, da, sizeof da);
     sd_outcome_describe(b, db, sizeof db);
 
     if (is_broken(a->kind) || is_broken(b->kind)) {
-        sd_set_error(why, why_len, "model %s; boringssl %s", da, db);
+        sd_set_error(why, why_len, "%s %s; %s %s", na, da, nb, db);
         return SD_DIV_CRASH;
     }
     bool ra = is_refusal(a->kind), rb = is_refusal(b->kind);
-    if (ra != rb && !claims_differ(a, b, NULL, 0)) {
+    if (ra != rb && !claims_differ(a, na, b, nb, NULL, 0)) {
         /* One refused; the other had answered nothing to the input it
          * refused, nor to anything after it, when the input ended (it waits
          * for more, or the trace expected something it had sent before, or
@@ -485,35 +485,35 @@ sd_divergence sd_compare(const sd_outcome *model, const sd_outcome *oracle_borin
                : refused_where_other_said_nothing(b, j, a, i)) {
             sd_set_error(why, why_len,
                          "%s refused; %s answered nothing to that input or after it and had not completed: "
-                         "model %s; boringssl %s",
-                         ra ? "model" : "boringssl", ra ? "boringssl" : "model", da, db);
+                         "%s %s; %s %s",
+                         ra ? na : nb, ra ? nb : na, na, da, nb, db);
             return SD_DIV_ALERT_DIFFERS;
         }
     }
     if (ra != rb) {
-        sd_set_error(why, why_len, "%s refused and %s did not: model %s; boringssl %s",
-                     ra ? "model" : "boringssl", ra ? "boringssl" : "model", da, db);
+        sd_set_error(why, why_len, "%s refused and %s did not: %s %s; %s %s", ra ? na : nb, ra ? nb : na, na,
+                     da, nb, db);
         return SD_DIV_DIVERGES;
     }
     if (ra) {
         /* Both refused. A claim that differs still outranks the alert: a
          * stack that refused after declaring the handshake done is worse. */
-        if (claims_differ(a, b, why, why_len)) return SD_DIV_DIVERGES;
+        if (claims_differ(a, na, b, nb, why, why_len)) return SD_DIV_DIVERGES;
         bool same_how = a->kind == b->kind && (a->kind == SD_OUTCOME_CLOSED || a->alert == b->alert);
         if (!same_how) {
-            sd_set_error(why, why_len, "both refused, differently: model %s; boringssl %s", da, db);
+            sd_set_error(why, why_len, "both refused, differently: %s %s; %s %s", na, da, nb, db);
             return SD_DIV_ALERT_DIFFERS;
         }
         if (a->step != b->step) {
             /* Refusing later means accepting the message the other refused. */
-            sd_set_error(why, why_len, "both refused, at different steps: model %s; boringssl %s", da, db);
+            sd_set_error(why, why_len, "both refused, at different steps: %s %s; %s %s", na, da, nb, db);
             return SD_DIV_ALERT_DIFFERS;
         }
         return SD_DIV_SAME;
     }
     /* Neither refused: completed, waiting or deviated. */
     if (a->kind != b->kind || (a->kind != SD_OUTCOME_COMPLETED && a->step != b->step)) {
-        sd_set_error(why, why_len, "model %s; boringssl %s", da, db);
+        sd_set_error(why, why_len, "%s %s; %s %s", na, da, nb, db);
         return SD_DIV_DIVERGES;
     }
     if (a->kind == SD_OUTCOME_DEVIATED) {
@@ -523,8 +523,88 @@ sd_divergence sd_compare(const sd_outcome *model, const sd_outcome *oracle_borin
             return SD_DIV_DIVERGES;
         }
     }
-    if (claims_differ(a, b, why, why_len)) return SD_DIV_DIVERGES;
+    if (claims_differ(a, na, b, nb, why, why_len)) return SD_DIV_DIVERGES;
     return SD_DIV_SAME;
+}
+
+sd_divergence sd_compare(const sd_outcome *model, const sd_outcome *oracle_boringssl, char *why,
+                         size_t why_len) {
+    return sd_compare_named(model, "model", oracle_boringssl, "boringssl", why, why_len);
+}
+
+/* --- A stack under test against the two references ---------------------------- */
+
+const char *sd_stack_judgement_name(sd_stack_judgement j) {
+    switch (j) {
+    case SD_STACK_AGREES:
+        return "agrees";
+    case SD_STACK_ALERT_DIFFERS:
+        return "alert_differs";
+    case SD_STACK_UNJUDGED:
+        return "unjudged";
+    case SD_STACK_ACCEPTS:
+        return "accepts";
+    case SD_STACK_REFUSES:
+        return "refuses";
+    case SD_STACK_DIVERGES:
+        return "diverges";
+    case SD_STACK_CRASH:
+        return "crash";
+    }
+    return "unknown";
+}
+
+bool sd_stack_judgement_is_finding(sd_stack_judgement j) {
+    return j == SD_STACK_ACCEPTS || j == SD_STACK_REFUSES || j == SD_STACK_DIVERGES || j == SD_STACK_CRASH;
+}
+
+sd_stack_judgement sd_judge_stack(const sd_outcome *stack, const char *stack_name, const sd_outcome *model,
+                                  const sd_outcome *boringssl, char *why, size_t why_len) {
+    if (why && why_len) why[0] = '\0';
+    char ds[300];
+    sd_outcome_describe(stack, ds, sizeof ds);
+    if (stack->kind == SD_OUTCOME_UNSUPPORTED) {
+        /* The stack cannot be set up as this input asks: nothing of its to
+         * judge (conform says SKIP of the same cell). */
+        sd_set_error(why, why_len, "%s cannot run this configuration: %s", stack_name, ds);
+        return SD_STACK_UNJUDGED;
+    }
+    if (is_broken(stack->kind)) {
+        sd_set_error(why, why_len, "%s %s", stack_name, ds);
+        return SD_STACK_CRASH;
+    }
+    if (is_broken(model->kind) || is_broken(boringssl->kind)) {
+        /* No reference to hold the stack to: the two-party oracle owns
+         * this input. */
+        sd_set_error(why, why_len, "a reference did not run: model %s; boringssl %s",
+                     sd_outcome_kind_name(model->kind), sd_outcome_kind_name(boringssl->kind));
+        return SD_STACK_UNJUDGED;
+    }
+    char wm[400], wb[400];
+    sd_divergence dm = sd_compare_named(stack, stack_name, model, "model", wm, sizeof wm);
+    sd_divergence db = sd_compare_named(stack, stack_name, boringssl, "boringssl", wb, sizeof wb);
+    if (dm == SD_DIV_SAME || db == SD_DIV_SAME) return SD_STACK_AGREES;
+    if (dm != SD_DIV_DIVERGES || db != SD_DIV_DIVERGES) {
+        /* Refused as one reference did, only with another alert or at
+         * another step. */
+        sd_set_error(why, why_len, "%s", dm == SD_DIV_ALERT_DIFFERS ? wm : wb);
+        return SD_STACK_ALERT_DIFFERS;
+    }
+    /* It differs from both references, in what it accepted or in what it
+     * claims. Proceeding where both refused comes first: that is where an
+     * authentication skipped or a message taken that the RFCs forbid
+     * shows. */
+    bool rs = is_refusal(stack->kind), rm = is_refusal(model->kind), rb = is_refusal(boringssl->kind);
+    if (!rs && rm && rb) {
+        sd_set_error(why, why_len, "%s proceeded where both references refused: %s; %s", stack_name, wm, wb);
+        return SD_STACK_ACCEPTS;
+    }
+    if (rs && !rm && !rb) {
+        sd_set_error(why, why_len, "%s refused where both references proceeded: %s; %s", stack_name, wm, wb);
+        return SD_STACK_REFUSES;
+    }
+    sd_set_error(why, why_len, "%s differs from both references: %s; %s", stack_name, wm, wb);
+    return SD_STACK_DIVERGES;
 }
 
 /* --- Known differences ----------------------------------------------------- */

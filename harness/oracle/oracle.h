@@ -68,6 +68,33 @@ const char *sd_divergence_name(sd_divergence d); /* "same", "alert_differs", ...
  * side is which in why; the comparison is symmetric). */
 sd_divergence sd_compare(const sd_outcome *model, const sd_outcome *oracle_boringssl, char *why,
                          size_t why_len);
+/* The same between any two outcomes, named na and nb in why. */
+sd_divergence sd_compare_named(const sd_outcome *a, const char *na, const sd_outcome *b, const char *nb,
+                               char *why, size_t why_len);
+
+/* A third stack, the stack under test, judged against both references
+ * (the model and BoringSSL) on the same input (`shakedown fuzz --stack`). */
+typedef enum {
+    SD_STACK_AGREES,        /* the same as at least one reference */
+    SD_STACK_ALERT_DIFFERS, /* refused as a reference did, with another alert or at another step */
+    SD_STACK_UNJUDGED,      /* the stack cannot run the configuration, or a reference did not run */
+    SD_STACK_ACCEPTS,       /* proceeded where both references refused */
+    SD_STACK_REFUSES,       /* refused where both references proceeded */
+    SD_STACK_DIVERGES,      /* otherwise differs from both: what it sent, or its claims */
+    SD_STACK_CRASH,         /* crashed, hung, or the harness failed on its run */
+} sd_stack_judgement;
+
+const char *sd_stack_judgement_name(sd_stack_judgement j); /* "agrees", "accepts", ... */
+/* Accepts, refuses, diverges and crash are findings (unless a known
+ * difference of the stack covers them); the others are not. */
+bool sd_stack_judgement_is_finding(sd_stack_judgement j);
+
+/* Compares stack with each reference (sd_compare_named). A stack that
+ * agrees with either reference is not judged further: where the two
+ * references differ, that is the two-party oracle's finding, not the
+ * stack's. */
+sd_stack_judgement sd_judge_stack(const sd_outcome *stack, const char *stack_name, const sd_outcome *model,
+                                  const sd_outcome *boringssl, char *why, size_t why_len);
 
 /* Where two ladders part: the events of both are walked while they are the
  * same (who sent it, what, protected or not, mutated or not), passing over

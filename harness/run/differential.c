@@ -30,6 +30,37 @@ void sd_differential_run_config(const sd_trace *t, const sd_run_config *base, sd
     if (div) *div = d;
 }
 
+void sd_differential_run_stack(const sd_trace *t, const sd_run_config *base, const sd_target_ops *stack,
+                               sd_outcome *out) {
+    sd_run_config cfg = *base;
+    cfg.stack = stack;
+    sd_driver_run(t, &cfg, out);
+}
+
+const sd_target_ops *sd_stack_under_test_find(const char *name, char *err, size_t err_len) {
+    if (!name || !name[0]) {
+        sd_set_error(err, err_len, "no stack named");
+        return NULL;
+    }
+    if (strcmp(name, "model") == 0 || strcmp(name, "boringssl") == 0) {
+        sd_set_error(err, err_len,
+                     "%s is one of the two references every input runs against; to fuzz BoringSSL with its "
+                     "own coverage, build it instrumented (scripts/build-stack.sh boringssl) and run without "
+                     "--stack",
+                     name);
+        return NULL;
+    }
+    /* In process where the stack's symbols live beside BoringSSL's, so
+     * that its coverage guides the fuzzer; else its shim. */
+    char inprocess[80];
+    snprintf(inprocess, sizeof inprocess, "%s-inprocess", name);
+    const sd_target_ops *ops = sd_target_find(inprocess);
+    if (!ops) ops = sd_target_find(name);
+    if (!ops)
+        sd_set_error(err, err_len, "no stack '%s' in this build (shakedown conform --help lists them)", name);
+    return ops;
+}
+
 void sd_differential_run(const sd_trace *t, sd_role role_under_test, const sd_pki *pki, uint64_t seed,
                          sd_outcome *model_out, sd_outcome *boringssl_out, sd_divergence *div, char *why,
                          size_t why_len) {
@@ -42,18 +73,22 @@ void sd_differential_run(const sd_trace *t, sd_role role_under_test, const sd_pk
 bool sd_claim_finding(const sd_claim_labels *labels, const sd_known_differences *known, const char *target,
                       const sd_outcome *model, const sd_outcome *boringssl, char *signature,
                       size_t signature_len, char *why, size_t why_len) {
-    const struct {
-        const char *stack;
-        const sd_outcome *o;
-    } sides[] = {{"model", model}, {"boringssl", boringssl}};
-    for (size_t i = 0; i < sizeof sides / sizeof sides[0]; i++) {
+    const sd_party parties[] = {{"model", model}, {"boringssl", boringssl}};
+    return sd_parties_claim_finding(labels, known, target, parties, 2, signature, signature_len, why,
+                                    why_len);
+}
+
+bool sd_parties_claim_finding(const sd_claim_labels *labels, const sd_known_differences *known,
+                              const char *target, const sd_party *p, size_t n, char *signature,
+                              size_t signature_len, char *why, size_t why_len) {
+    for (size_t i = 0; i < n; i++) {
         sd_claim_violation v;
-        if (!sd_claim_check(labels, sides[i].o, &v)) continue;
+        if (!sd_claim_check(labels, p[i].outcome, &v)) continue;
         char sig[512];
-        sd_claim_signature(target, sides[i].stack, sides[i].o, &v, sig, sizeof sig);
-        if (known && sd_known_differences_match(known, sig, sides[i].stack)) continue;
+        sd_claim_signature(target, p[i].name, p[i].outcome, &v, sig, sizeof sig);
+        if (known && sd_known_differences_match(known, sig, p[i].name)) continue;
         if (signature && signature_len) snprintf(signature, signature_len, "%s", sig);
-        if (why && why_len) sd_claim_describe(sides[i].stack, sides[i].o, &v, why, why_len);
+        if (why && why_len) sd_claim_describe(p[i].name, p[i].outcome, &v, why, why_len);
         return true;
     }
     return false;
@@ -215,31 +250,45 @@ void sd_finding_parting(const sd_outcome *model, const sd_outcome *boringssl, ch
 
 void sd_finding_signature(const char *target, const sd_outcome *model, const sd_outcome *boringssl, char *out,
                           size_t out_len) {
+    const sd_party parties[] = {{"model", model}, {"boringssl", boringssl}};
+    sd_parties_signature(target, parties, 2, out, out_len);
+}
+
+void sd_parties_signature(const char *target, const sd_party *p, size_t n, char *out, size_t out_len) {
     if (!out || out_len == 0) return;
-    char a[80], b[80], parting[320];
-    side(model, a, sizeof a);
-    side(boringssl, b, sizeof b);
-    sd_finding_parting(model, boringssl, parting, sizeof parting);
-    uint16_t version = model->configured_version ? model->configured_version : boringssl->configured_version;
+    if (n < 2) {
+        out[0] = '\0';
+        return;
+    }
+    const sd_outcome *first = p[0].outcome, *second = p[1].outcome;
+    char sides[400] = "", parting[320];
+    size_t used = 0;
+    for (size_t i = 0; i < n && used < sizeof sides; i++) {
+        char word[80];
+        side(p[i].outcome, word, sizeof word);
+        used += (size_t)snprintf(sides + used, sizeof sides - used, ":%s=%s", p[i].name, word);
+    }
+    sd_finding_parting(first, second, parting, sizeof parting);
+    uint16_t version = first->configured_version ? first->configured_version : second->configured_version;
     /* A target set up for more versions than the one played (`versions:`)
      * may answer differently from one pinned to it, before the version is
      * settled, so the range ends the signature: an entry written for
      * pinned runs that ends without a glob does not cover ranged ones. */
     char range[40] = "";
-    if (model->configured_max_version &&
-        (model->configured_min_version != version || model->configured_max_version != version))
+    if (first->configured_max_version &&
+        (first->configured_min_version != version || first->configured_max_version != version))
         snprintf(
-            range, sizeof range, ":versions=%u.%u-%u.%u", (unsigned)(model->configured_min_version >> 8) - 2,
-            (model->configured_min_version & 0xff) - 1u, (unsigned)(model->configured_max_version >> 8) - 2,
-            (model->configured_max_version & 0xff) - 1u);
-    snprintf(out, out_len, "%s:model=%s:boringssl=%s:%s-%s:%s%s", target && target[0] ? target : "trace", a,
-             b, version == SD_TLS12 ? "tls12" : "tls13", model->target_is_server ? "server" : "client",
-             parting, range);
+            range, sizeof range, ":versions=%u.%u-%u.%u", (unsigned)(first->configured_min_version >> 8) - 2,
+            (first->configured_min_version & 0xff) - 1u, (unsigned)(first->configured_max_version >> 8) - 2,
+            (first->configured_max_version & 0xff) - 1u);
+    snprintf(out, out_len, "%s%s:%s-%s:%s%s", target && target[0] ? target : "trace", sides,
+             version == SD_TLS12 ? "tls12" : "tls13", first->target_is_server ? "server" : "client", parting,
+             range);
     /* A signature is one word of known_differences.txt: a scenario id with
      * a blank (ids have none, but the caller's string is not ours to trust)
      * must not split it. */
-    for (char *p = out; *p; p++)
-        if (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r') *p = '_';
+    for (char *q = out; *q; q++)
+        if (*q == ' ' || *q == '\t' || *q == '\n' || *q == '\r') *q = '_';
 }
 
 uint64_t sd_signature_hash(const char *signature) {
@@ -259,6 +308,17 @@ const char *sd_known_differences_default_path(bool *from_env) {
     }
     if (from_env) *from_env = false;
     return SHAKEDOWN_SOURCE_DIR "/harness/oracle/known_differences.txt";
+}
+
+bool sd_stack_known_differences_path(const char *stack, char *buf, size_t len, bool *from_env) {
+    const char *env = getenv("SHAKEDOWN_STACK_KNOWN_DIFFERENCES");
+    if (env && env[0]) {
+        if (from_env) *from_env = true;
+        return snprintf(buf, len, "%s", env) < (int)len;
+    }
+    if (from_env) *from_env = false;
+    return snprintf(buf, len, "%s/harness/oracle/known_differences/%s.txt", SHAKEDOWN_SOURCE_DIR, stack) <
+           (int)len;
 }
 
 /* --- Printing ---------------------------------------------------------------- */
@@ -316,12 +376,17 @@ static size_t columns(const char *s) {
     return n;
 }
 
-enum { LABEL_W = 16, COLUMN_W = 46 };
+enum { LABEL_W = 16, COLUMN_W = 46, MAX_PARTIES = 3 };
 
-static void row(FILE *f, const char *label, const char *left, const char *right) {
-    fprintf(f, "  %-*s %s", LABEL_W, label, left);
-    for (size_t n = columns(left); n < COLUMN_W; n++) fputc(' ', f);
-    fprintf(f, " %s\n", right);
+/* One row: a label, then one column per party. */
+static void row(FILE *f, const char *label, const char *const *cells, size_t n) {
+    fprintf(f, "  %-*s", LABEL_W, label);
+    for (size_t i = 0; i < n; i++) {
+        fprintf(f, " %s", cells[i]);
+        if (i + 1 < n)
+            for (size_t w = columns(cells[i]); w < COLUMN_W; w++) fputc(' ', f);
+    }
+    fputc('\n', f);
 }
 
 static void alert_text(const sd_outcome *o, char *buf, size_t len) {
@@ -346,57 +411,80 @@ static void version_text(uint16_t v, char *buf, size_t len) {
 }
 
 void sd_differential_print(FILE *f, const sd_outcome *m, const sd_outcome *b) {
-    char l[300], r[300];
-    row(f, "", "model", "boringssl");
-    sd_outcome_describe(m, l, sizeof l);
-    sd_outcome_describe(b, r, sizeof r);
-    row(f, "outcome", l, r);
-    row(f, "kind", sd_outcome_kind_name(m->kind), sd_outcome_kind_name(b->kind));
-    alert_text(m, l, sizeof l);
-    alert_text(b, r, sizeof r);
-    row(f, "alert", l, r);
-    snprintf(l, sizeof l, "%d", m->step);
-    snprintf(r, sizeof r, "%d", b->step);
-    row(f, "step", l, r);
-    row(f, "handshake done", m->handshake_done ? "yes" : "no", b->handshake_done ? "yes" : "no");
-    row(f, "peer authed", m->peer_authenticated ? "yes" : "no", b->peer_authenticated ? "yes" : "no");
-    version_text(m->version, l, sizeof l);
-    version_text(b->version, r, sizeof r);
-    row(f, "version", l, r);
-    if (m->connections > 1 || b->connections > 1) {
+    const sd_party parties[] = {{"model", m}, {"boringssl", b}};
+    sd_parties_print(f, parties, 2);
+}
+
+void sd_parties_print(FILE *f, const sd_party *p, size_t n) {
+    if (n > MAX_PARTIES) n = MAX_PARTIES;
+    char text[MAX_PARTIES][300] = {""};
+    const char *cells[MAX_PARTIES] = {text[0], text[1], text[2]};
+#define ROW(label, ...)                          \
+    do {                                         \
+        for (size_t i_ = 0; i_ < n; i_++) {      \
+            const sd_outcome *o = p[i_].outcome; \
+            (void)o;                             \
+            __VA_ARGS__;                         \
+        }                                        \
+        row(f, label, cells, n);                 \
+    } while (0)
+    ROW("", snprintf(text[i_], sizeof text[i_], "%s", p[i_].name));
+    ROW("outcome", sd_outcome_describe(o, text[i_], sizeof text[i_]));
+    ROW("kind", snprintf(text[i_], sizeof text[i_], "%s", sd_outcome_kind_name(o->kind)));
+    ROW("alert", alert_text(o, text[i_], sizeof text[i_]));
+    ROW("step", snprintf(text[i_], sizeof text[i_], "%d", o->step));
+    ROW("handshake done", snprintf(text[i_], sizeof text[i_], "%s", o->handshake_done ? "yes" : "no"));
+    ROW("peer authed", snprintf(text[i_], sizeof text[i_], "%s", o->peer_authenticated ? "yes" : "no"));
+    ROW("version", version_text(o->version, text[i_], sizeof text[i_]));
+    bool several = false;
+    for (size_t i = 0; i < n; i++) several = several || p[i].outcome->connections > 1;
+    if (several) {
         /* A trace of several connections (trace.h): how far each run got,
          * and whether the last connection resumed, as the target says. */
-        snprintf(l, sizeof l, "%u", (unsigned)m->connections);
-        snprintf(r, sizeof r, "%u", (unsigned)b->connections);
-        row(f, "connections", l, r);
-        row(f, "resumed (last)", m->resumed ? "yes" : "no", b->resumed ? "yes" : "no");
+        ROW("connections", snprintf(text[i_], sizeof text[i_], "%u", (unsigned)o->connections));
+        ROW("resumed (last)", snprintf(text[i_], sizeof text[i_], "%s", o->resumed ? "yes" : "no"));
     }
+#undef ROW
     /* Details are free text of up to 255 characters (the stack's error
      * string): one line each rather than a column that would wrap. */
-    fprintf(f, "  %-*s %s\n", LABEL_W, "detail (model)", m->detail[0] ? m->detail : "-");
-    fprintf(f, "  %-*s %s\n", LABEL_W, "detail (bssl)", b->detail[0] ? b->detail : "-");
-    size_t n = m->n_events > b->n_events ? m->n_events : b->n_events;
     for (size_t i = 0; i < n; i++) {
-        l[0] = r[0] = '\0';
-        if (i < m->n_events) sd_ladder_event_describe(&m->events[i], l, sizeof l);
-        if (i < b->n_events) sd_ladder_event_describe(&b->events[i], r, sizeof r);
-        /* Where a connection after the first begins, on either side. */
+        char label[40];
+        snprintf(label, sizeof label, "detail (%.20s)", p[i].name);
+        fprintf(f, "  %-*s %s\n", LABEL_W, label, p[i].outcome->detail[0] ? p[i].outcome->detail : "-");
+    }
+    size_t most = 0;
+    bool truncated = false;
+    for (size_t i = 0; i < n; i++) {
+        if (p[i].outcome->n_events > most) most = p[i].outcome->n_events;
+        truncated = truncated || p[i].outcome->events_truncated;
+    }
+    for (size_t e = 0; e < most; e++) {
+        /* Where a connection after the first begins, on any side. */
         unsigned starts = 0;
-        if (i > 0 && i < m->n_events && m->events[i].connection != m->events[i - 1].connection)
-            starts = m->events[i].connection + 1u;
-        if (i > 0 && i < b->n_events && b->events[i].connection != b->events[i - 1].connection)
-            starts = b->events[i].connection + 1u;
+        for (size_t i = 0; i < n; i++) {
+            const sd_outcome *o = p[i].outcome;
+            text[i][0] = '\0';
+            if (e < o->n_events) sd_ladder_event_describe(&o->events[e], text[i], sizeof text[i]);
+            if (e > 0 && e < o->n_events && o->events[e].connection != o->events[e - 1].connection)
+                starts = o->events[e].connection + 1u;
+        }
         char label[32] = "";
-        if (i == 0)
+        if (e == 0)
             snprintf(label, sizeof label, "ladder");
         else if (starts)
             snprintf(label, sizeof label, "connection %u", starts);
-        row(f, label, l, r);
+        row(f, label, cells, n);
     }
-    if (n == 0) row(f, "ladder", "(nothing exchanged)", "(nothing exchanged)");
-    if (m->events_truncated || b->events_truncated)
-        row(f, "", m->events_truncated ? "... (later events not recorded)" : "",
-            b->events_truncated ? "... (later events not recorded)" : "");
+    if (most == 0) {
+        for (size_t i = 0; i < n; i++) snprintf(text[i], sizeof text[i], "(nothing exchanged)");
+        row(f, "ladder", cells, n);
+    }
+    if (truncated) {
+        for (size_t i = 0; i < n; i++)
+            snprintf(text[i], sizeof text[i], "%s",
+                     p[i].outcome->events_truncated ? "... (later events not recorded)" : "");
+        row(f, "", cells, n);
+    }
 }
 
 /* --- Findings on disk ---------------------------------------------------------- */
@@ -408,27 +496,27 @@ static void write_hex(FILE *f, const uint8_t *data, size_t len) {
     }
 }
 
-bool sd_finding_write(const char *dir, const char *target, const uint8_t *data, size_t len, const sd_trace *t,
-                      const sd_outcome *m, const sd_outcome *b, sd_divergence div, const char *why,
-                      const char *signature, char *path, size_t path_len, char *err, size_t err_len) {
+bool sd_finding_write(const char *dir, const sd_finding *fd, char *path, size_t path_len, char *err,
+                      size_t err_len) {
     char folder[1024], in_path[1100], txt_path[1110];
-    if (snprintf(folder, sizeof folder, "%s/%s", dir, target) >= (int)sizeof folder) {
+    if (snprintf(folder, sizeof folder, "%s/%s", dir, fd->target) >= (int)sizeof folder) {
         sd_set_error(err, err_len, "%s: path too long", dir);
         return false;
     }
     if (!sd_make_dirs(folder, err, err_len)) return false;
-    snprintf(in_path, sizeof in_path, "%s/%016llx", folder, (unsigned long long)sd_signature_hash(signature));
+    snprintf(in_path, sizeof in_path, "%s/%016llx", folder,
+             (unsigned long long)sd_signature_hash(fd->signature));
     snprintf(txt_path, sizeof txt_path, "%s.txt", in_path);
     if (path && path_len) snprintf(path, path_len, "%s", in_path);
 
     struct stat st;
-    if (stat(in_path, &st) == 0 && S_ISREG(st.st_mode) && (size_t)st.st_size <= len) {
+    if (stat(in_path, &st) == 0 && S_ISREG(st.st_mode) && (size_t)st.st_size <= fd->len) {
         return true; /* a reproducer as small or smaller is already there */
     }
 
     /* Both files are written whole or not at all: readers (a fuzzer's
      * other jobs, CI collecting artifacts) never see half a file. */
-    if (!sd_file_write_atomic(in_path, data, len, err, err_len)) return false;
+    if (!sd_file_write_atomic(in_path, fd->data, fd->len, err, err_len)) return false;
 
     char *text = NULL;
     size_t text_len = 0;
@@ -437,28 +525,38 @@ bool sd_finding_write(const char *dir, const char *target, const uint8_t *data, 
         sd_set_error(err, err_len, "%s: out of memory", txt_path);
         return false;
     }
+    const char *why = fd->why ? fd->why : "";
     fprintf(f, "shakedown finding\n\n");
-    fprintf(f, "target:     %s\n", target);
-    fprintf(f, "signature:  %s\n", signature);
-    fprintf(f, "divergence: %s%s%s\n", sd_divergence_name(div), why && why[0] ? ": " : "", why ? why : "");
-    fprintf(f, "input:      %s (%zu bytes)\n", in_path, len);
+    fprintf(f, "target:     %s\n", fd->target);
+    if (fd->stack) fprintf(f, "stack:      %s (judged against the model and BoringSSL)\n", fd->stack);
+    fprintf(f, "signature:  %s\n", fd->signature);
+    fprintf(f, "%-11s %s%s%s\n", fd->stack ? "judgement:" : "divergence:", fd->judgement, why[0] ? ": " : "",
+            why);
+    fprintf(f, "input:      %s (%zu bytes)\n", in_path, fd->len);
     fprintf(f, "hex:        ");
-    write_hex(f, data, len);
+    write_hex(f, fd->data, fd->len);
     fprintf(f, "\n\nreproduce:\n");
-    fprintf(f, "  shakedown repro %s\n", in_path);
-    fprintf(f, "  %s_replay %s    (the replay binary of the fuzz target)\n", target, in_path);
+    if (fd->stack) {
+        fprintf(f, "  shakedown repro --stack %s %s\n", fd->stack, in_path);
+        fprintf(f, "  SHAKEDOWN_FUZZ_STACK=%s %s_replay %s    (the replay binary of the fuzz target)\n",
+                fd->stack, fd->target, in_path);
+    } else {
+        fprintf(f, "  shakedown repro %s\n", in_path);
+        fprintf(f, "  %s_replay %s    (the replay binary of the fuzz target)\n", fd->target, in_path);
+    }
     fprintf(f, "\nkeep it (CI replays it forever):\n");
-    fprintf(f, "  mkdir -p corpus/regressions/%s && cp %s corpus/regressions/%s/\n", target, in_path, target);
+    fprintf(f, "  mkdir -p corpus/regressions/%s && cp %s corpus/regressions/%s/\n", fd->target, in_path,
+            fd->target);
     fprintf(f, "\ntrace:\n");
-    if (t) {
+    if (fd->trace) {
         sd_buf script;
         sd_buf_init(&script);
-        sd_trace_print(t, &script);
+        sd_trace_print(fd->trace, &script);
         if (script.len) fwrite(script.data, 1, script.len, f);
         sd_buf_free(&script);
     }
     fprintf(f, "\noutcomes:\n");
-    sd_differential_print(f, m, b);
+    sd_parties_print(f, fd->parties, fd->n_parties);
     bool ok = fclose(f) == 0 && sd_file_write_atomic(txt_path, text, text_len, err, err_len);
     free(text);
     return ok;

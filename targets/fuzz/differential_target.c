@@ -28,6 +28,12 @@ static sd_claim_labels g_claims;
 static const char *g_findings_dir = "findings";
 static bool g_strict_alerts;
 static const char *g_target = "fuzz";
+/* The stack under test of a three-party run ($SHAKEDOWN_FUZZ_STACK, set by
+ * `shakedown fuzz --stack NAME`), with its own known differences; NULL:
+ * the model against BoringSSL. */
+static const char *g_stack_name;
+static const sd_target_ops *g_stack;
+static sd_known_differences g_stack_known;
 static char g_binary_dir[PATH_MAX];
 
 /* ALERT_DIFFERS seen so far, by signature, so the end of a run says which
@@ -110,6 +116,38 @@ static void count_alert_diff(const char *signature) {
     }
 }
 
+/* The stack under test and its known differences; aborts on a name this
+ * build does not have, since fuzzing the references alone while the user
+ * believes the stack is under test would be a silent lie. */
+static void load_stack_under_test(const char *target, const char *name) {
+    char err[600];
+    g_stack = sd_stack_under_test_find(name, err, sizeof err);
+    if (!g_stack) {
+        fprintf(stderr, "%s: SHAKEDOWN_FUZZ_STACK: %s\n", target, err);
+        abort();
+    }
+    g_stack_name = name;
+    char path[1200];
+    bool from_env = false;
+    if (!sd_stack_known_differences_path(name, path, sizeof path, &from_env)) {
+        fprintf(stderr, "%s: the known differences of %s: path too long\n", target, name);
+        abort();
+    }
+    if (!sd_known_differences_load(path, &g_stack_known, err, sizeof err)) {
+        if (from_env) {
+            fprintf(stderr, "%s: SHAKEDOWN_STACK_KNOWN_DIFFERENCES: %s\n", target, err);
+            abort();
+        }
+        char next_to[PATH_MAX + 64], err2[512];
+        snprintf(next_to, sizeof next_to, "%s/known_differences/%s.txt", sd_fuzz_binary_dir(), name);
+        if (!is_file(next_to) || !sd_known_differences_load(next_to, &g_stack_known, err2, sizeof err2))
+            fprintf(stderr, "%s: no known differences of %s loaded (%s): every difference is a finding\n",
+                    target, name, err);
+    }
+    fprintf(stderr, "%s: stack under test: %s (%s), judged against the model and BoringSSL\n", target, name,
+            g_stack->version ? g_stack->version() : "?");
+}
+
 void sd_fuzz_differential_init(const char *target, int *argc, char ***argv) {
     (void)argc;
     g_target = target;
@@ -136,6 +174,8 @@ void sd_fuzz_differential_init(const char *target, int *argc, char ***argv) {
      * stacks to, which must not pass unnoticed. */
     if (!sd_claim_labels_load(g_pki.dir, &g_claims, err, sizeof err))
         fprintf(stderr, "%s: warning: no security-claim labels, the claim check is off (%s)\n", target, err);
+    const char *stack = getenv("SHAKEDOWN_FUZZ_STACK");
+    if (stack && stack[0]) load_stack_under_test(target, stack);
     const char *findings = getenv("SHAKEDOWN_FINDINGS_DIR");
     if (findings && findings[0]) g_findings_dir = findings;
     const char *strict = getenv("SHAKEDOWN_STRICT_ALERTS");
@@ -143,6 +183,101 @@ void sd_fuzz_differential_init(const char *target, int *argc, char ***argv) {
     const char *memo = getenv("SHAKEDOWN_CRYPTO_MEMO");
     if (memo && strcmp(memo, "0") == 0) sd_crypto_memo_set_enabled(false);
     atexit(report_alert_diffs);
+}
+
+/* Writes a finding, says so on stderr, and aborts: whatever happens after
+ * abort() (a fuzzer that loses its crash file, a CI job that is killed),
+ * the finding is on disk first. */
+static void report_finding(const sd_finding *fd) {
+    char path[1200] = "", err[300];
+    bool saved = sd_finding_write(g_findings_dir, fd, path, sizeof path, err, sizeof err);
+    fprintf(stderr, "\n==== shakedown finding (%s%s%s) ====\n", fd->target, fd->stack ? ", stack " : "",
+            fd->stack ? fd->stack : "");
+    fprintf(stderr, "signature:  %s\n", fd->signature);
+    fprintf(stderr, "%-11s %s: %s\n", fd->stack ? "judgement:" : "divergence:", fd->judgement, fd->why);
+    if (saved)
+        fprintf(stderr, "saved:      %s (+ .txt)\n", path);
+    else
+        fprintf(stderr, "NOT saved:  %s\n", err);
+    sd_parties_print(stderr, fd->parties, fd->n_parties);
+    fprintf(stderr, "reproduce:  shakedown repro %s%s%s%s%s\n", fd->stack ? "--stack " : "",
+            fd->stack ? fd->stack : "", fd->stack ? " " : "", saved ? "" : "--target ",
+            saved ? path : fd->target);
+    fflush(stderr);
+    abort();
+}
+
+/* The model against BoringSSL. Returns 0 unless it aborts on a finding. */
+static int judge_references(const char *target, const uint8_t *data, size_t size, const sd_trace *trace,
+                            const sd_run_config *cfg) {
+    sd_outcome model, bssl;
+    sd_divergence div;
+    char why[1000];
+    sd_differential_run_config(trace, cfg, &model, &bssl, &div, why, sizeof why);
+    const sd_party parties[] = {{"model", &model}, {"boringssl", &bssl}};
+
+    char signature[512];
+    /* A side that completed after being shown a credential it had to
+     * refuse is a finding even when the other did the same: the
+     * comparison cannot see it. It outranks a divergence of the same run. */
+    char claim_why[600];
+    bool claim = sd_parties_claim_finding(&g_claims, &g_known, target, parties, 2, signature,
+                                          sizeof signature, claim_why, sizeof claim_why);
+    if (claim) {
+        char both[sizeof why];
+        snprintf(both, sizeof both, "claim: %.500s%s%.400s", claim_why, why[0] ? "; the stacks: " : "", why);
+        snprintf(why, sizeof why, "%s", both);
+    } else {
+        if (div == SD_DIV_SAME) return 0;
+        sd_parties_signature(target, parties, 2, signature, sizeof signature);
+        if (sd_known_differences_match(&g_known, signature, "boringssl")) return 0;
+        if (div == SD_DIV_ALERT_DIFFERS && !g_strict_alerts) {
+            count_alert_diff(signature);
+            return 0;
+        }
+    }
+    sd_finding fd = {target, data, size, trace, parties, 2, NULL, sd_divergence_name(div), why, signature};
+    report_finding(&fd);
+    return 0;
+}
+
+/* The stack under test against both references: the model and BoringSSL
+ * are run as always, and the stack is judged against them
+ * (sd_judge_stack). What the references do differently from each other
+ * is the two-party campaign's business, not a finding here. Returns 0
+ * unless it aborts on a finding. */
+static int judge_stack(const char *target, const uint8_t *data, size_t size, const sd_trace *trace,
+                       const sd_run_config *cfg) {
+    sd_outcome model, bssl, stack;
+    sd_differential_run_config(trace, cfg, &model, &bssl, NULL, NULL, 0);
+    sd_differential_run_stack(trace, cfg, g_stack, &stack);
+    const sd_party parties[] = {{g_stack_name, &stack}, {"model", &model}, {"boringssl", &bssl}};
+
+    char signature[512], why[1000];
+    /* A security claim broken comes first: the stack completed with a
+     * party that never proved its identity as the PKI's labels require. */
+    char claim_why[600];
+    sd_stack_judgement j = sd_judge_stack(&stack, g_stack_name, &model, &bssl, why, sizeof why);
+    if (sd_parties_claim_finding(&g_claims, &g_stack_known, target, parties, 1, signature, sizeof signature,
+                                 claim_why, sizeof claim_why)) {
+        char both[sizeof why];
+        snprintf(both, sizeof both, "claim: %.500s; %.450s", claim_why, why);
+        snprintf(why, sizeof why, "%s", both);
+    } else {
+        if (!sd_stack_judgement_is_finding(j) && !(j == SD_STACK_ALERT_DIFFERS && g_strict_alerts)) {
+            if (j == SD_STACK_ALERT_DIFFERS) {
+                sd_parties_signature(target, parties, 3, signature, sizeof signature);
+                count_alert_diff(signature);
+            }
+            return 0;
+        }
+        sd_parties_signature(target, parties, 3, signature, sizeof signature);
+        if (sd_known_differences_match(&g_stack_known, signature, g_stack_name)) return 0;
+    }
+    sd_finding fd = {target, data,     size, trace, parties, 3, g_stack_name, sd_stack_judgement_name(j),
+                     why,    signature};
+    report_finding(&fd);
+    return 0;
 }
 
 int sd_fuzz_differential_one(const char *target, const uint8_t *data, size_t size) {
@@ -166,60 +301,11 @@ int sd_fuzz_differential_one(const char *target, const uint8_t *data, size_t siz
         return -1;
     }
 
-    sd_outcome model, bssl;
-    sd_divergence div;
-    char why[1000];
     sd_run_config cfg;
     sd_run_config_defaults(&cfg, &sd_target_model, setup.role, &g_pki);
     sd_fuzz_setup_apply(&setup, &cfg);
-    sd_differential_run_config(&trace, &cfg, &model, &bssl, &div, why, sizeof why);
-
-    char signature[512];
-    /* A side that completed after being shown a credential it had to
-     * refuse is a finding even when the other did the same: the
-     * comparison cannot see it. It outranks a divergence of the same run. */
-    char claim_why[600];
-    bool claim = sd_claim_finding(&g_claims, &g_known, target, &model, &bssl, signature, sizeof signature,
-                                  claim_why, sizeof claim_why);
-    if (claim) {
-        char both[sizeof why];
-        snprintf(both, sizeof both, "claim: %.500s%s%.400s", claim_why, why[0] ? "; the stacks: " : "", why);
-        snprintf(why, sizeof why, "%s", both);
-    }
-    if (!claim) {
-        if (div == SD_DIV_SAME) {
-            sd_trace_free(&trace);
-            return 0;
-        }
-        bool finding = div != SD_DIV_ALERT_DIFFERS || g_strict_alerts;
-        sd_finding_signature(target, &model, &bssl, signature, sizeof signature);
-        if (sd_known_differences_match(&g_known, signature, "boringssl")) {
-            sd_trace_free(&trace);
-            return 0;
-        }
-        if (!finding) {
-            count_alert_diff(signature);
-            sd_trace_free(&trace);
-            return 0;
-        }
-    }
-
-    /* Write first: whatever happens after abort() (a fuzzer that loses its
-     * crash file, a CI job that is killed), the finding is on disk. */
-    char path[1200] = "";
-    bool saved = sd_finding_write(g_findings_dir, target, data, size, &trace, &model, &bssl, div, why,
-                                  signature, path, sizeof path, err, sizeof err);
-    fprintf(stderr, "\n==== shakedown finding (%s) ====\n", target);
-    fprintf(stderr, "signature:  %s\n", signature);
-    fprintf(stderr, "divergence: %s: %s\n", sd_divergence_name(div), why);
-    if (saved)
-        fprintf(stderr, "saved:      %s (+ .txt)\n", path);
-    else
-        fprintf(stderr, "NOT saved:  %s\n", err);
-    sd_differential_print(stderr, &model, &bssl);
-    fprintf(stderr, "reproduce:  shakedown repro %s%s%s\n", saved ? "" : "--target ", saved ? path : target,
-            saved ? "" : " <input>");
-    fflush(stderr);
+    int r = g_stack ? judge_stack(target, data, size, &trace, &cfg)
+                    : judge_references(target, data, size, &trace, &cfg);
     sd_trace_free(&trace);
-    abort();
+    return r;
 }
