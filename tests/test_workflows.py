@@ -381,8 +381,9 @@ class Workflows(unittest.TestCase):
         self.assertRegex(str(publishers[0].get("if", "")), RUNS_AFTER_FAILURE,
                          "the JUnit report must be published when the run finds something")
 
-        summaries = [s for s in later if re.search(r"\bcat\s+['\"]?%s/summary\.md['\"]?\s*>>\s*['\"]?\$\{?GITHUB_STEP_SUMMARY\b"
-                                                   % re.escape(out), s.get("run", ""))]
+        appends_summary = re.compile(r"\bcat\s+['\"]?%s/summary\.md['\"]?\s*>>\s*['\"]?\$\{?GITHUB_STEP_SUMMARY\b"
+                                     % re.escape(out))
+        summaries = [s for s in later if appends_summary.search(s.get("run", ""))]
         self.assertEqual(len(summaries), 1, "one step appends %s/summary.md to $GITHUB_STEP_SUMMARY" % out)
         self.assertRegex(str(summaries[0].get("if", "")), RUNS_AFTER_FAILURE)
 
@@ -414,7 +415,8 @@ class Workflows(unittest.TestCase):
         image = container.get("image") if isinstance(container, dict) else container
         self.assertRegex(str(image), r"^debian:(12|bookworm)\b", "%s: not a Debian 12 container" % job_name)
         options = container.get("options", "") if isinstance(container, dict) else ""
-        self.assertNotRegex(str(options), r"--user(\s|=)(?!0\b|root\b)", "%s: the container must run as root" % job_name)
+        self.assertNotRegex(str(options), r"--user(\s|=)(?!0\b|root\b)",
+                            "%s: the container must run as root" % job_name)
 
     def assert_conform_writes_reports_in_out(self, out):
         """scripts/conform.sh hands its arguments to `shakedown conform`, and
