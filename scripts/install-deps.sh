@@ -41,6 +41,7 @@ packages=(
                                                    # s_client, gnutls-cli: the serve test
     curl                                           # the serve test fetches its page over https
     llvm-14 python3                                # llvm-cov-14, llvm-profdata-14: scripts/coverage.sh
+    python3-yaml                                   # the workflows test parses .github/workflows/*.yml
     clang-format                                   # the format test (tests/CMakeLists.txt)
 )
 if [ "$with_browser" = 1 ]; then
