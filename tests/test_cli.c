@@ -161,6 +161,71 @@ static void repro_explains_a_corpus_file(void **state) {
     assert_true(rc == 0 || rc == 1);
 }
 
+/* repro --stack judges a third stack against the model and BoringSSL, as
+ * `shakedown fuzz --stack` does: OpenSSL's client takes a leaf whose
+ * keyUsage forbids signing (docs/stack-findings.md, O3) where both
+ * references refuse it, which is a finding until the stack's own known
+ * differences justify it. The references themselves are no stack under
+ * test. */
+static void repro_judges_a_stack_under_test(void **state) {
+    (void)state;
+    char out[512], err[512], path[600];
+    const char *src = getenv("SHAKEDOWN_SOURCE_DIR");
+    assert_non_null(src);
+    snprintf(path, sizeof(path), "%s/scenarios/tls13/client.certificate.wrong-key-usage.sd", src);
+    const char *reference[] = {"repro", "--stack", "boringssl", path, NULL};
+    assert_int_equal(run(reference, out, err), 2);
+    assert_non_null(strstr(slurp(err), "references"));
+    const char *unknown[] = {"repro", "--stack", "no-such-stack", path, NULL};
+    assert_int_equal(run(unknown, out, err), 2);
+    const char *fuzz_reference[] = {"fuzz", "--stack", "model", "--time", "1", NULL};
+    assert_int_equal(run(fuzz_reference, out, err), 2);
+
+    const char *openssl[] = {"repro", "--stack", "openssl", path, NULL};
+    int rc = run(openssl, out, err);
+    const char *text = slurp(out);
+    if (strstr(slurp(err), "no stack 'openssl'")) {
+        /* The shim is built with the project (targets/shims): its absence
+         * is a broken build, not a reason to pass. */
+        fail_msg("the openssl shim is missing: %s", slurp(err));
+    }
+    text = slurp(out);
+    if (rc != 1) fprintf(stderr, "%s\n", text);
+    assert_int_equal(rc, 1);
+    assert_non_null(strstr(text, "judgement:  accepts"));
+    assert_non_null(strstr(text, "by=openssl"));
+    assert_non_null(strstr(text, "result:     FINDING (openssl)"));
+
+    /* The stack's own known differences: the claim named there is no
+     * finding any more. */
+    char known[600];
+    snprintf(known, sizeof known, "%s/openssl-known.txt", tmpdir);
+    FILE *f = fopen(known, "w");
+    assert_non_null(f);
+    fputs("*:claim:accepted-defective-credential(key-usage):by=openssl:* openssl takes a leaf whose keyUsage "
+          "forbids signing -- a test entry\n",
+          f);
+    fclose(f);
+    assert_int_equal(setenv("SHAKEDOWN_STACK_KNOWN_DIFFERENCES", known, 1), 0);
+    rc = run(openssl, out, err);
+    unsetenv("SHAKEDOWN_STACK_KNOWN_DIFFERENCES");
+    text = slurp(out);
+    if (rc != 1) fprintf(stderr, "%s\n%s\n", text, slurp(err));
+    /* Still a finding: the claim is known, the judgement (accepts) is not. */
+    assert_int_equal(rc, 1);
+    assert_null(strstr(text, "\nclaim:"));
+    assert_non_null(strstr(text, "judgement:  accepts"));
+
+    /* An honest handshake: the stack agrees. */
+    snprintf(path, sizeof(path), "%s/corpus/fuzz_client_hello/boringssl-tls13", src);
+    const char *honest[] = {"repro", "--stack", "openssl", path, NULL};
+    rc = run(honest, out, err);
+    text = slurp(out);
+    if (rc != 0) fprintf(stderr, "%s\n", text);
+    assert_int_equal(rc, 0);
+    assert_non_null(strstr(text, "judgement:  agrees"));
+}
+
 /* repro runs a scenario with all its headers, as conform does, so both
  * give the same verdict: a scenario that pins a cipher suite
  * (`cipher-suite:`) or asks for client authentication PASSes in both (repro
@@ -501,6 +566,7 @@ int main(void) {
         cmocka_unit_test(unknown_flag_is_a_usage_error),
         cmocka_unit_test(repro_explains_a_corpus_file),
         cmocka_unit_test(repro_runs_a_scenario_as_conform_does),
+        cmocka_unit_test(repro_judges_a_stack_under_test),
         cmocka_unit_test(repro_runs_a_scenario_seed_with_its_headers),
         cmocka_unit_test(out_folder_is_checked_before_the_run),
         cmocka_unit_test(tcp_peer_problems_are_usage_errors),

@@ -1,7 +1,8 @@
 /* minimize.c — `shakedown minimize`: shrink a finding at the trace level,
  * keeping its signature.
  *
- *   shakedown minimize FILE [--target NAME] [--seed N] [--pki DIR] [--max-runs N]
+ *   shakedown minimize FILE [--target NAME] [--stack NAME] [--seed N] [--pki DIR]
+ *                      [--max-runs N]
  *
  * FILE is anything `repro` takes: a fuzz input or crash file (its target
  * from --target or its folder), a binary trace, or a script. Its trace runs
@@ -29,7 +30,11 @@
  * anyway (TLS 1.3, the defaults, the role the trace implies) is not
  * written, and then candidates whose role would read differently
  * (sd_trace_role_under_test) are not kept, so FILE.min means the same
- * under fuzz_trace. */
+ * under fuzz_trace.
+ *
+ * With --stack NAME the finding is one of `shakedown fuzz --stack`: the
+ * stack under test runs too, first among the sides kept (each side's end
+ * and step), and the parting is taken between it and the model. */
 #define _POSIX_C_SOURCE 200809L
 
 #include <errno.h>
@@ -53,7 +58,8 @@
 static const char minimize_cmd[] = "minimize";
 
 static void minimize_usage(FILE *f) {
-    fprintf(f, "usage: shakedown minimize FILE [--target NAME] [--seed N] [--pki DIR] [--max-runs N]\n"
+    fprintf(f, "usage: shakedown minimize FILE [--target NAME] [--stack NAME] [--seed N] [--pki DIR]\n"
+               "                          [--max-runs N]\n"
                "\n"
                "Shrinks a finding at the trace level (drops actions and mutations, shrinks bytes\n"
                "and numbers) while the model and BoringSSL keep showing the same finding (its\n"
@@ -63,6 +69,8 @@ static void minimize_usage(FILE *f) {
                "\n"
                "  FILE            a fuzz input or crash file, a binary trace, or a script (*.sd)\n"
                "  --target NAME   the fuzz target FILE belongs to (default: its folder)\n"
+               "  --stack NAME    a finding of 'shakedown fuzz --stack NAME': keep the stack's\n"
+               "                  outcome as well as the model's and BoringSSL's\n"
                "  --seed N        seed of the driver's and the model's randomness (default 1)\n"
                "  --pki DIR       fixture PKI (default $SHAKEDOWN_PKI_DIR, else the build's pki/)\n"
                "  --max-runs N    stop after N differential runs (default 20000)\n"
@@ -79,10 +87,16 @@ typedef struct {
     bool write_setup; /* FILE.min carries the setup: the trace need not imply the role */
     uint64_t seed;
     const char *id;
-    /* The finding being kept. */
-    sd_outcome_kind m_kind, b_kind;
-    uint8_t m_alert, b_alert;
-    int m_step, b_step;
+    const sd_target_ops *stack; /* --stack, NULL for the model against BoringSSL */
+    const char *stack_name;
+    /* The finding being kept: how each side's run ended, in the order of
+     * the signature's sides (the stack under test first). */
+    size_t n_sides;
+    struct {
+        sd_outcome_kind kind;
+        uint8_t alert;
+        int step;
+    } side[3];
     char parting[320]; /* where the runs part (sd_finding_parting): the cause a known difference names */
     unsigned long runs, max_runs;
 } ctx;
@@ -135,32 +149,60 @@ static bool load(const char *path, const char *target, sd_trace *t, sd_fuzz_setu
     return true;
 }
 
-/* Runs t on both stacks as its fuzz target, or conform, would. */
-static void run(const sd_fuzz_setup *setup, const sd_trace *t, const sd_pki *pki, uint64_t seed,
-                sd_outcome *m, sd_outcome *b, sd_divergence *div, char *why, size_t why_len) {
+/* The outcomes of one run, in the order of the signature's sides. */
+typedef struct {
+    sd_outcome model, boringssl, stack;
+    sd_party parties[3];
+    size_t n;
+} runs;
+
+/* Runs t on both references, and on the stack under test if there is one,
+ * as its fuzz target, or conform, would. */
+static void run(const ctx *c, const sd_trace *t, runs *r) {
     sd_run_config cfg;
-    sd_run_config_defaults(&cfg, &sd_target_model, setup->role, pki);
-    sd_fuzz_setup_apply(setup, &cfg);
-    cfg.seed = seed;
-    sd_differential_run_config(t, &cfg, m, b, div, why, why_len);
+    sd_run_config_defaults(&cfg, &sd_target_model, c->setup->role, c->pki);
+    sd_fuzz_setup_apply(c->setup, &cfg);
+    cfg.seed = c->seed;
+    sd_differential_run_config(t, &cfg, &r->model, &r->boringssl, NULL, NULL, 0);
+    r->n = 0;
+    if (c->stack) {
+        sd_differential_run_stack(t, &cfg, c->stack, &r->stack);
+        r->parties[r->n++] = (sd_party){c->stack_name, &r->stack};
+    }
+    r->parties[r->n++] = (sd_party){"model", &r->model};
+    r->parties[r->n++] = (sd_party){"boringssl", &r->boringssl};
 }
 
-/* Runs t; true if it shows the kept finding. `dropped_before_m/_b` are the
- * actions removed before each side's original end step. */
-static bool same_finding(ctx *c, const sd_trace *t, int dropped_before_m, int dropped_before_b) {
+/* Runs t; true if it shows the kept finding. `dropped` is the index of the
+ * action removed from the kept trace (SIZE_MAX if none): a side whose end
+ * came after it ends one step earlier. */
+static bool same_finding(ctx *c, const sd_trace *t, size_t dropped) {
     if (c->runs >= c->max_runs) return false;
     if (!c->write_setup && sd_trace_role_under_test(t) != c->role) return false;
     c->runs++;
-    sd_outcome m, b;
-    sd_divergence div;
-    run(c->setup, t, c->pki, c->seed, &m, &b, &div, NULL, 0);
-    if (m.kind != c->m_kind || b.kind != c->b_kind || (m.kind == SD_OUTCOME_ALERT && m.alert != c->m_alert) ||
-        (b.kind == SD_OUTCOME_ALERT && b.alert != c->b_alert) || m.step != c->m_step - dropped_before_m ||
-        b.step != c->b_step - dropped_before_b)
-        return false;
+    runs r;
+    run(c, t, &r);
+    for (size_t i = 0; i < r.n; i++) {
+        const sd_outcome *o = r.parties[i].outcome;
+        int step = c->side[i].step - (dropped != SIZE_MAX && (int)dropped < c->side[i].step ? 1 : 0);
+        if (o->kind != c->side[i].kind || (o->kind == SD_OUTCOME_ALERT && o->alert != c->side[i].alert) ||
+            o->step != step)
+            return false;
+    }
     char parting[sizeof c->parting];
-    sd_finding_parting(&m, &b, parting, sizeof parting);
+    sd_finding_parting(r.parties[0].outcome, r.parties[1].outcome, parting, sizeof parting);
     return strcmp(parting, c->parting) == 0;
+}
+
+/* Keeps how each side of r ended as the finding to keep. */
+static void keep(ctx *c, const runs *r) {
+    c->n_sides = r->n;
+    for (size_t i = 0; i < r->n; i++) {
+        c->side[i].kind = r->parties[i].outcome->kind;
+        c->side[i].alert = r->parties[i].outcome->alert;
+        c->side[i].step = r->parties[i].outcome->step;
+    }
+    sd_finding_parting(r->parties[0].outcome, r->parties[1].outcome, c->parting, sizeof c->parting);
 }
 
 static bool copy_trace(const sd_trace *from, sd_trace *to) {
@@ -182,15 +224,14 @@ static bool drop_actions(ctx *c, sd_trace *t) {
         sd_action gone = cand.actions[i];
         memmove(&cand.actions[i], &cand.actions[i + 1], (cand.n_actions - i - 1) * sizeof(sd_action));
         cand.n_actions--;
-        int dm = (int)i < c->m_step ? 1 : 0, db = (int)i < c->b_step ? 1 : 0;
         /* Free what the dropped action owned. */
         free(gone.bytes);
         for (size_t k = 0; k < gone.n_mutations; k++) free(gone.mutations[k].bytes);
-        if (same_finding(c, &cand, dm, db)) {
+        if (same_finding(c, &cand, i)) {
             sd_trace_free(t);
             *t = cand;
-            c->m_step -= dm;
-            c->b_step -= db;
+            for (size_t k = 0; k < c->n_sides; k++)
+                if ((int)i < c->side[k].step) c->side[k].step--;
             changed = true;
         } else {
             sd_trace_free(&cand);
@@ -210,7 +251,7 @@ static bool drop_mutations(ctx *c, sd_trace *t) {
             free(a->mutations[k].bytes);
             memmove(&a->mutations[k], &a->mutations[k + 1], (a->n_mutations - k - 1) * sizeof(sd_mutation));
             a->n_mutations--;
-            if (same_finding(c, &cand, 0, 0)) {
+            if (same_finding(c, &cand, SIZE_MAX)) {
                 sd_trace_free(t);
                 *t = cand;
                 changed = true;
@@ -267,7 +308,7 @@ static bool shrink_bytes(ctx *c, sd_trace *t) {
                 }
                 memmove(*cb + at, *cb + at + chunk, *cl - at - chunk);
                 *cl -= chunk;
-                if (same_finding(c, &cand, 0, 0)) {
+                if (same_finding(c, &cand, SIZE_MAX)) {
                     sd_trace_free(t);
                     *t = cand;
                     changed = true;
@@ -312,7 +353,7 @@ static bool shrink_numbers(ctx *c, sd_trace *t) {
             while (*field > floor) {
                 long was = *field;
                 *field = floor + (was - floor) / 2;
-                if (same_finding(c, t, 0, 0)) {
+                if (same_finding(c, t, SIZE_MAX)) {
                     changed = true;
                 } else {
                     *field = was;
@@ -324,18 +365,20 @@ static bool shrink_numbers(ctx *c, sd_trace *t) {
     return changed;
 }
 
-enum { OPT_TARGET = 256, OPT_SEED, OPT_PKI, OPT_MAX_RUNS };
+enum { OPT_TARGET = 256, OPT_STACK, OPT_SEED, OPT_PKI, OPT_MAX_RUNS };
 
 int sd_cmd_minimize(int argc, char **argv) {
     static const struct option longopts[] = {
         {"target", required_argument, NULL, OPT_TARGET},
+        {"stack", required_argument, NULL, OPT_STACK},
         {"seed", required_argument, NULL, OPT_SEED},
         {"pki", required_argument, NULL, OPT_PKI},
         {"max-runs", required_argument, NULL, OPT_MAX_RUNS},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    const char *target = NULL, *pki_dir = NULL;
+    const char *target = NULL, *pki_dir = NULL, *stack_name = NULL;
+    const sd_target_ops *stack = NULL;
     uint64_t seed = 1, max_runs = 20000;
     opterr = 0;
     optind = 1;
@@ -348,6 +391,13 @@ int sd_cmd_minimize(int argc, char **argv) {
                                           optarg);
             target = optarg;
             break;
+        case OPT_STACK: {
+            char why[400];
+            stack = sd_stack_under_test_find(optarg, why, sizeof why);
+            if (!stack) return sd_cli_usage_error(minimize_cmd, "--stack: %s", why);
+            stack_name = optarg;
+            break;
+        }
         case OPT_SEED:
             if (!sd_cli_parse_u64(optarg, &seed))
                 return sd_cli_usage_error(minimize_cmd, "--seed wants a number from 0 to 2^64-1, not '%s'",
@@ -394,32 +444,32 @@ int sd_cmd_minimize(int argc, char **argv) {
     sd_role role = setup.role;
     bool write_setup = !sd_fuzz_setup_implied(&setup, &t);
 
-    sd_outcome m, b;
-    sd_divergence div;
-    char why[400];
-    run(&setup, &t, &pki, seed, &m, &b, &div, why, sizeof why);
-    char before[512];
-    sd_finding_signature(id, &m, &b, before, sizeof before);
-    if (div == SD_DIV_SAME) {
-        printf("%s: both stacks agree (%s); nothing to minimize\n", path, before);
-        sd_trace_free(&t);
-        sd_pki_free(&pki);
-        return SD_EXIT_FINDINGS;
-    }
     ctx c = {.pki = &pki,
              .role = role,
              .setup = &setup,
              .write_setup = write_setup,
              .seed = seed,
              .id = id,
-             .m_kind = m.kind,
-             .b_kind = b.kind,
-             .m_alert = m.alert,
-             .b_alert = b.alert,
-             .m_step = m.step,
-             .b_step = b.step,
+             .stack = stack,
+             .stack_name = stack_name,
              .max_runs = max_runs};
-    sd_finding_parting(&m, &b, c.parting, sizeof c.parting);
+    static runs r; /* three outcomes: too big for the stack of a sanitized build */
+    run(&c, &t, &r);
+    char before[512];
+    sd_parties_signature(id, r.parties, r.n, before, sizeof before);
+    sd_stack_judgement j =
+        stack ? sd_judge_stack(&r.stack, stack_name, &r.model, &r.boringssl, NULL, 0) : SD_STACK_AGREES;
+    bool finding = stack ? sd_stack_judgement_is_finding(j) || j == SD_STACK_ALERT_DIFFERS
+                         : sd_compare(&r.model, &r.boringssl, NULL, 0) != SD_DIV_SAME;
+    if (!finding) {
+        printf("%s: %s; nothing to minimize\n", path,
+               stack ? "the stack agrees with a reference" : "both stacks agree");
+        printf("  (%s)\n", before);
+        sd_trace_free(&t);
+        sd_pki_free(&pki);
+        return SD_EXIT_FINDINGS;
+    }
+    keep(&c, &r);
     /* A trace whose role would read differently under fuzz_trace (a
      * client-side trace that never mentions ClientHello) carries its setup
      * (sd_fuzz_setup_implied is false), so every candidate keeps the role. */
@@ -433,9 +483,9 @@ int sd_cmd_minimize(int argc, char **argv) {
     }
     printf("%s: %zu actions -> %zu, in %lu runs%s\n", path, before_actions, t.n_actions, c.runs,
            c.runs >= c.max_runs ? " (stopped at --max-runs)" : "");
-    run(&setup, &t, &pki, seed, &m, &b, &div, why, sizeof why);
+    run(&c, &t, &r);
     char after[512];
-    sd_finding_signature(id, &m, &b, after, sizeof after);
+    sd_parties_signature(id, r.parties, r.n, after, sizeof after);
     printf("signature: %s\n", after);
     if (strcmp(after, before) != 0)
         printf("           (was %s: the steps moved with the dropped actions)\n", before);
@@ -458,8 +508,9 @@ int sd_cmd_minimize(int argc, char **argv) {
             remove(tmp);
             rc = SD_EXIT_HARNESS;
         } else {
-            printf("wrote %s (binary trace, %zu bytes); replay: shakedown repro --target fuzz_trace %s\n",
-                   out, bin.len, out);
+            printf(
+                "wrote %s (binary trace, %zu bytes); replay: shakedown repro --target fuzz_trace %s%s%s%s\n",
+                out, bin.len, stack ? "--stack " : "", stack ? stack_name : "", stack ? " " : "", out);
         }
     }
     sd_buf script;
