@@ -495,6 +495,33 @@ static bool write_reports(const findings *fs, const char *out, const options *o,
     return ok && md_ok;
 }
 
+/* The last "#shakedown coverage:" line of a job's log (edges reached per
+ * instrumented module, targets/fuzz/edge_coverage.h), after the colon;
+ * false if the log has none. Reads only the log's tail. */
+static bool last_coverage(const char *log, char *out, size_t len) {
+    FILE *f = fopen(log, "r");
+    if (!f) return false;
+    static const char mark[] = "#shakedown coverage:";
+    char buf[16384];
+    if (fseek(f, 0, SEEK_END) == 0) {
+        long size = ftell(f);
+        if (size > (long)sizeof buf - 1)
+            fseek(f, size - (long)sizeof buf + 1, SEEK_SET);
+        else
+            rewind(f);
+    }
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[n] = '\0';
+    const char *last = NULL;
+    for (const char *p = strstr(buf, mark); p; p = strstr(p + 1, mark)) last = p;
+    if (!last) return false;
+    last += sizeof mark - 1;
+    while (*last == ' ') last++;
+    snprintf(out, len, "%.*s", (int)strcspn(last, "\n"), last);
+    return true;
+}
+
 /* --- Running one target ---------------------------------------------------------- */
 
 static void on_signal(int sig) {
@@ -654,9 +681,13 @@ static int run_target(const options *o, const char *target, findings *fs, unsign
         if (tty || t >= next_log_line) {
             char fdir[2200];
             snprintf(fdir, sizeof fdir, "%s/findings/%s", o->out, target);
-            printf("%s  %-28s %4.0f/%u s  jobs %u/%u  corpus %zu  finding files %zu   %s", tty ? "\r" : "",
-                   target, t - start, o->seconds, alive, jobs, count_files(corpus), count_files(fdir) / 2,
-                   tty ? "" : "\n");
+            /* With a stack under test, its edges beside the harness's. */
+            char coverage[400] = "", log0[2300];
+            snprintf(log0, sizeof log0, "%s/%s.0.log", logs, target);
+            if (o->stack && !last_coverage(log0, coverage, sizeof coverage)) coverage[0] = '\0';
+            printf("%s  %-28s %4.0f/%u s  jobs %u/%u  corpus %zu  finding files %zu%s%s   %s",
+                   tty ? "\r" : "", target, t - start, o->seconds, alive, jobs, count_files(corpus),
+                   count_files(fdir) / 2, coverage[0] ? "  cov " : "", coverage, tty ? "" : "\n");
             fflush(stdout);
             if (!tty) next_log_line = t + 60;
         }
@@ -695,6 +726,15 @@ static int run_target(const options *o, const char *target, findings *fs, unsign
             pid_t p = spawn(argv, log, env);
             if (p > 0) wait_for(p);
             printf("  %-28s corpus %zu -> merged %zu\n", target, count_files(corpus), count_files(merged));
+        }
+    }
+    if (o->stack) {
+        /* Each job's last count: what its inputs reached since it started. */
+        for (unsigned j = 0; j < jobs; j++) {
+            char log[2300], coverage[400];
+            snprintf(log, sizeof log, "%s/%s.%u.log", logs, target, j);
+            if (last_coverage(log, coverage, sizeof coverage))
+                printf("  %-28s job %u edges reached: %s\n", target, j, coverage);
         }
     }
     collect_differential(fs, o->out, target);

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "crypto/crypto.h"
+#include "edge_coverage.h"
 #include "run/differential.h"
 #include "oracle/oracle.h"
 #include "trace/fuzz_input.h"
@@ -146,7 +147,13 @@ static void load_stack_under_test(const char *target, const char *name) {
     }
     fprintf(stderr, "%s: stack under test: %s (%s), judged against the model and BoringSSL\n", target, name,
             g_stack->version ? g_stack->version() : "?");
+    /* The stack's own edges beside the harness's (edge_coverage.h), in
+     * the log `shakedown fuzz` reads its status from. */
+    sd_edge_coverage_init();
+    sd_edge_coverage_print(stderr, 0);
 }
+
+static void print_final_coverage(void) { sd_edge_coverage_print(stderr, 0); }
 
 void sd_fuzz_differential_init(const char *target, int *argc, char ***argv) {
     (void)argc;
@@ -183,6 +190,7 @@ void sd_fuzz_differential_init(const char *target, int *argc, char ***argv) {
     const char *memo = getenv("SHAKEDOWN_CRYPTO_MEMO");
     if (memo && strcmp(memo, "0") == 0) sd_crypto_memo_set_enabled(false);
     atexit(report_alert_diffs);
+    if (g_stack) atexit(print_final_coverage);
 }
 
 /* Writes a finding, says so on stderr, and aborts: whatever happens after
@@ -200,6 +208,11 @@ static void report_finding(const sd_finding *fd) {
     else
         fprintf(stderr, "NOT saved:  %s\n", err);
     sd_parties_print(stderr, fd->parties, fd->n_parties);
+    if (fd->stack) {
+        /* The run ends here: what it reached, this input included. */
+        sd_edge_coverage_after_input();
+        sd_edge_coverage_print(stderr, 0);
+    }
     fprintf(stderr, "reproduce:  shakedown repro %s%s%s%s%s\n", fd->stack ? "--stack " : "",
             fd->stack ? fd->stack : "", fd->stack ? " " : "", saved ? "" : "--target ",
             saved ? path : fd->target);
