@@ -74,7 +74,11 @@ static void fuzz_usage(FILE *f) {
                "                  it refuses that both accept, or another difference from both,\n"
                "                  unless harness/oracle/known_differences/NAME.txt (or\n"
                "                  $SHAKEDOWN_STACK_KNOWN_DIFFERENCES) justifies it. A stack that\n"
-               "                  does what either reference does is not judged further\n"
+               "                  does what either reference does is not judged further. The run\n"
+               "                  goes on past each finding (one file per signature) unless\n"
+               "                  --first-finding, and prints the edges reached in each\n"
+               "                  instrumented module: the stack's own when it was built with\n"
+               "                  scripts/build-stack.sh\n"
                "  --engine E      libfuzzer (default; build: cmake --preset fuzz && cmake --build\n"
                "                  --preset fuzz) or afl (build: scripts/build-afl.sh)\n"
                "  --time SECONDS  budget per target (default 60)\n"
@@ -556,12 +560,17 @@ static int run_target(const options *o, const char *target, findings *fs, unsign
     }
     copy_files(seeds, corpus);
     bool have_dict = access(dict, R_OK) == 0;
-    char *env[6] = {findings_env, NULL, NULL, NULL, NULL, NULL};
+    char *env[7] = {findings_env, NULL, NULL, NULL, NULL, NULL, NULL};
     char stack_env[200];
     size_t n_env = 1;
     if (o->stack) {
         snprintf(stack_env, sizeof stack_env, "SHAKEDOWN_FUZZ_STACK=%s", o->stack);
         env[n_env++] = stack_env;
+        /* A stack's known bugs are among the seeds: go on past each
+         * finding (written once per signature) unless the first is all
+         * that is wanted. */
+        static char keep_going[] = "SHAKEDOWN_FUZZ_CONTINUE=1";
+        if (!o->first_finding) env[n_env++] = keep_going;
     }
     char mutator_env[2300];
     if (o->eng == ENGINE_AFL) {

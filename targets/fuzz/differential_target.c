@@ -28,6 +28,7 @@ static sd_known_differences g_known;
 static sd_claim_labels g_claims;
 static const char *g_findings_dir = "findings";
 static bool g_strict_alerts;
+static bool g_continue; /* SHAKEDOWN_FUZZ_CONTINUE=1: see report_finding */
 static const char *g_target = "fuzz";
 /* The stack under test of a three-party run ($SHAKEDOWN_FUZZ_STACK, set by
  * `shakedown fuzz --stack NAME`), with its own known differences; NULL:
@@ -187,16 +188,38 @@ void sd_fuzz_differential_init(const char *target, int *argc, char ***argv) {
     if (findings && findings[0]) g_findings_dir = findings;
     const char *strict = getenv("SHAKEDOWN_STRICT_ALERTS");
     g_strict_alerts = strict && strcmp(strict, "1") == 0;
+    const char *keep_going = getenv("SHAKEDOWN_FUZZ_CONTINUE");
+    g_continue = keep_going && strcmp(keep_going, "1") == 0;
     const char *memo = getenv("SHAKEDOWN_CRYPTO_MEMO");
     if (memo && strcmp(memo, "0") == 0) sd_crypto_memo_set_enabled(false);
     atexit(report_alert_diffs);
     if (g_stack) atexit(print_final_coverage);
 }
 
-/* Writes a finding, says so on stderr, and aborts: whatever happens after
- * abort() (a fuzzer that loses its crash file, a CI job that is killed),
- * the finding is on disk first. */
+/* SHAKEDOWN_FUZZ_CONTINUE=1 (`shakedown fuzz --stack` sets it): a finding
+ * is written and the run goes on, each signature reported once per
+ * process. A stack under test brings its known bugs into every campaign
+ * (its conformance FAILs are among the seeds), and a campaign that stopped
+ * at the first would never get past the corpus. Otherwise, as a fuzzing
+ * engine and OSS-Fuzz expect, a finding aborts. */
+#define MAX_REPORTED 256
+static uint64_t g_reported[MAX_REPORTED];
+static size_t g_n_reported;
+
+static bool reported_before(const char *signature) {
+    uint64_t h = sd_signature_hash(signature);
+    for (size_t i = 0; i < g_n_reported; i++)
+        if (g_reported[i] == h) return true;
+    if (g_n_reported < MAX_REPORTED) g_reported[g_n_reported++] = h;
+    return false;
+}
+
+/* Writes a finding and says so on stderr, then aborts, unless
+ * SHAKEDOWN_FUZZ_CONTINUE (above): whatever happens after abort() (a
+ * fuzzer that loses its crash file, a CI job that is killed), the finding
+ * is on disk first. */
 static void report_finding(const sd_finding *fd) {
+    if (g_continue && reported_before(fd->signature)) return;
     char path[1200] = "", err[300];
     bool saved = sd_finding_write(g_findings_dir, fd, path, sizeof path, err, sizeof err);
     fprintf(stderr, "\n==== shakedown finding (%s%s%s) ====\n", fd->target, fd->stack ? ", stack " : "",
@@ -208,14 +231,15 @@ static void report_finding(const sd_finding *fd) {
     else
         fprintf(stderr, "NOT saved:  %s\n", err);
     sd_parties_print(stderr, fd->parties, fd->n_parties);
+    fprintf(stderr, "reproduce:  shakedown repro %s%s%s%s%s\n", fd->stack ? "--stack " : "",
+            fd->stack ? fd->stack : "", fd->stack ? " " : "", saved ? "" : "--target ",
+            saved ? path : fd->target);
+    if (g_continue) return;
     if (fd->stack) {
         /* The run ends here: what it reached, this input included. */
         sd_edge_coverage_after_input();
         sd_edge_coverage_print(stderr, 0);
     }
-    fprintf(stderr, "reproduce:  shakedown repro %s%s%s%s%s\n", fd->stack ? "--stack " : "",
-            fd->stack ? fd->stack : "", fd->stack ? " " : "", saved ? "" : "--target ",
-            saved ? path : fd->target);
     fflush(stderr);
     abort();
 }
@@ -320,5 +344,9 @@ int sd_fuzz_differential_one(const char *target, const uint8_t *data, size_t siz
     int r = g_stack ? judge_stack(target, data, size, &trace, &cfg)
                     : judge_references(target, data, size, &trace, &cfg);
     sd_trace_free(&trace);
+    if (g_stack) {
+        sd_edge_coverage_after_input();
+        sd_edge_coverage_print(stderr, 10);
+    }
     return r;
 }

@@ -28,6 +28,17 @@
  * Both stacks refusing with different alerts (alert_differs) is counted and
  * listed at exit, not fatal, unless SHAKEDOWN_STRICT_ALERTS=1.
  *
+ * A stack under test: SHAKEDOWN_FUZZ_STACK=NAME (`shakedown fuzz --stack`)
+ * also runs each input on that stack, in process where the build has it,
+ * and judges it against the model and BoringSSL (oracle sd_judge_stack;
+ * its known differences: harness/oracle/known_differences/NAME.txt, or
+ * known_differences/NAME.txt next to the binary, or
+ * $SHAKEDOWN_STACK_KNOWN_DIFFERENCES). The references' own differences
+ * are then not findings. SHAKEDOWN_FUZZ_CONTINUE=1 writes each finding
+ * (once per signature) and goes on instead of aborting. The edges reached
+ * in each instrumented module are printed as "#shakedown coverage:" lines
+ * (edge_coverage.h).
+ *
  * SHAKEDOWN_CRYPTO_MEMO=0 switches off the memo of public-key results
  * (harness/crypto/memo.c), which makes the model run of an execution
  * nearly free: for telling whether it changes a finding (it should not)
