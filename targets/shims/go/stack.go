@@ -539,7 +539,11 @@ func (s *shim) status() status {
 	}
 	st.cipher = uint16(connField(s.conn, "cipherSuite").Uint())
 	st.group = s.groups.group
-	st.peerAuthenticated = !s.o.server && s.handshakeDone && connField(s.conn, "peerCertificates").Len() > 0
+	// Either role: the peer's chain was verified and its CertificateVerify
+	// checked. A server only ever verifies what it asks for
+	// (VerifyClientCertIfGiven, RequireAndVerifyClientCert), so a chain
+	// kept is a chain verified.
+	st.peerAuthenticated = s.handshakeDone && connField(s.conn, "peerCertificates").Len() > 0
 	st.appReplies = s.appReplies
 	return st
 }
