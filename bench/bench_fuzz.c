@@ -5,6 +5,7 @@
  *
  *     bench_fuzz [seconds-per-target] [target...]     (default 2 s, every target)
  *     bench_fuzz --stack NAME [seconds-per-target] [target...]
+ *     bench_fuzz --count N target...                  (N executions each, untimed)
  *
  * One execution is what the fuzz target's LLVMFuzzerTestOneInput does for an
  * input (targets/fuzz/differential_target.c): build the trace
@@ -21,7 +22,17 @@
  * baseline's in short rounds, so that a change of the machine's speed
  * during the run moves both alike. Engine overhead (libFuzzer's coverage
  * bookkeeping, sanitizers) is not included: build without sanitizers (the
- * default preset) to measure. */
+ * default preset) to measure.
+ *
+ * --count runs exactly N executions of each target (cycling its corpus;
+ * `bare` names the bare handshake) and times nothing, for an instruction
+ * counter, which a loaded machine does not disturb:
+ *
+ *     valgrind --tool=callgrind bench_fuzz --count N target
+ *
+ * run for two values of N: the difference of the totals over the
+ * difference of the N is the instructions of one execution in the steady
+ * state (the PKI load and the memo's first misses cancel out). */
 #define _POSIX_C_SOURCE 200809L
 
 #include <dirent.h>
@@ -79,26 +90,32 @@ static sd_target *make(sd_role role, const sd_pki *pki) {
     return t;
 }
 
+/* One bare handshake: a BoringSSL client and server, records moved between
+ * them until neither has more to say. buf is scratch. */
+static void bare_handshake(const sd_pki *pki, sd_buf *buf) {
+    sd_target *c = make(SD_ROLE_CLIENT, pki), *s = make(SD_ROLE_SERVER, pki);
+    c->ops->start(c);
+    for (int i = 0; i < 20; i++) {
+        sd_buf_reset(buf);
+        c->ops->drain(c, buf);
+        if (buf->len) s->ops->feed(s, sd_buf_span(buf));
+        size_t moved = buf->len;
+        sd_buf_reset(buf);
+        s->ops->drain(s, buf);
+        if (buf->len) c->ops->feed(c, sd_buf_span(buf));
+        if (!moved && !buf->len) break;
+    }
+    c->ops->destroy(c);
+    s->ops->destroy(s);
+}
+
 /* Bare handshakes for `seconds` of CPU time, added to *t. */
 static void bare_handshakes(const sd_pki *pki, double seconds, tally *t) {
     sd_buf buf;
     sd_buf_init(&buf);
     double start = cpu_s(), now;
     while ((now = cpu_s()) < start + seconds) {
-        sd_target *c = make(SD_ROLE_CLIENT, pki), *s = make(SD_ROLE_SERVER, pki);
-        c->ops->start(c);
-        for (int i = 0; i < 20; i++) {
-            sd_buf_reset(&buf);
-            c->ops->drain(c, &buf);
-            if (buf.len) s->ops->feed(s, sd_buf_span(&buf));
-            size_t moved = buf.len;
-            sd_buf_reset(&buf);
-            s->ops->drain(s, &buf);
-            if (buf.len) c->ops->feed(c, sd_buf_span(&buf));
-            if (!moved && !buf.len) break;
-        }
-        c->ops->destroy(c);
-        s->ops->destroy(s);
+        bare_handshake(pki, &buf);
         t->n++;
     }
     t->seconds += now - start;
@@ -140,6 +157,26 @@ static size_t load_corpus(const char *target, input *out, size_t max) {
     return n;
 }
 
+/* One execution of target on input x, as the fuzz target's. */
+static void execute(const char *target, const input *x, const sd_pki *pki, const sd_target_ops *stack) {
+    sd_trace trace;
+    sd_fuzz_setup setup;
+    if (!sd_fuzz_input_build(target, x->data, x->len, &trace, &setup, NULL, 0)) return;
+    if (trace.n_actions && sd_fuzz_setup_runs(&setup, pki, NULL, 0)) {
+        static sd_outcome m, b, s; /* big: off the stack */
+        sd_divergence div;
+        sd_run_config cfg;
+        sd_run_config_defaults(&cfg, &sd_target_model, setup.role, pki);
+        sd_fuzz_setup_apply(&setup, &cfg);
+        sd_differential_run_config(&trace, &cfg, &m, &b, &div, NULL, 0);
+        if (stack) {
+            sd_differential_run_stack(&trace, &cfg, stack, &s);
+            (void)sd_judge_stack(&s, stack->name, &m, &b, NULL, 0);
+        }
+    }
+    sd_trace_free(&trace);
+}
+
 /* Executions for `seconds` of CPU time, added to *t; *next is the input to
  * run next, so that the rounds go on through the corpus in order. With a
  * stack, each execution also runs on it and judges it. */
@@ -147,25 +184,8 @@ static void executions(const char *target, const input *in, size_t n, size_t *ne
                        const sd_target_ops *stack, double seconds, tally *t) {
     double start = cpu_s(), now;
     while ((now = cpu_s()) < start + seconds) {
-        const input *x = &in[*next % n];
+        execute(target, &in[*next % n], pki, stack);
         (*next)++;
-        sd_trace trace;
-        sd_fuzz_setup setup;
-        if (sd_fuzz_input_build(target, x->data, x->len, &trace, &setup, NULL, 0)) {
-            if (trace.n_actions && sd_fuzz_setup_runs(&setup, pki, NULL, 0)) {
-                static sd_outcome m, b, s; /* big: off the stack */
-                sd_divergence div;
-                sd_run_config cfg;
-                sd_run_config_defaults(&cfg, &sd_target_model, setup.role, pki);
-                sd_fuzz_setup_apply(&setup, &cfg);
-                sd_differential_run_config(&trace, &cfg, &m, &b, &div, NULL, 0);
-                if (stack) {
-                    sd_differential_run_stack(&trace, &cfg, stack, &s);
-                    (void)sd_judge_stack(&s, stack->name, &m, &b, NULL, 0);
-                }
-            }
-            sd_trace_free(&trace);
-        }
         t->n++;
     }
     t->seconds += now - start;
@@ -212,6 +232,29 @@ static int bench_stack(const char *name, double seconds, const char *const *name
     return 0;
 }
 
+/* --count: n executions of each of names, untimed. */
+static int count_executions(const sd_pki *pki, long n, const char *const *names) {
+    for (size_t i = 0; names[i]; i++) {
+        if (strcmp(names[i], "bare") == 0) {
+            sd_buf buf;
+            sd_buf_init(&buf);
+            for (long k = 0; k < n; k++) bare_handshake(pki, &buf);
+            sd_buf_free(&buf);
+        } else {
+            static input in[512];
+            size_t n_in = load_corpus(names[i], in, 512), next = 0;
+            if (n_in == 0) {
+                fprintf(stderr, "%s: no corpus\n", names[i]);
+                return 2;
+            }
+            for (long k = 0; k < n; k++) execute(names[i], &in[next++ % n_in], pki, NULL);
+            for (size_t k = 0; k < n_in; k++) free(in[k].data);
+        }
+        printf("%-30s %ld executions\n", names[i], n);
+    }
+    return 0;
+}
+
 int main(int argc, char **argv) {
     const char *stack = NULL;
     if (argc > 2 && strcmp(argv[1], "--stack") == 0) {
@@ -219,9 +262,13 @@ int main(int argc, char **argv) {
         argv += 2;
         argc -= 2;
     }
-    double seconds = argc > 1 ? atof(argv[1]) : 2.0;
-    if (seconds <= 0) {
-        fprintf(stderr, "usage: %s [--stack NAME] [seconds-per-target] [target...]\n", argv[0]);
+    bool counted = argc > 1 && strcmp(argv[1], "--count") == 0;
+    long count = counted && argc > 2 ? atol(argv[2]) : 0;
+    double seconds = counted ? 0 : argc > 1 ? atof(argv[1]) : 2.0;
+    if (counted ? count <= 0 || argc < 4 : seconds <= 0) {
+        fprintf(stderr,
+                "usage: %s [--stack NAME] [seconds-per-target] [target...]\n       %s --count N target...\n",
+                argv[0], argv[0]);
         return 2;
     }
     sd_pki pki;
@@ -229,6 +276,11 @@ int main(int argc, char **argv) {
     if (!sd_pki_load(&pki, sd_pki_default_dir(), err, sizeof err)) {
         fprintf(stderr, "cannot load the fixture PKI: %s\n", err);
         return 2;
+    }
+    if (counted) {
+        int status = count_executions(&pki, count, (const char *const *)argv + 3);
+        sd_pki_free(&pki);
+        return status;
     }
     const char *const *names = argc > 2 ? (const char *const *)argv + 2 : sd_fuzz_target_names;
     if (stack) {

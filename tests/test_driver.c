@@ -1490,6 +1490,122 @@ static bool nth_record(const sd_buf *b, size_t n, sd_span *header, sd_span *frag
     return false;
 }
 
+/* TLS 1.2 client authentication against the model, the driver's
+ * certificate and key "client"; cv is the CertificateVerify line. */
+static void run_client_auth12(const char *cv, sd_outcome *o, capture *cap) {
+    char text[2048];
+    snprintf(text, sizeof text,
+             "id: t.t\ntitle: t\nrfc: RFC 5246\nrole: server\nversion: 1.2\nexpect: complete\n"
+             "cipher-suite: TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256\nclient-auth: require\n"
+             "send ClientHello\nexpect ServerHello\nexpect Certificate\nexpect ServerKeyExchange\n"
+             "expect CertificateRequest\nexpect ServerHelloDone\nsend Certificate\nsend ClientKeyExchange\n"
+             "%s\nsend-ccs\nsend Finished\nexpect-ccs\nexpect Finished\n",
+             cv);
+    sd_scenario s;
+    char err[512];
+    if (!sd_scenario_parse("t.sd", text, strlen(text), &s, err, sizeof err)) fail_msg("%s", err);
+    sd_run_config cfg;
+    sd_run_config_defaults(&cfg, &sd_target_model, s.role, &pki);
+    sd_run_config_apply_scenario(&cfg, &s);
+    cfg.driver_credential = "client";
+    if (cap) {
+        sd_buf_init(&cap->from_peer);
+        sd_buf_init(&cap->from_target);
+        cfg.on_bytes = on_bytes;
+        cfg.observer_ctx = cap;
+    }
+    sd_driver_run(&s.trace, &cfg, o);
+    sd_scenario_free(&s);
+}
+
+/* The body of the first handshake message of `type` in the plaintext
+ * handshake records of b (those before the first ChangeCipherSpec). */
+static bool plaintext_handshake_body(const sd_buf *b, uint8_t type, sd_buf *out) {
+    sd_buf stream;
+    sd_buf_init(&stream);
+    sd_span h, f;
+    for (size_t i = 0; nth_record(b, i, &h, &f) && h.data[0] != SD_change_cipher_spec; i++)
+        if (h.data[0] == SD_handshake) sd_buf_append_span(&stream, f);
+    bool found = false;
+    for (size_t pos = 0; !found && pos + 4 <= stream.len;) {
+        size_t len =
+            (size_t)stream.data[pos + 1] << 16 | (size_t)stream.data[pos + 2] << 8 | stream.data[pos + 3];
+        if (pos + 4 + len > stream.len) break;
+        if (stream.data[pos] == type) {
+            sd_buf_append(out, stream.data + pos + 4, len);
+            found = true;
+        }
+        pos += 4 + len;
+    }
+    sd_buf_free(&stream);
+    return found;
+}
+
+static void hex_of(sd_span bytes, char *out) {
+    for (size_t i = 0; i < bytes.len; i++) sprintf(out + 2 * i, "%02x", bytes.data[i]);
+}
+
+/* body= on a TLS 1.2 CertificateVerify: the driver skips the honest
+ * signature when the replacement cannot be it (another signature length),
+ * and the run is the one it would be otherwise: "changed nothing" exactly
+ * when the replacement is the honest body (the same seed and the memo make
+ * the same signature), a refusal for a body that differs in its last byte
+ * (built and signed, then replaced) or in its length (not signed at all:
+ * one memo lookup fewer). */
+static void tls12_certificate_verify_replaced(void **state) {
+    (void)state;
+    sd_outcome o;
+    capture cap;
+    run_client_auth12("send CertificateVerify", &o, &cap);
+    assert_int_equal(o.kind, SD_OUTCOME_COMPLETED);
+    sd_buf honest;
+    sd_buf_init(&honest);
+    assert_true(plaintext_handshake_body(&cap.from_peer, SD_CertificateVerify, &honest));
+    sd_buf_free(&cap.from_peer);
+    sd_buf_free(&cap.from_target);
+    assert_true(honest.len > 8 && honest.len < 600);
+    char hex[1300], line[1400];
+
+    /* The honest body itself: the same outcome, and the mutation made no
+     * deviation. */
+    hex_of(sd_buf_span(&honest), hex);
+    snprintf(line, sizeof line, "send CertificateVerify body=%s", hex);
+    run_client_auth12(line, &o, NULL);
+    assert_int_equal(o.kind, SD_OUTCOME_COMPLETED);
+    assert_non_null(strstr(o.detail, "changed nothing"));
+
+    /* The same length, the last byte flipped: signed, then replaced. */
+    honest.data[honest.len - 1] ^= 0x01;
+    hex_of(sd_buf_span(&honest), hex);
+    honest.data[honest.len - 1] ^= 0x01;
+    snprintf(line, sizeof line, "send CertificateVerify body=%s", hex);
+    size_t hits = sd_crypto_memo_hits();
+    run_client_auth12(line, &o, NULL);
+    size_t signed_hits = sd_crypto_memo_hits() - hits;
+    assert_int_equal(o.kind, SD_OUTCOME_ALERT);
+    assert_int_equal(o.alert, SD_decrypt_error);
+    assert_null(strstr(o.detail, "changed nothing"));
+
+    /* One byte shorter, its signature's length field to match: the same
+     * refusal, without the signing. */
+    sd_buf shorter;
+    sd_buf_init(&shorter);
+    sd_buf_append(&shorter, honest.data, honest.len - 1);
+    size_t sig_len = (size_t)shorter.data[2] << 8 | shorter.data[3];
+    shorter.data[2] = (uint8_t)((sig_len - 1) >> 8);
+    shorter.data[3] = (uint8_t)(sig_len - 1);
+    hex_of(sd_buf_span(&shorter), hex);
+    snprintf(line, sizeof line, "send CertificateVerify body=%s", hex);
+    hits = sd_crypto_memo_hits();
+    run_client_auth12(line, &o, NULL);
+    assert_int_equal(o.kind, SD_OUTCOME_ALERT);
+    assert_int_equal(o.alert, SD_decrypt_error);
+    assert_null(strstr(o.detail, "changed nothing"));
+    assert_int_equal(sd_crypto_memo_hits() - hits, signed_hits - 1);
+    sd_buf_free(&shorter);
+    sd_buf_free(&honest);
+}
+
 /* `send-ccs empty-master` (CVE-2014-0224): what the driver protects after
  * it opens under keys derived here, independently, from an empty master
  * secret and the two randoms. Sent in the CCS's honest place, so that the
@@ -2341,6 +2457,7 @@ int main(void) {
         cmocka_unit_test(signature_algorithms_cert_skipped_in_fuzz_runs),
         cmocka_unit_test(renegotiate_action),
         cmocka_unit_test(empty_master_keys),
+        cmocka_unit_test(tls12_certificate_verify_replaced),
         cmocka_unit_test(record_flip_mutation),
         cmocka_unit_test(inner_padding_mutation),
         cmocka_unit_test(seq_skip_mutation),

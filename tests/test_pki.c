@@ -942,6 +942,88 @@ static void test_chain_cache_same_answer(void **state) {
     X509_free(untrusted);
 }
 
+/* sd_certificate_public_key remembers keys by the certificate's exact
+ * bytes: the same bytes again are answered from memory with the same key;
+ * another certificate, or the same one with one byte changed, is not
+ * (a wrong hit would hand a client the wrong key to encrypt to); bytes
+ * that are no certificate give false; and with the cache off nothing is
+ * answered from memory. */
+static void test_certificate_key_cache(void **state) {
+    pki_state *s = *state;
+    const sd_pki *pki = &s->pki;
+    const sd_credential *leaf = sd_pki_find(pki, "leaf"), *client = sd_pki_find(pki, "client"),
+                        *rsa = sd_pki_find(pki, "leaf-rsa");
+    assert_non_null(leaf);
+    assert_non_null(client);
+    assert_non_null(rsa);
+    sd_span leaf_der = sd_span_of(leaf->chain_der[0], leaf->chain_der_len[0]);
+    sd_span client_der = sd_span_of(client->chain_der[0], client->chain_der_len[0]);
+    sd_span rsa_der = sd_span_of(rsa->chain_der[0], rsa->chain_der_len[0]);
+    sd_verify_cache_set_enabled(true);
+    EVP_PKEY *first = NULL, *again = NULL, *other = NULL;
+    assert_true(sd_certificate_public_key(leaf_der, &first));
+    assert_non_null(first);
+    assert_int_equal(EVP_PKEY_cmp(first, leaf->key), 1);
+    size_t hits = sd_certificate_key_hits();
+    assert_true(sd_certificate_public_key(leaf_der, &again));
+    assert_int_equal(sd_certificate_key_hits(), hits + 1);
+    assert_ptr_equal(again, first);
+    EVP_PKEY_free(again);
+    /* Other certificates miss, and get their own keys. */
+    assert_true(sd_certificate_public_key(client_der, &other));
+    assert_int_equal(sd_certificate_key_hits(), hits + 1);
+    assert_int_equal(EVP_PKEY_cmp(other, client->key), 1);
+    EVP_PKEY_free(other);
+    assert_true(sd_certificate_public_key(rsa_der, &other));
+    assert_int_equal(sd_certificate_key_hits(), hits + 1);
+    assert_int_equal(EVP_PKEY_id(other), EVP_PKEY_RSA);
+    assert_int_equal(EVP_PKEY_cmp(other, rsa->key), 1);
+    EVP_PKEY_free(other);
+    /* The leaf with its last byte (in the signature) changed: a miss,
+     * parsed afresh (the key is the same: the signature is not checked
+     * here). One byte of the key itself changed: a miss, and another key
+     * or none. */
+    uint8_t *copy = malloc(leaf_der.len);
+    assert_non_null(copy);
+    memcpy(copy, leaf_der.data, leaf_der.len);
+    copy[leaf_der.len - 1] ^= 0x01;
+    assert_true(sd_certificate_public_key(sd_span_of(copy, leaf_der.len), &other));
+    assert_int_equal(sd_certificate_key_hits(), hits + 1);
+    assert_non_null(other);
+    assert_ptr_not_equal(other, first);
+    EVP_PKEY_free(other);
+    memcpy(copy, leaf_der.data, leaf_der.len);
+    uint8_t *spki = NULL;
+    int spki_len = i2d_PUBKEY(first, &spki);
+    assert_true(spki_len > 8);
+    uint8_t *at = NULL;
+    for (size_t i = 0; !at && i + (size_t)spki_len <= leaf_der.len; i++)
+        if (memcmp(copy + i, spki, (size_t)spki_len) == 0) at = copy + i;
+    assert_non_null(at);
+    at[spki_len - 1] ^= 0x01; /* the public point's last byte */
+    OPENSSL_free(spki);
+    bool parsed = sd_certificate_public_key(sd_span_of(copy, leaf_der.len), &other);
+    assert_int_equal(sd_certificate_key_hits(), hits + 1);
+    if (parsed && other) assert_int_not_equal(EVP_PKEY_cmp(other, leaf->key), 1);
+    EVP_PKEY_free(other);
+    /* Not a certificate. */
+    other = first;
+    assert_false(sd_certificate_public_key(sd_span_of(copy, 10), &other));
+    assert_null(other);
+    free(copy);
+    /* Off: parsed every time. */
+    sd_verify_cache_set_enabled(false);
+    hits = sd_certificate_key_hits();
+    for (int i = 0; i < 2; i++) {
+        assert_true(sd_certificate_public_key(leaf_der, &other));
+        assert_int_equal(EVP_PKEY_cmp(other, leaf->key), 1);
+        EVP_PKEY_free(other);
+    }
+    assert_int_equal(sd_certificate_key_hits(), hits);
+    sd_verify_cache_set_enabled(true);
+    EVP_PKEY_free(first);
+}
+
 /* --- Tests: each defect removed ---------------------------------------------------------- */
 
 /* Each defective credential has exactly its one defect: change the one input
@@ -1372,6 +1454,7 @@ int main(void) {
         cmocka_unit_test(test_revocation),
         cmocka_unit_test(test_revocation_checked_once),
         cmocka_unit_test(test_chain_cache_same_answer),
+        cmocka_unit_test(test_certificate_key_cache),
         cmocka_unit_test(test_ocsp_parser),
         cmocka_unit_test(test_validation_time),
         cmocka_unit_test(test_verify_malformed),

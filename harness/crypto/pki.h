@@ -179,6 +179,18 @@ void sd_verify_cache_clear(void);
 /* How many sd_verify_chain calls the cache answered, for tests. */
 size_t sd_verify_cache_hits(void);
 
+/* The public key of the DER certificate at the start of der, as d2i_X509
+ * and X509_get_pubkey give it: false if no certificate parses there; else
+ * true, with *out_key a new reference, or NULL for a key libcrypto cannot
+ * load. What a peer sent is not validated here (sd_verify_chain does
+ * that): this is the key a client encrypts a premaster secret to. The keys
+ * of the last few certificates are remembered by their exact bytes, with
+ * the chain cache and under its switch: a fuzz execution's driver reads
+ * the same leaf in both of its runs, and in every execution. */
+SD_MUST_CHECK bool sd_certificate_public_key(sd_span der, EVP_PKEY **out_key);
+/* How many sd_certificate_public_key calls were answered from memory. */
+size_t sd_certificate_key_hits(void);
+
 /* --- OCSP (RFC 6960), in pki_revocation.c --------------------------------------
  * A bounds-checked parser over the caller's bytes: no allocation, every
  * length checked, trailing bytes rejected at every level (DER).

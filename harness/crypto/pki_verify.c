@@ -5,6 +5,7 @@
  * checks come from pki_revocation.c; nothing here calls pki.c. */
 #include "crypto/pki.h"
 
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -505,12 +506,72 @@ static void chain_cache_entry_clear(chain_cache_entry *e) {
     memset(e, 0, sizeof *e);
 }
 
+/* --- Certificate keys --------------------------------------------------------- */
+
+/* The last CERT_KEY_SLOTS certificates sd_certificate_public_key parsed,
+ * byte for byte, with their keys. A public key never changes once parsed,
+ * so handing out another reference to it is handing out the same key. */
+#define CERT_KEY_SLOTS 4
+
+static struct {
+    uint8_t *der; /* NULL: slot empty */
+    size_t der_len;
+    EVP_PKEY *key;
+} cert_keys[CERT_KEY_SLOTS];
+static size_t cert_keys_next; /* the slot to fill next (round robin) */
+static size_t cert_key_hit_count;
+
+static void cert_keys_clear(void) {
+    for (size_t i = 0; i < CERT_KEY_SLOTS; i++) {
+        OPENSSL_free(cert_keys[i].der);
+        EVP_PKEY_free(cert_keys[i].key);
+        memset(&cert_keys[i], 0, sizeof cert_keys[i]);
+    }
+    cert_keys_next = 0;
+}
+
+bool sd_certificate_public_key(sd_span der, EVP_PKEY **out_key) {
+    *out_key = NULL;
+    if (der.len == 0 || der.data == NULL || der.len > LONG_MAX) return false;
+    for (size_t i = 0; !chain_cache_off && i < CERT_KEY_SLOTS; i++) {
+        if (cert_keys[i].der != NULL && cert_keys[i].der_len == der.len &&
+            memcmp(cert_keys[i].der, der.data, der.len) == 0 && EVP_PKEY_up_ref(cert_keys[i].key)) {
+            cert_key_hit_count++;
+            *out_key = cert_keys[i].key;
+            return true;
+        }
+    }
+    const uint8_t *p = der.data;
+    X509 *x = d2i_X509(NULL, &p, (long)der.len);
+    if (x == NULL) return false;
+    EVP_PKEY *key = X509_get_pubkey(x);
+    X509_free(x);
+    /* Only keys are remembered: a certificate without one is rare and its
+     * parse cheap to repeat. */
+    uint8_t *copy = key == NULL || chain_cache_off ? NULL : OPENSSL_memdup(der.data, der.len);
+    if (copy != NULL && EVP_PKEY_up_ref(key)) {
+        OPENSSL_free(cert_keys[cert_keys_next].der);
+        EVP_PKEY_free(cert_keys[cert_keys_next].key);
+        cert_keys[cert_keys_next].der = copy;
+        cert_keys[cert_keys_next].der_len = der.len;
+        cert_keys[cert_keys_next].key = key;
+        cert_keys_next = (cert_keys_next + 1) % CERT_KEY_SLOTS;
+    } else {
+        OPENSSL_free(copy);
+    }
+    *out_key = key;
+    return true;
+}
+
+size_t sd_certificate_key_hits(void) { return cert_key_hit_count; }
+
 void sd_verify_cache_set_enabled(bool enabled) {
     chain_cache_off = !enabled;
     sd_verify_cache_clear();
 }
 
 void sd_verify_cache_clear(void) {
+    cert_keys_clear();
     for (size_t i = 0; i < CHAIN_CACHE_SLOTS; i++) chain_cache_entry_clear(&chain_cache[i]);
     chain_cache_next = 0;
 }

@@ -514,7 +514,7 @@ static void do_send_handshake(driver *d, const sd_action *a) {
     sd_buf body, msg;
     sd_buf_init(&body);
     sd_buf_init(&msg);
-    driver_build_body(d, a, &body);
+    if (!driver_honest_body_unneeded(d, a)) driver_build_body(d, a, &body);
     /* replay: the last connection's first ClientHello, as it went out. */
     if (a->msg_type == SD_ClientHello && d->role == SD_ROLE_CLIENT &&
         driver_find_mutation(a, SD_MUT_REPLAY) && !driver_replay_client_hello(d, &body))

@@ -531,12 +531,10 @@ static void on_target_handshake12(driver *d, const sd_handshake_msg *msg) {
         if (!sd_parse_tls12_certificate(msg->body, &c, &alert)) return;
         it = sd_reader_of(c.certificate_list);
         if (sd_tls12_certificate_next(&it, &leaf, &alert) <= 0) return;
-        const uint8_t *p = leaf.data;
-        X509 *x = d2i_X509(NULL, &p, (long)leaf.len);
-        if (!x) return;
+        EVP_PKEY *key;
+        if (!sd_certificate_public_key(leaf, &key)) return;
         EVP_PKEY_free(d->server_key12);
-        d->server_key12 = X509_get_pubkey(x);
-        X509_free(x);
+        d->server_key12 = key;
     } else if (client && msg->type == SD_ServerKeyExchange && d->suite12 && d->suite12->kx == SD_KX_DHE_RSA) {
         sd_tls12_ske_dhe ske;
         d->dh_p12_len = d->dh_g12_len = d->dh_ys12_len = 0;

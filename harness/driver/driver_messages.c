@@ -810,6 +810,68 @@ static bool build_certificate_verify12(driver *d, const sd_action *a, sd_buf *bo
     return ok;
 }
 
+/* The length of the signature sign12_steady makes with key: the steady
+ * length for an ECDSA key (sd_memo_sign tries 64 times for it, each try
+ * more likely than not to reach it, and remembers what it made), the
+ * modulus for an RSA key (RFC 8017 §8.1.1, §8.2.1), 64 for Ed25519 (RFC
+ * 8032 §5.1.6); 0 for other keys. */
+static size_t steady_signature_len12(const EVP_PKEY *key) {
+    switch (EVP_PKEY_id(key)) {
+    case EVP_PKEY_EC:
+        return sd_ecdsa_steady_signature_len(key);
+    case EVP_PKEY_RSA:
+        return (size_t)EVP_PKEY_size(key);
+    case EVP_PKEY_ED25519:
+        return 64;
+    default:
+        return 0;
+    }
+}
+
+/* The one body= among a's mutations, if the others only frame the message
+ * (its records, its header) and so leave the honest body unread; else
+ * NULL. */
+static const sd_mutation *sole_replacement(const sd_action *a) {
+    const sd_mutation *body = NULL;
+    for (size_t i = 0; i < a->n_mutations && i < SD_MAX_MUTATIONS; i++) {
+        switch (a->mutations[i].kind) {
+        case SD_MUT_BODY:
+            if (body) return NULL;
+            body = &a->mutations[i];
+            break;
+        case SD_MUT_SPLIT:
+        case SD_MUT_PLAINTEXT:
+        case SD_MUT_RECORD_VERSION:
+        case SD_MUT_LENGTH:
+            break;
+        default:
+            return NULL;
+        }
+    }
+    return body;
+}
+
+bool driver_honest_body_unneeded(const driver *d, const sd_action *a) {
+    const sd_mutation *body =
+        d->tls12 && !d->filler && a->msg_type == SD_CertificateVerify ? sole_replacement(a) : NULL;
+    if (!body || body->bytes_len == 0) return false;
+    /* What build_certificate_verify12 signs with when no mutation names a
+     * key or scheme. A key and scheme that do not go together fail to
+     * sign (an empty honest body): build it then, the rare case. */
+    const sd_credential *cred = driver_credential(d, a);
+    if (!cred || !cred->key) return false;
+    uint16_t scheme = pick_scheme12(d, cred->key);
+    size_t sig_len = steady_signature_len12(cred->key);
+    if (!sd_tls12_signature_scheme_matches_key(scheme, cred->key) || sig_len == 0 || sig_len > 0xffff)
+        return false;
+    /* §7.4.8 with §4.7: SignatureAndHashAlgorithm, then the signature as
+     * an opaque<0..2^16-1>. */
+    const uint8_t head[4] = {(uint8_t)(scheme >> 8), (uint8_t)scheme, (uint8_t)(sig_len >> 8),
+                             (uint8_t)sig_len};
+    sd_span replacement = sd_span_of(body->bytes, body->bytes_len);
+    return replacement.len != sizeof head + sig_len || memcmp(replacement.data, head, sizeof head) != 0;
+}
+
 /* §7.4.9 over the transcript actually sent and received. */
 static bool build_finished12(driver *d, const sd_action *a, sd_buf *body) {
     bool client = d->role == SD_ROLE_CLIENT;

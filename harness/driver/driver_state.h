@@ -424,6 +424,16 @@ void driver_end_refused_early_data(driver *d);
  * key exchange): the action then sends an empty body, which is what a broken
  * peer would do. */
 bool driver_build_body(driver *d, const sd_action *a, sd_buf *body);
+/* Whether the honest body of a is certain to differ from the one body=
+ * replaces it with, and need not be built: a TLS 1.2 CertificateVerify
+ * whose only body edit is a non-empty body= that cannot match the honest
+ * one's scheme and signature length, its other mutations framing only
+ * (split=, plaintext, record-version=, length=). Building it would sign for nothing (a
+ * private-key operation, a fuzz execution's dearest step against a stack
+ * that randomises its side); and every comparison the sender makes with
+ * the honest body (did body= change anything) comes out the same against
+ * an empty one, which also differs from the replacement. */
+bool driver_honest_body_unneeded(const driver *d, const sd_action *a);
 /* Server: whether this handshake staples the scenario's OCSP response: one
  * was set up (`staple:`) and the client's ClientHello asked for it (RFC
  * 6066 §8: the server returns one in response to status_request). */
