@@ -291,6 +291,12 @@ typedef struct {
     char input[1024];   /* a reproducer */
     char explain[1024]; /* the .txt or the log */
     unsigned count;
+    /* A stack under test's finding (--stack), from its .txt: the message
+     * it took otherwise than the references, the rule a reference enforced,
+     * and the minimized input (shakedown minimize), "" if none. */
+    char message[256];
+    char rule[512];
+    char smallest[1100];
 } finding;
 
 typedef struct {
@@ -359,8 +365,38 @@ static void collect_differential(findings *fs, const char *out, const char *targ
         snprintf(input, sizeof input, "%s/%.*s", dir, (int)(n - 4), e->d_name);
         if (!line_after(txt, "signature:", sig, sizeof sig)) continue;
         add_finding(fs, target, sig, "divergence", input, txt);
+        finding *f = &fs->items[fs->n - 1];
+        if (strcmp(f->signature, sig) == 0 && f->count == 1) {
+            if (!line_after(txt, "message:", f->message, sizeof f->message)) f->message[0] = '\0';
+            if (!line_after(txt, "rule:", f->rule, sizeof f->rule)) f->rule[0] = '\0';
+        }
     }
     closedir(d);
+}
+
+/* --stack: each differential finding minimized (shakedown minimize --stack,
+ * a bounded number of runs each), so findings.md points the stack's
+ * maintainer at the smallest input that shows it. */
+static void minimize_findings(findings *fs, const options *o, const char *logs) {
+    char self[2048];
+    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+    if (n <= 0) return;
+    self[n] = '\0';
+    for (size_t i = 0; i < fs->n && !g_interrupted; i++) {
+        finding *f = &fs->items[i];
+        if (strcmp(f->kind, "divergence") != 0 || f->smallest[0]) continue;
+        char log[2300];
+        snprintf(log, sizeof log, "%s/%s.minimize.log", logs, f->target);
+        char *argv[] = {
+            self,      (char *)"minimize",   (char *)"--stack", (char *)o->stack, (char *)"--target",
+            f->target, (char *)"--max-runs", (char *)"300",     f->input,         NULL};
+        pid_t p = spawn(argv, log, NULL);
+        if (p <= 0) continue;
+        int status = wait_for(p);
+        char min[1100];
+        snprintf(min, sizeof min, "%s.min", f->input);
+        if (status == 0 && access(min, R_OK) == 0) snprintf(f->smallest, sizeof f->smallest, "%s", min);
+    }
 }
 
 /* A differential finding (its .txt) or an engine artifact of the target,
@@ -421,6 +457,13 @@ static void collect_artifacts(findings *fs, const char *artifacts_dir, const cha
     closedir(d);
 }
 
+/* Text from targets and sanitizers, kept from breaking a table cell. */
+static void table_cell(char *out, size_t len, const char *text) {
+    snprintf(out, len, "%s", text);
+    for (char *p = out; *p; p++)
+        if (*p == '|' || *p == '`' || *p == '\n') *p = ' ';
+}
+
 static bool write_reports(const findings *fs, const char *out, const options *o, char **targets,
                           size_t n_targets) {
     json_t *root = json_object();
@@ -441,6 +484,9 @@ static bool write_reports(const findings *fs, const char *out, const options *o,
         json_object_set_new(j, "input", json_string(f->input));
         json_object_set_new(j, "explanation", json_string(f->explain));
         json_object_set_new(j, "count", json_integer(f->count));
+        if (f->message[0]) json_object_set_new(j, "message", json_string(f->message));
+        if (f->rule[0]) json_object_set_new(j, "rule", json_string(f->rule));
+        if (f->smallest[0]) json_object_set_new(j, "smallest_input", json_string(f->smallest));
         json_array_append_new(arr, j);
     }
     json_object_set_new(root, "findings", arr);
@@ -472,16 +518,28 @@ static bool write_reports(const findings *fs, const char *out, const options *o,
         fprintf(f,
                 "**Interrupted** (signal %d): the run stopped early; these are the findings of what ran.\n\n",
                 (int)g_interrupted);
-    if (fs->n) {
+    if (fs->n && o->stack) {
+        /* For the stack's maintainer: which message, what rule, the
+         * smallest input. */
+        fprintf(f, "| target | stack | kind | message | rule | count | smallest input | reproduce |\n"
+                   "|---|---|---|---|---|---|---|---|\n");
+        for (size_t i = 0; i < fs->n; i++) {
+            const finding *x = &fs->items[i];
+            char message[256], rule[512];
+            table_cell(message, sizeof message, x->message[0] ? x->message : "-");
+            table_cell(rule, sizeof rule, x->rule[0] ? x->rule : x->signature);
+            const char *input = x->smallest[0] ? x->smallest : x->input;
+            fprintf(f, "| %s | %s | %s | `%s` | %s | %u | `%s` | `shakedown repro --stack %s %s` |\n",
+                    x->target, o->stack, x->kind, message, rule, x->count, input, o->stack, input);
+        }
+    } else if (fs->n) {
         fprintf(f, "| target | kind | signature | count | reproduce |\n|---|---|---|---|---|\n");
         for (size_t i = 0; i < fs->n; i++) {
             const finding *x = &fs->items[i];
             /* Signatures come from targets and sanitizers: keep them from
              * breaking the table. */
             char sig[512];
-            snprintf(sig, sizeof sig, "%s", x->signature);
-            for (char *p = sig; *p; p++)
-                if (*p == '|' || *p == '`' || *p == '\n') *p = ' ';
+            table_cell(sig, sizeof sig, x->signature);
             fprintf(f, "| %s | %s | `%s` | %u | `shakedown repro %s%s%s%s` |\n", x->target, x->kind, sig,
                     x->count, o->stack ? "--stack " : "", o->stack ? o->stack : "", o->stack ? " " : "",
                     x->input);
@@ -917,6 +975,13 @@ int sd_cmd_fuzz(int argc, char **argv) {
                        n_targets - i - 1 == 1 ? "" : "s");
             break;
         }
+    }
+    if (o.stack && fs.n && !g_interrupted) {
+        char logs[2100];
+        snprintf(logs, sizeof logs, "%s/logs", o.out);
+        printf("shakedown fuzz: minimizing %zu finding%s of %s\n", fs.n, fs.n == 1 ? "" : "s", o.stack);
+        fflush(stdout);
+        minimize_findings(&fs, &o, logs);
     }
     if (!write_reports(&fs, o.out, &o, targets, n_targets)) {
         fprintf(stderr, "shakedown fuzz: cannot write the reports in %s\n", o.out);

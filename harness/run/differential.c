@@ -532,6 +532,30 @@ bool sd_finding_write(const char *dir, const sd_finding *fd, char *path, size_t 
     fprintf(f, "signature:  %s\n", fd->signature);
     fprintf(f, "%-11s %s%s%s\n", fd->stack ? "judgement:" : "divergence:", fd->judgement, why[0] ? ": " : "",
             why);
+    if (fd->stack && fd->n_parties >= 3) {
+        /* For the stack's maintainer: the message it took otherwise than
+         * the references, and the rule, in the words of the reference that
+         * enforced it (the model's checks cite their RFC section,
+         * docs/model.md) or of the claim it broke. */
+        char parting[320];
+        sd_finding_parting(fd->parties[0].outcome, fd->parties[1].outcome, parting, sizeof parting);
+        const char *on = strstr(parting, "on=");
+        fprintf(f, "message:    %s\n", on ? on + 3 : parting);
+        const sd_outcome *m = fd->parties[1].outcome, *b = fd->parties[2].outcome;
+        bool m_refused = m->kind == SD_OUTCOME_ALERT || m->kind == SD_OUTCOME_CLOSED;
+        bool b_refused = b->kind == SD_OUTCOME_ALERT || b->kind == SD_OUTCOME_CLOSED;
+        if (strncmp(why, "claim: ", 7) == 0)
+            fprintf(f, "rule:       %.*s\n", (int)strcspn(why + 7, ";"), why + 7);
+        else if (m_refused || b_refused)
+            fprintf(f, "rule:       %s refused: %s\n", m_refused ? "the model" : "boringssl",
+                    m_refused ? m->detail : b->detail);
+        else if (fd->parties[0].outcome->kind == SD_OUTCOME_ALERT ||
+                 fd->parties[0].outcome->kind == SD_OUTCOME_CLOSED)
+            fprintf(f, "rule:       both references took it; %s refused: %s\n", fd->stack,
+                    fd->parties[0].outcome->detail);
+        else
+            fprintf(f, "rule:       none refused: %.*s\n", (int)strcspn(why, ";"), why);
+    }
     fprintf(f, "input:      %s (%zu bytes)\n", in_path, fd->len);
     fprintf(f, "hex:        ");
     write_hex(f, fd->data, fd->len);
