@@ -24,6 +24,7 @@
 #include "shakedown_run.h"
 
 #include "crypto/pki.h"
+#include "protocol/session_cache.h"
 #include "protocol/target.h"
 #include "stacks/inprocess_shim_target.h"
 #include "stacks/stacks.h"
@@ -226,6 +227,105 @@ static void inprocess_pairs_agree_on_keys(void **state) {
     if (tested == 0) skip(); /* no stack's dev package */
 }
 
+/* ---- A run leaves nothing to the next ------------------------------------------ */
+
+static sd_target *make_tls12(const sd_target_ops *ops, sd_role role, sd_session_cache *cache,
+                             sd_span resume) {
+    sd_target_config cfg = {
+        .role = role,
+        .min_version = SD_TLS12,
+        .max_version = SD_TLS12,
+        .credential = role == SD_ROLE_SERVER ? sd_pki_find(&pki, "leaf") : NULL,
+        .pki = &pki,
+        .server_name = SD_PKI_SERVER_NAME,
+        .now = SD_PKI_DEFAULT_TIME,
+        .seed = 1,
+        .session_cache = role == SD_ROLE_SERVER ? cache : NULL,
+        .resume_session = resume,
+    };
+    sd_target_error err = {0};
+    sd_target *t = ops->create(&cfg, &err);
+    if (!t) fprintf(stderr, "%s %s: %s\n", ops->name, sd_role_name(role), err.text);
+    assert_non_null(t);
+    return t;
+}
+
+/* The bytes of the server's answer to the client's first flight: a full
+ * TLS 1.2 handshake carries the server's certificate chain (over a
+ * kilobyte), an abbreviated one (RFC 5246 §7.3, a resumed session) only
+ * ServerHello, ChangeCipherSpec and Finished. */
+static size_t first_answer(sd_target *client, sd_target *server) {
+    sd_buf hello, answer;
+    sd_buf_init(&hello);
+    sd_buf_init(&answer);
+    client->ops->start(client);
+    server->ops->start(server);
+    client->ops->drain(client, &hello);
+    server->ops->feed(server, sd_buf_span(&hello));
+    server->ops->drain(server, &answer);
+    client->ops->feed(client, sd_buf_span(&answer));
+    size_t n = answer.len;
+    sd_buf_free(&hello);
+    sd_buf_free(&answer);
+    pump(client, server);
+    return n;
+}
+
+/* wolfSSL keeps its TLS 1.2 session cache in one table for the whole
+ * process, shared by every context. Within a run of several connections
+ * the server resumes its session (the run asked for it: a session cache),
+ * and a server of a later run, in the same process, does not: the
+ * in-process target drops what the run put there. */
+static void a_wolfssl_run_leaves_no_session_behind(void **state) {
+    (void)state;
+    const sd_target_ops *ops = inprocess("wolfssl");
+    if (ops == NULL) skip(); /* not built */
+    char err[512];
+    assert_true(sd_pki_load(&pki, sd_pki_default_dir(), err, sizeof err));
+    sd_session_cache *cache = sd_session_cache_new();
+    assert_non_null(cache);
+    sd_buf session;
+    sd_buf_init(&session);
+
+    /* Run 1, connection 1: a full handshake, the client keeps the session. */
+    sd_target *c = make_tls12(ops, SD_ROLE_CLIENT, NULL, (sd_span){0});
+    sd_target *s = make_tls12(ops, SD_ROLE_SERVER, cache, (sd_span){0});
+    size_t full = first_answer(c, s);
+    assert_true(full > 1000);
+    assert_true(c->ops->export_session(c, &session));
+    c->ops->destroy(c);
+    s->ops->destroy(s);
+
+    /* Run 1, connection 2: the same server resumes it (the control). It
+     * is created first: any other in-process target created while a
+     * server waits for its next connection ends that server's run, and in
+     * a run the driver is the only peer. */
+    s = make_tls12(ops, SD_ROLE_SERVER, cache, (sd_span){0});
+    c = make_tls12(ops, SD_ROLE_CLIENT, NULL, sd_buf_span(&session));
+    size_t resumed = first_answer(c, s);
+    sd_target_status st;
+    c->ops->status(c, &st);
+    assert_true(st.handshake_done);
+    assert_true(resumed < 300);
+    c->ops->destroy(c);
+    s->ops->destroy(s);
+
+    /* Run 2: a new server, no cache asked for. Offered the session of run
+     * 1, it makes a full handshake. */
+    c = make_tls12(ops, SD_ROLE_CLIENT, NULL, sd_buf_span(&session));
+    s = make_tls12(ops, SD_ROLE_SERVER, NULL, (sd_span){0});
+    size_t later = first_answer(c, s);
+    c->ops->status(c, &st);
+    assert_true(st.handshake_done);
+    assert_true(later > 1000);
+    c->ops->destroy(c);
+    s->ops->destroy(s);
+
+    sd_buf_free(&session);
+    sd_session_cache_free(cache);
+    sd_pki_free(&pki);
+}
+
 /* ---- Verdicts: the shim's, cell by cell ----------------------------------------- */
 
 /* Of the run in dir: for every cell of stack, the cell of stack-inprocess
@@ -314,9 +414,13 @@ static void gnutls_verdicts_match_the_shim(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(boringssl_keeps_its_names),       cmocka_unit_test(inprocess_stacks_are_registered),
-        cmocka_unit_test(inprocess_pairs_agree_on_keys),   cmocka_unit_test(wolfssl_verdicts_match_the_shim),
-        cmocka_unit_test(mbedtls_verdicts_match_the_shim), cmocka_unit_test(gnutls_verdicts_match_the_shim),
+        cmocka_unit_test(boringssl_keeps_its_names),
+        cmocka_unit_test(inprocess_stacks_are_registered),
+        cmocka_unit_test(inprocess_pairs_agree_on_keys),
+        cmocka_unit_test(a_wolfssl_run_leaves_no_session_behind),
+        cmocka_unit_test(wolfssl_verdicts_match_the_shim),
+        cmocka_unit_test(mbedtls_verdicts_match_the_shim),
+        cmocka_unit_test(gnutls_verdicts_match_the_shim),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
