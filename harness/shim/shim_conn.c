@@ -136,11 +136,10 @@ uint8_t *shim_conn_reserve(shim_conn *c, size_t n) {
 
 void shim_conn_commit(shim_conn *c, size_t n) { c->in_len += n; }
 
-bool shim_conn_feed(shim_conn *c, const void *data, size_t n) {
-    if (n == 0) return true;
+void shim_conn_feed(shim_conn *c, const void *data, size_t n) {
+    if (n == 0) return;
     memcpy(shim_conn_reserve(c, n), data, n);
     shim_conn_commit(c, n);
-    return true;
 }
 
 const uint8_t *shim_conn_take(shim_conn *c, size_t *n) {

@@ -229,8 +229,8 @@ void shim_conn_free(shim_conn *c);
 /* A new connection: empty queues, a fresh status. What the last one left
  * unread or unsent is dropped with it. */
 void shim_conn_fresh(shim_conn *c);
-/* Bytes from the peer, for shim_read. False if out of memory. */
-bool shim_conn_feed(shim_conn *c, const void *data, size_t n);
+/* Bytes from the peer, for shim_read. */
+void shim_conn_feed(shim_conn *c, const void *data, size_t n);
 /* Room for n more bytes from the peer, to be committed with
  * shim_conn_commit once written (a host that reads them from a socket). */
 uint8_t *shim_conn_reserve(shim_conn *c, size_t n);
