@@ -1,11 +1,12 @@
 /* registry.c — the stacks by name, for --stack and reports: the in-process
- * ones always, the shim stacks when their shim exists; and the reading of
- * "unsupported:" words that several stacks share. */
+ * ones always, the shim stacks when their shim exists, the shim stacks in
+ * process (<stack>-inprocess) when the build links their stack part. */
 #include <stdio.h>
 #include <string.h>
 
 #include "stacks/stacks.h"
 
+#include "stacks/inprocess_shim_target.h"
 #include "stacks/shim_target.h"
 
 /* Keep these two lists in the same order: names are what --help prints, the
@@ -26,6 +27,9 @@ const sd_target_ops *sd_target_find(const char *name) {
         if (strcmp(sd_shim_targets[i]->name, name) == 0)
             return sd_shim_path(name, path, sizeof path) ? sd_shim_targets[i] : NULL;
     }
+    for (size_t i = 0; sd_inprocess_shim_targets[i]; i++) {
+        if (strcmp(sd_inprocess_shim_targets[i]->name, name) == 0) return sd_inprocess_shim_targets[i];
+    }
     return NULL;
 }
 
@@ -39,6 +43,9 @@ size_t sd_target_list_available(const sd_target_ops **out, size_t max) {
         if (!sd_shim_path(sd_shim_targets[i]->name, path, sizeof path)) continue;
         if (n < max) out[n] = sd_shim_targets[i];
         n++;
+    }
+    for (size_t i = 0; sd_inprocess_shim_targets[i]; i++, n++) {
+        if (n < max) out[n] = sd_inprocess_shim_targets[i];
     }
     return n;
 }

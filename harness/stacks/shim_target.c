@@ -56,7 +56,8 @@
 #include <unistd.h>
 
 #include "protocol/session_cache.h"
-#include "stacks/shim_protocol.h"
+#include "shim/shim_protocol.h"
+#include "stacks/shim_args.h"
 #include "stacks/stacks.h"
 #include "wire/names.h"
 #include "util/util.h"
@@ -66,9 +67,6 @@
 #endif
 
 extern char **environ;
-
-/* The fd the shim finds its socket on (--fd). */
-#define SHIM_CHILD_FD 3
 
 typedef struct {
     sd_target base; /* must be first */
@@ -348,18 +346,11 @@ void sd_shim_pool_clear(void) {
     pool.n = 0;
 }
 
-static sd_span stack_key(const char *stack) { return sd_span_of((const uint8_t *)stack, strlen(stack)); }
-
 /* Keeps t's shim for the next connection of its run (see the top). */
 static bool park(shim_target *t) {
-    static uint64_t tokens;
     retire_parked();
-    uint64_t token = ((uint64_t)getpid() << 32) ^ ++tokens;
-    uint8_t bytes[8];
-    for (int i = 0; i < 8; i++) bytes[i] = (uint8_t)(token >> (56 - 8 * i));
-    if (!sd_session_cache_put(t->session_cache, PARKED_CACHE_NAME, stack_key(t->stack),
-                              sd_span_of(bytes, sizeof bytes)))
-        return false;
+    uint64_t token = sd_shim_token_new();
+    if (!sd_shim_token_put(t->session_cache, PARKED_CACHE_NAME, t->stack, token)) return false;
     parked.pid = t->pid;
     parked.fd = t->fd;
     parked.stack = t->stack;
@@ -377,19 +368,12 @@ static bool park(shim_target *t) {
  * parked shim is retired: its run is over. */
 static bool unpark(const char *stack, sd_session_cache *cache, const char *args, pid_t *pid, int *fd) {
     if (parked.pid <= 0) return false;
-    sd_span held;
-    bool ours = cache && strcmp(parked.stack, stack) == 0 && strcmp(parked.args, args) == 0 &&
-                sd_session_cache_get(cache, PARKED_CACHE_NAME, stack_key(stack), &held) && held.len == 8;
-    if (ours) {
-        uint64_t token = 0;
-        for (int i = 0; i < 8; i++) token = token << 8 | held.data[i];
-        ours = token == parked.token;
-    }
+    bool ours = strcmp(parked.stack, stack) == 0 && strcmp(parked.args, args) == 0 &&
+                sd_shim_token_take(cache, PARKED_CACHE_NAME, stack, parked.token);
     if (!ours) {
         retire_parked();
         return false;
     }
-    sd_session_cache_remove(cache, PARKED_CACHE_NAME, stack_key(stack));
     *pid = parked.pid;
     *fd = parked.fd;
     free(parked.args);
@@ -591,51 +575,6 @@ static void exchange(shim_target *t, uint8_t type, const uint8_t *p, size_t len,
 
 /* ---- Creating ------------------------------------------------------------------- */
 
-static const char *version_arg(uint16_t v) { return v == SD_TLS12 ? "1.2" : v == SD_TLS13 ? "1.3" : NULL; }
-
-/* The fixture PKI's own PEM files of a credential: <dir>/<name>.chain.pem
- * and <dir>/<name>.key.pem. */
-static bool credential_files(const sd_target_config *cfg, const sd_credential *cred, char *cert, char *key,
-                             char *err, size_t err_len) {
-    snprintf(cert, PATH_MAX, "%s/%s.chain.pem", cfg->pki->dir, cred->name);
-    snprintf(key, PATH_MAX, "%s/%s.key.pem", cfg->pki->dir, cred->name);
-    if (access(cert, R_OK) == 0 && access(key, R_OK) == 0) return true;
-    sd_set_error(err, err_len, "credential \"%s\" has no PEM files in %s", cred->name, cfg->pki->dir);
-    return false;
-}
-
-/* bytes as lower-case hex, NUL-terminated; NULL if out of memory. */
-static char *hex_of(sd_span bytes) {
-    char *hex = malloc(2 * bytes.len + 1);
-    if (hex == NULL) return NULL;
-    for (size_t i = 0; i < bytes.len; i++) snprintf(hex + 2 * i, 3, "%02x", bytes.data[i]);
-    hex[2 * bytes.len] = '\0';
-    return hex;
-}
-
-/* Code points as the shims' comma-separated IANA names (--groups,
- * --ciphers); false, unsupported, for one no shim knows. */
-static bool name_list(const uint16_t *ids, size_t n, const char *(*name_of)(uint16_t), const char *what,
-                      char *out, size_t out_len, sd_target_error *err) {
-    size_t used = 0;
-    out[0] = '\0';
-    for (size_t i = 0; i < n; i++) {
-        const char *name = name_of(ids[i]);
-        if (name == NULL) {
-            snprintf(err->text, sizeof err->text, "%s 0x%04x (the shims know it by no name)", what, ids[i]);
-            err->unsupported = true;
-            return false;
-        }
-        int w = snprintf(out + used, out_len - used, "%s%s", i ? "," : "", name);
-        if (w < 0 || (size_t)w >= out_len - used) {
-            snprintf(err->text, sizeof err->text, "too many %ss for a shim", what);
-            return false;
-        }
-        used += (size_t)w;
-    }
-    return true;
-}
-
 static void shimt_destroy(sd_target *base);
 
 /* In the persistent mode, gives t a kept shim of stack, started as
@@ -686,240 +625,31 @@ static sd_target *shimt_create(const char *stack, const sd_target_ops *ops, cons
                  stack, stack, SHAKEDOWN_SHIM_BUILD_DIR);
         return NULL;
     }
-    const char *minv = version_arg(cfg->min_version), *maxv = version_arg(cfg->max_version);
-    if (!minv || !maxv || cfg->min_version > cfg->max_version) {
-        snprintf(err, err_len, "unsupported version range 0x%04x..0x%04x (TLS 1.2..1.3 only)",
-                 cfg->min_version, cfg->max_version);
+    sd_shim_args *a = malloc(sizeof *a);
+    if (a == NULL) {
+        snprintf(err, err_len, "out of memory");
         return NULL;
     }
-    if (cfg->pki == NULL || cfg->pki->dir[0] == '\0') {
-        snprintf(err, err_len, "a shim needs the PKI directory");
+    if (!sd_shim_args_build(a, path, cfg, error)) {
+        free(a);
         return NULL;
     }
-    /* 0-RTT goes to a shim as --max-early-data (server) and
-     * --early-data-hex (client); a shim whose stack has none refuses them
-     * itself, "unsupported:" (docs/shim-contract.md). */
-    if (cfg->max_early_data > SHIM_MAX_EARLY_DATA || cfg->early_data.len > SHIM_MAX_EARLY_DATA) {
-        snprintf(err, err_len, "0-RTT of %zu bytes (max_early_data %u); a shim takes up to %d",
-                 cfg->early_data.len, (unsigned)cfg->max_early_data, SHIM_MAX_EARLY_DATA);
-        return NULL;
-    }
-    if (cfg->role == SD_ROLE_CLIENT && cfg->resume_session.len > SHIM_MAX_SESSION) {
-        snprintf(err, err_len, "a session of %zu bytes to resume; a shim takes up to %d",
-                 cfg->resume_session.len, SHIM_MAX_SESSION);
-        return NULL;
-    }
-    /* The contract has no flag that makes a shim's client ask for a
-     * stapled OCSP response (status_request), and not every stack asks by
-     * default: a scenario whose server staples one cannot count on it. */
-    if (cfg->role == SD_ROLE_CLIENT && cfg->request_ocsp) {
-        snprintf(err, err_len, "OCSP stapling (status_request) through a shim");
-        error->unsupported = true;
-        return NULL;
-    }
-    /* Nor one that sets a shim's ALPN protocols (RFC 7301): a scenario with
-     * `alpn:` would test the library's default, no ALPN, instead. */
-    if (cfg->alpn.len) {
-        snprintf(err, err_len, "ALPN protocols (alpn:) through a shim");
-        error->unsupported = true;
-        return NULL;
-    }
-    /* Nor certificate compression (RFC 8879): the shim contract has no
-     * switch for it, and the library's default (none) would be tested. */
-    if (cfg->n_cert_compression) {
-        snprintf(err, err_len, "certificate compression (certificate-compression:) through a shim");
-        error->unsupported = true;
-        return NULL;
-    }
-    /* Nor the signature schemes a stack offers: the contract has no switch
-     * for them, and the library's defaults would be tested instead. */
-    if (cfg->n_sigalgs) {
-        snprintf(err, err_len, "signature schemes (signature-algorithms:) through a shim");
-        error->unsupported = true;
-        return NULL;
-    }
-    /* Nor a record_size_limit (RFC 8449): the contract has no switch for
-     * it, and the library's default (none) would be tested instead. */
-    if (cfg->encrypt_then_mac) {
-        snprintf(err, err_len, "encrypt_then_mac (encrypt-then-mac:) through a shim");
-        error->unsupported = true;
-        return NULL;
-    }
-    if (cfg->max_fragment_length) {
-        snprintf(err, err_len, "max_fragment_length (max-fragment-length:) through a shim");
-        error->unsupported = true;
-        return NULL;
-    }
-    if (cfg->record_size_limit) {
-        snprintf(err, err_len, "record_size_limit (record-size-limit:) through a shim");
-        error->unsupported = true;
-        return NULL;
-    }
-    if (cfg->app_reply.len > SHIM_MAX_APP_REPLY) {
-        snprintf(err, err_len, "app_reply of %zu bytes; a shim takes up to %d", cfg->app_reply.len,
-                 SHIM_MAX_APP_REPLY);
-        return NULL;
-    }
-    /* The shims read the fixture PKI's own PEM files: <dir>/<name>.chain.pem,
-     * <dir>/<name>.key.pem and <dir>/root.pem. */
-    char cert[PATH_MAX], key[PATH_MAX], trust[PATH_MAX], crl[PATH_MAX], crl_issuer[PATH_MAX], now[32];
-    char groups[512], ciphers[1024];
-    snprintf(trust, sizeof trust, "%s/root.pem", cfg->pki->dir);
-    snprintf(now, sizeof now, "%lld", (long long)cfg->now);
-    if (!name_list(cfg->groups, cfg->n_groups, shim_group_name, "group", groups, sizeof groups, error) ||
-        !name_list(cfg->cipher_suites, cfg->n_cipher_suites, shim_cipher_name, "cipher suite", ciphers,
-                   sizeof ciphers, error))
-        return NULL;
-    const char *argv[48];
-    size_t n = 0;
-    argv[n++] = path;
-    argv[n++] = "--role";
-    argv[n++] = cfg->role == SD_ROLE_SERVER ? "server" : "client";
-    argv[n++] = "--min-version";
-    argv[n++] = minv;
-    argv[n++] = "--max-version";
-    argv[n++] = maxv;
-    argv[n++] = "--trust";
-    argv[n++] = trust;
-    argv[n++] = "--time";
-    argv[n++] = now;
-    /* The PKI's CRL, when it has one (<dir>/crl.pem), checked as the model
-     * and the BoringSSL adapter check crl.der. It is the intermediate's,
-     * which is no trust anchor: --crl-issuer names it for the shims that
-     * need the signer when loading the CRL. */
-    snprintf(crl, sizeof crl, "%s/crl.pem", cfg->pki->dir);
-    snprintf(crl_issuer, sizeof crl_issuer, "%s/intermediate.pem", cfg->pki->dir);
-    if (access(crl, R_OK) == 0) {
-        argv[n++] = "--crl";
-        argv[n++] = crl;
-        if (access(crl_issuer, R_OK) == 0) {
-            argv[n++] = "--crl-issuer";
-            argv[n++] = crl_issuer;
-        }
-    }
-    if (cfg->n_groups) {
-        argv[n++] = "--groups";
-        argv[n++] = groups;
-    }
-    if (cfg->n_cipher_suites) {
-        argv[n++] = "--ciphers";
-        argv[n++] = ciphers;
-    }
-    /* The server's credential, or the client's for client authentication:
-     * --cert and --key serve both (docs/shim-contract.md). */
-    const sd_credential *cred = cfg->role == SD_ROLE_SERVER ? cfg->credential : cfg->client_credential;
-    if (cfg->role == SD_ROLE_SERVER && cred == NULL) {
-        snprintf(err, err_len, "a server needs a credential");
-        return NULL;
-    }
-    if (cred) {
-        if (!credential_files(cfg, cred, cert, key, err, err_len)) return NULL;
-        argv[n++] = "--cert";
-        argv[n++] = cert;
-        argv[n++] = "--key";
-        argv[n++] = key;
-    }
-    if (cfg->role == SD_ROLE_SERVER) {
-        argv[n++] = "--client-auth";
-        argv[n++] = cfg->client_auth == SD_CLIENT_AUTH_REQUIRE   ? "require"
-                    : cfg->client_auth == SD_CLIENT_AUTH_REQUEST ? "request"
-                                                                 : "none";
-    } else if (cfg->server_name) {
-        argv[n++] = "--server-name";
-        argv[n++] = cfg->server_name;
-    }
-    /* Resumption only when asked (docs/shim-contract.md), so that a run of
-     * one connection starts the shim as it always did. A server issues
-     * tickets when the scenario says so and keeps a session cache when the
-     * run has several connections (the driver passes session_cache then).
-     * A client asks for tickets and keeps them in a run of several
-     * connections, which the driver marks with ticket_seed: in TLS 1.3 the
-     * server's tickets need no request (RFC 8446 §4.6.1), but some stacks
-     * (GnuTLS) ignore them unless told to keep them. */
-    bool want_tickets = cfg->session_tickets || (cfg->role == SD_ROLE_CLIENT &&
-                                                 (cfg->ticket_seed != 0 || cfg->resume_session.len > 0));
-    if (want_tickets) {
-        argv[n++] = "--session-tickets";
-        argv[n++] = "on";
-    }
-    if (cfg->role == SD_ROLE_SERVER && cfg->session_cache) {
-        argv[n++] = "--session-cache";
-        argv[n++] = "on";
-    }
-    /* Off is the shim's default (docs/shim-contract.md): a HelloRequest or
-     * a ClientHello after the handshake gets no_renegotiation (RFC 5246
-     * §7.2.2), as sd_target_config.renegotiation == false asks. */
-    if (cfg->renegotiation) {
-        argv[n++] = "--renegotiation";
-        argv[n++] = "on";
-    }
-    char max_early[16];
-    if (cfg->role == SD_ROLE_SERVER && cfg->max_early_data) {
-        snprintf(max_early, sizeof max_early, "%u", (unsigned)cfg->max_early_data);
-        argv[n++] = "--max-early-data";
-        argv[n++] = max_early;
-    }
-    /* Bytes in hex: argv cannot carry every byte as it is. */
-    char *reply_hex = NULL, *session_hex = NULL, *early_hex = NULL;
-    if (cfg->app_reply.len) {
-        if ((reply_hex = hex_of(cfg->app_reply)) == NULL) {
-            snprintf(err, err_len, "out of memory");
-            return NULL;
-        }
-        argv[n++] = "--app-reply-hex";
-        argv[n++] = reply_hex;
-    }
-    if (cfg->role == SD_ROLE_CLIENT && cfg->resume_session.len) {
-        if ((session_hex = hex_of(cfg->resume_session)) == NULL) {
-            free(reply_hex);
-            snprintf(err, err_len, "out of memory");
-            return NULL;
-        }
-        argv[n++] = "--resume-session-hex";
-        argv[n++] = session_hex;
-    }
-    if (cfg->role == SD_ROLE_CLIENT && cfg->early_data.len) {
-        if ((early_hex = hex_of(cfg->early_data)) == NULL) {
-            free(reply_hex);
-            free(session_hex);
-            snprintf(err, err_len, "out of memory");
-            return NULL;
-        }
-        argv[n++] = "--early-data-hex";
-        argv[n++] = early_hex;
-    }
-    argv[n++] = "--fd";
-    argv[n++] = "3";
-    argv[n] = NULL;
+    const char *const *argv = a->argv;
+    size_t n = (size_t)a->argc;
     /* A server of several connections: its arguments, to know its parked
      * shim again (the socket's fd, the same for all, is in them too). */
     char *args = NULL;
-    if (cfg->role == SD_ROLE_SERVER && cfg->session_cache) {
-        size_t total = 1;
-        for (size_t i = 0; i < n; i++) total += strlen(argv[i]) + 1;
-        args = malloc(total);
-        if (args == NULL) {
-            free(reply_hex);
-            free(session_hex);
-            free(early_hex);
-            snprintf(err, err_len, "out of memory");
-            return NULL;
-        }
-        size_t used = 0;
-        for (size_t i = 0; i < n; i++) {
-            size_t len = strlen(argv[i]);
-            memcpy(args + used, argv[i], len);
-            used += len;
-            args[used++] = '\n';
-        }
-        args[used] = '\0';
+    if (cfg->role == SD_ROLE_SERVER && cfg->session_cache && (args = sd_shim_args_join(a)) == NULL) {
+        sd_shim_args_free(a);
+        free(a);
+        snprintf(err, err_len, "out of memory");
+        return NULL;
     }
 
     shim_target *t = calloc(1, sizeof *t);
     if (t == NULL) {
-        free(reply_hex);
-        free(session_hex);
-        free(early_hex);
+        sd_shim_args_free(a);
+        free(a);
         free(args);
         snprintf(err, err_len, "out of memory");
         return NULL;
@@ -940,9 +670,8 @@ static sd_target *shimt_create(const char *stack, const sd_target_ops *ops, cons
     forget_inherited_shims();
     if (!args) retire_parked();
     if (args && unpark(stack, cfg->session_cache, args, &t->pid, &t->fd)) {
-        free(reply_hex);
-        free(session_hex);
-        free(early_hex);
+        sd_shim_args_free(a);
+        free(a);
         exchange(t, SHIM_FRAME_NEXT, NULL, 0, "on NEXT");
         /* A shim that dies here dies in the run, between its
          * connections: the target is the run's CRASH or HANG, not a
@@ -960,16 +689,14 @@ static sd_target *shimt_create(const char *stack, const sd_target_ops *ops, cons
      * process. */
     t->origin = shim_origin(path);
     if (reset_kept_shim(t, stack, argv + 1, n - 1)) {
-        free(reply_hex);
-        free(session_hex);
-        free(early_hex);
+        sd_shim_args_free(a);
+        free(a);
     } else {
         int sv[2];
         if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) {
             snprintf(err, err_len, "socketpair: %s", strerror(errno));
-            free(reply_hex);
-            free(session_hex);
-            free(early_hex);
+            sd_shim_args_free(a);
+            free(a);
             free(t->args);
             free(t);
             return NULL;
@@ -996,15 +723,14 @@ static sd_target *shimt_create(const char *stack, const sd_target_ops *ops, cons
                 dup2(devnull, 1);
                 if (!keep_stderr) dup2(devnull, 2);
             }
-            if (dup2(s, SHIM_CHILD_FD) != SHIM_CHILD_FD) _exit(127);
+            if (dup2(s, SD_SHIM_FD) != SD_SHIM_FD) _exit(127);
             signal(SIGPIPE, SIG_DFL);
             execve(path, (char *const *)argv, environ);
             _exit(127);
         }
         int fork_errno = errno;
-        free(reply_hex);
-        free(session_hex);
-        free(early_hex);
+        sd_shim_args_free(a);
+        free(a);
         if (devnull >= 0) close(devnull);
         close(sv[1]);
         if (pid < 0) {

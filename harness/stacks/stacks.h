@@ -15,13 +15,14 @@ extern const sd_target_ops sd_target_model;
 extern const sd_target_ops sd_target_boringssl;
 
 /* Looks up a stack by name ("model", "boringssl", a shim stack whose shim
- * exists); NULL if unknown. */
+ * exists, a shim stack in process that the build links:
+ * stacks/inprocess_shim_target.h); NULL if unknown. */
 const sd_target_ops *sd_target_find(const char *name);
 /* NULL-terminated list of the in-process stack names, for --help and defaults. */
 extern const char *const sd_target_names[];
 
 /* Every stack this build can run: the in-process ones, then each shim that
- * exists. Fills up to max entries, returns how many there are. */
+ * exists, then the shim stacks in process. Fills up to max entries, returns how many there are. */
 size_t sd_target_list_available(const sd_target_ops **out, size_t max);
 
 #endif

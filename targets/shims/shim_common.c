@@ -1,5 +1,6 @@
-/* shim_common.c — argv, framing and the main loop every shim shares; see
- * shim_common.h and docs/shim-contract.md. */
+/* shim_common.c — framing, the usage text and the main loop every shim
+ * program shares; see shim_common.h and docs/shim-contract.md. The stack
+ * parts and the connection they run on are in harness/shim. */
 #ifndef _POSIX_C_SOURCE
 #define _POSIX_C_SOURCE 200809L
 #endif
@@ -13,90 +14,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-
-struct shim_conn {
-    uint8_t *in;
-    size_t in_len, in_off, in_cap;
-    uint8_t *out;
-    size_t out_len, out_cap;
-    shim_status st;
-    const uint8_t *reply; /* --app-reply-hex, NULL: echo */
-    size_t reply_len;
-    uint8_t *early; /* 0-RTT read before the handshake was done (shim_early_data_keep) */
-    size_t early_len, early_cap;
-};
-
-/* ---- Memory I/O ----------------------------------------------------------- */
-
-static void *grow(uint8_t **buf, size_t *cap, size_t need) {
-    if (need <= *cap) return *buf;
-    size_t ncap = *cap ? *cap : 4096;
-    while (ncap < need) ncap *= 2;
-    uint8_t *p = realloc(*buf, ncap);
-    if (p == NULL) {
-        /* The shim cannot honour its contract without memory; dying is the
-         * honest answer and the harness reports it. */
-        fprintf(stderr, "shim: out of memory\n");
-        exit(70);
-    }
-    *buf = p;
-    *cap = ncap;
-    return p;
-}
-
-size_t shim_read(shim_conn *c, void *dst, size_t n) {
-    size_t avail = c->in_len - c->in_off;
-    if (n > avail) n = avail;
-    if (n == 0) return 0; /* the queue may not even be allocated yet */
-    memcpy(dst, c->in + c->in_off, n);
-    c->in_off += n;
-    if (c->in_off == c->in_len) c->in_off = c->in_len = 0;
-    return n;
-}
-
-size_t shim_pending(const shim_conn *c) { return c->in_len - c->in_off; }
-
-void shim_write(shim_conn *c, const void *src, size_t n) {
-    if (n == 0) return;
-    grow(&c->out, &c->out_cap, c->out_len + n);
-    memcpy(c->out + c->out_len, src, n);
-    c->out_len += n;
-}
-
-shim_status *shim_st(shim_conn *c) { return &c->st; }
-
-const void *shim_app_answer(shim_conn *c, const void *data, size_t *n) {
-    if (c->reply == NULL) return data;
-    /* A read without a newline is part of a request line still to come:
-     * held, not answered (harness/protocol/target.h app_reply). */
-    if (*n == 0 || memchr(data, '\n', *n) == NULL) return NULL;
-    *n = c->reply_len;
-    c->st.app_replies++;
-    return c->reply;
-}
-
-void shim_early_data_keep(shim_conn *c, const void *data, size_t n) {
-    if (n == 0) return;
-    grow(&c->early, &c->early_cap, c->early_len + n);
-    memcpy(c->early + c->early_len, data, n);
-    c->early_len += n;
-}
-
-const void *shim_early_data_echo(shim_conn *c, size_t *n) {
-    *n = c->reply ? 0 : c->early_len;
-    c->early_len = 0;
-    return *n ? c->early : NULL;
-}
-
-void shim_fail(shim_conn *c, const char *fmt, ...) {
-    if (!c->st.failed) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(c->st.error, sizeof c->st.error, fmt, ap);
-        va_end(ap);
-    }
-    c->st.failed = true;
-}
 
 /* ---- Framing -------------------------------------------------------------- */
 
@@ -157,14 +74,14 @@ static bool send_status(int fd, const shim_status *st) {
 }
 
 static bool flush_out(int fd, shim_conn *c) {
-    bool ok = c->out_len == 0 || send_frame(fd, SHIM_FRAME_DATA, c->out, c->out_len);
-    c->out_len = 0;
-    return ok;
+    size_t n;
+    const uint8_t *out = shim_conn_take(c, &n);
+    return n == 0 || send_frame(fd, SHIM_FRAME_DATA, out, n);
 }
 
 /* ---- argv ------------------------------------------------------------------- */
 
-static void usage(FILE *f, const char *prog, const shim_stack *stack) {
+static void usage(FILE *f, const char *prog, const char *stack) {
     fprintf(f,
             "usage: %s --fd N --role client|server [options]\n"
             "       %s --version\n"
@@ -200,176 +117,7 @@ static void usage(FILE *f, const char *prog, const shim_stack *stack) {
             "  --early-data-hex HEX       client: send these bytes as 0-RTT when the resumed\n"
             "                             session allows it\n"
             "  --fd N                     the socket to the harness\n",
-            prog, prog, stack->name);
-}
-
-static bool parse_version(const char *s, uint16_t *out) {
-    if (strcmp(s, "1.2") == 0)
-        *out = SHIM_TLS12;
-    else if (strcmp(s, "1.3") == 0)
-        *out = SHIM_TLS13;
-    else
-        return false;
-    return true;
-}
-
-/* Decodes at most max bytes of hex into a buffer that lives as long as the
- * run (free_opts). */
-static bool parse_hex(const char *s, size_t max, const uint8_t **out, size_t *out_len) {
-    size_t n = strlen(s);
-    if (n == 0 || n % 2 || n / 2 > max) return false;
-    uint8_t *buf = malloc(n / 2);
-    if (buf == NULL) return false;
-    for (size_t i = 0; i < n / 2; i++) {
-        int v = 0;
-        for (int k = 0; k < 2; k++) {
-            char ch = s[2 * i + (size_t)k];
-            int d = ch >= '0' && ch <= '9'   ? ch - '0'
-                    : ch >= 'a' && ch <= 'f' ? ch - 'a' + 10
-                    : ch >= 'A' && ch <= 'F' ? ch - 'A' + 10
-                                             : -1;
-            if (d < 0) {
-                free(buf);
-                return false;
-            }
-            v = v * 16 + d;
-        }
-        buf[i] = (uint8_t)v;
-    }
-    *out = buf;
-    *out_len = n / 2;
-    return true;
-}
-
-static bool parse_on_off(const char *s, bool *out) {
-    if (strcmp(s, "on") == 0)
-        *out = true;
-    else if (strcmp(s, "off") == 0)
-        *out = false;
-    else
-        return false;
-    return true;
-}
-
-static bool parse_int(const char *s, long long min, long long max, long long *out) {
-    if (*s == '\0') return false;
-    char *end;
-    errno = 0;
-    long long v = strtoll(s, &end, 10);
-    if (errno || *end || v < min || v > max) return false;
-    *out = v;
-    return true;
-}
-
-/* 0 = run, 1 = exit 0 (--help/--version done), 2 = usage error (printed). */
-static int parse_args(int argc, char **argv, const shim_stack *stack, shim_opts *o) {
-    const char *prog = argc > 0 ? argv[0] : "shim";
-    memset(o, 0, sizeof *o);
-    o->min_version = SHIM_TLS12;
-    o->max_version = SHIM_TLS13;
-    o->fd = -1;
-    bool have_role = false;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
-            usage(stdout, prog, stack);
-            return 1;
-        }
-        if (strcmp(a, "--version") == 0) {
-            printf("%s\n", stack->version());
-            return 1;
-        }
-        if (i + 1 >= argc) {
-            fprintf(stderr, "%s: %s: unknown option or missing value\n", prog, a);
-            return 2;
-        }
-        const char *v = argv[++i];
-        long long n;
-        if (strcmp(a, "--role") == 0) {
-            if (strcmp(v, "client") == 0)
-                o->role = SHIM_CLIENT;
-            else if (strcmp(v, "server") == 0)
-                o->role = SHIM_SERVER;
-            else
-                goto bad;
-            have_role = true;
-        } else if (strcmp(a, "--min-version") == 0) {
-            if (!parse_version(v, &o->min_version)) goto bad;
-        } else if (strcmp(a, "--max-version") == 0) {
-            if (!parse_version(v, &o->max_version)) goto bad;
-        } else if (strcmp(a, "--cert") == 0) {
-            o->cert = v;
-        } else if (strcmp(a, "--key") == 0) {
-            o->key = v;
-        } else if (strcmp(a, "--trust") == 0) {
-            o->trust = v;
-        } else if (strcmp(a, "--crl") == 0) {
-            o->crl = v;
-        } else if (strcmp(a, "--crl-issuer") == 0) {
-            o->crl_issuer = v;
-        } else if (strcmp(a, "--server-name") == 0) {
-            o->server_name = v;
-        } else if (strcmp(a, "--time") == 0) {
-            if (!parse_int(v, 0, (long long)1 << 40, &n)) goto bad;
-            o->time = n;
-        } else if (strcmp(a, "--groups") == 0) {
-            o->groups = v;
-        } else if (strcmp(a, "--ciphers") == 0) {
-            o->ciphers = v;
-        } else if (strcmp(a, "--client-auth") == 0) {
-            if (strcmp(v, "none") == 0)
-                o->client_auth = SHIM_AUTH_NONE;
-            else if (strcmp(v, "request") == 0)
-                o->client_auth = SHIM_AUTH_REQUEST;
-            else if (strcmp(v, "require") == 0)
-                o->client_auth = SHIM_AUTH_REQUIRE;
-            else
-                goto bad;
-        } else if (strcmp(a, "--app-reply-hex") == 0) {
-            if (!parse_hex(v, SHIM_MAX_APP_REPLY, &o->app_reply, &o->app_reply_len)) goto bad;
-        } else if (strcmp(a, "--session-tickets") == 0) {
-            if (!parse_on_off(v, &o->session_tickets)) goto bad;
-        } else if (strcmp(a, "--session-cache") == 0) {
-            if (!parse_on_off(v, &o->session_cache)) goto bad;
-        } else if (strcmp(a, "--resume-session-hex") == 0) {
-            if (!parse_hex(v, SHIM_MAX_SESSION, &o->resume_session, &o->resume_session_len)) goto bad;
-        } else if (strcmp(a, "--renegotiation") == 0) {
-            if (!parse_on_off(v, &o->renegotiation)) goto bad;
-        } else if (strcmp(a, "--max-early-data") == 0) {
-            if (!parse_int(v, 0, SHIM_MAX_EARLY_DATA, &n)) goto bad;
-            o->max_early_data = (uint32_t)n;
-        } else if (strcmp(a, "--early-data-hex") == 0) {
-            if (!parse_hex(v, SHIM_MAX_EARLY_DATA, &o->early_data, &o->early_data_len)) goto bad;
-        } else if (strcmp(a, "--fd") == 0) {
-            if (!parse_int(v, 0, 1 << 20, &n)) goto bad;
-            o->fd = (int)n;
-        } else {
-            fprintf(stderr, "%s: unknown option %s (try --help)\n", prog, a);
-            return 2;
-        }
-        continue;
-    bad:
-        fprintf(stderr, "%s: bad value for %s: '%s' (try --help)\n", prog, a, v);
-        return 2;
-    }
-    if (!have_role || o->fd < 0) {
-        fprintf(stderr, "%s: --role and --fd are required (try --help)\n", prog);
-        return 2;
-    }
-    if (o->min_version > o->max_version) {
-        fprintf(stderr, "%s: --min-version is above --max-version\n", prog);
-        return 2;
-    }
-    return 0;
-}
-
-/* The buffers parse_args decoded from hex (the rest of o points into the
- * argument vector). */
-static void free_opts(shim_opts *o) {
-    free((void *)o->app_reply);
-    free((void *)o->resume_session);
-    free((void *)o->early_data);
-    o->app_reply = o->resume_session = o->early_data = NULL;
+            prog, prog, stack);
 }
 
 /* ---- Test hooks ------------------------------------------------------------
@@ -382,8 +130,11 @@ static void free_opts(shim_opts *o) {
  * use. */
 static long env_count(const char *name) {
     const char *v = getenv(name);
-    long long n;
-    return v && parse_int(v, 1, 1 << 30, &n) ? (long)n : 0;
+    if (v == NULL || *v == '\0') return 0;
+    char *end;
+    errno = 0;
+    long long n = strtoll(v, &end, 10);
+    return errno == 0 && *end == '\0' && n >= 1 && n <= 1 << 30 ? (long)n : 0;
 }
 
 static void test_hooks(long run_no, long frame_no) {
@@ -406,29 +157,25 @@ static void test_hooks(long run_no, long frame_no) {
 
 /* ---- Main loop ------------------------------------------------------------ */
 
-/* A new connection in this process: fresh queues and status. What the last
- * connection left unread or unsent is dropped with it. */
-static void fresh_connection(shim_conn *c) {
-    c->in_off = c->in_len = 0;
-    c->out_len = 0;
-    c->early_len = 0;
-    memset(&c->st, 0, sizeof c->st);
-    c->st.alert_sent = c->st.alert_sent_level = c->st.alert_received = -1;
-}
-
-/* Configures the stack from o for a new run on c; NULL, with c's status
- * failed and saying why, if it cannot. */
-static void *configure(const shim_stack *stack, const shim_opts *o, shim_conn *c) {
-    fresh_connection(c);
-    c->reply = o->app_reply;
-    c->reply_len = o->app_reply_len;
-    char err[sizeof c->st.error] = "";
-    void *s = stack->create(o, c, err, sizeof err);
-    if (s == NULL) {
-        c->st.failed = true;
-        snprintf(c->st.error, sizeof c->st.error, "%s", err[0] ? err : "cannot configure the stack");
+/* Parses a run's arguments into *o: 0 = run, 1 = exit 0 (--help/--version
+ * done), 2 = usage error (printed). */
+static int parse_args(int argc, char **argv, const shim_stack *stack, shim_opts *o) {
+    const char *prog = argc > 0 ? argv[0] : "shim";
+    char err[256];
+    switch (shim_parse_args(argc, argv, o, err, sizeof err)) {
+    case SHIM_ARGS_RUN:
+        return 0;
+    case SHIM_ARGS_HELP:
+        usage(stdout, prog, stack->name);
+        return 1;
+    case SHIM_ARGS_VERSION:
+        printf("%s\n", stack->version());
+        return 1;
+    case SHIM_ARGS_BAD:
+        break;
     }
-    return s;
+    fprintf(stderr, "%s: %s\n", prog, err);
+    return 2;
 }
 
 /* A RESET's payload, the arguments a fresh process would get after its
@@ -471,16 +218,20 @@ int shim_main(int argc, char **argv, const shim_stack *stack) {
     advertise_reset = stack->resets;
     const int fd = o.fd;
 
-    shim_conn c;
-    memset(&c, 0, sizeof c);
+    shim_conn *c = shim_conn_new();
+    if (c == NULL) {
+        shim_opts_free(&o);
+        return 1;
+    }
 
     /* Contract: the first frame the shim sends is a STATUS saying whether it
      * could configure the stack (failed=0) or not (failed=1 and error). A
      * shim that resets stays for a RESET even then. */
-    void *s = configure(stack, &o, &c);
-    if (!send_status(fd, &c.st) || (s == NULL && !stack->resets)) {
+    void *s = shim_host_configure(stack, &o, c);
+    if (!send_status(fd, shim_st(c)) || (s == NULL && !stack->resets)) {
         if (s) stack->destroy(s);
-        free_opts(&o);
+        shim_opts_free(&o);
+        shim_conn_free(c);
         return 1;
     }
 
@@ -517,7 +268,7 @@ int shim_main(int argc, char **argv, const shim_stack *stack) {
             }
             if (s) stack->destroy(s);
             s = NULL;
-            free_opts(&o);
+            shim_opts_free(&o);
             free(reset_args);
             free(reset_payload);
             reset_payload = payload;
@@ -525,19 +276,16 @@ int shim_main(int argc, char **argv, const shim_stack *stack) {
             run_no++;
             frame_no = 0;
             int n_args = 0;
-            fresh_connection(&c);
+            shim_conn_fresh(c);
             if (!reset_argv(payload, len, argv[0], &reset_args, &n_args) ||
                 parse_args(n_args, reset_args, stack, &o) != 0) {
-                c.st.failed = true;
-                snprintf(c.st.error, sizeof c.st.error, "RESET with arguments that do not parse");
+                shim_fail(c, "RESET with arguments that do not parse");
             } else if (o.fd != fd) {
-                c.st.failed = true;
-                snprintf(c.st.error, sizeof c.st.error, "RESET with --fd %d; this shim talks on %d", o.fd,
-                         fd);
+                shim_fail(c, "RESET with --fd %d; this shim talks on %d", o.fd, fd);
             } else {
-                s = configure(stack, &o, &c);
+                s = shim_host_configure(stack, &o, c);
             }
-            if (!send_status(fd, &c.st)) {
+            if (!send_status(fd, shim_st(c))) {
                 exit_code = 1;
                 break;
             }
@@ -548,52 +296,31 @@ int shim_main(int argc, char **argv, const shim_stack *stack) {
         if (s == NULL) {
             /* Not configured (the last RESET failed): nothing runs, every
              * frame gets that failure again. */
-            if (!skip_payload(fd, len) || !send_status(fd, &c.st)) {
+            if (!skip_payload(fd, len) || !send_status(fd, shim_st(c))) {
                 exit_code = 1;
                 break;
             }
             continue;
         }
         if (h[0] == SHIM_FRAME_DATA) {
-            /* Compact before growing, so the queue holds only unread bytes. */
-            if (c.in_off > 0) {
-                memmove(c.in, c.in + c.in_off, c.in_len - c.in_off);
-                c.in_len -= c.in_off;
-                c.in_off = 0;
-            }
-            grow(&c.in, &c.in_cap, c.in_len + len);
-            if (len > 0 && read_all(fd, c.in + c.in_len, len) != 1) {
+            uint8_t *in = shim_conn_reserve(c, len);
+            if (len > 0 && read_all(fd, in, len) != 1) {
                 exit_code = 1;
                 break;
             }
-            c.in_len += len;
+            shim_conn_commit(c, len);
         } else if (h[0] == SHIM_FRAME_START && len == 0) {
             /* nothing to read */
         } else if (h[0] == SHIM_FRAME_CLOSE && len == 0) {
-            /* The stack writes its close_notify; it does not run on input,
-             * there is none. */
-            if (stack->close && c.st.handshake_done && !c.st.failed && !c.st.close_notify_sent)
-                stack->close(s, &c);
-            stack->status(s, &c);
-            if (!flush_out(fd, &c) || !send_status(fd, &c.st)) {
+            shim_host_close(stack, s, c);
+            if (!flush_out(fd, c) || !send_status(fd, shim_st(c))) {
                 exit_code = 1;
                 break;
             }
             continue;
         } else if (h[0] == SHIM_FRAME_NEXT && len == 0) {
-            /* A new connection in this process, the stack's context
-             * (session cache, ticket keys) kept. */
-            fresh_connection(&c);
-            char why[sizeof c.st.error] = "";
-            if (stack->next_connection == NULL) {
-                snprintf(why, sizeof why, "unsupported: several connections in one %s shim", stack->name);
-                c.st.failed = true;
-            } else if (!stack->next_connection(s, &c, why, sizeof why)) {
-                c.st.failed = true;
-            }
-            if (c.st.failed)
-                snprintf(c.st.error, sizeof c.st.error, "%s", why[0] ? why : "cannot begin a new connection");
-            if (!send_status(fd, &c.st)) {
+            shim_host_next_connection(stack, s, c);
+            if (!send_status(fd, shim_st(c))) {
                 exit_code = 1;
                 break;
             }
@@ -602,11 +329,8 @@ int shim_main(int argc, char **argv, const shim_stack *stack) {
             /* The session to resume later, as the stack serializes it; the
              * stack does not run. */
             static uint8_t blob[SHIM_MAX_SESSION];
-            size_t n = stack->export_session && c.st.handshake_done && !c.st.failed
-                           ? stack->export_session(s, blob, sizeof blob)
-                           : 0;
-            stack->status(s, &c);
-            if ((n > 0 && !send_frame(fd, SHIM_FRAME_DATA, blob, n)) || !send_status(fd, &c.st)) {
+            size_t n = shim_host_export_session(stack, s, c, blob, sizeof blob);
+            if ((n > 0 && !send_frame(fd, SHIM_FRAME_DATA, blob, n)) || !send_status(fd, shim_st(c))) {
                 exit_code = 1;
                 break;
             }
@@ -625,11 +349,10 @@ int shim_main(int argc, char **argv, const shim_stack *stack) {
             memcpy(label, p + 2, len - 2);
             label[len - 2] = '\0';
             uint8_t secret[SHIM_MAX_EXPORT_LEN];
-            bool ok = stack->export_keying_material && c.st.handshake_done && !c.st.failed && want > 0 &&
-                      want <= sizeof secret && strlen(label) == len - 2 &&
-                      stack->export_keying_material(s, label, secret, want);
-            stack->status(s, &c);
-            if ((ok && !send_frame(fd, SHIM_FRAME_DATA, secret, want)) || !send_status(fd, &c.st)) {
+            /* A label with a NUL in it is not the label asked for. */
+            bool named = strlen(label) == len - 2;
+            bool ok = shim_host_export(stack, s, c, label, secret, want) && named;
+            if ((ok && !send_frame(fd, SHIM_FRAME_DATA, secret, want)) || !send_status(fd, shim_st(c))) {
                 exit_code = 1;
                 break;
             }
@@ -639,35 +362,16 @@ int shim_main(int argc, char **argv, const shim_stack *stack) {
             exit_code = 3;
             break;
         }
-        stack->step(s, &c);
-        stack->status(s, &c);
-        if (!flush_out(fd, &c) || !send_status(fd, &c.st)) {
+        shim_host_step(stack, s, c);
+        if (!flush_out(fd, c) || !send_status(fd, shim_st(c))) {
             exit_code = 1;
             break;
         }
     }
     if (s) stack->destroy(s);
-    free_opts(&o);
+    shim_opts_free(&o);
     free(reset_args);
     free(reset_payload);
-    free(c.in);
-    free(c.out);
-    free(c.early);
+    shim_conn_free(c);
     return exit_code;
-}
-
-bool shim_each(const char *list, bool (*fn)(const char *item, void *ctx), void *ctx) {
-    if (list == NULL) return true;
-    for (const char *p = list;;) {
-        const char *comma = strchr(p, ',');
-        size_t n = comma ? (size_t)(comma - p) : strlen(p);
-        char item[128];
-        size_t copy = n < sizeof item ? n : sizeof item - 1;
-        memcpy(item, p, copy);
-        item[copy] = '\0';
-        if (n > 0 && !fn(item, ctx)) return false;
-        if (comma == NULL) break;
-        p = comma + 1;
-    }
-    return true;
 }

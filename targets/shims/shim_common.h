@@ -1,195 +1,21 @@
-/* shim_common.h — the shim side of the shim contract (docs/shim-contract.md).
+/* shim_common.h — the shim programs' side of the shim contract
+ * (docs/shim-contract.md): argv, framing and the main loop every shim
+ * shares, so that a shim program is one stack part (a shim_stack,
+ * harness/shim/shim_stack.h) and a main() that hands it to shim_main.
  *
- * A shim is a small program that puts one TLS stack behind the harness. This
- * file gives every shim the same argv parsing, framing and main loop, so a
- * shim is only the stack-specific part: configure, run the handshake over
- * memory I/O, echo application data, answer close_notify, say what happened.
- *
- * Plain C11 + POSIX, no shakedown dependencies: the harness side
- * (harness/stacks/shim_target.c) shares only shim_protocol.h/.c with it: the
- * frames and the names of groups and suites. A stack maintainer can copy
- * these four files to write a shim for their own stack. */
+ * Plain C11 + POSIX, no shakedown dependencies but the bottom layer,
+ * harness/shim: the stack parts, the connection's memory queues, the
+ * options, and shim_protocol.h/.c, the frames and the names of groups and
+ * suites that the harness side (harness/stacks/shim_target.c) shares. A
+ * stack maintainer can copy these files to write a shim for their own
+ * stack. */
 #ifndef SHAKEDOWN_SHIM_COMMON_H
 #define SHAKEDOWN_SHIM_COMMON_H
 
-#include <stdbool.h>
-#include <stddef.h>
-#include <stdint.h>
-
-#include "shim_protocol.h"
-
-/* ---- Configuration (argv) ------------------------------------------------ */
-
-typedef enum { SHIM_CLIENT, SHIM_SERVER } shim_role;
-typedef enum { SHIM_AUTH_NONE, SHIM_AUTH_REQUEST, SHIM_AUTH_REQUIRE } shim_client_auth;
-
-typedef struct {
-    shim_role role;
-    uint16_t min_version, max_version; /* SHIM_TLS12 / SHIM_TLS13 */
-    const char *cert;                  /* PEM chain, leaf first (server; client with client auth) */
-    const char *key;                   /* PEM private key of the leaf */
-    const char *trust;                 /* PEM trust anchor(s) */
-    /* PEM CRL(s) to consult when verifying the peer, NULL = none. A
-     * certificate whose issuer has a CRL here must not be listed in it; one
-     * whose issuer has none is not checked for revocation. */
-    const char *crl;
-    /* PEM certificate(s) of the CRLs' issuers when they are no trust
-     * anchors, for stacks that check a CRL's signature when loading it
-     * (wolfSSL); NULL = the trust anchors signed them. Not trusted for
-     * anything else. */
-    const char *crl_issuer;
-    const char *server_name; /* client: SNI and the name the leaf must carry */
-    int64_t time;            /* validation time; 0 = the clock */
-    const char *groups;      /* comma-separated IANA group names, NULL = stack default */
-    const char *ciphers;     /* comma-separated IANA cipher suite names, NULL = default */
-    shim_client_auth client_auth;
-    /* After the handshake, answer each application-data read that holds a
-     * newline with these bytes, instead of echoing it (--app-reply-hex,
-     * shim_app_answer); NULL = echo. They live as long as the run (until
-     * destroy(): a RESET frees them). */
-    const uint8_t *app_reply;
-    size_t app_reply_len;
-    /* Resumption, only when the harness asks (off by default, so that a run
-     * of one connection is what it always was). session_tickets: a server
-     * issues tickets (RFC 8446 §4.6.1, RFC 5077); a client offers the TLS
-     * 1.2 session_ticket extension, or in TLS 1.3 psk_key_exchange_modes,
-     * and keeps the tickets it gets. session_cache: a server keeps a TLS
-     * 1.2 session cache (RFC 5246 §7.4.1.2) for the connections of this
-     * process (NEXT frames). resume_session: a client resumes this session,
-     * which an earlier SESSION frame of the same stack's shim gave out
-     * (NULL: a full handshake). */
-    bool session_tickets;
-    bool session_cache;
-    const uint8_t *resume_session;
-    size_t resume_session_len;
-    /* TLS 1.2 renegotiation (RFC 5746 secure renegotiation only, RFC 5746
-     * §4.2, §4.4), only when the harness asks: a client answers a
-     * HelloRequest by renegotiating, a server takes a ClientHello after the
-     * handshake. Off (the default): a client answers a HelloRequest, a
-     * server such a ClientHello, with a warning no_renegotiation alert (RFC
-     * 5246 §7.2.2) and carries on. */
-    bool renegotiation;
-    /* 0-RTT (RFC 8446 §2.3, §4.2.10), TLS 1.3, only when the harness asks.
-     * max_early_data: a server issues tickets whose early_data extension
-     * allows this many bytes (max_early_data_size, §4.6.1), accepts early
-     * data offered with one of them, reading at most that many bytes of it
-     * (more is unexpected_message, §4.2.10), and echoes what it read once
-     * its handshake is done (shim_early_data_keep); 0: no 0-RTT. early_data:
-     * a client resuming a session whose ticket allows 0-RTT sends these
-     * bytes as early data, once (NULL: none). A stack without 0-RTT refuses
-     * either, "unsupported:". */
-    uint32_t max_early_data;
-    const uint8_t *early_data;
-    size_t early_data_len;
-    int fd; /* the socket to the harness */
-} shim_opts;
-
-/* ---- What the shim reports ----------------------------------------------- */
-
-typedef struct {
-    bool handshake_done;
-    bool failed;
-    int alert_sent, alert_sent_level; /* last alert sent other than close_notify, -1 if none */
-    int alert_received;               /* last alert received, -1 if none */
-    bool close_notify_sent;
-    uint16_t version, cipher, group; /* negotiated IANA code points, 0 if not yet */
-    bool peer_authenticated;
-    unsigned app_replies; /* times the --app-reply-hex reply went out (shim_app_answer) */
-    char error[256];
-} shim_status;
-
-/* ---- Memory I/O for the stack ---------------------------------------------
- * The stack reads the peer's bytes with shim_read (0 = nothing more for now:
- * the stack must treat it as "would block") and writes with shim_write (never
- * blocks, never short). */
-typedef struct shim_conn shim_conn;
-size_t shim_read(shim_conn *c, void *dst, size_t n);
-size_t shim_pending(const shim_conn *c);
-void shim_write(shim_conn *c, const void *src, size_t n);
-shim_status *shim_st(shim_conn *c);
-
-/* What to write back for one read of application data after the handshake
- * (the echo contract, docs/shim-contract.md): the n bytes read, as they
- * are; or with --app-reply-hex the reply, if the read holds a newline
- * (0x0a: the end of a request line, as `openssl s_server -www` answers),
- * and nothing (NULL) if it does not. Sets *n to the length to write and
- * counts the replies in shim_st(c)->app_replies. */
-const void *shim_app_answer(shim_conn *c, const void *data, size_t *n);
-
-/* Server, 0-RTT (--max-early-data): keeps early data the stack read before
- * its handshake was done, for the echo (the echo contract covers 0-RTT too:
- * harness/protocol/target.h, docs/shim-contract.md). */
-void shim_early_data_keep(shim_conn *c, const void *data, size_t n);
-
-/* Once the handshake is done: the early data kept, to be written back now,
- * and forgotten. NULL (and *n = 0) if none was kept, or with
- * --app-reply-hex, whose reply answers requests made after the handshake
- * only, as the model's and the BoringSSL adapter's do. The bytes stay valid
- * until the next shim_early_data_keep. */
-const void *shim_early_data_echo(shim_conn *c, size_t *n);
-
-/* Marks the connection failed and records the first reason only (later errors
- * are usually consequences of the first). printf-style. */
-void shim_fail(shim_conn *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-/* ---- The stack-specific part ----------------------------------------------- */
-typedef struct {
-    const char *name;
-    /* The stack's version string, for --version and reports. */
-    const char *(*version)(void);
-    /* Configures the stack from o. Returns NULL and fills err if it cannot;
-     * an err starting with "unsupported:" means the stack lacks the feature
-     * (the harness reports SKIP), anything else is a configuration error. */
-    void *(*create)(const shim_opts *o, shim_conn *c, char *err, size_t err_len);
-    /* Runs the stack as far as the input allows: the handshake (a client
-     * starts it on the first call), then the echo of application data, then
-     * the answer to a close_notify. Called after START and after each DATA. */
-    void (*step)(void *s, shim_conn *c);
-    /* Fills the negotiated parameters into shim_st(c) (the rest is kept up to
-     * date by step). */
-    void (*status)(void *s, shim_conn *c);
-    void (*destroy)(void *s);
-    /* Optional: the RFC 5705 / RFC 8446 §7.5 exporter, no context, once the
-     * handshake is done (the main loop only asks then). False if the stack
-     * cannot; NULL for a stack without one. */
-    bool (*export_keying_material)(void *s, const char *label, uint8_t *out, size_t len);
-    /* Optional: send close_notify now and nothing after it (RFC 8446 §6.1),
-     * the way `openssl s_server -www` ends a connection after its page. The
-     * main loop asks only after the handshake, before the shim failed or
-     * sent a close_notify. NULL: CLOSE frames are answered with a STATUS
-     * only. */
-    void (*close)(void *s, shim_conn *c);
-    /* Optional: the connection is over (NEXT); make a new one of the same
-     * configuration on c (reset by the main loop), keeping what a server
-     * keeps between connections: its session cache and ticket keys. False
-     * and err if it cannot ("unsupported:" when the stack lacks it). NULL:
-     * NEXT is answered with failed=1, unsupported. */
-    bool (*next_connection)(void *s, shim_conn *c, char *err, size_t err_len);
-    /* Optional: the stack's own serialization of the session of this
-     * connection, if it is resumable (a client after a ticket, or after a
-     * TLS 1.2 handshake that named a session): writes at most cap bytes
-     * and returns how many, 0 if there is none. create() takes it back
-     * from o->resume_session. */
-    size_t (*export_session)(void *s, uint8_t *out, size_t cap);
-    /* True if destroy() leaves the process as exec left it, for this
-     * stack: everything of the run gone, what the stack keeps process-wide
-     * included (a session store, a clock the library asks), so that
-     * create() can begin another run from a clean state. Then the shim
-     * takes RESET frames (docs/shim-contract.md, "Persistent shims"), its
-     * every STATUS says reset=1, and the harness may keep the process for
-     * many runs. False: one run a process (a stack that keeps what no call
-     * clears). The options create() is given live until destroy(). */
-    bool resets;
-} shim_stack;
+#include "shim/shim_stack.h"
 
 /* The whole program: parses argv, speaks the protocol on --fd, returns the
  * exit code. */
 int shim_main(int argc, char **argv, const shim_stack *stack);
-
-/* ---- Helpers for the shims ---------------------------------------------- */
-
-/* Calls fn for each comma-separated item of list; stops and returns false when
- * fn does. */
-bool shim_each(const char *list, bool (*fn)(const char *item, void *ctx), void *ctx);
 
 #endif

@@ -1,6 +1,6 @@
 /* shim_protocol.c — the names of groups and cipher suites both sides of
  * the shim contract use; see shim_protocol.h. */
-#include "shim_protocol.h"
+#include "shim/shim_protocol.h"
 
 #include <stddef.h>
 #include <string.h>

@@ -2,10 +2,11 @@
  * (docs/shim-contract.md): the frames they exchange and the names of the
  * groups and cipher suites a shim may be asked for.
  *
- * Plain C11, no shakedown dependencies: the shim programs in targets/shims
- * compile shim_protocol.c with their own stack, never the harness. */
-#ifndef SHAKEDOWN_STACKS_SHIM_PROTOCOL_H
-#define SHAKEDOWN_STACKS_SHIM_PROTOCOL_H
+ * Plain C11, no shakedown dependencies: the bottom layer (harness/shim),
+ * which the shim programs in targets/shims link with their own stack,
+ * never the rest of the harness. */
+#ifndef SHAKEDOWN_SHIM_SHIM_PROTOCOL_H
+#define SHAKEDOWN_SHIM_SHIM_PROTOCOL_H
 
 #include <stdint.h>
 
