@@ -160,10 +160,14 @@ static bool add_suite(const char *item, void *ctx) {
  * issuer (the fixture's intermediate) is no trust anchor: so the issuer is
  * a CA just while the CRL loads, and the CA table is emptied before the
  * trust anchors go in. The CRL is checked for leaves only. */
-/* RFC 7919 Appendix A.1's ffdhe2048, as wolfSSL itself holds it. */
-static bool set_ffdhe2048(WOLFSSL_CTX *ctx) {
+/* RFC 7919 Appendix A.1's ffdhe2048, as wolfSSL itself holds it, for one
+ * connection. Per connection rather than on the context: wolfSSL proves
+ * the prime of context parameters at once (about 47 ms here, for every
+ * server made), and of a connection's only when a DHE suite is chosen,
+ * with the same check (dhDoKeyTest). */
+static bool set_ffdhe2048(WOLFSSL *ssl) {
     const DhParams *dh = wc_Dh_ffdhe2048_Get();
-    return dh && wolfSSL_CTX_SetTmpDH(ctx, dh->p, (int)dh->p_len, dh->g, (int)dh->g_len) == WOLFSSL_SUCCESS;
+    return dh && wolfSSL_SetTmpDH(ssl, dh->p, (int)dh->p_len, dh->g, (int)dh->g_len) == WOLFSSL_SUCCESS;
 }
 
 static bool load_crl(wolf *w, const char *crl, const char *issuer) {
@@ -192,6 +196,13 @@ static bool new_connection(wolf *w, char *err, size_t err_len) {
     }
     wolfSSL_SetIOReadCtx(w->ssl, w);
     wolfSSL_SetIOWriteCtx(w->ssl, w);
+    /* A server offers the DHE_RSA suites with RFC 7919's ffdhe2048 (wolfSSL
+     * has none by default, so it would have no DHE suite to choose, RFC
+     * 5246 §7.4.3). */
+    if (o->role == SHIM_SERVER && !set_ffdhe2048(w->ssl)) {
+        snprintf(err, err_len, "cannot set the DHE parameters");
+        return false;
+    }
     /* --renegotiation on: wolfSSL renegotiates only when the application
      * forces it on per connection (wolfSSL_UseSecureRenegotiation), and only
      * securely (RFC 5746). A build without HAVE_SECURE_RENEGOTIATION (only
@@ -290,13 +301,6 @@ static void *wolf_create(const shim_opts *o, shim_conn *c, char *err, size_t err
         }
     } else if (o->role == SHIM_SERVER) {
         snprintf(err, err_len, "a server needs --cert and --key");
-        goto fail;
-    }
-    /* A server offers the DHE_RSA suites with RFC 7919's ffdhe2048 (wolfSSL
-     * has none by default, so it would have no DHE suite to choose, RFC
-     * 5246 §7.4.3). */
-    if (o->role == SHIM_SERVER && !set_ffdhe2048(w->ctx)) {
-        snprintf(err, err_len, "cannot set the DHE parameters");
         goto fail;
     }
     /* Before the trust anchors: loading the CRL empties the CA table. */
