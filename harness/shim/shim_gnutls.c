@@ -675,7 +675,9 @@ static void gtls_status(void *p, shim_conn *c) {
         st->group = shim_group_id(low);
     }
     unsigned n_peers = 0;
-    st->peer_authenticated = g->role == SHIM_CLIENT &&
+    /* Either role: a chain verified (a server verifies only what it asks
+     * for, docs/shim-contract.md). */
+    st->peer_authenticated = st->handshake_done &&
                              gnutls_certificate_get_peers(g->session, &n_peers) != NULL && n_peers > 0 &&
                              gnutls_session_get_verify_cert_status(g->session) == 0;
 }

@@ -383,7 +383,9 @@ static void mbed_status(void *p, shim_conn *c) {
     const char *suite = mbedtls_ssl_get_ciphersuite(&m->ssl);
     st->cipher = suite ? (uint16_t)mbedtls_ssl_get_ciphersuite_id(suite) : 0;
     /* 2.28 does not expose the negotiated curve after the handshake: 0. */
-    st->peer_authenticated = m->role == SHIM_CLIENT && mbedtls_ssl_get_peer_cert(&m->ssl) != NULL &&
+    /* Either role: a chain verified (a server verifies only what it asks
+     * for, docs/shim-contract.md). */
+    st->peer_authenticated = st->handshake_done && mbedtls_ssl_get_peer_cert(&m->ssl) != NULL &&
                              mbedtls_ssl_get_verify_result(&m->ssl) == 0;
 }
 

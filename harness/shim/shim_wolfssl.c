@@ -452,8 +452,10 @@ static void wolf_status(void *p, shim_conn *c) {
         st->group = shim_group_id(low);
     }
     WOLFSSL_X509 *peer = wolfSSL_get_peer_certificate(w->ssl);
+    /* Either role: a chain verified (a server verifies only what it asks
+     * for, docs/shim-contract.md). */
     st->peer_authenticated =
-        w->role == SHIM_CLIENT && peer != NULL && wolfSSL_get_verify_result(w->ssl) == 0; /* X509_V_OK */
+        st->handshake_done && peer != NULL && wolfSSL_get_verify_result(w->ssl) == 0; /* X509_V_OK */
     wolfSSL_X509_free(peer);
 }
 
