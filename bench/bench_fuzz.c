@@ -171,7 +171,7 @@ static void execute(const char *target, const input *x, const sd_pki *pki, const
         sd_differential_run_config(&trace, &cfg, &m, &b, &div, NULL, 0);
         if (stack) {
             sd_differential_run_stack(&trace, &cfg, stack, &s);
-            (void)sd_judge_stack(&s, stack->name, &m, &b, NULL, 0);
+            (void)sd_judge_stack(&s, stack->name, &m, &b, sd_fuzz_first_deviation(&setup, &trace), NULL, 0);
         }
     }
     sd_trace_free(&trace);

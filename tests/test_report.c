@@ -444,43 +444,73 @@ static void test_judge_stack(void **state) {
     sd_outcome refused_other = outcome_of(SD_OUTCOME_ALERT, SD_illegal_parameter);
 
     /* The same as both, or as one of two references that differ. */
-    assert_int_equal(sd_judge_stack(&done, "wolfssl", &done, &done, why, sizeof why), SD_STACK_AGREES);
-    assert_int_equal(sd_judge_stack(&refused, "wolfssl", &done, &refused, why, sizeof why), SD_STACK_AGREES);
+    assert_int_equal(sd_judge_stack(&done, "wolfssl", &done, &done, SD_STEP_WHOLE_RUN, why, sizeof why),
+                     SD_STACK_AGREES);
+    assert_int_equal(sd_judge_stack(&refused, "wolfssl", &done, &refused, SD_STEP_WHOLE_RUN, why, sizeof why),
+                     SD_STACK_AGREES);
     assert_false(sd_stack_judgement_is_finding(SD_STACK_AGREES));
 
     /* Refused as the references did, with another alert: counted, no finding. */
-    assert_int_equal(sd_judge_stack(&refused_other, "wolfssl", &refused, &refused, why, sizeof why),
-                     SD_STACK_ALERT_DIFFERS);
+    assert_int_equal(
+        sd_judge_stack(&refused_other, "wolfssl", &refused, &refused, SD_STEP_WHOLE_RUN, why, sizeof why),
+        SD_STACK_ALERT_DIFFERS);
     assert_non_null(strstr(why, "wolfssl"));
     assert_false(sd_stack_judgement_is_finding(SD_STACK_ALERT_DIFFERS));
 
     /* Completed where both refused: the worst, named so. */
-    assert_int_equal(sd_judge_stack(&done, "wolfssl", &refused, &refused_other, why, sizeof why),
-                     SD_STACK_ACCEPTS);
+    assert_int_equal(
+        sd_judge_stack(&done, "wolfssl", &refused, &refused_other, SD_STEP_WHOLE_RUN, why, sizeof why),
+        SD_STACK_ACCEPTS);
     assert_non_null(strstr(why, "wolfssl proceeded where both references refused"));
     assert_true(sd_stack_judgement_is_finding(SD_STACK_ACCEPTS));
     /* Refused where both completed. */
-    assert_int_equal(sd_judge_stack(&refused, "gnutls", &done, &done, why, sizeof why), SD_STACK_REFUSES);
+    assert_int_equal(sd_judge_stack(&refused, "gnutls", &done, &done, SD_STEP_WHOLE_RUN, why, sizeof why),
+                     SD_STACK_REFUSES);
     assert_non_null(strstr(why, "gnutls refused"));
     assert_true(sd_stack_judgement_is_finding(SD_STACK_REFUSES));
     /* Completed like both, but claiming another version: a divergence. */
     sd_outcome done12 = done;
     done12.version = SD_TLS12;
-    assert_int_equal(sd_judge_stack(&done12, "mbedtls", &done, &done, why, sizeof why), SD_STACK_DIVERGES);
+    assert_int_equal(sd_judge_stack(&done12, "mbedtls", &done, &done, SD_STEP_WHOLE_RUN, why, sizeof why),
+                     SD_STACK_DIVERGES);
     assert_non_null(strstr(why, "version"));
     assert_true(sd_stack_judgement_is_finding(SD_STACK_DIVERGES));
 
     /* A crash of the stack is a finding; one that cannot run the
      * configuration, or a reference that did not run, is not judged. */
     sd_outcome crash = outcome_of(SD_OUTCOME_CRASH, 0);
-    assert_int_equal(sd_judge_stack(&crash, "wolfssl", &done, &done, why, sizeof why), SD_STACK_CRASH);
+    assert_int_equal(sd_judge_stack(&crash, "wolfssl", &done, &done, SD_STEP_WHOLE_RUN, why, sizeof why),
+                     SD_STACK_CRASH);
     assert_true(sd_stack_judgement_is_finding(SD_STACK_CRASH));
     sd_outcome unsupported = outcome_of(SD_OUTCOME_UNSUPPORTED, 0);
-    assert_int_equal(sd_judge_stack(&unsupported, "wolfssl", &done, &done, why, sizeof why),
+    assert_int_equal(
+        sd_judge_stack(&unsupported, "wolfssl", &done, &done, SD_STEP_WHOLE_RUN, why, sizeof why),
+        SD_STACK_UNJUDGED);
+    assert_int_equal(sd_judge_stack(&done, "wolfssl", &crash, &done, SD_STEP_WHOLE_RUN, why, sizeof why),
                      SD_STACK_UNJUDGED);
-    assert_int_equal(sd_judge_stack(&done, "wolfssl", &crash, &done, why, sizeof why), SD_STACK_UNJUDGED);
     assert_false(sd_stack_judgement_is_finding(SD_STACK_UNJUDGED));
     assert_string_equal(sd_stack_judgement_name(SD_STACK_ACCEPTS), "accepts");
+
+    /* Off course before the input's point (its first dishonest action,
+     * step 3): ended before the driver made it, or answered an honest
+     * message otherwise than the trace planned. Not judged, as conform
+     * scores such a run UNREACHED; from step 3 on it is. */
+    sd_outcome early = refused;
+    early.reached = 2;
+    assert_int_equal(sd_judge_stack(&early, "gnutls", &done, &done, 3, why, sizeof why), SD_STACK_UNJUDGED);
+    assert_non_null(strstr(why, "off course"));
+    early.reached = 3;
+    assert_int_equal(sd_judge_stack(&early, "gnutls", &done, &done, 3, why, sizeof why), SD_STACK_REFUSES);
+    sd_outcome deviated = outcome_of(SD_OUTCOME_DEVIATED, 0);
+    deviated.reached = 5;
+    deviated.step = 2;
+    assert_int_equal(sd_judge_stack(&deviated, "gnutls", &done, &done, 3, why, sizeof why),
+                     SD_STACK_UNJUDGED);
+    assert_int_equal(sd_judge_stack(&deviated, "gnutls", &done, &done, SD_STEP_WHOLE_RUN, why, sizeof why),
+                     SD_STACK_UNJUDGED);
+    deviated.step = 4;
+    assert_int_equal(sd_judge_stack(&deviated, "gnutls", &done, &done, 3, why, sizeof why),
+                     SD_STACK_DIVERGES);
 }
 
 static void test_known_differences(void **state) {

@@ -457,8 +457,9 @@ int sd_cmd_minimize(int argc, char **argv) {
     run(&c, &t, &r);
     char before[512];
     sd_parties_signature(id, r.parties, r.n, before, sizeof before);
-    sd_stack_judgement j =
-        stack ? sd_judge_stack(&r.stack, stack_name, &r.model, &r.boringssl, NULL, 0) : SD_STACK_AGREES;
+    sd_stack_judgement j = stack ? sd_judge_stack(&r.stack, stack_name, &r.model, &r.boringssl,
+                                                  sd_fuzz_first_deviation(&setup, &t), NULL, 0)
+                                 : SD_STACK_AGREES;
     bool finding = stack ? sd_stack_judgement_is_finding(j) || j == SD_STACK_ALERT_DIFFERS
                          : sd_compare(&r.model, &r.boringssl, NULL, 0) != SD_DIV_SAME;
     if (!finding) {

@@ -32,6 +32,7 @@
 #include "oracle/oracle.h"
 #include "protocol/target.h"
 #include "trace/fuzz_input.h"
+#include "trace/step_under_test.h"
 #include "trace/trace.h"
 #include "stacks/stacks.h"
 
@@ -270,7 +271,9 @@ static int judge_stack(const repro_input *in, const sd_trace *t, const sd_run_co
     sd_parties_print(stdout, parties, 3);
 
     char why[1000], signature[512], claim_signature[512], claim_why[600];
-    sd_stack_judgement j = sd_judge_stack(&s, o->stack, m, b, why, sizeof why);
+    int first_deviation =
+        in->is_scenario ? sd_scenario_first_deviation(&in->scenario) : sd_fuzz_first_deviation(&in->setup, t);
+    sd_stack_judgement j = sd_judge_stack(&s, o->stack, m, b, first_deviation, why, sizeof why);
     sd_parties_signature(in->id, parties, 3, signature, sizeof signature);
     bool claim = sd_parties_claim_finding(claims, &o->stack_known, in->id, parties, 1, claim_signature,
                                           sizeof claim_signature, claim_why, sizeof claim_why);

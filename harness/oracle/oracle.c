@@ -559,7 +559,8 @@ bool sd_stack_judgement_is_finding(sd_stack_judgement j) {
 }
 
 sd_stack_judgement sd_judge_stack(const sd_outcome *stack, const char *stack_name, const sd_outcome *model,
-                                  const sd_outcome *boringssl, char *why, size_t why_len) {
+                                  const sd_outcome *boringssl, int first_deviation, char *why,
+                                  size_t why_len) {
     if (why && why_len) why[0] = '\0';
     char ds[300];
     sd_outcome_describe(stack, ds, sizeof ds);
@@ -572,6 +573,20 @@ sd_stack_judgement sd_judge_stack(const sd_outcome *stack, const char *stack_nam
     if (is_broken(stack->kind)) {
         sd_set_error(why, why_len, "%s %s", stack_name, ds);
         return SD_STACK_CRASH;
+    }
+    /* A verdict scores only what was tested. The trace plays the
+     * references' choices: a stack that answered an honest message
+     * otherwise (another group, a HelloRetryRequest, a ticket more), or
+     * ended before the driver's first dishonest action, went off course
+     * before the input's point, and the RFCs may well allow what it did. */
+    bool off_course = first_deviation == SD_STEP_WHOLE_RUN
+                          ? stack->kind == SD_OUTCOME_DEVIATED
+                          : stack->reached < first_deviation ||
+                                (stack->kind == SD_OUTCOME_DEVIATED && stack->step <= first_deviation);
+    if (off_course) {
+        sd_set_error(why, why_len, "%s went off course before the first dishonest step (%s): %s", stack_name,
+                     first_deviation == SD_STEP_WHOLE_RUN ? "none: an honest trace" : "step", ds);
+        return SD_STACK_UNJUDGED;
     }
     if (is_broken(model->kind) || is_broken(boringssl->kind)) {
         /* No reference to hold the stack to: the two-party oracle owns

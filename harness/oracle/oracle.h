@@ -15,6 +15,7 @@
 #include <stddef.h>
 
 #include "driver/outcome.h"
+#include "trace/step_under_test.h"
 #include "trace/trace.h"
 #include "util/util.h"
 
@@ -77,7 +78,8 @@ sd_divergence sd_compare_named(const sd_outcome *a, const char *na, const sd_out
 typedef enum {
     SD_STACK_AGREES,        /* the same as at least one reference */
     SD_STACK_ALERT_DIFFERS, /* refused as a reference did, with another alert or at another step */
-    SD_STACK_UNJUDGED,      /* the stack cannot run the configuration, or a reference did not run */
+    SD_STACK_UNJUDGED,      /* the stack cannot run the configuration, went off course before the input's
+                             * first dishonest step, or a reference did not run */
     SD_STACK_ACCEPTS,       /* proceeded where both references refused */
     SD_STACK_REFUSES,       /* refused where both references proceeded */
     SD_STACK_DIVERGES,      /* otherwise differs from both: what it sent, or its claims */
@@ -92,9 +94,14 @@ bool sd_stack_judgement_is_finding(sd_stack_judgement j);
 /* Compares stack with each reference (sd_compare_named). A stack that
  * agrees with either reference is not judged further: where the two
  * references differ, that is the two-party oracle's finding, not the
- * stack's. */
+ * stack's. first_deviation is the trace's first action by which the driver
+ * stops being an honest peer (sd_fuzz_first_deviation; SD_STEP_WHOLE_RUN
+ * for an honest trace): a stack whose run ended before it, or that
+ * answered an honest message otherwise than the trace planned, is
+ * unjudged, as conform scores such a run UNREACHED. */
 sd_stack_judgement sd_judge_stack(const sd_outcome *stack, const char *stack_name, const sd_outcome *model,
-                                  const sd_outcome *boringssl, char *why, size_t why_len);
+                                  const sd_outcome *boringssl, int first_deviation, char *why,
+                                  size_t why_len);
 
 /* Where two ladders part: the events of both are walked while they are the
  * same (who sent it, what, protected or not, mutated or not), passing over

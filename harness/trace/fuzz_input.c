@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "trace/binary.h"
+#include "trace/step_under_test.h"
 #include "wire/handshake.h"
 #include "wire/cert_compression.h"
 #include "wire/names.h"
@@ -550,6 +551,26 @@ void sd_fuzz_setup_from_scenario(const sd_scenario *s, sd_fuzz_setup *out) {
     memcpy(out->cert_compression, s->cert_compression, s->n_cert_compression * sizeof s->cert_compression[0]);
     out->n_sigalgs = s->n_sigalgs;
     memcpy(out->sigalgs, s->sigalgs, s->n_sigalgs * sizeof s->sigalgs[0]);
+}
+
+int sd_fuzz_first_deviation(const sd_fuzz_setup *setup, const sd_trace *t) {
+    /* A scenario is large (its trace, its note): on the heap. */
+    sd_scenario *s = calloc(1, sizeof *s);
+    if (!s) return 0; /* judge from the first action: nothing is passed over */
+    s->role = setup->role;
+    s->version = setup->version;
+    s->cipher_suite = setup->cipher_suite;
+    s->client_auth = setup->client_auth;
+    s->session_tickets = setup->session_tickets;
+    snprintf(s->credential, sizeof s->credential, "%s", setup->server_credential);
+    snprintf(s->staple, sizeof s->staple, "%s", setup->staple);
+    s->n_cert_compression = setup->n_cert_compression;
+    memcpy(s->cert_compression, setup->cert_compression,
+           setup->n_cert_compression * sizeof s->cert_compression[0]);
+    s->trace = *t; /* borrowed: s is freed, not the trace */
+    int step = sd_scenario_first_deviation(s);
+    free(s);
+    return step;
 }
 
 bool sd_fuzz_setup_implied(const sd_fuzz_setup *s, const sd_trace *t) {

@@ -90,6 +90,13 @@ void sd_fuzz_tls12_key_exchange(unsigned kx, uint16_t *suite, const char **crede
  * and this setup (sd_trace_encode_with_setup) replays as the scenario. */
 void sd_fuzz_setup_from_scenario(const sd_scenario *s, sd_fuzz_setup *out);
 
+/* The first action by which the trace of a fuzz input deviates from an
+ * honest peer, read as its scenario would be (step_under_test.h: role,
+ * version, suite, credential and staple from the setup), or
+ * SD_STEP_WHOLE_RUN if every action is honest. A stack under test whose
+ * run ended before it did not answer the input's point. */
+int sd_fuzz_first_deviation(const sd_fuzz_setup *setup, const sd_trace *t);
+
 /* True if fuzz_trace runs t without a setup exactly as with s: TLS 1.3,
  * the role sd_trace_role_under_test reads from t, and every other field at
  * its default. Such a trace is written without a setup (version 1 or 2),

@@ -284,7 +284,7 @@ static int judge_references(const char *target, const uint8_t *data, size_t size
  * is the two-party campaign's business, not a finding here. Returns 0
  * unless it aborts on a finding. */
 static int judge_stack(const char *target, const uint8_t *data, size_t size, const sd_trace *trace,
-                       const sd_run_config *cfg) {
+                       const sd_fuzz_setup *setup, const sd_run_config *cfg) {
     sd_outcome model, bssl, stack;
     sd_differential_run_config(trace, cfg, &model, &bssl, NULL, NULL, 0);
     sd_differential_run_stack(trace, cfg, g_stack, &stack);
@@ -294,7 +294,8 @@ static int judge_stack(const char *target, const uint8_t *data, size_t size, con
     /* A security claim broken comes first: the stack completed with a
      * party that never proved its identity as the PKI's labels require. */
     char claim_why[600];
-    sd_stack_judgement j = sd_judge_stack(&stack, g_stack_name, &model, &bssl, why, sizeof why);
+    sd_stack_judgement j = sd_judge_stack(&stack, g_stack_name, &model, &bssl,
+                                          sd_fuzz_first_deviation(setup, trace), why, sizeof why);
     if (sd_parties_claim_finding(&g_claims, &g_stack_known, target, parties, 1, signature, sizeof signature,
                                  claim_why, sizeof claim_why)) {
         char both[sizeof why];
@@ -341,7 +342,7 @@ int sd_fuzz_differential_one(const char *target, const uint8_t *data, size_t siz
     sd_run_config cfg;
     sd_run_config_defaults(&cfg, &sd_target_model, setup.role, &g_pki);
     sd_fuzz_setup_apply(&setup, &cfg);
-    int r = g_stack ? judge_stack(target, data, size, &trace, &cfg)
+    int r = g_stack ? judge_stack(target, data, size, &trace, &setup, &cfg)
                     : judge_references(target, data, size, &trace, &cfg);
     sd_trace_free(&trace);
     if (g_stack) {
