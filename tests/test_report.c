@@ -314,6 +314,14 @@ static void test_compare(void **state) {
     b.peer_authenticated = false;
     assert_int_equal(sd_compare(&a, &b, why, sizeof why), SD_DIV_DIVERGES);
     assert_non_null(strstr(why, "peer_authenticated"));
+    /* Both resumed: still compared. One says it resumed and the other
+     * says nothing of it (a shim): authentication was the first
+     * handshake's, and is not compared. */
+    a.resumed = b.resumed = true;
+    assert_int_equal(sd_compare(&a, &b, why, sizeof why), SD_DIV_DIVERGES);
+    b.resumed = false;
+    assert_int_equal(sd_compare(&a, &b, why, sizeof why), SD_DIV_SAME);
+    a.resumed = false;
     b = a;
     b.version = SD_TLS12;
     assert_int_equal(sd_compare(&a, &b, why, sizeof why), SD_DIV_DIVERGES);
