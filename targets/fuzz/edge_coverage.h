@@ -7,10 +7,11 @@
  * inline 8-bit counters (`-fsanitize=fuzzer` or `fuzzer-no-link`): its
  * counters are its `__sancov_cntrs` section, one byte per edge, which the
  * engine clears before each input. A stack built by scripts/build-stack.sh
- * as a shared library is a module of its own, so its edges are counted
- * apart from the model's and the driver's; one linked statically is counted
- * with the executable's. A stack from Debian's packages has no counters and
- * is listed as not instrumented.
+ * is linked into the executable from its static archive; a build configured
+ * with it (SHAKEDOWN_INSTRUMENTED_STACK, "name=archive") counts the edges of
+ * the functions that archive defines apart from the harness's (the model,
+ * the driver, the rest). A stack from Debian's packages has no counters and
+ * adds no line.
  *
  * Nothing here is needed for fuzzing itself: a build without counters (the
  * replay binaries) finds no modules and prints nothing. */
@@ -30,10 +31,5 @@ void sd_edge_coverage_after_input(void);
  * once every `every_seconds` unless every_seconds is 0. Prints nothing
  * when there are no instrumented modules. */
 void sd_edge_coverage_print(FILE *f, double every_seconds);
-
-/* The number of distinct edges seen in the module whose file name contains
- * name (its basename: "libwolfssl"), and its edge count into *total; 0 and
- * *total 0 if no such module is instrumented. */
-unsigned long sd_edge_coverage_of(const char *name, unsigned long *total);
 
 #endif
