@@ -18,7 +18,8 @@
 #   known_differences.txt        the reviewed model-vs-BoringSSL differences
 #   libshakedown_trace_mutator.so  AFL++ custom mutator for fuzz_trace
 #
-# BoringSSL: $BORINGSSL_ROOT if set (include/ + build/); else $SRC/boringssl
+# BoringSSL: the instrumented build of scripts/build-stack.sh if
+# SHAKEDOWN_FUZZ_STACKS (below) names it; else $BORINGSSL_ROOT if set (include/ + build/); else $SRC/boringssl
 # (the Docker image clones it) built here with the same flags; else the
 # Debian package (android-libboringssl-dev), which is what a local run on a
 # Debian machine uses (scripts/fuzz-smoke.sh runs this script that way).
@@ -27,9 +28,30 @@ src="$(cd "$here/.." && pwd)"
 work="${WORK:-/tmp}/shakedown-cfl"
 mkdir -p "$work" "$OUT"
 
+# Instrumented stacks under test: SHAKEDOWN_FUZZ_STACKS="wolfssl mbedtls" (any
+# of mbedtls, wolfssl, gnutls, boringssl) builds those first with
+# scripts/build-stack.sh, with this build's $CC, $CXX and $CFLAGS, from
+# $SRC/<stack> when the image has a checkout there, else from Debian's source
+# package, and links them in place of Debian's (-DSHAKEDOWN_STACK_DIR_<stack>).
+# Unset, the default: none, and BoringSSL as below.
+stack_args=()
+fuzz_boringssl=0
+for stack in ${SHAKEDOWN_FUZZ_STACKS:-}; do
+    stack_src=()
+    if [ -n "${SRC:-}" ] && [ -d "$SRC/$stack" ]; then
+        stack_src=(--src "$SRC/$stack")
+    fi
+    SHAKEDOWN_STACK_CC="$CC" SHAKEDOWN_STACK_CXX="$CXX" SHAKEDOWN_STACK_CFLAGS="$CFLAGS" \
+        "$src/scripts/build-stack.sh" "$stack" "${stack_src[@]}" --no-deps --out "$work/stacks/$stack"
+    stack_args+=("-DSHAKEDOWN_STACK_DIR_$stack=$work/stacks/$stack")
+    [ "$stack" != boringssl ] || fuzz_boringssl=1
+done
+
 boringssl_args=()
 boringssl_include=/usr/include/android
-if [ -n "${BORINGSSL_ROOT:-}" ]; then
+if [ "$fuzz_boringssl" = 1 ]; then
+    boringssl_include="$work/stacks/boringssl/include"
+elif [ -n "${BORINGSSL_ROOT:-}" ]; then
     boringssl_args=(-DBORINGSSL_ROOT="$BORINGSSL_ROOT")
     boringssl_include="$BORINGSSL_ROOT/include"
 elif [ -n "${SRC:-}" ] && [ -d "$SRC/boringssl" ]; then
@@ -55,7 +77,7 @@ cmake -S "$src" -B "$work/build" -G Ninja \
     -DSHAKEDOWN_WERROR=OFF \
     -DSHAKEDOWN_STATIC_DEPS=ON \
     -DSHAKEDOWN_LIB_FUZZING_ENGINE="$LIB_FUZZING_ENGINE" \
-    "${boringssl_args[@]}"
+    "${boringssl_args[@]}" "${stack_args[@]}"
 
 targets=()
 for f in "$src"/targets/fuzz/fuzz_*.c; do

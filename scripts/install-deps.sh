@@ -9,6 +9,9 @@
 #   scripts/install-deps.sh --with-browser  # also chromium (large) and tshark, for the
 #                                           # headless checks of the HTML report
 #   SHAKEDOWN_WITH_BROWSER=1 scripts/install-deps.sh   # same as --with-browser
+#   scripts/install-deps.sh --stack-build=NAME   # instead: what scripts/build-stack.sh NAME
+#                                           # needs to build a TLS stack from source
+#                                           # (mbedtls, wolfssl, gnutls, boringssl)
 set -euo pipefail
 
 usage() {
@@ -17,9 +20,11 @@ usage() {
 }
 
 with_browser="${SHAKEDOWN_WITH_BROWSER:-0}"
+stack_build=""
 for arg in "$@"; do
     case "$arg" in
         --with-browser) with_browser=1 ;;
+        --stack-build=*) stack_build="${arg#--stack-build=}" ;;
         -h | --help) usage; exit 0 ;;
         *) echo "install-deps: unknown option: $arg (try --help)" >&2; exit 2 ;;
     esac
@@ -46,6 +51,19 @@ packages=(
 )
 if [ "$with_browser" = 1 ]; then
     packages+=(chromium tshark)
+fi
+if [ -n "$stack_build" ]; then
+    # scripts/build-stack.sh: clang and the sanitizer runtimes, apt-get
+    # source's dpkg-source, objcopy and nm (binutils), and each stack's build
+    # system and the libraries Debian builds it with.
+    packages=(clang libclang-rt-14-dev make binutils dpkg-dev python3)
+    case "$stack_build" in
+        mbedtls) packages+=(cmake ninja-build) ;;                      # scripts/config.py: python3
+        wolfssl) packages+=(autoconf automake libtool) ;;              # Debian's tarball has no ./configure
+        gnutls) packages+=(pkg-config nettle-dev libgmp-dev libtasn1-6-dev libunistring-dev libidn2-dev libp11-kit-dev) ;;
+        boringssl) packages+=(g++ cmake ninja-build) ;;                # libstdc++; cmake for an upstream checkout
+        *) echo "install-deps: --stack-build: unknown stack: $stack_build (mbedtls, wolfssl, gnutls or boringssl)" >&2; exit 2 ;;
+    esac
 fi
 
 # A package counts as present only when dpkg says it is fully installed; a
