@@ -1380,7 +1380,9 @@ static bool make_ocsp(const char *file, X509 *leaf, X509 *issuer, EVP_PKEY *issu
      *   producedAt GeneralizedTime,
      *   responses SEQUENCE OF SingleResponse,
      *   responseExtensions [1] EXPLICIT Extensions OPTIONAL } */
-    CBB rd, rid, responses, single, status, next;
+    /* reason and e live as long as single: CBB_flush(&single) below walks
+     * down to them. */
+    CBB rd, rid, responses, single, status, next, reason, e;
     if (!CBB_init(&tbs, 256) || !CBB_add_asn1(&tbs, &rd, CBS_ASN1_SEQUENCE) ||
         !CBB_add_asn1(&rd, &rid, CBS_ASN1_CONTEXT_SPECIFIC | CBS_ASN1_CONSTRUCTED | 2) ||
         !add_octet_string(&rid, key_hash, sizeof(key_hash)) ||
@@ -1394,7 +1396,6 @@ static bool make_ocsp(const char *file, X509 *leaf, X509 *issuer, EVP_PKEY *issu
     if (revoked) {
         /* revoked [1] IMPLICIT RevokedInfo ::= SEQUENCE { revocationTime
          *   GeneralizedTime, revocationReason [0] EXPLICIT CRLReason OPTIONAL } */
-        CBB reason, e;
         if (!CBB_add_asn1(&single, &status, CBS_ASN1_CONTEXT_SPECIFIC | CBS_ASN1_CONSTRUCTED | 1) ||
             !add_generalized_time(&status, REVOCATION_TIME_GEN) ||
             !CBB_add_asn1(&status, &reason, CBS_ASN1_CONTEXT_SPECIFIC | CBS_ASN1_CONSTRUCTED | 0) ||
