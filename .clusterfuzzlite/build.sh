@@ -19,8 +19,9 @@
 #   libshakedown_trace_mutator.so  AFL++ custom mutator for fuzz_trace
 #
 # BoringSSL: the instrumented build of scripts/build-stack.sh if
-# SHAKEDOWN_FUZZ_STACKS (below) names it; else $BORINGSSL_ROOT if set (include/ + build/); else $SRC/boringssl
-# (the Docker image clones it) built here with the same flags; else the
+# SHAKEDOWN_FUZZ_STACKS (below) names it; else $BORINGSSL_ROOT if set
+# (include/ + build/); else $SRC/boringssl (the Docker image clones it)
+# built here with the same flags; else the
 # Debian package (android-libboringssl-dev), which is what a local run on a
 # Debian machine uses (scripts/fuzz-smoke.sh runs this script that way).
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"

@@ -285,16 +285,26 @@ rename_openssl_symbols() {
 
 # GnuTLS: autotools, debian/rules' options without what the harness does not
 # link: no C++ library, no DANE library (libunbound), no OpenSSL compatibility
-# library (it defines OpenSSL's names), no tools, docs or tests. Nettle, GMP,
+# library (it defines OpenSSL's names), no tools, docs or tests; and, as
+# Debian's libgnutls30 (which build-depends on none of them), no certificate
+# compression (zlib, brotli, zstd) and no TPM 2. Nettle, GMP,
 # libtasn1, libunistring, libidn2 and p11-kit are Debian's, uninstrumented.
 gnutls_args=(--enable-static --disable-shared --disable-cxx --disable-libdane --without-tpm --without-tpm2
     --disable-openssl-compatibility --disable-rpath --disable-doc --disable-tools --disable-tests
-    --disable-guile --disable-silent-rules --with-default-trust-store-file=/etc/ssl/certs/ca-certificates.crt)
+    --disable-guile --without-zlib --without-brotli --without-zstd --disable-silent-rules --with-default-trust-store-file=/etc/ssl/certs/ca-certificates.crt)
 recipe_gnutls() {
     version="$(sed -n 's/^PACKAGE_VERSION=.\([0-9.]*\).*/\1/p' "$src/configure" 2>/dev/null | head -n 1 || true)"
     configure="configure ${gnutls_args[*]}"
     libraries="libgnutls.a"
-    system_libs="" # from gnutls.pc, after the build
+    gnutls_system_libs
+}
+# What a static libgnutls needs, from its own pkg-config file (once built).
+gnutls_system_libs() {
+    system_libs=""
+    [ -f "$out/lib/pkgconfig/gnutls.pc" ] || return 0
+    system_libs="$(PKG_CONFIG_PATH="$out/lib/pkgconfig" pkg-config --static --libs-only-l gnutls |
+        tr ' ' '\n' | sed -n 's/^-l//p' | grep -vx gnutls | tr '\n' ';')"
+    system_libs="${system_libs%;}"
 }
 build_gnutls() {
     [ -x "$src/configure" ] || die "gnutls: no ./configure in $src (a git checkout needs ./bootstrap first, see its README)"
@@ -306,10 +316,26 @@ build_gnutls() {
     run make -C "$work/build" -j "$jobs"
     run make -C "$work/build" install
     rm -rf "${out:?}"/lib/libgnutls.la "${out:?}/share" # libtool's, the locales
-    # What a static libgnutls needs, from its own pkg-config file.
-    system_libs="$(PKG_CONFIG_PATH="$out/lib/pkgconfig" pkg-config --static --libs-only-l gnutls |
-        tr ' ' '\n' | sed -n 's/^-l//p' | grep -vx gnutls | tr '\n' ';')"
-    system_libs="${system_libs%;}"
+    keep_only_public_symbols "$out/lib/libgnutls.a" '^_?gnutls_'
+    gnutls_system_libs
+}
+
+# A shared library exports only its API (GnuTLS: a version script); a static
+# archive exports every global symbol of every member, and GnuTLS's copies of
+# OpenSSL's assembly (aesni_gcm_encrypt, gcm_init_clmul, sha256_block_data_order,
+# ...) and its gnulib functions then clash with BoringSSL's in one program. So
+# the archive becomes one relocatable object (ld -r) in which every global
+# symbol but the API (matching the pattern) is made local, as in the .so.
+keep_only_public_symbols() {
+    local archive="$1" pattern="$2" object keep="$work/public-symbols.txt"
+    object="$work/$(basename "$archive" .a)-all.o"
+    run ld -r -o "$object" --whole-archive "$archive"
+    nm -g --defined-only "$object" | awk 'NF == 3 { print $3 }' | grep -E "$pattern" | sort -u >"$keep" || true
+    [ -s "$keep" ] || die "no symbol of $archive matches $pattern"
+    run objcopy --keep-global-symbols="$keep" "$object"
+    rm -f "$archive"
+    run ar rcs "$archive" "$object"
+    say "$name: $(wc -l <"$keep") global symbols kept in $(basename "$archive") (the API, $pattern), the others made local"
 }
 
 # BoringSSL: Debian's android-platform-external-boringssl builds libcrypto and
@@ -329,6 +355,10 @@ recipe_boringssl() {
     fi
     libraries="libssl.a libcrypto.a"
     system_libs="stdc++;pthread"
+    # libssl is C++: UBSan's C++ checks (vptr, function types) live in a
+    # runtime that clang links for C++ programs only; a C program linking
+    # libssl asks for it.
+    [ -z "$link_options" ] || link_options="$link_options -fsanitize-link-c++-runtime"
 }
 build_boringssl() {
     rm -rf "${out:?}/include" && mkdir -p "$out/lib"
@@ -556,6 +586,8 @@ check_next_to_boringssl() {
     IFS=';' read -r -a boring_libs <<<"$(name=boringssl out="$out/../boringssl" stack_value LIBRARIES)"
     IFS=';' read -r -a l <<<"$(name=boringssl out="$out/../boringssl" stack_value SYSTEM_LIBRARIES)"
     for lib in "${l[@]}"; do [ -n "$lib" ] && boring_sys+=("-l$lib"); done
+    IFS=';' read -r -a l <<<"$(name=boringssl out="$out/../boringssl" stack_value LINK_OPTIONS)"
+    boring_sys+=("${l[@]}")
     if ! "$(stack_value CC)" -fsanitize=fuzzer,address,undefined -I"$(stack_value INCLUDE_DIR)" -o "$dir/both" "$dir/check.c" \
         -Wl,--whole-archive "${libs[@]}" "${boring_libs[@]}" -Wl,--no-whole-archive "$@" "${boring_sys[@]}" >"$dir/both.log" 2>&1; then
         grep -m 10 'multiple definition' "$dir/both.log" || tail -n 10 "$dir/both.log"
@@ -585,6 +617,10 @@ install_deps
 "recipe_$name"
 stamp="$(printf '%s\n' "$name" "$src" "$version" "$("$cc" --version | head -n 1)" "$cflags" "$configure" | sha256sum | cut -d' ' -f1)"
 if [ "$force" = 0 ] && [ "$from_checkout" = 0 ] && [ -f "$out/stack.cmake" ] && [ "$(cat "$work/stamp" 2>/dev/null)" = "$stamp" ]; then
+    # stack.cmake again all the same: what it says of the link is cheap to
+    # write and may have changed with this script.
+    build_seconds="$(stack_value BUILD_SECONDS)"
+    write_stack_cmake
     say "$name $version in $out is up to date (same source, compiler and flags; --force rebuilds)"
     exit 0
 fi
