@@ -522,7 +522,7 @@ check() {
         # ASan's checks, referenced from the stack's own objects.
         sancov="$(objdump -h "$lib" 2>/dev/null | grep -c __sancov_cntrs || true)"
         asan="$(nm "$lib" 2>/dev/null | grep -c ' U __asan_report' || true)"
-        echo "check: $(basename "$lib"): $(du -k "$lib" | cut -f1) KiB, $sancov __sancov_cntrs sections, $asan members calling __asan_report_*"
+        echo "check: $(basename "$lib"): $(du -k "$lib" | cut -f1) KiB, $sancov __sancov_cntrs sections, $asan references to __asan_report_*"
         if [ "$sancov" -eq 0 ] || [ "$asan" -eq 0 ]; then
             echo "FAIL: $lib is not instrumented (no coverage counters or ASan checks)"
             failed=1
