@@ -15,7 +15,8 @@
 #               that a wolfSSL git checkout without ./configure gets ./autogen.sh run)
 #   --out DIR   where include/, lib/ and stack.cmake go (default build/stacks/NAME)
 #   --cache DIR where Debian's source packages are unpacked (default build/stacks/src)
-#   --jobs N    parallel compile jobs (default: the number of cores)
+#   --jobs N    parallel compile jobs (default: $CMAKE_BUILD_PARALLEL_LEVEL, else the
+#               number of cores)
 #   --force     rebuild even if nothing changed
 #   --no-deps   neither check nor install the build dependencies (an image with its
 #               own compiler and libraries, as OSS-Fuzz's base-builder)
@@ -64,7 +65,7 @@ name=""
 src=""
 out=""
 cache="$root/build/stacks/src"
-jobs="$(nproc 2>/dev/null || echo 1)"
+jobs="${CMAKE_BUILD_PARALLEL_LEVEL:-$(nproc 2>/dev/null || echo 1)}"
 mode=build
 force=0
 no_deps=0
