@@ -617,7 +617,7 @@ bool sd_verify_chain(const sd_verify_params *p, const sd_span *chain, size_t cha
             e->key_len = key.len;
             e->leaf_key = *out_leaf_key;
             e->alert = *out_alert;
-            snprintf(e->err, sizeof e->err, "%s", own_err);
+            snprintf(e->err, sizeof e->err, "%.255s", own_err); /* the first words are the reason */
         }
     }
     sd_buf_free(&key);

@@ -680,8 +680,9 @@ static void gtls_status(void *p, shim_conn *c) {
      * session's own (gnutls_session_set_verify_cert2); a server's is
      * verify_client, which fails the handshake on a chain it refuses, so
      * a chain kept is a chain verified (docs/shim-contract.md). */
-    st->peer_authenticated = st->handshake_done && chain &&
-                             (g->role == SHIM_SERVER || gnutls_session_get_verify_cert_status(g->session) == 0);
+    st->peer_authenticated =
+        st->handshake_done && chain &&
+        (g->role == SHIM_SERVER || gnutls_session_get_verify_cert_status(g->session) == 0);
 }
 
 /* RFC 5705 without a context (context NULL), as the other shims. */
