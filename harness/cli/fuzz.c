@@ -85,7 +85,9 @@ static void fuzz_usage(FILE *f) {
                "  -j N            parallel jobs per target (default 1)\n"
                "  --out DIR       where corpus, logs and findings go (default fuzz-out)\n"
                "  --bin-dir DIR   where the target binaries are (default build/fuzz/targets/fuzz,\n"
-               "                  or build/afl/targets/fuzz for afl, under the source tree)\n"
+               "                  or build/afl/targets/fuzz for afl, under the source tree; with\n"
+               "                  --stack NAME, build/fuzz-NAME/targets/fuzz where it exists: the\n"
+               "                  build that links scripts/build-stack.sh's instrumented NAME)\n"
                "  --first-finding stop at the first finding, skipping the targets left (a CI gate\n"
                "                  that fails fast; scripts/mutants.sh, timing a catch)\n"
                "  -h, --help      this help\n"
@@ -898,8 +900,21 @@ int sd_cmd_fuzz(int argc, char **argv) {
     static char default_bin[2048];
     if (!o.bin_dir) {
         const char *src = getenv("SHAKEDOWN_SOURCE_DIR");
-        snprintf(default_bin, sizeof default_bin, "%s/build/%s/targets/fuzz",
-                 src ? src : SHAKEDOWN_SOURCE_DIR, o.eng == ENGINE_AFL ? "afl" : "fuzz");
+        if (!src) src = SHAKEDOWN_SOURCE_DIR;
+        /* A stack under test: its instrumented build, where there is one
+         * (README, "Fuzzing a third stack"), so its own edges guide. */
+        if (o.stack && o.eng == ENGINE_LIBFUZZER) {
+            snprintf(default_bin, sizeof default_bin, "%s/build/fuzz-%s/targets/fuzz", src, o.stack);
+            if (is_dir(default_bin))
+                printf("shakedown fuzz: the build with %s instrumented: %s\n", o.stack, default_bin);
+            else
+                printf("shakedown fuzz: no build with %s instrumented (%s), so the fuzzer sees the harness's "
+                       "edges only; scripts/build-stack.sh %s builds one (README)\n",
+                       o.stack, default_bin, o.stack);
+        }
+        if (!o.stack || o.eng != ENGINE_LIBFUZZER || !is_dir(default_bin))
+            snprintf(default_bin, sizeof default_bin, "%s/build/%s/targets/fuzz", src,
+                     o.eng == ENGINE_AFL ? "afl" : "fuzz");
         o.bin_dir = default_bin;
     }
     if (!is_dir(o.bin_dir))
