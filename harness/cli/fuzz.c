@@ -376,17 +376,62 @@ static void collect_differential(findings *fs, const char *out, const char *targ
     closedir(d);
 }
 
-/* --stack: each differential finding minimized (shakedown minimize --stack,
- * a bounded number of runs each), so findings.md points the stack's
- * maintainer at the smallest input that shows it. */
+/* A stack finding's class, for triage: its signature without what varies
+ * from input to input (the steps, the handshake counts, the mutations and
+ * credentials on the message), e.g.
+ *     tls12-server gnutls=waiting model=alert(decode_error) boringssl=alert(decode_error) on ClientHello
+ * A claim keeps its defect, its role and what was shown. */
+static void stack_finding_class(const char *signature, char *out, size_t len) {
+    const char *claim = strstr(signature, ":claim:");
+    if (claim) {
+        snprintf(out, len, "%s", claim + 1);
+        return;
+    }
+    size_t n = 0;
+    out[0] = '\0';
+    const char *p = strchr(signature, ':'); /* past the target */
+    const char *role = NULL;
+    while (p && *p && n < len) {
+        const char *field = p + 1, *end = strchr(field, ':');
+        size_t flen = end ? (size_t)(end - field) : strlen(field);
+        if (strncmp(field, "hs=", 3) == 0 || strncmp(field, "conn=", 5) == 0 ||
+            strncmp(field, "versions=", 9) == 0) {
+        } else if (strncmp(field, "on=", 3) == 0) {
+            size_t w = strcspn(field + 3, "+[:");
+            n += (size_t)snprintf(out + n, len - n, " on %.*s", (int)w, field + 3);
+        } else if (strncmp(field, "tls1", 4) == 0) {
+            role = field;
+        } else {
+            const char *at = memchr(field, '@', flen);
+            n += (size_t)snprintf(out + n, len - n, " %.*s", (int)(at ? (size_t)(at - field) : flen), field);
+        }
+        p = end;
+    }
+    if (role && n < len) {
+        /* The version and role first: the class reads as a sentence. */
+        char *rest = strdup(out);
+        if (rest) snprintf(out, len, "%.*s%s", (int)strcspn(role, ":"), role, rest);
+        free(rest);
+    }
+}
+
+/* --stack: the example of each class minimized (shakedown minimize
+ * --stack, a bounded number of runs each), so findings.md points the
+ * stack's maintainer at the smallest input that shows it. */
 static void minimize_findings(findings *fs, const options *o, const char *logs) {
-    char self[2048];
-    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
-    if (n <= 0) return;
-    self[n] = '\0';
+    /* This very program, even if a rebuild replaced its file meanwhile. */
+    char self[] = "/proc/self/exe";
     for (size_t i = 0; i < fs->n && !g_interrupted; i++) {
         finding *f = &fs->items[i];
         if (strcmp(f->kind, "divergence") != 0 || f->smallest[0]) continue;
+        char class[400], other[400];
+        stack_finding_class(f->signature, class, sizeof class);
+        bool done_before = false;
+        for (size_t j = 0; j < i && !done_before; j++) {
+            stack_finding_class(fs->items[j].signature, other, sizeof other);
+            done_before = strcmp(class, other) == 0;
+        }
+        if (done_before) continue;
         char log[2300];
         snprintf(log, sizeof log, "%s/%s.minimize.log", logs, f->target);
         char *argv[] = {
@@ -521,6 +566,44 @@ static bool write_reports(const findings *fs, const char *out, const options *o,
                 "**Interrupted** (signal %d): the run stopped early; these are the findings of what ran.\n\n",
                 (int)g_interrupted);
     if (fs->n && o->stack) {
+        /* The classes first: a campaign on a stack finds many signatures
+         * of few behaviours, and a maintainer triages behaviours. */
+        typedef struct {
+            char name[400];
+            unsigned signatures;
+            size_t example;
+        } finding_class;
+        finding_class *classes = calloc(fs->n, sizeof *classes);
+        size_t n_classes = 0;
+        for (size_t i = 0; classes && i < fs->n; i++) {
+            char name[400];
+            stack_finding_class(fs->items[i].signature, name, sizeof name);
+            size_t c = 0;
+            while (c < n_classes && strcmp(classes[c].name, name) != 0) c++;
+            if (c == n_classes) {
+                snprintf(classes[c].name, sizeof classes[c].name, "%s", name);
+                classes[c].example = i;
+                n_classes++;
+            }
+            classes[c].signatures++;
+        }
+        /* Most signatures first; ties in first-seen order. */
+        for (size_t i = 1; i < n_classes; i++)
+            for (size_t j = i; j > 0 && classes[j].signatures > classes[j - 1].signatures; j--) {
+                finding_class t = classes[j];
+                classes[j] = classes[j - 1];
+                classes[j - 1] = t;
+            }
+        fprintf(f, "%zu classes (signatures without steps, counts and mutation details):\n\n", n_classes);
+        fprintf(f, "| class | signatures | example |\n|---|---|---|\n");
+        for (size_t c = 0; c < n_classes; c++) {
+            char name[400];
+            table_cell(name, sizeof name, classes[c].name);
+            fprintf(f, "| `%s` | %u | `%s` |\n", name, classes[c].signatures,
+                    fs->items[classes[c].example].input);
+        }
+        fprintf(f, "\n");
+        free(classes);
         /* For the stack's maintainer: which message, what rule, the
          * smallest input. */
         fprintf(f, "| target | stack | kind | message | rule | count | smallest input | reproduce |\n"

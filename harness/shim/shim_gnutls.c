@@ -679,10 +679,14 @@ static void gtls_status(void *p, shim_conn *c) {
     /* Either role: a chain verified. A client's verification is the
      * session's own (gnutls_session_set_verify_cert2); a server's is
      * verify_client, which fails the handshake on a chain it refuses, so
-     * a chain kept is a chain verified (docs/shim-contract.md). */
+     * a chain kept is a chain verified (docs/shim-contract.md). Once
+     * true it stays true for the connection: a renegotiation that fails
+     * (RFC 5746) leaves GnuTLS without the peer's verified chain, yet the
+     * first handshake did authenticate the peer, as the references say. */
     st->peer_authenticated =
-        st->handshake_done && chain &&
-        (g->role == SHIM_SERVER || gnutls_session_get_verify_cert_status(g->session) == 0);
+        st->peer_authenticated ||
+        (st->handshake_done && chain &&
+         (g->role == SHIM_SERVER || gnutls_session_get_verify_cert_status(g->session) == 0));
 }
 
 /* RFC 5705 without a context (context NULL), as the other shims. */

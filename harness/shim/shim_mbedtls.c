@@ -240,8 +240,17 @@ static void *mbed_create(const shim_opts *o, shim_conn *c, char *err, size_t err
     mbedtls_ssl_conf_verify(&m->conf, verify_cb, m);
 
     if (o->cert) {
-        if ((r = mbedtls_x509_crt_parse_file(&m->chain, o->cert)) != 0 ||
-            (r = mbedtls_pk_parse_keyfile(&m->key, o->key ? o->key : o->cert, NULL)) != 0 ||
+        const char *key_file = o->key ? o->key : o->cert;
+        r = mbedtls_pk_parse_keyfile(&m->key, key_file, NULL);
+        if (r == MBEDTLS_ERR_PK_UNKNOWN_PK_ALG) {
+            /* An Ed25519 or Ed448 credential (RFC 8410): mbedTLS 2.28 has
+             * no EdDSA, so a run with it is one this stack cannot play
+             * (SKIP), not a failure of the harness. */
+            snprintf(err, err_len, "unsupported: the key algorithm of %s (mbedTLS 2.28 has no EdDSA)",
+                     key_file);
+            goto fail;
+        }
+        if (r != 0 || (r = mbedtls_x509_crt_parse_file(&m->chain, o->cert)) != 0 ||
             (r = mbedtls_ssl_conf_own_cert(&m->conf, &m->chain, &m->key)) != 0) {
             mbedtls_strerror(r, msg, sizeof msg);
             snprintf(err, err_len, "cannot load the credential %s: %s", o->cert, msg);
