@@ -168,6 +168,7 @@ static void execute(const char *target, const input *x, const sd_pki *pki, const
         sd_run_config cfg;
         sd_run_config_defaults(&cfg, &sd_target_model, setup.role, pki);
         sd_fuzz_setup_apply(&setup, &cfg);
+        if (stack) sd_fuzz_setup_unpin_model(&cfg);
         sd_differential_run_config(&trace, &cfg, &m, &b, &div, NULL, 0);
         if (stack) {
             sd_differential_run_stack(&trace, &cfg, stack, &s);

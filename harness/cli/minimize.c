@@ -162,6 +162,7 @@ static void run(const ctx *c, const sd_trace *t, runs *r) {
     sd_run_config cfg;
     sd_run_config_defaults(&cfg, &sd_target_model, c->setup->role, c->pki);
     sd_fuzz_setup_apply(c->setup, &cfg);
+    if (c->stack) sd_fuzz_setup_unpin_model(&cfg); /* as fuzz --stack runs it */
     cfg.seed = c->seed;
     sd_differential_run_config(t, &cfg, &r->model, &r->boringssl, NULL, NULL, 0);
     r->n = 0;

@@ -335,7 +335,8 @@ static int repro_one(const char *path, const repro_options *o, const sd_pki *pki
     sd_outcome m, b;
     sd_divergence div;
     char why[400];
-    fflush(stdout); /* -v logs go to stderr while the run goes */
+    fflush(stdout);                                /* -v logs go to stderr while the run goes */
+    if (o->stack) sd_fuzz_setup_unpin_model(&cfg); /* as fuzz --stack runs it */
     sd_differential_run_config(t, &cfg, &m, &b, &div, why, sizeof why);
     if (o->stack) {
         rc = judge_stack(&in, t, &cfg, o, &m, &b, claims);

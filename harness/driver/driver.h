@@ -160,6 +160,12 @@ void sd_driver_run(const sd_trace *trace, const sd_run_config *cfg, sd_outcome *
  * so that they all run it alike. cfg's credential names then point into s:
  * s must outlive every use of cfg. */
 void sd_fuzz_setup_apply(const sd_fuzz_setup *s, sd_run_config *cfg);
+/* With a stack under test (`shakedown fuzz --stack`): the model as the
+ * RFCs read, no longer held to BoringSSL's size limits and choices (PSK
+ * identity, signature_algorithms_cert), which sd_fuzz_setup_apply sets only
+ * to keep the two references from differing where the RFCs allow both. A
+ * third stack that does what the RFCs allow then agrees with the model. */
+void sd_fuzz_setup_unpin_model(sd_run_config *cfg);
 
 /* Whether the fuzz targets run a setup: every credential it names is in
  * pki (NULL: not checked), the stack under test's own credential (the

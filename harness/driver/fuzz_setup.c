@@ -64,6 +64,13 @@ void sd_fuzz_setup_apply(const sd_fuzz_setup *s, sd_run_config *cfg) {
     cfg->skip_signature_algorithms_cert = true;
 }
 
+void sd_fuzz_setup_unpin_model(sd_run_config *cfg) {
+    cfg->max_handshake_message = 0;
+    cfg->max_post_handshake_message = 0;
+    cfg->psk_first_identity_only = false;
+    cfg->skip_signature_algorithms_cert = false;
+}
+
 /* A suite the driver can offer or pick for this version, and that both
  * stacks in process implement: TLS 1.2, the model's table
  * (crypto/tls12.c; BoringSSL has every suite of it but the DHE_RSA ones:

@@ -286,6 +286,9 @@ static int judge_references(const char *target, const uint8_t *data, size_t size
 static int judge_stack(const char *target, const uint8_t *data, size_t size, const sd_trace *trace,
                        const sd_fuzz_setup *setup, const sd_run_config *cfg) {
     sd_outcome model, bssl, stack;
+    sd_run_config unpinned = *cfg;
+    sd_fuzz_setup_unpin_model(&unpinned);
+    cfg = &unpinned;
     sd_differential_run_config(trace, cfg, &model, &bssl, NULL, NULL, 0);
     sd_differential_run_stack(trace, cfg, g_stack, &stack);
     const sd_party parties[] = {{g_stack_name, &stack}, {"model", &model}, {"boringssl", &bssl}};
