@@ -15,8 +15,9 @@
 
 enum { MAX_MODULES = 16 };
 
-/* "wolfssl=/path/libwolfssl.a": the instrumented stack this build links
- * (targets/fuzz/CMakeLists.txt), "" if none. */
+/* "wolfssl=/path/libwolfssl.a": the instrumented stack this build links,
+ * its archives separated by commas (targets/fuzz/CMakeLists.txt), "" if
+ * none. */
 #ifndef SHAKEDOWN_INSTRUMENTED_STACK
 #define SHAKEDOWN_INSTRUMENTED_STACK ""
 #endif
@@ -197,9 +198,23 @@ static void add_executable(const elf_file *exe, uint64_t bias, const char *exe_n
     static char stack_name[64];
     const char *eq = strchr(spec, '=');
     const Elf64_Shdr *pcs = elf_section(exe, "__sancov_pcs");
-    uint64_t lo, hi;
-    if (eq && pcs && pcs->sh_size / (2 * sizeof(uintptr_t)) == n &&
-        archive_text_range(exe, eq + 1, &lo, &hi)) {
+    uint64_t lo = 0, hi = 0;
+    /* The stack's archives (mbedTLS has three) follow one another in the
+     * link: one range. */
+    bool found = false;
+    for (const char *a = eq ? eq + 1 : NULL; a && *a;) {
+        size_t len = strcspn(a, ",");
+        char archive[1024];
+        uint64_t alo, ahi;
+        snprintf(archive, sizeof archive, "%.*s", (int)len, a);
+        if (archive_text_range(exe, archive, &alo, &ahi)) {
+            lo = found && lo < alo ? lo : alo;
+            hi = found && hi > ahi ? hi : ahi;
+            found = true;
+        }
+        a += len + (a[len] ? 1 : 0);
+    }
+    if (found && pcs && pcs->sh_size / (2 * sizeof(uintptr_t)) == n) {
         snprintf(stack_name, sizeof stack_name, "%.*s", (int)(eq - spec), spec);
         stack = stack_name;
         const uintptr_t *table = (const uintptr_t *)(uintptr_t)(bias + pcs->sh_addr);
