@@ -394,14 +394,15 @@ static void stack_finding_class(const char *signature, char *out, size_t len) {
     while (p && *p && n < len) {
         const char *field = p + 1, *end = strchr(field, ':');
         size_t flen = end ? (size_t)(end - field) : strlen(field);
-        if (strncmp(field, "hs=", 3) == 0 || strncmp(field, "conn=", 5) == 0 ||
-            strncmp(field, "versions=", 9) == 0) {
-        } else if (strncmp(field, "on=", 3) == 0) {
+        /* Counts that vary from input to input are no part of a class. */
+        bool varies = strncmp(field, "hs=", 3) == 0 || strncmp(field, "conn=", 5) == 0 ||
+                      strncmp(field, "versions=", 9) == 0;
+        if (strncmp(field, "on=", 3) == 0) {
             size_t w = strcspn(field + 3, "+[:");
             n += (size_t)snprintf(out + n, len - n, " on %.*s", (int)w, field + 3);
         } else if (strncmp(field, "tls1", 4) == 0) {
             role = field;
-        } else {
+        } else if (!varies) {
             const char *at = memchr(field, '@', flen);
             n += (size_t)snprintf(out + n, len - n, " %.*s", (int)(at ? (size_t)(at - field) : flen), field);
         }

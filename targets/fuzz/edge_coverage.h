@@ -10,8 +10,10 @@
  * is linked into the executable from its static archive; a build configured
  * with it (SHAKEDOWN_INSTRUMENTED_STACK, "name=archive") counts the edges of
  * the functions that archive defines apart from the harness's (the model,
- * the driver, the rest). A stack from Debian's packages has no counters and
- * adds no line.
+ * the driver, the rest). The archive's symbol index is read at run time:
+ * a binary run where its archive is gone (copied to another machine)
+ * counts the executable's edges as one. A stack from Debian's packages has
+ * no counters and adds no line.
  *
  * Nothing here is needed for fuzzing itself: a build without counters (the
  * replay binaries) finds no modules and prints nothing. */
