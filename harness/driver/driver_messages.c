@@ -208,20 +208,25 @@ static bool build_hello_retry_request(driver *d, sd_buf *body) {
     uint16_t group = choose_group(d, d->share.group);
     /* §4.2.8: the client "MUST verify that (1) the selected_group field
      * corresponds to a group which was provided in the "supported_groups"
-     * extension" and must refuse it otherwise. A client that lists only
-     * the group it sent a share for (wolfSSL when it resumes) leaves no
-     * such group: the HelloRetryRequest is sent as the trace asks, but the
-     * run is not counted as playing the trace past it. */
+     * extension". A client that lists only the group it sent a share for
+     * (wolfSSL when it resumes) leaves no group to ask for. §4.1.4 asks only
+     * that a HelloRetryRequest change the ClientHello, so this one carries a
+     * cookie (§4.2.2: "the client MUST copy the contents of the extension
+     * received in the HelloRetryRequest into a "cookie" extension in the
+     * new ClientHello") and no key_share, and the client keeps its share. */
+    uint8_t cookie[16];
+    size_t cookie_len = 0;
     if (!peer_offers_group(d, group)) {
-        d->deviation_not_made = true;
-        d->not_made_why = "the client offered no group besides its key share's, so no HelloRetryRequest "
-                          "can ask for one (RFC 8446 §4.2.8)";
+        group = 0;
+        sd_rng_bytes(&d->rng, cookie, sizeof cookie);
+        cookie_len = sizeof cookie;
     }
     sd_msg_server_hello(body, true, sd_hrr_random, sd_span_of(d->session_id, d->session_id_len), d->suite->id,
-                        group, NULL, sd_span_of(NULL, 0), -1);
+                        group, NULL, sd_span_of(cookie, cookie_len), -1);
     /* The second ClientHello's share in that group is what counts. */
+    uint16_t next_group = group ? group : d->share.group;
     memset(&d->share, 0, sizeof d->share);
-    d->share.group = group;
+    d->share.group = next_group;
     sd_buf_reset(&d->peer_share);
     return true;
 }

@@ -188,11 +188,16 @@ void sd_msg_server_hello(sd_buf *body, bool hrr, const uint8_t *random, sd_span 
     sd_buf_u16(&tmp, SD_TLS13);
     sd_build_extension(&exts, SD_supported_versions, sd_buf_span(&tmp));
     sd_buf_reset(&tmp);
-    if (hrr || !share)
-        sd_buf_u16(&tmp, group); /* §4.2.8: HRR names the group only */
-    else
-        sd_build_key_share_entry(&tmp, share->group, sd_span_of(share->public_key, share->public_len));
-    sd_build_extension(&exts, SD_key_share, sd_buf_span(&tmp));
+    if (hrr && group == 0) {
+        /* §4.1.4: a HelloRetryRequest that asks for no group (the cookie is
+         * its change) has no key_share. */
+    } else {
+        if (hrr || !share)
+            sd_buf_u16(&tmp, group); /* §4.2.8: HRR names the group only */
+        else
+            sd_build_key_share_entry(&tmp, share->group, sd_span_of(share->public_key, share->public_len));
+        sd_build_extension(&exts, SD_key_share, sd_buf_span(&tmp));
+    }
     if (cookie.len) {
         sd_buf_reset(&tmp);
         size_t off = sd_buf_open_prefix(&tmp, 2);

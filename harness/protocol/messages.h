@@ -90,8 +90,8 @@ typedef struct {
 void sd_msg_client_hello(sd_buf *body, const sd_offer *offer, const uint8_t *random, sd_span session_id,
                          const sd_key_share *share, const char *server_name, sd_span cookie,
                          const sd_psk_identity *psk);
-/* ServerHello body (§4.1.3), or HelloRetryRequest when hrr (§4.1.4), with a
- * cookie if non-empty (§4.2.2), and pre_shared_key's selected_identity when
+/* ServerHello body (§4.1.3), or HelloRetryRequest when hrr (§4.1.4: with
+ * group 0, one without key_share), with a cookie if non-empty (§4.2.2), and pre_shared_key's selected_identity when
  * selected_psk >= 0 (§4.2.11). */
 void sd_msg_server_hello(sd_buf *body, bool hrr, const uint8_t *random, sd_span session_id_echo,
                          uint16_t suite, uint16_t group, const sd_key_share *share, sd_span cookie,
