@@ -189,6 +189,7 @@ static void test_scenarios_round_trip(void **state) {
 /* --- what the parser produces ---------------------------------------------- */
 
 #define HDR "id: t.x\ntitle: T\nrfc: RFC 8446\nrole: server\nexpect: complete\n" /* 5 lines */
+#define HDR12 HDR "version: 1.2\n"                                               /* 6 lines */
 
 static void test_headers(void **state) {
     (void)state;
@@ -681,11 +682,15 @@ static const error_case error_cases[] = {
      "bad psk=none|none: an answer given twice"},
     {"expect two psk=", HDR "expect ServerHello psk=0 psk=1\n", 0, 6, "expect: psk= given twice"},
     {"expect if-full twice", HDR "expect Finished if-full if-full\n", 0, 6, "expect: if-full given twice"},
-    {"expect if-announced twice", HDR "expect NewSessionTicket if-announced if-announced\n", 0, 6,
+    {"expect if-announced twice", HDR12 "expect NewSessionTicket if-announced if-announced\n", 0, 7,
      "expect: if-announced given twice"},
-    {"expect if-announced of a Finished", HDR "expect Finished if-announced\n", 0, 6,
+    {"expect if-announced of a Finished", HDR12 "expect Finished if-announced\n", 0, 7,
      "expect: if-announced is for a NewSessionTicket (RFC 5077 §3.3)"},
-    {"expect if-announced quoted", HDR "expect NewSessionTicket \"if-announced\"\n", 0, 6,
+    {"expect if-announced in TLS 1.3", HDR "version: 1.3\nexpect NewSessionTicket if-announced\n", 0, 7,
+     "expect: if-announced is for TLS 1.2, where the ServerHello's session_ticket announces"},
+    {"expect if-announced in TLS 1.3 only", HDR "versions: 1.3-1.3\nexpect NewSessionTicket if-announced\n",
+     0, 7, "expect: if-announced is for TLS 1.2"},
+    {"expect if-announced quoted", HDR12 "expect NewSessionTicket \"if-announced\"\n", 0, 7,
      "expect: unknown argument"},
     {"expect four options, one twice", HDR "expect ServerHello random=00 psk=0 if-full if-full\n", 0, 6,
      "expect: if-full given twice"},

@@ -1036,6 +1036,16 @@ static bool parse_expect_option(parser *p, sd_action *a, const token *t) {
          * a NewSessionTicket, and nothing else. */
         if (a->msg_type != SD_NewSessionTicket)
             return fail(p, "expect: if-announced is for a NewSessionTicket (RFC 5077 §3.3)");
+        /* Headers come before actions, so a scenario's version is known
+         * here (a bare trace has none). A TLS 1.3 server announces no
+         * ticket: it may send one at any time after its Finished (RFC 8446
+         * §4.6.1), so the step would never be taken. */
+        bool only_tls13 = p->header_line[H_VERSIONS] ? p->s->min_version == SD_TLS13
+                                                     : p->header_line[H_VERSION] && p->s->version == SD_TLS13;
+        if (only_tls13)
+            return fail(p, "expect: if-announced is for TLS 1.2, where the ServerHello's session_ticket "
+                           "announces the NewSessionTicket (RFC 5077 §3.3); TLS 1.3 has no such announcement "
+                           "(RFC 8446 §4.6.1)");
         if (a->if_announced) return fail(p, "expect: if-announced given twice");
         a->if_announced = true;
         return true;
