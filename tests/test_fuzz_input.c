@@ -489,6 +489,27 @@ static void encode(const char *script, const sd_fuzz_setup *setup, sd_buf *out) 
     sd_trace_free(&t);
 }
 
+/* A target's random is its own random bytes (BoringSSL's differ every
+ * run): in a fuzz_trace input, a random= check shorter than 8 bytes is
+ * dropped, so a finding never rests on a chance match; an 8-byte one (RFC
+ * 8446 §4.1.3's downgrade sentinel) is kept. */
+static void test_short_random_checks_are_dropped(void **state) {
+    (void)state;
+    sd_fuzz_setup setup = {.role = SD_ROLE_CLIENT, .version = SD_TLS13};
+    sd_buf in;
+    encode("expect ClientHello random=70\nsend ServerHello\nexpect ServerHello random=444f574e47524401\n",
+           &setup, &in);
+    sd_trace t;
+    char err[200];
+    assert_true(sd_fuzz_input_build("fuzz_trace", in.data, in.len, &t, NULL, err, sizeof err));
+    assert_int_equal(t.n_actions, 3);
+    assert_int_equal(t.actions[0].bytes_len, 0);
+    assert_null(t.actions[0].bytes);
+    assert_int_equal(t.actions[2].bytes_len, 8);
+    sd_trace_free(&t);
+    sd_buf_free(&in);
+}
+
 static void test_trace_runs_with_its_setup(void **state) {
     (void)state;
     static const char tls12_client[] = "expect ClientHello\nsend ServerHello\nsend Certificate\n"
@@ -791,6 +812,7 @@ int main(void) {
         cmocka_unit_test(test_signature),
         cmocka_unit_test(test_signature_names_where_the_runs_part),
         cmocka_unit_test(test_record_fill),
+        cmocka_unit_test(test_short_random_checks_are_dropped),
         cmocka_unit_test(test_trace_runs_with_its_setup),
         cmocka_unit_test(test_setup_runs),
         cmocka_unit_test(test_scenario_setup_is_conforms),

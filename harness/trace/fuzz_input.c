@@ -515,6 +515,19 @@ static bool binary_trace(const uint8_t *data, size_t len, sd_trace *out, sd_fuzz
         sd_trace_init(out);
         return true;
     }
+    /* `expect <hello> random=`: the end of a target's random is its own
+     * random bytes, which BoringSSL draws afresh each run, so a check of a
+     * few bytes would pass or deviate by chance and its finding would not
+     * replay. Only a check of 8 bytes or more (RFC 8446 §4.1.3's downgrade
+     * sentinels are 8) is kept: it passes by chance once in 2^64. */
+    for (size_t i = 0; i < out->n_actions; i++) {
+        sd_action *a = &out->actions[i];
+        if (a->kind == SD_ACT_EXPECT && a->bytes_len > 0 && a->bytes_len < 8) {
+            free(a->bytes);
+            a->bytes = NULL;
+            a->bytes_len = 0;
+        }
+    }
     if (has_setup)
         *setup = decoded;
     else
