@@ -23,6 +23,8 @@
 
 #include "shakedown_run.h"
 
+#include "target_pair.h"
+
 #include "crypto/pki.h"
 #include "protocol/session_cache.h"
 #include "protocol/target.h"
@@ -145,41 +147,6 @@ static void inprocess_stacks_are_registered(void **state) {
 
 static sd_pki pki;
 
-static sd_target *make(const sd_target_ops *ops, sd_role role, uint16_t version) {
-    sd_target_config cfg = {
-        .role = role,
-        .min_version = version,
-        .max_version = version,
-        .credential = role == SD_ROLE_SERVER ? sd_pki_find(&pki, "leaf") : NULL,
-        .pki = &pki,
-        .server_name = SD_PKI_SERVER_NAME,
-        .now = SD_PKI_DEFAULT_TIME,
-        .seed = 1,
-    };
-    sd_target_error err = {0};
-    sd_target *t = ops->create(&cfg, &err);
-    if (!t) fprintf(stderr, "%s %s: %s\n", ops->name, sd_role_name(role), err.text);
-    return t;
-}
-
-static void pump(sd_target *client, sd_target *server) {
-    client->ops->start(client);
-    server->ops->start(server);
-    for (int round = 0; round < 20; round++) {
-        sd_buf a, b;
-        sd_buf_init(&a);
-        sd_buf_init(&b);
-        client->ops->drain(client, &a);
-        if (a.len) server->ops->feed(server, sd_buf_span(&a));
-        server->ops->drain(server, &b);
-        if (b.len) client->ops->feed(client, sd_buf_span(&b));
-        bool quiet = a.len == 0 && b.len == 0;
-        sd_buf_free(&a);
-        sd_buf_free(&b);
-        if (quiet) break;
-    }
-}
-
 /* An in-process client and server of each stack (both alive in one
  * process at once) complete a handshake and hold the same keys: their
  * exporters agree (RFC 8446 §7.5), where the stack has one (not mbedTLS
@@ -194,10 +161,11 @@ static void inprocess_pairs_agree_on_keys(void **state) {
         const sd_target_ops *ops = inprocess(stacks[i]);
         if (ops == NULL) continue;
         uint16_t version = strcmp(stacks[i], "mbedtls") == 0 ? SD_TLS12 : SD_TLS13;
-        sd_target *c = make(ops, SD_ROLE_CLIENT, version), *s = make(ops, SD_ROLE_SERVER, version);
+        sd_target *c = pair_target_make(&pki, ops, SD_ROLE_CLIENT, version),
+                  *s = pair_target_make(&pki, ops, SD_ROLE_SERVER, version);
         assert_non_null(c);
         assert_non_null(s);
-        pump(c, s);
+        pair_pump(c, s);
         sd_target_status cs, ss;
         c->ops->status(c, &cs);
         s->ops->status(s, &ss);
@@ -214,7 +182,7 @@ static void inprocess_pairs_agree_on_keys(void **state) {
         assert_int_equal(s_ok, c_ok);
         if (c_ok) assert_memory_equal(ck, sk, sizeof ck);
         c->ops->close(c);
-        pump(c, s);
+        pair_pump(c, s);
         c->ops->status(c, &cs);
         s->ops->status(s, &ss);
         assert_true(cs.close_notify_sent);
@@ -267,7 +235,7 @@ static size_t first_answer(sd_target *client, sd_target *server) {
     size_t n = answer.len;
     sd_buf_free(&hello);
     sd_buf_free(&answer);
-    pump(client, server);
+    pair_pump(client, server);
     return n;
 }
 

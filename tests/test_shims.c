@@ -29,6 +29,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "target_pair.h"
+
 #include "crypto/pki.h"
 #include "driver/driver.h"
 #include "oracle/oracle.h"
@@ -75,49 +77,13 @@ static int teardown(void **state) {
     return 0;
 }
 
-static sd_target *make(const sd_target_ops *ops, sd_role role, uint16_t version) {
-    sd_target_config cfg = {
-        .role = role,
-        .min_version = version,
-        .max_version = version,
-        .credential = role == SD_ROLE_SERVER ? sd_pki_find(&pki, "leaf") : NULL,
-        .pki = &pki,
-        .server_name = SD_PKI_SERVER_NAME,
-        .now = SD_PKI_DEFAULT_TIME,
-        .seed = 1,
-    };
-    sd_target_error err = {0};
-    sd_target *t = ops->create(&cfg, &err);
-    if (!t) fprintf(stderr, "%s %s: %s\n", ops->name, sd_role_name(role), err.text);
-    return t;
-}
-
-/* Moves bytes between two targets until neither has anything to say. */
-static void pump(sd_target *client, sd_target *server) {
-    client->ops->start(client);
-    server->ops->start(server);
-    for (int round = 0; round < 20; round++) {
-        sd_buf a, b;
-        sd_buf_init(&a);
-        sd_buf_init(&b);
-        client->ops->drain(client, &a);
-        if (a.len) server->ops->feed(server, sd_buf_span(&a));
-        server->ops->drain(server, &b);
-        if (b.len) client->ops->feed(client, sd_buf_span(&b));
-        bool quiet = a.len == 0 && b.len == 0;
-        sd_buf_free(&a);
-        sd_buf_free(&b);
-        if (quiet) break;
-    }
-}
-
 static void handshake_pair(const sd_target_ops *client_ops, const sd_target_ops *server_ops,
                            uint16_t version) {
-    sd_target *c = make(client_ops, SD_ROLE_CLIENT, version);
-    sd_target *s = make(server_ops, SD_ROLE_SERVER, version);
+    sd_target *c = pair_target_make(&pki, client_ops, SD_ROLE_CLIENT, version);
+    sd_target *s = pair_target_make(&pki, server_ops, SD_ROLE_SERVER, version);
     assert_non_null(c);
     assert_non_null(s);
-    pump(c, s);
+    pair_pump(c, s);
     sd_target_status cs, ss;
     c->ops->status(c, &cs);
     s->ops->status(s, &ss);
@@ -190,7 +156,7 @@ static void run_pair(const sd_target_ops *client_ops, const sd_target_ops *serve
     sd_target *s = make_with(server_ops, SD_ROLE_SERVER, version, po, !shim_is_client);
     assert_non_null(c);
     assert_non_null(s);
-    pump(c, s);
+    pair_pump(c, s);
     c->ops->status(c, &r->cs);
     s->ops->status(s, &r->ss);
     if (r->cs.handshake_done && c->ops->export_keying_material)
@@ -390,7 +356,7 @@ static sd_target_status resumption_connection(const sd_target_ops *shim, bool sh
     if (!s) fprintf(stderr, "server: %s\n", err.text);
     assert_non_null(c);
     assert_non_null(s);
-    pump(c, s);
+    pair_pump(c, s);
     sd_target_status cs, ss;
     c->ops->status(c, &cs);
     s->ops->status(s, &ss);
