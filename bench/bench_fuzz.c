@@ -193,6 +193,48 @@ static void executions(const char *target, const input *in, size_t n, size_t *ne
 }
 
 /* bench_fuzz --stack NAME: three-party executions against two-party ones. */
+/* Loads each target's corpus in turn and hands it to measure(), printing
+ * "(no corpus)" for a target that has none. */
+typedef void (*measure_fn)(const char *target, const input *in, size_t n, void *ctx);
+static void over_corpora(const char *const *names, measure_fn measure, void *ctx) {
+    for (size_t i = 0; names[i]; i++) {
+        static input in[512];
+        size_t n = load_corpus(names[i], in, 512);
+        if (n == 0) {
+            printf("%-30s   (no corpus)\n", names[i]);
+            continue;
+        }
+        measure(names[i], in, n, ctx);
+        for (size_t k = 0; k < n; k++) free(in[k].data);
+    }
+}
+
+typedef struct {
+    const sd_pki *pki;
+    const sd_target_ops *stack;
+    double seconds;
+} stack_bench;
+
+/* One target with the stack under test, against the two-party baseline. */
+static void measure_with_stack(const char *target, const input *in, size_t n, void *ctx) {
+    const stack_bench *b = ctx;
+    tally two = {0}, three = {0};
+    size_t next2 = 0, next3 = 0;
+    for (int r = 0; r < ROUNDS; r++) {
+        executions(target, in, n, &next2, b->pki, NULL, b->seconds / (2 * ROUNDS), &two);
+        executions(target, in, n, &next3, b->pki, b->stack, b->seconds / ROUNDS, &three);
+    }
+    double rate3 = (double)three.n / three.seconds, rate2 = (double)two.n / two.seconds;
+    /* The handshake-level TLS 1.3 targets: what the goal is about. */
+    bool tls13_handshake = strncmp(target, "fuzz_tls12", 10) != 0 && strcmp(target, "fuzz_record") &&
+                           strcmp(target, "fuzz_alert") && strcmp(target, "fuzz_trace") &&
+                           strcmp(target, "fuzz_server_key_exchange") &&
+                           strcmp(target, "fuzz_server_hello_done") &&
+                           strcmp(target, "fuzz_client_key_exchange");
+    printf("%-30s %9.0f %9.0f %6.2f %zu%s\n", target, rate3, rate2, rate3 / rate2, n,
+           tls13_handshake && rate3 < GOAL_STACK_EXECS_PER_S ? "  (misses the goal)" : "");
+}
+
 static int bench_stack(const char *name, double seconds, const char *const *names, const sd_pki *pki) {
     char err[400];
     const sd_target_ops *stack = sd_stack_under_test_find(name, err, sizeof err);
@@ -206,31 +248,36 @@ static int bench_stack(const char *name, double seconds, const char *const *name
            name, stack->name, stack->version ? stack->version() : "?", seconds, ROUNDS,
            GOAL_STACK_EXECS_PER_S);
     printf("%-30s %9s %9s %6s %s\n", "target", "3-party/s", "2-party/s", "ratio", "inputs");
-    for (size_t i = 0; names[i]; i++) {
-        static input in[512];
-        size_t n = load_corpus(names[i], in, 512);
-        if (n == 0) {
-            printf("%-30s   (no corpus)\n", names[i]);
-            continue;
-        }
-        tally two = {0}, three = {0};
-        size_t next2 = 0, next3 = 0;
-        for (int r = 0; r < ROUNDS; r++) {
-            executions(names[i], in, n, &next2, pki, NULL, seconds / (2 * ROUNDS), &two);
-            executions(names[i], in, n, &next3, pki, stack, seconds / ROUNDS, &three);
-        }
-        double rate3 = (double)three.n / three.seconds, rate2 = (double)two.n / two.seconds;
-        /* The handshake-level TLS 1.3 targets: what the goal is about. */
-        bool tls13_handshake = strncmp(names[i], "fuzz_tls12", 10) != 0 && strcmp(names[i], "fuzz_record") &&
-                               strcmp(names[i], "fuzz_alert") && strcmp(names[i], "fuzz_trace") &&
-                               strcmp(names[i], "fuzz_server_key_exchange") &&
-                               strcmp(names[i], "fuzz_server_hello_done") &&
-                               strcmp(names[i], "fuzz_client_key_exchange");
-        printf("%-30s %9.0f %9.0f %6.2f %zu%s\n", names[i], rate3, rate2, rate3 / rate2, n,
-               tls13_handshake && rate3 < GOAL_STACK_EXECS_PER_S ? "  (misses the goal)" : "");
-        for (size_t k = 0; k < n; k++) free(in[k].data);
-    }
+    stack_bench b = {pki, stack, seconds};
+    over_corpora(names, measure_with_stack, &b);
     return 0;
+}
+
+typedef struct {
+    const sd_pki *pki;
+    double seconds;
+    tally all_base; /* the bare handshakes over the whole run */
+    const char *missed[64];
+    size_t n_missed;
+} two_party_bench;
+
+/* One target's two-party execution, against bare BoringSSL handshakes. */
+static void measure_two_party(const char *target, const input *in, size_t n, void *ctx) {
+    two_party_bench *b = ctx;
+    tally base = {0}, run = {0};
+    size_t next = 0;
+    for (int r = 0; r < ROUNDS; r++) {
+        bare_handshakes(b->pki, b->seconds / (2 * ROUNDS), &base);
+        executions(target, in, n, &next, b->pki, NULL, b->seconds / ROUNDS, &run);
+    }
+    double per_exec = run.seconds / (double)run.n, per_hs = base.seconds / (double)base.n;
+    double cost = per_exec / per_hs, rate = 1.0 / per_exec;
+    bool miss = cost > GOAL_COST || rate < GOAL_EXECS_PER_S;
+    printf("%-30s %9.0f %6.2f %9.0f %zu%s\n", target, rate, cost, 1.0 / per_hs, n,
+           miss ? "  (misses the goal)" : "");
+    if (miss && b->n_missed < sizeof b->missed / sizeof b->missed[0]) b->missed[b->n_missed++] = target;
+    b->all_base.n += base.n;
+    b->all_base.seconds += base.seconds;
 }
 
 /* --count: n executions of each of names, untimed. */
@@ -294,45 +341,21 @@ int main(int argc, char **argv) {
            "handshake; goal: cost <= %.1f and >= %.0f exec/s\n\n",
            seconds, ROUNDS, GOAL_COST, GOAL_EXECS_PER_S);
     printf("%-30s %9s %6s %9s %s\n", "target", "exec/s", "cost", "bare hs/s", "inputs");
-    tally all_base = {0};
-    const char *missed[64];
-    size_t n_missed = 0;
-    for (size_t i = 0; names[i]; i++) {
-        static input in[512];
-        size_t n = load_corpus(names[i], in, 512);
-        if (n == 0) {
-            printf("%-30s   (no corpus)\n", names[i]);
-            continue;
-        }
-        tally base = {0}, run = {0};
-        size_t next = 0;
-        for (int r = 0; r < ROUNDS; r++) {
-            bare_handshakes(&pki, seconds / (2 * ROUNDS), &base);
-            executions(names[i], in, n, &next, &pki, NULL, seconds / ROUNDS, &run);
-        }
-        double per_exec = run.seconds / (double)run.n, per_hs = base.seconds / (double)base.n;
-        double cost = per_exec / per_hs, rate = 1.0 / per_exec;
-        bool miss = cost > GOAL_COST || rate < GOAL_EXECS_PER_S;
-        printf("%-30s %9.0f %6.2f %9.0f %zu%s\n", names[i], rate, cost, 1.0 / per_hs, n,
-               miss ? "  (misses the goal)" : "");
-        if (miss && n_missed < sizeof missed / sizeof missed[0]) missed[n_missed++] = names[i];
-        all_base.n += base.n;
-        all_base.seconds += base.seconds;
-        for (size_t k = 0; k < n; k++) free(in[k].data);
-    }
-    if (all_base.n) {
-        double bare = (double)all_base.n / all_base.seconds;
+    two_party_bench b = {.pki = &pki, .seconds = seconds};
+    over_corpora(names, measure_two_party, &b);
+    if (b.all_base.n) {
+        double bare = (double)b.all_base.n / b.all_base.seconds;
         printf("\n%-30s %9.0f /s over the run (the unit)\n", "bare BoringSSL handshakes", bare);
         /* The two goals are one on a machine this fast; a loaded one can
          * miss the first with every cost in bounds. */
         printf("at this rate %.0f exec/s needs cost <= %.2f\n", GOAL_EXECS_PER_S, bare / GOAL_EXECS_PER_S);
     }
-    if (n_missed == 0) {
+    if (b.n_missed == 0) {
         printf("every target meets the goal\n");
     } else {
-        printf("%zu target%s miss%s the goal:", n_missed, n_missed == 1 ? "" : "s",
-               n_missed == 1 ? "es" : "");
-        for (size_t i = 0; i < n_missed; i++) printf(" %s", missed[i]);
+        printf("%zu target%s miss%s the goal:", b.n_missed, b.n_missed == 1 ? "" : "s",
+               b.n_missed == 1 ? "es" : "");
+        for (size_t i = 0; i < b.n_missed; i++) printf(" %s", b.missed[i]);
         printf("\n");
     }
     sd_pki_free(&pki);
