@@ -297,6 +297,39 @@ static void test_verdict_names(void **state) {
 
 /* --- differential ---------------------------------------------------------- */
 
+/* A mutation at a byte offset of a message whose honest length differed
+ * between the runs (a second ClientHello echoing each stack's own ticket)
+ * hit different bytes of each: the outcomes are not compared. The same
+ * with equal lengths, or with a mutation that names what it changes
+ * (drop-ext), is compared as ever. */
+static void test_compare_mutated_different_bytes(void **state) {
+    (void)state;
+    char why[512];
+    sd_event hello = {.from = SD_FROM_PEER,
+                      .kind = SD_EVENT_HANDSHAKE,
+                      .code = SD_ClientHello,
+                      .mutated = true,
+                      .step = 11,
+                      .mutations = UINT64_C(1) << SD_MUT_RECORD_FLIP,
+                      .honest_length = 243};
+    sd_event server_hello = {
+        .from = SD_FROM_TARGET, .kind = SD_EVENT_HANDSHAKE, .code = SD_ServerHello, .step = 12};
+    sd_outcome a = outcome_of(SD_OUTCOME_ALERT, SD_decode_error), b = outcome_of(SD_OUTCOME_DEVIATED, 0);
+    sd_outcome_add_event(&a, &hello);
+    hello.honest_length = 338;
+    sd_outcome_add_event(&b, &hello);
+    sd_outcome_add_event(&b, &server_hello);
+    assert_int_equal(sd_compare(&a, &b, why, sizeof why), SD_DIV_UNCOMPARED);
+    assert_non_null(strstr(why, "243 bytes for one stack and 338"));
+    assert_false(sd_divergence_is_difference(SD_DIV_UNCOMPARED));
+    a.events[0].honest_length = 338;
+    assert_int_equal(sd_compare(&a, &b, why, sizeof why), SD_DIV_DIVERGES);
+    a.events[0].honest_length = b.events[0].honest_length = 243;
+    b.events[0].honest_length = 338;
+    a.events[0].mutations = b.events[0].mutations = UINT64_C(1) << SD_MUT_DROP_EXT;
+    assert_int_equal(sd_compare(&a, &b, why, sizeof why), SD_DIV_DIVERGES);
+}
+
 static void test_compare(void **state) {
     (void)state;
     char why[512];
@@ -1377,6 +1410,7 @@ int main(void) {
         cmocka_unit_test(test_classify_table),
         cmocka_unit_test(test_verdict_names),
         cmocka_unit_test(test_compare),
+        cmocka_unit_test(test_compare_mutated_different_bytes),
         cmocka_unit_test(test_judge_stack),
         cmocka_unit_test(test_known_differences),
         cmocka_unit_test(test_counts),

@@ -462,7 +462,7 @@ int sd_cmd_minimize(int argc, char **argv) {
                                                   sd_fuzz_first_deviation(&setup, &t), NULL, 0)
                                  : SD_STACK_AGREES;
     bool finding = stack ? sd_stack_judgement_is_finding(j) || j == SD_STACK_ALERT_DIFFERS
-                         : sd_compare(&r.model, &r.boringssl, NULL, 0) != SD_DIV_SAME;
+                         : sd_divergence_is_difference(sd_compare(&r.model, &r.boringssl, NULL, 0));
     if (!finding) {
         printf("%s: %s; nothing to minimize\n", path,
                stack ? "the stack agrees with a reference" : "both stacks agree");

@@ -393,7 +393,8 @@ static int repro_one(const char *path, const repro_options *o, const sd_pki *pki
                                     : b.kind == SD_OUTCOME_UNSUPPORTED ? &b
                                                                        : NULL;
     const sd_known_difference *kd = NULL;
-    if (div != SD_DIV_SAME && !unsupported) {
+    bool compared = sd_divergence_is_difference(div);
+    if (compared && !unsupported) {
         /* A scenario's entry names the scenario; a fuzz finding's, its
          * signature. Try the id first, then the signature, for both. */
         kd = sd_known_differences_match(known, in.id, "boringssl");
@@ -401,7 +402,7 @@ static int repro_one(const char *path, const repro_options *o, const sd_pki *pki
     }
     if (kd) {
         printf("known:      yes, known_differences.txt:%d: %s -- %s\n", kd->line, kd->what, kd->reason);
-    } else if (div != SD_DIV_SAME && !unsupported) {
+    } else if (compared && !unsupported) {
         printf("known:      no known difference covers it\n");
     }
 

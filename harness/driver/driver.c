@@ -519,6 +519,7 @@ static void do_send_handshake(driver *d, const sd_action *a) {
     if (a->msg_type == SD_ClientHello && d->role == SD_ROLE_CLIENT &&
         driver_find_mutation(a, SD_MUT_REPLAY) && !driver_replay_client_hello(d, &body))
         d->deviation_not_made = true;
+    size_t honest_length = body.len;
     /* A TLS 1.2 ServerHello the mutations made unparseable (a repeated
      * extension) still sets the suite and random: the honest one's. */
     sd_buf honest;
@@ -592,7 +593,8 @@ static void do_send_handshake(driver *d, const sd_action *a) {
                      .hrr = hrr,
                      .step = d->step,
                      .mutations = mutations,
-                     .extension = extension};
+                     .extension = extension,
+                     .honest_length = (uint32_t)honest_length};
     record_event(d, &sent);
     const sd_credential *cred = (a->msg_type == SD_Certificate || a->msg_type == SD_CompressedCertificate) &&
                                         !driver_find_mutation(a, SD_MUT_EMPTY)

@@ -331,9 +331,13 @@ const char *sd_divergence_name(sd_divergence d) {
         return "diverges";
     case SD_DIV_CRASH:
         return "crash";
+    case SD_DIV_UNCOMPARED:
+        return "uncompared";
     }
     return "unknown";
 }
+
+bool sd_divergence_is_difference(sd_divergence d) { return d != SD_DIV_SAME && d != SD_DIV_UNCOMPARED; }
 
 /* Outcomes that leave nothing to compare. An unsupported side counts too:
  * the model and BoringSSL each support every configuration the fuzz targets
@@ -461,6 +465,41 @@ static bool refused_where_other_said_nothing(const sd_outcome *refused, size_t i
     return other->kind != SD_OUTCOME_COMPLETED || other->handshake_done;
 }
 
+/* The mutations that act at a byte offset of the message or record
+ * (first, middle, last, or counted from an end). */
+static bool at_byte_offset(uint64_t mutations) {
+    const uint64_t offset_kinds = UINT64_C(1) << SD_MUT_FLIP | UINT64_C(1) << SD_MUT_FLIP_EXT |
+                                  UINT64_C(1) << SD_MUT_RECORD_FLIP | UINT64_C(1) << SD_MUT_TRUNCATE;
+    return (mutations & offset_kinds) != 0;
+}
+
+/* In the part of the ladders both runs share, a message the driver
+ * mutated at a byte offset whose honest length differed between them (it
+ * echoes a ticket or PSK identity each stack issued itself): the offset hit
+ * different fields, so the two stacks were not given the same input and
+ * their outcomes say nothing of each other. */
+static bool mutated_different_bytes(const sd_outcome *a, const sd_outcome *b, char *why, size_t why_len) {
+    size_t ia, ib;
+    sd_ladders_part(a, b, &ia, &ib);
+    for (size_t i = 0, j = 0; i < ia && j < ib; i++, j++) {
+        i = skip_freely_placed(a, i);
+        j = skip_freely_placed(b, j);
+        if (i >= ia || j >= ib) break;
+        const sd_event *x = &a->events[i], *y = &b->events[j];
+        if (x->from == SD_FROM_PEER && x->kind == SD_EVENT_HANDSHAKE && x->mutated &&
+            at_byte_offset(x->mutations) && x->honest_length != y->honest_length) {
+            sd_set_error(
+                why, why_len,
+                "the driver's %s of step %d was %u bytes for one stack and %u for the other before a "
+                "mutation at a byte offset, so the two were not given the same input",
+                sd_handshake_type_name(x->code) ? sd_handshake_type_name(x->code) : "message", x->step,
+                (unsigned)x->honest_length, (unsigned)y->honest_length);
+            return true;
+        }
+    }
+    return false;
+}
+
 sd_divergence sd_compare_named(const sd_outcome *a, const char *na, const sd_outcome *b, const char *nb,
                                char *why, size_t why_len) {
     if (why && why_len) why[0] = '\0';
@@ -472,6 +511,7 @@ sd_divergence sd_compare_named(const sd_outcome *a, const char *na, const sd_out
         sd_set_error(why, why_len, "%s %s; %s %s", na, da, nb, db);
         return SD_DIV_CRASH;
     }
+    if (mutated_different_bytes(a, b, why, why_len)) return SD_DIV_UNCOMPARED;
     bool ra = is_refusal(a->kind), rb = is_refusal(b->kind);
     if (ra != rb && !claims_differ(a, na, b, nb, NULL, 0)) {
         /* One refused; the other had answered nothing to the input it
@@ -606,6 +646,12 @@ sd_stack_judgement sd_judge_stack(const sd_outcome *stack, const char *stack_nam
     sd_divergence dm = sd_compare_named(stack, stack_name, model, "model", wm, sizeof wm);
     sd_divergence db = sd_compare_named(stack, stack_name, boringssl, "boringssl", wb, sizeof wb);
     if (dm == SD_DIV_SAME || db == SD_DIV_SAME) return SD_STACK_AGREES;
+    if (dm == SD_DIV_UNCOMPARED || db == SD_DIV_UNCOMPARED) {
+        /* Not given the input a reference was: it differs from both only
+         * if it can be held to both. */
+        sd_set_error(why, why_len, "%s", dm == SD_DIV_UNCOMPARED ? wm : wb);
+        return SD_STACK_UNJUDGED;
+    }
     if (dm != SD_DIV_DIVERGES || db != SD_DIV_DIVERGES) {
         /* Refused as one reference did, only with another alert or at
          * another step. */

@@ -61,9 +61,13 @@ typedef enum {
     SD_DIV_ALERT_DIFFERS, /* both refused, but with different alerts, a close, or at different steps */
     SD_DIV_DIVERGES,      /* one proceeded where the other refused, or the claims differ */
     SD_DIV_CRASH,         /* either crashed, hung or was unsupported, or the harness failed */
+    SD_DIV_UNCOMPARED,    /* the same input did not make the same bytes for both: a mutation at a
+                           * byte offset of a message whose honest length differed between them */
 } sd_divergence;
 
 const char *sd_divergence_name(sd_divergence d); /* "same", "alert_differs", ... */
+/* Whether the two runs differ at all (not same, and compared). */
+bool sd_divergence_is_difference(sd_divergence d);
 
 /* Compares the model's outcome with BoringSSL's (the names only say which
  * side is which in why; the comparison is symmetric). */

@@ -265,7 +265,7 @@ static int judge_references(const char *target, const uint8_t *data, size_t size
         snprintf(both, sizeof both, "claim: %.500s%s%.400s", claim_why, why[0] ? "; the stacks: " : "", why);
         snprintf(why, sizeof why, "%s", both);
     } else {
-        if (div == SD_DIV_SAME) return 0;
+        if (!sd_divergence_is_difference(div)) return 0;
         sd_parties_signature(target, parties, 2, signature, sizeof signature);
         if (sd_known_differences_match(&g_known, signature, "boringssl")) return 0;
         if (div == SD_DIV_ALERT_DIFFERS && !g_strict_alerts) {
