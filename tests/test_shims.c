@@ -8,7 +8,8 @@
  * 1.3, 0-RTT through wolfSSL and mbedTLS) is unsupported, which the driver
  * makes an unsupported outcome and the oracle SKIP; shims renegotiate TLS
  * 1.2 only when allowed; the OpenSSL and GnuTLS shims accept and send
- * 0-RTT. The Go crypto/tls shim (a Go program, not shim_common.c) takes
+ * 0-RTT; shims send exactly the signature schemes pinned by
+ * `signature-algorithms:` (--sigalgs) or refuse them. The Go crypto/tls shim (a Go program, not shim_common.c) takes
  * part in all of these where crypto/tls can, has its own crash and hang
  * hooks tested, and refuses what crypto/tls lacks as unsupported. Shims
  * that were not built are skipped (the Go one without golang-go). */
@@ -39,7 +40,9 @@
 #include "stacks/shim_target.h"
 #include "protocol/target.h"
 #include "trace/trace.h"
+#include "wire/handshake.h"
 #include "wire/names.h"
+#include "wire/tls12.h"
 #include "stacks/stacks.h"
 
 static sd_pki pki;
@@ -934,8 +937,9 @@ static void assert_go_unsupported(const sd_target_ops *go, const sd_target_confi
 /* What crypto/tls (Go 1.19) cannot do exactly is refused, never
  * approximated (docs/shim-contract.md): a subset of the TLS 1.3 suites (it
  * enables all three), X448, 0-RTT, renegotiation as a server, a TLS 1.2
- * session cache without tickets, and a client session from another process
- * (no ClientSessionState serialization before Go 1.21). */
+ * session cache without tickets, a client session from another process
+ * (no ClientSessionState serialization before Go 1.21), and a list of
+ * signature schemes (tls.Config has none). */
 static void go_refuses_what_crypto_tls_lacks(void **state) {
     (void)state;
     const sd_target_ops *go = sd_target_find("go");
@@ -972,6 +976,11 @@ static void go_refuses_what_crypto_tls_lacks(void **state) {
     cfg.session_cache = cache;
     assert_go_unsupported(go, &cfg, "TLS 1.2 session cache");
     sd_session_cache_free(cache);
+    static const uint16_t p256_sha256[] = {SD_ecdsa_secp256r1_sha256};
+    cfg = server;
+    cfg.sigalgs = p256_sha256;
+    cfg.n_sigalgs = 1;
+    assert_go_unsupported(go, &cfg, "signature schemes");
 
     /* A client handed a session by an earlier Go client, which can only
      * say that the session exists. */
@@ -987,6 +996,199 @@ static void go_refuses_what_crypto_tls_lacks(void **state) {
         .resume_session = sd_span_of((const uint8_t *)marker, sizeof marker - 1),
     };
     assert_go_unsupported(go, &cfg, "ClientSessionState");
+}
+
+/* The body of the first handshake message of type `type` in a flight of
+ * plaintext records (the handshake records before the first other one are
+ * joined, so a message may span records); false if there is none. */
+static bool plaintext_message(sd_span flight, uint8_t type, sd_buf *joined, sd_span *body) {
+    for (size_t at = 0; at + 5 <= flight.len;) {
+        size_t len = (size_t)flight.data[at + 3] << 8 | flight.data[at + 4];
+        if (flight.data[at] != 22 || at + 5 + len > flight.len) break;
+        sd_buf_append(joined, flight.data + at + 5, len);
+        at += 5 + len;
+    }
+    for (size_t at = 0; at + 4 <= joined->len;) {
+        size_t len =
+            (size_t)joined->data[at + 1] << 16 | (size_t)joined->data[at + 2] << 8 | joined->data[at + 3];
+        if (at + 4 + len > joined->len) break;
+        if (joined->data[at] == type) {
+            *body = sd_span_of(joined->data + at + 4, len);
+            return true;
+        }
+        at += 4 + len;
+    }
+    return false;
+}
+
+static void assert_same_schemes(const char *stack, const char *where, sd_span got, const uint16_t *want,
+                                size_t n_want) {
+    sd_u16_list l = {got};
+    bool same = sd_u16_list_count(l) == n_want;
+    for (size_t i = 0; same && i < n_want; i++) same = sd_u16_list_at(l, i) == want[i];
+    if (!same) {
+        fprintf(stderr, "%s %s:", stack, where);
+        for (size_t i = 0; i < sd_u16_list_count(l); i++) fprintf(stderr, " %04x", sd_u16_list_at(l, i));
+        fprintf(stderr, " (want");
+        for (size_t i = 0; i < n_want; i++) fprintf(stderr, " %04x", want[i]);
+        fprintf(stderr, ")\n");
+    }
+    assert_true(same);
+}
+
+/* The shim stack's ClientHello offers exactly `want` in signature_algorithms
+ * (RFC 8446 §4.2.3). */
+static void assert_client_offers(const sd_target_ops *shim, uint16_t version, const uint16_t *want,
+                                 size_t n) {
+    sd_target_config cfg = {
+        .role = SD_ROLE_CLIENT,
+        .min_version = version,
+        .max_version = version,
+        .pki = &pki,
+        .server_name = SD_PKI_SERVER_NAME,
+        .now = SD_PKI_DEFAULT_TIME,
+        .seed = 1,
+        .sigalgs = want,
+        .n_sigalgs = n,
+    };
+    sd_target_error err = {0};
+    sd_target *c = shim->create(&cfg, &err);
+    if (!c) fail_msg("%s client with pinned schemes: %s", shim->name, err.text);
+    c->ops->start(c);
+    sd_buf flight, joined;
+    sd_buf_init(&flight);
+    sd_buf_init(&joined);
+    c->ops->drain(c, &flight);
+    sd_span body, ext;
+    sd_client_hello ch;
+    uint8_t alert;
+    assert_true(plaintext_message(sd_buf_span(&flight), 1, &joined, &body));
+    assert_true(sd_parse_client_hello(body, &ch, &alert));
+    assert_true(sd_extensions_find(ch.extensions, SD_signature_algorithms, &ext));
+    assert_true(ext.len >= 2);
+    assert_same_schemes(shim->name, "ClientHello", sd_span_of(ext.data + 2, ext.len - 2), want, n);
+    sd_buf_free(&joined);
+    sd_buf_free(&flight);
+    c->ops->destroy(c);
+}
+
+/* The shim stack's TLS 1.2 CertificateRequest (plaintext, RFC 5246 §7.4.4)
+ * lists exactly `want`, to a BoringSSL client. */
+static void assert_server_asks(const sd_target_ops *shim, const uint16_t *want, size_t n) {
+    sd_target_config cfg = {
+        .role = SD_ROLE_SERVER,
+        .min_version = SD_TLS12,
+        .max_version = SD_TLS12,
+        .credential = sd_pki_find(&pki, "leaf"),
+        .pki = &pki,
+        .now = SD_PKI_DEFAULT_TIME,
+        .seed = 1,
+        .client_auth = SD_CLIENT_AUTH_REQUIRE,
+        .sigalgs = want,
+        .n_sigalgs = n,
+    };
+    sd_target_error err = {0};
+    sd_target *s = shim->create(&cfg, &err);
+    if (!s) fail_msg("%s server with pinned schemes: %s", shim->name, err.text);
+    sd_target *c = pair_target_make(&pki, &sd_target_boringssl, SD_ROLE_CLIENT, SD_TLS12);
+    assert_non_null(c);
+    c->ops->start(c);
+    s->ops->start(s);
+    sd_buf hello, flight, joined;
+    sd_buf_init(&hello);
+    sd_buf_init(&flight);
+    sd_buf_init(&joined);
+    c->ops->drain(c, &hello);
+    s->ops->feed(s, sd_buf_span(&hello));
+    s->ops->drain(s, &flight);
+    sd_span body;
+    sd_tls12_certificate_request cr;
+    uint8_t alert;
+    assert_true(plaintext_message(sd_buf_span(&flight), 13, &joined, &body));
+    assert_true(sd_parse_tls12_certificate_request(body, &cr, &alert));
+    assert_same_schemes(shim->name, "CertificateRequest", cr.supported_signature_algorithms, want, n);
+    sd_buf_free(&joined);
+    sd_buf_free(&flight);
+    sd_buf_free(&hello);
+    c->ops->destroy(c);
+    s->ops->destroy(s);
+}
+
+/* `signature-algorithms:` through the shims (--sigalgs): a shim client
+ * offers exactly the pinned schemes, in their order, in TLS 1.3 and 1.2; a
+ * shim server asks for exactly them in its TLS 1.2 CertificateRequest; and
+ * the control scenario with pinned schemes runs (PASS, not SKIP) on every
+ * TLS 1.3 shim but Go's, whose crypto/tls has no such setting
+ * (go_refuses_what_crypto_tls_lacks). wolfSSL sends rsa_pss_pss_sha256 with
+ * rsa_pss_rsae_sha256 (the scenarios list both), and refuses the one
+ * without the other as unsupported; mbedTLS 2.28 takes hashes only (no
+ * RSA-PSS): it gets a list it can send exactly, and refuses the control's
+ * (SKIP), never sending another. Each check fails on a shim that ignores
+ * the flag: the stacks' defaults list more schemes. */
+static void shims_send_exactly_the_pinned_signature_schemes(void **state) {
+    (void)state;
+    static const uint16_t pinned[] = {SD_ecdsa_secp256r1_sha256, SD_rsa_pss_rsae_sha256};
+    static const uint16_t wolf[] = {SD_ecdsa_secp256r1_sha256, SD_rsa_pss_rsae_sha256, SD_rsa_pss_pss_sha256};
+    static const uint16_t mbed_client[] = {SD_ecdsa_secp256r1_sha256, SD_rsa_pkcs1_sha256};
+    static const uint16_t mbed_server[] = {SD_rsa_pkcs1_sha256, SD_ecdsa_secp256r1_sha256};
+    sd_scenario control;
+    memset(&control, 0, sizeof control);
+    load_scenario("tls13/client.signature-algorithms.pinned-completes.sd", &control);
+    assert_true(control.n_sigalgs > 0);
+    int ran = 0;
+    for (size_t i = 0; sd_shim_targets[i]; i++) {
+        const sd_target_ops *shim = sd_target_find(sd_shim_targets[i]->name);
+        if (!shim || strcmp(shim->name, "go") == 0) continue;
+        bool mbed = strcmp(shim->name, "mbedtls") == 0, wolfssl = strcmp(shim->name, "wolfssl") == 0;
+        if (mbed) {
+            assert_client_offers(shim, SD_TLS12, mbed_client, 2);
+            assert_server_asks(shim, mbed_server, 2);
+        } else {
+            const uint16_t *list = wolfssl ? wolf : pinned;
+            size_t n = wolfssl ? 3 : 2;
+            assert_client_offers(shim, SD_TLS13, list, n);
+            assert_client_offers(shim, SD_TLS12, list, n);
+            assert_server_asks(shim, list, n);
+        }
+        /* wolfSSL cannot send rsa_pss_rsae_sha256 without
+         * rsa_pss_pss_sha256 after it: that list is refused, never sent
+         * with a scheme more. */
+        if (wolfssl) {
+            sd_target_config cfg = {
+                .role = SD_ROLE_CLIENT,
+                .min_version = SD_TLS13,
+                .max_version = SD_TLS13,
+                .pki = &pki,
+                .now = SD_PKI_DEFAULT_TIME,
+                .sigalgs = pinned,
+                .n_sigalgs = 2,
+            };
+            sd_target_error err = {0};
+            sd_target *t = shim->create(&cfg, &err);
+            if (t) t->ops->destroy(t);
+            assert_null(t);
+            assert_true(err.unsupported);
+            assert_non_null(strstr(err.text, "rsa_pss_pss_sha256"));
+        }
+        /* The control's list (RSA-PSS) is one mbedTLS 2.28 cannot send. */
+        bool exact = !mbed;
+        sd_run_config cfg;
+        sd_run_config_defaults(&cfg, shim, control.role, &pki);
+        sd_run_config_apply_scenario(&cfg, &control);
+        sd_outcome o;
+        sd_driver_run(&control.trace, &cfg, &o);
+        char why[256] = "";
+        sd_verdict v = sd_classify(&control, &o, why, sizeof why);
+        if (v != (exact ? SD_VERDICT_PASS : SD_VERDICT_SKIP))
+            fprintf(stderr, "%s %s: %s (%s)\n", shim->name, control.id, sd_verdict_name(v), why);
+        assert_int_equal(v, exact ? SD_VERDICT_PASS : SD_VERDICT_SKIP);
+        ran += v == SD_VERDICT_PASS;
+    }
+    sd_scenario_free(&control);
+    if (ran == 0) {
+        fprintf(stderr, "(no TLS 1.3 shim other than Go's built: pinned schemes untested)\n");
+        skip();
+    }
 }
 
 /* mbedTLS 2.28 has no TLS 1.3: create() says unsupported, the driver's
@@ -1079,6 +1281,7 @@ int main(void) {
         cmocka_unit_test(shim_clients_check_revocation_and_purpose),
         cmocka_unit_test(shims_renegotiate_only_when_allowed),
         cmocka_unit_test(shims_accept_0rtt),
+        cmocka_unit_test(shims_send_exactly_the_pinned_signature_schemes),
         cmocka_unit_test(wolfssl_without_static_rsa_says_unsupported),
         cmocka_unit_test(killed_shim_is_crash_and_the_run_continues),
         cmocka_unit_test(conform_reports_a_killed_shim_and_completes_the_run),

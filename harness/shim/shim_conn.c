@@ -322,6 +322,8 @@ shim_args_result shim_parse_args(int argc, char *const *argv, shim_opts *o, char
             o->groups = v;
         } else if (strcmp(a, "--ciphers") == 0) {
             o->ciphers = v;
+        } else if (strcmp(a, "--sigalgs") == 0) {
+            o->sigalgs = v;
         } else if (strcmp(a, "--client-auth") == 0) {
             if (strcmp(v, "none") == 0)
                 o->client_auth = SHIM_AUTH_NONE;

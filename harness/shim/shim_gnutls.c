@@ -164,7 +164,7 @@ static int pull_timeout(gnutls_transport_ptr_t p, unsigned int ms) {
 }
 
 typedef struct {
-    char prio[512];
+    char prio[1024];
     char bad[128];
 } prio_buf;
 
@@ -182,6 +182,43 @@ static bool add_group(const char *item, void *ctx) {
     size_t n = strlen(b->prio);
     snprintf(b->prio + n, sizeof b->prio - n, ":+GROUP-%s", up);
     return true;
+}
+
+/* GnuTLS's names of a signature scheme (priority SIGN-*). It keeps
+ * ECDSA's TLS 1.2 pairs (ECDSA-SHA256: any curve, RFC 5246 §7.4.1.4.1)
+ * apart from TLS 1.3's schemes of one curve (ECDSA-SECP256R1-SHA256, RFC
+ * 8446 §4.2.3) though both are the same code point, so such a code point
+ * enables both, next to each other, and is sent once. */
+static const struct {
+    uint16_t id;
+    const char *names;
+} gnutls_sigalgs[] = {
+    {0x0401, ":+SIGN-RSA-SHA256"},
+    {0x0501, ":+SIGN-RSA-SHA384"},
+    {0x0601, ":+SIGN-RSA-SHA512"},
+    {0x0403, ":+SIGN-ECDSA-SECP256R1-SHA256:+SIGN-ECDSA-SHA256"},
+    {0x0503, ":+SIGN-ECDSA-SECP384R1-SHA384:+SIGN-ECDSA-SHA384"},
+    {0x0603, ":+SIGN-ECDSA-SECP521R1-SHA512:+SIGN-ECDSA-SHA512"},
+    {0x0804, ":+SIGN-RSA-PSS-RSAE-SHA256"},
+    {0x0805, ":+SIGN-RSA-PSS-RSAE-SHA384"},
+    {0x0806, ":+SIGN-RSA-PSS-RSAE-SHA512"},
+    {0x0807, ":+SIGN-EdDSA-Ed25519"},
+    {0x0809, ":+SIGN-RSA-PSS-SHA256"},
+    {0x0201, ":+SIGN-RSA-SHA1"},
+    {0x0203, ":+SIGN-ECDSA-SHA1"},
+};
+
+static bool add_sigalg(const char *item, void *ctx) {
+    prio_buf *b = ctx;
+    uint16_t id = shim_sigalg_id(item);
+    for (size_t i = 0; id && i < sizeof gnutls_sigalgs / sizeof gnutls_sigalgs[0]; i++) {
+        if (gnutls_sigalgs[i].id != id) continue;
+        size_t n = strlen(b->prio);
+        snprintf(b->prio + n, sizeof b->prio - n, "%s", gnutls_sigalgs[i].names);
+        return true;
+    }
+    snprintf(b->bad, sizeof b->bad, "%s", item);
+    return false;
 }
 
 /* GnuTLS has no list of suites: a priority string enables ciphers, MACs and
@@ -417,6 +454,18 @@ static void *gtls_create(const shim_opts *o, shim_conn *c, char *err, size_t err
             goto fail;
         }
     }
+    /* --sigalgs: the priority's signature algorithms are what a client
+     * offers in signature_algorithms and a server lists in its
+     * CertificateRequest, in this order, and the only ones GnuTLS accepts
+     * the peer's signature under. A server signs with one of them too. */
+    if (o->sigalgs) {
+        size_t n = strlen(pb.prio);
+        snprintf(pb.prio + n, sizeof pb.prio - n, ":-SIGN-ALL");
+        if (!shim_each(o->sigalgs, add_sigalg, &pb)) {
+            snprintf(err, err_len, "unsupported: signature scheme %s", pb.bad);
+            goto fail;
+        }
+    }
     suite_parts sp;
     memset(&sp, 0, sizeof sp);
     if (o->ciphers) {
@@ -427,6 +476,12 @@ static void *gtls_create(const shim_opts *o, shim_conn *c, char *err, size_t err
         size_t n = strlen(pb.prio);
         snprintf(pb.prio + n, sizeof pb.prio - n, ":-CIPHER-ALL%s:-MAC-ALL%s:-KX-ALL%s", sp.ciphers, sp.macs,
                  sp.kxs);
+    }
+    /* A priority string cut short by its buffer would enable less than
+     * asked, silently. */
+    if (strlen(pb.prio) + 1 >= sizeof pb.prio) {
+        snprintf(err, err_len, "priority string too long for the shim (%zu bytes)", sizeof pb.prio);
+        goto fail;
     }
     const char *where = NULL;
     r = gnutls_priority_init(&g->prio, pb.prio, &where);

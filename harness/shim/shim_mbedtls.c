@@ -57,6 +57,7 @@ typedef struct {
     mbedtls_ssl_ticket_context ticket; /* server with --session-tickets */
     mbedtls_ecp_group_id curves[8];
     int suites[16];
+    int sig_hashes[8]; /* --sigalgs: mbedtls_ssl_conf_sig_hashes */
     shim_conn *c;
     shim_role role;
     int64_t time;
@@ -163,6 +164,63 @@ static bool add_suite(const char *item, void *ctx) {
         return false;
     }
     l->m->suites[l->n++] = id;
+    return true;
+}
+
+/* --sigalgs. mbedTLS 2.28 takes hashes only (mbedtls_ssl_conf_sig_hashes)
+ * and makes the TLS 1.2 pairs (RFC 5246 §7.4.1.4.1) itself: a client
+ * offers (hash, ecdsa) then (hash, rsa) for each hash, a server's
+ * CertificateRequest lists (hash, rsa) then (hash, ecdsa) for each hash it
+ * can verify a CertificateVerify with (SHA-256, SHA-384). So the hashes
+ * are those of the list in its order, and the list is taken only if those
+ * hashes give exactly it back; anything else (RSA-PSS, Ed25519, a pair
+ * without its twin) cannot be sent and is refused. */
+static bool sig_hashes_of(mbed *m, const char *list, shim_role role, char *err, size_t err_len) {
+    static const struct {
+        uint8_t tls;
+        mbedtls_md_type_t md;
+        bool verify; /* a server can check a CertificateVerify with it */
+    } hashes[] = {
+        {2, MBEDTLS_MD_SHA1, false},
+        {4, MBEDTLS_MD_SHA256, true},
+        {5, MBEDTLS_MD_SHA384, true},
+        {6, MBEDTLS_MD_SHA512, false},
+    };
+    enum { SIG_RSA = 1, SIG_ECDSA = 3 };
+    uint16_t want[16], made[16];
+    size_t n_want = 0, n_made = 0, n_md = 0;
+    const size_t max_md = sizeof m->sig_hashes / sizeof m->sig_hashes[0] - 1;
+    char item[64];
+    for (const char *p = list; *p;) {
+        size_t len = strcspn(p, ",");
+        snprintf(item, sizeof item, "%.*s", (int)len, p);
+        p += len + (p[len] == ',');
+        uint16_t id = shim_sigalg_id(item);
+        if (id == 0 || n_want == sizeof want / sizeof want[0]) {
+            snprintf(err, err_len, "unsupported: signature scheme %s", item);
+            return false;
+        }
+        want[n_want++] = id;
+        for (size_t h = 0; h < sizeof hashes / sizeof hashes[0]; h++) {
+            if (hashes[h].tls != id >> 8) continue;
+            bool known = false;
+            for (size_t i = 0; i < n_md; i++) known |= m->sig_hashes[i] == (int)hashes[h].md;
+            if (known || n_md == max_md) break;
+            m->sig_hashes[n_md++] = (int)hashes[h].md;
+            if (role == SHIM_SERVER && !hashes[h].verify) break;
+            uint16_t pair = (uint16_t)(hashes[h].tls << 8);
+            made[n_made++] = pair | (role == SHIM_CLIENT ? SIG_ECDSA : SIG_RSA);
+            made[n_made++] = pair | (role == SHIM_CLIENT ? SIG_RSA : SIG_ECDSA);
+        }
+    }
+    m->sig_hashes[n_md] = MBEDTLS_MD_NONE;
+    if (n_made != n_want || memcmp(made, want, n_want * sizeof want[0]) != 0) {
+        snprintf(
+            err, err_len, "unsupported: signature schemes %s (mbedTLS 2.28 takes hashes only, and %s)", list,
+            role == SHIM_CLIENT ? "offers (hash, ecdsa) then (hash, rsa) for each"
+                                : "asks for (hash, rsa) then (hash, ecdsa) for each of SHA-256 and SHA-384");
+        return false;
+    }
     return true;
 }
 
@@ -300,6 +358,10 @@ static void *mbed_create(const shim_opts *o, shim_conn *c, char *err, size_t err
         }
         m->suites[l.n] = 0;
         mbedtls_ssl_conf_ciphersuites(&m->conf, m->suites);
+    }
+    if (o->sigalgs) {
+        if (!sig_hashes_of(m, o->sigalgs, o->role, err, err_len)) goto fail;
+        mbedtls_ssl_conf_sig_hashes(&m->conf, m->sig_hashes);
     }
     if ((r = mbedtls_ssl_setup(&m->ssl, &m->conf)) != 0) goto mbed_fail;
     if (o->role == SHIM_CLIENT && o->server_name &&

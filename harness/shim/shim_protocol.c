@@ -1,4 +1,4 @@
-/* shim_protocol.c — the names of groups and cipher suites both sides of
+/* shim_protocol.c — the names of groups, cipher suites and signature schemes both sides of
  * the shim contract use; see shim_protocol.h. */
 #include "shim/shim_protocol.h"
 
@@ -40,6 +40,24 @@ static const named_id ciphers[] = {
     {"TLS_RSA_WITH_AES_256_GCM_SHA384", 0x009d},
 };
 
+/* IANA TLS SignatureScheme registry (RFC 8446 §4.2.3): the schemes the
+ * scenarios' `signature-algorithms:` may name. */
+static const named_id sigalgs[] = {
+    {"rsa_pkcs1_sha256", 0x0401},
+    {"rsa_pkcs1_sha384", 0x0501},
+    {"rsa_pkcs1_sha512", 0x0601},
+    {"ecdsa_secp256r1_sha256", 0x0403},
+    {"ecdsa_secp384r1_sha384", 0x0503},
+    {"ecdsa_secp521r1_sha512", 0x0603},
+    {"rsa_pss_rsae_sha256", 0x0804},
+    {"rsa_pss_rsae_sha384", 0x0805},
+    {"rsa_pss_rsae_sha512", 0x0806},
+    {"ed25519", 0x0807},
+    {"rsa_pss_pss_sha256", 0x0809},
+    {"rsa_pkcs1_sha1", 0x0201},
+    {"ecdsa_sha1", 0x0203},
+};
+
 #define N_OF(a) (sizeof(a) / sizeof((a)[0]))
 
 uint16_t shim_group_id(const char *name) {
@@ -63,5 +81,17 @@ uint16_t shim_cipher_id(const char *name) {
 const char *shim_cipher_name(uint16_t id) {
     for (size_t i = 0; i < N_OF(ciphers); i++)
         if (ciphers[i].id == id) return ciphers[i].name;
+    return NULL;
+}
+
+uint16_t shim_sigalg_id(const char *name) {
+    for (size_t i = 0; i < N_OF(sigalgs); i++)
+        if (strcmp(sigalgs[i].name, name) == 0) return sigalgs[i].id;
+    return 0;
+}
+
+const char *shim_sigalg_name(uint16_t id) {
+    for (size_t i = 0; i < N_OF(sigalgs); i++)
+        if (sigalgs[i].id == id) return sigalgs[i].name;
     return NULL;
 }

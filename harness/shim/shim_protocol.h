@@ -1,6 +1,6 @@
 /* shim_protocol.h — what the harness and a shim program share
  * (docs/shim-contract.md): the frames they exchange and the names of the
- * groups and cipher suites a shim may be asked for.
+ * groups, cipher suites and signature schemes a shim may be asked for.
  *
  * Plain C11, no shakedown dependencies: the bottom layer (harness/shim),
  * which the shim programs in targets/shims link with their own stack,
@@ -60,5 +60,9 @@ uint16_t shim_group_id(const char *name);
 const char *shim_group_name(uint16_t id);
 uint16_t shim_cipher_id(const char *name);
 const char *shim_cipher_name(uint16_t id);
+/* IANA SignatureScheme names (RFC 8446 §4.2.3) ↔ code points (--sigalgs).
+ * 0 if unknown. */
+uint16_t shim_sigalg_id(const char *name);
+const char *shim_sigalg_name(uint16_t id);
 
 #endif

@@ -53,6 +53,14 @@ typedef struct {
     int64_t time;            /* validation time; 0 = the clock */
     const char *groups;      /* comma-separated IANA group names, NULL = stack default */
     const char *ciphers;     /* comma-separated IANA cipher suite names, NULL = default */
+    /* Comma-separated IANA SignatureScheme names (--sigalgs), NULL = the
+     * stack's defaults: a client offers exactly these in signature_algorithms
+     * and accepts the server's signature under them only; a server lists
+     * exactly these in its CertificateRequest and accepts the client's
+     * CertificateVerify under them only (RFC 8446 §4.4.3, RFC 5246 §7.4.4,
+     * §7.4.8), as the model does with sd_target_config.sigalgs. A stack that
+     * cannot send exactly this list refuses it, "unsupported:". */
+    const char *sigalgs;
     shim_client_auth client_auth;
     /* After the handshake, answer each application-data read that holds a
      * newline with these bytes, instead of echoing it (--app-reply-hex,

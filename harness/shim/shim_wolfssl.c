@@ -107,6 +107,47 @@ typedef struct {
     char bad[128];
 } name_list;
 
+/* wolfSSL's names of a signature scheme (wolfSSL_set1_sigalgs_list:
+ * <signature>+<hash>, OpenSSL 1.0.2's spelling of TLS 1.2's pairs, RFC
+ * 5246 §7.4.1.4.1). wolfSSL's "RSA-PSS+SHA256" is rsa_pss_rsae_sha256
+ * then rsa_pss_pss_sha256 (0804 0809 on the wire), so a list has both, in
+ * that order, or neither; either alone cannot be sent: unsupported. The
+ * other RSA-PSS hashes would come in such pairs too, but the shims have no
+ * name for rsa_pss_pss_sha384 or _sha512. */
+typedef struct {
+    name_list l;
+    bool pending_pss; /* rsa_pss_rsae_sha256 was the last: rsa_pss_pss_sha256 must follow */
+} sigalg_list;
+
+static bool add_sigalg(const char *item, void *ctx) {
+    sigalg_list *sl = ctx;
+    static const struct {
+        uint16_t id;
+        const char *name; /* NULL: the second of a pair, named by the first */
+    } names[] = {
+        {0x0401, "RSA+SHA256"},     {0x0501, "RSA+SHA384"},   {0x0601, "RSA+SHA512"},
+        {0x0403, "ECDSA+SHA256"},   {0x0503, "ECDSA+SHA384"}, {0x0603, "ECDSA+SHA512"},
+        {0x0807, "ED25519"},        {0x0201, "RSA+SHA1"},     {0x0203, "ECDSA+SHA1"},
+        {0x0804, "RSA-PSS+SHA256"}, {0x0809, NULL},
+    };
+    uint16_t id = shim_sigalg_id(item);
+    if (sl->pending_pss) {
+        sl->pending_pss = false;
+        if (id == 0x0809) return true; /* rsa_pss_pss_sha256, sent with rsa_pss_rsae_sha256 */
+        snprintf(sl->l.bad, sizeof sl->l.bad, "rsa_pss_rsae_sha256 followed by %s", item);
+        return false;
+    }
+    for (size_t i = 0; id && i < sizeof names / sizeof names[0]; i++) {
+        if (names[i].id != id || names[i].name == NULL) continue;
+        size_t n = strlen(sl->l.list);
+        snprintf(sl->l.list + n, sizeof sl->l.list - n, "%s%s", n ? ":" : "", names[i].name);
+        sl->pending_pss = id == 0x0804;
+        return true;
+    }
+    snprintf(sl->l.bad, sizeof sl->l.bad, "%s", item);
+    return false;
+}
+
 static bool add_group(const char *item, void *ctx) {
     name_list *l = ctx;
     /* wolfSSL's OpenSSL-compatible names: P-256 style curves by NIST name. */
@@ -219,6 +260,32 @@ static bool new_connection(wolf *w, char *err, size_t err_len) {
                  "unsupported: renegotiation (this wolfSSL is built without HAVE_SECURE_RENEGOTIATION)");
         return false;
 #endif
+    }
+    /* --sigalgs, per connection and last: wolfSSL rebuilds its list of
+     * schemes whenever it rebuilds its suites (wolfSSL_new,
+     * wolfSSL_SetTmpDH above), so a list set earlier would be lost. It is
+     * a client's signature_algorithms and a server's CertificateRequest
+     * list. */
+    if (o->sigalgs) {
+        sigalg_list sl;
+        memset(&sl, 0, sizeof sl);
+        bool named = shim_each(o->sigalgs, add_sigalg, &sl);
+        if (named && sl.pending_pss) {
+            snprintf(sl.l.bad, sizeof sl.l.bad, "rsa_pss_rsae_sha256 without rsa_pss_pss_sha256 after it");
+            named = false;
+        }
+        if (!named) {
+            snprintf(err, err_len,
+                     "unsupported: signature schemes %s (wolfSSL cannot send %s: its RSA-PSS+SHA256 is "
+                     "rsa_pss_rsae_sha256 then rsa_pss_pss_sha256)",
+                     o->sigalgs, sl.l.bad);
+            return false;
+        }
+        if (wolfSSL_set1_sigalgs_list(w->ssl, sl.l.list) != WOLFSSL_SUCCESS) {
+            snprintf(err, err_len, "unsupported: signature schemes %s (wolfSSL list %s)", o->sigalgs,
+                     sl.l.list);
+            return false;
+        }
     }
     if (o->role != SHIM_CLIENT) return true;
     if (o->server_name) {

@@ -38,7 +38,7 @@ static char *hex_of(sd_span bytes) {
 }
 
 /* Code points as the shims' comma-separated IANA names (--groups,
- * --ciphers); false, unsupported, for one no shim knows. */
+ * --ciphers, --sigalgs); false, unsupported, for one no shim knows. */
 static bool name_list(const uint16_t *ids, size_t n, const char *(*name_of)(uint16_t), const char *what,
                       char *out, size_t out_len, sd_target_error *err) {
     size_t used = 0;
@@ -110,13 +110,6 @@ bool sd_shim_args_build(sd_shim_args *a, const char *prog, const sd_target_confi
         error->unsupported = true;
         return false;
     }
-    /* Nor the signature schemes a stack offers: the contract has no switch
-     * for them, and the library's defaults would be tested instead. */
-    if (cfg->n_sigalgs) {
-        snprintf(err, err_len, "signature schemes (signature-algorithms:) through a shim");
-        error->unsupported = true;
-        return false;
-    }
     /* Nor a record_size_limit (RFC 8449): the contract has no switch for
      * it, and the library's default (none) would be tested instead. */
     if (cfg->encrypt_then_mac) {
@@ -146,7 +139,9 @@ bool sd_shim_args_build(sd_shim_args *a, const char *prog, const sd_target_confi
     if (!name_list(cfg->groups, cfg->n_groups, shim_group_name, "group", a->groups, sizeof a->groups,
                    error) ||
         !name_list(cfg->cipher_suites, cfg->n_cipher_suites, shim_cipher_name, "cipher suite", a->ciphers,
-                   sizeof a->ciphers, error))
+                   sizeof a->ciphers, error) ||
+        !name_list(cfg->sigalgs, cfg->n_sigalgs, shim_sigalg_name, "signature scheme", a->sigalgs,
+                   sizeof a->sigalgs, error))
         return false;
     a->argv[a->argc++] = prog;
     a->argv[a->argc++] = "--role";
@@ -180,6 +175,14 @@ bool sd_shim_args_build(sd_shim_args *a, const char *prog, const sd_target_confi
     if (cfg->n_cipher_suites) {
         a->argv[a->argc++] = "--ciphers";
         a->argv[a->argc++] = a->ciphers;
+    }
+    /* `signature-algorithms:`: a client offers these, a server asks for
+     * them in its CertificateRequest; each accepts the peer's signature
+     * under them only (docs/shim-contract.md), as the model does. A stack
+     * that cannot send exactly this list refuses it, "unsupported:". */
+    if (cfg->n_sigalgs) {
+        a->argv[a->argc++] = "--sigalgs";
+        a->argv[a->argc++] = a->sigalgs;
     }
     /* The server's credential, or the client's for client authentication:
      * --cert and --key serve both (docs/shim-contract.md). */

@@ -25,14 +25,13 @@ typedef struct {
     const char *argv[48];
     int argc;
     char cert[PATH_MAX], key[PATH_MAX], trust[PATH_MAX], crl[PATH_MAX], crl_issuer[PATH_MAX];
-    char now[32], groups[512], ciphers[1024], max_early[16], fd[16];
+    char now[32], groups[512], ciphers[1024], sigalgs[512], max_early[16], fd[16];
     char *reply_hex, *session_hex, *early_hex; /* bytes in hex: argv cannot carry every byte */
 } sd_shim_args;
 
 /* Fills *a with program prog's arguments for cfg. False, with err filled,
  * if a shim cannot be configured so: err->unsupported for what the
- * contract has no flag for (ALPN, certificate compression, signature
- * schemes, ...) and for a code point the shims know by no name. */
+ * contract has no flag for (ALPN, certificate compression, ...) and for a code point the shims know by no name. */
 SD_MUST_CHECK bool sd_shim_args_build(sd_shim_args *a, const char *prog, const sd_target_config *cfg,
                                       sd_target_error *err);
 void sd_shim_args_free(sd_shim_args *a);

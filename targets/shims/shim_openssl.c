@@ -104,6 +104,18 @@ static bool add_group(const char *item, void *ctx) {
     return true;
 }
 
+/* libssl knows the signature schemes by their IANA names (RFC 8446
+ * §4.2.3), TLS 1.2's (hash, signature) pairs included. */
+static bool add_sigalg(const char *item, void *ctx) {
+    name_list *l = ctx;
+    if (shim_sigalg_id(item) == 0) {
+        snprintf(l->bad, sizeof l->bad, "%s", item);
+        return false;
+    }
+    add_name(l, item);
+    return true;
+}
+
 /* TLS 1.3 suites are configured by their IANA names; TLS 1.2 suites by
  * OpenSSL's own names, found by the IANA ("standard") name. */
 typedef struct {
@@ -288,6 +300,25 @@ static void *ossl_create(const shim_opts *opt, shim_conn *c, char *err, size_t e
         }
         if (SSL_CTX_set1_groups_list(o->ctx, l.list) != 1) {
             snprintf(err, err_len, "unsupported: groups %s", opt->groups);
+            goto fail;
+        }
+    }
+    /* --sigalgs. A client's list (SSL_CTX_set1_sigalgs_list) is its
+     * signature_algorithms, and libssl accepts the server's signature under
+     * it only. A server's (SSL_CTX_set1_client_sigalgs_list) is its
+     * CertificateRequest's list, the one libssl checks the client's
+     * CertificateVerify against; its own signing is left to the client's
+     * list, as the model's is. */
+    if (opt->sigalgs) {
+        name_list l = {{0}, {0}};
+        if (!shim_each(opt->sigalgs, add_sigalg, &l)) {
+            snprintf(err, err_len, "unsupported: signature scheme %s", l.bad);
+            goto fail;
+        }
+        int set = opt->role == SHIM_CLIENT ? SSL_CTX_set1_sigalgs_list(o->ctx, l.list)
+                                           : SSL_CTX_set1_client_sigalgs_list(o->ctx, l.list);
+        if (set != 1) {
+            snprintf(err, err_len, "unsupported: signature schemes %s", opt->sigalgs);
             goto fail;
         }
     }

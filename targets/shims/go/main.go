@@ -58,6 +58,7 @@ type options struct {
 	serverName             string
 	time                   int64
 	groups, ciphers        string
+	sigalgs                string
 	clientAuth             int
 	appReply               []byte
 	sessionTickets         bool
@@ -125,6 +126,7 @@ the harness, it speaks the shim protocol on file descriptor N.
   --time UNIX                certificate validation time (seconds)
   --groups LIST              IANA group names, e.g. x25519,secp256r1
   --ciphers LIST             IANA cipher suite names
+  --sigalgs LIST             IANA signature scheme names (unsupported by crypto/tls)
   --client-auth none|request|require   server: ask for a client certificate
   --app-reply-hex HEX        answer each application-data read that holds a
                              newline with these bytes instead of echoing it
@@ -234,6 +236,8 @@ func parseArgs(args []string, o *options) int {
 			o.groups = v
 		case "--ciphers":
 			o.ciphers = v
+		case "--sigalgs":
+			o.sigalgs = v
 		case "--client-auth":
 			switch v {
 			case "none":

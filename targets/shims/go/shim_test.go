@@ -135,6 +135,7 @@ func TestUnsupportedSettingsAreRefusedByName(t *testing.T) {
 		{[]string{"--max-version", "1.3", "--min-version", "1.3", "--ciphers", "TLS_AES_128_GCM_SHA256,TLS_AES_256_GCM_SHA384,TLS_CHACHA20_POLY1305_SHA256", "--groups", "x448"}, "group x448"},
 		{[]string{"--ciphers", "TLS_AES_128_GCM_SHA256,TLS_AES_256_GCM_SHA384,TLS_CHACHA20_POLY1305_SHA256"}, "every TLS 1.2 suite"},
 		{[]string{"--early-data-hex", "00"}, "0-RTT"},
+		{[]string{"--sigalgs", "ecdsa_secp256r1_sha256"}, "signature schemes"},
 		{[]string{"--resume-session-hex", "00"}, "ClientSessionState"},
 	} {
 		var o options

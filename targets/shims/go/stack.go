@@ -197,6 +197,12 @@ func newShim(o *options) (*shim, error) {
 	if o.maxEarlyData > 0 || o.earlyData != nil {
 		return nil, unsupported("0-RTT (crypto/tls has no early data)")
 	}
+	// Go 1.19's tls.Config has no list of signature schemes: a client
+	// offers its own (crypto/tls's supportedSignatureAlgorithms), a server
+	// asks for them in its CertificateRequest.
+	if o.sigalgs != "" {
+		return nil, unsupported("signature schemes %s (crypto/tls has no setting for them)", o.sigalgs)
+	}
 	if o.server && o.renegotiation {
 		return nil, unsupported("renegotiation as a server (crypto/tls answers a ClientHello after the handshake with no_renegotiation)")
 	}
