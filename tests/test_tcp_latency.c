@@ -28,6 +28,8 @@
 
 #include <cmocka.h>
 
+#include "test_filter.h"
+
 #include "driver/driver.h"
 #include "oracle/oracle.h"
 #include "run/scenario_set.h"
@@ -427,11 +429,12 @@ static void silent_or_closing_servers_pass_nothing(void **state) {
     sd_scenario_set_free(&set);
 }
 
-int main(void) {
+int main(int argc, char **argv) {
     signal(SIGPIPE, SIG_IGN);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_teardown(same_verdicts_at_any_latency, stop_children),
         cmocka_unit_test_teardown(silent_or_closing_servers_pass_nothing, stop_children),
     };
+    if (!select_test(argc, argv, tests, sizeof tests / sizeof tests[0])) return 1;
     return cmocka_run_group_tests(tests, load_pki, free_pki);
 }
