@@ -981,7 +981,8 @@ const sd_target_ops sd_target_tcp = {
     .export_session = tcp_export_session,
     /* A server over TCP is one program, which keeps its session cache and
      * ticket keys between the connections of a trace; whether it resumes
-     * at all is its setting, which the probe asks (run/probe.h). */
+     * at all is its setting, which the probe asks (run/probe.h). A client
+     * is handed its session by export_session and the resume command. */
     .resumes_across_targets = true,
 };
 

@@ -1,9 +1,11 @@
 /* tcp_target.h — any TLS server or client on a port, observed from the wire.
  *
  * `shakedown conform --connect HOST:PORT` tests a running server: each
- * scenario opens one connection to it. `--listen PORT --client-cmd '...'`
- * tests a client: each scenario starts the command (split into an argv, no
- * shell) and accepts its connection. Over TCP there is no status channel, so
+ * connection of a scenario opens one connection to it. `--listen PORT
+ * --client-cmd '...'` tests a client: each connection starts the command
+ * (split into an argv, no shell) and accepts its connection; the later
+ * connections of a scenario that resumes start --client-resume-cmd, handed
+ * the session the last client wrote (export_session reads it). Over TCP there is no status channel, so
  * drain() reads until the peer has been quiet for a while, and the status
  * says only what the socket says: the peer closed (failed), the client
  * process died by a signal (crashed), or the peer never said anything
