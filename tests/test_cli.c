@@ -428,6 +428,18 @@ static void tcp_peer_problems_are_usage_errors(void **state) {
                               "true {session-in}", "--out",    dir, NULL};
     assert_int_equal(run(in_first, out, err), 2);
     assert_non_null(strstr(slurp(err), "{session-in} is for --client-resume-cmd"));
+    const char *missing_resume[] = {"conform",
+                                    "--listen",
+                                    "0",
+                                    "--client-cmd",
+                                    "true {session-out}",
+                                    "--client-resume-cmd",
+                                    "no-such-client-xyz {session-in}",
+                                    "--out",
+                                    dir,
+                                    NULL};
+    assert_int_equal(run(missing_resume, out, err), 2);
+    assert_non_null(strstr(slurp(err), "--client-resume-cmd: no program 'no-such-client-xyz'"));
     const char *alone[] = {"conform", "--client-resume-cmd", "true {session-in}", "--out", dir, NULL};
     assert_int_equal(run(alone, out, err), 2);
     assert_non_null(strstr(slurp(err), "--client-resume-cmd needs --listen PORT and --client-cmd"));

@@ -323,6 +323,9 @@ bool sd_tcp_setup(const sd_tcp_options *o, char *err, size_t err_len) {
             snprintf(g.version + vpos, sizeof g.version - vpos, "%sclient `%s` via 127.0.0.1:%d",
                      vpos ? "; " : "", o->client_cmd, g.listen_port);
     }
+    /* One line in the reports, whatever the command's layout. */
+    for (char *c = g.version; *c; c++)
+        if (*c == '\n' || *c == '\t' || *c == '\r') *c = ' ';
     if (!g.have_server && g.listen_fd < 0) {
         snprintf(err, err_len, "the tcp target needs --connect or --listen");
         return false;
@@ -389,13 +392,18 @@ static bool is_program(const char *path) {
     return stat(path, &st) == 0 && S_ISREG(st.st_mode) && access(path, X_OK) == 0;
 }
 
-static bool resolve_program(char **prog, char *err, size_t err_len) {
+/* The flag a command came from, for the messages. */
+static const char *flag_of(const char *cmd) {
+    return cmd == g.client_resume_cmd ? "--client-resume-cmd" : "--client-cmd";
+}
+
+static bool resolve_program(char **prog, const char *flag, char *err, size_t err_len) {
     if (strchr(*prog, '/')) {
         if (is_program(*prog)) return true;
         if (access(*prog, F_OK) != 0)
-            snprintf(err, err_len, "--client-cmd: %s: %s", *prog, strerror(errno));
+            snprintf(err, err_len, "%s: %s: %s", flag, *prog, strerror(errno));
         else
-            snprintf(err, err_len, "--client-cmd: %s is not an executable file", *prog);
+            snprintf(err, err_len, "%s: %s is not an executable file", flag, *prog);
         return false;
     }
     const char *path = getenv("PATH");
@@ -417,7 +425,7 @@ static bool resolve_program(char **prog, char *err, size_t err_len) {
         if (!colon) break;
         p = colon + 1;
     }
-    snprintf(err, err_len, "--client-cmd: no %sprogram '%s' in $PATH", seen ? "executable " : "", *prog);
+    snprintf(err, err_len, "%s: no %sprogram '%s' in $PATH", flag, seen ? "executable " : "", *prog);
     return false;
 }
 
@@ -473,7 +481,7 @@ static pid_t start_client(const char *cmd, const char *session_in, const char *s
                                         {SESSION_IN, session_in[0] ? session_in : NULL},
                                         {SESSION_OUT, session_out[0] ? session_out : NULL}};
     char **argv = sd_argv_split_with(cmd, subs, sizeof subs / sizeof subs[0], err, err_len);
-    if (!argv || !resolve_program(&argv[0], err, err_len)) {
+    if (!argv || !resolve_program(&argv[0], flag_of(cmd), err, err_len)) {
         sd_argv_free(argv);
         return -1;
     }
@@ -1006,6 +1014,14 @@ bool sd_tcp_check_peer(char *err, size_t err_len) {
         close(fd);
     }
     if (g.listen_fd < 0) return true;
+    /* The resume command is run only for a scenario that resumes, but a
+     * program of it that cannot be run is the same mistake. */
+    if (g.client_resume_cmd) {
+        char **argv = sd_argv_split(g.client_resume_cmd, g.listen_port, err, err_len);
+        bool runs = argv && resolve_program(&argv[0], "--client-resume-cmd", err, err_len);
+        sd_argv_free(argv);
+        if (!runs) return false;
+    }
     /* The client command, once: it must connect to the port it was given. */
     int in;
     char session_out[256] = "";
