@@ -410,6 +410,40 @@ static void tcp_peer_problems_are_usage_errors(void **state) {
     assert_non_null(strstr(text, "exited with status 1 without connecting"));
     assert_null(strstr(text, "refused"));
     assert_false(exists(dir));
+
+    /* The session handover needs both files named: one the first client
+     * writes, one the resuming client reads; and a client with no
+     * session has none to read. */
+    const char *no_in[] = {
+        "conform", "--listen", "0", "--client-cmd", "true {session-out}", "--client-resume-cmd", "true",
+        "--out",   dir,        NULL};
+    assert_int_equal(run(no_in, out, err), 2);
+    assert_non_null(strstr(slurp(err), "--client-resume-cmd needs {session-in}"));
+    const char *no_out[] = {
+        "conform", "--listen", "0", "--client-cmd", "true", "--client-resume-cmd", "true {session-in}",
+        "--out",   dir,        NULL};
+    assert_int_equal(run(no_out, out, err), 2);
+    assert_non_null(strstr(slurp(err), "{session-out} in --client-cmd"));
+    const char *in_first[] = {"conform",           "--listen", "0", "--client-cmd",
+                              "true {session-in}", "--out",    dir, NULL};
+    assert_int_equal(run(in_first, out, err), 2);
+    assert_non_null(strstr(slurp(err), "{session-in} is for --client-resume-cmd"));
+    const char *missing_resume[] = {"conform",
+                                    "--listen",
+                                    "0",
+                                    "--client-cmd",
+                                    "true {session-out}",
+                                    "--client-resume-cmd",
+                                    "no-such-client-xyz {session-in}",
+                                    "--out",
+                                    dir,
+                                    NULL};
+    assert_int_equal(run(missing_resume, out, err), 2);
+    assert_non_null(strstr(slurp(err), "--client-resume-cmd: no program 'no-such-client-xyz'"));
+    const char *alone[] = {"conform", "--client-resume-cmd", "true {session-in}", "--out", dir, NULL};
+    assert_int_equal(run(alone, out, err), 2);
+    assert_non_null(strstr(slurp(err), "--client-resume-cmd needs --listen PORT and --client-cmd"));
+    assert_false(exists(dir));
 }
 
 /* `report --baseline` re-renders; the run's results.json keeps the

@@ -178,6 +178,22 @@ static void client_rules(void **state) {
     assert_true(lacks(&p, "tls13.client.certificate.revoked"));
     assert_false(lacks(&p, "tls13.client.certificate.expired"));
 
+    /* A client that did not offer its session again skips the scenarios
+     * that resume that way only, and says how to hand it over. */
+    p = known(SD_ROLE_CLIENT);
+    p.resumes13 = SD_PROBE_NO;
+    p.resumes12_id = SD_PROBE_YES;
+    assert_true(lacks(&p, "tls13.client.psk.resume"));
+    assert_false(lacks(&p, "tls12.client.session.resume-by-id"));
+    assert_false(lacks(&p, "tls13.client.handshake.happy"));
+    char why[512] = "";
+    assert_true(sd_peer_profile_lacks(&p, scenario("tls13.client.psk.resume"), why, sizeof why));
+    assert_non_null(strstr(why, "--client-resume-cmd"));
+    p = known(SD_ROLE_CLIENT);
+    p.resumes12_ticket = SD_PROBE_NO;
+    assert_true(lacks(&p, "tls12.client.ticket.resume"));
+    assert_false(lacks(&p, "tls12.client.session.resume-by-id"));
+
     p = known(SD_ROLE_CLIENT);
     p.offers_old_version = SD_PROBE_YES;
     assert_true(lacks(&p, "tls12.client.gen-malformed.ecdhe-ecdsa.server-hello.version-tls11"));

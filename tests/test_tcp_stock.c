@@ -20,6 +20,8 @@
 #include <string.h>
 
 #include <arpa/inet.h>
+#include <dirent.h>
+#include <sys/stat.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <sys/socket.h>
@@ -72,11 +74,9 @@ static const sd_scenario *scenario(const char *id) {
     return NULL;
 }
 
-/* Runs `shakedown conform` with the arguments and one filter, and checks
- * its results. Returns how many FAILs there were; `happy` names scenarios
- * that must PASS when the filter runs them. */
-static size_t conform(const char *name, const char *const *args, const char *filter,
-                      const char *const *happy) {
+/* Runs `shakedown conform` with the arguments and one filter, and loads
+ * its results into run. */
+static void run_conform(const char *name, const char *const *args, const char *filter, sd_report_run *run) {
     static int run_no;
     char out[512];
     snprintf(out, sizeof out, "%s/run%d", tmp_dir, run_no++);
@@ -100,9 +100,17 @@ static size_t conform(const char *name, const char *const *args, const char *fil
                  WIFEXITED(status) ? WEXITSTATUS(status) : -1);
     char path[600], err[512];
     snprintf(path, sizeof path, "%s/results.json", out);
+    if (!sd_report_load_json(path, run, err, sizeof err)) fail_msg("%s", err);
+    assert_int_equal(run->n_stacks, 1);
+}
+
+/* Runs `shakedown conform` with the arguments and one filter, and checks
+ * its results. Returns how many FAILs there were; `happy` names scenarios
+ * that must PASS when the filter runs them. */
+static size_t conform(const char *name, const char *const *args, const char *filter,
+                      const char *const *happy) {
     sd_report_run run;
-    if (!sd_report_load_json(path, &run, err, sizeof err)) fail_msg("%s", err);
-    assert_int_equal(run.n_stacks, 1);
+    run_conform(name, args, filter, &run);
     size_t fails = 0, ran = 0;
     for (size_t i = 0; i < run.n_scenarios; i++) {
         const sd_report_cell *c = sd_report_cell_at(&run, i, 0);
@@ -254,6 +262,66 @@ static void openssl_s_client(void **state) {
     run_client("openssl s_client", cmd);
 }
 
+/* Resumption through the session handover: `openssl s_client` writes its
+ * session with -sess_out, and the next connection's client resumes it
+ * with -sess_in. One scenario of each version: TLS 1.3 by the ticket
+ * (RFC 8446 §2.2), TLS 1.2 by the session id (RFC 5246 §7.3); both must
+ * PASS, the probe must find both resumptions, and no session file may be
+ * left. Without --client-resume-cmd the same scenarios are SKIP, and say
+ * which flag they need. */
+static void openssl_s_client_resumes(void **state) {
+    (void)state;
+    if (!getenv("SHAKEDOWN_BIN") || !have("/usr/bin/openssl")) skip();
+    char first[4200], resume[4200], plain[4096], tmp[300], file13[600], file12[600];
+    snprintf(plain, sizeof plain,
+             "/usr/bin/openssl s_client -connect 127.0.0.1:{port} -servername %s -verify_hostname %s "
+             "-verify_return_error -CAfile %s/root.pem",
+             SD_PKI_SERVER_NAME, SD_PKI_SERVER_NAME, pki.dir);
+    snprintf(first, sizeof first, "%s -sess_out {session-out}", plain);
+    snprintf(resume, sizeof resume, "%s -sess_in {session-in} -sess_out {session-out}", plain);
+    snprintf(file13, sizeof file13, "%s/tls13/client.psk.resume.sd", sd_default_scenarios_dir());
+    snprintf(file12, sizeof file12, "%s/tls12/client.session.resume-by-id.sd", sd_default_scenarios_dir());
+    /* The session files go to a folder of this test's own, to be seen
+     * empty after the run. */
+    snprintf(tmp, sizeof tmp, "%s/sessions", tmp_dir);
+    assert_int_equal(mkdir(tmp, 0700), 0);
+    setenv("TMPDIR", tmp, 1);
+    const char *handed[] = {"--listen", "0",    "--client-cmd", first, "--client-resume-cmd",
+                            resume,     file13, file12,         NULL};
+    const char *happy[] = {"tls13.client.psk.resume", "tls12.client.session.resume-by-id", NULL};
+    sd_report_run run;
+    run_conform("openssl s_client (handover)", handed, "resume", &run);
+    assert_int_equal(run.n_scenarios, 2);
+    for (size_t i = 0; i < run.n_scenarios; i++) {
+        const sd_report_cell *c = sd_report_cell_at(&run, i, 0);
+        if (c->verdict != SD_VERDICT_PASS)
+            fail_msg("%s is %s: %s", run.scenarios[i].id, sd_verdict_name(c->verdict), c->why);
+        assert_true(strcmp(run.scenarios[i].id, happy[0]) == 0 || strcmp(run.scenarios[i].id, happy[1]) == 0);
+    }
+    if (!strstr(run.stacks[0].probe, "resumes a TLS 1.3 session (ticket): yes") ||
+        !strstr(run.stacks[0].probe, "resumes a TLS 1.2 session by id: yes"))
+        fail_msg("the probe did not find the client resumes: %s", run.stacks[0].probe);
+    sd_report_run_free(&run);
+    DIR *d = opendir(tmp);
+    assert_non_null(d);
+    for (struct dirent *e; (e = readdir(d));)
+        if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..")) fail_msg("session file left: %s", e->d_name);
+    closedir(d);
+    unsetenv("TMPDIR");
+
+    /* Without the resume command: SKIP, naming it (and no probe, which
+     * would ask nothing more of the handover). */
+    const char *alone[] = {"--listen", "0", "--client-cmd", plain, "--no-probe", file13, file12, NULL};
+    run_conform("openssl s_client (no handover)", alone, "resume", &run);
+    assert_int_equal(run.n_scenarios, 2);
+    for (size_t i = 0; i < run.n_scenarios; i++) {
+        const sd_report_cell *c = sd_report_cell_at(&run, i, 0);
+        assert_int_equal(c->verdict, SD_VERDICT_SKIP);
+        if (!strstr(c->why, "--client-resume-cmd")) fail_msg("%s: %s", run.scenarios[i].id, c->why);
+    }
+    sd_report_run_free(&run);
+}
+
 static void gnutls_cli(void **state) {
     (void)state;
     if (!getenv("SHAKEDOWN_BIN") || !have("/usr/bin/gnutls-cli")) skip();
@@ -270,6 +338,7 @@ int main(void) {
         cmocka_unit_test_teardown(openssl_s_server, stop_server),
         cmocka_unit_test_teardown(gnutls_serv, stop_server),
         cmocka_unit_test(openssl_s_client),
+        cmocka_unit_test(openssl_s_client_resumes),
         cmocka_unit_test(gnutls_cli),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

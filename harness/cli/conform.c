@@ -125,11 +125,18 @@ static void conform_usage(FILE *f) {
             "                   usage error. When tcp is the only stack, only the scenarios\n"
             "                   that test a server run (it says how many it left out)\n"
             "  --listen PORT    test a client: listen on 127.0.0.1:PORT (0: any free port) and\n"
-            "  --client-cmd CMD start CMD once per scenario; it is split into words like a shell\n"
+            "  --client-cmd CMD start CMD per connection; it is split into words like a shell\n"
             "                   would, but run without one; {port} in it becomes the port. It is\n"
             "                   run once first and must connect (a missing program, or one that\n"
             "                   exits without connecting, is a usage error); only the scenarios\n"
             "                   that test a client run (as for --connect)\n"
+            "  --client-resume-cmd CMD  the client for each later connection of a scenario\n"
+            "                   of several connections (session resumption), split alike:\n"
+            "                   {session-in} becomes a file holding the session that the last\n"
+            "                   connection's client wrote to {session-out} (in either command,\n"
+            "                   a fresh file per connection), as with 'openssl s_client ...\n"
+            "                   -sess_out {session-out}' and '... -sess_in {session-in}\n"
+            "                   -sess_out {session-out}'. Without it those scenarios are SKIP\n"
             "  --allow-remote   let --connect reach a non-loopback address\n"
             "  --app KIND       what the peer over TCP does with application data after its\n"
             "                   handshake: http (a server answers 'GET / HTTP/1.0' with an\n"
@@ -471,6 +478,7 @@ static int conform_parse(int argc, char **argv, conform_opts *o, int *first_pos)
         OPT_CONNECT,
         OPT_LISTEN,
         OPT_CLIENT_CMD,
+        OPT_CLIENT_RESUME_CMD,
         OPT_ALLOW_REMOTE,
         OPT_NO_GENERATED,
         OPT_BASELINE,
@@ -490,6 +498,7 @@ static int conform_parse(int argc, char **argv, conform_opts *o, int *first_pos)
         {"connect", required_argument, NULL, OPT_CONNECT},
         {"listen", required_argument, NULL, OPT_LISTEN},
         {"client-cmd", required_argument, NULL, OPT_CLIENT_CMD},
+        {"client-resume-cmd", required_argument, NULL, OPT_CLIENT_RESUME_CMD},
         {"allow-remote", no_argument, NULL, OPT_ALLOW_REMOTE},
         {"no-generated", no_argument, NULL, OPT_NO_GENERATED},
         {"baseline", required_argument, NULL, OPT_BASELINE},
@@ -571,6 +580,9 @@ static int conform_parse(int argc, char **argv, conform_opts *o, int *first_pos)
         case OPT_CLIENT_CMD:
             o->tcp.client_cmd = optarg;
             break;
+        case OPT_CLIENT_RESUME_CMD:
+            o->tcp.client_resume_cmd = optarg;
+            break;
         case OPT_ALLOW_REMOTE:
             o->tcp.allow_remote = true;
             break;
@@ -622,6 +634,8 @@ static int conform_parse(int argc, char **argv, conform_opts *o, int *first_pos)
     if (o->tcp.client_cmd && o->tcp.listen_port < 0) {
         return sd_cli_usage_error(conform_cmd, "--client-cmd needs --listen PORT");
     }
+    if (o->tcp.client_resume_cmd && !o->tcp.client_cmd)
+        return sd_cli_usage_error(conform_cmd, "--client-resume-cmd needs --listen PORT and --client-cmd");
     if ((o->tcp.app != SD_TCP_APP_DEFAULT || quiet_ms || o->no_probe) && !o->use_tcp)
         return sd_cli_usage_error(conform_cmd,
                                   "--app, --quiet-ms and --no-probe are for --connect and --listen");

@@ -1349,6 +1349,11 @@ static void finish_run(driver *d) {
 static void end_connection(driver *d, int next) {
     check_for_refusal(d);
     if (d->ended) return;
+    /* A TLS 1.2 client with no application data that finished first has
+     * shown no sign yet of taking the driver's Finished: the close_notify
+     * exchange is the sign, and ends the connection as below. */
+    close_quietly(d);
+    if (d->ended) return;
     sd_target_status st;
     read_status(d, &st);
     if (!st.handshake_done || !connection_up(d))
@@ -1570,6 +1575,7 @@ void sd_driver_run(const sd_trace *trace, const sd_run_config *cfg, sd_outcome *
     sd_buf_init(&resume);
     if (n_connections > 1) {
         tc.ticket_seed = cfg->seed ? cfg->seed : 1;
+        tc.several_connections = true;
         if (cfg->target_role == SD_ROLE_SERVER) tc.session_cache = cache = sd_session_cache_new();
     }
     if (cfg->target_role == SD_ROLE_SERVER && !tc.credential) {

@@ -85,6 +85,12 @@ typedef struct {
     /* Client: resume this session (a blob from the same stack's
      * export_session); empty for a full handshake. */
     sd_span resume_session;
+    /* Client: a later connection of the trace resumes the session this
+     * one leaves (export_session, then resume_session; RFC 8446 §2.2, RFC
+     * 5246 §7.3). A stack that cannot hand a session over as it is set up
+     * (a client over TCP without a command to resume) fails create() as
+     * unsupported, before the first connection rather than at the next. */
+    bool several_connections;
     /* Server (TLS 1.2): the session cache (protocol/session_cache.h) to store
      * sessions in and resume them from by session id (RFC 5246 §7.4.1.2),
      * owned by the caller and shared by the servers of one run. NULL: no

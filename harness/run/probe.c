@@ -84,6 +84,24 @@ static const char client12_auth[] = "expect ClientHello\nsend ServerHello\nsend 
                                     "expect ClientKeyExchange\nexpect CertificateVerify\nexpect-ccs\n"
                                     "expect Finished\nsend-ccs\nsend Finished\n" APP_AND_CLOSE;
 
+/* Client under test, two connections: the driver's server leaves a session
+ * in the first and resumes it in the second. TLS 1.3: a NewSessionTicket
+ * after the client's Finished, then the PSK selected (RFC 8446 §2.2).
+ * TLS 1.2, %s: " add-ext=session_ticket" for the ticket form, then the
+ * ServerKeyExchange step, then "send NewSessionTicket\n" for the ticket
+ * form (RFC 5077 §3.1 Figure 1); else the session id of the ServerHello
+ * (RFC 5246 §7.3); the second an abbreviated handshake either way. */
+static const char client_resume13[] =
+    "expect ClientHello\nsend ServerHello\nsend EncryptedExtensions\nsend Certificate\n"
+    "send CertificateVerify\nsend Finished\nexpect Finished\nsend NewSessionTicket\nconnection\n"
+    "expect ClientHello\nsend ServerHello\nsend EncryptedExtensions\nsend Finished\nexpect "
+    "Finished\n" APP_AND_CLOSE;
+static const char client_resume12[] =
+    "expect ClientHello\nsend ServerHello%s\nsend Certificate\n%ssend ServerHelloDone\n"
+    "expect ClientKeyExchange\nexpect-ccs\nexpect Finished\n%ssend-ccs\nsend Finished\nconnection\n"
+    "expect ClientHello\nsend ServerHello\nsend-ccs\nsend Finished\nexpect-ccs\nexpect "
+    "Finished\n" APP_AND_CLOSE;
+
 /* --- Which credentials test what a peer checks ----------------------------- */
 
 /* A certificate that only a peer verifying chains refuses (RFC 5280 §6
@@ -143,12 +161,29 @@ typedef struct {
     uint64_t seed;
     sd_peer_profile *p;
     sd_buf from_peer; /* what the peer sent in the question being asked */
+    /* A client under test: what it sent from its last ClientHello on (the
+     * last connection's), and the driver's first ServerHello flight (the
+     * first connection's), to tell which session the client offered. */
+    sd_buf last_hello, first_server_hello;
 } prober;
+
+/* Bytes that begin with a plaintext record of a handshake message of
+ * `type`: what each connection's first flight begins with (a connection's
+ * first bytes come in one piece, as the driver reads or writes them). */
+static bool starts_with_message(sd_span bytes, uint8_t type) {
+    return bytes.len > 5 && bytes.data[0] == SD_handshake && bytes.data[5] == type;
+}
 
 static void keep_peer_bytes(void *ctx, sd_direction from, sd_span bytes) {
     prober *pr = ctx;
     if (from == SD_FROM_TARGET && pr->from_peer.len < 65536)
         sd_buf_append(&pr->from_peer, bytes.data, bytes.len);
+    if (pr->role != SD_ROLE_CLIENT) return;
+    if (from == SD_FROM_TARGET && starts_with_message(bytes, SD_ClientHello)) sd_buf_reset(&pr->last_hello);
+    if (from == SD_FROM_TARGET && pr->last_hello.len < 65536)
+        sd_buf_append(&pr->last_hello, bytes.data, bytes.len);
+    if (from == SD_FROM_PEER && !pr->first_server_hello.len && starts_with_message(bytes, SD_ServerHello))
+        sd_buf_append(&pr->first_server_hello, bytes.data, bytes.len);
 }
 
 typedef struct {
@@ -179,6 +214,8 @@ static bool ask(prober *pr, const question *q, const char *script, sd_outcome *o
     cfg.on_bytes = keep_peer_bytes;
     cfg.observer_ctx = pr;
     sd_buf_reset(&pr->from_peer);
+    sd_buf_reset(&pr->last_hello);
+    sd_buf_reset(&pr->first_server_hello);
     sd_driver_run(&trace, &cfg, out);
     sd_trace_free(&trace);
     pr->p->connections++;
@@ -216,9 +253,13 @@ static bool answered(const sd_outcome *o) {
 
 /* --- A server under test --------------------------------------------------- */
 
-static const char *kx_step(uint16_t suite) {
+/* The ServerKeyExchange step of a TLS 1.2 suite (none for RSA key
+ * exchange, RFC 5246 §7.4.3): awaited from a server under test, sent by
+ * the driver to a client under test. */
+static const char *kx_step(uint16_t suite, sd_role peer) {
     const sd_tls12_suite *s = sd_tls12_suite_find(suite);
-    return s && s->kx == SD_KX_RSA ? "" : "expect ServerKeyExchange\n";
+    if (s && s->kx == SD_KX_RSA) return "";
+    return peer == SD_ROLE_SERVER ? "expect ServerKeyExchange\n" : "send ServerKeyExchange\n";
 }
 
 /* The good fixture leaf the driver presents, as a server, in a TLS 1.2
@@ -240,9 +281,9 @@ static void server_handshake(prober *pr, uint16_t version, uint16_t suite, bool 
     if (version == SD_TLS13)
         snprintf(script, sizeof script, with_auth ? server13_auth : server13, opt, opt);
     else if (with_auth)
-        snprintf(script, sizeof script, server12_auth, kx_step(suite), opt, opt);
+        snprintf(script, sizeof script, server12_auth, kx_step(suite, pr->role), opt, opt);
     else
-        snprintf(script, sizeof script, server12, kx_step(suite));
+        snprintf(script, sizeof script, server12, kx_step(suite, pr->role));
     question q = {.version = version,
                   .suite = suite,
                   .client_auth = with_auth ? SD_CLIENT_AUTH_REQUIRE : SD_CLIENT_AUTH_NONE};
@@ -333,9 +374,9 @@ static sd_probe_answer resumed(const sd_outcome *o, bool waits_for_ticket) {
     return SD_PROBE_UNKNOWN;
 }
 
-/* What a server scenario of several connections needs of the server:
- * that it resumes the first connection's session, each version its own
- * way, and for a 0-RTT offer, whether it takes early data. */
+/* What a scenario of several connections needs of the peer: that it
+ * resumes the first connection's session, each version its own way, and
+ * for a 0-RTT offer to a server, whether it takes early data. */
 typedef enum {
     RESUMES_NOTHING,
     RESUMES_TLS13,        /* a TLS 1.3 ticket (RFC 8446 §2.2) */
@@ -355,7 +396,7 @@ static bool offers_early_data(const sd_scenario *s) {
 }
 
 static resumption_need resumption_of(const sd_scenario *s) {
-    if (s->role != SD_ROLE_SERVER || sd_trace_connections(&s->trace) < 2) return RESUMES_NOTHING;
+    if (sd_trace_connections(&s->trace) < 2) return RESUMES_NOTHING;
     if (s->version == SD_TLS12) return s->session_tickets ? RESUMES_TLS12_TICKET : RESUMES_TLS12_ID;
     return offers_early_data(s) ? RESUMES_EARLY_DATA : RESUMES_TLS13;
 }
@@ -390,12 +431,12 @@ static void probe_resumption(prober *pr, const bool need[RESUMES_KINDS], uint16_
     }
     if (p->tls12 != SD_PROBE_YES) return;
     if (need[RESUMES_TLS12_ID]) {
-        snprintf(script, sizeof script, resume12, kx_step(suite), "");
+        snprintf(script, sizeof script, resume12, kx_step(suite, pr->role), "");
         question q = {.version = SD_TLS12, .suite = suite};
         if (ask(pr, &q, script, &o)) p->resumes12_id = resumed(&o, false);
     }
     if (need[RESUMES_TLS12_TICKET]) {
-        snprintf(script, sizeof script, resume12, kx_step(suite), "expect NewSessionTicket\n");
+        snprintf(script, sizeof script, resume12, kx_step(suite, pr->role), "expect NewSessionTicket\n");
         question q = {.version = SD_TLS12, .suite = suite, .session_tickets = true};
         if (ask(pr, &q, script, &o)) p->resumes12_ticket = resumed(&o, true);
     }
@@ -497,15 +538,16 @@ static void probe_server(prober *pr, const sd_scenario *sc, size_t n, bool detec
 
 /* The client's ClientHello from the bytes it sent: the handshake records'
  * payloads joined until the first message is whole. */
-static bool read_client_hello(const sd_buf *bytes, sd_peer_profile *p) {
-    uint8_t msg[16384];
+/* Parses the ClientHello at the start of bytes into ch, which points into
+ * msg (cap bytes). */
+static bool client_hello_of(const sd_buf *bytes, uint8_t *msg, size_t cap, sd_client_hello *ch) {
     size_t have = 0, need = 0;
     for (size_t pos = 0; pos + 5 <= bytes->len;) {
         const uint8_t *h = bytes->data + pos;
         size_t len = (size_t)h[3] << 8 | h[4];
         if (pos + 5 + len > bytes->len) break;
         if (h[0] != SD_handshake) break;
-        size_t take = len < sizeof msg - have ? len : sizeof msg - have;
+        size_t take = len < cap - have ? len : cap - have;
         memcpy(msg + have, h + 5, take);
         have += take;
         pos += 5 + len;
@@ -514,10 +556,15 @@ static bool read_client_hello(const sd_buf *bytes, sd_peer_profile *p) {
             if (have >= need) break;
         }
     }
-    if (have < 4 || msg[0] != SD_ClientHello || need > have) return false;
-    sd_client_hello ch;
     uint8_t alert;
-    if (!sd_parse_client_hello(sd_span_of(msg + 4, need - 4), &ch, &alert)) return false;
+    return have >= 4 && msg[0] == SD_ClientHello && need <= have &&
+           sd_parse_client_hello(sd_span_of(msg + 4, need - 4), ch, &alert);
+}
+
+static bool read_client_hello(const sd_buf *bytes, sd_peer_profile *p) {
+    uint8_t msg[16384], alert;
+    sd_client_hello ch;
+    if (!client_hello_of(bytes, msg, sizeof msg, &ch)) return false;
     sd_u16_list list;
     for (size_t i = 0; i + 1 < ch.cipher_suites.len && p->n_suites < SD_PROBE_MAX_LIST; i += 2)
         add_suite(p, (uint16_t)(ch.cipher_suites.data[i] << 8 | ch.cipher_suites.data[i + 1]), SD_PROBE_YES);
@@ -550,6 +597,17 @@ static bool read_client_hello(const sd_buf *bytes, sd_peer_profile *p) {
     return true;
 }
 
+/* The first TLS 1.2 suite of the client's offer that the driver runs;
+ * ecdsa: one for the fixture's ECDSA leaves (the certificates a check is
+ * asked with). */
+static uint16_t client_suite12(const sd_peer_profile *p, bool ecdsa) {
+    for (size_t i = 0; i < p->n_suites; i++) {
+        const sd_tls12_suite *s = sd_tls12_suite_find(p->suites[i]);
+        if (s && (!ecdsa || s->kx == SD_KX_ECDHE_ECDSA)) return s->id;
+    }
+    return 0;
+}
+
 /* One handshake with the driver as the server of `version`, showing
  * `credential` (NULL: the fixture's good leaf that fits); with_auth asks
  * for the client's certificate. In TLS 1.2 the suite is the client's first
@@ -562,12 +620,9 @@ static bool client_handshake(prober *pr, uint16_t version, const char *credentia
     if (version == SD_TLS13) {
         snprintf(script, sizeof script, "%s", with_auth ? client13_auth : client13);
     } else {
-        for (size_t i = 0; i < pr->p->n_suites && !suite; i++) {
-            const sd_tls12_suite *s = sd_tls12_suite_find(pr->p->suites[i]);
-            if (s && (!credential || s->kx == SD_KX_ECDHE_ECDSA)) suite = s->id;
-        }
+        suite = client_suite12(pr->p, credential != NULL);
         if (!suite) return false;
-        snprintf(script, sizeof script, with_auth ? client12_auth : client12, kx_step(suite));
+        snprintf(script, sizeof script, with_auth ? client12_auth : client12, kx_step(suite, pr->role));
         if (!credential) credential = credential_for(suite);
     }
     question q = {.version = version,
@@ -578,11 +633,80 @@ static bool client_handshake(prober *pr, uint16_t version, const char *credentia
     return true;
 }
 
+/* The session id of the ServerHello at the start of bytes (RFC 5246
+ * §7.4.1.3), empty if none. */
+static sd_span server_hello_session_id(const sd_buf *bytes) {
+    sd_server_hello sh;
+    uint8_t alert;
+    if (bytes->len < 9) return sd_span_of(NULL, 0);
+    size_t len = (size_t)bytes->data[6] << 16 | (size_t)bytes->data[7] << 8 | bytes->data[8];
+    if (bytes->len - 9 < len || !sd_parse_server_hello(sd_span_of(bytes->data + 9, len), &sh, &alert))
+        return sd_span_of(NULL, 0);
+    return sh.legacy_session_id_echo;
+}
+
+/* Whether the client resumed the first connection's session in the
+ * second: yes if the abbreviated handshake completed; no if its second
+ * ClientHello did not offer the session (a TLS 1.3 pre_shared_key, RFC
+ * 8446 §4.2.11; a TLS 1.2 ticket in session_ticket, RFC 5077 §3.2; the
+ * session id the first ServerHello gave, RFC 5246 §7.4.1.2); a client
+ * that offered it and then failed is not known (that may be a finding). */
+static sd_probe_answer client_resumed(const prober *pr, const sd_outcome *o, resumption_need need) {
+    if (o->kind == SD_OUTCOME_COMPLETED) return SD_PROBE_YES;
+    if (o->connections < 2) return SD_PROBE_UNKNOWN;
+    uint8_t msg[16384];
+    sd_client_hello ch;
+    if (!client_hello_of(&pr->last_hello, msg, sizeof msg, &ch)) return SD_PROBE_UNKNOWN;
+    sd_span body;
+    bool offered;
+    if (need == RESUMES_TLS12_ID) {
+        sd_span id = server_hello_session_id(&pr->first_server_hello);
+        offered = id.len > 0 && sd_span_eq(id, ch.legacy_session_id);
+    } else {
+        uint16_t type = need == RESUMES_TLS12_TICKET ? SD_session_ticket : SD_pre_shared_key;
+        offered = sd_extensions_find(ch.extensions, type, &body) && body.len > 0;
+    }
+    return offered ? SD_PROBE_UNKNOWN : SD_PROBE_NO;
+}
+
+/* Asks a client what the scenarios need (need[k] for each
+ * resumption_need k), with `suite` for TLS 1.2 (0: none it takes). A
+ * client given no way to hand its session over (--client-resume-cmd) is
+ * not asked: the tcp target already says so for each scenario. */
+static void probe_client_resumption(prober *pr, const bool need[RESUMES_KINDS], uint16_t suite) {
+    sd_peer_profile *p = pr->p;
+    char script[1024];
+    sd_outcome o;
+    if (!sd_tcp_hands_over_sessions()) return;
+    if ((need[RESUMES_TLS13] || need[RESUMES_EARLY_DATA]) && p->tls13 == SD_PROBE_YES) {
+        question q = {.version = SD_TLS13};
+        if (ask(pr, &q, client_resume13, &o)) p->resumes13 = client_resumed(pr, &o, RESUMES_TLS13);
+    }
+    if (p->tls12 != SD_PROBE_YES || !suite) return;
+    for (resumption_need k = RESUMES_TLS12_ID; k <= RESUMES_TLS12_TICKET; k++) {
+        if (!need[k]) continue;
+        bool ticket = k == RESUMES_TLS12_TICKET;
+        snprintf(script, sizeof script, client_resume12, ticket ? " add-ext=session_ticket" : "",
+                 kx_step(suite, pr->role), ticket ? "send NewSessionTicket\n" : "");
+        question q = {.version = SD_TLS12,
+                      .suite = suite,
+                      .credential = credential_for(suite),
+                      .session_tickets = ticket};
+        if (!ask(pr, &q, script, &o)) continue;
+        sd_probe_answer a = client_resumed(pr, &o, k);
+        if (ticket)
+            p->resumes12_ticket = a;
+        else
+            p->resumes12_id = a;
+    }
+}
+
 static void probe_client(prober *pr, const sd_scenario *sc, size_t n) {
     sd_peer_profile *p = pr->p;
-    bool need_auth = false, need[4] = {false};
+    bool need_auth = false, need[4] = {false}, need_resumption[RESUMES_KINDS] = {false};
     for (size_t i = 0; i < n; i++) {
         if (sc[i].role != SD_ROLE_CLIENT) continue;
+        need_resumption[resumption_of(&sc[i])] = true;
         if (sc[i].client_auth != SD_CLIENT_AUTH_NONE) need_auth = true;
         need[check_of(shown_credential(&sc[i]))] = true;
     }
@@ -608,6 +732,7 @@ static void probe_client(prober *pr, const sd_scenario *sc, size_t n) {
     p->version = o.version;
     p->cipher_suite = o.cipher_suite;
     p->group = o.group;
+    probe_client_resumption(pr, need_resumption, client_suite12(p, false));
     if (need_auth && client_handshake(pr, version, NULL, true, &o)) {
         /* RFC 8446 §4.4.2, RFC 5246 §7.4.6: a client with a certificate
          * sends it, then a CertificateVerify; one without sends an empty
@@ -647,11 +772,15 @@ void sd_probe_peer(const sd_target_ops *stack, sd_role role, const sd_scenario *
     out->app = -1;
     prober pr = {.stack = stack, .role = role, .pki = pki, .now = now, .seed = seed, .p = out};
     sd_buf_init(&pr.from_peer);
+    sd_buf_init(&pr.last_hello);
+    sd_buf_init(&pr.first_server_hello);
     if (role == SD_ROLE_SERVER)
         probe_server(&pr, scenarios, n, detect_app);
     else
         probe_client(&pr, scenarios, n);
     sd_buf_free(&pr.from_peer);
+    sd_buf_free(&pr.last_hello);
+    sd_buf_free(&pr.first_server_hello);
     if (out->app < 0) out->app = sd_tcp_app(role);
     out->round_trip_ms = sd_tcp_quiet_ms();
     out->done = true;
@@ -686,13 +815,22 @@ static bool lacks_resumption(const sd_peer_profile *p, const sd_scenario *s, cha
                               : need == RESUMES_TLS12_TICKET ? p->resumes12_ticket
                               : need != RESUMES_NOTHING      ? p->resumes13
                                                              : SD_PROBE_UNKNOWN;
-    if (resumes == SD_PROBE_NO) {
+    const char *how = need == RESUMES_TLS12_ID       ? "by its TLS 1.2 session id"
+                      : need == RESUMES_TLS12_TICKET ? "from its TLS 1.2 ticket (RFC 5077)"
+                                                     : "from its TLS 1.3 ticket";
+    if (resumes == SD_PROBE_NO && s->role == SD_ROLE_SERVER) {
         snprintf(why, len,
                  "probe: the server did not resume a session %s in a second connection, and this "
                  "scenario tests what it does with one it resumes",
-                 need == RESUMES_TLS12_ID       ? "by its TLS 1.2 session id"
-                 : need == RESUMES_TLS12_TICKET ? "from its TLS 1.2 ticket (RFC 5077)"
-                                                : "from its TLS 1.3 ticket");
+                 how);
+        return true;
+    }
+    if (resumes == SD_PROBE_NO) {
+        snprintf(why, len,
+                 "probe: the client did not offer, in a second connection, the session of the first %s "
+                 "(does --client-resume-cmd hand it {session-in}?), and this scenario tests what it does "
+                 "with a session it resumes",
+                 how);
         return true;
     }
     if (need == RESUMES_EARLY_DATA && p->accepts_early_data == (s->early_data ? SD_PROBE_NO : SD_PROBE_YES)) {
@@ -855,19 +993,6 @@ void sd_peer_profile_describe(const sd_peer_profile *p, sd_buf *out) {
                            : p->requires_certificate == SD_PROBE_YES ? "required"
                            : p->requires_certificate == SD_PROBE_NO  ? "requested (it goes on without one)"
                                                                      : "asked for");
-        const struct {
-            const char *what;
-            sd_probe_answer answer;
-        } resumption[] = {
-            {"resumes a TLS 1.3 session (ticket)", p->resumes13},
-            {"accepts 0-RTT", p->accepts_early_data},
-            {"resumes a TLS 1.2 session by id", p->resumes12_id},
-            {"resumes a TLS 1.2 session from a ticket", p->resumes12_ticket},
-        };
-        for (size_t i = 0; i < sizeof resumption / sizeof resumption[0]; i++)
-            if (resumption[i].answer != SD_PROBE_UNKNOWN)
-                sd_buf_appendf(out, "  %s: %s\n", resumption[i].what,
-                               answer_word(resumption[i].answer, "yes", "no"));
         if (p->app >= 0)
             sd_buf_appendf(out, "  application data: %s\n",
                            p->app == SD_APP_HTTP   ? "HTTP"
@@ -882,6 +1007,21 @@ void sd_peer_profile_describe(const sd_peer_profile *p, sd_buf *out) {
             sd_buf_appendf(out, "  shows a client certificate when asked: %s\n",
                            answer_word(p->shows_certificate, "yes", "no"));
     }
+    /* Resumption: a server asked to resume a session the driver offers, a
+     * client handed its own by --client-resume-cmd. */
+    const struct {
+        const char *what;
+        sd_probe_answer answer;
+    } resumption[] = {
+        {"resumes a TLS 1.3 session (ticket)", p->resumes13},
+        {"accepts 0-RTT", p->accepts_early_data},
+        {"resumes a TLS 1.2 session by id", p->resumes12_id},
+        {"resumes a TLS 1.2 session from a ticket", p->resumes12_ticket},
+    };
+    for (size_t i = 0; i < sizeof resumption / sizeof resumption[0]; i++)
+        if (resumption[i].answer != SD_PROBE_UNKNOWN)
+            sd_buf_appendf(out, "  %s: %s\n", resumption[i].what,
+                           answer_word(resumption[i].answer, "yes", "no"));
     if (p->checks_chain != SD_PROBE_UNKNOWN)
         sd_buf_appendf(out, "  verifies the %s certificate chain: %s\n", server ? "client's" : "server's",
                        answer_word(p->checks_chain, "yes", "NO (it accepted an unknown CA)"));

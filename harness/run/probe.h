@@ -22,7 +22,9 @@
  *    schemes it offers); whether it shows a certificate when asked; and
  *    whether it checks the server's chain, its name and its revocation
  *    status (a certificate from an unknown CA, one for another name, one
- *    the fixture's CRL lists).
+ *    the fixture's CRL lists); and, for the scenarios of several
+ *    connections when it can be handed its session (--client-resume-cmd),
+ *    whether it offers the session again (each way the scenarios resume).
  * The honest handshakes also give the TCP target its first round-trip
  * samples, so the quiet window fits the peer before the first scenario. */
 #ifndef SHAKEDOWN_RUN_PROBE_H
@@ -71,12 +73,14 @@ typedef struct {
     sd_probe_answer checks_chain, checks_name, checks_revocation;
     /* Client: answers a CertificateRequest with a certificate. */
     sd_probe_answer shows_certificate;
-    /* Server, asked only when scenarios of several connections need it: it
+    /* Asked only when scenarios of several connections need it: the peer
      * resumes, in a second connection, the session of the first, by a TLS
      * 1.3 ticket (RFC 8446 §2.2), a TLS 1.2 session id (RFC 5246 §7.4.1.2)
-     * or a TLS 1.2 ticket (RFC 5077 §3.1); and it accepts 0-RTT with its
-     * ticket (RFC 8446 §4.2.10). A server over TCP keeps these as its
-     * program was started (openssl s_server -no_ticket, -early_data). */
+     * or a TLS 1.2 ticket (RFC 5077 §3.1); and a server accepts 0-RTT with
+     * its ticket (RFC 8446 §4.2.10). A server over TCP keeps these as its
+     * program was started (openssl s_server -no_ticket, -early_data); a
+     * client, as its resume command hands it the session (a client that
+     * offered it and then failed is not known). */
     sd_probe_answer resumes13, resumes12_id, resumes12_ticket, accepts_early_data;
     /* What the server does with application data, found by trying (-1:
      * not probed, --app decides). */

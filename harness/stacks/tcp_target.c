@@ -36,12 +36,16 @@
 
 extern char **environ;
 
+/* The placeholders of the session handover (tcp_target.h). */
+#define SESSION_IN "{session-in}"
+#define SESSION_OUT "{session-out}"
+
 static struct {
     bool configured;
     char host[256], port[16];
     bool have_server;
     int listen_fd, listen_port;
-    char *client_cmd;
+    char *client_cmd, *client_resume_cmd;
     int idle_ms, timeout_ms;
     int app;            /* sd_app_protocol, or SD_TCP_APP_DEFAULT */
     int app_of_role[2]; /* sd_tcp_use_app's choice per sd_role, or SD_TCP_APP_DEFAULT */
@@ -59,6 +63,9 @@ typedef struct {
     pid_t client_pid;
     pid_t client_group; /* its process group, killed with it (what it started too) */
     int client_stdin;   /* kept open so a client that reads stdin does not see EOF */
+    /* The temporary files of the session handover ("" when unused): the one
+     * this client writes its session to, and the one it resumes from. */
+    char session_out[256], session_in[256];
     bool waited_since_feed;
     bool heard_since_feed; /* a byte (or the end) came since the last feed */
     bool waited_twice;     /* the second wait after a feed is spent */
@@ -78,22 +85,25 @@ void sd_argv_free(char **argv) {
     free(argv);
 }
 
-static bool push_word(char ***argv, size_t *n, const char *w, size_t len, int port) {
-    /* Replace each "{port}" as the word is stored. */
-    char portstr[16];
-    snprintf(portstr, sizeof portstr, "%d", port);
-    size_t cap = len * 2 + 16, o = 0;
-    char *s = malloc(cap + 1);
+/* Stores one word, each placeholder in it replaced by its value. */
+static bool push_word(char ***argv, size_t *n, const char *w, size_t len, const sd_argv_placeholder *subs,
+                      size_t n_subs) {
+    size_t cap = len + 1, o = 0;
+    for (size_t k = 0; k < n_subs; k++)
+        if (subs[k].value) cap += (len / strlen(subs[k].name) + 1) * strlen(subs[k].value);
+    char *s = malloc(cap);
     if (!s) return false;
     for (size_t i = 0; i < len;) {
-        if (port >= 0 && len - i >= 6 && memcmp(w + i, "{port}", 6) == 0) {
-            size_t pl = strlen(portstr);
-            if (o + pl > cap) break;
-            memcpy(s + o, portstr, pl);
-            o += pl;
-            i += 6;
+        size_t k = 0;
+        while (k < n_subs && !(subs[k].value && len - i >= strlen(subs[k].name) &&
+                               memcmp(w + i, subs[k].name, strlen(subs[k].name)) == 0))
+            k++;
+        if (k < n_subs) {
+            size_t vl = strlen(subs[k].value);
+            memcpy(s + o, subs[k].value, vl);
+            o += vl;
+            i += strlen(subs[k].name);
         } else {
-            if (o + 1 > cap) break;
             s[o++] = w[i++];
         }
     }
@@ -110,6 +120,14 @@ static bool push_word(char ***argv, size_t *n, const char *w, size_t len, int po
 }
 
 char **sd_argv_split(const char *cmd, int port, char *err, size_t err_len) {
+    char portstr[16];
+    snprintf(portstr, sizeof portstr, "%d", port);
+    sd_argv_placeholder sub = {"{port}", port >= 0 ? portstr : NULL};
+    return sd_argv_split_with(cmd, &sub, 1, err, err_len);
+}
+
+char **sd_argv_split_with(const char *cmd, const sd_argv_placeholder *subs, size_t n_subs, char *err,
+                          size_t err_len) {
     size_t n = 0, len = strlen(cmd);
     char **argv = calloc(1, sizeof *argv);
     char *word = malloc(len + 1);
@@ -124,7 +142,7 @@ char **sd_argv_split(const char *cmd, int port, char *err, size_t err_len) {
     for (size_t i = 0; i < len; i++) {
         char c = cmd[i];
         if (c == ' ' || c == '\t' || c == '\n') {
-            if (in_word && !push_word(&argv, &n, word, w, port)) goto oom;
+            if (in_word && !push_word(&argv, &n, word, w, subs, n_subs)) goto oom;
             in_word = false;
             w = 0;
         } else if (c == '\'') {
@@ -160,7 +178,7 @@ char **sd_argv_split(const char *cmd, int port, char *err, size_t err_len) {
             word[w++] = c;
         }
     }
-    if (in_word && !push_word(&argv, &n, word, w, port)) goto oom;
+    if (in_word && !push_word(&argv, &n, word, w, subs, n_subs)) goto oom;
     free(word);
     if (n == 0) {
         snprintf(err, err_len, "the command is empty");
@@ -264,6 +282,25 @@ bool sd_tcp_setup(const sd_tcp_options *o, char *err, size_t err_len) {
         char **probe = sd_argv_split(o->client_cmd, 0, err, err_len);
         if (!probe) return false;
         sd_argv_free(probe);
+        if (strstr(o->client_cmd, SESSION_IN)) {
+            snprintf(err, err_len,
+                     "--client-cmd starts a client with no session to resume: " SESSION_IN
+                     " is for --client-resume-cmd");
+            return false;
+        }
+        if (o->client_resume_cmd) {
+            if (!(probe = sd_argv_split(o->client_resume_cmd, 0, err, err_len))) return false;
+            sd_argv_free(probe);
+            /* The first client must leave a session, the resuming one must
+             * be given it. */
+            if (!strstr(o->client_cmd, SESSION_OUT) || !strstr(o->client_resume_cmd, SESSION_IN)) {
+                snprintf(err, err_len,
+                         "--client-resume-cmd needs " SESSION_IN
+                         " in it (the session to resume) and " SESSION_OUT
+                         " in --client-cmd (where the client writes its session)");
+                return false;
+            }
+        }
         /* Bound to loopback always: the client under test is started here. */
         int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
         int one = 1;
@@ -281,10 +318,14 @@ bool sd_tcp_setup(const sd_tcp_options *o, char *err, size_t err_len) {
         g.listen_fd = fd;
         g.listen_port = ntohs(sa.sin_port);
         g.client_cmd = strdup(o->client_cmd);
+        g.client_resume_cmd = o->client_resume_cmd ? strdup(o->client_resume_cmd) : NULL;
         if (vpos < sizeof g.version)
             snprintf(g.version + vpos, sizeof g.version - vpos, "%sclient `%s` via 127.0.0.1:%d",
                      vpos ? "; " : "", o->client_cmd, g.listen_port);
     }
+    /* One line in the reports, whatever the command's layout. */
+    for (char *c = g.version; *c; c++)
+        if (*c == '\n' || *c == '\t' || *c == '\r') *c = ' ';
     if (!g.have_server && g.listen_fd < 0) {
         snprintf(err, err_len, "the tcp target needs --connect or --listen");
         return false;
@@ -295,11 +336,14 @@ bool sd_tcp_setup(const sd_tcp_options *o, char *err, size_t err_len) {
 
 int sd_tcp_listen_port(void) { return g.listen_port; }
 
+bool sd_tcp_hands_over_sessions(void) { return g.client_resume_cmd != NULL; }
+
 void sd_tcp_teardown(void) {
     if (g.listen_fd >= 0) close(g.listen_fd);
     g.listen_fd = g.listen_port = -1;
     free(g.client_cmd);
-    g.client_cmd = NULL;
+    free(g.client_resume_cmd);
+    g.client_cmd = g.client_resume_cmd = NULL;
     g.configured = false;
 }
 
@@ -348,13 +392,18 @@ static bool is_program(const char *path) {
     return stat(path, &st) == 0 && S_ISREG(st.st_mode) && access(path, X_OK) == 0;
 }
 
-static bool resolve_program(char **prog, char *err, size_t err_len) {
+/* The flag a command came from, for the messages. */
+static const char *flag_of(const char *cmd) {
+    return cmd == g.client_resume_cmd ? "--client-resume-cmd" : "--client-cmd";
+}
+
+static bool resolve_program(char **prog, const char *flag, char *err, size_t err_len) {
     if (strchr(*prog, '/')) {
         if (is_program(*prog)) return true;
         if (access(*prog, F_OK) != 0)
-            snprintf(err, err_len, "--client-cmd: %s: %s", *prog, strerror(errno));
+            snprintf(err, err_len, "%s: %s: %s", flag, *prog, strerror(errno));
         else
-            snprintf(err, err_len, "--client-cmd: %s is not an executable file", *prog);
+            snprintf(err, err_len, "%s: %s is not an executable file", flag, *prog);
         return false;
     }
     const char *path = getenv("PATH");
@@ -376,16 +425,63 @@ static bool resolve_program(char **prog, char *err, size_t err_len) {
         if (!colon) break;
         p = colon + 1;
     }
-    snprintf(err, err_len, "--client-cmd: no %sprogram '%s' in $PATH", seen ? "executable " : "", *prog);
+    snprintf(err, err_len, "%s: no %sprogram '%s' in $PATH", flag, seen ? "executable " : "", *prog);
     return false;
 }
 
-/* Starts the client command (one process per scenario), its stdin a pipe
- * returned in *stdin_fd. Returns its pid, or -1 with a message. */
-static pid_t start_client(int *stdin_fd, char *err, size_t err_len) {
+/* A new file of this process's own in $TMPDIR (else /tmp) holding
+ * `content`, its path in `path`: where a client writes its session, or
+ * reads the one it resumes. False with a message (and nothing left). */
+static bool make_session_file(char *path, size_t len, sd_span content, char *err, size_t err_len) {
+    const char *dir = getenv("TMPDIR");
+    if (!dir || !*dir) dir = "/tmp";
+    int w = snprintf(path, len, "%s/shakedown-session-XXXXXX", dir);
+    if (w < 0 || (size_t)w >= len) {
+        snprintf(err, err_len, "$TMPDIR is too long for a session file");
+        path[0] = '\0';
+        return false;
+    }
+    int fd = mkstemp(path);
+    if (fd < 0) {
+        snprintf(err, err_len, "cannot make a session file in %s: %s", dir, strerror(errno));
+        path[0] = '\0';
+        return false;
+    }
+    size_t off = 0;
+    while (off < content.len) {
+        ssize_t n = write(fd, content.data + off, content.len - off);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) {
+            snprintf(err, err_len, "cannot write the session file %s: %s", path, strerror(errno));
+            close(fd);
+            unlink(path);
+            path[0] = '\0';
+            return false;
+        }
+        off += (size_t)n;
+    }
+    close(fd);
+    return true;
+}
+
+static void remove_session_file(char *path) {
+    if (path[0]) unlink(path);
+    path[0] = '\0';
+}
+
+/* Starts a client command (one process per connection), its stdin a pipe
+ * returned in *stdin_fd; session_in and session_out ("" if none) replace
+ * the handover's placeholders. Returns its pid, or -1 with a message. */
+static pid_t start_client(const char *cmd, const char *session_in, const char *session_out, int *stdin_fd,
+                          char *err, size_t err_len) {
     *stdin_fd = -1;
-    char **argv = sd_argv_split(g.client_cmd, g.listen_port, err, err_len);
-    if (!argv || !resolve_program(&argv[0], err, err_len)) {
+    char port[16];
+    snprintf(port, sizeof port, "%d", g.listen_port);
+    const sd_argv_placeholder subs[] = {{"{port}", port},
+                                        {SESSION_IN, session_in[0] ? session_in : NULL},
+                                        {SESSION_OUT, session_out[0] ? session_out : NULL}};
+    char **argv = sd_argv_split_with(cmd, subs, sizeof subs / sizeof subs[0], err, err_len);
+    if (!argv || !resolve_program(&argv[0], flag_of(cmd), err, err_len)) {
         sd_argv_free(argv);
         return -1;
     }
@@ -537,6 +633,25 @@ static sd_target *tcp_create(const sd_target_config *cfg, sd_target_error *error
         error->unsupported = true;
         return NULL;
     }
+    if (cfg->role == SD_ROLE_CLIENT && cfg->early_data.len) {
+        /* Whether a client over TCP sends early data, and which, is its
+         * program's setting (openssl s_client -early_data FILE). */
+        snprintf(err, err_len,
+                 "the scenario has the client send early data (0-RTT), which a client over TCP sends only "
+                 "if started to");
+        error->unsupported = true;
+        return NULL;
+    }
+    if (cfg->role == SD_ROLE_CLIENT && (cfg->several_connections || cfg->resume_session.len) &&
+        !g.client_resume_cmd) {
+        /* A later connection resumes this one's session: only a command
+         * that is given the session can (tcp_target.h). */
+        snprintf(err, err_len,
+                 "a trace of several connections resumes the client's session, which a client over TCP is "
+                 "handed only with --client-resume-cmd ({session-in}) and {session-out} in --client-cmd");
+        error->unsupported = true;
+        return NULL;
+    }
     tcp_target *t = calloc(1, sizeof *t);
     if (!t) {
         snprintf(err, err_len, "out of memory");
@@ -559,8 +674,18 @@ static sd_target *tcp_create(const sd_target_config *cfg, sd_target_error *error
         setsockopt(t->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
         return &t->base;
     }
-    /* The client under test: one process per scenario. */
-    t->client_pid = start_client(&t->client_stdin, err, err_len);
+    /* The client under test: one process per connection, the resume
+     * command when there is a session to hand it. */
+    bool resuming = cfg->resume_session.len > 0;
+    const char *cmd = resuming ? g.client_resume_cmd : g.client_cmd;
+    if ((strstr(cmd, SESSION_OUT) &&
+         !make_session_file(t->session_out, sizeof t->session_out, sd_span_of(NULL, 0), err, err_len)) ||
+        (resuming &&
+         !make_session_file(t->session_in, sizeof t->session_in, cfg->resume_session, err, err_len))) {
+        tcp_destroy(&t->base);
+        return NULL;
+    }
+    t->client_pid = start_client(cmd, t->session_in, t->session_out, &t->client_stdin, err, err_len);
     if (t->client_pid < 0) {
         tcp_destroy(&t->base);
         return NULL;
@@ -797,12 +922,57 @@ void sd_tcp_use_app(sd_role role, int app) { g.app_of_role[role] = app; }
 
 static const char *tcp_version(void) { return g.version[0] ? g.version : "tcp (not set up)"; }
 
+/* Waits up to ms for the client process to end, and reaps it. */
+static bool client_ended_within(tcp_target *t, int ms) {
+    double deadline = sd_now_ms() + ms;
+    for (;;) {
+        pid_t r = waitpid(t->client_pid, NULL, WNOHANG);
+        if (r == t->client_pid || (r < 0 && errno != EINTR)) {
+            t->client_pid = -1;
+            return true;
+        }
+        if (sd_now_ms() >= deadline) return false;
+        struct timespec ts = {0, 5 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
+}
+
+/* The session the client wrote to {session-out}. A client writes a TLS 1.3
+ * session when a NewSessionTicket comes, after the handshake (RFC 8446
+ * §4.6.1), and may rewrite it up to its end, so the file is read once the
+ * client has ended: the driver ended the connection with close_notify
+ * (§6.1), and the end of its stdin and of the socket ask it to stop too; a
+ * client still running after the time limit gets SIGTERM, which lets it
+ * exit in order, and a last second. */
+static bool tcp_export_session(sd_target *base, sd_buf *out) {
+    tcp_target *t = (tcp_target *)base;
+    if (t->role != SD_ROLE_CLIENT || !t->session_out[0]) return false;
+    if (t->client_stdin >= 0) close(t->client_stdin);
+    t->client_stdin = -1;
+    if (t->fd >= 0) close(t->fd);
+    t->fd = -1;
+    if (t->client_pid > 0 && !client_ended_within(t, g.timeout_ms)) {
+        kill(-t->client_group, SIGTERM);
+        client_ended_within(t, 1000);
+    }
+    FILE *f = fopen(t->session_out, "rb");
+    if (!f) return false;
+    size_t before = out->len;
+    uint8_t buf[4096];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof buf, f)) > 0) sd_buf_append(out, buf, n);
+    fclose(f);
+    return out->len > before;
+}
+
 static void tcp_destroy(sd_target *base) {
     if (!base) return;
     tcp_target *t = (tcp_target *)base;
     if (t->fd >= 0) close(t->fd);
     if (t->client_stdin >= 0) close(t->client_stdin);
     stop_client(t->client_pid, t->client_group);
+    remove_session_file(t->session_out);
+    remove_session_file(t->session_in);
     sd_buf_free(&t->out);
     free(t);
 }
@@ -816,9 +986,11 @@ const sd_target_ops sd_target_tcp = {
     .status = tcp_status,
     .version = tcp_version,
     .destroy = tcp_destroy,
+    .export_session = tcp_export_session,
     /* A server over TCP is one program, which keeps its session cache and
      * ticket keys between the connections of a trace; whether it resumes
-     * at all is its setting, which the probe asks (run/probe.h). */
+     * at all is its setting, which the probe asks (run/probe.h). A client
+     * is handed its session by export_session and the resume command. */
     .resumes_across_targets = true,
 };
 
@@ -842,10 +1014,25 @@ bool sd_tcp_check_peer(char *err, size_t err_len) {
         close(fd);
     }
     if (g.listen_fd < 0) return true;
+    /* The resume command is run only for a scenario that resumes, but a
+     * program of it that cannot be run is the same mistake. */
+    if (g.client_resume_cmd) {
+        char **argv = sd_argv_split(g.client_resume_cmd, g.listen_port, err, err_len);
+        bool runs = argv && resolve_program(&argv[0], "--client-resume-cmd", err, err_len);
+        sd_argv_free(argv);
+        if (!runs) return false;
+    }
     /* The client command, once: it must connect to the port it was given. */
     int in;
-    pid_t pid = start_client(&in, err, err_len);
-    if (pid < 0) return false;
+    char session_out[256] = "";
+    if (strstr(g.client_cmd, SESSION_OUT) &&
+        !make_session_file(session_out, sizeof session_out, sd_span_of(NULL, 0), err, err_len))
+        return false;
+    pid_t pid = start_client(g.client_cmd, "", session_out, &in, err, err_len);
+    if (pid < 0) {
+        remove_session_file(session_out);
+        return false;
+    }
     int status = 0, fd = -1;
     bool exited = false;
     double deadline = sd_now_ms() + g.timeout_ms;
@@ -859,6 +1046,7 @@ bool sd_tcp_check_peer(char *err, size_t err_len) {
     if (fd >= 0) close(fd);
     if (in >= 0) close(in);
     stop_client(exited ? -1 : pid, pid);
+    remove_session_file(session_out);
     if (fd >= 0) return true;
     if (exited && WIFEXITED(status) && WEXITSTATUS(status) == 127) {
         snprintf(err, err_len,

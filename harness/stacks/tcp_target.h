@@ -1,9 +1,11 @@
 /* tcp_target.h — any TLS server or client on a port, observed from the wire.
  *
  * `shakedown conform --connect HOST:PORT` tests a running server: each
- * scenario opens one connection to it. `--listen PORT --client-cmd '...'`
- * tests a client: each scenario starts the command (split into an argv, no
- * shell) and accepts its connection. Over TCP there is no status channel, so
+ * connection of a scenario opens one connection to it. `--listen PORT
+ * --client-cmd '...'` tests a client: each connection starts the command
+ * (split into an argv, no shell) and accepts its connection; the later
+ * connections of a scenario that resumes start --client-resume-cmd, handed
+ * the session the last client wrote (export_session reads it). Over TCP there is no status channel, so
  * drain() reads until the peer has been quiet for a while, and the status
  * says only what the socket says: the peer closed (failed), the client
  * process died by a signal (crashed), or the peer never said anything
@@ -34,8 +36,15 @@ typedef struct {
     bool allow_remote;      /* else HOST must be a loopback address */
     int listen_port;        /* -1: no client under test; 0: an ephemeral port */
     const char *client_cmd; /* the client under test; "{port}" becomes the port */
-    int idle_ms;            /* floor of the quiet window that ends a drain (default 30) */
-    int timeout_ms;         /* connect/accept/first-byte limit (default 5000) */
+    /* The same client, started to resume a session (the later connections
+     * of a trace, RFC 8446 §2.2, RFC 5246 §7.3): "{session-in}" becomes a
+     * file holding the session the client of the last connection wrote,
+     * and, in either command, "{session-out}" a fresh file the client
+     * writes its session to (openssl s_client -sess_in / -sess_out). NULL:
+     * the scenarios of several connections are unsupported. */
+    const char *client_resume_cmd;
+    int idle_ms;    /* floor of the quiet window that ends a drain (default 30) */
+    int timeout_ms; /* connect/accept/first-byte limit (default 5000) */
     /* What the peer does with application data (sd_app_protocol), or
      * SD_TCP_APP_DEFAULT: HTTP for a server, nothing for a client (what
      * `openssl s_server -www`, `gnutls-serv --http`, `openssl s_client` and
@@ -66,6 +75,10 @@ SD_MUST_CHECK bool sd_tcp_setup(const sd_tcp_options *o, char *err, size_t err_l
  * the server is not there or the client cannot be run or does not connect
  * (a program that is missing, not executable, or exits at once). */
 SD_MUST_CHECK bool sd_tcp_check_peer(char *err, size_t err_len);
+/* A client under test can be handed the session of its last connection
+ * (--client-resume-cmd was given): the scenarios of several connections
+ * can run. */
+bool sd_tcp_hands_over_sessions(void);
 /* The port the listener is bound to (after setup), -1 if none. */
 int sd_tcp_listen_port(void);
 /* Closes the listener. */
@@ -77,6 +90,13 @@ void sd_tcp_teardown(void);
  * character. "{port}" in a word becomes port (when port >= 0). Returns a
  * NULL-terminated vector to free with sd_argv_free, or NULL with a message. */
 char **sd_argv_split(const char *cmd, int port, char *err, size_t err_len);
+/* The same with any placeholders: each `name` in a word becomes `value`
+ * (a NULL value leaves the name as it is). */
+typedef struct {
+    const char *name, *value;
+} sd_argv_placeholder;
+char **sd_argv_split_with(const char *cmd, const sd_argv_placeholder *subs, size_t n_subs, char *err,
+                          size_t err_len);
 void sd_argv_free(char **argv);
 
 extern const sd_target_ops sd_target_tcp;
