@@ -31,6 +31,8 @@
 
 #include <cmocka.h>
 
+#include "test_filter.h"
+
 #include "loopback_fixture.h"
 #include "spawned_server.h"
 
@@ -333,7 +335,7 @@ static void gnutls_cli(void **state) {
     run_client("gnutls-cli", cmd);
 }
 
-int main(void) {
+int main(int argc, char **argv) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_teardown(openssl_s_server, stop_server),
         cmocka_unit_test_teardown(gnutls_serv, stop_server),
@@ -341,5 +343,6 @@ int main(void) {
         cmocka_unit_test(openssl_s_client_resumes),
         cmocka_unit_test(gnutls_cli),
     };
+    if (!select_test(argc, argv, tests, sizeof tests / sizeof tests[0])) return 1;
     return cmocka_run_group_tests(tests, setup, teardown);
 }
