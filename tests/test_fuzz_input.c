@@ -13,6 +13,10 @@
  *   version with the message under test fuzzed where the driver sends it,
  *   and their setup (role, version, TLS 1.2 suite, credentials, client
  *   authentication) follows the variant byte;
+ * - fuzz_psk_client_hello and fuzz_early_data build two connections, the
+ *   second offering the ticket of the first (with early_data and early
+ *   records for fuzz_early_data), the input's mutations on them, and their
+ *   honest inputs resume (with 0-RTT) on both stacks;
  * - signatures are one word naming both outcomes, and stable;
  * - fuzz_trace runs a binary trace with its setup (version 3: either TLS
  *   version, any credential) and one without as before (TLS 1.3, the role
@@ -319,6 +323,144 @@ static void test_tls12_server_side_shapes(void **state) {
     assert_int_equal(cfg.cipher_suite, 0);
     assert_string_equal(cfg.driver_credential, "leaf");
     assert_int_equal(cfg.client_auth, SD_CLIENT_AUTH_NONE);
+}
+
+/* Connection 1 of both resumption targets: a full handshake that leaves the
+ * driver the server's ticket. */
+#define TICKET_CONNECTION                                                                    \
+    "send ClientHello\nexpect ServerHello\nexpect EncryptedExtensions\nexpect Certificate\n" \
+    "expect CertificateVerify\nexpect Finished\nsend Finished\nexpect NewSessionTicket\nconnection\n"
+/* Connection 2's server flight, resumed or full (RFC 8446 §2.2). */
+#define RESUMED_FLIGHT                                                             \
+    "expect ServerHello\nexpect EncryptedExtensions\nexpect Certificate if-full\n" \
+    "expect CertificateVerify if-full\nexpect Finished\n"
+#define FINISH_AND_PING "send Finished\nsend-appdata \"ping\"\nexpect-appdata \"ping\"\n"
+
+/* Two connections, and the second one's ClientHello offers the ticket. */
+static void check_two_connections(const char *target, const uint8_t *input, size_t len) {
+    sd_trace t;
+    sd_fuzz_setup setup;
+    char err[200];
+    assert_true(sd_fuzz_input_build(target, input, len, &t, &setup, err, sizeof err));
+    assert_int_equal(sd_trace_connections(&t), 2);
+    size_t at;
+    assert_true(sd_trace_check_connections(&t, &at, err, sizeof err));
+    sd_trace_free(&t);
+}
+
+static void test_psk_client_hello_trace(void **state) {
+    (void)state;
+    /* Empty: the honest PSK offer, with a SHA-256 ticket. */
+    sd_fuzz_setup s = build_and_check("fuzz_psk_client_hello", NULL, 0,
+                                      TICKET_CONNECTION "send ClientHello\n" RESUMED_FLIGHT FINISH_AND_PING);
+    assert_int_equal(s.role, SD_ROLE_SERVER);
+    assert_int_equal(s.version, SD_TLS13);
+    assert_true(s.session_tickets);
+    assert_false(s.early_data);
+    assert_int_equal(s.cipher_suite, SD_TLS_AES_128_GCM_SHA256);
+    check_two_connections("fuzz_psk_client_hello", NULL, 0);
+
+    /* Every PSK mutation, a SHA-384 ticket, two flips (the second counted
+     * from the end) and an appended byte. The age flip lands on byte 1 of
+     * the last identity's age: before the binders list of 2 + 3 * (1 + 40)
+     * bytes and the age's 3 other bytes. */
+    static const uint8_t all[] = {0x9f, 2, 3, 40, 1, 0, 2, 0x00, 0x05, 0x01, 0x80, 0x00, 0x02, 0xee};
+    s = build_and_check(
+        "fuzz_psk_client_hello", all, sizeof all,
+        TICKET_CONNECTION
+        "send ClientHello psk-not-last psk-identities=2 binders=3 binder-length=40 "
+        "flip-ext=pre_shared_key:-128:0x80 flip=5:0x01 flip=last:0x02 append=ee\n" RESUMED_FLIGHT
+            FINISH_AND_PING);
+    assert_int_equal(s.cipher_suite, SD_TLS_AES_256_GCM_SHA384);
+    check_two_connections("fuzz_psk_client_hello", all, sizeof all);
+
+    /* More flips than mutations left: those that do not fit go with the
+     * appended bytes. Records of 32 bytes (framing 2). */
+    static const uint8_t many[] = {0x5e, 1, 1, 32, 0, 0, 6, 0, 1, 1, 0, 2, 2, 0, 3, 3, 0, 4, 4};
+    build_and_check("fuzz_psk_client_hello", many, sizeof many,
+                    TICKET_CONNECTION "send ClientHello psk-identities=1 binders=1 binder-length=32 "
+                                      "flip-ext=pre_shared_key:-39:0x80 split=32 flip=1:0x01 flip=2:0x02 "
+                                      "append=000303000404\n" RESUMED_FLIGHT FINISH_AND_PING);
+
+    /* Framing 3: a ChangeCipherSpec after the ClientHello (§5). */
+    static const uint8_t ccs[] = {0x60};
+    build_and_check("fuzz_psk_client_hello", ccs, sizeof ccs,
+                    TICKET_CONNECTION "send ClientHello\nsend-ccs\n" RESUMED_FLIGHT FINISH_AND_PING);
+}
+
+static void test_early_data_trace(void **state) {
+    (void)state;
+    /* Empty: early_data offered, no early records, one EndOfEarlyData. */
+    sd_fuzz_setup s = build_and_check("fuzz_early_data", NULL, 0,
+                                      TICKET_CONNECTION "send ClientHello early-data\n" RESUMED_FLIGHT
+                                                        "send EndOfEarlyData\n" FINISH_AND_PING);
+    assert_int_equal(s.role, SD_ROLE_SERVER);
+    assert_int_equal(s.version, SD_TLS13);
+    assert_true(s.session_tickets);
+    assert_true(s.early_data);
+    check_two_connections("fuzz_early_data", NULL, 0);
+
+    /* One record of each kind, after the server's Finished (bit 2);
+     * EndOfEarlyData twice, with a body, unprotected. */
+    static const uint8_t all[] = {0x1e, 2, 0xaa, 0xbb, 0, 2, 'h', 'i', 0x19, 1, 0x16, 2, 0x38, 0x00, 0x27, 0};
+    build_and_check("fuzz_early_data", all, sizeof all,
+                    TICKET_CONNECTION "send ClientHello early-data\n" RESUMED_FLIGHT
+                                      "send-appdata \"hi\"\nsend-raw handshake 16 plaintext\n"
+                                      "send-raw application_data hex= fill=14337 encrypted\n"
+                                      "send-appdata \"\" inner-padding=48\n"
+                                      "send EndOfEarlyData body=aabb plaintext\n"
+                                      "send EndOfEarlyData body=aabb plaintext\n" FINISH_AND_PING);
+    check_two_connections("fuzz_early_data", all, sizeof all);
+
+    /* Right after the ClientHello (the honest place), a record whose tag is
+     * flipped, and no EndOfEarlyData. */
+    static const uint8_t early[] = {0x01, 3, 1, 'x'};
+    build_and_check("fuzz_early_data", early, sizeof early,
+                    TICKET_CONNECTION
+                    "send ClientHello early-data\nsend-appdata \"x\" record-flip=last:0x01\n" RESUMED_FLIGHT
+                        FINISH_AND_PING);
+
+    /* EndOfEarlyData before the data (3): the records follow it. */
+    static const uint8_t before[] = {0x03, 0, 1, 'A'};
+    build_and_check("fuzz_early_data", before, sizeof before,
+                    TICKET_CONNECTION "send ClientHello early-data\n" RESUMED_FLIGHT
+                                      "send EndOfEarlyData\nsend-appdata \"A\"\n" FINISH_AND_PING);
+}
+
+/* The honest inputs of both targets on both stacks: the ticket of
+ * connection 1 resumes connection 2, with 0-RTT for fuzz_early_data, and
+ * the connection works. */
+static void test_resumption_targets_resume(void **state) {
+    (void)state;
+    static const uint8_t early[] = {0x00, 0, 5, 'e', 'a', 'r', 'l', 'y'};
+    const struct {
+        const char *target;
+        const uint8_t *input;
+        size_t len;
+    } honest[] = {{"fuzz_psk_client_hello", NULL, 0}, {"fuzz_early_data", early, sizeof early}};
+    for (size_t i = 0; i < sizeof honest / sizeof honest[0]; i++) {
+        sd_trace t;
+        sd_fuzz_setup setup;
+        char err[200];
+        assert_true(sd_fuzz_input_build(honest[i].target, honest[i].input, honest[i].len, &t, &setup, err,
+                                        sizeof err));
+        assert_true(sd_fuzz_setup_runs(&setup, &pki, err, sizeof err));
+        sd_run_config cfg;
+        sd_run_config_defaults(&cfg, &sd_target_model, setup.role, &pki);
+        sd_fuzz_setup_apply(&setup, &cfg);
+        sd_outcome m, b;
+        sd_divergence div;
+        sd_differential_run_config(&t, &cfg, &m, &b, &div, NULL, 0);
+        const sd_outcome *both[] = {&m, &b};
+        for (size_t k = 0; k < 2; k++) {
+            if (both[k]->kind != SD_OUTCOME_COMPLETED || !both[k]->resumed || both[k]->connections != 2)
+                fail_msg("%s on %s: %s, resumed %d, %u connections", honest[i].target,
+                         k ? "boringssl" : "model", sd_outcome_kind_name(both[k]->kind), both[k]->resumed,
+                         both[k]->connections);
+        }
+        assert_false(sd_divergence_is_difference(div));
+        sd_trace_free(&t);
+    }
 }
 
 static void test_signature(void **state) {
@@ -809,6 +951,9 @@ int main(void) {
         cmocka_unit_test(test_hello_retry_request_trace),
         cmocka_unit_test(test_tls12_client_side_shapes),
         cmocka_unit_test(test_tls12_server_side_shapes),
+        cmocka_unit_test(test_psk_client_hello_trace),
+        cmocka_unit_test(test_early_data_trace),
+        cmocka_unit_test(test_resumption_targets_resume),
         cmocka_unit_test(test_signature),
         cmocka_unit_test(test_signature_names_where_the_runs_part),
         cmocka_unit_test(test_record_fill),

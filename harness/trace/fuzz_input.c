@@ -36,6 +36,8 @@ const char *const sd_fuzz_target_names[] = {
     "fuzz_record",
     "fuzz_trace",
     "fuzz_compressed_certificate",
+    "fuzz_psk_client_hello",
+    "fuzz_early_data",
     NULL,
 };
 
@@ -51,6 +53,10 @@ static void say(char *err, size_t err_len, const char *msg, const char *arg) {
 }
 
 /* --- Small builders --------------------------------------------------------- */
+
+/* A TLS 1.3 server's flight in a full handshake (§2, Figure 1). */
+static const uint16_t server_flight13[] = {SD_ServerHello, SD_EncryptedExtensions, SD_Certificate,
+                                           SD_CertificateVerify, SD_Finished};
 
 static sd_action *add(sd_trace *t, sd_action_kind kind, uint16_t msg_type) {
     sd_action *a = sd_trace_add(t, kind);
@@ -442,10 +448,8 @@ static bool alert_trace(const uint8_t *data, size_t len, sd_trace *out, sd_role 
         if (pos == 0 && !add_alert(out, data, len)) return false;
         if (!add(out, SD_ACT_SEND, SD_ClientHello)) return false;
         if (pos == 1 && !add_alert(out, data, len)) return false;
-        static const uint8_t flight[] = {SD_ServerHello, SD_EncryptedExtensions, SD_Certificate,
-                                         SD_CertificateVerify, SD_Finished};
-        for (size_t i = 0; i < sizeof flight; i++)
-            if (!add(out, SD_ACT_EXPECT, flight[i])) return false;
+        for (size_t i = 0; i < sizeof server_flight13 / sizeof server_flight13[0]; i++)
+            if (!add(out, SD_ACT_EXPECT, server_flight13[i])) return false;
         if (pos == 3) return add_alert(out, data, len);
         if (!add(out, SD_ACT_SEND, SD_Finished)) return false;
         return pos != 2 || add_alert(out, data, len);
@@ -453,10 +457,8 @@ static bool alert_trace(const uint8_t *data, size_t len, sd_trace *out, sd_role 
     *role = SD_ROLE_CLIENT;
     if (!add(out, SD_ACT_EXPECT, SD_ClientHello)) return false;
     if (pos == 4 && !add_alert(out, data, len)) return false;
-    static const uint8_t flight[] = {SD_ServerHello, SD_EncryptedExtensions, SD_Certificate,
-                                     SD_CertificateVerify, SD_Finished};
-    for (size_t i = 0; i < sizeof flight; i++) {
-        if (!add(out, SD_ACT_SEND, flight[i])) return false;
+    for (size_t i = 0; i < sizeof server_flight13 / sizeof server_flight13[0]; i++) {
+        if (!add(out, SD_ACT_SEND, server_flight13[i])) return false;
         if (i == 0 && pos == 5 && !add_alert(out, data, len)) return false;
     }
     if (pos == 6 && !add_alert(out, data, len)) return false;
@@ -497,6 +499,243 @@ static bool record_trace(const uint8_t *data, size_t len, sd_trace *out, sd_role
         pos = start + frag_len;
     }
     return add(out, SD_ACT_EXPECT, SD_ServerHello) != NULL;
+}
+
+/* --- Resumption targets --------------------------------------------------------
+ * fuzz_psk_client_hello and fuzz_early_data: the stack is a TLS 1.3 server
+ * that issues tickets (sd_fuzz_setup.session_tickets). Connection 1 is an
+ * honest full handshake that leaves the driver the target's ticket
+ * (RFC 8446 §4.6.1); connection 2 offers it as a PSK (§4.2.11, the binder
+ * computed over the real ticket and the ClientHello as sent, so only what
+ * the input edits is wrong) and is fuzzed; the rest of connection 2 is what
+ * an honest client does, whether the server resumes or declines the PSK
+ * (§2.2: Certificate and CertificateVerify only in a full handshake). */
+
+/* Connection 1 and the `connection` line that ends it. */
+static bool ticket_connection(sd_trace *out) {
+    if (!add(out, SD_ACT_SEND, SD_ClientHello)) return false;
+    for (size_t i = 0; i < sizeof server_flight13 / sizeof server_flight13[0]; i++)
+        if (!add(out, SD_ACT_EXPECT, server_flight13[i])) return false;
+    return add(out, SD_ACT_SEND, SD_Finished) && add(out, SD_ACT_EXPECT, SD_NewSessionTicket) &&
+           add(out, SD_ACT_CONNECTION, 0);
+}
+
+/* The server's answer to connection 2's ClientHello, resumed or full. */
+static bool expect_resumed_flight(sd_trace *out) {
+    for (size_t i = 0; i < sizeof server_flight13 / sizeof server_flight13[0]; i++) {
+        /* Set before the next add, which may move the actions. */
+        sd_action *a = add(out, SD_ACT_EXPECT, server_flight13[i]);
+        if (!a) return false;
+        a->if_full = server_flight13[i] == SD_Certificate || server_flight13[i] == SD_CertificateVerify;
+    }
+    return true;
+}
+
+/* The client's Finished and one echoed record: the connection works. */
+static bool finish_and_ping(sd_trace *out) {
+    if (!add(out, SD_ACT_SEND, SD_Finished)) return false;
+    sd_action *d = add(out, SD_ACT_SEND_APPDATA, 0);
+    sd_action *e = add(out, SD_ACT_EXPECT_APPDATA, 0);
+    return d && e && copy_bytes((const uint8_t *)"ping", 4, &d->bytes, &d->bytes_len) &&
+           copy_bytes((const uint8_t *)"ping", 4, &e->bytes, &e->bytes_len);
+}
+
+static uint8_t input_byte(const uint8_t *data, size_t len, size_t at) { return at < len ? data[at] : 0; }
+
+/* --- fuzz_psk_client_hello ----------------------------------------------------
+ * Input: a header of six bytes (those past the input's end read as 0), then
+ * edits of the honest ClientHello body.
+ *   byte 0, flags:
+ *     bit 0     psk-not-last: pre_shared_key before the last other extension
+ *               (§4.2.11: "MUST be the last extension");
+ *     bit 1     psk-identities=<byte 1 % 8>: the ticket offered that many times;
+ *     bit 2     binders=<byte 2 % 8>: that many binders (honest: one per
+ *               identity);
+ *     bit 3     binder-length=<byte 3>: each binder that long, the honest HMAC
+ *               cut or followed by zeros (PskBinderEntry is opaque<32..255>);
+ *     bit 4     the last identity's obfuscated_ticket_age (§4.2.11.1): its
+ *               byte <byte 4 % 4> XORed with <byte 5> (0 reads as 0x80), the
+ *               binder computed over that;
+ *     bits 5-6  framing: 0 one record; 1 records of at most 256 bytes; 2 of at
+ *               most 32; 3 one record, then a ChangeCipherSpec, which §5 has a
+ *               server drop "at any time after the first ClientHello";
+ *     bit 7     the suite, and so the ticket's hash: 0 TLS_AES_128_GCM_SHA256,
+ *               1 TLS_AES_256_GCM_SHA384 (setup.cipher_suite, for both
+ *               connections).
+ *   byte 6: n = byte % 7 flips, as many as the mutations left allow, each
+ *     (offset u16 BE, mask u8): offsets below 0x8000 count from the body's
+ *     start, the others from its end (0x8000 is the last byte), where
+ *     pre_shared_key is; then any bytes left are appended to the body.
+ * The driver computes the binders again over the edited body, unless an
+ * edit touched them (driver_rebind_psk13). */
+enum { PSK_HEADER = 6 };
+
+static bool psk_client_hello_trace(const uint8_t *data, size_t len, sd_trace *out, sd_fuzz_setup *setup) {
+    uint8_t flags = input_byte(data, len, 0);
+    bool sha384 = (flags & 0x80) != 0;
+    setup->role = SD_ROLE_SERVER;
+    setup->version = SD_TLS13;
+    setup->session_tickets = true;
+    setup->cipher_suite = sha384 ? SD_TLS_AES_256_GCM_SHA384 : SD_TLS_AES_128_GCM_SHA256;
+    if (!ticket_connection(out)) return false;
+    sd_action *hello = add(out, SD_ACT_SEND, SD_ClientHello);
+    if (!hello) return false;
+    sd_mutation *m;
+    long identities = 1, hash_len = sha384 ? 48 : 32;
+    if ((flags & 1) && !add_mutation(hello, SD_MUT_PSK_NOT_LAST)) return false;
+    if (flags & 2) {
+        if (!(m = add_mutation(hello, SD_MUT_PSK_IDENTITIES))) return false;
+        m->value = identities = input_byte(data, len, 1) % 8;
+    }
+    long binders = identities, binder_len = hash_len;
+    if (flags & 4) {
+        if (!(m = add_mutation(hello, SD_MUT_BINDERS))) return false;
+        m->value = binders = input_byte(data, len, 2) % 8;
+    }
+    if (flags & 8) {
+        if (!(m = add_mutation(hello, SD_MUT_BINDER_LENGTH))) return false;
+        m->value = binder_len = input_byte(data, len, 3);
+    }
+    if ((flags & 0x10) && identities > 0) {
+        /* OfferedPsks ends with the binders list (u16 length, then each
+         * binder with its u8 length), right after the last identity's
+         * 4-byte age. */
+        long binders_list = 2 + binders * (1 + binder_len);
+        uint8_t mask = input_byte(data, len, 5);
+        if (!(m = add_mutation(hello, SD_MUT_FLIP_EXT))) return false;
+        m->value = SD_pre_shared_key;
+        m->offset = -(binders_list + 4 - input_byte(data, len, 4) % 4);
+        m->mask = mask ? mask : 0x80;
+    }
+    unsigned framing = (flags >> 5) & 3;
+    if (framing == 1 || framing == 2) {
+        if (!(m = add_mutation(hello, SD_MUT_SPLIT))) return false;
+        m->value = framing == 1 ? 256 : 32;
+    }
+    size_t pos = PSK_HEADER;
+    const uint8_t *edits = len > pos ? data + pos : NULL;
+    size_t edits_len = len > pos ? len - pos : 0, at = 0;
+    unsigned n = edits_len > 0 ? edits[at++] % 7 : 0;
+    for (unsigned i = 0; i < n && at + 3 <= edits_len; i++, at += 3) {
+        /* Keep a mutation for the bytes after this flip, if any: a flip
+         * that does not fit is appended with them. */
+        bool rest = at + 3 < edits_len;
+        if (hello->n_mutations + (rest ? 2u : 1u) > SD_MAX_MUTATIONS) break;
+        m = add_mutation(hello, SD_MUT_FLIP);
+        unsigned offset = (unsigned)edits[at] << 8 | edits[at + 1];
+        m->offset = offset < 0x8000 ? (long)offset : -(long)(offset - 0x8000) - 1;
+        m->value = edits[at + 2];
+    }
+    if (at < edits_len && hello->n_mutations < SD_MAX_MUTATIONS) {
+        m = add_mutation(hello, SD_MUT_APPEND);
+        if (!copy_bytes(edits + at, edits_len - at, &m->bytes, &m->bytes_len)) return false;
+    }
+    if (framing == 3 && !add(out, SD_ACT_SEND_CCS, 0)) return false;
+    return expect_resumed_flight(out) && finish_and_ping(out);
+}
+
+/* --- fuzz_early_data ----------------------------------------------------------
+ * The server also accepts 0-RTT (setup.early_data, `early-data: on`):
+ * connection 2 offers the ticket with early_data (§4.2.10), sends 0-RTT
+ * records under client_early_traffic_secret and EndOfEarlyData (§4.5).
+ * Input: flags, an optional EndOfEarlyData body, then the early records.
+ *   byte 0, flags:
+ *     bits 0-1  EndOfEarlyData: 0 once, after the server's Finished (§4.5);
+ *               1 never; 2 twice; 3 once, before the early records, which
+ *               then follow it (under the handshake keys, §4.5);
+ *     bit 2     the early records go after the server's Finished is read
+ *               rather than right after the ClientHello (a client may write
+ *               0-RTT data until its EndOfEarlyData);
+ *     bit 3     EndOfEarlyData's body is the input's (honest: empty, §4.5):
+ *               byte 1 its length n, then n bytes;
+ *     bit 4     EndOfEarlyData goes unprotected (`plaintext`).
+ *   Then at most 8 records, each a kind byte and what it needs:
+ *     kind % 4 = 0: send-appdata, a length byte n and n bytes of data;
+ *                1: send-raw of content type 20 + (kind >> 2) % 4
+ *                   (change_cipher_spec, alert, handshake, application_data),
+ *                   protected unless kind bit 4, a length byte and the payload;
+ *                2: send-raw application_data, protected, of u16 BE % 
+ *                   SD_RAW_FILL_MAX + 1 zero bytes: sizes around the ticket's
+ *                   max_early_data_size (SD_EARLY_DATA_MAX, §4.6.1) and the
+ *                   record limits (§5.1, §5.2);
+ *                3: send-appdata as 0 with one record-level mutation by
+ *                   (kind >> 2) % 4: record-flip of the tag's last byte,
+ *                   inner-padding of ((kind >> 4) + 1) * 16 bytes, seq-skip=1
+ *                   (§5.3), record-flip of the first byte.
+ *   A record cut short by the input's end takes what there is. */
+enum { EARLY_MAX_RECORDS = 8 };
+
+/* Adds the early records of data[*at..len) to out. */
+static bool add_early_records(const uint8_t *data, size_t len, size_t at, sd_trace *out) {
+    for (int n = 0; at < len && n < EARLY_MAX_RECORDS; n++) {
+        uint8_t kind = data[at++];
+        sd_action *a;
+        if (kind % 4 == 2) {
+            unsigned size = (unsigned)input_byte(data, len, at) << 8 | input_byte(data, len, at + 1);
+            at += 2;
+            if (!(a = add(out, SD_ACT_SEND_RAW, 0))) return false;
+            a->content_type = SD_application_data;
+            a->encrypted = true;
+            a->fill = size % SD_RAW_FILL_MAX + 1;
+            continue;
+        }
+        size_t n_bytes = input_byte(data, len, at++);
+        if (n_bytes > (at < len ? len - at : 0)) n_bytes = at < len ? len - at : 0;
+        const uint8_t *bytes = data + (at < len ? at : len);
+        at += n_bytes;
+        if (kind % 4 == 1) {
+            if (!(a = add(out, SD_ACT_SEND_RAW, 0))) return false;
+            a->content_type = (uint8_t)(SD_change_cipher_spec + (kind >> 2) % 4);
+            a->force_plaintext = (kind & 0x10) != 0;
+            a->encrypted = !a->force_plaintext;
+        } else {
+            if (!(a = add(out, SD_ACT_SEND_APPDATA, 0))) return false;
+        }
+        if (!copy_bytes(bytes, n_bytes, &a->bytes, &a->bytes_len)) return false;
+        if (kind % 4 != 3) continue;
+        static const sd_mutation_kind record_mutations[4] = {SD_MUT_RECORD_FLIP, SD_MUT_INNER_PADDING,
+                                                             SD_MUT_SEQ_SKIP, SD_MUT_RECORD_FLIP};
+        unsigned which = (kind >> 2) % 4;
+        sd_mutation *m = add_mutation(a, record_mutations[which]);
+        m->value = which == 0 ? 0x01 : which == 1 ? ((kind >> 4) + 1) * 16 : which == 2 ? 1 : 0x80;
+        m->offset = which == 0 ? -1 : 0;
+    }
+    return true;
+}
+
+static bool end_of_early_data(const uint8_t *data, size_t len, uint8_t flags, sd_trace *out) {
+    sd_action *a = add(out, SD_ACT_SEND, SD_EndOfEarlyData);
+    if (!a) return false;
+    if (flags & 8) {
+        size_t n = input_byte(data, len, 1), have = len > 2 ? len - 2 : 0;
+        sd_mutation *m = add_mutation(a, SD_MUT_BODY);
+        if (!copy_bytes(data + 2, n < have ? n : have, &m->bytes, &m->bytes_len)) return false;
+    }
+    return !(flags & 0x10) || add_mutation(a, SD_MUT_PLAINTEXT);
+}
+
+static bool early_data_trace(const uint8_t *data, size_t len, sd_trace *out, sd_fuzz_setup *setup) {
+    uint8_t flags = input_byte(data, len, 0);
+    setup->role = SD_ROLE_SERVER;
+    setup->version = SD_TLS13;
+    setup->session_tickets = true;
+    setup->early_data = true;
+    /* Where the records start: after the flags and the body, if any. */
+    size_t records = 1;
+    if (flags & 8) records = 2 + input_byte(data, len, 1);
+    if (records > len) records = len;
+    unsigned eoed = flags & 3;
+    bool records_late = (flags & 4) || eoed == 3;
+    if (!ticket_connection(out)) return false;
+    sd_action *hello = add(out, SD_ACT_SEND, SD_ClientHello);
+    if (!hello || !add_mutation(hello, SD_MUT_EARLY_DATA)) return false;
+    if (!records_late && !add_early_records(data, len, records, out)) return false;
+    if (!expect_resumed_flight(out)) return false;
+    if (eoed == 3 && !end_of_early_data(data, len, flags, out)) return false;
+    if (records_late && !add_early_records(data, len, records, out)) return false;
+    for (unsigned i = 0; i < (eoed == 0 ? 1u : eoed == 2 ? 2u : 0u); i++)
+        if (!end_of_early_data(data, len, flags, out)) return false;
+    return finish_and_ping(out);
 }
 
 /* --- fuzz_trace ----------------------------------------------------------------
@@ -687,6 +926,10 @@ bool sd_fuzz_input_build(const char *target, const uint8_t *data, size_t len, sd
         ok = alert_trace(data, len, out, &s.role);
     } else if (target && strcmp(target, "fuzz_record") == 0) {
         ok = record_trace(data, len, out, &s.role);
+    } else if (target && strcmp(target, "fuzz_psk_client_hello") == 0) {
+        ok = psk_client_hello_trace(data, len, out, &s);
+    } else if (target && strcmp(target, "fuzz_early_data") == 0) {
+        ok = early_data_trace(data, len, out, &s);
     } else if (target && strcmp(target, "fuzz_trace") == 0) {
         ok = binary_trace(data, len, out, &s);
     } else {

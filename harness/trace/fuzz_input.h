@@ -68,6 +68,16 @@ bool sd_fuzz_target_known(const char *name);
  * runs an honest handshake of that version up to that message, in the
  * role that sends it, and sends the fuzzed message there.
  *
+ * fuzz_psk_client_hello, fuzz_early_data: the stack is a TLS 1.3 server
+ * that issues tickets; connection 1 is an honest full handshake, connection
+ * 2 offers its ticket as a PSK. fuzz_psk_client_hello: flags (PSK
+ * mutations, framing, suite), their values, then flips and bytes appended
+ * to the honest ClientHello, whose binder the driver computes over the
+ * edited body. fuzz_early_data (the server accepts 0-RTT): flags
+ * (EndOfEarlyData count, place, body, protection; where the early records
+ * go), the EndOfEarlyData body, then up to 8 early records. The rest of
+ * connection 2 is an honest client's, resumed or full.
+ *
  * fuzz_alert: position, level, description, flags, payload.
  * fuzz_record: raw client records, cut at their length fields; a last one
  * whose length is more than an input can hold is zero-filled to it.
