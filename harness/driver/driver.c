@@ -572,6 +572,7 @@ static void do_send_handshake(driver *d, const sd_action *a) {
     uint64_t mutations = 0;
     uint16_t extension = 0;
     int extension_kind = SD_MUT_COUNT; /* the extension of the lowest kind of dup-, add-, drop-, flip-ext */
+    bool placed_by_length = false;
     for (size_t i = 0; i < a->n_mutations && i < SD_MAX_MUTATIONS && !d->filler; i++) {
         const sd_mutation *m = &a->mutations[i];
         /* A signature names the deviations made, not the ones asked for
@@ -584,6 +585,9 @@ static void do_send_handshake(driver *d, const sd_action *a) {
             extension = (uint16_t)m->value;
         }
         mutations |= UINT64_C(1) << m->kind;
+        bool flips = m->kind == SD_MUT_FLIP || m->kind == SD_MUT_FLIP_EXT || m->kind == SD_MUT_RECORD_FLIP;
+        placed_by_length |=
+            (flips && (m->offset == SD_OFFSET_MIDDLE || m->offset < 0)) || m->kind == SD_MUT_TRUNCATE;
     }
     sd_event sent = {.from = SD_FROM_PEER,
                      .kind = SD_EVENT_HANDSHAKE,
@@ -594,7 +598,8 @@ static void do_send_handshake(driver *d, const sd_action *a) {
                      .step = d->step,
                      .mutations = mutations,
                      .extension = extension,
-                     .honest_length = (uint32_t)honest_length};
+                     .honest_length = (uint32_t)honest_length,
+                     .placed_by_length = placed_by_length};
     record_event(d, &sent);
     const sd_credential *cred = (a->msg_type == SD_Certificate || a->msg_type == SD_CompressedCertificate) &&
                                         !driver_find_mutation(a, SD_MUT_EMPTY)

@@ -53,9 +53,12 @@ typedef struct {
     uint8_t head[2];
     /* A handshake message the driver sent: its body's length as built,
      * before the trace's mutations. It carries what the target issued (a
-     * ticket, a PSK identity), so it may differ between two stacks, and a
-     * mutation at a byte offset then hits different fields of each. */
+     * ticket, a PSK identity, the session id it echoes), so it may differ
+     * between two stacks, and a mutation placed by the message's length
+     * (placed_by_length: a flip at the middle or counted from the end, a
+     * truncation) then hits different fields of each. */
     uint32_t honest_length;
+    bool placed_by_length;
     /* A message the driver built and then mutated: bit k set for each
      * mutation of kind k (sd_mutation_kind, trace/trace.h) the trace put
      * on it and that changed something, so that a ladder says how it

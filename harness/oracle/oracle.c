@@ -465,19 +465,13 @@ static bool refused_where_other_said_nothing(const sd_outcome *refused, size_t i
     return other->kind != SD_OUTCOME_COMPLETED || other->handshake_done;
 }
 
-/* The mutations that act at a byte offset of the message or record
- * (first, middle, last, or counted from an end). */
-static bool at_byte_offset(uint64_t mutations) {
-    const uint64_t offset_kinds = UINT64_C(1) << SD_MUT_FLIP | UINT64_C(1) << SD_MUT_FLIP_EXT |
-                                  UINT64_C(1) << SD_MUT_RECORD_FLIP | UINT64_C(1) << SD_MUT_TRUNCATE;
-    return (mutations & offset_kinds) != 0;
-}
-
 /* In the part of the ladders both runs share, a message the driver
- * mutated at a byte offset whose honest length differed between them (it
- * echoes a ticket or PSK identity each stack issued itself): the offset hit
- * different fields, so the two stacks were not given the same input and
- * their outcomes say nothing of each other. */
+ * mutated at a place set by its length (the middle, counted from the end,
+ * a truncation) whose honest length differed between them (it echoes a
+ * ticket, PSK identity or session id each stack chose itself): the
+ * mutation hit different fields, so the two stacks were not given the same
+ * input and their outcomes say nothing of each other. A place counted from
+ * the start is taken as the same field in both. */
 static bool mutated_different_bytes(const sd_outcome *a, const sd_outcome *b, char *why, size_t why_len) {
     size_t ia, ib;
     sd_ladders_part(a, b, &ia, &ib);
@@ -486,12 +480,12 @@ static bool mutated_different_bytes(const sd_outcome *a, const sd_outcome *b, ch
         j = skip_freely_placed(b, j);
         if (i >= ia || j >= ib) break;
         const sd_event *x = &a->events[i], *y = &b->events[j];
-        if (x->from == SD_FROM_PEER && x->kind == SD_EVENT_HANDSHAKE && x->mutated &&
-            at_byte_offset(x->mutations) && x->honest_length != y->honest_length) {
+        if (x->from == SD_FROM_PEER && x->kind == SD_EVENT_HANDSHAKE && x->mutated && x->placed_by_length &&
+            x->honest_length != y->honest_length) {
             sd_set_error(
                 why, why_len,
                 "the driver's %s of step %d was %u bytes for one stack and %u for the other before a "
-                "mutation at a byte offset, so the two were not given the same input",
+                "mutation placed by its length, so the two were not given the same input",
                 sd_handshake_type_name(x->code) ? sd_handshake_type_name(x->code) : "message", x->step,
                 (unsigned)x->honest_length, (unsigned)y->honest_length);
             return true;
