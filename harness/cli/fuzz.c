@@ -587,6 +587,9 @@ static bool write_reports(const findings *fs, const char *out, const options *o,
     fprintf(f, "# shakedown fuzz: %zu finding%s\n\n", fs->n, fs->n == 1 ? "" : "s");
     if (o->stack)
         fprintf(f, "Stack under test: **%s**, judged against the model and BoringSSL.\n\n", o->stack);
+    if (o->reference)
+        fprintf(f, "Second reference: **%s**, against the model on the setups BoringSSL cannot run.\n\n",
+                o->reference);
     fprintf(f, "%s, %u s per target, %u job%s; targets:", o->eng == ENGINE_AFL ? "AFL++" : "libFuzzer",
             o->seconds, o->jobs, o->jobs == 1 ? "" : "s");
     for (size_t i = 0; i < n_targets; i++) fprintf(f, " `%s`", targets[i]);
