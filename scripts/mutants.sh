@@ -31,7 +31,10 @@
 #      run ends at its first finding. Where the build has GnuTLS, the runs
 #      pass `--reference gnutls`, so that the setups BoringSSL cannot run
 #      (finite-field DHE, X448, encrypt_then_mac, record_size_limit, ...)
-#      are compared with GnuTLS instead of skipped. A finding
+#      are compared with GnuTLS instead of skipped; the model and GnuTLS
+#      differ on the clean tree too, so these runs go on for the whole time
+#      (SHAKEDOWN_FUZZ_CONTINUE=1, no --first-finding) rather than stop at
+#      an old difference, and every finding is judged below. A finding
 #      catches the mutant unless the clean tree's `shakedown repro` (with the
 #      same --reference) gives the
 #      same outcomes for its input (then it is an old difference the fuzzer
@@ -287,8 +290,8 @@ fuzz_target() {
     rm -rf "$out"
     mkdir -p "$out"
     t0="$(now)"
-    run nice -n 10 build/default/shakedown fuzz --target "$target" --time "$fuzz_seconds" \
-        --out "$out" --bin-dir build/fuzz/targets/fuzz --first-finding "${reference[@]}" >"$out.log" 2>&1
+    run nice -n 10 env "${fuzz_env[@]}" build/default/shakedown fuzz --target "$target" --time "$fuzz_seconds" \
+        --out "$out" --bin-dir build/fuzz/targets/fuzz "${fuzz_args[@]}" >"$out.log" 2>&1
     fuzz_result="$(python3 - "$out" "$t0" <<'EOF'
 import json, os, sys
 out, t0 = sys.argv[1], float(sys.argv[2])
@@ -341,9 +344,16 @@ cp build/default/shakedown "$logs/shakedown-clean"
 # has GnuTLS (`shakedown fuzz --reference` refuses a stack it lacks): without
 # it the model's code for those features has no oracle to fuzz against. The
 # fuzz build is configured from the same tree, so it has GnuTLS too.
+# An old difference of the clean tree would end a --first-finding run before
+# the mutant shows, so with the reference a run takes its whole time and
+# writes each signature once (SHAKEDOWN_FUZZ_CONTINUE=1).
 reference=()
+fuzz_args=(--first-finding)
+fuzz_env=()
 if [ "$fuzz_seconds" -gt 0 ] && build/default/shakedown fuzz --reference gnutls --help >/dev/null 2>&1; then
     reference=(--reference gnutls)
+    fuzz_args=("${reference[@]}")
+    fuzz_env=(SHAKEDOWN_FUZZ_CONTINUE=1)
     step "fuzzing with a second reference: gnutls, for the setups BoringSSL cannot run"
 fi
 
