@@ -28,8 +28,15 @@
 #      long on each target the patch's "Fuzz:" line names, then fuzz_trace
 #      (which reaches every message), in turn, built with the mutant (preset
 #      fuzz: clang, libFuzzer, ASan, UBSan), until one catches it; a target's
-#      run ends at its first finding. A finding
-#      catches the mutant unless the clean tree's `shakedown repro` gives the
+#      run ends at its first finding. Where the build has GnuTLS, the runs
+#      pass `--reference gnutls`, so that the setups BoringSSL cannot run
+#      (finite-field DHE, X448, encrypt_then_mac, record_size_limit, ...)
+#      are compared with GnuTLS instead of skipped; the model and GnuTLS
+#      differ on the clean tree too, so these runs go on for the whole time
+#      (SHAKEDOWN_FUZZ_CONTINUE=1, no --first-finding) rather than stop at
+#      an old difference, and every finding is judged below. A finding
+#      catches the mutant unless the clean tree's `shakedown repro` (with the
+#      same --reference) gives the
 #      same outcomes for its input (then it is an old difference the fuzzer
 #      met by chance); the time is from the start of that target's run to
 #      the finding's input file.
@@ -283,8 +290,8 @@ fuzz_target() {
     rm -rf "$out"
     mkdir -p "$out"
     t0="$(now)"
-    run nice -n 10 build/default/shakedown fuzz --target "$target" --time "$fuzz_seconds" \
-        --out "$out" --bin-dir build/fuzz/targets/fuzz --first-finding >"$out.log" 2>&1
+    run nice -n 10 env "${fuzz_env[@]}" build/default/shakedown fuzz --target "$target" --time "$fuzz_seconds" \
+        --out "$out" --bin-dir build/fuzz/targets/fuzz "${fuzz_args[@]}" >"$out.log" 2>&1
     fuzz_result="$(python3 - "$out" "$t0" <<'EOF'
 import json, os, sys
 out, t0 = sys.argv[1], float(sys.argv[2])
@@ -333,6 +340,22 @@ step "clean: $clean_cells cells PASS in ${clean_wall} s"
 # tree reproduces (the same outcomes) is an old difference the fuzzer met
 # by chance, not the mutant's doing.
 cp build/default/shakedown "$logs/shakedown-clean"
+# The second reference for the setups BoringSSL cannot run, where this build
+# has GnuTLS (`shakedown fuzz --reference` refuses a stack it lacks): without
+# it the model's code for those features has no oracle to fuzz against. The
+# fuzz build is configured from the same tree, so it has GnuTLS too.
+# An old difference of the clean tree would end a --first-finding run before
+# the mutant shows, so with the reference a run takes its whole time and
+# writes each signature once (SHAKEDOWN_FUZZ_CONTINUE=1).
+reference=()
+fuzz_args=(--first-finding)
+fuzz_env=()
+if [ "$fuzz_seconds" -gt 0 ] && build/default/shakedown fuzz --reference gnutls --help >/dev/null 2>&1; then
+    reference=(--reference gnutls)
+    fuzz_args=("${reference[@]}")
+    fuzz_env=(SHAKEDOWN_FUZZ_CONTINUE=1)
+    step "fuzzing with a second reference: gnutls, for the setups BoringSSL cannot run"
+fi
 
 # --- Each mutant --------------------------------------------------------------
 
@@ -405,7 +428,8 @@ for p in "${patches[@]}"; do
                 while IFS=$'\t' read -r secs sig input; do
                     [ -n "$sig" ] || continue
                     clean_rc=0
-                    "$logs/shakedown-clean" repro --target "$t" "$input" >"$input.clean-repro" 2>&1 || clean_rc=$?
+                    "$logs/shakedown-clean" repro "${reference[@]}" --target "$t" "$input" >"$input.clean-repro" 2>&1 ||
+                        clean_rc=$?
                     clean_sig="$(sed -n 's/^signature: *//p' "$input.clean-repro" | head -n 1)"
                     if [ "$clean_rc" -ne 0 ] && [ "$clean_rc" -ne 1 ]; then
                         step "$name: $t: the clean tree cannot replay $input (exit $clean_rc): not counted"

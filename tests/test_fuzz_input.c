@@ -780,6 +780,79 @@ static void test_setup_runs(void **state) {
     assert_true(sd_fuzz_setup_runs(&s, &pki, why, sizeof why));
 }
 
+/* The setups BoringSSL cannot run (sd_fuzz_setup_boringssl_runs) are
+ * apart from those the model or the PKI cannot (sd_fuzz_setup_model_runs):
+ * the two-party targets skip both, as they always did, and a second
+ * reference (`shakedown fuzz --reference`) takes the first. */
+static void test_setup_runs_splits_boringssl_gaps(void **state) {
+    (void)state;
+    sd_fuzz_setup s;
+    memset(&s, 0, sizeof s);
+    s.role = SD_ROLE_SERVER;
+    s.version = SD_TLS12;
+    s.max_version = SD_TLS12;
+    char why[300] = "";
+    /* Each one BoringSSL lacks, and the model has. */
+    for (int gap = 0; gap < 5; gap++) {
+        sd_fuzz_setup g = s;
+        if (gap == 0) g.cipher_suite = SD_TLS_DHE_RSA_WITH_AES_128_GCM_SHA256;
+        if (gap == 1) g.encrypt_then_mac = true;
+        if (gap == 2) g.record_size_limit = 1024;
+        if (gap == 3) g.max_fragment_length = 1;
+        if (gap == 4) {
+            g.version = g.max_version = SD_TLS13;
+            g.groups[g.n_groups++] = SD_x448;
+        }
+        if (!sd_fuzz_setup_model_runs(&g, &pki, why, sizeof why)) fail_msg("gap %d: %s", gap, why);
+        assert_false(sd_fuzz_setup_boringssl_runs(&g, why, sizeof why));
+        assert_non_null(strstr(why, "BoringSSL"));
+        assert_false(sd_fuzz_setup_runs(&g, &pki, why, sizeof why));
+    }
+    /* What the PKI or the model lacks is no setup for any reference. */
+    snprintf(s.client_credential, sizeof s.client_credential, "no-such-credential");
+    assert_false(sd_fuzz_setup_model_runs(&s, &pki, why, sizeof why));
+    s.client_credential[0] = '\0';
+    s.cipher_suite = 0x1234;
+    assert_false(sd_fuzz_setup_model_runs(&s, &pki, why, sizeof why));
+    assert_true(sd_fuzz_setup_boringssl_runs(&s, why, sizeof why));
+}
+
+/* With a second reference, a DHE setup runs on the model and on it: both
+ * answer an honest ClientHello that offers only the DHE suite alike. */
+static void test_second_reference_runs_dhe(void **state) {
+    (void)state;
+    char err[600];
+    const sd_target_ops *gnutls = sd_stack_under_test_find("gnutls", err, sizeof err);
+    if (!gnutls) {
+        printf("skipped: this build has no gnutls stack to be the second reference (%s)\n", err);
+        skip();
+    }
+    sd_fuzz_setup s;
+    memset(&s, 0, sizeof s);
+    s.role = SD_ROLE_SERVER;
+    s.version = SD_TLS12;
+    s.max_version = SD_TLS12;
+    s.cipher_suite = SD_TLS_DHE_RSA_WITH_AES_128_GCM_SHA256;
+    sd_trace t;
+    static const char script[] = "send ClientHello\nexpect ServerHello\n";
+    if (!sd_trace_parse("test", script, strlen(script), &t, err, sizeof err)) fail_msg("%s", err);
+    sd_run_config cfg;
+    sd_run_config_defaults(&cfg, &sd_target_model, s.role, &pki);
+    sd_fuzz_setup_apply(&s, &cfg);
+    sd_outcome model, reference;
+    sd_divergence div;
+    char why[1000];
+    sd_differential_run_reference(&t, &cfg, gnutls, "gnutls", &model, &reference, &div, why, sizeof why);
+    char dm[300], dr[300];
+    sd_outcome_describe(&model, dm, sizeof dm);
+    sd_outcome_describe(&reference, dr, sizeof dr);
+    if (model.kind == SD_OUTCOME_UNSUPPORTED || model.kind == SD_OUTCOME_HARNESS_ERROR ||
+        reference.kind == SD_OUTCOME_UNSUPPORTED || reference.kind == SD_OUTCOME_HARNESS_ERROR)
+        fail_msg("model: %s; gnutls: %s", dm, dr);
+    if (div != SD_DIV_SAME) fail_msg("%s: %s (model: %s; gnutls: %s)", sd_divergence_name(div), why, dm, dr);
+    sd_trace_free(&t);
+}
+
 /* Calls fn for every scenario file. */
 static void each_scenario(void (*fn)(const sd_scenario *s, void *ctx), void *ctx) {
     const char *src = getenv("SHAKEDOWN_SOURCE_DIR");
@@ -960,6 +1033,8 @@ int main(void) {
         cmocka_unit_test(test_short_random_checks_are_dropped),
         cmocka_unit_test(test_trace_runs_with_its_setup),
         cmocka_unit_test(test_setup_runs),
+        cmocka_unit_test(test_setup_runs_splits_boringssl_gaps),
+        cmocka_unit_test(test_second_reference_runs_dhe),
         cmocka_unit_test(test_scenario_setup_is_conforms),
         cmocka_unit_test(test_scenario_seeds_replay_as_scenarios),
         cmocka_unit_test(test_expired_seed_is_refused),

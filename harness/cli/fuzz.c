@@ -34,7 +34,13 @@
  * guides the fuzzer when it was built instrumented, scripts/build-stack.sh),
  * else through its shim, and the stack is judged against the model and
  * BoringSSL (targets/fuzz/differential_target.c, oracle sd_judge_stack).
- * The targets learn it from SHAKEDOWN_FUZZ_STACK. */
+ * The targets learn it from SHAKEDOWN_FUZZ_STACK.
+ *
+ * --reference NAME gives the setups BoringSSL cannot run (finite-field DHE,
+ * X448, encrypt_then_mac, record_size_limit, ...; sd_fuzz_setup_boringssl_runs)
+ * a second reference: they run on the model and on NAME and are compared,
+ * where they are otherwise skipped. The targets learn it from
+ * SHAKEDOWN_FUZZ_REFERENCE. */
 #define _POSIX_C_SOURCE 200809L
 
 #include <dirent.h>
@@ -59,8 +65,9 @@
 static const char fuzz_cmd[] = "fuzz";
 
 static void fuzz_usage(FILE *f) {
-    fprintf(f, "usage: shakedown fuzz [--target NAME|all] [--stack NAME] [--engine libfuzzer|afl]\n"
-               "                      [--time SECONDS] [-j N] [--out DIR] [--bin-dir DIR] [--first-finding]\n"
+    fprintf(f, "usage: shakedown fuzz [--target NAME|all] [--stack NAME | --reference NAME]\n"
+               "                      [--engine libfuzzer|afl] [--time SECONDS] [-j N] [--out DIR] "
+               "[--bin-dir DIR] [--first-finding]\n"
                "\n"
                "Runs built fuzz targets for a time budget, merges their corpus, and writes the\n"
                "deduplicated findings to DIR/findings.json and DIR/findings.md.\n"
@@ -79,6 +86,14 @@ static void fuzz_usage(FILE *f) {
                "                  --first-finding, and prints the edges reached in each\n"
                "                  instrumented module: the stack's own when it was built with\n"
                "                  scripts/build-stack.sh\n"
+               "  --reference NAME  an in-process stack (gnutls, ...) that stands in for BoringSSL\n"
+               "                  on the setups BoringSSL cannot run (TLS 1.2 DHE suites, X448 and\n"
+               "                  FFDHE groups, encrypt_then_mac, record_size_limit,\n"
+               "                  max_fragment_length, ...): they run on the model and on NAME and\n"
+               "                  are compared, where otherwise they are skipped; the differences\n"
+               "                  in harness/oracle/known_differences/NAME.txt are known. A setup\n"
+               "                  NAME cannot run either is skipped. Not with --stack. Off by\n"
+               "                  default: without it nothing changes\n"
                "  --engine E      libfuzzer (default; build: cmake --preset fuzz && cmake --build\n"
                "                  --preset fuzz) or afl (build: scripts/build-afl.sh)\n"
                "  --time SECONDS  budget per target (default 60)\n"
@@ -107,7 +122,20 @@ typedef struct {
     const char *out, *bin_dir;
     bool first_finding; /* stop at the first finding */
     const char *stack;  /* --stack: the stack under test, NULL for the model against BoringSSL */
+    /* --reference: the model's second reference on setups BoringSSL cannot run, NULL: they are skipped */
+    const char *reference;
 } options;
+
+/* The option `shakedown repro` needs to judge a finding as this run did:
+ * "--stack NAME ", "--reference NAME " or "". */
+static void repro_option(const options *o, char *buf, size_t len) {
+    if (o->stack)
+        snprintf(buf, len, "--stack %s ", o->stack);
+    else if (o->reference)
+        snprintf(buf, len, "--reference %s ", o->reference);
+    else if (len)
+        buf[0] = '\0';
+}
 
 /* --- Small helpers ----------------------------------------------------------- */
 
@@ -519,6 +547,7 @@ static bool write_reports(const findings *fs, const char *out, const options *o,
     json_object_set_new(root, "seconds_per_target", json_integer(o->seconds));
     json_object_set_new(root, "jobs", json_integer(o->jobs));
     json_object_set_new(root, "stack", o->stack ? json_string(o->stack) : json_null());
+    if (o->reference) json_object_set_new(root, "reference", json_string(o->reference));
     json_t *ts = json_array();
     for (size_t i = 0; i < n_targets; i++) json_array_append_new(ts, json_string(targets[i]));
     json_object_set_new(root, "targets", ts);
@@ -558,6 +587,9 @@ static bool write_reports(const findings *fs, const char *out, const options *o,
     fprintf(f, "# shakedown fuzz: %zu finding%s\n\n", fs->n, fs->n == 1 ? "" : "s");
     if (o->stack)
         fprintf(f, "Stack under test: **%s**, judged against the model and BoringSSL.\n\n", o->stack);
+    if (o->reference)
+        fprintf(f, "Second reference: **%s**, against the model on the setups BoringSSL cannot run.\n\n",
+                o->reference);
     fprintf(f, "%s, %u s per target, %u job%s; targets:", o->eng == ENGINE_AFL ? "AFL++" : "libFuzzer",
             o->seconds, o->jobs, o->jobs == 1 ? "" : "s");
     for (size_t i = 0; i < n_targets; i++) fprintf(f, " `%s`", targets[i]);
@@ -626,9 +658,10 @@ static bool write_reports(const findings *fs, const char *out, const options *o,
              * breaking the table. */
             char sig[512];
             table_cell(sig, sizeof sig, x->signature);
-            fprintf(f, "| %s | %s | `%s` | %u | `shakedown repro %s%s%s%s` |\n", x->target, x->kind, sig,
-                    x->count, o->stack ? "--stack " : "", o->stack ? o->stack : "", o->stack ? " " : "",
-                    x->input);
+            char option[120];
+            repro_option(o, option, sizeof option);
+            fprintf(f, "| %s | %s | `%s` | %u | `shakedown repro %s%s` |\n", x->target, x->kind, sig,
+                    x->count, option, x->input);
         }
     } else {
         fprintf(f, "No findings.\n");
@@ -705,8 +738,8 @@ static int run_target(const options *o, const char *target, findings *fs, unsign
     }
     copy_files(seeds, corpus);
     bool have_dict = access(dict, R_OK) == 0;
-    char *env[7] = {findings_env, NULL, NULL, NULL, NULL, NULL, NULL};
-    char stack_env[200];
+    char *env[8] = {findings_env, NULL, NULL, NULL, NULL, NULL, NULL, NULL};
+    char stack_env[200], reference_env[200];
     size_t n_env = 1;
     if (o->stack) {
         snprintf(stack_env, sizeof stack_env, "SHAKEDOWN_FUZZ_STACK=%s", o->stack);
@@ -716,6 +749,10 @@ static int run_target(const options *o, const char *target, findings *fs, unsign
          * that is wanted. */
         static char keep_going[] = "SHAKEDOWN_FUZZ_CONTINUE=1";
         if (!o->first_finding) env[n_env++] = keep_going;
+    }
+    if (o->reference) {
+        snprintf(reference_env, sizeof reference_env, "SHAKEDOWN_FUZZ_REFERENCE=%s", o->reference);
+        env[n_env++] = reference_env;
     }
     char mutator_env[2300];
     if (o->eng == ENGINE_AFL) {
@@ -905,12 +942,22 @@ static int run_target(const options *o, const char *target, findings *fs, unsign
     return SD_EXIT_OK;
 }
 
-enum { OPT_TARGET = 256, OPT_STACK, OPT_ENGINE, OPT_TIME, OPT_OUT, OPT_BIN_DIR, OPT_FIRST_FINDING };
+enum {
+    OPT_TARGET = 256,
+    OPT_STACK,
+    OPT_REFERENCE,
+    OPT_ENGINE,
+    OPT_TIME,
+    OPT_OUT,
+    OPT_BIN_DIR,
+    OPT_FIRST_FINDING
+};
 
 int sd_cmd_fuzz(int argc, char **argv) {
     static const struct option longopts[] = {
         {"target", required_argument, NULL, OPT_TARGET},
         {"stack", required_argument, NULL, OPT_STACK},
+        {"reference", required_argument, NULL, OPT_REFERENCE},
         {"engine", required_argument, NULL, OPT_ENGINE},
         {"time", required_argument, NULL, OPT_TIME},
         {"out", required_argument, NULL, OPT_OUT},
@@ -945,6 +992,13 @@ int sd_cmd_fuzz(int argc, char **argv) {
             if (!sd_stack_under_test_find(optarg, why, sizeof why))
                 return sd_cli_usage_error(fuzz_cmd, "--stack: %s", why);
             o.stack = optarg;
+            break;
+        }
+        case OPT_REFERENCE: {
+            char why[400];
+            if (!sd_stack_under_test_find(optarg, why, sizeof why))
+                return sd_cli_usage_error(fuzz_cmd, "--reference: %s", why);
+            o.reference = optarg;
             break;
         }
         case OPT_ENGINE:
@@ -982,6 +1036,10 @@ int sd_cmd_fuzz(int argc, char **argv) {
         }
     }
     if (optind < argc) return sd_cli_usage_error(fuzz_cmd, "unexpected argument '%s'", argv[optind]);
+    /* A stack under test is judged on the setups BoringSSL runs; the
+     * second reference covers the others: one campaign does one. */
+    if (o.stack && o.reference)
+        return sd_cli_usage_error(fuzz_cmd, "--stack and --reference do not go together");
     static char default_bin[2048];
     if (!o.bin_dir) {
         const char *src = getenv("SHAKEDOWN_SOURCE_DIR");
@@ -1063,6 +1121,9 @@ int sd_cmd_fuzz(int argc, char **argv) {
            o.jobs == 1 ? "" : "s", o.out);
     if (o.stack)
         printf("shakedown fuzz: stack under test: %s, judged against the model and BoringSSL\n", o.stack);
+    if (o.reference)
+        printf("shakedown fuzz: second reference: %s, against the model on the setups BoringSSL cannot run\n",
+               o.reference);
     findings fs = {NULL, 0, 0};
     int rc = SD_EXIT_OK;
     unsigned started = 0;
@@ -1089,10 +1150,11 @@ int sd_cmd_fuzz(int argc, char **argv) {
     }
     printf("%zu finding%s (deduplicated by signature): %s/findings.md, %s/findings.json\n", fs.n,
            fs.n == 1 ? "" : "s", o.out, o.out);
+    char option[120];
+    repro_option(&o, option, sizeof option);
     for (size_t i = 0; i < fs.n; i++)
-        printf("  %-10s %s (x%u)\n    reproduce: shakedown repro %s%s%s%s\n", fs.items[i].kind,
-               fs.items[i].signature, fs.items[i].count, o.stack ? "--stack " : "", o.stack ? o.stack : "",
-               o.stack ? " " : "", fs.items[i].input);
+        printf("  %-10s %s (x%u)\n    reproduce: shakedown repro %s%s\n", fs.items[i].kind,
+               fs.items[i].signature, fs.items[i].count, option, fs.items[i].input);
     if (rc == SD_EXIT_OK && fs.n) rc = SD_EXIT_FINDINGS;
     if (g_interrupted) {
         fprintf(stderr, "shakedown fuzz: interrupted (signal %d); the reports hold what ran\n",

@@ -14,7 +14,9 @@
  * sd_differential_run the fuzz targets use, so a finding reproduces here
  * with the same outcomes and signature. With --stack NAME it also runs on
  * that stack and judges it against both, as `shakedown fuzz --stack` does
- * (sd_judge_stack). */
+ * (sd_judge_stack). With --reference NAME a fuzz input whose setup
+ * BoringSSL cannot run runs on the model and on NAME instead, as
+ * `shakedown fuzz --reference` runs it. */
 #define _POSIX_C_SOURCE 200809L
 
 #include <errno.h>
@@ -41,7 +43,8 @@ static const char repro_cmd[] = "repro";
 
 static void repro_usage(FILE *f) {
     fprintf(f,
-            "usage: shakedown repro [--target NAME] [--stack NAME] [--seed N] [--pki DIR] [-v] FILE...\n"
+            "usage: shakedown repro [--target NAME] [--stack NAME | --reference NAME] [--seed N]\n"
+            "                       [--pki DIR] [-v] FILE...\n"
             "\n"
             "Replays each FILE on the model and on BoringSSL, prints its trace as a script,\n"
             "the two outcomes side by side with the ladder of messages, and the divergence.\n"
@@ -58,6 +61,9 @@ static void repro_usage(FILE *f) {
             "                  process where the build has it, else its shim. Its own known\n"
             "                  differences: $SHAKEDOWN_STACK_KNOWN_DIFFERENCES, else\n"
             "                  harness/oracle/known_differences/NAME.txt\n"
+            "  --reference NAME  a fuzz input whose setup BoringSSL cannot run: on the model\n"
+            "                  and on NAME (in BoringSSL's stead, with NAME's own known\n"
+            "                  differences), as 'shakedown fuzz --reference NAME' runs it\n"
             "  --seed N        seed of the driver's and the model's randomness (default 1, as\n"
             "                  the fuzz targets use)\n"
             "  --pki DIR       fixture PKI (default $SHAKEDOWN_PKI_DIR, else the build's pki/)\n"
@@ -85,7 +91,10 @@ typedef struct {
     const char *target; /* --target, NULL if not given */
     const char *stack;  /* --stack: the stack under test, NULL if not given */
     const sd_target_ops *stack_ops;
-    sd_known_differences stack_known;
+    /* --reference: the second reference for setups BoringSSL cannot run */
+    const char *reference;
+    const sd_target_ops *reference_ops;
+    sd_known_differences stack_known; /* of --stack or --reference */
     uint64_t seed;
     const char *pki_dir;
     bool verbose;
@@ -100,7 +109,8 @@ typedef struct {
     sd_role role;
     char id[128]; /* scenario id, or the fuzz target's name */
     size_t input_len;
-    sd_fuzz_setup setup; /* a fuzz input's: the run configuration points into it */
+    sd_fuzz_setup setup;   /* a fuzz input's: the run configuration points into it */
+    bool second_reference; /* BoringSSL cannot run the setup: the model against --reference */
 } repro_input;
 
 static bool has_suffix(const char *s, const char *suffix) {
@@ -221,12 +231,17 @@ static int load_input(const char *path, const repro_options *o, const sd_pki *pk
     char setup[400];
     sd_fuzz_setup_describe(&in->setup, setup, sizeof setup);
     printf("setup:  %s\n", setup);
-    if (!sd_fuzz_setup_runs(&in->setup, pki, err, sizeof err)) {
-        /* Agree with the fuzz target, which skips these inputs. */
+    /* Agree with the fuzz target, which skips these inputs unless a
+     * second reference takes those BoringSSL cannot run. */
+    bool runs = sd_fuzz_setup_model_runs(&in->setup, pki, err, sizeof err);
+    bool boringssl_runs = runs && sd_fuzz_setup_boringssl_runs(&in->setup, err, sizeof err);
+    in->second_reference = runs && !boringssl_runs && o->reference;
+    if (!runs || (!boringssl_runs && !o->reference)) {
         printf("skipped: %s; the fuzz targets skip such inputs\n\n", err);
         sd_trace_free(&in->trace);
         return -1;
     }
+    if (in->second_reference) printf("reference: %s, in BoringSSL's stead (%s)\n", o->reference, err);
     sd_run_config_defaults(cfg, &sd_target_model, in->role, pki);
     /* The version, suite and credentials the fuzz target ran it with. */
     sd_fuzz_setup_apply(&in->setup, cfg);
@@ -316,6 +331,61 @@ static int judge_stack(const repro_input *in, const sd_trace *t, const sd_run_co
     return SD_EXIT_OK;
 }
 
+/* --reference: the model against the second reference on a setup
+ * BoringSSL cannot run, judged as the fuzz targets judge it (a setup the
+ * reference cannot run either is nothing to compare). Returns the file's
+ * exit code. */
+static int judge_second_reference(const repro_input *in, const sd_trace *t, const sd_run_config *cfg,
+                                  const repro_options *o, const sd_claim_labels *claims) {
+    sd_outcome m, r;
+    sd_divergence div;
+    char why[1000], signature[512], claim_signature[512], claim_why[600];
+    sd_differential_run_reference(t, cfg, o->reference_ops, o->reference, &m, &r, &div, why, sizeof why);
+    const sd_party parties[] = {{"model", &m}, {o->reference, &r}};
+    printf("\noutcomes (seed %" PRIu64 "):\n", o->seed);
+    sd_parties_print(stdout, parties, 2);
+    sd_parties_signature(in->id, parties, 2, signature, sizeof signature);
+    bool claim = sd_parties_claim_finding(claims, &o->stack_known, in->id, parties, 2, claim_signature,
+                                          sizeof claim_signature, claim_why, sizeof claim_why);
+    printf("\ndivergence: %s", sd_divergence_name(div));
+    if (why[0]) printf(" (%s)", why);
+    printf("\n");
+    if (claim) {
+        printf("signature:  %s\n", claim_signature);
+        printf("claim:      %s\n", claim_why);
+        printf("divergence signature: %s\n", signature);
+    } else {
+        printf("signature:  %s\n", signature);
+    }
+    /* The reference that cannot run the setup either leaves nothing to
+     * compare; the model was promised it (sd_fuzz_setup_model_runs). */
+    bool unsupported = r.kind == SD_OUTCOME_UNSUPPORTED;
+    const sd_known_difference *kd = NULL;
+    if (sd_divergence_is_difference(div) && !unsupported) {
+        kd = sd_known_differences_match(&o->stack_known, signature, o->reference);
+        if (kd)
+            printf("known:      yes, known_differences/%s.txt:%d: %s -- %s\n", o->reference, kd->line,
+                   kd->what, kd->reason);
+        else
+            printf("known:      no known difference of %s covers it\n", o->reference);
+    }
+    if (m.kind == SD_OUTCOME_HARNESS_ERROR || r.kind == SD_OUTCOME_HARNESS_ERROR) {
+        printf("result:     HARNESS ERROR (ours, not a finding of either stack)\n\n");
+        return SD_EXIT_HARNESS;
+    }
+    if (unsupported) {
+        printf("result:     SKIP (%s cannot run this configuration: %s; nothing to compare)\n\n",
+               o->reference, r.detail);
+        return SD_EXIT_OK;
+    }
+    if (claim || ((div == SD_DIV_DIVERGES || div == SD_DIV_CRASH) && !kd)) {
+        printf("result:     FINDING\n\n");
+        return SD_EXIT_FINDINGS;
+    }
+    printf("result:     ok\n\n");
+    return SD_EXIT_OK;
+}
+
 /* Runs one file; returns its exit code (0, 1, 2 or 3). */
 static int repro_one(const char *path, const repro_options *o, const sd_pki *pki,
                      const sd_known_differences *known, const sd_claim_labels *claims) {
@@ -331,6 +401,12 @@ static int repro_one(const char *path, const repro_options *o, const sd_pki *pki
     cfg.verbose = o->verbose;
     const sd_trace *t = in.is_scenario ? &in.scenario.trace : &in.trace;
     print_trace(t);
+    if (!in.is_scenario && in.second_reference) {
+        fflush(stdout);
+        rc = judge_second_reference(&in, t, &cfg, o, claims);
+        free_input(&in);
+        return rc;
+    }
 
     sd_outcome m, b;
     sd_divergence div;
@@ -424,12 +500,13 @@ static int repro_one(const char *path, const repro_options *o, const sd_pki *pki
     return rc;
 }
 
-enum { OPT_TARGET = 256, OPT_STACK, OPT_SEED, OPT_PKI };
+enum { OPT_TARGET = 256, OPT_STACK, OPT_REFERENCE, OPT_SEED, OPT_PKI };
 
 int sd_cmd_repro(int argc, char **argv) {
     static const struct option longopts[] = {
         {"target", required_argument, NULL, OPT_TARGET},
         {"stack", required_argument, NULL, OPT_STACK},
+        {"reference", required_argument, NULL, OPT_REFERENCE},
         {"seed", required_argument, NULL, OPT_SEED},
         {"pki", required_argument, NULL, OPT_PKI},
         {"verbose", no_argument, NULL, 'v'},
@@ -455,6 +532,13 @@ int sd_cmd_repro(int argc, char **argv) {
             o.stack = optarg;
             break;
         }
+        case OPT_REFERENCE: {
+            char why[400];
+            o.reference_ops = sd_stack_under_test_find(optarg, why, sizeof why);
+            if (!o.reference_ops) return sd_cli_usage_error(repro_cmd, "--reference: %s", why);
+            o.reference = optarg;
+            break;
+        }
         case OPT_SEED:
             if (!sd_cli_parse_u64(optarg, &o.seed)) {
                 return sd_cli_usage_error(repro_cmd, "--seed wants a number from 0 to 2^64-1, not '%s'",
@@ -476,6 +560,8 @@ int sd_cmd_repro(int argc, char **argv) {
         }
     }
     if (optind >= argc) return sd_cli_usage_error(repro_cmd, "name at least one FILE to replay");
+    if (o.stack && o.reference)
+        return sd_cli_usage_error(repro_cmd, "--stack and --reference do not go together");
 
     const char *pki_dir = o.pki_dir ? o.pki_dir : sd_pki_default_dir();
     sd_pki pki;
@@ -507,10 +593,11 @@ int sd_cmd_repro(int argc, char **argv) {
         fprintf(stderr, "shakedown repro: warning: no security-claim labels, the claim check is off (%s)\n",
                 err);
 
-    if (o.stack) {
+    const char *own_known = o.stack ? o.stack : o.reference;
+    if (own_known) {
         char path[1200];
         bool stack_from_env = false;
-        if (!sd_stack_known_differences_path(o.stack, path, sizeof path, &stack_from_env) ||
+        if (!sd_stack_known_differences_path(own_known, path, sizeof path, &stack_from_env) ||
             !sd_known_differences_load(path, &o.stack_known, err, sizeof err)) {
             if (stack_from_env) {
                 fprintf(stderr, "shakedown repro: SHAKEDOWN_STACK_KNOWN_DIFFERENCES: %s\n", err);
@@ -519,12 +606,15 @@ int sd_cmd_repro(int argc, char **argv) {
                 sd_pki_free(&pki);
                 return SD_EXIT_USAGE;
             }
-            fprintf(stderr, "shakedown repro: no known differences of %s loaded (%s)\n", o.stack, err);
+            fprintf(stderr, "shakedown repro: no known differences of %s loaded (%s)\n", own_known, err);
         }
     }
     printf("stacks: model (%s), boringssl (%s)", sd_target_model.version(), sd_target_boringssl.version());
     if (o.stack)
         printf("; under test: %s (%s)", o.stack, o.stack_ops->version ? o.stack_ops->version() : "?");
+    if (o.reference)
+        printf("; second reference: %s (%s)", o.reference,
+               o.reference_ops->version ? o.reference_ops->version() : "?");
     printf("\n\n");
     /* The worst result decides: an unusable file (2) or a harness error (3)
      * hides nothing, since every file's own result is printed above. */

@@ -177,4 +177,15 @@ void sd_fuzz_setup_unpin_model(sd_run_config *cfg);
  * they skip the rest, and `repro` says so; false writes why. */
 SD_MUST_CHECK bool sd_fuzz_setup_runs(const sd_fuzz_setup *s, const sd_pki *pki, char *why, size_t why_len);
 
+/* sd_fuzz_setup_runs in two halves, so that a second reference can take
+ * the setups BoringSSL cannot run (`shakedown fuzz --reference NAME`):
+ * what concerns the fixture PKI and the model (credentials, stapled file,
+ * groups and suites the model implements, ALPN with 0-RTT), and what only
+ * BoringSSL lacks (finite-field DHE, X448, the FFDHE groups,
+ * record_size_limit, max_fragment_length, encrypt_then_mac, a renegotiating
+ * server, ...). sd_fuzz_setup_runs is both; false writes why. */
+SD_MUST_CHECK bool sd_fuzz_setup_model_runs(const sd_fuzz_setup *s, const sd_pki *pki, char *why,
+                                            size_t why_len);
+SD_MUST_CHECK bool sd_fuzz_setup_boringssl_runs(const sd_fuzz_setup *s, char *why, size_t why_len);
+
 #endif

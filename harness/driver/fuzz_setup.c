@@ -71,18 +71,27 @@ void sd_fuzz_setup_unpin_model(sd_run_config *cfg) {
     cfg->skip_signature_algorithms_cert = false;
 }
 
-/* A suite the driver can offer or pick for this version, and that both
- * stacks in process implement: TLS 1.2, the model's table
- * (crypto/tls12.c; BoringSSL has every suite of it but the DHE_RSA ones:
- * it has no finite-field DHE); TLS 1.3, the three suites the driver knows
- * (protocol/messages.c). */
-static bool suite_runs(uint16_t version, uint16_t suite) {
+/* A suite the driver can offer or pick for this version, and that the
+ * model implements: TLS 1.2, the model's table (crypto/tls12.c); TLS 1.3,
+ * the three suites the driver knows (protocol/messages.c). */
+static bool model_suite_runs(uint16_t version, uint16_t suite) {
     if (suite == 0) return true;
-    if (version == SD_TLS12) {
-        const sd_tls12_suite *s = sd_tls12_suite_find(suite);
-        return s != NULL && s->kx != SD_KX_DHE_RSA;
-    }
+    if (version == SD_TLS12) return sd_tls12_suite_find(suite) != NULL;
     return sd_u16_in(sd_offered_suites, sd_n_offered_suites, suite);
+}
+
+/* BoringSSL has every TLS 1.2 suite of the model's table but the DHE_RSA
+ * ones: it has no finite-field DHE. */
+static bool boringssl_suite_runs(uint16_t version, uint16_t suite) {
+    if (suite == 0 || version != SD_TLS12) return true;
+    const sd_tls12_suite *s = sd_tls12_suite_find(suite);
+    return s == NULL || s->kx != SD_KX_DHE_RSA;
+}
+
+static void suite_not_run(const sd_fuzz_setup *s, const char *who, char *why, size_t why_len) {
+    const char *name = sd_cipher_suite_name(s->cipher_suite);
+    sd_set_error(why, why_len, "the setup's cipher suite %s (0x%04x) is not one %s in %s", name ? name : "?",
+                 (unsigned)s->cipher_suite, who, s->version == SD_TLS12 ? "TLS 1.2" : "TLS 1.3");
 }
 
 /* Whether the stack under test can be set up with its own credential: a
@@ -127,7 +136,7 @@ static bool own_credential_ok(const sd_pki *pki, const char *name, sd_role role,
     return true;
 }
 
-bool sd_fuzz_setup_runs(const sd_fuzz_setup *s, const sd_pki *pki, char *why, size_t why_len) {
+bool sd_fuzz_setup_model_runs(const sd_fuzz_setup *s, const sd_pki *pki, char *why, size_t why_len) {
     const struct {
         const char *what, *name;
     } names[] = {{"server credential", s->server_credential},
@@ -155,13 +164,36 @@ bool sd_fuzz_setup_runs(const sd_fuzz_setup *s, const sd_pki *pki, char *why, si
         !own_credential_ok(pki, s->target_client_credential, SD_ROLE_CLIENT, why, why_len))
         return false;
     /* The groups the stack under test is set up with: each one the model
-     * implements (crypto/key_share.c) and BoringSSL has too (not X448, not
-     * the FFDHE groups).
-     * Another would make one stack or both refuse to be configured
-     * (unsupported), a run with nothing to compare. */
+     * implements (crypto/key_share.c); another would make it refuse to be
+     * configured (unsupported), a run with nothing to compare. */
     for (size_t i = 0; i < s->n_groups; i++) {
-        if (!sd_group_supported(s->groups[i]) || s->groups[i] == SD_x448 || sd_group_is_ffdhe(s->groups[i])) {
-            sd_set_error(why, why_len, "the setup's group 0x%04x is not one both stacks run",
+        if (!sd_group_supported(s->groups[i])) {
+            sd_set_error(why, why_len, "the setup's group 0x%04x is not one the model runs",
+                         (unsigned)s->groups[i]);
+            return false;
+        }
+    }
+    /* 0-RTT with ALPN: RFC 8446 §4.2.10 ties early data to the ticket's
+     * ALPN protocol, which the model's tickets do not keep, so a model
+     * server with protocols accepts no 0-RTT where BoringSSL would, a
+     * difference of the model's ticket format and not of the RFC. */
+    if (s->alpn_len && s->early_data) {
+        sd_set_error(why, why_len, "the setup combines ALPN with 0-RTT, which the model's tickets cannot");
+        return false;
+    }
+    if (!model_suite_runs(s->version, s->cipher_suite)) {
+        suite_not_run(s, "the model runs", why, why_len);
+        return false;
+    }
+    return true;
+}
+
+bool sd_fuzz_setup_boringssl_runs(const sd_fuzz_setup *s, char *why, size_t why_len) {
+    /* BoringSSL has neither X448 nor the FFDHE groups: it would refuse to
+     * be configured with one (unsupported). */
+    for (size_t i = 0; i < s->n_groups; i++) {
+        if (s->groups[i] == SD_x448 || sd_group_is_ffdhe(s->groups[i])) {
+            sd_set_error(why, why_len, "the setup's group 0x%04x is not one BoringSSL runs",
                          (unsigned)s->groups[i]);
             return false;
         }
@@ -179,14 +211,6 @@ bool sd_fuzz_setup_runs(const sd_fuzz_setup *s, const sd_pki *pki, char *why, si
      * server set up to would be a run with nothing to compare. */
     if (s->renegotiation && s->role == SD_ROLE_SERVER) {
         sd_set_error(why, why_len, "the setup lets a server renegotiate, which BoringSSL servers never do");
-        return false;
-    }
-    /* 0-RTT with ALPN: RFC 8446 §4.2.10 ties early data to the ticket's
-     * ALPN protocol, which the model's tickets do not keep, so a model
-     * server with protocols accepts no 0-RTT where BoringSSL would, a
-     * difference of the model's ticket format and not of the RFC. */
-    if (s->alpn_len && s->early_data) {
-        sd_set_error(why, why_len, "the setup combines ALPN with 0-RTT, which the model's tickets cannot");
         return false;
     }
     /* BoringSSL has no record_size_limit (RFC 8449): it cannot be set up
@@ -214,12 +238,13 @@ bool sd_fuzz_setup_runs(const sd_fuzz_setup *s, const sd_pki *pki, char *why, si
                      "does not compress");
         return false;
     }
-    if (!suite_runs(s->version, s->cipher_suite)) {
-        const char *name = sd_cipher_suite_name(s->cipher_suite);
-        sd_set_error(why, why_len, "the setup's cipher suite %s (0x%04x) is not one both stacks run in %s",
-                     name ? name : "?", (unsigned)s->cipher_suite,
-                     s->version == SD_TLS12 ? "TLS 1.2" : "TLS 1.3");
+    if (!boringssl_suite_runs(s->version, s->cipher_suite)) {
+        suite_not_run(s, "BoringSSL runs", why, why_len);
         return false;
     }
     return true;
+}
+
+bool sd_fuzz_setup_runs(const sd_fuzz_setup *s, const sd_pki *pki, char *why, size_t why_len) {
+    return sd_fuzz_setup_model_runs(s, pki, why, why_len) && sd_fuzz_setup_boringssl_runs(s, why, why_len);
 }

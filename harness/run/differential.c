@@ -37,6 +37,23 @@ void sd_differential_run_stack(const sd_trace *t, const sd_run_config *base, con
     sd_driver_run(t, &cfg, out);
 }
 
+void sd_differential_run_reference(const sd_trace *t, const sd_run_config *base,
+                                   const sd_target_ops *reference, const char *name, sd_outcome *model_out,
+                                   sd_outcome *reference_out, sd_divergence *div, char *why, size_t why_len) {
+    sd_run_config cfg = *base;
+    /* The model's pins to BoringSSL's choices (handshake message limits,
+     * the first PSK identity) would make differences with a stack that
+     * does not share them: the model as the RFCs have it instead, as a
+     * three-party run judges a stack. */
+    sd_fuzz_setup_unpin_model(&cfg);
+    cfg.stack = &sd_target_model;
+    sd_driver_run(t, &cfg, model_out);
+    cfg.stack = reference;
+    sd_driver_run(t, &cfg, reference_out);
+    sd_divergence d = sd_compare_named(model_out, "model", reference_out, name, why, why_len);
+    if (div) *div = d;
+}
+
 const sd_target_ops *sd_stack_under_test_find(const char *name, char *err, size_t err_len) {
     if (!name || !name[0]) {
         sd_set_error(err, err_len, "no stack named");
@@ -529,6 +546,8 @@ bool sd_finding_write(const char *dir, const sd_finding *fd, char *path, size_t 
     fprintf(f, "shakedown finding\n\n");
     fprintf(f, "target:     %s\n", fd->target);
     if (fd->stack) fprintf(f, "stack:      %s (judged against the model and BoringSSL)\n", fd->stack);
+    if (fd->reference)
+        fprintf(f, "reference:  %s (in BoringSSL's stead: a setup BoringSSL cannot run)\n", fd->reference);
     fprintf(f, "signature:  %s\n", fd->signature);
     fprintf(f, "%-11s %s%s%s\n", fd->stack ? "judgement:" : "divergence:", fd->judgement, why[0] ? ": " : "",
             why);
@@ -564,6 +583,10 @@ bool sd_finding_write(const char *dir, const sd_finding *fd, char *path, size_t 
         fprintf(f, "  shakedown repro --stack %s %s\n", fd->stack, in_path);
         fprintf(f, "  SHAKEDOWN_FUZZ_STACK=%s %s_replay %s    (the replay binary of the fuzz target)\n",
                 fd->stack, fd->target, in_path);
+    } else if (fd->reference) {
+        fprintf(f, "  shakedown repro --reference %s %s\n", fd->reference, in_path);
+        fprintf(f, "  SHAKEDOWN_FUZZ_REFERENCE=%s %s_replay %s    (the replay binary of the fuzz target)\n",
+                fd->reference, fd->target, in_path);
     } else {
         fprintf(f, "  shakedown repro %s\n", in_path);
         fprintf(f, "  %s_replay %s    (the replay binary of the fuzz target)\n", fd->target, in_path);

@@ -53,6 +53,16 @@ const sd_target_ops *sd_stack_under_test_find(const char *name, char *err, size_
 void sd_differential_run_stack(const sd_trace *t, const sd_run_config *base, const sd_target_ops *stack,
                                sd_outcome *out);
 
+/* A second reference for the setups BoringSSL cannot run
+ * (sd_fuzz_setup_boringssl_runs; `shakedown fuzz --reference NAME`): runs t
+ * on the model and on reference, with the model's limits that only mirror
+ * BoringSSL's lifted (sd_fuzz_setup_unpin_model), and compares them
+ * (sd_compare_named, reference named name). Fills both outcomes, the
+ * divergence class and why (may be NULL). */
+void sd_differential_run_reference(const sd_trace *t, const sd_run_config *base,
+                                   const sd_target_ops *reference, const char *name, sd_outcome *model_out,
+                                   sd_outcome *reference_out, sd_divergence *div, char *why, size_t why_len);
+
 /* The security-claim check (oracle/claims.h) on both outcomes: the first
  * side, the model's first, that accepted a credential labels says it must
  * refuse, and that no entry of known (may be NULL) covers: an entry whose
@@ -139,6 +149,9 @@ typedef struct {
     const char *judgement;   /* sd_divergence_name or sd_stack_judgement_name */
     const char *why;         /* a short human reason */
     const char *signature;   /* its identity: names the files */
+    /* The second reference that stood in for BoringSSL on a setup it cannot
+     * run (`--reference`), NULL otherwise; n_parties is 2 then. */
+    const char *reference;
 } sd_finding;
 
 /* Writes a finding into dir/<target>/: the input as <hash> (16 hex digits

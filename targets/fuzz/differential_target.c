@@ -36,6 +36,13 @@ static const char *g_target = "fuzz";
 static const char *g_stack_name;
 static const sd_target_ops *g_stack;
 static sd_known_differences g_stack_known;
+/* The second reference ($SHAKEDOWN_FUZZ_REFERENCE, set by `shakedown fuzz
+ * --reference NAME`): it stands in for BoringSSL on the setups BoringSSL
+ * cannot run (sd_fuzz_setup_boringssl_runs), with its own known
+ * differences; NULL: such setups are skipped. */
+static const char *g_reference_name;
+static const sd_target_ops *g_reference;
+static sd_known_differences g_reference_known;
 static char g_binary_dir[PATH_MAX];
 
 /* ALERT_DIFFERS seen so far, by signature, so the end of a run says which
@@ -118,40 +125,68 @@ static void count_alert_diff(const char *signature) {
     }
 }
 
-/* The stack under test and its known differences; aborts on a name this
- * build does not have, since fuzzing the references alone while the user
- * believes the stack is under test would be a silent lie. */
-static void load_stack_under_test(const char *target, const char *name) {
-    char err[600];
-    g_stack = sd_stack_under_test_find(name, err, sizeof err);
-    if (!g_stack) {
-        fprintf(stderr, "%s: SHAKEDOWN_FUZZ_STACK: %s\n", target, err);
-        abort();
-    }
-    g_stack_name = name;
-    char path[1200];
+/* A stack's own known differences (known_differences/NAME.txt), or
+ * those next to the binary (OSS-Fuzz); aborts if the user named a file
+ * that does not load. */
+static void load_stack_known_differences(const char *target, const char *name, sd_known_differences *out) {
+    char err[600], path[1200];
     bool from_env = false;
     if (!sd_stack_known_differences_path(name, path, sizeof path, &from_env)) {
         fprintf(stderr, "%s: the known differences of %s: path too long\n", target, name);
         abort();
     }
-    if (!sd_known_differences_load(path, &g_stack_known, err, sizeof err)) {
+    if (!sd_known_differences_load(path, out, err, sizeof err)) {
         if (from_env) {
             fprintf(stderr, "%s: SHAKEDOWN_STACK_KNOWN_DIFFERENCES: %s\n", target, err);
             abort();
         }
         char next_to[PATH_MAX + 64], err2[512];
         snprintf(next_to, sizeof next_to, "%s/known_differences/%s.txt", sd_fuzz_binary_dir(), name);
-        if (!is_file(next_to) || !sd_known_differences_load(next_to, &g_stack_known, err2, sizeof err2))
+        if (!is_file(next_to) || !sd_known_differences_load(next_to, out, err2, sizeof err2))
             fprintf(stderr, "%s: no known differences of %s loaded (%s): every difference is a finding\n",
                     target, name, err);
     }
+}
+
+/* A stack by name (sd_stack_under_test_find); aborts on a name this build
+ * does not have, since fuzzing without it while the user believes it
+ * takes part would be a silent lie. */
+static const sd_target_ops *find_stack(const char *target, const char *variable, const char *name) {
+    char err[600];
+    const sd_target_ops *ops = sd_stack_under_test_find(name, err, sizeof err);
+    if (!ops) {
+        fprintf(stderr, "%s: %s: %s\n", target, variable, err);
+        abort();
+    }
+    return ops;
+}
+
+/* The stack under test and its known differences. */
+static void load_stack_under_test(const char *target, const char *name) {
+    g_stack = find_stack(target, "SHAKEDOWN_FUZZ_STACK", name);
+    g_stack_name = name;
+    load_stack_known_differences(target, name, &g_stack_known);
     fprintf(stderr, "%s: stack under test: %s (%s), judged against the model and BoringSSL\n", target, name,
             g_stack->version ? g_stack->version() : "?");
     /* The stack's own edges beside the harness's (edge_coverage.h), in
      * the log `shakedown fuzz` reads its status from. */
     sd_edge_coverage_init();
     sd_edge_coverage_print(stderr, 0);
+}
+
+/* The second reference and its known differences. A stack under test is
+ * judged against the model and BoringSSL on the setups both run; the two
+ * roles together are refused rather than given a meaning. */
+static void load_reference(const char *target, const char *name) {
+    if (g_stack) {
+        fprintf(stderr, "%s: SHAKEDOWN_FUZZ_REFERENCE and SHAKEDOWN_FUZZ_STACK do not go together\n", target);
+        abort();
+    }
+    g_reference = find_stack(target, "SHAKEDOWN_FUZZ_REFERENCE", name);
+    g_reference_name = name;
+    load_stack_known_differences(target, name, &g_reference_known);
+    fprintf(stderr, "%s: second reference: %s (%s), against the model on the setups BoringSSL cannot run\n",
+            target, name, g_reference->version ? g_reference->version() : "?");
 }
 
 static void print_final_coverage(void) { sd_edge_coverage_print(stderr, 0); }
@@ -184,6 +219,8 @@ void sd_fuzz_differential_init(const char *target, int *argc, char ***argv) {
         fprintf(stderr, "%s: warning: no security-claim labels, the claim check is off (%s)\n", target, err);
     const char *stack = getenv("SHAKEDOWN_FUZZ_STACK");
     if (stack && stack[0]) load_stack_under_test(target, stack);
+    const char *reference = getenv("SHAKEDOWN_FUZZ_REFERENCE");
+    if (reference && reference[0]) load_reference(target, reference);
     const char *findings = getenv("SHAKEDOWN_FINDINGS_DIR");
     if (findings && findings[0]) g_findings_dir = findings;
     const char *strict = getenv("SHAKEDOWN_STRICT_ALERTS");
@@ -231,9 +268,10 @@ static void report_finding(const sd_finding *fd) {
     else
         fprintf(stderr, "NOT saved:  %s\n", err);
     sd_parties_print(stderr, fd->parties, fd->n_parties);
-    fprintf(stderr, "reproduce:  shakedown repro %s%s%s%s%s\n", fd->stack ? "--stack " : "",
-            fd->stack ? fd->stack : "", fd->stack ? " " : "", saved ? "" : "--target ",
-            saved ? path : fd->target);
+    const char *party_option = fd->stack ? "--stack " : fd->reference ? "--reference " : "";
+    const char *party = fd->stack ? fd->stack : fd->reference;
+    fprintf(stderr, "reproduce:  shakedown repro %s%s%s%s%s\n", party_option, party ? party : "",
+            party ? " " : "", saved ? "" : "--target ", saved ? path : fd->target);
     if (g_continue) return;
     if (fd->stack) {
         /* The run ends here: what it reached, this input included. */
@@ -273,7 +311,46 @@ static int judge_references(const char *target, const uint8_t *data, size_t size
             return 0;
         }
     }
-    sd_finding fd = {target, data, size, trace, parties, 2, NULL, sd_divergence_name(div), why, signature};
+    sd_finding fd = {target, data,      size, trace, parties, 2, NULL, sd_divergence_name(div),
+                     why,    signature, NULL};
+    report_finding(&fd);
+    return 0;
+}
+
+/* The model against the second reference, on a setup BoringSSL cannot
+ * run: the two-party comparison with NAME in BoringSSL's place, its own
+ * known differences applying. A setup the reference cannot run either
+ * (unsupported) is nothing to compare; an unsupported model stays a crash,
+ * as in the two-party run, since sd_fuzz_setup_model_runs promised it the
+ * setup. Returns 0 unless it aborts on a finding. */
+static int judge_second_reference(const char *target, const uint8_t *data, size_t size, const sd_trace *trace,
+                                  const sd_run_config *cfg) {
+    sd_outcome model, reference;
+    sd_divergence div;
+    char why[1000];
+    sd_differential_run_reference(trace, cfg, g_reference, g_reference_name, &model, &reference, &div, why,
+                                  sizeof why);
+    if (reference.kind == SD_OUTCOME_UNSUPPORTED) return 0;
+    const sd_party parties[] = {{"model", &model}, {g_reference_name, &reference}};
+
+    char signature[512], claim_why[600];
+    if (sd_parties_claim_finding(&g_claims, &g_reference_known, target, parties, 2, signature,
+                                 sizeof signature, claim_why, sizeof claim_why)) {
+        char both[sizeof why];
+        snprintf(both, sizeof both, "claim: %.500s%s%.400s", claim_why, why[0] ? "; the stacks: " : "", why);
+        snprintf(why, sizeof why, "%s", both);
+    } else {
+        if (!sd_divergence_is_difference(div)) return 0;
+        sd_parties_signature(target, parties, 2, signature, sizeof signature);
+        if (sd_known_differences_match(&g_reference_known, signature, g_reference_name)) return 0;
+        if (div == SD_DIV_ALERT_DIFFERS && !g_strict_alerts) {
+            count_alert_diff(signature);
+            return 0;
+        }
+    }
+    sd_finding fd = {
+        target,          data, size, trace, parties, 2, NULL, sd_divergence_name(div), why, signature,
+        g_reference_name};
     report_finding(&fd);
     return 0;
 }
@@ -315,8 +392,8 @@ static int judge_stack(const char *target, const uint8_t *data, size_t size, con
         sd_parties_signature(target, parties, 3, signature, sizeof signature);
         if (sd_known_differences_match(&g_stack_known, signature, g_stack_name)) return 0;
     }
-    sd_finding fd = {target, data,     size, trace, parties, 3, g_stack_name, sd_stack_judgement_name(j),
-                     why,    signature};
+    sd_finding fd = {target, data,      size, trace, parties, 3, g_stack_name, sd_stack_judgement_name(j),
+                     why,    signature, NULL};
     report_finding(&fd);
     return 0;
 }
@@ -334,10 +411,14 @@ int sd_fuzz_differential_one(const char *target, const uint8_t *data, size_t siz
         fprintf(stderr, "%s: %s\n", target, err);
         return 0;
     }
-    if (trace.n_actions == 0 || !sd_fuzz_setup_runs(&setup, &g_pki, err, sizeof err)) {
-        /* fuzz_trace: the input is not a binary trace, or its setup names
-         * a credential the PKI lacks or a suite a stack lacks. Nothing to
-         * run, and -1 tells libFuzzer not to keep it in the corpus. */
+    /* fuzz_trace: the input may not be a binary trace, or its setup may
+     * name a credential the PKI lacks or a feature the model or BoringSSL
+     * lacks. What BoringSSL alone lacks goes to the second reference if
+     * there is one. Otherwise nothing to run, and -1 tells libFuzzer not
+     * to keep it in the corpus. */
+    bool runs = trace.n_actions > 0 && sd_fuzz_setup_model_runs(&setup, &g_pki, err, sizeof err);
+    bool boringssl_runs = runs && sd_fuzz_setup_boringssl_runs(&setup, err, sizeof err);
+    if (!runs || (!boringssl_runs && !g_reference)) {
         sd_trace_free(&trace);
         return -1;
     }
@@ -345,8 +426,9 @@ int sd_fuzz_differential_one(const char *target, const uint8_t *data, size_t siz
     sd_run_config cfg;
     sd_run_config_defaults(&cfg, &sd_target_model, setup.role, &g_pki);
     sd_fuzz_setup_apply(&setup, &cfg);
-    int r = g_stack ? judge_stack(target, data, size, &trace, &setup, &cfg)
-                    : judge_references(target, data, size, &trace, &cfg);
+    int r = !boringssl_runs ? judge_second_reference(target, data, size, &trace, &cfg)
+            : g_stack       ? judge_stack(target, data, size, &trace, &setup, &cfg)
+                            : judge_references(target, data, size, &trace, &cfg);
     sd_trace_free(&trace);
     if (g_stack) {
         sd_edge_coverage_after_input();

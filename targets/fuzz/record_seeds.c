@@ -33,7 +33,9 @@
  *     scenario that would be a fuzz_trace finding, a divergence or an
  *     accepted defective credential no known difference covers, goes to
  *     fuzz_trace_binary only: under fuzz_trace it would be a finding on
- *     every replay);
+ *     every replay; one whose setup BoringSSL cannot run is judged so
+ *     against GnuTLS, the second reference of `shakedown fuzz --reference
+ *     gnutls`, and left out where the build has no GnuTLS);
  *     fuzz_script: the TLS 1.3 scenario files.
  *
  * Existing files are kept unless -f is given: BoringSSL draws its random
@@ -656,6 +658,37 @@ static void write_trace_seed(const char *name, const sd_trace *t, const sd_fuzz_
 static const sd_pki *g_pki;
 static sd_known_differences g_known;
 static sd_claim_labels g_claims;
+/* GnuTLS in process, where the build has it: the second reference of
+ * `shakedown fuzz --reference gnutls` for the setups BoringSSL cannot run,
+ * with its own known differences. NULL: such scenarios stay out of
+ * fuzz_trace's corpus, as they always did. */
+static const char g_reference_name[] = "gnutls";
+static const sd_target_ops *g_reference;
+static sd_known_differences g_reference_known;
+
+/* stacks_part_ways for a setup BoringSSL cannot run: the model against the
+ * second reference. Such a seed is skipped by a campaign without
+ * --reference (sd_fuzz_setup_boringssl_runs), and with it is where the
+ * fuzzer starts from in those features; the reference refusing the setup
+ * (unsupported) would make it nothing to compare. */
+static bool model_and_reference_part_ways(const sd_trace *t, const sd_run_config *cfg, char *signature,
+                                          size_t len) {
+    if (!g_reference) {
+        snprintf(signature, len, "no second reference (%s) in this build", g_reference_name);
+        return true;
+    }
+    sd_outcome m, r;
+    sd_divergence div;
+    sd_differential_run_reference(t, cfg, g_reference, g_reference_name, &m, &r, &div, NULL, 0);
+    const sd_party parties[] = {{"model", &m}, {g_reference_name, &r}};
+    if (sd_parties_claim_finding(&g_claims, &g_reference_known, "fuzz_trace", parties, 2, signature, len,
+                                 NULL, 0))
+        return true;
+    sd_parties_signature("fuzz_trace", parties, 2, signature, len);
+    return r.kind == SD_OUTCOME_UNSUPPORTED ||
+           ((div == SD_DIV_DIVERGES || div == SD_DIV_CRASH) &&
+            !sd_known_differences_match(&g_reference_known, signature, g_reference_name));
+}
 
 /* Whether the trace run with its setup would be a fuzz_trace finding: the
  * model and BoringSSL part ways (diverge, or either crashes) where no known
@@ -674,6 +707,8 @@ static bool stacks_part_ways(const sd_trace *t, const sd_fuzz_setup *setup, char
     sd_run_config cfg;
     sd_run_config_defaults(&cfg, &sd_target_model, setup->role, g_pki);
     sd_fuzz_setup_apply(setup, &cfg);
+    if (!sd_fuzz_setup_boringssl_runs(setup, NULL, 0))
+        return model_and_reference_part_ways(t, &cfg, signature, len);
     sd_outcome m, b;
     sd_divergence div;
     sd_differential_run_config(t, &cfg, &m, &b, &div, NULL, 0);
@@ -790,6 +825,14 @@ int main(int argc, char **argv) {
     if (!sd_known_differences_load(kd_path, &g_known, err, sizeof err) ||
         !sd_claim_labels_load(pki.dir, &g_claims, err, sizeof err)) {
         fprintf(stderr, "%s: %s\n", argv[0], err);
+        return 2;
+    }
+    g_reference = sd_stack_under_test_find(g_reference_name, err, sizeof err);
+    char reference_kd[1200];
+    if (g_reference &&
+        (!sd_stack_known_differences_path(g_reference_name, reference_kd, sizeof reference_kd, NULL) ||
+         !sd_known_differences_load(reference_kd, &g_reference_known, err, sizeof err))) {
+        fprintf(stderr, "%s: the known differences of %s: %s\n", argv[0], g_reference_name, err);
         return 2;
     }
 
@@ -929,6 +972,7 @@ int main(int argc, char **argv) {
            g_root);
     sd_claim_labels_free(&g_claims);
     sd_known_differences_free(&g_known);
+    sd_known_differences_free(&g_reference_known);
     sd_pki_free(&pki);
     return g_status;
 }
