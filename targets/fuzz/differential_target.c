@@ -282,7 +282,37 @@ static void report_finding(const sd_finding *fd) {
     abort();
 }
 
-/* The model against BoringSSL. Returns 0 unless it aborts on a finding. */
+/* The model against one reference, parties[1] (BoringSSL, or the second
+ * reference, whose name `reference` then also gives the finding), with
+ * that reference's known differences. A side that completed after being
+ * shown a credential it had to refuse is a finding even when the other did
+ * the same: the comparison cannot see it. It outranks a divergence of the
+ * same run. Returns 0 unless it aborts on a finding. */
+static int judge_pair(const char *target, const uint8_t *data, size_t size, const sd_trace *trace,
+                      const sd_party parties[2], sd_divergence div, char *why, size_t why_len,
+                      const sd_known_differences *known, const char *reference) {
+    char signature[512], claim_why[600];
+    if (sd_parties_claim_finding(&g_claims, known, target, parties, 2, signature, sizeof signature, claim_why,
+                                 sizeof claim_why)) {
+        char both[1000];
+        snprintf(both, sizeof both, "claim: %.500s%s%.400s", claim_why, why[0] ? "; the stacks: " : "", why);
+        snprintf(why, why_len, "%s", both);
+    } else {
+        if (!sd_divergence_is_difference(div)) return 0;
+        sd_parties_signature(target, parties, 2, signature, sizeof signature);
+        if (sd_known_differences_match(known, signature, parties[1].name)) return 0;
+        if (div == SD_DIV_ALERT_DIFFERS && !g_strict_alerts) {
+            count_alert_diff(signature);
+            return 0;
+        }
+    }
+    sd_finding fd = {target, data,      size,     trace, parties, 2, NULL, sd_divergence_name(div),
+                     why,    signature, reference};
+    report_finding(&fd);
+    return 0;
+}
+
+/* The model against BoringSSL. */
 static int judge_references(const char *target, const uint8_t *data, size_t size, const sd_trace *trace,
                             const sd_run_config *cfg) {
     sd_outcome model, bssl;
@@ -290,31 +320,7 @@ static int judge_references(const char *target, const uint8_t *data, size_t size
     char why[1000];
     sd_differential_run_config(trace, cfg, &model, &bssl, &div, why, sizeof why);
     const sd_party parties[] = {{"model", &model}, {"boringssl", &bssl}};
-
-    char signature[512];
-    /* A side that completed after being shown a credential it had to
-     * refuse is a finding even when the other did the same: the
-     * comparison cannot see it. It outranks a divergence of the same run. */
-    char claim_why[600];
-    bool claim = sd_parties_claim_finding(&g_claims, &g_known, target, parties, 2, signature,
-                                          sizeof signature, claim_why, sizeof claim_why);
-    if (claim) {
-        char both[sizeof why];
-        snprintf(both, sizeof both, "claim: %.500s%s%.400s", claim_why, why[0] ? "; the stacks: " : "", why);
-        snprintf(why, sizeof why, "%s", both);
-    } else {
-        if (!sd_divergence_is_difference(div)) return 0;
-        sd_parties_signature(target, parties, 2, signature, sizeof signature);
-        if (sd_known_differences_match(&g_known, signature, "boringssl")) return 0;
-        if (div == SD_DIV_ALERT_DIFFERS && !g_strict_alerts) {
-            count_alert_diff(signature);
-            return 0;
-        }
-    }
-    sd_finding fd = {target, data,      size, trace, parties, 2, NULL, sd_divergence_name(div),
-                     why,    signature, NULL};
-    report_finding(&fd);
-    return 0;
+    return judge_pair(target, data, size, trace, parties, div, why, sizeof why, &g_known, NULL);
 }
 
 /* The model against the second reference, on a setup BoringSSL cannot
@@ -322,7 +328,7 @@ static int judge_references(const char *target, const uint8_t *data, size_t size
  * known differences applying. A setup the reference cannot run either
  * (unsupported) is nothing to compare; an unsupported model stays a crash,
  * as in the two-party run, since sd_fuzz_setup_model_runs promised it the
- * setup. Returns 0 unless it aborts on a finding. */
+ * setup. */
 static int judge_second_reference(const char *target, const uint8_t *data, size_t size, const sd_trace *trace,
                                   const sd_run_config *cfg) {
     sd_outcome model, reference;
@@ -332,27 +338,8 @@ static int judge_second_reference(const char *target, const uint8_t *data, size_
                                   sizeof why);
     if (reference.kind == SD_OUTCOME_UNSUPPORTED) return 0;
     const sd_party parties[] = {{"model", &model}, {g_reference_name, &reference}};
-
-    char signature[512], claim_why[600];
-    if (sd_parties_claim_finding(&g_claims, &g_reference_known, target, parties, 2, signature,
-                                 sizeof signature, claim_why, sizeof claim_why)) {
-        char both[sizeof why];
-        snprintf(both, sizeof both, "claim: %.500s%s%.400s", claim_why, why[0] ? "; the stacks: " : "", why);
-        snprintf(why, sizeof why, "%s", both);
-    } else {
-        if (!sd_divergence_is_difference(div)) return 0;
-        sd_parties_signature(target, parties, 2, signature, sizeof signature);
-        if (sd_known_differences_match(&g_reference_known, signature, g_reference_name)) return 0;
-        if (div == SD_DIV_ALERT_DIFFERS && !g_strict_alerts) {
-            count_alert_diff(signature);
-            return 0;
-        }
-    }
-    sd_finding fd = {
-        target,          data, size, trace, parties, 2, NULL, sd_divergence_name(div), why, signature,
-        g_reference_name};
-    report_finding(&fd);
-    return 0;
+    return judge_pair(target, data, size, trace, parties, div, why, sizeof why, &g_reference_known,
+                      g_reference_name);
 }
 
 /* The stack under test against both references: the model and BoringSSL
