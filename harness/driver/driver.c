@@ -894,12 +894,13 @@ static void check_expected_psk(driver *d, const sd_action *a, const target_event
                             : ev->psk_index >= 0 && ev->psk_index <= SD_EXPECT_PSK_MAX_INDEX &&
                                   (a->expect_psk >> ev->psk_index & 1))
         return;
-    char want[96] = "", got[48];
+    /* Every index and "none" fit: 15 x " or identity NN" + " or no pre_shared_key". */
+    char want[256] = "", got[48];
     size_t n = 0;
-    for (unsigned i = 0; i <= SD_EXPECT_PSK_MAX_INDEX; i++)
+    for (unsigned i = 0; i <= SD_EXPECT_PSK_MAX_INDEX && n < sizeof want; i++)
         if (a->expect_psk >> i & 1)
             n += (size_t)snprintf(want + n, sizeof want - n, "%sidentity %u", n ? " or " : "", i);
-    if (a->expect_psk & SD_EXPECT_PSK_NONE)
+    if (a->expect_psk & SD_EXPECT_PSK_NONE && n < sizeof want)
         snprintf(want + n, sizeof want - n, "%sno pre_shared_key", n ? " or " : "");
     if (ev->psk_index == -1)
         snprintf(got, sizeof got, "has none");
