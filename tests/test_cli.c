@@ -159,6 +159,20 @@ static void repro_explains_a_corpus_file(void **state) {
     const char *args2[] = {"repro", "--target", "fuzz_client_hello", cut, NULL};
     rc = run(args2, out, err);
     assert_true(rc == 0 || rc == 1);
+
+    /* A known-differences file that does not parse is a usage error that
+     * names its line, never a run that quietly judges without it. */
+    char known[300];
+    snprintf(known, sizeof(known), "%s/known_differences.txt", tmpdir);
+    f = fopen(known, "w");
+    assert_non_null(f);
+    fputs("# comment\nsome-id boringssl what differs without a separator\n", f);
+    fclose(f);
+    setenv("SHAKEDOWN_KNOWN_DIFFERENCES", known, 1);
+    rc = run(args, out, err);
+    unsetenv("SHAKEDOWN_KNOWN_DIFFERENCES");
+    assert_int_equal(rc, 2);
+    assert_non_null(strstr(slurp(err), "known_differences.txt:2: missing ' -- '"));
 }
 
 /* repro --stack judges a third stack against the model and BoringSSL, as

@@ -26,6 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "cli/cli.h"
 #include "crypto/pki.h"
@@ -577,8 +578,10 @@ int sd_cmd_repro(int argc, char **argv) {
     bool from_env = false;
     const char *kd_path = sd_known_differences_default_path(&from_env);
     if (!sd_known_differences_load(kd_path, &known, err, sizeof err)) {
-        if (from_env) {
-            fprintf(stderr, "shakedown repro: SHAKEDOWN_KNOWN_DIFFERENCES: %s\n", err);
+        /* A file named by the user, or one that is there but does not
+         * parse, is an error to fix (file:line in err). */
+        if (from_env || access(kd_path, F_OK) == 0) {
+            fprintf(stderr, "shakedown repro: %s%s\n", from_env ? "SHAKEDOWN_KNOWN_DIFFERENCES: " : "", err);
             sd_pki_free(&pki);
             return SD_EXIT_USAGE;
         }
@@ -599,8 +602,9 @@ int sd_cmd_repro(int argc, char **argv) {
         bool stack_from_env = false;
         if (!sd_stack_known_differences_path(own_known, path, sizeof path, &stack_from_env) ||
             !sd_known_differences_load(path, &o.stack_known, err, sizeof err)) {
-            if (stack_from_env) {
-                fprintf(stderr, "shakedown repro: SHAKEDOWN_STACK_KNOWN_DIFFERENCES: %s\n", err);
+            if (stack_from_env || access(path, F_OK) == 0) {
+                fprintf(stderr, "shakedown repro: %s%s\n",
+                        stack_from_env ? "SHAKEDOWN_STACK_KNOWN_DIFFERENCES: " : "", err);
                 sd_claim_labels_free(&claims);
                 sd_known_differences_free(&known);
                 sd_pki_free(&pki);

@@ -136,8 +136,10 @@ static void load_stack_known_differences(const char *target, const char *name, s
         abort();
     }
     if (!sd_known_differences_load(path, out, err, sizeof err)) {
-        if (from_env) {
-            fprintf(stderr, "%s: SHAKEDOWN_STACK_KNOWN_DIFFERENCES: %s\n", target, err);
+        /* A file that is there but does not parse is an error to fix, not
+         * a reason to turn every known difference into a finding. */
+        if (from_env || is_file(path)) {
+            fprintf(stderr, "%s: %s%s\n", target, from_env ? "SHAKEDOWN_STACK_KNOWN_DIFFERENCES: " : "", err);
             abort();
         }
         char next_to[PATH_MAX + 64], err2[512];
@@ -199,10 +201,11 @@ void sd_fuzz_differential_init(const char *target, int *argc, char ***argv) {
     bool from_env = false;
     const char *kd = sd_known_differences_default_path(&from_env);
     if (!sd_known_differences_load(kd, &g_known, err, sizeof err)) {
-        if (from_env) {
-            /* The user named the file: running without it would turn every
-             * known difference into a false finding. */
-            fprintf(stderr, "%s: SHAKEDOWN_KNOWN_DIFFERENCES: %s\n", target, err);
+        if (from_env || is_file(kd)) {
+            /* The user named the file, or it is there and does not parse:
+             * running without it would turn every known difference into a
+             * false finding. */
+            fprintf(stderr, "%s: %s%s\n", target, from_env ? "SHAKEDOWN_KNOWN_DIFFERENCES: " : "", err);
             abort();
         }
         /* A binary away from its source tree (OSS-Fuzz) carries the file
