@@ -22,6 +22,10 @@
 #                      handles it and how often it ran, then the shapes and
 #                      steps never reached, by name (scripts/coverage_states.py)
 #      uncovered.txt   the model's functions and code regions that never ran
+#      conform-report.txt, conform-unreached.txt
+#                      the same report for the scenario suite alone, and each
+#                      line of the model no scenario runs (file:line: code):
+#                      where a bug would escape conformance
 #
 # Needs clang, llvm-14 and python3 (scripts/install-deps.sh). The first build
 # takes a few minutes, the runs a few seconds. Not part of scripts/test.sh.
@@ -76,6 +80,21 @@ if [ "$status" -gt 1 ]; then
     exit 1
 fi
 
+# What conformance alone reaches: a check of the model that no scenario
+# runs is one a bug could break unseen by `conform` (issue 11's planted
+# bugs). Only conform's profiles exist at this point.
+model_sources=("$root"/harness/model/*.c)
+llvm-profdata-14 merge -sparse "$profiles"/*.profraw -o "$out/conform.profdata"
+llvm-cov-14 report "$build/shakedown" -instr-profile "$out/conform.profdata" "${model_sources[@]}" \
+    >"$out/conform-report.txt"
+llvm-cov-14 show "$build/shakedown" -instr-profile "$out/conform.profdata" -show-line-counts \
+    -use-color=false "${model_sources[@]}" |
+    awk '/^\/.*\.c:$/ { file = $0; sub(/:$/, "", file); sub(/.*\/harness\//, "harness/", file) }
+         /^ *[0-9]+\| *0\|/ { split($0, f, "|"); line = f[1]; gsub(/ /, "", line);
+                               text = f[3]; sub(/^ +/, "", text);
+                               if (text !~ /^[{}]?;?$/ && text !~ /^(return( [a-zA-Z0-9_]+)?;|break;|default:|else)$/)
+                                   print file ":" line ": " text }' >"$out/conform-unreached.txt"
+
 objects=("$build/shakedown")
 for target in "${targets[@]:1}"; do
     name="${target%_replay}"
@@ -94,7 +113,6 @@ object_args=("${objects[0]}")
 for o in "${objects[@]:1}"; do
     object_args+=(-object "$o")
 done
-model_sources=("$root"/harness/model/*.c)
 llvm-cov-14 report "${object_args[@]}" -instr-profile "$out/merged.profdata" "${model_sources[@]}" \
     >"$out/report.txt"
 llvm-cov-14 show "${object_args[@]}" -instr-profile "$out/merged.profdata" -format=html \
@@ -108,4 +126,6 @@ sed -n '1,2p;/^TOTAL/p' "$out/report.txt" | sed 's/^/  /'
 echo
 sed -n '/^never reached/,$p' "$out/states.txt"
 echo
-echo "coverage: $out/report.txt, $out/html/index.html, $out/states.txt, $out/uncovered.txt"
+sed -n '/^TOTAL/s/^/  conformance alone: /p' "$out/conform-report.txt"
+echo "coverage: $out/report.txt, $out/html/index.html, $out/states.txt, $out/uncovered.txt,"
+echo "  $out/conform-report.txt, $out/conform-unreached.txt ($(wc -l <"$out/conform-unreached.txt") lines no scenario runs)"

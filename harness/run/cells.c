@@ -75,6 +75,15 @@ static size_t cell_at(const sd_cell_plan *plan, size_t p) {
     return plan->only_cells ? plan->only_cells[p] : p;
 }
 
+/* clang's source-based coverage (scripts/coverage.sh) writes its profile
+ * from an atexit handler, which a worker's _exit skips: without this the
+ * cells' coverage would be lost. Weak, so other builds link without it. */
+extern int __llvm_profile_write_file(void) __attribute__((weak));
+
+static void write_coverage_profile(void) {
+    if (__llvm_profile_write_file) __llvm_profile_write_file();
+}
+
 /* Starts a worker for the cells at positions first, first + stride, ...
  * of the run order. Returns false if the system refused (no process or
  * pipe). */
@@ -104,6 +113,7 @@ static bool start_worker(const sd_cell_plan *plan, size_t total, worker *w, size
             run_cell(plan, cell_at(plan, c), &m.cell);
             if (!sd_write_all(fds[1], &m, sizeof m)) _exit(WORKER_LOST_PIPE);
         }
+        write_coverage_profile();
         _exit(0);
     }
     close(fds[1]);
