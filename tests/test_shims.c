@@ -5,7 +5,7 @@
  * a signal is the stack's CRASH and the next run works, in each shim mode
  * (a persistent shim killed in the middle of a later run too, through
  * `shakedown conform` as well), a shim that stops answering is its HANG, and what a stack cannot do (mbedTLS 2.28 and TLS
- * 1.3, 0-RTT through wolfSSL and mbedTLS) is unsupported, which the driver
+ * 1.3, Botan 2.19 and TLS 1.3, 0-RTT through wolfSSL and mbedTLS) is unsupported, which the driver
  * makes an unsupported outcome and the oracle SKIP; shims renegotiate TLS
  * 1.2 only when allowed; the OpenSSL and GnuTLS shims accept and send
  * 0-RTT; shims send exactly the signature schemes pinned by
@@ -195,10 +195,16 @@ static void assert_completed(const sd_target_ops *client_ops, const sd_target_op
     if (r->c_exported && r->s_exported) assert_memory_equal(r->c_ekm, r->s_ekm, sizeof r->c_ekm);
 }
 
+/* The shims whose stack speaks TLS 1.2 only (mbedTLS 2.28, Botan 2.19):
+ * they refuse a --max-version of 1.3 as unsupported. */
+static bool tls12_only(const sd_target_ops *shim) {
+    return strcmp(shim->name, "mbedtls") == 0 || strcmp(shim->name, "botan") == 0;
+}
+
 /* The peer of a shim for option tests: the model where the shim speaks TLS
- * 1.3, else BoringSSL in TLS 1.2 (mbedTLS 2.28). */
+ * 1.3, else BoringSSL in TLS 1.2 (mbedTLS 2.28, Botan 2.19). */
 static const sd_target_ops *peer_of(const sd_target_ops *shim, uint16_t *version) {
-    bool tls13 = strcmp(shim->name, "mbedtls") != 0;
+    bool tls13 = !tls12_only(shim);
     *version = tls13 ? SD_TLS13 : SD_TLS12;
     return tls13 ? &sd_target_model : &sd_target_boringssl;
 }
@@ -409,7 +415,7 @@ static void shims_resume_sessions(void **state) {
          * checks that it says so; its server resumes by TLS 1.3 tickets. */
         bool go = strcmp(shim->name, "go") == 0;
         for (uint16_t version = go ? SD_TLS13 : SD_TLS12; version <= SD_TLS13; version++) {
-            if (version == SD_TLS13 && strcmp(shim->name, "mbedtls") == 0) continue;
+            if (version == SD_TLS13 && tls12_only(shim)) continue;
             sd_buf session;
             sd_buf_init(&session);
             sd_session_cache *cache = sd_session_cache_new(), *other = sd_session_cache_new();
@@ -458,7 +464,7 @@ static void shims_handshake_with_model_and_boringssl(void **state) {
             continue;
         }
         n_shims_tested++;
-        bool tls13 = strcmp(shim->name, "mbedtls") != 0; /* mbedTLS 2.28 is TLS 1.2 only */
+        bool tls13 = !tls12_only(shim);
         if (tls13) {
             handshake_pair(shim, &sd_target_model, SD_TLS13);
             handshake_pair(&sd_target_model, shim, SD_TLS13);
@@ -475,7 +481,7 @@ static void shims_pass_the_happy_scenarios(void **state) {
     (void)state;
     for (size_t i = 0; sd_shim_targets[i]; i++) {
         const sd_target_ops *shim = sd_target_find(sd_shim_targets[i]->name);
-        if (!shim || strcmp(shim->name, "mbedtls") == 0) continue;
+        if (!shim || tls12_only(shim)) continue;
         const sd_scenario *sc[] = {&server_happy, &client_happy};
         for (size_t k = 0; k < 2; k++) {
             sd_run_config cfg;
@@ -492,7 +498,7 @@ static void shims_pass_the_happy_scenarios(void **state) {
 static const sd_target_ops *any_shim(void) {
     for (size_t i = 0; sd_shim_targets[i]; i++) {
         const sd_target_ops *shim = sd_target_find(sd_shim_targets[i]->name);
-        if (shim && strcmp(shim->name, "mbedtls") != 0) return shim;
+        if (shim && !tls12_only(shim)) return shim;
     }
     return NULL;
 }
@@ -517,7 +523,7 @@ static void shim_clients_check_revocation_and_purpose(void **state) {
                                           "tls13/client.certificate.wrong-eku.sd"};
     for (size_t i = 0; sd_shim_targets[i]; i++) {
         const sd_target_ops *shim = sd_target_find(sd_shim_targets[i]->name);
-        if (!shim || strcmp(shim->name, "mbedtls") == 0) continue;
+        if (!shim || tls12_only(shim)) continue;
         for (size_t k = 0; k < 2; k++) {
             sd_scenario sc;
             memset(&sc, 0, sizeof sc);
@@ -1146,7 +1152,7 @@ static void shims_send_exactly_the_pinned_signature_schemes(void **state) {
         } else {
             const uint16_t *list = wolfssl ? wolf : pinned;
             size_t n = wolfssl ? 3 : 2;
-            assert_client_offers(shim, SD_TLS13, list, n);
+            if (!tls12_only(shim)) assert_client_offers(shim, SD_TLS13, list, n);
             assert_client_offers(shim, SD_TLS12, list, n);
             assert_server_asks(shim, list, n);
         }
@@ -1170,8 +1176,9 @@ static void shims_send_exactly_the_pinned_signature_schemes(void **state) {
             assert_true(err.unsupported);
             assert_non_null(strstr(err.text, "rsa_pss_pss_sha256"));
         }
-        /* The control's list (RSA-PSS) is one mbedTLS 2.28 cannot send. */
-        bool exact = !mbed;
+        /* The control's list (RSA-PSS) is one mbedTLS 2.28 cannot send;
+         * the control is TLS 1.3, which Botan 2.19 cannot speak. */
+        bool exact = !tls12_only(shim);
         sd_run_config cfg;
         sd_run_config_defaults(&cfg, shim, control.role, &pki);
         sd_run_config_apply_scenario(&cfg, &control);
@@ -1191,13 +1198,15 @@ static void shims_send_exactly_the_pinned_signature_schemes(void **state) {
     }
 }
 
-/* mbedTLS 2.28 has no TLS 1.3: create() says unsupported, the driver's
- * outcome is unsupported and the oracle's verdict SKIP, with the shim's
- * reason as why. */
-static void mbedtls_refuses_tls13_as_unsupported(void **state) {
-    (void)state;
-    const sd_target_ops *m = sd_target_find("mbedtls");
-    if (!m) skip();
+/* A TLS 1.2-only stack (mbedTLS 2.28, Botan 2.19) has no TLS 1.3: create()
+ * says unsupported with `reason`, the driver's outcome is unsupported and
+ * the oracle's verdict SKIP, with the shim's reason as why. */
+static void refuses_tls13_as_unsupported(const char *stack, const char *reason) {
+    const sd_target_ops *m = sd_target_find(stack);
+    if (!m) {
+        fprintf(stderr, "(%s shim not built: skipped)\n", stack);
+        skip();
+    }
     sd_target_config cfg = {
         .role = SD_ROLE_CLIENT,
         .min_version = SD_TLS13,
@@ -1210,18 +1219,18 @@ static void mbedtls_refuses_tls13_as_unsupported(void **state) {
     sd_target *t = m->create(&cfg, &err);
     assert_null(t);
     assert_true(err.unsupported);
-    assert_string_equal(err.text, "mbedTLS 2.28 has no TLS 1.3");
+    assert_string_equal(err.text, reason);
     /* A range that reaches TLS 1.3 is refused as well, not narrowed to TLS
      * 1.2 (a `versions: 1.2-1.3` scenario); TLS 1.2 alone is not. */
     cfg.min_version = SD_TLS12;
     err = (sd_target_error){0};
     assert_null(m->create(&cfg, &err));
     assert_true(err.unsupported);
-    assert_string_equal(err.text, "mbedTLS 2.28 has no TLS 1.3");
+    assert_string_equal(err.text, reason);
     cfg.max_version = SD_TLS12;
     err = (sd_target_error){0};
     t = m->create(&cfg, &err);
-    if (!t) fail_msg("mbedTLS, TLS 1.2 alone: %s", err.text);
+    if (!t) fail_msg("%s, TLS 1.2 alone: %s", stack, err.text);
     t->ops->destroy(t);
 
     sd_run_config rc;
@@ -1230,10 +1239,68 @@ static void mbedtls_refuses_tls13_as_unsupported(void **state) {
     sd_outcome o;
     sd_driver_run(&client_happy.trace, &rc, &o);
     assert_int_equal(o.kind, SD_OUTCOME_UNSUPPORTED);
-    assert_string_equal(o.detail, "mbedTLS 2.28 has no TLS 1.3");
+    assert_string_equal(o.detail, reason);
     char why[200];
     assert_int_equal(sd_classify(&client_happy, &o, why, sizeof why), SD_VERDICT_SKIP);
-    assert_string_equal(why, "mbedTLS 2.28 has no TLS 1.3");
+    assert_string_equal(why, reason);
+}
+
+static void mbedtls_refuses_tls13_as_unsupported(void **state) {
+    (void)state;
+    refuses_tls13_as_unsupported("mbedtls", "mbedTLS 2.28 has no TLS 1.3");
+}
+
+/* Botan 2.19 as mbedTLS; and what else its shim must not approximate: an
+ * EdDSA credential (Botan 2.19's TLS 1.2 has no EdDSA suite or client
+ * certificate type) is unsupported, and its client, which would offer
+ * session_ticket in every ClientHello, offers it only with
+ * --session-tickets on (docs/shim-contract.md). */
+static void botan_refuses_what_it_cannot_do(void **state) {
+    (void)state;
+    refuses_tls13_as_unsupported("botan", "Botan 2.19 has no TLS 1.3");
+    const sd_target_ops *b = sd_target_find("botan");
+    sd_target_config cfg = {
+        .role = SD_ROLE_SERVER,
+        .min_version = SD_TLS12,
+        .max_version = SD_TLS12,
+        .credential = sd_pki_find(&pki, "leaf-ed25519"),
+        .pki = &pki,
+        .now = SD_PKI_DEFAULT_TIME,
+    };
+    assert_non_null(cfg.credential);
+    sd_target_error err = {0};
+    assert_null(b->create(&cfg, &err));
+    assert_true(err.unsupported);
+    assert_non_null(strstr(err.text, "EdDSA"));
+
+    for (int tickets = 0; tickets < 2; tickets++) {
+        sd_target_config cc = {
+            .role = SD_ROLE_CLIENT,
+            .min_version = SD_TLS12,
+            .max_version = SD_TLS12,
+            .pki = &pki,
+            .server_name = SD_PKI_SERVER_NAME,
+            .now = SD_PKI_DEFAULT_TIME,
+            .session_tickets = tickets,
+        };
+        err = (sd_target_error){0};
+        sd_target *c = b->create(&cc, &err);
+        if (!c) fail_msg("botan client: %s", err.text);
+        c->ops->start(c);
+        sd_buf flight, joined;
+        sd_buf_init(&flight);
+        sd_buf_init(&joined);
+        c->ops->drain(c, &flight);
+        sd_span body, ext;
+        sd_client_hello ch;
+        uint8_t alert;
+        assert_true(plaintext_message(sd_buf_span(&flight), 1, &joined, &body));
+        assert_true(sd_parse_client_hello(body, &ch, &alert));
+        assert_int_equal(sd_extensions_find(ch.extensions, SD_session_ticket, &ext), tickets);
+        sd_buf_free(&joined);
+        sd_buf_free(&flight);
+        c->ops->destroy(c);
+    }
 }
 
 /* A shim that is asked for something impossible fails create() with its
@@ -1290,6 +1357,7 @@ int main(void) {
         cmocka_unit_test(go_shim_crashes_and_hangs_on_the_test_hooks),
         cmocka_unit_test(go_refuses_what_crypto_tls_lacks),
         cmocka_unit_test(mbedtls_refuses_tls13_as_unsupported),
+        cmocka_unit_test(botan_refuses_what_it_cannot_do),
         cmocka_unit_test(bad_configuration_and_missing_shims),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
