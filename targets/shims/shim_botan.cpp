@@ -144,7 +144,22 @@ class Shim_Policy final : public TLS::Policy {
   public:
     explicit Shim_Policy(const shim_opts &o)
         : m_role(o.role), m_client_auth(o.client_auth), m_renegotiation(o.renegotiation),
-          m_groups(groups_of(o.groups)), m_suites(suites_of(o.ciphers)), m_schemes(schemes_of(o.sigalgs)) {}
+          m_groups(groups_of(o.groups)), m_suites(suites_of(o.ciphers)), m_schemes(schemes_of(o.sigalgs)) {
+        /* A Botan server sends a CertificateRequest only when its key
+         * exchange is signed (Ciphersuite::signature_used): with a static
+         * RSA suite it asks for no certificate, even when required, and
+         * the handshake goes on without client authentication. Botan's
+         * default suites have no static RSA; a --ciphers list with one
+         * cannot be served with --client-auth exactly. */
+        if (o.role == SHIM_SERVER && o.client_auth != SHIM_AUTH_NONE)
+            for (uint16_t id : m_suites)
+                if (TLS::Ciphersuite::by_id(id).kex_method() == TLS::Kex_Algo::STATIC_RSA)
+                    throw Refusal{
+                        std::string("unsupported: client authentication with the static RSA suite ") +
+                        shim_cipher_name(id) +
+                        " (a Botan 2.19 server asks for a client certificate only when its key "
+                        "exchange is signed)"};
+    }
 
     bool allow_tls10() const override { return false; }
     bool allow_tls11() const override { return false; }
