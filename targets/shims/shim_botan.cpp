@@ -264,6 +264,8 @@ class Shim_Creds final : public Botan::Credentials_Manager {
                 m_store.add_certificate(cert);
             m_have_trust = true;
         }
+        /* --crl-issuer is not needed: Botan checks a CRL's signature when it
+         * validates a path, against the issuer in that path. */
         if (o.crl)
             for (const auto &crl : load_pem_all<Botan::X509_CRL>(o.crl, "CRLs")) m_store.add_crl(crl);
         /* RFC 5077 §4: the key of this run's tickets (a RESET drops it). */
@@ -310,6 +312,7 @@ class Shim_Creds final : public Botan::Credentials_Manager {
 };
 
 struct Botan_Shim;
+uint16_t group_of(const Botan_Shim &s);
 
 class Shim_Callbacks final : public TLS::Callbacks {
   public:
@@ -347,7 +350,7 @@ struct Botan_Shim {
     unsigned alert_records = 0; /* alert records sent */
     bool peer_closed = false;   /* close_notify received */
     bool peer_authenticated = false;
-    uint16_t version = 0, cipher = 0;
+    uint16_t version = 0, cipher = 0, group = 0;
     std::vector<uint8_t> kex_params; /* the ServerKeyExchange's, for the group */
     std::vector<uint8_t> session;    /* client: the last session, DER, if resumable */
     bool offer_tickets;              /* client: keep session_ticket in the ClientHello */
@@ -466,6 +469,7 @@ void Shim_Callbacks::tls_session_activated() {
      * and the proof of its key before it activates the session; a resumed
      * session carries the chain validated when it was made. */
     m_s.peer_authenticated = !m_s.channel->peer_cert_chain().empty();
+    m_s.group = group_of(m_s);
 }
 
 /* The alert for a chain that does not validate, by RFC 5246 §7.2.2's
@@ -596,7 +600,7 @@ void botan_status(void *p, shim_conn *c) {
     if (!st->handshake_done) return;
     st->version = s->version;
     st->cipher = s->cipher;
-    st->group = group_of(*s);
+    st->group = s->group;
     st->peer_authenticated = s->peer_authenticated;
 }
 
@@ -605,6 +609,7 @@ void botan_destroy(void *p) { delete static_cast<Botan_Shim *>(p); }
 /* RFC 5705 with no context (Botan: an empty context is none). */
 bool botan_export(void *p, const char *label, uint8_t *out, size_t len) {
     auto *s = static_cast<Botan_Shim *>(p);
+    if (!s->channel) return false;
     try {
         Botan::SymmetricKey key = s->channel->key_material_export(label, "", len);
         if (key.length() != len) return false;
@@ -618,6 +623,7 @@ bool botan_export(void *p, const char *label, uint8_t *out, size_t len) {
 /* CLOSE: Botan's close_notify (Channel::close). */
 void botan_close(void *p, shim_conn *c) {
     auto *s = static_cast<Botan_Shim *>(p);
+    if (!s->channel) return;
     const unsigned before = s->alert_records;
     s->guarded([s] { s->channel->close(); });
     if (s->alert_records > before) shim_st(c)->close_notify_sent = true;
@@ -630,7 +636,7 @@ bool botan_next(void *p, shim_conn *c, char *err, size_t err_len) {
     s->c = c;
     s->alert_records = 0;
     s->peer_closed = s->peer_authenticated = false;
-    s->version = s->cipher = 0;
+    s->version = s->cipher = s->group = 0;
     s->kex_params.clear();
     s->session.clear();
     try {
