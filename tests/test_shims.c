@@ -11,8 +11,11 @@
  * 0-RTT; shims send exactly the signature schemes pinned by
  * `signature-algorithms:` (--sigalgs) or refuse them. The Go crypto/tls shim (a Go program, not shim_common.c) takes
  * part in all of these where crypto/tls can, has its own crash and hang
- * hooks tested, and refuses what crypto/tls lacks as unsupported. Shims
- * that were not built are skipped (the Go one without golang-go). */
+ * hooks tested, and refuses what crypto/tls lacks as unsupported. The
+ * Botan 2.19 shim (C++) takes part as mbedTLS does, in TLS 1.2 only, and
+ * refuses an EdDSA credential; its client offers session_ticket only when
+ * asked. Shims that were not built are skipped (the Go one without
+ * golang-go, the Botan one without libbotan-2-dev). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -44,6 +47,7 @@
 #include "wire/names.h"
 #include "wire/tls12.h"
 #include "stacks/stacks.h"
+#include "run/scenario_set.h"
 
 static sd_pki pki;
 static sd_scenario server_happy, client_happy;
@@ -513,38 +517,52 @@ static void load_scenario(const char *rel, sd_scenario *out) {
 }
 
 /* The shims get the PKI's CRL (--crl) and the certificate purpose to check:
- * every TLS 1.3 shim client refuses the revoked leaf and the leaf meant for
- * client authentication only (GnuTLS checks extendedKeyUsage only when the
- * shim asks it to), and still accepts the good leaf. OpenSSL and wolfSSL
- * name the revocation exactly (certificate_revoked). */
+ * every shim client refuses the revoked leaf and the leaf meant for client
+ * authentication only (GnuTLS checks extendedKeyUsage only when the shim
+ * asks it to), a TLS 1.3 one in the scenario files, a TLS 1.2-only one
+ * (mbedTLS 2.28, Botan 2.19) in their generated TLS 1.2 twins. OpenSSL,
+ * wolfSSL, mbedTLS and Botan name the revocation exactly
+ * (certificate_revoked). */
 static void shim_clients_check_revocation_and_purpose(void **state) {
     (void)state;
     static const char *const refused[] = {"tls13/client.certificate.revoked.sd",
                                           "tls13/client.certificate.wrong-eku.sd"};
+    static const char *const refused12[] = {"tls12.client.gen-certificate.revoked",
+                                            "tls12.client.gen-certificate.wrong-eku"};
+    sd_scenario_set gen12[2];
+    for (size_t k = 0; k < 2; k++) {
+        assert_true(sd_scenario_set_load("test_shims", NULL, 0, refused12[k], true, &gen12[k]));
+        assert_int_equal(gen12[k].n, 1);
+    }
     for (size_t i = 0; sd_shim_targets[i]; i++) {
         const sd_target_ops *shim = sd_target_find(sd_shim_targets[i]->name);
-        if (!shim || tls12_only(shim)) continue;
+        if (!shim) continue;
         for (size_t k = 0; k < 2; k++) {
-            sd_scenario sc;
-            memset(&sc, 0, sizeof sc);
-            load_scenario(refused[k], &sc);
+            sd_scenario file;
+            memset(&file, 0, sizeof file);
+            const sd_scenario *sc = &gen12[k].items[0];
+            if (!tls12_only(shim)) {
+                load_scenario(refused[k], &file);
+                sc = &file;
+            }
             sd_run_config cfg;
-            sd_run_config_defaults(&cfg, shim, sc.role, &pki);
-            sd_run_config_apply_scenario(&cfg, &sc);
+            sd_run_config_defaults(&cfg, shim, sc->role, &pki);
+            sd_run_config_apply_scenario(&cfg, sc);
             sd_outcome o;
-            sd_driver_run(&sc.trace, &cfg, &o);
+            sd_driver_run(&sc->trace, &cfg, &o);
             char why[256] = "";
-            sd_verdict v = sd_classify(&sc, &o, why, sizeof why);
+            sd_verdict v = sd_classify(sc, &o, why, sizeof why);
             if (v != SD_VERDICT_PASS && v != SD_VERDICT_SOFT)
-                fprintf(stderr, "%s %s: %s (%s)\n", shim->name, sc.id, sd_verdict_name(v), o.detail);
+                fprintf(stderr, "%s %s: %s (%s)\n", shim->name, sc->id, sd_verdict_name(v), o.detail);
             assert_true(v == SD_VERDICT_PASS || v == SD_VERDICT_SOFT);
             /* crypto/tls answers every refusal of VerifyPeerCertificate,
              * where the Go shim checks the CRL, with bad_certificate. */
             if (k == 0 && strcmp(shim->name, "gnutls") != 0 && strcmp(shim->name, "go") != 0)
                 assert_int_equal(v, SD_VERDICT_PASS);
-            sd_scenario_free(&sc);
+            if (sc == &file) sd_scenario_free(&file);
         }
     }
+    for (size_t k = 0; k < 2; k++) sd_scenario_set_free(&gen12[k]);
 }
 
 /* 0-RTT through the shims (--max-early-data, --early-data-hex,
