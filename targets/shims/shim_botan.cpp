@@ -238,7 +238,7 @@ template <typename T> std::vector<T> load_pem_all(const char *path, const char *
 /* The credential, the trust anchors with the CRLs, the ticket key. */
 class Shim_Creds final : public Botan::Credentials_Manager {
   public:
-    Shim_Creds(const shim_opts &o, Botan::RandomNumberGenerator &rng) : m_role(o.role) {
+    Shim_Creds(const shim_opts &o, Botan::RandomNumberGenerator &rng) {
         if (o.cert) {
             m_chain = load_pem_all<Botan::X509_Certificate>(o.cert, "certificates");
             const char *key_file = o.key ? o.key : o.cert;
@@ -302,7 +302,6 @@ class Shim_Creds final : public Botan::Credentials_Manager {
     }
 
   private:
-    shim_role m_role;
     std::vector<Botan::X509_Certificate> m_chain;
     std::unique_ptr<Botan::Private_Key> m_key;
     Botan::Certificate_Store_In_Memory m_store;
