@@ -5,14 +5,17 @@
  * a signal is the stack's CRASH and the next run works, in each shim mode
  * (a persistent shim killed in the middle of a later run too, through
  * `shakedown conform` as well), a shim that stops answering is its HANG, and what a stack cannot do (mbedTLS 2.28 and TLS
- * 1.3, 0-RTT through wolfSSL and mbedTLS) is unsupported, which the driver
+ * 1.3, Botan 2.19 and TLS 1.3, 0-RTT through wolfSSL and mbedTLS) is unsupported, which the driver
  * makes an unsupported outcome and the oracle SKIP; shims renegotiate TLS
  * 1.2 only when allowed; the OpenSSL and GnuTLS shims accept and send
  * 0-RTT; shims send exactly the signature schemes pinned by
  * `signature-algorithms:` (--sigalgs) or refuse them. The Go crypto/tls shim (a Go program, not shim_common.c) takes
  * part in all of these where crypto/tls can, has its own crash and hang
- * hooks tested, and refuses what crypto/tls lacks as unsupported. Shims
- * that were not built are skipped (the Go one without golang-go). */
+ * hooks tested, and refuses what crypto/tls lacks as unsupported. The
+ * Botan 2.19 shim (C++) takes part as mbedTLS does, in TLS 1.2 only, and
+ * refuses an EdDSA credential; its client offers session_ticket only when
+ * asked. Shims that were not built are skipped (the Go one without
+ * golang-go, the Botan one without libbotan-2-dev). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -44,6 +47,7 @@
 #include "wire/names.h"
 #include "wire/tls12.h"
 #include "stacks/stacks.h"
+#include "run/scenario_set.h"
 
 static sd_pki pki;
 static sd_scenario server_happy, client_happy;
@@ -195,10 +199,16 @@ static void assert_completed(const sd_target_ops *client_ops, const sd_target_op
     if (r->c_exported && r->s_exported) assert_memory_equal(r->c_ekm, r->s_ekm, sizeof r->c_ekm);
 }
 
+/* The shims whose stack speaks TLS 1.2 only (mbedTLS 2.28, Botan 2.19):
+ * they refuse a --max-version of 1.3 as unsupported. */
+static bool tls12_only(const sd_target_ops *shim) {
+    return strcmp(shim->name, "mbedtls") == 0 || strcmp(shim->name, "botan") == 0;
+}
+
 /* The peer of a shim for option tests: the model where the shim speaks TLS
- * 1.3, else BoringSSL in TLS 1.2 (mbedTLS 2.28). */
+ * 1.3, else BoringSSL in TLS 1.2 (mbedTLS 2.28, Botan 2.19). */
 static const sd_target_ops *peer_of(const sd_target_ops *shim, uint16_t *version) {
-    bool tls13 = strcmp(shim->name, "mbedtls") != 0;
+    bool tls13 = !tls12_only(shim);
     *version = tls13 ? SD_TLS13 : SD_TLS12;
     return tls13 ? &sd_target_model : &sd_target_boringssl;
 }
@@ -409,7 +419,7 @@ static void shims_resume_sessions(void **state) {
          * checks that it says so; its server resumes by TLS 1.3 tickets. */
         bool go = strcmp(shim->name, "go") == 0;
         for (uint16_t version = go ? SD_TLS13 : SD_TLS12; version <= SD_TLS13; version++) {
-            if (version == SD_TLS13 && strcmp(shim->name, "mbedtls") == 0) continue;
+            if (version == SD_TLS13 && tls12_only(shim)) continue;
             sd_buf session;
             sd_buf_init(&session);
             sd_session_cache *cache = sd_session_cache_new(), *other = sd_session_cache_new();
@@ -458,7 +468,7 @@ static void shims_handshake_with_model_and_boringssl(void **state) {
             continue;
         }
         n_shims_tested++;
-        bool tls13 = strcmp(shim->name, "mbedtls") != 0; /* mbedTLS 2.28 is TLS 1.2 only */
+        bool tls13 = !tls12_only(shim);
         if (tls13) {
             handshake_pair(shim, &sd_target_model, SD_TLS13);
             handshake_pair(&sd_target_model, shim, SD_TLS13);
@@ -475,7 +485,7 @@ static void shims_pass_the_happy_scenarios(void **state) {
     (void)state;
     for (size_t i = 0; sd_shim_targets[i]; i++) {
         const sd_target_ops *shim = sd_target_find(sd_shim_targets[i]->name);
-        if (!shim || strcmp(shim->name, "mbedtls") == 0) continue;
+        if (!shim || tls12_only(shim)) continue;
         const sd_scenario *sc[] = {&server_happy, &client_happy};
         for (size_t k = 0; k < 2; k++) {
             sd_run_config cfg;
@@ -492,7 +502,7 @@ static void shims_pass_the_happy_scenarios(void **state) {
 static const sd_target_ops *any_shim(void) {
     for (size_t i = 0; sd_shim_targets[i]; i++) {
         const sd_target_ops *shim = sd_target_find(sd_shim_targets[i]->name);
-        if (shim && strcmp(shim->name, "mbedtls") != 0) return shim;
+        if (shim && !tls12_only(shim)) return shim;
     }
     return NULL;
 }
@@ -507,38 +517,52 @@ static void load_scenario(const char *rel, sd_scenario *out) {
 }
 
 /* The shims get the PKI's CRL (--crl) and the certificate purpose to check:
- * every TLS 1.3 shim client refuses the revoked leaf and the leaf meant for
- * client authentication only (GnuTLS checks extendedKeyUsage only when the
- * shim asks it to), and still accepts the good leaf. OpenSSL and wolfSSL
- * name the revocation exactly (certificate_revoked). */
+ * every shim client refuses the revoked leaf and the leaf meant for client
+ * authentication only (GnuTLS checks extendedKeyUsage only when the shim
+ * asks it to), a TLS 1.3 one in the scenario files, a TLS 1.2-only one
+ * (mbedTLS 2.28, Botan 2.19) in their generated TLS 1.2 twins. OpenSSL,
+ * wolfSSL, mbedTLS and Botan name the revocation exactly
+ * (certificate_revoked). */
 static void shim_clients_check_revocation_and_purpose(void **state) {
     (void)state;
     static const char *const refused[] = {"tls13/client.certificate.revoked.sd",
                                           "tls13/client.certificate.wrong-eku.sd"};
+    static const char *const refused12[] = {"tls12.client.gen-certificate.revoked",
+                                            "tls12.client.gen-certificate.wrong-eku"};
+    sd_scenario_set gen12[2];
+    for (size_t k = 0; k < 2; k++) {
+        assert_true(sd_scenario_set_load("test_shims", NULL, 0, refused12[k], true, &gen12[k]));
+        assert_int_equal(gen12[k].n, 1);
+    }
     for (size_t i = 0; sd_shim_targets[i]; i++) {
         const sd_target_ops *shim = sd_target_find(sd_shim_targets[i]->name);
-        if (!shim || strcmp(shim->name, "mbedtls") == 0) continue;
+        if (!shim) continue;
         for (size_t k = 0; k < 2; k++) {
-            sd_scenario sc;
-            memset(&sc, 0, sizeof sc);
-            load_scenario(refused[k], &sc);
+            sd_scenario file;
+            memset(&file, 0, sizeof file);
+            const sd_scenario *sc = &gen12[k].items[0];
+            if (!tls12_only(shim)) {
+                load_scenario(refused[k], &file);
+                sc = &file;
+            }
             sd_run_config cfg;
-            sd_run_config_defaults(&cfg, shim, sc.role, &pki);
-            sd_run_config_apply_scenario(&cfg, &sc);
+            sd_run_config_defaults(&cfg, shim, sc->role, &pki);
+            sd_run_config_apply_scenario(&cfg, sc);
             sd_outcome o;
-            sd_driver_run(&sc.trace, &cfg, &o);
+            sd_driver_run(&sc->trace, &cfg, &o);
             char why[256] = "";
-            sd_verdict v = sd_classify(&sc, &o, why, sizeof why);
+            sd_verdict v = sd_classify(sc, &o, why, sizeof why);
             if (v != SD_VERDICT_PASS && v != SD_VERDICT_SOFT)
-                fprintf(stderr, "%s %s: %s (%s)\n", shim->name, sc.id, sd_verdict_name(v), o.detail);
+                fprintf(stderr, "%s %s: %s (%s)\n", shim->name, sc->id, sd_verdict_name(v), o.detail);
             assert_true(v == SD_VERDICT_PASS || v == SD_VERDICT_SOFT);
             /* crypto/tls answers every refusal of VerifyPeerCertificate,
              * where the Go shim checks the CRL, with bad_certificate. */
             if (k == 0 && strcmp(shim->name, "gnutls") != 0 && strcmp(shim->name, "go") != 0)
                 assert_int_equal(v, SD_VERDICT_PASS);
-            sd_scenario_free(&sc);
+            if (sc == &file) sd_scenario_free(&file);
         }
     }
+    for (size_t k = 0; k < 2; k++) sd_scenario_set_free(&gen12[k]);
 }
 
 /* 0-RTT through the shims (--max-early-data, --early-data-hex,
@@ -1146,7 +1170,7 @@ static void shims_send_exactly_the_pinned_signature_schemes(void **state) {
         } else {
             const uint16_t *list = wolfssl ? wolf : pinned;
             size_t n = wolfssl ? 3 : 2;
-            assert_client_offers(shim, SD_TLS13, list, n);
+            if (!tls12_only(shim)) assert_client_offers(shim, SD_TLS13, list, n);
             assert_client_offers(shim, SD_TLS12, list, n);
             assert_server_asks(shim, list, n);
         }
@@ -1170,8 +1194,9 @@ static void shims_send_exactly_the_pinned_signature_schemes(void **state) {
             assert_true(err.unsupported);
             assert_non_null(strstr(err.text, "rsa_pss_pss_sha256"));
         }
-        /* The control's list (RSA-PSS) is one mbedTLS 2.28 cannot send. */
-        bool exact = !mbed;
+        /* The control's list (RSA-PSS) is one mbedTLS 2.28 cannot send;
+         * the control is TLS 1.3, which Botan 2.19 cannot speak. */
+        bool exact = !tls12_only(shim);
         sd_run_config cfg;
         sd_run_config_defaults(&cfg, shim, control.role, &pki);
         sd_run_config_apply_scenario(&cfg, &control);
@@ -1191,13 +1216,15 @@ static void shims_send_exactly_the_pinned_signature_schemes(void **state) {
     }
 }
 
-/* mbedTLS 2.28 has no TLS 1.3: create() says unsupported, the driver's
- * outcome is unsupported and the oracle's verdict SKIP, with the shim's
- * reason as why. */
-static void mbedtls_refuses_tls13_as_unsupported(void **state) {
-    (void)state;
-    const sd_target_ops *m = sd_target_find("mbedtls");
-    if (!m) skip();
+/* A TLS 1.2-only stack (mbedTLS 2.28, Botan 2.19) has no TLS 1.3: create()
+ * says unsupported with `reason`, the driver's outcome is unsupported and
+ * the oracle's verdict SKIP, with the shim's reason as why. */
+static void refuses_tls13_as_unsupported(const char *stack, const char *reason) {
+    const sd_target_ops *m = sd_target_find(stack);
+    if (!m) {
+        fprintf(stderr, "(%s shim not built: skipped)\n", stack);
+        skip();
+    }
     sd_target_config cfg = {
         .role = SD_ROLE_CLIENT,
         .min_version = SD_TLS13,
@@ -1210,18 +1237,18 @@ static void mbedtls_refuses_tls13_as_unsupported(void **state) {
     sd_target *t = m->create(&cfg, &err);
     assert_null(t);
     assert_true(err.unsupported);
-    assert_string_equal(err.text, "mbedTLS 2.28 has no TLS 1.3");
+    assert_string_equal(err.text, reason);
     /* A range that reaches TLS 1.3 is refused as well, not narrowed to TLS
      * 1.2 (a `versions: 1.2-1.3` scenario); TLS 1.2 alone is not. */
     cfg.min_version = SD_TLS12;
     err = (sd_target_error){0};
     assert_null(m->create(&cfg, &err));
     assert_true(err.unsupported);
-    assert_string_equal(err.text, "mbedTLS 2.28 has no TLS 1.3");
+    assert_string_equal(err.text, reason);
     cfg.max_version = SD_TLS12;
     err = (sd_target_error){0};
     t = m->create(&cfg, &err);
-    if (!t) fail_msg("mbedTLS, TLS 1.2 alone: %s", err.text);
+    if (!t) fail_msg("%s, TLS 1.2 alone: %s", stack, err.text);
     t->ops->destroy(t);
 
     sd_run_config rc;
@@ -1230,10 +1257,68 @@ static void mbedtls_refuses_tls13_as_unsupported(void **state) {
     sd_outcome o;
     sd_driver_run(&client_happy.trace, &rc, &o);
     assert_int_equal(o.kind, SD_OUTCOME_UNSUPPORTED);
-    assert_string_equal(o.detail, "mbedTLS 2.28 has no TLS 1.3");
+    assert_string_equal(o.detail, reason);
     char why[200];
     assert_int_equal(sd_classify(&client_happy, &o, why, sizeof why), SD_VERDICT_SKIP);
-    assert_string_equal(why, "mbedTLS 2.28 has no TLS 1.3");
+    assert_string_equal(why, reason);
+}
+
+static void mbedtls_refuses_tls13_as_unsupported(void **state) {
+    (void)state;
+    refuses_tls13_as_unsupported("mbedtls", "mbedTLS 2.28 has no TLS 1.3");
+}
+
+/* Botan 2.19 as mbedTLS; and what else its shim must not approximate: an
+ * EdDSA credential (Botan 2.19's TLS 1.2 has no EdDSA suite or client
+ * certificate type) is unsupported, and its client, which would offer
+ * session_ticket in every ClientHello, offers it only with
+ * --session-tickets on (docs/shim-contract.md). */
+static void botan_refuses_what_it_cannot_do(void **state) {
+    (void)state;
+    refuses_tls13_as_unsupported("botan", "Botan 2.19 has no TLS 1.3");
+    const sd_target_ops *b = sd_target_find("botan");
+    sd_target_config cfg = {
+        .role = SD_ROLE_SERVER,
+        .min_version = SD_TLS12,
+        .max_version = SD_TLS12,
+        .credential = sd_pki_find(&pki, "leaf-ed25519"),
+        .pki = &pki,
+        .now = SD_PKI_DEFAULT_TIME,
+    };
+    assert_non_null(cfg.credential);
+    sd_target_error err = {0};
+    assert_null(b->create(&cfg, &err));
+    assert_true(err.unsupported);
+    assert_non_null(strstr(err.text, "EdDSA"));
+
+    for (int tickets = 0; tickets < 2; tickets++) {
+        sd_target_config cc = {
+            .role = SD_ROLE_CLIENT,
+            .min_version = SD_TLS12,
+            .max_version = SD_TLS12,
+            .pki = &pki,
+            .server_name = SD_PKI_SERVER_NAME,
+            .now = SD_PKI_DEFAULT_TIME,
+            .session_tickets = tickets,
+        };
+        err = (sd_target_error){0};
+        sd_target *c = b->create(&cc, &err);
+        if (!c) fail_msg("botan client: %s", err.text);
+        c->ops->start(c);
+        sd_buf flight, joined;
+        sd_buf_init(&flight);
+        sd_buf_init(&joined);
+        c->ops->drain(c, &flight);
+        sd_span body, ext;
+        sd_client_hello ch;
+        uint8_t alert;
+        assert_true(plaintext_message(sd_buf_span(&flight), 1, &joined, &body));
+        assert_true(sd_parse_client_hello(body, &ch, &alert));
+        assert_int_equal(sd_extensions_find(ch.extensions, SD_session_ticket, &ext), tickets);
+        sd_buf_free(&joined);
+        sd_buf_free(&flight);
+        c->ops->destroy(c);
+    }
 }
 
 /* A shim that is asked for something impossible fails create() with its
@@ -1290,6 +1375,7 @@ int main(void) {
         cmocka_unit_test(go_shim_crashes_and_hangs_on_the_test_hooks),
         cmocka_unit_test(go_refuses_what_crypto_tls_lacks),
         cmocka_unit_test(mbedtls_refuses_tls13_as_unsupported),
+        cmocka_unit_test(botan_refuses_what_it_cannot_do),
         cmocka_unit_test(bad_configuration_and_missing_shims),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
