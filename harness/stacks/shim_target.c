@@ -162,7 +162,12 @@ int sd_shim_timeout_ms(void) {
         long v = strtol(env, &end, 10);
         if (*end == '\0' && v > 0 && v <= 600000) return (int)v;
     }
-    return 2000;
+    /* Generous, since a frame's answer may be seconds of honest work on a
+     * loaded machine (Botan's client tests the primality of every DH group
+     * it is sent, 1.7 s for ffdhe3072 here, and an ASan build is slower):
+     * a tighter limit made such cells false HANGs. Only a shim that really
+     * hangs waits this long. */
+    return 10000;
 }
 
 /* ---- Process handling ------------------------------------------------------- */

@@ -27,7 +27,7 @@ extern const sd_target_ops *const sd_shim_targets[]; /* NULL-terminated */
 bool sd_shim_path(const char *stack, char *out, size_t out_len);
 
 /* Per-exchange time limit for shims, in ms: $SHAKEDOWN_SHIM_TIMEOUT_MS, else
- * 2000. A shim that does not answer a frame within it is killed: HANG. */
+ * 10000. A shim that does not answer a frame within it is killed: HANG. */
 int sd_shim_timeout_ms(void);
 
 /* Whether shims run many runs each (docs/shim-contract.md, "Persistent
