@@ -442,6 +442,41 @@ static void tls13_groups_header_forces_a_retry(void **state) {
     sd_scenario_free(&s);
 }
 
+/* A peer that offered no signature scheme the credential's key can make
+ * gets no honest Certificate: the run did not play the scenario's premise
+ * (a peer that takes this credential), so a refusal, which RFC 8446
+ * §4.4.2.2 may well ask for, is UNREACHED, not FAIL. The same credential to
+ * a peer that offered its scheme completes (PASS). */
+static void credential_the_peer_cannot_take_is_not_reached(void **state) {
+    (void)state;
+    static const char head[] =
+        "id: t.t\ntitle: t\nrfc: RFC 8446\nrole: client\nversion: 1.3\nexpect: complete\n"
+        "credential: leaf-ed25519\n";
+    static const char trace[] = "expect ClientHello\nsend ServerHello\nsend EncryptedExtensions\n"
+                                "send Certificate\nsend CertificateVerify\nsend Finished\nexpect Finished\n";
+    const char *lists[] = {"signature-algorithms: ecdsa_secp256r1_sha256\n",
+                           "signature-algorithms: ecdsa_secp256r1_sha256, ed25519\n"};
+    for (int i = 0; i < 2; i++) {
+        char text[1024];
+        snprintf(text, sizeof text, "%s%s\n%s", head, lists[i], trace);
+        sd_scenario s;
+        parse_text(text, &s);
+        sd_outcome o;
+        run_with_groups(&s, &sd_target_model, NULL, 0, &o, NULL);
+        char why[700];
+        sd_verdict v = sd_classify(&s, &o, why, sizeof why);
+        if (i == 0) {
+            assert_true(o.honest_not_made);
+            assert_int_equal(v, SD_VERDICT_UNREACHED);
+            assert_non_null(strstr(why, "no signature scheme that fits"));
+        } else {
+            assert_false(o.honest_not_made);
+            assert_int_equal(v, SD_VERDICT_PASS);
+        }
+        sd_scenario_free(&s);
+    }
+}
+
 /* A deviation the target's own choices left nothing to change is not made:
  * drop-ext=cookie against the model, whose HelloRetryRequest has a cookie,
  * is refused (§4.2.2); against BoringSSL, whose has none, the ClientHello
@@ -2462,6 +2497,7 @@ int main(void) {
         cmocka_unit_test(tls13_unplanned_hello_retry_request_limits),
         cmocka_unit_test(tls13_groups_header_forces_a_retry),
         cmocka_unit_test(unmade_deviation_is_not_reached),
+        cmocka_unit_test(credential_the_peer_cannot_take_is_not_reached),
         cmocka_unit_test(hello_retry_request_without_a_group_carries_a_cookie),
         cmocka_unit_test(tls13_key_update),
         cmocka_unit_test(tls13_certificate_request_and_ticket),

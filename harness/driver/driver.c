@@ -1656,6 +1656,7 @@ void sd_driver_run(const sd_trace *trace, const sd_run_config *cfg, sd_outcome *
         }
         if (!d.ended) finish_run(&d);
     }
+    out->honest_not_made = not_made >= 0 && not_made_why;
     if (not_made >= 0) {
         size_t n = strlen(out->detail);
         if (not_made_why)

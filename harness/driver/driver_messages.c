@@ -91,6 +91,27 @@ static uint16_t pick_scheme12(const driver *d, const EVP_PKEY *key) {
     return EVP_PKEY_id(key) == EVP_PKEY_RSA ? SD_rsa_pkcs1_sha256 : SD_ecdsa_secp256r1_sha256;
 }
 
+/* The scheme of an honest signature by key: one the peer offered. A peer
+ * that listed schemes, none of which fits the key, cannot be answered
+ * honestly (RFC 5246 §7.4.1.4.1: "If the client provided a
+ * "signature_algorithms" extension, then all certificates provided by the
+ * server MUST be signed by a hash/signature algorithm pair that appears in
+ * that extension"; RFC 8446 §4.4.3: the algorithm "MUST be one of those
+ * present in the supported_signature_algorithms field"): the message is
+ * signed under the driver's own choice, and the run's premise, a peer that
+ * takes this credential, is marked not made, so that the verdict does not
+ * score a refusal the RFC asks for. An action that names the key or the
+ * scheme (sign-with=, scheme=, wrong-key) deviates there on purpose. */
+static void check_peer_offered(driver *d, const sd_action *a, uint16_t scheme, const uint16_t *offered,
+                               size_t n_offered) {
+    if (!n_offered || sd_u16_in(offered, n_offered, scheme)) return;
+    if (driver_find_mutation(a, SD_MUT_SIGN_WITH) || driver_find_mutation(a, SD_MUT_SCHEME) ||
+        driver_find_mutation(a, SD_MUT_WRONG_KEY))
+        return;
+    d->deviation_not_made = true;
+    d->not_made_why = "the peer offered no signature scheme that fits the credential's key";
+}
+
 /* scheme=<n>: the SignatureScheme the message names, whatever the peer
  * offered or the key is (RFC 8446 §4.4.3, RFC 5246 §7.4.1.4.1 and §7.4.8
  * hold the receiver to both). The signature is the one that scheme makes
@@ -275,6 +296,7 @@ static bool build_certificate_verify13(driver *d, const sd_action *a, sd_buf *bo
     if (driver_sign_with_key(d, a)) key = driver_sign_with_key(d, a); /* and a scheme that fits it */
     uint16_t scheme = sd_pick_signature_scheme(offered, n_offered, key);
     if (!scheme) scheme = sd_pick_signature_scheme(sd_offered_sigalgs, sd_n_offered_sigalgs, key);
+    if (!client) check_peer_offered(d, a, scheme, offered, n_offered);
     if (driver_find_mutation(a, SD_MUT_WRONG_KEY)) {
         /* Sign with a key that is not the certificate's. */
         const sd_credential *other = sd_pki_find(d->cfg->pki, "client");
@@ -350,11 +372,16 @@ static void add_max_fragment_length_answer(driver *d, sd_buf *exts) {
 }
 
 static void build_certificate13(driver *d, const sd_action *a, sd_buf *body) {
+    const sd_credential *cred = driver_find_mutation(a, SD_MUT_EMPTY) ? NULL : driver_credential(d, a);
+    /* §4.4.2.2: the certificate "MUST be compatible with" the peer's
+     * signature_algorithms (its ClientHello's, or the CertificateRequest's):
+     * one whose key makes none of them is no honest answer. */
+    if (cred && cred->key)
+        check_peer_offered(d, a, sd_pick_signature_scheme(d->peer_sigalgs, d->n_peer_sigalgs, cred->key),
+                           d->peer_sigalgs, d->n_peer_sigalgs);
     /* §4.4.2.1: a server staples its OCSP response to the leaf's entry
      * when the client asked with status_request. */
-    sd_msg_certificate_stapled(body, sd_span_of(NULL, 0),
-                               driver_find_mutation(a, SD_MUT_EMPTY) ? NULL : driver_credential(d, a),
-                               driver_staples(d) ? d->staple : NULL);
+    sd_msg_certificate_stapled(body, sd_span_of(NULL, 0), cred, driver_staples(d) ? d->staple : NULL);
 }
 
 /* RFC 8879 §4: the Certificate the action would send (cert=, empty too),
@@ -572,6 +599,10 @@ static bool build_server_hello12(driver *d, const sd_action *a, sd_buf *body) {
 static bool build_certificate12(driver *d, const sd_action *a, sd_buf *body) {
     const sd_credential *cred = driver_find_mutation(a, SD_MUT_EMPTY) ? NULL : driver_credential(d, a);
     if (cred && d->role == SD_ROLE_SERVER) d->cred12 = cred;
+    /* RFC 5246 §7.4.2, §7.4.6: a certificate whose key signs under none of
+     * the peer's signature_algorithms pairs is no honest answer. */
+    if (cred && cred->key)
+        check_peer_offered(d, a, pick_scheme12(d, cred->key), d->peer_sigalgs, d->n_peer_sigalgs);
     if (cred) {
         sd_tls12_build_certificate(body, cred);
     } else {
@@ -660,6 +691,7 @@ static bool build_server_key_exchange_dhe(driver *d, const sd_action *a, const s
     dh_public_to_send(a, p, &d->share, ys, &ys_len);
     EVP_PKEY *key = signing_key12(d, a, cred);
     uint16_t sigalg = pick_scheme12(d, key);
+    check_peer_offered(d, a, sigalg, d->peer_sigalgs, d->n_peer_sigalgs);
     sd_buf params, content, sig;
     sd_buf_init(&params);
     sd_buf_init(&content);
@@ -692,6 +724,7 @@ static bool build_server_key_exchange12(driver *d, const sd_action *a, sd_buf *b
     if (!sd_key_share_generate(&d->share, d->group12, &d->rng)) return false;
     EVP_PKEY *key = signing_key12(d, a, cred);
     uint16_t sigalg = pick_scheme12(d, key);
+    check_peer_offered(d, a, sigalg, d->peer_sigalgs, d->n_peer_sigalgs);
     sd_buf params, content, sig;
     sd_buf_init(&params);
     sd_buf_init(&content);
@@ -800,6 +833,7 @@ static bool build_certificate_verify12(driver *d, const sd_action *a, sd_buf *bo
     if (!cred || !cred->key) return false;
     EVP_PKEY *key = signing_key12(d, a, cred);
     uint16_t scheme = pick_scheme12(d, key);
+    check_peer_offered(d, a, scheme, d->peer_sigalgs, d->n_peer_sigalgs);
     sd_buf sig;
     sd_buf_init(&sig);
     const sd_mutation *named = driver_find_mutation(a, SD_MUT_SCHEME);

@@ -97,6 +97,11 @@ typedef struct {
      * against the scenario's step under test (trace/step_under_test.h): a
      * run that stopped short of that step did not test it. */
     int reached;
+    /* An honest message of the trace could not be built as the RFC has it
+     * for this target (driver.h, not_made_why: a peer that offered no
+     * signature scheme for the credential's key, say): the run did not
+     * play what the scenario means, even if it completed. */
+    bool honest_not_made;
     size_t n_events;
     sd_event events[SD_MAX_EVENTS];
     bool events_truncated;

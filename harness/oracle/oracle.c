@@ -215,6 +215,13 @@ static sd_verdict classify_expectation(const sd_scenario *s, const sd_outcome *o
                      o->detail);
         return SD_VERDICT_UNREACHED;
     }
+    /* Nor does a whole run in which an honest message could not be made
+     * for this target (a peer that offered no signature scheme for the
+     * credential's key): its refusal may be the one the RFC asks for. */
+    if (sut == SD_STEP_WHOLE_RUN && o->honest_not_made) {
+        sd_set_error(why, why_len, "not reached: %s: %s", observed, o->detail);
+        return SD_VERDICT_UNREACHED;
+    }
 
     switch (s->expect) {
     case SD_EXPECT_COMPLETE:
