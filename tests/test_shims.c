@@ -9,7 +9,9 @@
  * makes an unsupported outcome and the oracle SKIP; shims renegotiate TLS
  * 1.2 only when allowed; the OpenSSL and GnuTLS shims accept and send
  * 0-RTT; shims send exactly the signature schemes pinned by
- * `signature-algorithms:` (--sigalgs) or refuse them. The Go crypto/tls shim (a Go program, not shim_common.c) takes
+ * `signature-algorithms:` (--sigalgs) or refuse them; shim clients offer
+ * encrypt_then_mac, max_fragment_length and record_size_limit exactly as
+ * their flags say, or refuse them as unsupported. The Go crypto/tls shim (a Go program, not shim_common.c) takes
  * part in all of these where crypto/tls can, has its own crash and hang
  * hooks tested, and refuses what crypto/tls lacks as unsupported. The
  * Botan 2.19 shim (C++) takes part as mbedTLS does, in TLS 1.2 only, and
@@ -27,8 +29,10 @@
 
 #include <cmocka.h>
 #include <dirent.h>
+#include <fcntl.h>
 #include <jansson.h>
 #include <limits.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -40,6 +44,7 @@
 #include "oracle/oracle.h"
 #include "driver/outcome.h"
 #include "protocol/session_cache.h"
+#include "shim/shim_protocol.h"
 #include "stacks/shim_target.h"
 #include "protocol/target.h"
 #include "trace/trace.h"
@@ -1216,6 +1221,238 @@ static void shims_send_exactly_the_pinned_signature_schemes(void **state) {
     }
 }
 
+static bool read_exactly(int fd, uint8_t *buf, size_t n) {
+    for (size_t got = 0; got < n;) {
+        ssize_t r = read(fd, buf + got, n - got);
+        if (r <= 0) return false;
+        got += (size_t)r;
+    }
+    return true;
+}
+
+/* One frame from a shim (docs/shim-contract.md, "Talking"): its type, and
+ * its payload appended to *payload. */
+static int read_frame(int fd, sd_buf *payload) {
+    uint8_t h[SHIM_FRAME_HEADER_LEN];
+    if (!read_exactly(fd, h, sizeof h)) return -1;
+    uint32_t len = (uint32_t)h[1] << 24 | (uint32_t)h[2] << 16 | (uint32_t)h[3] << 8 | h[4];
+    uint8_t *buf = malloc(len ? len : 1);
+    assert_non_null(buf);
+    bool ok = read_exactly(fd, buf, len);
+    if (ok) sd_buf_append(payload, buf, len);
+    free(buf);
+    return ok ? h[0] : -1;
+}
+
+/* Starts the shim program of `stack` as the harness does (execve, its
+ * socket on fd 3), a TLS client with the usual flags and then `extra`
+ * (NULL-terminated), and sends START: true with the ClientHello flight in
+ * *flight, or false with the first STATUS's error in err (the setup
+ * refused). The flags reach the program as they are, not through
+ * sd_shim_args_build, so that what no scenario asks for (`off`) is
+ * tested too. */
+static bool shim_program_client_hello(const char *stack, const char *const *extra, sd_buf *flight, char *err,
+                                      size_t err_len) {
+    char prog[PATH_MAX], trust[PATH_MAX];
+    assert_true(sd_shim_path(stack, prog, sizeof prog));
+    snprintf(trust, sizeof trust, "%s/root.pem", pki.dir);
+    const char *argv[32] = {prog,  "--role",        "client",          "--fd", "3", "--trust",
+                            trust, "--server-name", SD_PKI_SERVER_NAME};
+    int argc = 9;
+    for (size_t i = 0; extra[i]; i++) argv[argc++] = extra[i];
+    argv[argc] = NULL;
+    /* Close-on-exec, as the harness's: a shim that stays for a RESET after
+     * refusing its setup ends only when the last copy of our end is
+     * closed, so the child must not keep one. */
+    int sv[2];
+    assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        if (sv[1] == 3 ? fcntl(3, F_SETFD, 0) < 0 : dup2(sv[1], 3) < 0) _exit(127);
+        execv(prog, (char *const *)argv);
+        _exit(127);
+    }
+    close(sv[1]);
+    sd_buf status;
+    sd_buf_init(&status);
+    assert_int_equal(read_frame(sv[0], &status), SHIM_FRAME_STATUS);
+    sd_buf_append(&status, (const uint8_t *)"", 1);
+    const char *text = (const char *)status.data;
+    bool configured = strstr(text, "failed=0\n") != NULL;
+    if (!configured) {
+        const char *e = strstr(text, "error=");
+        snprintf(err, err_len, "%.*s", e ? (int)strcspn(e + 6, "\n") : 0, e ? e + 6 : "");
+    } else {
+        static const uint8_t start[SHIM_FRAME_HEADER_LEN] = {SHIM_FRAME_START};
+        assert_int_equal(write(sv[0], start, sizeof start), (ssize_t)sizeof start);
+        int type;
+        while ((type = read_frame(sv[0], flight)) == SHIM_FRAME_DATA) continue;
+        assert_int_equal(type, SHIM_FRAME_STATUS);
+    }
+    sd_buf_free(&status);
+    close(sv[0]);
+    int wstatus;
+    assert_int_equal(waitpid(pid, &wstatus, 0), pid);
+    return configured;
+}
+
+/* The ClientHello's extension `type` in *ext; false if it has none. */
+static bool client_hello_extension(sd_span flight, uint16_t type, sd_span *ext) {
+    sd_buf joined;
+    sd_buf_init(&joined);
+    sd_span body;
+    sd_client_hello ch;
+    uint8_t alert;
+    assert_true(plaintext_message(flight, 1, &joined, &body));
+    assert_true(sd_parse_client_hello(body, &ch, &alert));
+    bool found = sd_extensions_find(ch.extensions, type, ext);
+    sd_buf_free(&joined);
+    return found;
+}
+
+/* What a shim client's ClientHello carries with `extra` flags: the
+ * extension `type`'s data in *ext (ext_len -1: no such extension). False
+ * with err for a refused setup. */
+static bool shim_hello_carries(const char *stack, const char *const *extra, uint16_t type, uint8_t *ext,
+                               long *ext_len, char *err, size_t err_len) {
+    sd_buf flight;
+    sd_buf_init(&flight);
+    bool ok = shim_program_client_hello(stack, extra, &flight, err, err_len);
+    *ext_len = -1;
+    sd_span e;
+    if (ok && client_hello_extension(sd_buf_span(&flight), type, &e)) {
+        assert_true(e.len <= 8);
+        memcpy(ext, e.data, e.len);
+        *ext_len = (long)e.len;
+    }
+    sd_buf_free(&flight);
+    return ok;
+}
+
+static void assert_unsupported_naming(const char *stack, bool configured, const char *err, const char *what) {
+    if (configured || strncmp(err, "unsupported: ", 13) != 0 || strstr(err, what) == NULL)
+        fail_msg("%s: want \"unsupported: ...%s...\", got %s \"%s\"", stack, what,
+                 configured ? "a configured shim" : "the error", err);
+}
+
+/* The record-layer extensions through the shims (docs/shim-contract.md):
+ * --encrypt-then-mac on|off (RFC 7366), --max-fragment-length (RFC 6066
+ * §4), --record-size-limit (RFC 8449). On the wire, each shim client's
+ * TLS 1.2 ClientHello carries encrypt_then_mac, empty, with `on` and not
+ * with `off` (every C stack's default offers it, so `off` is seen to act);
+ * max_fragment_length, code 1, with 512 and not without; GnuTLS's
+ * record_size_limit is 256 with 256 in TLS 1.2 and in TLS 1.3 (without the
+ * flag it sends its own 16384 or 16385). What a stack lacks is refused as
+ * "unsupported:" naming the extension: record_size_limit outside GnuTLS,
+ * and in GnuTLS with both versions enabled (it would advertise one value
+ * and hold TLS 1.2 records to one byte less); all three `on` settings in
+ * Go's crypto/tls, whose `off` is what it always does. And the harness
+ * passes the flags for a scenario's headers (sd_shim_args_build): its
+ * max_fragment_length code 1 reaches the ClientHello. */
+static void shims_send_the_record_extensions_as_asked(void **state) {
+    (void)state;
+    int checked = 0;
+    for (size_t i = 0; sd_shim_targets[i]; i++) {
+        const sd_target_ops *shim = sd_target_find(sd_shim_targets[i]->name);
+        if (!shim) continue;
+        const char *name = shim->name;
+        bool go = strcmp(name, "go") == 0, gnutls = strcmp(name, "gnutls") == 0;
+        uint8_t ext[8];
+        long len;
+        char err[256] = "";
+#define TLS12 "--min-version", "1.2", "--max-version", "1.2"
+        const char *const plain[] = {TLS12, NULL};
+        const char *const etm_on[] = {TLS12, "--encrypt-then-mac", "on", NULL};
+        const char *const etm_off[] = {TLS12, "--encrypt-then-mac", "off", NULL};
+        const char *const mfl[] = {TLS12, "--max-fragment-length", "512", NULL};
+        const char *const rsl12[] = {TLS12, "--record-size-limit", "256", NULL};
+        const char *const rsl13[] = {"--min-version", "1.3", "--max-version", "1.3", "--record-size-limit",
+                                     "256",           NULL};
+        const char *const rsl_both[] = {"--record-size-limit", "256", NULL};
+#undef TLS12
+        /* Defaults first: no max_fragment_length unasked. */
+        assert_true(shim_hello_carries(name, plain, SD_max_fragment_length, ext, &len, err, sizeof err));
+        assert_int_equal(len, -1);
+        long etm_by_default;
+        assert_true(
+            shim_hello_carries(name, plain, SD_encrypt_then_mac, ext, &etm_by_default, err, sizeof err));
+        if (!go && etm_by_default != 0)
+            fail_msg("%s: no empty encrypt_then_mac by default (%ld)", name, etm_by_default);
+        if (strcmp(name, "botan") == 0) {
+            /* docs/shim-contract.md: the Botan shim sets none of them yet. */
+            const char *const *const asks[] = {etm_on, etm_off, mfl, rsl12};
+            for (size_t k = 0; k < sizeof asks / sizeof *asks; k++)
+                assert_unsupported_naming(
+                    name, shim_hello_carries(name, asks[k], SD_encrypt_then_mac, ext, &len, err, sizeof err),
+                    err, "record_size_limit");
+            checked++;
+            continue;
+        }
+        assert_true(shim_hello_carries(name, etm_off, SD_encrypt_then_mac, ext, &len, err, sizeof err));
+        assert_int_equal(len, -1);
+        if (go) {
+            assert_unsupported_naming(
+                name, shim_hello_carries(name, etm_on, SD_encrypt_then_mac, ext, &len, err, sizeof err), err,
+                "encrypt_then_mac");
+            assert_unsupported_naming(
+                name, shim_hello_carries(name, mfl, SD_max_fragment_length, ext, &len, err, sizeof err), err,
+                "max_fragment_length");
+        } else {
+            assert_true(shim_hello_carries(name, etm_on, SD_encrypt_then_mac, ext, &len, err, sizeof err));
+            assert_int_equal(len, 0);
+            if (!shim_hello_carries(name, mfl, SD_max_fragment_length, ext, &len, err, sizeof err))
+                fail_msg("%s --max-fragment-length 512: %s", name, err);
+            assert_int_equal(len, 1);
+            assert_int_equal(ext[0], 1);
+        }
+        if (gnutls) {
+            assert_true(shim_hello_carries(name, rsl12, SD_record_size_limit, ext, &len, err, sizeof err));
+            assert_int_equal(len, 2);
+            assert_int_equal(ext[0] << 8 | ext[1], 256);
+            assert_true(shim_hello_carries(name, rsl13, SD_record_size_limit, ext, &len, err, sizeof err));
+            assert_int_equal(len, 2);
+            assert_int_equal(ext[0] << 8 | ext[1], 256);
+            assert_unsupported_naming(
+                name, shim_hello_carries(name, rsl_both, SD_record_size_limit, ext, &len, err, sizeof err),
+                err, "TLS 1.2 and 1.3 both");
+        } else {
+            assert_unsupported_naming(
+                name, shim_hello_carries(name, rsl12, SD_record_size_limit, ext, &len, err, sizeof err), err,
+                "record_size_limit");
+        }
+        checked++;
+    }
+    if (checked == 0) skip();
+
+    /* The harness's side: a scenario's `max-fragment-length: 512` reaches
+     * a shim as --max-fragment-length 512. */
+    const sd_target_ops *shim = any_shim();
+    if (!shim || strcmp(shim->name, "go") == 0) return;
+    sd_target_config cfg = {
+        .role = SD_ROLE_CLIENT,
+        .min_version = SD_TLS12,
+        .max_version = SD_TLS12,
+        .pki = &pki,
+        .server_name = SD_PKI_SERVER_NAME,
+        .now = SD_PKI_DEFAULT_TIME,
+        .max_fragment_length = 1,
+    };
+    sd_target_error err = {0};
+    sd_target *c = shim->create(&cfg, &err);
+    if (!c) fail_msg("%s client with max_fragment_length: %s", shim->name, err.text);
+    c->ops->start(c);
+    sd_buf flight;
+    sd_buf_init(&flight);
+    c->ops->drain(c, &flight);
+    sd_span ext;
+    assert_true(client_hello_extension(sd_buf_span(&flight), SD_max_fragment_length, &ext));
+    assert_int_equal(ext.len, 1);
+    assert_int_equal(ext.data[0], 1);
+    sd_buf_free(&flight);
+    c->ops->destroy(c);
+}
+
 /* A TLS 1.2-only stack (mbedTLS 2.28, Botan 2.19) has no TLS 1.3: create()
  * says unsupported with `reason`, the driver's outcome is unsupported and
  * the oracle's verdict SKIP, with the shim's reason as why. */
@@ -1367,6 +1604,7 @@ int main(void) {
         cmocka_unit_test(shims_renegotiate_only_when_allowed),
         cmocka_unit_test(shims_accept_0rtt),
         cmocka_unit_test(shims_send_exactly_the_pinned_signature_schemes),
+        cmocka_unit_test(shims_send_the_record_extensions_as_asked),
         cmocka_unit_test(wolfssl_without_static_rsa_says_unsupported),
         cmocka_unit_test(killed_shim_is_crash_and_the_run_continues),
         cmocka_unit_test(conform_reports_a_killed_shim_and_completes_the_run),

@@ -348,6 +348,18 @@ shim_args_result shim_parse_args(int argc, char *const *argv, shim_opts *o, char
             o->max_early_data = (uint32_t)n;
         } else if (strcmp(a, "--early-data-hex") == 0) {
             if (!parse_hex(v, SHIM_MAX_EARLY_DATA, &o->early_data, &o->early_data_len)) goto bad;
+        } else if (strcmp(a, "--encrypt-then-mac") == 0) {
+            bool on;
+            if (!parse_on_off(v, &on)) goto bad;
+            o->encrypt_then_mac = on ? SHIM_SWITCH_ON : SHIM_SWITCH_OFF;
+        } else if (strcmp(a, "--max-fragment-length") == 0) {
+            /* RFC 6066 §4: 2^9, 2^10, 2^11 or 2^12 bytes, nothing else. */
+            if (!parse_int(v, 512, 4096, &n) || (n & (n - 1)) != 0) goto bad;
+            o->max_fragment_length = (uint16_t)n;
+        } else if (strcmp(a, "--record-size-limit") == 0) {
+            /* RFC 8449 §4: at least 64, at most 2^14 + 1 (TLS 1.3). */
+            if (!parse_int(v, 64, 16385, &n)) goto bad;
+            o->record_size_limit = (uint16_t)n;
         } else if (strcmp(a, "--fd") == 0) {
             if (!parse_int(v, 0, 1 << 20, &n)) goto bad;
             o->fd = (int)n;
@@ -382,6 +394,12 @@ void shim_opts_free(shim_opts *o) {
     free((void *)o->resume_session);
     free((void *)o->early_data);
     o->app_reply = o->resume_session = o->early_data = NULL;
+}
+
+uint8_t shim_max_fragment_length_code(uint16_t bytes) {
+    uint8_t code = 1;
+    while (code < 4 && (512u << (code - 1)) < bytes) code++;
+    return code;
 }
 
 bool shim_each(const char *list, bool (*fn)(const char *item, void *ctx), void *ctx) {

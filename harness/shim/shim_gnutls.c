@@ -299,6 +299,32 @@ static int verify_client(gnutls_session_t session) {
 
 static void gtls_destroy(void *p);
 
+/* The size to give gnutls_record_set_max_recv_size for --record-size-limit,
+ * 0 and err if none gives exactly that value. GnuTLS sends what it is given
+ * plus one where TLS 1.3 may be spoken (a client: TLS 1.3 enabled; a
+ * server: TLS 1.3 negotiated), RFC 8449 §4's content type octet, and
+ * limits the content it receives to what it was given: so the value on
+ * the wire is exact only when the version range is one version, and it
+ * takes 64..2^14 (with %ALLOW_SMALL_RECORDS) bytes of content. */
+static size_t gnutls_recv_size(const shim_opts *o, char *err, size_t err_len) {
+    if (o->min_version != o->max_version) {
+        snprintf(err, err_len,
+                 "unsupported: --record-size-limit with TLS 1.2 and 1.3 both enabled (GnuTLS advertises its "
+                 "limit plus 1 whenever TLS 1.3 is enabled, and receives one byte less than it "
+                 "advertised if TLS 1.2 is negotiated)");
+        return 0;
+    }
+    size_t content = o->record_size_limit - (o->max_version >= SHIM_TLS13 ? 1u : 0u);
+    if (content < 64 || content > 16384) {
+        snprintf(err, err_len,
+                 "unsupported: --record-size-limit %u in TLS 1.%c (GnuTLS takes 64..16384 bytes of content, "
+                 "plus the content type in TLS 1.3)",
+                 (unsigned)o->record_size_limit, o->max_version >= SHIM_TLS13 ? '3' : '2');
+        return 0;
+    }
+    return content;
+}
+
 /* One connection (gnutls_session_t) on the process's credentials, priority
  * and ticket key. */
 static bool new_session(gtls *g, char *err, size_t err_len) {
@@ -322,8 +348,24 @@ static bool new_session(gtls *g, char *err, size_t err_len) {
     gnutls_transport_set_push_function(g->session, push);
     gnutls_transport_set_pull_function(g->session, pull);
     gnutls_transport_set_pull_timeout_function(g->session, pull_timeout);
+    /* record_size_limit (RFC 8449): the limit sent in the extension and
+     * held to received records (gnutls_recv_size says why it is exact). */
+    if (o->record_size_limit) {
+        size_t content = gnutls_recv_size(o, err, err_len);
+        if (content == 0) return false;
+        r = (int)gnutls_record_set_max_recv_size(g->session, content);
+        if (r < 0) goto gnutls_fail;
+    }
 
     if (o->role == SHIM_CLIENT) {
+        /* max_fragment_length (RFC 6066 §4): gnutls_record_set_max_size
+         * requests the length (it is a power of two from 2^9 to 2^12) and
+         * refuses an answer of another with illegal_parameter. A GnuTLS
+         * server accepts a request without being told to. */
+        if (o->max_fragment_length) {
+            r = (int)gnutls_record_set_max_size(g->session, o->max_fragment_length);
+            if (r < 0) goto gnutls_fail;
+        }
         if (o->server_name) {
             r = gnutls_server_name_set(g->session, GNUTLS_NAME_DNS, o->server_name, strlen(o->server_name));
             if (r < 0) goto gnutls_fail;
@@ -476,6 +518,26 @@ static void *gtls_create(const shim_opts *o, shim_conn *c, char *err, size_t err
         size_t n = strlen(pb.prio);
         snprintf(pb.prio + n, sizeof pb.prio - n, ":-CIPHER-ALL%s:-MAC-ALL%s:-KX-ALL%s", sp.ciphers, sp.macs,
                  sp.kxs);
+    }
+    /* encrypt_then_mac (RFC 7366): GnuTLS offers and accepts it unless
+     * its priority says %NO_ETM. */
+    if (o->encrypt_then_mac == SHIM_SWITCH_OFF) {
+        size_t n = strlen(pb.prio);
+        snprintf(pb.prio + n, sizeof pb.prio - n, ":%%NO_ETM");
+    }
+    /* A record_size_limit under 512 needs %ALLOW_SMALL_RECORDS: without
+     * it gnutls_record_set_max_recv_size refuses it. */
+    if (o->record_size_limit) {
+        size_t n = strlen(pb.prio);
+        snprintf(pb.prio + n, sizeof pb.prio - n, ":%%ALLOW_SMALL_RECORDS");
+    }
+    /* Both would be two answers to one question: gnutls_record_set_max_size
+     * sets the limit record_size_limit advertises as well. */
+    if (o->record_size_limit && o->max_fragment_length) {
+        snprintf(err, err_len,
+                 "unsupported: --max-fragment-length with --record-size-limit (GnuTLS's max_fragment_length "
+                 "sets the record_size_limit it sends)");
+        goto fail;
     }
     /* A priority string cut short by its buffer would enable less than
      * asked, silently. */

@@ -241,6 +241,11 @@ static void *mbed_create(const shim_opts *o, shim_conn *c, char *err, size_t err
         snprintf(err, err_len, "unsupported: 0-RTT (mbedTLS 2.28 has no TLS 1.3)");
         return NULL;
     }
+    /* record_size_limit (RFC 8449) is mbedTLS 3's (MBEDTLS_SSL_RECORD_SIZE_LIMIT). */
+    if (o->record_size_limit) {
+        snprintf(err, err_len, "unsupported: record_size_limit (mbedTLS 2.28 does not implement RFC 8449)");
+        return NULL;
+    }
     mbed *m = calloc(1, sizeof *m);
     if (m == NULL) return NULL;
     m->c = c;
@@ -293,6 +298,21 @@ static void *mbed_create(const shim_opts *o, shim_conn *c, char *err, size_t err
      * no_renegotiation (RFC 5246 §7.2.2). */
     mbedtls_ssl_conf_renegotiation(&m->conf, o->renegotiation ? MBEDTLS_SSL_RENEGOTIATION_ENABLED
                                                               : MBEDTLS_SSL_RENEGOTIATION_DISABLED);
+    /* encrypt_then_mac (RFC 7366): on by default in mbedTLS (a client
+     * offers it, a server accepts it for a CBC suite). */
+    if (o->encrypt_then_mac != SHIM_SWITCH_DEFAULT)
+        mbedtls_ssl_conf_encrypt_then_mac(&m->conf, o->encrypt_then_mac == SHIM_SWITCH_ON
+                                                        ? MBEDTLS_SSL_ETM_ENABLED
+                                                        : MBEDTLS_SSL_ETM_DISABLED);
+    /* max_fragment_length (RFC 6066 §4): a client requests the length;
+     * an mbedTLS server accepts a request without being told to. */
+    if (o->role == SHIM_CLIENT && o->max_fragment_length) {
+        _Static_assert(MBEDTLS_SSL_MAX_FRAG_LEN_512 == 1 && MBEDTLS_SSL_MAX_FRAG_LEN_4096 == 4,
+                       "mbedTLS's MaxFragmentLength constants are RFC 6066's codes");
+        if ((r = mbedtls_ssl_conf_max_frag_len(&m->conf,
+                                               shim_max_fragment_length_code(o->max_fragment_length))) != 0)
+            goto mbed_fail;
+    }
     if (o->role == SHIM_SERVER && o->session_cache)
         mbedtls_ssl_conf_session_cache(&m->conf, &m->cache, mbedtls_ssl_cache_get, mbedtls_ssl_cache_set);
     mbedtls_ssl_conf_verify(&m->conf, verify_cb, m);

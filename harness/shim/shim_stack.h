@@ -33,6 +33,8 @@
 
 typedef enum { SHIM_CLIENT, SHIM_SERVER } shim_role;
 typedef enum { SHIM_AUTH_NONE, SHIM_AUTH_REQUEST, SHIM_AUTH_REQUIRE } shim_client_auth;
+/* An on|off flag whose absence leaves the stack's own default. */
+typedef enum { SHIM_SWITCH_DEFAULT, SHIM_SWITCH_OFF, SHIM_SWITCH_ON } shim_switch;
 
 typedef struct {
     shim_role role;
@@ -100,6 +102,31 @@ typedef struct {
     uint32_t max_early_data;
     const uint8_t *early_data;
     size_t early_data_len;
+    /* encrypt_then_mac (RFC 7366), TLS 1.2 CBC suites (--encrypt-then-mac).
+     * On: a client offers it in a ClientHello that offers TLS 1.2; a server
+     * echoes a client's offer when it selects a CBC suite (§3: never for an
+     * AEAD or stream suite), and both then protect CBC records as
+     * IV || ENC(content || padding) || MAC. Off: a client does not offer it
+     * and a server ignores the offer. Default: whatever the stack does
+     * unasked (GnuTLS, mbedTLS, OpenSSL and wolfSSL offer and accept it). */
+    shim_switch encrypt_then_mac;
+    /* max_fragment_length (RFC 6066 §4, --max-fragment-length), in bytes:
+     * 512, 1024, 2048 or 4096; 0: the stack's default (no client requests
+     * one). A client requests this length and holds the server's answer to
+     * it (another value is illegal_parameter); a server accepts the length
+     * a client requests, whichever of the four (the value only turns it
+     * on, as the model's sd_target_config.max_fragment_length), and refuses
+     * any other code with illegal_parameter. Negotiated, every record
+     * either way is at most that long, and a longer one is record_overflow. */
+    uint16_t max_fragment_length;
+    /* record_size_limit (RFC 8449, --record-size-limit), 64..16385: the
+     * value this side sends in the extension (a client in its ClientHello,
+     * a server in its answer to a client's offer: EncryptedExtensions in TLS
+     * 1.3, ServerHello in TLS 1.2), the largest protected record plaintext
+     * it receives (in TLS 1.3 the whole TLSInnerPlaintext, content type
+     * included, §4); an offer under 64 is illegal_parameter. 0: the stack's
+     * default (GnuTLS sends its own; the others none). */
+    uint16_t record_size_limit;
     int fd; /* a shim program's socket to the harness (--fd); unused in process */
 } shim_opts;
 
@@ -230,6 +257,11 @@ typedef enum {
  * --fd are required. */
 shim_args_result shim_parse_args(int argc, char *const *argv, shim_opts *o, char *err, size_t err_len);
 void shim_opts_free(shim_opts *o);
+
+/* RFC 6066 §4's MaxFragmentLength code (1-4) of a --max-fragment-length in
+ * bytes (2^9..2^12). The stacks' own constants for the four lengths are
+ * these codes (each part checks it where it passes one). */
+uint8_t shim_max_fragment_length_code(uint16_t bytes);
 
 /* The connection's memory queues. shim_conn_new: NULL if out of memory. */
 shim_conn *shim_conn_new(void);

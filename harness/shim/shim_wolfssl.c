@@ -244,6 +244,24 @@ static bool new_connection(wolf *w, char *err, size_t err_len) {
         snprintf(err, err_len, "cannot set the DHE parameters");
         return false;
     }
+    /* encrypt_then_mac (RFC 7366): wolfSSL offers and accepts it unless
+     * disallowed (Debian's build has HAVE_ENCRYPT_THEN_MAC). */
+    if (o->encrypt_then_mac != SHIM_SWITCH_DEFAULT &&
+        wolfSSL_AllowEncryptThenMac(w->ssl, o->encrypt_then_mac == SHIM_SWITCH_ON) != WOLFSSL_SUCCESS) {
+        snprintf(err, err_len, "unsupported: encrypt_then_mac (wolfSSL_AllowEncryptThenMac failed)");
+        return false;
+    }
+    /* max_fragment_length (RFC 6066 §4): a client requests the length;
+     * a wolfSSL server accepts a request without being told to. */
+    if (o->role == SHIM_CLIENT && o->max_fragment_length) {
+        _Static_assert(WOLFSSL_MFL_2_9 == 1 && WOLFSSL_MFL_2_12 == 4,
+                       "wolfSSL's MaxFragmentLength constants for 2^9..2^12 are RFC 6066's codes");
+        if (wolfSSL_UseMaxFragment(w->ssl, shim_max_fragment_length_code(o->max_fragment_length)) !=
+            WOLFSSL_SUCCESS) {
+            snprintf(err, err_len, "cannot request max_fragment_length %u", (unsigned)o->max_fragment_length);
+            return false;
+        }
+    }
     /* --renegotiation on: wolfSSL renegotiates only when the application
      * forces it on per connection (wolfSSL_UseSecureRenegotiation), and only
      * securely (RFC 5746). A build without HAVE_SECURE_RENEGOTIATION (only
@@ -325,6 +343,12 @@ static void *wolf_create(const shim_opts *o, shim_conn *c, char *err, size_t err
 #else
         snprintf(err, err_len, "unsupported: 0-RTT (this wolfSSL is built without WOLFSSL_EARLY_DATA)");
 #endif
+        return NULL;
+    }
+    /* record_size_limit (RFC 8449): wolfSSL 5.5 has none (no
+     * TLSX_RECORD_SIZE_LIMIT; it ignores the extension). */
+    if (o->record_size_limit) {
+        snprintf(err, err_len, "unsupported: record_size_limit (wolfSSL 5.5 does not implement RFC 8449)");
         return NULL;
     }
     wolfSSL_Init();

@@ -110,23 +110,6 @@ bool sd_shim_args_build(sd_shim_args *a, const char *prog, const sd_target_confi
         error->unsupported = true;
         return false;
     }
-    /* Nor a record_size_limit (RFC 8449): the contract has no switch for
-     * it, and the library's default (none) would be tested instead. */
-    if (cfg->encrypt_then_mac) {
-        snprintf(err, err_len, "encrypt_then_mac (encrypt-then-mac:) through a shim");
-        error->unsupported = true;
-        return false;
-    }
-    if (cfg->max_fragment_length) {
-        snprintf(err, err_len, "max_fragment_length (max-fragment-length:) through a shim");
-        error->unsupported = true;
-        return false;
-    }
-    if (cfg->record_size_limit) {
-        snprintf(err, err_len, "record_size_limit (record-size-limit:) through a shim");
-        error->unsupported = true;
-        return false;
-    }
     if (cfg->app_reply.len > SHIM_MAX_APP_REPLY) {
         snprintf(err, err_len, "app_reply of %zu bytes; a shim takes up to %d", cfg->app_reply.len,
                  SHIM_MAX_APP_REPLY);
@@ -236,6 +219,32 @@ bool sd_shim_args_build(sd_shim_args *a, const char *prog, const sd_target_confi
         snprintf(a->max_early, sizeof a->max_early, "%u", (unsigned)cfg->max_early_data);
         a->argv[a->argc++] = "--max-early-data";
         a->argv[a->argc++] = a->max_early;
+    }
+    /* encrypt_then_mac (RFC 7366), max_fragment_length (RFC 6066 §4) and
+     * record_size_limit (RFC 8449) go as the flags of the same names, each
+     * only when the scenario asks: without them the shim's stack keeps its
+     * own default, which the model ignores (it does not offer these, and
+     * answers no offer of them). A stack that cannot honour one exactly
+     * refuses it, "unsupported:" (docs/shim-contract.md). */
+    if (cfg->encrypt_then_mac) {
+        a->argv[a->argc++] = "--encrypt-then-mac";
+        a->argv[a->argc++] = "on";
+    }
+    if (cfg->max_fragment_length) {
+        if (cfg->max_fragment_length > 4) {
+            snprintf(err, err_len, "max_fragment_length code %u (RFC 6066 §4 has 1-4)",
+                     (unsigned)cfg->max_fragment_length);
+            return false;
+        }
+        /* The MaxFragmentLength code n stands for 2^(8+n) bytes (§4). */
+        snprintf(a->max_fragment, sizeof a->max_fragment, "%u", 1u << (8 + cfg->max_fragment_length));
+        a->argv[a->argc++] = "--max-fragment-length";
+        a->argv[a->argc++] = a->max_fragment;
+    }
+    if (cfg->record_size_limit) {
+        snprintf(a->record_limit, sizeof a->record_limit, "%u", (unsigned)cfg->record_size_limit);
+        a->argv[a->argc++] = "--record-size-limit";
+        a->argv[a->argc++] = a->record_limit;
     }
     /* Bytes in hex: argv cannot carry every byte as it is. */
     if (cfg->app_reply.len) {

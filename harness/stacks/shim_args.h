@@ -22,10 +22,11 @@
 typedef struct {
     /* argv[0] is the program, argv[argc] NULL; the strings live in this
      * struct (or are constants) until sd_shim_args_free. */
-    const char *argv[48];
+    const char *argv[64];
     int argc;
     char cert[PATH_MAX], key[PATH_MAX], trust[PATH_MAX], crl[PATH_MAX], crl_issuer[PATH_MAX];
-    char now[32], groups[512], ciphers[1024], sigalgs[512], max_early[16], fd[16];
+    char now[32], groups[512], ciphers[1024], sigalgs[512], max_early[16], max_fragment[8], record_limit[8],
+        fd[16];
     char *reply_hex, *session_hex, *early_hex; /* bytes in hex: argv cannot carry every byte */
 } sd_shim_args;
 

@@ -572,6 +572,16 @@ void *botan_create(const shim_opts *o, shim_conn *c, char *err, size_t err_len) 
         snprintf(err, err_len, "unsupported: 0-RTT (Botan 2.19 has no TLS 1.3)");
         return nullptr;
     }
+    /* The record extensions (RFC 7366, RFC 6066 §4, RFC 8449): Botan 2.19
+     * has encrypt-then-MAC in its Policy, no record_size_limit, and this
+     * shim drives none of them yet; refused rather than left to Botan's
+     * defaults. */
+    if (o->encrypt_then_mac != SHIM_SWITCH_DEFAULT || o->max_fragment_length || o->record_size_limit) {
+        snprintf(err, err_len,
+                 "unsupported: encrypt_then_mac, max_fragment_length and record_size_limit "
+                 "(the Botan shim does not set them)");
+        return nullptr;
+    }
     try {
         return new Botan_Shim(*o, c);
     } catch (const Refusal &r) {

@@ -119,6 +119,12 @@ static void usage(FILE *f, const char *prog, const char *stack) {
             "                             accept it and echo it after the handshake (default 0)\n"
             "  --early-data-hex HEX       client: send these bytes as 0-RTT when the resumed\n"
             "                             session allows it\n"
+            "  --encrypt-then-mac on|off  TLS 1.2 CBC: offer (client) or accept (server)\n"
+            "                             encrypt_then_mac, RFC 7366 (default: the stack's)\n"
+            "  --max-fragment-length N    512|1024|2048|4096: request it (client) or accept a\n"
+            "                             request (server), RFC 6066 section 4\n"
+            "  --record-size-limit N      64..16385: advertise it in record_size_limit and\n"
+            "                             receive no larger record, RFC 8449\n"
             "  --fd N                     the socket to the harness\n",
             prog, prog, stack);
 }

@@ -224,6 +224,27 @@ static void *ossl_create(const shim_opts *opt, shim_conn *c, char *err, size_t e
     } else {
         SSL_CTX_set_options(o->ctx, SSL_OP_NO_RENEGOTIATION);
     }
+    /* encrypt_then_mac (RFC 7366): libssl offers and accepts it unless
+     * told not to. */
+    if (opt->encrypt_then_mac == SHIM_SWITCH_OFF) SSL_CTX_set_options(o->ctx, SSL_OP_NO_ENCRYPT_THEN_MAC);
+    /* max_fragment_length (RFC 6066 §4): a client requests the length and
+     * refuses another in the answer with illegal_parameter; a libssl
+     * server accepts a request without being told to. */
+    if (opt->role == SHIM_CLIENT && opt->max_fragment_length) {
+        _Static_assert(TLSEXT_max_fragment_length_512 == 1 && TLSEXT_max_fragment_length_4096 == 4,
+                       "libssl's MaxFragmentLength constants are RFC 6066's codes");
+        if (SSL_CTX_set_tlsext_max_fragment_length(
+                o->ctx, shim_max_fragment_length_code(opt->max_fragment_length)) != 1) {
+            snprintf(err, err_len, "cannot set max_fragment_length %u", (unsigned)opt->max_fragment_length);
+            goto fail;
+        }
+    }
+    /* record_size_limit (RFC 8449): OpenSSL 3.0 has none (no
+     * TLSEXT_TYPE_record_size_limit; it ignores the extension). */
+    if (opt->record_size_limit) {
+        snprintf(err, err_len, "unsupported: record_size_limit (OpenSSL 3.0 does not implement RFC 8449)");
+        goto fail;
+    }
     /* 0-RTT (--max-early-data): tickets that allow it (RFC 8446 §4.6.1),
      * and no more early data read than they allow (the receive limit is
      * OpenSSL's own otherwise, 16384). OpenSSL's anti-replay (RFC 8446

@@ -67,6 +67,9 @@ type options struct {
 	renegotiation          bool
 	maxEarlyData           int64
 	earlyData              []byte
+	encryptThenMac         bool  // --encrypt-then-mac on (off is crypto/tls's own way)
+	maxFragmentLength      int64 // --max-fragment-length, 0: none
+	recordSizeLimit        int64 // --record-size-limit, 0: none
 	fd                     int
 }
 
@@ -137,6 +140,10 @@ the harness, it speaks the shim protocol on file descriptor N.
   --renegotiation on|off     TLS 1.2 renegotiation (default off)
   --max-early-data N         server: 0-RTT (unsupported by crypto/tls)
   --early-data-hex HEX       client: 0-RTT (unsupported by crypto/tls)
+  --encrypt-then-mac on|off  TLS 1.2 encrypt_then_mac, RFC 7366 (on: unsupported
+                             by crypto/tls; off is what it does)
+  --max-fragment-length N    RFC 6066 max_fragment_length (unsupported by crypto/tls)
+  --record-size-limit N      RFC 8449 record_size_limit (unsupported by crypto/tls)
   --fd N                     the socket to the harness
 `
 
@@ -263,6 +270,15 @@ func parseArgs(args []string, o *options) int {
 			o.maxEarlyData, ok = parseInt(v, 0, maxEarlyData)
 		case "--early-data-hex":
 			o.earlyData, ok = parseHex(v, maxEarlyData)
+		case "--encrypt-then-mac":
+			o.encryptThenMac, ok = parseOnOff(v)
+		case "--max-fragment-length":
+			// RFC 6066 §4: 2^9, 2^10, 2^11 or 2^12 bytes.
+			o.maxFragmentLength, ok = parseInt(v, 512, 4096)
+			ok = ok && o.maxFragmentLength&(o.maxFragmentLength-1) == 0
+		case "--record-size-limit":
+			// RFC 8449 §4: 64 to 2^14 + 1.
+			o.recordSizeLimit, ok = parseInt(v, 64, 16385)
 		case "--fd":
 			var n int64
 			n, ok = parseInt(v, 0, 1<<20)

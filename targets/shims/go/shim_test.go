@@ -119,6 +119,9 @@ func TestArgsAreTheContractsFlags(t *testing.T) {
 		{"shim", "--role", "client", "--fd", "3", "--app-reply-hex", "0"}, // odd hex
 		{"shim", "--role", "client", "--fd", "3", "--min-version", "1.3", "--max-version", "1.2"},
 		{"shim", "--role", "client", "--fd", "3", "--bogus", "1"},
+		{"shim", "--role", "client", "--fd", "3", "--max-fragment-length", "1000"}, // not 2^9..2^12
+		{"shim", "--role", "client", "--fd", "3", "--record-size-limit", "63"},     // under RFC 8449's 64
+		{"shim", "--role", "client", "--fd", "3", "--encrypt-then-mac", "yes"},
 	} {
 		if parseArgs(bad, &o) != 2 {
 			t.Errorf("%v accepted", bad)
@@ -137,6 +140,9 @@ func TestUnsupportedSettingsAreRefusedByName(t *testing.T) {
 		{[]string{"--early-data-hex", "00"}, "0-RTT"},
 		{[]string{"--sigalgs", "ecdsa_secp256r1_sha256"}, "signature schemes"},
 		{[]string{"--resume-session-hex", "00"}, "ClientSessionState"},
+		{[]string{"--encrypt-then-mac", "on"}, "encrypt_then_mac"},
+		{[]string{"--max-fragment-length", "512"}, "max_fragment_length"},
+		{[]string{"--record-size-limit", "256"}, "record_size_limit"},
 	} {
 		var o options
 		args := append([]string{"shim", "--role", "client", "--fd", "3"}, c.args...)
@@ -147,6 +153,18 @@ func TestUnsupportedSettingsAreRefusedByName(t *testing.T) {
 		if err == nil || !strings.HasPrefix(err.Error(), "unsupported: ") || !strings.Contains(err.Error(), c.words) {
 			t.Errorf("%v: %v, want unsupported: ...%s", c.args, err, c.words)
 		}
+	}
+}
+
+// crypto/tls never offers encrypt_then_mac and ignores a client's offer,
+// which is exactly what --encrypt-then-mac off asks.
+func TestEncryptThenMacOffIsHonoured(t *testing.T) {
+	var o options
+	if parseArgs([]string{"shim", "--role", "client", "--fd", "3", "--encrypt-then-mac", "off"}, &o) != 0 {
+		t.Fatal("--encrypt-then-mac off refused")
+	}
+	if _, err := newShim(&o); err != nil {
+		t.Fatalf("--encrypt-then-mac off: %v", err)
 	}
 }
 

@@ -197,6 +197,19 @@ func newShim(o *options) (*shim, error) {
 	if o.maxEarlyData > 0 || o.earlyData != nil {
 		return nil, unsupported("0-RTT (crypto/tls has no early data)")
 	}
+	// Nor the TLS extensions of RFC 7366, RFC 6066 §4 and RFC 8449 (no
+	// extension code point for them in crypto/tls): without them it never
+	// offers them, and a server ignores a client's offer, which is what
+	// --encrypt-then-mac off asks.
+	if o.encryptThenMac {
+		return nil, unsupported("encrypt_then_mac (crypto/tls does not implement RFC 7366)")
+	}
+	if o.maxFragmentLength != 0 {
+		return nil, unsupported("max_fragment_length (crypto/tls does not implement RFC 6066 section 4)")
+	}
+	if o.recordSizeLimit != 0 {
+		return nil, unsupported("record_size_limit (crypto/tls does not implement RFC 8449)")
+	}
 	// Go 1.19's tls.Config has no list of signature schemes: a client
 	// offers its own (crypto/tls's supportedSignatureAlgorithms), a server
 	// asks for them in its CertificateRequest.
