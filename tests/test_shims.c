@@ -1065,6 +1065,26 @@ static void assert_same_schemes(const char *stack, const char *where, sd_span go
     assert_true(same);
 }
 
+/* The ClientHello a shim client set up with cfg sends first. ch's spans
+ * point into *joined, which the caller frees. */
+static void shim_client_hello(const sd_target_ops *shim, const sd_target_config *cfg, sd_buf *joined,
+                              sd_client_hello *ch) {
+    sd_target_error err = {0};
+    sd_target *c = shim->create(cfg, &err);
+    if (!c) fail_msg("%s client: %s", shim->name, err.text);
+    c->ops->start(c);
+    sd_buf flight;
+    sd_buf_init(&flight);
+    sd_buf_init(joined);
+    c->ops->drain(c, &flight);
+    sd_span body;
+    uint8_t alert;
+    assert_true(plaintext_message(sd_buf_span(&flight), 1, joined, &body));
+    assert_true(sd_parse_client_hello(body, ch, &alert));
+    sd_buf_free(&flight);
+    c->ops->destroy(c);
+}
+
 /* The shim stack's ClientHello offers exactly `want` in signature_algorithms
  * (RFC 8446 §4.2.3). */
 static void assert_client_offers(const sd_target_ops *shim, uint16_t version, const uint16_t *want,
@@ -1080,25 +1100,14 @@ static void assert_client_offers(const sd_target_ops *shim, uint16_t version, co
         .sigalgs = want,
         .n_sigalgs = n,
     };
-    sd_target_error err = {0};
-    sd_target *c = shim->create(&cfg, &err);
-    if (!c) fail_msg("%s client with pinned schemes: %s", shim->name, err.text);
-    c->ops->start(c);
-    sd_buf flight, joined;
-    sd_buf_init(&flight);
-    sd_buf_init(&joined);
-    c->ops->drain(c, &flight);
-    sd_span body, ext;
+    sd_buf joined;
     sd_client_hello ch;
-    uint8_t alert;
-    assert_true(plaintext_message(sd_buf_span(&flight), 1, &joined, &body));
-    assert_true(sd_parse_client_hello(body, &ch, &alert));
+    sd_span ext;
+    shim_client_hello(shim, &cfg, &joined, &ch);
     assert_true(sd_extensions_find(ch.extensions, SD_signature_algorithms, &ext));
     assert_true(ext.len >= 2);
     assert_same_schemes(shim->name, "ClientHello", sd_span_of(ext.data + 2, ext.len - 2), want, n);
     sd_buf_free(&joined);
-    sd_buf_free(&flight);
-    c->ops->destroy(c);
 }
 
 /* The shim stack's TLS 1.2 CertificateRequest (plaintext, RFC 5246 §7.4.4)
@@ -1538,23 +1547,12 @@ static void botan_refuses_what_it_cannot_do(void **state) {
             .now = SD_PKI_DEFAULT_TIME,
             .session_tickets = tickets,
         };
-        err = (sd_target_error){0};
-        sd_target *c = b->create(&cc, &err);
-        if (!c) fail_msg("botan client: %s", err.text);
-        c->ops->start(c);
-        sd_buf flight, joined;
-        sd_buf_init(&flight);
-        sd_buf_init(&joined);
-        c->ops->drain(c, &flight);
-        sd_span body, ext;
+        sd_buf joined;
         sd_client_hello ch;
-        uint8_t alert;
-        assert_true(plaintext_message(sd_buf_span(&flight), 1, &joined, &body));
-        assert_true(sd_parse_client_hello(body, &ch, &alert));
+        sd_span ext;
+        shim_client_hello(b, &cc, &joined, &ch);
         assert_int_equal(sd_extensions_find(ch.extensions, SD_session_ticket, &ext), tickets);
         sd_buf_free(&joined);
-        sd_buf_free(&flight);
-        c->ops->destroy(c);
     }
 }
 
