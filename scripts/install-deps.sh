@@ -42,6 +42,7 @@ packages=(
     libpcap-dev                                    # shakedown trace pcap
     libssl-dev libgnutls28-dev libwolfssl-dev libmbedtls-dev   # the shim stacks
     golang-go                                      # the Go crypto/tls shim (targets/shims/go)
+    openjdk-17-jdk-headless                        # the Java JSSE shim (targets/shims/java): javac, jar, java
     openssl gnutls-bin                             # s_server, gnutls-serv: the --connect test;
                                                    # s_client, gnutls-cli: the serve test
     curl                                           # the serve test fetches its page over https

@@ -934,6 +934,12 @@ SHIM_TARGET(gnutls)
 SHIM_TARGET(wolfssl)
 SHIM_TARGET(mbedtls)
 SHIM_TARGET(go)
+SHIM_TARGET(jsse)
 
-const sd_target_ops *const sd_shim_targets[] = {&sd_target_openssl, &sd_target_gnutls, &sd_target_wolfssl,
-                                                &sd_target_mbedtls, &sd_target_go,     NULL};
+const sd_target_ops *const sd_shim_targets[] = {&sd_target_openssl,
+                                                &sd_target_gnutls,
+                                                &sd_target_wolfssl,
+                                                &sd_target_mbedtls,
+                                                &sd_target_go,
+                                                &sd_target_jsse,
+                                                NULL};

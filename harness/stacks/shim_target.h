@@ -12,12 +12,14 @@
 #include "protocol/target.h"
 
 /* One per shim (docs/shim-contract.md); names "openssl", "gnutls", "wolfssl",
- * "mbedtls", "go" (Go's crypto/tls, a Go program: targets/shims/go). */
+ * "mbedtls", "go" (Go's crypto/tls, a Go program: targets/shims/go), "jsse"
+ * (Java's JSSE, a Java program: targets/shims/java). */
 extern const sd_target_ops sd_target_openssl;
 extern const sd_target_ops sd_target_gnutls;
 extern const sd_target_ops sd_target_wolfssl;
 extern const sd_target_ops sd_target_mbedtls;
 extern const sd_target_ops sd_target_go;
+extern const sd_target_ops sd_target_jsse;
 extern const sd_target_ops *const sd_shim_targets[]; /* NULL-terminated */
 
 /* Where the shim of stack is: $SHAKEDOWN_SHIM_DIR, else next to the running
