@@ -669,6 +669,9 @@ static sd_target *shimt_create(const char *stack, const sd_target_ops *ops, cons
      * is over. */
     forget_inherited_shims();
     if (!args) retire_parked();
+    /* Before NEXT too: the shim of a later connection goes back to the
+     * pool when its run is over, and is only taken again as this origin. */
+    t->origin = shim_origin(path);
     if (args && unpark(stack, cfg->session_cache, args, &t->pid, &t->fd)) {
         sd_shim_args_free(a);
         free(a);
@@ -687,7 +690,6 @@ static sd_target *shimt_create(const char *stack, const sd_target_ops *ops, cons
 
     /* A kept shim of the persistent mode, reset for this run, else a new
      * process. */
-    t->origin = shim_origin(path);
     if (reset_kept_shim(t, stack, argv + 1, n - 1)) {
         sd_shim_args_free(a);
         free(a);

@@ -216,10 +216,6 @@ public final class ShakedownShim {
         // its own in CertificateRequest (and signs with one of them too).
         p.put("jdk.tls.client.SignatureSchemes", o.server ? null : o.sigalgs);
         p.put("jdk.tls.server.SignatureSchemes", o.server ? o.sigalgs : null);
-        // RFC 5077 tickets in TLS 1.2, both sides (TLS 1.3 tickets: below).
-        String tickets = o.sessionTickets ? "true" : "false";
-        p.put("jdk.tls.server.enableSessionTicketExtension", o.server ? tickets : null);
-        p.put("jdk.tls.client.enableSessionTicketExtension", o.server ? null : tickets);
         // A server refuses a renegotiation its client starts unless asked.
         p.put("jdk.tls.rejectClientInitiatedRenegotiation", o.server && !o.renegotiation ? "true" : null);
         return p;
@@ -491,6 +487,12 @@ public final class ShakedownShim {
             }
             TrustManager[] tms = trustManagers(o);
             if (tms == null) tms = new TrustManager[] {new TrustNothing()};
+            // RFC 5077 tickets in TLS 1.2, both sides: JSSE reads these two
+            // properties when it makes an SSLContext's session contexts, so
+            // they hold for this context only (TLS 1.3 tickets: below).
+            String tickets = o.sessionTickets ? "true" : "false";
+            System.setProperty("jdk.tls.server.enableSessionTicketExtension", tickets);
+            System.setProperty("jdk.tls.client.enableSessionTicketExtension", tickets);
             ctx = SSLContext.getInstance("TLS");
             ctx.init(kms, tms, null);
             if (o.server) {
@@ -977,6 +979,8 @@ public final class ShakedownShim {
                 } else if (!processProperties(next).equals(fixedProperties)) {
                     // JSSE read its process-wide settings already: a new
                     // process must run this one (above).
+                    System.err.println("jsse shim: exits on RESET: its process-wide settings " + fixedProperties
+                                       + " are not the run's " + processProperties(next));
                     System.exit(0);
                     return;
                 } else {
