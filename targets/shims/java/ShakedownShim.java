@@ -28,7 +28,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Paths;
 import java.security.KeyFactory;
-import java.security.KeyStore;
 import java.security.PrivateKey;
 import java.security.cert.CRL;
 import java.security.cert.CertPathValidator;
@@ -57,7 +56,6 @@ import java.util.logging.Level;
 import java.util.logging.LogRecord;
 import java.util.logging.Logger;
 import javax.net.ssl.CertPathTrustManagerParameters;
-import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SNIHostName;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLEngine;
@@ -487,13 +485,7 @@ public final class ShakedownShim {
                 if (curve != null && o.groups != null && o.minVersion <= TLS12 && !names(o.groups).contains(curve))
                     throw new Unsupported("groups " + o.groups + " without " + curve + ", the curve of its certificate"
                                           + " (jdk.tls.namedGroups also limits the certificate's curve in TLS 1.2)");
-                KeyStore ks = KeyStore.getInstance("PKCS12");
-                ks.load(null, null);
-                char[] pw = "shakedown".toCharArray();
-                ks.setKeyEntry("credential", key, pw, chain.toArray(new X509Certificate[0]));
-                KeyManagerFactory kmf = KeyManagerFactory.getInstance("SunX509");
-                kmf.init(ks, pw);
-                kms = kmf.getKeyManagers();
+                kms = new javax.net.ssl.KeyManager[] {new OneCredential(key, chain.toArray(new X509Certificate[0]))};
             } else if (o.server) {
                 throw new IOException("a server needs --cert and --key");
             }
@@ -517,6 +509,60 @@ public final class ShakedownShim {
             }
             conn = new Connection(this);
         }
+    }
+
+    /** The one credential of --cert and --key, offered whenever its key fits
+     * what JSSE asks for: a key manager of JSSE's own would need a KeyStore,
+     * whose PKCS #12 entry costs two password-based key derivations (tens of
+     * milliseconds) on every RESET. A client offers it whatever CAs the
+     * CertificateRequest names, as the other shims' clients do. */
+    static final class OneCredential extends javax.net.ssl.X509ExtendedKeyManager {
+        static final String ALIAS = "credential";
+        final PrivateKey key;
+        final X509Certificate[] chain;
+
+        OneCredential(PrivateKey key, X509Certificate[] chain) {
+            this.key = key;
+            this.chain = chain;
+        }
+
+        /** JSSE names key types by algorithm ("EC", "RSA", "RSASSA-PSS", "EdDSA"). */
+        boolean fits(String keyType) {
+            String alg = chain[0].getPublicKey().getAlgorithm();
+            return keyType != null && (keyType.equals(alg) || (keyType.startsWith(alg + "_")));
+        }
+
+        String pick(String[] keyTypes) {
+            if (keyTypes != null)
+                for (String t : keyTypes)
+                    if (fits(t)) return ALIAS;
+            return null;
+        }
+
+        public String[] getClientAliases(String keyType, java.security.Principal[] issuers) {
+            return fits(keyType) ? new String[] {ALIAS} : null;
+        }
+        public String[] getServerAliases(String keyType, java.security.Principal[] issuers) {
+            return fits(keyType) ? new String[] {ALIAS} : null;
+        }
+        public String chooseClientAlias(String[] keyTypes, java.security.Principal[] issuers, java.net.Socket s) {
+            return pick(keyTypes);
+        }
+        public String chooseServerAlias(String keyType, java.security.Principal[] issuers, java.net.Socket s) {
+            return fits(keyType) ? ALIAS : null;
+        }
+        @Override
+        public String chooseEngineClientAlias(String[] keyTypes, java.security.Principal[] issuers, SSLEngine e) {
+            return pick(keyTypes);
+        }
+        @Override
+        public String chooseEngineServerAlias(String keyType, java.security.Principal[] issuers, SSLEngine e) {
+            return fits(keyType) ? ALIAS : null;
+        }
+        public X509Certificate[] getCertificateChain(String alias) {
+            return ALIAS.equals(alias) ? chain.clone() : null;
+        }
+        public PrivateKey getPrivateKey(String alias) { return ALIAS.equals(alias) ? key : null; }
     }
 
     /** A client without --trust verifies against nothing, so refuses every server. */
