@@ -957,7 +957,8 @@ static void assert_go_unsupported(const sd_target_ops *go, const sd_target_confi
 
 /* The JSSE shim is a Java program started by a launcher: it refuses what
  * JSSE 17 lacks as unsupported (a client session from another process: an
- * SSLSession has no serialization; 0-RTT is shims_accept_0rtt's), and its
+ * SSLSession has no serialization; 0-RTT is shims_accept_0rtt's), names
+ * the alert it sent (read from JSSE's debug log), and its
  * process-wide settings (jdk.tls.namedGroups, read once per JVM) follow
  * each run in the persistent mode: a run with a forced group, then one
  * without, each negotiate their own group (a shim whose JVM fixed other
@@ -982,11 +983,20 @@ static void jsse_refuses_what_jsse_lacks(void **state) {
     };
     assert_go_unsupported(jsse, &client, "cannot serialize an SSLSession");
 
+    /* The alert it sends is read from JSSE's debug log ("Fatal (NAME)"):
+     * its STATUS names the one the model received. */
+    pair_opts refused = {.client_auth = SD_CLIENT_AUTH_REQUIRE, .client_cert = false};
+    pair_result r;
+    run_pair(&sd_target_model, jsse, SD_TLS13, &refused, false, &r);
+    assert_true(r.ss.failed);
+    assert_true(r.ss.alert_sent >= 0);
+    assert_int_equal(r.ss.alert_sent_level, 2);
+    assert_int_equal(r.ss.alert_sent, r.cs.alert_received);
+
     static const uint16_t p384[] = {SD_secp384r1};
     const uint16_t *forced[] = {p384, NULL};
     for (size_t k = 0; k < 2; k++) {
         pair_opts po = {.groups = forced[k], .n_groups = forced[k] ? 1 : 0};
-        pair_result r;
         run_pair(&sd_target_model, jsse, SD_TLS13, &po, false, &r);
         assert_completed(&sd_target_model, jsse, &r, SD_TLS13);
         /* The model client's first choice, x25519, without a forced group. */

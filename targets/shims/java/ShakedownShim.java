@@ -677,16 +677,19 @@ public final class ShakedownShim {
         /** After a failure: the alert JSSE queued, if any, leaves now. */
         void flush() {
             if (!failed) return;
+            int before = out.size();
             for (int i = 0; i < 8 && !engine.isOutboundDone(); i++) {
-                int before = out.size();
+                int had = out.size();
                 try {
                     wrap(EMPTY);
                 } catch (SSLException | RuntimeException e) {
                     break;
                 }
-                if (out.size() == before) break;
+                if (out.size() == had) break;
             }
-            if (fatalPending >= 0 && out.size() > 0) {
+            // The alert was sent if its record left now: JSSE sends none
+            // when its outbound side was already closed.
+            if (fatalPending >= 0 && out.size() > before) {
                 alertSent = fatalPending;
                 alertSentLevel = 2;
                 fatalPending = -1;
