@@ -413,14 +413,6 @@ public final class ShakedownShim {
         }
     }
 
-    /** The IANA name of an EC certificate's curve (the fixture's are the NIST prime curves), else null. */
-    static String ecCurve(X509Certificate cert) {
-        if (!(cert.getPublicKey() instanceof java.security.interfaces.ECPublicKey)) return null;
-        int bits = ((java.security.interfaces.ECPublicKey)cert.getPublicKey()).getParams().getCurve().getField()
-                       .getFieldSize();
-        return bits == 256 ? "secp256r1" : bits == 384 ? "secp384r1" : bits == 521 ? "secp521r1" : null;
-    }
-
     /** Verification of the peer (docs/shim-contract.md): the chain to --trust
      * at --time (PKIX), with the CRLs of --crl (RFC 5280 §6.3) and no OCSP;
      * the name and the extended key usage are JSSE's own checks (the
@@ -481,10 +473,6 @@ public final class ShakedownShim {
             if (o.cert != null) {
                 List<X509Certificate> chain = loadCerts(o.cert, "the credential");
                 PrivateKey key = loadKey(o.key != null ? o.key : o.cert, chain.get(0));
-                String curve = ecCurve(chain.get(0));
-                if (curve != null && o.groups != null && o.minVersion <= TLS12 && !names(o.groups).contains(curve))
-                    throw new Unsupported("groups " + o.groups + " without " + curve + ", the curve of its certificate"
-                                          + " (jdk.tls.namedGroups also limits the certificate's curve in TLS 1.2)");
                 kms = new javax.net.ssl.KeyManager[] {new OneCredential(key, chain.toArray(new X509Certificate[0]))};
             } else if (o.server) {
                 throw new IOException("a server needs --cert and --key");
