@@ -205,30 +205,50 @@ public final class ShakedownShim {
     // new one in its place (docs/shim-contract.md, "Persistent shims": a kept
     // shim that dies on RESET is dropped without a word).
 
+    /** The process-wide properties a run needs; a key it leaves out is one
+     * the run never reads (JSSE reads the client's and the server's
+     * settings in that role only), so that a JVM serves runs of both roles. */
     static Map<String, String> processProperties(Options o) {
         Map<String, String> p = new LinkedHashMap<>();
         // The shim's names are IANA's (RFC 8446 §4.2.7, RFC 7919), which are
         // JSSE's names too.
         p.put("jdk.tls.namedGroups", o.groups);
-        // A client offers its list in signature_algorithms; a server lists
-        // its own in CertificateRequest (and signs with one of them too).
-        p.put("jdk.tls.client.SignatureSchemes", o.server ? null : o.sigalgs);
-        p.put("jdk.tls.server.SignatureSchemes", o.server ? o.sigalgs : null);
-        // A server refuses a renegotiation its client starts unless asked.
-        p.put("jdk.tls.rejectClientInitiatedRenegotiation", o.server && !o.renegotiation ? "true" : null);
+        if (o.server) {
+            // A server lists its own in CertificateRequest (and signs with
+            // one of them too), and refuses a renegotiation its client
+            // starts unless asked.
+            p.put("jdk.tls.server.SignatureSchemes", o.sigalgs);
+            p.put("jdk.tls.rejectClientInitiatedRenegotiation", o.renegotiation ? null : "true");
+        } else {
+            // A client offers its list in signature_algorithms.
+            p.put("jdk.tls.client.SignatureSchemes", o.sigalgs);
+        }
         return p;
+    }
+
+    /** Whether this JVM's fixed properties serve a run that needs these. */
+    static boolean fits(Map<String, String> needed) {
+        for (Map.Entry<String, String> e : needed.entrySet())
+            if (!Objects.equals(e.getValue(), fixedProperties.get(e.getKey()))) return false;
+        return true;
     }
 
     static Map<String, String> fixedProperties; // of this process, once set
 
+    /** Fixes the properties for the process: the run's, and JSSE's
+     * defaults (unset) for those of the other role. */
     static void setProcessProperties(Map<String, String> p) {
-        for (Map.Entry<String, String> e : p.entrySet()) {
+        Map<String, String> all = new LinkedHashMap<>();
+        for (String k : new String[] {"jdk.tls.namedGroups", "jdk.tls.client.SignatureSchemes",
+                                      "jdk.tls.server.SignatureSchemes", "jdk.tls.rejectClientInitiatedRenegotiation"})
+            all.put(k, p.get(k));
+        for (Map.Entry<String, String> e : all.entrySet()) {
             if (e.getValue() == null)
                 System.clearProperty(e.getKey());
             else
                 System.setProperty(e.getKey(), e.getValue());
         }
-        fixedProperties = p;
+        fixedProperties = all;
     }
 
     // ---- Alerts ----------------------------------------------------------------
@@ -1025,7 +1045,7 @@ public final class ShakedownShim {
                     st = failedStatus("RESET with arguments that do not parse");
                 } else if (next.fd != fd) {
                     st = failedStatus("RESET with --fd " + next.fd + "; this shim talks on " + fd);
-                } else if (!processProperties(next).equals(fixedProperties)) {
+                } else if (!fits(processProperties(next))) {
                     // JSSE read its process-wide settings already: a new
                     // process must run this one (above).
                     System.err.println("jsse shim: exits on RESET: its process-wide settings " + fixedProperties
