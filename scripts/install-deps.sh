@@ -43,6 +43,7 @@ packages=(
     libssl-dev libgnutls28-dev libwolfssl-dev libmbedtls-dev   # the shim stacks
     golang-go                                      # the Go crypto/tls shim (targets/shims/go)
     libbotan-2-dev                                 # the Botan 2.19 shim (targets/shims/shim_botan.cpp, C++)
+    openjdk-17-jdk-headless                        # the Java JSSE shim (targets/shims/java): javac, jar, java
     openssl gnutls-bin                             # s_server, gnutls-serv: the --connect test;
                                                    # s_client, gnutls-cli: the serve test
     curl                                           # the serve test fetches its page over https

@@ -16,8 +16,11 @@
  * hooks tested, and refuses what crypto/tls lacks as unsupported. The
  * Botan 2.19 shim (C++) takes part as mbedTLS does, in TLS 1.2 only, and
  * refuses an EdDSA credential; its client offers session_ticket only when
- * asked. Shims that were not built are skipped (the Go one without
- * golang-go, the Botan one without libbotan-2-dev). */
+ * asked. The Java JSSE shim takes part too, without an exporter, a client
+ * session handed over or a client's refusal of renegotiation (JSSE has
+ * none), and refuses what JSSE lacks. Shims that were not built are
+ * skipped (the Go one without golang-go, the Botan one without
+ * libbotan-2-dev, the JSSE one without a JDK). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -54,6 +57,8 @@
 #include "stacks/stacks.h"
 #include "run/scenario_set.h"
 
+#define SLOW_START_TIMEOUT_MS "10000"
+
 static sd_pki pki;
 static sd_scenario server_happy, client_happy;
 
@@ -76,8 +81,10 @@ static int setup(void **state) {
         fprintf(stderr, "%s\n", err);
         return -1;
     }
-    /* Keep the hang test short; the default is for real stacks. */
-    setenv("SHAKEDOWN_SHIM_TIMEOUT_MS", "1500", 1);
+    /* A limit that a JVM starting on a busy machine keeps (the JSSE shim:
+     * its first frames take a second or more); the hang tests set their
+     * own short one. */
+    setenv("SHAKEDOWN_SHIM_TIMEOUT_MS", SLOW_START_TIMEOUT_MS, 1);
     return 0;
 }
 
@@ -180,8 +187,14 @@ static void run_pair(const sd_target_ops *client_ops, const sd_target_ops *serve
     s->ops->destroy(s);
 }
 
+/* Whether the stack has a keying-material exporter (RFC 5705, RFC 8446
+ * §7.5): all but mbedTLS 2.28 and JSSE 17 (no public API before Java 25). */
+static bool has_exporter(const sd_target_ops *ops) {
+    return strcmp(ops->name, "mbedtls") != 0 && strcmp(ops->name, "jsse") != 0;
+}
+
 /* Both sides finished; the client accepted the server; both exporters agree
- * (a shim that can export must: all but mbedTLS 2.28). */
+ * (a shim that can export must). */
 static void assert_completed(const sd_target_ops *client_ops, const sd_target_ops *server_ops,
                              const pair_result *r, uint16_t version) {
     if (!r->cs.handshake_done || !r->ss.handshake_done)
@@ -196,11 +209,7 @@ static void assert_completed(const sd_target_ops *client_ops, const sd_target_op
     assert_int_equal(r->cs.cipher_suite, r->ss.cipher_suite);
     const sd_target_ops *ops[2] = {client_ops, server_ops};
     const bool exported[2] = {r->c_exported, r->s_exported};
-    for (int i = 0; i < 2; i++)
-        if (strcmp(ops[i]->name, "mbedtls") == 0)
-            assert_false(exported[i]);
-        else
-            assert_true(exported[i]);
+    for (int i = 0; i < 2; i++) assert_int_equal(exported[i], has_exporter(ops[i]));
     if (r->c_exported && r->s_exported) assert_memory_equal(r->c_ekm, r->s_ekm, sizeof r->c_ekm);
 }
 
@@ -421,8 +430,11 @@ static void shims_resume_sessions(void **state) {
         assert_true(shim->resumes_across_targets && shim->export_session);
         /* Go's crypto/tls (1.19) has no TLS 1.2 session cache and cannot
          * hand a client session to another process: go_refuses_what_crypto_tls_lacks
-         * checks that it says so; its server resumes by TLS 1.3 tickets. */
+         * checks that it says so; its server resumes by TLS 1.3 tickets.
+         * A JSSE client cannot either (no SSLSession serialization:
+         * jsse_refuses_what_jsse_lacks); its server resumes both ways. */
         bool go = strcmp(shim->name, "go") == 0;
+        bool client_hands_over = !go && strcmp(shim->name, "jsse") != 0;
         for (uint16_t version = go ? SD_TLS13 : SD_TLS12; version <= SD_TLS13; version++) {
             if (version == SD_TLS13 && tls12_only(shim)) continue;
             sd_buf session;
@@ -439,7 +451,7 @@ static void shims_resume_sessions(void **state) {
             assert_true(st.resumed);
             st = resumption_connection(shim, true, version, other, 3, sd_buf_span(&session), NULL);
             assert_false(st.resumed);
-            if (go) {
+            if (!client_hands_over) {
                 sd_session_cache_free(other);
                 sd_buf_free(&session);
                 sd_session_cache_free(cache);
@@ -639,7 +651,9 @@ static sd_verdict run_with_renegotiation(const sd_target_ops *shim, const char *
  * allowed (RFC 5746 §3.5, §3.7), and the same client trace, with
  * renegotiation refused, ends in no_renegotiation instead (RFC 5246
  * §7.2.2); a stack that cannot (Debian's wolfSSL) says unsupported when
- * allowed, and still refuses. */
+ * allowed, and still refuses. A JSSE client cannot refuse: it answers
+ * every HelloRequest of a server that signalled RFC 5746 with a new
+ * handshake, and has no setting against it (docs/shim-contract.md). */
 static void shims_renegotiate_only_when_allowed(void **state) {
     (void)state;
     for (size_t i = 0; sd_shim_targets[i]; i++) {
@@ -654,12 +668,19 @@ static void shims_renegotiate_only_when_allowed(void **state) {
         /* A crypto/tls server cannot renegotiate at all (its client can). */
         bool server_can = can && strcmp(shim->name, "go") != 0;
         assert_int_equal(server, server_can ? SD_VERDICT_PASS : SD_VERDICT_SKIP);
-        assert_int_not_equal(run_with_renegotiation(shim, "tls12/client.renegotiation.secure.sd", true, &o),
-                             SD_VERDICT_PASS);
-        assert_int_equal(o.kind, SD_OUTCOME_ALERT);
-        assert_int_equal(o.alert, SD_no_renegotiation);
-        assert_int_equal(run_with_renegotiation(shim, "tls12/client.renegotiation.refused.sd", false, &o),
-                         SD_VERDICT_PASS);
+        sd_verdict refused = run_with_renegotiation(shim, "tls12/client.renegotiation.secure.sd", true, &o);
+        if (strcmp(shim->name, "jsse") == 0) {
+            assert_int_equal(o.kind, SD_OUTCOME_COMPLETED);
+        } else {
+            assert_int_not_equal(refused, SD_VERDICT_PASS);
+            assert_int_equal(o.kind, SD_OUTCOME_ALERT);
+            assert_int_equal(o.alert, SD_no_renegotiation);
+        }
+        sd_verdict unasked = run_with_renegotiation(shim, "tls12/client.renegotiation.refused.sd", false, &o);
+        if (strcmp(shim->name, "jsse") == 0)
+            assert_int_equal(o.kind, SD_OUTCOME_COMPLETED);
+        else
+            assert_int_equal(unasked, SD_VERDICT_PASS);
     }
 }
 
@@ -920,7 +941,7 @@ static void shim_hangs_on_the_test_hook(const sd_target_ops *shim) {
     setenv("SHAKEDOWN_SHIM_TIMEOUT_MS", "200", 1);
     sd_driver_run(&client_happy.trace, &cfg, &o);
     unsetenv("SHAKEDOWN_SHIM_HANG_AFTER");
-    setenv("SHAKEDOWN_SHIM_TIMEOUT_MS", "1500", 1);
+    setenv("SHAKEDOWN_SHIM_TIMEOUT_MS", SLOW_START_TIMEOUT_MS, 1);
     assert_int_equal(o.kind, SD_OUTCOME_HANG);
     assert_non_null(strstr(o.detail, "200 ms"));
 
@@ -950,17 +971,66 @@ static void go_shim_crashes_and_hangs_on_the_test_hooks(void **state) {
     shim_hangs_on_the_test_hook(go);
 }
 
-/* One create() of the Go shim that must be refused as unsupported, with
- * words that name what crypto/tls lacks. */
+/* One create() of a shim that must be refused as unsupported, with words
+ * that name what its stack lacks. */
 static void assert_go_unsupported(const sd_target_ops *go, const sd_target_config *cfg, const char *words) {
     sd_target_error err = {0};
     sd_target *t = go->create(cfg, &err);
     if (t) {
         t->ops->destroy(t);
-        fail_msg("go shim accepted what it cannot do (%s)", words);
+        fail_msg("%s shim accepted what it cannot do (%s)", go->name, words);
     }
     if (!err.unsupported || !strstr(err.text, words))
-        fail_msg("go shim: [%s], expected unsupported: %s", err.text, words);
+        fail_msg("%s shim: [%s], expected unsupported: %s", go->name, err.text, words);
+}
+
+/* The JSSE shim is a Java program started by a launcher: it refuses what
+ * JSSE 17 lacks as unsupported (a client session from another process: an
+ * SSLSession has no serialization; 0-RTT is shims_accept_0rtt's), names
+ * the alert it sent (read from JSSE's debug log), and its
+ * process-wide settings (jdk.tls.namedGroups, read once per JVM) follow
+ * each run in the persistent mode: a run with a forced group, then one
+ * without, each negotiate their own group (a shim whose JVM fixed other
+ * settings leaves on RESET and a new one takes the run).
+ * Skipped without a JDK, which builds it. */
+static void jsse_refuses_what_jsse_lacks(void **state) {
+    (void)state;
+    const sd_target_ops *jsse = sd_target_find("jsse");
+    if (!jsse) {
+        fprintf(stderr, "(jsse shim not built, no JDK 17: skipped)\n");
+        skip();
+    }
+    static const uint8_t session[] = "a session";
+    const sd_target_config client = {
+        .role = SD_ROLE_CLIENT,
+        .min_version = SD_TLS12,
+        .max_version = SD_TLS13,
+        .pki = &pki,
+        .server_name = SD_PKI_SERVER_NAME,
+        .now = SD_PKI_DEFAULT_TIME,
+        .resume_session = {session, sizeof session},
+    };
+    assert_go_unsupported(jsse, &client, "cannot serialize an SSLSession");
+
+    /* The alert it sends is read from JSSE's debug log ("Fatal (NAME)"):
+     * its STATUS names the one the model received. */
+    pair_opts refused = {.client_auth = SD_CLIENT_AUTH_REQUIRE, .client_cert = false};
+    pair_result r;
+    run_pair(&sd_target_model, jsse, SD_TLS13, &refused, false, &r);
+    assert_true(r.ss.failed);
+    assert_true(r.ss.alert_sent >= 0);
+    assert_int_equal(r.ss.alert_sent_level, 2);
+    assert_int_equal(r.ss.alert_sent, r.cs.alert_received);
+
+    static const uint16_t p384[] = {SD_secp384r1};
+    const uint16_t *forced[] = {p384, NULL};
+    for (size_t k = 0; k < 2; k++) {
+        pair_opts po = {.groups = forced[k], .n_groups = forced[k] ? 1 : 0};
+        run_pair(&sd_target_model, jsse, SD_TLS13, &po, false, &r);
+        assert_completed(&sd_target_model, jsse, &r, SD_TLS13);
+        /* The model client's first choice, x25519, without a forced group. */
+        assert_int_equal(r.ss.group, forced[k] ? forced[k][0] : SD_x25519);
+    }
 }
 
 /* What crypto/tls (Go 1.19) cannot do exactly is refused, never
@@ -1381,10 +1451,14 @@ static void shims_send_the_record_extensions_as_asked(void **state) {
         long etm_by_default;
         assert_true(
             shim_hello_carries(name, plain, SD_encrypt_then_mac, ext, &etm_by_default, err, sizeof err));
-        if (!go && etm_by_default != 0)
+        /* JSSE 17 has no encrypt-then-MAC (RFC 7366): none by default. */
+        bool jsse = strcmp(name, "jsse") == 0;
+        if (!go && !jsse && etm_by_default != 0)
             fail_msg("%s: no empty encrypt_then_mac by default (%ld)", name, etm_by_default);
-        if (strcmp(name, "botan") == 0) {
-            /* docs/shim-contract.md: the Botan shim sets none of them yet. */
+        if (jsse && etm_by_default != -1) fail_msg("jsse: encrypt_then_mac by default (%ld)", etm_by_default);
+        if (strcmp(name, "botan") == 0 || jsse) {
+            /* docs/shim-contract.md: the Botan and JSSE shims set none of
+             * them (yet). */
             const char *const *const asks[] = {etm_on, etm_off, mfl, rsl12};
             for (size_t k = 0; k < sizeof asks / sizeof *asks; k++)
                 assert_unsupported_naming(
@@ -1599,6 +1673,7 @@ int main(void) {
         cmocka_unit_test(shim_killed_mid_run_is_that_runs_crash_in_each_mode),
         cmocka_unit_test(silent_shim_is_hang),
         cmocka_unit_test(go_shim_crashes_and_hangs_on_the_test_hooks),
+        cmocka_unit_test(jsse_refuses_what_jsse_lacks),
         cmocka_unit_test(go_refuses_what_crypto_tls_lacks),
         cmocka_unit_test(mbedtls_refuses_tls13_as_unsupported),
         cmocka_unit_test(botan_refuses_what_it_cannot_do),

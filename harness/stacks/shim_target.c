@@ -674,6 +674,9 @@ static sd_target *shimt_create(const char *stack, const sd_target_ops *ops, cons
      * is over. */
     forget_inherited_shims();
     if (!args) retire_parked();
+    /* Before NEXT too: the shim of a later connection goes back to the
+     * pool when its run is over, and is only taken again as this origin. */
+    t->origin = shim_origin(path);
     if (args && unpark(stack, cfg->session_cache, args, &t->pid, &t->fd)) {
         sd_shim_args_free(a);
         free(a);
@@ -692,7 +695,6 @@ static sd_target *shimt_create(const char *stack, const sd_target_ops *ops, cons
 
     /* A kept shim of the persistent mode, reset for this run, else a new
      * process. */
-    t->origin = shim_origin(path);
     if (reset_kept_shim(t, stack, argv + 1, n - 1)) {
         sd_shim_args_free(a);
         free(a);
@@ -940,6 +942,7 @@ SHIM_TARGET(wolfssl)
 SHIM_TARGET(mbedtls)
 SHIM_TARGET(go)
 SHIM_TARGET(botan)
+SHIM_TARGET(jsse)
 
 const sd_target_ops *const sd_shim_targets[] = {&sd_target_openssl,
                                                 &sd_target_gnutls,
@@ -947,4 +950,5 @@ const sd_target_ops *const sd_shim_targets[] = {&sd_target_openssl,
                                                 &sd_target_mbedtls,
                                                 &sd_target_go,
                                                 &sd_target_botan,
+                                                &sd_target_jsse,
                                                 NULL};

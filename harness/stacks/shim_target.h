@@ -13,13 +13,15 @@
 
 /* One per shim (docs/shim-contract.md); names "openssl", "gnutls", "wolfssl",
  * "mbedtls", "go" (Go's crypto/tls, a Go program: targets/shims/go), "botan"
- * (Botan 2, a C++ program: targets/shims/shim_botan.cpp). */
+ * (Botan 2, a C++ program: targets/shims/shim_botan.cpp), "jsse" (Java's
+ * JSSE, a Java program: targets/shims/java). */
 extern const sd_target_ops sd_target_openssl;
 extern const sd_target_ops sd_target_gnutls;
 extern const sd_target_ops sd_target_wolfssl;
 extern const sd_target_ops sd_target_mbedtls;
 extern const sd_target_ops sd_target_go;
 extern const sd_target_ops sd_target_botan;
+extern const sd_target_ops sd_target_jsse;
 extern const sd_target_ops *const sd_shim_targets[]; /* NULL-terminated */
 
 /* Where the shim of stack is: $SHAKEDOWN_SHIM_DIR, else next to the running
