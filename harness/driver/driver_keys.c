@@ -1026,15 +1026,21 @@ void driver_on_target_handshake(driver *d, const sd_handshake_msg *msg) {
         sd_span body, entries;
         /* Take the first share in a group we support. */
         sd_buf_reset(&d->peer_share);
+        d->n_peer_share_groups = 0;
         if (sd_extensions_find(ch.extensions, SD_key_share, &body) &&
             sd_parse_key_share_ch(body, &entries, &alert)) {
             sd_reader it = sd_reader_of(entries);
             sd_key_share_entry e;
+            bool taken = false;
             while (sd_key_share_next(&it, &e, &alert) > 0) {
-                if (sd_group_supported(e.group)) {
+                /* Every share's group: a HelloRetryRequest asks for none of
+                 * them (RFC 8446 §4.2.8). */
+                if (d->n_peer_share_groups < sizeof d->peer_share_groups / sizeof *d->peer_share_groups)
+                    d->peer_share_groups[d->n_peer_share_groups++] = e.group;
+                if (!taken && sd_group_supported(e.group)) {
                     d->share.group = e.group;
                     sd_buf_append_span(&d->peer_share, e.key_exchange);
-                    break;
+                    taken = true;
                 }
             }
         }

@@ -69,13 +69,13 @@ static const sd_tls12_suite *choose_suite12(const driver *d, const sd_credential
 /* TLS 1.2 and 1.3 server: the first of the client's groups we support; in
  * TLS 1.2 an elliptic curve (RFC 8422 §5.1.1: FFDHE groups, RFC 7919, are
  * for DHE suites, which the driver has not). */
-static uint16_t choose_group(const driver *d, uint16_t avoid) {
+static uint16_t choose_group(const driver *d, const uint16_t *avoid, size_t n_avoid) {
     for (size_t i = 0; i < d->n_peer_groups; i++)
-        if (sd_group_supported(d->peer_groups[i]) && d->peer_groups[i] != avoid &&
+        if (sd_group_supported(d->peer_groups[i]) && !sd_u16_in(avoid, n_avoid, d->peer_groups[i]) &&
             !(d->tls12 && sd_group_is_ffdhe(d->peer_groups[i])))
             return d->peer_groups[i];
     for (size_t i = 0; i < sd_n_offered_groups; i++)
-        if (sd_offered_groups[i] != avoid) return sd_offered_groups[i];
+        if (!sd_u16_in(avoid, n_avoid, sd_offered_groups[i])) return sd_offered_groups[i];
     return SD_x25519;
 }
 
@@ -226,7 +226,14 @@ static bool build_server_hello13(driver *d, const sd_action *a, sd_buf *body) {
 /* §4.1.4: ask for a group the client supports but sent no share for. */
 static bool build_hello_retry_request(driver *d, sd_buf *body) {
     d->suite = choose_suite13(d);
-    uint16_t group = choose_group(d, d->share.group);
+    /* §4.2.8: "the selected_group field does not correspond to a group
+     * which was provided in the "key_share" extension in the original
+     * ClientHello": none of the client's shares, not only the one taken. */
+    uint16_t avoid[17];
+    size_t n_avoid = d->n_peer_share_groups;
+    memcpy(avoid, d->peer_share_groups, n_avoid * sizeof *avoid);
+    avoid[n_avoid++] = d->share.group;
+    uint16_t group = choose_group(d, avoid, n_avoid);
     /* §4.2.8: the client "MUST verify that (1) the selected_group field
      * corresponds to a group which was provided in the "supported_groups"
      * extension". A client that lists only the group it sent a share for
@@ -720,7 +727,7 @@ static bool build_server_key_exchange12(driver *d, const sd_action *a, sd_buf *b
     if (d->suite12 && d->suite12->kx == SD_KX_DHE_RSA) return build_server_key_exchange_dhe(d, a, cred, body);
     bool bad_point = driver_find_mutation(a, SD_MUT_BAD_POINT) != NULL;
     /* bad-point wants a group with off-curve points: P-256 if offered. */
-    d->group12 = bad_point && peer_offers_group(d, SD_secp256r1) ? SD_secp256r1 : choose_group(d, 0);
+    d->group12 = bad_point && peer_offers_group(d, SD_secp256r1) ? SD_secp256r1 : choose_group(d, NULL, 0);
     if (!sd_key_share_generate(&d->share, d->group12, &d->rng)) return false;
     EVP_PKEY *key = signing_key12(d, a, cred);
     uint16_t sigalg = pick_scheme12(d, key);

@@ -155,6 +155,8 @@ typedef struct {
     /* TLS 1.3 extras. */
     uint16_t peer_groups[16]; /* server: the client's supported_groups */
     size_t n_peer_groups;
+    uint16_t peer_share_groups[16]; /* server: the groups of the client's key shares */
+    size_t n_peer_share_groups;
     uint8_t cookie[256]; /* client: the cookie of the target's HelloRetryRequest */
     size_t cookie_len;
     /* Client: the last ClientHello the trace sent offered what the driver's
