@@ -944,11 +944,6 @@ SHIM_TARGET(go)
 SHIM_TARGET(botan)
 SHIM_TARGET(jsse)
 
-const sd_target_ops *const sd_shim_targets[] = {&sd_target_openssl,
-                                                &sd_target_gnutls,
-                                                &sd_target_wolfssl,
-                                                &sd_target_mbedtls,
-                                                &sd_target_go,
-                                                &sd_target_botan,
-                                                &sd_target_jsse,
-                                                NULL};
+const sd_target_ops *const sd_shim_targets[] = {
+    &sd_target_openssl, &sd_target_gnutls, &sd_target_wolfssl, &sd_target_mbedtls,
+    &sd_target_go,      &sd_target_botan,  &sd_target_jsse,    NULL};
