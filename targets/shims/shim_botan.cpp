@@ -144,7 +144,8 @@ class Shim_Policy final : public TLS::Policy {
   public:
     explicit Shim_Policy(const shim_opts &o)
         : m_role(o.role), m_client_auth(o.client_auth), m_renegotiation(o.renegotiation),
-          m_groups(groups_of(o.groups)), m_suites(suites_of(o.ciphers)), m_schemes(schemes_of(o.sigalgs)) {
+          m_encrypt_then_mac(o.encrypt_then_mac), m_groups(groups_of(o.groups)),
+          m_suites(suites_of(o.ciphers)), m_schemes(schemes_of(o.sigalgs)) {
         /* A Botan server sends a CertificateRequest only when its key
          * exchange is signed (Ciphersuite::signature_used): with a static
          * RSA suite it asks for no certificate, even when required, and
@@ -191,6 +192,13 @@ class Shim_Policy final : public TLS::Policy {
     /* RFC 5746: secure renegotiation only, and only when asked for. Refused,
      * Botan sends a warning no_renegotiation (§4.2, RFC 5246 §7.2.2) and
      * goes on. */
+    /* RFC 7366: a client offers encrypt_then_mac, a server echoes it for a
+     * CBC suite; Botan does both unless told not to. */
+    bool negotiate_encrypt_then_mac() const override {
+        return m_encrypt_then_mac == SHIM_SWITCH_DEFAULT ? TLS::Policy::negotiate_encrypt_then_mac()
+                                                         : m_encrypt_then_mac == SHIM_SWITCH_ON;
+    }
+
     bool allow_insecure_renegotiation() const override { return false; }
     bool allow_client_initiated_renegotiation() const override { return m_renegotiation; }
     bool allow_server_initiated_renegotiation() const override { return m_renegotiation; }
@@ -211,6 +219,7 @@ class Shim_Policy final : public TLS::Policy {
     shim_role m_role;
     shim_client_auth m_client_auth;
     bool m_renegotiation;
+    shim_switch m_encrypt_then_mac;
     std::vector<TLS::Group_Params> m_groups;
     std::vector<uint16_t> m_suites;
     std::vector<TLS::Signature_Scheme> m_schemes;
@@ -572,14 +581,11 @@ void *botan_create(const shim_opts *o, shim_conn *c, char *err, size_t err_len) 
         snprintf(err, err_len, "unsupported: 0-RTT (Botan 2.19 has no TLS 1.3)");
         return nullptr;
     }
-    /* The record extensions (RFC 7366, RFC 6066 §4, RFC 8449): Botan 2.19
-     * has encrypt-then-MAC in its Policy, no record_size_limit, and this
-     * shim drives none of them yet; refused rather than left to Botan's
-     * defaults. */
-    if (o->encrypt_then_mac != SHIM_SWITCH_DEFAULT || o->max_fragment_length || o->record_size_limit) {
+    /* Neither record_size_limit (RFC 8449) nor max_fragment_length (RFC
+     * 6066 §4) is in Botan 2.19's TLS: refused rather than left undone. */
+    if (o->max_fragment_length || o->record_size_limit) {
         snprintf(err, err_len,
-                 "unsupported: encrypt_then_mac, max_fragment_length and record_size_limit "
-                 "(the Botan shim does not set them)");
+                 "unsupported: max_fragment_length and record_size_limit (not in Botan 2.19's TLS)");
         return nullptr;
     }
     try {
