@@ -274,6 +274,33 @@ static void print_trace(const sd_trace *t) {
     sd_buf_free(&script);
 }
 
+/* The signature lines: a security-claim breach is the finding's
+ * signature, and the comparison's own follows as `label`. */
+static void print_signatures(bool claim, const char *claim_signature, const char *claim_why,
+                             const char *label, const char *signature) {
+    if (claim) {
+        printf("signature:  %s\n", claim_signature);
+        printf("claim:      %s\n", claim_why);
+        printf("%s signature: %s\n", label, signature);
+    } else {
+        printf("signature:  %s\n", signature);
+    }
+}
+
+/* The stack's own known difference that covers the run (its id, if any,
+ * then its signature), printed either way; NULL if none does. */
+static const sd_known_difference *print_stack_known(const sd_known_differences *known, const char *stack,
+                                                    const char *id, const char *signature) {
+    const sd_known_difference *kd = id ? sd_known_differences_match(known, id, stack) : NULL;
+    if (!kd) kd = sd_known_differences_match(known, signature, stack);
+    if (kd)
+        printf("known:      yes, known_differences/%s.txt:%d: %s -- %s\n", stack, kd->line, kd->what,
+               kd->reason);
+    else
+        printf("known:      no known difference of %s covers it\n", stack);
+    return kd;
+}
+
 /* --stack: the stack under test on the same trace, judged against the
  * two references' outcomes m and b, as the fuzz targets judge it. Returns
  * the file's exit code. */
@@ -296,13 +323,7 @@ static int judge_stack(const repro_input *in, const sd_trace *t, const sd_run_co
     printf("\njudgement:  %s", sd_stack_judgement_name(j));
     if (why[0]) printf(" (%s)", why);
     printf("\n");
-    if (claim) {
-        printf("signature:  %s\n", claim_signature);
-        printf("claim:      %s\n", claim_why);
-        printf("judgement signature: %s\n", signature);
-    } else {
-        printf("signature:  %s\n", signature);
-    }
+    print_signatures(claim, claim_signature, claim_why, "judgement", signature);
     if (in->is_scenario) {
         char expect[200], vs[200];
         sd_expectation_describe(&in->scenario, expect, sizeof expect);
@@ -311,15 +332,8 @@ static int judge_stack(const repro_input *in, const sd_trace *t, const sd_run_co
                vs);
     }
     const sd_known_difference *kd = NULL;
-    if (sd_stack_judgement_is_finding(j)) {
-        kd = sd_known_differences_match(&o->stack_known, in->id, o->stack);
-        if (!kd) kd = sd_known_differences_match(&o->stack_known, signature, o->stack);
-        if (kd)
-            printf("known:      yes, known_differences/%s.txt:%d: %s -- %s\n", o->stack, kd->line, kd->what,
-                   kd->reason);
-        else
-            printf("known:      no known difference of %s covers it\n", o->stack);
-    }
+    if (sd_stack_judgement_is_finding(j))
+        kd = print_stack_known(&o->stack_known, o->stack, in->id, signature);
     if (s.kind == SD_OUTCOME_HARNESS_ERROR) {
         printf("result:     HARNESS ERROR (ours, not a finding of the stack)\n\n");
         return SD_EXIT_HARNESS;
@@ -351,25 +365,13 @@ static int judge_second_reference(const repro_input *in, const sd_trace *t, cons
     printf("\ndivergence: %s", sd_divergence_name(div));
     if (why[0]) printf(" (%s)", why);
     printf("\n");
-    if (claim) {
-        printf("signature:  %s\n", claim_signature);
-        printf("claim:      %s\n", claim_why);
-        printf("divergence signature: %s\n", signature);
-    } else {
-        printf("signature:  %s\n", signature);
-    }
+    print_signatures(claim, claim_signature, claim_why, "divergence", signature);
     /* The reference that cannot run the setup either leaves nothing to
      * compare; the model was promised it (sd_fuzz_setup_model_runs). */
     bool unsupported = r.kind == SD_OUTCOME_UNSUPPORTED;
     const sd_known_difference *kd = NULL;
-    if (sd_divergence_is_difference(div) && !unsupported) {
-        kd = sd_known_differences_match(&o->stack_known, signature, o->reference);
-        if (kd)
-            printf("known:      yes, known_differences/%s.txt:%d: %s -- %s\n", o->reference, kd->line,
-                   kd->what, kd->reason);
-        else
-            printf("known:      no known difference of %s covers it\n", o->reference);
-    }
+    if (sd_divergence_is_difference(div) && !unsupported)
+        kd = print_stack_known(&o->stack_known, o->reference, NULL, signature);
     if (m.kind == SD_OUTCOME_HARNESS_ERROR || r.kind == SD_OUTCOME_HARNESS_ERROR) {
         printf("result:     HARNESS ERROR (ours, not a finding of either stack)\n\n");
         return SD_EXIT_HARNESS;

@@ -93,11 +93,11 @@ static uint16_t pick_scheme12(const driver *d, const EVP_PKEY *key) {
 
 /* The scheme of an honest signature by key: one the peer offered. A peer
  * that listed schemes, none of which fits the key, cannot be answered
- * honestly (RFC 5246 §7.4.1.4.1: "If the client provided a
- * "signature_algorithms" extension, then all certificates provided by the
- * server MUST be signed by a hash/signature algorithm pair that appears in
- * that extension"; RFC 8446 §4.4.3: the algorithm "MUST be one of those
- * present in the supported_signature_algorithms field"): the message is
+ * honestly (RFC 8446 §4.4.3: "the signature algorithm MUST be one offered
+ * in the client's "signature_algorithms" extension"; RFC 5246 §7.4.8: "The
+ * hash and signature algorithms used in the signature MUST be one of those
+ * present in the supported_signature_algorithms field of the
+ * CertificateRequest message"): the message is
  * signed under the driver's own choice, and the run's premise, a peer that
  * takes this credential, is marked not made, so that the verdict does not
  * score a refusal the RFC asks for. An action that names the key or the

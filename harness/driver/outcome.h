@@ -98,7 +98,7 @@ typedef struct {
      * run that stopped short of that step did not test it. */
     int reached;
     /* An honest message of the trace could not be built as the RFC has it
-     * for this target (driver.h, not_made_why: a peer that offered no
+     * for this target (driver_state.h, not_made_why: a peer that offered no
      * signature scheme for the credential's key, say): the run did not
      * play what the scenario means, even if it completed. */
     bool honest_not_made;
