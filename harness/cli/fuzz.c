@@ -185,10 +185,10 @@ static void copy_files(const char *from, const char *to) {
 }
 
 /* --- The guard ----------------------------------------------------------------
- * A process that outlives shakedown by a moment: shakedown tells it, over a
- * pipe, each process group it starts (a positive number) and each it has
- * finished with (negative); when the pipe ends, because shakedown exited or
- * was killed, the guard kills every group still on its list. A parent-death
+ * A process that outlives shakedown by a moment: each job tells it, over a
+ * pipe, the process group it leads (a positive number), and shakedown each
+ * it has finished with (negative); when the pipe ends, because shakedown
+ * exited or was killed, the guard kills every group still on its list. A parent-death
  * signal alone would reach only the jobs, not the processes they start. */
 
 static int guard_fd = -1;
@@ -269,10 +269,7 @@ static void job_done(pid_t pid) {
 static pid_t spawn(char *const argv[], const char *log, char *const env_add[]) {
     pid_t parent = getpid();
     pid_t pid = fork();
-    if (pid > 0) {
-        setpgid(pid, pid); /* as the child does, whichever runs first */
-        guard_tell(pid, true);
-    }
+    if (pid > 0) setpgid(pid, pid); /* as the child does, whichever runs first */
     if (pid != 0) return pid;
     sd_die_with_parent(parent);
     signal(SIGINT, SIG_DFL);
@@ -285,8 +282,13 @@ static pid_t spawn(char *const argv[], const char *log, char *const env_add[]) {
     }
     int devnull = open("/dev/null", O_RDONLY);
     if (devnull >= 0) dup2(devnull, 0);
-    /* A process group of its own: stopping a job stops its children too. */
+    /* A process group of its own: stopping a job stops its children too.
+     * The job names it to the guard itself, before it can start anything:
+     * told by the parent after fork, the guard could hear of it only after
+     * the job's children were running, and miss them if shakedown was
+     * killed in between. */
     setpgid(0, 0);
+    guard_tell(getpid(), true);
     for (size_t i = 0; env_add && env_add[i]; i++) {
         char name[64];
         const char *eq = strchr(env_add[i], '=');
